@@ -1,0 +1,54 @@
+import { AccountGroupId, type AccountId } from "../param/ids.js";
+import type { Asset } from "../param/instrument.js";
+import { AccountGroupRegistrationError } from "./errors.js";
+import type { AccountsView } from "./policy.js";
+
+/** Account groups and account currencies: plain maps, resolved live at every lookup. */
+export class AccountRegistry implements AccountsView {
+  readonly groupByAccount = new Map<AccountId, AccountGroupId>();
+  readonly currencyByAccount = new Map<AccountId, Asset>();
+  /** Group 0 holds the engine-wide default currency. */
+  readonly currencyByGroup = new Map<AccountGroupId, Asset>();
+
+  groupOf(accountId: AccountId): AccountGroupId | undefined {
+    return this.groupByAccount.get(accountId);
+  }
+
+  currencyOf(accountId: AccountId): Asset | undefined {
+    const own = this.currencyByAccount.get(accountId);
+    if (own !== undefined) return own;
+    const group = this.groupByAccount.get(accountId);
+    return (group === undefined ? undefined : this.currencyByGroup.get(group)) ?? this.currencyByGroup.get(AccountGroupId.DEFAULT);
+  }
+
+  /** Atomic: if any account is already in a group (even this one), nothing changes. */
+  registerGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
+    if (group === AccountGroupId.DEFAULT) {
+      throw new AccountGroupRegistrationError("ReservedGroup", "account group 0 is reserved");
+    }
+    for (const account of accounts) {
+      const current = this.groupByAccount.get(account);
+      if (current !== undefined) {
+        throw new AccountGroupRegistrationError(
+          "AlreadyRegistered",
+          `an account is already registered in group ${current}`,
+        );
+      }
+    }
+    for (const account of accounts) this.groupByAccount.set(account, group);
+  }
+
+  /** Atomic: every account must currently be in `group`. */
+  unregisterGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
+    for (const account of accounts) {
+      const current = this.groupByAccount.get(account);
+      if (current !== group) {
+        throw new AccountGroupRegistrationError(
+          "NotInGroup",
+          `an account is not in requested group ${group} (current group: ${current ?? "none"})`,
+        );
+      }
+    }
+    for (const account of accounts) this.groupByAccount.delete(account);
+  }
+}

@@ -1,0 +1,102 @@
+import { AccountGroupId, type AccountId } from "../param/ids.js";
+import type { Asset } from "../param/instrument.js";
+import type { AccountBlock } from "../model/reject.js";
+import { AccountBlockError } from "./errors.js";
+import type { AccountBlocks } from "./account-blocks.js";
+import type { AccountRegistry } from "./account-registry.js";
+import type { EngineEvent } from "./events.js";
+
+function operatorBlock(reason: string): AccountBlock {
+  return { policy: "Engine", code: "AccountBlocked", reason, details: reason };
+}
+
+/** `engine.accounts()`: groups, currencies and the operator's block controls. */
+export class AccountsAdmin {
+  constructor(
+    private readonly registry: AccountRegistry,
+    private readonly blocks: AccountBlocks,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {}
+
+  registerGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
+    this.registry.registerGroup(accounts, group);
+  }
+
+  unregisterGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
+    this.registry.unregisterGroup(accounts, group);
+  }
+
+  groupOf(accountId: AccountId): AccountGroupId | undefined {
+    return this.registry.groupOf(accountId);
+  }
+
+  setCurrency(accountId: AccountId, currency: Asset): void {
+    this.registry.currencyByAccount.set(accountId, currency);
+  }
+
+  clearCurrency(accountId: AccountId): void {
+    this.registry.currencyByAccount.delete(accountId);
+  }
+
+  /** Group 0 sets the engine-wide default currency. */
+  setGroupCurrency(group: AccountGroupId, currency: Asset): void {
+    this.registry.currencyByGroup.set(group, currency);
+  }
+
+  clearGroupCurrency(group: AccountGroupId): void {
+    this.registry.currencyByGroup.delete(group);
+  }
+
+  currencyOf(accountId: AccountId): Asset | undefined {
+    return this.registry.currencyOf(accountId);
+  }
+
+  /** The block an order for this account would hit now (account, group, then global). */
+  blockOf(accountId: AccountId): AccountBlock | undefined {
+    return this.blocks.find(accountId, this.registry.groupOf(accountId));
+  }
+
+  /** Idempotent; an existing cause is kept (first cause wins). */
+  block(accountId: AccountId, reason: string): void {
+    const block = operatorBlock(reason);
+    if (this.blocks.blockAccount(accountId, block)) this.emit({ kind: "accountBlocked", accountId, block });
+  }
+
+  /** Clears any cause, kill switches included. Idempotent. */
+  unblock(accountId: AccountId): void {
+    if (this.blocks.accounts.delete(accountId)) this.emit({ kind: "accountUnblocked", accountId });
+  }
+
+  /** The operator takes the block over with a new text. */
+  replaceBlockReason(accountId: AccountId, reason: string): void {
+    if (!this.blocks.accounts.has(accountId)) {
+      throw new AccountBlockError("AccountNotBlocked", "account is not blocked");
+    }
+    const block = operatorBlock(reason);
+    this.blocks.accounts.set(accountId, block);
+    this.emit({ kind: "accountBlockReasonReplaced", accountId, block });
+  }
+
+  blockGroup(group: AccountGroupId, reason: string): void {
+    assertNotReserved(group);
+    const block = operatorBlock(reason);
+    if (this.blocks.blockGroup(group, block)) this.emit({ kind: "groupBlocked", group, block });
+  }
+
+  unblockGroup(group: AccountGroupId): void {
+    assertNotReserved(group);
+    if (this.blocks.groups.delete(group)) this.emit({ kind: "groupUnblocked", group });
+  }
+
+  replaceGroupBlockReason(group: AccountGroupId, reason: string): void {
+    assertNotReserved(group);
+    if (!this.blocks.groups.has(group)) throw new AccountBlockError("GroupNotBlocked", `group ${group} is not blocked`);
+    const block = operatorBlock(reason);
+    this.blocks.groups.set(group, block);
+    this.emit({ kind: "groupBlockReasonReplaced", group, block });
+  }
+}
+
+function assertNotReserved(group: AccountGroupId): void {
+  if (group === AccountGroupId.DEFAULT) throw new AccountBlockError("ReservedGroup", "account group 0 is reserved");
+}

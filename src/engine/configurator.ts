@@ -1,0 +1,85 @@
+import type { AccountId } from "../param/ids.js";
+import type { AccountBlock } from "../model/reject.js";
+import { PolicyConfigureError, SettingsValidationError } from "./errors.js";
+import type { EngineEvent } from "./events.js";
+import type { PolicyBlock, PreTradePolicy } from "./policy.js";
+
+/** A built-in whose settings can be retuned at runtime; its live state (counters) survives. */
+export interface ConfigurablePolicy<S> extends PreTradePolicy {
+  /** A deep copy of the current settings for a configure closure to edit. */
+  settingsDraft(): S;
+  /** Validates and publishes; throws `SettingsValidationError` and keeps the old value on failure. */
+  publishSettings(next: S): void;
+}
+
+export type SettingsOf<P> = P extends ConfigurablePolicy<infer S> ? S : never;
+export type PolicyClass<P> = abstract new (...args: never[]) => P;
+
+/** Blocks a configuration action asks the engine to record. */
+export interface PolicyConfigurationResult {
+  readonly accountBlocks: readonly { readonly accountId: AccountId; readonly block: PolicyBlock }[];
+}
+
+/**
+ * `engine.configure()`: retunes built-ins by policy name. The edit runs on a copy that is
+ * published only if the closure returns normally and the policy accepts it.
+ */
+export class Configurator {
+  private busy = false;
+
+  constructor(
+    private readonly policies: readonly PreTradePolicy[],
+    private readonly record: (accountId: AccountId, block: AccountBlock) => void,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {}
+
+  update<P extends ConfigurablePolicy<unknown>>(name: string, type: PolicyClass<P>, edit: (draft: SettingsOf<P>) => void): void {
+    this.run(name, type, (policy) => {
+      const draft = policy.settingsDraft() as SettingsOf<P>;
+      edit(draft);
+      policy.publishSettings(draft);
+      return undefined;
+    });
+  }
+
+  /**
+   * Runs a policy-specific action (e.g. setting a P&L accumulator) and records the blocks
+   * it reports. Returns them with the policy's name stamped.
+   */
+  apply<P extends PreTradePolicy>(
+    name: string,
+    type: PolicyClass<P>,
+    action: (policy: P) => PolicyConfigurationResult | undefined,
+  ): readonly { readonly accountId: AccountId; readonly block: AccountBlock }[] {
+    const out = this.run(name, type, action);
+    const recorded = (out?.accountBlocks ?? []).map(({ accountId, block }) => ({ accountId, block: { ...block, policy: name } }));
+    for (const { accountId, block } of recorded) this.record(accountId, block);
+    return recorded;
+  }
+
+  private run<P extends PreTradePolicy, R>(name: string, type: PolicyClass<P>, action: (policy: P) => R): R {
+    if (this.busy) throw new PolicyConfigureError("NestedConfiguration", "configure called from inside a configure closure");
+    const policy = this.policies.find((p) => p.name === name);
+    if (!policy) throw new PolicyConfigureError("UnknownPolicy", `no policy named '${name}'`);
+    if (!(policy instanceof type)) {
+      throw new PolicyConfigureError(
+        "PolicyTypeMismatch",
+        `policy '${name}' is a ${policy.constructor.name}, expected ${type.name}`,
+      );
+    }
+    this.busy = true;
+    try {
+      const result = action(policy);
+      this.emit({ kind: "policyConfigured", policy: name });
+      return result;
+    } catch (e) {
+      if (e instanceof PolicyConfigureError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      throw new PolicyConfigureError("Validation", message);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+export { SettingsValidationError };

@@ -1,0 +1,36 @@
+import type { AccountGroupId, AccountId } from "../param/ids.js";
+import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
+
+/** Where blocks raised through `ctx.accountControl` go for one call. */
+export type BlockSink = (accountId: AccountId, block: PolicyBlock, policy: string) => void;
+
+/**
+ * One object serves as the context of every hook in a call (pre-trade, post-trade,
+ * adjustment): a fresh one per call, so the group lookup is cached only within it.
+ */
+export class CallContext implements PreTradeContext {
+  #group: AccountGroupId | undefined | null = null;
+  /** Set by the engine before each hook, so a block is stamped with the calling policy. */
+  currentPolicy = "";
+  readonly accountControl: AccountControl;
+
+  constructor(
+    readonly accounts: AccountsView,
+    readonly accountId: AccountId | undefined,
+    readonly nowMs: number,
+    readonly isDropCopy: boolean,
+    readonly isDryRun: boolean,
+    sink: BlockSink,
+  ) {
+    this.accountControl = {
+      block: (target, block) => sink(target, block, this.currentPolicy),
+    };
+  }
+
+  accountGroup(): AccountGroupId | undefined {
+    if (this.#group === null) {
+      this.#group = this.accountId === undefined ? undefined : this.accounts.groupOf(this.accountId);
+    }
+    return this.#group;
+  }
+}

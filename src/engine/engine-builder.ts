@@ -1,0 +1,47 @@
+import { monotonicClock, type Clock } from "./clock.js";
+import { Engine } from "./engine.js";
+import { EngineBuildError } from "./errors.js";
+import type { PreTradePolicy } from "./policy.js";
+import type { SyncMode } from "./sync-mode.js";
+
+/**
+ * Collects the ordered policy list. Policies run in registration order in every stage.
+ * `build()` refuses an empty list, duplicate names and duplicate non-default group ids.
+ */
+export class EngineBuilder {
+  private readonly policies: PreTradePolicy[] = [];
+  private mode: SyncMode = "accountSync";
+  private engineClock: Clock = monotonicClock;
+
+  syncMode(mode: SyncMode): this {
+    this.mode = mode;
+    return this;
+  }
+
+  /** Time source handed to policies as `ctx.nowMs` (inject a `ManualClock` in tests). */
+  clock(clock: Clock): this {
+    this.engineClock = clock;
+    return this;
+  }
+
+  policy(policy: PreTradePolicy): this {
+    this.policies.push(policy);
+    return this;
+  }
+
+  build(): Engine {
+    if (this.policies.length === 0) throw new EngineBuildError("NoPolicies", "an engine needs at least one policy");
+    const names = new Set<string>();
+    const groups = new Set<number>();
+    for (const p of this.policies) {
+      if (names.has(p.name)) throw new EngineBuildError("DuplicatePolicyName", `duplicate policy name '${p.name}'`);
+      names.add(p.name);
+      const group = p.policyGroupId ?? 0;
+      if (group !== 0) {
+        if (groups.has(group)) throw new EngineBuildError("DuplicatePolicyGroupId", `duplicate policy group id ${group}`);
+        groups.add(group);
+      }
+    }
+    return new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock });
+  }
+}

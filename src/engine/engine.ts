@@ -1,0 +1,421 @@
+import type { AccountId, PolicyGroupId } from "../param/ids.js";
+import type { Price } from "../param/values.js";
+import type { Order } from "../model/order.js";
+import type { ExecutionReport } from "../model/execution-report.js";
+import type { AccountAdjustment } from "../model/account-adjustment.js";
+import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
+import { PreTradeLock } from "../model/pre-trade-lock.js";
+import { blockToReject, rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
+import { AccountBlocks, GLOBAL_BLOCK } from "./account-blocks.js";
+import { AccountRegistry } from "./account-registry.js";
+import { AccountsAdmin } from "./accounts-admin.js";
+import type { Clock } from "./clock.js";
+import { Configurator } from "./configurator.js";
+import { CallContext, type BlockSink } from "./contexts.js";
+import { PolicyCallbackError } from "./errors.js";
+import type { EngineEvent, EngineEventListener } from "./events.js";
+import { Mutations } from "./mutations.js";
+import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
+import { PreTradeRequest, type MainStageRunner } from "./pre-trade-request.js";
+import { PreTradeReservation, rollbackEvery } from "./reservation.js";
+import type { AccountAdjustmentBatchResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
+import type { SyncMode } from "./sync-mode.js";
+import { EngineBuilder } from "./engine-builder.js";
+
+const NO_REJECTS: readonly [] = [];
+
+const MISSING_ACCOUNT: Reject = {
+  policy: "Engine",
+  code: "MissingRequiredField",
+  reason: "account could not be verified as account ID is missing",
+  details: "account could not be verified as account ID is missing",
+  scope: "account",
+};
+
+/** A reject of account scope becomes the account's block, with its code replaced. */
+function latchedBlock(r: Reject): AccountBlock {
+  return {
+    policy: r.policy,
+    code: "AccountBlocked",
+    reason: r.reason,
+    details: r.details,
+    ...(r.userData === undefined ? {} : { userData: r.userData }),
+  };
+}
+
+function firstAccountScope(rejects: readonly Reject[]): Reject | undefined {
+  for (const r of rejects) if (r.scope === "account") return r;
+  return undefined;
+}
+
+function stamp(policy: string, block: PolicyBlock): AccountBlock {
+  return { ...block, policy };
+}
+
+/** The policies that implement each hook, resolved once at build time. */
+interface HookLists {
+  readonly start: readonly PreTradePolicy[];
+  readonly startDry: readonly PreTradePolicy[];
+  readonly main: readonly PreTradePolicy[];
+  readonly mainDry: readonly PreTradePolicy[];
+  readonly postTrade: readonly PreTradePolicy[];
+  readonly adjustment: readonly PreTradePolicy[];
+}
+
+export interface EngineOptions {
+  readonly policies: readonly PreTradePolicy[];
+  readonly syncMode: SyncMode;
+  readonly clock: Clock;
+}
+
+/**
+ * The pre-trade engine: an ordered policy list run through OpenPit's two-stage pipeline,
+ * plus account blocks, groups and currencies. Synchronous and single-threaded; every
+ * method runs to completion before the next starts, so each call is atomic for the state.
+ */
+export class Engine implements MainStageRunner {
+  readonly policies: readonly PreTradePolicy[];
+  readonly syncMode: SyncMode;
+  readonly clock: Clock;
+  private readonly hooks: HookLists;
+  private readonly registry = new AccountRegistry();
+  private readonly blocks = new AccountBlocks();
+  private readonly admin: AccountsAdmin;
+  private readonly configurator: Configurator;
+  private readonly listeners: EngineEventListener[] = [];
+  private closed = false;
+  private readonly recordBlock: BlockSink = (accountId, block, policy) => this.record(accountId, stamp(policy, block));
+
+  static builder(): EngineBuilder {
+    return new EngineBuilder();
+  }
+
+  /** Use `Engine.builder()`; it validates the policy list. */
+  constructor(options: EngineOptions) {
+    this.policies = options.policies;
+    this.syncMode = options.syncMode;
+    this.clock = options.clock;
+    const having = (pick: (p: PreTradePolicy) => unknown) => this.policies.filter((p) => pick(p) !== undefined);
+    this.hooks = {
+      start: having((p) => p.checkPreTradeStart),
+      startDry: having((p) => p.checkPreTradeStartDryRun ?? p.checkPreTradeStart),
+      main: having((p) => p.performPreTradeCheck),
+      mainDry: having((p) => p.performPreTradeCheckDryRun ?? p.performPreTradeCheck),
+      postTrade: having((p) => p.applyExecutionReport),
+      adjustment: having((p) => p.applyAccountAdjustment),
+    };
+    const emit = (e: EngineEvent) => this.emit(e);
+    this.admin = new AccountsAdmin(this.registry, this.blocks, emit);
+    this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests created before this point answer `SystemUnavailable` when executed. */
+  close(): void {
+    this.closed = true;
+  }
+
+  accounts(): AccountsAdmin {
+    return this.admin;
+  }
+
+  configure(): Configurator {
+    return this.configurator;
+  }
+
+  policy(name: string): PreTradePolicy | undefined {
+    return this.policies.find((p) => p.name === name);
+  }
+
+  /** Subscribes to block/unblock/configuration events; returns the unsubscribe function. */
+  onEvent(listener: EngineEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  // ---- pre-trade -------------------------------------------------------------------
+
+  startPreTrade(order: Order): StartResult {
+    const accountId = order.operation?.accountId;
+    const blocked = this.gate(accountId);
+    if (blocked) return { ok: false, rejects: [blocked] };
+    const ctx = this.context(accountId, false, false, this.recordBlock);
+    const rejects = this.runStart(ctx, order, false);
+    if (rejects) {
+      this.latch(accountId, rejects);
+      return { ok: false, rejects };
+    }
+    return { ok: true, request: new PreTradeRequest(order, ctx, this), rejects: NO_REJECTS };
+  }
+
+  executePreTrade(order: Order): ExecuteResult {
+    const start = this.startPreTrade(order);
+    return start.ok ? start.request.execute() : start;
+  }
+
+  /** @internal The main stage of a deferred request (re-checks blocks first). */
+  runMainStage(order: Order, ctx: CallContext): ExecuteResult {
+    const blocked = this.gate(ctx.accountId);
+    if (blocked) return { ok: false, rejects: [blocked] };
+    const mutations = new Mutations();
+    const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
+    if (main.rejects) {
+      this.latch(ctx.accountId, main.rejects);
+      rollbackEvery(mutations.drain());
+      return { ok: false, rejects: main.rejects };
+    }
+    const reservation = new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes);
+    return { ok: true, reservation, rejects: NO_REJECTS };
+  }
+
+  /**
+   * For an order that already exists at the venue: blocks are ignored, every policy runs,
+   * rejects are discarded but their effects (and any account-scope block) are kept.
+   */
+  executePreTradeDropCopy(order: Order): PreTradeReservation {
+    const accountId = order.operation?.accountId;
+    let first: AccountBlock | undefined;
+    const sink: BlockSink = (target, block, policy) => {
+      const stamped = stamp(policy, block);
+      if (target === accountId) first ??= { ...stamped, code: "AccountBlocked" };
+      this.record(target, stamped);
+    };
+    const ctx = this.context(accountId, true, false, sink);
+    const startRejects = this.runStart(ctx, order, false);
+    const mutations = new Mutations();
+    const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
+    for (const rejects of [startRejects, main.rejects]) {
+      const r = rejects && firstAccountScope(rejects);
+      if (r && accountId !== undefined) {
+        first ??= latchedBlock(r);
+        this.record(accountId, latchedBlock(r));
+      }
+    }
+    return new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes, first);
+  }
+
+  startPreTradeDryRun(order: Order): DryRunReport {
+    return this.dryRun(order, false);
+  }
+
+  executePreTradeDryRun(order: Order): DryRunReport {
+    return this.dryRun(order, true);
+  }
+
+  private dryRun(order: Order, withMain: boolean): DryRunReport {
+    const accountId = order.operation?.accountId;
+    const blocked = this.gate(accountId);
+    if (blocked) return dryReport([blocked], undefined);
+    let wouldBlock: AccountBlock | undefined;
+    const sink: BlockSink = (_target, block, policy) => {
+      wouldBlock ??= stamp(policy, block);
+    };
+    const ctx = this.context(accountId, false, true, sink);
+    const startRejects = this.runStart(ctx, order, true);
+    if (startRejects) return dryReport(startRejects, wouldBlock);
+    if (!withMain) return dryReport(NO_REJECTS, wouldBlock);
+    // Whatever a dry-run hook registers is dropped: neither committed nor rolled back.
+    const main = this.runMain(ctx, order, new Mutations(), this.hooks.mainDry, true);
+    if (main.rejects) return dryReport(main.rejects, wouldBlock);
+    return { isPass: true, rejects: NO_REJECTS, lock: main.lock(), accountAdjustments: main.outcomes, accountBlock: wouldBlock };
+  }
+
+  // ---- post-trade and adjustments ----------------------------------------------------
+
+  /**
+   * Feeds an execution report to every policy. Not atomic: each policy changes its own
+   * state; nothing is undone when another reports a block. The first block is recorded
+   * for the report's account, or as the global block when the report has no account.
+   */
+  applyExecutionReport(report: ExecutionReport): PostTradeResult {
+    const accountId = report.operation?.accountId;
+    const ctx = this.context(accountId, false, false, this.recordBlock);
+    const accountBlocks: AccountBlock[] = [];
+    const accountPnls: AccountPnlOutcome[] = [];
+    const accountAdjustments: AccountAdjustmentOutcome[] = [];
+    let failure: PolicyCallbackError | undefined;
+    for (const policy of this.hooks.postTrade) {
+      ctx.currentPolicy = policy.name;
+      let out;
+      try {
+        out = policy.applyExecutionReport!(ctx, report);
+      } catch (e) {
+        // Keep going: the other policies must still see the report or their state drifts.
+        failure ??= new PolicyCallbackError(policy.name, "applyExecutionReport", e);
+        continue;
+      }
+      if (!out) continue;
+      const group = groupOf(policy);
+      if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
+      if (out.accountPnls) for (const p of out.accountPnls) accountPnls.push({ ...p, policyGroupId: group });
+      if (out.accountAdjustments) for (const entry of out.accountAdjustments) accountAdjustments.push({ policyGroupId: group, entry });
+    }
+    const first = accountBlocks[0];
+    if (first) {
+      if (accountId === undefined) {
+        this.blocks.blockGlobal(GLOBAL_BLOCK);
+        this.emit({ kind: "globalBlocked", block: GLOBAL_BLOCK });
+      } else {
+        this.record(accountId, first);
+      }
+    }
+    if (failure) throw failure;
+    return { accountBlocks, accountPnls, accountAdjustments };
+  }
+
+  /**
+   * Applies a batch of non-trade adjustments all-or-nothing: the first reject stops the
+   * batch and rolls back everything registered so far, in reverse.
+   */
+  applyAccountAdjustment(accountId: AccountId, adjustments: readonly AccountAdjustment[]): AccountAdjustmentBatchResult {
+    if (adjustments.length === 0) return { ok: true, outcomes: [], accountBlocks: [] };
+    const ctx = this.context(accountId, false, false, this.recordBlock);
+    const mutations = new Mutations();
+    const outcomes: AccountAdjustmentOutcome[] = [];
+    const accountBlocks: AccountBlock[] = [];
+    for (let index = 0; index < adjustments.length; index++) {
+      const adjustment = adjustments[index]!;
+      for (const policy of this.hooks.adjustment) {
+        ctx.currentPolicy = policy.name;
+        let out;
+        try {
+          out = policy.applyAccountAdjustment!(ctx, accountId, adjustment, mutations);
+        } catch (e) {
+          rollbackEvery(mutations.drain());
+          throw new PolicyCallbackError(policy.name, "applyAccountAdjustment", e);
+        }
+        if (!out) continue;
+        if (out.rejects && out.rejects.length > 0) {
+          rollbackEvery(mutations.drain());
+          return { ok: false, failedIndex: index, rejects: out.rejects.map((r) => rejectFromPolicy(policy.name, r)) };
+        }
+        const group = groupOf(policy);
+        if (out.outcomes) for (const entry of out.outcomes) outcomes.push({ policyGroupId: group, entry });
+        if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
+      }
+    }
+    mutations.commitAll();
+    for (const block of accountBlocks) this.record(accountId, block);
+    return { ok: true, outcomes, accountBlocks };
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext {
+    return new CallContext(this.registry, accountId, this.clock.nowMs(), dropCopy, dryRun, sink);
+  }
+
+  /** The blocked-accounts gate, run before any policy in both stages. */
+  private gate(accountId: AccountId | undefined): Reject | undefined {
+    if (this.blocks.isEmpty()) return undefined;
+    if (accountId === undefined) return MISSING_ACCOUNT;
+    const block = this.blocks.find(accountId, this.registry.groupOf(accountId));
+    return block && blockToReject(block);
+  }
+
+  private latch(accountId: AccountId | undefined, rejects: readonly Reject[]): void {
+    if (accountId === undefined) return;
+    const r = firstAccountScope(rejects);
+    if (r) this.record(accountId, latchedBlock(r));
+  }
+
+  private record(accountId: AccountId, block: AccountBlock): void {
+    if (this.blocks.blockAccount(accountId, block)) this.emit({ kind: "accountBlocked", accountId, block });
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Every start hook runs, even after a reject; rejects keep policy order. */
+  private runStart(ctx: CallContext, order: Order, dryRun: boolean): Reject[] | undefined {
+    let rejects: Reject[] | undefined;
+    const list = dryRun ? this.hooks.startDry : this.hooks.start;
+    for (let i = 0; i < list.length; i++) {
+      const policy = list[i]!;
+      ctx.currentPolicy = policy.name;
+      const hook = dryRun ? (policy.checkPreTradeStartDryRun ?? policy.checkPreTradeStart)! : policy.checkPreTradeStart!;
+      let out;
+      try {
+        out = hook.call(policy, ctx, order);
+      } catch (e) {
+        throw new PolicyCallbackError(policy.name, "checkPreTradeStart", e);
+      }
+      if (out && out.length > 0) {
+        rejects ??= [];
+        for (const r of out) rejects.push(rejectFromPolicy(policy.name, r));
+      }
+    }
+    return rejects;
+  }
+
+  /** Every main hook runs, even after a reject; a throw rolls back what was registered. */
+  private runMain(
+    ctx: CallContext,
+    order: Order,
+    mutations: Mutations,
+    list: readonly PreTradePolicy[],
+    dryRun: boolean,
+  ): MainOutcome {
+    const result = new MainOutcome();
+    for (let i = 0; i < list.length; i++) {
+      const policy = list[i]!;
+      ctx.currentPolicy = policy.name;
+      const hook = dryRun ? (policy.performPreTradeCheckDryRun ?? policy.performPreTradeCheck)! : policy.performPreTradeCheck!;
+      let out: PolicyPreTradeResult | undefined | void;
+      try {
+        out = hook.call(policy, ctx, order, mutations);
+      } catch (e) {
+        if (!dryRun) rollbackEvery(mutations.drain());
+        throw new PolicyCallbackError(policy.name, "performPreTradeCheck", e);
+      }
+      if (out) result.add(policy, out);
+    }
+    return result;
+  }
+}
+
+function groupOf(policy: PreTradePolicy): PolicyGroupId {
+  return policy.policyGroupId ?? (0 as PolicyGroupId);
+}
+
+/** Accumulates what the main-stage hooks returned. */
+class MainOutcome {
+  rejects: Reject[] | undefined;
+  private lockEntries: [PolicyGroupId, Price][] | undefined;
+  outcomes: AccountAdjustmentOutcome[] = [];
+
+  add(policy: PreTradePolicy, out: PolicyPreTradeResult): void {
+    if (out.rejects && out.rejects.length > 0) {
+      this.rejects ??= [];
+      for (const r of out.rejects) this.rejects.push(rejectFromPolicy(policy.name, r));
+    }
+    const group = groupOf(policy);
+    if (out.lockPrices) {
+      this.lockEntries ??= [];
+      for (const p of out.lockPrices) this.lockEntries.push([group, p]);
+    }
+    if (out.accountAdjustments) for (const entry of out.accountAdjustments) this.outcomes.push({ policyGroupId: group, entry });
+  }
+
+  lock(): PreTradeLock {
+    return this.lockEntries ? PreTradeLock.of(this.lockEntries) : PreTradeLock.EMPTY;
+  }
+}
+
+function dryReport(rejects: readonly Reject[], wouldBlock: AccountBlock | undefined): DryRunReport {
+  const latched = firstAccountScope(rejects);
+  return {
+    isPass: rejects.length === 0,
+    rejects,
+    lock: PreTradeLock.EMPTY,
+    accountAdjustments: [],
+    accountBlock: wouldBlock ?? (latched && latchedBlock(latched)),
+  };
+}

@@ -1,0 +1,15 @@
+import type { AccountGroupId, AccountId } from "../param/ids.js";
+import type { AccountBlock } from "../model/reject.js";
+
+/** What changed in the engine's account state; a monitor can subscribe to these. */
+export type EngineEvent =
+  | { readonly kind: "accountBlocked"; readonly accountId: AccountId; readonly block: AccountBlock }
+  | { readonly kind: "accountUnblocked"; readonly accountId: AccountId }
+  | { readonly kind: "accountBlockReasonReplaced"; readonly accountId: AccountId; readonly block: AccountBlock }
+  | { readonly kind: "groupBlocked"; readonly group: AccountGroupId; readonly block: AccountBlock }
+  | { readonly kind: "groupUnblocked"; readonly group: AccountGroupId }
+  | { readonly kind: "groupBlockReasonReplaced"; readonly group: AccountGroupId; readonly block: AccountBlock }
+  | { readonly kind: "globalBlocked"; readonly block: AccountBlock }
+  | { readonly kind: "policyConfigured"; readonly policy: string };
+
+export type EngineEventListener = (event: EngineEvent) => void;

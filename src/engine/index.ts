@@ -1,0 +1,14 @@
+export * from "./engine.js";
+export * from "./engine-builder.js";
+export * from "./errors.js";
+export * from "./clock.js";
+export * from "./mutations.js";
+export * from "./policy.js";
+export * from "./reservation.js";
+export * from "./pre-trade-request.js";
+export * from "./results.js";
+export * from "./configurator.js";
+export * from "./accounts-admin.js";
+export * from "./events.js";
+export * from "./sync-mode.js";
+export { GLOBAL_BLOCK } from "./account-blocks.js";

@@ -1,0 +1,100 @@
+import type { AccountGroupId, AccountId, PolicyGroupId } from "../param/ids.js";
+import type { Asset } from "../param/instrument.js";
+import type { Price } from "../param/values.js";
+import type { Order } from "../model/order.js";
+import type { ExecutionReport } from "../model/execution-report.js";
+import type { AccountAdjustment } from "../model/account-adjustment.js";
+import type { AccountOutcomeEntry, PnlOutcome } from "../model/outcomes.js";
+import type { AccountBlock, PolicyReject } from "../model/reject.js";
+import type { Mutations } from "./mutations.js";
+
+/** An account block as a policy reports it; the engine stamps the policy's name. */
+export type PolicyBlock = Omit<AccountBlock, "policy">;
+
+/** Read-only account reference data the engine keeps (groups, currencies). */
+export interface AccountsView {
+  groupOf(accountId: AccountId): AccountGroupId | undefined;
+  /** Account currency: account → its group → the default group (group 0). */
+  currencyOf(accountId: AccountId): Asset | undefined;
+}
+
+/** Lets a policy block an account from inside a hook (e.g. a rollback that overflowed). */
+export interface AccountControl {
+  block(accountId: AccountId, block: PolicyBlock): void;
+}
+
+interface ContextBase {
+  readonly accounts: AccountsView;
+  /** The group of the account this call is about, resolved live. */
+  accountGroup(): AccountGroupId | undefined;
+}
+
+export interface PreTradeContext extends ContextBase {
+  /** One monotonic instant shared by every policy in this call (from the engine's clock). */
+  readonly nowMs: number;
+  readonly accountControl: AccountControl;
+  /** The order already exists at the venue: rejects are discarded, effects kept. */
+  readonly isDropCopy: boolean;
+  /** Nothing may change: dry-run hooks are being called. */
+  readonly isDryRun: boolean;
+}
+
+export interface PostTradeContext extends ContextBase {
+  readonly nowMs: number;
+}
+
+export interface AccountAdjustmentContext extends ContextBase {
+  readonly nowMs: number;
+  readonly accountControl: AccountControl;
+}
+
+/** What a main-stage hook returns. Rejects and registered mutations may coexist. */
+export interface PolicyPreTradeResult {
+  readonly rejects?: readonly PolicyReject[];
+  /** Pushed into the reservation's lock under the policy's group id. */
+  readonly lockPrices?: readonly Price[];
+  readonly accountAdjustments?: readonly AccountOutcomeEntry[];
+}
+
+export interface PolicyPostTradeResult {
+  /** Blocks for the report's account; the engine records the first one. */
+  readonly accountBlocks?: readonly PolicyBlock[];
+  readonly accountPnls?: readonly { readonly accountId: AccountId; readonly result: PnlOutcome }[];
+  readonly accountAdjustments?: readonly AccountOutcomeEntry[];
+}
+
+export interface PolicyAccountAdjustmentResult {
+  /** Any reject stops the batch and rolls it back. */
+  readonly rejects?: readonly PolicyReject[];
+  /** Recorded (first cause wins) only if the whole batch succeeds. */
+  readonly accountBlocks?: readonly PolicyBlock[];
+  readonly outcomes?: readonly AccountOutcomeEntry[];
+}
+
+type Maybe<T> = T | undefined | void;
+
+/**
+ * The one policy interface (OpenPit's `PreTradePolicy`): implement the hooks you need.
+ * Every hook is synchronous. A policy keeps its state in plain data (Maps, arrays,
+ * value objects) so that state can be snapshotted and replayed.
+ *
+ * - Start hooks: cheap checks; side effects are immediate and never undone.
+ * - Main hooks: may register commit/rollback pairs; rollbacks must be delta-based.
+ * - Dry-run hooks default to the normal ones; a policy whose normal hook changes
+ *   state must provide a read-only dry-run variant.
+ */
+export interface PreTradePolicy {
+  readonly name: string;
+  readonly policyGroupId?: PolicyGroupId;
+  checkPreTradeStart?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
+  checkPreTradeStartDryRun?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
+  performPreTradeCheck?(ctx: PreTradeContext, order: Order, mutations: Mutations): Maybe<PolicyPreTradeResult>;
+  performPreTradeCheckDryRun?(ctx: PreTradeContext, order: Order, mutations: Mutations): Maybe<PolicyPreTradeResult>;
+  applyExecutionReport?(ctx: PostTradeContext, report: ExecutionReport): Maybe<PolicyPostTradeResult>;
+  applyAccountAdjustment?(
+    ctx: AccountAdjustmentContext,
+    accountId: AccountId,
+    adjustment: AccountAdjustment,
+    mutations: Mutations,
+  ): Maybe<PolicyAccountAdjustmentResult>;
+}

@@ -1,0 +1,36 @@
+import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
+import type { PreTradeLock } from "../model/pre-trade-lock.js";
+import type { AccountBlock, Reject } from "../model/reject.js";
+import type { PreTradeRequest } from "./pre-trade-request.js";
+import type { PreTradeReservation } from "./reservation.js";
+
+export type StartResult =
+  | { readonly ok: true; readonly request: PreTradeRequest; readonly rejects: readonly [] }
+  | { readonly ok: false; readonly rejects: readonly Reject[] };
+
+export type ExecuteResult =
+  | { readonly ok: true; readonly reservation: PreTradeReservation; readonly rejects: readonly [] }
+  | { readonly ok: false; readonly rejects: readonly Reject[] };
+
+/** What a dry run would have done; inert (nothing to commit or roll back). */
+export interface DryRunReport {
+  readonly isPass: boolean;
+  readonly rejects: readonly Reject[];
+  readonly lock: PreTradeLock;
+  readonly accountAdjustments: readonly AccountAdjustmentOutcome[];
+  /** The block a real call would have latched; not recorded. */
+  readonly accountBlock: AccountBlock | undefined;
+}
+
+export type AccountAdjustmentBatchResult =
+  | {
+      readonly ok: true;
+      readonly outcomes: readonly AccountAdjustmentOutcome[];
+      readonly accountBlocks: readonly AccountBlock[];
+    }
+  | {
+      readonly ok: false;
+      /** 0-based index of the adjustment that was rejected. */
+      readonly failedIndex: number;
+      readonly rejects: readonly Reject[];
+    };

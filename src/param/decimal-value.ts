@@ -1,0 +1,268 @@
+import { Decimal } from "decimal.js";
+import { ParamError, type ParamKind } from "./param-error.js";
+
+/**
+ * Exact decimal arithmetic with OpenPit's (rust_decimal's) domain: a 96-bit integer
+ * mantissa and a scale of 0..28. A private decimal.js clone keeps the configuration
+ * local (no global state) and has enough precision that products and quotients are
+ * computed exactly before they are fitted back into that domain.
+ */
+export const Dec = Decimal.clone({
+  precision: 96,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -9e15,
+  toExpPos: 9e15,
+});
+
+export const MAX_SCALE = 28;
+/** 2^96 − 1: the largest mantissa, and so the largest magnitude at scale 0. */
+export const MAX_MANTISSA = new Dec("79228162514264337593543950335");
+const MAX_MANTISSA_DIGITS = 29;
+const ZERO = new Dec(0);
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+export type RoundingStrategy =
+  | "midpointNearestEven"
+  | "midpointAwayFromZero"
+  | "up"
+  | "down"
+  | "default"
+  | "banker"
+  | "conservativeProfit"
+  | "conservativeLoss";
+
+/** Aliases resolve here, once: both conservative strategies are floor, as in OpenPit. */
+const ROUNDING_MODES: Record<RoundingStrategy, Decimal.Rounding> = {
+  midpointNearestEven: Decimal.ROUND_HALF_EVEN,
+  default: Decimal.ROUND_HALF_EVEN,
+  banker: Decimal.ROUND_HALF_EVEN,
+  midpointAwayFromZero: Decimal.ROUND_HALF_UP,
+  up: Decimal.ROUND_CEIL,
+  down: Decimal.ROUND_FLOOR,
+  conservativeProfit: Decimal.ROUND_FLOOR,
+  conservativeLoss: Decimal.ROUND_FLOOR,
+};
+
+export function roundingMode(strategy: RoundingStrategy): Decimal.Rounding {
+  const mode = ROUNDING_MODES[strategy];
+  if (mode === undefined) throw new TypeError(`unknown rounding strategy '${String(strategy)}'`);
+  return mode;
+}
+
+/** The constructor side of a value type: what `DecimalValue` needs to build results of the receiver's type. */
+export interface ValueType<T extends DecimalValue> {
+  new (decimal: Decimal, scale: number): T;
+  readonly kind: ParamKind;
+  readonly nonNegative: boolean;
+}
+
+/**
+ * Digits of the mantissa of `d` written at `scale`, from decimal.js's exponent: cheap,
+ * and exact for every value that already has at most `scale` fractional digits.
+ */
+function mantissaDigits(d: Decimal, scale: number): number {
+  return d.e + 1 + scale;
+}
+
+function mantissaFits(d: Decimal, scale: number): boolean {
+  const digits = mantissaDigits(d, scale);
+  if (digits < MAX_MANTISSA_DIGITS) return true;
+  if (digits > MAX_MANTISSA_DIGITS) return false;
+  return d.abs().times(Dec.pow(10, scale)).lte(MAX_MANTISSA);
+}
+
+/**
+ * Fits an exact result into the domain the way rust_decimal does: a scale over 28 is
+ * rounded half-even to 28, and a mantissa too wide for 96 bits gives up fractional digits
+ * (rounding half-even) until it fits. If it does not fit at scale 0 the value is out of
+ * range: that is an `Overflow` error, never a silent clamp.
+ */
+function fitResult(kind: ParamKind, d: Decimal, scale: number): [Decimal, number] {
+  if (d.isZero()) return [ZERO, Math.min(scale, MAX_SCALE)];
+  if (scale > MAX_SCALE) {
+    d = d.toDecimalPlaces(MAX_SCALE, Decimal.ROUND_HALF_EVEN);
+    scale = MAX_SCALE;
+    if (d.isZero()) return [ZERO, scale];
+  }
+  while (!mantissaFits(d, scale)) {
+    if (scale === 0) throw new ParamError(kind, "Overflow", "value is outside ±79228162514264337593543950335");
+    scale -= 1;
+    d = d.toDecimalPlaces(scale, Decimal.ROUND_HALF_EVEN);
+  }
+  return [d, scale];
+}
+
+function checkSign(type: ValueType<DecimalValue>, d: Decimal): void {
+  if (type.nonNegative && d.isNegative() && !d.isZero()) {
+    throw new ParamError(type.kind, "Negative", `value ${d.toString()} must not be negative`);
+  }
+}
+
+/** Builds a value of `type` from an exact result, fitting scale/range and checking sign. */
+export function makeValue<T extends DecimalValue>(type: ValueType<T>, d: Decimal, scale: number): T {
+  const [fitted, fittedScale] = fitResult(type.kind, d, scale);
+  checkSign(type, fitted);
+  return new type(fitted, fittedScale);
+}
+
+/** Parses the plain notation `-?digits[.digits]` and nothing else. */
+export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: string): T {
+  if (typeof text !== "string" || !PLAIN_NUMBER.test(text)) {
+    throw new ParamError(type.kind, "InvalidFormat", `'${String(text)}' is not a plain decimal number`);
+  }
+  const dot = text.indexOf(".");
+  const scale = dot < 0 ? 0 : text.length - dot - 1;
+  if (scale > MAX_SCALE) {
+    throw new ParamError(type.kind, "Underflow", `'${text}' has more than ${MAX_SCALE} fractional digits`);
+  }
+  let d = new Dec(text);
+  if (d.isZero()) d = ZERO;
+  if (!mantissaFits(d, scale)) {
+    throw new ParamError(type.kind, "Overflow", `'${text}' is outside ±79228162514264337593543950335`);
+  }
+  checkSign(type, d);
+  return new type(d, scale);
+}
+
+/**
+ * An exact decimal with the scale it was written or computed with, so `"100.50"`
+ * prints as `"100.50"` and `10 × 101` as `"1010"`. Immutable. Subclasses only name
+ * the kind and the sign rule; every result keeps the receiver's type.
+ */
+export abstract class DecimalValue {
+  static readonly kind: ParamKind;
+  static readonly nonNegative: boolean = false;
+  #text: string | undefined;
+
+  /** Unchecked: use `fromString`, `from` or arithmetic; they validate. */
+  constructor(
+    readonly decimal: Decimal,
+    readonly scale: number,
+  ) {}
+
+  static fromString<T extends DecimalValue>(this: ValueType<T>, text: string): T {
+    return parseValue(this, text);
+  }
+
+  /** Exact from an integer (number must be a safe integer) or a bigint. */
+  static fromInt<T extends DecimalValue>(this: ValueType<T>, value: number | bigint): T {
+    if (typeof value === "number" && !Number.isSafeInteger(value)) {
+      throw new ParamError(this.kind, "InvalidFormat", `${value} is not a safe integer; pass a string`);
+    }
+    return makeValue(this, new Dec(value.toString()), 0);
+  }
+
+  /** From a binary float through its shortest round-trip text; NaN and ±Infinity are errors. */
+  static fromFloat<T extends DecimalValue>(this: ValueType<T>, value: number): T {
+    if (!Number.isFinite(value)) throw new ParamError(this.kind, "InvalidFloat", `${value} is not a finite number`);
+    const d = new Dec(value);
+    return makeValue(this, d, Math.max(0, d.decimalPlaces()));
+  }
+
+  static fromStringRounded<T extends DecimalValue>(
+    this: ValueType<T>,
+    text: string,
+    scale: number,
+    strategy: RoundingStrategy,
+  ): T {
+    if (typeof text !== "string" || !PLAIN_NUMBER.test(text)) {
+      throw new ParamError(this.kind, "InvalidFormat", `'${String(text)}' is not a plain decimal number`);
+    }
+    if (!Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
+      throw new ParamError(this.kind, "Other", `rounding scale ${scale} is outside 0..${MAX_SCALE}`);
+    }
+    // Round once, from the full text: rounding to 28 digits first could round twice.
+    return makeValue(this, new Dec(text).toDecimalPlaces(scale, roundingMode(strategy)), scale);
+  }
+
+  static zero<T extends DecimalValue>(this: ValueType<T>): T {
+    return new this(ZERO, 0);
+  }
+
+  /** The same number as another value type (sign rules of the target apply). */
+  static from<T extends DecimalValue>(this: ValueType<T>, other: DecimalValue): T {
+    checkSign(this, other.decimal);
+    return new this(other.decimal, other.scale);
+  }
+
+  protected get type(): ValueType<this> {
+    return this.constructor as ValueType<this>;
+  }
+
+  get kind(): ParamKind {
+    return this.type.kind;
+  }
+
+  add(other: this): this {
+    return makeValue(this.type, this.decimal.plus(other.decimal), Math.max(this.scale, other.scale));
+  }
+
+  sub(other: this): this {
+    return makeValue(this.type, this.decimal.minus(other.decimal), Math.max(this.scale, other.scale));
+  }
+
+  /** Product with any value; the result keeps the receiver's type and the summed scale. */
+  mul(other: DecimalValue): this {
+    return makeValue(this.type, this.decimal.times(other.decimal), this.scale + other.scale);
+  }
+
+  /** Quotient; a zero divisor is `DivisionByZero`. The result carries only the digits it needs. */
+  div(other: DecimalValue): this {
+    if (other.decimal.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
+    const q = this.decimal.dividedBy(other.decimal);
+    return makeValue(this.type, q, Math.max(0, q.decimalPlaces()));
+  }
+
+  neg(): this {
+    return makeValue(this.type, this.decimal.negated(), this.scale);
+  }
+
+  abs(): this {
+    return this.isNegative() ? this.neg() : this;
+  }
+
+  rounded(scale: number, strategy: RoundingStrategy): this {
+    if (!Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
+      throw new ParamError(this.kind, "Other", `rounding scale ${scale} is outside 0..${MAX_SCALE}`);
+    }
+    return makeValue(this.type, this.decimal.toDecimalPlaces(scale, roundingMode(strategy)), scale);
+  }
+
+  compare(other: DecimalValue): -1 | 0 | 1 {
+    return this.decimal.comparedTo(other.decimal) as -1 | 0 | 1;
+  }
+
+  eq(other: DecimalValue): boolean {
+    return this.decimal.eq(other.decimal);
+  }
+  lt(other: DecimalValue): boolean {
+    return this.decimal.lt(other.decimal);
+  }
+  lte(other: DecimalValue): boolean {
+    return this.decimal.lte(other.decimal);
+  }
+  gt(other: DecimalValue): boolean {
+    return this.decimal.gt(other.decimal);
+  }
+  gte(other: DecimalValue): boolean {
+    return this.decimal.gte(other.decimal);
+  }
+
+  isZero(): boolean {
+    return this.decimal.isZero();
+  }
+  isNegative(): boolean {
+    return this.decimal.isNegative() && !this.decimal.isZero();
+  }
+  isPositive(): boolean {
+    return this.decimal.isPositive() && !this.decimal.isZero();
+  }
+
+  toString(): string {
+    return (this.#text ??= this.decimal.toFixed(this.scale));
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}

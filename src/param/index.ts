@@ -1,0 +1,7 @@
+export * from "./param-error.js";
+export * from "./decimal-value.js";
+export * from "./values.js";
+export * from "./enums.js";
+export * from "./ids.js";
+export * from "./instrument.js";
+export * from "./duration.js";
