@@ -1,0 +1,4 @@
+export * from "./market-data-source.js";
+export * from "./market-data-service.js";
+export * from "./reference-book.js";
+export * from "./errors.js";

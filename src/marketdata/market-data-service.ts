@@ -1,0 +1,246 @@
+import type { Clock } from "../engine/clock.js";
+import { AccountGroupId, type AccountId, type InstrumentId } from "../param/ids.js";
+import type { Instrument } from "../param/instrument.js";
+import { MarketDataError, registrationConflictMessage } from "./errors.js";
+import { InstrumentRegistry } from "./instrument-registry.js";
+import type { MarketDataSource, Quote, QuoteLookup, QuoteResolution, QuoteTtl } from "./market-data-source.js";
+import { QuoteBuckets, type BucketTarget, type WriteMode } from "./quote-buckets.js";
+import { checkedTtl, effectiveTtl, isExpired, newInstrumentTtls, type InstrumentTtls, type ServiceTtls } from "./ttl-cascade.js";
+
+export interface MarketDataServiceOptions {
+  /** Tier 8 of the TTL cascade: applies when no other tier is set. */
+  readonly defaultTtl: QuoteTtl;
+  /** The only time source; quotes are stamped and aged with it. */
+  readonly clock: Clock;
+}
+
+/** Everything kept for one registered instrument. */
+interface InstrumentSlot {
+  readonly buckets: QuoteBuckets;
+  readonly ttls: InstrumentTtls;
+}
+
+const RESOLUTIONS: ReadonlySet<string> = new Set<QuoteResolution>(["AccountOnly", "AccountThenGroup", "AccountThenGroupThenDefault"]);
+
+/**
+ * Live quotes per instrument in three kinds of bucket (per account, per group, default =
+ * group 0), read through a quote resolution and an 8-tier TTL cascade (spec §1.17).
+ * Registration is strict; every other id-taking method needs a registered id.
+ */
+export class MarketDataService implements MarketDataSource {
+  private readonly clock: Clock;
+  private readonly registry = new InstrumentRegistry();
+  private readonly slots = new Map<bigint, InstrumentSlot>();
+  private readonly serviceTtls: ServiceTtls;
+
+  constructor(options: MarketDataServiceOptions) {
+    this.clock = options.clock;
+    this.serviceTtls = { accounts: new Map(), groups: new Map(), defaultTtl: checkedTtl(options.defaultTtl) };
+  }
+
+  // ── Registration ─────────────────────────────────────────────────────────
+
+  /** Registers under the next unused auto id (from 0); `ttl` becomes the instrument tier (7). */
+  register(instrument: Instrument, ttl?: QuoteTtl): InstrumentId {
+    return this.add(instrument, undefined, ttl);
+  }
+
+  registerWithId(id: InstrumentId, instrument: Instrument, ttl?: QuoteTtl): InstrumentId {
+    return this.add(instrument, id, ttl);
+  }
+
+  resolve(instrument: Instrument): InstrumentId | undefined {
+    return this.registry.resolve(instrument);
+  }
+
+  // ── Publishing ───────────────────────────────────────────────────────────
+
+  /** Replaces the default bucket's whole snapshot: fields absent from `quote` are gone afterwards. */
+  push(id: InstrumentId, quote: Quote): void {
+    this.write(id, quote, "replace", [{ group: AccountGroupId.DEFAULT }]);
+  }
+
+  /** Overwrites only the fields present in `quote`; the publish instant moves either way. */
+  pushPatch(id: InstrumentId, quote: Quote): void {
+    this.write(id, quote, "patch", [{ group: AccountGroupId.DEFAULT }]);
+  }
+
+  /** Replaces the buckets of every listed account and group (group 0 = the default bucket). */
+  pushFor(id: InstrumentId, quote: Quote, accounts: readonly AccountId[], groups: readonly AccountGroupId[]): void {
+    this.write(id, quote, "replace", targetsOf(accounts, groups));
+  }
+
+  pushForPatch(id: InstrumentId, quote: Quote, accounts: readonly AccountId[], groups: readonly AccountGroupId[]): void {
+    this.write(id, quote, "patch", targetsOf(accounts, groups));
+  }
+
+  /** Default-bucket push by instrument; registers it (service-default TTL) on first sight. */
+  pushByInstrument(instrument: Instrument, quote: Quote): InstrumentId {
+    const id = this.resolve(instrument) ?? this.register(instrument);
+    this.push(id, quote);
+    return id;
+  }
+
+  pushByInstrumentPatch(instrument: Instrument, quote: Quote): InstrumentId {
+    const id = this.resolve(instrument) ?? this.register(instrument);
+    this.pushPatch(id, quote);
+    return id;
+  }
+
+  /**
+   * Drops every bucket of the instrument until the next push; it stays registered and keeps
+   * its TTL settings. An unknown id is a no-op (as in OpenPit): there is nothing to hide.
+   */
+  clear(id: InstrumentId): void {
+    this.slots.get(id)?.buckets.clear();
+  }
+
+  // ── Reading ──────────────────────────────────────────────────────────────
+
+  /**
+   * Selects the first non-empty bucket the resolution allows, then checks its freshness with
+   * the reader's TTL. A stale specific bucket is `QuoteExpired` and does not fall through.
+   */
+  lookup(
+    id: InstrumentId,
+    accountId: AccountId | undefined,
+    group: AccountGroupId | undefined,
+    resolution: QuoteResolution,
+  ): QuoteLookup {
+    if (!RESOLUTIONS.has(resolution)) throw new TypeError(`unknown quote resolution ${String(resolution)}`);
+    const slot = this.slots.get(id);
+    if (slot === undefined) return { ok: false, error: "UnknownInstrument" };
+    const selected = slot.buckets.select(resolution, accountId, group);
+    if (selected === undefined) return { ok: false, error: "QuoteUnavailable" };
+    const ttl = effectiveTtl(slot.ttls, this.serviceTtls, accountId, group);
+    if (isExpired(ttl, selected.publishedAtMs, this.clock.nowMs())) {
+      return { ok: false, error: "QuoteExpired", quote: selected.quote };
+    }
+    return { ok: true, quote: selected.quote };
+  }
+
+  /** A fresh quote, or `undefined` when the instrument is unknown or no fresh quote is selected. */
+  get(
+    id: InstrumentId,
+    accountId?: AccountId,
+    group?: AccountGroupId,
+    resolution: QuoteResolution = "AccountThenGroupThenDefault",
+  ): Quote | undefined {
+    const found = this.lookup(id, accountId, group, resolution);
+    return found.ok ? found.quote : undefined;
+  }
+
+  /** Like `get`, but throws `MarketDataError` (`UnknownInstrument` / `QuoteUnavailable` / `QuoteExpired` with the stale quote). */
+  getOrErr(
+    id: InstrumentId,
+    accountId?: AccountId,
+    group?: AccountGroupId,
+    resolution: QuoteResolution = "AccountThenGroupThenDefault",
+  ): Quote {
+    const found = this.lookup(id, accountId, group, resolution);
+    if (found.ok) return found.quote;
+    switch (found.error) {
+      case "UnknownInstrument":
+        throw new MarketDataError("UnknownInstrument", `instrument id ${id} is not registered`, { instrumentId: id });
+      case "QuoteUnavailable":
+        throw new MarketDataError("QuoteUnavailable", `no quote for instrument id ${id}`, { instrumentId: id });
+      case "QuoteExpired":
+        throw new MarketDataError("QuoteExpired", `quote for instrument id ${id} expired`, { instrumentId: id, quote: found.quote });
+    }
+  }
+
+  /** Most specific non-empty bucket (account, group, default), stale or not: for accounting, not pricing. */
+  latest(id: InstrumentId, accountId: AccountId | undefined, group: AccountGroupId | undefined): Quote | undefined {
+    return this.slots.get(id)?.buckets.select("AccountThenGroupThenDefault", accountId, group)?.quote;
+  }
+
+  /** The TTL a reader (account, group) gets for the instrument; for diagnostics and admin views. */
+  effectiveTtl(id: InstrumentId, accountId?: AccountId, group?: AccountGroupId): QuoteTtl {
+    return effectiveTtl(this.slotOf(id).ttls, this.serviceTtls, accountId, group);
+  }
+
+  // ── TTL cascade tiers (see ttl-cascade.ts for the order) ──────────────────
+
+  /** Tier 1. */
+  setInstrumentAccountTtl(id: InstrumentId, accountId: AccountId, ttl: QuoteTtl): void {
+    this.slotOf(id).ttls.accounts.set(accountId, checkedTtl(ttl));
+  }
+
+  clearInstrumentAccountTtl(id: InstrumentId, accountId: AccountId): void {
+    this.slotOf(id).ttls.accounts.delete(accountId);
+  }
+
+  /** Tier 2; with group 0, tier 3 (instrument × default group). */
+  setInstrumentAccountGroupTtl(id: InstrumentId, group: AccountGroupId, ttl: QuoteTtl): void {
+    this.slotOf(id).ttls.groups.set(group, checkedTtl(ttl));
+  }
+
+  clearInstrumentAccountGroupTtl(id: InstrumentId, group: AccountGroupId): void {
+    this.slotOf(id).ttls.groups.delete(group);
+  }
+
+  /** Tier 4: every instrument, one account. */
+  setAccountTtl(accountId: AccountId, ttl: QuoteTtl): void {
+    this.serviceTtls.accounts.set(accountId, checkedTtl(ttl));
+  }
+
+  clearAccountTtl(accountId: AccountId): void {
+    this.serviceTtls.accounts.delete(accountId);
+  }
+
+  /** Tier 5; with group 0, tier 6 (default group). */
+  setAccountGroupTtl(group: AccountGroupId, ttl: QuoteTtl): void {
+    this.serviceTtls.groups.set(group, checkedTtl(ttl));
+  }
+
+  clearAccountGroupTtl(group: AccountGroupId): void {
+    this.serviceTtls.groups.delete(group);
+  }
+
+  /** Tier 7: replaces the registration TTL. */
+  setInstrumentTtl(id: InstrumentId, ttl: QuoteTtl): void {
+    this.slotOf(id).ttls.instrument = checkedTtl(ttl);
+  }
+
+  clearInstrumentTtl(id: InstrumentId): void {
+    this.slotOf(id).ttls.instrument = undefined;
+  }
+
+  // ── Internals ────────────────────────────────────────────────────────────
+
+  private add(instrument: Instrument, id: InstrumentId | undefined, ttl: QuoteTtl | undefined): InstrumentId {
+    // Validate before registering so a bad TTL leaves no half-registered instrument.
+    const instrumentTtl = ttl === undefined ? undefined : checkedTtl(ttl);
+    const added = this.registry.add(instrument, id);
+    if (!added.ok) {
+      const message = registrationConflictMessage(added.conflict, instrument, id);
+      throw new MarketDataError(added.conflict, message, { instrument, instrumentId: id });
+    }
+    this.slots.set(added.id, { buckets: new QuoteBuckets(), ttls: newInstrumentTtls(instrumentTtl) });
+    return added.id;
+  }
+
+  private slotOf(id: InstrumentId): InstrumentSlot {
+    const slot = this.slots.get(id);
+    if (slot === undefined) {
+      throw new MarketDataError("UnknownInstrumentId", `instrument id ${id} is not registered`, { instrumentId: id });
+    }
+    return slot;
+  }
+
+  /** All checks happen before the first write, so a failing call changes nothing. */
+  private write(id: InstrumentId, quote: Quote, mode: WriteMode, targets: readonly BucketTarget[]): void {
+    if (targets.length === 0) {
+      throw new MarketDataError("NoTarget", "pushFor needs at least one account or group (use push for the default bucket)", {
+        instrumentId: id,
+      });
+    }
+    const slot = this.slotOf(id);
+    const nowMs = this.clock.nowMs();
+    for (const target of targets) slot.buckets.write(target, quote, mode, nowMs);
+  }
+}
+
+function targetsOf(accounts: readonly AccountId[], groups: readonly AccountGroupId[]): BucketTarget[] {
+  return [...accounts.map((account) => ({ account })), ...groups.map((group) => ({ group }))];
+}
