@@ -1,0 +1,12 @@
+export { PnlBoundsKillSwitchPolicy } from "./policy.js";
+export {
+  copyPnlBoundsKillSwitchSettings,
+  parsePnlBoundsKillSwitchSettingsJson,
+  validatePnlBoundsKillSwitchSettings,
+  type ParsePnlBoundsKillSwitchOptions,
+  type PnlBoundsAccountBarrier,
+  type PnlBoundsAccountBarrierWithSeed,
+  type PnlBoundsBrokerBarrier,
+  type PnlBoundsKillSwitchInitialSettings,
+  type PnlBoundsKillSwitchSettings,
+} from "./settings.js";

@@ -1,0 +1,138 @@
+import type { ConfigurablePolicy } from "../../engine/configurator.js";
+import type { PolicyPostTradeResult, PostTradeContext, PreTradeContext } from "../../engine/policy.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { Order } from "../../model/order.js";
+import { missingField, type PolicyReject } from "../../model/reject.js";
+import { PolicyGroupId, type AccountId } from "../../param/ids.js";
+import type { Asset } from "../../param/instrument.js";
+import { ParamError } from "../../param/param-error.js";
+import { Pnl } from "../../param/values.js";
+import { BarrierBook, breachedSides } from "./barriers.js";
+import { RealizedPnlLedger } from "./realized-pnl-ledger.js";
+import {
+  accumulatorOverflowBlock,
+  barrierBreachReject,
+  killSwitchBlock,
+  missingFieldBlock,
+  reportOverflowBlock,
+} from "./rejects.js";
+import {
+  copyPnlBoundsKillSwitchSettings,
+  validatePnlBoundsKillSwitchSettings,
+  type PnlBoundsKillSwitchInitialSettings,
+  type PnlBoundsKillSwitchSettings,
+} from "./settings.js";
+
+/**
+ * P&L kill switch (OpenPit §2.4). Post-trade it adds `pnl − fee` of every report to the
+ * realized total of (account, settlement asset) and reports a block whenever the new total
+ * is outside the broker barrier or the account barrier of that asset. At the start stage it
+ * rejects (account scope) orders whose pair is already outside a barrier.
+ *
+ * The policy keeps no "blocked" flag: it re-evaluates the live total every time, so a total
+ * that comes back inside stops being reported. Keeping the account blocked is the engine's
+ * latch, released only by `engine.accounts().unblock`.
+ */
+export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKillSwitchSettings> {
+  static readonly NAME = "PnlBoundsKillSwitchPolicy";
+  readonly name = PnlBoundsKillSwitchPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId;
+  private settings: PnlBoundsKillSwitchSettings;
+  private barriers: BarrierBook;
+  private readonly realized = new RealizedPnlLedger();
+
+  /** `initialPnl` seeds are read here only (missing seed = 0); see `PnlBoundsKillSwitchInitialSettings`. */
+  constructor(settings: PnlBoundsKillSwitchInitialSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    validatePnlBoundsKillSwitchSettings(settings);
+    this.policyGroupId = options?.policyGroupId ?? PolicyGroupId.DEFAULT;
+    this.settings = copyPnlBoundsKillSwitchSettings(settings);
+    this.barriers = new BarrierBook(this.settings);
+    for (const b of settings.accountBarriers) {
+      this.realized.set(b.accountId, b.settlementAsset, b.initialPnl ?? Pnl.zero());
+    }
+  }
+
+  settingsDraft(): PnlBoundsKillSwitchSettings {
+    return copyPnlBoundsKillSwitchSettings(this.settings);
+  }
+
+  /** Replaces the barriers. Accumulators are kept; an `initialPnl` on the value is ignored. */
+  publishSettings(next: PnlBoundsKillSwitchSettings): void {
+    validatePnlBoundsKillSwitchSettings(next);
+    const settings = copyPnlBoundsKillSwitchSettings(next);
+    this.barriers = new BarrierBook(settings);
+    this.settings = settings;
+  }
+
+  /**
+   * Force-sets the realized total of a pair (OpenPit's `set_account_pnl`): an absolute
+   * upsert, not validated and never reported as a block — the next order for the pair
+   * is what meets the barrier. Call it through `engine.configure().apply(...)`.
+   */
+  setAccountPnl(accountId: AccountId, settlementAsset: Asset, pnl: Pnl): void {
+    this.realized.set(accountId, settlementAsset, pnl);
+  }
+
+  /** The realized total of a pair, or undefined if it was never reported nor seeded. */
+  accountPnl(accountId: AccountId, settlementAsset: Asset): Pnl | undefined {
+    return this.realized.get(accountId, settlementAsset);
+  }
+
+  /** Every settlement asset's realized total for an account (a copy), for the admin query. */
+  accountPnls(accountId: AccountId): ReadonlyMap<Asset, Pnl> {
+    return new Map(this.realized.byAccount.get(accountId) ?? []);
+  }
+
+  /** Read-only, so the dry-run path can use it as is. Only one reject: broker first. */
+  checkPreTradeStart(_ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    const instrument = order.operation?.instrument;
+    if (instrument === undefined) return [missingField("instrument")];
+    const accountId = order.operation?.accountId;
+    if (accountId === undefined) return [missingField("account ID")];
+
+    const asset = instrument.settlementAsset;
+    const broker = this.barriers.brokerBarrier(asset);
+    const account = this.barriers.accountBarrier(accountId, asset);
+    if (broker === undefined && account === undefined) return undefined;
+
+    const realized = this.realized.get(accountId, asset) ?? Pnl.zero();
+    const brokerSides = broker && breachedSides(broker, realized);
+    if (broker && brokerSides) return [barrierBreachReject("broker", brokerSides, broker, realized)];
+    const accountSides = account && breachedSides(account, realized);
+    if (account && accountSides) return [barrierBreachReject("account", accountSides, account, realized)];
+    return undefined;
+  }
+
+  applyExecutionReport(_ctx: PostTradeContext, report: ExecutionReport): PolicyPostTradeResult | undefined {
+    const instrument = report.operation?.instrument;
+    if (instrument === undefined) return { accountBlocks: [missingFieldBlock("instrument")] };
+    const accountId = report.operation?.accountId;
+    if (accountId === undefined) return { accountBlocks: [missingFieldBlock("account ID")] };
+    const pnl = report.financialImpact?.pnl;
+    if (pnl === undefined) return { accountBlocks: [missingFieldBlock("P&L")] };
+    const fee = report.financialImpact?.fee;
+    if (fee === undefined) return { accountBlocks: [missingFieldBlock("fee")] };
+
+    const asset = instrument.settlementAsset;
+    // A positive fee is a cost: it lowers realized P&L.
+    const increment = checked(() => pnl.sub(Pnl.from(fee)));
+    if (increment === undefined) return { accountBlocks: [reportOverflowBlock(pnl, fee, asset)] };
+    const previous = this.realized.get(accountId, asset) ?? Pnl.zero();
+    const total = checked(() => previous.add(increment));
+    if (total === undefined) return { accountBlocks: [accumulatorOverflowBlock(previous, increment, asset)] };
+
+    this.realized.set(accountId, asset, total);
+    if (!this.barriers.isOutside(accountId, asset, total)) return undefined;
+    return { accountBlocks: [killSwitchBlock(total, asset)] };
+  }
+}
+
+/** Runs exact arithmetic; undefined when the result leaves the decimal domain. */
+function checked(compute: () => Pnl): Pnl | undefined {
+  try {
+    return compute();
+  } catch (e) {
+    if (e instanceof ParamError && e.code === "Overflow") return undefined;
+    throw e;
+  }
+}
