@@ -1,0 +1,9 @@
+export { OrderSizeLimitPolicy } from "./policy.js";
+export {
+  parseOrderSizeLimitSettingsJson,
+  validateOrderSizeLimitSettings,
+  type OrderSizeAccountAssetBarrier,
+  type OrderSizeAssetBarrier,
+  type OrderSizeLimit,
+  type OrderSizeLimitSettings,
+} from "./settings.js";

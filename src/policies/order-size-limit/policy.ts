@@ -1,0 +1,103 @@
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Asset } from "../../param/instrument.js";
+import type { Order } from "../../model/order.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { ConfigurablePolicy } from "../../engine/configurator.js";
+import type { PreTradeContext } from "../../engine/policy.js";
+import { deriveOrderSize, isOrderSize } from "./order-size.js";
+import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, MISSING_TRADE_AMOUNT, sizeLimitBreach } from "./rejects.js";
+import {
+  copyOrderSizeLimitSettings,
+  validateOrderSizeLimitSettings,
+  type OrderSizeLimit,
+  type OrderSizeLimitSettings,
+} from "./settings.js";
+
+/** The settings compiled for the hot path: one Map lookup per axis, no scans. */
+interface Limits {
+  readonly broker: OrderSizeLimit | undefined;
+  readonly assets: ReadonlyMap<Asset, OrderSizeLimit>;
+  readonly accountAssets: ReadonlyMap<AccountId, ReadonlyMap<Asset, OrderSizeLimit>>;
+}
+
+function compileLimits(s: OrderSizeLimitSettings): Limits {
+  const assets = new Map<Asset, OrderSizeLimit>();
+  for (const b of s.assetBarriers) assets.set(b.settlementAsset, b.limit);
+  const accountAssets = new Map<AccountId, Map<Asset, OrderSizeLimit>>();
+  for (const b of s.accountAssetBarriers) {
+    let byAsset = accountAssets.get(b.accountId);
+    if (!byAsset) accountAssets.set(b.accountId, (byAsset = new Map()));
+    byAsset.set(b.settlementAsset, b.limit);
+  }
+  return { broker: s.broker, assets, accountAssets };
+}
+
+/**
+ * Start-stage per-order size caps (quantity and settlement notional). Stateless apart
+ * from its settings, so the default dry-run delegation is already side-effect free.
+ *
+ * For (account, settlement asset) the asset-axis limit is the account+asset one if
+ * configured, else the asset one; the broker limit applies in addition. Only one reject
+ * is returned, the asset-axis one first. Breaching an account+asset limit answers with
+ * `account` scope, which latches an engine block on the account (OpenPit behaviour).
+ */
+export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSettings> {
+  static readonly NAME = "OrderSizeLimitPolicy";
+  readonly name = OrderSizeLimitPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #settings: OrderSizeLimitSettings;
+  #limits: Limits;
+
+  constructor(settings: OrderSizeLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    const owned = copyOrderSizeLimitSettings(settings);
+    validateOrderSizeLimitSettings(owned);
+    this.#settings = owned;
+    this.#limits = compileLimits(owned);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): OrderSizeLimitSettings {
+    return copyOrderSizeLimitSettings(this.#settings);
+  }
+
+  publishSettings(next: OrderSizeLimitSettings): void {
+    const owned = copyOrderSizeLimitSettings(next);
+    validateOrderSizeLimitSettings(owned);
+    this.#limits = compileLimits(owned);
+    this.#settings = owned;
+  }
+
+  checkPreTradeStart(_ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    const limits = this.#limits;
+    const operation = order.operation;
+    // Fields are read only when an axis needs them, so a broker-only setup accepts orders
+    // without instrument or account.
+    let assetLimit: OrderSizeLimit | undefined;
+    let accountLevel = false;
+    if (limits.assets.size > 0 || limits.accountAssets.size > 0) {
+      const instrument = operation?.instrument;
+      if (instrument === undefined) return MISSING_INSTRUMENT;
+      const settlement = instrument.settlementAsset;
+      if (limits.accountAssets.size > 0) {
+        const accountId = operation?.accountId;
+        if (accountId === undefined) return MISSING_ACCOUNT_ID;
+        assetLimit = limits.accountAssets.get(accountId)?.get(settlement);
+        accountLevel = assetLimit !== undefined;
+      }
+      assetLimit ??= limits.assets.get(settlement);
+    }
+    const broker = limits.broker;
+    if (assetLimit === undefined && broker === undefined) return undefined;
+
+    const amount = operation?.tradeAmount;
+    if (amount === undefined) return MISSING_TRADE_AMOUNT;
+    const size = deriveOrderSize(amount, operation?.price);
+    if (!isOrderSize(size)) return size;
+
+    if (assetLimit !== undefined) {
+      const breach = sizeLimitBreach(assetLimit, size.quantity, size.notional, accountLevel ? "account" : "order");
+      if (breach) return breach;
+    }
+    return broker && sizeLimitBreach(broker, size.quantity, size.notional, "order");
+  }
+}

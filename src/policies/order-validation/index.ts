@@ -1,0 +1,1 @@
+export { OrderValidationPolicy } from "./policy.js";

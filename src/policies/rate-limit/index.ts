@@ -1,0 +1,10 @@
+export { RateLimitPolicy } from "./policy.js";
+export {
+  parseRateLimitSettingsJson,
+  validateRateLimitSettings,
+  type RateLimit,
+  type RateLimitAccountAssetBarrier,
+  type RateLimitAccountBarrier,
+  type RateLimitAssetBarrier,
+  type RateLimitSettings,
+} from "./settings.js";

@@ -1,0 +1,106 @@
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Asset } from "../../param/instrument.js";
+import type { Order } from "../../model/order.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { ConfigurablePolicy } from "../../engine/configurator.js";
+import type { PreTradeContext } from "../../engine/policy.js";
+import { compileAxes, type Axes, type Slot, type WindowCounter } from "./axes.js";
+import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLimitBarrier } from "./rejects.js";
+import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
+
+/**
+ * Start-stage order-rate limits on four axes: broker, settlement asset, account, and
+ * account + settlement asset.
+ *
+ * Flood semantics: every applicable axis counts every call, including calls this or
+ * another policy rejects, and nothing is ever given back; otherwise a client could keep
+ * probing a full window for free. A breach is `count > maxOrders` with the current order
+ * counted; only one reject is returned, in priority broker → asset → account →
+ * account+asset. Time comes only from `ctx.nowMs`.
+ */
+export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
+  static readonly NAME = "RateLimitPolicy";
+  readonly name = RateLimitPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #settings: RateLimitSettings;
+  #axes: Axes;
+
+  constructor(settings: RateLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    const owned = copyRateLimitSettings(settings);
+    validateRateLimitSettings(owned);
+    this.#settings = owned;
+    this.#axes = compileAxes(owned);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): RateLimitSettings {
+    return copyRateLimitSettings(this.#settings);
+  }
+
+  /** Replaces every axis; surviving keys keep their live windows. On error nothing changes. */
+  publishSettings(next: RateLimitSettings): void {
+    const owned = copyRateLimitSettings(next);
+    validateRateLimitSettings(owned);
+    this.#axes = compileAxes(owned, this.#axes);
+    this.#settings = owned;
+  }
+
+  checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    return this.#check(ctx.nowMs, order, true);
+  }
+
+  /** Peeks at every axis: reports the verdict a real call would get without spending budget. */
+  checkPreTradeStartDryRun(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    return this.#check(ctx.nowMs, order, false);
+  }
+
+  #check(now: number, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
+    const axes = this.#axes;
+    const operation = order.operation;
+    // Fields are read before anything is counted: an unreadable order spends no budget.
+    let settlement: Asset | undefined;
+    if (axes.needsSettlement) {
+      const instrument = operation?.instrument;
+      if (instrument === undefined) return MISSING_INSTRUMENT;
+      settlement = instrument.settlementAsset;
+    }
+    let accountId: AccountId | undefined;
+    if (axes.needsAccount) {
+      accountId = operation?.accountId;
+      if (accountId === undefined) return MISSING_ACCOUNT_ID;
+    }
+
+    let breach: readonly PolicyReject[] | undefined;
+    if (axes.broker) breach = count(axes.broker, "broker", now, consume, breach);
+    if (settlement !== undefined) {
+      const slot = axes.assets.get(settlement);
+      if (slot) breach = count(slot, "asset", now, consume, breach);
+    }
+    if (accountId !== undefined) {
+      const slot = axes.accounts.get(accountId);
+      if (slot) breach = count(slot, "account", now, consume, breach);
+      if (settlement !== undefined) {
+        const pair = axes.accountAssets.get(accountId)?.get(settlement);
+        if (pair) breach = count(pair, "account+asset", now, consume, breach);
+      }
+    }
+    return breach;
+  }
+}
+
+/**
+ * Counts the call on one axis (or peeks), and keeps an earlier-priority breach if there is
+ * one: the axis is counted either way, only the reject is suppressed.
+ */
+function count(
+  slot: Slot<WindowCounter>,
+  barrier: RateLimitBarrier,
+  now: number,
+  consume: boolean,
+  earlier: readonly PolicyReject[] | undefined,
+): readonly PolicyReject[] | undefined {
+  const { limit, counter } = slot;
+  const n = consume ? counter.push(now, limit.windowMs) : counter.peek(now, limit.windowMs);
+  if (earlier !== undefined || n <= limit.maxOrders) return earlier;
+  return rateLimitExceeded(barrier, n, limit);
+}
