@@ -24,12 +24,13 @@ import { EngineBuilder } from "./engine-builder.js";
 
 const NO_REJECTS: readonly [] = [];
 
+/** Order scope: the reject is about this order; there is no account to block. */
 const MISSING_ACCOUNT: Reject = {
   policy: "Engine",
   code: "MissingRequiredField",
   reason: "account could not be verified as account ID is missing",
-  details: "account could not be verified as account ID is missing",
-  scope: "account",
+  details: "unable to check account for blocking",
+  scope: "order",
 };
 
 /** A reject of account scope becomes the account's block, with its code replaced. */
@@ -186,17 +187,20 @@ export class Engine implements MainStageRunner {
       if (target === accountId) first ??= { ...stamped, code: "AccountBlocked" };
       this.record(target, stamped);
     };
-    const ctx = this.context(accountId, true, false, sink);
-    const startRejects = this.runStart(ctx, order, false);
-    const mutations = new Mutations();
-    const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
-    for (const rejects of [startRejects, main.rejects]) {
+    const recordFirst = (rejects: readonly Reject[] | undefined): void => {
       const r = rejects && firstAccountScope(rejects);
       if (r && accountId !== undefined) {
         first ??= latchedBlock(r);
         this.record(accountId, latchedBlock(r));
       }
-    }
+    };
+    const ctx = this.context(accountId, true, false, sink);
+    // The start stage's block is recorded before the main stage runs: it happened first,
+    // so it must win over any block a main policy raises through the context.
+    recordFirst(this.runStart(ctx, order, false));
+    const mutations = new Mutations();
+    const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
+    recordFirst(main.rejects);
     return new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes, first);
   }
 

@@ -98,6 +98,14 @@ function checkSign(type: ValueType<DecimalValue>, d: Decimal): void {
   }
 }
 
+/**
+ * The scale of a quotient as rust_decimal gives it: at least the dividend's scale minus the
+ * divisor's (`10.00 / 2` is `5.00`), more when the digits need it (`1 / 3`), up to 28.
+ */
+export function quotientScale(quotient: Decimal, dividendScale: number, divisorScale: number): number {
+  return Math.max(0, quotient.decimalPlaces(), dividendScale - divisorScale);
+}
+
 /** Builds a value of `type` from an exact result, fitting scale/range and checking sign. */
 export function makeValue<T extends DecimalValue>(type: ValueType<T>, d: Decimal, scale: number): T {
   const [fitted, fittedScale] = fitResult(type.kind, d, scale);
@@ -210,7 +218,7 @@ export abstract class DecimalValue {
   div(other: DecimalValue): this {
     if (other.decimal.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
     const q = this.decimal.dividedBy(other.decimal);
-    return makeValue(this.type, q, Math.max(0, q.decimalPlaces()));
+    return makeValue(this.type, q, quotientScale(q, this.scale, other.scale));
   }
 
   neg(): this {

@@ -1,4 +1,4 @@
-import { DecimalValue, makeValue } from "./decimal-value.js";
+import { DecimalValue, makeValue, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
 import type { Side } from "./enums.js";
 
@@ -31,7 +31,7 @@ export class Volume extends DecimalValue {
   calculateQuantity(price: Price): Quantity {
     if (price.isZero()) throw new ParamError("Volume", "InvalidPrice", "cannot derive a quantity at price 0");
     const q = this.decimal.dividedBy(price.decimal.abs());
-    return makeValue(Quantity, q, Math.max(0, q.decimalPlaces()));
+    return makeValue(Quantity, q, quotientScale(q, this.scale, price.scale));
   }
 
   toCashFlowInflow(): CashFlow {
@@ -50,7 +50,7 @@ export class Notional extends DecimalValue {
 
   calculateMarginRequired(leverage: Leverage): Notional {
     const m = this.decimal.dividedBy(leverage.toDecimalValue().decimal);
-    return makeValue(Notional, m, Math.max(0, m.decimalPlaces()));
+    return makeValue(Notional, m, quotientScale(m, this.scale, 1));
   }
 }
 
