@@ -2,3 +2,4 @@ export * from "./order-validation/index.js";
 export * from "./rate-limit/index.js";
 export * from "./order-size-limit/index.js";
 export * from "./pnl-bounds-kill-switch/index.js";
+export * from "./spot-funds/index.js";

@@ -1,0 +1,135 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { ClientDuplexStream } from "@grpc/grpc-js";
+import {
+  CommandSchema,
+  OpenRequestSchema,
+  type Command,
+  type CommandResult,
+  type OpenRequest,
+  type OpenResponse,
+} from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import {
+  PublishRequestSchema,
+  type PublishRequest,
+  type PublishResponse,
+  type ReportResult,
+} from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import type { ExecutionReport } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import type { GenericClient } from "./grpc-clients.js";
+
+export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
+
+/**
+ * A pipelining stream client: every `send` gets the next correlation id and resolves with
+ * the response that echoes it, so many messages can be in flight at once.
+ */
+class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
+  private nextId = 1n;
+  private readonly pending = new Map<bigint, { resolve: (r: Res) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  constructor(
+    readonly call: ClientDuplexStream<Req, Res>,
+    onUncorrelated: (message: Res) => void,
+  ) {
+    call.on("data", (m: Res) => {
+      const waiter = this.pending.get(m.correlationId);
+      if (!waiter) return onUncorrelated(m);
+      this.pending.delete(m.correlationId);
+      waiter.resolve(m);
+    });
+    const fail = (e: Error) => {
+      this.failure ??= e;
+      for (const w of this.pending.values()) w.reject(e);
+      this.pending.clear();
+    };
+    call.on("error", fail);
+    call.on("end", () => fail(new Error("stream ended")));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  request(build: (correlationId: bigint) => Req): Promise<Res> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Res>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.call.write(build(id));
+    });
+  }
+
+  /** Half-closes; resolves when the server has ended the stream. */
+  end(): Promise<void> {
+    return new Promise((resolve) => {
+      this.call.on("end", () => resolve());
+      this.call.on("error", () => resolve());
+      this.call.on("status", () => resolve());
+      this.call.end();
+    });
+  }
+}
+
+/** An account channel: send commands (alone or batched), get their results in order. */
+export class AccountChannel {
+  private readonly stream: CorrelatedStream<OpenRequest, OpenResponse>;
+  readonly notices: OpenResponse[] = [];
+
+  constructor(client: GenericClient, onNotice?: (notice: OpenResponse) => void) {
+    const call = client.open!() as ClientDuplexStream<OpenRequest, OpenResponse>;
+    this.stream = new CorrelatedStream(call, (m) => {
+      this.notices.push(m);
+      onNotice?.(m);
+    });
+  }
+
+  get call(): ClientDuplexStream<OpenRequest, OpenResponse> {
+    return this.stream.call;
+  }
+
+  get inFlight(): number {
+    return this.stream.inFlight;
+  }
+
+  async send(...commands: CommandInit[]): Promise<CommandResult[]> {
+    const response = await this.sendRaw(commands.map((command) => create(CommandSchema, { command })));
+    return response.results;
+  }
+
+  async one(command: CommandInit): Promise<CommandResult> {
+    const [result] = await this.send(command);
+    return result!;
+  }
+
+  sendRaw(commands: Command[]): Promise<OpenResponse> {
+    return this.stream.request((correlationId) => create(OpenRequestSchema, { correlationId, commands }));
+  }
+
+  end(): Promise<void> {
+    return this.stream.end();
+  }
+
+  /** Drops the stream without a goodbye, like a crashed gateway. */
+  cancel(): void {
+    this.stream.call.cancel();
+  }
+}
+
+/** The execution-report feed: publish reports, get post-trade results in order. */
+export class ReportFeed {
+  private readonly stream: CorrelatedStream<PublishRequest, PublishResponse>;
+
+  constructor(client: GenericClient) {
+    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {});
+  }
+
+  async publish(...reports: ExecutionReport[]): Promise<ReportResult[]> {
+    const response = await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports }));
+    return response.results;
+  }
+
+  end(): Promise<void> {
+    return this.stream.end();
+  }
+}

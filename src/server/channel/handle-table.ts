@@ -1,0 +1,75 @@
+import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { AccountId } from "../../param/index.js";
+import type { PreTradeRequest, PreTradeReservation } from "../../engine/index.js";
+import { CodecError } from "../codec/index.js";
+
+export type Handle =
+  | { readonly kind: "request"; readonly accountId: AccountId; readonly request: PreTradeRequest }
+  | {
+      readonly kind: "reservation";
+      readonly accountId: AccountId;
+      readonly reservation: PreTradeReservation;
+      /** Clock instant after which the TTL sweep rolls it back (Infinity = never). */
+      readonly expiresAt: number;
+    };
+
+const SEQ_BITS = 32n;
+const SEQ_MASK = (1n << SEQ_BITS) - 1n;
+
+/**
+ * The server-side handles of one channel. Ids are `channelId << 32 | seq` with seq counting
+ * up from 1, so a foreign id (another channel's) and a consumed one (seq already issued,
+ * no longer held) are told apart from an unknown one without remembering consumed ids.
+ */
+export class HandleTable {
+  private readonly handles = new Map<bigint, Handle>();
+  private nextSeq = 1n;
+
+  constructor(private readonly channelId: bigint) {}
+
+  get size(): number {
+    return this.handles.size;
+  }
+
+  add(handle: Handle): bigint {
+    const id = (this.channelId << SEQ_BITS) | this.nextSeq;
+    this.nextSeq += 1n;
+    this.handles.set(id, handle);
+    return id;
+  }
+
+  /** Removes and returns the handle if it is of `kind`; otherwise a per-command error. */
+  take<K extends Handle["kind"]>(id: bigint, kind: K, field: string): Extract<Handle, { kind: K }> {
+    const handle = this.handles.get(id);
+    if (!handle) throw this.missingError(id, field);
+    if (handle.kind !== kind) {
+      throw new CodecError(ErrorCode.WRONG_HANDLE_KIND, field, `${field}: handle ${id} is a ${handle.kind}, not a ${kind}`);
+    }
+    this.handles.delete(id);
+    return handle as Extract<Handle, { kind: K }>;
+  }
+
+  /** Removes and returns every handle matching `pick`, newest first (rollback order). */
+  takeWhere(pick: (h: Handle) => boolean): [bigint, Handle][] {
+    const taken: [bigint, Handle][] = [];
+    for (const [id, h] of this.handles) if (pick(h)) taken.push([id, h]);
+    for (const [id] of taken) this.handles.delete(id);
+    return taken.reverse();
+  }
+
+  *entries(): IterableIterator<[bigint, Handle]> {
+    yield* this.handles;
+  }
+
+  private missingError(id: bigint, field: string): CodecError {
+    const owner = id >> SEQ_BITS;
+    const seq = id & SEQ_MASK;
+    if (owner !== this.channelId && owner !== 0n) {
+      return new CodecError(ErrorCode.FOREIGN_HANDLE, field, `${field}: handle ${id} belongs to another channel`);
+    }
+    if (owner === this.channelId && seq > 0n && seq < this.nextSeq) {
+      return new CodecError(ErrorCode.HANDLE_CONSUMED, field, `${field}: handle ${id} was already used, expired or fenced`);
+    }
+    return new CodecError(ErrorCode.UNKNOWN_HANDLE, field, `${field}: no handle ${id} on this channel`);
+  }
+}

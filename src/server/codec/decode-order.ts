@@ -1,0 +1,60 @@
+import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
+import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";
+import { invalid, missing } from "./codec-error.js";
+import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
+import { decodePositionSide, decodeSide } from "./enums.js";
+
+export function decodeInstrument(i: pb.Instrument | undefined, field: string): Instrument {
+  if (!i) missing(field);
+  return {
+    underlyingAsset: decodeAsset(i.underlyingAsset, `${field}.underlying_asset`),
+    settlementAsset: decodeAsset(i.settlementAsset, `${field}.settlement_asset`),
+  };
+}
+
+function decodeTradeAmount(o: pb.Order, field: string): DomainTradeAmount {
+  switch (o.tradeAmount.case) {
+    case "quantity":
+      return TradeAmount.quantity(decodeDecimal(o.tradeAmount.value, `${field}.quantity`, Quantity));
+    case "volume":
+      return TradeAmount.volume(decodeDecimal(o.tradeAmount.value, `${field}.volume`, Volume));
+    default:
+      return missing(`${field}.quantity|volume`);
+  }
+}
+
+function decodeLeverage(text: string | undefined, field: string): Leverage | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return Leverage.fromString(text);
+  } catch (e) {
+    if (e instanceof ParamError) invalid(field, e.message);
+    throw e;
+  }
+}
+
+/**
+ * The wire requires what every deployment needs to route and pin an order: instrument,
+ * account, side and trade amount. Price is optional (market order).
+ */
+export function decodeOrder(o: pb.Order | undefined, field = "order"): Order {
+  if (!o) missing(field);
+  const positionSide = decodePositionSide(o.positionSide, `${field}.position_side`, false);
+  const leverage = decodeLeverage(o.leverage, `${field}.leverage`);
+  return {
+    operation: {
+      instrument: decodeInstrument(o.instrument, `${field}.instrument`),
+      accountId: decodeAccountId(o.accountId, `${field}.account_id`),
+      side: decodeSide(o.side, `${field}.side`, true),
+      tradeAmount: decodeTradeAmount(o, field),
+      price: decodeOptionalDecimal(o.price, `${field}.price`, Price),
+    },
+    ...(positionSide || o.reduceOnly || o.closePosition
+      ? { position: { positionSide, reduceOnly: o.reduceOnly, closePosition: o.closePosition } }
+      : {}),
+    ...(leverage || o.collateralAsset !== undefined || o.autoBorrow
+      ? { margin: { leverage, collateralAsset: o.collateralAsset, autoBorrow: o.autoBorrow } }
+      : {}),
+  };
+}

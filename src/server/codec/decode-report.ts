@@ -1,0 +1,55 @@
+import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param/index.js";
+import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
+import { invalid } from "./codec-error.js";
+import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
+import { decodeInstrument } from "./decode-order.js";
+import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
+
+export function decodeLock(lock: pb.PreTradeLock | undefined, field: string): PreTradeLock | undefined {
+  if (!lock) return undefined;
+  return PreTradeLock.of(
+    lock.prices.map((p, i) => {
+      if (p.policyGroupId > 0xffff) invalid(`${field}.prices[${i}].policy_group_id`, "must fit in 16 bits");
+      return [PolicyGroupId.fromU16(p.policyGroupId), decodeDecimal(p.price, `${field}.prices[${i}].price`, Price)] as const;
+    }),
+  );
+}
+
+/**
+ * Reports are facts from the venue: every field is optional here and policies decide what
+ * they need. Account id 0 means "no account": a block then becomes the global block.
+ */
+export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field = "report"): ExecutionReport {
+  if (!r) return invalid(field, "report is required");
+  const side = decodeSide(r.side, `${field}.side`, false);
+  const lastTrade = r.lastTrade && {
+    price: decodeDecimal(r.lastTrade.price, `${field}.last_trade.price`, Price),
+    quantity: decodeDecimal(r.lastTrade.quantity, `${field}.last_trade.quantity`, Quantity),
+  };
+  const fillFee = r.fillFee && {
+    amount: decodeDecimal(r.fillFee.amount, `${field}.fill_fee.amount`, Fee),
+    currency: decodeAsset(r.fillFee.currency, `${field}.fill_fee.currency`),
+  };
+  const positionEffect = decodePositionEffect(r.positionEffect, `${field}.position_effect`, false);
+  const positionSide = decodePositionSide(r.positionSide, `${field}.position_side`, false);
+  return {
+    operation: {
+      instrument: r.instrument ? decodeInstrument(r.instrument, `${field}.instrument`) : undefined,
+      accountId: r.accountId === 0n ? undefined : AccountId.fromU64(r.accountId),
+      side,
+    },
+    financialImpact: {
+      pnl: decodeOptionalDecimal(r.pnl, `${field}.pnl`, Pnl),
+      fee: decodeOptionalDecimal(r.fee, `${field}.fee`, Fee),
+    },
+    fill: {
+      lastTrade,
+      fee: fillFee,
+      leavesQuantity: decodeOptionalDecimal(r.leavesQuantity, `${field}.leaves_quantity`, Quantity),
+      lock: decodeLock(r.lock, `${field}.lock`),
+      isFinal: r.isFinal,
+    },
+    positionImpact: { positionEffect, positionSide },
+  };
+}

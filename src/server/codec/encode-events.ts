@@ -1,0 +1,52 @@
+import { create } from "@bufbuild/protobuf";
+import * as ev from "../../../gen/openpit/sidecar/v1/events_pb.js";
+import type { SequencedEvent } from "../event-hub.js";
+import { encodeBlock } from "./encode.js";
+import { encodeHaltReason } from "./enums.js";
+
+export function encodeEvent({ sequence, event: e }: SequencedEvent): ev.AccountEvent {
+  let event: ev.AccountEvent["event"];
+  switch (e.kind) {
+    case "accountBlocked":
+      event = { case: "accountBlocked", value: create(ev.AccountBlockedSchema, { accountId: e.accountId, block: encodeBlock(e.block) }) };
+      break;
+    case "accountUnblocked":
+      event = { case: "accountUnblocked", value: create(ev.AccountUnblockedSchema, { accountId: e.accountId }) };
+      break;
+    case "accountBlockReasonReplaced":
+      event = {
+        case: "accountBlockReasonReplaced",
+        value: create(ev.AccountBlockReasonReplacedSchema, { accountId: e.accountId, block: encodeBlock(e.block) }),
+      };
+      break;
+    case "groupBlocked":
+      event = { case: "groupBlocked", value: create(ev.GroupBlockedSchema, { groupId: e.group, block: encodeBlock(e.block) }) };
+      break;
+    case "groupUnblocked":
+      event = { case: "groupUnblocked", value: create(ev.GroupUnblockedSchema, { groupId: e.group }) };
+      break;
+    case "groupBlockReasonReplaced":
+      event = {
+        case: "groupBlockReasonReplaced",
+        value: create(ev.GroupBlockReasonReplacedSchema, { groupId: e.group, block: encodeBlock(e.block) }),
+      };
+      break;
+    case "globalBlocked":
+      event = { case: "globalBlocked", value: create(ev.GlobalBlockedSchema, { block: encodeBlock(e.block) }) };
+      break;
+    case "pnlHalted":
+      event = {
+        case: "pnlHalted",
+        value: create(ev.PnlHaltedSchema, {
+          accountId: e.accountId,
+          policyGroupId: e.policyGroupId,
+          reason: encodeHaltReason(e.reason),
+        }),
+      };
+      break;
+    case "policyConfigured":
+      event = { case: "policyConfigured", value: create(ev.PolicyConfiguredSchema, { policyName: e.policy }) };
+      break;
+  }
+  return create(ev.AccountEventSchema, { sequence, event });
+}

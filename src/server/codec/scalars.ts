@@ -1,0 +1,38 @@
+import { ParamError, type DecimalValue, type ValueType } from "../../param/index.js";
+import { AccountGroupId, AccountId, type Asset } from "../../param/index.js";
+import { invalid, missing } from "./codec-error.js";
+
+/** Decimal strings in, value objects out; a malformed or out-of-range string names its field. */
+export function decodeDecimal<T extends DecimalValue>(text: string, field: string, type: ValueType<T>): T {
+  if (text === "") missing(field);
+  try {
+    return (type as unknown as { fromString(s: string): T }).fromString(text);
+  } catch (e) {
+    if (e instanceof ParamError) invalid(field, `${e.code}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function decodeOptionalDecimal<T extends DecimalValue>(
+  text: string | undefined,
+  field: string,
+  type: ValueType<T>,
+): T | undefined {
+  return text === undefined ? undefined : decodeDecimal(text, field, type);
+}
+
+/** Account id 0 is "absent" on the wire (proto3 cannot tell them apart). */
+export function decodeAccountId(id: bigint, field: string): AccountId {
+  if (id === 0n) missing(field);
+  return AccountId.fromU64(id);
+}
+
+export function decodeGroupId(id: number, field: string): AccountGroupId {
+  if (id === 0) invalid(field, "account group 0 is reserved");
+  return AccountGroupId.fromU32(id);
+}
+
+export function decodeAsset(text: string, field: string): Asset {
+  if (text.trim() === "") missing(field);
+  return text;
+}

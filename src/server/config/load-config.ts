@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { DEFAULT_CONFIG } from "./default-config.js";
+import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface ConfigSources {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--print-default-config]
+  env: OPENPIT_CONFIG (file), OPENPIT_LISTEN (address); flags win over env, env over the file.`;
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith("--")) throw new ConfigError(`${name} needs a value\n${USAGE}`);
+  return value;
+}
+
+/**
+ * The configuration in force: the file named by `--config` / `OPENPIT_CONFIG`, or the
+ * embedded default; then `OPENPIT_LISTEN`, then `--listen`.
+ */
+export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
+  for (const a of argv) {
+    if (a.startsWith("--") && !["--config", "--listen", "--print-default-config"].includes(a)) {
+      throw new ConfigError(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  const file = flag(argv, "--config") ?? env.OPENPIT_CONFIG;
+  let json: unknown = DEFAULT_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const config = parseSidecarConfig(json);
+  const listen = flag(argv, "--listen") ?? env.OPENPIT_LISTEN;
+  return listen ? { ...config, listen } : config;
+}
+
+export { USAGE };

@@ -1,0 +1,167 @@
+import { SYNC_MODES, type SyncMode } from "../../engine/index.js";
+import {
+  fail,
+  onlyKeys,
+  optional,
+  readAccountGroupId,
+  readAccountId,
+  readArray,
+  readAsset,
+  readBoolean,
+  readInstrumentId,
+  readInteger,
+  readNumber,
+  readObject,
+  readString,
+  type Json,
+} from "../../policies/settings-json.js";
+import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
+import { POLICY_CATALOG } from "./policy-catalog.js";
+
+export interface LimitsConfig {
+  /** Commands (or reports) in one stream message. */
+  maxCommandsPerMessage: number;
+  /** Messages a channel holds while its client does not read responses. */
+  maxQueuedMessages: number;
+  /** Open requests + reservations on one channel. */
+  maxOpenHandlesPerChannel: number;
+  maxAdjustmentsPerBatch: number;
+  /** 0 = reservations live until committed, rolled back or the channel ends. */
+  reservationTtlMs: number;
+  shutdownGraceMs: number;
+}
+
+export interface InstrumentConfig {
+  id?: InstrumentId;
+  underlyingAsset: Asset;
+  settlementAsset: Asset;
+  /** Registration TTL; 0 = infinite; absent = the service default. */
+  ttlMs?: number;
+}
+
+export interface AccountConfig {
+  id: AccountId;
+  group?: AccountGroupId;
+  currency?: Asset;
+}
+
+export interface PolicyConfig {
+  type: string;
+  policyGroupId?: number;
+  settings?: Json;
+}
+
+export interface SidecarConfig {
+  /** host:port; port 0 picks a free port. */
+  listen: string;
+  syncMode: SyncMode;
+  limits: LimitsConfig;
+  marketData: { defaultTtlMs: number; instruments: InstrumentConfig[] };
+  accounts: {
+    /** When true, only listed accounts may be used on channels. */
+    strict: boolean;
+    defaultCurrency?: Asset;
+    list: AccountConfig[];
+  };
+  policies: PolicyConfig[];
+}
+
+export const DEFAULT_LIMITS: LimitsConfig = {
+  maxCommandsPerMessage: 4096,
+  maxQueuedMessages: 1024,
+  maxOpenHandlesPerChannel: 100_000,
+  maxAdjustmentsPerBatch: 1024,
+  reservationTtlMs: 0,
+  shutdownGraceMs: 5_000,
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER;
+
+function parseLimits(json: Json, path: string): LimitsConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, Object.keys(DEFAULT_LIMITS));
+  const int = (key: keyof LimitsConfig, min: number) =>
+    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, MAX_INT)) ?? DEFAULT_LIMITS[key];
+  return {
+    maxCommandsPerMessage: int("maxCommandsPerMessage", 1),
+    maxQueuedMessages: int("maxQueuedMessages", 1),
+    maxOpenHandlesPerChannel: int("maxOpenHandlesPerChannel", 1),
+    maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
+    reservationTtlMs: int("reservationTtlMs", 0),
+    shutdownGraceMs: int("shutdownGraceMs", 0),
+  };
+}
+
+function nonNegative(json: Json, path: string): number {
+  const n = readNumber(json, path);
+  if (n < 0) fail(path, "must not be negative");
+  return n;
+}
+
+function parseInstrument(json: Json, path: string): InstrumentConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["id", "underlyingAsset", "settlementAsset", "ttlMs"]);
+  return {
+    id: optional(o.id, `${path}.id`, readInstrumentId),
+    underlyingAsset: readAsset(o.underlyingAsset, `${path}.underlyingAsset`),
+    settlementAsset: readAsset(o.settlementAsset, `${path}.settlementAsset`),
+    ttlMs: optional(o.ttlMs, `${path}.ttlMs`, nonNegative),
+  };
+}
+
+function parseAccount(json: Json, path: string): AccountConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["id", "group", "currency"]);
+  return {
+    id: readAccountId(o.id, `${path}.id`),
+    group: optional(o.group, `${path}.group`, readAccountGroupId),
+    currency: optional(o.currency, `${path}.currency`, readAsset),
+  };
+}
+
+function parsePolicy(json: Json, path: string): PolicyConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["type", "policyGroupId", "settings"]);
+  const type = readString(o.type, `${path}.type`);
+  if (!POLICY_CATALOG.has(type)) fail(`${path}.type`, `unknown policy type '${type}' (known: ${[...POLICY_CATALOG.keys()].join(", ")})`);
+  return {
+    type,
+    policyGroupId: optional(o.policyGroupId, `${path}.policyGroupId`, (j, p) => readInteger(j, p, 0, 0xffff)),
+    settings: o.settings,
+  };
+}
+
+/**
+ * Validates a whole configuration document. Every error names the field's path, e.g.
+ * `config.policies[1].settings.broker.windowMs: must be a finite number`. Policy settings
+ * are checked when the engine is built (`buildSidecar`), with the same path style.
+ */
+export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies"]);
+  const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
+  if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
+  const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
+  onlyKeys(md, `${path}.marketData`, ["defaultTtlMs", "instruments"]);
+  const acc = optional(o.accounts, `${path}.accounts`, readObject) ?? {};
+  onlyKeys(acc, `${path}.accounts`, ["strict", "defaultCurrency", "list"]);
+  const policies = readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`));
+  if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
+  return {
+    listen: optional(o.listen, `${path}.listen`, readString) ?? "127.0.0.1:50051",
+    syncMode,
+    limits: optional(o.limits, `${path}.limits`, parseLimits) ?? { ...DEFAULT_LIMITS },
+    marketData: {
+      defaultTtlMs: optional(md.defaultTtlMs, `${path}.marketData.defaultTtlMs`, nonNegative) ?? 0,
+      instruments: (optional(md.instruments, `${path}.marketData.instruments`, readArray) ?? []).map((j, i) =>
+        parseInstrument(j, `${path}.marketData.instruments[${i}]`),
+      ),
+    },
+    accounts: {
+      strict: optional(acc.strict, `${path}.accounts.strict`, readBoolean) ?? false,
+      defaultCurrency: optional(acc.defaultCurrency, `${path}.accounts.defaultCurrency`, readAsset),
+      list: (optional(acc.list, `${path}.accounts.list`, readArray) ?? []).map((j, i) => parseAccount(j, `${path}.accounts.list[${i}]`)),
+    },
+    policies,
+  };
+}

@@ -1,0 +1,53 @@
+import type { ServiceDefinition, MethodDefinition } from "@grpc/grpc-js";
+import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
+
+/**
+ * A request that could not be decoded as its protobuf type. Handlers answer it with a
+ * per-message error instead of letting grpc-js fail the whole call.
+ */
+export class MalformedMessage {
+  constructor(readonly error: string) {}
+}
+
+function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D>) => Buffer {
+  return (msg) => {
+    const bytes = toBinary(schema, msg);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function lenientDeserializer<D extends DescMessage>(schema: D): (buf: Buffer) => MessageShape<D> | MalformedMessage {
+  return (buf) => {
+    try {
+      return fromBinary(schema, buf);
+    } catch (e) {
+      return new MalformedMessage(e instanceof Error ? e.message : String(e));
+    }
+  };
+}
+
+function strictDeserializer<D extends DescMessage>(schema: D): (buf: Buffer) => MessageShape<D> {
+  return (buf) => fromBinary(schema, buf);
+}
+
+/**
+ * A grpc-js service definition straight from a protobuf-es descriptor: no proto-loader,
+ * and the same generated types on both sides. Server-side request decoding is lenient
+ * (see `MalformedMessage`).
+ */
+export function serviceDefinition(service: DescService): ServiceDefinition {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) {
+    definition[method.localName] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: serializer(method.input) as (v: unknown) => Buffer,
+      requestDeserialize: lenientDeserializer(method.input),
+      responseSerialize: serializer(method.output) as (v: unknown) => Buffer,
+      responseDeserialize: strictDeserializer(method.output),
+      originalName: method.localName,
+    };
+  }
+  return definition as ServiceDefinition;
+}

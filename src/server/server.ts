@@ -1,0 +1,90 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import { serviceDefinition } from "./grpc/service-definition.js";
+import { accountChannelService } from "./services/account-channel-service.js";
+import { adminService } from "./services/admin-service.js";
+import { eventsService } from "./services/events-service.js";
+import { feedService } from "./services/feed-service.js";
+import { HealthState, healthService } from "./services/health-service.js";
+import { LiveStreams } from "./services/live-streams.js";
+import { reflectionService } from "./services/reflection-service.js";
+import type { Sidecar } from "./sidecar.js";
+
+export interface ServerOptions {
+  readonly maxQueuedMessages: number;
+  /** How long shutdown waits for clients to go before it cuts connections. */
+  readonly shutdownGraceMs: number;
+}
+
+const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
+
+/** The gRPC server around a `Sidecar`: every service, health, reflection, graceful stop. */
+export class SidecarServer {
+  readonly health = new HealthState(SIDECAR_SERVICES.map((s) => s.typeName));
+  private readonly server: Server;
+  private readonly streams = new LiveStreams();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly sidecar: Sidecar,
+    private readonly options: ServerOptions,
+  ) {
+    this.server = new Server({
+      // Orders are small; a generous cap still refuses a runaway message early.
+      "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    });
+    this.server.addService(serviceDefinition(AccountChannelService), accountChannelService(sidecar, this.streams, options));
+    this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(sidecar, this.streams));
+    this.server.addService(serviceDefinition(AccountEventService), eventsService(sidecar, this.streams));
+    this.server.addService(serviceDefinition(AdminService), adminService(sidecar));
+    this.server.addService(serviceDefinition(Health), healthService(this.health));
+    this.server.addService(serviceDefinition(ServerReflection), reflectionService([...SIDECAR_SERVICES, Health]));
+  }
+
+  /** Binds `host:port` (port 0 = any free port) and returns the bound port. */
+  async listen(address: string): Promise<number> {
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    const ttl = this.sidecar.limits.reservationTtlMs;
+    if (ttl > 0) {
+      // The sweep reads the injected clock; the timer only decides how often to look.
+      this.sweeper = setInterval(() => this.sidecar.sweepExpired(), Math.max(10, Math.min(1000, ttl / 4)));
+      this.sweeper.unref();
+    }
+    return port;
+  }
+
+  /**
+   * Graceful stop: health turns NOT_SERVING, new commands are refused, what was already
+   * received is finished, open reservations are rolled back, streams end, then the
+   * server closes (forcibly after the grace period).
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.health.setServing(false);
+      this.sidecar.beginShutdown();
+      if (this.sweeper) clearInterval(this.sweeper);
+      this.streams.drainAll();
+      for (const channel of [...this.sidecar.channels]) this.sidecar.closeChannel(channel);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          this.server.forceShutdown();
+          resolve();
+        }, this.options.shutdownGraceMs);
+        force.unref();
+        this.server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,33 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
+import { encodeEvent } from "../codec/index.js";
+import type { Sidecar } from "../sidecar.js";
+import type { LiveStreams } from "./live-streams.js";
+
+/** Monitors: every account/group block change, P&L halt and configuration change. */
+export function eventsService(sidecar: Sidecar, streams: LiveStreams): UntypedServiceImplementation {
+  return {
+    subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
+      const unsubscribe = sidecar.events.subscribe((e) => {
+        call.write(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
+      });
+      let done = false;
+      const stop = () => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        unregister();
+      };
+      const unregister = streams.add({
+        drainAndClose() {
+          stop();
+          call.end();
+        },
+      });
+      call.on("cancelled", stop);
+      call.on("close", stop);
+      call.on("error", stop);
+    },
+  };
+}

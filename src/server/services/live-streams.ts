@@ -1,0 +1,23 @@
+/** A long-lived stream the server must wind down on shutdown. */
+export interface LiveStream {
+  /** Finish what was already received, tell the client, release state, end the stream. */
+  drainAndClose(): void;
+}
+
+/** The set of live streams, so graceful shutdown can reach every one of them. */
+export class LiveStreams {
+  private readonly streams = new Set<LiveStream>();
+
+  add(stream: LiveStream): () => void {
+    this.streams.add(stream);
+    return () => this.streams.delete(stream);
+  }
+
+  drainAll(): void {
+    for (const s of [...this.streams]) s.drainAndClose();
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+}

@@ -1,0 +1,84 @@
+import { create, toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import * as rf from "../../../gen/grpc/reflection/v1/reflection_pb.js";
+
+/** Every file a service needs, dependencies first. */
+function closure(files: readonly DescFile[]): DescFile[] {
+  const seen = new Set<string>();
+  const out: DescFile[] = [];
+  const visit = (f: DescFile) => {
+    if (seen.has(f.proto.name)) return;
+    seen.add(f.proto.name);
+    for (const d of f.dependencies) visit(d);
+    out.push(f);
+  };
+  files.forEach(visit);
+  return out;
+}
+
+/**
+ * grpc.reflection.v1, answered from the generated descriptors, so `buf curl` and other
+ * tools can call the sidecar without local .proto files.
+ */
+export function reflectionService(services: readonly DescService[]): UntypedServiceImplementation {
+  const files = closure(services.map((s) => s.file));
+  const byName = new Map(files.map((f) => [f.proto.name, f]));
+  const bySymbol = new Map<string, DescFile>();
+  for (const f of files) {
+    const pkg = f.proto.package;
+    for (const s of f.services) {
+      bySymbol.set(s.typeName, f);
+      for (const m of s.methods) bySymbol.set(`${s.typeName}.${m.name}`, f);
+    }
+    for (const m of f.messages) bySymbol.set(m.typeName, f);
+    for (const e of f.enums) bySymbol.set(e.typeName, f);
+    if (pkg) bySymbol.set(pkg, f);
+  }
+  const encodeFiles = (root: DescFile) =>
+    create(rf.FileDescriptorResponseSchema, {
+      fileDescriptorProto: closure([root]).reverse().map((f) => toBinary(FileDescriptorProtoSchema, f.proto)),
+    });
+  const answer = (req: rf.ServerReflectionRequest): rf.ServerReflectionResponse["messageResponse"] => {
+    const r = req.messageRequest;
+    const notFound = (what: string) => ({
+      case: "errorResponse" as const,
+      value: create(rf.ErrorResponseSchema, { errorCode: 5, errorMessage: `${what} not found` }),
+    });
+    switch (r.case) {
+      case "listServices":
+        return {
+          case: "listServicesResponse",
+          value: create(rf.ListServiceResponseSchema, {
+            service: services.map((s) => create(rf.ServiceResponseSchema, { name: s.typeName })),
+          }),
+        };
+      case "fileByFilename": {
+        const f = byName.get(r.value);
+        return f ? { case: "fileDescriptorResponse", value: encodeFiles(f) } : notFound(`file ${r.value}`);
+      }
+      case "fileContainingSymbol": {
+        const f = bySymbol.get(r.value);
+        return f ? { case: "fileDescriptorResponse", value: encodeFiles(f) } : notFound(`symbol ${r.value}`);
+      }
+      case "allExtensionNumbersOfType":
+        return {
+          case: "allExtensionNumbersResponse",
+          value: create(rf.ExtensionNumberResponseSchema, { baseTypeName: r.value, extensionNumber: [] }),
+        };
+      default:
+        return notFound("extension");
+    }
+  };
+  return {
+    serverReflectionInfo(call: ServerDuplexStream<rf.ServerReflectionRequest, rf.ServerReflectionResponse>) {
+      call.on("data", (req: rf.ServerReflectionRequest) => {
+        if (!("messageRequest" in req)) return;
+        call.write(
+          create(rf.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req) }),
+        );
+      });
+      call.on("end", () => call.end());
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { ManualClock } from "../../src/engine/index.js";
+import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import type { SidecarServer } from "../../src/server/server.js";
+import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
+import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+
+export const ACCOUNT = 99224416n;
+export const OTHER_ACCOUNT = 77n;
+
+/** A realistic engine: every built-in, AAPL/USD registered as instrument 1. */
+export function testConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    listen: "127.0.0.1:0",
+    marketData: { defaultTtlMs: 0, instruments: [{ id: 1, underlyingAsset: "AAPL", settlementAsset: "USD" }] },
+    accounts: { defaultCurrency: "USD" },
+    policies: [
+      { type: "OrderValidationPolicy" },
+      { type: "RateLimitPolicy", settings: { broker: { maxOrders: 1000000, windowMs: 1000 } } },
+      { type: "OrderSizeLimitPolicy", settings: { broker: { maxQuantity: "1000", maxNotional: "1000000" } } },
+      { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }] } },
+      { type: "SpotFundsPolicy", settings: {} },
+    ],
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  readonly server: SidecarServer;
+  readonly address: string;
+  readonly clients: SidecarClients;
+  readonly clock: ManualClock;
+  channel(onNotice?: ConstructorParameters<typeof AccountChannel>[1]): AccountChannel;
+  feed(): ReportFeed;
+  admin<Res>(method: string, request: unknown): Promise<Res>;
+  close(): Promise<void>;
+}
+
+/** Starts the real server on 127.0.0.1 with port 0 and connects generated clients. */
+export async function startHarness(config: Record<string, unknown> = testConfig()): Promise<Harness> {
+  const clock = new ManualClock(1_000);
+  const server = buildSidecar(parseSidecarConfig(config), clock);
+  const port = await server.listen("127.0.0.1:0");
+  const address = `127.0.0.1:${port}`;
+  const clients = connect(address);
+  const opened: { end(): Promise<void> }[] = [];
+  return {
+    server,
+    address,
+    clients,
+    clock,
+    channel(onNotice) {
+      const c = new AccountChannel(clients.channel, onNotice);
+      opened.push(c);
+      return c;
+    },
+    feed() {
+      const f = new ReportFeed(clients.feed);
+      opened.push(f);
+      return f;
+    },
+    admin: (method, init) => {
+      const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
+      return callUnary(clients.admin, method, create(input, init as never));
+    },
+    async close() {
+      await server.shutdown();
+      clients.close();
+    },
+  };
+}
+
+export type OrderInit = MessageInitShape<typeof pb.OrderSchema>;
+
+/** An AAPL/USD buy of `qty` at `price` for ACCOUNT; any other Order field may be overridden. */
+export function order(init: Omit<OrderInit, "$typeName"> & { qty?: string } = {}): pb.Order {
+  const { qty = "10", ...rest } = init;
+  return create(pb.OrderSchema, {
+    instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
+    accountId: ACCOUNT,
+    side: pb.Side.BUY,
+    tradeAmount: { case: "quantity", value: qty },
+    price: "100",
+    ...rest,
+  } as OrderInit);
+}
+
+/** Seeds `asset` with an absolute balance through an adjustment command. */
+export function seed(asset: string, amount: string, accountId = ACCOUNT) {
+  return {
+    case: "applyAccountAdjustment" as const,
+    value: {
+      accountId,
+      adjustments: [{ operation: { case: "balance" as const, value: { asset } }, balanceAmount: { amount: { case: "absolute" as const, value: amount } } }],
+    },
+  };
+}
+
+export async function holdingsOf(h: Harness, accountId = ACCOUNT): Promise<Record<string, { available: string; held: string; incoming: string }>> {
+  const state = await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId });
+  return Object.fromEntries(state.holdings.map((x) => [x.asset, { available: x.available, held: x.held, incoming: x.incoming }]));
+}
