@@ -1,6 +1,7 @@
 import { Engine, ManualClock, type PreTradePolicy } from "../src/engine/index.js";
 import { TradeAmount, type Order } from "../src/model/index.js";
 import { AccountId, instrument, Price, Quantity, type Side } from "../src/param/index.js";
+import { BUILTIN_CASES } from "./builtin-cases.js";
 
 /**
  * One named in-process engine scenario. `setup` builds a fresh engine and returns the
@@ -49,7 +50,7 @@ function rotating<T>(items: readonly T[]): () => T {
   return () => items[i++ % items.length]!;
 }
 
-export const ENGINE_CASES: readonly EngineBenchCase[] = [
+const CUSTOM_CASES: readonly EngineBenchCase[] = [
   {
     name: "execute+commit/1-custom",
     description: "executePreTrade + commit, one custom main-stage policy registering one mutation",
@@ -64,3 +65,5 @@ export const ENGINE_CASES: readonly EngineBenchCase[] = [
     },
   },
 ];
+
+export const ENGINE_CASES: readonly EngineBenchCase[] = [...CUSTOM_CASES, ...BUILTIN_CASES];

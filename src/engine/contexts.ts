@@ -8,11 +8,10 @@ export type BlockSink = (accountId: AccountId, block: PolicyBlock, policy: strin
  * One object serves as the context of every hook in a call (pre-trade, post-trade,
  * adjustment): a fresh one per call, so the group lookup is cached only within it.
  */
-export class CallContext implements PreTradeContext {
-  #group: AccountGroupId | undefined | null = null;
+export class CallContext implements PreTradeContext, AccountControl {
+  private group: AccountGroupId | undefined | null = null;
   /** Set by the engine before each hook, so a block is stamped with the calling policy. */
   currentPolicy = "";
-  readonly accountControl: AccountControl;
 
   constructor(
     readonly accounts: AccountsView,
@@ -20,17 +19,22 @@ export class CallContext implements PreTradeContext {
     readonly nowMs: number,
     readonly isDropCopy: boolean,
     readonly isDryRun: boolean,
-    sink: BlockSink,
-  ) {
-    this.accountControl = {
-      block: (target, block) => sink(target, block, this.currentPolicy),
-    };
+    private readonly sink: BlockSink,
+  ) {}
+
+  /** The context is its own account control: no per-call closure on the hot path. */
+  get accountControl(): AccountControl {
+    return this;
+  }
+
+  block(accountId: AccountId, block: PolicyBlock): void {
+    this.sink(accountId, block, this.currentPolicy);
   }
 
   accountGroup(): AccountGroupId | undefined {
-    if (this.#group === null) {
-      this.#group = this.accountId === undefined ? undefined : this.accounts.groupOf(this.accountId);
+    if (this.group === null) {
+      this.group = this.accountId === undefined ? undefined : this.accounts.groupOf(this.accountId);
     }
-    return this.#group;
+    return this.group;
   }
 }

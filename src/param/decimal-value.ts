@@ -140,7 +140,8 @@ export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: str
 export abstract class DecimalValue {
   static readonly kind: ParamKind;
   static readonly nonNegative: boolean = false;
-  #text: string | undefined;
+  /** The rendering, computed once on first use. */
+  private text: string | undefined;
 
   /** Unchecked: use `fromString`, `from` or arithmetic; they validate. */
   constructor(
@@ -267,7 +268,7 @@ export abstract class DecimalValue {
   }
 
   toString(): string {
-    return (this.#text ??= this.decimal.toFixed(this.scale));
+    return (this.text ??= this.decimal.toFixed(this.scale));
   }
 
   toJSON(): string {
