@@ -96,3 +96,11 @@ export function readAccountGroupId(json: Json, path: string): AccountGroupId {
 export function optional<T>(json: Json, path: string, read: (json: Json, path: string) => T): T | undefined {
   return json === undefined || json === null ? undefined : read(json, path);
 }
+
+/** An optional list of objects (absent = empty), each read with its own `[i]` path. */
+export function readObjectList<T>(json: Json, path: string, read: (obj: Record<string, Json>, path: string) => T): T[] {
+  return (optional(json, path, readArray) ?? []).map((item, i) => {
+    const itemPath = `${path}[${i}]`;
+    return read(readObject(item, itemPath), itemPath);
+  });
+}

@@ -7,11 +7,11 @@ import {
   onlyKeys,
   optional,
   readAccountId,
-  readArray,
   readAsset,
   readDecimal,
   readObject,
   type Json,
+  readObjectList,
 } from "../settings-json.js";
 
 /** Inclusive caps for a single order: equal to the cap passes. */
@@ -105,22 +105,15 @@ function readLimit(json: Json, path: string): OrderSizeLimit {
   };
 }
 
-function readBarriers<T>(json: Json, path: string, read: (obj: Record<string, Json>, path: string) => T): T[] {
-  return (optional(json, path, readArray) ?? []).map((item, i) => {
-    const itemPath = `${path}[${i}]`;
-    return read(readObject(item, itemPath), itemPath);
-  });
-}
-
 export function parseOrderSizeLimitSettingsJson(json: unknown, path = "settings"): OrderSizeLimitSettings {
   const obj = readObject(json, path);
   onlyKeys(obj, path, ["broker", "assetBarriers", "accountAssetBarriers"]);
   const settings: OrderSizeLimitSettings = {
-    assetBarriers: readBarriers(obj.assetBarriers, `${path}.assetBarriers`, (b, p) => {
+    assetBarriers: readObjectList(obj.assetBarriers, `${path}.assetBarriers`, (b, p) => {
       onlyKeys(b, p, ["settlementAsset", "limit"]);
       return { settlementAsset: readAsset(b.settlementAsset, `${p}.settlementAsset`), limit: readLimit(b.limit, `${p}.limit`) };
     }),
-    accountAssetBarriers: readBarriers(obj.accountAssetBarriers, `${path}.accountAssetBarriers`, (b, p) => {
+    accountAssetBarriers: readObjectList(obj.accountAssetBarriers, `${path}.accountAssetBarriers`, (b, p) => {
       onlyKeys(b, p, ["accountId", "settlementAsset", "limit"]);
       return {
         accountId: readAccountId(b.accountId, `${p}.accountId`),

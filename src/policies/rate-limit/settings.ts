@@ -7,12 +7,12 @@ import {
   onlyKeys,
   optional,
   readAccountId,
-  readArray,
   readAsset,
   readInteger,
   readNumber,
   readObject,
   type Json,
+  readObjectList,
 } from "../settings-json.js";
 
 /** At most `maxOrders` orders per `windowMs` milliseconds (fractions allowed). */
@@ -122,26 +122,19 @@ function readRateLimit(json: Json, path: string): RateLimit {
   return { maxOrders, windowMs };
 }
 
-function readBarriers<T>(json: Json, path: string, read: (obj: Record<string, Json>, path: string) => T): T[] {
-  return (optional(json, path, readArray) ?? []).map((item, i) => {
-    const itemPath = `${path}[${i}]`;
-    return read(readObject(item, itemPath), itemPath);
-  });
-}
-
 export function parseRateLimitSettingsJson(json: unknown, path = "settings"): RateLimitSettings {
   const obj = readObject(json, path);
   onlyKeys(obj, path, ["broker", "assetBarriers", "accountBarriers", "accountAssetBarriers"]);
   const settings: RateLimitSettings = {
-    assetBarriers: readBarriers(obj.assetBarriers, `${path}.assetBarriers`, (b, p) => {
+    assetBarriers: readObjectList(obj.assetBarriers, `${path}.assetBarriers`, (b, p) => {
       onlyKeys(b, p, ["settlementAsset", "limit"]);
       return { settlementAsset: readAsset(b.settlementAsset, `${p}.settlementAsset`), limit: readRateLimit(b.limit, `${p}.limit`) };
     }),
-    accountBarriers: readBarriers(obj.accountBarriers, `${path}.accountBarriers`, (b, p) => {
+    accountBarriers: readObjectList(obj.accountBarriers, `${path}.accountBarriers`, (b, p) => {
       onlyKeys(b, p, ["accountId", "limit"]);
       return { accountId: readAccountId(b.accountId, `${p}.accountId`), limit: readRateLimit(b.limit, `${p}.limit`) };
     }),
-    accountAssetBarriers: readBarriers(obj.accountAssetBarriers, `${path}.accountAssetBarriers`, (b, p) => {
+    accountAssetBarriers: readObjectList(obj.accountAssetBarriers, `${path}.accountAssetBarriers`, (b, p) => {
       onlyKeys(b, p, ["accountId", "settlementAsset", "limit"]);
       return {
         accountId: readAccountId(b.accountId, `${p}.accountId`),
