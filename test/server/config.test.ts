@@ -1,0 +1,75 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
+import { loadConfig } from "../../src/server/config/load-config.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { AccountId } from "../../src/param/index.js";
+
+function configError(json: unknown): string {
+  try {
+    buildSidecar(parseSidecarConfig(json));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected a configuration error");
+}
+
+const base = () => JSON.parse(JSON.stringify(DEFAULT_CONFIG)) as Record<string, any>;
+
+describe("configuration", () => {
+  it("the embedded default builds the five built-ins on 127.0.0.1:50051", () => {
+    const config = parseSidecarConfig(DEFAULT_CONFIG);
+    expect(config.listen).toBe("127.0.0.1:50051");
+    const server = buildSidecar(config);
+    expect(server.sidecar.engine.policies.map((p) => p.name)).toEqual([
+      "OrderValidationPolicy",
+      "RateLimitPolicy",
+      "OrderSizeLimitPolicy",
+      "PnlBoundsKillSwitchPolicy",
+      "SpotFundsPolicy",
+    ]);
+  });
+
+  it("the documented sample file builds, with groups, currencies and strict accounts", () => {
+    const config = parseSidecarConfig(JSON.parse(readFileSync("examples/sidecar.json", "utf8")));
+    const server = buildSidecar(config);
+    const accounts = server.sidecar.engine.accounts();
+    expect(accounts.groupOf(AccountId.fromU64(99224416))).toBe(7);
+    expect(accounts.currencyOf(AccountId.fromU64(18446744073709551615n))).toBe("EUR");
+    expect(accounts.currencyOf(AccountId.fromU64(42))).toBe("USD");
+    expect(server.sidecar.isKnownAccount(AccountId.fromU64(42))).toBe(true);
+    expect(server.sidecar.isKnownAccount(AccountId.fromU64(43))).toBe(false);
+  });
+
+  it("errors name the bad field", () => {
+    const c1 = base();
+    c1.policies[1].settings.broker.windowMs = 0;
+    expect(configError(c1)).toMatch(/^config\.policies\[1\]\.settings\.broker\.windowMs: /);
+    const c2 = base();
+    c2.policies.push({ type: "NoSuchPolicy" });
+    expect(configError(c2)).toBe(
+      "config.policies[5].type: unknown policy type 'NoSuchPolicy' (known: OrderValidationPolicy, RateLimitPolicy, OrderSizeLimitPolicy, PnlBoundsKillSwitchPolicy, SpotFundsPolicy)",
+    );
+    const c3 = base();
+    c3.limits = { maxQueuedMessages: -1 };
+    expect(configError(c3)).toBe(`config.limits.maxQueuedMessages: must be an integer in 1..${Number.MAX_SAFE_INTEGER}`);
+    const c4 = base();
+    c4.lisen = "x";
+    expect(configError(c4)).toMatch(/^config\.lisen: unknown field/);
+    const c5 = base();
+    c5.policies[3].settings.brokerBarriers[0].lowerBound = "-1e5";
+    expect(configError(c5)).toMatch(/^config\.policies\[3\]\.settings\.brokerBarriers\[0\]\.lowerBound: /);
+  });
+
+  it("flags override the environment, which overrides the file", () => {
+    expect(loadConfig({ argv: [], env: {} }).listen).toBe("127.0.0.1:50051");
+    expect(loadConfig({ argv: [], env: { OPENPIT_LISTEN: "127.0.0.1:6000" } }).listen).toBe("127.0.0.1:6000");
+    expect(loadConfig({ argv: ["--listen", "127.0.0.1:7000"], env: { OPENPIT_LISTEN: "127.0.0.1:6000" } }).listen).toBe(
+      "127.0.0.1:7000",
+    );
+    expect(loadConfig({ argv: ["--config", "examples/sidecar.json"], env: {} }).accounts.strict).toBe(true);
+    expect(() => loadConfig({ argv: ["--config", "/nonexistent.json"], env: {} })).toThrow(/cannot read config file \/nonexistent\.json/);
+    expect(() => loadConfig({ argv: ["--bogus"], env: {} })).toThrow(/unknown option --bogus/);
+  });
+});
