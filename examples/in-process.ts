@@ -4,8 +4,8 @@
  * decisions: an accepted order whose reservation is committed, a fill, and rejects with
  * their codes and texts.
  */
-import { Engine, type PreTradePolicy } from "../src/engine/index.js";
-import { AdjustmentAmount, TradeAmount, formatReject, type ExecuteResult, type Order } from "../src/model/index.js";
+import { Engine, type ExecuteResult, type PreTradePolicy } from "../src/engine/index.js";
+import { AdjustmentAmount, TradeAmount, formatReject, type Order } from "../src/model/index.js";
 import { AccountId, PositionSize, Price, Quantity, Volume, instrument } from "../src/param/index.js";
 import { OrderSizeLimitPolicy, OrderValidationPolicy, SpotFundsPolicy } from "../src/policies/index.js";
 

@@ -199,8 +199,9 @@ export class Engine implements MainStageRunner {
     // so it must win over any block a main policy raises through the context.
     recordFirst(this.runStart(ctx, order, false));
     const mutations = new Mutations();
-    const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
-    recordFirst(main.rejects);
+    // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
+    // keep the order in which policies raised them (first cause wins).
+    const main = this.runMain(ctx, order, mutations, this.hooks.main, false, recordFirst);
     return new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes, first);
   }
 
@@ -366,6 +367,7 @@ export class Engine implements MainStageRunner {
     mutations: Mutations,
     list: readonly PreTradePolicy[],
     dryRun: boolean,
+    onRejects?: (rejects: readonly Reject[]) => void,
   ): MainOutcome {
     const result = new MainOutcome();
     for (let i = 0; i < list.length; i++) {
@@ -379,7 +381,10 @@ export class Engine implements MainStageRunner {
         if (!dryRun) rollbackEvery(mutations.drain());
         throw new PolicyCallbackError(policy.name, "performPreTradeCheck", e);
       }
-      if (out) result.add(policy, out);
+      if (out) {
+        const rejects = result.add(policy, out);
+        if (rejects && onRejects) onRejects(rejects);
+      }
     }
     return result;
   }
@@ -395,10 +400,13 @@ class MainOutcome {
   private lockEntries: [PolicyGroupId, Price][] | undefined;
   outcomes: AccountAdjustmentOutcome[] = [];
 
-  add(policy: PreTradePolicy, out: PolicyPreTradeResult): void {
+  /** Returns this policy's rejects (stamped), if it had any. */
+  add(policy: PreTradePolicy, out: PolicyPreTradeResult): Reject[] | undefined {
+    let stamped: Reject[] | undefined;
     if (out.rejects && out.rejects.length > 0) {
+      stamped = out.rejects.map((r) => rejectFromPolicy(policy.name, r));
       this.rejects ??= [];
-      for (const r of out.rejects) this.rejects.push(rejectFromPolicy(policy.name, r));
+      this.rejects.push(...stamped);
     }
     const group = groupOf(policy);
     if (out.lockPrices) {
@@ -406,6 +414,7 @@ class MainOutcome {
       for (const p of out.lockPrices) this.lockEntries.push([group, p]);
     }
     if (out.accountAdjustments) for (const entry of out.accountAdjustments) this.outcomes.push({ policyGroupId: group, entry });
+    return stamped;
   }
 
   lock(): PreTradeLock {

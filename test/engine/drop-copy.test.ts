@@ -126,6 +126,23 @@ describe("drop-copy", () => {
     expect(engine.accounts().blockOf(ACCOUNT)?.reason).toBe("start block");
   });
 
+  it("within the main stage, an earlier policy's account-scope reject wins over a later policy's context block", () => {
+    const { engine } = engineWith([
+      { name: "MainA", performPreTradeCheck: () => ({ rejects: [reject("RiskLimitExceeded", "main A", "rejected by A", "account")] }) },
+      {
+        name: "MainB",
+        performPreTradeCheck: (ctx) => {
+          ctx.accountControl.block(ACCOUNT, { code: "PnlKillSwitchTriggered", reason: "main B", details: "raised by B" });
+        },
+      },
+    ]);
+
+    const reservation = engine.executePreTradeDropCopy(order());
+
+    expect(reservation.accountBlock).toMatchObject({ policy: "MainA", code: "AccountBlocked", reason: "main A" });
+    expect(engine.accounts().blockOf(ACCOUNT)).toMatchObject({ policy: "MainA", reason: "main A" });
+  });
+
   it("a block raised through the context is recorded and exposed with code AccountBlocked", () => {
     const { engine } = engineWith([
       {
