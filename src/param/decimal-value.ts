@@ -51,10 +51,22 @@ export function roundingMode(strategy: RoundingStrategy): Decimal.Rounding {
 
 /** The constructor side of a value type: what `DecimalValue` needs to build results of the receiver's type. */
 export interface ValueType<T extends DecimalValue> {
-  new (decimal: Decimal, scale: number): T;
+  new (small: number, big: Decimal | undefined, scale: number): T;
   readonly kind: ParamKind;
   readonly nonNegative: boolean;
 }
+
+/*
+ * Two exact representations. Most prices and quantities have few digits, so a value whose
+ * mantissa is a safe integer (|m| < 2^53) and whose scale is at most 15 is held as that
+ * integer: additions, products and comparisons are then plain integer arithmetic, checked
+ * with `Number.isSafeInteger` (a result that would not be exact is not safe, and the
+ * operation falls back). Everything else (long mantissas, scales over 15, quotients,
+ * rounding) goes through decimal.js. Both give the same digits; tests compare them.
+ */
+const SMALL_MAX_SCALE = 15;
+const SMALL_MAX_DIGITS = 15;
+const POW10: readonly number[] = Array.from({ length: SMALL_MAX_SCALE + 1 }, (_, i) => 10 ** i);
 
 /**
  * Digits of the mantissa of `d` written at `scale`, from decimal.js's exponent: cheap,
@@ -92,10 +104,43 @@ function fitResult(kind: ParamKind, d: Decimal, scale: number): [Decimal, number
   return [d, scale];
 }
 
+function negativeError(type: ValueType<DecimalValue>, text: string): ParamError {
+  return new ParamError(type.kind, "Negative", `value ${text} must not be negative`);
+}
+
 function checkSign(type: ValueType<DecimalValue>, d: Decimal): void {
-  if (type.nonNegative && d.isNegative() && !d.isZero()) {
-    throw new ParamError(type.kind, "Negative", `value ${d.toString()} must not be negative`);
+  if (type.nonNegative && d.isNegative() && !d.isZero()) throw negativeError(type, d.toString());
+}
+
+/** The small mantissa of an exact decimal with at most `scale` fractional digits, if it has one. */
+function smallMantissa(d: Decimal, scale: number): number | undefined {
+  if (scale > SMALL_MAX_SCALE) return undefined;
+  if (d.isZero()) return 0;
+  if (mantissaDigits(d, scale) > SMALL_MAX_DIGITS) return undefined;
+  return d.times(POW10[scale]!).toNumber();
+}
+
+/** A value from a safe-integer mantissa; -0 is normalised to 0. */
+function smallValue<T extends DecimalValue>(type: ValueType<T>, m: number, scale: number): T {
+  if (m === 0) return new type(0, undefined, scale);
+  if (m < 0 && type.nonNegative) throw negativeError(type, formatSmall(m, scale));
+  return new type(m, undefined, scale);
+}
+
+function formatSmall(m: number, scale: number): string {
+  const negative = m < 0;
+  let digits = String(negative ? -m : m);
+  if (scale > 0) {
+    if (digits.length <= scale) digits = "0".repeat(scale - digits.length + 1) + digits;
+    digits = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
   }
+  return negative ? `-${digits}` : digits;
+}
+
+/** `m` rescaled from `from` to `to` (to ≥ from, both ≤ 15); NaN when it is not exact. */
+function rescaled(m: number, from: number, to: number): number {
+  const r = from === to ? m : m * POW10[to - from]!;
+  return Number.isSafeInteger(r) ? r : NaN;
 }
 
 /**
@@ -110,7 +155,18 @@ export function quotientScale(quotient: Decimal, dividendScale: number, divisorS
 export function makeValue<T extends DecimalValue>(type: ValueType<T>, d: Decimal, scale: number): T {
   const [fitted, fittedScale] = fitResult(type.kind, d, scale);
   checkSign(type, fitted);
-  return new type(fitted, fittedScale);
+  const m = smallMantissa(fitted, fittedScale);
+  return m === undefined ? new type(NaN, fitted, fittedScale) : new type(m, undefined, fittedScale);
+}
+
+/** `a × b` as a value of `type` (scale = the sum of the operands' scales). */
+export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalValue, b: DecimalValue): T {
+  const scale = a.scale + b.scale;
+  if (a.small === a.small && b.small === b.small && scale <= SMALL_MAX_SCALE) {
+    const m = a.small * b.small;
+    if (Number.isSafeInteger(m)) return smallValue(type, m, scale);
+  }
+  return makeValue(type, a.decimal.times(b.decimal), scale);
 }
 
 /** Parses the plain notation `-?digits[.digits]` and nothing else. */
@@ -123,13 +179,21 @@ export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: str
   if (scale > MAX_SCALE) {
     throw new ParamError(type.kind, "Underflow", `'${text}' has more than ${MAX_SCALE} fractional digits`);
   }
+  const sign = text.charCodeAt(0) === 45 ? 1 : 0;
+  const digitCount = text.length - sign - (dot < 0 ? 0 : 1);
+  if (digitCount <= SMALL_MAX_DIGITS) {
+    // At most 15 digits: the integer read of the digits is exact.
+    const m = Number(dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1));
+    return smallValue(type, m, scale);
+  }
   let d = new Dec(text);
   if (d.isZero()) d = ZERO;
   if (!mantissaFits(d, scale)) {
     throw new ParamError(type.kind, "Overflow", `'${text}' is outside ±79228162514264337593543950335`);
   }
   checkSign(type, d);
-  return new type(d, scale);
+  const m = smallMantissa(d, scale);
+  return m === undefined ? new type(NaN, d, scale) : new type(m, undefined, scale);
 }
 
 /**
@@ -143,11 +207,24 @@ export abstract class DecimalValue {
   /** The rendering, computed once on first use. */
   private text: string | undefined;
 
-  /** Unchecked: use `fromString`, `from` or arithmetic; they validate. */
+  /**
+   * Unchecked: use `fromString`, `from` or arithmetic; they validate. Exactly one of
+   * `small` (a safe-integer mantissa, when `big` is undefined) and `big` holds the number.
+   */
   constructor(
-    readonly decimal: Decimal,
+    /** @internal */ readonly small: number,
+    /** @internal Also caches the decimal.js form of a small value once it was needed. */ public big: Decimal | undefined,
     readonly scale: number,
   ) {}
+
+  /** The number as a decimal.js value (built on demand for small values). */
+  get decimal(): Decimal {
+    return (this.big ??= new Dec(this.toString()));
+  }
+
+  private get isSmall(): boolean {
+    return this.small === this.small; // NaN marks the decimal.js representation
+  }
 
   static fromString<T extends DecimalValue>(this: ValueType<T>, text: string): T {
     return parseValue(this, text);
@@ -155,8 +232,11 @@ export abstract class DecimalValue {
 
   /** Exact from an integer (number must be a safe integer) or a bigint. */
   static fromInt<T extends DecimalValue>(this: ValueType<T>, value: number | bigint): T {
-    if (typeof value === "number" && !Number.isSafeInteger(value)) {
-      throw new ParamError(this.kind, "InvalidFormat", `${value} is not a safe integer; pass a string`);
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value)) {
+        throw new ParamError(this.kind, "InvalidFormat", `${value} is not a safe integer; pass a string`);
+      }
+      return smallValue(this, value, 0);
     }
     return makeValue(this, new Dec(value.toString()), 0);
   }
@@ -185,13 +265,13 @@ export abstract class DecimalValue {
   }
 
   static zero<T extends DecimalValue>(this: ValueType<T>): T {
-    return new this(ZERO, 0);
+    return new this(0, undefined, 0);
   }
 
   /** The same number as another value type (sign rules of the target apply). */
   static from<T extends DecimalValue>(this: ValueType<T>, other: DecimalValue): T {
-    checkSign(this, other.decimal);
-    return new this(other.decimal, other.scale);
+    if (this.nonNegative && other.isNegative()) throw negativeError(this, other.toString());
+    return new this(other.small, other.big, other.scale);
   }
 
   protected get type(): ValueType<this> {
@@ -203,26 +283,37 @@ export abstract class DecimalValue {
   }
 
   add(other: this): this {
-    return makeValue(this.type, this.decimal.plus(other.decimal), Math.max(this.scale, other.scale));
+    return this.sum(other, 1);
   }
 
   sub(other: this): this {
-    return makeValue(this.type, this.decimal.minus(other.decimal), Math.max(this.scale, other.scale));
+    return this.sum(other, -1);
+  }
+
+  private sum(other: DecimalValue, sign: 1 | -1): this {
+    const scale = this.scale > other.scale ? this.scale : other.scale;
+    if (this.isSmall && other.isSmall) {
+      const r = rescaled(this.small, this.scale, scale) + sign * rescaled(other.small, other.scale, scale);
+      if (Number.isSafeInteger(r)) return smallValue(this.type, r, scale);
+    }
+    const d = sign === 1 ? this.decimal.plus(other.decimal) : this.decimal.minus(other.decimal);
+    return makeValue(this.type, d, scale);
   }
 
   /** Product with any value; the result keeps the receiver's type and the summed scale. */
   mul(other: DecimalValue): this {
-    return makeValue(this.type, this.decimal.times(other.decimal), this.scale + other.scale);
+    return product(this.type, this, other);
   }
 
   /** Quotient; a zero divisor is `DivisionByZero`. The result carries only the digits it needs. */
   div(other: DecimalValue): this {
-    if (other.decimal.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
+    if (other.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
     const q = this.decimal.dividedBy(other.decimal);
     return makeValue(this.type, q, quotientScale(q, this.scale, other.scale));
   }
 
   neg(): this {
+    if (this.isSmall) return smallValue(this.type, -this.small, this.scale);
     return makeValue(this.type, this.decimal.negated(), this.scale);
   }
 
@@ -238,37 +329,43 @@ export abstract class DecimalValue {
   }
 
   compare(other: DecimalValue): -1 | 0 | 1 {
+    if (this.isSmall && other.isSmall) {
+      const scale = this.scale > other.scale ? this.scale : other.scale;
+      const a = rescaled(this.small, this.scale, scale);
+      const b = rescaled(other.small, other.scale, scale);
+      if (a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+    }
     return this.decimal.comparedTo(other.decimal) as -1 | 0 | 1;
   }
 
   eq(other: DecimalValue): boolean {
-    return this.decimal.eq(other.decimal);
+    return this.compare(other) === 0;
   }
   lt(other: DecimalValue): boolean {
-    return this.decimal.lt(other.decimal);
+    return this.compare(other) < 0;
   }
   lte(other: DecimalValue): boolean {
-    return this.decimal.lte(other.decimal);
+    return this.compare(other) <= 0;
   }
   gt(other: DecimalValue): boolean {
-    return this.decimal.gt(other.decimal);
+    return this.compare(other) > 0;
   }
   gte(other: DecimalValue): boolean {
-    return this.decimal.gte(other.decimal);
+    return this.compare(other) >= 0;
   }
 
   isZero(): boolean {
-    return this.decimal.isZero();
+    return this.isSmall ? this.small === 0 : this.big!.isZero();
   }
   isNegative(): boolean {
-    return this.decimal.isNegative() && !this.decimal.isZero();
+    return this.isSmall ? this.small < 0 : this.big!.isNegative() && !this.big!.isZero();
   }
   isPositive(): boolean {
-    return this.decimal.isPositive() && !this.decimal.isZero();
+    return this.isSmall ? this.small > 0 : this.big!.isPositive() && !this.big!.isZero();
   }
 
   toString(): string {
-    return (this.text ??= this.decimal.toFixed(this.scale));
+    return (this.text ??= this.isSmall ? formatSmall(this.small, this.scale) : this.big!.toFixed(this.scale));
   }
 
   toJSON(): string {

@@ -1,4 +1,4 @@
-import { DecimalValue, makeValue, quotientScale } from "./decimal-value.js";
+import { DecimalValue, makeValue, product, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
 import type { Side } from "./enums.js";
 
@@ -8,7 +8,7 @@ export class Price extends DecimalValue {
 
   /** Settlement notional of `quantity` at this price: |p| × q. */
   calculateVolume(quantity: Quantity): Volume {
-    return makeValue(Volume, this.decimal.abs().times(quantity.decimal), this.scale + quantity.scale);
+    return product(Volume, this.abs(), quantity);
   }
 }
 
