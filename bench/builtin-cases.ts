@@ -49,7 +49,7 @@ function fiveBuiltins(): Engine {
     .build();
   const funding = (asset: string): AccountAdjustment => ({
     operation: { kind: "balance", asset },
-    amount: { balance: AdjustmentAmount.absolute(PositionSize.fromString("1000000000000000")) },
+    amount: { balance: AdjustmentAmount.absolute(PositionSize.fromString("1000000000000")) },
   });
   for (const account of ACCOUNTS) {
     const r = engine.applyAccountAdjustment(account, [funding("USD"), funding("AAPL")]);

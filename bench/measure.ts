@@ -26,21 +26,42 @@ export interface MeasureResult {
 }
 
 /**
- * Times `op` call by call with `process.hrtime.bigint()` and records nanoseconds into an
- * HdrHistogram (plain JS, 64-bit buckets, 3 significant digits). Throughput is the measured
- * calls over the wall time of the measured loop, so it includes the timer's own cost
- * (a few tens of nanoseconds per call) — the same for every case, so cases stay comparable.
+ * A fresh HdrHistogram for nanosecond samples: plain JS (no WebAssembly, so nothing to
+ * free by hand in the normal case), 64-bit buckets, 3 significant digits, resizing itself
+ * so no sample is clamped. Shared by the in-process engine bench and the load harness.
  */
-export function measure(name: string, op: () => void, plan: MeasurePlan): MeasureResult {
-  for (let i = 0; i < plan.warmupCalls; i++) op();
-
-  const histogram = hdr.build({
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({
     bitBucketSize: 64,
     useWebAssembly: false,
     autoResize: true,
     lowestDiscernibleValue: 1,
     numberOfSignificantValueDigits: 3,
   });
+}
+
+/** The percentiles every report prints; always read from a histogram, never averaged. */
+export function summarize(histogram: hdr.Histogram): LatencySummaryNs {
+  return {
+    p50: histogram.getValueAtPercentile(50),
+    p90: histogram.getValueAtPercentile(90),
+    p99: histogram.getValueAtPercentile(99),
+    p999: histogram.getValueAtPercentile(99.9),
+    max: histogram.maxValue,
+    mean: histogram.mean,
+  };
+}
+
+/**
+ * Times `op` call by call with `process.hrtime.bigint()` and records nanoseconds into an
+ * HdrHistogram (see `newHistogram`). Throughput is the measured
+ * calls over the wall time of the measured loop, so it includes the timer's own cost
+ * (a few tens of nanoseconds per call) — the same for every case, so cases stay comparable.
+ */
+export function measure(name: string, op: () => void, plan: MeasurePlan): MeasureResult {
+  for (let i = 0; i < plan.warmupCalls; i++) op();
+
+  const histogram = newHistogram();
   const deadline = process.hrtime.bigint() + BigInt(Math.round(plan.maxMeasureMs * 1e6));
   const started = process.hrtime.bigint();
   let calls = 0;
@@ -61,20 +82,13 @@ export function measure(name: string, op: () => void, plan: MeasurePlan): Measur
     calls,
     elapsedMs: elapsedNs / 1e6,
     callsPerSec: calls / (elapsedNs / 1e9),
-    latencyNs: {
-      p50: histogram.getValueAtPercentile(50),
-      p90: histogram.getValueAtPercentile(90),
-      p99: histogram.getValueAtPercentile(99),
-      p999: histogram.getValueAtPercentile(99.9),
-      max: histogram.maxValue,
-      mean: histogram.mean,
-    },
+    latencyNs: summarize(histogram),
   };
   histogram.destroy();
   return result;
 }
 
-function micros(ns: number): string {
+export function micros(ns: number): string {
   return `${(ns / 1000).toFixed(2)}µs`;
 }
 

@@ -1,0 +1,129 @@
+/**
+ * A tiny request/response protocol over Node's `child_process` IPC channel, used between
+ * the load generator (parent) and the processes it measures (sidecar, echo floor). Only
+ * control traffic goes here (start, port, RSS, stop); load goes over gRPC.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+interface IpcRequest {
+  readonly id: number;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+interface IpcReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+
+export type IpcHandlers = Record<string, (payload: never) => unknown>;
+
+/** Child side: answers each request with its handler's (awaited) value or error. */
+export function serveIpc(handlers: IpcHandlers): void {
+  if (!process.send) throw new Error("this script is meant to be forked by bench/run.ts (it needs an IPC channel)");
+  process.on("message", async (m: IpcRequest) => {
+    let reply: IpcReply;
+    try {
+      const handler = handlers[m.type];
+      if (!handler) throw new Error(`unknown request '${m.type}'`);
+      reply = { id: m.id, ok: true, value: await handler(m.payload as never) };
+    } catch (e) {
+      reply = { id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    }
+    process.send?.(reply);
+  });
+  // The parent is gone (crashed or killed): nothing left to serve, do not linger.
+  process.on("disconnect", () => process.exit(0));
+}
+
+/** Memory and CPU of a process, as both children report them. */
+export interface ProcessStats {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly cpuUserUs: number;
+  readonly cpuSystemUs: number;
+}
+
+/** `gc` first (children run with --expose-gc) so RSS shows what is retained, not garbage. */
+export function processStats(collect: boolean): ProcessStats {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (collect && gc) gc();
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface ForkOptions {
+  /** Write a V8 CPU profile of the child into this directory when it exits. */
+  readonly cpuProfileDir?: string;
+}
+
+/** Parent side: a forked TypeScript child (run through tsx) and calls into it. */
+export class ChildHandle {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private exited: Promise<void>;
+  private failure: Error | undefined;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on("message", (m: IpcReply) => {
+      const waiter = this.pending.get(m.id);
+      if (!waiter) return;
+      this.pending.delete(m.id);
+      if (m.ok) waiter.resolve(m.value);
+      else waiter.reject(new Error(`${name}: ${m.error}`));
+    });
+    this.exited = new Promise((done) => {
+      child.on("exit", (code, signal) => {
+        this.failure ??= new Error(`${name} exited (code ${code}, signal ${signal})`);
+        for (const w of this.pending.values()) w.reject(this.failure);
+        this.pending.clear();
+        done();
+      });
+    });
+  }
+
+  static fork(name: string, script: string, options: ForkOptions = {}): ChildHandle {
+    const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+    if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
+    const child = fork(resolve(REPO_ROOT, script), [], {
+      cwd: REPO_ROOT,
+      // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
+      execArgv: ["--import", "tsx", "--expose-gc", ...profile],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    return new ChildHandle(name, child);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  call<T>(type: string, payload: unknown = {}): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ id, type, payload } satisfies IpcRequest);
+    });
+  }
+
+  /** Asks the child to stop; kills it (by its pid, nothing else) if it does not go in time. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.call("stop").catch(() => {});
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

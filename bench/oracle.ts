@@ -1,0 +1,212 @@
+/**
+ * The independent oracle: a tiny shadow ledger per account that predicts every decision
+ * the sidecar makes in the open loop (accept, or reject with its code), and checks it.
+ * It shares no code with the engine or the policies: integer cents for USD, integer units
+ * for the underlyings, and the rules re-stated from the spec (OrderSizeLimit broker caps,
+ * inclusive; SpotFunds holds `x` and rejects when `x > available`).
+ *
+ * Fills land asynchronously (on the feed, after the decision), so the oracle keeps two
+ * numbers per asset: `confirmed` (every effect the sidecar is known to have applied) and
+ * `pending` (credits of accepted orders whose fill is not yet confirmed). Fills only ever
+ * add to what is available, so the true value lies in [confirmed, confirmed + pending]:
+ * an order needing at most the lower bound must pass, one needing more than the upper
+ * bound must fail. The workload only creates such unambiguous orders.
+ */
+import type { CommandResult } from "../gen/openpit/sidecar/v1/channel_pb.js";
+import type { ReportResult } from "../gen/openpit/sidecar/v1/feed_pb.js";
+import { RejectCode } from "../gen/openpit/sidecar/v1/types_pb.js";
+import { MAX_ORDER_NOTIONAL_CENTS, MAX_ORDER_QUANTITY, SETTLEMENT, type BenchInstrument } from "./bench-config.js";
+import type { Side } from "./wire.js";
+
+interface Balance {
+  confirmed: number;
+  pending: number;
+}
+
+type Book = Map<string, Balance>;
+
+export interface OrderIntent {
+  readonly accountId: bigint;
+  readonly instrument: BenchInstrument;
+  readonly side: Side;
+  readonly quantity: number;
+}
+
+export type Expectation =
+  | (OrderIntent & { readonly accept: true; readonly debitAsset: string; readonly debit: number; readonly absoluteRange: readonly [number, number] })
+  | (OrderIntent & { readonly accept: false; readonly code: RejectCode });
+
+export interface OracleSummary {
+  readonly decisionsChecked: number;
+  readonly accepted: number;
+  readonly rejectedByCode: Record<string, number>;
+  readonly fillsChecked: number;
+  readonly adjustmentsChecked: number;
+  readonly mismatches: number;
+  /** The first few mismatches, verbatim, for the report. */
+  readonly samples: readonly string[];
+}
+
+const MAX_SAMPLES = 20;
+
+/** "1852.50" → 185250 at scale 2; NaN if it is not a plain decimal of at most `scale` places. */
+export function scaled(text: string | undefined, scale: number): number {
+  const m = text === undefined ? null : /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return Number.NaN;
+  const fraction = (m[3] ?? "").replace(/0+$/, "");
+  if (fraction.length > scale) return Number.NaN;
+  const value = Number(m[2]) * 10 ** scale + Number(fraction.padEnd(scale, "0") || "0");
+  return m[1] === "-" ? -value : value;
+}
+
+export class Oracle {
+  private readonly books = new Map<bigint, Book>();
+  private decisions = 0;
+  private accepted = 0;
+  private fills = 0;
+  private adjustments = 0;
+  private mismatchCount = 0;
+  private readonly rejected = new Map<string, number>();
+  private readonly samples: string[] = [];
+
+  /** Units: cents for USD, whole units for an underlying. */
+  private balance(accountId: bigint, asset: string): Balance {
+    let book = this.books.get(accountId);
+    if (!book) this.books.set(accountId, (book = new Map()));
+    let b = book.get(asset);
+    if (!b) book.set(asset, (b = { confirmed: 0, pending: 0 }));
+    return b;
+  }
+
+  lower(accountId: bigint, asset: string): number {
+    return this.balance(accountId, asset).confirmed;
+  }
+
+  upper(accountId: bigint, asset: string): number {
+    const b = this.balance(accountId, asset);
+    return b.confirmed + b.pending;
+  }
+
+  /** A balance delta sent on the channel (seed or top-up); applied in channel order. */
+  credit(accountId: bigint, asset: string, amount: number): void {
+    this.balance(accountId, asset).confirmed += amount;
+  }
+
+  /**
+   * Predicts the decision for an order about to be sent and books its effect, in the
+   * order the channel will apply it. Throws if the order is ambiguous (a workload bug).
+   */
+  predict(o: OrderIntent): Expectation {
+    const notional = o.quantity * o.instrument.priceCents;
+    // Start stage, OrderSizeLimit broker barrier (limits are inclusive).
+    const qtyOver = o.quantity > MAX_ORDER_QUANTITY;
+    const notionalOver = notional > MAX_ORDER_NOTIONAL_CENTS;
+    if (qtyOver && notionalOver) return { ...o, accept: false, code: RejectCode.ORDER_EXCEEDS_LIMIT };
+    if (qtyOver) return { ...o, accept: false, code: RejectCode.ORDER_QTY_EXCEEDS_LIMIT };
+    if (notionalOver) return { ...o, accept: false, code: RejectCode.ORDER_NOTIONAL_EXCEEDS_LIMIT };
+    // Main stage, SpotFunds: a buy holds the notional in USD, a sell holds the quantity.
+    const debitAsset = o.side === "BUY" ? SETTLEMENT : o.instrument.underlying;
+    const debit = o.side === "BUY" ? notional : o.quantity;
+    const from = this.balance(o.accountId, debitAsset);
+    if (debit > from.confirmed + from.pending) return { ...o, accept: false, code: RejectCode.INSUFFICIENT_FUNDS };
+    if (debit > from.confirmed) throw new Error(`workload bug: order needing ${debit} of ${debitAsset} is ambiguous`);
+    from.confirmed -= debit;
+    // The fill will credit the other side: units bought, or USD from a sale.
+    const creditAsset = o.side === "BUY" ? o.instrument.underlying : SETTLEMENT;
+    this.balance(o.accountId, creditAsset).pending += o.side === "BUY" ? o.quantity : notional;
+    return { ...o, accept: true, debitAsset, debit, absoluteRange: [from.confirmed, from.confirmed + from.pending] };
+  }
+
+  /** Checks a decision; returns true when the order was accepted as predicted. */
+  checkDecision(e: Expectation, result: CommandResult | undefined): boolean {
+    this.decisions++;
+    const what = `${e.side} ${e.quantity} ${e.instrument.underlying} for account ${e.accountId}`;
+    if (result?.result.case !== "execute") {
+      return this.mismatch(`${what}: expected an execute result, got ${describe(result)}`);
+    }
+    const r = result.result.value;
+    if (!e.accept) {
+      const codes = r.rejects.map((x) => RejectCode[x.code]).join(",");
+      if (r.accepted || r.rejects.length !== 1 || r.rejects[0]!.code !== e.code) {
+        return this.mismatch(`${what}: expected one ${RejectCode[e.code]} reject, got accepted=${r.accepted} rejects=[${codes}]`);
+      }
+      const name = RejectCode[e.code];
+      this.rejected.set(name, (this.rejected.get(name) ?? 0) + 1);
+      return false;
+    }
+    if (!r.accepted || !r.committed) {
+      return this.mismatch(`${what}: expected accepted+committed, got rejects=[${r.rejects.map((x) => `${RejectCode[x.code]} ${x.details}`).join("; ")}]`);
+    }
+    const lock = r.lock?.prices;
+    if (lock?.length !== 1 || lock[0]!.price !== e.instrument.price) {
+      return this.mismatch(`${what}: expected lock [${e.instrument.price}], got ${JSON.stringify(lock?.map((p) => p.price))}`);
+    }
+    const scale = e.debitAsset === SETTLEMENT ? 2 : 0;
+    const leg = r.accountAdjustments.find((a) => a.asset === e.debitAsset)?.balance;
+    const delta = scaled(leg?.delta, scale);
+    const absolute = scaled(leg?.absolute, scale);
+    const [lo, hi] = e.absoluteRange;
+    if (delta !== -e.debit || !(absolute >= lo && absolute <= hi)) {
+      return this.mismatch(`${what}: expected ${e.debitAsset} delta -${e.debit} absolute in [${lo}, ${hi}] (scale ${scale}), got ${leg?.delta} / ${leg?.absolute}`);
+    }
+    this.accepted++;
+    return true;
+  }
+
+  /** Checks the post-trade result of an order's fill and moves its credit to confirmed. */
+  checkFill(e: Expectation & { accept: true }, result: ReportResult | undefined): void {
+    this.fills++;
+    if (result?.result.case !== "postTrade") {
+      this.mismatch(`fill of ${e.side} ${e.quantity} ${e.instrument.underlying} for ${e.accountId}: got ${describe(result)}`);
+      return;
+    }
+    if (result.result.value.accountBlocks.length > 0) {
+      this.mismatch(`fill for ${e.accountId}: unexpected account block ${result.result.value.accountBlocks[0]!.reason}`);
+    }
+    const asset = e.side === "BUY" ? e.instrument.underlying : SETTLEMENT;
+    const amount = e.side === "BUY" ? e.quantity : e.quantity * e.instrument.priceCents;
+    const b = this.balance(e.accountId, asset);
+    b.pending -= amount;
+    b.confirmed += amount;
+  }
+
+  checkAdjustment(result: CommandResult | undefined, what: string): void {
+    this.adjustments++;
+    if (result?.result.case !== "adjustment" || !result.result.value.accepted) this.mismatch(`${what}: expected an accepted adjustment, got ${describe(result)}`);
+  }
+
+  /** For deep accounts (funds that cannot run out) the prediction is simply "accepted". */
+  checkDeepAccept(result: CommandResult | undefined): boolean {
+    this.decisions++;
+    if (result?.result.case === "execute" && result.result.value.accepted && result.result.value.committed) {
+      this.accepted++;
+      return true;
+    }
+    return this.mismatch(`deep-account order: expected accepted+committed, got ${describe(result)}`);
+  }
+
+  /** Anything the run could not check (a failed stream, a lost response) is a mismatch too. */
+  mismatch(text: string): false {
+    this.mismatchCount++;
+    if (this.samples.length < MAX_SAMPLES) this.samples.push(text);
+    return false;
+  }
+
+  summary(): OracleSummary {
+    return {
+      decisionsChecked: this.decisions,
+      accepted: this.accepted,
+      rejectedByCode: Object.fromEntries(this.rejected),
+      fillsChecked: this.fills,
+      adjustmentsChecked: this.adjustments,
+      mismatches: this.mismatchCount,
+      samples: [...this.samples],
+    };
+  }
+}
+
+function describe(result: { result: { case: string | undefined; value?: unknown } } | undefined): string {
+  if (!result) return "no result";
+  const v = result.result.value as { code?: number; message?: string } | undefined;
+  return result.result.case === "error" ? `error ${v?.code}: ${v?.message}` : String(result.result.case);
+}

@@ -1,0 +1,89 @@
+/**
+ * The open-loop order mix, deterministic from a seed: random accounts and instruments,
+ * buys and sells of what an account holds (confirmed), funds topped up by a balance
+ * adjustment when they run low, and about 5 % rejects by design — half over the
+ * OrderSizeLimit notional cap, half beyond the account's funds. Every order is sized so
+ * the oracle's prediction is certain (see oracle.ts).
+ */
+import type { Command } from "../gen/openpit/sidecar/v1/channel_pb.js";
+import { INSTRUMENTS, MAX_ORDER_NOTIONAL_CENTS, MAX_ORDER_QUANTITY, SETTLEMENT, type BenchInstrument } from "./bench-config.js";
+import type { Expectation, Oracle, OrderIntent } from "./oracle.js";
+import { balanceCommand, orderCommand } from "./wire.js";
+
+export const SEED_USD = 50_000;
+const TOP_UP_USD = 50_000;
+const OVERSIZE_SHARE = 0.025;
+const BEYOND_FUNDS_SHARE = 0.025;
+const SELL_SHARE = 0.45;
+const MAX_NORMAL_QUANTITY = 20;
+
+export interface PlannedOrder {
+  /** Top-ups to send (each in its own message) before the order. */
+  readonly before: readonly { readonly command: Command; readonly what: string }[];
+  readonly command: Command;
+  readonly expectation: Expectation;
+}
+
+/** mulberry32: a tiny seeded PRNG, so a run's order stream is reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class OrderMix {
+  constructor(
+    private readonly oracle: Oracle,
+    private readonly accounts: readonly bigint[],
+    private readonly random: () => number,
+  ) {}
+
+  private int(maxExclusive: number): number {
+    return Math.floor(this.random() * maxExclusive);
+  }
+
+  next(): PlannedOrder {
+    const accountId = this.accounts[this.int(this.accounts.length)]!;
+    const instrument = INSTRUMENTS[this.int(INSTRUMENTS.length)]!;
+    const r = this.random();
+    const before: { command: Command; what: string }[] = [];
+    let intent: OrderIntent;
+    if (r < OVERSIZE_SHARE) intent = this.oversize(accountId, instrument);
+    else if (r < OVERSIZE_SHARE + BEYOND_FUNDS_SHARE) intent = this.beyondFunds(accountId, instrument);
+    else {
+      const quantity = 1 + this.int(MAX_NORMAL_QUANTITY);
+      if (this.oracle.lower(accountId, instrument.underlying) >= quantity && this.random() < SELL_SHARE) {
+        intent = { accountId, instrument, side: "SELL", quantity };
+      } else {
+        if (this.oracle.lower(accountId, SETTLEMENT) < quantity * instrument.priceCents) {
+          before.push({ command: balanceCommand(accountId, SETTLEMENT, { delta: String(TOP_UP_USD) }), what: `top-up of ${accountId}` });
+          this.oracle.credit(accountId, SETTLEMENT, TOP_UP_USD * 100);
+        }
+        intent = { accountId, instrument, side: "BUY", quantity };
+      }
+    }
+    const expectation = this.oracle.predict(intent);
+    return { before, command: orderCommand(accountId, instrument, intent.side, intent.quantity), expectation };
+  }
+
+  /** Over the notional cap, within the quantity cap: OrderSizeLimit rejects it. */
+  private oversize(accountId: bigint, instrument: BenchInstrument): OrderIntent {
+    const quantity = Math.floor(MAX_ORDER_NOTIONAL_CENTS / instrument.priceCents) + 1 + this.int(10);
+    return { accountId, instrument, side: "BUY", quantity };
+  }
+
+  /** More than the account could have even if every pending fill had landed: SpotFunds rejects it. */
+  private beyondFunds(accountId: bigint, instrument: BenchInstrument): OrderIntent {
+    const withinCaps = (q: number) => q <= MAX_ORDER_QUANTITY && q * instrument.priceCents <= MAX_ORDER_NOTIONAL_CENTS;
+    const buy = Math.floor(this.oracle.upper(accountId, SETTLEMENT) / instrument.priceCents) + 1 + this.int(5);
+    if (withinCaps(buy)) return { accountId, instrument, side: "BUY", quantity: buy };
+    const sell = this.oracle.upper(accountId, instrument.underlying) + 1 + this.int(5);
+    if (withinCaps(sell)) return { accountId, instrument, side: "SELL", quantity: sell };
+    return this.oversize(accountId, instrument);
+  }
+}
