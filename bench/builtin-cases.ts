@@ -18,7 +18,8 @@ const PRICE = Price.fromString("185.25");
  * The realistic deployment: all five built-ins, every rate-limit axis the hot path must
  * touch (broker fixed window + per-account sliding log), on the real monotonic clock so
  * windows roll as they would in production. Accounts are funded far beyond the run so
- * every order is accepted and each call does the full accept path.
+ * every order is accepted and each call does the full accept path; 10^12 keeps amounts at
+ * realistic magnitudes (the decimals' exact integer fast path covers up to 15 digits).
  */
 function fiveBuiltins(): Engine {
   const engine = Engine.builder()
