@@ -220,3 +220,14 @@ export function slot(policy: SpotFundsPolicy, asset: Asset, account: AccountId =
 export function entries(list: readonly { entry: object }[] | readonly object[]): unknown[] {
   return list.map((x) => JSON.parse(JSON.stringify("entry" in x ? x.entry : x)));
 }
+
+/** The account-P&L outcomes of a post-trade result as plain data (decimals as strings). */
+export function pnlResults(result: { readonly accountPnls: readonly { readonly result: object }[] }): unknown[] {
+  return result.accountPnls.map((p) => JSON.parse(JSON.stringify(p.result)));
+}
+
+/** `"value 400"` / `"halted MissingFx"` / `"none"`: a P&L state as one comparable string. */
+export function pnlText(state: PnlState | undefined): string {
+  if (state === undefined) return "none";
+  return state.kind === "value" ? `value ${state.value.toString()}` : `halted ${state.reason}`;
+}

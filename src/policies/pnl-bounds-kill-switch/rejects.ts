@@ -1,9 +1,10 @@
 import type { PolicyBlock } from "../../engine/policy.js";
-import { missingField, type PolicyReject } from "../../model/reject.js";
+import type { PolicyReject } from "../../model/reject.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Fee, Pnl } from "../../param/values.js";
 import type { BreachedSides } from "./barriers.js";
 import type { PnlBoundsBrokerBarrier } from "./settings.js";
+import { debugOption, missingFieldBlock } from "../policy-texts.js";
 
 /** Which barrier a start-stage reject names; the broker barrier is checked first. */
 export type BarrierKind = "broker" | "account";
@@ -13,10 +14,6 @@ const BREACH_REASONS: Record<BarrierKind, string> = {
   account: "pnl kill switch triggered: account + asset barrier",
 };
 
-/** OpenPit prints bounds with Rust's `{:?}` of `Option<Pnl>`: `Some(-100)` or `None`. */
-function debugOption(bound: Pnl | undefined): string {
-  return bound === undefined ? "None" : `Some(${bound.toString()})`;
-}
 
 /** Start stage: account scope, so the engine latches a block on the account. */
 export function barrierBreachReject(
@@ -62,8 +59,4 @@ export function accumulatorOverflowBlock(previous: Pnl, increment: Pnl, settleme
   );
 }
 
-/** A report field the policy needs is absent: a block, since post-trade has no order to reject. */
-export function missingFieldBlock(field: string): PolicyBlock {
-  const { code, reason, details } = missingField(field);
-  return { code, reason, details };
-}
+export { missingFieldBlock };

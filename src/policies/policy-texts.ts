@@ -1,0 +1,21 @@
+import type { PolicyBlock } from "../engine/policy.js";
+import { missingField, type PolicyReject } from "../model/reject.js";
+import type { DecimalValue } from "../param/decimal-value.js";
+
+/**
+ * Texts shared by the built-ins. OpenPit prints optional bounds with Rust's `{:?}` of
+ * `Option<_>`; the value is rendered bare: `Some(-100)` / `None`.
+ */
+export function debugOption(value: DecimalValue | undefined): string {
+  return value === undefined ? "None" : `Some(${value.toString()})`;
+}
+
+/** A reject's texts as a block (post-trade and adjustments have no order to reject). */
+export function blockOf(r: PolicyReject): PolicyBlock {
+  return { code: r.code, reason: r.reason, details: r.details };
+}
+
+/** A report field the policy needs is absent. */
+export function missingFieldBlock(field: string): PolicyBlock {
+  return blockOf(missingField(field));
+}

@@ -1,0 +1,116 @@
+import type { PolicyBlock } from "../../engine/policy.js";
+import type { PnlOutcome } from "../../model/outcomes.js";
+import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
+import type { AccountId } from "../../param/ids.js";
+import { ParamError } from "../../param/param-error.js";
+import { Pnl } from "../../param/values.js";
+import { breachedSides, pnlBreachBlock, pnlHaltedBlock } from "./rejects.js";
+import type { SpotFundsPnlBarrier } from "./settings.js";
+
+const ZERO_STATE = PnlState.value(Pnl.zero());
+
+/**
+ * The account-level realized P&L of SpotFunds (one figure per account, in whatever the
+ * account currency is; changing the currency recomputes nothing). An account never
+ * touched reads as 0. A halt is sticky until force-set (adjustment or configurator).
+ */
+export class AccountPnlLedger {
+  private readonly states = new Map<AccountId, PnlState>();
+
+  /** The stored state, or undefined if the account was never touched. */
+  get(accountId: AccountId): PnlState | undefined {
+    return this.states.get(accountId);
+  }
+
+  /** The state the barrier sees: untouched = 0. */
+  stateOf(accountId: AccountId): PnlState {
+    return this.states.get(accountId) ?? ZERO_STATE;
+  }
+
+  /** `undefined` forgets the account (a rollback to "never touched"). */
+  set(accountId: AccountId, state: PnlState | undefined): void {
+    if (state === undefined) this.states.delete(accountId);
+    else this.states.set(accountId, state);
+  }
+}
+
+/** The block a state earns under a barrier: halted, or a strict breach of a bound. */
+export function barrierBlock(state: PnlState, barrier: SpotFundsPnlBarrier): PolicyBlock | undefined {
+  if (state.kind === "halted") return pnlHaltedBlock(state.reason);
+  const sides = breachedSides(barrier, state.value);
+  return sides === undefined ? undefined : pnlBreachBlock(sides, state.value, barrier);
+}
+
+/** Halt reasons name the operator's next action, so the most fundamental one is reported. */
+const HALT_PRIORITY: Record<PnlHaltReason, number> = {
+  ArithmeticOverflow: 0,
+  MissingAccountCurrency: 1,
+  MissingFx: 2,
+  MissingCostBasis: 3,
+  MissingInitialPnl: 4,
+};
+
+export function worseHalt(current: PnlHaltReason | undefined, candidate: PnlHaltReason): PnlHaltReason {
+  return current === undefined || HALT_PRIORITY[candidate] < HALT_PRIORITY[current] ? candidate : current;
+}
+
+/** What one execution report means for the account line. */
+export interface AccountLineEvent {
+  /** The report realized P&L (a reducing fill) or carried a non-zero fee. */
+  readonly engaged: boolean;
+  /** The report touched the position or carried a fee: a standing halt is re-reported. */
+  readonly observed: boolean;
+  /** Realized and fee contributions, already in the account currency. */
+  readonly contributions: readonly Pnl[];
+  /** Why the contribution could not be computed, if it could not. */
+  readonly halt: PnlHaltReason | undefined;
+}
+
+export interface AccountLineResult {
+  /** The value change, or the halt transition (a standing halt is not repeated). */
+  readonly outcome: PnlOutcome | undefined;
+  readonly block: PolicyBlock | undefined;
+}
+
+const NOTHING: AccountLineResult = { outcome: undefined, block: undefined };
+
+/**
+ * Moves the account line for one report and evaluates the effective barrier on the result.
+ * Every report that engages a breached or halted account re-emits the block (the engine
+ * keeps the first cause), so an operator's unblock is corrected by the next such report.
+ */
+export function applyAccountLine(
+  ledger: AccountPnlLedger,
+  accountId: AccountId,
+  barrier: SpotFundsPnlBarrier | undefined,
+  event: AccountLineEvent,
+): AccountLineResult {
+  const before = ledger.stateOf(accountId);
+  if (before.kind === "halted") {
+    return event.observed && barrier !== undefined ? { outcome: undefined, block: pnlHaltedBlock(before.reason) } : NOTHING;
+  }
+  if (!event.engaged) return NOTHING;
+  let halt = event.halt;
+  let delta = Pnl.zero();
+  let absolute: Pnl | undefined;
+  if (halt === undefined) {
+    try {
+      for (const c of event.contributions) delta = delta.add(c);
+      absolute = before.value.add(delta);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      halt = "ArithmeticOverflow";
+    }
+  }
+  if (absolute === undefined) {
+    const reason = halt ?? "ArithmeticOverflow";
+    ledger.set(accountId, PnlState.halted(reason));
+    return { outcome: { kind: "halted", reason }, block: barrier === undefined ? undefined : pnlHaltedBlock(reason) };
+  }
+  const after = PnlState.value(absolute);
+  ledger.set(accountId, after);
+  return {
+    outcome: { kind: "value", delta, absolute },
+    block: barrier === undefined ? undefined : barrierBlock(after, barrier),
+  };
+}

@@ -1,0 +1,284 @@
+import type { PolicyBlock, PolicyPostTradeResult, PostTradeContext } from "../../engine/policy.js";
+import type { ExecutionReport, MonetaryAmount, Trade } from "../../model/execution-report.js";
+import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
+import type { PreTradeLock } from "../../model/pre-trade-lock.js";
+import type { PnlHaltReason } from "../../model/pnl-state.js";
+import type { Side } from "../../param/enums.js";
+import type { AccountId } from "../../param/ids.js";
+import type { Asset, Instrument } from "../../param/instrument.js";
+import { ParamError } from "../../param/param-error.js";
+import { PositionSize, type Pnl, type Price, type Quantity } from "../../param/values.js";
+import { applyAccountLine, worseHalt } from "./account-pnl.js";
+import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
+import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
+import { applyPositionFill, foldFee, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
+import { arithmeticOverflowBlock, missingFieldBlock } from "./rejects.js";
+import { LegDelta, lockPriceOf } from "./report-legs.js";
+import type { SpotFundsState } from "./spot-funds-state.js";
+
+/** How one fill or release moves one leg: `held −= consume`, `available += consume + flow`, `incoming −= incoming`. */
+interface LegMove {
+  readonly leg: LegDelta;
+  readonly consume: PositionSize;
+  readonly flow: PositionSize;
+  readonly incoming: PositionSize;
+}
+
+/**
+ * One execution report for SpotFunds (spec §2.5). The venue is authoritative: fills are
+ * applied even when they exceed what was held (held may go negative) and nothing is
+ * refused; what cannot be reconciled becomes an account block. Not atomic, like OpenPit:
+ * legs are written one by one (outflow side first) and an overflow stops the rest, with
+ * the outcomes of what was already written still reported.
+ */
+class ReportRun {
+  readonly blocks: PolicyBlock[] = [];
+  readonly underlying: LegDelta;
+  readonly settlement: LegDelta;
+  private feeLeg: LegDelta | undefined;
+  private accountPnl: PnlOutcome | undefined;
+
+  constructor(
+    private readonly state: SpotFundsState,
+    private readonly ctx: PostTradeContext,
+    private readonly accountId: AccountId,
+    private readonly instrument: Instrument,
+    private readonly side: Side,
+  ) {
+    this.underlying = new LegDelta(instrument.underlyingAsset);
+    this.settlement = new LegDelta(instrument.settlementAsset);
+  }
+
+  /** A trade: both legs at the lock price for what was reserved, at the trade price for what moved. */
+  fill(trade: Trade, fee: MonetaryAmount | undefined, lock: PreTradeLock | undefined): void {
+    const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement fill");
+    if (!lockPrice.ok) return void this.blocks.push(lockPrice.block);
+    const q = PositionSize.from(trade.quantity);
+    let notional: PositionSize;
+    let reserved: PositionSize;
+    try {
+      notional = PositionSize.from(trade.price.mul(q));
+      reserved = PositionSize.from(lockPrice.price.mul(q));
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      const what = `asset ${this.instrument.settlementAsset}, price ${trade.price.toString()}, quantity ${q.toString()}`;
+      return void this.blocks.push(arithmeticOverflowBlock(`fill notional overflow: ${what}`));
+    }
+    const currency = this.ctx.accounts.currencyOf(this.accountId);
+    const [price, priceHalt] = q.isZero() ? [undefined, undefined] : this.accountCurrencyPrice(trade.price, currency);
+    const buy = this.side === "BUY";
+    const underlying: LegMove = buy
+      ? { leg: this.underlying, consume: ZERO, flow: q, incoming: q }
+      : { leg: this.underlying, consume: q, flow: q.neg(), incoming: ZERO };
+    const settlement: LegMove = buy
+      ? { leg: this.settlement, consume: atLeastZero(reserved), flow: notional.neg(), incoming: ZERO }
+      : { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: notional, incoming: atLeastZero(reserved) };
+    let contribution: AccountContribution = { kind: "none" };
+    for (const move of buy ? [settlement, underlying] : [underlying, settlement]) {
+      const isUnderlying = move.leg === this.underlying && !q.isZero();
+      const position = isUnderlying ? (h: Holdings) => applyPositionFill(h, move.flow, price, priceHalt) : undefined;
+      const update = this.moveLeg(move, position);
+      if (update === false) return;
+      if (update !== undefined) contribution = update.account;
+    }
+    this.applyFee(fee, currency, contribution, !q.isZero());
+  }
+
+  /** A report with a fee and no trade (a commission correction): the same fee accounting. */
+  feeOnly(fee: MonetaryAmount): void {
+    this.applyFee(fee, this.ctx.accounts.currencyOf(this.accountId), { kind: "none" }, false);
+  }
+
+  /** Final with leaves > 0: the unfilled remainder goes back to available, its projection is dropped. */
+  release(leaves: Quantity, lock: PreTradeLock | undefined): void {
+    const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement release");
+    if (!lockPrice.ok) return void this.blocks.push(lockPrice.block);
+    const q = PositionSize.from(leaves);
+    let reserved: PositionSize;
+    try {
+      reserved = PositionSize.from(lockPrice.price.mul(q));
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.price.toString()}, quantity ${q.toString()}`;
+      return void this.blocks.push(arithmeticOverflowBlock(`release notional overflow: ${what}`));
+    }
+    // A release hands the held remainder back (`flow` 0: nothing was traded).
+    const buy = this.side === "BUY";
+    const moves: LegMove[] = buy
+      ? [
+          { leg: this.underlying, consume: ZERO, flow: ZERO, incoming: q },
+          { leg: this.settlement, consume: atLeastZero(reserved), flow: ZERO, incoming: ZERO },
+        ]
+      : [
+          { leg: this.underlying, consume: q, flow: ZERO, incoming: ZERO },
+          { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: ZERO, incoming: atLeastZero(reserved) },
+        ];
+    for (const move of moves) if (this.moveLeg(move, undefined) === false) return;
+  }
+
+  result(): PolicyPostTradeResult | undefined {
+    const entries: AccountOutcomeEntry[] = [];
+    for (const leg of [this.underlying, this.settlement, this.feeLeg]) {
+      const entry = leg?.outcome();
+      if (entry) entries.push(entry);
+    }
+    if (entries.length === 0 && this.blocks.length === 0 && this.accountPnl === undefined) return undefined;
+    return {
+      accountBlocks: this.blocks,
+      accountPnls: this.accountPnl === undefined ? [] : [{ accountId: this.accountId, result: this.accountPnl }],
+      accountAdjustments: entries,
+    };
+  }
+
+  /**
+   * Writes one leg (and, for the underlying of a fill, its position accounting) as a single
+   * slot update. Returns the position update, `undefined` when there was none, or `false`
+   * when the leg overflowed (a block is recorded and the report stops there).
+   */
+  private moveLeg(move: LegMove, position: ((h: Holdings) => PositionUpdate) | undefined): PositionUpdate | undefined | false {
+    const { leg, consume, flow, incoming } = move;
+    const store = this.state.store;
+    const before = store.get(this.accountId, leg.asset);
+    let credit: PositionSize;
+    let after: Holdings;
+    let update: PositionUpdate | undefined;
+    try {
+      credit = consume.add(flow);
+      if (consume.isZero() && credit.isZero() && incoming.isZero() && position === undefined) return undefined;
+      update = position?.(before);
+      after = {
+        available: credit.isZero() ? before.available : before.available.add(credit),
+        held: consume.isZero() ? before.held : before.held.sub(consume),
+        incoming: incoming.isZero() ? before.incoming : before.incoming.sub(incoming),
+        averageEntryPrice: update ? update.averageEntryPrice : before.averageEntryPrice,
+        realizedPnl: update ? update.realizedPnl : before.realizedPnl,
+      };
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      const what = `asset ${leg.asset}, held ${consume.toString()}, available ${flow.toString()}, incoming ${incoming.toString()}`;
+      this.blocks.push(arithmeticOverflowBlock(`execution report leg overflow: ${what}`));
+      return false;
+    }
+    store.put(this.accountId, leg.asset, after);
+    try {
+      leg.record(credit, consume.neg(), incoming.neg(), after);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      this.blocks.push(arithmeticOverflowBlock(`execution report outcome overflow: asset ${leg.asset}`));
+      return false;
+    }
+    if (update) {
+      leg.recordPnl(update.outcome, after);
+      leg.averageEntryPrice = update.averageEntryPrice;
+    }
+    return update;
+  }
+
+  /** The trade price in the account currency, or why it cannot be had. */
+  private accountCurrencyPrice(tradePrice: Price, currency: Asset | undefined): [Price | undefined, PnlHaltReason | undefined] {
+    if (currency === undefined) return [undefined, "MissingAccountCurrency"];
+    const factor = conversionFactor(this.state.marketData, this.instrument.settlementAsset, currency, this.accountId, this.ctx);
+    if (factor === undefined) return [undefined, "MissingFx"];
+    if (factor === SAME_CURRENCY) return [tradePrice, undefined];
+    try {
+      return [tradePrice.mul(factor), undefined];
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return [undefined, "ArithmeticOverflow"];
+    }
+  }
+
+  /**
+   * A non-zero fee (positive = cost) debits the fee currency, adds −fee in the account
+   * currency to the underlying position's P&L (if tracked) and to the account line; then
+   * the account line moves and meets its barrier.
+   */
+  private applyFee(fee: MonetaryAmount | undefined, currency: Asset | undefined, fill: AccountContribution, touchedPosition: boolean): void {
+    const hasFee = fee !== undefined && !fee.amount.isZero();
+    let feePnl: Pnl | undefined;
+    let feeHalt: PnlHaltReason | undefined;
+    if (hasFee) {
+      if (!this.debitFee(fee)) return;
+      [feePnl, feeHalt] = this.feeContribution(fee, currency);
+      const slot = this.state.store.get(this.accountId, this.instrument.underlyingAsset);
+      const folded = foldFee(slot.realizedPnl, feePnl, feeHalt);
+      if (folded.realizedPnl !== slot.realizedPnl) {
+        const after = { ...slot, realizedPnl: folded.realizedPnl };
+        this.state.store.put(this.accountId, this.instrument.underlyingAsset, after);
+        this.underlying.recordPnl(folded.outcome, after);
+      }
+    }
+    let halt = fill.kind === "halt" ? fill.reason : undefined;
+    if (feeHalt !== undefined) halt = worseHalt(halt, feeHalt);
+    const contributions: Pnl[] = [];
+    if (fill.kind === "value") contributions.push(fill.pnl);
+    if (feePnl !== undefined) contributions.push(feePnl);
+    const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx);
+    const line = applyAccountLine(this.state.ledger, this.accountId, barrier, {
+      engaged: fill.kind !== "none" || hasFee,
+      observed: touchedPosition || hasFee,
+      contributions,
+      halt,
+    });
+    this.accountPnl = line.outcome;
+    if (line.block) this.blocks.push(line.block);
+  }
+
+  private debitFee(fee: MonetaryAmount): boolean {
+    const leg =
+      fee.currency === this.instrument.settlementAsset
+        ? this.settlement
+        : fee.currency === this.instrument.underlyingAsset
+          ? this.underlying
+          : (this.feeLeg ??= new LegDelta(fee.currency));
+    const amount = PositionSize.from(fee.amount);
+    return this.moveLeg({ leg, consume: ZERO, flow: amount.neg(), incoming: ZERO }, undefined) !== false;
+  }
+
+  private feeContribution(fee: MonetaryAmount, currency: Asset | undefined): [Pnl | undefined, PnlHaltReason | undefined] {
+    if (currency === undefined) return [undefined, "MissingAccountCurrency"];
+    const factor = conversionFactor(this.state.marketData, fee.currency, currency, this.accountId, this.ctx);
+    if (factor === undefined) return [undefined, "MissingFx"];
+    const pnl = fee.amount.toPnl();
+    if (factor === SAME_CURRENCY) return [pnl, undefined];
+    try {
+      return [pnl.mul(factor), undefined];
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return [undefined, "ArithmeticOverflow"];
+    }
+  }
+}
+
+/**
+ * Applies a report: a trade (`fill.lastTrade`), else a fee alone, then — when the report
+ * is final with `leavesQuantity > 0` — the release of the remainder. `isFinal` absent
+ * means not final; `leavesQuantity` is required only on a final report. FinancialImpact
+ * (`pnl`, `fee`) is not read: SpotFunds computes its own P&L from fills.
+ */
+export function applyExecutionReport(
+  state: SpotFundsState,
+  ctx: PostTradeContext,
+  report: ExecutionReport,
+): PolicyPostTradeResult | undefined {
+  const op = report.operation;
+  const fill = report.fill;
+  const missing =
+    op?.accountId === undefined
+      ? "account ID"
+      : op.instrument === undefined
+        ? "instrument"
+        : op.side === undefined
+          ? "side"
+          : fill?.isFinal === true && fill.leavesQuantity === undefined
+            ? "remaining quantity"
+            : undefined;
+  if (missing !== undefined) return { accountBlocks: [missingFieldBlock(missing)] };
+  const run = new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
+  const fee = fill?.fee;
+  if (fill?.lastTrade !== undefined) run.fill(fill.lastTrade, fee, fill.lock);
+  else if (fee !== undefined && !fee.amount.isZero()) run.feeOnly(fee);
+  const leaves = fill?.leavesQuantity;
+  if (fill?.isFinal === true && leaves !== undefined && !leaves.isZero()) run.release(leaves, fill.lock);
+  return run.result();
+}

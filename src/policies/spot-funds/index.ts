@@ -1,0 +1,18 @@
+export {
+  SpotFundsPolicy,
+  type SpotFundsHoldingsView,
+  type SpotFundsPnlKillSwitchBarriers,
+  type SpotFundsPolicyOptions,
+} from "./policy.js";
+export {
+  copySpotFundsSettings,
+  defaultSpotFundsSettings,
+  MAX_SLIPPAGE_BPS,
+  parseSpotFundsSettingsJson,
+  validateSpotFundsSettings,
+  type SpotFundsLimitMode,
+  type SpotFundsPnlBarrier,
+  type SpotFundsPricingSource,
+  type SpotFundsSettings,
+  type SpotFundsSlippageOverride,
+} from "./settings.js";

@@ -1,0 +1,270 @@
+import type { ConfigurablePolicy, PolicyConfigurationResult } from "../../engine/configurator.js";
+import { SettingsValidationError } from "../../engine/errors.js";
+import type { Mutations } from "../../engine/mutations.js";
+import type {
+  AccountAdjustmentContext,
+  AccountsView,
+  PolicyAccountAdjustmentResult,
+  PolicyPostTradeResult,
+  PolicyPreTradeResult,
+  PostTradeContext,
+  PreTradeContext,
+} from "../../engine/policy.js";
+import type { MarketDataSource } from "../../marketdata/market-data-source.js";
+import type { AccountAdjustment } from "../../model/account-adjustment.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { Order } from "../../model/order.js";
+import type { PnlState } from "../../model/pnl-state.js";
+import { missingField } from "../../model/reject.js";
+import { PolicyGroupId, type AccountGroupId, type AccountId } from "../../param/ids.js";
+import type { Asset } from "../../param/instrument.js";
+import { ParamError } from "../../param/param-error.js";
+import type { PositionSize, Price } from "../../param/values.js";
+import { AccountPnlLedger, barrierBlock } from "./account-pnl.js";
+import { applySpotFundsAdjustment } from "./adjustments.js";
+import { applyExecutionReport } from "./execution-report.js";
+import { HoldingsStore } from "./holdings-store.js";
+import { marketOrderPrice } from "./market-price.js";
+import { accountReject, arithmeticOverflowBlock } from "./rejects.js";
+import { planReservation, reservationOutcome, reservationSteps, type PlannedStep } from "./reservation-legs.js";
+import { ResolvedSpotFundsSettings } from "./resolved-settings.js";
+import {
+  copySpotFundsSettings,
+  defaultSpotFundsSettings,
+  hasPnlBarriers,
+  validateSpotFundsSettings,
+  type SpotFundsPnlBarrier,
+  type SpotFundsSettings,
+} from "./settings.js";
+import type { SpotFundsState } from "./spot-funds-state.js";
+
+export interface SpotFundsPolicyOptions {
+  readonly policyGroupId?: PolicyGroupId;
+  /** Enables market orders (priced from quotes) and FX conversion for P&L. */
+  readonly marketData?: MarketDataSource;
+}
+
+/** The preset's barriers: global, per account group, per account (Maps or `[id, barrier]` lists). */
+export interface SpotFundsPnlKillSwitchBarriers {
+  readonly global?: SpotFundsPnlBarrier;
+  readonly groupBarriers?: Iterable<readonly [AccountGroupId, SpotFundsPnlBarrier]>;
+  readonly accountBarriers?: Iterable<readonly [AccountId, SpotFundsPnlBarrier]>;
+}
+
+/** A read-only snapshot of one (account, asset) slot, for the admin API. */
+export interface SpotFundsHoldingsView {
+  readonly available: PositionSize;
+  readonly held: PositionSize;
+  readonly incoming: PositionSize;
+  readonly averageEntryPrice?: Price;
+  readonly realizedPnl?: PnlState;
+}
+
+const NOOP = (): void => {};
+
+/**
+ * Per-account solvency gate for spot trading (OpenPit §2.5), with its own average-cost and
+ * realized-P&L books and an optional account-P&L kill switch.
+ *
+ * - Main stage: reserves the order's legs (`held` outflows, `incoming` projections) at the
+ *   order price, or at a quote-derived price for market orders. The hold is written at
+ *   once — a second order sees it before the first is committed — and only a delta-based
+ *   rollback is registered (commit does nothing). The price goes into the lock.
+ * - Post-trade: fills consume at the lock price and settle at the trade price; finals
+ *   release the remainder; fees are debited; P&L and the account barrier are updated.
+ * - Adjustments: seed/correct balances, force-set average price and P&L, re-arm halts.
+ *
+ * Balances exist only through adjustments. Drop-copy orders are tracked, never refused:
+ * the limit mode is forced to TrackOnly and a P&L barrier problem becomes a block.
+ */
+export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
+  static readonly NAME = "SpotFundsPolicy";
+  readonly name = SpotFundsPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId;
+  private readonly state: { -readonly [K in keyof SpotFundsState]: SpotFundsState[K] };
+  /**
+   * The engine's account registry, remembered from the last hook call, so `setAccountPnl`
+   * (called outside any hook) can resolve the account's group for the barrier cascade.
+   */
+  private accounts: AccountsView | undefined;
+
+  constructor(settings: SpotFundsSettings = defaultSpotFundsSettings(), options: SpotFundsPolicyOptions = {}) {
+    validateSpotFundsSettings(settings);
+    this.policyGroupId = options.policyGroupId ?? PolicyGroupId.DEFAULT;
+    this.state = {
+      store: new HoldingsStore(),
+      ledger: new AccountPnlLedger(),
+      marketData: options.marketData,
+      policyGroupId: this.policyGroupId,
+      settings: new ResolvedSpotFundsSettings(settings),
+    };
+  }
+
+  /**
+   * The account-P&L kill-switch preset: mark pricing, 0 bps, no overrides, TrackOnly (the
+   * policy reconciles holdings and P&L but never refuses for funds). Needs at least one
+   * barrier (`NoPnlBarriersConfigured`).
+   */
+  static pnlBoundsKillSwitch(barriers: SpotFundsPnlKillSwitchBarriers, options: SpotFundsPolicyOptions = {}): SpotFundsPolicy {
+    const settings = defaultSpotFundsSettings();
+    settings.limitMode = "TrackOnly";
+    if (barriers.global !== undefined) settings.pnlBarrier = barriers.global;
+    for (const [group, barrier] of barriers.groupBarriers ?? []) settings.accountGroupPnlBarriers.set(group, barrier);
+    for (const [account, barrier] of barriers.accountBarriers ?? []) settings.accountPnlBarriers.set(account, barrier);
+    if (!hasPnlBarriers(settings)) {
+      throw new SettingsValidationError("NoPnlBarriersConfigured: spot funds P&L bounds require at least one barrier");
+    }
+    return new SpotFundsPolicy(settings, options);
+  }
+
+  settingsDraft(): SpotFundsSettings {
+    return copySpotFundsSettings(this.state.settings.source);
+  }
+
+  /** Validates and swaps the settings in one step; holdings and P&L are untouched. */
+  publishSettings(next: SpotFundsSettings): void {
+    validateSpotFundsSettings(next);
+    this.state.settings = new ResolvedSpotFundsSettings(next);
+  }
+
+  // ── hooks ─────────────────────────────────────────────────────────────────────────
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): PolicyPreTradeResult {
+    return this.reserve(ctx, order, mutations);
+  }
+
+  /** Same verdict, lock and outcomes as a real check, computed without writing anything. */
+  performPreTradeCheckDryRun(ctx: PreTradeContext, order: Order): PolicyPreTradeResult {
+    return this.reserve(ctx, order, undefined);
+  }
+
+  applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): PolicyPostTradeResult | undefined {
+    this.accounts = ctx.accounts;
+    return applyExecutionReport(this.state, ctx, report);
+  }
+
+  applyAccountAdjustment(
+    ctx: AccountAdjustmentContext,
+    accountId: AccountId,
+    adjustment: AccountAdjustment,
+    mutations: Mutations,
+  ): PolicyAccountAdjustmentResult | undefined {
+    this.accounts = ctx.accounts;
+    return applySpotFundsAdjustment(this.state, ctx, accountId, adjustment, mutations);
+  }
+
+  // ── admin queries and actions ─────────────────────────────────────────────────────
+
+  /** A snapshot of the account's slots (empty map if it has none). */
+  holdings(accountId: AccountId): ReadonlyMap<Asset, SpotFundsHoldingsView> {
+    const out = new Map<Asset, SpotFundsHoldingsView>();
+    for (const [asset, h] of this.state.store.slotsOf(accountId) ?? []) {
+      const view: { -readonly [K in keyof SpotFundsHoldingsView]: SpotFundsHoldingsView[K] } = {
+        available: h.available,
+        held: h.held,
+        incoming: h.incoming,
+      };
+      if (h.averageEntryPrice !== undefined) view.averageEntryPrice = h.averageEntryPrice;
+      if (h.realizedPnl !== undefined) view.realizedPnl = h.realizedPnl;
+      out.set(asset, Object.freeze(view));
+    }
+    return out;
+  }
+
+  /** The account P&L line, or undefined if the account never touched it (the barrier reads 0). */
+  accountPnl(accountId: AccountId): PnlState | undefined {
+    return this.state.ledger.get(accountId);
+  }
+
+  /**
+   * Force-sets the account P&L line (OpenPit's `set_spot_funds_account_pnl`), re-arming a
+   * halt, and returns the block the new state earns under the effective barrier. Use it via
+   * `engine.configure().apply(name, SpotFundsPolicy, p => p.setAccountPnl(...))` so the
+   * engine records the block. `accountGroup` defaults to the account's current group as
+   * seen by the engine registry (known once any hook has run).
+   */
+  setAccountPnl(accountId: AccountId, state: PnlState, accountGroup?: AccountGroupId): PolicyConfigurationResult {
+    this.state.ledger.set(accountId, state);
+    const group = accountGroup ?? this.accounts?.groupOf(accountId);
+    const barrier = this.state.settings.pnlBarrierFor(accountId, { accountGroup: () => group });
+    const block = barrier === undefined ? undefined : barrierBlock(state, barrier);
+    return { accountBlocks: block === undefined ? [] : [{ accountId, block }] };
+  }
+
+  // ── main stage ────────────────────────────────────────────────────────────────────
+
+  /** The shared main-stage path; `mutations` undefined = dry run (nothing is written). */
+  private reserve(ctx: PreTradeContext, order: Order, mutations: Mutations | undefined): PolicyPreTradeResult {
+    this.accounts = ctx.accounts;
+    const op = order.operation;
+    const instrument = op?.instrument;
+    if (instrument === undefined) return { rejects: [missingField("instrument")] };
+    const accountId = op?.accountId;
+    if (accountId === undefined) return { rejects: [missingField("account ID")] };
+    const side = op?.side;
+    if (side === undefined) return { rejects: [missingField("side")] };
+    const tradeAmount = op?.tradeAmount;
+    if (tradeAmount === undefined) return { rejects: [missingField("trade amount")] };
+    const { settings, store } = this.state;
+
+    // A halted or breached account line refuses before anything is reserved; a drop-copy
+    // order cannot be refused, so the same finding becomes a block.
+    if (settings.hasPnlBarriers) {
+      const barrier = settings.pnlBarrierFor(accountId, ctx);
+      const block = barrier === undefined ? undefined : barrierBlock(this.state.ledger.stateOf(accountId), barrier);
+      if (block !== undefined) {
+        if (!ctx.isDropCopy) return { rejects: [accountReject(block)] };
+        ctx.accountControl.block(accountId, block);
+      }
+    }
+
+    let price = op?.price;
+    if (price === undefined) {
+      const market = marketOrderPrice(this.state.marketData, settings, instrument, side, accountId, ctx);
+      if (!market.ok) return { rejects: [market.reject] };
+      price = market.price;
+    }
+    const steps = reservationSteps(instrument, side, tradeAmount, price);
+    if (!steps.ok) return { rejects: [steps.reject] };
+    const mode = ctx.isDropCopy ? "TrackOnly" : settings.limitModeFor(accountId, ctx);
+    const plan = planReservation(store, accountId, steps.steps, mode);
+    if (mutations !== undefined && plan.planned.length > 0) {
+      // Steps that passed are written even when a later one failed: the engine rolls them
+      // back on a reject, and a drop-copy keeps them (as OpenPit does).
+      for (const { step, after } of plan.planned) store.put(accountId, step.asset, after);
+      const planned = plan.planned;
+      mutations.push(NOOP, () => this.undoHolds(ctx, accountId, planned));
+    }
+    if (plan.reject !== undefined) return { rejects: [plan.reject] };
+    return { lockPrices: [price], accountAdjustments: plan.planned.map(reservationOutcome) };
+  }
+
+  /**
+   * Undoes the holds in reverse, by inverse deltas so that whatever else moved a slot
+   * meanwhile (a fill) is kept. A slot still holding exactly the value the hold wrote has
+   * not moved, and is simply given its previous value back (the same result, no arithmetic).
+   */
+  private undoHolds(ctx: PreTradeContext, accountId: AccountId, planned: readonly PlannedStep[]): void {
+    const store = this.state.store;
+    for (let i = planned.length - 1; i >= 0; i--) {
+      const { step, before, after } = planned[i]!;
+      const now = store.get(accountId, step.asset);
+      if (now === after) {
+        store.put(accountId, step.asset, before);
+        continue;
+      }
+      try {
+        store.put(accountId, step.asset, {
+          available: step.held.isZero() ? now.available : now.available.add(step.held),
+          held: step.held.isZero() ? now.held : now.held.sub(step.held),
+          incoming: step.incoming.isZero() ? now.incoming : now.incoming.sub(step.incoming),
+          averageEntryPrice: now.averageEntryPrice,
+          realizedPnl: now.realizedPnl,
+        });
+      } catch (e) {
+        if (!(e instanceof ParamError)) throw e;
+        ctx.accountControl.block(accountId, arithmeticOverflowBlock(`pre-trade rollback overflow: asset ${step.asset}`));
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { PnlOutcome } from "../../model/outcomes.js";
+import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
+import { ParamError } from "../../param/param-error.js";
+import { Pnl, type PositionSize, type Price } from "../../param/values.js";
+import type { Holdings } from "./holdings-store.js";
+
+/**
+ * Weighted-average-cost accounting of one (account, asset) slot, in the account currency.
+ * Pure: callers write the result back with the quantity change of the same fill.
+ */
+
+/** What the fill contributes to the account-level P&L line. */
+export type AccountContribution =
+  | { readonly kind: "none" }
+  | { readonly kind: "value"; readonly pnl: Pnl }
+  | { readonly kind: "halt"; readonly reason: PnlHaltReason };
+
+export interface PositionUpdate {
+  readonly averageEntryPrice: Price | undefined;
+  readonly realizedPnl: PnlState | undefined;
+  /** A realized change, or the halt this fill caused (never a repeat of a standing halt). */
+  readonly outcome: PnlOutcome | undefined;
+  readonly account: AccountContribution;
+}
+
+const NONE: AccountContribution = { kind: "none" };
+
+function haltOutcome(reason: PnlHaltReason): PnlOutcome {
+  return { kind: "halted", reason };
+}
+
+/**
+ * Applies one underlying fill of signed size `delta` (+ buy, − sell) at `price` (already in
+ * the account currency; undefined when it could not be converted, with `priceHalt` saying
+ * why) to a slot whose net position before the fill is `available + held`:
+ *
+ * 1. flat → opens: average = price, P&L starts being tracked at 0 if it was not;
+ * 2. same direction → average re-weighted `(owned·avg + delta·price) / (owned + delta)`;
+ * 3. opposite, |delta| ≤ |owned| → realizes `(price − avg) × closed`, average kept
+ *    (cleared when flat);
+ * 4. opposite, |delta| > |owned| → realizes `(price − avg) × owned`, reopens at price.
+ *
+ * Halts are sticky (only a balance adjustment re-arms the slot): `MissingAccountCurrency` /
+ * `MissingFx` when the price is unknown, `MissingCostBasis` when a re-weight or realization
+ * has no average, `MissingInitialPnl` when a non-flat slot never had its P&L set,
+ * `ArithmeticOverflow`. A halted slot still follows its average when the price is known.
+ *
+ * The account contribution of a realizing fill is computed from the cost basis alone, so
+ * the account line does not inherit the slot's sticky state.
+ */
+export function applyPositionFill(
+  slot: Holdings,
+  delta: PositionSize,
+  price: Price | undefined,
+  priceHalt: PnlHaltReason | undefined,
+): PositionUpdate {
+  let owned: PositionSize;
+  try {
+    owned = slot.available.add(slot.held);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return halted(slot, undefined, "ArithmeticOverflow", { kind: "halt", reason: "ArithmeticOverflow" });
+  }
+  const realizes = !owned.isZero() && !delta.isZero() && owned.isNegative() !== delta.isNegative();
+  const flips = realizes && delta.abs().gt(owned.abs());
+  const avg = slot.averageEntryPrice;
+
+  if (price === undefined) {
+    // Unpriced: only a partial reduction keeps a meaningful average.
+    const newAverage = realizes && !flips && !owned.add(delta).isZero() ? avg : undefined;
+    return halted(slot, newAverage, priceHalt ?? "MissingFx", realizes ? { kind: "halt", reason: priceHalt ?? "MissingFx" } : NONE);
+  }
+
+  let newAverage: Price | undefined;
+  let realized: Pnl | undefined;
+  let failure: PnlHaltReason | undefined;
+  try {
+    if (owned.isZero()) {
+      newAverage = delta.isZero() ? undefined : price;
+      realized = Pnl.zero();
+    } else if (!realizes) {
+      if (avg === undefined) failure = "MissingCostBasis";
+      // Adding at the average leaves it where it is: skip the (costly) exact division.
+      else if (avg.eq(price)) newAverage = avg;
+      else newAverage = avg.mul(owned).add(price.mul(delta)).div(owned.add(delta));
+      realized = Pnl.zero();
+    } else if (avg === undefined) {
+      failure = "MissingCostBasis";
+      newAverage = flips ? price : undefined;
+    } else {
+      const closed = flips ? owned : delta.neg();
+      realized = Pnl.from(price.sub(avg).mul(closed));
+      newAverage = flips ? price : owned.add(delta).isZero() ? undefined : avg;
+    }
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    failure = "ArithmeticOverflow";
+    newAverage = undefined;
+  }
+
+  const account: AccountContribution = !realizes
+    ? NONE
+    : failure !== undefined
+      ? { kind: "halt", reason: failure }
+      : { kind: "value", pnl: realized! };
+
+  const state = slot.realizedPnl;
+  if (state?.kind === "halted") return { averageEntryPrice: newAverage, realizedPnl: state, outcome: undefined, account };
+  if (failure !== undefined) return halted(slot, newAverage, failure, account);
+  if (state === undefined) {
+    // Flat: the opening fill starts tracking. Non-flat without a P&L: the history is unknown.
+    if (!owned.isZero()) return halted(slot, newAverage, "MissingInitialPnl", account);
+    return { averageEntryPrice: newAverage, realizedPnl: PnlState.value(Pnl.zero()), outcome: undefined, account };
+  }
+  if (!realizes) return { averageEntryPrice: newAverage, realizedPnl: state, outcome: undefined, account };
+  try {
+    const absolute = state.value.add(realized!);
+    return {
+      averageEntryPrice: newAverage,
+      realizedPnl: PnlState.value(absolute),
+      outcome: { kind: "value", delta: realized!, absolute },
+      account,
+    };
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return halted(slot, newAverage, "ArithmeticOverflow", account);
+  }
+}
+
+function halted(
+  slot: Holdings,
+  averageEntryPrice: Price | undefined,
+  reason: PnlHaltReason,
+  account: AccountContribution,
+): PositionUpdate {
+  if (slot.realizedPnl?.kind === "halted") {
+    return { averageEntryPrice, realizedPnl: slot.realizedPnl, outcome: undefined, account };
+  }
+  return { averageEntryPrice, realizedPnl: PnlState.halted(reason), outcome: haltOutcome(reason), account };
+}
+
+/**
+ * Folds a converted fee contribution (−fee) into the slot's realized P&L. It accrues only
+ * into a tracked, running slot; a fee that could not be converted (`halt`) stops it.
+ */
+export function foldFee(
+  state: PnlState | undefined,
+  contribution: Pnl | undefined,
+  halt: PnlHaltReason | undefined,
+): { readonly realizedPnl: PnlState | undefined; readonly outcome: PnlOutcome | undefined } {
+  if (state?.kind === "halted") return { realizedPnl: state, outcome: undefined };
+  if (halt !== undefined) return { realizedPnl: PnlState.halted(halt), outcome: haltOutcome(halt) };
+  if (state === undefined || contribution === undefined) return { realizedPnl: state, outcome: undefined };
+  try {
+    const absolute = state.value.add(contribution);
+    return { realizedPnl: PnlState.value(absolute), outcome: { kind: "value", delta: contribution, absolute } };
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return { realizedPnl: PnlState.halted("ArithmeticOverflow"), outcome: haltOutcome("ArithmeticOverflow") };
+  }
+}
+
+/** Two outcomes of one report for one slot: deltas add up, a halt wins. */
+export function mergePnlOutcomes(first: PnlOutcome | undefined, second: PnlOutcome | undefined): PnlOutcome | undefined {
+  if (first === undefined) return second;
+  if (second === undefined) return first;
+  if (first.kind === "halted") return first;
+  if (second.kind === "halted") return second;
+  try {
+    return { kind: "value", delta: first.delta.add(second.delta), absolute: second.absolute };
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return haltOutcome("ArithmeticOverflow");
+  }
+}

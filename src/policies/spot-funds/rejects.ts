@@ -1,0 +1,163 @@
+/**
+ * Every reject and block text of SpotFundsPolicy. Texts embed decimal renderings and asset
+ * names, never account ids. Where the spec fixes only the reason, the details chosen here
+ * say what was missing or what did not fit (documented per function).
+ */
+import type { PolicyBlock } from "../../engine/policy.js";
+import type { PnlHaltReason } from "../../model/pnl-state.js";
+import { missingField, type PolicyReject, type RejectScope } from "../../model/reject.js";
+import type { PolicyGroupId } from "../../param/ids.js";
+import type { Asset, Instrument } from "../../param/instrument.js";
+import type { DecimalValue } from "../../param/decimal-value.js";
+import type { Pnl } from "../../param/values.js";
+import type { SpotFundsPnlBarrier } from "./settings.js";
+import { blockOf, debugOption, missingFieldBlock } from "../policy-texts.js";
+
+export { debugOption };
+
+
+// ── Main stage ───────────────────────────────────────────────────────────────────────
+
+/** `available` is the spendable amount: available + min(held, 0). */
+export function insufficientFunds(asset: Asset, available: DecimalValue, requested: DecimalValue): PolicyReject {
+  return {
+    code: "InsufficientFunds",
+    reason: "spot funds insufficient",
+    details: `asset ${asset}: available ${available.toString()}, requested ${requested.toString()}`,
+    scope: "order",
+  };
+}
+
+export function arithmeticOverflow(details: string, scope: RejectScope = "order"): PolicyReject {
+  return { code: "ArithmeticOverflow", reason: "arithmetic overflow", details, scope };
+}
+
+export function arithmeticOverflowBlock(details: string): PolicyBlock {
+  return blockOf(arithmeticOverflow(details));
+}
+
+/** Same texts as OrderSizeLimit's notional / quantity derivation failures (spec §2.3). */
+export function notionalCalculationFailed(): PolicyReject {
+  return {
+    code: "OrderValueCalculationFailed",
+    reason: "order value calculation failed",
+    details: "price or quantity could not be used to evaluate order notional",
+    scope: "order",
+  };
+}
+
+export function quantityCalculationFailed(): PolicyReject {
+  return {
+    code: "OrderValueCalculationFailed",
+    reason: "order value calculation failed",
+    details: "price or volume could not be used to evaluate order quantity",
+    scope: "order",
+  };
+}
+
+/** No price and no market data. Details (open in the spec): what would have been needed. */
+export function marketOrdersUnsupported(): PolicyReject {
+  return {
+    code: "UnsupportedOrderType",
+    reason: "market orders not supported",
+    details: "order has no price and the policy has no market data to price it",
+    scope: "order",
+  };
+}
+
+/** Details (open in the spec): the instrument and which quote or field was unusable. */
+export function markPriceUnavailable(instrument: Instrument, why: string): PolicyReject {
+  return {
+    code: "MarkPriceUnavailable",
+    reason: "mark price unavailable",
+    details: `instrument ${instrument.underlyingAsset}/${instrument.settlementAsset}: ${why}`,
+    scope: "order",
+  };
+}
+
+/** The quote-derived price is not a positive number (or overflowed). Details: the inputs. */
+export function priceCalculationFailed(details: string): PolicyReject {
+  return { code: "OrderValueCalculationFailed", reason: "price calculation failed", details, scope: "order" };
+}
+
+// ── Account P&L kill switch ──────────────────────────────────────────────────────────
+
+/** "lower", "upper" or "lower and upper" when `pnl` is outside the barrier (strict). */
+export function breachedSides(barrier: SpotFundsPnlBarrier, pnl: Pnl): string | undefined {
+  const lower = barrier.lower !== undefined && pnl.lt(barrier.lower);
+  const upper = barrier.upper !== undefined && pnl.gt(barrier.upper);
+  if (lower && upper) return "lower and upper";
+  return lower ? "lower" : upper ? "upper" : undefined;
+}
+
+export function pnlBreachBlock(sides: string, pnl: Pnl, barrier: SpotFundsPnlBarrier): PolicyBlock {
+  return {
+    code: "PnlKillSwitchTriggered",
+    reason: "pnl kill switch triggered",
+    details:
+      `${sides} bound breached: realized pnl ${pnl.toString()}, ` +
+      `lower_bound ${debugOption(barrier.lower)}, upper_bound ${debugOption(barrier.upper)}`,
+  };
+}
+
+export function pnlHaltedBlock(reason: PnlHaltReason): PolicyBlock {
+  return {
+    code: "PnlKillSwitchTriggered",
+    reason: "account pnl calculation halted",
+    details: `halt reason ${reason}`,
+  };
+}
+
+/** A block as the pre-trade reject it becomes: account scope, so the engine latches it. */
+export function accountReject(block: PolicyBlock): PolicyReject {
+  return { code: block.code, reason: block.reason, details: block.details, scope: "account" };
+}
+
+// ── Execution reports ────────────────────────────────────────────────────────────────
+
+export { missingFieldBlock };
+
+/** `purpose` names the leg being reconciled ("settlement fill", "settlement release"). */
+export function lockMissingBlock(purpose: string, group: PolicyGroupId): PolicyBlock {
+  return {
+    code: "MissingRequiredField",
+    reason: `pre-trade lock has no price for ${purpose}`,
+    details: `group ${group}`,
+  };
+}
+
+export function lockDuplicateBlock(purpose: string, group: PolicyGroupId): PolicyBlock {
+  return {
+    code: "Other",
+    reason: `pre-trade lock has multiple prices for ${purpose}; two SpotFundsPolicies share a group_id`,
+    details: `group ${group}`,
+  };
+}
+
+// ── Account adjustments (account scope; the engine never latches these) ─────────────────
+
+export type AdjustedField = "balance" | "held" | "incoming";
+
+export function adjustmentBoundsExceeded(
+  asset: Asset,
+  field: AdjustedField,
+  value: DecimalValue,
+  lower: DecimalValue | undefined,
+  upper: DecimalValue | undefined,
+): PolicyReject {
+  return {
+    code: "AccountAdjustmentBoundsExceeded",
+    reason: "account adjustment bounds exceeded",
+    details: `asset ${asset}: ${field} ${value.toString()}, lower ${debugOption(lower)}, upper ${debugOption(upper)}`,
+    scope: "account",
+  };
+}
+
+export function adjustmentOverflow(asset: Asset, field: string): PolicyReject {
+  return arithmeticOverflow(`account adjustment overflow: asset ${asset}, field ${field}`, "account");
+}
+
+/** A non-balance operation (or none): SpotFunds needs the balance asset. */
+export function balanceAssetMissing(): PolicyReject {
+  return missingField("balance asset", "account");
+}

@@ -1,0 +1,171 @@
+import type { TradeAmount } from "../../model/order.js";
+import type { AccountOutcomeEntry } from "../../model/outcomes.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { Side } from "../../param/enums.js";
+import type { AccountId } from "../../param/ids.js";
+import type { Asset, Instrument } from "../../param/instrument.js";
+import { ParamError } from "../../param/param-error.js";
+import { PositionSize, type Price } from "../../param/values.js";
+import { atLeastZero, ZERO, type Holdings, type HoldingsStore } from "./holdings-store.js";
+import { arithmeticOverflow, insufficientFunds, notionalCalculationFailed, quantityCalculationFailed } from "./rejects.js";
+import type { SpotFundsLimitMode } from "./settings.js";
+
+/** What one asset of an order reserves: a `held` outflow and/or an `incoming` projection. */
+export interface ReservationStep {
+  readonly asset: Asset;
+  readonly held: PositionSize;
+  readonly incoming: PositionSize;
+}
+
+export type StepsResult =
+  | { readonly ok: true; readonly steps: readonly ReservationStep[] }
+  | { readonly ok: false; readonly reject: PolicyReject };
+
+/** Signed p·q as a position size; overflow is the order-notional calculation failure. */
+function signedNotional(price: Price, quantity: PositionSize): PositionSize {
+  return PositionSize.from(price.mul(quantity));
+}
+
+/** v / |p|, or 0 at a zero price (nothing can be sized, and nothing is projected). */
+function quantityOfVolume(amount: TradeAmount & { kind: "volume" }, price: Price): PositionSize {
+  return price.isZero() ? ZERO : PositionSize.from(amount.value.calculateQuantity(price));
+}
+
+/**
+ * The per-asset steps of an order at `price` (spec §2.5 legs table), in reservation order:
+ * a buy holds settlement then projects the underlying; a sell holds the underlying then
+ * the settlement leg (held at a negative price, incoming proceeds otherwise). Steps that
+ * move nothing are dropped: they create no slot, no rollback and no outcome entry.
+ */
+export function reservationSteps(instrument: Instrument, side: Side, amount: TradeAmount, price: Price): StepsResult {
+  let underlyingHeld = ZERO;
+  let underlyingIncoming = ZERO;
+  let settlementHeld = ZERO;
+  let settlementIncoming = ZERO;
+  try {
+    if (side === "BUY") {
+      if (amount.kind === "quantity") {
+        const q = PositionSize.from(amount.value);
+        settlementHeld = atLeastZero(signedNotional(price, q));
+        underlyingIncoming = q;
+      } else {
+        settlementHeld = price.isPositive() ? PositionSize.from(amount.value) : ZERO;
+        underlyingIncoming = quantityOfVolume(amount, price);
+      }
+    } else {
+      const q = amount.kind === "quantity" ? PositionSize.from(amount.value) : quantityOfVolume(amount, price);
+      const notional = signedNotional(price, q);
+      underlyingHeld = q;
+      settlementHeld = atLeastZero(notional.neg());
+      settlementIncoming = atLeastZero(notional);
+    }
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return { ok: false, reject: amount.kind === "volume" ? quantityCalculationFailed() : notionalCalculationFailed() };
+  }
+  const underlying: ReservationStep = { asset: instrument.underlyingAsset, held: underlyingHeld, incoming: underlyingIncoming };
+  const settlement: ReservationStep = { asset: instrument.settlementAsset, held: settlementHeld, incoming: settlementIncoming };
+  const ordered = side === "BUY" ? [settlement, underlying] : [underlying, settlement];
+  return { ok: true, steps: ordered.filter((s) => !s.held.isZero() || !s.incoming.isZero()) };
+}
+
+/** A step with the slot values it leaves behind. */
+export interface PlannedStep {
+  readonly step: ReservationStep;
+  /** The slot the step started from (what an untouched rollback restores). */
+  readonly before: Holdings;
+  readonly after: Holdings;
+}
+
+/** The steps that passed, and the reject that stopped the rest (if any). */
+export interface ReservationPlan {
+  readonly planned: readonly PlannedStep[];
+  readonly reject: PolicyReject | undefined;
+}
+
+/**
+ * One hold: `Enforce` refuses `x > available + min(held, 0)` (an operator-set negative held
+ * is owed back and so reduces capacity); `TrackOnly` lets available go negative. Overflow is
+ * never suppressed. The gate is read off the sign of the new available (one subtraction
+ * serves both the check and the write), which is the same inequality.
+ */
+function hold(current: Holdings, step: ReservationStep, mode: SpotFundsLimitMode): Holdings | PolicyReject {
+  const x = step.held;
+  let available = current.available;
+  let held = current.held;
+  let incoming = current.incoming;
+  try {
+    if (!x.isZero()) {
+      available = available.sub(x);
+      if (mode === "Enforce" && (available.isNegative() || (held.isNegative() && available.add(held).isNegative()))) {
+        const spendable = held.isNegative() ? current.available.add(held) : current.available;
+        return insufficientFunds(step.asset, spendable, x);
+      }
+      held = held.add(x);
+    }
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    // As OpenPit: the funds gate is decided before the arithmetic that overflowed.
+    if (mode === "Enforce") {
+      const refused = insufficientUnlessOverflow(current, step);
+      if (refused !== undefined) return refused;
+    }
+    return arithmeticOverflow(`pre-trade hold overflow: asset ${step.asset}, requested ${x.toString()}`);
+  }
+  try {
+    if (!step.incoming.isZero()) incoming = incoming.add(step.incoming);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return arithmeticOverflow(`pre-trade incoming overflow: asset ${step.asset}, requested ${step.incoming.toString()}`);
+  }
+  return {
+    available,
+    held,
+    incoming,
+    averageEntryPrice: current.averageEntryPrice,
+    realizedPnl: current.realizedPnl,
+  };
+}
+
+function insufficientUnlessOverflow(current: Holdings, step: ReservationStep): PolicyReject | undefined {
+  try {
+    const spendable = current.held.isNegative() ? current.available.add(current.held) : current.available;
+    return step.held.gt(spendable) ? insufficientFunds(step.asset, spendable, step.held) : undefined;
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * Computes the holds against the store without writing: the real path writes the result,
+ * the dry run only reports it. When both steps hit one asset (USD/USD), the second sees
+ * the first one's result, exactly as if it had been written.
+ */
+export function planReservation(
+  store: HoldingsStore,
+  accountId: AccountId,
+  steps: readonly ReservationStep[],
+  mode: SpotFundsLimitMode,
+): ReservationPlan {
+  const planned: PlannedStep[] = [];
+  for (const step of steps) {
+    const previous = planned.length > 0 ? planned[planned.length - 1]! : undefined;
+    const current = previous?.step.asset === step.asset ? previous.after : store.get(accountId, step.asset);
+    const after = hold(current, step, mode);
+    if ("code" in after) return { planned, reject: after };
+    planned.push({ step, before: current, after });
+  }
+  return { planned, reject: undefined };
+}
+
+/** `balance {−x, available}` and `held {x, held}` when it held; `incoming` when it projected. */
+export function reservationOutcome({ step, after }: PlannedStep): AccountOutcomeEntry {
+  const entry: { -readonly [K in keyof AccountOutcomeEntry]: AccountOutcomeEntry[K] } = { asset: step.asset };
+  if (!step.held.isZero()) {
+    entry.balance = { delta: step.held.neg(), absolute: after.available };
+    entry.held = { delta: step.held, absolute: after.held };
+  }
+  if (!step.incoming.isZero()) entry.incoming = { delta: step.incoming, absolute: after.incoming };
+  return entry;
+}

@@ -1,0 +1,111 @@
+import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
+import { Price } from "../../param/values.js";
+import {
+  copySpotFundsSettings,
+  type SpotFundsLimitMode,
+  type SpotFundsPnlBarrier,
+  type SpotFundsPricingSource,
+  type SpotFundsSettings,
+} from "./settings.js";
+
+/** A slippage value with its price multipliers precomputed, so a market order costs one multiplication. */
+export interface Slippage {
+  readonly bps: number;
+  /** 1 + bps / 10 000 */
+  readonly buyFactor: Price;
+  /** 1 − bps / 10 000 */
+  readonly sellFactor: Price;
+}
+
+const ONE = Price.fromInt(1);
+const BPS_PER_UNIT = Price.fromInt(10_000);
+
+function slippage(bps: number): Slippage {
+  const fraction = Price.fromInt(bps).div(BPS_PER_UNIT);
+  return { bps, buyFactor: ONE.add(fraction), sellFactor: ONE.sub(fraction) };
+}
+
+/** The account-group lookup of the current call; only asked for when a group tier exists. */
+export interface GroupSource {
+  accountGroup(): AccountGroupId | undefined;
+}
+
+function nested<K1, K2, V>(map: Map<K1, Map<K2, V>>, k1: K1): Map<K2, V> {
+  let inner = map.get(k1);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(k1, inner);
+  }
+  return inner;
+}
+
+/**
+ * The published settings in the shape the hot path reads: every cascade is a couple of
+ * Map lookups, the account group is resolved only if some group tier is configured, and
+ * slippage multipliers are built once here instead of per order. Immutable; a retune
+ * builds a new instance.
+ */
+export class ResolvedSpotFundsSettings {
+  /** The validated settings this index was built from (a private copy). */
+  readonly source: SpotFundsSettings;
+  readonly pricingSource: SpotFundsPricingSource;
+  readonly hasPnlBarriers: boolean;
+  private readonly globalSlippage: Slippage;
+  private readonly instrumentSlippage = new Map<InstrumentId, Slippage>();
+  private readonly accountSlippage = new Map<InstrumentId, Map<AccountId, Slippage>>();
+  private readonly groupSlippage = new Map<InstrumentId, Map<AccountGroupId, Slippage>>();
+
+  constructor(settings: SpotFundsSettings) {
+    this.source = copySpotFundsSettings(settings);
+    this.pricingSource = settings.pricingSource;
+    this.globalSlippage = slippage(settings.slippageBps);
+    for (const o of settings.slippageOverrides) {
+      const value = slippage(o.slippageBps);
+      if (o.accountId !== undefined) nested(this.accountSlippage, o.instrumentId).set(o.accountId, value);
+      else if (o.accountGroupId !== undefined) nested(this.groupSlippage, o.instrumentId).set(o.accountGroupId, value);
+      else this.instrumentSlippage.set(o.instrumentId, value);
+    }
+    const s = this.source;
+    this.hasPnlBarriers = s.pnlBarrier !== undefined || s.accountGroupPnlBarriers.size > 0 || s.accountPnlBarriers.size > 0;
+  }
+
+  /** Slippage cascade: (instrument, account) → (instrument, group) → instrument → global. */
+  slippageFor(instrumentId: InstrumentId, accountId: AccountId, groups: GroupSource): Slippage {
+    const own = this.accountSlippage.get(instrumentId)?.get(accountId);
+    if (own !== undefined) return own;
+    const byGroup = this.groupSlippage.get(instrumentId);
+    if (byGroup !== undefined) {
+      const group = groups.accountGroup();
+      const value = group === undefined ? undefined : byGroup.get(group);
+      if (value !== undefined) return value;
+    }
+    return this.instrumentSlippage.get(instrumentId) ?? this.globalSlippage;
+  }
+
+  /** Limit-mode cascade: account → account group → global. */
+  limitModeFor(accountId: AccountId, groups: GroupSource): SpotFundsLimitMode {
+    const s = this.source;
+    const own = s.accountLimitModes.get(accountId);
+    if (own !== undefined) return own;
+    if (s.accountGroupLimitModes.size > 0) {
+      const group = groups.accountGroup();
+      const value = group === undefined ? undefined : s.accountGroupLimitModes.get(group);
+      if (value !== undefined) return value;
+    }
+    return s.limitMode;
+  }
+
+  /** The effective account-P&L barrier (most specific wins): account → account group → global. */
+  pnlBarrierFor(accountId: AccountId, groups: GroupSource): SpotFundsPnlBarrier | undefined {
+    if (!this.hasPnlBarriers) return undefined;
+    const s = this.source;
+    const own = s.accountPnlBarriers.get(accountId);
+    if (own !== undefined) return own;
+    if (s.accountGroupPnlBarriers.size > 0) {
+      const group = groups.accountGroup();
+      const value = group === undefined ? undefined : s.accountGroupPnlBarriers.get(group);
+      if (value !== undefined) return value;
+    }
+    return s.pnlBarrier;
+  }
+}
