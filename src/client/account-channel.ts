@@ -27,11 +27,18 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   private nextId = 1n;
   private readonly pending = new Map<bigint, { resolve: (r: Res) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
+  /** Settles when the server has ended the stream, whenever that happens. */
+  private readonly ended: Promise<void>;
 
   constructor(
     readonly call: ClientDuplexStream<Req, Res>,
     onUncorrelated: (message: Res) => void,
   ) {
+    // Listened for from the start: `end()` after the server already ended the stream
+    // (shutdown, fencing) must not wait for events that were emitted before it was called.
+    this.ended = new Promise((resolve) => {
+      for (const event of ["end", "error", "status"]) call.once(event, () => resolve());
+    });
     call.on("data", (m: Res) => {
       const waiter = this.pending.get(m.correlationId);
       if (!waiter) return onUncorrelated(m);
@@ -62,12 +69,8 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
 
   /** Half-closes; resolves when the server has ended the stream. */
   end(): Promise<void> {
-    return new Promise((resolve) => {
-      this.call.on("end", () => resolve());
-      this.call.on("error", () => resolve());
-      this.call.on("status", () => resolve());
-      this.call.end();
-    });
+    this.call.end();
+    return this.ended;
   }
 }
 

@@ -35,6 +35,8 @@ export interface Harness {
   channel(onNotice?: ConstructorParameters<typeof AccountChannel>[1]): AccountChannel;
   feed(): ReportFeed;
   admin<Res>(method: string, request: unknown): Promise<Res>;
+  /** Resolves with the id of the next channel the server closes (end, cancel, error). */
+  nextChannelClose(): Promise<bigint>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,16 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
   const address = `127.0.0.1:${port}`;
   const clients = connect(address);
   const opened: { end(): Promise<void> }[] = [];
+  // A cancelled stream is cleaned up when the server hears of it; tests await that moment
+  // instead of sleeping for it.
+  const closeWaiters: ((channelId: bigint) => void)[] = [];
+  const sidecar = server.sidecar;
+  const closeChannel = sidecar.closeChannel.bind(sidecar);
+  sidecar.closeChannel = (session) => {
+    const wasOpen = sidecar.channels.has(session);
+    closeChannel(session);
+    if (wasOpen) closeWaiters.splice(0).forEach((w) => w(session.channelId));
+  };
   return {
     server,
     address,
@@ -65,6 +77,7 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
       const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
       return callUnary(clients.admin, method, create(input, init as never));
     },
+    nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
     async close() {
       await server.shutdown();
       clients.close();

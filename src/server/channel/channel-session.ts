@@ -77,13 +77,9 @@ export class ChannelSession {
     const commands = request.commands;
     let out: ch.CommandResult[];
     if (commands.length > this.host.limits.maxCommandsPerMessage) {
-      out = [
-        results.error(
-          ErrorCode.BATCH_TOO_LARGE,
-          `${commands.length} commands in one message; at most ${this.host.limits.maxCommandsPerMessage}`,
-          "commands",
-        ),
-      ];
+      // One error per command, so results still pair with commands by index.
+      const message = `commands: ${commands.length} commands in one message; at most ${this.host.limits.maxCommandsPerMessage}`;
+      out = commands.map(() => results.error(ErrorCode.BATCH_TOO_LARGE, message, "commands"));
     } else {
       out = new Array<ch.CommandResult>(commands.length);
       for (let i = 0; i < commands.length; i++) out[i] = this.run(commands[i]!, `commands[${i}]`);
@@ -257,7 +253,8 @@ export class ChannelSession {
     const ids = v.accountIds.map((id, i) => decodeAccountId(id, `${field}.account_ids[${i}]`));
     for (const [i, id] of ids.entries()) {
       if (!this.host.isKnownAccount(id)) {
-        throw new CodecError(ErrorCode.UNKNOWN_NAME, `${field}.account_ids[${i}]`, "account is not configured on this sidecar");
+        const f = `${field}.account_ids[${i}]`;
+        throw new CodecError(ErrorCode.UNKNOWN_NAME, f, `${f}: account is not configured on this sidecar`);
       }
     }
     const byOwner = new Map<ChannelSession, Set<AccountId>>();
@@ -266,11 +263,9 @@ export class ChannelSession {
         const owner = this.host.pins.ownerOf(id);
         if (owner === undefined || owner === this) continue;
         if (!v.takeover) {
-          throw new CodecError(
-            ErrorCode.ACCOUNT_PINNED_ELSEWHERE,
-            `${field}.account_ids[${i}]`,
-            `account is pinned to channel ${owner.channelId}; set takeover to fence it`,
-          );
+          const f = `${field}.account_ids[${i}]`;
+          const message = `${f}: account is pinned to channel ${owner.channelId}; set takeover to fence it`;
+          throw new CodecError(ErrorCode.ACCOUNT_PINNED_ELSEWHERE, f, message);
         }
         let set = byOwner.get(owner);
         if (!set) byOwner.set(owner, (set = new Set()));
@@ -308,7 +303,7 @@ export class ChannelSession {
       throw new CodecError(
         ErrorCode.RESOURCE_EXHAUSTED,
         field,
-        `${max} requests/reservations are open on this channel; commit, roll back or discard some first`,
+        `${field}: ${max} requests/reservations are open on this channel; commit, roll back or discard some first`,
       );
     }
   }

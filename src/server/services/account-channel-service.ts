@@ -35,14 +35,15 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
         if (!call.write(message)) blocked = true;
       };
       const session = sidecar.openChannel(write);
-      const answer = (m: Incoming): OpenResponse => {
+      /** `draining`: received before shutdown began, so it is run rather than refused. */
+      const answer = (m: Incoming, draining = false): OpenResponse => {
         if (m instanceof MalformedMessage) {
           return create(OpenResponseSchema, {
             correlationId: 0n,
             results: [results.error(ErrorCode.INVALID_VALUE, `message could not be decoded: ${m.error}`)],
           });
         }
-        if (sidecar.isShuttingDown) return session.refuse(m, ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down");
+        if (sidecar.isShuttingDown && !draining) return session.refuse(m, ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down");
         return session.handle(m);
       };
       const pump = (): void => {
@@ -57,7 +58,7 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
       const unregister = streams.add({
         drainAndClose() {
           // In-flight work is finished before the channel's reservations are rolled back.
-          while (inbox.length > 0) write(answer(inbox.shift()!));
+          while (inbox.length > 0) write(answer(inbox.shift()!, true));
           write(notices.shuttingDown());
           finish();
           call.end();

@@ -47,13 +47,17 @@ function statusOf(e: unknown): { code: status; kind: string } {
 }
 
 /**
- * Admin failures become gRPC statuses; the trailer `openpit-error-kind` carries the stable
- * kind so clients can branch without parsing messages.
+ * Admin failures become gRPC statuses whose message names `field`; the trailer
+ * `openpit-error-kind` carries the stable kind so clients can branch without parsing messages.
  */
-export function toServiceError(e: unknown): Partial<ServiceError> {
+export function toServiceError(e: unknown, field?: string): Partial<ServiceError> {
   const { code, kind } = statusOf(e);
   const metadata = new Metadata();
   metadata.set("openpit-error-kind", kind);
-  const message = e instanceof Error ? e.message : String(e);
+  let message = e instanceof Error ? e.message : String(e);
+  // Engine and market-data errors do not know the request's field names; the others
+  // (codec, settings parsers) already start with the field's path.
+  const unnamed = e instanceof AccountBlockError || e instanceof AccountGroupRegistrationError || e instanceof MarketDataError;
+  if (field && unnamed) message = `${field}: ${message}`;
   return { code, details: message, metadata };
 }

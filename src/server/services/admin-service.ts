@@ -24,16 +24,27 @@ import { toServiceError } from "./admin-errors.js";
 
 type Handler<I, O> = (call: ServerUnaryCall<I, O>, callback: sendUnaryData<O>) => void;
 
-/** Runs a synchronous admin action and maps thrown errors to gRPC statuses. */
-function unary<I, D extends DescMessage>(schema: D, action: (request: I) => Partial<MessageShape<D>> | void): Handler<I, MessageShape<D>> {
+/**
+ * Runs a synchronous admin action and maps thrown errors to gRPC statuses; `field` names
+ * the request field an engine error is about (the engine does not know field names).
+ */
+function unary<I, D extends DescMessage>(
+  schema: D,
+  action: (request: I) => Partial<MessageShape<D>> | void,
+  field?: (request: I) => string,
+): Handler<I, MessageShape<D>> {
   return (call, callback) => {
     try {
       callback(null, create(schema, (action(call.request) ?? {}) as never));
     } catch (e) {
-      callback(toServiceError(e), null);
+      callback(toServiceError(e, field?.(call.request)), null);
     }
   };
 }
+
+const ACCOUNT_ID = () => "account_id";
+const ACCOUNT_IDS = () => "account_ids";
+const GROUP_ID = () => "group_id";
 
 function policyNamed(sidecar: Sidecar, name: string) {
   const policy = sidecar.engine.policy(name);
@@ -74,24 +85,24 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
     }),
     replaceAccountBlockReason: unary(ad.ReplaceAccountBlockReasonResponseSchema, (r: ad.ReplaceAccountBlockReasonRequest) => {
       accounts().replaceBlockReason(decodeAccountId(r.accountId, "account_id"), r.reason);
-    }),
+    }, ACCOUNT_ID),
     blockGroup: unary(ad.BlockGroupResponseSchema, (r: ad.BlockGroupRequest) => {
       accounts().blockGroup(decodeGroupId(r.groupId, "group_id"), r.reason);
     }),
     unblockGroup: unary(ad.UnblockGroupResponseSchema, (r: ad.UnblockGroupRequest) => {
       accounts().unblockGroup(decodeGroupId(r.groupId, "group_id"));
-    }),
+    }, GROUP_ID),
     replaceGroupBlockReason: unary(ad.ReplaceGroupBlockReasonResponseSchema, (r: ad.ReplaceGroupBlockReasonRequest) => {
       accounts().replaceGroupBlockReason(decodeGroupId(r.groupId, "group_id"), r.reason);
-    }),
+    }, GROUP_ID),
     registerGroup: unary(ad.RegisterGroupResponseSchema, (r: ad.RegisterGroupRequest) => {
       const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
       accounts().registerGroup(ids, decodeGroupId(r.groupId, "group_id"));
-    }),
+    }, ACCOUNT_IDS),
     unregisterGroup: unary(ad.UnregisterGroupResponseSchema, (r: ad.UnregisterGroupRequest) => {
       const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
       accounts().unregisterGroup(ids, decodeGroupId(r.groupId, "group_id"));
-    }),
+    }, ACCOUNT_IDS),
     setAccountCurrency: unary(ad.SetAccountCurrencyResponseSchema, (r: ad.SetAccountCurrencyRequest) => {
       const id = decodeAccountId(r.accountId, "account_id");
       if (r.currency === "") accounts().clearCurrency(id);
@@ -116,7 +127,10 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
       }
       const next = configurable.parseUpdate(json, "settings_json") as Record<string, unknown>;
       sidecar.engine.configure().update(r.policyName, configurable.policyClass, (draft) => {
-        Object.assign(draft as Record<string, unknown>, next);
+        // Replace, not merge: an optional setting the new JSON leaves out (e.g. `broker`) is removed.
+        const d = draft as Record<string, unknown>;
+        for (const key of Object.keys(d)) if (!(key in next)) delete d[key];
+        Object.assign(d, next);
       });
     }),
     getPolicySettings: unary(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
@@ -152,7 +166,11 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
           : md.registerWithId(InstrumentId.fromU64(r.instrumentId), instrument, ttl);
       return { instrumentId: id };
     }),
-    pushQuote: unary(ad.PushQuoteResponseSchema, (r: ad.PushQuoteRequest) => ({ instrumentId: pushQuote(r) })),
+    pushQuote: unary(
+      ad.PushQuoteResponseSchema,
+      (r: ad.PushQuoteRequest) => ({ instrumentId: pushQuote(r) }),
+      (r) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
+    ),
     streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
       let accepted = 0n;
       let failed = 0n;

@@ -58,9 +58,11 @@ export function feedService(sidecar: Sidecar, streams: LiveStreams): UntypedServ
             results: m.reports.map(() => errorResult(ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down")),
           });
         } else if (m.reports.length > sidecar.limits.maxCommandsPerMessage) {
+          // One error per report, so results still pair with reports by index.
+          const message = `reports: ${m.reports.length} reports in one message; at most ${sidecar.limits.maxCommandsPerMessage}`;
           response = create(PublishResponseSchema, {
             correlationId: m.correlationId,
-            results: [errorResult(ErrorCode.BATCH_TOO_LARGE, `at most ${sidecar.limits.maxCommandsPerMessage} reports per message`, "reports")],
+            results: m.reports.map(() => errorResult(ErrorCode.BATCH_TOO_LARGE, message, "reports")),
           });
         } else {
           response = create(PublishResponseSchema, {

@@ -1,0 +1,180 @@
+import { EventEmitter } from "node:events";
+import { create } from "@bufbuild/protobuf";
+import { beforeEach, describe, expect, it } from "vitest";
+import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { ManualClock } from "../../src/engine/index.js";
+import type { AccountId } from "../../src/param/index.js";
+import { SpotFundsPolicy } from "../../src/policies/index.js";
+import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { accountChannelService } from "../../src/server/services/account-channel-service.js";
+import { LiveStreams } from "../../src/server/services/live-streams.js";
+import type { Sidecar } from "../../src/server/sidecar.js";
+import type { CommandInit } from "../../src/client/index.js";
+import { ACCOUNT, order, seed, testConfig } from "./harness.js";
+import { as, errorOf } from "./results.js";
+
+/**
+ * Stands in for grpc-js's server duplex stream: `write` returns `writable`, as grpc-js
+ * returns false once the client stops reading (HTTP/2 flow control); `pause`/`resume`
+ * record whether the service holds reading back.
+ */
+class FakeCall extends EventEmitter {
+  readonly written: OpenResponse[] = [];
+  writable = true;
+  paused = false;
+  ended = false;
+
+  write(m: OpenResponse): boolean {
+    this.written.push(m);
+    return this.writable;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  end(): void {
+    this.ended = true;
+  }
+
+  send(correlationId: bigint, ...commands: CommandInit[]): void {
+    this.emit("data", create(OpenRequestSchema, { correlationId, commands: commands.map((command) => ({ command })) }));
+  }
+
+  get correlationIds(): bigint[] {
+    return this.written.map((m) => m.correlationId);
+  }
+}
+
+const buy = () => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }) as const;
+
+describe("account channel queue (no sockets)", () => {
+  let sidecar: Sidecar;
+  let streams: LiveStreams;
+  let call: FakeCall;
+
+  beforeEach(() => {
+    sidecar = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).sidecar;
+    streams = new LiveStreams();
+    const service = accountChannelService(sidecar, streams, { maxQueuedMessages: 2 });
+    call = new FakeCall();
+    (service.open as (c: unknown) => void)(call);
+    // Funds for exactly two orders of 1 @ 100.
+    call.send(1n, seed("USD", "200"));
+  });
+
+  const usd = () => {
+    const h = (sidecar.engine.policy("SpotFundsPolicy") as SpotFundsPolicy).holdings(ACCOUNT as AccountId).get("USD")!;
+    return { available: h.available.toString(), held: h.held.toString() };
+  };
+  const accepted = (m: OpenResponse | undefined) => as(m?.results[0], "execute").accepted;
+
+  /** Answers message 2 and then reports the client as no longer reading. */
+  function blockAfterOneOrder(): void {
+    call.writable = false;
+    call.send(2n, buy());
+    expect(call.correlationIds).toEqual([1n, 2n]);
+  }
+
+  it("holds messages while the client does not read, refuses past the bound, and pauses reading", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.send(4n, buy());
+    // Queued, not run: the engine has seen only message 2.
+    expect(call.correlationIds).toEqual([1n, 2n]);
+    expect(usd()).toEqual({ available: "100", held: "100" });
+    expect(call.paused).toBe(false);
+
+    call.send(5n, buy(), buy());
+    const refused = call.written.at(-1)!;
+    expect(refused.correlationId).toBe(5n);
+    expect(refused.results.map((r) => errorOf(r))).toMatchObject([
+      { code: ErrorCode.RESOURCE_EXHAUSTED, message: "channel queue is full; read responses before sending more" },
+      { code: ErrorCode.RESOURCE_EXHAUSTED, message: "channel queue is full; read responses before sending more" },
+    ]);
+    expect(call.paused).toBe(true);
+    expect(usd()).toEqual({ available: "100", held: "100" });
+  });
+
+  it("after drain runs the queue in arrival order and resumes reading", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.send(4n, buy());
+    call.send(5n, buy());
+    expect(call.paused).toBe(true);
+
+    call.writable = true;
+    call.emit("drain");
+    expect(call.correlationIds).toEqual([1n, 2n, 5n, 3n, 4n]);
+    // Arrival order per account: 3 takes the last 100, 4 finds nothing left.
+    expect(accepted(call.written[3])).toBe(true);
+    expect(accepted(call.written[4])).toBe(false);
+    expect(call.paused).toBe(false);
+
+    // With the queue empty, messages are answered on arrival again.
+    call.send(6n, buy());
+    expect(call.correlationIds.at(-1)).toBe(6n);
+  });
+
+  it("stops again when a drain's writes fill the stream, and finishes on the next drain", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.send(4n, buy());
+    call.send(5n, buy());
+
+    // The first queued answer fills the stream again: the rest wait, reading stays paused.
+    call.emit("drain");
+    expect(call.correlationIds).toEqual([1n, 2n, 5n, 3n]);
+    expect(call.paused).toBe(true);
+
+    call.writable = true;
+    call.emit("drain");
+    expect(call.correlationIds).toEqual([1n, 2n, 5n, 3n, 4n]);
+    expect(call.paused).toBe(false);
+  });
+
+  it("a half-close answers the queue, then rolls the channel's reservations back", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.emit("end");
+    expect(call.correlationIds).toEqual([1n, 2n, 3n]);
+    expect(accepted(call.written[2])).toBe(true);
+    expect(call.ended).toBe(true);
+    expect(usd()).toEqual({ available: "200", held: "0" });
+    expect(sidecar.pins.size).toBe(0);
+    expect(streams.size).toBe(0);
+  });
+
+  it("shutdown runs what was already received, then says so and rolls back", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.send(4n, buy());
+
+    sidecar.beginShutdown();
+    streams.drainAll();
+    // Received before shutdown: run, not refused.
+    expect(call.correlationIds).toEqual([1n, 2n, 3n, 4n, 0n]);
+    expect(accepted(call.written[2])).toBe(true);
+    expect(accepted(call.written[3])).toBe(false);
+    expect(call.written[4]!.notice?.notice.case).toBe("shuttingDown");
+    expect(call.ended).toBe(true);
+    expect(usd()).toEqual({ available: "200", held: "0" });
+
+    // Anything arriving afterwards is ignored: the channel is gone.
+    call.send(5n, buy());
+    expect(call.written).toHaveLength(5);
+  });
+
+  it("a cancelled stream releases the channel at once and ignores late messages", () => {
+    call.send(2n, buy());
+    expect(usd()).toEqual({ available: "100", held: "100" });
+    call.emit("cancelled");
+    expect(usd()).toEqual({ available: "200", held: "0" });
+    expect(sidecar.channels.size).toBe(0);
+    call.send(3n, buy());
+    expect(call.correlationIds).toEqual([1n, 2n]);
+  });
+});
