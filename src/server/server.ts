@@ -43,7 +43,7 @@ export class SidecarServer {
     this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(sidecar, this.streams));
     this.server.addService(serviceDefinition(AccountEventService), eventsService(sidecar, this.streams));
     this.server.addService(serviceDefinition(AdminService), adminService(sidecar));
-    this.server.addService(serviceDefinition(Health), healthService(this.health));
+    this.server.addService(serviceDefinition(Health), healthService(this.health, this.streams));
     this.server.addService(serviceDefinition(ServerReflection), reflectionService([...SIDECAR_SERVICES, Health]));
   }
 

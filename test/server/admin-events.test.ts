@@ -85,7 +85,7 @@ describe("admin service", () => {
       expect(await failure(method, { groupId: 0, reason: "x" })).toEqual([
         status.INVALID_ARGUMENT,
         "group_id: account group 0 is reserved",
-        "INVALID_VALUE",
+        "ReservedGroup",
       ]);
     }
   });

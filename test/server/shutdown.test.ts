@@ -41,6 +41,8 @@ describe("graceful shutdown", () => {
       create(HealthCheckRequestSchema, { service: "" }),
     );
     watch.on("error", () => {});
+    // The server ends watch streams itself once NOT_SERVING has gone out.
+    const watchEnded = new Promise<void>((resolve) => watch.on("status", () => resolve()));
     const watched: ServingStatus[] = [];
     let serving!: () => void;
     let notServing!: () => void;
@@ -49,11 +51,7 @@ describe("graceful shutdown", () => {
     watch.on("data", (m: HealthCheckResponse) => {
       watched.push(m.status);
       if (m.status === ServingStatus.SERVING) serving();
-      if (m.status === ServingStatus.NOT_SERVING) {
-        // Its job is done; leaving lets shutdown finish before the grace period.
-        watch.cancel();
-        notServing();
-      }
+      if (m.status === ServingStatus.NOT_SERVING) notServing();
     });
     await watching;
 
@@ -76,6 +74,7 @@ describe("graceful shutdown", () => {
     await shuttingDown;
     await streamEnded;
     await stopped;
+    await watchEnded;
     expect(watched).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING]);
     // The reservation was rolled back (the admin API is gone: read the engine directly).
     expect(usd()).toEqual({ available: "10000", held: "0" });

@@ -27,9 +27,12 @@ export function decodeAccountId(id: bigint, field: string): AccountId {
   return AccountId.fromU64(id);
 }
 
-export function decodeGroupId(id: number, field: string): AccountGroupId {
-  if (id === 0) invalid(field, "account group 0 is reserved");
-  return AccountGroupId.fromU32(id);
+/**
+ * A group id as sent. 0 is passed on as the reserved default group: the engine refuses it
+ * where it is not allowed, with its own stable kind (`ReservedGroup`).
+ */
+export function decodeGroupId(id: number): AccountGroupId {
+  return id === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(id);
 }
 
 export function decodeAsset(text: string, field: string): Asset {

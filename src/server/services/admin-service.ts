@@ -2,7 +2,7 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import { AccountGroupId, InstrumentId, Pnl } from "../../param/index.js";
+import { InstrumentId, Pnl } from "../../param/index.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../../policies/index.js";
 import {
   CodecError,
@@ -31,20 +31,20 @@ type Handler<I, O> = (call: ServerUnaryCall<I, O>, callback: sendUnaryData<O>) =
 function unary<I, D extends DescMessage>(
   schema: D,
   action: (request: I) => Partial<MessageShape<D>> | void,
-  field?: (request: I) => string,
+  field?: string | ((request: I) => string),
 ): Handler<I, MessageShape<D>> {
   return (call, callback) => {
     try {
       callback(null, create(schema, (action(call.request) ?? {}) as never));
     } catch (e) {
-      callback(toServiceError(e, field?.(call.request)), null);
+      callback(toServiceError(e, typeof field === "function" ? field(call.request) : field), null);
     }
   };
 }
 
-const ACCOUNT_ID = () => "account_id";
-const ACCOUNT_IDS = () => "account_ids";
-const GROUP_ID = () => "group_id";
+const ACCOUNT_ID = "account_id";
+const ACCOUNT_IDS = "account_ids";
+const GROUP_ID = "group_id";
 
 function policyNamed(sidecar: Sidecar, name: string) {
   const policy = sidecar.engine.policy(name);
@@ -67,7 +67,7 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
     } else return missing("instrument_id|instrument");
     const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
     // Group 0 addresses the default bucket here, as in OpenPit's push_for.
-    const groups = r.groupIds.map((g) => (g === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(g)));
+    const groups = r.groupIds.map((g) => decodeGroupId(g));
     if (accountIds.length === 0 && groups.length === 0) {
       if (r.patch) md.pushPatch(id, quote);
       else md.push(id, quote);
@@ -87,21 +87,21 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
       accounts().replaceBlockReason(decodeAccountId(r.accountId, "account_id"), r.reason);
     }, ACCOUNT_ID),
     blockGroup: unary(ad.BlockGroupResponseSchema, (r: ad.BlockGroupRequest) => {
-      accounts().blockGroup(decodeGroupId(r.groupId, "group_id"), r.reason);
-    }),
+      accounts().blockGroup(decodeGroupId(r.groupId), r.reason);
+    }, GROUP_ID),
     unblockGroup: unary(ad.UnblockGroupResponseSchema, (r: ad.UnblockGroupRequest) => {
-      accounts().unblockGroup(decodeGroupId(r.groupId, "group_id"));
+      accounts().unblockGroup(decodeGroupId(r.groupId));
     }, GROUP_ID),
     replaceGroupBlockReason: unary(ad.ReplaceGroupBlockReasonResponseSchema, (r: ad.ReplaceGroupBlockReasonRequest) => {
-      accounts().replaceGroupBlockReason(decodeGroupId(r.groupId, "group_id"), r.reason);
+      accounts().replaceGroupBlockReason(decodeGroupId(r.groupId), r.reason);
     }, GROUP_ID),
     registerGroup: unary(ad.RegisterGroupResponseSchema, (r: ad.RegisterGroupRequest) => {
       const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
-      accounts().registerGroup(ids, decodeGroupId(r.groupId, "group_id"));
+      accounts().registerGroup(ids, decodeGroupId(r.groupId));
     }, ACCOUNT_IDS),
     unregisterGroup: unary(ad.UnregisterGroupResponseSchema, (r: ad.UnregisterGroupRequest) => {
       const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
-      accounts().unregisterGroup(ids, decodeGroupId(r.groupId, "group_id"));
+      accounts().unregisterGroup(ids, decodeGroupId(r.groupId));
     }, ACCOUNT_IDS),
     setAccountCurrency: unary(ad.SetAccountCurrencyResponseSchema, (r: ad.SetAccountCurrencyRequest) => {
       const id = decodeAccountId(r.accountId, "account_id");
@@ -109,7 +109,7 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
       else accounts().setCurrency(id, decodeAsset(r.currency, "currency"));
     }),
     setGroupCurrency: unary(ad.SetGroupCurrencyResponseSchema, (r: ad.SetGroupCurrencyRequest) => {
-      const group = r.groupId === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(r.groupId);
+      const group = decodeGroupId(r.groupId);
       if (r.currency === "") accounts().clearGroupCurrency(group);
       else accounts().setGroupCurrency(group, decodeAsset(r.currency, "currency"));
     }),
@@ -169,7 +169,7 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
     pushQuote: unary(
       ad.PushQuoteResponseSchema,
       (r: ad.PushQuoteRequest) => ({ instrumentId: pushQuote(r) }),
-      (r) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
+      (r: ad.PushQuoteRequest) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
     ),
     streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
       let accepted = 0n;

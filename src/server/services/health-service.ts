@@ -6,6 +6,7 @@ import {
   type HealthCheckRequest,
   type HealthCheckResponse,
 } from "../../../gen/grpc/health/v1/health_pb.js";
+import type { LiveStreams } from "./live-streams.js";
 
 /**
  * grpc.health.v1 for the whole process ("") and each served service. Shutdown flips
@@ -34,7 +35,8 @@ export class HealthState {
   }
 }
 
-export function healthService(health: HealthState): UntypedServiceImplementation {
+/** Watch streams are live streams: shutdown ends them after NOT_SERVING went out. */
+export function healthService(health: HealthState, streams: LiveStreams): UntypedServiceImplementation {
   const response = (s: ServingStatus): HealthCheckResponse => create(HealthCheckResponseSchema, { status: s });
   return {
     check(call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) {
@@ -45,7 +47,17 @@ export function healthService(health: HealthState): UntypedServiceImplementation
     watch(call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
       const send = () => call.write(response(health.statusOf(call.request.service) ?? ServingStatus.SERVICE_UNKNOWN));
       send();
-      const stop = health.watch(send);
+      const unwatch = health.watch(send);
+      const unregister = streams.add({
+        drainAndClose() {
+          stop();
+          call.end();
+        },
+      });
+      const stop = () => {
+        unwatch();
+        unregister();
+      };
       call.on("cancelled", stop);
       call.on("close", stop);
     },
