@@ -1,10 +1,8 @@
-import type { AccountId, PolicyGroupId } from "../param/ids.js";
-import type { Price } from "../param/values.js";
+import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
 import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
-import { PreTradeLock } from "../model/pre-trade-lock.js";
 import { blockToReject, rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
 import { AccountBlocks, GLOBAL_BLOCK } from "./account-blocks.js";
 import { AccountRegistry } from "./account-registry.js";
@@ -15,8 +13,9 @@ import { CallContext, type BlockSink } from "./contexts.js";
 import { PolicyCallbackError } from "./errors.js";
 import type { EngineEvent, EngineEventListener } from "./events.js";
 import { Mutations } from "./mutations.js";
-import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
+import type { PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
 import { PreTradeRequest, type MainStageRunner } from "./pre-trade-request.js";
+import { MainOutcome, dryReport, firstAccountScope, groupOf, latchedBlock, stamp } from "./stage-outcomes.js";
 import { PreTradeReservation, rollbackEvery } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import type { SyncMode } from "./sync-mode.js";
@@ -33,25 +32,6 @@ const MISSING_ACCOUNT: Reject = {
   scope: "order",
 };
 
-/** A reject of account scope becomes the account's block, with its code replaced. */
-function latchedBlock(r: Reject): AccountBlock {
-  return {
-    policy: r.policy,
-    code: "AccountBlocked",
-    reason: r.reason,
-    details: r.details,
-    ...(r.userData === undefined ? {} : { userData: r.userData }),
-  };
-}
-
-function firstAccountScope(rejects: readonly Reject[]): Reject | undefined {
-  for (const r of rejects) if (r.scope === "account") return r;
-  return undefined;
-}
-
-function stamp(policy: string, block: PolicyBlock): AccountBlock {
-  return { ...block, policy };
-}
 
 /** The policies that implement each hook, resolved once at build time. */
 interface HookLists {
@@ -390,45 +370,3 @@ export class Engine implements MainStageRunner {
   }
 }
 
-function groupOf(policy: PreTradePolicy): PolicyGroupId {
-  return policy.policyGroupId ?? (0 as PolicyGroupId);
-}
-
-/** Accumulates what the main-stage hooks returned. */
-class MainOutcome {
-  rejects: Reject[] | undefined;
-  private lockEntries: [PolicyGroupId, Price][] | undefined;
-  outcomes: AccountAdjustmentOutcome[] = [];
-
-  /** Returns this policy's rejects (stamped), if it had any. */
-  add(policy: PreTradePolicy, out: PolicyPreTradeResult): Reject[] | undefined {
-    let stamped: Reject[] | undefined;
-    if (out.rejects && out.rejects.length > 0) {
-      stamped = out.rejects.map((r) => rejectFromPolicy(policy.name, r));
-      this.rejects ??= [];
-      this.rejects.push(...stamped);
-    }
-    const group = groupOf(policy);
-    if (out.lockPrices) {
-      this.lockEntries ??= [];
-      for (const p of out.lockPrices) this.lockEntries.push([group, p]);
-    }
-    if (out.accountAdjustments) for (const entry of out.accountAdjustments) this.outcomes.push({ policyGroupId: group, entry });
-    return stamped;
-  }
-
-  lock(): PreTradeLock {
-    return this.lockEntries ? PreTradeLock.of(this.lockEntries) : PreTradeLock.EMPTY;
-  }
-}
-
-function dryReport(rejects: readonly Reject[], wouldBlock: AccountBlock | undefined): DryRunReport {
-  const latched = firstAccountScope(rejects);
-  return {
-    isPass: rejects.length === 0,
-    rejects,
-    lock: PreTradeLock.EMPTY,
-    accountAdjustments: [],
-    accountBlock: wouldBlock ?? (latched && latchedBlock(latched)),
-  };
-}

@@ -1,0 +1,75 @@
+import type { PolicyGroupId } from "../param/ids.js";
+import type { Price } from "../param/values.js";
+import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
+import { PreTradeLock } from "../model/pre-trade-lock.js";
+import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
+import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
+import type { DryRunReport } from "./results.js";
+
+/*
+ * What the pipeline stages make of policies' answers: latched blocks, the collected main
+ * stage outcome (rejects, lock, outcomes), and dry-run reports.
+ */
+
+/** A reject of account scope becomes the account's block, with its code replaced. */
+export function latchedBlock(r: Reject): AccountBlock {
+  return {
+    policy: r.policy,
+    code: "AccountBlocked",
+    reason: r.reason,
+    details: r.details,
+    ...(r.userData === undefined ? {} : { userData: r.userData }),
+  };
+}
+
+export function firstAccountScope(rejects: readonly Reject[]): Reject | undefined {
+  for (const r of rejects) if (r.scope === "account") return r;
+  return undefined;
+}
+
+export function stamp(policy: string, block: PolicyBlock): AccountBlock {
+  return { ...block, policy };
+}
+
+export function groupOf(policy: PreTradePolicy): PolicyGroupId {
+  return policy.policyGroupId ?? (0 as PolicyGroupId);
+}
+
+/** Accumulates what the main-stage hooks returned. */
+export class MainOutcome {
+  rejects: Reject[] | undefined;
+  private lockEntries: [PolicyGroupId, Price][] | undefined;
+  outcomes: AccountAdjustmentOutcome[] = [];
+
+  /** Returns this policy's rejects (stamped), if it had any. */
+  add(policy: PreTradePolicy, out: PolicyPreTradeResult): Reject[] | undefined {
+    let stamped: Reject[] | undefined;
+    if (out.rejects && out.rejects.length > 0) {
+      stamped = out.rejects.map((r) => rejectFromPolicy(policy.name, r));
+      this.rejects ??= [];
+      this.rejects.push(...stamped);
+    }
+    const group = groupOf(policy);
+    if (out.lockPrices) {
+      this.lockEntries ??= [];
+      for (const p of out.lockPrices) this.lockEntries.push([group, p]);
+    }
+    if (out.accountAdjustments) for (const entry of out.accountAdjustments) this.outcomes.push({ policyGroupId: group, entry });
+    return stamped;
+  }
+
+  lock(): PreTradeLock {
+    return this.lockEntries ? PreTradeLock.of(this.lockEntries) : PreTradeLock.EMPTY;
+  }
+}
+
+export function dryReport(rejects: readonly Reject[], wouldBlock: AccountBlock | undefined): DryRunReport {
+  const latched = firstAccountScope(rejects);
+  return {
+    isPass: rejects.length === 0,
+    rejects,
+    lock: PreTradeLock.EMPTY,
+    accountAdjustments: [],
+    accountBlock: wouldBlock ?? (latched && latchedBlock(latched)),
+  };
+}
