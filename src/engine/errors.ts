@@ -1,5 +1,15 @@
 import { OpenpitError } from "../param/param-error.js";
 
+/** An error that carries a stable, machine-readable `kind`. */
+abstract class KindedError<K extends string> extends OpenpitError {
+  constructor(
+    readonly kind: K,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A request or reservation used after it was consumed, or read after finalisation. */
 export class LifecycleError extends OpenpitError {
   override name = "LifecycleError";
@@ -7,26 +17,14 @@ export class LifecycleError extends OpenpitError {
 
 export type EngineBuildErrorKind = "DuplicatePolicyName" | "DuplicatePolicyGroupId" | "NoPolicies";
 
-export class EngineBuildError extends OpenpitError {
+export class EngineBuildError extends KindedError<EngineBuildErrorKind> {
   override name = "EngineBuildError";
-  constructor(
-    readonly kind: EngineBuildErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export type PolicyConfigureErrorKind = "UnknownPolicy" | "PolicyTypeMismatch" | "Validation" | "NestedConfiguration";
 
-export class PolicyConfigureError extends OpenpitError {
+export class PolicyConfigureError extends KindedError<PolicyConfigureErrorKind> {
   override name = "PolicyConfigureError";
-  constructor(
-    readonly kind: PolicyConfigureErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Thrown by a policy's settings validation; the configurator reports it as `Validation`. */
@@ -36,26 +34,14 @@ export class SettingsValidationError extends OpenpitError {
 
 export type AccountBlockErrorKind = "ReservedGroup" | "AccountNotBlocked" | "GroupNotBlocked";
 
-export class AccountBlockError extends OpenpitError {
+export class AccountBlockError extends KindedError<AccountBlockErrorKind> {
   override name = "AccountBlockError";
-  constructor(
-    readonly kind: AccountBlockErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export type AccountGroupErrorKind = "AlreadyRegistered" | "NotInGroup" | "ReservedGroup";
 
-export class AccountGroupRegistrationError extends OpenpitError {
+export class AccountGroupRegistrationError extends KindedError<AccountGroupErrorKind> {
   override name = "AccountGroupRegistrationError";
-  constructor(
-    readonly kind: AccountGroupErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
