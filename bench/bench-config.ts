@@ -38,7 +38,13 @@ export function benchSidecarConfig(): Record<string, unknown> {
   return {
     listen: "127.0.0.1:0",
     syncMode: "accountSync",
-    limits: { reservationTtlMs: 0, shutdownGraceMs: 2_000 },
+    // A deep channel queue: after a generator stall the open loop sends a catch-up burst,
+    // and grpc-js delivers a whole socket read in one turn while `write()` reports "full"
+    // after 16 unflushed responses, so a burst over the default 1024 queued messages would
+    // be refused even though the client reads. Refusals would make latency meaningless
+    // (OpenPit's harness counts any backpressure as an invalid run); here a stall shows
+    // up as latency instead, and a refusal is still an oracle mismatch.
+    limits: { maxQueuedMessages: 1_000_000, reservationTtlMs: 0, shutdownGraceMs: 2_000 },
     marketData: {
       defaultTtlMs: 0,
       instruments: INSTRUMENTS.map((i) => ({ id: i.id, underlyingAsset: i.underlying, settlementAsset: SETTLEMENT })),

@@ -6,7 +6,7 @@
  */
 import { Server, ServerCredentials, type ServerDuplexStream } from "@grpc/grpc-js";
 import { ECHO_SERVICE } from "./echo-service.js";
-import { processStats, serveIpc } from "./ipc.js";
+import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 const responses = new Map<number, Buffer>();
 let server: Server | undefined;
@@ -36,7 +36,7 @@ serveIpc({
     for (const [request, response] of payload.pairs) responses.set(request, Buffer.alloc(response, 0x5a));
     return { sizes: payload.pairs.length };
   },
-  stats: (payload: { gc?: boolean }) => processStats(payload.gc === true),
+  stats: (payload: StatsRequest) => processStats(payload),
   stop() {
     setImmediate(() => {
       server?.forceShutdown();

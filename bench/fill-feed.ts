@@ -1,0 +1,64 @@
+/**
+ * Feeds fills for accepted open-loop orders back on the `ExecutionReportFeedService`, as
+ * a venue's drop copy would. Fills are gathered and published every `flushEveryMs` in one
+ * message (a report delay of about that much, like OpenPit's harness, whose settlements
+ * follow their order by a couple of milliseconds); each result is checked by the oracle,
+ * which then counts the fill's credit as confirmed.
+ */
+import type { ReportFeed } from "../src/client/index.js";
+import type { Expectation, Oracle } from "./oracle.js";
+import { fillReport } from "./wire.js";
+
+type Accepted = Expectation & { accept: true };
+
+export class FillFeed {
+  private queue: Accepted[] = [];
+  private inFlight = 0;
+  private lastFlushNs = process.hrtime.bigint();
+  private readonly flushEveryNs: bigint;
+  private readonly idle: (() => void)[] = [];
+  published = 0;
+
+  constructor(
+    private readonly feed: ReportFeed,
+    private readonly oracle: Oracle,
+    flushEveryMs: number,
+    private readonly maxPerMessage: number,
+  ) {
+    this.flushEveryNs = BigInt(Math.round(flushEveryMs * 1e6));
+  }
+
+  add(accepted: Accepted): void {
+    this.queue.push(accepted);
+  }
+
+  /** Called from the generator's pacing loop. */
+  maybeFlush(nowNs: bigint): void {
+    if (this.queue.length > 0 && nowNs - this.lastFlushNs >= this.flushEveryNs) this.flush(nowNs);
+  }
+
+  private flush(nowNs: bigint): void {
+    this.lastFlushNs = nowNs;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxPerMessage);
+      this.inFlight++;
+      this.published += batch.length;
+      this.feed
+        .publish(...batch.map((e) => fillReport(e.accountId, e.instrument, e.side, e.quantity)))
+        .then(
+          (results) => batch.forEach((e, i) => this.oracle.checkFill(e, results[i])),
+          (err: Error) => batch.forEach(() => this.oracle.mismatch(`fill lost: ${err.message}`)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0) this.idle.splice(0).forEach((f) => f());
+        });
+    }
+  }
+
+  /** Publishes what is queued and resolves when every fill has been answered. */
+  async drain(): Promise<void> {
+    this.flush(process.hrtime.bigint());
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The load harness (`npm run bench`): starts the sidecar and the echo floor in their own
+ * processes, drives them from this one, and returns every figure plus the oracle's
+ * verdict. `run.ts` is the command line around it; the vitest check calls it directly.
+ */
+import { fileURLToPath } from "node:url";
+import { connect } from "../src/client/index.js";
+import { benchSidecarConfig } from "./bench-config.js";
+import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
+import { EchoStream, echoClient } from "./echo-service.js";
+import { runInProcess } from "./in-process.js";
+import { trackGc } from "./gc-stats.js";
+import { ChildHandle } from "./ipc.js";
+import type { MeasureResult } from "./measure.js";
+import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";
+import { Oracle, type OracleSummary } from "./oracle.js";
+import { planFor, type BenchOptions, type BenchPlan } from "./options.js";
+import type { Progress } from "./progress.js";
+import { probeSize, type MessageSize } from "./sizes.js";
+import { runSoak, type SoakResult } from "./soak.js";
+import { runThroughput, type ThroughputCase } from "./throughput.js";
+import { openDeepChannels, openWorld } from "./world.js";
+
+export interface BenchResults {
+  readonly options: BenchOptions;
+  readonly plan: BenchPlan;
+  readonly sizes: readonly MessageSize[];
+  readonly closedLoop: ClosedLoopResult;
+  readonly inProcess: readonly MeasureResult[];
+  readonly throughput: readonly ThroughputCase[];
+  /** The unbatched one-channel maximum the open-loop rates are fractions of. */
+  readonly maxUnbatchedPerSec: number;
+  readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number })[];
+  readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
+  readonly oracle: OracleSummary;
+  readonly wallSeconds: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
+
+export async function runBench(options: BenchOptions, progress: Progress): Promise<BenchResults> {
+  const started = process.hrtime.bigint();
+  const plan = planFor(options);
+  const oracle = new Oracle();
+  trackGc();
+  progress.update("starting the sidecar and echo processes");
+  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir });
+  const echo = ChildHandle.fork("echo", script("./echo-process.ts"));
+  const closers: (() => unknown)[] = [];
+  try {
+    const [{ port }, { port: echoPort }] = await Promise.all([
+      sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() }),
+      echo.call<{ port: number }>("start"),
+    ]);
+    const clients = connect(`127.0.0.1:${port}`);
+    closers.push(() => clients.close());
+    const streamsNeeded = Math.max(...plan.throughput.channelCounts);
+    const deep = await openDeepChannels(clients, oracle, streamsNeeded);
+    closers.push(() => Promise.all(deep.map((d) => d.channel.end())));
+
+    const sizes = [await probeSize(deep[0]!, 1, oracle), await probeSize(deep[0]!, plan.throughput.batch, oracle)];
+    await echo.call("sizes", { pairs: sizes.map((s) => [s.requestBytes, s.responseBytes]) });
+    const echoMessage = (orders: number) => {
+      const s = sizes.find((x) => x.orders === orders)!;
+      return { request: Buffer.alloc(s.requestBytes, 0xa5), responseBytes: s.responseBytes };
+    };
+    const echoes = echoClient(`127.0.0.1:${echoPort}`);
+    closers.push(() => echoes.close());
+    const echoStreams = Array.from({ length: streamsNeeded }, () => new EchoStream(echoes));
+    closers.push(() => echoStreams.forEach((s) => s.end()));
+
+    const closedLoop = await runClosedLoop(deep[0]!, { stream: echoStreams[0]!, ...echoMessage(1) }, oracle, plan.closedLoop, progress);
+    progress.log(`closed loop: done (${closedLoop.orderSamples} orders, ${closedLoop.echoSamples} echoes)`);
+
+    progress.update("in-process breakdown");
+    const inProcess = runInProcess(plan.inProcess);
+
+    const throughput = await runThroughput({ deep, echoStreams, sidecar, echo, echoMessage }, oracle, plan.throughput, progress);
+    progress.log(`throughput: done (${throughput.length} cases)`);
+    const single = throughput.find((c) => c.channels === 1 && c.ordersPerMessage === 1)!;
+    const maxUnbatchedPerSec = single.ordersPerSec;
+
+    progress.update("seeding the open-loop accounts");
+    const world = await openWorld(clients, oracle, plan.world);
+    closers.push(() => world.close());
+    const warm = plan.openLoopWarmup;
+    await runOpenLoop(world, sidecar, warm.fraction * maxUnbatchedPerSec, warm, "open-loop warm-up (not measured)", progress);
+    const openLoop: (OpenLoopResult & { fraction: number })[] = [];
+    for (const fraction of plan.openLoopFractions) {
+      const label = `open loop ${Math.round(fraction * 100)} %`;
+      openLoop.push({ fraction, ...(await runOpenLoop(world, sidecar, fraction * maxUnbatchedPerSec, plan.openLoop, label, progress)) });
+      progress.log(`${label}: done`);
+    }
+    const soakRate = plan.soakFraction * maxUnbatchedPerSec;
+    const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
+    progress.log("memory soak: done");
+
+    return {
+      options,
+      plan,
+      sizes,
+      closedLoop,
+      inProcess,
+      throughput,
+      maxUnbatchedPerSec,
+      openLoop,
+      soak,
+      oracle: oracle.summary(),
+      wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+    };
+  } finally {
+    progress.update("stopping");
+    // Bounded: a stream that already failed may never report its end.
+    for (const close of closers.reverse()) await withTimeout(Promise.resolve(close()), 2_000).catch(() => {});
+    await Promise.all([sidecar.stop(), echo.stop()]);
+    progress.done();
+  }
+}

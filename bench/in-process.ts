@@ -1,0 +1,39 @@
+/**
+ * Where an order's time goes without any transport: the same bytes the wire carries,
+ * timed in this process with `measure` (as `npm run bench:engine` does).
+ *
+ * - client encode: building and encoding the `OpenRequest` (the generator pays it);
+ * - sidecar handle: decode + channel dispatch + engine (all five policies) + commit +
+ *   result encoding — exactly what the sidecar does per message besides grpc-js;
+ * - client decode: decoding the `OpenResponse` (the generator pays it).
+ *
+ * Subtracting these from the round trip and the echo floor splits the cost into ours and
+ * the transport's (see docs/performance.md).
+ */
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { OpenRequestSchema, OpenResponseSchema } from "../gen/openpit/sidecar/v1/channel_pb.js";
+import { buildSidecar } from "../src/server/config/build-sidecar.js";
+import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
+import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
+import { measure, type MeasurePlan, type MeasureResult } from "./measure.js";
+import { balanceCommand, openRequest, orderCommand } from "./wire.js";
+
+export function runInProcess(plan: MeasurePlan): MeasureResult[] {
+  const server = buildSidecar(parseSidecarConfig(benchSidecarConfig() as never));
+  const session = server.sidecar.openChannel(() => {});
+  const account = DEEP_ACCOUNT_BASE;
+  session.handle(openRequest(1n, [balanceCommand(account, SETTLEMENT, { absolute: DEEP_FUNDS_USD })]));
+  const command = orderCommand(account, INSTRUMENTS[0]!, "BUY", 10);
+  const requestBytes = toBinary(OpenRequestSchema, openRequest(100_000n, [command]));
+  const responseBytes = toBinary(OpenResponseSchema, session.handle(fromBinary(OpenRequestSchema, requestBytes)));
+  let sink = 0;
+  const results = [
+    measure("client encode", () => (sink += toBinary(OpenRequestSchema, openRequest(100_000n, [command])).length), plan),
+    measure("sidecar decode+handle+encode", () => (sink += toBinary(OpenResponseSchema, session.handle(fromBinary(OpenRequestSchema, requestBytes))).length), plan),
+    measure("client decode", () => (sink += fromBinary(OpenResponseSchema, responseBytes).results.length), plan),
+  ];
+  server.sidecar.closeChannel(session);
+  // The sink keeps the work observable so none of it can be optimised away.
+  if (sink === 0) throw new Error("in-process bench did no work");
+  return results;
+}

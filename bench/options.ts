@@ -1,0 +1,86 @@
+/**
+ * Command line and run plans of the load harness. `--quick` shrinks every section to a
+ * few hundred milliseconds (a smoke run and the vitest check); the full plan takes a few
+ * minutes, two of them the memory soak.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ClosedLoopPlan } from "./closed-loop.js";
+import type { MeasurePlan } from "./measure.js";
+import type { OpenLoopPlan } from "./open-loop.js";
+import type { SoakPlan } from "./soak.js";
+import type { ThroughputPlan } from "./throughput.js";
+import type { WorldPlan } from "./world.js";
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly json: boolean;
+  /** Write a V8 CPU profile of the sidecar process into this directory. */
+  readonly profileDir?: string;
+  readonly soakSeconds?: number;
+}
+
+export interface BenchPlan {
+  readonly closedLoop: ClosedLoopPlan;
+  readonly inProcess: MeasurePlan;
+  readonly throughput: ThroughputPlan;
+  /** Offered rates, as fractions of the measured unbatched maximum on one channel. */
+  readonly openLoopFractions: readonly number[];
+  /** An unmeasured open-loop run first, so the fill and oracle paths are compiled. */
+  readonly openLoopWarmup: OpenLoopPlan & { readonly fraction: number };
+  readonly openLoop: OpenLoopPlan;
+  readonly soakFraction: number;
+  readonly soak: SoakPlan;
+  readonly world: WorldPlan;
+}
+
+const FULL: BenchPlan = {
+  closedLoop: { warmup: 2_000, rounds: 10, perRound: 2_000 },
+  inProcess: { warmupCalls: 5_000, calls: 50_000, maxMeasureMs: 3_000 },
+  throughput: { warmupMs: 500, rounds: 3, roundMs: 1_500, window: 64, batch: 32, channelCounts: [1, 4] },
+  openLoopFractions: [0.25, 0.5, 0.8],
+  openLoopWarmup: { fraction: 0.25, durationMs: 3_000, windowMs: 1_000 },
+  openLoop: { durationMs: 10_000, windowMs: 1_000 },
+  soakFraction: 0.5,
+  soak: { durationMs: 120_000, windowMs: 5_000, sampleEveryMs: 10_000 },
+  world: { accounts: 2_000, seed: 42, fillFlushMs: 2 },
+};
+
+const QUICK: BenchPlan = {
+  closedLoop: { warmup: 300, rounds: 2, perRound: 300 },
+  inProcess: { warmupCalls: 1_000, calls: 5_000, maxMeasureMs: 500 },
+  throughput: { warmupMs: 150, rounds: 1, roundMs: 400, window: 64, batch: 32, channelCounts: [1, 4] },
+  openLoopFractions: [0.25, 0.5, 0.8],
+  openLoopWarmup: { fraction: 0.25, durationMs: 500, windowMs: 250 },
+  openLoop: { durationMs: 1_500, windowMs: 250 },
+  soakFraction: 0.5,
+  soak: { durationMs: 3_000, windowMs: 500, sampleEveryMs: 1_000 },
+  world: { accounts: 300, seed: 42, fillFlushMs: 2 },
+};
+
+export function planFor(options: BenchOptions): BenchPlan {
+  const base = options.quick ? QUICK : FULL;
+  if (options.soakSeconds === undefined) return base;
+  return { ...base, soak: { ...base.soak, durationMs: options.soakSeconds * 1000 } };
+}
+
+export const USAGE = "usage: npm run bench -- [--quick] [--json] [--profile [dir]] [--soak-seconds N]";
+
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let json = false;
+  let profileDir: string | undefined;
+  let soakSeconds: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--quick") quick = true;
+    else if (arg === "--json") json = true;
+    // Profiles default to the temp dir: they are large and never belong in the repository.
+    else if (arg === "--profile") profileDir = argv[i + 1] && !argv[i + 1]!.startsWith("--") ? argv[++i]! : join(tmpdir(), "openpit-bench-profiles");
+    else if (arg === "--soak-seconds") {
+      soakSeconds = Number(argv[++i]);
+      if (!Number.isFinite(soakSeconds) || soakSeconds <= 0) throw new Error("--soak-seconds needs a positive number");
+    } else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
+  }
+  return { quick, json, profileDir, soakSeconds };
+}

@@ -1,0 +1,48 @@
+/**
+ * The open loop's clock. Node timers are millisecond-grained, and spinning the event loop
+ * (setImmediate) to pace sub-millisecond arrivals burns a whole core — on a 2-core
+ * machine that core is stolen from the sidecar and from the kernel's loopback work, and
+ * shows up as multi-millisecond latency tails that are the harness's own doing.
+ *
+ * So a worker thread sleeps with `Atomics.wait` (a futex with a fractional-millisecond
+ * timeout, no CPU while waiting) until each intended send time and then posts a tick; the
+ * main thread's event loop stays idle in epoll until a tick or a response arrives. The
+ * worker's code is plain JavaScript evaluated in place, so it needs no TypeScript loader
+ * (it runs the same under tsx and under vitest).
+ */
+import { Worker } from "node:worker_threads";
+
+const WORKER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { startNs, intervalNs, total } = workerData;
+const cell = new Int32Array(new SharedArrayBuffer(4));
+for (let i = 0; i < total; i++) {
+  const due = startNs + BigInt(Math.round(i * intervalNs));
+  for (;;) {
+    const waitNs = Number(due - process.hrtime.bigint());
+    if (waitNs <= 0) break;
+    Atomics.wait(cell, 0, 0, waitNs / 1e6);
+  }
+  parentPort.postMessage(i);
+}
+`;
+
+export interface Pacer {
+  /** Resolves once the worker has posted every tick and exited. */
+  readonly finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total.
+ * Late ticks are not skipped: the caller sends whatever is due, so a stall is caught up.
+ */
+export function startPacer(startNs: bigint, intervalNs: number, total: number, onTick: () => void): Pacer {
+  const worker = new Worker(WORKER, { eval: true, workerData: { startNs, intervalNs, total } });
+  worker.on("message", onTick);
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on("error", reject);
+    worker.on("exit", () => resolve());
+  });
+  return { finished, stop: () => worker.terminate().then(() => undefined) };
+}

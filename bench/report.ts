@@ -1,0 +1,165 @@
+/**
+ * The harness's report: machine, configuration, every figure beside its echo floor with
+ * the ratio, the oracle's verdict, and the targets marked met or missed. One object feeds
+ * both the JSON output and the text.
+ */
+import os from "node:os";
+import type { BenchResults } from "./harness.js";
+import { micros, type LatencySummaryNs } from "./measure.js";
+import { benchSidecarConfig } from "./bench-config.js";
+import type { GcStats } from "./gc-stats.js";
+
+export interface Target {
+  readonly name: string;
+  readonly value: string;
+  readonly met: boolean;
+}
+
+export interface BenchReport extends BenchResults {
+  /** False when the oracle found any mismatch: the run is invalid whatever its speed. */
+  readonly ok: boolean;
+  readonly machine: Record<string, string | number>;
+  readonly engine: { readonly syncMode: string; readonly policies: readonly string[] };
+  readonly targets: readonly Target[];
+}
+
+/** RSS may grow by this share of its start value over the soak and still count as flat. */
+export const RSS_FLAT_SHARE = 0.1;
+
+function machineInfo(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+const x = (ratio: number) => `${ratio.toFixed(2)}×`;
+const perSec = (n: number) => Math.round(n).toLocaleString("en-US");
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function targets(r: BenchResults): Target[] {
+  const out: Target[] = [
+    { name: "closed-loop p50 ≤ 1.2× echo p50", value: x(r.closedLoop.ratioP50), met: r.closedLoop.ratioP50 <= 1.2 },
+    { name: "closed-loop p99 ≤ 1.5× echo p99", value: x(r.closedLoop.ratioP99), met: r.closedLoop.ratioP99 <= 1.5 },
+  ];
+  for (const c of r.throughput) {
+    if (c.ordersPerMessage === 1) {
+      out.push({ name: `pipelined ${c.name} ≥ 0.8× echo msgs/s`, value: x(c.ratio), met: c.ratio >= 0.8 });
+    } else {
+      out.push({ name: `${c.name} ≥ 50 000 orders/s`, value: `${perSec(c.ordersPerSec)}/s`, met: c.ordersPerSec >= 50_000 });
+    }
+  }
+  const half = r.openLoop.find((o) => o.fraction === 0.5);
+  if (half) {
+    const ratio = half.latency.p99 / r.closedLoop.order.p99;
+    const cpu = `cpu gen ${half.usage.cpu.generator.toFixed(2)} / srv ${half.usage.cpu.server.toFixed(2)}`;
+    out.push({ name: "open loop at 50 % p99 ≤ 2× closed-loop p99", value: `${micros(half.latency.p99)} = ${x(ratio)} (${cpu})`, met: ratio <= 2 });
+  }
+  const growth = r.soak.rssDeltaBytes / r.soak.start.rss;
+  out.push({
+    name: `RSS flat over the soak (growth ≤ ${RSS_FLAT_SHARE * 100} % after GC)`,
+    value: `${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)} (${(growth * 100).toFixed(1)} %)`,
+    met: growth <= RSS_FLAT_SHARE,
+  });
+  return out;
+}
+
+export function buildReport(r: BenchResults): BenchReport {
+  const config = benchSidecarConfig() as { syncMode: string; policies: { type: string }[] };
+  return {
+    ok: r.oracle.mismatches === 0,
+    machine: machineInfo(),
+    engine: { syncMode: config.syncMode, policies: config.policies.map((p) => p.type) },
+    targets: targets(r),
+    ...r,
+  };
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join("\n");
+}
+
+const openRows = (r: BenchResults) => [...r.openLoop, { ...r.soak.run, fraction: r.soak.fraction }];
+
+function gcCell(gc: GcStats, wallMs: number): string {
+  const perSec = (n: number) => (n / (wallMs / 1000)).toFixed(1);
+  return `${perSec(gc.count)}/s, ${perSec(gc.totalMs)} ms/s, max ${gc.maxMs.toFixed(1)} ms`;
+}
+
+const LATENCY = ["p50", "p90", "p99", "p99.9", "max"];
+const latency = (l: LatencySummaryNs) => [l.p50, l.p90, l.p99, l.p999, l.max].map(micros);
+
+export function formatReport(r: BenchReport): string {
+  const c = r.closedLoop;
+  const single = r.sizes.find((s) => s.orders === 1)!;
+  const batch = r.sizes.find((s) => s.orders !== 1)!;
+  const lines = [
+    `openpit-sidecar load harness — ${r.options.quick ? "QUICK run (smoke only; figures not meaningful)" : "full run"}, ${r.wallSeconds.toFixed(0)} s`,
+    `machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}`,
+    `engine: ${r.engine.policies.join(" + ")} (${r.engine.syncMode}); sidecar, echo floor and generator in 3 processes on 127.0.0.1`,
+    `messages: order ${single.requestBytes} B → ${single.responseBytes} B; batch of ${batch.orders}: ${batch.requestBytes} B → ${batch.responseBytes} B (echo uses the same sizes)`,
+    "",
+    `Closed loop — 1 channel, 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} interleaved with echo`,
+    table(["", ...LATENCY, "samples"], [
+      ["order", ...latency(c.order), String(c.orderSamples)],
+      ["echo floor", ...latency(c.echo), String(c.echoSamples)],
+      ["ratio", x(c.ratioP50), "", x(c.ratioP99), "", "", ""],
+    ]),
+    "",
+    "In-process breakdown (no transport; same bytes)",
+    table(["", ...LATENCY, "calls/s"], r.inProcess.map((m) => [m.name, ...latency(m.latencyNs), perSec(m.callsPerSec)])),
+    "",
+    `Throughput — window ${r.plan.throughput.window} messages per stream; ${r.plan.throughput.rounds} rounds × ${r.plan.throughput.roundMs} ms interleaved with echo`,
+    table(
+      ["case", "orders/s", "echo floor/s", "ratio", "cpu gen/srv (orders)", "cpu gen/srv (echo)"],
+      r.throughput.map((t) => [
+        t.name,
+        perSec(t.ordersPerSec),
+        perSec(t.echoOrdersPerSec),
+        x(t.ratio),
+        `${t.cpu.orders.generator.toFixed(2)} / ${t.cpu.orders.server.toFixed(2)}`,
+        `${t.cpu.echo.generator.toFixed(2)} / ${t.cpu.echo.server.toFixed(2)}`,
+      ]),
+    ),
+    "",
+    `Open loop — 1 channel, rates as a share of the unbatched 1-channel max (${perSec(r.maxUnbatchedPerSec)}/s); latency from the intended send time; first window excluded`,
+    table(
+      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "cpu gen/srv"],
+      openRows(r).map((o) => [
+        o.label,
+        perSec(o.offeredPerSec),
+        perSec(o.achievedPerSec),
+        ...latency(o.latency),
+        `${micros(o.service.p50)} / ${micros(o.service.p99)}`,
+        `${micros(o.sendLag.p50)} / ${micros(o.sendLag.p99)}`,
+        String(o.maxInFlight),
+        `${(o.rejectRate * 100).toFixed(2)} %`,
+        `${o.usage.cpu.generator.toFixed(2)} / ${o.usage.cpu.server.toFixed(2)}`,
+      ]),
+    ),
+    "  GC pauses during those runs (count/s, pause ms per s, longest pause):",
+    table(
+      ["rate", "sidecar", "generator"],
+      openRows(r).map((o) => [o.label, gcCell(o.usage.gc.server, o.usage.wallMs), gcCell(o.usage.gc.generator, o.usage.wallMs)]),
+    ),
+    "",
+    `Memory — ${(r.soak.durationMs / 1000).toFixed(0)} s open loop at ${Math.round(r.soak.fraction * 100)} % (${perSec(r.soak.rate)}/s), sidecar after GC:`,
+    `  RSS ${mib(r.soak.start.rss)} → ${mib(r.soak.end.rss)} (${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)}); heap ${mib(r.soak.start.heapUsed)} → ${mib(r.soak.end.heapUsed)} (${r.soak.heapDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.heapDeltaBytes)})`,
+    r.soak.samples.length > 0 ? `  RSS samples (no GC): ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)}`).join(", ")}` : "",
+    "",
+    `Oracle — ${r.oracle.decisionsChecked} decisions (${r.oracle.accepted} accepted, rejects ${JSON.stringify(r.oracle.rejectedByCode)}), ${r.oracle.fillsChecked} fills, ${r.oracle.adjustmentsChecked} adjustments checked: ${r.oracle.mismatches} mismatches`,
+    ...r.oracle.samples.map((s) => `  MISMATCH ${s}`),
+    "",
+    "Targets",
+    ...r.targets.map((t) => `  [${t.met ? "met   " : "MISSED"}] ${t.name}: ${t.value}`),
+    "",
+    r.ok ? "RESULT: valid run (oracle clean)" : "RESULT: INVALID RUN — the oracle found mismatches",
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,51 @@
+/**
+ * The load harness, end to end in quick mode: real sidecar and echo processes, every
+ * section. It asserts correctness — the oracle agreed with every decision, fill and
+ * adjustment, and every section produced samples — never speed: figures from a quick run
+ * on a shared machine mean nothing, and timing assertions would only make the suite flaky.
+ */
+import { describe, expect, it } from "vitest";
+import { runBench } from "../../bench/harness.js";
+import { silentProgress } from "../../bench/progress.js";
+import { buildReport } from "../../bench/report.js";
+
+describe("npm run bench -- --quick", () => {
+  it(
+    "runs every section with the oracle finding no mismatch",
+    async () => {
+      const report = buildReport(await runBench({ quick: true, json: true }, silentProgress));
+
+      expect(report.oracle.samples).toEqual([]);
+      expect(report.oracle.mismatches).toBe(0);
+      expect(report.ok).toBe(true);
+      // The designed rejects were exercised and predicted, and fills and top-ups were checked.
+      expect(report.oracle.rejectedByCode.ORDER_NOTIONAL_EXCEEDS_LIMIT).toBeGreaterThan(0);
+      expect(report.oracle.rejectedByCode.INSUFFICIENT_FUNDS).toBeGreaterThan(0);
+      expect(report.oracle.fillsChecked).toBeGreaterThan(0);
+      expect(report.oracle.adjustmentsChecked).toBeGreaterThan(0);
+
+      expect(report.sizes.map((s) => s.orders)).toEqual([1, 32]);
+      expect(report.closedLoop.orderSamples).toBeGreaterThan(0);
+      expect(report.closedLoop.echoSamples).toBe(report.closedLoop.orderSamples);
+      for (const m of report.inProcess) expect(m.calls).toBeGreaterThan(0);
+      expect(report.throughput).toHaveLength(4);
+      for (const t of report.throughput) {
+        expect(t.orderMessages).toBeGreaterThan(0);
+        expect(t.echoMessages).toBeGreaterThan(0);
+      }
+      expect(report.openLoop.map((o) => o.fraction)).toEqual([0.25, 0.5, 0.8]);
+      for (const o of [...report.openLoop, report.soak.run]) {
+        expect(o.steadySamples).toBeGreaterThan(0);
+        expect(o.windows).toBeGreaterThan(1);
+      }
+      expect(report.soak.start.rss).toBeGreaterThan(0);
+      expect(report.soak.end.rss).toBeGreaterThan(0);
+      // Every target is evaluated (met or missed is the report's business, not the test's).
+      expect(report.targets.length).toBeGreaterThanOrEqual(8);
+      // `--json` prints this very object.
+      expect(JSON.parse(JSON.stringify(report)).ok).toBe(true);
+    },
+    // A hang guard, not a speed assertion: the quick run takes about 15 s.
+    120_000,
+  );
+});
