@@ -5,13 +5,14 @@ import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
-import { serviceDefinition } from "../server/grpc/service-definition.js";
+import { serviceDefinition, type SerializerOverrides } from "../server/grpc/service-definition.js";
+import { CHANNEL_CLIENT_WIRE } from "../server/grpc/wire/index.js";
 
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
 export type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
 
-export function makeClient(service: DescService, address: string): GenericClient {
-  const Ctor = makeGenericClientConstructor(serviceDefinition(service), service.typeName);
+export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}): GenericClient {
+  const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
   return new Ctor(address, credentials.createInsecure()) as unknown as GenericClient;
 }
 
@@ -35,7 +36,8 @@ export interface SidecarClients {
 
 export function connect(address: string): SidecarClients {
   const clients = {
-    channel: makeClient(AccountChannelService, address),
+    // The order path's messages through the hand-specialised codecs (same bytes, less CPU).
+    channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }),
     feed: makeClient(ExecutionReportFeedService, address),
     events: makeClient(AccountEventService, address),
     admin: makeClient(AdminService, address),

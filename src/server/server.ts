@@ -6,6 +6,7 @@ import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.j
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { serviceDefinition } from "./grpc/service-definition.js";
+import { CHANNEL_SERVER_WIRE } from "./grpc/wire/index.js";
 import { accountChannelService } from "./services/account-channel-service.js";
 import { adminService } from "./services/admin-service.js";
 import { eventsService } from "./services/events-service.js";
@@ -39,7 +40,7 @@ export class SidecarServer {
       // Orders are small; a generous cap still refuses a runaway message early.
       "grpc.max_receive_message_length": 16 * 1024 * 1024,
     });
-    this.server.addService(serviceDefinition(AccountChannelService), accountChannelService(sidecar, this.streams, options));
+    this.server.addService(serviceDefinition(AccountChannelService, { open: CHANNEL_SERVER_WIRE }), accountChannelService(sidecar, this.streams, options));
     this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(sidecar, this.streams));
     this.server.addService(serviceDefinition(AccountEventService), eventsService(sidecar, this.streams));
     this.server.addService(serviceDefinition(AdminService), adminService(sidecar));

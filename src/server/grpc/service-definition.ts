@@ -16,10 +16,13 @@ function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D>) =>
   };
 }
 
-function lenientDeserializer<D extends DescMessage>(schema: D): (buf: Buffer) => MessageShape<D> | MalformedMessage {
+function lenientDeserializer<D extends DescMessage>(
+  schema: D,
+  decode: (buf: Buffer) => MessageShape<D> = (buf) => fromBinary(schema, buf),
+): (buf: Buffer) => MessageShape<D> | MalformedMessage {
   return (buf) => {
     try {
-      return fromBinary(schema, buf);
+      return decode(buf);
     } catch (e) {
       return new MalformedMessage(e instanceof Error ? e.message : String(e));
     }
@@ -30,22 +33,34 @@ function strictDeserializer<D extends DescMessage>(schema: D): (buf: Buffer) => 
   return (buf) => fromBinary(schema, buf);
 }
 
+export interface MethodCodecs {
+  readonly requestSerialize?: (msg: never) => Buffer;
+  readonly requestDeserialize?: (buf: Buffer) => unknown;
+  readonly responseSerialize?: (msg: never) => Buffer;
+  readonly responseDeserialize?: (buf: Buffer) => unknown;
+}
+
+/** Hand-specialised codecs for hot methods, by method local name. */
+export type SerializerOverrides = Readonly<Record<string, MethodCodecs>>;
+
 /**
  * A grpc-js service definition straight from a protobuf-es descriptor: no proto-loader,
  * and the same generated types on both sides. Server-side request decoding is lenient
- * (see `MalformedMessage`).
+ * (see `MalformedMessage`). `overrides` swaps in hand-specialised codecs (wire/) that
+ * give exactly protobuf-es's results, faster.
  */
-export function serviceDefinition(service: DescService): ServiceDefinition {
+export function serviceDefinition(service: DescService, overrides: SerializerOverrides = {}): ServiceDefinition {
   const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
+    const override = overrides[method.localName];
     definition[method.localName] = {
       path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-      requestSerialize: serializer(method.input) as (v: unknown) => Buffer,
-      requestDeserialize: lenientDeserializer(method.input),
-      responseSerialize: serializer(method.output) as (v: unknown) => Buffer,
-      responseDeserialize: strictDeserializer(method.output),
+      requestSerialize: (override?.requestSerialize ?? serializer(method.input)) as (v: unknown) => Buffer,
+      requestDeserialize: lenientDeserializer(method.input, override?.requestDeserialize as ((buf: Buffer) => MessageShape<DescMessage>) | undefined),
+      responseSerialize: (override?.responseSerialize ?? serializer(method.output)) as (v: unknown) => Buffer,
+      responseDeserialize: override?.responseDeserialize ?? strictDeserializer(method.output),
       originalName: method.localName,
     };
   }

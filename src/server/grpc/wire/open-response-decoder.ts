@@ -1,0 +1,206 @@
+/**
+ * `OpenResponse` from bytes, specialised by hand for the results an order flow receives
+ * (execute, start, finalize, error); other results and notices are decoded by protobuf-es
+ * from their own bytes, and anything unusual sends the whole message to `fromBinary`
+ * (see proto-reader.ts). The TypeScript client's side of open-request-decoder.ts; tests
+ * compare it with `fromBinary` on randomized and corrupted messages.
+ */
+import { fromBinary } from "@bufbuild/protobuf";
+import {
+  ChannelNoticeSchema,
+  CommandResultSchema,
+  OpenResponseSchema,
+  type CommandResult,
+  type ExecuteResult,
+  type OpenResponse,
+  type StartResult,
+} from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { CommandError } from "../../../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { AccountOutcome, LockPrice, OutcomeAmount, PnlOutcome, PreTradeLock, Reject } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
+import { ProtoReader, UNEXPECTED, WIRE_LEN, WIRE_VARINT } from "./proto-reader.js";
+
+export function decodeOpenResponse(bytes: Uint8Array): OpenResponse {
+  try {
+    return readOpenResponse(new ProtoReader(bytes));
+  } catch {
+    return fromBinary(OpenResponseSchema, bytes);
+  }
+}
+
+const VARINT = (field: number) => field * 8 + WIRE_VARINT;
+const LEN = (field: number) => field * 8 + WIRE_LEN;
+
+/** Runs `read` with the reader limited to the length-delimited body at its position, then skips past it. */
+function nested<T>(r: ProtoReader, read: (r: ProtoReader) => T): T {
+  const end = r.lengthDelimitedEnd();
+  const outer = r.end;
+  r.end = end;
+  const value = read(r);
+  r.end = outer;
+  r.pos = end;
+  return value;
+}
+
+function readOpenResponse(r: ProtoReader): OpenResponse {
+  const m: OpenResponse = { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId: 0n, results: [] };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) m.correlationId = r.uint64();
+    else if (tag === LEN(2)) m.results.push(nested(r, readCommandResult));
+    else if (tag === LEN(3) && m.notice === undefined) m.notice = nested(r, (n) => fromBinary(ChannelNoticeSchema, n.buf.subarray(n.pos, n.end)));
+    else throw UNEXPECTED;
+  }
+  return m;
+}
+
+function readCommandResult(r: ProtoReader): CommandResult {
+  const start = r.pos;
+  if (r.done) return { $typeName: "openpit.sidecar.v1.CommandResult", result: { case: undefined } };
+  const tag = r.uint32();
+  let result: CommandResult["result"] | undefined;
+  switch (tag) {
+    case LEN(1):
+      result = { case: "error", value: nested(r, readError) };
+      break;
+    case LEN(3):
+      result = { case: "start", value: nested(r, readStart) };
+      break;
+    case LEN(4):
+      result = { case: "execute", value: nested(r, readExecute) };
+      break;
+    case LEN(7):
+      result = { case: "finalize", value: { $typeName: "openpit.sidecar.v1.FinalizeResult", id: nested(r, readSingleId) } };
+      break;
+  }
+  // Another kind, or a second oneof member after the first: protobuf-es decodes this one.
+  if (result === undefined || !r.done) return fromBinary(CommandResultSchema, r.buf.subarray(start, r.end));
+  return { $typeName: "openpit.sidecar.v1.CommandResult", result };
+}
+
+function readSingleId(r: ProtoReader): bigint {
+  let id = 0n;
+  while (!r.done) {
+    if (r.uint32() !== VARINT(1)) throw UNEXPECTED;
+    id = r.uint64();
+  }
+  return id;
+}
+
+function readError(r: ProtoReader): CommandError {
+  const e: CommandError = { $typeName: "openpit.sidecar.v1.CommandError", code: 0, message: "", field: "" };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) e.code = r.int32();
+    else if (tag === LEN(2)) e.message = r.string();
+    else if (tag === LEN(3)) e.field = r.string();
+    else throw UNEXPECTED;
+  }
+  return e;
+}
+
+function readStart(r: ProtoReader): StartResult {
+  const s: StartResult = { $typeName: "openpit.sidecar.v1.StartResult", accepted: false, requestId: 0n, rejects: [] };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) s.accepted = r.bool();
+    else if (tag === VARINT(2)) s.requestId = r.uint64();
+    else if (tag === LEN(3)) s.rejects.push(nested(r, readReject));
+    else throw UNEXPECTED;
+  }
+  return s;
+}
+
+function readExecute(r: ProtoReader): ExecuteResult {
+  const x: ExecuteResult = {
+    $typeName: "openpit.sidecar.v1.ExecuteResult",
+    accepted: false,
+    reservationId: 0n,
+    committed: false,
+    accountAdjustments: [],
+    rejects: [],
+  };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) x.accepted = r.bool();
+    else if (tag === VARINT(2)) x.reservationId = r.uint64();
+    else if (tag === VARINT(3)) x.committed = r.bool();
+    else if (tag === LEN(4) && x.lock === undefined) x.lock = nested(r, readLock);
+    else if (tag === LEN(5)) x.accountAdjustments.push(nested(r, readOutcome));
+    else if (tag === LEN(6)) x.rejects.push(nested(r, readReject));
+    else throw UNEXPECTED;
+  }
+  return x;
+}
+
+function readLock(r: ProtoReader): PreTradeLock {
+  const lock: PreTradeLock = { $typeName: "openpit.sidecar.v1.PreTradeLock", prices: [] };
+  while (!r.done) {
+    if (r.uint32() !== LEN(1)) throw UNEXPECTED;
+    lock.prices.push(nested(r, readLockPrice));
+  }
+  return lock;
+}
+
+function readLockPrice(r: ProtoReader): LockPrice {
+  const p: LockPrice = { $typeName: "openpit.sidecar.v1.LockPrice", policyGroupId: 0, price: "" };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) p.policyGroupId = r.uint32();
+    else if (tag === LEN(2)) p.price = r.string();
+    else throw UNEXPECTED;
+  }
+  return p;
+}
+
+function readAmount(r: ProtoReader): OutcomeAmount {
+  const a: OutcomeAmount = { $typeName: "openpit.sidecar.v1.OutcomeAmount", delta: "", absolute: "" };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1)) a.delta = r.string();
+    else if (tag === LEN(2)) a.absolute = r.string();
+    else throw UNEXPECTED;
+  }
+  return a;
+}
+
+function readPnl(r: ProtoReader): PnlOutcome {
+  const p: PnlOutcome = { $typeName: "openpit.sidecar.v1.PnlOutcome", result: { case: undefined } };
+  while (!r.done) {
+    if (p.result.case !== undefined) throw UNEXPECTED;
+    const tag = r.uint32();
+    if (tag === LEN(1)) p.result = { case: "value", value: nested(r, readAmount) };
+    else if (tag === VARINT(2)) p.result = { case: "halted", value: r.int32() };
+    else throw UNEXPECTED;
+  }
+  return p;
+}
+
+function readOutcome(r: ProtoReader): AccountOutcome {
+  const o: AccountOutcome = { $typeName: "openpit.sidecar.v1.AccountOutcome", policyGroupId: 0, asset: "" };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) o.policyGroupId = r.uint32();
+    else if (tag === LEN(2)) o.asset = r.string();
+    else if (tag === LEN(3) && o.balance === undefined) o.balance = nested(r, readAmount);
+    else if (tag === LEN(4) && o.held === undefined) o.held = nested(r, readAmount);
+    else if (tag === LEN(5) && o.incoming === undefined) o.incoming = nested(r, readAmount);
+    else if (tag === LEN(6) && o.realizedPnl === undefined) o.realizedPnl = nested(r, readPnl);
+    else if (tag === LEN(7)) o.averageEntryPrice = r.string();
+    else throw UNEXPECTED;
+  }
+  return o;
+}
+
+function readReject(r: ProtoReader): Reject {
+  const j: Reject = { $typeName: "openpit.sidecar.v1.Reject", policy: "", code: 0, reason: "", details: "", scope: 0 };
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1)) j.policy = r.string();
+    else if (tag === VARINT(2)) j.code = r.int32();
+    else if (tag === LEN(3)) j.reason = r.string();
+    else if (tag === LEN(4)) j.details = r.string();
+    else if (tag === VARINT(5)) j.scope = r.int32();
+    else throw UNEXPECTED;
+  }
+  return j;
+}

@@ -1,0 +1,103 @@
+/**
+ * A minimal protobuf binary reader for hand-specialised decoders of hot messages.
+ *
+ * It never reports errors itself: anything it does not expect (a truncated varint, a
+ * length past the end, a wire type the schema does not use) throws `UNEXPECTED`, and the
+ * decoder hands the whole message to protobuf-es's `fromBinary`, which either decodes the
+ * unusual-but-valid shape or fails with its own message. So the fast path can only ever
+ * be faster, never different.
+ */
+
+/** Thrown (one shared instance, no stack capture) when the fast path gives up. */
+export const UNEXPECTED: { readonly unexpected: true } = Object.freeze({ unexpected: true });
+
+export const WIRE_VARINT = 0;
+export const WIRE_LEN = 2;
+
+export class ProtoReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    public end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** A varint below 2^32 (tags, lengths, enums, bools, uint32). */
+  uint32(): number {
+    const buf = this.buf;
+    let result = 0;
+    let shift = 0;
+    while (shift < 35) {
+      if (this.pos >= this.end) throw UNEXPECTED;
+      const b = buf[this.pos++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) {
+        if (result > 0xffff_ffff) throw UNEXPECTED;
+        return result;
+      }
+      shift += 7;
+    }
+    // Longer varints (negative enums) are legal but never ours: protobuf-es decides.
+    throw UNEXPECTED;
+  }
+
+  /** A full 64-bit unsigned varint. */
+  uint64(): bigint {
+    const buf = this.buf;
+    let small = 0;
+    let shift = 0;
+    // Up to 7 bytes (49 bits) in a double, exactly; the rest, rarely, in bigint.
+    for (; shift < 49; shift += 7) {
+      if (this.pos >= this.end) throw UNEXPECTED;
+      const b = buf[this.pos++]!;
+      small += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return BigInt(small);
+    }
+    let big = BigInt(small);
+    for (; shift < 70; shift += 7) {
+      if (this.pos >= this.end) throw UNEXPECTED;
+      const b = buf[this.pos++]!;
+      big |= BigInt(b & 0x7f) << BigInt(shift);
+      if (b < 0x80) return BigInt.asUintN(64, big);
+    }
+    throw UNEXPECTED;
+  }
+
+  /** An int32 or open enum, as protobuf-es reads it (five-byte varints only). */
+  int32(): number {
+    return this.uint32() | 0;
+  }
+
+  bool(): boolean {
+    return this.uint32() !== 0;
+  }
+
+  /** The end offset of a length-delimited field's body starting at `pos`. */
+  lengthDelimitedEnd(): number {
+    const length = this.uint32();
+    const end = this.pos + length;
+    if (end > this.end) throw UNEXPECTED;
+    return end;
+  }
+
+  /** An ASCII string (decimals, assets); anything else is protobuf-es's to validate. */
+  string(): string {
+    const end = this.lengthDelimitedEnd();
+    const buf = this.buf;
+    let s = "";
+    for (let i = this.pos; i < end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) throw UNEXPECTED;
+      s += String.fromCharCode(b);
+    }
+    this.pos = end;
+    return s;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * A minimal protobuf binary writer for hand-specialised encoders of hot messages.
+ *
+ * It writes into one reusable scratch buffer and hands out an exact-size copy per message
+ * (grpc-js keeps the buffer it is given until the frame is on the socket). A nested
+ * message reserves one byte for its length and is shifted in place in the rare case its
+ * body reaches 128 bytes, so nothing is measured twice and nothing is allocated per field.
+ *
+ * Only what proto3 encoders need: varints (uint32, uint64, enums, bools), strings, raw
+ * pre-encoded bytes and nested messages. Field emission rules (skip zero values, field
+ * order) are the caller's, and tests hold them byte-for-byte to protobuf-es's `toBinary`.
+ */
+
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+
+function varintSize(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x20_0000) return 3;
+  if (v < 0x1000_0000) return 4;
+  return 5;
+}
+
+export class ProtoWriter {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Starts a new message, reusing the scratch buffer. */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  /** An exact-size copy of what was written since `reset`. */
+  finish(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + extra) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  /** A varint of a non-negative integer below 2^53. */
+  private varint(v: number): void {
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (v >= 0x80) {
+      // Arithmetic, not bit operators: those truncate to 32 bits.
+      buf[pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[pos++] = v;
+    this.pos = pos;
+  }
+
+  private tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType);
+  }
+
+  uint32Field(field: number, v: number): void {
+    this.tag(field, WIRE_VARINT);
+    this.varint(v >>> 0);
+  }
+
+  /** An enum or int32: negative values are ten-byte two's complement varints, as protobuf requires. */
+  int32Field(field: number, v: number): void {
+    this.tag(field, WIRE_VARINT);
+    if (v >= 0) this.varint(v);
+    else this.uint64Value(BigInt.asUintN(64, BigInt(v)));
+  }
+
+  boolField(field: number, v: boolean): void {
+    this.tag(field, WIRE_VARINT);
+    this.varint(v ? 1 : 0);
+  }
+
+  uint64Field(field: number, v: bigint): void {
+    this.tag(field, WIRE_VARINT);
+    this.uint64Value(BigInt.asUintN(64, v));
+  }
+
+  private uint64Value(v: bigint): void {
+    if (v <= 0x1f_ffff_ffff_ffffn) {
+      this.varint(Number(v));
+      return;
+    }
+    // Above 2^53 (rare: ids are usually small): seven bits at a time in bigint arithmetic.
+    this.ensure(10);
+    let x = v;
+    while (x >= 0x80n) {
+      this.buf[this.pos++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    this.buf[this.pos++] = Number(x);
+  }
+
+  stringField(field: number, s: string): void {
+    this.tag(field, WIRE_LEN);
+    const n = s.length;
+    // ASCII (every decimal, asset and code text): one byte per UTF-16 unit, no encoder call.
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      this.varint(n);
+      this.ensure(n);
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
+    const bytes = Buffer.byteLength(s, "utf8");
+    this.varint(bytes);
+    this.ensure(bytes);
+    this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** A length-delimited field whose body was encoded elsewhere (e.g. by protobuf-es). */
+  bytesField(field: number, bytes: Uint8Array): void {
+    this.tag(field, WIRE_LEN);
+    this.varint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Opens a nested message field; pass the returned mark to `endMessage`. */
+  beginMessage(field: number): number {
+    this.tag(field, WIRE_LEN);
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  endMessage(mark: number): void {
+    const length = this.pos - mark - 1;
+    if (length < 0x80) {
+      this.buf[mark] = length;
+      return;
+    }
+    const size = varintSize(length);
+    this.ensure(size - 1);
+    this.buf.copyWithin(mark + size, mark + 1, this.pos);
+    const end = this.pos + size - 1;
+    this.pos = mark;
+    this.varint(length);
+    this.pos = end;
+  }
+}
