@@ -6,6 +6,7 @@
  */
 import { addGc, gcBetween, gcSnapshot, NO_GC, type GcStats } from "./gc-stats.js";
 import type { ChildHandle, ProcessStats } from "./ipc.js";
+import { loopDelaySnapshot, NO_DELAY, worseDelay, type LoopDelay } from "./loop-delay.js";
 
 export interface CpuShare {
   readonly generator: number;
@@ -15,6 +16,7 @@ export interface CpuShare {
 export interface Usage {
   readonly cpu: CpuShare;
   readonly gc: { readonly generator: GcStats; readonly server: GcStats };
+  readonly loopDelay: { readonly generator: LoopDelay; readonly server: LoopDelay };
   readonly wallMs: number;
 }
 
@@ -24,25 +26,31 @@ export interface UsageSpan {
   serverUs: number;
   generatorGc: GcStats;
   serverGc: GcStats;
+  generatorLoop: LoopDelay;
+  serverLoop: LoopDelay;
 }
 
-export const emptySpan = (): UsageSpan => ({ wallNs: 0, generatorUs: 0, serverUs: 0, generatorGc: NO_GC, serverGc: NO_GC });
+export const emptySpan = (): UsageSpan => ({ wallNs: 0, generatorUs: 0, serverUs: 0, generatorGc: NO_GC, serverGc: NO_GC, generatorLoop: NO_DELAY, serverLoop: NO_DELAY });
 
 /** Runs `run`, adding its wall time and both processes' CPU time and GC pauses to `into`. */
 export async function withCpu<T>(server: ChildHandle, into: UsageSpan, run: () => Promise<T>): Promise<T> {
   const before = await server.call<ProcessStats>("stats", { resetGcMax: true });
   const gc0 = gcSnapshot(true);
+  loopDelaySnapshot(true);
   const cpu0 = process.cpuUsage();
   const wall0 = process.hrtime.bigint();
   const value = await run();
   into.wallNs += Number(process.hrtime.bigint() - wall0);
   const cpu = process.cpuUsage(cpu0);
   const gc1 = gcSnapshot(true);
+  const loop = loopDelaySnapshot(true);
   const after = await server.call<ProcessStats>("stats", { resetGcMax: true });
   into.generatorUs += cpu.user + cpu.system;
   into.serverUs += after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs;
   into.generatorGc = addGc(into.generatorGc, gcBetween(gc0, gc1));
   into.serverGc = addGc(into.serverGc, gcBetween(before.gc, after.gc));
+  into.generatorLoop = worseDelay(into.generatorLoop, loop);
+  into.serverLoop = worseDelay(into.serverLoop, after.loopDelay);
   return value;
 }
 
@@ -51,5 +59,5 @@ export function cpuShare(span: UsageSpan): CpuShare {
 }
 
 export function usageOf(span: UsageSpan): Usage {
-  return { cpu: cpuShare(span), gc: { generator: span.generatorGc, server: span.serverGc }, wallMs: span.wallNs / 1e6 };
+  return { cpu: cpuShare(span), gc: { generator: span.generatorGc, server: span.serverGc }, loopDelay: { generator: span.generatorLoop, server: span.serverLoop }, wallMs: span.wallNs / 1e6 };
 }

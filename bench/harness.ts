@@ -9,7 +9,9 @@ import { benchSidecarConfig } from "./bench-config.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { EchoStream, echoClient } from "./echo-service.js";
 import { runInProcess } from "./in-process.js";
+import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
+import { trackLoopDelay } from "./loop-delay.js";
 import { ChildHandle } from "./ipc.js";
 import type { MeasureResult } from "./measure.js";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";
@@ -28,8 +30,10 @@ export interface BenchResults {
   readonly closedLoop: ClosedLoopResult;
   readonly inProcess: readonly MeasureResult[];
   readonly throughput: readonly ThroughputCase[];
-  /** The unbatched one-channel maximum the open-loop rates are fractions of. */
+  /** The unbatched one-channel maximum of the bare throughput case. */
   readonly maxUnbatchedPerSec: number;
+  /** The order mix's maximum on one channel: the open-loop rates are fractions of it. */
+  readonly mixCapacity: MixCapacityResult;
   readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number })[];
   readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
   readonly oracle: OracleSummary;
@@ -51,6 +55,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const plan = planFor(options);
   const oracle = new Oracle();
   trackGc();
+  trackLoopDelay();
   progress.update("starting the sidecar and echo processes");
   const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir });
   const echo = ChildHandle.fork("echo", script("./echo-process.ts"));
@@ -91,15 +96,18 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     progress.update("seeding the open-loop accounts");
     const world = await openWorld(clients, oracle, plan.world);
     closers.push(() => world.close());
+    const mixCapacity = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
+    const max = mixCapacity.decidedPerSec;
+    progress.log(`mix capacity: ${Math.round(max)} decided orders/s`);
     const warm = plan.openLoopWarmup;
-    await runOpenLoop(world, sidecar, warm.fraction * maxUnbatchedPerSec, warm, "open-loop warm-up (not measured)", progress);
+    await runOpenLoop(world, sidecar, warm.fraction * max, warm, "open-loop warm-up (not measured)", progress);
     const openLoop: (OpenLoopResult & { fraction: number })[] = [];
     for (const fraction of plan.openLoopFractions) {
       const label = `open loop ${Math.round(fraction * 100)} %`;
-      openLoop.push({ fraction, ...(await runOpenLoop(world, sidecar, fraction * maxUnbatchedPerSec, plan.openLoop, label, progress)) });
+      openLoop.push({ fraction, ...(await runOpenLoop(world, sidecar, fraction * max, plan.openLoop, label, progress)) });
       progress.log(`${label}: done`);
     }
-    const soakRate = plan.soakFraction * maxUnbatchedPerSec;
+    const soakRate = plan.soakFraction * max;
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
     progress.log("memory soak: done");
 
@@ -111,6 +119,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       inProcess,
       throughput,
       maxUnbatchedPerSec,
+      mixCapacity,
       openLoop,
       soak,
       oracle: oracle.summary(),

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
+import { loopDelaySnapshot, trackLoopDelay, type LoopDelay } from "./loop-delay.js";
 
 interface IpcRequest {
   readonly id: number;
@@ -41,6 +42,7 @@ export function serveIpc(handlers: IpcHandlers): void {
   // The parent is gone (crashed or killed): nothing left to serve, do not linger.
   process.on("disconnect", () => process.exit(0));
   trackGc();
+  trackLoopDelay();
 }
 
 /** Memory, CPU and GC pauses of a process, as both children report them. */
@@ -50,12 +52,14 @@ export interface ProcessStats {
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   readonly gc: GcStats;
+  /** Event-loop delay since the previous `resetGcMax` request. */
+  readonly loopDelay: LoopDelay;
 }
 
 export interface StatsRequest {
   /** Collect garbage first (children run with --expose-gc), so RSS shows what is retained. */
   readonly gc?: boolean;
-  /** Start a new maximum GC pause (the start and end of a measured run). */
+  /** Start a new maximum GC pause and loop-delay interval (the start and end of a measured run). */
   readonly resetGcMax?: boolean;
 }
 
@@ -63,10 +67,11 @@ export function processStats(request: StatsRequest): ProcessStats {
   const collect = (globalThis as { gc?: () => void }).gc;
   // Read GC totals before a forced collection, so the bench's own `gc()` is not counted.
   const gcStats = gcSnapshot(request.resetGcMax === true);
+  const loopDelay = loopDelaySnapshot(request.resetGcMax === true);
   if (request.gc && collect) collect();
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats };
+  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, loopDelay };
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -106,9 +106,11 @@ export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: numb
         world.fills.maybeFlush(now);
         progress.update(() => `${label}: ${(Number(now - start) / 1e9).toFixed(1)}/${(plan.durationMs / 1000).toFixed(0)} s, ${decided} decided, ${inFlight} in flight`);
       };
-      start = nowNs() + 2_000_000n;
-      pacer = startPacer(start, intervalNs, total, tick);
-      pacer.finished.catch(reject);
+      startPacer(intervalNs, total, tick).then((p) => {
+        pacer = p;
+        start = p.startNs;
+        p.finished.catch(reject);
+      }, reject);
     });
 
   const span = emptySpan();

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClosedLoopPlan } from "./closed-loop.js";
 import type { MeasurePlan } from "./measure.js";
+import type { MixCapacityPlan } from "./mix-capacity.js";
 import type { OpenLoopPlan } from "./open-loop.js";
 import type { SoakPlan } from "./soak.js";
 import type { ThroughputPlan } from "./throughput.js";
@@ -24,7 +25,9 @@ export interface BenchPlan {
   readonly closedLoop: ClosedLoopPlan;
   readonly inProcess: MeasurePlan;
   readonly throughput: ThroughputPlan;
-  /** Offered rates, as fractions of the measured unbatched maximum on one channel. */
+  /** The order mix's saturation run, the yardstick of the open-loop rates. */
+  readonly mixCapacity: MixCapacityPlan;
+  /** Offered rates, as fractions of the mix's measured maximum on one channel. */
   readonly openLoopFractions: readonly number[];
   /** An unmeasured open-loop run first, so the fill and oracle paths are compiled. */
   readonly openLoopWarmup: OpenLoopPlan & { readonly fraction: number };
@@ -38,6 +41,7 @@ const FULL: BenchPlan = {
   closedLoop: { warmup: 2_000, rounds: 10, perRound: 2_000 },
   inProcess: { warmupCalls: 5_000, calls: 50_000, maxMeasureMs: 3_000 },
   throughput: { warmupMs: 500, rounds: 3, roundMs: 1_500, window: 64, batch: 32, channelCounts: [1, 4] },
+  mixCapacity: { durationMs: 5_000, window: 64 },
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 3_000, windowMs: 1_000 },
   openLoop: { durationMs: 10_000, windowMs: 1_000 },
@@ -50,6 +54,7 @@ const QUICK: BenchPlan = {
   closedLoop: { warmup: 300, rounds: 2, perRound: 300 },
   inProcess: { warmupCalls: 1_000, calls: 5_000, maxMeasureMs: 500 },
   throughput: { warmupMs: 150, rounds: 1, roundMs: 400, window: 64, batch: 32, channelCounts: [1, 4] },
+  mixCapacity: { durationMs: 1_000, window: 64 },
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 500, windowMs: 250 },
   openLoop: { durationMs: 1_500, windowMs: 250 },

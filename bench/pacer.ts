@@ -13,9 +13,9 @@
 import { Worker } from "node:worker_threads";
 
 const WORKER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const { startNs, intervalNs, total } = workerData;
+const { parentPort } = require("node:worker_threads");
 const cell = new Int32Array(new SharedArrayBuffer(4));
+parentPort.once("message", ({ startNs, intervalNs, total }) => {
 for (let i = 0; i < total; i++) {
   const due = startNs + BigInt(Math.round(i * intervalNs));
   for (;;) {
@@ -25,6 +25,8 @@ for (let i = 0; i < total; i++) {
   }
   parentPort.postMessage(i);
 }
+parentPort.close();
+});
 `;
 
 export interface Pacer {
@@ -34,15 +36,24 @@ export interface Pacer {
 }
 
 /**
- * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total.
+ * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total,
+ * where `startNs` is fixed once the worker is up: starting a thread takes tens of
+ * milliseconds, which must not count as the first orders' latency.
  * Late ticks are not skipped: the caller sends whatever is due, so a stall is caught up.
  */
-export function startPacer(startNs: bigint, intervalNs: number, total: number, onTick: () => void): Pacer {
-  const worker = new Worker(WORKER, { eval: true, workerData: { startNs, intervalNs, total } });
-  worker.on("message", onTick);
+export async function startPacer(intervalNs: number, total: number, onTick: () => void): Promise<Pacer & { readonly startNs: bigint }> {
+  const worker = new Worker(WORKER, { eval: true });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("online", resolve);
+    worker.once("error", reject);
+  });
   const finished = new Promise<void>((resolve, reject) => {
     worker.on("error", reject);
     worker.on("exit", () => resolve());
   });
-  return { finished, stop: () => worker.terminate().then(() => undefined) };
+  // A short lead so the first tick is never already late when the worker reads its orders.
+  const startNs = process.hrtime.bigint() + 1_000_000n;
+  worker.on("message", onTick);
+  worker.postMessage({ startNs, intervalNs, total });
+  return { startNs, finished, stop: () => worker.terminate().then(() => undefined) };
 }

@@ -2,13 +2,16 @@
  * `npx tsx bench/profile-top.ts <file.cpuprofile> [N]`: where a V8 CPU profile (written
  * by `npm run bench -- --profile`) spends its time — self time per area of the code
  * (our engine/policies/server, generated code, protobuf-es, grpc-js, Node internals, GC,
- * idle) and the top N functions by self time.
+ * idle), the top N functions by self time, and the top N of our own functions (src/) by
+ * inclusive time (self plus everything they call), which shows which command path is
+ * expensive rather than which leaf.
  */
 import { readFileSync } from "node:fs";
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface Profile {
@@ -54,11 +57,27 @@ function main(): void {
     const key = `${f.functionName || "(anonymous)"}  ${f.url.replace(/^.*\/(node_modules|work\/main)\//, "")}:${f.lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   }
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (!/\/src\//.test(f.url) || /node_modules/.test(f.url)) continue;
+      const key = `${f.functionName || "(anonymous)"}  ${f.url.replace(/^.*\/work\/main\//, "").replace(/^.*\/src\//, "src/")}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
   console.log(`total ${(total / 1e6).toFixed(2)} s sampled\n\nby area (self time):`);
   for (const [area, us] of [...byArea].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(us)}  ${area}`);
   console.log(`\ntop ${n} functions (self time):`);
   for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`  ${pct(us)}  ${name}`);
+  console.log(`\ntop ${n} of our functions (inclusive time):`);
+  for (const [name, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`  ${pct(us)}  ${name}`);
 }
 
 main();

@@ -8,6 +8,7 @@ import type { BenchResults } from "./harness.js";
 import { micros, type LatencySummaryNs } from "./measure.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import type { GcStats } from "./gc-stats.js";
+import type { LoopDelay } from "./loop-delay.js";
 
 export interface Target {
   readonly name: string;
@@ -56,7 +57,8 @@ function targets(r: BenchResults): Target[] {
   const half = r.openLoop.find((o) => o.fraction === 0.5);
   if (half) {
     const ratio = half.latency.p99 / r.closedLoop.order.p99;
-    const cpu = `cpu gen ${half.usage.cpu.generator.toFixed(2)} / srv ${half.usage.cpu.server.toFixed(2)}`;
+    const u = half.usage;
+    const cpu = `cpu gen ${u.cpu.generator.toFixed(2)} / srv ${u.cpu.server.toFixed(2)}; longest GC pause gen ${u.gc.generator.maxMs.toFixed(1)} / srv ${u.gc.server.maxMs.toFixed(1)} ms`;
     out.push({ name: "open loop at 50 % p99 ≤ 2× closed-loop p99", value: `${micros(half.latency.p99)} = ${x(ratio)} (${cpu})`, met: ratio <= 2 });
   }
   const growth = r.soak.rssDeltaBytes / r.soak.start.rss;
@@ -91,6 +93,8 @@ function gcCell(gc: GcStats, wallMs: number): string {
   const perSec = (n: number) => (n / (wallMs / 1000)).toFixed(1);
   return `${perSec(gc.count)}/s, ${perSec(gc.totalMs)} ms/s, max ${gc.maxMs.toFixed(1)} ms`;
 }
+
+const delayCell = (d: LoopDelay) => `${d.p99Ms.toFixed(1)} / ${d.maxMs.toFixed(1)} ms`;
 
 const LATENCY = ["p50", "p90", "p99", "p99.9", "max"];
 const latency = (l: LatencySummaryNs) => [l.p50, l.p90, l.p99, l.p999, l.max].map(micros);
@@ -128,7 +132,10 @@ export function formatReport(r: BenchReport): string {
       ]),
     ),
     "",
-    `Open loop — 1 channel, rates as a share of the unbatched 1-channel max (${perSec(r.maxUnbatchedPerSec)}/s); latency from the intended send time; first window excluded`,
+    `Mix capacity — the open-loop mix (top-ups, ~5 % rejects, fills on the feed, oracle) pipelined on 1 channel, ${r.mixCapacity.window} in flight:`,
+    `  ${perSec(r.mixCapacity.decidedPerSec)} decided orders/s (cpu gen ${r.mixCapacity.usage.cpu.generator.toFixed(2)} / srv ${r.mixCapacity.usage.cpu.server.toFixed(2)}); bare unbatched 1-channel max ${perSec(r.maxUnbatchedPerSec)}/s`,
+    "",
+    `Open loop — 1 channel, rates as a share of the mix capacity (${perSec(r.mixCapacity.decidedPerSec)}/s); latency from the intended send time; first window excluded`,
     table(
       ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "cpu gen/srv"],
       openRows(r).map((o) => [
@@ -143,10 +150,16 @@ export function formatReport(r: BenchReport): string {
         `${o.usage.cpu.generator.toFixed(2)} / ${o.usage.cpu.server.toFixed(2)}`,
       ]),
     ),
-    "  GC pauses during those runs (count/s, pause ms per s, longest pause):",
+    "  GC pauses (count/s, pause ms per s, longest pause) and event-loop delay (p99 / max) during those runs:",
     table(
-      ["rate", "sidecar", "generator"],
-      openRows(r).map((o) => [o.label, gcCell(o.usage.gc.server, o.usage.wallMs), gcCell(o.usage.gc.generator, o.usage.wallMs)]),
+      ["rate", "sidecar GC", "generator GC", "sidecar loop delay", "generator loop delay"],
+      openRows(r).map((o) => [
+        o.label,
+        gcCell(o.usage.gc.server, o.usage.wallMs),
+        gcCell(o.usage.gc.generator, o.usage.wallMs),
+        delayCell(o.usage.loopDelay.server),
+        delayCell(o.usage.loopDelay.generator),
+      ]),
     ),
     "",
     `Memory — ${(r.soak.durationMs / 1000).toFixed(0)} s open loop at ${Math.round(r.soak.fraction * 100)} % (${perSec(r.soak.rate)}/s), sidecar after GC:`,

@@ -110,23 +110,26 @@ export class ProtoWriter {
   stringField(field: number, s: string): void {
     this.tag(field, WIRE_LEN);
     const n = s.length;
-    // ASCII (every decimal, asset and code text): one byte per UTF-16 unit, no encoder call.
-    let ascii = true;
+    // Optimistically ASCII (every decimal, asset and code text): one byte per UTF-16
+    // unit, written in one pass; on the first other character, rewind and encode UTF-8.
+    const mark = this.pos;
+    this.varint(n);
+    this.ensure(n);
+    const buf = this.buf;
+    let pos = this.pos;
     for (let i = 0; i < n; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = mark;
+        this.utf8(s);
+        return;
       }
+      buf[pos++] = c;
     }
-    if (ascii) {
-      this.varint(n);
-      this.ensure(n);
-      const buf = this.buf;
-      let pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
-      this.pos = pos;
-      return;
-    }
+    this.pos = pos;
+  }
+
+  private utf8(s: string): void {
     const bytes = Buffer.byteLength(s, "utf8");
     this.varint(bytes);
     this.ensure(bytes);
