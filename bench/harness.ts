@@ -14,7 +14,8 @@ import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
 import { ChildHandle } from "./ipc.js";
 import type { MeasureResult } from "./measure.js";
-import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";
+import { runEchoOpenLoop, runOpenLoop, type OpenLoopResult } from "./open-loop.js";
+import type { PacedResult } from "./paced-run.js";
 import { Oracle, type OracleSummary } from "./oracle.js";
 import { planFor, type BenchOptions, type BenchPlan } from "./options.js";
 import type { Progress } from "./progress.js";
@@ -34,7 +35,7 @@ export interface BenchResults {
   readonly maxUnbatchedPerSec: number;
   /** The order mix's maximum on one channel: the open-loop rates are fractions of it. */
   readonly mixCapacity: MixCapacityResult;
-  readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number })[];
+  readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number; readonly echo: PacedResult })[];
   readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
   readonly oracle: OracleSummary;
   readonly wallSeconds: number;
@@ -101,10 +102,13 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     progress.log(`mix capacity: ${Math.round(max)} decided orders/s`);
     const warm = plan.openLoopWarmup;
     await runOpenLoop(world, sidecar, warm.fraction * max, warm, "open-loop warm-up (not measured)", progress);
-    const openLoop: (OpenLoopResult & { fraction: number })[] = [];
+    const openLoop: (OpenLoopResult & { fraction: number; echo: PacedResult })[] = [];
+    const echoTarget = { stream: echoStreams[0]!, request: echoMessage(1).request };
     for (const fraction of plan.openLoopFractions) {
       const label = `open loop ${Math.round(fraction * 100)} %`;
-      openLoop.push({ fraction, ...(await runOpenLoop(world, sidecar, fraction * max, plan.openLoop, label, progress)) });
+      const orders = await runOpenLoop(world, sidecar, fraction * max, plan.openLoop, label, progress);
+      const echo = await runEchoOpenLoop(echoTarget, fraction * max, plan.openLoop, `${label} (echo floor)`, progress);
+      openLoop.push({ fraction, ...orders, echo });
       progress.log(`${label}: done`);
     }
     const soakRate = plan.soakFraction * max;

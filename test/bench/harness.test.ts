@@ -35,7 +35,11 @@ describe("npm run bench -- --quick", () => {
       }
       expect(report.mixCapacity.decided).toBeGreaterThan(0);
       expect(report.openLoop.map((o) => o.fraction)).toEqual([0.25, 0.5, 0.8]);
-      for (const o of report.openLoop) expect(o.offeredPerSec).toBeCloseTo(o.fraction * report.mixCapacity.decidedPerSec, 6);
+      for (const o of report.openLoop) {
+        expect(o.offeredPerSec).toBeCloseTo(o.fraction * report.mixCapacity.decidedPerSec, 6);
+        expect(o.echo.offeredPerSec).toBe(o.offeredPerSec);
+        expect(o.echo.steadySamples).toBeGreaterThan(0);
+      }
       for (const o of [...report.openLoop, report.soak.run]) {
         expect(o.steadySamples).toBeGreaterThan(0);
         expect(o.windows).toBeGreaterThan(1);
