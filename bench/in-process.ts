@@ -1,6 +1,7 @@
 /**
  * Where an order's time goes without any transport: the same bytes the wire carries,
- * timed in this process with `measure` (as `npm run bench:engine` does).
+ * through the same codecs the client and the sidecar use (src/server/grpc/wire), timed in
+ * this process with `measure` (as `npm run bench:engine` does).
  *
  * - client encode: building and encoding the `OpenRequest` (the generator pays it);
  * - sidecar handle: decode + channel dispatch + engine (all five policies) + commit +
@@ -10,8 +11,7 @@
  * Subtracting these from the round trip and the echo floor splits the cost into ours and
  * the transport's (see docs/performance.md).
  */
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { OpenRequestSchema, OpenResponseSchema } from "../gen/openpit/sidecar/v1/channel_pb.js";
+import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/server/grpc/wire/index.js";
 import { buildSidecar } from "../src/server/config/build-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
@@ -24,13 +24,13 @@ export function runInProcess(plan: MeasurePlan): MeasureResult[] {
   const account = DEEP_ACCOUNT_BASE;
   session.handle(openRequest(1n, [balanceCommand(account, SETTLEMENT, { absolute: DEEP_FUNDS_USD })]));
   const command = orderCommand(account, INSTRUMENTS[0]!, "BUY", 10);
-  const requestBytes = toBinary(OpenRequestSchema, openRequest(100_000n, [command]));
-  const responseBytes = toBinary(OpenResponseSchema, session.handle(fromBinary(OpenRequestSchema, requestBytes)));
+  const requestBytes = encodeOpenRequest(openRequest(100_000n, [command]));
+  const responseBytes = encodeOpenResponse(session.handle(decodeOpenRequest(requestBytes)));
   let sink = 0;
   const results = [
-    measure("client encode", () => (sink += toBinary(OpenRequestSchema, openRequest(100_000n, [command])).length), plan),
-    measure("sidecar decode+handle+encode", () => (sink += toBinary(OpenResponseSchema, session.handle(fromBinary(OpenRequestSchema, requestBytes))).length), plan),
-    measure("client decode", () => (sink += fromBinary(OpenResponseSchema, responseBytes).results.length), plan),
+    measure("client encode", () => (sink += encodeOpenRequest(openRequest(100_000n, [command])).length), plan),
+    measure("sidecar decode+handle+encode", () => (sink += encodeOpenResponse(session.handle(decodeOpenRequest(requestBytes))).length), plan),
+    measure("client decode", () => (sink += decodeOpenResponse(responseBytes).results.length), plan),
   ];
   server.sidecar.closeChannel(session);
   // The sink keeps the work observable so none of it can be optimised away.

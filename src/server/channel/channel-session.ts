@@ -84,7 +84,8 @@ export class ChannelSession {
       out = new Array<ch.CommandResult>(commands.length);
       for (let i = 0; i < commands.length; i++) out[i] = this.run(commands[i]!, `commands[${i}]`);
     }
-    return create(ch.OpenResponseSchema, { correlationId: request.correlationId, results: out });
+    // A literal, not `create()`: every order's answer takes this path.
+    return { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId: request.correlationId, results: out };
   }
 
   /** A whole message answered with one error per command (shutdown, overload). */
