@@ -8,6 +8,7 @@ import type { BenchResults } from "./harness.js";
 import { micros, type LatencySummaryNs } from "./measure.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import type { GcStats } from "./gc-stats.js";
+import { BENCH_NODE_FLAGS } from "./ipc.js";
 import type { LoopDelay } from "./loop-delay.js";
 
 export interface Target {
@@ -107,7 +108,7 @@ export function formatReport(r: BenchReport): string {
   const lines = [
     `openpit-sidecar load harness — ${r.options.quick ? "QUICK run (smoke only; figures not meaningful)" : "full run"}, ${r.wallSeconds.toFixed(0)} s`,
     `machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}`,
-    `engine: ${r.engine.policies.join(" + ")} (${r.engine.syncMode}); sidecar, echo floor and generator in 3 processes on 127.0.0.1`,
+    `engine: ${r.engine.policies.join(" + ")} (${r.engine.syncMode}); sidecar, echo floor and generator in 3 processes on 127.0.0.1, each run with ${BENCH_NODE_FLAGS.join(" ")}`,
     `messages: order ${single.requestBytes} B → ${single.responseBytes} B; batch of ${batch.orders}: ${batch.requestBytes} B → ${batch.responseBytes} B (echo uses the same sizes)`,
     "",
     `Closed loop — 1 channel, 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} interleaved with echo`,
