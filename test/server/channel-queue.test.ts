@@ -10,6 +10,7 @@ import { buildSidecar } from "../../src/server/config/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
+import { MalformedMessage } from "../../src/server/grpc/service-definition.js";
 import type { Sidecar } from "../../src/server/sidecar.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, order, seed, testConfig } from "./harness.js";
@@ -97,6 +98,19 @@ describe("account channel queue (no sockets)", () => {
     ]);
     expect(call.paused).toBe(true);
     expect(usd()).toEqual({ available: "100", held: "100" });
+  });
+
+  it("past the bound, a malformed message still gets its decode error", () => {
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    call.send(4n, buy());
+    call.emit("data", new MalformedMessage("premature EOF"));
+    const answer = call.written.at(-1)!;
+    expect(answer.correlationId).toBe(0n);
+    expect(answer.results.map((r) => errorOf(r))).toMatchObject([
+      { code: ErrorCode.INVALID_VALUE, message: "message could not be decoded: premature EOF" },
+    ]);
+    expect(call.paused).toBe(true);
   });
 
   it("after drain runs the queue in arrival order and resumes reading", () => {

@@ -73,9 +73,13 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
         }
         if (inbox.length >= limits.maxQueuedMessages) {
           call.pause();
-          if (!(m instanceof MalformedMessage)) {
-            call.write(session.refuse(m, ErrorCode.RESOURCE_EXHAUSTED, "channel queue is full; read responses before sending more"));
-          }
+          // A malformed message gets its decode error even now: answering it runs nothing,
+          // and a client must learn that what it sent was unreadable, not merely refused.
+          call.write(
+            m instanceof MalformedMessage
+              ? answer(m)
+              : session.refuse(m, ErrorCode.RESOURCE_EXHAUSTED, "channel queue is full; read responses before sending more"),
+          );
           return;
         }
         inbox.push(m);
