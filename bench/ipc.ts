@@ -74,15 +74,6 @@ export function processStats(request: StatsRequest): ProcessStats {
   return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, loopDelay };
 }
 
-/**
- * V8 flags of every process in the harness (the generator gets them from `npm run bench`).
- * `--single-threaded-gc`: on 2 cores shared by three busy processes, V8's parallel GC
- * helper threads wait for a core and stretch every pause; collecting on the main thread
- * alone gave a lower open-loop p99 in 5 of 6 and a lower p99.9 in 6 of 6 paired runs here
- * (docs/performance.md). It is also what we recommend for a sidecar on a small machine.
- */
-export const BENCH_NODE_FLAGS: readonly string[] = ["--single-threaded-gc"];
-
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface ForkOptions {
@@ -124,7 +115,7 @@ export class ChildHandle {
     const child = fork(resolve(REPO_ROOT, script), [], {
       cwd: REPO_ROOT,
       // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
-      execArgv: ["--import", "tsx", "--expose-gc", ...BENCH_NODE_FLAGS, ...profile],
+      execArgv: ["--import", "tsx", "--expose-gc", ...profile],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new ChildHandle(name, child);

@@ -3,6 +3,12 @@
  * maximum) with the sidecar's RSS and heap read at the start and at the end, each after a
  * full GC in the sidecar (so the numbers show what is retained, not garbage that has not
  * been collected yet), and sampled along the way without GC.
+ *
+ * Flatness is judged on two things: the heap retained after GC (a leak of engine state
+ * shows there), and the RSS trend — the median of the last third of the samples against
+ * the first third. The GC'd start reading alone is not a fair baseline for RSS: it is
+ * taken right after the 80 % run, whose queues leave the allocator's arenas larger or
+ * smaller than in steady state (±20–60 MiB between runs here).
  */
 import type { ChildHandle, ProcessStats } from "./ipc.js";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";
@@ -22,6 +28,8 @@ export interface SoakResult {
   readonly rssDeltaBytes: number;
   readonly heapDeltaBytes: number;
   readonly samples: readonly { readonly atMs: number; readonly rss: number; readonly heapUsed: number }[];
+  /** Median RSS of the last third of the samples over that of the first third, minus 1. */
+  readonly rssTrend: number;
   readonly run: OpenLoopResult;
 }
 
@@ -47,6 +55,19 @@ export async function runSoak(world: World, sidecar: ChildHandle, rate: number, 
     rssDeltaBytes: end.rss - start.rss,
     heapDeltaBytes: end.heapUsed - start.heapUsed,
     samples,
+    rssTrend: rssTrend(samples.map((x) => x.rss)),
     run,
   };
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function rssTrend(rss: readonly number[]): number {
+  if (rss.length < 2) return 0;
+  const third = Math.max(1, Math.floor(rss.length / 3));
+  return median(rss.slice(-third)) / median(rss.slice(0, third)) - 1;
 }
