@@ -8,18 +8,10 @@ import { AccountId, type Asset } from "../../../src/param/index.js";
 import { defaultSpotFundsSettings, SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
 import { balanceAdjustment, cancelReport, fillReport, spotEngine, spotOrder } from "../../helpers/spot-funds.js";
 import { instrument } from "../../../src/param/index.js";
+import { seededRandom } from "../../../bench/workload.js";
 
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a tiny deterministic PRNG (the load harness's). */
+const prng = seededRandom;
 
 const CENTS = 100n;
 

@@ -8,20 +8,10 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { decodeOpenRequest, encodeOpenRequest } from "../../../src/server/grpc/wire/index.js";
-import { ascii, attempt, corrupted, len, randomRequest, varint } from "./random-messages.js";
+import { ascii, attempt, corrupted, forSeeds, len, randomRequest, varint } from "./random-messages.js";
 
 const same = (bytes: Uint8Array) =>
   expect(attempt(() => decodeOpenRequest(bytes))).toStrictEqual(attempt(() => fromBinary(ch.OpenRequestSchema, bytes)));
-
-function forSeeds(n: number, check: (seed: number) => void): void {
-  for (let seed = 1; seed <= n; seed++) {
-    try {
-      check(seed);
-    } catch (e) {
-      throw new Error(`seed ${seed}: ${String(e)}`);
-    }
-  }
-}
 
 describe("encodeOpenRequest", () => {
   it("writes exactly toBinary's bytes for 3 000 random requests of every command kind", () => {

@@ -8,20 +8,10 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { decodeOpenResponse, encodeOpenResponse } from "../../../src/server/grpc/wire/index.js";
-import { ascii, attempt, corrupted, len, randomResponse, varint } from "./random-messages.js";
+import { ascii, attempt, corrupted, forSeeds, len, randomResponse, varint } from "./random-messages.js";
 
 const same = (bytes: Uint8Array) =>
   expect(attempt(() => decodeOpenResponse(bytes))).toStrictEqual(attempt(() => fromBinary(ch.OpenResponseSchema, bytes)));
-
-function forSeeds(n: number, check: (seed: number) => void): void {
-  for (let seed = 1; seed <= n; seed++) {
-    try {
-      check(seed);
-    } catch (e) {
-      throw new Error(`seed ${seed}: ${String(e)}`);
-    }
-  }
-}
 
 const accepted = create(ch.OpenResponseSchema, {
   correlationId: 42n,

@@ -7,17 +7,20 @@ import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { seededRandom } from "../../../bench/workload.js";
 
-/** mulberry32: reproducible randomness, so a failure names its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Reproducible randomness (mulberry32, the load harness's), so a failure names its seed. */
+export const rng = seededRandom;
+
+/** Runs `check` for seeds 1..n; a failure names its seed. */
+export function forSeeds(n: number, check: (seed: number) => void): void {
+  for (let seed = 1; seed <= n; seed++) {
+    try {
+      check(seed);
+    } catch (e) {
+      throw new Error(`seed ${seed}: ${String(e)}`);
+    }
+  }
 }
 
 export function randomRequest(seed: number): ch.OpenRequest {
