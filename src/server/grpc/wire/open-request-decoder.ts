@@ -18,7 +18,7 @@ import {
   type OpenRequest,
 } from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { Instrument, Order } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
-import { ProtoReader, UNEXPECTED, WIRE_LEN, WIRE_VARINT } from "./proto-reader.js";
+import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "./proto-reader.js";
 
 export function decodeOpenRequest(bytes: Uint8Array): OpenRequest {
   try {
@@ -30,92 +30,50 @@ export function decodeOpenRequest(bytes: Uint8Array): OpenRequest {
   }
 }
 
-/** Reads a tag; the field number and wire type come back packed as `field * 8 + wire`. */
-function nextTag(r: ProtoReader): number {
-  return r.uint32();
-}
-
-function expectWire(tag: number, wire: number): void {
-  if ((tag & 7) !== wire) throw UNEXPECTED;
-}
-
 function readOpenRequest(r: ProtoReader): OpenRequest {
   const m: OpenRequest = { $typeName: "openpit.sidecar.v1.OpenRequest", correlationId: 0n, commands: [] };
   while (!r.done) {
-    const tag = nextTag(r);
-    switch (tag >>> 3) {
-      case 1:
-        expectWire(tag, WIRE_VARINT);
-        m.correlationId = r.uint64();
-        break;
-      case 2: {
-        expectWire(tag, WIRE_LEN);
-        const end = r.lengthDelimitedEnd();
-        m.commands.push(readCommand(r, end));
-        r.pos = end;
-        break;
-      }
-      default:
-        throw UNEXPECTED;
-    }
+    const tag = r.uint32();
+    if (tag === VARINT(1)) m.correlationId = r.uint64();
+    else if (tag === LEN(2)) m.commands.push(r.nested(readCommand));
+    else throw UNEXPECTED;
   }
   return m;
 }
 
-function readCommand(r: ProtoReader, end: number): Command {
+function readCommand(r: ProtoReader): Command {
   const start = r.pos;
-  const outer = r.end;
-  r.end = end;
-  try {
-    if (r.done) return { $typeName: "openpit.sidecar.v1.Command", command: { case: undefined } };
-    const tag = nextTag(r);
-    if ((tag & 7) === WIRE_LEN) {
-      const bodyEnd = r.lengthDelimitedEnd();
-      // One command per Command: a second oneof member (merge or override) is fromBinary's.
-      if (bodyEnd === end) {
-        const command = readHotCommand(r, tag >>> 3, bodyEnd);
-        if (command !== undefined) return { $typeName: "openpit.sidecar.v1.Command", command };
-      }
-    }
-    return fromBinary(CommandSchema, r.buf.subarray(start, end));
-  } finally {
-    r.end = outer;
+  if (r.done) return { $typeName: "openpit.sidecar.v1.Command", command: { case: undefined } };
+  const tag = r.uint32();
+  if ((tag & 7) === WIRE_LEN) {
+    // One command per Command: a second oneof member (merge or override) is fromBinary's.
+    const commandEnd = r.end;
+    const command = r.nested((body) => (body.end === commandEnd ? readHotCommand(body, tag >>> 3) : undefined));
+    if (command !== undefined) return { $typeName: "openpit.sidecar.v1.Command", command };
   }
+  return fromBinary(CommandSchema, r.buf.subarray(start, r.end));
 }
 
-function readHotCommand(r: ProtoReader, field: number, end: number): Command["command"] | undefined {
-  r.end = end;
+function readHotCommand(r: ProtoReader, field: number): Command["command"] | undefined {
   switch (field) {
-    case 3:
-    {
+    case 3: {
       const { order } = readOrderHolder(r, false);
       return { case: "startPreTrade", value: { $typeName: "openpit.sidecar.v1.StartPreTrade", ...(order && { order }) } };
     }
     case 4:
-      return { case: "executeRequest", value: { $typeName: "openpit.sidecar.v1.ExecuteRequest", requestId: readSingleId(r) } };
+      return { case: "executeRequest", value: { $typeName: "openpit.sidecar.v1.ExecuteRequest", requestId: r.singleId() } };
     case 6: {
       const { order, flag } = readOrderHolder(r, true);
       const value = { $typeName: "openpit.sidecar.v1.ExecutePreTrade" as const, commitOnAccept: flag, ...(order && { order }) };
       return { case: "executePreTrade", value };
     }
     case 10:
-      return { case: "commitReservation", value: { $typeName: "openpit.sidecar.v1.CommitReservation", reservationId: readSingleId(r) } };
+      return { case: "commitReservation", value: { $typeName: "openpit.sidecar.v1.CommitReservation", reservationId: r.singleId() } };
     case 11:
-      return { case: "rollbackReservation", value: { $typeName: "openpit.sidecar.v1.RollbackReservation", reservationId: readSingleId(r) } };
+      return { case: "rollbackReservation", value: { $typeName: "openpit.sidecar.v1.RollbackReservation", reservationId: r.singleId() } };
     default:
       return undefined;
   }
-}
-
-/** A message whose only field is a uint64 id at number 1. */
-function readSingleId(r: ProtoReader): bigint {
-  let id = 0n;
-  while (!r.done) {
-    const tag = nextTag(r);
-    if (tag !== (1 << 3) + WIRE_VARINT) throw UNEXPECTED;
-    id = r.uint64();
-  }
-  return id;
 }
 
 /** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade). */
@@ -123,11 +81,10 @@ function readOrderHolder(r: ProtoReader, hasFlag: boolean): { order?: Order; fla
   let order: Order | undefined;
   let flag = false;
   while (!r.done) {
-    const tag = nextTag(r);
-    if (tag === (1 << 3) + WIRE_LEN && order === undefined) {
-      const end = r.lengthDelimitedEnd();
-      order = readOrder(r, end);
-    } else if (hasFlag && tag === (2 << 3) + WIRE_VARINT) {
+    const tag = r.uint32();
+    if (tag === LEN(1) && order === undefined) {
+      order = r.nested(readOrder);
+    } else if (hasFlag && tag === VARINT(2)) {
       flag = r.bool();
     } else {
       throw UNEXPECTED;
@@ -136,9 +93,7 @@ function readOrderHolder(r: ProtoReader, hasFlag: boolean): { order?: Order; fla
   return order === undefined ? { flag } : { order, flag };
 }
 
-function readOrder(r: ProtoReader, end: number): Order {
-  const outer = r.end;
-  r.end = end;
+function readOrder(r: ProtoReader): Order {
   const o: Order = {
     $typeName: "openpit.sidecar.v1.Order",
     accountId: 0n,
@@ -150,65 +105,60 @@ function readOrder(r: ProtoReader, end: number): Order {
     autoBorrow: false,
   };
   while (!r.done) {
-    const tag = nextTag(r);
+    const tag = r.uint32();
     switch (tag) {
-      case (1 << 3) + WIRE_LEN: {
+      case LEN(1): {
         if (o.instrument !== undefined) throw UNEXPECTED; // a repeated message field merges
-        const bodyEnd = r.lengthDelimitedEnd();
-        o.instrument = readInstrument(r, bodyEnd);
+        o.instrument = r.nested(readInstrument);
         break;
       }
-      case (2 << 3) + WIRE_VARINT:
+      case VARINT(2):
         o.accountId = r.uint64();
         break;
-      case (3 << 3) + WIRE_VARINT:
+      case VARINT(3):
         o.side = r.int32();
         break;
-      case (4 << 3) + WIRE_LEN:
+      case LEN(4):
         o.tradeAmount = { case: "quantity", value: r.string() };
         break;
-      case (5 << 3) + WIRE_LEN:
+      case LEN(5):
         o.tradeAmount = { case: "volume", value: r.string() };
         break;
-      case (6 << 3) + WIRE_LEN:
+      case LEN(6):
         o.price = r.string();
         break;
-      case (7 << 3) + WIRE_VARINT:
+      case VARINT(7):
         o.positionSide = r.int32();
         break;
-      case (8 << 3) + WIRE_VARINT:
+      case VARINT(8):
         o.reduceOnly = r.bool();
         break;
-      case (9 << 3) + WIRE_VARINT:
+      case VARINT(9):
         o.closePosition = r.bool();
         break;
-      case (10 << 3) + WIRE_LEN:
+      case LEN(10):
         o.leverage = r.string();
         break;
-      case (11 << 3) + WIRE_LEN:
+      case LEN(11):
         o.collateralAsset = r.string();
         break;
-      case (12 << 3) + WIRE_VARINT:
+      case VARINT(12):
         o.autoBorrow = r.bool();
         break;
       default:
         throw UNEXPECTED;
     }
   }
-  r.end = outer;
   return o;
 }
 
-function readInstrument(r: ProtoReader, end: number): Instrument {
-  const outer = r.end;
-  r.end = end;
+function readInstrument(r: ProtoReader): Instrument {
   const i: Instrument = { $typeName: "openpit.sidecar.v1.Instrument", underlyingAsset: "", settlementAsset: "" };
   while (!r.done) {
-    const tag = nextTag(r);
-    if (tag === (1 << 3) + WIRE_LEN) i.underlyingAsset = r.string();
-    else if (tag === (2 << 3) + WIRE_LEN) i.settlementAsset = r.string();
+    const tag = r.uint32();
+    if (tag === LEN(1)) i.underlyingAsset = r.string();
+    else if (tag === LEN(2)) i.settlementAsset = r.string();
     else throw UNEXPECTED;
   }
-  r.end = outer;
   return i;
 }

@@ -17,7 +17,7 @@ import {
 } from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandError } from "../../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { AccountOutcome, LockPrice, OutcomeAmount, PnlOutcome, PreTradeLock, Reject } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
-import { ProtoReader, UNEXPECTED, WIRE_LEN, WIRE_VARINT } from "./proto-reader.js";
+import { LEN, ProtoReader, UNEXPECTED, VARINT } from "./proto-reader.js";
 
 export function decodeOpenResponse(bytes: Uint8Array): OpenResponse {
   try {
@@ -27,27 +27,13 @@ export function decodeOpenResponse(bytes: Uint8Array): OpenResponse {
   }
 }
 
-const VARINT = (field: number) => field * 8 + WIRE_VARINT;
-const LEN = (field: number) => field * 8 + WIRE_LEN;
-
-/** Runs `read` with the reader limited to the length-delimited body at its position, then skips past it. */
-function nested<T>(r: ProtoReader, read: (r: ProtoReader) => T): T {
-  const end = r.lengthDelimitedEnd();
-  const outer = r.end;
-  r.end = end;
-  const value = read(r);
-  r.end = outer;
-  r.pos = end;
-  return value;
-}
-
 function readOpenResponse(r: ProtoReader): OpenResponse {
   const m: OpenResponse = { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId: 0n, results: [] };
   while (!r.done) {
     const tag = r.uint32();
     if (tag === VARINT(1)) m.correlationId = r.uint64();
-    else if (tag === LEN(2)) m.results.push(nested(r, readCommandResult));
-    else if (tag === LEN(3) && m.notice === undefined) m.notice = nested(r, (n) => fromBinary(ChannelNoticeSchema, n.buf.subarray(n.pos, n.end)));
+    else if (tag === LEN(2)) m.results.push(r.nested(readCommandResult));
+    else if (tag === LEN(3) && m.notice === undefined) m.notice = r.nested((n) => fromBinary(ChannelNoticeSchema, n.buf.subarray(n.pos, n.end)));
     else throw UNEXPECTED;
   }
   return m;
@@ -60,30 +46,21 @@ function readCommandResult(r: ProtoReader): CommandResult {
   let result: CommandResult["result"] | undefined;
   switch (tag) {
     case LEN(1):
-      result = { case: "error", value: nested(r, readError) };
+      result = { case: "error", value: r.nested(readError) };
       break;
     case LEN(3):
-      result = { case: "start", value: nested(r, readStart) };
+      result = { case: "start", value: r.nested(readStart) };
       break;
     case LEN(4):
-      result = { case: "execute", value: nested(r, readExecute) };
+      result = { case: "execute", value: r.nested(readExecute) };
       break;
     case LEN(7):
-      result = { case: "finalize", value: { $typeName: "openpit.sidecar.v1.FinalizeResult", id: nested(r, readSingleId) } };
+      result = { case: "finalize", value: { $typeName: "openpit.sidecar.v1.FinalizeResult", id: r.nested((n) => n.singleId()) } };
       break;
   }
   // Another kind, or a second oneof member after the first: protobuf-es decodes this one.
   if (result === undefined || !r.done) return fromBinary(CommandResultSchema, r.buf.subarray(start, r.end));
   return { $typeName: "openpit.sidecar.v1.CommandResult", result };
-}
-
-function readSingleId(r: ProtoReader): bigint {
-  let id = 0n;
-  while (!r.done) {
-    if (r.uint32() !== VARINT(1)) throw UNEXPECTED;
-    id = r.uint64();
-  }
-  return id;
 }
 
 function readError(r: ProtoReader): CommandError {
@@ -104,7 +81,7 @@ function readStart(r: ProtoReader): StartResult {
     const tag = r.uint32();
     if (tag === VARINT(1)) s.accepted = r.bool();
     else if (tag === VARINT(2)) s.requestId = r.uint64();
-    else if (tag === LEN(3)) s.rejects.push(nested(r, readReject));
+    else if (tag === LEN(3)) s.rejects.push(r.nested(readReject));
     else throw UNEXPECTED;
   }
   return s;
@@ -124,9 +101,9 @@ function readExecute(r: ProtoReader): ExecuteResult {
     if (tag === VARINT(1)) x.accepted = r.bool();
     else if (tag === VARINT(2)) x.reservationId = r.uint64();
     else if (tag === VARINT(3)) x.committed = r.bool();
-    else if (tag === LEN(4) && x.lock === undefined) x.lock = nested(r, readLock);
-    else if (tag === LEN(5)) x.accountAdjustments.push(nested(r, readOutcome));
-    else if (tag === LEN(6)) x.rejects.push(nested(r, readReject));
+    else if (tag === LEN(4) && x.lock === undefined) x.lock = r.nested(readLock);
+    else if (tag === LEN(5)) x.accountAdjustments.push(r.nested(readOutcome));
+    else if (tag === LEN(6)) x.rejects.push(r.nested(readReject));
     else throw UNEXPECTED;
   }
   return x;
@@ -136,7 +113,7 @@ function readLock(r: ProtoReader): PreTradeLock {
   const lock: PreTradeLock = { $typeName: "openpit.sidecar.v1.PreTradeLock", prices: [] };
   while (!r.done) {
     if (r.uint32() !== LEN(1)) throw UNEXPECTED;
-    lock.prices.push(nested(r, readLockPrice));
+    lock.prices.push(r.nested(readLockPrice));
   }
   return lock;
 }
@@ -168,7 +145,7 @@ function readPnl(r: ProtoReader): PnlOutcome {
   while (!r.done) {
     if (p.result.case !== undefined) throw UNEXPECTED;
     const tag = r.uint32();
-    if (tag === LEN(1)) p.result = { case: "value", value: nested(r, readAmount) };
+    if (tag === LEN(1)) p.result = { case: "value", value: r.nested(readAmount) };
     else if (tag === VARINT(2)) p.result = { case: "halted", value: r.int32() };
     else throw UNEXPECTED;
   }
@@ -181,10 +158,10 @@ function readOutcome(r: ProtoReader): AccountOutcome {
     const tag = r.uint32();
     if (tag === VARINT(1)) o.policyGroupId = r.uint32();
     else if (tag === LEN(2)) o.asset = r.string();
-    else if (tag === LEN(3) && o.balance === undefined) o.balance = nested(r, readAmount);
-    else if (tag === LEN(4) && o.held === undefined) o.held = nested(r, readAmount);
-    else if (tag === LEN(5) && o.incoming === undefined) o.incoming = nested(r, readAmount);
-    else if (tag === LEN(6) && o.realizedPnl === undefined) o.realizedPnl = nested(r, readPnl);
+    else if (tag === LEN(3) && o.balance === undefined) o.balance = r.nested(readAmount);
+    else if (tag === LEN(4) && o.held === undefined) o.held = r.nested(readAmount);
+    else if (tag === LEN(5) && o.incoming === undefined) o.incoming = r.nested(readAmount);
+    else if (tag === LEN(6) && o.realizedPnl === undefined) o.realizedPnl = r.nested(readPnl);
     else if (tag === LEN(7)) o.averageEntryPrice = r.string();
     else throw UNEXPECTED;
   }

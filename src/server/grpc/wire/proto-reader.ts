@@ -14,6 +14,11 @@ export const UNEXPECTED: { readonly unexpected: true } = Object.freeze({ unexpec
 export const WIRE_VARINT = 0;
 export const WIRE_LEN = 2;
 
+/** The tag of a varint field, as `uint32()` reads it (`field * 8 + wire type`). */
+export const VARINT = (field: number): number => field * 8 + WIRE_VARINT;
+/** The tag of a length-delimited field. */
+export const LEN = (field: number): number => field * 8 + WIRE_LEN;
+
 export class ProtoReader {
   pos: number;
 
@@ -85,6 +90,27 @@ export class ProtoReader {
     const end = this.pos + length;
     if (end > this.end) throw UNEXPECTED;
     return end;
+  }
+
+  /** Runs `read` limited to the length-delimited body at the position, then skips past it. */
+  nested<T>(read: (r: ProtoReader) => T): T {
+    const end = this.lengthDelimitedEnd();
+    const outer = this.end;
+    this.end = end;
+    const value = read(this);
+    this.end = outer;
+    this.pos = end;
+    return value;
+  }
+
+  /** The body of a message whose only field is a uint64 id at number 1 (commit, finalize…). */
+  singleId(): bigint {
+    let id = 0n;
+    while (!this.done) {
+      if (this.uint32() !== VARINT(1)) throw UNEXPECTED;
+      id = this.uint64();
+    }
+    return id;
   }
 
   /** An ASCII string (decimals, assets); anything else is protobuf-es's to validate. */
