@@ -12,7 +12,8 @@
  * the transport's (see docs/performance.md).
  */
 import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/server/grpc/wire/index.js";
-import { buildSidecar } from "../src/server/config/build-sidecar.js";
+import { buildSidecar } from "../src/app/build-sidecar.js";
+import { runOpenRequest, type ChannelSession } from "../src/server/services/account-channel-service.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
 import { measure, type MeasurePlan, type MeasureResult } from "./measure.js";
@@ -20,19 +21,21 @@ import { balanceCommand, openRequest, orderCommand } from "./wire.js";
 
 export function runInProcess(plan: MeasurePlan): MeasureResult[] {
   const server = buildSidecar(parseSidecarConfig(benchSidecarConfig() as never));
-  const session = server.sidecar.openChannel(() => {});
+  const state = server.state;
+  const session: ChannelSession = { channelId: undefined };
+  const handle = (m: Parameters<typeof runOpenRequest>[2]) => runOpenRequest(state, session, m);
   const account = DEEP_ACCOUNT_BASE;
-  session.handle(openRequest(1n, [balanceCommand(account, SETTLEMENT, { absolute: DEEP_FUNDS_USD })]));
+  handle(openRequest(1n, [balanceCommand(account, SETTLEMENT, { absolute: DEEP_FUNDS_USD })]));
   const command = orderCommand(account, INSTRUMENTS[0]!, "BUY", 10);
   const requestBytes = encodeOpenRequest(openRequest(100_000n, [command]));
-  const responseBytes = encodeOpenResponse(session.handle(decodeOpenRequest(requestBytes)));
+  const responseBytes = encodeOpenResponse(handle(decodeOpenRequest(requestBytes)));
   let sink = 0;
   const results = [
     measure("client encode", () => (sink += encodeOpenRequest(openRequest(100_000n, [command])).length), plan),
-    measure("sidecar decode+handle+encode", () => (sink += encodeOpenResponse(session.handle(decodeOpenRequest(requestBytes))).length), plan),
+    measure("sidecar decode+handle+encode", () => (sink += encodeOpenResponse(handle(decodeOpenRequest(requestBytes))).length), plan),
     measure("client decode", () => (sink += decodeOpenResponse(responseBytes).results.length), plan),
   ];
-  server.sidecar.closeChannel(session);
+  state.closeChannel(session.channelId!, "disconnect");
   // The sink keeps the work observable so none of it can be optimised away.
   if (sink === 0) throw new Error("in-process bench did no work");
   return results;

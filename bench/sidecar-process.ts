@@ -4,7 +4,7 @@
  * never competes with it inside one event loop. It listens on 127.0.0.1 port 0 and
  * reports the port over IPC; it answers RSS/CPU readings and stops on request.
  */
-import { buildSidecar } from "../src/server/config/build-sidecar.js";
+import { buildSidecar } from "../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../src/server/server.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";

@@ -31,6 +31,18 @@ export class CallContext implements PreTradeContext, AccountControl {
     this.sink(accountId, block, this.currentPolicy);
   }
 
+  /**
+   * @internal The cached group lookup (`null`: not looked up yet). A request's context
+   * spans its start and main stages, so the cache is part of an open request's data.
+   */
+  get cachedGroup(): AccountGroupId | undefined | null {
+    return this.group;
+  }
+
+  set cachedGroup(value: AccountGroupId | undefined | null) {
+    this.group = value;
+  }
+
   accountGroup(): AccountGroupId | undefined {
     if (this.group === null) {
       this.group = this.accountId === undefined ? undefined : this.accounts.groupOf(this.accountId);

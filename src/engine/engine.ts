@@ -11,12 +11,14 @@ import type { Clock } from "./clock.js";
 import { Configurator } from "./configurator.js";
 import { CallContext, type BlockSink } from "./contexts.js";
 import { PolicyCallbackError } from "./errors.js";
+import { captureEngine, checkSnapshot, restoreAccounts, unsnapshottable, type EngineSnapshot } from "./engine-snapshot.js";
+import { cachedGroupOf, checkRequestData, restoreReservation } from "./handle-restore.js";
 import type { EngineEvent, EngineEventListener } from "./events.js";
-import { Mutations } from "./mutations.js";
+import { commitOwned, Mutations } from "./mutations.js";
 import type { PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
-import { PreTradeRequest, type MainStageRunner } from "./pre-trade-request.js";
+import { PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
 import { MainOutcome, dryReport, firstAccountScope, groupOf, latchedBlock, stamp } from "./stage-outcomes.js";
-import { PreTradeReservation, rollbackEvery } from "./reservation.js";
+import { PreTradeReservation, rollbackEvery, type ReservationData } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
@@ -88,6 +90,7 @@ export class Engine implements MainStageRunner {
     const emit = (e: EngineEvent) => this.emit(e);
     this.admin = new AccountsAdmin(this.registry, this.blocks, emit);
     this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
+    for (const p of this.policies) p.attachAccounts?.(this.registry);
   }
 
   get isClosed(): boolean {
@@ -148,10 +151,10 @@ export class Engine implements MainStageRunner {
     const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
     if (main.rejects) {
       this.latch(ctx.accountId, main.rejects);
-      rollbackEvery(mutations.drain());
+      rollbackEvery(mutations.handOver(), ctx);
       return { ok: false, rejects: main.rejects };
     }
-    const reservation = new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes);
+    const reservation = new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes);
     return { ok: true, reservation, rejects: NO_REJECTS };
   }
 
@@ -182,7 +185,7 @@ export class Engine implements MainStageRunner {
     // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
     // keep the order in which policies raised them (first cause wins).
     const main = this.runMain(ctx, order, mutations, this.hooks.main, false, recordFirst);
-    return new PreTradeReservation(mutations.drain(), main.lock(), main.outcomes, first);
+    return new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes, first);
   }
 
   startPreTradeDryRun(order: Order): DryRunReport {
@@ -268,16 +271,17 @@ export class Engine implements MainStageRunner {
       const adjustment = adjustments[index]!;
       for (const policy of this.hooks.adjustment) {
         ctx.currentPolicy = policy.name;
+        mutations.owner = policy.name;
         let out;
         try {
           out = policy.applyAccountAdjustment!(ctx, accountId, adjustment, mutations);
         } catch (e) {
-          rollbackEvery(mutations.drain());
+          rollbackEvery(mutations.handOver(), ctx);
           throw new PolicyCallbackError(policy.name, "applyAccountAdjustment", e);
         }
         if (!out) continue;
         if (out.rejects && out.rejects.length > 0) {
-          rollbackEvery(mutations.drain());
+          rollbackEvery(mutations.handOver(), ctx);
           return { ok: false, failedIndex: index, rejects: out.rejects.map((r) => rejectFromPolicy(policy.name, r)) };
         }
         const group = groupOf(policy);
@@ -285,9 +289,58 @@ export class Engine implements MainStageRunner {
         if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
       }
     }
-    mutations.commitAll();
+    commitOwned(mutations.handOver(), ctx);
     for (const block of accountBlocks) this.record(accountId, block);
     return { ok: true, outcomes, accountBlocks };
+  }
+
+  // ---- durability --------------------------------------------------------------------
+
+  /**
+   * Policies that keep state but cannot hand it over: neither `stateless` nor implementing
+   * both `snapshotState` and `restoreState`. Durable mode refuses to start naming them.
+   */
+  statefulPoliciesWithoutSnapshot(): string[] {
+    return unsnapshottable(this.policies);
+  }
+
+  /**
+   * The engine's state as plain data: blocks (account, group, global latch), groups,
+   * currencies and every policy's `snapshotState()` keyed by name. Open handles are not
+   * included; snapshot them with `toData()`. Throws `SnapshotError` (`NotSnapshottable`)
+   * if a stateful policy cannot be snapshotted.
+   */
+  snapshotState(): EngineSnapshot {
+    return captureEngine(this.policies, this.blocks, this.registry);
+  }
+
+  /**
+   * Replaces this engine's state with a snapshot's. Meant for a fresh engine built with the
+   * same policies (names, order, construction); a different policy list is refused with
+   * `SnapshotError` (`PolicyMismatch`, naming the first difference) before anything
+   * changes. No events are emitted: nothing happened, the state is taken over.
+   */
+  restoreState(snapshot: EngineSnapshot): void {
+    checkSnapshot(snapshot, this.policies);
+    restoreAccounts(snapshot, this.blocks, this.registry);
+    for (const p of this.policies) p.restoreState?.(snapshot.policies.get(p.name));
+  }
+
+  /**
+   * An open reservation from `reservation.toData()`: its commit and rollback behave
+   * exactly like the original's (each mutation rebuilt by its policy's `restoreMutation`).
+   */
+  restoreReservation(data: ReservationData): PreTradeReservation {
+    return restoreReservation(data, this.policies, this.recordBlock);
+  }
+
+  /** An unexecuted request from `request.toData()`; it executes as the original would have. */
+  restoreRequest(data: RequestData): PreTradeRequest {
+    checkRequestData(data);
+    const accountId = data.order.operation?.accountId;
+    const ctx = new CallContext(this.registry, accountId, data.nowMs, data.isDropCopy, data.isDryRun, this.recordBlock);
+    ctx.cachedGroup = cachedGroupOf(data);
+    return new PreTradeRequest(data.order, ctx, this);
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -353,12 +406,13 @@ export class Engine implements MainStageRunner {
     for (let i = 0; i < list.length; i++) {
       const policy = list[i]!;
       ctx.currentPolicy = policy.name;
+      mutations.owner = policy.name;
       const hook = dryRun ? (policy.performPreTradeCheckDryRun ?? policy.performPreTradeCheck)! : policy.performPreTradeCheck!;
       let out: PolicyPreTradeResult | undefined | void;
       try {
         out = hook.call(policy, ctx, order, mutations);
       } catch (e) {
-        if (!dryRun) rollbackEvery(mutations.drain());
+        if (!dryRun) rollbackEvery(mutations.handOver(), ctx);
         throw new PolicyCallbackError(policy.name, "performPreTradeCheck", e);
       }
       if (out) {

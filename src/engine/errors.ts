@@ -58,3 +58,30 @@ export class PolicyCallbackError extends OpenpitError {
     super(`policy '${policy}' threw in ${hook}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+export type SnapshotErrorKind =
+  /** The snapshot's policy list (names or order) is not the engine's. */
+  | "PolicyMismatch"
+  /** A stateful policy implements no `snapshotState`/`restoreState` (or a mutation no `restoreMutation`). */
+  | "NotSnapshottable"
+  /** An open reservation holds a mutation registered without a `record`. */
+  | "MissingMutationRecord"
+  /** A handle names a policy this engine does not have. */
+  | "UnknownPolicy"
+  /** The data is not something `snapshotState`/`toData` produced. */
+  | "Malformed";
+
+/**
+ * Engine state or an open handle could not be captured or restored. `policy` names the
+ * policy at fault, when there is one, so durable mode can say which policy to fix.
+ */
+export class SnapshotError extends KindedError<SnapshotErrorKind> {
+  override name = "SnapshotError";
+  constructor(
+    kind: SnapshotErrorKind,
+    message: string,
+    readonly policy: string | undefined = undefined,
+  ) {
+    super(kind, message);
+  }
+}

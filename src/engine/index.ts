@@ -12,3 +12,4 @@ export * from "./accounts-admin.js";
 export * from "./events.js";
 export * from "./sync-mode.js";
 export { GLOBAL_BLOCK } from "./account-blocks.js";
+export type { EngineSnapshot } from "./engine-snapshot.js";

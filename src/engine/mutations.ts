@@ -2,31 +2,70 @@
 export interface Mutation {
   commit(): void;
   rollback(): void;
+  /**
+   * Plain data from which the owning policy's `restoreMutation` rebuilds the same pair.
+   * Needed only for main-stage mutations, which live on in open reservations and so must
+   * survive a snapshot; `undefined` = none (such a reservation cannot be snapshotted).
+   */
+  readonly record?: unknown;
+}
+
+/** The mutations of one call with, index for index, the name of the policy that pushed each. */
+export interface OwnedMutations {
+  readonly list: readonly Mutation[];
+  readonly owners: readonly string[];
+}
+
+/**
+ * What a mutation step reports its blocks through (the call's context): the engine names
+ * the owning policy in it before each step, so a block raised by a commit or a rollback is
+ * stamped with the policy that registered it, whichever policy ran last in the call.
+ */
+export interface StepOwner {
+  currentPolicy: string;
 }
 
 const NOOP = (): void => {};
+
+export const NO_MUTATIONS: OwnedMutations = Object.freeze({ list: Object.freeze([]), owners: Object.freeze([]) });
 
 /**
  * The shared collector of one pipeline call. Commit runs in registration order,
  * rollback in reverse: a later mutation may depend on an earlier one's effect.
  */
 export class Mutations {
-  private readonly list: Mutation[] = [];
+  private list: Mutation[] = [];
+  /** Parallel to `list`: kept apart so a push costs one extra array slot, no wrapper object. */
+  private owners: string[] = [];
+  /** @internal Set by the engine before each hook: the policy whose pushes follow. */
+  owner = "";
 
   push(mutation: Mutation): void;
-  push(commit: (() => void) | undefined, rollback: (() => void) | undefined): void;
-  push(a: Mutation | (() => void) | undefined, b?: () => void): void {
+  push(commit: (() => void) | undefined, rollback: (() => void) | undefined, record?: unknown): void;
+  push(a: Mutation | (() => void) | undefined, b?: () => void, record?: unknown): void {
     if (typeof a === "object" && a !== null) this.list.push(a);
-    else this.list.push({ commit: a ?? NOOP, rollback: b ?? NOOP });
+    else if (record === undefined) this.list.push({ commit: a ?? NOOP, rollback: b ?? NOOP });
+    else this.list.push({ commit: a ?? NOOP, rollback: b ?? NOOP, record });
+    this.owners.push(this.owner);
   }
 
   get size(): number {
     return this.list.length;
   }
 
-  /** Hands the registered list over (used when a reservation takes ownership). */
+  /** Hands the registered list over (the owners are dropped with it). */
   drain(): Mutation[] {
+    this.owners = [];
     return this.list.splice(0);
+  }
+
+  /** @internal Hands the list over with its owners (used when a reservation takes ownership). */
+  handOver(): OwnedMutations {
+    if (this.list.length === 0) return NO_MUTATIONS;
+    const owned = { list: this.list, owners: this.owners };
+    this.list = [];
+    this.owners = [];
+    return owned;
   }
 
   commitAll(): void {
@@ -44,4 +83,13 @@ export function commitAll(list: readonly Mutation[]): void {
 
 export function rollbackAll(list: readonly Mutation[]): void {
   for (let i = list.length - 1; i >= 0; i--) list[i]!.rollback();
+}
+
+/** Commits in registration order, naming each step's owner first (see `StepOwner`). */
+export function commitOwned(owned: OwnedMutations, control: StepOwner | undefined): void {
+  const { list, owners } = owned;
+  for (let i = 0; i < list.length; i++) {
+    if (control !== undefined) control.currentPolicy = owners[i]!;
+    list[i]!.commit();
+  }
 }

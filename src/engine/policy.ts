@@ -6,7 +6,7 @@ import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../model/outcomes.js";
 import type { AccountBlock, PolicyReject } from "../model/reject.js";
-import type { Mutations } from "./mutations.js";
+import type { Mutation, Mutations } from "./mutations.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
 export type PolicyBlock = Omit<AccountBlock, "policy">;
@@ -82,10 +82,37 @@ type Maybe<T> = T | undefined | void;
  * - Main hooks: may register commit/rollback pairs; rollbacks must be delta-based.
  * - Dry-run hooks default to the normal ones; a policy whose normal hook changes
  *   state must provide a read-only dry-run variant.
+ * - Durability: "restore(snapshot) + replay of the journal" must rebuild the live state
+ *   exactly, so a policy is either `stateless` or implements `snapshotState` and
+ *   `restoreState`; a main-stage mutation carries a `record` that `restoreMutation` turns
+ *   back into the same commit/rollback (open reservations outlive a snapshot). Snapshot
+ *   data is plain: objects, arrays, strings, finite numbers, booleans, null, bigint, Map,
+ *   the decimal value types, `PreTradeLock`, `Leverage`.
  */
 export interface PreTradePolicy {
   readonly name: string;
   readonly policyGroupId?: PolicyGroupId;
+  /** Declares that the policy keeps no state at all (durable mode then needs no hooks). */
+  readonly stateless?: boolean;
+  /** Everything the policy would need to continue after a restart: live settings and state, as plain data. */
+  snapshotState?(): unknown;
+  /**
+   * Replaces the policy's settings and state with a `snapshotState()` result. Called on a
+   * freshly built instance (same construction/config) before any hook.
+   */
+  restoreState?(data: unknown): void;
+  /**
+   * Rebuilds a main-stage mutation this policy registered with a `record`. Blocks its
+   * rollback raises go through `control`, which records them as the live one would
+   * (stamped with this policy's name, first cause wins, events emitted).
+   */
+  restoreMutation?(record: unknown, control: AccountControl): Mutation;
+  /**
+   * Called once when the engine is built, with its live account registry: a policy that
+   * resolves groups or currencies outside a hook (an admin action) reads them here, so
+   * a restored instance sees the same registry as the live one from the start.
+   */
+  attachAccounts?(accounts: AccountsView): void;
   checkPreTradeStart?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
   checkPreTradeStartDryRun?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
   performPreTradeCheck?(ctx: PreTradeContext, order: Order, mutations: Mutations): Maybe<PolicyPreTradeResult>;

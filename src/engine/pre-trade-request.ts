@@ -1,3 +1,4 @@
+import type { AccountGroupId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import { LifecycleError } from "./errors.js";
 import type { CallContext } from "./contexts.js";
@@ -23,6 +24,20 @@ const ENGINE_GONE: ExecuteResult = {
 };
 
 /**
+ * An unexecuted request as plain data (`request.toData()`): the order and the context its
+ * start stage ran in, so `engine.restoreRequest(data)` executes exactly as it would have.
+ */
+export interface RequestData {
+  readonly order: Order;
+  /** The instant of the start stage; the main stage reuses it (one instant per call). */
+  readonly nowMs: number;
+  readonly isDropCopy: boolean;
+  readonly isDryRun: boolean;
+  /** The context's cached group lookup: absent = not looked up yet, `null` = looked up, no group. */
+  readonly accountGroup?: AccountGroupId | null;
+}
+
+/**
  * A start stage that passed: single use. Dropping it unexecuted abandons it (the start
  * stage's side effects stay, as in OpenPit).
  */
@@ -44,6 +59,15 @@ export class PreTradeRequest implements Disposable {
     this.#consumed = true;
     if (this.engine.isClosed) return ENGINE_GONE;
     return this.engine.runMainStage(this.order, this.ctx);
+  }
+
+  /** The unexecuted request as plain data; `LifecycleError` once executed or abandoned. */
+  toData(): RequestData {
+    if (this.#consumed) throw new LifecycleError("cannot snapshot a pre-trade request already consumed");
+    const ctx = this.ctx;
+    const data = { order: this.order, nowMs: ctx.nowMs, isDropCopy: ctx.isDropCopy, isDryRun: ctx.isDryRun };
+    const group = ctx.cachedGroup;
+    return group === null ? data : { ...data, accountGroup: group ?? null };
   }
 
   /** Abandons the request without running the main stage. */

@@ -1,10 +1,24 @@
 import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import type { AccountBlock } from "../model/reject.js";
-import { LifecycleError, PolicyCallbackError } from "./errors.js";
-import type { Mutation } from "./mutations.js";
+import { LifecycleError, PolicyCallbackError, SnapshotError } from "./errors.js";
+import type { Mutation, OwnedMutations, StepOwner } from "./mutations.js";
+import { NO_MUTATIONS } from "./mutations.js";
 
 type ReservationState = "open" | "committed" | "rolledBack";
+
+/**
+ * An open reservation as plain data (`reservation.toData()`), for a snapshot taken while
+ * gateways hold reservations; `engine.restoreReservation(data)` turns it back into one.
+ */
+export interface ReservationData {
+  /** In registration order: each mutation's owning policy and its record. */
+  readonly mutations: readonly { readonly policy: string; readonly record: unknown }[];
+  readonly lock: PreTradeLock;
+  readonly accountAdjustments: readonly AccountAdjustmentOutcome[];
+  /** Drop-copy only: the first block its policies raised. */
+  readonly accountBlock?: AccountBlock;
+}
 
 /**
  * The accepted outcome of a main stage: single use. `commit()` runs the registered
@@ -14,8 +28,11 @@ type ReservationState = "open" | "committed" | "rolledBack";
 export class PreTradeReservation implements Disposable {
   #state: ReservationState = "open";
 
+  /** @internal Built by the engine (`executePreTrade`, `restoreReservation`). */
   constructor(
-    private mutations: readonly Mutation[],
+    private mutations: OwnedMutations,
+    /** Where steps report blocks; named with each step's owner before it runs. */
+    private readonly control: StepOwner | undefined,
     private readonly reservedLock: PreTradeLock,
     private readonly outcomes: readonly AccountAdjustmentOutcome[],
     /** Drop-copy only: the first block its policies raised. */
@@ -42,25 +59,51 @@ export class PreTradeReservation implements Disposable {
   }
 
   commit(): void {
-    const list = this.finalize("committed");
-    for (let i = 0; i < list.length; i++) runStep(list[i]!, "commit");
+    const { list, owners } = this.finalize("committed");
+    const control = this.control;
+    for (let i = 0; i < list.length; i++) {
+      if (control !== undefined) control.currentPolicy = owners[i]!;
+      runStep(list[i]!, "commit");
+    }
   }
 
   rollback(): void {
-    const list = this.finalize("rolledBack");
-    rollbackEvery(list);
+    rollbackEvery(this.finalize("rolledBack"), this.control);
   }
 
   [Symbol.dispose](): void {
     if (this.#state === "open") this.rollback();
   }
 
-  private finalize(next: ReservationState): readonly Mutation[] {
+  /**
+   * The open reservation as plain data. Throws `SnapshotError` (`MissingMutationRecord`,
+   * naming the policy) if a mutation was registered without a record, and
+   * `LifecycleError` once the reservation is finalised.
+   */
+  toData(): ReservationData {
+    this.assertOpen("snapshot");
+    const { list, owners } = this.mutations;
+    const mutations = list.map((m, i) => {
+      const policy = owners[i] ?? "";
+      if (m.record === undefined) {
+        throw new SnapshotError(
+          "MissingMutationRecord",
+          `policy '${policy}' registered a main-stage mutation without a record; its open reservation cannot be snapshotted`,
+          policy,
+        );
+      }
+      return { policy, record: m.record };
+    });
+    const data = { mutations, lock: this.reservedLock, accountAdjustments: this.outcomes };
+    return this.accountBlock === undefined ? data : { ...data, accountBlock: this.accountBlock };
+  }
+
+  private finalize(next: ReservationState): OwnedMutations {
     if (this.#state !== "open") throw new LifecycleError(`pre-trade reservation already ${this.#state}`);
     this.#state = next;
-    const list = this.mutations;
-    this.mutations = [];
-    return list;
+    const owned = this.mutations;
+    this.mutations = NO_MUTATIONS;
+    return owned;
   }
 
   private assertOpen(what: string): void {
@@ -78,11 +121,14 @@ function runStep(m: Mutation, step: "commit" | "rollback"): void {
 
 /**
  * Runs every rollback in reverse even if one throws, so one faulty closure cannot strand
- * the others' state; the first failure is rethrown afterwards.
+ * the others' state; the first failure is rethrown afterwards. Each step's owner is named
+ * in `control` first, so a block it raises is stamped with that policy.
  */
-export function rollbackEvery(list: readonly Mutation[]): void {
+export function rollbackEvery(owned: OwnedMutations, control: StepOwner | undefined): void {
+  const { list, owners } = owned;
   let failure: unknown;
   for (let i = list.length - 1; i >= 0; i--) {
+    if (control !== undefined) control.currentPolicy = owners[i]!;
     try {
       list[i]!.rollback();
     } catch (e) {

@@ -2,3 +2,4 @@ export * from "./market-data-source.js";
 export * from "./market-data-service.js";
 export * from "./reference-book.js";
 export * from "./errors.js";
+export type { InstrumentSnapshot, MarketDataSnapshot } from "./market-data-snapshot.js";

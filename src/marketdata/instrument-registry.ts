@@ -41,6 +41,24 @@ export class InstrumentRegistry {
     return { ok: true, id: assigned };
   }
 
+  /** Every registration in order, and the next auto-id candidate: the registry as plain data. */
+  snapshot(): { readonly nextAutoId: bigint; readonly entries: [InstrumentId, Instrument][] } {
+    const entries: [InstrumentId, Instrument][] = [];
+    for (const [id, instrument] of this.instrumentById) entries.push([id as InstrumentId, { ...instrument }]);
+    return { nextAutoId: this.nextAutoId, entries };
+  }
+
+  /** Replaces every registration (same order, same ids) and the auto-id cursor. */
+  restore(nextAutoId: bigint, entries: Iterable<readonly [InstrumentId, Instrument]>): void {
+    this.idByKey.clear();
+    this.instrumentById.clear();
+    for (const [id, instrument] of entries) {
+      this.instrumentById.set(id, { underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset });
+      this.idByKey.set(instrumentKey(instrument), id);
+    }
+    this.nextAutoId = nextAutoId;
+  }
+
   private takeAutoId(): InstrumentId {
     while (this.instrumentById.has(this.nextAutoId)) this.nextAutoId += 1n;
     const id = this.nextAutoId as InstrumentId;

@@ -3,8 +3,9 @@ import { AccountGroupId, type AccountId, type InstrumentId } from "../param/ids.
 import type { Instrument } from "../param/instrument.js";
 import { MarketDataError, registrationConflictMessage } from "./errors.js";
 import { InstrumentRegistry } from "./instrument-registry.js";
+import type { InstrumentSnapshot, MarketDataSnapshot } from "./market-data-snapshot.js";
 import type { MarketDataSource, Quote, QuoteLookup, QuoteResolution, QuoteTtl } from "./market-data-source.js";
-import { QuoteBuckets, type BucketTarget, type WriteMode } from "./quote-buckets.js";
+import { QuoteBuckets, type BucketTarget, type StoredQuote, type WriteMode } from "./quote-buckets.js";
 import { checkedTtl, effectiveTtl, isExpired, newInstrumentTtls, type InstrumentTtls, type ServiceTtls } from "./ttl-cascade.js";
 
 export interface MarketDataServiceOptions {
@@ -204,6 +205,67 @@ export class MarketDataService implements MarketDataSource {
 
   clearInstrumentTtl(id: InstrumentId): void {
     this.slotOf(id).ttls.instrument = undefined;
+  }
+
+  // ── Durability ───────────────────────────────────────────────────────────
+
+  /** Everything as plain data: registrations, TTL cells, and every bucket's quote with its publish instant. */
+  snapshotState(): MarketDataSnapshot {
+    const { nextAutoId, entries } = this.registry.snapshot();
+    const instruments = entries.map(([id, instrument]): InstrumentSnapshot => {
+      const { buckets, ttls } = this.slotOf(id);
+      const quotes = buckets.snapshot();
+      const snapshot: InstrumentSnapshot = {
+        id,
+        underlyingAsset: instrument.underlyingAsset,
+        settlementAsset: instrument.settlementAsset,
+        accountTtls: new Map(ttls.accounts) as Map<AccountId, QuoteTtl>,
+        groupTtls: new Map(ttls.groups) as Map<AccountGroupId, QuoteTtl>,
+        accountQuotes: quotes.accounts as ReadonlyMap<AccountId, StoredQuote>,
+        groupQuotes: quotes.groups as ReadonlyMap<AccountGroupId, StoredQuote>,
+      };
+      return ttls.instrument === undefined ? snapshot : { ...snapshot, ttl: ttls.instrument };
+    });
+    return {
+      format: 1,
+      nextAutoId,
+      instruments,
+      accountTtls: new Map(this.serviceTtls.accounts) as Map<AccountId, QuoteTtl>,
+      groupTtls: new Map(this.serviceTtls.groups) as Map<AccountGroupId, QuoteTtl>,
+      defaultTtl: this.serviceTtls.defaultTtl,
+    };
+  }
+
+  /**
+   * Replaces the whole state with a snapshot's, registrations made at construction
+   * included (meant for a fresh service built with the same clock). Everything is
+   * validated and built first, so a malformed snapshot leaves the service as it was.
+   */
+  restoreState(snapshot: MarketDataSnapshot): void {
+    if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== 1 || !Array.isArray(snapshot.instruments)) {
+      throw new TypeError("not a market-data snapshot of format 1");
+    }
+    const slots = new Map<bigint, InstrumentSlot>();
+    for (const i of snapshot.instruments) {
+      const ttls = newInstrumentTtls(i.ttl === undefined ? undefined : checkedTtl(i.ttl));
+      for (const [account, ttl] of i.accountTtls) ttls.accounts.set(account, checkedTtl(ttl));
+      for (const [group, ttl] of i.groupTtls) ttls.groups.set(group, checkedTtl(ttl));
+      const buckets = new QuoteBuckets();
+      buckets.restore({ accounts: i.accountQuotes, groups: i.groupQuotes });
+      slots.set(i.id, { buckets, ttls });
+    }
+    const accountTtls = [...snapshot.accountTtls].map(([account, ttl]) => [account, checkedTtl(ttl)] as const);
+    const groupTtls = [...snapshot.groupTtls].map(([group, ttl]) => [group, checkedTtl(ttl)] as const);
+    const defaultTtl = checkedTtl(snapshot.defaultTtl);
+
+    this.registry.restore(snapshot.nextAutoId, snapshot.instruments.map((i) => [i.id, i] as const));
+    this.slots.clear();
+    for (const [id, slot] of slots) this.slots.set(id, slot);
+    this.serviceTtls.accounts.clear();
+    for (const [account, ttl] of accountTtls) this.serviceTtls.accounts.set(account, ttl);
+    this.serviceTtls.groups.clear();
+    for (const [group, ttl] of groupTtls) this.serviceTtls.groups.set(group, ttl);
+    this.serviceTtls.defaultTtl = defaultTtl;
   }
 
   // ── Internals ────────────────────────────────────────────────────────────

@@ -40,11 +40,33 @@ export class QuoteBuckets {
     return this.groups.get(DEFAULT_GROUP);
   }
 
+  /** Every bucket with its quote and publish instant (copied Maps; stored quotes are immutable). */
+  snapshot(): QuoteBucketsData {
+    return { accounts: new Map(this.accounts), groups: new Map(this.groups) };
+  }
+
+  /** Replaces every bucket, keeping each publish instant (TTL decisions after a restore match). */
+  restore(data: QuoteBucketsData): void {
+    this.clear();
+    for (const [account, stored] of data.accounts) this.accounts.set(account, storedCopy(stored));
+    for (const [group, stored] of data.groups) this.groups.set(group, storedCopy(stored));
+  }
+
   /** Drops every bucket: nothing is visible until the next write, and a patch then starts from empty. */
   clear(): void {
     this.accounts.clear();
     this.groups.clear();
   }
+}
+
+/** The buckets of one instrument as plain data: account buckets, and group buckets (group 0 = default). */
+export interface QuoteBucketsData {
+  readonly accounts: ReadonlyMap<bigint, StoredQuote>;
+  readonly groups: ReadonlyMap<number, StoredQuote>;
+}
+
+function storedCopy(stored: StoredQuote): StoredQuote {
+  return { quote: mergeQuote(undefined, stored.quote), publishedAtMs: stored.publishedAtMs };
 }
 
 /** Fields present in `update` overwrite; with no base this is a plain (frozen) copy of `update`. */

@@ -26,6 +26,21 @@ export const SettlementScheme = {
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/** One registration of the book; `scheme` absent = none configured. */
+export interface ReferenceBookEntry {
+  readonly id: InstrumentId;
+  readonly underlyingAsset: string;
+  readonly settlementAsset: string;
+  readonly scheme?: SettlementScheme;
+}
+
+/** `referenceBook.snapshotState()`: registrations in order, their schemes, the next auto id. */
+export interface ReferenceBookSnapshot {
+  readonly format: 1;
+  readonly nextAutoId: bigint;
+  readonly instruments: readonly ReferenceBookEntry[];
+}
+
 /**
  * Per-instrument reference data (spec §1.18), independent of market data: ids may be
  * shared with a `MarketDataService` on purpose via `registerWithId`. Data only for now;
@@ -66,6 +81,30 @@ export class ReferenceBook {
   settlementScheme(id: InstrumentId): SettlementScheme | undefined {
     this.requireKnown(id);
     return this.schemes.get(id);
+  }
+
+  /** Registrations in order with their schemes, and the next auto id: the book as plain data. */
+  snapshotState(): ReferenceBookSnapshot {
+    const { nextAutoId, entries } = this.registry.snapshot();
+    const instruments = entries.map(([id, instrument]): ReferenceBookEntry => {
+      const scheme = this.schemes.get(id);
+      const entry = { id, underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset };
+      return scheme === undefined ? entry : { ...entry, scheme };
+    });
+    return { format: 1, nextAutoId, instruments };
+  }
+
+  /** Replaces every registration and scheme with the snapshot's (schemes re-validated first). */
+  restoreState(snapshot: ReferenceBookSnapshot): void {
+    if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== 1 || !Array.isArray(snapshot.instruments)) {
+      throw new TypeError("not a reference-book snapshot of format 1");
+    }
+    const schemes = snapshot.instruments.map((i) =>
+      i.scheme === undefined ? undefined : Object.freeze({ delivery: checkedLag(i.scheme.delivery, "delivery"), payment: checkedLag(i.scheme.payment, "payment") }),
+    );
+    this.registry.restore(snapshot.nextAutoId, snapshot.instruments.map((i) => [i.id, i] as const));
+    this.schemes.clear();
+    snapshot.instruments.forEach((i, k) => this.schemes.set(i.id, schemes[k]));
   }
 
   private add(instrument: Instrument, id: InstrumentId | undefined): InstrumentId {

@@ -21,8 +21,8 @@ export interface ServiceTtls {
   readonly accounts: Map<bigint, QuoteTtl>;
   /** Tiers 5–6: per group; the entry at group 0 is the default-group cell. */
   readonly groups: Map<number, QuoteTtl>;
-  /** Tier 8: the service default, always set. */
-  readonly defaultTtl: QuoteTtl;
+  /** Tier 8: the service default, always set (construction config; replaced only by a restore). */
+  defaultTtl: QuoteTtl;
 }
 
 const DEFAULT_GROUP: number = AccountGroupId.DEFAULT;

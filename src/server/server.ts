@@ -1,10 +1,13 @@
+/** The gRPC server around the door: every service, health, reflection, recovery gating, graceful stop. */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountChannelService, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import type { SidecarState } from "../state/sidecar-state.js";
+import { encodeNotice } from "./codec/index.js";
 import { serviceDefinition } from "./grpc/service-definition.js";
 import { CHANNEL_SERVER_WIRE } from "./grpc/wire/index.js";
 import { accountChannelService } from "./services/account-channel-service.js";
@@ -14,7 +17,7 @@ import { feedService } from "./services/feed-service.js";
 import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
 import { reflectionService } from "./services/reflection-service.js";
-import type { Sidecar } from "./sidecar.js";
+import type { ServiceContext, ServingPhase } from "./services/service-context.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -24,28 +27,45 @@ export interface ServerOptions {
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
 
-/** The gRPC server around a `Sidecar`: every service, health, reflection, graceful stop. */
 export class SidecarServer {
   readonly health = new HealthState(SIDECAR_SERVICES.map((s) => s.typeName));
   private readonly server: Server;
   private readonly streams = new LiveStreams();
+  private readonly channelWriters = new Map<bigint, (message: OpenResponse) => void>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
+  private currentPhase: ServingPhase;
 
   constructor(
-    readonly sidecar: Sidecar,
+    readonly state: SidecarState,
     private readonly options: ServerOptions,
+    phase: ServingPhase = "serving",
   ) {
+    this.currentPhase = phase;
+    this.health.setServing(phase === "serving");
     this.server = new Server({
       // Orders are small; a generous cap still refuses a runaway message early.
       "grpc.max_receive_message_length": 16 * 1024 * 1024,
     });
-    this.server.addService(serviceDefinition(AccountChannelService, { open: CHANNEL_SERVER_WIRE }), accountChannelService(sidecar, this.streams, options));
-    this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(sidecar, this.streams));
-    this.server.addService(serviceDefinition(AccountEventService), eventsService(sidecar, this.streams));
-    this.server.addService(serviceDefinition(AdminService), adminService(sidecar));
+    const ctx: ServiceContext = { state, streams: this.streams, phase: () => this.currentPhase, channelWriters: this.channelWriters };
+    state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
+    this.server.addService(serviceDefinition(AccountChannelService, { open: CHANNEL_SERVER_WIRE }), accountChannelService(ctx, options));
+    this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(ctx));
+    this.server.addService(serviceDefinition(AccountEventService), eventsService(ctx));
+    this.server.addService(serviceDefinition(AdminService), adminService(ctx));
     this.server.addService(serviceDefinition(Health), healthService(this.health, this.streams));
     this.server.addService(serviceDefinition(ServerReflection), reflectionService([...SIDECAR_SERVICES, Health]));
+  }
+
+  get phase(): ServingPhase {
+    return this.currentPhase;
+  }
+
+  /** Recovery is done: health turns SERVING and commands are taken. */
+  startServing(): void {
+    if (this.currentPhase !== "recovering") return;
+    this.currentPhase = "serving";
+    this.health.setServing(true);
   }
 
   /** Binds `host:port` (port 0 = any free port) and returns the bound port. */
@@ -53,10 +73,12 @@ export class SidecarServer {
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
     });
-    const ttl = this.sidecar.limits.reservationTtlMs;
+    const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
-      // The sweep reads the injected clock; the timer only decides how often to look.
-      this.sweeper = setInterval(() => this.sidecar.sweepExpired(), Math.max(10, Math.min(1000, ttl / 4)));
+      // The timer only decides how often to look; the sweep is a command stamped like any other.
+      this.sweeper = setInterval(() => {
+        if (this.currentPhase === "serving") this.state.sweepExpired();
+      }, Math.max(10, Math.min(1000, ttl / 4)));
       this.sweeper.unref();
     }
     return port;
@@ -64,16 +86,17 @@ export class SidecarServer {
 
   /**
    * Graceful stop: health turns NOT_SERVING, new commands are refused, what was already
-   * received is finished, open reservations are rolled back, streams end, then the
-   * server closes (forcibly after the grace period).
+   * received is finished, open reservations are rolled back, streams end, the journal is
+   * flushed, then the server closes (forcibly after the grace period).
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.health.setServing(false);
-      this.sidecar.beginShutdown();
+      this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
-      for (const channel of [...this.sidecar.channels]) this.sidecar.closeChannel(channel);
+      for (const id of [...this.state.channels.keys()]) this.state.closeChannel(id, "shutdown");
+      await this.state.journal.flush();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           this.server.forceShutdown();
@@ -85,6 +108,7 @@ export class SidecarServer {
           resolve();
         });
       });
+      await this.state.journal.close();
     })();
     return this.stopping;
   }

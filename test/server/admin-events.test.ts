@@ -289,7 +289,7 @@ describe("events, health and reflection", () => {
         if (events.length >= n) resolve();
       });
     // The subscription is live once the server has registered it; events before that are not replayed.
-    await vi.waitFor(() => expect(h.server.sidecar.events.subscriberCount).toBe(1));
+    await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1));
 
     await h.admin("blockAccount", { accountId: ACCOUNT, reason: "ops" });
     await h.admin("unblockAccount", { accountId: ACCOUNT });

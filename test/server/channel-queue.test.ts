@@ -6,12 +6,13 @@ import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import type { AccountId } from "../../src/param/index.js";
 import { SpotFundsPolicy } from "../../src/policies/index.js";
-import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { MalformedMessage } from "../../src/server/grpc/service-definition.js";
-import type { Sidecar } from "../../src/server/sidecar.js";
+import type { SidecarState } from "../../src/state/sidecar-state.js";
+import type { ServingPhase } from "../../src/server/services/service-context.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, order, seed, testConfig } from "./harness.js";
 import { as, errorOf } from "./results.js";
@@ -53,14 +54,16 @@ class FakeCall extends EventEmitter {
 const buy = () => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }) as const;
 
 describe("account channel queue (no sockets)", () => {
-  let sidecar: Sidecar;
+  let sidecar: SidecarState;
   let streams: LiveStreams;
   let call: FakeCall;
+  let phase: ServingPhase;
 
   beforeEach(() => {
-    sidecar = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).sidecar;
+    sidecar = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
     streams = new LiveStreams();
-    const service = accountChannelService(sidecar, streams, { maxQueuedMessages: 2 });
+    phase = "serving";
+    const service = accountChannelService({ state: sidecar, streams, phase: () => phase, channelWriters: new Map() }, { maxQueuedMessages: 2 });
     call = new FakeCall();
     (service.open as (c: unknown) => void)(call);
     // Funds for exactly two orders of 1 @ 100.
@@ -167,7 +170,7 @@ describe("account channel queue (no sockets)", () => {
     call.send(3n, buy());
     call.send(4n, buy());
 
-    sidecar.beginShutdown();
+    phase = "stopping";
     streams.drainAll();
     // Received before shutdown: run, not refused.
     expect(call.correlationIds).toEqual([1n, 2n, 3n, 4n, 0n]);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -22,7 +22,7 @@ describe("configuration", () => {
     const config = parseSidecarConfig(DEFAULT_CONFIG);
     expect(config.listen).toBe("127.0.0.1:50051");
     const server = buildSidecar(config);
-    expect(server.sidecar.engine.policies.map((p) => p.name)).toEqual([
+    expect(server.state.engine.policies.map((p) => p.name)).toEqual([
       "OrderValidationPolicy",
       "RateLimitPolicy",
       "OrderSizeLimitPolicy",
@@ -34,12 +34,12 @@ describe("configuration", () => {
   it("the documented sample file builds, with groups, currencies and strict accounts", () => {
     const config = parseSidecarConfig(JSON.parse(readFileSync("examples/sidecar.json", "utf8")));
     const server = buildSidecar(config);
-    const accounts = server.sidecar.engine.accounts();
+    const accounts = server.state.engine.accounts();
     expect(accounts.groupOf(AccountId.fromU64(99224416))).toBe(7);
     expect(accounts.currencyOf(AccountId.fromU64(18446744073709551615n))).toBe("EUR");
     expect(accounts.currencyOf(AccountId.fromU64(42))).toBe("USD");
-    expect(server.sidecar.isKnownAccount(AccountId.fromU64(42))).toBe(true);
-    expect(server.sidecar.isKnownAccount(AccountId.fromU64(43))).toBe(false);
+    expect(server.state.isKnownAccount(AccountId.fromU64(42))).toBe(true);
+    expect(server.state.isKnownAccount(AccountId.fromU64(43))).toBe(false);
   });
 
   it("errors name the bad field", () => {

@@ -59,14 +59,14 @@ describe("a channel that goes away", () => {
 
     // The first reservation, made at t=1000, expires at t=6000: at 5999 it is still open.
     h.clock.advance(2999);
-    h.server.sidecar.sweepExpired();
+    h.server.state.sweepExpired();
     // A notice would precede this response on the stream; none came.
     await ch.send(seed("EUR", "1"));
     expect(tap.seen).toEqual([]);
 
     const expired = nextNotice(tap, "handlesExpired");
     h.clock.advance(1);
-    h.server.sidecar.sweepExpired();
+    h.server.state.sweepExpired();
     expect((await expired).reservationIds).toEqual([handleId(1n, 1n)]);
     expect(await holdingsOf(h)).toMatchObject({ USD: { available: "8000", held: "2000" } });
     expect((await state()).openReservations.map((r) => r.reservationId)).toEqual([handleId(1n, 2n)]);
@@ -80,7 +80,7 @@ describe("a channel that goes away", () => {
 
     // A committed reservation is out of the TTL's reach.
     h.clock.advance(10_000);
-    h.server.sidecar.sweepExpired();
+    h.server.state.sweepExpired();
     await ch.send(seed("EUR", "2"));
     expect(tap.seen).toHaveLength(1);
     expect(await holdingsOf(h)).toMatchObject({ USD: { available: "8000", held: "2000" } });

@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ManualClock } from "../../src/engine/index.js";
-import { buildSidecar } from "../../src/server/config/build-sidecar.js";
+import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../../src/server/server.js";
 import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
       { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }] } },
       { type: "SpotFundsPolicy", settings: {} },
     ],
+    // Durability has suites of its own; these start from an empty state every time.
+    durability: { mode: "ephemeral" },
     ...overrides,
   };
 }
@@ -51,12 +53,12 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
   // A cancelled stream is cleaned up when the server hears of it; tests await that moment
   // instead of sleeping for it.
   const closeWaiters: ((channelId: bigint) => void)[] = [];
-  const sidecar = server.sidecar;
-  const closeChannel = sidecar.closeChannel.bind(sidecar);
-  sidecar.closeChannel = (session) => {
-    const wasOpen = sidecar.channels.has(session);
-    closeChannel(session);
-    if (wasOpen) closeWaiters.splice(0).forEach((w) => w(session.channelId));
+  const state = server.state;
+  const closeChannel = state.closeChannel.bind(state);
+  state.closeChannel = (channelId, reason) => {
+    const wasOpen = state.channels.has(channelId);
+    closeChannel(channelId, reason);
+    if (wasOpen) closeWaiters.splice(0).forEach((w) => w(channelId));
   };
   return {
     server,

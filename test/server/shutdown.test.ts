@@ -20,7 +20,7 @@ import { NoticeTap, as, nextNotice } from "./results.js";
 describe("graceful shutdown", () => {
   it("NOT_SERVING first, in-flight answers delivered, notice, rollback, stream end, then it resolves", async () => {
     const h = await startHarness();
-    const spotFunds = h.server.sidecar.engine.policy(SpotFundsPolicy.NAME) as SpotFundsPolicy;
+    const spotFunds = h.server.state.engine.policy(SpotFundsPolicy.NAME) as SpotFundsPolicy;
     const usd = () => {
       const x = spotFunds.holdings(ACCOUNT as AccountId).get("USD")!;
       return { available: x.available.toString(), held: x.held.toString() };
@@ -29,11 +29,11 @@ describe("graceful shutdown", () => {
     // What happens, in the order the server does it (both hooks are synchronous).
     const steps: string[] = [];
     h.server.health.watch(() => steps.push(`health ${ServingStatus[h.server.health.statusOf("")!]}`));
-    const sidecar = h.server.sidecar;
-    const closeChannel = sidecar.closeChannel.bind(sidecar);
-    sidecar.closeChannel = (session) => {
-      if (sidecar.channels.has(session)) steps.push(`channel ${session.channelId} closed`);
-      closeChannel(session);
+    const state = h.server.state;
+    const closeChannel = state.closeChannel.bind(state);
+    state.closeChannel = (channelId, reason) => {
+      if (state.channels.has(channelId)) steps.push(`channel ${channelId} closed`);
+      closeChannel(channelId, reason);
     };
 
     // A load balancer watching health.
@@ -78,8 +78,8 @@ describe("graceful shutdown", () => {
     expect(watched).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING]);
     // The reservation was rolled back (the admin API is gone: read the engine directly).
     expect(usd()).toEqual({ available: "10000", held: "0" });
-    expect(h.server.sidecar.channels.size).toBe(0);
-    expect(h.server.sidecar.pins.size).toBe(0);
+    expect(h.server.state.channels.size).toBe(0);
+    expect(h.server.state.pins.size).toBe(0);
     // Ending a stream the server already ended settles at once.
     await ch.end();
     h.clients.close();
@@ -106,7 +106,8 @@ function runMain(
 describe.concurrent("src/main.ts as a process", () => {
   it("prints its port, serves, and exits 0 on SIGTERM", async ({ expect }) => {
     let checked: Promise<ServingStatus> | undefined;
-    const result = await runMain(["--listen", "127.0.0.1:0"], (out, kill) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "openpit-data-"));
+    const result = await runMain(["--listen", "127.0.0.1:0", "--data-dir", dataDir], (out, kill) => {
       const port = /listening on 127\.0\.0\.1:(\d+) /.exec(out)?.[1];
       if (!port || checked) return;
       const health = makeClient(Health, `127.0.0.1:${port}`);
@@ -118,7 +119,9 @@ describe.concurrent("src/main.ts as a process", () => {
     });
     expect(await checked).toBe(ServingStatus.SERVING);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^openpit-sidecar listening on 127\.0\.0\.1:\d+ \(accountSync; policies: OrderValidationPolicy, /);
+    expect(result.stdout).toContain(`openpit-sidecar: durable state in ${dataDir} (sync mode); recovering\n`);
+    expect(result.stdout).toMatch(/\nopenpit-sidecar: recovered no snapshot \+ 0 records in \d+ ms; 0 open reservations rolled back\n/);
+    expect(result.stdout).toMatch(/\nopenpit-sidecar listening on 127\.0\.0\.1:\d+ \(accountSync; policies: OrderValidationPolicy, /);
     expect(result.stdout).toContain("SIGTERM: shutting down gracefully\n");
   });
 

@@ -4,6 +4,7 @@ import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/configurator.js";
 import type { PreTradeContext } from "../../engine/policy.js";
+import { snapshotFields } from "../snapshot-data.js";
 import { deriveOrderSize, isOrderSize } from "./order-size.js";
 import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, MISSING_TRADE_AMOUNT, sizeLimitBreach } from "./rejects.js";
 import {
@@ -65,6 +66,16 @@ export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSe
     validateOrderSizeLimitSettings(owned);
     this.#limits = compileLimits(owned);
     this.#settings = owned;
+  }
+
+  /** Its only state is the live settings (a configure() may have changed them since construction). */
+  snapshotState(): { settings: OrderSizeLimitSettings } {
+    return { settings: copyOrderSizeLimitSettings(this.#settings) };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
+    this.publishSettings(settings as OrderSizeLimitSettings);
   }
 
   checkPreTradeStart(_ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {

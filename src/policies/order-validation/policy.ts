@@ -13,6 +13,8 @@ import { MISSING_TRADE_AMOUNT, ZERO_QUANTITY, ZERO_VOLUME } from "./rejects.js";
 export class OrderValidationPolicy implements PreTradePolicy {
   static readonly NAME = "OrderValidationPolicy";
   readonly name = OrderValidationPolicy.NAME;
+  /** Nothing to snapshot: no settings, no counters. */
+  readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
 
   constructor(options?: { policyGroupId?: PolicyGroupId }) {

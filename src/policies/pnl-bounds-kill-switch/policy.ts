@@ -9,6 +9,7 @@ import { ParamError } from "../../param/param-error.js";
 import { Pnl } from "../../param/values.js";
 import { BarrierBook, breachedSides } from "./barriers.js";
 import { RealizedPnlLedger } from "./realized-pnl-ledger.js";
+import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
 import {
   accumulatorOverflowBlock,
   barrierBreachReject,
@@ -83,6 +84,23 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
     return new Map(this.realized.byAccount.get(accountId) ?? []);
   }
 
+  /**
+   * The live barriers and every accumulator (seeded, reported or force-set). Seeds are not
+   * kept apart: they only ever initialised accumulators, which are included.
+   */
+  snapshotState(): PnlBoundsKillSwitchSnapshot {
+    return { settings: copyPnlBoundsKillSwitchSettings(this.settings), realized: copyNested(this.realized.byAccount) };
+  }
+
+  /** Replaces barriers and accumulators, construction seeds included. */
+  restoreState(data: unknown): void {
+    const { settings, realized } = snapshotFields(data, this.name, "snapshot", ["settings", "realized"]);
+    const totals = snapshotMap<AccountId, ReadonlyMap<Asset, Pnl>>(realized, this.name, "realized");
+    this.publishSettings(settings as PnlBoundsKillSwitchSettings);
+    this.realized.byAccount.clear();
+    for (const [accountId, byAsset] of copyNested(totals)) this.realized.byAccount.set(accountId, byAsset);
+  }
+
   /** Read-only, so the dry-run path can use it as is. Only one reject: broker first. */
   checkPreTradeStart(_ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
     const instrument = order.operation?.instrument;
@@ -125,6 +143,12 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
     if (!this.barriers.isOutside(accountId, asset, total)) return undefined;
     return { accountBlocks: [killSwitchBlock(total, asset)] };
   }
+}
+
+/** The kill switch's snapshot: live barriers and realized totals per (account, settlement asset). */
+export interface PnlBoundsKillSwitchSnapshot {
+  readonly settings: PnlBoundsKillSwitchSettings;
+  readonly realized: ReadonlyMap<AccountId, ReadonlyMap<Asset, Pnl>>;
 }
 
 /** Runs exact arithmetic; undefined when the result leaves the decimal domain. */

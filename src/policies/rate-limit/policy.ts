@@ -7,6 +7,8 @@ import type { PreTradeContext } from "../../engine/policy.js";
 import { compileAxes, type Axes, type Slot, type WindowCounter } from "./axes.js";
 import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLimitBarrier } from "./rejects.js";
 import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
+import { snapshotFields } from "../snapshot-data.js";
+import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } from "./snapshot.js";
 
 /**
  * Start-stage order-rate limits on four axes: broker, settlement asset, account, and
@@ -42,6 +44,22 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
     const owned = copyRateLimitSettings(next);
     validateRateLimitSettings(owned);
     this.#axes = compileAxes(owned, this.#axes);
+    this.#settings = owned;
+  }
+
+  /** Live settings and every window counter, exactly (see `RateLimitSnapshot`). */
+  snapshotState(): RateLimitSnapshot {
+    return captureRateLimit(copyRateLimitSettings(this.#settings), this.#axes);
+  }
+
+  restoreState(data: unknown): void {
+    const snapshot = snapshotFields(data, this.name, "snapshot", ["settings", "assets", "accounts", "accountAssets"]);
+    const owned = copyRateLimitSettings(snapshot.settings as RateLimitSettings);
+    validateRateLimitSettings(owned);
+    // Fresh counters for the snapshot's keys, then filled: nothing from construction survives.
+    const axes = compileAxes(owned);
+    restoreRateLimitCounters(axes, snapshot as unknown as RateLimitSnapshot);
+    this.#axes = axes;
     this.#settings = owned;
   }
 

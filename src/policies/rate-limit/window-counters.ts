@@ -79,6 +79,16 @@ export class SlidingWindowLog {
     return out;
   }
 
+  /** Replaces the log with `times` (oldest first, as `entries()` gives them): a restored window. */
+  restore(times: readonly number[]): void {
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < times.length) capacity *= 2;
+    this.#times = times.length === 0 ? EMPTY : new Float64Array(capacity);
+    this.#times.set(times);
+    this.#head = 0;
+    this.#size = times.length;
+  }
+
   #evict(now: number, windowMs: number): void {
     const times = this.#times;
     const mask = times.length - 1;

@@ -27,6 +27,16 @@ export class AccountPnlLedger {
     return this.states.get(accountId) ?? ZERO_STATE;
   }
 
+  /** Every account's line, in table order (a copy; states are immutable values). */
+  snapshot(): Map<AccountId, PnlState> {
+    return new Map(this.states);
+  }
+
+  restore(states: ReadonlyMap<AccountId, PnlState>): void {
+    this.states.clear();
+    for (const [accountId, state] of states) this.states.set(accountId, state);
+  }
+
   /** `undefined` forgets the account (a rollback to "never touched"). */
   set(accountId: AccountId, state: PnlState | undefined): void {
     if (state === undefined) this.states.delete(accountId);

@@ -1,5 +1,6 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
+import type { DecimalValue } from "../../param/decimal-value.js";
 import { PositionSize, type Price } from "../../param/values.js";
 import type { PnlState } from "../../model/pnl-state.js";
 
@@ -50,6 +51,44 @@ export function isEmptyHoldings(h: Holdings): boolean {
 }
 
 /**
+ * Value equality of two slots: the same decimals with the same scale, the same average and
+ * the same P&L state. Identity is not enough: a slot read back from a snapshot is an equal
+ * value but never the same object, and a restored run must take the branch the live one did.
+ */
+export function sameHoldings(a: Holdings, b: Holdings): boolean {
+  if (a === b) return true;
+  return (
+    sameDecimal(a.available, b.available) &&
+    sameDecimal(a.held, b.held) &&
+    sameDecimal(a.incoming, b.incoming) &&
+    sameDecimal(a.averageEntryPrice, b.averageEntryPrice) &&
+    samePnlState(a.realizedPnl, b.realizedPnl)
+  );
+}
+
+function sameDecimal(a: DecimalValue | undefined, b: DecimalValue | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.toString() === b.toString());
+}
+
+function samePnlState(a: PnlState | undefined, b: PnlState | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (a.kind === "halted") return b.kind === "halted" && a.reason === b.reason;
+  return b.kind === "value" && sameDecimal(a.value, b.value);
+}
+
+/** A slot rebuilt from snapshot data with every field present (absent optional fields were dropped by the codec). */
+export function holdingsFrom(data: Holdings): Holdings {
+  return {
+    available: data.available,
+    held: data.held,
+    incoming: data.incoming,
+    averageEntryPrice: data.averageEntryPrice ?? undefined,
+    realizedPnl: data.realizedPnl ?? undefined,
+  };
+}
+
+/**
  * `(account, asset) → Holdings` as two plain Maps (account first, so one account's slots
  * are found without a scan and the whole table can be snapshotted as data). Empty slots
  * are pruned on write, so a rejected or rolled-back reservation leaves no trace.
@@ -72,6 +111,23 @@ export class HoldingsStore {
       this.accounts.set(accountId, slots);
     }
     slots.set(asset, holdings);
+  }
+
+  /** Every slot, account by account, in table order (a copy of the Maps; slots are immutable values). */
+  snapshot(): Map<AccountId, Map<Asset, Holdings>> {
+    const out = new Map<AccountId, Map<Asset, Holdings>>();
+    for (const [accountId, slots] of this.accounts) out.set(accountId, new Map(slots));
+    return out;
+  }
+
+  /** Replaces the whole table, keeping the given order (it is the order later scans see). */
+  restore(table: ReadonlyMap<AccountId, ReadonlyMap<Asset, Holdings>>): void {
+    this.accounts.clear();
+    for (const [accountId, slots] of table) {
+      const copy = new Map<Asset, Holdings>();
+      for (const [asset, h] of slots) copy.set(asset, holdingsFrom(h));
+      if (copy.size > 0) this.accounts.set(accountId, copy);
+    }
   }
 
   /** The account's slots (live view; callers copy before exposing it). */

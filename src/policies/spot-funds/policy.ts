@@ -1,8 +1,9 @@
 import type { ConfigurablePolicy, PolicyConfigurationResult } from "../../engine/configurator.js";
 import { SettingsValidationError } from "../../engine/errors.js";
-import type { Mutations } from "../../engine/mutations.js";
+import type { Mutation, Mutations } from "../../engine/mutations.js";
 import type {
   AccountAdjustmentContext,
+  AccountControl,
   AccountsView,
   PolicyAccountAdjustmentResult,
   PolicyPostTradeResult,
@@ -23,7 +24,7 @@ import type { PositionSize, Price } from "../../param/values.js";
 import { AccountPnlLedger, barrierBlock } from "./account-pnl.js";
 import { applySpotFundsAdjustment } from "./adjustments.js";
 import { applyExecutionReport } from "./execution-report.js";
-import { HoldingsStore } from "./holdings-store.js";
+import { HoldingsStore, sameHoldings } from "./holdings-store.js";
 import { marketOrderPrice } from "./market-price.js";
 import { accountReject, arithmeticOverflowBlock } from "./rejects.js";
 import { planReservation, reservationOutcome, reservationSteps, type PlannedStep } from "./reservation-legs.js";
@@ -37,6 +38,7 @@ import {
   type SpotFundsSettings,
 } from "./settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
+import { captureSpotFunds, readHoldRecord, restoreSpotFunds, type HoldRecord, type SpotFundsSnapshot } from "./snapshot.js";
 
 export interface SpotFundsPolicyOptions {
   readonly policyGroupId?: PolicyGroupId;
@@ -83,8 +85,10 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   readonly policyGroupId: PolicyGroupId;
   private readonly state: { -readonly [K in keyof SpotFundsState]: SpotFundsState[K] };
   /**
-   * The engine's account registry, remembered from the last hook call, so `setAccountPnl`
-   * (called outside any hook) can resolve the account's group for the barrier cascade.
+   * The engine's account registry, so `setAccountPnl` (called outside any hook) can resolve
+   * the account's group for the barrier cascade. The engine hands it over when it is built
+   * (`attachAccounts`), so a restored instance knows it before any hook runs, exactly like
+   * the live one; hooks refresh it, which only matters for an instance outside an engine.
    */
   private accounts: AccountsView | undefined;
 
@@ -129,6 +133,10 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
 
   // ── hooks ─────────────────────────────────────────────────────────────────────────
 
+  attachAccounts(accounts: AccountsView): void {
+    this.accounts = accounts;
+  }
+
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): PolicyPreTradeResult {
     return this.reserve(ctx, order, mutations);
   }
@@ -151,6 +159,23 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   ): PolicyAccountAdjustmentResult | undefined {
     this.accounts = ctx.accounts;
     return applySpotFundsAdjustment(this.state, ctx, accountId, adjustment, mutations);
+  }
+
+  // ── durability ────────────────────────────────────────────────────────────────────
+
+  /** Live settings, holdings and account P&L (market data is snapshotted by its owner). */
+  snapshotState(): SpotFundsSnapshot {
+    return captureSpotFunds(this.state);
+  }
+
+  restoreState(data: unknown): void {
+    restoreSpotFunds(this.state, data);
+  }
+
+  /** Rebuilds the main-stage hold of an open reservation: commit does nothing, rollback undoes the holds. */
+  restoreMutation(record: unknown, control: AccountControl): Mutation {
+    const hold = readHoldRecord(record);
+    return this.holdMutation(hold, control);
   }
 
   // ── admin queries and actions ─────────────────────────────────────────────────────
@@ -232,19 +257,24 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
       // Steps that passed are written even when a later one failed: the engine rolls them
       // back on a reject, and a drop-copy keeps them (as OpenPit does).
       for (const { step, after } of plan.planned) store.put(accountId, step.asset, after);
-      const planned = plan.planned;
-      mutations.push(NOOP, () => this.undoHolds(ctx, accountId, planned));
+      // The closure's own inputs are the record: plain data already, so this costs one object.
+      mutations.push(this.holdMutation({ accountId, planned: plan.planned }, ctx.accountControl));
     }
     if (plan.reject !== undefined) return { rejects: [plan.reject] };
     return { lockPrices: [price], accountAdjustments: plan.planned.map(reservationOutcome) };
   }
 
+  private holdMutation(record: HoldRecord, control: AccountControl): Mutation {
+    return { commit: NOOP, rollback: () => this.undoHolds(control, record.accountId, record.planned), record };
+  }
+
   /**
    * Undoes the holds in reverse, by inverse deltas so that whatever else moved a slot
-   * meanwhile (a fill) is kept. A slot still holding exactly the value the hold wrote has
-   * not moved, and is simply given its previous value back (the same result, no arithmetic).
+   * meanwhile (a fill) is kept. A slot still holding the value the hold wrote (compared by
+   * value, so a restored reservation decides alike) is given its previous value back: the
+   * same number without arithmetic, and so with the scale it had before the hold.
    */
-  private undoHolds(ctx: PreTradeContext, accountId: AccountId, planned: readonly PlannedStep[]): void {
+  private undoHolds(control: AccountControl, accountId: AccountId, planned: readonly PlannedStep[]): void {
     const store = this.state.store;
     for (let i = planned.length - 1; i >= 0; i--) {
       const { step, before, after } = planned[i]!;
@@ -263,7 +293,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
         });
       } catch (e) {
         if (!(e instanceof ParamError)) throw e;
-        ctx.accountControl.block(accountId, arithmeticOverflowBlock(`pre-trade rollback overflow: asset ${step.asset}`));
+        control.block(accountId, arithmeticOverflowBlock(`pre-trade rollback overflow: asset ${step.asset}`));
       }
     }
   }

@@ -6,7 +6,7 @@ import type { PreTradePolicy } from "../../engine/index.js";
 import type { AccountBlock } from "../../model/index.js";
 import { QuoteTtl, type Quote } from "../../marketdata/index.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../../policies/index.js";
-import { invalid, missing } from "./codec-error.js";
+import { invalid, missing } from "../../state/command-error.js";
 import { decodeOptionalDecimal } from "./scalars.js";
 import { encodeBlock, encodePnlState } from "./encode.js";
 

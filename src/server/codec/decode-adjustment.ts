@@ -8,7 +8,7 @@ import {
   type AdjustmentOperation,
   type PnlState as DomainPnlState,
 } from "../../model/index.js";
-import { invalid, missing } from "./codec-error.js";
+import { invalid, missing } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodeHaltReason, decodePositionMode } from "./enums.js";

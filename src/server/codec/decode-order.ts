@@ -1,7 +1,7 @@
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
 import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";
-import { invalid, missing } from "./codec-error.js";
+import { invalid, missing } from "../../state/command-error.js";
 import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
 import { decodePositionSide, decodeSide } from "./enums.js";
 

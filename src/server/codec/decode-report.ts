@@ -1,7 +1,7 @@
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param/index.js";
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
-import { invalid } from "./codec-error.js";
+import { invalid } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import * as ev from "../../../gen/openpit/sidecar/v1/events_pb.js";
-import type { SequencedEvent } from "../event-hub.js";
+import type { SequencedEvent } from "../../state/event-hub.js";
 import { encodeBlock } from "./encode.js";
 import { encodeHaltReason } from "./enums.js";
 
@@ -41,6 +41,16 @@ export function encodeEvent({ sequence, event: e }: SequencedEvent): ev.AccountE
           accountId: e.accountId,
           policyGroupId: e.policyGroupId,
           reason: encodeHaltReason(e.reason),
+        }),
+      };
+      break;
+    case "reservationsRolledBack":
+      event = {
+        case: "reservationsRolledBack",
+        value: create(ev.ReservationsRolledBackSchema, {
+          accountId: e.accountId,
+          reservationIds: [...e.reservationIds],
+          reason: ev.RollbackReason.RECOVERY,
         }),
       };
       break;

@@ -1,38 +1,36 @@
+/** The channel's per-command results and notices on the wire, built from the door's domain results. */
 import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { CommandErrorSchema, type ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { AccountBlock, PostTradeResult, Reject } from "../../model/index.js";
-import type { AccountAdjustmentBatchResult, DryRunReport, PreTradeReservation } from "../../engine/index.js";
+import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { CommandError, CommandErrorCode } from "../../state/command-error.js";
+import type { ChannelNotice, ChannelResult } from "../../state/results.js";
+import type { AccountAdjustmentOutcome, PreTradeLock, Reject } from "../../model/index.js";
+import type { AccountAdjustmentBatchResult, DryRunReport } from "../../engine/index.js";
 import { encodeBlock, encodeLock, encodeOutcomes, encodePostTrade, encodeRejects } from "./encode.js";
 
-/** Builders of the channel's per-command results, from domain results. */
+/** The wire enum carries the domain code's name. */
+export function encodeErrorCode(code: CommandErrorCode): ErrorCode {
+  return ErrorCode[code];
+}
+
+export function encodeCommandError(e: CommandError) {
+  return create(CommandErrorSchema, { code: encodeErrorCode(e.code), message: e.message, field: e.field });
+}
+
+function result(value: ch.CommandResult["result"]): ch.CommandResult {
+  return create(ch.CommandResultSchema, { result: value });
+}
+
 export const results = {
-  error(code: ErrorCode, message: string, field = ""): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: { case: "error", value: create(CommandErrorSchema, { code, message, field }) },
-    });
+  error(code: CommandErrorCode, message: string, field = ""): ch.CommandResult {
+    return result({ case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message, field }) });
   },
 
-  bind(takenOver: readonly bigint[]): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: { case: "bind", value: create(ch.BindResultSchema, { takenOver: [...takenOver] }) },
-    });
+  fromError(e: CommandError): ch.CommandResult {
+    return result({ case: "error", value: encodeCommandError(e) });
   },
 
-  startAccepted(requestId: bigint): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: { case: "start", value: create(ch.StartResultSchema, { accepted: true, requestId }) },
-    });
-  },
-
-  startRejected(rejects: readonly Reject[]): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: { case: "start", value: create(ch.StartResultSchema, { accepted: false, rejects: encodeRejects(rejects) }) },
-    });
-  },
-
-  /** `reservationId` 0 when it was committed on accept. Reads the lock before any commit. */
-  executeAccepted(reservationId: bigint, committed: boolean, lockAndOutcomes: LockAndOutcomes): ch.CommandResult {
+  executeAccepted(reservationId: bigint, committed: boolean, lock: PreTradeLock, outcomes: readonly AccountAdjustmentOutcome[]): ch.CommandResult {
     // A literal, not `create()`: the hot path of every accepted order (see encode.ts).
     return {
       $typeName: "openpit.sidecar.v1.CommandResult",
@@ -43,102 +41,99 @@ export const results = {
           accepted: true,
           reservationId,
           committed,
-          lock: lockAndOutcomes.lock,
-          accountAdjustments: lockAndOutcomes.outcomes,
+          lock: encodeLock(lock),
+          accountAdjustments: encodeOutcomes(outcomes),
           rejects: [],
         },
       },
     };
   },
 
-  executeRejected(rejects: readonly Reject[]): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: { case: "execute", value: create(ch.ExecuteResultSchema, { accepted: false, rejects: encodeRejects(rejects) }) },
-    });
+  rejected(kind: "start" | "execute", rejects: readonly Reject[]): ch.CommandResult {
+    if (kind === "start") return result({ case: "start", value: create(ch.StartResultSchema, { accepted: false, rejects: encodeRejects(rejects) }) });
+    return result({ case: "execute", value: create(ch.ExecuteResultSchema, { accepted: false, rejects: encodeRejects(rejects) }) });
   },
 
   dryRun(report: DryRunReport): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: {
-        case: "dryRun",
-        value: create(ch.DryRunResultSchema, {
-          pass: report.isPass,
-          rejects: encodeRejects(report.rejects),
-          lock: encodeLock(report.lock),
-          accountAdjustments: encodeOutcomes(report.accountAdjustments),
-          accountBlock: report.accountBlock && encodeBlock(report.accountBlock),
-        }),
-      },
-    });
-  },
-
-  dropCopy(reservationId: bigint, committed: boolean, lockAndOutcomes: LockAndOutcomes, block: AccountBlock | undefined): ch.CommandResult {
-    return create(ch.CommandResultSchema, {
-      result: {
-        case: "dropCopy",
-        value: create(ch.DropCopyResultSchema, {
-          reservationId,
-          committed,
-          lock: lockAndOutcomes.lock,
-          accountAdjustments: lockAndOutcomes.outcomes,
-          accountBlock: block && encodeBlock(block),
-        }),
-      },
-    });
-  },
-
-  finalized(id: bigint): ch.CommandResult {
-    return create(ch.CommandResultSchema, { result: { case: "finalize", value: create(ch.FinalizeResultSchema, { id }) } });
-  },
-
-  postTrade(result: PostTradeResult): ch.CommandResult {
-    return create(ch.CommandResultSchema, { result: { case: "postTrade", value: encodePostTrade(result) } });
-  },
-
-  adjustment(result: AccountAdjustmentBatchResult): ch.CommandResult {
-    const value = result.ok
-      ? create(ch.AdjustmentBatchResultSchema, {
-          accepted: true,
-          outcomes: encodeOutcomes(result.outcomes),
-          accountBlocks: result.accountBlocks.map(encodeBlock),
-        })
-      : create(ch.AdjustmentBatchResultSchema, {
-          accepted: false,
-          failedIndex: result.failedIndex,
-          rejects: encodeRejects(result.rejects),
-        });
-    return create(ch.CommandResultSchema, { result: { case: "adjustment", value } });
-  },
-};
-
-export interface LockAndOutcomes {
-  readonly lock: ReturnType<typeof encodeLock>;
-  readonly outcomes: ReturnType<typeof encodeOutcomes>;
-}
-
-/** Captures what a reservation exposes while it is still open (it cannot be read after commit). */
-export function lockAndOutcomesOf(reservation: PreTradeReservation): LockAndOutcomes {
-  return { lock: encodeLock(reservation.lock), outcomes: encodeOutcomes(reservation.accountAdjustments) };
-}
-
-export const notices = {
-  fenced(accountIds: readonly bigint[], rolledBack: readonly bigint[], abandoned: readonly bigint[]): ch.OpenResponse {
-    return notice({
-      case: "accountsFenced",
-      value: create(ch.AccountsFencedSchema, {
-        accountIds: [...accountIds],
-        rolledBackReservationIds: [...rolledBack],
-        abandonedRequestIds: [...abandoned],
+    return result({
+      case: "dryRun",
+      value: create(ch.DryRunResultSchema, {
+        pass: report.isPass,
+        rejects: encodeRejects(report.rejects),
+        lock: encodeLock(report.lock),
+        accountAdjustments: encodeOutcomes(report.accountAdjustments),
+        accountBlock: report.accountBlock && encodeBlock(report.accountBlock),
       }),
     });
   },
-  expired(reservationIds: readonly bigint[]): ch.OpenResponse {
-    return notice({ case: "handlesExpired", value: create(ch.HandlesExpiredSchema, { reservationIds: [...reservationIds] }) });
-  },
-  shuttingDown(): ch.OpenResponse {
-    return notice({ case: "shuttingDown", value: create(ch.ShuttingDownSchema, {}) });
+
+  adjustment(r: AccountAdjustmentBatchResult): ch.CommandResult {
+    const value = r.ok
+      ? create(ch.AdjustmentBatchResultSchema, {
+          accepted: true,
+          outcomes: encodeOutcomes(r.outcomes),
+          accountBlocks: r.accountBlocks.map(encodeBlock),
+        })
+      : create(ch.AdjustmentBatchResultSchema, { accepted: false, failedIndex: r.failedIndex, rejects: encodeRejects(r.rejects) });
+    return result({ case: "adjustment", value });
   },
 };
+
+export function encodeChannelResult(r: ChannelResult): ch.CommandResult {
+  switch (r.kind) {
+    case "executeAccepted":
+      return results.executeAccepted(r.reservationId, r.committed, r.lock, r.outcomes);
+    case "error":
+      return results.fromError(r.error);
+    case "bind":
+      return result({ case: "bind", value: create(ch.BindResultSchema, { takenOver: [...r.takenOver] }) });
+    case "startAccepted":
+      return result({ case: "start", value: create(ch.StartResultSchema, { accepted: true, requestId: r.requestId }) });
+    case "startRejected":
+      return results.rejected("start", r.rejects);
+    case "executeRejected":
+      return results.rejected("execute", r.rejects);
+    case "dryRun":
+      return results.dryRun(r.report);
+    case "dropCopy":
+      return result({
+        case: "dropCopy",
+        value: create(ch.DropCopyResultSchema, {
+          reservationId: r.reservationId,
+          committed: r.committed,
+          lock: encodeLock(r.lock),
+          accountAdjustments: encodeOutcomes(r.outcomes),
+          accountBlock: r.accountBlock && encodeBlock(r.accountBlock),
+        }),
+      });
+    case "finalized":
+      return result({ case: "finalize", value: create(ch.FinalizeResultSchema, { id: r.id }) });
+    case "postTrade":
+      return result({ case: "postTrade", value: encodePostTrade(r.result) });
+    case "adjustment":
+      return results.adjustment(r.result);
+  }
+}
+
+export function encodeNotice(n: ChannelNotice): ch.OpenResponse {
+  switch (n.kind) {
+    case "fenced":
+      return notice({
+        case: "accountsFenced",
+        value: create(ch.AccountsFencedSchema, {
+          accountIds: [...n.accountIds],
+          rolledBackReservationIds: [...n.rolledBack],
+          abandonedRequestIds: [...n.abandoned],
+        }),
+      });
+    case "expired":
+      return notice({ case: "handlesExpired", value: create(ch.HandlesExpiredSchema, { reservationIds: [...n.reservationIds] }) });
+  }
+}
+
+export function shuttingDownNotice(): ch.OpenResponse {
+  return notice({ case: "shuttingDown", value: create(ch.ShuttingDownSchema, {}) });
+}
 
 function notice(value: ch.ChannelNotice["notice"]): ch.OpenResponse {
   return create(ch.OpenResponseSchema, { correlationId: 0n, notice: create(ch.ChannelNoticeSchema, { notice: value }) });

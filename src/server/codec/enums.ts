@@ -2,7 +2,7 @@ import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { REJECT_CODES, rejectCodeFromNumber, type RejectCode, type RejectScope } from "../../model/index.js";
 import type { PnlHaltReason } from "../../model/index.js";
 import type { PositionEffect, PositionMode, PositionSide, Side } from "../../param/index.js";
-import { missing, unknownEnum } from "./codec-error.js";
+import { missing, unknownEnum } from "../../state/command-error.js";
 
 /** Maps proto enums to the domain's string literals; UNSPECIFIED is "absent". */
 function decoder<D extends string>(table: Record<number, D>) {

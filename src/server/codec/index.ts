@@ -2,7 +2,7 @@
  * The codec: the one place where generated protobuf types meet domain types.
  * Everything else in `server/` speaks domain types, or passes generated messages through.
  */
-export * from "./codec-error.js";
+export * from "../../state/command-error.js";
 export * from "./scalars.js";
 export * from "./enums.js";
 export * from "./decode-order.js";
@@ -10,5 +10,6 @@ export * from "./decode-report.js";
 export * from "./decode-adjustment.js";
 export * from "./encode.js";
 export * from "./encode-results.js";
+export * from "./decode-commands.js";
 export * from "./encode-events.js";
 export * from "./admin.js";

@@ -1,6 +1,6 @@
 import { ParamError, type DecimalValue, type ValueType } from "../../param/index.js";
 import { AccountGroupId, AccountId, type Asset } from "../../param/index.js";
-import { invalid, missing } from "./codec-error.js";
+import { invalid, missing } from "../../state/command-error.js";
 
 /** Decimal strings in, value objects out; a malformed or out-of-range string names its field. */
 export function decodeDecimal<T extends DecimalValue>(text: string, field: string, type: ValueType<T>): T {

@@ -30,4 +30,6 @@ export const DEFAULT_CONFIG = {
     },
     { type: "SpotFundsPolicy", settings: { limitMode: "Enforce", pricingSource: "Mark" } },
   ],
+  // The journal and snapshots live in ./openpit-data (git-ignored); answers wait for fdatasync.
+  durability: { mode: "sync", dataDir: "openpit-data" },
 } as const;

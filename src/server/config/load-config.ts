@@ -1,3 +1,4 @@
+/** The configuration in force: file or embedded default, then environment, then flags. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
@@ -11,8 +12,9 @@ export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--print-default-config]
-  env: OPENPIT_CONFIG (file), OPENPIT_LISTEN (address); flags win over env, env over the file.`;
+const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--data-dir DIR] [--ephemeral] [--print-default-config]
+  env: OPENPIT_CONFIG (file), OPENPIT_LISTEN (address), OPENPIT_DATA_DIR (journal directory);
+  flags win over env, env over the file. --ephemeral keeps state in memory only (lost on exit).`;
 
 function flag(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -28,7 +30,7 @@ function flag(argv: readonly string[], name: string): string | undefined {
  */
 export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
   for (const a of argv) {
-    if (a.startsWith("--") && !["--config", "--listen", "--print-default-config"].includes(a)) {
+    if (a.startsWith("--") && !["--config", "--listen", "--data-dir", "--ephemeral", "--print-default-config"].includes(a)) {
       throw new ConfigError(`unknown option ${a}\n${USAGE}`);
     }
   }
@@ -47,9 +49,16 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
       throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
     }
   }
-  const config = parseSidecarConfig(json);
+  let config = parseSidecarConfig(json);
   const listen = flag(argv, "--listen") ?? env.OPENPIT_LISTEN;
-  return listen ? { ...config, listen } : config;
+  if (listen) config = { ...config, listen };
+  const dataDir = flag(argv, "--data-dir") ?? env.OPENPIT_DATA_DIR;
+  if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };
+  if (argv.includes("--ephemeral")) {
+    if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);
+    config = { ...config, durability: { ...config.durability, mode: "ephemeral" } };
+  }
+  return config;
 }
 
 export { USAGE };

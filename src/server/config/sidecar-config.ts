@@ -16,7 +16,7 @@ import {
   type Json,
 } from "../../policies/settings-json.js";
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
-import { POLICY_CATALOG } from "./policy-catalog.js";
+import { POLICY_CATALOG } from "../../policies/catalog.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -51,6 +51,48 @@ export interface PolicyConfig {
   settings?: Json;
 }
 
+/** Where and how state is made durable (see docs/durability.md). */
+export interface DurabilityConfig {
+  /** sync: answers wait for the fdatasync of their batch; async: they do not; ephemeral: memory only. */
+  mode: "sync" | "async" | "ephemeral";
+  /** Journal segments and snapshots; relative paths are from the working directory. */
+  dataDir: string;
+  /** A snapshot is written after this many journal records (0 = never by count). */
+  snapshotEveryRecords: number;
+  /** ... or this many seconds after the last one, if anything was journaled since (0 = never by time). */
+  snapshotEverySeconds: number;
+  /** Size of each preallocated journal segment. */
+  segmentBytes: number;
+}
+
+export const DEFAULT_DURABILITY: DurabilityConfig = {
+  mode: "sync",
+  dataDir: "openpit-data",
+  snapshotEveryRecords: 1_000_000,
+  snapshotEverySeconds: 300,
+  segmentBytes: 64 * 1024 * 1024,
+};
+
+const DURABILITY_MODES = ["sync", "async", "ephemeral"] as const;
+
+function parseDurability(json: Json, path: string): DurabilityConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, Object.keys(DEFAULT_DURABILITY));
+  const mode = (optional(o.mode, `${path}.mode`, readString) ?? DEFAULT_DURABILITY.mode) as DurabilityConfig["mode"];
+  if (!DURABILITY_MODES.includes(mode)) fail(`${path}.mode`, `must be one of ${DURABILITY_MODES.join(", ")}`);
+  const int = (key: "snapshotEveryRecords" | "snapshotEverySeconds" | "segmentBytes", min: number) =>
+    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, MAX_INT)) ?? DEFAULT_DURABILITY[key];
+  const dataDir = optional(o.dataDir, `${path}.dataDir`, readString) ?? DEFAULT_DURABILITY.dataDir;
+  if (dataDir.trim() === "") fail(`${path}.dataDir`, "must not be empty");
+  return {
+    mode,
+    dataDir,
+    snapshotEveryRecords: int("snapshotEveryRecords", 0),
+    snapshotEverySeconds: int("snapshotEverySeconds", 0),
+    segmentBytes: int("segmentBytes", 4096),
+  };
+}
+
 export interface SidecarConfig {
   /** host:port; port 0 picks a free port. */
   listen: string;
@@ -64,6 +106,7 @@ export interface SidecarConfig {
     list: AccountConfig[];
   };
   policies: PolicyConfig[];
+  durability: DurabilityConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -138,7 +181,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -163,5 +206,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
       list: (optional(acc.list, `${path}.accounts.list`, readArray) ?? []).map((j, i) => parseAccount(j, `${path}.accounts.list[${i}]`)),
     },
     policies,
+    durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
   };
 }

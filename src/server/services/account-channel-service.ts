@@ -1,12 +1,12 @@
-import { create } from "@bufbuild/protobuf";
+/** AccountChannelService.Open: one gRPC bidi stream = one account channel of the door. */
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { OpenRequest, OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { OpenResponseSchema } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import { notices, results } from "../codec/index.js";
+import type { OpenRequest, OpenResponse, CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { ChannelCommand } from "../../state/commands.js";
+import type { SidecarState } from "../../state/sidecar-state.js";
+import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
+import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../grpc/service-definition.js";
-import type { Sidecar } from "../sidecar.js";
-import type { LiveStreams } from "./live-streams.js";
+import type { ServiceContext } from "./service-context.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -15,53 +15,120 @@ export interface ChannelQueueLimits {
 
 type Incoming = OpenRequest | MalformedMessage;
 
+function response(correlationId: bigint, out: CommandResult[]): OpenResponse {
+  // A literal, not `create()`: every order's answer takes this path.
+  return { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId, results: out };
+}
+
+function refuse(m: OpenRequest, code: CommandErrorCode, message: string, field?: string): OpenResponse {
+  return response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
+}
+
 /**
- * Adapts one gRPC bidi stream to a `ChannelSession`.
+ * Adapts one gRPC bidi stream to a channel of the door. The channel is opened on the first
+ * message it runs, so a stream that never sends leaves no trace in the journal.
  *
  * Messages are handled synchronously as they arrive, so commands for an account run in
- * arrival order and never interleave. Backpressure: when grpc-js reports that the
- * response side is full (the client is not reading; HTTP/2 flow control), new messages
- * wait in a bounded queue; past the bound each is answered RESOURCE_EXHAUSTED and reading
- * is paused, so the client is held back by flow control rather than by our memory.
+ * arrival order and never interleave. Every answer is written once what it acknowledges is
+ * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
+ * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
+ * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
  */
-export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, limits: ChannelQueueLimits): UntypedServiceImplementation {
+/** The door's channel behind one stream, opened on first use. */
+export interface ChannelSession {
+  channelId: bigint | undefined;
+  readonly onOpen?: (channelId: bigint) => void;
+}
+
+/**
+ * One message: decoded command by command (a malformed one gets its error, the others
+ * still run), run through the door in order, answered with one result per command.
+ */
+export function runOpenRequest(state: SidecarState, session: ChannelSession, m: OpenRequest): OpenResponse {
+  const max = state.limits.maxCommandsPerMessage;
+  if (m.commands.length > max) {
+    // One error per command, so results still pair with commands by index.
+    return refuse(m, "BATCH_TOO_LARGE", `commands: ${m.commands.length} commands in one message; at most ${max}`, "commands");
+  }
+  const out = new Array<CommandResult>(m.commands.length);
+  const valid: ChannelCommand[] = [];
+  const bases: string[] = [];
+  const slots: number[] = [];
+  for (let i = 0; i < m.commands.length; i++) {
+    const base = `commands[${i}]`;
+    try {
+      valid.push(decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch));
+      bases.push(base);
+      slots.push(i);
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      out[i] = results.fromError(e);
+    }
+  }
+  if (valid.length > 0) {
+    if (session.channelId === undefined) {
+      session.channelId = state.openChannel().channelId;
+      session.onOpen?.(session.channelId);
+    }
+    const ran = state.runChannel(session.channelId, valid, bases);
+    for (let k = 0; k < ran.length; k++) out[slots[k]!] = encodeChannelResult(ran[k]!);
+  }
+  return response(m.correlationId, out);
+}
+
+export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
+  const { state } = ctx;
   return {
     open(call: ServerDuplexStream<Incoming, OpenResponse>) {
       const inbox: Incoming[] = [];
       let blocked = false;
       let finished = false;
-      const write = (message: OpenResponse): void => {
-        if (finished) return;
+      /** The transport is gone or ended: answers still waiting for durability are dropped. */
+      let ended = false;
+      const writeNow = (message: OpenResponse): void => {
+        if (ended) return;
         if (!call.write(message)) blocked = true;
       };
-      const session = sidecar.openChannel(write);
+      const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
+
+      const session: ChannelSession = { channelId: undefined, onOpen: (id) => ctx.channelWriters.set(id, writeNow) };
+      const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
+
       /** `draining`: received before shutdown began, so it is run rather than refused. */
       const answer = (m: Incoming, draining = false): OpenResponse => {
         if (m instanceof MalformedMessage) {
-          return create(OpenResponseSchema, {
-            correlationId: 0n,
-            results: [results.error(ErrorCode.INVALID_VALUE, `message could not be decoded: ${m.error}`)],
-          });
+          return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
-        if (sidecar.isShuttingDown && !draining) return session.refuse(m, ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down");
-        return session.handle(m);
+        const phase = ctx.phase();
+        if (phase === "recovering") return refuse(m, "UNAVAILABLE", "the sidecar is recovering its state; retry shortly");
+        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", "the sidecar is shutting down");
+        return run(m);
       };
       const pump = (): void => {
         while (inbox.length > 0 && !blocked && !finished) write(answer(inbox.shift()!));
       };
-      const finish = (): void => {
+      const finish = (reason: "disconnect" | "shutdown"): void => {
         if (finished) return;
         finished = true;
         unregister();
-        sidecar.closeChannel(session);
+        if (session.channelId !== undefined) {
+          const id = session.channelId;
+          state.closeChannel(id, reason);
+          state.afterDurable(() => ctx.channelWriters.delete(id));
+        }
       };
-      const unregister = streams.add({
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        call.end();
+      };
+      const unregister = ctx.streams.add({
         drainAndClose() {
           // In-flight work is finished before the channel's reservations are rolled back.
           while (inbox.length > 0) write(answer(inbox.shift()!, true));
-          write(notices.shuttingDown());
-          finish();
-          call.end();
+          write(shuttingDownNotice());
+          finish("shutdown");
+          state.afterDurable(end);
         },
       });
 
@@ -75,10 +142,10 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
           call.pause();
           // A malformed message gets its decode error even now: answering it runs nothing,
           // and a client must learn that what it sent was unreadable, not merely refused.
-          call.write(
+          write(
             m instanceof MalformedMessage
               ? answer(m)
-              : session.refuse(m, ErrorCode.RESOURCE_EXHAUSTED, "channel queue is full; read responses before sending more"),
+              : refuse(m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
           );
           return;
         }
@@ -92,12 +159,16 @@ export function accountChannelService(sidecar: Sidecar, streams: LiveStreams, li
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
         while (inbox.length > 0 && !finished) write(answer(inbox.shift()!));
-        finish();
-        call.end();
+        finish("disconnect");
+        state.afterDurable(end);
       });
-      call.on("error", finish);
-      call.on("cancelled", finish);
-      call.on("close", finish);
+      const gone = () => {
+        ended = true;
+        finish("disconnect");
+      };
+      call.on("error", gone);
+      call.on("cancelled", gone);
+      call.on("close", gone);
     },
   };
 }

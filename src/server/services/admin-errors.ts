@@ -1,5 +1,5 @@
+/** Admin failures as gRPC statuses with a stable kind in the trailers. */
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ParamError } from "../../param/index.js";
 import {
   AccountBlockError,
@@ -8,15 +8,16 @@ import {
   SettingsValidationError,
 } from "../../engine/index.js";
 import { MarketDataError } from "../../marketdata/index.js";
-import { CodecError } from "../codec/index.js";
+import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 
-const CODEC_STATUS: Partial<Record<ErrorCode, status>> = {
-  [ErrorCode.UNKNOWN_NAME]: status.NOT_FOUND,
-  [ErrorCode.FAILED_PRECONDITION]: status.FAILED_PRECONDITION,
+const COMMAND_STATUS: Partial<Record<CommandErrorCode, status>> = {
+  UNKNOWN_NAME: status.NOT_FOUND,
+  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
+  UNAVAILABLE: status.UNAVAILABLE,
 };
 
 function statusOf(e: unknown): { code: status; kind: string } {
-  if (e instanceof CodecError) return { code: CODEC_STATUS[e.code] ?? status.INVALID_ARGUMENT, kind: ErrorCode[e.code] };
+  if (e instanceof CommandError) return { code: COMMAND_STATUS[e.code] ?? status.INVALID_ARGUMENT, kind: e.code };
   if (e instanceof ParamError) return { code: status.INVALID_ARGUMENT, kind: e.code };
   if (e instanceof SettingsValidationError) return { code: status.INVALID_ARGUMENT, kind: "Validation" };
   if (e instanceof AccountBlockError) {

@@ -1,11 +1,12 @@
+/** AdminService: the operator's changes go through the door as commands; queries read state. */
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import { InstrumentId, Pnl } from "../../param/index.js";
-import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../../policies/index.js";
+import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
+import { CommandError } from "../../state/command-error.js";
+import { configurableOf } from "../../state/admin-commands.js";
 import {
-  CodecError,
   decodeAccountId,
   decodeAsset,
   decodeDecimal,
@@ -18,157 +19,187 @@ import {
   encodeBlock,
   missing,
 } from "../codec/index.js";
-import { catalogEntryOf } from "../config/policy-catalog.js";
-import type { Sidecar } from "../sidecar.js";
+import { catalogEntryOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
+import { encodeJournalStatus } from "../codec/journal-status.js";
+import type { ServiceContext } from "./service-context.js";
 
 type Handler<I, O> = (call: ServerUnaryCall<I, O>, callback: sendUnaryData<O>) => void;
-
-/**
- * Runs a synchronous admin action and maps thrown errors to gRPC statuses; `field` names
- * the request field an engine error is about (the engine does not know field names).
- */
-function unary<I, D extends DescMessage>(
-  schema: D,
-  action: (request: I) => Partial<MessageShape<D>> | void,
-  field?: string | ((request: I) => string),
-): Handler<I, MessageShape<D>> {
-  return (call, callback) => {
-    try {
-      callback(null, create(schema, (action(call.request) ?? {}) as never));
-    } catch (e) {
-      callback(toServiceError(e, typeof field === "function" ? field(call.request) : field), null);
-    }
-  };
-}
 
 const ACCOUNT_ID = "account_id";
 const ACCOUNT_IDS = "account_ids";
 const GROUP_ID = "group_id";
 
-function policyNamed(sidecar: Sidecar, name: string) {
-  const policy = sidecar.engine.policy(name);
-  if (!policy) throw new CodecError(ErrorCode.UNKNOWN_NAME, "policy_name", `no policy named '${name}'`);
-  return policy;
-}
-
 /** Operator API: blocks, groups, currencies, runtime configuration, market data, queries. */
-export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
-  const accounts = () => sidecar.engine.accounts();
-  const md = sidecar.marketData;
+export function adminService(ctx: ServiceContext): UntypedServiceImplementation {
+  const { state } = ctx;
 
-  const pushQuote = (r: ad.PushQuoteRequest): bigint => {
+  /**
+   * A change: decoded, run through the door, answered once durable. `field` names the
+   * request field an engine error is about (the engine does not know field names).
+   */
+  function change<I, D extends DescMessage>(
+    schema: D,
+    toCommand: (request: I) => AdminCommand,
+    answer?: (result: ReturnType<typeof state.admin>) => Partial<MessageShape<D>>,
+    field?: string | ((request: I) => string),
+  ): Handler<I, MessageShape<D>> {
+    return (call, callback) => {
+      if (ctx.phase() === "recovering") {
+        callback({ code: status.UNAVAILABLE, details: "the sidecar is recovering its state; retry shortly" }, null);
+        return;
+      }
+      let reply: MessageShape<D>;
+      try {
+        const result = state.admin(toCommand(call.request));
+        reply = create(schema, (answer?.(result) ?? {}) as never);
+      } catch (e) {
+        const error = toServiceError(e, typeof field === "function" ? field(call.request) : field);
+        state.afterDurable(() => callback(error, null));
+        return;
+      }
+      state.afterDurable(() => callback(null, reply));
+    };
+  }
+
+  function query<I, D extends DescMessage>(schema: D, read: (request: I) => Partial<MessageShape<D>>): Handler<I, MessageShape<D>> {
+    return (call, callback) => {
+      try {
+        callback(null, create(schema, read(call.request) as never));
+      } catch (e) {
+        callback(toServiceError(e), null);
+      }
+    };
+  }
+
+  const quoteCommand = (r: ad.PushQuoteRequest): AdminCommand => {
     const quote = decodeQuote(r.quote, "quote");
-    let id: InstrumentId;
-    if (r.target.case === "instrumentId") id = InstrumentId.fromU64(r.target.value);
-    else if (r.target.case === "instrument") {
-      const instrument = decodeInstrument(r.target.value, "instrument");
-      id = md.resolve(instrument) ?? md.register(instrument);
-    } else return missing("instrument_id|instrument");
+    let target: QuoteTarget;
+    if (r.target.case === "instrumentId") target = { id: InstrumentId.fromU64(r.target.value) };
+    else if (r.target.case === "instrument") target = { instrument: decodeInstrument(r.target.value, "instrument") };
+    else return missing("instrument_id|instrument");
     const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
     // Group 0 addresses the default bucket here, as in OpenPit's push_for.
     const groups = r.groupIds.map((g) => decodeGroupId(g));
-    if (accountIds.length === 0 && groups.length === 0) {
-      if (r.patch) md.pushPatch(id, quote);
-      else md.push(id, quote);
-    } else if (r.patch) md.pushForPatch(id, quote, accountIds, groups);
-    else md.pushFor(id, quote, accountIds, groups);
-    return id;
+    return { kind: "pushQuote", target, quote, accountIds, groups, patch: r.patch };
   };
+  const ids = (list: readonly bigint[]) => list.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
 
   return {
-    blockAccount: unary(ad.BlockAccountResponseSchema, (r: ad.BlockAccountRequest) => {
-      accounts().block(decodeAccountId(r.accountId, "account_id"), r.reason);
-    }),
-    unblockAccount: unary(ad.UnblockAccountResponseSchema, (r: ad.UnblockAccountRequest) => {
-      accounts().unblock(decodeAccountId(r.accountId, "account_id"));
-    }),
-    replaceAccountBlockReason: unary(ad.ReplaceAccountBlockReasonResponseSchema, (r: ad.ReplaceAccountBlockReasonRequest) => {
-      accounts().replaceBlockReason(decodeAccountId(r.accountId, "account_id"), r.reason);
-    }, ACCOUNT_ID),
-    blockGroup: unary(ad.BlockGroupResponseSchema, (r: ad.BlockGroupRequest) => {
-      accounts().blockGroup(decodeGroupId(r.groupId), r.reason);
-    }, GROUP_ID),
-    unblockGroup: unary(ad.UnblockGroupResponseSchema, (r: ad.UnblockGroupRequest) => {
-      accounts().unblockGroup(decodeGroupId(r.groupId));
-    }, GROUP_ID),
-    replaceGroupBlockReason: unary(ad.ReplaceGroupBlockReasonResponseSchema, (r: ad.ReplaceGroupBlockReasonRequest) => {
-      accounts().replaceGroupBlockReason(decodeGroupId(r.groupId), r.reason);
-    }, GROUP_ID),
-    registerGroup: unary(ad.RegisterGroupResponseSchema, (r: ad.RegisterGroupRequest) => {
-      const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
-      accounts().registerGroup(ids, decodeGroupId(r.groupId));
-    }, ACCOUNT_IDS),
-    unregisterGroup: unary(ad.UnregisterGroupResponseSchema, (r: ad.UnregisterGroupRequest) => {
-      const ids = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
-      accounts().unregisterGroup(ids, decodeGroupId(r.groupId));
-    }, ACCOUNT_IDS),
-    setAccountCurrency: unary(ad.SetAccountCurrencyResponseSchema, (r: ad.SetAccountCurrencyRequest) => {
-      const id = decodeAccountId(r.accountId, "account_id");
-      if (r.currency === "") accounts().clearCurrency(id);
-      else accounts().setCurrency(id, decodeAsset(r.currency, "currency"));
-    }),
-    setGroupCurrency: unary(ad.SetGroupCurrencyResponseSchema, (r: ad.SetGroupCurrencyRequest) => {
-      const group = decodeGroupId(r.groupId);
-      if (r.currency === "") accounts().clearGroupCurrency(group);
-      else accounts().setGroupCurrency(group, decodeAsset(r.currency, "currency"));
-    }),
-    configurePolicy: unary(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest) => {
-      const policy = policyNamed(sidecar, r.policyName);
-      const configurable = catalogEntryOf(policy)?.configurable;
-      if (!configurable) {
-        throw new CodecError(ErrorCode.FAILED_PRECONDITION, "policy_name", `policy '${r.policyName}' has no runtime settings`);
-      }
-      let json: unknown;
+    blockAccount: change(ad.BlockAccountResponseSchema, (r: ad.BlockAccountRequest) => ({
+      kind: "blockAccount",
+      accountId: decodeAccountId(r.accountId, "account_id"),
+      reason: r.reason,
+    })),
+    unblockAccount: change(ad.UnblockAccountResponseSchema, (r: ad.UnblockAccountRequest) => ({
+      kind: "unblockAccount",
+      accountId: decodeAccountId(r.accountId, "account_id"),
+    })),
+    replaceAccountBlockReason: change(
+      ad.ReplaceAccountBlockReasonResponseSchema,
+      (r: ad.ReplaceAccountBlockReasonRequest) => ({
+        kind: "replaceAccountBlockReason",
+        accountId: decodeAccountId(r.accountId, "account_id"),
+        reason: r.reason,
+      }),
+      undefined,
+      ACCOUNT_ID,
+    ),
+    blockGroup: change(
+      ad.BlockGroupResponseSchema,
+      (r: ad.BlockGroupRequest) => ({ kind: "blockGroup", group: decodeGroupId(r.groupId), reason: r.reason }),
+      undefined,
+      GROUP_ID,
+    ),
+    unblockGroup: change(
+      ad.UnblockGroupResponseSchema,
+      (r: ad.UnblockGroupRequest) => ({ kind: "unblockGroup", group: decodeGroupId(r.groupId) }),
+      undefined,
+      GROUP_ID,
+    ),
+    replaceGroupBlockReason: change(
+      ad.ReplaceGroupBlockReasonResponseSchema,
+      (r: ad.ReplaceGroupBlockReasonRequest) => ({ kind: "replaceGroupBlockReason", group: decodeGroupId(r.groupId), reason: r.reason }),
+      undefined,
+      GROUP_ID,
+    ),
+    registerGroup: change(
+      ad.RegisterGroupResponseSchema,
+      (r: ad.RegisterGroupRequest) => ({ kind: "registerGroup", accountIds: ids(r.accountIds), group: decodeGroupId(r.groupId) }),
+      undefined,
+      ACCOUNT_IDS,
+    ),
+    unregisterGroup: change(
+      ad.UnregisterGroupResponseSchema,
+      (r: ad.UnregisterGroupRequest) => ({ kind: "unregisterGroup", accountIds: ids(r.accountIds), group: decodeGroupId(r.groupId) }),
+      undefined,
+      ACCOUNT_IDS,
+    ),
+    setAccountCurrency: change(ad.SetAccountCurrencyResponseSchema, (r: ad.SetAccountCurrencyRequest) => ({
+      kind: "setAccountCurrency",
+      accountId: decodeAccountId(r.accountId, "account_id"),
+      currency: r.currency === "" ? undefined : decodeAsset(r.currency, "currency"),
+    })),
+    setGroupCurrency: change(ad.SetGroupCurrencyResponseSchema, (r: ad.SetGroupCurrencyRequest) => ({
+      kind: "setGroupCurrency",
+      group: decodeGroupId(r.groupId),
+      currency: r.currency === "" ? undefined : decodeAsset(r.currency, "currency"),
+    })),
+    configurePolicy: change(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest) => {
+      // Parsed here too, so a bad request is refused before it reaches the journal.
+      const configurable = configurableOf(state.engine, r.policyName);
+      let settings: unknown;
       try {
-        json = JSON.parse(r.settingsJson);
+        settings = JSON.parse(r.settingsJson);
       } catch (e) {
-        throw new CodecError(ErrorCode.INVALID_VALUE, "settings_json", `settings_json is not JSON: ${(e as Error).message}`);
+        throw new CommandError("INVALID_VALUE", "settings_json", `settings_json is not JSON: ${(e as Error).message}`);
       }
-      const next = configurable.parseUpdate(json, "settings_json") as Record<string, unknown>;
-      sidecar.engine.configure().update(r.policyName, configurable.policyClass, (draft) => {
-        // Replace, not merge: an optional setting the new JSON leaves out (e.g. `broker`) is removed.
-        const d = draft as Record<string, unknown>;
-        for (const key of Object.keys(d)) if (!(key in next)) delete d[key];
-        Object.assign(d, next);
-      });
+      configurable.parseUpdate(settings as never, "settings_json");
+      return { kind: "configurePolicy", policy: r.policyName, settings };
     }),
-    getPolicySettings: unary(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
-      const policy = policyNamed(sidecar, r.policyName);
+    getPolicySettings: query(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
+      const policy = state.engine.policy(r.policyName);
+      if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${r.policyName}'`);
       const configurable = catalogEntryOf(policy)?.configurable;
       if (!configurable) return { settingsJson: "{}" };
       const settings = (policy as unknown as { settingsDraft(): unknown }).settingsDraft();
       return { settingsJson: JSON.stringify(configurable.toJson(settings)) };
     }),
-    setPnlAccumulator: unary(ad.SetPnlAccumulatorResponseSchema, (r: ad.SetPnlAccumulatorRequest) => {
-      const accountId = decodeAccountId(r.accountId, "account_id");
-      const asset = decodeAsset(r.settlementAsset, "settlement_asset");
-      const pnl = decodeDecimal(r.pnl, "pnl", Pnl);
-      sidecar.engine.configure().apply(r.policyName, PnlBoundsKillSwitchPolicy, (p) => {
-        p.setAccountPnl(accountId, asset, pnl);
-        return undefined;
-      });
-    }),
-    setSpotFundsAccountPnl: unary(ad.SetSpotFundsAccountPnlResponseSchema, (r: ad.SetSpotFundsAccountPnlRequest) => {
-      const accountId = decodeAccountId(r.accountId, "account_id");
-      const state = decodePnlState(r.state, "state") ?? missing("state");
-      const recorded = sidecar.engine
-        .configure()
-        .apply(r.policyName, SpotFundsPolicy, (p) => p.setAccountPnl(accountId, state, accounts().groupOf(accountId)));
-      return { accountBlocks: recorded.map((b) => encodeBlock(b.block)) };
-    }),
-    registerInstrument: unary(ad.RegisterInstrumentResponseSchema, (r: ad.RegisterInstrumentRequest) => {
-      const instrument = decodeInstrument(r.instrument, "instrument");
-      const ttl = decodeTtlMs(r.ttlMs, "ttl_ms");
-      const id =
-        r.instrumentId === undefined
-          ? md.register(instrument, ttl)
-          : md.registerWithId(InstrumentId.fromU64(r.instrumentId), instrument, ttl);
-      return { instrumentId: id };
-    }),
-    pushQuote: unary(
+    setPnlAccumulator: change(ad.SetPnlAccumulatorResponseSchema, (r: ad.SetPnlAccumulatorRequest) => ({
+      kind: "setPnlAccumulator",
+      policy: r.policyName,
+      accountId: decodeAccountId(r.accountId, "account_id"),
+      asset: decodeAsset(r.settlementAsset, "settlement_asset"),
+      pnl: decodeDecimal(r.pnl, "pnl", Pnl),
+    })),
+    setSpotFundsAccountPnl: change(
+      ad.SetSpotFundsAccountPnlResponseSchema,
+      (r: ad.SetSpotFundsAccountPnlRequest) => ({
+        kind: "setSpotFundsAccountPnl",
+        policy: r.policyName,
+        accountId: decodeAccountId(r.accountId, "account_id"),
+        state: decodePnlState(r.state, "state") ?? missing("state"),
+      }),
+      (result) => ({ accountBlocks: (result.accountBlocks ?? []).map(encodeBlock) }),
+    ),
+    registerInstrument: change(
+      ad.RegisterInstrumentResponseSchema,
+      (r: ad.RegisterInstrumentRequest) => {
+        const instrument = decodeInstrument(r.instrument, "instrument");
+        decodeTtlMs(r.ttlMs, "ttl_ms");
+        return {
+          kind: "registerInstrument",
+          instrument,
+          id: r.instrumentId === undefined ? undefined : InstrumentId.fromU64(r.instrumentId),
+          ttlMs: r.ttlMs,
+        };
+      },
+      (result) => ({ instrumentId: result.instrumentId }),
+    ),
+    pushQuote: change(
       ad.PushQuoteResponseSchema,
-      (r: ad.PushQuoteRequest) => ({ instrumentId: pushQuote(r) }),
+      quoteCommand,
+      (result) => ({ instrumentId: result.instrumentId }),
       (r: ad.PushQuoteRequest) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
     ),
     streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
@@ -177,31 +208,33 @@ export function adminService(sidecar: Sidecar): UntypedServiceImplementation {
       let firstError = "";
       call.on("data", (m: ad.StreamQuotesRequest) => {
         try {
+          if (ctx.phase() === "recovering") throw new CommandError("UNAVAILABLE", "", "the sidecar is recovering its state");
           if (!m.push) missing("push");
-          pushQuote(m.push);
+          state.admin(quoteCommand(m.push));
           accepted++;
         } catch (e) {
           failed++;
           if (firstError === "") firstError = e instanceof Error ? e.message : String(e);
         }
       });
-      call.on("end", () => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError })));
+      call.on("end", () => state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError }))));
     },
-    getAccountState: unary(ad.GetAccountStateResponseSchema, (r: ad.GetAccountStateRequest) => {
-      const accountId = decodeAccountId(r.accountId, "account_id");
-      const admin = accounts();
-      const pinned = sidecar.pins.ownerOf(accountId);
+    getAccountState: query(ad.GetAccountStateResponseSchema, (r: ad.GetAccountStateRequest) => {
+      const accountId = decodeAccountId(r.accountId, ACCOUNT_ID);
+      const admin = state.engine.accounts();
+      const pinned = state.pins.ownerOf(accountId);
       return encodeAccountState({
         block: admin.blockOf(accountId),
         group: admin.groupOf(accountId),
         currency: admin.currencyOf(accountId),
-        policies: sidecar.engine.policies,
+        policies: state.engine.policies,
         accountId,
         pinnedChannelId: pinned?.channelId,
-        openReservations: [...sidecar.channels].flatMap((c) =>
+        openReservations: [...state.channels.values()].flatMap((c) =>
           c.openReservationsOf(accountId).map((reservationId) => ({ channelId: c.channelId, reservationId })),
         ),
       });
     }),
+    getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
   };
 }

@@ -2,14 +2,14 @@ import { create } from "@bufbuild/protobuf";
 import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import { encodeEvent } from "../codec/index.js";
-import type { Sidecar } from "../sidecar.js";
-import type { LiveStreams } from "./live-streams.js";
+import type { ServiceContext } from "./service-context.js";
+
 
 /** Monitors: every account/group block change, P&L halt and configuration change. */
-export function eventsService(sidecar: Sidecar, streams: LiveStreams): UntypedServiceImplementation {
+export function eventsService({ state, streams }: ServiceContext): UntypedServiceImplementation {
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
-      const unsubscribe = sidecar.events.subscribe((e) => {
+      const unsubscribe = state.events.subscribe((e) => {
         call.write(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
       });
       let done = false;

@@ -1,7 +1,6 @@
+/** ExecutionReportFeedService.Publish: the fill / drop-copy feed, applied through the door. */
 import { create } from "@bufbuild/protobuf";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import { CommandErrorSchema } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import {
   PublishResponseSchema,
   ReportResultSchema,
@@ -9,71 +8,88 @@ import {
   type PublishResponse,
   type ReportResult,
 } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
-import { PolicyCallbackError } from "../../engine/index.js";
-import { CodecError, decodeExecutionReport, encodePostTrade } from "../codec/index.js";
+import type { ExecutionReport } from "../../model/index.js";
+import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
+import { decodeExecutionReport, encodeCommandError, encodeErrorCode, encodePostTrade } from "../codec/index.js";
+import { CommandErrorSchema } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import { MalformedMessage } from "../grpc/service-definition.js";
-import type { Sidecar } from "../sidecar.js";
-import type { LiveStreams } from "./live-streams.js";
+import type { ServiceContext } from "./service-context.js";
 
-function errorResult(code: ErrorCode, message: string, field = ""): ReportResult {
-  return create(ReportResultSchema, { result: { case: "error", value: create(CommandErrorSchema, { code, message, field }) } });
+function errorResult(code: CommandErrorCode, message: string, field = ""): ReportResult {
+  return create(ReportResultSchema, {
+    result: { case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message, field }) },
+  });
 }
 
 /**
  * The execution-report feed. Each report is applied when it arrives, in arrival order:
- * an engine call runs to completion, so a report never lands in the middle of one of its
+ * a command runs to completion, so a report never lands in the middle of one of its
  * account's channel commands. Reports need no pinning: the venue's facts must always land.
  */
-export function feedService(sidecar: Sidecar, streams: LiveStreams): UntypedServiceImplementation {
-  const applyOne = (report: PublishRequest["reports"][number], field: string): ReportResult => {
-    try {
-      const result = sidecar.applyExecutionReport(decodeExecutionReport(report, field));
-      return create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(result) } });
-    } catch (e) {
-      if (e instanceof CodecError) return errorResult(e.code, e.message, e.field);
-      if (e instanceof PolicyCallbackError) return errorResult(ErrorCode.INTERNAL, e.message, field);
-      return errorResult(ErrorCode.INTERNAL, `internal error: ${e instanceof Error ? e.message : String(e)}`, field);
+export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
+  const { state } = ctx;
+  const refuse = (m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse =>
+    create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => errorResult(code, message, field)) });
+
+  const run = (m: PublishRequest): PublishResponse => {
+    const max = state.limits.maxCommandsPerMessage;
+    // One error per report, so results still pair with reports by index.
+    if (m.reports.length > max) return refuse(m, "BATCH_TOO_LARGE", `reports: ${m.reports.length} reports in one message; at most ${max}`, "reports");
+    const out = new Array<ReportResult>(m.reports.length);
+    const valid: ExecutionReport[] = [];
+    const bases: string[] = [];
+    const slots: number[] = [];
+    m.reports.forEach((r, i) => {
+      const field = `reports[${i}]`;
+      try {
+        valid.push(decodeExecutionReport(r, field));
+        bases.push(field);
+        slots.push(i);
+      } catch (e) {
+        if (!(e instanceof CommandError)) throw e;
+        out[i] = create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
+      }
+    });
+    if (valid.length > 0) {
+      state.applyReports(valid, bases).forEach((r, k) => {
+        out[slots[k]!] =
+          r.kind === "postTrade"
+            ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
+            : create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(r.error) } });
+      });
     }
+    return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
   };
+
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
       let finished = false;
-      const unregister = streams.add({
+      const unregister = ctx.streams.add({
         drainAndClose() {
           finished = true;
           unregister();
-          call.end();
+          state.afterDurable(() => call.end());
         },
       });
       call.on("data", (m: PublishRequest | MalformedMessage) => {
         if (finished) return;
         let response: PublishResponse;
         if (m instanceof MalformedMessage) {
-          response = create(PublishResponseSchema, {
-            results: [errorResult(ErrorCode.INVALID_VALUE, `message could not be decoded: ${m.error}`)],
-          });
-        } else if (sidecar.isShuttingDown) {
-          response = create(PublishResponseSchema, {
-            correlationId: m.correlationId,
-            results: m.reports.map(() => errorResult(ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down")),
-          });
-        } else if (m.reports.length > sidecar.limits.maxCommandsPerMessage) {
-          // One error per report, so results still pair with reports by index.
-          const message = `reports: ${m.reports.length} reports in one message; at most ${sidecar.limits.maxCommandsPerMessage}`;
-          response = create(PublishResponseSchema, {
-            correlationId: m.correlationId,
-            results: m.reports.map(() => errorResult(ErrorCode.BATCH_TOO_LARGE, message, "reports")),
-          });
+          response = create(PublishResponseSchema, { results: [errorResult("INVALID_VALUE", `message could not be decoded: ${m.error}`)] });
+        } else if (ctx.phase() === "recovering") {
+          response = refuse(m, "UNAVAILABLE", "the sidecar is recovering its state; retry shortly");
+        } else if (ctx.phase() === "stopping") {
+          response = refuse(m, "SHUTTING_DOWN", "the sidecar is shutting down");
         } else {
-          response = create(PublishResponseSchema, {
-            correlationId: m.correlationId,
-            results: m.reports.map((r, i) => applyOne(r, `reports[${i}]`)),
-          });
+          response = run(m);
         }
-        if (!call.write(response)) {
-          call.pause();
-          call.once("drain", () => call.resume());
-        }
+        state.afterDurable(() => {
+          if (finished && call.writableEnded) return;
+          if (!call.write(response)) {
+            call.pause();
+            call.once("drain", () => call.resume());
+          }
+        });
       });
       const finish = () => {
         if (finished) return;
@@ -82,7 +98,7 @@ export function feedService(sidecar: Sidecar, streams: LiveStreams): UntypedServ
       };
       call.on("end", () => {
         finish();
-        call.end();
+        state.afterDurable(() => call.end());
       });
       call.on("error", finish);
       call.on("cancelled", finish);

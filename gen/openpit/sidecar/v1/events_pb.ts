@@ -2,8 +2,8 @@
 // @generated from file openpit/sidecar/v1/events.proto (package openpit.sidecar.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { AccountBlock, PnlHaltReason } from "./types_pb.js";
 import { file_openpit_sidecar_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/events.proto.
  */
 export const file_openpit_sidecar_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQiiAUKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSABCBwoFZXZlbnQiVQoOQWNjb3VudEJsb2NrZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siJgoQQWNjb3VudFVuYmxvY2tlZBISCgphY2NvdW50X2lkGAEgASgEImEKGkFjY291bnRCbG9ja1JlYXNvblJlcGxhY2VkEhIKCmFjY291bnRfaWQYASABKAQSLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIlEKDEdyb3VwQmxvY2tlZBIQCghncm91cF9pZBgBIAEoDRIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siIgoOR3JvdXBVbmJsb2NrZWQSEAoIZ3JvdXBfaWQYASABKA0iXQoYR3JvdXBCbG9ja1JlYXNvblJlcGxhY2VkEhAKCGdyb3VwX2lkGAEgASgNEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJACg1HbG9iYWxCbG9ja2VkEi8KBWJsb2NrGAEgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJrCglQbmxIYWx0ZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9wb2xpY3lfZ3JvdXBfaWQYAiABKA0SMQoGcmVhc29uGAMgASgOMiEub3BlbnBpdC5zaWRlY2FyLnYxLlBubEhhbHRSZWFzb24iJwoQUG9saWN5Q29uZmlndXJlZBITCgtwb2xpY3lfbmFtZRgBIAEoCTJxChNBY2NvdW50RXZlbnRTZXJ2aWNlEloKCVN1YnNjcmliZRIkLm9wZW5waXQuc2lkZWNhci52MS5TdWJzY3JpYmVSZXF1ZXN0GiUub3BlbnBpdC5zaWRlY2FyLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFiBnByb3RvMw", [file_openpit_sidecar_v1_types]);
+  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQi2AUKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSAASTgoYcmVzZXJ2YXRpb25zX3JvbGxlZF9iYWNrGAsgASgLMioub3BlbnBpdC5zaWRlY2FyLnYxLlJlc2VydmF0aW9uc1JvbGxlZEJhY2tIAEIHCgVldmVudCJVCg5BY2NvdW50QmxvY2tlZBISCgphY2NvdW50X2lkGAEgASgEEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayImChBBY2NvdW50VW5ibG9ja2VkEhIKCmFjY291bnRfaWQYASABKAQiYQoaQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siUQoMR3JvdXBCbG9ja2VkEhAKCGdyb3VwX2lkGAEgASgNEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayIiCg5Hcm91cFVuYmxvY2tlZBIQCghncm91cF9pZBgBIAEoDSJdChhHcm91cEJsb2NrUmVhc29uUmVwbGFjZWQSEAoIZ3JvdXBfaWQYASABKA0SLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIkAKDUdsb2JhbEJsb2NrZWQSLwoFYmxvY2sYASABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrImsKCVBubEhhbHRlZBISCgphY2NvdW50X2lkGAEgASgEEhcKD3BvbGljeV9ncm91cF9pZBgCIAEoDRIxCgZyZWFzb24YAyABKA4yIS5vcGVucGl0LnNpZGVjYXIudjEuUG5sSGFsdFJlYXNvbiInChBQb2xpY3lDb25maWd1cmVkEhMKC3BvbGljeV9uYW1lGAEgASgJInkKFlJlc2VydmF0aW9uc1JvbGxlZEJhY2sSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9yZXNlcnZhdGlvbl9pZHMYAiADKAQSMgoGcmVhc29uGAMgASgOMiIub3BlbnBpdC5zaWRlY2FyLnYxLlJvbGxiYWNrUmVhc29uKk8KDlJvbGxiYWNrUmVhc29uEh8KG1JPTExCQUNLX1JFQVNPTl9VTlNQRUNJRklFRBAAEhwKGFJPTExCQUNLX1JFQVNPTl9SRUNPVkVSWRABMnEKE0FjY291bnRFdmVudFNlcnZpY2USWgoJU3Vic2NyaWJlEiQub3BlbnBpdC5zaWRlY2FyLnYxLlN1YnNjcmliZVJlcXVlc3QaJS5vcGVucGl0LnNpZGVjYXIudjEuU3Vic2NyaWJlUmVzcG9uc2UwAWIGcHJvdG8z", [file_openpit_sidecar_v1_types]);
 
 /**
  * @generated from message openpit.sidecar.v1.SubscribeRequest
@@ -112,6 +112,12 @@ export type AccountEvent = Message<"openpit.sidecar.v1.AccountEvent"> & {
      */
     value: PolicyConfigured;
     case: "policyConfigured";
+  } | {
+    /**
+     * @generated from field: openpit.sidecar.v1.ReservationsRolledBack reservations_rolled_back = 11;
+     */
+    value: ReservationsRolledBack;
+    case: "reservationsRolledBack";
   } | { case: undefined; value?: undefined };
 };
 
@@ -306,6 +312,59 @@ export type PolicyConfigured = Message<"openpit.sidecar.v1.PolicyConfigured"> & 
  */
 export const PolicyConfiguredSchema: GenMessage<PolicyConfigured> = /*@__PURE__*/
   messageDesc(file_openpit_sidecar_v1_events, 11);
+
+/**
+ * @generated from message openpit.sidecar.v1.ReservationsRolledBack
+ */
+export type ReservationsRolledBack = Message<"openpit.sidecar.v1.ReservationsRolledBack"> & {
+  /**
+   * @generated from field: uint64 account_id = 1;
+   */
+  accountId: bigint;
+
+  /**
+   * @generated from field: repeated uint64 reservation_ids = 2;
+   */
+  reservationIds: bigint[];
+
+  /**
+   * @generated from field: openpit.sidecar.v1.RollbackReason reason = 3;
+   */
+  reason: RollbackReason;
+};
+
+/**
+ * Describes the message openpit.sidecar.v1.ReservationsRolledBack.
+ * Use `create(ReservationsRolledBackSchema)` to create a new message.
+ */
+export const ReservationsRolledBackSchema: GenMessage<ReservationsRolledBack> = /*@__PURE__*/
+  messageDesc(file_openpit_sidecar_v1_events, 12);
+
+/**
+ * Why reservations were rolled back without their channel asking.
+ *
+ * @generated from enum openpit.sidecar.v1.RollbackReason
+ */
+export enum RollbackReason {
+  /**
+   * @generated from enum value: ROLLBACK_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The sidecar restarted after a crash: channels do not outlive the process, so the
+   * reservations they held were rolled back during recovery (disconnect = drop).
+   *
+   * @generated from enum value: ROLLBACK_REASON_RECOVERY = 1;
+   */
+  RECOVERY = 1,
+}
+
+/**
+ * Describes the enum openpit.sidecar.v1.RollbackReason.
+ */
+export const RollbackReasonSchema: GenEnum<RollbackReason> = /*@__PURE__*/
+  enumDesc(file_openpit_sidecar_v1_events, 0);
 
 /**
  * A monitor subscribes to account-state changes.

@@ -1,11 +1,14 @@
+/** Account events fanned out to monitors, numbered. */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../param/index.js";
 import type { EngineEvent } from "../engine/index.js";
-import type { PnlHaltReason, PostTradeResult } from "../model/index.js";
+import type { PnlHaltReason } from "../model/index.js";
 
 /** Engine events plus what the sidecar adds (P&L halts seen on post-trade results). */
 export type SidecarEvent =
   | EngineEvent
-  | { readonly kind: "pnlHalted"; readonly accountId: AccountId; readonly policyGroupId: PolicyGroupId; readonly reason: PnlHaltReason };
+  | { readonly kind: "pnlHalted"; readonly accountId: AccountId; readonly policyGroupId: PolicyGroupId; readonly reason: PnlHaltReason }
+  /** Reservations a crash left open, rolled back during recovery (disconnect = drop). */
+  | { readonly kind: "reservationsRolledBack"; readonly accountId: AccountId; readonly reservationIds: readonly bigint[]; readonly reason: "recovery" };
 
 export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent };
 
@@ -32,14 +35,6 @@ export class EventHub {
     for (const s of this.subscribers) s(sequenced);
   }
 
-  /** Halts are emitted by SpotFunds only on the transition, so each one is news. */
-  publishPostTrade(result: PostTradeResult): void {
-    for (const p of result.accountPnls) {
-      if (p.result.kind === "halted") {
-        this.publish({ kind: "pnlHalted", accountId: p.accountId, policyGroupId: p.policyGroupId, reason: p.result.reason });
-      }
-    }
-  }
 }
 
 export type { AccountGroupId };

@@ -1,4 +1,5 @@
-import type { AccountId } from "../../param/index.js";
+/** Which live channel owns each account (OpenPit's account_sync pinning). */
+import type { AccountId } from "../param/index.js";
 
 /** Anything that can own accounts: a live channel session. */
 export interface PinOwner {

@@ -1,7 +1,7 @@
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { AccountId } from "../../param/index.js";
-import type { PreTradeRequest, PreTradeReservation } from "../../engine/index.js";
-import { CodecError } from "../codec/index.js";
+/** The request and reservation handles one channel issued: ids, kinds, expiry. */
+import type { AccountId } from "../param/index.js";
+import type { PreTradeRequest, PreTradeReservation } from "../engine/index.js";
+import { CommandError } from "./command-error.js";
 
 export type Handle =
   | { readonly kind: "request"; readonly accountId: AccountId; readonly request: PreTradeRequest }
@@ -43,7 +43,7 @@ export class HandleTable {
     const handle = this.handles.get(id);
     if (!handle) throw this.missingError(id, field);
     if (handle.kind !== kind) {
-      throw new CodecError(ErrorCode.WRONG_HANDLE_KIND, field, `${field}: handle ${id} is a ${handle.kind}, not a ${kind}`);
+      throw new CommandError("WRONG_HANDLE_KIND", field, `${field}: handle ${id} is a ${handle.kind}, not a ${kind}`);
     }
     this.handles.delete(id);
     return handle as Extract<Handle, { kind: K }>;
@@ -61,15 +61,26 @@ export class HandleTable {
     yield* this.handles;
   }
 
-  private missingError(id: bigint, field: string): CodecError {
+  /** The next sequence to issue: part of the state, so consumed ids stay recognisable. */
+  get nextSequence(): bigint {
+    return this.nextSeq;
+  }
+
+  /** Puts back what a snapshot held (on a fresh table), ids and order unchanged. */
+  restore(nextSequence: bigint, handles: Iterable<[bigint, Handle]>): void {
+    this.nextSeq = nextSequence;
+    for (const [id, h] of handles) this.handles.set(id, h);
+  }
+
+  private missingError(id: bigint, field: string): CommandError {
     const owner = id >> SEQ_BITS;
     const seq = id & SEQ_MASK;
     if (owner !== this.channelId && owner !== 0n) {
-      return new CodecError(ErrorCode.FOREIGN_HANDLE, field, `${field}: handle ${id} belongs to another channel`);
+      return new CommandError("FOREIGN_HANDLE", field, `${field}: handle ${id} belongs to another channel`);
     }
     if (owner === this.channelId && seq > 0n && seq < this.nextSeq) {
-      return new CodecError(ErrorCode.HANDLE_CONSUMED, field, `${field}: handle ${id} was already used, expired or fenced`);
+      return new CommandError("HANDLE_CONSUMED", field, `${field}: handle ${id} was already used, expired or fenced`);
     }
-    return new CodecError(ErrorCode.UNKNOWN_HANDLE, field, `${field}: no handle ${id} on this channel`);
+    return new CommandError("UNKNOWN_HANDLE", field, `${field}: no handle ${id} on this channel`);
   }
 }

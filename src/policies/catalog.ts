@@ -1,19 +1,13 @@
-import type { PolicyGroupId } from "../../param/index.js";
-import type { ConfigurablePolicy, PolicyClass, PreTradePolicy } from "../../engine/index.js";
-import type { MarketDataSource } from "../../marketdata/index.js";
-import {
-  OrderSizeLimitPolicy,
-  OrderValidationPolicy,
-  PnlBoundsKillSwitchPolicy,
-  RateLimitPolicy,
-  SpotFundsPolicy,
-  parseOrderSizeLimitSettingsJson,
-  parsePnlBoundsKillSwitchSettingsJson,
-  parseRateLimitSettingsJson,
-  parseSpotFundsSettingsJson,
-  type SpotFundsSettings,
-} from "../../policies/index.js";
-import type { Json } from "../../policies/settings-json.js";
+/** The built-in policies by type name: how each is built, retuned and shown from JSON. */
+import type { PolicyGroupId } from "../param/index.js";
+import type { ConfigurablePolicy, PolicyClass, PreTradePolicy } from "../engine/index.js";
+import type { MarketDataSource } from "../marketdata/index.js";
+import { OrderSizeLimitPolicy, parseOrderSizeLimitSettingsJson } from "./order-size-limit/index.js";
+import { OrderValidationPolicy } from "./order-validation/index.js";
+import { PnlBoundsKillSwitchPolicy, parsePnlBoundsKillSwitchSettingsJson } from "./pnl-bounds-kill-switch/index.js";
+import { RateLimitPolicy, parseRateLimitSettingsJson } from "./rate-limit/index.js";
+import { SpotFundsPolicy, parseSpotFundsSettingsJson, type SpotFundsSettings } from "./spot-funds/index.js";
+import type { Json } from "./settings-json.js";
 
 export interface PolicyBuildContext {
   readonly policyGroupId: PolicyGroupId | undefined;

@@ -1,0 +1,65 @@
+/**
+ * The composition root: builds the engine, market data, the door and the gRPC server a
+ * configuration describes. Durable state is recovered by `startSidecar` (start-sidecar.ts).
+ */
+import { AccountGroupId, PolicyGroupId } from "../param/index.js";
+import { Engine, ManualClock, type Clock } from "../engine/index.js";
+import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
+import { POLICY_CATALOG } from "../policies/catalog.js";
+import { SidecarState } from "../state/sidecar-state.js";
+import { MemoryJournal } from "../state/journal/memory-journal.js";
+import { wallClock } from "../state/wall-clock.js";
+import { SidecarServer } from "../server/server.js";
+import type { SidecarConfig } from "../server/config/sidecar-config.js";
+
+const ttl = (ms: number) => (ms === 0 ? QuoteTtl.infinite() : QuoteTtl.within(ms));
+
+/** The engine, market data and door a configuration describes, at their configured start state. */
+export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
+  // The engine and market data read time only from the command being run.
+  const commandClock = new ManualClock(timeSource.nowMs());
+  const marketData = new MarketDataService({ defaultTtl: ttl(config.marketData.defaultTtlMs), clock: commandClock });
+  for (const i of config.marketData.instruments) {
+    const instrument = { underlyingAsset: i.underlyingAsset, settlementAsset: i.settlementAsset };
+    const instrumentTtl = i.ttlMs === undefined ? undefined : ttl(i.ttlMs);
+    if (i.id === undefined) marketData.register(instrument, instrumentTtl);
+    else marketData.registerWithId(i.id, instrument, instrumentTtl);
+  }
+
+  const builder = Engine.builder().syncMode(config.syncMode).clock(commandClock);
+  config.policies.forEach((p, i) => {
+    const entry = POLICY_CATALOG.get(p.type)!;
+    const policyGroupId = p.policyGroupId === undefined ? undefined : PolicyGroupId.fromU16(p.policyGroupId);
+    builder.policy(entry.create(p.settings ?? {}, `config.policies[${i}].settings`, { policyGroupId, marketData }));
+  });
+  const engine = builder.build();
+
+  const accounts = engine.accounts();
+  if (config.accounts.defaultCurrency) accounts.setGroupCurrency(AccountGroupId.DEFAULT, config.accounts.defaultCurrency);
+  const byGroup = new Map<AccountGroupId, typeof config.accounts.list>();
+  for (const a of config.accounts.list) {
+    if (a.currency) accounts.setCurrency(a.id, a.currency);
+    if (a.group !== undefined) byGroup.set(a.group, [...(byGroup.get(a.group) ?? []), a]);
+  }
+  for (const [group, members] of byGroup) accounts.registerGroup(members.map((m) => m.id), group);
+
+  return new SidecarState({
+    engine,
+    marketData,
+    commandClock,
+    timeSource,
+    limits: config.limits,
+    // Until recovery attaches the real journal; ephemeral mode keeps this one.
+    journal: new MemoryJournal(),
+    knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
+  });
+}
+
+/**
+ * The server around a freshly built state. An ephemeral configuration serves at once; a
+ * durable one stays NOT_SERVING until `startSidecar` has recovered the journal.
+ */
+export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarServer {
+  const state = buildState(config, timeSource);
+  return new SidecarServer(state, config.limits, config.durability.mode === "ephemeral" ? "serving" : "recovering");
+}

@@ -1,0 +1,114 @@
+/**
+ * Runs an operator's command against the engine and market data. Failures throw typed
+ * errors; the door journals the command either way, and a replay fails it the same way.
+ */
+import type { InstrumentId } from "../param/ids.js";
+import type { AccountBlock } from "../model/index.js";
+import type { Engine } from "../engine/index.js";
+import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
+import { catalogEntryOf } from "../policies/catalog.js";
+import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
+import type { Json } from "../policies/settings-json.js";
+import type { AdminCommand } from "./commands.js";
+import { CommandError } from "./command-error.js";
+
+/** What an admin command answers besides success. */
+export interface AdminResult {
+  readonly instrumentId?: InstrumentId;
+  /** Blocks a forced P&L state earned (recorded by the engine). */
+  readonly accountBlocks?: readonly AccountBlock[];
+}
+
+const NOTHING: AdminResult = {};
+
+export function ttlOf(ms: number | undefined): QuoteTtl | undefined {
+  return ms === undefined ? undefined : ms === 0 ? QuoteTtl.infinite() : QuoteTtl.within(ms);
+}
+
+function policyNamed(engine: Engine, name: string) {
+  const policy = engine.policy(name);
+  if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
+  return policy;
+}
+
+/** The settings parser and class of a policy that can be retuned; a typed error otherwise. */
+export function configurableOf(engine: Engine, name: string) {
+  const configurable = catalogEntryOf(policyNamed(engine, name))?.configurable;
+  if (!configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' has no runtime settings`);
+  return configurable;
+}
+
+export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand): AdminResult {
+  const accounts = engine.accounts();
+  switch (c.kind) {
+    case "blockAccount":
+      accounts.block(c.accountId, c.reason);
+      return NOTHING;
+    case "unblockAccount":
+      accounts.unblock(c.accountId);
+      return NOTHING;
+    case "replaceAccountBlockReason":
+      accounts.replaceBlockReason(c.accountId, c.reason);
+      return NOTHING;
+    case "blockGroup":
+      accounts.blockGroup(c.group, c.reason);
+      return NOTHING;
+    case "unblockGroup":
+      accounts.unblockGroup(c.group);
+      return NOTHING;
+    case "replaceGroupBlockReason":
+      accounts.replaceGroupBlockReason(c.group, c.reason);
+      return NOTHING;
+    case "registerGroup":
+      accounts.registerGroup(c.accountIds, c.group);
+      return NOTHING;
+    case "unregisterGroup":
+      accounts.unregisterGroup(c.accountIds, c.group);
+      return NOTHING;
+    case "setAccountCurrency":
+      if (c.currency === undefined) accounts.clearCurrency(c.accountId);
+      else accounts.setCurrency(c.accountId, c.currency);
+      return NOTHING;
+    case "setGroupCurrency":
+      if (c.currency === undefined) accounts.clearGroupCurrency(c.group);
+      else accounts.setGroupCurrency(c.group, c.currency);
+      return NOTHING;
+    case "configurePolicy": {
+      const configurable = configurableOf(engine, c.policy);
+      const next = configurable.parseUpdate(c.settings as Json, "settings_json") as Record<string, unknown>;
+      engine.configure().update(c.policy, configurable.policyClass, (draft) => {
+        // Replace, not merge: an optional setting the new JSON leaves out (e.g. `broker`) is removed.
+        const d = draft as Record<string, unknown>;
+        for (const key of Object.keys(d)) if (!(key in next)) delete d[key];
+        Object.assign(d, next);
+      });
+      return NOTHING;
+    }
+    case "setPnlAccumulator":
+      engine.configure().apply(c.policy, PnlBoundsKillSwitchPolicy, (p) => {
+        p.setAccountPnl(c.accountId, c.asset, c.pnl);
+        return undefined;
+      });
+      return NOTHING;
+    case "setSpotFundsAccountPnl": {
+      const recorded = engine
+        .configure()
+        .apply(c.policy, SpotFundsPolicy, (p) => p.setAccountPnl(c.accountId, c.state, accounts.groupOf(c.accountId)));
+      return { accountBlocks: recorded.map((b) => b.block) };
+    }
+    case "registerInstrument": {
+      const ttl = ttlOf(c.ttlMs);
+      const id = c.id === undefined ? md.register(c.instrument, ttl) : md.registerWithId(c.id, c.instrument, ttl);
+      return { instrumentId: id };
+    }
+    case "pushQuote": {
+      const id = "id" in c.target ? c.target.id : (md.resolve(c.target.instrument) ?? md.register(c.target.instrument));
+      if (c.accountIds.length === 0 && c.groups.length === 0) {
+        if (c.patch) md.pushPatch(id, c.quote);
+        else md.push(id, c.quote);
+      } else if (c.patch) md.pushForPatch(id, c.quote, c.accountIds, c.groups);
+      else md.pushFor(id, c.quote, c.accountIds, c.groups);
+      return { instrumentId: id };
+    }
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * One account channel's state and its command dispatch: the handles it issued, the
+ * accounts pinned to it. Transport-free: the door runs it live and on replay alike.
+ */
+import type { AccountId } from "../param/index.js";
+import { PolicyCallbackError, type Engine, type PreTradeReservation } from "../engine/index.js";
+import type { ExecutionReport, PostTradeResult } from "../model/index.js";
+import type { ChannelCommand } from "./commands.js";
+import { CommandError } from "./command-error.js";
+import { HandleTable, type Handle } from "./handle-table.js";
+import type { PinRegistry } from "./pin-registry.js";
+import type { ChannelNotice, ChannelResult } from "./results.js";
+
+export interface ChannelLimits {
+  readonly maxCommandsPerMessage: number;
+  readonly maxOpenHandlesPerChannel: number;
+  readonly maxAdjustmentsPerBatch: number;
+  /** 0 = reservations never expire. */
+  readonly reservationTtlMs: number;
+}
+
+/** What a channel needs from the state around it. */
+export interface ChannelHost {
+  readonly engine: Engine;
+  readonly pins: PinRegistry<ChannelState>;
+  readonly limits: ChannelLimits;
+  /** Pinning is enforced unless the engine runs in `fullSync` mode. */
+  readonly pinning: boolean;
+  /** The timestamp of the command being run. */
+  nowMs(): number;
+  isKnownAccount(accountId: AccountId): boolean;
+  /** Applies a report and publishes what monitors must hear (halts). */
+  applyExecutionReport(report: ExecutionReport): PostTradeResult;
+  notify(channel: ChannelState, notice: ChannelNotice): void;
+}
+
+/** Error paths name the wire's fields, so a client sees where its message went wrong. */
+const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
+  bind: "bind_accounts",
+  release: "release_accounts",
+  start: "start_pre_trade",
+  executeRequest: "execute_request",
+  discardRequest: "discard_request",
+  execute: "execute_pre_trade",
+  startDryRun: "start_pre_trade_dry_run",
+  executeDryRun: "execute_pre_trade_dry_run",
+  dropCopy: "execute_pre_trade_drop_copy",
+  commit: "commit_reservation",
+  rollback: "rollback_reservation",
+  report: "apply_execution_report",
+  adjust: "apply_account_adjustment",
+};
+
+export interface DroppedHandles {
+  readonly rolledBack: bigint[];
+  readonly abandoned: bigint[];
+  /** Rolled-back reservation ids by account, for the announcement after a crash. */
+  readonly byAccount: Map<AccountId, bigint[]>;
+}
+
+/** A channel as plain data, for snapshots (`expiresAt` null = never). */
+export interface ChannelData {
+  readonly channelId: bigint;
+  readonly accounts: readonly AccountId[];
+  readonly nextSequence: bigint;
+  readonly handles: readonly {
+    readonly id: bigint;
+    readonly kind: Handle["kind"];
+    readonly accountId: AccountId;
+    readonly data: unknown;
+    readonly expiresAt: number | null;
+  }[];
+}
+
+export class ChannelState {
+  private readonly handles: HandleTable;
+  private readonly accounts = new Set<AccountId>();
+  private closed = false;
+
+  constructor(
+    readonly channelId: bigint,
+    private readonly host: ChannelHost,
+  ) {
+    this.handles = new HandleTable(channelId);
+  }
+
+  get pinnedAccounts(): ReadonlySet<AccountId> {
+    return this.accounts;
+  }
+
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
+  get openReservationCount(): number {
+    let n = 0;
+    for (const [, h] of this.handles.entries()) if (h.kind === "reservation") n++;
+    return n;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  toData(): ChannelData {
+    const handles: ChannelData["handles"][number][] = [];
+    for (const [id, h] of this.handles.entries()) {
+      if (h.kind === "request") handles.push({ id, kind: h.kind, accountId: h.accountId, data: h.request.toData(), expiresAt: null });
+      else {
+        const expiresAt = h.expiresAt === Infinity ? null : h.expiresAt;
+        handles.push({ id, kind: h.kind, accountId: h.accountId, data: h.reservation.toData(), expiresAt });
+      }
+    }
+    return { channelId: this.channelId, accounts: [...this.accounts], nextSequence: this.handles.nextSequence, handles };
+  }
+
+  /** Rebuilds a channel a snapshot held, pins included. */
+  static fromData(data: ChannelData, host: ChannelHost): ChannelState {
+    const channel = new ChannelState(data.channelId, host);
+    const engine = host.engine;
+    channel.handles.restore(
+      data.nextSequence,
+      data.handles.map((h): [bigint, Handle] =>
+        h.kind === "request"
+          ? [h.id, { kind: "request", accountId: h.accountId, request: engine.restoreRequest(h.data as never) }]
+          : [h.id, { kind: "reservation", accountId: h.accountId, reservation: engine.restoreReservation(h.data as never), expiresAt: h.expiresAt ?? Infinity }],
+      ),
+    );
+    for (const account of data.accounts) {
+      channel.accounts.add(account);
+      host.pins.pin(account, channel);
+    }
+    return channel;
+  }
+
+  /** Reservation ids open for an account, for the admin query. */
+  openReservationsOf(accountId: AccountId): bigint[] {
+    const ids: bigint[] = [];
+    for (const [id, h] of this.handles.entries()) if (h.kind === "reservation" && h.accountId === accountId) ids.push(id);
+    return ids;
+  }
+
+  /** Runs one command; `base` is its path in the message (`commands[3]`), for error fields. */
+  run(command: ChannelCommand, base: string): ChannelResult {
+    const field = `${base}.${WIRE_NAME[command.kind]}`;
+    try {
+      return this.dispatch(command, field, base);
+    } catch (e) {
+      if (e instanceof CommandError) return { kind: "error", error: e };
+      const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+      return { kind: "error", error: new CommandError("INTERNAL", base, message) };
+    }
+  }
+
+  /** The stream ended: abandon requests, roll back reservations, unpin. Idempotent. */
+  close(): DroppedHandles {
+    if (this.closed) return { rolledBack: [], abandoned: [], byAccount: new Map() };
+    this.closed = true;
+    const dropped = this.drop(this.handles.takeWhere(() => true));
+    for (const account of this.accounts) this.host.pins.unpin(account, this);
+    this.accounts.clear();
+    return dropped;
+  }
+
+  /** Another channel takes these accounts over: drop their handles here and say so. */
+  fence(accounts: ReadonlySet<AccountId>): void {
+    const dropped = this.drop(this.handles.takeWhere((h) => accounts.has(h.accountId)));
+    for (const account of accounts) {
+      this.accounts.delete(account);
+      this.host.pins.unpin(account, this);
+    }
+    this.host.notify(this, { kind: "fenced", accountIds: [...accounts], rolledBack: dropped.rolledBack, abandoned: dropped.abandoned });
+  }
+
+  /** True if a reservation's TTL has passed by `now` (a read: the sweep runs only then). */
+  hasExpired(now: number): boolean {
+    for (const [, h] of this.handles.entries()) if (h.kind === "reservation" && h.expiresAt <= now) return true;
+    return false;
+  }
+
+  /** Rolls back reservations whose TTL has passed. */
+  expire(now: number): void {
+    const taken = this.handles.takeWhere((h) => h.kind === "reservation" && h.expiresAt <= now);
+    if (taken.length === 0) return;
+    const { rolledBack } = this.drop(taken);
+    this.host.notify(this, { kind: "expired", reservationIds: rolledBack });
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------
+
+  private dispatch(c: ChannelCommand, field: string, base: string): ChannelResult {
+    const engine = this.host.engine;
+    switch (c.kind) {
+      case "bind":
+        return this.bind(c.accountIds, c.takeover, field);
+      case "release":
+        return this.release(c.accountIds);
+      case "start": {
+        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        this.assertCapacity(base);
+        const r = engine.startPreTrade(c.order);
+        if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
+        return { kind: "startAccepted", requestId: this.handles.add({ kind: "request", accountId, request: r.request }) };
+      }
+      case "executeRequest": {
+        const h = this.handles.take(c.requestId, "request", `${field}.request_id`);
+        const r = h.request.execute();
+        if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
+        const { lock, accountAdjustments } = r.reservation;
+        const id = this.handles.add(this.reservationHandle(h.accountId, r.reservation));
+        return { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments };
+      }
+      case "discardRequest": {
+        this.handles.take(c.requestId, "request", `${field}.request_id`).request[Symbol.dispose]();
+        return { kind: "finalized", id: c.requestId };
+      }
+      case "execute": {
+        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        if (!c.commitOnAccept) this.assertCapacity(base);
+        const r = engine.executePreTrade(c.order);
+        if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
+        // Read before any commit: a finalised reservation no longer shows them.
+        const { lock, accountAdjustments } = r.reservation;
+        if (c.commitOnAccept) {
+          r.reservation.commit();
+          return { kind: "executeAccepted", reservationId: 0n, committed: true, lock, outcomes: accountAdjustments };
+        }
+        const id = this.handles.add(this.reservationHandle(accountId, r.reservation));
+        return { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments };
+      }
+      case "startDryRun":
+        this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        return { kind: "dryRun", report: engine.startPreTradeDryRun(c.order) };
+      case "executeDryRun":
+        this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
+      case "dropCopy": {
+        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        if (!c.commitOnAccept) this.assertCapacity(base);
+        const reservation = engine.executePreTradeDropCopy(c.order);
+        const { lock, accountAdjustments: outcomes, accountBlock } = reservation;
+        if (c.commitOnAccept) {
+          reservation.commit();
+          return { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock };
+        }
+        const id = this.handles.add(this.reservationHandle(accountId, reservation));
+        return { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock };
+      }
+      case "commit":
+        this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.commit();
+        return { kind: "finalized", id: c.reservationId };
+      case "rollback":
+        this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.rollback();
+        return { kind: "finalized", id: c.reservationId };
+      case "report": {
+        const accountId = c.report.operation?.accountId;
+        if (accountId !== undefined) this.claim(accountId, `${field}.report.account_id`);
+        return { kind: "postTrade", result: this.host.applyExecutionReport(c.report) };
+      }
+      case "adjust": {
+        this.claim(c.accountId, `${field}.account_id`);
+        return { kind: "adjustment", result: engine.applyAccountAdjustment(c.accountId, c.adjustments) };
+      }
+    }
+  }
+
+  // ---- pinning ----------------------------------------------------------------------------
+
+  /** Pins on first use; an account pinned to another live channel is a per-command error. */
+  private claim(accountId: AccountId, field: string): AccountId {
+    if (!this.host.isKnownAccount(accountId)) {
+      throw new CommandError("UNKNOWN_NAME", field, `${field}: account is not configured on this sidecar`);
+    }
+    if (!this.host.pinning) return accountId;
+    const owner = this.host.pins.ownerOf(accountId);
+    if (owner === this) return accountId;
+    if (owner !== undefined) {
+      throw new CommandError(
+        "ACCOUNT_PINNED_ELSEWHERE",
+        field,
+        `${field}: account is pinned to channel ${owner.channelId}; bind it with takeover to move it here`,
+      );
+    }
+    this.host.pins.pin(accountId, this);
+    this.accounts.add(accountId);
+    return accountId;
+  }
+
+  private bind(ids: readonly AccountId[], takeover: boolean, field: string): ChannelResult {
+    for (const [i, id] of ids.entries()) {
+      if (!this.host.isKnownAccount(id)) {
+        const f = `${field}.account_ids[${i}]`;
+        throw new CommandError("UNKNOWN_NAME", f, `${f}: account is not configured on this sidecar`);
+      }
+    }
+    const byOwner = new Map<ChannelState, Set<AccountId>>();
+    if (this.host.pinning) {
+      for (const [i, id] of ids.entries()) {
+        const owner = this.host.pins.ownerOf(id);
+        if (owner === undefined || owner === this) continue;
+        if (!takeover) {
+          const f = `${field}.account_ids[${i}]`;
+          const message = `${f}: account is pinned to channel ${owner.channelId}; set takeover to fence it`;
+          throw new CommandError("ACCOUNT_PINNED_ELSEWHERE", f, message);
+        }
+        let set = byOwner.get(owner);
+        if (!set) byOwner.set(owner, (set = new Set()));
+        set.add(id);
+      }
+      // Fence first: the old channel's open work is rolled back before this one proceeds.
+      for (const [owner, set] of byOwner) owner.fence(set);
+      for (const id of ids) {
+        this.host.pins.pin(id, this);
+        this.accounts.add(id);
+      }
+    }
+    return { kind: "bind", takenOver: [...byOwner.values()].flatMap((s) => [...s]) };
+  }
+
+  private release(accountIds: readonly AccountId[]): ChannelResult {
+    const ids = new Set(accountIds);
+    this.drop(this.handles.takeWhere((h) => ids.has(h.accountId)));
+    for (const id of ids) {
+      if (this.accounts.delete(id)) this.host.pins.unpin(id, this);
+    }
+    return { kind: "bind", takenOver: [] };
+  }
+
+  // ---- handles ----------------------------------------------------------------------------
+
+  private reservationHandle(accountId: AccountId, reservation: PreTradeReservation): Handle {
+    const ttl = this.host.limits.reservationTtlMs;
+    return { kind: "reservation", accountId, reservation, expiresAt: ttl > 0 ? this.host.nowMs() + ttl : Infinity };
+  }
+
+  private assertCapacity(field: string): void {
+    const max = this.host.limits.maxOpenHandlesPerChannel;
+    if (this.handles.size >= max) {
+      throw new CommandError(
+        "RESOURCE_EXHAUSTED",
+        field,
+        `${field}: ${max} requests/reservations are open on this channel; commit, roll back or discard some first`,
+      );
+    }
+  }
+
+  /** Rolls back reservations and abandons requests; returns their ids. */
+  private drop(taken: readonly [bigint, Handle][]): DroppedHandles {
+    const rolledBack: bigint[] = [];
+    const abandoned: bigint[] = [];
+    const byAccount = new Map<AccountId, bigint[]>();
+    for (const [id, h] of taken) {
+      if (h.kind === "reservation") {
+        h.reservation.rollback();
+        rolledBack.push(id);
+        const list = byAccount.get(h.accountId);
+        if (list) list.push(id);
+        else byAccount.set(h.accountId, [id]);
+      } else {
+        h.request[Symbol.dispose]();
+        abandoned.push(id);
+      }
+    }
+    return { rolledBack, abandoned, byAccount };
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A command that cannot run as sent or in the current state (malformed field, unknown
+ * handle, account pinned elsewhere, capacity): a per-command error, never a business reject.
+ */
+
+/** Stable codes; the wire's `ErrorCode` enum carries the same names. */
+export type CommandErrorCode =
+  | "MISSING_FIELD"
+  | "INVALID_VALUE"
+  | "UNKNOWN_ENUM"
+  | "UNKNOWN_HANDLE"
+  | "FOREIGN_HANDLE"
+  | "HANDLE_CONSUMED"
+  | "WRONG_HANDLE_KIND"
+  | "ACCOUNT_PINNED_ELSEWHERE"
+  | "RESOURCE_EXHAUSTED"
+  | "BATCH_TOO_LARGE"
+  | "UNKNOWN_NAME"
+  | "SHUTTING_DOWN"
+  | "FAILED_PRECONDITION"
+  | "INTERNAL"
+  | "UNAVAILABLE";
+
+export class CommandError extends Error {
+  override name = "CommandError";
+  constructor(
+    readonly code: CommandErrorCode,
+    /** The offending field's path, e.g. `commands[2].execute_pre_trade.order.price`. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function missing(field: string): never {
+  throw new CommandError("MISSING_FIELD", field, `${field} is required`);
+}
+
+export function invalid(field: string, message: string): never {
+  throw new CommandError("INVALID_VALUE", field, `${field}: ${message}`);
+}
+
+export function unknownEnum(field: string, value: number): never {
+  throw new CommandError("UNKNOWN_ENUM", field, `${field}: unknown enum value ${value}`);
+}

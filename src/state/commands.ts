@@ -1,0 +1,70 @@
+/**
+ * The state-changing commands of the sidecar, as typed domain values: what the gRPC
+ * services, the timers and recovery hand to the door, and what the journal records.
+ */
+import type { AccountGroupId, AccountId, InstrumentId } from "../param/ids.js";
+import type { Asset, Instrument } from "../param/instrument.js";
+import type { Pnl } from "../param/values.js";
+import type { AccountAdjustment, ExecutionReport, Order, PnlState } from "../model/index.js";
+import type { Quote } from "../marketdata/index.js";
+
+/** One command of an account-channel message (OpenPit's account_sync calls). */
+export type ChannelCommand =
+  | { readonly kind: "bind"; readonly accountIds: readonly AccountId[]; readonly takeover: boolean }
+  | { readonly kind: "release"; readonly accountIds: readonly AccountId[] }
+  | { readonly kind: "start"; readonly order: Order }
+  | { readonly kind: "executeRequest"; readonly requestId: bigint }
+  | { readonly kind: "discardRequest"; readonly requestId: bigint }
+  | { readonly kind: "execute"; readonly order: Order; readonly commitOnAccept: boolean }
+  | { readonly kind: "startDryRun"; readonly order: Order }
+  | { readonly kind: "executeDryRun"; readonly order: Order }
+  | { readonly kind: "dropCopy"; readonly order: Order; readonly commitOnAccept: boolean }
+  | { readonly kind: "commit"; readonly reservationId: bigint }
+  | { readonly kind: "rollback"; readonly reservationId: bigint }
+  | { readonly kind: "report"; readonly report: ExecutionReport }
+  | { readonly kind: "adjust"; readonly accountId: AccountId; readonly adjustments: readonly AccountAdjustment[] };
+
+/** Which instrument a quote is for: a registered id, or an instrument registered on first use. */
+export type QuoteTarget = { readonly id: InstrumentId } | { readonly instrument: Instrument };
+
+/** An operator's change (AdminService). `ttlMs`: absent = service default, 0 = infinite. */
+export type AdminCommand =
+  | { readonly kind: "blockAccount"; readonly accountId: AccountId; readonly reason: string }
+  | { readonly kind: "unblockAccount"; readonly accountId: AccountId }
+  | { readonly kind: "replaceAccountBlockReason"; readonly accountId: AccountId; readonly reason: string }
+  | { readonly kind: "blockGroup"; readonly group: AccountGroupId; readonly reason: string }
+  | { readonly kind: "unblockGroup"; readonly group: AccountGroupId }
+  | { readonly kind: "replaceGroupBlockReason"; readonly group: AccountGroupId; readonly reason: string }
+  | { readonly kind: "registerGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
+  | { readonly kind: "unregisterGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
+  | { readonly kind: "setAccountCurrency"; readonly accountId: AccountId; readonly currency: Asset | undefined }
+  | { readonly kind: "setGroupCurrency"; readonly group: AccountGroupId; readonly currency: Asset | undefined }
+  /** `settings`: the policy's settings JSON as in the configuration file (replaces, not merges). */
+  | { readonly kind: "configurePolicy"; readonly policy: string; readonly settings: unknown }
+  | { readonly kind: "setPnlAccumulator"; readonly policy: string; readonly accountId: AccountId; readonly asset: Asset; readonly pnl: Pnl }
+  | { readonly kind: "setSpotFundsAccountPnl"; readonly policy: string; readonly accountId: AccountId; readonly state: PnlState }
+  | { readonly kind: "registerInstrument"; readonly instrument: Instrument; readonly id: InstrumentId | undefined; readonly ttlMs: number | undefined }
+  | {
+      readonly kind: "pushQuote";
+      readonly target: QuoteTarget;
+      readonly quote: Quote;
+      readonly accountIds: readonly AccountId[];
+      readonly groups: readonly AccountGroupId[];
+      readonly patch: boolean;
+    };
+
+/**
+ * Everything that changes state, as it enters the door (no timestamp yet). Lifecycle
+ * commands are the implicit ones: a channel opening or ending (disconnect = drop), the
+ * reservation TTL sweep, and recovery's rollback of what a crash left open.
+ */
+export type CommandBody =
+  | { readonly kind: "openChannel" }
+  | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "disconnect" | "shutdown" | "recovery" }
+  | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
+  | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
+  | { readonly kind: "expireReservations" }
+  | { readonly kind: "admin"; readonly command: AdminCommand };
+
+/** A command with the instant it took effect: every policy, window and TTL reads time from it. */
+export type Command = CommandBody & { readonly ts: number };

@@ -1,0 +1,151 @@
+// Operator tool for a journal directory: `inspect` prints the records as JSON lines, `status`
+// summarises segments and snapshots. Read-only; exit 1 on corruption, 2 on usage errors.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { JournalCorruptionError } from "./journal-corruption-error.js";
+import { readJournal } from "./journal-reader.js";
+import { listSnapshots } from "./snapshot-files.js";
+import type { TornTail } from "./segment-scan.js";
+
+const USAGE = `usage: journal-cli inspect DIR [--from SEQ] [--limit N]
+       journal-cli status DIR
+
+inspect  one JSON line per record on stdout ({"seq","file","offset","bytes","payload"}),
+         then a summary line on stderr; --from skips records below SEQ, --limit stops printing after N
+status   a JSON summary: segments with their first sequences, last sequence, snapshots
+exit     0 ok, 1 corrupt or unreadable journal, 2 usage error`;
+
+export interface CliOutput {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+class UsageError extends Error {}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The payload as JSON when it is valid UTF-8 JSON, else "base64:…". */
+function renderPayload(payload: Uint8Array): unknown {
+  if (payload.length > 0) {
+    try {
+      return JSON.parse(decoder.decode(payload)) as unknown;
+    } catch {
+      // not UTF-8 JSON: fall through to base64
+    }
+  }
+  return `base64:${Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString("base64")}`;
+}
+
+const tornJson = (t: TornTail | undefined) =>
+  t && { file: t.file, offset: t.offset, expectedSequence: String(t.expectedSequence), reason: t.reason };
+
+function parseArgs(argv: readonly string[]): { command: string; dir: string; from: bigint; limit: number } {
+  const [command, dir, ...rest] = argv;
+  if (command !== "inspect" && command !== "status") throw new UsageError(command ? `unknown command: ${command}` : "missing command");
+  if (!dir || dir.startsWith("--")) throw new UsageError("missing DIR");
+  let from = 1n;
+  let limit = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i]!;
+    const value = rest[i + 1];
+    if (command !== "inspect" || (flag !== "--from" && flag !== "--limit")) throw new UsageError(`unexpected argument: ${flag}`);
+    if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`${flag} needs a non-negative integer`);
+    if (flag === "--from") from = BigInt(value);
+    else limit = Number(value);
+  }
+  return { command, dir, from, limit };
+}
+
+/** Runs the CLI on `argv` (without node and script); returns the exit code. */
+export function runJournalCli(argv: readonly string[], io: CliOutput): number {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const dir = path.resolve(args.dir);
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    return args.command === "inspect" ? inspect(dir, args.from, args.limit, io) : status(dir, io);
+  } catch (e) {
+    const what = e instanceof JournalCorruptionError ? e.message : `journal-cli: ${(e as Error).message}`;
+    io.err(`${what}\n`);
+    return 1;
+  }
+}
+
+function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput): number {
+  let printed = 0;
+  let chunk: string[] = [];
+  const result = readJournal(dir, {
+    fromSequence,
+    onRecord: (r, file, offset) => {
+      if (printed >= limit) return;
+      printed++;
+      chunk.push(JSON.stringify({ seq: String(r.seq), file, offset, bytes: r.payload.length, payload: renderPayload(r.payload) }));
+      if (chunk.length >= 1024) {
+        io.out(`${chunk.join("\n")}\n`);
+        chunk = [];
+      }
+    },
+  });
+  if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
+  const summary = {
+    records: result.records,
+    printed,
+    segments: result.segments.length,
+    snapshots: listSnapshots(dir).length,
+    lastSequence: String(result.lastSequence),
+    tornTail: tornJson(result.tornTail) ?? null,
+  };
+  io.err(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+function status(dir: string, io: CliOutput): number {
+  const result = readJournal(dir, { fromSequence: 1n });
+  const segments = result.segments.map((s) => ({
+    file: s.file,
+    firstSequence: String(s.firstSequence),
+    lastSequence: s.lastSequence === undefined ? null : String(s.lastSequence),
+    records: s.records ?? null,
+    bytes: s.bytes,
+  }));
+  const summary = {
+    dataDir: dir,
+    segments,
+    records: result.segments.reduce((n, s) => n + (s.records ?? 0), 0),
+    lastSequence: String(result.lastSequence),
+    end: result.end ? { file: result.end.file, offset: result.end.offset } : null,
+    tornTail: tornJson(result.tornTail) ?? null,
+    snapshots: listSnapshots(dir).map((s) => ({ file: s.file, seq: String(s.seq), bytes: s.bytes, valid: s.invalid === undefined, ...(s.invalid ? { invalid: s.invalid } : {}) })),
+  };
+  io.out(`${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    // `inspect … | head` closes the pipe early: not an error.
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+  process.exitCode = runJournalCli(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
+}

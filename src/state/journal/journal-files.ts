@@ -1,0 +1,103 @@
+// File-system chores shared by the journal and the snapshot store: listing segments and
+// snapshots, durable directory creation, directory fsync, zero-filled file creation.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseSegmentFileName, parseSnapshotFileName } from "./segment-format.js";
+
+export interface SegmentFile {
+  readonly file: string;
+  readonly firstSequence: bigint;
+}
+
+export interface SnapshotFileName {
+  readonly file: string;
+  readonly seq: bigint;
+}
+
+/** Names in `dataDir`, or none when it does not exist (a journal that was never started). */
+export function readDirNames(dataDir: string): string[] {
+  try {
+    return fs.readdirSync(dataDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
+  }
+}
+
+/** Segment files sorted by first sequence. */
+export function listSegments(dataDir: string, names = readDirNames(dataDir)): SegmentFile[] {
+  const out: SegmentFile[] = [];
+  for (const file of names) {
+    const firstSequence = parseSegmentFileName(file);
+    if (firstSequence !== undefined) out.push({ file, firstSequence });
+  }
+  return out.sort((a, b) => (a.firstSequence < b.firstSequence ? -1 : a.firstSequence > b.firstSequence ? 1 : 0));
+}
+
+/** Snapshot files (complete names only, not `.tmp`), newest first. Their content is not checked here. */
+export function listSnapshotFiles(dataDir: string, names = readDirNames(dataDir)): SnapshotFileName[] {
+  const out: SnapshotFileName[] = [];
+  for (const file of names) {
+    const seq = parseSnapshotFileName(file);
+    if (seq !== undefined) out.push({ file, seq });
+  }
+  return out.sort((a, b) => (a.seq > b.seq ? -1 : a.seq < b.seq ? 1 : 0));
+}
+
+/** Makes a new, renamed or deleted directory entry durable: fsync the directory itself. */
+export function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function fsyncDir(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.open(dir, "r", (err, fd) => {
+      if (err) return reject(err);
+      fs.fsync(fd, (syncErr) => fs.close(fd, () => (syncErr ? reject(syncErr) : resolve())));
+    });
+  });
+}
+
+/** mkdir -p, then fsync the parent of every directory it created so the new entries survive a crash. */
+export function ensureDirDurable(dir: string): void {
+  const abs = path.resolve(dir);
+  const first = fs.mkdirSync(abs, { recursive: true });
+  if (first === undefined) return;
+  for (let d = abs; ; d = path.dirname(d)) {
+    fsyncDirSync(path.dirname(d));
+    if (d === path.resolve(first)) break;
+  }
+}
+
+/** Shared source of zeros for preallocation; only ever read. */
+export const ZEROS = Buffer.alloc(1024 * 1024);
+
+/**
+ * Writes zeros over [from, to) of an open file, synchronously. Real writes rather than
+ * ftruncate: the blocks get allocated now, so later fdatasyncs only flush data, not metadata.
+ */
+export function writeZerosSync(fd: number, from: number, to: number): void {
+  for (let p = from; p < to; ) {
+    const n = fs.writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, to - p), p);
+    if (n <= 0) throw new Error(`short write while zero-filling at offset ${p}`);
+    p += n;
+  }
+}
+
+/** Creates (or truncates) `file` as `size` zero bytes, `head` written at offset 0; returns the open fd (read/write). */
+export function createZeroedFileSync(file: string, size: number, head?: Uint8Array): number {
+  const fd = fs.openSync(file, "w+");
+  try {
+    writeZerosSync(fd, 0, size);
+    if (head !== undefined && head.length > 0) fs.writeSync(fd, head, 0, head.length, 0);
+    return fd;
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}

@@ -1,0 +1,18 @@
+// The few file operations the commit pipeline performs, behind an interface so tests can hold
+// an fdatasync open (to observe what waits on it) or make a write or fsync fail.
+import * as fs from "node:fs";
+
+export interface JournalIo {
+  /** Positional write into the page cache; returns bytes written. */
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** Makes a segment's data durable; runs on the libuv pool so the event loop keeps accumulating the next batch. */
+  fdatasync(fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void;
+  /** fsync of the directory after a segment is renamed into place. */
+  fsync(fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void;
+}
+
+export const nodeJournalIo: JournalIo = {
+  writeSync: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
+  fdatasync: (fd, callback) => fs.fdatasync(fd, callback),
+  fsync: (fd, callback) => fs.fsync(fd, callback),
+};

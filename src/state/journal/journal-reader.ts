@@ -1,0 +1,134 @@
+// Recovery-side reader: replays the records of a journal directory in order across segments,
+// checks sequence continuity, and reports where the valid data ends (and any torn tail).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { JournalCorruptionError } from "./journal-corruption-error.js";
+import { listSegments } from "./journal-files.js";
+import { MAX_SEQUENCE } from "./segment-format.js";
+import { scanSegment, type RecordCallback, type TornTail } from "./segment-scan.js";
+
+export type { RecordCallback, TornTail } from "./segment-scan.js";
+
+export interface ReadJournalOptions {
+  /** First sequence wanted (default 1): records before it are covered by a snapshot and not handed out. */
+  readonly fromSequence?: bigint;
+  /**
+   * Called for every record with seq ≥ fromSequence, in order. `payload` is a view into the
+   * segment buffer: copy it to keep it past the callback without pinning the whole segment.
+   */
+  readonly onRecord?: RecordCallback;
+}
+
+export interface SegmentInfo {
+  readonly file: string;
+  readonly firstSequence: bigint;
+  /** File size in bytes. */
+  readonly bytes: number;
+  /** undefined when the segment was not read (all its records precede fromSequence). */
+  readonly records: number | undefined;
+  readonly lastSequence: bigint | undefined;
+}
+
+/** Where appending resumes: the newest segment, just past its last valid record. */
+export interface JournalEnd {
+  readonly file: string;
+  readonly firstSequence: bigint;
+  readonly offset: number;
+  /** false when the segment header is blank or torn: the first write there must rewrite it. */
+  readonly headerPresent: boolean;
+  readonly fileBytes: number;
+  /** The last valid record of the journal (firstSequence - 1 when the segment holds none). */
+  readonly lastSequence: bigint;
+  /** [offset, zeroFillUntil) holds leftovers of a torn write and must be zeroed before appending. */
+  readonly zeroFillUntil: number;
+}
+
+export interface JournalReadResult {
+  readonly dataDir: string;
+  readonly fromSequence: bigint;
+  /** Records handed to onRecord. */
+  readonly records: number;
+  /** Last valid record in the journal, 0 for an empty one. */
+  readonly lastSequence: bigint;
+  readonly segments: readonly SegmentInfo[];
+  /** undefined when there is no segment at all. */
+  readonly end: JournalEnd | undefined;
+  readonly tornTail: TornTail | undefined;
+}
+
+/**
+ * Reads whole segments (one read each) and walks them in memory. Segments whose successor
+ * starts at or before fromSequence hold only records a snapshot covers and are not read at
+ * all, so opening for append (fromSequence = max) only reads the newest segment.
+ * Throws JournalCorruptionError for anything but a torn tail of the newest segment.
+ */
+export function readJournal(dataDir: string, options: ReadJournalOptions = {}): JournalReadResult {
+  const fromSequence = options.fromSequence ?? 1n;
+  const from = fromSequence > MAX_SEQUENCE ? Number.POSITIVE_INFINITY : Number(fromSequence);
+  const files = listSegments(dataDir);
+  const segments: SegmentInfo[] = [];
+  let records = 0;
+  let prevNext: number | undefined; // the seq the previous segment expects next, when it was read
+  let prevFile = "";
+  let end: JournalEnd | undefined;
+  let tornTail: TornTail | undefined;
+
+  for (let i = 0; i < files.length; i++) {
+    const { file, firstSequence } = files[i]!;
+    if (firstSequence > MAX_SEQUENCE || firstSequence < 1n) {
+      throw new JournalCorruptionError(file, 0, firstSequence, `segment first sequence ${firstSequence} is out of range`);
+    }
+    const first = Number(firstSequence);
+    if (i === 0 && first > from) {
+      throw new JournalCorruptionError(
+        file,
+        0,
+        fromSequence,
+        `the journal starts at record ${first} but records from ${from} are needed (records ${from}..${first - 1} are missing)`,
+      );
+    }
+    if (prevNext !== undefined && first < prevNext) {
+      throw new JournalCorruptionError(
+        file,
+        0,
+        BigInt(prevNext),
+        `segment starts at record ${first} but ${prevFile} already holds records up to ${prevNext - 1}`,
+      );
+    }
+    if (prevNext !== undefined && first > prevNext && first > from) {
+      throw new JournalCorruptionError(
+        file,
+        0,
+        BigInt(prevNext),
+        `records ${prevNext}..${first - 1} are missing: ${prevFile} ends at record ${prevNext - 1} and this segment starts at ${first}`,
+      );
+    }
+    const isLast = i === files.length - 1;
+    const full = path.join(dataDir, file);
+    if (!isLast && files[i + 1]!.firstSequence <= fromSequence) {
+      segments.push({ file, firstSequence, bytes: fs.statSync(full).size, records: undefined, lastSequence: undefined });
+      prevNext = undefined;
+      continue;
+    }
+    const buf = fs.readFileSync(full);
+    const scan = scanSegment(buf, { file, firstSeq: first, fromSeq: from, isLast, onRecord: options.onRecord });
+    records += scan.delivered;
+    const last = BigInt(scan.nextSeq - 1);
+    segments.push({ file, firstSequence, bytes: buf.length, records: scan.records, lastSequence: scan.records > 0 ? last : undefined });
+    prevNext = scan.nextSeq;
+    prevFile = file;
+    if (isLast) {
+      tornTail = scan.torn;
+      end = {
+        file,
+        firstSequence,
+        offset: scan.end,
+        headerPresent: scan.headerPresent,
+        fileBytes: buf.length,
+        lastSequence: last,
+        zeroFillUntil: scan.torn?.zeroFillUntil ?? scan.end,
+      };
+    }
+  }
+  return { dataDir, fromSequence, records, lastSequence: end?.lastSequence ?? 0n, segments, end, tornTail };
+}

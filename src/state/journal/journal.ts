@@ -1,0 +1,58 @@
+// The journal's contract: what the engine-facing layer appends to and waits on, whatever
+// the durability mode. Implementations: MemoryJournal (ephemeral) and FileJournal (files).
+
+export type DurabilityMode = "sync" | "async" | "ephemeral";
+
+export interface JournalRecord {
+  readonly seq: bigint;
+  readonly payload: Uint8Array;
+}
+
+export interface JournalStatus {
+  readonly mode: DurabilityMode;
+  readonly dataDir: string | undefined; // undefined for in-memory
+  readonly lastSequence: bigint; // last appended
+  readonly durableSequence: bigint; // last known on disk (fdatasync completed)
+  readonly segments: number;
+  readonly lastSnapshotSequence: bigint | undefined;
+  readonly fsyncCount: number;
+  readonly fsyncLatencyUs: { readonly last: number; readonly mean: number; readonly max: number }; // microseconds
+  /** Sealed batches written or waiting to be written (the in-flight one included). */
+  readonly pendingBatches: number;
+  /** The next segment, prepared in the background so that rolling over does not stall the event loop. */
+  readonly nextSegment: "none" | "preparing" | "ready";
+  /** Segment rollovers that took a prepared segment, and those that had to create one inline (an event-loop stall). */
+  readonly rollovers: { readonly prepared: number; readonly inline: number };
+  /** Why the journal stopped accepting appends (a write or fsync failed), if it did. */
+  readonly failure: string | undefined;
+}
+
+/** The append side. One writer, single-threaded (Node event loop). */
+export interface Journal {
+  readonly mode: DurabilityMode;
+  /** Appends one record to the open batch (the batch of this event-loop turn); returns its seq. Synchronous, cheap (no syscall required). */
+  append(payload: Uint8Array): bigint;
+  /** sync: `callback` runs once every record appended before this call is durable (after the fdatasync of its batch), in call order. async/ephemeral: runs synchronously, at once. */
+  afterDurable(callback: () => void): void;
+  /** Resolves when everything appended so far is durable (in every mode; ephemeral resolves at once). */
+  flush(): Promise<void>;
+  readonly lastSequence: bigint;
+  status(): JournalStatus;
+  /** Records that a snapshot covering every record up to `seq` now exists (reported by status()). */
+  noteSnapshot(seq: bigint): void;
+  /** Flushes, then closes files. Further appends throw. */
+  close(): Promise<void>;
+}
+
+/** Thrown by append/afterDurable once a write or fsync failed: nothing after it can be made durable. */
+export class JournalFailedError extends Error {
+  override name = "JournalFailedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Thrown by append/afterDurable after close() was called. */
+export class JournalClosedError extends Error {
+  override name = "JournalClosedError";
+}

@@ -1,0 +1,64 @@
+// The "ephemeral" journal: keeps nothing and only numbers the records, for deployments that
+// accept losing state on restart (and for tests of the layers above).
+import { JournalClosedError, type Journal, type JournalStatus } from "./journal.js";
+
+export interface MemoryJournalOptions {
+  /** Sequence of the first append (default 1). */
+  readonly nextSequence?: bigint;
+}
+
+export class MemoryJournal implements Journal {
+  readonly mode = "ephemeral" as const;
+  private last: bigint;
+  private closed = false;
+  private snapshotSeq: bigint | undefined;
+
+  constructor(options: MemoryJournalOptions = {}) {
+    this.last = (options.nextSequence ?? 1n) - 1n;
+  }
+
+  get lastSequence(): bigint {
+    return this.last;
+  }
+
+  append(_payload: Uint8Array): bigint {
+    if (this.closed) throw new JournalClosedError("journal is closed");
+    return ++this.last;
+  }
+
+  afterDurable(callback: () => void): void {
+    if (this.closed) throw new JournalClosedError("journal is closed");
+    callback();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  noteSnapshot(seq: bigint): void {
+    if (this.snapshotSeq === undefined || seq > this.snapshotSeq) this.snapshotSeq = seq;
+  }
+
+  status(): JournalStatus {
+    return {
+      mode: this.mode,
+      dataDir: undefined,
+      lastSequence: this.last,
+      // Nothing ever reaches a disk: the whole journal is the loss window.
+      durableSequence: 0n,
+      segments: 0,
+      lastSnapshotSequence: this.snapshotSeq,
+      fsyncCount: 0,
+      fsyncLatencyUs: { last: 0, mean: 0, max: 0 },
+      pendingBatches: 0,
+      nextSegment: "none",
+      rollovers: { prepared: 0, inline: 0 },
+      failure: undefined,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,118 @@
+// On-disk layout of journal segments and their file names: the 16-byte segment header, the
+// 16-byte record frame (u32 length | u32 crc32 | u64 seq, little endian) and the end marker.
+import { crc32 } from "node:zlib";
+
+/** Segment header: magic "OPJS", u32 format version, u64 first sequence (must match the file name). */
+export const SEGMENT_HEADER_BYTES = 16;
+export const SEGMENT_MAGIC = 0x534a504f; // "OPJS" read as a little-endian u32
+export const SEGMENT_VERSION = 1;
+
+/** Record frame header; the payload follows it directly. */
+export const FRAME_HEADER_BYTES = 16;
+/**
+ * Largest payload accepted. Segments are read whole into one Buffer, so a record must fit a
+ * Buffer with room to spare; anything larger is almost certainly a bug upstream.
+ */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024 * 1024;
+
+/** Sequence numbers are carried as JS numbers inside the hot loops: exact up to 2^53. */
+export const MAX_SEQUENCE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const SEGMENT_NAME = /^journal-(\d{20})\.seg$/;
+const SNAPSHOT_NAME = /^snapshot-(\d{20})\.snap$/;
+const TWO_POW_32 = 4294967296;
+
+export const pad20 = (seq: bigint): string => seq.toString().padStart(20, "0");
+export const segmentFileName = (firstSeq: bigint): string => `journal-${pad20(firstSeq)}.seg`;
+export const snapshotFileName = (seq: bigint): string => `snapshot-${pad20(seq)}.snap`;
+
+/** The first sequence a segment file name claims, or undefined if it is not a segment name. */
+export function parseSegmentFileName(name: string): bigint | undefined {
+  const m = SEGMENT_NAME.exec(name);
+  return m ? BigInt(m[1]!) : undefined;
+}
+
+export function parseSnapshotFileName(name: string): bigint | undefined {
+  const m = SNAPSHOT_NAME.exec(name);
+  return m ? BigInt(m[1]!) : undefined;
+}
+
+/** Temporary names: a segment being prepared (its first seq is not known yet) and a snapshot being written. */
+export const isSegmentTempName = (name: string): boolean => name.startsWith("journal-") && name.endsWith(".seg.tmp");
+
+export function encodeSegmentHeader(target: Buffer, firstSeq: bigint, at = 0): void {
+  target.writeUInt32LE(SEGMENT_MAGIC, at);
+  target.writeUInt32LE(SEGMENT_VERSION, at + 4);
+  target.writeBigUInt64LE(firstSeq, at + 8);
+}
+
+export type SegmentHeaderState = "valid" | "blank" | "invalid";
+
+/** "blank": all zero (created but never written); "invalid": neither blank nor a header for `firstSeq`. */
+export function checkSegmentHeader(buf: Buffer, firstSeq: bigint): SegmentHeaderState {
+  if (buf.length < SEGMENT_HEADER_BYTES) return isZero(buf, 0, buf.length) ? "blank" : "invalid";
+  if (isZero(buf, 0, SEGMENT_HEADER_BYTES)) return "blank";
+  const ok =
+    buf.readUInt32LE(0) === SEGMENT_MAGIC && buf.readUInt32LE(4) === SEGMENT_VERSION && buf.readBigUInt64LE(8) === firstSeq;
+  return ok ? "valid" : "invalid";
+}
+
+/**
+ * Frames one record at `at` in `target` (which must have room for 16 + payload bytes). The CRC
+ * covers the seq bytes and the payload, which are contiguous, so one crc32 call does it and a
+ * record copied to another position (another seq) fails its check.
+ */
+export function encodeFrame(target: Buffer, at: number, seq: bigint, payload: Uint8Array): number {
+  const len = payload.length;
+  target.writeUInt32LE(len, at);
+  target.writeBigUInt64LE(seq, at + 8);
+  target.set(payload, at + FRAME_HEADER_BYTES);
+  target.writeUInt32LE(crc32(target.subarray(at + 8, at + FRAME_HEADER_BYTES + len)), at + 4);
+  return FRAME_HEADER_BYTES + len;
+}
+
+/** The seq field of the frame at `at` as a number; NaN if it exceeds 2^53 (never valid here). */
+export function frameSeq(buf: Buffer, at: number): number {
+  const hi = buf.readUInt32LE(at + 12);
+  if (hi >= 0x200000) return Number.NaN;
+  return hi * TWO_POW_32 + buf.readUInt32LE(at + 8);
+}
+
+/** True when the CRC stored in the frame at `at` (payload length `len`) matches its content. */
+export const frameCrcOk = (buf: Buffer, at: number, len: number): boolean =>
+  crc32(buf.subarray(at + 8, at + FRAME_HEADER_BYTES + len)) === buf.readUInt32LE(at + 4);
+
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+/** True when buf[from, to) is all zero bytes (memcmp against a zero chunk, not a JS loop). */
+export function isZero(buf: Buffer, from: number, to: number): boolean {
+  for (let p = from; p < to; p += ZERO_CHUNK.length) {
+    const n = Math.min(ZERO_CHUNK.length, to - p);
+    if (buf.compare(ZERO_CHUNK, 0, n, p, p + n) !== 0) return false;
+  }
+  return true;
+}
+
+/** Offset just past the last non-zero byte in buf[from, end), or `from` if there is none. */
+export function endOfNonZero(buf: Buffer, from: number): number {
+  let p = buf.length;
+  while (p > from) {
+    const start = Math.max(from, p - ZERO_CHUNK.length);
+    if (buf.compare(ZERO_CHUNK, 0, p - start, start, p) !== 0) {
+      for (let q = p - 1; q >= start; q--) if (buf[q] !== 0) return q + 1;
+    }
+    p = start;
+  }
+  return from;
+}
+
+/** Offset of the first non-zero byte in buf[from, end), or -1. */
+export function firstNonZero(buf: Buffer, from: number): number {
+  for (let p = from; p < buf.length; p += ZERO_CHUNK.length) {
+    const end = Math.min(buf.length, p + ZERO_CHUNK.length);
+    if (buf.compare(ZERO_CHUNK, 0, end - p, p, end) !== 0) {
+      for (let q = p; q < end; q++) if (buf[q] !== 0) return q;
+    }
+  }
+  return -1;
+}

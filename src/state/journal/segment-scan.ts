@@ -1,0 +1,146 @@
+// Walks the records of one segment held in memory: validates every frame, hands records at or
+// past `fromSeq` to a callback (payloads are views, no copies) and classifies how the data ends.
+import type { JournalRecord } from "./journal.js";
+import { JournalCorruptionError } from "./journal-corruption-error.js";
+import {
+  FRAME_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  checkSegmentHeader,
+  endOfNonZero,
+  firstNonZero,
+  frameCrcOk,
+  frameSeq,
+  isZero,
+} from "./segment-format.js";
+
+/** Where the data of the last segment stops at something other than a clean end. */
+export interface TornTail {
+  readonly file: string;
+  /** Offset of the first byte that is not part of a valid record; appends resume here. */
+  readonly offset: number;
+  readonly expectedSequence: bigint;
+  readonly reason: string;
+  /** Offset just past the last non-zero byte: [offset, zeroFillUntil) must be zeroed before appending. */
+  readonly zeroFillUntil: number;
+}
+
+export type RecordCallback = (record: JournalRecord, file: string, offset: number) => void;
+
+export interface SegmentScan {
+  /** Offset just past the last valid record (16 for a header with no records; 0 when the header is blank or torn). */
+  readonly end: number;
+  readonly headerPresent: boolean;
+  /** firstSeq + number of valid records. */
+  readonly nextSeq: number;
+  readonly records: number;
+  readonly delivered: number;
+  readonly torn: TornTail | undefined;
+}
+
+export interface ScanOptions {
+  readonly file: string;
+  readonly firstSeq: number;
+  /** Records below this are validated but not handed out. */
+  readonly fromSeq: number;
+  /** Only the last segment may end in a torn tail; damage anywhere else is corruption. */
+  readonly isLast: boolean;
+  readonly onRecord: RecordCallback | undefined;
+}
+
+export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
+  const n = buf.length;
+  const header = checkSegmentHeader(buf, BigInt(o.firstSeq));
+  if (header !== "valid") {
+    if (header === "blank" && isZero(buf, 0, n)) {
+      return { end: 0, headerPresent: false, nextSeq: o.firstSeq, records: 0, delivered: 0, torn: undefined };
+    }
+    const reason =
+      header === "blank" ? "segment header is blank but data follows" : `segment header is not a header for first record ${o.firstSeq}`;
+    const torn = badData(buf, o, 0, o.firstSeq, reason);
+    return { end: 0, headerPresent: false, nextSeq: o.firstSeq, records: 0, delivered: 0, torn };
+  }
+
+  let p = SEGMENT_HEADER_BYTES;
+  let expect = o.firstSeq;
+  let delivered = 0;
+  const { fromSeq, onRecord, file } = o;
+  for (;;) {
+    if (p + FRAME_HEADER_BYTES > n) {
+      if (isZero(buf, p, n)) break;
+      return done(p, badData(buf, o, p, expect, `record ${expect}: truncated frame header at the end of the file`));
+    }
+    const len = buf.readUInt32LE(p);
+    const seq = frameSeq(buf, p);
+    if (len === 0 && seq === 0 && buf.readUInt32LE(p + 4) === 0) {
+      // The end marker: 16 zero bytes. Everything after it must be zero too.
+      if (isZero(buf, p, n)) break;
+      return done(p, badData(buf, o, p, expect, `non-zero bytes after the end of data (record ${expect} would start here)`));
+    }
+    if (len > n - p - FRAME_HEADER_BYTES) {
+      return done(p, badData(buf, o, p, expect, `record ${expect} has length ${len}, which runs past the end of the file (${n} bytes)`));
+    }
+    if (!frameCrcOk(buf, p, len)) return done(p, badData(buf, o, p, expect, `record ${expect} fails its CRC check`));
+    if (seq !== expect) return done(p, badData(buf, o, p, expect, `record ${expect} holds sequence ${seq}`));
+    if (seq >= fromSeq && onRecord !== undefined) {
+      const start = p + FRAME_HEADER_BYTES;
+      onRecord({ seq: BigInt(seq), payload: buf.subarray(start, start + len) }, file, p);
+      delivered++;
+    }
+    p += FRAME_HEADER_BYTES + len;
+    expect++;
+  }
+  return done(p, undefined);
+
+  function done(end: number, torn: TornTail | undefined): SegmentScan {
+    return { end, headerPresent: true, nextSeq: expect, records: expect - o.firstSeq, delivered, torn };
+  }
+}
+
+/**
+ * Data that is not a valid next record at `at`. In the last segment with no valid record after
+ * it, that is a torn tail (a write the crash cut short, never acknowledged); anywhere else, or
+ * with a valid record behind it, skipping it would lose acknowledged records: corruption.
+ */
+function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
+  const after = findValidRecord(buf, at + 1, expect);
+  if (after !== undefined) {
+    throw new JournalCorruptionError(
+      o.file,
+      at,
+      BigInt(expect),
+      `${reason}; records after it exist (record ${after.seq} at offset ${after.offset}), refusing to skip`,
+    );
+  }
+  if (!o.isLast) {
+    throw new JournalCorruptionError(o.file, at, BigInt(expect), `${reason}; this is not the last segment, refusing to skip`);
+  }
+  return { file: o.file, offset: at, expectedSequence: BigInt(expect), reason, zeroFillUntil: endOfNonZero(buf, at) };
+}
+
+/**
+ * A frame at or after `from` that checks out: fits the file, CRC matches, and its seq is
+ * plausible (not below the expected one, not absurdly far past it, which keeps the odds of
+ * random garbage passing negligible). Zero runs are skipped with memcmp, so this stays cheap
+ * over a mostly preallocated segment.
+ */
+function findValidRecord(buf: Buffer, from: number, minSeq: number): { offset: number; seq: number } | undefined {
+  const n = buf.length;
+  const maxSeq = minSeq + 2 ** 32;
+  let q = from;
+  while (q + FRAME_HEADER_BYTES <= n) {
+    const len = buf.readUInt32LE(q);
+    if (len === 0 && buf.readUInt32LE(q + 4) === 0 && buf.readUInt32LE(q + 8) === 0 && buf.readUInt32LE(q + 12) === 0) {
+      const z = firstNonZero(buf, q + FRAME_HEADER_BYTES);
+      if (z < 0) return undefined;
+      // A frame whose first non-zero byte is at z may start up to 15 bytes earlier.
+      q = Math.max(q + 1, z - (FRAME_HEADER_BYTES - 1));
+      continue;
+    }
+    if (len <= n - q - FRAME_HEADER_BYTES) {
+      const seq = frameSeq(buf, q);
+      if (seq >= minSeq && seq <= maxSeq && frameCrcOk(buf, q, len)) return { offset: q, seq };
+    }
+    q++;
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+// Snapshot files next to the journal: written atomically (tmp, fsync, rename, fsync dir), read
+// back newest-valid-first, and used to prune the journal segments and snapshots they supersede.
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { crc32 } from "node:zlib";
+import { ensureDirDurable, fsyncDir, listSegments, listSnapshotFiles, readDirNames } from "./journal-files.js";
+import { snapshotFileName } from "./segment-format.js";
+
+/** Header: magic "OPSN", u32 version, u64 seq, u64 data length, u32 crc32(data), u32 crc32(header bytes 0..27). */
+const MAGIC = 0x4e53504f;
+const VERSION = 1;
+export const SNAPSHOT_HEADER_BYTES = 32;
+const TMP_NAME = /^snapshot-(\d{20})\.snap\.tmp$/;
+
+export interface WrittenSnapshot {
+  readonly file: string;
+  readonly seq: bigint;
+  readonly bytes: number;
+}
+
+export interface SkippedSnapshot {
+  readonly file: string;
+  readonly reason: string;
+}
+
+export interface LatestSnapshot {
+  readonly seq: bigint;
+  readonly data: Buffer;
+  readonly file: string;
+  /** Newer snapshot files that failed their checks and were passed over. */
+  readonly skipped: readonly SkippedSnapshot[];
+}
+
+export interface SnapshotListing {
+  readonly file: string;
+  readonly seq: bigint;
+  readonly bytes: number;
+  /** undefined when the file checks out. */
+  readonly invalid: string | undefined;
+}
+
+export interface PruneResult {
+  readonly deletedSegments: readonly string[];
+  readonly deletedSnapshots: readonly string[];
+}
+
+function encodeHeader(seq: bigint, data: Uint8Array): Buffer {
+  const h = Buffer.alloc(SNAPSHOT_HEADER_BYTES);
+  h.writeUInt32LE(MAGIC, 0);
+  h.writeUInt32LE(VERSION, 4);
+  h.writeBigUInt64LE(seq, 8);
+  h.writeBigUInt64LE(BigInt(data.length), 16);
+  h.writeUInt32LE(crc32(data), 24);
+  h.writeUInt32LE(crc32(h.subarray(0, 28)), 28);
+  return h;
+}
+
+/** Why `buf` is not a valid snapshot for `seq`, or undefined if it is. */
+function checkSnapshot(buf: Buffer, seq: bigint): string | undefined {
+  if (buf.length < SNAPSHOT_HEADER_BYTES) return `file is ${buf.length} bytes, shorter than the ${SNAPSHOT_HEADER_BYTES}-byte header`;
+  if (buf.readUInt32LE(0) !== MAGIC) return "bad magic";
+  if (crc32(buf.subarray(0, 28)) !== buf.readUInt32LE(28)) return "header fails its CRC check";
+  if (buf.readUInt32LE(4) !== VERSION) return `unsupported format version ${buf.readUInt32LE(4)}`;
+  const headerSeq = buf.readBigUInt64LE(8);
+  if (headerSeq !== seq) return `header says sequence ${headerSeq}, file name says ${seq}`;
+  const length = buf.readBigUInt64LE(16);
+  if (length !== BigInt(buf.length - SNAPSHOT_HEADER_BYTES)) {
+    return `header says ${length} data bytes, file holds ${buf.length - SNAPSHOT_HEADER_BYTES}`;
+  }
+  if (crc32(buf.subarray(SNAPSHOT_HEADER_BYTES)) !== buf.readUInt32LE(24)) return "data fails its CRC check";
+  return undefined;
+}
+
+/**
+ * Writes the snapshot of every record up to `seq`: `snapshot-<seq>.snap.tmp`, fsync, rename
+ * to `snapshot-<seq>.snap`, fsync the directory. A crash leaves either no snapshot or a whole one.
+ */
+export async function writeSnapshot(dataDir: string, seq: bigint, data: Uint8Array): Promise<WrittenSnapshot> {
+  ensureDirDurable(dataDir);
+  const file = snapshotFileName(seq);
+  const finalPath = path.join(dataDir, file);
+  const tmpPath = `${finalPath}.tmp`;
+  const handle = await fsp.open(tmpPath, "w");
+  try {
+    await handle.writev([encodeHeader(seq, data), data]);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmpPath, finalPath);
+  await fsyncDir(dataDir);
+  return { file, seq, bytes: SNAPSHOT_HEADER_BYTES + data.length };
+}
+
+/** The newest snapshot that checks out; newer invalid ones are listed in `skipped`. undefined when none is valid. */
+export function readLatestSnapshot(dataDir: string): LatestSnapshot | undefined {
+  const skipped: SkippedSnapshot[] = [];
+  for (const { file, seq } of listSnapshotFiles(dataDir)) {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(path.join(dataDir, file));
+    } catch (e) {
+      skipped.push({ file, reason: `unreadable: ${(e as Error).message}` });
+      continue;
+    }
+    const invalid = checkSnapshot(buf, seq);
+    if (invalid === undefined) return { seq, data: buf.subarray(SNAPSHOT_HEADER_BYTES), file, skipped };
+    skipped.push({ file, reason: invalid });
+  }
+  return undefined;
+}
+
+/** Every snapshot file, newest first, each checked (reads them all: for diagnostics). */
+export function listSnapshots(dataDir: string): SnapshotListing[] {
+  return listSnapshotFiles(dataDir).map(({ file, seq }) => {
+    try {
+      const buf = fs.readFileSync(path.join(dataDir, file));
+      return { file, seq, bytes: buf.length, invalid: checkSnapshot(buf, seq) };
+    } catch (e) {
+      return { file, seq, bytes: 0, invalid: `unreadable: ${(e as Error).message}` };
+    }
+  });
+}
+
+/**
+ * After a snapshot at `snapshotSeq` is durable: deletes the segments whose records are all
+ * covered by it (a segment goes when the next one starts at or before snapshotSeq + 1; the
+ * newest segment always stays), snapshots older than it beyond the newest `keepSnapshots`,
+ * and leftover temporary snapshot files older than it; then fsyncs the directory.
+ */
+export async function pruneAfterSnapshot(dataDir: string, snapshotSeq: bigint, keepSnapshots = 2): Promise<PruneResult> {
+  if (!Number.isInteger(keepSnapshots) || keepSnapshots < 1) throw new RangeError(`keepSnapshots must be ≥ 1, got ${keepSnapshots}`);
+  const names = readDirNames(dataDir);
+  const segments = listSegments(dataDir, names);
+  const deletedSegments: string[] = [];
+  for (let i = 0; i + 1 < segments.length; i++) {
+    if (segments[i + 1]!.firstSequence <= snapshotSeq + 1n) deletedSegments.push(segments[i]!.file);
+  }
+  const deletedSnapshots = listSnapshotFiles(dataDir, names)
+    .slice(keepSnapshots)
+    .filter((s) => s.seq < snapshotSeq)
+    .map((s) => s.file);
+  const staleTemps = names.filter((n) => {
+    const m = TMP_NAME.exec(n);
+    return m !== null && BigInt(m[1]!) < snapshotSeq;
+  });
+  const doomed = [...deletedSegments, ...deletedSnapshots, ...staleTemps];
+  // Oldest first: a crash midway leaves a journal that still starts where a snapshot covers it.
+  for (const file of doomed) await fsp.rm(path.join(dataDir, file), { force: true });
+  if (doomed.length > 0) await fsyncDir(dataDir);
+  return { deletedSegments, deletedSnapshots };
+}

@@ -1,0 +1,293 @@
+/**
+ * The one door: every state change of the sidecar enters here as a timestamped command,
+ * is run against the engine, market data and channels, and is journaled. Live calls and
+ * recovery's replay take the same path, so a replay reproduces every decision bit for bit.
+ */
+import type { AccountId } from "../param/index.js";
+import { ManualClock, type Clock, type Engine, type EngineSnapshot } from "../engine/index.js";
+import type { ExecutionReport, PostTradeResult } from "../model/index.js";
+import type { MarketDataService } from "../marketdata/index.js";
+import { runAdminCommand, type AdminResult } from "./admin-commands.js";
+import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
+import type { AdminCommand, ChannelCommand, Command, CommandBody } from "./commands.js";
+import { CommandError } from "./command-error.js";
+import { EventHub, type SidecarEvent } from "./event-hub.js";
+import type { Journal } from "./journal/journal.js";
+import { PinRegistry } from "./pin-registry.js";
+import { decodePlain, encodePlain } from "./plain-data.js";
+import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
+import { PolicyCallbackError } from "../engine/index.js";
+
+export interface SidecarStateOptions {
+  readonly engine: Engine;
+  readonly marketData: MarketDataService;
+  /** The clock the engine and market data were built with; the door sets it to each command's time. */
+  readonly commandClock: ManualClock;
+  /** Where live commands get their timestamps (wall-clock based in production). */
+  readonly timeSource: Clock;
+  readonly limits: ChannelLimits;
+  readonly journal: Journal;
+  /** When set, only these accounts may be used; others get an UNKNOWN_NAME error. */
+  readonly knownAccounts?: ReadonlySet<AccountId>;
+}
+
+/** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
+export interface StateSnapshot {
+  readonly format: 1;
+  readonly sequence: bigint;
+  /** The last command's timestamp: time never steps back across a restart. */
+  readonly ts: number;
+  readonly nextChannelId: bigint;
+  readonly engine: EngineSnapshot;
+  readonly marketData: unknown;
+  readonly channels: readonly ChannelData[];
+}
+
+export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
+
+/**
+ * All mutable state behind the gRPC services. Node runs each command to completion, so
+ * every command is atomic with respect to every channel, the feed and the operator.
+ */
+export class SidecarState implements ChannelHost {
+  readonly engine: Engine;
+  readonly marketData: MarketDataService;
+  readonly limits: ChannelLimits;
+  readonly pins = new PinRegistry<ChannelState>();
+  readonly events = new EventHub();
+  readonly pinning: boolean;
+  /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
+  onNotice: NoticeListener | undefined;
+  /** Called after every command that entered the door, with its result or error (the snapshot schedule listens). */
+  onCommand: ((outcome: unknown) => void) | undefined;
+  private currentJournal: Journal;
+  private readonly clock: ManualClock;
+  private readonly timeSource: Clock;
+  private readonly knownAccounts: ReadonlySet<AccountId> | undefined;
+  private readonly live = new Map<bigint, ChannelState>();
+  private nextChannelId = 1n;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  /** True while recovery replays the journal: nothing is journaled or announced again. */
+  private replaying = false;
+
+  constructor(options: SidecarStateOptions) {
+    this.engine = options.engine;
+    this.marketData = options.marketData;
+    this.limits = options.limits;
+    this.clock = options.commandClock;
+    this.timeSource = options.timeSource;
+    this.currentJournal = options.journal;
+    this.knownAccounts = options.knownAccounts;
+    this.pinning = options.engine.syncMode !== "fullSync";
+    options.engine.onEvent((event) => this.announce(event));
+  }
+
+  get journal(): Journal {
+    return this.currentJournal;
+  }
+
+  /** Recovery hands over the journal it opened for appending, once the replay is done. */
+  attachJournal(journal: Journal): void {
+    this.currentJournal = journal;
+  }
+
+  snapshot(): StateSnapshot {
+    return {
+      format: 1,
+      sequence: this.currentJournal.lastSequence,
+      ts: this.lastTs,
+      nextChannelId: this.nextChannelId,
+      engine: this.engine.snapshotState(),
+      marketData: this.marketData.snapshotState(),
+      channels: [...this.live.values()].map((c) => c.toData()),
+    };
+  }
+
+  /** On a freshly built state, before any command: puts a snapshot's state back. */
+  restore(s: StateSnapshot): void {
+    if (s.format !== 1) throw new Error(`unknown state snapshot format ${String(s.format)}`);
+    this.engine.restoreState(s.engine);
+    this.marketData.restoreState(s.marketData as never);
+    this.lastTs = s.ts;
+    this.clock.set(s.ts);
+    this.nextChannelId = s.nextChannelId;
+    for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
+  }
+
+  get channels(): ReadonlyMap<bigint, ChannelState> {
+    return this.live;
+  }
+
+  /** The timestamp of the command being run (ChannelHost). */
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  isKnownAccount(accountId: AccountId): boolean {
+    return this.knownAccounts === undefined || this.knownAccounts.has(accountId);
+  }
+
+  /** Runs `callback` once everything this turn changed is durable (the journal's mode decides when). */
+  afterDurable(callback: () => void): void {
+    this.currentJournal.afterDurable(callback);
+  }
+
+  // ---- the door ------------------------------------------------------------------------
+
+  openChannel(): ChannelState {
+    return this.enter({ kind: "openChannel" }) as ChannelState;
+  }
+
+  /** Ends a channel: its reservations are rolled back and its accounts unpinned (disconnect = drop). */
+  closeChannel(channel: bigint, reason: "disconnect" | "shutdown" | "recovery"): void {
+    if (!this.live.has(channel)) return;
+    this.enter({ kind: "closeChannel", channel, reason });
+  }
+
+  /** Runs one message's commands in order; `bases[i]` is command i's path in the message, for errors. */
+  runChannel(channel: bigint, commands: readonly ChannelCommand[], bases?: readonly string[]): ChannelResult[] {
+    return this.enter({ kind: "channel", channel, commands }, bases) as ChannelResult[];
+  }
+
+  /** Applies the feed's reports in order; `bases[i]` names report i's path for errors. */
+  applyReports(reports: readonly ExecutionReport[], bases?: readonly string[]): ReportResult[] {
+    return this.enter({ kind: "feed", reports }, bases) as ReportResult[];
+  }
+
+  /** Rolls back every reservation whose TTL has passed; journals nothing when none has. */
+  sweepExpired(): void {
+    const now = Math.max(this.lastTs, this.timeSource.nowMs());
+    for (const channel of this.live.values()) {
+      if (channel.hasExpired(now)) {
+        this.enter({ kind: "expireReservations" });
+        return;
+      }
+    }
+  }
+
+  admin(command: AdminCommand): AdminResult {
+    return this.enter({ kind: "admin", command }) as AdminResult;
+  }
+
+  /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
+  replay(payload: Uint8Array): unknown {
+    const command = decodePlain(payload) as Command;
+    this.replaying = true;
+    try {
+      this.lastTs = command.ts;
+      this.clock.set(command.ts);
+      try {
+        return this.execute(command, undefined);
+      } catch (e) {
+        // A command that failed live (an operator's bad request) fails again here: no effect.
+        return e;
+      }
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /**
+   * Channels do not outlive the process: after a replay, every channel the crash left open
+   * is closed as a journaled command (its reservations rolled back), and announced.
+   */
+  closeRecoveredChannels(): number {
+    let count = 0;
+    for (const id of [...this.live.keys()]) {
+      this.closeChannel(id, "recovery");
+      count++;
+    }
+    return count;
+  }
+
+  private enter(body: CommandBody, bases?: readonly string[]): unknown {
+    const ts = Math.max(this.lastTs, this.timeSource.nowMs());
+    this.lastTs = ts;
+    this.clock.set(ts);
+    const command = { ...body, ts } as Command;
+    let result: unknown;
+    let failure: unknown;
+    let failed = false;
+    try {
+      result = this.execute(command, bases);
+    } catch (e) {
+      failed = true;
+      failure = e;
+    }
+    // Journaled even when it failed: a replay must fail it the same way. The answer waits
+    // for this record to be durable (afterDurable), so an acknowledged command is never lost.
+    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodePlain(command));
+    this.onCommand?.(failed ? failure : result);
+    if (failed) throw failure;
+    return result;
+  }
+
+  private execute(c: Command, bases: readonly string[] | undefined): unknown {
+    switch (c.kind) {
+      case "openChannel": {
+        const channel = new ChannelState(this.nextChannelId++, this);
+        this.live.set(channel.channelId, channel);
+        return channel;
+      }
+      case "closeChannel": {
+        const channel = this.live.get(c.channel);
+        if (!channel) return undefined;
+        this.live.delete(c.channel);
+        const dropped = channel.close();
+        if (c.reason === "recovery") {
+          for (const [accountId, reservationIds] of dropped.byAccount) {
+            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" });
+          }
+        }
+        return undefined;
+      }
+      case "channel": {
+        const channel = this.live.get(c.channel);
+        if (!channel) throw new CommandError("INTERNAL", "", `channel ${c.channel} is not open`);
+        const out = new Array<ChannelResult>(c.commands.length);
+        for (let i = 0; i < c.commands.length; i++) out[i] = channel.run(c.commands[i]!, bases?.[i] ?? `commands[${i}]`);
+        return out;
+      }
+      case "feed":
+        return c.reports.map((report, i): ReportResult => {
+          const field = bases?.[i] ?? `reports[${i}]`;
+          try {
+            return { kind: "postTrade", result: this.applyExecutionReport(report) };
+          } catch (e) {
+            const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+            return { kind: "error", error: new CommandError("INTERNAL", field, message) };
+          }
+        });
+      case "expireReservations":
+        for (const channel of this.live.values()) channel.expire(c.ts);
+        return undefined;
+      case "admin":
+        return runAdminCommand(this.engine, this.marketData, c.command);
+    }
+  }
+
+  // ---- ChannelHost -----------------------------------------------------------------------
+
+  applyExecutionReport(report: ExecutionReport): PostTradeResult {
+    const result = this.engine.applyExecutionReport(report);
+    // Halts are emitted by SpotFunds only on the transition, so each one is news.
+    for (const p of result.accountPnls) {
+      if (p.result.kind === "halted") {
+        this.announce({ kind: "pnlHalted", accountId: p.accountId, policyGroupId: p.policyGroupId, reason: p.result.reason });
+      }
+    }
+    return result;
+  }
+
+  notify(channel: ChannelState, notice: ChannelNotice): void {
+    if (this.replaying) return;
+    const listener = this.onNotice;
+    if (listener) this.currentJournal.afterDurable(() => listener(channel.channelId, notice));
+  }
+
+  /** Monitors hear of a change once it is durable; a replay announces nothing again. */
+  private announce(event: SidecarEvent): void {
+    if (this.replaying) return;
+    this.currentJournal.afterDurable(() => this.events.publish(event));
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Writes a snapshot every N journal records or T seconds, then drops the segments and older
+ * snapshots it makes unnecessary. A snapshot is written only once every record it covers is
+ * durable, so the journal never restarts below a snapshot's sequence.
+ */
+import type { Journal } from "./journal/journal.js";
+import { pruneAfterSnapshot, writeSnapshot } from "./journal/snapshot-files.js";
+import { encodePlain } from "./plain-data.js";
+import type { SidecarState } from "./sidecar-state.js";
+
+export interface SnapshotScheduleOptions {
+  readonly dataDir: string;
+  readonly snapshotEveryRecords: number;
+  readonly snapshotEverySeconds: number;
+}
+
+export class SnapshotSchedule {
+  private lastSequence: bigint;
+  private lastAt = performance.now();
+  private writing: Promise<unknown> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** The last failure, if the last attempt failed (reported, and tried again on schedule). */
+  lastError: string | undefined;
+
+  constructor(
+    private readonly state: SidecarState,
+    private readonly journal: Journal,
+    private readonly options: SnapshotScheduleOptions,
+  ) {
+    this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
+  }
+
+  start(): void {
+    // The count is checked after every command (two comparisons); the clock once a second.
+    this.state.onCommand = () => this.check();
+    if (this.options.snapshotEverySeconds > 0) {
+      this.timer = setInterval(() => this.check(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.state.onCommand = undefined;
+  }
+
+  private check(): void {
+    if (this.writing) return;
+    const pending = this.journal.lastSequence - this.lastSequence;
+    if (pending <= 0n) return;
+    const { snapshotEveryRecords: records, snapshotEverySeconds: seconds } = this.options;
+    const byCount = records > 0 && pending >= BigInt(records);
+    const byTime = seconds > 0 && performance.now() - this.lastAt >= seconds * 1000;
+    if (byCount || byTime) this.writing = this.take().finally(() => (this.writing = undefined));
+  }
+
+  /** Takes a snapshot now (also used by tests and the operator); resolves once it is on disk. */
+  async take(): Promise<bigint> {
+    const snapshot = this.state.snapshot();
+    const sequence = snapshot.sequence;
+    this.lastAt = performance.now();
+    try {
+      const bytes = encodePlain(snapshot);
+      await this.journal.flush();
+      await writeSnapshot(this.options.dataDir, sequence, bytes);
+      this.journal.noteSnapshot(sequence);
+      this.lastSequence = sequence;
+      await pruneAfterSnapshot(this.options.dataDir, sequence);
+      this.lastError = undefined;
+    } catch (e) {
+      // A snapshot is an optimisation: the journal still holds everything. Say so and go on.
+      this.lastError = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`openpit-sidecar: snapshot at record ${sequence} failed: ${this.lastError}\n`);
+    }
+    return sequence;
+  }
+}
