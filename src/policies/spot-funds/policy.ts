@@ -279,7 +279,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     for (let i = planned.length - 1; i >= 0; i--) {
       const { step, before, after } = planned[i]!;
       const now = store.get(accountId, step.asset);
-      if (now === after) {
+      if (sameHoldings(now, after)) {
         store.put(accountId, step.asset, before);
         continue;
       }

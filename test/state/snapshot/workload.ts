@@ -81,7 +81,7 @@ export function generateWorkload(seed: number, length: number): Op[] {
     return decimal(lo!, hi!, pick([0, 1, 2, 2, 4]));
   };
   const qty = () => pick(["1", "2", "5", "10", "0.5", "3.25", "40", "60", "120", "0"]);
-  const then = (): Then => pick(["commit", "commit", "commit", "rollback", "open"]);
+  const then = (): Then => pick(["commit", "commit", "rollback", "open", "open"]);
   const acc = () => (chance(0.02) ? -1 : int(4));
   const pnlValue = (): PnlValue => (chance(0.15) ? { halted: pick(HALTS) } : decimal(-600, 300, pick([0, 2])));
 
@@ -119,7 +119,7 @@ export function generateWorkload(seed: number, length: number): Op[] {
       },
     ],
     [5, () => ({ k: "request", pick: int(1000), discard: chance(0.15), then: then() })],
-    [7, () => ({ k: "finalize", pick: int(1000), commit: chance(0.6) })],
+    [4, () => ({ k: "finalize", pick: int(1000), commit: chance(0.6) })],
     [
       12,
       () => ({

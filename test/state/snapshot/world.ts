@@ -110,6 +110,7 @@ function buildPolicies(marketData: MarketDataService) {
         s.accountLimitModes.set(A4, "TrackOnly");
         s.pnlBarrier = { lower: Pnl.fromString("-2000") };
         s.accountPnlBarriers.set(A1, { lower: Pnl.fromString("-400") });
+        s.accountGroupPnlBarriers.set(GROUPS[0]!, { lower: Pnl.fromString("-300"), upper: Pnl.fromString("3000") });
         return s;
       })(),
       { marketData, policyGroupId: SPOT_FUNDS_GROUP },
