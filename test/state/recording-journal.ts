@@ -1,5 +1,6 @@
 /** A journal for tests: keeps every record in memory, durable at once ("async" semantics). */
 import type { Journal, JournalStatus } from "../../src/state/journal/journal.js";
+import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
 
 export class RecordingJournal implements Journal {
   readonly mode = "async" as const;
@@ -28,18 +29,8 @@ export class RecordingJournal implements Journal {
   }
 
   status(): JournalStatus {
-    return {
-      mode: this.mode,
-      dataDir: undefined,
-      lastSequence: this.lastSequence,
-      durableSequence: this.lastSequence,
-      segments: 0,
-      lastSnapshotSequence: this.snapshotSeq,
-      fsyncCount: 0,
-      fsyncLatencyUs: { last: 0, mean: 0, max: 0 },
-      pendingBatches: 0,
-      failure: undefined,
-    };
+    const seq = this.lastSequence;
+    return { ...new MemoryJournal().status(), mode: this.mode, lastSequence: seq, durableSequence: seq, lastSnapshotSequence: this.snapshotSeq };
   }
 
   close(): Promise<void> {
