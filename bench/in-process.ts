@@ -1,6 +1,6 @@
 /**
  * Where an order's time goes without any transport: the same bytes the wire carries,
- * through the same codecs the client and the sidecar use (src/server/grpc/wire), timed in
+ * through the same codecs the client and the sidecar use (src/transport/wire), timed in
  * this process with `measure` (as `npm run bench:engine` does).
  *
  * - client encode: building and encoding the `OpenRequest` (the generator pays it);
@@ -11,7 +11,7 @@
  * Subtracting these from the round trip and the echo floor splits the cost into ours and
  * the transport's (see docs/performance.md).
  */
-import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/server/grpc/wire/index.js";
+import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/transport/wire/index.js";
 import { buildSidecar } from "../src/app/build-sidecar.js";
 import { runOpenRequest, type ChannelSession } from "../src/server/services/account-channel-service.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";

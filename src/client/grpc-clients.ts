@@ -5,8 +5,8 @@ import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
-import { serviceDefinition, type SerializerOverrides } from "../server/grpc/service-definition.js";
-import { CHANNEL_CLIENT_WIRE } from "../server/grpc/wire/index.js";
+import { serviceDefinition, type SerializerOverrides } from "../transport/service-definition.js";
+import { CHANNEL_CLIENT_WIRE } from "../transport/wire/index.js";
 
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
 export type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;

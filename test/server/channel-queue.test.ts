@@ -10,7 +10,7 @@ import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
-import { MalformedMessage } from "../../src/server/grpc/service-definition.js";
+import { MalformedMessage } from "../../src/transport/service-definition.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ServingPhase } from "../../src/server/services/service-context.js";
 import type { CommandInit } from "../../src/client/index.js";

@@ -5,7 +5,7 @@ import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
-import { MalformedMessage } from "../grpc/service-definition.js";
+import { MalformedMessage } from "../../transport/service-definition.js";
 import type { ServiceContext } from "./service-context.js";
 
 export interface ChannelQueueLimits {

@@ -12,7 +12,7 @@ import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeExecutionReport, encodeCommandError, encodeErrorCode, encodePostTrade } from "../codec/index.js";
 import { CommandErrorSchema } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import { MalformedMessage } from "../grpc/service-definition.js";
+import { MalformedMessage } from "../../transport/service-definition.js";
 import type { ServiceContext } from "./service-context.js";
 
 function errorResult(code: CommandErrorCode, message: string, field = ""): ReportResult {

@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { decodeOpenRequest, encodeOpenRequest } from "../../../src/server/grpc/wire/index.js";
+import { decodeOpenRequest, encodeOpenRequest } from "../../../src/transport/wire/index.js";
 import { ascii, attempt, corrupted, forSeeds, len, randomRequest, varint } from "./random-messages.js";
 
 const same = (bytes: Uint8Array) =>

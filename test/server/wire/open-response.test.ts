@@ -7,7 +7,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { decodeOpenResponse, encodeOpenResponse } from "../../../src/server/grpc/wire/index.js";
+import { decodeOpenResponse, encodeOpenResponse } from "../../../src/transport/wire/index.js";
 import { ascii, attempt, corrupted, forSeeds, len, randomResponse, varint } from "./random-messages.js";
 
 const same = (bytes: Uint8Array) =>

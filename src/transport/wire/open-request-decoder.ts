@@ -16,8 +16,8 @@ import {
   OpenRequestSchema,
   type Command,
   type OpenRequest,
-} from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
-import type { Instrument, Order } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
+} from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { Instrument, Order } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "./proto-reader.js";
 
 export function decodeOpenRequest(bytes: Uint8Array): OpenRequest {

@@ -6,8 +6,8 @@
  * for byte.
  */
 import { toBinary } from "@bufbuild/protobuf";
-import { CommandSchema, OpenRequestSchema, type Command, type OpenRequest } from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
-import type { Order } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
+import { CommandSchema, OpenRequestSchema, type Command, type OpenRequest } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { Order } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 const writer = new ProtoWriter();

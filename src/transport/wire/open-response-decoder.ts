@@ -14,9 +14,9 @@ import {
   type ExecuteResult,
   type OpenResponse,
   type StartResult,
-} from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
-import type { CommandError } from "../../../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { AccountOutcome, LockPrice, OutcomeAmount, PnlOutcome, PreTradeLock, Reject } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
+} from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { CommandError } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { AccountOutcome, LockPrice, OutcomeAmount, PnlOutcome, PreTradeLock, Reject } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT } from "./proto-reader.js";
 
 export function decodeOpenResponse(bytes: Uint8Array): OpenResponse {

@@ -22,9 +22,9 @@ import {
   type ExecuteResult,
   type OpenResponse,
   type StartResult,
-} from "../../../../gen/openpit/sidecar/v1/channel_pb.js";
-import type { CommandError } from "../../../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { AccountOutcome, OutcomeAmount, PreTradeLock, Reject } from "../../../../gen/openpit/sidecar/v1/types_pb.js";
+} from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { CommandError } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { AccountOutcome, OutcomeAmount, PreTradeLock, Reject } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 // The writer is reused across messages: encoding is synchronous and never re-entered.
