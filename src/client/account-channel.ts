@@ -1,3 +1,4 @@
+/** An account channel and a report feed as promise-returning clients: correlation ids, pipelining, notices. */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import {

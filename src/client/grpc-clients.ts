@@ -1,3 +1,4 @@
+/** grpc-js clients for every sidecar service, built from the protobuf-es descriptors (no proto-loader). */
 import { credentials, makeGenericClientConstructor, type Client, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";

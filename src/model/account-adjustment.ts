@@ -1,3 +1,4 @@
+/** Non-trade account adjustments: balance operations and forced P&L, with their amounts and bounds. */
 import type { Asset, Instrument } from "../param/instrument.js";
 import type { PositionMode } from "../param/enums.js";
 import type { Leverage, PositionSize, Price } from "../param/values.js";

@@ -1,3 +1,4 @@
+/** What a venue reports about an order: trade, fee, leaves, finality, the lock it was reserved under. */
 import type { AccountId } from "../param/ids.js";
 import type { Asset, Instrument } from "../param/instrument.js";
 import type { PositionEffect, PositionSide, Side } from "../param/enums.js";

@@ -1,3 +1,4 @@
+/** The domain data model: orders, reports, adjustments, outcomes, rejects, the pre-trade lock. */
 export * from "./reject.js";
 export * from "./order.js";
 export * from "./execution-report.js";

@@ -1,3 +1,4 @@
+/** An order as the policies see it: every field optional, each policy reads what it needs. */
 import type { AccountId } from "../param/ids.js";
 import type { Instrument, Asset } from "../param/instrument.js";
 import type { PositionSide, Side } from "../param/enums.js";

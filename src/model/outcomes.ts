@@ -1,3 +1,4 @@
+/** What the engine reports back: per-asset account outcomes, P&L outcomes, post-trade results. */
 import type { AccountId, PolicyGroupId } from "../param/ids.js";
 import type { Asset } from "../param/instrument.js";
 import type { Pnl, PositionSize, Price } from "../param/values.js";

@@ -1,3 +1,4 @@
+/** A realized P&L figure, or why it can no longer be computed. */
 import type { Pnl } from "../param/values.js";
 
 export const PnlHaltReason = {

@@ -1,3 +1,4 @@
+/** The prices a reservation was accepted at, by policy group, carried with the order to its reports. */
 import { PolicyGroupId } from "../param/ids.js";
 import { Price } from "../param/values.js";
 

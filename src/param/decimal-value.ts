@@ -1,3 +1,4 @@
+/** Exact decimals with rust_decimal's domain (96-bit mantissa, scale 0..28): the base of every value type. */
 import { Decimal } from "decimal.js";
 import { ParamError, type ParamKind } from "./param-error.js";
 

@@ -1,3 +1,4 @@
+/** Account, group, instrument and policy-group ids: branded integers with checked ranges. */
 import { ParamError } from "./param-error.js";
 
 declare const brand: unique symbol;

@@ -1,3 +1,4 @@
+/** Value types, ids and enums: the bottom layer every other one imports. */
 export * from "./param-error.js";
 export * from "./decimal-value.js";
 export * from "./values.js";

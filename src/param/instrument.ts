@@ -1,3 +1,4 @@
+/** Assets and instruments (underlying + settlement asset). */
 import { ParamError } from "./param-error.js";
 
 /** Any non-blank string; no normalisation ("usd" and "USD" are different assets). */

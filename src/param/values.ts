@@ -1,3 +1,4 @@
+/** The value types (Price, Quantity, Volume, Pnl, Fee, ...) and the arithmetic between them. */
 import { DecimalValue, makeValue, product, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
 import type { Side } from "./enums.js";

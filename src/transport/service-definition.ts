@@ -1,3 +1,4 @@
+/** grpc-js service definitions over protobuf-es descriptors, shared by the server and the client. */
 import type { ServiceDefinition, MethodDefinition } from "@grpc/grpc-js";
 import { fromBinary, toBinary, type DescMessage, type DescService, type MessageShape } from "@bufbuild/protobuf";
 

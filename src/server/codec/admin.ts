@@ -1,3 +1,4 @@
+/** Admin messages: quotes and TTLs in, the account-state query out. */
 import { create } from "@bufbuild/protobuf";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";

@@ -1,3 +1,4 @@
+/** Account adjustments from the wire, every malformed field named. */
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { Leverage, Pnl, PositionSize, Price } from "../../param/index.js";
 import {

@@ -1,3 +1,4 @@
+/** Orders from the wire, every malformed field named. */
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
 import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";

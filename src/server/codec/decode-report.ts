@@ -1,3 +1,4 @@
+/** Execution reports and locks from the wire, every malformed field named. */
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param/index.js";
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";

@@ -1,3 +1,4 @@
+/** Account events (blocks, halts, configuration, recovery rollbacks) on the wire. */
 import { create } from "@bufbuild/protobuf";
 import * as ev from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import type { SequencedEvent } from "../../state/event-hub.js";

@@ -1,3 +1,4 @@
+/** Rejects, blocks, locks, outcomes and post-trade results on the wire. */
 import { create } from "@bufbuild/protobuf";
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import type {

@@ -1,3 +1,4 @@
+/** Domain enums to and from their proto enums. */
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { REJECT_CODES, rejectCodeFromNumber, type RejectCode, type RejectScope } from "../../model/index.js";
 import type { PnlHaltReason } from "../../model/index.js";

@@ -1,3 +1,4 @@
+/** Decimals, ids and assets from their wire strings and integers. */
 import { ParamError, type DecimalValue, type ValueType } from "../../param/index.js";
 import { AccountGroupId, AccountId, type Asset } from "../../param/index.js";
 import { invalid, missing } from "../../state/command-error.js";

@@ -1,3 +1,4 @@
+/** The configuration document: its shape, defaults and strict validation (parsing only). */
 import { SYNC_MODES, type SyncMode } from "../../engine/index.js";
 import {
   fail,

@@ -1,3 +1,4 @@
+/** AccountEventService.Subscribe: monitors hear every block, halt, configuration change and recovery rollback. */
 import { create } from "@bufbuild/protobuf";
 import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";

@@ -1,3 +1,4 @@
+/** grpc.health.v1: NOT_SERVING while recovering and during shutdown. */
 import { create } from "@bufbuild/protobuf";
 import { status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import {

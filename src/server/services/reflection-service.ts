@@ -1,3 +1,4 @@
+/** grpc.reflection.v1, so buf curl and grpcurl-like tools can call the sidecar. */
 import { create, toBinary, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";

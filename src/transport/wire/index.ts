@@ -1,3 +1,4 @@
+/** The channel's hand-specialised codecs, as grpc-js serializers for the server and the client. */
 import { decodeOpenRequest } from "./open-request-decoder.js";
 import { encodeOpenRequest } from "./open-request-encoder.js";
 import { decodeOpenResponse } from "./open-response-decoder.js";
