@@ -64,8 +64,11 @@ export class SnapshotSchedule {
       await this.journal.flush();
       await writeSnapshot(this.options.dataDir, sequence, bytes);
       this.journal.noteSnapshot(sequence);
+      // Prune only what the previous snapshot covers: if the new one turns out unreadable,
+      // recovery falls back to the previous one and still finds every record after it.
+      const previous = this.lastSequence;
       this.lastSequence = sequence;
-      await pruneAfterSnapshot(this.options.dataDir, sequence);
+      if (previous > 0n) await pruneAfterSnapshot(this.options.dataDir, previous);
       this.lastError = undefined;
     } catch (e) {
       // A snapshot is an optimisation: the journal still holds everything. Say so and go on.

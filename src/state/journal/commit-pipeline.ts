@@ -1,5 +1,5 @@
-// Group commit: sealed batches are written and made durable strictly one after another (a
-// positional write, then one fdatasync per segment touched); only then do their callbacks run.
+// Group commit: sealed batches are written and made durable strictly in order (positional
+// writes, then one fdatasync per segment touched); only then do their callbacks run.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -102,7 +102,7 @@ export class CommitPipeline {
   private fsyncTotalUs = 0;
   failure: JournalFailedError | undefined;
   private readonly queue: Batch[] = [];
-  private inFlight: Batch | undefined;
+  private inFlight: Batch[] | undefined;
 
   constructor(
     private readonly io: JournalIo,
@@ -115,7 +115,7 @@ export class CommitPipeline {
   }
 
   get pendingBatches(): number {
-    return this.queue.length + (this.inFlight ? 1 : 0);
+    return this.queue.length + (this.inFlight?.length ?? 0);
   }
 
   get fsyncMeanUs(): number {
@@ -133,56 +133,70 @@ export class CommitPipeline {
     this.pump();
   }
 
+  /**
+   * Starts the next commit: every batch sealed while the previous fdatasync ran goes out
+   * together (one fdatasync per segment for all of them), so a backlog costs one fsync, not
+   * one per turn. Batches still complete one by one, in order.
+   */
   private pump(): void {
-    while (this.inFlight === undefined && !this.failure) {
-      const batch = this.queue.shift();
-      if (batch === undefined) return;
-      if (batch.parts.length === 0) {
-        // Only callbacks: its predecessors are done, so it is durable as it stands.
-        this.complete(batch);
+    while (this.inFlight === undefined && !this.failure && this.queue.length > 0) {
+      const group = this.queue.splice(0, this.queue.length);
+      const parts = group.flatMap((b) => b.parts);
+      if (parts.length === 0) {
+        // Only callbacks: their predecessors are done, so they are durable as they stand.
+        this.completeGroup(group);
         continue;
       }
-      this.inFlight = batch;
-      this.runPart(batch, 0);
+      this.inFlight = group;
+      this.runSegment(group, parts, 0);
     }
   }
 
   /**
-   * Parts run one after another: a rollover batch makes the old segment's tail durable before
-   * the new segment is renamed into place and written, so recovery never sees a newer segment
-   * holding records while an older one misses some.
+   * Writes the run of parts from `index` on that target the same segment, then one
+   * fdatasync for all of them. Segments run one after another: a rollover makes the old segment's tail durable
+   * before the new segment is renamed into place and written, so recovery never sees a newer
+   * segment holding records while an older one misses some.
    */
-  private runPart(batch: Batch, index: number): void {
-    if (this.inFlight !== batch) return; // failed meanwhile
-    const part = batch.parts[index];
-    if (part === undefined) return this.complete(batch);
-    const t = part.target;
+  private runSegment(group: Batch[], parts: BatchPart[], index: number): void {
+    if (this.inFlight !== group) return; // failed meanwhile
+    const first = parts[index];
+    if (first === undefined) return this.completeGroup(group);
+    const t = first.target;
+    let end = index;
+    while (end < parts.length && parts[end]!.target === t) end++;
     let renamed = false;
+    let position = first.position;
     try {
       if (t.renameFrom !== undefined) {
         fs.renameSync(t.renameFrom, path.join(this.dataDir, t.file));
         t.renameFrom = undefined;
         renamed = true;
       }
-      for (let done = 0; done < part.length; ) {
-        const n = this.io.writeSync(t.fd, part.buffer, done, part.length - done, part.position + done);
-        if (!(n > 0)) throw new Error(`write returned ${n}`);
-        done += n;
+      for (let i = index; i < end; i++) {
+        const part = parts[i]!;
+        position = part.position;
+        for (let done = 0; done < part.length; ) {
+          const n = this.io.writeSync(t.fd, part.buffer, done, part.length - done, part.position + done);
+          if (!(n > 0)) throw new Error(`write returned ${n}`);
+          done += n;
+        }
+        releaseBuffer(part.buffer);
+        part.buffer = EMPTY;
       }
     } catch (e) {
-      return this.fail(e, `${renamed || t.renameFrom === undefined ? "write to" : "rename into place of"} ${t.file} at offset ${part.position}`);
+      const what = t.renameFrom !== undefined ? `rename into place of ${t.file}` : `write to ${t.file} at offset ${position}`;
+      return this.fail(e, what);
     }
-    releaseBuffer(part.buffer);
-    part.buffer = EMPTY;
 
     let waiting = renamed ? 2 : 1;
     let error: { cause: unknown; what: string } | undefined;
     const settle = (): void => {
       if (--waiting > 0) return;
       if (error) return this.fail(error.cause, error.what);
-      t.pendingParts--;
+      t.pendingParts -= end - index;
       closeIfDone(t);
-      this.runPart(batch, index + 1);
+      this.runSegment(group, parts, end);
     };
     const started = performance.now();
     this.io.fdatasync(t.fd, (err) => {
@@ -202,18 +216,20 @@ export class CommitPipeline {
     }
   }
 
-  private complete(batch: Batch): void {
-    if (this.inFlight === batch) this.inFlight = undefined;
-    if (batch.lastSeq > this.durableSeq) this.durableSeq = batch.lastSeq;
+  private completeGroup(group: Batch[]): void {
+    if (this.inFlight === group) this.inFlight = undefined;
     let thrown: { e: unknown } | undefined;
-    for (const cb of batch.callbacks) {
-      try {
-        cb();
-      } catch (e) {
-        thrown ??= { e };
+    for (const batch of group) {
+      if (batch.lastSeq > this.durableSeq) this.durableSeq = batch.lastSeq;
+      for (const cb of batch.callbacks) {
+        try {
+          cb();
+        } catch (e) {
+          thrown ??= { e };
+        }
       }
+      for (const w of batch.waiters) w.resolve();
     }
-    for (const w of batch.waiters) w.resolve();
     // A throwing callback is the caller's bug, not the journal's: surface it without
     // stalling the batches behind this one.
     if (thrown) {
@@ -233,7 +249,7 @@ export class CommitPipeline {
       { cause },
     );
     this.failure = err;
-    const dropped = this.inFlight ? [this.inFlight, ...this.queue] : [...this.queue];
+    const dropped = [...(this.inFlight ?? []), ...this.queue];
     this.inFlight = undefined;
     this.queue.length = 0;
     this.drop(dropped);

@@ -63,7 +63,8 @@ export interface JournalReadResult {
  * Throws JournalCorruptionError for anything but a torn tail of the newest segment.
  */
 export function readJournal(dataDir: string, options: ReadJournalOptions = {}): JournalReadResult {
-  const fromSequence = options.fromSequence ?? 1n;
+  const asked = options.fromSequence ?? 1n;
+  const fromSequence = asked < 1n ? 1n : asked; // sequences start at 1
   const from = fromSequence > MAX_SEQUENCE ? Number.POSITIVE_INFINITY : Number(fromSequence);
   const files = listSegments(dataDir);
   const segments: SegmentInfo[] = [];

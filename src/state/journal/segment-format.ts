@@ -1,6 +1,6 @@
 // On-disk layout of journal segments and their file names: the 16-byte segment header, the
 // 16-byte record frame (u32 length | u32 crc32 | u64 seq, little endian) and the end marker.
-import { crc32 } from "node:zlib";
+import { crc32Range } from "./crc32.js";
 
 /** Segment header: magic "OPJS", u32 format version, u64 first sequence (must match the file name). */
 export const SEGMENT_HEADER_BYTES = 16;
@@ -67,7 +67,7 @@ export function encodeFrame(target: Buffer, at: number, seq: bigint, payload: Ui
   target.writeUInt32LE(len, at);
   target.writeBigUInt64LE(seq, at + 8);
   target.set(payload, at + FRAME_HEADER_BYTES);
-  target.writeUInt32LE(crc32(target.subarray(at + 8, at + FRAME_HEADER_BYTES + len)), at + 4);
+  target.writeUInt32LE(crc32Range(target, at + 8, at + FRAME_HEADER_BYTES + len), at + 4);
   return FRAME_HEADER_BYTES + len;
 }
 
@@ -80,7 +80,7 @@ export function frameSeq(buf: Buffer, at: number): number {
 
 /** True when the CRC stored in the frame at `at` (payload length `len`) matches its content. */
 export const frameCrcOk = (buf: Buffer, at: number, len: number): boolean =>
-  crc32(buf.subarray(at + 8, at + FRAME_HEADER_BYTES + len)) === buf.readUInt32LE(at + 4);
+  crc32Range(buf, at + 8, at + FRAME_HEADER_BYTES + len) === buf.readUInt32LE(at + 4);
 
 const ZERO_CHUNK = Buffer.alloc(64 * 1024);
 

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FileJournal, writeSnapshot } from "../../../src/state/journal/index.js";
+import { runJournalCli } from "../../../src/state/journal/journal-cli.js";
 import { flipByte, readAll, useTempDirs } from "./journal-test-helpers.js";
 
 const tempDir = useTempDirs();
@@ -81,10 +82,14 @@ describe("journal-cli", () => {
   });
 
   it("exits 2 with usage on bad arguments", () => {
-    for (const args of [[], ["frobnicate", "/tmp"], ["inspect"], ["inspect", "/tmp", "--from", "x"], ["status", "/tmp", "--limit", "1"]]) {
-      const r = cli(...args);
-      expect(r.code).toBe(2);
-      expect(r.err).toMatch(/usage: journal-cli inspect DIR/);
+    const r = cli("frobnicate", "/tmp");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/usage: journal-cli inspect DIR/);
+    // The other bad forms in process: the same function the script runs.
+    for (const args of [[], ["inspect"], ["inspect", "/tmp", "--from", "x"], ["inspect", "/tmp", "--limit"], ["status", "/tmp", "--limit", "1"]]) {
+      let err = "";
+      expect(runJournalCli(args, { out: () => undefined, err: (t) => (err += t) })).toBe(2);
+      expect(err).toMatch(/usage: journal-cli inspect DIR/);
     }
   });
 });

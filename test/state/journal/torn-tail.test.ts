@@ -126,4 +126,26 @@ describe("torn tail", () => {
     expect(r.tornTail).toMatchObject({ file: "journal-00000000000000000011.seg", offset: 0, expectedSequence: 11n });
     await continueAndCheck(dir, 11n, [Buffer.from("eleven")], false);
   });
+
+  it("a write cut at any byte of the last records reads as a clean end or a torn tail, never as corruption", async () => {
+    const { dir, file } = await tenRecords();
+    const original = fs.readFileSync(file);
+    const starts = readAll(dir).offsets.map((o) => o.offset);
+    const ends = [...starts.slice(1), readJournal(dir).end!.offset];
+    for (let cut = starts[7]!; cut <= ends[9]!; cut++) {
+      const complete = ends.filter((e) => e <= cut).length;
+      // The file cut short (a size update that made it, data that did not) ...
+      fs.writeFileSync(file, original.subarray(0, cut));
+      let r = readJournal(dir);
+      expect(r.lastSequence).toBe(BigInt(complete));
+      expect(r.tornTail === undefined).toBe(cut === ends[complete - 1]);
+      // ... or zeros from the cut on (pages that never reached the disk).
+      const zeroed = Buffer.from(original);
+      zeroed.fill(0, cut);
+      fs.writeFileSync(file, zeroed);
+      r = readJournal(dir);
+      expect(r.lastSequence).toBe(BigInt(complete));
+      expect(r.tornTail?.offset ?? r.end!.offset).toBe(ends[complete - 1]);
+    }
+  });
 });
