@@ -318,7 +318,9 @@ export class Engine implements MainStageRunner {
    * Replaces this engine's state with a snapshot's. Meant for a fresh engine built with the
    * same policies (names, order, construction); a different policy list is refused with
    * `SnapshotError` (`PolicyMismatch`, naming the first difference) before anything
-   * changes. No events are emitted: nothing happened, the state is taken over.
+   * changes. A policy refusing its own data part-way leaves a mix: build a new engine then.
+   * No events are emitted (nothing happened, the state is taken over), and `close()` is
+   * not part of the state: a restored engine is open.
    */
   restoreState(snapshot: EngineSnapshot): void {
     checkSnapshot(snapshot, this.policies);

@@ -1,4 +1,4 @@
-export { PnlBoundsKillSwitchPolicy } from "./policy.js";
+export { PnlBoundsKillSwitchPolicy, type PnlBoundsKillSwitchSnapshot } from "./policy.js";
 export {
   copyPnlBoundsKillSwitchSettings,
   parsePnlBoundsKillSwitchSettingsJson,

@@ -8,3 +8,4 @@ export {
   type RateLimitAssetBarrier,
   type RateLimitSettings,
 } from "./settings.js";
+export type { FixedWindowData, RateLimitSnapshot } from "./snapshot.js";

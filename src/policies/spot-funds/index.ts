@@ -16,3 +16,4 @@ export {
   type SpotFundsSettings,
   type SpotFundsSlippageOverride,
 } from "./settings.js";
+export type { HoldRecord, SpotFundsSnapshot } from "./snapshot.js";

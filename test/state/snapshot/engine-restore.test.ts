@@ -1,10 +1,6 @@
 /**
- * Durability, end to end: a seeded random workload runs on a live engine (all five
- * built-ins, market data, open reservations and requests); at a random point its state is
- * snapshotted, encoded and restored into a freshly built world; the rest of the workload
- * then runs on both, and every observable result and the final snapshots must be identical.
- * The restored world is snapshotted and restored once more, so restored handles must be
- * snapshottable too.
+ * Durability end to end: a seeded random workload, snapshotted and restored twice mid-run;
+ * the rest must give the live run's results and final snapshot on every restored world.
  */
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../bench/workload.js";

@@ -1,7 +1,6 @@
 /**
- * Open handles and the engine's own state across a snapshot: restored reservations and
- * requests behave like the originals, blocks raised by restored mutations are recorded as
- * live ones are, and what cannot be snapshotted is refused with the policy named.
+ * Open handles and engine state across a snapshot: restored reservations and requests act
+ * like the originals, and what cannot be snapshotted is refused with the policy named.
  */
 import { describe, expect, it } from "vitest";
 import {

@@ -1,7 +1,6 @@
 /**
- * Market data and the reference book across a snapshot: registrations, ids, TTL cells and
- * every bucket's quote with its publish instant come back exactly, so lookups (and TTL
- * expiry) give the same answers at the same instants afterwards.
+ * Market data and the reference book across a snapshot: same registrations, ids, TTL cells
+ * and quotes with their publish instants, so lookups and expiry answer alike afterwards.
  */
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/engine/index.js";

@@ -1,7 +1,6 @@
 /**
- * Each built-in alone across a snapshot: a live engine runs a script, its encoded snapshot
- * is restored into a freshly built engine (same construction), and a second script must then
- * give identical results on both, ending in identical snapshots.
+ * Each built-in across a snapshot: a script runs live, a fresh twin restores the encoded
+ * snapshot, and a second script must then give identical results and final state on both.
  */
 import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, type PreTradePolicy } from "../../../src/engine/index.js";

@@ -1,7 +1,6 @@
 /**
- * A seeded random workload for the snapshot tests, as plain operation descriptors: the same
- * list can be applied to a live world and to a restored one. Handles are picked by a
- * random number taken modulo what is open when the operation runs.
+ * A seeded random workload as plain operation descriptors, so the same list can be applied
+ * to a live world and to restored ones (handles are picked modulo what is open then).
  */
 import { seededRandom } from "../../../bench/workload.js";
 import type { PnlHaltReason } from "../../../src/model/index.js";
