@@ -19,8 +19,15 @@ export type SequencedEvent = { readonly sequence: bigint; readonly event: Sideca
 export class EventHub {
   private sequence = 0n;
   private readonly subscribers = new Set<(e: SequencedEvent) => void>();
+  /**
+   * Events every new subscriber is told first. Recovery's rollbacks happen before anyone
+   * can subscribe, and a monitor must still learn of them after a restart.
+   */
+  private readonly retained: SequencedEvent[] = [];
 
+  /** Retained events are delivered to the new subscriber first, in order. */
   subscribe(listener: (e: SequencedEvent) => void): () => void {
+    for (const e of this.retained) listener(e);
     this.subscribers.add(listener);
     return () => this.subscribers.delete(listener);
   }
@@ -29,12 +36,12 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  publish(event: SidecarEvent): void {
+  publish(event: SidecarEvent, retain = false): void {
     this.sequence += 1n;
     const sequenced = { sequence: this.sequence, event };
+    if (retain) this.retained.push(sequenced);
     for (const s of this.subscribers) s(sequenced);
   }
-
 }
 
 export type { AccountGroupId };

@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import type { DurabilityConfig } from "../server/config/sidecar-config.js";
+import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import { readJournal } from "./journal/journal-reader.js";
@@ -44,6 +45,13 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   }
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
+  try {
+    // Released when the process exits; a lock left by a killed process is taken over.
+    lockDataDir(dataDir);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new DurableStateError(e.message);
+    throw e;
+  }
   const snapshot = readLatestSnapshot(dataDir);
   if (snapshot) {
     try {

@@ -288,6 +288,8 @@ export class SidecarState implements ChannelHost {
   /** Monitors hear of a change once it is durable; a replay announces nothing again. */
   private announce(event: SidecarEvent): void {
     if (this.replaying) return;
-    this.currentJournal.afterDurable(() => this.events.publish(event));
+    // Recovery's rollbacks are retained: they happen before any monitor can subscribe.
+    const retain = event.kind === "reservationsRolledBack";
+    this.currentJournal.afterDurable(() => this.events.publish(event, retain));
   }
 }

@@ -5,7 +5,7 @@
  * that knowledge, and for an operation in flight at a crash the test applies the answer
  * the reference gave, if the restarted process shows it took effect.
  */
-import { create, fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { create, fromJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as ch from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
@@ -112,6 +112,17 @@ export class Workload {
     return this.pick([0, 1, 2, 3, 5, 8]);
   }
 
+  /**
+   * The client's explicit rollback of every reservation it holds open (newest first, the
+   * order a closing channel rolls back in: decimals keep their scale, so the order shows in
+   * e.g. "0" vs "0.00"), or undefined when it holds none.
+   */
+  rollbackEverythingOpen(): WireOp | undefined {
+    if (this.known.open.length === 0) return undefined;
+    const newestFirst = [...this.known.open].sort((a, b) => (a.reservationId > b.reservationId ? -1 : 1));
+    return channelOp(newestFirst.map((o) => ({ case: "rollbackReservation" as const, value: { reservationId: o.reservationId } })));
+  }
+
   /** A crash rolled back every reservation of the channel. */
   crashed(): void {
     this.known.open = [];
@@ -127,7 +138,7 @@ export class Workload {
             case: "applyAccountAdjustment" as const,
             value: {
               accountId,
-              adjustments: [balance("USD", "absolute", "50000"), balance("AAPL", "absolute", "20"), balance("MSFT", "absolute", "10")],
+              adjustments: [balance("USD", "absolute", "50000"), balance("AAPL", "absolute", "20", "100"), balance("MSFT", "absolute", "10", "300")],
             },
           })),
         ),
@@ -142,13 +153,13 @@ export class Workload {
     const table: [number, () => Planned | undefined][] = [
       [30, () => this.execute()],
       [7, () => this.adjust()],
-      [12, () => (open.length > 0 ? this.finalize() : undefined)],
+      [6, () => (open.length > 0 ? this.finalize() : undefined)],
       [16, () => (venue.length > 0 ? this.fill() : undefined)],
       [3, () => (venue.length > 0 ? this.cancel() : undefined)],
-      [2, () => this.admin("blockAccount", create(ad.BlockAccountRequestSchema, { accountId: this.pick(ACCOUNTS), reason: "compliance hold" }))],
-      [3, () => this.admin("unblockAccount", create(ad.UnblockAccountRequestSchema, { accountId: this.pick(ACCOUNTS) }))],
-      [1.5, () => this.pnlAccumulator("-1500")],
-      [2, () => this.pnlAccumulator("0")],
+      [1.5, () => this.admin("blockAccount", create(ad.BlockAccountRequestSchema, { accountId: this.pick(ACCOUNTS), reason: "compliance hold" }))],
+      [6, () => this.admin("unblockAccount", create(ad.UnblockAccountRequestSchema, { accountId: this.pick(ACCOUNTS) }))],
+      [1, () => this.pnlAccumulator("-1500")],
+      [3, () => this.pnlAccumulator("0")],
       [2, () => this.configureSizeLimit()],
       [5, () => this.quote()],
     ];
@@ -176,7 +187,7 @@ export class Workload {
       // Mostly small; sometimes past the size cap (1000) or past the funds (700 × ~100+).
       const qty = this.chance(0.05) ? 1500 : this.chance(0.06) ? 700 : this.pick([1, 2, 3, 5, 8, 10, 15, 25, 40]);
       const price = this.chance(0.2) ? undefined : this.decimal(inst.lo, inst.hi, 2);
-      return { accountId: this.pick(ACCOUNTS), inst, side, qty, price, commitOnAccept: this.chance(0.45) };
+      return { accountId: this.pick(ACCOUNTS), inst, side, qty, price, commitOnAccept: this.chance(0.4) };
     });
     return {
       op: channelOp(
@@ -236,14 +247,15 @@ export class Workload {
       const x = this.r();
       if (x < 0.35) return balance("USD", "absolute", this.decimal(20000, 60000, 0));
       if (x < 0.75) return balance("USD", "delta", this.decimal(-2000, 8000, 2));
-      return balance(this.pick(["AAPL", "MSFT"]), "absolute", String(this.int(60)));
+      const inst = this.pick(INSTRUMENTS);
+      return balance(inst.underlyingAsset, "absolute", String(this.int(60)), this.chance(0.7) ? this.decimal(inst.lo, inst.hi, 2) : undefined);
     });
     return { op: channelOp([{ case: "applyAccountAdjustment", value: { accountId, adjustments: items } }]), what: `adjust(${accountId})` };
   }
 
   // ---- the fill feed (a few reports come on the channel instead) --------------------------
 
-  private report(v: VenueOrder, init: Partial<pb.ExecutionReport>): pb.ExecutionReport {
+  private report(v: VenueOrder, init: Omit<MessageInitShape<typeof pb.ExecutionReportSchema>, "$typeName">): pb.ExecutionReport {
     return create(pb.ExecutionReportSchema, {
       instrument: { underlyingAsset: v.inst.underlyingAsset, settlementAsset: v.inst.settlementAsset },
       accountId: v.accountId,
@@ -265,7 +277,7 @@ export class Workload {
     const base = Number(v.lockPrice ?? String((v.inst.lo + v.inst.hi) / 2));
     const price = this.chance(0.5) ? (v.lockPrice ?? base.toFixed(2)) : (base + this.pick([-1.5, -0.25, 0.5])).toFixed(2);
     // Mostly flat; now and then a loss past the broker barrier (-1000): the kill switch trips.
-    const pnl = this.chance(0.07) ? "-1500" : this.chance(0.3) ? this.decimal(-40, 25, 2) : "0";
+    const pnl = this.chance(0.03) ? "-1500" : this.chance(0.3) ? this.decimal(-40, 25, 2) : "0";
     const report = this.report(v, {
       pnl,
       fee: this.chance(0.3) ? "1.25" : "0",
@@ -314,12 +326,14 @@ export class Workload {
   }
 
   private configureSizeLimit(): Planned {
-    const settings: Record<string, unknown> = {
-      broker: { maxQuantity: this.pick(["30", "100", "1000"]), maxNotional: this.pick(["4000", "20000", "1000000"]) },
-    };
-    if (this.chance(0.4)) {
+    // Market orders have no price to size them by: they pass only while no cap applies to USD.
+    const settings: Record<string, unknown> = this.chance(0.3)
+      ? { assetBarriers: [{ settlementAsset: "EUR", limit: { maxQuantity: "10", maxNotional: "1000" } }] }
+      : { broker: { maxQuantity: this.pick(["30", "100", "1000"]), maxNotional: this.pick(["4000", "20000", "1000000"]) } };
+    if (this.chance(0.2)) {
+      // An account-level cap: breaching it blocks the account (until an operator unblocks it).
       settings.accountAssetBarriers = [
-        { accountId: String(this.pick(ACCOUNTS)), settlementAsset: "USD", limit: { maxQuantity: "10", maxNotional: "2000" } },
+        { accountId: String(this.pick(ACCOUNTS)), settlementAsset: "USD", limit: { maxQuantity: "20", maxNotional: "3000" } },
       ];
     }
     return this.admin("configurePolicy", create(ad.ConfigurePolicyRequestSchema, { policyName: "OrderSizeLimitPolicy", settingsJson: JSON.stringify(settings) }));
@@ -338,9 +352,9 @@ function channelOp(commands: ch.Command["command"][] | { case: string; value: un
   return { t: "channel", commands: commands.map((command) => create(ch.CommandSchema, { command: command as never })) };
 }
 
-function balance(asset: string, kind: "absolute" | "delta", value: string): pb.AccountAdjustment {
+function balance(asset: string, kind: "absolute" | "delta", value: string, averageEntryPrice?: string): pb.AccountAdjustment {
   return create(pb.AccountAdjustmentSchema, {
-    operation: { case: "balance", value: { asset } },
+    operation: { case: "balance", value: { asset, averageEntryPrice } },
     balanceAmount: { amount: { case: kind, value } },
   });
 }

@@ -148,3 +148,34 @@ describe("start-up and recovery", () => {
 void order;
 void holdingsOf;
 void ({} as ad.GetAccountStateResponse);
+
+describe("the data directory", () => {
+  it("a directory held by a live process is refused; a lock left by a dead one is taken over", async () => {
+    const dataDir = tempDir();
+    const { writeFileSync } = await import("node:fs");
+    // pid 1 always runs: a live owner.
+    writeFileSync(join(dataDir, "LOCK"), "1\n");
+    const refused = await recoverState(buildState(durableConfig(dataDir), new ManualClock(0)), durableConfig(dataDir).durability).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DurableStateError);
+    expect((refused as Error).message).toBe(`data directory ${dataDir} is in use by process 1 (${join(dataDir, "LOCK")}); one sidecar per directory`);
+    // A pid that cannot run (beyond pid_max): a stale lock after a crash.
+    writeFileSync(join(dataDir, "LOCK"), "2147483647\n");
+    const state = buildState(durableConfig(dataDir), new ManualClock(0));
+    await recoverState(state, durableConfig(dataDir).durability);
+    await state.journal.close();
+  });
+
+  it("rollbacks announced by recovery are retained for monitors that subscribe afterwards", () => {
+    const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(0));
+    const accountId = AccountId.fromU64(ACCOUNT);
+    const channel = state.openChannel().channelId;
+    state.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["abs", "1000"] })] }]);
+    const [open] = state.runChannel(channel, [{ kind: "execute", order: buy("1", "100", { account: accountId }), commitOnAccept: false }]);
+    state.closeRecoveredChannels();
+    const seen: unknown[] = [];
+    state.events.subscribe((e) => seen.push(e));
+    expect(seen).toEqual([
+      { sequence: 1n, event: { kind: "reservationsRolledBack", accountId, reservationIds: [(open as { reservationId: bigint }).reservationId], reason: "recovery" } },
+    ]);
+  });
+});
