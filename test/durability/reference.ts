@@ -12,11 +12,10 @@ import * as fd from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
-import type { ExecutionReport } from "../../src/model/index.js";
-import { CommandError, decodeExecutionReport, encodeCommandError, encodePostTrade } from "../../src/server/codec/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import { runOpenRequest, type ChannelSession } from "../../src/server/services/account-channel-service.js";
+import { runPublishRequest } from "../../src/server/services/feed-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 
@@ -98,32 +97,9 @@ export class Reference {
     }
   }
 
-  /** ExecutionReportFeedService.Publish's run, report by report. */
+  /** ExecutionReportFeedService.Publish's run, report by report (the service's own function). */
   private publish(reports: readonly pb.ExecutionReport[]): fd.ReportResult[] {
-    const out = new Array<fd.ReportResult>(reports.length);
-    const valid: ExecutionReport[] = [];
-    const bases: string[] = [];
-    const slots: number[] = [];
-    reports.forEach((r, i) => {
-      const field = `reports[${i}]`;
-      try {
-        valid.push(decodeExecutionReport(r, field));
-        bases.push(field);
-        slots.push(i);
-      } catch (e) {
-        if (!(e instanceof CommandError)) throw e;
-        out[i] = { $typeName: "openpit.sidecar.v1.ReportResult", result: { case: "error", value: encodeCommandError(e) } };
-      }
-    });
-    if (valid.length > 0) {
-      this.state.applyReports(valid, bases).forEach((r, k) => {
-        out[slots[k]!] = {
-          $typeName: "openpit.sidecar.v1.ReportResult",
-          result: r.kind === "postTrade" ? { case: "postTrade", value: encodePostTrade(r.result) } : { case: "error", value: encodeCommandError(r.error) },
-        };
-      });
-    }
-    return out;
+    return runPublishRequest(this.state, { $typeName: "openpit.sidecar.v1.PublishRequest", correlationId: 1n, reports: [...reports] }).results;
   }
 
   /** An AdminService method, through the service's own handler (same decoding, same encoding). */

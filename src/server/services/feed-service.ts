@@ -14,11 +14,47 @@ import { decodeExecutionReport, encodeCommandError, encodeErrorCode, encodePostT
 import { CommandErrorSchema } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import type { ServiceContext } from "./service-context.js";
+import type { SidecarState } from "../../state/sidecar-state.js";
 
 function errorResult(code: CommandErrorCode, message: string, field = ""): ReportResult {
   return create(ReportResultSchema, {
     result: { case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message, field }) },
   });
+}
+
+function refuse(m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse {
+  return create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => errorResult(code, message, field)) });
+}
+
+/** One feed message: decoded report by report (a malformed one gets its error), applied through the door in order. */
+export function runPublishRequest(state: SidecarState, m: PublishRequest): PublishResponse {
+  const max = state.limits.maxCommandsPerMessage;
+  // One error per report, so results still pair with reports by index.
+  if (m.reports.length > max) return refuse(m, "BATCH_TOO_LARGE", `reports: ${m.reports.length} reports in one message; at most ${max}`, "reports");
+  const out = new Array<ReportResult>(m.reports.length);
+  const valid: ExecutionReport[] = [];
+  const bases: string[] = [];
+  const slots: number[] = [];
+  m.reports.forEach((r, i) => {
+    const field = `reports[${i}]`;
+    try {
+      valid.push(decodeExecutionReport(r, field));
+      bases.push(field);
+      slots.push(i);
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      out[i] = create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
+    }
+  });
+  if (valid.length > 0) {
+    state.applyReports(valid, bases).forEach((r, k) => {
+      out[slots[k]!] =
+        r.kind === "postTrade"
+          ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
+          : create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(r.error) } });
+    });
+  }
+  return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
 }
 
 /**
@@ -28,38 +64,8 @@ function errorResult(code: CommandErrorCode, message: string, field = ""): Repor
  */
 export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
   const { state } = ctx;
-  const refuse = (m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse =>
-    create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => errorResult(code, message, field)) });
 
-  const run = (m: PublishRequest): PublishResponse => {
-    const max = state.limits.maxCommandsPerMessage;
-    // One error per report, so results still pair with reports by index.
-    if (m.reports.length > max) return refuse(m, "BATCH_TOO_LARGE", `reports: ${m.reports.length} reports in one message; at most ${max}`, "reports");
-    const out = new Array<ReportResult>(m.reports.length);
-    const valid: ExecutionReport[] = [];
-    const bases: string[] = [];
-    const slots: number[] = [];
-    m.reports.forEach((r, i) => {
-      const field = `reports[${i}]`;
-      try {
-        valid.push(decodeExecutionReport(r, field));
-        bases.push(field);
-        slots.push(i);
-      } catch (e) {
-        if (!(e instanceof CommandError)) throw e;
-        out[i] = create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
-      }
-    });
-    if (valid.length > 0) {
-      state.applyReports(valid, bases).forEach((r, k) => {
-        out[slots[k]!] =
-          r.kind === "postTrade"
-            ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
-            : create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(r.error) } });
-      });
-    }
-    return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
-  };
+  const run = (m: PublishRequest): PublishResponse => runPublishRequest(state, m);
 
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
