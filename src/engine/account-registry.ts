@@ -1,7 +1,7 @@
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { Asset } from "../param/instrument.js";
 import { AccountGroupRegistrationError } from "./errors.js";
-import type { AccountsView } from "./policy.js";
+import type { AccountsView } from "./pretrade/policy.js";
 
 /** Account groups and account currencies: plain maps, resolved live at every lookup. */
 export class AccountRegistry implements AccountsView {

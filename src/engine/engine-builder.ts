@@ -1,7 +1,7 @@
 import { monotonicClock, type Clock } from "./clock.js";
 import { Engine } from "./engine.js";
 import { EngineBuildError } from "./errors.js";
-import type { PreTradePolicy } from "./policy.js";
+import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { SyncMode } from "./sync-mode.js";
 
 /**

@@ -5,7 +5,7 @@ import type { AccountBlock } from "../model/reject.js";
 import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
 import { SnapshotError } from "./errors.js";
-import type { PreTradePolicy } from "./policy.js";
+import type { PreTradePolicy } from "./pretrade/policy.js";
 
 /**
  * Engine state as plain data (`engine.snapshotState()`), restored with

@@ -1,10 +1,10 @@
 /** Rebuilds open handles (reservations, requests) from the plain data their `toData()` produced. */
 import { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountGroupId } from "../param/ids.js";
-import type { BlockSink } from "./contexts.js";
+import type { BlockSink } from "./pretrade/contexts.js";
 import { SnapshotError } from "./errors.js";
-import type { Mutation, OwnedMutations } from "./mutations.js";
-import type { AccountControl, PreTradePolicy } from "./policy.js";
+import type { Mutation, OwnedMutations } from "./pretrade/mutations.js";
+import type { AccountControl, PreTradePolicy } from "./pretrade/policy.js";
 import type { RequestData } from "./pre-trade-request.js";
 import { PreTradeReservation, type ReservationData } from "./reservation.js";
 

@@ -1,7 +1,7 @@
 import type { AccountGroupId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import { LifecycleError } from "./errors.js";
-import type { CallContext } from "./contexts.js";
+import type { CallContext } from "./pretrade/contexts.js";
 import type { ExecuteResult } from "./results.js";
 
 /** The part of the engine a deferred request needs; it may outlive the engine. */

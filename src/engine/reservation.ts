@@ -2,8 +2,8 @@ import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import type { AccountBlock } from "../model/reject.js";
 import { LifecycleError, PolicyCallbackError, SnapshotError } from "./errors.js";
-import type { Mutation, OwnedMutations, StepOwner } from "./mutations.js";
-import { NO_MUTATIONS } from "./mutations.js";
+import type { Mutation, OwnedMutations, StepOwner } from "./pretrade/mutations.js";
+import { NO_MUTATIONS } from "./pretrade/mutations.js";
 
 type ReservationState = "open" | "committed" | "rolledBack";
 

@@ -3,7 +3,7 @@ import type { Price } from "../param/values.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import { PreTradeLock } from "../model/pre-trade-lock.js";
 import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
-import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./policy.js";
+import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
 import type { DryRunReport } from "./results.js";
 
 /*

@@ -1,4 +1,4 @@
-import type { PolicyBlock } from "../engine/policy.js";
+import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import type { DecimalValue } from "../param/decimal-value.js";
 

@@ -1,7 +1,7 @@
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
-import type { PreTradeContext, PreTradePolicy } from "../../engine/policy.js";
+import type { PreTradeContext, PreTradePolicy } from "../../engine/pretrade/policy.js";
 import { MISSING_TRADE_AMOUNT, ZERO_QUANTITY, ZERO_VOLUME } from "./rejects.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { ConfigurablePolicy } from "../../engine/configurator.js";
-import type { PolicyPostTradeResult, PostTradeContext, PreTradeContext } from "../../engine/policy.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { PolicyPostTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { Order } from "../../model/order.js";
 import { missingField, type PolicyReject } from "../../model/reject.js";

@@ -1,4 +1,4 @@
-import type { PolicyBlock } from "../../engine/policy.js";
+import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Fee, Pnl } from "../../param/values.js";

@@ -1,4 +1,4 @@
-import type { PolicyBlock } from "../../engine/policy.js";
+import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PnlOutcome } from "../../model/outcomes.js";
 import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
 import type { AccountId } from "../../param/ids.js";

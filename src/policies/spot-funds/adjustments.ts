@@ -1,5 +1,5 @@
-import type { Mutations } from "../../engine/mutations.js";
-import type { AccountAdjustmentContext, PolicyAccountAdjustmentResult } from "../../engine/policy.js";
+import type { Mutations } from "../../engine/pretrade/mutations.js";
+import type { AccountAdjustmentContext, PolicyAccountAdjustmentResult } from "../../engine/pretrade/policy.js";
 import type { AccountAdjustment, AdjustmentAmount, AdjustmentOperation } from "../../model/account-adjustment.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
 import type { PnlState } from "../../model/pnl-state.js";

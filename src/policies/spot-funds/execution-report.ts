@@ -1,4 +1,4 @@
-import type { PolicyBlock, PolicyPostTradeResult, PostTradeContext } from "../../engine/policy.js";
+import type { PolicyBlock, PolicyPostTradeResult, PostTradeContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport, MonetaryAmount, Trade } from "../../model/execution-report.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
 import type { PreTradeLock } from "../../model/pre-trade-lock.js";

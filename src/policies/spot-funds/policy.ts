@@ -1,6 +1,6 @@
-import type { ConfigurablePolicy, PolicyConfigurationResult } from "../../engine/configurator.js";
+import type { ConfigurablePolicy, PolicyConfigurationResult } from "../../engine/pretrade/configurator.js";
 import { SettingsValidationError } from "../../engine/errors.js";
-import type { Mutation, Mutations } from "../../engine/mutations.js";
+import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
 import type {
   AccountAdjustmentContext,
   AccountControl,
@@ -10,7 +10,7 @@ import type {
   PolicyPreTradeResult,
   PostTradeContext,
   PreTradeContext,
-} from "../../engine/policy.js";
+} from "../../engine/pretrade/policy.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import type { AccountAdjustment } from "../../model/account-adjustment.js";
 import type { ExecutionReport } from "../../model/execution-report.js";

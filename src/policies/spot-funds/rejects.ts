@@ -3,7 +3,7 @@
  * names, never account ids. Where the spec fixes only the reason, the details chosen here
  * say what was missing or what did not fit (documented per function).
  */
-import type { PolicyBlock } from "../../engine/policy.js";
+import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PnlHaltReason } from "../../model/pnl-state.js";
 import { missingField, type PolicyReject, type RejectScope } from "../../model/reject.js";
 import type { PolicyGroupId } from "../../param/ids.js";

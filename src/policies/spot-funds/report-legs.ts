@@ -1,6 +1,6 @@
 import type { AccountOutcomeEntry, OutcomeAmount, PnlOutcome } from "../../model/outcomes.js";
 import type { PreTradeLock } from "../../model/pre-trade-lock.js";
-import type { PolicyBlock } from "../../engine/policy.js";
+import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { PositionSize, Price } from "../../param/values.js";

@@ -1,11 +1,11 @@
-import type { AccountGroupId, AccountId, PolicyGroupId } from "../param/ids.js";
-import type { Asset } from "../param/instrument.js";
-import type { Price } from "../param/values.js";
-import type { Order } from "../model/order.js";
-import type { ExecutionReport } from "../model/execution-report.js";
-import type { AccountAdjustment } from "../model/account-adjustment.js";
-import type { AccountOutcomeEntry, PnlOutcome } from "../model/outcomes.js";
-import type { AccountBlock, PolicyReject } from "../model/reject.js";
+import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Asset } from "../../param/instrument.js";
+import type { Price } from "../../param/values.js";
+import type { Order } from "../../model/order.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { AccountAdjustment } from "../../model/account-adjustment.js";
+import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
+import type { AccountBlock, PolicyReject } from "../../model/reject.js";
 import type { Mutation, Mutations } from "./mutations.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */

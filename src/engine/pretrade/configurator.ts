@@ -1,7 +1,7 @@
-import type { AccountId } from "../param/ids.js";
-import type { AccountBlock } from "../model/reject.js";
-import { PolicyConfigureError, SettingsValidationError } from "./errors.js";
-import type { EngineEvent } from "./events.js";
+import type { AccountId } from "../../param/ids.js";
+import type { AccountBlock } from "../../model/reject.js";
+import { PolicyConfigureError, SettingsValidationError } from "../errors.js";
+import type { EngineEvent } from "../events.js";
 import type { PolicyBlock, PreTradePolicy } from "./policy.js";
 
 /** A built-in whose settings can be retuned at runtime; its live state (counters) survives. */

@@ -1,4 +1,4 @@
-import type { AccountGroupId, AccountId } from "../param/ids.js";
+import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
 
 /** Where blocks raised through `ctx.accountControl` go for one call. */
