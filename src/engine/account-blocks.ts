@@ -1,3 +1,4 @@
+/** Blocked accounts, groups and the global latch, looked up in that order; the first stored cause wins. */
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import type { AccountBlock } from "../model/reject.js";
 

@@ -1,3 +1,4 @@
+/** Which group each account is in and which currency it uses (own, else its group's, else the default). */
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { Asset } from "../param/instrument.js";
 import { AccountGroupRegistrationError } from "./errors.js";

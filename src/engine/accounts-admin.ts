@@ -1,3 +1,4 @@
+/** The operator's account controls: group membership, currencies, and blocking or unblocking with events. */
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { Asset } from "../param/instrument.js";
 import type { AccountBlock } from "../model/reject.js";

@@ -1,3 +1,4 @@
+/** Assembles an Engine from its ordered policies, refusing an empty list and duplicate names or group ids. */
 import { monotonicClock, type Clock } from "./clock.js";
 import { Engine } from "./engine.js";
 import { EngineBuildError } from "./errors.js";

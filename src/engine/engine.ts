@@ -1,3 +1,4 @@
+/** The engine: runs orders, reports and adjustments through the policy list, behind the account-block gate. */
 import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import type { ExecutionReport } from "../model/execution-report.js";

@@ -1,3 +1,4 @@
+/** Engine errors with a stable kind: spent handles, bad builds or configs, block/group misuse, snapshots. */
 import { OpenpitError } from "../param/param-error.js";
 
 /** An error that carries a stable, machine-readable `kind`. */

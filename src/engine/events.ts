@@ -1,3 +1,4 @@
+/** The account-state changes (blocks, unblocks, reconfigured policies) the engine announces to listeners. */
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import type { AccountBlock } from "../model/reject.js";
 

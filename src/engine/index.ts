@@ -1,3 +1,4 @@
+/** The engine's public surface: engine and builder, policy interface, handles, results, errors and events. */
 export * from "./engine.js";
 export * from "./engine-builder.js";
 export * from "./errors.js";

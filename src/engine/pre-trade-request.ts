@@ -1,3 +1,4 @@
+/** A passed start stage waiting to run its main stage once, and its plain-data form for snapshots. */
 import type { AccountGroupId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import { LifecycleError } from "./errors.js";

@@ -1,3 +1,4 @@
+/** An accepted main stage held until the caller commits or rolls it back, and its plain-data form. */
 import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import type { AccountBlock } from "../model/reject.js";

@@ -1,3 +1,4 @@
+/** What the engine's calls return: start and execute results, dry-run reports, adjustment batch results. */
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountBlock, Reject } from "../model/reject.js";

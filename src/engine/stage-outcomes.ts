@@ -1,3 +1,4 @@
+/** Turns policies' answers into stage results: stamped rejects, latched blocks, the lock, dry-run reports. */
 import type { PolicyGroupId } from "../param/ids.js";
 import type { Price } from "../param/values.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";

@@ -1,3 +1,4 @@
+/** The errors market data and the reference book throw, and their shared duplicate-registration message. */
 import { OpenpitError } from "../param/param-error.js";
 import type { InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";

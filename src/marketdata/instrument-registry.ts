@@ -1,3 +1,4 @@
+/** The strict two-way instrument ⇄ id map behind both the market-data service and the reference book. */
 import type { InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";
 

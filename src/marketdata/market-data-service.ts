@@ -1,3 +1,4 @@
+/** Keeps live quotes per instrument (account, group and default buckets) and serves them under TTL rules. */
 import type { Clock } from "../engine/clock.js";
 import { AccountGroupId, type AccountId, type InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";

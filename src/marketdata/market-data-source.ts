@@ -1,3 +1,4 @@
+/** Quotes, TTLs and lookup results, and the read-only market-data interface that policies depend on. */
 import type { AccountGroupId, AccountId, InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";
 import type { Price } from "../param/values.js";

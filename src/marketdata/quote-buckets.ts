@@ -1,3 +1,4 @@
+/** One instrument's quotes per account, group and default, replaced or patched, read most specific first. */
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { Quote, QuoteResolution } from "./market-data-source.js";
 

@@ -1,3 +1,4 @@
+/** Per-instrument reference data kept apart from quotes: instrument ids and T+n settlement schemes. */
 import type { InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";
 import { ReferenceBookError, registrationConflictMessage } from "./errors.js";

@@ -1,3 +1,4 @@
+/** Decides how long a quote stays fresh for a given reader: the 8-tier TTL cascade and the expiry test. */
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { QuoteTtl } from "./market-data-source.js";
 

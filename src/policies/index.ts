@@ -1,3 +1,4 @@
+/** The built-in policies: order validation, rate limit, order size limit, P&L kill switch, spot funds. */
 export * from "./order-validation/index.js";
 export * from "./rate-limit/index.js";
 export * from "./order-size-limit/index.js";

@@ -1,3 +1,4 @@
+/** Reject and block texts the built-in policies share, rendered the way OpenPit prints them. */
 import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import type { DecimalValue } from "../param/decimal-value.js";

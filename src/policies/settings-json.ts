@@ -1,3 +1,4 @@
+/** Readers that turn JSON policy settings into typed values, naming the path of any bad field. */
 import { AccountGroupId, AccountId, InstrumentId } from "../param/ids.js";
 import type { DecimalValue, ValueType } from "../param/decimal-value.js";
 import { asset, type Asset } from "../param/instrument.js";

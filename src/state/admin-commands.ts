@@ -4,7 +4,7 @@
  */
 import type { InstrumentId } from "../param/ids.js";
 import type { AccountBlock } from "../model/index.js";
-import type { Engine } from "../engine/index.js";
+import type { ConfigurablePolicy, Engine, PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
@@ -33,9 +33,9 @@ function policyNamed(engine: Engine, name: string) {
 
 /** The settings parser and class of a policy that can be retuned; a typed error otherwise. */
 export function configurableOf(engine: Engine, name: string) {
-  const configurable = catalogEntryOf(policyNamed(engine, name))?.configurable;
-  if (!configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' has no runtime settings`);
-  return configurable;
+  const entry = catalogEntryOf(policyNamed(engine, name));
+  if (!entry?.configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' has no runtime settings`);
+  return { ...entry.configurable, policyClass: entry.policyClass as PolicyClass<ConfigurablePolicy<unknown>> };
 }
 
 export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand): AdminResult {

@@ -1,3 +1,4 @@
+/** Retunes policies by name at runtime: edits a copy, published only if the policy accepts it. */
 import type { AccountId } from "../../param/ids.js";
 import type { AccountBlock } from "../../model/reject.js";
 import { PolicyConfigureError, SettingsValidationError } from "../errors.js";

@@ -1,3 +1,4 @@
+/** The per-call context every hook receives: account, instant, flags, cached group, and where blocks go. */
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
 

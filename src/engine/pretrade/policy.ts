@@ -1,3 +1,4 @@
+/** The contract a policy implements: its hooks, the contexts they receive and the results they return. */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Price } from "../../param/values.js";

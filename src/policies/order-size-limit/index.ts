@@ -1,3 +1,4 @@
+/** OrderSizeLimitPolicy's public surface: the policy, its settings types, validation and JSON parser. */
 export { OrderSizeLimitPolicy } from "./policy.js";
 export {
   parseOrderSizeLimitSettingsJson,

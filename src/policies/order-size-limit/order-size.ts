@@ -1,3 +1,4 @@
+/** Works out an order's quantity and notional from whichever one it was sent in and its price. */
 import { ParamError } from "../../param/param-error.js";
 import type { Price, Quantity, Volume } from "../../param/values.js";
 import type { TradeAmount } from "../../model/order.js";

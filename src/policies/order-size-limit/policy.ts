@@ -1,3 +1,4 @@
+/** Rejects a single order too large in quantity or notional, per broker, asset or account+asset. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";

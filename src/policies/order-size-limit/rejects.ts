@@ -1,3 +1,4 @@
+/** OrderSizeLimitPolicy's reject texts: missing fields, an uncomputable size, breached caps. */
 import { missingField, type PolicyReject, type RejectScope } from "../../model/reject.js";
 import type { Quantity, Volume } from "../../param/values.js";
 import type { OrderSizeLimit } from "./settings.js";

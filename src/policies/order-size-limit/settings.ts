@@ -1,3 +1,4 @@
+/** OrderSizeLimitPolicy's caps per axis: their types, validation, copying and JSON form. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import { Quantity, Volume } from "../../param/values.js";

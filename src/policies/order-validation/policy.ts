@@ -1,3 +1,4 @@
+/** Start-stage sanity check: refuses an order whose quantity or volume is missing or zero. */
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";

@@ -1,3 +1,4 @@
+/** OrderValidationPolicy's fixed reject lists: missing trade amount, zero quantity, zero volume. */
 import { missingField, type PolicyReject } from "../../model/reject.js";
 
 // The texts are fixed (OpenPit writes a literal "0" whatever the zero's scale), so the

@@ -1,3 +1,4 @@
+/** Tells whether a realized P&L is outside a barrier, with barriers indexed by asset and by account. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Pnl } from "../../param/values.js";

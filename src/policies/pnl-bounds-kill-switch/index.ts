@@ -1,3 +1,4 @@
+/** PnlBoundsKillSwitchPolicy's public surface: the policy, its snapshot, settings types and JSON parser. */
 export { PnlBoundsKillSwitchPolicy, type PnlBoundsKillSwitchSnapshot } from "./policy.js";
 export {
   copyPnlBoundsKillSwitchSettings,

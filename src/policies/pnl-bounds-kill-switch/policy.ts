@@ -1,3 +1,4 @@
+/** Blocks accounts whose realized P&L per settlement asset leaves its bounds, and rejects their orders. */
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { PolicyPostTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport } from "../../model/execution-report.js";

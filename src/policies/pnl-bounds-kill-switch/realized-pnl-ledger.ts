@@ -1,3 +1,4 @@
+/** The running realized P&L of every (account, settlement asset) pair the kill switch was told about. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Pnl } from "../../param/values.js";

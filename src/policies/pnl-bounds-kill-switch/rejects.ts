@@ -1,3 +1,4 @@
+/** The kill switch's reject and block texts: barrier breaches, triggered switch, accumulation overflow. */
 import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { Asset } from "../../param/instrument.js";

@@ -1,3 +1,4 @@
+/** The kill switch's barriers and initial P&L seeds: their types, validation, copying and JSON form. */
 import { SettingsValidationError } from "../../engine/errors.js";
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";

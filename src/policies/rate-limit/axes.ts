@@ -1,3 +1,4 @@
+/** Compiles rate-limit settings into one window counter per key, keeping live windows across a retune. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { RateLimit, RateLimitSettings } from "./settings.js";

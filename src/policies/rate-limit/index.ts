@@ -1,3 +1,4 @@
+/** RateLimitPolicy's public surface: the policy, its settings types, JSON parser and snapshot types. */
 export { RateLimitPolicy } from "./policy.js";
 export {
   parseRateLimitSettingsJson,

@@ -1,3 +1,4 @@
+/** Rejects orders once too many arrived within a window, per broker, asset, account or account+asset. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";

@@ -1,3 +1,4 @@
+/** RateLimitPolicy's reject texts, and which breached axes latch an account block. */
 import { formatDuration } from "../../param/duration.js";
 import { missingField, type PolicyReject, type RejectScope } from "../../model/reject.js";
 import type { RateLimit } from "./settings.js";

@@ -1,3 +1,4 @@
+/** RateLimitPolicy's order-count limits per axis: their types, validation, copying and JSON form. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import { formatDuration } from "../../param/duration.js";

@@ -1,3 +1,4 @@
+/** SpotFunds' account-level realized P&L line: how each report moves it and when its barrier blocks. */
 import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PnlOutcome } from "../../model/outcomes.js";
 import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";

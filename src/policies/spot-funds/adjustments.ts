@@ -1,3 +1,4 @@
+/** How SpotFunds applies account adjustments: balance, held and incoming changes, forced average and P&L. */
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountAdjustmentContext, PolicyAccountAdjustmentResult } from "../../engine/pretrade/policy.js";
 import type { AccountAdjustment, AdjustmentAmount, AdjustmentOperation } from "../../model/account-adjustment.js";

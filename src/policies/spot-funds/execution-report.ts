@@ -1,3 +1,4 @@
+/** How SpotFunds applies an execution report: fills, fees and releases moved onto holdings and P&L. */
 import type { PolicyBlock, PolicyPostTradeResult, PostTradeContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport, MonetaryAmount, Trade } from "../../model/execution-report.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";

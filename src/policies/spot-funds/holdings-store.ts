@@ -1,3 +1,4 @@
+/** SpotFunds' per-(account, asset) holdings: available, held, incoming, average price and realized P&L. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { DecimalValue } from "../../param/decimal-value.js";

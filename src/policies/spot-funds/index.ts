@@ -1,3 +1,4 @@
+/** SpotFundsPolicy's public surface: the policy, its options, settings types, JSON parser, snapshot types. */
 export {
   SpotFundsPolicy,
   type SpotFundsHoldingsView,

@@ -1,3 +1,4 @@
+/** The prices SpotFunds takes from quotes: a market order's reserve price and currency conversion rates. */
 import type { MarketDataSource, Quote } from "../../marketdata/market-data-source.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { Side } from "../../param/enums.js";

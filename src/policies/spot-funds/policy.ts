@@ -1,3 +1,4 @@
+/** Reserves each order's funds per account and asset, reconciles them from fills, and guards account P&L. */
 import type { ConfigurablePolicy, PolicyConfigurationResult } from "../../engine/pretrade/configurator.js";
 import { SettingsValidationError } from "../../engine/errors.js";
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";

@@ -1,3 +1,4 @@
+/** Average-cost accounting of one position: how a fill or fee moves its average price and realized P&L. */
 import type { PnlOutcome } from "../../model/outcomes.js";
 import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
 import { ParamError } from "../../param/param-error.js";

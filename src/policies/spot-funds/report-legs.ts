@@ -1,3 +1,4 @@
+/** Sums what one report changed on each asset leg into an outcome entry; reads the reserved lock price. */
 import type { AccountOutcomeEntry, OutcomeAmount, PnlOutcome } from "../../model/outcomes.js";
 import type { PreTradeLock } from "../../model/pre-trade-lock.js";
 import type { PolicyBlock } from "../../engine/pretrade/policy.js";

@@ -1,3 +1,4 @@
+/** Splits an order into per-asset holds and projections and checks the holds against available funds. */
 import type { TradeAmount } from "../../model/order.js";
 import type { AccountOutcomeEntry } from "../../model/outcomes.js";
 import type { PolicyReject } from "../../model/reject.js";

@@ -1,3 +1,4 @@
+/** SpotFunds settings indexed for per-order lookups of slippage, limit mode and P&L barrier. */
 import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
 import { Price } from "../../param/values.js";
 import {

@@ -1,3 +1,4 @@
+/** SpotFundsPolicy's settings (pricing, slippage, limit modes, P&L barriers): validation and JSON form. */
 import { SettingsValidationError } from "../../engine/errors.js";
 import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
 import { Pnl } from "../../param/values.js";

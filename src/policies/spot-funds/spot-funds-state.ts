@@ -1,3 +1,4 @@
+/** The state SpotFunds' hook implementations share: holdings, P&L ledger, market data and settings. */
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { AccountPnlLedger } from "./account-pnl.js";

@@ -6,7 +6,7 @@ import { Price, type AccountGroupId, type AccountId, type Asset } from "../../pa
 import type { PreTradePolicy } from "../../engine/index.js";
 import type { AccountBlock } from "../../model/index.js";
 import { QuoteTtl, type Quote } from "../../marketdata/index.js";
-import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../../policies/index.js";
+import { accountStateOf } from "../../policies/catalog.js";
 import { invalid, missing } from "../../state/command-error.js";
 import { decodeOptionalDecimal } from "./scalars.js";
 import { encodeBlock, encodePnlState } from "./encode.js";
@@ -43,26 +43,24 @@ export function encodeAccountState(v: AccountStateView): ad.GetAccountStateRespo
   const pnlAccumulators: ad.PnlAccumulator[] = [];
   const spotFundsPnls: ad.SpotFundsAccountPnl[] = [];
   for (const policy of v.policies) {
-    if (policy instanceof SpotFundsPolicy) {
-      for (const [asset, h] of policy.holdings(v.accountId)) {
-        holdings.push(
-          create(ad.HoldingSchema, {
-            policyName: policy.name,
-            asset,
-            available: h.available.toString(),
-            held: h.held.toString(),
-            incoming: h.incoming.toString(),
-            averageEntryPrice: h.averageEntryPrice?.toString(),
-            realizedPnl: encodePnlState(h.realizedPnl),
-          }),
-        );
-      }
-      const pnl = policy.accountPnl(v.accountId);
-      if (pnl) spotFundsPnls.push(create(ad.SpotFundsAccountPnlSchema, { policyName: policy.name, state: encodePnlState(pnl) }));
-    } else if (policy instanceof PnlBoundsKillSwitchPolicy) {
-      for (const [asset, pnl] of policy.accountPnls(v.accountId)) {
-        pnlAccumulators.push(create(ad.PnlAccumulatorSchema, { policyName: policy.name, settlementAsset: asset, pnl: pnl.toString() }));
-      }
+    // Each built-in says what it shows of an account (its catalog entry); custom policies show nothing.
+    const shown = accountStateOf(policy, v.accountId);
+    for (const h of shown.holdings ?? []) {
+      holdings.push(
+        create(ad.HoldingSchema, {
+          policyName: policy.name,
+          asset: h.asset,
+          available: h.available.toString(),
+          held: h.held.toString(),
+          incoming: h.incoming.toString(),
+          averageEntryPrice: h.averageEntryPrice?.toString(),
+          realizedPnl: encodePnlState(h.realizedPnl),
+        }),
+      );
+    }
+    if (shown.accountPnl) spotFundsPnls.push(create(ad.SpotFundsAccountPnlSchema, { policyName: policy.name, state: encodePnlState(shown.accountPnl) }));
+    for (const { asset, pnl } of shown.pnlAccumulators ?? []) {
+      pnlAccumulators.push(create(ad.PnlAccumulatorSchema, { policyName: policy.name, settlementAsset: asset, pnl: pnl.toString() }));
     }
   }
   return create(ad.GetAccountStateResponseSchema, {

@@ -19,7 +19,7 @@ import {
   encodeBlock,
   missing,
 } from "../codec/index.js";
-import { catalogEntryOf } from "../../policies/catalog.js";
+import { settingsJsonOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import type { ServiceContext } from "./service-context.js";
@@ -160,10 +160,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     getPolicySettings: query(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
       const policy = state.engine.policy(r.policyName);
       if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${r.policyName}'`);
-      const configurable = catalogEntryOf(policy)?.configurable;
-      if (!configurable) return { settingsJson: "{}" };
-      const settings = (policy as unknown as { settingsDraft(): unknown }).settingsDraft();
-      return { settingsJson: JSON.stringify(configurable.toJson(settings)) };
+      return { settingsJson: JSON.stringify(settingsJsonOf(policy) ?? {}) };
     }),
     setPnlAccumulator: change(ad.SetPnlAccumulatorResponseSchema, (r: ad.SetPnlAccumulatorRequest) => ({
       kind: "setPnlAccumulator",
