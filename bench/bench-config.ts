@@ -34,9 +34,19 @@ export const DEEP_ACCOUNTS_PER_CHANNEL = 64;
 export const DEEP_FUNDS_USD = "1000000000000";
 export const WORLD_ACCOUNT_BASE = 1_000_000n;
 
-export function benchSidecarConfig(): Record<string, unknown> {
+/** How the bench's sidecars keep state: in memory (every section but the durability one), or journaled. */
+export type BenchDurability = { readonly mode: "ephemeral" } | { readonly mode: "sync" | "async"; readonly dataDir: string };
+
+/**
+ * The bench configuration. The durability section is explicit: a configuration without one
+ * means sync mode in ./openpit-data, which would journal the in-memory runs into the repository.
+ * Durable sidecars never snapshot during a run (the bench measures the journal, and a run
+ * is far below the production default of one snapshot per million records anyway).
+ */
+export function benchSidecarConfig(durability: BenchDurability = { mode: "ephemeral" }): Record<string, unknown> {
   return {
     listen: "127.0.0.1:0",
+    durability: durability.mode === "ephemeral" ? { mode: "ephemeral" } : { ...durability, snapshotEveryRecords: 0, snapshotEverySeconds: 0 },
     syncMode: "accountSync",
     // A deep channel queue: after a generator stall the open loop sends a catch-up burst,
     // and grpc-js delivers a whole socket read in one turn while `write()` reports "full"

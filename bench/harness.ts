@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
+import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
 import { runInProcess } from "./in-process.js";
 import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
@@ -37,6 +38,8 @@ export interface BenchResults {
   readonly mixCapacity: MixCapacityResult;
   readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number; readonly echo: PacedResult })[];
   readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
+  /** In-memory vs durable sidecars (closed loop, throughput, group commit) and replay speed. */
+  readonly durability: DurabilityResult;
   readonly oracle: OracleSummary;
   readonly wallSeconds: number;
 }
@@ -115,6 +118,9 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
     progress.log("memory soak: done");
 
+    // Fresh sidecars of their own (one per durability mode); the ones above sit idle.
+    const durability = await runDurability(plan.durability, oracle, options.profileDir, progress);
+
     return {
       options,
       plan,
@@ -126,6 +132,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       mixCapacity,
       openLoop,
       soak,
+      durability,
       oracle: oracle.summary(),
       wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     };

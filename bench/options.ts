@@ -6,6 +6,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClosedLoopPlan } from "./closed-loop.js";
+import type { DurabilityPlan } from "./durability.js";
 import type { MeasurePlan } from "./measure.js";
 import type { MixCapacityPlan } from "./mix-capacity.js";
 import type { OpenLoopPlan } from "./open-loop.js";
@@ -19,6 +20,8 @@ export interface BenchOptions {
   /** Write a V8 CPU profile of the sidecar process into this directory. */
   readonly profileDir?: string;
   readonly soakSeconds?: number;
+  /** Records of the journal the durability section replays (default 1 000 000; quick 100 000). */
+  readonly replayRecords?: number;
 }
 
 export interface BenchPlan {
@@ -35,7 +38,11 @@ export interface BenchPlan {
   readonly soakFraction: number;
   readonly soak: SoakPlan;
   readonly world: WorldPlan;
+  /** Durable (sync, async) sidecars beside an in-memory one, and the journal's replay speed. */
+  readonly durability: DurabilityPlan;
 }
+
+const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 const FULL: BenchPlan = {
   closedLoop: { warmup: 2_000, rounds: 10, perRound: 2_000 },
@@ -48,6 +55,12 @@ const FULL: BenchPlan = {
   soakFraction: 0.5,
   soak: { durationMs: 120_000, windowMs: 5_000, sampleEveryMs: 10_000 },
   world: { accounts: 2_000, seed: 42, fillFlushMs: 2 },
+  durability: {
+    modes: ["ephemeral", "sync", "async"],
+    closedLoop: { warmup: 2_000, rounds: 10, perRound: 2_000 },
+    throughput: { warmupMs: 500, rounds: 3, roundMs: 1_500, window: 64, batches: [1, 32] },
+    replay: { records: 1_000_000, accounts: 2_000, channels: 4, seed: 42, segmentBytes: SEGMENT_BYTES, profileIfMissed: true },
+  },
 };
 
 const QUICK: BenchPlan = {
@@ -61,21 +74,32 @@ const QUICK: BenchPlan = {
   soakFraction: 0.5,
   soak: { durationMs: 3_000, windowMs: 500, sampleEveryMs: 1_000 },
   world: { accounts: 300, seed: 42, fillFlushMs: 2 },
+  durability: {
+    modes: ["ephemeral", "sync", "async"],
+    closedLoop: { warmup: 200, rounds: 2, perRound: 200 },
+    throughput: { warmupMs: 100, rounds: 1, roundMs: 300, window: 64, batches: [1, 32] },
+    replay: { records: 100_000, accounts: 2_000, channels: 4, seed: 42, segmentBytes: SEGMENT_BYTES, profileIfMissed: false },
+  },
 };
 
 export function planFor(options: BenchOptions): BenchPlan {
-  const base = options.quick ? QUICK : FULL;
-  if (options.soakSeconds === undefined) return base;
-  return { ...base, soak: { ...base.soak, durationMs: options.soakSeconds * 1000 } };
+  let plan = options.quick ? QUICK : FULL;
+  if (options.soakSeconds !== undefined) plan = { ...plan, soak: { ...plan.soak, durationMs: options.soakSeconds * 1000 } };
+  if (options.replayRecords !== undefined) {
+    const d = plan.durability;
+    plan = { ...plan, durability: { ...d, replay: { ...d.replay, records: options.replayRecords } } };
+  }
+  return plan;
 }
 
-export const USAGE = "usage: npm run bench -- [--quick] [--json] [--profile [dir]] [--soak-seconds N]";
+export const USAGE = "usage: npm run bench -- [--quick] [--json] [--profile [dir]] [--soak-seconds N] [--replay-records N]";
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   let quick = false;
   let json = false;
   let profileDir: string | undefined;
   let soakSeconds: number | undefined;
+  let replayRecords: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
@@ -85,7 +109,10 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else if (arg === "--soak-seconds") {
       soakSeconds = Number(argv[++i]);
       if (!Number.isFinite(soakSeconds) || soakSeconds <= 0) throw new Error("--soak-seconds needs a positive number");
+    } else if (arg === "--replay-records") {
+      replayRecords = Number(argv[++i]);
+      if (!Number.isSafeInteger(replayRecords) || replayRecords < 10_000) throw new Error("--replay-records needs an integer ≥ 10000");
     } else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
-  return { quick, json, profileDir, soakSeconds };
+  return { quick, json, profileDir, soakSeconds, replayRecords };
 }

@@ -6,7 +6,9 @@
 import os from "node:os";
 import type { BenchResults } from "./harness.js";
 import { micros, type LatencySummaryNs } from "./measure.js";
+import { REPLAY_TARGET_PER_SEC } from "./replay.js";
 import { benchSidecarConfig } from "./bench-config.js";
+import type { DurabilityResult } from "./durability.js";
 import type { GcStats } from "./gc-stats.js";
 import type { LoopDelay } from "./loop-delay.js";
 
@@ -26,6 +28,11 @@ export interface BenchReport extends BenchResults {
 
 /** RSS may grow by this share of its start value over the soak and still count as flat. */
 export const RSS_FLAT_SHARE = 0.1;
+
+/** Durable sync closed-loop p50 may exceed the in-memory p50 by this much. */
+export const DURABLE_P50_BUDGET_US = 150;
+/** Durable sync pipelined throughput, as a share of the in-memory one. */
+export const DURABLE_THROUGHPUT_SHARE = 0.8;
 
 function machineInfo(): Record<string, string | number> {
   const cpus = os.cpus();
@@ -73,13 +80,119 @@ function targets(r: BenchResults): Target[] {
     value: `${(r.soak.rssTrend * 100).toFixed(1)} %`,
     met: r.soak.rssTrend <= RSS_FLAT_SHARE,
   });
+  out.push(...durabilityTargets(r.durability));
   return out;
+}
+
+const MODE_LABEL: Record<string, string> = { ephemeral: "in-memory", sync: "durable sync", async: "durable async" };
+const signedUs = (ns: number) => `${ns >= 0 ? "+" : "−"}${(Math.abs(ns) / 1000).toFixed(1)} µs`;
+
+function durabilityTargets(d: DurabilityResult): Target[] {
+  const out: Target[] = [];
+  const ref = d.closedLoop.rows[0]!;
+  const sync = d.closedLoop.rows.find((row) => row.mode === "sync");
+  const journal = d.journals.find((j) => j.mode === "sync");
+  const closedPhase = journal?.phases.find((p) => p.phase.startsWith("closed loop"));
+  if (sync) {
+    const fsync = closedPhase ? `; mean fdatasync in that phase ${closedPhase.meanFsyncUs.toFixed(0)} µs` : "";
+    out.push({
+      name: `durable sync closed-loop p50 ≤ in-memory p50 + ${DURABLE_P50_BUDGET_US} µs`,
+      value: `${signedUs(sync.p50OverReferenceNs)} (sync ${micros(sync.latency.p50)}, in-memory ${micros(ref.latency.p50)}${fsync})`,
+      met: sync.p50OverReferenceNs <= DURABLE_P50_BUDGET_US * 1000,
+    });
+  }
+  for (const c of d.throughput) {
+    const row = c.rows.find((x) => x.mode === "sync");
+    if (!row) continue;
+    out.push({
+      name: `durable sync pipelined ${c.name} ≥ ${DURABLE_THROUGHPUT_SHARE}× in-memory orders/s`,
+      value: `${x(row.ratio)} (${perSec(row.ordersPerSec)} vs ${perSec(c.rows[0]!.ordersPerSec)}/s)`,
+      met: row.ratio >= DURABLE_THROUGHPUT_SHARE,
+    });
+  }
+  const rp = d.replay;
+  out.push({
+    name: `replay ≥ ${perSec(REPLAY_TARGET_PER_SEC)} records/s`,
+    value: `${perSec(rp.recordsPerSec)} records/s (${perSec(rp.recovery.replayed)} records in ${(rp.recovery.wallMs / 1000).toFixed(2)} s)`,
+    met: rp.recordsPerSec >= REPLAY_TARGET_PER_SEC,
+  });
+  return out;
+}
+
+function durabilityLines(r: BenchReport): string[] {
+  const d = r.durability;
+  const c = d.closedLoop;
+  const t = d.plan.throughput;
+  const rp = d.replay;
+  const label = (mode: string) => MODE_LABEL[mode] ?? mode;
+  const lines = [
+    `Durability — one fresh sidecar per mode (${d.plan.modes.map(label).join(", ")}), durable ones on a fresh temp data dir; deep accounts, 1 channel`,
+    `  Closed loop — 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} per mode, interleaved`,
+    table(
+      ["", ...LATENCY, "samples", "p50 over in-memory", "p99 over in-memory"],
+      c.rows.map((row) => [label(row.mode), ...latency(row.latency), String(row.samples), signedUs(row.p50OverReferenceNs), signedUs(row.p99OverReferenceNs)]),
+    ).replace(/^/gm, "  "),
+    `  Pipelined — 1 channel, ${t.window} messages in flight; ${t.rounds} rounds × ${t.roundMs} ms per mode, interleaved`,
+    table(
+      ["case", "orders/s", "× in-memory", "cpu gen/srv"],
+      d.throughput.flatMap((tc) =>
+        tc.rows.map((row) => [`${tc.name}, ${label(row.mode)}`, perSec(row.ordersPerSec), x(row.ratio), `${row.cpu.generator.toFixed(2)} / ${row.cpu.server.toFixed(2)}`]),
+      ),
+    ).replace(/^/gm, "  "),
+    "  Journal (AdminService.GetJournalStatus between phases; a phase includes its warm-up): group commit and the disk",
+    table(
+      ["journal, phase", "records", "fdatasyncs", "records/fdatasync", "mean fdatasync"],
+      d.journals.flatMap((j) => [
+        ...j.phases.map((p) => [`${label(j.mode)}: ${p.phase}`, perSec(p.records), perSec(p.fsyncs), p.recordsPerFsync.toFixed(2), `${p.meanFsyncUs.toFixed(0)} µs`]),
+        [
+          `${label(j.mode)}: whole process (max fdatasync ${j.end.fsyncMaxUs} µs)`,
+          perSec(j.end.lastSequence),
+          perSec(j.end.fsyncCount),
+          j.end.recordsPerFsync.toFixed(2),
+          `${j.end.fsyncMeanUs} µs`,
+        ],
+      ]),
+    ).replace(/^/gm, "  "),
+  ];
+  const kinds = Object.entries(rp.build.byKind)
+    .filter(([, n]) => n / rp.build.records >= 0.001)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${((100 * n) / rp.build.records).toFixed(1)} %`)
+    .join(", ");
+  const st = rp.stages;
+  const total = rp.recovery.wallMs;
+  const part = (ms: number) => `${ms.toFixed(0)} ms (${((100 * ms) / total).toFixed(0)} %)`;
+  lines.push(
+    `  Replay — a journal of ${perSec(rp.build.records)} records written through an in-process door (async journal) in ${(rp.build.ms / 1000).toFixed(1)} s: ${kinds}`,
+    `    on disk: ${st.segments} segment(s), ${mib(st.dataBytes)} of records = ${rp.bytesPerRecord.toFixed(0)} B/record (payload ${(st.payloadBytes / st.records).toFixed(0)} B + 16 B frame); ${mib(st.fileBytes)} of preallocated files`,
+    `    recoverState on a freshly built state in a fresh process: ${perSec(rp.recovery.replayed)} records in ${total.toFixed(0)} ms = ${perSec(rp.recordsPerSec)} records/s ` +
+      `(CPU ${rp.recovery.cpuMs.toFixed(0)} ms = ${perSec(rp.recovery.replayed / (rp.recovery.cpuMs / 1000))} records per CPU-second); ` +
+      `GC ${rp.recovery.gc.count} collections, ${rp.recovery.gc.totalMs.toFixed(0)} ms (longest ${rp.recovery.gc.maxMs.toFixed(0)} ms); heap after ${mib(rp.recovery.heapUsed)}; ` +
+      `replayed state ${rp.digestMatches ? "equals" : "DIFFERS FROM"} the written one`,
+    `    split by timed passes in another fresh process: reading (files, frames, CRC) ${part(rp.parts.readingMs)}, TextDecoder + JSON.parse ${part(rp.parts.jsonParseMs)}, ` +
+      `fromPlain ${part(rp.parts.fromPlainMs)}, the rest — door + engine + GC — ${part(rp.parts.doorAndEngineMs)}`,
+  );
+  if (rp.profile) {
+    const p = rp.profile;
+    lines.push(`    profiled recovery (--cpu-prof, ${perSec(p.recordsPerSec)} records/s under the profiler)${p.file ? `: ${p.file}` : ""}`);
+    if (p.split) {
+      lines.push(
+        table(
+          ["bucket (samples inside recoverState)", "ms", "share"],
+          p.split.buckets.filter((b) => b.ms > 0).map((b) => [b.bucket, b.ms.toFixed(0), `${(b.share * 100).toFixed(1)} %`]),
+        ).replace(/^/gm, "    "),
+        `      top functions (self): ${p.split.topSelf.slice(0, 8).map((f) => `${f.fn.replace(/:\d+$/, "")} ${(f.share * 100).toFixed(1)} %`).join("; ")}`,
+      );
+    }
+  }
+  return lines;
 }
 
 export function buildReport(r: BenchResults): BenchReport {
   const config = benchSidecarConfig() as { syncMode: string; policies: { type: string }[] };
   return {
-    ok: r.oracle.mismatches === 0,
+    // A replay that does not reproduce the written state is as wrong as a wrong decision.
+    ok: r.oracle.mismatches === 0 && r.durability.replay.digestMatches,
     machine: machineInfo(),
     engine: { syncMode: config.syncMode, policies: config.policies.map((p) => p.type) },
     targets: targets(r),
@@ -182,13 +295,17 @@ export function formatReport(r: BenchReport): string {
     `  RSS ${mib(r.soak.start.rss)} → ${mib(r.soak.end.rss)} (${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)}); heap ${mib(r.soak.start.heapUsed)} → ${mib(r.soak.end.heapUsed)} (${r.soak.heapDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.heapDeltaBytes)})`,
     r.soak.samples.length > 0 ? `  RSS samples (no GC): ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)}`).join(", ")}` : "",
     "",
+    ...durabilityLines(r),
+    "",
     `Oracle — ${r.oracle.decisionsChecked} decisions (${r.oracle.accepted} accepted, rejects ${JSON.stringify(r.oracle.rejectedByCode)}), ${r.oracle.fillsChecked} fills, ${r.oracle.adjustmentsChecked} adjustments checked: ${r.oracle.mismatches} mismatches`,
     ...r.oracle.samples.map((s) => `  MISMATCH ${s}`),
     "",
     "Targets",
     ...r.targets.map((t) => `  [${t.met ? "met   " : "MISSED"}] ${t.name}: ${t.value}`),
     "",
-    r.ok ? "RESULT: valid run (oracle clean)" : "RESULT: INVALID RUN — the oracle found mismatches",
+    r.ok
+      ? "RESULT: valid run (oracle clean, replay reproduced the state)"
+      : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : "the replayed state differs from the written one"}`,
   ];
   return `${lines.join("\n")}\n`;
 }

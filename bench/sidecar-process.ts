@@ -1,26 +1,37 @@
 /**
- * The sidecar under load, in its own process (forked by bench/run.ts): the real gRPC
- * server built from the bench configuration by `buildSidecar`, so the generator's CPU
- * never competes with it inside one event loop. It listens on 127.0.0.1 port 0 and
- * reports the port over IPC; it answers RSS/CPU readings and stops on request.
+ * The sidecar under load, in its own process (forked by the harness): the real gRPC server
+ * started from the bench configuration by `startSidecar` (build, listen, recover the
+ * journal in a durable mode, serve), so the generator's CPU never competes with it inside
+ * one event loop. It listens on 127.0.0.1 port 0 and reports the port (and, in a durable
+ * mode, what recovery found) over IPC; it answers RSS/CPU readings and stops on request.
  */
-import { buildSidecar } from "../src/app/build-sidecar.js";
+import { startSidecar } from "../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../src/server/server.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 let server: SidecarServer | undefined;
 
+export interface SidecarStarted {
+  readonly port: number;
+  readonly mode: string;
+  /** Records recovery replayed (undefined in ephemeral mode). */
+  readonly replayed: number | undefined;
+  readonly recoveryMs: number | undefined;
+}
+
 serveIpc({
-  async start(payload: { config: unknown }) {
+  async start(payload: { config: unknown }): Promise<SidecarStarted> {
     if (server) throw new Error("already started");
-    server = buildSidecar(parseSidecarConfig(payload.config as never));
-    return { port: await server.listen("127.0.0.1:0") };
+    const config = parseSidecarConfig(payload.config as never);
+    const started = await startSidecar(config);
+    server = started.server;
+    return { port: started.port, mode: config.durability.mode, replayed: started.recovery?.replayed, recoveryMs: started.recovery?.ms };
   },
   stats: (payload: StatsRequest) => processStats(payload),
   stop() {
-    // Answer first; then a graceful shutdown and a natural exit (a --cpu-prof profile is
-    // written at exit).
+    // Answer first; then a graceful shutdown (which flushes and closes the journal) and a
+    // natural exit (a --cpu-prof profile is written at exit).
     setImmediate(async () => {
       await server?.shutdown();
       process.exit(0);

@@ -38,9 +38,9 @@ export interface ThroughputCase {
   readonly cpu: { readonly orders: CpuShare; readonly echo: CpuShare };
 }
 
-type Send = () => Promise<unknown>;
+export type Send = () => Promise<unknown>;
 
-interface PumpResult {
+export interface PumpResult {
   completed: number;
   elapsedNs: number;
 }
@@ -49,7 +49,7 @@ interface PumpResult {
  * Keeps `window` sends in flight on each stream for `durationMs`; counts the responses
  * that arrived before the deadline, then lets the rest drain uncounted.
  */
-function pump(senders: readonly Send[], window: number, durationMs: number): Promise<PumpResult> {
+export function pump(senders: readonly Send[], window: number, durationMs: number): Promise<PumpResult> {
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(durationMs) * 1_000_000n;
   let completed = 0;
@@ -76,7 +76,7 @@ function pump(senders: readonly Send[], window: number, durationMs: number): Pro
   });
 }
 
-interface Measured {
+export interface Measured {
   messages: number;
   /** Up to the deadline: the span the messages were counted over. */
   elapsedNs: number;
@@ -84,7 +84,7 @@ interface Measured {
   cpu: UsageSpan;
 }
 
-async function measured(server: ChildHandle, run: () => Promise<PumpResult>, into: Measured): Promise<void> {
+export async function measured(server: ChildHandle, run: () => Promise<PumpResult>, into: Measured): Promise<void> {
   const r = await withCpu(server, into.cpu, run);
   into.messages += r.completed;
   into.elapsedNs += r.elapsedNs;

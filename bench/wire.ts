@@ -11,13 +11,13 @@ export type Side = "BUY" | "SELL";
 
 const SIDE = { BUY: pb.Side.BUY, SELL: pb.Side.SELL } as const;
 
-/** `executePreTrade` with `commitOnAccept`: one round trip decides and commits. */
-export function orderCommand(accountId: bigint, instrument: BenchInstrument, side: Side, quantity: number): ch.Command {
+/** `executePreTrade` with `commitOnAccept` (by default): one round trip decides and commits. */
+export function orderCommand(accountId: bigint, instrument: BenchInstrument, side: Side, quantity: number, commitOnAccept = true): ch.Command {
   return create(ch.CommandSchema, {
     command: {
       case: "executePreTrade",
       value: {
-        commitOnAccept: true,
+        commitOnAccept,
         order: {
           instrument: { underlyingAsset: instrument.underlying, settlementAsset: SETTLEMENT },
           accountId,

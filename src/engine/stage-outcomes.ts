@@ -7,11 +7,6 @@ import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/rejec
 import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
 import type { DryRunReport } from "./results.js";
 
-/*
- * What the pipeline stages make of policies' answers: latched blocks, the collected main
- * stage outcome (rejects, lock, outcomes), and dry-run reports.
- */
-
 /** A reject of account scope becomes the account's block, with its code replaced. */
 export function latchedBlock(r: Reject): AccountBlock {
   return {

@@ -1,14 +1,13 @@
-/** Average-cost accounting of one position: how a fill or fee moves its average price and realized P&L. */
+/**
+ * Weighted-average-cost accounting of one (account, asset) slot, in the account currency:
+ * how a fill or fee moves its average price and realized P&L. Pure: callers write the
+ * result back with the quantity change of the same fill.
+ */
 import type { PnlOutcome } from "../../model/outcomes.js";
 import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
 import { ParamError } from "../../param/param-error.js";
 import { Pnl, type PositionSize, type Price } from "../../param/values.js";
 import type { Holdings } from "./holdings-store.js";
-
-/**
- * Weighted-average-cost accounting of one (account, asset) slot, in the account currency.
- * Pure: callers write the result back with the quantity change of the same fill.
- */
 
 /** What the fill contributes to the account-level P&L line. */
 export type AccountContribution =
