@@ -4,7 +4,7 @@
  */
 import type { AccountId } from "../param/index.js";
 import { PolicyCallbackError, type Engine, type PreTradeReservation } from "../engine/index.js";
-import type { ExecutionReport, PostTradeResult } from "../model/index.js";
+import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
 import type { ChannelCommand } from "./commands.js";
 import { CommandError } from "./command-error.js";
 import { HandleTable, type Handle } from "./handle-table.js";
@@ -196,8 +196,7 @@ export class ChannelState {
       case "release":
         return this.release(c.accountIds);
       case "start": {
-        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
-        this.assertCapacity(base);
+        const accountId = this.admit(c.order, field, base, true);
         const r = engine.startPreTrade(c.order);
         if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
         return { kind: "startAccepted", requestId: this.handles.add({ kind: "request", accountId, request: r.request }) };
@@ -215,8 +214,7 @@ export class ChannelState {
         return { kind: "finalized", id: c.requestId };
       }
       case "execute": {
-        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
-        if (!c.commitOnAccept) this.assertCapacity(base);
+        const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
         const r = engine.executePreTrade(c.order);
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         // Read before any commit: a finalised reservation no longer shows them.
@@ -229,14 +227,13 @@ export class ChannelState {
         return { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments };
       }
       case "startDryRun":
-        this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        this.admit(c.order, field, base, false);
         return { kind: "dryRun", report: engine.startPreTradeDryRun(c.order) };
       case "executeDryRun":
-        this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
+        this.admit(c.order, field, base, false);
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
-        const accountId = this.claim(c.order.operation!.accountId!, `${field}.order.account_id`);
-        if (!c.commitOnAccept) this.assertCapacity(base);
+        const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
         const reservation = engine.executePreTradeDropCopy(c.order);
         const { lock, accountAdjustments: outcomes, accountBlock } = reservation;
         if (c.commitOnAccept) {
@@ -265,6 +262,17 @@ export class ChannelState {
   }
 
   // ---- pinning ----------------------------------------------------------------------------
+
+  /**
+   * An order command's admission: its account is claimed (pinned here) and, when the command
+   * would leave a request or reservation open, the channel's open-handle bound is checked.
+   * The wire requires the account, so it is always there.
+   */
+  private admit(order: Order, field: string, base: string, opensHandle: boolean): AccountId {
+    const accountId = this.claim(order.operation!.accountId!, `${field}.order.account_id`);
+    if (opensHandle) this.assertCapacity(base);
+    return accountId;
+  }
 
   /** Pins on first use; an account pinned to another live channel is a per-command error. */
   private claim(accountId: AccountId, field: string): AccountId {
