@@ -14,7 +14,7 @@ import { CommandError } from "./command-error.js";
 import { EventHub, type SidecarEvent } from "./event-hub.js";
 import type { Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
-import { decodePlain, encodePlain } from "./plain-data.js";
+import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
 import { PolicyCallbackError } from "../engine/index.js";
 
@@ -171,7 +171,7 @@ export class SidecarState implements ChannelHost {
 
   /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
   replay(payload: Uint8Array): unknown {
-    const command = decodePlain(payload) as Command;
+    const command = decodeCommand(payload);
     this.replaying = true;
     try {
       this.lastTs = command.ts;
@@ -216,7 +216,7 @@ export class SidecarState implements ChannelHost {
     }
     // Journaled even when it failed: a replay must fail it the same way. The answer waits
     // for this record to be durable (afterDurable), so an acknowledged command is never lost.
-    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodePlain(command));
+    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
     this.onCommand?.(failed ? failure : result);
     if (failed) throw failure;
     return result;
