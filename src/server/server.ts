@@ -97,6 +97,9 @@ export class SidecarServer {
       this.streams.drainAll();
       for (const id of [...this.state.channels.keys()]) this.state.closeChannel(id, "shutdown");
       await this.state.journal.flush();
+      // A last snapshot: the next start (perhaps of a newer version) replays nothing.
+      this.state.snapshots?.stop();
+      await this.state.snapshots?.take();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           this.server.forceShutdown();

@@ -3,10 +3,10 @@
  * accounts pinned to it. Transport-free: the door runs it live and on replay alike.
  */
 import type { AccountId } from "../param/index.js";
-import { PolicyCallbackError, type Engine, type PreTradeReservation } from "../engine/index.js";
+import type { Engine, PreTradeReservation } from "../engine/index.js";
 import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
 import type { ChannelCommand } from "./commands.js";
-import { CommandError } from "./command-error.js";
+import { CommandError, internalError } from "./command-error.js";
 import { HandleTable, type Handle } from "./handle-table.js";
 import type { PinRegistry } from "./pin-registry.js";
 import type { ChannelNotice, ChannelResult } from "./results.js";
@@ -146,9 +146,7 @@ export class ChannelState {
     try {
       return this.dispatch(command, field, base);
     } catch (e) {
-      if (e instanceof CommandError) return { kind: "error", error: e };
-      const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
-      return { kind: "error", error: new CommandError("INTERNAL", base, message) };
+      return { kind: "error", error: e instanceof CommandError ? e : internalError(base, e) };
     }
   }
 

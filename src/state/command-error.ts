@@ -2,6 +2,7 @@
  * A command that cannot run as sent or in the current state (malformed field, unknown
  * handle, account pinned elsewhere, capacity): a per-command error, never a business reject.
  */
+import { PolicyCallbackError } from "../engine/errors.js";
 
 /** Stable codes; the wire's `ErrorCode` enum carries the same names. */
 export type CommandErrorCode =
@@ -43,4 +44,10 @@ export function invalid(field: string, message: string): never {
 
 export function unknownEnum(field: string, value: number): never {
   throw new CommandError("UNKNOWN_ENUM", field, `${field}: unknown enum value ${value}`);
+}
+
+/** A policy or engine failure as the per-command error a client sees; the stream stays up. */
+export function internalError(field: string, e: unknown): CommandError {
+  const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+  return new CommandError("INTERNAL", field, message);
 }

@@ -58,13 +58,31 @@ export type AdminCommand =
  * commands are the implicit ones: a channel opening or ending (disconnect = drop), the
  * reservation TTL sweep, and recovery's rollback of what a crash left open.
  */
+/**
+ * The configuration that decides how channel commands run. It is state like any other: a
+ * change (an edited configuration file at a restart) is journaled at the point it took
+ * effect, so a replay runs every earlier command under the settings it ran under live.
+ */
+export interface ExecutionSettings {
+  readonly maxOpenHandlesPerChannel: number;
+  /** 0 = reservations never expire. */
+  readonly reservationTtlMs: number;
+  /** Only these accounts may be used; undefined = any account. */
+  readonly knownAccounts: readonly AccountId[] | undefined;
+  /** Accounts are pinned to one channel (every sync mode but fullSync). */
+  readonly pinning: boolean;
+}
+
 export type CommandBody =
   | { readonly kind: "openChannel" }
   | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "disconnect" | "shutdown" | "recovery" }
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
   | { readonly kind: "expireReservations" }
-  | { readonly kind: "admin"; readonly command: AdminCommand };
+  | { readonly kind: "admin"; readonly command: AdminCommand }
+  | { readonly kind: "settings"; readonly settings: ExecutionSettings }
+  /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
+  | { readonly kind: "served" };
 
 /** A command with the instant it took effect: every policy, window and TTL reads time from it. */
 export type Command = CommandBody & { readonly ts: number };

@@ -5,13 +5,14 @@
  * anything else that does not read back stops the start with the file, offset and sequence.
  */
 import { mkdirSync } from "node:fs";
-import type { DurabilityConfig } from "../server/config/sidecar-config.js";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
+import type { JournalFailedError } from "./journal/journal.js";
 import { readJournal } from "./journal/journal-reader.js";
 import { readLatestSnapshot } from "./journal/snapshot-files.js";
 import { decodePlain } from "./plain-data.js";
+import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 
@@ -24,6 +25,8 @@ export interface RecoveryReport {
   /** Where a torn last record was cut off (`file@offset`), if one was. */
   readonly tornTail: string | undefined;
   readonly rolledBackReservations: number;
+  /** The configuration's execution settings differed from the journal's and were journaled. */
+  readonly settingsChanged: boolean;
   readonly ms: number;
 }
 
@@ -32,8 +35,16 @@ export class DurableStateError extends Error {
   override name = "DurableStateError";
 }
 
-/** The configuration that runs the journal (mode, directory, snapshot schedule, segment size). */
-export type RecoveryOptions = Pick<DurabilityConfig, "mode" | "dataDir" | "snapshotEveryRecords" | "snapshotEverySeconds" | "segmentBytes">;
+/** How the journal runs: mode, directory, snapshot schedule, segment size. */
+export interface RecoveryOptions {
+  readonly mode: "sync" | "async" | "ephemeral";
+  readonly dataDir: string;
+  readonly snapshotEveryRecords: number;
+  readonly snapshotEverySeconds: number;
+  readonly segmentBytes: number;
+  /** A write or fdatasync failed: nothing more can be made durable (the app stops the process). */
+  readonly onJournalFailure?: (error: JournalFailedError) => void;
+}
 
 export async function recoverState(state: SidecarState, options: RecoveryOptions): Promise<RecoveryReport> {
   const started = performance.now();
@@ -52,6 +63,8 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     if (e instanceof DataDirLockedError) throw new DurableStateError(e.message);
     throw e;
   }
+  // The settings this configuration asks for; the journal's history may say otherwise.
+  const configured = state.executionSettings();
   const snapshot = readLatestSnapshot(dataDir);
   if (snapshot) {
     try {
@@ -60,30 +73,67 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
       throw new DurableStateError(`snapshot ${snapshot.file} cannot be restored: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const fromSequence = (snapshot?.seq ?? 0n) + 1n;
+  const snapshotSequence = snapshot?.seq ?? 0n;
   let read;
   try {
-    read = readJournal(dataDir, { fromSequence, onRecord: (record) => state.replay(record.payload) });
+    read = readJournal(dataDir, {
+      fromSequence: snapshotSequence + 1n,
+      onRecord: (record, file, offset) => {
+        try {
+          state.replay(record.payload);
+        } catch (e) {
+          throw new DurableStateError(`${file} offset ${offset}: record ${record.seq} cannot be replayed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+    });
   } catch (e) {
     if (e instanceof JournalCorruptionError) throw new DurableStateError(e.message);
     throw e;
   }
-  const journal = FileJournal.open({ dataDir, mode: options.mode === "async" ? "async" : "sync", segmentBytes: options.segmentBytes, end: read.end, nextSequence: (read.lastSequence > (snapshot?.seq ?? 0n) ? read.lastSequence : snapshot?.seq ?? 0n) + 1n });
-  if (snapshot) journal.noteSnapshot(snapshot.seq);
+  const journal = FileJournal.open({
+    dataDir,
+    mode: options.mode === "async" ? "async" : "sync",
+    segmentBytes: options.segmentBytes,
+    end: read.end,
+    nextSequence: (read.lastSequence > snapshotSequence ? read.lastSequence : snapshotSequence) + 1n,
+    // Only a snapshot that checked out counts: pruning must never go by a damaged one.
+    ...(snapshot ? { lastSnapshotSequence: snapshot.seq } : {}),
+    ...(options.onJournalFailure ? { onFatal: options.onJournalFailure } : {}),
+  });
   state.attachJournal(journal);
-  const before = countOpenReservations(state);
+  state.resumeAfterReplay();
+  const rolledBack = countOpenReservations(state);
   state.closeRecoveredChannels();
+  const settingsChanged = !sameSettings(state.executionSettings(), configured);
+  if (settingsChanged) state.applySettings(configured);
+  const schedule = new SnapshotSchedule(state, journal, options);
+  // A fresh directory starts with a snapshot of the configured state, so a later start
+  // never rebuilds history from a configuration file that may have changed since.
+  if (!snapshot) await schedule.take();
+  state.markServing();
   await journal.flush();
-  new SnapshotSchedule(state, journal, options).start();
+  schedule.start();
+  state.snapshots = schedule;
   return {
     snapshotSequence: snapshot?.seq,
     skippedSnapshots: (snapshot?.skipped ?? []).map((s) => `${s.file}: ${s.reason}`),
     replayed: read.records,
     lastSequence: journal.lastSequence,
     tornTail: read.tornTail && `${read.tornTail.file}@${read.tornTail.offset}`,
-    rolledBackReservations: before,
+    rolledBackReservations: rolledBack,
+    settingsChanged,
     ms: performance.now() - started,
   };
+}
+
+function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {
+  const accounts = (s: ExecutionSettings) => (s.knownAccounts === undefined ? "any" : [...s.knownAccounts].sort().join(","));
+  return (
+    a.maxOpenHandlesPerChannel === b.maxOpenHandlesPerChannel &&
+    a.reservationTtlMs === b.reservationTtlMs &&
+    a.pinning === b.pinning &&
+    accounts(a) === accounts(b)
+  );
 }
 
 function countOpenReservations(state: SidecarState): number {

@@ -9,14 +9,13 @@ import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
 import { runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
-import type { AdminCommand, ChannelCommand, Command, CommandBody } from "./commands.js";
-import { CommandError } from "./command-error.js";
+import type { AdminCommand, ChannelCommand, Command, CommandBody, ExecutionSettings } from "./commands.js";
+import { CommandError, internalError } from "./command-error.js";
 import { EventHub, type SidecarEvent } from "./event-hub.js";
 import type { Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
-import { PolicyCallbackError } from "../engine/index.js";
 
 export interface SidecarStateOptions {
   readonly engine: Engine;
@@ -38,6 +37,7 @@ export interface StateSnapshot {
   /** The last command's timestamp: time never steps back across a restart. */
   readonly ts: number;
   readonly nextChannelId: bigint;
+  readonly settings: ExecutionSettings;
   readonly engine: EngineSnapshot;
   readonly marketData: unknown;
   readonly channels: readonly ChannelData[];
@@ -52,29 +52,40 @@ export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
 export class SidecarState implements ChannelHost {
   readonly engine: Engine;
   readonly marketData: MarketDataService;
-  readonly limits: ChannelLimits;
+  /** The configured limits, with the two that shape execution as the journal last set them. */
+  limits: ChannelLimits;
   readonly pins = new PinRegistry<ChannelState>();
   readonly events = new EventHub();
-  readonly pinning: boolean;
+  pinning: boolean;
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
   onNotice: NoticeListener | undefined;
+  /** The snapshot schedule of a durable state (recovery sets it; shutdown takes a last one). */
+  snapshots: { take(): Promise<unknown>; stop(): void } | undefined;
   /** Called after every command that entered the door, with its result or error (the snapshot schedule listens). */
   onCommand: ((outcome: unknown) => void) | undefined;
   private currentJournal: Journal;
   private readonly clock: ManualClock;
   private readonly timeSource: Clock;
-  private readonly knownAccounts: ReadonlySet<AccountId> | undefined;
+  private knownAccounts: ReadonlySet<AccountId> | undefined;
   private readonly live = new Map<bigint, ChannelState>();
   private nextChannelId = 1n;
-  private lastTs = Number.NEGATIVE_INFINITY;
+  /** The last command's time (before any command: the time the state was built at). */
+  private lastTs: number;
   /** True while recovery replays the journal: nothing is journaled or announced again. */
   private replaying = false;
+  /** Added to the time source after a restart on a clock that is behind the journal. */
+  private timeOffset = 0;
+  /** What the running command tells channels and monitors, sent once it is done. */
+  private readonly outbox: (() => void)[] = [];
+  /** Replayed recovery rollbacks not yet followed by a `served` record. */
+  private readonly unannounced: SidecarEvent[] = [];
 
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
     this.marketData = options.marketData;
     this.limits = options.limits;
     this.clock = options.commandClock;
+    this.lastTs = options.commandClock.nowMs();
     this.timeSource = options.timeSource;
     this.currentJournal = options.journal;
     this.knownAccounts = options.knownAccounts;
@@ -97,6 +108,7 @@ export class SidecarState implements ChannelHost {
       sequence: this.currentJournal.lastSequence,
       ts: this.lastTs,
       nextChannelId: this.nextChannelId,
+      settings: this.executionSettings(),
       engine: this.engine.snapshotState(),
       marketData: this.marketData.snapshotState(),
       channels: [...this.live.values()].map((c) => c.toData()),
@@ -111,7 +123,24 @@ export class SidecarState implements ChannelHost {
     this.lastTs = s.ts;
     this.clock.set(s.ts);
     this.nextChannelId = s.nextChannelId;
+    this.useSettings(s.settings);
     for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
+  }
+
+  /** The settings channel commands run under now. */
+  executionSettings(): ExecutionSettings {
+    return {
+      maxOpenHandlesPerChannel: this.limits.maxOpenHandlesPerChannel,
+      reservationTtlMs: this.limits.reservationTtlMs,
+      knownAccounts: this.knownAccounts && [...this.knownAccounts],
+      pinning: this.pinning,
+    };
+  }
+
+  private useSettings(s: ExecutionSettings): void {
+    this.limits = { ...this.limits, maxOpenHandlesPerChannel: s.maxOpenHandlesPerChannel, reservationTtlMs: s.reservationTtlMs };
+    this.knownAccounts = s.knownAccounts && new Set(s.knownAccounts);
+    this.pinning = s.pinning;
   }
 
   get channels(): ReadonlyMap<bigint, ChannelState> {
@@ -156,7 +185,7 @@ export class SidecarState implements ChannelHost {
 
   /** Rolls back every reservation whose TTL has passed; journals nothing when none has. */
   sweepExpired(): void {
-    const now = Math.max(this.lastTs, this.timeSource.nowMs());
+    const now = Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
     for (const channel of this.live.values()) {
       if (channel.hasExpired(now)) {
         this.enter({ kind: "expireReservations" });
@@ -167,6 +196,16 @@ export class SidecarState implements ChannelHost {
 
   admin(command: AdminCommand): AdminResult {
     return this.enter({ kind: "admin", command }) as AdminResult;
+  }
+
+  /** The configuration changed how commands run (at a restart): journaled where it took effect. */
+  applySettings(settings: ExecutionSettings): void {
+    this.enter({ kind: "settings", settings });
+  }
+
+  /** Recovery is over: from here on, recovery's rollbacks have been announced. */
+  markServing(): void {
+    this.enter({ kind: "served" });
   }
 
   /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
@@ -181,10 +220,22 @@ export class SidecarState implements ChannelHost {
       } catch (e) {
         // A command that failed live (an operator's bad request) fails again here: no effect.
         return e;
+      } finally {
+        this.outbox.length = 0;
       }
     } finally {
       this.replaying = false;
     }
+  }
+
+  /**
+   * After a replay: time resumes from the last command's even if this machine's clock is
+   * behind it (so windows and TTLs keep moving), and rollbacks a previous recovery made but
+   * never got to announce (it crashed before serving) are announced now.
+   */
+  resumeAfterReplay(): void {
+    this.timeOffset = Math.max(0, this.lastTs - this.timeSource.nowMs());
+    for (const event of this.unannounced.splice(0)) this.events.publish(event, true);
   }
 
   /**
@@ -200,11 +251,18 @@ export class SidecarState implements ChannelHost {
     return count;
   }
 
+  /**
+   * Write-ahead: the record is appended before the command runs, so a journal that can no
+   * longer write refuses the command before anything changes. The answer waits for the
+   * record to be durable (afterDurable), so an acknowledged command is never lost. A command
+   * that fails is journaled all the same: a replay fails it the same way.
+   */
   private enter(body: CommandBody, bases?: readonly string[]): unknown {
-    const ts = Math.max(this.lastTs, this.timeSource.nowMs());
+    const ts = Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
+    const command = { ...body, ts } as Command;
+    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
     this.lastTs = ts;
     this.clock.set(ts);
-    const command = { ...body, ts } as Command;
     let result: unknown;
     let failure: unknown;
     let failed = false;
@@ -214,9 +272,8 @@ export class SidecarState implements ChannelHost {
       failed = true;
       failure = e;
     }
-    // Journaled even when it failed: a replay must fail it the same way. The answer waits
-    // for this record to be durable (afterDurable), so an acknowledged command is never lost.
-    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
+    // Notices and events leave only now, after the command ran to completion.
+    if (this.outbox.length > 0) for (const send of this.outbox.splice(0)) this.currentJournal.afterDurable(send);
     this.onCommand?.(failed ? failure : result);
     if (failed) throw failure;
     return result;
@@ -236,7 +293,11 @@ export class SidecarState implements ChannelHost {
         const dropped = channel.close();
         if (c.reason === "recovery") {
           for (const [accountId, reservationIds] of dropped.byAccount) {
-            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" });
+            const event: SidecarEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
+            // Retained: recovery's rollbacks happen before any monitor can subscribe. Replayed
+            // ones are announced unless a later `served` record says they already were.
+            if (this.replaying) this.unannounced.push(event);
+            else this.outbox.push(() => this.events.publish(event, true));
           }
         }
         return undefined;
@@ -250,12 +311,10 @@ export class SidecarState implements ChannelHost {
       }
       case "feed":
         return c.reports.map((report, i): ReportResult => {
-          const field = bases?.[i] ?? `reports[${i}]`;
           try {
             return { kind: "postTrade", result: this.applyExecutionReport(report) };
           } catch (e) {
-            const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
-            return { kind: "error", error: new CommandError("INTERNAL", field, message) };
+            return { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
           }
         });
       case "expireReservations":
@@ -263,6 +322,12 @@ export class SidecarState implements ChannelHost {
         return undefined;
       case "admin":
         return runAdminCommand(this.engine, this.marketData, c.command);
+      case "settings":
+        this.useSettings(c.settings);
+        return undefined;
+      case "served":
+        this.unannounced.length = 0;
+        return undefined;
     }
   }
 
@@ -282,14 +347,12 @@ export class SidecarState implements ChannelHost {
   notify(channel: ChannelState, notice: ChannelNotice): void {
     if (this.replaying) return;
     const listener = this.onNotice;
-    if (listener) this.currentJournal.afterDurable(() => listener(channel.channelId, notice));
+    if (listener) this.outbox.push(() => listener(channel.channelId, notice));
   }
 
   /** Monitors hear of a change once it is durable; a replay announces nothing again. */
   private announce(event: SidecarEvent): void {
     if (this.replaying) return;
-    // Recovery's rollbacks are retained: they happen before any monitor can subscribe.
-    const retain = event.kind === "reservationsRolledBack";
-    this.currentJournal.afterDurable(() => this.events.publish(event, retain));
+    this.outbox.push(() => this.events.publish(event));
   }
 }

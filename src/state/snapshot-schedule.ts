@@ -19,7 +19,8 @@ export class SnapshotSchedule {
   private lastAt = performance.now();
   private writing: Promise<unknown> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** The last failure, if the last attempt failed (reported, and tried again on schedule). */
+  private readonly everyRecords: bigint;
+  /** The last failure, if the last attempt failed (reported on stderr, tried again on schedule). */
   lastError: string | undefined;
 
   constructor(
@@ -28,10 +29,11 @@ export class SnapshotSchedule {
     private readonly options: SnapshotScheduleOptions,
   ) {
     this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
+    this.everyRecords = BigInt(options.snapshotEveryRecords);
   }
 
   start(): void {
-    // The count is checked after every command (two comparisons); the clock once a second.
+    // The count is checked after every command (one comparison); the clock once a second.
     this.state.onCommand = () => this.check();
     if (this.options.snapshotEverySeconds > 0) {
       this.timer = setInterval(() => this.check(), 1000);
@@ -48,18 +50,27 @@ export class SnapshotSchedule {
     if (this.writing) return;
     const pending = this.journal.lastSequence - this.lastSequence;
     if (pending <= 0n) return;
-    const { snapshotEveryRecords: records, snapshotEverySeconds: seconds } = this.options;
-    const byCount = records > 0 && pending >= BigInt(records);
-    const byTime = seconds > 0 && performance.now() - this.lastAt >= seconds * 1000;
-    if (byCount || byTime) this.writing = this.take().finally(() => (this.writing = undefined));
+    const byCount = this.everyRecords > 0n && pending >= this.everyRecords;
+    const byTime = this.options.snapshotEverySeconds > 0 && performance.now() - this.lastAt >= this.options.snapshotEverySeconds * 1000;
+    if (!byCount && !byTime) return;
+    // Not inside the command that crossed the line: its answer must not wait for a snapshot.
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.write())
+      .finally(() => (this.writing = undefined));
   }
 
-  /** Takes a snapshot now (also used by tests and the operator); resolves once it is on disk. */
-  async take(): Promise<bigint> {
-    const snapshot = this.state.snapshot();
-    const sequence = snapshot.sequence;
+  /** Takes a snapshot now (after one being written); resolves once it is on disk or its failure reported. */
+  async take(): Promise<bigint | undefined> {
+    await this.writing;
+    return this.write();
+  }
+
+  private async write(): Promise<bigint | undefined> {
     this.lastAt = performance.now();
+    let sequence: bigint | undefined;
     try {
+      const snapshot = this.state.snapshot();
+      sequence = snapshot.sequence;
       const bytes = encodePlain(snapshot);
       await this.journal.flush();
       await writeSnapshot(this.options.dataDir, sequence, bytes);
@@ -68,12 +79,12 @@ export class SnapshotSchedule {
       // recovery falls back to the previous one and still finds every record after it.
       const previous = this.lastSequence;
       this.lastSequence = sequence;
-      if (previous > 0n) await pruneAfterSnapshot(this.options.dataDir, previous);
+      await pruneAfterSnapshot(this.options.dataDir, previous);
       this.lastError = undefined;
     } catch (e) {
       // A snapshot is an optimisation: the journal still holds everything. Say so and go on.
       this.lastError = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`openpit-sidecar: snapshot at record ${sequence} failed: ${this.lastError}\n`);
+      process.stderr.write(`openpit-sidecar: snapshot${sequence === undefined ? "" : ` at record ${sequence}`} failed: ${this.lastError}\n`);
     }
     return sequence;
   }

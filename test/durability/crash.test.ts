@@ -27,7 +27,7 @@ const SEEDS = [1, 2, 3];
 const KILLS_PER_SEED = 8;
 /**
  * Acknowledged operations per process life before the kill (inclusive range). About 300
- * journal records per seed: with 64 KiB segments (~200 records each) and a snapshot every
+ * journal records per seed: with 16 KiB segments (~150 compact records each) and a snapshot every
  * 40 records, every seed rolls a segment over and prunes one behind a snapshot.
  */
 const LIFE_OPS: [number, number] = [25, 50];

@@ -73,6 +73,8 @@ export class Reference {
     const server = buildSidecar(parseSidecarConfig({ ...config, durability: { mode: "ephemeral" } }), new ManualClock(1_000));
     this.state = server.state;
     this.state.onCommand = () => void this.commands++;
+    // Every start of the durable process ends its recovery with a `served` record.
+    this.state.markServing();
     this.admin = adminService({ state: this.state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }) as never;
   }
 
@@ -126,6 +128,7 @@ export class Reference {
     let rolledBack = 0;
     for (const channel of this.state.channels.values()) rolledBack += channel.openReservationCount;
     for (const id of [...this.state.channels.keys()]) this.state.closeChannel(id, "recovery");
+    this.state.markServing();
     this.session = { channelId: undefined };
     return rolledBack;
   }

@@ -41,7 +41,7 @@ export function crashConfig(): Record<string, unknown> {
       { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }] } },
       { type: "SpotFundsPolicy", settings: {} },
     ],
-    durability: { mode: "sync", snapshotEveryRecords: 40, snapshotEverySeconds: 0, segmentBytes: 65536 },
+    durability: { mode: "sync", snapshotEveryRecords: 40, snapshotEverySeconds: 0, segmentBytes: 16384 },
   };
 }
 

@@ -91,7 +91,8 @@ describe("start-up and recovery", () => {
     const announced: unknown[] = [];
     second.events.subscribe((e) => announced.push(e.event));
     const report = await recoverState(second, durableConfig(dataDir).durability);
-    expect(report).toMatchObject({ replayed: 6, rolledBackReservations: 1, snapshotSequence: undefined, tornTail: undefined });
+    // The first start wrote a snapshot of the configured state (record 0) and a `served` record.
+    expect(report).toMatchObject({ replayed: 7, rolledBackReservations: 1, snapshotSequence: 0n, tornTail: undefined, settingsChanged: false });
     expect(announced).toEqual([{ kind: "reservationsRolledBack", accountId, reservationIds: [(open as { reservationId: bigint }).reservationId], reason: "recovery" }]);
     const usd = (second.engine.policy("SpotFundsPolicy") as unknown as { holdings(a: AccountId): Map<string, { available: { toString(): string }; held: { toString(): string } }> })
       .holdings(accountId)
@@ -198,7 +199,8 @@ describe("snapshots and journal status", () => {
       await vi.waitFor(() => expect(first.server.state.journal.status().lastSnapshotSequence ?? 0n).toBeGreaterThanOrEqual(10n));
       snapshotAt = first.server.state.journal.status().lastSnapshotSequence!;
       const status = await callUnary<ad.GetJournalStatusResponse>(clients.admin, "getJournalStatus", { $typeName: "openpit.sidecar.v1.GetJournalStatusRequest" } as never);
-      expect(status).toMatchObject({ mode: 1, dataDir, lastSequence: 12n, durableSequence: 12n, lastSnapshotSequence: snapshotAt, segments: 1 });
+      // 12 blocks after the first start's `served` record.
+      expect(status).toMatchObject({ mode: 1, dataDir, lastSequence: 13n, durableSequence: 13n, lastSnapshotSequence: snapshotAt, segments: 1 });
       expect(status.fsyncCount).toBeGreaterThan(0n);
       const snapshots = readdirSync(dataDir).filter((n) => n.endsWith(".snap"));
       expect(snapshots).toHaveLength(2);
@@ -209,7 +211,8 @@ describe("snapshots and journal status", () => {
     }
     const second = buildState(config, new ManualClock(2_000));
     const report = await recoverState(second, config.durability);
-    expect(report).toMatchObject({ snapshotSequence: snapshotAt, replayed: Number(12n - snapshotAt), lastSequence: 12n, rolledBackReservations: 0 });
+    // Shutdown took a last snapshot: nothing to replay; the restart adds its own `served` record.
+    expect(report).toMatchObject({ snapshotSequence: 13n, replayed: 0, lastSequence: 14n, rolledBackReservations: 0 });
     for (let i = 0; i < 12; i++) expect(second.engine.accounts().blockOf(AccountId.fromU64(100 + i))?.reason).toBe(`hold ${i}`);
     await second.journal.close();
   });
