@@ -13,7 +13,7 @@
  */
 import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/transport/wire/index.js";
 import { buildSidecar } from "../src/app/build-sidecar.js";
-import { runOpenRequest, type ChannelSession } from "../src/server/services/account-channel-service.js";
+import { runOpenRequest, type StreamChannel } from "../src/server/services/account-channel-service.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
 import { measure, type MeasurePlan, type MeasureResult } from "./measure.js";
@@ -22,7 +22,7 @@ import { balanceCommand, openRequest, orderCommand } from "./wire.js";
 export function runInProcess(plan: MeasurePlan): MeasureResult[] {
   const server = buildSidecar(parseSidecarConfig(benchSidecarConfig() as never));
   const state = server.state;
-  const session: ChannelSession = { channelId: undefined };
+  const session: StreamChannel = { channelId: undefined };
   const handle = (m: Parameters<typeof runOpenRequest>[2]) => runOpenRequest(state, session, m);
   const account = DEEP_ACCOUNT_BASE;
   handle(openRequest(1n, [balanceCommand(account, SETTLEMENT, { absolute: DEEP_FUNDS_USD })]));

@@ -16,12 +16,25 @@ export interface StartedSidecar {
   readonly recovery: RecoveryReport | undefined;
 }
 
-export async function startSidecar(config: SidecarConfig, timeSource: Clock = wallClock()): Promise<StartedSidecar> {
+/**
+ * A journal that cannot write can make nothing durable: the process stops (fail-stop), and
+ * the next start recovers everything that was acknowledged. Nothing after the failure was.
+ */
+function stopOnJournalFailure(error: Error): void {
+  process.stderr.write(`openpit-sidecar: the journal failed, stopping: ${error.message}\n`);
+  process.exit(74);
+}
+
+export async function startSidecar(
+  config: SidecarConfig,
+  timeSource: Clock = wallClock(),
+  onJournalFailure: (error: Error) => void = stopOnJournalFailure,
+): Promise<StartedSidecar> {
   const server = buildSidecar(config, timeSource);
   const port = await server.listen(config.listen);
   if (config.durability.mode === "ephemeral") return { server, port, recovery: undefined };
   try {
-    const recovery = await recoverState(server.state, config.durability);
+    const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure });
     server.startServing();
     return { server, port, recovery };
   } catch (e) {

@@ -84,10 +84,6 @@ export class ChannelState {
     this.handles = new HandleTable(channelId);
   }
 
-  get pinnedAccounts(): ReadonlySet<AccountId> {
-    return this.accounts;
-  }
-
   get openHandles(): number {
     return this.handles.size;
   }
@@ -96,10 +92,6 @@ export class ChannelState {
     let n = 0;
     for (const [, h] of this.handles.entries()) if (h.kind === "reservation") n++;
     return n;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   toData(): ChannelData {

@@ -1,5 +1,5 @@
 /** Account events fanned out to monitors, numbered. */
-import type { AccountGroupId, AccountId, PolicyGroupId } from "../param/index.js";
+import type { AccountId, PolicyGroupId } from "../param/index.js";
 import type { EngineEvent } from "../engine/index.js";
 import type { PnlHaltReason } from "../model/index.js";
 
@@ -44,4 +44,3 @@ export class EventHub {
   }
 }
 
-export type { AccountGroupId };

@@ -14,7 +14,7 @@ import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { adminService } from "../../src/server/services/admin-service.js";
-import { runOpenRequest, type ChannelSession } from "../../src/server/services/account-channel-service.js";
+import { runOpenRequest, type StreamChannel } from "../../src/server/services/account-channel-service.js";
 import { runPublishRequest } from "../../src/server/services/feed-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
@@ -66,7 +66,7 @@ export class Reference {
   /** Commands that entered the door: the durable process journals exactly one record for each. */
   commands = 0n;
   private readonly admin: Record<string, UnaryHandler>;
-  private session: ChannelSession = { channelId: undefined };
+  private session: StreamChannel = { channelId: undefined };
 
   constructor(config: Record<string, unknown>) {
     // Time never matters in this workload (no TTLs, a loose rate limit): one fixed instant.

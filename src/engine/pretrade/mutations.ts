@@ -53,12 +53,6 @@ export class Mutations {
     return this.list.length;
   }
 
-  /** Hands the registered list over (the owners are dropped with it). */
-  drain(): Mutation[] {
-    this.owners = [];
-    return this.list.splice(0);
-  }
-
   /** @internal Hands the list over with its owners (used when a reservation takes ownership). */
   handOver(): OwnedMutations {
     if (this.list.length === 0) return NO_MUTATIONS;
@@ -67,22 +61,6 @@ export class Mutations {
     this.owners = [];
     return owned;
   }
-
-  commitAll(): void {
-    commitAll(this.drain());
-  }
-
-  rollbackAll(): void {
-    rollbackAll(this.drain());
-  }
-}
-
-export function commitAll(list: readonly Mutation[]): void {
-  for (let i = 0; i < list.length; i++) list[i]!.commit();
-}
-
-export function rollbackAll(list: readonly Mutation[]): void {
-  for (let i = list.length - 1; i >= 0; i--) list[i]!.rollback();
 }
 
 /** Commits in registration order, naming each step's owner first (see `StepOwner`). */

@@ -3,7 +3,8 @@ import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandError, CommandErrorCode } from "../../state/command-error.js";
-import type { ChannelNotice, ChannelResult } from "../../state/results.js";
+import type { ChannelNotice, ChannelResult, ReportResult as DomainReportResult } from "../../state/results.js";
+import { ReportResultSchema, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { AccountAdjustmentOutcome, PreTradeLock, Reject } from "../../model/index.js";
 import type { AccountAdjustmentBatchResult, DryRunReport } from "../../engine/index.js";
 import { encodeBlock, encodeLock, encodeOutcomes, encodePostTrade, encodeRejects } from "./encode.js";
@@ -138,3 +139,15 @@ export function shuttingDownNotice(): ch.OpenResponse {
 function notice(value: ch.ChannelNotice["notice"]): ch.OpenResponse {
   return create(ch.OpenResponseSchema, { correlationId: 0n, notice: create(ch.ChannelNoticeSchema, { notice: value }) });
 }
+
+/** The feed's per-report results. */
+export const reportResults = {
+  fromError(e: CommandError): ReportResult {
+    return create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
+  },
+  encode(r: DomainReportResult): ReportResult {
+    return r.kind === "postTrade"
+      ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
+      : reportResults.fromError(r.error);
+  },
+};

@@ -6,7 +6,7 @@ import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
-import type { ServiceContext } from "./service-context.js";
+import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -24,18 +24,8 @@ function refuse(m: OpenRequest, code: CommandErrorCode, message: string, field?:
   return response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
 }
 
-/**
- * Adapts one gRPC bidi stream to a channel of the door. The channel is opened on the first
- * message it runs, so a stream that never sends leaves no trace in the journal.
- *
- * Messages are handled synchronously as they arrive, so commands for an account run in
- * arrival order and never interleave. Every answer is written once what it acknowledges is
- * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
- * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
- * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
- */
-/** The door's channel behind one stream, opened on first use. */
-export interface ChannelSession {
+/** Which channel of the door a stream is, once its first command opened one. */
+export interface StreamChannel {
   channelId: bigint | undefined;
   readonly onOpen?: (channelId: bigint) => void;
 }
@@ -44,7 +34,7 @@ export interface ChannelSession {
  * One message: decoded command by command (a malformed one gets its error, the others
  * still run), run through the door in order, answered with one result per command.
  */
-export function runOpenRequest(state: SidecarState, session: ChannelSession, m: OpenRequest): OpenResponse {
+export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest): OpenResponse {
   const max = state.limits.maxCommandsPerMessage;
   if (m.commands.length > max) {
     // One error per command, so results still pair with commands by index.
@@ -76,6 +66,16 @@ export function runOpenRequest(state: SidecarState, session: ChannelSession, m: 
   return response(m.correlationId, out);
 }
 
+/**
+ * Adapts one gRPC bidi stream to a channel of the door. The channel is opened on the first
+ * message it runs, so a stream that never sends leaves no trace in the journal.
+ *
+ * Messages are handled synchronously as they arrive, so commands for an account run in
+ * arrival order and never interleave. Every answer is written once what it acknowledges is
+ * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
+ * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
+ * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
+ */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state } = ctx;
   return {
@@ -91,7 +91,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
 
-      const session: ChannelSession = { channelId: undefined, onOpen: (id) => ctx.channelWriters.set(id, writeNow) };
+      const session: StreamChannel = { channelId: undefined, onOpen: (id) => ctx.channelWriters.set(id, writeNow) };
       const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
 
       /** `draining`: received before shutdown began, so it is run rather than refused. */
@@ -100,8 +100,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
-        if (phase === "recovering") return refuse(m, "UNAVAILABLE", "the sidecar is recovering its state; retry shortly");
-        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", "the sidecar is shutting down");
+        if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m);
       };
       const pump = (): void => {

@@ -22,7 +22,14 @@ import {
 import { settingsJsonOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
-import type { ServiceContext } from "./service-context.js";
+import { PHASE_REFUSALS, type ServiceContext, type ServingPhase } from "./service-context.js";
+
+/** Changes are refused while the journal is replayed and once shutdown has begun. */
+function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
+  if (phase === "recovering") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.recovering };
+  if (phase === "stopping") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.stopping };
+  return undefined;
+}
 
 type Handler<I, O> = (call: ServerUnaryCall<I, O>, callback: sendUnaryData<O>) => void;
 
@@ -45,8 +52,9 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     field?: string | ((request: I) => string),
   ): Handler<I, MessageShape<D>> {
     return (call, callback) => {
-      if (ctx.phase() === "recovering") {
-        callback({ code: status.UNAVAILABLE, details: "the sidecar is recovering its state; retry shortly" }, null);
+      const refused = refusal(ctx.phase());
+      if (refused) {
+        callback(refused, null);
         return;
       }
       let reply: MessageShape<D>;
@@ -205,7 +213,8 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       let firstError = "";
       call.on("data", (m: ad.StreamQuotesRequest) => {
         try {
-          if (ctx.phase() === "recovering") throw new CommandError("UNAVAILABLE", "", "the sidecar is recovering its state");
+          const refused = refusal(ctx.phase());
+          if (refused) throw new Error(refused.details);
           if (!m.push) missing("push");
           state.admin(quoteCommand(m.push));
           accepted++;

@@ -1,29 +1,17 @@
 /** ExecutionReportFeedService.Publish: the fill / drop-copy feed, applied through the door. */
 import { create } from "@bufbuild/protobuf";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import {
-  PublishResponseSchema,
-  ReportResultSchema,
-  type PublishRequest,
-  type PublishResponse,
-  type ReportResult,
-} from "../../../gen/openpit/sidecar/v1/feed_pb.js";
+import { PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeExecutionReport, encodeCommandError, encodeErrorCode, encodePostTrade } from "../codec/index.js";
-import { CommandErrorSchema } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import { decodeExecutionReport, reportResults } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
-import type { ServiceContext } from "./service-context.js";
+import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 
-function errorResult(code: CommandErrorCode, message: string, field = ""): ReportResult {
-  return create(ReportResultSchema, {
-    result: { case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message, field }) },
-  });
-}
-
 function refuse(m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse {
-  return create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => errorResult(code, message, field)) });
+  const error = new CommandError(code, field ?? "", message);
+  return create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => reportResults.fromError(error)) });
 }
 
 /** One feed message: decoded report by report (a malformed one gets its error), applied through the door in order. */
@@ -43,15 +31,12 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest): Publi
       slots.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      out[i] = create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
+      out[i] = reportResults.fromError(e);
     }
   });
   if (valid.length > 0) {
     state.applyReports(valid, bases).forEach((r, k) => {
-      out[slots[k]!] =
-        r.kind === "postTrade"
-          ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
-          : create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(r.error) } });
+      out[slots[k]!] = reportResults.encode(r);
     });
   }
   return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
@@ -81,11 +66,11 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         if (finished) return;
         let response: PublishResponse;
         if (m instanceof MalformedMessage) {
-          response = create(PublishResponseSchema, { results: [errorResult("INVALID_VALUE", `message could not be decoded: ${m.error}`)] });
+          response = create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         } else if (ctx.phase() === "recovering") {
-          response = refuse(m, "UNAVAILABLE", "the sidecar is recovering its state; retry shortly");
+          response = refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         } else if (ctx.phase() === "stopping") {
-          response = refuse(m, "SHUTTING_DOWN", "the sidecar is shutting down");
+          response = refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         } else {
           response = run(m);
         }

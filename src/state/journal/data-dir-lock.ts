@@ -1,7 +1,9 @@
-// One writer per data directory: a LOCK file holding the owner's pid, taken before anything
-// is read or written, so a second sidecar on the same directory is refused instead of
-// interleaving its records with the first one's.
+// One writer per data directory: a LOCK file holding the owner's pid and host, taken before
+// anything is read or written, so a second sidecar on the same directory is refused instead
+// of interleaving its records with the first one's. (Not flock: Node has none. Two starters
+// racing to take over the same stale lock in the same instant are not told apart.)
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export class DataDirLockedError extends Error {
@@ -27,7 +29,7 @@ export function lockDataDir(dataDir: string): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, `${process.pid}\n`);
+      fs.writeSync(fd, `${process.pid} ${os.hostname()}\n`);
       fs.closeSync(fd);
       let released = false;
       const release = (): void => {
@@ -35,7 +37,7 @@ export function lockDataDir(dataDir: string): () => void {
         released = true;
         process.off("exit", release);
         try {
-          if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.unlinkSync(file);
+          if (fs.readFileSync(file, "utf8").trim().split(" ")[0] === String(process.pid)) fs.unlinkSync(file);
         } catch {
           // Already gone: nothing to release.
         }
@@ -44,7 +46,14 @@ export function lockDataDir(dataDir: string): () => void {
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const owner = Number.parseInt(fs.readFileSync(file, "utf8").trim(), 10);
+      const [pid, host] = fs.readFileSync(file, "utf8").trim().split(" ");
+      const owner = Number.parseInt(pid ?? "", 10);
+      // Another machine (or container) cannot be asked whether its process still runs.
+      if (host !== undefined && host !== os.hostname()) {
+        throw new DataDirLockedError(
+          `data directory ${dataDir} is in use by process ${owner} on ${host} (${file}); if that host is gone, remove the file`,
+        );
+      }
       if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
         throw new DataDirLockedError(`data directory ${dataDir} is in use by process ${owner} (${file}); one sidecar per directory`);
       }

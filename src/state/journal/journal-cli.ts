@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
 import { listSnapshots } from "./snapshot-files.js";
+import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
 
 const USAGE = `usage: journal-cli inspect DIR [--from SEQ] [--limit N]
@@ -40,11 +41,11 @@ function renderPayload(payload: Uint8Array): unknown {
 const tornJson = (t: TornTail | undefined) =>
   t && { file: t.file, offset: t.offset, expectedSequence: String(t.expectedSequence), reason: t.reason };
 
-function parseArgs(argv: readonly string[]): { command: string; dir: string; from: bigint; limit: number } {
+function parseArgs(argv: readonly string[]): { command: string; dir: string; from: bigint | undefined; limit: number } {
   const [command, dir, ...rest] = argv;
   if (command !== "inspect" && command !== "status") throw new UsageError(command ? `unknown command: ${command}` : "missing command");
   if (!dir || dir.startsWith("--")) throw new UsageError("missing DIR");
-  let from = 1n;
+  let from: bigint | undefined;
   let limit = Number.POSITIVE_INFINITY;
   for (let i = 0; i < rest.length; i += 2) {
     const flag = rest[i]!;
@@ -70,12 +71,19 @@ export function runJournalCli(argv: readonly string[], io: CliOutput): number {
   const dir = path.resolve(args.dir);
   try {
     if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
-    return args.command === "inspect" ? inspect(dir, args.from, args.limit, io) : status(dir, io);
+    // Segments a snapshot made unnecessary are deleted: by default, start where the journal does.
+    const from = args.from ?? firstSequence(dir);
+    return args.command === "inspect" ? inspect(dir, from, args.limit, io) : status(dir, from, io);
   } catch (e) {
     const what = e instanceof JournalCorruptionError ? e.message : `journal-cli: ${(e as Error).message}`;
     io.err(`${what}\n`);
     return 1;
   }
+}
+
+/** The first sequence the directory's oldest segment holds (1 for an empty one). */
+function firstSequence(dir: string): bigint {
+  return listSegments(dir)[0]?.firstSequence ?? 1n;
 }
 
 function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput): number {
@@ -106,8 +114,8 @@ function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput
   return 0;
 }
 
-function status(dir: string, io: CliOutput): number {
-  const result = readJournal(dir, { fromSequence: 1n });
+function status(dir: string, fromSequence: bigint, io: CliOutput): number {
+  const result = readJournal(dir, { fromSequence });
   const segments = result.segments.map((s) => ({
     file: s.file,
     firstSequence: String(s.firstSequence),
