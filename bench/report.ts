@@ -8,7 +8,7 @@ import type { BenchResults } from "./harness.js";
 import { micros, type LatencySummaryNs } from "./measure.js";
 import { REPLAY_TARGET_PER_SEC } from "./replay.js";
 import { benchSidecarConfig } from "./bench-config.js";
-import type { DurabilityResult } from "./durability.js";
+import { FLOOR_RECORD_BYTES, type DurabilityResult } from "./durability.js";
 import type { GcStats } from "./gc-stats.js";
 import type { LoopDelay } from "./loop-delay.js";
 
@@ -94,7 +94,7 @@ function durabilityTargets(d: DurabilityResult): Target[] {
   const journal = d.journals.find((j) => j.mode === "sync");
   const closedPhase = journal?.phases.find((p) => p.phase.startsWith("closed loop"));
   if (sync) {
-    const fsync = closedPhase ? `; mean fdatasync in that phase ${closedPhase.meanFsyncUs.toFixed(0)} µs` : "";
+    const fsync = `; disk floor p50 ${micros(d.closedLoop.diskFloor.latency.p50)}${closedPhase ? `, the journal's mean fdatasync in that phase ${closedPhase.meanFsyncUs.toFixed(0)} µs` : ""}`;
     out.push({
       name: `durable sync closed-loop p50 ≤ in-memory p50 + ${DURABLE_P50_BUDGET_US} µs`,
       value: `${signedUs(sync.p50OverReferenceNs)} (sync ${micros(sync.latency.p50)}, in-memory ${micros(ref.latency.p50)}${fsync})`,
@@ -125,13 +125,25 @@ function durabilityLines(r: BenchReport): string[] {
   const t = d.plan.throughput;
   const rp = d.replay;
   const label = (mode: string) => MODE_LABEL[mode] ?? mode;
+  const sync = c.rows.find((row) => row.mode === "sync");
   const lines = [
     `Durability — one fresh sidecar per mode (${d.plan.modes.map(label).join(", ")}), durable ones on a fresh temp data dir; deep accounts, 1 channel`,
     `  Closed loop — 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} per mode, interleaved`,
     table(
       ["", ...LATENCY, "samples", "p50 over in-memory", "p99 over in-memory"],
-      c.rows.map((row) => [label(row.mode), ...latency(row.latency), String(row.samples), signedUs(row.p50OverReferenceNs), signedUs(row.p99OverReferenceNs)]),
+      [
+        ...c.rows.map((row) => [label(row.mode), ...latency(row.latency), String(row.samples), signedUs(row.p50OverReferenceNs), signedUs(row.p99OverReferenceNs)]),
+        [`disk floor: pwrite ${FLOOR_RECORD_BYTES} B + fdatasync`, ...latency(c.diskFloor.latency), String(c.diskFloor.samples), "", ""],
+        [`  same, fdatasync in the thread pool`, ...latency(c.diskFloorThreadPool.latency), String(c.diskFloorThreadPool.samples), "", ""],
+      ],
     ).replace(/^/gm, "  "),
+    ...(sync
+      ? [
+          `    durable sync over in-memory at p50: ${signedUs(sync.p50OverReferenceNs)} = the disk's fdatasync (floor p50) ${micros(c.diskFloor.latency.p50)}` +
+            ` + Node's thread-pool hop ${signedUs(c.diskFloorThreadPool.latency.p50 - c.diskFloor.latency.p50)}` +
+            ` + the rest, ${signedUs(sync.p50OverReferenceNs - c.diskFloorThreadPool.latency.p50)}: the sidecar's (encoding the record, sealing the batch at the end of the turn, the write, the wake-ups in the sidecar process)`,
+        ]
+      : []),
     `  Pipelined — 1 channel, ${t.window} messages in flight; ${t.rounds} rounds × ${t.roundMs} ms per mode, interleaved`,
     table(
       ["case", "orders/s", "× in-memory", "cpu gen/srv"],
@@ -139,7 +151,7 @@ function durabilityLines(r: BenchReport): string[] {
         tc.rows.map((row) => [`${tc.name}, ${label(row.mode)}`, perSec(row.ordersPerSec), x(row.ratio), `${row.cpu.generator.toFixed(2)} / ${row.cpu.server.toFixed(2)}`]),
       ),
     ).replace(/^/gm, "  "),
-    "  Journal (AdminService.GetJournalStatus between phases; a phase includes its warm-up): group commit and the disk",
+    "  Journal (AdminService.GetJournalStatus between phases; a phase includes its warm-up): group commit and the disk; the journal times an fdatasync from the call to its callback on the event loop, so a busy loop adds to it",
     table(
       ["journal, phase", "records", "fdatasyncs", "records/fdatasync", "mean fdatasync"],
       d.journals.flatMap((j) => [
@@ -170,7 +182,7 @@ function durabilityLines(r: BenchReport): string[] {
       `GC ${rp.recovery.gc.count} collections, ${rp.recovery.gc.totalMs.toFixed(0)} ms (longest ${rp.recovery.gc.maxMs.toFixed(0)} ms); heap after ${mib(rp.recovery.heapUsed)}; ` +
       `replayed state ${rp.digestMatches ? "equals" : "DIFFERS FROM"} the written one`,
     `    split by timed passes in another fresh process: reading (files, frames, CRC) ${part(rp.parts.readingMs)}, TextDecoder + JSON.parse ${part(rp.parts.jsonParseMs)}, ` +
-      `fromPlain ${part(rp.parts.fromPlainMs)}, the rest — door + engine + GC — ${part(rp.parts.doorAndEngineMs)}`,
+      `JSON → domain values ${part(rp.parts.toDomainMs)}, closing snapshot ${part(rp.parts.closingSnapshotMs)}, the rest — door + engine + GC — ${part(rp.parts.doorAndEngineMs)}`,
   );
   if (rp.profile) {
     const p = rp.profile;
