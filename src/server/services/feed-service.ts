@@ -55,6 +55,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
       let finished = false;
+      let paused = false;
       const unregister = ctx.streams.add({
         drainAndClose() {
           finished = true;
@@ -76,9 +77,14 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         }
         state.afterDurable(() => {
           if (finished && call.writableEnded) return;
-          if (!call.write(response)) {
+          // Flow control: stop reading until the client reads; one drain listener at a time.
+          if (!call.write(response) && !paused) {
+            paused = true;
             call.pause();
-            call.once("drain", () => call.resume());
+            call.once("drain", () => {
+              paused = false;
+              call.resume();
+            });
           }
         });
       });
