@@ -181,7 +181,7 @@ function journalFigures(s: Subject): JournalFigures {
   };
 }
 
-async function startSubject(mode: BenchMode, oracle: Oracle): Promise<Subject> {
+async function startSubject(mode: BenchMode): Promise<Subject> {
   const dataDir = mode === "ephemeral" ? undefined : mkdtempSync(join(tmpdir(), `openpit-bench-${mode}-`));
   const subject: Subject = { mode, handle: ChildHandle.fork(`sidecar (${mode})`, sidecarScript), dataDir, statuses: [] };
   try {
@@ -327,9 +327,9 @@ async function throughputCase(subjects: readonly Subject[], oracle: Oracle, plan
 export async function runDurability(plan: DurabilityPlan, oracle: Oracle, profileDir: string | undefined, progress: Progress): Promise<DurabilityResult> {
   progress.update(`durability: starting ${plan.modes.length} sidecars (${plan.modes.join(", ")})`);
   const subjects: Subject[] = [];
-  let live;
+  let live: Omit<DurabilityResult, "plan" | "replay">;
   try {
-    for (const mode of plan.modes) subjects.push(await startSubject(mode, oracle));
+    for (const mode of plan.modes) subjects.push(await startSubject(mode));
     for (const s of subjects) {
       s.deep = (await openDeepChannels(s.clients!, oracle, 1))[0]!;
       await readStatus(s, "seeding");

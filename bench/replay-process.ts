@@ -48,7 +48,7 @@ export interface StageTimes {
   /** Segment headers and record frames: what the records really take. */
   readonly dataBytes: number;
   readonly payloadBytes: number;
-  /** readJournal with a callback that does nothing: file reads, frame scan, CRC. */
+  /** readJournal with a callback that does nothing: file reads, frame scan, CRC (the fastest of two passes, as below). */
   readonly readMs: number;
   /** ... plus TextDecoder + JSON.parse of every payload. */
   readonly parseMs: number;
@@ -108,8 +108,17 @@ serveIpc({
     };
     let payloadBytes = 0;
     const read = timed((p) => (payloadBytes += p.length));
-    const parse = timed((p) => (sink = JSON.parse(decoder.decode(p))));
-    const decode = timed((p) => (sink = decodeCommand(p)));
+    const passes = {
+      read: () => timed(() => {}).ms,
+      parse: () => timed((p) => (sink = JSON.parse(decoder.decode(p)))).ms,
+      decode: () => timed((p) => (sink = decodeCommand(p))).ms,
+    };
+    // Two rounds of the three passes, the fastest of each: the first pass also warms the
+    // page cache and the JIT, and on a busy machine one pass can lose a few hundred ms.
+    const best = { read: Infinity, parse: Infinity, decode: Infinity };
+    for (let round = 0; round < 2; round++) {
+      for (const k of ["read", "parse", "decode"] as const) best[k] = Math.min(best[k], passes[k]());
+    }
     const records = read.r.records;
     return {
       records,
@@ -117,9 +126,9 @@ serveIpc({
       fileBytes: read.r.segments.reduce((a, s) => a + s.bytes, 0),
       dataBytes: payloadBytes + records * FRAME_HEADER_BYTES + read.r.segments.length * SEGMENT_HEADER_BYTES,
       payloadBytes,
-      readMs: read.ms,
-      parseMs: parse.ms,
-      decodeMs: decode.ms,
+      readMs: best.read,
+      parseMs: best.parse,
+      decodeMs: best.decode,
     };
   },
   stats: (payload: StatsRequest) => processStats(payload),

@@ -1,11 +1,12 @@
 /**
  * Replay speed: a journal of N records (bench/journal-workload.ts) is written through an
  * in-process door, then recovered by `recoverState` on a freshly built state in a fresh
- * process, and timed. Two more fresh processes split that time without a profiler: one
+ * process, and timed. Another fresh process splits that time without a profiler: it
  * times the recovery's reading alone, then reading + JSON.parse, then reading + the full
- * record decode that replay runs (`decodeCommand`: the differences are the parts; the rest
- * of the recovery is the door and the engine). When the target is missed (or with --profile) a further recovery runs
- * under `--cpu-prof` and its samples are attributed to the same parts (profile-summary.ts).
+ * record decode that replay runs (`decodeCommand`): the differences are the parts; the
+ * rest of the recovery is the door and the engine. When the target is missed (or with
+ * --profile) a further recovery runs under `--cpu-prof` and its samples are attributed to
+ * the same parts (profile-summary.ts).
  * The replayed state is checked against the one that wrote the journal (a digest of the
  * door's snapshot), so a fast but wrong replay cannot pass.
  */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json] [--profile [dir]] [--soak-seconds N]`: the load
+ * `npm run bench [-- --quick] [--json] [--profile [dir]] [--soak-seconds N] [--replay-records N]`: the load
  * harness. Prints a progress line on stderr while it runs, then the report (text on
  * stdout; with --json the JSON goes to stdout and the text to stderr). Exits non-zero if
  * the oracle found a mismatch or the run failed; missed performance targets are reported,
@@ -20,7 +20,7 @@ async function main(): Promise<number> {
     process.stdout.write(formatReport(report));
   }
   if (options.profileDir) {
-    process.stderr.write(`sidecar CPU profiles written to ${options.profileDir}/ (the largest is the main thread);\n`);
+    process.stderr.write(`sidecar CPU profiles written to ${options.profileDir}/ (the largest is the main thread), a recovery's to ${options.profileDir}/replay/;\n`);
     process.stderr.write(`summarise one with: npx tsx bench/profile-top.ts <file.cpuprofile>\n`);
   }
   return report.ok ? 0 : 1;
