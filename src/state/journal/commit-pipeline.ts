@@ -110,6 +110,7 @@ export class CommitPipeline {
     private readonly dirFd: number,
     durableSeq: bigint,
     private readonly onFatal: (err: JournalFailedError) => void,
+    private readonly inlineSyncBytes = 0,
   ) {
     this.durableSeq = durableSeq;
   }
@@ -199,7 +200,7 @@ export class CommitPipeline {
       this.runSegment(group, parts, end);
     };
     const started = performance.now();
-    this.io.fdatasync(t.fd, (err) => {
+    const synced = (err: unknown): void => {
       const us = (performance.now() - started) * 1000;
       this.fsyncCount++;
       this.fsyncLastUs = us;
@@ -207,7 +208,19 @@ export class CommitPipeline {
       if (us > this.fsyncMaxUs) this.fsyncMaxUs = us;
       if (err && !error) error = { cause: err, what: `fdatasync of ${t.file}` };
       settle();
-    });
+    };
+    let bytes = 0;
+    for (let i = index; i < end; i++) bytes += parts[i]!.length;
+    if (!renamed && bytes <= this.inlineSyncBytes) {
+      let failure: unknown = null;
+      try {
+        this.io.fdatasyncSync(t.fd);
+      } catch (e) {
+        failure = e;
+      }
+      return synced(failure);
+    }
+    this.io.fdatasync(t.fd, synced);
     if (renamed) {
       this.io.fsync(this.dirFd, (err) => {
         if (err && !error) error = { cause: err, what: `fsync of directory ${this.dataDir} after creating ${t.file}` };

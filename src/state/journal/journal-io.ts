@@ -7,6 +7,8 @@ export interface JournalIo {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** Makes a segment's data durable; runs on the libuv pool so the event loop keeps accumulating the next batch. */
   fdatasync(fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void;
+  /** The same on the event loop: for a small batch with nothing else to do, no thread-pool round trip. */
+  fdatasyncSync(fd: number): void;
   /** fsync of the directory after a segment is renamed into place. */
   fsync(fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void;
 }
@@ -14,5 +16,6 @@ export interface JournalIo {
 export const nodeJournalIo: JournalIo = {
   writeSync: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
   fdatasync: (fd, callback) => fs.fdatasync(fd, callback),
+  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
   fsync: (fd, callback) => fs.fsync(fd, callback),
 };

@@ -256,3 +256,30 @@ describe("fsync of the segment that a batch rolls over into", () => {
     expect(readAll(dir).seqs).toEqual([1n, 2n, 3n, 4n, 5n]);
   });
 });
+
+describe("inline sync of small groups", () => {
+  it("a group up to inlineSyncBytes is synced on the event loop before its callbacks; a larger one goes to the pool", async () => {
+    const held = heldFsync();
+    const inline: number[] = [];
+    const io: Partial<JournalIo> = { ...held.io, fdatasyncSync: (fd: number) => void inline.push(fd) };
+    const j = FileJournal.open({ dataDir: tempDir(), mode: "sync", segmentBytes: SMALL_SEGMENT, io, prepareAhead: false, inlineSyncBytes: 64 });
+    const log: string[] = [];
+    j.append(rec("small"));
+    j.afterDurable(() => log.push("small"));
+    await nextTurn();
+    expect(inline).toHaveLength(1);
+    expect(held.count()).toBe(0);
+    expect(log).toEqual(["small"]);
+    expect(j.status()).toMatchObject({ durableSequence: 1n, fsyncCount: 1 });
+
+    j.append(rec("x".repeat(100)));
+    j.afterDurable(() => log.push("large"));
+    await nextTurn();
+    expect(inline).toHaveLength(1);
+    expect(held.count()).toBe(1);
+    expect(log).toEqual(["small"]);
+    await held.releaseNext();
+    expect(log).toEqual(["small", "large"]);
+    await j.close();
+  });
+});
