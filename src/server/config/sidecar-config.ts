@@ -69,7 +69,8 @@ export interface DurabilityConfig {
 export const DEFAULT_DURABILITY: DurabilityConfig = {
   mode: "sync",
   dataDir: "openpit-data",
-  snapshotEveryRecords: 1_000_000,
+  // Replay runs at ~90-100k records/s here: a restart replays at most ~3 s of journal.
+  snapshotEveryRecords: 250_000,
   snapshotEverySeconds: 300,
   segmentBytes: 64 * 1024 * 1024,
 };
