@@ -139,9 +139,10 @@ function durabilityLines(r: BenchReport): string[] {
     ).replace(/^/gm, "  "),
     ...(sync
       ? [
+          // A lone small batch is synced on the event loop (no thread-pool hop), so the floor to
+          // subtract is the blocking one.
           `    durable sync over in-memory at p50: ${signedUs(sync.p50OverReferenceNs)} = the disk's fdatasync (floor p50) ${micros(c.diskFloor.latency.p50)}` +
-            ` + Node's thread-pool hop ${signedUs(c.diskFloorThreadPool.latency.p50 - c.diskFloor.latency.p50)}` +
-            ` + the rest, ${signedUs(sync.p50OverReferenceNs - c.diskFloorThreadPool.latency.p50)}: the sidecar's (encoding the record, sealing the batch at the end of the turn, the write, the wake-ups in the sidecar process)`,
+            ` + the rest, ${signedUs(sync.p50OverReferenceNs - c.diskFloor.latency.p50)}: the sidecar's (encoding the record, sealing the batch at the end of the turn, the write, the wake-ups in the sidecar process)`,
         ]
       : []),
     `  Pipelined — 1 channel, ${t.window} messages in flight; ${t.rounds} rounds × ${t.roundMs} ms per mode, interleaved`,
