@@ -11,6 +11,7 @@ import * as ch from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { seededRandom } from "../../bench/workload.js";
 import type { Answer, WireOp } from "./reference.js";
+import { testConfig } from "../server/harness.js";
 
 export const ACCOUNTS: readonly bigint[] = [1001n, 1002n, 1003n, 1004n];
 export const POLICIES = ["OrderValidationPolicy", "RateLimitPolicy", "OrderSizeLimitPolicy", "PnlBoundsKillSwitchPolicy", "SpotFundsPolicy"];
@@ -27,20 +28,15 @@ const INSTRUMENTS: readonly Inst[] = [
   { id: 2n, underlyingAsset: "MSFT", settlementAsset: "USD", lo: 250, hi: 350 },
 ];
 
-/** Every built-in policy (like test/server/harness.ts testConfig), durable with a small snapshot interval and segments. */
+/** Every built-in policy (test/server/harness.ts testConfig's), durable with a small snapshot interval and segments. */
 export function crashConfig(): Record<string, unknown> {
   return {
     listen: "127.0.0.1:0",
     // TTL 0 = quotes never expire: time does not matter.
     marketData: { defaultTtlMs: 0, instruments: INSTRUMENTS.map((i) => ({ id: Number(i.id), underlyingAsset: i.underlyingAsset, settlementAsset: i.settlementAsset })) },
     accounts: { defaultCurrency: "USD" },
-    policies: [
-      { type: "OrderValidationPolicy" },
-      { type: "RateLimitPolicy", settings: { broker: { maxOrders: 1000000, windowMs: 1000 } } },
-      { type: "OrderSizeLimitPolicy", settings: { broker: { maxQuantity: "1000", maxNotional: "1000000" } } },
-      { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }] } },
-      { type: "SpotFundsPolicy", settings: {} },
-    ],
+    // The end-to-end suites' policy list: a loose rate limit, so time does not matter.
+    policies: testConfig().policies,
     durability: { mode: "sync", snapshotEveryRecords: 40, snapshotEverySeconds: 0, segmentBytes: 16384 },
   };
 }
