@@ -217,3 +217,38 @@ describe("snapshots and journal status", () => {
     await second.journal.close();
   });
 });
+
+describe("recovery announcements over the wire", () => {
+  it("a monitor that subscribes after the restart receives the rollbacks of the reservations the crash left open", async () => {
+    const dataDir = tempDir();
+    const config = durableConfig(dataDir);
+    const crashed = buildState(config, new ManualClock(1_000));
+    await recoverState(crashed, config.durability);
+    const accountId = AccountId.fromU64(ACCOUNT);
+    const channel = crashed.openChannel().channelId;
+    crashed.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["abs", "1000"] })] }]);
+    const [open] = crashed.runChannel(channel, [{ kind: "execute", order: buy("2", "100", { account: accountId }), commitOnAccept: false }]);
+    await crashed.journal.flush();
+
+    const { startSidecar } = await import("../../src/app/start-sidecar.js");
+    const { SubscribeRequestSchema } = await import("../../gen/openpit/sidecar/v1/events_pb.js");
+    const restarted = await startSidecar({ ...config, listen: "127.0.0.1:0" }, new ManualClock(2_000));
+    const clients = connect(`127.0.0.1:${restarted.port}`);
+    try {
+      const call = (clients.events.subscribe as (r: unknown) => import("@grpc/grpc-js").ClientReadableStream<{ event?: { event: { case: string; value: unknown } } }>)(
+        create(SubscribeRequestSchema),
+      );
+      const first = await new Promise<{ case: string; value: unknown }>((resolve) => call.on("data", (m) => resolve(m.event!.event)));
+      call.cancel();
+      call.on("error", () => {});
+      expect(first).toMatchObject({
+        case: "reservationsRolledBack",
+        value: { accountId: ACCOUNT, reservationIds: [(open as { reservationId: bigint }).reservationId], reason: 1 },
+      });
+    } finally {
+      await restarted.server.shutdown();
+      clients.close();
+      await crashed.journal.close();
+    }
+  });
+});

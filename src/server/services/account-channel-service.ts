@@ -87,7 +87,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       let ended = false;
       const writeNow = (message: OpenResponse): void => {
         if (ended) return;
-        if (!call.write(message)) blocked = true;
+        try {
+          if (!call.write(message)) blocked = true;
+        } catch (e) {
+          // This stream is broken (encoding or transport); the others and the journal are not.
+          ended = true;
+          call.destroy(e instanceof Error ? e : new Error(String(e)));
+        }
       };
       const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
 

@@ -10,10 +10,8 @@ import type { ServiceContext } from "./service-context.js";
 export function eventsService({ state, streams }: ServiceContext): UntypedServiceImplementation {
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
-      const unsubscribe = state.events.subscribe((e) => {
-        call.write(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
-      });
       let done = false;
+      let unsubscribe = (): void => {};
       const stop = () => {
         if (done) return;
         done = true;
@@ -26,6 +24,18 @@ export function eventsService({ state, streams }: ServiceContext): UntypedServic
           call.end();
         },
       });
+      // Retained events (recovery's rollbacks) are delivered at once, inside subscribe.
+      unsubscribe = state.events.subscribe((e) => {
+        if (done) return;
+        try {
+          call.write(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
+        } catch (error) {
+          // One broken monitor stream must not stop the command that published the event.
+          stop();
+          call.destroy(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      if (done) unsubscribe();
       call.on("cancelled", stop);
       call.on("close", stop);
       call.on("error", stop);
