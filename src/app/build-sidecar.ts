@@ -5,6 +5,7 @@
 import { AccountGroupId, PolicyGroupId } from "../param/index.js";
 import { Engine, ManualClock, type Clock } from "../engine/index.js";
 import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
+import { ttlOf } from "../state/admin-commands.js";
 import { POLICY_CATALOG } from "../policies/catalog.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
@@ -12,16 +13,14 @@ import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 
-const ttl = (ms: number) => (ms === 0 ? QuoteTtl.infinite() : QuoteTtl.within(ms));
-
 /** The engine, market data and door a configuration describes, at their configured start state. */
 export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
   // The engine and market data read time only from the command being run.
   const commandClock = new ManualClock(timeSource.nowMs());
-  const marketData = new MarketDataService({ defaultTtl: ttl(config.marketData.defaultTtlMs), clock: commandClock });
+  const marketData = new MarketDataService({ defaultTtl: ttlOf(config.marketData.defaultTtlMs) ?? QuoteTtl.infinite(), clock: commandClock });
   for (const i of config.marketData.instruments) {
     const instrument = { underlyingAsset: i.underlyingAsset, settlementAsset: i.settlementAsset };
-    const instrumentTtl = i.ttlMs === undefined ? undefined : ttl(i.ttlMs);
+    const instrumentTtl = ttlOf(i.ttlMs);
     if (i.id === undefined) marketData.register(instrument, instrumentTtl);
     else marketData.registerWithId(i.id, instrument, instrumentTtl);
   }

@@ -185,7 +185,7 @@ export class SidecarState implements ChannelHost {
 
   /** Rolls back every reservation whose TTL has passed; journals nothing when none has. */
   sweepExpired(): void {
-    const now = Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
+    const now = this.nextTs();
     for (const channel of this.live.values()) {
       if (channel.hasExpired(now)) {
         this.enter({ kind: "expireReservations" });
@@ -258,7 +258,7 @@ export class SidecarState implements ChannelHost {
    * that fails is journaled all the same: a replay fails it the same way.
    */
   private enter(body: CommandBody, bases?: readonly string[]): unknown {
-    const ts = Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
+    const ts = this.nextTs();
     const command = { ...body, ts } as Command;
     if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
     this.lastTs = ts;
@@ -277,6 +277,11 @@ export class SidecarState implements ChannelHost {
     this.onCommand?.(failed ? failure : result);
     if (failed) throw failure;
     return result;
+  }
+
+  /** A live command's time: the time source (shifted after a restart on a clock behind the journal), never stepping back. */
+  private nextTs(): number {
+    return Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
   }
 
   private execute(c: Command, bases: readonly string[] | undefined): unknown {
