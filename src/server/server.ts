@@ -98,11 +98,12 @@ export class SidecarServer {
    * single-user default on a non-loopback address is a ConfigError without `insecure`.
    */
   async listen(address: string): Promise<number> {
-    const { credentials, notes } = this.security.listen(address);
+    const { credentials, ready, notes } = this.security.listen(address);
     this.securityNotes = notes;
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
     });
+    await ready();
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.

@@ -2,13 +2,12 @@
  * The `security` section made real: the authenticator every guarded call goes through,
  * the listener's credentials, and what the start-up output says about both.
  */
-import type { ServerCredentials } from "@grpc/grpc-js";
 import { BearerTokens } from "./bearer-tokens.js";
 import { LOCAL_AUTHENTICATOR, PrincipalAuthenticator, type Authenticator } from "./authenticator.js";
 import { checkListen } from "./listen-policy.js";
 import type { Principal } from "./principal.js";
 import type { PrincipalConfig, SecurityConfig } from "./security-config.js";
-import { serverCredentials } from "./tls-credentials.js";
+import { serverCredentials, type ListenerCredentials } from "./tls-credentials.js";
 
 function principalOf(c: PrincipalConfig): Principal & { readonly certificateIdentity: string } {
   return {
@@ -40,11 +39,10 @@ export class SecuritySetup {
    * The credentials to listen on `address` with, and the lines the start-up output shows
    * (warnings first). Refuses (ConfigError) an exposed address without `--insecure`.
    */
-  listen(address: string): { credentials: ServerCredentials; notes: string[] } {
+  listen(address: string): ListenerCredentials & { notes: string[] } {
     const c = this.config;
     const warnings = checkListen(address, { tls: c.tls !== undefined, principals: c.principals !== undefined, insecure: c.insecure });
-    const credentials = serverCredentials(c.tls);
-    return { credentials, notes: [...warnings, this.describe()] };
+    return { ...serverCredentials(c.tls), notes: [...warnings, this.describe()] };
   }
 
   private describe(): string {

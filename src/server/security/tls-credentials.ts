@@ -32,8 +32,18 @@ function checkFiles(tls: TlsConfig): void {
   }
 }
 
-export function serverCredentials(tls: TlsConfig | undefined): ServerCredentials {
-  if (tls === undefined) return ServerCredentials.createInsecure();
+export interface ListenerCredentials {
+  readonly credentials: ServerCredentials;
+  /**
+   * Resolves once the files were read for the bound listener: grpc-js reads them
+   * asynchronously after the bind and refuses every handshake until then, so a client
+   * that connects right after `listen` resolved would otherwise be turned away.
+   */
+  ready(): Promise<void>;
+}
+
+export function serverCredentials(tls: TlsConfig | undefined): ListenerCredentials {
+  if (tls === undefined) return { credentials: ServerCredentials.createInsecure(), ready: () => Promise.resolve() };
   checkFiles(tls);
   // One watcher serves both the identity (certificate + key) and the client CA.
   const files = new experimental.FileWatcherCertificateProvider({
@@ -46,5 +56,18 @@ export function serverCredentials(tls: TlsConfig | undefined): ServerCredentials
   // constructor as (identity, ca): the identity goes first, which is right either way when
   // both are the same watcher, and right for 1.14 without a client CA. The reload test
   // (test/security/tls-reload.test.ts) fails if a grpc-js update changes this.
-  return experimental.createCertificateProviderServerCredentials(files, tls.clientCaFile === undefined ? null : files, tls.requireClientCertificate);
+  const credentials = experimental.createCertificateProviderServerCredentials(files, tls.clientCaFile === undefined ? null : files, tls.requireClientCertificate);
+  return {
+    credentials,
+    // Called after the bind: the server's own listener was added first, so when this one
+    // hears of the files, the listener's TLS context has them.
+    ready: () =>
+      new Promise<void>((resolve) => {
+        const once = (): void => {
+          files.removeIdentityCertificateListener(once);
+          resolve();
+        };
+        files.addIdentityCertificateListener(once);
+      }),
+  };
 }
