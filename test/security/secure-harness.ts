@@ -25,9 +25,13 @@ export const PRINCIPALS = [
   { name: "feed-a", roles: ["feed"], accounts: [Number(ACCOUNT)], groups: [GROUP] },
   { name: "operator", roles: ["operator"] },
   { name: "monitor", roles: ["monitor"] },
+  // A second gateway, for the foreign account (and group 7, to see two gateways meet).
+  { name: "gateway-b", roles: ["gateway"], accounts: [Number(FOREIGN_ACCOUNT)], groups: [GROUP] },
 ];
-export type Who = "gateway-a" | "feed-a" | "operator" | "monitor";
-export const WHO: readonly Who[] = ["gateway-a", "feed-a", "operator", "monitor"];
+export type Who = "gateway-a" | "feed-a" | "operator" | "monitor" | "gateway-b";
+/** One principal of each role. */
+export const ROLE_HOLDERS: readonly Who[] = ["gateway-a", "feed-a", "operator", "monitor"];
+export const WHO: readonly Who[] = [...ROLE_HOLDERS, "gateway-b"];
 
 /** Certificates and tokens, made once per test file. */
 export class Credentials {
@@ -94,7 +98,7 @@ export interface SecureHarness {
 /** The realistic test engine with `security`, group 7 holding GROUP_ACCOUNT, listening on 127.0.0.1:0. */
 export async function startSecureHarness(security: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<SecureHarness> {
   const config = testConfig({
-    accounts: { defaultCurrency: "USD", list: [{ id: Number(GROUP_ACCOUNT), group: GROUP }] },
+    accounts: { defaultCurrency: "USD", list: [{ id: Number(GROUP_ACCOUNT), group: GROUP }, { id: Number(FOREIGN_ACCOUNT) }] },
     security,
     ...overrides,
   });
