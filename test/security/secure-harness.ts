@@ -113,7 +113,9 @@ export async function startSecureHarness(security: Record<string, unknown>, over
     address,
     denials,
     connect(options) {
-      const c = connect(address, options);
+      // Own connections per client: grpc-js would otherwise share a connection made under
+      // other credentials (or an older server certificate) between equal-looking clients.
+      const c = connect(address, { ...options, channelOptions: { "grpc.use_local_subchannel_pool": 1, ...options.channelOptions } });
       opened.push(c);
       return c;
     },
