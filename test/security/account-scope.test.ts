@@ -147,6 +147,16 @@ describe("account scope", () => {
     expect(json(await b.one({ case: "bindAccounts", value: { accountIds: [GROUP_ACCOUNT], takeover: true } }))).toEqual({ bind: { takenOver: [GROUP_ACCOUNT.toString()] } });
   });
 
+  it("two gateways sharing a group: pinned elsewhere names neither the other channel nor its principal", async () => {
+    const a = channel(gatewayA);
+    expect(json(await a.one({ case: "bindAccounts", value: { accountIds: [GROUP_ACCOUNT] } }))).toEqual({ bind: {} });
+    const b = channel(gatewayB);
+    const field = "commands[0].bind_accounts.account_ids[0]";
+    expect(json(await b.one({ case: "bindAccounts", value: { accountIds: [GROUP_ACCOUNT] } }))).toEqual({
+      error: { code: "ERROR_CODE_ACCOUNT_PINNED_ELSEWHERE", field, message: `${field}: account is pinned to another channel; set takeover to fence it` },
+    });
+  });
+
   it("group scope follows the account's current group: moved out by the operator, it is refused", async () => {
     const a = channel(gatewayA);
     expect((await a.one(seed("USD", "1", GROUP_ACCOUNT))).result.case).toBe("adjustment");
