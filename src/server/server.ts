@@ -1,5 +1,6 @@
 /** The gRPC server around the door: every service, health, reflection, recovery gating, graceful stop. */
-import { Server } from "@grpc/grpc-js";
+import { Server, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -18,8 +19,6 @@ import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
 import { reflectionService } from "./services/reflection-service.js";
 import type { Denial, ServiceContext, ServingPhase } from "./services/service-context.js";
-import type { DescService } from "@bufbuild/protobuf";
-import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
@@ -30,10 +29,10 @@ export interface ServerOptions {
   readonly shutdownGraceMs: number;
 }
 
-/** Every service the listener serves, with its descriptor (the security test walks these). */
-export const SERVED_SERVICES: readonly DescService[] = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService, Health, ServerReflection];
-
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
+
+/** Every service the listener serves (the security tests walk their methods). */
+export const SERVED_SERVICES: readonly DescService[] = [...SIDECAR_SERVICES, Health, ServerReflection];
 
 export class SidecarServer {
   readonly health = new HealthState(SIDECAR_SERVICES.map((s) => s.typeName));

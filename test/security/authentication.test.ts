@@ -69,7 +69,7 @@ describe("authentication: mTLS and bearer tokens", () => {
     expect(await codeOf(journalStatus(h, both))).toMatchObject({ code: status.PERMISSION_DENIED });
   });
 
-  it("health answers everyone; reflection only a known principal", async () => {
+  it("health answers a caller without credentials (reflection: see rpc-access.test.ts)", async () => {
     const health = h.connect(creds.nobody()).health;
     const res = await callUnary<{ status: number }>(health, "check", create(HealthCheckRequestSchema, { service: "" }));
     expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);

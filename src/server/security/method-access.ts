@@ -3,7 +3,13 @@
  * with no entry is refused to everyone (fail closed), so a new RPC is unusable until it is
  * listed here on purpose; a test checks every method of every served descriptor has an entry.
  */
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { Role } from "./principal.js";
+
+/** A method's full gRPC path, `/package.Service/Method`: the table's key and the audit's action. */
+export function methodPath(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
 
 /** public: anyone, even without credentials; authenticated: any known principal; else one of the roles. */
 export type Access = "public" | "authenticated" | readonly Role[];

@@ -8,7 +8,7 @@ import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Denial } from "../services/service-context.js";
 import type { Authenticator, CallCredentials } from "./authenticator.js";
-import { METHOD_ACCESS, type Access } from "./method-access.js";
+import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 
 const principals = new WeakMap<object, Principal>();
@@ -62,7 +62,7 @@ export function guardService(service: DescService, impl: UntypedServiceImplement
   for (const method of service.methods) {
     const handler = impl[method.localName] as ((call: Call, callback?: (e: unknown, v: unknown) => void) => void) | undefined;
     if (!handler) continue;
-    const path = `/${service.typeName}/${method.name}`;
+    const path = methodPath(method);
     const access = table.get(path);
     // Unary and client-streaming calls answer through the callback; streams that send, with 'error'.
     const answersByCallback = method.methodKind === "unary" || method.methodKind === "client_streaming";

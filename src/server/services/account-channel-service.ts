@@ -1,6 +1,6 @@
 /** AccountChannelService.Open: one gRPC bidi stream = one account channel of the door. */
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { OpenRequest, OpenResponse, CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountChannelService, type OpenRequest, type OpenResponse, type CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
@@ -10,6 +10,7 @@ import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
+import { methodPath } from "../security/method-access.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -35,7 +36,7 @@ export interface StreamChannel {
   readonly scope?: CommandScope;
 }
 
-const OPEN_PATH = "/openpit.sidecar.v1.AccountChannelService/Open";
+const OPEN_PATH = methodPath(AccountChannelService.method.open);
 
 /**
  * One message: decoded command by command (a malformed one gets its error, the others

@@ -1,7 +1,7 @@
 /** ExecutionReportFeedService.Publish: the fill / drop-copy feed, applied through the door. */
 import { create } from "@bufbuild/protobuf";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
+import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeExecutionReport, reportResults } from "../codec/index.js";
@@ -11,8 +11,9 @@ import type { SidecarState } from "../../state/sidecar-state.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseReport, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
+import { methodPath } from "../security/method-access.js";
 
-const PUBLISH_PATH = "/openpit.sidecar.v1.ExecutionReportFeedService/Publish";
+const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
 function refuse(m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse {
   const error = new CommandError(code, field ?? "", message);
