@@ -121,6 +121,22 @@ describe("plaintext only on loopback", () => {
   });
 });
 
+describe("what the start-up output says about a secured sidecar", () => {
+  it("TLS, principals with their roles, and how they are identified", async () => {
+    const creds = new Credentials();
+    const server = buildSidecar(parseSidecarConfig(testConfig({ security: creds.security({ refreshIntervalMs: 1000 }) })));
+    try {
+      await server.listen("127.0.0.1:0");
+      expect(server.securityNotes).toEqual([
+        `security: TLS, client certificates optional (files re-read every 1000 ms); 5 principals (gateway-a: gateway, feed-a: feed, operator: operator, monitor: monitor, gateway-b: gateway); identified by client certificate commonName or bearer tokens from ${creds.tokensFile}`,
+      ]);
+    } finally {
+      await server.shutdown();
+      creds.remove();
+    }
+  });
+});
+
 describe("start-up output", () => {
   let creds: Credentials;
   beforeAll(() => {
