@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
   const policies = server.state.engine.policies.map((p) => p.name).join(", ");
   process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; policies: ${policies})\n`);
+  for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
 
   const stop = (signal: string) => {
     process.stdout.write(`${signal}: shutting down gracefully\n`);

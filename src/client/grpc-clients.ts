@@ -1,5 +1,15 @@
 /** grpc-js clients for every sidecar service, built from the protobuf-es descriptors (no proto-loader). */
-import { credentials, makeGenericClientConstructor, type Client, type Metadata, type ServiceError } from "@grpc/grpc-js";
+import {
+  credentials,
+  InterceptingCall,
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  type Interceptor,
+  type Metadata,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -12,9 +22,47 @@ import { CHANNEL_CLIENT_WIRE } from "../transport/wire/index.js";
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
 export type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
 
-export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}): GenericClient {
+/** How to reach a sidecar that has a `security` section (docs/security.md). All optional. */
+export interface ConnectOptions {
+  /** PEM of the CA that signed the server's certificate; given = TLS (else plaintext). */
+  readonly rootCa?: string | Buffer;
+  /** PEM client certificate and its key, for mTLS (the certificate names the principal). */
+  readonly clientCert?: string | Buffer;
+  readonly clientKey?: string | Buffer;
+  /** Sent as `authorization: Bearer <token>` on every call (plaintext loopback or TLS without a client certificate). */
+  readonly bearerToken?: string;
+  /** Other grpc-js channel options, e.g. `grpc.ssl_target_name_override`. */
+  readonly channelOptions?: ChannelOptions;
+}
+
+const pem = (v: string | Buffer | undefined) => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+
+function channelCredentials(o: ConnectOptions): ChannelCredentials {
+  if (o.rootCa === undefined) {
+    if (o.clientCert !== undefined || o.clientKey !== undefined) throw new Error("clientCert/clientKey need rootCa (a client certificate is only sent over TLS)");
+    return credentials.createInsecure();
+  }
+  return credentials.createSsl(pem(o.rootCa), pem(o.clientKey), pem(o.clientCert));
+}
+
+/**
+ * The token as per-call metadata through an interceptor: grpc-js refuses call credentials
+ * on a plaintext channel, and the single-host setup (loopback, tokens) has no TLS.
+ */
+function bearerInterceptor(token: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
   const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
-  return new Ctor(address, credentials.createInsecure()) as unknown as GenericClient;
+  const channelOptions = { ...options.channelOptions, ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }) };
+  return new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
 }
 
 /** Calls a unary method and resolves with the response (rejects with the ServiceError). */
@@ -35,14 +83,14 @@ export interface SidecarClients {
   close(): void;
 }
 
-export function connect(address: string): SidecarClients {
+export function connect(address: string, options: ConnectOptions = {}): SidecarClients {
   const clients = {
     // The order path's messages through the hand-specialised codecs (same bytes, less CPU).
-    channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }),
-    feed: makeClient(ExecutionReportFeedService, address),
-    events: makeClient(AccountEventService, address),
-    admin: makeClient(AdminService, address),
-    health: makeClient(Health, address),
+    channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }, options),
+    feed: makeClient(ExecutionReportFeedService, address, {}, options),
+    events: makeClient(AccountEventService, address, {}, options),
+    admin: makeClient(AdminService, address, {}, options),
+    health: makeClient(Health, address, {}, options),
   };
   return { ...clients, close: () => Object.values(clients).forEach((c) => c.close()) };
 }

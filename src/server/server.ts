@@ -1,5 +1,6 @@
 /** The gRPC server around the door: every service, health, reflection, recovery gating, graceful stop. */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -17,7 +18,10 @@ import { feedService } from "./services/feed-service.js";
 import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
 import { reflectionService } from "./services/reflection-service.js";
-import type { ServiceContext, ServingPhase } from "./services/service-context.js";
+import type { Denial, ServiceContext, ServingPhase } from "./services/service-context.js";
+import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
+import { SecuritySetup } from "./security/security-setup.js";
+import { guardService } from "./security/service-guard.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -27,6 +31,9 @@ export interface ServerOptions {
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
 
+/** Every service the listener serves (the security tests walk their methods). */
+export const SERVED_SERVICES: readonly DescService[] = [...SIDECAR_SERVICES, Health, ServerReflection];
+
 export class SidecarServer {
   readonly health = new HealthState(SIDECAR_SERVICES.map((s) => s.typeName));
   private readonly server: Server;
@@ -35,26 +42,43 @@ export class SidecarServer {
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
   private currentPhase: ServingPhase;
+  private readonly security: SecuritySetup;
+  /** What the start-up output says about security (warnings first), once listening. */
+  securityNotes: readonly string[] = [];
+  /** Told of every refused call or command; the composition root connects the audit trail. */
+  onDenied: ((denial: Denial) => void) | undefined;
 
   constructor(
     readonly state: SidecarState,
     private readonly options: ServerOptions,
     phase: ServingPhase = "serving",
+    security: SecurityConfig = DEFAULT_SECURITY,
   ) {
+    this.security = new SecuritySetup(security);
     this.currentPhase = phase;
     this.health.setServing(phase === "serving");
     this.server = new Server({
       // Orders are small; a generous cap still refuses a runaway message early.
       "grpc.max_receive_message_length": 16 * 1024 * 1024,
     });
-    const ctx: ServiceContext = { state, streams: this.streams, phase: () => this.currentPhase, channelWriters: this.channelWriters };
+    const ctx: ServiceContext = {
+      state,
+      streams: this.streams,
+      phase: () => this.currentPhase,
+      channelWriters: this.channelWriters,
+      onDenied: (denial) => this.onDenied?.(denial),
+    };
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
-    this.server.addService(serviceDefinition(AccountChannelService, { open: CHANNEL_SERVER_WIRE }), accountChannelService(ctx, options));
-    this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(ctx));
-    this.server.addService(serviceDefinition(AccountEventService), eventsService(ctx));
-    this.server.addService(serviceDefinition(AdminService), adminService(ctx));
-    this.server.addService(serviceDefinition(Health), healthService(this.health, this.streams));
-    this.server.addService(serviceDefinition(ServerReflection), reflectionService([...SIDECAR_SERVICES, Health]));
+    // Every service behind the same guard: authentication, then the method's role (fail closed).
+    const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied };
+    const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) =>
+      this.server.addService(serviceDefinition(service, overrides), guardService(service, impl, guard));
+    add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_SERVER_WIRE });
+    add(ExecutionReportFeedService, feedService(ctx));
+    add(AccountEventService, eventsService(ctx));
+    add(AdminService, adminService(ctx));
+    add(Health, healthService(this.health, this.streams));
+    add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
   }
 
   get phase(): ServingPhase {
@@ -68,11 +92,17 @@ export class SidecarServer {
     this.health.setServing(true);
   }
 
-  /** Binds `host:port` (port 0 = any free port) and returns the bound port. */
+  /**
+   * Binds `host:port` (port 0 = any free port) and returns the bound port. Plaintext or the
+   * single-user default on a non-loopback address is a ConfigError without `insecure`.
+   */
   async listen(address: string): Promise<number> {
+    const { credentials, ready, notes } = this.security.listen(address);
+    this.securityNotes = notes;
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      this.server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
     });
+    await ready();
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.

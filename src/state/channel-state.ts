@@ -276,7 +276,7 @@ export class ChannelState {
       throw new CommandError(
         "ACCOUNT_PINNED_ELSEWHERE",
         field,
-        `${field}: account is pinned to channel ${owner.channelId}; bind it with takeover to move it here`,
+        `${field}: account is pinned to another channel; bind it with takeover to move it here`,
       );
     }
     this.host.pins.pin(accountId, this);
@@ -298,7 +298,7 @@ export class ChannelState {
         if (owner === undefined || owner === this) continue;
         if (!takeover) {
           const f = `${field}.account_ids[${i}]`;
-          const message = `${f}: account is pinned to channel ${owner.channelId}; set takeover to fence it`;
+          const message = `${f}: account is pinned to another channel; set takeover to fence it`;
           throw new CommandError("ACCOUNT_PINNED_ELSEWHERE", f, message);
         }
         let set = byOwner.get(owner);

@@ -20,7 +20,9 @@ export type CommandErrorCode =
   | "SHUTTING_DOWN"
   | "FAILED_PRECONDITION"
   | "INTERNAL"
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  | "PERMISSION_DENIED"
+  | "UNAUTHENTICATED";
 
 export class CommandError extends Error {
   override name = "CommandError";

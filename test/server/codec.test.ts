@@ -81,7 +81,7 @@ describe("codec: results and notices", () => {
     const codes: CommandErrorCode[] = [
       "MISSING_FIELD", "INVALID_VALUE", "UNKNOWN_ENUM", "UNKNOWN_HANDLE", "FOREIGN_HANDLE", "HANDLE_CONSUMED", "WRONG_HANDLE_KIND",
       "ACCOUNT_PINNED_ELSEWHERE", "RESOURCE_EXHAUSTED", "BATCH_TOO_LARGE", "UNKNOWN_NAME", "SHUTTING_DOWN", "FAILED_PRECONDITION",
-      "INTERNAL", "UNAVAILABLE",
+      "INTERNAL", "UNAVAILABLE", "PERMISSION_DENIED", "UNAUTHENTICATED",
     ];
     for (const code of codes) expect(ErrorCode[encodeErrorCode(code)]).toBe(code);
   });

@@ -29,7 +29,7 @@ describe("account pinning", () => {
     expect(json(order1)).toEqual({
       error: {
         code: "ERROR_CODE_ACCOUNT_PINNED_ELSEWHERE",
-        message: `${field}: account is pinned to channel 1; bind it with takeover to move it here`,
+        message: `${field}: account is pinned to another channel; bind it with takeover to move it here`,
         field,
       },
     });
@@ -53,7 +53,7 @@ describe("account pinning", () => {
     expect(json(bind)).toEqual({
       error: {
         code: "ERROR_CODE_ACCOUNT_PINNED_ELSEWHERE",
-        message: `${field}: account is pinned to channel 1; set takeover to fence it`,
+        message: `${field}: account is pinned to another channel; set takeover to fence it`,
         field,
       },
     });
@@ -93,7 +93,7 @@ describe("account pinning", () => {
     const [commit, touch] = await first.send({ case: "commitReservation", value: { reservationId: handleId(1n, 1n) } }, reserve("1"));
     expect(as(commit, "error")).toMatchObject({ code: ErrorCode.HANDLE_CONSUMED, field: "commands[0].commit_reservation.reservation_id" });
     expect(as(touch, "error").message).toBe(
-      "commands[1].execute_pre_trade.order.account_id: account is pinned to channel 2; bind it with takeover to move it here",
+      "commands[1].execute_pre_trade.order.account_id: account is pinned to another channel; bind it with takeover to move it here",
     );
   });
 

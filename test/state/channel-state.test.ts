@@ -51,12 +51,12 @@ describe("account channels in the door", () => {
     expect(errorOf(d.execute(two))).toEqual({
       code: "ACCOUNT_PINNED_ELSEWHERE",
       field: "commands[0].execute_pre_trade.order.account_id",
-      message: "commands[0].execute_pre_trade.order.account_id: account is pinned to channel 1; bind it with takeover to move it here",
+      message: "commands[0].execute_pre_trade.order.account_id: account is pinned to another channel; bind it with takeover to move it here",
     });
     expect(errorOf(d.run(two, { kind: "bind", accountIds: [B, A], takeover: false })[0])).toEqual({
       code: "ACCOUNT_PINNED_ELSEWHERE",
       field: "commands[0].bind_accounts.account_ids[1]",
-      message: "commands[0].bind_accounts.account_ids[1]: account is pinned to channel 1; set takeover to fence it",
+      message: "commands[0].bind_accounts.account_ids[1]: account is pinned to another channel; set takeover to fence it",
     });
   });
 

@@ -12,9 +12,10 @@ export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--data-dir DIR] [--ephemeral] [--print-default-config]
+const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--data-dir DIR] [--ephemeral] [--insecure] [--print-default-config]
   env: OPENPIT_CONFIG (file), OPENPIT_LISTEN (address), OPENPIT_DATA_DIR (journal directory);
-  flags win over env, env over the file. --ephemeral keeps state in memory only (lost on exit).`;
+  flags win over env, env over the file. --ephemeral keeps state in memory only (lost on exit).
+  --insecure allows plaintext (or no principals) on a non-loopback address (docs/security.md).`;
 
 function flag(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -30,7 +31,7 @@ function flag(argv: readonly string[], name: string): string | undefined {
  */
 export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
   for (const a of argv) {
-    if (a.startsWith("--") && !["--config", "--listen", "--data-dir", "--ephemeral", "--print-default-config"].includes(a)) {
+    if (a.startsWith("--") && !["--config", "--listen", "--data-dir", "--ephemeral", "--insecure", "--print-default-config"].includes(a)) {
       throw new ConfigError(`unknown option ${a}\n${USAGE}`);
     }
   }
@@ -58,6 +59,7 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);
     config = { ...config, durability: { ...config.durability, mode: "ephemeral" } };
   }
+  if (argv.includes("--insecure")) config = { ...config, security: { ...config.security, insecure: true } };
   return config;
 }
 

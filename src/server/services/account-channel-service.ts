@@ -1,12 +1,16 @@
 /** AccountChannelService.Open: one gRPC bidi stream = one account channel of the door. */
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { OpenRequest, OpenResponse, CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountChannelService, type OpenRequest, type OpenResponse, type CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
+import type { AccountId } from "../../param/index.js";
+import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
+import { principalOf } from "../security/service-guard.js";
+import { methodPath } from "../security/method-access.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -28,7 +32,11 @@ function refuse(m: OpenRequest, code: CommandErrorCode, message: string, field?:
 export interface StreamChannel {
   channelId: bigint | undefined;
   readonly onOpen?: (channelId: bigint) => void;
+  /** Whose commands these are; absent or `allAccounts` = no per-command account check. */
+  readonly scope?: CommandScope;
 }
+
+const OPEN_PATH = methodPath(AccountChannelService.method.open);
 
 /**
  * One message: decoded command by command (a malformed one gets its error, the others
@@ -44,10 +52,20 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   const valid: ChannelCommand[] = [];
   const bases: string[] = [];
   const slots: number[] = [];
+  // Checked once per message: the default principal may use every account, so the order
+  // path pays nothing for it.
+  const scope = session.scope !== undefined && !session.scope.principal.allAccounts ? session.scope : undefined;
+  const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
   for (let i = 0; i < m.commands.length; i++) {
     const base = `commands[${i}]`;
     try {
-      valid.push(decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch));
+      const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
+      if (scope) {
+        // Refused before the door: it changes nothing and is never journaled.
+        const denied = refuseChannelCommand(scope, command, base, groupOf!);
+        if (denied) throw denied;
+      }
+      valid.push(command);
       bases.push(base);
       slots.push(i);
     } catch (e) {
@@ -57,6 +75,7 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   }
   if (valid.length > 0) {
     if (session.channelId === undefined) {
+      // COORDINATOR(issue9): once the door takes an owner, open as `state.openChannel(session.scope?.principal.name)`.
       session.channelId = state.openChannel().channelId;
       session.onOpen?.(session.channelId);
     }
@@ -97,7 +116,11 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
 
-      const session: StreamChannel = { channelId: undefined, onOpen: (id) => ctx.channelWriters.set(id, writeNow) };
+      const session: StreamChannel = {
+        channelId: undefined,
+        onOpen: (id) => ctx.channelWriters.set(id, writeNow),
+        scope: { principal: principalOf(call), action: OPEN_PATH, onDenied: ctx.onDenied },
+      };
       const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
 
       /** `draining`: received before shutdown began, so it is run rather than refused. */

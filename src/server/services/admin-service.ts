@@ -23,6 +23,8 @@ import { settingsJsonOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { PHASE_REFUSALS, type ServiceContext, type ServingPhase } from "./service-context.js";
+// The principal a guarded call was admitted as; its name is the audit actor (see the COORDINATOR lines).
+import { principalOf } from "../security/service-guard.js";
 
 /** Changes are refused while the journal is replayed and once shutdown has begun. */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
@@ -59,6 +61,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       }
       let reply: MessageShape<D>;
       try {
+        // COORDINATOR(issue9): once the door takes an actor, `state.admin(toCommand(call.request), principalOf(call).name)`.
         const result = state.admin(toCommand(call.request));
         reply = create(schema, (answer?.(result) ?? {}) as never);
       } catch (e) {
@@ -216,6 +219,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
           if (!m.push) missing("push");
+          // COORDINATOR(issue9): once the door takes an actor, `state.admin(quoteCommand(m.push), principalOf(call).name)`.
           state.admin(quoteCommand(m.push));
           accepted++;
         } catch (e) {

@@ -1,21 +1,30 @@
 /** ExecutionReportFeedService.Publish: the fill / drop-copy feed, applied through the door. */
 import { create } from "@bufbuild/protobuf";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
+import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeExecutionReport, reportResults } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
+import type { AccountId } from "../../param/index.js";
+import { refuseReport, type CommandScope } from "../security/account-scope.js";
+import { principalOf } from "../security/service-guard.js";
+import { methodPath } from "../security/method-access.js";
+
+const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
 function refuse(m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse {
   const error = new CommandError(code, field ?? "", message);
   return create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => reportResults.fromError(error)) });
 }
 
-/** One feed message: decoded report by report (a malformed one gets its error), applied through the door in order. */
-export function runPublishRequest(state: SidecarState, m: PublishRequest): PublishResponse {
+/**
+ * One feed message: decoded report by report (a malformed one gets its error, one on an
+ * account outside `scope` is refused), applied through the door in order.
+ */
+export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope): PublishResponse {
   const max = state.limits.maxCommandsPerMessage;
   // One error per report, so results still pair with reports by index.
   if (m.reports.length > max) return refuse(m, "BATCH_TOO_LARGE", `reports: ${m.reports.length} reports in one message; at most ${max}`, "reports");
@@ -23,10 +32,18 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest): Publi
   const valid: ExecutionReport[] = [];
   const bases: string[] = [];
   const slots: number[] = [];
+  const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
+  const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
   m.reports.forEach((r, i) => {
     const field = `reports[${i}]`;
     try {
-      valid.push(decodeExecutionReport(r, field));
+      const report = decodeExecutionReport(r, field);
+      if (checked) {
+        // Refused before the door: it changes nothing and is never journaled.
+        const denied = refuseReport(checked, report, field, groupOf!);
+        if (denied) throw denied;
+      }
+      valid.push(report);
       bases.push(field);
       slots.push(i);
     } catch (e) {
@@ -50,10 +67,10 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest): Publi
 export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
   const { state } = ctx;
 
-  const run = (m: PublishRequest): PublishResponse => runPublishRequest(state, m);
-
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
+      const scope: CommandScope = { principal: principalOf(call), action: PUBLISH_PATH, onDenied: ctx.onDenied };
+      const run = (m: PublishRequest): PublishResponse => runPublishRequest(state, m, scope);
       let finished = false;
       let paused = false;
       const unregister = ctx.streams.add({

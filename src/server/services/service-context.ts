@@ -12,6 +12,24 @@ export interface ServiceContext {
   phase(): ServingPhase;
   /** Writers of the live channels, for the notices the door sends them (fenced, expired). */
   readonly channelWriters: Map<bigint, (message: OpenResponse) => void>;
+  /**
+   * Told of every refused call and every refused command (no or bad credentials, a missing
+   * role, an account out of scope), after the refusal and before anything else: the audit
+   * trail records it. Nothing was changed by what was refused.
+   */
+  onDenied?: (denial: Denial) => void;
+}
+
+/** A refused call or command, for the audit trail. */
+export interface Denial {
+  /** The principal's name, or "(unauthenticated)". */
+  readonly actor: string;
+  /** The full gRPC method path, with the command kind for a refused channel command or report. */
+  readonly action: string;
+  /** What was refused, in the words the caller was told (plus the peer address when unauthenticated). */
+  readonly detail: string;
+  /** UNAUTHENTICATED or PERMISSION_DENIED. */
+  readonly reason: "UNAUTHENTICATED" | "PERMISSION_DENIED";
 }
 
 /** What a command is told when the phase refuses it (the same words on every service). */

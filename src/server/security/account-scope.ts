@@ -1,0 +1,92 @@
+/**
+ * The per-command half of authorisation: a gateway's or feed's command may only name
+ * accounts its principal may use. Checked on the decoded command before it reaches the
+ * door, so a refused command changes nothing and is never journaled; the texts name only
+ * what the caller sent (never whether the account exists or is pinned elsewhere).
+ */
+import type { AccountGroupId, AccountId } from "../../param/index.js";
+import type { ExecutionReport, Order } from "../../model/index.js";
+import type { ChannelCommand } from "../../state/commands.js";
+import { CommandError } from "../../state/command-error.js";
+import type { Denial } from "../services/service-context.js";
+import { mayUseAccount, type Principal } from "./principal.js";
+
+/** Who sends a stream's commands, and where refusals are reported. */
+export interface CommandScope {
+  readonly principal: Principal;
+  /** The method's full path, for the audit record. */
+  readonly action: string;
+  readonly onDenied?: (denial: Denial) => void;
+}
+
+type GroupOf = (accountId: AccountId) => AccountGroupId | undefined;
+
+/** Wire names of the order-carrying commands, for the refused field's path. */
+const ORDER_FIELD = {
+  start: "start_pre_trade",
+  execute: "execute_pre_trade",
+  startDryRun: "start_pre_trade_dry_run",
+  executeDryRun: "execute_pre_trade_dry_run",
+  dropCopy: "execute_pre_trade_drop_copy",
+} as const;
+
+function refusal(scope: CommandScope, field: string, accountId: AccountId | undefined, what: string): CommandError {
+  const message =
+    accountId === undefined
+      ? `${field}: principal '${scope.principal.name}' may only send ${what} that name one of its accounts`
+      : `${field}: principal '${scope.principal.name}' may not use account ${accountId}`;
+  scope.onDenied?.({ actor: scope.principal.name, action: `${scope.action} ${what}`, detail: message, reason: "PERMISSION_DENIED" });
+  return new CommandError("PERMISSION_DENIED", field, message);
+}
+
+function orderAccount(order: Order): AccountId | undefined {
+  return order.operation?.accountId;
+}
+
+/**
+ * The refusal for a channel command naming an account `scope` may not use, or undefined.
+ * Handle commands (execute/discard request, commit, rollback) name handles of this channel,
+ * made by commands that were checked. Callers skip the call for `allAccounts` principals.
+ */
+export function refuseChannelCommand(scope: CommandScope, command: ChannelCommand, base: string, groupOf: GroupOf): CommandError | undefined {
+  const p = scope.principal;
+  switch (command.kind) {
+    case "bind":
+    case "release": {
+      // A takeover is a bind: it can only move accounts the principal may use.
+      const ids = command.accountIds;
+      for (let i = 0; i < ids.length; i++) {
+        if (!mayUseAccount(p, ids[i]!, groupOf)) {
+          const wire = command.kind === "bind" ? "bind_accounts" : "release_accounts";
+          return refusal(scope, `${base}.${wire}.account_ids[${i}]`, ids[i], command.kind);
+        }
+      }
+      return undefined;
+    }
+    case "start":
+    case "execute":
+    case "startDryRun":
+    case "executeDryRun":
+    case "dropCopy": {
+      const id = orderAccount(command.order);
+      if (id !== undefined && mayUseAccount(p, id, groupOf)) return undefined;
+      return refusal(scope, `${base}.${ORDER_FIELD[command.kind]}.order.account_id`, id, "orders");
+    }
+    case "report":
+      return refuseReport(scope, command.report, `${base}.apply_execution_report.report`, groupOf);
+    case "adjust":
+      return mayUseAccount(p, command.accountId, groupOf) ? undefined : refusal(scope, `${base}.apply_account_adjustment.account_id`, command.accountId, "adjustments");
+    case "executeRequest":
+    case "discardRequest":
+    case "commit":
+    case "rollback":
+      return undefined;
+  }
+}
+
+/** An execution report (on the feed or a channel): its account must be one the principal may use; one without an account is refused. */
+export function refuseReport(scope: CommandScope, report: ExecutionReport, field: string, groupOf: GroupOf): CommandError | undefined {
+  const id = report.operation?.accountId;
+  if (id !== undefined && mayUseAccount(scope.principal, id, groupOf)) return undefined;
+  return refusal(scope, `${field}.account_id`, id, "reports");
+}

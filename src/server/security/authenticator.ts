@@ -1,0 +1,92 @@
+/**
+ * Who is calling: the principal of a client certificate the TLS handshake verified, else
+ * of a bearer token (`authorization: Bearer <token>`), else nobody. Without a `security`
+ * section every caller is the single local user.
+ */
+import type { Metadata } from "@grpc/grpc-js";
+import type { PeerCertificate } from "node:tls";
+import type { BearerTokens } from "./bearer-tokens.js";
+import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
+import type { CertificateIdentity } from "./security-config.js";
+
+/** What a call offers to identify itself (grpc-js's ServerSurfaceCall has both). */
+export interface CallCredentials {
+  readonly metadata: Metadata;
+  getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
+}
+
+export type Authentication = { readonly principal: Principal } | { readonly refused: string };
+
+/** Texts a caller may see: they say what to present, never which principals exist. */
+export const UNAUTHENTICATED_TEXTS = {
+  none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
+  certificate: "the client certificate names no configured principal",
+  token: "the bearer token is not valid",
+  malformed: "the authorization metadata must be 'Bearer <token>'",
+} as const;
+
+export interface Authenticator {
+  /** True for the single-user default: everyone is "local", nothing is checked. */
+  readonly local: boolean;
+  authenticate(call: CallCredentials): Authentication;
+}
+
+export const LOCAL_AUTHENTICATOR: Authenticator = {
+  local: true,
+  authenticate: () => ({ principal: LOCAL_PRINCIPAL }),
+};
+
+/** The values a certificate offers for `identity`: its subject CN(s), or its SAN values (DNS, URI, IP, email). */
+export function certificateNames(cert: PeerCertificate, identity: CertificateIdentity): string[] {
+  if (identity === "commonName") {
+    const cn = cert.subject?.CN as string | string[] | undefined;
+    return cn === undefined ? [] : Array.isArray(cn) ? cn : [cn];
+  }
+  const san = cert.subjectaltname ?? "";
+  return san === ""
+    ? []
+    : san.split(", ").map((entry) => {
+        const colon = entry.indexOf(":");
+        return colon < 0 ? entry : entry.slice(colon + 1);
+      });
+}
+
+export class PrincipalAuthenticator implements Authenticator {
+  readonly local = false;
+  private readonly byIdentity: ReadonlyMap<string, Principal>;
+  private readonly byName: ReadonlyMap<string, Principal>;
+
+  constructor(
+    principals: readonly (Principal & { readonly certificateIdentity: string })[],
+    private readonly identity: CertificateIdentity,
+    private readonly tokens: BearerTokens | undefined,
+  ) {
+    this.byIdentity = new Map(principals.map((p) => [p.certificateIdentity, p]));
+    this.byName = new Map(principals.map((p) => [p.name, p]));
+  }
+
+  authenticate(call: CallCredentials): Authentication {
+    // grpc-js reports a certificate only when the handshake verified it against the CA.
+    const cert = call.getAuthContext()?.sslPeerCertificate;
+    // A verified certificate decides alone: it is never overridden by a token.
+    if (cert) return this.fromCertificate(cert);
+    const header = call.metadata.get("authorization");
+    if (header.length === 0) return { refused: UNAUTHENTICATED_TEXTS.none };
+    const value = header.length === 1 && typeof header[0] === "string" ? header[0] : "";
+    const match = /^Bearer ([^\s]+)$/i.exec(value);
+    if (!match) return { refused: UNAUTHENTICATED_TEXTS.malformed };
+    const name = this.tokens?.principalOf(match[1]!);
+    const principal = name === undefined ? undefined : this.byName.get(name);
+    return principal ? { principal } : { refused: UNAUTHENTICATED_TEXTS.token };
+  }
+
+  private fromCertificate(cert: PeerCertificate): Authentication {
+    const matched = new Set<Principal>();
+    for (const name of certificateNames(cert, this.identity)) {
+      const p = this.byIdentity.get(name);
+      if (p) matched.add(p);
+    }
+    // Two principals in one certificate is a mis-issued certificate: neither is assumed.
+    return matched.size === 1 ? { principal: [...matched][0]! } : { refused: UNAUTHENTICATED_TEXTS.certificate };
+  }
+}

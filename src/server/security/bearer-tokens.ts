@@ -1,0 +1,61 @@
+/**
+ * Bearer tokens: the file holds SHA-256 hashes, never tokens, so reading it (or a backup
+ * of it) gives nobody a credential. A presented token is hashed and compared with every
+ * stored hash in constant time, so neither timing nor an early exit says how close it was.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fail, onlyKeys, readArray, readObject, readString, type Json } from "../../policies/settings-json.js";
+
+interface TokenEntry {
+  readonly principal: string;
+  readonly hash: Buffer;
+}
+
+export function sha256Hex(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export class BearerTokens {
+  private constructor(private readonly entries: readonly TokenEntry[]) {}
+
+  /**
+   * `{"tokens": [{"principal": "gateway-a", "sha256": "<64 hex digits>"}, ...]}`; a
+   * principal may have several tokens (rotation). Every principal must be configured.
+   */
+  static parse(json: Json, path: string, principals: ReadonlySet<string>): BearerTokens {
+    const o = readObject(json, path);
+    onlyKeys(o, path, ["tokens"]);
+    const entries = readArray(o.tokens, `${path}.tokens`).map((item, i): TokenEntry => {
+      const p = `${path}.tokens[${i}]`;
+      const e = readObject(item, p);
+      onlyKeys(e, p, ["principal", "sha256"]);
+      const principal = readString(e.principal, `${p}.principal`);
+      if (!principals.has(principal)) fail(`${p}.principal`, `'${principal}' is not in security.principals`);
+      const hex = readString(e.sha256, `${p}.sha256`).toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(hex)) fail(`${p}.sha256`, "must be 64 hex digits (the SHA-256 of the token, not the token)");
+      return { principal, hash: Buffer.from(hex, "hex") };
+    });
+    return new BearerTokens(entries);
+  }
+
+  static load(file: string, principals: ReadonlySet<string>): BearerTokens {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      return fail("security.tokensFile", `cannot read ${file}: ${(e as Error).message}`);
+    }
+    return BearerTokens.parse(json, `security.tokensFile(${file})`, principals);
+  }
+
+  /** The principal the token belongs to, or undefined. Every entry is compared, always. */
+  principalOf(token: string): string | undefined {
+    const presented = createHash("sha256").update(token, "utf8").digest();
+    let found: string | undefined;
+    for (const e of this.entries) {
+      if (timingSafeEqual(presented, e.hash) && found === undefined) found = e.principal;
+    }
+    return found;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The `security` section of the configuration document: TLS, how principals are
+ * identified, and who may do what. Parsing only (files are read when the server is built).
+ */
+import type { AccountGroupId, AccountId } from "../../param/index.js";
+import {
+  fail,
+  onlyKeys,
+  optional,
+  readAccountGroupId,
+  readAccountId,
+  readArray,
+  readBoolean,
+  readInteger,
+  readObject,
+  readString,
+  type Json,
+} from "../../policies/settings-json.js";
+import { ROLES, type Role } from "./principal.js";
+
+export interface TlsConfig {
+  /** PEM server certificate (chain) and its private key. */
+  certFile: string;
+  keyFile: string;
+  /** PEM CA bundle client certificates must chain to; absent = no client certificates asked for. */
+  clientCaFile?: string;
+  /** Refuse the TLS handshake without a valid client certificate (mTLS only). */
+  requireClientCertificate: boolean;
+  /** How often the three files are re-read; new connections get what was read last. */
+  refreshIntervalMs: number;
+}
+
+/** Which part of a client certificate names its principal. */
+export type CertificateIdentity = "commonName" | "subjectAltName";
+export const CERTIFICATE_IDENTITIES: readonly CertificateIdentity[] = ["commonName", "subjectAltName"];
+
+export interface PrincipalConfig {
+  name: string;
+  roles: Role[];
+  /** What a client certificate must carry (its CN or one SAN value) to be this principal; default `name`. */
+  certificateIdentity: string;
+  allAccounts: boolean;
+  accounts: AccountId[];
+  groups: AccountGroupId[];
+}
+
+export interface SecurityConfig {
+  /** Serve plaintext (or without principals) on a non-loopback address anyway. */
+  insecure: boolean;
+  tls?: TlsConfig;
+  clientCertificateIdentity: CertificateIdentity;
+  /** JSON file of SHA-256 hashes of bearer tokens, per principal. */
+  tokensFile?: string;
+  /** Absent: the single-user default, one implicit principal "local" (loopback only). */
+  principals?: PrincipalConfig[];
+}
+
+export const DEFAULT_SECURITY: SecurityConfig = { insecure: false, clientCertificateIdentity: "commonName" };
+export const DEFAULT_TLS_REFRESH_MS = 60_000;
+
+function parseTls(json: Json, path: string): TlsConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["certFile", "keyFile", "clientCaFile", "requireClientCertificate", "refreshIntervalMs"]);
+  const file = (key: string) => {
+    const value = readString(o[key], `${path}.${key}`);
+    if (value.trim() === "") fail(`${path}.${key}`, "must not be empty");
+    return value;
+  };
+  const clientCaFile = o.clientCaFile === undefined ? undefined : file("clientCaFile");
+  const requireClientCertificate = optional(o.requireClientCertificate, `${path}.requireClientCertificate`, readBoolean) ?? clientCaFile !== undefined;
+  if (requireClientCertificate && clientCaFile === undefined) fail(`${path}.requireClientCertificate`, "needs clientCaFile (the CA client certificates are checked against)");
+  return {
+    certFile: file("certFile"),
+    keyFile: file("keyFile"),
+    clientCaFile,
+    requireClientCertificate,
+    refreshIntervalMs: optional(o.refreshIntervalMs, `${path}.refreshIntervalMs`, (j, p) => readInteger(j, p, 10, 86_400_000)) ?? DEFAULT_TLS_REFRESH_MS,
+  };
+}
+
+function parsePrincipal(json: Json, path: string): PrincipalConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["name", "roles", "certificateIdentity", "allAccounts", "accounts", "groups"]);
+  const name = readString(o.name, `${path}.name`);
+  if (name.trim() === "") fail(`${path}.name`, "must not be empty");
+  const roles = readArray(o.roles, `${path}.roles`).map((r, i) => {
+    const role = readString(r, `${path}.roles[${i}]`) as Role;
+    if (!ROLES.includes(role)) fail(`${path}.roles[${i}]`, `unknown role '${role}' (known: ${ROLES.join(", ")})`);
+    return role;
+  });
+  if (roles.length === 0) fail(`${path}.roles`, "a principal needs at least one role");
+  if (new Set(roles).size !== roles.length) fail(`${path}.roles`, "lists a role twice");
+  const allAccounts = optional(o.allAccounts, `${path}.allAccounts`, readBoolean) ?? false;
+  const accounts = (optional(o.accounts, `${path}.accounts`, readArray) ?? []).map((a, i) => readAccountId(a, `${path}.accounts[${i}]`));
+  const groups = (optional(o.groups, `${path}.groups`, readArray) ?? []).map((g, i) => readAccountGroupId(g, `${path}.groups[${i}]`));
+  if (allAccounts && (accounts.length > 0 || groups.length > 0)) fail(`${path}.allAccounts`, "excludes accounts and groups (it already allows every account)");
+  const usesAccounts = roles.includes("gateway") || roles.includes("feed");
+  if (usesAccounts && !allAccounts && accounts.length === 0 && groups.length === 0) {
+    fail(`${path}.accounts`, "a gateway or feed principal needs accounts, groups or allAccounts: true");
+  }
+  const certificateIdentity = optional(o.certificateIdentity, `${path}.certificateIdentity`, readString) ?? name;
+  if (certificateIdentity.trim() === "") fail(`${path}.certificateIdentity`, "must not be empty");
+  return { name, roles, certificateIdentity, allAccounts, accounts, groups };
+}
+
+export function parseSecurity(json: Json, path: string): SecurityConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, ["insecure", "tls", "clientCertificateIdentity", "tokensFile", "principals"]);
+  const identity = (optional(o.clientCertificateIdentity, `${path}.clientCertificateIdentity`, readString) ??
+    DEFAULT_SECURITY.clientCertificateIdentity) as CertificateIdentity;
+  if (!CERTIFICATE_IDENTITIES.includes(identity)) fail(`${path}.clientCertificateIdentity`, `must be one of ${CERTIFICATE_IDENTITIES.join(", ")}`);
+  const tls = optional(o.tls, `${path}.tls`, parseTls);
+  const tokensFile = optional(o.tokensFile, `${path}.tokensFile`, readString);
+  if (tokensFile !== undefined && tokensFile.trim() === "") fail(`${path}.tokensFile`, "must not be empty");
+  const principals = optional(o.principals, `${path}.principals`, readArray)?.map((p, i) => parsePrincipal(p, `${path}.principals[${i}]`));
+  if (principals !== undefined) {
+    if (principals.length === 0) fail(`${path}.principals`, "lists no principal (omit it for the single-user default)");
+    const names = new Set<string>();
+    const identities = new Set<string>();
+    principals.forEach((p, i) => {
+      if (names.has(p.name)) fail(`${path}.principals[${i}].name`, `'${p.name}' is defined twice`);
+      if (identities.has(p.certificateIdentity)) fail(`${path}.principals[${i}].certificateIdentity`, `'${p.certificateIdentity}' names two principals`);
+      names.add(p.name);
+      identities.add(p.certificateIdentity);
+    });
+    if (tls?.clientCaFile === undefined && tokensFile === undefined) {
+      fail(`${path}.principals`, "no principal could ever authenticate: set tls.clientCaFile (client certificates) or tokensFile (bearer tokens)");
+    }
+  } else if (tokensFile !== undefined || tls?.clientCaFile !== undefined) {
+    fail(`${path}.principals`, "is required when tokensFile or tls.clientCaFile is set (whom do the credentials name?)");
+  }
+  return {
+    insecure: optional(o.insecure, `${path}.insecure`, readBoolean) ?? false,
+    tls,
+    clientCertificateIdentity: identity,
+    tokensFile,
+    principals,
+  };
+}

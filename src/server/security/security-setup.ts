@@ -1,0 +1,61 @@
+/**
+ * The `security` section made real: the authenticator every guarded call goes through,
+ * the listener's credentials, and what the start-up output says about both.
+ */
+import { BearerTokens } from "./bearer-tokens.js";
+import { LOCAL_AUTHENTICATOR, PrincipalAuthenticator, type Authenticator } from "./authenticator.js";
+import { checkListen } from "./listen-policy.js";
+import type { Principal } from "./principal.js";
+import type { PrincipalConfig, SecurityConfig } from "./security-config.js";
+import { serverCredentials, type ListenerCredentials } from "./tls-credentials.js";
+
+function principalOf(c: PrincipalConfig): Principal & { readonly certificateIdentity: string } {
+  return {
+    name: c.name,
+    roles: new Set(c.roles),
+    allAccounts: c.allAccounts,
+    accounts: new Set(c.accounts),
+    groups: new Set(c.groups),
+    certificateIdentity: c.certificateIdentity,
+  };
+}
+
+export class SecuritySetup {
+  readonly authenticator: Authenticator;
+
+  /** Reads the tokens file (a bad one is a configuration error naming the field). */
+  constructor(readonly config: SecurityConfig) {
+    if (config.principals === undefined) {
+      this.authenticator = LOCAL_AUTHENTICATOR;
+      return;
+    }
+    const principals = config.principals.map(principalOf);
+    const names = new Set(principals.map((p) => p.name));
+    const tokens = config.tokensFile === undefined ? undefined : BearerTokens.load(config.tokensFile, names);
+    this.authenticator = new PrincipalAuthenticator(principals, config.clientCertificateIdentity, tokens);
+  }
+
+  /**
+   * The credentials to listen on `address` with, and the lines the start-up output shows
+   * (warnings first). Refuses (ConfigError) an exposed address without `--insecure`.
+   */
+  listen(address: string): ListenerCredentials & { notes: string[] } {
+    const c = this.config;
+    const warnings = checkListen(address, { tls: c.tls !== undefined, principals: c.principals !== undefined, insecure: c.insecure });
+    return { ...serverCredentials(c.tls), notes: [...warnings, this.describe()] };
+  }
+
+  private describe(): string {
+    const c = this.config;
+    if (c.principals === undefined) {
+      return "security: single-user mode (no security section): every caller is principal 'local' with every role and every account; loopback only";
+    }
+    const tls =
+      c.tls === undefined
+        ? "plaintext"
+        : `TLS${c.tls.clientCaFile ? (c.tls.requireClientCertificate ? ", client certificates required" : ", client certificates optional") : ""}` +
+          ` (files re-read every ${c.tls.refreshIntervalMs} ms)`;
+    const ways = [c.tls?.clientCaFile ? `client certificate ${c.clientCertificateIdentity}` : "", c.tokensFile ? `bearer tokens from ${c.tokensFile}` : ""].filter(Boolean);
+    return `security: ${tls}; ${c.principals.length} principals (${c.principals.map((p) => `${p.name}: ${p.roles.join("+")}`).join(", ")}); identified by ${ways.join(" or ")}`;
+  }
+}

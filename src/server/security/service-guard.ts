@@ -1,0 +1,83 @@
+/**
+ * Authentication and per-method authorisation for a whole service implementation: every
+ * handler is wrapped once, by method, with what METHOD_ACCESS requires of its caller. A
+ * refused call never reaches its handler, so it changes nothing. Handlers learn who called
+ * with `principalOf(call)`.
+ */
+import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
+import type { Denial } from "../services/service-context.js";
+import type { Authenticator, CallCredentials } from "./authenticator.js";
+import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
+import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
+
+const principals = new WeakMap<object, Principal>();
+
+/**
+ * The principal a guarded handler's call was admitted as. A call that no guard saw (an
+ * in-process caller, a test) is the single local user.
+ */
+export function principalOf(call: object): Principal {
+  return principals.get(call) ?? LOCAL_PRINCIPAL;
+}
+
+export const UNAUTHENTICATED_ACTOR = "(unauthenticated)";
+
+export interface GuardOptions {
+  readonly authenticator: Authenticator;
+  readonly onDenied?: (denial: Denial) => void;
+  /** The access table; tests may pass their own. */
+  readonly access?: ReadonlyMap<string, Access>;
+}
+
+type Call = CallCredentials & { getPeer(): string; emit(event: string, ...args: unknown[]): boolean };
+type Refusal = { code: status; details: string; reason: Denial["reason"]; actor: string; detail: string };
+
+/** What the caller of `path` is refused, or its principal. */
+function admit(path: string, access: Access | undefined, call: Call, options: GuardOptions): Principal | Refusal {
+  // Probes carry no credentials; a public handler is never told who called.
+  if (access === "public") return options.authenticator.local ? LOCAL_PRINCIPAL : ANONYMOUS;
+  const auth = options.authenticator.authenticate(call);
+  if ("refused" in auth) {
+    return { code: status.UNAUTHENTICATED, details: auth.refused, reason: "UNAUTHENTICATED", actor: UNAUTHENTICATED_ACTOR, detail: `${auth.refused} (peer ${call.getPeer()})` };
+  }
+  const p = auth.principal;
+  if (access === undefined) {
+    // Fail closed: an RPC nobody listed is nobody's.
+    const details = `${path} is not open to any principal`;
+    return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
+  }
+  if (access === "authenticated" || access.some((r) => p.roles.has(r))) return p;
+  const details = `principal '${p.name}' may not call ${path}: it needs the role ${access.join(" or ")}`;
+  return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
+}
+
+/** Who a public method's caller is when credentials are in force: nobody in particular, with no rights. */
+const ANONYMOUS: Principal = { name: "(anonymous)", roles: new Set(), allAccounts: false, accounts: new Set(), groups: new Set() };
+
+/** `impl` with every method of `service` guarded; a method `impl` lacks stays absent (grpc-js answers UNIMPLEMENTED). */
+export function guardService(service: DescService, impl: UntypedServiceImplementation, options: GuardOptions): UntypedServiceImplementation {
+  const table = options.access ?? METHOD_ACCESS;
+  const guarded: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const handler = impl[method.localName] as ((call: Call, callback?: (e: unknown, v: unknown) => void) => void) | undefined;
+    if (!handler) continue;
+    const path = methodPath(method);
+    const access = table.get(path);
+    // Unary and client-streaming calls answer through the callback; streams that send, with 'error'.
+    const answersByCallback = method.methodKind === "unary" || method.methodKind === "client_streaming";
+    guarded[method.localName] = ((call: Call, callback?: (e: unknown, v: unknown) => void) => {
+      const admitted = admit(path, access, call, options);
+      if ("code" in admitted) {
+        const error = { code: admitted.code, details: admitted.details, message: admitted.details };
+        options.onDenied?.({ actor: admitted.actor, action: path, detail: admitted.detail, reason: admitted.reason });
+        if (answersByCallback) callback!(error, null);
+        else call.emit("error", error);
+        return;
+      }
+      principals.set(call, admitted);
+      handler.call(impl, call, callback);
+    }) as UntypedServiceImplementation[string];
+  }
+  return guarded;
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { callUnary, type ConnectOptions } from "../../src/client/index.js";
+import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
+import { Credentials, startSecureHarness, type SecureHarness } from "./secure-harness.js";
+
+const journalStatus = (h: SecureHarness, options: ConnectOptions) =>
+  callUnary<ad.GetJournalStatusResponse>(h.connect(options).admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema));
+
+/** The status a call failed with (or "OK"). */
+async function codeOf(p: Promise<unknown>): Promise<{ code: status | "OK"; details?: string }> {
+  try {
+    await p;
+    return { code: "OK" };
+  } catch (e) {
+    const err = e as ServiceError;
+    return { code: err.code, details: err.details };
+  }
+}
+
+const JOURNAL = "/openpit.sidecar.v1.AdminService/GetJournalStatus";
+
+describe("authentication: mTLS and bearer tokens", () => {
+  let creds: Credentials;
+  let h: SecureHarness;
+  beforeAll(async () => {
+    creds = new Credentials();
+    h = await startSecureHarness(creds.security());
+  });
+  afterAll(async () => {
+    await h.close();
+    creds.remove();
+  });
+
+  it("a client certificate names its principal by subject CN", async () => {
+    expect(await codeOf(journalStatus(h, creds.certificate("monitor")))).toEqual({ code: "OK" });
+    expect(await codeOf(journalStatus(h, creds.certificate("operator")))).toEqual({ code: "OK" });
+    // The gateway is identified (its name is in the refusal), and a gateway may not read the journal.
+    expect(await codeOf(journalStatus(h, creds.certificate("gateway-a")))).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: `principal 'gateway-a' may not call ${JOURNAL}: it needs the role monitor or operator`,
+    });
+  });
+
+  it("a certificate of the trusted CA whose name is no principal is UNAUTHENTICATED, without naming the principals", async () => {
+    expect(await codeOf(journalStatus(h, creds.certificate("stranger")))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.certificate });
+  });
+
+  it("a certificate from an unknown CA is not believed, even when its CN names a principal", async () => {
+    // Client certificates are optional here: the handshake completes, the certificate counts for nothing.
+    expect(await codeOf(journalStatus(h, creds.certificate("rogue")))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.none });
+  });
+
+  it("bearer tokens: good, wrong, missing, malformed", async () => {
+    expect(await codeOf(journalStatus(h, creds.token("monitor")))).toEqual({ code: "OK" });
+    expect(await codeOf(journalStatus(h, creds.token("feed-a")))).toMatchObject({ code: status.PERMISSION_DENIED });
+    expect(await codeOf(journalStatus(h, creds.token("not-a-token")))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.token });
+    // Another principal's token with one character changed.
+    const near = creds.tokens.get("monitor")!.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    expect(await codeOf(journalStatus(h, creds.token(near)))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.token });
+    expect(await codeOf(journalStatus(h, creds.nobody()))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.none });
+  });
+
+  it("a verified certificate decides alone: a token beside it does not change the principal", async () => {
+    const both = { ...creds.certificate("gateway-a"), bearerToken: creds.tokens.get("operator")! };
+    expect(await codeOf(journalStatus(h, both))).toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it("health answers a caller without credentials (reflection: see rpc-access.test.ts)", async () => {
+    const health = h.connect(creds.nobody()).health;
+    const res = await callUnary<{ status: number }>(health, "check", create(HealthCheckRequestSchema, { service: "" }));
+    expect(res.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+  });
+
+  it("every refusal is reported to the denial hook with actor, action and reason", async () => {
+    h.denials.length = 0;
+    await codeOf(journalStatus(h, creds.certificate("gateway-a")));
+    await codeOf(journalStatus(h, creds.token("nope")));
+    expect(h.denials).toEqual([
+      { actor: "gateway-a", action: JOURNAL, reason: "PERMISSION_DENIED", detail: `principal 'gateway-a' may not call ${JOURNAL}: it needs the role monitor or operator` },
+      { actor: "(unauthenticated)", action: JOURNAL, reason: "UNAUTHENTICATED", detail: expect.stringMatching(/^the bearer token is not valid \(peer 127\.0\.0\.1:\d+\)$/) },
+    ]);
+  });
+});
+
+describe("authentication: other set-ups", () => {
+  let creds: Credentials;
+  beforeAll(() => {
+    creds = new Credentials();
+  });
+  afterAll(() => creds.remove());
+
+  it("required client certificates: a certificate from an unknown CA fails the handshake (UNAVAILABLE)", async () => {
+    const h = await startSecureHarness(creds.security({ requireClientCertificate: true }));
+    try {
+      expect(await codeOf(journalStatus(h, creds.certificate("monitor")))).toEqual({ code: "OK" });
+      expect((await codeOf(journalStatus(h, creds.certificate("rogue")))).code).toBe(status.UNAVAILABLE);
+      expect((await codeOf(journalStatus(h, creds.token("monitor")))).code).toBe(status.UNAVAILABLE);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("principals by subjectAltName (a SPIFFE URI)", async () => {
+    const principals = [
+      { name: "mon", roles: ["monitor"], certificateIdentity: "spiffe://openpit.test/monitor" },
+      { name: "op", roles: ["operator"], certificateIdentity: "operator" },
+    ];
+    const h = await startSecureHarness(creds.security({}, { principals, tokensFile: undefined, clientCertificateIdentity: "subjectAltName" }));
+    try {
+      expect(await codeOf(journalStatus(h, creds.certificate("monitor")))).toEqual({ code: "OK" });
+      // The CN "operator" is not looked at in this mode.
+      expect(await codeOf(journalStatus(h, creds.certificate("operator")))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.certificate });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("bearer tokens over plaintext on loopback (no TLS)", async () => {
+    const h = await startSecureHarness({ tokensFile: creds.tokensFile, principals: creds.security().principals });
+    try {
+      expect(await codeOf(journalStatus(h, { bearerToken: creds.tokens.get("monitor")! }))).toEqual({ code: "OK" });
+      expect(await codeOf(journalStatus(h, { bearerToken: "wrong" }))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.token });
+      expect(await codeOf(journalStatus(h, { bearerToken: "two words" }))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.malformed });
+      expect(await codeOf(journalStatus(h, {}))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.none });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * A throw-away PKI made with `openssl` in a temp dir: a test CA, a server certificate for
+ * 127.0.0.1/localhost, client certificates by common name (with a URI SAN
+ * `spiffe://openpit.test/<name>`), and a second CA nobody trusts. EC P-256 keys: fast.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface Pem {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+export class TestPki {
+  readonly dir = mkdtempSync(join(tmpdir(), "openpit-pki-"));
+  private serial = 1;
+
+  /** A self-signed CA named `name` (files `<name>.pem`, `<name>.key`). */
+  ca(name: string): Pem {
+    openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], this.dir);
+    openssl(["req", "-x509", "-new", "-key", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], this.dir);
+    return this.pem(name);
+  }
+
+  /** A leaf certificate signed by `ca`; `server` makes it valid for 127.0.0.1 and localhost. */
+  leaf(ca: string, name: string, kind: "server" | "client", file = name): Pem {
+    openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${file}.key`], this.dir);
+    openssl(["req", "-new", "-key", `${file}.key`, "-out", `${file}.csr`, "-subj", `/CN=${name}`], this.dir);
+    const ext =
+      kind === "server"
+        ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+        : `subjectAltName=URI:spiffe://openpit.test/${name}\nextendedKeyUsage=clientAuth\n`;
+    writeFileSync(join(this.dir, `${file}.ext`), ext);
+    openssl(
+      ["x509", "-req", "-in", `${file}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-set_serial", String(this.serial++), "-out", `${file}.pem`, "-days", "2", "-extfile", `${file}.ext`],
+      this.dir,
+    );
+    return this.pem(file);
+  }
+
+  pem(file: string): Pem {
+    const certFile = join(this.dir, `${file}.pem`);
+    const keyFile = join(this.dir, `${file}.key`);
+    return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
