@@ -4,7 +4,7 @@ import type { OpenRequest, OpenResponse, CommandResult } from "../../../gen/open
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
+import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 
@@ -20,8 +20,21 @@ function response(correlationId: bigint, out: CommandResult[]): OpenResponse {
   return { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId, results: out };
 }
 
-function refuse(m: OpenRequest, code: CommandErrorCode, message: string, field?: string): OpenResponse {
-  return response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
+/**
+ * A message over `maxCommandsPerMessage` is refused as a whole (OpenResponse.error, no
+ * results): one error per command would make the answer grow with the request, past a
+ * client's default 4 MiB receive limit (100 000 empty commands, 200 kB, drew 7.2 MB).
+ */
+function tooLarge(state: SidecarState, m: OpenRequest): OpenResponse | undefined {
+  const max = state.limits.maxCommandsPerMessage;
+  if (m.commands.length <= max) return undefined;
+  const message = `commands: ${m.commands.length} commands in one message; at most ${max}`;
+  return { ...response(m.correlationId, []), error: encodeCommandError(new CommandError("BATCH_TOO_LARGE", "commands", message)) };
+}
+
+/** Every command refused alike (one error each, paired by index); an oversize message is refused whole. */
+function refuse(state: SidecarState, m: OpenRequest, code: CommandErrorCode, message: string, field?: string): OpenResponse {
+  return tooLarge(state, m) ?? response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
 }
 
 /** Which channel of the door a stream is, once its first command opened one. */
@@ -35,11 +48,8 @@ export interface StreamChannel {
  * still run), run through the door in order, answered with one result per command.
  */
 export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest): OpenResponse {
-  const max = state.limits.maxCommandsPerMessage;
-  if (m.commands.length > max) {
-    // One error per command, so results still pair with commands by index.
-    return refuse(m, "BATCH_TOO_LARGE", `commands: ${m.commands.length} commands in one message; at most ${max}`, "commands");
-  }
+  const refused = tooLarge(state, m);
+  if (refused) return refused;
   const out = new Array<CommandResult>(m.commands.length);
   const valid: ChannelCommand[] = [];
   const bases: string[] = [];
@@ -106,8 +116,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
-        if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+        if (phase === "stopping" && !draining) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m);
       };
       const pump = (): void => {
@@ -151,7 +161,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           write(
             m instanceof MalformedMessage
               ? answer(m)
-              : refuse(m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
+              : refuse(state, m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
           );
           return;
         }
