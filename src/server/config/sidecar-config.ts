@@ -18,6 +18,7 @@ import {
 } from "../../policies/settings-json.js";
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
 import { POLICY_CATALOG } from "../../policies/catalog.js";
+import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -26,6 +27,12 @@ export interface LimitsConfig {
   maxQueuedMessages: number;
   /** Open requests + reservations on one channel. */
   maxOpenHandlesPerChannel: number;
+  /** Open requests + reservations over all channels together. */
+  maxOpenHandles: number;
+  /** Accounts pinned to the channels of one principal (owner), together. */
+  maxPinnedAccountsPerOwner: number;
+  /** Events held for a monitor that does not read; past it, the monitor is dropped (RESOURCE_EXHAUSTED). */
+  maxQueuedEventsPerSubscriber: number;
   maxAdjustmentsPerBatch: number;
   /** 0 = reservations live until committed, rolled back or the channel ends. */
   reservationTtlMs: number;
@@ -109,12 +116,18 @@ export interface SidecarConfig {
   };
   policies: PolicyConfig[];
   durability: DurabilityConfig;
+  network: NetworkConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
   maxCommandsPerMessage: 4096,
   maxQueuedMessages: 1024,
   maxOpenHandlesPerChannel: 100_000,
+  // ~3 KB of memory each: 250 000 open handles are under 1 GB.
+  maxOpenHandles: 250_000,
+  maxPinnedAccountsPerOwner: 100_000,
+  // An event is a few hundred bytes encoded, plus what grpc-js holds per write.
+  maxQueuedEventsPerSubscriber: 4096,
   maxAdjustmentsPerBatch: 1024,
   reservationTtlMs: 0,
   shutdownGraceMs: 5_000,
@@ -131,6 +144,9 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxCommandsPerMessage: int("maxCommandsPerMessage", 1),
     maxQueuedMessages: int("maxQueuedMessages", 1),
     maxOpenHandlesPerChannel: int("maxOpenHandlesPerChannel", 1),
+    maxOpenHandles: int("maxOpenHandles", 1),
+    maxPinnedAccountsPerOwner: int("maxPinnedAccountsPerOwner", 1),
+    maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
     shutdownGraceMs: int("shutdownGraceMs", 0),
@@ -183,7 +199,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "network"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -209,5 +225,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     },
     policies,
     durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
+    network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
   };
 }

@@ -6,6 +6,7 @@ import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
+import { guarded } from "../../state/guarded.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 
 export interface ChannelQueueLimits {
@@ -40,6 +41,8 @@ function refuse(state: SidecarState, m: OpenRequest, code: CommandErrorCode, mes
 /** Which channel of the door a stream is, once its first command opened one. */
 export interface StreamChannel {
   channelId: bigint | undefined;
+  /** The principal the stream acts for (default "local"): the channel's pins count against it. */
+  readonly owner?: string;
   readonly onOpen?: (channelId: bigint) => void;
 }
 
@@ -67,7 +70,7 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   }
   if (valid.length > 0) {
     if (session.channelId === undefined) {
-      session.channelId = state.openChannel().channelId;
+      session.channelId = state.openChannel(session.owner).channelId;
       session.onOpen?.(session.channelId);
     }
     const ran = state.runChannel(session.channelId, valid, bases);
@@ -129,7 +132,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         unregister();
         if (session.channelId !== undefined) {
           const id = session.channelId;
-          state.closeChannel(id, reason);
+          // Runs from stream events, outside any command: a throw here must not reach the process.
+          guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
           state.afterDurable(() => ctx.channelWriters.delete(id));
         }
       };
