@@ -13,7 +13,8 @@ import { AccountChannel, MessageRefusedError, connect } from "../../src/client/i
 import { buildState } from "../../src/app/build-sidecar.js";
 import { DEFAULT_LIMITS, parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { SidecarServer } from "../../src/server/server.js";
-import { seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { order, seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { status } from "@grpc/grpc-js";
 import { fill } from "./results.js";
 
 const EMPTY_COMMANDS = 100_000;
@@ -58,6 +59,16 @@ describe("oversize batches", () => {
       await server.shutdown();
       clients.close();
     }
+  });
+
+  it("a message over network.maxReceiveMessageBytes (4 MiB) ends its stream with RESOURCE_EXHAUSTED; the channel is dropped", async () => {
+    h = await startHarness();
+    const ch = h.channel();
+    expect((await ch.one(seed("USD", "1"))).result.case).toBe("adjustment");
+    const closed = h.nextChannelClose();
+    const huge = ch.one({ case: "executePreTrade", value: { order: order({ price: "1".repeat(4 * 1024 * 1024) }) } });
+    await expect(huge).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    expect(await closed).toBe(1n);
   });
 
   it("the feed: an oversize message is refused whole (PublishResponse.error), the feed stays up", async () => {
