@@ -7,7 +7,7 @@ import type { Engine, PreTradeReservation } from "../engine/index.js";
 import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
 import type { ChannelCommand } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
-import { HandleTable, type Handle } from "./handle-table.js";
+import { HandleTable, type Handle, type HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import type { PinRegistry } from "./pin-registry.js";
 import type { ChannelNotice, ChannelResult } from "./results.js";
@@ -34,8 +34,8 @@ export interface ChannelHost {
   /** The timestamp of the command being run. */
   nowMs(): number;
   isKnownAccount(accountId: AccountId): boolean;
-  /** Open requests + reservations over every live channel. */
-  openHandleCount(): number;
+  /** Open requests + reservations over every live channel (every channel's table counts into it). */
+  readonly handleTally: HandleTally;
   /** Accounts pinned to the live channels of `owner`, together. */
   pinnedAccountCount(owner: string): number;
   /** Applies a report and publishes what monitors must hear (halts). */
@@ -97,7 +97,7 @@ export class ChannelState {
     /** The principal this channel acts for: its pins count against that principal's cap. */
     readonly owner: string = LOCAL_OWNER,
   ) {
-    this.handles = new HandleTable(channelId);
+    this.handles = new HandleTable(channelId, host.handleTally);
   }
 
   /** Accounts pinned to this channel. */
@@ -366,7 +366,7 @@ export class ChannelState {
     }
     // Process-wide: many channels must not add up to more than the sidecar can hold.
     const total = this.host.limits.maxOpenHandles;
-    if (total !== undefined && this.host.openHandleCount() >= total) {
+    if (total !== undefined && this.host.handleTally.open >= total) {
       throw new CommandError(
         "RESOURCE_EXHAUSTED",
         field,

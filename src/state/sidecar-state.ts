@@ -14,6 +14,7 @@ import { CommandError, internalError } from "./command-error.js";
 import { EventHub, type SidecarEvent } from "./event-hub.js";
 import type { Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
+import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
@@ -56,6 +57,7 @@ export class SidecarState implements ChannelHost {
   /** The configured limits, with the two that shape execution as the journal last set them. */
   limits: ChannelLimits;
   readonly pins = new PinRegistry<ChannelState>();
+  readonly handleTally = new HandleTally();
   readonly events = new EventHub();
   pinning: boolean;
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
@@ -166,11 +168,9 @@ export class SidecarState implements ChannelHost {
     return this.knownAccounts === undefined || this.knownAccounts.has(accountId);
   }
 
-  /** Open requests + reservations over every live channel (a channel's count is O(1); channels are few). */
+  /** Open requests + reservations over every live channel. */
   openHandleCount(): number {
-    let n = 0;
-    for (const channel of this.live.values()) n += channel.openHandles;
-    return n;
+    return this.handleTally.open;
   }
 
   /** Accounts pinned to `owner`'s live channels, together. */
