@@ -33,6 +33,11 @@ export class EventHub {
     return () => this.subscribers.delete(listener);
   }
 
+  /** Events every new subscriber is told first. */
+  get retainedCount(): number {
+    return this.retained.length;
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
   }

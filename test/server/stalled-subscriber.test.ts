@@ -42,6 +42,17 @@ function subscribe(address: string) {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("a stalled event subscriber", () => {
+  it("retained events (recovery's rollbacks) come on top of the bound: a new monitor gets them all", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
+    const hub = h.server.state.events;
+    const retained = 3 * BOUND;
+    for (let i = 0; i < retained; i++) hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) }, true);
+    const monitor = subscribe(h.address);
+    while (monitor.sequences.length < retained) await tick();
+    expect(hub.subscriberCount).toBe(1);
+    expect(monitor.sequences).toEqual(Array.from({ length: retained }, (_, i) => BigInt(i + 1)));
+  });
+
   it("is dropped with RESOURCE_EXHAUSTED once it is BOUND events behind; a reading one gets every event", async () => {
     h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
     const hub = h.server.state.events;

@@ -37,10 +37,12 @@ export function eventsService({ state, streams }: ServiceContext, limits: Subscr
           call.end();
         },
       });
-      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents, () => {
+      // Retained events are written at once, before the client can read: they are held in
+      // memory anyway, so they come on top of the bound instead of dropping every new monitor.
+      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount, () => {
         stop();
         // The status follows the events already handed to the transport, once the client reads them.
-        call.emit("error", fellBehind(limits.maxQueuedEvents));
+        call.emit("error", fellBehind(writer.maxQueued));
       });
       // Retained events (recovery's rollbacks) are delivered at once, inside subscribe.
       unsubscribe = state.events.subscribe((e) => {
