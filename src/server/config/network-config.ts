@@ -1,4 +1,13 @@
-/** The `network` section: connection liveness (keepalive, idle connections) and the message size cap. */
+/**
+ * The `network` section: connection liveness (keepalive, idle connections) and the message size cap.
+ *
+ * A handshake timeout without internals: grpc-js 1.14 disables the http2 server's socket
+ * timeout (`setTimeout(0)`) and does not expose the http2 server, but it starts its
+ * keepalive pings and its idle-connection timer for every session when the connection is
+ * accepted, before the client's preface arrives. A TCP connection that never speaks HTTP/2
+ * cannot answer a PING and never opens a call, so either documented option closes it
+ * (test/server/silent-sockets.test.ts fails if a grpc-js upgrade changes that).
+ */
 import { fail, onlyKeys, optional, readInteger, readObject, type Json } from "../../policies/settings-json.js";
 
 export interface NetworkConfig {
