@@ -34,8 +34,8 @@ function tooLarge(state: SidecarState, m: OpenRequest): OpenResponse | undefined
 }
 
 /** Every command refused alike (one error each, paired by index); an oversize message is refused whole. */
-function refuse(state: SidecarState, m: OpenRequest, code: CommandErrorCode, message: string, field?: string): OpenResponse {
-  return tooLarge(state, m) ?? response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
+function refuse(state: SidecarState, m: OpenRequest, code: CommandErrorCode, message: string): OpenResponse {
+  return tooLarge(state, m) ?? response(m.correlationId, m.commands.map(() => results.error(code, message)));
 }
 
 /** Which channel of the door a stream is, once its first command opened one. */
