@@ -60,5 +60,10 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
  */
 export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarServer {
   const state = buildState(config, timeSource);
-  return new SidecarServer(state, config.limits, config.durability.mode === "ephemeral" ? "serving" : "recovering", config.security);
+  return new SidecarServer(
+    state,
+    { ...config.limits, network: config.network },
+    config.durability.mode === "ephemeral" ? "serving" : "recovering",
+    config.security,
+  );
 }

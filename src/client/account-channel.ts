@@ -15,9 +15,27 @@ import {
   type ReportResult,
 } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { ErrorCode, type CommandError } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { GenericClient } from "./grpc-clients.js";
 
 export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
+
+/**
+ * The server refused a whole message and ran none of its commands (OpenResponse.error /
+ * PublishResponse.error, e.g. BATCH_TOO_LARGE); the stream stays usable.
+ */
+export class MessageRefusedError extends Error {
+  override name = "MessageRefusedError";
+  constructor(readonly error: CommandError) {
+    super(`message refused (${ErrorCode[error.code] ?? error.code}): ${error.message}`);
+  }
+}
+
+/** The results of an answer, or the whole-message refusal it carries as an error. */
+function resultsOf<R>(response: { error?: CommandError; results: R[] }): R[] {
+  if (response.error !== undefined) throw new MessageRefusedError(response.error);
+  return response.results;
+}
 
 /**
  * A pipelining stream client: every `send` gets the next correlation id and resolves with
@@ -95,9 +113,9 @@ export class AccountChannel {
     return this.stream.inFlight;
   }
 
+  /** One result per command, in order; rejects with MessageRefusedError if the message was refused whole. */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
-    const response = await this.sendRaw(commands.map((command) => create(CommandSchema, { command })));
-    return response.results;
+    return resultsOf(await this.sendRaw(commands.map((command) => create(CommandSchema, { command }))));
   }
 
   async one(command: CommandInit): Promise<CommandResult> {
@@ -105,6 +123,7 @@ export class AccountChannel {
     return result!;
   }
 
+  /** The answer as it came: `error` set (and no results) when the message was refused whole. */
   sendRaw(commands: Command[]): Promise<OpenResponse> {
     // A literal, not `create()`: every field is given, and this is every order's path.
     return this.stream.request((correlationId): OpenRequest => ({ $typeName: "openpit.sidecar.v1.OpenRequest", correlationId, commands }));
@@ -128,9 +147,9 @@ export class ReportFeed {
     this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {});
   }
 
+  /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */
   async publish(...reports: ExecutionReport[]): Promise<ReportResult[]> {
-    const response = await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports }));
-    return response.results;
+    return resultsOf(await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports })));
   }
 
   end(): Promise<void> {

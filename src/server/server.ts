@@ -9,6 +9,9 @@ import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { SidecarState } from "../state/sidecar-state.js";
 import { encodeNotice } from "./codec/index.js";
+import { DEFAULT_NETWORK, grpcServerOptions, type NetworkConfig } from "./config/network-config.js";
+import { DEFAULT_LIMITS } from "./config/sidecar-config.js";
+import { guarded } from "../state/guarded.js";
 import { serviceDefinition } from "../transport/service-definition.js";
 import { CHANNEL_SERVER_WIRE } from "../transport/wire/index.js";
 import { accountChannelService } from "./services/account-channel-service.js";
@@ -25,8 +28,12 @@ import { guardService } from "./security/service-guard.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
+  /** Events held for a monitor that does not read before it is dropped. */
+  readonly maxQueuedEventsPerSubscriber?: number;
   /** How long shutdown waits for clients to go before it cuts connections. */
   readonly shutdownGraceMs: number;
+  /** Keepalive, idle connections, message size (defaults: DEFAULT_NETWORK). */
+  readonly network?: NetworkConfig;
 }
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
@@ -57,10 +64,8 @@ export class SidecarServer {
     this.security = new SecuritySetup(security);
     this.currentPhase = phase;
     this.health.setServing(phase === "serving");
-    this.server = new Server({
-      // Orders are small; a generous cap still refuses a runaway message early.
-      "grpc.max_receive_message_length": 16 * 1024 * 1024,
-    });
+    // Keepalive pings cut a frozen peer and a socket that never speaks HTTP/2 (network-config.ts).
+    this.server = new Server(grpcServerOptions(options.network ?? DEFAULT_NETWORK));
     const ctx: ServiceContext = {
       state,
       streams: this.streams,
@@ -75,7 +80,7 @@ export class SidecarServer {
       this.server.addService(serviceDefinition(service, overrides), guardService(service, impl, guard));
     add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_SERVER_WIRE });
     add(ExecutionReportFeedService, feedService(ctx));
-    add(AccountEventService, eventsService(ctx));
+    add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
     add(AdminService, adminService(ctx));
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
@@ -107,7 +112,9 @@ export class SidecarServer {
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.
       this.sweeper = setInterval(() => {
-        if (this.currentPhase === "serving") this.state.sweepExpired();
+        if (this.currentPhase !== "serving") return;
+        // A timer's throw would reach the process; the next tick tries again.
+        guarded("the reservation TTL sweep", () => this.state.sweepExpired());
       }, Math.max(10, Math.min(1000, ttl / 4)));
       this.sweeper.unref();
     }
@@ -125,7 +132,7 @@ export class SidecarServer {
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
-      for (const id of [...this.state.channels.keys()]) this.state.closeChannel(id, "shutdown");
+      for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
       this.state.snapshots?.stop();

@@ -7,13 +7,18 @@ import type { Engine, PreTradeReservation } from "../engine/index.js";
 import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
 import type { ChannelCommand } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
-import { HandleTable, type Handle } from "./handle-table.js";
+import { HandleTable, type Handle, type HandleTally } from "./handle-table.js";
+import { guarded } from "./guarded.js";
 import type { PinRegistry } from "./pin-registry.js";
 import type { ChannelNotice, ChannelResult } from "./results.js";
 
 export interface ChannelLimits {
   readonly maxCommandsPerMessage: number;
   readonly maxOpenHandlesPerChannel: number;
+  /** Open requests + reservations over all channels; undefined = no cap. */
+  readonly maxOpenHandles?: number | undefined;
+  /** Accounts pinned to the channels of one owner together; undefined = no cap. */
+  readonly maxPinnedAccountsPerOwner?: number | undefined;
   readonly maxAdjustmentsPerBatch: number;
   /** 0 = reservations never expire. */
   readonly reservationTtlMs: number;
@@ -29,10 +34,17 @@ export interface ChannelHost {
   /** The timestamp of the command being run. */
   nowMs(): number;
   isKnownAccount(accountId: AccountId): boolean;
+  /** Open requests + reservations over every live channel (every channel's table counts into it). */
+  readonly handleTally: HandleTally;
+  /** Accounts pinned to the live channels of `owner`, together. */
+  pinnedAccountCount(owner: string): number;
   /** Applies a report and publishes what monitors must hear (halts). */
   applyExecutionReport(report: ExecutionReport): PostTradeResult;
   notify(channel: ChannelState, notice: ChannelNotice): void;
 }
+
+/** The owner of a channel opened without a principal (the single-user loopback setup). */
+export const LOCAL_OWNER = "local";
 
 /** Error paths name the wire's fields, so a client sees where its message went wrong. */
 const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
@@ -61,6 +73,8 @@ export interface DroppedHandles {
 /** A channel as plain data, for snapshots (`expiresAt` null = never). */
 export interface ChannelData {
   readonly channelId: bigint;
+  /** Absent in snapshots written before owners: "local". */
+  readonly owner?: string;
   readonly accounts: readonly AccountId[];
   readonly nextSequence: bigint;
   readonly handles: readonly {
@@ -80,8 +94,15 @@ export class ChannelState {
   constructor(
     readonly channelId: bigint,
     private readonly host: ChannelHost,
+    /** The principal this channel acts for: its pins count against that principal's cap. */
+    readonly owner: string = LOCAL_OWNER,
   ) {
-    this.handles = new HandleTable(channelId);
+    this.handles = new HandleTable(channelId, host.handleTally);
+  }
+
+  /** Accounts pinned to this channel. */
+  get pinnedAccounts(): number {
+    return this.accounts.size;
   }
 
   get openHandles(): number {
@@ -103,12 +124,12 @@ export class ChannelState {
         handles.push({ id, kind: h.kind, accountId: h.accountId, data: h.reservation.toData(), expiresAt });
       }
     }
-    return { channelId: this.channelId, accounts: [...this.accounts], nextSequence: this.handles.nextSequence, handles };
+    return { channelId: this.channelId, owner: this.owner, accounts: [...this.accounts], nextSequence: this.handles.nextSequence, handles };
   }
 
   /** Rebuilds a channel a snapshot held, pins included. */
   static fromData(data: ChannelData, host: ChannelHost): ChannelState {
-    const channel = new ChannelState(data.channelId, host);
+    const channel = new ChannelState(data.channelId, host, data.owner ?? LOCAL_OWNER);
     const engine = host.engine;
     channel.handles.restore(
       data.nextSequence,
@@ -279,6 +300,7 @@ export class ChannelState {
         `${field}: account is pinned to another channel; bind it with takeover to move it here`,
       );
     }
+    this.assertPinCapacity(1, field);
     this.host.pins.pin(accountId, this);
     this.accounts.add(accountId);
     return accountId;
@@ -305,6 +327,8 @@ export class ChannelState {
         if (!set) byOwner.set(owner, (set = new Set()));
         set.add(id);
       }
+      // Checked before anything moves: past the cap, the bind changes nothing.
+      this.assertPinCapacity(this.newPinsOf(ids), `${field}.account_ids`);
       // Fence first: the old channel's open work is rolled back before this one proceeds.
       for (const [owner, set] of byOwner) owner.fence(set);
       for (const id of ids) {
@@ -340,6 +364,38 @@ export class ChannelState {
         `${field}: ${max} requests/reservations are open on this channel; commit, roll back or discard some first`,
       );
     }
+    // Process-wide: many channels must not add up to more than the sidecar can hold.
+    const total = this.host.limits.maxOpenHandles;
+    if (total !== undefined && this.host.handleTally.open >= total) {
+      throw new CommandError(
+        "RESOURCE_EXHAUSTED",
+        field,
+        `${field}: ${total} requests/reservations are open on this sidecar (limits.maxOpenHandles); commit, roll back or discard some first`,
+      );
+    }
+  }
+
+  /** How many of `ids` would become newly pinned to this channel's owner (takeovers from its own other channels are not new). */
+  private newPinsOf(ids: readonly AccountId[]): number {
+    let added = 0;
+    for (const id of new Set(ids)) {
+      if (this.host.pins.ownerOf(id)?.owner !== this.owner) added++;
+    }
+    return added;
+  }
+
+  /** Pinning `added` more accounts must keep this owner within limits.maxPinnedAccountsPerOwner. */
+  private assertPinCapacity(added: number, field: string): void {
+    const max = this.host.limits.maxPinnedAccountsPerOwner;
+    if (max === undefined || added === 0) return;
+    const pinned = this.host.pinnedAccountCount(this.owner);
+    if (pinned + added > max) {
+      throw new CommandError(
+        "RESOURCE_EXHAUSTED",
+        field,
+        `${field}: ${pinned} accounts are pinned to this principal's channels and at most ${max} may be (limits.maxPinnedAccountsPerOwner); release some first`,
+      );
+    }
   }
 
   /** Rolls back reservations and abandons requests; returns their ids. */
@@ -349,13 +405,14 @@ export class ChannelState {
     const byAccount = new Map<AccountId, bigint[]>();
     for (const [id, h] of taken) {
       if (h.kind === "reservation") {
-        h.reservation.rollback();
+        // One reservation that cannot roll back must not keep the others (or the unpinning) from it.
+        guarded(`rolling back reservation ${id}`, () => h.reservation.rollback());
         rolledBack.push(id);
         const list = byAccount.get(h.accountId);
         if (list) list.push(id);
         else byAccount.set(h.accountId, [id]);
       } else {
-        h.request[Symbol.dispose]();
+        guarded(`abandoning request ${id}`, () => h.request[Symbol.dispose]());
         abandoned.push(id);
       }
     }

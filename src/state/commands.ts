@@ -65,6 +65,10 @@ export type AdminCommand =
  */
 export interface ExecutionSettings {
   readonly maxOpenHandlesPerChannel: number;
+  /** Open handles over all channels; absent = no cap (journals written before there was one). */
+  readonly maxOpenHandles?: number;
+  /** Accounts pinned to one owner's channels together; absent = no cap (as above). */
+  readonly maxPinnedAccountsPerOwner?: number;
   /** 0 = reservations never expire. */
   readonly reservationTtlMs: number;
   /** Only these accounts may be used; undefined = any account. */
@@ -74,7 +78,8 @@ export interface ExecutionSettings {
 }
 
 export type CommandBody =
-  | { readonly kind: "openChannel" }
+  /** `owner`: the principal the channel acts for (its pins count against it); absent in old journals = "local". */
+  | { readonly kind: "openChannel"; readonly owner?: string }
   | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "disconnect" | "shutdown" | "recovery" }
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }

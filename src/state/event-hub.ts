@@ -2,6 +2,7 @@
 import type { AccountId, PolicyGroupId } from "../param/index.js";
 import type { EngineEvent } from "../engine/index.js";
 import type { PnlHaltReason } from "../model/index.js";
+import { guarded } from "./guarded.js";
 
 /** Engine events plus what the sidecar adds (P&L halts seen on post-trade results). */
 export type SidecarEvent =
@@ -27,9 +28,14 @@ export class EventHub {
 
   /** Retained events are delivered to the new subscriber first, in order. */
   subscribe(listener: (e: SequencedEvent) => void): () => void {
-    for (const e of this.retained) listener(e);
+    for (const e of this.retained) guarded("an event subscriber", () => listener(e));
     this.subscribers.add(listener);
     return () => this.subscribers.delete(listener);
+  }
+
+  /** Events every new subscriber is told first. */
+  get retainedCount(): number {
+    return this.retained.length;
   }
 
   get subscriberCount(): number {
@@ -40,7 +46,8 @@ export class EventHub {
     this.sequence += 1n;
     const sequenced = { sequence: this.sequence, event };
     if (retain) this.retained.push(sequenced);
-    for (const s of this.subscribers) s(sequenced);
+    // One subscriber's throw must not keep the event from the others, nor reach the command.
+    for (const s of this.subscribers) guarded("an event subscriber", () => s(sequenced));
   }
 }
 

@@ -13,6 +13,11 @@ export type Handle =
       readonly expiresAt: number;
     };
 
+/** Open handles counted over every table that shares it: the process-wide cap reads it in O(1). */
+export class HandleTally {
+  open = 0;
+}
+
 const SEQ_BITS = 32n;
 const SEQ_MASK = (1n << SEQ_BITS) - 1n;
 
@@ -25,7 +30,10 @@ export class HandleTable {
   private readonly handles = new Map<bigint, Handle>();
   private nextSeq = 1n;
 
-  constructor(private readonly channelId: bigint) {}
+  constructor(
+    private readonly channelId: bigint,
+    private readonly tally: HandleTally = new HandleTally(),
+  ) {}
 
   get size(): number {
     return this.handles.size;
@@ -35,6 +43,7 @@ export class HandleTable {
     const id = (this.channelId << SEQ_BITS) | this.nextSeq;
     this.nextSeq += 1n;
     this.handles.set(id, handle);
+    this.tally.open++;
     return id;
   }
 
@@ -46,6 +55,7 @@ export class HandleTable {
       throw new CommandError("WRONG_HANDLE_KIND", field, `${field}: handle ${id} is a ${handle.kind}, not a ${kind}`);
     }
     this.handles.delete(id);
+    this.tally.open--;
     return handle as Extract<Handle, { kind: K }>;
   }
 
@@ -54,6 +64,7 @@ export class HandleTable {
     const taken: [bigint, Handle][] = [];
     for (const [id, h] of this.handles) if (pick(h)) taken.push([id, h]);
     for (const [id] of taken) this.handles.delete(id);
+    this.tally.open -= taken.length;
     return taken.reverse();
   }
 
@@ -69,7 +80,10 @@ export class HandleTable {
   /** Puts back what a snapshot held (on a fresh table), ids and order unchanged. */
   restore(nextSequence: bigint, handles: Iterable<[bigint, Handle]>): void {
     this.nextSeq = nextSequence;
-    for (const [id, h] of handles) this.handles.set(id, h);
+    for (const [id, h] of handles) {
+      this.handles.set(id, h);
+      this.tally.open++;
+    }
   }
 
   private missingError(id: bigint, field: string): CommandError {

@@ -139,6 +139,8 @@ function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {
   const accounts = (s: ExecutionSettings) => (s.knownAccounts === undefined ? "any" : [...s.knownAccounts].sort().join(","));
   return (
     a.maxOpenHandlesPerChannel === b.maxOpenHandlesPerChannel &&
+    a.maxOpenHandles === b.maxOpenHandles &&
+    a.maxPinnedAccountsPerOwner === b.maxPinnedAccountsPerOwner &&
     a.reservationTtlMs === b.reservationTtlMs &&
     a.pinning === b.pinning &&
     accounts(a) === accounts(b)

@@ -8,12 +8,14 @@ import { ManualClock, type Clock, type Engine, type EngineSnapshot } from "../en
 import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
 import { runAdminCommand, type AdminResult } from "./admin-commands.js";
-import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
+import { ChannelState, LOCAL_OWNER, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
 import type { AdminCommand, ChannelCommand, Command, CommandBody, ExecutionSettings } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
 import { EventHub, type SidecarEvent } from "./event-hub.js";
 import type { Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
+import { HandleTally } from "./handle-table.js";
+import { guarded } from "./guarded.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
 
@@ -55,6 +57,7 @@ export class SidecarState implements ChannelHost {
   /** The configured limits, with the two that shape execution as the journal last set them. */
   limits: ChannelLimits;
   readonly pins = new PinRegistry<ChannelState>();
+  readonly handleTally = new HandleTally();
   readonly events = new EventHub();
   pinning: boolean;
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
@@ -131,6 +134,8 @@ export class SidecarState implements ChannelHost {
   executionSettings(): ExecutionSettings {
     return {
       maxOpenHandlesPerChannel: this.limits.maxOpenHandlesPerChannel,
+      maxOpenHandles: this.limits.maxOpenHandles,
+      maxPinnedAccountsPerOwner: this.limits.maxPinnedAccountsPerOwner,
       reservationTtlMs: this.limits.reservationTtlMs,
       knownAccounts: this.knownAccounts && [...this.knownAccounts],
       pinning: this.pinning,
@@ -138,7 +143,14 @@ export class SidecarState implements ChannelHost {
   }
 
   private useSettings(s: ExecutionSettings): void {
-    this.limits = { ...this.limits, maxOpenHandlesPerChannel: s.maxOpenHandlesPerChannel, reservationTtlMs: s.reservationTtlMs };
+    // Caps a journal's settings do not name did not exist when it was written: none then.
+    this.limits = {
+      ...this.limits,
+      maxOpenHandlesPerChannel: s.maxOpenHandlesPerChannel,
+      maxOpenHandles: s.maxOpenHandles,
+      maxPinnedAccountsPerOwner: s.maxPinnedAccountsPerOwner,
+      reservationTtlMs: s.reservationTtlMs,
+    };
     this.knownAccounts = s.knownAccounts && new Set(s.knownAccounts);
     this.pinning = s.pinning;
   }
@@ -156,6 +168,18 @@ export class SidecarState implements ChannelHost {
     return this.knownAccounts === undefined || this.knownAccounts.has(accountId);
   }
 
+  /** Open requests + reservations over every live channel. */
+  openHandleCount(): number {
+    return this.handleTally.open;
+  }
+
+  /** Accounts pinned to `owner`'s live channels, together. */
+  pinnedAccountCount(owner: string): number {
+    let n = 0;
+    for (const channel of this.live.values()) if (channel.owner === owner) n += channel.pinnedAccounts;
+    return n;
+  }
+
   /** Runs `callback` once everything this turn changed is durable (the journal's mode decides when). */
   afterDurable(callback: () => void): void {
     this.currentJournal.afterDurable(callback);
@@ -163,8 +187,9 @@ export class SidecarState implements ChannelHost {
 
   // ---- the door ------------------------------------------------------------------------
 
-  openChannel(): ChannelState {
-    return this.enter({ kind: "openChannel" }) as ChannelState;
+  /** Opens a channel acting for `owner` (a principal's name; "local" without authentication). */
+  openChannel(owner: string = LOCAL_OWNER): ChannelState {
+    return this.enter({ kind: "openChannel", owner }) as ChannelState;
   }
 
   /** Ends a channel: its reservations are rolled back and its accounts unpinned (disconnect = drop). */
@@ -273,7 +298,9 @@ export class SidecarState implements ChannelHost {
       failure = e;
     }
     // Notices and events leave only now, after the command ran to completion.
-    if (this.outbox.length > 0) for (const send of this.outbox.splice(0)) this.currentJournal.afterDurable(send);
+    if (this.outbox.length > 0) {
+      for (const send of this.outbox.splice(0)) this.currentJournal.afterDurable(() => guarded("delivering a notice or event", send));
+    }
     this.onCommand?.(failed ? failure : result);
     if (failed) throw failure;
     return result;
@@ -287,7 +314,7 @@ export class SidecarState implements ChannelHost {
   private execute(c: Command, bases: readonly string[] | undefined): unknown {
     switch (c.kind) {
       case "openChannel": {
-        const channel = new ChannelState(this.nextChannelId++, this);
+        const channel = new ChannelState(this.nextChannelId++, this, c.owner ?? LOCAL_OWNER);
         this.live.set(channel.channelId, channel);
         return channel;
       }

@@ -1,10 +1,10 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { credentials, makeGenericClientConstructor, status, type ClientDuplexStream } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { OpenRequestSchema, OpenResponseSchema, type CommandResult, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { CommandSchema, OpenRequestSchema, OpenResponseSchema, type CommandResult, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
-import type { AccountChannel } from "../../src/client/index.js";
+import { MessageRefusedError, type AccountChannel } from "../../src/client/index.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { adminFailure, as, errorOf, handleId } from "./results.js";
 
@@ -118,12 +118,15 @@ describe("bad input: a per-command error, and the stream stays up", () => {
     ]);
   });
 
-  it("a batch over limits.maxCommandsPerMessage: one BATCH_TOO_LARGE per command, nothing run", async () => {
+  it("a batch over limits.maxCommandsPerMessage: refused whole (OpenResponse.error, no results), nothing run", async () => {
     h = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 3 } }));
     const ch = h.channel();
-    const rs = await ch.send(seed("USD", "1000"), seed("USD", "2000"), seed("USD", "3000"), seed("USD", "4000"));
-    expect(rs).toHaveLength(4);
-    for (const r of rs) expectError(r, ErrorCode.BATCH_TOO_LARGE, "commands", "commands: 4 commands in one message; at most 3");
+    const response = await ch.sendRaw([seed("USD", "1000"), seed("USD", "2000"), seed("USD", "3000"), seed("USD", "4000")].map((command) => create(CommandSchema, { command })));
+    expect(response.results).toEqual([]);
+    expect(response.error).toMatchObject({ code: ErrorCode.BATCH_TOO_LARGE, field: "commands", message: "commands: 4 commands in one message; at most 3" });
+    await expect(ch.send(seed("USD", "1"), seed("USD", "2"), seed("USD", "3"), seed("USD", "4"))).rejects.toThrow(
+      new MessageRefusedError(response.error!),
+    );
     const state = await h.admin<{ holdings: unknown[] }>("getAccountState", { accountId: ACCOUNT });
     expect(state.holdings).toEqual([]);
     expect((await ch.send(seed("USD", "1"), seed("USD", "2"), seed("USD", "3"))).map((r) => r.result.case)).toEqual([

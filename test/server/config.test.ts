@@ -4,6 +4,7 @@ import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { grpcServerOptions } from "../../src/server/config/network-config.js";
 import { AccountId } from "../../src/param/index.js";
 
 function configError(json: unknown): string {
@@ -60,6 +61,28 @@ describe("configuration", () => {
     const c5 = base();
     c5.policies[3].settings.brokerBarriers[0].lowerBound = "-1e5";
     expect(configError(c5)).toMatch(/^config\.policies\[3\]\.settings\.brokerBarriers\[0\]\.lowerBound: /);
+  });
+
+  it("liveness and bounds: defaults, strict validation naming the field", () => {
+    const parsed = parseSidecarConfig(base());
+    expect(parsed.network).toEqual({ keepaliveTimeMs: 5000, keepaliveTimeoutMs: 5000, idleConnectionTimeoutMs: 300000, maxReceiveMessageBytes: 4194304 });
+    expect(parsed.limits).toMatchObject({ maxOpenHandles: 250000, maxPinnedAccountsPerOwner: 100000, maxQueuedEventsPerSubscriber: 4096 });
+    const withNetwork = (network: unknown) => configError({ ...base(), network });
+    expect(withNetwork({ keepaliveTimeMs: 5 })).toBe("config.network.keepaliveTimeMs: must be 0 (off) or at least 10");
+    expect(withNetwork({ keepaliveTimeoutMs: 0 })).toBe("config.network.keepaliveTimeoutMs: must be an integer in 1..2147483647");
+    expect(withNetwork({ idleConnectionTimeoutMs: 2 ** 31 })).toBe("config.network.idleConnectionTimeoutMs: must be an integer in 0..2147483647");
+    expect(withNetwork({ maxReceiveMessageBytes: 10 })).toBe("config.network.maxReceiveMessageBytes: must be an integer in 1024..2147483647");
+    expect(withNetwork({ keepalive: 1 })).toMatch(/^config\.network\.keepalive: unknown field/);
+    for (const key of ["maxOpenHandles", "maxPinnedAccountsPerOwner", "maxQueuedEventsPerSubscriber"]) {
+      expect(configError({ ...base(), limits: { [key]: 0 } })).toBe(`config.limits.${key}: must be an integer in 1..${Number.MAX_SAFE_INTEGER}`);
+    }
+    expect(grpcServerOptions(parsed.network)).toEqual({
+      "grpc.max_receive_message_length": 4194304,
+      "grpc.keepalive_time_ms": 5000,
+      "grpc.keepalive_timeout_ms": 5000,
+      "grpc.max_connection_idle_ms": 300000,
+    });
+    expect(grpcServerOptions({ ...parsed.network, keepaliveTimeMs: 0, idleConnectionTimeoutMs: 0 })).toEqual({ "grpc.max_receive_message_length": 4194304 });
   });
 
   it("flags override the environment, which overrides the file", () => {

@@ -38,6 +38,10 @@ describe("the door: replay and snapshots", () => {
       expect(liveAnswers).toHaveLength(journal.records.length);
       expect(again).toEqual(liveAnswers);
       expect(snapshotBytes(replayed.state)).toBe(snapshotBytes(live.state));
+      // The process-wide tally of open handles agrees with the channels' own counts.
+      for (const s of [live.state, replayed.state]) {
+        expect(s.openHandleCount()).toBe([...s.channels.values()].reduce((n, c) => n + c.openHandles, 0));
+      }
 
       // A snapshot in the middle, restored into a fresh state, then the tail replayed.
       const cut = Math.floor(journal.records.length / 2);

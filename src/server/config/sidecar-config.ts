@@ -19,6 +19,7 @@ import {
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
 import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
+import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -27,6 +28,12 @@ export interface LimitsConfig {
   maxQueuedMessages: number;
   /** Open requests + reservations on one channel. */
   maxOpenHandlesPerChannel: number;
+  /** Open requests + reservations over all channels together. */
+  maxOpenHandles: number;
+  /** Accounts pinned to the channels of one principal (owner), together. */
+  maxPinnedAccountsPerOwner: number;
+  /** Events held for a monitor that does not read; past it, the monitor is dropped (RESOURCE_EXHAUSTED). */
+  maxQueuedEventsPerSubscriber: number;
   maxAdjustmentsPerBatch: number;
   /** 0 = reservations live until committed, rolled back or the channel ends. */
   reservationTtlMs: number;
@@ -112,12 +119,18 @@ export interface SidecarConfig {
   durability: DurabilityConfig;
   /** TLS, principals and roles (docs/security.md); absent = the single-user loopback default. */
   security: SecurityConfig;
+  network: NetworkConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
   maxCommandsPerMessage: 4096,
   maxQueuedMessages: 1024,
   maxOpenHandlesPerChannel: 100_000,
+  // ~3 KB of memory each: 250 000 open handles are under 1 GB.
+  maxOpenHandles: 250_000,
+  maxPinnedAccountsPerOwner: 100_000,
+  // An event is a few hundred bytes encoded, plus what grpc-js holds per write.
+  maxQueuedEventsPerSubscriber: 4096,
   maxAdjustmentsPerBatch: 1024,
   reservationTtlMs: 0,
   shutdownGraceMs: 5_000,
@@ -134,6 +147,9 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxCommandsPerMessage: int("maxCommandsPerMessage", 1),
     maxQueuedMessages: int("maxQueuedMessages", 1),
     maxOpenHandlesPerChannel: int("maxOpenHandlesPerChannel", 1),
+    maxOpenHandles: int("maxOpenHandles", 1),
+    maxPinnedAccountsPerOwner: int("maxPinnedAccountsPerOwner", 1),
+    maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
     shutdownGraceMs: int("shutdownGraceMs", 0),
@@ -186,7 +202,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -213,5 +229,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     policies,
     durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
     security: optional(o.security, `${path}.security`, parseSecurity) ?? { ...DEFAULT_SECURITY },
+    network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
   };
 }

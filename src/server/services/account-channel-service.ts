@@ -4,8 +4,9 @@ import { AccountChannelService, type OpenRequest, type OpenResponse, type Comman
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
+import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
+import { guarded } from "../../state/guarded.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
@@ -24,13 +25,28 @@ function response(correlationId: bigint, out: CommandResult[]): OpenResponse {
   return { $typeName: "openpit.sidecar.v1.OpenResponse", correlationId, results: out };
 }
 
-function refuse(m: OpenRequest, code: CommandErrorCode, message: string, field?: string): OpenResponse {
-  return response(m.correlationId, m.commands.map(() => results.error(code, message, field)));
+/**
+ * A message over `maxCommandsPerMessage` is refused as a whole (OpenResponse.error, no
+ * results): one error per command would make the answer grow with the request, past a
+ * client's default 4 MiB receive limit (100 000 empty commands, 200 kB, drew 7.2 MB).
+ */
+function tooLarge(state: SidecarState, m: OpenRequest): OpenResponse | undefined {
+  const max = state.limits.maxCommandsPerMessage;
+  if (m.commands.length <= max) return undefined;
+  const message = `commands: ${m.commands.length} commands in one message; at most ${max}`;
+  return { ...response(m.correlationId, []), error: encodeCommandError(new CommandError("BATCH_TOO_LARGE", "commands", message)) };
+}
+
+/** Every command refused alike (one error each, paired by index); an oversize message is refused whole. */
+function refuse(state: SidecarState, m: OpenRequest, code: CommandErrorCode, message: string): OpenResponse {
+  return tooLarge(state, m) ?? response(m.correlationId, m.commands.map(() => results.error(code, message)));
 }
 
 /** Which channel of the door a stream is, once its first command opened one. */
 export interface StreamChannel {
   channelId: bigint | undefined;
+  /** The principal the stream acts for (default "local"): the channel's pins count against it. */
+  readonly owner?: string;
   readonly onOpen?: (channelId: bigint) => void;
   /** Whose commands these are; absent or `allAccounts` = no per-command account check. */
   readonly scope?: CommandScope;
@@ -43,11 +59,8 @@ const OPEN_PATH = methodPath(AccountChannelService.method.open);
  * still run), run through the door in order, answered with one result per command.
  */
 export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest): OpenResponse {
-  const max = state.limits.maxCommandsPerMessage;
-  if (m.commands.length > max) {
-    // One error per command, so results still pair with commands by index.
-    return refuse(m, "BATCH_TOO_LARGE", `commands: ${m.commands.length} commands in one message; at most ${max}`, "commands");
-  }
+  const refused = tooLarge(state, m);
+  if (refused) return refused;
   const out = new Array<CommandResult>(m.commands.length);
   const valid: ChannelCommand[] = [];
   const bases: string[] = [];
@@ -75,8 +88,7 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   }
   if (valid.length > 0) {
     if (session.channelId === undefined) {
-      // COORDINATOR(issue9): once the door takes an owner, open as `state.openChannel(session.scope?.principal.name)`.
-      session.channelId = state.openChannel().channelId;
+      session.channelId = state.openChannel(session.owner).channelId;
       session.onOpen?.(session.channelId);
     }
     const ran = state.runChannel(session.channelId, valid, bases);
@@ -116,10 +128,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
 
+      const principal = principalOf(call);
       const session: StreamChannel = {
         channelId: undefined,
+        // The channel's pins count against its principal (limits.maxPinnedAccountsPerOwner).
+        owner: principal.name,
         onOpen: (id) => ctx.channelWriters.set(id, writeNow),
-        scope: { principal: principalOf(call), action: OPEN_PATH, onDenied: ctx.onDenied },
+        scope: { principal, action: OPEN_PATH, onDenied: ctx.onDenied },
       };
       const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
 
@@ -129,8 +144,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
-        if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+        if (phase === "stopping" && !draining) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m);
       };
       const pump = (): void => {
@@ -142,7 +157,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         unregister();
         if (session.channelId !== undefined) {
           const id = session.channelId;
-          state.closeChannel(id, reason);
+          // Runs from stream events, outside any command: a throw here must not reach the process.
+          guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
           state.afterDurable(() => ctx.channelWriters.delete(id));
         }
       };
@@ -174,7 +190,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           write(
             m instanceof MalformedMessage
               ? answer(m)
-              : refuse(m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
+              : refuse(state, m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
           );
           return;
         }

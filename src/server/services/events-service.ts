@@ -1,13 +1,26 @@
 /** AccountEventService.Subscribe: monitors hear every block, halt, configuration change and recovery rollback. */
 import { create } from "@bufbuild/protobuf";
-import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { status, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import { encodeEvent } from "../codec/index.js";
+import { BoundedWriter } from "./bounded-writer.js";
 import type { ServiceContext } from "./service-context.js";
 
+export interface SubscriberLimits {
+  /** Events held for a monitor that does not read; one more and it is dropped (RESOURCE_EXHAUSTED). */
+  readonly maxQueuedEvents: number;
+}
+
+/** The status a monitor that fell behind is dropped with. */
+export function fellBehind(maxQueuedEvents: number): { code: status; details: string } {
+  return {
+    code: status.RESOURCE_EXHAUSTED,
+    details: `subscriber fell behind: more than ${maxQueuedEvents} events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again and reconcile by sequence`,
+  };
+}
 
 /** Monitors: every account/group block change, P&L halt and configuration change. */
-export function eventsService({ state, streams }: ServiceContext): UntypedServiceImplementation {
+export function eventsService({ state, streams }: ServiceContext, limits: SubscriberLimits): UntypedServiceImplementation {
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
       let done = false;
@@ -24,11 +37,18 @@ export function eventsService({ state, streams }: ServiceContext): UntypedServic
           call.end();
         },
       });
+      // Retained events are written at once, before the client can read: they are held in
+      // memory anyway, so they come on top of the bound instead of dropping every new monitor.
+      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount, () => {
+        stop();
+        // The status follows the events already handed to the transport, once the client reads them.
+        call.emit("error", fellBehind(writer.maxQueued));
+      });
       // Retained events (recovery's rollbacks) are delivered at once, inside subscribe.
       unsubscribe = state.events.subscribe((e) => {
         if (done) return;
         try {
-          call.write(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
+          writer.push(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
         } catch (error) {
           // One broken monitor stream must not stop the command that published the event.
           stop();

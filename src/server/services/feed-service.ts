@@ -4,7 +4,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeExecutionReport, reportResults } from "../codec/index.js";
+import { decodeExecutionReport, encodeCommandError, reportResults } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
@@ -15,9 +15,18 @@ import { methodPath } from "../security/method-access.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
-function refuse(m: PublishRequest, code: CommandErrorCode, message: string, field?: string): PublishResponse {
-  const error = new CommandError(code, field ?? "", message);
-  return create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => reportResults.fromError(error)) });
+/** A message over `maxCommandsPerMessage` is refused as a whole (PublishResponse.error), so the answer stays small. */
+function tooLarge(state: SidecarState, m: PublishRequest): PublishResponse | undefined {
+  const max = state.limits.maxCommandsPerMessage;
+  if (m.reports.length <= max) return undefined;
+  const error = new CommandError("BATCH_TOO_LARGE", "reports", `reports: ${m.reports.length} reports in one message; at most ${max}`);
+  return create(PublishResponseSchema, { correlationId: m.correlationId, error: encodeCommandError(error) });
+}
+
+/** Every report refused alike (one error each, paired by index); an oversize message is refused whole. */
+function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, message: string): PublishResponse {
+  const error = new CommandError(code, "", message);
+  return tooLarge(state, m) ?? create(PublishResponseSchema, { correlationId: m.correlationId, results: m.reports.map(() => reportResults.fromError(error)) });
 }
 
 /**
@@ -25,9 +34,8 @@ function refuse(m: PublishRequest, code: CommandErrorCode, message: string, fiel
  * account outside `scope` is refused), applied through the door in order.
  */
 export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope): PublishResponse {
-  const max = state.limits.maxCommandsPerMessage;
-  // One error per report, so results still pair with reports by index.
-  if (m.reports.length > max) return refuse(m, "BATCH_TOO_LARGE", `reports: ${m.reports.length} reports in one message; at most ${max}`, "reports");
+  const refused = tooLarge(state, m);
+  if (refused) return refused;
   const out = new Array<ReportResult>(m.reports.length);
   const valid: ExecutionReport[] = [];
   const bases: string[] = [];
@@ -86,9 +94,9 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         if (m instanceof MalformedMessage) {
           response = create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         } else if (ctx.phase() === "recovering") {
-          response = refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+          response = refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         } else if (ctx.phase() === "stopping") {
-          response = refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+          response = refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         } else {
           response = run(m);
         }

@@ -34,6 +34,8 @@ function readOpenResponse(r: ProtoReader): OpenResponse {
     if (tag === VARINT(1)) m.correlationId = r.uint64();
     else if (tag === LEN(2)) m.results.push(r.nested(readCommandResult));
     else if (tag === LEN(3) && m.notice === undefined) m.notice = r.nested((n) => fromBinary(ChannelNoticeSchema, n.buf.subarray(n.pos, n.end)));
+    // A second occurrence would merge into the first: protobuf-es decodes that message.
+    else if (tag === LEN(4) && m.error === undefined) m.error = r.nested(readError);
     else throw UNEXPECTED;
   }
   return m;

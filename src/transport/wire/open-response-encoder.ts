@@ -37,6 +37,7 @@ export function encodeOpenResponse(m: OpenResponse): Buffer {
   if (m.correlationId !== 0n) w.uint64Field(1, m.correlationId);
   for (const r of m.results) writeCommandResult(w, r);
   if (m.notice !== undefined) w.bytesField(3, toBinary(ChannelNoticeSchema, m.notice));
+  if (m.error !== undefined) writeError(w, 4, m.error);
   return w.finish();
 }
 
@@ -50,7 +51,7 @@ function writeCommandResult(w: ProtoWriter, r: CommandResult): void {
     switch (result.case) {
       case "error": {
         const mark = w.beginMessage(2);
-        writeError(w, result.value);
+        writeError(w, 1, result.value);
         w.endMessage(mark);
         return;
       }
@@ -79,8 +80,8 @@ function writeCommandResult(w: ProtoWriter, r: CommandResult): void {
   w.bytesField(2, toBinary(CommandResultSchema, r));
 }
 
-function writeError(w: ProtoWriter, e: CommandError): void {
-  const mark = w.beginMessage(1);
+function writeError(w: ProtoWriter, field: number, e: CommandError): void {
+  const mark = w.beginMessage(field);
   if (e.code !== 0) w.int32Field(1, e.code);
   if (e.message !== "") w.stringField(2, e.message);
   if (e.field !== "") w.stringField(3, e.field);

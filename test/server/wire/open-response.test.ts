@@ -7,6 +7,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import { decodeOpenResponse, encodeOpenResponse } from "../../../src/transport/wire/index.js";
 import { ascii, attempt, corrupted, forSeeds, len, randomResponse, varint } from "./random-messages.js";
 
@@ -44,6 +45,16 @@ describe("encodeOpenResponse", () => {
     expect(fromBinary(ch.OpenResponseSchema, bytes)).toEqual(accepted);
   });
 
+  it("writes a whole-message error (field 4) as toBinary does, and it decodes back", () => {
+    const refused = create(ch.OpenResponseSchema, { correlationId: 7n, error: { code: ErrorCode.BATCH_TOO_LARGE, message: "commands: 5 commands in one message; at most 4", field: "commands" } });
+    const bytes = encodeOpenResponse(refused);
+    expect(Buffer.from(toBinary(ch.OpenResponseSchema, refused)).equals(bytes)).toBe(true);
+    expect(decodeOpenResponse(bytes)).toStrictEqual(refused);
+    const empty = create(ch.OpenResponseSchema, { error: {} });
+    expect([...encodeOpenResponse(empty)]).toEqual([34, 0]);
+    expect(decodeOpenResponse(encodeOpenResponse(empty))).toStrictEqual(empty);
+  });
+
   it("returns a fresh buffer each time (grpc-js keeps it until the frame is written)", () => {
     const a = encodeOpenResponse(create(ch.OpenResponseSchema, { correlationId: 1n }));
     const b = encodeOpenResponse(create(ch.OpenResponseSchema, { correlationId: 2n }));
@@ -75,6 +86,9 @@ describe("decodeOpenResponse", () => {
       len(2, [...len(4, []), ...len(7, [])]), // execute then finalize in one CommandResult
       execute([...varint(9 << 3), 1]), // unknown field
       len(2, len(1, len(2, ascii("état")))), // non-ASCII error text
+      len(4, [...varint(1 << 3), 10, ...len(2, ascii("too many"))]), // a whole-message error: the fast path
+      [...len(4, varint((1 << 3) | 0).concat([10])), ...len(4, len(3, ascii("commands")))], // the error twice: merged
+      [...len(4, []), ...len(2, len(7, []))], // an empty error before a result
     ];
     for (const c of cases) same(Uint8Array.from(c));
     expect(decodeOpenResponse(encodeOpenResponse(accepted))).toStrictEqual(accepted);

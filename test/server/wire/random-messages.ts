@@ -5,7 +5,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { seededRandom } from "../../../bench/workload.js";
 
@@ -145,6 +145,8 @@ export function randomResponse(seed: number): ch.OpenResponse {
     correlationId: u64(),
     results: chance(0.1) ? [create(ch.CommandResultSchema)] : many(result, 6),
     notice: notice(),
+    // A whole-message refusal (BATCH_TOO_LARGE), empty or not.
+    error: chance(0.15) ? create(CommandErrorSchema, chance(0.3) ? {} : { code: pick([ErrorCode.BATCH_TOO_LARGE, 29]), message: str(), field: str() }) : undefined,
   });
 }
 

@@ -117,7 +117,8 @@ export enum ErrorCode {
   RESOURCE_EXHAUSTED = 9,
 
   /**
-   * More commands in one message than the server accepts.
+   * More commands in one message than the server accepts: a whole-message refusal
+   * (OpenResponse.error / PublishResponse.error), none of them ran.
    *
    * @generated from enum value: ERROR_CODE_BATCH_TOO_LARGE = 10;
    */

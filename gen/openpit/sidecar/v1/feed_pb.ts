@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/feed.proto.
  */
 export const file_openpit_sidecar_v1_feed: GenFile = /*@__PURE__*/
-  fileDesc("Ch1vcGVucGl0L3NpZGVjYXIvdjEvZmVlZC5wcm90bxISb3BlbnBpdC5zaWRlY2FyLnYxIl4KDlB1Ymxpc2hSZXF1ZXN0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgEEjQKB3JlcG9ydHMYAiADKAsyIy5vcGVucGl0LnNpZGVjYXIudjEuRXhlY3V0aW9uUmVwb3J0IlwKD1B1Ymxpc2hSZXNwb25zZRIWCg5jb3JyZWxhdGlvbl9pZBgBIAEoBBIxCgdyZXN1bHRzGAIgAygLMiAub3BlbnBpdC5zaWRlY2FyLnYxLlJlcG9ydFJlc3VsdCKGAQoMUmVwb3J0UmVzdWx0EjEKBWVycm9yGAEgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkNvbW1hbmRFcnJvckgAEjkKCnBvc3RfdHJhZGUYAiABKAsyIy5vcGVucGl0LnNpZGVjYXIudjEuUG9zdFRyYWRlUmVzdWx0SABCCAoGcmVzdWx0MnQKGkV4ZWN1dGlvblJlcG9ydEZlZWRTZXJ2aWNlElYKB1B1Ymxpc2gSIi5vcGVucGl0LnNpZGVjYXIudjEuUHVibGlzaFJlcXVlc3QaIy5vcGVucGl0LnNpZGVjYXIudjEuUHVibGlzaFJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_openpit_sidecar_v1_errors, file_openpit_sidecar_v1_types]);
+  fileDesc("Ch1vcGVucGl0L3NpZGVjYXIvdjEvZmVlZC5wcm90bxISb3BlbnBpdC5zaWRlY2FyLnYxIl4KDlB1Ymxpc2hSZXF1ZXN0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgEEjQKB3JlcG9ydHMYAiADKAsyIy5vcGVucGl0LnNpZGVjYXIudjEuRXhlY3V0aW9uUmVwb3J0Io0BCg9QdWJsaXNoUmVzcG9uc2USFgoOY29ycmVsYXRpb25faWQYASABKAQSMQoHcmVzdWx0cxgCIAMoCzIgLm9wZW5waXQuc2lkZWNhci52MS5SZXBvcnRSZXN1bHQSLwoFZXJyb3IYAyABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQ29tbWFuZEVycm9yIoYBCgxSZXBvcnRSZXN1bHQSMQoFZXJyb3IYASABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQ29tbWFuZEVycm9ySAASOQoKcG9zdF90cmFkZRgCIAEoCzIjLm9wZW5waXQuc2lkZWNhci52MS5Qb3N0VHJhZGVSZXN1bHRIAEIICgZyZXN1bHQydAoaRXhlY3V0aW9uUmVwb3J0RmVlZFNlcnZpY2USVgoHUHVibGlzaBIiLm9wZW5waXQuc2lkZWNhci52MS5QdWJsaXNoUmVxdWVzdBojLm9wZW5waXQuc2lkZWNhci52MS5QdWJsaXNoUmVzcG9uc2UoATABYgZwcm90bzM", [file_openpit_sidecar_v1_errors, file_openpit_sidecar_v1_types]);
 
 /**
  * @generated from message openpit.sidecar.v1.PublishRequest
@@ -48,9 +48,20 @@ export type PublishResponse = Message<"openpit.sidecar.v1.PublishResponse"> & {
   correlationId: bigint;
 
   /**
+   * One result per report, in order; empty when `error` is set.
+   *
    * @generated from field: repeated openpit.sidecar.v1.ReportResult results = 2;
    */
   results: ReportResult[];
+
+  /**
+   * A refusal of the whole message, none of whose reports was applied: `results` is then
+   * empty. Used for BATCH_TOO_LARGE (more reports than the server accepts in one message),
+   * so the answer stays small whatever the report count. Per-report errors stay in `results`.
+   *
+   * @generated from field: openpit.sidecar.v1.CommandError error = 3;
+   */
+  error?: CommandError | undefined;
 };
 
 /**

@@ -1,0 +1,68 @@
+/** A stream writer that holds at most a bound of messages while its reader is not reading. */
+
+/** What the writer needs of a stream: grpc-js's server streams are these. */
+export interface FlowControlledSink<T> {
+  /** False once the stream's own buffer is full: wait for 'drain' before writing more. */
+  write(message: T): boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+/**
+ * Writes messages in order; while the sink reports it is full, holds them in a queue of at
+ * most `maxQueued`. One more is an overflow: the queue is dropped, nothing more is written
+ * and `onOverflow` runs once (the caller ends the stream). Memory per slow reader is thus
+ * the sink's own buffer plus `maxQueued` messages, never more.
+ */
+export class BoundedWriter<T> {
+  private readonly queue: T[] = [];
+  private blocked = false;
+  private overflowed = false;
+  /** The most messages ever held at once (for tests and diagnostics). */
+  private peak = 0;
+
+  constructor(
+    private readonly sink: FlowControlledSink<T>,
+    readonly maxQueued: number,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get peakQueued(): number {
+    return this.peak;
+  }
+
+  get dropped(): boolean {
+    return this.overflowed;
+  }
+
+  /** Writes now, queues, or (past the bound) drops the reader; a no-op once dropped. */
+  push(message: T): void {
+    if (this.overflowed) return;
+    if (!this.blocked) {
+      this.writeOne(message);
+      return;
+    }
+    if (this.queue.length >= this.maxQueued) {
+      this.overflowed = true;
+      this.queue.length = 0;
+      this.onOverflow();
+      return;
+    }
+    this.queue.push(message);
+    if (this.queue.length > this.peak) this.peak = this.queue.length;
+  }
+
+  private writeOne(message: T): void {
+    if (this.sink.write(message)) return;
+    this.blocked = true;
+    this.sink.once("drain", () => this.flush());
+  }
+
+  private flush(): void {
+    this.blocked = false;
+    while (this.queue.length > 0 && !this.blocked && !this.overflowed) this.writeOne(this.queue.shift()!);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * A monitor that stops reading: the sidecar holds at most
+ * limits.maxQueuedEventsPerSubscriber events for it (plus what the transport already
+ * took), then drops it with RESOURCE_EXHAUSTED. A monitor that reads is not affected.
+ * Asserted on counts and statuses, not timings.
+ */
+import { create } from "@bufbuild/protobuf";
+import { credentials, makeGenericClientConstructor, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { afterEach, describe, expect, it } from "vitest";
+import { AccountEventService, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { serviceDefinition } from "../../src/transport/service-definition.js";
+import { fellBehind } from "../../src/server/services/events-service.js";
+import { startHarness, testConfig, type Harness } from "./harness.js";
+
+const BOUND = 50;
+const MAX_EVENTS = 50_000;
+
+let h: Harness | undefined;
+const closers: (() => void)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) c();
+  await h?.close();
+  h = undefined;
+});
+
+/** A subscriber on a connection of its own (its flow-control window is not shared with the other's). */
+function subscribe(address: string) {
+  const Ctor = makeGenericClientConstructor(serviceDefinition(AccountEventService), AccountEventService.typeName);
+  const client = new Ctor(address, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+  closers.push(() => client.close());
+  const call = (client as unknown as { subscribe(r: unknown): ClientReadableStream<SubscribeResponse> }).subscribe(create(SubscribeRequestSchema));
+  const sequences: bigint[] = [];
+  call.on("data", (m: SubscribeResponse) => sequences.push(m.event!.sequence));
+  const ended = new Promise<ServiceError | undefined>((resolve) => {
+    call.on("error", (e: ServiceError) => resolve(e));
+    call.on("end", () => resolve(undefined));
+  });
+  return { call, sequences, ended };
+}
+
+/** Yields to I/O between publishes, so the transport can move what it can. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("a stalled event subscriber", () => {
+  it("retained events (recovery's rollbacks) come on top of the bound: a new monitor gets them all", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
+    const hub = h.server.state.events;
+    const retained = 3 * BOUND;
+    for (let i = 0; i < retained; i++) hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) }, true);
+    const monitor = subscribe(h.address);
+    while (monitor.sequences.length < retained) await tick();
+    expect(hub.subscriberCount).toBe(1);
+    expect(monitor.sequences).toEqual(Array.from({ length: retained }, (_, i) => BigInt(i + 1)));
+  });
+
+  it("is dropped with RESOURCE_EXHAUSTED once it is BOUND events behind; a reading one gets every event", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
+    const hub = h.server.state.events;
+    const slow = subscribe(h.address);
+    slow.call.pause();
+    const fast = subscribe(h.address);
+    while (hub.subscriberCount < 2) await tick();
+
+    // ~1 kB events: the HTTP/2 windows (64 kB) fill after a few dozen.
+    const policy = "P".repeat(1000);
+    let published = 0;
+    // One at a time, each awaited by the reading subscriber: only the paused one falls behind.
+    while (hub.subscriberCount === 2 && published < MAX_EVENTS) {
+      hub.publish({ kind: "policyConfigured", policy });
+      published++;
+      while (fast.sequences.length < published) await tick();
+    }
+    expect(hub.subscriberCount).toBe(1);
+    expect(published).toBeLessThan(MAX_EVENTS);
+    const publishedAtDrop = published;
+
+    // The fast one keeps going after the slow one is gone.
+    for (let i = 0; i < 10; i++, published++) hub.publish({ kind: "policyConfigured", policy: "after" });
+    while (fast.sequences.length < published) await tick();
+    expect(fast.sequences).toEqual(Array.from({ length: published }, (_, i) => BigInt(i + 1)));
+
+    // The slow one, once it reads: what the transport had taken, in order, then the status.
+    slow.call.resume();
+    const error = await slow.ended;
+    expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(error?.details).toBe(fellBehind(BOUND).details);
+    expect(fellBehind(BOUND).details).toBe(
+      "subscriber fell behind: more than 50 events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again and reconcile by sequence",
+    );
+    // Exactly: everything handed to the transport arrives; BOUND were queued; one more dropped it.
+    expect(slow.sequences.length).toBeGreaterThan(0);
+    expect(slow.sequences.length + BOUND + 1).toBe(publishedAtDrop);
+    expect(slow.sequences).toEqual(Array.from({ length: slow.sequences.length }, (_, i) => BigInt(i + 1)));
+  }, 30_000);
+});
