@@ -79,7 +79,17 @@ export type CommandBody =
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
   | { readonly kind: "expireReservations" }
-  | { readonly kind: "admin"; readonly command: AdminCommand }
+  /** `actor`: who asked (the audit trail's actor); journals written before it existed read as "local". */
+  | { readonly kind: "admin"; readonly command: AdminCommand; readonly actor?: string }
+  /** A call the security layer refused: only an audit record, nothing else changes. */
+  | {
+      readonly kind: "denial";
+      readonly actor: string;
+      readonly action: string;
+      readonly detail: string;
+      readonly reason: string;
+      readonly accountIds?: readonly AccountId[];
+    }
   | { readonly kind: "settings"; readonly settings: ExecutionSettings }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" };

@@ -18,6 +18,7 @@ import {
 } from "../../policies/settings-json.js";
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
 import { POLICY_CATALOG } from "../../policies/catalog.js";
+import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -109,6 +110,7 @@ export interface SidecarConfig {
   };
   policies: PolicyConfig[];
   durability: DurabilityConfig;
+  audit: AuditConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -183,7 +185,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "audit"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -209,5 +211,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     },
     policies,
     durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
+    audit: optional(o.audit, `${path}.audit`, parseAudit) ?? { ...DEFAULT_AUDIT },
   };
 }
