@@ -26,6 +26,8 @@ export type BlockAccountRequest = Message<"openpit.sidecar.v1.BlockAccountReques
   accountId: bigint;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -91,6 +93,8 @@ export type ReplaceAccountBlockReasonRequest = Message<"openpit.sidecar.v1.Repla
   accountId: bigint;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -126,6 +130,8 @@ export type BlockGroupRequest = Message<"openpit.sidecar.v1.BlockGroupRequest"> 
   groupId: number;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -191,6 +197,8 @@ export type ReplaceGroupBlockReasonRequest = Message<"openpit.sidecar.v1.Replace
   groupId: number;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -221,6 +229,8 @@ export const ReplaceGroupBlockReasonResponseSchema: GenMessage<ReplaceGroupBlock
  */
 export type RegisterGroupRequest = Message<"openpit.sidecar.v1.RegisterGroupRequest"> & {
   /**
+   * At least one.
+   *
    * @generated from field: repeated uint64 account_ids = 1;
    */
   accountIds: bigint[];
@@ -256,6 +266,8 @@ export const RegisterGroupResponseSchema: GenMessage<RegisterGroupResponse> = /*
  */
 export type UnregisterGroupRequest = Message<"openpit.sidecar.v1.UnregisterGroupRequest"> & {
   /**
+   * At least one.
+   *
    * @generated from field: repeated uint64 account_ids = 1;
    */
   accountIds: bigint[];
@@ -1110,7 +1122,10 @@ export const DurabilityModeSchema: GenEnum<DurabilityMode> = /*@__PURE__*/
 /**
  * Operator and reference-data API. Failures are gRPC statuses (INVALID_ARGUMENT,
  * NOT_FOUND, FAILED_PRECONDITION) whose message names the field; the trailer
- * `openpit-error-kind` carries a stable kind (e.g. `AccountNotBlocked`).
+ * `openpit-error-kind` carries a stable kind (e.g. `AccountNotBlocked`). A missing or
+ * malformed field (or bytes that do not decode) is INVALID_ARGUMENT and changes nothing;
+ * account id 0 means absent, and so does group id 0 where a group is blocked or registered
+ * into. Every change is recorded in the audit trail (QueryAudit, docs/security.md).
  *
  * @generated from service openpit.sidecar.v1.AdminService
  */
