@@ -7,7 +7,7 @@ import type { AccountBlock, PnlState } from "../model/index.js";
 import type { Engine } from "../engine/index.js";
 import type { MarketDataService, Quote, QuoteResolution } from "../marketdata/index.js";
 import { accountStateOf, settingsJsonOf } from "../policies/catalog.js";
-import { plainJson } from "../policies/catalog-entry.js";
+import { DecimalValue } from "../param/decimal-value.js";
 import type { AdminCommand, QuoteTarget } from "./commands.js";
 
 /** JSON as stored in a record: decimals and ids as strings, absent as null. */
@@ -22,7 +22,43 @@ const blockJson = (b: AccountBlock | undefined): AuditJson => (b ? { policy: b.p
 const pnlStateJson = (s: PnlState | undefined): AuditJson =>
   s === undefined ? null : s.kind === "value" ? { value: s.value.toString() } : { halted: s.reason };
 
-const quoteJson = (q: Quote | undefined): AuditJson => (q === undefined ? null : (plainJson(q) as AuditJson));
+/**
+ * Domain data as JSON: decimals and bigint ids as strings, undefined members left out.
+ * Direct rather than a JSON round trip: every StreamQuotes tick goes through here.
+ */
+export function auditJson(value: unknown): AuditJson {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : String(value);
+    case "bigint":
+      return value.toString();
+    case "object": {
+      if (value === null) return null;
+      if (value instanceof DecimalValue) return value.toString();
+      if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : auditJson(v)));
+      const out: Record<string, AuditJson> = {};
+      for (const key in value) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v !== undefined) out[key] = auditJson(v);
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+function quoteJson(q: Quote | undefined): AuditJson {
+  if (q === undefined) return null;
+  const out: Record<string, string> = {};
+  if (q.mark !== undefined) out.mark = q.mark.toString();
+  if (q.bid !== undefined) out.bid = q.bid.toString();
+  if (q.ask !== undefined) out.ask = q.ask.toString();
+  return out;
+}
 
 const accountBlock = (engine: Engine, c: { readonly accountId: AccountId }): AuditJson => ({
   accountId: c.accountId.toString(),
@@ -82,7 +118,7 @@ const VIEWS: Views = {
   setGroupCurrency: (engine, _md, c) => ({ groupId: c.group, currency: engine.accounts().groupCurrencyOf(c.group) ?? null }),
   configurePolicy: (engine, _md, c) => {
     const policy = engine.policy(c.policy);
-    return { policy: c.policy, settings: policy === undefined ? null : ((settingsJsonOf(policy) ?? null) as AuditJson) };
+    return { policy: c.policy, settings: policy === undefined ? null : auditJson(settingsJsonOf(policy) ?? null) };
   },
   setPnlAccumulator: (engine, _md, c) => {
     const pnl = policyView(engine, c.policy, c.accountId)?.pnlAccumulators?.find((p) => p.asset === c.asset)?.pnl;
@@ -97,18 +133,24 @@ const VIEWS: Views = {
   }),
   registerInstrument: (_engine, md, c) => {
     const id = md.resolve(c.instrument);
-    return { instrument: plainJson(c.instrument) as AuditJson, instrumentId: id === undefined ? null : id.toString() };
+    return { instrument: auditJson(c.instrument), instrumentId: id === undefined ? null : id.toString() };
   },
   pushQuote: (_engine, md, c) => quotesOf(md, c),
 };
 
-/** The state an admin command touches, now. Never throws: a view that cannot read says so. */
-export function effectView(engine: Engine, md: MarketDataService, c: AdminCommand): AuditJson {
+/**
+ * The state an admin command touches, now, as JSON text (records keep text: one flat string
+ * per field is cheap to retain by the hundred thousand). Never throws: a view that cannot
+ * read says so.
+ */
+export function effectView(engine: Engine, md: MarketDataService, c: AdminCommand): string {
+  let view: AuditJson;
   try {
-    return (VIEWS[c.kind] as (e: Engine, m: MarketDataService, c: AdminCommand) => AuditJson)(engine, md, c);
+    view = (VIEWS[c.kind] as (e: Engine, m: MarketDataService, c: AdminCommand) => AuditJson)(engine, md, c);
   } catch (e) {
-    return { unreadable: e instanceof Error ? e.message : String(e) };
+    view = { unreadable: e instanceof Error ? e.message : String(e) };
   }
+  return JSON.stringify(view);
 }
 
 /** The accounts a command names: what the audit query's account filter matches. */
@@ -118,8 +160,8 @@ export function accountsNamed(c: AdminCommand): readonly AccountId[] {
   return [];
 }
 
-/** The command as plain JSON, without its kind (that is the record's action). */
-export function requestJson(c: AdminCommand): AuditJson {
+/** The command as JSON text, without its kind (that is the record's action). */
+export function requestJson(c: AdminCommand): string {
   const { kind: _kind, ...rest } = c;
-  return plainJson(rest) as AuditJson;
+  return JSON.stringify(auditJson(rest));
 }

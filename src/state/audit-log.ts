@@ -5,9 +5,6 @@
  * snapshots, bounded in memory with the oldest dropped first.
  */
 import type { AccountId } from "../param/ids.js";
-import type { AuditJson } from "./audit-effects.js";
-
-export type { AuditJson } from "./audit-effects.js";
 
 /** applied: the change took effect; failed: the door ran it and it was refused (nothing changed); denied: never ran. */
 export type AuditOutcome = "applied" | "failed" | "denied";
@@ -25,10 +22,10 @@ export interface AuditRecord {
   readonly actor: string;
   /** An admin command's kind (= its AdminService method, e.g. `blockAccount`); a denial's action as the denying layer names it. */
   readonly action: string;
-  /** The command as plain JSON (decimals and ids as strings); a denial: `{}`. */
-  readonly request: AuditJson;
-  /** The state the command touches, before and after it ran; absent for denials. */
-  readonly effect: { readonly before: AuditJson; readonly after: AuditJson } | undefined;
+  /** The command as JSON text (decimals and ids as strings); a denial: `{}`. */
+  readonly request: string;
+  /** The state the command touches, as JSON text, before and after it ran; absent for denials. */
+  readonly effect: { readonly before: string; readonly after: string } | undefined;
   readonly outcome: AuditOutcome;
   /** failed: the error; denied: why; applied: "". */
   readonly reason: string;

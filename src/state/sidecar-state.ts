@@ -351,7 +351,7 @@ export class SidecarState implements ChannelHost {
           time: c.ts,
           actor: c.actor,
           action: c.action,
-          request: {},
+          request: "{}",
           effect: undefined,
           outcome: "denied",
           reason: c.reason,

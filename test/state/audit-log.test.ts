@@ -31,7 +31,8 @@ function door(config: Record<string, unknown> = {}, clock = new ManualClock(1_00
 
 const last = (s: SidecarState): AuditRecord => s.audit.query({ newestFirst: true, limit: 1 }).records[0]!;
 const all = (s: SidecarState, filter: Partial<AuditFilter> = {}): AuditRecord[] => [...s.audit.query({ newestFirst: false, limit: 1_000_000, ...filter }).records];
-const effect = (r: AuditRecord) => [r.effect?.before, r.effect?.after];
+/** Records keep JSON text; tests compare what it says. */
+const effect = (r: AuditRecord) => [r.effect && JSON.parse(r.effect.before), r.effect && JSON.parse(r.effect.after)];
 const operatorBlock = (reason: string) => ({ policy: "Engine", code: "AccountBlocked", reason, details: reason });
 
 describe("audit records", () => {
@@ -44,8 +45,8 @@ describe("audit records", () => {
       time: 5_000.5,
       actor: "alice",
       action: "blockAccount",
-      request: { accountId: "42", reason: "compliance hold" },
-      effect: { before: { accountId: "42", block: null }, after: { accountId: "42", block: operatorBlock("compliance hold") } },
+      request: JSON.stringify({ accountId: "42", reason: "compliance hold" }),
+      effect: { before: JSON.stringify({ accountId: "42", block: null }), after: JSON.stringify({ accountId: "42", block: operatorBlock("compliance hold") }) },
       outcome: "applied",
       reason: "",
       detail: "",
@@ -159,7 +160,7 @@ describe("audit records", () => {
       time: 7_000,
       actor: "mallory",
       action: "blockAccount",
-      request: {},
+      request: "{}",
       effect: undefined,
       outcome: "denied",
       reason: "role gateway may not call AdminService",
@@ -185,7 +186,7 @@ describe("audit records", () => {
 
 describe("retention", () => {
   const record = (action: string, outcome: AuditRecord["outcome"] = "applied") =>
-    ({ time: 0, actor: "a", action, request: {}, effect: undefined, outcome, reason: "", detail: "", accountIds: [] }) as const;
+    ({ time: 0, actor: "a", action, request: "{}", effect: undefined, outcome, reason: "", detail: "", accountIds: [] }) as const;
 
   it("each class keeps its newest records up to its bound; a flood of one never pushes another out", () => {
     const log = new AuditLog({ records: 3, quoteRecords: 2, denials: 1 });
