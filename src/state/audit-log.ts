@@ -144,6 +144,21 @@ export class AuditLog {
     return kept;
   }
 
+  /** A denied call: no request or effect, only who, what and why. */
+  appendDenial(d: AuditDenial, time: number): AuditRecord {
+    return this.append({
+      time,
+      actor: d.actor,
+      action: d.action,
+      request: "{}",
+      effect: undefined,
+      outcome: "denied",
+      reason: d.reason,
+      detail: d.detail,
+      accountIds: d.accountIds ?? [],
+    });
+  }
+
   /** Records dropped by the retention bounds since the beginning. */
   get dropped(): bigint {
     return this.droppedCount;

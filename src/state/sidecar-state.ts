@@ -347,17 +347,7 @@ export class SidecarState implements ChannelHost {
       case "admin":
         return this.runAdmin(c.command, c.actor ?? LOCAL_ACTOR, c.ts);
       case "denial": {
-        const record = this.audit.append({
-          time: c.ts,
-          actor: c.actor,
-          action: c.action,
-          request: "{}",
-          effect: undefined,
-          outcome: "denied",
-          reason: c.reason,
-          detail: c.detail,
-          accountIds: c.accountIds ?? [],
-        });
+        const record = this.audit.appendDenial(c, c.ts);
         this.announce({ kind: "auditRecorded", record }, c.actor);
         return record;
       }
