@@ -23,6 +23,8 @@ export interface ServerOptions {
   readonly maxQueuedMessages: number;
   /** How long shutdown waits for clients to go before it cuts connections. */
   readonly shutdownGraceMs: number;
+  /** The principal a call acts as, for the audit trail (ServiceContext.actorOf); absent: "local". */
+  readonly actorOf?: ServiceContext["actorOf"];
 }
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
@@ -47,7 +49,13 @@ export class SidecarServer {
       // Orders are small; a generous cap still refuses a runaway message early.
       "grpc.max_receive_message_length": 16 * 1024 * 1024,
     });
-    const ctx: ServiceContext = { state, streams: this.streams, phase: () => this.currentPhase, channelWriters: this.channelWriters };
+    const ctx: ServiceContext = {
+      state,
+      streams: this.streams,
+      phase: () => this.currentPhase,
+      channelWriters: this.channelWriters,
+      ...(options.actorOf ? { actorOf: options.actorOf } : {}),
+    };
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     this.server.addService(serviceDefinition(AccountChannelService, { open: CHANNEL_SERVER_WIRE }), accountChannelService(ctx, options));
     this.server.addService(serviceDefinition(ExecutionReportFeedService), feedService(ctx));

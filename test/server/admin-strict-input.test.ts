@@ -4,7 +4,7 @@
  * OK, INTERNAL or UNKNOWN; and nothing changes — the whole state (snapshot bytes, audit
  * trail included) is the same afterwards and no event was published.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { credentials, makeGenericClientConstructor, Metadata, status, type ClientWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -203,6 +203,31 @@ describe("strict admin input", () => {
       [{ target: aapl, quote: { bid: "1.2.3" } }, "push.quote.bid: InvalidFormat: Price: '1.2.3' is not a plain decimal number"],
       [{ target: aapl, quote: { mark: "1" }, accountIds: [ACCOUNT, 0n] }, "push.account_ids[1] is required"],
     ];
+    it("a tick whose bytes do not decode", async () => {
+      const Raw = makeGenericClientConstructor({}, "raw");
+      const raw = new Raw(h.address, credentials.createInsecure());
+      try {
+        const answer = await unchanged(
+          () =>
+            new Promise<ad.StreamQuotesResponse>((resolve, reject) => {
+              const call = raw.makeClientStreamRequest(
+                `/${ad.AdminService.typeName}/StreamQuotes`,
+                (b: Buffer) => b,
+                (b: Buffer) => fromBinary(ad.StreamQuotesResponseSchema, b),
+                new Metadata(),
+                {},
+                (e, r) => (e ? reject(e) : resolve(r!)),
+              );
+              call.write(Buffer.from([0x08, 0xff]));
+              call.end();
+            }),
+        );
+        expect([answer.accepted, answer.failed]).toEqual([0n, 1n]);
+        expect(answer.firstError).toMatch(/^request: message could not be decoded: /);
+      } finally {
+        raw.close();
+      }
+    });
     for (const [push, firstError] of CASES) {
       it(firstError, async () => {
         const answer = await unchanged(() => stream([tick(push)]));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
-import type { ClientReadableStream } from "@grpc/grpc-js";
+import { Metadata, type ClientReadableStream, type ClientWritableStream } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome, AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
@@ -18,6 +18,8 @@ import { callUnary, connect, type SidecarClients } from "../../src/client/index.
 import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { buildState } from "../../src/app/build-sidecar.js";
+import { SidecarServer } from "../../src/server/server.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "./harness.js";
 
 const request = <T extends keyof typeof ad.AdminService.method>(method: T, init: Record<string, unknown>) =>
@@ -126,6 +128,58 @@ describe("the audit trail over the wire", () => {
     expect(seqs(await queryAudit(h.clients, { limit: 2, newestFirst: true, beforeSequence: 4n }))).toEqual([[3, 2], true]);
     expect(seqs(await queryAudit(h.clients, { accountId: 103n }))).toEqual([[3], false]);
     expect(seqs(await queryAudit(h.clients, { action: "unblockAccount" }))).toEqual([[], false]);
+  });
+});
+
+describe("the actor is the principal the server resolves for a call", () => {
+  it("each change is recorded as its caller's, on StreamQuotes ticks too; events carry the actor", async () => {
+    // A stand-in for authentication: the principal named in a header (the security layer
+    // resolves it from the client certificate or token and passes it the same way).
+    const config = parseSidecarConfig(testConfig());
+    const state = buildState(config, new ManualClock(1_000));
+    const server = new SidecarServer(state, { ...config.limits, actorOf: (call) => call.metadata.get("x-test-principal")[0]?.toString() }, "serving");
+    const port = await server.listen("127.0.0.1:0");
+    const clients = connect(`127.0.0.1:${port}`);
+    const as = (principal: string) => {
+      const m = new Metadata();
+      m.set("x-test-principal", principal);
+      return m;
+    };
+    try {
+      const monitor = subscribe(clients);
+      await vi.waitFor(() => expect(state.events.subscriberCount).toBe(1));
+      await callUnary(clients.admin, "blockAccount", request("blockAccount", { accountId: ACCOUNT, reason: "hold" }), as("risk-officer-1"));
+      await callUnary(clients.admin, "unblockAccount", request("unblockAccount", { accountId: ACCOUNT }), as("risk-officer-2"));
+      await new Promise<ad.StreamQuotesResponse>((resolve, reject) => {
+        type StreamQuotes = (m: Metadata, cb: (e: Error | null, r: ad.StreamQuotesResponse) => void) => ClientWritableStream<ad.StreamQuotesRequest>;
+        const call = (clients.admin.streamQuotes as StreamQuotes)(as("md-feed"), (e, r) => (e ? reject(e) : resolve(r)));
+        call.write(create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "101" } } }));
+        call.end();
+      });
+      // No principal resolved: "local".
+      await callUnary(clients.admin, "setAccountCurrency", request("setAccountCurrency", { accountId: ACCOUNT, currency: "EUR" }));
+      const records = (await queryAudit(clients)).records.map((r) => [r.actor, r.action]);
+      expect(records).toEqual([
+        ["risk-officer-1", "blockAccount"],
+        ["risk-officer-2", "unblockAccount"],
+        ["md-feed", "pushQuote"],
+        ["local", "setAccountCurrency"],
+      ]);
+      expect((await queryAudit(clients, { actor: "risk-officer-2" })).records.map((r) => r.action)).toEqual(["unblockAccount"]);
+      await monitor.received(6);
+      expect(monitor.events.map((e) => [(e as { actor?: string }).actor, Object.keys(e as object).find((k) => k !== "sequence" && k !== "actor")])).toEqual([
+        ["risk-officer-1", "accountBlocked"],
+        ["risk-officer-1", "auditRecorded"],
+        ["risk-officer-2", "accountUnblocked"],
+        ["risk-officer-2", "auditRecorded"],
+        ["md-feed", "auditRecorded"],
+        ["local", "auditRecorded"],
+      ]);
+      monitor.cancel();
+    } finally {
+      clients.close();
+      await server.shutdown();
+    }
   });
 });
 
