@@ -9,8 +9,6 @@ import type { AccountId } from "../param/ids.js";
 /** applied: the change took effect; failed: the door ran it and it was refused (nothing changed); denied: never ran. */
 export type AuditOutcome = "applied" | "failed" | "denied";
 
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ["applied", "failed", "denied"];
-
 /** Who is recorded when no principal is known (the single-user loopback default). */
 export const LOCAL_ACTOR = "local";
 
