@@ -12,6 +12,7 @@ import { MemoryJournal } from "../state/journal/memory-journal.js";
 import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
+import { auditRetentionOf } from "../server/config/audit-config.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
 export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
@@ -51,6 +52,7 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     // Until recovery attaches the real journal; ephemeral mode keeps this one.
     journal: new MemoryJournal(),
     knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
+    auditRetention: auditRetentionOf(config.audit),
   });
 }
 

@@ -57,6 +57,25 @@ export class AccountsAdmin {
     return this.blocks.find(accountId, this.registry.groupOf(accountId));
   }
 
+  /** The account's own block (not its group's or the global one): what the account controls change. */
+  ownBlockOf(accountId: AccountId): AccountBlock | undefined {
+    return this.blocks.accounts.get(accountId);
+  }
+
+  groupBlockOf(group: AccountGroupId): AccountBlock | undefined {
+    return this.blocks.groups.get(group);
+  }
+
+  /** The account's own currency setting (not the one resolved through its group or the default). */
+  ownCurrencyOf(accountId: AccountId): Asset | undefined {
+    return this.registry.currencyByAccount.get(accountId);
+  }
+
+  /** A group's currency setting; group 0 = the engine-wide default. */
+  groupCurrencyOf(group: AccountGroupId): Asset | undefined {
+    return this.registry.currencyByGroup.get(group);
+  }
+
   /** Idempotent; an existing cause is kept (first cause wins). */
   block(accountId: AccountId, reason: string): void {
     const block = operatorBlock(reason);

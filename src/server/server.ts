@@ -20,6 +20,7 @@ import { eventsService } from "./services/events-service.js";
 import { feedService } from "./services/feed-service.js";
 import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
+import { recordDenial } from "./services/audit-denial.js";
 import { reflectionService } from "./services/reflection-service.js";
 import type { Denial, ServiceContext, ServingPhase } from "./services/service-context.js";
 import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
@@ -52,7 +53,7 @@ export class SidecarServer {
   private readonly security: SecuritySetup;
   /** What the start-up output says about security (warnings first), once listening. */
   securityNotes: readonly string[] = [];
-  /** Told of every refused call or command; the composition root connects the audit trail. */
+  /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
   constructor(
@@ -71,7 +72,10 @@ export class SidecarServer {
       streams: this.streams,
       phase: () => this.currentPhase,
       channelWriters: this.channelWriters,
-      onDenied: (denial) => this.onDenied?.(denial),
+      onDenied: (denial) => {
+        recordDenial(state, this.currentPhase, denial);
+        this.onDenied?.(denial);
+      },
     };
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).

@@ -5,7 +5,7 @@
 import type { AccountId } from "../param/index.js";
 import type { Engine, PreTradeReservation } from "../engine/index.js";
 import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
-import type { ChannelCommand } from "./commands.js";
+import { LOCAL_PRINCIPAL_NAME, type ChannelCommand } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
 import { HandleTable, type Handle, type HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
@@ -43,8 +43,6 @@ export interface ChannelHost {
   notify(channel: ChannelState, notice: ChannelNotice): void;
 }
 
-/** The owner of a channel opened without a principal (the single-user loopback setup). */
-export const LOCAL_OWNER = "local";
 
 /** Error paths name the wire's fields, so a client sees where its message went wrong. */
 const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
@@ -95,7 +93,7 @@ export class ChannelState {
     readonly channelId: bigint,
     private readonly host: ChannelHost,
     /** The principal this channel acts for: its pins count against that principal's cap. */
-    readonly owner: string = LOCAL_OWNER,
+    readonly owner: string = LOCAL_PRINCIPAL_NAME,
   ) {
     this.handles = new HandleTable(channelId, host.handleTally);
   }
@@ -129,7 +127,7 @@ export class ChannelState {
 
   /** Rebuilds a channel a snapshot held, pins included. */
   static fromData(data: ChannelData, host: ChannelHost): ChannelState {
-    const channel = new ChannelState(data.channelId, host, data.owner ?? LOCAL_OWNER);
+    const channel = new ChannelState(data.channelId, host, data.owner ?? LOCAL_PRINCIPAL_NAME);
     const engine = host.engine;
     channel.handles.restore(
       data.nextSequence,

@@ -8,6 +8,12 @@ import type { Pnl } from "../param/values.js";
 import type { AccountAdjustment, ExecutionReport, Order, PnlState } from "../model/index.js";
 import type { Quote } from "../marketdata/index.js";
 
+/**
+ * Who acts when nobody was authenticated: the single-user loopback default, and every
+ * owner or actor in journals written before principals existed.
+ */
+export const LOCAL_PRINCIPAL_NAME = "local";
+
 /** One command of an account-channel message (OpenPit's account_sync calls). */
 export type ChannelCommand =
   | { readonly kind: "bind"; readonly accountIds: readonly AccountId[]; readonly takeover: boolean }
@@ -84,7 +90,17 @@ export type CommandBody =
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
   | { readonly kind: "expireReservations" }
-  | { readonly kind: "admin"; readonly command: AdminCommand }
+  /** `actor`: who asked (the audit trail's actor); journals written before it existed read as "local". */
+  | { readonly kind: "admin"; readonly command: AdminCommand; readonly actor?: string }
+  /** A call the security layer refused: only an audit record, nothing else changes. */
+  | {
+      readonly kind: "denial";
+      readonly actor: string;
+      readonly action: string;
+      readonly detail: string;
+      readonly reason: string;
+      readonly accountIds?: readonly AccountId[];
+    }
   | { readonly kind: "settings"; readonly settings: ExecutionSettings }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" };

@@ -3,15 +3,19 @@ import type { AccountId, PolicyGroupId } from "../param/index.js";
 import type { EngineEvent } from "../engine/index.js";
 import type { PnlHaltReason } from "../model/index.js";
 import { guarded } from "./guarded.js";
+import type { AuditRecord } from "./audit-log.js";
 
 /** Engine events plus what the sidecar adds (P&L halts seen on post-trade results). */
 export type SidecarEvent =
   | EngineEvent
   | { readonly kind: "pnlHalted"; readonly accountId: AccountId; readonly policyGroupId: PolicyGroupId; readonly reason: PnlHaltReason }
   /** Reservations a crash left open, rolled back during recovery (disconnect = drop). */
-  | { readonly kind: "reservationsRolledBack"; readonly accountId: AccountId; readonly reservationIds: readonly bigint[]; readonly reason: "recovery" };
+  | { readonly kind: "reservationsRolledBack"; readonly accountId: AccountId; readonly reservationIds: readonly bigint[]; readonly reason: "recovery" }
+  /** An admin command ran or a call was denied: the audit trail's new record. */
+  | { readonly kind: "auditRecorded"; readonly record: AuditRecord };
 
-export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent };
+/** `actor`: who caused the event (an admin command's or a denial's actor); absent otherwise. */
+export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent; readonly actor?: string };
 
 /**
  * Fans account events out to monitors, numbered so a monitor can tell it missed none.
@@ -42,9 +46,9 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  publish(event: SidecarEvent, retain = false): void {
+  publish(event: SidecarEvent, retain = false, actor?: string): void {
     this.sequence += 1n;
-    const sequenced = { sequence: this.sequence, event };
+    const sequenced: SequencedEvent = actor === undefined ? { sequence: this.sequence, event } : { sequence: this.sequence, event, actor };
     if (retain) this.retained.push(sequenced);
     // One subscriber's throw must not keep the event from the others, nor reach the command.
     for (const s of this.subscribers) guarded("an event subscriber", () => s(sequenced));

@@ -8,8 +8,10 @@ import { ManualClock, type Clock, type Engine, type EngineSnapshot } from "../en
 import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
 import { runAdminCommand, type AdminResult } from "./admin-commands.js";
-import { ChannelState, LOCAL_OWNER, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
-import type { AdminCommand, ChannelCommand, Command, CommandBody, ExecutionSettings } from "./commands.js";
+import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
+import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
+import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
+import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
 import { EventHub, type SidecarEvent } from "./event-hub.js";
 import type { Journal } from "./journal/journal.js";
@@ -30,6 +32,8 @@ export interface SidecarStateOptions {
   readonly journal: Journal;
   /** When set, only these accounts may be used; others get an UNKNOWN_NAME error. */
   readonly knownAccounts?: ReadonlySet<AccountId>;
+  /** How many audit records of each class are kept (default DEFAULT_AUDIT_RETENTION). */
+  readonly auditRetention?: AuditRetention;
 }
 
 /** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
@@ -43,6 +47,8 @@ export interface StateSnapshot {
   readonly engine: EngineSnapshot;
   readonly marketData: unknown;
   readonly channels: readonly ChannelData[];
+  /** Absent in snapshots written before the audit trail existed. */
+  readonly audit?: AuditLogData;
 }
 
 export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
@@ -59,6 +65,8 @@ export class SidecarState implements ChannelHost {
   readonly pins = new PinRegistry<ChannelState>();
   readonly handleTally = new HandleTally();
   readonly events = new EventHub();
+  /** Every admin command the door ran and every denied call (see audit-log.ts). */
+  readonly audit: AuditLog;
   pinning: boolean;
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
   onNotice: NoticeListener | undefined;
@@ -82,6 +90,8 @@ export class SidecarState implements ChannelHost {
   private readonly outbox: (() => void)[] = [];
   /** Replayed recovery rollbacks not yet followed by a `served` record. */
   private readonly unannounced: SidecarEvent[] = [];
+  /** The actor of the admin command or denial being run: events it causes carry it. */
+  private actingAs: string | undefined;
 
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
@@ -93,6 +103,7 @@ export class SidecarState implements ChannelHost {
     this.currentJournal = options.journal;
     this.knownAccounts = options.knownAccounts;
     this.pinning = options.engine.syncMode !== "fullSync";
+    this.audit = new AuditLog(options.auditRetention);
     options.engine.onEvent((event) => this.announce(event));
   }
 
@@ -115,6 +126,7 @@ export class SidecarState implements ChannelHost {
       engine: this.engine.snapshotState(),
       marketData: this.marketData.snapshotState(),
       channels: [...this.live.values()].map((c) => c.toData()),
+      audit: this.audit.toData(),
     };
   }
 
@@ -128,6 +140,7 @@ export class SidecarState implements ChannelHost {
     this.nextChannelId = s.nextChannelId;
     this.useSettings(s.settings);
     for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
+    if (s.audit) this.audit.restore(s.audit);
   }
 
   /** The settings channel commands run under now. */
@@ -188,7 +201,7 @@ export class SidecarState implements ChannelHost {
   // ---- the door ------------------------------------------------------------------------
 
   /** Opens a channel acting for `owner` (a principal's name; "local" without authentication). */
-  openChannel(owner: string = LOCAL_OWNER): ChannelState {
+  openChannel(owner: string = LOCAL_PRINCIPAL_NAME): ChannelState {
     return this.enter({ kind: "openChannel", owner }) as ChannelState;
   }
 
@@ -219,8 +232,14 @@ export class SidecarState implements ChannelHost {
     }
   }
 
-  admin(command: AdminCommand): AdminResult {
-    return this.enter({ kind: "admin", command }) as AdminResult;
+  /** An operator's change, recorded in the audit trail as `actor`'s (applied or failed). */
+  admin(command: AdminCommand, actor: string = LOCAL_PRINCIPAL_NAME): AdminResult {
+    return this.enter({ kind: "admin", command, actor }) as AdminResult;
+  }
+
+  /** A call the security layer refused: journaled as an audit record and announced; nothing else changes. */
+  recordDenial(denial: AuditDenial): AuditRecord {
+    return this.enter({ kind: "denial", ...denial }) as AuditRecord;
   }
 
   /** The configuration changed how commands run (at a restart): journaled where it took effect. */
@@ -314,7 +333,7 @@ export class SidecarState implements ChannelHost {
   private execute(c: Command, bases: readonly string[] | undefined): unknown {
     switch (c.kind) {
       case "openChannel": {
-        const channel = new ChannelState(this.nextChannelId++, this, c.owner ?? LOCAL_OWNER);
+        const channel = new ChannelState(this.nextChannelId++, this, c.owner ?? LOCAL_PRINCIPAL_NAME);
         this.live.set(channel.channelId, channel);
         return channel;
       }
@@ -353,7 +372,12 @@ export class SidecarState implements ChannelHost {
         for (const channel of this.live.values()) channel.expire(c.ts);
         return undefined;
       case "admin":
-        return runAdminCommand(this.engine, this.marketData, c.command);
+        return this.runAdmin(c.command, c.actor ?? LOCAL_PRINCIPAL_NAME, c.ts);
+      case "denial": {
+        const record = this.audit.appendDenial(c, c.ts);
+        this.announce({ kind: "auditRecorded", record }, c.actor);
+        return record;
+      }
       case "settings":
         this.useSettings(c.settings);
         return undefined;
@@ -361,6 +385,38 @@ export class SidecarState implements ChannelHost {
         this.unannounced.length = 0;
         return undefined;
     }
+  }
+
+  /**
+   * Runs an operator's command between two readings of what it touches, and records both
+   * in the audit trail whether it took effect or was refused (then rethrown).
+   */
+  private runAdmin(command: AdminCommand, actor: string, ts: number): AdminResult {
+    const before = effectView(this.engine, this.marketData, command);
+    let result: AdminResult | undefined;
+    let failure: unknown;
+    this.actingAs = actor;
+    try {
+      result = runAdminCommand(this.engine, this.marketData, command);
+    } catch (e) {
+      failure = e;
+    } finally {
+      this.actingAs = undefined;
+    }
+    const record = this.audit.append({
+      time: ts,
+      actor,
+      action: command.kind,
+      request: requestJson(command),
+      effect: { before, after: effectView(this.engine, this.marketData, command) },
+      outcome: result === undefined ? "failed" : "applied",
+      reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : "",
+      detail: "",
+      accountIds: accountsNamed(command),
+    });
+    this.announce({ kind: "auditRecorded", record }, actor);
+    if (result === undefined) throw failure;
+    return result;
   }
 
   // ---- ChannelHost -----------------------------------------------------------------------
@@ -383,8 +439,8 @@ export class SidecarState implements ChannelHost {
   }
 
   /** Monitors hear of a change once it is durable; a replay announces nothing again. */
-  private announce(event: SidecarEvent): void {
+  private announce(event: SidecarEvent, actor = this.actingAs): void {
     if (this.replaying) return;
-    this.outbox.push(() => this.events.publish(event));
+    this.outbox.push(() => this.events.publish(event, false, actor));
   }
 }

@@ -56,6 +56,7 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/StreamQuotes", OPERATOR],
   ["/openpit.sidecar.v1.AdminService/GetAccountState", READERS],
   ["/openpit.sidecar.v1.AdminService/GetJournalStatus", READERS],
+  ["/openpit.sidecar.v1.AdminService/QueryAudit", READERS],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -84,6 +85,7 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   pushQuote: { target: { case: "instrumentId", value: 1n }, quote: { mark: "100" } },
   getAccountState: { accountId: ACCOUNT },
   getJournalStatus: {},
+  queryAudit: {},
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {
@@ -190,8 +192,8 @@ describe("every RPC, for every role", () => {
     const served = SERVED_SERVICES.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`)).sort();
     expect(EXPECTED.map(([path]) => path).sort()).toEqual(served);
     for (const path of served) expect(METHOD_ACCESS.has(path), path).toBe(true);
-    // Entries for methods not served (yet) are only those announced ahead of their RPC.
-    expect([...METHOD_ACCESS.keys()].filter((p) => !served.includes(p))).toEqual(["/openpit.sidecar.v1.AdminService/QueryAudit"]);
+    // No entry for a method that is not served: the table and the contract move together.
+    expect([...METHOD_ACCESS.keys()].filter((p) => !served.includes(p))).toEqual([]);
   });
 
   for (const [path, allowed] of EXPECTED) {
@@ -221,8 +223,12 @@ describe("every RPC, for every role", () => {
           restore();
         }
         if (!mayCall) {
-          // Refused at the door's doorstep: not one field of the state moved, not one record was journaled.
-          expect(h.server.state.snapshot()).toEqual(before);
+          // Refused at the door's doorstep: not one field of the state moved; the only record
+          // journaled is the denial on the audit trail.
+          const after = h.server.state.snapshot();
+          expect({ ...after, audit: undefined }).toEqual({ ...before, audit: undefined });
+          const denied = h.server.state.audit.query({ afterSequence: (before.audit?.nextSequence ?? 1n) - 1n, newestFirst: false, limit: 10 }).records;
+          expect(denied.map((r) => [r.actor, r.outcome, r.reason])).toEqual([[caller === "nobody" ? "(unauthenticated)" : caller, "denied", status[expected]]]);
           expect(h.denials).toEqual([
             {
               actor: caller === "nobody" ? "(unauthenticated)" : caller,

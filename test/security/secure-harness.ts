@@ -125,3 +125,8 @@ export async function startSecureHarness(security: Record<string, unknown>, over
     },
   };
 }
+
+/** Everything a refusal must leave as it was: the whole state but the audit trail, which records the refusal. */
+export function stateApartFromAudit(server: SidecarServer): unknown {
+  return { ...server.state.snapshot(), audit: undefined };
+}

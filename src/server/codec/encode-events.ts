@@ -2,10 +2,11 @@
 import { create } from "@bufbuild/protobuf";
 import * as ev from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import type { SequencedEvent } from "../../state/event-hub.js";
+import { encodeAuditRecord } from "./audit.js";
 import { encodeBlock } from "./encode.js";
 import { encodeHaltReason } from "./enums.js";
 
-export function encodeEvent({ sequence, event: e }: SequencedEvent): ev.AccountEvent {
+export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.AccountEvent {
   let event: ev.AccountEvent["event"];
   switch (e.kind) {
     case "accountBlocked":
@@ -58,6 +59,9 @@ export function encodeEvent({ sequence, event: e }: SequencedEvent): ev.AccountE
     case "policyConfigured":
       event = { case: "policyConfigured", value: create(ev.PolicyConfiguredSchema, { policyName: e.policy }) };
       break;
+    case "auditRecorded":
+      event = { case: "auditRecorded", value: create(ev.AuditRecordedSchema, { record: encodeAuditRecord(e.record) }) };
+      break;
   }
-  return create(ev.AccountEventSchema, { sequence, event });
+  return create(ev.AccountEventSchema, { sequence, event, actor: actor ?? "" });
 }

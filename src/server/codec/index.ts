@@ -13,3 +13,4 @@ export * from "./encode-results.js";
 export * from "./decode-commands.js";
 export * from "./encode-events.js";
 export * from "./admin.js";
+export * from "./audit.js";

@@ -20,6 +20,7 @@ import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param
 import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
 import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
+import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -120,6 +121,7 @@ export interface SidecarConfig {
   /** TLS, principals and roles (docs/security.md); absent = the single-user loopback default. */
   security: SecurityConfig;
   network: NetworkConfig;
+  audit: AuditConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -202,7 +204,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -230,5 +232,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
     security: optional(o.security, `${path}.security`, parseSecurity) ?? { ...DEFAULT_SECURITY },
     network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
+    audit: optional(o.audit, `${path}.audit`, parseAudit) ?? { ...DEFAULT_AUDIT },
   };
 }

@@ -4,6 +4,7 @@
  * layer sees this type.
  */
 import type { AccountGroupId, AccountId } from "../../param/index.js";
+import { LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
 
 /**
  * gateway: AccountChannelService.Open; feed: ExecutionReportFeedService.Publish;
@@ -27,7 +28,7 @@ export interface Principal {
  * when there is no `security` section (and so only on a loopback listen).
  */
 export const LOCAL_PRINCIPAL: Principal = {
-  name: "local",
+  name: LOCAL_PRINCIPAL_NAME,
   roles: new Set(ROLES),
   allAccounts: true,
   accounts: new Set(),

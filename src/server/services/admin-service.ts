@@ -1,29 +1,29 @@
 /** AdminService: the operator's changes go through the door as commands; queries read state. */
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { status, type sendUnaryData, type ServerReadableStream, type ServerUnaryCall, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
-import { InstrumentId, Pnl } from "../../param/index.js";
-import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
-import { CommandError } from "../../state/command-error.js";
-import { configurableOf } from "../../state/admin-commands.js";
 import {
-  decodeAccountId,
-  decodeAsset,
-  decodeDecimal,
-  decodeGroupId,
-  decodeInstrument,
-  decodePnlState,
-  decodeQuote,
-  decodeTtlMs,
-  encodeAccountState,
-  encodeBlock,
-  missing,
-} from "../codec/index.js";
+  status,
+  type sendUnaryData,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import type { AdminCommand } from "../../state/commands.js";
+import { CommandError } from "../../state/command-error.js";
+import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
+import { MalformedMessage } from "../../transport/service-definition.js";
+import { decodeAccountId, decodeAuditFilter, encodeAccountState, encodeAuditAnswer, encodeBlock, missing } from "../codec/index.js";
+import {
+  ADMIN_COMMAND_DECODERS,
+  decodeConfigurePolicy,
+  decodedRequest,
+  decodePushQuote,
+  decodeRequiredText,
+} from "../codec/decode-admin.js";
 import { settingsJsonOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
-import { PHASE_REFUSALS, type ServiceContext, type ServingPhase } from "./service-context.js";
-// The principal a guarded call was admitted as; its name is the audit actor (see the COORDINATOR lines).
+import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
 
 /** Changes are refused while the journal is replayed and once shutdown has begun. */
@@ -42,30 +42,39 @@ const GROUP_ID = "group_id";
 /** Operator API: blocks, groups, currencies, runtime configuration, market data, queries. */
 export function adminService(ctx: ServiceContext): UntypedServiceImplementation {
   const { state } = ctx;
+  /** Who the change is recorded as (the audit trail's actor): the principal the guard admitted. */
+  const actorOf = (call: AnyServerCall): string => principalOf(call).name;
 
   /**
    * A change: decoded, run through the door, answered once durable. `field` names the
    * request field an engine error is about (the engine does not know field names).
    */
-  function change<I, D extends DescMessage>(
+  function mutation<I, D extends DescMessage>(
     schema: D,
     toCommand: (request: I) => AdminCommand,
-    answer?: (result: ReturnType<typeof state.admin>) => Partial<MessageShape<D>>,
+    answer?: (result: AdminResult) => Partial<MessageShape<D>>,
     field?: string | ((request: I) => string),
-  ): Handler<I, MessageShape<D>> {
+  ): Handler<I | MalformedMessage, MessageShape<D>> {
     return (call, callback) => {
       const refused = refusal(ctx.phase());
       if (refused) {
         callback(refused, null);
         return;
       }
+      let command: AdminCommand;
+      try {
+        command = toCommand(decodedRequest(call.request));
+      } catch (e) {
+        // Malformed: answered at once, nothing entered the door.
+        callback(toServiceError(e), null);
+        return;
+      }
       let reply: MessageShape<D>;
       try {
-        // COORDINATOR(issue9): once the door takes an actor, `state.admin(toCommand(call.request), principalOf(call).name)`.
-        const result = state.admin(toCommand(call.request));
+        const result = state.admin(command, actorOf(call));
         reply = create(schema, (answer?.(result) ?? {}) as never);
       } catch (e) {
-        const error = toServiceError(e, typeof field === "function" ? field(call.request) : field);
+        const error = toServiceError(e, typeof field === "function" ? field(call.request as I) : field);
         state.afterDurable(() => callback(error, null));
         return;
       }
@@ -73,154 +82,68 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     };
   }
 
-  function query<I, D extends DescMessage>(schema: D, read: (request: I) => Partial<MessageShape<D>>): Handler<I, MessageShape<D>> {
+  function query<I, D extends DescMessage>(schema: D, read: (request: I) => Partial<MessageShape<D>>): Handler<I | MalformedMessage, MessageShape<D>> {
     return (call, callback) => {
       try {
-        callback(null, create(schema, read(call.request) as never));
+        callback(null, create(schema, read(decodedRequest(call.request)) as never));
       } catch (e) {
         callback(toServiceError(e), null);
       }
     };
   }
 
-  const quoteCommand = (r: ad.PushQuoteRequest): AdminCommand => {
-    const quote = decodeQuote(r.quote, "quote");
-    let target: QuoteTarget;
-    if (r.target.case === "instrumentId") target = { id: InstrumentId.fromU64(r.target.value) };
-    else if (r.target.case === "instrument") target = { instrument: decodeInstrument(r.target.value, "instrument") };
-    else return missing("instrument_id|instrument");
-    const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
-    // Group 0 addresses the default bucket here, as in OpenPit's push_for.
-    const groups = r.groupIds.map((g) => decodeGroupId(g));
-    return { kind: "pushQuote", target, quote, accountIds, groups, patch: r.patch };
-  };
-  const ids = (list: readonly bigint[]) => list.map((a, i) => decodeAccountId(a, `account_ids[${i}]`));
+  const change = <K extends keyof typeof ADMIN_COMMAND_DECODERS>(
+    method: K,
+    schema: DescMessage,
+    answer?: (result: AdminResult) => Record<string, unknown>,
+    field?: string | ((request: Parameters<(typeof ADMIN_COMMAND_DECODERS)[K]>[0]) => string),
+  ) => mutation(schema, ADMIN_COMMAND_DECODERS[method] as (r: never) => AdminCommand, answer, field as never);
 
   return {
-    blockAccount: change(ad.BlockAccountResponseSchema, (r: ad.BlockAccountRequest) => ({
-      kind: "blockAccount",
-      accountId: decodeAccountId(r.accountId, "account_id"),
-      reason: r.reason,
-    })),
-    unblockAccount: change(ad.UnblockAccountResponseSchema, (r: ad.UnblockAccountRequest) => ({
-      kind: "unblockAccount",
-      accountId: decodeAccountId(r.accountId, "account_id"),
-    })),
-    replaceAccountBlockReason: change(
-      ad.ReplaceAccountBlockReasonResponseSchema,
-      (r: ad.ReplaceAccountBlockReasonRequest) => ({
-        kind: "replaceAccountBlockReason",
-        accountId: decodeAccountId(r.accountId, "account_id"),
-        reason: r.reason,
-      }),
-      undefined,
-      ACCOUNT_ID,
-    ),
-    blockGroup: change(
-      ad.BlockGroupResponseSchema,
-      (r: ad.BlockGroupRequest) => ({ kind: "blockGroup", group: decodeGroupId(r.groupId), reason: r.reason }),
-      undefined,
-      GROUP_ID,
-    ),
-    unblockGroup: change(
-      ad.UnblockGroupResponseSchema,
-      (r: ad.UnblockGroupRequest) => ({ kind: "unblockGroup", group: decodeGroupId(r.groupId) }),
-      undefined,
-      GROUP_ID,
-    ),
-    replaceGroupBlockReason: change(
-      ad.ReplaceGroupBlockReasonResponseSchema,
-      (r: ad.ReplaceGroupBlockReasonRequest) => ({ kind: "replaceGroupBlockReason", group: decodeGroupId(r.groupId), reason: r.reason }),
-      undefined,
-      GROUP_ID,
-    ),
-    registerGroup: change(
-      ad.RegisterGroupResponseSchema,
-      (r: ad.RegisterGroupRequest) => ({ kind: "registerGroup", accountIds: ids(r.accountIds), group: decodeGroupId(r.groupId) }),
-      undefined,
-      ACCOUNT_IDS,
-    ),
-    unregisterGroup: change(
-      ad.UnregisterGroupResponseSchema,
-      (r: ad.UnregisterGroupRequest) => ({ kind: "unregisterGroup", accountIds: ids(r.accountIds), group: decodeGroupId(r.groupId) }),
-      undefined,
-      ACCOUNT_IDS,
-    ),
-    setAccountCurrency: change(ad.SetAccountCurrencyResponseSchema, (r: ad.SetAccountCurrencyRequest) => ({
-      kind: "setAccountCurrency",
-      accountId: decodeAccountId(r.accountId, "account_id"),
-      currency: r.currency === "" ? undefined : decodeAsset(r.currency, "currency"),
-    })),
-    setGroupCurrency: change(ad.SetGroupCurrencyResponseSchema, (r: ad.SetGroupCurrencyRequest) => ({
-      kind: "setGroupCurrency",
-      group: decodeGroupId(r.groupId),
-      currency: r.currency === "" ? undefined : decodeAsset(r.currency, "currency"),
-    })),
-    configurePolicy: change(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest) => {
+    blockAccount: change("blockAccount", ad.BlockAccountResponseSchema),
+    unblockAccount: change("unblockAccount", ad.UnblockAccountResponseSchema),
+    replaceAccountBlockReason: change("replaceAccountBlockReason", ad.ReplaceAccountBlockReasonResponseSchema, undefined, ACCOUNT_ID),
+    blockGroup: change("blockGroup", ad.BlockGroupResponseSchema, undefined, GROUP_ID),
+    unblockGroup: change("unblockGroup", ad.UnblockGroupResponseSchema, undefined, GROUP_ID),
+    replaceGroupBlockReason: change("replaceGroupBlockReason", ad.ReplaceGroupBlockReasonResponseSchema, undefined, GROUP_ID),
+    registerGroup: change("registerGroup", ad.RegisterGroupResponseSchema, undefined, ACCOUNT_IDS),
+    unregisterGroup: change("unregisterGroup", ad.UnregisterGroupResponseSchema, undefined, ACCOUNT_IDS),
+    setAccountCurrency: change("setAccountCurrency", ad.SetAccountCurrencyResponseSchema),
+    setGroupCurrency: change("setGroupCurrency", ad.SetGroupCurrencyResponseSchema),
+    configurePolicy: mutation(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest): AdminCommand => {
+      const { policy, settings } = decodeConfigurePolicy(r);
       // Parsed here too, so a bad request is refused before it reaches the journal.
-      const configurable = configurableOf(state.engine, r.policyName);
-      let settings: unknown;
-      try {
-        settings = JSON.parse(r.settingsJson);
-      } catch (e) {
-        throw new CommandError("INVALID_VALUE", "settings_json", `settings_json is not JSON: ${(e as Error).message}`);
-      }
-      configurable.parseUpdate(settings as never, "settings_json");
-      return { kind: "configurePolicy", policy: r.policyName, settings };
+      configurableOf(state.engine, policy).parseUpdate(settings as never, "settings_json");
+      return { kind: "configurePolicy", policy, settings };
     }),
     getPolicySettings: query(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
-      const policy = state.engine.policy(r.policyName);
-      if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${r.policyName}'`);
+      const name = decodeRequiredText(r.policyName, "policy_name");
+      const policy = state.engine.policy(name);
+      if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
       return { settingsJson: JSON.stringify(settingsJsonOf(policy) ?? {}) };
     }),
-    setPnlAccumulator: change(ad.SetPnlAccumulatorResponseSchema, (r: ad.SetPnlAccumulatorRequest) => ({
-      kind: "setPnlAccumulator",
-      policy: r.policyName,
-      accountId: decodeAccountId(r.accountId, "account_id"),
-      asset: decodeAsset(r.settlementAsset, "settlement_asset"),
-      pnl: decodeDecimal(r.pnl, "pnl", Pnl),
+    setPnlAccumulator: change("setPnlAccumulator", ad.SetPnlAccumulatorResponseSchema),
+    setSpotFundsAccountPnl: change("setSpotFundsAccountPnl", ad.SetSpotFundsAccountPnlResponseSchema, (result) => ({
+      accountBlocks: (result.accountBlocks ?? []).map(encodeBlock),
     })),
-    setSpotFundsAccountPnl: change(
-      ad.SetSpotFundsAccountPnlResponseSchema,
-      (r: ad.SetSpotFundsAccountPnlRequest) => ({
-        kind: "setSpotFundsAccountPnl",
-        policy: r.policyName,
-        accountId: decodeAccountId(r.accountId, "account_id"),
-        state: decodePnlState(r.state, "state") ?? missing("state"),
-      }),
-      (result) => ({ accountBlocks: (result.accountBlocks ?? []).map(encodeBlock) }),
-    ),
-    registerInstrument: change(
-      ad.RegisterInstrumentResponseSchema,
-      (r: ad.RegisterInstrumentRequest) => {
-        const instrument = decodeInstrument(r.instrument, "instrument");
-        decodeTtlMs(r.ttlMs, "ttl_ms");
-        return {
-          kind: "registerInstrument",
-          instrument,
-          id: r.instrumentId === undefined ? undefined : InstrumentId.fromU64(r.instrumentId),
-          ttlMs: r.ttlMs,
-        };
-      },
-      (result) => ({ instrumentId: result.instrumentId }),
-    ),
+    registerInstrument: change("registerInstrument", ad.RegisterInstrumentResponseSchema, (result) => ({ instrumentId: result.instrumentId })),
     pushQuote: change(
+      "pushQuote",
       ad.PushQuoteResponseSchema,
-      quoteCommand,
       (result) => ({ instrumentId: result.instrumentId }),
       (r: ad.PushQuoteRequest) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
     ),
-    streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
+    streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest | MalformedMessage, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
       let accepted = 0n;
       let failed = 0n;
       let firstError = "";
-      call.on("data", (m: ad.StreamQuotesRequest) => {
+      const actor = actorOf(call);
+      call.on("data", (m: ad.StreamQuotesRequest | MalformedMessage) => {
         try {
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
-          if (!m.push) missing("push");
-          // COORDINATOR(issue9): once the door takes an actor, `state.admin(quoteCommand(m.push), principalOf(call).name)`.
-          state.admin(quoteCommand(m.push));
+          const push = decodedRequest(m).push ?? missing("push");
+          state.admin(decodePushQuote(push, "push."), actor);
           accepted++;
         } catch (e) {
           failed++;
@@ -246,5 +169,6 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       });
     }),
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
+    queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
   };
 }

@@ -1,10 +1,14 @@
 /** What every gRPC service adapter shares: the door, the live streams and the serving phase. */
+import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { LiveStreams } from "./live-streams.js";
 
 /** Recovering: the journal is being replayed (UNAVAILABLE); stopping: graceful shutdown (SHUTTING_DOWN). */
 export type ServingPhase = "recovering" | "serving" | "stopping";
+
+/** What every call kind has (metadata, peer, auth context): grpc-js does not export its name. */
+export type AnyServerCall = Pick<ServerUnaryCall<unknown, unknown>, "metadata" | "getPeer" | "getPath" | "getAuthContext">;
 
 export interface ServiceContext {
   readonly state: SidecarState;

@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { AuditOutcome, AuditRecord } from "./audit_pb.js";
+import { file_openpit_sidecar_v1_audit } from "./audit_pb.js";
 import type { AccountBlock, Instrument, PnlState, Quote } from "./types_pb.js";
 import { file_openpit_sidecar_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/admin.proto.
  */
 export const file_openpit_sidecar_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVucGl0L3NpZGVjYXIvdjEvYWRtaW4ucHJvdG8SEm9wZW5waXQuc2lkZWNhci52MSI5ChNCbG9ja0FjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIhYKFEJsb2NrQWNjb3VudFJlc3BvbnNlIisKFVVuYmxvY2tBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgEIhgKFlVuYmxvY2tBY2NvdW50UmVzcG9uc2UiRgogUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvblJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoBBIOCgZyZWFzb24YAiABKAkiIwohUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvblJlc3BvbnNlIjUKEUJsb2NrR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSIUChJCbG9ja0dyb3VwUmVzcG9uc2UiJwoTVW5ibG9ja0dyb3VwUmVxdWVzdBIQCghncm91cF9pZBgBIAEoDSIWChRVbmJsb2NrR3JvdXBSZXNwb25zZSJCCh5SZXBsYWNlR3JvdXBCbG9ja1JlYXNvblJlcXVlc3QSEAoIZ3JvdXBfaWQYASABKA0SDgoGcmVhc29uGAIgASgJIiEKH1JlcGxhY2VHcm91cEJsb2NrUmVhc29uUmVzcG9uc2UiPQoUUmVnaXN0ZXJHcm91cFJlcXVlc3QSEwoLYWNjb3VudF9pZHMYASADKAQSEAoIZ3JvdXBfaWQYAiABKA0iFwoVUmVnaXN0ZXJHcm91cFJlc3BvbnNlIj8KFlVucmVnaXN0ZXJHcm91cFJlcXVlc3QSEwoLYWNjb3VudF9pZHMYASADKAQSEAoIZ3JvdXBfaWQYAiABKA0iGQoXVW5yZWdpc3Rlckdyb3VwUmVzcG9uc2UiQQoZU2V0QWNjb3VudEN1cnJlbmN5UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgEEhAKCGN1cnJlbmN5GAIgASgJIhwKGlNldEFjY291bnRDdXJyZW5jeVJlc3BvbnNlIj0KF1NldEdyb3VwQ3VycmVuY3lSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgNEhAKCGN1cnJlbmN5GAIgASgJIhoKGFNldEdyb3VwQ3VycmVuY3lSZXNwb25zZSJEChZDb25maWd1cmVQb2xpY3lSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJEhUKDXNldHRpbmdzX2pzb24YAiABKAkiGQoXQ29uZmlndXJlUG9saWN5UmVzcG9uc2UiLwoYR2V0UG9saWN5U2V0dGluZ3NSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJIjIKGUdldFBvbGljeVNldHRpbmdzUmVzcG9uc2USFQoNc2V0dGluZ3NfanNvbhgBIAEoCSJqChhTZXRQbmxBY2N1bXVsYXRvclJlcXVlc3QSEwoLcG9saWN5X25hbWUYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoBBIYChBzZXR0bGVtZW50X2Fzc2V0GAMgASgJEgsKA3BubBgEIAEoCSIbChlTZXRQbmxBY2N1bXVsYXRvclJlc3BvbnNlInUKHVNldFNwb3RGdW5kc0FjY291bnRQbmxSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAQSKwoFc3RhdGUYAyABKAsyHC5vcGVucGl0LnNpZGVjYXIudjEuUG5sU3RhdGUiWgoeU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlc3BvbnNlEjgKDmFjY291bnRfYmxvY2tzGAEgAygLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayKdAQoZUmVnaXN0ZXJJbnN0cnVtZW50UmVxdWVzdBIyCgppbnN0cnVtZW50GAEgASgLMh4ub3BlbnBpdC5zaWRlY2FyLnYxLkluc3RydW1lbnQSGgoNaW5zdHJ1bWVudF9pZBgCIAEoBEgAiAEBEhMKBnR0bF9tcxgDIAEoAUgBiAEBQhAKDl9pbnN0cnVtZW50X2lkQgkKB190dGxfbXMiMwoaUmVnaXN0ZXJJbnN0cnVtZW50UmVzcG9uc2USFQoNaW5zdHJ1bWVudF9pZBgBIAEoBCLMAQoQUHVzaFF1b3RlUmVxdWVzdBIXCg1pbnN0cnVtZW50X2lkGAEgASgESAASNAoKaW5zdHJ1bWVudBgCIAEoCzIeLm9wZW5waXQuc2lkZWNhci52MS5JbnN0cnVtZW50SAASKAoFcXVvdGUYAyABKAsyGS5vcGVucGl0LnNpZGVjYXIudjEuUXVvdGUSDQoFcGF0Y2gYBCABKAgSEwoLYWNjb3VudF9pZHMYBSADKAQSEQoJZ3JvdXBfaWRzGAYgAygNQggKBnRhcmdldCIqChFQdXNoUXVvdGVSZXNwb25zZRIVCg1pbnN0cnVtZW50X2lkGAEgASgEIkkKE1N0cmVhbVF1b3Rlc1JlcXVlc3QSMgoEcHVzaBgBIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5QdXNoUXVvdGVSZXF1ZXN0Ik0KFFN0cmVhbVF1b3Rlc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgEEg4KBmZhaWxlZBgCIAEoBBITCgtmaXJzdF9lcnJvchgDIAEoCSIsChZHZXRBY2NvdW50U3RhdGVSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAQizgEKB0hvbGRpbmcSEwoLcG9saWN5X25hbWUYASABKAkSDQoFYXNzZXQYAiABKAkSEQoJYXZhaWxhYmxlGAMgASgJEgwKBGhlbGQYBCABKAkSEAoIaW5jb21pbmcYBSABKAkSIAoTYXZlcmFnZV9lbnRyeV9wcmljZRgGIAEoCUgAiAEBEjIKDHJlYWxpemVkX3BubBgHIAEoCzIcLm9wZW5waXQuc2lkZWNhci52MS5QbmxTdGF0ZUIWChRfYXZlcmFnZV9lbnRyeV9wcmljZSJMCg5QbmxBY2N1bXVsYXRvchITCgtwb2xpY3lfbmFtZRgBIAEoCRIYChBzZXR0bGVtZW50X2Fzc2V0GAIgASgJEgsKA3BubBgDIAEoCSI9Cg9PcGVuUmVzZXJ2YXRpb24SEgoKY2hhbm5lbF9pZBgBIAEoBBIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoBCL4AgoXR2V0QWNjb3VudFN0YXRlUmVzcG9uc2USLwoFYmxvY2sYASABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrEhAKCGdyb3VwX2lkGAIgASgNEhAKCGN1cnJlbmN5GAMgASgJEi0KCGhvbGRpbmdzGAQgAygLMhsub3BlbnBpdC5zaWRlY2FyLnYxLkhvbGRpbmcSPAoQcG5sX2FjY3VtdWxhdG9ycxgFIAMoCzIiLm9wZW5waXQuc2lkZWNhci52MS5QbmxBY2N1bXVsYXRvchJACg9zcG90X2Z1bmRzX3BubHMYBiADKAsyJy5vcGVucGl0LnNpZGVjYXIudjEuU3BvdEZ1bmRzQWNjb3VudFBubBIZChFwaW5uZWRfY2hhbm5lbF9pZBgHIAEoBBI+ChFvcGVuX3Jlc2VydmF0aW9ucxgIIAMoCzIjLm9wZW5waXQuc2lkZWNhci52MS5PcGVuUmVzZXJ2YXRpb24iVwoTU3BvdEZ1bmRzQWNjb3VudFBubBITCgtwb2xpY3lfbmFtZRgBIAEoCRIrCgVzdGF0ZRgCIAEoCzIcLm9wZW5waXQuc2lkZWNhci52MS5QbmxTdGF0ZSIZChdHZXRKb3VybmFsU3RhdHVzUmVxdWVzdCKaAgoYR2V0Sm91cm5hbFN0YXR1c1Jlc3BvbnNlEjAKBG1vZGUYASABKA4yIi5vcGVucGl0LnNpZGVjYXIudjEuRHVyYWJpbGl0eU1vZGUSEAoIZGF0YV9kaXIYAiABKAkSFQoNbGFzdF9zZXF1ZW5jZRgDIAEoBBIYChBkdXJhYmxlX3NlcXVlbmNlGAQgASgEEh4KFmxhc3Rfc25hcHNob3Rfc2VxdWVuY2UYBSABKAQSEAoIc2VnbWVudHMYBiABKA0SEwoLZnN5bmNfY291bnQYByABKAQSFQoNZnN5bmNfbGFzdF91cxgIIAEoDRIVCg1mc3luY19tZWFuX3VzGAkgASgNEhQKDGZzeW5jX21heF91cxgKIAEoDSqFAQoORHVyYWJpbGl0eU1vZGUSHwobRFVSQUJJTElUWV9NT0RFX1VOU1BFQ0lGSUVEEAASGAoURFVSQUJJTElUWV9NT0RFX1NZTkMQARIZChVEVVJBQklMSVRZX01PREVfQVNZTkMQAhIdChlEVVJBQklMSVRZX01PREVfRVBIRU1FUkFMEAMywBAKDEFkbWluU2VydmljZRJhCgxCbG9ja0FjY291bnQSJy5vcGVucGl0LnNpZGVjYXIudjEuQmxvY2tBY2NvdW50UmVxdWVzdBooLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0FjY291bnRSZXNwb25zZRJnCg5VbmJsb2NrQWNjb3VudBIpLm9wZW5waXQuc2lkZWNhci52MS5VbmJsb2NrQWNjb3VudFJlcXVlc3QaKi5vcGVucGl0LnNpZGVjYXIudjEuVW5ibG9ja0FjY291bnRSZXNwb25zZRKIAQoZUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvbhI0Lm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlQWNjb3VudEJsb2NrUmVhc29uUmVxdWVzdBo1Lm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlQWNjb3VudEJsb2NrUmVhc29uUmVzcG9uc2USWwoKQmxvY2tHcm91cBIlLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0dyb3VwUmVxdWVzdBomLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0dyb3VwUmVzcG9uc2USYQoMVW5ibG9ja0dyb3VwEicub3BlbnBpdC5zaWRlY2FyLnYxLlVuYmxvY2tHcm91cFJlcXVlc3QaKC5vcGVucGl0LnNpZGVjYXIudjEuVW5ibG9ja0dyb3VwUmVzcG9uc2USggEKF1JlcGxhY2VHcm91cEJsb2NrUmVhc29uEjIub3BlbnBpdC5zaWRlY2FyLnYxLlJlcGxhY2VHcm91cEJsb2NrUmVhc29uUmVxdWVzdBozLm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlR3JvdXBCbG9ja1JlYXNvblJlc3BvbnNlEmQKDVJlZ2lzdGVyR3JvdXASKC5vcGVucGl0LnNpZGVjYXIudjEuUmVnaXN0ZXJHcm91cFJlcXVlc3QaKS5vcGVucGl0LnNpZGVjYXIudjEuUmVnaXN0ZXJHcm91cFJlc3BvbnNlEmoKD1VucmVnaXN0ZXJHcm91cBIqLm9wZW5waXQuc2lkZWNhci52MS5VbnJlZ2lzdGVyR3JvdXBSZXF1ZXN0Gisub3BlbnBpdC5zaWRlY2FyLnYxLlVucmVnaXN0ZXJHcm91cFJlc3BvbnNlEnMKElNldEFjY291bnRDdXJyZW5jeRItLm9wZW5waXQuc2lkZWNhci52MS5TZXRBY2NvdW50Q3VycmVuY3lSZXF1ZXN0Gi4ub3BlbnBpdC5zaWRlY2FyLnYxLlNldEFjY291bnRDdXJyZW5jeVJlc3BvbnNlEm0KEFNldEdyb3VwQ3VycmVuY3kSKy5vcGVucGl0LnNpZGVjYXIudjEuU2V0R3JvdXBDdXJyZW5jeVJlcXVlc3QaLC5vcGVucGl0LnNpZGVjYXIudjEuU2V0R3JvdXBDdXJyZW5jeVJlc3BvbnNlEmoKD0NvbmZpZ3VyZVBvbGljeRIqLm9wZW5waXQuc2lkZWNhci52MS5Db25maWd1cmVQb2xpY3lSZXF1ZXN0Gisub3BlbnBpdC5zaWRlY2FyLnYxLkNvbmZpZ3VyZVBvbGljeVJlc3BvbnNlEnAKEUdldFBvbGljeVNldHRpbmdzEiwub3BlbnBpdC5zaWRlY2FyLnYxLkdldFBvbGljeVNldHRpbmdzUmVxdWVzdBotLm9wZW5waXQuc2lkZWNhci52MS5HZXRQb2xpY3lTZXR0aW5nc1Jlc3BvbnNlEnAKEVNldFBubEFjY3VtdWxhdG9yEiwub3BlbnBpdC5zaWRlY2FyLnYxLlNldFBubEFjY3VtdWxhdG9yUmVxdWVzdBotLm9wZW5waXQuc2lkZWNhci52MS5TZXRQbmxBY2N1bXVsYXRvclJlc3BvbnNlEn8KFlNldFNwb3RGdW5kc0FjY291bnRQbmwSMS5vcGVucGl0LnNpZGVjYXIudjEuU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlcXVlc3QaMi5vcGVucGl0LnNpZGVjYXIudjEuU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlc3BvbnNlEnMKElJlZ2lzdGVySW5zdHJ1bWVudBItLm9wZW5waXQuc2lkZWNhci52MS5SZWdpc3Rlckluc3RydW1lbnRSZXF1ZXN0Gi4ub3BlbnBpdC5zaWRlY2FyLnYxLlJlZ2lzdGVySW5zdHJ1bWVudFJlc3BvbnNlElgKCVB1c2hRdW90ZRIkLm9wZW5waXQuc2lkZWNhci52MS5QdXNoUXVvdGVSZXF1ZXN0GiUub3BlbnBpdC5zaWRlY2FyLnYxLlB1c2hRdW90ZVJlc3BvbnNlEmMKDFN0cmVhbVF1b3RlcxInLm9wZW5waXQuc2lkZWNhci52MS5TdHJlYW1RdW90ZXNSZXF1ZXN0Gigub3BlbnBpdC5zaWRlY2FyLnYxLlN0cmVhbVF1b3Rlc1Jlc3BvbnNlKAESagoPR2V0QWNjb3VudFN0YXRlEioub3BlbnBpdC5zaWRlY2FyLnYxLkdldEFjY291bnRTdGF0ZVJlcXVlc3QaKy5vcGVucGl0LnNpZGVjYXIudjEuR2V0QWNjb3VudFN0YXRlUmVzcG9uc2USbQoQR2V0Sm91cm5hbFN0YXR1cxIrLm9wZW5waXQuc2lkZWNhci52MS5HZXRKb3VybmFsU3RhdHVzUmVxdWVzdBosLm9wZW5waXQuc2lkZWNhci52MS5HZXRKb3VybmFsU3RhdHVzUmVzcG9uc2ViBnByb3RvMw", [file_openpit_sidecar_v1_types]);
+  fileDesc("Ch5vcGVucGl0L3NpZGVjYXIvdjEvYWRtaW4ucHJvdG8SEm9wZW5waXQuc2lkZWNhci52MSI5ChNCbG9ja0FjY291bnRSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAQSDgoGcmVhc29uGAIgASgJIhYKFEJsb2NrQWNjb3VudFJlc3BvbnNlIisKFVVuYmxvY2tBY2NvdW50UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgEIhgKFlVuYmxvY2tBY2NvdW50UmVzcG9uc2UiRgogUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvblJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoBBIOCgZyZWFzb24YAiABKAkiIwohUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvblJlc3BvbnNlIjUKEUJsb2NrR3JvdXBSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgNEg4KBnJlYXNvbhgCIAEoCSIUChJCbG9ja0dyb3VwUmVzcG9uc2UiJwoTVW5ibG9ja0dyb3VwUmVxdWVzdBIQCghncm91cF9pZBgBIAEoDSIWChRVbmJsb2NrR3JvdXBSZXNwb25zZSJCCh5SZXBsYWNlR3JvdXBCbG9ja1JlYXNvblJlcXVlc3QSEAoIZ3JvdXBfaWQYASABKA0SDgoGcmVhc29uGAIgASgJIiEKH1JlcGxhY2VHcm91cEJsb2NrUmVhc29uUmVzcG9uc2UiPQoUUmVnaXN0ZXJHcm91cFJlcXVlc3QSEwoLYWNjb3VudF9pZHMYASADKAQSEAoIZ3JvdXBfaWQYAiABKA0iFwoVUmVnaXN0ZXJHcm91cFJlc3BvbnNlIj8KFlVucmVnaXN0ZXJHcm91cFJlcXVlc3QSEwoLYWNjb3VudF9pZHMYASADKAQSEAoIZ3JvdXBfaWQYAiABKA0iGQoXVW5yZWdpc3Rlckdyb3VwUmVzcG9uc2UiQQoZU2V0QWNjb3VudEN1cnJlbmN5UmVxdWVzdBISCgphY2NvdW50X2lkGAEgASgEEhAKCGN1cnJlbmN5GAIgASgJIhwKGlNldEFjY291bnRDdXJyZW5jeVJlc3BvbnNlIj0KF1NldEdyb3VwQ3VycmVuY3lSZXF1ZXN0EhAKCGdyb3VwX2lkGAEgASgNEhAKCGN1cnJlbmN5GAIgASgJIhoKGFNldEdyb3VwQ3VycmVuY3lSZXNwb25zZSJEChZDb25maWd1cmVQb2xpY3lSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJEhUKDXNldHRpbmdzX2pzb24YAiABKAkiGQoXQ29uZmlndXJlUG9saWN5UmVzcG9uc2UiLwoYR2V0UG9saWN5U2V0dGluZ3NSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJIjIKGUdldFBvbGljeVNldHRpbmdzUmVzcG9uc2USFQoNc2V0dGluZ3NfanNvbhgBIAEoCSJqChhTZXRQbmxBY2N1bXVsYXRvclJlcXVlc3QSEwoLcG9saWN5X25hbWUYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoBBIYChBzZXR0bGVtZW50X2Fzc2V0GAMgASgJEgsKA3BubBgEIAEoCSIbChlTZXRQbmxBY2N1bXVsYXRvclJlc3BvbnNlInUKHVNldFNwb3RGdW5kc0FjY291bnRQbmxSZXF1ZXN0EhMKC3BvbGljeV9uYW1lGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAQSKwoFc3RhdGUYAyABKAsyHC5vcGVucGl0LnNpZGVjYXIudjEuUG5sU3RhdGUiWgoeU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlc3BvbnNlEjgKDmFjY291bnRfYmxvY2tzGAEgAygLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayKdAQoZUmVnaXN0ZXJJbnN0cnVtZW50UmVxdWVzdBIyCgppbnN0cnVtZW50GAEgASgLMh4ub3BlbnBpdC5zaWRlY2FyLnYxLkluc3RydW1lbnQSGgoNaW5zdHJ1bWVudF9pZBgCIAEoBEgAiAEBEhMKBnR0bF9tcxgDIAEoAUgBiAEBQhAKDl9pbnN0cnVtZW50X2lkQgkKB190dGxfbXMiMwoaUmVnaXN0ZXJJbnN0cnVtZW50UmVzcG9uc2USFQoNaW5zdHJ1bWVudF9pZBgBIAEoBCLMAQoQUHVzaFF1b3RlUmVxdWVzdBIXCg1pbnN0cnVtZW50X2lkGAEgASgESAASNAoKaW5zdHJ1bWVudBgCIAEoCzIeLm9wZW5waXQuc2lkZWNhci52MS5JbnN0cnVtZW50SAASKAoFcXVvdGUYAyABKAsyGS5vcGVucGl0LnNpZGVjYXIudjEuUXVvdGUSDQoFcGF0Y2gYBCABKAgSEwoLYWNjb3VudF9pZHMYBSADKAQSEQoJZ3JvdXBfaWRzGAYgAygNQggKBnRhcmdldCIqChFQdXNoUXVvdGVSZXNwb25zZRIVCg1pbnN0cnVtZW50X2lkGAEgASgEIkkKE1N0cmVhbVF1b3Rlc1JlcXVlc3QSMgoEcHVzaBgBIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5QdXNoUXVvdGVSZXF1ZXN0Ik0KFFN0cmVhbVF1b3Rlc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgEEg4KBmZhaWxlZBgCIAEoBBITCgtmaXJzdF9lcnJvchgDIAEoCSIsChZHZXRBY2NvdW50U3RhdGVSZXF1ZXN0EhIKCmFjY291bnRfaWQYASABKAQizgEKB0hvbGRpbmcSEwoLcG9saWN5X25hbWUYASABKAkSDQoFYXNzZXQYAiABKAkSEQoJYXZhaWxhYmxlGAMgASgJEgwKBGhlbGQYBCABKAkSEAoIaW5jb21pbmcYBSABKAkSIAoTYXZlcmFnZV9lbnRyeV9wcmljZRgGIAEoCUgAiAEBEjIKDHJlYWxpemVkX3BubBgHIAEoCzIcLm9wZW5waXQuc2lkZWNhci52MS5QbmxTdGF0ZUIWChRfYXZlcmFnZV9lbnRyeV9wcmljZSJMCg5QbmxBY2N1bXVsYXRvchITCgtwb2xpY3lfbmFtZRgBIAEoCRIYChBzZXR0bGVtZW50X2Fzc2V0GAIgASgJEgsKA3BubBgDIAEoCSI9Cg9PcGVuUmVzZXJ2YXRpb24SEgoKY2hhbm5lbF9pZBgBIAEoBBIWCg5yZXNlcnZhdGlvbl9pZBgCIAEoBCL4AgoXR2V0QWNjb3VudFN0YXRlUmVzcG9uc2USLwoFYmxvY2sYASABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrEhAKCGdyb3VwX2lkGAIgASgNEhAKCGN1cnJlbmN5GAMgASgJEi0KCGhvbGRpbmdzGAQgAygLMhsub3BlbnBpdC5zaWRlY2FyLnYxLkhvbGRpbmcSPAoQcG5sX2FjY3VtdWxhdG9ycxgFIAMoCzIiLm9wZW5waXQuc2lkZWNhci52MS5QbmxBY2N1bXVsYXRvchJACg9zcG90X2Z1bmRzX3BubHMYBiADKAsyJy5vcGVucGl0LnNpZGVjYXIudjEuU3BvdEZ1bmRzQWNjb3VudFBubBIZChFwaW5uZWRfY2hhbm5lbF9pZBgHIAEoBBI+ChFvcGVuX3Jlc2VydmF0aW9ucxgIIAMoCzIjLm9wZW5waXQuc2lkZWNhci52MS5PcGVuUmVzZXJ2YXRpb24iVwoTU3BvdEZ1bmRzQWNjb3VudFBubBITCgtwb2xpY3lfbmFtZRgBIAEoCRIrCgVzdGF0ZRgCIAEoCzIcLm9wZW5waXQuc2lkZWNhci52MS5QbmxTdGF0ZSIZChdHZXRKb3VybmFsU3RhdHVzUmVxdWVzdCKaAgoYR2V0Sm91cm5hbFN0YXR1c1Jlc3BvbnNlEjAKBG1vZGUYASABKA4yIi5vcGVucGl0LnNpZGVjYXIudjEuRHVyYWJpbGl0eU1vZGUSEAoIZGF0YV9kaXIYAiABKAkSFQoNbGFzdF9zZXF1ZW5jZRgDIAEoBBIYChBkdXJhYmxlX3NlcXVlbmNlGAQgASgEEh4KFmxhc3Rfc25hcHNob3Rfc2VxdWVuY2UYBSABKAQSEAoIc2VnbWVudHMYBiABKA0SEwoLZnN5bmNfY291bnQYByABKAQSFQoNZnN5bmNfbGFzdF91cxgIIAEoDRIVCg1mc3luY19tZWFuX3VzGAkgASgNEhQKDGZzeW5jX21heF91cxgKIAEoDSKjAgoRUXVlcnlBdWRpdFJlcXVlc3QSDQoFYWN0b3IYASABKAkSDgoGYWN0aW9uGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAQSMQoHb3V0Y29tZRgEIAEoDjIgLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdE91dGNvbWUSGQoMZnJvbV90aW1lX21zGAUgASgBSACIAQESFwoKdG9fdGltZV9tcxgGIAEoAUgBiAEBEhYKDmFmdGVyX3NlcXVlbmNlGAcgASgEEhcKD2JlZm9yZV9zZXF1ZW5jZRgIIAEoBBINCgVsaW1pdBgJIAEoDRIUCgxuZXdlc3RfZmlyc3QYCiABKAhCDwoNX2Zyb21fdGltZV9tc0INCgtfdG9fdGltZV9tcyJtChJRdWVyeUF1ZGl0UmVzcG9uc2USMAoHcmVjb3JkcxgBIAMoCzIfLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZBIMCgRtb3JlGAIgASgIEhcKD2Ryb3BwZWRfcmVjb3JkcxgDIAEoBCqFAQoORHVyYWJpbGl0eU1vZGUSHwobRFVSQUJJTElUWV9NT0RFX1VOU1BFQ0lGSUVEEAASGAoURFVSQUJJTElUWV9NT0RFX1NZTkMQARIZChVEVVJBQklMSVRZX01PREVfQVNZTkMQAhIdChlEVVJBQklMSVRZX01PREVfRVBIRU1FUkFMEAMynREKDEFkbWluU2VydmljZRJhCgxCbG9ja0FjY291bnQSJy5vcGVucGl0LnNpZGVjYXIudjEuQmxvY2tBY2NvdW50UmVxdWVzdBooLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0FjY291bnRSZXNwb25zZRJnCg5VbmJsb2NrQWNjb3VudBIpLm9wZW5waXQuc2lkZWNhci52MS5VbmJsb2NrQWNjb3VudFJlcXVlc3QaKi5vcGVucGl0LnNpZGVjYXIudjEuVW5ibG9ja0FjY291bnRSZXNwb25zZRKIAQoZUmVwbGFjZUFjY291bnRCbG9ja1JlYXNvbhI0Lm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlQWNjb3VudEJsb2NrUmVhc29uUmVxdWVzdBo1Lm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlQWNjb3VudEJsb2NrUmVhc29uUmVzcG9uc2USWwoKQmxvY2tHcm91cBIlLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0dyb3VwUmVxdWVzdBomLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja0dyb3VwUmVzcG9uc2USYQoMVW5ibG9ja0dyb3VwEicub3BlbnBpdC5zaWRlY2FyLnYxLlVuYmxvY2tHcm91cFJlcXVlc3QaKC5vcGVucGl0LnNpZGVjYXIudjEuVW5ibG9ja0dyb3VwUmVzcG9uc2USggEKF1JlcGxhY2VHcm91cEJsb2NrUmVhc29uEjIub3BlbnBpdC5zaWRlY2FyLnYxLlJlcGxhY2VHcm91cEJsb2NrUmVhc29uUmVxdWVzdBozLm9wZW5waXQuc2lkZWNhci52MS5SZXBsYWNlR3JvdXBCbG9ja1JlYXNvblJlc3BvbnNlEmQKDVJlZ2lzdGVyR3JvdXASKC5vcGVucGl0LnNpZGVjYXIudjEuUmVnaXN0ZXJHcm91cFJlcXVlc3QaKS5vcGVucGl0LnNpZGVjYXIudjEuUmVnaXN0ZXJHcm91cFJlc3BvbnNlEmoKD1VucmVnaXN0ZXJHcm91cBIqLm9wZW5waXQuc2lkZWNhci52MS5VbnJlZ2lzdGVyR3JvdXBSZXF1ZXN0Gisub3BlbnBpdC5zaWRlY2FyLnYxLlVucmVnaXN0ZXJHcm91cFJlc3BvbnNlEnMKElNldEFjY291bnRDdXJyZW5jeRItLm9wZW5waXQuc2lkZWNhci52MS5TZXRBY2NvdW50Q3VycmVuY3lSZXF1ZXN0Gi4ub3BlbnBpdC5zaWRlY2FyLnYxLlNldEFjY291bnRDdXJyZW5jeVJlc3BvbnNlEm0KEFNldEdyb3VwQ3VycmVuY3kSKy5vcGVucGl0LnNpZGVjYXIudjEuU2V0R3JvdXBDdXJyZW5jeVJlcXVlc3QaLC5vcGVucGl0LnNpZGVjYXIudjEuU2V0R3JvdXBDdXJyZW5jeVJlc3BvbnNlEmoKD0NvbmZpZ3VyZVBvbGljeRIqLm9wZW5waXQuc2lkZWNhci52MS5Db25maWd1cmVQb2xpY3lSZXF1ZXN0Gisub3BlbnBpdC5zaWRlY2FyLnYxLkNvbmZpZ3VyZVBvbGljeVJlc3BvbnNlEnAKEUdldFBvbGljeVNldHRpbmdzEiwub3BlbnBpdC5zaWRlY2FyLnYxLkdldFBvbGljeVNldHRpbmdzUmVxdWVzdBotLm9wZW5waXQuc2lkZWNhci52MS5HZXRQb2xpY3lTZXR0aW5nc1Jlc3BvbnNlEnAKEVNldFBubEFjY3VtdWxhdG9yEiwub3BlbnBpdC5zaWRlY2FyLnYxLlNldFBubEFjY3VtdWxhdG9yUmVxdWVzdBotLm9wZW5waXQuc2lkZWNhci52MS5TZXRQbmxBY2N1bXVsYXRvclJlc3BvbnNlEn8KFlNldFNwb3RGdW5kc0FjY291bnRQbmwSMS5vcGVucGl0LnNpZGVjYXIudjEuU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlcXVlc3QaMi5vcGVucGl0LnNpZGVjYXIudjEuU2V0U3BvdEZ1bmRzQWNjb3VudFBubFJlc3BvbnNlEnMKElJlZ2lzdGVySW5zdHJ1bWVudBItLm9wZW5waXQuc2lkZWNhci52MS5SZWdpc3Rlckluc3RydW1lbnRSZXF1ZXN0Gi4ub3BlbnBpdC5zaWRlY2FyLnYxLlJlZ2lzdGVySW5zdHJ1bWVudFJlc3BvbnNlElgKCVB1c2hRdW90ZRIkLm9wZW5waXQuc2lkZWNhci52MS5QdXNoUXVvdGVSZXF1ZXN0GiUub3BlbnBpdC5zaWRlY2FyLnYxLlB1c2hRdW90ZVJlc3BvbnNlEmMKDFN0cmVhbVF1b3RlcxInLm9wZW5waXQuc2lkZWNhci52MS5TdHJlYW1RdW90ZXNSZXF1ZXN0Gigub3BlbnBpdC5zaWRlY2FyLnYxLlN0cmVhbVF1b3Rlc1Jlc3BvbnNlKAESagoPR2V0QWNjb3VudFN0YXRlEioub3BlbnBpdC5zaWRlY2FyLnYxLkdldEFjY291bnRTdGF0ZVJlcXVlc3QaKy5vcGVucGl0LnNpZGVjYXIudjEuR2V0QWNjb3VudFN0YXRlUmVzcG9uc2USbQoQR2V0Sm91cm5hbFN0YXR1cxIrLm9wZW5waXQuc2lkZWNhci52MS5HZXRKb3VybmFsU3RhdHVzUmVxdWVzdBosLm9wZW5waXQuc2lkZWNhci52MS5HZXRKb3VybmFsU3RhdHVzUmVzcG9uc2USWwoKUXVlcnlBdWRpdBIlLm9wZW5waXQuc2lkZWNhci52MS5RdWVyeUF1ZGl0UmVxdWVzdBomLm9wZW5waXQuc2lkZWNhci52MS5RdWVyeUF1ZGl0UmVzcG9uc2ViBnByb3RvMw", [file_openpit_sidecar_v1_audit, file_openpit_sidecar_v1_types]);
 
 /**
  * @generated from message openpit.sidecar.v1.BlockAccountRequest
@@ -24,6 +26,8 @@ export type BlockAccountRequest = Message<"openpit.sidecar.v1.BlockAccountReques
   accountId: bigint;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -89,6 +93,8 @@ export type ReplaceAccountBlockReasonRequest = Message<"openpit.sidecar.v1.Repla
   accountId: bigint;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -124,6 +130,8 @@ export type BlockGroupRequest = Message<"openpit.sidecar.v1.BlockGroupRequest"> 
   groupId: number;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -189,6 +197,8 @@ export type ReplaceGroupBlockReasonRequest = Message<"openpit.sidecar.v1.Replace
   groupId: number;
 
   /**
+   * Required, not blank: the text a rejected order shows.
+   *
    * @generated from field: string reason = 2;
    */
   reason: string;
@@ -219,6 +229,8 @@ export const ReplaceGroupBlockReasonResponseSchema: GenMessage<ReplaceGroupBlock
  */
 export type RegisterGroupRequest = Message<"openpit.sidecar.v1.RegisterGroupRequest"> & {
   /**
+   * At least one.
+   *
    * @generated from field: repeated uint64 account_ids = 1;
    */
   accountIds: bigint[];
@@ -254,6 +266,8 @@ export const RegisterGroupResponseSchema: GenMessage<RegisterGroupResponse> = /*
  */
 export type UnregisterGroupRequest = Message<"openpit.sidecar.v1.UnregisterGroupRequest"> & {
   /**
+   * At least one.
+   *
    * @generated from field: repeated uint64 account_ids = 1;
    */
   accountIds: bigint[];
@@ -959,6 +973,119 @@ export const GetJournalStatusResponseSchema: GenMessage<GetJournalStatusResponse
   messageDesc(file_openpit_sidecar_v1_admin, 41);
 
 /**
+ * Every filter is optional; records must match all that are set.
+ *
+ * @generated from message openpit.sidecar.v1.QueryAuditRequest
+ */
+export type QueryAuditRequest = Message<"openpit.sidecar.v1.QueryAuditRequest"> & {
+  /**
+   * Empty: any.
+   *
+   * @generated from field: string actor = 1;
+   */
+  actor: string;
+
+  /**
+   * Empty: any (e.g. `blockAccount`).
+   *
+   * @generated from field: string action = 2;
+   */
+  action: string;
+
+  /**
+   * Records whose request names this account; 0: any.
+   *
+   * @generated from field: uint64 account_id = 3;
+   */
+  accountId: bigint;
+
+  /**
+   * UNSPECIFIED: any.
+   *
+   * @generated from field: openpit.sidecar.v1.AuditOutcome outcome = 4;
+   */
+  outcome: AuditOutcome;
+
+  /**
+   * Record time in epoch milliseconds: from inclusive, to exclusive.
+   *
+   * @generated from field: optional double from_time_ms = 5;
+   */
+  fromTimeMs?: number | undefined;
+
+  /**
+   * @generated from field: optional double to_time_ms = 6;
+   */
+  toTimeMs?: number | undefined;
+
+  /**
+   * Only records with a sequence above / below these (exclusive; 0 = no bound): page forward
+   * with the last sequence seen as `after_sequence`, backward (newest first) with `before_sequence`.
+   *
+   * @generated from field: uint64 after_sequence = 7;
+   */
+  afterSequence: bigint;
+
+  /**
+   * @generated from field: uint64 before_sequence = 8;
+   */
+  beforeSequence: bigint;
+
+  /**
+   * At most this many records: 0 = 100; more than 1000 is taken as 1000.
+   *
+   * @generated from field: uint32 limit = 9;
+   */
+  limit: number;
+
+  /**
+   * Newest first instead of oldest first.
+   *
+   * @generated from field: bool newest_first = 10;
+   */
+  newestFirst: boolean;
+};
+
+/**
+ * Describes the message openpit.sidecar.v1.QueryAuditRequest.
+ * Use `create(QueryAuditRequestSchema)` to create a new message.
+ */
+export const QueryAuditRequestSchema: GenMessage<QueryAuditRequest> = /*@__PURE__*/
+  messageDesc(file_openpit_sidecar_v1_admin, 42);
+
+/**
+ * @generated from message openpit.sidecar.v1.QueryAuditResponse
+ */
+export type QueryAuditResponse = Message<"openpit.sidecar.v1.QueryAuditResponse"> & {
+  /**
+   * @generated from field: repeated openpit.sidecar.v1.AuditRecord records = 1;
+   */
+  records: AuditRecord[];
+
+  /**
+   * More records matched than were returned (the limit, or the 1 MiB answer budget): ask again
+   * from the last sequence returned.
+   *
+   * @generated from field: bool more = 2;
+   */
+  more: boolean;
+
+  /**
+   * Records dropped by the retention bounds (`audit.*` in the configuration) since the first start.
+   *
+   * @generated from field: uint64 dropped_records = 3;
+   */
+  droppedRecords: bigint;
+};
+
+/**
+ * Describes the message openpit.sidecar.v1.QueryAuditResponse.
+ * Use `create(QueryAuditResponseSchema)` to create a new message.
+ */
+export const QueryAuditResponseSchema: GenMessage<QueryAuditResponse> = /*@__PURE__*/
+  messageDesc(file_openpit_sidecar_v1_admin, 43);
+
+/**
  * When an answer is durable: SYNC after the fdatasync of its batch; ASYNC before it (a
  * crash may lose the batches in flight); EPHEMERAL never (in memory only).
  *
@@ -995,7 +1122,10 @@ export const DurabilityModeSchema: GenEnum<DurabilityMode> = /*@__PURE__*/
 /**
  * Operator and reference-data API. Failures are gRPC statuses (INVALID_ARGUMENT,
  * NOT_FOUND, FAILED_PRECONDITION) whose message names the field; the trailer
- * `openpit-error-kind` carries a stable kind (e.g. `AccountNotBlocked`).
+ * `openpit-error-kind` carries a stable kind (e.g. `AccountNotBlocked`). A missing or
+ * malformed field (or bytes that do not decode) is INVALID_ARGUMENT and changes nothing;
+ * account id 0 means absent, and so does group id 0 where a group is blocked or registered
+ * into. Every change is recorded in the audit trail (QueryAudit, docs/security.md).
  *
  * @generated from service openpit.sidecar.v1.AdminService
  */
@@ -1161,6 +1291,17 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetJournalStatusRequestSchema;
     output: typeof GetJournalStatusResponseSchema;
+  },
+  /**
+   * The audit trail: every change made through this service (applied or failed) and every
+   * denied call, filtered; oldest first unless `newest_first`.
+   *
+   * @generated from rpc openpit.sidecar.v1.AdminService.QueryAudit
+   */
+  queryAudit: {
+    methodKind: "unary";
+    input: typeof QueryAuditRequestSchema;
+    output: typeof QueryAuditResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_openpit_sidecar_v1_admin, 0);

@@ -1,0 +1,141 @@
+/**
+ * AdminService requests as the door's commands. A missing or malformed field is a
+ * CommandError naming it (INVALID_ARGUMENT on the wire), raised before the door: a bad
+ * request is never journaled, audited or announced, and changes nothing.
+ */
+import type * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../param/index.js";
+import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
+import { CommandError, missing } from "../../state/command-error.js";
+import { MalformedMessage } from "../../transport/service-definition.js";
+import { decodeQuote, decodeTtlMs } from "./admin.js";
+import { decodePnlState } from "./decode-adjustment.js";
+import { decodeInstrument } from "./decode-order.js";
+import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./scalars.js";
+
+/** A request grpc-js could not decode as its protobuf type is refused as a whole. */
+export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T {
+  if (r instanceof MalformedMessage) throw new CommandError("INVALID_VALUE", field, `${field}: message could not be decoded: ${r.error}`);
+  return r;
+}
+
+/** A text that must say something (block reasons, policy names): empty or blank = missing. */
+export function decodeRequiredText(text: string, field: string): string {
+  if (text.trim() === "") missing(field);
+  return text;
+}
+
+/**
+ * A group an operation addresses by id: 0 is "absent" on the wire, like account id 0 (the
+ * reserved default group cannot be blocked or registered into).
+ */
+export function decodeRequiredGroupId(id: number, field: string): AccountGroupId {
+  if (id === 0) missing(field);
+  return decodeGroupId(id);
+}
+
+/** A non-empty list of account ids, each non-zero. */
+export function decodeAccountIds(list: readonly bigint[], field: string): AccountId[] {
+  if (list.length === 0) missing(field);
+  return list.map((a, i) => decodeAccountId(a, `${field}[${i}]`));
+}
+
+/** Empty clears the currency (documented in admin.proto); anything else must be an asset name. */
+function decodeOptionalCurrency(text: string, field: string) {
+  return text === "" ? undefined : decodeAsset(text, field);
+}
+
+/** `base` prefixes field paths (StreamQuotes: `push.`). */
+export function decodePushQuote(r: ad.PushQuoteRequest, base = ""): AdminCommand {
+  let target: QuoteTarget;
+  if (r.target.case === "instrumentId") target = { id: InstrumentId.fromU64(r.target.value) };
+  else if (r.target.case === "instrument") target = { instrument: decodeInstrument(r.target.value, `${base}instrument`) };
+  else return missing(`${base}instrument_id|instrument`);
+  const quote = decodeQuote(r.quote, `${base}quote`);
+  const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `${base}account_ids[${i}]`));
+  // Group 0 addresses the default bucket here, as in OpenPit's push_for.
+  const groups = r.groupIds.map((g) => decodeGroupId(g));
+  return { kind: "pushQuote", target, quote, accountIds, groups, patch: r.patch };
+}
+
+/** Every mutating AdminService RPC's request as its command, fields checked in proto order. */
+export const ADMIN_COMMAND_DECODERS = {
+  blockAccount: (r: ad.BlockAccountRequest): AdminCommand => ({
+    kind: "blockAccount",
+    accountId: decodeAccountId(r.accountId, "account_id"),
+    reason: decodeRequiredText(r.reason, "reason"),
+  }),
+  unblockAccount: (r: ad.UnblockAccountRequest): AdminCommand => ({ kind: "unblockAccount", accountId: decodeAccountId(r.accountId, "account_id") }),
+  replaceAccountBlockReason: (r: ad.ReplaceAccountBlockReasonRequest): AdminCommand => ({
+    kind: "replaceAccountBlockReason",
+    accountId: decodeAccountId(r.accountId, "account_id"),
+    reason: decodeRequiredText(r.reason, "reason"),
+  }),
+  blockGroup: (r: ad.BlockGroupRequest): AdminCommand => ({
+    kind: "blockGroup",
+    group: decodeRequiredGroupId(r.groupId, "group_id"),
+    reason: decodeRequiredText(r.reason, "reason"),
+  }),
+  unblockGroup: (r: ad.UnblockGroupRequest): AdminCommand => ({ kind: "unblockGroup", group: decodeRequiredGroupId(r.groupId, "group_id") }),
+  replaceGroupBlockReason: (r: ad.ReplaceGroupBlockReasonRequest): AdminCommand => ({
+    kind: "replaceGroupBlockReason",
+    group: decodeRequiredGroupId(r.groupId, "group_id"),
+    reason: decodeRequiredText(r.reason, "reason"),
+  }),
+  registerGroup: (r: ad.RegisterGroupRequest): AdminCommand => ({
+    kind: "registerGroup",
+    accountIds: decodeAccountIds(r.accountIds, "account_ids"),
+    group: decodeRequiredGroupId(r.groupId, "group_id"),
+  }),
+  unregisterGroup: (r: ad.UnregisterGroupRequest): AdminCommand => ({
+    kind: "unregisterGroup",
+    accountIds: decodeAccountIds(r.accountIds, "account_ids"),
+    group: decodeRequiredGroupId(r.groupId, "group_id"),
+  }),
+  setAccountCurrency: (r: ad.SetAccountCurrencyRequest): AdminCommand => ({
+    kind: "setAccountCurrency",
+    accountId: decodeAccountId(r.accountId, "account_id"),
+    currency: decodeOptionalCurrency(r.currency, "currency"),
+  }),
+  // Group 0 is the engine-wide default here, so an empty request clears the default currency.
+  setGroupCurrency: (r: ad.SetGroupCurrencyRequest): AdminCommand => ({
+    kind: "setGroupCurrency",
+    group: decodeGroupId(r.groupId),
+    currency: decodeOptionalCurrency(r.currency, "currency"),
+  }),
+  setPnlAccumulator: (r: ad.SetPnlAccumulatorRequest): AdminCommand => ({
+    kind: "setPnlAccumulator",
+    policy: decodeRequiredText(r.policyName, "policy_name"),
+    accountId: decodeAccountId(r.accountId, "account_id"),
+    asset: decodeAsset(r.settlementAsset, "settlement_asset"),
+    pnl: decodeDecimal(r.pnl, "pnl", Pnl),
+  }),
+  setSpotFundsAccountPnl: (r: ad.SetSpotFundsAccountPnlRequest): AdminCommand => ({
+    kind: "setSpotFundsAccountPnl",
+    policy: decodeRequiredText(r.policyName, "policy_name"),
+    accountId: decodeAccountId(r.accountId, "account_id"),
+    state: decodePnlState(r.state, "state") ?? missing("state"),
+  }),
+  registerInstrument: (r: ad.RegisterInstrumentRequest): AdminCommand => {
+    const instrument = decodeInstrument(r.instrument, "instrument");
+    decodeTtlMs(r.ttlMs, "ttl_ms");
+    return {
+      kind: "registerInstrument",
+      instrument,
+      id: r.instrumentId === undefined ? undefined : InstrumentId.fromU64(r.instrumentId),
+      ttlMs: r.ttlMs,
+    };
+  },
+  pushQuote: (r: ad.PushQuoteRequest): AdminCommand => decodePushQuote(r),
+};
+
+/** ConfigurePolicy's fields before its settings are parsed (the service checks them against the policy). */
+export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: string; settings: unknown } {
+  const policy = decodeRequiredText(r.policyName, "policy_name");
+  if (r.settingsJson.trim() === "") missing("settings_json");
+  try {
+    return { policy, settings: JSON.parse(r.settingsJson) as unknown };
+  } catch (e) {
+    throw new CommandError("INVALID_VALUE", "settings_json", `settings_json is not JSON: ${(e as Error).message}`);
+  }
+}

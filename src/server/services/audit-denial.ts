@@ -1,0 +1,29 @@
+/** A refused call or command as the audit trail records it (journaled when durability is on). */
+import type { SidecarState } from "../../state/sidecar-state.js";
+import type { AuditDenial } from "../../state/audit-log.js";
+import { guarded } from "../../state/guarded.js";
+import type { Denial, ServingPhase } from "./service-context.js";
+
+/**
+ * "/openpit.sidecar.v1.AdminService/BlockAccount" becomes "blockAccount": the same action
+ * name the trail gives the change when it is allowed, so one filter finds both. A refused
+ * channel command or report keeps its kind ("open orders"); the method path stays in the detail.
+ */
+export function auditDenialOf(denial: Denial): AuditDenial {
+  const space = denial.action.indexOf(" ");
+  const path = space < 0 ? denial.action : denial.action.slice(0, space);
+  const kind = space < 0 ? "" : denial.action.slice(space);
+  const method = path.slice(path.lastIndexOf("/") + 1);
+  const action = `${method.charAt(0).toLowerCase()}${method.slice(1)}${kind}`;
+  return { actor: denial.actor, action, detail: `${denial.detail} (${path})`, reason: denial.reason };
+}
+
+/**
+ * Records a denial through the door. Not while the journal is replayed (recovery owns the
+ * door then; the refusal is still answered), and never at the caller's expense: a journal
+ * that cannot write fails the process on its own path.
+ */
+export function recordDenial(state: SidecarState, phase: ServingPhase, denial: Denial): void {
+  if (phase === "recovering") return;
+  guarded("recording a denial in the audit trail", () => state.recordDenial(auditDenialOf(denial)));
+}
