@@ -18,12 +18,20 @@ import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
 import { reflectionService } from "./services/reflection-service.js";
 import type { ServiceContext, ServingPhase } from "./services/service-context.js";
+import { ListenError } from "./listen-error.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
-  /** How long shutdown waits for clients to go before it cuts connections. */
+  /** How long shutdown keeps health NOT_SERVING with the streams still open (see `shutdown`). */
+  readonly shutdownDrainMs: number;
+  /** How long shutdown then waits for clients to half-close before it cuts connections. */
   readonly shutdownGraceMs: number;
 }
+
+/** Resolves after `ms` of wall time; tests inject their own to end the drain when they choose. */
+export type DrainTimer = (ms: number) => Promise<void>;
+
+const wallDrainTimer: DrainTimer = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
 
@@ -40,6 +48,7 @@ export class SidecarServer {
     readonly state: SidecarState,
     private readonly options: ServerOptions,
     phase: ServingPhase = "serving",
+    private readonly drainTimer: DrainTimer = wallDrainTimer,
   ) {
     this.currentPhase = phase;
     this.health.setServing(phase === "serving");
@@ -68,16 +77,17 @@ export class SidecarServer {
     this.health.setServing(true);
   }
 
-  /** Binds `host:port` (port 0 = any free port) and returns the bound port. */
+  /** Binds `host:port` (port 0 = any free port) and returns the bound port; a failed bind is a ListenError. */
   async listen(address: string): Promise<number> {
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.
+      // Reservations still expire during the drain: the gateways are still connected.
       this.sweeper = setInterval(() => {
-        if (this.currentPhase === "serving") this.state.sweepExpired();
+        if (this.currentPhase === "serving" || this.currentPhase === "draining") this.state.sweepExpired();
       }, Math.max(10, Math.min(1000, ttl / 4)));
       this.sweeper.unref();
     }
@@ -85,13 +95,27 @@ export class SidecarServer {
   }
 
   /**
-   * Graceful stop: health turns NOT_SERVING, new commands are refused, what was already
-   * received is finished, open reservations are rolled back, streams end, the journal is
-   * flushed, then the server closes (forcibly after the grace period).
+   * Graceful stop, in two steps (docs/security.md, "Process and shutdown"):
+   *
+   * 1. Drain (`shutdownDrainMs`): health turns NOT_SERVING at once so load balancers and
+   *    gateways move away, while every stream stays open. New risk is refused per command
+   *    with SHUTTING_DOWN (binds, starts, executes); everything that finishes or records
+   *    what already happened still runs (commits, rollbacks, discards, releases, execution
+   *    reports, drop copies, adjustments, the feed, admin changes, the TTL sweep).
+   * 2. Close: what was already received is answered under the drain's rules, each channel
+   *    gets the ShuttingDown notice and is closed (its open reservations rolled back);
+   *    anything arriving after that is answered SHUTTING_DOWN until the client half-closes.
+   *    The journal is flushed, a last snapshot taken, and the server waits for clients to
+   *    go (cutting them after `shutdownGraceMs`).
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.health.setServing(false);
+      // Nothing was served while recovering: nobody needs time to move away.
+      if (this.currentPhase === "serving") {
+        this.currentPhase = "draining";
+        await this.drainTimer(this.options.shutdownDrainMs);
+      }
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
@@ -114,5 +138,17 @@ export class SidecarServer {
       await this.state.journal.close();
     })();
     return this.stopping;
+  }
+
+  /**
+   * Fail closed (an uncaught error: the state may be inconsistent). Health turns
+   * NOT_SERVING and nothing more is run: every command is refused SHUTTING_DOWN. Nothing is
+   * rolled back or snapshotted; the caller exits, and the next start recovers from the
+   * journal, where every acknowledged command already is.
+   */
+  failClosed(): void {
+    this.health.setServing(false);
+    this.currentPhase = "stopping";
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 }

@@ -26,6 +26,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
     // Durability has suites of its own; these start from an empty state every time.
     durability: { mode: "ephemeral" },
     ...overrides,
+    // No drain at shutdown (test/server/shutdown.test.ts sets its own).
+    limits: { shutdownDrainMs: 0, ...(overrides.limits as Record<string, unknown> | undefined) },
   };
 }
 
@@ -81,6 +83,8 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
     },
     nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
     async close() {
+      // Clients half-close, so shutdown does not wait out its grace period for them.
+      for (const s of opened) void s.end().catch(() => {});
       await server.shutdown();
       clients.close();
     },

@@ -6,7 +6,7 @@ import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { decodeChannelCommand, encodeChannelResult, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
-import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
+import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -33,8 +33,10 @@ export interface StreamChannel {
 /**
  * One message: decoded command by command (a malformed one gets its error, the others
  * still run), run through the door in order, answered with one result per command.
+ * `draining`: shutdown's drain, where commands that take on new risk are refused
+ * SHUTTING_DOWN one by one (DRAIN_REFUSED_COMMANDS) and the others run.
  */
-export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest): OpenResponse {
+export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse {
   const max = state.limits.maxCommandsPerMessage;
   if (m.commands.length > max) {
     // One error per command, so results still pair with commands by index.
@@ -47,7 +49,12 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   for (let i = 0; i < m.commands.length; i++) {
     const base = `commands[${i}]`;
     try {
-      valid.push(decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch));
+      const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
+      if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
+        out[i] = results.error("SHUTTING_DOWN", PHASE_REFUSALS.draining);
+        continue;
+      }
+      valid.push(command);
       bases.push(base);
       slots.push(i);
     } catch (e) {
@@ -75,6 +82,10 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
  * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
  * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
  * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
+ *
+ * Every message that arrives gets an answer for as long as the stream is up: once shutdown
+ * has closed the channel, each is refused SHUTTING_DOWN, and the stream ends only when the
+ * client half-closes (the ShuttingDown notice asks it to) or the server's grace period cuts it.
  */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state } = ctx;
@@ -82,7 +93,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
     open(call: ServerDuplexStream<Incoming, OpenResponse>) {
       const inbox: Incoming[] = [];
       let blocked = false;
-      let finished = false;
+      /** The channel was closed (shutdown, or the client went): nothing more is run on this stream. */
+      let closed = false;
       /** The transport is gone or ended: answers still waiting for durability are dropped. */
       let ended = false;
       const writeNow = (message: OpenResponse): void => {
@@ -98,24 +110,23 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
 
       const session: StreamChannel = { channelId: undefined, onOpen: (id) => ctx.channelWriters.set(id, writeNow) };
-      const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
 
-      /** `draining`: received before shutdown began, so it is run rather than refused. */
-      const answer = (m: Incoming, draining = false): OpenResponse => {
+      /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
+      const answer = (m: Incoming, beforeClose = false): OpenResponse => {
         if (m instanceof MalformedMessage) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (phase === "stopping" && !draining) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        return run(m);
+        if (closed || (phase === "stopping" && !beforeClose)) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        return runOpenRequest(state, session, m, phase !== "serving");
       };
       const pump = (): void => {
-        while (inbox.length > 0 && !blocked && !finished) write(answer(inbox.shift()!));
+        while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));
       };
       const finish = (reason: "disconnect" | "shutdown"): void => {
-        if (finished) return;
-        finished = true;
+        if (closed) return;
+        closed = true;
         unregister();
         if (session.channelId !== undefined) {
           const id = session.channelId;
@@ -134,12 +145,11 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           while (inbox.length > 0) write(answer(inbox.shift()!, true));
           write(shuttingDownNotice());
           finish("shutdown");
-          state.afterDurable(end);
+          // The stream stays up: what the client sent before it read the notice is still answered.
         },
       });
 
       call.on("data", (m: Incoming) => {
-        if (finished) return;
         if (!blocked && inbox.length === 0) {
           write(answer(m));
           return;
@@ -164,7 +174,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
-        while (inbox.length > 0 && !finished) write(answer(inbox.shift()!));
+        while (inbox.length > 0) write(answer(inbox.shift()!));
         finish("disconnect");
         state.afterDurable(end);
       });
