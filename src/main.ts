@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
+import { quietGrpcBindLog } from "./app/grpc-log.js";
 import { DEFAULT_CONFIG } from "./server/config/default-config.js";
 import { ConfigError, loadConfig } from "./server/config/load-config.js";
 import { ListenError } from "./server/listen-error.js";
@@ -12,6 +13,7 @@ import { DurableStateError } from "./state/recovery.js";
 
 let server: SidecarServer | undefined;
 installFailClosed(() => server);
+quietGrpcBindLog();
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
