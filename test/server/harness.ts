@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import type { SidecarServer } from "../../src/server/server.js";
+import type { DrainTimer, SidecarServer } from "../../src/server/server.js";
 import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -45,9 +45,9 @@ export interface Harness {
 }
 
 /** Starts the real server on 127.0.0.1 with port 0 and connects generated clients. */
-export async function startHarness(config: Record<string, unknown> = testConfig()): Promise<Harness> {
+export async function startHarness(config: Record<string, unknown> = testConfig(), drainTimer?: DrainTimer): Promise<Harness> {
   const clock = new ManualClock(1_000);
-  const server = buildSidecar(parseSidecarConfig(config), clock);
+  const server = buildSidecar(parseSidecarConfig(config), clock, drainTimer);
   const port = await server.listen("127.0.0.1:0");
   const address = `127.0.0.1:${port}`;
   const clients = connect(address);
