@@ -150,5 +150,7 @@ export class SidecarServer {
     this.health.setServing(false);
     this.currentPhase = "stopping";
     if (this.sweeper) clearInterval(this.sweeper);
+    // A snapshot now could capture the damage; the journal holds only what was acknowledged.
+    this.state.snapshots?.stop();
   }
 }
