@@ -15,6 +15,7 @@ import {
   type ReportResult,
 } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { GenericClient } from "./grpc-clients.js";
 
 export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
@@ -143,6 +144,11 @@ export class ReportFeed {
 
   async publish(...reports: ExecutionReport[]): Promise<ReportResult[]> {
     const response = await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports }));
+    // Shutdown has closed the feed (it has no notice): send nothing more, so the server can
+    // end the stream once everything already sent is answered.
+    if (response.results.some((r) => r.result.case === "error" && r.result.value.code === ErrorCode.SHUTTING_DOWN)) {
+      this.stream.stopSending(new Error("the sidecar is shutting down"));
+    }
     return response.results;
   }
 
