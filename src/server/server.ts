@@ -42,6 +42,7 @@ export class SidecarServer {
   private readonly channelWriters = new Map<bigint, (message: OpenResponse) => void>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
+  private failed = false;
   private currentPhase: ServingPhase;
 
   constructor(
@@ -110,20 +111,24 @@ export class SidecarServer {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.unlessFailed();
       this.health.setServing(false);
       // Nothing was served while recovering: nobody needs time to move away.
       if (this.currentPhase === "serving") {
         this.currentPhase = "draining";
         await this.drainTimer(this.options.shutdownDrainMs);
+        await this.unlessFailed();
       }
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
       for (const id of [...this.state.channels.keys()]) this.state.closeChannel(id, "shutdown");
       await this.state.journal.flush();
+      await this.unlessFailed();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
       this.state.snapshots?.stop();
       await this.state.snapshots?.take();
+      await this.unlessFailed();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           this.server.forceShutdown();
@@ -141,14 +146,24 @@ export class SidecarServer {
   }
 
   /**
+   * A graceful shutdown the process failed closed in the middle of goes no further (no
+   * engine call, no snapshot) and never reports success: the fail-closed exit ends it.
+   */
+  private async unlessFailed(): Promise<void> {
+    if (this.failed) await new Promise<never>(() => {});
+  }
+
+  /**
    * Fail closed (an uncaught error: the state may be inconsistent). Health turns
-   * NOT_SERVING and nothing more is run: every command is refused SHUTTING_DOWN. Nothing is
+   * NOT_SERVING and nothing more is run: every command is refused SHUTTING_DOWN, and a
+   * stream that goes does not close its channel through the engine. Nothing is
    * rolled back or snapshotted; the caller exits, and the next start recovers from the
    * journal, where every acknowledged command already is.
    */
   failClosed(): void {
+    this.failed = true;
     this.health.setServing(false);
-    this.currentPhase = "stopping";
+    this.currentPhase = "failed";
     if (this.sweeper) clearInterval(this.sweeper);
     // A snapshot now could capture the damage; the journal holds only what was acknowledged.
     this.state.snapshots?.stop();

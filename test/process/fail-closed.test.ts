@@ -5,7 +5,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import {
   HealthCheckRequestSchema,
   HealthCheckResponse_ServingStatus as ServingStatus,
@@ -14,21 +14,18 @@ import {
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { AccountChannel, connect } from "../../src/client/index.js";
 import { order } from "../server/harness.js";
-import { LISTENING, nodeEntry, type SidecarProcess } from "./sidecar-process.js";
+import { LISTENING, nodeEntry } from "./sidecar-process.js";
 
-let sidecar: SidecarProcess | undefined;
-afterEach(() => {
-  if (sidecar?.child.exitCode === null) sidecar.child.kill("SIGKILL");
-});
 
 describe.concurrent("an uncaught error fails closed", () => {
   for (const [how, line] of [
     ["uncaught exception", "throw"],
     ["unhandled rejection", "reject"],
   ] as const) {
-    it(`${how}: NOT_SERVING to health watchers, one stderr line, exit 70`, async ({ expect }) => {
+    it(`${how}: NOT_SERVING to health watchers, one stderr line, exit 70`, async ({ expect, onTestFinished }) => {
       const p = nodeEntry("test/process/fixtures/fail-on-request.ts", ["--ephemeral", "--listen", "127.0.0.1:0"]);
-      sidecar = p;
+      // Only if the test failed before the process exited.
+      onTestFinished(() => void (p.child.exitCode === null && p.child.kill("SIGKILL")));
       const [, , port] = await p.waitFor(LISTENING);
       const clients = connect(`127.0.0.1:${port}`);
       const watch = (clients.health.watch as (r: unknown) => ClientReadableStream<HealthCheckResponse>)(

@@ -81,4 +81,44 @@ describe("shutdown drain", () => {
     expect(h.server.state.pins.size).toBe(0);
     h.clients.close();
   });
+
+  it("failing closed during the drain stops the shutdown there: no channel closed, no snapshot, never reported done", async () => {
+    let endDrain!: () => void;
+    let asked!: () => void;
+    const drainAsked = new Promise<void>((resolve) => (asked = resolve));
+    const h = await startHarness(testConfig({ limits: { shutdownDrainMs: 60_000 } }), () => {
+      asked();
+      return new Promise<void>((resolve) => (endDrain = resolve));
+    });
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "10", price: "100" }) } }), "execute").accepted).toBe(true);
+    let settled = false;
+    void h.server.shutdown().then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await drainAsked;
+
+    h.server.failClosed();
+    expect(h.server.phase).toBe("failed");
+    // Nothing runs any more, not even what the drain allows.
+    expect(errorOf(await ch.one({ case: "rollbackReservation", value: { reservationId: 1n } }))).toMatchObject({
+      code: ErrorCode.SHUTTING_DOWN,
+      message: "the sidecar is shutting down",
+    });
+    endDrain();
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    // The channel (and its reservation) is left to recovery, as after a crash, even when
+    // its client goes.
+    const gone = new Promise<void>((resolve) => ch.call.on("status", () => resolve()));
+    ch.call.on("error", () => {});
+    ch.cancel();
+    await gone;
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(h.server.state.channels.size).toBe(1);
+    h.clients.close();
+    (h.server as unknown as { server: { forceShutdown(): void } }).server.forceShutdown();
+  });
 });

@@ -118,7 +118,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (closed || (phase === "stopping" && !beforeClose)) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return runOpenRequest(state, session, m, phase !== "serving");
       };
       const pump = (): void => {
@@ -128,7 +128,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         if (closed) return;
         closed = true;
         unregister();
-        if (session.channelId !== undefined) {
+        // Failed closed: the engine is not called again; recovery rolls the channel back.
+        if (session.channelId !== undefined && ctx.phase() !== "failed") {
           const id = session.channelId;
           state.closeChannel(id, reason);
           state.afterDurable(() => ctx.channelWriters.delete(id));

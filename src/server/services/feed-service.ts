@@ -75,7 +75,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (closed || phase === "stopping") return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        if (closed || phase === "stopping" || phase === "failed") return refuse(m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m);
       };
       const writeNow = (response: PublishResponse): void => {

@@ -7,9 +7,10 @@ import type { LiveStreams } from "./live-streams.js";
 /**
  * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,
  * health NOT_SERVING, new risk refused (SHUTTING_DOWN), the rest runs. Stopping: streams are
- * being closed, everything is refused (SHUTTING_DOWN); also the phase of a process failing closed.
+ * being closed, everything new is refused (SHUTTING_DOWN). Failed: the process is failing
+ * closed after an uncaught error; everything is refused and the engine is not called again.
  */
-export type ServingPhase = "recovering" | "serving" | "draining" | "stopping";
+export type ServingPhase = "recovering" | "serving" | "draining" | "stopping" | "failed";
 
 export interface ServiceContext {
   readonly state: SidecarState;
