@@ -12,8 +12,8 @@ export interface ListenAddress {
 
 export const LISTEN_FORM = "HOST:PORT with a port in 0..65535 (IPv6 in brackets: [::1]:50051)";
 
-/** The problem with `text` as a listen address, or undefined when it is one. */
-function problem(text: string): string | undefined {
+/** `text` as host and port, or what is wrong with it. */
+function split(text: string): ListenAddress | string {
   let host: string;
   let port: string;
   if (text.startsWith("[")) {
@@ -30,14 +30,11 @@ function problem(text: string): string | undefined {
   }
   if (host === "" || /\s/.test(host)) return "the host must not be empty or contain spaces";
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return `'${port}' is not a port`;
-  return undefined;
+  return { host, port: Number(port) };
 }
 
 /** Parses `text` or returns a message naming the expected form (the caller prefixes its source). */
 export function parseListenAddress(text: string): ListenAddress | string {
-  const why = problem(text);
-  if (why !== undefined) return `'${text}' is not a listen address (${why}); expected ${LISTEN_FORM}`;
-  const colon = text.lastIndexOf(":");
-  const host = text.slice(0, colon);
-  return { host: host.startsWith("[") ? host.slice(1, -1) : host, port: Number(text.slice(colon + 1)) };
+  const address = split(text);
+  return typeof address === "string" ? `'${text}' is not a listen address (${address}); expected ${LISTEN_FORM}` : address;
 }
