@@ -54,7 +54,7 @@ export function benchSidecarConfig(durability: BenchDurability = { mode: "epheme
     // be refused even though the client reads. Refusals would make latency meaningless
     // (OpenPit's harness counts any backpressure as an invalid run); here a stall shows
     // up as latency instead, and a refusal is still an oracle mismatch.
-    limits: { maxQueuedMessages: 1_000_000, reservationTtlMs: 0, shutdownGraceMs: 2_000 },
+    limits: { maxQueuedMessages: 1_000_000, reservationTtlMs: 0, shutdownDrainMs: 0, shutdownGraceMs: 2_000 },
     marketData: {
       defaultTtlMs: 0,
       instruments: INSTRUMENTS.map((i) => ({ id: i.id, underlyingAsset: i.underlying, settlementAsset: SETTLEMENT })),

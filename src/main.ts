@@ -1,10 +1,19 @@
 /** `npm start`: serve the sidecar on the configured (or embedded default) configuration. */
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
+import { EXIT_CODES } from "./app/exit-codes.js";
+import { installFailClosed, oneLine } from "./app/fail-closed.js";
+import { quietGrpcBindLog } from "./app/grpc-log.js";
 import { DEFAULT_CONFIG } from "./server/config/default-config.js";
 import { ConfigError, loadConfig } from "./server/config/load-config.js";
+import { ListenError } from "./server/listen-error.js";
+import type { SidecarServer } from "./server/server.js";
 import { SettingsValidationError } from "./engine/index.js";
 import { DurableStateError } from "./state/recovery.js";
+
+let server: SidecarServer | undefined;
+installFailClosed(() => server);
+quietGrpcBindLog();
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -19,7 +28,9 @@ async function main(): Promise<void> {
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
       : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
-  const { server, port, recovery } = await startSidecar(config);
+  const started = await startSidecar(config);
+  server = started.server;
+  const { port, recovery } = started;
   if (recovery) {
     const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
     const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
@@ -30,26 +41,44 @@ async function main(): Promise<void> {
   }
   const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
   const policies = server.state.engine.policies.map((p) => p.name).join(", ");
-  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; policies: ${policies})\n`);
+  // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
+  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; policies: ${policies}; pid ${process.pid})\n`);
   for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
 
+  const running = server;
+  let stopping = false;
   const stop = (signal: string) => {
+    // One Ctrl-C reaches the process twice under `npm start` (the terminal, and npm forwarding it).
+    if (stopping) return;
+    stopping = true;
+    const drain = config.limits.shutdownDrainMs;
     process.stdout.write(`${signal}: shutting down gracefully\n`);
-    server.shutdown().then(
-      () => process.exit(0),
+    process.stdout.write(`openpit-sidecar: NOT_SERVING; draining for ${drain} ms, then closing streams\n`);
+    running.shutdown().then(
+      () => {
+        process.stdout.write("openpit-sidecar: stopped\n");
+        process.exit(EXIT_CODES.ok);
+      },
       (e: unknown) => {
-        process.stderr.write(`shutdown failed: ${String(e)}\n`);
-        process.exit(1);
+        process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
+        process.exit(EXIT_CODES.software);
       },
     );
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof ListenError) {
+    process.stderr.write(`openpit-sidecar: ${e.message}\n`);
+    process.exit(EXIT_CODES.listen);
+  }
   const known = e instanceof ConfigError || e instanceof SettingsValidationError;
-  const prefix = known ? "configuration error: " : e instanceof DurableStateError ? "cannot recover durable state: " : "";
-  process.stderr.write(`${prefix}${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(2);
+  if (known || e instanceof DurableStateError) {
+    process.stderr.write(`${known ? "configuration error: " : "cannot recover durable state: "}${(e as Error).message}\n`);
+    process.exit(EXIT_CODES.config);
+  }
+  process.stderr.write(`openpit-sidecar: cannot start: ${oneLine(e)}\n`);
+  process.exit(EXIT_CODES.software);
 });

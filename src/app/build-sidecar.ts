@@ -10,7 +10,7 @@ import { POLICY_CATALOG } from "../policies/catalog.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
 import { wallClock } from "../state/wall-clock.js";
-import { SidecarServer } from "../server/server.js";
+import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
 
@@ -60,12 +60,13 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
  * The server around a freshly built state. An ephemeral configuration serves at once; a
  * durable one stays NOT_SERVING until `startSidecar` has recovered the journal.
  */
-export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarServer {
+export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer): SidecarServer {
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
     { ...config.limits, network: config.network },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
+    drainTimer,
   );
 }

@@ -8,6 +8,7 @@ import type { SidecarServer } from "../server/server.js";
 import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
+import { EXIT_CODES } from "./exit-codes.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
@@ -22,7 +23,7 @@ export interface StartedSidecar {
  */
 function stopOnJournalFailure(error: Error): void {
   process.stderr.write(`openpit-sidecar: the journal failed, stopping: ${error.message}\n`);
-  process.exit(74);
+  process.exit(EXIT_CODES.journal);
 }
 
 export async function startSidecar(

@@ -45,6 +45,7 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   private nextId = 1n;
   private readonly pending = new Map<bigint, { resolve: (r: Res) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
+  private halfClosed = false;
   /** Settles when the server has ended the stream, whenever that happens. */
   private readonly ended: Promise<void>;
 
@@ -87,8 +88,17 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
 
   /** Half-closes; resolves when the server has ended the stream. */
   end(): Promise<void> {
-    this.call.end();
+    if (!this.halfClosed) {
+      this.halfClosed = true;
+      this.call.end();
+    }
     return this.ended;
+  }
+
+  /** Sends nothing more (new requests fail with `reason`); what is in flight is still answered. */
+  stopSending(reason: Error): void {
+    this.failure ??= reason;
+    void this.end();
   }
 }
 
@@ -101,6 +111,9 @@ export class AccountChannel {
     const call = client.open!() as ClientDuplexStream<OpenRequest, OpenResponse>;
     this.stream = new CorrelatedStream(call, (m) => {
       this.notices.push(m);
+      // The server closed the channel and ends the stream once we half-close: every
+      // request already sent is still answered (SHUTTING_DOWN at worst).
+      if (m.notice?.notice.case === "shuttingDown") this.stream.stopSending(new Error("the sidecar is shutting down"));
       onNotice?.(m);
     });
   }
@@ -149,7 +162,14 @@ export class ReportFeed {
 
   /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */
   async publish(...reports: ExecutionReport[]): Promise<ReportResult[]> {
-    return resultsOf(await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports })));
+    const response = await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports }));
+    const results = resultsOf(response);
+    // Shutdown has closed the feed (it has no notice): send nothing more, so the server can
+    // end the stream once everything already sent is answered.
+    if (results.some((r) => r.result.case === "error" && r.result.value.code === ErrorCode.SHUTTING_DOWN)) {
+      this.stream.stopSending(new Error("the sidecar is shutting down"));
+    }
+    return results;
   }
 
   end(): Promise<void> {

@@ -26,16 +26,24 @@ import type { Denial, ServiceContext, ServingPhase } from "./services/service-co
 import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
+import { ListenError } from "./listen-error.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
   /** Events held for a monitor that does not read before it is dropped. */
   readonly maxQueuedEventsPerSubscriber?: number;
-  /** How long shutdown waits for clients to go before it cuts connections. */
+  /** How long shutdown keeps health NOT_SERVING with the streams still open (see `shutdown`). */
+  readonly shutdownDrainMs: number;
+  /** How long shutdown then waits for clients to half-close before it cuts connections. */
   readonly shutdownGraceMs: number;
   /** Keepalive, idle connections, message size (defaults: DEFAULT_NETWORK). */
   readonly network?: NetworkConfig;
 }
+
+/** Resolves after `ms` of wall time; tests inject their own to end the drain when they choose. */
+export type DrainTimer = (ms: number) => Promise<void>;
+
+const wallDrainTimer: DrainTimer = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const SIDECAR_SERVICES = [AccountChannelService, ExecutionReportFeedService, AccountEventService, AdminService];
 
@@ -49,6 +57,7 @@ export class SidecarServer {
   private readonly channelWriters = new Map<bigint, (message: OpenResponse) => void>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
+  private failed = false;
   private currentPhase: ServingPhase;
   private readonly security: SecuritySetup;
   /** What the start-up output says about security (warnings first), once listening. */
@@ -61,6 +70,7 @@ export class SidecarServer {
     private readonly options: ServerOptions,
     phase: ServingPhase = "serving",
     security: SecurityConfig = DEFAULT_SECURITY,
+    private readonly drainTimer: DrainTimer = wallDrainTimer,
   ) {
     this.security = new SecuritySetup(security);
     this.currentPhase = phase;
@@ -109,14 +119,15 @@ export class SidecarServer {
     const { credentials, ready, notes } = this.security.listen(address);
     this.securityNotes = notes;
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, credentials, (err, p) => (err ? reject(err) : resolve(p)));
+      this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     await ready();
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.
+      // Reservations still expire during the drain: the gateways are still connected.
       this.sweeper = setInterval(() => {
-        if (this.currentPhase !== "serving") return;
+        if (this.currentPhase !== "serving" && this.currentPhase !== "draining") return;
         // A timer's throw would reach the process; the next tick tries again.
         guarded("the reservation TTL sweep", () => this.state.sweepExpired());
       }, Math.max(10, Math.min(1000, ttl / 4)));
@@ -126,21 +137,39 @@ export class SidecarServer {
   }
 
   /**
-   * Graceful stop: health turns NOT_SERVING, new commands are refused, what was already
-   * received is finished, open reservations are rolled back, streams end, the journal is
-   * flushed, then the server closes (forcibly after the grace period).
+   * Graceful stop, in two steps (docs/security.md, "Process and shutdown"):
+   *
+   * 1. Drain (`shutdownDrainMs`): health turns NOT_SERVING at once so load balancers and
+   *    gateways move away, while every stream stays open. New risk is refused per command
+   *    with SHUTTING_DOWN (binds, starts, executes); everything that finishes or records
+   *    what already happened still runs (commits, rollbacks, discards, releases, execution
+   *    reports, drop copies, adjustments, the feed, admin changes, the TTL sweep).
+   * 2. Close: what was already received is answered under the drain's rules, each channel
+   *    gets the ShuttingDown notice and is closed (its open reservations rolled back);
+   *    anything arriving after that is answered SHUTTING_DOWN until the client half-closes.
+   *    The journal is flushed, a last snapshot taken, and the server waits for clients to
+   *    go (cutting them after `shutdownGraceMs`).
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.unlessFailed();
       this.health.setServing(false);
+      // Nothing was served while recovering: nobody needs time to move away.
+      if (this.currentPhase === "serving") {
+        this.currentPhase = "draining";
+        await this.drainTimer(this.options.shutdownDrainMs);
+        await this.unlessFailed();
+      }
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
       for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
+      await this.unlessFailed();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
       this.state.snapshots?.stop();
       await this.state.snapshots?.take();
+      await this.unlessFailed();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           this.server.forceShutdown();
@@ -155,5 +184,29 @@ export class SidecarServer {
       await this.state.journal.close();
     })();
     return this.stopping;
+  }
+
+  /**
+   * A graceful shutdown the process failed closed in the middle of goes no further (no
+   * engine call, no snapshot) and never reports success: the fail-closed exit ends it.
+   */
+  private async unlessFailed(): Promise<void> {
+    if (this.failed) await new Promise<never>(() => {});
+  }
+
+  /**
+   * Fail closed (an uncaught error: the state may be inconsistent). Health turns
+   * NOT_SERVING and nothing more is run: every command is refused SHUTTING_DOWN, and a
+   * stream that goes does not close its channel through the engine. Nothing is
+   * rolled back or snapshotted; the caller exits, and the next start recovers from the
+   * journal, where every acknowledged command already is.
+   */
+  failClosed(): void {
+    this.failed = true;
+    this.health.setServing(false);
+    this.currentPhase = "failed";
+    if (this.sweeper) clearInterval(this.sweeper);
+    // A snapshot now could capture the damage; the journal holds only what was acknowledged.
+    this.state.snapshots?.stop();
   }
 }

@@ -165,24 +165,38 @@ describe("account channel queue (no sockets)", () => {
     expect(streams.size).toBe(0);
   });
 
-  it("shutdown runs what was already received, then says so and rolls back", () => {
+  it("shutdown answers what was already received under the drain's rules, says so, rolls back, and answers late messages until the client half-closes", () => {
     blockAfterOneOrder();
+    const reservationId = as(call.written[1]!.results[0], "execute").reservationId;
     call.send(3n, buy());
-    call.send(4n, buy());
+    call.send(4n, { case: "rollbackReservation", value: { reservationId } });
 
     phase = "stopping";
     streams.drainAll();
-    // Received before shutdown: run, not refused.
+    // Received before the close: answered, a new order refused, a rollback run.
     expect(call.correlationIds).toEqual([1n, 2n, 3n, 4n, 0n]);
-    expect(accepted(call.written[2])).toBe(true);
-    expect(accepted(call.written[3])).toBe(false);
+    expect(errorOf(call.written[2]!.results[0])).toMatchObject({
+      code: ErrorCode.SHUTTING_DOWN,
+      message: "the sidecar is shutting down: no new orders or binds; commits, rollbacks, releases and reports still run",
+    });
+    expect(call.written[3]!.results[0]!.result.case).toBe("finalize");
     expect(call.written[4]!.notice?.notice.case).toBe("shuttingDown");
+    expect(usd()).toEqual({ available: "200", held: "0" });
+    expect(sidecar.channels.size).toBe(0);
+
+    // Sent before the client read the notice: refused, never dropped; the stream stays up.
+    call.writable = true;
+    call.emit("drain");
+    call.send(5n, buy(), buy());
+    expect(call.correlationIds).toEqual([1n, 2n, 3n, 4n, 0n, 5n]);
+    expect(call.written[5]!.results.map((r) => errorOf(r))).toMatchObject([
+      { code: ErrorCode.SHUTTING_DOWN, message: "the sidecar is shutting down" },
+      { code: ErrorCode.SHUTTING_DOWN, message: "the sidecar is shutting down" },
+    ]);
+    expect(call.ended).toBe(false);
+    call.emit("end");
     expect(call.ended).toBe(true);
     expect(usd()).toEqual({ available: "200", held: "0" });
-
-    // Anything arriving afterwards is ignored: the channel is gone.
-    call.send(5n, buy());
-    expect(call.written).toHaveLength(5);
   });
 
   it("a cancelled stream releases the channel at once and ignores late messages", () => {

@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import type { SidecarServer } from "../../src/server/server.js";
+import type { DrainTimer, SidecarServer } from "../../src/server/server.js";
 import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -26,6 +26,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
     // Durability has suites of its own; these start from an empty state every time.
     durability: { mode: "ephemeral" },
     ...overrides,
+    // No drain at shutdown (test/server/shutdown.test.ts sets its own).
+    limits: { shutdownDrainMs: 0, ...(overrides.limits as Record<string, unknown> | undefined) },
   };
 }
 
@@ -43,9 +45,9 @@ export interface Harness {
 }
 
 /** Starts the real server on 127.0.0.1 with port 0 and connects generated clients. */
-export async function startHarness(config: Record<string, unknown> = testConfig()): Promise<Harness> {
+export async function startHarness(config: Record<string, unknown> = testConfig(), drainTimer?: DrainTimer): Promise<Harness> {
   const clock = new ManualClock(1_000);
-  const server = buildSidecar(parseSidecarConfig(config), clock);
+  const server = buildSidecar(parseSidecarConfig(config), clock, drainTimer);
   const port = await server.listen("127.0.0.1:0");
   const address = `127.0.0.1:${port}`;
   const clients = connect(address);
@@ -81,6 +83,8 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
     },
     nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
     async close() {
+      // Clients half-close, so shutdown does not wait out its grace period for them.
+      for (const s of opened) void s.end().catch(() => {});
       await server.shutdown();
       clients.close();
     },

@@ -123,6 +123,9 @@ describe.concurrent("src/main.ts as a process", () => {
     expect(result.stdout).toMatch(/\nopenpit-sidecar: recovered no snapshot \+ 0 records in \d+ ms; 0 open reservations rolled back\n/);
     expect(result.stdout).toMatch(/\nopenpit-sidecar listening on 127\.0\.0\.1:\d+ \(accountSync; policies: OrderValidationPolicy, /);
     expect(result.stdout).toContain("SIGTERM: shutting down gracefully\n");
+    // The default drain: NOT_SERVING for 5 s before the streams close.
+    expect(result.stdout).toContain("openpit-sidecar: NOT_SERVING; draining for 5000 ms, then closing streams\n");
+    expect(result.stdout).toMatch(/; pid \d+\)\n[^]*openpit-sidecar: stopped\n$/);
   });
 
   it("exits 2 with a message naming the field when the config file is bad", async ({ expect }) => {

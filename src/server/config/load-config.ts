@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
+import { parseListenAddress } from "./listen-address.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -51,8 +52,13 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     }
   }
   let config = parseSidecarConfig(json);
-  const listen = flag(argv, "--listen") ?? env.OPENPIT_LISTEN;
-  if (listen) config = { ...config, listen };
+  const listenFlag = flag(argv, "--listen");
+  const listen = listenFlag ?? env.OPENPIT_LISTEN;
+  if (listen !== undefined && (listenFlag !== undefined || listen !== "")) {
+    const address = parseListenAddress(listen);
+    if (typeof address === "string") throw new ConfigError(`${listenFlag !== undefined ? "--listen" : "OPENPIT_LISTEN"}: ${address}`);
+    config = { ...config, listen };
+  }
   const dataDir = flag(argv, "--data-dir") ?? env.OPENPIT_DATA_DIR;
   if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };
   if (argv.includes("--ephemeral")) {

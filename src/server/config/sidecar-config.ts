@@ -21,6 +21,7 @@ import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
 import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
+import { parseListenAddress } from "./listen-address.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -38,6 +39,12 @@ export interface LimitsConfig {
   maxAdjustmentsPerBatch: number;
   /** 0 = reservations live until committed, rolled back or the channel ends. */
   reservationTtlMs: number;
+  /**
+   * Graceful shutdown first keeps health NOT_SERVING this long, while the streams stay open
+   * (new orders and binds refused, everything else runs), so a load balancer can react.
+   */
+  shutdownDrainMs: number;
+  /** Then how long it waits for clients to half-close before it cuts connections. */
   shutdownGraceMs: number;
 }
 
@@ -135,6 +142,7 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   maxQueuedEventsPerSubscriber: 4096,
   maxAdjustmentsPerBatch: 1024,
   reservationTtlMs: 0,
+  shutdownDrainMs: 5_000,
   shutdownGraceMs: 5_000,
 };
 
@@ -154,8 +162,16 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
+    shutdownDrainMs: int("shutdownDrainMs", 0),
     shutdownGraceMs: int("shutdownGraceMs", 0),
   };
+}
+
+function readListen(json: Json, path: string): string {
+  const text = readString(json, path);
+  const address = parseListenAddress(text);
+  if (typeof address === "string") fail(path, address);
+  return text;
 }
 
 function nonNegative(json: Json, path: string): number {
@@ -214,7 +230,7 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const policies = readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`));
   if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
   return {
-    listen: optional(o.listen, `${path}.listen`, readString) ?? "127.0.0.1:50051",
+    listen: optional(o.listen, `${path}.listen`, readListen) ?? "127.0.0.1:50051",
     syncMode,
     limits: optional(o.limits, `${path}.limits`, parseLimits) ?? { ...DEFAULT_LIMITS },
     marketData: {

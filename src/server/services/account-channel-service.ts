@@ -7,7 +7,7 @@ import { CommandError, type CommandErrorCode } from "../../state/command-error.j
 import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { guarded } from "../../state/guarded.js";
-import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
+import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
@@ -57,8 +57,10 @@ const OPEN_PATH = methodPath(AccountChannelService.method.open);
 /**
  * One message: decoded command by command (a malformed one gets its error, the others
  * still run), run through the door in order, answered with one result per command.
+ * `draining`: shutdown's drain, where commands that take on new risk are refused
+ * SHUTTING_DOWN one by one (DRAIN_REFUSED_COMMANDS) and the others run.
  */
-export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest): OpenResponse {
+export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const out = new Array<CommandResult>(m.commands.length);
@@ -74,9 +76,13 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
     try {
       const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
       if (scope) {
-        // Refused before the door: it changes nothing and is never journaled.
+        // Refused before the door: it changes nothing (the audit trail records the denial).
         const denied = refuseChannelCommand(scope, command, base, groupOf!);
         if (denied) throw denied;
+      }
+      if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
+        out[i] = results.error("SHUTTING_DOWN", PHASE_REFUSALS.draining);
+        continue;
       }
       valid.push(command);
       bases.push(base);
@@ -106,6 +112,10 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
  * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
  * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
  * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
+ *
+ * Every message that arrives gets an answer for as long as the stream is up: once shutdown
+ * has closed the channel, each is refused SHUTTING_DOWN, and the stream ends only when the
+ * client half-closes (the ShuttingDown notice asks it to) or the server's grace period cuts it.
  */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state } = ctx;
@@ -113,7 +123,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
     open(call: ServerDuplexStream<Incoming, OpenResponse>) {
       const inbox: Incoming[] = [];
       let blocked = false;
-      let finished = false;
+      /** The channel was closed (shutdown, or the client went): nothing more is run on this stream. */
+      let closed = false;
       /** The transport is gone or ended: answers still waiting for durability are dropped. */
       let ended = false;
       const writeNow = (message: OpenResponse): void => {
@@ -136,26 +147,26 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         onOpen: (id) => ctx.channelWriters.set(id, writeNow),
         scope: { principal, action: OPEN_PATH, onDenied: ctx.onDenied },
       };
-      const run = (m: OpenRequest): OpenResponse => runOpenRequest(state, session, m);
 
-      /** `draining`: received before shutdown began, so it is run rather than refused. */
-      const answer = (m: Incoming, draining = false): OpenResponse => {
+      /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
+      const answer = (m: Incoming, beforeClose = false): OpenResponse => {
         if (m instanceof MalformedMessage) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (phase === "stopping" && !draining) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        return run(m);
+        if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        return runOpenRequest(state, session, m, phase !== "serving");
       };
       const pump = (): void => {
-        while (inbox.length > 0 && !blocked && !finished) write(answer(inbox.shift()!));
+        while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));
       };
       const finish = (reason: "disconnect" | "shutdown"): void => {
-        if (finished) return;
-        finished = true;
+        if (closed) return;
+        closed = true;
         unregister();
-        if (session.channelId !== undefined) {
+        // Failed closed: the engine is not called again; recovery rolls the channel back.
+        if (session.channelId !== undefined && ctx.phase() !== "failed") {
           const id = session.channelId;
           // Runs from stream events, outside any command: a throw here must not reach the process.
           guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
@@ -173,12 +184,11 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           while (inbox.length > 0) write(answer(inbox.shift()!, true));
           write(shuttingDownNotice());
           finish("shutdown");
-          state.afterDurable(end);
+          // The stream stays up: what the client sent before it read the notice is still answered.
         },
       });
 
       call.on("data", (m: Incoming) => {
-        if (finished) return;
         if (!blocked && inbox.length === 0) {
           write(answer(m));
           return;
@@ -203,7 +213,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
-        while (inbox.length > 0 && !finished) write(answer(inbox.shift()!));
+        while (inbox.length > 0) write(answer(inbox.shift()!));
         finish("disconnect");
         state.afterDurable(end);
       });

@@ -26,10 +26,10 @@ import { encodeJournalStatus } from "../codec/journal-status.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
 
-/** Changes are refused while the journal is replayed and once shutdown has begun. */
+/** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
   if (phase === "recovering") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.recovering };
-  if (phase === "stopping") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.stopping };
+  if (phase === "stopping" || phase === "failed") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.stopping };
   return undefined;
 }
 

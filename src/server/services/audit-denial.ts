@@ -19,11 +19,12 @@ export function auditDenialOf(denial: Denial): AuditDenial {
 }
 
 /**
- * Records a denial through the door. Not while the journal is replayed (recovery owns the
- * door then; the refusal is still answered), and never at the caller's expense: a journal
- * that cannot write fails the process on its own path.
+ * Records a denial through the door while it takes commands: not while the journal is
+ * replayed (recovery owns the door then), nor once the streams are closing or the process
+ * failed closed; the refusal is answered either way. Never at the caller's expense: a
+ * journal that cannot write fails the process on its own path.
  */
 export function recordDenial(state: SidecarState, phase: ServingPhase, denial: Denial): void {
-  if (phase === "recovering") return;
+  if (phase !== "serving" && phase !== "draining") return;
   guarded("recording a denial in the audit trail", () => state.recordDenial(auditDenialOf(denial)));
 }

@@ -71,6 +71,10 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
  * The execution-report feed. Each report is applied when it arrives, in arrival order:
  * a command runs to completion, so a report never lands in the middle of one of its
  * account's channel commands. Reports need no pinning: the venue's facts must always land.
+ *
+ * Reports are applied during shutdown's drain too. Once shutdown has closed the stream,
+ * every message that still arrives is answered SHUTTING_DOWN, report by report, until the
+ * client half-closes (or the server's grace period cuts the stream): none goes unanswered.
  */
 export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
   const { state } = ctx;
@@ -79,29 +83,29 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
       const scope: CommandScope = { principal: principalOf(call), action: PUBLISH_PATH, onDenied: ctx.onDenied };
       const run = (m: PublishRequest): PublishResponse => runPublishRequest(state, m, scope);
-      let finished = false;
+      /** Shutdown closed this stream (or the client went): nothing more is applied. */
+      let closed = false;
+      /** The transport is gone or ended: nothing more can be written. */
+      let ended = false;
       let paused = false;
       const unregister = ctx.streams.add({
         drainAndClose() {
-          finished = true;
+          closed = true;
           unregister();
-          state.afterDurable(() => call.end());
         },
       });
-      call.on("data", (m: PublishRequest | MalformedMessage) => {
-        if (finished) return;
-        let response: PublishResponse;
+      const answer = (m: PublishRequest | MalformedMessage): PublishResponse => {
         if (m instanceof MalformedMessage) {
-          response = create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
-        } else if (ctx.phase() === "recovering") {
-          response = refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        } else if (ctx.phase() === "stopping") {
-          response = refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        } else {
-          response = run(m);
+          return create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         }
-        state.afterDurable(() => {
-          if (finished && call.writableEnded) return;
+        const phase = ctx.phase();
+        if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+        if (closed || phase === "stopping" || phase === "failed") return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        return run(m);
+      };
+      const writeNow = (response: PublishResponse): void => {
+        if (ended) return;
+        try {
           // Flow control: stop reading until the client reads; one drain listener at a time.
           if (!call.write(response) && !paused) {
             paused = true;
@@ -111,19 +115,35 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
               call.resume();
             });
           }
-        });
+        } catch (e) {
+          // This stream is broken (encoding or transport); the others and the journal are not.
+          ended = true;
+          call.destroy(e instanceof Error ? e : new Error(String(e)));
+        }
+      };
+      call.on("data", (m: PublishRequest | MalformedMessage) => {
+        const response = answer(m);
+        state.afterDurable(() => writeNow(response));
       });
       const finish = () => {
-        if (finished) return;
-        finished = true;
+        if (closed) return;
+        closed = true;
         unregister();
       };
       call.on("end", () => {
         finish();
-        state.afterDurable(() => call.end());
+        state.afterDurable(() => {
+          if (ended) return;
+          ended = true;
+          call.end();
+        });
       });
-      call.on("error", finish);
-      call.on("cancelled", finish);
+      const gone = () => {
+        ended = true;
+        finish();
+      };
+      call.on("error", gone);
+      call.on("cancelled", gone);
     },
   };
 }

@@ -2,10 +2,16 @@
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
+import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
 
-/** Recovering: the journal is being replayed (UNAVAILABLE); stopping: graceful shutdown (SHUTTING_DOWN). */
-export type ServingPhase = "recovering" | "serving" | "stopping";
+/**
+ * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,
+ * health NOT_SERVING, new risk refused (SHUTTING_DOWN), the rest runs. Stopping: streams are
+ * being closed, everything new is refused (SHUTTING_DOWN). Failed: the process is failing
+ * closed after an uncaught error; everything is refused and the engine is not called again.
+ */
+export type ServingPhase = "recovering" | "serving" | "draining" | "stopping" | "failed";
 
 /** What every call kind has (metadata, peer, auth context): grpc-js does not export its name. */
 export type AnyServerCall = Pick<ServerUnaryCall<unknown, unknown>, "metadata" | "getPeer" | "getPath" | "getAuthContext">;
@@ -40,4 +46,13 @@ export interface Denial {
 export const PHASE_REFUSALS = {
   recovering: "the sidecar is recovering its state; retry shortly",
   stopping: "the sidecar is shutting down",
+  draining: "the sidecar is shutting down: no new orders or binds; commits, rollbacks, releases and reports still run",
 } as const;
+
+/**
+ * Channel commands refused while draining: each could take on new risk (a pin, a request
+ * that leads to a reservation, a reservation). Everything else finishes or records what
+ * already happened, so a gateway can wind down its open orders before the channel closes.
+ * Drop copies (`dropCopy`) stay allowed: the order is already at the venue.
+ */
+export const DRAIN_REFUSED_COMMANDS: ReadonlySet<ChannelCommand["kind"]> = new Set(["bind", "start", "executeRequest", "execute"]);
