@@ -6,13 +6,7 @@
  */
 import { isIPv4 } from "node:net";
 import { ConfigError } from "../config/load-config.js";
-
-/** The host part of `host:port` / `[v6]:port`, without brackets. */
-export function hostOf(address: string): string {
-  const colon = address.lastIndexOf(":");
-  const host = colon < 0 ? address : address.slice(0, colon);
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
+import { parseListenAddress } from "../config/listen-address.js";
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
@@ -33,7 +27,9 @@ export interface ListenSecurity {
  * what to do when the address would expose the sidecar without `--insecure`.
  */
 export function checkListen(address: string, s: ListenSecurity): string[] {
-  if (isLoopbackHost(hostOf(address))) return [];
+  // The address was validated with the configuration; an unparsable one is never loopback.
+  const parsed = parseListenAddress(address);
+  if (typeof parsed !== "string" && isLoopbackHost(parsed.host)) return [];
   const problems: string[] = [];
   if (!s.tls) problems.push("serves plaintext (no security.tls)");
   if (!s.principals) problems.push("has no principals, so every caller may do everything (no security.principals)");
