@@ -37,10 +37,10 @@ export class FillFeed {
     if (this.queue.length > 0 && nowNs - this.lastFlushNs >= this.flushEveryNs) this.flush(nowNs);
   }
 
-  private flush(nowNs: bigint): void {
+  private flush(nowNs: bigint, perMessage = this.maxPerMessage): void {
     this.lastFlushNs = nowNs;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxPerMessage);
+      const batch = this.queue.splice(0, perMessage);
       this.inFlight++;
       this.published += batch.length;
       this.feed
@@ -56,9 +56,17 @@ export class FillFeed {
     }
   }
 
-  /** Publishes what is queued and resolves when every fill has been answered. */
-  async drain(): Promise<void> {
-    this.flush(process.hrtime.bigint());
+  /** Fills waiting to be published. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Publishes what is queued (in messages of `perMessage` fills, by default the feed's
+   * maximum) and resolves when every fill has been answered.
+   */
+  async drain(perMessage = this.maxPerMessage): Promise<void> {
+    this.flush(process.hrtime.bigint(), perMessage);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

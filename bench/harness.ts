@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
 import { benchSidecarConfig } from "./bench-config.js";
+import { runAllocation, type AllocationResult } from "./allocation.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
@@ -37,6 +38,8 @@ export interface BenchResults {
   /** The order mix's maximum on one channel: the open-loop rates are fractions of it. */
   readonly mixCapacity: MixCapacityResult;
   readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number; readonly echo: PacedResult })[];
+  /** Bytes the sidecar allocates per decided order and per report, with where they come from. */
+  readonly allocation: AllocationResult;
   readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
   /** In-memory vs durable sidecars (closed loop, throughput, group commit) and replay speed. */
   readonly durability: DurabilityResult;
@@ -114,6 +117,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       openLoop.push({ fraction, ...orders, echo });
       progress.log(`${label}: done`);
     }
+    const allocation = await runAllocation(world, sidecar, { child: echo, ...echoTarget }, plan.allocation, progress);
+    progress.log(`allocation: ${Math.round(allocation.orderPath.bytesPerUnit)} B per decided order, ${Math.round(allocation.feedPath.bytesPerUnit)} B per report`);
     const soakRate = plan.soakFraction * max;
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
     progress.log("memory soak: done");
@@ -131,6 +136,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       maxUnbatchedPerSec,
       mixCapacity,
       openLoop,
+      allocation,
       soak,
       durability,
       oracle: oracle.summary(),

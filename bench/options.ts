@@ -5,6 +5,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AllocationPlan } from "./allocation.js";
 import type { ClosedLoopPlan } from "./closed-loop.js";
 import type { DurabilityPlan } from "./durability.js";
 import type { MeasurePlan } from "./measure.js";
@@ -35,6 +36,8 @@ export interface BenchPlan {
   /** An unmeasured open-loop run first, so the fill and oracle paths are compiled. */
   readonly openLoopWarmup: OpenLoopPlan & { readonly fraction: number };
   readonly openLoop: OpenLoopPlan;
+  /** Bytes allocated per decided order and per report in the sidecar (allocation.ts). */
+  readonly allocation: AllocationPlan;
   readonly soakFraction: number;
   readonly soak: SoakPlan;
   readonly world: WorldPlan;
@@ -52,6 +55,7 @@ const FULL: BenchPlan = {
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 3_000, windowMs: 1_000 },
   openLoop: { durationMs: 10_000, windowMs: 1_000 },
+  allocation: { orders: 20_000, window: 64, fillsPerMessage: 8, echoMessages: 20_000 },
   soakFraction: 0.5,
   soak: { durationMs: 120_000, windowMs: 5_000, sampleEveryMs: 10_000 },
   world: { accounts: 2_000, seed: 42, fillFlushMs: 2 },
@@ -71,6 +75,7 @@ const QUICK: BenchPlan = {
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 500, windowMs: 250 },
   openLoop: { durationMs: 1_500, windowMs: 250 },
+  allocation: { orders: 300, window: 64, fillsPerMessage: 8, echoMessages: 300 },
   soakFraction: 0.5,
   soak: { durationMs: 3_000, windowMs: 500, sampleEveryMs: 1_000 },
   world: { accounts: 300, seed: 42, fillFlushMs: 2 },
