@@ -152,7 +152,8 @@ function readOrder(r: ProtoReader): Order {
   return o;
 }
 
-function readInstrument(r: ProtoReader): Instrument {
+/** Shared with the feed's decoder (publish-request-decoder.ts). */
+export function readInstrument(r: ProtoReader): Instrument {
   const i: Instrument = { $typeName: "openpit.sidecar.v1.Instrument", underlyingAsset: "", settlementAsset: "" };
   while (!r.done) {
     const tag = r.uint32();
