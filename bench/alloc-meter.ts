@@ -18,6 +18,7 @@
  * V8's sampling heap profiler with objects collected by minor and major GCs kept, so the
  * profile is of everything allocated, not of what survived.
  */
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import v8 from "node:v8";
 
@@ -118,8 +119,10 @@ function areaOf(url: string, functionName: string): string {
 
 const shortUrl = (url: string) => url.replace(/^.*\/(node_modules|src|bench|gen)\//, "$1/").replace(/^file:\/\//, "");
 
-export async function stopAllocationSampling(top = 25): Promise<AllocationProfile> {
+export async function stopAllocationSampling(top = Number(process.env.ALLOC_TOP ?? 25)): Promise<AllocationProfile> {
   const { profile } = await post<{ profile: { head: SamplingNode } }>("HeapProfiler.stopSampling");
+  // For digging further (inclusive sizes, call paths): the raw profile, when asked for.
+  if (process.env.ALLOC_PROFILE_DIR) writeFileSync(`${process.env.ALLOC_PROFILE_DIR}/alloc-${Date.now()}.heapprofile`, JSON.stringify(profile));
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let sampled = 0;

@@ -22,7 +22,12 @@ export class PreTradeLock {
       if (list) list.push(price);
       else byGroup.set(group, [price]);
     }
-    return byGroup.size === 0 ? PreTradeLock.EMPTY : new PreTradeLock(byGroup);
+    if (byGroup.size === 0) return PreTradeLock.EMPTY;
+    const lock = new PreTradeLock(byGroup);
+    // Default-group prices only (the usual lock): the entries given are already the flat
+    // list, in order; a copy keeps the lock immune to the caller's later changes.
+    if (byGroup.size === 1 && byGroup.has(PolicyGroupId.DEFAULT) && Array.isArray(entries)) lock.flat = entries.slice();
+    return lock;
   }
 
   /** Prices registered under `group`, in registration order. */
@@ -30,12 +35,25 @@ export class PreTradeLock {
     return this.byGroup.get(group) ?? [];
   }
 
-  *entries(): IterableIterator<[PolicyGroupId, Price]> {
+  /**
+   * Every (group, price), default group first. Built once per lock (it is immutable) and
+   * shared: every accepted order's answer lists its lock, and a generator with a fresh
+   * pair per price was one of the larger allocations on the order path.
+   */
+  entries(): readonly (readonly [PolicyGroupId, Price])[] {
+    return (this.flat ??= this.flatten());
+  }
+
+  private flat: readonly (readonly [PolicyGroupId, Price])[] | undefined;
+
+  private flatten(): readonly (readonly [PolicyGroupId, Price])[] {
+    const out: (readonly [PolicyGroupId, Price])[] = [];
     const defaults = this.byGroup.get(PolicyGroupId.DEFAULT);
-    if (defaults) for (const p of defaults) yield [PolicyGroupId.DEFAULT, p];
+    if (defaults) for (const p of defaults) out.push([PolicyGroupId.DEFAULT, p]);
     for (const [group, prices] of this.byGroup) {
-      if (group !== PolicyGroupId.DEFAULT) for (const p of prices) yield [group, p];
+      if (group !== PolicyGroupId.DEFAULT) for (const p of prices) out.push([group, p]);
     }
+    return out;
   }
 
   isEmpty(): boolean {

@@ -12,6 +12,7 @@ import type { AccountId } from "../../param/index.js";
 import { refuseReport, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
+import { indexedField } from "./indexed-field.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
@@ -36,16 +37,18 @@ function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, 
 export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope): PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
-  const out = new Array<ReportResult>(m.reports.length);
+  const count = m.reports.length;
+  const out = new Array<ReportResult>(count);
   const valid: ExecutionReport[] = [];
   const bases: string[] = [];
-  const slots: number[] = [];
+  // Filled only once a report is refused before the door: until then report k is slot k.
+  let slots: number[] | undefined;
   const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
   const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
-  m.reports.forEach((r, i) => {
-    const field = `reports[${i}]`;
+  for (let i = 0; i < count; i++) {
+    const field = indexedField("reports", i);
     try {
-      const report = decodeExecutionReport(r, field);
+      const report = decodeExecutionReport(m.reports[i], field);
       if (checked) {
         // Refused before the door: it changes nothing and is never journaled.
         const denied = refuseReport(checked, report, field, groupOf!);
@@ -53,18 +56,19 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
       }
       valid.push(report);
       bases.push(field);
-      slots.push(i);
+      slots?.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
+      slots ??= Array.from({ length: valid.length }, (_, k) => k);
       out[i] = reportResults.fromError(e);
     }
-  });
-  if (valid.length > 0) {
-    state.applyReports(valid, bases).forEach((r, k) => {
-      out[slots[k]!] = reportResults.encode(r);
-    });
   }
-  return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
+  if (valid.length > 0) {
+    const applied = state.applyReports(valid, bases);
+    for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = reportResults.encode(applied[k]!);
+  }
+  // A literal, not `create()`: every feed message's answer takes this path.
+  return { $typeName: "openpit.sidecar.v1.PublishResponse", correlationId: m.correlationId, results: out };
 }
 
 /**
