@@ -240,7 +240,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join("\n");
 }
 
-const openRows = (r: BenchResults) => [...r.openLoop, { ...r.soak.run, fraction: r.soak.fraction }];
+const openRows = (r: BenchResults) => [...r.openLoop, ...r.mixes, { ...r.soak.run, fraction: r.soak.fraction }];
 
 function gcCell(gc: GcStats, wallMs: number): string {
   const perSec = (n: number) => (n / (wallMs / 1000)).toFixed(1);
@@ -290,7 +290,7 @@ export function formatReport(r: BenchReport): string {
     "",
     `Open loop — 1 channel, rates as a share of the mix capacity (${perSec(r.mixCapacity.decidedPerSec)}/s); latency from the intended send time; first window excluded`,
     table(
-      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "cpu gen/srv"],
+      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "reports/order", "cpu gen/srv"],
       openRows(r).map((o) => [
         o.label,
         perSec(o.offeredPerSec),
@@ -300,6 +300,7 @@ export function formatReport(r: BenchReport): string {
         `${micros(o.sendLag.p50)} / ${micros(o.sendLag.p99)}`,
         String(o.maxInFlight),
         `${(o.rejectRate * 100).toFixed(2)} %`,
+        (o.fills / o.orders).toFixed(2),
         `${o.usage.cpu.generator.toFixed(2)} / ${o.usage.cpu.server.toFixed(2)}`,
       ]),
     ),
