@@ -75,7 +75,9 @@ class ReportRun {
       ? { leg: this.settlement, consume: atLeastZero(reserved), flow: notional.neg(), incoming: ZERO }
       : { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: notional, incoming: atLeastZero(reserved) };
     let contribution: AccountContribution = { kind: "none" };
-    for (const move of buy ? [settlement, underlying] : [underlying, settlement]) {
+    // Outflow side first (no array of the two: this runs for every fill).
+    for (let k = 0; k < 2; k++) {
+      const move = (k === 0) === buy ? settlement : underlying;
       const isUnderlying = move.leg === this.underlying && !q.isZero();
       const position = isUnderlying ? (h: Holdings) => applyPositionFill(h, move.flow, price, priceHalt) : undefined;
       const update = this.moveLeg(move, position);
@@ -118,11 +120,12 @@ class ReportRun {
   }
 
   result(): PolicyPostTradeResult | undefined {
-    const entries: AccountOutcomeEntry[] = [];
-    for (const leg of [this.underlying, this.settlement, this.feeLeg]) {
-      const entry = leg?.outcome();
-      if (entry) entries.push(entry);
-    }
+    // Built at its final size (an array grown from `[]` reserves 17 slots): every fill's result.
+    const u = this.underlying.outcome();
+    const s = this.settlement.outcome();
+    const f = this.feeLeg?.outcome();
+    const entries: AccountOutcomeEntry[] = u ? (s ? [u, s] : [u]) : s ? [s] : [];
+    if (f) entries.push(f);
     if (entries.length === 0 && this.blocks.length === 0 && this.accountPnl === undefined) return undefined;
     return {
       accountBlocks: this.blocks,
@@ -211,9 +214,9 @@ class ReportRun {
     }
     let halt = fill.kind === "halt" ? fill.reason : undefined;
     if (feeHalt !== undefined) halt = worseHalt(halt, feeHalt);
-    const contributions: Pnl[] = [];
-    if (fill.kind === "value") contributions.push(fill.pnl);
-    if (feePnl !== undefined) contributions.push(feePnl);
+    const fillPnl = fill.kind === "value" ? fill.pnl : undefined;
+    const contributions: Pnl[] =
+      fillPnl !== undefined ? (feePnl !== undefined ? [fillPnl, feePnl] : [fillPnl]) : feePnl !== undefined ? [feePnl] : [];
     const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx);
     const line = applyAccountLine(this.state.ledger, this.accountId, barrier, {
       engaged: fill.kind !== "none" || hasFee,

@@ -39,8 +39,10 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
   if (refused) return refused;
   const count = m.reports.length;
   const out = new Array<ReportResult>(count);
-  const valid: ExecutionReport[] = [];
-  const bases: string[] = [];
+  // Sized for every report and trimmed if some are refused (see runOpenRequest).
+  const valid = new Array<ExecutionReport>(count);
+  const bases = new Array<string>(count);
+  let n = 0;
   // Filled only once a report is refused before the door: until then report k is slot k.
   let slots: number[] | undefined;
   const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
@@ -54,16 +56,19 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
         const denied = refuseReport(checked, report, field, groupOf!);
         if (denied) throw denied;
       }
-      valid.push(report);
-      bases.push(field);
+      valid[n] = report;
+      bases[n] = field;
+      n++;
       slots?.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
-      slots ??= Array.from({ length: valid.length }, (_, k) => k);
+      slots ??= Array.from({ length: n }, (_, k) => k);
       out[i] = reportResults.fromError(e);
     }
   }
-  if (valid.length > 0) {
+  valid.length = n;
+  bases.length = n;
+  if (n > 0) {
     const applied = state.applyReports(valid, bases);
     for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = reportResults.encode(applied[k]!);
   }
