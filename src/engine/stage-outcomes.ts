@@ -37,9 +37,10 @@ export function groupOf(policy: PreTradePolicy): PolicyGroupId {
  * has one lock price and two outcomes.
  */
 export class MainOutcome {
-  rejects: Reject[] | undefined;
-  private lockEntries: [PolicyGroupId, Price][] | undefined;
-  private outcomeList: AccountAdjustmentOutcome[] | undefined;
+  // Initialised, so every instance has its full shape from the constructor on (see DecimalValue.text).
+  rejects: Reject[] | undefined = undefined;
+  private lockEntries: [PolicyGroupId, Price][] | undefined = undefined;
+  private outcomeList: AccountAdjustmentOutcome[] | undefined = undefined;
 
   get outcomes(): AccountAdjustmentOutcome[] {
     return (this.outcomeList ??= []);

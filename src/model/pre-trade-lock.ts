@@ -54,7 +54,7 @@ export class PreTradeLock {
     return (this.flat ??= this.flatten());
   }
 
-  private flat: readonly (readonly [PolicyGroupId, Price])[] | undefined;
+  private flat: readonly (readonly [PolicyGroupId, Price])[] | undefined = undefined;
 
   private flatten(): readonly (readonly [PolicyGroupId, Price])[] {
     const out: (readonly [PolicyGroupId, Price])[] = this.defaults.map((p) => [PolicyGroupId.DEFAULT, p] as const);

@@ -206,7 +206,9 @@ export abstract class DecimalValue {
   static readonly kind: ParamKind;
   static readonly nonNegative: boolean = false;
   /** The rendering, computed once on first use. */
-  private text: string | undefined;
+  // Assigned in the constructor so every value has the same shape from the start: added
+  // later (on first print) it moved values to a new map with a separate property store.
+  private text: string | undefined = undefined;
 
   /**
    * Unchecked: use `fromString`, `from` or arithmetic; they validate. Exactly one of

@@ -36,9 +36,9 @@ export const NO_MUTATIONS: OwnedMutations = Object.freeze({ list: Object.freeze(
 export class Mutations {
   // Created with their first element (an array grown from `[]` reserves 17 slots; a call
   // usually registers one or two mutations).
-  private list: Mutation[] | undefined;
+  private list: Mutation[] | undefined = undefined;
   /** Parallel to `list`: kept apart so a push costs one extra array slot, no wrapper object. */
-  private owners: string[] | undefined;
+  private owners: string[] | undefined = undefined;
   /** @internal Set by the engine before each hook: the policy whose pushes follow. */
   owner = "";
 

@@ -7,6 +7,7 @@ import type { PnlHaltReason } from "../../model/pnl-state.js";
 import type { Side } from "../../param/enums.js";
 import type { AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
+import { product } from "../../param/decimal-value.js";
 import { ParamError } from "../../param/param-error.js";
 import { PositionSize, type Pnl, type Price, type Quantity } from "../../param/values.js";
 import { applyAccountLine, worseHalt } from "./account-pnl.js";
@@ -36,8 +37,9 @@ class ReportRun {
   readonly blocks: PolicyBlock[] = [];
   readonly underlying: LegDelta;
   readonly settlement: LegDelta;
-  private feeLeg: LegDelta | undefined;
-  private accountPnl: PnlOutcome | undefined;
+  // Initialised, so every run has its full shape from the constructor on (see DecimalValue.text).
+  private feeLeg: LegDelta | undefined = undefined;
+  private accountPnl: PnlOutcome | undefined = undefined;
 
   constructor(
     private readonly state: SpotFundsState,
@@ -58,8 +60,9 @@ class ReportRun {
     let notional: PositionSize;
     let reserved: PositionSize;
     try {
-      notional = PositionSize.from(trade.price.mul(q));
-      reserved = PositionSize.from(lockPrice.price.mul(q));
+      // p·q straight into a position size (no intermediate Price): every fill does this twice.
+      notional = product(PositionSize, trade.price, q);
+      reserved = product(PositionSize, lockPrice.price, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       const what = `asset ${this.instrument.settlementAsset}, price ${trade.price.toString()}, quantity ${q.toString()}`;
@@ -99,7 +102,7 @@ class ReportRun {
     const q = PositionSize.from(leaves);
     let reserved: PositionSize;
     try {
-      reserved = PositionSize.from(lockPrice.price.mul(q));
+      reserved = product(PositionSize, lockPrice.price, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.price.toString()}, quantity ${q.toString()}`;
