@@ -24,19 +24,26 @@ export class PreTradeLock {
   ) {}
 
   static of(entries: Iterable<readonly [PolicyGroupId, Price]>): PreTradeLock {
-    const defaults: Price[] = [];
+    // Indexed, and the list created with its first price (an array grown from `[]`
+    // reserves 17 slots): every accepted order and every fill builds a lock.
+    const list = Array.isArray(entries) ? (entries as readonly (readonly [PolicyGroupId, Price])[]) : [...entries];
+    let defaults: Price[] | undefined;
     let others: Map<PolicyGroupId, Price[]> | undefined;
-    for (const [group, price] of entries) {
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      const group = entry[0];
+      const price = entry[1];
       if (group === PolicyGroupId.DEFAULT) {
-        defaults.push(price);
+        if (defaults === undefined) defaults = [price];
+        else defaults.push(price);
         continue;
       }
       others ??= new Map();
-      const list = others.get(group);
-      if (list) list.push(price);
+      const prices = others.get(group);
+      if (prices) prices.push(price);
       else others.set(group, [price]);
     }
-    return defaults.length === 0 && others === undefined ? PreTradeLock.EMPTY : new PreTradeLock(defaults, others);
+    return defaults === undefined && others === undefined ? PreTradeLock.EMPTY : new PreTradeLock(defaults ?? [], others);
   }
 
   /** Prices registered under `group`, in registration order. */
