@@ -17,6 +17,8 @@ export interface Usage {
   readonly cpu: CpuShare;
   readonly gc: { readonly generator: GcStats; readonly server: GcStats };
   readonly loopDelay: { readonly generator: LoopDelay; readonly server: LoopDelay };
+  /** V8 heap bytes the server process allocated over the run (alloc-meter.ts). */
+  readonly serverAllocatedBytes: number;
   readonly wallMs: number;
 }
 
@@ -28,9 +30,10 @@ export interface UsageSpan {
   serverGc: GcStats;
   generatorLoop: LoopDelay;
   serverLoop: LoopDelay;
+  serverAllocatedBytes: number;
 }
 
-export const emptySpan = (): UsageSpan => ({ wallNs: 0, generatorUs: 0, serverUs: 0, generatorGc: NO_GC, serverGc: NO_GC, generatorLoop: NO_DELAY, serverLoop: NO_DELAY });
+export const emptySpan = (): UsageSpan => ({ wallNs: 0, generatorUs: 0, serverUs: 0, generatorGc: NO_GC, serverGc: NO_GC, generatorLoop: NO_DELAY, serverLoop: NO_DELAY, serverAllocatedBytes: 0 });
 
 /** Runs `run`, adding its wall time and both processes' CPU time and GC pauses to `into`. */
 export async function withCpu<T>(server: ChildHandle, into: UsageSpan, run: () => Promise<T>): Promise<T> {
@@ -51,6 +54,7 @@ export async function withCpu<T>(server: ChildHandle, into: UsageSpan, run: () =
   into.serverGc = addGc(into.serverGc, gcBetween(before.gc, after.gc));
   into.generatorLoop = worseDelay(into.generatorLoop, loop);
   into.serverLoop = worseDelay(into.serverLoop, after.loopDelay);
+  into.serverAllocatedBytes += after.allocatedBytes - before.allocatedBytes;
   return value;
 }
 
@@ -59,5 +63,5 @@ export function cpuShare(span: UsageSpan): CpuShare {
 }
 
 export function usageOf(span: UsageSpan): Usage {
-  return { cpu: cpuShare(span), gc: { generator: span.generatorGc, server: span.serverGc }, loopDelay: { generator: span.generatorLoop, server: span.serverLoop }, wallMs: span.wallNs / 1e6 };
+  return { cpu: cpuShare(span), gc: { generator: span.generatorGc, server: span.serverGc }, loopDelay: { generator: span.generatorLoop, server: span.serverLoop }, serverAllocatedBytes: span.serverAllocatedBytes, wallMs: span.wallNs / 1e6 };
 }

@@ -11,8 +11,15 @@ import { fillReport } from "./wire.js";
 
 type Accepted = Expectation & { accept: true };
 
+/** One report: the order, this fill's quantity and what it leaves open. */
+interface Fill {
+  readonly order: Accepted;
+  readonly quantity: number;
+  readonly leaves: number;
+}
+
 export class FillFeed {
-  private queue: Accepted[] = [];
+  private queue: Fill[] = [];
   private inFlight = 0;
   private lastFlushNs = process.hrtime.bigint();
   private readonly flushEveryNs: bigint;
@@ -28,8 +35,18 @@ export class FillFeed {
     this.flushEveryNs = BigInt(Math.round(flushEveryMs * 1e6));
   }
 
-  add(accepted: Accepted): void {
-    this.queue.push(accepted);
+  /**
+   * Queues the fills of an accepted order: one final fill, or `parts` partial fills of
+   * (nearly) equal size, the last one final (a report-heavy flow: more reports than orders).
+   */
+  add(accepted: Accepted, parts = 1): void {
+    const n = Math.max(1, Math.min(parts, accepted.quantity));
+    let leaves = accepted.quantity;
+    for (let k = 0; k < n; k++) {
+      const quantity = k === n - 1 ? leaves : Math.floor(accepted.quantity / n);
+      leaves -= quantity;
+      this.queue.push({ order: accepted, quantity, leaves });
+    }
   }
 
   /** Called from the generator's pacing loop. */
@@ -37,16 +54,16 @@ export class FillFeed {
     if (this.queue.length > 0 && nowNs - this.lastFlushNs >= this.flushEveryNs) this.flush(nowNs);
   }
 
-  private flush(nowNs: bigint): void {
+  private flush(nowNs: bigint, perMessage = this.maxPerMessage): void {
     this.lastFlushNs = nowNs;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxPerMessage);
+      const batch = this.queue.splice(0, perMessage);
       this.inFlight++;
       this.published += batch.length;
       this.feed
-        .publish(...batch.map((e) => fillReport(e.accountId, e.instrument, e.side, e.quantity)))
+        .publish(...batch.map((f) => fillReport(f.order.accountId, f.order.instrument, f.order.side, f.quantity, f.leaves)))
         .then(
-          (results) => batch.forEach((e, i) => this.oracle.checkFill(e, results[i])),
+          (results) => batch.forEach((f, i) => this.oracle.checkFill(f.order, results[i], f.quantity)),
           (err: Error) => batch.forEach(() => this.oracle.mismatch(`fill lost: ${err.message}`)),
         )
         .finally(() => {
@@ -56,9 +73,17 @@ export class FillFeed {
     }
   }
 
-  /** Publishes what is queued and resolves when every fill has been answered. */
-  async drain(): Promise<void> {
-    this.flush(process.hrtime.bigint());
+  /** Fills waiting to be published. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Publishes what is queued (in messages of `perMessage` fills, by default the feed's
+   * maximum) and resolves when every fill has been answered.
+   */
+  async drain(perMessage = this.maxPerMessage): Promise<void> {
+    this.flush(process.hrtime.bigint(), perMessage);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
 import { benchSidecarConfig } from "./bench-config.js";
+import { runAllocation, type AllocationResult } from "./allocation.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
@@ -18,7 +19,7 @@ import type { MeasureResult } from "./measure.js";
 import { runEchoOpenLoop, runOpenLoop, type OpenLoopResult } from "./open-loop.js";
 import type { PacedResult } from "./paced-run.js";
 import { Oracle, type OracleSummary } from "./oracle.js";
-import { planFor, type BenchOptions, type BenchPlan } from "./options.js";
+import { planFor, type BenchOptions, type BenchPlan, type OpenLoopMix } from "./options.js";
 import type { Progress } from "./progress.js";
 import { probeSize, type MessageSize } from "./sizes.js";
 import { runSoak, type SoakResult } from "./soak.js";
@@ -37,6 +38,10 @@ export interface BenchResults {
   /** The order mix's maximum on one channel: the open-loop rates are fractions of it. */
   readonly mixCapacity: MixCapacityResult;
   readonly openLoop: readonly (OpenLoopResult & { readonly fraction: number; readonly echo: PacedResult })[];
+  /** The report-heavy and bursty variants of the open-loop mix (options.ts). */
+  readonly mixes: readonly (OpenLoopResult & { readonly fraction: number; readonly mix: OpenLoopMix })[];
+  /** Bytes the sidecar allocates per decided order and per report, with where they come from. */
+  readonly allocation: AllocationResult;
   readonly soak: SoakResult & { readonly fraction: number; readonly rate: number };
   /** In-memory vs durable sidecars (closed loop, throughput, group commit) and replay speed. */
   readonly durability: DurabilityResult;
@@ -114,6 +119,16 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       openLoop.push({ fraction, ...orders, echo });
       progress.log(`${label}: done`);
     }
+    const mixes: (OpenLoopResult & { fraction: number; mix: OpenLoopMix })[] = [];
+    for (const mix of plan.mixes) {
+      const shape = mix.fillParts !== undefined ? `${mix.fillParts} partial fills per order` : `bursts of ${mix.burst}`;
+      const label = `${mix.name} ${Math.round(mix.fraction * 100)} % (${shape})`;
+      const run = await runOpenLoop(world, sidecar, mix.fraction * max, { ...plan.openLoop, burst: mix.burst }, label, progress, mix.fillParts);
+      mixes.push({ ...run, fraction: mix.fraction, mix });
+      progress.log(`${label}: done`);
+    }
+    const allocation = await runAllocation(world, sidecar, { child: echo, ...echoTarget }, plan.allocation, progress);
+    progress.log(`allocation: ${Math.round(allocation.orderPath.bytesPerUnit)} B per decided order, ${Math.round(allocation.feedPath.bytesPerUnit)} B per report`);
     const soakRate = plan.soakFraction * max;
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
     progress.log("memory soak: done");
@@ -131,6 +146,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       maxUnbatchedPerSec,
       mixCapacity,
       openLoop,
+      mixes,
+      allocation,
       soak,
       durability,
       oracle: oracle.summary(),

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { allocatedBytes, startAllocationMeter } from "./alloc-meter.js";
 import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
 import { loopDelaySnapshot, trackLoopDelay, type LoopDelay } from "./loop-delay.js";
 
@@ -43,6 +44,7 @@ export function serveIpc(handlers: IpcHandlers): void {
   process.on("disconnect", () => process.exit(0));
   trackGc();
   trackLoopDelay();
+  startAllocationMeter();
 }
 
 /** Memory, CPU and GC pauses of a process, as both children report them. */
@@ -52,6 +54,8 @@ export interface ProcessStats {
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   readonly gc: GcStats;
+  /** V8 heap bytes allocated since the child started (alloc-meter.ts), cumulative. */
+  readonly allocatedBytes: number;
   /** Event-loop delay since the previous `resetGcMax` request. */
   readonly loopDelay: LoopDelay;
 }
@@ -68,10 +72,11 @@ export function processStats(request: StatsRequest): ProcessStats {
   // Read GC totals before a forced collection, so the bench's own `gc()` is not counted.
   const gcStats = gcSnapshot(request.resetGcMax === true);
   const loopDelay = loopDelaySnapshot(request.resetGcMax === true);
+  const allocated = allocatedBytes();
   if (request.gc && collect) collect();
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, loopDelay };
+  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, allocatedBytes: allocated, loopDelay };
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -21,14 +21,18 @@ export interface OpenLoopResult extends PacedResult {
   readonly rejects: number;
   readonly rejectRate: number;
   readonly topUps: number;
+  /** Reports published on the feed for the run's orders. */
+  readonly fills: number;
   /** Generator and sidecar CPU, GC and event-loop delay over the run. */
   readonly usage: Usage;
 }
 
-export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: number, plan: OpenLoopPlan, label: string, progress: Progress): Promise<OpenLoopResult> {
+/** `fillParts`: each accepted order filled in that many partial fills (a report-heavy mix). */
+export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: number, plan: OpenLoopPlan, label: string, progress: Progress, fillParts = 1): Promise<OpenLoopResult> {
   let rejects = 0;
   let topUps = 0;
   const span = emptySpan();
+  const fills0 = world.fills.published;
   const paced = await withCpu(sidecar, span, async () => {
     const result = await pacedRun(
       {
@@ -44,7 +48,7 @@ export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: numb
           return world.channel.sendRaw([planned.command]).then((response) => {
             const e = planned.expectation;
             if (world.oracle.checkDecision(e, response.results[0])) {
-              if (e.accept) world.fills.add(e);
+              if (e.accept) world.fills.add(e, fillParts);
             } else if (!e.accept) rejects++;
           });
         },
@@ -58,7 +62,7 @@ export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: numb
     await world.fills.drain();
     return result;
   });
-  return { ...paced, rejects, rejectRate: rejects / paced.orders, topUps, usage: usageOf(span) };
+  return { ...paced, rejects, rejectRate: rejects / paced.orders, topUps, fills: world.fills.published - fills0, usage: usageOf(span) };
 }
 
 /** The echo floor at the same rate, through the same pacer, with order-sized messages. */

@@ -5,6 +5,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AllocationPlan } from "./allocation.js";
 import type { ClosedLoopPlan } from "./closed-loop.js";
 import type { DurabilityPlan } from "./durability.js";
 import type { MeasurePlan } from "./measure.js";
@@ -13,6 +14,26 @@ import type { OpenLoopPlan } from "./open-loop.js";
 import type { SoakPlan } from "./soak.js";
 import type { ThroughputPlan } from "./throughput.js";
 import type { WorldPlan } from "./world.js";
+
+/** A variant of the open-loop mix at a share of the mix capacity. */
+export interface OpenLoopMix {
+  readonly name: string;
+  readonly fraction: number;
+  /** Partial fills per accepted order (report-heavy: more reports than orders). */
+  readonly fillParts?: number;
+  /** Orders offered at once, then an idle gap: the same mean rate in bursts. */
+  readonly burst?: number;
+}
+
+/**
+ * Report-heavy: every accepted order filled in 4 partial fills (~4 reports per order) at a
+ * quarter of the capacity (the feed then carries about as much work as the orders).
+ * Bursty: bursts of 50 orders at once, then idle, at half the capacity on average.
+ */
+const MIXES: readonly OpenLoopMix[] = [
+  { name: "report-heavy", fraction: 0.25, fillParts: 4 },
+  { name: "bursty", fraction: 0.5, burst: 50 },
+];
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -35,6 +56,10 @@ export interface BenchPlan {
   /** An unmeasured open-loop run first, so the fill and oracle paths are compiled. */
   readonly openLoopWarmup: OpenLoopPlan & { readonly fraction: number };
   readonly openLoop: OpenLoopPlan;
+  /** Other shapes of the open-loop mix, run after the rates above (same duration, windows, oracle). */
+  readonly mixes: readonly OpenLoopMix[];
+  /** Bytes allocated per decided order and per report in the sidecar (allocation.ts). */
+  readonly allocation: AllocationPlan;
   readonly soakFraction: number;
   readonly soak: SoakPlan;
   readonly world: WorldPlan;
@@ -52,6 +77,8 @@ const FULL: BenchPlan = {
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 3_000, windowMs: 1_000 },
   openLoop: { durationMs: 10_000, windowMs: 1_000 },
+  mixes: MIXES,
+  allocation: { orders: 20_000, window: 64, fillsPerMessage: 8, echoMessages: 20_000 },
   soakFraction: 0.5,
   soak: { durationMs: 120_000, windowMs: 5_000, sampleEveryMs: 10_000 },
   world: { accounts: 2_000, seed: 42, fillFlushMs: 2 },
@@ -71,6 +98,8 @@ const QUICK: BenchPlan = {
   openLoopFractions: [0.25, 0.5, 0.8],
   openLoopWarmup: { fraction: 0.25, durationMs: 500, windowMs: 250 },
   openLoop: { durationMs: 1_500, windowMs: 250 },
+  mixes: MIXES,
+  allocation: { orders: 300, window: 64, fillsPerMessage: 8, echoMessages: 300 },
   soakFraction: 0.5,
   soak: { durationMs: 3_000, windowMs: 500, sampleEveryMs: 1_000 },
   world: { accounts: 300, seed: 42, fillFlushMs: 2 },

@@ -155,8 +155,11 @@ export class Oracle {
     return true;
   }
 
-  /** Checks the post-trade result of an order's fill and moves its credit to confirmed. */
-  checkFill(e: Expectation & { accept: true }, result: ReportResult | undefined): void {
+  /**
+   * Checks the post-trade result of an order's fill — of `quantity` units, the whole order
+   * unless it is filled in parts — and moves that much of its credit to confirmed.
+   */
+  checkFill(e: Expectation & { accept: true }, result: ReportResult | undefined, quantity = e.quantity): void {
     this.fills++;
     if (result?.result.case !== "postTrade") {
       this.mismatch(`fill of ${e.side} ${e.quantity} ${e.instrument.underlying} for ${e.accountId}: got ${describe(result)}`);
@@ -166,7 +169,7 @@ export class Oracle {
       this.mismatch(`fill for ${e.accountId}: unexpected account block ${result.result.value.accountBlocks[0]!.reason}`);
     }
     const asset = e.side === "BUY" ? e.instrument.underlying : SETTLEMENT;
-    const amount = e.side === "BUY" ? e.quantity : e.quantity * e.instrument.priceCents;
+    const amount = e.side === "BUY" ? quantity : quantity * e.instrument.priceCents;
     const b = this.balance(e.accountId, asset);
     b.pending -= amount;
     b.confirmed += amount;

@@ -13,13 +13,15 @@
  * window is warm-up and excluded, the rest are merged losslessly for the headline.
  */
 import type * as hdr from "hdr-histogram-js";
-import { startPacer, type Pacer } from "./pacer.js";
+import { intendedOffsetNs, startPacer, type Pacer } from "./pacer.js";
 import { newHistogram, summarize, type LatencySummaryNs } from "./measure.js";
 import type { Progress } from "./progress.js";
 
 export interface OpenLoopPlan {
   readonly durationMs: number;
   readonly windowMs: number;
+  /** Requests offered together, then an idle gap (the same mean rate); 1 = evenly spaced. */
+  readonly burst?: number;
 }
 
 export interface PacedResult {
@@ -57,6 +59,7 @@ export async function pacedRun(target: PacedTarget, rate: number, plan: OpenLoop
   const service = newHistogram();
   const lag = newHistogram();
   const intervalNs = 1e9 / rate;
+  const burst = plan.burst ?? 1;
   let start = 0n;
   let sent = 0;
   let answered = 0;
@@ -85,14 +88,14 @@ export async function pacedRun(target: PacedTarget, rate: number, plan: OpenLoop
       const tick = (): void => {
         const now = nowNs();
         while (sent < total) {
-          const intended = start + BigInt(Math.round(sent * intervalNs));
+          const intended = start + intendedOffsetNs(sent, intervalNs, burst);
           if (intended > now) break;
           send(sent++, intended);
         }
         target.onTick?.(now);
         progress.update(() => `${label}: ${(Number(now - start) / 1e9).toFixed(1)}/${(plan.durationMs / 1000).toFixed(0)} s, ${answered} answered, ${inFlight} in flight`);
       };
-      startPacer(intervalNs, total, tick).then((p) => {
+      startPacer(intervalNs, total, tick, burst).then((p) => {
         pacer = p;
         start = p.startNs;
         p.finished.catch(reject);

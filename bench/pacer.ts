@@ -15,9 +15,9 @@ import { Worker } from "node:worker_threads";
 const WORKER = `
 const { parentPort } = require("node:worker_threads");
 const cell = new Int32Array(new SharedArrayBuffer(4));
-parentPort.once("message", ({ startNs, intervalNs, total }) => {
+parentPort.once("message", ({ startNs, intervalNs, total, burst }) => {
 for (let i = 0; i < total; i++) {
-  const due = startNs + BigInt(Math.round(i * intervalNs));
+  const due = startNs + BigInt(Math.round(Math.floor(i / burst) * burst * intervalNs));
   for (;;) {
     const waitNs = Number(due - process.hrtime.bigint());
     if (waitNs <= 0) break;
@@ -29,6 +29,11 @@ parentPort.close();
 });
 `;
 
+/** Request i's intended time after the start: the worker's formula, for the caller's clock. */
+export function intendedOffsetNs(i: number, intervalNs: number, burst = 1): bigint {
+  return BigInt(Math.round(Math.floor(i / burst) * burst * intervalNs));
+}
+
 export interface Pacer {
   /** Resolves once the worker has posted every tick and exited. */
   readonly finished: Promise<void>;
@@ -36,12 +41,14 @@ export interface Pacer {
 }
 
 /**
- * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total,
+ * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total (with
+ * `burst` > 1: request i at the time of the first of its burst, `burst` requests at once
+ * and then an idle gap, the same mean rate; see `intendedOffsetNs`),
  * where `startNs` is fixed once the worker is up: starting a thread takes tens of
  * milliseconds, which must not count as the first orders' latency.
  * Late ticks are not skipped: the caller sends whatever is due, so a stall is caught up.
  */
-export async function startPacer(intervalNs: number, total: number, onTick: () => void): Promise<Pacer & { readonly startNs: bigint }> {
+export async function startPacer(intervalNs: number, total: number, onTick: () => void, burst = 1): Promise<Pacer & { readonly startNs: bigint }> {
   const worker = new Worker(WORKER, { eval: true });
   await new Promise<void>((resolve, reject) => {
     worker.once("online", resolve);
@@ -54,6 +61,6 @@ export async function startPacer(intervalNs: number, total: number, onTick: () =
   // A short lead so the first tick is never already late when the worker reads its orders.
   const startNs = process.hrtime.bigint() + 1_000_000n;
   worker.on("message", onTick);
-  worker.postMessage({ startNs, intervalNs, total });
+  worker.postMessage({ startNs, intervalNs, total, burst });
   return { startNs, finished, stop: () => worker.terminate().then(() => undefined) };
 }

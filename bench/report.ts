@@ -9,6 +9,7 @@ import { micros, type LatencySummaryNs } from "./measure.js";
 import { REPLAY_TARGET_PER_SEC } from "./replay.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import { FLOOR_RECORD_BYTES, type DurabilityResult } from "./durability.js";
+import type { AllocationResult } from "./allocation.js";
 import type { GcStats } from "./gc-stats.js";
 import type { LoopDelay } from "./loop-delay.js";
 
@@ -48,6 +49,26 @@ function machineInfo(): Record<string, string | number> {
 const x = (ratio: number) => `${ratio.toFixed(2)}×`;
 const perSec = (n: number) => Math.round(n).toLocaleString("en-US");
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+export function allocationLines(a: AllocationResult): string[] {
+  const paths = [a.orderPath, a.feedPath];
+  const share = (bytes: number, total: number) => `${((bytes / total) * 100).toFixed(1)} %`;
+  const out = [
+    `Allocation — V8 heap bytes allocated in the sidecar process (exact, from its GCs), pipelined ${a.plan.window} deep on the open-loop world; echo floor: its process per message`,
+    table(
+      ["path", "units", "messages", "allocated", "per unit", "GCs"],
+      [...paths, a.echo].map((p) => [p.label, String(p.units), String(p.messages), mib(p.bytes), kib(p.bytesPerUnit), String(p.gcCount)]),
+    ),
+  ];
+  for (const p of paths) {
+    if (!p.profile) continue;
+    const total = p.profile.sampledBytes;
+    out.push(`  ${p.label}: sampled heap profile ${kib(total / p.units)} per unit; by area: ${p.profile.byArea.slice(0, 8).map((x) => `${x.site} ${share(x.bytes, total)}`).join("; ")}`);
+    out.push(`    top functions: ${p.profile.topFunctions.slice(0, 12).map((x) => `${x.site} ${share(x.bytes, total)}`).join("; ")}`);
+  }
+  return out;
+}
 
 function targets(r: BenchResults): Target[] {
   const out: Target[] = [
@@ -219,7 +240,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join("\n");
 }
 
-const openRows = (r: BenchResults) => [...r.openLoop, { ...r.soak.run, fraction: r.soak.fraction }];
+const openRows = (r: BenchResults) => [...r.openLoop, ...r.mixes, { ...r.soak.run, fraction: r.soak.fraction }];
 
 function gcCell(gc: GcStats, wallMs: number): string {
   const perSec = (n: number) => (n / (wallMs / 1000)).toFixed(1);
@@ -269,7 +290,7 @@ export function formatReport(r: BenchReport): string {
     "",
     `Open loop — 1 channel, rates as a share of the mix capacity (${perSec(r.mixCapacity.decidedPerSec)}/s); latency from the intended send time; first window excluded`,
     table(
-      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "cpu gen/srv"],
+      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "reports/order", "cpu gen/srv"],
       openRows(r).map((o) => [
         o.label,
         perSec(o.offeredPerSec),
@@ -279,6 +300,7 @@ export function formatReport(r: BenchReport): string {
         `${micros(o.sendLag.p50)} / ${micros(o.sendLag.p99)}`,
         String(o.maxInFlight),
         `${(o.rejectRate * 100).toFixed(2)} %`,
+        (o.fills / o.orders).toFixed(2),
         `${o.usage.cpu.generator.toFixed(2)} / ${o.usage.cpu.server.toFixed(2)}`,
       ]),
     ),
@@ -292,17 +314,20 @@ export function formatReport(r: BenchReport): string {
         x(o.latency.p99 / o.echo.latency.p99),
       ]),
     ),
-    "  GC pauses (count/s, pause ms per s, longest pause) and event-loop delay (p99 / max) during those runs:",
+    "  GC pauses (count/s, pause ms per s, longest pause), sidecar heap allocated per decided order (fills, top-ups and transport included) and event-loop delay (p99 / max) during those runs:",
     table(
-      ["rate", "sidecar GC", "generator GC", "sidecar loop delay", "generator loop delay"],
+      ["rate", "sidecar GC", "sidecar alloc/order", "generator GC", "sidecar loop delay", "generator loop delay"],
       openRows(r).map((o) => [
         o.label,
         gcCell(o.usage.gc.server, o.usage.wallMs),
+        kib(o.usage.serverAllocatedBytes / o.orders),
         gcCell(o.usage.gc.generator, o.usage.wallMs),
         delayCell(o.usage.loopDelay.server),
         delayCell(o.usage.loopDelay.generator),
       ]),
     ),
+    "",
+    ...allocationLines(r.allocation),
     "",
     `Memory — ${(r.soak.durationMs / 1000).toFixed(0)} s open loop at ${Math.round(r.soak.fraction * 100)} % (${perSec(r.soak.rate)}/s), sidecar after GC:`,
     `  RSS ${mib(r.soak.start.rss)} → ${mib(r.soak.end.rss)} (${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)}); heap ${mib(r.soak.start.heapUsed)} → ${mib(r.soak.end.heapUsed)} (${r.soak.heapDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.heapDeltaBytes)})`,

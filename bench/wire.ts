@@ -42,12 +42,13 @@ export function balanceCommand(accountId: bigint, asset: string, amount: { absol
 }
 
 /**
- * The venue's final fill of a whole order at its lock price: held funds are consumed at
- * exactly what was reserved, so the buyer's available USD does not move at fill time
- * (OpenPit's "price improvement returns to available" is zero). P&L and fee are 0, so the
- * kill switch accumulates nothing.
+ * A fill at the order's lock price — the whole order (final, nothing left), or one
+ * partial fill of it with `leaves` still open: held funds are consumed at exactly what
+ * was reserved, so the buyer's available USD does not move at fill time (OpenPit's "price
+ * improvement returns to available" is zero). P&L and fee are 0, so the kill switch
+ * accumulates nothing.
  */
-export function fillReport(accountId: bigint, instrument: BenchInstrument, side: Side, quantity: number): pb.ExecutionReport {
+export function fillReport(accountId: bigint, instrument: BenchInstrument, side: Side, quantity: number, leaves = 0): pb.ExecutionReport {
   return create(pb.ExecutionReportSchema, {
     instrument: { underlyingAsset: instrument.underlying, settlementAsset: SETTLEMENT },
     accountId,
@@ -55,9 +56,9 @@ export function fillReport(accountId: bigint, instrument: BenchInstrument, side:
     pnl: "0",
     fee: "0",
     lastTrade: { price: instrument.price, quantity: String(quantity) },
-    leavesQuantity: "0",
+    leavesQuantity: String(leaves),
     lock: { prices: [{ policyGroupId: 0, price: instrument.price }] },
-    isFinal: true,
+    isFinal: leaves === 0,
   });
 }
 

@@ -17,7 +17,7 @@ import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.j
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { serviceDefinition, type SerializerOverrides } from "../transport/service-definition.js";
-import { CHANNEL_CLIENT_WIRE } from "../transport/wire/index.js";
+import { CHANNEL_CLIENT_WIRE, FEED_CLIENT_WIRE } from "../transport/wire/index.js";
 
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
 export type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
@@ -87,7 +87,7 @@ export function connect(address: string, options: ConnectOptions = {}): SidecarC
   const clients = {
     // The order path's messages through the hand-specialised codecs (same bytes, less CPU).
     channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }, options),
-    feed: makeClient(ExecutionReportFeedService, address, {}, options),
+    feed: makeClient(ExecutionReportFeedService, address, { publish: FEED_CLIENT_WIRE }, options),
     events: makeClient(AccountEventService, address, {}, options),
     admin: makeClient(AdminService, address, {}, options),
     health: makeClient(Health, address, {}, options),

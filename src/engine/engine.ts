@@ -227,7 +227,9 @@ export class Engine implements MainStageRunner {
     const ctx = this.context(accountId, false, false, this.recordBlock);
     const accountBlocks: AccountBlock[] = [];
     const accountPnls: AccountPnlOutcome[] = [];
-    const accountAdjustments: AccountAdjustmentOutcome[] = [];
+    // Created with its first entries: an array grown from `[]` reserves 17 slots, and a
+    // fill usually moves two assets.
+    let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
     let failure: PolicyCallbackError | undefined;
     for (const policy of this.hooks.postTrade) {
       ctx.currentPolicy = policy.name;
@@ -243,7 +245,10 @@ export class Engine implements MainStageRunner {
       const group = groupOf(policy);
       if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
       if (out.accountPnls) for (const p of out.accountPnls) accountPnls.push({ ...p, policyGroupId: group });
-      if (out.accountAdjustments) for (const entry of out.accountAdjustments) accountAdjustments.push({ policyGroupId: group, entry });
+      if (out.accountAdjustments) {
+        if (accountAdjustments === undefined) accountAdjustments = out.accountAdjustments.map((entry) => ({ policyGroupId: group, entry }));
+        else for (const entry of out.accountAdjustments) accountAdjustments.push({ policyGroupId: group, entry });
+      }
     }
     const first = accountBlocks[0];
     if (first) {
@@ -255,7 +260,7 @@ export class Engine implements MainStageRunner {
       }
     }
     if (failure) throw failure;
-    return { accountBlocks, accountPnls, accountAdjustments };
+    return { accountBlocks, accountPnls, accountAdjustments: accountAdjustments ?? [] };
   }
 
   /**

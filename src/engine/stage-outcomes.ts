@@ -31,11 +31,20 @@ export function groupOf(policy: PreTradePolicy): PolicyGroupId {
   return policy.policyGroupId ?? (0 as PolicyGroupId);
 }
 
-/** Accumulates what the main-stage hooks returned. */
+/**
+ * Accumulates what the main-stage hooks returned. Lists are created with their first
+ * element: an array grown from `[]` by one push reserves 17 slots, and an order usually
+ * has one lock price and two outcomes.
+ */
 export class MainOutcome {
-  rejects: Reject[] | undefined;
-  private lockEntries: [PolicyGroupId, Price][] | undefined;
-  outcomes: AccountAdjustmentOutcome[] = [];
+  // Initialised, so every instance has its full shape from the constructor on (see DecimalValue.text).
+  rejects: Reject[] | undefined = undefined;
+  private lockEntries: [PolicyGroupId, Price][] | undefined = undefined;
+  private outcomeList: AccountAdjustmentOutcome[] | undefined = undefined;
+
+  get outcomes(): AccountAdjustmentOutcome[] {
+    return (this.outcomeList ??= []);
+  }
 
   /** Returns this policy's rejects (stamped), if it had any. */
   add(policy: PreTradePolicy, out: PolicyPreTradeResult): Reject[] | undefined {
@@ -47,10 +56,19 @@ export class MainOutcome {
     }
     const group = groupOf(policy);
     if (out.lockPrices) {
-      this.lockEntries ??= [];
-      for (const p of out.lockPrices) this.lockEntries.push([group, p]);
+      for (const p of out.lockPrices) {
+        if (this.lockEntries === undefined) this.lockEntries = [[group, p]];
+        else this.lockEntries.push([group, p]);
+      }
     }
-    if (out.accountAdjustments) for (const entry of out.accountAdjustments) this.outcomes.push({ policyGroupId: group, entry });
+    if (out.accountAdjustments) {
+      const entries = out.accountAdjustments;
+      if (this.outcomeList === undefined) {
+        this.outcomeList = entries.map((entry) => ({ policyGroupId: group, entry }));
+      } else {
+        for (const entry of entries) this.outcomeList.push({ policyGroupId: group, entry });
+      }
+    }
     return stamped;
   }
 

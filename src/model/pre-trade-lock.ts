@@ -11,43 +11,72 @@ export type PreTradeLockJson = [string[], ...[number, ...string[]][]] | [];
  * at the reserved price. Immutable once built.
  */
 export class PreTradeLock {
-  static readonly EMPTY = new PreTradeLock(new Map());
+  static readonly EMPTY = new PreTradeLock([], undefined);
 
-  private constructor(private readonly byGroup: ReadonlyMap<PolicyGroupId, readonly Price[]>) {}
+  /**
+   * The default group's prices, and the other groups' (absent when there are none: the
+   * usual lock is one default-group price, and a Map per accepted order was one of the
+   * larger allocations of the order path).
+   */
+  private constructor(
+    private readonly defaults: readonly Price[],
+    private readonly others: ReadonlyMap<PolicyGroupId, readonly Price[]> | undefined,
+  ) {}
 
   static of(entries: Iterable<readonly [PolicyGroupId, Price]>): PreTradeLock {
-    const byGroup = new Map<PolicyGroupId, Price[]>();
-    for (const [group, price] of entries) {
-      const list = byGroup.get(group);
-      if (list) list.push(price);
-      else byGroup.set(group, [price]);
+    // Indexed, and the list created with its first price (an array grown from `[]`
+    // reserves 17 slots): every accepted order and every fill builds a lock.
+    const list = Array.isArray(entries) ? (entries as readonly (readonly [PolicyGroupId, Price])[]) : [...entries];
+    let defaults: Price[] | undefined;
+    let others: Map<PolicyGroupId, Price[]> | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      const group = entry[0];
+      const price = entry[1];
+      if (group === PolicyGroupId.DEFAULT) {
+        if (defaults === undefined) defaults = [price];
+        else defaults.push(price);
+        continue;
+      }
+      others ??= new Map();
+      const prices = others.get(group);
+      if (prices) prices.push(price);
+      else others.set(group, [price]);
     }
-    return byGroup.size === 0 ? PreTradeLock.EMPTY : new PreTradeLock(byGroup);
+    return defaults === undefined && others === undefined ? PreTradeLock.EMPTY : new PreTradeLock(defaults ?? [], others);
   }
 
   /** Prices registered under `group`, in registration order. */
   prices(group: PolicyGroupId = PolicyGroupId.DEFAULT): readonly Price[] {
-    return this.byGroup.get(group) ?? [];
+    if (group === PolicyGroupId.DEFAULT) return this.defaults;
+    return this.others?.get(group) ?? [];
   }
 
-  *entries(): IterableIterator<[PolicyGroupId, Price]> {
-    const defaults = this.byGroup.get(PolicyGroupId.DEFAULT);
-    if (defaults) for (const p of defaults) yield [PolicyGroupId.DEFAULT, p];
-    for (const [group, prices] of this.byGroup) {
-      if (group !== PolicyGroupId.DEFAULT) for (const p of prices) yield [group, p];
-    }
+  /**
+   * Every (group, price), default group first, then the other groups in the order they
+   * first appeared. Built once per lock (it is immutable): every accepted order's answer
+   * lists its lock.
+   */
+  entries(): readonly (readonly [PolicyGroupId, Price])[] {
+    return (this.flat ??= this.flatten());
+  }
+
+  private flat: readonly (readonly [PolicyGroupId, Price])[] | undefined = undefined;
+
+  private flatten(): readonly (readonly [PolicyGroupId, Price])[] {
+    const out: (readonly [PolicyGroupId, Price])[] = this.defaults.map((p) => [PolicyGroupId.DEFAULT, p] as const);
+    if (this.others) for (const [group, prices] of this.others) for (const p of prices) out.push([group, p]);
+    return out;
   }
 
   isEmpty(): boolean {
-    return this.byGroup.size === 0;
+    return this.defaults.length === 0 && this.others === undefined;
   }
 
   toJSON(): PreTradeLockJson {
-    if (this.byGroup.size === 0) return [];
-    const json: [string[], ...[number, ...string[]][]] = [this.prices().map(String)];
-    for (const [group, prices] of this.byGroup) {
-      if (group !== PolicyGroupId.DEFAULT) json.push([group, ...prices.map(String)]);
-    }
+    if (this.isEmpty()) return [];
+    const json: [string[], ...[number, ...string[]][]] = [this.defaults.map(String)];
+    if (this.others) for (const [group, prices] of this.others) json.push([group, ...prices.map(String)]);
     return json;
   }
 

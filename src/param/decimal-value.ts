@@ -128,14 +128,83 @@ function smallValue<T extends DecimalValue>(type: ValueType<T>, m: number, scale
   return new type(m, undefined, scale);
 }
 
-function formatSmall(m: number, scale: number): string {
-  const negative = m < 0;
-  let digits = String(negative ? -m : m);
-  if (scale > 0) {
-    if (digits.length <= scale) digits = "0".repeat(scale - digits.length + 1) + digits;
-    digits = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+/** Scratch for `formatSmall`: sign + 16 digits + point + leading zeros stays within 18. */
+const CHARS: number[] = new Array<number>(18).fill(0);
+
+/**
+ * The first `n` character codes of `c` as one string: a direct call with the codes as
+ * arguments makes exactly one string (`apply` would copy the arguments to the heap).
+ */
+function charsToString(c: readonly number[], n: number): string {
+  switch (n) {
+    case 1:
+      return String.fromCharCode(c[0]!);
+    case 2:
+      return String.fromCharCode(c[0]!, c[1]!);
+    case 3:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!);
+    case 4:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!);
+    case 5:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!);
+    case 6:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!);
+    case 7:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!);
+    case 8:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!);
+    case 9:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!);
+    case 10:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!);
+    case 11:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!);
+    case 12:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!);
+    case 13:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!);
+    case 14:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!);
+    case 15:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!);
+    case 16:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!);
+    case 17:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!);
+    case 18:
+      return String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!);
+    default: {
+      let s = "";
+      for (let i = 0; i < n; i++) s += String.fromCharCode(c[i]!);
+      return s;
+    }
   }
-  return negative ? `-${digits}` : digits;
+}
+
+/**
+ * `m` at `scale` as text. Written character by character into a scratch array and made
+ * into one string: slicing and joining the digits of `String(m)` made four or five
+ * intermediate strings per decimal, and every answer prints several decimals.
+ */
+function formatSmall(m: number, scale: number): string {
+  if (scale === 0) return String(m);
+  const negative = m < 0;
+  let v = negative ? -m : m;
+  let digits = 1;
+  // Integer steps only (t − t % 10 is a multiple of 10, so the division is exact).
+  for (let t = v; t >= 10; t = (t - (t % 10)) / 10) digits++;
+  const width = digits > scale ? digits : scale + 1;
+  const length = (negative ? 1 : 0) + width + 1;
+  const chars = CHARS;
+  let pos = length - 1;
+  for (let i = 0; i < width; i++) {
+    if (i === scale) chars[pos--] = 46; // "."
+    const digit = v % 10;
+    chars[pos--] = 48 + digit;
+    v = (v - digit) / 10;
+  }
+  if (negative) chars[0] = 45; // "-"
+  return charsToString(chars, length);
 }
 
 /** `m` rescaled from `from` to `to` (to ≥ from, both ≤ 15); NaN when it is not exact. */
@@ -206,7 +275,9 @@ export abstract class DecimalValue {
   static readonly kind: ParamKind;
   static readonly nonNegative: boolean = false;
   /** The rendering, computed once on first use. */
-  private text: string | undefined;
+  // Assigned in the constructor so every value has the same shape from the start: added
+  // later (on first print) it moved values to a new map with a separate property store.
+  private text: string | undefined = undefined;
 
   /**
    * Unchecked: use `fromString`, `from` or arithmetic; they validate. Exactly one of

@@ -13,7 +13,7 @@ import { DEFAULT_NETWORK, grpcServerOptions, type NetworkConfig } from "./config
 import { DEFAULT_LIMITS } from "./config/sidecar-config.js";
 import { guarded } from "../state/guarded.js";
 import { serviceDefinition } from "../transport/service-definition.js";
-import { CHANNEL_SERVER_WIRE } from "../transport/wire/index.js";
+import { CHANNEL_SERVER_WIRE, FEED_SERVER_WIRE } from "../transport/wire/index.js";
 import { accountChannelService } from "./services/account-channel-service.js";
 import { adminService } from "./services/admin-service.js";
 import { eventsService } from "./services/events-service.js";
@@ -93,7 +93,7 @@ export class SidecarServer {
     const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) =>
       this.server.addService(serviceDefinition(service, overrides), guardService(service, impl, guard));
     add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_SERVER_WIRE });
-    add(ExecutionReportFeedService, feedService(ctx));
+    add(ExecutionReportFeedService, feedService(ctx), { publish: FEED_SERVER_WIRE });
     add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
     add(AdminService, adminService(ctx));
     add(Health, healthService(this.health, this.streams));

@@ -61,6 +61,28 @@ const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
   adjust: "apply_account_adjustment",
 };
 
+/**
+ * Field paths (`commands[0].execute_pre_trade`, `….order.account_id`) are named in errors
+ * only, but every order needs them at hand: kept per path (bounded by the message size
+ * limit times the command kinds) rather than built again for each order.
+ */
+const fieldNames = new Map<string, Map<ChannelCommand["kind"], string>>();
+const accountFields = new Map<string, string>();
+
+function fieldOf(base: string, kind: ChannelCommand["kind"]): string {
+  let byKind = fieldNames.get(base);
+  if (!byKind) fieldNames.set(base, (byKind = new Map()));
+  let name = byKind.get(kind);
+  if (name === undefined) byKind.set(kind, (name = `${base}.${WIRE_NAME[kind]}`));
+  return name;
+}
+
+function orderAccountField(field: string): string {
+  let name = accountFields.get(field);
+  if (name === undefined) accountFields.set(field, (name = `${field}.order.account_id`));
+  return name;
+}
+
 export interface DroppedHandles {
   readonly rolledBack: bigint[];
   readonly abandoned: bigint[];
@@ -153,7 +175,7 @@ export class ChannelState {
 
   /** Runs one command; `base` is its path in the message (`commands[3]`), for error fields. */
   run(command: ChannelCommand, base: string): ChannelResult {
-    const field = `${base}.${WIRE_NAME[command.kind]}`;
+    const field = fieldOf(base, command.kind);
     try {
       return this.dispatch(command, field, base);
     } catch (e) {
@@ -278,7 +300,7 @@ export class ChannelState {
    * The wire requires the account, so it is always there.
    */
   private admit(order: Order, field: string, base: string, opensHandle: boolean): AccountId {
-    const accountId = this.claim(order.operation!.accountId!, `${field}.order.account_id`);
+    const accountId = this.claim(order.operation!.accountId!, orderAccountField(field));
     if (opensHandle) this.assertCapacity(base);
     return accountId;
   }

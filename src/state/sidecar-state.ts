@@ -213,12 +213,13 @@ export class SidecarState implements ChannelHost {
 
   /** Runs one message's commands in order; `bases[i]` is command i's path in the message, for errors. */
   runChannel(channel: bigint, commands: readonly ChannelCommand[], bases?: readonly string[]): ChannelResult[] {
-    return this.enter({ kind: "channel", channel, commands }, bases) as ChannelResult[];
+    // Built with its timestamp (no `{ ...body, ts }` copy): every order message comes here.
+    return this.enterCommand({ kind: "channel", channel, commands, ts: this.nextTs() }, bases) as ChannelResult[];
   }
 
   /** Applies the feed's reports in order; `bases[i]` names report i's path for errors. */
   applyReports(reports: readonly ExecutionReport[], bases?: readonly string[]): ReportResult[] {
-    return this.enter({ kind: "feed", reports }, bases) as ReportResult[];
+    return this.enterCommand({ kind: "feed", reports, ts: this.nextTs() }, bases) as ReportResult[];
   }
 
   /** Rolls back every reservation whose TTL has passed; journals nothing when none has. */
@@ -302,8 +303,12 @@ export class SidecarState implements ChannelHost {
    * that fails is journaled all the same: a replay fails it the same way.
    */
   private enter(body: CommandBody, bases?: readonly string[]): unknown {
-    const ts = this.nextTs();
-    const command = { ...body, ts } as Command;
+    return this.enterCommand({ ...body, ts: this.nextTs() } as Command, bases);
+  }
+
+  /** `enter` for a command built with its timestamp (`nextTs()`, taken just before). */
+  private enterCommand(command: Command, bases?: readonly string[]): unknown {
+    const ts = command.ts;
     if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
     this.lastTs = ts;
     this.clock.set(ts);

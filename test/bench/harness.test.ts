@@ -40,7 +40,20 @@ describe("npm run bench -- --quick", () => {
         expect(o.echo.offeredPerSec).toBe(o.offeredPerSec);
         expect(o.echo.steadySamples).toBeGreaterThan(0);
       }
-      for (const o of [...report.openLoop, report.soak.run]) {
+      // The report-heavy mix published more reports than orders (partial fills, each one
+      // checked by the oracle); the bursty one offered the same mean rate in bursts.
+      expect(report.mixes.map((m) => m.mix.name)).toEqual(["report-heavy", "bursty"]);
+      const [reportHeavy, bursty] = report.mixes;
+      expect(reportHeavy!.fills).toBeGreaterThan(reportHeavy!.orders);
+      expect(bursty!.offeredPerSec).toBeCloseTo(bursty!.fraction * report.mixCapacity.decidedPerSec, 6);
+      // Allocation: both paths measured in the sidecar, with where the bytes come from.
+      for (const p of [report.allocation.orderPath, report.allocation.feedPath]) {
+        expect(p.units).toBeGreaterThan(0);
+        expect(p.bytesPerUnit).toBeGreaterThan(0);
+        expect(p.profile?.topFunctions.length).toBeGreaterThan(0);
+      }
+      expect(report.allocation.echo.bytesPerUnit).toBeGreaterThan(0);
+      for (const o of [...report.openLoop, ...report.mixes, report.soak.run]) {
         expect(o.steadySamples).toBeGreaterThan(0);
         expect(o.windows).toBeGreaterThan(1);
       }

@@ -34,31 +34,40 @@ export const NO_MUTATIONS: OwnedMutations = Object.freeze({ list: Object.freeze(
  * rollback in reverse: a later mutation may depend on an earlier one's effect.
  */
 export class Mutations {
-  private list: Mutation[] = [];
+  // Created with their first element (an array grown from `[]` reserves 17 slots; a call
+  // usually registers one or two mutations).
+  private list: Mutation[] | undefined = undefined;
   /** Parallel to `list`: kept apart so a push costs one extra array slot, no wrapper object. */
-  private owners: string[] = [];
+  private owners: string[] | undefined = undefined;
   /** @internal Set by the engine before each hook: the policy whose pushes follow. */
   owner = "";
 
   push(mutation: Mutation): void;
   push(commit: (() => void) | undefined, rollback: (() => void) | undefined, record?: unknown): void;
   push(a: Mutation | (() => void) | undefined, b?: () => void, record?: unknown): void {
-    if (typeof a === "object" && a !== null) this.list.push(a);
-    else if (record === undefined) this.list.push({ commit: a ?? NOOP, rollback: b ?? NOOP });
-    else this.list.push({ commit: a ?? NOOP, rollback: b ?? NOOP, record });
-    this.owners.push(this.owner);
+    let mutation: Mutation;
+    if (typeof a === "object" && a !== null) mutation = a;
+    else if (record === undefined) mutation = { commit: a ?? NOOP, rollback: b ?? NOOP };
+    else mutation = { commit: a ?? NOOP, rollback: b ?? NOOP, record };
+    if (this.list === undefined || this.owners === undefined) {
+      this.list = [mutation];
+      this.owners = [this.owner];
+    } else {
+      this.list.push(mutation);
+      this.owners.push(this.owner);
+    }
   }
 
   get size(): number {
-    return this.list.length;
+    return this.list?.length ?? 0;
   }
 
   /** @internal Hands the list over with its owners (used when a reservation takes ownership). */
   handOver(): OwnedMutations {
-    if (this.list.length === 0) return NO_MUTATIONS;
+    if (this.list === undefined || this.owners === undefined) return NO_MUTATIONS;
     const owned = { list: this.list, owners: this.owners };
-    this.list = [];
-    this.owners = [];
+    this.list = undefined;
+    this.owners = undefined;
     return owned;
   }
 }

@@ -7,6 +7,7 @@ import type { PnlHaltReason } from "../../model/pnl-state.js";
 import type { Side } from "../../param/enums.js";
 import type { AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
+import { product } from "../../param/decimal-value.js";
 import { ParamError } from "../../param/param-error.js";
 import { PositionSize, type Pnl, type Price, type Quantity } from "../../param/values.js";
 import { applyAccountLine, worseHalt } from "./account-pnl.js";
@@ -36,8 +37,9 @@ class ReportRun {
   readonly blocks: PolicyBlock[] = [];
   readonly underlying: LegDelta;
   readonly settlement: LegDelta;
-  private feeLeg: LegDelta | undefined;
-  private accountPnl: PnlOutcome | undefined;
+  // Initialised, so every run has its full shape from the constructor on (see DecimalValue.text).
+  private feeLeg: LegDelta | undefined = undefined;
+  private accountPnl: PnlOutcome | undefined = undefined;
 
   constructor(
     private readonly state: SpotFundsState,
@@ -58,8 +60,9 @@ class ReportRun {
     let notional: PositionSize;
     let reserved: PositionSize;
     try {
-      notional = PositionSize.from(trade.price.mul(q));
-      reserved = PositionSize.from(lockPrice.price.mul(q));
+      // p·q straight into a position size (no intermediate Price): every fill does this twice.
+      notional = product(PositionSize, trade.price, q);
+      reserved = product(PositionSize, lockPrice.price, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       const what = `asset ${this.instrument.settlementAsset}, price ${trade.price.toString()}, quantity ${q.toString()}`;
@@ -75,7 +78,9 @@ class ReportRun {
       ? { leg: this.settlement, consume: atLeastZero(reserved), flow: notional.neg(), incoming: ZERO }
       : { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: notional, incoming: atLeastZero(reserved) };
     let contribution: AccountContribution = { kind: "none" };
-    for (const move of buy ? [settlement, underlying] : [underlying, settlement]) {
+    // Outflow side first (no array of the two: this runs for every fill).
+    for (let k = 0; k < 2; k++) {
+      const move = (k === 0) === buy ? settlement : underlying;
       const isUnderlying = move.leg === this.underlying && !q.isZero();
       const position = isUnderlying ? (h: Holdings) => applyPositionFill(h, move.flow, price, priceHalt) : undefined;
       const update = this.moveLeg(move, position);
@@ -97,7 +102,7 @@ class ReportRun {
     const q = PositionSize.from(leaves);
     let reserved: PositionSize;
     try {
-      reserved = PositionSize.from(lockPrice.price.mul(q));
+      reserved = product(PositionSize, lockPrice.price, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.price.toString()}, quantity ${q.toString()}`;
@@ -118,11 +123,12 @@ class ReportRun {
   }
 
   result(): PolicyPostTradeResult | undefined {
-    const entries: AccountOutcomeEntry[] = [];
-    for (const leg of [this.underlying, this.settlement, this.feeLeg]) {
-      const entry = leg?.outcome();
-      if (entry) entries.push(entry);
-    }
+    // Built at its final size (an array grown from `[]` reserves 17 slots): every fill's result.
+    const u = this.underlying.outcome();
+    const s = this.settlement.outcome();
+    const f = this.feeLeg?.outcome();
+    const entries: AccountOutcomeEntry[] = u ? (s ? [u, s] : [u]) : s ? [s] : [];
+    if (f) entries.push(f);
     if (entries.length === 0 && this.blocks.length === 0 && this.accountPnl === undefined) return undefined;
     return {
       accountBlocks: this.blocks,
@@ -211,9 +217,9 @@ class ReportRun {
     }
     let halt = fill.kind === "halt" ? fill.reason : undefined;
     if (feeHalt !== undefined) halt = worseHalt(halt, feeHalt);
-    const contributions: Pnl[] = [];
-    if (fill.kind === "value") contributions.push(fill.pnl);
-    if (feePnl !== undefined) contributions.push(feePnl);
+    const fillPnl = fill.kind === "value" ? fill.pnl : undefined;
+    const contributions: Pnl[] =
+      fillPnl !== undefined ? (feePnl !== undefined ? [fillPnl, feePnl] : [fillPnl]) : feePnl !== undefined ? [feePnl] : [];
     const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx);
     const line = applyAccountLine(this.state.ledger, this.accountId, barrier, {
       engaged: fill.kind !== "none" || hasFee,

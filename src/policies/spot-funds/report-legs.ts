@@ -19,9 +19,10 @@ export class LegDelta {
   held: PositionSize = ZERO;
   incoming: PositionSize = ZERO;
   /** The slot as this leg last wrote it (`absolute` values are a snapshot hint). */
-  after: Holdings | undefined;
-  realizedPnl: PnlOutcome | undefined;
-  averageEntryPrice: Price | undefined;
+  // Initialised, so every leg has its full shape from the constructor on (see DecimalValue.text).
+  after: Holdings | undefined = undefined;
+  realizedPnl: PnlOutcome | undefined = undefined;
+  averageEntryPrice: Price | undefined = undefined;
 
   constructor(readonly asset: Asset) {}
 

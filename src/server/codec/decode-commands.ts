@@ -1,4 +1,5 @@
 /** The channel's wire commands as the door's domain commands; a malformed one is a CommandError naming its field. */
+import { path } from "./field-path.js";
 import type * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import { CommandError } from "../../state/command-error.js";
@@ -19,21 +20,21 @@ export function decodeChannelCommand(c: ch.Command["command"], field: string, ma
       return { kind: "release", accountIds: c.value.accountIds.map((id, i) => decodeAccountId(id, `${f}[${i}]`)) };
     }
     case "startPreTrade":
-      return { kind: "start", order: decodeOrder(c.value.order, `${field}.start_pre_trade.order`) };
+      return { kind: "start", order: decodeOrder(c.value.order, path(field, ".start_pre_trade.order")) };
     case "executeRequest":
       return { kind: "executeRequest", requestId: c.value.requestId };
     case "discardRequest":
       return { kind: "discardRequest", requestId: c.value.requestId };
     case "executePreTrade":
-      return { kind: "execute", order: decodeOrder(c.value.order, `${field}.execute_pre_trade.order`), commitOnAccept: c.value.commitOnAccept };
+      return { kind: "execute", order: decodeOrder(c.value.order, path(field, ".execute_pre_trade.order")), commitOnAccept: c.value.commitOnAccept };
     case "startPreTradeDryRun":
-      return { kind: "startDryRun", order: decodeOrder(c.value.order, `${field}.start_pre_trade_dry_run.order`) };
+      return { kind: "startDryRun", order: decodeOrder(c.value.order, path(field, ".start_pre_trade_dry_run.order")) };
     case "executePreTradeDryRun":
-      return { kind: "executeDryRun", order: decodeOrder(c.value.order, `${field}.execute_pre_trade_dry_run.order`) };
+      return { kind: "executeDryRun", order: decodeOrder(c.value.order, path(field, ".execute_pre_trade_dry_run.order")) };
     case "executePreTradeDropCopy":
       return {
         kind: "dropCopy",
-        order: decodeOrder(c.value.order, `${field}.execute_pre_trade_drop_copy.order`),
+        order: decodeOrder(c.value.order, path(field, ".execute_pre_trade_drop_copy.order")),
         commitOnAccept: c.value.commitOnAccept,
       };
     case "commitReservation":
@@ -41,7 +42,7 @@ export function decodeChannelCommand(c: ch.Command["command"], field: string, ma
     case "rollbackReservation":
       return { kind: "rollback", reservationId: c.value.reservationId };
     case "applyExecutionReport":
-      return { kind: "report", report: decodeExecutionReport(c.value.report, `${field}.apply_execution_report.report`) };
+      return { kind: "report", report: decodeExecutionReport(c.value.report, path(field, ".apply_execution_report.report")) };
     case "applyAccountAdjustment": {
       const f = `${field}.apply_account_adjustment`;
       return {

@@ -1,5 +1,6 @@
 /** Orders from the wire, every malformed field named. */
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { path } from "./field-path.js";
 import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
 import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
@@ -9,19 +10,19 @@ import { decodePositionSide, decodeSide } from "./enums.js";
 export function decodeInstrument(i: pb.Instrument | undefined, field: string): Instrument {
   if (!i) missing(field);
   return {
-    underlyingAsset: decodeAsset(i.underlyingAsset, `${field}.underlying_asset`),
-    settlementAsset: decodeAsset(i.settlementAsset, `${field}.settlement_asset`),
+    underlyingAsset: decodeAsset(i.underlyingAsset, path(field, ".underlying_asset")),
+    settlementAsset: decodeAsset(i.settlementAsset, path(field, ".settlement_asset")),
   };
 }
 
 function decodeTradeAmount(o: pb.Order, field: string): DomainTradeAmount {
   switch (o.tradeAmount.case) {
     case "quantity":
-      return TradeAmount.quantity(decodeDecimal(o.tradeAmount.value, `${field}.quantity`, Quantity));
+      return TradeAmount.quantity(decodeDecimal(o.tradeAmount.value, path(field, ".quantity"), Quantity));
     case "volume":
-      return TradeAmount.volume(decodeDecimal(o.tradeAmount.value, `${field}.volume`, Volume));
+      return TradeAmount.volume(decodeDecimal(o.tradeAmount.value, path(field, ".volume"), Volume));
     default:
-      return missing(`${field}.quantity|volume`);
+      return missing(path(field, ".quantity|volume"));
   }
 }
 
@@ -41,15 +42,15 @@ function decodeLeverage(text: string | undefined, field: string): Leverage | und
  */
 export function decodeOrder(o: pb.Order | undefined, field = "order"): Order {
   if (!o) missing(field);
-  const positionSide = decodePositionSide(o.positionSide, `${field}.position_side`, false);
-  const leverage = decodeLeverage(o.leverage, `${field}.leverage`);
+  const positionSide = decodePositionSide(o.positionSide, path(field, ".position_side"), false);
+  const leverage = decodeLeverage(o.leverage, path(field, ".leverage"));
   return {
     operation: {
-      instrument: decodeInstrument(o.instrument, `${field}.instrument`),
-      accountId: decodeAccountId(o.accountId, `${field}.account_id`),
-      side: decodeSide(o.side, `${field}.side`, true),
+      instrument: decodeInstrument(o.instrument, path(field, ".instrument")),
+      accountId: decodeAccountId(o.accountId, path(field, ".account_id")),
+      side: decodeSide(o.side, path(field, ".side"), true),
       tradeAmount: decodeTradeAmount(o, field),
-      price: decodeOptionalDecimal(o.price, `${field}.price`, Price),
+      price: decodeOptionalDecimal(o.price, path(field, ".price"), Price),
     },
     ...(positionSide || o.reduceOnly || o.closePosition
       ? { position: { positionSide, reduceOnly: o.reduceOnly, closePosition: o.closePosition } }

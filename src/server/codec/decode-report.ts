@@ -1,4 +1,5 @@
 /** Execution reports and locks from the wire, every malformed field named. */
+import { path } from "./field-path.js";
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param/index.js";
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
@@ -7,12 +8,15 @@ import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js"
 import { decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
 
+const priceSuffixes: string[] = [];
+const priceSuffix = (i: number): string => (priceSuffixes[i] ??= `.prices[${i}].price`);
+
 export function decodeLock(lock: pb.PreTradeLock | undefined, field: string): PreTradeLock | undefined {
   if (!lock) return undefined;
   return PreTradeLock.of(
     lock.prices.map((p, i) => {
       if (p.policyGroupId > 0xffff) invalid(`${field}.prices[${i}].policy_group_id`, "must fit in 16 bits");
-      return [PolicyGroupId.fromU16(p.policyGroupId), decodeDecimal(p.price, `${field}.prices[${i}].price`, Price)] as const;
+      return [PolicyGroupId.fromU16(p.policyGroupId), decodeDecimal(p.price, path(field, priceSuffix(i)), Price)] as const;
     }),
   );
 }
@@ -23,32 +27,32 @@ export function decodeLock(lock: pb.PreTradeLock | undefined, field: string): Pr
  */
 export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field = "report"): ExecutionReport {
   if (!r) return invalid(field, "report is required");
-  const side = decodeSide(r.side, `${field}.side`, false);
+  const side = decodeSide(r.side, path(field, ".side"), false);
   const lastTrade = r.lastTrade && {
-    price: decodeDecimal(r.lastTrade.price, `${field}.last_trade.price`, Price),
-    quantity: decodeDecimal(r.lastTrade.quantity, `${field}.last_trade.quantity`, Quantity),
+    price: decodeDecimal(r.lastTrade.price, path(field, ".last_trade.price"), Price),
+    quantity: decodeDecimal(r.lastTrade.quantity, path(field, ".last_trade.quantity"), Quantity),
   };
   const fillFee = r.fillFee && {
-    amount: decodeDecimal(r.fillFee.amount, `${field}.fill_fee.amount`, Fee),
-    currency: decodeAsset(r.fillFee.currency, `${field}.fill_fee.currency`),
+    amount: decodeDecimal(r.fillFee.amount, path(field, ".fill_fee.amount"), Fee),
+    currency: decodeAsset(r.fillFee.currency, path(field, ".fill_fee.currency")),
   };
-  const positionEffect = decodePositionEffect(r.positionEffect, `${field}.position_effect`, false);
-  const positionSide = decodePositionSide(r.positionSide, `${field}.position_side`, false);
+  const positionEffect = decodePositionEffect(r.positionEffect, path(field, ".position_effect"), false);
+  const positionSide = decodePositionSide(r.positionSide, path(field, ".position_side"), false);
   return {
     operation: {
-      instrument: r.instrument ? decodeInstrument(r.instrument, `${field}.instrument`) : undefined,
+      instrument: r.instrument ? decodeInstrument(r.instrument, path(field, ".instrument")) : undefined,
       accountId: r.accountId === 0n ? undefined : AccountId.fromU64(r.accountId),
       side,
     },
     financialImpact: {
-      pnl: decodeOptionalDecimal(r.pnl, `${field}.pnl`, Pnl),
-      fee: decodeOptionalDecimal(r.fee, `${field}.fee`, Fee),
+      pnl: decodeOptionalDecimal(r.pnl, path(field, ".pnl"), Pnl),
+      fee: decodeOptionalDecimal(r.fee, path(field, ".fee"), Fee),
     },
     fill: {
       lastTrade,
       fee: fillFee,
-      leavesQuantity: decodeOptionalDecimal(r.leavesQuantity, `${field}.leaves_quantity`, Quantity),
-      lock: decodeLock(r.lock, `${field}.lock`),
+      leavesQuantity: decodeOptionalDecimal(r.leavesQuantity, path(field, ".leaves_quantity"), Quantity),
+      lock: decodeLock(r.lock, path(field, ".lock")),
       isFinal: r.isFinal,
     },
     positionImpact: { positionEffect, positionSide },

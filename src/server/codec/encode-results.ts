@@ -146,8 +146,9 @@ export const reportResults = {
     return create(ReportResultSchema, { result: { case: "error", value: encodeCommandError(e) } });
   },
   encode(r: DomainReportResult): ReportResult {
+    // A literal: every fill's answer (see encode.ts).
     return r.kind === "postTrade"
-      ? create(ReportResultSchema, { result: { case: "postTrade", value: encodePostTrade(r.result) } })
+      ? { $typeName: "openpit.sidecar.v1.ReportResult", result: { case: "postTrade", value: encodePostTrade(r.result) } }
       : reportResults.fromError(r.error);
   },
 };

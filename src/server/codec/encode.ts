@@ -38,9 +38,11 @@ export function encodeBlock(b: AccountBlock): pb.AccountBlock {
 // sidecar CPU per accepted order (see docs/performance.md).
 
 export function encodeLock(lock: PreTradeLock): pb.PreTradeLock {
-  const prices: pb.LockPrice[] = [];
-  for (const [group, price] of lock.entries()) {
-    prices.push({ $typeName: "openpit.sidecar.v1.LockPrice", policyGroupId: group, price: price.toString() });
+  const entries = lock.entries();
+  const prices = new Array<pb.LockPrice>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const [group, price] = entries[i]!;
+    prices[i] = { $typeName: "openpit.sidecar.v1.LockPrice", policyGroupId: group, price: price.toString() };
   }
   return { $typeName: "openpit.sidecar.v1.PreTradeLock", prices };
 }
@@ -51,12 +53,13 @@ function encodeAmount(a: OutcomeAmount | undefined): pb.OutcomeAmount | undefine
 
 export function encodePnlOutcome(p: PnlOutcome | undefined): pb.PnlOutcome | undefined {
   if (!p) return undefined;
-  return create(pb.PnlOutcomeSchema, {
+  return {
+    $typeName: "openpit.sidecar.v1.PnlOutcome",
     result:
       p.kind === "value"
-        ? { case: "value", value: create(pb.OutcomeAmountSchema, { delta: p.delta.toString(), absolute: p.absolute.toString() }) }
+        ? { case: "value", value: { $typeName: "openpit.sidecar.v1.OutcomeAmount", delta: p.delta.toString(), absolute: p.absolute.toString() } }
         : { case: "halted", value: encodeHaltReason(p.reason) },
-  });
+  };
 }
 
 export function encodePnlState(s: PnlState | undefined): pb.PnlState | undefined {
@@ -85,13 +88,18 @@ export function encodeOutcomes(list: readonly AccountAdjustmentOutcome[]): pb.Ac
 }
 
 function encodeAccountPnl(p: AccountPnlOutcome): pb.AccountPnl {
-  return create(pb.AccountPnlSchema, { accountId: p.accountId, policyGroupId: p.policyGroupId, result: encodePnlOutcome(p.result) });
+  const result = encodePnlOutcome(p.result);
+  const out: pb.AccountPnl = { $typeName: "openpit.sidecar.v1.AccountPnl", accountId: p.accountId, policyGroupId: p.policyGroupId };
+  if (result) out.result = result;
+  return out;
 }
 
+/** Every fill's answer: literals too (see above). */
 export function encodePostTrade(r: PostTradeResult): pb.PostTradeResult {
-  return create(pb.PostTradeResultSchema, {
-    accountBlocks: r.accountBlocks.map(encodeBlock),
-    accountPnls: r.accountPnls.map(encodeAccountPnl),
+  return {
+    $typeName: "openpit.sidecar.v1.PostTradeResult",
+    accountBlocks: r.accountBlocks.length === 0 ? [] : r.accountBlocks.map(encodeBlock),
+    accountPnls: r.accountPnls.length === 0 ? [] : r.accountPnls.map(encodeAccountPnl),
     accountAdjustments: encodeOutcomes(r.accountAdjustments),
-  });
+  };
 }

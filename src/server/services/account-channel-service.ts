@@ -12,6 +12,7 @@ import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
+import { indexedField } from "./indexed-field.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -63,16 +64,21 @@ const OPEN_PATH = methodPath(AccountChannelService.method.open);
 export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
-  const out = new Array<CommandResult>(m.commands.length);
-  const valid: ChannelCommand[] = [];
-  const bases: string[] = [];
-  const slots: number[] = [];
+  const count = m.commands.length;
+  const out = new Array<CommandResult>(count);
+  // Sized for every command and trimmed if some are answered before the door: an array
+  // grown from `[]` reserves 17 slots, and most messages carry one order.
+  const valid = new Array<ChannelCommand>(count);
+  const bases = new Array<string>(count);
+  let n = 0;
+  // Filled only once a command is answered before the door: until then command k is slot k.
+  let slots: number[] | undefined;
   // Checked once per message: the default principal may use every account, so the order
   // path pays nothing for it.
   const scope = session.scope !== undefined && !session.scope.principal.allAccounts ? session.scope : undefined;
   const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
-  for (let i = 0; i < m.commands.length; i++) {
-    const base = `commands[${i}]`;
+  for (let i = 0; i < count; i++) {
+    const base = indexedField("commands", i);
     try {
       const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
       if (scope) {
@@ -81,24 +87,29 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
         if (denied) throw denied;
       }
       if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
+        slots ??= Array.from({ length: n }, (_, k) => k);
         out[i] = results.error("SHUTTING_DOWN", PHASE_REFUSALS.draining);
         continue;
       }
-      valid.push(command);
-      bases.push(base);
-      slots.push(i);
+      valid[n] = command;
+      bases[n] = base;
+      n++;
+      slots?.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
+      slots ??= Array.from({ length: n }, (_, k) => k);
       out[i] = results.fromError(e);
     }
   }
-  if (valid.length > 0) {
+  valid.length = n;
+  bases.length = n;
+  if (n > 0) {
     if (session.channelId === undefined) {
       session.channelId = state.openChannel(session.owner).channelId;
       session.onOpen?.(session.channelId);
     }
     const ran = state.runChannel(session.channelId, valid, bases);
-    for (let k = 0; k < ran.length; k++) out[slots[k]!] = encodeChannelResult(ran[k]!);
+    for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = encodeChannelResult(ran[k]!);
   }
   return response(m.correlationId, out);
 }

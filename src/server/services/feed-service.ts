@@ -12,6 +12,7 @@ import type { AccountId } from "../../param/index.js";
 import { refuseReport, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
+import { indexedField } from "./indexed-field.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
@@ -36,35 +37,43 @@ function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, 
 export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope): PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
-  const out = new Array<ReportResult>(m.reports.length);
-  const valid: ExecutionReport[] = [];
-  const bases: string[] = [];
-  const slots: number[] = [];
+  const count = m.reports.length;
+  const out = new Array<ReportResult>(count);
+  // Sized for every report and trimmed if some are refused (see runOpenRequest).
+  const valid = new Array<ExecutionReport>(count);
+  const bases = new Array<string>(count);
+  let n = 0;
+  // Filled only once a report is refused before the door: until then report k is slot k.
+  let slots: number[] | undefined;
   const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
   const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
-  m.reports.forEach((r, i) => {
-    const field = `reports[${i}]`;
+  for (let i = 0; i < count; i++) {
+    const field = indexedField("reports", i);
     try {
-      const report = decodeExecutionReport(r, field);
+      const report = decodeExecutionReport(m.reports[i], field);
       if (checked) {
         // Refused before the door: it changes nothing and is never journaled.
         const denied = refuseReport(checked, report, field, groupOf!);
         if (denied) throw denied;
       }
-      valid.push(report);
-      bases.push(field);
-      slots.push(i);
+      valid[n] = report;
+      bases[n] = field;
+      n++;
+      slots?.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
+      slots ??= Array.from({ length: n }, (_, k) => k);
       out[i] = reportResults.fromError(e);
     }
-  });
-  if (valid.length > 0) {
-    state.applyReports(valid, bases).forEach((r, k) => {
-      out[slots[k]!] = reportResults.encode(r);
-    });
   }
-  return create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
+  valid.length = n;
+  bases.length = n;
+  if (n > 0) {
+    const applied = state.applyReports(valid, bases);
+    for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = reportResults.encode(applied[k]!);
+  }
+  // A literal, not `create()`: every feed message's answer takes this path.
+  return { $typeName: "openpit.sidecar.v1.PublishResponse", correlationId: m.correlationId, results: out };
 }
 
 /**

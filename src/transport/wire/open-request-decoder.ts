@@ -57,14 +57,20 @@ function readCommand(r: ProtoReader): Command {
 function readHotCommand(r: ProtoReader, field: number): Command["command"] | undefined {
   switch (field) {
     case 3: {
-      const { order } = readOrderHolder(r, false);
-      return { case: "startPreTrade", value: { $typeName: "openpit.sidecar.v1.StartPreTrade", ...(order && { order }) } };
+      const order = readOrderHolder(r, false);
+      const value = order === undefined ? { $typeName: "openpit.sidecar.v1.StartPreTrade" as const } : { $typeName: "openpit.sidecar.v1.StartPreTrade" as const, order };
+      return { case: "startPreTrade", value };
     }
     case 4:
       return { case: "executeRequest", value: { $typeName: "openpit.sidecar.v1.ExecuteRequest", requestId: r.singleId() } };
     case 6: {
-      const { order, flag } = readOrderHolder(r, true);
-      const value = { $typeName: "openpit.sidecar.v1.ExecutePreTrade" as const, commitOnAccept: flag, ...(order && { order }) };
+      // Literals of their final shape (no `...(order && { order })` copy): every order.
+      const order = readOrderHolder(r, true);
+      const commitOnAccept = holderFlag;
+      const value =
+        order === undefined
+          ? { $typeName: "openpit.sidecar.v1.ExecutePreTrade" as const, commitOnAccept }
+          : { $typeName: "openpit.sidecar.v1.ExecutePreTrade" as const, commitOnAccept, order };
       return { case: "executePreTrade", value };
     }
     case 10:
@@ -76,8 +82,11 @@ function readHotCommand(r: ProtoReader, field: number): Command["command"] | und
   }
 }
 
-/** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade). */
-function readOrderHolder(r: ProtoReader, hasFlag: boolean): { order?: Order; flag: boolean } {
+/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
+let holderFlag = false;
+
+/** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade); the flag goes to `holderFlag`. */
+function readOrderHolder(r: ProtoReader, hasFlag: boolean): Order | undefined {
   let order: Order | undefined;
   let flag = false;
   while (!r.done) {
@@ -90,7 +99,8 @@ function readOrderHolder(r: ProtoReader, hasFlag: boolean): { order?: Order; fla
       throw UNEXPECTED;
     }
   }
-  return order === undefined ? { flag } : { order, flag };
+  holderFlag = flag;
+  return order;
 }
 
 function readOrder(r: ProtoReader): Order {
@@ -152,7 +162,8 @@ function readOrder(r: ProtoReader): Order {
   return o;
 }
 
-function readInstrument(r: ProtoReader): Instrument {
+/** Shared with the feed's decoder (publish-request-decoder.ts). */
+export function readInstrument(r: ProtoReader): Instrument {
   const i: Instrument = { $typeName: "openpit.sidecar.v1.Instrument", underlyingAsset: "", settlementAsset: "" };
   while (!r.done) {
     const tag = r.uint32();

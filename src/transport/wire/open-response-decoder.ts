@@ -65,7 +65,7 @@ function readCommandResult(r: ProtoReader): CommandResult {
   return { $typeName: "openpit.sidecar.v1.CommandResult", result };
 }
 
-function readError(r: ProtoReader): CommandError {
+export function readError(r: ProtoReader): CommandError {
   const e: CommandError = { $typeName: "openpit.sidecar.v1.CommandError", code: 0, message: "", field: "" };
   while (!r.done) {
     const tag = r.uint32();
@@ -111,7 +111,7 @@ function readExecute(r: ProtoReader): ExecuteResult {
   return x;
 }
 
-function readLock(r: ProtoReader): PreTradeLock {
+export function readLock(r: ProtoReader): PreTradeLock {
   const lock: PreTradeLock = { $typeName: "openpit.sidecar.v1.PreTradeLock", prices: [] };
   while (!r.done) {
     if (r.uint32() !== LEN(1)) throw UNEXPECTED;
@@ -142,7 +142,7 @@ function readAmount(r: ProtoReader): OutcomeAmount {
   return a;
 }
 
-function readPnl(r: ProtoReader): PnlOutcome {
+export function readPnl(r: ProtoReader): PnlOutcome {
   const p: PnlOutcome = { $typeName: "openpit.sidecar.v1.PnlOutcome", result: { case: undefined } };
   while (!r.done) {
     if (p.result.case !== undefined) throw UNEXPECTED;
@@ -154,7 +154,7 @@ function readPnl(r: ProtoReader): PnlOutcome {
   return p;
 }
 
-function readOutcome(r: ProtoReader): AccountOutcome {
+export function readOutcome(r: ProtoReader): AccountOutcome {
   const o: AccountOutcome = { $typeName: "openpit.sidecar.v1.AccountOutcome", policyGroupId: 0, asset: "" };
   while (!r.done) {
     const tag = r.uint32();

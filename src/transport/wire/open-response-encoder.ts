@@ -80,7 +80,7 @@ function writeCommandResult(w: ProtoWriter, r: CommandResult): void {
   w.bytesField(2, toBinary(CommandResultSchema, r));
 }
 
-function writeError(w: ProtoWriter, field: number, e: CommandError): void {
+export function writeError(w: ProtoWriter, field: number, e: CommandError): void {
   const mark = w.beginMessage(field);
   if (e.code !== 0) w.int32Field(1, e.code);
   if (e.message !== "") w.stringField(2, e.message);
@@ -107,7 +107,7 @@ function writeExecute(w: ProtoWriter, x: ExecuteResult): void {
   w.endMessage(mark);
 }
 
-function writeLock(w: ProtoWriter, field: number, lock: PreTradeLock): void {
+export function writeLock(w: ProtoWriter, field: number, lock: PreTradeLock): void {
   const mark = w.beginMessage(field);
   for (const p of lock.prices) {
     const inner = w.beginMessage(1);
@@ -118,14 +118,14 @@ function writeLock(w: ProtoWriter, field: number, lock: PreTradeLock): void {
   w.endMessage(mark);
 }
 
-function writeAmount(w: ProtoWriter, field: number, a: OutcomeAmount): void {
+export function writeAmount(w: ProtoWriter, field: number, a: OutcomeAmount): void {
   const mark = w.beginMessage(field);
   if (a.delta !== "") w.stringField(1, a.delta);
   if (a.absolute !== "") w.stringField(2, a.absolute);
   w.endMessage(mark);
 }
 
-function writeOutcome(w: ProtoWriter, field: number, o: AccountOutcome): void {
+export function writeOutcome(w: ProtoWriter, field: number, o: AccountOutcome): void {
   const mark = w.beginMessage(field);
   if (o.policyGroupId !== 0) w.uint32Field(1, o.policyGroupId);
   if (o.asset !== "") w.stringField(2, o.asset);

@@ -19,6 +19,8 @@ export const VARINT = (field: number): number => field * 8 + WIRE_VARINT;
 /** The tag of a length-delimited field. */
 export const LEN = (field: number): number => field * 8 + WIRE_LEN;
 
+const LATIN1 = new TextDecoder("latin1");
+
 export class ProtoReader {
   pos: number;
 
@@ -117,13 +119,33 @@ export class ProtoReader {
   string(): string {
     const end = this.lengthDelimitedEnd();
     const buf = this.buf;
-    let s = "";
-    for (let i = this.pos; i < end; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) throw UNEXPECTED;
-      s += String.fromCharCode(b);
-    }
+    const start = this.pos;
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) throw UNEXPECTED;
     this.pos = end;
-    return s;
+    // One string, not one per character (appending char by char allocated a new string
+    // per byte): short texts (every decimal and asset) through fromCharCode's arguments,
+    // longer ones as latin1, which is ASCII here.
+    switch (end - start) {
+      case 0:
+        return "";
+      case 1:
+        return String.fromCharCode(buf[start]!);
+      case 2:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!);
+      case 3:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
+      case 4:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
+      case 5:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!, buf[start + 4]!);
+      case 6:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!, buf[start + 4]!, buf[start + 5]!);
+      case 7:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!, buf[start + 4]!, buf[start + 5]!, buf[start + 6]!);
+      case 8:
+        return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!, buf[start + 4]!, buf[start + 5]!, buf[start + 6]!, buf[start + 7]!);
+      default:
+        return LATIN1.decode(buf.subarray(start, end));
+    }
   }
 }

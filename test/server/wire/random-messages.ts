@@ -6,6 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
+import * as fd from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { seededRandom } from "../../../bench/workload.js";
 
@@ -179,3 +180,75 @@ export const varint = (n: number): number[] => {
 };
 export const len = (field: number, body: number[]): number[] => [...varint(field * 8 + 2), ...varint(body.length), ...body];
 export const ascii = (s: string): number[] => [...Buffer.from(s, "utf8")];
+
+/** Random feed requests: reports with every field present or not, every length class. */
+export function randomPublishRequest(seed: number): fd.PublishRequest {
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const chance = (p: number) => r() < p;
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const u64 = () => pick([0n, 1n, 127n, 128n, 2n ** 49n - 1n, 2n ** 49n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n, BigInt(int(1e6))]);
+  const u32 = (): number => pick([0, 1, 127, 128, 65_535, 2 ** 31, 2 ** 32 - 1, int(1000)]);
+  const str = () => pick(["", "10", "185.25", "-0.5", "USD", "AAPL", "x".repeat(130), "é", "1e5", "0"]);
+  const maybe = <T>(f: () => T): T | undefined => (chance(0.5) ? f() : undefined);
+  const report = (): pb.ExecutionReport =>
+    create(pb.ExecutionReportSchema, {
+      instrument: maybe(() => ({ underlyingAsset: str(), settlementAsset: str() })),
+      accountId: u64(),
+      side: pick([0, 1, 2, 9, -1]),
+      pnl: maybe(str),
+      fee: maybe(str),
+      lastTrade: maybe(() => ({ price: str(), quantity: str() })),
+      fillFee: maybe(() => ({ amount: str(), currency: str() })),
+      leavesQuantity: maybe(str),
+      lock: maybe(() => ({ prices: Array.from({ length: int(3) }, () => ({ policyGroupId: u32(), price: str() })) })),
+      isFinal: chance(0.5),
+      positionEffect: pick([0, 1, 2, 7]),
+      positionSide: pick([0, 1, 2, 7]),
+    });
+  return create(fd.PublishRequestSchema, { correlationId: u64(), reports: Array.from({ length: int(6) }, report) });
+}
+
+/** Random feed responses: post-trade results (blocks, P&Ls, outcomes), errors, empty results, a whole-message error. */
+export function randomPublishResponse(seed: number): fd.PublishResponse {
+  const r = rng(seed);
+  const int = (n: number) => Math.floor(r() * n);
+  const chance = (p: number) => r() < p;
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const channelLike = randomResponse(seed);
+  const outcomes = channelLike.results.flatMap((x) => (x.result.case === "execute" ? x.result.value.accountAdjustments : []));
+  const u64 = (): bigint => pick([0n, 1n, 127n, 128n, 2n ** 53n, 2n ** 64n - 1n, BigInt(int(1e9))]);
+  const u32 = (): number => pick([0, 1, 127, 128, 2 ** 32 - 1, int(1000)]);
+  const str = (): string => pick(["", "USD", "-1852.50", "é€😀", "x".repeat(200), "P&L bounds"]);
+  const enumValue = (): number => pick([0, 1, 2, 3, 7, 29]);
+  const many = <T>(f: () => T, max = 3): T[] => Array.from({ length: int(max) }, f);
+  const pnl = () =>
+    create(pb.PnlOutcomeSchema, {
+      result: pick([
+        { case: "value" as const, value: create(pb.OutcomeAmountSchema, { delta: str(), absolute: str() }) },
+        { case: "halted" as const, value: enumValue() },
+        { case: undefined },
+      ]),
+    });
+  const result = (): fd.ReportResult =>
+    pick([
+      () => create(fd.ReportResultSchema),
+      () => create(fd.ReportResultSchema, { result: { case: "error", value: { code: pick([0, ErrorCode.INVALID_VALUE, 29]), message: str(), field: str() } } }),
+      () =>
+        create(fd.ReportResultSchema, {
+          result: {
+            case: "postTrade",
+            value: {
+              accountBlocks: many(() => create(pb.AccountBlockSchema, { policy: str(), code: enumValue(), reason: str(), details: str() })),
+              accountPnls: many(() => create(pb.AccountPnlSchema, { accountId: u64(), policyGroupId: u32(), result: chance(0.7) ? pnl() : undefined })),
+              accountAdjustments: chance(0.5) ? outcomes : [],
+            },
+          },
+        }),
+    ])();
+  return create(fd.PublishResponseSchema, {
+    correlationId: u64(),
+    results: many(result, 6),
+    error: chance(0.15) ? create(CommandErrorSchema, chance(0.3) ? {} : { code: pick([ErrorCode.BATCH_TOO_LARGE, 29]), message: str(), field: str() }) : undefined,
+  });
+}
