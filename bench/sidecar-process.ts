@@ -8,6 +8,7 @@
 import { startSidecar } from "../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../src/server/server.js";
+import { stageTrace } from "../src/transport/stage-trace.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 let server: SidecarServer | undefined;
@@ -29,6 +30,8 @@ serveIpc({
     return { port: started.port, mode: config.durability.mode, replayed: started.recovery?.replayed, recoveryMs: started.recovery?.ms };
   },
   stats: (payload: StatsRequest) => processStats(payload),
+  /** The stage trace since the last call (OPENPIT_TRACE_SAMPLE set), or null. */
+  trace: () => stageTrace?.dump() ?? null,
   stop() {
     // Answer first; then a graceful shutdown (which flushes and closes the journal) and a
     // natural exit (a --cpu-prof profile is written at exit).
