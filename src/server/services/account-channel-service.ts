@@ -12,6 +12,8 @@ import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
+import { stageTrace } from "../../transport/stage-trace.js";
+import { coalesceWrites } from "../../transport/coalesce-writes.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -121,6 +123,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
   const { state } = ctx;
   return {
     open(call: ServerDuplexStream<Incoming, OpenResponse>) {
+      // Answers queued behind a pending write leave together (coalesce-writes.ts).
+      coalesceWrites(call);
       const inbox: Incoming[] = [];
       let blocked = false;
       /** The channel was closed (shutdown, or the client went): nothing more is run on this stream. */
@@ -130,7 +134,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const writeNow = (message: OpenResponse): void => {
         if (ended) return;
         try {
-          if (!call.write(message)) blocked = true;
+          // The write callback is only asked for when a trace samples this answer.
+          const flushed = stageTrace?.written(message.correlationId);
+          if (!(flushed ? call.write(message, flushed) : call.write(message))) blocked = true;
         } catch (e) {
           // This stream is broken (encoding or transport); the others and the journal are not.
           ended = true;
@@ -149,7 +155,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
 
       /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
-      const answer = (m: Incoming, beforeClose = false): OpenResponse => {
+      const answer = (m: Incoming, beforeClose = false): OpenResponse =>
+        stageTrace && !(m instanceof MalformedMessage) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
+      const answerNow = (m: Incoming, beforeClose: boolean): OpenResponse => {
         if (m instanceof MalformedMessage) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
@@ -189,6 +197,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
 
       call.on("data", (m: Incoming) => {
+        if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length);
         if (!blocked && inbox.length === 0) {
           write(answer(m));
           return;
