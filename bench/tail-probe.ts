@@ -60,7 +60,10 @@ function analyse(label: string, rows: Row[], dump: TraceDump, wallNs: number): v
       `(${mean((r) => r.turnOrdersBefore!).toFixed(0)} orders, ${mean((r) => r.turnReportsBefore!).toFixed(0)} reports); inbox ahead ${mean((r) => r.inboxAhead!).toFixed(1)}`,
   );
   const all = (f: (r: Row) => number) => rows.map(f);
-  out.push(`all sampled: turn work before engine start p50/p99 ${us(pct(all((r) => r.turnNsBefore!), 50))} / ${us(pct(all((r) => r.turnNsBefore!), 99))} µs; inbox ahead p99 ${pct(all((r) => r.inboxAhead!), 99)}`);
+  out.push(
+    `all sampled: turn work before engine start p50/p99 ${us(pct(all((r) => r.turnNsBefore!), 50))} / ${us(pct(all((r) => r.turnNsBefore!), 99))} µs; ` +
+      `inbox ahead p90/p99 ${pct(all((r) => r.inboxAhead!), 90)} / ${pct(all((r) => r.inboxAhead!), 99)}; answers buffered in grpc-js p90/p99 ${pct(all((r) => r.answersBuffered!), 90)} / ${pct(all((r) => r.answersBuffered!), 99)}`,
+  );
   // Turns.
   const turns = dump.turns;
   const tl = turns.map((t) => t.ns);
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
         const g = gen.get(o.cid);
         const received = mine.received[o.cid];
         if (!g || received === undefined || !o.flushed) continue;
-        rows.push({ ...g, received, deserialized: o.deserialized, delivered: o.delivered, engineStart: o.engineStart, engineEnd: o.engineEnd, written: o.written, flushed: o.flushed, turnNsBefore: o.turnNsBefore, turnOrdersBefore: o.turnOrdersBefore, turnReportsBefore: o.turnReportsBefore, inboxAhead: o.inboxAhead });
+        rows.push({ ...g, received, deserialized: o.deserialized, delivered: o.delivered, engineStart: o.engineStart, engineEnd: o.engineEnd, written: o.written, flushed: o.flushed, turnNsBefore: o.turnNsBefore, turnOrdersBefore: o.turnOrdersBefore, turnReportsBefore: o.turnReportsBefore, inboxAhead: o.inboxAhead, answersBuffered: o.answersBuffered });
       }
       process.stdout.write(
         `\n${r.label}: offered ${r.offeredPerSec.toFixed(0)}/s achieved ${r.achievedPerSec.toFixed(0)}/s; p50 ${ms(r.latency.p50)} p99 ${ms(r.latency.p99)} p99.9 ${ms(r.latency.p999)} ms; in flight max ${r.maxInFlight}; ` +

@@ -26,6 +26,8 @@ export interface OrderStamps {
   delivered: number;
   /** Messages waiting in the channel's inbox when it arrived (flow-control back-pressure). */
   inboxAhead: number;
+  /** Answers of this stream buffered in grpc-js's writable, not yet taken by HTTP/2, then. */
+  answersBuffered: number;
   /** Work already done in this turn before this message's engine start: ns and what. */
   turnNsBefore: number;
   turnOrdersBefore: number;
@@ -108,19 +110,20 @@ export class StageTrace {
   deserialized(cid: bigint, t: number): void {
     if (!this.sampled(cid)) return;
     const key = cid.toString();
-    this.orders.set(key, { cid: key, deserialized: t, delivered: 0, inboxAhead: 0, turnNsBefore: 0, turnOrdersBefore: 0, turnReportsBefore: 0, engineStart: 0, engineEnd: 0, written: 0, serialized: 0, flushed: 0 });
+    this.orders.set(key, { cid: key, deserialized: t, delivered: 0, inboxAhead: 0, answersBuffered: 0, turnNsBefore: 0, turnOrdersBefore: 0, turnReportsBefore: 0, engineStart: 0, engineEnd: 0, written: 0, serialized: 0, flushed: 0 });
   }
 
   private stamps(cid: bigint): OrderStamps | undefined {
     return this.orders.get(cid.toString());
   }
 
-  delivered(cid: bigint, inboxAhead: number): void {
+  delivered(cid: bigint, inboxAhead: number, answersBuffered: number): void {
     const t = this.touch();
     const s = this.stamps(cid);
     if (!s) return;
     s.delivered = t;
     s.inboxAhead = inboxAhead;
+    s.answersBuffered = answersBuffered;
   }
 
   /** Runs one channel message's work, timed; `cid` for the sampled stamps. */

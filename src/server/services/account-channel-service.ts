@@ -112,8 +112,15 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
  * Messages are handled synchronously as they arrive, so commands for an account run in
  * arrival order and never interleave. Every answer is written once what it acknowledges is
  * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
- * response side is full (HTTP/2 flow control), new messages wait in a bounded queue; past
- * the bound each is answered RESOURCE_EXHAUSTED and reading is paused.
+ * response side is full and `maxQueuedMessages` answers wait in it (the client is not
+ * reading: HTTP/2 flow control), new messages wait in a bounded queue; past that bound each
+ * is answered RESOURCE_EXHAUSTED and reading is paused.
+ *
+ * Why not stop at grpc-js's own "full" (16 answers, its object-mode high-water mark): its
+ * 'drain' comes only once every buffered answer has left, one write callback per loop
+ * iteration, so under load the channel alternated between answering ~16 orders and holding
+ * the next ones unrun in the queue for two iterations — measured at 80 % of capacity,
+ * orders waited up to 110 ms there with the sidecar half idle (docs/performance.md).
  *
  * Every message that arrives gets an answer for as long as the stream is up: once shutdown
  * has closed the channel, each is refused SHUTTING_DOWN, and the stream ends only when the
@@ -136,7 +143,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         try {
           // The write callback is only asked for when a trace samples this answer.
           const flushed = stageTrace?.written(message.correlationId);
-          if (!(flushed ? call.write(message, flushed) : call.write(message))) blocked = true;
+          const room = flushed ? call.write(message, flushed) : call.write(message);
+          // `writableLength`: answers grpc-js holds (undefined on a test double: full means full).
+          if (!room && !((call.writableLength as number | undefined)! < limits.maxQueuedMessages)) blocked = true;
         } catch (e) {
           // This stream is broken (encoding or transport); the others and the journal are not.
           ended = true;
@@ -197,7 +206,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
 
       call.on("data", (m: Incoming) => {
-        if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length);
+        if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         if (!blocked && inbox.length === 0) {
           write(answer(m));
           return;
