@@ -144,8 +144,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           // The write callback is only asked for when a trace samples this answer.
           const flushed = stageTrace?.written(message.correlationId);
           const room = flushed ? call.write(message, flushed) : call.write(message);
-          // `writableLength`: answers grpc-js holds (undefined on a test double: full means full).
-          if (!room && !((call.writableLength as number | undefined)! < limits.maxQueuedMessages)) blocked = true;
+          // Answers grpc-js holds (a test double may not say: then full means full).
+          const held = call.writableLength as number | undefined;
+          if (!room && !(held !== undefined && held < limits.maxQueuedMessages)) blocked = true;
         } catch (e) {
           // This stream is broken (encoding or transport); the others and the journal are not.
           ended = true;
