@@ -85,7 +85,13 @@ function targets(r: BenchResults): Target[] {
     const steady = high.windowP99Ns.slice(1);
     const first = steady[0] ?? 0;
     const last = steady.at(-1) ?? 0;
-    out.push({ name: "open loop at 80 %: no growing queue (last window p99 ≤ 2× the first steady window's)", value: `${micros(last)} vs ${micros(first)}; in flight max ${high.maxInFlight}`, met: last <= 2 * first });
+    // …and a run behind from its first second on shows as more than a second of orders in flight.
+    const queued = high.maxInFlight > high.offeredPerSec;
+    out.push({
+      name: "open loop at 80 %: no growing queue (last window p99 ≤ 2× the first steady window's, under 1 s of orders in flight)",
+      value: `${micros(last)} vs ${micros(first)}; in flight max ${high.maxInFlight}`,
+      met: last <= 2 * first && !queued,
+    });
   }
   const heapGrowth = r.soak.heapDeltaBytes / r.soak.start.heapUsed;
   out.push({
