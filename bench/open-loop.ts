@@ -27,8 +27,20 @@ export interface OpenLoopResult extends PacedResult {
   readonly usage: Usage;
 }
 
+/** Each order's times on the generator side, for the stage trace (tail-probe.ts). */
+export type OrderObserver = (correlationId: bigint, intendedNs: bigint, sentNs: bigint, answeredNs: bigint) => void;
+
 /** `fillParts`: each accepted order filled in that many partial fills (a report-heavy mix). */
-export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: number, plan: OpenLoopPlan, label: string, progress: Progress, fillParts = 1): Promise<OpenLoopResult> {
+export async function runOpenLoop(
+  world: World,
+  sidecar: ChildHandle,
+  rate: number,
+  plan: OpenLoopPlan,
+  label: string,
+  progress: Progress,
+  fillParts = 1,
+  observe?: OrderObserver,
+): Promise<OpenLoopResult> {
   let rejects = 0;
   let topUps = 0;
   const span = emptySpan();
@@ -36,7 +48,8 @@ export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: numb
   const paced = await withCpu(sidecar, span, async () => {
     const result = await pacedRun(
       {
-        send(): Promise<void> {
+        send(_i, intended): Promise<void> {
+          const sentNs = observe ? process.hrtime.bigint() : 0n;
           const planned = world.mix.next();
           for (const b of planned.before) {
             topUps++;
@@ -46,6 +59,7 @@ export async function runOpenLoop(world: World, sidecar: ChildHandle, rate: numb
             );
           }
           return world.channel.sendRaw([planned.command]).then((response) => {
+            if (observe) observe(response.correlationId, intended, sentNs, process.hrtime.bigint());
             const e = planned.expectation;
             if (world.oracle.checkDecision(e, response.results[0])) {
               if (e.accept) world.fills.add(e, fillParts);

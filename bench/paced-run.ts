@@ -44,8 +44,8 @@ export interface PacedResult {
 }
 
 export interface PacedTarget {
-  /** Sends request i now; resolves when it is answered. */
-  send(i: number): Promise<void>;
+  /** Sends request i (due at `intendedNs`) now; resolves when it is answered. */
+  send(i: number, intendedNs: bigint): Promise<void>;
   /** Called on every pacer tick after the due requests were sent. */
   onTick?(nowNs: bigint): void;
 }
@@ -75,7 +75,7 @@ export async function pacedRun(target: PacedTarget, rate: number, plan: OpenLoop
         lag.recordValue(Number(actual - intended));
         inFlight++;
         if (inFlight > maxInFlight) maxInFlight = inFlight;
-        target.send(i).then(() => {
+        target.send(i, intended).then(() => {
           const t = nowNs();
           windows[Math.floor(i / windowOrders)]!.recordValue(Number(t - intended));
           service.recordValue(Number(t - actual));

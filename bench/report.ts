@@ -72,7 +72,7 @@ export function allocationLines(a: AllocationResult): string[] {
 
 function targets(r: BenchResults): Target[] {
   const out: Target[] = [
-    { name: "closed-loop p50 ≤ 1.2× echo p50", value: x(r.closedLoop.ratioP50), met: r.closedLoop.ratioP50 <= 1.2 },
+    { name: "closed-loop p50 ≤ 1.15× echo p50", value: x(r.closedLoop.ratioP50), met: r.closedLoop.ratioP50 <= 1.15 },
     { name: "closed-loop p99 ≤ 1.5× echo p99", value: x(r.closedLoop.ratioP99), met: r.closedLoop.ratioP99 <= 1.5 },
   ];
   for (const c of r.throughput) {
@@ -89,6 +89,30 @@ function targets(r: BenchResults): Target[] {
     const cpu = `cpu gen ${u.cpu.generator.toFixed(2)} / srv ${u.cpu.server.toFixed(2)}; longest GC pause gen ${u.gc.generator.maxMs.toFixed(1)} / srv ${u.gc.server.maxMs.toFixed(1)} ms`;
     const floor = `echo floor at the same rate: p99 ${micros(half.echo.latency.p99)}`;
     out.push({ name: "open loop at 50 % p99 ≤ 2× closed-loop p99", value: `${micros(half.latency.p99)} = ${x(ratio)} (${floor}; ${cpu})`, met: ratio <= 2 });
+    // Issue 10's yardsticks: the transport's own tail at the same rate, and an absolute p99.9.
+    const echoRatio = half.latency.p99 / half.echo.latency.p99;
+    out.push({ name: "open loop at 50 % p99 ≤ 3× the echo floor's p99 at the same rate", value: `${micros(half.latency.p99)} = ${x(echoRatio)} of ${micros(half.echo.latency.p99)}`, met: echoRatio <= 3 });
+    out.push({ name: "open loop at 50 % p99.9 ≤ 20 ms", value: micros(half.latency.p999), met: half.latency.p999 <= 20e6 });
+  }
+  const quarter = r.openLoop.find((o) => o.fraction === 0.25);
+  const high = r.openLoop.find((o) => o.fraction === 0.8);
+  if (high && quarter) {
+    const kept = high.achievedPerSec / high.offeredPerSec;
+    out.push({ name: "open loop at 80 %: achieved = offered (≥ 99 %)", value: `${perSec(high.achievedPerSec)} of ${perSec(high.offeredPerSec)}/s (${(kept * 100).toFixed(1)} %)`, met: kept >= 0.99 });
+    const p50Ratio = high.latency.p50 / quarter.latency.p50;
+    out.push({ name: "open loop at 80 % p50 ≤ 2× the p50 at 25 %", value: `${micros(high.latency.p50)} = ${x(p50Ratio)} of ${micros(quarter.latency.p50)}`, met: p50Ratio <= 2 });
+    // A growing queue shows as window p99s that climb: the last steady window against the
+    // first (a median would hide a run that was behind from its first second on).
+    const steady = high.windowP99Ns.slice(1);
+    const first = steady[0] ?? 0;
+    const last = steady.at(-1) ?? 0;
+    // …and a run behind from its first second on shows as more than a second of orders in flight.
+    const queued = high.maxInFlight > high.offeredPerSec;
+    out.push({
+      name: "open loop at 80 %: no growing queue (last window p99 ≤ 2× the first steady window's, under 1 s of orders in flight)",
+      value: `${micros(last)} vs ${micros(first)}; in flight max ${high.maxInFlight}`,
+      met: last <= 2 * first && !queued,
+    });
   }
   const heapGrowth = r.soak.heapDeltaBytes / r.soak.start.heapUsed;
   out.push({

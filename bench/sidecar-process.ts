@@ -9,6 +9,7 @@ import { startSidecar } from "../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../src/server/server.js";
 import { startAllocationSampling, stopAllocationSampling } from "./alloc-meter.js";
+import { stageTrace } from "../src/transport/stage-trace.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 let server: SidecarServer | undefined;
@@ -32,6 +33,8 @@ serveIpc({
   stats: (payload: StatsRequest) => processStats(payload),
   allocSampleStart: () => startAllocationSampling(),
   allocSampleStop: () => stopAllocationSampling(),
+  /** The stage trace since the last call (OPENPIT_TRACE_SAMPLE set), or null. */
+  trace: () => stageTrace?.dump() ?? null,
   stop() {
     // Answer first; then a graceful shutdown (which flushes and closes the journal) and a
     // natural exit (a --cpu-prof profile is written at exit).

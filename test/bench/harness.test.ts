@@ -82,7 +82,7 @@ describe("npm run bench -- --quick", () => {
       expect(d.replay.stages.records).toBe(d.replay.build.records);
       expect(d.replay.bytesPerRecord).toBeGreaterThan(0);
       // Every target is evaluated (met or missed is the report's business, not the test's).
-      expect(report.targets.length).toBe(13);
+      expect(report.targets.length).toBe(18);
       // `--json` prints this very object.
       expect(JSON.parse(JSON.stringify(report)).ok).toBe(true);
     },

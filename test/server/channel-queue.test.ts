@@ -103,6 +103,21 @@ describe("account channel queue (no sockets)", () => {
     expect(usd()).toEqual({ available: "100", held: "100" });
   });
 
+  it("keeps answering while grpc-js holds fewer than the bound of answers, even when it reports full", () => {
+    // grpc-js reports "full" at 16 buffered answers; the channel runs orders on until the
+    // answers it holds reach `maxQueuedMessages` (2 here), so orders are not held unrun.
+    const buffered = Object.assign(call, { writableLength: 1 });
+    blockAfterOneOrder();
+    call.send(3n, buy());
+    expect(call.correlationIds).toEqual([1n, 2n, 3n]);
+    expect(usd()).toEqual({ available: "0", held: "200" });
+    buffered.writableLength = 2;
+    call.send(4n, buy());
+    call.send(5n, buy());
+    // The answer to 4 reached the bound: 5 waits in the queue, unrun.
+    expect(call.correlationIds).toEqual([1n, 2n, 3n, 4n]);
+  });
+
   it("past the bound, a malformed message still gets its decode error", () => {
     blockAfterOneOrder();
     call.send(3n, buy());

@@ -13,6 +13,9 @@ import { refuseReport, type CommandScope } from "../security/account-scope.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
 import { indexedField } from "./indexed-field.js";
+import { stageTrace } from "../../transport/stage-trace.js";
+import { coalesceWrites } from "../../transport/coalesce-writes.js";
+import { SliceQueue } from "./slice-queue.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
@@ -34,7 +37,7 @@ function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, 
  * One feed message: decoded report by report (a malformed one gets its error, one on an
  * account outside `scope` is refused), applied through the door in order.
  */
-export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope): PublishResponse {
+export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope, offset = 0): PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.reports.length;
@@ -48,11 +51,11 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
   const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
   const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
   for (let i = 0; i < count; i++) {
-    const field = indexedField("reports", i);
+    const field = indexedField("reports", offset + i);
     try {
       const report = decodeExecutionReport(m.reports[i], field);
       if (checked) {
-        // Refused before the door: it changes nothing and is never journaled.
+        // Refused before the door: it changes nothing (the audit trail records the denial).
         const denied = refuseReport(checked, report, field, groupOf!);
         if (denied) throw denied;
       }
@@ -77,6 +80,14 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
 }
 
 /**
+ * Reports applied per event-loop turn. A slice costs ~15–40 µs a report on the bench
+ * machine, so 32 keep one stream's turn near a millisecond at worst while a burst of
+ * fills (a venue's batch, or a backlog after a stall) is applied; orders of every channel
+ * run between slices (docs/performance.md, "Where the time goes").
+ */
+export const REPORTS_PER_SLICE = 32;
+
+/**
  * The execution-report feed. Each report is applied when it arrives, in arrival order:
  * a command runs to completion, so a report never lands in the middle of one of its
  * account's channel commands. Reports need no pinning: the venue's facts must always land.
@@ -90,8 +101,11 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
 
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
+      // Answers queued behind a pending write leave together (coalesce-writes.ts).
+      coalesceWrites(call);
       const scope: CommandScope = { principal: principalOf(call), action: PUBLISH_PATH, onDenied: ctx.onDenied };
-      const run = (m: PublishRequest): PublishResponse => runPublishRequest(state, m, scope);
+      const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset);
+      const work = new SliceQueue();
       /** Shutdown closed this stream (or the client went): nothing more is applied. */
       let closed = false;
       /** The transport is gone or ended: nothing more can be written. */
@@ -99,18 +113,27 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       let paused = false;
       const unregister = ctx.streams.add({
         drainAndClose() {
+          // What was received before the close is applied under the drain's rules first.
+          work.finishNow();
           closed = true;
           unregister();
         },
       });
-      const answer = (m: PublishRequest | MalformedMessage): PublishResponse => {
+      const answer = (m: PublishRequest | MalformedMessage): PublishResponse => answerAt(m, 0, false);
+      /**
+       * `rest`: a later slice of a message whose first slice was applied. It was received
+       * and accepted as a whole, so only a failed-closed process stops it (as before
+       * slicing, when the whole message was applied in the turn it arrived).
+       */
+      const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse => {
         if (m instanceof MalformedMessage) {
           return create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         }
         const phase = ctx.phase();
+        if (rest) return phase === "failed" ? refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping) : run(m, offset);
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         if (closed || phase === "stopping" || phase === "failed") return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        return run(m);
+        return run(m, offset);
       };
       const writeNow = (response: PublishResponse): void => {
         if (ended) return;
@@ -130,22 +153,43 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           call.destroy(e instanceof Error ? e : new Error(String(e)));
         }
       };
-      call.on("data", (m: PublishRequest | MalformedMessage) => {
-        const response = answer(m);
+      const traced = (m: PublishRequest, offset = 0): PublishResponse =>
+        stageTrace ? stageTrace.feed(m.reports.length, () => answerAt(m, offset, offset > 0)) : answerAt(m, offset, offset > 0);
+      /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
+      function* apply(m: PublishRequest | MalformedMessage): Generator<void, void, void> {
+        const phase = ctx.phase();
+        const refused = closed || (phase !== "serving" && phase !== "draining");
+        if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || refused || tooLarge(state, m)) {
+          const response = m instanceof MalformedMessage ? answer(m) : traced(m);
+          state.afterDurable(() => writeNow(response));
+          return;
+        }
+        const out: ReportResult[] = [];
+        for (let at = 0; at < m.reports.length; at += REPORTS_PER_SLICE) {
+          if (at > 0) yield;
+          out.push(...traced({ ...m, reports: m.reports.slice(at, at + REPORTS_PER_SLICE) }, at).results);
+        }
+        const response = create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
         state.afterDurable(() => writeNow(response));
-      });
+      }
+      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m)));
       const finish = () => {
         if (closed) return;
         closed = true;
         unregister();
       };
       call.on("end", () => {
-        finish();
-        state.afterDurable(() => {
-          if (ended) return;
-          ended = true;
-          call.end();
-        });
+        // The client half-closed: the stream ends after every message it sent is answered.
+        work.push(
+          (function* (): Generator<void, void, void> {
+            finish();
+            state.afterDurable(() => {
+              if (ended) return;
+              ended = true;
+              call.end();
+            });
+          })(),
+        );
       });
       const gone = () => {
         ended = true;

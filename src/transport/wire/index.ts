@@ -1,4 +1,6 @@
 /** The hand-specialised codecs of the hot streams (channel, feed), as grpc-js serializers for the server and the client. */
+import type { OpenRequest, OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { stageTrace } from "../stage-trace.js";
 import { decodeOpenRequest } from "./open-request-decoder.js";
 import { encodeOpenRequest } from "./open-request-encoder.js";
 import { decodeOpenResponse } from "./open-response-decoder.js";
@@ -8,11 +10,40 @@ import { encodePublishRequest } from "./publish-request-encoder.js";
 import { decodePublishResponse } from "./publish-response-decoder.js";
 import { encodePublishResponse } from "./publish-response-encoder.js";
 
+/**
+ * With OPENPIT_TRACE_SAMPLE set, the codecs also stamp sampled messages: the deserializer
+ * is the earliest point where our code sees an order's bytes in grpc-js. Chosen once at
+ * load, so the untraced codecs are the plain functions.
+ */
+const trace = stageTrace;
+const serverDecode = trace
+  ? (bytes: Uint8Array): OpenRequest => {
+      const t = trace.touch();
+      const m = decodeOpenRequest(bytes);
+      trace.deserialized(m.correlationId, t);
+      return m;
+    }
+  : decodeOpenRequest;
+const serverEncode = trace
+  ? (m: OpenResponse): Buffer => {
+      const b = encodeOpenResponse(m);
+      trace.serialized(m.correlationId);
+      return b;
+    }
+  : encodeOpenResponse;
+const clientDecode = trace
+  ? (bytes: Uint8Array): OpenResponse => {
+      const m = decodeOpenResponse(bytes);
+      trace.received(m.correlationId);
+      return m;
+    }
+  : decodeOpenResponse;
+
 /** The account channel's hand-specialised codecs on the server side (`serviceDefinition` overrides). */
-export const CHANNEL_SERVER_WIRE = { requestDeserialize: decodeOpenRequest, responseSerialize: encodeOpenResponse };
+export const CHANNEL_SERVER_WIRE = { requestDeserialize: serverDecode, responseSerialize: serverEncode };
 
 /** The same for the TypeScript client. */
-export const CHANNEL_CLIENT_WIRE = { requestSerialize: encodeOpenRequest, responseDeserialize: decodeOpenResponse };
+export const CHANNEL_CLIENT_WIRE = { requestSerialize: encodeOpenRequest, responseDeserialize: clientDecode };
 
 /** The execution-report feed's hand-specialised codecs on the server side. */
 export const FEED_SERVER_WIRE = { requestDeserialize: decodePublishRequest, responseSerialize: encodePublishResponse };

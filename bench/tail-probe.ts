@@ -1,0 +1,140 @@
+/**
+ * `OPENPIT_TRACE_SAMPLE=N npx tsx bench/tail-probe.ts [fractions…]`: where an open-loop
+ * order's time goes. Runs the open-loop mix (same world, capacity run and warm-up as
+ * `npm run bench`) at the given fractions of the mix capacity (default 0.25 0.5 0.8) with
+ * the stage trace on in both processes (src/transport/stage-trace.ts), joins the
+ * generator's stamps (intended, sent, response decoded, answered) with the sidecar's by
+ * correlation id on the shared monotonic clock, and prints, per rate: each stage's
+ * percentiles, the stages' mean share in the slowest 1 % of orders, the event-loop turns
+ * of the sidecar (length and what ran in them) and the GC pauses. Not part of the bench:
+ * a diagnostic, its figures are read beside a run's, never asserted.
+ */
+import { connect } from "../src/client/index.js";
+import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
+import { benchSidecarConfig } from "./bench-config.js";
+import { ChildHandle } from "./ipc.js";
+import { runMixCapacity } from "./mix-capacity.js";
+import { runOpenLoop } from "./open-loop.js";
+import { Oracle } from "./oracle.js";
+import { planFor } from "./options.js";
+import { stderrProgress } from "./progress.js";
+import { openWorld } from "./world.js";
+import { fileURLToPath } from "node:url";
+
+const STAGES = [
+  ["send lag (intended → sent)", "intended", "sent"],
+  ["client → sidecar decoder", "sent", "deserialized"],
+  ["decoder → 'data' handler", "deserialized", "delivered"],
+  ["'data' → engine start", "delivered", "engineStart"],
+  ["engine (door + encode result)", "engineStart", "engineEnd"],
+  ["engine end → call.write", "engineEnd", "written"],
+  ["call.write → write callback", "written", "flushed"],
+  ["write callback → client decoder", "flushed", "received"],
+  ["client decoder → answered", "received", "answered"],
+] as const;
+
+type Row = Record<string, number>;
+
+const pct = (xs: number[], p: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const us = (ns: number) => (ns / 1e3).toFixed(0).padStart(7);
+const ms = (ns: number) => (ns / 1e6).toFixed(2);
+
+function analyse(label: string, rows: Row[], dump: TraceDump, wallNs: number): void {
+  const out: string[] = [`\n=== ${label}: ${rows.length} sampled orders joined`];
+  const total = rows.map((r) => r.answered! - r.intended!);
+  out.push(`total (intended → answered) µs: p50 ${us(pct(total, 50))} p90 ${us(pct(total, 90))} p99 ${us(pct(total, 99))} max ${us(pct(total, 100))}`);
+  out.push(`stage                               p50 µs   p90 µs   p99 µs   max µs | mean in slowest 1 % µs`);
+  const slow = [...rows].sort((a, b) => b.answered! - b.intended! - (a.answered! - a.intended!)).slice(0, Math.max(1, Math.ceil(rows.length / 100)));
+  for (const [name, a, b] of STAGES) {
+    const d = rows.map((r) => r[b]! - r[a]!);
+    const sd = slow.map((r) => r[b]! - r[a]!);
+    out.push(`${name.padEnd(34)} ${us(pct(d, 50))}  ${us(pct(d, 90))}  ${us(pct(d, 99))}  ${us(pct(d, 100))} | ${us(sd.reduce((x, y) => x + y, 0) / sd.length)}`);
+  }
+  const mean = (f: (r: Row) => number) => slow.reduce((x, r) => x + f(r), 0) / slow.length;
+  out.push(
+    `slowest 1 %: mean total ${ms(mean((r) => r.answered! - r.intended!))} ms; turn work before their engine start ${ms(mean((r) => r.turnNsBefore!))} ms ` +
+      `(${mean((r) => r.turnOrdersBefore!).toFixed(0)} orders, ${mean((r) => r.turnReportsBefore!).toFixed(0)} reports); inbox ahead ${mean((r) => r.inboxAhead!).toFixed(1)}`,
+  );
+  const all = (f: (r: Row) => number) => rows.map(f);
+  out.push(
+    `all sampled: turn work before engine start p50/p99 ${us(pct(all((r) => r.turnNsBefore!), 50))} / ${us(pct(all((r) => r.turnNsBefore!), 99))} µs; ` +
+      `inbox ahead p90/p99 ${pct(all((r) => r.inboxAhead!), 90)} / ${pct(all((r) => r.inboxAhead!), 99)}; answers buffered in grpc-js p90/p99 ${pct(all((r) => r.answersBuffered!), 90)} / ${pct(all((r) => r.answersBuffered!), 99)}`,
+  );
+  // Turns.
+  const turns = dump.turns;
+  const tl = turns.map((t) => t.ns);
+  const busy = tl.reduce((x, y) => x + y, 0);
+  const sum = (f: (t: TurnRecord) => number) => turns.reduce((x, t) => x + f(t), 0);
+  out.push(
+    `sidecar turns: ${turns.length} (${((turns.length / wallNs) * 1e9).toFixed(0)}/s), length p50 ${us(pct(tl, 50))} p99 ${us(pct(tl, 99))} max ${us(pct(tl, 100))} µs; ` +
+      `busy ${((busy / wallNs) * 100).toFixed(0)} % of wall; orders/turn mean ${(sum((t) => t.orders) / turns.length).toFixed(1)} max ${Math.max(...turns.map((t) => t.orders))}; ` +
+      `order work ${ms(sum((t) => t.orderNs))} ms, feed work ${ms(sum((t) => t.feedNs))} ms (${sum((t) => t.feedMessages)} messages, ${sum((t) => t.reports)} reports), rest of turns ${ms(busy - sum((t) => t.orderNs + t.feedNs))} ms`,
+  );
+  const gcIn = (t: TurnRecord) => dump.gc.filter(([s, d]) => s < t.start + t.ns && s + d > t.start).reduce((x, [, d]) => x + d, 0);
+  for (const t of [...turns].sort((a, b) => b.ns - a.ns).slice(0, 5)) {
+    out.push(`  long turn ${ms(t.ns)} ms: ${t.orders} orders (${ms(t.orderNs)} ms), ${t.feedMessages} feed msgs / ${t.reports} reports (${ms(t.feedNs)} ms), gc inside ${ms(gcIn(t))} ms`);
+  }
+  const gcd = dump.gc.map(([, d]) => d);
+  out.push(`sidecar GC: ${gcd.length} pauses (${((gcd.length / wallNs) * 1e9).toFixed(1)}/s), ${ms(gcd.reduce((x, y) => x + y, 0))} ms total, max ${ms(Math.max(0, ...gcd))} ms`);
+  // Gaps between turns where the loop was idle vs the time between a sample's decoder and the previous turn end.
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+async function main(): Promise<void> {
+  const trace = stageTrace;
+  if (!trace) throw new Error("set OPENPIT_TRACE_SAMPLE=N (e.g. 10)");
+  const fractions = process.argv.slice(2).map(Number);
+  const plan = planFor({ quick: false, json: false });
+  const progress = stderrProgress();
+  const oracle = new Oracle();
+  const sidecar = ChildHandle.fork("sidecar", fileURLToPath(new URL("./sidecar-process.ts", import.meta.url)));
+  try {
+    const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
+    const clients = connect(`127.0.0.1:${port}`);
+    const world = await openWorld(clients, oracle, plan.world);
+    const cap = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
+    process.stdout.write(`mix capacity ${cap.decidedPerSec.toFixed(0)}/s (cpu gen ${cap.usage.cpu.generator.toFixed(2)} / srv ${cap.usage.cpu.server.toFixed(2)})\n`);
+    await runOpenLoop(world, sidecar, plan.openLoopWarmup.fraction * cap.decidedPerSec, plan.openLoopWarmup, "warm-up", progress);
+    for (const f of fractions.length > 0 ? fractions : [0.25, 0.5, 0.8]) {
+      await sidecar.call("trace");
+      trace.dump();
+      const gen = new Map<string, Row>();
+      const wall0 = process.hrtime.bigint();
+      const r = await runOpenLoop(world, sidecar, f * cap.decidedPerSec, plan.openLoop, `open loop ${f * 100} %`, progress, 1, (cid, intended, sent, answered) => {
+        if (trace.sampled(cid)) gen.set(cid.toString(), { intended: Number(intended), sent: Number(sent), answered: Number(answered) });
+      });
+      const wallNs = Number(process.hrtime.bigint() - wall0);
+      const dump = (await sidecar.call<TraceDump>("trace"))!;
+      const mine = trace.dump();
+      const rows: Row[] = [];
+      for (const o of dump.orders) {
+        const g = gen.get(o.cid);
+        const received = mine.received[o.cid];
+        if (!g || received === undefined || !o.flushed) continue;
+        rows.push({ ...g, received, deserialized: o.deserialized, delivered: o.delivered, engineStart: o.engineStart, engineEnd: o.engineEnd, written: o.written, flushed: o.flushed, turnNsBefore: o.turnNsBefore, turnOrdersBefore: o.turnOrdersBefore, turnReportsBefore: o.turnReportsBefore, inboxAhead: o.inboxAhead, answersBuffered: o.answersBuffered });
+      }
+      process.stdout.write(
+        `\n${r.label}: offered ${r.offeredPerSec.toFixed(0)}/s achieved ${r.achievedPerSec.toFixed(0)}/s; p50 ${ms(r.latency.p50)} p99 ${ms(r.latency.p99)} p99.9 ${ms(r.latency.p999)} ms; in flight max ${r.maxInFlight}; ` +
+          `cpu gen ${r.usage.cpu.generator.toFixed(2)} / srv ${r.usage.cpu.server.toFixed(2)}; send lag p99 ${ms(r.sendLag.p99)} ms`,
+      );
+      analyse(r.label, rows, dump, wallNs);
+    }
+    await world.close();
+    clients.close();
+  } finally {
+    progress.done();
+    await sidecar.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`tail-probe: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(2);
+  },
+);
