@@ -1,0 +1,172 @@
+// A gateway in C++ talking to openpit-sidecar through stubs generated from proto/.
+//
+// Usage: sidecar_client HOST:PORT ACCOUNT_ID   (build it with build.sh next to this file)
+//
+// The same scenario and numbers as examples/python/sidecar_client.py, so a contract change
+// that breaks one language shows in both: health check, bind the account and seed USD on an
+// account channel, two orders (one accepted and committed, one rejected for insufficient
+// funds, shown with its reject code), a fill through the execution-report feed, then the
+// account state through the admin API. Exits non-zero on any mismatch.
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "openpit/sidecar/v1/admin.grpc.pb.h"
+#include "openpit/sidecar/v1/channel.grpc.pb.h"
+#include "openpit/sidecar/v1/feed.grpc.pb.h"
+
+namespace v1 = openpit::sidecar::v1;
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+
+namespace {
+
+void check(bool condition, const std::string& message) {
+  if (!condition) {
+    std::cerr << "not ok - " << message << std::endl;
+    std::exit(1);
+  }
+  std::cout << "ok - " << message << std::endl;
+}
+
+void check_status(const grpc::Status& status, const std::string& what) {
+  check(status.ok(), what + " returned OK" +
+                         (status.ok() ? "" : " (" + std::to_string(status.error_code()) + ": " +
+                                                 status.error_message() + ")"));
+}
+
+v1::Order order(uint64_t account, const std::string& qty, const std::string& price) {
+  v1::Order o;
+  o.mutable_instrument()->set_underlying_asset("AAPL");
+  o.mutable_instrument()->set_settlement_asset("USD");
+  o.set_account_id(account);
+  o.set_side(v1::SIDE_BUY);
+  o.set_quantity(qty);
+  o.set_price(price);
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: " << argv[0] << " HOST:PORT ACCOUNT_ID" << std::endl;
+    return 2;
+  }
+  const std::string address = argv[1];
+  const uint64_t account = std::stoull(argv[2]);
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+
+  // Health of the whole process (service ""): SERVING once recovery is done.
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_wait_for_ready(true);
+    HealthCheckRequest req;
+    HealthCheckResponse res;
+    check_status(grpc::health::v1::Health::NewStub(channel)->Check(&ctx, req, &res), "health check");
+    check(res.status() == HealthCheckResponse::SERVING, "sidecar is SERVING");
+  }
+
+  // The account channel: all requests written (pipelined) before reading, as a gateway may.
+  std::map<uint64_t, v1::OpenResponse> by_id;
+  {
+    grpc::ClientContext ctx;
+    auto stream = v1::AccountChannelService::NewStub(channel)->Open(&ctx);
+    v1::OpenRequest seed;
+    seed.set_correlation_id(1);
+    seed.add_commands()->mutable_bind_accounts()->add_account_ids(account);
+    auto* adj = seed.add_commands()->mutable_apply_account_adjustment();
+    adj->set_account_id(account);
+    auto* usd = adj->add_adjustments();
+    usd->mutable_balance()->set_asset("USD");
+    usd->mutable_balance_amount()->set_absolute("10000");
+    stream->Write(seed);
+
+    v1::OpenRequest orders;
+    orders.set_correlation_id(2);
+    auto* accept = orders.add_commands()->mutable_execute_pre_trade();
+    *accept->mutable_order() = order(account, "10", "200");
+    accept->set_commit_on_accept(true);
+    *orders.add_commands()->mutable_execute_pre_trade()->mutable_order() = order(account, "100", "200");
+    stream->Write(orders);
+    stream->WritesDone();
+
+    v1::OpenResponse res;
+    // Notices (correlation id 0) are not answers to our requests.
+    while (stream->Read(&res)) {
+      if (res.correlation_id() != 0) by_id[res.correlation_id()] = res;
+    }
+    check_status(stream->Finish(), "account channel");
+  }
+  check(by_id.count(1) && by_id[1].results_size() == 2, "bind + seed answered with two results");
+  const auto& bound = by_id[1].results(0);
+  check(bound.has_bind() && bound.bind().taken_over_size() == 0, "account bound to the channel");
+  const auto& seeded = by_id[1].results(1);
+  check(seeded.has_adjustment() && seeded.adjustment().accepted(), "funds seeded on the channel");
+
+  check(by_id.count(2) && by_id[2].results_size() == 2, "two orders answered");
+  const auto& accepted = by_id[2].results(0).execute();
+  check(accepted.accepted() && accepted.committed(), "order 10@200 accepted and committed");
+  const v1::PreTradeLock lock = accepted.lock();
+  check(lock.prices_size() == 1 && lock.prices(0).price() == "200",
+        "reservation lock carries the price 200");
+  const auto& rejected = by_id[2].results(1).execute();
+  check(!rejected.accepted() && rejected.rejects_size() > 0, "order 100@200 rejected");
+  const auto& reject = rejected.rejects(0);
+  std::cout << "# reject: code " << v1::RejectCode_Name(reject.code()) << " (" << reject.code()
+            << "), policy " << reject.policy() << ", reason " << reject.reason() << std::endl;
+  check(reject.code() == v1::REJECT_CODE_INSUFFICIENT_FUNDS, "reject code is InsufficientFunds");
+  check(reject.details() == "asset USD: available 8000, requested 20000",
+        "reject details: " + reject.details());
+
+  // The fill arrives through the execution-report feed, carrying the order's lock.
+  {
+    grpc::ClientContext ctx;
+    auto stream = v1::ExecutionReportFeedService::NewStub(channel)->Publish(&ctx);
+    v1::PublishRequest req;
+    req.set_correlation_id(7);
+    auto* fill = req.add_reports();
+    fill->mutable_instrument()->set_underlying_asset("AAPL");
+    fill->mutable_instrument()->set_settlement_asset("USD");
+    fill->set_account_id(account);
+    fill->set_side(v1::SIDE_BUY);
+    fill->mutable_last_trade()->set_price("199");
+    fill->mutable_last_trade()->set_quantity("10");
+    fill->set_leaves_quantity("0");
+    *fill->mutable_lock() = lock;
+    fill->set_is_final(true);
+    stream->Write(req);
+    stream->WritesDone();
+    std::vector<v1::PublishResponse> answers;
+    v1::PublishResponse res;
+    while (stream->Read(&res)) answers.push_back(res);
+    check_status(stream->Finish(), "feed");
+    check(!answers.empty() && answers[0].correlation_id() == 7, "feed echoes the correlation id");
+    check(answers[0].results_size() == 1 && answers[0].results(0).has_post_trade(),
+          "fill applied from the feed");
+  }
+
+  {
+    grpc::ClientContext ctx;
+    v1::GetAccountStateRequest req;
+    req.set_account_id(account);
+    v1::GetAccountStateResponse state;
+    check_status(v1::AdminService::NewStub(channel)->GetAccountState(&ctx, req, &state),
+                 "GetAccountState");
+    std::map<std::string, v1::Holding> holdings;
+    for (const auto& h : state.holdings()) holdings[h.asset()] = h;
+    // 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
+    const auto& cash = holdings["USD"];
+    check(cash.available() == "8010" && cash.held() == "0", "USD available " + cash.available());
+    check(holdings["AAPL"].available() == "10", "AAPL available " + holdings["AAPL"].available());
+  }
+  std::cout << "c++ client: all checks passed" << std::endl;
+  return 0;
+}

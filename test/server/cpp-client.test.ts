@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "./harness.js";
+
+const run = promisify(execFile);
+
+/** g++, pkg-config, protoc, the gRPC C++ plugin and the grpc++/protobuf headers (installed by .ci/run). */
+async function cppGrpcAvailable(): Promise<string | undefined> {
+  for (const bin of ["/usr/bin/g++", "/usr/bin/pkg-config", "/usr/bin/protoc", "/usr/bin/grpc_cpp_plugin"]) {
+    if (!existsSync(bin)) return `${bin} missing`;
+  }
+  try {
+    await run("pkg-config", ["--exists", "grpc++", "protobuf"]);
+  } catch {
+    return "pkg-config finds no grpc++/protobuf (libgrpc++-dev, libprotobuf-dev)";
+  }
+  return undefined;
+}
+
+const missing = await cppGrpcAvailable();
+if (missing && process.env.CI) {
+  throw new Error(`CI must build the C++ client (.ci/run installs its packages): ${missing}`);
+}
+if (missing) console.warn(`skipping the C++ client test: ${missing}`);
+
+describe.skipIf(missing !== undefined)("C++ client generated from proto/", () => {
+  let h: Harness;
+  let binary: string;
+  beforeAll(async () => {
+    // The compile takes from ~30 s to a few minutes on a busy machine; build.sh caches the
+    // binary in a temp dir keyed by its inputs, so later runs take a second.
+    const { stdout } = await run("examples/cpp/build.sh", [], { timeout: 400_000 });
+    binary = stdout.trim().split("\n").at(-1)!;
+    h = await startHarness();
+  }, 420_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("checks health, binds, seeds, orders, commits, applies a fill from the feed and reads the account state", async () => {
+    const { stdout } = await run(binary, [h.address, "4343"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - sidecar is SERVING");
+    expect(stdout).toContain("ok - account bound to the channel");
+    expect(stdout).toContain("# reject: code REJECT_CODE_INSUFFICIENT_FUNDS");
+    expect(stdout).toContain("ok - reject details: asset USD: available 8000, requested 20000");
+    expect(stdout).toContain("ok - USD available 8010");
+    expect(stdout).toContain("ok - AAPL available 10");
+    expect(stdout).toContain("c++ client: all checks passed");
+  });
+});
