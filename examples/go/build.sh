@@ -24,5 +24,8 @@ cp "$here/main.go" "$gopath/src/openpit-go-client/"
 cd "$gopath/src/openpit-go-client"
 # Go's own build cache (~/.cache/go-build, outside the repo) is kept: a cold build compiles
 # grpc-go and protobuf-go (about 35-75 s on 2 cores), a warm one takes a few seconds.
-GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOPROXY=off GOFLAGS= \
+# Without HOME (some CI sandboxes) Go has no default cache: fall back to the temporary GOPATH.
+gocache="$(go env GOCACHE 2>/dev/null || true)"
+[ -n "$gocache" ] && [ "$gocache" != off ] || gocache="$gopath/cache"
+GOCACHE="$gocache" GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOPROXY=off GOFLAGS= \
   go build -o "$out" .
