@@ -1,0 +1,135 @@
+// A gateway in Go talking to openpit-sidecar through stubs generated from proto/.
+//
+// Usage: build.sh HOST:PORT ACCOUNT_ID  (build.sh generates the stubs and builds this file)
+//
+// The same scenario and numbers as examples/python/sidecar_client.py: health check, bind the
+// account, seed 10000 USD, order 10@200 accepted and committed, order 100@200 rejected for
+// insufficient funds (reject code shown), the fill at 199 through the execution-report feed,
+// then the account state read through the admin API. Exits non-zero on any mismatch.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	sidecarv1 "github.com/openpit/openpit-sidecar/gen/go/openpit/sidecar/v1"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+func check(condition bool, message string) {
+	if !condition {
+		fmt.Fprintf(os.Stderr, "not ok - %s\n", message)
+		os.Exit(1)
+	}
+	fmt.Printf("ok - %s\n", message)
+}
+
+func must(err error, what string) {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
+		os.Exit(1)
+	}
+}
+
+func str(s string) *string { return &s }
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: sidecar-client HOST:PORT ACCOUNT_ID")
+		os.Exit(2)
+	}
+	address := os.Args[1]
+	account, err := strconv.ParseUint(os.Args[2], 10, 64)
+	must(err, "account id")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Debian's grpc-go is 1.33: WithInsecure (insecure.NewCredentials came later).
+	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithBlock())
+	must(err, "dial")
+	defer conn.Close()
+
+	health, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	must(err, "health check")
+	check(health.Status == healthpb.HealthCheckResponse_SERVING, "health is SERVING")
+
+	aapl := &sidecarv1.Instrument{UnderlyingAsset: "AAPL", SettlementAsset: "USD"}
+	order := func(qty, price string) *sidecarv1.Order {
+		return &sidecarv1.Order{Instrument: aapl, AccountId: account, Side: sidecarv1.Side_SIDE_BUY,
+			TradeAmount: &sidecarv1.Order_Quantity{Quantity: qty}, Price: str(price)}
+	}
+	execute := func(o *sidecarv1.Order, commit bool) *sidecarv1.Command {
+		return &sidecarv1.Command{Command: &sidecarv1.Command_ExecutePreTrade{
+			ExecutePreTrade: &sidecarv1.ExecutePreTrade{Order: o, CommitOnAccept: commit}}}
+	}
+	requests := []*sidecarv1.OpenRequest{
+		{CorrelationId: 1, Commands: []*sidecarv1.Command{{Command: &sidecarv1.Command_BindAccounts{
+			BindAccounts: &sidecarv1.BindAccounts{AccountIds: []uint64{account}}}}}},
+		{CorrelationId: 2, Commands: []*sidecarv1.Command{{Command: &sidecarv1.Command_ApplyAccountAdjustment{
+			ApplyAccountAdjustment: &sidecarv1.ApplyAccountAdjustment{AccountId: account, Adjustments: []*sidecarv1.AccountAdjustment{{
+				Operation:     &sidecarv1.AccountAdjustment_Balance{Balance: &sidecarv1.BalanceOperation{Asset: "USD"}},
+				BalanceAmount: &sidecarv1.AdjustmentAmount{Amount: &sidecarv1.AdjustmentAmount_Absolute{Absolute: "10000"}},
+			}}}}}}},
+		{CorrelationId: 3, Commands: []*sidecarv1.Command{execute(order("10", "200"), true), execute(order("100", "200"), false)}},
+	}
+
+	// Pipelined: every request goes out before any answer is read; answers are matched by id.
+	stream, err := sidecarv1.NewAccountChannelServiceClient(conn).Open(ctx)
+	must(err, "open channel")
+	for _, r := range requests {
+		must(stream.Send(r), "send")
+	}
+	must(stream.CloseSend(), "close send")
+	byID := map[uint64]*sidecarv1.OpenResponse{}
+	for {
+		r, err := stream.Recv()
+		if err == io.EOF {
+			break
+		}
+		must(err, "receive")
+		byID[r.CorrelationId] = r
+	}
+
+	check(len(byID[1].GetResults()) == 1 && byID[1].Results[0].GetBind() != nil, "account bound to the channel")
+	seeded := byID[2].GetResults()[0].GetAdjustment()
+	check(seeded != nil && seeded.Accepted, "funds seeded on the channel")
+	results := byID[3].GetResults()
+	check(len(results) == 2, "two results for the two orders")
+	accepted, rejected := results[0].GetExecute(), results[1].GetExecute()
+	check(accepted.GetAccepted() && accepted.GetCommitted(), "order 10@200 accepted and committed")
+	lock := accepted.GetLock()
+	check(len(lock.GetPrices()) == 1 && lock.Prices[0].Price == "200", "reservation lock carries the price 200")
+	check(rejected != nil && !rejected.Accepted && len(rejected.Rejects) > 0, "order 100@200 rejected")
+	reject := rejected.Rejects[0]
+	fmt.Printf("reject: code %s (%d), details %q\n", reject.Code, int32(reject.Code), reject.Details)
+	check(reject.Code == sidecarv1.RejectCode_REJECT_CODE_INSUFFICIENT_FUNDS, "reject code is InsufficientFunds")
+	check(reject.Details == "asset USD: available 8000, requested 20000", "reject details: "+reject.Details)
+
+	fill := &sidecarv1.ExecutionReport{Instrument: aapl, AccountId: account, Side: sidecarv1.Side_SIDE_BUY,
+		LastTrade: &sidecarv1.Trade{Price: "199", Quantity: "10"}, LeavesQuantity: str("0"), Lock: lock, IsFinal: true}
+	feed, err := sidecarv1.NewExecutionReportFeedServiceClient(conn).Publish(ctx)
+	must(err, "open feed")
+	must(feed.Send(&sidecarv1.PublishRequest{CorrelationId: 7, Reports: []*sidecarv1.ExecutionReport{fill}}), "publish")
+	must(feed.CloseSend(), "close feed")
+	published, err := feed.Recv()
+	must(err, "feed answer")
+	check(published.CorrelationId == 7, "feed echoes the correlation id")
+	check(len(published.Results) == 1 && published.Results[0].GetPostTrade() != nil, "fill applied from the feed")
+
+	state, err := sidecarv1.NewAdminServiceClient(conn).GetAccountState(ctx, &sidecarv1.GetAccountStateRequest{AccountId: account})
+	must(err, "GetAccountState")
+	holdings := map[string]*sidecarv1.Holding{}
+	for _, h := range state.Holdings {
+		holdings[h.Asset] = h
+	}
+	usd, stock := holdings["USD"], holdings["AAPL"]
+	// 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
+	check(usd != nil && usd.Available == "8010" && usd.Held == "0", "USD available "+usd.GetAvailable())
+	check(stock != nil && stock.Available == "10", "AAPL available "+stock.GetAvailable())
+	fmt.Println("go client: all checks passed")
+}

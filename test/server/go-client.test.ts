@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "./harness.js";
+
+const run = promisify(execFile);
+
+/** Debian's Go toolchain, protoc plugins and grpc-go sources (installed by .ci/run); a developer machine may lack them. */
+const NEEDED = [
+  "/usr/bin/go",
+  "/usr/bin/protoc",
+  "/usr/bin/protoc-gen-go",
+  "/usr/bin/protoc-gen-go-grpc",
+  "/usr/share/gocode/src/google.golang.org/grpc/health/grpc_health_v1",
+  "/usr/share/gocode/src/google.golang.org/protobuf/proto",
+];
+const missing = NEEDED.filter((p) => !existsSync(p));
+if (missing.length > 0 && process.env.CI) {
+  throw new Error(`CI must have the Go toolchain and grpc-go (.ci/run installs them); missing: ${missing.join(", ")}`);
+}
+if (missing.length > 0) {
+  console.warn(`go-client.test.ts skipped: missing ${missing.join(", ")} (apt-get install golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev)`);
+}
+
+describe.skipIf(missing.length > 0)("Go client generated from proto/", () => {
+  let h: Harness;
+  // The binary goes to a temp dir, never into the repo.
+  const dir = mkdtempSync(join(tmpdir(), "openpit-go-bin-"));
+  const binary = join(dir, "sidecar-client");
+  beforeAll(async () => {
+    // Built before the server starts: a cold build (grpc-go from source) takes up to a minute or more.
+    await run("examples/go/build.sh", [binary], { timeout: 240_000 });
+    h = await startHarness();
+  }, 300_000);
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("checks health, binds, seeds funds, orders, commits, applies a fill from the feed and reads the account state", async () => {
+    const { stdout } = await run(binary, [h.address, "4243"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - health is SERVING");
+    expect(stdout).toContain("reject: code REJECT_CODE_INSUFFICIENT_FUNDS (15)");
+    expect(stdout).toContain("ok - reject details: asset USD: available 8000, requested 20000");
+    expect(stdout).toContain("ok - USD available 8010");
+    expect(stdout).toContain("ok - AAPL available 10");
+    expect(stdout).toContain("go client: all checks passed");
+  });
+});
