@@ -1,27 +1,25 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
+import { missingPaths, toolchainReady } from "./client-toolchain.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
 
-/** Debian's grpcio, protoc and the gRPC Python plugin (installed by .ci/run); a developer machine may lack them. */
-async function pythonGrpcAvailable(): Promise<boolean> {
-  if (!existsSync(PYTHON) || !existsSync("/usr/bin/protoc") || !existsSync("/usr/bin/grpc_python_plugin")) return false;
+/** Debian's grpcio, protoc and the gRPC Python plugin (installed by .ci/run). */
+async function pythonGrpcMissing(): Promise<string | undefined> {
+  const missing = missingPaths([PYTHON, "/usr/bin/protoc", "/usr/bin/grpc_python_plugin"]);
+  if (missing) return missing;
   try {
     await run(PYTHON, ["-c", "import grpc"]);
-    return true;
+    return undefined;
   } catch {
-    return false;
+    return "python3 cannot import grpc";
   }
 }
 
-const available = await pythonGrpcAvailable();
-if (!available && process.env.CI) {
-  throw new Error("CI must have python3-grpcio and python3-grpc-tools (.ci/run installs them)");
-}
+const available = toolchainReady("Python", await pythonGrpcMissing(), "protobuf-compiler protobuf-compiler-grpc python3-grpcio");
 
 describe.skipIf(!available)("Python client generated from proto/", () => {
   let h: Harness;
