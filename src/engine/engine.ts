@@ -94,6 +94,8 @@ export class Engine implements MainStageRunner {
     this.admin = new AccountsAdmin(this.registry, this.blocks, emit);
     this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
     for (const p of this.policies) p.attachAccounts?.(this.registry);
+    const peers = { policies: this.policies, book: this.accountBook, accounts: this.registry, emit };
+    for (const p of this.policies) p.attachPeers?.(peers);
   }
 
   get isClosed(): boolean {

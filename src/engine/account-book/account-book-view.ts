@@ -26,6 +26,8 @@ export interface AccountBookView {
   pendingQuantity(accountId: AccountId, instrument: Instrument, side: Side): Quantity;
   /** Orders of the account accepted and not yet final (nor rolled back). */
   openOrders(accountId: AccountId): number;
+  /** The account's entry for the instrument, or undefined when it never touched it. */
+  entry(accountId: AccountId, instrument: Instrument): BookInstrument | undefined;
   /** Every instrument the account has touched, in first-touch order (empty when none). */
   instruments(accountId: AccountId): Iterable<BookInstrument>;
 }

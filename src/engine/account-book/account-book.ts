@@ -74,6 +74,10 @@ export class AccountBook implements AccountBookView {
     return this.accounts.get(accountId)?.openOrders ?? 0;
   }
 
+  entry(accountId: AccountId, instrument: Instrument): BookInstrument | undefined {
+    return this.slot(accountId, instrument);
+  }
+
   instruments(accountId: AccountId): Iterable<BookInstrument> {
     return this.accounts.get(accountId)?.list ?? NO_INSTRUMENTS;
   }
@@ -82,7 +86,7 @@ export class AccountBook implements AccountBookView {
 
   /** An order was accepted (its reservation opened). */
   reserve(f: OrderFootprint): void {
-    const entry = this.entry(f.accountId);
+    const entry = this.accountEntry(f.accountId);
     entry.openOrders += 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     const slot = this.slotFor(entry, f.instrument);
@@ -109,7 +113,7 @@ export class AccountBook implements AccountBookView {
     const trade = fill.lastTrade;
     const final = fill.isFinal === true;
     if (trade === undefined && !final) return;
-    const entry = this.entry(accountId);
+    const entry = this.accountEntry(accountId);
     if (final && entry.openOrders > 0) entry.openOrders -= 1;
     const instrument = op?.instrument;
     const side = op?.side;
@@ -139,7 +143,7 @@ export class AccountBook implements AccountBookView {
     this.accounts.clear();
     if (data === undefined) return;
     for (const [id, account] of data.accounts) {
-      const entry = this.entry(id);
+      const entry = this.accountEntry(id);
       entry.openOrders = account.openOrders;
       for (const s of account.instruments) {
         const slot = this.slotFor(entry, s.instrument);
@@ -156,7 +160,7 @@ export class AccountBook implements AccountBookView {
     return this.accounts.get(accountId)?.slots.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);
   }
 
-  private entry(accountId: AccountId): AccountEntry {
+  private accountEntry(accountId: AccountId): AccountEntry {
     let entry = this.accounts.get(accountId);
     if (entry === undefined) {
       entry = { openOrders: 0, slots: new Map(), list: [] };
