@@ -89,3 +89,39 @@ export function readAccountTiers<T>(
   }
   return tiers;
 }
+
+/**
+ * A tiered policy's live settings with their compiled tiers: the draft/publish pair every
+ * `ConfigurablePolicy` offers (a copy to edit; validated before it replaces anything).
+ */
+export class TieredSettings<S extends AccountTiers<L>, L> {
+  #settings: S;
+  #tiers: CompiledTiers<L>;
+
+  constructor(
+    settings: S,
+    private readonly copy: (s: S) => S,
+    private readonly validate: (s: S) => void,
+  ) {
+    const owned = copy(settings);
+    validate(owned);
+    this.#settings = owned;
+    this.#tiers = compileTiers(owned);
+  }
+
+  get tiers(): CompiledTiers<L> {
+    return this.#tiers;
+  }
+
+  draft(): S {
+    return this.copy(this.#settings);
+  }
+
+  /** Validates a copy of `next` and makes it live; on error nothing changes. */
+  publish(next: S): void {
+    const owned = this.copy(next);
+    this.validate(owned);
+    this.#tiers = compileTiers(owned);
+    this.#settings = owned;
+  }
+}

@@ -1,9 +1,28 @@
 /** One sliding-window log per account, with its plain-data form: the state of the count-in-a-window controls. */
 import type { AccountId } from "../param/ids.js";
 import { SlidingWindowLog } from "./rate-limit/window-counters.js";
-import { snapshotArray, snapshotMap } from "./snapshot-data.js";
+import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
+import type { AccountTiers, TieredSettings } from "./account-tiers.js";
 
-/** Logs are created on an account's first event and dropped when empty after a push never (cheap, bounded by accounts). */
+/** A window-counting control's state as plain data: its live settings and every account's log. */
+export interface WindowPolicySnapshot<S> {
+  readonly settings: S;
+  /** Per account, the exact event times still in a window, oldest first. */
+  readonly logs: ReadonlyMap<AccountId, readonly number[]>;
+}
+
+export function captureWindowPolicy<S extends AccountTiers<L>, L>(limits: TieredSettings<S, L>, logs: AccountWindowLogs): WindowPolicySnapshot<S> {
+  return { settings: limits.draft(), logs: logs.toData() };
+}
+
+/** Settings first (validated: a bad snapshot is refused before the logs change), then the logs. */
+export function restoreWindowPolicy<S extends AccountTiers<L>, L>(data: unknown, policy: string, limits: TieredSettings<S, L>, logs: AccountWindowLogs): void {
+  const s = snapshotFields(data, policy, "snapshot", ["settings", "logs"]);
+  limits.publish(s.settings as S);
+  logs.restore(s.logs, policy);
+}
+
+/** Logs are created on an account's first event and kept (one small ring buffer per account that has a limit). */
 export class AccountWindowLogs {
   private readonly logs = new Map<AccountId, SlidingWindowLog>();
 

@@ -1,26 +1,18 @@
 /** GrossExposureLimitPolicy through the wire: positions from the feed, open orders, reference prices, reducing orders, restart. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Side } from "../../gen/openpit/sidecar/v1/types_pb.js";
-import { order, startHarness, type Harness } from "./harness.js";
+import { order } from "./harness.js";
 import { as, fill } from "./results.js";
-import { controlsConfig, dryRun, executed, execute, pushQuote, startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
+import { controlsConfig, dryRun, executed, execute, pushQuote, sidecarsPerTest } from "./controls-world.js";
 
 const LIMIT = { type: "GrossExposureLimitPolicy", settings: { default: { settlementAsset: "USD", maxNotional: "2000" } } };
 const MSFT = { underlyingAsset: "MSFT", settlementAsset: "USD" };
 
 describe("gross exposure through the wire", () => {
-  let h: Harness | undefined;
-  const running: DurableSidecar[] = [];
-  const dirs: { remove(): void }[] = [];
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    for (const s of running.splice(0)) await s.stop();
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const sidecars = sidecarsPerTest();
 
   it("counts positions and open same-side orders at the reference; equal passes; a reducing order always passes", async () => {
-    h = await startHarness(controlsConfig([LIMIT]));
+    const h = await sidecars.harness(controlsConfig([LIMIT]));
     await pushQuote(h.admin, 1n, { mark: "100" });
     await pushQuote(h.admin, 2n, { mark: "50" });
     await h.feed().publish(fill({ qty: "10", price: "90" }));
@@ -42,15 +34,13 @@ describe("gross exposure through the wire", () => {
   });
 
   it("keeps positions and open orders over a restart in durable mode", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const first = await startDurable(controlsConfig([LIMIT]), dir.path, 1_000);
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(controlsConfig([LIMIT]), dir, 1_000);
     await pushQuote(first.admin, 1n, { mark: "100" });
     await first.feed().publish(fill({ qty: "15", price: "100" }));
     expect(executed(await first.channel().one(execute(order({ qty: "5" }))))).toMatchObject({ accepted: true });
     await first.stop();
-    const second = await startDurable(controlsConfig([LIMIT]), dir.path, 2_000);
-    running.push(second);
+    const second = await sidecars.durable(controlsConfig([LIMIT]), dir, 2_000);
     const rejects = executed(await second.channel().one(execute(order({ qty: "0.01" })))).rejects;
     expect(rejects[0]![2]).toBe("gross exposure would be 2001.00 USD (now 2000 USD), max allowed: 2000 USD");
   });

@@ -1,25 +1,17 @@
 /** MaxOpenOrdersPolicy through the wire: the account book's count, finality from the feed, rollback, dry run, retune, restart. */
-import { afterEach, describe, expect, it } from "vitest";
-import { order, startHarness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { order } from "./harness.js";
 import { as, fill } from "./results.js";
-import { controlsConfig, dryRun, executed, execute, startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
+import { controlsConfig, dryRun, executed, execute, sidecarsPerTest } from "./controls-world.js";
 
 const LIMIT = { type: "MaxOpenOrdersPolicy", settings: { default: { maxOpenOrders: 2 } } };
 const EXCEEDED = (open: number, max: number) => [["OPEN_ORDER_LIMIT_EXCEEDED", "open order limit exceeded", `${open} orders are open, max allowed: ${max}`, "ORDER"]];
 
 describe("max open orders through the wire", () => {
-  let h: Harness | undefined;
-  const running: DurableSidecar[] = [];
-  const dirs: { remove(): void }[] = [];
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    for (const s of running.splice(0)) await s.stop();
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const sidecars = sidecarsPerTest();
 
   it("accepts up to the limit, rejects the next (code 47), frees a slot on a final report or a rollback", async () => {
-    h = await startHarness(controlsConfig([LIMIT]));
+    const h = await sidecars.harness(controlsConfig([LIMIT]));
     const ch = h.channel();
     expect(executed(await ch.one(execute())).accepted).toBe(true);
     const open = executed(await ch.one(execute(order(), false)));
@@ -37,15 +29,13 @@ describe("max open orders through the wire", () => {
   });
 
   it("keeps the count over a restart in durable mode (the book is engine state)", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const first = await startDurable(controlsConfig([LIMIT]), dir.path, 1_000);
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(controlsConfig([LIMIT]), dir, 1_000);
     const ch = first.channel();
     expect(executed(await ch.one(execute())).accepted).toBe(true);
     expect(executed(await ch.one(execute())).accepted).toBe(true);
     await first.stop();
-    const second = await startDurable(controlsConfig([LIMIT]), dir.path, 2_000);
-    running.push(second);
+    const second = await sidecars.durable(controlsConfig([LIMIT]), dir, 2_000);
     const again = second.channel();
     expect(executed(await again.one(execute())).rejects).toEqual(EXCEEDED(2, 2));
     await second.feed().publish(fill({ qty: "10", price: "100" }));

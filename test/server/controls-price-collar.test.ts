@@ -1,22 +1,21 @@
 /** PriceCollarPolicy through the wire: band, fail closed on a stale reference, market orders, dry run, runtime change. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { order, startHarness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { order } from "./harness.js";
 import { as } from "./results.js";
-import { controlsConfig, dryRun, executed, execute, pushQuote, rows } from "./controls-world.js";
+import { controlsConfig, dryRun, executed, execute, pushQuote, rows, sidecarsPerTest } from "./controls-world.js";
 
 const COLLAR = { type: "PriceCollarPolicy", settings: { default: { maxDeviationPct: "5" }, marketSlippagePct: "1" } };
 
 describe("price collar through the wire", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness(controlsConfig([COLLAR]));
+  const sidecars = sidecarsPerTest();
+  const started = async () => {
+    const h = await sidecars.harness(controlsConfig([COLLAR]));
     await pushQuote(h.admin, 1n, { mark: "100", bid: "99.5", ask: "100.5" });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
+    return h;
+  };
 
   it("accepts at the band, rejects one step past it with code 43", async () => {
+    const h = await started();
     const ch = h.channel();
     expect(executed(await ch.one(execute(order({ price: "105" })))).accepted).toBe(true);
     expect(executed(await ch.one(execute(order({ price: "105.01" })))).rejects).toEqual([
@@ -27,6 +26,7 @@ describe("price collar through the wire", () => {
   });
 
   it("fails closed on a stale reference (code 37), and a new quote opens it again", async () => {
+    const h = await started();
     const ch = h.channel();
     h.clock.advance(5_000);
     expect(executed(await ch.one(execute())).rejects).toEqual([["REFERENCE_DATA_UNAVAILABLE", "reference price unavailable", "AAPL/USD: quote expired", "ORDER"]]);
@@ -36,6 +36,7 @@ describe("price collar through the wire", () => {
   });
 
   it("checks a market order's touch with the slippage", async () => {
+    const h = await started();
     const ch = h.channel();
     const market = order({ price: undefined });
     expect(executed(await ch.one(execute(market))).accepted).toBe(true);
@@ -46,6 +47,7 @@ describe("price collar through the wire", () => {
   });
 
   it("answers a dry run the same, and follows a runtime change by name", async () => {
+    const h = await started();
     const ch = h.channel();
     const dry = as(await ch.one(dryRun(order({ price: "107" }))), "dryRun");
     expect([dry.pass, rows(dry.rejects)[0]![0]]).toEqual([false, "PRICE_OUTSIDE_COLLAR"]);

@@ -1,11 +1,11 @@
 /** RepeatedExecutionThrottlePolicy through the wire: fills on the feed block the account until an operator unblocks; restart. */
 import { toJson } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AccountBlockSchema } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { ACCOUNT, startHarness, type Harness } from "./harness.js";
+import { ACCOUNT } from "./harness.js";
 import { fill } from "./results.js";
-import { controlsConfig, executed, execute, startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
+import { controlsConfig, executed, execute, sidecarsPerTest } from "./controls-world.js";
 
 const THROTTLE = { type: "RepeatedExecutionThrottlePolicy", settings: { default: { maxExecutions: 2, windowMs: 60000 } } };
 const BLOCK = {
@@ -15,24 +15,16 @@ const BLOCK = {
   details: "3 executions in 60s window, max allowed: 2; blocked until an operator unblocks",
 };
 
-async function blockOf(admin: Harness["admin"]) {
+async function blockOf(admin: <Res>(method: string, init: unknown) => Promise<Res>) {
   const state = await admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT });
   return state.block && toJson(AccountBlockSchema, state.block);
 }
 
 describe("repeated-execution throttle through the wire", () => {
-  let h: Harness | undefined;
-  const running: DurableSidecar[] = [];
-  const dirs: { remove(): void }[] = [];
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    for (const s of running.splice(0)) await s.stop();
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const sidecars = sidecarsPerTest();
 
   it("blocks on the execution past the limit (code 45) until an operator unblocks", async () => {
-    h = await startHarness(controlsConfig([THROTTLE]));
+    const h = await sidecars.harness(controlsConfig([THROTTLE]));
     const feed = h.feed();
     await feed.publish(fill({ qty: "1", price: "100" }), fill({ qty: "1", price: "100" }));
     expect(await blockOf(h.admin)).toBeUndefined();
@@ -49,17 +41,15 @@ describe("repeated-execution throttle through the wire", () => {
   });
 
   it("keeps its count and the block over a restart in durable mode", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const first = await startDurable(controlsConfig([THROTTLE]), dir.path, 1_000);
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(controlsConfig([THROTTLE]), dir, 1_000);
     await first.feed().publish(fill({ qty: "1", price: "100" }), fill({ qty: "1", price: "100" }));
     await first.stop();
-    const second = await startDurable(controlsConfig([THROTTLE]), dir.path, 2_000);
+    const second = await sidecars.durable(controlsConfig([THROTTLE]), dir, 2_000);
     await second.feed().publish(fill({ qty: "1", price: "100" }));
     expect(await blockOf(second.admin)).toEqual(BLOCK);
     await second.stop();
-    const third = await startDurable(controlsConfig([THROTTLE]), dir.path, 3_000);
-    running.push(third);
+    const third = await sidecars.durable(controlsConfig([THROTTLE]), dir, 3_000);
     expect(await blockOf(third.admin)).toEqual(BLOCK);
   });
 });

@@ -1,8 +1,8 @@
 /** SoftLimitPolicy through the wire: SoftLimitCrossed events reach monitors once per crossing, also over a restart. */
-import { afterEach, describe, expect, it } from "vitest";
-import { ACCOUNT, startHarness, type Harness } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ACCOUNT } from "./harness.js";
 import { fill } from "./results.js";
-import { controlsConfig, execute, recordEvents, startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
+import { controlsConfig, execute, recordEvents, sidecarsPerTest } from "./controls-world.js";
 
 const POLICIES = [
   { type: "MaxOpenOrdersPolicy", settings: { default: { maxOpenOrders: 10 } } },
@@ -22,19 +22,11 @@ const softEvents = (events: unknown[]) =>
   events.filter((e) => typeof e === "object" && e !== null && "softLimitCrossed" in e).map((e) => (e as { softLimitCrossed: unknown }).softLimitCrossed);
 
 describe("soft limits through the wire", () => {
-  let h: Harness | undefined;
-  const running: DurableSidecar[] = [];
-  const dirs: { remove(): void }[] = [];
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    for (const s of running.splice(0)) await s.stop();
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const sidecars = sidecarsPerTest();
 
   it("sends one SoftLimitCrossed per share crossed, with usage and limit, re-armed after falling below", async () => {
-    h = await startHarness(controlsConfig(POLICIES));
-    const monitor = await recordEvents(h.clients, () => h!.server.state.events.subscriberCount);
+    const h = await sidecars.harness(controlsConfig(POLICIES));
+    const monitor = await recordEvents(h.clients, () => h.server.state.events.subscriberCount);
     const ch = h.channel();
     for (let i = 0; i < 4; i++) await ch.one(execute());
     expect(softEvents(monitor.events)).toEqual([]);
@@ -50,14 +42,12 @@ describe("soft limits through the wire", () => {
   });
 
   it("does not send a crossing again after a restart in durable mode", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const first = await startDurable(controlsConfig(POLICIES), dir.path, 1_000);
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(controlsConfig(POLICIES), dir, 1_000);
     const ch = first.channel();
     for (let i = 0; i < 5; i++) await ch.one(execute());
     await first.stop();
-    const second = await startDurable(controlsConfig(POLICIES), dir.path, 2_000);
-    running.push(second);
+    const second = await sidecars.durable(controlsConfig(POLICIES), dir, 2_000);
     const monitor = await recordEvents(second.clients, () => second.sidecar.server.state.events.subscriberCount);
     const again = second.channel();
     for (let i = 0; i < 4; i++) await again.one(execute());

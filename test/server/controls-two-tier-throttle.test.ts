@@ -1,29 +1,21 @@
 /** TwoTierThrottlePolicy through the wire: soft reject, then block + ChannelClosing notice + stream end + rollback; restart. */
 import { toJson } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AccountBlockSchema } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { ACCOUNT, order, startHarness, type Harness } from "./harness.js";
+import { ACCOUNT, order } from "./harness.js";
 import { as } from "./results.js";
-import { controlsConfig, dryRun, executed, execute, startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
+import { controlsConfig, dryRun, executed, execute, sidecarsPerTest } from "./controls-world.js";
 
 const THROTTLE = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
 const SOFT = (n: number) => [["RATE_LIMIT_EXCEEDED", "throttle soft limit exceeded", `submitted ${n} orders in 1s window, soft limit: 2`, "ORDER"]];
 const HARD_DETAILS = "submitted 4 orders in 1s window, hard limit: 3; account blocked and channel closed";
 
 describe("two-tier throttle through the wire", () => {
-  let h: Harness | undefined;
-  const running: DurableSidecar[] = [];
-  const dirs: { remove(): void }[] = [];
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-    for (const s of running.splice(0)) await s.stop();
-    for (const d of dirs.splice(0)) d.remove();
-  });
+  const sidecars = sidecarsPerTest();
 
   it("rejects over the soft rate; over the hard rate blocks the account, tells the channel, rolls back and ends it", async () => {
-    h = await startHarness(controlsConfig([THROTTLE]));
+    const h = await sidecars.harness(controlsConfig([THROTTLE]));
     const ch = h.channel();
     const open = executed(await ch.one(execute(order(), false)));
     expect(open.accepted).toBe(true);
@@ -57,7 +49,7 @@ describe("two-tier throttle through the wire", () => {
   });
 
   it("follows a runtime change by name", async () => {
-    h = await startHarness(controlsConfig([THROTTLE]));
+    const h = await sidecars.harness(controlsConfig([THROTTLE]));
     const ch = h.channel();
     await ch.one(execute());
     await ch.one(execute());
@@ -67,15 +59,13 @@ describe("two-tier throttle through the wire", () => {
   });
 
   it("keeps its windows over a restart in durable mode", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const first = await startDurable(controlsConfig([THROTTLE]), dir.path, 1_000);
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(controlsConfig([THROTTLE]), dir, 1_000);
     const ch = first.channel();
     await ch.one(execute());
     await ch.one(execute());
     await first.stop();
-    const second = await startDurable(controlsConfig([THROTTLE]), dir.path, 1_100);
-    running.push(second);
+    const second = await sidecars.durable(controlsConfig([THROTTLE]), dir, 1_100);
     const again = second.channel();
     expect(executed(await again.one(execute())).rejects).toEqual(SOFT(3));
     second.clock.advance(1_000);

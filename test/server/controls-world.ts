@@ -8,16 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import { vi, expect } from "vitest";
+import { afterEach, expect, vi } from "vitest";
 import { ManualClock } from "../../src/engine/index.js";
 import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { AccountChannel, callUnary, connect, ReportFeed, type SidecarClients } from "../../src/client/index.js";
-import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AccountChannel, connect, ReportFeed, type SidecarClients } from "../../src/client/index.js";
 import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { RejectCode, RejectScope, type Reject } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { order, testConfig } from "./harness.js";
+import { adminCaller, order, startHarness, testConfig, type Harness } from "./harness.js";
 import { as } from "./results.js";
 
 /** Order validation plus the given policies; AAPL/USD is instrument 1, MSFT/USD 2; quotes live 5 s. */
@@ -94,14 +93,12 @@ export async function startDurable(config: Record<string, unknown>, dataDir: str
   const sidecar = await startSidecar(parsed, clock);
   const clients = connect(`127.0.0.1:${sidecar.port}`);
   const opened: { end(): Promise<void> }[] = [];
+  let stopped = false;
   return {
     sidecar,
     clients,
     clock,
-    admin: (method, init) => {
-      const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
-      return callUnary(clients.admin, method, create(input, init as never));
-    },
+    admin: adminCaller(clients),
     channel(onNotice) {
       const c = new AccountChannel(clients.channel, onNotice);
       opened.push(c);
@@ -113,9 +110,47 @@ export async function startDurable(config: Record<string, unknown>, dataDir: str
       return f;
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       for (const s of opened) void s.end().catch(() => {});
       await sidecar.server.shutdown();
       clients.close();
+    },
+  };
+}
+
+/**
+ * The sidecars one test file starts: an ephemeral harness or durable sidecars on fresh data
+ * directories, all stopped (and the directories removed) after each test.
+ */
+export function sidecarsPerTest(): {
+  harness(config: Record<string, unknown>): Promise<Harness>;
+  dataDir(): string;
+  durable(config: Record<string, unknown>, dataDir: string, clockMs: number): Promise<DurableSidecar>;
+} {
+  const harnesses: Harness[] = [];
+  const durables: DurableSidecar[] = [];
+  const dirs: { remove(): void }[] = [];
+  afterEach(async () => {
+    for (const h of harnesses.splice(0)) await h.close();
+    for (const d of durables.splice(0)) await d.stop();
+    for (const d of dirs.splice(0)) d.remove();
+  });
+  return {
+    async harness(config) {
+      const h = await startHarness(config);
+      harnesses.push(h);
+      return h;
+    },
+    dataDir() {
+      const dir = tempDir();
+      dirs.push(dir);
+      return dir.path;
+    },
+    async durable(config, dataDir, clockMs) {
+      const d = await startDurable(config, dataDir, clockMs);
+      durables.push(d);
+      return d;
     },
   };
 }

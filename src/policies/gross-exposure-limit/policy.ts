@@ -6,7 +6,7 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PolicyPreTradeResult, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { compileTiers, tierOf, type CompiledTiers } from "../account-tiers.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
 import { grossExposure, worstWith } from "./exposure.js";
@@ -28,30 +28,23 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   readonly name = GrossExposureLimitPolicy.NAME;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  #settings: GrossExposureSettings;
-  #tiers: CompiledTiers<ExposureLimit>;
+  readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;
 
   constructor(
     settings: GrossExposureSettings,
     private readonly marketData: MarketDataSource,
     options?: { policyGroupId?: PolicyGroupId },
   ) {
-    const owned = copyGrossExposureSettings(settings);
-    validateGrossExposureSettings(owned);
-    this.#settings = owned;
-    this.#tiers = compileTiers(owned);
+    this.#limits = new TieredSettings(settings, copyGrossExposureSettings, validateGrossExposureSettings);
     this.policyGroupId = options?.policyGroupId;
   }
 
   settingsDraft(): GrossExposureSettings {
-    return copyGrossExposureSettings(this.#settings);
+    return this.#limits.draft();
   }
 
   publishSettings(next: GrossExposureSettings): void {
-    const owned = copyGrossExposureSettings(next);
-    validateGrossExposureSettings(owned);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    this.#limits.publish(next);
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
@@ -63,7 +56,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const footprint = footprintOf(order);
     if (footprint === undefined) return { rejects: MISSING.accountId };
     const accountId = footprint.accountId;
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accountGroup());
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
     if (limit === undefined || instrument.settlementAsset !== limit.settlementAsset) return undefined;
     const amount = op?.tradeAmount;
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
@@ -82,7 +75,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     const now = grossExposure(ctx.book, this.marketData, accountId, ctx.accounts.groupOf(accountId), limit.settlementAsset);
     return now.ok ? [{ limit: "grossExposure", usage: now.notional, max: limit.maxNotional }] : undefined;

@@ -5,7 +5,7 @@ import type { Order } from "../../model/order.js";
 import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { compileTiers, tierOf, type CompiledTiers } from "../account-tiers.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
@@ -22,39 +22,32 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   readonly name = MaxOpenOrdersPolicy.NAME;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  #settings: MaxOpenOrdersSettings;
-  #tiers: CompiledTiers<OpenOrdersLimit>;
+  readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
 
   constructor(settings: MaxOpenOrdersSettings, options?: { policyGroupId?: PolicyGroupId }) {
-    const owned = copyMaxOpenOrdersSettings(settings);
-    validateMaxOpenOrdersSettings(owned);
-    this.#settings = owned;
-    this.#tiers = compileTiers(owned);
+    this.#limits = new TieredSettings(settings, copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings);
     this.policyGroupId = options?.policyGroupId;
   }
 
   settingsDraft(): MaxOpenOrdersSettings {
-    return copyMaxOpenOrdersSettings(this.#settings);
+    return this.#limits.draft();
   }
 
   publishSettings(next: MaxOpenOrdersSettings): void {
-    const owned = copyMaxOpenOrdersSettings(next);
-    validateMaxOpenOrdersSettings(owned);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    this.#limits.publish(next);
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING_ACCOUNT;
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accountGroup());
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
     if (limit === undefined) return undefined;
     const open = ctx.book.openOrders(accountId);
     return open + 1 > limit.maxOpenOrders ? { rejects: openOrderLimitExceeded(open, limit.maxOpenOrders) } : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: Quantity.fromInt(limit.maxOpenOrders) }];
   }

@@ -4,16 +4,12 @@ import { Quantity } from "../../param/values.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { compileTiers, tierOf, type CompiledTiers } from "../account-tiers.js";
-import { AccountWindowLogs } from "../account-window-logs.js";
-import { snapshotFields } from "../snapshot-data.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
 
-export interface RepeatedExecutionSnapshot {
-  readonly settings: RepeatedExecutionSettings;
-  readonly logs: ReadonlyMap<AccountId, readonly number[]>;
-}
+export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSettings>;
 
 /**
  * Post-trade only. Every report with a non-zero trade counts once for its account (a fill
@@ -26,47 +22,35 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
   static readonly NAME = "RepeatedExecutionThrottlePolicy";
   readonly name = RepeatedExecutionThrottlePolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
-  #settings: RepeatedExecutionSettings;
-  #tiers: CompiledTiers<ExecutionLimit>;
+  readonly #limits: TieredSettings<RepeatedExecutionSettings, ExecutionLimit>;
   readonly #logs = new AccountWindowLogs();
 
   constructor(settings: RepeatedExecutionSettings, options?: { policyGroupId?: PolicyGroupId }) {
-    const owned = copyRepeatedExecutionSettings(settings);
-    validateRepeatedExecutionSettings(owned);
-    this.#settings = owned;
-    this.#tiers = compileTiers(owned);
+    this.#limits = new TieredSettings(settings, copyRepeatedExecutionSettings, validateRepeatedExecutionSettings);
     this.policyGroupId = options?.policyGroupId;
   }
 
   settingsDraft(): RepeatedExecutionSettings {
-    return copyRepeatedExecutionSettings(this.#settings);
+    return this.#limits.draft();
   }
 
   publishSettings(next: RepeatedExecutionSettings): void {
-    const owned = copyRepeatedExecutionSettings(next);
-    validateRepeatedExecutionSettings(owned);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    this.#limits.publish(next);
   }
 
   snapshotState(): RepeatedExecutionSnapshot {
-    return { settings: copyRepeatedExecutionSettings(this.#settings), logs: this.#logs.toData() };
+    return captureWindowPolicy(this.#limits, this.#logs);
   }
 
   restoreState(data: unknown): void {
-    const s = snapshotFields(data, this.name, "snapshot", ["settings", "logs"]);
-    const owned = copyRepeatedExecutionSettings(s.settings as RepeatedExecutionSettings);
-    validateRepeatedExecutionSettings(owned);
-    this.#logs.restore(s.logs, this.name);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    restoreWindowPolicy(data, this.name, this.#limits, this.#logs);
   }
 
   applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): PolicyPostTradeResult | undefined {
     const accountId = report.operation?.accountId;
     const trade = report.fill?.lastTrade;
     if (accountId === undefined || trade === undefined || trade.quantity.isZero()) return undefined;
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accountGroup());
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
     if (limit === undefined) return undefined;
     const n = this.#logs.push(accountId, ctx.nowMs, limit.windowMs);
     if (n <= limit.maxExecutions) return undefined;
@@ -75,7 +59,7 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
     return [{ limit: "executions", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.maxExecutions) }];

@@ -5,18 +5,13 @@ import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { compileTiers, tierOf, type CompiledTiers } from "../account-tiers.js";
-import { AccountWindowLogs } from "../account-window-logs.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { MISSING } from "../policy-texts.js";
-import { snapshotFields } from "../snapshot-data.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
 
-export interface TwoTierThrottleSnapshot {
-  readonly settings: TwoTierThrottleSettings;
-  /** Per account, the exact order times still in a window, oldest first. */
-  readonly logs: ReadonlyMap<AccountId, readonly number[]>;
-}
+export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
 
 /**
  * Start stage. Every order of an account with a limit counts (accepted or rejected, as in
@@ -30,45 +25,33 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   static readonly NAME = "TwoTierThrottlePolicy";
   readonly name = TwoTierThrottlePolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
-  #settings: TwoTierThrottleSettings;
-  #tiers: CompiledTiers<ThrottleLimit>;
+  readonly #limits: TieredSettings<TwoTierThrottleSettings, ThrottleLimit>;
   readonly #logs = new AccountWindowLogs();
 
   constructor(settings: TwoTierThrottleSettings, options?: { policyGroupId?: PolicyGroupId }) {
-    const owned = copyTwoTierThrottleSettings(settings);
-    validateTwoTierThrottleSettings(owned);
-    this.#settings = owned;
-    this.#tiers = compileTiers(owned);
+    this.#limits = new TieredSettings(settings, copyTwoTierThrottleSettings, validateTwoTierThrottleSettings);
     this.policyGroupId = options?.policyGroupId;
   }
 
   settingsDraft(): TwoTierThrottleSettings {
-    return copyTwoTierThrottleSettings(this.#settings);
+    return this.#limits.draft();
   }
 
   /** New limits apply from the next order; what was already counted stays counted. */
   publishSettings(next: TwoTierThrottleSettings): void {
-    const owned = copyTwoTierThrottleSettings(next);
-    validateTwoTierThrottleSettings(owned);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    this.#limits.publish(next);
   }
 
   snapshotState(): TwoTierThrottleSnapshot {
-    return { settings: copyTwoTierThrottleSettings(this.#settings), logs: this.#logs.toData() };
+    return captureWindowPolicy(this.#limits, this.#logs);
   }
 
   restoreState(data: unknown): void {
-    const s = snapshotFields(data, this.name, "snapshot", ["settings", "logs"]);
-    const owned = copyTwoTierThrottleSettings(s.settings as TwoTierThrottleSettings);
-    validateTwoTierThrottleSettings(owned);
-    this.#logs.restore(s.logs, this.name);
-    this.#tiers = compileTiers(owned);
-    this.#settings = owned;
+    restoreWindowPolicy(data, this.name, this.#limits, this.#logs);
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
-    return this.#check(ctx, order, !ctx.isDropCopy);
+    return this.#check(ctx, order, true);
   }
 
   checkPreTradeStartDryRun(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
@@ -76,7 +59,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
     return [{ limit: "softRate", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.softMaxOrders) }];
@@ -85,7 +68,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING.accountId;
-    const limit = tierOf(this.#tiers, accountId, () => ctx.accountGroup());
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
     if (limit === undefined) return undefined;
     if (ctx.isDropCopy) return undefined;
     const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);
