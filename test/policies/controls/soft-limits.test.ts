@@ -3,15 +3,18 @@ import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, type EngineEvent } from "../../../src/engine/index.js";
 import {
   MaxOpenOrdersPolicy,
+  PnlBoundsKillSwitchPolicy,
   RateLimitPolicy,
   RepeatedExecutionThrottlePolicy,
   SoftLimitPolicy,
   parseMaxOpenOrdersSettingsJson,
+  parsePnlBoundsKillSwitchSettingsJson,
   parseRateLimitSettingsJson,
   parseRepeatedExecutionSettingsJson,
   parseSoftLimitSettingsJson,
 } from "../../../src/policies/index.js";
 import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
+import { Fee, Pnl } from "../../../src/param/index.js";
 import { ACCOUNT, fill, order, submit } from "../../helpers/controls.js";
 
 function build(clock = new ManualClock(1_000), softJson: unknown = { shares: ["0.7", "0.9"] }) {
@@ -98,5 +101,31 @@ describe("SoftLimitPolicy", () => {
     expect(() => parseSoftLimitSettingsJson({ shares: ["1.5"] })).toThrow("settings: InvalidShare: a share must be in (0, 1] (at shares[0])");
     expect(() => parseSoftLimitSettingsJson({ shares: [0.7] })).toThrow("settings.shares[0]: must be a decimal string");
     expect(() => parseSoftLimitSettingsJson({ shares: [] })).toThrow("settings: NoSharesConfigured");
+  });
+});
+
+describe("SoftLimitPolicy reading the P&L kill switch", () => {
+  it("warns on the loss side against the tighter negative lower bound", () => {
+    const engine = Engine.builder()
+      .clock(new ManualClock(1_000))
+      .policy(
+        new PnlBoundsKillSwitchPolicy(
+          parsePnlBoundsKillSwitchSettingsJson({
+            brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }],
+            accountBarriers: [{ accountId: Number(ACCOUNT), settlementAsset: "USD", lowerBound: "-200" }],
+          }),
+        ),
+      )
+      .policy(new SoftLimitPolicy(parseSoftLimitSettingsJson({ shares: ["0.7"] })))
+      .build();
+    const events: EngineEvent[] = [];
+    engine.onEvent((e) => events.push(e));
+    const loss = (pnl: string) => ({ ...fill("1"), financialImpact: { pnl: Pnl.fromString(pnl), fee: Fee.fromString("0") } });
+    engine.applyExecutionReport(loss("-139"));
+    expect(events).toEqual([]);
+    engine.applyExecutionReport(loss("-1"));
+    expect(events).toEqual([
+      { kind: "softLimitCrossed", accountId: ACCOUNT, policy: "PnlBoundsKillSwitchPolicy", limit: "loss:USD", usage: "140", max: "200", share: "0.7" },
+    ]);
   });
 });
