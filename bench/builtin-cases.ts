@@ -1,4 +1,4 @@
-import { Engine, monotonicClock } from "../src/engine/index.js";
+import { Engine, monotonicClock, type PreTradePolicy } from "../src/engine/index.js";
 import { AdjustmentAmount, PreTradeLock, TradeAmount, type AccountAdjustment, type ExecutionReport, type Order } from "../src/model/index.js";
 import { AccountId, Fee, Pnl, PolicyGroupId, PositionSize, Price, Quantity, Volume, instrument, type Side } from "../src/param/index.js";
 import {
@@ -21,8 +21,8 @@ const PRICE = Price.fromString("185.25");
  * every order is accepted and each call does the full accept path; 10^12 keeps amounts at
  * realistic magnitudes (the decimals' exact integer fast path covers up to 15 digits).
  */
-function fiveBuiltins(): Engine {
-  const engine = Engine.builder()
+export function fiveBuiltins(extra: readonly PreTradePolicy[] = []): Engine {
+  const builder = Engine.builder()
     .clock(monotonicClock)
     .policy(new OrderValidationPolicy())
     .policy(
@@ -46,8 +46,9 @@ function fiveBuiltins(): Engine {
         accountBarriers: [],
       }),
     )
-    .policy(new SpotFundsPolicy())
-    .build();
+    .policy(new SpotFundsPolicy());
+  for (const p of extra) builder.policy(p);
+  const engine = builder.build();
   const funding = (asset: string): AccountAdjustment => ({
     operation: { kind: "balance", asset },
     amount: { balance: AdjustmentAmount.absolute(PositionSize.fromString("1000000000000")) },
@@ -59,7 +60,9 @@ function fiveBuiltins(): Engine {
   return engine;
 }
 
-function orders(): Order[] {
+export const BENCH_ACCOUNTS = ACCOUNTS;
+
+export function orders(): Order[] {
   return ACCOUNTS.map((accountId, i) => ({
     operation: {
       instrument: AAPL_USD,
@@ -87,7 +90,7 @@ function fills(): ExecutionReport[] {
   }));
 }
 
-function rotating<T>(items: readonly T[]): () => T {
+export function rotating<T>(items: readonly T[]): () => T {
   let i = 0;
   return () => items[i++ % items.length]!;
 }

@@ -2,6 +2,7 @@ import { Engine, ManualClock, type PreTradePolicy } from "../src/engine/index.js
 import { TradeAmount, type Order } from "../src/model/index.js";
 import { AccountId, instrument, Price, Quantity, type Side } from "../src/param/index.js";
 import { BUILTIN_CASES } from "./builtin-cases.js";
+import { CONTROLS_CASES } from "./controls-cases.js";
 
 /**
  * One named in-process engine scenario. `setup` builds a fresh engine and returns the
@@ -66,4 +67,4 @@ const CUSTOM_CASES: readonly EngineBenchCase[] = [
   },
 ];
 
-export const ENGINE_CASES: readonly EngineBenchCase[] = [...CUSTOM_CASES, ...BUILTIN_CASES];
+export const ENGINE_CASES: readonly EngineBenchCase[] = [...CUSTOM_CASES, ...BUILTIN_CASES, ...CONTROLS_CASES];

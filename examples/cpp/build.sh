@@ -16,6 +16,7 @@ files=(
   grpc/health/v1/health.proto
   openpit/sidecar/v1/types.proto
   openpit/sidecar/v1/errors.proto
+  openpit/sidecar/v1/controls.proto
   openpit/sidecar/v1/audit.proto
   openpit/sidecar/v1/channel.proto
   openpit/sidecar/v1/feed.proto

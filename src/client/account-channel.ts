@@ -114,6 +114,8 @@ export class AccountChannel {
       // The server closed the channel and ends the stream once we half-close: every
       // request already sent is still answered (SHUTTING_DOWN at worst).
       if (m.notice?.notice.case === "shuttingDown") this.stream.stopSending(new Error("the sidecar is shutting down"));
+      // The sidecar closed this channel (the hard throttle): it ends the stream after the answer in flight.
+      if (m.notice?.notice.case === "channelClosing") this.stream.stopSending(new Error(`the sidecar closed the channel: ${m.notice.notice.value.reason}`));
       onNotice?.(m);
     });
   }

@@ -11,6 +11,16 @@ export type EngineEvent =
   | { readonly kind: "groupUnblocked"; readonly group: AccountGroupId }
   | { readonly kind: "groupBlockReasonReplaced"; readonly group: AccountGroupId; readonly block: AccountBlock }
   | { readonly kind: "globalBlocked"; readonly block: AccountBlock }
-  | { readonly kind: "policyConfigured"; readonly policy: string };
+  | { readonly kind: "policyConfigured"; readonly policy: string }
+  /** A soft limit: usage rose to `share` of a policy's limit (once per crossing). Decimal strings. */
+  | {
+      readonly kind: "softLimitCrossed";
+      readonly accountId: AccountId;
+      readonly policy: string;
+      readonly limit: string;
+      readonly usage: string;
+      readonly max: string;
+      readonly share: string;
+    };
 
 export type EngineEventListener = (event: EngineEvent) => void;

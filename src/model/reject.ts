@@ -45,6 +45,12 @@ export const REJECT_CODES = {
   MarkPriceUnavailable: 40,
   AccountAdjustmentBoundsExceeded: 41,
   ArithmeticOverflow: 42,
+  // Controls beyond OpenPit (docs/controls.md).
+  PriceOutsideCollar: 43,
+  ThrottleHardLimitExceeded: 44,
+  RepeatedExecutionLimitExceeded: 45,
+  GrossExposureLimitExceeded: 46,
+  OpenOrderLimitExceeded: 47,
   Custom: 254,
   Other: 255,
 } as const;

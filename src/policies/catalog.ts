@@ -7,6 +7,12 @@ import { PNL_BOUNDS_KILL_SWITCH_ENTRY } from "./pnl-bounds-kill-switch/catalog-e
 import { RATE_LIMIT_ENTRY } from "./rate-limit/catalog-entry.js";
 import type { Json } from "./settings-json.js";
 import { SPOT_FUNDS_ENTRY } from "./spot-funds/catalog-entry.js";
+import { PRICE_COLLAR_ENTRY } from "./price-collar/catalog-entry.js";
+import { TWO_TIER_THROTTLE_ENTRY } from "./two-tier-throttle/catalog-entry.js";
+import { REPEATED_EXECUTION_THROTTLE_ENTRY } from "./repeated-execution-throttle/catalog-entry.js";
+import { GROSS_EXPOSURE_LIMIT_ENTRY } from "./gross-exposure-limit/catalog-entry.js";
+import { MAX_OPEN_ORDERS_ENTRY } from "./max-open-orders/catalog-entry.js";
+import { SOFT_LIMIT_ENTRY } from "./soft-limits/catalog-entry.js";
 
 export type { PolicyBuildContext, PolicyCatalogEntry, PolicyAccountState, HoldingState } from "./catalog-entry.js";
 
@@ -16,6 +22,12 @@ const ENTRIES = [
   ORDER_SIZE_LIMIT_ENTRY,
   PNL_BOUNDS_KILL_SWITCH_ENTRY,
   SPOT_FUNDS_ENTRY,
+  PRICE_COLLAR_ENTRY,
+  TWO_TIER_THROTTLE_ENTRY,
+  REPEATED_EXECUTION_THROTTLE_ENTRY,
+  GROSS_EXPOSURE_LIMIT_ENTRY,
+  MAX_OPEN_ORDERS_ENTRY,
+  SOFT_LIMIT_ENTRY,
 ] as readonly PolicyCatalogEntry[];
 
 export const POLICY_CATALOG: ReadonlyMap<string, PolicyCatalogEntry> = new Map(ENTRIES.map((e) => [e.type, e]));

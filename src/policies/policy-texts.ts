@@ -2,6 +2,7 @@
 import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import type { DecimalValue } from "../param/decimal-value.js";
+import { Price } from "../param/values.js";
 
 /**
  * Texts shared by the built-ins. OpenPit prints optional bounds with Rust's `{:?}` of
@@ -20,3 +21,24 @@ export function blockOf(r: PolicyReject): PolicyBlock {
 export function missingFieldBlock(field: string): PolicyBlock {
   return blockOf(missingField(field));
 }
+
+/** The missing-field rejects the controls share (one frozen list each: nothing is built per order). */
+export const MISSING = {
+  instrument: Object.freeze([missingField("instrument")]) as readonly PolicyReject[],
+  accountId: Object.freeze([missingField("account ID")]) as readonly PolicyReject[],
+  side: Object.freeze([missingField("side")]) as readonly PolicyReject[],
+  tradeAmount: Object.freeze([missingField("trade amount")]) as readonly PolicyReject[],
+};
+
+/** An instrument as reject texts name it: `AAPL/USD`. */
+export function instrumentText(i: { readonly underlyingAsset: string; readonly settlementAsset: string }): string {
+  return `${i.underlyingAsset}/${i.settlementAsset}`;
+}
+
+/** A share as a percentage with two decimals (`6.00`): texts stay short however long the quotient. */
+export function percentText(part: DecimalValue, whole: DecimalValue): string {
+  if (whole.isZero()) return "inf";
+  return part.mul(HUNDRED).div(whole).rounded(2, "midpointNearestEven").toString();
+}
+
+const HUNDRED = Price.fromInt(100);

@@ -48,4 +48,12 @@ export type ChannelNotice =
       readonly rolledBack: readonly bigint[];
       readonly abandoned: readonly bigint[];
     }
-  | { readonly kind: "expired"; readonly reservationIds: readonly bigint[] };
+  | { readonly kind: "expired"; readonly reservationIds: readonly bigint[] }
+  /** The door closed the channel (a closing reject, e.g. the hard throttle); its reservations were rolled back. */
+  | {
+      readonly kind: "closing";
+      readonly accountIds: readonly AccountId[];
+      readonly policy: string;
+      readonly reason: string;
+      readonly rolledBack: readonly bigint[];
+    };

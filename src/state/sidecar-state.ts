@@ -20,6 +20,7 @@ import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
+import { channelClosingCause } from "./channel-closing.js";
 
 export interface SidecarStateOptions {
   readonly engine: Engine;
@@ -363,6 +364,13 @@ export class SidecarState implements ChannelHost {
         if (!channel) throw new CommandError("INTERNAL", "", `channel ${c.channel} is not open`);
         const out = new Array<ChannelResult>(c.commands.length);
         for (let i = 0; i < c.commands.length; i++) out[i] = channel.run(c.commands[i]!, bases?.[i] ?? `commands[${i}]`);
+        const closing = channelClosingCause(c.commands, out);
+        if (closing !== undefined) {
+          // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
+          this.live.delete(c.channel);
+          const { rolledBack } = channel.close();
+          this.notify(channel, { kind: "closing", ...closing, rolledBack });
+        }
         return out;
       }
       case "feed":

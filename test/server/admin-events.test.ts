@@ -362,6 +362,7 @@ describe("events, health and reflection", () => {
       "openpit/sidecar/v1/channel.proto",
       "openpit/sidecar/v1/types.proto",
       "openpit/sidecar/v1/errors.proto",
+      "openpit/sidecar/v1/controls.proto",
     ]);
   });
 });

@@ -44,6 +44,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Calls an AdminService method by name with a request built from `init`. */
+export function adminCaller(clients: SidecarClients): <Res>(method: string, init: unknown) => Promise<Res> {
+  return (method, init) => {
+    const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
+    return callUnary(clients.admin, method, create(input, init as never));
+  };
+}
+
 /** Starts the real server on 127.0.0.1 with port 0 and connects generated clients. */
 export async function startHarness(config: Record<string, unknown> = testConfig(), drainTimer?: DrainTimer): Promise<Harness> {
   const clock = new ManualClock(1_000);
@@ -77,10 +85,7 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
       opened.push(f);
       return f;
     },
-    admin: (method, init) => {
-      const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
-      return callUnary(clients.admin, method, create(input, init as never));
-    },
+    admin: adminCaller(clients),
     nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
     async close() {
       // Clients half-close, so shutdown does not wait out its grace period for them.

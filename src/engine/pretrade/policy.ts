@@ -7,7 +7,10 @@ import type { ExecutionReport } from "../../model/execution-report.js";
 import type { AccountAdjustment } from "../../model/account-adjustment.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
 import type { AccountBlock, PolicyReject } from "../../model/reject.js";
+import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { Mutation, Mutations } from "./mutations.js";
+import type { DecimalValue } from "../../param/decimal-value.js";
+import type { EngineEvent } from "../events.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
 export type PolicyBlock = Omit<AccountBlock, "policy">;
@@ -26,6 +29,12 @@ export interface AccountControl {
 
 interface ContextBase {
   readonly accounts: AccountsView;
+  /**
+   * Positions, open orders and pending quantities per account (read-only). In a main
+   * stage it does not yet hold the order being checked; in post-trade it already holds
+   * the report being applied.
+   */
+  readonly book: AccountBookView;
   /** The group of the account this call is about, resolved live. */
   accountGroup(): AccountGroupId | undefined;
 }
@@ -74,6 +83,32 @@ export interface PolicyAccountAdjustmentResult {
 
 type Maybe<T> = T | undefined | void;
 
+/** How much of one of its limits an account uses now (soft limits read it). */
+export interface LimitUsage {
+  /** Which limit of the policy, e.g. "openOrders". */
+  readonly limit: string;
+  readonly usage: DecimalValue;
+  /** The limit itself; usage / max is the share used. */
+  readonly max: DecimalValue;
+}
+
+/** What `limitUsage` may read: the engine's shared inputs at an instant. */
+export interface UsageContext {
+  readonly nowMs: number;
+  readonly book: AccountBookView;
+  readonly accounts: AccountsView;
+}
+
+/** What the engine hands a policy that watches the others (soft limits). */
+export interface PolicyPeers {
+  /** Every policy of the engine, in order (itself included). */
+  readonly policies: readonly PreTradePolicy[];
+  readonly book: AccountBookView;
+  readonly accounts: AccountsView;
+  /** Announces an event to the engine's listeners (the door publishes it to monitors). */
+  emit(event: EngineEvent): void;
+}
+
 /**
  * The one policy interface (OpenPit's `PreTradePolicy`): implement the hooks you need.
  * Every hook is synchronous. A policy keeps its state in plain data (Maps, arrays,
@@ -114,6 +149,13 @@ export interface PreTradePolicy {
    * a restored instance sees the same registry as the live one from the start.
    */
   attachAccounts?(accounts: AccountsView): void;
+  /** Called once when the engine is built, after `attachAccounts`: for a policy that watches the others. */
+  attachPeers?(peers: PolicyPeers): void;
+  /**
+   * Read-only: how much of each of its limits `accountId` uses now (none = empty or
+   * undefined). Soft limits compare it with their shares; must not change anything.
+   */
+  limitUsage?(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined;
   checkPreTradeStart?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
   checkPreTradeStartDryRun?(ctx: PreTradeContext, order: Order): Maybe<readonly PolicyReject[]>;
   performPreTradeCheck?(ctx: PreTradeContext, order: Order, mutations: Mutations): Maybe<PolicyPreTradeResult>;

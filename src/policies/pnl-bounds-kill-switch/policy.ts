@@ -1,6 +1,6 @@
 /** Blocks accounts whose realized P&L per settlement asset leaves its bounds, and rejects their orders. */
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
-import type { PolicyPostTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
+import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { Order } from "../../model/order.js";
 import { missingField, type PolicyReject } from "../../model/reject.js";
@@ -52,6 +52,25 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
     for (const b of settings.accountBarriers) {
       this.realized.set(b.accountId, b.settlementAsset, b.initialPnl ?? Pnl.zero());
     }
+  }
+
+  /**
+   * Soft limits read the loss side: per settlement asset the account has P&L in, its loss
+   * (−realized, 0 when in profit) against the tighter of the account's and the broker's
+   * negative lower bounds. A positive or absent lower bound has no loss budget to share.
+   */
+  limitUsage(_ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const byAsset = this.realized.byAccount.get(accountId);
+    if (byAsset === undefined) return undefined;
+    const out: LimitUsage[] = [];
+    for (const [asset, realized] of byAsset) {
+      const bounds = [this.barriers.accountBarrier(accountId, asset)?.lowerBound, this.barriers.brokerBarrier(asset)?.lowerBound];
+      let budget: Pnl | undefined;
+      for (const b of bounds) if (b !== undefined && b.isNegative() && (budget === undefined || b.neg().lt(budget))) budget = b.neg();
+      if (budget === undefined) continue;
+      out.push({ limit: `loss:${asset}`, usage: realized.isNegative() ? realized.neg() : Pnl.zero(), max: budget });
+    }
+    return out;
   }
 
   settingsDraft(): PnlBoundsKillSwitchSettings {

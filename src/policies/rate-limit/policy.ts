@@ -4,7 +4,8 @@ import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
-import type { PreTradeContext } from "../../engine/pretrade/policy.js";
+import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import { Quantity } from "../../param/values.js";
 import { compileAxes, type Axes, type Slot, type WindowCounter } from "./axes.js";
 import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLimitBarrier } from "./rejects.js";
 import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
@@ -71,6 +72,14 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
   /** Peeks at every axis: reports the verdict a real call would get without spending budget. */
   checkPreTradeStartDryRun(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
     return this.#check(ctx.nowMs, order, false);
+  }
+
+  /** Soft limits read the account barrier: orders in its window now against its max. */
+  limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const slot = this.#axes.accounts.get(accountId);
+    if (slot === undefined) return undefined;
+    const count = slot.counter.peek(ctx.nowMs, slot.limit.windowMs) - 1;
+    return [{ limit: "accountRate", usage: Quantity.fromInt(count), max: Quantity.fromInt(slot.limit.maxOrders) }];
   }
 
   #check(now: number, order: Order, consume: boolean): readonly PolicyReject[] | undefined {

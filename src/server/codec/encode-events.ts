@@ -1,6 +1,7 @@
 /** Account events (blocks, halts, configuration, recovery rollbacks) on the wire. */
 import { create } from "@bufbuild/protobuf";
 import * as ev from "../../../gen/openpit/sidecar/v1/events_pb.js";
+import { SoftLimitCrossedSchema } from "../../../gen/openpit/sidecar/v1/controls_pb.js";
 import type { SequencedEvent } from "../../state/event-hub.js";
 import { encodeAuditRecord } from "./audit.js";
 import { encodeBlock } from "./encode.js";
@@ -59,6 +60,11 @@ export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.A
     case "policyConfigured":
       event = { case: "policyConfigured", value: create(ev.PolicyConfiguredSchema, { policyName: e.policy }) };
       break;
+    case "softLimitCrossed": {
+      const { accountId, policy, limit, usage, max, share } = e;
+      event = { case: "softLimitCrossed", value: create(SoftLimitCrossedSchema, { accountId, policy, limit, usage, max, share }) };
+      break;
+    }
     case "auditRecorded":
       event = { case: "auditRecorded", value: create(ev.AuditRecordedSchema, { record: encodeAuditRecord(e.record) }) };
       break;

@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandError, CommandErrorCode } from "../../state/command-error.js";
+import { ChannelClosingSchema } from "../../../gen/openpit/sidecar/v1/controls_pb.js";
 import type { ChannelNotice, ChannelResult, ReportResult as DomainReportResult } from "../../state/results.js";
 import { ReportResultSchema, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { AccountAdjustmentOutcome, PreTradeLock, Reject } from "../../model/index.js";
@@ -129,6 +130,16 @@ export function encodeNotice(n: ChannelNotice): ch.OpenResponse {
       });
     case "expired":
       return notice({ case: "handlesExpired", value: create(ch.HandlesExpiredSchema, { reservationIds: [...n.reservationIds] }) });
+    case "closing":
+      return notice({
+        case: "channelClosing",
+        value: create(ChannelClosingSchema, {
+          accountIds: [...n.accountIds],
+          policy: n.policy,
+          reason: n.reason,
+          rolledBackReservationIds: [...n.rolledBack],
+        }),
+      });
   }
 }
 

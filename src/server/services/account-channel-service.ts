@@ -164,7 +164,20 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           call.destroy(e instanceof Error ? e : new Error(String(e)));
         }
       };
-      const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
+      /** The door closed the channel while answering: after this answer the stream ends. */
+      let closedByDoor = false;
+      const write = (message: OpenResponse): void => {
+        state.afterDurable(() => writeNow(message));
+        if (closedByDoor && !closed) {
+          closed = true;
+          unregister();
+          const id = session.channelId!;
+          state.afterDurable(() => {
+            ctx.channelWriters.delete(id);
+            end();
+          });
+        }
+      };
 
       const principal = principalOf(call);
       const session: StreamChannel = {
@@ -185,7 +198,11 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        return runOpenRequest(state, session, m, phase !== "serving");
+        const answered = runOpenRequest(state, session, m, phase !== "serving");
+        // The door closed this channel (a closing reject, e.g. the hard throttle): the
+        // answer is the stream's last; its ChannelClosing notice went out before it.
+        if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
+        return answered;
       };
       const pump = (): void => {
         while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));

@@ -1,0 +1,127 @@
+/**
+ * Limits set per account, per account group and as a default, resolved most specific
+ * first (account → its group → default): the tiering the controls share, with its JSON form.
+ */
+import type { AccountGroupId, AccountId } from "../param/ids.js";
+import { SettingsValidationError } from "../engine/errors.js";
+import { onlyKeys, optional, readAccountGroupId, readAccountId, readObjectList, type Json } from "./settings-json.js";
+
+export interface AccountTiers<T> {
+  default?: T;
+  groups: { group: AccountGroupId; limit: T }[];
+  accounts: { accountId: AccountId; limit: T }[];
+}
+
+/** The tiers compiled for the hot path: one Map lookup per tier. A repeated key: the last entry wins. */
+export interface CompiledTiers<T> {
+  readonly fallback: T | undefined;
+  readonly groups: ReadonlyMap<AccountGroupId, T>;
+  readonly accounts: ReadonlyMap<AccountId, T>;
+  /** True when no tier is set at all. */
+  readonly empty: boolean;
+}
+
+export function compileTiers<T>(t: AccountTiers<T>): CompiledTiers<T> {
+  const groups = new Map(t.groups.map((g) => [g.group, g.limit] as const));
+  const accounts = new Map(t.accounts.map((a) => [a.accountId, a.limit] as const));
+  return { fallback: t.default, groups, accounts, empty: t.default === undefined && groups.size === 0 && accounts.size === 0 };
+}
+
+/** The limit that applies to `accountId`; `groupOf` is called only when the account has no own entry. */
+export function tierOf<T>(c: CompiledTiers<T>, accountId: AccountId, groupOf: () => AccountGroupId | undefined): T | undefined {
+  const own = c.accounts.get(accountId);
+  if (own !== undefined) return own;
+  if (c.groups.size > 0) {
+    const group = groupOf();
+    const byGroup = group === undefined ? undefined : c.groups.get(group);
+    if (byGroup !== undefined) return byGroup;
+  }
+  return c.fallback;
+}
+
+export function copyTiers<T>(t: AccountTiers<T>, copy: (limit: T) => T): AccountTiers<T> {
+  const out: AccountTiers<T> = {
+    groups: t.groups.map((g) => ({ group: g.group, limit: copy(g.limit) })),
+    accounts: t.accounts.map((a) => ({ accountId: a.accountId, limit: copy(a.limit) })),
+  };
+  if (t.default !== undefined) out.default = copy(t.default);
+  return out;
+}
+
+/** Validates every tier's limit with `check` (which names problems), naming the tier. */
+export function validateTiers<T>(t: AccountTiers<T>, check: (limit: T, where: string) => void): void {
+  if (t.default !== undefined) check(t.default, "default");
+  t.groups.forEach((g, i) => check(g.limit, `groups[${i}].limit`));
+  t.accounts.forEach((a, i) => check(a.limit, `accounts[${i}].limit`));
+  if (t.default === undefined && t.groups.length === 0 && t.accounts.length === 0) {
+    throw new SettingsValidationError("NoLimitsConfigured: at least one default, group or account limit must be configured");
+  }
+}
+
+// ---- JSON form -------------------------------------------------------------------------
+//
+// { "default": LIMIT, "groups": [ { "group": 7, "limit": LIMIT } ], "accounts": [ { "accountId": 99224416, "limit": LIMIT } ] }
+//
+// Each part is optional; at least one must be present. `extra` names the other keys the
+// enclosing settings object may carry.
+
+export function readAccountTiers<T>(
+  obj: Record<string, Json>,
+  path: string,
+  extra: readonly string[],
+  readLimit: (json: Json, path: string) => T,
+): AccountTiers<T> {
+  onlyKeys(obj, path, ["default", "groups", "accounts", ...extra]);
+  const tiers: AccountTiers<T> = {
+    groups: readObjectList(obj.groups, `${path}.groups`, (g, p) => {
+      onlyKeys(g, p, ["group", "limit"]);
+      return { group: readAccountGroupId(g.group, `${p}.group`), limit: readLimit(g.limit, `${p}.limit`) };
+    }),
+    accounts: readObjectList(obj.accounts, `${path}.accounts`, (a, p) => {
+      onlyKeys(a, p, ["accountId", "limit"]);
+      return { accountId: readAccountId(a.accountId, `${p}.accountId`), limit: readLimit(a.limit, `${p}.limit`) };
+    }),
+  };
+  const fallback = optional(obj.default, `${path}.default`, readLimit);
+  if (fallback !== undefined) tiers.default = fallback;
+  if (fallback === undefined && tiers.groups.length === 0 && tiers.accounts.length === 0) {
+    throw new SettingsValidationError(`${path}: NoLimitsConfigured: at least one default, group or account limit must be configured`);
+  }
+  return tiers;
+}
+
+/**
+ * A tiered policy's live settings with their compiled tiers: the draft/publish pair every
+ * `ConfigurablePolicy` offers (a copy to edit; validated before it replaces anything).
+ */
+export class TieredSettings<S extends AccountTiers<L>, L> {
+  #settings: S;
+  #tiers: CompiledTiers<L>;
+
+  constructor(
+    settings: S,
+    private readonly copy: (s: S) => S,
+    private readonly validate: (s: S) => void,
+  ) {
+    const owned = copy(settings);
+    validate(owned);
+    this.#settings = owned;
+    this.#tiers = compileTiers(owned);
+  }
+
+  get tiers(): CompiledTiers<L> {
+    return this.#tiers;
+  }
+
+  draft(): S {
+    return this.copy(this.#settings);
+  }
+
+  /** Validates a copy of `next` and makes it live; on error nothing changes. */
+  publish(next: S): void {
+    const owned = this.copy(next);
+    this.validate(owned);
+    this.#tiers = compileTiers(owned);
+    this.#settings = owned;
+  }
+}

@@ -1,0 +1,61 @@
+/** One sliding-window log per account, with its plain-data form: the state of the count-in-a-window controls. */
+import type { AccountId } from "../param/ids.js";
+import { SlidingWindowLog } from "./rate-limit/window-counters.js";
+import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
+import type { AccountTiers, TieredSettings } from "./account-tiers.js";
+
+/** A window-counting control's state as plain data: its live settings and every account's log. */
+export interface WindowPolicySnapshot<S> {
+  readonly settings: S;
+  /** Per account, the exact event times still in a window, oldest first. */
+  readonly logs: ReadonlyMap<AccountId, readonly number[]>;
+}
+
+export function captureWindowPolicy<S extends AccountTiers<L>, L>(limits: TieredSettings<S, L>, logs: AccountWindowLogs): WindowPolicySnapshot<S> {
+  return { settings: limits.draft(), logs: logs.toData() };
+}
+
+/** Settings first (validated: a bad snapshot is refused before the logs change), then the logs. */
+export function restoreWindowPolicy<S extends AccountTiers<L>, L>(data: unknown, policy: string, limits: TieredSettings<S, L>, logs: AccountWindowLogs): void {
+  const s = snapshotFields(data, policy, "snapshot", ["settings", "logs"]);
+  limits.publish(s.settings as S);
+  logs.restore(s.logs, policy);
+}
+
+/** Logs are created on an account's first event and kept (one small ring buffer per account that has a limit). */
+export class AccountWindowLogs {
+  private readonly logs = new Map<AccountId, SlidingWindowLog>();
+
+  /** Counts one event at `now`; returns the count in the window including it. */
+  push(accountId: AccountId, now: number, windowMs: number): number {
+    let log = this.logs.get(accountId);
+    if (log === undefined) this.logs.set(accountId, (log = new SlidingWindowLog()));
+    return log.push(now, windowMs);
+  }
+
+  /** What `push` would return now, without counting. */
+  peek(accountId: AccountId, now: number, windowMs: number): number {
+    return this.logs.get(accountId)?.peek(now, windowMs) ?? 1;
+  }
+
+  /** Forgets the account's events (a breach was acted on: counting starts afresh). */
+  clear(accountId: AccountId): void {
+    this.logs.delete(accountId);
+  }
+
+  toData(): Map<AccountId, number[]> {
+    const out = new Map<AccountId, number[]>();
+    for (const [id, log] of this.logs) out.set(id, log.entries());
+    return out;
+  }
+
+  restore(data: unknown, policy: string): void {
+    const map = snapshotMap<AccountId, unknown>(data, policy, "account logs");
+    this.logs.clear();
+    for (const [id, times] of map) {
+      const log = new SlidingWindowLog();
+      log.restore(snapshotArray<number>(times, policy, "an account log"));
+      this.logs.set(id, log);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+/** Rejects an order when the account already has its maximum of open (accepted, not yet final) orders. */
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import { Quantity } from "../../param/values.js";
+import type { Order } from "../../model/order.js";
+import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
+import { MISSING } from "../policy-texts.js";
+import { openOrderLimitExceeded } from "./rejects.js";
+import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
+
+const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
+
+/**
+ * Main stage, stateless: the count lives in the engine's account book (orders accepted and
+ * not yet final, fed by reservations, rollbacks and final reports). The order passes while
+ * open + 1 ≤ max. Dry runs check the same; drop copies are counted by the book regardless.
+ */
+export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings> {
+  static readonly NAME = "MaxOpenOrdersPolicy";
+  readonly name = MaxOpenOrdersPolicy.NAME;
+  readonly stateless = true;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
+
+  constructor(settings: MaxOpenOrdersSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    this.#limits = new TieredSettings(settings, copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): MaxOpenOrdersSettings {
+    return this.#limits.draft();
+  }
+
+  publishSettings(next: MaxOpenOrdersSettings): void {
+    this.#limits.publish(next);
+  }
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
+    const accountId = order.operation?.accountId;
+    if (accountId === undefined) return MISSING_ACCOUNT;
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    if (limit === undefined) return undefined;
+    const open = ctx.book.openOrders(accountId);
+    return open + 1 > limit.maxOpenOrders ? { rejects: openOrderLimitExceeded(open, limit.maxOpenOrders) } : undefined;
+  }
+
+  limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    if (limit === undefined) return undefined;
+    return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: Quantity.fromInt(limit.maxOpenOrders) }];
+  }
+}

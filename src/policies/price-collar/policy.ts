@@ -1,0 +1,122 @@
+/** Rejects orders priced too far from a fresh reference price (fat-finger collar); fails closed without one. */
+import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Asset, Instrument } from "../../param/instrument.js";
+import { Price } from "../../param/values.js";
+import type { Order } from "../../model/order.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { PreTradeContext } from "../../engine/pretrade/policy.js";
+import type { MarketDataSource } from "../../marketdata/market-data-source.js";
+import { compileTiers, type CompiledTiers } from "../account-tiers.js";
+import { MISSING, instrumentText } from "../policy-texts.js";
+import { referencePrice, referenceUnavailable } from "../reference-price.js";
+import { marketOutsideCollar, priceOutsideCollar } from "./rejects.js";
+import { copyPriceCollarSettings, validatePriceCollarSettings, type CollarLimit, type PriceCollarSettings } from "./settings.js";
+
+const HUNDRED = Price.fromInt(100);
+
+interface Compiled {
+  readonly tiers: CompiledTiers<CollarLimit>;
+  readonly instruments: ReadonlyMap<Asset, ReadonlyMap<Asset, CollarLimit>>;
+  readonly slippagePct: Price | undefined;
+}
+
+function compile(s: PriceCollarSettings): Compiled {
+  const instruments = new Map<Asset, Map<Asset, CollarLimit>>();
+  for (const i of s.instruments) {
+    let bySettlement = instruments.get(i.underlyingAsset);
+    if (!bySettlement) instruments.set(i.underlyingAsset, (bySettlement = new Map()));
+    bySettlement.set(i.settlementAsset, i.limit);
+  }
+  return { tiers: compileTiers(s), instruments, slippagePct: s.marketSlippagePct };
+}
+
+/**
+ * Start stage, stateless. A limit order passes when abs(price − ref) / |ref| ≤ the band
+ * (equal passes); a market order when the touch it would cross (ask for a buy, bid for a
+ * sell) is within the market slippage of the reference. The reference is the fresh quote's
+ * mark (else mid) under the TTL cascade; missing or stale = ReferenceDataUnavailable.
+ * Dry runs check the same; drop copies are checked too (the rejects are discarded).
+ */
+export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings> {
+  static readonly NAME = "PriceCollarPolicy";
+  readonly name = PriceCollarPolicy.NAME;
+  readonly stateless = true;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #settings: PriceCollarSettings;
+  #compiled: Compiled;
+
+  constructor(
+    settings: PriceCollarSettings,
+    private readonly marketData: MarketDataSource,
+    options?: { policyGroupId?: PolicyGroupId },
+  ) {
+    const owned = copyPriceCollarSettings(settings);
+    validatePriceCollarSettings(owned);
+    this.#settings = owned;
+    this.#compiled = compile(owned);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): PriceCollarSettings {
+    return copyPriceCollarSettings(this.#settings);
+  }
+
+  publishSettings(next: PriceCollarSettings): void {
+    const owned = copyPriceCollarSettings(next);
+    validatePriceCollarSettings(owned);
+    this.#compiled = compile(owned);
+    this.#settings = owned;
+  }
+
+  checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    const op = order.operation;
+    const instrument = op?.instrument;
+    if (instrument === undefined) return MISSING.instrument;
+    const accountId = op?.accountId;
+    if (accountId === undefined) return MISSING.accountId;
+    const side = op?.side;
+    if (side === undefined) return MISSING.side;
+    const limit = this.#limitFor(accountId, instrument, ctx);
+    if (limit === undefined) {
+      return [
+        {
+          code: "RiskConfigurationMissing",
+          reason: "price collar not configured",
+          details: `no collar applies to ${instrumentText(instrument)} for this account`,
+          scope: "order",
+        },
+      ];
+    }
+    const ref = referencePrice(this.marketData, instrument, accountId, ctx.accountGroup());
+    if (!ref.ok) return referenceUnavailable(instrument, ref.reason);
+    const band = limit.maxDeviationPct;
+    const price = op?.price;
+    if (price !== undefined) {
+      return outside(price, ref.price, band) ? priceOutsideCollar(price, ref.price, ref.field, band) : undefined;
+    }
+    const slippage = this.#compiled.slippagePct ?? band;
+    const touchField = side === "BUY" ? "ask" : "bid";
+    const touch = ref.quote[touchField];
+    if (touch === undefined) return referenceUnavailable(instrument, `quote has no ${touchField} price for a market order`);
+    return outside(touch, ref.price, slippage) ? marketOutsideCollar(touchField, touch, ref.price, ref.field, slippage) : undefined;
+  }
+
+  #limitFor(accountId: AccountId, instrument: Instrument, ctx: { accountGroup(): AccountGroupId | undefined }): CollarLimit | undefined {
+    const { tiers, instruments } = this.#compiled;
+    const own = tiers.accounts.get(accountId);
+    if (own !== undefined) return own;
+    if (tiers.groups.size > 0) {
+      const group = ctx.accountGroup();
+      const byGroup = group === undefined ? undefined : tiers.groups.get(group);
+      if (byGroup !== undefined) return byGroup;
+    }
+    return instruments.get(instrument.underlyingAsset)?.get(instrument.settlementAsset) ?? tiers.fallback;
+  }
+}
+
+/** abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal. */
+function outside(price: Price, ref: Price, pct: Price): boolean {
+  return price.sub(ref).abs().mul(HUNDRED).gt(ref.abs().mul(pct));
+}
+

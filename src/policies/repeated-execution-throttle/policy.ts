@@ -1,0 +1,67 @@
+/** Counts an account's executions in a sliding window and blocks the account on a breach, until an operator unblocks it. */
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import { Quantity } from "../../param/values.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { repeatedExecutionBlock } from "./rejects.js";
+import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
+
+export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSettings>;
+
+/**
+ * Post-trade only. Every report with a non-zero trade counts once for its account (a fill
+ * = an execution), in an exact sliding window. count > max: the account is blocked
+ * (RepeatedExecutionLimitExceeded, first cause wins) and its count starts afresh, so an
+ * operator's unblock is not undone by the fills that caused the block. Orders, dry runs
+ * and drop copies are not looked at (drop copies are orders; their fills arrive as reports).
+ */
+export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<RepeatedExecutionSettings> {
+  static readonly NAME = "RepeatedExecutionThrottlePolicy";
+  readonly name = RepeatedExecutionThrottlePolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  readonly #limits: TieredSettings<RepeatedExecutionSettings, ExecutionLimit>;
+  readonly #logs = new AccountWindowLogs();
+
+  constructor(settings: RepeatedExecutionSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    this.#limits = new TieredSettings(settings, copyRepeatedExecutionSettings, validateRepeatedExecutionSettings);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): RepeatedExecutionSettings {
+    return this.#limits.draft();
+  }
+
+  publishSettings(next: RepeatedExecutionSettings): void {
+    this.#limits.publish(next);
+  }
+
+  snapshotState(): RepeatedExecutionSnapshot {
+    return captureWindowPolicy(this.#limits, this.#logs);
+  }
+
+  restoreState(data: unknown): void {
+    restoreWindowPolicy(data, this.name, this.#limits, this.#logs);
+  }
+
+  applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): PolicyPostTradeResult | undefined {
+    const accountId = report.operation?.accountId;
+    const trade = report.fill?.lastTrade;
+    if (accountId === undefined || trade === undefined || trade.quantity.isZero()) return undefined;
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    if (limit === undefined) return undefined;
+    const n = this.#logs.push(accountId, ctx.nowMs, limit.windowMs);
+    if (n <= limit.maxExecutions) return undefined;
+    this.#logs.clear(accountId);
+    return { accountBlocks: [repeatedExecutionBlock(n, limit)] };
+  }
+
+  limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    if (limit === undefined) return undefined;
+    const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
+    return [{ limit: "executions", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.maxExecutions) }];
+  }
+}

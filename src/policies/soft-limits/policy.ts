@@ -1,0 +1,150 @@
+/** Soft limits: warns monitors when an account's usage of another policy's limit crosses a configured share. */
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { DecimalValue } from "../../param/decimal-value.js";
+import type { Order } from "../../model/order.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
+import type { PolicyPeers, PostTradeContext, PreTradeContext, PreTradePolicy } from "../../engine/pretrade/policy.js";
+import { SnapshotError } from "../../engine/errors.js";
+import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
+import { copySoftLimitSettings, validateSoftLimitSettings, type SoftLimitSettings } from "./settings.js";
+
+export interface SoftLimitSnapshot {
+  readonly settings: SoftLimitSettings;
+  /** Per account, per "policy/limit": how many shares its usage is at or above (0 = none). */
+  readonly levels: ReadonlyMap<AccountId, ReadonlyMap<string, number>>;
+}
+
+/** The record of the main-stage mutation: whose usage to read at commit, and when. */
+interface CommitRecord {
+  readonly accountId: AccountId;
+  readonly nowMs: number;
+}
+
+/**
+ * Never rejects. After an accepted order commits (its mutation's commit) and after every
+ * execution report, it reads each watched policy's `limitUsage` for the account and sends
+ * a `softLimitCrossed` event for each share usage rose to (usage ≥ share × max, max > 0),
+ * lowest share first. A share is sent once per crossing: it re-arms only once usage fell
+ * below it again (seen at a later reading). Place it last, so the readings follow every
+ * other policy's update. Dry runs read nothing; drop copies are read like orders.
+ */
+export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
+  static readonly NAME = "SoftLimitPolicy";
+  readonly name = SoftLimitPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #settings: SoftLimitSettings;
+  #peers: PolicyPeers | undefined;
+  #levels = new Map<AccountId, Map<string, number>>();
+
+  constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    const owned = copySoftLimitSettings(settings);
+    validateSoftLimitSettings(owned);
+    this.#settings = owned;
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  attachPeers(peers: PolicyPeers): void {
+    this.#peers = peers;
+  }
+
+  settingsDraft(): SoftLimitSettings {
+    return copySoftLimitSettings(this.#settings);
+  }
+
+  /** Crossing levels are kept; a level above the new share count is cut down to it. */
+  publishSettings(next: SoftLimitSettings): void {
+    const owned = copySoftLimitSettings(next);
+    validateSoftLimitSettings(owned);
+    this.#settings = owned;
+    for (const byLimit of this.#levels.values()) {
+      for (const [key, level] of byLimit) if (level > owned.shares.length) byLimit.set(key, owned.shares.length);
+    }
+  }
+
+  snapshotState(): SoftLimitSnapshot {
+    return { settings: copySoftLimitSettings(this.#settings), levels: copyNested(this.#levels) };
+  }
+
+  restoreState(data: unknown): void {
+    const s = snapshotFields(data, this.name, "snapshot", ["settings", "levels"]);
+    const owned = copySoftLimitSettings(s.settings as SoftLimitSettings);
+    validateSoftLimitSettings(owned);
+    this.#levels = copyNested(snapshotMap<AccountId, ReadonlyMap<string, number>>(s.levels, this.name, "levels"));
+    this.#settings = owned;
+  }
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {
+    const accountId = order.operation?.accountId;
+    if (accountId === undefined) return undefined;
+    mutations.push(this.#commitReading({ accountId, nowMs: ctx.nowMs }));
+    return undefined;
+  }
+
+  /** Nothing is read or registered in a dry run. */
+  performPreTradeCheckDryRun(): undefined {
+    return undefined;
+  }
+
+  restoreMutation(record: unknown): Mutation {
+    const r = snapshotFields(record, this.name, "mutation record", ["accountId", "nowMs"]);
+    if (typeof r.nowMs !== "number") throw new SnapshotError("Malformed", `${this.name}: mutation record nowMs must be a number`, this.name);
+    return this.#commitReading(r as unknown as CommitRecord);
+  }
+
+  applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): undefined {
+    const accountId = report.operation?.accountId;
+    if (accountId !== undefined) this.read(accountId, ctx.nowMs);
+    return undefined;
+  }
+
+  /** Reads every watched usage of the account now and announces the shares crossed upward. */
+  read(accountId: AccountId, nowMs: number): void {
+    const peers = this.#peers;
+    if (peers === undefined) return;
+    const ctx = { nowMs, book: peers.book, accounts: peers.accounts };
+    const watched = this.#settings.policies;
+    for (const policy of peers.policies) {
+      if (policy === (this as PreTradePolicy) || policy.limitUsage === undefined) continue;
+      if (watched !== undefined && !watched.includes(policy.name)) continue;
+      const usages = policy.limitUsage(ctx, accountId);
+      if (usages === undefined) continue;
+      for (const u of usages) {
+        if (!u.max.isPositive()) continue;
+        const level = this.#levelOf(u.usage, u.max);
+        const key = `${policy.name}/${u.limit}`;
+        let byLimit = this.#levels.get(accountId);
+        const before = byLimit?.get(key) ?? 0;
+        if (level === before) continue;
+        if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
+        byLimit.set(key, level);
+        for (let i = before; i < level; i++) {
+          peers.emit({
+            kind: "softLimitCrossed",
+            accountId,
+            policy: policy.name,
+            limit: u.limit,
+            usage: u.usage.toString(),
+            max: u.max.toString(),
+            share: this.#settings.shares[i]!.toString(),
+          });
+        }
+      }
+    }
+  }
+
+  /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */
+  #levelOf(usage: DecimalValue, max: DecimalValue): number {
+    let level = 0;
+    for (const share of this.#settings.shares) {
+      if (usage.gte(share.mul(max))) level++;
+      else break;
+    }
+    return level;
+  }
+
+  #commitReading(record: CommitRecord): Mutation {
+    return { commit: () => this.read(record.accountId, record.nowMs), rollback: () => {}, record };
+  }
+}

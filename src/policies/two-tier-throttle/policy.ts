@@ -1,0 +1,79 @@
+/** Two-tier order throttle: over the soft rate the order is rejected; over the hard rate the account is blocked and its channel closed. */
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import { Quantity } from "../../param/values.js";
+import type { Order } from "../../model/order.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import { TieredSettings, tierOf } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { MISSING } from "../policy-texts.js";
+import { hardThrottle, softThrottle } from "./rejects.js";
+import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
+
+export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
+
+/**
+ * Start stage. Every order of an account with a limit counts (accepted or rejected, as in
+ * RateLimitPolicy: a flood cannot probe for free), in an exact sliding window. count >
+ * hard: ThrottleHardLimitExceeded with account scope (the engine latches the block; the
+ * door closes the channel, rolling back its reservations); else count > soft:
+ * RateLimitExceeded for this order. Dry runs peek without counting; drop copies (orders
+ * that already reached the venue without this check) are not counted.
+ */
+export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottleSettings> {
+  static readonly NAME = "TwoTierThrottlePolicy";
+  readonly name = TwoTierThrottlePolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  readonly #limits: TieredSettings<TwoTierThrottleSettings, ThrottleLimit>;
+  readonly #logs = new AccountWindowLogs();
+
+  constructor(settings: TwoTierThrottleSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    this.#limits = new TieredSettings(settings, copyTwoTierThrottleSettings, validateTwoTierThrottleSettings);
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): TwoTierThrottleSettings {
+    return this.#limits.draft();
+  }
+
+  /** New limits apply from the next order; what was already counted stays counted. */
+  publishSettings(next: TwoTierThrottleSettings): void {
+    this.#limits.publish(next);
+  }
+
+  snapshotState(): TwoTierThrottleSnapshot {
+    return captureWindowPolicy(this.#limits, this.#logs);
+  }
+
+  restoreState(data: unknown): void {
+    restoreWindowPolicy(data, this.name, this.#limits, this.#logs);
+  }
+
+  checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    return this.#check(ctx, order, true);
+  }
+
+  checkPreTradeStartDryRun(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    return this.#check(ctx, order, false);
+  }
+
+  limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    if (limit === undefined) return undefined;
+    const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
+    return [{ limit: "softRate", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.softMaxOrders) }];
+  }
+
+  #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
+    const accountId = order.operation?.accountId;
+    if (accountId === undefined) return MISSING.accountId;
+    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    if (limit === undefined) return undefined;
+    if (ctx.isDropCopy) return undefined;
+    const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);
+    if (n > limit.hardMaxOrders) return hardThrottle(n, limit);
+    if (n > limit.softMaxOrders) return softThrottle(n, limit);
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+/** GrossExposureLimitPolicy: positions + open same-side orders + this order at reference, reducing orders pass, fail closed. */
+import { describe, expect, it } from "vitest";
+import { GrossExposureLimitPolicy, parseGrossExposureSettingsJson } from "../../../src/policies/index.js";
+import { TradeAmount, type Order } from "../../../src/model/index.js";
+import { Volume, Price, instrument } from "../../../src/param/index.js";
+import { AAPL_USD, MSFT_USD, expectNoAccountIds, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
+
+function limited(max = "1000") {
+  const w = world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: max } }), md)]);
+  quote(w, AAPL_USD, { mark: "100" });
+  quote(w, MSFT_USD, { mark: "50" });
+  return w;
+}
+
+const EXCEEDED = (after: string, before: string, max = "1000") => [
+  "GrossExposureLimitExceeded",
+  "gross exposure limit exceeded",
+  `gross exposure would be ${after} USD (now ${before} USD), max allowed: ${max} USD`,
+  "order",
+];
+
+describe("GrossExposureLimitPolicy", () => {
+  it("counts open orders and this order at the reference price; equal to the limit passes", () => {
+    const { engine } = limited();
+    expect(submit(engine, order({ qty: "6", price: "90" }))).toEqual([]);
+    expect(submit(engine, order({ qty: "4", price: "200" }))).toEqual([]);
+    const past = submit(engine, order({ qty: "0.01" }));
+    expect(only(past)).toEqual(EXCEEDED("1001.00", "1000"));
+    expectNoAccountIds(past);
+  });
+
+  it("adds every instrument of the settlement asset and values each at its reference", () => {
+    const { engine } = limited();
+    engine.applyExecutionReport(fill("5"));
+    expect(submit(engine, order({ instrument: MSFT_USD, qty: "10", side: "SELL", price: "50" }))).toEqual([]);
+    expect(only(submit(engine, order({ instrument: MSFT_USD, qty: "1", side: "SELL", price: "50" })))).toEqual(EXCEEDED("1050", "1000"));
+    const eur = instrument("SAP", "EUR");
+    expect(submit(engine, order({ instrument: eur, qty: "1000" }))).toEqual([]);
+  });
+
+  it("always passes an order that reduces the position, even over the limit or without prices", () => {
+    const w = limited("100");
+    w.engine.applyExecutionReport(fill("5"));
+    expect(only(submit(w.engine, order({ qty: "1" })))).toEqual(EXCEEDED("600", "500", "100"));
+    expect(submit(w.engine, order({ side: "SELL", qty: "3" }))).toEqual([]);
+    w.clock.advance(10_000);
+    expect(submit(w.engine, order({ side: "SELL", qty: "2" }))).toEqual([]);
+    // Open sells of 5 against a long of 5: selling 6 more would flip to −6, past the long.
+    expect(only(submit(w.engine, order({ side: "SELL", qty: "6" })))[0]).toBe("ReferenceDataUnavailable");
+  });
+
+  it("fails closed when an instrument at stake has no fresh reference", () => {
+    const w = limited();
+    w.engine.applyExecutionReport(fill("1", { instrument: MSFT_USD }));
+    w.clock.advance(5_000);
+    quote(w, AAPL_USD, { mark: "100" });
+    expect(only(submit(w.engine, order()))).toEqual(["ReferenceDataUnavailable", "reference price unavailable", "MSFT/USD: quote expired", "order"]);
+  });
+
+  it("counts a market order by volume at its volume", () => {
+    const { engine } = limited();
+    const byVolume: Order = { operation: { ...order().operation, price: undefined, tradeAmount: TradeAmount.volume(Volume.fromString("1001")) } };
+    expect(only(submit(engine, byVolume))).toEqual(EXCEEDED("1001", "0"));
+  });
+
+  it("answers a dry run the same, and applies a runtime change", () => {
+    const { engine } = limited();
+    expect(engine.executePreTradeDryRun(order({ qty: "11" })).rejects[0]!.code).toBe("GrossExposureLimitExceeded");
+    engine.configure().update("GrossExposureLimitPolicy", GrossExposureLimitPolicy, (d) => {
+      d.default = { settlementAsset: "USD", maxNotional: Volume.fromString("1100") };
+    });
+    expect(submit(engine, order({ qty: "11" }))).toEqual([]);
+    expect(only(submit(engine, order({ qty: "0.5" }))).slice(2)).toEqual(["gross exposure would be 1150.0 USD (now 1100 USD), max allowed: 1100 USD", "order"]);
+  });
+
+  it("validates settings naming the field", () => {
+    expect(() => parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: "-1" } })).toThrow("settings.default.maxNotional:");
+    expect(() => parseGrossExposureSettingsJson({ default: { maxNotional: "1" } })).toThrow("settings.default.settlementAsset: must be a string");
+    void Price;
+  });
+});

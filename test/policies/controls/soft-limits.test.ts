@@ -1,0 +1,131 @@
+/** SoftLimitPolicy: one warning per share crossed, re-armed below it, from every policy that reports usage; dry run, snapshot. */
+import { describe, expect, it } from "vitest";
+import { Engine, ManualClock, type EngineEvent } from "../../../src/engine/index.js";
+import {
+  MaxOpenOrdersPolicy,
+  PnlBoundsKillSwitchPolicy,
+  RateLimitPolicy,
+  RepeatedExecutionThrottlePolicy,
+  SoftLimitPolicy,
+  parseMaxOpenOrdersSettingsJson,
+  parsePnlBoundsKillSwitchSettingsJson,
+  parseRateLimitSettingsJson,
+  parseRepeatedExecutionSettingsJson,
+  parseSoftLimitSettingsJson,
+} from "../../../src/policies/index.js";
+import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
+import { Fee, Pnl } from "../../../src/param/index.js";
+import { ACCOUNT, fill, order, submit } from "../../helpers/controls.js";
+
+function build(clock = new ManualClock(1_000), softJson: unknown = { shares: ["0.7", "0.9"] }) {
+  const soft = new SoftLimitPolicy(parseSoftLimitSettingsJson(softJson));
+  const engine = Engine.builder()
+    .clock(clock)
+    .policy(new RateLimitPolicy(parseRateLimitSettingsJson({ accountBarriers: [{ accountId: Number(ACCOUNT), limit: { maxOrders: 100, windowMs: 1000 } }] })))
+    .policy(new MaxOpenOrdersPolicy(parseMaxOpenOrdersSettingsJson({ default: { maxOpenOrders: 10 } })))
+    .policy(new RepeatedExecutionThrottlePolicy(parseRepeatedExecutionSettingsJson({ default: { maxExecutions: 4, windowMs: 1000 } })))
+    .policy(soft)
+    .build();
+  const events: EngineEvent[] = [];
+  engine.onEvent((e) => events.push(e));
+  const crossings = () => events.filter((e) => e.kind === "softLimitCrossed").map((e) => (e.kind === "softLimitCrossed" ? `${e.policy}/${e.limit} ${e.usage}/${e.max} @${e.share}` : ""));
+  return { engine, soft, clock, events, crossings };
+}
+
+describe("SoftLimitPolicy", () => {
+  it("warns once per share crossed, with usage and limit, and re-arms below the share", () => {
+    const w = build();
+    for (let i = 0; i < 6; i++) submit(w.engine, order());
+    expect(w.crossings()).toEqual([]);
+    submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+    expect(w.events.at(-1)).toEqual({ kind: "softLimitCrossed", accountId: ACCOUNT, policy: "MaxOpenOrdersPolicy", limit: "openOrders", usage: "7", max: "10", share: "0.7" });
+    submit(w.engine, order());
+    submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7", "MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
+    w.engine.applyExecutionReport(fill("1", { final: true }));
+    submit(w.engine, order());
+    expect(w.crossings().slice(2)).toEqual(["MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
+  });
+
+  it("reads fills (repeated executions) and sends every share jumped over, lowest first", () => {
+    const w = build();
+    w.engine.applyExecutionReport(fill("1"));
+    w.engine.applyExecutionReport(fill("1"));
+    expect(w.crossings()).toEqual([]);
+    w.engine.applyExecutionReport(fill("1"));
+    w.engine.applyExecutionReport(fill("1"));
+    expect(w.crossings()).toEqual(["RepeatedExecutionThrottlePolicy/executions 3/4 @0.7", "RepeatedExecutionThrottlePolicy/executions 4/4 @0.9"]);
+  });
+
+  it("reads the existing rate limit's account barrier", () => {
+    const w = build(new ManualClock(1_000), { shares: ["0.05"], policies: ["RateLimitPolicy"] });
+    for (let i = 0; i < 5; i++) submit(w.engine, order());
+    expect(w.crossings()).toEqual(["RateLimitPolicy/accountRate 5/100 @0.05"]);
+  });
+
+  it("sends nothing for dry runs or rolled-back orders", () => {
+    const w = build();
+    for (let i = 0; i < 9; i++) w.engine.executePreTradeDryRun(order());
+    for (let i = 0; i < 6; i++) submit(w.engine, order());
+    const r = w.engine.executePreTrade(order());
+    if (r.ok) r.reservation.rollback();
+    expect(w.crossings()).toEqual([]);
+  });
+
+  it("survives a snapshot: a share already crossed is not sent again", () => {
+    const w = build();
+    for (let i = 0; i < 7; i++) submit(w.engine, order());
+    const snapshot = fromPlain(toPlain(w.engine.snapshotState())) as ReturnType<Engine["snapshotState"]>;
+    const r = build();
+    r.engine.restoreState(snapshot);
+    submit(r.engine, order());
+    expect(r.crossings()).toEqual([]);
+    submit(r.engine, order());
+    expect(r.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
+  });
+
+  it("keeps levels over a retune, cut to the new share count", () => {
+    const w = build();
+    for (let i = 0; i < 9; i++) submit(w.engine, order());
+    w.engine.configure().update("SoftLimitPolicy", SoftLimitPolicy, (d) => {
+      d.shares = d.shares.slice(0, 1);
+    });
+    w.engine.applyExecutionReport(fill("1", { final: true }));
+    submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7", "MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
+  });
+
+  it("validates settings naming the field", () => {
+    expect(() => parseSoftLimitSettingsJson({ shares: ["0.9", "0.7"] })).toThrow("settings: InvalidShare: shares must be ascending and distinct (at shares[1])");
+    expect(() => parseSoftLimitSettingsJson({ shares: ["1.5"] })).toThrow("settings: InvalidShare: a share must be in (0, 1] (at shares[0])");
+    expect(() => parseSoftLimitSettingsJson({ shares: [0.7] })).toThrow("settings.shares[0]: must be a decimal string");
+    expect(() => parseSoftLimitSettingsJson({ shares: [] })).toThrow("settings: NoSharesConfigured");
+  });
+});
+
+describe("SoftLimitPolicy reading the P&L kill switch", () => {
+  it("warns on the loss side against the tighter negative lower bound", () => {
+    const engine = Engine.builder()
+      .clock(new ManualClock(1_000))
+      .policy(
+        new PnlBoundsKillSwitchPolicy(
+          parsePnlBoundsKillSwitchSettingsJson({
+            brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }],
+            accountBarriers: [{ accountId: Number(ACCOUNT), settlementAsset: "USD", lowerBound: "-200" }],
+          }),
+        ),
+      )
+      .policy(new SoftLimitPolicy(parseSoftLimitSettingsJson({ shares: ["0.7"] })))
+      .build();
+    const events: EngineEvent[] = [];
+    engine.onEvent((e) => events.push(e));
+    const loss = (pnl: string) => ({ ...fill("1"), financialImpact: { pnl: Pnl.fromString(pnl), fee: Fee.fromString("0") } });
+    engine.applyExecutionReport(loss("-139"));
+    expect(events).toEqual([]);
+    engine.applyExecutionReport(loss("-1"));
+    expect(events).toEqual([
+      { kind: "softLimitCrossed", accountId: ACCOUNT, policy: "PnlBoundsKillSwitchPolicy", limit: "loss:USD", usage: "140", max: "200", share: "0.7" },
+    ]);
+  });
+});
