@@ -93,6 +93,11 @@ type Maybe<T> = T | undefined | void;
 export interface PreTradePolicy {
   readonly name: string;
   readonly policyGroupId?: PolicyGroupId;
+  /**
+   * Set by the built-in policies. A failing commit/rollback callback of a built-in blocks
+   * its account; one of a custom policy (unset) blocks every account (§E).
+   */
+  readonly builtIn?: boolean;
   /** Declares that the policy keeps no state at all (durable mode then needs no hooks). */
   readonly stateless?: boolean;
   /** Everything the policy would need to continue after a restart: live settings and state, as plain data. */

@@ -46,6 +46,7 @@ function compileLimits(s: OrderSizeLimitSettings): Limits {
 export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSettings> {
   static readonly NAME = "OrderSizeLimitPolicy";
   readonly name = OrderSizeLimitPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: OrderSizeLimitSettings;
   #limits: Limits;

@@ -38,6 +38,7 @@ import {
 export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKillSwitchSettings> {
   static readonly NAME = "PnlBoundsKillSwitchPolicy";
   readonly name = PnlBoundsKillSwitchPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId;
   private settings: PnlBoundsKillSwitchSettings;
   private barriers: BarrierBook;

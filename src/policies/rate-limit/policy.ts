@@ -24,6 +24,7 @@ import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } fr
 export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
   static readonly NAME = "RateLimitPolicy";
   readonly name = RateLimitPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: RateLimitSettings;
   #axes: Axes;

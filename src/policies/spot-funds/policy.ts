@@ -27,7 +27,7 @@ import { applySpotFundsAdjustment } from "./adjustments.js";
 import { applyExecutionReport } from "./execution-report.js";
 import { HoldingsStore, sameHoldings } from "./holdings-store.js";
 import { marketOrderPrice } from "./market-price.js";
-import { accountReject, arithmeticOverflowBlock } from "./rejects.js";
+import { accountReject, arithmeticOverflowBlock, dropCopyPriceMissing } from "./rejects.js";
 import { planReservation, reservationOutcome, reservationSteps, type PlannedStep } from "./reservation-legs.js";
 import { ResolvedSpotFundsSettings } from "./resolved-settings.js";
 import {
@@ -83,6 +83,7 @@ const NOOP = (): void => {};
 export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   static readonly NAME = "SpotFundsPolicy";
   readonly name = SpotFundsPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId;
   private readonly state: { -readonly [K in keyof SpotFundsState]: SpotFundsState[K] };
   /**
@@ -232,6 +233,8 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     const tradeAmount = op?.tradeAmount;
     if (tradeAmount === undefined) return { rejects: [missingField("trade amount")] };
     const { settings, store } = this.state;
+    // A drop-copy is valued at its own price: a historical market order cannot be.
+    if (ctx.isDropCopy && op?.price === undefined) return { rejects: [dropCopyPriceMissing()] };
 
     // A halted or breached account line refuses before anything is reserved; a drop-copy
     // order cannot be refused, so the same finding becomes a block.
@@ -250,10 +253,12 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
       if (!market.ok) return { rejects: [market.reject] };
       price = market.price;
     }
-    const steps = reservationSteps(instrument, side, tradeAmount, price);
+    const steps = reservationSteps(instrument, side, tradeAmount, price, ctx.isDropCopy);
     if (!steps.ok) return { rejects: [steps.reject] };
+    // Drop-copy is tracked, never refused: no funds gate and no position checks.
     const mode = ctx.isDropCopy ? "TrackOnly" : settings.limitModeFor(accountId, ctx);
-    const plan = planReservation(store, accountId, steps.steps, mode);
+    const limits = ctx.isDropCopy ? undefined : settings.positionLimits.get(accountId);
+    const plan = planReservation(store, accountId, steps.steps, mode, limits);
     if (mutations !== undefined && plan.planned.length > 0) {
       // Steps that passed are written even when a later one failed: the engine rolls them
       // back on a reject, and a drop-copy keeps them (as OpenPit does).

@@ -1,6 +1,7 @@
 /** SpotFunds settings indexed for per-order lookups of slippage, limit mode and P&L barrier. */
 import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
-import { Price } from "../../param/values.js";
+import type { Asset } from "../../param/instrument.js";
+import { Price, type Quantity } from "../../param/values.js";
 import {
   copySpotFundsSettings,
   type SpotFundsLimitMode,
@@ -51,6 +52,8 @@ export class ResolvedSpotFundsSettings {
   readonly source: SpotFundsSettings;
   readonly pricingSource: SpotFundsPricingSource;
   readonly hasPnlBarriers: boolean;
+  /** Per account, per asset: the worst-case position limits (empty = no position checks). */
+  readonly positionLimits: ReadonlyMap<AccountId, ReadonlyMap<Asset, Quantity>>;
   private readonly globalSlippage: Slippage;
   private readonly instrumentSlippage = new Map<InstrumentId, Slippage>();
   private readonly accountSlippage = new Map<InstrumentId, Map<AccountId, Slippage>>();
@@ -67,6 +70,7 @@ export class ResolvedSpotFundsSettings {
       else this.instrumentSlippage.set(o.instrumentId, value);
     }
     const s = this.source;
+    this.positionLimits = s.positionLimits;
     this.hasPnlBarriers = s.pnlBarrier !== undefined || s.accountGroupPnlBarriers.size > 0 || s.accountPnlBarriers.size > 0;
   }
 
