@@ -23,6 +23,7 @@ import { PreTradeReservation, rollbackEvery, rollbackQuietly, type ReservationDa
 import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import { finalizerFailureBlock, finalizerFailureDetails, MUTATION_CALLBACK_FAILED, type FinalizerFailureSink } from "./finalizer-kill-switch.js";
 import { DropCopyRefusedError } from "./errors.js";
+import { FINALIZER_FAILED, refused, RETIRED, type AccountRetirementPolicyRefusal, type AccountRetirementResult } from "./account-retirement.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
 
@@ -352,6 +353,45 @@ export class Engine implements MainStageRunner {
     for (const block of accountBlocks) this.record(accountId, block);
     if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
     return { ok: true, outcomes, accountBlocks };
+  }
+
+  // ---- account retirement ---------------------------------------------------------
+
+  /**
+   * Forgets an account's zero, unused runtime state (OpenPit's `retire_account`, §B). Every
+   * policy with a `retireAccount` hook is asked in registration order, even after a refusal.
+   * Any refusal: what the others queued is rolled back, nothing is removed. All accept: their
+   * removals are committed, then the account's own currency, group membership and own block
+   * (whatever caused it) are cleared; group and global blocks, group currencies, market data
+   * and policy settings stay. An unknown or already-retired account is a no-op success.
+   * Caller contract: finalise every request and reservation of the account first.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementResult {
+    const ctx = this.context(accountId, false, false, this.recordBlock);
+    const mutations = new Mutations();
+    const refusals: AccountRetirementPolicyRefusal[] = [];
+    for (const policy of this.policies) {
+      if (policy.retireAccount === undefined) continue;
+      ctx.currentPolicy = policy.name;
+      mutations.owner = policy.name;
+      let refusal;
+      try {
+        refusal = policy.retireAccount(accountId, mutations);
+      } catch {
+        refusal = "EvaluationFailed" as const;
+      }
+      if (refusal) refusals.push({ policy: policy.name, refusal });
+    }
+    if (refusals.length > 0) {
+      // A failing rollback has armed the kill switch already; the refusal is still the answer.
+      rollbackQuietly(mutations.handOver(), ctx);
+      return refused(refusals);
+    }
+    if (commitOwned(mutations.handOver(), ctx) !== undefined) return FINALIZER_FAILED;
+    this.registry.currencyByAccount.delete(accountId);
+    this.registry.groupByAccount.delete(accountId);
+    this.admin.unblock(accountId);
+    return RETIRED;
   }
 
   // ---- durability --------------------------------------------------------------------

@@ -8,6 +8,7 @@ import type { AccountAdjustment } from "../../model/account-adjustment.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
 import type { AccountBlock, PolicyReject } from "../../model/reject.js";
 import type { Mutation, Mutations } from "./mutations.js";
+import type { AccountRetirementRefusal } from "../account-retirement.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
 export type PolicyBlock = Omit<AccountBlock, "policy">;
@@ -130,4 +131,9 @@ export interface PreTradePolicy {
     adjustment: AccountAdjustment,
     mutations: Mutations,
   ): Maybe<PolicyAccountAdjustmentResult>;
+  /**
+   * Account retirement (`Engine.retireAccount`): refuse (a refusal value), or accept and
+   * queue the removal of the account's state in `mutations`. Absent = accept, keep nothing.
+   */
+  retireAccount?(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined | void;
 }

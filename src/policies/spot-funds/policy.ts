@@ -39,6 +39,8 @@ import {
   type SpotFundsSettings,
 } from "./settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
+import { retireSpotFundsAccount } from "./retirement.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import { captureSpotFunds, readHoldRecord, restoreSpotFunds, type HoldRecord, type SpotFundsSnapshot } from "./snapshot.js";
 
 export interface SpotFundsPolicyOptions {
@@ -161,6 +163,11 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   ): PolicyAccountAdjustmentResult | undefined {
     this.accounts = ctx.accounts;
     return applySpotFundsAdjustment(this.state, ctx, accountId, adjustment, mutations);
+  }
+
+  /** Account retirement (§B.3): see `retireSpotFundsAccount`. */
+  retireAccount(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined {
+    return retireSpotFundsAccount(this.state, accountId, mutations);
   }
 
   // ── durability ────────────────────────────────────────────────────────────────────
