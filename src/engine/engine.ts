@@ -103,7 +103,12 @@ export class Engine implements MainStageRunner {
       adjustment: having((p) => p.applyAccountAdjustment),
     };
     const emit = (e: EngineEvent) => this.emit(e);
-    this.admin = new AccountsAdmin(this.registry, this.blocks, emit);
+    this.admin = new AccountsAdmin(this.registry, this.blocks, emit, (before, accounts) => {
+      for (const p of this.policies) {
+        const out = p.reevaluateAccounts?.(before, accounts);
+        for (const { accountId, block } of out?.accountBlocks ?? []) this.record(accountId, stamp(p.name, block));
+      }
+    });
     this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
     for (const p of this.policies) p.attachAccounts?.(this.registry);
   }

@@ -18,6 +18,8 @@ export interface AccountsView {
   groupOf(accountId: AccountId): AccountGroupId | undefined;
   /** Account currency: account → its group → the default group (group 0). */
   currencyOf(accountId: AccountId): Asset | undefined;
+  /** Every account the registry knows of (a group member or an own currency). */
+  knownAccounts?(): Iterable<AccountId>;
 }
 
 /** Lets a policy block an account from inside a hook (e.g. a rollback that overflowed). */
@@ -136,4 +138,15 @@ export interface PreTradePolicy {
    * queue the removal of the account's state in `mutations`. Absent = accept, keep nothing.
    */
   retireAccount?(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined | void;
+  /**
+   * Group membership or currencies changed (`accounts`: those affected; undefined = any
+   * account, e.g. the default currency). `before` reads the registry as it was. The blocks
+   * returned are recorded (stamped with the policy's name).
+   */
+  reevaluateAccounts?(before: AccountsView, accounts: readonly AccountId[] | undefined): PolicyConfigurationResultLike | undefined;
+}
+
+/** Blocks an action outside a hook asks the engine to record (see `PolicyConfigurationResult`). */
+export interface PolicyConfigurationResultLike {
+  readonly accountBlocks: readonly { readonly accountId: AccountId; readonly block: PolicyBlock }[];
 }

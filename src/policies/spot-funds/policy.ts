@@ -40,6 +40,7 @@ import {
 } from "./settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
 import { retireSpotFundsAccount } from "./retirement.js";
+import { reevaluateBarriers } from "./barrier-reevaluation.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import { captureSpotFunds, readHoldRecord, restoreSpotFunds, type HoldRecord, type SpotFundsSnapshot } from "./snapshot.js";
 
@@ -129,10 +130,23 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     return copySpotFundsSettings(this.state.settings.source);
   }
 
-  /** Validates and swaps the settings in one step; holdings and P&L are untouched. */
-  publishSettings(next: SpotFundsSettings): void {
+  /**
+   * Validates and swaps the settings in one step; holdings and P&L are untouched. Accounts
+   * whose effective P&L barrier changed are re-evaluated at once: the blocks they earn are
+   * returned for the engine to record.
+   */
+  publishSettings(next: SpotFundsSettings): PolicyConfigurationResult {
     validateSpotFundsSettings(next);
+    const previous = this.state.settings;
     this.state.settings = new ResolvedSpotFundsSettings(next);
+    const accounts = this.accounts;
+    return reevaluateBarriers(this.state, { settings: previous, accounts }, { settings: this.state.settings, accounts }, undefined);
+  }
+
+  /** Group membership or currencies changed: the accounts whose effective barrier changed are re-evaluated. */
+  reevaluateAccounts(before: AccountsView, accounts: readonly AccountId[] | undefined): PolicyConfigurationResult {
+    const settings = this.state.settings;
+    return reevaluateBarriers(this.state, { settings, accounts: before }, { settings, accounts: this.accounts }, accounts);
   }
 
   // ── hooks ─────────────────────────────────────────────────────────────────────────
@@ -220,7 +234,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   setAccountPnl(accountId: AccountId, state: PnlState, accountGroup?: AccountGroupId): PolicyConfigurationResult {
     this.state.ledger.set(accountId, state);
     const group = accountGroup ?? this.accounts?.groupOf(accountId);
-    const barrier = this.state.settings.pnlBarrierFor(accountId, { accountGroup: () => group });
+    const barrier = this.state.settings.pnlBarrierFor(accountId, { accountGroup: () => group }, () => this.accounts?.currencyOf(accountId));
     const block = barrier === undefined ? undefined : barrierBlock(state, barrier);
     return { accountBlocks: block === undefined ? [] : [{ accountId, block }] };
   }
@@ -246,7 +260,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     // A halted or breached account line refuses before anything is reserved; a drop-copy
     // order cannot be refused, so the same finding becomes a block.
     if (settings.hasPnlBarriers) {
-      const barrier = settings.pnlBarrierFor(accountId, ctx);
+      const barrier = settings.pnlBarrierFor(accountId, ctx, () => ctx.accounts.currencyOf(accountId));
       const block = barrier === undefined ? undefined : barrierBlock(this.state.ledger.stateOf(accountId), barrier);
       if (block !== undefined) {
         if (!ctx.isDropCopy) return { rejects: [accountReject(block)] };

@@ -130,6 +130,19 @@ export function pnlBreachBlock(sides: string, pnl: Pnl, barrier: SpotFundsPnlBar
   };
 }
 
+/**
+ * An account-tier barrier in another currency than the account's: its bounds cannot be
+ * compared (never FX-converted), so it fails closed. OpenPit's text was not read (UNCONFIRMED);
+ * this one names both currencies.
+ */
+export function pnlCurrencyMismatchBlock(barrierCurrency: Asset, accountCurrency: Asset): PolicyBlock {
+  return {
+    code: "PnlKillSwitchTriggered",
+    reason: "account pnl barrier currency mismatch",
+    details: `barrier currency ${barrierCurrency}, account currency ${accountCurrency}`,
+  };
+}
+
 export function pnlHaltedBlock(reason: PnlHaltReason): PolicyBlock {
   return {
     code: "PnlKillSwitchTriggered",
