@@ -24,7 +24,7 @@ def generate_stubs(out_dir):
     older than proto3 `optional` fields."""
     files = [
         os.path.join("openpit", "sidecar", "v1", name)
-        for name in ("types.proto", "errors.proto", "channel.proto", "feed.proto", "audit.proto",
+        for name in ("types.proto", "errors.proto", "channel.proto", "feed.proto", "audit.proto", "retirement.proto",
                      "admin.proto")
     ]
     subprocess.run(
