@@ -15,7 +15,7 @@ import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.j
 import { AccountChannel, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { json } from "./results.js";
 
 const LIMIT_SETTINGS = { positionLimits: [{ accountId: ACCOUNT.toString(), asset: "AAPL", limit: "10" }] };
@@ -231,12 +231,18 @@ describe("position limit after a durable restart", () => {
       execute: { committed: true },
     });
     await ch1.end();
+    // A retirement is a journaled command too: it must replay.
+    await callUnary(first.clients.admin, "setAccountCurrency", create(ad.SetAccountCurrencyRequestSchema, { accountId: OTHER_ACCOUNT, currency: "EUR" }));
+    const retired = await callUnary(first.clients.admin, "retireAccount", create(rt.RetireAccountRequestSchema, { accountId: OTHER_ACCOUNT }));
+    expect(retired).toMatchObject({ retired: true });
     await first.sidecar.server.state.journal.flush();
     // The process "dies": no last snapshot, the journal is all there is.
     first.sidecar.server.state.snapshots?.stop();
     first.sidecar.server.state.snapshots = undefined;
 
     const second = await start(dataDir, 2_000);
+    const other = await callUnary<ad.GetAccountStateResponse>(second.clients.admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId: OTHER_ACCOUNT }));
+    expect(other.currency).toBe("USD");
     const ch2 = new AccountChannel(second.clients.channel);
     expect(json(await ch2.one({ case: "executePreTrade", value: { order: order({ qty: "2", price: "1" }) } }))).toEqual({
       execute: { rejects: [limitReject("6", "5")] },
