@@ -13,6 +13,7 @@ import { settingsJsonOf } from "../../../src/policies/catalog.js";
 import {
   ACCOUNT,
   AAPL_USD,
+  balanceAdjustment,
   buy,
   cancelReport,
   commit,
@@ -274,6 +275,31 @@ describe("SpotFunds position limit (A.7)", () => {
     expect(rejectsOf(engine.executePreTrade(sell("10", "0.5", { instrument: USD_USD })))).toEqual([limitReject("USD", "short", "-5.0", "4")]);
     expect(seen).toEqual(["-5.0", "-10"]);
     expect(policy.holdings(ACCOUNT).size).toBe(0);
+  });
+});
+
+describe("SpotFunds position limit: the other arithmetic stages", () => {
+  it("pre-order reconstruction: owned = available + held cannot be represented", () => {
+    const { engine } = setup([["AAPL", MAX]]);
+    seed(engine, "USD", "10");
+    const seeded = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "100000000000000000000"], held: ["abs", "0.0000000001"] })]);
+    expect(seeded.ok).toBe(true);
+    expect(rejectsOf(engine.executePreTrade(buy("1", "1")))).toEqual([arithmetic("AAPL", "pre-order reconstruction", "inexact")]);
+  });
+
+  it("first-step transition: a same-asset order's first write is not exact", () => {
+    const { engine } = setup([["USD", MAX]], "TrackOnly");
+    seed(engine, "USD", "100000000000000000000");
+    expect(rejectsOf(engine.executePreTrade(buy("1", "0.0000000001", { instrument: USD_USD })))).toEqual([
+      arithmetic("USD", "first-step transition", "inexact"),
+    ]);
+  });
+
+  it("net: a same-asset order's aggregate change cannot be represented", () => {
+    const { engine } = setup([["USD", MAX]], "TrackOnly");
+    expect(rejectsOf(engine.executePreTrade(buy("12345678901234567890", "0.000000000001", { instrument: USD_USD })))).toEqual([
+      arithmetic("USD", "net", "inexact"),
+    ]);
   });
 });
 
