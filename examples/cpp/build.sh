@@ -18,6 +18,7 @@ files=(
   openpit/sidecar/v1/errors.proto
   openpit/sidecar/v1/controls.proto
   openpit/sidecar/v1/audit.proto
+  openpit/sidecar/v1/retirement.proto
   openpit/sidecar/v1/channel.proto
   openpit/sidecar/v1/feed.proto
   openpit/sidecar/v1/admin.proto

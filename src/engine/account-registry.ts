@@ -22,6 +22,19 @@ export class AccountRegistry implements AccountsView {
     return (group === undefined ? undefined : this.currencyByGroup.get(group)) ?? this.currencyByGroup.get(AccountGroupId.DEFAULT);
   }
 
+  knownAccounts(): Iterable<AccountId> {
+    return new Set([...this.groupByAccount.keys(), ...this.currencyByAccount.keys()]);
+  }
+
+  /** A detached copy: what the registry read before a change (for re-evaluations). */
+  clone(): AccountRegistry {
+    const copy = new AccountRegistry();
+    for (const [a, g] of this.groupByAccount) copy.groupByAccount.set(a, g);
+    for (const [a, c] of this.currencyByAccount) copy.currencyByAccount.set(a, c);
+    for (const [g, c] of this.currencyByGroup) copy.currencyByGroup.set(g, c);
+    return copy;
+  }
+
   /** Atomic: if any account is already in a group (even this one), nothing changes. */
   registerGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
     if (group === AccountGroupId.DEFAULT) {

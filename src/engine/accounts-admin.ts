@@ -17,14 +17,23 @@ export class AccountsAdmin {
     private readonly registry: AccountRegistry,
     private readonly blocks: AccountBlocks,
     private readonly emit: (event: EngineEvent) => void,
+    /** Membership or currencies changed: policies re-evaluate (`before`: the registry as it was). */
+    private readonly changed: (before: AccountRegistry, accounts: readonly AccountId[] | undefined) => void = () => {},
   ) {}
 
+  /** Runs a registry change, then lets policies re-evaluate the accounts it touched. */
+  private change(accounts: readonly AccountId[] | undefined, apply: () => void): void {
+    const before = this.registry.clone();
+    apply();
+    this.changed(before, accounts);
+  }
+
   registerGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
-    this.registry.registerGroup(accounts, group);
+    this.change(accounts, () => this.registry.registerGroup(accounts, group));
   }
 
   unregisterGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
-    this.registry.unregisterGroup(accounts, group);
+    this.change(accounts, () => this.registry.unregisterGroup(accounts, group));
   }
 
   groupOf(accountId: AccountId): AccountGroupId | undefined {
@@ -32,20 +41,20 @@ export class AccountsAdmin {
   }
 
   setCurrency(accountId: AccountId, currency: Asset): void {
-    this.registry.currencyByAccount.set(accountId, currency);
+    this.change([accountId], () => this.registry.currencyByAccount.set(accountId, currency));
   }
 
   clearCurrency(accountId: AccountId): void {
-    this.registry.currencyByAccount.delete(accountId);
+    this.change([accountId], () => this.registry.currencyByAccount.delete(accountId));
   }
 
-  /** Group 0 sets the engine-wide default currency. */
+  /** Group 0 sets the engine-wide default currency. A group's currency may concern any account. */
   setGroupCurrency(group: AccountGroupId, currency: Asset): void {
-    this.registry.currencyByGroup.set(group, currency);
+    this.change(undefined, () => this.registry.currencyByGroup.set(group, currency));
   }
 
   clearGroupCurrency(group: AccountGroupId): void {
-    this.registry.currencyByGroup.delete(group);
+    this.change(undefined, () => this.registry.currencyByGroup.delete(group));
   }
 
   currencyOf(accountId: AccountId): Asset | undefined {

@@ -4,7 +4,7 @@ import type { Order } from "../model/order.js";
 import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
 import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
-import { blockToReject, rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
+import { blockToReject, isEvaluationFailure, rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
 import { AccountBlocks, GLOBAL_BLOCK } from "./account-blocks.js";
 import { AccountRegistry } from "./account-registry.js";
 import { AccountsAdmin } from "./accounts-admin.js";
@@ -19,13 +19,25 @@ import { commitOwned, Mutations } from "./pretrade/mutations.js";
 import type { PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
 import { PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
 import { MainOutcome, dryReport, firstAccountScope, groupOf, latchedBlock, stamp } from "./stage-outcomes.js";
-import { PreTradeReservation, rollbackEvery, type ReservationData } from "./reservation.js";
-import type { AccountAdjustmentBatchResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
+import { PreTradeReservation, rollbackEvery, rollbackQuietly, type ReservationData } from "./reservation.js";
+import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
+import { finalizerFailureBlock, finalizerFailureDetails, MUTATION_CALLBACK_FAILED, type FinalizerFailureSink } from "./finalizer-kill-switch.js";
+import { DropCopyRefusedError } from "./errors.js";
+import { FINALIZER_FAILED, refused, RETIRED, type AccountRetirementPolicyRefusal, type AccountRetirementResult } from "./account-retirement.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
 import { AccountBook, BOOK_OWNER, bookMutation, footprintOf, type AccountBookView } from "./account-book/index.js";
 
 const NO_REJECTS: readonly [] = [];
+
+/** Before any policy runs: the account routes the drop-copy pipeline and its account control. */
+const DROP_COPY_MISSING_ACCOUNT: Reject = {
+  policy: "Engine",
+  code: "MissingRequiredField",
+  reason: "drop-copy requires a readable account ID",
+  details: "the account ID routes the drop-copy pipeline and its account control",
+  scope: "order",
+};
 
 /** Order scope: the reject is about this order; there is no account to block. */
 const MISSING_ACCOUNT: Reject = {
@@ -71,6 +83,8 @@ export class Engine implements MainStageRunner {
   private readonly listeners: EngineEventListener[] = [];
   private closed = false;
   private readonly recordBlock: BlockSink = (accountId, block, policy) => this.record(accountId, stamp(policy, block));
+  /** The kill switch for failing commit/rollback callbacks (§E). */
+  private readonly finalizerFailed: FinalizerFailureSink = (accountId, policy, step, error) => this.armKillSwitch(accountId, policy, step, error);
 
   static builder(): EngineBuilder {
     return new EngineBuilder();
@@ -91,7 +105,12 @@ export class Engine implements MainStageRunner {
       adjustment: having((p) => p.applyAccountAdjustment),
     };
     const emit = (e: EngineEvent) => this.emit(e);
-    this.admin = new AccountsAdmin(this.registry, this.blocks, emit);
+    this.admin = new AccountsAdmin(this.registry, this.blocks, emit, (before, accounts) => {
+      for (const p of this.policies) {
+        const out = p.reevaluateAccounts?.(before, accounts);
+        for (const { accountId, block } of out?.accountBlocks ?? []) this.record(accountId, stamp(p.name, block));
+      }
+    });
     this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
     for (const p of this.policies) p.attachAccounts?.(this.registry);
     const peers = { policies: this.policies, book: this.accountBook, accounts: this.registry, emit };
@@ -170,34 +189,72 @@ export class Engine implements MainStageRunner {
   }
 
   /**
-   * For an order that already exists at the venue: blocks are ignored, every policy runs,
-   * rejects are discarded but their effects (and any account-scope block) are kept.
+   * For an order that already exists at the venue (OpenPit's `apply_drop_copy`, §C): blocks
+   * are ignored, every policy runs, and rejects are discarded but their effects (and any
+   * account-scope block) kept, unless a reject is an evaluation failure (`isEvaluationFailure`):
+   * then the effects could not be computed, everything registered is rolled back, no block
+   * is recorded, and the fatal rejects are returned. A failing compensation appends an
+   * `Engine` `SystemUnavailable` reject and arms the kill switch. Rate-limit attempts stay
+   * consumed either way (start-stage effects are immediate).
    */
-  executePreTradeDropCopy(order: Order): PreTradeReservation {
+  applyDropCopy(order: Order): DropCopyResult {
     const accountId = order.operation?.accountId;
+    if (accountId === undefined) return { ok: false, rejects: [DROP_COPY_MISSING_ACCOUNT] };
+    // Account-control operations are deferred: applied only if the drop-copy succeeds.
+    const deferred: [AccountId, AccountBlock][] = [];
     let first: AccountBlock | undefined;
     const sink: BlockSink = (target, block, policy) => {
       const stamped = stamp(policy, block);
       if (target === accountId) first ??= { ...stamped, code: "AccountBlocked" };
-      this.record(target, stamped);
+      deferred.push([target, stamped]);
     };
     const recordFirst = (rejects: readonly Reject[] | undefined): void => {
       const r = rejects && firstAccountScope(rejects);
-      if (r && accountId !== undefined) {
+      if (r) {
         first ??= latchedBlock(r);
-        this.record(accountId, latchedBlock(r));
+        deferred.push([accountId, latchedBlock(r)]);
       }
     };
     const ctx = this.context(accountId, true, false, sink);
+    const startRejects = this.runStart(ctx, order, false);
+    const startFatal = startRejects?.filter((r) => isEvaluationFailure(r.code));
+    if (startFatal && startFatal.length > 0) return { ok: false, rejects: startFatal };
     // The start stage's block is recorded before the main stage runs: it happened first,
     // so it must win over any block a main policy raises through the context.
-    recordFirst(this.runStart(ctx, order, false));
+    recordFirst(startRejects);
     const mutations = new Mutations();
     // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
     // keep the order in which policies raised them (first cause wins).
     const main = this.runMain(ctx, order, mutations, this.hooks.main, false, recordFirst);
+    const fatal = main.rejects?.filter((r) => isEvaluationFailure(r.code));
+    if (fatal && fatal.length > 0) {
+      const failure = rollbackQuietly(mutations.handOver(), ctx);
+      if (failure !== undefined) {
+        fatal.push({
+          policy: "Engine",
+          code: "SystemUnavailable",
+          reason: MUTATION_CALLBACK_FAILED,
+          details: finalizerFailureDetails(failure.policy, "rollback", failure.error),
+          scope: "order",
+        });
+      }
+      return { ok: false, rejects: fatal };
+    }
+    for (const [target, block] of deferred) this.record(target, block);
+    const isAccountBlocked = this.blocks.find(accountId, this.registry.groupOf(accountId)) !== undefined;
     this.enterBook(order, mutations);
-    return new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes, first);
+    const operation = new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes, first);
+    return { ok: true, operation, isAccountBlocked, rejects: NO_REJECTS };
+  }
+
+  /**
+   * The drop-copy as it was before OpenPit's rework: the operation, or `DropCopyRefusedError`
+   * carrying the fatal rejects. Prefer `applyDropCopy`.
+   */
+  executePreTradeDropCopy(order: Order): PreTradeReservation {
+    const result = this.applyDropCopy(order);
+    if (!result.ok) throw new DropCopyRefusedError(result.rejects);
+    return result.operation;
   }
 
   startPreTradeDryRun(order: Order): DryRunReport {
@@ -312,9 +369,54 @@ export class Engine implements MainStageRunner {
         if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
       }
     }
-    commitOwned(mutations.handOver(), ctx);
+    // A failing commit has armed the kill switch already: its block is recorded before the
+    // policy-reported ones, so it wins as the stored cause (§E); it is still reported.
+    const failure = commitOwned(mutations.handOver(), ctx);
     for (const block of accountBlocks) this.record(accountId, block);
+    if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
     return { ok: true, outcomes, accountBlocks };
+  }
+
+  // ---- account retirement ---------------------------------------------------------
+
+  /**
+   * Forgets an account's zero, unused runtime state (OpenPit's `retire_account`, §B). Every
+   * policy with a `retireAccount` hook is asked in registration order, even after a refusal.
+   * Any refusal: what the others queued is rolled back, nothing is removed. All accept: their
+   * removals are committed, then the account's own currency, group membership and own block
+   * (whatever caused it) are cleared; group and global blocks, group currencies, market data
+   * and policy settings stay. An unknown or already-retired account is a no-op success.
+   * Caller contract: finalise every request and reservation of the account first.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementResult {
+    const ctx = this.context(accountId, false, false, this.recordBlock);
+    const mutations = new Mutations();
+    const refusals: AccountRetirementPolicyRefusal[] = [];
+    for (const policy of this.policies) {
+      if (policy.retireAccount === undefined) continue;
+      ctx.currentPolicy = policy.name;
+      mutations.owner = policy.name;
+      let refusal;
+      try {
+        refusal = policy.retireAccount(accountId, mutations);
+      } catch {
+        refusal = "EvaluationFailed" as const;
+      }
+      if (refusal) refusals.push({ policy: policy.name, refusal });
+    }
+    // The engine's own account book takes part like a policy that keeps state.
+    if (!this.accountBook.isRetirable(accountId)) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
+    if (refusals.length > 0) {
+      // A failing rollback has armed the kill switch already; the refusal is still the answer.
+      rollbackQuietly(mutations.handOver(), ctx);
+      return refused(refusals);
+    }
+    if (commitOwned(mutations.handOver(), ctx) !== undefined) return FINALIZER_FAILED;
+    this.accountBook.forget(accountId);
+    this.registry.currencyByAccount.delete(accountId);
+    this.registry.groupByAccount.delete(accountId);
+    this.admin.unblock(accountId);
+    return RETIRED;
   }
 
   // ---- durability --------------------------------------------------------------------
@@ -357,14 +459,14 @@ export class Engine implements MainStageRunner {
    * exactly like the original's (each mutation rebuilt by its policy's `restoreMutation`).
    */
   restoreReservation(data: ReservationData): PreTradeReservation {
-    return restoreReservation(data, this.policies, this.recordBlock, this.accountBook);
+    return restoreReservation(data, this.policies, this.recordBlock, this.accountBook, this.finalizerFailed);
   }
 
   /** An unexecuted request from `request.toData()`; it executes as the original would have. */
   restoreRequest(data: RequestData): PreTradeRequest {
     checkRequestData(data);
     const accountId = data.order.operation?.accountId;
-    const ctx = new CallContext(this.registry, accountId, data.nowMs, data.isDropCopy, data.isDryRun, this.recordBlock, this.accountBook);
+    const ctx = new CallContext(this.registry, accountId, data.nowMs, data.isDropCopy, data.isDryRun, this.recordBlock, this.accountBook, this.finalizerFailed);
     ctx.cachedGroup = cachedGroupOf(data);
     return new PreTradeRequest(data.order, ctx, this);
   }
@@ -372,7 +474,7 @@ export class Engine implements MainStageRunner {
   // ---- internals ---------------------------------------------------------------------
 
   private context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext {
-    return new CallContext(this.registry, accountId, this.clock.nowMs(), dropCopy, dryRun, sink, this.accountBook);
+    return new CallContext(this.registry, accountId, this.clock.nowMs(), dropCopy, dryRun, sink, this.accountBook, this.finalizerFailed);
   }
 
   /**
@@ -384,6 +486,23 @@ export class Engine implements MainStageRunner {
     if (footprint === undefined) return;
     mutations.owner = BOOK_OWNER;
     mutations.push(bookMutation(this.accountBook, footprint));
+  }
+
+  /**
+   * A commit or rollback callback failed (§E): a built-in's (or the engine's) blocks its
+   * account, a custom policy's blocks every account. No account known: global.
+   */
+  private armKillSwitch(accountId: AccountId | undefined, policy: string, step: "commit" | "rollback", error: unknown): void {
+    const block = finalizerFailureBlock(policy, step, error);
+    const owner = this.policy(policy);
+    const builtIn = policy === "Engine" || policy === BOOK_OWNER || owner?.builtIn === true;
+    if (builtIn && accountId !== undefined) {
+      this.record(accountId, block);
+      return;
+    }
+    if (this.blocks.global !== undefined) return;
+    this.blocks.blockGlobal(block);
+    this.emit({ kind: "globalBlocked", block });
   }
 
   /** The blocked-accounts gate, run before any policy in both stages. */

@@ -61,6 +61,14 @@ export class PolicyCallbackError extends OpenpitError {
   }
 }
 
+/** `executePreTradeDropCopy` met an evaluation failure (see `Engine.applyDropCopy`). */
+export class DropCopyRefusedError extends OpenpitError {
+  override name = "DropCopyRefusedError";
+  constructor(readonly rejects: readonly { readonly policy: string; readonly reason: string; readonly details: string }[]) {
+    super(`drop-copy failed: ${rejects.map((r) => `[${r.policy}] ${r.reason}: ${r.details}`).join("; ")}`);
+  }
+}
+
 export type SnapshotErrorKind =
   /** The snapshot's policy list (names or order) is not the engine's. */
   | "PolicyMismatch"

@@ -2,6 +2,7 @@
 import { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountGroupId } from "../param/ids.js";
 import type { BlockSink } from "./pretrade/contexts.js";
+import type { FinalizerFailureSink } from "./finalizer-kill-switch.js";
 import { SnapshotError } from "./errors.js";
 import type { Mutation, OwnedMutations } from "./pretrade/mutations.js";
 import type { AccountControl, PreTradePolicy } from "./pretrade/policy.js";
@@ -20,6 +21,7 @@ export function restoreReservation(
   policies: readonly PreTradePolicy[],
   sink: BlockSink,
   book: AccountBook,
+  onFinalizerFailure?: FinalizerFailureSink,
 ): PreTradeReservation {
   if (typeof data !== "object" || data === null || !Array.isArray(data.mutations) || !(data.lock instanceof PreTradeLock)) {
     throw new SnapshotError("Malformed", "not the data of an open reservation");
@@ -50,8 +52,10 @@ export function restoreReservation(
     owners.push(name);
   }
   const owned: OwnedMutations = { list, owners };
-  // No step owner to name: every restored control already stamps its own policy.
-  return new PreTradeReservation(owned, undefined, data.lock, [...data.accountAdjustments], data.accountBlock);
+  // The step owner is named only for the kill switch: every restored control already stamps its own policy.
+  const accountId = typeof data.accountId === "bigint" ? data.accountId : undefined;
+  const steps = { currentPolicy: "", accountId, finalizerFailed: (step: "commit" | "rollback", error: unknown) => onFinalizerFailure?.(accountId, steps.currentPolicy, step, error) };
+  return new PreTradeReservation(owned, steps, data.lock, [...data.accountAdjustments], data.accountBlock);
 }
 
 /** Checks request data before the engine builds a context from it. */

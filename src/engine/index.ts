@@ -12,6 +12,8 @@ export * from "./pretrade/configurator.js";
 export * from "./accounts-admin.js";
 export * from "./events.js";
 export * from "./sync-mode.js";
+export * from "./account-retirement.js";
+export * from "./finalizer-kill-switch.js";
 export { GLOBAL_BLOCK } from "./account-blocks.js";
 export type { EngineSnapshot } from "./engine-snapshot.js";
 export { AccountBook, footprintOf, type AccountBookData, type AccountBookView, type BookInstrument, type OrderFootprint } from "./account-book/index.js";

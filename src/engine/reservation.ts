@@ -2,9 +2,10 @@
 import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import type { AccountBlock } from "../model/reject.js";
+import type { AccountId } from "../param/ids.js";
 import { LifecycleError, PolicyCallbackError, SnapshotError } from "./errors.js";
-import type { Mutation, OwnedMutations, StepOwner } from "./pretrade/mutations.js";
-import { NO_MUTATIONS } from "./pretrade/mutations.js";
+import type { OwnedMutations, StepOwner } from "./pretrade/mutations.js";
+import { commitOwned, NO_MUTATIONS } from "./pretrade/mutations.js";
 
 type ReservationState = "open" | "committed" | "rolledBack";
 
@@ -19,6 +20,8 @@ export interface ReservationData {
   readonly accountAdjustments: readonly AccountAdjustmentOutcome[];
   /** Drop-copy only: the first block its policies raised. */
   readonly accountBlock?: AccountBlock;
+  /** The account whose kill switch a failing finalizer arms (absent in older snapshots: global). */
+  readonly accountId?: AccountId;
 }
 
 /**
@@ -59,13 +62,13 @@ export class PreTradeReservation implements Disposable {
     return this.outcomes;
   }
 
+  /**
+   * A failing commit callback arms the kill switch (§E), the remaining commits still run,
+   * and the first failure is then thrown as `PolicyCallbackError`.
+   */
   commit(): void {
-    const { list, owners } = this.finalize("committed");
-    const control = this.control;
-    for (let i = 0; i < list.length; i++) {
-      if (control !== undefined) control.currentPolicy = owners[i]!;
-      runStep(list[i]!, "commit");
-    }
+    const failure = commitOwned(this.finalize("committed"), this.control);
+    if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
   }
 
   rollback(): void {
@@ -95,7 +98,8 @@ export class PreTradeReservation implements Disposable {
       }
       return { policy, record: m.record };
     });
-    const data = { mutations, lock: this.reservedLock, accountAdjustments: this.outcomes };
+    const accountId = this.control?.accountId;
+    const data = { mutations, lock: this.reservedLock, accountAdjustments: this.outcomes, ...(accountId === undefined ? {} : { accountId }) };
     return this.accountBlock === undefined ? data : { ...data, accountBlock: this.accountBlock };
   }
 
@@ -112,29 +116,29 @@ export class PreTradeReservation implements Disposable {
   }
 }
 
-function runStep(m: Mutation, step: "commit" | "rollback"): void {
-  try {
-    m[step]();
-  } catch (e) {
-    throw new PolicyCallbackError("mutation", step, e);
-  }
-}
-
 /**
  * Runs every rollback in reverse even if one throws, so one faulty closure cannot strand
- * the others' state; the first failure is rethrown afterwards. Each step's owner is named
- * in `control` first, so a block it raises is stamped with that policy.
+ * the others' state; each failure arms the kill switch (§E) and the first is rethrown
+ * afterwards. Each step's owner is named in `control` first, so a block it raises is
+ * stamped with that policy.
  */
 export function rollbackEvery(owned: OwnedMutations, control: StepOwner | undefined): void {
+  const failure = rollbackQuietly(owned, control);
+  if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "rollback", failure.error);
+}
+
+/** `rollbackEvery` that returns the first failure instead of throwing it (drop-copy turns it into a reject). */
+export function rollbackQuietly(owned: OwnedMutations, control: StepOwner | undefined): { policy: string; error: unknown } | undefined {
   const { list, owners } = owned;
-  let failure: unknown;
+  let failure: { policy: string; error: unknown } | undefined;
   for (let i = list.length - 1; i >= 0; i--) {
     if (control !== undefined) control.currentPolicy = owners[i]!;
     try {
       list[i]!.rollback();
-    } catch (e) {
-      failure ??= e;
+    } catch (error) {
+      control?.finalizerFailed?.("rollback", error);
+      failure ??= { policy: owners[i]!, error };
     }
   }
-  if (failure !== undefined) throw new PolicyCallbackError("mutation", "rollback", failure);
+  return failure;
 }

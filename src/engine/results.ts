@@ -35,3 +35,17 @@ export type AccountAdjustmentBatchResult =
       readonly failedIndex: number;
       readonly rejects: readonly Reject[];
     };
+
+/**
+ * OpenPit's `apply_drop_copy` result: the operation (a reservation to commit or roll back;
+ * its `accountBlock` is the first block this pipeline requested), or the fatal rejects.
+ */
+export type DropCopyResult =
+  | {
+      readonly ok: true;
+      readonly operation: PreTradeReservation;
+      /** At apply time: this request blocked the account, or it was already blocked. */
+      readonly isAccountBlocked: boolean;
+      readonly rejects: readonly [];
+    }
+  | { readonly ok: false; readonly rejects: readonly Reject[] };

@@ -66,6 +66,31 @@ export function rejectCodeFromNumber(n: number): RejectCode {
   return CODE_BY_NUMBER.get(n) ?? "Other";
 }
 
+/**
+ * OpenPit's `RejectCode::is_evaluation_failure()` (openpit-newer.md §D): the policy could not
+ * evaluate the order at all (missing data, unknown reference, a calculation that failed),
+ * as opposed to evaluating it and saying no. A drop-copy cannot be refused, but it fails
+ * on these: its effects could not be computed.
+ */
+const EVALUATION_FAILURES: ReadonlySet<RejectCode> = new Set<RejectCode>([
+  "MissingRequiredField",
+  "UnknownInstrument",
+  "UnknownAccount",
+  "UnknownVenue",
+  "UnknownClearingAccount",
+  "UnknownCollateralAsset",
+  "RiskConfigurationMissing",
+  "ReferenceDataUnavailable",
+  "OrderValueCalculationFailed",
+  "SystemUnavailable",
+  "MarkPriceUnavailable",
+  "ArithmeticOverflow",
+]);
+
+export function isEvaluationFailure(code: RejectCode): boolean {
+  return EVALUATION_FAILURES.has(code);
+}
+
 /** `order`: this order only. `account`: the engine latches a block on the account. */
 export type RejectScope = "order" | "account";
 

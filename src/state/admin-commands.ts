@@ -4,7 +4,7 @@
  */
 import type { InstrumentId } from "../param/ids.js";
 import type { AccountBlock } from "../model/index.js";
-import type { ConfigurablePolicy, Engine, PolicyClass } from "../engine/index.js";
+import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
@@ -17,6 +17,16 @@ export interface AdminResult {
   readonly instrumentId?: InstrumentId;
   /** Blocks a forced P&L state earned (recorded by the engine). */
   readonly accountBlocks?: readonly AccountBlock[];
+  /** What `retireAccount` answered. */
+  readonly retirement?: AccountRetirementResult;
+}
+
+/** A retirement that did not happen, as the audit trail's reason: the error text and every refusal. */
+export function retirementFailure(result: AdminResult): string | undefined {
+  const r = result.retirement;
+  if (r === undefined || r.ok) return undefined;
+  if (r.error !== "Refused") return r.message;
+  return `${r.message}: ${r.refusals.map((x) => `${x.policy}: ${ACCOUNT_RETIREMENT_REFUSAL_TEXTS[x.refusal]}`).join("; ")}`;
 }
 
 const NOTHING: AdminResult = {};
@@ -73,6 +83,8 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       if (c.currency === undefined) accounts.clearGroupCurrency(c.group);
       else accounts.setGroupCurrency(c.group, c.currency);
       return NOTHING;
+    case "retireAccount":
+      return { retirement: engine.retireAccount(c.accountId) };
     case "configurePolicy": {
       const configurable = configurableOf(engine, c.policy);
       const next = configurable.parseUpdate(c.settings as Json, "settings_json") as Record<string, unknown>;

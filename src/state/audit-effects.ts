@@ -116,6 +116,12 @@ const VIEWS: Views = {
   unregisterGroup: (engine, _md, c) => groupsOf(engine, c),
   setAccountCurrency: (engine, _md, c) => ({ accountId: c.accountId.toString(), currency: engine.accounts().ownCurrencyOf(c.accountId) ?? null }),
   setGroupCurrency: (engine, _md, c) => ({ groupId: c.group, currency: engine.accounts().groupCurrencyOf(c.group) ?? null }),
+  retireAccount: (engine, _md, c) => ({
+    accountId: c.accountId.toString(),
+    block: blockJson(engine.accounts().ownBlockOf(c.accountId)),
+    groupId: engine.accounts().groupOf(c.accountId) ?? null,
+    currency: engine.accounts().ownCurrencyOf(c.accountId) ?? null,
+  }),
   configurePolicy: (engine, _md, c) => {
     const policy = engine.policy(c.policy);
     return { policy: c.policy, settings: policy === undefined ? null : auditJson(settingsJsonOf(policy) ?? null) };

@@ -265,14 +265,16 @@ export class ChannelState {
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
         const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
-        const reservation = engine.executePreTradeDropCopy(c.order);
+        const applied = engine.applyDropCopy(c.order);
+        if (!applied.ok) return { kind: "dropCopyFailed", rejects: applied.rejects };
+        const { operation: reservation, isAccountBlocked } = applied;
         const { lock, accountAdjustments: outcomes, accountBlock } = reservation;
         if (c.commitOnAccept) {
           reservation.commit();
-          return { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock };
+          return { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock, isAccountBlocked };
         }
         const id = this.handles.add(this.reservationHandle(accountId, reservation));
-        return { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock };
+        return { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked };
       }
       case "commit":
         this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.commit();

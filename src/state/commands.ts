@@ -45,6 +45,8 @@ export type AdminCommand =
   | { readonly kind: "unregisterGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
   | { readonly kind: "setAccountCurrency"; readonly accountId: AccountId; readonly currency: Asset | undefined }
   | { readonly kind: "setGroupCurrency"; readonly group: AccountGroupId; readonly currency: Asset | undefined }
+  /** OpenPit's `retire_account`: a refusal is an answer (AdminResult.retirement), not an error. */
+  | { readonly kind: "retireAccount"; readonly accountId: AccountId }
   /** `settings`: the policy's settings JSON as in the configuration file (replaces, not merges). */
   | { readonly kind: "configurePolicy"; readonly policy: string; readonly settings: unknown }
   | { readonly kind: "setPnlAccumulator"; readonly policy: string; readonly accountId: AccountId; readonly asset: Asset; readonly pnl: Pnl }

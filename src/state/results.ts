@@ -32,7 +32,11 @@ export type ChannelResult =
       readonly lock: PreTradeLock;
       readonly outcomes: readonly AccountAdjustmentOutcome[];
       readonly accountBlock: AccountBlock | undefined;
+      /** At apply time: this drop-copy blocked the account, or it was already blocked. */
+      readonly isAccountBlocked: boolean;
     }
+  /** A drop-copy whose effects could not be computed (evaluation failures): nothing applied. */
+  | { readonly kind: "dropCopyFailed"; readonly rejects: readonly Reject[] }
   | { readonly kind: "finalized"; readonly id: bigint }
   | { readonly kind: "postTrade"; readonly result: PostTradeResult }
   | { readonly kind: "adjustment"; readonly result: AccountAdjustmentBatchResult };

@@ -7,7 +7,7 @@ import type { AccountId } from "../param/index.js";
 import { ManualClock, type Clock, type Engine, type EngineSnapshot } from "../engine/index.js";
 import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
-import { runAdminCommand, type AdminResult } from "./admin-commands.js";
+import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
 import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
 import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
@@ -416,14 +416,16 @@ export class SidecarState implements ChannelHost {
     } finally {
       this.actingAs = undefined;
     }
+    // A refused retirement changed nothing: recorded as failed, with every refusal.
+    const refused = result === undefined ? undefined : retirementFailure(result);
     const record = this.audit.append({
       time: ts,
       actor,
       action: command.kind,
       request: requestJson(command),
       effect: { before, after: effectView(this.engine, this.marketData, command) },
-      outcome: result === undefined ? "failed" : "applied",
-      reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : "",
+      outcome: result === undefined || refused !== undefined ? "failed" : "applied",
+      reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : (refused ?? ""),
       detail: "",
       accountIds: accountsNamed(command),
     });

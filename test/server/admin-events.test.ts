@@ -197,16 +197,20 @@ describe("admin service", () => {
       ["SpotFundsPolicy", { case: "value", value: "-150" }],
     ]);
 
+    // OpenPit 3dec858: a new barrier re-evaluates the accounts at configure time, so the
+    // account at -150 is blocked at once (it used to wait for the next P&L change).
     await h.admin("configurePolicy", { policyName: "SpotFundsPolicy", settingsJson: '{"pnlBarrier":{"lower":"-100"}}' });
-    const block = {
+    const block = (pnl: string) => ({
       policy: "SpotFundsPolicy",
       code: "REJECT_CODE_PNL_KILL_SWITCH_TRIGGERED",
       reason: "pnl kill switch triggered",
-      details: "lower bound breached: realized pnl -200, lower_bound Some(-100), upper_bound None",
-    };
+      details: `lower bound breached: realized pnl ${pnl}, lower_bound Some(-100), upper_bound None`,
+    });
+    expect(await blockOf()).toEqual(block("-150"));
+    // A forced state still reports the block it earns; the stored one keeps its first cause.
     const response = await set("-200");
-    expect(toJson(ad.SetSpotFundsAccountPnlResponseSchema, response)).toEqual({ accountBlocks: [block] });
-    expect(await blockOf()).toEqual(block);
+    expect(toJson(ad.SetSpotFundsAccountPnlResponseSchema, response)).toEqual({ accountBlocks: [block("-200")] });
+    expect(await blockOf()).toEqual(block("-150"));
   });
 
   it("registerInstrument + pushQuote price a market order; streamQuotes counts what it applied", async () => {

@@ -46,6 +46,7 @@ const TABLE: Record<string, { readonly emptyIsValid?: string; readonly cases: re
     cases: [required({}, "account_ids"), required({ accountIds: [0n], groupId: 7 }, "account_ids[0]"), required({ accountIds: [ACCOUNT] }, "group_id")],
   },
   setAccountCurrency: { cases: [required({}, "account_id"), required({ accountId: ACCOUNT, currency: " " }, "currency")] },
+  retireAccount: { cases: [required({}, "account_id")] },
   setGroupCurrency: { emptyIsValid: "clears the engine-wide default currency (group 0)", cases: [required({ groupId: 7, currency: " " }, "currency")] },
   configurePolicy: {
     cases: [

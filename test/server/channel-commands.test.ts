@@ -166,6 +166,7 @@ describe("account channel: every command", () => {
           { asset: "AAPL", incoming: { delta: "10", absolute: "10" } },
         ],
         accountBlock: block,
+        isAccountBlocked: true,
       },
     });
     expect(await holdingsOf(h)).toMatchObject({ USD: { available: "-500", held: "1000" } });

@@ -130,6 +130,22 @@ export class AccountBook implements AccountBookView {
 
   // ---- durability ----------------------------------------------------------------------
 
+  /**
+   * Retirement (OpenPit's `retire_account`): the book holds nothing for the account when no
+   * order is open and every slot is flat with nothing pending; only then may it forget it.
+   */
+  isRetirable(accountId: AccountId): boolean {
+    const entry = this.accounts.get(accountId);
+    if (entry === undefined) return true;
+    if (entry.openOrders !== 0) return false;
+    return entry.list.every((s) => s.position.isZero() && s.pendingBuy.isZero() && s.pendingSell.isZero());
+  }
+
+  /** Drops the account's entry (retirement, after `isRetirable`). */
+  forget(accountId: AccountId): void {
+    this.accounts.delete(accountId);
+  }
+
   toData(): AccountBookData {
     const accounts = new Map<AccountId, { openOrders: number; instruments: BookInstrument[] }>();
     for (const [id, entry] of this.accounts) {

@@ -9,8 +9,11 @@ import type { PolicyBlock, PreTradePolicy } from "./policy.js";
 export interface ConfigurablePolicy<S> extends PreTradePolicy {
   /** A deep copy of the current settings for a configure closure to edit. */
   settingsDraft(): S;
-  /** Validates and publishes; throws `SettingsValidationError` and keeps the old value on failure. */
-  publishSettings(next: S): void;
+  /**
+   * Validates and publishes; throws `SettingsValidationError` and keeps the old value on
+   * failure. May return blocks the new settings earn at once (recorded by the engine).
+   */
+  publishSettings(next: S): PolicyConfigurationResult | void;
 }
 
 export type SettingsOf<P> = P extends ConfigurablePolicy<infer S> ? S : never;
@@ -34,12 +37,16 @@ export class Configurator {
     private readonly emit: (event: EngineEvent) => void,
   ) {}
 
-  update<P extends ConfigurablePolicy<unknown>>(name: string, type: PolicyClass<P>, edit: (draft: SettingsOf<P>) => void): void {
-    this.run(name, type, (policy) => {
+  /** Returns the blocks the new settings earned (recorded, stamped with the policy's name). */
+  update<P extends ConfigurablePolicy<unknown>>(
+    name: string,
+    type: PolicyClass<P>,
+    edit: (draft: SettingsOf<P>) => void,
+  ): readonly { readonly accountId: AccountId; readonly block: AccountBlock }[] {
+    return this.apply(name, type, (policy) => {
       const draft = policy.settingsDraft() as SettingsOf<P>;
       edit(draft);
-      policy.publishSettings(draft);
-      return undefined;
+      return policy.publishSettings(draft) ?? undefined;
     });
   }
 

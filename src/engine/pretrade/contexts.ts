@@ -1,6 +1,7 @@
 /** The per-call context every hook receives: account, instant, flags, cached group, and where blocks go. */
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { AccountBookView } from "../account-book/account-book-view.js";
+import type { FinalizerFailureSink } from "../finalizer-kill-switch.js";
 import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
 
 /** Where blocks raised through `ctx.accountControl` go for one call. */
@@ -23,7 +24,14 @@ export class CallContext implements PreTradeContext, AccountControl {
     readonly isDryRun: boolean,
     private readonly sink: BlockSink,
     readonly book: AccountBookView,
+    /** The engine's kill switch for failing commit/rollback callbacks (§E). */
+    private readonly onFinalizerFailure: FinalizerFailureSink | undefined = undefined,
   ) {}
+
+  /** A commit/rollback of `currentPolicy`'s mutation failed: arm the kill switch. */
+  finalizerFailed(step: "commit" | "rollback", error: unknown): void {
+    this.onFinalizerFailure?.(this.accountId, this.currentPolicy, step, error);
+  }
 
   /** The context is its own account control: no per-call closure on the hot path. */
   get accountControl(): AccountControl {

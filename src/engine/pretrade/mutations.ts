@@ -1,4 +1,6 @@
 /** A commit/rollback pair registered by a main-stage or adjustment hook. */
+import type { AccountId } from "../../param/ids.js";
+
 export interface Mutation {
   commit(): void;
   rollback(): void;
@@ -23,6 +25,10 @@ export interface OwnedMutations {
  */
 export interface StepOwner {
   currentPolicy: string;
+  /** The account of the call, which a failing finalizer blocks (§E). */
+  readonly accountId?: AccountId | undefined;
+  /** Arms the kill switch for a failing commit/rollback of `currentPolicy`'s mutation (§E). */
+  finalizerFailed?(step: "commit" | "rollback", error: unknown): void;
 }
 
 const NOOP = (): void => {};
@@ -72,11 +78,22 @@ export class Mutations {
   }
 }
 
-/** Commits in registration order, naming each step's owner first (see `StepOwner`). */
-export function commitOwned(owned: OwnedMutations, control: StepOwner | undefined): void {
+/**
+ * Commits in registration order, naming each step's owner first (see `StepOwner`). A
+ * failing commit arms the kill switch and does not stop the others (their state must still
+ * move); the first failure is returned for the caller to report.
+ */
+export function commitOwned(owned: OwnedMutations, control: StepOwner | undefined): { policy: string; error: unknown } | undefined {
   const { list, owners } = owned;
+  let failure: { policy: string; error: unknown } | undefined;
   for (let i = 0; i < list.length; i++) {
     if (control !== undefined) control.currentPolicy = owners[i]!;
-    list[i]!.commit();
+    try {
+      list[i]!.commit();
+    } catch (error) {
+      control?.finalizerFailed?.("commit", error);
+      failure ??= { policy: owners[i]!, error };
+    }
   }
+  return failure;
 }

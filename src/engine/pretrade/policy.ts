@@ -11,6 +11,7 @@ import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { Mutation, Mutations } from "./mutations.js";
 import type { DecimalValue } from "../../param/decimal-value.js";
 import type { EngineEvent } from "../events.js";
+import type { AccountRetirementRefusal } from "../account-retirement.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
 export type PolicyBlock = Omit<AccountBlock, "policy">;
@@ -20,6 +21,8 @@ export interface AccountsView {
   groupOf(accountId: AccountId): AccountGroupId | undefined;
   /** Account currency: account → its group → the default group (group 0). */
   currencyOf(accountId: AccountId): Asset | undefined;
+  /** Every account the registry knows of (a group member or an own currency). */
+  knownAccounts?(): Iterable<AccountId>;
 }
 
 /** Lets a policy block an account from inside a hook (e.g. a rollback that overflowed). */
@@ -128,6 +131,11 @@ export interface PolicyPeers {
 export interface PreTradePolicy {
   readonly name: string;
   readonly policyGroupId?: PolicyGroupId;
+  /**
+   * Set by the built-in policies. A failing commit/rollback callback of a built-in blocks
+   * its account; one of a custom policy (unset) blocks every account (§E).
+   */
+  readonly builtIn?: boolean;
   /** Declares that the policy keeps no state at all (durable mode then needs no hooks). */
   readonly stateless?: boolean;
   /** Everything the policy would need to continue after a restart: live settings and state, as plain data. */
@@ -167,4 +175,20 @@ export interface PreTradePolicy {
     adjustment: AccountAdjustment,
     mutations: Mutations,
   ): Maybe<PolicyAccountAdjustmentResult>;
+  /**
+   * Account retirement (`Engine.retireAccount`): refuse (a refusal value), or accept and
+   * queue the removal of the account's state in `mutations`. Absent = accept, keep nothing.
+   */
+  retireAccount?(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined | void;
+  /**
+   * Group membership or currencies changed (`accounts`: those affected; undefined = any
+   * account, e.g. the default currency). `before` reads the registry as it was. The blocks
+   * returned are recorded (stamped with the policy's name).
+   */
+  reevaluateAccounts?(before: AccountsView, accounts: readonly AccountId[] | undefined): PolicyConfigurationResultLike | undefined;
+}
+
+/** Blocks an action outside a hook asks the engine to record (see `PolicyConfigurationResult`). */
+export interface PolicyConfigurationResultLike {
+  readonly accountBlocks: readonly { readonly accountId: AccountId; readonly block: PolicyBlock }[];
 }

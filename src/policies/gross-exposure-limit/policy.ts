@@ -26,6 +26,8 @@ import { copyGrossExposureSettings, validateGrossExposureSettings, type Exposure
 export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposureSettings> {
   static readonly NAME = "GrossExposureLimitPolicy";
   readonly name = GrossExposureLimitPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;

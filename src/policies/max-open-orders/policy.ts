@@ -20,6 +20,8 @@ const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
 export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings> {
   static readonly NAME = "MaxOpenOrdersPolicy";
   readonly name = MaxOpenOrdersPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;

@@ -4,6 +4,7 @@ import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { PreTradeContext } from "../../engine/pretrade/policy.js";
 import { snapshotFields } from "../snapshot-data.js";
 import { deriveOrderSize, isOrderSize } from "./order-size.js";
@@ -46,6 +47,7 @@ function compileLimits(s: OrderSizeLimitSettings): Limits {
 export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSettings> {
   static readonly NAME = "OrderSizeLimitPolicy";
   readonly name = OrderSizeLimitPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: OrderSizeLimitSettings;
   #limits: Limits;
@@ -70,6 +72,11 @@ export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSe
   }
 
   /** Its only state is the live settings (a configure() may have changed them since construction). */
+  /** Account retirement: no per-account state; a setting naming the account refuses (remove it first). */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    return this.#settings.accountAssetBarriers.some((b) => b.accountId === accountId) ? "ConfigurationReferencesAccount" : undefined;
+  }
+
   snapshotState(): { settings: OrderSizeLimitSettings } {
     return { settings: copyOrderSizeLimitSettings(this.#settings) };
   }

@@ -14,6 +14,7 @@ import { MISSING_TRADE_AMOUNT, ZERO_QUANTITY, ZERO_VOLUME } from "./rejects.js";
 export class OrderValidationPolicy implements PreTradePolicy {
   static readonly NAME = "OrderValidationPolicy";
   readonly name = OrderValidationPolicy.NAME;
+  readonly builtIn = true;
   /** Nothing to snapshot: no settings, no counters. */
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;

@@ -1,5 +1,7 @@
 /** Blocks accounts whose realized P&L per settlement asset leaves its bounds, and rejects their orders. */
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
+import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { Order } from "../../model/order.js";
@@ -38,6 +40,7 @@ import {
 export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKillSwitchSettings> {
   static readonly NAME = "PnlBoundsKillSwitchPolicy";
   readonly name = PnlBoundsKillSwitchPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId;
   private settings: PnlBoundsKillSwitchSettings;
   private barriers: BarrierBook;
@@ -108,6 +111,19 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
    * The live barriers and every accumulator (seeded, reported or force-set). Seeds are not
    * kept apart: they only ever initialised accumulators, which are included.
    */
+  /**
+   * Account retirement: a non-zero accumulator is `NonZeroState`, a barrier naming the
+   * account `ConfigurationReferencesAccount`; otherwise the account's zero accumulators
+   * are removed on commit.
+   */
+  retireAccount(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined {
+    const pnls = this.realized.byAccount.get(accountId);
+    for (const pnl of pnls?.values() ?? []) if (!pnl.isZero()) return "NonZeroState";
+    if (this.settings.accountBarriers.some((b) => b.accountId === accountId)) return "ConfigurationReferencesAccount";
+    if (pnls !== undefined) mutations.push(() => void this.realized.byAccount.delete(accountId), undefined);
+    return undefined;
+  }
+
   snapshotState(): PnlBoundsKillSwitchSnapshot {
     return { settings: copyPnlBoundsKillSwitchSettings(this.settings), realized: copyNested(this.realized.byAccount) };
   }

@@ -41,6 +41,8 @@ function compile(s: PriceCollarSettings): Compiled {
 export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings> {
   static readonly NAME = "PriceCollarPolicy";
   readonly name = PriceCollarPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: PriceCollarSettings;

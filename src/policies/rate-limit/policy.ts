@@ -1,4 +1,5 @@
 /** Rejects orders once too many arrived within a window, per broker, asset, account or account+asset. */
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";
@@ -25,6 +26,7 @@ import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } fr
 export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
   static readonly NAME = "RateLimitPolicy";
   readonly name = RateLimitPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: RateLimitSettings;
   #axes: Axes;
@@ -47,6 +49,17 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
     validateRateLimitSettings(owned);
     this.#axes = compileAxes(owned, this.#axes);
     this.#settings = owned;
+  }
+
+  /**
+   * Account retirement: per-account windows exist only for accounts its settings name, so a
+   * named account is `ConfigurationReferencesAccount` (remove the barrier first); any other
+   * account has no state here and is accepted.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    const s = this.#settings;
+    const named = s.accountBarriers.some((b) => b.accountId === accountId) || s.accountAssetBarriers.some((b) => b.accountId === accountId);
+    return named ? "ConfigurationReferencesAccount" : undefined;
   }
 
   /** Live settings and every window counter, exactly (see `RateLimitSnapshot`). */

@@ -21,6 +21,8 @@ export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSe
 export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<RepeatedExecutionSettings> {
   static readonly NAME = "RepeatedExecutionThrottlePolicy";
   readonly name = RepeatedExecutionThrottlePolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<RepeatedExecutionSettings, ExecutionLimit>;
   readonly #logs = new AccountWindowLogs();

@@ -33,6 +33,8 @@ interface CommitRecord {
 export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   static readonly NAME = "SoftLimitPolicy";
   readonly name = SoftLimitPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: SoftLimitSettings;
   #peers: PolicyPeers | undefined;

@@ -5,7 +5,8 @@ import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
 import type { AccountId } from "../../param/ids.js";
 import { ParamError } from "../../param/param-error.js";
 import { Pnl } from "../../param/values.js";
-import { breachedSides, pnlBreachBlock, pnlHaltedBlock } from "./rejects.js";
+import { breachedSides, pnlBreachBlock, pnlCurrencyMismatchBlock, pnlHaltedBlock } from "./rejects.js";
+import type { EffectivePnlBarrier } from "./resolved-settings.js";
 import type { SpotFundsPnlBarrier } from "./settings.js";
 
 const ZERO_STATE = PnlState.value(Pnl.zero());
@@ -45,8 +46,12 @@ export class AccountPnlLedger {
   }
 }
 
-/** The block a state earns under a barrier: halted, or a strict breach of a bound. */
-export function barrierBlock(state: PnlState, barrier: SpotFundsPnlBarrier): PolicyBlock | undefined {
+/**
+ * The block a state earns under a barrier: a barrier in another currency than the account's
+ * (fails closed, whatever the P&L), halted, or a strict breach of a bound.
+ */
+export function barrierBlock(state: PnlState, barrier: EffectivePnlBarrier): PolicyBlock | undefined {
+  if (barrier.currencyMismatch !== undefined) return pnlCurrencyMismatchBlock(barrier.currency!, barrier.currencyMismatch);
   if (state.kind === "halted") return pnlHaltedBlock(state.reason);
   const sides = breachedSides(barrier, state.value);
   return sides === undefined ? undefined : pnlBreachBlock(sides, state.value, barrier);

@@ -171,7 +171,7 @@ function applyAccountPnl(
   const previous = state.ledger.get(accountId);
   state.ledger.set(accountId, forced);
   mutations.push(NOOP, () => state.ledger.set(accountId, previous));
-  const barrier = state.settings.pnlBarrierFor(accountId, ctx);
+  const barrier = state.settings.pnlBarrierFor(accountId, ctx, () => ctx.accounts.currencyOf(accountId));
   const block = barrier === undefined ? undefined : barrierBlock(forced, barrier);
   return { accountBlocks: block === undefined ? [] : [block] };
 }

@@ -16,6 +16,7 @@ function spotFundsSettingsToJson(s: SpotFundsSettings): Json {
     pnlBarrier: s.pnlBarrier,
     accountGroupPnlBarriers: [...s.accountGroupPnlBarriers].map(([accountGroupId, b]) => ({ accountGroupId, ...b })),
     accountPnlBarriers: [...s.accountPnlBarriers].map(([accountId, b]) => ({ accountId, ...b })),
+    positionLimits: [...s.positionLimits].flatMap(([accountId, limits]) => [...limits].map(([asset, limit]) => ({ accountId, asset, limit }))),
   });
 }
 

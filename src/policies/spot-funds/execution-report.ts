@@ -220,7 +220,7 @@ class ReportRun {
     const fillPnl = fill.kind === "value" ? fill.pnl : undefined;
     const contributions: Pnl[] =
       fillPnl !== undefined ? (feePnl !== undefined ? [fillPnl, feePnl] : [fillPnl]) : feePnl !== undefined ? [feePnl] : [];
-    const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx);
+    const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx, () => this.ctx.accounts.currencyOf(this.accountId));
     const line = applyAccountLine(this.state.ledger, this.accountId, barrier, {
       engaged: fill.kind !== "none" || hasFee,
       observed: touchedPosition || hasFee,

@@ -11,6 +11,7 @@ export {
   MAX_SLIPPAGE_BPS,
   parseSpotFundsSettingsJson,
   validateSpotFundsSettings,
+  setPositionLimit,
   type SpotFundsLimitMode,
   type SpotFundsPnlBarrier,
   type SpotFundsPricingSource,

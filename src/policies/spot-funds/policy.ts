@@ -27,7 +27,7 @@ import { applySpotFundsAdjustment } from "./adjustments.js";
 import { applyExecutionReport } from "./execution-report.js";
 import { HoldingsStore, sameHoldings } from "./holdings-store.js";
 import { marketOrderPrice } from "./market-price.js";
-import { accountReject, arithmeticOverflowBlock } from "./rejects.js";
+import { accountReject, arithmeticOverflowBlock, dropCopyPriceMissing } from "./rejects.js";
 import { planReservation, reservationOutcome, reservationSteps, type PlannedStep } from "./reservation-legs.js";
 import { ResolvedSpotFundsSettings } from "./resolved-settings.js";
 import {
@@ -39,6 +39,9 @@ import {
   type SpotFundsSettings,
 } from "./settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
+import { retireSpotFundsAccount } from "./retirement.js";
+import { reevaluateBarriers } from "./barrier-reevaluation.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import { captureSpotFunds, readHoldRecord, restoreSpotFunds, type HoldRecord, type SpotFundsSnapshot } from "./snapshot.js";
 
 export interface SpotFundsPolicyOptions {
@@ -83,6 +86,7 @@ const NOOP = (): void => {};
 export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   static readonly NAME = "SpotFundsPolicy";
   readonly name = SpotFundsPolicy.NAME;
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId;
   private readonly state: { -readonly [K in keyof SpotFundsState]: SpotFundsState[K] };
   /**
@@ -126,10 +130,23 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     return copySpotFundsSettings(this.state.settings.source);
   }
 
-  /** Validates and swaps the settings in one step; holdings and P&L are untouched. */
-  publishSettings(next: SpotFundsSettings): void {
+  /**
+   * Validates and swaps the settings in one step; holdings and P&L are untouched. Accounts
+   * whose effective P&L barrier changed are re-evaluated at once: the blocks they earn are
+   * returned for the engine to record.
+   */
+  publishSettings(next: SpotFundsSettings): PolicyConfigurationResult {
     validateSpotFundsSettings(next);
+    const previous = this.state.settings;
     this.state.settings = new ResolvedSpotFundsSettings(next);
+    const accounts = this.accounts;
+    return reevaluateBarriers(this.state, { settings: previous, accounts }, { settings: this.state.settings, accounts }, undefined);
+  }
+
+  /** Group membership or currencies changed: the accounts whose effective barrier changed are re-evaluated. */
+  reevaluateAccounts(before: AccountsView, accounts: readonly AccountId[] | undefined): PolicyConfigurationResult {
+    const settings = this.state.settings;
+    return reevaluateBarriers(this.state, { settings, accounts: before }, { settings, accounts: this.accounts }, accounts);
   }
 
   // ── hooks ─────────────────────────────────────────────────────────────────────────
@@ -160,6 +177,11 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   ): PolicyAccountAdjustmentResult | undefined {
     this.accounts = ctx.accounts;
     return applySpotFundsAdjustment(this.state, ctx, accountId, adjustment, mutations);
+  }
+
+  /** Account retirement (§B.3): see `retireSpotFundsAccount`. */
+  retireAccount(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined {
+    return retireSpotFundsAccount(this.state, accountId, mutations);
   }
 
   // ── durability ────────────────────────────────────────────────────────────────────
@@ -212,7 +234,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   setAccountPnl(accountId: AccountId, state: PnlState, accountGroup?: AccountGroupId): PolicyConfigurationResult {
     this.state.ledger.set(accountId, state);
     const group = accountGroup ?? this.accounts?.groupOf(accountId);
-    const barrier = this.state.settings.pnlBarrierFor(accountId, { accountGroup: () => group });
+    const barrier = this.state.settings.pnlBarrierFor(accountId, { accountGroup: () => group }, () => this.accounts?.currencyOf(accountId));
     const block = barrier === undefined ? undefined : barrierBlock(state, barrier);
     return { accountBlocks: block === undefined ? [] : [{ accountId, block }] };
   }
@@ -232,11 +254,13 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     const tradeAmount = op?.tradeAmount;
     if (tradeAmount === undefined) return { rejects: [missingField("trade amount")] };
     const { settings, store } = this.state;
+    // A drop-copy is valued at its own price: a historical market order cannot be.
+    if (ctx.isDropCopy && op?.price === undefined) return { rejects: [dropCopyPriceMissing()] };
 
     // A halted or breached account line refuses before anything is reserved; a drop-copy
     // order cannot be refused, so the same finding becomes a block.
     if (settings.hasPnlBarriers) {
-      const barrier = settings.pnlBarrierFor(accountId, ctx);
+      const barrier = settings.pnlBarrierFor(accountId, ctx, () => ctx.accounts.currencyOf(accountId));
       const block = barrier === undefined ? undefined : barrierBlock(this.state.ledger.stateOf(accountId), barrier);
       if (block !== undefined) {
         if (!ctx.isDropCopy) return { rejects: [accountReject(block)] };
@@ -250,10 +274,12 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
       if (!market.ok) return { rejects: [market.reject] };
       price = market.price;
     }
-    const steps = reservationSteps(instrument, side, tradeAmount, price);
+    const steps = reservationSteps(instrument, side, tradeAmount, price, ctx.isDropCopy);
     if (!steps.ok) return { rejects: [steps.reject] };
+    // Drop-copy is tracked, never refused: no funds gate and no position checks.
     const mode = ctx.isDropCopy ? "TrackOnly" : settings.limitModeFor(accountId, ctx);
-    const plan = planReservation(store, accountId, steps.steps, mode);
+    const limits = ctx.isDropCopy ? undefined : settings.positionLimits.get(accountId);
+    const plan = planReservation(store, accountId, steps.steps, mode, limits);
     if (mutations !== undefined && plan.planned.length > 0) {
       // Steps that passed are written even when a later one failed: the engine rolls them
       // back on a reject, and a drop-copy keeps them (as OpenPit does).

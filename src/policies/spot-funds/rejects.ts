@@ -55,6 +55,36 @@ export function quantityCalculationFailed(): PolicyReject {
   };
 }
 
+/** `{p}` and `{l}` are plain decimals; `{l}` is the positive magnitude, on the short side too. */
+export function positionLimitExceeded(asset: Asset, side: "long" | "short", projected: DecimalValue, limit: DecimalValue): PolicyReject {
+  return {
+    code: "PositionLimitExceeded",
+    reason: "position limit exceeded",
+    details: `asset ${asset}, side ${side}, projected worst-case position ${projected.toString()}, limit ${limit.toString()}`,
+    scope: "order",
+  };
+}
+
+/** A Volume order at price 0 cannot be sized (OpenPit 3dec858; drop-copy keeps the empty leg). */
+export function zeroPriceVolume(): PolicyReject {
+  return {
+    code: "OrderValueCalculationFailed",
+    reason: "price calculation failed",
+    details: "price or volume could not be used to evaluate order quantity",
+    scope: "order",
+  };
+}
+
+/** A drop-copy without a price is an evaluation failure: the whole drop-copy fails. */
+export function dropCopyPriceMissing(): PolicyReject {
+  return {
+    code: "MissingRequiredField",
+    reason: "limit price is required for drop-copy",
+    details: "historical market orders cannot be valued at the current market price",
+    scope: "order",
+  };
+}
+
 /** No price and no market data. Details (open in the spec): what would have been needed. */
 export function marketOrdersUnsupported(): PolicyReject {
   return {
@@ -97,6 +127,19 @@ export function pnlBreachBlock(sides: string, pnl: Pnl, barrier: SpotFundsPnlBar
     details:
       `${sides} bound breached: realized pnl ${pnl.toString()}, ` +
       `lower_bound ${debugOption(barrier.lower)}, upper_bound ${debugOption(barrier.upper)}`,
+  };
+}
+
+/**
+ * An account-tier barrier in another currency than the account's: its bounds cannot be
+ * compared (never FX-converted), so it fails closed. OpenPit's text was not read (UNCONFIRMED);
+ * this one names both currencies.
+ */
+export function pnlCurrencyMismatchBlock(barrierCurrency: Asset, accountCurrency: Asset): PolicyBlock {
+  return {
+    code: "PnlKillSwitchTriggered",
+    reason: "account pnl barrier currency mismatch",
+    details: `barrier currency ${barrierCurrency}, account currency ${accountCurrency}`,
   };
 }
 

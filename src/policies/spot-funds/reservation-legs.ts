@@ -9,7 +9,8 @@ import { product } from "../../param/decimal-value.js";
 import { ParamError } from "../../param/param-error.js";
 import { PositionSize, type Price } from "../../param/values.js";
 import { atLeastZero, ZERO, type Holdings, type HoldingsStore } from "./holdings-store.js";
-import { arithmeticOverflow, insufficientFunds, notionalCalculationFailed, quantityCalculationFailed } from "./rejects.js";
+import { checkPositionStep, type AccountPositionLimits } from "./position-limit.js";
+import { arithmeticOverflow, insufficientFunds, notionalCalculationFailed, quantityCalculationFailed, zeroPriceVolume } from "./rejects.js";
 import type { SpotFundsLimitMode } from "./settings.js";
 
 /** What one asset of an order reserves: a `held` outflow and/or an `incoming` projection. */
@@ -29,7 +30,7 @@ function signedNotional(price: Price, quantity: PositionSize): PositionSize {
   return product(PositionSize, price, quantity);
 }
 
-/** v / |p|, or 0 at a zero price (nothing can be sized, and nothing is projected). */
+/** v / |p|, or 0 at a zero price (drop-copy only: normal admission refuses a zero-price Volume first). */
 function quantityOfVolume(amount: TradeAmount & { kind: "volume" }, price: Price): PositionSize {
   return price.isZero() ? ZERO : PositionSize.from(amount.value.calculateQuantity(price));
 }
@@ -39,8 +40,17 @@ function quantityOfVolume(amount: TradeAmount & { kind: "volume" }, price: Price
  * a buy holds settlement then projects the underlying; a sell holds the underlying then
  * the settlement leg (held at a negative price, incoming proceeds otherwise). Steps that
  * move nothing are dropped: they create no slot, no rollback and no outcome entry.
+ * A Volume at price 0 cannot be sized: refused (`OrderValueCalculationFailed`) unless
+ * `zeroPriceVolumeSizesNothing` (drop-copy, which keeps OpenPit's older empty leg).
  */
-export function reservationSteps(instrument: Instrument, side: Side, amount: TradeAmount, price: Price): StepsResult {
+export function reservationSteps(
+  instrument: Instrument,
+  side: Side,
+  amount: TradeAmount,
+  price: Price,
+  zeroPriceVolumeSizesNothing = false,
+): StepsResult {
+  if (amount.kind === "volume" && price.isZero() && !zeroPriceVolumeSizesNothing) return { ok: false, reject: zeroPriceVolume() };
   let underlyingHeld = ZERO;
   let underlyingIncoming = ZERO;
   let settlementHeld = ZERO;
@@ -159,6 +169,7 @@ export function planReservation(
   accountId: AccountId,
   steps: readonly ReservationStep[],
   mode: SpotFundsLimitMode,
+  limits: AccountPositionLimits = undefined,
 ): ReservationPlan {
   // At most two steps: sized up front rather than grown (an array grown from `[]` reserves 17 slots).
   const planned = new Array<PlannedStep>(steps.length);
@@ -167,11 +178,13 @@ export function planReservation(
     const previous = i > 0 ? planned[i - 1]! : undefined;
     const current = previous?.step.asset === step.asset ? previous.after : store.get(accountId, step.asset);
     const after = hold(current, step, mode);
-    if ("code" in after) {
+    // The funds gate and the incoming write come first, then the position check (§A.5).
+    const refused = "code" in after ? after : checkPositionStep(steps, i, current, limits);
+    if (refused !== undefined) {
       planned.length = i;
-      return { planned, reject: after };
+      return { planned, reject: refused };
     }
-    planned[i] = { step, before: current, after };
+    planned[i] = { step, before: current, after: after as Holdings };
   }
   return { planned, reject: undefined };
 }

@@ -1,6 +1,7 @@
 /** SpotFunds settings indexed for per-order lookups of slippage, limit mode and P&L barrier. */
 import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
-import { Price } from "../../param/values.js";
+import type { Asset } from "../../param/instrument.js";
+import { Price, type Quantity } from "../../param/values.js";
 import {
   copySpotFundsSettings,
   type SpotFundsLimitMode,
@@ -31,6 +32,19 @@ export interface GroupSource {
   accountGroup(): AccountGroupId | undefined;
 }
 
+/** The account's currency, asked for only when a barrier names one. */
+export type CurrencySource = () => Asset | undefined;
+
+const NO_CURRENCY: CurrencySource = () => undefined;
+
+/**
+ * The barrier that applies to an account. `currencyMismatch` (the account's currency) is set
+ * when an account-tier barrier is written in another currency: that fails closed (blocks).
+ */
+export interface EffectivePnlBarrier extends SpotFundsPnlBarrier {
+  readonly currencyMismatch?: Asset;
+}
+
 function nested<K1, K2, V>(map: Map<K1, Map<K2, V>>, k1: K1): Map<K2, V> {
   let inner = map.get(k1);
   if (inner === undefined) {
@@ -51,6 +65,8 @@ export class ResolvedSpotFundsSettings {
   readonly source: SpotFundsSettings;
   readonly pricingSource: SpotFundsPricingSource;
   readonly hasPnlBarriers: boolean;
+  /** Per account, per asset: the worst-case position limits (empty = no position checks). */
+  readonly positionLimits: ReadonlyMap<AccountId, ReadonlyMap<Asset, Quantity>>;
   private readonly globalSlippage: Slippage;
   private readonly instrumentSlippage = new Map<InstrumentId, Slippage>();
   private readonly accountSlippage = new Map<InstrumentId, Map<AccountId, Slippage>>();
@@ -67,6 +83,7 @@ export class ResolvedSpotFundsSettings {
       else this.instrumentSlippage.set(o.instrumentId, value);
     }
     const s = this.source;
+    this.positionLimits = s.positionLimits;
     this.hasPnlBarriers = s.pnlBarrier !== undefined || s.accountGroupPnlBarriers.size > 0 || s.accountPnlBarriers.size > 0;
   }
 
@@ -96,17 +113,32 @@ export class ResolvedSpotFundsSettings {
     return s.limitMode;
   }
 
-  /** The effective account-P&L barrier (most specific wins): account → account group → global. */
-  pnlBarrierFor(accountId: AccountId, groups: GroupSource): SpotFundsPnlBarrier | undefined {
+  /**
+   * The effective account-P&L barrier (OpenPit 3dec858 `pnl_barrier_for`): an account-tier
+   * barrier always applies, but one written in another currency than the account's (when
+   * that is known) fails closed (`currencyMismatch`). The group tier, then the global one,
+   * apply only when their currency is the account's, or either is unknown; a mismatch is
+   * skipped. Bounds are compared as stored, never converted.
+   */
+  pnlBarrierFor(accountId: AccountId, groups: GroupSource, currency: CurrencySource = NO_CURRENCY): EffectivePnlBarrier | undefined {
     if (!this.hasPnlBarriers) return undefined;
     const s = this.source;
     const own = s.accountPnlBarriers.get(accountId);
-    if (own !== undefined) return own;
+    if (own !== undefined) {
+      if (own.currency === undefined) return own;
+      const account = currency();
+      return account === undefined || account === own.currency ? own : { ...own, currencyMismatch: account };
+    }
+    const fits = (b: SpotFundsPnlBarrier): boolean => {
+      if (b.currency === undefined) return true;
+      const account = currency();
+      return account === undefined || account === b.currency;
+    };
     if (s.accountGroupPnlBarriers.size > 0) {
       const group = groups.accountGroup();
       const value = group === undefined ? undefined : s.accountGroupPnlBarriers.get(group);
-      if (value !== undefined) return value;
+      if (value !== undefined && fits(value)) return value;
     }
-    return s.pnlBarrier;
+    return s.pnlBarrier !== undefined && fits(s.pnlBarrier) ? s.pnlBarrier : undefined;
   }
 }

@@ -1,13 +1,15 @@
 /** SpotFundsPolicy's settings (pricing, slippage, limit modes, P&L barriers): validation and JSON form. */
 import { SettingsValidationError } from "../../engine/errors.js";
 import type { AccountGroupId, AccountId, InstrumentId } from "../../param/ids.js";
-import { Pnl } from "../../param/values.js";
+import type { Asset } from "../../param/instrument.js";
+import { Pnl, Quantity } from "../../param/values.js";
 import {
   fail,
   onlyKeys,
   optional,
   readAccountGroupId,
   readAccountId,
+  readAsset,
   readDecimal,
   readInstrumentId,
   readInteger,
@@ -33,6 +35,13 @@ export const MAX_SLIPPAGE_BPS = 10_000;
  * P&L < lower or P&L > upper (strict). At least one bound is required.
  */
 export interface SpotFundsPnlBarrier {
+  /**
+   * The currency the bounds are written in (OpenPit's newer `SpotFundsPnlBoundsBarrier`).
+   * Bounds are compared as stored, never FX-converted: an account-tier barrier in another
+   * currency than the account's blocks (fails closed); a group or global one is skipped.
+   * Absent = the pre-currency behaviour: the barrier applies whatever the account currency.
+   */
+  currency?: Asset;
   lower?: Pnl;
   upper?: Pnl;
 }
@@ -68,6 +77,29 @@ export interface SpotFundsSettings {
   pnlBarrier?: SpotFundsPnlBarrier;
   accountGroupPnlBarriers: Map<AccountGroupId, SpotFundsPnlBarrier>;
   accountPnlBarriers: Map<AccountId, SpotFundsPnlBarrier>;
+  /**
+   * Worst-case position limits per (account, asset) (OpenPit's `set_position_limit`): a
+   * symmetric, inclusive magnitude checked on normal and dry-run orders in both limit
+   * modes, never on drop-copy. Zero is allowed. No group, global or instrument tier.
+   */
+  positionLimits: Map<AccountId, Map<Asset, Quantity>>;
+}
+
+/**
+ * `Some(limit)` inserts or replaces the limit for (account, asset); `undefined` clears it
+ * (OpenPit's `SpotFundsSettings::set_position_limit`). Cannot fail.
+ */
+export function setPositionLimit(settings: SpotFundsSettings, accountId: AccountId, asset: Asset, limit: Quantity | undefined): void {
+  let assets = settings.positionLimits.get(accountId);
+  if (limit === undefined) {
+    if (assets?.delete(asset) && assets.size === 0) settings.positionLimits.delete(accountId);
+    return;
+  }
+  if (assets === undefined) {
+    assets = new Map();
+    settings.positionLimits.set(accountId, assets);
+  }
+  assets.set(asset, limit);
 }
 
 /** Mark pricing, no slippage, Enforce, no barriers: what an empty settings object means. */
@@ -81,6 +113,7 @@ export function defaultSpotFundsSettings(): SpotFundsSettings {
     accountGroupLimitModes: new Map(),
     accountGroupPnlBarriers: new Map(),
     accountPnlBarriers: new Map(),
+    positionLimits: new Map(),
   };
 }
 
@@ -132,6 +165,11 @@ export function validateSpotFundsSettings(settings: SpotFundsSettings): void {
   if (settings.pnlBarrier !== undefined) checkBarrier(settings.pnlBarrier, "pnlBarrier");
   for (const [group, b] of settings.accountGroupPnlBarriers) checkBarrier(b, `accountGroupPnlBarriers[${group}]`);
   for (const [account, b] of settings.accountPnlBarriers) checkBarrier(b, `accountPnlBarriers[${account}]`);
+  for (const [account, limits] of settings.positionLimits ?? []) {
+    for (const [asset, limit] of limits) {
+      if (!(limit instanceof Quantity)) invalid("InvalidPositionLimit", `positionLimits[${account}][${asset}]: limit must be a Quantity`);
+    }
+  }
 }
 
 /** True when at least one account-P&L barrier is configured (the preset's precondition). */
@@ -143,6 +181,7 @@ export function hasPnlBarriers(settings: SpotFundsSettings): boolean {
 
 function copyBarrier(b: SpotFundsPnlBarrier): SpotFundsPnlBarrier {
   const out: SpotFundsPnlBarrier = {};
+  if (b.currency !== undefined) out.currency = b.currency;
   if (b.lower !== undefined) out.lower = b.lower;
   if (b.upper !== undefined) out.upper = b.upper;
   return out;
@@ -168,6 +207,7 @@ export function copySpotFundsSettings(settings: SpotFundsSettings): SpotFundsSet
     accountGroupLimitModes: new Map(settings.accountGroupLimitModes),
     accountGroupPnlBarriers: copyBarrierMap(settings.accountGroupPnlBarriers),
     accountPnlBarriers: copyBarrierMap(settings.accountPnlBarriers),
+    positionLimits: new Map([...(settings.positionLimits ?? [])].map(([account, limits]) => [account, new Map(limits)])),
   };
   if (settings.pnlBarrier !== undefined) out.pnlBarrier = copyBarrier(settings.pnlBarrier);
   return out;
@@ -185,6 +225,7 @@ const TOP_KEYS = [
   "pnlBarrier",
   "accountGroupPnlBarriers",
   "accountPnlBarriers",
+  "positionLimits",
 ] as const;
 
 function readBps(json: Json, path: string): number {
@@ -199,6 +240,8 @@ function readEnum<T extends string>(json: Json, path: string, allowed: readonly 
 
 function readBounds(obj: Record<string, Json>, path: string): SpotFundsPnlBarrier {
   const barrier: SpotFundsPnlBarrier = {};
+  const currency = optional(obj.currency, `${path}.currency`, readAsset);
+  if (currency !== undefined) barrier.currency = currency;
   const lower = optional(obj.lower, `${path}.lower`, (j, p) => readDecimal(j, p, Pnl));
   const upper = optional(obj.upper, `${path}.upper`, (j, p) => readDecimal(j, p, Pnl));
   if (lower !== undefined) barrier.lower = lower;
@@ -224,7 +267,8 @@ function readBounds(obj: Record<string, Json>, path: string): SpotFundsPnlBarrie
  *   "accountGroupLimitModes": [{ "accountGroupId": 3, "limitMode": "TrackOnly" }],
  *   "pnlBarrier": { "lower": "-1000", "upper": "5000" },
  *   "accountGroupPnlBarriers": [{ "accountGroupId": 3, "lower": "-10" }],
- *   "accountPnlBarriers": [{ "accountId": 99224416, "lower": "-50", "upper": "100" }]
+ *   "accountPnlBarriers": [{ "accountId": 99224416, "currency": "USD", "lower": "-50", "upper": "100" }],
+ *   "positionLimits": [{ "accountId": 99224416, "asset": "AAPL", "limit": "1000" }]
  * }
  * ```
  *
@@ -272,21 +316,27 @@ export function parseSpotFundsSettingsJson(json: Json, path = "settings"): SpotF
   }
   const global = optional(obj.pnlBarrier, `${path}.pnlBarrier`, (j, p) => {
     const b = readObject(j, p);
-    onlyKeys(b, p, ["lower", "upper"]);
+    onlyKeys(b, p, ["currency", "lower", "upper"]);
     return readBounds(b, p);
   });
   if (global !== undefined) settings.pnlBarrier = global;
   for (const [group, barrier] of readObjectList(obj.accountGroupPnlBarriers, `${path}.accountGroupPnlBarriers`, (o, at) => {
-    onlyKeys(o, at, ["accountGroupId", "lower", "upper"]);
+    onlyKeys(o, at, ["accountGroupId", "currency", "lower", "upper"]);
     return [readAccountGroupId(o.accountGroupId, `${at}.accountGroupId`), readBounds(o, at)] as const;
   })) {
     settings.accountGroupPnlBarriers.set(group, barrier);
   }
   for (const [account, barrier] of readObjectList(obj.accountPnlBarriers, `${path}.accountPnlBarriers`, (o, at) => {
-    onlyKeys(o, at, ["accountId", "lower", "upper"]);
+    onlyKeys(o, at, ["accountId", "currency", "lower", "upper"]);
     return [readAccountId(o.accountId, `${at}.accountId`), readBounds(o, at)] as const;
   })) {
     settings.accountPnlBarriers.set(account, barrier);
+  }
+  for (const [account, asset, limit] of readObjectList(obj.positionLimits, `${path}.positionLimits`, (o, at) => {
+    onlyKeys(o, at, ["accountId", "asset", "limit"]);
+    return [readAccountId(o.accountId, `${at}.accountId`), readAsset(o.asset, `${at}.asset`), readDecimal(o.limit, `${at}.limit`, Quantity)] as const;
+  })) {
+    setPositionLimit(settings, account, asset, limit);
   }
   validateSpotFundsSettings(settings);
   return settings;

@@ -24,6 +24,8 @@ export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettin
 export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottleSettings> {
   static readonly NAME = "TwoTierThrottlePolicy";
   readonly name = TwoTierThrottlePolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<TwoTierThrottleSettings, ThrottleLimit>;
   readonly #logs = new AccountWindowLogs();

@@ -4,6 +4,7 @@
  * request is never journaled, audited or announced, and changes nothing.
  */
 import type * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import type { RetireAccountRequest } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
 import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../param/index.js";
 import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
 import { CommandError, missing } from "../../state/command-error.js";
@@ -66,6 +67,7 @@ export const ADMIN_COMMAND_DECODERS = {
     reason: decodeRequiredText(r.reason, "reason"),
   }),
   unblockAccount: (r: ad.UnblockAccountRequest): AdminCommand => ({ kind: "unblockAccount", accountId: decodeAccountId(r.accountId, "account_id") }),
+  retireAccount: (r: RetireAccountRequest): AdminCommand => ({ kind: "retireAccount", accountId: decodeAccountId(r.accountId, "account_id") }),
   replaceAccountBlockReason: (r: ad.ReplaceAccountBlockReasonRequest): AdminCommand => ({
     kind: "replaceAccountBlockReason",
     accountId: decodeAccountId(r.accountId, "account_id"),

@@ -106,8 +106,11 @@ export function encodeChannelResult(r: ChannelResult): ch.CommandResult {
           lock: encodeLock(r.lock),
           accountAdjustments: encodeOutcomes(r.outcomes),
           accountBlock: r.accountBlock && encodeBlock(r.accountBlock),
+          isAccountBlocked: r.isAccountBlocked,
         }),
       });
+    case "dropCopyFailed":
+      return result({ case: "dropCopy", value: create(ch.DropCopyResultSchema, { failed: true, rejects: encodeRejects(r.rejects) }) });
     case "finalized":
       return result({ case: "finalize", value: create(ch.FinalizeResultSchema, { id: r.id }) });
     case "postTrade":

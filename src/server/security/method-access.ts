@@ -34,6 +34,7 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   [`${ADMIN}UnregisterGroup`, CHANGE],
   [`${ADMIN}SetAccountCurrency`, CHANGE],
   [`${ADMIN}SetGroupCurrency`, CHANGE],
+  [`${ADMIN}RetireAccount`, CHANGE],
   [`${ADMIN}ConfigurePolicy`, CHANGE],
   [`${ADMIN}SetPnlAccumulator`, CHANGE],
   [`${ADMIN}SetSpotFundsAccountPnl`, CHANGE],

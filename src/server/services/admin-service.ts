@@ -23,6 +23,8 @@ import {
 import { settingsJsonOf } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
+import { encodeRetirement } from "../codec/retirement.js";
+import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
 
@@ -110,6 +112,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     unregisterGroup: change("unregisterGroup", ad.UnregisterGroupResponseSchema, undefined, ACCOUNT_IDS),
     setAccountCurrency: change("setAccountCurrency", ad.SetAccountCurrencyResponseSchema),
     setGroupCurrency: change("setGroupCurrency", ad.SetGroupCurrencyResponseSchema),
+    retireAccount: change("retireAccount", RetireAccountResponseSchema, (result) => encodeRetirement(result.retirement)),
     configurePolicy: mutation(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest): AdminCommand => {
       const { policy, settings } = decodeConfigurePolicy(r);
       // Parsed here too, so a bad request is refused before it reaches the journal.

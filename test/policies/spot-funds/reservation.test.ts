@@ -198,6 +198,16 @@ describe("SpotFundsPolicy reservation (main stage)", () => {
   });
 
   describe("legs table", () => {
+    const ZERO_PRICE_VOLUME = [
+        {
+          policy: "SpotFundsPolicy",
+          code: "OrderValueCalculationFailed",
+          reason: "price calculation failed",
+          details: "price or volume could not be used to evaluate order quantity",
+          scope: "order",
+        },
+      ];
+
     function legsOf(order: Parameters<typeof spotOrder>[0]) {
       const { engine } = spotEngine();
       engine.configure().update(SpotFundsPolicy.NAME, SpotFundsPolicy, (s) => {
@@ -227,8 +237,11 @@ describe("SpotFundsPolicy reservation (main stage)", () => {
       expect(legsOf({ side: "BUY", volume: "1000", price: "-250" })).toEqual([{ asset: "AAPL", incoming: { delta: "4", absolute: "4" } }]);
     });
 
-    it("buy volume at a zero price holds and projects nothing (no leg)", () => {
-      expect(legsOf({ side: "BUY", volume: "1000", price: "0" })).toEqual([]);
+    // OpenPit 3dec858 (openpit-newer.md §F): a zero-price Volume order cannot be sized; it
+    // used to pass with an empty leg. Drop-copy keeps the empty leg (drop-copy-newer tests).
+    it("buy volume at a zero price is refused: it cannot be sized", () => {
+      const { engine } = spotEngine();
+      expect(engine.executePreTrade(spotOrder({ side: "BUY", volume: "1000", price: "0" })).rejects).toEqual(ZERO_PRICE_VOLUME);
     });
 
     it("sell volume holds v/|p| of the underlying and projects the proceeds", () => {
@@ -245,8 +258,9 @@ describe("SpotFundsPolicy reservation (main stage)", () => {
       ]);
     });
 
-    it("sell volume at a zero price sizes nothing", () => {
-      expect(legsOf({ side: "SELL", volume: "1000", price: "0" })).toEqual([]);
+    it("sell volume at a zero price is refused: it cannot be sized", () => {
+      const { engine } = spotEngine();
+      expect(engine.executePreTrade(spotOrder({ side: "SELL", volume: "1000", price: "0" })).rejects).toEqual(ZERO_PRICE_VOLUME);
     });
 
     it("sell quantity at a zero price holds the quantity only", () => {
