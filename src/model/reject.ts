@@ -45,6 +45,10 @@ export const REJECT_CODES = {
   MarkPriceUnavailable: 40,
   AccountAdjustmentBoundsExceeded: 41,
   ArithmeticOverflow: 42,
+  // Controls beyond OpenPit (issue 12, trading states and restricted lists): 50-56.
+  TradingHalted: 50,
+  TradingReducingOnly: 51,
+  InstrumentSellOnly: 52,
   Custom: 254,
   Other: 255,
 } as const;

@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { AuditRecord } from "./audit_pb.js";
 import { file_openpit_sidecar_v1_audit } from "./audit_pb.js";
+import type { CancelWorkingOrdersSent, TradingStateChanged } from "./trading_state_pb.js";
+import { file_openpit_sidecar_v1_trading_state } from "./trading_state_pb.js";
 import type { AccountBlock, PnlHaltReason } from "./types_pb.js";
 import { file_openpit_sidecar_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/events.proto.
  */
 export const file_openpit_sidecar_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQipAYKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSAASTgoYcmVzZXJ2YXRpb25zX3JvbGxlZF9iYWNrGAsgASgLMioub3BlbnBpdC5zaWRlY2FyLnYxLlJlc2VydmF0aW9uc1JvbGxlZEJhY2tIABI7Cg5hdWRpdF9yZWNvcmRlZBgNIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZGVkSAASDQoFYWN0b3IYDCABKAlCBwoFZXZlbnQiVQoOQWNjb3VudEJsb2NrZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siJgoQQWNjb3VudFVuYmxvY2tlZBISCgphY2NvdW50X2lkGAEgASgEImEKGkFjY291bnRCbG9ja1JlYXNvblJlcGxhY2VkEhIKCmFjY291bnRfaWQYASABKAQSLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIlEKDEdyb3VwQmxvY2tlZBIQCghncm91cF9pZBgBIAEoDRIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siIgoOR3JvdXBVbmJsb2NrZWQSEAoIZ3JvdXBfaWQYASABKA0iXQoYR3JvdXBCbG9ja1JlYXNvblJlcGxhY2VkEhAKCGdyb3VwX2lkGAEgASgNEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJACg1HbG9iYWxCbG9ja2VkEi8KBWJsb2NrGAEgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJrCglQbmxIYWx0ZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9wb2xpY3lfZ3JvdXBfaWQYAiABKA0SMQoGcmVhc29uGAMgASgOMiEub3BlbnBpdC5zaWRlY2FyLnYxLlBubEhhbHRSZWFzb24iJwoQUG9saWN5Q29uZmlndXJlZBITCgtwb2xpY3lfbmFtZRgBIAEoCSJ5ChZSZXNlcnZhdGlvbnNSb2xsZWRCYWNrEhIKCmFjY291bnRfaWQYASABKAQSFwoPcmVzZXJ2YXRpb25faWRzGAIgAygEEjIKBnJlYXNvbhgDIAEoDjIiLm9wZW5waXQuc2lkZWNhci52MS5Sb2xsYmFja1JlYXNvbiJACg1BdWRpdFJlY29yZGVkEi8KBnJlY29yZBgBIAEoCzIfLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZCpPCg5Sb2xsYmFja1JlYXNvbhIfChtST0xMQkFDS19SRUFTT05fVU5TUEVDSUZJRUQQABIcChhST0xMQkFDS19SRUFTT05fUkVDT1ZFUlkQATJxChNBY2NvdW50RXZlbnRTZXJ2aWNlEloKCVN1YnNjcmliZRIkLm9wZW5waXQuc2lkZWNhci52MS5TdWJzY3JpYmVSZXF1ZXN0GiUub3BlbnBpdC5zaWRlY2FyLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFCdgoVaW8ub3BlbnBpdC5zaWRlY2FyLnYxUAFaRmdpdGh1Yi5jb20vb3BlbnBpdC9vcGVucGl0LXNpZGVjYXIvZ2VuL2dvL29wZW5waXQvc2lkZWNhci92MTtzaWRlY2FydjGqAhJPcGVuUGl0LlNpZGVjYXIuVjFiBnByb3RvMw", [file_openpit_sidecar_v1_audit, file_openpit_sidecar_v1_types]);
+  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQiwQcKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSAASTgoYcmVzZXJ2YXRpb25zX3JvbGxlZF9iYWNrGAsgASgLMioub3BlbnBpdC5zaWRlY2FyLnYxLlJlc2VydmF0aW9uc1JvbGxlZEJhY2tIABI7Cg5hdWRpdF9yZWNvcmRlZBgNIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZGVkSAASSAoVdHJhZGluZ19zdGF0ZV9jaGFuZ2VkGBQgASgLMicub3BlbnBpdC5zaWRlY2FyLnYxLlRyYWRpbmdTdGF0ZUNoYW5nZWRIABJRChpjYW5jZWxfd29ya2luZ19vcmRlcnNfc2VudBgVIAEoCzIrLm9wZW5waXQuc2lkZWNhci52MS5DYW5jZWxXb3JraW5nT3JkZXJzU2VudEgAEg0KBWFjdG9yGAwgASgJQgcKBWV2ZW50IlUKDkFjY291bnRCbG9ja2VkEhIKCmFjY291bnRfaWQYASABKAQSLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIiYKEEFjY291bnRVbmJsb2NrZWQSEgoKYWNjb3VudF9pZBgBIAEoBCJhChpBY2NvdW50QmxvY2tSZWFzb25SZXBsYWNlZBISCgphY2NvdW50X2lkGAEgASgEEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJRCgxHcm91cEJsb2NrZWQSEAoIZ3JvdXBfaWQYASABKA0SLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIiIKDkdyb3VwVW5ibG9ja2VkEhAKCGdyb3VwX2lkGAEgASgNIl0KGEdyb3VwQmxvY2tSZWFzb25SZXBsYWNlZBIQCghncm91cF9pZBgBIAEoDRIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siQAoNR2xvYmFsQmxvY2tlZBIvCgVibG9jaxgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siawoJUG5sSGFsdGVkEhIKCmFjY291bnRfaWQYASABKAQSFwoPcG9saWN5X2dyb3VwX2lkGAIgASgNEjEKBnJlYXNvbhgDIAEoDjIhLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0UmVhc29uIicKEFBvbGljeUNvbmZpZ3VyZWQSEwoLcG9saWN5X25hbWUYASABKAkijQEKFlJlc2VydmF0aW9uc1JvbGxlZEJhY2sSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9yZXNlcnZhdGlvbl9pZHMYAiADKAQSMgoGcmVhc29uGAMgASgOMiIub3BlbnBpdC5zaWRlY2FyLnYxLlJvbGxiYWNrUmVhc29uEhIKCmNoYW5uZWxfaWQYBCABKAQiQAoNQXVkaXRSZWNvcmRlZBIvCgZyZWNvcmQYASABKAsyHy5vcGVucGl0LnNpZGVjYXIudjEuQXVkaXRSZWNvcmQqtAEKDlJvbGxiYWNrUmVhc29uEh8KG1JPTExCQUNLX1JFQVNPTl9VTlNQRUNJRklFRBAAEhwKGFJPTExCQUNLX1JFQVNPTl9SRUNPVkVSWRABEiMKH1JPTExCQUNLX1JFQVNPTl9DT05ORUNUSU9OX0xPU1QQAhIgChxST0xMQkFDS19SRUFTT05fQ0xJRU5UX0VOREVEEAMSHAoYUk9MTEJBQ0tfUkVBU09OX1NIVVRET1dOEAQycQoTQWNjb3VudEV2ZW50U2VydmljZRJaCglTdWJzY3JpYmUSJC5vcGVucGl0LnNpZGVjYXIudjEuU3Vic2NyaWJlUmVxdWVzdBolLm9wZW5waXQuc2lkZWNhci52MS5TdWJzY3JpYmVSZXNwb25zZTABQnYKFWlvLm9wZW5waXQuc2lkZWNhci52MVABWkZnaXRodWIuY29tL29wZW5waXQvb3BlbnBpdC1zaWRlY2FyL2dlbi9nby9vcGVucGl0L3NpZGVjYXIvdjE7c2lkZWNhcnYxqgIST3BlblBpdC5TaWRlY2FyLlYxYgZwcm90bzM", [file_openpit_sidecar_v1_audit, file_openpit_sidecar_v1_trading_state, file_openpit_sidecar_v1_types]);
 
 /**
  * @generated from message openpit.sidecar.v1.SubscribeRequest
@@ -126,6 +128,22 @@ export type AccountEvent = Message<"openpit.sidecar.v1.AccountEvent"> & {
      */
     value: AuditRecorded;
     case: "auditRecorded";
+  } | {
+    /**
+     * A trading state changed (SetTradingState).
+     *
+     * @generated from field: openpit.sidecar.v1.TradingStateChanged trading_state_changed = 20;
+     */
+    value: TradingStateChanged;
+    case: "tradingStateChanged";
+  } | {
+    /**
+     * A block (kill switch) told the channels holding its accounts to cancel their working orders.
+     *
+     * @generated from field: openpit.sidecar.v1.CancelWorkingOrdersSent cancel_working_orders_sent = 21;
+     */
+    value: CancelWorkingOrdersSent;
+    case: "cancelWorkingOrdersSent";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -348,6 +366,13 @@ export type ReservationsRolledBack = Message<"openpit.sidecar.v1.ReservationsRol
    * @generated from field: openpit.sidecar.v1.RollbackReason reason = 3;
    */
   reason: RollbackReason;
+
+  /**
+   * The channel that held them (0 for recovery, whose channels did not survive the crash).
+   *
+   * @generated from field: uint64 channel_id = 4;
+   */
+  channelId: bigint;
 };
 
 /**
@@ -394,6 +419,28 @@ export enum RollbackReason {
    * @generated from enum value: ROLLBACK_REASON_RECOVERY = 1;
    */
   RECOVERY = 1,
+
+  /**
+   * Involuntary: the channel's connection was lost (keepalive timeout, transport error,
+   * the call was cancelled). Cancel on disconnect: a gateway's peer cancels these at the venue.
+   *
+   * @generated from enum value: ROLLBACK_REASON_CONNECTION_LOST = 2;
+   */
+  CONNECTION_LOST = 2,
+
+  /**
+   * Graceful: the client ended its stream (half-close) with these still open.
+   *
+   * @generated from enum value: ROLLBACK_REASON_CLIENT_ENDED = 3;
+   */
+  CLIENT_ENDED = 3,
+
+  /**
+   * The sidecar shut down with the channel open.
+   *
+   * @generated from enum value: ROLLBACK_REASON_SHUTDOWN = 4;
+   */
+  SHUTDOWN = 4,
 }
 
 /**
