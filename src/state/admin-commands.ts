@@ -3,7 +3,7 @@
  * errors; the door journals the command either way, and a replay fails it the same way.
  */
 import type { InstrumentId } from "../param/ids.js";
-import type { AccountBlock } from "../model/index.js";
+import type { AccountBlock, ControlScope } from "../model/index.js";
 import type { ConfigurablePolicy, Engine, PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf } from "../policies/catalog.js";
@@ -17,6 +17,8 @@ export interface AdminResult {
   readonly instrumentId?: InstrumentId;
   /** Blocks a forced P&L state earned (recorded by the engine). */
   readonly accountBlocks?: readonly AccountBlock[];
+  /** The operator asked for a kill switch: the door tells the channels holding the scope's accounts. */
+  readonly cancelWorkingOrders?: { readonly scope: ControlScope; readonly block: AccountBlock };
 }
 
 const NOTHING: AdminResult = {};

@@ -166,6 +166,23 @@ export class ChannelState {
     return channel;
   }
 
+  /**
+   * The accounts this channel holds: pinned to it, or with a request or reservation open
+   * on it (in fullSync mode nothing is pinned). A kill switch tells it to cancel theirs.
+   */
+  holds(accountId: AccountId): boolean {
+    if (this.accounts.has(accountId)) return true;
+    for (const [, h] of this.handles.entries()) if (h.accountId === accountId) return true;
+    return false;
+  }
+
+  /** Every account `holds` is true for, pinned ones first. */
+  heldAccounts(): AccountId[] {
+    const held = new Set(this.accounts);
+    for (const [, h] of this.handles.entries()) held.add(h.accountId);
+    return [...held];
+  }
+
   /** Reservation ids open for an account, for the admin query. */
   openReservationsOf(accountId: AccountId): bigint[] {
     const ids: bigint[] = [];

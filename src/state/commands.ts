@@ -86,7 +86,8 @@ export interface ExecutionSettings {
 export type CommandBody =
   /** `owner`: the principal the channel acts for (its pins count against it); absent in old journals = "local". */
   | { readonly kind: "openChannel"; readonly owner?: string }
-  | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "disconnect" | "shutdown" | "recovery" }
+  /** `lost`/`ended`: involuntary or graceful end of the stream; `disconnect` (older journals): either. */
+  | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "lost" | "ended" | "disconnect" | "shutdown" | "recovery" }
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
   | { readonly kind: "expireReservations" }

@@ -190,7 +190,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const pump = (): void => {
         while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));
       };
-      const finish = (reason: "disconnect" | "shutdown"): void => {
+      const finish = (reason: "lost" | "ended" | "shutdown"): void => {
         if (closed) return;
         closed = true;
         unregister();
@@ -244,12 +244,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
         while (inbox.length > 0) write(answer(inbox.shift()!));
-        finish("disconnect");
+        finish("ended");
         state.afterDurable(end);
       });
+      // Involuntary: keepalive loss, a transport error, the client cancelling the call.
       const gone = () => {
         ended = true;
-        finish("disconnect");
+        finish("lost");
       };
       call.on("error", gone);
       call.on("cancelled", gone);
