@@ -35,6 +35,7 @@ export class EngineBuilder {
     const names = new Set<string>();
     const groups = new Set<number>();
     for (const p of this.policies) {
+      if (p.name.startsWith("@")) throw new EngineBuildError("ReservedPolicyName", `policy name '${p.name}' is reserved (names starting with '@' belong to the engine)`);
       if (names.has(p.name)) throw new EngineBuildError("DuplicatePolicyName", `duplicate policy name '${p.name}'`);
       names.add(p.name);
       const group = p.policyGroupId ?? 0;

@@ -6,6 +6,7 @@ import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
 import { SnapshotError } from "./errors.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
+import type { AccountBook, AccountBookData } from "./account-book/account-book.js";
 
 /**
  * Engine state as plain data (`engine.snapshotState()`), restored with
@@ -24,6 +25,8 @@ export interface EngineSnapshot {
   readonly accountCurrencies: ReadonlyMap<AccountId, Asset>;
   /** Group 0 holds the engine-wide default currency. */
   readonly groupCurrencies: ReadonlyMap<AccountGroupId, Asset>;
+  /** Positions, open orders, pending quantities; absent in snapshots from before the book (= empty). */
+  readonly accountBook?: AccountBookData;
 }
 
 /** Names of policies that keep state but could not hand it over (neither stateless nor both hooks). */
@@ -42,6 +45,7 @@ export function captureEngine(
   policies: readonly PreTradePolicy[],
   blocks: AccountBlocks,
   registry: AccountRegistry,
+  book: AccountBook,
 ): EngineSnapshot {
   refuseUnsnapshottable(policies);
   const states = new Map<string, unknown>();
@@ -54,6 +58,7 @@ export function captureEngine(
     accountGroups: new Map(registry.groupByAccount),
     accountCurrencies: new Map(registry.currencyByAccount),
     groupCurrencies: new Map(registry.currencyByGroup),
+    accountBook: book.toData(),
   };
   return blocks.global === undefined ? snapshot : { ...snapshot, globalBlock: blocks.global };
 }

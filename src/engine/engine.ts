@@ -23,6 +23,7 @@ import { PreTradeReservation, rollbackEvery, type ReservationData } from "./rese
 import type { AccountAdjustmentBatchResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
+import { AccountBook, BOOK_OWNER, bookMutation, footprintOf, type AccountBookView } from "./account-book/index.js";
 
 const NO_REJECTS: readonly [] = [];
 
@@ -64,6 +65,7 @@ export class Engine implements MainStageRunner {
   private readonly hooks: HookLists;
   private readonly registry = new AccountRegistry();
   private readonly blocks = new AccountBlocks();
+  private readonly accountBook = new AccountBook();
   private readonly admin: AccountsAdmin;
   private readonly configurator: Configurator;
   private readonly listeners: EngineEventListener[] = [];
@@ -101,6 +103,11 @@ export class Engine implements MainStageRunner {
   /** Requests created before this point answer `SystemUnavailable` when executed. */
   close(): void {
     this.closed = true;
+  }
+
+  /** Positions, open orders and pending quantities per account (see account-book.ts). */
+  get book(): AccountBookView {
+    return this.accountBook;
   }
 
   accounts(): AccountsAdmin {
@@ -155,6 +162,7 @@ export class Engine implements MainStageRunner {
       rollbackEvery(mutations.handOver(), ctx);
       return { ok: false, rejects: main.rejects };
     }
+    this.enterBook(order, mutations);
     const reservation = new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes);
     return { ok: true, reservation, rejects: NO_REJECTS };
   }
@@ -186,6 +194,7 @@ export class Engine implements MainStageRunner {
     // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
     // keep the order in which policies raised them (first cause wins).
     const main = this.runMain(ctx, order, mutations, this.hooks.main, false, recordFirst);
+    this.enterBook(order, mutations);
     return new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes, first);
   }
 
@@ -231,6 +240,12 @@ export class Engine implements MainStageRunner {
     // fill usually moves two assets.
     let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
     let failure: PolicyCallbackError | undefined;
+    // The book first: post-trade hooks see the position with this report in it.
+    try {
+      this.accountBook.applyReport(report);
+    } catch (e) {
+      failure = new PolicyCallbackError(BOOK_OWNER, "applyExecutionReport", e);
+    }
     for (const policy of this.hooks.postTrade) {
       ctx.currentPolicy = policy.name;
       let out;
@@ -317,7 +332,7 @@ export class Engine implements MainStageRunner {
    * if a stateful policy cannot be snapshotted.
    */
   snapshotState(): EngineSnapshot {
-    return captureEngine(this.policies, this.blocks, this.registry);
+    return captureEngine(this.policies, this.blocks, this.registry, this.accountBook);
   }
 
   /**
@@ -331,6 +346,7 @@ export class Engine implements MainStageRunner {
   restoreState(snapshot: EngineSnapshot): void {
     checkSnapshot(snapshot, this.policies);
     restoreAccounts(snapshot, this.blocks, this.registry);
+    this.accountBook.restore(snapshot.accountBook);
     for (const p of this.policies) p.restoreState?.(snapshot.policies.get(p.name));
   }
 
@@ -339,14 +355,14 @@ export class Engine implements MainStageRunner {
    * exactly like the original's (each mutation rebuilt by its policy's `restoreMutation`).
    */
   restoreReservation(data: ReservationData): PreTradeReservation {
-    return restoreReservation(data, this.policies, this.recordBlock);
+    return restoreReservation(data, this.policies, this.recordBlock, this.accountBook);
   }
 
   /** An unexecuted request from `request.toData()`; it executes as the original would have. */
   restoreRequest(data: RequestData): PreTradeRequest {
     checkRequestData(data);
     const accountId = data.order.operation?.accountId;
-    const ctx = new CallContext(this.registry, accountId, data.nowMs, data.isDropCopy, data.isDryRun, this.recordBlock);
+    const ctx = new CallContext(this.registry, accountId, data.nowMs, data.isDropCopy, data.isDryRun, this.recordBlock, this.accountBook);
     ctx.cachedGroup = cachedGroupOf(data);
     return new PreTradeRequest(data.order, ctx, this);
   }
@@ -354,7 +370,18 @@ export class Engine implements MainStageRunner {
   // ---- internals ---------------------------------------------------------------------
 
   private context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext {
-    return new CallContext(this.registry, accountId, this.clock.nowMs(), dropCopy, dryRun, sink);
+    return new CallContext(this.registry, accountId, this.clock.nowMs(), dropCopy, dryRun, sink, this.accountBook);
+  }
+
+  /**
+   * The accepted order enters the account book now; the book's own mutation, last in the
+   * reservation, takes it out again if the reservation rolls back.
+   */
+  private enterBook(order: Order, mutations: Mutations): void {
+    const footprint = footprintOf(order);
+    if (footprint === undefined) return;
+    mutations.owner = BOOK_OWNER;
+    mutations.push(bookMutation(this.accountBook, footprint));
   }
 
   /** The blocked-accounts gate, run before any policy in both stages. */

@@ -16,7 +16,8 @@ export class LifecycleError extends OpenpitError {
   override name = "LifecycleError";
 }
 
-export type EngineBuildErrorKind = "DuplicatePolicyName" | "DuplicatePolicyGroupId" | "NoPolicies";
+/** `ReservedPolicyName`: names starting with '@' belong to the engine (its account book's mutations). */
+export type EngineBuildErrorKind = "DuplicatePolicyName" | "DuplicatePolicyGroupId" | "NoPolicies" | "ReservedPolicyName";
 
 export class EngineBuildError extends KindedError<EngineBuildErrorKind> {
   override name = "EngineBuildError";

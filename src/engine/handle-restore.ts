@@ -7,6 +7,8 @@ import type { Mutation, OwnedMutations } from "./pretrade/mutations.js";
 import type { AccountControl, PreTradePolicy } from "./pretrade/policy.js";
 import type { RequestData } from "./pre-trade-request.js";
 import { PreTradeReservation, type ReservationData } from "./reservation.js";
+import { BOOK_OWNER, restoreBookMutation } from "./account-book/book-mutation.js";
+import type { AccountBook } from "./account-book/account-book.js";
 
 /**
  * Each mutation is rebuilt by its owning policy from its record. Its blocks go through a
@@ -17,6 +19,7 @@ export function restoreReservation(
   data: ReservationData,
   policies: readonly PreTradePolicy[],
   sink: BlockSink,
+  book: AccountBook,
 ): PreTradeReservation {
   if (typeof data !== "object" || data === null || !Array.isArray(data.mutations) || !(data.lock instanceof PreTradeLock)) {
     throw new SnapshotError("Malformed", "not the data of an open reservation");
@@ -26,6 +29,11 @@ export function restoreReservation(
   const list: Mutation[] = [];
   const owners: string[] = [];
   for (const { policy: name, record } of data.mutations) {
+    if (name === BOOK_OWNER) {
+      list.push(restoreBookMutation(book, record));
+      owners.push(name);
+      continue;
+    }
     const policy = policies.find((p) => p.name === name);
     if (policy === undefined) {
       throw new SnapshotError("UnknownPolicy", `reservation data names policy '${name}', which this engine does not have`, name);

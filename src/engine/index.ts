@@ -14,3 +14,4 @@ export * from "./events.js";
 export * from "./sync-mode.js";
 export { GLOBAL_BLOCK } from "./account-blocks.js";
 export type { EngineSnapshot } from "./engine-snapshot.js";
+export { AccountBook, footprintOf, type AccountBookData, type AccountBookView, type BookInstrument, type OrderFootprint } from "./account-book/index.js";

@@ -1,5 +1,6 @@
 /** The per-call context every hook receives: account, instant, flags, cached group, and where blocks go. */
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
+import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
 
 /** Where blocks raised through `ctx.accountControl` go for one call. */
@@ -21,6 +22,7 @@ export class CallContext implements PreTradeContext, AccountControl {
     readonly isDropCopy: boolean,
     readonly isDryRun: boolean,
     private readonly sink: BlockSink,
+    readonly book: AccountBookView,
   ) {}
 
   /** The context is its own account control: no per-call closure on the hot path. */

@@ -7,6 +7,7 @@ import type { ExecutionReport } from "../../model/execution-report.js";
 import type { AccountAdjustment } from "../../model/account-adjustment.js";
 import type { AccountOutcomeEntry, PnlOutcome } from "../../model/outcomes.js";
 import type { AccountBlock, PolicyReject } from "../../model/reject.js";
+import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { Mutation, Mutations } from "./mutations.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
@@ -26,6 +27,12 @@ export interface AccountControl {
 
 interface ContextBase {
   readonly accounts: AccountsView;
+  /**
+   * Positions, open orders and pending quantities per account (read-only). In a main
+   * stage it does not yet hold the order being checked; in post-trade it already holds
+   * the report being applied.
+   */
+  readonly book: AccountBookView;
   /** The group of the account this call is about, resolved live. */
   accountGroup(): AccountGroupId | undefined;
 }

@@ -1,0 +1,31 @@
+/** What policies may read of the account book: positions, open orders and pending quantities. */
+import type { AccountId } from "../../param/ids.js";
+import type { Side } from "../../param/enums.js";
+import type { Instrument } from "../../param/instrument.js";
+import type { PositionSize, Quantity } from "../../param/values.js";
+
+/** One instrument of one account as the book holds it. */
+export interface BookInstrument {
+  readonly instrument: Instrument;
+  /** Filled net position in the underlying: + long, − short (from execution reports only). */
+  readonly position: PositionSize;
+  /** Quantity of accepted, not yet filled or final orders on each side. */
+  readonly pendingBuy: Quantity;
+  readonly pendingSell: Quantity;
+}
+
+/**
+ * The shared inputs of the controls, read-only (`ctx.book` in every hook). The engine
+ * keeps it; see account-book.ts for when each number moves. Every figure is an aggregate:
+ * execution reports carry no order id, so nothing is tracked per order.
+ */
+export interface AccountBookView {
+  /** Filled net position of the account in the instrument; zero when never traded. */
+  position(accountId: AccountId, instrument: Instrument): PositionSize;
+  /** Quantity of the account's open orders on `side` in the instrument; zero when none. */
+  pendingQuantity(accountId: AccountId, instrument: Instrument, side: Side): Quantity;
+  /** Orders of the account accepted and not yet final (nor rolled back). */
+  openOrders(accountId: AccountId): number;
+  /** Every instrument the account has touched, in first-touch order (empty when none). */
+  instruments(accountId: AccountId): Iterable<BookInstrument>;
+}

@@ -1,0 +1,185 @@
+/**
+ * The engine's account book: filled positions, open orders and pending quantities per
+ * account, the shared inputs of the controls (max open orders, gross exposure, REDUCING,
+ * soft limits). One copy, kept by the engine, read by policies through `ctx.book`.
+ */
+import type { AccountId } from "../../param/ids.js";
+import type { Side } from "../../param/enums.js";
+import type { Asset, Instrument } from "../../param/instrument.js";
+import { PositionSize, Quantity } from "../../param/values.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { AccountBookView, BookInstrument } from "./account-book-view.js";
+import type { OrderFootprint } from "./order-footprint.js";
+
+/** One instrument of one account; mutable inside the book, read-only through the view. */
+interface Slot {
+  readonly instrument: Instrument;
+  position: PositionSize;
+  pendingBuy: Quantity;
+  pendingSell: Quantity;
+}
+
+interface AccountEntry {
+  openOrders: number;
+  /** underlying → settlement → slot: no key string built per order. */
+  readonly slots: Map<Asset, Map<Asset, Slot>>;
+  /** The same slots in first-touch order (iteration order is part of the state). */
+  readonly list: Slot[];
+}
+
+/** The book as plain data (engine snapshots). Maps keep insertion order, which is state. */
+export interface AccountBookData {
+  readonly accounts: ReadonlyMap<
+    AccountId,
+    { readonly openOrders: number; readonly instruments: readonly BookInstrument[] }
+  >;
+}
+
+const ZERO_POSITION = PositionSize.zero();
+const ZERO_QUANTITY = Quantity.zero();
+const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
+
+/**
+ * When each figure moves (all clamped at zero where a count or quantity could otherwise go
+ * negative, e.g. a report for an order accepted before a restart without durability):
+ *
+ * - `reserve` (the main stage accepted an order, live or drop copy, before any commit):
+ *   open orders +1, pending on the order's side + its quantity.
+ * - `release` (that reservation rolled back: explicit, disconnect, TTL, fencing): the exact
+ *   reverse of its `reserve`. A commit changes nothing: the order stays open at the venue.
+ * - `applyReport` with a trade: position ± traded quantity (+ buy, − sell), pending on
+ *   the report's side − traded quantity.
+ * - `applyReport` with `isFinal`: open orders −1, pending on the side − `leavesQuantity`
+ *   (the cancelled rest, as SpotFunds releases it).
+ *
+ * Dry runs never touch it. It is snapshotted with the engine; an open reservation's book
+ * entry is restored from the reservation's record, so a replay reproduces it bit for bit.
+ */
+export class AccountBook implements AccountBookView {
+  private readonly accounts = new Map<AccountId, AccountEntry>();
+
+  // ---- the view ----------------------------------------------------------------------
+
+  position(accountId: AccountId, instrument: Instrument): PositionSize {
+    return this.slot(accountId, instrument)?.position ?? ZERO_POSITION;
+  }
+
+  pendingQuantity(accountId: AccountId, instrument: Instrument, side: Side): Quantity {
+    const slot = this.slot(accountId, instrument);
+    if (slot === undefined) return ZERO_QUANTITY;
+    return side === "BUY" ? slot.pendingBuy : slot.pendingSell;
+  }
+
+  openOrders(accountId: AccountId): number {
+    return this.accounts.get(accountId)?.openOrders ?? 0;
+  }
+
+  instruments(accountId: AccountId): Iterable<BookInstrument> {
+    return this.accounts.get(accountId)?.list ?? NO_INSTRUMENTS;
+  }
+
+  // ---- the engine's updates ------------------------------------------------------------
+
+  /** An order was accepted (its reservation opened). */
+  reserve(f: OrderFootprint): void {
+    const entry = this.entry(f.accountId);
+    entry.openOrders += 1;
+    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
+    const slot = this.slotFor(entry, f.instrument);
+    if (f.side === "BUY") slot.pendingBuy = slot.pendingBuy.add(f.quantity);
+    else slot.pendingSell = slot.pendingSell.add(f.quantity);
+  }
+
+  /** The reservation of `reserve(f)` rolled back. */
+  release(f: OrderFootprint): void {
+    const entry = this.accounts.get(f.accountId);
+    if (entry === undefined) return;
+    if (entry.openOrders > 0) entry.openOrders -= 1;
+    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
+    const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
+    if (slot !== undefined) reducePending(slot, f.side, f.quantity);
+  }
+
+  /** A report's effect; a report without account, instrument or side changes nothing. */
+  applyReport(report: ExecutionReport): void {
+    const op = report.operation;
+    const accountId = op?.accountId;
+    const fill = report.fill;
+    if (accountId === undefined || fill === undefined) return;
+    const trade = fill.lastTrade;
+    const final = fill.isFinal === true;
+    if (trade === undefined && !final) return;
+    const entry = this.entry(accountId);
+    if (final && entry.openOrders > 0) entry.openOrders -= 1;
+    const instrument = op?.instrument;
+    const side = op?.side;
+    if (instrument === undefined || side === undefined) return;
+    const slot = this.slotFor(entry, instrument);
+    if (trade !== undefined && !trade.quantity.isZero()) {
+      const signed = PositionSize.fromQuantityAndSide(trade.quantity, side);
+      slot.position = slot.position.add(signed);
+      reducePending(slot, side, trade.quantity);
+    }
+    const leaves = fill.leavesQuantity;
+    if (final && leaves !== undefined && !leaves.isZero()) reducePending(slot, side, leaves);
+  }
+
+  // ---- durability ----------------------------------------------------------------------
+
+  toData(): AccountBookData {
+    const accounts = new Map<AccountId, { openOrders: number; instruments: BookInstrument[] }>();
+    for (const [id, entry] of this.accounts) {
+      accounts.set(id, { openOrders: entry.openOrders, instruments: entry.list.map((s) => ({ ...s })) });
+    }
+    return { accounts };
+  }
+
+  /** Replaces the whole book (absent data = an empty book, as in snapshots from before it existed). */
+  restore(data: AccountBookData | undefined): void {
+    this.accounts.clear();
+    if (data === undefined) return;
+    for (const [id, account] of data.accounts) {
+      const entry = this.entry(id);
+      entry.openOrders = account.openOrders;
+      for (const s of account.instruments) {
+        const slot = this.slotFor(entry, s.instrument);
+        slot.position = s.position;
+        slot.pendingBuy = s.pendingBuy;
+        slot.pendingSell = s.pendingSell;
+      }
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private slot(accountId: AccountId, instrument: Instrument): Slot | undefined {
+    return this.accounts.get(accountId)?.slots.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);
+  }
+
+  private entry(accountId: AccountId): AccountEntry {
+    let entry = this.accounts.get(accountId);
+    if (entry === undefined) {
+      entry = { openOrders: 0, slots: new Map(), list: [] };
+      this.accounts.set(accountId, entry);
+    }
+    return entry;
+  }
+
+  private slotFor(entry: AccountEntry, instrument: Instrument): Slot {
+    let bySettlement = entry.slots.get(instrument.underlyingAsset);
+    if (bySettlement === undefined) entry.slots.set(instrument.underlyingAsset, (bySettlement = new Map()));
+    let slot = bySettlement.get(instrument.settlementAsset);
+    if (slot === undefined) {
+      const key = { underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset };
+      slot = { instrument: key, position: ZERO_POSITION, pendingBuy: ZERO_QUANTITY, pendingSell: ZERO_QUANTITY };
+      bySettlement.set(instrument.settlementAsset, slot);
+      entry.list.push(slot);
+    }
+    return slot;
+  }
+}
+
+function reducePending(slot: Slot, side: Side, by: Quantity): void {
+  if (side === "BUY") slot.pendingBuy = slot.pendingBuy.lte(by) ? ZERO_QUANTITY : slot.pendingBuy.sub(by);
+  else slot.pendingSell = slot.pendingSell.lte(by) ? ZERO_QUANTITY : slot.pendingSell.sub(by);
+}

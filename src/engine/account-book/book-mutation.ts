@@ -1,0 +1,26 @@
+/** The engine's own mutation in a reservation: the book entry of the accepted order, undone on rollback. */
+import { SnapshotError } from "../errors.js";
+import type { Mutation } from "../pretrade/mutations.js";
+import type { AccountBook } from "./account-book.js";
+import type { OrderFootprint } from "./order-footprint.js";
+
+/**
+ * The owner name the book's mutation carries in a reservation (and its data). It cannot be
+ * a policy's: the engine builder refuses names starting with '@'.
+ */
+export const BOOK_OWNER = "@AccountBook";
+
+/** Applies the footprint now; the mutation's rollback takes it out again, its commit keeps it. */
+export function bookMutation(book: AccountBook, footprint: OrderFootprint): Mutation {
+  book.reserve(footprint);
+  return { commit: () => {}, rollback: () => book.release(footprint), record: footprint };
+}
+
+/** Rebuilds the mutation of an open reservation from its record (the footprint is already in the restored book). */
+export function restoreBookMutation(book: AccountBook, record: unknown): Mutation {
+  if (typeof record !== "object" || record === null || !("accountId" in record) || !("quantity" in record)) {
+    throw new SnapshotError("Malformed", `reservation data: the account book's record is not an order footprint`, BOOK_OWNER);
+  }
+  const footprint = record as OrderFootprint;
+  return { commit: () => {}, rollback: () => book.release(footprint), record: footprint };
+}

@@ -1,0 +1,49 @@
+/** What an accepted order adds to the book: its account, instrument, side and pending quantity. */
+import type { AccountId } from "../../param/ids.js";
+import type { Side } from "../../param/enums.js";
+import type { Instrument } from "../../param/instrument.js";
+import { Quantity } from "../../param/values.js";
+import type { Order } from "../../model/order.js";
+
+/**
+ * An accepted order's entry in the book, and the record of the engine's book mutation in a
+ * reservation (so a restored open reservation rolls back exactly what it added). Plain data.
+ */
+export interface OrderFootprint {
+  readonly accountId: AccountId;
+  /** Absent when the order carried no instrument or side: then only the open-order count moves. */
+  readonly instrument?: Instrument;
+  readonly side?: Side;
+  /** Pending quantity added on `side` (zero when it cannot be known, e.g. a market order by volume). */
+  readonly quantity: Quantity;
+}
+
+/**
+ * The footprint of an order the main stage accepted, or undefined when it has no account
+ * (nothing to attribute it to). A volume order counts its quantity at its limit price
+ * (volume / |price|); a market order by volume has no knowable quantity and counts as an
+ * open order only.
+ */
+export function footprintOf(order: Order): OrderFootprint | undefined {
+  const op = order.operation;
+  const accountId = op?.accountId;
+  if (op === undefined || accountId === undefined) return undefined;
+  const instrument = op.instrument;
+  const side = op.side;
+  if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero() };
+  return { accountId, instrument, side, quantity: quantityOf(order) };
+}
+
+function quantityOf(order: Order): Quantity {
+  const amount = order.operation?.tradeAmount;
+  if (amount === undefined) return Quantity.zero();
+  if (amount.kind === "quantity") return amount.value;
+  const price = order.operation?.price;
+  if (price === undefined || price.isZero()) return Quantity.zero();
+  try {
+    return amount.value.calculateQuantity(price);
+  } catch {
+    // Out of the decimal domain: the order is still open, its size unknown.
+    return Quantity.zero();
+  }
+}
