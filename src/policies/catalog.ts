@@ -7,6 +7,7 @@ import { PNL_BOUNDS_KILL_SWITCH_ENTRY } from "./pnl-bounds-kill-switch/catalog-e
 import { RATE_LIMIT_ENTRY } from "./rate-limit/catalog-entry.js";
 import type { Json } from "./settings-json.js";
 import { SPOT_FUNDS_ENTRY } from "./spot-funds/catalog-entry.js";
+import { TRADING_STATE_ENTRY } from "./trading-state/catalog-entry.js";
 
 export type { PolicyBuildContext, PolicyCatalogEntry, PolicyAccountState, HoldingState } from "./catalog-entry.js";
 
@@ -16,6 +17,7 @@ const ENTRIES = [
   ORDER_SIZE_LIMIT_ENTRY,
   PNL_BOUNDS_KILL_SWITCH_ENTRY,
   SPOT_FUNDS_ENTRY,
+  TRADING_STATE_ENTRY,
 ] as readonly PolicyCatalogEntry[];
 
 export const POLICY_CATALOG: ReadonlyMap<string, PolicyCatalogEntry> = new Map(ENTRIES.map((e) => [e.type, e]));

@@ -4,3 +4,4 @@ export * from "./rate-limit/index.js";
 export * from "./order-size-limit/index.js";
 export * from "./pnl-bounds-kill-switch/index.js";
 export * from "./spot-funds/index.js";
+export * from "./trading-state/index.js";

@@ -7,6 +7,7 @@ import type { Asset, Instrument } from "../param/instrument.js";
 import type { Pnl } from "../param/values.js";
 import type { AccountAdjustment, ExecutionReport, Order, PnlState } from "../model/index.js";
 import type { Quote } from "../marketdata/index.js";
+import type { SetTradingState } from "./trading-state-admin.js";
 
 /**
  * Who acts when nobody was authenticated: the single-user loopback default, and every
@@ -57,7 +58,8 @@ export type AdminCommand =
       readonly accountIds: readonly AccountId[];
       readonly groups: readonly AccountGroupId[];
       readonly patch: boolean;
-    };
+    }
+  | SetTradingState;
 
 /**
  * Everything that changes state, as it enters the door (no timestamp yet). Lifecycle

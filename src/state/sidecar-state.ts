@@ -428,6 +428,10 @@ export class SidecarState implements ChannelHost {
     this.operatorBlocking = command.kind === "blockAccount" || command.kind === "blockGroup";
     try {
       result = runAdminCommand(this.engine, this.marketData, command);
+      if (command.kind === "setTradingState") {
+        const { scope, state, reason } = command;
+        this.announce({ kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });
+      }
       // An operator's halt that asks for it is a kill switch too (e.g. everything at once).
       if (result.cancelWorkingOrders) this.sendCancelNotices(result.cancelWorkingOrders.scope, result.cancelWorkingOrders.block, "operator");
     } catch (e) {

@@ -4,6 +4,8 @@ import * as ts from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import type { ControlScope, TradingStateName } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
 import { decodeAccountId, decodeGroupId } from "./scalars.js";
+import type { SetTradingState } from "../../state/trading-state-admin.js";
+import type { TradingStateEntry } from "../../policies/trading-state/index.js";
 
 const STATE_TO_WIRE: Record<TradingStateName, ts.TradingState> = {
   ACTIVE: ts.TradingState.ACTIVE,
@@ -56,4 +58,22 @@ export function decodeScope(scope: ts.TradingStateScope | undefined, field: stri
     default:
       return missing(`${field}.account_id|group_id|global`);
   }
+}
+
+/** SetTradingState as the door's command; fields checked in proto order. */
+export function decodeSetTradingState(r: ts.SetTradingStateRequest): SetTradingState {
+  return {
+    kind: "setTradingState",
+    scope: decodeScope(r.scope, "scope"),
+    state: decodeTradingState(r.state, "state"),
+    reason: r.reason,
+    policy: r.policyName === "" ? undefined : r.policyName,
+    cancelWorkingOrders: r.cancelWorkingOrders,
+  };
+}
+
+export function encodeTradingStates(entries: readonly TradingStateEntry[]): Partial<ts.GetTradingStatesResponse> {
+  return {
+    entries: entries.map((e) => create(ts.TradingStateEntrySchema, { scope: encodeScope(e.scope), state: encodeTradingState(e.state), reason: e.reason })),
+  };
 }
