@@ -8,6 +8,7 @@ import { RATE_LIMIT_ENTRY } from "./rate-limit/catalog-entry.js";
 import type { Json } from "./settings-json.js";
 import { SPOT_FUNDS_ENTRY } from "./spot-funds/catalog-entry.js";
 import { TRADING_STATE_ENTRY } from "./trading-state/catalog-entry.js";
+import { RESTRICTED_LIST_ENTRY } from "./restricted-list/catalog-entry.js";
 
 export type { PolicyBuildContext, PolicyCatalogEntry, PolicyAccountState, HoldingState } from "./catalog-entry.js";
 
@@ -18,6 +19,7 @@ const ENTRIES = [
   PNL_BOUNDS_KILL_SWITCH_ENTRY,
   SPOT_FUNDS_ENTRY,
   TRADING_STATE_ENTRY,
+  RESTRICTED_LIST_ENTRY,
 ] as readonly PolicyCatalogEntry[];
 
 export const POLICY_CATALOG: ReadonlyMap<string, PolicyCatalogEntry> = new Map(ENTRIES.map((e) => [e.type, e]));

@@ -5,3 +5,4 @@ export * from "./order-size-limit/index.js";
 export * from "./pnl-bounds-kill-switch/index.js";
 export * from "./spot-funds/index.js";
 export * from "./trading-state/index.js";
+export * from "./restricted-list/index.js";

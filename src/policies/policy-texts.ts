@@ -2,6 +2,7 @@
 import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import type { DecimalValue } from "../param/decimal-value.js";
+import type { ControlScope } from "../model/control-scope.js";
 
 /**
  * Texts shared by the built-ins. OpenPit prints optional bounds with Rust's `{:?}` of
@@ -19,4 +20,9 @@ export function blockOf(r: PolicyReject): PolicyBlock {
 /** A report field the policy needs is absent. */
 export function missingFieldBlock(field: string): PolicyBlock {
   return blockOf(missingField(field));
+}
+
+/** Where an operator control is set, for reject texts: never the account's id. */
+export function whereSet(scope: ControlScope): string {
+  return scope.kind === "account" ? "on the account" : scope.kind === "group" ? "on the account's group" : "globally";
 }

@@ -1,12 +1,10 @@
 /** TradingStatePolicy's reject texts. Never an account id: where the state is set is named by its kind. */
 import type { ControlScope } from "../../model/control-scope.js";
+import { whereSet } from "../policy-texts.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { PositionSize, Quantity } from "../../param/values.js";
 import type { Side } from "../../param/enums.js";
 
-export function whereSet(scope: ControlScope): string {
-  return scope.kind === "account" ? "on the account" : scope.kind === "group" ? "on the account's group" : "globally";
-}
 
 export function halted(scope: ControlScope): readonly PolicyReject[] {
   return [{ code: "TradingHalted", reason: "trading halted", details: `trading state HALTED is set ${whereSet(scope)}`, scope: "order" }];
