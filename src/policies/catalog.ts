@@ -9,6 +9,7 @@ import type { Json } from "./settings-json.js";
 import { SPOT_FUNDS_ENTRY } from "./spot-funds/catalog-entry.js";
 import { TRADING_STATE_ENTRY } from "./trading-state/catalog-entry.js";
 import { RESTRICTED_LIST_ENTRY } from "./restricted-list/catalog-entry.js";
+import { CLIENT_ORDER_ID_ENTRY } from "./client-order-id/catalog-entry.js";
 
 export type { PolicyBuildContext, PolicyCatalogEntry, PolicyAccountState, HoldingState } from "./catalog-entry.js";
 
@@ -20,6 +21,7 @@ const ENTRIES = [
   SPOT_FUNDS_ENTRY,
   TRADING_STATE_ENTRY,
   RESTRICTED_LIST_ENTRY,
+  CLIENT_ORDER_ID_ENTRY,
 ] as readonly PolicyCatalogEntry[];
 
 export const POLICY_CATALOG: ReadonlyMap<string, PolicyCatalogEntry> = new Map(ENTRIES.map((e) => [e.type, e]));

@@ -6,3 +6,4 @@ export * from "./pnl-bounds-kill-switch/index.js";
 export * from "./spot-funds/index.js";
 export * from "./trading-state/index.js";
 export * from "./restricted-list/index.js";
+export * from "./client-order-id/index.js";

@@ -1,0 +1,36 @@
+/**
+ * Safe retries (ClientOrderIdPolicy): an order marked as a retry whose client order id is
+ * still known is answered with the first order's decision, without running the engine, so
+ * nothing is reserved twice. Accepted orders' answers are kept with their ids for that.
+ */
+import type { AccountId } from "../param/ids.js";
+import type { Engine } from "../engine/index.js";
+import type { Order } from "../model/index.js";
+import { ClientOrderIdPolicy } from "../policies/client-order-id/index.js";
+import type { ChannelResult } from "./results.js";
+
+/** The engine's ClientOrderIdPolicy (its policy list never changes), cached per engine. */
+const policies = new WeakMap<Engine, ClientOrderIdPolicy | null>();
+
+function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
+  let found = policies.get(engine);
+  if (found === undefined) {
+    found = engine.policies.find((p): p is ClientOrderIdPolicy => p instanceof ClientOrderIdPolicy) ?? null;
+    policies.set(engine, found);
+  }
+  return found ?? undefined;
+}
+
+/** The first decision a retry gets again, or undefined: run the order as new. */
+export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number): ChannelResult | undefined {
+  if (order.retry !== true || order.clientOrderId === undefined) return undefined;
+  return policyOf(engine)?.firstDecision(accountId, order.clientOrderId, nowMs) as ChannelResult | undefined;
+}
+
+/** Keeps an accepted order's answer with its id (a no-op for orders without one or a rejected order). */
+export function rememberDecision(engine: Engine, order: Order, accountId: AccountId, result: ChannelResult): ChannelResult {
+  if (order.clientOrderId !== undefined && (result.kind === "executeAccepted" || result.kind === "dropCopy")) {
+    policyOf(engine)?.rememberDecision(accountId, order.clientOrderId, result);
+  }
+  return result;
+}
