@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { expect, vi } from "vitest";
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
@@ -53,6 +54,14 @@ export class EventTap {
   close(): void {
     this.call.cancel();
   }
+}
+
+/** Opens a monitor and resolves once the server has registered it (events before that are not replayed). */
+export async function openEventTap(clients: SidecarClients, hub: { readonly subscriberCount: number }): Promise<EventTap> {
+  const before = hub.subscriberCount;
+  const tap = new EventTap(clients);
+  await vi.waitFor(() => expect(hub.subscriberCount).toBe(before + 1));
+  return tap;
 }
 
 export interface DurableSidecar {

@@ -12,7 +12,7 @@ import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { TradingState, type GetTradingStatesResponse, type SetTradingStateResponse } from "../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, startHarness, type Harness } from "./harness.js";
 import { NoticeTap, adminFailure, as, fill, nextNotice } from "./results.js";
-import { controlsConfig, DurableSidecars, EventTap } from "./controls-helpers.js";
+import { controlsConfig, DurableSidecars, openEventTap } from "./controls-helpers.js";
 
 const CONFIG = controlsConfig([{ type: "TradingStatePolicy", settings: {} }]);
 const accountScope = (accountId = ACCOUNT) => ({ scope: { case: "accountId" as const, value: accountId } });
@@ -31,7 +31,7 @@ describe("trading states through the wire", () => {
   });
 
   it("HALTED on the account: every new order is rejected TRADING_HALTED (code 50); other accounts trade; ACTIVE lifts it", async () => {
-    const tap = new EventTap(h.clients);
+    const tap = await openEventTap(h.clients, h.server.state.events);
     const answer = await h.admin<SetTradingStateResponse>("setTradingState", { scope: accountScope(), state: TradingState.HALTED, reason: "margin call" });
     expect(answer.previous).toBe(TradingState.ACTIVE);
     const c = h.channel();
@@ -98,7 +98,7 @@ describe("trading states through the wire", () => {
     const notices = new NoticeTap();
     const c = h.channel(notices.onNotice);
     await c.send(execute("1"), execute("1", pb.Side.BUY, OTHER_ACCOUNT));
-    const tap = new EventTap(h.clients);
+    const tap = await openEventTap(h.clients, h.server.state.events);
     const cancel = nextNotice(notices, "cancelWorkingOrders");
     await h.admin("setTradingState", { scope: { scope: { case: "global", value: true } }, state: TradingState.HALTED, reason: "stop", cancelWorkingOrders: true });
     const notice = await cancel;
