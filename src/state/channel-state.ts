@@ -246,7 +246,7 @@ export class ChannelState {
         return this.release(c.accountIds);
       case "start": {
         const accountId = this.admit(c.order, field, base, true);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs());
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
         if (first) return first;
         const r = engine.startPreTrade(c.order);
         if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
@@ -266,7 +266,7 @@ export class ChannelState {
       }
       case "execute": {
         const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs());
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
         if (first) return first;
         const r = engine.executePreTrade(c.order);
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
@@ -287,7 +287,7 @@ export class ChannelState {
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
         const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs());
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
         if (first) return first;
         const reservation = engine.executePreTradeDropCopy(c.order);
         const { lock, accountAdjustments: outcomes, accountBlock } = reservation;

@@ -8,6 +8,7 @@ import type { Engine } from "../engine/index.js";
 import type { Order } from "../model/index.js";
 import { ClientOrderIdPolicy } from "../policies/client-order-id/index.js";
 import type { ChannelResult } from "./results.js";
+import { CommandError } from "./command-error.js";
 
 /** The engine's ClientOrderIdPolicy (its policy list never changes), cached per engine. */
 const policies = new WeakMap<Engine, ClientOrderIdPolicy | null>();
@@ -21,10 +22,19 @@ function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
   return found ?? undefined;
 }
 
-/** The first decision a retry gets again, or undefined: run the order as new. */
-export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number): ChannelResult | undefined {
+/**
+ * The first decision a retry gets again, or undefined: run the order as new. Fail closed:
+ * without a ClientOrderIdPolicy a retry cannot be recognised, and running it as a new order
+ * could reserve twice, so it is refused (FAILED_PRECONDITION on `retry`).
+ */
+export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number, field: string): ChannelResult | undefined {
   if (order.retry !== true || order.clientOrderId === undefined) return undefined;
-  return policyOf(engine)?.firstDecision(accountId, order.clientOrderId, nowMs) as ChannelResult | undefined;
+  const policy = policyOf(engine);
+  if (policy === undefined) {
+    const f = `${field}.order.retry`;
+    throw new CommandError("FAILED_PRECONDITION", f, `${f}: no ClientOrderIdPolicy is configured, so a retry cannot be recognised; send it as a new order`);
+  }
+  return policy.firstDecision(accountId, order.clientOrderId, nowMs) as ChannelResult | undefined;
 }
 
 /** Keeps an accepted order's answer with its id (a no-op for orders without one or a rejected order). */

@@ -131,3 +131,23 @@ describe("client order ids after a restart in durable mode", () => {
     });
   }
 });
+
+describe("client order ids without a ClientOrderIdPolicy (fail closed)", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness(controlsConfig([]));
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("a retry is refused (it cannot be recognised) rather than run as a second order; ids alone pass", async () => {
+    const c = h.channel();
+    const [plain, retry] = await c.send(execute("n-1"), execute("n-1", { retry: true }));
+    expect(as(plain, "execute").accepted).toBe(true);
+    const f = "commands[1].execute_pre_trade.order.retry";
+    expect(json(retry)).toEqual({
+      error: { code: "ERROR_CODE_FAILED_PRECONDITION", field: f, message: `${f}: no ClientOrderIdPolicy is configured, so a retry cannot be recognised; send it as a new order` },
+    });
+  });
+});
