@@ -10,6 +10,7 @@ import { TradeAmount } from "../../src/model/index.js";
 import { AccountGroupId, AccountId, Price, Quantity, type Side } from "../../src/param/index.js";
 import { parseTradingStateSettingsJson, TradingStatePolicy } from "../../src/policies/index.js";
 import { AAPL_USD, ACCOUNT, OTHER_ACCOUNT, onlyReject } from "../helpers/start-policies.js";
+import { seededRandom } from "../../bench/workload.js";
 
 const GROUP = AccountGroupId.fromU32(7);
 
@@ -170,18 +171,6 @@ describe("TradingStatePolicy: settings and durability", () => {
 
 // ---- the property test -----------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so every failing sequence can be replayed by its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface OpenOrder {
   readonly side: Side;
   remaining: number;
@@ -194,7 +183,7 @@ describe("TradingStatePolicy: REDUCING property", () => {
     let checked = 0;
     let passed = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const rand = prng(seed);
+      const rand = seededRandom(seed);
       const int = (n: number) => Math.floor(rand() * n);
       const { engine, policy } = build();
       const scope = { kind: "account", accountId: ACCOUNT } as const;

@@ -9,13 +9,12 @@ import { join } from "node:path";
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { expect, vi } from "vitest";
 import type { ClientReadableStream } from "@grpc/grpc-js";
-import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
-import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
+import { connect, type AccountChannel, type ReportFeed, type SidecarClients } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { testConfig } from "./harness.js";
+import { clientCalls, testConfig } from "./harness.js";
 
 /** The test configuration with `policies` instead of the built-ins (validation first). */
 export function controlsConfig(policies: readonly unknown[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -108,20 +107,7 @@ export class DurableSidecars {
     const d: DurableSidecar = {
       sidecar,
       clients,
-      admin: (method, init) => {
-        const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
-        return callUnary(clients.admin, method, create(input, init as never));
-      },
-      channel(onNotice) {
-        const c = new AccountChannel(clients.channel, onNotice);
-        opened.push(c);
-        return c;
-      },
-      feed() {
-        const f = new ReportFeed(clients.feed);
-        opened.push(f);
-        return f;
-      },
+      ...clientCalls(clients, opened),
       stop: () => stop(false),
       crash: () => stop(true),
     };
