@@ -24,8 +24,8 @@ def generate_stubs(out_dir):
     older than proto3 `optional` fields."""
     files = [
         os.path.join("openpit", "sidecar", "v1", name)
-        for name in ("types.proto", "errors.proto", "channel.proto", "feed.proto", "audit.proto",
-                     "admin.proto")
+        for name in ("types.proto", "errors.proto", "trading_state.proto", "channel.proto", "feed.proto",
+                     "audit.proto", "admin.proto")
     ]
     subprocess.run(
         ["protoc", f"-I{PROTO_ROOT}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",
