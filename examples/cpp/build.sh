@@ -11,18 +11,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 proto="$root/proto"
 
-# Only what the client uses; the generated code of each file must be compiled and linked.
-files=(
-  grpc/health/v1/health.proto
-  openpit/sidecar/v1/types.proto
-  openpit/sidecar/v1/errors.proto
-  openpit/sidecar/v1/controls.proto
-  openpit/sidecar/v1/audit.proto
-  openpit/sidecar/v1/retirement.proto
-  openpit/sidecar/v1/channel.proto
-  openpit/sidecar/v1/feed.proto
-  openpit/sidecar/v1/admin.proto
-)
+# Every file of the contract (admin.proto imports most of the others); the generated code of
+# each must be compiled and linked. A glob, so a new contract file needs no edit here.
+files=(grpc/health/v1/health.proto)
+for f in "$proto"/openpit/sidecar/v1/*.proto; do files+=("openpit/sidecar/v1/$(basename "$f")"); done
 
 key="$(cd "$root" && { find proto -type f -name '*.proto' | LC_ALL=C sort | xargs sha256sum;
   sha256sum examples/cpp/sidecar_client.cc examples/cpp/build.sh; } | sha256sum | cut -c1-16)"

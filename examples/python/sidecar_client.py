@@ -22,10 +22,11 @@ PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
 def generate_stubs(out_dir):
     """Debian's protoc (3.21) and its gRPC Python plugin; grpc_tools' bundled protoc is
     older than proto3 `optional` fields."""
+    # Every file of the contract (admin.proto imports most of the others).
+    contract_dir = os.path.join(PROTO_ROOT, "openpit", "sidecar", "v1")
     files = [
         os.path.join("openpit", "sidecar", "v1", name)
-        for name in ("types.proto", "errors.proto", "controls.proto", "channel.proto", "feed.proto",
-                     "audit.proto", "retirement.proto", "admin.proto")
+        for name in sorted(os.listdir(contract_dir)) if name.endswith(".proto")
     ]
     subprocess.run(
         ["protoc", f"-I{PROTO_ROOT}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",

@@ -47,5 +47,7 @@ export interface ExecutionReport {
   readonly financialImpact?: FinancialImpact;
   readonly fill?: Fill;
   readonly positionImpact?: PositionImpact;
+  /** The order's client order id: its final report releases the id (ClientOrderIdPolicy). */
+  readonly clientOrderId?: string;
   readonly userData?: unknown;
 }

@@ -6,3 +6,4 @@ export * from "./account-adjustment.js";
 export * from "./pnl-state.js";
 export * from "./outcomes.js";
 export * from "./pre-trade-lock.js";
+export * from "./control-scope.js";

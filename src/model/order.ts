@@ -48,6 +48,13 @@ export interface Order {
   readonly operation?: OrderOperation;
   readonly position?: OrderPosition;
   readonly margin?: OrderMargin;
+  /**
+   * The gateway's id for the order, unique per account while the order is known
+   * (ClientOrderIdPolicy); absent = not tracked.
+   */
+  readonly clientOrderId?: string;
+  /** A retry of an order sent before with the same client order id (safe retries). */
+  readonly retry?: boolean;
   /** Opaque caller token, passed to custom policies untouched. */
   readonly userData?: unknown;
 }

@@ -51,6 +51,10 @@ export const REJECT_CODES = {
   RepeatedExecutionLimitExceeded: 45,
   GrossExposureLimitExceeded: 46,
   OpenOrderLimitExceeded: 47,
+  // Controls beyond OpenPit (issue 12, trading states and restricted lists): 50-56.
+  TradingHalted: 50,
+  TradingReducingOnly: 51,
+  InstrumentSellOnly: 52,
   Custom: 254,
   Other: 255,
 } as const;

@@ -13,6 +13,9 @@ import { REPEATED_EXECUTION_THROTTLE_ENTRY } from "./repeated-execution-throttle
 import { GROSS_EXPOSURE_LIMIT_ENTRY } from "./gross-exposure-limit/catalog-entry.js";
 import { MAX_OPEN_ORDERS_ENTRY } from "./max-open-orders/catalog-entry.js";
 import { SOFT_LIMIT_ENTRY } from "./soft-limits/catalog-entry.js";
+import { TRADING_STATE_ENTRY } from "./trading-state/catalog-entry.js";
+import { RESTRICTED_LIST_ENTRY } from "./restricted-list/catalog-entry.js";
+import { CLIENT_ORDER_ID_ENTRY } from "./client-order-id/catalog-entry.js";
 
 export type { PolicyBuildContext, PolicyCatalogEntry, PolicyAccountState, HoldingState } from "./catalog-entry.js";
 
@@ -28,6 +31,9 @@ const ENTRIES = [
   GROSS_EXPOSURE_LIMIT_ENTRY,
   MAX_OPEN_ORDERS_ENTRY,
   SOFT_LIMIT_ENTRY,
+  TRADING_STATE_ENTRY,
+  RESTRICTED_LIST_ENTRY,
+  CLIENT_ORDER_ID_ENTRY,
 ] as readonly PolicyCatalogEntry[];
 
 export const POLICY_CATALOG: ReadonlyMap<string, PolicyCatalogEntry> = new Map(ENTRIES.map((e) => [e.type, e]));

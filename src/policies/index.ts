@@ -10,3 +10,6 @@ export * from "./repeated-execution-throttle/index.js";
 export * from "./gross-exposure-limit/index.js";
 export * from "./max-open-orders/index.js";
 export * from "./soft-limits/index.js";
+export * from "./trading-state/index.js";
+export * from "./restricted-list/index.js";
+export * from "./client-order-id/index.js";

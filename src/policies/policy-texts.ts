@@ -3,6 +3,7 @@ import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import type { DecimalValue } from "../param/decimal-value.js";
 import { Price } from "../param/values.js";
+import type { ControlScope } from "../model/control-scope.js";
 
 /**
  * Texts shared by the built-ins. OpenPit prints optional bounds with Rust's `{:?}` of
@@ -42,3 +43,8 @@ export function percentText(part: DecimalValue, whole: DecimalValue): string {
 }
 
 const HUNDRED = Price.fromInt(100);
+
+/** Where an operator control is set, for reject texts: never the account's id. */
+export function whereSet(scope: ControlScope): string {
+  return scope.kind === "account" ? "on the account" : scope.kind === "group" ? "on the account's group" : "globally";
+}

@@ -3,7 +3,7 @@
  * errors; the door journals the command either way, and a replay fails it the same way.
  */
 import type { InstrumentId } from "../param/ids.js";
-import type { AccountBlock } from "../model/index.js";
+import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf } from "../policies/catalog.js";
@@ -11,12 +11,17 @@ import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js
 import type { Json } from "../policies/settings-json.js";
 import type { AdminCommand } from "./commands.js";
 import { CommandError } from "./command-error.js";
+import { runSetTradingState } from "./trading-state-admin.js";
 
 /** What an admin command answers besides success. */
 export interface AdminResult {
   readonly instrumentId?: InstrumentId;
   /** Blocks a forced P&L state earned (recorded by the engine). */
   readonly accountBlocks?: readonly AccountBlock[];
+  /** SetTradingState: the state the scope had before. */
+  readonly previousTradingState?: TradingStateName;
+  /** The operator asked for a kill switch: the door tells the channels holding the scope's accounts. */
+  readonly cancelWorkingOrders?: { readonly scope: ControlScope; readonly block: AccountBlock };
   /** What `retireAccount` answered. */
   readonly retirement?: AccountRetirementResult;
 }
@@ -121,6 +126,10 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       } else if (c.patch) md.pushForPatch(id, c.quote, c.accountIds, c.groups);
       else md.pushFor(id, c.quote, c.accountIds, c.groups);
       return { instrumentId: id };
+    }
+    case "setTradingState": {
+      const { previous, cancelWorkingOrders } = runSetTradingState(engine, c);
+      return cancelWorkingOrders ? { previousTradingState: previous, cancelWorkingOrders } : { previousTradingState: previous };
     }
   }
 }

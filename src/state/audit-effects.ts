@@ -9,6 +9,7 @@ import type { MarketDataService, Quote, QuoteResolution } from "../marketdata/in
 import { accountStateOf, settingsJsonOf } from "../policies/catalog.js";
 import { DecimalValue } from "../param/decimal-value.js";
 import type { AdminCommand, QuoteTarget } from "./commands.js";
+import { tradingStatePolicyOf } from "./trading-state-admin.js";
 
 /** JSON as stored in a record: decimals and ids as strings, absent as null. */
 export type AuditJson = null | boolean | number | string | readonly AuditJson[] | { readonly [key: string]: AuditJson };
@@ -142,6 +143,7 @@ const VIEWS: Views = {
     return { instrument: auditJson(c.instrument), instrumentId: id === undefined ? null : id.toString() };
   },
   pushQuote: (_engine, md, c) => quotesOf(md, c),
+  setTradingState: (engine, _md, c) => ({ scope: auditJson(c.scope), state: tradingStatePolicyOf(engine, c.policy).stateOf(c.scope) }),
 };
 
 /**
@@ -162,6 +164,7 @@ export function effectView(engine: Engine, md: MarketDataService, c: AdminComman
 /** The accounts a command names: what the audit query's account filter matches. */
 export function accountsNamed(c: AdminCommand): readonly AccountId[] {
   if ("accountId" in c) return [c.accountId];
+  if (c.kind === "setTradingState" && c.scope.kind === "account") return [c.scope.accountId];
   if ("accountIds" in c) return c.accountIds;
   return [];
 }

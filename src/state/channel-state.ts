@@ -11,6 +11,7 @@ import { HandleTable, type Handle, type HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import type { PinRegistry } from "./pin-registry.js";
 import type { ChannelNotice, ChannelResult } from "./results.js";
+import { rememberDecision, retryAnswer } from "./safe-retries.js";
 
 export interface ChannelLimits {
   readonly maxCommandsPerMessage: number;
@@ -166,6 +167,23 @@ export class ChannelState {
     return channel;
   }
 
+  /**
+   * The accounts this channel holds: pinned to it, or with a request or reservation open
+   * on it (in fullSync mode nothing is pinned). A kill switch tells it to cancel theirs.
+   */
+  holds(accountId: AccountId): boolean {
+    if (this.accounts.has(accountId)) return true;
+    for (const [, h] of this.handles.entries()) if (h.accountId === accountId) return true;
+    return false;
+  }
+
+  /** Every account `holds` is true for, pinned ones first. */
+  heldAccounts(): AccountId[] {
+    const held = new Set(this.accounts);
+    for (const [, h] of this.handles.entries()) held.add(h.accountId);
+    return [...held];
+  }
+
   /** Reservation ids open for an account, for the admin query. */
   openReservationsOf(accountId: AccountId): bigint[] {
     const ids: bigint[] = [];
@@ -228,6 +246,8 @@ export class ChannelState {
         return this.release(c.accountIds);
       case "start": {
         const accountId = this.admit(c.order, field, base, true);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        if (first) return first;
         const r = engine.startPreTrade(c.order);
         if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
         return { kind: "startAccepted", requestId: this.handles.add({ kind: "request", accountId, request: r.request }) };
@@ -238,7 +258,7 @@ export class ChannelState {
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         const { lock, accountAdjustments } = r.reservation;
         const id = this.handles.add(this.reservationHandle(h.accountId, r.reservation));
-        return { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments };
+        return rememberDecision(engine, h.request.order, h.accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "discardRequest": {
         this.handles.take(c.requestId, "request", `${field}.request_id`).request[Symbol.dispose]();
@@ -246,16 +266,18 @@ export class ChannelState {
       }
       case "execute": {
         const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        if (first) return first;
         const r = engine.executePreTrade(c.order);
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         // Read before any commit: a finalised reservation no longer shows them.
         const { lock, accountAdjustments } = r.reservation;
         if (c.commitOnAccept) {
           r.reservation.commit();
-          return { kind: "executeAccepted", reservationId: 0n, committed: true, lock, outcomes: accountAdjustments };
+          return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: 0n, committed: true, lock, outcomes: accountAdjustments });
         }
         const id = this.handles.add(this.reservationHandle(accountId, r.reservation));
-        return { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments };
+        return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "startDryRun":
         this.admit(c.order, field, base, false);
@@ -265,16 +287,18 @@ export class ChannelState {
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
         const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        if (first) return first;
         const applied = engine.applyDropCopy(c.order);
         if (!applied.ok) return { kind: "dropCopyFailed", rejects: applied.rejects };
         const { operation: reservation, isAccountBlocked } = applied;
         const { lock, accountAdjustments: outcomes, accountBlock } = reservation;
         if (c.commitOnAccept) {
           reservation.commit();
-          return { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock, isAccountBlocked };
+          return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock, isAccountBlocked });
         }
         const id = this.handles.add(this.reservationHandle(accountId, reservation));
-        return { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked };
+        return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked });
       }
       case "commit":
         this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.commit();

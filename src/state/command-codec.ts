@@ -130,6 +130,7 @@ function compactOrder(o: Order): Json {
     o.position === undefined &&
     o.margin === undefined &&
     o.userData === undefined &&
+    o.clientOrderId === undefined &&
     op?.instrument !== undefined &&
     op.accountId !== undefined &&
     op.side !== undefined &&

@@ -7,6 +7,7 @@ import type { Asset, Instrument } from "../param/instrument.js";
 import type { Pnl } from "../param/values.js";
 import type { AccountAdjustment, ExecutionReport, Order, PnlState } from "../model/index.js";
 import type { Quote } from "../marketdata/index.js";
+import type { SetTradingState } from "./trading-state-admin.js";
 
 /**
  * Who acts when nobody was authenticated: the single-user loopback default, and every
@@ -59,7 +60,8 @@ export type AdminCommand =
       readonly accountIds: readonly AccountId[];
       readonly groups: readonly AccountGroupId[];
       readonly patch: boolean;
-    };
+    }
+  | SetTradingState;
 
 /**
  * Everything that changes state, as it enters the door (no timestamp yet). Lifecycle
@@ -88,7 +90,8 @@ export interface ExecutionSettings {
 export type CommandBody =
   /** `owner`: the principal the channel acts for (its pins count against it); absent in old journals = "local". */
   | { readonly kind: "openChannel"; readonly owner?: string }
-  | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "disconnect" | "shutdown" | "recovery" }
+  /** `lost`/`ended`: involuntary or graceful end of the stream; `disconnect` (older journals): either. */
+  | { readonly kind: "closeChannel"; readonly channel: bigint; readonly reason: "lost" | "ended" | "disconnect" | "shutdown" | "recovery" }
   | { readonly kind: "channel"; readonly channel: bigint; readonly commands: readonly ChannelCommand[] }
   | { readonly kind: "feed"; readonly reports: readonly ExecutionReport[] }
   | { readonly kind: "expireReservations" }

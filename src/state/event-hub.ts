@@ -1,7 +1,7 @@
 /** Account events fanned out to monitors, numbered. */
 import type { AccountId, PolicyGroupId } from "../param/index.js";
 import type { EngineEvent } from "../engine/index.js";
-import type { PnlHaltReason } from "../model/index.js";
+import type { AccountBlock, BlockedBy, ControlScope, PnlHaltReason, TradingStateName } from "../model/index.js";
 import { guarded } from "./guarded.js";
 import type { AuditRecord } from "./audit-log.js";
 
@@ -9,10 +9,41 @@ import type { AuditRecord } from "./audit-log.js";
 export type SidecarEvent =
   | EngineEvent
   | { readonly kind: "pnlHalted"; readonly accountId: AccountId; readonly policyGroupId: PolicyGroupId; readonly reason: PnlHaltReason }
-  /** Reservations a crash left open, rolled back during recovery (disconnect = drop). */
-  | { readonly kind: "reservationsRolledBack"; readonly accountId: AccountId; readonly reservationIds: readonly bigint[]; readonly reason: "recovery" }
+  /**
+   * Reservations rolled back without their channel asking: a crash left them open
+   * (recovery, retained for late subscribers), or their channel ended (cancel on
+   * disconnect: lost involuntarily, ended by the client, or shut down).
+   */
+  | {
+      readonly kind: "reservationsRolledBack";
+      readonly accountId: AccountId;
+      readonly reservationIds: readonly bigint[];
+      readonly reason: RollbackReason;
+      /** The channel that held them; absent for recovery. */
+      readonly channelId?: bigint;
+    }
+  /** A trading state changed (TradingStatePolicy, by SetTradingState). */
+  | {
+      readonly kind: "tradingStateChanged";
+      readonly scope: ControlScope;
+      readonly state: TradingStateName;
+      readonly previous: TradingStateName;
+      readonly reason: string;
+    }
+  /** A block told the channels holding its accounts to cancel their working orders. */
+  | {
+      readonly kind: "cancelWorkingOrdersSent";
+      readonly scope: ControlScope;
+      readonly accountIds: readonly AccountId[];
+      readonly channelIds: readonly bigint[];
+      readonly blockedBy: BlockedBy;
+      readonly block: AccountBlock;
+    }
   /** An admin command ran or a call was denied: the audit trail's new record. */
   | { readonly kind: "auditRecorded"; readonly record: AuditRecord };
+
+/** Why reservations were rolled back without their channel asking (events.proto RollbackReason). */
+export type RollbackReason = "recovery" | "connectionLost" | "clientEnded" | "shutdown";
 
 /** `actor`: who caused the event (an admin command's or a denial's actor); absent otherwise. */
 export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent; readonly actor?: string };

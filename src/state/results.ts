@@ -3,6 +3,7 @@ import type { AccountId } from "../param/ids.js";
 import type {
   AccountAdjustmentOutcome,
   AccountBlock,
+  BlockedBy,
   PostTradeResult,
   PreTradeLock,
   Reject,
@@ -60,4 +61,6 @@ export type ChannelNotice =
       readonly policy: string;
       readonly reason: string;
       readonly rolledBack: readonly bigint[];
-    };
+    }
+  /** A kill switch fired for accounts this channel holds: the gateway cancels their working orders at the venue. */
+  | { readonly kind: "cancelWorkingOrders"; readonly accountIds: readonly AccountId[]; readonly blockedBy: BlockedBy; readonly block: AccountBlock };

@@ -4,8 +4,8 @@
  * recovery's replay take the same path, so a replay reproduces every decision bit for bit.
  */
 import type { AccountId } from "../param/index.js";
-import { ManualClock, type Clock, type Engine, type EngineSnapshot } from "../engine/index.js";
-import type { ExecutionReport, PostTradeResult } from "../model/index.js";
+import { ManualClock, type Clock, type Engine, type EngineEvent, type EngineSnapshot } from "../engine/index.js";
+import type { AccountBlock, BlockedBy, ControlScope, ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
 import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
@@ -13,7 +13,8 @@ import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
 import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
 import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
-import { EventHub, type SidecarEvent } from "./event-hub.js";
+import { EventHub, type RollbackReason, type SidecarEvent } from "./event-hub.js";
+import { blockedScope, cancelWorkingOrders } from "./kill-switch-notices.js";
 import type { Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
 import { HandleTally } from "./handle-table.js";
@@ -51,6 +52,20 @@ export interface StateSnapshot {
   /** Absent in snapshots written before the audit trail existed. */
   readonly audit?: AuditLogData;
 }
+
+/**
+ * Why a channel ended: its connection was lost (keepalive, transport error, cancelled), its
+ * client ended the stream, shutdown, or recovery. "disconnect" is how journals written
+ * before the distinction name the first two (announced as lost).
+ */
+export type CloseReason = "lost" | "ended" | "disconnect" | "shutdown" | "recovery";
+
+const ROLLBACK_REASON: Record<Exclude<CloseReason, "recovery">, RollbackReason> = {
+  lost: "connectionLost",
+  disconnect: "connectionLost",
+  ended: "clientEnded",
+  shutdown: "shutdown",
+};
 
 export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
 
@@ -93,6 +108,8 @@ export class SidecarState implements ChannelHost {
   private readonly unannounced: SidecarEvent[] = [];
   /** The actor of the admin command or denial being run: events it causes carry it. */
   private actingAs: string | undefined;
+  /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
+  private operatorBlocking = false;
 
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
@@ -105,7 +122,7 @@ export class SidecarState implements ChannelHost {
     this.knownAccounts = options.knownAccounts;
     this.pinning = options.engine.syncMode !== "fullSync";
     this.audit = new AuditLog(options.auditRetention);
-    options.engine.onEvent((event) => this.announce(event));
+    options.engine.onEvent((event) => this.onEngineEvent(event));
   }
 
   get journal(): Journal {
@@ -207,7 +224,7 @@ export class SidecarState implements ChannelHost {
   }
 
   /** Ends a channel: its reservations are rolled back and its accounts unpinned (disconnect = drop). */
-  closeChannel(channel: bigint, reason: "disconnect" | "shutdown" | "recovery"): void {
+  closeChannel(channel: bigint, reason: CloseReason): void {
     if (!this.live.has(channel)) return;
     this.enter({ kind: "closeChannel", channel, reason });
   }
@@ -356,6 +373,13 @@ export class SidecarState implements ChannelHost {
             if (this.replaying) this.unannounced.push(event);
             else this.outbox.push(() => this.events.publish(event, true));
           }
+        } else {
+          // Cancel on disconnect: monitors (a gateway's peer) learn what the channel left
+          // open, and whether it was lost or ended by its client, so they can cancel at the venue.
+          const reason = ROLLBACK_REASON[c.reason];
+          for (const [accountId, reservationIds] of dropped.byAccount) {
+            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason, channelId: c.channel });
+          }
         }
         return undefined;
       }
@@ -409,12 +433,20 @@ export class SidecarState implements ChannelHost {
     let result: AdminResult | undefined;
     let failure: unknown;
     this.actingAs = actor;
+    this.operatorBlocking = command.kind === "blockAccount" || command.kind === "blockGroup";
     try {
       result = runAdminCommand(this.engine, this.marketData, command);
+      if (command.kind === "setTradingState") {
+        const { scope, state, reason } = command;
+        this.announce({ kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });
+      }
+      // An operator's halt that asks for it is a kill switch too (e.g. everything at once).
+      if (result.cancelWorkingOrders) this.sendCancelNotices(result.cancelWorkingOrders.scope, result.cancelWorkingOrders.block, "operator");
     } catch (e) {
       failure = e;
     } finally {
       this.actingAs = undefined;
+      this.operatorBlocking = false;
     }
     // A refused retirement changed nothing: recorded as failed, with every refusal.
     const refused = result === undefined ? undefined : retirementFailure(result);
@@ -451,6 +483,24 @@ export class SidecarState implements ChannelHost {
     if (this.replaying) return;
     const listener = this.onNotice;
     if (listener) this.outbox.push(() => listener(channel.channelId, notice));
+  }
+
+  /**
+   * Every engine event goes to monitors; a block (kill switch) also tells the channels
+   * holding its accounts to cancel their working orders, in the same turn.
+   */
+  private onEngineEvent(event: EngineEvent): void {
+    this.announce(event);
+    const blocked = blockedScope(event);
+    if (blocked) this.sendCancelNotices(blocked.scope, blocked.block, this.operatorBlocking ? "operator" : "policy");
+  }
+
+  private sendCancelNotices(scope: ControlScope, block: AccountBlock, blockedBy: BlockedBy): void {
+    if (this.replaying) return;
+    const admin = this.engine.accounts();
+    const { notices, event } = cancelWorkingOrders(scope, block, blockedBy, this.live.values(), (a) => admin.groupOf(a));
+    for (const [channel, notice] of notices) this.notify(channel, notice);
+    this.announce(event);
   }
 
   /** Monitors hear of a change once it is durable; a replay announces nothing again. */

@@ -18,7 +18,7 @@ import { SERVED_SERVICES } from "../../src/server/server.js";
 import { METHOD_ACCESS } from "../../src/server/security/method-access.js";
 import { guardService } from "../../src/server/security/service-guard.js";
 import { LOCAL_AUTHENTICATOR } from "../../src/server/security/authenticator.js";
-import { ACCOUNT } from "../server/harness.js";
+import { ACCOUNT, testConfig } from "../server/harness.js";
 import { fill } from "../server/results.js";
 import { Credentials, ROLE_HOLDERS, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
 
@@ -58,6 +58,8 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/GetAccountState", READERS],
   ["/openpit.sidecar.v1.AdminService/GetJournalStatus", READERS],
   ["/openpit.sidecar.v1.AdminService/QueryAudit", READERS],
+  ["/openpit.sidecar.v1.AdminService/SetTradingState", OPERATOR],
+  ["/openpit.sidecar.v1.AdminService/GetTradingStates", READERS],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -88,6 +90,9 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   getAccountState: { accountId: ACCOUNT },
   getJournalStatus: {},
   queryAudit: {},
+  // TRADING_STATE_ACTIVE = 1.
+  setTradingState: { scope: { scope: { case: "accountId", value: FOREIGN } }, state: 1 },
+  getTradingStates: {},
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {
@@ -137,7 +142,7 @@ describe("every RPC, for every role", () => {
 
   beforeAll(async () => {
     creds = new Credentials();
-    h = await startSecureHarness(creds.security());
+    h = await startSecureHarness(creds.security(), { policies: [...(testConfig().policies as unknown[]), { type: "TradingStatePolicy", settings: {} }] });
     for (const caller of CALLERS) {
       const options: ConnectOptions = caller === "nobody" ? creds.nobody() : creds.certificate(caller);
       const c = h.connect(options);

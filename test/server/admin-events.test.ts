@@ -306,20 +306,30 @@ describe("events, health and reflection", () => {
     };
     expect(post?.result.case === "postTrade" && post.result.value.accountBlocks.map((b) => b.reason)).toEqual(["pnl kill switch triggered"]);
 
-    await received(9);
+    await received(12);
     // Each operator change is followed by its audit record; both carry the actor. The kill
     // switch fired on a fill: nobody asked for it, so it has no actor.
     const audit = (sequence: string, action: string) => ({ sequence, actor: "local", auditRecorded: action });
+    // Every block is a kill switch: the channels holding its accounts are told to cancel
+    // (none hold these here), and monitors hear it, naming the operator who blocked.
+    const cancelSent = (sequence: string, block: object, scope: object) => ({
+      sequence,
+      actor: "local",
+      cancelWorkingOrdersSent: { block, blockedBy: "operator", scope },
+    });
     expect(events.map((e) => (typeof e === "object" && e !== null && "auditRecorded" in e ? { ...e, auditRecorded: (e.auditRecorded as { record: { action: string } }).record.action } : e))).toEqual([
       { sequence: "1", actor: "local", accountBlocked: { accountId: ACCOUNT.toString(), block: operatorBlock("ops") } },
-      audit("2", "blockAccount"),
-      { sequence: "3", actor: "local", accountUnblocked: { accountId: ACCOUNT.toString() } },
-      audit("4", "unblockAccount"),
-      { sequence: "5", actor: "local", groupBlocked: { groupId: 7, block: operatorBlock("desk") } },
-      audit("6", "blockGroup"),
-      { sequence: "7", actor: "local", policyConfigured: { policyName: "RateLimitPolicy" } },
-      audit("8", "configurePolicy"),
-      { sequence: "9", accountBlocked: { accountId: OTHER_ACCOUNT.toString(), block: killSwitch } },
+      cancelSent("2", operatorBlock("ops"), { accountId: ACCOUNT.toString() }),
+      audit("3", "blockAccount"),
+      { sequence: "4", actor: "local", accountUnblocked: { accountId: ACCOUNT.toString() } },
+      audit("5", "unblockAccount"),
+      { sequence: "6", actor: "local", groupBlocked: { groupId: 7, block: operatorBlock("desk") } },
+      cancelSent("7", operatorBlock("desk"), { groupId: 7 }),
+      audit("8", "blockGroup"),
+      { sequence: "9", actor: "local", policyConfigured: { policyName: "RateLimitPolicy" } },
+      audit("10", "configurePolicy"),
+      { sequence: "11", accountBlocked: { accountId: OTHER_ACCOUNT.toString(), block: killSwitch } },
+      { sequence: "12", cancelWorkingOrdersSent: { block: killSwitch, blockedBy: "policy", scope: { accountId: OTHER_ACCOUNT.toString() } } },
     ]);
     call.cancel();
   });
@@ -364,6 +374,7 @@ describe("events, health and reflection", () => {
     // The file that defines the symbol comes first, then what it imports.
     expect(files.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name)).toEqual([
       "openpit/sidecar/v1/channel.proto",
+      "openpit/sidecar/v1/trading_state.proto",
       "openpit/sidecar/v1/types.proto",
       "openpit/sidecar/v1/errors.proto",
       "openpit/sidecar/v1/controls.proto",

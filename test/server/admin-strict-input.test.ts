@@ -100,6 +100,16 @@ const TABLE: Record<string, { readonly emptyIsValid?: string; readonly cases: re
   streamQuotes: { cases: [] },
   getAccountState: { cases: [required({}, "account_id")] },
   getJournalStatus: { emptyIsValid: "has no fields", cases: [] },
+  setTradingState: {
+    cases: [
+      required({}, "scope.account_id|group_id|global"),
+      required({ scope: { scope: { case: "groupId", value: 0 } } }, "scope.group_id"),
+      malformed({ scope: { scope: { case: "global", value: false } } }, "scope.global", "scope.global: must be true when chosen"),
+      required({ scope: { scope: { case: "global", value: true } } }, "state"),
+      malformed({ scope: { scope: { case: "global", value: true } }, state: 9 }, "state", "state: unknown trading state 9"),
+    ],
+  },
+  getTradingStates: { emptyIsValid: "names the only TradingStatePolicy", cases: [] },
   queryAudit: {
     emptyIsValid: "matches every record",
     cases: [

@@ -74,10 +74,13 @@ describe("the audit trail over the wire", () => {
     expect(recordJson(answer)).toEqual([expected]);
     expect([answer.more, answer.droppedRecords]).toEqual([false, 0n]);
 
-    await monitor.received(2);
+    await monitor.received(3);
+    const wireBlock = { ...block, code: "REJECT_CODE_ACCOUNT_BLOCKED" };
     expect(monitor.events).toEqual([
-      { sequence: "1", actor: "local", accountBlocked: { accountId: ACCOUNT.toString(), block: { ...block, code: "REJECT_CODE_ACCOUNT_BLOCKED" } } },
-      { sequence: "2", actor: "local", auditRecorded: { record: expected } },
+      { sequence: "1", actor: "local", accountBlocked: { accountId: ACCOUNT.toString(), block: wireBlock } },
+      // A block is a kill switch: the cancel notices went out (to no channel here).
+      { sequence: "2", actor: "local", cancelWorkingOrdersSent: { block: wireBlock, blockedBy: "operator", scope: { accountId: ACCOUNT.toString() } } },
+      { sequence: "3", actor: "local", auditRecorded: { record: expected } },
     ]);
 
     // A refused change is a FAILED record with the error; a malformed request is no record at all.
@@ -180,9 +183,10 @@ describe("the actor is the principal the security layer admitted the call as", (
       ]);
       expect((await queryAudit(watcher, { actor: "risk-officer-2" })).records.map((r) => r.action)).toEqual(["unblockAccount"]);
       expect((await queryAudit(watcher, { action: "blockAccount" })).records.map((r) => r.actor)).toEqual(["risk-officer-1", "watcher"]);
-      await monitor.received(6);
+      await monitor.received(7);
       expect(monitor.events.map((e) => [(e as { actor?: string }).actor, Object.keys(e as object).find((k) => k !== "sequence" && k !== "actor")])).toEqual([
         ["risk-officer-1", "accountBlocked"],
+        ["risk-officer-1", "cancelWorkingOrdersSent"],
         ["risk-officer-1", "auditRecorded"],
         ["risk-officer-2", "accountUnblocked"],
         ["risk-officer-2", "auditRecorded"],

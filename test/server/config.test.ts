@@ -50,7 +50,7 @@ describe("configuration", () => {
     const c2 = base();
     c2.policies.push({ type: "NoSuchPolicy" });
     expect(configError(c2)).toBe(
-      "config.policies[5].type: unknown policy type 'NoSuchPolicy' (known: OrderValidationPolicy, RateLimitPolicy, OrderSizeLimitPolicy, PnlBoundsKillSwitchPolicy, SpotFundsPolicy, PriceCollarPolicy, TwoTierThrottlePolicy, RepeatedExecutionThrottlePolicy, GrossExposureLimitPolicy, MaxOpenOrdersPolicy, SoftLimitPolicy)",
+      "config.policies[5].type: unknown policy type 'NoSuchPolicy' (known: OrderValidationPolicy, RateLimitPolicy, OrderSizeLimitPolicy, PnlBoundsKillSwitchPolicy, SpotFundsPolicy, PriceCollarPolicy, TwoTierThrottlePolicy, RepeatedExecutionThrottlePolicy, GrossExposureLimitPolicy, MaxOpenOrdersPolicy, SoftLimitPolicy, TradingStatePolicy, RestrictedListPolicy, ClientOrderIdPolicy)",
     );
     const c3 = base();
     c3.limits = { maxQueuedMessages: -1 };

@@ -39,9 +39,9 @@ describe("guarded paths", () => {
     h.server.state.events.subscribe((e) => heard.push(e.event.kind));
     await h.admin("blockAccount", { accountId: ACCOUNT, reason: "ops" });
     await h.admin("unblockAccount", { accountId: ACCOUNT });
-    // Each change is its own event and its audit record's.
-    expect(heard).toEqual(["accountBlocked", "auditRecorded", "accountUnblocked", "auditRecorded"]);
-    expect(lines).toEqual(Array(4).fill("openpit-sidecar: an event subscriber failed: monitor exploded"));
+    // Each change is its own event and its audit record's (a block also fires the kill switch's).
+    expect(heard).toEqual(["accountBlocked", "cancelWorkingOrdersSent", "auditRecorded", "accountUnblocked", "auditRecorded"]);
+    expect(lines).toEqual(Array(5).fill("openpit-sidecar: an event subscriber failed: monitor exploded"));
   });
 
   it("a throwing channel close: reported, and the other channels keep working", async () => {

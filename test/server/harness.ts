@@ -75,6 +75,20 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
     address,
     clients,
     clock,
+    ...clientCalls(clients, opened),
+    nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
+    async close() {
+      // Clients half-close, so shutdown does not wait out its grace period for them.
+      for (const s of opened) void s.end().catch(() => {});
+      await server.shutdown();
+      clients.close();
+    },
+  };
+}
+
+/** Channel, feed and admin calls on `clients`; the streams opened are added to `opened` (ended at close). */
+export function clientCalls(clients: SidecarClients, opened: { end(): Promise<void> }[]): Pick<Harness, "channel" | "feed" | "admin"> {
+  return {
     channel(onNotice) {
       const c = new AccountChannel(clients.channel, onNotice);
       opened.push(c);
@@ -86,13 +100,6 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
       return f;
     },
     admin: adminCaller(clients),
-    nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
-    async close() {
-      // Clients half-close, so shutdown does not wait out its grace period for them.
-      for (const s of opened) void s.end().catch(() => {});
-      await server.shutdown();
-      clients.close();
-    },
   };
 }
 

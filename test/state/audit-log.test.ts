@@ -179,6 +179,8 @@ describe("audit records", () => {
     state.admin({ kind: "blockAccount", accountId: A, reason: "hold" }, "alice");
     expect(seen.map((e) => [e.actor, e.event.kind])).toEqual([
       ["alice", "accountBlocked"],
+      // A block is a kill switch: monitors hear the cancel notices went out (to no channel here).
+      ["alice", "cancelWorkingOrdersSent"],
       ["alice", "auditRecorded"],
     ]);
   });

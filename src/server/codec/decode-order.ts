@@ -36,6 +36,17 @@ function decodeLeverage(text: string | undefined, field: string): Leverage | und
   }
 }
 
+/** The longest client order id accepted (FIX ClOrdID values are far shorter in practice). */
+export const MAX_CLIENT_ORDER_ID_LENGTH = 128;
+
+/** Absent stays absent; present must be 1..128 characters. */
+export function decodeClientOrderId(text: string | undefined, field: string): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.length === 0) invalid(field, "must not be empty when present");
+  if (text.length > MAX_CLIENT_ORDER_ID_LENGTH) invalid(field, `must be at most ${MAX_CLIENT_ORDER_ID_LENGTH} characters`);
+  return text;
+}
+
 /**
  * The wire requires what every deployment needs to route and pin an order: instrument,
  * account, side and trade amount. Price is optional (market order).
@@ -44,6 +55,8 @@ export function decodeOrder(o: pb.Order | undefined, field = "order"): Order {
   if (!o) missing(field);
   const positionSide = decodePositionSide(o.positionSide, path(field, ".position_side"), false);
   const leverage = decodeLeverage(o.leverage, path(field, ".leverage"));
+  const clientOrderId = decodeClientOrderId(o.clientOrderId, path(field, ".client_order_id"));
+  if (o.retry && clientOrderId === undefined) invalid(path(field, ".retry"), "a retry must carry client_order_id");
   return {
     operation: {
       instrument: decodeInstrument(o.instrument, path(field, ".instrument")),
@@ -58,5 +71,6 @@ export function decodeOrder(o: pb.Order | undefined, field = "order"): Order {
     ...(leverage || o.collateralAsset !== undefined || o.autoBorrow
       ? { margin: { leverage, collateralAsset: o.collateralAsset, autoBorrow: o.autoBorrow } }
       : {}),
+    ...(clientOrderId === undefined ? {} : o.retry ? { clientOrderId, retry: true } : { clientOrderId }),
   };
 }

@@ -5,7 +5,7 @@ import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
 import { invalid } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
-import { decodeInstrument } from "./decode-order.js";
+import { decodeClientOrderId, decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
 
 const priceSuffixes: string[] = [];
@@ -38,6 +38,7 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
   };
   const positionEffect = decodePositionEffect(r.positionEffect, path(field, ".position_effect"), false);
   const positionSide = decodePositionSide(r.positionSide, path(field, ".position_side"), false);
+  const clientOrderId = decodeClientOrderId(r.clientOrderId, path(field, ".client_order_id"));
   return {
     operation: {
       instrument: r.instrument ? decodeInstrument(r.instrument, path(field, ".instrument")) : undefined,
@@ -56,5 +57,6 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
       isFinal: r.isFinal,
     },
     positionImpact: { positionEffect, positionSide },
+    ...(clientOrderId === undefined ? {} : { clientOrderId }),
   };
 }

@@ -6,6 +6,16 @@ import type { SequencedEvent } from "../../state/event-hub.js";
 import { encodeAuditRecord } from "./audit.js";
 import { encodeBlock } from "./encode.js";
 import { encodeHaltReason } from "./enums.js";
+import { encodeScope, encodeTradingState } from "./trading-state.js";
+import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
+import type { RollbackReason } from "../../state/event-hub.js";
+
+const ROLLBACK_REASONS: Record<RollbackReason, ev.RollbackReason> = {
+  recovery: ev.RollbackReason.RECOVERY,
+  connectionLost: ev.RollbackReason.CONNECTION_LOST,
+  clientEnded: ev.RollbackReason.CLIENT_ENDED,
+  shutdown: ev.RollbackReason.SHUTDOWN,
+};
 
 export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.AccountEvent {
   let event: ev.AccountEvent["event"];
@@ -53,7 +63,31 @@ export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.A
         value: create(ev.ReservationsRolledBackSchema, {
           accountId: e.accountId,
           reservationIds: [...e.reservationIds],
-          reason: ev.RollbackReason.RECOVERY,
+          reason: ROLLBACK_REASONS[e.reason],
+          channelId: e.channelId ?? 0n,
+        }),
+      };
+      break;
+    case "tradingStateChanged":
+      event = {
+        case: "tradingStateChanged",
+        value: create(tsp.TradingStateChangedSchema, {
+          scope: encodeScope(e.scope),
+          state: encodeTradingState(e.state),
+          previous: encodeTradingState(e.previous),
+          reason: e.reason,
+        }),
+      };
+      break;
+    case "cancelWorkingOrdersSent":
+      event = {
+        case: "cancelWorkingOrdersSent",
+        value: create(tsp.CancelWorkingOrdersSentSchema, {
+          accountIds: [...e.accountIds],
+          blockedBy: e.blockedBy,
+          block: encodeBlock(e.block),
+          channelIds: [...e.channelIds],
+          scope: encodeScope(e.scope),
         }),
       };
       break;

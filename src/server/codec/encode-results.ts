@@ -1,6 +1,7 @@
 /** The channel's per-command results and notices on the wire, built from the door's domain results. */
 import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { CancelWorkingOrdersSchema } from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandError, CommandErrorCode } from "../../state/command-error.js";
 import { ChannelClosingSchema } from "../../../gen/openpit/sidecar/v1/controls_pb.js";
@@ -142,6 +143,11 @@ export function encodeNotice(n: ChannelNotice): ch.OpenResponse {
           reason: n.reason,
           rolledBackReservationIds: [...n.rolledBack],
         }),
+      });
+    case "cancelWorkingOrders":
+      return notice({
+        case: "cancelWorkingOrders",
+        value: create(CancelWorkingOrdersSchema, { accountIds: [...n.accountIds], blockedBy: n.blockedBy, block: encodeBlock(n.block) }),
       });
   }
 }

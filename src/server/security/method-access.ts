@@ -46,6 +46,9 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   [`${ADMIN}GetJournalStatus`, READ],
   // The audit trail's query (added by the audit work): a read like the others.
   [`${ADMIN}QueryAudit`, READ],
+  // Trading states (issue 12): an operator's change, audited; monitors may read them.
+  [`${ADMIN}SetTradingState`, CHANGE],
+  [`${ADMIN}GetTradingStates`, READ],
   // Load balancers and orchestrators probe without credentials.
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],

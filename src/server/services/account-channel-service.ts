@@ -207,7 +207,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const pump = (): void => {
         while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));
       };
-      const finish = (reason: "disconnect" | "shutdown"): void => {
+      const finish = (reason: "lost" | "ended" | "shutdown"): void => {
         if (closed) return;
         closed = true;
         unregister();
@@ -261,16 +261,37 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
         while (inbox.length > 0) write(answer(inbox.shift()!));
-        finish("disconnect");
-        state.afterDurable(end);
+        const settle = (): void => {
+          finish("ended");
+          state.afterDurable(end);
+        };
+        // A reset stream (the client cancelled, the connection died) also ends the read side,
+        // and grpc-js reports the cancel only after: one turn later, so a lost channel is
+        // told apart from one its client ended (cancel on disconnect's rollback reason).
+        if (overTransport(call)) setImmediate(settle);
+        else settle();
       });
+      // Involuntary: keepalive loss, a transport error, the client cancelling the call.
       const gone = () => {
         ended = true;
-        finish("disconnect");
+        finish("lost");
       };
       call.on("error", gone);
       call.on("cancelled", gone);
       call.on("close", gone);
     },
   };
+}
+
+/**
+ * True when the call runs over a real HTTP/2 stream (grpc-js keeps it at the end of the
+ * call's interceptor chain); in-process test doubles have none.
+ */
+function overTransport(call: unknown): boolean {
+  let c = (call as { call?: unknown }).call as { stream?: unknown; nextCall?: unknown } | undefined;
+  for (let depth = 0; c !== undefined && depth < 8; depth++) {
+    if (c.stream !== undefined) return true;
+    c = c.nextCall as typeof c;
+  }
+  return false;
 }

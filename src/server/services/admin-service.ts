@@ -27,6 +27,9 @@ import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
+import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
+import { decodeSetTradingState, encodeTradingState, encodeTradingStates } from "../codec/trading-state.js";
+import { tradingStatePolicyOf } from "../../state/trading-state-admin.js";
 
 /** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
@@ -172,6 +175,15 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       });
     }),
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
+    setTradingState: mutation(
+      tsp.SetTradingStateResponseSchema,
+      (r: tsp.SetTradingStateRequest): AdminCommand => decodeSetTradingState(r),
+      (result) => ({ previous: encodeTradingState(result.previousTradingState ?? "ACTIVE") }),
+      "policy_name",
+    ),
+    getTradingStates: query(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
+      encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
+    ),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
   };
 }

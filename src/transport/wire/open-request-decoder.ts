@@ -113,6 +113,7 @@ function readOrder(r: ProtoReader): Order {
     reduceOnly: false,
     closePosition: false,
     autoBorrow: false,
+    retry: false,
   };
   while (!r.done) {
     const tag = r.uint32();
@@ -154,6 +155,12 @@ function readOrder(r: ProtoReader): Order {
         break;
       case VARINT(12):
         o.autoBorrow = r.bool();
+        break;
+      case LEN(13):
+        o.clientOrderId = r.string();
+        break;
+      case VARINT(14):
+        o.retry = r.bool();
         break;
       default:
         throw UNEXPECTED;

@@ -87,5 +87,7 @@ function writeOrder(w: ProtoWriter, field: number, o: Order): void {
   if (o.leverage !== undefined) w.stringField(10, o.leverage);
   if (o.collateralAsset !== undefined) w.stringField(11, o.collateralAsset);
   if (o.autoBorrow) w.boolField(12, true);
+  if (o.clientOrderId !== undefined) w.stringField(13, o.clientOrderId);
+  if (o.retry) w.boolField(14, true);
   w.endMessage(mark);
 }

@@ -86,6 +86,9 @@ function readExecutionReport(r: ProtoReader): ExecutionReport {
       case VARINT(12):
         e.positionSide = r.int32();
         break;
+      case LEN(13):
+        e.clientOrderId = r.string();
+        break;
       default:
         throw UNEXPECTED;
     }

@@ -45,6 +45,8 @@ export function randomRequest(seed: number): ch.OpenRequest {
       leverage: maybe(str),
       collateralAsset: maybe(str),
       autoBorrow: chance(0.3),
+      clientOrderId: maybe(str),
+      retry: chance(0.3),
     });
   const command = (): ch.Command => {
     const all: ch.Command["command"][] = [
@@ -205,6 +207,7 @@ export function randomPublishRequest(seed: number): fd.PublishRequest {
       isFinal: chance(0.5),
       positionEffect: pick([0, 1, 2, 7]),
       positionSide: pick([0, 1, 2, 7]),
+      clientOrderId: maybe(str),
     });
   return create(fd.PublishRequestSchema, { correlationId: u64(), reports: Array.from({ length: int(6) }, report) });
 }

@@ -8,6 +8,8 @@ import type { AuditRecord } from "./audit_pb.js";
 import { file_openpit_sidecar_v1_audit } from "./audit_pb.js";
 import type { SoftLimitCrossed } from "./controls_pb.js";
 import { file_openpit_sidecar_v1_controls } from "./controls_pb.js";
+import type { CancelWorkingOrdersSent, TradingStateChanged } from "./trading_state_pb.js";
+import { file_openpit_sidecar_v1_trading_state } from "./trading_state_pb.js";
 import type { AccountBlock, PnlHaltReason } from "./types_pb.js";
 import { file_openpit_sidecar_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/events.proto.
  */
 export const file_openpit_sidecar_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQi6AYKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSAASTgoYcmVzZXJ2YXRpb25zX3JvbGxlZF9iYWNrGAsgASgLMioub3BlbnBpdC5zaWRlY2FyLnYxLlJlc2VydmF0aW9uc1JvbGxlZEJhY2tIABI7Cg5hdWRpdF9yZWNvcmRlZBgNIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZGVkSAASQgoSc29mdF9saW1pdF9jcm9zc2VkGBAgASgLMiQub3BlbnBpdC5zaWRlY2FyLnYxLlNvZnRMaW1pdENyb3NzZWRIABINCgVhY3RvchgMIAEoCUIHCgVldmVudCJVCg5BY2NvdW50QmxvY2tlZBISCgphY2NvdW50X2lkGAEgASgEEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayImChBBY2NvdW50VW5ibG9ja2VkEhIKCmFjY291bnRfaWQYASABKAQiYQoaQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siUQoMR3JvdXBCbG9ja2VkEhAKCGdyb3VwX2lkGAEgASgNEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayIiCg5Hcm91cFVuYmxvY2tlZBIQCghncm91cF9pZBgBIAEoDSJdChhHcm91cEJsb2NrUmVhc29uUmVwbGFjZWQSEAoIZ3JvdXBfaWQYASABKA0SLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIkAKDUdsb2JhbEJsb2NrZWQSLwoFYmxvY2sYASABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrImsKCVBubEhhbHRlZBISCgphY2NvdW50X2lkGAEgASgEEhcKD3BvbGljeV9ncm91cF9pZBgCIAEoDRIxCgZyZWFzb24YAyABKA4yIS5vcGVucGl0LnNpZGVjYXIudjEuUG5sSGFsdFJlYXNvbiInChBQb2xpY3lDb25maWd1cmVkEhMKC3BvbGljeV9uYW1lGAEgASgJInkKFlJlc2VydmF0aW9uc1JvbGxlZEJhY2sSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9yZXNlcnZhdGlvbl9pZHMYAiADKAQSMgoGcmVhc29uGAMgASgOMiIub3BlbnBpdC5zaWRlY2FyLnYxLlJvbGxiYWNrUmVhc29uIkAKDUF1ZGl0UmVjb3JkZWQSLwoGcmVjb3JkGAEgASgLMh8ub3BlbnBpdC5zaWRlY2FyLnYxLkF1ZGl0UmVjb3JkKk8KDlJvbGxiYWNrUmVhc29uEh8KG1JPTExCQUNLX1JFQVNPTl9VTlNQRUNJRklFRBAAEhwKGFJPTExCQUNLX1JFQVNPTl9SRUNPVkVSWRABMnEKE0FjY291bnRFdmVudFNlcnZpY2USWgoJU3Vic2NyaWJlEiQub3BlbnBpdC5zaWRlY2FyLnYxLlN1YnNjcmliZVJlcXVlc3QaJS5vcGVucGl0LnNpZGVjYXIudjEuU3Vic2NyaWJlUmVzcG9uc2UwAUJ2ChVpby5vcGVucGl0LnNpZGVjYXIudjFQAVpGZ2l0aHViLmNvbS9vcGVucGl0L29wZW5waXQtc2lkZWNhci9nZW4vZ28vb3BlbnBpdC9zaWRlY2FyL3YxO3NpZGVjYXJ2MaoCEk9wZW5QaXQuU2lkZWNhci5WMWIGcHJvdG8z", [file_openpit_sidecar_v1_audit, file_openpit_sidecar_v1_controls, file_openpit_sidecar_v1_types]);
+  fileDesc("Ch9vcGVucGl0L3NpZGVjYXIvdjEvZXZlbnRzLnByb3RvEhJvcGVucGl0LnNpZGVjYXIudjEiEgoQU3Vic2NyaWJlUmVxdWVzdCJEChFTdWJzY3JpYmVSZXNwb25zZRIvCgVldmVudBgBIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50RXZlbnQihQgKDEFjY291bnRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBI9Cg9hY2NvdW50X2Jsb2NrZWQYAiABKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrZWRIABJBChFhY2NvdW50X3VuYmxvY2tlZBgDIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50VW5ibG9ja2VkSAASVwodYWNjb3VudF9ibG9ja19yZWFzb25fcmVwbGFjZWQYBCABKAsyLi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrUmVhc29uUmVwbGFjZWRIABI5Cg1ncm91cF9ibG9ja2VkGAUgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkdyb3VwQmxvY2tlZEgAEj0KD2dyb3VwX3VuYmxvY2tlZBgGIAEoCzIiLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cFVuYmxvY2tlZEgAElMKG2dyb3VwX2Jsb2NrX3JlYXNvbl9yZXBsYWNlZBgHIAEoCzIsLm9wZW5waXQuc2lkZWNhci52MS5Hcm91cEJsb2NrUmVhc29uUmVwbGFjZWRIABI7Cg5nbG9iYWxfYmxvY2tlZBgIIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5HbG9iYWxCbG9ja2VkSAASMwoKcG5sX2hhbHRlZBgJIAEoCzIdLm9wZW5waXQuc2lkZWNhci52MS5QbmxIYWx0ZWRIABJBChFwb2xpY3lfY29uZmlndXJlZBgKIAEoCzIkLm9wZW5waXQuc2lkZWNhci52MS5Qb2xpY3lDb25maWd1cmVkSAASTgoYcmVzZXJ2YXRpb25zX3JvbGxlZF9iYWNrGAsgASgLMioub3BlbnBpdC5zaWRlY2FyLnYxLlJlc2VydmF0aW9uc1JvbGxlZEJhY2tIABI7Cg5hdWRpdF9yZWNvcmRlZBgNIAEoCzIhLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZGVkSAASQgoSc29mdF9saW1pdF9jcm9zc2VkGBAgASgLMiQub3BlbnBpdC5zaWRlY2FyLnYxLlNvZnRMaW1pdENyb3NzZWRIABJIChV0cmFkaW5nX3N0YXRlX2NoYW5nZWQYFCABKAsyJy5vcGVucGl0LnNpZGVjYXIudjEuVHJhZGluZ1N0YXRlQ2hhbmdlZEgAElEKGmNhbmNlbF93b3JraW5nX29yZGVyc19zZW50GBUgASgLMisub3BlbnBpdC5zaWRlY2FyLnYxLkNhbmNlbFdvcmtpbmdPcmRlcnNTZW50SAASDQoFYWN0b3IYDCABKAlCBwoFZXZlbnQiVQoOQWNjb3VudEJsb2NrZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siJgoQQWNjb3VudFVuYmxvY2tlZBISCgphY2NvdW50X2lkGAEgASgEImEKGkFjY291bnRCbG9ja1JlYXNvblJlcGxhY2VkEhIKCmFjY291bnRfaWQYASABKAQSLwoFYmxvY2sYAiABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrIlEKDEdyb3VwQmxvY2tlZBIQCghncm91cF9pZBgBIAEoDRIvCgVibG9jaxgCIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50QmxvY2siIgoOR3JvdXBVbmJsb2NrZWQSEAoIZ3JvdXBfaWQYASABKA0iXQoYR3JvdXBCbG9ja1JlYXNvblJlcGxhY2VkEhAKCGdyb3VwX2lkGAEgASgNEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJACg1HbG9iYWxCbG9ja2VkEi8KBWJsb2NrGAEgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jayJrCglQbmxIYWx0ZWQSEgoKYWNjb3VudF9pZBgBIAEoBBIXCg9wb2xpY3lfZ3JvdXBfaWQYAiABKA0SMQoGcmVhc29uGAMgASgOMiEub3BlbnBpdC5zaWRlY2FyLnYxLlBubEhhbHRSZWFzb24iJwoQUG9saWN5Q29uZmlndXJlZBITCgtwb2xpY3lfbmFtZRgBIAEoCSKNAQoWUmVzZXJ2YXRpb25zUm9sbGVkQmFjaxISCgphY2NvdW50X2lkGAEgASgEEhcKD3Jlc2VydmF0aW9uX2lkcxgCIAMoBBIyCgZyZWFzb24YAyABKA4yIi5vcGVucGl0LnNpZGVjYXIudjEuUm9sbGJhY2tSZWFzb24SEgoKY2hhbm5lbF9pZBgEIAEoBCJACg1BdWRpdFJlY29yZGVkEi8KBnJlY29yZBgBIAEoCzIfLm9wZW5waXQuc2lkZWNhci52MS5BdWRpdFJlY29yZCq0AQoOUm9sbGJhY2tSZWFzb24SHwobUk9MTEJBQ0tfUkVBU09OX1VOU1BFQ0lGSUVEEAASHAoYUk9MTEJBQ0tfUkVBU09OX1JFQ09WRVJZEAESIwofUk9MTEJBQ0tfUkVBU09OX0NPTk5FQ1RJT05fTE9TVBACEiAKHFJPTExCQUNLX1JFQVNPTl9DTElFTlRfRU5ERUQQAxIcChhST0xMQkFDS19SRUFTT05fU0hVVERPV04QBDJxChNBY2NvdW50RXZlbnRTZXJ2aWNlEloKCVN1YnNjcmliZRIkLm9wZW5waXQuc2lkZWNhci52MS5TdWJzY3JpYmVSZXF1ZXN0GiUub3BlbnBpdC5zaWRlY2FyLnYxLlN1YnNjcmliZVJlc3BvbnNlMAFCdgoVaW8ub3BlbnBpdC5zaWRlY2FyLnYxUAFaRmdpdGh1Yi5jb20vb3BlbnBpdC9vcGVucGl0LXNpZGVjYXIvZ2VuL2dvL29wZW5waXQvc2lkZWNhci92MTtzaWRlY2FydjGqAhJPcGVuUGl0LlNpZGVjYXIuVjFiBnByb3RvMw", [file_openpit_sidecar_v1_audit, file_openpit_sidecar_v1_controls, file_openpit_sidecar_v1_trading_state, file_openpit_sidecar_v1_types]);
 
 /**
  * @generated from message openpit.sidecar.v1.SubscribeRequest
@@ -134,6 +136,22 @@ export type AccountEvent = Message<"openpit.sidecar.v1.AccountEvent"> & {
      */
     value: SoftLimitCrossed;
     case: "softLimitCrossed";
+  } | {
+    /**
+     * A trading state changed (SetTradingState).
+     *
+     * @generated from field: openpit.sidecar.v1.TradingStateChanged trading_state_changed = 20;
+     */
+    value: TradingStateChanged;
+    case: "tradingStateChanged";
+  } | {
+    /**
+     * A block (kill switch) told the channels holding its accounts to cancel their working orders.
+     *
+     * @generated from field: openpit.sidecar.v1.CancelWorkingOrdersSent cancel_working_orders_sent = 21;
+     */
+    value: CancelWorkingOrdersSent;
+    case: "cancelWorkingOrdersSent";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -356,6 +374,13 @@ export type ReservationsRolledBack = Message<"openpit.sidecar.v1.ReservationsRol
    * @generated from field: openpit.sidecar.v1.RollbackReason reason = 3;
    */
   reason: RollbackReason;
+
+  /**
+   * The channel that held them (0 for recovery, whose channels did not survive the crash).
+   *
+   * @generated from field: uint64 channel_id = 4;
+   */
+  channelId: bigint;
 };
 
 /**
@@ -402,6 +427,28 @@ export enum RollbackReason {
    * @generated from enum value: ROLLBACK_REASON_RECOVERY = 1;
    */
   RECOVERY = 1,
+
+  /**
+   * Involuntary: the channel's connection was lost (keepalive timeout, transport error,
+   * the call was cancelled). Cancel on disconnect: a gateway's peer cancels these at the venue.
+   *
+   * @generated from enum value: ROLLBACK_REASON_CONNECTION_LOST = 2;
+   */
+  CONNECTION_LOST = 2,
+
+  /**
+   * Graceful: the client ended its stream (half-close) with these still open.
+   *
+   * @generated from enum value: ROLLBACK_REASON_CLIENT_ENDED = 3;
+   */
+  CLIENT_ENDED = 3,
+
+  /**
+   * The sidecar shut down with the channel open.
+   *
+   * @generated from enum value: ROLLBACK_REASON_SHUTDOWN = 4;
+   */
+  SHUTDOWN = 4,
 }
 
 /**

@@ -1,0 +1,3 @@
+/** ClientOrderIdPolicy's public surface: the policy, its settings and JSON parser. */
+export { ClientOrderIdPolicy } from "./policy.js";
+export { DEFAULT_RETENTION_MS, parseClientOrderIdSettingsJson, type ClientOrderIdSettings } from "./settings.js";

@@ -1,0 +1,172 @@
+/** Duplicate client order ids: one live order per (account, id), and safe retries answered with the first decision. */
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Order } from "../../model/order.js";
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
+import type { PolicyPreTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
+import { snapshotArray, snapshotFields } from "../snapshot-data.js";
+import { duplicate } from "./rejects.js";
+import { validateClientOrderIdSettings, type ClientOrderIdSettings } from "./settings.js";
+
+/** One known id: when its order was accepted, and the answer it got (kept for retries). */
+interface Entry {
+  readonly accountId: AccountId;
+  readonly clientOrderId: string;
+  readonly since: number;
+  /** The channel's answer to the first order (opaque here; the door stores and replays it). */
+  decision: unknown;
+}
+
+/** An entry as snapshot data. */
+type EntryData = Entry;
+
+const NOOP = (): void => {};
+
+function keyOf(accountId: AccountId, clientOrderId: string): string {
+  return `${accountId}\u0000${clientOrderId}`;
+}
+
+/**
+ * An order may carry a client order id. From the moment the main stage accepts it (live or
+ * drop copy) until its final execution report (one carrying the id), its rollback (explicit,
+ * disconnect, TTL, fencing, another policy's reject) or `retentionMs`, the id is known for
+ * the account: another order with it is rejected DUPLICATE_CLIENT_ORDER_ID (start and main
+ * stage, so two open requests cannot both pass). A retry (`order.retry`) of a known id is
+ * answered by the door with the first order's decision, without running the engine: no
+ * second reservation. A rejected order leaves no id behind, so its retry is checked anew
+ * (nothing was reserved the first time). Dry runs read only. State: the known ids with their
+ * decisions, snapshotted; open reservations rebuild their release from the mutation record.
+ */
+export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSettings> {
+  static readonly NAME = "ClientOrderIdPolicy";
+  readonly name = ClientOrderIdPolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #settings: ClientOrderIdSettings;
+  /** Insertion order = acceptance order (command time never steps back): expiry prunes from the front. */
+  #known = new Map<string, Entry>();
+
+  constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    const owned = { ...settings };
+    validateClientOrderIdSettings(owned);
+    this.#settings = owned;
+    this.policyGroupId = options?.policyGroupId;
+  }
+
+  settingsDraft(): ClientOrderIdSettings {
+    return { ...this.#settings };
+  }
+
+  publishSettings(next: ClientOrderIdSettings): void {
+    const owned = { ...next };
+    validateClientOrderIdSettings(owned);
+    this.#settings = owned;
+  }
+
+  snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[] } {
+    return { settings: { ...this.#settings }, known: [...this.#known.values()].map((e) => ({ ...e })) };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
+    this.publishSettings(settings as ClientOrderIdSettings);
+    this.#known = new Map();
+    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.set(keyOf(e.accountId, e.clientOrderId), { ...e });
+  }
+
+  restoreMutation(record: unknown): Mutation {
+    const { accountId, clientOrderId, since } = snapshotFields(record, this.name, "mutation record", ["accountId", "clientOrderId", "since"]);
+    return this.#release(accountId as AccountId, clientOrderId as string, since as number);
+  }
+
+  /** How many ids are known (all accounts). */
+  get size(): number {
+    return this.#known.size;
+  }
+
+  /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
+  firstDecision(accountId: AccountId, clientOrderId: string, nowMs: number): unknown {
+    this.#expire(nowMs);
+    return this.#known.get(keyOf(accountId, clientOrderId))?.decision;
+  }
+
+  /** The door keeps the answer the accepted order got, for its retries. */
+  rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
+    const entry = this.#known.get(keyOf(accountId, clientOrderId));
+    if (entry) entry.decision = decision;
+  }
+
+  checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    const id = order.clientOrderId;
+    if (id === undefined) return undefined;
+    return this.#isKnown(order, id, ctx.nowMs) ? duplicate(id) : undefined;
+  }
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): PolicyPreTradeResult | undefined {
+    const id = order.clientOrderId;
+    const accountId = order.operation?.accountId;
+    if (id === undefined || accountId === undefined) return undefined;
+    if (this.#isKnown(order, id, ctx.nowMs)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
+    const since = ctx.nowMs;
+    this.#known.set(keyOf(accountId, id), { accountId, clientOrderId: id, since, decision: undefined });
+    // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
+    mutations.push(this.#release(accountId, id, since));
+    return undefined;
+  }
+
+  performPreTradeCheckDryRun(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
+    const id = order.clientOrderId;
+    return id !== undefined && this.#isKnownAt(order, id, ctx.nowMs) ? { rejects: duplicate(id) } : undefined;
+  }
+
+  checkPreTradeStartDryRun(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    const id = order.clientOrderId;
+    return id !== undefined && this.#isKnownAt(order, id, ctx.nowMs) ? duplicate(id) : undefined;
+  }
+
+  /** A final report carrying the id releases it. */
+  applyExecutionReport(_ctx: PostTradeContext, report: ExecutionReport): undefined {
+    const id = report.clientOrderId;
+    const accountId = report.operation?.accountId;
+    if (id !== undefined && accountId !== undefined && report.fill?.isFinal === true) this.#known.delete(keyOf(accountId, id));
+    return undefined;
+  }
+
+  #isKnown(order: Order, id: string, now: number): boolean {
+    this.#expire(now);
+    return this.#isKnownAt(order, id, now);
+  }
+
+  /** Read-only (dry runs): an entry past its retention counts as gone without being removed. */
+  #isKnownAt(order: Order, id: string, now: number): boolean {
+    const accountId = order.operation?.accountId;
+    if (accountId === undefined) return false;
+    const entry = this.#known.get(keyOf(accountId, id));
+    return entry !== undefined && !this.#expired(entry, now);
+  }
+
+  #expired(entry: Entry, now: number): boolean {
+    const retention = this.#settings.retentionMs;
+    return retention > 0 && now - entry.since >= retention;
+  }
+
+  #expire(now: number): void {
+    for (const [key, entry] of this.#known) {
+      if (!this.#expired(entry, now)) return;
+      this.#known.delete(key);
+    }
+  }
+
+  /** Removes the entry only if it is still the one this order made (a later order may reuse the id). */
+  #release(accountId: AccountId, clientOrderId: string, since: number): Mutation {
+    const key = keyOf(accountId, clientOrderId);
+    return {
+      commit: NOOP,
+      rollback: () => {
+        if (this.#known.get(key)?.since === since) this.#known.delete(key);
+      },
+      record: { accountId, clientOrderId, since },
+    };
+  }
+}

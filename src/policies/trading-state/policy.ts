@@ -1,0 +1,163 @@
+/** Trading states ACTIVE / REDUCING / HALTED per account, group and globally. */
+import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
+import { PositionSize, Quantity } from "../../param/values.js";
+import { missingField, type PolicyReject } from "../../model/reject.js";
+import type { Order } from "../../model/order.js";
+import { scopeKey, type ControlScope, type TradingStateName } from "../../model/control-scope.js";
+import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { PolicyPreTradeResult, PreTradeContext } from "../../engine/pretrade/policy.js";
+import { ParamError } from "../../param/param-error.js";
+import { SettingsValidationError } from "../../engine/errors.js";
+import { snapshotFields } from "../snapshot-data.js";
+import { halted, notReducing, quantityUnknown } from "./rejects.js";
+import { copyTradingStateSettings, type TradingStateEntry, type TradingStateSettings } from "./settings.js";
+
+const RANK: Record<TradingStateName, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+const MISSING_ACCOUNT: readonly PolicyReject[] = Object.freeze([missingField("account ID")]);
+const MISSING_INSTRUMENT: readonly PolicyReject[] = Object.freeze([missingField("instrument")]);
+const MISSING_SIDE: readonly PolicyReject[] = Object.freeze([missingField("side")]);
+const MISSING_AMOUNT: readonly PolicyReject[] = Object.freeze([missingField("trade amount")]);
+
+/** The state an order runs under, and where it was set (for the reject text). */
+interface Effective {
+  readonly state: TradingStateName;
+  readonly scope: ControlScope;
+}
+
+/**
+ * HALTED rejects every new order; REDUCING lets an order through only if it shrinks the
+ * position and cannot flip it. Open orders count worst case: every open order on the
+ * order's side is assumed to fill first (the account book's pending quantity), those on
+ * the other side are ignored (they could only make room). A BUY passes iff position < 0
+ * and position + pending buys + quantity ≤ 0; a SELL iff position > 0 and
+ * position − pending sells − quantity ≥ 0. The strictest of the account's, its group's and
+ * the global state applies. Checked in both stages (a request may wait between them) and
+ * read-only, so dry runs need no variant; drop copies' rejects are discarded by the engine.
+ * Its settings are its state: SetTradingState changes one scope, ConfigurePolicy replaces all.
+ */
+export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettings> {
+  static readonly NAME = "TradingStatePolicy";
+  readonly name = TradingStatePolicy.NAME;
+  readonly policyGroupId: PolicyGroupId | undefined;
+  #states = new Map<string, TradingStateEntry>();
+
+  constructor(settings: TradingStateSettings, options?: { policyGroupId?: PolicyGroupId }) {
+    this.policyGroupId = options?.policyGroupId;
+    this.publishSettings(settings);
+  }
+
+  settingsDraft(): TradingStateSettings {
+    return { states: [...this.#states.values()].map((e) => ({ ...e })) };
+  }
+
+  publishSettings(next: TradingStateSettings): void {
+    const states = new Map<string, TradingStateEntry>();
+    for (const e of copyTradingStateSettings(next).states) {
+      const key = scopeKey(e.scope);
+      if (states.has(key)) throw new SettingsValidationError(`DuplicateScope: ${key} is listed twice`);
+      if (e.state !== "ACTIVE") states.set(key, e);
+    }
+    this.#states = states;
+  }
+
+  snapshotState(): { settings: TradingStateSettings } {
+    return { settings: this.settingsDraft() };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
+    this.publishSettings(settings as TradingStateSettings);
+  }
+
+  /** The state set on exactly this scope (ACTIVE when none). */
+  stateOf(scope: ControlScope): TradingStateName {
+    return this.#states.get(scopeKey(scope))?.state ?? "ACTIVE";
+  }
+
+  /** Sets one scope's state (ACTIVE clears it); returns the state it had. */
+  setState(scope: ControlScope, state: TradingStateName, reason: string): TradingStateName {
+    const key = scopeKey(scope);
+    const previous = this.#states.get(key)?.state ?? "ACTIVE";
+    if (state === "ACTIVE") this.#states.delete(key);
+    else this.#states.set(key, { scope, state, reason });
+    return previous;
+  }
+
+  /** Every scope not ACTIVE, in the order they were set. */
+  entries(): readonly TradingStateEntry[] {
+    return [...this.#states.values()];
+  }
+
+  checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    return this.#check(ctx, order);
+  }
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
+    const rejects = this.#check(ctx, order);
+    return rejects && { rejects };
+  }
+
+  #check(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    if (this.#states.size === 0) return undefined;
+    const accountId = order.operation?.accountId;
+    const effective = this.#effective(accountId, accountId === undefined ? undefined : ctx.accountGroup());
+    if (effective === undefined) return accountId === undefined ? MISSING_ACCOUNT : undefined;
+    if (effective.state === "HALTED") return halted(effective.scope);
+    return this.#reducing(ctx, order, accountId!, effective.scope);
+  }
+
+  /**
+   * The strictest state over account, group and global (ties: the most specific names it).
+   * Undefined = ACTIVE, or no account to resolve account and group states with while
+   * some are set (the caller fails closed on that).
+   */
+  #effective(accountId: AccountId | undefined, group: AccountGroupId | undefined): Effective | undefined {
+    let best: TradingStateEntry | undefined;
+    const consider = (e: TradingStateEntry | undefined) => {
+      if (e && (best === undefined || RANK[e.state] > RANK[best.state])) best = e;
+    };
+    if (accountId !== undefined) {
+      consider(this.#states.get(`a:${accountId}`));
+      if (group !== undefined) consider(this.#states.get(`g:${group}`));
+    } else if ([...this.#states.keys()].some((k) => k !== "*")) {
+      return undefined;
+    }
+    consider(this.#states.get("*"));
+    return best;
+  }
+
+  #reducing(ctx: PreTradeContext, order: Order, accountId: AccountId, scope: ControlScope): readonly PolicyReject[] | undefined {
+    const op = order.operation!;
+    if (op.instrument === undefined) return MISSING_INSTRUMENT;
+    if (op.side === undefined) return MISSING_SIDE;
+    if (op.tradeAmount === undefined) return MISSING_AMOUNT;
+    const quantity = quantityOf(order);
+    if (quantity === undefined) return quantityUnknown(scope);
+    const position = ctx.book.position(accountId, op.instrument);
+    const pending = ctx.book.pendingQuantity(accountId, op.instrument, op.side);
+    return reducesPosition(position, pending, op.side, quantity) ? undefined : notReducing(scope, op.side, position, pending, quantity);
+  }
+}
+
+/**
+ * Worst case: every open order on `side` fills first. True iff the position is on the
+ * other side of zero and the order, after them, takes it at most to zero.
+ */
+export function reducesPosition(position: PositionSize, pending: Quantity, side: "BUY" | "SELL", quantity: Quantity): boolean {
+  const after = position.add(PositionSize.fromQuantityAndSide(pending, side)).add(PositionSize.fromQuantityAndSide(quantity, side));
+  return side === "BUY" ? position.isNegative() && !after.isPositive() : position.isPositive() && !after.isNegative();
+}
+
+/** The order's quantity: as sent, or its volume at its limit price; undefined when it cannot be known. */
+function quantityOf(order: Order): Quantity | undefined {
+  const amount = order.operation!.tradeAmount!;
+  if (amount.kind === "quantity") return amount.value;
+  const price = order.operation!.price;
+  if (price === undefined || price.isZero()) return undefined;
+  try {
+    return amount.value.calculateQuantity(price);
+  } catch (e) {
+    if (e instanceof ParamError) return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+/** TradingStatePolicy's reject texts. Never an account id: where the state is set is named by its kind. */
+import type { ControlScope } from "../../model/control-scope.js";
+import { whereSet } from "../policy-texts.js";
+import type { PolicyReject } from "../../model/reject.js";
+import type { PositionSize, Quantity } from "../../param/values.js";
+import type { Side } from "../../param/enums.js";
+
+
+export function halted(scope: ControlScope): readonly PolicyReject[] {
+  return [{ code: "TradingHalted", reason: "trading halted", details: `trading state HALTED is set ${whereSet(scope)}`, scope: "order" }];
+}
+
+/**
+ * An order REDUCING refuses: it would grow or flip the position once every open order on
+ * its side filled first (worst case). The numbers let the trader see why.
+ */
+export function notReducing(scope: ControlScope, side: Side, position: PositionSize, pending: Quantity, quantity: Quantity): readonly PolicyReject[] {
+  return [
+    {
+      code: "TradingReducingOnly",
+      reason: "order does not reduce the position",
+      details:
+        `trading state REDUCING is set ${whereSet(scope)}: position ${position.toString()}, ` +
+        `open ${side} orders ${pending.toString()}, order ${side} ${quantity.toString()} would not shrink it without flipping`,
+      scope: "order",
+    },
+  ];
+}
+
+/** REDUCING cannot judge an order whose quantity is unknown (by volume, no price): fail closed. */
+export function quantityUnknown(scope: ControlScope): readonly PolicyReject[] {
+  return [
+    {
+      code: "TradingReducingOnly",
+      reason: "order does not reduce the position",
+      details: `trading state REDUCING is set ${whereSet(scope)}: the order's quantity cannot be known (volume without price)`,
+      scope: "order",
+    },
+  ];
+}

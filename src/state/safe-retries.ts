@@ -1,0 +1,46 @@
+/**
+ * Safe retries (ClientOrderIdPolicy): an order marked as a retry whose client order id is
+ * still known is answered with the first order's decision, without running the engine, so
+ * nothing is reserved twice. Accepted orders' answers are kept with their ids for that.
+ */
+import type { AccountId } from "../param/ids.js";
+import type { Engine } from "../engine/index.js";
+import type { Order } from "../model/index.js";
+import { ClientOrderIdPolicy } from "../policies/client-order-id/index.js";
+import type { ChannelResult } from "./results.js";
+import { CommandError } from "./command-error.js";
+
+/** The engine's ClientOrderIdPolicy (its policy list never changes), cached per engine. */
+const policies = new WeakMap<Engine, ClientOrderIdPolicy | null>();
+
+function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
+  let found = policies.get(engine);
+  if (found === undefined) {
+    found = engine.policies.find((p): p is ClientOrderIdPolicy => p instanceof ClientOrderIdPolicy) ?? null;
+    policies.set(engine, found);
+  }
+  return found ?? undefined;
+}
+
+/**
+ * The first decision a retry gets again, or undefined: run the order as new. Fail closed:
+ * without a ClientOrderIdPolicy a retry cannot be recognised, and running it as a new order
+ * could reserve twice, so it is refused (FAILED_PRECONDITION on `retry`).
+ */
+export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number, field: string): ChannelResult | undefined {
+  if (order.retry !== true || order.clientOrderId === undefined) return undefined;
+  const policy = policyOf(engine);
+  if (policy === undefined) {
+    const f = `${field}.order.retry`;
+    throw new CommandError("FAILED_PRECONDITION", f, `${f}: no ClientOrderIdPolicy is configured, so a retry cannot be recognised; send it as a new order`);
+  }
+  return policy.firstDecision(accountId, order.clientOrderId, nowMs) as ChannelResult | undefined;
+}
+
+/** Keeps an accepted order's answer with its id (a no-op for orders without one or a rejected order). */
+export function rememberDecision(engine: Engine, order: Order, accountId: AccountId, result: ChannelResult): ChannelResult {
+  if (order.clientOrderId !== undefined && (result.kind === "executeAccepted" || result.kind === "dropCopy")) {
+    policyOf(engine)?.rememberDecision(accountId, order.clientOrderId, result);
+  }
+  return result;
+}

@@ -1,0 +1,104 @@
+/** ClientOrderIdPolicy on the engine: known ids, release by rollback / final report / retention, settings, snapshot. */
+import { describe, expect, it } from "vitest";
+import { Engine, ManualClock, SettingsValidationError } from "../../src/engine/index.js";
+import { TradeAmount, type ExecutionReport, type Order } from "../../src/model/index.js";
+import { Price, Quantity } from "../../src/param/index.js";
+import { ClientOrderIdPolicy, parseClientOrderIdSettingsJson } from "../../src/policies/index.js";
+import { AAPL_USD, ACCOUNT, OTHER_ACCOUNT, onlyReject } from "../helpers/start-policies.js";
+
+function build(json: unknown = {}) {
+  const clock = new ManualClock(0);
+  const policy = new ClientOrderIdPolicy(parseClientOrderIdSettingsJson(json));
+  return { engine: Engine.builder().clock(clock).policy(policy).build(), policy, clock };
+}
+
+const order = (clientOrderId: string, account = ACCOUNT): Order => ({
+  operation: { instrument: AAPL_USD, accountId: account, side: "BUY", tradeAmount: TradeAmount.quantity(Quantity.fromString("1")), price: Price.fromString("1") },
+  clientOrderId,
+});
+const finalReport = (clientOrderId: string): ExecutionReport => ({
+  operation: { instrument: AAPL_USD, accountId: ACCOUNT, side: "BUY" },
+  fill: { isFinal: true, leavesQuantity: Quantity.fromString("1") },
+  clientOrderId,
+});
+
+describe("ClientOrderIdPolicy", () => {
+  it("one live order per (account, id): duplicate rejected, other accounts and ids free, account id never in the text", () => {
+    const { engine } = build();
+    const first = engine.executePreTrade(order("A"));
+    expect(first.ok).toBe(true);
+    const dup = onlyReject(engine.executePreTrade(order("A")));
+    expect(dup).toEqual({
+      policy: "ClientOrderIdPolicy",
+      code: "DuplicateClientOrderId",
+      reason: "duplicate client order id",
+      details: "client order id 'A' belongs to an order still known for the account; mark the order as a retry to get its first decision",
+      scope: "order",
+    });
+    expect(engine.executePreTrade(order("A", OTHER_ACCOUNT)).ok).toBe(true);
+    expect(engine.executePreTrade(order("B")).ok).toBe(true);
+  });
+
+  it("two open requests with the same id: the main stage lets only the first through", () => {
+    const { engine } = build();
+    const a = engine.startPreTrade(order("A"));
+    const b = engine.startPreTrade(order("A"));
+    if (!a.ok || !b.ok) throw new Error("start rejected");
+    expect(a.request.execute().ok).toBe(true);
+    expect(onlyReject(b.request.execute()).code).toBe("DuplicateClientOrderId");
+  });
+
+  it("released by rollback and by a final report carrying the id; kept by commit", () => {
+    const { engine, policy } = build();
+    const r = engine.executePreTrade(order("A"));
+    if (!r.ok) throw new Error("rejected");
+    r.reservation.rollback();
+    expect(policy.size).toBe(0);
+    const c = engine.executePreTrade(order("A"));
+    if (!c.ok) throw new Error("rejected");
+    c.reservation.commit();
+    expect(policy.size).toBe(1);
+    engine.applyExecutionReport({ ...finalReport("A"), fill: { isFinal: false } });
+    expect(policy.size).toBe(1);
+    engine.applyExecutionReport(finalReport("A"));
+    expect(policy.size).toBe(0);
+  });
+
+  it("retention: forgotten at exactly retentionMs; 0 keeps ids until released", () => {
+    const { engine, clock } = build({ retentionMs: 500 });
+    expect(engine.executePreTrade(order("A")).ok).toBe(true);
+    clock.set(499);
+    expect(engine.executePreTrade(order("A")).ok).toBe(false);
+    clock.set(500);
+    expect(engine.executePreTrade(order("A")).ok).toBe(true);
+    const forever = build({ retentionMs: 0 });
+    expect(forever.engine.executePreTrade(order("A")).ok).toBe(true);
+    forever.clock.set(10 ** 12);
+    expect(forever.engine.executePreTrade(order("A")).ok).toBe(false);
+  });
+
+  it("dry runs and drop copies: dry runs read only; a drop copy registers its id and is never refused", () => {
+    const { engine, policy } = build();
+    expect(engine.executePreTradeDryRun(order("A")).isPass).toBe(true);
+    expect(policy.size).toBe(0);
+    engine.executePreTradeDropCopy(order("A")).commit();
+    expect(policy.size).toBe(1);
+    expect(engine.executePreTradeDryRun(order("A")).rejects.map((r) => r.code)).toEqual(["DuplicateClientOrderId"]);
+    engine.executePreTradeDropCopy(order("A")).commit();
+  });
+
+  it("settings are validated naming the field; snapshots carry ids and an open reservation's release", () => {
+    expect(() => parseClientOrderIdSettingsJson({ retentionMs: -1 }, "p")).toThrow(new SettingsValidationError("p.retentionMs: must be an integer in 0..1099511627776"));
+    expect(() => parseClientOrderIdSettingsJson({ keep: 1 }, "p")).toThrow(new SettingsValidationError("p.keep: unknown field (expected one of: retentionMs)"));
+    expect(parseClientOrderIdSettingsJson(undefined)).toEqual({ retentionMs: 86_400_000 });
+    const { engine } = build();
+    const open = engine.executePreTrade(order("A"));
+    if (!open.ok) throw new Error("rejected");
+    const fresh = build();
+    fresh.engine.restoreState(engine.snapshotState());
+    const restored = fresh.engine.restoreReservation(open.reservation.toData());
+    expect(fresh.engine.executePreTrade(order("A")).ok).toBe(false);
+    restored.rollback();
+    expect(fresh.engine.executePreTrade(order("A")).ok).toBe(true);
+  });
+});
