@@ -65,7 +65,7 @@ export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallCloc
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network, logger },
+    { ...config.limits, network: config.network, logger, latencySampleEvery: config.metrics.latencySampleEvery },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

@@ -28,6 +28,14 @@ describe("npm run bench -- --quick", () => {
       expect(report.closedLoop.orderSamples).toBeGreaterThan(0);
       expect(report.closedLoop.echoSamples).toBe(report.closedLoop.orderSamples);
       for (const m of report.inProcess) expect(m.calls).toBeGreaterThan(0);
+      expect(report.inProcess.map((m) => m.name)).toEqual([
+        "client encode",
+        "sidecar decode+handle+encode, metrics off",
+        "sidecar decode+handle+encode, metrics on",
+        "client decode",
+      ]);
+      expect(report.metricsCost.rounds).toBe(5);
+      expect(report.metricsCost.onNs - report.metricsCost.offNs).toBeCloseTo(report.metricsCost.costNs, 6);
       expect(report.throughput).toHaveLength(4);
       for (const t of report.throughput) {
         expect(t.orderMessages).toBeGreaterThan(0);

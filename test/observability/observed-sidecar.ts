@@ -66,6 +66,8 @@ export async function startObserved(options: { dataDir?: string; level?: LogLeve
   const config = parseSidecarConfig(
     testConfig({
       durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 1 << 20 },
+      // Every message timed: the histograms' counts are exact.
+      metrics: { listen: "127.0.0.1:0", latencySampleEvery: 1 },
       ...options.config,
     }),
   );
