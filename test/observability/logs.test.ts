@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACCOUNT, order, seed } from "../server/harness.js";
 import { as } from "../server/results.js";
-import { removeDir, startObserved, type LogLine, type Observed } from "./observed-sidecar.js";
+import { closeObservedAfterEach, removeDir, startObserved, type LogLine, type Observed } from "./observed-sidecar.js";
 import { runWorkload } from "./workload.js";
 
 const PEER = /^127\.0\.0\.1:\d+$/;
@@ -13,12 +13,8 @@ function only(lines: LogLine[], pick: (l: LogLine) => boolean): LogLine {
 }
 
 describe("structured log lines, captured and parsed as JSON", () => {
-  let o: Observed | undefined;
-  afterEach(async () => {
-    await o?.close();
-    if (o) removeDir(o.dataDir);
-    o = undefined;
-  });
+  closeObservedAfterEach();
+  let o: Observed;
 
   it("start-up with the configuration summary, recovery, serving", async () => {
     o = await startObserved();

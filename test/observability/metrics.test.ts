@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { removeDir, sample, startObserved, type Observed } from "./observed-sidecar.js";
+import { describe, expect, it } from "vitest";
+import { closeObservedAfterEach, removeDir, sample, startObserved, type Observed } from "./observed-sidecar.js";
 import { runWorkload } from "./workload.js";
 import { order, seed } from "../server/harness.js";
 
@@ -9,12 +9,8 @@ function series(text: string, metric: string): string[] {
 }
 
 describe("metrics after a scripted workload through the wire", () => {
-  let o: Observed | undefined;
-  afterEach(async () => {
-    await o?.close();
-    if (o) removeDir(o.dataDir);
-    o = undefined;
-  });
+  closeObservedAfterEach();
+  let o: Observed;
 
   it("counters are exact; histograms are present and consistent; gauges read the state", async () => {
     o = await startObserved();
