@@ -486,7 +486,9 @@ export class SidecarState implements ChannelHost {
     if (notice.kind === "fenced") {
       const { channelId, owner } = channel;
       this.observer?.channelFenced({ channelId, owner, accountIds: notice.accountIds, rolledBack: notice.rolledBack.length, abandoned: notice.abandoned.length });
-    } else this.observer?.reservationsExpired({ channelId: channel.channelId, owner: channel.owner, rolledBack: notice.reservationIds.length });
+    } else if (notice.kind === "expired") {
+      this.observer?.reservationsExpired({ channelId: channel.channelId, owner: channel.owner, rolledBack: notice.reservationIds.length });
+    }
     const listener = this.onNotice;
     if (listener) this.outbox.push(() => listener(channel.channelId, notice));
   }
