@@ -128,6 +128,19 @@ describe("structured log lines, captured and parsed as JSON", () => {
     expect(only(o.log.lines, (l) => l.event === "disconnect" && l.stream === "channel")).toMatchObject({ reason: "shutdown" });
   });
 
+  it("reservations the TTL sweep rolls back: a log line with the count, and the metric", async () => {
+    o = await startObserved({ config: { limits: { reservationTtlMs: 1_000 } } });
+    const ch = o.channel();
+    await ch.send(seed("USD", "10000"));
+    as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }), "execute");
+    as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "2", price: "100" }) } }), "execute");
+    o.clock.advance(1_000);
+    // The sweep's timer looks every 250 ms of wall time; the line says when it ran.
+    const line = await o.log.next((l) => l.event === "reservations_expired");
+    expect(line).toMatchObject({ level: "info", channelId: "1", owner: "local", rolledBack: 2 });
+    expect(await o.scrape()).toContain('\nopenpit_reservations_rolled_back_total{reason="expired"} 2\n');
+  });
+
   it("errors: an HTTP route's failure is logged with the error", async () => {
     o = await startObserved();
     o.sidecar.server.http.mount("/broken", () => {

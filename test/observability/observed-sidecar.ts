@@ -47,6 +47,8 @@ export interface Observed extends ClientKit {
   readonly clients: SidecarClients;
   readonly log: LogCapture;
   readonly dataDir: string;
+  /** The time source commands are stamped from. */
+  readonly clock: ManualClock;
   scrape(): Promise<string>;
 }
 
@@ -79,13 +81,15 @@ export async function startObserved(options: { dataDir?: string; level?: LogLeve
       ...options.config,
     }),
   );
-  const sidecar = await startSidecar(config, new ManualClock(1_000), () => {}, createLogger(options.level ?? "info", log));
+  const clock = new ManualClock(1_000);
+  const sidecar = await startSidecar(config, clock, () => {}, createLogger(options.level ?? "info", log));
   const clients = connect(`127.0.0.1:${sidecar.port}`);
   const observed: Observed = {
     sidecar,
     clients,
     log,
     dataDir,
+    clock,
     ...clientKit(clients, () => sidecar.server.shutdown()),
     async scrape() {
       const response = await fetch(`http://127.0.0.1:${sidecar.httpPort}/metrics`);
