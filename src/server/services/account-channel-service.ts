@@ -175,7 +175,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
 
       const principal = principalOf(call);
-      const peer = call.getPeer();
+      // Read only to be logged (test doubles of a call may not have it).
+      const peer = log ? call.getPeer() : "";
       log?.info({ event: "connect", stream: "channel", peer, principal: principal.name }, `channel stream opened by ${principal.name} from ${peer}`);
       const session: StreamChannel = {
         channelId: undefined,

@@ -27,7 +27,8 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
       let done = false;
       let unsubscribe = (): void => {};
       const principal = principalOf(call).name;
-      const peer = call.getPeer();
+      // Read only to be logged (test doubles of a call may not have it).
+      const peer = log ? call.getPeer() : "";
       log?.info({ event: "connect", stream: "events", peer, principal }, `event monitor subscribed: ${principal} from ${peer}`);
       const stop = (reason = "disconnect") => {
         if (done) return;

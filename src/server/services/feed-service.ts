@@ -104,7 +104,8 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
       const principal = principalOf(call);
-      const peer = call.getPeer();
+      // Read only to be logged (test doubles of a call may not have it).
+      const peer = log ? call.getPeer() : "";
       log?.info({ event: "connect", stream: "feed", peer, principal: principal.name }, `feed stream opened by ${principal.name} from ${peer}`);
       const scope: CommandScope = { principal, action: PUBLISH_PATH, onDenied: ctx.onDenied };
       const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset);
