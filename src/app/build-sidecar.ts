@@ -13,6 +13,7 @@ import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
+import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
 export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
@@ -60,11 +61,11 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
  * The server around a freshly built state. An ephemeral configuration serves at once; a
  * durable one stays NOT_SERVING until `startSidecar` has recovered the journal.
  */
-export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer): SidecarServer {
+export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer, logger?: SidecarLogger): SidecarServer {
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network },
+    { ...config.limits, network: config.network, logger, latencySampleEvery: config.metrics.latencySampleEvery },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

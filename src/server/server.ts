@@ -27,6 +27,13 @@ import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-confi
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
 import { ListenError } from "./listen-error.js";
+import { HttpListener } from "./http/http-listener.js";
+import { metricsRoute } from "./metrics/metrics-route.js";
+import { SidecarMetrics } from "./metrics/sidecar-metrics.js";
+import { doorLog } from "./log/door-log.js";
+import { logEvent } from "./log/event-log.js";
+import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
+import { VERSION } from "./version.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -38,6 +45,10 @@ export interface ServerOptions {
   readonly shutdownGraceMs: number;
   /** Keepalive, idle connections, message size (defaults: DEFAULT_NETWORK). */
   readonly network?: NetworkConfig;
+  /** Where the structured log goes (default: nowhere; the process passes its stderr logger). */
+  readonly logger?: SidecarLogger;
+  /** The latency histograms time one message in this many (metrics.latencySampleEvery; default 1). */
+  readonly latencySampleEvery?: number;
 }
 
 /** Resolves after `ms` of wall time; tests inject their own to end the drain when they choose. */
@@ -62,6 +73,14 @@ export class SidecarServer {
   private readonly security: SecuritySetup;
   /** What the start-up output says about security (warnings first), once listening. */
   securityNotes: readonly string[] = [];
+  /**
+   * The HTTP listener (`/metrics`, the console): routes are mounted before or after it
+   * listens (`startSidecar` binds it); shutdown closes it last, so a scrape sees the drain.
+   */
+  readonly http = new HttpListener();
+  /** This server's metrics, in a registry of its own (`metrics.registry`), served at /metrics. */
+  readonly metrics: SidecarMetrics;
+  readonly log: SidecarLogger;
   /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
@@ -73,6 +92,13 @@ export class SidecarServer {
     private readonly drainTimer: DrainTimer = wallDrainTimer,
   ) {
     this.security = new SecuritySetup(security);
+    const log = (this.log = options.logger ?? silentLogger());
+    const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery }, doorLog(log)));
+    state.observer = metrics.door;
+    state.events.tap = (e) => {
+      metrics.eventPublished(e);
+      logEvent(log, e);
+    };
     this.currentPhase = phase;
     this.health.setServing(phase === "serving");
     // Keepalive pings cut a frozen peer and a socket that never speaks HTTP/2 (network-config.ts).
@@ -82,6 +108,8 @@ export class SidecarServer {
       streams: this.streams,
       phase: () => this.currentPhase,
       channelWriters: this.channelWriters,
+      metrics,
+      log,
       onDenied: (denial) => {
         recordDenial(state, this.currentPhase, denial);
         this.onDenied?.(denial);
@@ -98,6 +126,8 @@ export class SidecarServer {
     add(AdminService, adminService(ctx));
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
+    this.http.onError = (e, req) => log.error({ event: "http_error", method: req.method, url: req.url, ...errorFields(e) }, `HTTP ${req.method} ${req.url} failed`);
+    this.http.mount("/metrics", metricsRoute(metrics.registry));
   }
 
   get phase(): ServingPhase {
@@ -182,6 +212,7 @@ export class SidecarServer {
         });
       });
       await this.state.journal.close();
+      await this.http.close(this.options.shutdownGraceMs);
     })();
     return this.stopping;
   }

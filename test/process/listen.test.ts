@@ -3,7 +3,8 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { describe, it } from "vitest";
 import { nodeEntry } from "./sidecar-process.js";
 
-describe.concurrent("--listen", () => {
+// A hang guard of a minute: on a loaded 2-core machine a process start (tsx compiling the sources) passed 20 s.
+describe.concurrent("--listen", { timeout: 60_000 }, () => {
   it("without a port is a configuration error naming the expected form (exit 2)", async ({ expect }) => {
     const p = nodeEntry("src/main.ts", ["--ephemeral", "--listen", "localhost"]);
     expect(await p.exited).toEqual({ code: 2, signal: null });

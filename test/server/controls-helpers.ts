@@ -14,7 +14,7 @@ import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.j
 import { connect, type AccountChannel, type ReportFeed, type SidecarClients } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { clientCalls, testConfig } from "./harness.js";
+import { clientKit, testConfig } from "./harness.js";
 
 /** The test configuration with `policies` instead of the built-ins (validation first). */
 export function controlsConfig(policies: readonly unknown[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -90,7 +90,7 @@ export class DurableSidecars {
     const durability = { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 };
     const sidecar = await startSidecar(parseSidecarConfig({ ...config, durability }), new ManualClock(clockMs));
     const clients = connect(`127.0.0.1:${sidecar.port}`);
-    const opened: { end(): Promise<void> }[] = [];
+    const kit = clientKit(clients, () => sidecar.server.shutdown());
     let stopped = false;
     const stop = async (crash: boolean) => {
       if (stopped) return;
@@ -100,14 +100,14 @@ export class DurableSidecars {
         sidecar.server.state.snapshots = undefined;
         await sidecar.server.state.journal.flush();
       }
-      for (const s of opened) void s.end().catch(() => {});
-      clients.close();
-      await sidecar.server.shutdown();
+      await kit.close();
     };
     const d: DurableSidecar = {
       sidecar,
       clients,
-      ...clientCalls(clients, opened),
+      channel: kit.channel,
+      feed: kit.feed,
+      admin: kit.admin,
       stop: () => stop(false),
       crash: () => stop(true),
     };

@@ -25,6 +25,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
     ],
     // Durability has suites of its own; these start from an empty state every time.
     durability: { mode: "ephemeral" },
+    // startSidecar binds the HTTP listener too: a free port, as for gRPC.
+    metrics: { listen: "127.0.0.1:0" },
     ...overrides,
     // No drain at shutdown (test/server/shutdown.test.ts sets its own).
     limits: { shutdownDrainMs: 0, ...(overrides.limits as Record<string, unknown> | undefined) },
@@ -59,7 +61,6 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
   const port = await server.listen("127.0.0.1:0");
   const address = `127.0.0.1:${port}`;
   const clients = connect(address);
-  const opened: { end(): Promise<void> }[] = [];
   // A cancelled stream is cleaned up when the server hears of it; tests await that moment
   // instead of sleeping for it.
   const closeWaiters: ((channelId: bigint) => void)[] = [];
@@ -75,19 +76,16 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
     address,
     clients,
     clock,
-    ...clientCalls(clients, opened),
+    ...clientKit(clients, () => server.shutdown()),
     nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
-    async close() {
-      // Clients half-close, so shutdown does not wait out its grace period for them.
-      for (const s of opened) void s.end().catch(() => {});
-      await server.shutdown();
-      clients.close();
-    },
   };
 }
 
-/** Channel, feed and admin calls on `clients`; the streams opened are added to `opened` (ended at close). */
-export function clientCalls(clients: SidecarClients, opened: { end(): Promise<void> }[]): Pick<Harness, "channel" | "feed" | "admin"> {
+export type ClientKit = Pick<Harness, "channel" | "feed" | "admin" | "close">;
+
+/** Channels, feeds and admin calls on `clients`; `close` half-closes what it opened, runs `shutdown`, then closes the clients. */
+export function clientKit(clients: SidecarClients, shutdown: () => Promise<void>): ClientKit {
+  const opened: { end(): Promise<void> }[] = [];
   return {
     channel(onNotice) {
       const c = new AccountChannel(clients.channel, onNotice);
@@ -100,6 +98,12 @@ export function clientCalls(clients: SidecarClients, opened: { end(): Promise<vo
       return f;
     },
     admin: adminCaller(clients),
+    async close() {
+      // Clients half-close, so shutdown does not wait out its grace period for them.
+      for (const s of opened) void s.end().catch(() => {});
+      await shutdown();
+      clients.close();
+    },
   };
 }
 

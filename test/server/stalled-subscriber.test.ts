@@ -91,5 +91,9 @@ describe("a stalled event subscriber", () => {
     expect(slow.sequences.length).toBeGreaterThan(0);
     expect(slow.sequences.length + BOUND + 1).toBe(publishedAtDrop);
     expect(slow.sequences).toEqual(Array.from({ length: slow.sequences.length }, (_, i) => BigInt(i + 1)));
+    // The metrics count the monitor dropped and the events it never got (the queue and the one that overflowed it).
+    const metrics = await h.server.metrics.registry.metrics();
+    expect(metrics).toContain("\nopenpit_event_subscribers_dropped_total 1\n");
+    expect(metrics).toContain(`\nopenpit_events_dropped_total ${BOUND + 1}\n`);
   }, 30_000);
 });
