@@ -13,6 +13,7 @@ import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
+import { serverIdentity } from "./server-identity.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
 export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
@@ -64,7 +65,7 @@ export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallCloc
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network },
+    { ...config.limits, network: config.network, identity: serverIdentity(config, timeSource) },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

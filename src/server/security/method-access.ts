@@ -45,6 +45,10 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   [`${ADMIN}GetJournalStatus`, READ],
   // The audit trail's query (added by the audit work): a read like the others.
   [`${ADMIN}QueryAudit`, READ],
+  // The operator queries (operator.proto): reads, like GetAccountState.
+  [`${ADMIN}ListAccounts`, READ],
+  [`${ADMIN}ListChannels`, READ],
+  [`${ADMIN}GetServerStatus`, READ],
   // Load balancers and orchestrators probe without credentials.
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
