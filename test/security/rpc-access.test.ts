@@ -57,6 +57,9 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/GetAccountState", READERS],
   ["/openpit.sidecar.v1.AdminService/GetJournalStatus", READERS],
   ["/openpit.sidecar.v1.AdminService/QueryAudit", READERS],
+  ["/openpit.sidecar.v1.AdminService/ListAccounts", READERS],
+  ["/openpit.sidecar.v1.AdminService/ListChannels", READERS],
+  ["/openpit.sidecar.v1.AdminService/GetServerStatus", READERS],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -86,6 +89,9 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   getAccountState: { accountId: ACCOUNT },
   getJournalStatus: {},
   queryAudit: {},
+  listAccounts: {},
+  listChannels: {},
+  getServerStatus: {},
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {
