@@ -46,6 +46,7 @@ export type BenchDurability = { readonly mode: "ephemeral" } | { readonly mode: 
 export function benchSidecarConfig(durability: BenchDurability = { mode: "ephemeral" }): Record<string, unknown> {
   return {
     listen: "127.0.0.1:0",
+    metrics: { listen: "127.0.0.1:0" },
     durability: durability.mode === "ephemeral" ? { mode: "ephemeral" } : { ...durability, snapshotEveryRecords: 0, snapshotEverySeconds: 0 },
     syncMode: "accountSync",
     // A deep channel queue: after a generator stall the open loop sends a catch-up burst,

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   );
   const started = await startSidecar(config);
   server = started.server;
-  const { port, recovery } = started;
+  const { port, httpPort, recovery } = started;
   if (recovery) {
     const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
     const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
@@ -43,6 +43,10 @@ async function main(): Promise<void> {
   const policies = server.state.engine.policies.map((p) => p.name).join(", ");
   // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
   process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; policies: ${policies}; pid ${process.pid})\n`);
+  if (httpPort !== undefined) {
+    const httpHost = config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(":"));
+    process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
+  }
   for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
 
   const running = server;

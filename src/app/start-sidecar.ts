@@ -9,10 +9,14 @@ import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { EXIT_CODES } from "./exit-codes.js";
+import { checkHttpListen } from "../server/http/http-listen-policy.js";
+import { METRICS_OFF } from "../server/config/metrics-config.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
   readonly port: number;
+  /** The HTTP listener's bound port (`/metrics`, the console); undefined with `metrics.listen: off`. */
+  readonly httpPort: number | undefined;
   /** Undefined in ephemeral mode. */
   readonly recovery: RecoveryReport | undefined;
 }
@@ -33,13 +37,26 @@ export async function startSidecar(
 ): Promise<StartedSidecar> {
   const server = buildSidecar(config, timeSource);
   const port = await server.listen(config.listen);
-  if (config.durability.mode === "ephemeral") return { server, port, recovery: undefined };
+  let httpPort: number | undefined;
   try {
+    // Before recovery: a long replay can be watched on /metrics.
+    httpPort = await listenHttp(server, config);
+    if (config.durability.mode === "ephemeral") return { server, port, httpPort, recovery: undefined };
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure });
     server.startServing();
-    return { server, port, recovery };
+    return { server, port, httpPort, recovery };
   } catch (e) {
     await server.shutdown().catch(() => {});
     throw e;
   }
+}
+
+/** Binds the HTTP listener where the configuration says (not at all with `off`); its warnings join the security notes. */
+async function listenHttp(server: SidecarServer, config: SidecarConfig): Promise<number | undefined> {
+  const address = config.metrics.listen;
+  if (address === METRICS_OFF) return undefined;
+  const notes = checkHttpListen(address, config.security.insecure);
+  const port = await server.http.listen(address);
+  server.securityNotes = [...server.securityNotes, ...notes];
+  return port;
 }

@@ -27,6 +27,9 @@ import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-confi
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
 import { ListenError } from "./listen-error.js";
+import { HttpListener } from "./http/http-listener.js";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { metricsRoute } from "./metrics/metrics-route.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -82,6 +85,13 @@ export class SidecarServer {
   private readonly security: SecuritySetup;
   /** What the start-up output says about security (warnings first), once listening. */
   securityNotes: readonly string[] = [];
+  /**
+   * The HTTP listener (`/metrics`, the console): routes are mounted before or after it
+   * listens (`startSidecar` binds it); shutdown closes it last, so a scrape sees the drain.
+   */
+  readonly http = new HttpListener();
+  /** This server's metrics (not prom-client's global registry: two servers in one process stay apart). */
+  readonly registry = new Registry();
   /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
@@ -130,6 +140,8 @@ export class SidecarServer {
     this.guardedServices = { admin, events };
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
+    collectDefaultMetrics({ register: this.registry });
+    this.http.mount("/metrics", metricsRoute(this.registry));
   }
 
   get phase(): ServingPhase {
@@ -224,6 +236,7 @@ export class SidecarServer {
         });
       });
       await this.state.journal.close();
+      await this.http.close(this.options.shutdownGraceMs);
     })();
     return this.stopping;
   }

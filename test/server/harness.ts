@@ -25,6 +25,8 @@ export function testConfig(overrides: Record<string, unknown> = {}): Record<stri
     ],
     // Durability has suites of its own; these start from an empty state every time.
     durability: { mode: "ephemeral" },
+    // startSidecar binds the HTTP listener too: a free port, as for gRPC.
+    metrics: { listen: "127.0.0.1:0" },
     ...overrides,
     // No drain at shutdown (test/server/shutdown.test.ts sets its own).
     limits: { shutdownDrainMs: 0, ...(overrides.limits as Record<string, unknown> | undefined) },

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
+import { checkMetricsListen } from "./metrics-config.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -13,10 +14,24 @@ export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--data-dir DIR] [--ephemeral] [--insecure] [--print-default-config]
-  env: OPENPIT_CONFIG (file), OPENPIT_LISTEN (address), OPENPIT_DATA_DIR (journal directory);
-  flags win over env, env over the file. --ephemeral keeps state in memory only (lost on exit).
-  --insecure allows plaintext (or no principals) on a non-loopback address (docs/security.md).`;
+const USAGE = `usage: openpit-sidecar [--config FILE.json] [--listen HOST:PORT] [--metrics-listen HOST:PORT|off]
+                       [--data-dir DIR] [--ephemeral] [--insecure]
+       openpit-sidecar --print-default-config[=FILE] | --help | --version
+  --config FILE          the configuration (default: the embedded one; see --print-default-config)
+  --listen HOST:PORT     the gRPC address (default 127.0.0.1:50051; port 0 = any free port)
+  --metrics-listen HOST:PORT|off
+                         the HTTP listener for /metrics and the console (default 127.0.0.1:9464)
+  --data-dir DIR         the journal and snapshots (default ./openpit-data)
+  --ephemeral            keep state in memory only (lost on exit)
+  --insecure             allow plaintext (or no principals) on a non-loopback address (docs/security.md)
+  --print-default-config[=FILE]
+                         print the embedded configuration (to FILE: no npm banner in it) and exit
+  env: OPENPIT_CONFIG (file), OPENPIT_LISTEN, OPENPIT_METRICS_LISTEN, OPENPIT_DATA_DIR, LOG_LEVEL
+  (fatal, error, warn, info, debug, trace, silent; default info); flags win over env, env over the file.`;
+
+/** Options that take a value (`--name VALUE`), and those that stand alone. */
+const VALUE_OPTIONS = ["--config", "--listen", "--metrics-listen", "--data-dir"];
+const SWITCHES = ["--ephemeral", "--insecure", "--print-default-config", "--help", "--version"];
 
 function flag(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -28,12 +43,14 @@ function flag(argv: readonly string[], name: string): string | undefined {
 
 /**
  * The configuration in force: the file named by `--config` / `OPENPIT_CONFIG`, or the
- * embedded default; then `OPENPIT_LISTEN`, then `--listen`.
+ * embedded default; then the environment (`OPENPIT_LISTEN`, `OPENPIT_METRICS_LISTEN`,
+ * `OPENPIT_DATA_DIR`), then the flags.
  */
 export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
-  for (const a of argv) {
-    if (a.startsWith("--") && !["--config", "--listen", "--data-dir", "--ephemeral", "--insecure", "--print-default-config"].includes(a)) {
-      throw new ConfigError(`unknown option ${a}\n${USAGE}`);
+  for (const [i, a] of argv.entries()) {
+    if (VALUE_OPTIONS.includes(argv[i - 1] ?? "")) continue;
+    if (!VALUE_OPTIONS.includes(a) && !SWITCHES.includes(a) && !a.startsWith("--print-default-config=")) {
+      throw new ConfigError(`${a.startsWith("-") ? "unknown option" : "unexpected argument"} ${a}\n${USAGE}`);
     }
   }
   const file = flag(argv, "--config") ?? env.OPENPIT_CONFIG;
@@ -58,6 +75,13 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     const address = parseListenAddress(listen);
     if (typeof address === "string") throw new ConfigError(`${listenFlag !== undefined ? "--listen" : "OPENPIT_LISTEN"}: ${address}`);
     config = { ...config, listen };
+  }
+  const metricsFlag = flag(argv, "--metrics-listen");
+  const metricsListen = metricsFlag ?? env.OPENPIT_METRICS_LISTEN;
+  if (metricsListen !== undefined && (metricsFlag !== undefined || metricsListen !== "")) {
+    const problem = checkMetricsListen(metricsListen);
+    if (problem) throw new ConfigError(`${metricsFlag !== undefined ? "--metrics-listen" : "OPENPIT_METRICS_LISTEN"}: ${problem}`);
+    config = { ...config, metrics: { ...config.metrics, listen: metricsListen } };
   }
   const dataDir = flag(argv, "--data-dir") ?? env.OPENPIT_DATA_DIR;
   if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };

@@ -21,6 +21,7 @@ import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
 import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
+import { DEFAULT_METRICS, parseMetrics, type MetricsConfig } from "./metrics-config.js";
 import { parseListenAddress } from "./listen-address.js";
 
 export interface LimitsConfig {
@@ -129,6 +130,8 @@ export interface SidecarConfig {
   security: SecurityConfig;
   network: NetworkConfig;
   audit: AuditConfig;
+  /** The HTTP listener for `/metrics` and the console (`off` = none). */
+  metrics: MetricsConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -220,7 +223,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit", "metrics"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -249,5 +252,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     security: optional(o.security, `${path}.security`, parseSecurity) ?? { ...DEFAULT_SECURITY },
     network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
     audit: optional(o.audit, `${path}.audit`, parseAudit) ?? { ...DEFAULT_AUDIT },
+    metrics: optional(o.metrics, `${path}.metrics`, parseMetrics) ?? { ...DEFAULT_METRICS },
   };
 }
