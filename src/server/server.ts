@@ -30,6 +30,7 @@ import { ListenError } from "./listen-error.js";
 import { HttpListener } from "./http/http-listener.js";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { metricsRoute } from "./metrics/metrics-route.js";
+import { CONSOLE_PREFIX, consoleRoute } from "./console/console-route.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -142,6 +143,10 @@ export class SidecarServer {
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
     collectDefaultMetrics({ register: this.registry });
     this.http.mount("/metrics", metricsRoute(this.registry));
+    // The web console: the same guarded admin and event handlers as gRPC, over HTTP (src/server/console/).
+    const webConsole = consoleRoute(this.guardedServices);
+    this.http.mount(CONSOLE_PREFIX, webConsole.handler);
+    this.http.onClose(() => webConsole.closeStreams());
   }
 
   get phase(): ServingPhase {
