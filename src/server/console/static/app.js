@@ -153,8 +153,9 @@ async function loadPolicy() {
   const name = $("policy").value;
   if (!name) return;
   const s = await admin("GetPolicySettings", { policyName: name });
+  // Another policy was chosen while this one loaded: its own load fills the editor.
+  if ($("policy").value !== name) return;
   $("settings").value = JSON.stringify(JSON.parse(s.settingsJson || "{}"), null, 2);
-  $("policy-message").textContent = "";
 }
 
 async function savePolicy() {
@@ -260,7 +261,10 @@ async function start() {
     start();
   };
   $("blocked-only").onchange = () => refreshAccounts().catch(showError);
-  $("policy").onchange = () => loadPolicy().catch(showError);
+  $("policy").onchange = () => {
+    $("policy-message").textContent = "";
+    loadPolicy().catch(showError);
+  };
   $("save-policy").onclick = savePolicy;
   try {
     const status = await refreshStatus();
