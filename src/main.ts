@@ -1,34 +1,70 @@
 /** `npm start`: serve the sidecar on the configured (or embedded default) configuration. */
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
 import { DEFAULT_CONFIG } from "./server/config/default-config.js";
-import { ConfigError, loadConfig } from "./server/config/load-config.js";
+import { ConfigError, loadConfig, USAGE } from "./server/config/load-config.js";
 import { ListenError } from "./server/listen-error.js";
 import type { SidecarServer } from "./server/server.js";
 import { SettingsValidationError } from "./engine/index.js";
 import { DurableStateError } from "./state/recovery.js";
+import { setFailureReporter } from "./state/guarded.js";
+import { createLogger, parseLogLevel } from "./server/log/sidecar-log.js";
+import { VERSION } from "./server/version.js";
 
 let server: SidecarServer | undefined;
 installFailClosed(() => server);
-quietGrpcBindLog();
+
+/**
+ * `--help`, `--version` and `--print-default-config[=FILE]` answer and exit before anything
+ * starts. With `=FILE` the configuration goes to the file itself, so nothing npm prints
+ * (its `> openpit-sidecar@… start` banner) can end up in it.
+ */
+function answerAndExit(argv: readonly string[]): boolean {
+  if (argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return true;
+  }
+  if (argv.includes("--version")) {
+    process.stdout.write(`openpit-sidecar ${VERSION}\n`);
+    return true;
+  }
+  const text = `${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`;
+  if (argv.includes("--print-default-config")) {
+    process.stdout.write(text);
+    return true;
+  }
+  const toFile = argv.find((a) => a.startsWith("--print-default-config="));
+  if (toFile === undefined) return false;
+  const file = toFile.slice("--print-default-config=".length);
+  if (file === "") throw new ConfigError(`--print-default-config=FILE needs a file name\n${USAGE}`);
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new ConfigError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+  process.stdout.write(`openpit-sidecar: the default configuration was written to ${resolve(file)}\n`);
+  return true;
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv.includes("--print-default-config")) {
-    process.stdout.write(`${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`);
-    return;
-  }
+  if (answerAndExit(argv)) return;
   const config = loadConfig({ argv, env: process.env });
+  const log = createLogger(parseLogLevel(process.env.LOG_LEVEL));
+  quietGrpcBindLog(log);
+  // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
+  setFailureReporter((line) => log.error({ event: "error" }, line));
   const durability = config.durability;
   process.stdout.write(
     durability.mode === "ephemeral"
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
       : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
-  const started = await startSidecar(config);
+  const started = await startSidecar(config, undefined, undefined, log);
   server = started.server;
   const { port, httpPort, recovery } = started;
   if (recovery) {
@@ -56,14 +92,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const drain = config.limits.shutdownDrainMs;
+    log.info({ event: "shutdown", signal, drainMs: drain, graceMs: config.limits.shutdownGraceMs }, `${signal}: shutting down gracefully`);
     process.stdout.write(`${signal}: shutting down gracefully\n`);
     process.stdout.write(`openpit-sidecar: NOT_SERVING; draining for ${drain} ms, then closing streams\n`);
     running.shutdown().then(
       () => {
+        log.info({ event: "stopped" }, "stopped");
         process.stdout.write("openpit-sidecar: stopped\n");
         process.exit(EXIT_CODES.ok);
       },
       (e: unknown) => {
+        log.error({ event: "shutdown_failed", error: oneLine(e) }, "shutdown failed");
         process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
         process.exit(EXIT_CODES.software);
       },

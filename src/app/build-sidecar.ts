@@ -14,6 +14,7 @@ import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
 import { serverIdentity } from "./server-identity.js";
+import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
 export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
@@ -61,11 +62,11 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
  * The server around a freshly built state. An ephemeral configuration serves at once; a
  * durable one stays NOT_SERVING until `startSidecar` has recovered the journal.
  */
-export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer): SidecarServer {
+export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer, logger?: SidecarLogger): SidecarServer {
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network, identity: serverIdentity(config, timeSource) },
+    { ...config.limits, network: config.network, logger, identity: serverIdentity(config, timeSource) },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

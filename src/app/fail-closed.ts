@@ -25,6 +25,11 @@ export function installFailClosed(server: () => SidecarServer | undefined, exit:
     // The first failure is the one worth reading; later ones are usually its consequences.
     if (failing) return;
     failing = true;
+    try {
+      server()?.log.fatal({ event: "failed_closed", what, error: oneLine(error) }, `${what}, failing closed`);
+    } catch {
+      // The plain line below still tells it.
+    }
     process.stderr.write(`openpit-sidecar: ${what}, failing closed (exit ${EXIT_CODES.software}): ${oneLine(error)}\n`);
     try {
       server()?.failClosed();

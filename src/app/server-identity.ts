@@ -1,12 +1,9 @@
 /** What GetServerStatus says this sidecar is: the package version, a digest of its configuration, its uptime. */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { ServerIdentity } from "../server/server.js";
-
-/** The version in package.json (read once; the package ships its package.json). */
-export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+import { VERSION } from "../server/version.js";
 
 /** A value as canonical JSON: keys sorted, bigints as digit strings, Maps and Sets as arrays. */
 function canonical(value: unknown): unknown {
@@ -37,7 +34,7 @@ export function configDigest(config: SidecarConfig): string {
 export function serverIdentity(config: SidecarConfig, timeSource: Clock): ServerIdentity {
   const startedAt = timeSource.nowMs();
   return {
-    version: PACKAGE_VERSION,
+    version: VERSION,
     configDigest: configDigest(config),
     durabilityMode: config.durability.mode,
     uptimeMs: () => timeSource.nowMs() - startedAt,

@@ -9,6 +9,11 @@ import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { EXIT_CODES } from "./exit-codes.js";
+import { resolve } from "node:path";
+import { ListenError } from "../server/listen-error.js";
+import { configSummary } from "../server/log/config-summary.js";
+import { errorFields, type SidecarLogger } from "../server/log/sidecar-log.js";
+import { VERSION } from "../server/version.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
 
@@ -30,22 +35,47 @@ function stopOnJournalFailure(error: Error): void {
   process.exit(EXIT_CODES.journal);
 }
 
+/**
+ * `logger`: where the structured log goes (the process passes its stderr logger; tests a
+ * stream of their own). Nothing is logged before both listeners are bound, so a start that
+ * cannot bind says so in one plain line (main.ts) and nothing else.
+ */
 export async function startSidecar(
   config: SidecarConfig,
   timeSource: Clock = wallClock(),
   onJournalFailure: (error: Error) => void = stopOnJournalFailure,
+  logger?: SidecarLogger,
 ): Promise<StartedSidecar> {
-  const server = buildSidecar(config, timeSource);
+  const server = buildSidecar(config, timeSource, undefined, logger);
+  const log = server.log;
   const port = await server.listen(config.listen);
   let httpPort: number | undefined;
   try {
-    // Before recovery: a long replay can be watched on /metrics.
+    // Bound before recovery: an address in use fails the start at once, not after a long replay.
     httpPort = await listenHttp(server, config);
-    if (config.durability.mode === "ephemeral") return { server, port, httpPort, recovery: undefined };
-    const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure });
+    log.info(
+      { event: "start", version: VERSION, node: process.version, grpcPort: port, httpPort: httpPort ?? null, config: configSummary(config) },
+      `openpit-sidecar ${VERSION} listening on ${config.listen.slice(0, config.listen.lastIndexOf(":"))}:${port}` +
+        (httpPort === undefined ? "; no HTTP listener" : `; metrics on port ${httpPort}`),
+    );
+    for (const note of server.securityNotes) log.warn({ event: "security_warning" }, note);
+    if (config.durability.mode === "ephemeral") {
+      log.info({ event: "serving", mode: "ephemeral" }, "serving; ephemeral mode: state is kept in memory only and lost on exit");
+      return { server, port, httpPort, recovery: undefined };
+    }
+    log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
+    const failed = (error: Error) => {
+      log.fatal({ event: "journal_failed", ...errorFields(error) }, `the journal failed, stopping: ${error.message}`);
+      onJournalFailure(error);
+    };
+    const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });
+    server.metrics.recovered(recovery);
+    log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
     server.startServing();
+    log.info({ event: "serving", mode: config.durability.mode }, "serving");
     return { server, port, httpPort, recovery };
   } catch (e) {
+    if (!(e instanceof ListenError)) log.error({ event: "start_failed", ...errorFields(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
     await server.shutdown().catch(() => {});
     throw e;
   }
@@ -60,4 +90,17 @@ async function listenHttp(server: SidecarServer, config: SidecarConfig): Promise
   server.addListener("http", `${address.slice(0, address.lastIndexOf(":"))}:${port}`);
   server.securityNotes = [...server.securityNotes, ...notes];
   return port;
+}
+
+function recoveryFields(r: RecoveryReport) {
+  return {
+    snapshotSequence: r.snapshotSequence === undefined ? null : String(r.snapshotSequence),
+    skippedSnapshots: r.skippedSnapshots,
+    replayed: r.replayed,
+    lastSequence: String(r.lastSequence),
+    tornTail: r.tornTail ?? null,
+    rolledBackReservations: r.rolledBackReservations,
+    settingsChanged: r.settingsChanged,
+    ms: Math.round(r.ms),
+  };
 }

@@ -3,7 +3,7 @@
  * this file finds the command, parses its options and turns failures into lines that
  * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error.
  */
-import { PACKAGE_VERSION } from "../app/server-identity.js";
+import { VERSION } from "../server/version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command } from "./command.js";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";
@@ -60,7 +60,7 @@ export async function runCli(
 ): Promise<number> {
   const name = commandName(argv);
   if (argv.includes("--version") && name === undefined) {
-    io.out(`openpit ${PACKAGE_VERSION}\n`);
+    io.out(`openpit ${VERSION}\n`);
     return 0;
   }
   if (name === undefined || name === "help") {

@@ -28,9 +28,13 @@ import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
 import { ListenError } from "./listen-error.js";
 import { HttpListener } from "./http/http-listener.js";
-import { Registry, collectDefaultMetrics } from "prom-client";
 import { metricsRoute } from "./metrics/metrics-route.js";
 import { CONSOLE_PREFIX, consoleRoute } from "./console/console-route.js";
+import { SidecarMetrics } from "./metrics/sidecar-metrics.js";
+import { doorLog } from "./log/door-log.js";
+import { logEvent } from "./log/event-log.js";
+import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
+import { VERSION } from "./version.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -42,6 +46,8 @@ export interface ServerOptions {
   readonly shutdownGraceMs: number;
   /** Keepalive, idle connections, message size (defaults: DEFAULT_NETWORK). */
   readonly network?: NetworkConfig;
+  /** Where the structured log goes (default: nowhere; the process passes its stderr logger). */
+  readonly logger?: SidecarLogger;
   /** What GetServerStatus says the server is (the composition root fills it in). */
   readonly identity?: ServerIdentity;
 }
@@ -91,8 +97,9 @@ export class SidecarServer {
    * listens (`startSidecar` binds it); shutdown closes it last, so a scrape sees the drain.
    */
   readonly http = new HttpListener();
-  /** This server's metrics (not prom-client's global registry: two servers in one process stay apart). */
-  readonly registry = new Registry();
+  /** This server's metrics, in a registry of its own (`metrics.registry`), served at /metrics. */
+  readonly metrics: SidecarMetrics;
+  readonly log: SidecarLogger;
   /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
@@ -104,6 +111,13 @@ export class SidecarServer {
     private readonly drainTimer: DrainTimer = wallDrainTimer,
   ) {
     this.security = new SecuritySetup(security);
+    const log = (this.log = options.logger ?? silentLogger());
+    const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION }, doorLog(log)));
+    state.observer = metrics.door;
+    state.events.tap = (e) => {
+      metrics.eventPublished(e);
+      logEvent(log, e);
+    };
     this.currentPhase = phase;
     this.health.setServing(phase === "serving");
     // Keepalive pings cut a frozen peer and a socket that never speaks HTTP/2 (network-config.ts).
@@ -121,6 +135,8 @@ export class SidecarServer {
         durabilityMode: options.identity?.durabilityMode ?? state.journal.mode,
         listeners: this.boundListeners,
       }),
+      metrics,
+      log,
       onDenied: (denial) => {
         recordDenial(state, this.currentPhase, denial);
         this.onDenied?.(denial);
@@ -141,8 +157,8 @@ export class SidecarServer {
     this.guardedServices = { admin, events };
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
-    collectDefaultMetrics({ register: this.registry });
-    this.http.mount("/metrics", metricsRoute(this.registry));
+    this.http.onError = (e, req) => log.error({ event: "http_error", method: req.method, url: req.url, ...errorFields(e) }, `HTTP ${req.method} ${req.url} failed`);
+    this.http.mount("/metrics", metricsRoute(metrics.registry));
     // The web console: the same guarded admin and event handlers as gRPC, over HTTP (src/server/console/).
     const webConsole = consoleRoute(this.guardedServices);
     this.http.mount(CONSOLE_PREFIX, webConsole.handler);

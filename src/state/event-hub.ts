@@ -29,6 +29,11 @@ export class EventHub {
    * can subscribe, and a monitor must still learn of them after a restart.
    */
   private readonly retained: SequencedEvent[] = [];
+  /**
+   * The server's own listener (metrics and logs): told of every event as it is published,
+   * not a subscriber (it is not counted, nor told the retained events again).
+   */
+  tap: ((e: SequencedEvent) => void) | undefined;
 
   /** Retained events are delivered to the new subscriber first, in order. */
   subscribe(listener: (e: SequencedEvent) => void): () => void {
@@ -50,6 +55,8 @@ export class EventHub {
     this.sequence += 1n;
     const sequenced: SequencedEvent = actor === undefined ? { sequence: this.sequence, event } : { sequence: this.sequence, event, actor };
     if (retain) this.retained.push(sequenced);
+    const tap = this.tap;
+    if (tap) guarded("an event tap", () => tap(sequenced));
     // One subscriber's throw must not keep the event from the others, nor reach the command.
     for (const s of this.subscribers) guarded("an event subscriber", () => s(sequenced));
   }

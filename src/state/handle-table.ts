@@ -16,6 +16,8 @@ export type Handle =
 /** Open handles counted over every table that shares it: the process-wide cap reads it in O(1). */
 export class HandleTally {
   open = 0;
+  /** Of them, reservations (the rest are requests): the metrics' gauge reads it in O(1). */
+  reservations = 0;
 }
 
 const SEQ_BITS = 32n;
@@ -44,6 +46,7 @@ export class HandleTable {
     this.nextSeq += 1n;
     this.handles.set(id, handle);
     this.tally.open++;
+    if (handle.kind === "reservation") this.tally.reservations++;
     return id;
   }
 
@@ -56,6 +59,7 @@ export class HandleTable {
     }
     this.handles.delete(id);
     this.tally.open--;
+    if (kind === "reservation") this.tally.reservations--;
     return handle as Extract<Handle, { kind: K }>;
   }
 
@@ -63,7 +67,10 @@ export class HandleTable {
   takeWhere(pick: (h: Handle) => boolean): [bigint, Handle][] {
     const taken: [bigint, Handle][] = [];
     for (const [id, h] of this.handles) if (pick(h)) taken.push([id, h]);
-    for (const [id] of taken) this.handles.delete(id);
+    for (const [id, h] of taken) {
+      this.handles.delete(id);
+      if (h.kind === "reservation") this.tally.reservations--;
+    }
     this.tally.open -= taken.length;
     return taken.reverse();
   }
@@ -83,6 +90,7 @@ export class HandleTable {
     for (const [id, h] of handles) {
       this.handles.set(id, h);
       this.tally.open++;
+      if (h.kind === "reservation") this.tally.reservations++;
     }
   }
 

@@ -20,6 +20,7 @@ import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
+import type { DoorObserver } from "./door-observer.js";
 
 export interface SidecarStateOptions {
   readonly engine: Engine;
@@ -72,6 +73,8 @@ export class SidecarState implements ChannelHost {
   onNotice: NoticeListener | undefined;
   /** The snapshot schedule of a durable state (recovery sets it; shutdown takes a last one). */
   snapshots: { take(): Promise<unknown>; stop(): void } | undefined;
+  /** Told of live commands, appends, closes and fences (the server's metrics and logs); none = nothing timed. */
+  observer: DoorObserver | undefined;
   /** Called after every command that entered the door, with its result or error (the snapshot schedule listens). */
   onCommand: ((outcome: unknown) => void) | undefined;
   private currentJournal: Journal;
@@ -114,6 +117,7 @@ export class SidecarState implements ChannelHost {
   /** Recovery hands over the journal it opened for appending, once the replay is done. */
   attachJournal(journal: Journal): void {
     this.currentJournal = journal;
+    this.observer?.journalAttached(journal);
   }
 
   snapshot(): StateSnapshot {
@@ -314,7 +318,15 @@ export class SidecarState implements ChannelHost {
   /** `enter` for a command built with its timestamp (`nextTs()`, taken just before). */
   private enterCommand(command: Command, bases?: readonly string[]): unknown {
     const ts = command.ts;
-    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
+    if (this.currentJournal.mode !== "ephemeral") {
+      const observer = this.observer;
+      if (observer === undefined) this.currentJournal.append(encodeCommand(command));
+      else {
+        const started = observer.now();
+        this.currentJournal.append(encodeCommand(command));
+        observer.journalAppend(observer.now() - started);
+      }
+    }
     this.lastTs = ts;
     this.clock.set(ts);
     let result: unknown;
@@ -351,7 +363,18 @@ export class SidecarState implements ChannelHost {
         const channel = this.live.get(c.channel);
         if (!channel) return undefined;
         this.live.delete(c.channel);
+        const unpinned = channel.pinnedAccounts;
         const dropped = channel.close();
+        if (!this.replaying) {
+          this.observer?.channelClosed({
+            channelId: channel.channelId,
+            owner: channel.owner,
+            reason: c.reason,
+            rolledBack: dropped.rolledBack.length,
+            abandoned: dropped.abandoned.length,
+            unpinned,
+          });
+        }
         if (c.reason === "recovery") {
           for (const [accountId, reservationIds] of dropped.byAccount) {
             const event: SidecarEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
@@ -367,17 +390,32 @@ export class SidecarState implements ChannelHost {
         const channel = this.live.get(c.channel);
         if (!channel) throw new CommandError("INTERNAL", "", `channel ${c.channel} is not open`);
         const out = new Array<ChannelResult>(c.commands.length);
-        for (let i = 0; i < c.commands.length; i++) out[i] = channel.run(c.commands[i]!, bases?.[i] ?? `commands[${i}]`);
+        const observer = this.replaying ? undefined : this.observer;
+        for (let i = 0; i < c.commands.length; i++) {
+          const command = c.commands[i]!;
+          if (observer === undefined) out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`);
+          else {
+            const started = observer.now();
+            const result = (out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`));
+            observer.channelCommand(command.kind, result, observer.now() - started);
+          }
+        }
         return out;
       }
-      case "feed":
+      case "feed": {
+        const observer = this.replaying ? undefined : this.observer;
         return c.reports.map((report, i): ReportResult => {
+          const started = observer?.now() ?? 0;
+          let result: ReportResult;
           try {
-            return { kind: "postTrade", result: this.applyExecutionReport(report) };
+            result = { kind: "postTrade", result: this.applyExecutionReport(report) };
           } catch (e) {
-            return { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
+            result = { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
           }
+          observer?.feedReport(result, observer.now() - started);
+          return result;
         });
+      }
       case "expireReservations":
         for (const channel of this.live.values()) channel.expire(c.ts);
         return undefined;
@@ -444,6 +482,10 @@ export class SidecarState implements ChannelHost {
 
   notify(channel: ChannelState, notice: ChannelNotice): void {
     if (this.replaying) return;
+    if (notice.kind === "fenced") {
+      const { channelId, owner } = channel;
+      this.observer?.channelFenced({ channelId, owner, accountIds: notice.accountIds, rolledBack: notice.rolledBack.length, abandoned: notice.abandoned.length });
+    } else this.observer?.reservationsExpired({ channelId: channel.channelId, owner: channel.owner, rolledBack: notice.reservationIds.length });
     const listener = this.onNotice;
     if (listener) this.outbox.push(() => listener(channel.channelId, notice));
   }

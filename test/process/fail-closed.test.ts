@@ -14,7 +14,7 @@ import {
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { AccountChannel, connect } from "../../src/client/index.js";
 import { order } from "../server/harness.js";
-import { LISTENING, nodeEntry } from "./sidecar-process.js";
+import { LISTENING, nodeEntry, withoutLog } from "./sidecar-process.js";
 
 
 describe.concurrent("an uncaught error fails closed", () => {
@@ -54,7 +54,7 @@ describe.concurrent("an uncaught error fails closed", () => {
       const injected = how === "uncaught exception" ? "injected failure" : "injected rejection";
       // One line: what, the exit code, the error and where it was thrown.
       const where = how === "uncaught exception" ? "Immediate.<anonymous>" : "Interface.<anonymous>";
-      expect(p.stderr()).toMatch(
+      expect(withoutLog(p.stderr())).toMatch(
         new RegExp(`^openpit-sidecar: ${how}, failing closed \\(exit 70\\): Error: ${injected} \\(at ${where} \\(\\S+/test/process/fixtures/fail-on-request\\.ts:\\d+:\\d+\\)\\)\\n$`),
       );
       // Nothing was run after the failure: an order sent after NOT_SERVING is refused, or

@@ -86,3 +86,19 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code !== "ESRCH";
   }
 }
+
+/**
+ * What a process wrote to stderr besides its structured log: every line that starts with
+ * `{` must be a JSON object (the log, docs/observability.md); the rest is returned as is.
+ */
+export function withoutLog(stderr: string): string {
+  return stderr
+    .split(/(?<=\n)/)
+    .filter((line) => {
+      if (!line.startsWith("{")) return true;
+      const parsed = JSON.parse(line) as { level?: unknown; event?: unknown };
+      if (typeof parsed.level !== "string" || typeof parsed.event !== "string") throw new Error(`not a log line: ${line}`);
+      return false;
+    })
+    .join("");
+}

@@ -138,12 +138,14 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
  * client half-closes (the ShuttingDown notice asks it to) or the server's grace period cuts it.
  */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
-  const { state } = ctx;
+  const { state, metrics, log } = ctx;
   return {
     open(call: ServerDuplexStream<Incoming, OpenResponse>) {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
       const inbox: Incoming[] = [];
+      /** When each message in the inbox arrived (performance.now()), for the answer latency; only with metrics. */
+      const arrivals: number[] = [];
       let blocked = false;
       /** The channel was closed (shutdown, or the client went): nothing more is run on this stream. */
       let closed = false;
@@ -164,9 +166,17 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           call.destroy(e instanceof Error ? e : new Error(String(e)));
         }
       };
-      const write = (message: OpenResponse): void => state.afterDurable(() => writeNow(message));
+      /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
+      const write = (message: OpenResponse, m?: Incoming, arrivedAt = 0): void =>
+        state.afterDurable(() => {
+          writeNow(message);
+          if (metrics && m !== undefined && !(m instanceof MalformedMessage)) metrics.channelAnswered(m, arrivedAt);
+        });
+      const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
 
       const principal = principalOf(call);
+      const peer = call.getPeer();
+      log?.info({ event: "connect", stream: "channel", peer, principal: principal.name }, `channel stream opened by ${principal.name} from ${peer}`);
       const session: StreamChannel = {
         channelId: undefined,
         // The channel's pins count against its principal (limits.maxPinnedAccountsPerOwner).
@@ -191,12 +201,19 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         return runOpenRequest(state, session, m, phase !== "serving");
       };
       const pump = (): void => {
-        while (inbox.length > 0 && !blocked) write(answer(inbox.shift()!));
+        while (inbox.length > 0 && !blocked) {
+          const [m, arrivedAt] = next();
+          write(answer(m), m, arrivedAt);
+        }
       };
       const finish = (reason: "disconnect" | "shutdown"): void => {
         if (closed) return;
         closed = true;
         unregister();
+        log?.info(
+          { event: "disconnect", stream: "channel", peer, principal: principal.name, channelId: session.channelId === undefined ? null : String(session.channelId), reason },
+          `channel stream of ${principal.name} from ${peer} ended (${reason})`,
+        );
         // Failed closed: the engine is not called again; recovery rolls the channel back.
         if (session.channelId !== undefined && ctx.phase() !== "failed") {
           const id = session.channelId;
@@ -216,7 +233,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const unregister = ctx.streams.add({
         drainAndClose() {
           // In-flight work is finished before the channel's reservations are rolled back.
-          while (inbox.length > 0) write(answer(inbox.shift()!, true));
+          while (inbox.length > 0) {
+            const [m, arrivedAt] = next();
+            write(answer(m, true), m, arrivedAt);
+          }
           write(shuttingDownNotice());
           finish("shutdown");
           // The stream stays up: what the client sent before it read the notice is still answered.
@@ -225,8 +245,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
 
       call.on("data", (m: Incoming) => {
         if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
+        const arrivedAt = metrics ? performance.now() : 0;
         if (!blocked && inbox.length === 0) {
-          write(answer(m));
+          write(answer(m), m, arrivedAt);
           return;
         }
         if (inbox.length >= limits.maxQueuedMessages) {
@@ -237,10 +258,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
             m instanceof MalformedMessage
               ? answer(m)
               : refuse(state, m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
+            m,
+            arrivedAt,
           );
           return;
         }
         inbox.push(m);
+        if (metrics) arrivals.push(arrivedAt);
       });
       call.on("drain", () => {
         blocked = false;
@@ -249,7 +273,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
-        while (inbox.length > 0) write(answer(inbox.shift()!));
+        while (inbox.length > 0) {
+          const [m, arrivedAt] = next();
+          write(answer(m), m, arrivedAt);
+        }
         finish("disconnect");
         state.afterDurable(end);
       });

@@ -5,6 +5,7 @@ import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse 
 import { encodeEvent } from "../codec/index.js";
 import { BoundedWriter } from "./bounded-writer.js";
 import type { ServiceContext } from "./service-context.js";
+import { principalOf } from "../security/service-guard.js";
 
 export interface SubscriberLimits {
   /** Events held for a monitor that does not read; one more and it is dropped (RESOURCE_EXHAUSTED). */
@@ -20,27 +21,38 @@ export function fellBehind(maxQueuedEvents: number): { code: status; details: st
 }
 
 /** Monitors: every account/group block change, P&L halt and configuration change. */
-export function eventsService({ state, streams }: ServiceContext, limits: SubscriberLimits): UntypedServiceImplementation {
+export function eventsService({ state, streams, metrics, log }: ServiceContext, limits: SubscriberLimits): UntypedServiceImplementation {
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
       let done = false;
       let unsubscribe = (): void => {};
-      const stop = () => {
+      const principal = principalOf(call).name;
+      const peer = call.getPeer();
+      log?.info({ event: "connect", stream: "events", peer, principal }, `event monitor subscribed: ${principal} from ${peer}`);
+      const stop = (reason = "disconnect") => {
         if (done) return;
         done = true;
         unsubscribe();
         unregister();
+        log?.info({ event: "disconnect", stream: "events", peer, principal, reason }, `event monitor of ${principal} from ${peer} ended (${reason})`);
       };
       const unregister = streams.add({
         drainAndClose() {
-          stop();
+          stop("shutdown");
           call.end();
         },
       });
       // Retained events are written at once, before the client can read: they are held in
       // memory anyway, so they come on top of the bound instead of dropping every new monitor.
       const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount, () => {
-        stop();
+        // The queue and the event that overflowed it are never delivered.
+        const lost = writer.maxQueued + 1;
+        metrics?.subscriberDropped(lost);
+        log?.warn(
+          { event: "subscriber_dropped", peer, principal, undelivered: lost, maxQueuedEvents: writer.maxQueued },
+          `event monitor of ${principal} from ${peer} fell behind and was dropped with ${lost} events undelivered`,
+        );
+        stop("fell behind");
         // The status follows the events already handed to the transport, once the client reads them.
         call.emit("error", fellBehind(writer.maxQueued));
       });

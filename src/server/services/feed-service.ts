@@ -97,13 +97,16 @@ export const REPORTS_PER_SLICE = 32;
  * client half-closes (or the server's grace period cuts the stream): none goes unanswered.
  */
 export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
-  const { state } = ctx;
+  const { state, metrics, log } = ctx;
 
   return {
     publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
-      const scope: CommandScope = { principal: principalOf(call), action: PUBLISH_PATH, onDenied: ctx.onDenied };
+      const principal = principalOf(call);
+      const peer = call.getPeer();
+      log?.info({ event: "connect", stream: "feed", peer, principal: principal.name }, `feed stream opened by ${principal.name} from ${peer}`);
+      const scope: CommandScope = { principal, action: PUBLISH_PATH, onDenied: ctx.onDenied };
       const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset);
       const work = new SliceQueue();
       /** Shutdown closed this stream (or the client went): nothing more is applied. */
@@ -115,8 +118,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         drainAndClose() {
           // What was received before the close is applied under the drain's rules first.
           work.finishNow();
-          closed = true;
-          unregister();
+          finish("shutdown");
         },
       });
       const answer = (m: PublishRequest | MalformedMessage): PublishResponse => answerAt(m, 0, false);
@@ -156,12 +158,17 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       const traced = (m: PublishRequest, offset = 0): PublishResponse =>
         stageTrace ? stageTrace.feed(m.reports.length, () => answerAt(m, offset, offset > 0)) : answerAt(m, offset, offset > 0);
       /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
-      function* apply(m: PublishRequest | MalformedMessage): Generator<void, void, void> {
+      /** Writes the answer to `m` (arrived at `arrivedAt`) once durable, and counts its latency. */
+      const answered = (response: PublishResponse, m: PublishRequest | MalformedMessage, arrivedAt: number): void =>
+        state.afterDurable(() => {
+          writeNow(response);
+          if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
+        });
+      function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
         const phase = ctx.phase();
         const refused = closed || (phase !== "serving" && phase !== "draining");
         if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || refused || tooLarge(state, m)) {
-          const response = m instanceof MalformedMessage ? answer(m) : traced(m);
-          state.afterDurable(() => writeNow(response));
+          answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
           return;
         }
         const out: ReportResult[] = [];
@@ -169,20 +176,20 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           if (at > 0) yield;
           out.push(...traced({ ...m, reports: m.reports.slice(at, at + REPORTS_PER_SLICE) }, at).results);
         }
-        const response = create(PublishResponseSchema, { correlationId: m.correlationId, results: out });
-        state.afterDurable(() => writeNow(response));
+        answered(create(PublishResponseSchema, { correlationId: m.correlationId, results: out }), m, arrivedAt);
       }
-      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m)));
-      const finish = () => {
+      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m, metrics ? performance.now() : 0)));
+      function finish(reason: "disconnect" | "shutdown"): void {
         if (closed) return;
         closed = true;
         unregister();
-      };
+        log?.info({ event: "disconnect", stream: "feed", peer, principal: principal.name, reason }, `feed stream of ${principal.name} from ${peer} ended (${reason})`);
+      }
       call.on("end", () => {
         // The client half-closed: the stream ends after every message it sent is answered.
         work.push(
           (function* (): Generator<void, void, void> {
-            finish();
+            finish("disconnect");
             state.afterDurable(() => {
               if (ended) return;
               ended = true;
@@ -193,7 +200,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       });
       const gone = () => {
         ended = true;
-        finish();
+        finish("disconnect");
       };
       call.on("error", gone);
       call.on("cancelled", gone);

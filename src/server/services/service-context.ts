@@ -4,6 +4,8 @@ import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
+import type { SidecarMetrics } from "../metrics/sidecar-metrics.js";
+import type { SidecarLogger } from "../log/sidecar-log.js";
 
 /**
  * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,
@@ -26,6 +28,10 @@ export interface ServiceContext {
   readonly channelPeers?: Map<bigint, string>;
   /** Who this server is (version, configuration digest, uptime, listeners), for GetServerStatus. */
   readonly identity?: () => ServerIdentityView;
+  /** Answer latencies and dropped monitors are counted here (absent: not measured). */
+  readonly metrics?: SidecarMetrics;
+  /** Connects, disconnects and dropped monitors are logged here (absent: not logged). */
+  readonly log?: SidecarLogger;
   /**
    * Told of every refused call and every refused command (no or bad credentials, a missing
    * role, an account out of scope), after the refusal and before anything else: the audit

@@ -101,6 +101,8 @@ export class CommitPipeline {
   fsyncMaxUs = 0;
   private fsyncTotalUs = 0;
   failure: JournalFailedError | undefined;
+  /** Told each fdatasync's latency (µs): FileJournal.onFsync. */
+  onFsync: ((us: number) => void) | undefined;
   private readonly queue: Batch[] = [];
   private inFlight: Batch[] | undefined;
 
@@ -206,6 +208,7 @@ export class CommitPipeline {
       this.fsyncLastUs = us;
       this.fsyncTotalUs += us;
       if (us > this.fsyncMaxUs) this.fsyncMaxUs = us;
+      this.onFsync?.(us);
       if (err && !error) error = { cause: err, what: `fdatasync of ${t.file}` };
       settle();
     };

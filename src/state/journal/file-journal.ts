@@ -184,6 +184,14 @@ export class FileJournal implements Journal {
     if (this.snapshotSeq === undefined || seq > this.snapshotSeq) this.snapshotSeq = seq;
   }
 
+  get onFsync(): ((us: number) => void) | undefined {
+    return this.pipeline.onFsync;
+  }
+
+  set onFsync(listener: ((us: number) => void) | undefined) {
+    this.pipeline.onFsync = listener;
+  }
+
   status(): JournalStatus {
     const p = this.pipeline;
     // Counted from the directory: pruning deletes old segments behind the journal's back.

@@ -40,6 +40,8 @@ export interface Journal {
   status(): JournalStatus;
   /** Records that a snapshot covering every record up to `seq` now exists (reported by status()). */
   noteSnapshot(seq: bigint): void;
+  /** Told each fdatasync's latency in microseconds, when set (file journals; the server's metrics set it). */
+  onFsync?: ((us: number) => void) | undefined;
   /** Flushes, then closes files. Further appends throw. */
   close(): Promise<void>;
 }

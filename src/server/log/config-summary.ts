@@ -1,0 +1,36 @@
+/**
+ * The configuration in force, summarised for the start-up log line: what an operator needs
+ * to know the process runs as configured, without secrets (no key paths' contents, no
+ * tokens) and without long lists (counts of accounts and instruments, not the lists).
+ */
+import type { SidecarConfig } from "../config/sidecar-config.js";
+
+export function configSummary(c: SidecarConfig) {
+  return {
+    listen: c.listen,
+    metricsListen: c.metrics.listen,
+    syncMode: c.syncMode,
+    durability:
+      c.durability.mode === "ephemeral"
+        ? { mode: c.durability.mode }
+        : {
+            mode: c.durability.mode,
+            dataDir: c.durability.dataDir,
+            snapshotEveryRecords: c.durability.snapshotEveryRecords,
+            snapshotEverySeconds: c.durability.snapshotEverySeconds,
+            segmentBytes: c.durability.segmentBytes,
+          },
+    policies: c.policies.map((p) => p.type),
+    accounts: { strict: c.accounts.strict, listed: c.accounts.list.length, defaultCurrency: c.accounts.defaultCurrency ?? null },
+    instruments: c.marketData.instruments.length,
+    security: {
+      tls: c.security.tls !== undefined,
+      principals: c.security.principals?.length ?? 0,
+      tokensFile: c.security.tokensFile !== undefined,
+      insecure: c.security.insecure,
+    },
+    limits: c.limits,
+    network: c.network,
+    audit: c.audit,
+  };
+}

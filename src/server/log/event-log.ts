@@ -1,0 +1,84 @@
+/**
+ * What the account events say in the log (the server taps the door's event hub): blocks and
+ * unblocks with who (the operator's principal, or the policy that latched it) and why,
+ * configuration changes, P&L halts, recovery rollbacks, and every admin command and denied
+ * call from the audit trail. Quote pushes are debug: a tick stream is not news.
+ */
+import type { SequencedEvent } from "../../state/event-hub.js";
+import type { AccountBlock } from "../../model/index.js";
+import type { AuditRecord } from "../../state/audit-log.js";
+import type { SidecarLogger } from "./sidecar-log.js";
+
+/** Who caused a change: the admin command's actor, else the policy that latched the block. */
+function who(actor: string | undefined, block?: AccountBlock): string {
+  return actor ?? (block ? `policy ${block.policy}` : "the engine");
+}
+
+function blockFields(block: AccountBlock) {
+  return { policy: block.policy, code: block.code, reason: block.reason, details: block.details };
+}
+
+function auditLine(log: SidecarLogger, r: AuditRecord): void {
+  const fields = { event: "admin", sequence: String(r.sequence), actor: r.actor, action: r.action, outcome: r.outcome, reason: r.reason, request: r.request };
+  if (r.outcome === "denied") {
+    log.warn({ ...fields, event: "denied", detail: r.detail }, `${r.actor} was denied ${r.action}: ${r.reason}`);
+  } else if (r.action === "pushQuote" || r.action === "streamQuotes") {
+    log.debug(fields, `${r.actor}: ${r.action} ${r.outcome}`);
+  } else if (r.outcome === "failed") {
+    log.warn(fields, `${r.actor}: ${r.action} failed: ${r.reason}`);
+  } else {
+    log.info(fields, `${r.actor}: ${r.action} applied`);
+  }
+}
+
+export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: SequencedEvent): void {
+  const base = { sequence: String(sequence) };
+  switch (e.kind) {
+    case "accountBlocked":
+    case "accountBlockReasonReplaced": {
+      const by = who(actor, e.block);
+      const name = e.kind === "accountBlocked" ? "account_blocked" : "account_block_reason_replaced";
+      log.warn({ ...base, event: name, accountId: String(e.accountId), by, ...blockFields(e.block) }, `account ${e.accountId} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
+      return;
+    }
+    case "accountUnblocked":
+      log.info({ ...base, event: "account_unblocked", accountId: String(e.accountId), by: who(actor) }, `account ${e.accountId} unblocked by ${who(actor)}`);
+      return;
+    case "groupBlocked":
+    case "groupBlockReasonReplaced": {
+      const by = who(actor, e.block);
+      const name = e.kind === "groupBlocked" ? "group_blocked" : "group_block_reason_replaced";
+      log.warn({ ...base, event: name, group: e.group, by, ...blockFields(e.block) }, `account group ${e.group} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
+      return;
+    }
+    case "groupUnblocked":
+      log.info({ ...base, event: "group_unblocked", group: e.group, by: who(actor) }, `account group ${e.group} unblocked by ${who(actor)}`);
+      return;
+    case "globalBlocked": {
+      const by = who(actor, e.block);
+      log.error({ ...base, event: "global_blocked", by, ...blockFields(e.block) }, `every account blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
+      return;
+    }
+    case "policyConfigured":
+      log.info({ ...base, event: "policy_configured", policy: e.policy, by: who(actor) }, `policy ${e.policy} reconfigured by ${who(actor)}`);
+      return;
+    case "pnlHalted":
+      log.warn(
+        { ...base, event: "pnl_halted", accountId: String(e.accountId), policyGroupId: Number(e.policyGroupId), reason: e.reason },
+        `account ${e.accountId} halted by its P&L (${e.reason})`,
+      );
+      return;
+    case "reservationsRolledBack":
+      log.info(
+        { ...base, event: "recovery_rollback", accountId: String(e.accountId), rolledBack: e.reservationIds.length },
+        `account ${e.accountId}: ${e.reservationIds.length} reservations a crash left open were rolled back`,
+      );
+      return;
+    case "auditRecorded":
+      auditLine(log, e.record);
+      return;
+    default:
+      // An event kind added later still leaves a trace.
+      log.info({ ...base, event: "account_event", kind: (e as { kind: string }).kind }, `account event ${(e as { kind: string }).kind}`);
+  }
+}

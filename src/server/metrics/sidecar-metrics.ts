@@ -1,0 +1,217 @@
+/**
+ * The sidecar's Prometheus metrics, in a registry of its own (two servers in one process
+ * never mix): prom-client's default process metrics (CPU, memory, event-loop lag, GC), the
+ * door's counters and latency histograms (door-counters.ts), and gauges read from the state
+ * at each scrape, so nothing is counted twice. Names and labels: docs/observability.md.
+ */
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import type { OpenRequest } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { SidecarState } from "../../state/sidecar-state.js";
+import type { SequencedEvent } from "../../state/event-hub.js";
+import type { RecoveryReport } from "../../state/recovery.js";
+import { listSegments } from "../../state/journal/journal-files.js";
+import type { JournalStatus } from "../../state/journal/journal.js";
+import type { ServingPhase } from "../services/service-context.js";
+import { collected, collectedHistogram, type Sample } from "./collected-metric.js";
+import { DoorCounters, FEED_REPORT, OUTCOMES, type ChannelLifecycleListener } from "./door-counters.js";
+
+/** The wire's command cases as the door's kinds (the label both latency histograms use). */
+const WIRE_KINDS: Readonly<Record<string, string>> = {
+  bindAccounts: "bind",
+  releaseAccounts: "release",
+  startPreTrade: "start",
+  executeRequest: "executeRequest",
+  discardRequest: "discardRequest",
+  executePreTrade: "execute",
+  startPreTradeDryRun: "startDryRun",
+  executePreTradeDryRun: "executeDryRun",
+  executePreTradeDropCopy: "dropCopy",
+  commitReservation: "commit",
+  rollbackReservation: "rollback",
+  applyExecutionReport: "report",
+  applyAccountAdjustment: "adjust",
+};
+
+const PHASES: readonly ServingPhase[] = ["recovering", "serving", "draining", "stopping", "failed"];
+
+export interface MetricsSources {
+  readonly state: SidecarState;
+  phase(): ServingPhase;
+  /** package.json's version (openpit_build_info). */
+  readonly version: string;
+}
+
+export class SidecarMetrics {
+  readonly registry = new Registry();
+  readonly door: DoorCounters;
+  private readonly eventsPublished = new Map<string, number>();
+  private eventsDropped = 0;
+  private subscribersDropped = 0;
+  private recovery: RecoveryReport | undefined;
+  /** Wire case → the door's kind index, filled on first sight (a message without a command is `none`). */
+  private readonly wireKindIndex = new Map<string | undefined, number>();
+
+  constructor(
+    private readonly sources: MetricsSources,
+    lifecycle?: ChannelLifecycleListener,
+  ) {
+    this.door = new DoorCounters(lifecycle);
+    collectDefaultMetrics({ register: this.registry });
+    this.registerDoor();
+    this.registerState();
+    this.registerJournal();
+  }
+
+  /** The event hub's tap: one more event published. */
+  eventPublished(e: SequencedEvent): void {
+    this.eventsPublished.set(e.event.kind, (this.eventsPublished.get(e.event.kind) ?? 0) + 1);
+  }
+
+  /** A monitor fell behind and was dropped with `events` undelivered. */
+  subscriberDropped(events: number): void {
+    this.subscribersDropped++;
+    this.eventsDropped += events;
+  }
+
+  recovered(report: RecoveryReport): void {
+    this.recovery = report;
+  }
+
+  /** A channel message's answer was written; it arrived at `arrivedAt` (performance.now()). */
+  channelAnswered(m: OpenRequest, arrivedAt: number): void {
+    const seconds = (performance.now() - arrivedAt) / 1000;
+    const commands = m.commands;
+    for (let i = 0; i < commands.length; i++) this.door.answered(this.kindOfWire(commands[i]!.command.case), seconds);
+  }
+
+  /** A feed message's answer was written. */
+  feedAnswered(reports: number, arrivedAt: number): void {
+    const seconds = (performance.now() - arrivedAt) / 1000;
+    const k = this.door.indexOf(FEED_REPORT);
+    for (let i = 0; i < reports; i++) this.door.answered(k, seconds);
+  }
+
+  private kindOfWire(wireCase: string | undefined): number {
+    let k = this.wireKindIndex.get(wireCase);
+    if (k === undefined) {
+      k = this.door.indexOf(wireCase === undefined ? "none" : (WIRE_KINDS[wireCase] ?? wireCase));
+      this.wireKindIndex.set(wireCase, k);
+    }
+    return k;
+  }
+
+  private registerDoor(): void {
+    const door = this.door;
+    const r = this.registry;
+    collected(r, "openpit_commands_total", "Commands the door ran, by kind and outcome (accepted/rejected: pre-trade decisions and dry runs; ok; error: a command error)", "counter", () => {
+      const out: Sample[] = [];
+      door.kinds.forEach((kind, k) =>
+        OUTCOMES.forEach((outcome, o) => {
+          const value = door.commands[k * OUTCOMES.length + o]!;
+          if (value > 0) out.push({ labels: { kind, outcome }, value });
+        }),
+      );
+      return out;
+    });
+    collected(r, "openpit_rejects_total", "Rejects of pre-trade decisions (dry runs left out), by reject code and policy; one decision may carry several", "counter", () =>
+      nested(door.rejects, "policy", "code"),
+    );
+    collected(r, "openpit_command_errors_total", "Commands the door answered with a command error, by kind and error code", "counter", () => nested(door.errors, "kind", "code"));
+    // A function: kinds first seen later (new commands) join at the next scrape.
+    const kinds = () => door.kinds.map((kind) => ({ kind }));
+    collectedHistogram(r, "openpit_command_engine_seconds", "Time a command spent in the door: pins, handles, the engine and its policies", door.engineTime, kinds);
+    collectedHistogram(
+      r,
+      "openpit_command_sidecar_seconds",
+      "Time from a message's arrival to its answer's write, per command (queueing, the door, the journal's fdatasync in sync mode, encoding)",
+      door.sidecarTime,
+      kinds,
+    );
+    collected(r, "openpit_channels_closed_total", "Channels ended, by reason (disconnect, shutdown, recovery)", "counter", () => flat(door.channelsClosed, "reason"));
+    collected(r, "openpit_reservations_rolled_back_total", "Reservations rolled back without the client asking, by reason (disconnect, shutdown, recovery, fenced, expired)", "counter", () =>
+      flat(door.rolledBack, "reason"),
+    );
+    collected(r, "openpit_requests_abandoned_total", "Open pre-trade requests dropped without the client asking, by reason", "counter", () => flat(door.abandoned, "reason"));
+    collected(r, "openpit_fences_total", "Takeovers: a channel lost accounts to another channel's bind", "counter", () => [{ labels: {}, value: door.fences }]);
+    collected(r, "openpit_events_published_total", "Account events published to monitors, by event kind", "counter", () => flat(this.eventsPublished, "kind"));
+    collected(r, "openpit_events_dropped_total", "Events a monitor never got because it fell behind and was dropped", "counter", () => [{ labels: {}, value: this.eventsDropped }]);
+    collected(r, "openpit_event_subscribers_dropped_total", "Monitors dropped for falling behind (limits.maxQueuedEventsPerSubscriber)", "counter", () => [
+      { labels: {}, value: this.subscribersDropped },
+    ]);
+  }
+
+  private registerState(): void {
+    const { state } = this.sources;
+    const r = this.registry;
+    const gauge = (name: string, help: string, read: () => number) => collected(r, name, help, "gauge", () => [{ labels: {}, value: read() }]);
+    gauge("openpit_channels", "Account channels open (one per gRPC channel stream that has sent a command)", () => state.channels.size);
+    gauge("openpit_pinned_accounts", "Accounts pinned to a channel", () => state.pins.size);
+    gauge("openpit_open_reservations", "Reservations open on all channels", () => state.handleTally.reservations);
+    gauge("openpit_open_requests", "Pre-trade requests open on all channels (started, not yet executed or discarded)", () => state.handleTally.open - state.handleTally.reservations);
+    gauge("openpit_event_subscribers", "Monitors subscribed to account events", () => state.events.subscriberCount);
+    collected(r, "openpit_serving_phase", "1 for the phase the server is in (recovering, serving, draining, stopping, failed)", "gauge", () =>
+      PHASES.map((phase) => ({ labels: { phase }, value: this.sources.phase() === phase ? 1 : 0 })),
+    );
+    collected(r, "openpit_build_info", "The sidecar's version (value 1)", "gauge", () => [{ labels: { version: this.sources.version }, value: 1 }]);
+  }
+
+  /** Durable modes only: the series are absent in ephemeral mode. */
+  private registerJournal(): void {
+    const { state } = this.sources;
+    const r = this.registry;
+    // status() lists the data directory: read once per scrape (the collectors run in one turn).
+    let cached: JournalStatus | undefined;
+    const status = (): JournalStatus | undefined => {
+      if (cached === undefined) {
+        cached = state.journal.status();
+        queueMicrotask(() => (cached = undefined));
+      }
+      return cached.dataDir === undefined ? undefined : cached;
+    };
+    const fromStatus = (name: string, help: string, type: "counter" | "gauge", read: (s: JournalStatus) => number) =>
+      collected(r, name, help, type, () => {
+        const s = status();
+        return s ? [{ labels: {}, value: read(s) }] : [];
+      });
+    fromStatus("openpit_journal_last_sequence", "The last record appended to the journal", "gauge", (s) => Number(s.lastSequence));
+    fromStatus("openpit_journal_durable_sequence", "The last record known to be on disk (fdatasync done)", "gauge", (s) => Number(s.durableSequence));
+    fromStatus("openpit_journal_segments", "Journal segment files in the data directory", "gauge", (s) => s.segments);
+    fromStatus("openpit_journal_pending_batches", "Sealed batches written or waiting to be written", "gauge", (s) => s.pendingBatches);
+    fromStatus("openpit_journal_last_snapshot_sequence", "The record the newest snapshot covers (0: none)", "gauge", (s) => Number(s.lastSnapshotSequence ?? 0n));
+    fromStatus("openpit_journal_fsyncs_total", "fdatasync calls of the journal", "counter", (s) => s.fsyncCount);
+    fromStatus("openpit_journal_failed", "1 once a write or fdatasync failed (the process stops)", "gauge", (s) => (s.failure === undefined ? 0 : 1));
+    collected(r, "openpit_journal_size_bytes", "Bytes of the journal's segment files on disk (preallocated)", "gauge", () => {
+      const dir = status()?.dataDir;
+      if (dir === undefined) return [];
+      let bytes = 0;
+      for (const s of listSegments(dir)) {
+        try {
+          bytes += statSync(join(dir, s.file)).size;
+        } catch {
+          // Pruned between the listing and the stat.
+        }
+      }
+      return [{ labels: {}, value: bytes }];
+    });
+    collectedHistogram(r, "openpit_journal_append_seconds", "Time to append one record to the journal's open batch (no syscall)", this.door.journalAppendTime, () => [{}]);
+    collectedHistogram(r, "openpit_journal_fsync_seconds", "fdatasync latency of the journal's batches", this.door.fsyncTime, () => [{}]);
+    const fromRecovery = (name: string, help: string, read: (report: RecoveryReport) => number) =>
+      collected(r, name, help, "gauge", () => (this.recovery ? [{ labels: {}, value: read(this.recovery) }] : []));
+    fromRecovery("openpit_recovery_replayed_records", "Journal records the last start replayed after its snapshot", (rep) => rep.replayed);
+    fromRecovery("openpit_recovery_snapshot_sequence", "The record the snapshot the last start loaded covers (0: none)", (rep) => Number(rep.snapshotSequence ?? 0n));
+    fromRecovery("openpit_recovery_duration_seconds", "How long the last start's recovery took (snapshot, replay, reopening the journal)", (rep) => rep.ms / 1000);
+    fromRecovery("openpit_recovery_rolled_back_reservations", "Reservations the crash left open, rolled back at the last start", (rep) => rep.rolledBackReservations);
+  }
+}
+
+function flat(map: ReadonlyMap<string, number>, label: string): Sample[] {
+  return [...map].map(([value, n]) => ({ labels: { [label]: value }, value: n }));
+}
+
+function nested(map: ReadonlyMap<string, ReadonlyMap<string, number>>, outer: string, inner: string): Sample[] {
+  const out: Sample[] = [];
+  for (const [a, m] of map) for (const [b, n] of m) out.push({ labels: { [outer]: a, [inner]: b }, value: n });
+  return out;
+}
