@@ -10,11 +10,10 @@
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fromJson, toJson, type DescMethod, type JsonValue } from "@bufbuild/protobuf";
+import { create, fromJson, toJson, type DescMethod, type JsonValue } from "@bufbuild/protobuf";
 import { status, type ServiceError, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { AdminService } from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountEventService, AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
-import { create } from "@bufbuild/protobuf";
 import type { HttpHandler } from "../http/http-listener.js";
 import { methodPath } from "../security/method-access.js";
 import { refuseConsoleRequest } from "./console-access.js";
@@ -138,7 +137,8 @@ function eventStream(services: ConsoleServices, req: IncomingMessage, res: Serve
   // Admitted with nothing retained yet: open the stream now (a refusal has already answered).
   if (!ended && !res.headersSent) startStream();
   if (!ended) open.add(res);
-  req.on("close", () => {
+  // The response closes when the browser goes (or the listener cuts the connection).
+  res.on("close", () => {
     cancel();
     finish();
   });

@@ -26,6 +26,7 @@ function metadataOf(caller: HttpCaller): Metadata {
 /** A call object with what the guard and handlers read: metadata, peer, path, no TLS certificate. */
 class InProcessCall extends EventEmitter {
   readonly metadata: Metadata;
+  private readonly peer: string;
   cancelled = false;
 
   constructor(
@@ -37,8 +38,6 @@ class InProcessCall extends EventEmitter {
     this.metadata = metadataOf(caller);
     this.peer = caller.peer;
   }
-
-  private readonly peer: string;
 
   getPeer(): string {
     return this.peer;
