@@ -10,7 +10,7 @@ import { runAllocation, type AllocationResult } from "./allocation.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
-import { runInProcess } from "./in-process.js";
+import { runInProcess, type MetricsCost } from "./in-process.js";
 import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
@@ -32,6 +32,8 @@ export interface BenchResults {
   readonly sizes: readonly MessageSize[];
   readonly closedLoop: ClosedLoopResult;
   readonly inProcess: readonly MeasureResult[];
+  /** The sidecar's handling per order with metrics on vs off (in-process). */
+  readonly metricsCost: MetricsCost;
   readonly throughput: readonly ThroughputCase[];
   /** The unbatched one-channel maximum of the bare throughput case. */
   readonly maxUnbatchedPerSec: number;
@@ -95,7 +97,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     progress.log(`closed loop: done (${closedLoop.orderSamples} orders, ${closedLoop.echoSamples} echoes)`);
 
     progress.update("in-process breakdown");
-    const inProcess = runInProcess(plan.inProcess);
+    const { cases: inProcess, metricsCost } = runInProcess(plan.inProcess);
+    progress.log(`in-process: metrics cost ${metricsCost.costNs.toFixed(0)} ns per order (${metricsCost.costPct.toFixed(1)} %)`);
 
     const throughput = await runThroughput({ deep, echoStreams, sidecar, echo, echoMessage }, oracle, plan.throughput, progress);
     progress.log(`throughput: done (${throughput.length} cases)`);
@@ -142,6 +145,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       sizes,
       closedLoop,
       inProcess,
+      metricsCost,
       throughput,
       maxUnbatchedPerSec,
       mixCapacity,

@@ -74,6 +74,12 @@ function targets(r: BenchResults): Target[] {
   const out: Target[] = [
     { name: "closed-loop p50 ≤ 1.15× echo p50", value: x(r.closedLoop.ratioP50), met: r.closedLoop.ratioP50 <= 1.15 },
     { name: "closed-loop p99 ≤ 1.5× echo p99", value: x(r.closedLoop.ratioP99), met: r.closedLoop.ratioP99 <= 1.5 },
+    // Issue 13: counting metrics costs at most 5 % of the sidecar's time per order (in-process).
+    {
+      name: `metrics cost ≤ ${r.metricsCost.targetPct} % of the sidecar's time per order`,
+      value: `${r.metricsCost.costNs.toFixed(0)} ns = ${r.metricsCost.costPct.toFixed(1)} %`,
+      met: r.metricsCost.costPct <= r.metricsCost.targetPct,
+    },
   ];
   for (const c of r.throughput) {
     if (c.ordersPerMessage === 1) {
@@ -295,6 +301,7 @@ export function formatReport(r: BenchReport): string {
     "",
     "In-process breakdown (no transport; same bytes)",
     table(["", ...LATENCY, "calls/s"], r.inProcess.map((m) => [m.name, ...latency(m.latencyNs), perSec(m.callsPerSec)])),
+    metricsCostLine(r.metricsCost),
     "",
     `Throughput — window ${r.plan.throughput.window} messages per stream; ${r.plan.throughput.rounds} rounds × ${r.plan.throughput.roundMs} ms interleaved with echo`,
     table(
@@ -370,4 +377,14 @@ export function formatReport(r: BenchReport): string {
       : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : "the replayed state differs from the written one"}`,
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Issue 13's target: what counting metrics adds to the sidecar's time per order, in-process. */
+function metricsCostLine(m: BenchResults["metricsCost"]): string {
+  const verdict = m.costPct <= m.targetPct ? "met" : "MISSED";
+  return (
+    `metrics cost per order: ${m.costNs.toFixed(0)} ns = ${m.costPct.toFixed(1)} % of the sidecar's time ` +
+    `(p50 ${(m.offNs / 1000).toFixed(2)} µs off → ${(m.onNs / 1000).toFixed(2)} µs on, median of ${m.rounds} alternating rounds); ` +
+    `target ≤ ${m.targetPct} %: ${verdict}`
+  );
 }

@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """A gateway in Python talking to openpit-sidecar through stubs generated from proto/.
 
-Usage: sidecar_client.py HOST:PORT ACCOUNT_ID
+Usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
+       (defaults: 127.0.0.1:50051 and account 42; needs protoc, grpc_python_plugin, grpcio)
 
 Generates the Python stubs from ../../proto into a temporary folder (Debian's protoc), then:
 seeds USD funds on an account channel, sends two orders (one accepted and committed, one
 rejected for insufficient funds), applies a fill through the execution-report feed, and
 asserts the resulting holdings through the admin API. Exits non-zero on any mismatch.
+
+Rerunnable against the same sidecar: the seed sets an absolute USD balance, the fill
+carries its realized P&L and fee (a report without them halts the account's P&L and the
+kill switch blocks it), and the AAPL check is on what this run added.
 """
 import os
 import subprocess
 import sys
 import tempfile
-
-import grpc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
@@ -41,14 +44,39 @@ def check(condition, message):
     print(f"ok - {message}")
 
 
+USAGE = "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)"
+
+
+def parse_args(argv):
+    """HOST:PORT and ACCOUNT_ID, both optional; -h/--help or anything malformed prints the usage."""
+    if any(a in ("-h", "--help") for a in argv):
+        print(USAGE)
+        sys.exit(0)
+    if len(argv) > 2 or (argv and ":" not in argv[0]) or (len(argv) == 2 and not argv[1].isdigit()):
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
+    address = argv[0] if argv else "127.0.0.1:50051"
+    account = int(argv[1]) if len(argv) == 2 else 42
+    return address, account
+
+
 def main():
-    address, account = sys.argv[1], int(sys.argv[2])
+    address, account = parse_args(sys.argv[1:])
+    import grpc  # after the usage: `--help` works without grpcio installed
+
     generate_stubs(tempfile.mkdtemp(prefix="openpit-py-"))
     from openpit.sidecar.v1 import admin_pb2, admin_pb2_grpc, channel_pb2, channel_pb2_grpc
     from openpit.sidecar.v1 import feed_pb2, feed_pb2_grpc, types_pb2
 
     grpc_channel = grpc.insecure_channel(address)
     aapl = types_pb2.Instrument(underlying_asset="AAPL", settlement_asset="USD")
+    admin = admin_pb2_grpc.AdminServiceStub(grpc_channel)
+
+    def aapl_available():
+        state = admin.GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
+        return next((int(h.available) for h in state.holdings if h.asset == "AAPL"), 0)
+
+    aapl_before = aapl_available()
 
     def order(qty, price):
         return types_pb2.Order(instrument=aapl, account_id=account, side=types_pb2.SIDE_BUY, quantity=qty, price=price)
@@ -80,17 +108,21 @@ def main():
 
     fill = types_pb2.ExecutionReport(
         instrument=aapl, account_id=account, side=types_pb2.SIDE_BUY,
-        last_trade=types_pb2.Trade(price="199", quantity="10"), leaves_quantity="0", lock=lock, is_final=True)
+        last_trade=types_pb2.Trade(price="199", quantity="10"), leaves_quantity="0", lock=lock, is_final=True,
+        # A buy opens a position: no realized P&L, no fee here. Without them the P&L kill
+        # switch cannot account for the fill and blocks the account.
+        pnl="0", fee="0")
     feed = feed_pb2_grpc.ExecutionReportFeedServiceStub(grpc_channel)
     feed_responses = list(feed.Publish(iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])])))
     check(feed_responses[0].correlation_id == 7, "feed echoes the correlation id")
     check(feed_responses[0].results[0].WhichOneof("result") == "post_trade", "fill applied from the feed")
 
-    state = admin_pb2_grpc.AdminServiceStub(grpc_channel).GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
+    state = admin.GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
     holdings = {h.asset: h for h in state.holdings}
     # 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
     check(holdings["USD"].available == "8010" and holdings["USD"].held == "0", f"USD available {holdings['USD'].available}")
-    check(holdings["AAPL"].available == "10", f"AAPL available {holdings['AAPL'].available}")
+    check(int(holdings["AAPL"].available) == aapl_before + 10, f"AAPL available {holdings['AAPL'].available} (+10)")
+    check(not state.HasField("block"), "the account is not blocked (rerunnable)")
     print("python client: all checks passed")
 
 

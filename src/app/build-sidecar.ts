@@ -66,7 +66,7 @@ export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallCloc
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network, logger, identity: serverIdentity(config, timeSource) },
+    { ...config.limits, network: config.network, logger, latencySampleEvery: config.metrics.latencySampleEvery, identity: serverIdentity(config, timeSource) },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

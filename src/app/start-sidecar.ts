@@ -58,7 +58,10 @@ export async function startSidecar(
       `openpit-sidecar ${VERSION} listening on ${config.listen.slice(0, config.listen.lastIndexOf(":"))}:${port}` +
         (httpPort === undefined ? "; no HTTP listener" : `; metrics on port ${httpPort}`),
     );
-    for (const note of server.securityNotes) log.warn({ event: "security_warning" }, note);
+    for (const note of server.securityNotes) {
+      if (note.startsWith("WARNING")) log.warn({ event: "security_warning" }, note);
+      else log.info({ event: "security" }, note);
+    }
     if (config.durability.mode === "ephemeral") {
       log.info({ event: "serving", mode: "ephemeral" }, "serving; ephemeral mode: state is kept in memory only and lost on exit");
       return { server, port, httpPort, recovery: undefined };

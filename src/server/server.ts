@@ -48,6 +48,8 @@ export interface ServerOptions {
   readonly network?: NetworkConfig;
   /** Where the structured log goes (default: nowhere; the process passes its stderr logger). */
   readonly logger?: SidecarLogger;
+  /** The latency histograms time one message in this many (metrics.latencySampleEvery; default 1). */
+  readonly latencySampleEvery?: number;
   /** What GetServerStatus says the server is (the composition root fills it in). */
   readonly identity?: ServerIdentity;
 }
@@ -112,7 +114,7 @@ export class SidecarServer {
   ) {
     this.security = new SecuritySetup(security);
     const log = (this.log = options.logger ?? silentLogger());
-    const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION }, doorLog(log)));
+    const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery }, doorLog(log)));
     state.observer = metrics.door;
     state.events.tap = (e) => {
       metrics.eventPublished(e);

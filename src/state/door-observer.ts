@@ -14,7 +14,11 @@ import type { Journal } from "./journal/journal.js";
 export interface DoorObserver {
   /** A monotonic clock in milliseconds (performance.now): the door times commands with it. */
   now(): number;
-  /** A channel command ran in the door; `ms` is its time there (pins, handles, engine and policies). */
+  /** Whether to time the commands of the message about to run (clock readings cost; the observer samples). */
+  timeCommands(): boolean;
+  /** Whether to time the journal append about to happen. */
+  timeAppend(): boolean;
+  /** A channel command ran in the door; `ms` is its time there (pins, handles, engine and policies), or -1 when not timed. */
   channelCommand(kind: ChannelCommand["kind"], result: ChannelResult, ms: number): void;
   /** A feed report was applied (or failed); `ms` as above. */
   feedReport(result: ReportResult, ms: number): void;

@@ -320,7 +320,7 @@ export class SidecarState implements ChannelHost {
     const ts = command.ts;
     if (this.currentJournal.mode !== "ephemeral") {
       const observer = this.observer;
-      if (observer === undefined) this.currentJournal.append(encodeCommand(command));
+      if (observer === undefined || !observer.timeAppend()) this.currentJournal.append(encodeCommand(command));
       else {
         const started = observer.now();
         this.currentJournal.append(encodeCommand(command));
@@ -391,28 +391,34 @@ export class SidecarState implements ChannelHost {
         if (!channel) throw new CommandError("INTERNAL", "", `channel ${c.channel} is not open`);
         const out = new Array<ChannelResult>(c.commands.length);
         const observer = this.replaying ? undefined : this.observer;
+        // Timed: one clock reading per command plus one (a command ends where the next starts).
+        const timed = observer !== undefined && observer.timeCommands();
+        let started = timed ? observer.now() : 0;
         for (let i = 0; i < c.commands.length; i++) {
           const command = c.commands[i]!;
-          if (observer === undefined) out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`);
-          else {
-            const started = observer.now();
-            const result = (out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`));
-            observer.channelCommand(command.kind, result, observer.now() - started);
+          const result = (out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`));
+          if (observer !== undefined) {
+            if (timed) {
+              const ended = observer.now();
+              observer.channelCommand(command.kind, result, ended - started);
+              started = ended;
+            } else observer.channelCommand(command.kind, result, -1);
           }
         }
         return out;
       }
       case "feed": {
         const observer = this.replaying ? undefined : this.observer;
+        const timed = observer !== undefined && observer.timeCommands();
         return c.reports.map((report, i): ReportResult => {
-          const started = observer?.now() ?? 0;
+          const started = timed ? observer.now() : 0;
           let result: ReportResult;
           try {
             result = { kind: "postTrade", result: this.applyExecutionReport(report) };
           } catch (e) {
             result = { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
           }
-          observer?.feedReport(result, observer.now() - started);
+          observer?.feedReport(result, timed ? observer.now() - started : -1);
           return result;
         });
       }

@@ -28,6 +28,14 @@ describe("npm run bench -- --quick", () => {
       expect(report.closedLoop.orderSamples).toBeGreaterThan(0);
       expect(report.closedLoop.echoSamples).toBe(report.closedLoop.orderSamples);
       for (const m of report.inProcess) expect(m.calls).toBeGreaterThan(0);
+      expect(report.inProcess.map((m) => m.name)).toEqual([
+        "client encode",
+        "sidecar decode+handle+encode, metrics off",
+        "sidecar decode+handle+encode, metrics on",
+        "client decode",
+      ]);
+      expect(report.metricsCost.rounds).toBe(5);
+      expect(report.metricsCost.onNs - report.metricsCost.offNs).toBeCloseTo(report.metricsCost.costNs, 6);
       expect(report.throughput).toHaveLength(4);
       for (const t of report.throughput) {
         expect(t.orderMessages).toBeGreaterThan(0);
@@ -82,7 +90,8 @@ describe("npm run bench -- --quick", () => {
       expect(d.replay.stages.records).toBe(d.replay.build.records);
       expect(d.replay.bytesPerRecord).toBeGreaterThan(0);
       // Every target is evaluated (met or missed is the report's business, not the test's).
-      expect(report.targets.length).toBe(18);
+      // 19 with issue 13's metrics cost.
+      expect(report.targets.length).toBe(19);
       // `--json` prints this very object.
       expect(JSON.parse(JSON.stringify(report)).ok).toBe(true);
     },

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { removeDir, sample, startObserved, type Observed } from "./observed-sidecar.js";
+import { describe, expect, it } from "vitest";
+import { closeObservedAfterEach, removeDir, sample, startObserved, type Observed } from "./observed-sidecar.js";
 import { runWorkload } from "./workload.js";
+import { order, seed } from "../server/harness.js";
 
 /** Every sample of `metric` (any labels) as `series value` lines, for exact comparison. */
 function series(text: string, metric: string): string[] {
@@ -8,12 +9,8 @@ function series(text: string, metric: string): string[] {
 }
 
 describe("metrics after a scripted workload through the wire", () => {
-  let o: Observed | undefined;
-  afterEach(async () => {
-    await o?.close();
-    if (o) removeDir(o.dataDir);
-    o = undefined;
-  });
+  closeObservedAfterEach();
+  let o: Observed;
 
   it("counters are exact; histograms are present and consistent; gauges read the state", async () => {
     o = await startObserved();
@@ -91,6 +88,20 @@ describe("metrics after a scripted workload through the wire", () => {
     }
     // No account id is a label anywhere.
     expect(text).not.toMatch(/99224416|\b77\b.*\}/);
+  });
+
+  it("metrics.latencySampleEvery: the histograms time one message in N, the counters count every command", async () => {
+    o = await startObserved({ config: { durability: { mode: "ephemeral" }, metrics: { listen: "127.0.0.1:0", latencySampleEvery: 4 } } });
+    const ch = o.channel();
+    await ch.send(seed("USD", "100000"));
+    for (let i = 0; i < 8; i++) await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }), commitOnAccept: true } });
+    const text = await o.scrape();
+    expect(sample(text, 'openpit_commands_total{kind="execute",outcome="accepted"}')).toBe(8);
+    // Messages 0 (the seed), 4 and 8 were timed, in the door and from arrival to answer alike.
+    for (const h of ["openpit_command_engine_seconds", "openpit_command_sidecar_seconds"]) {
+      expect(sample(text, `${h}_count{kind="adjust"}`)).toBe(1);
+      expect(sample(text, `${h}_count{kind="execute"}`)).toBe(2);
+    }
   });
 
   it("a restart reports its recovery; ephemeral mode has no journal series", async () => {

@@ -2,7 +2,6 @@
  * A sidecar started the way the process starts it (`startSidecar`: both listeners, recovery
  * in a durable mode), with its structured log captured line by line and parsed as JSON.
  */
-import { create } from "@bufbuild/protobuf";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,9 +9,9 @@ import { ManualClock } from "../../src/engine/index.js";
 import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { createLogger, type LogLevel } from "../../src/server/log/sidecar-log.js";
-import { AccountChannel, ReportFeed, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
-import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { testConfig } from "../server/harness.js";
+import { connect, type SidecarClients } from "../../src/client/index.js";
+import { afterEach } from "vitest";
+import { clientKit, testConfig, type ClientKit } from "../server/harness.js";
 
 export type LogLine = Record<string, unknown> & { level: string; event: string; msg: string };
 
@@ -43,16 +42,25 @@ export class LogCapture {
   }
 }
 
-export interface Observed {
+export interface Observed extends ClientKit {
   readonly sidecar: StartedSidecar;
   readonly clients: SidecarClients;
   readonly log: LogCapture;
   readonly dataDir: string;
-  channel(): AccountChannel;
-  feed(): ReportFeed;
-  admin<Res>(method: string, request: unknown): Promise<Res>;
   scrape(): Promise<string>;
-  close(): Promise<void>;
+}
+
+const started = new Set<Observed>();
+
+/** Closes every sidecar the file's tests started (and removes its data directory) after each test. */
+export function closeObservedAfterEach(): void {
+  afterEach(async () => {
+    for (const o of [...started]) {
+      started.delete(o);
+      await o.close();
+      removeDir(o.dataDir);
+    }
+  });
 }
 
 export function tempDataDir(): string {
@@ -66,41 +74,26 @@ export async function startObserved(options: { dataDir?: string; level?: LogLeve
   const config = parseSidecarConfig(
     testConfig({
       durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 1 << 20 },
+      // Every message timed: the histograms' counts are exact.
+      metrics: { listen: "127.0.0.1:0", latencySampleEvery: 1 },
       ...options.config,
     }),
   );
   const sidecar = await startSidecar(config, new ManualClock(1_000), () => {}, createLogger(options.level ?? "info", log));
   const clients = connect(`127.0.0.1:${sidecar.port}`);
-  const opened: { end(): Promise<void> }[] = [];
-  return {
+  const observed: Observed = {
     sidecar,
     clients,
     log,
     dataDir,
-    channel() {
-      const c = new AccountChannel(clients.channel);
-      opened.push(c);
-      return c;
-    },
-    feed() {
-      const f = new ReportFeed(clients.feed);
-      opened.push(f);
-      return f;
-    },
-    admin: (method, init) => {
-      const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
-      return callUnary(clients.admin, method, create(input, init as never));
-    },
+    ...clientKit(clients, () => sidecar.server.shutdown()),
     async scrape() {
       const response = await fetch(`http://127.0.0.1:${sidecar.httpPort}/metrics`);
       return response.text();
     },
-    async close() {
-      for (const s of opened) void s.end().catch(() => {});
-      await sidecar.server.shutdown();
-      clients.close();
-    },
   };
+  started.add(observed);
+  return observed;
 }
 
 export function removeDir(dir: string): void {

@@ -36,6 +36,7 @@ describe("configuration", () => {
     const config = parseSidecarConfig(JSON.parse(readFileSync("examples/sidecar.json", "utf8")));
     const server = buildSidecar(config);
     const accounts = server.state.engine.accounts();
+    expect(config.metrics).toEqual({ listen: "127.0.0.1:9464", latencySampleEvery: 4 });
     expect(accounts.groupOf(AccountId.fromU64(99224416))).toBe(7);
     expect(accounts.currencyOf(AccountId.fromU64(18446744073709551615n))).toBe("EUR");
     expect(accounts.currencyOf(AccountId.fromU64(42))).toBe("USD");

@@ -53,7 +53,6 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
   const port = await server.listen("127.0.0.1:0");
   const address = `127.0.0.1:${port}`;
   const clients = connect(address);
-  const opened: { end(): Promise<void> }[] = [];
   // A cancelled stream is cleaned up when the server hears of it; tests await that moment
   // instead of sleeping for it.
   const closeWaiters: ((channelId: bigint) => void)[] = [];
@@ -69,6 +68,17 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
     address,
     clients,
     clock,
+    ...clientKit(clients, () => server.shutdown()),
+    nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
+  };
+}
+
+export type ClientKit = Pick<Harness, "channel" | "feed" | "admin" | "close">;
+
+/** Channels, feeds and admin calls on `clients`; `close` half-closes what it opened, runs `shutdown`, then closes the clients. */
+export function clientKit(clients: SidecarClients, shutdown: () => Promise<void>): ClientKit {
+  const opened: { end(): Promise<void> }[] = [];
+  return {
     channel(onNotice) {
       const c = new AccountChannel(clients.channel, onNotice);
       opened.push(c);
@@ -83,11 +93,10 @@ export async function startHarness(config: Record<string, unknown> = testConfig(
       const input = (ad.AdminService.method as Record<string, { input: Parameters<typeof create>[0] }>)[method]!.input;
       return callUnary(clients.admin, method, create(input, init as never));
     },
-    nextChannelClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
     async close() {
       // Clients half-close, so shutdown does not wait out its grace period for them.
       for (const s of opened) void s.end().catch(() => {});
-      await server.shutdown();
+      await shutdown();
       clients.close();
     },
   };

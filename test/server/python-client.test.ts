@@ -30,10 +30,24 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     await h.close();
   });
 
-  it("seeds funds, orders, commits, applies a fill from the feed and checks holdings", async () => {
-    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4242"], { timeout: 30_000 });
-    expect(stdout).toContain("ok - reject details: asset USD: available 8000, requested 20000");
-    expect(stdout).toContain("ok - USD available 8010");
-    expect(stdout).toContain("python client: all checks passed");
+  it("seeds funds, orders, commits, applies a fill from the feed and checks holdings; a second run passes too", async () => {
+    for (const aapl of ["10", "20"]) {
+      const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4242"], { timeout: 30_000 });
+      expect(stdout).toContain("ok - reject details: asset USD: available 8000, requested 20000");
+      expect(stdout).toContain("ok - USD available 8010");
+      expect(stdout).toContain(`ok - AAPL available ${aapl} (+10)`);
+      expect(stdout).toContain("ok - the account is not blocked (rerunnable)");
+      expect(stdout).toContain("python client: all checks passed");
+    }
+  });
+});
+
+describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
+  const USAGE = "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n";
+
+  it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
+    expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
+    const bad = await run(PYTHON, ["examples/python/sidecar_client.py", "localhost", "x"]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: USAGE });
   });
 });

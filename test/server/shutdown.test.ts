@@ -102,8 +102,9 @@ function runMain(
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
 }
 
-// Concurrent: each test mostly waits for a process to start.
-describe.concurrent("src/main.ts as a process", () => {
+// Concurrent: each test mostly waits for a process to start. A hang guard of a minute: on a
+// loaded 2-core machine a start (tsx compiling the sources) plus the 5 s drain passed 20 s.
+describe.concurrent("src/main.ts as a process", { timeout: 60_000 }, () => {
   it("prints its port, serves, and exits 0 on SIGTERM", async ({ expect }) => {
     let checked: Promise<ServingStatus> | undefined;
     const dataDir = mkdtempSync(join(tmpdir(), "openpit-data-"));

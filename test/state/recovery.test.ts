@@ -186,7 +186,7 @@ describe("snapshots and journal status", () => {
     const dataDir = tempDir();
     const config = durableConfig(dataDir, { snapshotEveryRecords: 5 });
     const { startSidecar } = await import("../../src/app/start-sidecar.js");
-    const first = await startSidecar({ ...config, listen: "127.0.0.1:0", metrics: { listen: "127.0.0.1:0" } }, new ManualClock(1_000));
+    const first = await startSidecar({ ...config, listen: "127.0.0.1:0", metrics: { ...config.metrics, listen: "127.0.0.1:0" } }, new ManualClock(1_000));
     let snapshotAt = 0n;
     const clients = connect(`127.0.0.1:${first.port}`);
     try {
@@ -232,7 +232,7 @@ describe("recovery announcements over the wire", () => {
 
     const { startSidecar } = await import("../../src/app/start-sidecar.js");
     const { SubscribeRequestSchema } = await import("../../gen/openpit/sidecar/v1/events_pb.js");
-    const restarted = await startSidecar({ ...config, listen: "127.0.0.1:0", metrics: { listen: "127.0.0.1:0" } }, new ManualClock(2_000));
+    const restarted = await startSidecar({ ...config, listen: "127.0.0.1:0", metrics: { ...config.metrics, listen: "127.0.0.1:0" } }, new ManualClock(2_000));
     const clients = connect(`127.0.0.1:${restarted.port}`);
     try {
       const call = (clients.events.subscribe as (r: unknown) => import("@grpc/grpc-js").ClientReadableStream<{ event?: { event: { case: string; value: unknown } } }>)(

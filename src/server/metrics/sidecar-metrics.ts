@@ -41,6 +41,8 @@ export interface MetricsSources {
   phase(): ServingPhase;
   /** package.json's version (openpit_build_info). */
   readonly version: string;
+  /** The latency histograms time one message in this many (metrics.latencySampleEvery). */
+  readonly latencySampleEvery?: number;
 }
 
 export class SidecarMetrics {
@@ -51,13 +53,13 @@ export class SidecarMetrics {
   private subscribersDropped = 0;
   private recovery: RecoveryReport | undefined;
   /** Wire case → the door's kind index, filled on first sight (a message without a command is `none`). */
-  private readonly wireKindIndex = new Map<string | undefined, number>();
+  private readonly wireKindIndex: Record<string, number> = {};
 
   constructor(
     private readonly sources: MetricsSources,
     lifecycle?: ChannelLifecycleListener,
   ) {
-    this.door = new DoorCounters(lifecycle);
+    this.door = new DoorCounters(lifecycle, sources.latencySampleEvery ?? 1);
     collectDefaultMetrics({ register: this.registry });
     this.registerDoor();
     this.registerState();
@@ -79,8 +81,14 @@ export class SidecarMetrics {
     this.recovery = report;
   }
 
-  /** A channel message's answer was written; it arrived at `arrivedAt` (performance.now()). */
+  /** The arrival time of a message the services time (performance.now()), or -1 for one they do not (sampling). */
+  arrival(): number {
+    return this.door.timeAnswer() ? performance.now() : -1;
+  }
+
+  /** A channel message's answer was written; it arrived at `arrivedAt` (from `arrival()`; -1: not timed). */
   channelAnswered(m: OpenRequest, arrivedAt: number): void {
+    if (arrivedAt < 0) return;
     const seconds = (performance.now() - arrivedAt) / 1000;
     const commands = m.commands;
     for (let i = 0; i < commands.length; i++) this.door.answered(this.kindOfWire(commands[i]!.command.case), seconds);
@@ -88,17 +96,16 @@ export class SidecarMetrics {
 
   /** A feed message's answer was written. */
   feedAnswered(reports: number, arrivedAt: number): void {
+    if (arrivedAt < 0) return;
     const seconds = (performance.now() - arrivedAt) / 1000;
     const k = this.door.indexOf(FEED_REPORT);
     for (let i = 0; i < reports; i++) this.door.answered(k, seconds);
   }
 
   private kindOfWire(wireCase: string | undefined): number {
-    let k = this.wireKindIndex.get(wireCase);
-    if (k === undefined) {
-      k = this.door.indexOf(wireCase === undefined ? "none" : (WIRE_KINDS[wireCase] ?? wireCase));
-      this.wireKindIndex.set(wireCase, k);
-    }
+    const key = wireCase ?? "none";
+    let k = this.wireKindIndex[key];
+    if (k === undefined) this.wireKindIndex[key] = k = this.door.indexOf(WIRE_KINDS[key] ?? key);
     return k;
   }
 

@@ -245,7 +245,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
 
       call.on("data", (m: Incoming) => {
         if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
-        const arrivedAt = metrics ? performance.now() : 0;
+        const arrivedAt = metrics ? metrics.arrival() : -1;
         if (!blocked && inbox.length === 0) {
           write(answer(m), m, arrivedAt);
           return;

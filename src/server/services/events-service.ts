@@ -68,9 +68,9 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
         }
       });
       if (done) unsubscribe();
-      call.on("cancelled", stop);
-      call.on("close", stop);
-      call.on("error", stop);
+      call.on("cancelled", () => stop("cancelled"));
+      call.on("close", () => stop());
+      call.on("error", () => stop());
     },
   };
 }

@@ -178,7 +178,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         }
         answered(create(PublishResponseSchema, { correlationId: m.correlationId, results: out }), m, arrivedAt);
       }
-      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m, metrics ? performance.now() : 0)));
+      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m, metrics ? metrics.arrival() : -1)));
       function finish(reason: "disconnect" | "shutdown"): void {
         if (closed) return;
         closed = true;
