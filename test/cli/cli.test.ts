@@ -1,12 +1,15 @@
 /**
  * The operator CLI against a live server: every command's table and --json output checked
  * against golden files (test/cli/golden/; regenerate with `npx vitest run test/cli -u`
- * and review the diff). Ports vary from run to run and are shown as PORT.
+ * and review the diff). Ports vary from run to run and are shown as PORT, the configuration
+ * digest as DIGEST.
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
-import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, type Harness } from "../server/harness.js";
+import { configDigest } from "../../src/app/server-identity.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as } from "../server/results.js";
 
 interface Run {
@@ -15,7 +18,9 @@ interface Run {
   readonly err: string;
 }
 
-const normalize = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT");
+/** The digest of the test configuration changes with every new configuration key: shown as DIGEST (its value is checked in operator-queries.test.ts). */
+const DIGEST = configDigest(parseSidecarConfig(testConfig()));
+const normalize = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replaceAll(DIGEST, "DIGEST");
 
 describe("openpit CLI", () => {
   let h: Harness;
