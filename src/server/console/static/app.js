@@ -98,7 +98,9 @@ function holdingsCell(state) {
 
 function actionCell(account, block) {
   const td = el("td", undefined, "action");
-  if (block && block.policy === "Engine") {
+  // UnblockAccount clears the account's own block, a kill switch's included (a group's
+  // block stays until the group is unblocked: the row then still shows it).
+  if (block) {
     const b = el("button", "Unblock");
     b.dataset.action = "unblock";
     b.onclick = () => change("UnblockAccount", { accountId: account });
