@@ -84,6 +84,12 @@ describe.runIf(ready)("web console in Chromium", () => {
     mkdirSync("test-artifacts", { recursive: true });
     await page.screenshot({ path: "test-artifacts/console.png", fullPage: true });
     if (process.env.OPENPIT_UPDATE_DOCS_SCREENSHOT === "1") await page.screenshot({ path: "docs/console.png" });
+
+    // And unblocked from the page again.
+    await row.locator('button[data-action="unblock"]').click();
+    await row.locator(".badge.ok", { hasText: "active" }).waitFor();
+    await page.locator("#events li", { hasText: `accountUnblocked account ${ACCOUNT} by local` }).waitFor();
+    expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT })).block).toBeUndefined();
     await page.close();
   });
 
