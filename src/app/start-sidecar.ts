@@ -90,6 +90,7 @@ async function listenHttp(server: SidecarServer, config: SidecarConfig): Promise
   if (address === METRICS_OFF) return undefined;
   const notes = checkHttpListen(address, config.security.insecure);
   const port = await server.http.listen(address);
+  server.addListener("http", `${address.slice(0, address.lastIndexOf(":"))}:${port}`);
   server.securityNotes = [...server.securityNotes, ...notes];
   return port;
 }

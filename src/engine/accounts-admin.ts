@@ -85,6 +85,26 @@ export class AccountsAdmin {
     return this.registry.currencyByGroup.get(group);
   }
 
+  /** Accounts the operator's controls name: own block, group membership or own currency (unordered, may repeat). */
+  *namedAccountIds(): IterableIterator<AccountId> {
+    yield* this.blocks.accounts.keys();
+    yield* this.registry.groupByAccount.keys();
+    yield* this.registry.currencyByAccount.keys();
+  }
+
+  get blockedAccountCount(): number {
+    return this.blocks.accounts.size;
+  }
+
+  get blockedGroupCount(): number {
+    return this.blocks.groups.size;
+  }
+
+  /** The global kill-switch latch: every account is blocked while it is set. */
+  get globalBlock(): AccountBlock | undefined {
+    return this.blocks.global;
+  }
+
   /** Idempotent; an existing cause is kept (first cause wins). */
   block(accountId: AccountId, reason: string): void {
     const block = operatorBlock(reason);

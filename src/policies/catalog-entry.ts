@@ -39,6 +39,8 @@ export interface PolicyCatalogEntry<P extends PreTradePolicy = PreTradePolicy> {
     parseUpdate(json: Json, path: string): unknown;
     toJson(settings: unknown): Json;
   };
+  /** Accounts this policy keeps state for (the operator's account list); absent = none. */
+  accountIds?(policy: P): Iterable<AccountId>;
   /** What the account-state query shows of this policy; absent = nothing. */
   accountState?(policy: P, accountId: AccountId): PolicyAccountState;
 }

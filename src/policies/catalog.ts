@@ -1,5 +1,6 @@
 /** The built-in policies by type name; each folder describes its own policy (catalog-entry.ts). */
 import type { PreTradePolicy } from "../engine/index.js";
+import type { AccountId } from "../param/index.js";
 import { currentSettings, type PolicyAccountState, type PolicyCatalogEntry } from "./catalog-entry.js";
 import { ORDER_SIZE_LIMIT_ENTRY } from "./order-size-limit/catalog-entry.js";
 import { ORDER_VALIDATION_ENTRY } from "./order-validation/catalog-entry.js";
@@ -47,6 +48,11 @@ export function catalogEntryOf(policy: PreTradePolicy): PolicyCatalogEntry | und
 export function settingsJsonOf(policy: PreTradePolicy): Json | undefined {
   const configurable = catalogEntryOf(policy)?.configurable;
   return configurable && configurable.toJson(currentSettings(policy));
+}
+
+/** Accounts a policy keeps state for; none for a custom policy. */
+export function accountIdsOf(policy: PreTradePolicy): Iterable<AccountId> {
+  return catalogEntryOf(policy)?.accountIds?.(policy) ?? [];
 }
 
 /** What a policy shows of one account in the account-state query. */

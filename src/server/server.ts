@@ -29,6 +29,7 @@ import { guardService } from "./security/service-guard.js";
 import { ListenError } from "./listen-error.js";
 import { HttpListener } from "./http/http-listener.js";
 import { metricsRoute } from "./metrics/metrics-route.js";
+import { CONSOLE_PREFIX, consoleRoute } from "./console/console-route.js";
 import { SidecarMetrics } from "./metrics/sidecar-metrics.js";
 import { doorLog } from "./log/door-log.js";
 import { logEvent } from "./log/event-log.js";
@@ -49,6 +50,17 @@ export interface ServerOptions {
   readonly logger?: SidecarLogger;
   /** The latency histograms time one message in this many (metrics.latencySampleEvery; default 1). */
   readonly latencySampleEvery?: number;
+  /** What GetServerStatus says the server is (the composition root fills it in). */
+  readonly identity?: ServerIdentity;
+}
+
+/** The server's identity for GetServerStatus: fixed at build, plus a running uptime. */
+export interface ServerIdentity {
+  readonly version: string;
+  readonly configDigest: string;
+  /** The configuration's `durability.mode`. */
+  readonly durabilityMode: string;
+  uptimeMs(): number;
 }
 
 /** Resolves after `ms` of wall time; tests inject their own to end the drain when they choose. */
@@ -66,6 +78,15 @@ export class SidecarServer {
   private readonly server: Server;
   private readonly streams = new LiveStreams();
   private readonly channelWriters = new Map<bigint, (message: OpenResponse) => void>();
+  private readonly channelPeers = new Map<bigint, string>();
+  /** The sockets served, as bound: the gRPC listener, and others announced with `addListener`. */
+  private readonly boundListeners: { name: string; address: string }[] = [];
+  /**
+   * The guarded AdminService and AccountEventService implementations: the web console calls
+   * them in-process (src/server/console/), so it shares their authentication, roles, audit
+   * and code paths with gRPC callers.
+   */
+  readonly guardedServices: { readonly admin: UntypedServiceImplementation; readonly events: UntypedServiceImplementation };
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private stopping: Promise<void> | undefined;
   private failed = false;
@@ -108,6 +129,14 @@ export class SidecarServer {
       streams: this.streams,
       phase: () => this.currentPhase,
       channelWriters: this.channelWriters,
+      channelPeers: this.channelPeers,
+      identity: () => ({
+        version: options.identity?.version ?? "",
+        uptimeMs: options.identity?.uptimeMs() ?? 0,
+        configDigest: options.identity?.configDigest ?? "",
+        durabilityMode: options.identity?.durabilityMode ?? state.journal.mode,
+        listeners: this.boundListeners,
+      }),
       metrics,
       log,
       onDenied: (denial) => {
@@ -118,16 +147,24 @@ export class SidecarServer {
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).
     const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied };
-    const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) =>
-      this.server.addService(serviceDefinition(service, overrides), guardService(service, impl, guard));
+    const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) => {
+      const guarded = guardService(service, impl, guard);
+      this.server.addService(serviceDefinition(service, overrides), guarded);
+      return guarded;
+    };
     add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_SERVER_WIRE });
     add(ExecutionReportFeedService, feedService(ctx), { publish: FEED_SERVER_WIRE });
-    add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
-    add(AdminService, adminService(ctx));
+    const events = add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
+    const admin = add(AdminService, adminService(ctx));
+    this.guardedServices = { admin, events };
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
     this.http.onError = (e, req) => log.error({ event: "http_error", method: req.method, url: req.url, ...errorFields(e) }, `HTTP ${req.method} ${req.url} failed`);
     this.http.mount("/metrics", metricsRoute(metrics.registry));
+    // The web console: the same guarded admin and event handlers as gRPC, over HTTP (src/server/console/).
+    const webConsole = consoleRoute(this.guardedServices);
+    this.http.mount(CONSOLE_PREFIX, webConsole.handler);
+    this.http.onClose(() => webConsole.closeStreams());
   }
 
   get phase(): ServingPhase {
@@ -152,6 +189,7 @@ export class SidecarServer {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     await ready();
+    this.addListener("grpc", `${address.slice(0, address.lastIndexOf(":"))}:${port}`);
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
       // The timer only decides how often to look; the sweep is a command stamped like any other.
@@ -164,6 +202,15 @@ export class SidecarServer {
       this.sweeper.unref();
     }
     return port;
+  }
+
+  /** Another socket this sidecar serves (the HTTP listener), as GetServerStatus lists it. */
+  addListener(name: string, address: string): void {
+    this.boundListeners.push({ name, address });
+  }
+
+  get listeners(): readonly { readonly name: string; readonly address: string }[] {
+    return this.boundListeners;
   }
 
   /**

@@ -136,6 +136,16 @@ export class ChannelState {
     return n;
   }
 
+  /** Open start_pre_trade requests (the rest of the open handles are reservations). */
+  get openRequestCount(): number {
+    return this.handles.size - this.openReservationCount;
+  }
+
+  /** The accounts pinned to this channel, ascending (for the operator's channel list). */
+  pinnedAccountIds(): AccountId[] {
+    return [...this.accounts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   toData(): ChannelData {
     const handles: ChannelData["handles"][number][] = [];
     for (const [id, h] of this.handles.entries()) {

@@ -199,6 +199,11 @@ export class SidecarState implements ChannelHost {
     return this.clock.nowMs();
   }
 
+  /** The accounts a strict configuration allows (`accounts.strict`); empty otherwise. */
+  configuredAccounts(): ReadonlySet<AccountId> {
+    return this.knownAccounts ?? new Set();
+  }
+
   isKnownAccount(accountId: AccountId): boolean {
     return this.knownAccounts === undefined || this.knownAccounts.has(accountId);
   }

@@ -60,6 +60,9 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/QueryAudit", READERS],
   ["/openpit.sidecar.v1.AdminService/SetTradingState", OPERATOR],
   ["/openpit.sidecar.v1.AdminService/GetTradingStates", READERS],
+  ["/openpit.sidecar.v1.AdminService/ListAccounts", READERS],
+  ["/openpit.sidecar.v1.AdminService/ListChannels", READERS],
+  ["/openpit.sidecar.v1.AdminService/GetServerStatus", READERS],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -93,6 +96,9 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   // TRADING_STATE_ACTIVE = 1.
   setTradingState: { scope: { scope: { case: "accountId", value: FOREIGN } }, state: 1 },
   getTradingStates: {},
+  listAccounts: {},
+  listChannels: {},
+  getServerStatus: {},
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {

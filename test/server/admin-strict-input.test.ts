@@ -118,6 +118,10 @@ const TABLE: Record<string, { readonly emptyIsValid?: string; readonly cases: re
       malformed({ fromTimeMs: 2000, toTimeMs: 1000 }, "to_time_ms", "to_time_ms: must not be before from_time_ms"),
     ],
   },
+  // The operator queries (operator.proto): every filter optional, nothing to refuse.
+  listAccounts: { emptyIsValid: "lists every known account", cases: [] },
+  listChannels: { emptyIsValid: "has no fields", cases: [] },
+  getServerStatus: { emptyIsValid: "has no fields", cases: [] },
 };
 
 describe("strict admin input", () => {

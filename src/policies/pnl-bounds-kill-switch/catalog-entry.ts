@@ -12,6 +12,7 @@ export const PNL_BOUNDS_KILL_SWITCH_ENTRY: PolicyCatalogEntry<PnlBoundsKillSwitc
     parseUpdate: (json, path) => parsePnlBoundsKillSwitchSettingsJson(json, path, { allowInitialPnl: false }),
     toJson: plainJson,
   },
+  accountIds: (policy) => policy.accountIds(),
   accountState: (policy, accountId) => ({
     pnlAccumulators: [...policy.accountPnls(accountId)].map(([asset, pnl]) => ({ asset, pnl })),
   }),

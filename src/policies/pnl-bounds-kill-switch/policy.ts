@@ -103,6 +103,11 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
   }
 
   /** Every settlement asset's realized total for an account (a copy), for the admin query. */
+  /** Accounts with an accumulator, for the operator's account list. */
+  accountIds(): IterableIterator<AccountId> {
+    return this.realized.byAccount.keys();
+  }
+
   accountPnls(accountId: AccountId): ReadonlyMap<Asset, Pnl> {
     return new Map(this.realized.byAccount.get(accountId) ?? []);
   }

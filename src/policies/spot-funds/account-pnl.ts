@@ -20,6 +20,11 @@ export class AccountPnlLedger {
   private readonly states = new Map<AccountId, PnlState>();
 
   /** The stored state, or undefined if the account was never touched. */
+  /** Accounts with a P&L line. */
+  accountIds(): IterableIterator<AccountId> {
+    return this.states.keys();
+  }
+
   get(accountId: AccountId): PnlState | undefined {
     return this.states.get(accountId);
   }

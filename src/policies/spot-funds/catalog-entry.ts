@@ -25,6 +25,7 @@ export const SPOT_FUNDS_ENTRY: PolicyCatalogEntry<SpotFundsPolicy> = {
   policyClass: SpotFundsPolicy,
   create: (json, path, ctx) => new SpotFundsPolicy(parseSpotFundsSettingsJson(json ?? {}, path), { ...groupOption(ctx), marketData: ctx.marketData }),
   configurable: { parseUpdate: parseSpotFundsSettingsJson, toJson: (s) => spotFundsSettingsToJson(s as SpotFundsSettings) },
+  accountIds: (policy) => policy.accountIds(),
   accountState: (policy, accountId) => {
     const accountPnl = policy.accountPnl(accountId);
     return {

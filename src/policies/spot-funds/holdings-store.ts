@@ -131,6 +131,11 @@ export class HoldingsStore {
     }
   }
 
+  /** Accounts with at least one non-empty slot (empty slots are pruned on write). */
+  accountIds(): IterableIterator<AccountId> {
+    return this.accounts.keys();
+  }
+
   /** The account's slots (live view; callers copy before exposing it). */
   slotsOf(accountId: AccountId): ReadonlyMap<Asset, Holdings> | undefined {
     return this.accounts.get(accountId);

@@ -219,6 +219,11 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     return out;
   }
 
+  /** Accounts this policy keeps any state for (holdings or a P&L line), for the operator's account list. */
+  accountIds(): Set<AccountId> {
+    return new Set([...this.state.store.accountIds(), ...this.state.ledger.accountIds()]);
+  }
+
   /** The account P&L line, or undefined if the account never touched it (the barrier reads 0). */
   accountPnl(accountId: AccountId): PnlState | undefined {
     return this.state.ledger.get(accountId);

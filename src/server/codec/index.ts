@@ -14,3 +14,4 @@ export * from "./decode-commands.js";
 export * from "./encode-events.js";
 export * from "./admin.js";
 export * from "./audit.js";
+export * from "./operator.js";

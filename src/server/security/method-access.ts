@@ -49,6 +49,10 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   // Trading states (issue 12): an operator's change, audited; monitors may read them.
   [`${ADMIN}SetTradingState`, CHANGE],
   [`${ADMIN}GetTradingStates`, READ],
+  // The operator queries (operator.proto): reads, like GetAccountState.
+  [`${ADMIN}ListAccounts`, READ],
+  [`${ADMIN}ListChannels`, READ],
+  [`${ADMIN}GetServerStatus`, READ],
   // Load balancers and orchestrators probe without credentials.
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],

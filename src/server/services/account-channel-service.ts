@@ -194,7 +194,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         channelId: undefined,
         // The channel's pins count against its principal (limits.maxPinnedAccountsPerOwner).
         owner: principal.name,
-        onOpen: (id) => ctx.channelWriters.set(id, writeNow),
+        onOpen: (id) => {
+          ctx.channelWriters.set(id, writeNow);
+          ctx.channelPeers?.set(id, call.getPeer());
+        },
         scope: { principal, action: OPEN_PATH, onDenied: ctx.onDenied },
       };
 
@@ -233,7 +236,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           const id = session.channelId;
           // Runs from stream events, outside any command: a throw here must not reach the process.
           guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
-          state.afterDurable(() => ctx.channelWriters.delete(id));
+          state.afterDurable(() => {
+            ctx.channelWriters.delete(id);
+            ctx.channelPeers?.delete(id);
+          });
         }
       };
       const end = (): void => {

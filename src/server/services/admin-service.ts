@@ -8,11 +8,24 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
 import { CommandError } from "../../state/command-error.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
-import { decodeAccountId, decodeAuditFilter, encodeAccountState, encodeAuditAnswer, encodeBlock, missing } from "../codec/index.js";
+import {
+  decodeAccountId,
+  decodeAccountListFilter,
+  decodeAuditFilter,
+  encodeAccountPage,
+  encodeAccountState,
+  encodeAuditAnswer,
+  encodeBlock,
+  encodeChannelSummary,
+  encodeServerStatus,
+  missing,
+} from "../codec/index.js";
+import { listAccounts } from "../../state/account-directory.js";
 import {
   ADMIN_COMMAND_DECODERS,
   decodeConfigurePolicy,
@@ -184,6 +197,28 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     getTradingStates: query(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
       encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
     ),
+    listAccounts: query(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => encodeAccountPage(listAccounts(state, decodeAccountListFilter(r)))),
+    listChannels: query(op.ListChannelsResponseSchema, () => ({
+      channels: [...state.channels.values()]
+        .sort((a, b) => (a.channelId < b.channelId ? -1 : 1))
+        .map((c) => encodeChannelSummary(c, ctx.channelPeers?.get(c.channelId))),
+    })),
+    getServerStatus: query(op.GetServerStatusResponseSchema, () => {
+      const identity = ctx.identity?.() ?? { version: "", uptimeMs: 0, configDigest: "", durabilityMode: state.journal.mode, listeners: [] };
+      const accounts = state.engine.accounts();
+      return encodeServerStatus({
+        ...identity,
+        phase: ctx.phase(),
+        channels: state.channels.size,
+        pinnedAccounts: state.pins.size,
+        openHandles: state.openHandleCount(),
+        blockedAccounts: accounts.blockedAccountCount,
+        blockedGroups: accounts.blockedGroupCount,
+        globalBlock: accounts.globalBlock,
+        policies: state.engine.policies.map((p) => p.name),
+        eventSubscribers: state.events.subscriberCount,
+      });
+    }),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
   };
 }

@@ -24,6 +24,10 @@ export interface ServiceContext {
   phase(): ServingPhase;
   /** Writers of the live channels, for the notices the door sends them (fenced, expired). */
   readonly channelWriters: Map<bigint, (message: OpenResponse) => void>;
+  /** The gRPC peer of each live channel's stream (the operator's channel list). */
+  readonly channelPeers?: Map<bigint, string>;
+  /** Who this server is (version, configuration digest, uptime, listeners), for GetServerStatus. */
+  readonly identity?: () => ServerIdentityView;
   /** Answer latencies and dropped monitors are counted here (absent: not measured). */
   readonly metrics?: SidecarMetrics;
   /** Connects, disconnects and dropped monitors are logged here (absent: not logged). */
@@ -34,6 +38,15 @@ export interface ServiceContext {
    * trail records it. Nothing was changed by what was refused.
    */
   onDenied?: (denial: Denial) => void;
+}
+
+/** The server's identity as GetServerStatus reports it (counts come from the state). */
+export interface ServerIdentityView {
+  readonly version: string;
+  readonly uptimeMs: number;
+  readonly configDigest: string;
+  readonly durabilityMode: string;
+  readonly listeners: readonly { readonly name: string; readonly address: string }[];
 }
 
 /** A refused call or command, for the audit trail. */

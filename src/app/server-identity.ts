@@ -1,0 +1,42 @@
+/** What GetServerStatus says this sidecar is: the package version, a digest of its configuration, its uptime. */
+import { createHash } from "node:crypto";
+import type { Clock } from "../engine/index.js";
+import type { SidecarConfig } from "../server/config/sidecar-config.js";
+import type { ServerIdentity } from "../server/server.js";
+import { VERSION } from "../server/version.js";
+
+/** A value as canonical JSON: keys sorted, bigints as digit strings, Maps and Sets as arrays. */
+function canonical(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Map) return [...value].map(([k, v]) => [canonical(k), canonical(v)]);
+  if (value instanceof Set) return [...value].map(canonical);
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = canonical(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * SHA-256 of the effective configuration (as parsed, defaults filled in): two sidecars
+ * reporting the same digest run the same configuration, however their files were written.
+ */
+export function configDigest(config: SidecarConfig): string {
+  return createHash("sha256").update(JSON.stringify(canonical(config)), "utf8").digest("hex");
+}
+
+/** The identity of a server built now from `config`; uptime is read from `timeSource`. */
+export function serverIdentity(config: SidecarConfig, timeSource: Clock): ServerIdentity {
+  const startedAt = timeSource.nowMs();
+  return {
+    version: VERSION,
+    configDigest: configDigest(config),
+    durabilityMode: config.durability.mode,
+    uptimeMs: () => timeSource.nowMs() - startedAt,
+  };
+}

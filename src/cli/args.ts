@@ -1,0 +1,59 @@
+/** The CLI's argument grammar: positionals, `--flag`, `--option VALUE` / `--option=VALUE` (repeatable). */
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface ParsedArgs {
+  readonly positionals: readonly string[];
+  readonly flags: ReadonlySet<string>;
+  /** Every value given for each option, in order. */
+  readonly options: ReadonlyMap<string, readonly string[]>;
+}
+
+/** `valueOptions` and `flags` are names without dashes; anything else starting with `--` is a usage error. */
+export function parseArgs(argv: readonly string[], valueOptions: ReadonlySet<string>, flags: ReadonlySet<string>): ParsedArgs {
+  const positionals: string[] = [];
+  const seen = new Set<string>();
+  const options = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("--") || a === "-") {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (valueOptions.has(name)) {
+      const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      options.set(name, [...(options.get(name) ?? []), value]);
+    } else if (flags.has(name) && eq < 0) {
+      seen.add(name);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { positionals, flags: seen, options };
+}
+
+/** The last value of an option, if given. */
+export function option(args: ParsedArgs, name: string): string | undefined {
+  return args.options.get(name)?.at(-1);
+}
+
+/** A non-negative integer option or positional, named in the error. */
+export function unsigned(text: string | undefined, what: string): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a non-negative integer, not '${text}'`);
+  return BigInt(text);
+}
+
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new UsageError(`missing ${what}`);
+  return value;
+}

@@ -1,0 +1,81 @@
+/**
+ * `openpit block` / `openpit unblock`: an account's or a group's operator block, with the
+ * reason rejected orders will show. The change goes through AdminService and the audit
+ * trail records it as the caller's.
+ */
+import { toJson } from "@bufbuild/protobuf";
+import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AccountBlockSchema } from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { option, required, unsigned, UsageError, type ParsedArgs } from "../args.js";
+import type { Command, CommandContext } from "../command.js";
+import { blockText } from "../format.js";
+
+type Target = { readonly kind: "account"; readonly id: bigint } | { readonly kind: "group"; readonly id: number };
+
+function targetOf(args: ParsedArgs): Target {
+  const group = unsigned(option(args, "group"), "--group");
+  const account = unsigned(args.positionals[0], "ACCOUNT");
+  if ((group === undefined) === (account === undefined)) throw new UsageError("name either an ACCOUNT or --group GROUP");
+  return group === undefined ? { kind: "account", id: account! } : { kind: "group", id: Number(group) };
+}
+
+function reasonOf(args: ParsedArgs): string {
+  const reason = required(option(args, "reason"), "--reason TEXT (the text rejected orders show)").trim();
+  if (reason === "") throw new UsageError("--reason must not be blank");
+  return reason;
+}
+
+/** The account's block as it is now, for the answer. */
+async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): Promise<void> {
+  const s = await ctx.admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId });
+  if (ctx.json) {
+    ctx.io.out(`${JSON.stringify({ accountId: String(accountId), ...(s.block ? { block: toJson(AccountBlockSchema, s.block) } : {}) }, null, 2)}\n`);
+  } else {
+    ctx.io.out(`account ${accountId}: ${s.block ? blockText(s.block) : "not blocked"}${note}\n`);
+  }
+}
+
+function showGroup(ctx: CommandContext, group: number, blocked: boolean, reason?: string): void {
+  if (ctx.json) ctx.io.out(`${JSON.stringify({ groupId: group, blocked, ...(reason === undefined ? {} : { reason }) }, null, 2)}\n`);
+  else ctx.io.out(`group ${group}: ${blocked ? `blocked: ${reason}` : "not blocked"}\n`);
+}
+
+export const BLOCK: Command = {
+  name: "block",
+  summary: "block an account or a group, with a reason (--replace re-words an existing block)",
+  usage: `openpit block ACCOUNT --reason TEXT [--replace] [--json]
+openpit block --group GROUP --reason TEXT [--replace] [--json]
+  the first cause wins: blocking a blocked account keeps its reason unless --replace`,
+  options: ["reason", "group"],
+  flags: ["replace"],
+  async run(ctx) {
+    const target = targetOf(ctx.args);
+    const reason = reasonOf(ctx.args);
+    const replace = ctx.args.flags.has("replace");
+    if (target.kind === "group") {
+      await ctx.admin(replace ? "ReplaceGroupBlockReason" : "BlockGroup", ad.BlockGroupResponseSchema, { groupId: target.id, reason });
+      return showGroup(ctx, target.id, true, reason);
+    }
+    await ctx.admin(replace ? "ReplaceAccountBlockReason" : "BlockAccount", ad.BlockAccountResponseSchema, { accountId: target.id, reason });
+    const s = await ctx.admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId: target.id });
+    const kept = !replace && s.block !== undefined && s.block.reason !== reason;
+    await showAccount(ctx, target.id, kept ? " (it was blocked already: the first cause wins; --replace to re-word it)" : "");
+  },
+};
+
+export const UNBLOCK: Command = {
+  name: "unblock",
+  summary: "clear an account's block (kill switches included) or a group's",
+  usage: `openpit unblock ACCOUNT [--json]
+openpit unblock --group GROUP [--json]`,
+  options: ["group"],
+  async run(ctx) {
+    const target = targetOf(ctx.args);
+    if (target.kind === "group") {
+      await ctx.admin("UnblockGroup", ad.UnblockGroupResponseSchema, { groupId: target.id });
+      return showGroup(ctx, target.id, false);
+    }
+    await ctx.admin("UnblockAccount", ad.UnblockAccountResponseSchema, { accountId: target.id });
+    await showAccount(ctx, target.id);
+  },
+};

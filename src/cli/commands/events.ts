@@ -1,0 +1,62 @@
+/** `openpit events --follow`: the live account event stream (AccountEventService.Subscribe). */
+import { create, toJson } from "@bufbuild/protobuf";
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import { AccountEventSchema, SubscribeRequestSchema, type AccountEvent, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
+import { option, unsigned } from "../args.js";
+import type { Command } from "../command.js";
+import { explainError } from "../connection.js";
+
+/** `#7 accountBlocked accountId=42 block.reason="compliance hold" by operator`: the event's scalar fields, one level of nesting. */
+export function eventLine(e: AccountEvent): string {
+  const json = toJson(AccountEventSchema, e) as Record<string, unknown>;
+  const kind = e.event.case ?? "unknown";
+  const body = (json[kind] ?? {}) as Record<string, unknown>;
+  const parts: string[] = [];
+  const add = (key: string, value: unknown) => {
+    if (value === null || value === undefined) return;
+    if (typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) if (typeof v !== "object") add(`${key}.${k}`, v);
+    } else parts.push(`${key}=${Array.isArray(value) ? value.join(",") : typeof value === "string" && /\s/.test(value) ? JSON.stringify(value) : String(value)}`);
+  };
+  for (const [k, v] of Object.entries(body)) if (k !== "record") add(k, v);
+  if (kind === "auditRecorded") {
+    const r = body.record as Record<string, unknown>;
+    parts.push(`action=${String(r.action)}`, `outcome=${String(r.outcome ?? "").replace("AUDIT_OUTCOME_", "").toLowerCase()}`);
+  }
+  return `#${e.sequence} ${kind}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}${e.actor ? ` by ${e.actor}` : ""}`;
+}
+
+export const EVENTS: Command = {
+  name: "events",
+  summary: "follow the live account events (blocks, kill switches, halts, configuration, audit)",
+  usage: `openpit events [--follow] [--limit N] [--json]
+  streams until Ctrl-C (--follow, the default) or N events (--limit); --json: one JSON object per line`,
+  options: ["limit"],
+  flags: ["follow"],
+  async run(ctx) {
+    const limit = unsigned(option(ctx.args, "limit"), "--limit");
+    const { clients, target } = ctx.connection();
+    const stream = clients.events.subscribe!(create(SubscribeRequestSchema)) as ClientReadableStream<SubscribeResponse>;
+    let seen = 0n;
+    return new Promise<number>((resolve) => {
+      const stop = (code: number) => {
+        stream.removeAllListeners("data");
+        stream.on("error", () => {});
+        stream.cancel();
+        resolve(code);
+      };
+      if (limit === 0n) return stop(0);
+      void ctx.interrupted.then(() => stop(0));
+      stream.on("data", (m: SubscribeResponse) => {
+        if (!m.event) return;
+        ctx.io.out(ctx.json ? `${JSON.stringify(toJson(AccountEventSchema, m.event))}\n` : `${eventLine(m.event)}\n`);
+        if (limit !== undefined && ++seen >= limit) stop(0);
+      });
+      stream.on("error", (e: ServiceError) => {
+        ctx.io.err(`openpit: ${explainError(e, target)}\n`);
+        resolve(1);
+      });
+      stream.on("end", () => resolve(0));
+    });
+  },
+};

@@ -1,0 +1,100 @@
+/**
+ * How the CLI reaches the sidecar: the same settings as the server and its clients. The
+ * address: --target, else OPENPIT_TARGET, else the server's own OPENPIT_LISTEN or the
+ * `listen` of its --config / OPENPIT_CONFIG file, else 127.0.0.1:50051 (a wildcard host
+ * becomes 127.0.0.1). TLS: --ca (server CA), --cert/--key (client certificate); a bearer
+ * token: --token, --token-file or OPENPIT_TOKEN (docs/security.md, docs/operating.md).
+ */
+import { readFileSync } from "node:fs";
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { connect, type ConnectOptions, type SidecarClients } from "../client/index.js";
+import { option, UsageError, type ParsedArgs } from "./args.js";
+
+export const CONNECTION_OPTIONS = ["target", "config", "ca", "cert", "key", "token", "token-file", "server-name", "timeout"];
+
+export const CONNECTION_USAGE = `connection (the same settings as the server):
+  --target HOST:PORT     the sidecar (default: OPENPIT_TARGET, the server's OPENPIT_LISTEN, the
+                         'listen' of --config FILE / OPENPIT_CONFIG, else 127.0.0.1:50051)
+  --ca FILE              the CA of the server's certificate: TLS (else plaintext)
+  --cert FILE --key FILE a client certificate (mTLS) naming a principal
+  --token TOKEN | --token-file FILE
+                         a bearer token (also OPENPIT_TOKEN)
+  --server-name NAME     the name the server's certificate is checked against
+  --timeout SECONDS      how long one call may take (default 10)`;
+
+export const DEFAULT_TARGET = "127.0.0.1:50051";
+
+function readFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The address to dial; a server listening on every interface is reached on loopback. */
+export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string {
+  let target = option(args, "target") ?? env.OPENPIT_TARGET ?? env.OPENPIT_LISTEN;
+  const configFile = option(args, "config") ?? env.OPENPIT_CONFIG;
+  if (target === undefined && configFile !== undefined) {
+    const listen = (JSON.parse(readFile(configFile, "configuration file")) as { listen?: unknown }).listen;
+    if (typeof listen === "string") target = listen;
+  }
+  target ??= DEFAULT_TARGET;
+  return target.replace(/^(0\.0\.0\.0|\[::\]|::):/, "127.0.0.1:");
+}
+
+export function connectOptionsOf(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): ConnectOptions {
+  const ca = option(args, "ca");
+  const cert = option(args, "cert");
+  const key = option(args, "key");
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
+  if (cert !== undefined && ca === undefined) throw new UsageError("--cert needs --ca (a client certificate is only sent over TLS)");
+  const tokenFile = option(args, "token-file");
+  const token = option(args, "token") ?? (tokenFile === undefined ? undefined : readFile(tokenFile, "token file").trim()) ?? env.OPENPIT_TOKEN;
+  const serverName = option(args, "server-name");
+  return {
+    ...(ca === undefined ? {} : { rootCa: readFile(ca, "CA file") }),
+    ...(cert === undefined ? {} : { clientCert: readFile(cert, "certificate file"), clientKey: readFile(key!, "key file") }),
+    ...(token === undefined || token === "" ? {} : { bearerToken: token }),
+    ...(serverName === undefined ? {} : { channelOptions: { "grpc.ssl_target_name_override": serverName } }),
+  };
+}
+
+export interface Connection {
+  readonly target: string;
+  readonly clients: SidecarClients;
+  /** Milliseconds one unary call may take. */
+  readonly timeoutMs: number;
+}
+
+export function openConnection(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): Connection {
+  const timeout = option(args, "timeout");
+  const seconds = timeout === undefined ? 10 : Number(timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${timeout}'`);
+  const target = targetOf(args, env);
+  return { target, clients: connect(target, connectOptionsOf(args, env)), timeoutMs: seconds * 1000 };
+}
+
+/** A failed call as one line that says what to do about it. */
+export function explainError(e: unknown, target: string): string {
+  const se = e as Partial<ServiceError>;
+  if (typeof se.code !== "number") return e instanceof Error ? e.message : String(e);
+  const details = se.details ?? se.message ?? "";
+  const kind = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
+  switch (se.code) {
+    case status.UNAVAILABLE:
+      if (/No connection established|ECONNREFUSED|connect|Name resolution/i.test(details)) {
+        return `cannot connect to ${target}: is the sidecar running? start it with npm start (or pass --target HOST:PORT)`;
+      }
+      return `the sidecar at ${target} is unavailable: ${details}`;
+    case status.DEADLINE_EXCEEDED:
+      return `no answer from ${target} in time: is it the sidecar (and plaintext vs TLS right: --ca)? raise --timeout if it is busy`;
+    case status.UNAUTHENTICATED:
+      return `${details}: pass --token TOKEN, --token-file FILE (or OPENPIT_TOKEN), or a client certificate with --ca, --cert and --key`;
+    case status.PERMISSION_DENIED:
+      return `${details}: use the credentials of a principal with that role`;
+    default:
+      return `${details} (${status[se.code] ?? se.code}${kind === undefined ? "" : `, ${String(kind)}`})`;
+  }
+}

@@ -1,0 +1,27 @@
+/** How the CLI shows the sidecar's values to people (the --json output shows them as sent). */
+import type { AccountBlock } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { NONE } from "./output.js";
+
+/** `blocked (Engine): compliance hold`, or `-`. Operator blocks come from "Engine"; other policies' are kill switches. */
+export function blockText(block: AccountBlock | undefined): string {
+  if (!block) return NONE;
+  return `${block.policy === "Engine" ? "blocked" : "kill switch"} (${block.policy}): ${block.reason}`;
+}
+
+export function idText(id: bigint | number): string {
+  return id === 0n || id === 0 ? NONE : String(id);
+}
+
+/** 2h 3m 4s, 3m 4s, 4.5s. */
+export function durationText(ms: number): string {
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h ${m}m ${s % 60}s` : `${m}m ${s % 60}s`;
+}
+
+/** Epoch milliseconds as ISO 8601 UTC (milliseconds kept). */
+export function timeText(ms: number): string {
+  return new Date(ms).toISOString();
+}

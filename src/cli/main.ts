@@ -1,0 +1,12 @@
+/** `npx openpit …` (bin/openpit.js): the operator CLI's process entry. */
+import { runCli } from "./run-cli.js";
+
+const interrupted = new Promise<void>((resolve) => {
+  process.once("SIGINT", () => resolve());
+  process.once("SIGTERM", () => resolve());
+});
+
+const code = await runCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }, process.env, interrupted);
+// Leave the event loop to empty on its own (stdout drains) unless something holds it open.
+process.exitCode = code;
+setTimeout(() => process.exit(code), 2_000).unref();

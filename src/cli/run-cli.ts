@@ -1,0 +1,104 @@
+/**
+ * `openpit`: the operator CLI (docs/operating.md). Each command is a file in commands/;
+ * this file finds the command, parses its options and turns failures into lines that
+ * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error.
+ */
+import { VERSION } from "../server/version.js";
+import { parseArgs, UsageError } from "./args.js";
+import { commandContext, type Command } from "./command.js";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";
+import type { CliIo } from "./output.js";
+import { ACCOUNTS } from "./commands/accounts.js";
+import { AUDIT } from "./commands/audit.js";
+import { BLOCK, UNBLOCK } from "./commands/block.js";
+import { CHANNELS } from "./commands/channels.js";
+import { CONFIGURE } from "./commands/configure.js";
+import { EVENTS } from "./commands/events.js";
+import { GROUPS } from "./commands/groups.js";
+import { JOURNAL } from "./commands/journal.js";
+import { POLICIES } from "./commands/policies.js";
+import { STATE } from "./commands/state.js";
+import { STATUS } from "./commands/status.js";
+
+export const COMMANDS: readonly Command[] = [STATUS, ACCOUNTS, STATE, BLOCK, UNBLOCK, GROUPS, CHANNELS, POLICIES, CONFIGURE, EVENTS, AUDIT, JOURNAL];
+
+const GLOBAL_FLAGS = ["json", "help", "version"];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: openpit COMMAND [ARGS] [--json] [connection options]
+       openpit COMMAND --help | openpit --version
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+${CONNECTION_USAGE}
+  --json                 machine-readable output (protobuf JSON: ids and decimals as strings)
+exit: 0 ok, 1 the sidecar refused or could not be reached, 2 usage error
+`;
+}
+
+/** The command's name: the first argument that is neither an option nor an option's value. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) return a;
+    if (!a.includes("=") && CONNECTION_OPTIONS.includes(a.slice(2))) i++;
+  }
+  return undefined;
+}
+
+/**
+ * Runs `openpit` on `argv` (without node and the script); resolves with the exit code.
+ * `interrupted` resolves on Ctrl-C (streaming commands end then).
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  interrupted: Promise<void> = new Promise(() => {}),
+): Promise<number> {
+  const name = commandName(argv);
+  if (argv.includes("--version") && name === undefined) {
+    io.out(`openpit ${VERSION}\n`);
+    return 0;
+  }
+  if (name === undefined || name === "help") {
+    const topic = name === "help" ? COMMANDS.find((c) => c.name === argv[argv.indexOf("help") + 1]) : undefined;
+    (name === undefined && !argv.includes("--help") ? io.err : io.out)(topic ? `usage: ${topic.usage}\n` : usage());
+    return name === undefined && !argv.includes("--help") ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`openpit: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  const rest = [...argv];
+  rest.splice(rest.indexOf(name), 1);
+  let ctx: ReturnType<typeof commandContext> | undefined;
+  try {
+    const args = parseArgs(rest, new Set([...CONNECTION_OPTIONS, ...(command.options ?? [])]), new Set([...GLOBAL_FLAGS, ...(command.flags ?? [])]));
+    if (args.flags.has("help")) {
+      io.out(`usage: ${command.usage}\n`);
+      return 0;
+    }
+    ctx = commandContext(args, io, env, interrupted);
+    const code = await command.run(ctx);
+    return typeof code === "number" ? code : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`openpit ${name}: ${e.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    let target = "the sidecar";
+    try {
+      target = ctx ? targetOf(ctx.args, env) : target;
+    } catch {
+      // an unreadable --config was reported as a usage error already
+    }
+    io.err(`openpit ${name}: ${explainError(e, target)}\n`);
+    return 1;
+  } finally {
+    ctx?.close();
+  }
+}

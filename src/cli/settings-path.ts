@@ -1,0 +1,76 @@
+/**
+ * Policy settings as the operator edits them: leaves addressed by a dotted path
+ * (`broker.maxQuantity`, `brokerBarriers[0].lowerBound`), values typed like the value they
+ * replace, so nobody writes JSON inside a JSON string.
+ */
+import { UsageError } from "./args.js";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** `a.b[2].c` (or `a.b.2.c`) → ["a", "b", 2, "c"]. */
+export function parsePath(path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  for (const segment of path.split(".")) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(segment);
+    if (!m || (m[1] === "" && m[2] === "")) throw new UsageError(`'${path}' is not a settings path (e.g. broker.maxQuantity or brokerBarriers[0].lowerBound)`);
+    if (m[1] !== "") parts.push(/^\d+$/.test(m[1]!) ? Number(m[1]) : m[1]!);
+    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) parts.push(Number(index[1]));
+  }
+  return parts;
+}
+
+function pathText(parts: readonly (string | number)[]): string {
+  return parts.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** Every leaf (a scalar, an empty list or object) with its path, in document order. */
+export function flatten(json: Json, prefix: (string | number)[] = []): [string, Json][] {
+  if (Array.isArray(json) && json.length > 0) return json.flatMap((v, i) => flatten(v, [...prefix, i]));
+  if (json !== null && typeof json === "object" && !Array.isArray(json) && Object.keys(json).length > 0) {
+    return Object.entries(json).flatMap(([k, v]) => flatten(v, [...prefix, k]));
+  }
+  return [[pathText(prefix), json]];
+}
+
+/** `text` typed like `current`: strings stay strings (decimals are strings), numbers and booleans parse, else JSON if it parses. */
+export function typedValue(text: string, current: Json | undefined, path: string): Json {
+  if (typeof current === "string") return text;
+  if (typeof current === "number") {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${path} is a number; '${text}' is not`);
+    return n;
+  }
+  if (typeof current === "boolean") {
+    if (text !== "true" && text !== "false") throw new UsageError(`${path} is true or false, not '${text}'`);
+    return text === "true";
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    return text;
+  }
+}
+
+/** Sets `path=value` in `settings` (in place), creating missing objects; returns the value replaced. */
+export function setPath(settings: Json, assignment: string): { path: string; before: Json | undefined; after: Json } {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--set takes PATH=VALUE, not '${assignment}'`);
+  const path = assignment.slice(0, eq);
+  const parts = parsePath(path);
+  let node = settings as Record<string | number, Json>;
+  for (const [i, key] of parts.slice(0, -1).entries()) {
+    let next = node[key];
+    if (next === undefined || next === null) {
+      if (Array.isArray(node) && typeof key === "number" && key > node.length) throw new UsageError(`${pathText(parts.slice(0, i + 1))}: the list has ${node.length} items`);
+      node[key] = next = typeof parts[i + 1] === "number" ? [] : {};
+    }
+    if (typeof next !== "object") throw new UsageError(`${pathText(parts.slice(0, i + 1))} is ${JSON.stringify(next)}, not an object or list`);
+    node = next as Record<string | number, Json>;
+  }
+  const last = parts.at(-1)!;
+  if (Array.isArray(node) && (typeof last !== "number" || last > node.length)) throw new UsageError(`${path}: not an index of a list of ${node.length} items`);
+  const before = node[last];
+  const after = typedValue(assignment.slice(eq + 1), before, path);
+  node[last] = after;
+  return { path: pathText(parts), before, after };
+}

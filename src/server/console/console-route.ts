@@ -1,0 +1,184 @@
+/**
+ * The web console, mounted on the HTTP listener at /console: a static page (plain HTML,
+ * CSS and JS, no build step) and two JSON doors into the guarded gRPC services:
+ *
+ *   POST /console/api/admin/<Method>  body: the request in protobuf JSON; answer: the response
+ *   GET  /console/api/events          the AccountEventService stream as server-sent events
+ *
+ * Both run the very handlers gRPC callers reach (in-process-call.ts), so changes go through
+ * the door and are audited as the authenticated principal's. Access: console-access.ts.
+ */
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { create, fromJson, toJson, type DescMethod, type JsonValue } from "@bufbuild/protobuf";
+import { status, type ServiceError, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { AdminService } from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AccountEventService, AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
+import type { HttpHandler } from "../http/http-listener.js";
+import { methodPath } from "../security/method-access.js";
+import { refuseConsoleRequest } from "./console-access.js";
+import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
+
+export const CONSOLE_PREFIX = "/console";
+/** A request body larger than this is refused (413): admin requests are small. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
+};
+
+/** gRPC status → HTTP status for the console's JSON errors. */
+const HTTP_STATUS: Partial<Record<status, number>> = {
+  [status.INVALID_ARGUMENT]: 400,
+  [status.NOT_FOUND]: 404,
+  [status.ALREADY_EXISTS]: 409,
+  [status.PERMISSION_DENIED]: 403,
+  [status.RESOURCE_EXHAUSTED]: 429,
+  [status.FAILED_PRECONDITION]: 409,
+  [status.UNIMPLEMENTED]: 404,
+  [status.UNAVAILABLE]: 503,
+  [status.UNAUTHENTICATED]: 401,
+};
+
+/** The unary AdminService methods by their proto name (`BlockAccount`); client streams are gRPC only. */
+const ADMIN_METHODS = new Map<string, DescMethod>(AdminService.methods.filter((m) => m.methodKind === "unary").map((m) => [m.name, m]));
+const SUBSCRIBE = AccountEventService.method.subscribe;
+
+export interface ConsoleServices {
+  /** The guarded AdminService and AccountEventService implementations (SidecarServer.guardedServices). */
+  readonly admin: UntypedServiceImplementation;
+  readonly events: UntypedServiceImplementation;
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(`${JSON.stringify(body)}\n`);
+}
+
+function sendError(res: ServerResponse, e: Partial<ServiceError>): void {
+  const code = e.code ?? status.INTERNAL;
+  const kind = e.metadata?.get("openpit-error-kind")[0];
+  sendJson(res, HTTP_STATUS[code] ?? 500, { code: status[code] ?? String(code), message: e.details ?? e.message ?? "", ...(kind === undefined ? {} : { kind: String(kind) }) });
+}
+
+function callerOf(req: IncomingMessage): HttpCaller {
+  const authorization = req.headers.authorization;
+  return { authorization, peer: `http:${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? 0}` };
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** POST /console/api/admin/<Method>: the request's protobuf JSON in, the response's out. */
+async function adminCall(services: ConsoleServices, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = ADMIN_METHODS.get(name);
+  if (!method) return sendJson(res, 404, { code: "NOT_FOUND", message: `no unary AdminService method '${name}'` });
+  if (req.method !== "POST") {
+    res.setHeader("allow", "POST");
+    return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "admin calls are POST with a JSON body" });
+  }
+  const body = await readBody(req);
+  if (body === undefined) return sendJson(res, 413, { code: "INVALID_ARGUMENT", message: `the request body is over ${MAX_BODY_BYTES} bytes` });
+  let request;
+  try {
+    request = fromJson(method.input, (body.trim() === "" ? {} : JSON.parse(body)) as JsonValue);
+  } catch (e) {
+    return sendJson(res, 400, { code: "INVALID_ARGUMENT", message: `the body is not a ${method.input.typeName} in JSON: ${(e as Error).message}` });
+  }
+  const outcome = await callUnaryInProcess(services.admin, method.localName, methodPath(method), request, callerOf(req));
+  if (!outcome.ok) return sendError(res, outcome.error);
+  sendJson(res, 200, toJson(method.output, outcome.response as never));
+}
+
+/** GET /console/api/events: every account event, as `event: account-event` with the AccountEvent's JSON. */
+function eventStream(services: ConsoleServices, req: IncomingMessage, res: ServerResponse, open: Set<ServerResponse>): void {
+  let ended = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    open.delete(res);
+    res.end();
+  };
+  const cancel = openServerStreamInProcess(services.events, SUBSCRIBE.localName, methodPath(SUBSCRIBE), create(SubscribeRequestSchema), callerOf(req), {
+    write(message) {
+      if (!res.headersSent) startStream();
+      const event = (message as SubscribeResponse).event;
+      if (!event) return true;
+      return res.write(`id: ${event.sequence}\nevent: account-event\ndata: ${JSON.stringify(toJson(AccountEventSchema, event))}\n\n`);
+    },
+    onDrain: (listener) => res.on("drain", listener),
+    end: finish,
+    fail(error) {
+      if (ended) return;
+      if (!res.headersSent) {
+        ended = true;
+        open.delete(res);
+        sendError(res, error);
+        return;
+      }
+      res.write(`event: error\ndata: ${JSON.stringify({ code: status[error.code ?? status.INTERNAL], message: error.details ?? "" })}\n\n`);
+      finish();
+    },
+  });
+  const startStream = () => {
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" });
+    // A comment line: the browser knows at once that the stream is open.
+    res.write(": subscribed\n\n");
+  };
+  // Admitted with nothing retained yet: open the stream now (a refusal has already answered).
+  if (!ended && !res.headersSent) startStream();
+  if (!ended) open.add(res);
+  // The response closes when the browser goes (or the listener cuts the connection).
+  res.on("close", () => {
+    cancel();
+    finish();
+  });
+}
+
+/** The console's handler, for `HttpListener.mount(CONSOLE_PREFIX, …)`; `streams` ends its event streams at close. */
+export function consoleRoute(services: ConsoleServices): { handler: HttpHandler; closeStreams(): void } {
+  const dir = new URL("./static/", import.meta.url);
+  const files = new Map(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(new URL(s.file, dir)), type: s.type }]));
+  const open = new Set<ServerResponse>();
+  const handler: HttpHandler = async (req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0]!.slice(CONSOLE_PREFIX.length) || "";
+    const api = path.startsWith("/api/");
+    const refused = refuseConsoleRequest(req, api);
+    if (refused) return sendJson(res, refused.status, { code: "PERMISSION_DENIED", message: refused.text });
+    if (path === "") {
+      res.writeHead(302, { location: `${CONSOLE_PREFIX}/` }).end();
+      return;
+    }
+    if (path.startsWith("/api/admin/")) return adminCall(services, path.slice("/api/admin/".length), req, res);
+    if (path === "/api/events") {
+      if (req.method !== "GET") return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "the event stream is GET" });
+      return eventStream(services, req, res, open);
+    }
+    const file = files.get(path);
+    if (!file || (req.method !== "GET" && req.method !== "HEAD")) return sendJson(res, 404, { code: "NOT_FOUND", message: `no console page ${path}` });
+    res.writeHead(200, {
+      "content-type": file.type,
+      "cache-control": "no-store",
+      // The page loads only its own script and style, and talks only to this listener.
+      "content-security-policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+      "x-content-type-options": "nosniff",
+    });
+    res.end(req.method === "HEAD" ? undefined : file.body);
+  };
+  return {
+    handler,
+    closeStreams() {
+      for (const res of [...open]) res.end();
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The console calls the guarded gRPC service implementations in-process, through objects
+ * shaped like grpc-js server calls: the same authentication (the HTTP `Authorization`
+ * header becomes the call's metadata), the same roles, the same denial audit and the same
+ * handlers as a gRPC client. No second copy of the admin logic exists.
+ */
+import { EventEmitter } from "node:events";
+import { Metadata, type ServiceError, type UntypedServiceImplementation } from "@grpc/grpc-js";
+
+/** Who is calling, as the HTTP request tells it. */
+export interface HttpCaller {
+  /** The request's `Authorization` header, if any (`Bearer <token>`). */
+  readonly authorization: string | undefined;
+  /** `http:HOST:PORT` of the browser's socket: denials record it. */
+  readonly peer: string;
+}
+
+export type UnaryOutcome = { readonly ok: true; readonly response: unknown } | { readonly ok: false; readonly error: Partial<ServiceError> };
+
+function metadataOf(caller: HttpCaller): Metadata {
+  const metadata = new Metadata();
+  if (caller.authorization !== undefined) metadata.set("authorization", caller.authorization);
+  return metadata;
+}
+
+/** A call object with what the guard and handlers read: metadata, peer, path, no TLS certificate. */
+class InProcessCall extends EventEmitter {
+  readonly metadata: Metadata;
+  private readonly peer: string;
+  cancelled = false;
+
+  constructor(
+    readonly request: unknown,
+    caller: HttpCaller,
+    private readonly path: string,
+  ) {
+    super();
+    this.metadata = metadataOf(caller);
+    this.peer = caller.peer;
+  }
+
+  getPeer(): string {
+    return this.peer;
+  }
+
+  getPath(): string {
+    return this.path;
+  }
+
+  getAuthContext(): null {
+    // No TLS on the HTTP listener: only a bearer token can name a principal here.
+    return null;
+  }
+}
+
+/** Runs a guarded unary handler (`localName`, e.g. "blockAccount") and resolves with its answer or its status. */
+export function callUnaryInProcess(impl: UntypedServiceImplementation, localName: string, path: string, request: unknown, caller: HttpCaller): Promise<UnaryOutcome> {
+  const handler = impl[localName] as ((call: unknown, callback: (e: Partial<ServiceError> | null, v: unknown) => void) => void) | undefined;
+  if (!handler) return Promise.resolve({ ok: false, error: { code: 12, details: `${path} is not served` } });
+  return new Promise((resolve) => {
+    handler(new InProcessCall(request, caller, path), (error, value) => resolve(error ? { ok: false, error } : { ok: true, response: value }));
+  });
+}
+
+/** What the console does with a server stream's messages and its end. */
+export interface StreamSink {
+  /** False = the sink is full: wait for `onDrain` before writing more. */
+  write(message: unknown): boolean;
+  onDrain(listener: () => void): void;
+  /** The stream ended normally (shutdown). */
+  end(): void;
+  /** The stream was refused or failed (a gRPC status). */
+  fail(error: Partial<ServiceError>): void;
+}
+
+/** Runs a guarded server-streaming handler; returns a function that cancels the stream (the browser went away). */
+export function openServerStreamInProcess(
+  impl: UntypedServiceImplementation,
+  localName: string,
+  path: string,
+  request: unknown,
+  caller: HttpCaller,
+  sink: StreamSink,
+): () => void {
+  const call = new (class extends InProcessCall {
+    write(message: unknown): boolean {
+      return sink.write(message);
+    }
+    end(): void {
+      sink.end();
+    }
+    destroy(error?: Error): void {
+      sink.fail({ code: 13, details: error?.message ?? "stream failed" });
+    }
+  })(request, caller, path);
+  // The guard refuses by emitting 'error' with the status; the handler does so when a reader falls behind.
+  call.on("error", (e: Partial<ServiceError>) => sink.fail(e));
+  sink.onDrain(() => call.emit("drain"));
+  const handler = impl[localName] as ((call: unknown) => void) | undefined;
+  if (!handler) sink.fail({ code: 12, details: `${path} is not served` });
+  else handler(call);
+  return () => {
+    call.cancelled = true;
+    call.emit("cancelled");
+  };
+}

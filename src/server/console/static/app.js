@@ -1,0 +1,290 @@
+// The openpit-sidecar web console: plain browser JavaScript, no build step. Every read and
+// change is an AdminService call through /console/api/admin/<Method> (protobuf JSON), and
+// the live events come from /console/api/events (server-sent events). The server checks
+// who may do what, exactly as for gRPC clients (docs/operating.md, "Web console").
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "openpit-console-token";
+const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+
+function headers() {
+  const h = { "content-type": "application/json", "x-openpit-console": "1" };
+  if (token()) h.authorization = `Bearer ${token()}`;
+  return h;
+}
+
+class ApiError extends Error {
+  constructor(body, httpStatus) {
+    super(body.message || `HTTP ${httpStatus}`);
+    this.code = body.code;
+    this.httpStatus = httpStatus;
+  }
+}
+
+async function admin(method, request = {}) {
+  const res = await fetch(`api/admin/${method}`, { method: "POST", headers: headers(), body: JSON.stringify(request) });
+  const body = await res.json();
+  if (!res.ok) throw new ApiError(body, res.status);
+  return body;
+}
+
+function showError(e) {
+  const box = $("message");
+  if (e instanceof ApiError && e.httpStatus === 401) {
+    $("token-form").hidden = false;
+    box.textContent = `${e.message}. Enter a bearer token of a principal with the monitor or operator role.`;
+  } else {
+    box.textContent = e instanceof Error ? e.message : String(e);
+  }
+  box.hidden = false;
+}
+
+const clearError = () => ($("message").hidden = true);
+
+/** An element with text (never HTML: every value shown comes from the server as data). */
+function el(tag, text, className) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (className) e.className = className;
+  return e;
+}
+
+// ---- status ------------------------------------------------------------------------------
+
+function duration(ms) {
+  const s = Math.floor(Number(ms) / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+async function refreshStatus() {
+  const s = await admin("GetServerStatus");
+  const dl = $("status");
+  dl.replaceChildren();
+  const item = (label, value, alarm) => {
+    const d = el("div");
+    d.append(el("dt", label), el("dd", value, alarm ? "alarm" : ""));
+    dl.append(d);
+  };
+  item("phase", (s.phase || "").replace("SERVING_PHASE_", "").toLowerCase(), s.phase !== "SERVING_PHASE_SERVING");
+  item("version", s.version || "?");
+  item("uptime", duration(s.uptimeMs || 0));
+  item("durability", s.durabilityMode || "?");
+  item("channels", String(s.channels || 0));
+  item("blocked", `${s.blockedAccounts || 0} accounts, ${s.blockedGroups || 0} groups`);
+  item("kill switch", s.globalBlock ? `GLOBAL: ${s.globalBlock.reason}` : "off", !!s.globalBlock);
+  return s;
+}
+
+// ---- accounts ----------------------------------------------------------------------------
+
+function blockBadge(block) {
+  if (!block) return el("span", "active", "badge ok");
+  // Operator blocks come from "Engine"; anything else is a policy's kill switch or halt.
+  const kill = block.policy !== "Engine";
+  const badge = el("span", `${kill ? "kill switch" : "blocked"}: ${block.reason}`, `badge ${kill ? "kill" : "block"}`);
+  badge.title = `${block.policy} ${block.code}: ${block.details}`;
+  return badge;
+}
+
+function holdingsCell(state) {
+  const td = el("td");
+  for (const h of state.holdings || []) {
+    td.append(el("div", `${h.asset} ${h.available} / ${h.held} / ${h.incoming}`, "holding"));
+  }
+  if (!td.firstChild) td.textContent = "—";
+  return td;
+}
+
+function actionCell(account, block) {
+  const td = el("td", undefined, "action");
+  // UnblockAccount clears the account's own block, a kill switch's included (a group's
+  // block stays until the group is unblocked: the row then still shows it).
+  if (block) {
+    const b = el("button", "Unblock");
+    b.dataset.action = "unblock";
+    b.onclick = () => change("UnblockAccount", { accountId: account });
+    td.append(b);
+    return td;
+  }
+  const reason = el("input");
+  reason.placeholder = "reason";
+  reason.setAttribute("aria-label", `block reason for account ${account}`);
+  const b = el("button", "Block", "danger");
+  b.dataset.action = "block";
+  b.onclick = () => {
+    if (!reason.value.trim()) return showError(new Error("a block needs a reason (the text rejected orders show)"));
+    change("BlockAccount", { accountId: account, reason: reason.value.trim() });
+  };
+  td.append(reason, " ", b);
+  return td;
+}
+
+async function refreshAccounts() {
+  const filter = $("blocked-only").checked ? { blocked: true } : {};
+  const page = await admin("ListAccounts", { ...filter, limit: 200 });
+  const accounts = page.accounts || [];
+  const states = await Promise.all(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+  const rows = accounts.map((a, i) => {
+    const tr = el("tr");
+    tr.dataset.account = a.accountId;
+    if (a.block) tr.className = "blocked";
+    const blockTd = el("td");
+    blockTd.append(blockBadge(a.block));
+    tr.append(el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(states[i]), actionCell(a.accountId, a.block));
+    return tr;
+  });
+  $("accounts").tBodies[0].replaceChildren(...rows);
+  $("accounts-more").hidden = !page.more;
+  $("accounts-more").textContent = `showing ${accounts.length} of ${page.total} accounts`;
+}
+
+async function change(method, request) {
+  try {
+    await admin(method, request);
+    clearError();
+  } catch (e) {
+    showError(e);
+  }
+  await refreshAll();
+}
+
+// ---- policies ----------------------------------------------------------------------------
+
+async function loadPolicy() {
+  const name = $("policy").value;
+  if (!name) return;
+  const s = await admin("GetPolicySettings", { policyName: name });
+  // Another policy was chosen while this one loaded: its own load fills the editor.
+  if ($("policy").value !== name) return;
+  $("settings").value = JSON.stringify(JSON.parse(s.settingsJson || "{}"), null, 2);
+}
+
+async function savePolicy() {
+  const name = $("policy").value;
+  let settings;
+  try {
+    settings = JSON.stringify(JSON.parse($("settings").value));
+  } catch (e) {
+    return showError(new Error(`the settings are not valid JSON: ${e.message}`));
+  }
+  try {
+    await admin("ConfigurePolicy", { policyName: name, settingsJson: settings });
+    clearError();
+    $("policy-message").textContent = `${name} updated`;
+    await loadPolicy();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- audit -------------------------------------------------------------------------------
+
+async function refreshAudit() {
+  const answer = await admin("QueryAudit", { newestFirst: true, limit: 50 });
+  const rows = (answer.records || []).map((r) => {
+    const tr = el("tr");
+    const time = new Date(Number(r.timeMs || 0)).toISOString().replace("T", " ").slice(0, 19);
+    const outcome = (r.outcome || "").replace("AUDIT_OUTCOME_", "").toLowerCase();
+    tr.append(el("td", r.sequence, "num"), el("td", time), el("td", r.actor), el("td", r.action), el("td", outcome), el("td", (r.accountIds || []).join(", ")), el("td", r.reason || ""));
+    return tr;
+  });
+  $("audit").tBodies[0].replaceChildren(...rows);
+}
+
+// ---- live events -------------------------------------------------------------------------
+
+function describeEvent(e) {
+  const kind = Object.keys(e).find((k) => k !== "sequence" && k !== "actor") || "event";
+  const body = e[kind] || {};
+  const parts = [kind];
+  if (body.accountId) parts.push(`account ${body.accountId}`);
+  if (body.groupId) parts.push(`group ${body.groupId}`);
+  if (body.block) parts.push(`"${body.block.reason}"`);
+  if (body.policyName) parts.push(body.policyName);
+  if (body.record) parts.push(`${body.record.action} ${(body.record.outcome || "").replace("AUDIT_OUTCOME_", "").toLowerCase()}`);
+  if (e.actor) parts.push(`by ${e.actor}`);
+  return `#${e.sequence} ${parts.join(" ")}`;
+}
+
+let refreshTimer;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => refreshAll().catch(showError), 100);
+}
+
+/** Reads the server-sent events with fetch (EventSource cannot send the bearer token). */
+async function followEvents() {
+  const state = $("events-state");
+  for (;;) {
+    try {
+      const res = await fetch("api/events", { headers: headers() });
+      if (!res.ok) throw new ApiError(await res.json(), res.status);
+      state.textContent = "live";
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+          if (!data || !block.includes("event: account-event")) continue;
+          const li = el("li", describeEvent(JSON.parse(data)));
+          $("events").prepend(li);
+          while ($("events").children.length > 200) $("events").lastChild.remove();
+          scheduleRefresh();
+        }
+      }
+      state.textContent = "ended; reconnecting…";
+    } catch (e) {
+      state.textContent = `disconnected (${e.message}); retrying…`;
+      if (e instanceof ApiError && e.httpStatus === 401) showError(e);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+async function refreshAll() {
+  await Promise.all([refreshStatus(), refreshAccounts(), refreshAudit()]);
+}
+
+async function start() {
+  $("token-form").onsubmit = (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $("token").value);
+    $("token-form").hidden = true;
+    clearError();
+    start();
+  };
+  $("blocked-only").onchange = () => refreshAccounts().catch(showError);
+  $("policy").onchange = () => {
+    $("policy-message").textContent = "";
+    loadPolicy().catch(showError);
+  };
+  $("save-policy").onclick = savePolicy;
+  try {
+    const status = await refreshStatus();
+    const select = $("policy");
+    const current = select.value;
+    select.replaceChildren(...(status.policies || []).map((p) => el("option", p)));
+    if (current) select.value = current;
+    await Promise.all([refreshAccounts(), refreshAudit(), loadPolicy()]);
+    clearError();
+  } catch (e) {
+    showError(e);
+    return;
+  }
+  if (!start.following) {
+    start.following = true;
+    followEvents();
+    setInterval(() => refreshStatus().catch(() => {}), 5000);
+  }
+}
+
+start();

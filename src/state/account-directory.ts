@@ -1,0 +1,91 @@
+/**
+ * The operator's view of which accounts exist. The engine keeps no account table (an
+ * account is whatever an order names), so the known accounts are the union of everything
+ * that holds state for one: the policies (holdings, P&L), the operator's controls (blocks,
+ * groups, currencies), the pins of live channels and the configuration's account list.
+ * A read of the live state: nothing is journaled.
+ */
+import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
+import type { AccountBlock } from "../model/index.js";
+import { accountIdsOf, accountStateOf } from "../policies/catalog.js";
+import type { SidecarState } from "./sidecar-state.js";
+
+export interface AccountListFilter {
+  /** Set: only accounts an order would find blocked (true) or not (false). */
+  readonly blocked?: boolean;
+  /** Set: only accounts in this group; 0 = in no group. */
+  readonly group?: AccountGroupId | 0;
+  /** Set: only accounts with (true) or without (false) a non-empty holding. */
+  readonly hasHoldings?: boolean;
+  /** Only ids above this one (paging). */
+  readonly afterAccountId: bigint;
+  readonly limit: number;
+}
+
+export interface AccountSummary {
+  readonly accountId: AccountId;
+  readonly block: AccountBlock | undefined;
+  readonly group: AccountGroupId | undefined;
+  readonly currency: Asset | undefined;
+  readonly pinnedChannelId: bigint | undefined;
+  readonly openReservations: number;
+  /** Sorted, distinct. */
+  readonly holdingAssets: readonly Asset[];
+}
+
+export interface AccountPage {
+  readonly accounts: readonly AccountSummary[];
+  readonly more: boolean;
+  readonly total: number;
+}
+
+const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every account the sidecar knows of, ascending. */
+export function knownAccountIds(state: SidecarState): AccountId[] {
+  const ids = new Set<AccountId>(state.engine.accounts().namedAccountIds());
+  for (const policy of state.engine.policies) for (const id of accountIdsOf(policy)) ids.add(id);
+  for (const channel of state.channels.values()) for (const id of channel.pinnedAccountIds()) ids.add(id);
+  for (const id of state.configuredAccounts()) ids.add(id);
+  return [...ids].sort(ascending);
+}
+
+/** Assets the account holds anything of (available, held or incoming), in any policy. */
+export function holdingAssetsOf(state: SidecarState, accountId: AccountId): Asset[] {
+  const assets = new Set<Asset>();
+  for (const policy of state.engine.policies) for (const h of accountStateOf(policy, accountId).holdings ?? []) assets.add(h.asset);
+  return [...assets].sort();
+}
+
+export function summarizeAccount(state: SidecarState, accountId: AccountId): AccountSummary {
+  const admin = state.engine.accounts();
+  let openReservations = 0;
+  for (const channel of state.channels.values()) openReservations += channel.openReservationsOf(accountId).length;
+  return {
+    accountId,
+    block: admin.blockOf(accountId),
+    group: admin.groupOf(accountId),
+    currency: admin.currencyOf(accountId),
+    pinnedChannelId: state.pins.ownerOf(accountId)?.channelId,
+    openReservations,
+    holdingAssets: holdingAssetsOf(state, accountId),
+  };
+}
+
+/** One page of the known accounts that match `filter`, ascending by id. */
+export function listAccounts(state: SidecarState, filter: AccountListFilter): AccountPage {
+  const admin = state.engine.accounts();
+  const matches = (id: AccountId): boolean => {
+    if (filter.blocked !== undefined && (admin.blockOf(id) !== undefined) !== filter.blocked) return false;
+    if (filter.group !== undefined && (admin.groupOf(id) ?? 0) !== filter.group) return false;
+    if (filter.hasHoldings !== undefined && holdingAssetsOf(state, id).length > 0 !== filter.hasHoldings) return false;
+    return true;
+  };
+  const matched = knownAccountIds(state).filter(matches);
+  const page = matched.filter((id) => id > filter.afterAccountId);
+  return {
+    accounts: page.slice(0, filter.limit).map((id) => summarizeAccount(state, id)),
+    more: page.length > filter.limit,
+    total: matched.length,
+  };
+}

@@ -1,0 +1,52 @@
+/** The CLI's connection settings against a sidecar with a `security` section: TLS, tokens, certificates. */
+import { writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/run-cli.js";
+import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+
+describe("openpit CLI with security", () => {
+  const creds = new Credentials();
+  let h: SecureHarness;
+  beforeAll(async () => {
+    h = await startSecureHarness(creds.security());
+  });
+  afterAll(async () => {
+    await h.close();
+    creds.remove();
+  });
+
+  const cli = async (argv: string[], env: Record<string, string> = {}) => {
+    let out = "";
+    let err = "";
+    const code = await runCli([...argv, "--target", h.address], { out: (t) => (out += t), err: (t) => (err += t) }, env);
+    return { code, out, err };
+  };
+  const version = (out: string) => out.split("\n")[0];
+
+  it("connects over TLS with a token (flag, file or OPENPIT_TOKEN) or a client certificate", async () => {
+    const ca = ["--ca", creds.ca.certFile];
+    expect(version((await cli(["status", ...ca, "--token", creds.tokens.get("monitor")!])).out)).toBe("version:           0.1.0");
+    const tokenFile = creds.pki.path("monitor.token");
+    writeFileSync(tokenFile, `${creds.tokens.get("monitor")}\n`);
+    expect(version((await cli(["status", ...ca, "--token-file", tokenFile])).out)).toBe("version:           0.1.0");
+    expect(version((await cli(["status", ...ca], { OPENPIT_TOKEN: creds.tokens.get("monitor")! })).out)).toBe("version:           0.1.0");
+    const operator = creds.clients.get("operator")!;
+    const blocked = await cli(["block", "77", "--reason", "compliance hold", ...ca, "--cert", operator.certFile, "--key", operator.keyFile]);
+    expect(blocked).toEqual({ code: 0, out: "account 77: blocked (Engine): compliance hold\n", err: "" });
+  });
+
+  it("says what to present when credentials are missing or lack the role", async () => {
+    const ca = ["--ca", creds.ca.certFile];
+    expect(await cli(["status", ...ca])).toEqual({
+      code: 1,
+      out: "",
+      err: "openpit status: no credentials: present a client certificate or the metadata 'authorization: Bearer <token>': pass --token TOKEN, --token-file FILE (or OPENPIT_TOKEN), or a client certificate with --ca, --cert and --key\n",
+    });
+    expect(await cli(["unblock", "77", ...ca, "--token", creds.tokens.get("monitor")!])).toEqual({
+      code: 1,
+      out: "",
+      err: "openpit unblock: principal 'monitor' may not call /openpit.sidecar.v1.AdminService/UnblockAccount: it needs the role operator: use the credentials of a principal with that role\n",
+    });
+    expect((await cli(["status", "--cert", "x.pem", "--key", "y.pem"])).err.split("\n")[0]).toBe("openpit status: --cert needs --ca (a client certificate is only sent over TLS)");
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The operator CLI against a live server: every command's table and --json output checked
+ * against golden files (test/cli/golden/; regenerate with `npx vitest run test/cli -u`
+ * and review the diff). Ports vary from run to run and are shown as PORT, the configuration
+ * digest as DIGEST.
+ */
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCli } from "../../src/cli/run-cli.js";
+import { configDigest } from "../../src/app/server-identity.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { as } from "../server/results.js";
+
+interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** The digest of the test configuration changes with every new configuration key: shown as DIGEST (its value is checked in operator-queries.test.ts). */
+const DIGEST = configDigest(parseSidecarConfig(testConfig()));
+const normalize = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replaceAll(DIGEST, "DIGEST");
+
+describe("openpit CLI", () => {
+  let h: Harness;
+  const cli = async (...argv: string[]): Promise<Run> => {
+    let out = "";
+    let err = "";
+    const code = await runCli([...argv, "--target", h.address], { out: (t) => (out += t), err: (t) => (err += t) }, {});
+    return { code, out: normalize(out), err: normalize(err) };
+  };
+  /** Exit 0, nothing on stderr, stdout as the golden file says. */
+  const golden = async (file: string, ...argv: string[]) => {
+    const run = await cli(...argv);
+    expect([run.code, run.err]).toEqual([0, ""]);
+    await expect(run.out).toMatchFileSnapshot(`golden/${file}`);
+  };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"), seed("USD", "2500", OTHER_ACCOUNT));
+    // An open reservation: 1 000 USD held, 10 AAPL incoming.
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order() } }), "execute").accepted).toBe(true);
+    await h.admin("registerGroup", { accountIds: [500n, 501n], groupId: 5 });
+    h.clock.advance(90_500);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("status", async () => {
+    await golden("status.txt", "status");
+    await golden("status.json", "status", "--json");
+  });
+
+  it("block and unblock, with the reason; the first cause wins unless --replace", async () => {
+    await golden("block.txt", "block", String(OTHER_ACCOUNT), "--reason", "compliance hold");
+    await golden("block-again.txt", "block", String(OTHER_ACCOUNT), "--reason", "another reason");
+    await golden("block-group.json", "block", "--group", "5", "--reason", "desk closed", "--json");
+    await golden("accounts.txt", "accounts");
+    await golden("accounts-blocked.json", "accounts", "--blocked", "--json");
+    await golden("accounts-page.txt", "accounts", "--limit", "2");
+    await golden("groups.txt", "groups");
+    await golden("unblock-group.txt", "unblock", "--group", "5");
+  });
+
+  it("state, channels", async () => {
+    await golden("state.txt", "state", String(ACCOUNT));
+    await golden("state.json", "state", String(ACCOUNT), "--json");
+    await golden("channels.txt", "channels");
+  });
+
+  it("policies and configure with typed --set values", async () => {
+    await golden("policies-order-size.txt", "policies", "OrderSizeLimitPolicy");
+    await golden("configure.txt", "configure", "OrderSizeLimitPolicy", "--set", "broker.maxQuantity=500", "--set", "broker.maxNotional=250000");
+    await golden("configure-dry-run.json", "configure", "RateLimitPolicy", "--set", "broker.windowMs=2000", "--dry-run", "--json");
+    await golden("policies.txt", "policies");
+  });
+
+  it("events --limit, then audit", async () => {
+    const following = cli("events", "--follow", "--limit", "2");
+    // The stream is a real socket: wait (with a deadline) until the server has the subscriber.
+    await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1), { timeout: 5_000 });
+    await cli("unblock", String(OTHER_ACCOUNT));
+    const run = await following;
+    expect([run.code, run.err]).toEqual([0, ""]);
+    await expect(run.out).toMatchFileSnapshot("golden/events.txt");
+    await golden("audit.txt", "audit");
+    await golden("audit-filtered.json", "audit", "--action", "blockAccount", "--json");
+  });
+
+  it("errors say what to do", async () => {
+    expect(await cli("block", "0", "--reason", "x")).toEqual({ code: 1, out: "", err: "openpit block: account_id is required (INVALID_ARGUMENT, MISSING_FIELD)\n" });
+    const usage = await cli("state", "forty-two");
+    expect([usage.code, usage.err.split("\n")[0]]).toEqual([2, "openpit state: ACCOUNT must be a non-negative integer, not 'forty-two'"]);
+    expect((await cli("configure", "OrderSizeLimitPolicy", "--set", "broker.maxQuantity")).err.split("\n")[0]).toBe(
+      "openpit configure: --set takes PATH=VALUE, not 'broker.maxQuantity'",
+    );
+    expect((await cli("configure", "RateLimitPolicy", "--set", "broker.windowMs=soon")).err.split("\n")[0]).toBe(
+      "openpit configure: broker.windowMs is a number; 'soon' is not",
+    );
+    expect((await cli("policies", "NoSuchPolicy")).err).toBe("openpit policies: no policy named 'NoSuchPolicy' (NOT_FOUND, UNKNOWN_NAME)\n");
+    expect((await cli("frobnicate")).code).toBe(2);
+  });
+
+  it("runs as the package bin (npx openpit), and says how to start a sidecar that is not there", async () => {
+    const bin = (...argv: string[]) =>
+      new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, ["bin/openpit.js", ...argv], { env: { ...process.env, OPENPIT_TARGET: "" } });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        child.on("close", (code) => resolve({ code: code ?? -1, out: normalize(out), err: normalize(err) }));
+      });
+    const status = await bin("status", "--target", h.address);
+    expect([status.code, status.err]).toEqual([0, ""]);
+    expect(status.out).toMatch(/^version: +0\.1\.0\n/);
+    expect(await bin("status", "--target", "127.0.0.1:1")).toEqual({
+      code: 1,
+      out: "",
+      err: "openpit status: cannot connect to 127.0.0.1:PORT: is the sidecar running? start it with npm start (or pass --target HOST:PORT)\n",
+    });
+  }, 30_000);
+});

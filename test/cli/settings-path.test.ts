@@ -1,0 +1,49 @@
+/** `configure --set PATH=VALUE`: paths, typed values and what is refused. */
+import { describe, expect, it } from "vitest";
+import { flatten, parsePath, setPath, type Json } from "../../src/cli/settings-path.js";
+
+const settings = (): Json => ({ broker: { maxQuantity: "1000", windowMs: 1000, strict: false }, brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1000" }] });
+
+describe("settings paths", () => {
+  it("parses dotted paths with bracket or dotted indices", () => {
+    expect(parsePath("broker.maxQuantity")).toEqual(["broker", "maxQuantity"]);
+    expect(parsePath("brokerBarriers[0].lowerBound")).toEqual(["brokerBarriers", 0, "lowerBound"]);
+    expect(parsePath("brokerBarriers.0.lowerBound")).toEqual(["brokerBarriers", 0, "lowerBound"]);
+    expect(() => parsePath("broker..x")).toThrow("'broker..x' is not a settings path (e.g. broker.maxQuantity or brokerBarriers[0].lowerBound)");
+  });
+
+  it("types each value like the one it replaces", () => {
+    const s = settings();
+    expect(setPath(s, "broker.maxQuantity=500")).toEqual({ path: "broker.maxQuantity", before: "1000", after: "500" });
+    expect(setPath(s, "broker.windowMs=2000")).toEqual({ path: "broker.windowMs", before: 1000, after: 2000 });
+    expect(setPath(s, "broker.strict=true")).toEqual({ path: "broker.strict", before: false, after: true });
+    expect(setPath(s, "brokerBarriers[0].lowerBound=-5000")).toEqual({ path: "brokerBarriers[0].lowerBound", before: "-1000", after: "-5000" });
+    // New paths: JSON when it parses, else text; missing objects are created.
+    expect(setPath(s, "accountBarriers=[]")).toEqual({ path: "accountBarriers", before: undefined, after: [] });
+    expect(setPath(s, "extra.note=hello world")).toEqual({ path: "extra.note", before: undefined, after: "hello world" });
+    expect(s).toEqual({
+      broker: { maxQuantity: "500", windowMs: 2000, strict: true },
+      brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-5000" }],
+      accountBarriers: [],
+      extra: { note: "hello world" },
+    });
+  });
+
+  it("refuses values of the wrong type and paths through scalars", () => {
+    expect(() => setPath(settings(), "broker.windowMs=soon")).toThrow("broker.windowMs is a number; 'soon' is not");
+    expect(() => setPath(settings(), "broker.strict=yes")).toThrow("broker.strict is true or false, not 'yes'");
+    expect(() => setPath(settings(), "broker.maxQuantity.x=1")).toThrow('broker.maxQuantity is "1000", not an object or list');
+    expect(() => setPath(settings(), "brokerBarriers[5].lowerBound=1")).toThrow("brokerBarriers[5]: the list has 1 items");
+    expect(() => setPath(settings(), "=1")).toThrow("--set takes PATH=VALUE, not '=1'");
+  });
+
+  it("flattens settings to the leaves `policies` prints", () => {
+    expect(flatten(settings())).toEqual([
+      ["broker.maxQuantity", "1000"],
+      ["broker.windowMs", 1000],
+      ["broker.strict", false],
+      ["brokerBarriers[0].settlementAsset", "USD"],
+      ["brokerBarriers[0].lowerBound", "-1000"],
+    ]);
+  });
+});

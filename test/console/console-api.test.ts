@@ -1,0 +1,155 @@
+/**
+ * The console's JSON doors: the same guarded AdminService and event handlers as gRPC
+ * (changes through the door, audited as the caller), and the console's own access rules.
+ */
+import { toJson } from "@bufbuild/protobuf";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
+import { ACCOUNT, seed, startHarness, type Harness } from "../server/harness.js";
+import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+import { consoleAdmin, http } from "./console-http.js";
+
+const BLOCK = { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" };
+
+describe("console API without a security section", () => {
+  let h: Harness;
+  let port: number;
+  beforeEach(async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("serves the page, its script and style, and redirects /console to /console/", async () => {
+    const page = await http(port, "/console/");
+    expect([page.status, page.headers["content-type"]]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(page.body).toContain('<script src="app.js" defer></script>');
+    expect(page.headers["content-security-policy"]).toBe("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    expect((await http(port, "/console/app.js")).headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect((await http(port, "/console/app.css")).headers["content-type"]).toBe("text/css; charset=utf-8");
+    const redirect = await http(port, "/console");
+    expect([redirect.status, redirect.headers.location]).toEqual([302, "/console/"]);
+  });
+
+  it("blocks through the door as the local user: AdminService sees it, the audit trail records it", async () => {
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    expect(await consoleAdmin(port, "BlockAccount", { accountId: String(ACCOUNT), reason: "compliance hold" })).toEqual({ status: 200, json: {} });
+    const state = await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT });
+    expect(toJson(ad.GetAccountStateResponseSchema, state)).toMatchObject({ block: BLOCK });
+    const audit = await h.admin<ad.QueryAuditResponse>("queryAudit", { action: "blockAccount" });
+    expect(audit.records.map((r) => toJson(AuditRecordSchema, r))).toMatchObject([
+      { actor: "local", action: "blockAccount", outcome: "AUDIT_OUTCOME_APPLIED", accountIds: [String(ACCOUNT)] },
+    ]);
+    // The reads the page makes.
+    expect(await consoleAdmin(port, "ListAccounts", { blocked: true })).toEqual({
+      status: 200,
+      json: { accounts: [{ accountId: String(ACCOUNT), block: BLOCK, currency: "USD", pinnedChannelId: "1", holdingAssets: ["USD"] }], total: "1" },
+    });
+    // A second block is refused as over gRPC, with the same status, text and kind.
+    expect(await consoleAdmin(port, "ReplaceAccountBlockReason", { accountId: "5", reason: "x" })).toEqual({
+      status: 409,
+      json: { code: "FAILED_PRECONDITION", message: "account_id: account is not blocked", kind: "AccountNotBlocked" },
+    });
+    expect(await consoleAdmin(port, "BlockAccount", { accountId: "0", reason: "x" })).toEqual({
+      status: 400,
+      json: { code: "INVALID_ARGUMENT", message: "account_id is required", kind: "MISSING_FIELD" },
+    });
+  });
+
+  it("refuses malformed bodies, unknown methods, client streams and wrong verbs", async () => {
+    expect(await consoleAdmin(port, "BlockAccount", { accountId: "1", colour: "red" })).toEqual({
+      status: 400,
+      json: { code: "INVALID_ARGUMENT", message: 'the body is not a openpit.sidecar.v1.BlockAccountRequest in JSON: cannot decode message openpit.sidecar.v1.BlockAccountRequest from JSON: key "colour" is unknown' },
+    });
+    expect(await consoleAdmin(port, "DropEverything")).toEqual({ status: 404, json: { code: "NOT_FOUND", message: "no unary AdminService method 'DropEverything'" } });
+    expect((await consoleAdmin(port, "StreamQuotes")).status).toBe(404);
+    const get = await http(port, "/console/api/admin/GetServerStatus", { headers: { "x-openpit-console": "1" } });
+    expect([get.status, get.headers.allow]).toEqual([405, "POST"]);
+  });
+
+  it("answers only requests that carry its header and name a loopback host", async () => {
+    const noHeader = await http(port, "/console/api/admin/BlockAccount", { method: "POST", body: JSON.stringify({ accountId: "1", reason: "x" }) });
+    expect([noHeader.status, JSON.parse(noHeader.body)]).toEqual([403, { code: "PERMISSION_DENIED", message: "console API requests must carry the header 'x-openpit-console: 1'" }]);
+    const rebound = await http(port, "/console/", { headers: { host: `evil.example:${port}` } });
+    expect([rebound.status, JSON.parse(rebound.body).message]).toEqual([403, `the console must be addressed by a loopback host (127.0.0.1, [::1], localhost), not 'evil.example:${port}'`]);
+    expect((await http(port, "/console/", { headers: { host: `localhost:${port}` } })).status).toBe(200);
+    // Nothing changed.
+    expect((await h.admin<ad.QueryAuditResponse>("queryAudit", {})).records).toEqual([]);
+  });
+
+  it("streams account events as server-sent events", async () => {
+    const received: string[] = [];
+    const { request } = await import("node:http");
+    const firstEvent = new Promise<string>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/console/api/events", headers: { "x-openpit-console": "1" } }, (res) => {
+        expect([res.statusCode, res.headers["content-type"]]).toEqual([200, "text/event-stream; charset=utf-8"]);
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          received.push(chunk);
+          const text = received.join("");
+          if (text.includes("accountBlocked")) {
+            resolve(text);
+            req.destroy();
+          }
+          // Subscribed: now make the change.
+          else if (text.startsWith(": subscribed")) void consoleAdmin(port, "BlockAccount", { accountId: "42", reason: "compliance hold" });
+        });
+      });
+      req.on("error", (e) => (e.message === "socket hang up" ? undefined : reject(e)));
+      req.end();
+    });
+    const text = await firstEvent;
+    const accountEvent = text.split("\n\n").find((b) => b.includes("accountBlocked"))!;
+    expect(accountEvent).toBe(
+      `id: 1\nevent: account-event\ndata: ${JSON.stringify({ sequence: "1", accountBlocked: { accountId: "42", block: BLOCK }, actor: "local" })}`,
+    );
+  });
+});
+
+describe("console API with a security section", () => {
+  const creds = new Credentials();
+  let h: SecureHarness;
+  let port: number;
+  beforeEach(async () => {
+    h = await startSecureHarness(creds.security());
+    port = await h.server.http.listen("127.0.0.1:0");
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  afterAll(() => creds.remove());
+
+  const bearer = (who: string) => ({ authorization: `Bearer ${creds.tokens.get(who)}` });
+
+  it("needs a bearer token; a monitor may read, not change; an operator's change is audited as theirs", async () => {
+    expect(await consoleAdmin(port, "GetServerStatus")).toEqual({
+      status: 401,
+      json: { code: "UNAUTHENTICATED", message: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'" },
+    });
+    expect((await consoleAdmin(port, "GetServerStatus", {}, bearer("monitor"))).status).toBe(200);
+    expect(await consoleAdmin(port, "BlockAccount", { accountId: "77", reason: "compliance hold" }, bearer("monitor"))).toEqual({
+      status: 403,
+      json: { code: "PERMISSION_DENIED", message: "principal 'monitor' may not call /openpit.sidecar.v1.AdminService/BlockAccount: it needs the role operator" },
+    });
+    expect((await consoleAdmin(port, "BlockAccount", { accountId: "77", reason: "compliance hold" }, bearer("operator"))).status).toBe(200);
+    const audit = (await consoleAdmin(port, "QueryAudit", {}, bearer("operator"))).json as { records: Record<string, unknown>[] };
+    expect(audit.records.map((r) => [r.actor, r.action, r.outcome])).toEqual([
+      ["(unauthenticated)", "getServerStatus", "AUDIT_OUTCOME_DENIED"],
+      ["monitor", "blockAccount", "AUDIT_OUTCOME_DENIED"],
+      ["operator", "blockAccount", "AUDIT_OUTCOME_APPLIED"],
+    ]);
+    expect(h.denials.map((d) => d.detail)).toEqual([
+      expect.stringMatching(/^no credentials: .* \(peer http:127\.0\.0\.1:\d+\)$/),
+      "principal 'monitor' may not call /openpit.sidecar.v1.AdminService/BlockAccount: it needs the role operator",
+    ]);
+  });
+
+  it("refuses the event stream without a token", async () => {
+    const answer = await http(port, "/console/api/events", { headers: { "x-openpit-console": "1" } });
+    expect([answer.status, JSON.parse(answer.body).code]).toEqual([401, "UNAUTHENTICATED"]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The console in a real headless Chromium (Debian's, driven by playwright-core): the page
+ * shows an account's holdings, an operator blocks it from the page, and the block appears
+ * in AdminService, on the gRPC event stream, in the audit trail and on the page's own
+ * event list. A screenshot is saved under test-artifacts/ (and as docs/console.png with
+ * OPENPIT_UPDATE_DOCS_SCREENSHOT=1).
+ */
+import { mkdirSync } from "node:fs";
+import { create, toJson } from "@bufbuild/protobuf";
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, type Harness } from "../server/harness.js";
+import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
+import { as } from "../server/results.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
+
+describe.runIf(ready)("web console in Chromium", () => {
+  let h: Harness;
+  let port: number;
+  let browser: Browser;
+  beforeAll(async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it("shows holdings, blocks an account from the page, and the block reaches AdminService and the event stream", async () => {
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"), seed("USD", "2500", OTHER_ACCOUNT));
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "10" }), commitOnAccept: true } }), "execute").accepted).toBe(true);
+
+    // A gRPC monitor, subscribed before the operator acts.
+    const events: Record<string, unknown>[] = [];
+    const stream = h.clients.events.subscribe!(create(SubscribeRequestSchema)) as ClientReadableStream<SubscribeResponse>;
+    const blockedEvent = new Promise<Record<string, unknown>>((resolve) =>
+      stream.on("data", (m: SubscribeResponse) => {
+        const e = toJson(AccountEventSchema, m.event!) as Record<string, unknown>;
+        events.push(e);
+        if ("accountBlocked" in e) resolve(e);
+      }),
+    );
+    stream.on("error", () => {});
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    const row = page.locator(`tr[data-account="${ACCOUNT}"]`);
+    await expect.poll(() => row.locator(".holding").allTextContents(), { timeout: 10_000 }).toEqual(["USD 9000 / 1000 / 0", "AAPL 0 / 0 / 10"]);
+    await page.locator("#events-state", { hasText: "live" }).waitFor();
+
+    await row.getByLabel(`block reason for account ${ACCOUNT}`).fill("compliance hold");
+    await row.locator('button[data-action="block"]').click();
+
+    // The page: the row's badge and the live event list.
+    await row.locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor();
+    await page.locator("#events li", { hasText: `accountBlocked account ${ACCOUNT} "compliance hold" by local` }).waitFor();
+    await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor();
+
+    // AdminService and the gRPC event stream.
+    const state = await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT });
+    expect(toJson(ad.GetAccountStateResponseSchema, state)).toMatchObject({
+      block: { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" },
+    });
+    expect(await blockedEvent).toEqual({
+      sequence: "1",
+      accountBlocked: { accountId: String(ACCOUNT), block: { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" } },
+      actor: "local",
+    });
+    const audit = await h.admin<ad.QueryAuditResponse>("queryAudit", { action: "blockAccount" });
+    expect(audit.records.map((r) => [r.actor, r.outcome, r.accountIds])).toEqual([["local", 1, [ACCOUNT]]]);
+    stream.cancel();
+
+    // A policy with limits in the editor, for the screenshot.
+    await page.locator("#policy").selectOption("OrderSizeLimitPolicy");
+    await expect.poll(() => page.locator("#settings").inputValue()).toContain('"maxQuantity": "1000"');
+    mkdirSync("test-artifacts", { recursive: true });
+    await page.screenshot({ path: "test-artifacts/console.png", fullPage: true });
+    if (process.env.OPENPIT_UPDATE_DOCS_SCREENSHOT === "1") await page.screenshot({ path: "docs/console.png" });
+
+    // And unblocked from the page again.
+    await row.locator('button[data-action="unblock"]').click();
+    await row.locator(".badge.ok", { hasText: "active" }).waitFor();
+    await page.locator("#events li", { hasText: `accountUnblocked account ${ACCOUNT} by local` }).waitFor();
+    expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT })).block).toBeUndefined();
+    await page.close();
+  });
+
+  it("changes a policy limit from the page", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#policy").selectOption("OrderSizeLimitPolicy");
+    await expect.poll(() => page.locator("#settings").inputValue()).toContain('"maxQuantity": "1000"');
+    const settings = JSON.parse(await page.locator("#settings").inputValue()) as { broker: { maxQuantity: string } };
+    settings.broker.maxQuantity = "250";
+    await page.locator("#settings").fill(JSON.stringify(settings));
+    await page.locator("#save-policy").click();
+    await page.locator("#policy-message", { hasText: "OrderSizeLimitPolicy updated" }).waitFor();
+    const now = await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "OrderSizeLimitPolicy" });
+    expect(JSON.parse(now.settingsJson)).toMatchObject({ broker: { maxQuantity: "250" } });
+    await page.close();
+  });
+});

@@ -1,0 +1,84 @@
+/** AdminService.ListAccounts, ListChannels and GetServerStatus against the real server. */
+import { toJson } from "@bufbuild/protobuf";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as op from "../../gen/openpit/sidecar/v1/operator_pb.js";
+import { configDigest } from "../../src/app/server-identity.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { as } from "./results.js";
+
+const GROUPED = 500n;
+
+describe("operator queries", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** ACCOUNT: seeded and an open reservation on a channel; OTHER_ACCOUNT blocked; GROUPED in group 5. */
+  async function workload() {
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order() } }), "execute").accepted).toBe(true);
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "compliance hold" });
+    await h.admin("registerGroup", { accountIds: [GROUPED], groupId: 5 });
+    return ch;
+  }
+
+  const list = async (request: Record<string, unknown> = {}) =>
+    toJson(op.ListAccountsResponseSchema, await h.admin<op.ListAccountsResponse>("listAccounts", request));
+
+  it("lists the known accounts with their block, group, pin and holdings; filters and pages", async () => {
+    await workload();
+    const blocked = { accountId: "77", block: { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" }, currency: "USD" };
+    const grouped = { accountId: "500", groupId: 5, currency: "USD" };
+    const holder = { accountId: String(ACCOUNT), currency: "USD", pinnedChannelId: "1", openReservations: 1, holdingAssets: ["AAPL", "USD"] };
+    expect(await list()).toEqual({ accounts: [blocked, grouped, holder], total: "3" });
+    expect(await list({ blocked: true })).toEqual({ accounts: [blocked], total: "1" });
+    expect(await list({ blocked: false })).toEqual({ accounts: [grouped, holder], total: "2" });
+    expect(await list({ groupId: 5 })).toEqual({ accounts: [grouped], total: "1" });
+    expect(await list({ groupId: 0 })).toEqual({ accounts: [blocked, holder], total: "2" });
+    expect(await list({ hasHoldings: true })).toEqual({ accounts: [holder], total: "1" });
+    expect(await list({ limit: 1 })).toEqual({ accounts: [blocked], more: true, total: "3" });
+    expect(await list({ limit: 1, afterAccountId: 77n })).toEqual({ accounts: [grouped], more: true, total: "3" });
+    expect(await list({ limit: 1, afterAccountId: 500n })).toEqual({ accounts: [holder], total: "3" });
+  });
+
+  it("lists the live channels with principal, peer, pins and open handles", async () => {
+    const ch = await workload();
+    const answer = await h.admin<op.ListChannelsResponse>("listChannels", {});
+    const channels = toJson(op.ListChannelsResponseSchema, answer) as { channels: { peer: string }[] };
+    expect(channels.channels[0]!.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(channels).toEqual({
+      channels: [{ channelId: "1", principal: "local", peer: channels.channels[0]!.peer, pinnedAccountIds: [String(ACCOUNT)], openReservations: 1 }],
+    });
+    const closed = h.nextChannelClose();
+    await ch.end();
+    expect(await closed).toBe(1n);
+    expect(toJson(op.ListChannelsResponseSchema, await h.admin<op.ListChannelsResponse>("listChannels", {}))).toEqual({});
+  });
+
+  it("reports the server's status: version, uptime, configuration digest, phase, listeners, counts", async () => {
+    await workload();
+    h.clock.advance(2_500);
+    const status = toJson(op.GetServerStatusResponseSchema, await h.admin<op.GetServerStatusResponse>("getServerStatus", {}));
+    const digest = configDigest(parseSidecarConfig(testConfig()));
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(status).toEqual({
+      version: "0.1.0",
+      uptimeMs: "2500",
+      configDigest: digest,
+      phase: "SERVING_PHASE_SERVING",
+      durabilityMode: "ephemeral",
+      listeners: [{ name: "grpc", address: h.address }],
+      channels: 1,
+      pinnedAccounts: 1,
+      openHandles: 1,
+      blockedAccounts: 1,
+      policies: ["OrderValidationPolicy", "RateLimitPolicy", "OrderSizeLimitPolicy", "PnlBoundsKillSwitchPolicy", "SpotFundsPolicy"],
+    });
+  });
+});
