@@ -27,6 +27,8 @@ import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-confi
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
 import { ListenError } from "./listen-error.js";
+import type { OwnershipGate } from "./services/ownership-gate.js";
+import type { ReplicationControl } from "./services/replication-admin.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -62,6 +64,7 @@ export class SidecarServer {
   private readonly security: SecuritySetup;
   /** What the start-up output says about security (warnings first), once listening. */
   securityNotes: readonly string[] = [];
+  private readonly ctx: ServiceContext;
   /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
@@ -77,7 +80,7 @@ export class SidecarServer {
     this.health.setServing(phase === "serving");
     // Keepalive pings cut a frozen peer and a socket that never speaks HTTP/2 (network-config.ts).
     this.server = new Server(grpcServerOptions(options.network ?? DEFAULT_NETWORK));
-    const ctx: ServiceContext = {
+    const ctx: ServiceContext = (this.ctx = {
       state,
       streams: this.streams,
       phase: () => this.currentPhase,
@@ -86,7 +89,7 @@ export class SidecarServer {
         recordDenial(state, this.currentPhase, denial);
         this.onDenied?.(denial);
       },
-    };
+    });
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).
     const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied };
@@ -98,6 +101,15 @@ export class SidecarServer {
     add(AdminService, adminService(ctx));
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
+  }
+
+  /**
+   * Replicated mode (composition root, before serving): every gateway command and admin
+   * change passes the ownership gate, and the admin service offers StepDown and status.
+   */
+  attachReplication(gate: OwnershipGate, control: ReplicationControl): void {
+    this.ctx.ownership = gate;
+    this.ctx.replication = control;
   }
 
   get phase(): ServingPhase {

@@ -57,6 +57,8 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/GetAccountState", READERS],
   ["/openpit.sidecar.v1.AdminService/GetJournalStatus", READERS],
   ["/openpit.sidecar.v1.AdminService/QueryAudit", READERS],
+  ["/openpit.sidecar.v1.AdminService/GetReplicationStatus", READERS],
+  ["/openpit.sidecar.v1.AdminService/StepDown", OPERATOR],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -86,6 +88,13 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   getAccountState: { accountId: ACCOUNT },
   getJournalStatus: {},
   queryAudit: {},
+  getReplicationStatus: {},
+  stepDown: {},
+};
+
+/** What an allowed call answers when it is not OK: a single sidecar has nobody to step down to. */
+const ALLOWED_OUTCOME: Record<string, Outcome> = {
+  "/openpit.sidecar.v1.AdminService/StepDown": status.FAILED_PRECONDITION,
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {
@@ -199,7 +208,7 @@ describe("every RPC, for every role", () => {
   for (const [path, allowed] of EXPECTED) {
     for (const caller of CALLERS) {
       const mayCall = allowed === "public" || (caller !== "nobody" && (allowed === "authenticated" || allowed.includes(caller)));
-      const expected: Outcome = mayCall ? "OK" : caller === "nobody" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED;
+      const expected: Outcome = mayCall ? (ALLOWED_OUTCOME[path] ?? "OK") : caller === "nobody" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED;
       it(`${path} as ${caller}: ${mayCall ? "OK" : status[expected]}`, async () => {
         const events = h.server.state.events;
         let restore = (): void => {};

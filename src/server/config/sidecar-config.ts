@@ -21,6 +21,7 @@ import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
 import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
+import { crossShardBarrier, parseOwnership, severalActiveOwners, type OwnershipConfig } from "./ownership-config.js";
 import { parseListenAddress } from "./listen-address.js";
 
 export interface LimitsConfig {
@@ -129,6 +130,8 @@ export interface SidecarConfig {
   security: SecurityConfig;
   network: NetworkConfig;
   audit: AuditConfig;
+  /** Replicated mode's shard leases (docs/high-availability.md); absent = a single sidecar. */
+  ownership: OwnershipConfig | undefined;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -220,7 +223,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit", "ownership"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -229,6 +232,18 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   onlyKeys(acc, `${path}.accounts`, ["strict", "defaultCurrency", "list"]);
   const policies = readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`));
   if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
+  const ownership = optional(o.ownership, `${path}.ownership`, parseOwnership);
+  if (ownership && severalActiveOwners(ownership) && ownership.crossShard === "refuse") {
+    // The cross-shard rule (docs/high-availability.md): no silent approximation.
+    const barrier = crossShardBarrier(policies, path);
+    if (barrier) {
+      fail(
+        barrier,
+        `sums over many accounts, which other instances may own (${path}.ownership.shards lists ${(ownership.shards as number[]).length} of ${ownership.shardCount} shards); ` +
+          `remove it, own every shard ("all"), or declare ${path}.ownership.crossShard = "per-instance" to enforce it over this instance's shards only`,
+      );
+    }
+  }
   return {
     listen: optional(o.listen, `${path}.listen`, readListen) ?? "127.0.0.1:50051",
     syncMode,
@@ -249,5 +264,6 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     security: optional(o.security, `${path}.security`, parseSecurity) ?? { ...DEFAULT_SECURITY },
     network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
     audit: optional(o.audit, `${path}.audit`, parseAudit) ?? { ...DEFAULT_AUDIT },
+    ownership,
   };
 }

@@ -45,6 +45,9 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   [`${ADMIN}GetJournalStatus`, READ],
   // The audit trail's query (added by the audit work): a read like the others.
   [`${ADMIN}QueryAudit`, READ],
+  // Replicated mode: a planned hand-over is an operator's act; who owns what is a read.
+  [`${ADMIN}StepDown`, CHANGE],
+  [`${ADMIN}GetReplicationStatus`, READ],
   // Load balancers and orchestrators probe without credentials.
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],

@@ -25,6 +25,7 @@ import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
+import { replicationAdmin } from "./replication-admin.js";
 
 /** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
@@ -67,6 +68,11 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       } catch (e) {
         // Malformed: answered at once, nothing entered the door.
         callback(toServiceError(e), null);
+        return;
+      }
+      const notOwned = ctx.ownership?.refuseAdmin(command);
+      if (notOwned) {
+        callback(toServiceError(notOwned), null);
         return;
       }
       let reply: MessageShape<D>;
@@ -143,7 +149,10 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
           const push = decodedRequest(m).push ?? missing("push");
-          state.admin(decodePushQuote(push, "push."), actor);
+          const command = decodePushQuote(push, "push.");
+          const notOwned = ctx.ownership?.refuseAdmin(command);
+          if (notOwned) throw notOwned;
+          state.admin(command, actor);
           accepted++;
         } catch (e) {
           failed++;
@@ -170,5 +179,6 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     }),
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
+    ...replicationAdmin(ctx.replication),
   };
 }

@@ -4,6 +4,8 @@ import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
+import type { OwnershipGate } from "./ownership-gate.js";
+import type { ReplicationControl } from "./replication-admin.js";
 
 /**
  * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,
@@ -28,6 +30,10 @@ export interface ServiceContext {
    * trail records it. Nothing was changed by what was refused.
    */
   onDenied?: (denial: Denial) => void;
+  /** Replicated mode only: which accounts this instance may run commands on now. */
+  ownership?: OwnershipGate;
+  /** Replicated mode only: step-down and status for the admin service. */
+  replication?: ReplicationControl;
 }
 
 /** A refused call or command, for the audit trail. */
