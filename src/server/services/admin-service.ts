@@ -179,6 +179,6 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     }),
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
-    ...replicationAdmin(ctx.replication),
+    ...replicationAdmin(() => ctx.replication),
   };
 }

@@ -45,9 +45,11 @@ const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
   fenced: ReplicationRole.FENCED,
 };
 
-export function replicationAdmin(replication: ReplicationControl | undefined) {
+/** `replication()`: read per call, since the composition root attaches it after the services exist. */
+export function replicationAdmin(replicationOf: () => ReplicationControl | undefined) {
   return {
     stepDown(_call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
+      const replication = replicationOf();
       if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
       replication.stepDown().then(
         (r) => callback(null, create(StepDownResponseSchema, { shards: [...r.shards], tookMs: Math.round(r.tookMs) })),
@@ -55,6 +57,7 @@ export function replicationAdmin(replication: ReplicationControl | undefined) {
       );
     },
     getReplicationStatus(_call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {
+      const replication = replicationOf();
       if (!replication) return callback(null, create(GetReplicationStatusResponseSchema, { role: ReplicationRole.OFF }));
       const s = replication.status();
       callback(
