@@ -32,15 +32,20 @@ export interface LeaseOwnershipGateOptions {
 }
 
 export class LeaseOwnershipGate implements OwnershipGate {
-  /** Set when the journal refused an append (another writer took over): nothing is served again. */
+  /** Set when this instance stopped serving for good (lease lost, append refused, stepped down). */
   fencedBecause: string | undefined;
+  /**
+   * The journal is claimed and this instance serves its leased shards. A standby that holds
+   * some leases but has not fenced the journal yet still refuses (NOT_OWNER, no address).
+   */
+  active = true;
 
   constructor(private readonly o: LeaseOwnershipGateOptions) {}
 
   refuseAccount(accountId: AccountId, field: string): CommandError | undefined {
     if (this.fencedBecause !== undefined) return this.fenced(field);
     const shard = shardOf(accountId, this.o.shardCount);
-    if (this.o.leases.owns(shard)) return undefined;
+    if (this.active && this.o.leases.owns(shard)) return undefined;
     const owner = this.o.leases.ownerOf(shard);
     const where =
       owner === undefined || owner.owner === this.o.instanceId
@@ -51,7 +56,7 @@ export class LeaseOwnershipGate implements OwnershipGate {
 
   refuseUnowned(field: string): CommandError | undefined {
     if (this.fencedBecause !== undefined) return this.fenced(field);
-    if (this.o.leases.heldShards().length > 0) return undefined;
+    if (this.active && this.o.leases.heldShards().length > 0) return undefined;
     const owner = this.anyOtherOwner();
     const where = owner ? `instance '${owner.owner}' at ${owner.address} does; send it there` : "no instance holds a lease right now (a failover is under way); retry shortly";
     return new CommandError("NOT_OWNER", field, `${field === "" ? "" : `${field}: `}this instance ('${this.o.instanceId}') owns no shard: ${where}`, owner?.address ?? "");
