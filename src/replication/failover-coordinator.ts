@@ -16,23 +16,27 @@
  * NOT_SERVING and `onFenced` is told (the process exits; restarted, it is a standby again,
  * rebuilt from the journal, since its engine may hold decisions the journal refused).
  */
-import type { Journal } from "../state/journal/journal.js";
 import type { SidecarState } from "../state/sidecar-state.js";
 import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
 import type { LeaseTimers } from "./lease-timers.js";
 import type { ShardLeases } from "./shard-leases.js";
 
-/** The replicated journal as the coordinator needs it (the JetStream tail and claim behind it). */
+/**
+ * The replicated journal as the coordinator needs it: the JetStream tail and claim behind it
+ * (JournalReplica). The source applies the stream to the state from its start (warm).
+ */
 export interface JournalSource {
   /** The last journal sequence applied to the state (tailed, or written once active). */
   appliedSequence(): bigint;
   /**
-   * Reads the journal to its end, fences it with `epoch` (above every epoch in it) and
-   * stops the tail; the journal to append to. `onFatal` is told when an append fails
-   * (fenced by a newer writer, or the servers are gone).
+   * Reads the journal to its end, fences it with `epoch` (above every epoch in it: an epoch
+   * marker on every subject with the expected last subject sequence), stops the tail,
+   * attaches the journal for appends and closes the channels the previous writer left open
+   * (rolled back, journaled). Appends that fail afterwards (fenced by a newer writer) must
+   * reach `FailoverCoordinator.journalFailed`.
    */
-  claim(epoch: bigint, onFatal: (error: Error) => void): Promise<Journal>;
+  takeOver(epoch: bigint): Promise<void>;
 }
 
 /** Health of the shards, as the server shows it. */
@@ -41,7 +45,8 @@ export interface ShardHealth {
 }
 
 export interface FailoverCoordinatorOptions {
-  readonly state: SidecarState;
+  /** For StepDown's flush: everything acknowledged is in the journal before the leases go. */
+  readonly state: Pick<SidecarState, "journal">;
   readonly leases: ShardLeases;
   readonly gate: LeaseOwnershipGate;
   readonly health: ShardHealth;
@@ -182,31 +187,26 @@ export class FailoverCoordinator implements ReplicationControl {
     if (this.stopped || this.role !== "standby") return;
     this.role = "claiming";
     const claimFrom = this.o.timers.now();
-    let journal: Journal;
     try {
       // The highest claiming revision: lease revisions only grow, so every takeover's epoch is above the last.
-      journal = await this.o.source.claim(BigInt(epoch), (e) => this.journalFailed(e));
+      await this.o.source.takeOver(BigInt(epoch));
     } catch (e) {
-      // Could not fence the journal (the old owner still appends, or the servers are down): give the leases back and retry.
-      this.role = "standby";
-      await Promise.all(this.o.shards.map((s) => this.o.leases.release(s)));
-      throw e;
+      if ((this.role as Role) !== "claiming") throw e;
+      // Could not fence the journal (the old owner kept appending, or the servers are down).
+      // The tail may have stopped half-way, so this state cannot be trusted as a standby's:
+      // give the leases back and stop (restarted, the instance follows the journal afresh).
+      await Promise.all(this.o.shards.map((s) => this.o.leases.release(s).catch(() => {})));
+      this.fence(`the journal could not be taken over: ${e instanceof Error ? e.message : String(e)}`);
+      return;
     }
-    if (this.role !== "claiming") return; // lost a lease meanwhile: fenced already
-    const { state } = this.o;
-    state.attachJournal(journal);
-    state.resumeAfterReplay();
-    // The old owner's channels are gone with it: their reservations are rolled back, journaled.
-    const closed = state.closeRecoveredChannels();
-    await journal.flush();
-    if ((this.role as Role) !== "claiming") return;
+    if ((this.role as Role) !== "claiming") return; // lost a lease meanwhile: fenced already
     this.epoch = BigInt(epoch);
     this.role = "active";
     this.o.gate.active = true;
     this.o.health.setOwnedShards(this.o.shardCount, new Set(this.o.leases.heldShards()));
     const now = this.o.timers.now();
     this.o.log?.(
-      `took over shards ${this.o.shards.join(",")} at epoch ${epoch} (journal record ${this.o.source.appliedSequence()}, ${closed} channels of the previous owner closed) in ${(now - leasesFrom).toFixed(0)} ms`,
+      `took over shards ${this.o.shards.join(",")} at epoch ${epoch} (journal record ${this.o.source.appliedSequence()}) in ${(now - leasesFrom).toFixed(0)} ms`,
     );
     this.o.onTakeover?.({ epoch: BigInt(epoch), claimMs: now - claimFrom, totalMs: now - leasesFrom });
   }

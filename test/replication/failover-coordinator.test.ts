@@ -41,14 +41,14 @@ function setup() {
     const leaseView = view(store);
     const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
     const owned: number[][] = [];
-    let fatal: ((e: Error) => void) | undefined;
     const journal = new MemoryJournal();
-    const source: JournalSource = {
+    const source: JournalSource & { refuse?: string } = {
       appliedSequence: () => journal.lastSequence,
-      claim: async (epoch, onFatal) => {
+      takeOver: async (epoch) => {
+        if (source.refuse) throw new Error(source.refuse);
         events.push(`${id} claims the journal at epoch ${epoch}`);
-        fatal = onFatal;
-        return journal;
+        state.attachJournal(journal);
+        state.closeRecoveredChannels();
       },
     };
     const self = { owner: id, address: `${id}:1` };
@@ -69,7 +69,7 @@ function setup() {
       onFenced: (reason) => events.push(`${id} fenced: ${reason}`),
       onTakeover: ({ epoch }) => events.push(`${id} serves at epoch ${epoch}`),
     });
-    return { id, coordinator, gate, leases, leaseView, owned, state, fail: (e: Error) => fatal!(e) };
+    return { id, coordinator, gate, leases, leaseView, owned, state, source, fail: (e: Error) => coordinator!.journalFailed(e) };
   };
   return { timers, store, events, a: instance("a"), b: instance("b") };
 }
@@ -149,5 +149,19 @@ describe("failover coordinator", () => {
     expect(events.at(-1)).toBe("a fenced: the journal refused an append: wrong last sequence: 41");
     expect(a.owned.at(-1)).toEqual([]);
     expect(a.gate.refuseUnowned("")?.code).toBe("NOT_OWNER");
+  });
+
+  it("a takeover the journal refuses gives the leases back and stops: the next instance may try", async () => {
+    const { a, b, timers, events } = setup();
+    a.source.refuse = "could not claim the journal in 5 attempts: another writer appended to oms.3 during the claim";
+    a.coordinator.start();
+    await timers.advance(0);
+    expect(a.coordinator.roleName).toBe("fenced");
+    expect(events).toEqual([
+      "a fenced: the journal could not be taken over: could not claim the journal in 5 attempts: another writer appended to oms.3 during the claim",
+    ]);
+    b.coordinator.start();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("active");
   });
 });
