@@ -86,7 +86,8 @@ export class SidecarServer {
       phase: () => this.currentPhase,
       channelWriters: this.channelWriters,
       onDenied: (denial) => {
-        recordDenial(state, this.currentPhase, denial);
+        // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
+        if (!this.standby()) recordDenial(state, this.currentPhase, denial);
         this.onDenied?.(denial);
       },
     });
@@ -110,6 +111,11 @@ export class SidecarServer {
   attachReplication(gate: OwnershipGate, control: ReplicationControl): void {
     this.ctx.ownership = gate;
     this.ctx.replication = control;
+  }
+
+  /** Replicated mode and this instance owns nothing now (a standby, or fenced). */
+  private standby(): boolean {
+    return this.ctx.ownership?.refuseUnowned("") !== undefined;
   }
 
   get phase(): ServingPhase {
@@ -140,6 +146,8 @@ export class SidecarServer {
       // Reservations still expire during the drain: the gateways are still connected.
       this.sweeper = setInterval(() => {
         if (this.currentPhase !== "serving" && this.currentPhase !== "draining") return;
+        // Only the owner sweeps: a standby applies the owner's sweeps from the journal.
+        if (this.standby()) return;
         // A timer's throw would reach the process; the next tick tries again.
         guarded("the reservation TTL sweep", () => this.state.sweepExpired());
       }, Math.max(10, Math.min(1000, ttl / 4)));
@@ -175,7 +183,8 @@ export class SidecarServer {
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
-      for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
+      // A standby's channels are the owner's (replayed): they are not this instance's to close.
+      if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
       await this.unlessFailed();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
