@@ -309,7 +309,7 @@ export class SidecarState implements ChannelHost {
   /** `enter` for a command built with its timestamp (`nextTs()`, taken just before). */
   private enterCommand(command: Command, bases?: readonly string[]): unknown {
     const ts = command.ts;
-    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command));
+    if (this.currentJournal.mode !== "ephemeral") this.currentJournal.append(encodeCommand(command), command);
     this.lastTs = ts;
     this.clock.set(ts);
     let result: unknown;
