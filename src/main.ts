@@ -1,6 +1,8 @@
 /** `npm start`: serve the sidecar on the configured (or embedded default) configuration. */
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
+import { startReplicated } from "./app/start-replicated.js";
+import { UnsupportedTopologyError } from "./app/start-failover.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig({ argv, env: process.env });
+  if (config.ownership) return mainReplicated({ ...config, ownership: config.ownership });
   const durability = config.durability;
   process.stdout.write(
     durability.mode === "ephemeral"
@@ -69,12 +72,54 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+/** Replicated mode: a standby following the journal that takes over when it holds every lease. */
+async function mainReplicated(config: Parameters<typeof startReplicated>[0]): Promise<void> {
+  const o = config.ownership;
+  const say = (line: string) => process.stdout.write(`openpit-sidecar: ${line}\n`);
+  say(`replicated mode: instance '${o.instanceId}' (advertised ${o.advertisedAddress}), ${o.shardCount} shards, lease TTL ${o.leaseTtlMs} ms, NATS ${o.natsServers.join(",")}`);
+  const started = await startReplicated(config, {
+    log: say,
+    onFenced: (reason) => {
+      say(`NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again`);
+      server?.failClosed();
+      // Long enough for NOT_SERVING to reach health watchers.
+      setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
+    },
+    onTailError: (e) => {
+      process.stderr.write(`openpit-sidecar: following the journal failed: ${oneLine(e)}\n`);
+      process.exit(EXIT_CODES.journal);
+    },
+  });
+  server = started.server;
+  const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
+  process.stdout.write(`openpit-sidecar listening on ${host}:${started.port} (${config.syncMode}; replicated; pid ${process.pid})\n`);
+  for (const note of started.server.securityNotes) say(note);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: shutting down gracefully (the leases lapse after ${o.leaseTtlMs} ms; StepDown first hands over at once)`);
+    started.server
+      .shutdown()
+      .then(() => started.close())
+      .then(
+        () => process.exit(EXIT_CODES.ok),
+        (e: unknown) => {
+          process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
+          process.exit(EXIT_CODES.software);
+        },
+      );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
 main().catch((e: unknown) => {
   if (e instanceof ListenError) {
     process.stderr.write(`openpit-sidecar: ${e.message}\n`);
     process.exit(EXIT_CODES.listen);
   }
-  const known = e instanceof ConfigError || e instanceof SettingsValidationError;
+  const known = e instanceof ConfigError || e instanceof SettingsValidationError || e instanceof UnsupportedTopologyError;
   if (known || e instanceof DurableStateError) {
     process.stderr.write(`${known ? "configuration error: " : "cannot recover durable state: "}${(e as Error).message}\n`);
     process.exit(EXIT_CODES.config);

@@ -28,6 +28,12 @@ export interface OwnershipConfig {
    * declares that each instance enforces them over its own shards only.
    */
   crossShard: "refuse" | "per-instance";
+  /** The replicated journal's stream, its subject prefix and its replicas (3 on a 3-node cluster). */
+  stream: string;
+  subjectPrefix: string;
+  journalReplicas: number;
+  /** The object-store bucket of the state snapshots. */
+  snapshotBucket: string;
 }
 
 export const DEFAULT_OWNERSHIP = {
@@ -37,9 +43,27 @@ export const DEFAULT_OWNERSHIP = {
   leaseBucket: "openpit_leases",
   leaseReplicas: 3,
   crossShard: "refuse",
+  stream: "OPENPIT_JOURNAL",
+  subjectPrefix: "openpit.journal",
+  journalReplicas: 3,
+  snapshotBucket: "openpit_snapshots",
 } as const;
 
-const KEYS = ["natsServers", "instanceId", "advertisedAddress", "shardCount", "shards", "leaseTtlMs", "leaseBucket", "leaseReplicas", "crossShard"];
+const KEYS = [
+  "natsServers",
+  "instanceId",
+  "advertisedAddress",
+  "shardCount",
+  "shards",
+  "leaseTtlMs",
+  "leaseBucket",
+  "leaseReplicas",
+  "crossShard",
+  "stream",
+  "subjectPrefix",
+  "journalReplicas",
+  "snapshotBucket",
+];
 
 export function parseOwnership(json: Json, path: string): OwnershipConfig {
   const o = readObject(json, path);
@@ -83,6 +107,10 @@ export function parseOwnership(json: Json, path: string): OwnershipConfig {
     leaseBucket: optional(o.leaseBucket, `${path}.leaseBucket`, nonEmpty) ?? DEFAULT_OWNERSHIP.leaseBucket,
     leaseReplicas: optional(o.leaseReplicas, `${path}.leaseReplicas`, (j, p) => readInteger(j, p, 1, 5)) ?? DEFAULT_OWNERSHIP.leaseReplicas,
     crossShard,
+    stream: optional(o.stream, `${path}.stream`, nonEmpty) ?? DEFAULT_OWNERSHIP.stream,
+    subjectPrefix: optional(o.subjectPrefix, `${path}.subjectPrefix`, nonEmpty) ?? DEFAULT_OWNERSHIP.subjectPrefix,
+    journalReplicas: optional(o.journalReplicas, `${path}.journalReplicas`, (j, p) => readInteger(j, p, 1, 5)) ?? DEFAULT_OWNERSHIP.journalReplicas,
+    snapshotBucket: optional(o.snapshotBucket, `${path}.snapshotBucket`, nonEmpty) ?? DEFAULT_OWNERSHIP.snapshotBucket,
   };
 }
 

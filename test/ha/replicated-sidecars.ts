@@ -1,0 +1,90 @@
+/**
+ * Replicated sidecars as child processes for the HA suites: configuration files naming the
+ * cluster, the instance and its advertised address (a free port picked here, so the address
+ * is known before the process starts), and waits for a role through AdminService.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { callUnary, type SidecarClients } from "../../src/client/index.js";
+import {
+  GetReplicationStatusRequestSchema,
+  ReplicationRole,
+  type GetReplicationStatusResponse,
+} from "../../gen/openpit/sidecar/v1/replication_pb.js";
+import { startSidecarProcess, type SidecarProcess } from "../durability/sidecar-process.js";
+import { crashConfig } from "../durability/workload.js";
+import type { NatsCluster } from "./nats-cluster.js";
+
+export const LEASE_TTL_MS = 1500;
+export const SHARD_COUNT = 4;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const a = server.address();
+      server.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** The crash suite's workload configuration, replicated on `cluster` as instance `id`. */
+export function replicatedConfig(cluster: NatsCluster, id: string, port: number): Record<string, unknown> {
+  const { durability: _file, ...base } = crashConfig();
+  return {
+    ...base,
+    listen: `127.0.0.1:${port}`,
+    durability: { mode: "sync", snapshotEveryRecords: 40, snapshotEverySeconds: 0 },
+    ownership: {
+      natsServers: [...cluster.urls],
+      instanceId: id,
+      advertisedAddress: `127.0.0.1:${port}`,
+      shardCount: SHARD_COUNT,
+      leaseTtlMs: LEASE_TTL_MS,
+    },
+    limits: { shutdownDrainMs: 0 },
+  };
+}
+
+export interface ReplicatedSidecar {
+  readonly id: string;
+  readonly configFile: string;
+  readonly config: Record<string, unknown>;
+  start(): Promise<SidecarProcess>;
+}
+
+export async function replicatedSidecar(cluster: NatsCluster, id: string): Promise<ReplicatedSidecar> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), `openpit-ha-${id}-`));
+  const config = replicatedConfig(cluster, id, port);
+  const configFile = join(dir, "sidecar.json");
+  writeFileSync(configFile, JSON.stringify(config));
+  return { id, configFile, config, start: () => startSidecarProcess(configFile, join(dir, "unused")) };
+}
+
+export function replicationStatus(clients: SidecarClients): Promise<GetReplicationStatusResponse> {
+  return callUnary<GetReplicationStatusResponse>(clients.admin, "getReplicationStatus", create(GetReplicationStatusRequestSchema, {}));
+}
+
+/** Polls (a real timer is the subject here) until the process reports `role`; the time it took. */
+export async function waitForRole(proc: SidecarProcess, role: ReplicationRole, deadlineMs: number): Promise<number> {
+  const started = performance.now();
+  let last = "no answer";
+  for (;;) {
+    try {
+      const s = await replicationStatus(proc.clients);
+      if (s.role === role) return performance.now() - started;
+      last = ReplicationRole[s.role];
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (performance.now() - started > deadlineMs) {
+      throw new Error(`${proc.address} did not become ${ReplicationRole[role]} within ${deadlineMs} ms (last: ${last})\nstdout:\n${proc.stdout()}\nstderr:\n${proc.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
