@@ -70,8 +70,11 @@ type Role = ReplicationRoleName | "claiming" | "stepping-down";
 export class FailoverCoordinator implements ReplicationControl {
   private role: Role = "standby";
   private timer: unknown;
+  /** A try is under way (one at a time). */
+  private trying = false;
   private stopped = false;
   private epoch: bigint | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly o: FailoverCoordinatorOptions) {}
 
@@ -79,6 +82,12 @@ export class FailoverCoordinator implements ReplicationControl {
   start(): void {
     this.o.gate.active = false;
     this.o.health.setOwnedShards(this.o.shardCount, new Set());
+    // A planned step-down deletes the leases: try at once rather than at the next period.
+    this.unwatch = this.o.leases.watchReleases(() => {
+      if (this.role !== "standby" || this.stopped || this.trying) return;
+      if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+      this.schedule(0);
+    });
     this.schedule(0);
   }
 
@@ -86,6 +95,7 @@ export class FailoverCoordinator implements ReplicationControl {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+    this.unwatch?.();
     this.o.leases.stop();
   }
 
@@ -157,15 +167,13 @@ export class FailoverCoordinator implements ReplicationControl {
     if (this.stopped) return;
     this.timer = this.o.timers.setTimeout(() => {
       this.timer = undefined;
-      void this.tryTakeOver().then(
-        () => {
+      this.trying = true;
+      void this.tryTakeOver()
+        .catch((e: unknown) => this.o.log?.(`takeover attempt failed, retrying: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => {
+          this.trying = false;
           if (this.role === "standby") this.schedule(this.o.leases.renewEveryMs);
-        },
-        (e: unknown) => {
-          this.o.log?.(`takeover attempt failed, retrying: ${e instanceof Error ? e.message : String(e)}`);
-          if (this.role === "standby") this.schedule(this.o.leases.renewEveryMs);
-        },
-      );
+        });
     }, ms);
   }
 

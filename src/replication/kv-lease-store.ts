@@ -5,7 +5,7 @@
  * (its create succeeds once the entry is gone).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { Kvm, type KV } from "@nats-io/kv";
+import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
 import { decodeLeaseValue, encodeLeaseValue, LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
 
 export interface KvLeaseStoreOptions {
@@ -60,6 +60,19 @@ export class KvLeaseStore implements LeaseStore {
     const entry = await this.kv.get(this.key(shard));
     if (!entry || entry.operation !== "PUT") return undefined;
     return { value: decodeLeaseValue(entry.string()), revision: entry.revision };
+  }
+
+  watchReleases(onRelease: (shard: number) => void): () => void {
+    let stopped = false;
+    let stop = (): void => void (stopped = true);
+    void this.kv.watch({ key: "shard.*", include: KvWatchInclude.UpdatesOnly }).then(async (updates) => {
+      stop = () => updates.stop();
+      if (stopped) return updates.stop();
+      for await (const e of updates) {
+        if (e.operation !== "PUT") onRelease(Number(e.key.slice("shard.".length)));
+      }
+    }, () => {});
+    return () => stop();
   }
 
   async release(shard: number, revision: number): Promise<void> {

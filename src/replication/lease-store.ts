@@ -31,6 +31,12 @@ export interface LeaseStore {
   read(shard: number): Promise<LeaseRecord | undefined>;
   /** Deletes the lease if it is still at `revision` (planned step-down); a conflict is ignored (it is gone already). */
   release(shard: number, revision: number): Promise<void>;
+  /**
+   * Tells of every lease deleted from now on (a planned step-down), so a standby claims at
+   * once instead of at its next try; optional (a TTL expiry writes no marker on nats-server
+   * 2.9, so lapsed leases are still found by trying). Returns the unsubscribe.
+   */
+  watchReleases?(onRelease: (shard: number) => void): () => void;
 }
 
 export function encodeLeaseValue(v: LeaseValue): string {

@@ -107,6 +107,11 @@ export class ShardLeases {
     await this.o.store.release(shard, h.revision);
   }
 
+  /** Tells of leases released by their holders (see LeaseStore.watchReleases); a no-op if the store cannot. */
+  watchReleases(onRelease: (shard: number) => void): () => void {
+    return this.o.store.watchReleases?.(onRelease) ?? (() => {});
+  }
+
   /** Stops renewing (shutdown); the leases lapse after the TTL unless released. */
   stop(): void {
     this.stopped = true;

@@ -32,8 +32,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The crash suite's workload configuration, replicated on `cluster` as instance `id`. */
-export function replicatedConfig(cluster: NatsCluster, id: string, port: number): Record<string, unknown> {
+/**
+ * The crash suite's workload configuration, replicated on `cluster` as instance `id` of
+ * deployment `deployment` (its own stream and buckets: tests share one cluster).
+ */
+export function replicatedConfig(cluster: NatsCluster, deployment: string, id: string, port: number): Record<string, unknown> {
   const { durability: _file, ...base } = crashConfig();
   return {
     ...base,
@@ -45,6 +48,10 @@ export function replicatedConfig(cluster: NatsCluster, id: string, port: number)
       advertisedAddress: `127.0.0.1:${port}`,
       shardCount: SHARD_COUNT,
       leaseTtlMs: LEASE_TTL_MS,
+      stream: `J_${deployment}`,
+      subjectPrefix: `j.${deployment}`,
+      leaseBucket: `leases_${deployment}`,
+      snapshotBucket: `snaps_${deployment}`,
     },
     limits: { shutdownDrainMs: 0 },
   };
@@ -57,10 +64,10 @@ export interface ReplicatedSidecar {
   start(): Promise<SidecarProcess>;
 }
 
-export async function replicatedSidecar(cluster: NatsCluster, id: string): Promise<ReplicatedSidecar> {
+export async function replicatedSidecar(cluster: NatsCluster, deployment: string, id: string): Promise<ReplicatedSidecar> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), `openpit-ha-${id}-`));
-  const config = replicatedConfig(cluster, id, port);
+  const dir = mkdtempSync(join(tmpdir(), `openpit-ha-${deployment}-${id}-`));
+  const config = replicatedConfig(cluster, deployment, id, port);
   const configFile = join(dir, "sidecar.json");
   writeFileSync(configFile, JSON.stringify(config));
   return { id, configFile, config, start: () => startSidecarProcess(configFile, join(dir, "unused")) };

@@ -92,6 +92,15 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async release(shard: number, revision: number): Promise<void> {
     this.check();
-    if (this.live(shard)?.revision === revision) this.entries.delete(shard);
+    if (this.live(shard)?.revision !== revision) return;
+    this.entries.delete(shard);
+    for (const l of this.releaseListeners) l(shard);
+  }
+
+  private readonly releaseListeners = new Set<(shard: number) => void>();
+
+  watchReleases(onRelease: (shard: number) => void): () => void {
+    this.releaseListeners.add(onRelease);
+    return () => this.releaseListeners.delete(onRelease);
   }
 }
