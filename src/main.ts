@@ -81,7 +81,9 @@ async function mainReplicated(config: Parameters<typeof startReplicated>[0]): Pr
     log: say,
     onFenced: (reason) => {
       say(`NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again`);
-      server?.failClosed();
+      // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
+      // snapshot of this state may reach the object store now that another instance writes.
+      server?.state.snapshots?.stop();
       // Long enough for NOT_SERVING to reach health watchers.
       setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
     },

@@ -111,6 +111,8 @@ export class FailoverCoordinator implements ReplicationControl {
   /** The journal refused an append (wired to the journal's onFatal by `claim`). */
   journalFailed(error: Error): void {
     if (this.role !== "fenced") this.fence(`the journal refused an append: ${error.message}`);
+    // Already fenced by the lease clock: what it had sealed before is refused by the log too.
+    else this.o.log?.(`the journal refused an append after fencing (nothing of it was answered): ${error.message}`);
   }
 
   status(): ReplicationStatusView {
