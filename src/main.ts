@@ -23,14 +23,25 @@ async function main(): Promise<void> {
   }
   const config = loadConfig({ argv, env: process.env });
   const durability = config.durability;
+  const replication = config.replication;
   process.stdout.write(
     durability.mode === "ephemeral"
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
-      : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
+      : durability.mode === "replicated" && replication
+        ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
+        : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
   const started = await startSidecar(config);
   server = started.server;
-  const { port, recovery } = started;
+  const { port, recovery, replicated } = started;
+  if (replicated) {
+    const { follow, takeover } = replicated;
+    const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
+    process.stdout.write(
+      `openpit-sidecar: recovered ${snapshot} + ${takeover.replayed} records from the stream; took the journal over as epoch ${takeover.epoch}` +
+        ` in ${takeover.ms.toFixed(0)} ms; ${takeover.rolledBackReservations} open reservations rolled back\n`,
+    );
+  }
   if (recovery) {
     const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
     const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
