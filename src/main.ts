@@ -1,8 +1,7 @@
 /** `npm start`: serve the sidecar on the configured (or embedded default) configuration. */
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
-import { startReplicated } from "./app/start-replicated.js";
-import { UnsupportedTopologyError } from "./app/start-failover.js";
+import { startStandby, UnsupportedTopologyError, type FailoverConfig } from "./app/start-failover.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
@@ -24,16 +23,27 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig({ argv, env: process.env });
-  if (config.ownership) return mainReplicated({ ...config, ownership: config.ownership });
+  if (config.ownership && config.replication) return mainFailover({ ...config, ownership: config.ownership, replication: config.replication });
   const durability = config.durability;
+  const replication = config.replication;
   process.stdout.write(
     durability.mode === "ephemeral"
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
-      : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
+      : durability.mode === "replicated" && replication
+        ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
+        : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
   const started = await startSidecar(config);
   server = started.server;
-  const { port, recovery } = started;
+  const { port, recovery, replicated } = started;
+  if (replicated) {
+    const { follow, takeover } = replicated;
+    const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
+    process.stdout.write(
+      `openpit-sidecar: recovered ${snapshot} + ${takeover.replayed} records from the stream; took the journal over as epoch ${takeover.epoch}` +
+        ` in ${takeover.ms.toFixed(0)} ms; ${takeover.rolledBackReservations} open reservations rolled back\n`,
+    );
+  }
   if (recovery) {
     const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
     const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
@@ -72,12 +82,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-/** Replicated mode: a standby following the journal that takes over when it holds every lease. */
-async function mainReplicated(config: Parameters<typeof startReplicated>[0]): Promise<void> {
+/** Replicated mode with failover: a standby following the journal that takes over when it holds every lease. */
+async function mainFailover(config: FailoverConfig): Promise<void> {
   const o = config.ownership;
+  const r = config.replication;
   const say = (line: string) => process.stdout.write(`openpit-sidecar: ${line}\n`);
-  say(`replicated mode: instance '${o.instanceId}' (advertised ${o.advertisedAddress}), ${o.shardCount} shards, lease TTL ${o.leaseTtlMs} ms, NATS ${o.natsServers.join(",")}`);
-  const started = await startReplicated(config, {
+  say(`replicated mode with failover: advertised ${o.advertisedAddress}, ${r.shardCount} shards, lease TTL ${o.leaseTtlMs} ms, stream ${r.stream} on ${r.servers.join(",")}`);
+  const started = await startStandby(config, {
     log: say,
     onFenced: (reason) => {
       say(`NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again`);

@@ -1,96 +1,77 @@
 /**
- * Replicated mode's start-up (docs/high-availability.md): the state follows the replicated
- * journal (newest snapshot from the object store, then the stream, applied through the
- * door's replay) while the server answers as a standby (health NOT_SERVING, commands
- * refused NOT_OWNER naming the owner); the instance takes over when it holds every lease.
+ * Replicated durability (durability.mode "replicated"): the state is restored from the
+ * newest snapshot in the object store and the journal's stream after it, then this instance
+ * claims the journal (fencing any previous writer) and serves, its answers waiting for the
+ * stream's acknowledgement. See docs/high-availability.md.
  */
-import type { Clock } from "../engine/index.js";
+import { hostname } from "node:os";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
-import type { OwnershipConfig } from "../server/config/ownership-config.js";
-import type { SidecarServer } from "../server/server.js";
-import { JournalReplica } from "../replication/journal-replica.js";
-import { connectJournal } from "../replication/journal-stream.js";
+import type { ReplicationConfig } from "../server/config/replication-config.js";
+import type { SidecarState } from "../state/sidecar-state.js";
+import type { JournalFailedError } from "../state/journal/journal.js";
+import { connectJournal, type JournalLink } from "../replication/journal-stream.js";
+import { JournalReplica, type FollowReport, type JournalReplicaOptions, type TakeoverReport } from "../replication/journal-replica.js";
 import { ObjectSnapshotStore } from "../replication/object-snapshots.js";
-import type { FailoverCoordinator } from "../replication/failover-coordinator.js";
-import { wallClock } from "../state/wall-clock.js";
-import { buildSidecar } from "./build-sidecar.js";
-import { startFailover } from "./start-failover.js";
 
-export interface StartedReplicated {
-  readonly server: SidecarServer;
-  readonly port: number;
-  readonly coordinator: FailoverCoordinator;
-  /** Stops following and closes the NATS connection (after the server has shut down). */
-  close(): Promise<void>;
+export interface ReplicatedStart {
+  readonly link: JournalLink;
+  readonly replica: JournalReplica;
+  readonly follow: FollowReport;
+  readonly takeover: TakeoverReport;
 }
 
-export interface ReplicatedHooks {
-  /** This instance stops serving for good: the caller exits (EXIT_CODES.fenced). */
-  readonly onFenced: (reason: string) => void;
-  /** Following the journal stopped on a record that does not decode or replay. */
-  readonly onTailError: (error: Error) => void;
-  readonly log: (line: string) => void;
+/** The instance id a configuration gives, or this host's name and process id. */
+export function instanceIdOf(c: ReplicationConfig): string {
+  return c.instanceId ?? `${hostname()}-${process.pid}`;
 }
 
-export async function startReplicated(config: SidecarConfig & { ownership: OwnershipConfig }, hooks: ReplicatedHooks, timeSource: Clock = wallClock()): Promise<StartedReplicated> {
-  const o = config.ownership;
-  // Built "recovering": nothing is served until the gate is attached.
-  const server = buildSidecar({ ...config, durability: { ...config.durability, mode: "sync" } }, timeSource);
-  const link = await connectJournal({
-    servers: o.natsServers,
-    stream: o.stream,
-    subjectPrefix: o.subjectPrefix,
-    replicas: o.journalReplicas,
-    name: `openpit-sidecar ${o.instanceId}`,
-  });
-  let coordinator: FailoverCoordinator | undefined;
+/**
+ * Connects, opens the stream and the snapshot bucket, and builds the replica of `state`
+ * (not following yet). The failover coordinator keeps it following as a standby and takes
+ * over when it holds the leases; a single sidecar takes over at once (startReplicated).
+ */
+export async function openReplica(
+  state: SidecarState,
+  config: SidecarConfig,
+  extra: Partial<JournalReplicaOptions> = {},
+): Promise<{ link: JournalLink; replica: JournalReplica }> {
+  const r = config.replication;
+  if (r === undefined) throw new Error('durability.mode "replicated" needs the replication section');
+  const instanceId = instanceIdOf(r);
+  const link = await connectJournal({ servers: r.servers, stream: r.stream, subjectPrefix: r.subjectPrefix, replicas: r.replicas, name: `openpit-sidecar ${instanceId}` });
   try {
-    const snapshots = await ObjectSnapshotStore.open(link.nc, o.snapshotBucket, o.stream, o.journalReplicas);
-    const replica = new JournalReplica(server.state, {
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas);
+    const replica = new JournalReplica(state, {
       link,
       snapshots,
-      subjects: { prefix: o.subjectPrefix, shardCount: o.shardCount },
-      instanceId: o.instanceId,
+      subjects: { prefix: r.subjectPrefix, shardCount: r.shardCount },
+      instanceId,
       snapshotEveryRecords: config.durability.snapshotEveryRecords,
       snapshotEverySeconds: config.durability.snapshotEverySeconds,
-      onJournalFailure: (e) => coordinator?.journalFailed(e),
-      onTailError: hooks.onTailError,
+      appendTimeoutMs: r.appendTimeoutMs,
+      ...extra,
     });
-    const followed = await replica.follow();
-    hooks.log(
-      `following stream ${o.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} (stream sequence ${followed.fromStreamSequence}) as a standby`,
-    );
-    const port = await server.listen(config.listen);
-    coordinator = await startFailover({
-      server,
-      nc: link.nc,
-      config: o,
-      source: {
-        appliedSequence: () => replica.appliedSequence,
-        takeOver: async (epoch) => {
-          const r = await replica.takeOver({ epoch });
-          hooks.log(`journal claimed at epoch ${r.epoch} after record ${r.appliedSequence}: ${r.replayed} records replayed, ${r.rolledBackReservations} open reservations rolled back, ${r.ms.toFixed(0)} ms`);
-        },
-      },
-      onFenced: hooks.onFenced,
-      log: hooks.log,
-    });
-    // Commands now meet the gate: NOT_OWNER until this instance takes over.
-    server.startServing();
-    const running = coordinator;
-    return {
-      server,
-      port,
-      coordinator: running,
-      async close() {
-        running.stop();
-        await replica.stop().catch(() => {});
-        await link.nc.drain().catch(() => {});
-      },
-    };
+    return { link, replica };
   } catch (e) {
-    await server.shutdown().catch(() => {});
-    await link.nc.close().catch(() => {});
+    await link.nc.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A single replicated sidecar: restore, read to the end, claim, serve. */
+export async function startReplicated(
+  state: SidecarState,
+  config: SidecarConfig,
+  onJournalFailure: (error: JournalFailedError) => void,
+): Promise<ReplicatedStart> {
+  const { link, replica } = await openReplica(state, config, { onJournalFailure, ownsConnection: true });
+  try {
+    const follow = await replica.follow();
+    const takeover = await replica.takeOver();
+    return { link, replica, follow, takeover };
+  } catch (e) {
+    await replica.stop().catch(() => undefined);
+    await link.nc.close().catch(() => undefined);
     throw e;
   }
 }

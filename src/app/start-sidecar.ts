@@ -8,13 +8,16 @@ import type { SidecarServer } from "../server/server.js";
 import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
+import { startReplicated, type ReplicatedStart } from "./start-replicated.js";
 import { EXIT_CODES } from "./exit-codes.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
   readonly port: number;
-  /** Undefined in ephemeral mode. */
+  /** Undefined in ephemeral and replicated mode. */
   readonly recovery: RecoveryReport | undefined;
+  /** Replicated mode: the replica, its snapshot and takeover. */
+  readonly replicated?: ReplicatedStart;
 }
 
 /**
@@ -35,6 +38,11 @@ export async function startSidecar(
   const port = await server.listen(config.listen);
   if (config.durability.mode === "ephemeral") return { server, port, recovery: undefined };
   try {
+    if (config.durability.mode === "replicated") {
+      const replicated = await startReplicated(server.state, config, onJournalFailure);
+      server.startServing();
+      return { server, port, recovery: undefined, replicated };
+    }
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure });
     server.startServing();
     return { server, port, recovery };

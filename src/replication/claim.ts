@@ -44,6 +44,7 @@ export interface ClaimOptions {
   readonly maxMessageBytes?: number;
   readonly onFatal?: (err: JournalFailedError) => void;
   readonly lastSnapshotSequence?: bigint;
+  readonly ownsConnection?: boolean;
 }
 
 /** The journal could not be claimed (a stale epoch, or another writer kept appending). */
@@ -112,6 +113,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
       ...(o.onFatal ? { onFatal: o.onFatal } : {}),
       ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
+      ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),
     });
   }
   throw new JournalClaimError(`could not claim the journal in ${attempts} attempts: ${refused}`);

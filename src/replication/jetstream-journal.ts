@@ -52,6 +52,8 @@ export interface JetStreamJournalOptions {
   /** Called once when the journal fails; appends throw from then on. */
   readonly onFatal?: (err: JournalFailedError) => void;
   readonly lastSnapshotSequence?: bigint;
+  /** close() also closes the connection (the journal owns it: a single active sidecar). */
+  readonly ownsConnection?: boolean;
 }
 
 /** What a snapshot taken now covers, and where a reader resumes the stream after it. */
@@ -106,6 +108,7 @@ export class JetStreamJournal implements Journal {
   private readonly maxMessageBytes: number;
   private readonly onFatal: (err: JournalFailedError) => void;
   private readonly idPrefix = randomBytes(6).toString("hex");
+  private readonly ownsConnection: boolean;
   private last: bigint;
   private durable: bigint;
   private lastStreamSeq: number;
@@ -136,6 +139,7 @@ export class JetStreamJournal implements Journal {
     this.last = this.durable = o.nextSequence - 1n;
     this.lastStreamSeq = o.lastStreamSequence;
     this.snapshotSeq = o.lastSnapshotSequence;
+    this.ownsConnection = o.ownsConnection ?? false;
   }
 
   get lastSequence(): bigint {
@@ -214,9 +218,9 @@ export class JetStreamJournal implements Journal {
     };
   }
 
-  /** Waits for everything appended to be acknowledged; further appends throw. The connection stays open (its owner closes it). */
+  /** Waits for everything appended to be acknowledged; further appends throw. Closes the connection if it owns it. */
   close(): Promise<void> {
-    this.closing ??= this.flush();
+    this.closing ??= this.flush().finally(() => (this.ownsConnection ? this.nc.close() : undefined));
     return this.closing;
   }
 

@@ -38,6 +38,8 @@ export interface JournalReplicaOptions {
   readonly catchUpTimeoutMs?: number;
   /** The journal failed after the takeover (fenced, connection lost, no ack in time). */
   readonly onJournalFailure?: (error: JournalFailedError) => void;
+  /** The journal closes the connection when it closes (a single active sidecar owns it). */
+  readonly ownsConnection?: boolean;
   /** Another writer claimed the journal (read while following). */
   readonly onEpoch?: (marker: EpochMarker) => void;
   /** Following stopped on an error (a record that does not decode or replay). */
@@ -150,6 +152,7 @@ export class JournalReplica {
       ...(this.o.maxMessageBytes !== undefined ? { maxMessageBytes: this.o.maxMessageBytes } : {}),
       ...(this.o.onJournalFailure ? { onFatal: this.o.onJournalFailure } : {}),
       ...(this.snapshotSequence !== undefined ? { lastSnapshotSequence: this.snapshotSequence } : {}),
+      ...(this.o.ownsConnection !== undefined ? { ownsConnection: this.o.ownsConnection } : {}),
     });
     this.journalOpened = journal;
     const appliedSequence = journal.lastSequence;

@@ -45,7 +45,8 @@ export class DurableStateError extends Error {
 
 /** How the journal runs: mode, directory, snapshot schedule, segment size. */
 export interface RecoveryOptions {
-  readonly mode: "sync" | "async" | "ephemeral";
+  /** "replicated" recovers from the stream instead (src/replication/journal-replica.ts). */
+  readonly mode: "sync" | "async" | "ephemeral" | "replicated";
   readonly dataDir: string;
   readonly snapshotEveryRecords: number;
   readonly snapshotEverySeconds: number;
@@ -56,6 +57,7 @@ export interface RecoveryOptions {
 
 export async function recoverState(state: SidecarState, options: RecoveryOptions): Promise<RecoveryReport> {
   const started = performance.now();
+  if (options.mode === "replicated") throw new Error("replicated mode recovers from the replicated journal, not from files (src/replication/journal-replica.ts)");
   checkSnapshottable(state);
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });

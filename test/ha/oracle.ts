@@ -95,7 +95,9 @@ export class WorkloadLog {
   }
 
   reference(extra: readonly WireOp[] = []): ReturnType<typeof Reference.replay> {
-    return Reference.replay(this.config, [...this.ops, ...extra]);
+    // The reference is one in-process engine: no journal, no leases.
+    const { ownership: _o, replication: _r, ...single } = this.config;
+    return Reference.replay(single, [...this.ops, ...extra]);
   }
 
   /** Every answer the gateway received equals the reference's answer to the same operation. */

@@ -41,17 +41,19 @@ export function replicatedConfig(cluster: NatsCluster, deployment: string, id: s
   return {
     ...base,
     listen: `127.0.0.1:${port}`,
-    durability: { mode: "sync", snapshotEveryRecords: 40, snapshotEverySeconds: 0 },
-    ownership: {
-      natsServers: [...cluster.urls],
+    durability: { mode: "replicated", snapshotEveryRecords: 40, snapshotEverySeconds: 0 },
+    replication: {
+      servers: [...cluster.urls],
       instanceId: id,
-      advertisedAddress: `127.0.0.1:${port}`,
       shardCount: SHARD_COUNT,
-      leaseTtlMs: LEASE_TTL_MS,
       stream: `J_${deployment}`,
       subjectPrefix: `j.${deployment}`,
-      leaseBucket: `leases_${deployment}`,
       snapshotBucket: `snaps_${deployment}`,
+    },
+    ownership: {
+      advertisedAddress: `127.0.0.1:${port}`,
+      leaseTtlMs: LEASE_TTL_MS,
+      leaseBucket: `leases_${deployment}`,
     },
     limits: { shutdownDrainMs: 0 },
   };
