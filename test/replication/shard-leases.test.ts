@@ -118,3 +118,19 @@ describe("shardOf", () => {
     for (const c of counts) expect(c).toBeGreaterThan(150);
   });
 });
+
+describe("the gate's cross-shard rule for admin changes", async () => {
+  const { LeaseOwnershipGate } = await import("../../src/replication/lease-ownership-gate.js");
+  it("several owners: a broker-wide change is refused unless declared per instance; a per-account one follows its shard", async () => {
+    const { a } = setup();
+    await a.claim(0);
+    const gate = (perInstance: boolean) => new LeaseOwnershipGate({ leases: a, shardCount: 4, instanceId: "a", severalOwners: true, perInstance });
+    expect(gate(false).refuseAdmin({ kind: "blockGroup", group: 3 as never, reason: "x" })?.message).toBe(
+      'blockGroup changes state shared by accounts on every shard, and several instances own shards: it cannot be applied exactly here (declare ownership.crossShard = "per-instance" to apply such changes instance by instance)',
+    );
+    expect(gate(true).refuseAdmin({ kind: "blockGroup", group: 3 as never, reason: "x" })).toBeUndefined();
+    // Account 1 is on shard 0 (held), account 2 on shard 3 (not).
+    expect(gate(false).refuseAdmin({ kind: "blockAccount", accountId: 1n as never, reason: "x" })).toBeUndefined();
+    expect(gate(false).refuseAdmin({ kind: "blockAccount", accountId: 2n as never, reason: "x" })?.code).toBe("NOT_OWNER");
+  });
+});
