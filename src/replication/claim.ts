@@ -18,6 +18,7 @@ import type { JournalFailedError } from "../state/journal/journal.js";
 import { encodeEpochMessage } from "./journal-message.js";
 import { journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import { JetStreamJournal } from "./jetstream-journal.js";
+import { retryTransient } from "./transient-retry.js";
 import type { JournalTail } from "./journal-tail.js";
 
 export interface ClaimOptions {
@@ -68,7 +69,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       let seq = o.tail.lastSubjectSequence(subject);
       if (seq === undefined) {
         // Not seen since the tail's start: its last message (if any) is before it, or new.
-        seq = (await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject }))?.seq ?? 0;
+        seq = (await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject })))?.seq ?? 0;
         if (seq > end) moved = true;
       }
       expected.push(seq);
@@ -92,10 +93,17 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ),
     );
     const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ subject: subjects[i]!, error: r.reason as unknown }] : []));
-    const other = failures.find((f) => !(f.error instanceof JetStreamApiError && f.error.code === JetStreamApiCodes.StreamWrongLastSequence));
+    // No ack (a timeout, no responders during an election): that marker may or may not be in;
+    // the next attempt reads the stream again either way.
+    const unanswered = failures.filter((f) => !(f.error instanceof JetStreamApiError));
+    const other = failures.find((f) => f.error instanceof JetStreamApiError && f.error.code !== JetStreamApiCodes.StreamWrongLastSequence);
     if (other) throw new JournalClaimError(`epoch marker on ${other.subject} failed: ${other.error instanceof Error ? other.error.message : String(other.error)}`, { cause: other.error });
     if (failures.length > 0) {
-      refused = `another writer appended to ${failures.map((f) => f.subject).join(", ")} during the claim`;
+      refused =
+        unanswered.length === failures.length
+          ? `no acknowledgement for the epoch markers on ${failures.map((f) => f.subject).join(", ")}`
+          : `another writer appended to ${failures.map((f) => f.subject).join(", ")} during the claim`;
+      if (unanswered.length > 0) await new Promise((r) => setTimeout(r, 250));
       continue;
     }
     const acks = results.map((r) => (r as PromiseFulfilledResult<{ seq: number }>).value.seq);

@@ -118,6 +118,7 @@ export class JetStreamJournal implements Journal {
   private closing: Promise<void> | undefined;
   private snapshotSeq: bigint | undefined;
   private acks = 0;
+  private retries = 0;
   private ackLastUs = 0;
   private ackTotalUs = 0;
   private ackMaxUs = 0;
@@ -159,6 +160,11 @@ export class JetStreamJournal implements Journal {
   /** The highest stream sequence acknowledged to this writer. */
   get lastStreamSequence(): number {
     return this.lastStreamSeq;
+  }
+
+  /** Publishes tried again after a timeout or no responders (a leader election, a reconnect). */
+  get retriedPublishes(): number {
+    return this.retries;
   }
 
   /** Why the journal failed, if it did. */
@@ -318,6 +324,7 @@ export class JetStreamJournal implements Journal {
           this.fail(`no acknowledgement for an append to ${lane.subject} within ${this.appendTimeoutMs} ms (last error: ${e instanceof Error ? e.message : String(e)})`, e);
           return undefined;
         }
+        this.retries++;
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 500);
       }

@@ -5,7 +5,18 @@
  * exists (a stream configured otherwise is refused, never silently changed).
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { retryTransient } from "./transient-retry.js";
 
 export interface JournalStreamSettings {
   readonly servers: readonly string[];
@@ -41,7 +52,7 @@ export async function connectJournal(settings: JournalStreamSettings): Promise<J
     maxPingOut: 2,
   });
   try {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await retryTransient("opening JetStream", () => jetstreamManager(nc));
     await ensureJournalStream(jsm, settings);
     return { nc, js: jetstream(nc), jsm, settings };
   } catch (e) {
@@ -52,12 +63,12 @@ export async function connectJournal(settings: JournalStreamSettings): Promise<J
 
 export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStreamSettings): Promise<void> {
   const subject = `${s.subjectPrefix}.>`;
-  let info;
-  try {
-    info = await jsm.streams.info(s.stream);
-  } catch {
-    info = undefined;
-  }
+  let info = await retryTransient(`reading stream ${s.stream}`, () =>
+    jsm.streams.info(s.stream).catch((e: unknown) => {
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined;
+      throw e;
+    }),
+  );
   if (info === undefined) {
     try {
       await jsm.streams.add({

@@ -12,6 +12,7 @@ import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStr
 import type { JournalRecord } from "../state/journal/journal.js";
 import { decodeJournalMessage } from "./journal-message.js";
 import { RecordSequencer } from "./record-sequencer.js";
+import { retryTransient } from "./transient-retry.js";
 
 export interface EpochMarker {
   readonly epoch: bigint;
@@ -62,9 +63,11 @@ export class JournalTail {
   /** Starts reading (resolves once the consumer exists). */
   async start(): Promise<void> {
     const from = this.o.fromStreamSequence;
-    const consumer = await this.o.js.consumers.get(
-      this.o.stream,
-      from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
+    const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
+      this.o.js.consumers.get(
+        this.o.stream,
+        from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
+      ),
     );
     if (this.stopped) return;
     this.messages = await consumer.consume({ max_messages: 1024, callback: (m) => this.onMessage(m) });
@@ -132,7 +135,7 @@ export class JournalTail {
 
   /** Reads up to the stream's current end; resolves with that end's stream sequence. */
   async catchUp(timeoutMs: number): Promise<number> {
-    const info = await this.o.jsm.streams.info(this.o.stream);
+    const info = await retryTransient(`reading stream ${this.o.stream}'s end`, () => this.o.jsm.streams.info(this.o.stream));
     const end = info.state.last_seq;
     await this.waitFor(end, timeoutMs);
     return end;

@@ -16,6 +16,7 @@
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
+import { retryTransient } from "./transient-retry.js";
 
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
@@ -35,7 +36,7 @@ export class ObjectSnapshotStore {
 
   /** Opens (creating if needed) the bucket. */
   static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number): Promise<ObjectSnapshotStore> {
-    const store = await new Objm(nc).create(bucket, { replicas });
+    const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }));
     return new ObjectSnapshotStore(store, `${stream}.state`);
   }
 
@@ -53,7 +54,7 @@ export class ObjectSnapshotStore {
 
   /** The stored snapshot, or undefined when there is none. A damaged one throws (the message says why). */
   async read(): Promise<StoredSnapshot | undefined> {
-    const bytes = await this.store.getBlob(this.objectName);
+    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.store.getBlob(this.objectName));
     if (bytes === null) return undefined;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const where = `snapshot object ${this.objectName}`;

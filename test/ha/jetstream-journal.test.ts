@@ -114,6 +114,43 @@ describe("JetStream journal", () => {
     expect(records).toEqual(["1@1:a1", "2@2:b2"]);
   });
 
+  it("loses no acknowledged record when the stream's leader is SIGKILLed under concurrent appends on every subject", async () => {
+    const { link: l, subjects } = await open("JD");
+    const journal = await writer(l, "JD", subjects, "d");
+    const acked: bigint[] = [];
+    let sent = 0;
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    // Each turn: a record for each of a few accounts (several shard subjects) and the control subject.
+    const burst = (turns: number) => {
+      const done: Promise<void>[] = [];
+      for (let t = 0; t < turns; t++) {
+        done.push(
+          turn().then(() => {
+            for (let k = 0; k < 5; k++) {
+              const n = sent++;
+              const seq = journal.append(bytes(`r${n}`), k === 4 ? undefined : feed(BigInt(n % 7)));
+              journal.afterDurable(() => acked.push(seq));
+            }
+          }),
+        );
+      }
+      return Promise.all(done);
+    };
+    await burst(50);
+    const leader = (await cluster.leaderOf("JD"))!;
+    const killed = cluster.kill(leader, "SIGKILL");
+    await burst(200);
+    await killed;
+    await journal.flush();
+    expect(journal.retriedPublishes).toBeGreaterThan(0);
+    expect(journal.failed).toBeUndefined();
+    // Every record acknowledged, in journal order, and read back in that order, each once.
+    expect(acked).toEqual(Array.from({ length: sent }, (_, i) => BigInt(i + 1)));
+    const { records } = await readAll(l, "JD");
+    expect(records).toEqual(Array.from({ length: sent }, (_, i) => `${i + 1}@1:r${i}`));
+    await cluster.restart(leader);
+  });
+
   it("does not answer an append that no quorum acknowledges, and fails the journal when the append timeout passes", async () => {
     const { link: l, subjects } = await open("JC");
     const failures: JournalFailedError[] = [];

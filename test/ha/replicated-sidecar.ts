@@ -14,7 +14,7 @@ import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.j
 import { connect, type SidecarClients } from "../../src/client/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { wallClock } from "../../src/state/wall-clock.js";
-import type { WireOp } from "../durability/reference.js";
+import type { Answer, WireOp } from "../durability/reference.js";
 import type { Life, ReachableSidecar } from "../durability/wire-life.js";
 import type { Workload } from "../durability/workload.js";
 
@@ -103,13 +103,25 @@ export async function startInProcess(setup: ReplicatedSetup): Promise<InProcessS
   };
 }
 
-/** Runs the workload's first operations (bind every account, fund them) and `more` random ones, each answered. */
-export async function runOps<P extends ReachableSidecar>(life: Life<P>, work: Workload, log: WireOp[], more: number, first = true): Promise<void> {
+/**
+ * Runs the workload's first operations (bind every account, fund them on the first life) and
+ * at least `more` random ones, each answered before the next is sent; logs each operation
+ * and, when `answers` is given, its answer.
+ */
+export async function runOps<P extends ReachableSidecar>(
+  life: Life<P>,
+  work: Workload,
+  log: WireOp[],
+  more: number,
+  first = true,
+  answers?: Answer[],
+): Promise<void> {
   const planned = [...work.lifeStart(first)];
   for (let i = 0; i < more || planned.length > 0; i++) {
     const p = planned.shift() ?? work.next();
     const answer = await life.run(p.op);
     p.update?.(answer);
     log.push(p.op);
+    answers?.push(answer);
   }
 }
