@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, describe, it, type ExpectStatic } from "vitest";
 import { listSegments } from "../../src/state/journal/journal-files.js";
 import { CRASH, Reference, type Answer, type WireOp } from "./reference.js";
-import { Life, readDurable } from "./wire-life.js";
+import { Life, differences, readDurable } from "./wire-life.js";
 import { killAllSidecars, startSidecarProcess } from "./sidecar-process.js";
 import { ACCOUNTS, POLICIES, Workload, crashConfig } from "./workload.js";
 
@@ -48,17 +48,6 @@ interface Stats {
   lastSequence: bigint;
 }
 
-/** Where two JSON values differ (paths and both values), the first few: short failure messages. */
-function differences(a: unknown, b: unknown, path = "", out: string[] = []): string[] {
-  if (out.length >= 8) return out;
-  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
-  } else if (!isDeepStrictEqual(a, b)) {
-    out.push(`${path}: ${JSON.stringify(a)} (restarted) vs ${JSON.stringify(b)} (reference)`);
-  }
-  return out;
-}
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -5,6 +5,7 @@
  */
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
+import { isDeepStrictEqual } from "node:util";
 import type { ExpectStatic } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannel, ReportFeed, callUnary, type SidecarClients } from "../../src/client/index.js";
@@ -66,4 +67,16 @@ export async function readDurable(proc: ReachableSidecar, expect: ExpectStatic, 
   }
   const journal = await callUnary<ad.GetJournalStatusResponse>(admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema, {}));
   return { view: { accounts, policies }, journal };
+}
+
+/** Where two JSON values differ (paths and both values), the first few: short failure messages. */
+export function differences(a: unknown, b: unknown, path = "", out: string[] = []): string[] {
+  if (out.length >= 8) return out;
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
+  } else if (!isDeepStrictEqual(a, b)) {
+    out.push(`${path}: ${JSON.stringify(a)} (restarted) vs ${JSON.stringify(b)} (reference)`);
+  }
+  return out;
 }

@@ -14,12 +14,26 @@ import {
   ReplicationRole,
   type GetReplicationStatusResponse,
 } from "../../gen/openpit/sidecar/v1/replication_pb.js";
-import { startSidecarProcess, type SidecarProcess } from "../durability/sidecar-process.js";
+import { afterAll, beforeAll } from "vitest";
+import { killAllSidecars, startSidecarProcess, type SidecarProcess } from "../durability/sidecar-process.js";
 import { crashConfig } from "../durability/workload.js";
-import type { NatsCluster } from "./nats-cluster.js";
+import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 
 export const LEASE_TTL_MS = 1500;
 export const SHARD_COUNT = 4;
+
+/** One 3-node cluster for a test file (each test its own deployment on it); sidecars and nodes killed after. */
+export function useNatsCluster(): () => NatsCluster {
+  let cluster: NatsCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  }, 30_000);
+  afterAll(async () => {
+    await killAllSidecars();
+    await cluster?.stop();
+  });
+  return () => cluster!;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

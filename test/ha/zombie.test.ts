@@ -12,25 +12,16 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import * as ch from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ReplicationRole } from "../../gen/openpit/sidecar/v1/replication_pb.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type { WireOp } from "../durability/reference.js";
-import { killAllSidecars } from "../durability/sidecar-process.js";
-import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
-import { ACCOUNTS, CRASH, Gateway, POLICIES, WorkloadLog, readView } from "./oracle.js";
-import { LEASE_TTL_MS, replicatedSidecar, waitForRole } from "./replicated-sidecars.js";
+import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, readDurable } from "./oracle.js";
+import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
-let cluster: NatsCluster;
-beforeAll(async () => {
-  cluster = await startNatsCluster();
-}, 30_000);
-afterAll(async () => {
-  await killAllSidecars();
-  await cluster?.stop();
-});
+const clusterOf = useNatsCluster();
 
 /** A small committed buy, independent of every earlier answer (so it can be pipelined). */
 function order(i: number): WireOp {
@@ -56,14 +47,14 @@ function order(i: number): WireOp {
 type Outcome = { kind: "answer"; answer: unknown } | { kind: "failed" } | { kind: "pending" };
 
 it("SIGSTOP the active until the standby took over, SIGCONT: nothing the zombie decides afterwards reaches the gateway as accepted", async () => {
-  const sa = await replicatedSidecar(cluster, "zombie", "a");
+  const sa = await replicatedSidecar(clusterOf(), "zombie", "a");
   const a = await sa.start();
   await waitForRole(a, ReplicationRole.ACTIVE, 10_000);
-  const b = await (await replicatedSidecar(cluster, "zombie", "b")).start();
+  const b = await (await replicatedSidecar(clusterOf(), "zombie", "b")).start();
   await waitForRole(b, ReplicationRole.STANDBY, 10_000);
 
   const log = new WorkloadLog(sa.config, 21);
-  const gw = new Gateway(a);
+  const gw = new Life(a);
   // Bind and fund the accounts (acknowledged), then pipeline orders without waiting.
   await log.runAcknowledged(gw, 0, true);
   const base = log.ops.length;
@@ -103,7 +94,9 @@ it("SIGSTOP the active until the standby took over, SIGCONT: nothing the zombie 
   expect(fencedLine).toMatch(/^(lost the lease of shard \d+: |the journal refused an append: )/);
 
   // The prefix of the pipelined orders that reached the journal: the one whose reference equals B's state.
-  const { view, lastSequence } = await readView(b);
+  const durable = await readDurable(b, expect, "after the zombie's takeover");
+  const { view } = durable;
+  const lastSequence = durable.journal.lastSequence;
   let prefix = -1;
   let ref: ReturnType<WorkloadLog["reference"]> | undefined;
   for (let j = orders.length; j >= 0 && prefix < 0; j--) {

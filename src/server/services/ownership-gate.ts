@@ -8,6 +8,7 @@
 import type { AccountId } from "../../param/index.js";
 import type { AdminCommand, ChannelCommand } from "../../state/commands.js";
 import type { CommandError } from "../../state/command-error.js";
+import { ORDER_FIELD } from "../security/account-scope.js";
 
 export interface OwnershipGate {
   /** The refusal for a command on `accountId` (at `field`), or undefined when this instance owns its shard. */
@@ -18,14 +19,6 @@ export interface OwnershipGate {
   refuseAdmin(command: AdminCommand): CommandError | undefined;
 }
 
-/** Wire names of the order-carrying commands, for the refused field's path. */
-const ORDER_FIELD = {
-  start: "start_pre_trade",
-  execute: "execute_pre_trade",
-  startDryRun: "start_pre_trade_dry_run",
-  executeDryRun: "execute_pre_trade_dry_run",
-  dropCopy: "execute_pre_trade_drop_copy",
-} as const;
 
 /** The ownership refusal for one decoded channel command, or undefined. */
 export function refuseNotOwned(gate: OwnershipGate, command: ChannelCommand, base: string): CommandError | undefined {
