@@ -14,6 +14,7 @@ import { ReplicationRole, StepDownRequestSchema, type StepDownResponse } from ".
 import { callUnary } from "../../src/client/index.js";
 import type { SidecarProcess } from "../durability/sidecar-process.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, differences, readDurable } from "./oracle.js";
+import { exitOf } from "./replicated-sidecar.js";
 import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const OPS = 60;
@@ -30,7 +31,6 @@ async function activeAndStandby(tag: string): Promise<{ a: SidecarProcess; b: Si
   return { a, b, config: sa.config };
 }
 
-const exited = (p: SidecarProcess) => new Promise<number | null>((resolve) => (p.child.exitCode !== null ? resolve(p.child.exitCode) : p.child.once("exit", (code) => resolve(code))));
 
 describe.sequential("failover between two sidecar processes on a 3-node cluster", () => {
   it("SIGKILL of the active: the standby serves the same accounts within TTL + 5 s, equal to the reference of what was acknowledged", async () => {
@@ -93,7 +93,7 @@ describe.sequential("failover between two sidecar processes on a 3-node cluster"
     const { a, b, config } = await activeAndStandby("step");
     const log = new WorkloadLog(config, 12);
     await log.runAcknowledged(new Life(a), OPS, true);
-    const aExit = exited(a);
+    const aExit = exitOf(a);
 
     const started = performance.now();
     const answer = await callUnary<StepDownResponse>(a.clients.admin, "stepDown", create(StepDownRequestSchema, {}));

@@ -25,12 +25,13 @@ export interface ReplicatedSetup {
   cleanup(): void;
 }
 
-/** The crash test's configuration (every built-in policy), replicated on `stream` of the cluster. */
+/** The crash test's configuration (every built-in policy), replicated on `stream` of the cluster; `extra`: other top-level sections. */
 export function replicatedSetup(
   cluster: NatsCluster,
   stream: string,
   replication: Record<string, unknown> = {},
   durability: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
 ): ReplicatedSetup {
   const root = mkdtempSync(join(tmpdir(), "openpit-ha-"));
   const config = {
@@ -44,6 +45,7 @@ export function replicatedSetup(
       snapshotBucket: `${stream}_snapshots`,
       ...replication,
     },
+    ...extra,
   };
   const configFile = join(root, "sidecar.json");
   writeFileSync(configFile, JSON.stringify(config));

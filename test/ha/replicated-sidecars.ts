@@ -3,10 +3,7 @@
  * cluster, the instance and its advertised address (a free port picked here, so the address
  * is known before the process starts), and waits for a role through AdminService.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { callUnary, type SidecarClients } from "../../src/client/index.js";
 import {
@@ -15,12 +12,11 @@ import {
   type GetReplicationStatusResponse,
 } from "../../gen/openpit/sidecar/v1/replication_pb.js";
 import { afterAll, beforeAll } from "vitest";
-import { killAllSidecars, startSidecarProcess, type SidecarProcess } from "../durability/sidecar-process.js";
-import { crashConfig } from "../durability/workload.js";
+import { killAllSidecars, type SidecarProcess } from "../durability/sidecar-process.js";
 import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { replicatedSetup } from "./replicated-sidecar.js";
 
 export const LEASE_TTL_MS = 1500;
-export const SHARD_COUNT = 4;
 
 /** One 3-node cluster for a test file (each test its own deployment on it); sidecars and nodes killed after. */
 export function useNatsCluster(): () => NatsCluster {
@@ -46,47 +42,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * The crash suite's workload configuration, replicated on `cluster` as instance `id` of
- * deployment `deployment` (its own stream and buckets: tests share one cluster).
- */
-export function replicatedConfig(cluster: NatsCluster, deployment: string, id: string, port: number): Record<string, unknown> {
-  const { durability: _file, ...base } = crashConfig();
-  return {
-    ...base,
-    listen: `127.0.0.1:${port}`,
-    durability: { mode: "replicated", snapshotEveryRecords: 40, snapshotEverySeconds: 0 },
-    replication: {
-      servers: [...cluster.urls],
-      instanceId: id,
-      shardCount: SHARD_COUNT,
-      stream: `J_${deployment}`,
-      subjectPrefix: `j.${deployment}`,
-      snapshotBucket: `snaps_${deployment}`,
-    },
-    ownership: {
-      advertisedAddress: `127.0.0.1:${port}`,
-      leaseTtlMs: LEASE_TTL_MS,
-      leaseBucket: `leases_${deployment}`,
-    },
-    limits: { shutdownDrainMs: 0 },
-  };
-}
-
 export interface ReplicatedSidecar {
-  readonly id: string;
-  readonly configFile: string;
   readonly config: Record<string, unknown>;
   start(): Promise<SidecarProcess>;
 }
 
+/**
+ * Instance `id` of deployment `deployment` (its own stream and buckets: tests share one
+ * cluster), with failover: the crash suite's configuration, a snapshot every 40 records,
+ * a short lease and an advertised address on a free port picked here.
+ */
 export async function replicatedSidecar(cluster: NatsCluster, deployment: string, id: string): Promise<ReplicatedSidecar> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), `openpit-ha-${deployment}-${id}-`));
-  const config = replicatedConfig(cluster, deployment, id, port);
-  const configFile = join(dir, "sidecar.json");
-  writeFileSync(configFile, JSON.stringify(config));
-  return { id, configFile, config, start: () => startSidecarProcess(configFile, join(dir, "unused")) };
+  return replicatedSetup(cluster, `J_${deployment}`, { instanceId: id }, { snapshotEveryRecords: 40 }, {
+    listen: `127.0.0.1:${port}`,
+    ownership: { advertisedAddress: `127.0.0.1:${port}`, leaseTtlMs: LEASE_TTL_MS, leaseBucket: `leases_${deployment}` },
+    limits: { shutdownDrainMs: 0 },
+  });
 }
 
 export function replicationStatus(clients: SidecarClients): Promise<GetReplicationStatusResponse> {

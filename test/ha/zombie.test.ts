@@ -19,6 +19,7 @@ import { ReplicationRole } from "../../gen/openpit/sidecar/v1/replication_pb.js"
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type { WireOp } from "../durability/reference.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, readDurable } from "./oracle.js";
+import { exitOf } from "./replicated-sidecar.js";
 import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const clusterOf = useNatsCluster();
@@ -85,7 +86,7 @@ it("SIGSTOP the active until the standby took over, SIGCONT: nothing the zombie 
   const takeoverMs = performance.now() - stoppedAt;
   const answeredWhileFrozen = outcomes.filter((o) => o.kind === "answer").length;
 
-  const aExit = new Promise<number | null>((resolve) => a.child.once("exit", (code) => resolve(code)));
+  const aExit = exitOf(a);
   a.child.kill("SIGCONT");
   expect(await aExit).toBe(75);
   // Everything the gateway will ever hear from the zombie has arrived (its connection is gone).
