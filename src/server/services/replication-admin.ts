@@ -4,6 +4,9 @@
  * StepDown is FAILED_PRECONDITION and the status says OFF.
  */
 import { create } from "@bufbuild/protobuf";
+import { MalformedMessage } from "../../transport/service-definition.js";
+import { decodedRequest } from "../codec/decode-admin.js";
+import { toServiceError } from "./admin-errors.js";
 import { status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import {
   GetReplicationStatusResponseSchema,
@@ -39,6 +42,16 @@ export interface ReplicationControl {
   stepDown(): Promise<{ readonly shards: readonly number[]; readonly tookMs: number }>;
 }
 
+/** The codec's error for bytes that do not decode as the request (INVALID_ARGUMENT, like every admin RPC). */
+function malformed(request: MalformedMessage): unknown {
+  try {
+    decodedRequest(request);
+  } catch (e) {
+    return e;
+  }
+  return new Error("request: message could not be decoded");
+}
+
 const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
   active: ReplicationRole.ACTIVE,
   standby: ReplicationRole.STANDBY,
@@ -48,7 +61,8 @@ const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
 /** `replication()`: read per call, since the composition root attaches it after the services exist. */
 export function replicationAdmin(replicationOf: () => ReplicationControl | undefined) {
   return {
-    stepDown(_call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
+    stepDown(call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
+      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
       const replication = replicationOf();
       if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
       replication.stepDown().then(
@@ -56,7 +70,8 @@ export function replicationAdmin(replicationOf: () => ReplicationControl | undef
         (e: unknown) => callback({ code: status.FAILED_PRECONDITION, details: e instanceof Error ? e.message : String(e) }, null),
       );
     },
-    getReplicationStatus(_call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {
+    getReplicationStatus(call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {
+      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
       const replication = replicationOf();
       if (!replication) return callback(null, create(GetReplicationStatusResponseSchema, { role: ReplicationRole.OFF }));
       const s = replication.status();
