@@ -17,6 +17,7 @@ files=(
   openpit/sidecar/v1/types.proto
   openpit/sidecar/v1/errors.proto
   openpit/sidecar/v1/audit.proto
+  openpit/sidecar/v1/replication.proto
   openpit/sidecar/v1/channel.proto
   openpit/sidecar/v1/feed.proto
   openpit/sidecar/v1/admin.proto

@@ -25,7 +25,7 @@ def generate_stubs(out_dir):
     files = [
         os.path.join("openpit", "sidecar", "v1", name)
         for name in ("types.proto", "errors.proto", "channel.proto", "feed.proto", "audit.proto",
-                     "admin.proto")
+                     "replication.proto", "admin.proto")
     ]
     subprocess.run(
         ["protoc", f"-I{PROTO_ROOT}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",
