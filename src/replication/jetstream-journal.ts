@@ -218,7 +218,7 @@ export class JetStreamJournal implements Journal {
         mean: this.acks === 0 ? 0 : Math.round(this.ackTotalUs / this.acks),
         max: Math.round(this.ackMaxUs),
       },
-      pendingBatches: this.turns.length + (this.openTurn && !this.turns.includes(this.openTurn) ? 1 : 0),
+      pendingBatches: this.turns.length, // the open turn included
       nextSegment: "none",
       rollovers: { prepared: 0, inline: 0 },
       failure: this.failure?.message,
