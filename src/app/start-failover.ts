@@ -18,7 +18,7 @@ import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
-import { instanceIdOf, openReplica } from "./start-replicated.js";
+import { instanceIdOf, openReplica } from "./start-replicated-journal.js";
 
 /** Several active owners need a journal claim per shard; the journal has one writer for all subjects. */
 export class UnsupportedTopologyError extends Error {

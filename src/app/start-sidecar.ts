@@ -8,7 +8,7 @@ import type { SidecarServer } from "../server/server.js";
 import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
-import { startReplicated, type ReplicatedStart } from "./start-replicated.js";
+import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { EXIT_CODES } from "./exit-codes.js";
 
 export interface StartedSidecar {

@@ -26,6 +26,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nat
 import type { Command } from "../state/commands.js";
 import { JournalClosedError, JournalFailedError, type Journal, type JournalStatus } from "../state/journal/journal.js";
 import { MAX_SEQUENCE } from "../state/journal/segment-format.js";
+import { runDurableCallbacks } from "../state/journal/commit-pipeline.js";
 import { encodeRecordsMessage, frameRecord, MESSAGE_HEADER_BYTES } from "./journal-message.js";
 import { commandLane, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 
@@ -217,7 +218,7 @@ export class JetStreamJournal implements Journal {
         mean: this.acks === 0 ? 0 : Math.round(this.ackTotalUs / this.acks),
         max: Math.round(this.ackMaxUs),
       },
-      pendingBatches: this.turns.length + (this.openTurn && !this.turns.includes(this.openTurn) ? 1 : 0),
+      pendingBatches: this.turns.length, // the open turn included
       nextSegment: "none",
       rollovers: { prepared: 0, inline: 0 },
       failure: this.failure?.message,
@@ -334,29 +335,15 @@ export class JetStreamJournal implements Journal {
   /** Completes turns in order: a turn's callbacks run once it and every turn before it are acknowledged. */
   private advance(): void {
     let done = 0;
-    let thrown: { e: unknown } | undefined;
     while (done < this.turns.length) {
       const t = this.turns[done]!;
       if (!t.sealed || t.pending > 0) break;
       done++;
       if (t.lastSeq > this.durable) this.durable = t.lastSeq;
-      for (const cb of t.callbacks) {
-        try {
-          cb();
-        } catch (e) {
-          thrown ??= { e };
-        }
-      }
+      runDurableCallbacks(t.callbacks);
       for (const w of t.waiters) w.resolve();
     }
     if (done > 0) this.turns.splice(0, done);
-    // A throwing callback is the caller's bug, not the journal's (as in the file journal).
-    if (thrown) {
-      const { e } = thrown;
-      process.nextTick(() => {
-        throw e;
-      });
-    }
   }
 
   private fail(reason: string, cause: unknown): void {

@@ -63,6 +63,14 @@ export class JournalTail {
   /** Starts reading (resolves once the consumer exists). */
   async start(): Promise<void> {
     const from = this.o.fromStreamSequence;
+    // A stream trimmed (limits, a purge) past where this reader must start has lost records
+    // nothing else holds: refuse rather than start from whatever is left.
+    const { state } = await retryTransient(`reading stream ${this.o.stream}`, () => this.o.jsm.streams.info(this.o.stream));
+    if (state.first_seq > from && state.last_seq >= from) {
+      throw new JournalTailError(
+        `stream ${this.o.stream} starts at sequence ${state.first_seq}, but reading must start at ${from} (after the snapshot): messages ${from}..${state.first_seq - 1} are gone`,
+      );
+    }
     const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
       this.o.js.consumers.get(
         this.o.stream,

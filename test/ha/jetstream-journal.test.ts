@@ -151,6 +151,17 @@ describe("JetStream journal", () => {
     await cluster.restart(leader);
   });
 
+  it("refuses to read a stream trimmed past where the reader must start", async () => {
+    const { link: l, subjects } = await open("JE");
+    const journal = await writer(l, "JE", subjects, "e");
+    for (let i = 0; i < 3; i++) journal.append(bytes(`e${i}`), feed(BigInt(i)));
+    await journal.flush();
+    const last = journal.lastStreamSequence;
+    await l.jsm.streams.purge("JE", { keep: 1 });
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JE", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await expect(tail.start()).rejects.toThrow(`stream JE starts at sequence ${last}, but reading must start at 1 (after the snapshot): messages 1..${last - 1} are gone`);
+  });
+
   it("does not answer an append that no quorum acknowledges, and fails the journal when the append timeout passes", async () => {
     const { link: l, subjects } = await open("JC");
     const failures: JournalFailedError[] = [];

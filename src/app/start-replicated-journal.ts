@@ -1,8 +1,10 @@
 /**
- * Replicated durability (durability.mode "replicated"): the state is restored from the
- * newest snapshot in the object store and the journal's stream after it, then this instance
- * claims the journal (fencing any previous writer) and serves, its answers waiting for the
- * stream's acknowledgement. See docs/high-availability.md.
+ * Replicated durability (durability.mode "replicated") for a single active sidecar: the
+ * state is restored from the newest snapshot in the object store and the journal's stream
+ * after it, then this instance claims the journal at once (fencing any previous writer) and
+ * serves, its answers waiting for the stream's acknowledgement. A supervisor restarting it
+ * (anywhere) gets the same state back. Warm standbys and failover by leases build on
+ * `openReplica` (follow, then take over when the leases say so). See docs/high-availability.md.
  */
 import { hostname } from "node:os";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
