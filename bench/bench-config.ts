@@ -35,7 +35,11 @@ export const DEEP_FUNDS_USD = "1000000000000";
 export const WORLD_ACCOUNT_BASE = 1_000_000n;
 
 /** How the bench's sidecars keep state: in memory (every section but the durability one), or journaled. */
-export type BenchDurability = { readonly mode: "ephemeral" } | { readonly mode: "sync" | "async"; readonly dataDir: string };
+export type BenchDurability =
+  | { readonly mode: "ephemeral" }
+  | { readonly mode: "sync" | "async"; readonly dataDir: string }
+  /** The replicated journal on a JetStream cluster (the bench starts a 3-node one: bench/durability.ts). */
+  | { readonly mode: "replicated"; readonly servers: readonly string[]; readonly stream: string };
 
 /**
  * The bench configuration. The durability section is explicit: a configuration without one
@@ -47,7 +51,15 @@ export function benchSidecarConfig(durability: BenchDurability = { mode: "epheme
   return {
     listen: "127.0.0.1:0",
     metrics: { listen: "127.0.0.1:0" },
-    durability: durability.mode === "ephemeral" ? { mode: "ephemeral" } : { ...durability, snapshotEveryRecords: 0, snapshotEverySeconds: 0 },
+    durability:
+      durability.mode === "ephemeral"
+        ? { mode: "ephemeral" }
+        : durability.mode === "replicated"
+          ? { mode: "replicated", snapshotEveryRecords: 0, snapshotEverySeconds: 0 }
+          : { ...durability, snapshotEveryRecords: 0, snapshotEverySeconds: 0 },
+    ...(durability.mode === "replicated"
+      ? { replication: { servers: [...durability.servers], stream: durability.stream, subjectPrefix: durability.stream.toLowerCase(), replicas: 3 } }
+      : {}),
     syncMode: "accountSync",
     // A deep channel queue: after a generator stall the open loop sends a catch-up burst,
     // and grpc-js delivers a whole socket read in one turn while `write()` reports "full"

@@ -19,6 +19,11 @@
  * - the journal's own figures (AdminService.GetJournalStatus) read between the phases:
  *   records, fdatasyncs, records per fdatasync (the group commit) and the mean fdatasync;
  * - replay speed (bench/replay.ts).
+ *
+ * `replicated` (the journal on NATS JetStream, R3): the run starts its own 3-node cluster of
+ * the system's nats-server on loopback (test/ha/nats-cluster.ts, the HA suites' harness)
+ * and stops it afterwards; an answer waits for the stream's acknowledgement, and the
+ * journal's "fdatasync" figures are its publish acknowledgements.
  */
 import { closeSync, fdatasync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,8 +44,9 @@ import { runReplay, type ReplayPlan, type ReplayResult } from "./replay.js";
 import type { SidecarStarted } from "./sidecar-process.js";
 import { measured, pump, type Measured, type Send } from "./throughput.js";
 import { openDeepChannels, type DeepChannel } from "./world.js";
+import { startNatsCluster, type NatsCluster } from "../test/ha/nats-cluster.js";
 
-export type BenchMode = "ephemeral" | "sync" | "async";
+export type BenchMode = "ephemeral" | "sync" | "async" | "replicated";
 
 export interface DurabilityThroughputPlan {
   readonly warmupMs: number;
@@ -181,11 +187,17 @@ function journalFigures(s: Subject): JournalFigures {
   };
 }
 
-async function startSubject(mode: BenchMode): Promise<Subject> {
-  const dataDir = mode === "ephemeral" ? undefined : mkdtempSync(join(tmpdir(), `openpit-bench-${mode}-`));
+async function startSubject(mode: BenchMode, cluster: NatsCluster | undefined): Promise<Subject> {
+  const onDisk = mode === "sync" || mode === "async";
+  const dataDir = onDisk ? mkdtempSync(join(tmpdir(), `openpit-bench-${mode}-`)) : undefined;
   const subject: Subject = { mode, handle: ChildHandle.fork(`sidecar (${mode})`, sidecarScript), dataDir, statuses: [] };
   try {
-    const durability: BenchDurability = dataDir === undefined ? { mode: "ephemeral" } : { mode: mode as "sync" | "async", dataDir };
+    const durability: BenchDurability =
+      mode === "replicated"
+        ? { mode, servers: cluster!.urls, stream: "OPENPIT_BENCH" }
+        : dataDir === undefined
+          ? { mode: "ephemeral" }
+          : { mode: mode as "sync" | "async", dataDir };
     const { port } = await subject.handle.call<SidecarStarted>("start", { config: benchSidecarConfig(durability) });
     subject.clients = connect(`127.0.0.1:${port}`);
     return subject;
@@ -327,9 +339,14 @@ async function throughputCase(subjects: readonly Subject[], oracle: Oracle, plan
 export async function runDurability(plan: DurabilityPlan, oracle: Oracle, profileDir: string | undefined, progress: Progress): Promise<DurabilityResult> {
   progress.update(`durability: starting ${plan.modes.length} sidecars (${plan.modes.join(", ")})`);
   const subjects: Subject[] = [];
+  let cluster: NatsCluster | undefined;
   let live: Omit<DurabilityResult, "plan" | "replay">;
   try {
-    for (const mode of plan.modes) subjects.push(await startSubject(mode));
+    if (plan.modes.includes("replicated")) {
+      progress.update("durability: starting a 3-node nats-server cluster for the replicated journal");
+      cluster = await startNatsCluster();
+    }
+    for (const mode of plan.modes) subjects.push(await startSubject(mode, cluster));
     for (const s of subjects) {
       s.deep = (await openDeepChannels(s.clients!, oracle, 1))[0]!;
       await readStatus(s, "seeding");
@@ -352,6 +369,7 @@ export async function runDurability(plan: DurabilityPlan, oracle: Oracle, profil
   } finally {
     progress.update("durability: stopping the sidecars");
     for (const s of subjects) await stopSubject(s);
+    await cluster?.stop();
   }
   const replay = await runReplay(plan.replay, profileDir, progress);
   progress.log("durability replay: done");

@@ -63,7 +63,7 @@ export interface BenchPlan {
   readonly soakFraction: number;
   readonly soak: SoakPlan;
   readonly world: WorldPlan;
-  /** Durable (sync, async) sidecars beside an in-memory one, and the journal's replay speed. */
+  /** Durable (sync, async, replicated on a 3-node JetStream cluster) sidecars beside an in-memory one, and the journal's replay speed. */
   readonly durability: DurabilityPlan;
 }
 
@@ -83,7 +83,7 @@ const FULL: BenchPlan = {
   soak: { durationMs: 120_000, windowMs: 5_000, sampleEveryMs: 10_000 },
   world: { accounts: 2_000, seed: 42, fillFlushMs: 2 },
   durability: {
-    modes: ["ephemeral", "sync", "async"],
+    modes: ["ephemeral", "sync", "async", "replicated"],
     closedLoop: { warmup: 2_000, rounds: 10, perRound: 2_000 },
     throughput: { warmupMs: 500, rounds: 3, roundMs: 1_500, window: 64, batches: [1, 32] },
     replay: { records: 1_000_000, accounts: 2_000, channels: 4, seed: 42, segmentBytes: SEGMENT_BYTES, profileIfMissed: true },
@@ -104,7 +104,7 @@ const QUICK: BenchPlan = {
   soak: { durationMs: 3_000, windowMs: 500, sampleEveryMs: 1_000 },
   world: { accounts: 300, seed: 42, fillFlushMs: 2 },
   durability: {
-    modes: ["ephemeral", "sync", "async"],
+    modes: ["ephemeral", "sync", "async", "replicated"],
     closedLoop: { warmup: 200, rounds: 2, perRound: 200 },
     throughput: { warmupMs: 100, rounds: 1, roundMs: 300, window: 64, batches: [1, 32] },
     replay: { records: 100_000, accounts: 2_000, channels: 4, seed: 42, segmentBytes: SEGMENT_BYTES, profileIfMissed: false },

@@ -135,7 +135,7 @@ function targets(r: BenchResults): Target[] {
   return out;
 }
 
-const MODE_LABEL: Record<string, string> = { ephemeral: "in-memory", sync: "durable sync", async: "durable async" };
+const MODE_LABEL: Record<string, string> = { ephemeral: "in-memory", sync: "durable sync", async: "durable async", replicated: "replicated R3" };
 const signedUs = (ns: number) => `${ns >= 0 ? "+" : "−"}${(Math.abs(ns) / 1000).toFixed(1)} µs`;
 
 function durabilityTargets(d: DurabilityResult): Target[] {
@@ -178,7 +178,7 @@ function durabilityLines(r: BenchReport): string[] {
   const label = (mode: string) => MODE_LABEL[mode] ?? mode;
   const sync = c.rows.find((row) => row.mode === "sync");
   const lines = [
-    `Durability — one fresh sidecar per mode (${d.plan.modes.map(label).join(", ")}), durable ones on a fresh temp data dir; deep accounts, 1 channel`,
+    `Durability — one fresh sidecar per mode (${d.plan.modes.map(label).join(", ")}), durable ones on a fresh temp data dir, replicated on a 3-node nats-server cluster on loopback; deep accounts, 1 channel`,
     `  Closed loop — 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} per mode, interleaved`,
     table(
       ["", ...LATENCY, "samples", "p50 over in-memory", "p99 over in-memory"],
@@ -203,7 +203,7 @@ function durabilityLines(r: BenchReport): string[] {
         tc.rows.map((row) => [`${tc.name}, ${label(row.mode)}`, perSec(row.ordersPerSec), x(row.ratio), `${row.cpu.generator.toFixed(2)} / ${row.cpu.server.toFixed(2)}`]),
       ),
     ).replace(/^/gm, "  "),
-    "  Journal (AdminService.GetJournalStatus between phases; a phase includes its warm-up): group commit and the disk; the journal times an fdatasync from the call to its callback on the event loop, so a busy loop adds to it",
+    "  Journal (AdminService.GetJournalStatus between phases; a phase includes its warm-up): group commit and the disk; the journal times an fdatasync from the call to its callback on the event loop, so a busy loop adds to it; for the replicated journal an fdatasync is a publish until the stream's R3 acknowledgement",
     table(
       ["journal, phase", "records", "fdatasyncs", "records/fdatasync", "mean fdatasync"],
       d.journals.flatMap((j) => [

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
+import { startStandby, UnsupportedTopologyError, type FailoverConfig } from "./app/start-failover.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
@@ -58,15 +59,28 @@ async function main(): Promise<void> {
   quietGrpcBindLog(log);
   // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
   setFailureReporter((line) => log.error({ event: "error" }, line));
+  // A standby with failover has a start of its own (start-failover.ts); its HTTP listener is not wired yet.
+  if (config.ownership && config.replication) return mainFailover({ ...config, ownership: config.ownership, replication: config.replication });
   const durability = config.durability;
+  const replication = config.replication;
   process.stdout.write(
     durability.mode === "ephemeral"
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
-      : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
+      : durability.mode === "replicated" && replication
+        ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
+        : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
   const started = await startSidecar(config, undefined, undefined, log);
   server = started.server;
-  const { port, httpPort, recovery } = started;
+  const { port, httpPort, recovery, replicated } = started;
+  if (replicated) {
+    const { follow, takeover } = replicated;
+    const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
+    process.stdout.write(
+      `openpit-sidecar: recovered ${snapshot} + ${takeover.replayed} records from the stream; took the journal over as epoch ${takeover.epoch}` +
+        ` in ${takeover.ms.toFixed(0)} ms; ${takeover.rolledBackReservations} open reservations rolled back\n`,
+    );
+  }
   if (recovery) {
     const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
     const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
@@ -112,12 +126,57 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+/** Replicated mode with failover: a standby following the journal that takes over when it holds every lease. */
+async function mainFailover(config: FailoverConfig): Promise<void> {
+  const o = config.ownership;
+  const r = config.replication;
+  const say = (line: string) => process.stdout.write(`openpit-sidecar: ${line}\n`);
+  say(`replicated mode with failover: advertised ${o.advertisedAddress}, ${r.shardCount} shards, lease TTL ${o.leaseTtlMs} ms, stream ${r.stream} on ${r.servers.join(",")}`);
+  const started = await startStandby(config, {
+    log: say,
+    onFenced: (reason) => {
+      say(`NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again`);
+      // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
+      // snapshot of this state may reach the object store now that another instance writes.
+      server?.state.snapshots?.stop();
+      // Long enough for NOT_SERVING to reach health watchers.
+      setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
+    },
+    onTailError: (e) => {
+      process.stderr.write(`openpit-sidecar: following the journal failed: ${oneLine(e)}\n`);
+      process.exit(EXIT_CODES.journal);
+    },
+  });
+  server = started.server;
+  const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
+  process.stdout.write(`openpit-sidecar listening on ${host}:${started.port} (${config.syncMode}; replicated; pid ${process.pid})\n`);
+  for (const note of started.server.securityNotes) say(note);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: shutting down gracefully (the leases lapse after ${o.leaseTtlMs} ms; StepDown first hands over at once)`);
+    started.server
+      .shutdown()
+      .then(() => started.close())
+      .then(
+        () => process.exit(EXIT_CODES.ok),
+        (e: unknown) => {
+          process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
+          process.exit(EXIT_CODES.software);
+        },
+      );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
 main().catch((e: unknown) => {
   if (e instanceof ListenError) {
     process.stderr.write(`openpit-sidecar: ${e.message}\n`);
     process.exit(EXIT_CODES.listen);
   }
-  const known = e instanceof ConfigError || e instanceof SettingsValidationError;
+  const known = e instanceof ConfigError || e instanceof SettingsValidationError || e instanceof UnsupportedTopologyError;
   if (known || e instanceof DurableStateError) {
     process.stderr.write(`${known ? "configuration error: " : "cannot recover durable state: "}${(e as Error).message}\n`);
     process.exit(EXIT_CODES.config);

@@ -13,4 +13,9 @@ export const EXIT_CODES = {
   software: 70,
   /** EX_IOERR: the journal could not write; nothing after it could be made durable. */
   journal: 74,
+  /**
+   * EX_TEMPFAIL: replicated mode, this instance stopped serving for good (its lease was lost,
+   * the journal refused its append, or it stepped down). Restart it: it comes back a standby.
+   */
+  fenced: 75,
 } as const;

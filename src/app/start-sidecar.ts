@@ -8,6 +8,7 @@ import type { SidecarServer } from "../server/server.js";
 import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
+import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { resolve } from "node:path";
 import { ListenError } from "../server/listen-error.js";
@@ -22,8 +23,10 @@ export interface StartedSidecar {
   readonly port: number;
   /** The HTTP listener's bound port (`/metrics`, the console); undefined with `metrics.listen: off`. */
   readonly httpPort: number | undefined;
-  /** Undefined in ephemeral mode. */
+  /** Undefined in ephemeral and replicated mode. */
   readonly recovery: RecoveryReport | undefined;
+  /** Replicated mode: the replica, its snapshot and takeover. */
+  readonly replicated?: ReplicatedStart;
 }
 
 /**
@@ -66,11 +69,18 @@ export async function startSidecar(
       log.info({ event: "serving", mode: "ephemeral" }, "serving; ephemeral mode: state is kept in memory only and lost on exit");
       return { server, port, httpPort, recovery: undefined };
     }
-    log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
     const failed = (error: Error) => {
       log.fatal({ event: "journal_failed", ...errorFields(error) }, `the journal failed, stopping: ${error.message}`);
       onJournalFailure(error);
     };
+    if (config.durability.mode === "replicated") {
+      log.info({ event: "recovering", mode: "replicated", stream: config.replication?.stream ?? null }, "recovering from the replicated journal (snapshot + stream tail)");
+      const replicated = await startReplicated(server.state, config, failed);
+      server.startServing();
+      log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
+      return { server, port, httpPort, recovery: undefined, replicated };
+    }
+    log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);

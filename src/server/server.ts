@@ -35,6 +35,8 @@ import { doorLog } from "./log/door-log.js";
 import { logEvent } from "./log/event-log.js";
 import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
 import { VERSION } from "./version.js";
+import type { OwnershipGate } from "./services/ownership-gate.js";
+import type { ReplicationControl } from "./services/replication-admin.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
@@ -102,6 +104,7 @@ export class SidecarServer {
   /** This server's metrics, in a registry of its own (`metrics.registry`), served at /metrics. */
   readonly metrics: SidecarMetrics;
   readonly log: SidecarLogger;
+  private readonly ctx: ServiceContext;
   /** Told of every refused call or command, after the audit trail has recorded it. */
   onDenied: ((denial: Denial) => void) | undefined;
 
@@ -124,7 +127,7 @@ export class SidecarServer {
     this.health.setServing(phase === "serving");
     // Keepalive pings cut a frozen peer and a socket that never speaks HTTP/2 (network-config.ts).
     this.server = new Server(grpcServerOptions(options.network ?? DEFAULT_NETWORK));
-    const ctx: ServiceContext = {
+    const ctx: ServiceContext = (this.ctx = {
       state,
       streams: this.streams,
       phase: () => this.currentPhase,
@@ -140,10 +143,11 @@ export class SidecarServer {
       metrics,
       log,
       onDenied: (denial) => {
-        recordDenial(state, this.currentPhase, denial);
+        // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
+        if (!this.standby()) recordDenial(state, this.currentPhase, denial);
         this.onDenied?.(denial);
       },
-    };
+    });
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).
     const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied };
@@ -165,6 +169,20 @@ export class SidecarServer {
     const webConsole = consoleRoute(this.guardedServices);
     this.http.mount(CONSOLE_PREFIX, webConsole.handler);
     this.http.onClose(() => webConsole.closeStreams());
+  }
+
+  /**
+   * Replicated mode (composition root, before serving): every gateway command and admin
+   * change passes the ownership gate, and the admin service offers StepDown and status.
+   */
+  attachReplication(gate: OwnershipGate, control: ReplicationControl): void {
+    this.ctx.ownership = gate;
+    this.ctx.replication = control;
+  }
+
+  /** Replicated mode and this instance owns nothing now (a standby, or fenced). */
+  private standby(): boolean {
+    return this.ctx.ownership?.refuseUnowned("") !== undefined;
   }
 
   get phase(): ServingPhase {
@@ -196,6 +214,8 @@ export class SidecarServer {
       // Reservations still expire during the drain: the gateways are still connected.
       this.sweeper = setInterval(() => {
         if (this.currentPhase !== "serving" && this.currentPhase !== "draining") return;
+        // Only the owner sweeps: a standby applies the owner's sweeps from the journal.
+        if (this.standby()) return;
         // A timer's throw would reach the process; the next tick tries again.
         guarded("the reservation TTL sweep", () => this.state.sweepExpired());
       }, Math.max(10, Math.min(1000, ttl / 4)));
@@ -240,7 +260,8 @@ export class SidecarServer {
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.streams.drainAll();
-      for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
+      // A standby's channels are the owner's (replayed): they are not this instance's to close.
+      if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
       await this.unlessFailed();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.

@@ -22,7 +22,8 @@ export type CommandErrorCode =
   | "INTERNAL"
   | "UNAVAILABLE"
   | "PERMISSION_DENIED"
-  | "UNAUTHENTICATED";
+  | "UNAUTHENTICATED"
+  | "NOT_OWNER";
 
 export class CommandError extends Error {
   override name = "CommandError";
@@ -31,6 +32,8 @@ export class CommandError extends Error {
     /** The offending field's path, e.g. `commands[2].execute_pre_trade.order.price`. */
     readonly field: string,
     message: string,
+    /** NOT_OWNER: the advertised address of the shard's current owner ("" when none is known). */
+    readonly ownerAddress = "",
   ) {
     super(message);
   }

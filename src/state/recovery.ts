@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
-import type { JournalFailedError } from "./journal/journal.js";
+import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal } from "./journal/journal-reader.js";
 import { readLatestSnapshot } from "./journal/snapshot-files.js";
 import { decodePlain } from "./plain-data.js";
@@ -45,7 +45,8 @@ export class DurableStateError extends Error {
 
 /** How the journal runs: mode, directory, snapshot schedule, segment size. */
 export interface RecoveryOptions {
-  readonly mode: "sync" | "async" | "ephemeral";
+  /** "replicated" recovers from the stream instead (src/replication/journal-replica.ts). */
+  readonly mode: "sync" | "async" | "ephemeral" | "replicated";
   readonly dataDir: string;
   readonly snapshotEveryRecords: number;
   readonly snapshotEverySeconds: number;
@@ -56,12 +57,8 @@ export interface RecoveryOptions {
 
 export async function recoverState(state: SidecarState, options: RecoveryOptions): Promise<RecoveryReport> {
   const started = performance.now();
-  const unsnapshottable = state.engine.statefulPoliciesWithoutSnapshot();
-  if (unsnapshottable.length > 0) {
-    throw new DurableStateError(
-      `durable mode needs every stateful policy to snapshot its state; ${unsnapshottable.map((n) => `'${n}'`).join(", ")} has no snapshotState/restoreState (declare it stateless, add the hooks, or run --ephemeral)`,
-    );
-  }
+  if (options.mode === "replicated") throw new Error("replicated mode recovers from the replicated journal, not from files (src/replication/journal-replica.ts)");
+  checkSnapshottable(state);
   const dataDir = options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   try {
@@ -109,20 +106,8 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     ...(snapshot ? { lastSnapshotSequence: snapshot.seq } : {}),
     ...(options.onJournalFailure ? { onFatal: options.onJournalFailure } : {}),
   });
-  state.attachJournal(journal);
-  state.resumeAfterReplay();
-  const rolledBack = countOpenReservations(state);
-  state.closeRecoveredChannels();
-  const settingsChanged = !sameSettings(state.executionSettings(), configured);
-  if (settingsChanged) state.applySettings(configured);
   const schedule = new SnapshotSchedule(state, journal, options);
-  // A fresh directory starts with a snapshot of the configured state, so a later start
-  // never rebuilds history from a configuration file that may have changed since.
-  if (!snapshot) await schedule.take();
-  state.markServing();
-  await journal.flush();
-  schedule.start();
-  state.snapshots = schedule;
+  const { rolledBack, settingsChanged } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);
   return {
     snapshotSequence: snapshot?.seq,
     skippedSnapshots: (snapshot?.skipped ?? []).map((s) => `${s.file}: ${s.reason}`),
@@ -133,6 +118,45 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     settingsChanged,
     ms: performance.now() - started,
   };
+}
+
+/** Durable modes need every stateful policy's state in the snapshots. */
+export function checkSnapshottable(state: SidecarState): void {
+  const unsnapshottable = state.engine.statefulPoliciesWithoutSnapshot();
+  if (unsnapshottable.length > 0) {
+    throw new DurableStateError(
+      `durable mode needs every stateful policy to snapshot its state; ${unsnapshottable.map((n) => `'${n}'`).join(", ")} has no snapshotState/restoreState (declare it stateless, add the hooks, or run --ephemeral)`,
+    );
+  }
+}
+
+/**
+ * After a replay (from files, or from the replicated journal when an instance takes it
+ * over): appends go to `journal`, the channels the previous run left open are closed (their
+ * reservations rolled back, journaled), the configured execution settings are journaled if
+ * they differ from the journal's, and the sidecar is marked serving once that is durable.
+ * Without a snapshot to start from, one of this state is taken first, so a later start never
+ * rebuilds history from a configuration file that may have changed since.
+ */
+export async function resumeServing(
+  state: SidecarState,
+  journal: Journal,
+  schedule: SnapshotSchedule,
+  configured: ExecutionSettings,
+  hadSnapshot: boolean,
+): Promise<{ rolledBack: number; settingsChanged: boolean }> {
+  state.attachJournal(journal);
+  state.resumeAfterReplay();
+  const rolledBack = countOpenReservations(state);
+  state.closeRecoveredChannels();
+  const settingsChanged = !sameSettings(state.executionSettings(), configured);
+  if (settingsChanged) state.applySettings(configured);
+  if (!hadSnapshot) await schedule.take();
+  state.markServing();
+  await journal.flush();
+  schedule.start();
+  state.snapshots = schedule;
+  return { rolledBack, settingsChanged };
 }
 
 function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {

@@ -338,10 +338,10 @@ export class SidecarState implements ChannelHost {
     const ts = command.ts;
     if (this.currentJournal.mode !== "ephemeral") {
       const observer = this.observer;
-      if (observer === undefined || !observer.timeAppend()) this.currentJournal.append(encodeCommand(command));
+      if (observer === undefined || !observer.timeAppend()) this.currentJournal.append(encodeCommand(command), command);
       else {
         const started = observer.now();
-        this.currentJournal.append(encodeCommand(command));
+        this.currentJournal.append(encodeCommand(command), command);
         observer.journalAppend(observer.now() - started);
       }
     }

@@ -12,6 +12,26 @@ export interface SnapshotScheduleOptions {
   readonly dataDir: string;
   readonly snapshotEveryRecords: number;
   readonly snapshotEverySeconds: number;
+  /** Where snapshots go; default: files in dataDir (pruning the segments they supersede). */
+  readonly sink?: SnapshotSink;
+}
+
+/** Where a schedule writes its snapshots (files next to the journal, or an object store). */
+export interface SnapshotSink {
+  /**
+   * Called in the same turn the state is read, for what the sink must note about that
+   * instant; returns the writer of the snapshot's bytes (called once they are durable).
+   */
+  begin(sequence: bigint): (bytes: Uint8Array) => Promise<unknown>;
+  /** After a snapshot is written: drops what the previous one (at `previous`) made unnecessary. */
+  prune(previous: bigint): Promise<unknown>;
+}
+
+function fileSink(dataDir: string): SnapshotSink {
+  return {
+    begin: (sequence) => (bytes) => writeSnapshot(dataDir, sequence, bytes),
+    prune: (previous) => pruneAfterSnapshot(dataDir, previous),
+  };
 }
 
 export class SnapshotSchedule {
@@ -20,6 +40,7 @@ export class SnapshotSchedule {
   private writing: Promise<unknown> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly everyRecords: bigint;
+  private readonly sink: SnapshotSink;
   /** The last failure, if the last attempt failed (reported on stderr, tried again on schedule). */
   lastError: string | undefined;
 
@@ -30,6 +51,7 @@ export class SnapshotSchedule {
   ) {
     this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
     this.everyRecords = BigInt(options.snapshotEveryRecords);
+    this.sink = options.sink ?? fileSink(options.dataDir);
   }
 
   start(): void {
@@ -71,15 +93,16 @@ export class SnapshotSchedule {
     try {
       const snapshot = this.state.snapshot();
       sequence = snapshot.sequence;
+      const put = this.sink.begin(sequence);
       const bytes = encodePlain(snapshot);
       await this.journal.flush();
-      await writeSnapshot(this.options.dataDir, sequence, bytes);
+      await put(bytes);
       this.journal.noteSnapshot(sequence);
       // Prune only what the previous snapshot covers: if the new one turns out unreadable,
       // recovery falls back to the previous one and still finds every record after it.
       const previous = this.lastSequence;
       this.lastSequence = sequence;
-      await pruneAfterSnapshot(this.options.dataDir, previous);
+      await this.sink.prune(previous);
       this.lastError = undefined;
     } catch (e) {
       // A snapshot is an optimisation: the journal still holds everything. Say so and go on.

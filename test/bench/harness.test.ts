@@ -70,15 +70,16 @@ describe("npm run bench -- --quick", () => {
       // Durability: a sidecar per mode, each answered the closed loop and the pipelined
       // cases (the oracle checked every answer above); the durable ones journaled and synced.
       const d = report.durability;
-      expect(d.closedLoop.rows.map((row) => row.mode)).toEqual(["ephemeral", "sync", "async"]);
+      expect(d.closedLoop.rows.map((row) => row.mode)).toEqual(["ephemeral", "sync", "async", "replicated"]);
       for (const row of d.closedLoop.rows) expect(row.samples).toBe(d.plan.closedLoop.rounds * d.plan.closedLoop.perRound);
       expect(d.throughput.map((c) => c.ordersPerMessage)).toEqual([1, 32]);
       for (const c of d.throughput) for (const row of c.rows) expect(row.messages).toBeGreaterThan(0);
-      expect(d.journals.map((j) => j.mode)).toEqual(["sync", "async"]);
+      expect(d.journals.map((j) => j.mode)).toEqual(["sync", "async", "replicated"]);
       for (const j of d.journals) {
         expect(j.end.fsyncCount).toBeGreaterThan(0);
-        // Every sync answer waited for its fdatasync (async ones may still be on their way).
-        if (j.mode === "sync") expect(j.end.durableSequence).toBe(j.end.lastSequence);
+        // Every sync answer waited for its fdatasync, every replicated one for the stream's ack
+        // (async ones may still be on their way).
+        if (j.mode !== "async") expect(j.end.durableSequence).toBe(j.end.lastSequence);
         expect(j.phases.length).toBe(1 + d.throughput.length);
         for (const p of j.phases) expect(p.records).toBeGreaterThan(0);
       }

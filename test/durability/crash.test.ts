@@ -13,14 +13,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
-import type { ServiceError } from "@grpc/grpc-js";
 import { afterAll, describe, it, type ExpectStatic } from "vitest";
-import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { AccountChannel, ReportFeed, callUnary } from "../../src/client/index.js";
 import { listSegments } from "../../src/state/journal/journal-files.js";
-import { CRASH, Reference, adminAnswer, channelAnswer, feedAnswer, type Answer, type StateView, type WireOp } from "./reference.js";
-import { killAllSidecars, startSidecarProcess, type SidecarProcess } from "./sidecar-process.js";
+import { CRASH, Reference, type Answer, type WireOp } from "./reference.js";
+import { Life, differences, readDurable } from "./wire-life.js";
+import { killAllSidecars, startSidecarProcess } from "./sidecar-process.js";
 import { ACCOUNTS, POLICIES, Workload, crashConfig } from "./workload.js";
 
 const SEEDS = [1, 2, 3];
@@ -31,57 +28,6 @@ const KILLS_PER_SEED = 8;
  * 40 records, every seed rolls a segment over and prunes one behind a snapshot.
  */
 const LIFE_OPS: [number, number] = [25, 50];
-
-/** One process life: the sidecar, its one account channel and its fill feed. */
-class Life {
-  readonly channel: AccountChannel;
-  readonly feed: ReportFeed;
-
-  constructor(readonly proc: SidecarProcess) {
-    this.channel = new AccountChannel(proc.clients.channel);
-    this.feed = new ReportFeed(proc.clients.feed);
-  }
-
-  run(op: WireOp): Promise<Answer> {
-    switch (op.t) {
-      case "channel":
-        return this.channel.sendRaw([...op.commands]).then((r) => channelAnswer(r.results));
-      case "feed":
-        return this.feed.publish(...op.reports).then(feedAnswer);
-      case "admin":
-        return new Promise((resolve) => {
-          const method = this.proc.clients.admin[op.method] as unknown as (req: unknown, cb: (err: ServiceError | null, res: never) => void) => void;
-          method.call(this.proc.clients.admin, op.request, (err, res) => resolve(adminAnswer(op.method, err, res)));
-        });
-      case "crash":
-        throw new Error("a crash is not sent");
-    }
-  }
-}
-
-interface DurableView {
-  readonly view: StateView;
-  readonly journal: ad.GetJournalStatusResponse;
-}
-
-/** What the restarted process holds, read through AdminService. Right after a restart no channel is pinned or holds reservations. */
-async function readDurable(proc: SidecarProcess, expect: ExpectStatic, where: string): Promise<DurableView> {
-  const admin = proc.clients.admin;
-  const accounts: Record<string, JsonValue> = {};
-  for (const accountId of ACCOUNTS) {
-    const s = await callUnary<ad.GetAccountStateResponse>(admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId }));
-    expect(s.pinnedChannelId, `${where}: account ${accountId} pinned after a restart`).toBe(0n);
-    expect(s.openReservations, `${where}: account ${accountId} has open reservations after a restart`).toEqual([]);
-    accounts[accountId.toString()] = toJson(ad.GetAccountStateResponseSchema, s);
-  }
-  const policies: Record<string, JsonValue> = {};
-  for (const policyName of POLICIES) {
-    const s = await callUnary<ad.GetPolicySettingsResponse>(admin, "getPolicySettings", create(ad.GetPolicySettingsRequestSchema, { policyName }));
-    policies[policyName] = JSON.parse(s.settingsJson) as JsonValue;
-  }
-  const journal = await callUnary<ad.GetJournalStatusResponse>(admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema, {}));
-  return { view: { accounts, policies }, journal };
-}
 
 interface Stats {
   kills: number;
@@ -102,17 +48,6 @@ interface Stats {
   lastSequence: bigint;
 }
 
-/** Where two JSON values differ (paths and both values), the first few: short failure messages. */
-function differences(a: unknown, b: unknown, path = "", out: string[] = []): string[] {
-  if (out.length >= 8) return out;
-  if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
-  } else if (!isDeepStrictEqual(a, b)) {
-    out.push(`${path}: ${JSON.stringify(a)} (restarted) vs ${JSON.stringify(b)} (reference)`);
-  }
-  return out;
-}
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -32,6 +32,8 @@ const INSTRUMENTS: readonly Inst[] = [
 export function crashConfig(): Record<string, unknown> {
   return {
     listen: "127.0.0.1:0",
+    // In-process starts bind the HTTP listener too: a port of its own, never the default 9464.
+    metrics: { listen: "127.0.0.1:0" },
     // TTL 0 = quotes never expire: time does not matter.
     marketData: { defaultTtlMs: 0, instruments: INSTRUMENTS.map((i) => ({ id: Number(i.id), underlyingAsset: i.underlyingAsset, settlementAsset: i.settlementAsset })) },
     accounts: { defaultCurrency: "USD" },

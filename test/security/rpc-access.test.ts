@@ -63,6 +63,8 @@ const EXPECTED: ReadonlyArray<readonly [string, readonly Who[] | "public" | "aut
   ["/openpit.sidecar.v1.AdminService/ListAccounts", READERS],
   ["/openpit.sidecar.v1.AdminService/ListChannels", READERS],
   ["/openpit.sidecar.v1.AdminService/GetServerStatus", READERS],
+  ["/openpit.sidecar.v1.AdminService/GetReplicationStatus", READERS],
+  ["/openpit.sidecar.v1.AdminService/StepDown", OPERATOR],
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "authenticated"],
@@ -99,6 +101,13 @@ const ADMIN_REQUESTS: Record<string, unknown> = {
   listAccounts: {},
   listChannels: {},
   getServerStatus: {},
+  getReplicationStatus: {},
+  stepDown: {},
+};
+
+/** What an allowed call answers when it is not OK: a single sidecar has nobody to step down to. */
+const ALLOWED_OUTCOME: Record<string, Outcome> = {
+  "/openpit.sidecar.v1.AdminService/StepDown": status.FAILED_PRECONDITION,
 };
 
 function outcome<T>(p: Promise<T>): Promise<Outcome> {
@@ -212,7 +221,7 @@ describe("every RPC, for every role", () => {
   for (const [path, allowed] of EXPECTED) {
     for (const caller of CALLERS) {
       const mayCall = allowed === "public" || (caller !== "nobody" && (allowed === "authenticated" || allowed.includes(caller)));
-      const expected: Outcome = mayCall ? "OK" : caller === "nobody" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED;
+      const expected: Outcome = mayCall ? (ALLOWED_OUTCOME[path] ?? "OK") : caller === "nobody" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED;
       it(`${path} as ${caller}: ${mayCall ? "OK" : status[expected]}`, async () => {
         const events = h.server.state.events;
         let restore = (): void => {};

@@ -110,6 +110,9 @@ const TABLE: Record<string, { readonly emptyIsValid?: string; readonly cases: re
     ],
   },
   getTradingStates: { emptyIsValid: "names the only TradingStatePolicy", cases: [] },
+  // Replicated mode (docs/high-availability.md): no fields; without replication StepDown is FAILED_PRECONDITION.
+  getReplicationStatus: { emptyIsValid: "has no fields", cases: [] },
+  stepDown: { emptyIsValid: "has no fields", cases: [] },
   queryAudit: {
     emptyIsValid: "matches every record",
     cases: [

@@ -17,7 +17,7 @@ export function encodeErrorCode(code: CommandErrorCode): ErrorCode {
 }
 
 export function encodeCommandError(e: CommandError) {
-  return create(CommandErrorSchema, { code: encodeErrorCode(e.code), message: e.message, field: e.field });
+  return create(CommandErrorSchema, { code: encodeErrorCode(e.code), message: e.message, field: e.field, ownerAddress: e.ownerAddress });
 }
 
 function result(value: ch.CommandResult["result"]): ch.CommandResult {

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { DurabilityMode, GetJournalStatusResponseSchema, type GetJournalStatusResponse } from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { JournalStatus } from "../../state/journal/journal.js";
 
-const MODE = { sync: DurabilityMode.SYNC, async: DurabilityMode.ASYNC, ephemeral: DurabilityMode.EPHEMERAL } as const;
+const MODE = { sync: DurabilityMode.SYNC, async: DurabilityMode.ASYNC, ephemeral: DurabilityMode.EPHEMERAL, replicated: DurabilityMode.REPLICATED } as const;
 
 export function encodeJournalStatus(s: JournalStatus): GetJournalStatusResponse {
   return create(GetJournalStatusResponseSchema, {

@@ -22,7 +22,9 @@ import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../securit
 import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
 import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
 import { DEFAULT_METRICS, parseMetrics, type MetricsConfig } from "./metrics-config.js";
+import { checkOwnership, parseOwnership, type OwnershipConfig } from "./ownership-config.js";
 import { parseListenAddress } from "./listen-address.js";
+import { parseReplication, type ReplicationConfig } from "./replication-config.js";
 
 export interface LimitsConfig {
   /** Commands (or reports) in one stream message. */
@@ -71,8 +73,12 @@ export interface PolicyConfig {
 
 /** Where and how state is made durable (see docs/durability.md). */
 export interface DurabilityConfig {
-  /** sync: answers wait for the fdatasync of their batch; async: they do not; ephemeral: memory only. */
-  mode: "sync" | "async" | "ephemeral";
+  /**
+   * sync: answers wait for the fdatasync of their batch; async: they do not; ephemeral: memory
+   * only; replicated: answers wait for the replicated journal's acknowledgement (the
+   * `replication` section; dataDir is not used).
+   */
+  mode: "sync" | "async" | "ephemeral" | "replicated";
   /** Journal segments and snapshots; relative paths are from the working directory. */
   dataDir: string;
   /** A snapshot is written after this many journal records (0 = never by count). */
@@ -92,7 +98,7 @@ export const DEFAULT_DURABILITY: DurabilityConfig = {
   segmentBytes: 64 * 1024 * 1024,
 };
 
-const DURABILITY_MODES = ["sync", "async", "ephemeral"] as const;
+const DURABILITY_MODES = ["sync", "async", "ephemeral", "replicated"] as const;
 
 function parseDurability(json: Json, path: string): DurabilityConfig {
   const o = readObject(json, path);
@@ -132,6 +138,10 @@ export interface SidecarConfig {
   audit: AuditConfig;
   /** The HTTP listener for `/metrics` and the console (`off` = none). */
   metrics: MetricsConfig;
+  /** The replicated journal (NATS JetStream); required when durability.mode is "replicated". */
+  replication: ReplicationConfig | undefined;
+  /** Replicated mode's shard leases and failover (docs/high-availability.md); absent = one replicated sidecar, no standby. */
+  ownership: OwnershipConfig | undefined;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -223,7 +233,7 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
  */
 export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit", "metrics"]);
+  onlyKeys(o, path, ["listen", "syncMode", "limits", "marketData", "accounts", "policies", "durability", "security", "network", "audit", "metrics", "replication", "ownership"]);
   const syncMode = (optional(o.syncMode, `${path}.syncMode`, readString) ?? "accountSync") as SyncMode;
   if (!SYNC_MODES.includes(syncMode)) fail(`${path}.syncMode`, `must be one of ${SYNC_MODES.join(", ")}`);
   const md = optional(o.marketData, `${path}.marketData`, readObject) ?? {};
@@ -232,6 +242,16 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   onlyKeys(acc, `${path}.accounts`, ["strict", "defaultCurrency", "list"]);
   const policies = readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`));
   if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
+  const durability = optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY };
+  const replication = optional(o.replication, `${path}.replication`, parseReplication);
+  if (durability.mode === "replicated" && replication === undefined) {
+    fail(`${path}.replication`, `is required when ${path}.durability.mode is "replicated" (at least replication.servers)`);
+  }
+  const ownership = optional(o.ownership, `${path}.ownership`, parseOwnership);
+  if (ownership && durability.mode !== "replicated") {
+    fail(`${path}.ownership`, `needs ${path}.durability.mode "replicated" (leases decide who writes the replicated journal)`);
+  }
+  if (ownership && replication) checkOwnership(ownership, replication.shardCount, policies, path);
   return {
     listen: optional(o.listen, `${path}.listen`, readListen) ?? "127.0.0.1:50051",
     syncMode,
@@ -248,10 +268,12 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
       list: (optional(acc.list, `${path}.accounts.list`, readArray) ?? []).map((j, i) => parseAccount(j, `${path}.accounts.list[${i}]`)),
     },
     policies,
-    durability: optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY },
+    durability,
     security: optional(o.security, `${path}.security`, parseSecurity) ?? { ...DEFAULT_SECURITY },
     network: optional(o.network, `${path}.network`, parseNetwork) ?? { ...DEFAULT_NETWORK },
     audit: optional(o.audit, `${path}.audit`, parseAudit) ?? { ...DEFAULT_AUDIT },
     metrics: optional(o.metrics, `${path}.metrics`, parseMetrics) ?? { ...DEFAULT_METRICS },
+    replication,
+    ownership,
   };
 }

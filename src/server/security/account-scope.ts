@@ -22,7 +22,7 @@ export interface CommandScope {
 type GroupOf = (accountId: AccountId) => AccountGroupId | undefined;
 
 /** Wire names of the order-carrying commands, for the refused field's path. */
-const ORDER_FIELD = {
+export const ORDER_FIELD = {
   start: "start_pre_trade",
   execute: "execute_pre_trade",
   startDryRun: "start_pre_trade_dry_run",

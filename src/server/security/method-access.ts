@@ -53,6 +53,9 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map<string, Access
   [`${ADMIN}ListAccounts`, READ],
   [`${ADMIN}ListChannels`, READ],
   [`${ADMIN}GetServerStatus`, READ],
+  // Replicated mode: a planned hand-over is an operator's act; who owns what is a read.
+  [`${ADMIN}StepDown`, CHANGE],
+  [`${ADMIN}GetReplicationStatus`, READ],
   // Load balancers and orchestrators probe without credentials.
   ["/grpc.health.v1.Health/Check", "public"],
   ["/grpc.health.v1.Health/Watch", "public"],

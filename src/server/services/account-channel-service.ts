@@ -13,6 +13,7 @@ import { refuseChannelCommand, type CommandScope } from "../security/account-sco
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
 import { indexedField } from "./indexed-field.js";
+import { refuseNotOwned, type OwnershipGate } from "./ownership-gate.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
 
@@ -53,6 +54,8 @@ export interface StreamChannel {
   readonly onOpen?: (channelId: bigint) => void;
   /** Whose commands these are; absent or `allAccounts` = no per-command account check. */
   readonly scope?: CommandScope;
+  /** Replicated mode: commands on accounts of shards this instance does not own are refused NOT_OWNER. */
+  readonly ownership?: OwnershipGate;
 }
 
 const OPEN_PATH = methodPath(AccountChannelService.method.open);
@@ -87,6 +90,10 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
         // Refused before the door: it changes nothing (the audit trail records the denial).
         const denied = refuseChannelCommand(scope, command, base, groupOf!);
         if (denied) throw denied;
+      }
+      if (session.ownership) {
+        const notOwned = refuseNotOwned(session.ownership, command, base);
+        if (notOwned) throw notOwned;
       }
       if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
         slots ??= Array.from({ length: n }, (_, k) => k);
@@ -199,6 +206,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           ctx.channelPeers?.set(id, call.getPeer());
         },
         scope: { principal, action: OPEN_PATH, onDenied: ctx.onDenied },
+        ...(ctx.ownership ? { ownership: ctx.ownership } : {}),
       };
 
       /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */

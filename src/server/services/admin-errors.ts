@@ -14,6 +14,7 @@ const COMMAND_STATUS: Partial<Record<CommandErrorCode, status>> = {
   UNKNOWN_NAME: status.NOT_FOUND,
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNAVAILABLE: status.UNAVAILABLE,
+  NOT_OWNER: status.FAILED_PRECONDITION,
 };
 
 function statusOf(e: unknown): { code: status; kind: string } {
@@ -55,6 +56,8 @@ export function toServiceError(e: unknown, field?: string): Partial<ServiceError
   const { code, kind } = statusOf(e);
   const metadata = new Metadata();
   metadata.set("openpit-error-kind", kind);
+  // NOT_OWNER: where the operator should send the change instead.
+  if (e instanceof CommandError && e.ownerAddress !== "") metadata.set("openpit-owner-address", e.ownerAddress);
   let message = e instanceof Error ? e.message : String(e);
   // Engine and market-data errors do not know the request's field names; the others
   // (codec, settings parsers) already start with the field's path.

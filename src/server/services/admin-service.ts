@@ -43,6 +43,7 @@ import { principalOf } from "../security/service-guard.js";
 import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { decodeSetTradingState, encodeTradingState, encodeTradingStates } from "../codec/trading-state.js";
 import { tradingStatePolicyOf } from "../../state/trading-state-admin.js";
+import { replicationAdmin } from "./replication-admin.js";
 
 /** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
@@ -85,6 +86,11 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       } catch (e) {
         // Malformed: answered at once, nothing entered the door.
         callback(toServiceError(e), null);
+        return;
+      }
+      const notOwned = ctx.ownership?.refuseAdmin(command);
+      if (notOwned) {
+        callback(toServiceError(notOwned), null);
         return;
       }
       let reply: MessageShape<D>;
@@ -162,7 +168,10 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
           const push = decodedRequest(m).push ?? missing("push");
-          state.admin(decodePushQuote(push, "push."), actor);
+          const command = decodePushQuote(push, "push.");
+          const notOwned = ctx.ownership?.refuseAdmin(command);
+          if (notOwned) throw notOwned;
+          state.admin(command, actor);
           accepted++;
         } catch (e) {
           failed++;
@@ -220,5 +229,6 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       });
     }),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
+    ...replicationAdmin(() => ctx.replication),
   };
 }

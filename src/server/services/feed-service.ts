@@ -16,6 +16,7 @@ import { indexedField } from "./indexed-field.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
 import { SliceQueue } from "./slice-queue.js";
+import type { OwnershipGate } from "./ownership-gate.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 
@@ -37,7 +38,7 @@ function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, 
  * One feed message: decoded report by report (a malformed one gets its error, one on an
  * account outside `scope` is refused), applied through the door in order.
  */
-export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope, offset = 0): PublishResponse {
+export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope, offset = 0, ownership?: OwnershipGate): PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.reports.length;
@@ -58,6 +59,11 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
         // Refused before the door: it changes nothing (the audit trail records the denial).
         const denied = refuseReport(checked, report, field, groupOf!);
         if (denied) throw denied;
+      }
+      if (ownership) {
+        const id = report.operation?.accountId;
+        const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
+        if (notOwned) throw notOwned;
       }
       valid[n] = report;
       bases[n] = field;
@@ -108,7 +114,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       const peer = log ? call.getPeer() : "";
       log?.info({ event: "connect", stream: "feed", peer, principal: principal.name }, `feed stream opened by ${principal.name} from ${peer}`);
       const scope: CommandScope = { principal, action: PUBLISH_PATH, onDenied: ctx.onDenied };
-      const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset);
+      const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset, ctx.ownership);
       const work = new SliceQueue();
       /** Shutdown closed this stream (or the client went): nothing more is applied. */
       let closed = false;

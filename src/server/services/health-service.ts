@@ -15,6 +15,10 @@ import type { LiveStreams } from "./live-streams.js";
  */
 export class HealthState {
   private serving = true;
+  /** Replicated mode: this instance owns at least one shard (always true otherwise). */
+  private owning = true;
+  /** Replicated mode: one entry per shard (`openpit.sidecar.v1.Shard/<n>`), SERVING while owned. */
+  private readonly shards = new Map<string, boolean>();
   private readonly watchers = new Set<() => void>();
 
   constructor(private readonly services: readonly string[]) {}
@@ -22,18 +26,41 @@ export class HealthState {
   setServing(serving: boolean): void {
     if (this.serving === serving) return;
     this.serving = serving;
+    this.changed();
+  }
+
+  /** Replicated mode: which shards this instance owns now (a standby owns none: NOT_SERVING everywhere). */
+  setOwnedShards(shardCount: number, owned: ReadonlySet<number>): void {
+    let changed = this.owning !== owned.size > 0;
+    this.owning = owned.size > 0;
+    for (let s = 0; s < shardCount; s++) {
+      const name = shardHealthName(s);
+      if (this.shards.get(name) !== owned.has(s)) changed = true;
+      this.shards.set(name, owned.has(s));
+    }
+    if (changed) this.changed();
+  }
+
+  private changed(): void {
     for (const w of this.watchers) w();
   }
 
   statusOf(service: string): ServingStatus | undefined {
+    const shard = this.shards.get(service);
+    if (shard !== undefined) return this.serving && shard ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     if (service !== "" && !this.services.includes(service)) return undefined;
-    return this.serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    return this.serving && this.owning ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 
   watch(listener: () => void): () => void {
     this.watchers.add(listener);
     return () => this.watchers.delete(listener);
   }
+}
+
+/** The health service name of one shard in replicated mode. */
+export function shardHealthName(shard: number): string {
+  return `openpit.sidecar.v1.Shard/${shard}`;
 }
 
 /** Watch streams are live streams: shutdown ends them after NOT_SERVING went out. */

@@ -6,6 +6,8 @@ import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
 import type { SidecarMetrics } from "../metrics/sidecar-metrics.js";
 import type { SidecarLogger } from "../log/sidecar-log.js";
+import type { OwnershipGate } from "./ownership-gate.js";
+import type { ReplicationControl } from "./replication-admin.js";
 
 /**
  * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,
@@ -38,6 +40,10 @@ export interface ServiceContext {
    * trail records it. Nothing was changed by what was refused.
    */
   onDenied?: (denial: Denial) => void;
+  /** Replicated mode only: which accounts this instance may run commands on now. */
+  ownership?: OwnershipGate;
+  /** Replicated mode only: step-down and status for the admin service. */
+  replication?: ReplicationControl;
 }
 
 /** The server's identity as GetServerStatus reports it (counts come from the state). */

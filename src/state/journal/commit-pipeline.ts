@@ -86,6 +86,27 @@ function releaseBuffer(b: Buffer): void {
   if (b.length <= MAX_POOLED && POOL.length < 8) POOL.push(b);
 }
 
+/**
+ * Runs a durable batch's callbacks in order. A throwing callback is the caller's bug, not the
+ * journal's: it surfaces on the next tick, without stalling the callbacks and batches after it.
+ */
+export function runDurableCallbacks(callbacks: readonly (() => void)[]): void {
+  let thrown: { e: unknown } | undefined;
+  for (const cb of callbacks) {
+    try {
+      cb();
+    } catch (e) {
+      thrown ??= { e };
+    }
+  }
+  if (thrown) {
+    const { e } = thrown;
+    process.nextTick(() => {
+      throw e;
+    });
+  }
+}
+
 /** Closes a segment's fd once the writer has left it and its last part is durable. */
 export function closeIfDone(t: SegmentTarget): void {
   if (t.retired && t.pendingParts === 0 && !t.closed) {
@@ -234,25 +255,10 @@ export class CommitPipeline {
 
   private completeGroup(group: Batch[]): void {
     if (this.inFlight === group) this.inFlight = undefined;
-    let thrown: { e: unknown } | undefined;
     for (const batch of group) {
       if (batch.lastSeq > this.durableSeq) this.durableSeq = batch.lastSeq;
-      for (const cb of batch.callbacks) {
-        try {
-          cb();
-        } catch (e) {
-          thrown ??= { e };
-        }
-      }
+      runDurableCallbacks(batch.callbacks);
       for (const w of batch.waiters) w.resolve();
-    }
-    // A throwing callback is the caller's bug, not the journal's: surface it without
-    // stalling the batches behind this one.
-    if (thrown) {
-      const { e } = thrown;
-      process.nextTick(() => {
-        throw e;
-      });
     }
     this.pump();
   }

@@ -1,7 +1,9 @@
 // The journal's contract: what the engine-facing layer appends to and waits on, whatever
-// the durability mode. Implementations: MemoryJournal (ephemeral) and FileJournal (files).
+// the durability mode. Implementations: MemoryJournal (ephemeral), FileJournal (files) and
+// JetStreamJournal (src/replication/: a replicated stream on NATS JetStream).
+import type { Command } from "../commands.js";
 
-export type DurabilityMode = "sync" | "async" | "ephemeral";
+export type DurabilityMode = "sync" | "async" | "ephemeral" | "replicated";
 
 export interface JournalRecord {
   readonly seq: bigint;
@@ -30,9 +32,13 @@ export interface JournalStatus {
 /** The append side. One writer, single-threaded (Node event loop). */
 export interface Journal {
   readonly mode: DurabilityMode;
-  /** Appends one record to the open batch (the batch of this event-loop turn); returns its seq. Synchronous, cheap (no syscall required). */
-  append(payload: Uint8Array): bigint;
-  /** sync: `callback` runs once every record appended before this call is durable (after the fdatasync of its batch), in call order. async/ephemeral: runs synchronously, at once. */
+  /**
+   * Appends one record to the open batch (the batch of this event-loop turn); returns its seq.
+   * Synchronous, cheap (no syscall required). `command` is the command `payload` encodes: the
+   * replicated journal routes the record by the accounts it names; the others ignore it.
+   */
+  append(payload: Uint8Array, command?: Command): bigint;
+  /** sync/replicated: `callback` runs once every record appended before this call is durable (after the fdatasync of its batch; the stream's ack), in call order. async/ephemeral: runs synchronously, at once. */
   afterDurable(callback: () => void): void;
   /** Resolves when everything appended so far is durable (in every mode; ephemeral resolves at once). */
   flush(): Promise<void>;

@@ -66,12 +66,13 @@ function readCommandResult(r: ProtoReader): CommandResult {
 }
 
 export function readError(r: ProtoReader): CommandError {
-  const e: CommandError = { $typeName: "openpit.sidecar.v1.CommandError", code: 0, message: "", field: "" };
+  const e: CommandError = { $typeName: "openpit.sidecar.v1.CommandError", code: 0, message: "", field: "", ownerAddress: "" };
   while (!r.done) {
     const tag = r.uint32();
     if (tag === VARINT(1)) e.code = r.int32();
     else if (tag === LEN(2)) e.message = r.string();
     else if (tag === LEN(3)) e.field = r.string();
+    else if (tag === LEN(4)) e.ownerAddress = r.string();
     else throw UNEXPECTED;
   }
   return e;

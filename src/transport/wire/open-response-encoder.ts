@@ -85,6 +85,7 @@ export function writeError(w: ProtoWriter, field: number, e: CommandError): void
   if (e.code !== 0) w.int32Field(1, e.code);
   if (e.message !== "") w.stringField(2, e.message);
   if (e.field !== "") w.stringField(3, e.field);
+  if (e.ownerAddress !== "") w.stringField(4, e.ownerAddress);
   w.endMessage(mark);
 }
 

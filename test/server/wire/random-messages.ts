@@ -116,7 +116,7 @@ export function randomResponse(seed: number): ch.OpenResponse {
   const result = (): ch.CommandResult => {
     const results: ch.CommandResult["result"][] = [
       { case: "error", value: create(ch.CommandResultSchema).result.value as never },
-      { case: "error", value: { $typeName: "openpit.sidecar.v1.CommandError", code: pick([0, ErrorCode.INVALID_VALUE, ErrorCode.RESOURCE_EXHAUSTED]), message: str(), field: str() } },
+      { case: "error", value: { $typeName: "openpit.sidecar.v1.CommandError", code: pick([0, ErrorCode.INVALID_VALUE, ErrorCode.RESOURCE_EXHAUSTED, ErrorCode.NOT_OWNER]), message: str(), field: str(), ownerAddress: chance(0.5) ? str() : "" } },
       { case: "start", value: create(ch.StartResultSchema, { accepted: chance(0.5), requestId: u64(), rejects: many(reject) }) },
       {
         case: "execute",

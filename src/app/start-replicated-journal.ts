@@ -1,0 +1,79 @@
+/**
+ * Replicated durability (durability.mode "replicated") for a single active sidecar: the
+ * state is restored from the newest snapshot in the object store and the journal's stream
+ * after it, then this instance claims the journal at once (fencing any previous writer) and
+ * serves, its answers waiting for the stream's acknowledgement. A supervisor restarting it
+ * (anywhere) gets the same state back. Warm standbys and failover by leases build on
+ * `openReplica` (follow, then take over when the leases say so). See docs/high-availability.md.
+ */
+import { hostname } from "node:os";
+import type { SidecarConfig } from "../server/config/sidecar-config.js";
+import type { ReplicationConfig } from "../server/config/replication-config.js";
+import type { SidecarState } from "../state/sidecar-state.js";
+import type { JournalFailedError } from "../state/journal/journal.js";
+import { connectJournal, type JournalLink } from "../replication/journal-stream.js";
+import { JournalReplica, type FollowReport, type JournalReplicaOptions, type TakeoverReport } from "../replication/journal-replica.js";
+import { ObjectSnapshotStore } from "../replication/object-snapshots.js";
+
+export interface ReplicatedStart {
+  readonly link: JournalLink;
+  readonly replica: JournalReplica;
+  readonly follow: FollowReport;
+  readonly takeover: TakeoverReport;
+}
+
+/** The instance id a configuration gives, or this host's name and process id. */
+export function instanceIdOf(c: ReplicationConfig): string {
+  return c.instanceId ?? `${hostname()}-${process.pid}`;
+}
+
+/**
+ * Connects, opens the stream and the snapshot bucket, and builds the replica of `state`
+ * (not following yet). The failover coordinator keeps it following as a standby and takes
+ * over when it holds the leases; a single sidecar takes over at once (startReplicated).
+ */
+export async function openReplica(
+  state: SidecarState,
+  config: SidecarConfig,
+  extra: Partial<JournalReplicaOptions> = {},
+): Promise<{ link: JournalLink; replica: JournalReplica }> {
+  const r = config.replication;
+  if (r === undefined) throw new Error('durability.mode "replicated" needs the replication section');
+  const instanceId = instanceIdOf(r);
+  const link = await connectJournal({ servers: r.servers, stream: r.stream, subjectPrefix: r.subjectPrefix, replicas: r.replicas, name: `openpit-sidecar ${instanceId}` });
+  try {
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas);
+    const replica = new JournalReplica(state, {
+      link,
+      snapshots,
+      subjects: { prefix: r.subjectPrefix, shardCount: r.shardCount },
+      instanceId,
+      snapshotEveryRecords: config.durability.snapshotEveryRecords,
+      snapshotEverySeconds: config.durability.snapshotEverySeconds,
+      appendTimeoutMs: r.appendTimeoutMs,
+      ...extra,
+    });
+    return { link, replica };
+  } catch (e) {
+    await link.nc.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A single replicated sidecar: restore, read to the end, claim, serve. */
+export async function startReplicated(
+  state: SidecarState,
+  config: SidecarConfig,
+  onJournalFailure: (error: JournalFailedError) => void,
+): Promise<ReplicatedStart> {
+  const { link, replica } = await openReplica(state, config, { onJournalFailure, ownsConnection: true });
+  try {
+    const follow = await replica.follow();
+    const takeover = await replica.takeOver();
+    return { link, replica, follow, takeover };
+  } catch (e) {
+    await replica.stop().catch(() => undefined);
+    await link.nc.close().catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Taking the journal over: the fence. A writer that wants to append first reads the stream
+ * to its end (the tail), then publishes an epoch marker on every journal subject with the
+ * expected last subject sequence it read there. If every marker is accepted, no other writer
+ * appended anywhere since the tail read it, and none can from now on: the previous writer's
+ * next publish carries an expected sequence the markers have moved past, so the stream
+ * refuses it (its journal fails and it stops serving). If a marker is refused, someone
+ * appended meanwhile (the old writer was still alive): read again and retry.
+ *
+ * The new writer continues after the last record the tail delivered (the contiguous run of
+ * journal sequences): a record the old writer got in after a gap was never answered (an
+ * answer waits for every record before it) and is dropped by every reader (record-sequencer.ts).
+ */
+import { randomBytes } from "node:crypto";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JournalFailedError } from "../state/journal/journal.js";
+import { encodeEpochMessage } from "./journal-message.js";
+import { journalSubjects, type JournalSubjects } from "./journal-subjects.js";
+import { JetStreamJournal } from "./jetstream-journal.js";
+import { retryTransient } from "./transient-retry.js";
+import type { JournalTail } from "./journal-tail.js";
+
+export interface ClaimOptions {
+  readonly connection: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly subjects: JournalSubjects;
+  /** Started, from the snapshot the state was restored from; stopped by a successful claim. */
+  readonly tail: JournalTail;
+  /** Written into the markers (who took over). */
+  readonly instanceId: string;
+  /**
+   * The new writer's epoch; must be above every epoch in the stream (e.g. a lease revision).
+   * Default: one above the highest epoch the tail has seen.
+   */
+  readonly epoch?: bigint;
+  /** How long reading to the end may take, per attempt (default 15 s). */
+  readonly catchUpTimeoutMs?: number;
+  /** Attempts before giving up when markers keep being refused (default 5). */
+  readonly attempts?: number;
+  // Passed to the journal:
+  readonly appendTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+  readonly onFatal?: (err: JournalFailedError) => void;
+  readonly lastSnapshotSequence?: bigint;
+  readonly ownsConnection?: boolean;
+}
+
+/** The journal could not be claimed (a stale epoch, or another writer kept appending). */
+export class JournalClaimError extends Error {
+  override name = "JournalClaimError";
+}
+
+/** Fences every subject and returns the journal to append to; the tail is stopped. */
+export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
+  const subjects = journalSubjects(o.subjects);
+  const attempts = o.attempts ?? 5;
+  const timeoutMs = o.catchUpTimeoutMs ?? 15_000;
+  const nonce = randomBytes(6).toString("hex");
+  let markedEpoch: bigint | undefined;
+  let refused = "";
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const end = await o.tail.catchUp(timeoutMs);
+    const expected: number[] = [];
+    let moved = false;
+    for (const subject of subjects) {
+      let seq = o.tail.lastSubjectSequence(subject);
+      if (seq === undefined) {
+        // Not seen since the tail's start: its last message (if any) is before it, or new.
+        seq = (await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject })))?.seq ?? 0;
+        if (seq > end) moved = true;
+      }
+      expected.push(seq);
+    }
+    if (moved) {
+      refused = "a subject moved while the claim read the stream";
+      continue;
+    }
+    const epoch = o.epoch ?? (markedEpoch ?? o.tail.maxEpochSeen + 1n);
+    if (epoch <= o.tail.epoch || (epoch <= o.tail.maxEpochSeen && epoch !== markedEpoch)) {
+      throw new JournalClaimError(`epoch ${epoch} is stale: the stream already holds epoch ${o.tail.maxEpochSeen}`);
+    }
+    markedEpoch = epoch;
+    const firstSequence = o.tail.appliedSequence + 1n;
+    const results = await Promise.allSettled(
+      subjects.map((subject, i) =>
+        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId), {
+          msgID: `${nonce}.claim.${attempt}.${i}`,
+          expect: { lastSubjectSequence: expected[i]! },
+        }),
+      ),
+    );
+    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ subject: subjects[i]!, error: r.reason as unknown }] : []));
+    // No ack (a timeout, no responders during an election): that marker may or may not be in;
+    // the next attempt reads the stream again either way.
+    const unanswered = failures.filter((f) => !(f.error instanceof JetStreamApiError));
+    const other = failures.find((f) => f.error instanceof JetStreamApiError && f.error.code !== JetStreamApiCodes.StreamWrongLastSequence);
+    if (other) throw new JournalClaimError(`epoch marker on ${other.subject} failed: ${other.error instanceof Error ? other.error.message : String(other.error)}`, { cause: other.error });
+    if (failures.length > 0) {
+      refused =
+        unanswered.length === failures.length
+          ? `no acknowledgement for the epoch markers on ${failures.map((f) => f.subject).join(", ")}`
+          : `another writer appended to ${failures.map((f) => f.subject).join(", ")} during the claim`;
+      if (unanswered.length > 0) await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    const acks = results.map((r) => (r as PromiseFulfilledResult<{ seq: number }>).value.seq);
+    // Nothing may be applied from the stream from here on: this instance writes it now.
+    await o.tail.stop();
+    return new JetStreamJournal({
+      connection: o.connection,
+      js: o.js,
+      subjects: o.subjects,
+      epoch,
+      nextSequence: firstSequence,
+      lastSubjectSequences: acks,
+      lastStreamSequence: Math.max(...acks),
+      ...(o.appendTimeoutMs !== undefined ? { appendTimeoutMs: o.appendTimeoutMs } : {}),
+      ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+      ...(o.onFatal ? { onFatal: o.onFatal } : {}),
+      ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
+      ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),
+    });
+  }
+  throw new JournalClaimError(`could not claim the journal in ${attempts} attempts: ${refused}`);
+}

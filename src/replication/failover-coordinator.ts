@@ -1,0 +1,223 @@
+/**
+ * One instance's replication role: warm standby, active owner, or fenced.
+ *
+ * Standby: the journal is tailed into this instance's own engine through the door's replay
+ * path (the `source` does that from its start), health is NOT_SERVING and every command is
+ * refused NOT_OWNER naming the owner. Every renewal period it tries to create the leases of
+ * the shards it is configured for; it succeeds once the owner's leases lapsed (TTL) or were
+ * released (a planned step-down). Holding all of them, it takes over: reads the journal to
+ * its end, fences it with the lease revision as the epoch (`source.claim`: an epoch marker on
+ * every subject with the expected last subject sequence it read), attaches the journal,
+ * closes the channels the old owner left open (their reservations rolled back, journaled),
+ * and serves.
+ *
+ * Active: a lost lease or a refused append (another writer fenced the journal) ends it:
+ * commands are refused at once (the gate reads the lease clock itself), health turns
+ * NOT_SERVING and `onFenced` is told (the process exits; restarted, it is a standby again,
+ * rebuilt from the journal, since its engine may hold decisions the journal refused).
+ */
+import type { SidecarState } from "../state/sidecar-state.js";
+import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
+import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
+import type { LeaseTimers } from "./lease-timers.js";
+import type { ShardLeases } from "./shard-leases.js";
+
+/**
+ * The replicated journal as the coordinator needs it: the JetStream tail and claim behind it
+ * (JournalReplica). The source applies the stream to the state from its start (warm).
+ */
+export interface JournalSource {
+  /** The last journal sequence applied to the state (tailed, or written once active). */
+  appliedSequence(): bigint;
+  /**
+   * Reads the journal to its end, fences it with `epoch` (above every epoch in it: an epoch
+   * marker on every subject with the expected last subject sequence), stops the tail,
+   * attaches the journal for appends and closes the channels the previous writer left open
+   * (rolled back, journaled). Appends that fail afterwards (fenced by a newer writer) must
+   * reach `FailoverCoordinator.journalFailed`.
+   */
+  takeOver(epoch: bigint): Promise<void>;
+}
+
+/** Health of the shards, as the server shows it. */
+export interface ShardHealth {
+  setOwnedShards(shardCount: number, owned: ReadonlySet<number>): void;
+}
+
+export interface FailoverCoordinatorOptions {
+  /** For StepDown's flush: everything acknowledged is in the journal before the leases go. */
+  readonly state: Pick<SidecarState, "journal">;
+  readonly leases: ShardLeases;
+  readonly gate: LeaseOwnershipGate;
+  readonly health: ShardHealth;
+  readonly source: JournalSource;
+  readonly timers: LeaseTimers;
+  readonly instanceId: string;
+  readonly advertisedAddress: string;
+  readonly shardCount: number;
+  /** The shards this instance takes over together (all of them: one active owner). */
+  readonly shards: readonly number[];
+  /** Told once this instance stops serving for good (lease lost, append fenced, stepped down). */
+  readonly onFenced: (reason: string) => void;
+  /** Told of each takeover, with how long it took from holding the leases to serving. */
+  readonly onTakeover?: (info: { epoch: bigint; claimMs: number; totalMs: number }) => void;
+  /** Progress lines for the operator's log. */
+  readonly log?: (line: string) => void;
+}
+
+type Role = ReplicationRoleName | "claiming" | "stepping-down";
+
+export class FailoverCoordinator implements ReplicationControl {
+  private role: Role = "standby";
+  private timer: unknown;
+  /** A try is under way (one at a time). */
+  private trying = false;
+  private stopped = false;
+  private epoch: bigint | undefined;
+  private unwatch: (() => void) | undefined;
+
+  constructor(private readonly o: FailoverCoordinatorOptions) {}
+
+  /** Starts as a standby: NOT_SERVING, trying for the leases every renewal period (the first try at once). */
+  start(): void {
+    this.o.gate.active = false;
+    this.o.health.setOwnedShards(this.o.shardCount, new Set());
+    // A planned step-down deletes the leases: try at once rather than at the next period.
+    this.unwatch = this.o.leases.watchReleases(() => {
+      if (this.role !== "standby" || this.stopped || this.trying) return;
+      if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+      this.schedule(0);
+    });
+    this.schedule(0);
+  }
+
+  /** Stops trying and renewing (shutdown); the leases lapse unless stepped down first. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
+    this.unwatch?.();
+    this.o.leases.stop();
+  }
+
+  get roleName(): Role {
+    return this.role;
+  }
+
+  /** A held lease was lost (wired to ShardLeases' onLost). */
+  leaseLost(shard: number, reason: string): void {
+    if (this.role === "active" || this.role === "claiming") this.fence(`lost the lease of shard ${shard}: ${reason}`);
+  }
+
+  /** The journal refused an append (wired to the journal's onFatal by `claim`). */
+  journalFailed(error: Error): void {
+    if (this.role !== "fenced") this.fence(`the journal refused an append: ${error.message}`);
+    // Already fenced by the lease clock: what it had sealed before is refused by the log too.
+    else this.o.log?.(`the journal refused an append after fencing (nothing of it was answered): ${error.message}`);
+  }
+
+  status(): ReplicationStatusView {
+    const held = new Set(this.o.leases.heldShards());
+    return {
+      role: this.role === "claiming" ? "standby" : this.role === "stepping-down" ? "active" : this.role,
+      instanceId: this.o.instanceId,
+      advertisedAddress: this.o.advertisedAddress,
+      shardCount: this.o.shardCount,
+      shards: Array.from({ length: this.o.shardCount }, (_, shard) => {
+        const owner = this.o.leases.ownerOf(shard);
+        const owned = this.role === "active" && held.has(shard);
+        return { shard, owned, epoch: owned ? (this.epoch ?? 0n) : 0n, ownerId: owner?.owner ?? "", ownerAddress: owner?.address ?? "" };
+      }),
+      appliedSequence: this.o.source.appliedSequence(),
+    };
+  }
+
+  /**
+   * Planned hand-over: refuse new commands at once, wait until everything already taken is
+   * durable in the journal (so the standby will read it), then delete the leases: the
+   * standby's next try claims them without waiting for the TTL.
+   */
+  async stepDown(): Promise<{ shards: readonly number[]; tookMs: number }> {
+    if (this.role !== "active") throw new Error(`this instance ('${this.o.instanceId}') is ${this.role === "claiming" ? "taking over" : this.role}, not active: nothing to hand over`);
+    const started = this.o.timers.now();
+    this.role = "stepping-down";
+    this.o.gate.active = false;
+    this.o.gate.fencedBecause = "it stepped down (a planned hand-over); the standby takes over within a second";
+    this.o.health.setOwnedShards(this.o.shardCount, new Set());
+    const shards = this.o.leases.heldShards();
+    await this.o.state.journal.flush();
+    await Promise.all(shards.map((s) => this.o.leases.release(s)));
+    const tookMs = this.o.timers.now() - started;
+    this.o.log?.(`stepped down: released shards ${shards.join(",")} after ${tookMs.toFixed(0)} ms`);
+    this.role = "fenced";
+    this.stop();
+    this.o.onFenced("stepped down");
+    return { shards, tookMs };
+  }
+
+  private fence(reason: string): void {
+    if (this.role === "fenced") return;
+    this.role = "fenced";
+    this.o.gate.active = false;
+    this.o.gate.fencedBecause = reason;
+    this.o.health.setOwnedShards(this.o.shardCount, new Set());
+    this.o.log?.(`fenced: ${reason}`);
+    this.stop();
+    this.o.onFenced(reason);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.o.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.trying = true;
+      void this.tryTakeOver()
+        .catch((e: unknown) => this.o.log?.(`takeover attempt failed, retrying: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => {
+          this.trying = false;
+          if (this.role === "standby") this.schedule(this.o.leases.renewEveryMs);
+        });
+    }, ms);
+  }
+
+  /** One try: claim every free lease of our shards; once all are held, take the journal over. */
+  private async tryTakeOver(): Promise<void> {
+    if (this.role !== "standby") return;
+    const leasesFrom = this.o.timers.now();
+    let epoch = 0;
+    for (const shard of this.o.shards) {
+      if (this.stopped || this.role !== "standby") return;
+      const e = await this.o.leases.claim(shard);
+      if (e === undefined) {
+        // Still held by the owner (its lease has not lapsed): learn the others' owners too, for NOT_OWNER answers.
+        await Promise.all(this.o.shards.filter((s) => !this.o.leases.owns(s)).map((s) => this.o.leases.observe(s)));
+        return;
+      }
+      epoch = Math.max(epoch, e);
+    }
+    if (this.stopped || this.role !== "standby") return;
+    this.role = "claiming";
+    const claimFrom = this.o.timers.now();
+    try {
+      // The highest claiming revision: lease revisions only grow, so every takeover's epoch is above the last.
+      await this.o.source.takeOver(BigInt(epoch));
+    } catch (e) {
+      if ((this.role as Role) !== "claiming") throw e;
+      // Could not fence the journal (the old owner kept appending, or the servers are down).
+      // The tail may have stopped half-way, so this state cannot be trusted as a standby's:
+      // give the leases back and stop (restarted, the instance follows the journal afresh).
+      await Promise.all(this.o.shards.map((s) => this.o.leases.release(s).catch(() => {})));
+      this.fence(`the journal could not be taken over: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if ((this.role as Role) !== "claiming") return; // lost a lease meanwhile: fenced already
+    this.epoch = BigInt(epoch);
+    this.role = "active";
+    this.o.gate.active = true;
+    this.o.health.setOwnedShards(this.o.shardCount, new Set(this.o.leases.heldShards()));
+    const now = this.o.timers.now();
+    this.o.log?.(
+      `took over shards ${this.o.shards.join(",")} at epoch ${epoch} (journal record ${this.o.source.appliedSequence()}) in ${(now - leasesFrom).toFixed(0)} ms`,
+    );
+    this.o.onTakeover?.({ epoch: BigInt(epoch), claimMs: now - claimFrom, totalMs: now - leasesFrom });
+  }
+}

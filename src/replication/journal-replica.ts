@@ -1,0 +1,197 @@
+/**
+ * A sidecar state fed from the replicated journal, and its takeover of that journal.
+ *
+ *  - follow(): restores the newest snapshot from the object store and tails the stream after
+ *    it, applying every record through the door's replay (the same path as file recovery, so
+ *    the state is the one the writer had, bit for bit). A standby stays here (warm).
+ *  - takeOver(): reads to the end of the stream, claims the journal (epoch markers: the
+ *    previous writer is fenced out, claim.ts), attaches the replicated journal for appends,
+ *    closes the channels the previous writer left open (rolling their reservations back,
+ *    journaled), and marks the state serving. A cold start is follow() then takeOver().
+ *
+ * Snapshots are written on the usual schedule (snapshot-schedule.ts) to the object store.
+ */
+import type { JournalFailedError } from "../state/journal/journal.js";
+import type { ExecutionSettings } from "../state/commands.js";
+import { decodePlain } from "../state/plain-data.js";
+import { checkSnapshottable, DurableStateError, resumeServing } from "../state/recovery.js";
+import type { SidecarState, StateSnapshot } from "../state/sidecar-state.js";
+import { SnapshotSchedule, type SnapshotSink } from "../state/snapshot-schedule.js";
+import { claimJournal } from "./claim.js";
+import type { JetStreamJournal } from "./jetstream-journal.js";
+import type { JournalSubjects } from "./journal-subjects.js";
+import type { JournalLink } from "./journal-stream.js";
+import { JournalTail, type EpochMarker } from "./journal-tail.js";
+import type { ObjectSnapshotStore } from "./object-snapshots.js";
+
+export interface JournalReplicaOptions {
+  readonly link: JournalLink;
+  readonly snapshots: ObjectSnapshotStore;
+  readonly subjects: JournalSubjects;
+  /** Written into the epoch markers (who took over). */
+  readonly instanceId: string;
+  readonly snapshotEveryRecords: number;
+  readonly snapshotEverySeconds: number;
+  readonly appendTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+  /** How long reading to the end of the stream may take (default 15 s). */
+  readonly catchUpTimeoutMs?: number;
+  /** The journal failed after the takeover (fenced, connection lost, no ack in time). */
+  readonly onJournalFailure?: (error: JournalFailedError) => void;
+  /** The journal closes the connection when it closes (a single active sidecar owns it). */
+  readonly ownsConnection?: boolean;
+  /** Another writer claimed the journal (read while following). */
+  readonly onEpoch?: (marker: EpochMarker) => void;
+  /** Following stopped on an error (a record that does not decode or replay). */
+  readonly onTailError?: (error: Error) => void;
+}
+
+export interface FollowReport {
+  /** The snapshot the state was restored from (its journal sequence), if any. */
+  readonly snapshotSequence: bigint | undefined;
+  readonly fromStreamSequence: number;
+}
+
+export interface TakeoverReport {
+  readonly epoch: bigint;
+  /** The last record replayed (from the snapshot and the tail) before this writer's first. */
+  readonly appliedSequence: bigint;
+  /** Records replayed from the stream since follow() started. */
+  readonly replayed: number;
+  readonly rolledBackReservations: number;
+  readonly settingsChanged: boolean;
+  readonly ms: number;
+}
+
+export class JournalReplica {
+  private tailReader: JournalTail | undefined;
+  private snapshotSequence: bigint | undefined;
+  private replayedCount = 0;
+  private readonly configured: ExecutionSettings;
+  private journalOpened: JetStreamJournal | undefined;
+
+  /** `state` must be freshly built (nothing applied yet). */
+  constructor(
+    private readonly state: SidecarState,
+    private readonly o: JournalReplicaOptions,
+  ) {
+    checkSnapshottable(state);
+    // What this configuration asks for; the journal's history may say otherwise.
+    this.configured = state.executionSettings();
+  }
+
+  /** The running tail (after follow()). */
+  get tail(): JournalTail | undefined {
+    return this.tailReader;
+  }
+
+  /** The journal this instance writes (after takeOver()). */
+  get journal(): JetStreamJournal | undefined {
+    return this.journalOpened;
+  }
+
+  /** The last record applied to the state (from the snapshot, the tail or this writer). */
+  get appliedSequence(): bigint {
+    return this.journalOpened?.lastSequence ?? this.tailReader?.appliedSequence ?? this.snapshotSequence ?? 0n;
+  }
+
+  /** Restores the newest snapshot and starts applying the stream after it. */
+  async follow(): Promise<FollowReport> {
+    if (this.tailReader) throw new Error("already following");
+    const stored = await this.o.snapshots.read().catch((e: unknown) => {
+      throw new DurableStateError(`the snapshot cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    if (stored) {
+      try {
+        this.state.restore(decodePlain(stored.data) as StateSnapshot);
+      } catch (e) {
+        throw new DurableStateError(`snapshot ${this.o.snapshots.objectName} cannot be restored: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.snapshotSequence = stored?.point.sequence;
+    const fromStreamSequence = stored?.point.resumeStreamSequence ?? 1;
+    const tail = new JournalTail({
+      js: this.o.link.js,
+      jsm: this.o.link.jsm,
+      stream: this.o.link.settings.stream,
+      fromStreamSequence,
+      nextSequence: (stored?.point.sequence ?? 0n) + 1n,
+      epoch: stored?.point.epoch ?? 0n,
+      onRecord: (record) => {
+        try {
+          this.state.replay(record.payload);
+        } catch (e) {
+          throw new DurableStateError(`journal record ${record.seq} cannot be replayed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        this.replayedCount++;
+      },
+      ...(this.o.onEpoch ? { onEpoch: this.o.onEpoch } : {}),
+      ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
+    });
+    this.tailReader = tail;
+    await tail.start();
+    return { snapshotSequence: stored?.point.sequence, fromStreamSequence };
+  }
+
+  /** Claims the journal and serves from it (follow() first). `epoch`: see claimJournal. */
+  async takeOver(options: { readonly epoch?: bigint } = {}): Promise<TakeoverReport> {
+    const tail = this.tailReader;
+    if (!tail) throw new Error("follow() first");
+    const started = performance.now();
+    const journal = await claimJournal({
+      connection: this.o.link.nc,
+      js: this.o.link.js,
+      jsm: this.o.link.jsm,
+      stream: this.o.link.settings.stream,
+      subjects: this.o.subjects,
+      tail,
+      instanceId: this.o.instanceId,
+      ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
+      ...(this.o.catchUpTimeoutMs !== undefined ? { catchUpTimeoutMs: this.o.catchUpTimeoutMs } : {}),
+      ...(this.o.appendTimeoutMs !== undefined ? { appendTimeoutMs: this.o.appendTimeoutMs } : {}),
+      ...(this.o.maxMessageBytes !== undefined ? { maxMessageBytes: this.o.maxMessageBytes } : {}),
+      ...(this.o.onJournalFailure ? { onFatal: this.o.onJournalFailure } : {}),
+      ...(this.snapshotSequence !== undefined ? { lastSnapshotSequence: this.snapshotSequence } : {}),
+      ...(this.o.ownsConnection !== undefined ? { ownsConnection: this.o.ownsConnection } : {}),
+    });
+    this.journalOpened = journal;
+    const appliedSequence = journal.lastSequence;
+    const schedule = new SnapshotSchedule(this.state, journal, {
+      dataDir: "",
+      snapshotEveryRecords: this.o.snapshotEveryRecords,
+      snapshotEverySeconds: this.o.snapshotEverySeconds,
+      sink: objectStoreSink(this.o.snapshots, journal),
+    });
+    const { rolledBack, settingsChanged } = await resumeServing(this.state, journal, schedule, this.configured, this.snapshotSequence !== undefined);
+    return {
+      epoch: journal.epoch,
+      appliedSequence,
+      replayed: this.replayedCount,
+      rolledBackReservations: rolledBack,
+      settingsChanged,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Stops following (a standby shutting down). Does not close the connection. */
+  async stop(): Promise<void> {
+    await this.tailReader?.stop();
+  }
+}
+
+/**
+ * Snapshots to the object store. The point (sequence, epoch, resume stream sequence) is read
+ * from the journal in the turn the state is read; the object is written once it is durable.
+ * The stream is not trimmed behind a snapshot (a standby may still be reading there): its
+ * retention is the operator's (stream limits), see docs/high-availability.md.
+ */
+export function objectStoreSink(store: ObjectSnapshotStore, journal: JetStreamJournal): SnapshotSink {
+  return {
+    begin: (sequence) => {
+      const point = journal.snapshotPoint();
+      if (point.sequence !== sequence) throw new Error(`snapshot of record ${sequence} taken while the journal is at ${point.sequence}`);
+      return (bytes) => store.write(point, bytes);
+    },
+    prune: () => Promise.resolve(),
+  };
+}

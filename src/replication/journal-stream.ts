@@ -1,0 +1,99 @@
+/**
+ * The replicated journal's connection and stream: one NATS connection (reconnecting through
+ * every configured server), the JetStream clients, and the stream itself, created on first
+ * use (file storage, `replicas` copies, every subject under the prefix) or checked when it
+ * exists (a stream configured otherwise is refused, never silently changed).
+ */
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import {
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { retryTransient } from "./transient-retry.js";
+
+export interface JournalStreamSettings {
+  readonly servers: readonly string[];
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  readonly replicas: number;
+  /** Name this client reports to the servers (monitoring). */
+  readonly name?: string;
+}
+
+export interface JournalLink {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly settings: JournalStreamSettings;
+}
+
+/** The stream exists with another configuration, or cannot be created. */
+export class JournalStreamError extends Error {
+  override name = "JournalStreamError";
+}
+
+export async function connectJournal(settings: JournalStreamSettings): Promise<JournalLink> {
+  const nc = await connect({
+    servers: [...settings.servers],
+    name: settings.name ?? "openpit-sidecar",
+    // Keep trying for as long as the process lives; the journal's append timeout decides
+    // when an unacknowledged append fails it.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+    reconnectJitter: 50,
+    pingInterval: 2_000,
+    maxPingOut: 2,
+  });
+  try {
+    const jsm = await retryTransient("opening JetStream", () => jetstreamManager(nc));
+    await ensureJournalStream(jsm, settings);
+    return { nc, js: jetstream(nc), jsm, settings };
+  } catch (e) {
+    await nc.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStreamSettings): Promise<void> {
+  const subject = `${s.subjectPrefix}.>`;
+  let info = await retryTransient(`reading stream ${s.stream}`, () =>
+    jsm.streams.info(s.stream).catch((e: unknown) => {
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined;
+      throw e;
+    }),
+  );
+  if (info === undefined) {
+    try {
+      await jsm.streams.add({
+        name: s.stream,
+        subjects: [subject],
+        num_replicas: s.replicas,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        // Retries of an unacknowledged append reuse their message id inside this window.
+        duplicate_window: 120_000_000_000,
+      });
+      return;
+    } catch (e) {
+      // Another instance may have created it at the same moment: check what is there.
+      info = await jsm.streams.info(s.stream).catch(() => {
+        throw new JournalStreamError(`cannot create stream ${s.stream}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
+  }
+  const c = info.config;
+  if (!(c.subjects ?? []).includes(subject)) {
+    throw new JournalStreamError(`stream ${s.stream} exists with subjects ${JSON.stringify(c.subjects)}, not ${subject}`);
+  }
+  if (c.num_replicas !== s.replicas) {
+    throw new JournalStreamError(`stream ${s.stream} exists with ${c.num_replicas} replicas, the configuration says ${s.replicas}`);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Reads the replicated journal: the whole stream in stream order from a stream sequence
+ * (an ordered consumer: the client recreates it at the right place after any hiccup),
+ * decoding every message and handing its records to a RecordSequencer, which delivers them
+ * in journal order. A standby applies the records to its own state as they arrive (warm);
+ * recovery reads until the end of the stream and then claims the journal (claim.ts).
+ *
+ * It also keeps, per subject, the stream sequence of the last message seen: a writer taking
+ * over needs these as the expected last subject sequences of its first appends.
+ */
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { JournalRecord } from "../state/journal/journal.js";
+import { decodeJournalMessage } from "./journal-message.js";
+import { RecordSequencer } from "./record-sequencer.js";
+import { retryTransient } from "./transient-retry.js";
+
+export interface EpochMarker {
+  readonly epoch: bigint;
+  /** The first journal sequence the new writer appends. */
+  readonly firstSequence: bigint;
+  readonly instanceId: string;
+  readonly subject: string;
+  readonly streamSequence: number;
+}
+
+export interface JournalTailOptions {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  /** The first stream sequence to read (1 = the beginning). */
+  readonly fromStreamSequence: number;
+  /** The first journal record to deliver (a snapshot covers those before it). */
+  readonly nextSequence: bigint;
+  /** The epoch of the writer of record nextSequence - 1 (0 when there is none). */
+  readonly epoch: bigint;
+  /** Each record, in journal order, once. Throwing stops the tail (onError). */
+  readonly onRecord: (record: JournalRecord, epoch: bigint) => void;
+  /** A writer claimed the journal (its marker on one subject; one call per subject). */
+  readonly onEpoch?: (marker: EpochMarker) => void;
+  /** The tail stopped on an error (a message that does not decode, onRecord threw). */
+  readonly onError?: (error: Error) => void;
+}
+
+/** The tail gave up: the reason names the stream position. */
+export class JournalTailError extends Error {
+  override name = "JournalTailError";
+}
+
+export class JournalTail {
+  private readonly sequencer: RecordSequencer;
+  private readonly lastBySubject = new Map<string, number>();
+  private lastStreamSeq: number;
+  private messages: ConsumerMessages | undefined;
+  private stopped = false;
+  private error: Error | undefined;
+  private readonly waiters: { seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(private readonly o: JournalTailOptions) {
+    this.sequencer = new RecordSequencer(o.nextSequence, o.epoch, o.onRecord);
+    this.lastStreamSeq = o.fromStreamSequence - 1;
+  }
+
+  /** Starts reading (resolves once the consumer exists). */
+  async start(): Promise<void> {
+    const from = this.o.fromStreamSequence;
+    // A stream trimmed (limits, a purge) past where this reader must start has lost records
+    // nothing else holds: refuse rather than start from whatever is left.
+    const { state } = await retryTransient(`reading stream ${this.o.stream}`, () => this.o.jsm.streams.info(this.o.stream));
+    if (state.first_seq > from && state.last_seq >= from) {
+      throw new JournalTailError(
+        `stream ${this.o.stream} starts at sequence ${state.first_seq}, but reading must start at ${from} (after the snapshot): messages ${from}..${state.first_seq - 1} are gone`,
+      );
+    }
+    const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
+      this.o.js.consumers.get(
+        this.o.stream,
+        from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
+      ),
+    );
+    if (this.stopped) return;
+    this.messages = await consumer.consume({ max_messages: 1024, callback: (m) => this.onMessage(m) });
+  }
+
+  /** The last stream sequence read. */
+  get lastStreamSequence(): number {
+    return this.lastStreamSeq;
+  }
+
+  /** The stream sequence of the last message read on `subject` (undefined: none since the tail started). */
+  lastSubjectSequence(subject: string): number | undefined {
+    return this.lastBySubject.get(subject);
+  }
+
+  /** Every subject read since the start, with its last message's stream sequence. */
+  subjectSequences(): ReadonlyMap<string, number> {
+    return this.lastBySubject;
+  }
+
+  /** The last record delivered (every record up to it has been). */
+  get appliedSequence(): bigint {
+    return this.sequencer.lastDelivered;
+  }
+
+  /** The epoch of the last record delivered. */
+  get epoch(): bigint {
+    return this.sequencer.epoch;
+  }
+
+  /** The highest epoch in any message read (a new writer must go above it). */
+  get maxEpochSeen(): bigint {
+    return this.sequencer.maxEpochSeen;
+  }
+
+  /** Records read but not deliverable yet (waiting for a smaller sequence), or left by a writer that failed. */
+  get heldRecords(): number {
+    return this.sequencer.heldCount;
+  }
+
+  /** Resolves once every message up to stream sequence `seq` has been read. */
+  waitFor(seq: number, timeoutMs: number): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.lastStreamSeq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new JournalTailError(`the journal tail did not reach stream sequence ${seq} within ${timeoutMs} ms (read up to ${this.lastStreamSeq})`));
+      }, timeoutMs);
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Reads up to the stream's current end; resolves with that end's stream sequence. */
+  async catchUp(timeoutMs: number): Promise<number> {
+    const info = await retryTransient(`reading stream ${this.o.stream}'s end`, () => this.o.jsm.streams.info(this.o.stream));
+    const end = info.state.last_seq;
+    await this.waitFor(end, timeoutMs);
+    return end;
+  }
+
+  /** Stops reading at once: no record is delivered after this call returns. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    const m = this.messages;
+    this.messages = undefined;
+    return m ? m.close().then(() => undefined) : Promise.resolve();
+  }
+
+  private onMessage(m: JsMsg): void {
+    if (this.stopped || this.error) return;
+    try {
+      const decoded = decodeJournalMessage(m.data);
+      this.lastBySubject.set(m.subject, m.seq);
+      if (decoded.kind === "epoch") {
+        this.sequencer.noteEpoch(decoded.epoch);
+        this.o.onEpoch?.({ epoch: decoded.epoch, firstSequence: decoded.firstSequence, instanceId: decoded.instanceId, subject: m.subject, streamSequence: m.seq });
+      } else {
+        this.sequencer.offer(decoded.epoch, decoded.records);
+      }
+    } catch (e) {
+      return this.halt(new JournalTailError(`stream ${this.o.stream} sequence ${m.seq} (${m.subject}): ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    }
+    this.lastStreamSeq = m.seq;
+    if (this.waiters.length > 0) {
+      for (const w of this.waiters.filter((w) => w.seq <= m.seq)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private halt(error: Error): void {
+    this.error = error;
+    void this.stop();
+    for (const w of this.waiters.splice(0)) w.reject(error);
+    this.o.onError?.(error);
+  }
+}

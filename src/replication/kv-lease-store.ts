@@ -1,0 +1,85 @@
+/**
+ * Shard leases in a NATS KV bucket (@nats-io/kv): key `shard.<n>`, history 1, the bucket's
+ * TTL = the lease TTL, so a lease nobody renews is expired by the servers themselves. On
+ * nats-server 2.9 an expiry writes no marker: a waiting standby learns of it by polling
+ * (its create succeeds once the entry is gone).
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
+import { decodeLeaseValue, encodeLeaseValue, LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
+
+export interface KvLeaseStoreOptions {
+  readonly bucket: string;
+  readonly ttlMs: number;
+  /** 3 on a 3-node cluster, so the leases survive one server. */
+  readonly replicas: number;
+}
+
+/** JetStream's "wrong last sequence" (10071): the compare-and-set lost. */
+function isConflict(e: unknown): boolean {
+  const err = e as { api_error?: { err_code?: number }; message?: string } | undefined;
+  return err?.api_error?.err_code === 10071 || /wrong last sequence/.test(err?.message ?? "");
+}
+
+export class KvLeaseStore implements LeaseStore {
+  private constructor(private readonly kv: KV) {}
+
+  /** Opens the bucket, creating it with the lease TTL on first use. */
+  static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
+    const kv = await new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas });
+    const status = await kv.status();
+    if (status.ttl !== o.ttlMs) {
+      throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (delete the bucket or use the same TTL everywhere)`);
+    }
+    return new KvLeaseStore(kv);
+  }
+
+  private key(shard: number): string {
+    return `shard.${shard}`;
+  }
+
+  async create(shard: number, value: LeaseValue): Promise<number> {
+    try {
+      return await this.kv.create(this.key(shard), encodeLeaseValue(value));
+    } catch (e) {
+      if (isConflict(e)) throw new LeaseConflictError(`shard ${shard} is leased by someone else`);
+      throw e;
+    }
+  }
+
+  async update(shard: number, value: LeaseValue, revision: number): Promise<number> {
+    try {
+      return await this.kv.update(this.key(shard), encodeLeaseValue(value), revision);
+    } catch (e) {
+      if (isConflict(e)) throw new LeaseConflictError(`shard ${shard}'s lease moved past revision ${revision}`);
+      throw e;
+    }
+  }
+
+  async read(shard: number): Promise<LeaseRecord | undefined> {
+    const entry = await this.kv.get(this.key(shard));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    return { value: decodeLeaseValue(entry.string()), revision: entry.revision };
+  }
+
+  watchReleases(onRelease: (shard: number) => void): () => void {
+    let stopped = false;
+    let stop = (): void => void (stopped = true);
+    void this.kv.watch({ key: "shard.*", include: KvWatchInclude.UpdatesOnly }).then(async (updates) => {
+      stop = () => updates.stop();
+      if (stopped) return updates.stop();
+      for await (const e of updates) {
+        if (e.operation !== "PUT") onRelease(Number(e.key.slice("shard.".length)));
+      }
+    }, () => {});
+    return () => stop();
+  }
+
+  async release(shard: number, revision: number): Promise<void> {
+    try {
+      await this.kv.delete(this.key(shard), { previousSeq: revision });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+    }
+  }
+}

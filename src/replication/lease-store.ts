@@ -1,0 +1,50 @@
+/**
+ * Where shard leases live: one key per shard, a value naming the holder, and a revision that
+ * every write must name (compare-and-set). The NATS KV implementation is kv-lease-store.ts;
+ * tests use an in-memory one. Expiry is the store's business (the KV bucket's TTL): a lease
+ * that is not renewed disappears, and then anyone may create it again.
+ */
+
+/** Who holds a shard: the instance's id and the address gateways should dial. */
+export interface LeaseValue {
+  readonly owner: string;
+  readonly address: string;
+}
+
+export interface LeaseRecord {
+  readonly value: LeaseValue;
+  /** The store's revision of this write; the revision of the claiming write is the shard's epoch. */
+  readonly revision: number;
+}
+
+/** The write lost a race: the key exists (create) or moved past the named revision (update). */
+export class LeaseConflictError extends Error {
+  override name = "LeaseConflictError";
+}
+
+export interface LeaseStore {
+  /** Creates the shard's lease if nobody holds it; its revision. LeaseConflictError if someone does. */
+  create(shard: number, value: LeaseValue): Promise<number>;
+  /** Rewrites the lease if it is still at `revision`; the new revision. LeaseConflictError otherwise. */
+  update(shard: number, value: LeaseValue, revision: number): Promise<number>;
+  /** The current holder, or undefined when the lease is free (never claimed, expired or released). */
+  read(shard: number): Promise<LeaseRecord | undefined>;
+  /** Deletes the lease if it is still at `revision` (planned step-down); a conflict is ignored (it is gone already). */
+  release(shard: number, revision: number): Promise<void>;
+  /**
+   * Tells of every lease deleted from now on (a planned step-down), so a standby claims at
+   * once instead of at its next try; optional (a TTL expiry writes no marker on nats-server
+   * 2.9, so lapsed leases are still found by trying). Returns the unsubscribe.
+   */
+  watchReleases?(onRelease: (shard: number) => void): () => void;
+}
+
+export function encodeLeaseValue(v: LeaseValue): string {
+  return JSON.stringify({ owner: v.owner, address: v.address });
+}
+
+export function decodeLeaseValue(text: string): LeaseValue {
+  const o = JSON.parse(text) as { owner?: unknown; address?: unknown };
+  if (typeof o.owner !== "string" || typeof o.address !== "string") throw new Error(`lease value is not {owner, address}: ${text}`);
+  return { owner: o.owner, address: o.address };
+}

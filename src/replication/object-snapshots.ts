@@ -1,0 +1,71 @@
+/**
+ * State snapshots in a JetStream object store, so a cold sidecar starts from the newest
+ * snapshot plus the journal's tail after it instead of the whole stream.
+ *
+ * One snapshot of the whole state per journal, not one per shard: the active instance owns
+ * every shard (active + standby), so the state is one state machine and its snapshot is one
+ * object. It is keyed (in its header) with the journal sequence it covers, the epoch of the
+ * writer, and the stream sequence a reader resumes at (SnapshotPoint in jetstream-journal.ts).
+ * A put replaces the object only once all its chunks are stored (the object store's metadata
+ * entry is written last), and a get checks the SHA-256 digest: a reader sees the previous
+ * snapshot or the new one whole.
+ *
+ * Object bytes: header (40 bytes, little endian: magic "OPRS" u32, version u32, sequence u64,
+ * epoch u64, resume stream sequence u64, data length u64) + the plain-data snapshot.
+ */
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { SnapshotPoint } from "./jetstream-journal.js";
+import { retryTransient } from "./transient-retry.js";
+
+const MAGIC = 0x5352504f; // "OPRS"
+const VERSION = 1;
+const HEADER_BYTES = 40;
+
+export interface StoredSnapshot {
+  readonly point: SnapshotPoint;
+  readonly data: Uint8Array;
+}
+
+export class ObjectSnapshotStore {
+  private constructor(
+    private readonly store: ObjectStore,
+    /** The object's name: one per journal stream. */
+    readonly objectName: string,
+  ) {}
+
+  /** Opens (creating if needed) the bucket. */
+  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number): Promise<ObjectSnapshotStore> {
+    const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }));
+    return new ObjectSnapshotStore(store, `${stream}.state`);
+  }
+
+  async write(point: SnapshotPoint, data: Uint8Array): Promise<void> {
+    const out = Buffer.allocUnsafe(HEADER_BYTES + data.length);
+    out.writeUInt32LE(MAGIC, 0);
+    out.writeUInt32LE(VERSION, 4);
+    out.writeBigUInt64LE(point.sequence, 8);
+    out.writeBigUInt64LE(point.epoch, 16);
+    out.writeBigUInt64LE(BigInt(point.resumeStreamSequence), 24);
+    out.writeBigUInt64LE(BigInt(data.length), 32);
+    out.set(data, HEADER_BYTES);
+    await this.store.putBlob({ name: this.objectName, description: `openpit-sidecar state at journal record ${point.sequence}` }, out);
+  }
+
+  /** The stored snapshot, or undefined when there is none. A damaged one throws (the message says why). */
+  async read(): Promise<StoredSnapshot | undefined> {
+    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.store.getBlob(this.objectName));
+    if (bytes === null) return undefined;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const where = `snapshot object ${this.objectName}`;
+    if (buf.length < HEADER_BYTES) throw new Error(`${where} is ${buf.length} bytes, shorter than its ${HEADER_BYTES}-byte header`);
+    if (buf.readUInt32LE(0) !== MAGIC) throw new Error(`${where}: bad magic`);
+    if (buf.readUInt32LE(4) !== VERSION) throw new Error(`${where}: unsupported version ${buf.readUInt32LE(4)}`);
+    const length = buf.readBigUInt64LE(32);
+    if (length !== BigInt(buf.length - HEADER_BYTES)) throw new Error(`${where}: header says ${length} data bytes, object holds ${buf.length - HEADER_BYTES}`);
+    return {
+      point: { sequence: buf.readBigUInt64LE(8), epoch: buf.readBigUInt64LE(16), resumeStreamSequence: Number(buf.readBigUInt64LE(24)) },
+      data: buf.subarray(HEADER_BYTES),
+    };
+  }
+}

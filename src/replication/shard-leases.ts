@@ -1,0 +1,171 @@
+/**
+ * The leases this instance holds, kept alive by revision-checked renewals well inside the
+ * TTL. A lease counts as held only until `validUntil` = (send time of the last successful
+ * claim or renewal) + TTL - guard: the servers expire it TTL after they *received* that
+ * write, which is later, so this instance gives a shard up before anyone else can claim it
+ * (the guard absorbs clock-rate differences). `owns()` reads the clock itself, so a process
+ * that was frozen (SIGSTOP, a long GC) refuses at once on waking, before any timer has run.
+ *
+ * A lease alone is not mutual exclusion (a frozen holder can wake up after losing it): the
+ * journal's appends carry the expected last sequence of the shard's subject, so a stale
+ * holder's next write is refused by the log itself. The lease decides who *tries*.
+ */
+import { LeaseConflictError, type LeaseStore, type LeaseValue } from "./lease-store.js";
+import type { LeaseTimers } from "./lease-timers.js";
+
+export interface ShardLeasesOptions {
+  readonly store: LeaseStore;
+  readonly timers: LeaseTimers;
+  /** This instance: its id and the address gateways dial. */
+  readonly self: LeaseValue;
+  readonly ttlMs: number;
+  /** Renewal period; default a quarter of the TTL (three renewals may fail before the lease lapses). */
+  readonly renewEveryMs?: number;
+  /** A held shard was lost (the renewal found another holder, or none succeeded in time). Called once per loss. */
+  readonly onLost: (shard: number, reason: string) => void;
+}
+
+interface Held {
+  revision: number;
+  /** The claim's revision: the shard's epoch while this instance holds it. */
+  readonly epoch: number;
+  validUntil: number;
+  deadline: unknown;
+}
+
+/** Of the TTL, the part a holder gives up early (clock-rate differences between hosts). */
+const GUARD_FRACTION = 0.2;
+
+export class ShardLeases {
+  private readonly held = new Map<number, Held>();
+  private readonly owners = new Map<number, LeaseValue>();
+  private renewTimer: unknown;
+  private stopped = false;
+  readonly renewEveryMs: number;
+  private readonly validForMs: number;
+
+  constructor(private readonly o: ShardLeasesOptions) {
+    this.renewEveryMs = o.renewEveryMs ?? Math.max(1, Math.floor(o.ttlMs / 4));
+    this.validForMs = o.ttlMs * (1 - GUARD_FRACTION);
+    if (this.renewEveryMs >= this.validForMs) throw new Error(`lease renewal every ${this.renewEveryMs} ms is not well inside the TTL of ${o.ttlMs} ms`);
+  }
+
+  /** True while this instance holds the shard's lease by its own clock. */
+  owns(shard: number): boolean {
+    const h = this.held.get(shard);
+    return h !== undefined && this.o.timers.now() < h.validUntil;
+  }
+
+  /** The shards held now. */
+  heldShards(): number[] {
+    return [...this.held.keys()].filter((s) => this.owns(s)).sort((a, b) => a - b);
+  }
+
+  epochOf(shard: number): number | undefined {
+    return this.owns(shard) ? this.held.get(shard)!.epoch : undefined;
+  }
+
+  /** The last holder seen for a shard this instance does not hold (from a claim that lost, or `observe`). */
+  ownerOf(shard: number): LeaseValue | undefined {
+    return this.owns(shard) ? this.o.self : this.owners.get(shard);
+  }
+
+  /** Claims a free shard; its epoch, or undefined when someone holds it (remembered as its owner). */
+  async claim(shard: number): Promise<number | undefined> {
+    if (this.held.has(shard)) return this.held.get(shard)!.epoch;
+    const sentAt = this.o.timers.now();
+    let revision: number;
+    try {
+      revision = await this.o.store.create(shard, this.o.self);
+    } catch (e) {
+      if (!(e instanceof LeaseConflictError)) throw e;
+      await this.observe(shard);
+      return undefined;
+    }
+    if (this.stopped) return undefined;
+    const h: Held = { revision, epoch: revision, validUntil: sentAt + this.validForMs, deadline: undefined };
+    this.held.set(shard, h);
+    this.owners.set(shard, this.o.self);
+    this.armDeadline(shard, h);
+    this.scheduleRenewal();
+    return revision;
+  }
+
+  /** Reads the shard's holder (undefined: free) and remembers it for `ownerOf`. */
+  async observe(shard: number): Promise<LeaseValue | undefined> {
+    const r = await this.o.store.read(shard);
+    if (r) this.owners.set(shard, r.value);
+    else this.owners.delete(shard);
+    return r?.value;
+  }
+
+  /** Planned step-down: stop holding the shard and delete its lease so a standby claims it at once. */
+  async release(shard: number): Promise<void> {
+    const h = this.held.get(shard);
+    if (!h) return;
+    this.drop(shard, h);
+    await this.o.store.release(shard, h.revision);
+  }
+
+  /** Tells of leases released by their holders (see LeaseStore.watchReleases); a no-op if the store cannot. */
+  watchReleases(onRelease: (shard: number) => void): () => void {
+    return this.o.store.watchReleases?.(onRelease) ?? (() => {});
+  }
+
+  /** Stops renewing (shutdown); the leases lapse after the TTL unless released. */
+  stop(): void {
+    this.stopped = true;
+    if (this.renewTimer !== undefined) this.o.timers.clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
+    for (const [shard, h] of [...this.held]) this.drop(shard, h);
+  }
+
+  private drop(shard: number, h: Held): void {
+    this.o.timers.clearTimeout(h.deadline);
+    this.held.delete(shard);
+    if (this.owners.get(shard) === this.o.self) this.owners.delete(shard);
+  }
+
+  private lose(shard: number, h: Held, reason: string): void {
+    if (this.held.get(shard) !== h) return;
+    this.drop(shard, h);
+    this.o.onLost(shard, reason);
+  }
+
+  private armDeadline(shard: number, h: Held): void {
+    this.o.timers.clearTimeout(h.deadline);
+    h.deadline = this.o.timers.setTimeout(
+      () => this.lose(shard, h, `the lease was not renewed within ${Math.round(this.validForMs)} ms`),
+      Math.max(0, h.validUntil - this.o.timers.now()),
+    );
+  }
+
+  private scheduleRenewal(): void {
+    if (this.renewTimer !== undefined || this.stopped || this.held.size === 0) return;
+    this.renewTimer = this.o.timers.setTimeout(() => {
+      this.renewTimer = undefined;
+      void this.renewAll().finally(() => this.scheduleRenewal());
+    }, this.renewEveryMs);
+  }
+
+  private async renewAll(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([shard, h]) => {
+        const sentAt = this.o.timers.now();
+        try {
+          const revision = await this.o.store.update(shard, this.o.self, h.revision);
+          if (this.held.get(shard) !== h) return;
+          h.revision = revision;
+          // A renewal that comes back after the lease lapsed locally does not revive it:
+          // the deadline has fired (or fires now) and the shard is being given up.
+          if (this.o.timers.now() >= h.validUntil) return;
+          h.validUntil = sentAt + this.validForMs;
+          this.armDeadline(shard, h);
+        } catch (e) {
+          if (e instanceof LeaseConflictError) this.lose(shard, h, "another instance holds the lease");
+          // Anything else (a server or the network): retried next period; the deadline decides.
+        }
+      }),
+    );
+  }
+}

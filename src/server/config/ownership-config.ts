@@ -1,0 +1,112 @@
+/**
+ * The `ownership` section: replicated mode's shard leases, failover and the cross-shard rule
+ * (docs/high-availability.md, docs/configuration.md). With it, the instance starts as a
+ * standby following the replicated journal (the `replication` section) and takes the journal
+ * over when it holds the leases; without it, a replicated sidecar takes over at once.
+ */
+import { fail, onlyKeys, optional, readArray, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
+import type { PolicyConfig } from "./sidecar-config.js";
+
+export interface OwnershipConfig {
+  /** host:port gateways should dial to reach this instance (NOT_OWNER answers name it). */
+  advertisedAddress: string;
+  /** "all": one active owner of every shard (active + standby); else the shards this instance may own. */
+  shards: "all" | number[];
+  /** A lease nobody renews expires after this long: the failover bound (plus detection and catch-up). */
+  leaseTtlMs: number;
+  /** The KV bucket of the leases (one per deployment; its replicas are replication.replicas). */
+  leaseBucket: string;
+  /**
+   * Barriers over many accounts (broker, settlement-asset and group level) when several
+   * instances own shards: "refuse" (default) makes such a configuration an error; "per-instance"
+   * declares that each instance enforces them over its own shards only.
+   */
+  crossShard: "refuse" | "per-instance";
+}
+
+export const DEFAULT_OWNERSHIP = {
+  shards: "all",
+  leaseTtlMs: 2_000,
+  leaseBucket: "openpit_leases",
+  crossShard: "refuse",
+} as const;
+
+const KEYS = ["advertisedAddress", "shards", "leaseTtlMs", "leaseBucket", "crossShard"];
+
+export function parseOwnership(json: Json, path: string): OwnershipConfig {
+  const o = readObject(json, path);
+  onlyKeys(o, path, KEYS);
+  const nonEmpty = (j: Json, p: string) => {
+    const s = readString(j, p);
+    if (s.trim() === "") fail(p, "must not be blank");
+    return s;
+  };
+  const advertisedAddress = optional(o.advertisedAddress, `${path}.advertisedAddress`, nonEmpty);
+  if (advertisedAddress === undefined) fail(`${path}.advertisedAddress`, "is required (the host:port gateways dial to reach this instance)");
+  const shards =
+    optional(o.shards, `${path}.shards`, (j, p): "all" | number[] => {
+      if (j === "all") return "all";
+      if (typeof j === "string") fail(p, `must be "all" or a list of shard numbers`);
+      const list = readArray(j, p).map((s, i) => readInteger(s, `${p}[${i}]`, 0, 4095));
+      if (list.length === 0) fail(p, "must name at least one shard");
+      if (new Set(list).size !== list.length) fail(p, "names a shard twice");
+      return list;
+    }) ?? DEFAULT_OWNERSHIP.shards;
+  const crossShard =
+    optional(o.crossShard, `${path}.crossShard`, (j, p) => {
+      const s = readString(j, p);
+      if (s !== "refuse" && s !== "per-instance") fail(p, `must be "refuse" or "per-instance"`);
+      return s;
+    }) ?? DEFAULT_OWNERSHIP.crossShard;
+  return {
+    advertisedAddress,
+    shards,
+    leaseTtlMs: optional(o.leaseTtlMs, `${path}.leaseTtlMs`, (j, p) => readInteger(j, p, 200, 600_000)) ?? DEFAULT_OWNERSHIP.leaseTtlMs,
+    leaseBucket: optional(o.leaseBucket, `${path}.leaseBucket`, nonEmpty) ?? DEFAULT_OWNERSHIP.leaseBucket,
+    crossShard,
+  };
+}
+
+/** Several instances may own shards at once: only when this one is confined to some of them. */
+export function severalActiveOwners(c: OwnershipConfig, shardCount: number): boolean {
+  return c.shards !== "all" && new Set(c.shards).size < shardCount;
+}
+
+/**
+ * Checks the section against the deployment's shard count and, with several active owners,
+ * the cross-shard rule: a barrier that sums over many accounts (which may live on other
+ * instances) cannot be exact, so it is an error unless `crossShard` is "per-instance".
+ */
+export function checkOwnership(c: OwnershipConfig, shardCount: number, policies: readonly PolicyConfig[], path: string): void {
+  if (c.shards !== "all") {
+    c.shards.forEach((s, i) => {
+      if (s >= shardCount) fail(`${path}.ownership.shards[${i}]`, `shard ${s} does not exist (${path}.replication.shardCount is ${shardCount})`);
+    });
+  }
+  if (!severalActiveOwners(c, shardCount) || c.crossShard === "per-instance") return;
+  const barrier = crossShardBarrier(policies, path);
+  if (barrier) {
+    fail(
+      barrier,
+      `sums over many accounts, which other instances may own (${path}.ownership.shards lists ${(c.shards as number[]).length} of ${shardCount} shards); ` +
+        `remove it, own every shard ("all"), or declare ${path}.ownership.crossShard = "per-instance" to enforce it over this instance's shards only`,
+    );
+  }
+}
+
+/** The first policy setting that sums over many accounts, by its path; undefined if none. */
+export function crossShardBarrier(policies: readonly PolicyConfig[], path: string): string | undefined {
+  for (let i = 0; i < policies.length; i++) {
+    const p = policies[i]!;
+    const s = (p.settings ?? {}) as Record<string, Json>;
+    const at = `${path}.policies[${i}].settings`;
+    const present = (key: string) => s[key] !== undefined && !(Array.isArray(s[key]) && s[key].length === 0);
+    if (p.type === "RateLimitPolicy") {
+      if (present("broker")) return `${at}.broker`;
+      if (present("assetBarriers")) return `${at}.assetBarriers`;
+    }
+    if (p.type === "PnlBoundsKillSwitchPolicy" && present("brokerBarriers")) return `${at}.brokerBarriers`;
+    if (p.type === "SpotFundsPolicy" && present("pnlBarrier")) return `${at}.pnlBarrier`;
+  }
+  return undefined;
+}

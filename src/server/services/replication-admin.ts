@@ -1,0 +1,91 @@
+/**
+ * AdminService.StepDown and GetReplicationStatus. The server knows replication only through
+ * this interface (the leases and the journal's tail live in src/replication/); without it
+ * StepDown is FAILED_PRECONDITION and the status says OFF.
+ */
+import { create } from "@bufbuild/protobuf";
+import { MalformedMessage } from "../../transport/service-definition.js";
+import { decodedRequest } from "../codec/decode-admin.js";
+import { toServiceError } from "./admin-errors.js";
+import { status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import {
+  GetReplicationStatusResponseSchema,
+  ReplicationRole,
+  StepDownResponseSchema,
+  type GetReplicationStatusResponse,
+  type StepDownResponse,
+} from "../../../gen/openpit/sidecar/v1/replication_pb.js";
+
+export type ReplicationRoleName = "active" | "standby" | "fenced";
+
+export interface ShardOwnershipView {
+  readonly shard: number;
+  readonly owned: boolean;
+  readonly epoch: bigint;
+  readonly ownerId: string;
+  readonly ownerAddress: string;
+}
+
+export interface ReplicationStatusView {
+  readonly role: ReplicationRoleName;
+  readonly instanceId: string;
+  readonly advertisedAddress: string;
+  readonly shardCount: number;
+  readonly shards: readonly ShardOwnershipView[];
+  readonly appliedSequence: bigint;
+}
+
+/** What the admin service may ask of replication. */
+export interface ReplicationControl {
+  status(): ReplicationStatusView;
+  /** Planned hand-over of every owned shard; rejects with a message when there is nothing to hand over. */
+  stepDown(): Promise<{ readonly shards: readonly number[]; readonly tookMs: number }>;
+}
+
+/** The codec's error for bytes that do not decode as the request (INVALID_ARGUMENT, like every admin RPC). */
+function malformed(request: MalformedMessage): unknown {
+  try {
+    decodedRequest(request);
+  } catch (e) {
+    return e;
+  }
+  return new Error("request: message could not be decoded");
+}
+
+const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
+  active: ReplicationRole.ACTIVE,
+  standby: ReplicationRole.STANDBY,
+  fenced: ReplicationRole.FENCED,
+};
+
+/** `replication()`: read per call, since the composition root attaches it after the services exist. */
+export function replicationAdmin(replicationOf: () => ReplicationControl | undefined) {
+  return {
+    stepDown(call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
+      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
+      const replication = replicationOf();
+      if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
+      replication.stepDown().then(
+        (r) => callback(null, create(StepDownResponseSchema, { shards: [...r.shards], tookMs: Math.round(r.tookMs) })),
+        (e: unknown) => callback({ code: status.FAILED_PRECONDITION, details: e instanceof Error ? e.message : String(e) }, null),
+      );
+    },
+    getReplicationStatus(call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {
+      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
+      const replication = replicationOf();
+      if (!replication) return callback(null, create(GetReplicationStatusResponseSchema, { role: ReplicationRole.OFF }));
+      const s = replication.status();
+      callback(
+        null,
+        create(GetReplicationStatusResponseSchema, {
+          role: ROLE[s.role],
+          instanceId: s.instanceId,
+          advertisedAddress: s.advertisedAddress,
+          shardCount: s.shardCount,
+          shards: s.shards.map((x) => ({ ...x })),
+          appliedSequence: s.appliedSequence,
+        }),
+      );
+    },
+  };
+}

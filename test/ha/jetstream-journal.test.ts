@@ -1,0 +1,189 @@
+/**
+ * The replicated journal on a real 3-node JetStream cluster: records routed to shard and
+ * control subjects and read back in journal order, callbacks only after the stream's ack,
+ * the fence (a writer whose journal was claimed by another fails its next append), and an
+ * append that cannot reach a quorum fails the journal instead of being answered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JournalFailedError } from "../../src/state/journal/journal.js";
+import type { Command } from "../../src/state/commands.js";
+import type { AccountId } from "../../src/param/ids.js";
+import { claimJournal } from "../../src/replication/claim.js";
+import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
+import { JournalTail } from "../../src/replication/journal-tail.js";
+import { decodeJournalMessage } from "../../src/replication/journal-message.js";
+import { shardOf } from "../../src/replication/shard-of.js";
+import type { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
+import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+
+const SHARDS = 4;
+const feed = (accountId: bigint): Command => ({ kind: "feed", ts: 1, reports: [{ operation: { accountId: accountId as AccountId } }] });
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe("JetStream journal", () => {
+  let cluster: NatsCluster;
+  const links: JournalLink[] = [];
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  }, 20_000);
+  afterAll(async () => {
+    for (const l of links) await l.nc.close();
+    await cluster?.stop();
+  });
+
+  async function open(stream: string, prefix = stream.toLowerCase()) {
+    const link = await connectJournal({ servers: cluster.urls, stream, subjectPrefix: prefix, replicas: 3 });
+    links.push(link);
+    return { link, subjects: { prefix, shardCount: SHARDS } };
+  }
+
+  /** Reads the whole stream from the start, as a standby would; records in journal order. */
+  async function readAll(l: JournalLink, stream: string) {
+    const records: string[] = [];
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: (r, e) => records.push(`${r.seq}@${e}:${text(r.payload)}`) });
+    await tail.start();
+    await tail.catchUp(10_000);
+    await tail.stop();
+    return { records, tail };
+  }
+
+  async function writer(l: JournalLink, stream: string, subjects: { prefix: string; shardCount: number }, instanceId: string, onFatal?: (e: JournalFailedError) => void) {
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await tail.start();
+    return claimJournal({ connection: l.nc, js: l.js, jsm: l.jsm, stream, subjects, tail, instanceId, ...(onFatal ? { onFatal } : {}) });
+  }
+
+  it("routes records by account shard, answers after the ack in call order, and reads back in journal order", async () => {
+    const { link: l, subjects } = await open("JA");
+    const journal = await writer(l, "JA", subjects, "a");
+    expect(journal.epoch).toBe(1n);
+    const order: string[] = [];
+    // One turn: records for several shards and the control subject, interleaved.
+    const accounts = [11n, 12n, 13n, 14n, 15n, 16n];
+    for (const a of accounts) {
+      journal.append(bytes(`acct-${a}`), feed(a));
+      journal.afterDurable(() => order.push(`after ${a} (durable ${journal.durableSequence})`));
+    }
+    journal.append(bytes("ctl"), { kind: "expireReservations", ts: 1 });
+    journal.afterDurable(() => order.push("after ctl"));
+    expect(order).toEqual([]); // nothing runs before the stream acknowledged the records
+    await journal.flush();
+    expect(order).toEqual([...accounts.map((a) => `after ${a} (durable 7)`), "after ctl"]);
+    expect(journal.durableSequence).toBe(7n);
+
+    // Each record is in a message on its shard's subject (or the control subject).
+    const { records, tail } = await readAll(l, "JA");
+    expect(records).toEqual([...accounts.map((a, i) => `${i + 1}@1:acct-${a}`), "7@1:ctl"]);
+    for (const a of accounts) {
+      const subject = `ja.${shardOf(a, SHARDS)}`;
+      const seq = tail.lastSubjectSequence(subject)!;
+      const msg = decodeJournalMessage((await l.jsm.streams.getMessage("JA", { seq }))!.data);
+      expect(msg.kind === "records" && msg.records.map((r) => text(r.payload))).toContain(`acct-${a}`);
+    }
+    expect(journal.subjectSequences()).toHaveLength(SHARDS + 1);
+    expect(journal.subjectSequences()[SHARDS]).toBe(tail.lastSubjectSequence("ja.ctl"));
+    await journal.close();
+  });
+
+  it("fences a writer whose journal another writer claimed: its next append fails, its answers never run", async () => {
+    const { link: l, subjects } = await open("JB");
+    const failures: JournalFailedError[] = [];
+    const a = await writer(l, "JB", subjects, "a", (e) => failures.push(e));
+    a.append(bytes("a1"), feed(1n));
+    await a.flush();
+
+    const b = await writer(l, "JB", subjects, "b");
+    expect(b.epoch).toBe(2n);
+    expect(b.lastSequence).toBe(1n); // continues after a's last acknowledged record
+
+    // The zombie appends: refused by the log itself.
+    let answered = false;
+    a.append(bytes("a2"), feed(1n));
+    a.afterDurable(() => (answered = true));
+    await expect(a.flush()).rejects.toThrow(JournalFailedError);
+    expect(answered).toBe(false);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toMatch(/^replicated journal failed: fenced: another writer has appended to jb\.\d since this writer's last acknowledged append there/);
+    expect(a.status().failure).toBe(failures[0]!.message);
+    expect(() => a.append(bytes("a3"), feed(1n))).toThrow(JournalFailedError);
+
+    b.append(bytes("b2"), feed(1n));
+    await b.flush();
+    const { records } = await readAll(l, "JB");
+    expect(records).toEqual(["1@1:a1", "2@2:b2"]);
+  });
+
+  it("loses no acknowledged record when the stream's leader is SIGKILLed under concurrent appends on every subject", async () => {
+    const { link: l, subjects } = await open("JD");
+    const journal = await writer(l, "JD", subjects, "d");
+    const acked: bigint[] = [];
+    let sent = 0;
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    // Each turn: a record for each of a few accounts (several shard subjects) and the control subject.
+    const burst = (turns: number) => {
+      const done: Promise<void>[] = [];
+      for (let t = 0; t < turns; t++) {
+        done.push(
+          turn().then(() => {
+            for (let k = 0; k < 5; k++) {
+              const n = sent++;
+              const seq = journal.append(bytes(`r${n}`), k === 4 ? undefined : feed(BigInt(n % 7)));
+              journal.afterDurable(() => acked.push(seq));
+            }
+          }),
+        );
+      }
+      return Promise.all(done);
+    };
+    await burst(50);
+    const leader = (await cluster.leaderOf("JD"))!;
+    const killed = cluster.kill(leader, "SIGKILL");
+    await burst(200);
+    await killed;
+    await journal.flush();
+    expect(journal.retriedPublishes).toBeGreaterThan(0);
+    expect(journal.failed).toBeUndefined();
+    // Every record acknowledged, in journal order, and read back in that order, each once.
+    expect(acked).toEqual(Array.from({ length: sent }, (_, i) => BigInt(i + 1)));
+    const { records } = await readAll(l, "JD");
+    expect(records).toEqual(Array.from({ length: sent }, (_, i) => `${i + 1}@1:r${i}`));
+    await cluster.restart(leader);
+  });
+
+  it("refuses to read a stream trimmed past where the reader must start", async () => {
+    const { link: l, subjects } = await open("JE");
+    const journal = await writer(l, "JE", subjects, "e");
+    for (let i = 0; i < 3; i++) journal.append(bytes(`e${i}`), feed(BigInt(i)));
+    await journal.flush();
+    const last = journal.lastStreamSequence;
+    await l.jsm.streams.purge("JE", { keep: 1 });
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JE", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await expect(tail.start()).rejects.toThrow(`stream JE starts at sequence ${last}, but reading must start at 1 (after the snapshot): messages 1..${last - 1} are gone`);
+  });
+
+  it("does not answer an append that no quorum acknowledges, and fails the journal when the append timeout passes", async () => {
+    const { link: l, subjects } = await open("JC");
+    const failures: JournalFailedError[] = [];
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JC", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await tail.start();
+    const journal: JetStreamJournal = await claimJournal({
+      connection: l.nc, js: l.js, jsm: l.jsm, stream: "JC", subjects, tail, instanceId: "c", appendTimeoutMs: 1500, onFatal: (e) => failures.push(e),
+    });
+    journal.append(bytes("c1"), feed(1n));
+    await journal.flush();
+
+    // Two of three servers gone: no quorum for the stream.
+    const survivors = [0, 1, 2];
+    const down = survivors.splice(0, 2);
+    for (const n of down) await cluster.kill(n, "SIGKILL");
+    let answered = false;
+    journal.append(bytes("c2"), feed(1n));
+    journal.afterDurable(() => (answered = true));
+    await expect(journal.flush()).rejects.toThrow(/no acknowledgement for an append to jc\.\d within 1500 ms/);
+    expect(answered).toBe(false);
+    expect(failures).toHaveLength(1);
+    expect(journal.durableSequence).toBe(1n);
+    for (const n of down) await cluster.restart(n);
+  });
+});

@@ -1,0 +1,53 @@
+/** The `replication` section and durability mode "replicated": strict, errors naming the field. */
+import { describe, expect, it } from "vitest";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { testConfig } from "../server/harness.js";
+
+const parse = (durability: unknown, replication?: unknown) =>
+  parseSidecarConfig({ ...testConfig(), durability, ...(replication === undefined ? {} : { replication }) });
+
+describe("replication configuration", () => {
+  it("takes the defaults beside the required servers", () => {
+    const c = parse({ mode: "replicated" }, { servers: ["nats://10.0.0.1:4222"] });
+    expect(c.durability.mode).toBe("replicated");
+    expect(c.replication).toEqual({
+      servers: ["nats://10.0.0.1:4222"],
+      stream: "OPENPIT_JOURNAL",
+      subjectPrefix: "openpit.journal",
+      shardCount: 16,
+      replicas: 3,
+      snapshotBucket: "openpit_snapshots",
+      appendTimeoutMs: 15000,
+    });
+  });
+
+  it("reads every key", () => {
+    const replication = {
+      servers: ["nats://a:4222", "nats://b:4222"],
+      stream: "J",
+      subjectPrefix: "risk.j",
+      shardCount: 8,
+      replicas: 1,
+      snapshotBucket: "snaps",
+      appendTimeoutMs: 3000,
+      instanceId: "sidecar-a",
+    };
+    expect(parse({ mode: "replicated" }, replication).replication).toEqual(replication);
+  });
+
+  it.each([
+    [{ mode: "replicated" }, undefined, 'config.replication: is required when config.durability.mode is "replicated" (at least replication.servers)'],
+    [{ mode: "replicated" }, {}, "config.replication.servers: is required"],
+    [{ mode: "replicated" }, { servers: [] }, "config.replication.servers: must name at least one server"],
+    [{ mode: "replicated" }, { servers: [" "] }, "config.replication.servers[0]: must not be blank"],
+    [{ mode: "replicated" }, { servers: ["x"], stream: "a.b" }, "config.replication.stream: must be letters, digits, '-' or '_' (a NATS name)"],
+    [{ mode: "replicated" }, { servers: ["x"], subjectPrefix: "a.>" }, "config.replication.subjectPrefix: must be dot-separated tokens of letters, digits, '-' or '_'"],
+    [{ mode: "replicated" }, { servers: ["x"], shardCount: 0 }, "config.replication.shardCount"],
+    [{ mode: "replicated" }, { servers: ["x"], replicas: 7 }, "config.replication.replicas"],
+    [{ mode: "replicated" }, { servers: ["x"], appendTimeoutMs: 10 }, "config.replication.appendTimeoutMs"],
+    [{ mode: "replicated" }, { servers: ["x"], leader: true }, "config.replication"],
+    [{ mode: "mirrored" }, undefined, "config.durability.mode: must be one of sync, async, ephemeral, replicated"],
+  ])("refuses %j with %j", (durability, replication, message) => {
+    expect(() => parse(durability, replication)).toThrow(message);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { testConfig } from "../server/harness.js";
+
+const replicated = (ownership: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+  testConfig({
+    durability: { mode: "replicated" },
+    replication: { servers: ["nats://127.0.0.1:4222"], shardCount: 4 },
+    ownership: { advertisedAddress: "10.0.0.5:50051", ...ownership },
+    ...overrides,
+  });
+
+describe("the ownership section and the cross-shard rule", () => {
+  it("defaults: every shard (one active owner), a 2 s lease, refuse", () => {
+    expect(parseSidecarConfig(replicated({})).ownership).toEqual({
+      advertisedAddress: "10.0.0.5:50051",
+      shards: "all",
+      leaseTtlMs: 2000,
+      leaseBucket: "openpit_leases",
+      crossShard: "refuse",
+    });
+  });
+
+  it("needs the replicated journal and an advertised address", () => {
+    expect(() => parseSidecarConfig(testConfig({ ownership: { advertisedAddress: "a:1" } }))).toThrow(
+      'config.ownership: needs config.durability.mode "replicated" (leases decide who writes the replicated journal)',
+    );
+    expect(() => parseSidecarConfig(replicated({ advertisedAddress: undefined }))).toThrow(
+      "config.ownership.advertisedAddress: is required (the host:port gateways dial to reach this instance)",
+    );
+    expect(() => parseSidecarConfig(replicated({ shards: [1, 4] }))).toThrow("config.ownership.shards[1]: shard 4 does not exist (config.replication.shardCount is 4)");
+  });
+
+  it("several active owners: a barrier over many accounts is refused, naming it, unless declared per instance", () => {
+    // testConfig's policies carry a broker rate limit, a broker order size limit (per order: exact anywhere) and a broker P&L barrier.
+    expect(() => parseSidecarConfig(replicated({ shards: [0, 1] }))).toThrow(
+      'config.policies[1].settings.broker: sums over many accounts, which other instances may own (config.ownership.shards lists 2 of 4 shards); remove it, own every shard ("all"), or declare config.ownership.crossShard = "per-instance" to enforce it over this instance\'s shards only',
+    );
+    const withoutRate = replicated({ shards: [0, 1] }, { policies: (testConfig().policies as unknown[]).filter((_, i) => i !== 1) });
+    expect(() => parseSidecarConfig(withoutRate)).toThrow(/^config\.policies\[2\]\.settings\.brokerBarriers: sums over many accounts/);
+    expect(parseSidecarConfig(replicated({ shards: [0, 1], crossShard: "per-instance" })).ownership?.crossShard).toBe("per-instance");
+    // Every shard listed is one owner again: exact.
+    expect(parseSidecarConfig(replicated({ shards: [0, 1, 2, 3] })).ownership?.shards).toEqual([0, 1, 2, 3]);
+  });
+});
