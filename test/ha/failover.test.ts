@@ -16,6 +16,7 @@ import type { SidecarProcess } from "../durability/sidecar-process.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, differences, readDurable } from "./oracle.js";
 import { exitOf } from "./replicated-sidecar.js";
 import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
+import { NATS_READY } from "./nats-cluster.js";
 
 const OPS = 60;
 
@@ -32,7 +33,7 @@ async function activeAndStandby(tag: string): Promise<{ a: SidecarProcess; b: Si
 }
 
 
-describe.sequential("failover between two sidecar processes on a 3-node cluster", () => {
+describe.runIf(NATS_READY).sequential("failover between two sidecar processes on a 3-node cluster", () => {
   it("SIGKILL of the active: the standby serves the same accounts within TTL + 5 s, equal to the reference of what was acknowledged", async () => {
     const { a, b, config } = await activeAndStandby("kill");
     const log = new WorkloadLog(config, 11);

@@ -16,8 +16,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? "/usr/sbin/nats-server";
+
+/** The cluster suites run where Debian's nats-server is installed (CI must have it: .ci/run installs it). */
+export const NATS_READY = toolchainReady("high-availability (3-node JetStream cluster)", missingPaths([NATS_SERVER]), "nats-server");
 
 interface NodeSpec {
   readonly name: string;
