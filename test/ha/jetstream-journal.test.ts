@@ -14,14 +14,14 @@ import { JournalTail } from "../../src/replication/journal-tail.js";
 import { decodeJournalMessage } from "../../src/replication/journal-message.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
-import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 
 const SHARDS = 4;
 const feed = (accountId: bigint): Command => ({ kind: "feed", ts: 1, reports: [{ operation: { accountId: accountId as AccountId } }] });
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-describe("JetStream journal", () => {
+describe.runIf(NATS_READY)("JetStream journal", () => {
   let cluster: NatsCluster;
   const links: JournalLink[] = [];
   beforeAll(async () => {

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 
-describe("3-node nats-server cluster harness", () => {
+describe.runIf(NATS_READY)("3-node nats-server cluster harness", () => {
   let cluster: NatsCluster;
   let nc: NatsConnection;
   beforeAll(async () => {

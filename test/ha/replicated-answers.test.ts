@@ -8,7 +8,7 @@ import { JournalFailedError } from "../../src/state/journal/journal.js";
 import { CRASH, Reference, type Answer, type WireOp } from "../durability/reference.js";
 import { Life, readDurable } from "../durability/wire-life.js";
 import { ACCOUNTS, POLICIES, Workload } from "../durability/workload.js";
-import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 import { replicatedSetup, runOps, startInProcess, type InProcessSidecar } from "./replicated-sidecar.js";
 
 /** Sends one operation; what it was answered, if anything ("not answered" stays undefined; a dropped call is not an answer). */
@@ -24,7 +24,7 @@ function watch(life: Life<InProcessSidecar>, op: WireOp): { answer: Answer | und
   return seen;
 }
 
-describe("replicated sidecar: answers after the stream's ack, fenced writers", () => {
+describe.runIf(NATS_READY)("replicated sidecar: answers after the stream's ack, fenced writers", () => {
   let cluster: NatsCluster;
   const sidecars: InProcessSidecar[] = [];
   beforeAll(async () => {

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CRASH, Reference, type Answer, type WireOp } from "../durability/reference.js";
 import { Life, readDurable } from "../durability/wire-life.js";
 import { ACCOUNTS, POLICIES, Workload } from "../durability/workload.js";
-import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 import { replicatedSetup, runOps, startInProcess, type InProcessSidecar } from "./replicated-sidecar.js";
 
-describe("replicated sidecar: recovery from snapshot + stream", () => {
+describe.runIf(NATS_READY)("replicated sidecar: recovery from snapshot + stream", () => {
   let cluster: NatsCluster;
   const inProcess: InProcessSidecar[] = [];
   beforeAll(async () => {

@@ -13,6 +13,7 @@
 import { create } from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
 import { expect, it } from "vitest";
+import { NATS_READY } from "./nats-cluster.js";
 import * as ch from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ReplicationRole } from "../../gen/openpit/sidecar/v1/replication_pb.js";
@@ -47,7 +48,7 @@ function order(i: number): WireOp {
 
 type Outcome = { kind: "answer"; answer: unknown } | { kind: "failed" } | { kind: "pending" };
 
-it("SIGSTOP the active until the standby took over, SIGCONT: nothing the zombie decides afterwards reaches the gateway as accepted", async () => {
+it.runIf(NATS_READY)("SIGSTOP the active until the standby took over, SIGCONT: nothing the zombie decides afterwards reaches the gateway as accepted", async () => {
   const sa = await replicatedSidecar(clusterOf(), "zombie", "a");
   const a = await sa.start();
   await waitForRole(a, ReplicationRole.ACTIVE, 10_000);
