@@ -5,7 +5,7 @@
  * commits their removals, and the engine then forgets the account's currency, group
  * membership and own block.
  */
-import type { AccountId } from "../param/ids.js";
+import type { AccountGroupId, AccountId } from "../param/ids.js";
 import type { Mutations } from "./pretrade/mutations.js";
 
 /** Why a policy refuses to forget an account (OpenPit's `AccountRetirementRefusal`). */
@@ -48,7 +48,17 @@ export type AccountRetirementResult =
  * A policy without the hook accepts and keeps nothing (OpenPit: custom state is covered
  * only when the policy implements it). A hook that throws is `EvaluationFailed`.
  */
-export type RetireAccountHook = (accountId: AccountId, mutations: Mutations) => AccountRetirementRefusal | undefined | void;
+export type RetireAccountHook = (accountId: AccountId, mutations: Mutations, ctx: RetirementContext) => AccountRetirementRefusal | undefined | void;
+
+/**
+ * What a retirement hook may read besides its own state: the retire command's time (the
+ * door sets the engine clock to it, so replay sees the same time: a window or a retention
+ * that has elapsed is judged identically) and the account's group (for tiered settings).
+ */
+export interface RetirementContext {
+  readonly nowMs: number;
+  accountGroup(): AccountGroupId | undefined;
+}
 
 export const RETIRED: AccountRetirementResult = Object.freeze({ ok: true });
 

@@ -398,7 +398,7 @@ export class Engine implements MainStageRunner {
       mutations.owner = policy.name;
       let refusal;
       try {
-        refusal = policy.retireAccount(accountId, mutations);
+        refusal = policy.retireAccount(accountId, mutations, ctx);
       } catch {
         refusal = "EvaluationFailed" as const;
       }

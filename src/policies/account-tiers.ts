@@ -4,6 +4,7 @@
  */
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import { SettingsValidationError } from "../engine/errors.js";
+import type { AccountRetirementRefusal } from "../engine/account-retirement.js";
 import { onlyKeys, optional, readAccountGroupId, readAccountId, readObjectList, type Json } from "./settings-json.js";
 
 export interface AccountTiers<T> {
@@ -37,6 +38,14 @@ export function tierOf<T>(c: CompiledTiers<T>, accountId: AccountId, groupOf: ()
     if (byGroup !== undefined) return byGroup;
   }
   return c.fallback;
+}
+
+/**
+ * Account retirement for tiered settings: an own `accounts[]` entry names the account, so
+ * retirement is refused until the entry is removed (a group or default tier does not name it).
+ */
+export function tiersRetirement<T>(c: CompiledTiers<T>, accountId: AccountId): AccountRetirementRefusal | undefined {
+  return c.accounts.has(accountId) ? "ConfigurationReferencesAccount" : undefined;
 }
 
 export function copyTiers<T>(t: AccountTiers<T>, copy: (limit: T) => T): AccountTiers<T> {

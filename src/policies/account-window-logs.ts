@@ -2,7 +2,9 @@
 import type { AccountId } from "../param/ids.js";
 import { SlidingWindowLog } from "./rate-limit/window-counters.js";
 import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
-import type { AccountTiers, TieredSettings } from "./account-tiers.js";
+import { tierOf, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../engine/account-retirement.js";
+import type { Mutations } from "../engine/pretrade/mutations.js";
 
 /** A window-counting control's state as plain data: its live settings and every account's log. */
 export interface WindowPolicySnapshot<S> {
@@ -22,6 +24,30 @@ export function restoreWindowPolicy<S extends AccountTiers<L>, L>(data: unknown,
   logs.restore(s.logs, policy);
 }
 
+/**
+ * Account retirement for a window-counting control (a retired account must look new, and
+ * retiring must not be a way to reset a throttle): NonZeroState while the account's log
+ * still holds an event inside the window of the limit that applies to it now (retry once
+ * the window has passed: the command's time decides, so replay agrees); then
+ * ConfigurationReferencesAccount while `accounts[]` names it. Otherwise a log left over
+ * (all of it expired, or no limit applies any more) is removed on commit only.
+ */
+export function retireWindowLog<S extends AccountTiers<L>, L extends { readonly windowMs: number }>(
+  limits: TieredSettings<S, L>,
+  logs: AccountWindowLogs,
+  accountId: AccountId,
+  mutations: Mutations,
+  ctx: RetirementContext,
+): AccountRetirementRefusal | undefined {
+  if (logs.has(accountId)) {
+    const limit = tierOf(limits.tiers, accountId, () => ctx.accountGroup());
+    if (limit !== undefined && logs.peek(accountId, ctx.nowMs, limit.windowMs) > 1) return "NonZeroState";
+  }
+  const refusal = tiersRetirement(limits.tiers, accountId);
+  if (refusal === undefined && logs.has(accountId)) mutations.push(() => logs.clear(accountId), undefined);
+  return refusal;
+}
+
 /** Logs are created on an account's first event and kept (one small ring buffer per account that has a limit). */
 export class AccountWindowLogs {
   private readonly logs = new Map<AccountId, SlidingWindowLog>();
@@ -36,6 +62,10 @@ export class AccountWindowLogs {
   /** What `push` would return now, without counting. */
   peek(accountId: AccountId, now: number, windowMs: number): number {
     return this.logs.get(accountId)?.peek(now, windowMs) ?? 1;
+  }
+
+  has(accountId: AccountId): boolean {
+    return this.logs.has(accountId);
   }
 
   /** Forgets the account's events (a breach was acted on: counting starts afresh). */

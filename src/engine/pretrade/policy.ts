@@ -11,7 +11,7 @@ import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { Mutation, Mutations } from "./mutations.js";
 import type { DecimalValue } from "../../param/decimal-value.js";
 import type { EngineEvent } from "../events.js";
-import type { AccountRetirementRefusal } from "../account-retirement.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../account-retirement.js";
 
 /** An account block as a policy reports it; the engine stamps the policy's name. */
 export type PolicyBlock = Omit<AccountBlock, "policy">;
@@ -178,8 +178,9 @@ export interface PreTradePolicy {
   /**
    * Account retirement (`Engine.retireAccount`): refuse (a refusal value), or accept and
    * queue the removal of the account's state in `mutations`. Absent = accept, keep nothing.
+   * `ctx`: the command's time and the account's group (see `RetirementContext`).
    */
-  retireAccount?(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined | void;
+  retireAccount?(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined | void;
   /**
    * Group membership or currencies changed (`accounts`: those affected; undefined = any
    * account, e.g. the default currency). `before` reads the registry as it was. The blocks

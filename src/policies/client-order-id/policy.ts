@@ -4,6 +4,7 @@ import type { Order } from "../../model/order.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
 import type { PolicyPreTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
 import { snapshotArray, snapshotFields } from "../snapshot-data.js";
@@ -78,6 +79,28 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   restoreMutation(record: unknown): Mutation {
     const { accountId, clientOrderId, since } = snapshotFields(record, this.name, "mutation record", ["accountId", "clientOrderId", "since"]);
     return this.#release(accountId as AccountId, clientOrderId as string, since as number);
+  }
+
+  /**
+   * Account retirement: NonZeroState while an id of the account is still known (not past
+   * `retentionMs` at the command's time): a re-created account must not be able to reuse
+   * an id its old orders may still carry at the venue, and a retry must not lose its first
+   * answer. Ids past retention (not yet pruned) are removed on commit. With retentionMs 0
+   * only a final report carrying the id (or a rollback) releases it.
+   */
+  retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
+    let leftover = false;
+    for (const entry of this.#known.values()) {
+      if (entry.accountId !== accountId) continue;
+      if (!this.#expired(entry, ctx.nowMs)) return "NonZeroState";
+      leftover = true;
+    }
+    if (leftover) {
+      mutations.push(() => {
+        for (const [key, entry] of this.#known) if (entry.accountId === accountId) this.#known.delete(key);
+      }, undefined);
+    }
+    return undefined;
   }
 
   /** How many ids are known (all accounts). */

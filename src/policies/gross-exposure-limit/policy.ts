@@ -3,10 +3,11 @@ import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import { PositionSize } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPreTradeResult, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
+import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
 import { grossExposure, worstWith } from "./exposure.js";
@@ -47,6 +48,14 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
 
   publishSettings(next: GrossExposureSettings): void {
     this.#limits.publish(next);
+  }
+
+  /**
+   * Account retirement: no state of its own (positions and open orders are the account
+   * book's, which refuses while they are not zero); an own `accounts[]` limit refuses.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    return tiersRetirement(this.#limits.tiers, accountId);
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {

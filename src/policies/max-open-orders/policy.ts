@@ -4,8 +4,9 @@ import { Quantity } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
+import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
@@ -37,6 +38,14 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
 
   publishSettings(next: MaxOpenOrdersSettings): void {
     this.#limits.publish(next);
+  }
+
+  /**
+   * Account retirement: no state of its own (positions and open orders are the account
+   * book's, which refuses while they are not zero); an own `accounts[]` limit refuses.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    return tiersRetirement(this.#limits.tiers, accountId);
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {

@@ -5,9 +5,10 @@ import { Price } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { PreTradeContext } from "../../engine/pretrade/policy.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { compileTiers, type CompiledTiers } from "../account-tiers.js";
+import { compileTiers, tiersRetirement, type CompiledTiers } from "../account-tiers.js";
 import { MISSING, instrumentText } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
 import { marketOutsideCollar, priceOutsideCollar } from "./rejects.js";
@@ -69,6 +70,14 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     validatePriceCollarSettings(owned);
     this.#compiled = compile(owned);
     this.#settings = owned;
+  }
+
+  /**
+   * Account retirement: stateless; an own `accounts[]` band refuses (instrument bands and
+   * the group and default tiers do not name an account).
+   */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    return tiersRetirement(this.#compiled.tiers, accountId);
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {

@@ -3,9 +3,11 @@ import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import { Quantity } from "../../param/values.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { Mutations } from "../../engine/pretrade/mutations.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { TieredSettings, tierOf } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
 
@@ -38,6 +40,11 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
 
   publishSettings(next: RepeatedExecutionSettings): void {
     this.#limits.publish(next);
+  }
+
+  /** Account retirement: see `retireWindowLog` (counts in the window refuse; an own tier refuses; a stale log goes on commit). */
+  retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
+    return retireWindowLog(this.#limits, this.#logs, accountId, mutations, ctx);
   }
 
   snapshotState(): RepeatedExecutionSnapshot {

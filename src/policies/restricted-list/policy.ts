@@ -1,9 +1,10 @@
 /** Deny lists of instruments (or underlying assets) per account, group or global, with optional sell-only entries. */
-import type { PolicyGroupId } from "../../param/ids.js";
+import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import { missingField, type PolicyReject } from "../../model/reject.js";
 import type { Order } from "../../model/order.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { PreTradeContext } from "../../engine/pretrade/policy.js";
 import { snapshotFields } from "../snapshot-data.js";
 import { restricted, sellOnly } from "./rejects.js";
@@ -60,6 +61,12 @@ export class RestrictedListPolicy implements ConfigurablePolicy<RestrictedListSe
   restoreState(data: unknown): void {
     const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
     this.publishSettings(settings as RestrictedListSettings);
+  }
+
+  /** Account retirement: its settings are its only state; an entry scoped to the account refuses (remove it first). */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    const named = this.#settings.entries.some((e) => e.scope.kind === "account" && e.scope.accountId === accountId);
+    return named ? "ConfigurationReferencesAccount" : undefined;
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {

@@ -4,6 +4,7 @@ import type { DecimalValue } from "../../param/decimal-value.js";
 import type { Order } from "../../model/order.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
 import type { PolicyPeers, PostTradeContext, PreTradeContext, PreTradePolicy } from "../../engine/pretrade/policy.js";
 import { SnapshotError } from "../../engine/errors.js";
@@ -75,6 +76,34 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     validateSoftLimitSettings(owned);
     this.#levels = copyNested(snapshotMap<AccountId, ReadonlyMap<string, number>>(s.levels, this.name, "levels"));
     this.#settings = owned;
+  }
+
+  /**
+   * Account retirement: the crossing levels are its per-account state. NonZeroState while a
+   * latched level still holds (a watched usage of the account is at or above a share at the
+   * command's time, read without sending anything): the account is still using that limit.
+   * A latch gone stale (usage fell below every share with no reading since: levels only move
+   * at readings) is removed on commit, so a re-created account warns afresh, like a new one.
+   * Its settings name no account.
+   */
+  retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
+    const latched = this.#levels.get(accountId);
+    if (latched === undefined) return undefined;
+    const peers = this.#peers;
+    const watched = this.#settings.policies;
+    if (peers !== undefined) {
+      const usageCtx = { nowMs: ctx.nowMs, book: peers.book, accounts: peers.accounts };
+      for (const policy of peers.policies) {
+        if (policy === (this as PreTradePolicy) || policy.limitUsage === undefined) continue;
+        if (watched !== undefined && !watched.includes(policy.name)) continue;
+        for (const u of policy.limitUsage(usageCtx, accountId) ?? []) {
+          const level = latched.get(`${policy.name}/${u.limit}`) ?? 0;
+          if (level > 0 && u.max.isPositive() && this.#levelOf(u.usage, u.max) > 0) return "NonZeroState";
+        }
+      }
+    }
+    mutations.push(() => void this.#levels.delete(accountId), undefined);
+    return undefined;
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {

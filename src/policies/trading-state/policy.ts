@@ -5,6 +5,7 @@ import { missingField, type PolicyReject } from "../../model/reject.js";
 import type { Order } from "../../model/order.js";
 import { scopeKey, type ControlScope, type TradingStateName } from "../../model/control-scope.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { PolicyPreTradeResult, PreTradeContext } from "../../engine/pretrade/policy.js";
 import { ParamError } from "../../param/param-error.js";
 import { SettingsValidationError } from "../../engine/errors.js";
@@ -67,6 +68,15 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   restoreState(data: unknown): void {
     const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
     this.publishSettings(settings as TradingStateSettings);
+  }
+
+  /**
+   * Account retirement: its settings are its only state. A REDUCING or HALTED state set on
+   * the account refuses (set it ACTIVE first: a re-created account must not silently
+   * inherit, nor silently lose, an operator's halt); group and global states do not name it.
+   */
+  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+    return this.#states.has(scopeKey({ kind: "account", accountId })) ? "ConfigurationReferencesAccount" : undefined;
   }
 
   /** The state set on exactly this scope (ACTIVE when none). */

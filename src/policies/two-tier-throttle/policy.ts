@@ -4,9 +4,11 @@ import { Quantity } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
+import type { Mutations } from "../../engine/pretrade/mutations.js";
+import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { TieredSettings, tierOf } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { MISSING } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
@@ -42,6 +44,11 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   /** New limits apply from the next order; what was already counted stays counted. */
   publishSettings(next: TwoTierThrottleSettings): void {
     this.#limits.publish(next);
+  }
+
+  /** Account retirement: see `retireWindowLog` (counts in the window refuse; an own tier refuses; a stale log goes on commit). */
+  retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
+    return retireWindowLog(this.#limits, this.#logs, accountId, mutations, ctx);
   }
 
   snapshotState(): TwoTierThrottleSnapshot {
