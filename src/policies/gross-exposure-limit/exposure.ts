@@ -67,6 +67,28 @@ export function grossExposure(
   return { ok: true, notional: total };
 }
 
+/**
+ * `total` (from `grossExposure` without override, so it already holds `instrument` at
+ * `before`) with that instrument at `after` instead: the same figure `grossExposure` with
+ * the override gives, without a second pass over the account. Its valuation at `before`
+ * cannot fail here: a nonzero `before` was valued successfully inside `total`.
+ */
+export function withInstrumentAt(
+  total: PositionSize,
+  marketData: MarketDataSource,
+  instrument: Instrument,
+  before: PositionSize,
+  after: PositionSize,
+  accountId: AccountId,
+  group: AccountGroupId | undefined,
+): Exposure {
+  const next = value(marketData, instrument, after, accountId, group);
+  if (!next.ok || before.isZero()) return next.ok ? { ok: true, notional: total.add(next.notional) } : next;
+  const old = value(marketData, instrument, before, accountId, group);
+  if (!old.ok) return old;
+  return { ok: true, notional: total.sub(old.notional).add(next.notional) };
+}
+
 function value(marketData: MarketDataSource, instrument: Instrument, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {
   if (worst.isZero()) return { ok: true, notional: worst };
   const ref = referencePrice(marketData, instrument, accountId, group);

@@ -9,7 +9,7 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierOf } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
-import { grossExposure, worstWith } from "./exposure.js";
+import { grossExposure, withInstrumentAt, worstWith } from "./exposure.js";
 import { grossExposureExceeded } from "./rejects.js";
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
@@ -70,6 +70,13 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const group = ctx.accountGroup();
     const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
     if (!now.ok) return { rejects: referenceUnavailable(now.instrument, now.reason) };
+    // The figure with this order differs from `now` in the ordered instrument only: swap its
+    // term instead of revaluing every instrument again (exact decimals: the same value).
+    const swapped = withInstrumentAt(now.notional, this.marketData, instrument, before, after, accountId, group);
+    if (!swapped.ok) return { rejects: referenceUnavailable(swapped.instrument, swapped.reason) };
+    if (!(volumeOnly === undefined ? swapped.notional : swapped.notional.add(volumeOnly)).gt(limit.maxNotional)) return undefined;
+    // A reject prints the total: it is summed the full way so its scale (trailing zeros) is
+    // exactly what the message always showed.
     const next = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset, { instrument, worst: after });
     if (!next.ok) return { rejects: referenceUnavailable(next.instrument, next.reason) };
     const total = volumeOnly === undefined ? next.notional : next.notional.add(volumeOnly);

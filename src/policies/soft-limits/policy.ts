@@ -16,6 +16,16 @@ export interface SoftLimitSnapshot {
   readonly levels: ReadonlyMap<AccountId, ReadonlyMap<string, number>>;
 }
 
+/**
+ * One watched limit's levels key, and the thresholds (share × max) for the max last seen:
+ * a max rarely changes, so the products are computed once instead of at every reading.
+ */
+interface WatchedLimit {
+  readonly key: string;
+  max: DecimalValue | undefined;
+  thresholds: DecimalValue[];
+}
+
 /** The record of the main-stage mutation: whose usage to read at commit, and when. */
 interface CommitRecord {
   readonly accountId: AccountId;
@@ -39,6 +49,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #settings: SoftLimitSettings;
   #peers: PolicyPeers | undefined;
   #levels = new Map<AccountId, Map<string, number>>();
+  /** Per policy name, per limit name: a cache only (derived from settings and usages), never snapshotted. */
+  #watched = new Map<string, Map<string, WatchedLimit>>();
 
   constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copySoftLimitSettings(settings);
@@ -60,6 +72,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     const owned = copySoftLimitSettings(next);
     validateSoftLimitSettings(owned);
     this.#settings = owned;
+    this.#watched.clear();
     for (const byLimit of this.#levels.values()) {
       for (const [key, level] of byLimit) if (level > owned.shares.length) byLimit.set(key, owned.shares.length);
     }
@@ -75,6 +88,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     validateSoftLimitSettings(owned);
     this.#levels = copyNested(snapshotMap<AccountId, ReadonlyMap<string, number>>(s.levels, this.name, "levels"));
     this.#settings = owned;
+    this.#watched.clear();
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {
@@ -114,8 +128,9 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
       if (usages === undefined) continue;
       for (const u of usages) {
         if (!u.max.isPositive()) continue;
-        const level = this.#levelOf(u.usage, u.max);
-        const key = `${policy.name}/${u.limit}`;
+        const watchedLimit = this.#watchedLimit(policy.name, u.limit);
+        const level = this.#levelOf(u.usage, u.max, watchedLimit);
+        const key = watchedLimit.key;
         let byLimit = this.#levels.get(accountId);
         const before = byLimit?.get(key) ?? 0;
         if (level === before) continue;
@@ -137,16 +152,40 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   }
 
   /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */
-  #levelOf(usage: DecimalValue, max: DecimalValue): number {
-    let level = 0;
-    for (const share of this.#settings.shares) {
-      if (usage.gte(share.mul(max))) level++;
-      else break;
+  #levelOf(usage: DecimalValue, max: DecimalValue, watched: WatchedLimit): number {
+    if (watched.max === undefined || !watched.max.eq(max)) {
+      watched.thresholds = this.#settings.shares.map((share) => share.mul(max));
+      watched.max = max;
     }
+    const thresholds = watched.thresholds;
+    let level = 0;
+    while (level < thresholds.length && usage.gte(thresholds[level]!)) level++;
     return level;
   }
 
-  #commitReading(record: CommitRecord): Mutation {
-    return { commit: () => this.read(record.accountId, record.nowMs), rollback: () => {}, record };
+  #watchedLimit(policyName: string, limit: string): WatchedLimit {
+    let byLimit = this.#watched.get(policyName);
+    if (byLimit === undefined) this.#watched.set(policyName, (byLimit = new Map()));
+    let watched = byLimit.get(limit);
+    if (watched === undefined) byLimit.set(limit, (watched = { key: `${policyName}/${limit}`, max: undefined, thresholds: [] }));
+    return watched;
   }
+
+  #commitReading(record: CommitRecord): Mutation {
+    return new CommitReading(this, record);
+  }
+}
+
+/** The main-stage mutation: a class, not closures, since one is made per accepted order. */
+class CommitReading implements Mutation {
+  constructor(
+    private readonly policy: SoftLimitPolicy,
+    readonly record: CommitRecord,
+  ) {}
+
+  commit(): void {
+    this.policy.read(this.record.accountId, this.record.nowMs);
+  }
+
+  rollback(): void {}
 }
