@@ -9,7 +9,7 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierOf } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
-import { grossExposure, withInstrumentAt, worstWith } from "./exposure.js";
+import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { grossExposureExceeded } from "./rejects.js";
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
@@ -68,19 +68,11 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const [before, after] = worstWith(entry, side, footprint.quantity);
     if (volumeOnly === undefined && after.lte(before)) return undefined;
     const group = ctx.accountGroup();
-    const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
-    if (!now.ok) return { rejects: referenceUnavailable(now.instrument, now.reason) };
-    // The figure with this order differs from `now` in the ordered instrument only: swap its
-    // term instead of revaluing every instrument again (exact decimals: the same value).
-    const swapped = withInstrumentAt(now.notional, this.marketData, instrument, before, after, accountId, group);
-    if (!swapped.ok) return { rejects: referenceUnavailable(swapped.instrument, swapped.reason) };
-    if (!(volumeOnly === undefined ? swapped.notional : swapped.notional.add(volumeOnly)).gt(limit.maxNotional)) return undefined;
-    // A reject prints the total: it is summed the full way so its scale (trailing zeros) is
-    // exactly what the message always showed.
-    const next = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset, { instrument, worst: after });
-    if (!next.ok) return { rejects: referenceUnavailable(next.instrument, next.reason) };
-    const total = volumeOnly === undefined ? next.notional : next.notional.add(volumeOnly);
-    return total.gt(limit.maxNotional) ? { rejects: grossExposureExceeded(total, now.notional, limit.maxNotional, limit.settlementAsset) } : undefined;
+    // Now and with this order in one pass over the account (each price looked up once).
+    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
+    if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
+    const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
+    return total.gt(limit.maxNotional) ? { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) } : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
