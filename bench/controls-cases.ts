@@ -54,7 +54,8 @@ export function controls() {
 /** The rotating bench orders, each call a new order object with its own client order id. */
 function withFreshClientOrderIds(base: () => Order): () => Order {
   let n = 0;
-  return () => ({ ...base(), clientOrderId: `c${n++}` });
+  // Built field by field (not spread) so every order has the same shape, as the decoder's do.
+  return () => ({ operation: base().operation, clientOrderId: `c${n++}` });
 }
 
 export const CONTROLS_CASES: readonly EngineBenchCase[] = [

@@ -67,6 +67,8 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
    * walked every id expired since: cost grew with the order rate.
    */
   #expiryQueue: Entry[] = [];
+  /** Each queued entry's map key, index for index (not rebuilt when the entry expires). */
+  #expiryKeys: string[] = [];
   #expiryHead = 0;
   /** One function for every order's rollback (made once: a closure per order showed in profiles). */
   readonly #releaseKey = (key: string, since: number): void => {
@@ -74,6 +76,9 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   };
   /** Each account's key prefix: turning the bigint id into text on every check was a measurable share of the hot path. */
   #prefixes = new Map<AccountId, string>();
+  #lastAccount: AccountId | undefined;
+  #lastId: string | undefined;
+  #lastKey = "";
 
   constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = { ...settings };
@@ -141,7 +146,10 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const since = ctx.nowMs;
     const entry: Entry = { accountId, clientOrderId: id, since, decision: undefined };
     this.#known.set(this.#keyOf(accountId, id), entry);
-    if (this.#settings.retentionMs > 0) this.#expiryQueue.push(entry);
+    if (this.#settings.retentionMs > 0) {
+      this.#expiryQueue.push(entry);
+      this.#expiryKeys.push(this.#keyOf(accountId, id));
+    }
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
     mutations.push(this.#release(accountId, id, since));
     return undefined;
@@ -187,13 +195,14 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const queue = this.#expiryQueue;
     let head = this.#expiryHead;
     while (head < queue.length && this.#expired(queue[head]!, now)) {
-      const entry = queue[head++]!;
-      const key = this.#keyOf(entry.accountId, entry.clientOrderId);
+      const entry = queue[head]!;
+      const key = this.#expiryKeys[head++]!;
       // Only if it is still this entry: a released id may have been taken again since.
       if (this.#known.get(key) === entry) this.#known.delete(key);
     }
     if (head > 1024 && head * 2 > queue.length) {
       queue.splice(0, head);
+      this.#expiryKeys.splice(0, head);
       head = 0;
     }
     this.#expiryHead = head;
@@ -202,13 +211,22 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   /** The known entries in acceptance order (Map order = insertion order), when ids expire at all. */
   #rebuildExpiryQueue(): void {
     this.#expiryQueue = this.#settings.retentionMs > 0 ? [...this.#known.values()] : [];
+    this.#expiryKeys = this.#settings.retentionMs > 0 ? [...this.#known.keys()] : [];
     this.#expiryHead = 0;
   }
 
+  /**
+   * The map key. The last one is remembered: the start stage, the main stage, the insert and
+   * the rollback record of one order all ask for the same key, and a reused string keeps
+   * its hash, so only the first lookup hashes it.
+   */
   #keyOf(accountId: AccountId, clientOrderId: string): string {
+    if (accountId === this.#lastAccount && clientOrderId === this.#lastId) return this.#lastKey;
     let prefix = this.#prefixes.get(accountId);
     if (prefix === undefined) this.#prefixes.set(accountId, (prefix = keyOf(accountId, "")));
-    return prefix + clientOrderId;
+    this.#lastAccount = accountId;
+    this.#lastId = clientOrderId;
+    return (this.#lastKey = prefix + clientOrderId);
   }
 
   /** Removes the entry only if it is still the one this order made (a later order may reuse the id). */
