@@ -22,9 +22,17 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const position = entry?.position ?? PositionSize.zero();
   const buys = entry?.pendingBuy ?? Quantity.zero();
   const sells = entry?.pendingSell ?? Quantity.zero();
-  const before = worstQuantity(position, buys, sells);
-  const after = side === "BUY" ? worstQuantity(position, buys.add(extra), sells) : worstQuantity(position, buys, sells.add(extra));
-  return [before, after];
+  // The same operations as worstQuantity for both (so the same values and scales), with the
+  // side the order does not touch computed once.
+  const up = position.add(PositionSize.from(buys)).abs();
+  const down = position.sub(PositionSize.from(sells)).abs();
+  const before = up.gte(down) ? up : down;
+  if (side === "BUY") {
+    const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
+    return [before, upAfter.gte(down) ? upAfter : down];
+  }
+  const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
+  return [before, up.gte(downAfter) ? up : downAfter];
 }
 
 export type Exposure = { readonly ok: true; readonly notional: PositionSize } | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };

@@ -51,6 +51,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #levels = new Map<AccountId, Map<string, number>>();
   /** Per policy name, per limit name: a cache only (derived from settings and usages), never snapshotted. */
   #watched = new Map<string, Map<string, WatchedLimit>>();
+  /** The peers read at each reading (watched, with a limitUsage), listed once per peers/settings. */
+  #targets: PreTradePolicy[] | undefined;
 
   constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copySoftLimitSettings(settings);
@@ -61,6 +63,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 
   attachPeers(peers: PolicyPeers): void {
     this.#peers = peers;
+    this.#targets = undefined;
   }
 
   settingsDraft(): SoftLimitSettings {
@@ -73,6 +76,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     validateSoftLimitSettings(owned);
     this.#settings = owned;
     this.#watched.clear();
+    this.#targets = undefined;
     for (const byLimit of this.#levels.values()) {
       for (const [key, level] of byLimit) if (level > owned.shares.length) byLimit.set(key, owned.shares.length);
     }
@@ -89,6 +93,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     this.#levels = copyNested(snapshotMap<AccountId, ReadonlyMap<string, number>>(s.levels, this.name, "levels"));
     this.#settings = owned;
     this.#watched.clear();
+    this.#targets = undefined;
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {
@@ -120,11 +125,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     const peers = this.#peers;
     if (peers === undefined) return;
     const ctx = { nowMs, book: peers.book, accounts: peers.accounts };
-    const watched = this.#settings.policies;
-    for (const policy of peers.policies) {
-      if (policy === (this as PreTradePolicy) || policy.limitUsage === undefined) continue;
-      if (watched !== undefined && !watched.includes(policy.name)) continue;
-      const usages = policy.limitUsage(ctx, accountId);
+    for (const policy of (this.#targets ??= this.#listTargets(peers))) {
+      const usages = policy.limitUsage!(ctx, accountId);
       if (usages === undefined) continue;
       for (const u of usages) {
         if (!u.max.isPositive()) continue;
@@ -149,6 +151,13 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         }
       }
     }
+  }
+
+  #listTargets(peers: PolicyPeers): PreTradePolicy[] {
+    const watched = this.#settings.policies;
+    return peers.policies.filter(
+      (policy) => policy !== (this as PreTradePolicy) && policy.limitUsage !== undefined && (watched === undefined || watched.includes(policy.name)),
+    );
   }
 
   /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */

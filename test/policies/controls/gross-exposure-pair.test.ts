@@ -8,7 +8,7 @@ import { ManualClock } from "../../../src/engine/index.js";
 import { AccountBook } from "../../../src/engine/account-book/index.js";
 import { MarketDataService, QuoteTtl } from "../../../src/marketdata/index.js";
 import { AccountId, PositionSize, Price, Quantity, instrument, type Side } from "../../../src/param/index.js";
-import { grossExposure, grossExposurePair, worstWith } from "../../../src/policies/gross-exposure-limit/exposure.js";
+import { grossExposure, grossExposurePair, worstQuantity, worstWith } from "../../../src/policies/gross-exposure-limit/exposure.js";
 import { seededRandom } from "../../../bench/workload.js";
 
 const ACCOUNT = AccountId.fromU64(7);
@@ -60,6 +60,22 @@ describe("grossExposurePair", () => {
     expect(compared).toBe(3000);
     expect(failures).toBeGreaterThan(20);
     expect(compared - failures).toBeGreaterThan(1000);
+  });
+
+  it("worstWith equals worstQuantity before and after, values and scales, over random entries", () => {
+    const random = seededRandom(5);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const signed = ["0", "3", "-3", "2.5", "-0.125", "10", "-10.50"];
+    for (let i = 0; i < 2_000; i++) {
+      const entry = { instrument: INSTRUMENTS[0]!, position: PositionSize.fromString(pick(signed)), pendingBuy: Quantity.fromString(pick(QUANTITIES)), pendingSell: Quantity.fromString(pick(QUANTITIES)) };
+      const side: Side = random() < 0.5 ? "BUY" : "SELL";
+      const extra = Quantity.fromString(pick(QUANTITIES));
+      const expected = [
+        worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell),
+        side === "BUY" ? worstQuantity(entry.position, entry.pendingBuy.add(extra), entry.pendingSell) : worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell.add(extra)),
+      ];
+      expect(worstWith(entry, side, extra).map(String)).toEqual(expected.map(String));
+    }
   });
 
   it("needs no price when nothing is at stake", () => {
