@@ -40,6 +40,8 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   readonly name = TradingStatePolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
   #states = new Map<string, TradingStateEntry>();
+  /** Each account's scope key (`a:<id>`), made once: a bigint turned into text twice per order showed in profiles. */
+  #accountKeys = new Map<AccountId, string>();
 
   constructor(settings: TradingStateSettings, options?: { policyGroupId?: PolicyGroupId }) {
     this.policyGroupId = options?.policyGroupId;
@@ -115,7 +117,9 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     // No closure here: this runs twice per order, and a closure per call showed in profiles.
     let best: TradingStateEntry | undefined;
     if (accountId !== undefined) {
-      best = stricter(best, this.#states.get(`a:${accountId}`));
+      let accountKey = this.#accountKeys.get(accountId);
+      if (accountKey === undefined) this.#accountKeys.set(accountId, (accountKey = scopeKey({ kind: "account", accountId })));
+      best = stricter(best, this.#states.get(accountKey));
       if (group !== undefined) best = stricter(best, this.#states.get(`g:${group}`));
     } else if ([...this.#states.keys()].some((k) => k !== "*")) {
       return undefined;
