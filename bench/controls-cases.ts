@@ -34,7 +34,7 @@ import {
 import { fiveBuiltins, orders, rotating } from "./builtin-cases.js";
 import type { EngineBenchCase } from "./engine-cases.js";
 
-export function controls() {
+function controls() {
   const marketData = new MarketDataService({ defaultTtl: QuoteTtl.infinite(), clock: monotonicClock });
   const id = marketData.register(instrument("AAPL", "USD"));
   marketData.push(id, { mark: Price.fromString("185.25"), bid: Price.fromString("185.20"), ask: Price.fromString("185.30") });
