@@ -13,13 +13,18 @@ export type RegistrationResult =
  * book. It reports conflicts as values so each owner throws its own error type.
  */
 export class InstrumentRegistry {
-  private readonly idByKey = new Map<string, InstrumentId>();
+  /**
+   * underlying → settlement → id: two lookups by the asset texts themselves (unambiguous,
+   * whatever they contain), with no key string built per call. `resolve` runs for every
+   * reference-price lookup on the hot path; a JSON key per call showed in profiles.
+   */
+  private readonly idByAssets = new Map<string, Map<string, InstrumentId>>();
   private readonly instrumentById = new Map<bigint, Instrument>();
   /** Next candidate for an auto id; ids taken by explicit registrations are skipped, not reused. */
   private nextAutoId = 0n;
 
   resolve(instrument: Instrument): InstrumentId | undefined {
-    return this.idByKey.get(instrumentKey(instrument));
+    return this.idByAssets.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);
   }
 
   has(id: InstrumentId): boolean {
@@ -32,13 +37,12 @@ export class InstrumentRegistry {
 
   /** Registers under `id`, or under the next unused auto id when `id` is omitted. The instrument is checked first. */
   add(instrument: Instrument, id?: InstrumentId): RegistrationResult {
-    const key = instrumentKey(instrument);
-    if (this.idByKey.has(key)) return { ok: false, conflict: "DuplicateInstrument" };
+    if (this.resolve(instrument) !== undefined) return { ok: false, conflict: "DuplicateInstrument" };
     if (id !== undefined && this.instrumentById.has(id)) return { ok: false, conflict: "DuplicateId" };
     const assigned = id ?? this.takeAutoId();
     // Copy so a caller mutating its object cannot desynchronise the two maps.
     this.instrumentById.set(assigned, { underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset });
-    this.idByKey.set(key, assigned);
+    this.setId(instrument, assigned);
     return { ok: true, id: assigned };
   }
 
@@ -51,13 +55,19 @@ export class InstrumentRegistry {
 
   /** Replaces every registration (same order, same ids) and the auto-id cursor. */
   restore(nextAutoId: bigint, entries: Iterable<readonly [InstrumentId, Instrument]>): void {
-    this.idByKey.clear();
+    this.idByAssets.clear();
     this.instrumentById.clear();
     for (const [id, instrument] of entries) {
       this.instrumentById.set(id, { underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset });
-      this.idByKey.set(instrumentKey(instrument), id);
+      this.setId(instrument, id);
     }
     this.nextAutoId = nextAutoId;
+  }
+
+  private setId(instrument: Instrument, id: InstrumentId): void {
+    let bySettlement = this.idByAssets.get(instrument.underlyingAsset);
+    if (bySettlement === undefined) this.idByAssets.set(instrument.underlyingAsset, (bySettlement = new Map()));
+    bySettlement.set(instrument.settlementAsset, id);
   }
 
   private takeAutoId(): InstrumentId {
@@ -68,7 +78,3 @@ export class InstrumentRegistry {
   }
 }
 
-/** Unambiguous map key: JSON escaping keeps any asset text (even one containing "/") distinct. */
-function instrumentKey(instrument: Instrument): string {
-  return JSON.stringify([instrument.underlyingAsset, instrument.settlementAsset]);
-}

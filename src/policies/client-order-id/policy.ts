@@ -23,10 +23,24 @@ interface Entry {
 /** An entry as snapshot data. */
 type EntryData = Entry;
 
-const NOOP = (): void => {};
 
 function keyOf(accountId: AccountId, clientOrderId: string): string {
   return `${accountId}\u0000${clientOrderId}`;
+}
+
+/** The main-stage mutation: a class, not closures, since one is made per accepted order with an id. */
+class ReleaseOnRollback implements Mutation {
+  constructor(
+    private readonly release: (key: string, since: number) => void,
+    private readonly key: string,
+    readonly record: { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number },
+  ) {}
+
+  commit(): void {}
+
+  rollback(): void {
+    this.release(this.key, this.record.since);
+  }
 }
 
 /**
@@ -47,6 +61,25 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   #settings: ClientOrderIdSettings;
   /** Insertion order = acceptance order (command time never steps back): expiry prunes from the front. */
   #known = new Map<string, Entry>();
+  /**
+   * The entries in acceptance order, for expiry (only while retentionMs > 0): a released
+   * entry stays here until its time and is then skipped. Expiry used to iterate `#known`
+   * from the front, but a Map keeps its deleted slots until it rehashes, so each call
+   * walked every id expired since: cost grew with the order rate.
+   */
+  #expiryQueue: Entry[] = [];
+  /** Each queued entry's map key, index for index (not rebuilt when the entry expires). */
+  #expiryKeys: string[] = [];
+  #expiryHead = 0;
+  /** One function for every order's rollback (made once: a closure per order showed in profiles). */
+  readonly #releaseKey = (key: string, since: number): void => {
+    if (this.#known.get(key)?.since === since) this.#known.delete(key);
+  };
+  /** Each account's key prefix: turning the bigint id into text on every check was a measurable share of the hot path. */
+  #prefixes = new Map<AccountId, string>();
+  #lastAccount: AccountId | undefined;
+  #lastId: string | undefined;
+  #lastKey = "";
 
   constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = { ...settings };
@@ -63,6 +96,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const owned = { ...next };
     validateClientOrderIdSettings(owned);
     this.#settings = owned;
+    this.#rebuildExpiryQueue();
   }
 
   snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[] } {
@@ -73,7 +107,8 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
     this.publishSettings(settings as ClientOrderIdSettings);
     this.#known = new Map();
-    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.set(keyOf(e.accountId, e.clientOrderId), { ...e });
+    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.set(this.#keyOf(e.accountId, e.clientOrderId), { ...e });
+    this.#rebuildExpiryQueue();
   }
 
   restoreMutation(record: unknown): Mutation {
@@ -111,12 +146,12 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
   firstDecision(accountId: AccountId, clientOrderId: string, nowMs: number): unknown {
     this.#expire(nowMs);
-    return this.#known.get(keyOf(accountId, clientOrderId))?.decision;
+    return this.#known.get(this.#keyOf(accountId, clientOrderId))?.decision;
   }
 
   /** The door keeps the answer the accepted order got, for its retries. */
   rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
-    const entry = this.#known.get(keyOf(accountId, clientOrderId));
+    const entry = this.#known.get(this.#keyOf(accountId, clientOrderId));
     if (entry) entry.decision = decision;
   }
 
@@ -132,7 +167,12 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     if (id === undefined || accountId === undefined) return undefined;
     if (this.#isKnown(order, id, ctx.nowMs)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
     const since = ctx.nowMs;
-    this.#known.set(keyOf(accountId, id), { accountId, clientOrderId: id, since, decision: undefined });
+    const entry: Entry = { accountId, clientOrderId: id, since, decision: undefined };
+    this.#known.set(this.#keyOf(accountId, id), entry);
+    if (this.#settings.retentionMs > 0) {
+      this.#expiryQueue.push(entry);
+      this.#expiryKeys.push(this.#keyOf(accountId, id));
+    }
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
     mutations.push(this.#release(accountId, id, since));
     return undefined;
@@ -152,7 +192,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   applyExecutionReport(_ctx: PostTradeContext, report: ExecutionReport): undefined {
     const id = report.clientOrderId;
     const accountId = report.operation?.accountId;
-    if (id !== undefined && accountId !== undefined && report.fill?.isFinal === true) this.#known.delete(keyOf(accountId, id));
+    if (id !== undefined && accountId !== undefined && report.fill?.isFinal === true) this.#known.delete(this.#keyOf(accountId, id));
     return undefined;
   }
 
@@ -165,7 +205,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   #isKnownAt(order: Order, id: string, now: number): boolean {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return false;
-    const entry = this.#known.get(keyOf(accountId, id));
+    const entry = this.#known.get(this.#keyOf(accountId, id));
     return entry !== undefined && !this.#expired(entry, now);
   }
 
@@ -175,21 +215,45 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   }
 
   #expire(now: number): void {
-    for (const [key, entry] of this.#known) {
-      if (!this.#expired(entry, now)) return;
-      this.#known.delete(key);
+    const queue = this.#expiryQueue;
+    let head = this.#expiryHead;
+    while (head < queue.length && this.#expired(queue[head]!, now)) {
+      const entry = queue[head]!;
+      const key = this.#expiryKeys[head++]!;
+      // Only if it is still this entry: a released id may have been taken again since.
+      if (this.#known.get(key) === entry) this.#known.delete(key);
     }
+    if (head > 1024 && head * 2 > queue.length) {
+      queue.splice(0, head);
+      this.#expiryKeys.splice(0, head);
+      head = 0;
+    }
+    this.#expiryHead = head;
+  }
+
+  /** The known entries in acceptance order (Map order = insertion order), when ids expire at all. */
+  #rebuildExpiryQueue(): void {
+    this.#expiryQueue = this.#settings.retentionMs > 0 ? [...this.#known.values()] : [];
+    this.#expiryKeys = this.#settings.retentionMs > 0 ? [...this.#known.keys()] : [];
+    this.#expiryHead = 0;
+  }
+
+  /**
+   * The map key. The last one is remembered: the start stage, the main stage, the insert and
+   * the rollback record of one order all ask for the same key, and a reused string keeps
+   * its hash, so only the first lookup hashes it.
+   */
+  #keyOf(accountId: AccountId, clientOrderId: string): string {
+    if (accountId === this.#lastAccount && clientOrderId === this.#lastId) return this.#lastKey;
+    let prefix = this.#prefixes.get(accountId);
+    if (prefix === undefined) this.#prefixes.set(accountId, (prefix = keyOf(accountId, "")));
+    this.#lastAccount = accountId;
+    this.#lastId = clientOrderId;
+    return (this.#lastKey = prefix + clientOrderId);
   }
 
   /** Removes the entry only if it is still the one this order made (a later order may reuse the id). */
   #release(accountId: AccountId, clientOrderId: string, since: number): Mutation {
-    const key = keyOf(accountId, clientOrderId);
-    return {
-      commit: NOOP,
-      rollback: () => {
-        if (this.#known.get(key)?.since === since) this.#known.delete(key);
-      },
-      record: { accountId, clientOrderId, since },
-    };
+    return new ReleaseOnRollback(this.#releaseKey, this.#keyOf(accountId, clientOrderId), { accountId, clientOrderId, since });
   }
 }

@@ -22,9 +22,17 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const position = entry?.position ?? PositionSize.zero();
   const buys = entry?.pendingBuy ?? Quantity.zero();
   const sells = entry?.pendingSell ?? Quantity.zero();
-  const before = worstQuantity(position, buys, sells);
-  const after = side === "BUY" ? worstQuantity(position, buys.add(extra), sells) : worstQuantity(position, buys, sells.add(extra));
-  return [before, after];
+  // The same operations as worstQuantity for both (so the same values and scales), with the
+  // side the order does not touch computed once.
+  const up = position.add(PositionSize.from(buys)).abs();
+  const down = position.sub(PositionSize.from(sells)).abs();
+  const before = up.gte(down) ? up : down;
+  if (side === "BUY") {
+    const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
+    return [before, upAfter.gte(down) ? upAfter : down];
+  }
+  const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
+  return [before, up.gte(downAfter) ? up : downAfter];
 }
 
 export type Exposure = { readonly ok: true; readonly notional: PositionSize } | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
@@ -65,6 +73,80 @@ export function grossExposure(
     total = total.add(valued.notional);
   }
   return { ok: true, notional: total };
+}
+
+export type ExposurePair =
+  | { readonly ok: true; readonly now: PositionSize; readonly next: PositionSize }
+  | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
+
+/**
+ * In one pass, what `grossExposure` gives without override (`now`, with `instrument` at
+ * `before`, its current worst case) and with the override `{ instrument, worst: after }`
+ * (`next`): the same sums, added in the same order, so the same values and scales; each
+ * reference price is looked up once. Failures come out as the two separate calls would
+ * report them: any instrument `now` needs first, in book order; only then the ordered
+ * instrument's price that only `next` needs (its `before` was zero).
+ */
+export function grossExposurePair(
+  book: AccountBookView,
+  marketData: MarketDataSource,
+  accountId: AccountId,
+  group: AccountGroupId | undefined,
+  asset: Asset,
+  instrument: Instrument,
+  before: PositionSize,
+  after: PositionSize,
+): ExposurePair {
+  let now = PositionSize.zero();
+  let next = PositionSize.zero();
+  let seen = false;
+  let deferred: Exposure | undefined;
+  for (const entry of book.instruments(accountId)) {
+    const i = entry.instrument;
+    if (i.settlementAsset !== asset) continue;
+    if (sameInstrument(i, instrument)) {
+      seen = true;
+      const pair = valuePair(marketData, i, before, after, accountId, group);
+      if (!pair.ok) {
+        if (!before.isZero()) return pair;
+        deferred = pair;
+        continue;
+      }
+      now = now.add(pair.now);
+      next = next.add(pair.next);
+      continue;
+    }
+    const valued = value(marketData, i, worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell), accountId, group);
+    if (!valued.ok) return valued;
+    now = now.add(valued.notional);
+    next = next.add(valued.notional);
+  }
+  if (deferred !== undefined) return deferred as ExposurePair;
+  if (!seen) {
+    const valued = value(marketData, instrument, after, accountId, group);
+    if (!valued.ok) return valued;
+    next = next.add(valued.notional);
+  }
+  return { ok: true, now, next };
+}
+
+/** The instrument valued at `before` and at `after` with one reference lookup (none when both are zero). */
+function valuePair(
+  marketData: MarketDataSource,
+  instrument: Instrument,
+  before: PositionSize,
+  after: PositionSize,
+  accountId: AccountId,
+  group: AccountGroupId | undefined,
+): ExposurePair {
+  if (before.isZero() && after.isZero()) return { ok: true, now: before, next: after };
+  const ref = referencePrice(marketData, instrument, accountId, group);
+  if (!ref.ok) return { ok: false, instrument, reason: ref.reason };
+  return {
+    ok: true,
+    now: before.isZero() ? before : before.mul(ref.price).abs(),
+    next: after.isZero() ? after : after.mul(ref.price).abs(),
+  };
 }
 
 function value(marketData: MarketDataSource, instrument: Instrument, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {

@@ -10,7 +10,7 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
-import { grossExposure, worstWith } from "./exposure.js";
+import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { grossExposureExceeded } from "./rejects.js";
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
@@ -77,12 +77,11 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const [before, after] = worstWith(entry, side, footprint.quantity);
     if (volumeOnly === undefined && after.lte(before)) return undefined;
     const group = ctx.accountGroup();
-    const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
-    if (!now.ok) return { rejects: referenceUnavailable(now.instrument, now.reason) };
-    const next = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset, { instrument, worst: after });
-    if (!next.ok) return { rejects: referenceUnavailable(next.instrument, next.reason) };
-    const total = volumeOnly === undefined ? next.notional : next.notional.add(volumeOnly);
-    return total.gt(limit.maxNotional) ? { rejects: grossExposureExceeded(total, now.notional, limit.maxNotional, limit.settlementAsset) } : undefined;
+    // Now and with this order in one pass over the account (each price looked up once).
+    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
+    if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
+    const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
+    return total.gt(limit.maxNotional) ? { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) } : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {

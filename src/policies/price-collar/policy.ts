@@ -48,6 +48,14 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: PriceCollarSettings;
   #compiled: Compiled;
+  /**
+   * The last band bound |ref| × pct, by the identity of its inputs: a mark is the quote's own
+   * Price object, the same until the next quote, so most orders reuse the product (a cache
+   * only; exact, since equal inputs give the same product).
+   */
+  #boundRef: Price | undefined;
+  #boundPct: Price | undefined;
+  #bound: Price | undefined;
 
   constructor(
     settings: PriceCollarSettings,
@@ -104,13 +112,23 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     const band = limit.maxDeviationPct;
     const price = op?.price;
     if (price !== undefined) {
-      return outside(price, ref.price, band) ? priceOutsideCollar(price, ref.price, ref.field, band) : undefined;
+      return this.#outside(price, ref.price, band) ? priceOutsideCollar(price, ref.price, ref.field, band) : undefined;
     }
     const slippage = this.#compiled.slippagePct ?? band;
     const touchField = side === "BUY" ? "ask" : "bid";
     const touch = ref.quote[touchField];
     if (touch === undefined) return referenceUnavailable(instrument, `quote has no ${touchField} price for a market order`);
-    return outside(touch, ref.price, slippage) ? marketOutsideCollar(touchField, touch, ref.price, ref.field, slippage) : undefined;
+    return this.#outside(touch, ref.price, slippage) ? marketOutsideCollar(touchField, touch, ref.price, ref.field, slippage) : undefined;
+  }
+
+  /** abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal. */
+  #outside(price: Price, ref: Price, pct: Price): boolean {
+    if (ref !== this.#boundRef || pct !== this.#boundPct || this.#bound === undefined) {
+      this.#bound = ref.abs().mul(pct);
+      this.#boundRef = ref;
+      this.#boundPct = pct;
+    }
+    return price.sub(ref).abs().mul(HUNDRED).gt(this.#bound);
   }
 
   #limitFor(accountId: AccountId, instrument: Instrument, ctx: { accountGroup(): AccountGroupId | undefined }): CollarLimit | undefined {
@@ -124,10 +142,5 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     }
     return instruments.get(instrument.underlyingAsset)?.get(instrument.settlementAsset) ?? tiers.fallback;
   }
-}
-
-/** abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal. */
-function outside(price: Price, ref: Price, pct: Price): boolean {
-  return price.sub(ref).abs().mul(HUNDRED).gt(ref.abs().mul(pct));
 }
 

@@ -17,6 +17,16 @@ export interface SoftLimitSnapshot {
   readonly levels: ReadonlyMap<AccountId, ReadonlyMap<string, number>>;
 }
 
+/**
+ * One watched limit's levels key, and the thresholds (share × max) for the max last seen:
+ * a max rarely changes, so the products are computed once instead of at every reading.
+ */
+interface WatchedLimit {
+  readonly key: string;
+  max: DecimalValue | undefined;
+  thresholds: DecimalValue[];
+}
+
 /** The record of the main-stage mutation: whose usage to read at commit, and when. */
 interface CommitRecord {
   readonly accountId: AccountId;
@@ -40,6 +50,10 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #settings: SoftLimitSettings;
   #peers: PolicyPeers | undefined;
   #levels = new Map<AccountId, Map<string, number>>();
+  /** Per policy name, per limit name: a cache only (derived from settings and usages), never snapshotted. */
+  #watched = new Map<string, Map<string, WatchedLimit>>();
+  /** The peers read at each reading (watched, with a limitUsage), listed once per peers/settings. */
+  #targets: PreTradePolicy[] | undefined;
 
   constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copySoftLimitSettings(settings);
@@ -50,6 +64,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 
   attachPeers(peers: PolicyPeers): void {
     this.#peers = peers;
+    this.#targets = undefined;
   }
 
   settingsDraft(): SoftLimitSettings {
@@ -61,6 +76,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     const owned = copySoftLimitSettings(next);
     validateSoftLimitSettings(owned);
     this.#settings = owned;
+    this.#watched.clear();
+    this.#targets = undefined;
     for (const byLimit of this.#levels.values()) {
       for (const [key, level] of byLimit) if (level > owned.shares.length) byLimit.set(key, owned.shares.length);
     }
@@ -76,6 +93,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     validateSoftLimitSettings(owned);
     this.#levels = copyNested(snapshotMap<AccountId, ReadonlyMap<string, number>>(s.levels, this.name, "levels"));
     this.#settings = owned;
+    this.#watched.clear();
+    this.#targets = undefined;
   }
 
   /**
@@ -135,16 +154,14 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     const peers = this.#peers;
     if (peers === undefined) return;
     const ctx = { nowMs, book: peers.book, accounts: peers.accounts };
-    const watched = this.#settings.policies;
-    for (const policy of peers.policies) {
-      if (policy === (this as PreTradePolicy) || policy.limitUsage === undefined) continue;
-      if (watched !== undefined && !watched.includes(policy.name)) continue;
-      const usages = policy.limitUsage(ctx, accountId);
+    for (const policy of (this.#targets ??= this.#listTargets(peers))) {
+      const usages = policy.limitUsage!(ctx, accountId);
       if (usages === undefined) continue;
       for (const u of usages) {
         if (!u.max.isPositive()) continue;
-        const level = this.#levelOf(u.usage, u.max);
-        const key = `${policy.name}/${u.limit}`;
+        const watchedLimit = this.#watchedLimit(policy.name, u.limit);
+        const level = this.#levelOf(u.usage, u.max, watchedLimit);
+        const key = watchedLimit.key;
         let byLimit = this.#levels.get(accountId);
         const before = byLimit?.get(key) ?? 0;
         if (level === before) continue;
@@ -165,17 +182,48 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     }
   }
 
+  #listTargets(peers: PolicyPeers): PreTradePolicy[] {
+    const watched = this.#settings.policies;
+    return peers.policies.filter(
+      (policy) => policy !== (this as PreTradePolicy) && policy.limitUsage !== undefined && (watched === undefined || watched.includes(policy.name)),
+    );
+  }
+
   /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */
-  #levelOf(usage: DecimalValue, max: DecimalValue): number {
-    let level = 0;
-    for (const share of this.#settings.shares) {
-      if (usage.gte(share.mul(max))) level++;
-      else break;
+  #levelOf(usage: DecimalValue, max: DecimalValue, watched: WatchedLimit): number {
+    if (watched.max === undefined || !watched.max.eq(max)) {
+      watched.thresholds = this.#settings.shares.map((share) => share.mul(max));
+      watched.max = max;
     }
+    const thresholds = watched.thresholds;
+    let level = 0;
+    while (level < thresholds.length && usage.gte(thresholds[level]!)) level++;
     return level;
   }
 
-  #commitReading(record: CommitRecord): Mutation {
-    return { commit: () => this.read(record.accountId, record.nowMs), rollback: () => {}, record };
+  #watchedLimit(policyName: string, limit: string): WatchedLimit {
+    let byLimit = this.#watched.get(policyName);
+    if (byLimit === undefined) this.#watched.set(policyName, (byLimit = new Map()));
+    let watched = byLimit.get(limit);
+    if (watched === undefined) byLimit.set(limit, (watched = { key: `${policyName}/${limit}`, max: undefined, thresholds: [] }));
+    return watched;
   }
+
+  #commitReading(record: CommitRecord): Mutation {
+    return new CommitReading(this, record);
+  }
+}
+
+/** The main-stage mutation: a class, not closures, since one is made per accepted order. */
+class CommitReading implements Mutation {
+  constructor(
+    private readonly policy: SoftLimitPolicy,
+    readonly record: CommitRecord,
+  ) {}
+
+  commit(): void {
+    this.policy.read(this.record.accountId, this.record.nowMs);
+  }
+
+  rollback(): void {}
 }

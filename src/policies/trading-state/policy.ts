@@ -41,6 +41,8 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   readonly name = TradingStatePolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
   #states = new Map<string, TradingStateEntry>();
+  /** Each account's scope key (`a:<id>`), made once: a bigint turned into text twice per order showed in profiles. */
+  #accountKeys = new Map<AccountId, string>();
 
   constructor(settings: TradingStateSettings, options?: { policyGroupId?: PolicyGroupId }) {
     this.policyGroupId = options?.policyGroupId;
@@ -122,18 +124,17 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
    * some are set (the caller fails closed on that).
    */
   #effective(accountId: AccountId | undefined, group: AccountGroupId | undefined): Effective | undefined {
+    // No closure here: this runs twice per order, and a closure per call showed in profiles.
     let best: TradingStateEntry | undefined;
-    const consider = (e: TradingStateEntry | undefined) => {
-      if (e && (best === undefined || RANK[e.state] > RANK[best.state])) best = e;
-    };
     if (accountId !== undefined) {
-      consider(this.#states.get(`a:${accountId}`));
-      if (group !== undefined) consider(this.#states.get(`g:${group}`));
+      let accountKey = this.#accountKeys.get(accountId);
+      if (accountKey === undefined) this.#accountKeys.set(accountId, (accountKey = scopeKey({ kind: "account", accountId })));
+      best = stricter(best, this.#states.get(accountKey));
+      if (group !== undefined) best = stricter(best, this.#states.get(`g:${group}`));
     } else if ([...this.#states.keys()].some((k) => k !== "*")) {
       return undefined;
     }
-    consider(this.#states.get("*"));
-    return best;
+    return stricter(best, this.#states.get("*"));
   }
 
   #reducing(ctx: PreTradeContext, order: Order, accountId: AccountId, scope: ControlScope): readonly PolicyReject[] | undefined {
@@ -147,6 +148,11 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     const pending = ctx.book.pendingQuantity(accountId, op.instrument, op.side);
     return reducesPosition(position, pending, op.side, quantity) ? undefined : notReducing(scope, op.side, position, pending, quantity);
   }
+}
+
+/** `e` if it is stricter than `best` (ties keep `best`, the more specific scope). */
+function stricter(best: TradingStateEntry | undefined, e: TradingStateEntry | undefined): TradingStateEntry | undefined {
+  return e !== undefined && (best === undefined || RANK[e.state] > RANK[best.state]) ? e : best;
 }
 
 /**

@@ -1,0 +1,86 @@
+/**
+ * grossExposurePair (the policy's one-pass figure) against the two from-scratch
+ * grossExposure calls it replaced, over random books, quotes and orders: same values, same
+ * scales (the reject text prints them), same failure naming the same instrument.
+ */
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../../src/engine/index.js";
+import { AccountBook } from "../../../src/engine/account-book/index.js";
+import { MarketDataService, QuoteTtl } from "../../../src/marketdata/index.js";
+import { AccountId, PositionSize, Price, Quantity, instrument, type Side } from "../../../src/param/index.js";
+import { grossExposure, grossExposurePair, worstQuantity, worstWith } from "../../../src/policies/gross-exposure-limit/exposure.js";
+import { seededRandom } from "../../../bench/workload.js";
+
+const ACCOUNT = AccountId.fromU64(7);
+const INSTRUMENTS = [instrument("AAPL", "USD"), instrument("MSFT", "USD"), instrument("SAP", "EUR"), instrument("TSLA", "USD"), instrument("NEW", "USD")];
+const QUANTITIES = ["0", "0", "1", "2.5", "10", "0.125", "7"];
+const PRICES = ["100", "50.5", "0.01", "185.25", "3"];
+
+describe("grossExposurePair", () => {
+  it("equals grossExposure without and with the override, over random books, quotes and orders", () => {
+    const random = seededRandom(12);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    let compared = 0;
+    let failures = 0;
+    for (let run = 0; run < 1500; run++) {
+      const clock = new ManualClock(0);
+      const md = new MarketDataService({ defaultTtl: QuoteTtl.within(1_000), clock });
+      // NEW/USD is never registered: UnknownInstrument when it is at stake.
+      for (const i of INSTRUMENTS.slice(0, 4)) {
+        const id = md.register(i);
+        if (random() < 0.75) md.push(id, random() < 0.8 ? { mark: Price.fromString(pick(PRICES)) } : { bid: Price.fromString(pick(PRICES)), ask: Price.fromString(pick(PRICES)) });
+      }
+      const book = new AccountBook();
+      for (let step = 0; step < 1 + Math.floor(random() * 8); step++) {
+        const inst = pick(INSTRUMENTS);
+        const side: Side = random() < 0.5 ? "BUY" : "SELL";
+        if (random() < 0.6) book.reserve({ accountId: ACCOUNT, instrument: inst, side, quantity: Quantity.fromString(pick(QUANTITIES)) });
+        else book.applyReport({ operation: { accountId: ACCOUNT, instrument: inst, side }, fill: { lastTrade: { price: Price.fromString("1"), quantity: Quantity.fromString(pick(QUANTITIES)) }, isFinal: false } });
+      }
+      if (random() < 0.3) clock.advance(1_500); // some quotes go stale
+      for (const asset of ["USD", "EUR"]) {
+        const ordered = pick(INSTRUMENTS.filter((i) => i.settlementAsset === asset));
+        const [before, after] = worstWith(book.entry(ACCOUNT, ordered), random() < 0.5 ? "BUY" : "SELL", Quantity.fromString(pick(QUANTITIES)));
+        const pair = grossExposurePair(book, md, ACCOUNT, undefined, asset, ordered, before, after);
+        const now = grossExposure(book, md, ACCOUNT, undefined, asset);
+        const next = now.ok ? grossExposure(book, md, ACCOUNT, undefined, asset, { instrument: ordered, worst: after }) : now;
+        compared++;
+        if (!next.ok) {
+          failures++;
+          expect(pair).toEqual({ ok: false, instrument: next.instrument, reason: next.reason });
+        } else {
+          expect(pair.ok).toBe(true);
+          if (!pair.ok || !now.ok) continue;
+          // toString shows the scale: equal text = equal value and equal trailing zeros.
+          expect([pair.now.toString(), pair.next.toString()]).toEqual([now.notional.toString(), next.notional.toString()]);
+        }
+      }
+    }
+    // Both branches were exercised.
+    expect(compared).toBe(3000);
+    expect(failures).toBeGreaterThan(20);
+    expect(compared - failures).toBeGreaterThan(1000);
+  });
+
+  it("worstWith equals worstQuantity before and after, values and scales, over random entries", () => {
+    const random = seededRandom(5);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const signed = ["0", "3", "-3", "2.5", "-0.125", "10", "-10.50"];
+    for (let i = 0; i < 2_000; i++) {
+      const entry = { instrument: INSTRUMENTS[0]!, position: PositionSize.fromString(pick(signed)), pendingBuy: Quantity.fromString(pick(QUANTITIES)), pendingSell: Quantity.fromString(pick(QUANTITIES)) };
+      const side: Side = random() < 0.5 ? "BUY" : "SELL";
+      const extra = Quantity.fromString(pick(QUANTITIES));
+      const expected = [
+        worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell),
+        side === "BUY" ? worstQuantity(entry.position, entry.pendingBuy.add(extra), entry.pendingSell) : worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell.add(extra)),
+      ];
+      expect(worstWith(entry, side, extra).map(String)).toEqual(expected.map(String));
+    }
+  });
+
+  it("needs no price when nothing is at stake", () => {
+    const md = new MarketDataService({ defaultTtl: QuoteTtl.infinite(), clock: new ManualClock(0) });
+    const zero = PositionSize.zero();
+    expect(grossExposurePair(new AccountBook(), md, ACCOUNT, undefined, "USD", INSTRUMENTS[4]!, zero, zero)).toEqual({ ok: true, now: zero, next: zero });
+  });
+});
