@@ -16,7 +16,7 @@ import { AccountChannel, connect, ReportFeed, type SidecarClients } from "../../
 import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { RejectCode, RejectScope, type Reject } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { adminCaller, order, startHarness, testConfig, type Harness } from "./harness.js";
+import { clientKit, order, startHarness, testConfig, type Harness } from "./harness.js";
 import { as } from "./results.js";
 
 /** Order validation plus the given policies; AAPL/USD is instrument 1, MSFT/USD 2; quotes live 5 s. */
@@ -92,29 +92,19 @@ export async function startDurable(config: Record<string, unknown>, dataDir: str
   const clock = new ManualClock(clockMs);
   const sidecar = await startSidecar(parsed, clock);
   const clients = connect(`127.0.0.1:${sidecar.port}`);
-  const opened: { end(): Promise<void> }[] = [];
+  const kit = clientKit(clients, () => sidecar.server.shutdown());
   let stopped = false;
   return {
     sidecar,
     clients,
     clock,
-    admin: adminCaller(clients),
-    channel(onNotice) {
-      const c = new AccountChannel(clients.channel, onNotice);
-      opened.push(c);
-      return c;
-    },
-    feed() {
-      const f = new ReportFeed(clients.feed);
-      opened.push(f);
-      return f;
-    },
+    admin: kit.admin,
+    channel: kit.channel,
+    feed: kit.feed,
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const s of opened) void s.end().catch(() => {});
-      await sidecar.server.shutdown();
-      clients.close();
+      await kit.close();
     },
   };
 }

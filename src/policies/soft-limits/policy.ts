@@ -116,8 +116,9 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         if (policy === (this as PreTradePolicy) || policy.limitUsage === undefined) continue;
         if (watched !== undefined && !watched.includes(policy.name)) continue;
         for (const u of policy.limitUsage(usageCtx, accountId) ?? []) {
-          const level = latched.get(`${policy.name}/${u.limit}`) ?? 0;
-          if (level > 0 && u.max.isPositive() && this.#levelOf(u.usage, u.max) > 0) return "NonZeroState";
+          const watchedLimit = this.#watchedLimit(policy.name, u.limit);
+          const level = latched.get(watchedLimit.key) ?? 0;
+          if (level > 0 && u.max.isPositive() && this.#levelOf(u.usage, u.max, watchedLimit) > 0) return "NonZeroState";
         }
       }
     }
