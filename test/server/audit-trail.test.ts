@@ -4,6 +4,7 @@
  * too); a denial is a DENIED record and event; a durable sidecar has its records after a
  * restart, from the journal after a crash and from the snapshot after a graceful stop.
  */
+import { startDurable, type DurableSidecar } from "./controls-world.js";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome, AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
 import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
-import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
+import type { StartedSidecar } from "../../src/app/start-sidecar.js";
 import { callUnary, connect, type SidecarClients } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
@@ -204,21 +205,16 @@ describe("the actor is the principal the security layer admitted the call as", (
 
 describe("the audit trail of a durable sidecar across restarts", () => {
   const dirs: string[] = [];
-  const started: { sidecar: StartedSidecar; clients: SidecarClients }[] = [];
+  const started: DurableSidecar[] = [];
   afterEach(async () => {
-    for (const { sidecar, clients } of started.splice(0)) {
-      clients.close();
-      await sidecar.server.shutdown();
-    }
+    for (const d of started.splice(0)) await d.stop();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   async function start(dataDir: string, clockMs: number) {
-    const config = parseSidecarConfig(testConfig({ listen: "127.0.0.1:0", durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }));
-    const sidecar = await startSidecar(config, new ManualClock(clockMs));
-    const clients = connect(`127.0.0.1:${sidecar.port}`);
-    started.push({ sidecar, clients });
-    return { sidecar, clients };
+    const d = await startDurable(testConfig({ listen: "127.0.0.1:0" }), dataDir, clockMs);
+    started.push(d);
+    return d;
   }
 
   async function makeHistory(clients: SidecarClients, sidecar: StartedSidecar) {
@@ -256,9 +252,7 @@ describe("the audit trail of a durable sidecar across restarts", () => {
     dirs.push(dataDir);
     const first = await start(dataDir, 1_000);
     const before = await makeHistory(first.clients, first.sidecar);
-    started.splice(0);
-    first.clients.close();
-    await first.sidecar.server.shutdown();
+    await first.stop();
 
     const second = await start(dataDir, 2_000);
     expect(second.sidecar.recovery).toMatchObject({ replayed: 0 });

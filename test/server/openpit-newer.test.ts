@@ -3,6 +3,7 @@
  * (at the limit and one step past, dry run, runtime change, after a durable restart),
  * account retirement via AdminService, and a fatal drop-copy answering its rejects.
  */
+import { startDurable, type DurableSidecar } from "./controls-world.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,10 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome } from "../../gen/openpit/sidecar/v1/audit_pb.js";
 import * as rt from "../../gen/openpit/sidecar/v1/retirement_pb.js";
-import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
-import { AccountChannel, callUnary, connect, type SidecarClients } from "../../src/client/index.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { AccountChannel, callUnary } from "../../src/client/index.js";
 import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { json } from "./results.js";
 
@@ -195,23 +193,16 @@ describe("RetireAccount through AdminService", () => {
 
 describe("position limit after a durable restart", () => {
   const dirs: string[] = [];
-  const started: { sidecar: StartedSidecar; clients: SidecarClients }[] = [];
+  const started: DurableSidecar[] = [];
   afterEach(async () => {
-    for (const { sidecar, clients } of started.splice(0)) {
-      clients.close();
-      await sidecar.server.shutdown();
-    }
+    for (const d of started.splice(0)) await d.stop();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   async function start(dataDir: string, clockMs: number) {
-    const config = parseSidecarConfig(
-      withSpotFunds(SPOT_WITH_LIMIT, { durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }),
-    );
-    const sidecar = await startSidecar(config, new ManualClock(clockMs));
-    const clients = connect(`127.0.0.1:${sidecar.port}`);
-    started.push({ sidecar, clients });
-    return { sidecar, clients };
+    const d = await startDurable(withSpotFunds(SPOT_WITH_LIMIT), dataDir, clockMs);
+    started.push(d);
+    return d;
   }
 
   const configure = (limit: string) =>
@@ -248,9 +239,7 @@ describe("position limit after a durable restart", () => {
       execute: { rejects: [limitReject("6", "5")] },
     });
     await ch2.end();
-    started.splice(0);
-    second.clients.close();
-    await second.sidecar.server.shutdown();
+    await second.stop();
 
     const third = await start(dataDir, 3_000);
     const ch3 = new AccountChannel(third.clients.channel);
