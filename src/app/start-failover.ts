@@ -4,20 +4,23 @@
  * the door's replay) while the server answers as a standby (health NOT_SERVING, commands
  * refused NOT_OWNER naming the owner); the leases, the ownership gate and the coordinator
  * take the journal over when this instance holds every lease.
+ *
+ * This is one branch of `startSidecar` (start-sidecar.ts), after the server is built and its
+ * gRPC and HTTP listeners are bound: a standby and an active owner have the same listeners,
+ * metrics, console and structured log as any sidecar, plus the replication ones here.
  */
-import type { Clock } from "../engine/index.js";
 import type { OwnershipConfig } from "../server/config/ownership-config.js";
 import { severalActiveOwners } from "../server/config/ownership-config.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
+import { errorFields } from "../server/log/sidecar-log.js";
+import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
-import { wallClock } from "../state/wall-clock.js";
-import { buildSidecar } from "./build-sidecar.js";
 import { instanceIdOf, openReplica } from "./start-replicated-journal.js";
 
 /** Several active owners need a journal claim per shard; the journal has one writer for all subjects. */
@@ -30,12 +33,9 @@ export interface FailoverHooks {
   readonly onFenced: (reason: string) => void;
   /** Following the journal stopped on a record that does not decode or replay. */
   readonly onTailError: (error: Error) => void;
-  readonly log: (line: string) => void;
 }
 
-export interface StartedStandby {
-  readonly server: SidecarServer;
-  readonly port: number;
+export interface StartedFailover {
   readonly coordinator: FailoverCoordinator;
   readonly instanceId: string;
   /** Stops following and renewing, closes the NATS connection (after the server has shut down). */
@@ -44,7 +44,15 @@ export interface StartedStandby {
 
 export type FailoverConfig = SidecarConfig & { ownership: OwnershipConfig; replication: ReplicationConfig };
 
-export async function startStandby(config: FailoverConfig, hooks: FailoverHooks, timeSource: Clock = wallClock()): Promise<StartedStandby> {
+/** The configuration with failover, or undefined when it has none (no `ownership` section). */
+export function failoverConfigOf(config: SidecarConfig): FailoverConfig | undefined {
+  const { ownership, replication } = config;
+  if (config.durability.mode !== "replicated" || !ownership || !replication) return undefined;
+  return { ...config, ownership, replication };
+}
+
+/** Refuses, before anything starts, a topology this build cannot run. */
+export function checkFailoverTopology(config: FailoverConfig): void {
   const o = config.ownership;
   const r = config.replication;
   if (severalActiveOwners(o, r.shardCount)) {
@@ -53,28 +61,58 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
         `and this journal has one writer for every subject; use "all" (one active owner and standbys)`,
     );
   }
+}
+
+/**
+ * Follows the journal into `server`'s state as a standby and starts trying for the leases.
+ * `server` is built and listening, still "recovering" (nothing is served before the gate
+ * is attached); it serves (behind the gate) once this resolves.
+ */
+export async function startFailover(server: SidecarServer, config: FailoverConfig, hooks: FailoverHooks): Promise<StartedFailover> {
+  checkFailoverTopology(config);
+  const o = config.ownership;
+  const r = config.replication;
+  const log = server.log;
   const instanceId = instanceIdOf(r);
-  // "recovering" (a durable mode) until the gate is attached: nothing is served before.
-  const server = buildSidecar(config, timeSource);
   let coordinator: FailoverCoordinator | undefined;
+  // The epoch this instance took over with (for the log lines about losing it).
+  let epoch: bigint | undefined;
   const { link, replica } = await openReplica(server.state, config, {
-    onJournalFailure: (e) => coordinator?.journalFailed(e),
-    onTailError: hooks.onTailError,
+    onJournalFailure: (e) => {
+      log.error({ event: "journal_refused", epoch: epoch === undefined ? null : String(epoch), ...errorFields(e) }, e.message);
+      coordinator?.journalFailed(e);
+    },
+    onTailError: (e) => {
+      log.fatal({ event: "tail_failed", ...errorFields(e) }, `following the journal failed: ${e.message}`);
+      hooks.onTailError(e);
+    },
     ownsConnection: true,
   });
   try {
     const followed = await replica.follow();
-    hooks.log(
-      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} (stream sequence ${followed.fromStreamSequence}) as a standby`,
+    log.info(
+      {
+        event: "standby",
+        instanceId,
+        advertisedAddress: o.advertisedAddress,
+        shardCount: r.shardCount,
+        leaseTtlMs: o.leaseTtlMs,
+        stream: r.stream,
+        snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
+        fromStreamSequence: followed.fromStreamSequence,
+      },
+      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby; trying for the leases`,
     );
-    const port = await server.listen(config.listen);
     const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
     const leases = new ShardLeases({
       store,
       timers: realLeaseTimers,
       self: { owner: instanceId, address: o.advertisedAddress },
       ttlMs: o.leaseTtlMs,
-      onLost: (shard, reason) => coordinator?.leaseLost(shard, reason),
+      onLost: (shard, reason) => {
+        log.warn({ event: "lease_lost", shard, epoch: epoch === undefined ? null : String(epoch), reason }, `lost the lease of shard ${shard}: ${reason}`);
+        coordinator?.leaseLost(shard, reason);
+      },
     });
     const gate = new LeaseOwnershipGate({
       leases,
@@ -90,9 +128,12 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       health: server.health,
       source: {
         appliedSequence: () => replica.appliedSequence,
-        takeOver: async (epoch) => {
-          const t = await replica.takeOver({ epoch });
-          hooks.log(`journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back, ${t.ms.toFixed(0)} ms`);
+        takeOver: async (claimed) => {
+          const t = await replica.takeOver({ epoch: claimed });
+          log.info(
+            { event: "journal_claimed", epoch: String(t.epoch), appliedSequence: String(t.appliedSequence), replayed: t.replayed, rolledBackReservations: t.rolledBackReservations, ms: Math.round(t.ms) },
+            `journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back`,
+          );
         },
       },
       timers: realLeaseTimers,
@@ -100,17 +141,31 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       advertisedAddress: o.advertisedAddress,
       shardCount: r.shardCount,
       shards: Array.from({ length: r.shardCount }, (_, i) => i),
-      onFenced: hooks.onFenced,
-      log: hooks.log,
+      onTakeover: (t) => {
+        epoch = t.epoch;
+        log.info(
+          { event: "takeover", epoch: String(t.epoch), shards: leases.heldShards(), claimMs: Math.round(t.claimMs), totalMs: Math.round(t.totalMs) },
+          `took over: serving shards ${leases.heldShards().join(",")} as epoch ${t.epoch}`,
+        );
+      },
+      onFenced: (reason) => {
+        const fields = { epoch: epoch === undefined ? null : String(epoch), reason };
+        if (reason === "stepped down") log.info({ event: "stepped_down", ...fields }, `stepped down (epoch ${epoch}): the standby takes over`);
+        else log.warn({ event: "fenced", ...fields }, `NOT_SERVING for good: ${reason}`);
+        // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
+        // snapshot of this state may reach the object store now that another instance writes.
+        server.state.snapshots?.stop();
+        hooks.onFenced(reason);
+      },
+      log: (line) => log.info({ event: "replication" }, line),
     });
     coordinator = running;
     server.attachReplication(gate, running);
+    registerReplicationMetrics(server.metrics.registry, running);
     running.start();
     // Commands now meet the gate: NOT_OWNER until this instance takes over.
     server.startServing();
     return {
-      server,
-      port,
       coordinator: running,
       instanceId,
       async close() {
@@ -120,7 +175,6 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       },
     };
   } catch (e) {
-    await server.shutdown().catch(() => {});
     await replica.stop().catch(() => {});
     await link.nc.close().catch(() => {});
     throw e;
