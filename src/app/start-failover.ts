@@ -19,6 +19,7 @@ import { registerReplicationMetrics } from "../server/metrics/replication-metric
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
+import { LeaseOwners } from "../replication/lease-owners.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
 import { instanceIdOf, openReplica } from "./start-replicated-journal.js";
@@ -104,6 +105,9 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby; trying for the leases`,
     );
     const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
+    // Who holds each lease now, for the refusals (also once this instance is fenced).
+    const owners = new LeaseOwners({ timers: realLeaseTimers, ttlMs: o.leaseTtlMs });
+    const unfollow = owners.follow(store);
     const leases = new ShardLeases({
       store,
       timers: realLeaseTimers,
@@ -120,6 +124,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       instanceId,
       severalOwners: severalActiveOwners(o, r.shardCount),
       perInstance: o.crossShard === "per-instance",
+      owners,
     });
     const running = new FailoverCoordinator({
       state: server.state,
@@ -155,7 +160,13 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
         // snapshot of this state may reach the object store now that another instance writes.
         server.state.snapshots?.stop();
-        hooks.onFenced(reason);
+        // Stay up, refusing, until the refusals can name the new owner (a gateway still
+        // talking to this instance learns where to go), but no longer than a lease TTL.
+        const from = realLeaseTimers.now();
+        void untilOwnedElsewhere(gate, owners, o.leaseTtlMs).then((known) => {
+          log.info({ event: "fenced_exit", newOwnerKnown: known, waitedMs: Math.round(realLeaseTimers.now() - from) }, known ? "every shard has a new owner; stopping" : `no new owner within ${o.leaseTtlMs} ms; stopping`);
+          hooks.onFenced(reason);
+        });
       },
       log: (line) => log.info({ event: "replication" }, line),
     });
@@ -170,6 +181,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       instanceId,
       async close() {
         running.stop();
+        unfollow();
         await replica.stop().catch(() => {});
         await link.nc.drain().catch(() => {});
       },
@@ -179,4 +191,20 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     await link.nc.close().catch(() => {});
     throw e;
   }
+}
+
+/** Resolves true once every shard has another instance as its holder, or false after `ms`. */
+function untilOwnedElsewhere(gate: LeaseOwnershipGate, owners: LeaseOwners, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (gate.allOwnedElsewhere()) return resolve(true);
+    const done = (known: boolean) => {
+      realLeaseTimers.clearTimeout(timer);
+      unsubscribe();
+      resolve(known);
+    };
+    const timer = realLeaseTimers.setTimeout(() => done(false), ms);
+    const unsubscribe = owners.onChange(() => {
+      if (gate.allOwnedElsewhere()) done(true);
+    });
+  });
 }

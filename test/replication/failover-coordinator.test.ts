@@ -121,7 +121,7 @@ describe("failover coordinator", () => {
     a.leaseView.cut = false;
     await timers.advance(TTL);
     expect(a.coordinator.roleName).toBe("fenced");
-    expect(a.gate.refuseAccount(ACCOUNT, "f")?.message).toMatch(/was fenced off and serves nothing: lost the lease of shard 0/);
+    expect(a.gate.refuseAccount(ACCOUNT, "f")?.message).toMatch(/was fenced off and serves nothing \(lost the lease of shard 0: /);
   });
 
   it("StepDown hands over at once: the standby hears the leases deleted and claims them without waiting", async () => {
