@@ -43,6 +43,9 @@ export interface StartedFailover {
   close(): Promise<void>;
 }
 
+/** How long a fenced instance keeps refusing with the new owner's address once it knows it. */
+const NAMED_OWNER_GRACE_MS = 500;
+
 export type FailoverConfig = SidecarConfig & { ownership: OwnershipConfig; replication: ReplicationConfig };
 
 /** The configuration with failover, or undefined when it has none (no `ownership` section). */
@@ -75,6 +78,12 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
   const r = config.replication;
   const log = server.log;
   const instanceId = instanceIdOf(r);
+  if (o.unsafeLeaseValidityMs !== undefined) {
+    log.warn(
+      { event: "unsafe_lease_validity", validityMs: o.unsafeLeaseValidityMs, leaseTtlMs: o.leaseTtlMs },
+      `ownership.unsafeLeaseValidityMs = ${o.unsafeLeaseValidityMs} ms: this instance may serve after another one claimed its shards; only the journal's fence stops it (for testing the fence, never in production)`,
+    );
+  }
   let coordinator: FailoverCoordinator | undefined;
   // The epoch this instance took over with (for the log lines about losing it).
   let epoch: bigint | undefined;
@@ -113,6 +122,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       timers: realLeaseTimers,
       self: { owner: instanceId, address: o.advertisedAddress },
       ttlMs: o.leaseTtlMs,
+      ...(o.unsafeLeaseValidityMs === undefined ? {} : { validForMs: o.unsafeLeaseValidityMs }),
       onLost: (shard, reason) => {
         log.warn({ event: "lease_lost", shard, epoch: epoch === undefined ? null : String(epoch), reason }, `lost the lease of shard ${shard}: ${reason}`);
         coordinator?.leaseLost(shard, reason);
@@ -163,7 +173,9 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         // Stay up, refusing, until the refusals can name the new owner (a gateway still
         // talking to this instance learns where to go), but no longer than a lease TTL.
         const from = realLeaseTimers.now();
-        void untilOwnedElsewhere(gate, owners, o.leaseTtlMs).then((known) => {
+        void untilOwnedElsewhere(gate, owners, o.leaseTtlMs).then(async (known) => {
+          // A gateway told "no owner yet" retries within half a second (OwnerFollowingChannel): its retry finds the owner named.
+          if (known) await new Promise((resolve) => setTimeout(resolve, NAMED_OWNER_GRACE_MS));
           log.info({ event: "fenced_exit", newOwnerKnown: known, waitedMs: Math.round(realLeaseTimers.now() - from) }, known ? "every shard has a new owner; stopping" : `no new owner within ${o.leaseTtlMs} ms; stopping`);
           hooks.onFenced(reason);
         });
