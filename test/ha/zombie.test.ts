@@ -36,7 +36,7 @@ import { ACCOUNT, order as harnessOrder, seed } from "../server/harness.js";
 import { as } from "../server/results.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, readDurable } from "./oracle.js";
 import { exitOf } from "./replicated-sidecar.js";
-import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
+import { LEASE_TTL_MS, logLines, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const clusterOf = useNatsCluster();
 
@@ -62,17 +62,7 @@ function order(i: number): WireOp {
 }
 
 type Outcome = { kind: "answer"; answer: unknown } | { kind: "failed" } | { kind: "pending" };
-type LogLine = Record<string, unknown> & { event?: string; msg?: string };
 type ResultJson = { error?: { code?: string; message?: string; ownerAddress?: string } };
-
-/** The structured log (stderr), one JSON object per line. */
-function logLines(proc: SidecarProcess): LogLine[] {
-  return proc
-    .stderr()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as LogLine);
-}
 
 const BEFORE = 100;
 const WHILE_FROZEN = 20;
