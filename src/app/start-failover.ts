@@ -3,11 +3,15 @@
  * state follows the replicated journal (newest snapshot, then the stream, applied through
  * the door's replay) while the server answers as a standby (health NOT_SERVING, commands
  * refused NOT_OWNER naming the owner); the leases, the ownership gate and the coordinator
- * take the journal over when this instance holds every lease.
+ * take the journal over when this instance holds every lease of its ownership group (every
+ * shard by default; `ownership.shards` for one of several active owners, whose journal,
+ * fence and snapshot are the group's: journal-subjects.ts).
  */
 import type { Clock } from "../engine/index.js";
 import type { OwnershipConfig } from "../server/config/ownership-config.js";
 import { severalActiveOwners } from "../server/config/ownership-config.js";
+import { groupName } from "../replication/journal-subjects.js";
+import type { LeaseStore } from "../replication/lease-store.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
@@ -18,11 +22,35 @@ import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
-import { instanceIdOf, openReplica } from "./start-replicated-journal.js";
+import { instanceIdOf, journalSubjectsOf, openReplica } from "./start-replicated-journal.js";
 
-/** Several active owners need a journal claim per shard; the journal has one writer for all subjects. */
+/** This instance's ownership group overlaps another instance's (the groups of a deployment must be disjoint or equal). */
 export class UnsupportedTopologyError extends Error {
   override name = "UnsupportedTopologyError";
+}
+
+/** The shards of a lease's group name (undefined: the default group, every shard). */
+const shardsOfGroup = (group: string | undefined, shardCount: number): number[] =>
+  group === undefined ? Array.from({ length: shardCount }, (_, i) => i) : group.split("-").map(Number);
+
+/**
+ * Refuses to start next to a live instance of an overlapping group: both would write the
+ * shared shards' subjects as two journals, and neither group's readers could replay them.
+ * Seen only while the other holds a lease; docs/high-availability.md asks for disjoint sets.
+ */
+async function checkGroupsDisjoint(store: LeaseStore, shardCount: number, shards: readonly number[], group: string | undefined): Promise<void> {
+  const mine = new Set(shards);
+  for (let shard = 0; shard < shardCount; shard++) {
+    const held = await store.read(shard);
+    if (held === undefined || held.value.group === group) continue;
+    const overlap = shardsOfGroup(held.value.group, shardCount).filter((s) => mine.has(s));
+    if (overlap.length > 0) {
+      throw new UnsupportedTopologyError(
+        `instance '${held.value.owner}' holds shard ${shard} for the shard set ${held.value.group ?? '"all"'}, which shares shard(s) ${overlap.join(",")} ` +
+          `with this instance's ownership.shards (${group ?? '"all"'}): the shard sets of a deployment must be equal (active and standby) or disjoint`,
+      );
+    }
+  }
 }
 
 export interface FailoverHooks {
@@ -47,12 +75,9 @@ export type FailoverConfig = SidecarConfig & { ownership: OwnershipConfig; repli
 export async function startStandby(config: FailoverConfig, hooks: FailoverHooks, timeSource: Clock = wallClock()): Promise<StartedStandby> {
   const o = config.ownership;
   const r = config.replication;
-  if (severalActiveOwners(o, r.shardCount)) {
-    throw new UnsupportedTopologyError(
-      `ownership.shards lists ${(o.shards as number[]).length} of ${r.shardCount} shards: several active owners need a journal that each owner can fence shard by shard, ` +
-        `and this journal has one writer for every subject; use "all" (one active owner and standbys)`,
-    );
-  }
+  const subjects = journalSubjectsOf(config, r);
+  const group = groupName(subjects);
+  const shards = o.shards === "all" ? Array.from({ length: r.shardCount }, (_, i) => i) : [...o.shards].sort((a, b) => a - b);
   const instanceId = instanceIdOf(r);
   // "recovering" (a durable mode) until the gate is attached: nothing is served before.
   const server = buildSidecar(config, timeSource);
@@ -65,14 +90,15 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
   try {
     const followed = await replica.follow();
     hooks.log(
-      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} (stream sequence ${followed.fromStreamSequence}) as a standby`,
+      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} (stream sequence ${followed.fromStreamSequence}) as a standby of shards ${group === undefined ? "all" : group}`,
     );
     const port = await server.listen(config.listen);
     const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
+    await checkGroupsDisjoint(store, r.shardCount, shards, group);
     const leases = new ShardLeases({
       store,
       timers: realLeaseTimers,
-      self: { owner: instanceId, address: o.advertisedAddress },
+      self: { owner: instanceId, address: o.advertisedAddress, ...(group !== undefined ? { group } : {}) },
       ttlMs: o.leaseTtlMs,
       onLost: (shard, reason) => coordinator?.leaseLost(shard, reason),
     });
@@ -99,7 +125,7 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       instanceId,
       advertisedAddress: o.advertisedAddress,
       shardCount: r.shardCount,
-      shards: Array.from({ length: r.shardCount }, (_, i) => i),
+      shards,
       onFenced: hooks.onFenced,
       log: hooks.log,
     });

@@ -1,6 +1,8 @@
 /**
  * Taking the journal over: the fence. A writer that wants to append first reads the stream
- * to its end (the tail), then publishes an epoch marker on every journal subject with the
+ * to its end (the tail), then publishes an epoch marker on every subject of its journal (its
+ * ownership group's shards and control subject, journal-subjects.ts: another group's
+ * subjects are never touched, so owners of different groups never fence each other) with the
  * expected last subject sequence it read there. If every marker is accepted, no other writer
  * appended anywhere since the tail read it, and none can from now on: the previous writer's
  * next publish carries an expected sequence the markers have moved past, so the stream

@@ -7,6 +7,11 @@
  *
  * It also keeps, per subject, the stream sequence of the last message seen: a writer taking
  * over needs these as the expected last subject sequences of its first appends.
+ *
+ * With several ownership groups in one stream (journal-subjects.ts), a tail reads one group:
+ * messages on the other groups' subjects are skipped unread (their records, sequences and
+ * epochs are another journal's). nats-server 2.9 filters a consumer by one subject only, so
+ * the skipping is done here; the stream sequence still advances past them (catchUp).
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { JournalRecord } from "../state/journal/journal.js";
@@ -33,6 +38,8 @@ export interface JournalTailOptions {
   readonly nextSequence: bigint;
   /** The epoch of the writer of record nextSequence - 1 (0 when there is none). */
   readonly epoch: bigint;
+  /** The journal's subjects (its ownership group's); messages on any other subject are skipped. Default: every message. */
+  readonly subjects?: readonly string[];
   /** Each record, in journal order, once. Throwing stops the tail (onError). */
   readonly onRecord: (record: JournalRecord, epoch: bigint) => void;
   /** A writer claimed the journal (its marker on one subject; one call per subject). */
@@ -49,6 +56,7 @@ export class JournalTailError extends Error {
 export class JournalTail {
   private readonly sequencer: RecordSequencer;
   private readonly lastBySubject = new Map<string, number>();
+  private readonly ours: ReadonlySet<string> | undefined;
   private lastStreamSeq: number;
   private messages: ConsumerMessages | undefined;
   private stopped = false;
@@ -58,6 +66,7 @@ export class JournalTail {
   constructor(private readonly o: JournalTailOptions) {
     this.sequencer = new RecordSequencer(o.nextSequence, o.epoch, o.onRecord);
     this.lastStreamSeq = o.fromStreamSequence - 1;
+    this.ours = o.subjects ? new Set(o.subjects) : undefined;
   }
 
   /** Starts reading (resolves once the consumer exists). */
@@ -159,6 +168,7 @@ export class JournalTail {
 
   private onMessage(m: JsMsg): void {
     if (this.stopped || this.error) return;
+    if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
       const decoded = decodeJournalMessage(m.data);
       this.lastBySubject.set(m.subject, m.seq);
@@ -171,9 +181,13 @@ export class JournalTail {
     } catch (e) {
       return this.halt(new JournalTailError(`stream ${this.o.stream} sequence ${m.seq} (${m.subject}): ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
-    this.lastStreamSeq = m.seq;
+    this.advanceTo(m.seq);
+  }
+
+  private advanceTo(seq: number): void {
+    this.lastStreamSeq = seq;
     if (this.waiters.length > 0) {
-      for (const w of this.waiters.filter((w) => w.seq <= m.seq)) {
+      for (const w of this.waiters.filter((w) => w.seq <= seq)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve();
       }
