@@ -50,13 +50,14 @@ export interface ReplicatedSidecar {
 /**
  * Instance `id` of deployment `deployment` (its own stream and buckets: tests share one
  * cluster), with failover: the crash suite's configuration, a snapshot every 40 records,
- * a short lease and an advertised address on a free port picked here.
+ * a short lease and an advertised address on a free port picked here; `ownership`: more keys
+ * of that section (e.g. `shards` for one of several active owners).
  */
-export async function replicatedSidecar(cluster: NatsCluster, deployment: string, id: string): Promise<ReplicatedSidecar> {
+export async function replicatedSidecar(cluster: NatsCluster, deployment: string, id: string, ownership: Record<string, unknown> = {}): Promise<ReplicatedSidecar> {
   const port = await freePort();
   return replicatedSetup(cluster, `J_${deployment}`, { instanceId: id }, { snapshotEveryRecords: 40 }, {
     listen: `127.0.0.1:${port}`,
-    ownership: { advertisedAddress: `127.0.0.1:${port}`, leaseTtlMs: LEASE_TTL_MS, leaseBucket: `leases_${deployment}` },
+    ownership: { advertisedAddress: `127.0.0.1:${port}`, leaseTtlMs: LEASE_TTL_MS, leaseBucket: `leases_${deployment}`, ...ownership },
     limits: { shutdownDrainMs: 0 },
   });
 }
