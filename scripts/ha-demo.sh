@@ -6,7 +6,8 @@
 #   scripts/ha-demo.sh         # Ctrl-C stops everything
 #
 # Ports: NATS clients 14222-14224 (routes 16222-16224, monitoring 18222-18224), sidecars
-# 127.0.0.1:50061 (A) and 127.0.0.1:50062 (B). Logs and data go to a temp directory.
+# 127.0.0.1:50061 (A) and 127.0.0.1:50062 (B), their metrics and consoles on 19461 and 19462.
+# Logs and data go to a temp directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NATS_SERVER="${NATS_SERVER:-/usr/sbin/nats-server}"
@@ -42,10 +43,11 @@ for _ in $(seq 1 100); do
 done
 [ -n "$ready" ] || { echo "the cluster did not become ready; see $DIR/n*.log" >&2; exit 1; }
 
-sidecar_config() { # name port
+sidecar_config() { # name port metrics-port
   cat <<JSON
 {
   "listen": "127.0.0.1:$2",
+  "metrics": { "listen": "127.0.0.1:$3" },
   "marketData": { "instruments": [{ "id": 1, "underlyingAsset": "AAPL", "settlementAsset": "USD" }] },
   "accounts": { "defaultCurrency": "USD" },
   "policies": [{ "type": "OrderValidationPolicy" }, { "type": "SpotFundsPolicy", "settings": {} }],
@@ -55,15 +57,15 @@ sidecar_config() { # name port
 }
 JSON
 }
-start_sidecar() { # name port
-  sidecar_config "$1" "$2" >"$DIR/$1.json"
+start_sidecar() { # name port metrics-port
+  sidecar_config "$1" "$2" "$3" >"$DIR/$1.json"
   node --import tsx src/main.ts --config "$DIR/$1.json" >"$DIR/$1.log" 2>&1 &
   PIDS+=($!)
-  echo "sidecar $1: pid $!, 127.0.0.1:$2, log $DIR/$1.log"
+  echo "sidecar $1: pid $!, 127.0.0.1:$2, metrics and console on http://127.0.0.1:$3, log $DIR/$1.log"
 }
-start_sidecar A 50061
+start_sidecar A 50061 19461
 sleep 4
-start_sidecar B 50062
+start_sidecar B 50062 19462
 sleep 4
 cat <<TXT
 
@@ -71,7 +73,8 @@ Cluster: nats://127.0.0.1:14222,14223,14224 (monitoring http://127.0.0.1:18222/j
 Watch the roles:   tail -f $DIR/A.log $DIR/B.log
 Fail over:         kill -9 <A's pid>   (B serves within ~2 s: "took over shards ...")
 Hand over:         AdminService.StepDown on the active (e.g. grpcurl -plaintext 127.0.0.1:50061 openpit.sidecar.v1.AdminService/StepDown)
-Who owns what:     AdminService.GetReplicationStatus on either
+Who owns what:     AdminService.GetReplicationStatus on either, or the gauges openpit_replication_*
+                   at http://127.0.0.1:19461/metrics and :19462/metrics (consoles at /console)
 Ctrl-C stops everything.
 TXT
 wait

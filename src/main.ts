@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startSidecar } from "./app/start-sidecar.js";
-import { startStandby, UnsupportedTopologyError, type FailoverConfig } from "./app/start-failover.js";
+import { UnsupportedTopologyError } from "./app/start-failover.js";
 import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
@@ -59,20 +59,21 @@ async function main(): Promise<void> {
   quietGrpcBindLog(log);
   // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
   setFailureReporter((line) => log.error({ event: "error" }, line));
-  // A standby with failover has a start of its own (start-failover.ts); its HTTP listener is not wired yet.
-  if (config.ownership && config.replication) return mainFailover({ ...config, ownership: config.ownership, replication: config.replication });
   const durability = config.durability;
   const replication = config.replication;
   process.stdout.write(
     durability.mode === "ephemeral"
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
-      : durability.mode === "replicated" && replication
-        ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
-        : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
+      : durability.mode === "replicated" && replication && config.ownership
+        ? `openpit-sidecar: replicated mode with failover: advertised ${config.ownership.advertisedAddress}, ${replication.shardCount} shards, ` +
+          `lease TTL ${config.ownership.leaseTtlMs} ms, stream ${replication.stream} (${replication.servers.join(", ")}); following as a standby\n`
+        : durability.mode === "replicated" && replication
+          ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
+          : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
   const started = await startSidecar(config, undefined, undefined, log);
   server = started.server;
-  const { port, httpPort, recovery, replicated } = started;
+  const { port, httpPort, recovery, replicated, failover } = started;
   if (replicated) {
     const { follow, takeover } = replicated;
     const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
   const policies = server.state.engine.policies.map((p) => p.name).join(", ");
   // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
-  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; policies: ${policies}; pid ${process.pid})\n`);
+  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; ${failover ? "replicated, failover; " : ""}policies: ${policies}; pid ${process.pid})\n`);
   if (httpPort !== undefined) {
     const httpHost = config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(":"));
     process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
@@ -108,60 +109,20 @@ async function main(): Promise<void> {
     const drain = config.limits.shutdownDrainMs;
     log.info({ event: "shutdown", signal, drainMs: drain, graceMs: config.limits.shutdownGraceMs }, `${signal}: shutting down gracefully`);
     process.stdout.write(`${signal}: shutting down gracefully\n`);
+    // An active owner's leases lapse after their TTL; StepDown first hands over at once.
+    if (failover) process.stdout.write(`openpit-sidecar: the leases lapse after ${config.ownership?.leaseTtlMs} ms (StepDown hands over at once)\n`);
     process.stdout.write(`openpit-sidecar: NOT_SERVING; draining for ${drain} ms, then closing streams\n`);
-    running.shutdown().then(
-      () => {
-        log.info({ event: "stopped" }, "stopped");
-        process.stdout.write("openpit-sidecar: stopped\n");
-        process.exit(EXIT_CODES.ok);
-      },
-      (e: unknown) => {
-        log.error({ event: "shutdown_failed", error: oneLine(e) }, "shutdown failed");
-        process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
-        process.exit(EXIT_CODES.software);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-}
-
-/** Replicated mode with failover: a standby following the journal that takes over when it holds every lease. */
-async function mainFailover(config: FailoverConfig): Promise<void> {
-  const o = config.ownership;
-  const r = config.replication;
-  const say = (line: string) => process.stdout.write(`openpit-sidecar: ${line}\n`);
-  say(`replicated mode with failover: advertised ${o.advertisedAddress}, ${r.shardCount} shards, lease TTL ${o.leaseTtlMs} ms, stream ${r.stream} on ${r.servers.join(",")}`);
-  const started = await startStandby(config, {
-    log: say,
-    onFenced: (reason) => {
-      say(`NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again`);
-      // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
-      // snapshot of this state may reach the object store now that another instance writes.
-      server?.state.snapshots?.stop();
-      // Long enough for NOT_SERVING to reach health watchers.
-      setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
-    },
-    onTailError: (e) => {
-      process.stderr.write(`openpit-sidecar: following the journal failed: ${oneLine(e)}\n`);
-      process.exit(EXIT_CODES.journal);
-    },
-  });
-  server = started.server;
-  const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
-  process.stdout.write(`openpit-sidecar listening on ${host}:${started.port} (${config.syncMode}; replicated; pid ${process.pid})\n`);
-  for (const note of started.server.securityNotes) say(note);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`${signal}: shutting down gracefully (the leases lapse after ${o.leaseTtlMs} ms; StepDown first hands over at once)`);
-    started.server
+    running
       .shutdown()
-      .then(() => started.close())
+      .then(() => failover?.close())
       .then(
-        () => process.exit(EXIT_CODES.ok),
+        () => {
+          log.info({ event: "stopped" }, "stopped");
+          process.stdout.write("openpit-sidecar: stopped\n");
+          process.exit(EXIT_CODES.ok);
+        },
         (e: unknown) => {
+          log.error({ event: "shutdown_failed", error: oneLine(e) }, "shutdown failed");
           process.stderr.write(`openpit-sidecar: shutdown failed: ${oneLine(e)}\n`);
           process.exit(EXIT_CODES.software);
         },

@@ -6,8 +6,11 @@
  * take the journal over when this instance holds every lease of its ownership group (every
  * shard by default; `ownership.shards` for one of several active owners, whose journal,
  * fence and snapshot are the group's: journal-subjects.ts).
+ *
+ * This is one branch of `startSidecar` (start-sidecar.ts), after the server is built and its
+ * gRPC and HTTP listeners are bound: a standby and an active owner have the same listeners,
+ * metrics, console and structured log as any sidecar, plus the replication ones here.
  */
-import type { Clock } from "../engine/index.js";
 import type { OwnershipConfig } from "../server/config/ownership-config.js";
 import { severalActiveOwners } from "../server/config/ownership-config.js";
 import { groupName } from "../replication/journal-subjects.js";
@@ -15,13 +18,13 @@ import type { LeaseStore } from "../replication/lease-store.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
+import { errorFields } from "../server/log/sidecar-log.js";
+import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
-import { wallClock } from "../state/wall-clock.js";
-import { buildSidecar } from "./build-sidecar.js";
 import { instanceIdOf, journalSubjectsOf, openReplica } from "./start-replicated-journal.js";
 
 /** This instance's ownership group overlaps another instance's (the groups of a deployment must be disjoint or equal). */
@@ -58,12 +61,9 @@ export interface FailoverHooks {
   readonly onFenced: (reason: string) => void;
   /** Following the journal stopped on a record that does not decode or replay. */
   readonly onTailError: (error: Error) => void;
-  readonly log: (line: string) => void;
 }
 
-export interface StartedStandby {
-  readonly server: SidecarServer;
-  readonly port: number;
+export interface StartedFailover {
   readonly coordinator: FailoverCoordinator;
   readonly instanceId: string;
   /** Stops following and renewing, closes the NATS connection (after the server has shut down). */
@@ -72,27 +72,58 @@ export interface StartedStandby {
 
 export type FailoverConfig = SidecarConfig & { ownership: OwnershipConfig; replication: ReplicationConfig };
 
-export async function startStandby(config: FailoverConfig, hooks: FailoverHooks, timeSource: Clock = wallClock()): Promise<StartedStandby> {
+/** The configuration with failover, or undefined when it has none (no `ownership` section). */
+export function failoverConfigOf(config: SidecarConfig): FailoverConfig | undefined {
+  const { ownership, replication } = config;
+  if (config.durability.mode !== "replicated" || !ownership || !replication) return undefined;
+  return { ...config, ownership, replication };
+}
+
+
+/**
+ * Follows the journal into `server`'s state as a standby and starts trying for the leases.
+ * `server` is built and listening, still "recovering" (nothing is served before the gate
+ * is attached); it serves (behind the gate) once this resolves.
+ */
+export async function startFailover(server: SidecarServer, config: FailoverConfig, hooks: FailoverHooks): Promise<StartedFailover> {
   const o = config.ownership;
   const r = config.replication;
+  const log = server.log;
+  // The ownership group: every shard, or the configured set (one of several active owners).
   const subjects = journalSubjectsOf(config, r);
   const group = groupName(subjects);
   const shards = o.shards === "all" ? Array.from({ length: r.shardCount }, (_, i) => i) : [...o.shards].sort((a, b) => a - b);
   const instanceId = instanceIdOf(r);
-  // "recovering" (a durable mode) until the gate is attached: nothing is served before.
-  const server = buildSidecar(config, timeSource);
   let coordinator: FailoverCoordinator | undefined;
+  // The epoch this instance took over with (for the log lines about losing it).
+  let epoch: bigint | undefined;
   const { link, replica } = await openReplica(server.state, config, {
-    onJournalFailure: (e) => coordinator?.journalFailed(e),
-    onTailError: hooks.onTailError,
+    onJournalFailure: (e) => {
+      log.error({ event: "journal_refused", epoch: epoch === undefined ? null : String(epoch), ...errorFields(e) }, e.message);
+      coordinator?.journalFailed(e);
+    },
+    onTailError: (e) => {
+      log.fatal({ event: "tail_failed", ...errorFields(e) }, `following the journal failed: ${e.message}`);
+      hooks.onTailError(e);
+    },
     ownsConnection: true,
   });
   try {
     const followed = await replica.follow();
-    hooks.log(
-      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} (stream sequence ${followed.fromStreamSequence}) as a standby of shards ${group === undefined ? "all" : group}`,
+    log.info(
+      {
+        event: "standby",
+        instanceId,
+        advertisedAddress: o.advertisedAddress,
+        shardCount: r.shardCount,
+        shards: group ?? "all",
+        leaseTtlMs: o.leaseTtlMs,
+        stream: r.stream,
+        snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
+        fromStreamSequence: followed.fromStreamSequence,
+      },
+      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby of shards ${group ?? "all"}; trying for the leases`,
     );
-    const port = await server.listen(config.listen);
     const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
     await checkGroupsDisjoint(store, r.shardCount, shards, group);
     const leases = new ShardLeases({
@@ -100,7 +131,10 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       timers: realLeaseTimers,
       self: { owner: instanceId, address: o.advertisedAddress, ...(group !== undefined ? { group } : {}) },
       ttlMs: o.leaseTtlMs,
-      onLost: (shard, reason) => coordinator?.leaseLost(shard, reason),
+      onLost: (shard, reason) => {
+        log.warn({ event: "lease_lost", shard, epoch: epoch === undefined ? null : String(epoch), reason }, `lost the lease of shard ${shard}: ${reason}`);
+        coordinator?.leaseLost(shard, reason);
+      },
     });
     const gate = new LeaseOwnershipGate({
       leases,
@@ -116,9 +150,12 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       health: server.health,
       source: {
         appliedSequence: () => replica.appliedSequence,
-        takeOver: async (epoch) => {
-          const t = await replica.takeOver({ epoch });
-          hooks.log(`journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back, ${t.ms.toFixed(0)} ms`);
+        takeOver: async (claimed) => {
+          const t = await replica.takeOver({ epoch: claimed });
+          log.info(
+            { event: "journal_claimed", epoch: String(t.epoch), appliedSequence: String(t.appliedSequence), replayed: t.replayed, rolledBackReservations: t.rolledBackReservations, ms: Math.round(t.ms) },
+            `journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back`,
+          );
         },
       },
       timers: realLeaseTimers,
@@ -126,17 +163,31 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       advertisedAddress: o.advertisedAddress,
       shardCount: r.shardCount,
       shards,
-      onFenced: hooks.onFenced,
-      log: hooks.log,
+      onTakeover: (t) => {
+        epoch = t.epoch;
+        log.info(
+          { event: "takeover", epoch: String(t.epoch), shards: leases.heldShards(), claimMs: Math.round(t.claimMs), totalMs: Math.round(t.totalMs) },
+          `took over: serving shards ${leases.heldShards().join(",")} as epoch ${t.epoch}`,
+        );
+      },
+      onFenced: (reason) => {
+        const fields = { epoch: epoch === undefined ? null : String(epoch), reason };
+        if (reason === "stepped down") log.info({ event: "stepped_down", ...fields }, `stepped down (epoch ${epoch}): the standby takes over`);
+        else log.warn({ event: "fenced", ...fields }, `NOT_SERVING for good: ${reason}`);
+        // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
+        // snapshot of this state may reach the object store now that another instance writes.
+        server.state.snapshots?.stop();
+        hooks.onFenced(reason);
+      },
+      log: (line) => log.info({ event: "replication" }, line),
     });
     coordinator = running;
     server.attachReplication(gate, running);
+    registerReplicationMetrics(server.metrics.registry, running);
     running.start();
     // Commands now meet the gate: NOT_OWNER until this instance takes over.
     server.startServing();
     return {
-      server,
-      port,
       coordinator: running,
       instanceId,
       async close() {
@@ -146,7 +197,6 @@ export async function startStandby(config: FailoverConfig, hooks: FailoverHooks,
       },
     };
   } catch (e) {
-    await server.shutdown().catch(() => {});
     await replica.stop().catch(() => {});
     await link.nc.close().catch(() => {});
     throw e;

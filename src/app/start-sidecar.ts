@@ -1,6 +1,8 @@
 /**
  * Start-up: serve NOT_SERVING at once (health answers, commands get UNAVAILABLE), recover
  * the durable state, then serve. Recovery failures (a corrupt journal) stop the start.
+ * Every mode shares this start: the listeners, metrics, console and structured log are the
+ * same for an ephemeral, durable, replicated or failover (standby/active) sidecar.
  */
 import type { Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
@@ -9,6 +11,7 @@ import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
+import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { resolve } from "node:path";
 import { ListenError } from "../server/listen-error.js";
@@ -27,6 +30,8 @@ export interface StartedSidecar {
   readonly recovery: RecoveryReport | undefined;
   /** Replicated mode: the replica, its snapshot and takeover. */
   readonly replicated?: ReplicatedStart;
+  /** Replicated mode with failover (`ownership`): a standby that takes over when it holds the leases. */
+  readonly failover?: StartedFailover;
 }
 
 /**
@@ -39,6 +44,23 @@ function stopOnJournalFailure(error: Error): void {
 }
 
 /**
+ * Replicated mode with failover, this instance stopped serving for good (lease lost, append
+ * refused, stepped down): it exits shortly after, and a supervisor's restart makes it a
+ * standby again, rebuilt from the journal (its engine may hold decisions the journal refused).
+ */
+export const EXIT_WHEN_FENCED: FailoverHooks = {
+  onFenced: (reason) => {
+    process.stdout.write(`openpit-sidecar: NOT_SERVING for good: ${reason}; exiting (${EXIT_CODES.fenced}): restarted, this instance is a standby again\n`);
+    // Long enough for NOT_SERVING to reach health watchers.
+    setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
+  },
+  onTailError: (error) => {
+    process.stderr.write(`openpit-sidecar: following the journal failed: ${error.message}\n`);
+    process.exit(EXIT_CODES.journal);
+  },
+};
+
+/**
  * `logger`: where the structured log goes (the process passes its stderr logger; tests a
  * stream of their own). Nothing is logged before both listeners are bound, so a start that
  * cannot bind says so in one plain line (main.ts) and nothing else.
@@ -48,7 +70,9 @@ export async function startSidecar(
   timeSource: Clock = wallClock(),
   onJournalFailure: (error: Error) => void = stopOnJournalFailure,
   logger?: SidecarLogger,
+  failoverHooks: FailoverHooks = EXIT_WHEN_FENCED,
 ): Promise<StartedSidecar> {
+  const failover = failoverConfigOf(config);
   const server = buildSidecar(config, timeSource, undefined, logger);
   const log = server.log;
   const port = await server.listen(config.listen);
@@ -73,6 +97,10 @@ export async function startSidecar(
       log.fatal({ event: "journal_failed", ...errorFields(error) }, `the journal failed, stopping: ${error.message}`);
       onJournalFailure(error);
     };
+    if (failover) {
+      log.info({ event: "recovering", mode: "replicated", failover: true, stream: failover.replication.stream }, "following the replicated journal as a standby (snapshot + stream tail)");
+      return { server, port, httpPort, recovery: undefined, failover: await startFailover(server, failover, failoverHooks) };
+    }
     if (config.durability.mode === "replicated") {
       log.info({ event: "recovering", mode: "replicated", stream: config.replication?.stream ?? null }, "recovering from the replicated journal (snapshot + stream tail)");
       const replicated = await startReplicated(server.state, config, failed);
