@@ -47,6 +47,10 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
     };
     const a = await start(setA, ReplicationRole.ACTIVE);
     const b = await start(await group("b", [2, 3]), ReplicationRole.ACTIVE);
+    // A shard set that overlaps a live owner's is refused at start (exit 2): two journals would share shard 1's subject.
+    await expect((await group("c", [1, 2])).start()).rejects.toThrow(
+      /code 2[\s\S]*configuration error: instance 'a' holds shard 0 for the shard set 0-1, which shares shard\(s\) 1 with this instance's ownership\.shards \(1-2\)/,
+    );
     const a2 = await start(await group("a2", [0, 1]), ReplicationRole.STANDBY);
     const b2 = await start(await group("b2", [2, 3]), ReplicationRole.STANDBY);
 
