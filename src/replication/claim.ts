@@ -18,7 +18,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { JournalFailedError } from "../state/journal/journal.js";
 import { encodeEpochMessage } from "./journal-message.js";
-import { journalSubjects, type JournalSubjects } from "./journal-subjects.js";
+import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import { JetStreamJournal } from "./jetstream-journal.js";
 import { retryTransient } from "./transient-retry.js";
 import type { JournalTail } from "./journal-tail.js";
@@ -58,6 +58,7 @@ export class JournalClaimError extends Error {
 /** Fences every subject and returns the journal to append to; the tail is stopped. */
 export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
   const subjects = journalSubjects(o.subjects);
+  const group = groupName(o.subjects);
   const attempts = o.attempts ?? 5;
   const timeoutMs = o.catchUpTimeoutMs ?? 15_000;
   const nonce = randomBytes(6).toString("hex");
@@ -88,7 +89,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     const firstSequence = o.tail.appliedSequence + 1n;
     const results = await Promise.allSettled(
       subjects.map((subject, i) =>
-        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId), {
+        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId, group), {
           msgID: `${nonce}.claim.${attempt}.${i}`,
           expect: { lastSubjectSequence: expected[i]! },
         }),

@@ -21,7 +21,7 @@ import type { SidecarState, StateSnapshot } from "../state/sidecar-state.js";
 import { SnapshotSchedule, type SnapshotSink } from "../state/snapshot-schedule.js";
 import { claimJournal } from "./claim.js";
 import type { JetStreamJournal } from "./jetstream-journal.js";
-import { journalSubjects, type JournalSubjects } from "./journal-subjects.js";
+import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import type { JournalLink } from "./journal-stream.js";
 import { JournalTail, type EpochMarker } from "./journal-tail.js";
 import type { ObjectSnapshotStore } from "./object-snapshots.js";
@@ -121,7 +121,7 @@ export class JournalReplica {
       nextSequence: (stored?.point.sequence ?? 0n) + 1n,
       epoch: stored?.point.epoch ?? 0n,
       // Only this journal's ownership group: the stream may hold other groups' journals.
-      subjects: journalSubjects(this.o.subjects),
+      group: { subjects: journalSubjects(this.o.subjects), name: groupName(this.o.subjects) },
       onRecord: (record) => {
         try {
           this.state.replay(record.payload);

@@ -24,6 +24,8 @@ export interface EpochMarker {
   /** The first journal sequence the new writer appends. */
   readonly firstSequence: bigint;
   readonly instanceId: string;
+  /** The writer's ownership group (undefined: every shard). */
+  readonly group: string | undefined;
   readonly subject: string;
   readonly streamSequence: number;
 }
@@ -38,8 +40,12 @@ export interface JournalTailOptions {
   readonly nextSequence: bigint;
   /** The epoch of the writer of record nextSequence - 1 (0 when there is none). */
   readonly epoch: bigint;
-  /** The journal's subjects (its ownership group's); messages on any other subject are skipped. Default: every message. */
-  readonly subjects?: readonly string[];
+  /**
+   * The journal's subjects and group (journal-subjects.ts: journalSubjects, groupName):
+   * messages on any other subject are skipped, and an epoch marker of another group on one of
+   * them stops the tail (the subject holds another journal). Default: every message, no check.
+   */
+  readonly group?: { readonly subjects: readonly string[]; readonly name: string | undefined };
   /** Each record, in journal order, once. Throwing stops the tail (onError). */
   readonly onRecord: (record: JournalRecord, epoch: bigint) => void;
   /** A writer claimed the journal (its marker on one subject; one call per subject). */
@@ -66,7 +72,7 @@ export class JournalTail {
   constructor(private readonly o: JournalTailOptions) {
     this.sequencer = new RecordSequencer(o.nextSequence, o.epoch, o.onRecord);
     this.lastStreamSeq = o.fromStreamSequence - 1;
-    this.ours = o.subjects ? new Set(o.subjects) : undefined;
+    this.ours = o.group ? new Set(o.group.subjects) : undefined;
   }
 
   /** Starts reading (resolves once the consumer exists). */
@@ -173,8 +179,14 @@ export class JournalTail {
       const decoded = decodeJournalMessage(m.data);
       this.lastBySubject.set(m.subject, m.seq);
       if (decoded.kind === "epoch") {
+        if (this.o.group && decoded.group !== this.o.group.name) {
+          throw new Error(
+            `epoch marker of instance '${decoded.instanceId}' for the shard set ${decoded.group ?? '"all"'}, but this reader follows the shard set ${this.o.group.name ?? '"all"'}: ` +
+              `the subject holds another ownership group's journal (were ownership.shards changed on a live stream? a new shard layout needs a new stream)`,
+          );
+        }
         this.sequencer.noteEpoch(decoded.epoch);
-        this.o.onEpoch?.({ epoch: decoded.epoch, firstSequence: decoded.firstSequence, instanceId: decoded.instanceId, subject: m.subject, streamSequence: m.seq });
+        this.o.onEpoch?.({ epoch: decoded.epoch, firstSequence: decoded.firstSequence, instanceId: decoded.instanceId, group: decoded.group, subject: m.subject, streamSequence: m.seq });
       } else {
         this.sequencer.offer(decoded.epoch, decoded.records);
       }

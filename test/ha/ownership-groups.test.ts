@@ -15,7 +15,7 @@ import { openReplica } from "../../src/app/start-replicated-journal.js";
 import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
 import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
-import { journalSubjects, type JournalSubjects } from "../../src/replication/journal-subjects.js";
+import { groupName, journalSubjects, type JournalSubjects } from "../../src/replication/journal-subjects.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
 import type { JournalReplica } from "../../src/replication/journal-replica.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -61,7 +61,7 @@ describe.runIf(NATS_READY).sequential("ownership groups: one journal, fence and 
   async function readGroup(l: JournalLink, stream: string, g: JournalSubjects) {
     const records: string[] = [];
     const tail = new JournalTail({
-      js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, subjects: journalSubjects(inStream(g, stream)),
+      js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, group: { subjects: journalSubjects(inStream(g, stream)), name: groupName(g) },
       onRecord: (r, e) => records.push(`${r.seq}@${e}:${text(r.payload)}`),
     });
     await tail.start();
@@ -72,7 +72,7 @@ describe.runIf(NATS_READY).sequential("ownership groups: one journal, fence and 
 
   async function writer(l: JournalLink, stream: string, g: JournalSubjects, instanceId: string, onFatal?: (e: JournalFailedError) => void) {
     const subjects = inStream(g, stream);
-    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, subjects: journalSubjects(subjects), onRecord: () => undefined });
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, group: { subjects: journalSubjects(subjects), name: groupName(subjects) }, onRecord: () => undefined });
     await tail.start();
     return claimJournal({ connection: l.nc, js: l.js, jsm: l.jsm, stream, subjects, tail, instanceId, ...(onFatal ? { onFatal } : {}) });
   }
@@ -117,6 +117,16 @@ describe.runIf(NATS_READY).sequential("ownership groups: one journal, fence and 
     expect((await l.jsm.streams.getMessage("GF", { last_by_subj: "gf.ctl.2-3" }))?.seq).toBeGreaterThan(0);
     expect(await l.jsm.streams.getMessage("GF", { last_by_subj: "gf.ctl" })).toBeNull();
     await Promise.all([a2.close(), b.close()]);
+  });
+
+  it("a reader of a group stops at a subject holding another group's journal (shard sets changed on a live stream)", async () => {
+    const l = await open("GX");
+    const all = await writer(l, "GX", { prefix: "", shardCount: SHARDS }, "everything");
+    all.append(bytes("x1"), feed(byShard[0]![0]!));
+    await all.close();
+    await expect(readGroup(l, "GX", A)).rejects.toThrow(
+      /^stream GX sequence 1 \(gx\.0\): epoch marker of instance 'everything' for the shard set "all", but this reader follows the shard set 0-1: the subject holds another ownership group's journal/,
+    );
   });
 
   it("per-group snapshot + tail: a cold instance of group {0,1} restores its group's snapshot object and tail to its oracle, while group {2,3} keeps writing", async () => {
