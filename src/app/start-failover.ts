@@ -23,6 +23,7 @@ import { registerReplicationMetrics } from "../server/metrics/replication-metric
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
+import { LeaseOwners } from "../replication/lease-owners.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
 import { instanceIdOf, journalSubjectsOf, openReplica } from "./start-replicated-journal.js";
@@ -70,6 +71,9 @@ export interface StartedFailover {
   close(): Promise<void>;
 }
 
+/** How long a fenced instance keeps refusing with the new owner's address once it knows it. */
+const NAMED_OWNER_GRACE_MS = 500;
+
 export type FailoverConfig = SidecarConfig & { ownership: OwnershipConfig; replication: ReplicationConfig };
 
 /** The configuration with failover, or undefined when it has none (no `ownership` section). */
@@ -94,6 +98,12 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
   const group = groupName(subjects);
   const shards = o.shards === "all" ? Array.from({ length: r.shardCount }, (_, i) => i) : [...o.shards].sort((a, b) => a - b);
   const instanceId = instanceIdOf(r);
+  if (o.unsafeLeaseValidityMs !== undefined) {
+    log.warn(
+      { event: "unsafe_lease_validity", validityMs: o.unsafeLeaseValidityMs, leaseTtlMs: o.leaseTtlMs },
+      `ownership.unsafeLeaseValidityMs = ${o.unsafeLeaseValidityMs} ms: this instance may serve after another one claimed its shards; only the journal's fence stops it (for testing the fence, never in production)`,
+    );
+  }
   let coordinator: FailoverCoordinator | undefined;
   // The epoch this instance took over with (for the log lines about losing it).
   let epoch: bigint | undefined;
@@ -126,11 +136,15 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     );
     const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
     await checkGroupsDisjoint(store, r.shardCount, shards, group);
+    // Who holds each lease now, for the refusals (also once this instance is fenced).
+    const owners = new LeaseOwners({ timers: realLeaseTimers, ttlMs: o.leaseTtlMs });
+    const unfollow = owners.follow(store);
     const leases = new ShardLeases({
       store,
       timers: realLeaseTimers,
       self: { owner: instanceId, address: o.advertisedAddress, ...(group !== undefined ? { group } : {}) },
       ttlMs: o.leaseTtlMs,
+      ...(o.unsafeLeaseValidityMs === undefined ? {} : { validForMs: o.unsafeLeaseValidityMs }),
       onLost: (shard, reason) => {
         log.warn({ event: "lease_lost", shard, epoch: epoch === undefined ? null : String(epoch), reason }, `lost the lease of shard ${shard}: ${reason}`);
         coordinator?.leaseLost(shard, reason);
@@ -142,6 +156,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       instanceId,
       severalOwners: severalActiveOwners(o, r.shardCount),
       perInstance: o.crossShard === "per-instance",
+      owners,
     });
     const running = new FailoverCoordinator({
       state: server.state,
@@ -163,6 +178,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       advertisedAddress: o.advertisedAddress,
       shardCount: r.shardCount,
       shards,
+      owners,
       onTakeover: (t) => {
         epoch = t.epoch;
         log.info(
@@ -177,7 +193,15 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
         // snapshot of this state may reach the object store now that another instance writes.
         server.state.snapshots?.stop();
-        hooks.onFenced(reason);
+        // Stay up, refusing, until the refusals can name the new owner (a gateway still
+        // talking to this instance learns where to go), but no longer than a lease TTL.
+        const from = realLeaseTimers.now();
+        void untilOwnedElsewhere(gate, owners, o.leaseTtlMs).then(async (known) => {
+          // A gateway told "no owner yet" retries within half a second (OwnerFollowingChannel): its retry finds the owner named.
+          if (known) await new Promise((resolve) => setTimeout(resolve, NAMED_OWNER_GRACE_MS));
+          log.info({ event: "fenced_exit", newOwnerKnown: known, waitedMs: Math.round(realLeaseTimers.now() - from) }, known ? "every shard has a new owner; stopping" : `no new owner within ${o.leaseTtlMs} ms; stopping`);
+          hooks.onFenced(reason);
+        });
       },
       log: (line) => log.info({ event: "replication" }, line),
     });
@@ -192,6 +216,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       instanceId,
       async close() {
         running.stop();
+        unfollow();
         await replica.stop().catch(() => {});
         await link.nc.drain().catch(() => {});
       },
@@ -201,4 +226,20 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     await link.nc.close().catch(() => {});
     throw e;
   }
+}
+
+/** Resolves true once every shard has another instance as its holder, or false after `ms`. */
+function untilOwnedElsewhere(gate: LeaseOwnershipGate, owners: LeaseOwners, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (gate.allOwnedElsewhere()) return resolve(true);
+    const done = (known: boolean) => {
+      realLeaseTimers.clearTimeout(timer);
+      unsubscribe();
+      resolve(known);
+    };
+    const timer = realLeaseTimers.setTimeout(() => done(false), ms);
+    const unsubscribe = owners.onChange(() => {
+      if (gate.allOwnedElsewhere()) done(true);
+    });
+  });
 }

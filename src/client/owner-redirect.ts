@@ -3,7 +3,10 @@
  * a command on an account this sidecar does not own comes back as a per-command
  * ERROR_CODE_NOT_OWNER naming the owner's advertised address. Such a command changed
  * nothing, so it is safe to send again to that address: `OwnerFollowingChannel` does exactly
- * that, and only for those commands (the others ran where they were sent).
+ * that, and only for those commands (the others ran where they were sent). A NOT_OWNER
+ * without an address means no instance owns the shard yet (a failover is under way): the
+ * channel sends those commands again to the same sidecar after a short pause, which names
+ * the new owner as soon as one has claimed the shard, for up to `noOwnerWaitMs`.
  */
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
@@ -17,12 +20,30 @@ export function notOwnerAddress(result: CommandResult): string | undefined {
   return e.code === ErrorCode.NOT_OWNER && e.ownerAddress !== "" ? e.ownerAddress : undefined;
 }
 
+/** A NOT_OWNER without an address: no instance owns the shard at this moment (retry shortly, here). */
+export function isNoOwnerYet(result: CommandResult): boolean {
+  return result.result.case === "error" && result.result.value.code === ErrorCode.NOT_OWNER && result.result.value.ownerAddress === "";
+}
+
+const FIRST_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 500;
+
 export interface OwnerFollowingOptions {
   readonly connectOptions?: ConnectOptions;
   /** How many hops one `send` may follow (a failover moving again meanwhile); default 3. */
   readonly maxRedirects?: number;
   /** Told of every move, e.g. to log it. */
   readonly onRedirect?: (from: string, to: string) => void;
+  /**
+   * How long one `send` keeps retrying commands refused with no owner named (a failover is
+   * under way: the lease lapsed and nobody has claimed it yet); default 5 000 ms, about a
+   * lease TTL and a standby's claim. After that the refusal is returned as it is.
+   */
+  readonly noOwnerWaitMs?: number;
+  /** Told before each such pause (the commands waiting, the pause), e.g. to log it. */
+  readonly onNoOwner?: (commands: number, pauseMs: number) => void;
+  /** The pause between those retries (tests drive it; default: a timer). */
+  readonly pause?: (ms: number) => Promise<void>;
 }
 
 /** An account channel that follows NOT_OWNER answers to the shard's owner. */
@@ -47,22 +68,36 @@ export class OwnerFollowingChannel {
 
   /**
    * Sends the commands; those refused NOT_OWNER with an address are sent again, on a new
-   * channel to that address, and their results put in their places. A NOT_OWNER without an
-   * address (nobody owns the shard at this moment) is returned as it is: retry later.
+   * channel to that address, and their results put in their places. Those refused with no
+   * owner named are sent again here after a pause (doubling from 50 ms to 500 ms) until the
+   * refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
    */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
     const results = await this.channel.send(...commands);
-    let pending = results.map((_, i) => i);
-    for (let hop = 0; hop < (this.options.maxRedirects ?? 3); hop++) {
-      const moved = pending.filter((i) => notOwnerAddress(results[i]!) !== undefined);
-      if (moved.length === 0) break;
-      const target = notOwnerAddress(results[moved[0]!]!)!;
-      // One channel per client: the commands bound for another owner wait for the next send.
-      const now = moved.filter((i) => notOwnerAddress(results[i]!) === target);
-      await this.moveTo(target);
-      const again = await this.channel.send(...now.map((i) => commands[i]));
-      now.forEach((i, k) => (results[i] = again[k]!));
-      pending = now;
+    const waitMs = this.options.noOwnerWaitMs ?? 5_000;
+    const pause = this.options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let hops = 0;
+    let waited = 0;
+    let delay = FIRST_PAUSE_MS;
+    for (;;) {
+      let again: number[];
+      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined ? [] : [i]));
+      if (moved.length > 0) {
+        if (hops++ >= (this.options.maxRedirects ?? 3)) break;
+        const target = notOwnerAddress(results[moved[0]!]!)!;
+        // One channel per client: the commands bound for another owner wait for the next round.
+        again = moved.filter((i) => notOwnerAddress(results[i]!) === target);
+        await this.moveTo(target);
+      } else {
+        again = results.flatMap((r, i) => (isNoOwnerYet(r) ? [i] : []));
+        if (again.length === 0 || waited + delay > waitMs) break;
+        this.options.onNoOwner?.(again.length, delay);
+        await pause(delay);
+        waited += delay;
+        delay = Math.min(delay * 2, MAX_PAUSE_MS);
+      }
+      const answers = await this.channel.send(...again.map((i) => commands[i]!));
+      again.forEach((i, k) => (results[i] = answers[k]!));
     }
     return results;
   }

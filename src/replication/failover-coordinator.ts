@@ -19,6 +19,7 @@
 import type { SidecarState } from "../state/sidecar-state.js";
 import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
+import type { LeaseOwners } from "./lease-owners.js";
 import type { LeaseTimers } from "./lease-timers.js";
 import type { ShardLeases } from "./shard-leases.js";
 
@@ -55,12 +56,10 @@ export interface FailoverCoordinatorOptions {
   readonly instanceId: string;
   readonly advertisedAddress: string;
   readonly shardCount: number;
-  /**
-   * The shards this instance takes over together: its ownership group (all of them with one
-   * active owner). The other shards' leases are read every renewal period, so NOT_OWNER
-   * answers for their accounts name their current owners.
-   */
+  /** The shards this instance takes over together: its ownership group (all of them with one active owner). */
   readonly shards: readonly number[];
+  /** The holders the lease bucket names now (the gate's source too); without it, those the leases last saw. */
+  readonly owners?: LeaseOwners;
   /** Told once this instance stops serving for good (lease lost, append fenced, stepped down). */
   readonly onFenced: (reason: string) => void;
   /** Told of each takeover, with how long it took from holding the leases to serving. */
@@ -79,35 +78,26 @@ export class FailoverCoordinator implements ReplicationControl {
   private stopped = false;
   private epoch: bigint | undefined;
   private unwatch: (() => void) | undefined;
-  /** The shards of the other ownership groups (none with one active owner). */
-  private readonly others: readonly number[];
-  private othersTimer: unknown;
 
-  constructor(private readonly o: FailoverCoordinatorOptions) {
-    const mine = new Set(o.shards);
-    this.others = Array.from({ length: o.shardCount }, (_, s) => s).filter((s) => !mine.has(s));
-  }
+  constructor(private readonly o: FailoverCoordinatorOptions) {}
 
   /** Starts as a standby: NOT_SERVING, trying for the leases every renewal period (the first try at once). */
   start(): void {
     this.o.gate.active = false;
     this.o.health.setOwnedShards(this.o.shardCount, new Set());
     // A planned step-down deletes the leases: try at once rather than at the next period.
-    this.unwatch = this.o.leases.watchReleases((shard) => {
-      if (this.others.includes(shard)) return void this.observeOthers([shard]);
+    this.unwatch = this.o.leases.watchReleases(() => {
       if (this.role !== "standby" || this.stopped || this.trying) return;
       if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
       this.schedule(0);
     });
     this.schedule(0);
-    if (this.others.length > 0) this.scheduleObserving(0);
   }
 
   /** Stops trying and renewing (shutdown); the leases lapse unless stepped down first. */
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
-    if (this.othersTimer !== undefined) this.o.timers.clearTimeout(this.othersTimer);
     this.unwatch?.();
     this.o.leases.stop();
   }
@@ -136,7 +126,7 @@ export class FailoverCoordinator implements ReplicationControl {
       advertisedAddress: this.o.advertisedAddress,
       shardCount: this.o.shardCount,
       shards: Array.from({ length: this.o.shardCount }, (_, shard) => {
-        const owner = this.o.leases.ownerOf(shard);
+        const owner = this.o.owners ? this.o.owners.holderOf(shard) : this.o.leases.ownerOf(shard);
         const owned = this.role === "active" && held.has(shard);
         return { shard, owned, epoch: owned ? (this.epoch ?? 0n) : 0n, ownerId: owner?.owner ?? "", ownerAddress: owner?.address ?? "" };
       }),
@@ -176,20 +166,6 @@ export class FailoverCoordinator implements ReplicationControl {
     this.o.log?.(`fenced: ${reason}`);
     this.stop();
     this.o.onFenced(reason);
-  }
-
-  /** Reads the other groups' leases every renewal period, in every role (for NOT_OWNER's address). */
-  private scheduleObserving(ms: number): void {
-    if (this.stopped) return;
-    this.othersTimer = this.o.timers.setTimeout(() => {
-      this.othersTimer = undefined;
-      void this.observeOthers(this.others).finally(() => this.scheduleObserving(this.o.leases.renewEveryMs));
-    }, ms);
-  }
-
-  private async observeOthers(shards: readonly number[]): Promise<void> {
-    // A read that fails (a server, the network) keeps the owner last seen; the next period tries again.
-    await Promise.all(shards.map((s) => this.o.leases.observe(s).catch(() => undefined)));
   }
 
   private schedule(ms: number): void {

@@ -63,13 +63,34 @@ export class KvLeaseStore implements LeaseStore {
   }
 
   watchReleases(onRelease: (shard: number) => void): () => void {
+    return this.watch(KvWatchInclude.UpdatesOnly, (shard, holder) => {
+      if (holder === undefined) onRelease(shard);
+    });
+  }
+
+  watchHolders(onHolder: (shard: number, holder: LeaseValue | undefined) => void): () => void {
+    return this.watch(KvWatchInclude.LastValue, onHolder);
+  }
+
+  /** Every lease key's writes (a delete or purge: undefined); a value that does not decode is skipped. */
+  private watch(include: KvWatchInclude, onEntry: (shard: number, holder: LeaseValue | undefined) => void): () => void {
     let stopped = false;
     let stop = (): void => void (stopped = true);
-    void this.kv.watch({ key: "shard.*", include: KvWatchInclude.UpdatesOnly }).then(async (updates) => {
+    void this.kv.watch({ key: "shard.*", include }).then(async (updates) => {
       stop = () => updates.stop();
       if (stopped) return updates.stop();
       for await (const e of updates) {
-        if (e.operation !== "PUT") onRelease(Number(e.key.slice("shard.".length)));
+        const shard = Number(e.key.slice("shard.".length));
+        if (e.operation !== "PUT") onEntry(shard, undefined);
+        else {
+          let holder: LeaseValue;
+          try {
+            holder = decodeLeaseValue(e.string());
+          } catch {
+            continue;
+          }
+          onEntry(shard, holder);
+        }
       }
     }, () => {});
     return () => stop();

@@ -1,13 +1,17 @@
 /**
  * The server's ownership gate (src/server/services/ownership-gate.ts) on top of the leases:
  * an account may be used while this instance holds its shard's lease by its own clock.
- * The refusal names the shard's owner as last seen in the lease bucket, so a gateway can go
- * there; an empty address means nobody holds it right now (a failover is under way).
+ * The refusal names the shard's owner as the lease bucket says now (`owners`, a watch on
+ * the bucket: lease-owners.ts), so a gateway can go there, also right after this instance
+ * lost its lease or was fenced; an empty address means nobody holds it yet (a failover is
+ * under way), and the message says so: retry shortly.
  */
 import type { AccountId } from "../param/index.js";
 import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
 import type { OwnershipGate } from "../server/services/ownership-gate.js";
+import type { LeaseValue } from "./lease-store.js";
+import type { LeaseOwners } from "./lease-owners.js";
 import type { ShardLeases } from "./shard-leases.js";
 import { shardOf } from "./shard-of.js";
 
@@ -29,6 +33,13 @@ export interface LeaseOwnershipGateOptions {
   readonly severalOwners: boolean;
   /** The cross-shard rule's declaration: broker-wide changes apply to this instance only. */
   readonly perInstance: boolean;
+  /** The holders the lease bucket names now; without it, the holders the leases last saw (their claims and reads). */
+  readonly owners?: LeaseOwners;
+}
+
+/** The refusal's text when nobody holds the lease: distinct, so people and clients know to wait, not to move. */
+export function noOwnerYet(what: "it" | "a shard"): string {
+  return `no instance owns ${what} yet (a failover is under way): retry shortly`;
 }
 
 export class LeaseOwnershipGate implements OwnershipGate {
@@ -43,23 +54,26 @@ export class LeaseOwnershipGate implements OwnershipGate {
   constructor(private readonly o: LeaseOwnershipGateOptions) {}
 
   refuseAccount(accountId: AccountId, field: string): CommandError | undefined {
-    if (this.fencedBecause !== undefined) return this.fenced(field);
     const shard = shardOf(accountId, this.o.shardCount);
-    if (this.active && this.o.leases.owns(shard)) return undefined;
-    const owner = this.o.leases.ownerOf(shard);
-    const where =
-      owner === undefined || owner.owner === this.o.instanceId
-        ? "no instance holds its lease right now (a failover is under way); retry shortly"
-        : `owned by instance '${owner.owner}' at ${owner.address}; send it there`;
-    return new CommandError("NOT_OWNER", field, `${field}: account ${accountId} is on shard ${shard}, which this instance ('${this.o.instanceId}') does not own: ${where}`, owner && owner.owner !== this.o.instanceId ? owner.address : "");
+    if (this.fencedBecause === undefined && this.active && this.o.leases.owns(shard)) return undefined;
+    const owner = this.otherOwner(shard);
+    const where = owner === undefined ? noOwnerYet("it") : `owned by instance '${owner.owner}' at ${owner.address}; send it there`;
+    const why =
+      this.fencedBecause === undefined
+        ? `account ${accountId} is on shard ${shard}, which this instance ('${this.o.instanceId}') does not own`
+        : `this instance ('${this.o.instanceId}') was fenced off and serves nothing (${this.fencedBecause}); account ${accountId} is on shard ${shard}`;
+    return new CommandError("NOT_OWNER", field, `${field}: ${why}: ${where}`, owner?.address ?? "");
   }
 
   refuseUnowned(field: string): CommandError | undefined {
-    if (this.fencedBecause !== undefined) return this.fenced(field);
-    if (this.active && this.o.leases.heldShards().length > 0) return undefined;
+    if (this.fencedBecause === undefined && this.active && this.o.leases.heldShards().length > 0) return undefined;
     const owner = this.anyOtherOwner();
-    const where = owner ? `instance '${owner.owner}' at ${owner.address} does; send it there` : "no instance holds a lease right now (a failover is under way); retry shortly";
-    return new CommandError("NOT_OWNER", field, `${field === "" ? "" : `${field}: `}this instance ('${this.o.instanceId}') owns no shard: ${where}`, owner?.address ?? "");
+    const where = owner ? `instance '${owner.owner}' at ${owner.address} does; send it there` : noOwnerYet("a shard");
+    const why =
+      this.fencedBecause === undefined
+        ? `this instance ('${this.o.instanceId}') owns no shard`
+        : `this instance ('${this.o.instanceId}') was fenced off and serves nothing (${this.fencedBecause})`;
+    return new CommandError("NOT_OWNER", field, `${field === "" ? "" : `${field}: `}${why}: ${where}`, owner?.address ?? "");
   }
 
   refuseAdmin(command: AdminCommand): CommandError | undefined {
@@ -77,15 +91,23 @@ export class LeaseOwnershipGate implements OwnershipGate {
     return undefined;
   }
 
-  private fenced(field: string): CommandError {
-    return new CommandError("NOT_OWNER", field, `${field === "" ? "" : `${field}: `}this instance ('${this.o.instanceId}') was fenced off and serves nothing: ${this.fencedBecause}`);
+  /** The shard's holder when it is another instance (this one, by its own clock, holds nothing it was asked about). */
+  private otherOwner(shard: number): LeaseValue | undefined {
+    const owner = this.o.owners ? this.o.owners.holderOf(shard) : this.o.leases.ownerOf(shard);
+    return owner === undefined || owner.owner === this.o.instanceId ? undefined : owner;
   }
 
-  private anyOtherOwner() {
+  private anyOtherOwner(): LeaseValue | undefined {
     for (let s = 0; s < this.o.shardCount; s++) {
-      const owner = this.o.leases.ownerOf(s);
-      if (owner && owner.owner !== this.o.instanceId) return owner;
+      const owner = this.otherOwner(s);
+      if (owner) return owner;
     }
     return undefined;
+  }
+
+  /** Every shard has another instance as its holder now (a fenced instance waits for that before it exits). */
+  allOwnedElsewhere(): boolean {
+    for (let s = 0; s < this.o.shardCount; s++) if (!this.otherOwner(s)) return false;
+    return true;
   }
 }

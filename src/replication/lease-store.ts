@@ -42,6 +42,13 @@ export interface LeaseStore {
    * 2.9, so lapsed leases are still found by trying). Returns the unsubscribe.
    */
   watchReleases?(onRelease: (shard: number) => void): () => void;
+  /**
+   * Tells of every shard's current holder, then of every write from now on (claims,
+   * renewals: the holder; releases: undefined), so a refusal can name an owner the moment
+   * one exists (lease-owners.ts); optional. Expiries write nothing on nats-server 2.9: the
+   * watcher ages entries out by the TTL itself. Returns the unsubscribe.
+   */
+  watchHolders?(onHolder: (shard: number, holder: LeaseValue | undefined) => void): () => void;
 }
 
 export function encodeLeaseValue(v: LeaseValue): string {

@@ -21,6 +21,12 @@ export interface ShardLeasesOptions {
   readonly ttlMs: number;
   /** Renewal period; default a quarter of the TTL (three renewals may fail before the lease lapses). */
   readonly renewEveryMs?: number;
+  /**
+   * How long after sending a successful claim or renewal the lease counts as held; default
+   * TTL minus the guard. Longer than that is unsafe (ownership.unsafeLeaseValidityMs: tests
+   * of the journal's fence only): another instance may claim while this one still serves.
+   */
+  readonly validForMs?: number;
   /** A held shard was lost (the renewal found another holder, or none succeeded in time). Called once per loss. */
   readonly onLost: (shard: number, reason: string) => void;
 }
@@ -46,7 +52,7 @@ export class ShardLeases {
 
   constructor(private readonly o: ShardLeasesOptions) {
     this.renewEveryMs = o.renewEveryMs ?? Math.max(1, Math.floor(o.ttlMs / 4));
-    this.validForMs = o.ttlMs * (1 - GUARD_FRACTION);
+    this.validForMs = o.validForMs ?? o.ttlMs * (1 - GUARD_FRACTION);
     if (this.renewEveryMs >= this.validForMs) throw new Error(`lease renewal every ${this.renewEveryMs} ms is not well inside the TTL of ${o.ttlMs} ms`);
   }
 

@@ -72,6 +72,7 @@ export class MemoryLeaseStore implements LeaseStore {
     if (this.live(shard)) throw new LeaseConflictError(`shard ${shard} taken`);
     const revision = ++this.revision;
     this.entries.set(shard, { value, revision, writtenAt: this.timers.now() });
+    this.tellHolders(shard, value);
     return revision;
   }
 
@@ -81,6 +82,7 @@ export class MemoryLeaseStore implements LeaseStore {
     if (!e || e.revision !== revision) throw new LeaseConflictError(`shard ${shard} moved`);
     const next = ++this.revision;
     this.entries.set(shard, { value, revision: next, writtenAt: this.timers.now() });
+    this.tellHolders(shard, value);
     return next;
   }
 
@@ -95,6 +97,7 @@ export class MemoryLeaseStore implements LeaseStore {
     if (this.live(shard)?.revision !== revision) return;
     this.entries.delete(shard);
     for (const l of this.releaseListeners) l(shard);
+    this.tellHolders(shard, undefined);
   }
 
   private readonly releaseListeners = new Set<(shard: number) => void>();
@@ -102,5 +105,21 @@ export class MemoryLeaseStore implements LeaseStore {
   watchReleases(onRelease: (shard: number) => void): () => void {
     this.releaseListeners.add(onRelease);
     return () => this.releaseListeners.delete(onRelease);
+  }
+
+  private readonly holderListeners = new Set<(shard: number, holder: LeaseValue | undefined) => void>();
+
+  /** The current holders at once, then every write (a watch on the bucket; expiries write nothing, as on nats-server 2.9). */
+  watchHolders(onHolder: (shard: number, holder: LeaseValue | undefined) => void): () => void {
+    for (const shard of [...this.entries.keys()]) {
+      const e = this.live(shard);
+      if (e) onHolder(shard, e.value);
+    }
+    this.holderListeners.add(onHolder);
+    return () => this.holderListeners.delete(onHolder);
+  }
+
+  private tellHolders(shard: number, holder: LeaseValue | undefined): void {
+    for (const l of [...this.holderListeners]) l(shard, holder);
   }
 }

@@ -8,8 +8,9 @@ import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ReplicationRole, type GetReplicationStatusResponse } from "../../gen/openpit/sidecar/v1/replication_pb.js";
-import { OwnerFollowingChannel, notOwnerAddress } from "../../src/client/index.js";
+import { OwnerFollowingChannel, isNoOwnerYet, notOwnerAddress } from "../../src/client/index.js";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
+import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
@@ -36,7 +37,9 @@ describe("ownership gate", () => {
   async function node(id: string): Promise<Node> {
     const h = await startHarness(testConfig());
     const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: false, perInstance: false });
+    const owners = new LeaseOwners({ timers, ttlMs: TTL });
+    owners.follow(store);
+    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: false, perInstance: false, owners });
     const control: ReplicationControl = {
       status: () => ({
         role: leases.heldShards().length > 0 ? "active" : "standby",
@@ -122,6 +125,55 @@ describe("ownership gate", () => {
     }
   });
 
+  it("while nobody owns the shard the client pauses and retries on the same sidecar, then follows the owner it names", async () => {
+    // A cannot renew for a whole TTL: its leases lapse (on its clock and on the servers).
+    store.unreachable = true;
+    await timers.advance(TTL);
+    store.unreachable = false;
+    const [refused] = await b.h.channel().send(execute());
+    expect(isNoOwnerYet(refused!)).toBe(true);
+    expect(errorOf(refused).message).toMatch(/: no instance owns it yet \(a failover is under way\): retry shortly$/);
+
+    const pauses: number[] = [];
+    const moves: string[] = [];
+    const ch = new OwnerFollowingChannel(b.h.address, {
+      onRedirect: (from, to) => moves.push(`${from} -> ${to}`),
+      onNoOwner: (commands, ms) => pauses.push(commands, ms),
+      pause: async () => {
+        // During the second pause A claims every shard again: B's next refusal names it.
+        if (pauses.length === 4) for (let s = 0; s < SHARDS; s++) expect(await a.leases.claim(s)).toBeGreaterThan(0);
+      },
+    });
+    try {
+      const [seeded, executed] = await ch.send(seed("USD", "10000"), execute());
+      expect(pauses).toEqual([2, 50, 2, 100]);
+      expect(moves).toEqual([`${b.h.address} -> ${a.h.address}`]);
+      expect(seeded!.result.case).toBe("adjustment");
+      expect(as(executed, "execute").accepted).toBe(true);
+      expect((await holdingsOf(a.h)).USD).toEqual({ available: "9000", held: "1000", incoming: "0" });
+      expect(await holdingsOf(b.h)).toEqual({});
+    } finally {
+      await ch.close();
+    }
+  });
+
+  it("the client gives up after noOwnerWaitMs and returns the refusal as it is", async () => {
+    store.unreachable = true;
+    await timers.advance(TTL);
+    store.unreachable = false;
+    const pauses: number[] = [];
+    const ch = new OwnerFollowingChannel(b.h.address, { noOwnerWaitMs: 120, onNoOwner: (_n, ms) => pauses.push(ms), pause: async () => {} });
+    try {
+      const [r] = await ch.send(execute());
+      // 50 ms, then 100 more would pass the 120 ms: one pause, then the refusal.
+      expect(pauses).toEqual([50]);
+      expect(isNoOwnerYet(r!)).toBe(true);
+      expect(ch.address).toBe(b.h.address);
+    } finally {
+      await ch.close();
+    }
+  });
+
   it("an owner that cannot renew refuses at once, naming nobody; the status service reports roles", async () => {
     const ch = a.h.channel();
     expect(as((await ch.send(seed("USD", "10000")))[0], "adjustment")).toBeDefined();
@@ -129,7 +181,7 @@ describe("ownership gate", () => {
     await timers.advance(TTL);
     const [r] = await ch.send(execute());
     expect(errorOf(r)).toMatchObject({ code: ErrorCode.NOT_OWNER, ownerAddress: "" });
-    expect(errorOf(r).message).toMatch(/does not own: no instance holds its lease right now \(a failover is under way\); retry shortly$/);
+    expect(errorOf(r).message).toMatch(/does not own: no instance owns it yet \(a failover is under way\): retry shortly$/);
     const s = await b.h.admin<GetReplicationStatusResponse>("getReplicationStatus", {});
     expect(s.role).toBe(ReplicationRole.STANDBY);
     expect(s.instanceId).toBe("b");

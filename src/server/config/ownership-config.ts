@@ -22,6 +22,14 @@ export interface OwnershipConfig {
    * declares that each instance enforces them over its own shards only.
    */
   crossShard: "refuse" | "per-instance";
+  /**
+   * UNSAFE, for testing the journal's fence: how long this instance counts a lease as its own
+   * after sending its last successful renewal. Undefined (the default): 80 % of the TTL, so it
+   * stops serving before anyone else can claim. A longer window lets a frozen owner that wakes
+   * after a takeover still take commands and try to append them, which only the log's fence
+   * (the expected last subject sequence) then refuses.
+   */
+  unsafeLeaseValidityMs?: number;
 }
 
 export const DEFAULT_OWNERSHIP = {
@@ -31,7 +39,7 @@ export const DEFAULT_OWNERSHIP = {
   crossShard: "refuse",
 } as const;
 
-const KEYS = ["advertisedAddress", "shards", "leaseTtlMs", "leaseBucket", "crossShard"];
+const KEYS = ["advertisedAddress", "shards", "leaseTtlMs", "leaseBucket", "crossShard", "unsafeLeaseValidityMs"];
 
 export function parseOwnership(json: Json, path: string): OwnershipConfig {
   const o = readObject(json, path);
@@ -58,12 +66,16 @@ export function parseOwnership(json: Json, path: string): OwnershipConfig {
       if (s !== "refuse" && s !== "per-instance") fail(p, `must be "refuse" or "per-instance"`);
       return s;
     }) ?? DEFAULT_OWNERSHIP.crossShard;
+  const leaseTtlMs = optional(o.leaseTtlMs, `${path}.leaseTtlMs`, (j, p) => readInteger(j, p, 200, 600_000)) ?? DEFAULT_OWNERSHIP.leaseTtlMs;
+  // Renewals run every TTL/4: a window must leave room for them.
+  const unsafeLeaseValidityMs = optional(o.unsafeLeaseValidityMs, `${path}.unsafeLeaseValidityMs`, (j, p) => readInteger(j, p, Math.floor(leaseTtlMs / 4) + 1, 3_600_000));
   return {
     advertisedAddress,
     shards,
-    leaseTtlMs: optional(o.leaseTtlMs, `${path}.leaseTtlMs`, (j, p) => readInteger(j, p, 200, 600_000)) ?? DEFAULT_OWNERSHIP.leaseTtlMs,
+    leaseTtlMs,
     leaseBucket: optional(o.leaseBucket, `${path}.leaseBucket`, nonEmpty) ?? DEFAULT_OWNERSHIP.leaseBucket,
     crossShard,
+    ...(unsafeLeaseValidityMs === undefined ? {} : { unsafeLeaseValidityMs }),
   };
 }
 
