@@ -119,6 +119,9 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     ownsConnection: true,
   });
   try {
+    const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
+    // Before following: a reader of an overlapping group would otherwise stop on the other group's markers first, less clearly.
+    await checkGroupsDisjoint(store, r.shardCount, shards, group);
     const followed = await replica.follow();
     log.info(
       {
@@ -134,8 +137,6 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       },
       `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby of shards ${group ?? "all"}; trying for the leases`,
     );
-    const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
-    await checkGroupsDisjoint(store, r.shardCount, shards, group);
     // Who holds each lease now, for the refusals (also once this instance is fenced).
     const owners = new LeaseOwners({ timers: realLeaseTimers, ttlMs: o.leaseTtlMs });
     const unfollow = owners.follow(store);

@@ -57,13 +57,13 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
     // Each owner shows its own shards owned and, once it has read the other group's leases, their owner.
     await eventually(async () => {
       const s = await replicationStatus(a.clients);
-      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress])).toEqual([
+      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress]), "A's view of the shards").toEqual([
         [0, true, a.address],
         [1, true, a.address],
         [2, false, b.address],
         [3, false, b.address],
       ]);
-    }, 5_000);
+    }, 10_000);
 
     const byShard = accountsByShard(2);
     const accountsA = [...byShard[0]!, ...byShard[1]!];
@@ -95,7 +95,7 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
       await run(account, work.next(account));
     }
     // Every B account's channel was sent from A to B; no A account moved.
-    expect(redirects.sort()).toEqual(accountsB.map((x) => `${x}: ${a.address} -> ${b.address}`).sort());
+    expect(redirects.sort(), "the redirects").toEqual(accountsB.map((x) => `${x}: ${a.address} -> ${b.address}`).sort());
     for (const account of accountsB) expect(channels.get(account)!.address).toBe(b.address);
 
     // B's accounts keep trading while A dies and A' takes over: every command answered by B.
@@ -140,18 +140,18 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
     // A' owns A's shards only; B's still B's.
     await eventually(async () => {
       const s = await replicationStatus(a2.clients);
-      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress])).toEqual([
+      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress]), "A''s view of the shards").toEqual([
         [0, true, a2.address],
         [1, true, a2.address],
         [2, false, b.address],
         [3, false, b.address],
       ]);
-    }, 5_000);
+    }, 10_000);
     // B now names A' for A's accounts (it reads the other group's leases every renewal period).
     await eventually(async () => {
       const s = await replicationStatus(b.clients);
       expect(s.shards.filter((x) => x.shard < 2).map((x) => x.ownerAddress)).toEqual([a2.address, a2.address]);
-    }, 5_000);
+    }, 10_000);
 
     // Every account equals its group's oracle: nothing acknowledged lost, nothing applied twice.
     expect(await accountsView(a2.clients, accountsA)).toEqual(oracleA.view());
