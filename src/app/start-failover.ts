@@ -3,7 +3,9 @@
  * state follows the replicated journal (newest snapshot, then the stream, applied through
  * the door's replay) while the server answers as a standby (health NOT_SERVING, commands
  * refused NOT_OWNER naming the owner); the leases, the ownership gate and the coordinator
- * take the journal over when this instance holds every lease.
+ * take the journal over when this instance holds every lease of its ownership group (every
+ * shard by default; `ownership.shards` for one of several active owners, whose journal,
+ * fence and snapshot are the group's: journal-subjects.ts).
  *
  * This is one branch of `startSidecar` (start-sidecar.ts), after the server is built and its
  * gRPC and HTTP listeners are bound: a standby and an active owner have the same listeners,
@@ -11,6 +13,8 @@
  */
 import type { OwnershipConfig } from "../server/config/ownership-config.js";
 import { severalActiveOwners } from "../server/config/ownership-config.js";
+import { groupName } from "../replication/journal-subjects.js";
+import type { LeaseStore } from "../replication/lease-store.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
@@ -22,11 +26,35 @@ import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
 import { LeaseOwners } from "../replication/lease-owners.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
 import { ShardLeases } from "../replication/shard-leases.js";
-import { instanceIdOf, openReplica } from "./start-replicated-journal.js";
+import { instanceIdOf, journalSubjectsOf, openReplica } from "./start-replicated-journal.js";
 
-/** Several active owners need a journal claim per shard; the journal has one writer for all subjects. */
+/** This instance's ownership group overlaps another instance's (the groups of a deployment must be disjoint or equal). */
 export class UnsupportedTopologyError extends Error {
   override name = "UnsupportedTopologyError";
+}
+
+/** The shards of a lease's group name (undefined: the default group, every shard). */
+const shardsOfGroup = (group: string | undefined, shardCount: number): number[] =>
+  group === undefined ? Array.from({ length: shardCount }, (_, i) => i) : group.split("-").map(Number);
+
+/**
+ * Refuses to start next to a live instance of an overlapping group: both would write the
+ * shared shards' subjects as two journals, and neither group's readers could replay them.
+ * Seen only while the other holds a lease; docs/high-availability.md asks for disjoint sets.
+ */
+async function checkGroupsDisjoint(store: LeaseStore, shardCount: number, shards: readonly number[], group: string | undefined): Promise<void> {
+  const mine = new Set(shards);
+  for (let shard = 0; shard < shardCount; shard++) {
+    const held = await store.read(shard);
+    if (held === undefined || held.value.group === group) continue;
+    const overlap = shardsOfGroup(held.value.group, shardCount).filter((s) => mine.has(s));
+    if (overlap.length > 0) {
+      throw new UnsupportedTopologyError(
+        `instance '${held.value.owner}' holds shard ${shard} for the shard set ${held.value.group ?? '"all"'}, which shares shard(s) ${overlap.join(",")} ` +
+          `with this instance's ownership.shards (${group ?? '"all"'}): the shard sets of a deployment must be equal (active and standby) or disjoint`,
+      );
+    }
+  }
 }
 
 export interface FailoverHooks {
@@ -55,17 +83,6 @@ export function failoverConfigOf(config: SidecarConfig): FailoverConfig | undefi
   return { ...config, ownership, replication };
 }
 
-/** Refuses, before anything starts, a topology this build cannot run. */
-export function checkFailoverTopology(config: FailoverConfig): void {
-  const o = config.ownership;
-  const r = config.replication;
-  if (severalActiveOwners(o, r.shardCount)) {
-    throw new UnsupportedTopologyError(
-      `ownership.shards lists ${(o.shards as number[]).length} of ${r.shardCount} shards: several active owners need a journal that each owner can fence shard by shard, ` +
-        `and this journal has one writer for every subject; use "all" (one active owner and standbys)`,
-    );
-  }
-}
 
 /**
  * Follows the journal into `server`'s state as a standby and starts trying for the leases.
@@ -73,10 +90,13 @@ export function checkFailoverTopology(config: FailoverConfig): void {
  * is attached); it serves (behind the gate) once this resolves.
  */
 export async function startFailover(server: SidecarServer, config: FailoverConfig, hooks: FailoverHooks): Promise<StartedFailover> {
-  checkFailoverTopology(config);
   const o = config.ownership;
   const r = config.replication;
   const log = server.log;
+  // The ownership group: every shard, or the configured set (one of several active owners).
+  const subjects = journalSubjectsOf(config, r);
+  const group = groupName(subjects);
+  const shards = o.shards === "all" ? Array.from({ length: r.shardCount }, (_, i) => i) : [...o.shards].sort((a, b) => a - b);
   const instanceId = instanceIdOf(r);
   if (o.unsafeLeaseValidityMs !== undefined) {
     log.warn(
@@ -99,6 +119,9 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     ownsConnection: true,
   });
   try {
+    const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
+    // Before following: a reader of an overlapping group would otherwise stop on the other group's markers first, less clearly.
+    await checkGroupsDisjoint(store, r.shardCount, shards, group);
     const followed = await replica.follow();
     log.info(
       {
@@ -106,21 +129,21 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         instanceId,
         advertisedAddress: o.advertisedAddress,
         shardCount: r.shardCount,
+        shards: group ?? "all",
         leaseTtlMs: o.leaseTtlMs,
         stream: r.stream,
         snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
         fromStreamSequence: followed.fromStreamSequence,
       },
-      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby; trying for the leases`,
+      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby of shards ${group ?? "all"}; trying for the leases`,
     );
-    const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
     // Who holds each lease now, for the refusals (also once this instance is fenced).
     const owners = new LeaseOwners({ timers: realLeaseTimers, ttlMs: o.leaseTtlMs });
     const unfollow = owners.follow(store);
     const leases = new ShardLeases({
       store,
       timers: realLeaseTimers,
-      self: { owner: instanceId, address: o.advertisedAddress },
+      self: { owner: instanceId, address: o.advertisedAddress, ...(group !== undefined ? { group } : {}) },
       ttlMs: o.leaseTtlMs,
       ...(o.unsafeLeaseValidityMs === undefined ? {} : { validForMs: o.unsafeLeaseValidityMs }),
       onLost: (shard, reason) => {
@@ -155,7 +178,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       instanceId,
       advertisedAddress: o.advertisedAddress,
       shardCount: r.shardCount,
-      shards: Array.from({ length: r.shardCount }, (_, i) => i),
+      shards,
+      owners,
       onTakeover: (t) => {
         epoch = t.epoch;
         log.info(

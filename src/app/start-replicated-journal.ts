@@ -5,6 +5,10 @@
  * serves, its answers waiting for the stream's acknowledgement. A supervisor restarting it
  * (anywhere) gets the same state back. Warm standbys and failover by leases build on
  * `openReplica` (follow, then take over when the leases say so). See docs/high-availability.md.
+ *
+ * The journal is the instance's ownership group's (`ownership.shards`, journal-subjects.ts):
+ * every shard without the section or with "all", else the listed shards, whose subjects,
+ * sequence, fence and snapshot are their own.
  */
 import { hostname } from "node:os";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
@@ -14,6 +18,7 @@ import type { JournalFailedError } from "../state/journal/journal.js";
 import { connectJournal, type JournalLink } from "../replication/journal-stream.js";
 import { JournalReplica, type FollowReport, type JournalReplicaOptions, type TakeoverReport } from "../replication/journal-replica.js";
 import { ObjectSnapshotStore } from "../replication/object-snapshots.js";
+import { groupName, type JournalSubjects } from "../replication/journal-subjects.js";
 
 export interface ReplicatedStart {
   readonly link: JournalLink;
@@ -25,6 +30,12 @@ export interface ReplicatedStart {
 /** The instance id a configuration gives, or this host's name and process id. */
 export function instanceIdOf(c: ReplicationConfig): string {
   return c.instanceId ?? `${hostname()}-${process.pid}`;
+}
+
+/** The journal layout of a configuration: its ownership group's shards (all of them by default). */
+export function journalSubjectsOf(config: SidecarConfig, r: ReplicationConfig): JournalSubjects {
+  const shards = config.ownership?.shards;
+  return { prefix: r.subjectPrefix, shardCount: r.shardCount, ...(shards !== undefined && shards !== "all" ? { shards } : {}) };
 }
 
 /**
@@ -42,11 +53,12 @@ export async function openReplica(
   const instanceId = instanceIdOf(r);
   const link = await connectJournal({ servers: r.servers, stream: r.stream, subjectPrefix: r.subjectPrefix, replicas: r.replicas, name: `openpit-sidecar ${instanceId}` });
   try {
-    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas);
+    const subjects = journalSubjectsOf(config, r);
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects));
     const replica = new JournalReplica(state, {
       link,
       snapshots,
-      subjects: { prefix: r.subjectPrefix, shardCount: r.shardCount },
+      subjects,
       instanceId,
       snapshotEveryRecords: config.durability.snapshotEveryRecords,
       snapshotEverySeconds: config.durability.snapshotEverySeconds,

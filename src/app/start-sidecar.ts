@@ -11,7 +11,7 @@ import { recoverState, type RecoveryReport } from "../state/recovery.js";
 import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
-import { checkFailoverTopology, failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
+import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { resolve } from "node:path";
 import { ListenError } from "../server/listen-error.js";
@@ -73,8 +73,6 @@ export async function startSidecar(
   failoverHooks: FailoverHooks = EXIT_WHEN_FENCED,
 ): Promise<StartedSidecar> {
   const failover = failoverConfigOf(config);
-  // A topology this build cannot run is a configuration error, before anything is bound.
-  if (failover) checkFailoverTopology(failover);
   const server = buildSidecar(config, timeSource, undefined, logger);
   const log = server.log;
   const port = await server.listen(config.listen);

@@ -1,6 +1,8 @@
 /**
  * Taking the journal over: the fence. A writer that wants to append first reads the stream
- * to its end (the tail), then publishes an epoch marker on every journal subject with the
+ * to its end (the tail), then publishes an epoch marker on every subject of its journal (its
+ * ownership group's shards and control subject, journal-subjects.ts: another group's
+ * subjects are never touched, so owners of different groups never fence each other) with the
  * expected last subject sequence it read there. If every marker is accepted, no other writer
  * appended anywhere since the tail read it, and none can from now on: the previous writer's
  * next publish carries an expected sequence the markers have moved past, so the stream
@@ -16,7 +18,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { JournalFailedError } from "../state/journal/journal.js";
 import { encodeEpochMessage } from "./journal-message.js";
-import { journalSubjects, type JournalSubjects } from "./journal-subjects.js";
+import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import { JetStreamJournal } from "./jetstream-journal.js";
 import { retryTransient } from "./transient-retry.js";
 import type { JournalTail } from "./journal-tail.js";
@@ -56,6 +58,7 @@ export class JournalClaimError extends Error {
 /** Fences every subject and returns the journal to append to; the tail is stopped. */
 export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
   const subjects = journalSubjects(o.subjects);
+  const group = groupName(o.subjects);
   const attempts = o.attempts ?? 5;
   const timeoutMs = o.catchUpTimeoutMs ?? 15_000;
   const nonce = randomBytes(6).toString("hex");
@@ -86,7 +89,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     const firstSequence = o.tail.appliedSequence + 1n;
     const results = await Promise.allSettled(
       subjects.map((subject, i) =>
-        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId), {
+        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId, group), {
           msgID: `${nonce}.claim.${attempt}.${i}`,
           expect: { lastSubjectSequence: expected[i]! },
         }),

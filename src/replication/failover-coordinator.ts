@@ -19,6 +19,7 @@
 import type { SidecarState } from "../state/sidecar-state.js";
 import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
+import type { LeaseOwners } from "./lease-owners.js";
 import type { LeaseTimers } from "./lease-timers.js";
 import type { ShardLeases } from "./shard-leases.js";
 
@@ -55,8 +56,10 @@ export interface FailoverCoordinatorOptions {
   readonly instanceId: string;
   readonly advertisedAddress: string;
   readonly shardCount: number;
-  /** The shards this instance takes over together (all of them: one active owner). */
+  /** The shards this instance takes over together: its ownership group (all of them with one active owner). */
   readonly shards: readonly number[];
+  /** The holders the lease bucket names now (the gate's source too); without it, those the leases last saw. */
+  readonly owners?: LeaseOwners;
   /** Told once this instance stops serving for good (lease lost, append fenced, stepped down). */
   readonly onFenced: (reason: string) => void;
   /** Told of each takeover, with how long it took from holding the leases to serving. */
@@ -123,7 +126,7 @@ export class FailoverCoordinator implements ReplicationControl {
       advertisedAddress: this.o.advertisedAddress,
       shardCount: this.o.shardCount,
       shards: Array.from({ length: this.o.shardCount }, (_, shard) => {
-        const owner = this.o.leases.ownerOf(shard);
+        const owner = this.o.owners ? this.o.owners.holderOf(shard) : this.o.leases.ownerOf(shard);
         const owned = this.role === "active" && held.has(shard);
         return { shard, owned, epoch: owned ? (this.epoch ?? 0n) : 0n, ownerId: owner?.owner ?? "", ownerAddress: owner?.address ?? "" };
       }),

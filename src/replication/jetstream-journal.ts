@@ -6,7 +6,8 @@
  * the lane's next records collect and leave together (group commit), because every publish
  * carries the expected last subject sequence (Nats-Expected-Last-Subject-Sequence), which is
  * the previous publish's acknowledged sequence. That header is the fence: once another
- * writer has claimed the journal (claim.ts writes its epoch marker on every subject), this
+ * writer has claimed the journal (claim.ts writes its epoch marker on every subject of the
+ * journal's ownership group, journal-subjects.ts), this
  * writer's next append anywhere is refused by the stream and the journal fails.
  *
  * afterDurable callbacks (answers, notices) run in call order once every record appended
@@ -28,7 +29,7 @@ import { JournalClosedError, JournalFailedError, type Journal, type JournalStatu
 import { MAX_SEQUENCE } from "../state/journal/segment-format.js";
 import { runDurableCallbacks } from "../state/journal/commit-pipeline.js";
 import { encodeRecordsMessage, frameRecord, MESSAGE_HEADER_BYTES } from "./journal-message.js";
-import { commandLane, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
+import { commandLane, journalSubjects, laneOfShard, type JournalSubjects } from "./journal-subjects.js";
 
 /** Below nats-server's default max_payload (1 MiB); a larger backlog leaves as several messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024;
@@ -44,7 +45,7 @@ export interface JetStreamJournalOptions {
   readonly epoch: bigint;
   /** The journal sequence of the first append. */
   readonly nextSequence: bigint;
-  /** Per lane (shards, then control): the subject's last stream sequence, the first publish's expected value. */
+  /** Per lane (the group's shards, then control): the subject's last stream sequence, the first publish's expected value. */
   readonly lastSubjectSequences: readonly number[];
   /** The highest stream sequence known acknowledged when the journal opens (the claim's markers). */
   readonly lastStreamSequence: number;
@@ -105,6 +106,8 @@ export class JetStreamJournal implements Journal {
   private readonly js: JetStreamClient;
   private readonly lanes: Lane[];
   private readonly shardCount: number;
+  /** commandLane's answer (shard, or S for control) → index in `lanes`. */
+  private readonly laneOf: Int32Array;
   private readonly appendTimeoutMs: number;
   private readonly maxMessageBytes: number;
   private readonly onFatal: (err: JournalFailedError) => void;
@@ -134,6 +137,7 @@ export class JetStreamJournal implements Journal {
     this.js = o.js;
     this.epoch = o.epoch;
     this.shardCount = o.subjects.shardCount;
+    this.laneOf = laneOfShard(o.subjects);
     this.lanes = subjects.map((s, i) => new Lane(s, o.lastSubjectSequences[i]!));
     this.appendTimeoutMs = o.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
     this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -153,7 +157,7 @@ export class JetStreamJournal implements Journal {
     return this.durable;
   }
 
-  /** Per lane (shards, then control): the subject's last acknowledged stream sequence. */
+  /** Per lane (the group's shards, then control): the subject's last acknowledged stream sequence. */
   subjectSequences(): readonly number[] {
     return this.lanes.map((l) => l.lastSubjectSeq);
   }
@@ -181,7 +185,7 @@ export class JetStreamJournal implements Journal {
     this.checkOpen();
     const seq = this.last + 1n;
     const turn = this.turn();
-    this.lanes[commandLane(command, this.shardCount)]!.queue.push({ frame: frameRecord(seq, payload), turn });
+    this.lanes[this.laneOf[commandLane(command, this.shardCount)]!]!.queue.push({ frame: frameRecord(seq, payload), turn });
     turn.pending++;
     turn.lastSeq = seq;
     this.last = seq;

@@ -10,6 +10,8 @@
  *    journaled), and marks the state serving. A cold start is follow() then takeOver().
  *
  * Snapshots are written on the usual schedule (snapshot-schedule.ts) to the object store.
+ * Everything here is per ownership group (`subjects.shards`, journal-subjects.ts): the tail
+ * reads the group's subjects, the claim fences them, the snapshot object is the group's.
  */
 import type { JournalFailedError } from "../state/journal/journal.js";
 import type { ExecutionSettings } from "../state/commands.js";
@@ -19,7 +21,7 @@ import type { SidecarState, StateSnapshot } from "../state/sidecar-state.js";
 import { SnapshotSchedule, type SnapshotSink } from "../state/snapshot-schedule.js";
 import { claimJournal } from "./claim.js";
 import type { JetStreamJournal } from "./jetstream-journal.js";
-import type { JournalSubjects } from "./journal-subjects.js";
+import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import type { JournalLink } from "./journal-stream.js";
 import { JournalTail, type EpochMarker } from "./journal-tail.js";
 import type { ObjectSnapshotStore } from "./object-snapshots.js";
@@ -27,6 +29,7 @@ import type { ObjectSnapshotStore } from "./object-snapshots.js";
 export interface JournalReplicaOptions {
   readonly link: JournalLink;
   readonly snapshots: ObjectSnapshotStore;
+  /** The journal's layout and ownership group. */
   readonly subjects: JournalSubjects;
   /** Written into the epoch markers (who took over). */
   readonly instanceId: string;
@@ -117,6 +120,8 @@ export class JournalReplica {
       fromStreamSequence,
       nextSequence: (stored?.point.sequence ?? 0n) + 1n,
       epoch: stored?.point.epoch ?? 0n,
+      // Only this journal's ownership group: the stream may hold other groups' journals.
+      group: { subjects: journalSubjects(this.o.subjects), name: groupName(this.o.subjects) },
       onRecord: (record) => {
         try {
           this.state.replay(record.payload);

@@ -7,6 +7,11 @@
  *
  * It also keeps, per subject, the stream sequence of the last message seen: a writer taking
  * over needs these as the expected last subject sequences of its first appends.
+ *
+ * With several ownership groups in one stream (journal-subjects.ts), a tail reads one group:
+ * messages on the other groups' subjects are skipped unread (their records, sequences and
+ * epochs are another journal's). nats-server 2.9 filters a consumer by one subject only, so
+ * the skipping is done here; the stream sequence still advances past them (catchUp).
  */
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { JournalRecord } from "../state/journal/journal.js";
@@ -19,6 +24,8 @@ export interface EpochMarker {
   /** The first journal sequence the new writer appends. */
   readonly firstSequence: bigint;
   readonly instanceId: string;
+  /** The writer's ownership group (undefined: every shard). */
+  readonly group: string | undefined;
   readonly subject: string;
   readonly streamSequence: number;
 }
@@ -33,6 +40,12 @@ export interface JournalTailOptions {
   readonly nextSequence: bigint;
   /** The epoch of the writer of record nextSequence - 1 (0 when there is none). */
   readonly epoch: bigint;
+  /**
+   * The journal's subjects and group (journal-subjects.ts: journalSubjects, groupName):
+   * messages on any other subject are skipped, and an epoch marker of another group on one of
+   * them stops the tail (the subject holds another journal). Default: every message, no check.
+   */
+  readonly group?: { readonly subjects: readonly string[]; readonly name: string | undefined };
   /** Each record, in journal order, once. Throwing stops the tail (onError). */
   readonly onRecord: (record: JournalRecord, epoch: bigint) => void;
   /** A writer claimed the journal (its marker on one subject; one call per subject). */
@@ -49,6 +62,7 @@ export class JournalTailError extends Error {
 export class JournalTail {
   private readonly sequencer: RecordSequencer;
   private readonly lastBySubject = new Map<string, number>();
+  private readonly ours: ReadonlySet<string> | undefined;
   private lastStreamSeq: number;
   private messages: ConsumerMessages | undefined;
   private stopped = false;
@@ -58,6 +72,7 @@ export class JournalTail {
   constructor(private readonly o: JournalTailOptions) {
     this.sequencer = new RecordSequencer(o.nextSequence, o.epoch, o.onRecord);
     this.lastStreamSeq = o.fromStreamSequence - 1;
+    this.ours = o.group ? new Set(o.group.subjects) : undefined;
   }
 
   /** Starts reading (resolves once the consumer exists). */
@@ -159,21 +174,32 @@ export class JournalTail {
 
   private onMessage(m: JsMsg): void {
     if (this.stopped || this.error) return;
+    if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
       const decoded = decodeJournalMessage(m.data);
       this.lastBySubject.set(m.subject, m.seq);
       if (decoded.kind === "epoch") {
+        if (this.o.group && decoded.group !== this.o.group.name) {
+          throw new Error(
+            `epoch marker of instance '${decoded.instanceId}' for the shard set ${decoded.group ?? '"all"'}, but this reader follows the shard set ${this.o.group.name ?? '"all"'}: ` +
+              `the subject holds another ownership group's journal (were ownership.shards changed on a live stream? a new shard layout needs a new stream)`,
+          );
+        }
         this.sequencer.noteEpoch(decoded.epoch);
-        this.o.onEpoch?.({ epoch: decoded.epoch, firstSequence: decoded.firstSequence, instanceId: decoded.instanceId, subject: m.subject, streamSequence: m.seq });
+        this.o.onEpoch?.({ epoch: decoded.epoch, firstSequence: decoded.firstSequence, instanceId: decoded.instanceId, group: decoded.group, subject: m.subject, streamSequence: m.seq });
       } else {
         this.sequencer.offer(decoded.epoch, decoded.records);
       }
     } catch (e) {
       return this.halt(new JournalTailError(`stream ${this.o.stream} sequence ${m.seq} (${m.subject}): ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
-    this.lastStreamSeq = m.seq;
+    this.advanceTo(m.seq);
+  }
+
+  private advanceTo(seq: number): void {
+    this.lastStreamSeq = seq;
     if (this.waiters.length > 0) {
-      for (const w of this.waiters.filter((w) => w.seq <= m.seq)) {
+      for (const w of this.waiters.filter((w) => w.seq <= seq)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
         w.resolve();
       }

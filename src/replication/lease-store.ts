@@ -9,6 +9,11 @@
 export interface LeaseValue {
   readonly owner: string;
   readonly address: string;
+  /**
+   * The holder's ownership group (journal-subjects.ts groupName), absent for the default group
+   * (every shard): an instance configured for another group that overlaps this one is refused.
+   */
+  readonly group?: string;
 }
 
 export interface LeaseRecord {
@@ -47,11 +52,13 @@ export interface LeaseStore {
 }
 
 export function encodeLeaseValue(v: LeaseValue): string {
-  return JSON.stringify({ owner: v.owner, address: v.address });
+  return JSON.stringify(v.group === undefined ? { owner: v.owner, address: v.address } : { owner: v.owner, address: v.address, group: v.group });
 }
 
 export function decodeLeaseValue(text: string): LeaseValue {
-  const o = JSON.parse(text) as { owner?: unknown; address?: unknown };
-  if (typeof o.owner !== "string" || typeof o.address !== "string") throw new Error(`lease value is not {owner, address}: ${text}`);
-  return { owner: o.owner, address: o.address };
+  const o = JSON.parse(text) as { owner?: unknown; address?: unknown; group?: unknown };
+  if (typeof o.owner !== "string" || typeof o.address !== "string" || (o.group !== undefined && typeof o.group !== "string")) {
+    throw new Error(`lease value is not {owner, address, group?}: ${text}`);
+  }
+  return o.group === undefined ? { owner: o.owner, address: o.address } : { owner: o.owner, address: o.address, group: o.group };
 }

@@ -2,9 +2,11 @@
  * State snapshots in a JetStream object store, so a cold sidecar starts from the newest
  * snapshot plus the journal's tail after it instead of the whole stream.
  *
- * One snapshot of the whole state per journal, not one per shard: the active instance owns
- * every shard (active + standby), so the state is one state machine and its snapshot is one
- * object. It is keyed (in its header) with the journal sequence it covers, the epoch of the
+ * One snapshot per journal, i.e. per ownership group (journal-subjects.ts), not per shard:
+ * the group's shards are one state machine on one instance (its engine only ever sees the
+ * group's accounts), so its snapshot is one object: `<stream>.state` for the default group
+ * (every shard), `<stream>.state.<group>` (e.g. `J.state.0-1`) for a group of some shards.
+ * It is keyed (in its header) with the journal sequence it covers, the epoch of the
  * writer, and the stream sequence a reader resumes at (SnapshotPoint in jetstream-journal.ts).
  * A put replaces the object only once all its chunks are stored (the object store's metadata
  * entry is written last), and a get checks the SHA-256 digest: a reader sees the previous
@@ -27,17 +29,20 @@ export interface StoredSnapshot {
   readonly data: Uint8Array;
 }
 
+/** The snapshot object of a journal: `<stream>.state`, or `<stream>.state.<group>` for an ownership group of some shards. */
+export const snapshotObjectName = (stream: string, group?: string): string => (group === undefined ? `${stream}.state` : `${stream}.state.${group}`);
+
 export class ObjectSnapshotStore {
   private constructor(
     private readonly store: ObjectStore,
-    /** The object's name: one per journal stream. */
+    /** The object's name: one per journal (ownership group). */
     readonly objectName: string,
   ) {}
 
-  /** Opens (creating if needed) the bucket. */
-  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number): Promise<ObjectSnapshotStore> {
+  /** Opens (creating if needed) the bucket; `group`: the ownership group's name (groupName), none for every shard. */
+  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number, group?: string): Promise<ObjectSnapshotStore> {
     const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }));
-    return new ObjectSnapshotStore(store, `${stream}.state`);
+    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group));
   }
 
   async write(point: SnapshotPoint, data: Uint8Array): Promise<void> {

@@ -50,7 +50,8 @@ export interface ReplicatedSidecar {
 /**
  * Instance `id` of deployment `deployment` (its own stream and buckets: tests share one
  * cluster), with failover: the crash suite's configuration, a snapshot every 40 records,
- * a short lease and an advertised address on a free port picked here; `ownership`: more keys of that section.
+ * a short lease and an advertised address on a free port picked here; `ownership`: more keys
+ * of that section (e.g. `shards` for one of several active owners).
  */
 export async function replicatedSidecar(cluster: NatsCluster, deployment: string, id: string, ownership: Record<string, unknown> = {}): Promise<ReplicatedSidecar> {
   const port = await freePort();

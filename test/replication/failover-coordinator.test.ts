@@ -7,8 +7,10 @@ import { buildState } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { FailoverCoordinator, type JournalSource } from "../../src/replication/failover-coordinator.js";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
+import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import type { LeaseStore } from "../../src/replication/lease-store.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
+import { shardOf } from "../../src/replication/shard-of.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
 import { testConfig } from "../server/harness.js";
@@ -38,7 +40,7 @@ function setup() {
   const timers = new ManualTimers();
   const store = new MemoryLeaseStore(timers, TTL);
   const events: string[] = [];
-  const instance = (id: string) => {
+  const instance = (id: string, shards: readonly number[] = [0, 1, 2, 3]) => {
     const leaseView = view(store);
     const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
     const owned: number[][] = [];
@@ -55,7 +57,10 @@ function setup() {
     const self = { owner: id, address: `${id}:1` };
     let coordinator: FailoverCoordinator | undefined;
     const leases = new ShardLeases({ store: leaseView, timers, self, ttlMs: TTL, onLost: (s, r) => coordinator!.leaseLost(s, r) });
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: false, perInstance: false });
+    // Who holds what, as the bucket says (start-failover.ts wires the same watch to the gate and the status).
+    const owners = new LeaseOwners({ timers, ttlMs: TTL });
+    owners.follow(store);
+    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: shards.length < SHARDS, perInstance: false, owners });
     coordinator = new FailoverCoordinator({
       state,
       leases,
@@ -66,13 +71,14 @@ function setup() {
       instanceId: id,
       advertisedAddress: self.address,
       shardCount: SHARDS,
-      shards: [0, 1, 2, 3],
+      shards,
+      owners,
       onFenced: (reason) => events.push(`${id} fenced: ${reason}`),
       onTakeover: ({ epoch }) => events.push(`${id} serves at epoch ${epoch}`),
     });
     return { id, coordinator, gate, leases, leaseView, owned, state, source, fail: (e: Error) => coordinator!.journalFailed(e) };
   };
-  return { timers, store, events, a: instance("a"), b: instance("b") };
+  return { timers, store, events, instance, a: instance("a"), b: instance("b") };
 }
 
 describe("failover coordinator", () => {
@@ -165,5 +171,43 @@ describe("failover coordinator", () => {
     b.coordinator.start();
     await timers.advance(0);
     expect(b.coordinator.roleName).toBe("active");
+  });
+
+  it("two ownership groups: each owner claims only its shards, names the other group's owner, and a failover in one group leaves the other serving", async () => {
+    const { instance, timers, events } = setup();
+    const on = (shard: number) => {
+      for (let id = 1n; ; id++) if (shardOf(id, SHARDS) === shard) return id as never;
+    };
+    const a = instance("ga", [0, 1]);
+    const b = instance("gb", [2, 3]);
+    const a2 = instance("ga2", [0, 1]);
+    a.coordinator.start();
+    b.coordinator.start();
+    await timers.advance(0);
+    a2.coordinator.start();
+    await timers.advance(0);
+    expect([a.coordinator.roleName, b.coordinator.roleName, a2.coordinator.roleName]).toEqual(["active", "active", "standby"]);
+    expect([a.owned.at(-1), b.owned.at(-1)]).toEqual([[0, 1], [2, 3]]);
+    expect(a.gate.refuseAccount(on(1), "f")).toBeUndefined();
+    expect(a.gate.refuseAccount(on(2), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "gb:1" });
+    expect(b.gate.refuseAccount(on(0), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "ga:1" });
+    expect(a2.gate.refuseAccount(on(3), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "gb:1" });
+
+    a.leaseView.cut = true;
+    await timers.advance(TTL + TTL / 4);
+    expect(events.filter((e) => !e.startsWith("gb"))).toEqual([
+      expect.stringMatching(/^ga claims the journal at epoch \d+$/),
+      expect.stringMatching(/^ga serves/),
+      "ga fenced: lost the lease of shard 0: the lease was not renewed within 1600 ms",
+      expect.stringMatching(/^ga2 claims the journal at epoch \d+$/),
+      expect.stringMatching(/^ga2 serves/),
+    ]);
+    // B never stopped: no fencing, its shards served throughout, and it now names A'.
+    expect(events.filter((e) => e.startsWith("gb"))).toEqual([expect.stringMatching(/^gb claims/), expect.stringMatching(/^gb serves/)]);
+    expect(b.coordinator.roleName).toBe("active");
+    expect(b.gate.refuseAccount(on(2), "f")).toBeUndefined();
+    expect(a2.owned.at(-1)).toEqual([0, 1]);
+    expect(b.gate.refuseAccount(on(0), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "ga2:1" });
+    expect(b.coordinator.status().shards.map((s) => [s.owned, s.ownerId])).toEqual([[false, "ga2"], [false, "ga2"], [true, "gb"], [true, "gb"]]);
   });
 });
