@@ -63,7 +63,8 @@ async function orders(world: World, count: number, window: number): Promise<{ un
   const lane = async (): Promise<void> => {
     while (issued < count) {
       issued++;
-      messages += await world.decideNext();
+      const sent = await world.decideNext();
+      messages += sent;
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
