@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     await echo.call("sizes", { pairs: [[size.requestBytes, size.responseBytes]] });
     const echoes = echoClient(`127.0.0.1:${echoPort}`);
     const stream = new EchoStream(echoes);
-    const world = await openWorld(clients, oracle, { accounts: 2_000, seed: 42, fillFlushMs: 2 });
+    const world = await openWorld(`127.0.0.1:${port}`, oracle, { accounts: 2_000, seed: 42, fillFlushMs: 2 });
     const result = await runAllocation(
       world,
       sidecar,

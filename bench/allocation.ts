@@ -63,15 +63,8 @@ async function orders(world: World, count: number, window: number): Promise<{ un
   const lane = async (): Promise<void> => {
     while (issued < count) {
       issued++;
-      const planned = world.mix.next();
-      for (const b of planned.before) {
-        messages++;
-        world.channel.sendRaw([b.command]).then((r) => world.oracle.checkAdjustment(r.results[0], b.what), (e: Error) => world.oracle.mismatch(`top-up lost: ${e.message}`));
-      }
-      messages++;
-      const response = await world.channel.sendRaw([planned.command]);
-      const e = planned.expectation;
-      if (world.oracle.checkDecision(e, response.results[0]) && e.accept) world.fills.add(e);
+      const sent = await world.decideNext();
+      messages += sent;
     }
   };
   await Promise.all(Array.from({ length: window }, lane));

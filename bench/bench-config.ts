@@ -34,6 +34,9 @@ export const DEEP_ACCOUNTS_PER_CHANNEL = 64;
 export const DEEP_FUNDS_USD = "1000000000000";
 export const WORLD_ACCOUNT_BASE = 1_000_000n;
 
+/** The bench sidecar's channel queue bound (see `benchSidecarConfig`). */
+export const BENCH_MAX_QUEUED_MESSAGES = 4_096;
+
 /** How the bench's sidecars keep state: in memory (every section but the durability one), or journaled. */
 export type BenchDurability =
   | { readonly mode: "ephemeral" }
@@ -61,13 +64,14 @@ export function benchSidecarConfig(durability: BenchDurability = { mode: "epheme
       ? { replication: { servers: [...durability.servers], stream: durability.stream, subjectPrefix: durability.stream.toLowerCase(), replicas: 3 } }
       : {}),
     syncMode: "accountSync",
-    // A deep channel queue: after a generator stall the open loop sends a catch-up burst,
-    // and grpc-js delivers a whole socket read in one turn while `write()` reports "full"
-    // after 16 unflushed responses, so a burst over the default 1024 queued messages would
-    // be refused even though the client reads. Refusals would make latency meaningless
-    // (OpenPit's harness counts any backpressure as an invalid run); here a stall shows
-    // up as latency instead, and a refusal is still an oracle mismatch.
-    limits: { maxQueuedMessages: 1_000_000, reservationTtlMs: 0, shutdownDrainMs: 0, shutdownGraceMs: 2_000 },
+    // The channel queue is bounded (4 096 answers held by grpc-js before the channel stops
+    // running, 4 096 messages waiting after that, then RESOURCE_EXHAUSTED): a generator
+    // that stops reading shows up as refusals, which the oracle counts as mismatches,
+    // instead of answers piling up unseen in grpc-js (the RSS growth of the collapsed
+    // soaks with 1 000 000). The raw generator reads every answer as it arrives, so only a
+    // stall of it can fill this; 4 096 is about 0.3 s of the 80 % rate, far more than a
+    // catch-up burst after a GC pause, four times the production default of 1 024.
+    limits: { maxQueuedMessages: BENCH_MAX_QUEUED_MESSAGES, reservationTtlMs: 0, shutdownDrainMs: 0, shutdownGraceMs: 2_000 },
     marketData: {
       defaultTtlMs: 0,
       instruments: INSTRUMENTS.map((i) => ({ id: i.id, underlyingAsset: i.underlying, settlementAsset: SETTLEMENT })),

@@ -3,19 +3,19 @@
  * a venue's drop copy would. Fills are gathered and published every `flushEveryMs` in one
  * message (a report delay of about that much, like OpenPit's harness, whose settlements
  * follow their order by a couple of milliseconds); each result is checked by the oracle,
- * which then counts the fill's credit as confirmed.
+ * which then counts the fill's credit as confirmed. Published through the raw generator's
+ * feed stream (raw-channel.ts), the reports encoded by hand (order-wire.ts).
  */
-import type { ReportFeed } from "../src/client/index.js";
+import type { AnswerView } from "./answer-wire.js";
 import type { Expectation, Oracle } from "./oracle.js";
-import { fillReport } from "./wire.js";
+import type { FillReport } from "./order-wire.js";
+import type { RawReportFeed } from "./raw-channel.js";
 
 type Accepted = Expectation & { accept: true };
 
 /** One report: the order, this fill's quantity and what it leaves open. */
-interface Fill {
+interface Fill extends FillReport {
   readonly order: Accepted;
-  readonly quantity: number;
-  readonly leaves: number;
 }
 
 export class FillFeed {
@@ -27,7 +27,7 @@ export class FillFeed {
   published = 0;
 
   constructor(
-    private readonly feed: ReportFeed,
+    private readonly feed: RawReportFeed,
     private readonly oracle: Oracle,
     flushEveryMs: number,
     private readonly maxPerMessage: number,
@@ -45,7 +45,7 @@ export class FillFeed {
     for (let k = 0; k < n; k++) {
       const quantity = k === n - 1 ? leaves : Math.floor(accepted.quantity / n);
       leaves -= quantity;
-      this.queue.push({ order: accepted, quantity, leaves });
+      this.queue.push({ order: accepted, accountId: accepted.accountId, instrument: accepted.instrument, side: accepted.side, quantity, leaves });
     }
   }
 
@@ -60,18 +60,17 @@ export class FillFeed {
       const batch = this.queue.splice(0, perMessage);
       this.inFlight++;
       this.published += batch.length;
-      this.feed
-        .publish(...batch.map((f) => fillReport(f.order.accountId, f.order.instrument, f.order.side, f.quantity, f.leaves)))
-        .then(
-          (results) => batch.forEach((f, i) => this.oracle.checkFill(f.order, results[i], f.quantity)),
-          (err: Error) => batch.forEach(() => this.oracle.mismatch(`fill lost: ${err.message}`)),
-        )
-        .finally(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) this.idle.splice(0).forEach((f) => f());
-        });
+      this.feed.publish(batch, this.checkBatch, batch);
     }
   }
+
+  private readonly checkBatch = (batch: Fill[], answer: AnswerView | Error): void => {
+    if (answer instanceof Error) batch.forEach(() => this.oracle.mismatch(`fill lost: ${answer.message}`));
+    else if (answer.error) batch.forEach(() => this.oracle.mismatch(`fills refused whole (${answer.error!.code}): ${answer.error!.message}`));
+    else batch.forEach((f, i) => this.oracle.checkFill(f.order, answer.results[i], f.quantity));
+    this.inFlight--;
+    if (this.inFlight === 0) this.idle.splice(0).forEach((f) => f());
+  };
 
   /** Fills waiting to be published. */
   get queued(): number {

@@ -21,6 +21,7 @@ import type { PacedResult } from "./paced-run.js";
 import { Oracle, type OracleSummary } from "./oracle.js";
 import { planFor, type BenchOptions, type BenchPlan, type OpenLoopMix } from "./options.js";
 import type { Progress } from "./progress.js";
+import { RawGrpcConnection } from "./raw-grpc.js";
 import { probeSize, type MessageSize } from "./sizes.js";
 import { runSoak, type SoakResult } from "./soak.js";
 import { runThroughput, type ThroughputCase } from "./throughput.js";
@@ -106,7 +107,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const maxUnbatchedPerSec = single.ordersPerSec;
 
     progress.update("seeding the open-loop accounts");
-    const world = await openWorld(clients, oracle, plan.world);
+    const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
     closers.push(() => world.close());
     const mixCapacity = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
     const max = mixCapacity.decidedPerSec;
@@ -115,10 +116,13 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     await runOpenLoop(world, sidecar, warm.fraction * max, warm, "open-loop warm-up (not measured)", progress);
     const openLoop: (OpenLoopResult & { fraction: number; echo: PacedResult })[] = [];
     const echoTarget = { stream: echoStreams[0]!, request: echoMessage(1).request };
+    // The open loop's echo floor goes through the raw generator, like the orders (open-loop.ts).
+    const rawEcho = new RawGrpcConnection(`127.0.0.1:${echoPort}`);
+    closers.push(() => rawEcho.close());
     for (const fraction of plan.openLoopFractions) {
       const label = `open loop ${Math.round(fraction * 100)} %`;
       const orders = await runOpenLoop(world, sidecar, fraction * max, plan.openLoop, label, progress);
-      const echo = await runEchoOpenLoop(echoTarget, fraction * max, plan.openLoop, `${label} (echo floor)`, progress);
+      const echo = await runEchoOpenLoop(rawEcho, echoTarget.request, fraction * max, plan.openLoop, `${label} (echo floor)`, progress);
       openLoop.push({ fraction, ...orders, echo });
       progress.log(`${label}: done`);
     }

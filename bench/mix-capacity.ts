@@ -36,16 +36,8 @@ export async function runMixCapacity(world: World, sidecar: ChildHandle, plan: M
     let counting = true;
     const lane = async (): Promise<void> => {
       while (counting) {
-        // Predicted and sent in one synchronous step, as in the open loop: the oracle's
-        // predictions assume the sidecar sees messages in prediction order.
-        const planned = world.mix.next();
-        for (const b of planned.before) {
-          world.channel.sendRaw([b.command]).then((r) => world.oracle.checkAdjustment(r.results[0], b.what), (e: Error) => world.oracle.mismatch(`top-up lost: ${e.message}`));
-        }
-        const response = await world.channel.sendRaw([planned.command]);
+        await world.decideNext();
         const now = process.hrtime.bigint();
-        const e = planned.expectation;
-        if (world.oracle.checkDecision(e, response.results[0]) && e.accept) world.fills.add(e);
         world.fills.maybeFlush(now);
         decided++;
         if (now >= deadline) counting = false;

@@ -3,15 +3,20 @@
  * does (pacing, coordinated-omission defence and windows in paced-run.ts), every
  * decision checked by the oracle and accepted orders filled on the report feed. The echo
  * floor runs through the same pacer at the same rate, so the tail the environment adds
- * (pacing, scheduling, GC in the generator) is measured beside ours.
+ * (pacing, scheduling, GC in the generator) is measured beside ours. Both go through the
+ * raw generator (raw-grpc.ts: node:http2, gRPC framing by hand, sends coalesced per tick,
+ * no promise per request), not grpc-js's client.
  *
  * Top-ups ride in their own messages just before the order that needs them; the channel
  * applies messages in order, so the oracle books them at send time.
  */
 import { emptySpan, usageOf, withCpu, type Usage } from "./cpu.js";
-import type { EchoStream } from "./echo-service.js";
+import type { AnswerView } from "./answer-wire.js";
 import type { ChildHandle } from "./ipc.js";
-import { pacedRun, type OpenLoopPlan, type PacedResult } from "./paced-run.js";
+import type { Expectation } from "./oracle.js";
+import { pacedRun, type OpenLoopPlan, type PacedResult, type PacedSink } from "./paced-run.js";
+import { RawEchoStream } from "./raw-channel.js";
+import type { RawGrpcConnection } from "./raw-grpc.js";
 import type { Progress } from "./progress.js";
 import type { World } from "./world.js";
 
@@ -23,12 +28,22 @@ export interface OpenLoopResult extends PacedResult {
   readonly topUps: number;
   /** Reports published on the feed for the run's orders. */
   readonly fills: number;
+  /** Channel messages per socket write: above 1 when the generator coalesced sends of one tick. */
+  readonly messagesPerWrite: number;
   /** Generator and sidecar CPU, GC and event-loop delay over the run. */
   readonly usage: Usage;
 }
 
 /** Each order's times on the generator side, for the stage trace (tail-probe.ts). */
 export type OrderObserver = (correlationId: bigint, intendedNs: bigint, sentNs: bigint, answeredNs: bigint) => void;
+
+/** One order in flight: its request index in the run, what the oracle predicted, when it left. */
+interface InFlight {
+  readonly i: number;
+  readonly expectation: Expectation;
+  readonly intendedNs: bigint;
+  readonly sentNs: bigint;
+}
 
 /** `fillParts`: each accepted order filled in that many partial fills (a report-heavy mix). */
 export async function runOpenLoop(
@@ -43,28 +58,26 @@ export async function runOpenLoop(
 ): Promise<OpenLoopResult> {
   let rejects = 0;
   let topUps = 0;
+  let sink: PacedSink | undefined;
   const span = emptySpan();
   const fills0 = world.fills.published;
+  const sent0 = world.channel.stream.sent;
+  const writes0 = world.channel.stream.writes;
+  // One handler for every order: the pacer hears of the answer first, the oracle checks it after.
+  const onAnswer = (o: InFlight, answer: AnswerView | Error): void => {
+    sink!.answered(o.i);
+    if (observe && !(answer instanceof Error)) observe(BigInt(answer.correlationId), o.intendedNs, o.sentNs, process.hrtime.bigint());
+    if (!world.checkOrder(o.expectation, answer, fillParts) && !o.expectation.accept) rejects++;
+  };
   const paced = await withCpu(sidecar, span, async () => {
     const result = await pacedRun(
       {
-        send(_i, intended): Promise<void> {
-          const sentNs = observe ? process.hrtime.bigint() : 0n;
+        send(i, intendedNs, s): void {
+          sink = s;
           const planned = world.mix.next();
-          for (const b of planned.before) {
-            topUps++;
-            world.channel.sendRaw([b.command]).then(
-              (r) => world.oracle.checkAdjustment(r.results[0], b.what),
-              (e: Error) => world.oracle.mismatch(`top-up lost: ${e.message}`),
-            );
-          }
-          return world.channel.sendRaw([planned.command]).then((response) => {
-            if (observe) observe(response.correlationId, intended, sentNs, process.hrtime.bigint());
-            const e = planned.expectation;
-            if (world.oracle.checkDecision(e, response.results[0])) {
-              if (e.accept) world.fills.add(e, fillParts);
-            } else if (!e.accept) rejects++;
-          });
+          topUps += world.sendTopUps(planned);
+          const e = planned.expectation;
+          world.channel.sendOrder(e, onAnswer, { i, expectation: e, intendedNs, sentNs: observe ? process.hrtime.bigint() : 0n });
         },
         onTick: (now) => world.fills.maybeFlush(now),
       },
@@ -76,16 +89,43 @@ export async function runOpenLoop(
     await world.fills.drain();
     return result;
   });
-  return { ...paced, rejects, rejectRate: rejects / paced.orders, topUps, fills: world.fills.published - fills0, usage: usageOf(span) };
+  const sent = world.channel.stream.sent - sent0;
+  return {
+    ...paced,
+    rejects,
+    rejectRate: rejects / paced.orders,
+    topUps,
+    fills: world.fills.published - fills0,
+    messagesPerWrite: sent / Math.max(1, world.channel.stream.writes - writes0),
+    usage: usageOf(span),
+  };
 }
 
-/** The echo floor at the same rate, through the same pacer, with order-sized messages. */
+/** The echo floor at the same rate, through the same pacer and the same raw transport, with order-sized messages. */
 export async function runEchoOpenLoop(
-  echo: { readonly stream: EchoStream; readonly request: Buffer },
+  connection: RawGrpcConnection,
+  request: Buffer,
   rate: number,
   plan: OpenLoopPlan,
   label: string,
   progress: Progress,
 ): Promise<PacedResult> {
-  return pacedRun({ send: () => echo.stream.send(echo.request).then(() => undefined) }, rate, plan, label, progress);
+  let sink: PacedSink | undefined;
+  const echo = new RawEchoStream<number>(connection, (i, error) => (error ? sink!.failed(error) : sink!.answered(i)));
+  try {
+    return await pacedRun(
+      {
+        send(i, _intendedNs, s): void {
+          sink = s;
+          echo.send(request, i);
+        },
+      },
+      rate,
+      plan,
+      label,
+      progress,
+    );
+  } finally {
+    await echo.end();
+  }
 }

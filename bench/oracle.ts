@@ -13,7 +13,7 @@
  * bound must fail. The workload only creates such unambiguous orders.
  */
 import type { CommandResult } from "../gen/openpit/sidecar/v1/channel_pb.js";
-import type { ReportResult } from "../gen/openpit/sidecar/v1/feed_pb.js";
+import type { ResultHolder } from "./answer-wire.js";
 import { RejectCode } from "../gen/openpit/sidecar/v1/types_pb.js";
 import { MAX_ORDER_NOTIONAL_CENTS, MAX_ORDER_QUANTITY, SETTLEMENT, type BenchInstrument } from "./bench-config.js";
 import type { Side } from "./wire.js";
@@ -119,8 +119,8 @@ export class Oracle {
     return { ...o, accept: true, debitAsset, debit, absoluteRange: [from.confirmed, from.confirmed + from.pending] };
   }
 
-  /** Checks a decision; returns true when the order was accepted as predicted. */
-  checkDecision(e: Expectation, result: CommandResult | undefined): boolean {
+  /** Checks a decision (as the raw generator decodes it); returns true when the order was accepted as predicted. */
+  checkDecision(e: Expectation, result: ResultHolder | undefined): boolean {
     this.decisions++;
     const what = `${e.side} ${e.quantity} ${e.instrument.underlying} for account ${e.accountId}`;
     if (result?.result.case !== "execute") {
@@ -159,7 +159,7 @@ export class Oracle {
    * Checks the post-trade result of an order's fill — of `quantity` units, the whole order
    * unless it is filled in parts — and moves that much of its credit to confirmed.
    */
-  checkFill(e: Expectation & { accept: true }, result: ReportResult | undefined, quantity = e.quantity): void {
+  checkFill(e: Expectation & { accept: true }, result: ResultHolder | undefined, quantity = e.quantity): void {
     this.fills++;
     if (result?.result.case !== "postTrade") {
       this.mismatch(`fill of ${e.side} ${e.quantity} ${e.instrument.underlying} for ${e.accountId}: got ${describe(result)}`);
@@ -175,9 +175,11 @@ export class Oracle {
     b.confirmed += amount;
   }
 
-  checkAdjustment(result: CommandResult | undefined, what: string): void {
+  /** From the raw generator's views or the generated client's messages alike. */
+  checkAdjustment(result: ResultHolder | CommandResult | undefined, what: string): void {
     this.adjustments++;
-    if (result?.result.case !== "adjustment" || !result.result.value.accepted) this.mismatch(`${what}: expected an accepted adjustment, got ${describe(result)}`);
+    const r = result?.result;
+    if (r?.case !== "adjustment" || !r.value.accepted) this.mismatch(`${what}: expected an accepted adjustment, got ${describe(result)}`);
   }
 
   /** For deep accounts (funds that cannot run out) the prediction is simply "accepted". */

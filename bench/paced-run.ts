@@ -43,9 +43,20 @@ export interface PacedResult {
   readonly maxInFlight: number;
 }
 
+/** How a target reports back: once per request, from whatever turn its answer arrives in. */
+export interface PacedSink {
+  answered(i: number): void;
+  /** The run cannot go on (a stream failed): it rejects with `error`. */
+  failed(error: Error): void;
+}
+
+/**
+ * What the open loop drives. No promise per request: `send` only queues request i (due at
+ * `intendedNs`), and the target calls `sink.answered(i)` when it is answered, before any
+ * checking of the answer, so the oracle's work is not counted as the target's latency.
+ */
 export interface PacedTarget {
-  /** Sends request i (due at `intendedNs`) now; resolves when it is answered. */
-  send(i: number, intendedNs: bigint): Promise<void>;
+  send(i: number, intendedNs: bigint, sink: PacedSink): void;
   /** Called on every pacer tick after the due requests were sent. */
   onTick?(nowNs: bigint): void;
 }
@@ -68,22 +79,32 @@ export async function pacedRun(target: PacedTarget, rate: number, plan: OpenLoop
   let lastAnswer = 0n;
   let pacer: Pacer | undefined;
 
+  // Intended and actual send times by request, for the answer's latencies (no closure per request).
+  const intendedAt = new Float64Array(total);
+  const sentAt = new Float64Array(total);
   const drive = () =>
     new Promise<void>((resolve, reject) => {
-      const send = (i: number, intended: bigint): void => {
-        const actual = nowNs();
-        lag.recordValue(Number(actual - intended));
-        inFlight++;
-        if (inFlight > maxInFlight) maxInFlight = inFlight;
-        target.send(i, intended).then(() => {
+      const sink: PacedSink = {
+        answered(i: number): void {
           const t = nowNs();
-          windows[Math.floor(i / windowOrders)]!.recordValue(Number(t - intended));
-          service.recordValue(Number(t - actual));
+          const tn = Number(t - start);
+          windows[Math.floor(i / windowOrders)]!.recordValue(tn - intendedAt[i]!);
+          service.recordValue(tn - sentAt[i]!);
           lastAnswer = t;
           inFlight--;
           answered++;
           if (answered === total) resolve();
-        }, reject);
+        },
+        failed: reject,
+      };
+      const send = (i: number, intended: bigint): void => {
+        const actual = nowNs();
+        intendedAt[i] = Number(intended - start);
+        sentAt[i] = Number(actual - start);
+        lag.recordValue(Number(actual - intended));
+        inFlight++;
+        if (inFlight > maxInFlight) maxInFlight = inFlight;
+        target.send(i, intended, sink);
       };
       const tick = (): void => {
         const now = nowNs();

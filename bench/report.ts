@@ -12,6 +12,7 @@ import { FLOOR_RECORD_BYTES, type DurabilityResult } from "./durability.js";
 import type { AllocationResult } from "./allocation.js";
 import type { GcStats } from "./gc-stats.js";
 import type { LoopDelay } from "./loop-delay.js";
+import type { OpenLoopResult } from "./open-loop.js";
 
 export interface Target {
   readonly name: string;
@@ -270,6 +271,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].map((l) => `  ${l}`).join("\n");
 }
 
+/** CPU time per offered order of one process (its share of a core over the run's wall time). */
+const perOrderUs = (o: OpenLoopResult, share: number) => ((share * o.usage.wallMs * 1000) / o.orders).toFixed(0);
+
 const openRows = (r: BenchResults) => [...r.openLoop, ...r.mixes, { ...r.soak.run, fraction: r.soak.fraction }];
 
 function gcCell(gc: GcStats, wallMs: number): string {
@@ -320,8 +324,9 @@ export function formatReport(r: BenchReport): string {
     `  ${perSec(r.mixCapacity.decidedPerSec)} decided orders/s (cpu gen ${r.mixCapacity.usage.cpu.generator.toFixed(2)} / srv ${r.mixCapacity.usage.cpu.server.toFixed(2)}); bare unbatched 1-channel max ${perSec(r.maxUnbatchedPerSec)}/s`,
     "",
     `Open loop — 1 channel, rates as a share of the mix capacity (${perSec(r.mixCapacity.decidedPerSec)}/s); latency from the intended send time; first window excluded`,
+    "  generator: raw gRPC over node:http2 (bench/raw-grpc.ts) for orders, fills and the echo floor, as for the mix capacity and allocation; the closed loop, throughput and durability rows use the generated grpc-js client",
     table(
-      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "reports/order", "cpu gen/srv"],
+      ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "reports/order", "cpu gen/srv", "cpu µs/order gen/srv", "msgs/write"],
       openRows(r).map((o) => [
         o.label,
         perSec(o.offeredPerSec),
@@ -333,6 +338,8 @@ export function formatReport(r: BenchReport): string {
         `${(o.rejectRate * 100).toFixed(2)} %`,
         (o.fills / o.orders).toFixed(2),
         `${o.usage.cpu.generator.toFixed(2)} / ${o.usage.cpu.server.toFixed(2)}`,
+        `${perOrderUs(o, o.usage.cpu.generator)} / ${perOrderUs(o, o.usage.cpu.server)}`,
+        o.messagesPerWrite.toFixed(2),
       ]),
     ),
     "  The echo floor offered the same rates through the same pacer (order-sized messages, no fills):",

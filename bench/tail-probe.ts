@@ -9,7 +9,6 @@
  * of the sidecar (length and what ran in them) and the GC pauses. Not part of the bench:
  * a diagnostic, its figures are read beside a run's, never asserted.
  */
-import { connect } from "../src/client/index.js";
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import { ChildHandle } from "./ipc.js";
@@ -94,8 +93,7 @@ async function main(): Promise<void> {
   const sidecar = ChildHandle.fork("sidecar", fileURLToPath(new URL("./sidecar-process.ts", import.meta.url)));
   try {
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
-    const clients = connect(`127.0.0.1:${port}`);
-    const world = await openWorld(clients, oracle, plan.world);
+    const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
     const cap = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
     process.stdout.write(`mix capacity ${cap.decidedPerSec.toFixed(0)}/s (cpu gen ${cap.usage.cpu.generator.toFixed(2)} / srv ${cap.usage.cpu.server.toFixed(2)})\n`);
     await runOpenLoop(world, sidecar, plan.openLoopWarmup.fraction * cap.decidedPerSec, plan.openLoopWarmup, "warm-up", progress);
@@ -124,7 +122,6 @@ async function main(): Promise<void> {
       analyse(r.label, rows, dump, wallNs);
     }
     await world.close();
-    clients.close();
   } finally {
     progress.done();
     await sidecar.stop();

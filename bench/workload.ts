@@ -5,10 +5,8 @@
  * OrderSizeLimit notional cap, half beyond the account's funds. Every order is sized so
  * the oracle's prediction is certain (see oracle.ts).
  */
-import type { Command } from "../gen/openpit/sidecar/v1/channel_pb.js";
 import { INSTRUMENTS, MAX_ORDER_NOTIONAL_CENTS, MAX_ORDER_QUANTITY, SETTLEMENT, type BenchInstrument } from "./bench-config.js";
 import type { Expectation, Oracle, OrderIntent } from "./oracle.js";
-import { balanceCommand, orderCommand } from "./wire.js";
 
 export const SEED_USD = 50_000;
 const TOP_UP_USD = 50_000;
@@ -17,12 +15,23 @@ const BEYOND_FUNDS_SHARE = 0.025;
 const SELL_SHARE = 0.45;
 const MAX_NORMAL_QUANTITY = 20;
 
+/** A balance delta on the channel before an order that needs the funds. */
+export interface TopUp {
+  readonly accountId: bigint;
+  readonly asset: string;
+  readonly delta: string;
+  readonly what: string;
+}
+
+/** An order to send (its intent is in the expectation; raw-channel.ts encodes it). */
 export interface PlannedOrder {
   /** Top-ups to send (each in its own message) before the order. */
-  readonly before: readonly { readonly command: Command; readonly what: string }[];
-  readonly command: Command;
+  readonly before: readonly TopUp[];
   readonly expectation: Expectation;
 }
+
+const NO_TOP_UPS: readonly TopUp[] = [];
+const TOP_UP_DELTA = String(TOP_UP_USD);
 
 /** mulberry32: a tiny seeded PRNG, so a run's order stream is reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -51,7 +60,7 @@ export class OrderMix {
     const accountId = this.accounts[this.int(this.accounts.length)]!;
     const instrument = INSTRUMENTS[this.int(INSTRUMENTS.length)]!;
     const r = this.random();
-    const before: { command: Command; what: string }[] = [];
+    let before = NO_TOP_UPS;
     let intent: OrderIntent;
     if (r < OVERSIZE_SHARE) intent = this.oversize(accountId, instrument);
     else if (r < OVERSIZE_SHARE + BEYOND_FUNDS_SHARE) intent = this.beyondFunds(accountId, instrument);
@@ -61,14 +70,13 @@ export class OrderMix {
         intent = { accountId, instrument, side: "SELL", quantity };
       } else {
         if (this.oracle.lower(accountId, SETTLEMENT) < quantity * instrument.priceCents) {
-          before.push({ command: balanceCommand(accountId, SETTLEMENT, { delta: String(TOP_UP_USD) }), what: `top-up of ${accountId}` });
+          before = [{ accountId, asset: SETTLEMENT, delta: TOP_UP_DELTA, what: "top-up" }];
           this.oracle.credit(accountId, SETTLEMENT, TOP_UP_USD * 100);
         }
         intent = { accountId, instrument, side: "BUY", quantity };
       }
     }
-    const expectation = this.oracle.predict(intent);
-    return { before, command: orderCommand(accountId, instrument, intent.side, intent.quantity), expectation };
+    return { before, expectation: this.oracle.predict(intent) };
   }
 
   /** Over the notional cap, within the quantity cap: OrderSizeLimit rejects it. */

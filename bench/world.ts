@@ -4,14 +4,18 @@
  *
  * - Deep channels: accounts with funds that cannot run out, for the closed loop and the
  *   throughput runs (nothing to top up, no fills, so only the order path is measured).
- * - The open-loop world: ordinary accounts, one channel, the fill feed, the order mix.
+ * - The open-loop world: ordinary accounts, one channel, the fill feed, the order mix,
+ *   through the raw generator (raw-channel.ts), not the generated client.
  */
 import type { Command } from "../gen/openpit/sidecar/v1/channel_pb.js";
-import { AccountChannel, ReportFeed, type SidecarClients } from "../src/client/index.js";
+import { AccountChannel, type SidecarClients } from "../src/client/index.js";
 import { DEEP_ACCOUNTS_PER_CHANNEL, DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, WORLD_ACCOUNT_BASE } from "./bench-config.js";
+import type { AnswerView } from "./answer-wire.js";
 import { FillFeed } from "./fill-feed.js";
-import type { Oracle } from "./oracle.js";
-import { OrderMix, SEED_USD, seededRandom } from "./workload.js";
+import type { Expectation, Oracle } from "./oracle.js";
+import { RawOrderChannel, RawReportFeed } from "./raw-channel.js";
+import { RawGrpcConnection } from "./raw-grpc.js";
+import { OrderMix, SEED_USD, seededRandom, type PlannedOrder, type TopUp } from "./workload.js";
 import { balanceCommand, orderCommand } from "./wire.js";
 
 const SEED_BATCH = 256;
@@ -44,10 +48,20 @@ export async function openDeepChannels(clients: SidecarClients, oracle: Oracle, 
 }
 
 export interface World {
-  readonly channel: AccountChannel;
+  /** The raw generator's channel and feed (raw-channel.ts): the open loop measures the sidecar, not a client library. */
+  readonly channel: RawOrderChannel;
   readonly fills: FillFeed;
   readonly mix: OrderMix;
   readonly oracle: Oracle;
+  /** Sends a planned order's top-ups, each in its own message, their answers checked by the oracle; returns how many. */
+  sendTopUps(planned: PlannedOrder): number;
+  /**
+   * Checks an order's answer with the oracle and queues the fills of an accepted one
+   * (`fillParts` partial fills); true when it was accepted as predicted.
+   */
+  checkOrder(e: Expectation, answer: AnswerView | Error, fillParts?: number): boolean;
+  /** The next order of the mix, with its top-ups, sent and checked: for the windowed (closed-loop) runs. Resolves with the messages sent. */
+  decideNext(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -57,19 +71,60 @@ export interface WorldPlan {
   readonly fillFlushMs: number;
 }
 
-export async function openWorld(clients: SidecarClients, oracle: Oracle, plan: WorldPlan): Promise<World> {
-  const channel = new AccountChannel(clients.channel);
-  const feed = new ReportFeed(clients.feed);
+/** The open-loop world on its own HTTP/2 connection to the sidecar at `address`. */
+export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan): Promise<World> {
+  const connection = new RawGrpcConnection(address);
+  const stray = (a: AnswerView): void => {
+    // A notice (e.g. shutting down) needs no answer; an answer nobody waits for is a harness or server bug.
+    if (!a.notice) oracle.mismatch(`an answer with correlation id ${a.correlationId} that nothing waited for`);
+  };
+  const channel = new RawOrderChannel(connection, stray);
+  const feed = new RawReportFeed(connection, stray);
   const accounts = Array.from({ length: plan.accounts }, (_, i) => WORLD_ACCOUNT_BASE + BigInt(i));
-  await seed(channel, oracle, accounts, String(SEED_USD));
+  for (let i = 0; i < accounts.length; i += SEED_BATCH) {
+    const chunk = accounts.slice(i, i + SEED_BATCH);
+    const answer = await channel.sendCommands(chunk.map((id) => balanceCommand(id, SETTLEMENT, { absolute: String(SEED_USD) })));
+    chunk.forEach((id, j) => oracle.checkAdjustment(answer.results[j], `seed of ${id}`));
+  }
   for (const id of accounts) oracle.credit(id, SETTLEMENT, SEED_USD * 100);
+  const checkTopUp = (b: TopUp, answer: AnswerView | Error): void => {
+    if (answer instanceof Error) oracle.mismatch(`${b.what} of ${b.accountId} lost: ${answer.message}`);
+    else oracle.checkAdjustment(answer.error ? { result: { case: "error", value: answer.error } } : answer.results[0], `${b.what} of ${b.accountId}`);
+  };
+  const fills = new FillFeed(feed, oracle, plan.fillFlushMs, 256);
+  const mix = new OrderMix(oracle, accounts, seededRandom(plan.seed));
+  const sendTopUps = (planned: PlannedOrder): number => {
+    for (const b of planned.before) channel.sendTopUp(b.accountId, b.asset, b.delta, checkTopUp, b);
+    return planned.before.length;
+  };
+  const checkOrder = (e: Expectation, answer: AnswerView | Error, fillParts = 1): boolean => {
+    if (answer instanceof Error) return oracle.mismatch(`order lost: ${answer.message}`);
+    const accepted = oracle.checkDecision(e, answer.error ? { result: { case: "error", value: answer.error } } : answer.results[0]);
+    if (accepted && e.accept) fills.add(e, fillParts);
+    return accepted;
+  };
   return {
     channel,
-    fills: new FillFeed(feed, oracle, plan.fillFlushMs, 256),
-    mix: new OrderMix(oracle, accounts, seededRandom(plan.seed)),
+    fills,
+    mix,
     oracle,
+    sendTopUps,
+    checkOrder,
+    async decideNext() {
+      // Predicted and sent in one synchronous step: the oracle's predictions assume the
+      // sidecar sees messages in prediction order.
+      const planned = mix.next();
+      const topUps = sendTopUps(planned);
+      const e = planned.expectation;
+      checkOrder(e, await channel.order(e).catch((err: Error) => err));
+      return topUps + 1;
+    },
     async close() {
-      await Promise.all([channel.end(), feed.end()]);
+      try {
+        await Promise.all([channel.end(), feed.end()]);
+      } finally {
+        connection.close();
+      }
     },
   };
 }
