@@ -103,27 +103,28 @@ function text(r: ProtoReader): string {
   return s;
 }
 
-function readError(r: ProtoReader): ErrorView {
+/** The enum at `codeTag` and the text at `textTag` of a message (CommandError, Reject); other fields skipped. */
+function codeAndText(r: ProtoReader, codeTag: number, textTag: number): { code: number; text: string } {
   let code = 0;
-  let message = "";
+  let t = "";
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === 8) code = r.int32();
-    else if (tag === 18) message = text(r);
+    if (tag === codeTag) code = r.int32();
+    else if (tag === textTag) t = text(r);
     else skip(r, tag);
   }
+  return { code, text: t };
+}
+
+/** CommandError: code 1, message 2. */
+function readError(r: ProtoReader): ErrorView {
+  const { code, text: message } = codeAndText(r, 8, 18);
   return { code, message };
 }
 
+/** Reject: code 2, details 4. */
 function readReject(r: ProtoReader): RejectView {
-  let code = 0;
-  let details = "";
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 16) code = r.int32();
-    else if (tag === 34) details = text(r);
-    else skip(r, tag);
-  }
+  const { code, text: details } = codeAndText(r, 16, 34);
   return { code, details };
 }
 
@@ -151,25 +152,33 @@ function readOutcome(r: ProtoReader): OutcomeView {
   return { asset, balance };
 }
 
-function readLockPrice(r: ProtoReader): { price: string } {
-  let price = "";
+/** The last text at `textTag` of a message, other fields skipped. */
+function lastText(r: ProtoReader, textTag: number): string {
+  let t = "";
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === 18) price = text(r);
+    if (tag === textTag) t = text(r);
     else skip(r, tag);
   }
-  return { price };
+  return t;
 }
 
-function readLock(r: ProtoReader): { prices: { price: string }[] } {
-  const prices: { price: string }[] = [];
+/** Every message at `listTag` (a repeated field), read with `read`; other fields skipped. */
+function listOf<T>(r: ProtoReader, listTag: number, read: (r: ProtoReader) => T): T[] {
+  const out: T[] = [];
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === 10) prices.push(r.nested(readLockPrice));
+    if (tag === listTag) out.push(r.nested(read));
     else skip(r, tag);
   }
-  return { prices };
+  return out;
 }
+
+/** LockPrice: price 2. */
+const readLockPrice = (r: ProtoReader): { price: string } => ({ price: lastText(r, 18) });
+
+/** PreTradeLock: prices 1. */
+const readLock = (r: ProtoReader): { prices: { price: string }[] } => ({ prices: listOf(r, 10, readLockPrice) });
 
 function readExecute(r: ProtoReader): ExecuteView {
   let accepted = false;
@@ -201,56 +210,45 @@ function readAdjustment(r: ProtoReader): { accepted: boolean } {
   return { accepted };
 }
 
-function readPostTrade(r: ProtoReader): PostTradeView {
-  const accountBlocks: { reason: string }[] = [];
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 10) accountBlocks.push(r.nested(readBlock));
-    else skip(r, tag);
-  }
-  return { accountBlocks };
-}
+/** AccountBlock: reason 3. */
+const readBlock = (r: ProtoReader): { reason: string } => ({ reason: lastText(r, 26) });
 
-function readBlock(r: ProtoReader): { reason: string } {
-  let reason = "";
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 26) reason = text(r);
-    else skip(r, tag);
-  }
-  return { reason };
-}
+/** PostTradeResult: account blocks 1. */
+const readPostTrade = (r: ProtoReader): PostTradeView => ({ accountBlocks: listOf(r, 10, readBlock) });
 
-/** `CommandResult`: error 1, execute 4, adjustment 9; the last oneof member wins, as in protobuf. */
-function readCommandResult(r: ProtoReader): ResultHolder {
+/**
+ * A message that is one oneof (`CommandResult`, `ReportResult`): `member` reads the members
+ * the generator expects; any other is "other". The last member wins, as in protobuf.
+ */
+function readOneof(r: ProtoReader, member: (tag: number, r: ProtoReader) => ResultView | undefined): ResultHolder {
   let result: ResultView | undefined;
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === 10) result = { case: "error", value: r.nested(readError) };
-    else if (tag === 34) result = { case: "execute", value: r.nested(readExecute) };
-    else if (tag === 74) result = { case: "adjustment", value: r.nested(readAdjustment) };
-    else {
+    result = member(tag, r);
+    if (result === undefined) {
       result = { case: "other", value: { field: tag >>> 3 } };
       skip(r, tag);
     }
   }
   return { result: result ?? { case: "other", value: { field: 0 } } };
 }
+
+/** `CommandResult`: error 1, execute 4, adjustment 9. */
+const commandResultMember = (tag: number, r: ProtoReader): ResultView | undefined =>
+  tag === 10
+    ? { case: "error", value: r.nested(readError) }
+    : tag === 34
+      ? { case: "execute", value: r.nested(readExecute) }
+      : tag === 74
+        ? { case: "adjustment", value: r.nested(readAdjustment) }
+        : undefined;
 
 /** `ReportResult`: error 1, postTrade 2. */
-function readReportResult(r: ProtoReader): ResultHolder {
-  let result: ResultView | undefined;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 10) result = { case: "error", value: r.nested(readError) };
-    else if (tag === 18) result = { case: "postTrade", value: r.nested(readPostTrade) };
-    else {
-      result = { case: "other", value: { field: tag >>> 3 } };
-      skip(r, tag);
-    }
-  }
-  return { result: result ?? { case: "other", value: { field: 0 } } };
-}
+const reportResultMember = (tag: number, r: ProtoReader): ResultView | undefined =>
+  tag === 10 ? { case: "error", value: r.nested(readError) } : tag === 18 ? { case: "postTrade", value: r.nested(readPostTrade) } : undefined;
+
+const readCommandResult = (r: ProtoReader): ResultHolder => readOneof(r, commandResultMember);
+const readReportResult = (r: ProtoReader): ResultHolder => readOneof(r, reportResultMember);
 
 /** `errorField`: OpenResponse.error is field 4, PublishResponse.error field 3. */
 function readAnswer(bytes: Buffer, readResult: (r: ProtoReader) => ResultHolder, errorField: number, noticeField: number): AnswerView {
