@@ -4,7 +4,8 @@ import { AccountChannelService, type OpenRequest, type OpenResponse, type Comman
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
+import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
+import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
@@ -23,6 +24,8 @@ export interface ChannelQueueLimits {
 }
 
 type Incoming = OpenRequest | MalformedMessage;
+/** What the stream writes: the hot answers already as bytes (write-answers.ts), the rest as messages. */
+type Answer = OpenResponse | EncodedMessage;
 
 function response(correlationId: bigint, out: CommandResult[]): OpenResponse {
   // A literal, not `create()`: every order's answer takes this path.
@@ -67,10 +70,22 @@ const OPEN_PATH = methodPath(AccountChannelService.method.open);
  * SHUTTING_DOWN one by one (DRAIN_REFUSED_COMMANDS) and the others run.
  */
 export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse {
+  const answers = openAnswers(state, session, m, draining);
+  return Array.isArray(answers) ? response(m.correlationId, answers.map(channelAnswerMessage)) : answers;
+}
+
+/** As runOpenRequest, but the answer written straight to bytes from the door's results (write-answers.ts): the stream's path. */
+export function answerOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse | EncodedMessage {
+  const answers = openAnswers(state, session, m, draining);
+  return Array.isArray(answers) ? encodeChannelAnswers(m.correlationId, answers) : answers;
+}
+
+/** One answer per command, in order, or the whole message refused. */
+function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest, draining: boolean): ChannelAnswer[] | OpenResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.commands.length;
-  const out = new Array<CommandResult>(count);
+  const out = new Array<ChannelAnswer>(count);
   // Sized for every command and trimmed if some are answered before the door: an array
   // grown from `[]` reserves 17 slots, and most messages carry one order.
   const valid = new Array<ChannelCommand>(count);
@@ -118,9 +133,9 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
       session.onOpen?.(session.channelId);
     }
     const ran = state.runChannel(session.channelId, valid, bases);
-    for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = encodeChannelResult(ran[k]!);
+    for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = ran[k]!;
   }
-  return response(m.correlationId, out);
+  return out;
 }
 
 /**
@@ -147,7 +162,7 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state, metrics, log } = ctx;
   return {
-    open(call: ServerDuplexStream<Incoming, OpenResponse>) {
+    open(call: ServerDuplexStream<Incoming, Answer>) {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
       const inbox: Incoming[] = [];
@@ -158,7 +173,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       let closed = false;
       /** The transport is gone or ended: answers still waiting for durability are dropped. */
       let ended = false;
-      const writeNow = (message: OpenResponse): void => {
+      const writeNow = (message: Answer): void => {
         if (ended) return;
         try {
           // The write callback is only asked for when a trace samples this answer.
@@ -176,7 +191,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       /** The door closed the channel while answering: after this answer the stream ends. */
       let closedByDoor = false;
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
-      const write = (message: OpenResponse, m?: Incoming, arrivedAt = 0): void => {
+      const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         state.afterDurable(() => {
           writeNow(message);
           if (metrics && m !== undefined && !(m instanceof MalformedMessage)) metrics.channelAnswered(m, arrivedAt);
@@ -210,16 +225,16 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
 
       /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
-      const answer = (m: Incoming, beforeClose = false): OpenResponse =>
+      const answer = (m: Incoming, beforeClose = false): Answer =>
         stageTrace && !(m instanceof MalformedMessage) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
-      const answerNow = (m: Incoming, beforeClose: boolean): OpenResponse => {
+      const answerNow = (m: Incoming, beforeClose: boolean): Answer => {
         if (m instanceof MalformedMessage) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        const answered = runOpenRequest(state, session, m, phase !== "serving");
+        const answered = answerOpenRequest(state, session, m, phase !== "serving");
         // The door closed this channel (a closing reject, e.g. the hard throttle): the
         // answer is the stream's last; its ChannelClosing notice went out before it.
         if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
