@@ -17,6 +17,7 @@ import { indexedField } from "./indexed-field.js";
 import { refuseNotOwned, type OwnershipGate } from "./ownership-gate.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
+import { SliceQueue } from "./slice-queue.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -80,8 +81,11 @@ export function answerOpenRequest(state: SidecarState, session: StreamChannel, m
   return Array.isArray(answers) ? encodeChannelAnswers(m.correlationId, answers) : answers;
 }
 
-/** One answer per command, in order, or the whole message refused. */
-function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest, draining: boolean): ChannelAnswer[] | OpenResponse {
+/**
+ * One answer per command, in order, or the whole message refused. `offset`: where `m`'s
+ * commands start in the message they were sliced from (error paths name that index).
+ */
+function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest, draining: boolean, offset = 0): ChannelAnswer[] | OpenResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.commands.length;
@@ -98,7 +102,7 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
   const scope = session.scope !== undefined && !session.scope.principal.allAccounts ? session.scope : undefined;
   const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
   for (let i = 0; i < count; i++) {
-    const base = indexedField("commands", i);
+    const base = indexedField("commands", offset + i);
     try {
       const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
       if (scope) {
@@ -139,6 +143,14 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
 }
 
 /**
+ * Commands run per event-loop turn when a message carries more (as the feed's
+ * REPORTS_PER_SLICE): a batch of hundreds of orders would otherwise hold every other
+ * channel and the feed for as long as the engine takes over all of them. The bench's
+ * batches of 32 run in one turn.
+ */
+export const COMMANDS_PER_SLICE = 32;
+
+/**
  * Adapts one gRPC bidi stream to a channel of the door. The channel is opened on the first
  * message it runs, so a stream that never sends leaves no trace in the journal.
  *
@@ -158,6 +170,13 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
  * Every message that arrives gets an answer for as long as the stream is up: once shutdown
  * has closed the channel, each is refused SHUTTING_DOWN, and the stream ends only when the
  * client half-closes (the ShuttingDown notice asks it to) or the server's grace period cuts it.
+ *
+ * A message of more than COMMANDS_PER_SLICE commands, received while serving, runs a slice
+ * per turn (slice-queue.ts) and is answered once, in order; the stream's next messages wait
+ * in the inbox behind it. Once the channel has closed (the door closed it in an earlier
+ * slice, shutdown, the client went), its remaining commands are refused SHUTTING_DOWN, as a
+ * message arriving then would be. Shutdown's drain and the client's half-close finish the
+ * slices at once.
  */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state, metrics, log } = ctx;
@@ -207,6 +226,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         }
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
+      /** The sliced message being run, if any (at most one: the stream's messages run in order). */
+      const slices = new SliceQueue();
 
       const principal = principalOf(call);
       // Read only to be logged (test doubles of a call may not have it).
@@ -240,10 +261,40 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
         return answered;
       };
-      const pump = (): void => {
-        while (inbox.length > 0 && !blocked) {
-          const [m, arrivedAt] = next();
+      /** Runs `m` now, or its first slice now and the rest in later turns. */
+      const handle = (m: Incoming, arrivedAt: number): void => {
+        if (m instanceof MalformedMessage || m.commands.length <= COMMANDS_PER_SLICE || closed || ctx.phase() !== "serving" || tooLarge(state, m)) {
           write(answer(m), m, arrivedAt);
+          return;
+        }
+        slices.push(sliced(m, arrivedAt));
+      };
+      function* sliced(m: OpenRequest, arrivedAt: number): Generator<void, void, void> {
+        const out = new Array<ChannelAnswer>(m.commands.length);
+        for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
+          if (at > 0) yield;
+          const part: OpenRequest = { ...m, commands: m.commands.slice(at, at + COMMANDS_PER_SLICE) };
+          const answers = stageTrace ? stageTrace.order(m.correlationId, () => slice(part, at)) : slice(part, at);
+          for (let k = 0; k < answers.length; k++) out[at + k] = answers[k]!;
+        }
+        write(encodeChannelAnswers(m.correlationId, out), m, arrivedAt);
+        // What arrived meanwhile waited in the inbox: run once this job has left the queue
+        // (still this turn). Shutdown's drain and the half-close empty the inbox themselves.
+        queueMicrotask(pump);
+      }
+      /** One slice at `offset`; refused once the channel has closed, as a message arriving then would be. */
+      const slice = (part: OpenRequest, offset: number): readonly ChannelAnswer[] => {
+        const phase = ctx.phase();
+        if (closed || closedByDoor || phase === "failed") return part.commands.map(() => results.error("SHUTTING_DOWN", PHASE_REFUSALS.stopping));
+        // Slices of at most maxCommandsPerMessage commands are never refused whole.
+        const answers = openAnswers(state, session, part, phase !== "serving", offset) as ChannelAnswer[];
+        if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
+        return answers;
+      };
+      const pump = (): void => {
+        while (inbox.length > 0 && !blocked && slices.pending === 0) {
+          const [m, arrivedAt] = next();
+          handle(m, arrivedAt);
         }
       };
       const finish = (reason: "lost" | "ended" | "shutdown"): void => {
@@ -273,6 +324,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const unregister = ctx.streams.add({
         drainAndClose() {
           // In-flight work is finished before the channel's reservations are rolled back.
+          slices.finishNow();
           while (inbox.length > 0) {
             const [m, arrivedAt] = next();
             write(answer(m, true), m, arrivedAt);
@@ -286,8 +338,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("data", (m: Incoming) => {
         if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         const arrivedAt = metrics ? metrics.arrival() : -1;
-        if (!blocked && inbox.length === 0) {
-          write(answer(m), m, arrivedAt);
+        if (!blocked && inbox.length === 0 && slices.pending === 0) {
+          handle(m, arrivedAt);
           return;
         }
         if (inbox.length >= limits.maxQueuedMessages) {
@@ -313,6 +365,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
+        slices.finishNow();
         while (inbox.length > 0) {
           const [m, arrivedAt] = next();
           write(answer(m), m, arrivedAt);
