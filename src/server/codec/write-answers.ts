@@ -140,24 +140,18 @@ function writeError(w: ProtoWriter, field: number, e: CommandError): void {
 }
 
 function writeReject(w: ProtoWriter, field: number, r: Reject): void {
-  const mark = w.beginMessage(field);
-  if (r.policy) w.stringField(1, r.policy);
-  const code = encodeRejectCode(r.code);
-  if (code) w.int32Field(2, code);
-  if (r.reason) w.stringField(3, r.reason);
-  if (r.details) w.stringField(4, r.details);
-  const scope = encodeScope(r.scope);
-  if (scope) w.int32Field(5, scope);
-  w.endMessage(mark);
+  writeBlock(w, field, r, encodeScope(r.scope));
 }
 
-function writeBlock(w: ProtoWriter, field: number, b: AccountBlock): void {
+/** `AccountBlock`; a `Reject` is the same fields plus its scope (5). */
+function writeBlock(w: ProtoWriter, field: number, b: AccountBlock, scope = 0): void {
   const mark = w.beginMessage(field);
   if (b.policy) w.stringField(1, b.policy);
   const code = encodeRejectCode(b.code);
   if (code) w.int32Field(2, code);
   if (b.reason) w.stringField(3, b.reason);
   if (b.details) w.stringField(4, b.details);
+  if (scope) w.int32Field(5, scope);
   w.endMessage(mark);
 }
 
