@@ -11,6 +11,8 @@ import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { MalformedMessage } from "../../src/transport/service-definition.js";
+import { decodeOpenResponse, encodeOpenResponse } from "../../src/transport/wire/index.js";
+import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ServingPhase } from "../../src/server/services/service-context.js";
 import type { CommandInit } from "../../src/client/index.js";
@@ -20,7 +22,9 @@ import { as, errorOf } from "./results.js";
 /**
  * Stands in for grpc-js's server duplex stream: `write` returns `writable`, as grpc-js
  * returns false once the client stops reading (HTTP/2 flow control); `pause`/`resume`
- * record whether the service holds reading back.
+ * record whether the service holds reading back. What is written is kept as the client
+ * would read it: through the channel's wire codecs (the service writes its hot answers
+ * as bytes).
  */
 class FakeCall extends EventEmitter {
   readonly written: OpenResponse[] = [];
@@ -28,8 +32,8 @@ class FakeCall extends EventEmitter {
   paused = false;
   ended = false;
 
-  write(m: OpenResponse): boolean {
-    this.written.push(m);
+  write(m: OpenResponse | EncodedMessage): boolean {
+    this.written.push(decodeOpenResponse(encodeOpenResponse(m)));
     return this.writable;
   }
   pause(): void {

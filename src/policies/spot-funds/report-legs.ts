@@ -50,7 +50,8 @@ export class LegDelta {
     if (incoming) entry.incoming = incoming;
     if (this.realizedPnl) entry.realizedPnl = this.realizedPnl;
     if (this.averageEntryPrice) entry.averageEntryPrice = this.averageEntryPrice;
-    return Object.keys(entry).length > 1 ? entry : undefined;
+    // Anything beside the asset (tested directly: `Object.keys` built an array per leg of every fill).
+    return balance || held || incoming || this.realizedPnl || this.averageEntryPrice ? entry : undefined;
   }
 }
 

@@ -39,7 +39,7 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
   const positionEffect = decodePositionEffect(r.positionEffect, path(field, ".position_effect"), false);
   const positionSide = decodePositionSide(r.positionSide, path(field, ".position_side"), false);
   const clientOrderId = decodeClientOrderId(r.clientOrderId, path(field, ".client_order_id"));
-  return {
+  const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument: r.instrument ? decodeInstrument(r.instrument, path(field, ".instrument")) : undefined,
       accountId: r.accountId === 0n ? undefined : AccountId.fromU64(r.accountId),
@@ -57,6 +57,8 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
       isFinal: r.isFinal,
     },
     positionImpact: { positionEffect, positionSide },
-    ...(clientOrderId === undefined ? {} : { clientOrderId }),
   };
+  // Added only when present (not spread from a conditional literal: see decodeOrder).
+  if (clientOrderId !== undefined) report.clientOrderId = clientOrderId;
+  return report;
 }

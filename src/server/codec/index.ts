@@ -15,3 +15,4 @@ export * from "./encode-events.js";
 export * from "./admin.js";
 export * from "./audit.js";
 export * from "./operator.js";
+export * from "./write-answers.js";

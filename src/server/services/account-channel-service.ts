@@ -4,7 +4,8 @@ import { AccountChannelService, type OpenRequest, type OpenResponse, type Comman
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeChannelCommand, encodeChannelResult, encodeCommandError, results, shuttingDownNotice } from "../codec/index.js";
+import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
+import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
@@ -16,6 +17,7 @@ import { indexedField } from "./indexed-field.js";
 import { refuseNotOwned, type OwnershipGate } from "./ownership-gate.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
+import { SliceQueue } from "./slice-queue.js";
 
 export interface ChannelQueueLimits {
   /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
@@ -23,6 +25,8 @@ export interface ChannelQueueLimits {
 }
 
 type Incoming = OpenRequest | MalformedMessage;
+/** What the stream writes: the hot answers already as bytes (write-answers.ts), the rest as messages. */
+type Answer = OpenResponse | EncodedMessage;
 
 function response(correlationId: bigint, out: CommandResult[]): OpenResponse {
   // A literal, not `create()`: every order's answer takes this path.
@@ -67,10 +71,25 @@ const OPEN_PATH = methodPath(AccountChannelService.method.open);
  * SHUTTING_DOWN one by one (DRAIN_REFUSED_COMMANDS) and the others run.
  */
 export function runOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse {
+  const answers = openAnswers(state, session, m, draining);
+  return Array.isArray(answers) ? response(m.correlationId, answers.map(channelAnswerMessage)) : answers;
+}
+
+/** As runOpenRequest, but the answer written straight to bytes from the door's results (write-answers.ts): the stream's path. */
+export function answerOpenRequest(state: SidecarState, session: StreamChannel, m: OpenRequest, draining = false): OpenResponse | EncodedMessage {
+  const answers = openAnswers(state, session, m, draining);
+  return Array.isArray(answers) ? encodeChannelAnswers(m.correlationId, answers) : answers;
+}
+
+/**
+ * One answer per command, in order, or the whole message refused. `offset`: where `m`'s
+ * commands start in the message they were sliced from (error paths name that index).
+ */
+function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest, draining: boolean, offset = 0): ChannelAnswer[] | OpenResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.commands.length;
-  const out = new Array<CommandResult>(count);
+  const out = new Array<ChannelAnswer>(count);
   // Sized for every command and trimmed if some are answered before the door: an array
   // grown from `[]` reserves 17 slots, and most messages carry one order.
   const valid = new Array<ChannelCommand>(count);
@@ -83,7 +102,7 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
   const scope = session.scope !== undefined && !session.scope.principal.allAccounts ? session.scope : undefined;
   const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
   for (let i = 0; i < count; i++) {
-    const base = indexedField("commands", i);
+    const base = indexedField("commands", offset + i);
     try {
       const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
       if (scope) {
@@ -118,10 +137,18 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
       session.onOpen?.(session.channelId);
     }
     const ran = state.runChannel(session.channelId, valid, bases);
-    for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = encodeChannelResult(ran[k]!);
+    for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = ran[k]!;
   }
-  return response(m.correlationId, out);
+  return out;
 }
+
+/**
+ * Commands run per event-loop turn when a message carries more (as the feed's
+ * REPORTS_PER_SLICE): a batch of hundreds of orders would otherwise hold every other
+ * channel and the feed for as long as the engine takes over all of them. The bench's
+ * batches of 32 run in one turn.
+ */
+export const COMMANDS_PER_SLICE = 32;
 
 /**
  * Adapts one gRPC bidi stream to a channel of the door. The channel is opened on the first
@@ -143,11 +170,18 @@ export function runOpenRequest(state: SidecarState, session: StreamChannel, m: O
  * Every message that arrives gets an answer for as long as the stream is up: once shutdown
  * has closed the channel, each is refused SHUTTING_DOWN, and the stream ends only when the
  * client half-closes (the ShuttingDown notice asks it to) or the server's grace period cuts it.
+ *
+ * A message of more than COMMANDS_PER_SLICE commands, received while serving, runs a slice
+ * per turn (slice-queue.ts) and is answered once, in order; the stream's next messages wait
+ * in the inbox behind it. Once the channel has closed (the door closed it in an earlier
+ * slice, shutdown, the client went), its remaining commands are refused SHUTTING_DOWN, as a
+ * message arriving then would be. Shutdown's drain and the client's half-close finish the
+ * slices at once.
  */
 export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueLimits): UntypedServiceImplementation {
   const { state, metrics, log } = ctx;
   return {
-    open(call: ServerDuplexStream<Incoming, OpenResponse>) {
+    open(call: ServerDuplexStream<Incoming, Answer>) {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
       const inbox: Incoming[] = [];
@@ -158,7 +192,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       let closed = false;
       /** The transport is gone or ended: answers still waiting for durability are dropped. */
       let ended = false;
-      const writeNow = (message: OpenResponse): void => {
+      const writeNow = (message: Answer): void => {
         if (ended) return;
         try {
           // The write callback is only asked for when a trace samples this answer.
@@ -176,7 +210,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       /** The door closed the channel while answering: after this answer the stream ends. */
       let closedByDoor = false;
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
-      const write = (message: OpenResponse, m?: Incoming, arrivedAt = 0): void => {
+      const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         state.afterDurable(() => {
           writeNow(message);
           if (metrics && m !== undefined && !(m instanceof MalformedMessage)) metrics.channelAnswered(m, arrivedAt);
@@ -192,6 +226,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         }
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
+      /** The sliced message being run, if any (at most one: the stream's messages run in order). */
+      const slices = new SliceQueue();
 
       const principal = principalOf(call);
       // Read only to be logged (test doubles of a call may not have it).
@@ -210,25 +246,55 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
 
       /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
-      const answer = (m: Incoming, beforeClose = false): OpenResponse =>
+      const answer = (m: Incoming, beforeClose = false): Answer =>
         stageTrace && !(m instanceof MalformedMessage) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
-      const answerNow = (m: Incoming, beforeClose: boolean): OpenResponse => {
+      const answerNow = (m: Incoming, beforeClose: boolean): Answer => {
         if (m instanceof MalformedMessage) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
         if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
-        const answered = runOpenRequest(state, session, m, phase !== "serving");
+        const answered = answerOpenRequest(state, session, m, phase !== "serving");
         // The door closed this channel (a closing reject, e.g. the hard throttle): the
         // answer is the stream's last; its ChannelClosing notice went out before it.
         if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
         return answered;
       };
-      const pump = (): void => {
-        while (inbox.length > 0 && !blocked) {
-          const [m, arrivedAt] = next();
+      /** Runs `m` now, or its first slice now and the rest in later turns. */
+      const handle = (m: Incoming, arrivedAt: number): void => {
+        if (m instanceof MalformedMessage || m.commands.length <= COMMANDS_PER_SLICE || closed || ctx.phase() !== "serving" || tooLarge(state, m)) {
           write(answer(m), m, arrivedAt);
+          return;
+        }
+        slices.push(sliced(m, arrivedAt));
+      };
+      function* sliced(m: OpenRequest, arrivedAt: number): Generator<void, void, void> {
+        const out = new Array<ChannelAnswer>(m.commands.length);
+        for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
+          if (at > 0) yield;
+          const part: OpenRequest = { ...m, commands: m.commands.slice(at, at + COMMANDS_PER_SLICE) };
+          const answers = stageTrace ? stageTrace.order(m.correlationId, () => slice(part, at)) : slice(part, at);
+          for (let k = 0; k < answers.length; k++) out[at + k] = answers[k]!;
+        }
+        write(encodeChannelAnswers(m.correlationId, out), m, arrivedAt);
+        // What arrived meanwhile waited in the inbox: run once this job has left the queue
+        // (still this turn). Shutdown's drain and the half-close empty the inbox themselves.
+        queueMicrotask(pump);
+      }
+      /** One slice at `offset`; refused once the channel has closed, as a message arriving then would be. */
+      const slice = (part: OpenRequest, offset: number): readonly ChannelAnswer[] => {
+        const phase = ctx.phase();
+        if (closed || closedByDoor || phase === "failed") return part.commands.map(() => results.error("SHUTTING_DOWN", PHASE_REFUSALS.stopping));
+        // Slices of at most maxCommandsPerMessage commands are never refused whole.
+        const answers = openAnswers(state, session, part, phase !== "serving", offset) as ChannelAnswer[];
+        if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
+        return answers;
+      };
+      const pump = (): void => {
+        while (inbox.length > 0 && !blocked && slices.pending === 0) {
+          const [m, arrivedAt] = next();
+          handle(m, arrivedAt);
         }
       };
       const finish = (reason: "lost" | "ended" | "shutdown"): void => {
@@ -258,6 +324,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const unregister = ctx.streams.add({
         drainAndClose() {
           // In-flight work is finished before the channel's reservations are rolled back.
+          slices.finishNow();
           while (inbox.length > 0) {
             const [m, arrivedAt] = next();
             write(answer(m, true), m, arrivedAt);
@@ -271,8 +338,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("data", (m: Incoming) => {
         if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         const arrivedAt = metrics ? metrics.arrival() : -1;
-        if (!blocked && inbox.length === 0) {
-          write(answer(m), m, arrivedAt);
+        if (!blocked && inbox.length === 0 && slices.pending === 0) {
+          handle(m, arrivedAt);
           return;
         }
         if (inbox.length >= limits.maxQueuedMessages) {
@@ -298,6 +365,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
+        slices.finishNow();
         while (inbox.length > 0) {
           const [m, arrivedAt] = next();
           write(answer(m), m, arrivedAt);

@@ -4,7 +4,8 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { decodeExecutionReport, encodeCommandError, reportResults } from "../codec/index.js";
+import { decodeExecutionReport, encodeCommandError, encodeFeedAnswers, feedAnswerMessage, reportResults, type FeedAnswer } from "../codec/index.js";
+import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
@@ -39,10 +40,21 @@ function refuse(state: SidecarState, m: PublishRequest, code: CommandErrorCode, 
  * account outside `scope` is refused), applied through the door in order.
  */
 export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?: CommandScope, offset = 0, ownership?: OwnershipGate): PublishResponse {
+  const answers = publishAnswers(state, m, scope, offset, ownership);
+  return Array.isArray(answers) ? publishResponse(m.correlationId, answers.map(feedAnswerMessage)) : answers;
+}
+
+// A literal, not `create()`: every feed message's answer takes this path.
+function publishResponse(correlationId: bigint, results: ReportResult[]): PublishResponse {
+  return { $typeName: "openpit.sidecar.v1.PublishResponse", correlationId, results };
+}
+
+/** One answer per report, in order (the door's results stay domain values until written: write-answers.ts), or the whole message refused. */
+function publishAnswers(state: SidecarState, m: PublishRequest, scope: CommandScope | undefined, offset: number, ownership: OwnershipGate | undefined): FeedAnswer[] | PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.reports.length;
-  const out = new Array<ReportResult>(count);
+  const out = new Array<FeedAnswer>(count);
   // Sized for every report and trimmed if some are refused (see runOpenRequest).
   const valid = new Array<ExecutionReport>(count);
   const bases = new Array<string>(count);
@@ -79,10 +91,9 @@ export function runPublishRequest(state: SidecarState, m: PublishRequest, scope?
   bases.length = n;
   if (n > 0) {
     const applied = state.applyReports(valid, bases);
-    for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = reportResults.encode(applied[k]!);
+    for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = applied[k]!;
   }
-  // A literal, not `create()`: every feed message's answer takes this path.
-  return { $typeName: "openpit.sidecar.v1.PublishResponse", correlationId: m.correlationId, results: out };
+  return out;
 }
 
 /**
@@ -106,7 +117,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
   const { state, metrics, log } = ctx;
 
   return {
-    publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse>) {
+    publish(call: ServerDuplexStream<PublishRequest | MalformedMessage, PublishResponse | EncodedMessage>) {
       // Answers queued behind a pending write leave together (coalesce-writes.ts).
       coalesceWrites(call);
       const principal = principalOf(call);
@@ -114,7 +125,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       const peer = log ? call.getPeer() : "";
       log?.info({ event: "connect", stream: "feed", peer, principal: principal.name }, `feed stream opened by ${principal.name} from ${peer}`);
       const scope: CommandScope = { principal, action: PUBLISH_PATH, onDenied: ctx.onDenied };
-      const run = (m: PublishRequest, offset: number): PublishResponse => runPublishRequest(state, m, scope, offset, ctx.ownership);
+      const run = (m: PublishRequest, offset: number): FeedAnswer[] | PublishResponse => publishAnswers(state, m, scope, offset, ctx.ownership);
       const work = new SliceQueue();
       /** Shutdown closed this stream (or the client went): nothing more is applied. */
       let closed = false;
@@ -128,13 +139,13 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           finish("shutdown");
         },
       });
-      const answer = (m: PublishRequest | MalformedMessage): PublishResponse => answerAt(m, 0, false);
+      const answer = (m: PublishRequest | MalformedMessage): PublishResponse | FeedAnswer[] => answerAt(m, 0, false);
       /**
        * `rest`: a later slice of a message whose first slice was applied. It was received
        * and accepted as a whole, so only a failed-closed process stops it (as before
        * slicing, when the whole message was applied in the turn it arrived).
        */
-      const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse => {
+      const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse | FeedAnswer[] => {
         if (m instanceof MalformedMessage) {
           return create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         }
@@ -144,7 +155,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         if (closed || phase === "stopping" || phase === "failed") return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m, offset);
       };
-      const writeNow = (response: PublishResponse): void => {
+      const writeNow = (response: PublishResponse | EncodedMessage): void => {
         if (ended) return;
         try {
           // Flow control: stop reading until the client reads; one drain listener at a time.
@@ -162,15 +173,18 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           call.destroy(e instanceof Error ? e : new Error(String(e)));
         }
       };
-      const traced = (m: PublishRequest, offset = 0): PublishResponse =>
+      const traced = (m: PublishRequest, offset = 0): PublishResponse | FeedAnswer[] =>
         stageTrace ? stageTrace.feed(m.reports.length, () => answerAt(m, offset, offset > 0)) : answerAt(m, offset, offset > 0);
       /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
       /** Writes the answer to `m` (arrived at `arrivedAt`) once durable, and counts its latency. */
-      const answered = (response: PublishResponse, m: PublishRequest | MalformedMessage, arrivedAt: number): void =>
+      const answered = (response: PublishResponse | FeedAnswer[], m: PublishRequest | MalformedMessage, arrivedAt: number): void => {
+        // The door's results written straight to bytes (write-answers.ts); refusals stay messages.
+        const encoded = Array.isArray(response) ? encodeFeedAnswers(m instanceof MalformedMessage ? 0n : m.correlationId, response) : response;
         state.afterDurable(() => {
-          writeNow(response);
+          writeNow(encoded);
           if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
         });
+      };
       function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
         const phase = ctx.phase();
         const refused = closed || (phase !== "serving" && phase !== "draining");
@@ -178,12 +192,13 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
           return;
         }
-        const out: ReportResult[] = [];
+        const out: FeedAnswer[] = [];
         for (let at = 0; at < m.reports.length; at += REPORTS_PER_SLICE) {
           if (at > 0) yield;
-          out.push(...traced({ ...m, reports: m.reports.slice(at, at + REPORTS_PER_SLICE) }, at).results);
+          const slice = traced({ ...m, reports: m.reports.slice(at, at + REPORTS_PER_SLICE) }, at);
+          out.push(...(Array.isArray(slice) ? slice : slice.results));
         }
-        answered(create(PublishResponseSchema, { correlationId: m.correlationId, results: out }), m, arrivedAt);
+        answered(out, m, arrivedAt);
       }
       call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m, metrics ? metrics.arrival() : -1)));
       function finish(reason: "disconnect" | "shutdown"): void {

@@ -25,12 +25,14 @@ import {
 } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandError } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { AccountOutcome, OutcomeAmount, PreTradeLock, Reject } from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { EncodedMessage } from "./encoded-message.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 // The writer is reused across messages: encoding is synchronous and never re-entered.
 const writer = new ProtoWriter();
 
-export function encodeOpenResponse(m: OpenResponse): Buffer {
+export function encodeOpenResponse(m: OpenResponse | EncodedMessage): Buffer {
+  if (m instanceof EncodedMessage) return m.bytes;
   // The sidecar never sets unknown fields; were one there, protobuf-es would place it.
   if (m.$unknown !== undefined) return asBuffer(toBinary(OpenResponseSchema, m));
   const w = writer.reset();
@@ -45,7 +47,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function writeCommandResult(w: ProtoWriter, r: CommandResult): void {
+export function writeCommandResult(w: ProtoWriter, r: CommandResult): void {
   if (r.$unknown === undefined) {
     const result = r.result;
     switch (result.case) {

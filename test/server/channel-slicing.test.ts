@@ -1,0 +1,100 @@
+/** A channel message of more than COMMANDS_PER_SLICE commands runs a slice per turn (as the feed's big messages do). */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
+import type { CommandInit } from "../../src/client/index.js";
+import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, type Harness } from "./harness.js";
+import { as, errorOf } from "./results.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { controlsConfig } from "./controls-world.js";
+
+const THROTTLE = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
+
+/** A buy of 1 at `price` (held until committed or rolled back). */
+const buy = (price: string, accountId = ACCOUNT): CommandInit => ({ case: "executePreTrade", value: { order: order({ qty: "1", price, accountId }) } });
+
+describe("a big channel message is run in slices", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("an order on another channel sent right after it is answered before it; every command runs, in order, with its own index", async () => {
+    const big = h.channel();
+    const other = h.channel();
+    await big.send(seed("USD", "100000"));
+    await other.send(seed("USD", "1000", OTHER_ACCOUNT));
+    const n = COMMANDS_PER_SLICE * 4 + 5;
+    const bad = COMMANDS_PER_SLICE * 3 + 2;
+    // One order that cannot be decoded (a bad price), in a late slice: its error names its index in the message.
+    const commands = Array.from({ length: n }, (_, i) => buy(i === bad ? "not a number" : "10"));
+    const answered: string[] = [];
+    const sent = big.send(...commands).then((r) => {
+      answered.push("big");
+      return r;
+    });
+    const decided = other.one(buy("10", OTHER_ACCOUNT)).then((r) => {
+      answered.push("other");
+      return r;
+    });
+    const [results, decision] = await Promise.all([sent, decided]);
+    // The big message's remaining slices ran in later turns, after the other channel's order.
+    expect(answered).toEqual(["other", "big"]);
+    expect(as(decision, "execute").accepted).toBe(true);
+    expect(results).toHaveLength(n);
+    results.forEach((r, i) => expect(r.result.case, `command ${i}`).toBe(i === bad ? "error" : "execute"));
+    expect(errorOf(results[bad])?.field).toMatch(new RegExp(`^commands\\[${bad}\\]`));
+    // Reservation ids follow the commands' order across slices.
+    const ids = results.filter((_, i) => i !== bad).map((r) => as(r, "execute").reservationId);
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+    expect(await holdingsOf(h)).toMatchObject({ USD: { available: String(100000 - (n - 1) * 10), held: String((n - 1) * 10) } });
+  });
+
+  it("messages behind a big one on the same stream are answered after it, in order", async () => {
+    const ch = h.channel();
+    await ch.send(seed("USD", "1000"));
+    const big = ch.send(...Array.from({ length: COMMANDS_PER_SLICE * 2 + 1 }, () => buy("1")));
+    const small = ch.send(buy("2"));
+    const answered: string[] = [];
+    await Promise.all([big.then(() => answered.push("big")), small.then(() => answered.push("small"))]);
+    expect(answered).toEqual(["big", "small"]);
+    expect(await holdingsOf(h)).toMatchObject({ USD: { held: String(COMMANDS_PER_SLICE * 2 + 1 + 2) } });
+  });
+
+  it("a message of exactly COMMANDS_PER_SLICE commands runs in one turn", async () => {
+    const big = h.channel();
+    const other = h.channel();
+    await big.send(seed("USD", "1000"));
+    await other.send(seed("USD", "1000", OTHER_ACCOUNT));
+    const answered: string[] = [];
+    const sent = big.send(...Array.from({ length: COMMANDS_PER_SLICE }, () => buy("1"))).then(() => answered.push("big"));
+    const decided = other.one(buy("1", OTHER_ACCOUNT)).then(() => answered.push("other"));
+    await Promise.all([sent, decided]);
+    expect(answered).toEqual(["big", "other"]);
+  });
+});
+
+describe("a big channel message after the door closed its channel", () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("runs the slice that closed it whole; the remaining commands are refused SHUTTING_DOWN, as a later message's would be", async () => {
+    h = await startHarness(controlsConfig([THROTTLE]));
+    const ch = h.channel();
+    const n = COMMANDS_PER_SLICE * 2 + 3;
+    const results = await ch.send(...Array.from({ length: n }, () => buy("1")));
+    expect(results).toHaveLength(n);
+    // The hard limit (3 orders) tripped in the first slice, which ran to its end as one
+    // door command; every command of the later slices was refused.
+    const first = results.slice(0, COMMANDS_PER_SLICE).map((r) => as(r, "execute").rejects.map((x) => x.reason));
+    expect(first.slice(0, 4)).toEqual([[], [], ["throttle soft limit exceeded"], ["throttle hard limit exceeded"]]);
+    for (let i = COMMANDS_PER_SLICE; i < n; i++) {
+      expect(errorOf(results[i]), `command ${i}`).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, message: "the sidecar is shutting down" });
+    }
+    expect(h.server.state.channels.size).toBe(0);
+  });
+});
