@@ -15,6 +15,9 @@ export interface KvLeaseStoreOptions {
   readonly replicas: number;
 }
 
+/** The pause before a broken watch is opened again. */
+const WATCH_RETRY_MS = 250;
+
 /** JetStream's "wrong last sequence" (10071): the compare-and-set lost. */
 function isConflict(e: unknown): boolean {
   const err = e as { api_error?: { err_code?: number }; message?: string } | undefined;
@@ -72,28 +75,44 @@ export class KvLeaseStore implements LeaseStore {
     return this.watch(KvWatchInclude.LastValue, onHolder);
   }
 
-  /** Every lease key's writes (a delete or purge: undefined); a value that does not decode is skipped. */
+  /**
+   * Every lease key's writes (a delete or purge: undefined); a value that does not decode is
+   * skipped. A watch that breaks (its consumer's heartbeats missed while the process was
+   * frozen, a reconnect) is opened again, so the callbacks keep coming until unsubscribed.
+   */
   private watch(include: KvWatchInclude, onEntry: (shard: number, holder: LeaseValue | undefined) => void): () => void {
     let stopped = false;
-    let stop = (): void => void (stopped = true);
-    void this.kv.watch({ key: "shard.*", include }).then(async (updates) => {
-      stop = () => updates.stop();
-      if (stopped) return updates.stop();
-      for await (const e of updates) {
-        const shard = Number(e.key.slice("shard.".length));
-        if (e.operation !== "PUT") onEntry(shard, undefined);
-        else {
-          let holder: LeaseValue;
-          try {
-            holder = decodeLeaseValue(e.string());
-          } catch {
-            continue;
+    let current: { stop(): void } | undefined;
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const updates = await this.kv.watch({ key: "shard.*", include });
+          current = updates;
+          if (stopped) return updates.stop();
+          for await (const e of updates) {
+            const shard = Number(e.key.slice("shard.".length));
+            if (e.operation !== "PUT") onEntry(shard, undefined);
+            else {
+              let holder: LeaseValue;
+              try {
+                holder = decodeLeaseValue(e.string());
+              } catch {
+                continue;
+              }
+              onEntry(shard, holder);
+            }
           }
-          onEntry(shard, holder);
+        } catch {
+          // Opened again below, after a pause (the servers may be electing a leader).
         }
+        if (!stopped) await new Promise((r) => setTimeout(r, WATCH_RETRY_MS).unref());
       }
-    }, () => {});
-    return () => stop();
+    };
+    void run();
+    return () => {
+      stopped = true;
+      current?.stop();
+    };
   }
 
   async release(shard: number, revision: number): Promise<void> {

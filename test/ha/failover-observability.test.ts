@@ -11,20 +11,11 @@ import { callUnary } from "../../src/client/index.js";
 import type { SidecarProcess } from "../durability/sidecar-process.js";
 import { NATS_READY } from "./nats-cluster.js";
 import { exitOf } from "./replicated-sidecar.js";
-import { replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
+import { logLines, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const clusterOf = useNatsCluster();
 
-type LogLine = Record<string, unknown> & { event?: string; level?: string; msg?: string };
 
-/** Every line the process wrote on stderr, each parsed as JSON (a line that is not JSON fails the test). */
-function logLines(proc: SidecarProcess): LogLine[] {
-  return proc
-    .stderr()
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as LogLine);
-}
 
 function metricsUrl(proc: SidecarProcess): string {
   const url = /openpit-sidecar: metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(proc.stdout())?.[1];

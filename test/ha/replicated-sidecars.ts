@@ -84,3 +84,14 @@ export async function waitForRole(proc: SidecarProcess, role: ReplicationRole, d
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+export type LogLine = Record<string, unknown> & { event?: string; level?: string; msg?: string };
+
+/** The structured log: the process's stderr lines that open a JSON object, each parsed (one that does not parse fails the test). */
+export function logLines(proc: SidecarProcess): LogLine[] {
+  return proc
+    .stderr()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as LogLine);
+}

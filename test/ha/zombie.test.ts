@@ -5,7 +5,8 @@
  *
  * - the lease clock (the default): its lease counted as held for 80 % of the TTL after its
  *   last renewal, a clock that ran on while it was frozen, so it refuses the orders that
- *   waited in its socket (NOT_OWNER) and exits (75);
+ *   waited in its socket (NOT_OWNER) and exits (75); frozen once every answer had come, so
+ *   that no answer withheld for a refused append holds the refusals back;
  * - the log's fence: with `ownership.unsafeLeaseValidityMs` far above the freeze, the woken
  *   zombie still counts the lease as its own, takes the waiting orders and appends them; the
  *   stream refuses the append (the new owner's epoch markers moved every subject's last
@@ -36,7 +37,7 @@ import { ACCOUNT, order as harnessOrder, seed } from "../server/harness.js";
 import { as } from "../server/results.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, readDurable } from "./oracle.js";
 import { exitOf } from "./replicated-sidecar.js";
-import { LEASE_TTL_MS, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
+import { LEASE_TTL_MS, logLines, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const clusterOf = useNatsCluster();
 
@@ -62,17 +63,7 @@ function order(i: number): WireOp {
 }
 
 type Outcome = { kind: "answer"; answer: unknown } | { kind: "failed" } | { kind: "pending" };
-type LogLine = Record<string, unknown> & { event?: string; msg?: string };
 type ResultJson = { error?: { code?: string; message?: string; ownerAddress?: string } };
-
-/** The structured log (stderr), one JSON object per line. */
-function logLines(proc: SidecarProcess): LogLine[] {
-  return proc
-    .stderr()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as LogLine);
-}
 
 const BEFORE = 100;
 const WHILE_FROZEN = 20;
@@ -88,11 +79,12 @@ interface ZombieRun {
 
 /**
  * The scenario: A active (with `ownership` extra keys), B standby; a pipelined flow on A,
- * frozen after BEFORE orders; WHILE_FROZEN more sent to the frozen A; thawed once B serves.
+ * frozen after BEFORE orders (mid-flow, or once all are answered: `quiesce`); WHILE_FROZEN
+ * more sent to the frozen A; thawed once B serves.
  * Checks what holds in both variants (A exits 75; everything answered as run is in B's journal
  * as the reference answers it; nothing sent while frozen ran).
  */
-async function zombie(tag: string, ownership: Record<string, unknown>): Promise<ZombieRun> {
+async function zombie(tag: string, ownership: Record<string, unknown>, quiesce: boolean): Promise<ZombieRun> {
   const sa = await replicatedSidecar(clusterOf(), tag, "a", ownership);
   const a = await sa.start();
   await waitForRole(a, ReplicationRole.ACTIVE, 10_000);
@@ -125,6 +117,10 @@ async function zombie(tag: string, ownership: Record<string, unknown>): Promise<
     send();
     await new Promise((r) => setTimeout(r, 2));
   }
+  // Quiesced: every answer before the freeze has come, so the zombie owes none when it wakes
+  // (a channel's answers go in order: one withheld for an append the stream refuses holds back
+  // the refusals after it).
+  if (quiesce) await Promise.all(settled);
   a.child.kill("SIGSTOP");
   const stoppedAt = performance.now();
   // Orders sent to the frozen process wait in its socket: it reads them only after waking.
@@ -185,11 +181,12 @@ async function zombie(tag: string, ownership: Record<string, unknown>): Promise<
 
 describe.runIf(NATS_READY).sequential("the zombie: SIGSTOP the active until the standby took over, then SIGCONT", () => {
   it("the lease clock: the woken zombie refuses what waited in its socket (NOT_OWNER) and exits", async () => {
-    const { b, outcomes, fencedLine, a } = await zombie("zclock", {});
+    const { b, outcomes, fencedLine, a } = await zombie("zclock", {}, true);
     // Its lease clock ran while it was frozen: the first thing it does awake is give the lease up.
     expect(fencedLine).toMatch(/^lost the lease of shard \d+: the lease was not renewed within 1200 ms; exiting \(75\)/);
-    // Every order sent while it was frozen was refused NOT_OWNER, naming the new owner, or
-    // nobody yet when the zombie had not read the new owner's claim from the bucket.
+    // It owed no answer when frozen, so every order sent while it was frozen was answered:
+    // refused NOT_OWNER, naming the new owner, or nobody yet when the zombie had not read the
+    // new owner's claim from the bucket.
     for (let i = BEFORE; i < BEFORE + WHILE_FROZEN; i++) {
       const o = outcomes[i]!;
       expect(o.kind, `order ${i}`).toBe("answer");
@@ -208,7 +205,7 @@ describe.runIf(NATS_READY).sequential("the zombie: SIGSTOP the active until the 
 
   it("the log's fence: a zombie that still counts the lease as its own appends what waited in its socket, the stream refuses it, and nothing of it is answered", async () => {
     // Far above the freeze (about the TTL): on waking the lease clock still says "held".
-    const { a, outcomes, fencedLine } = await zombie("zfence", { unsafeLeaseValidityMs: 60_000 });
+    const { a, outcomes, fencedLine } = await zombie("zfence", { unsafeLeaseValidityMs: 60_000 }, false);
     const lines = logLines(a);
     expect(lines.find((l) => l.event === "unsafe_lease_validity")).toMatchObject({ level: "warn", validityMs: 60_000 });
     // The refusal itself: the stream refused the zombie's append (expected last subject sequence).

@@ -55,6 +55,29 @@ describe("ownership gate", () => {
     return { h, leases, gate };
   }
 
+  /** A cannot renew for a whole TTL: its leases lapse (on its clock and on the servers), and nobody holds them. */
+  async function lapseLeases(): Promise<void> {
+    store.unreachable = true;
+    await timers.advance(TTL);
+    store.unreachable = false;
+  }
+
+  /** A seed and an order sent through `ch` (opened on B) end on A, once moved there, and ran only there. */
+  async function seedAndExecuteEndOnA(ch: OwnerFollowingChannel, moves: readonly string[]): Promise<void> {
+    try {
+      const [seeded, executed] = await ch.send(seed("USD", "10000"), execute());
+      expect(moves).toEqual([`${b.h.address} -> ${a.h.address}`]);
+      expect(ch.address).toBe(a.h.address);
+      expect(seeded!.result.case).toBe("adjustment");
+      expect(as(executed, "execute").accepted).toBe(true);
+      expect((await holdingsOf(a.h)).USD).toEqual({ available: "9000", held: "1000", incoming: "0" });
+      expect(await holdingsOf(b.h)).toEqual({});
+      expect(b.h.server.state.channels.size).toBe(0);
+    } finally {
+      await ch.close();
+    }
+  }
+
   beforeEach(async () => {
     timers = new ManualTimers();
     store = new MemoryLeaseStore(timers, TTL);
@@ -110,26 +133,11 @@ describe("ownership gate", () => {
   it("the TypeScript client follows NOT_OWNER to the owner and runs the command there", async () => {
     const moves: string[] = [];
     const ch = new OwnerFollowingChannel(b.h.address, { onRedirect: (from, to) => moves.push(`${from} -> ${to}`) });
-    try {
-      const [seeded, executed] = await ch.send(seed("USD", "10000"), execute());
-      expect(moves).toEqual([`${b.h.address} -> ${a.h.address}`]);
-      expect(ch.address).toBe(a.h.address);
-      expect(seeded!.result.case).toBe("adjustment");
-      expect(as(executed, "execute").accepted).toBe(true);
-      // It ran on A, and only there.
-      expect((await holdingsOf(a.h)).USD).toEqual({ available: "9000", held: "1000", incoming: "0" });
-      expect(await holdingsOf(b.h)).toEqual({});
-      expect(b.h.server.state.channels.size).toBe(0);
-    } finally {
-      await ch.close();
-    }
+    await seedAndExecuteEndOnA(ch, moves);
   });
 
   it("while nobody owns the shard the client pauses and retries on the same sidecar, then follows the owner it names", async () => {
-    // A cannot renew for a whole TTL: its leases lapse (on its clock and on the servers).
-    store.unreachable = true;
-    await timers.advance(TTL);
-    store.unreachable = false;
+    await lapseLeases();
     const [refused] = await b.h.channel().send(execute());
     expect(isNoOwnerYet(refused!)).toBe(true);
     expect(errorOf(refused).message).toMatch(/: no instance owns it yet \(a failover is under way\): retry shortly$/);
@@ -144,23 +152,12 @@ describe("ownership gate", () => {
         if (pauses.length === 4) for (let s = 0; s < SHARDS; s++) expect(await a.leases.claim(s)).toBeGreaterThan(0);
       },
     });
-    try {
-      const [seeded, executed] = await ch.send(seed("USD", "10000"), execute());
-      expect(pauses).toEqual([2, 50, 2, 100]);
-      expect(moves).toEqual([`${b.h.address} -> ${a.h.address}`]);
-      expect(seeded!.result.case).toBe("adjustment");
-      expect(as(executed, "execute").accepted).toBe(true);
-      expect((await holdingsOf(a.h)).USD).toEqual({ available: "9000", held: "1000", incoming: "0" });
-      expect(await holdingsOf(b.h)).toEqual({});
-    } finally {
-      await ch.close();
-    }
+    await seedAndExecuteEndOnA(ch, moves);
+    expect(pauses).toEqual([2, 50, 2, 100]);
   });
 
   it("the client gives up after noOwnerWaitMs and returns the refusal as it is", async () => {
-    store.unreachable = true;
-    await timers.advance(TTL);
-    store.unreachable = false;
+    await lapseLeases();
     const pauses: number[] = [];
     const ch = new OwnerFollowingChannel(b.h.address, { noOwnerWaitMs: 120, onNoOwner: (_n, ms) => pauses.push(ms), pause: async () => {} });
     try {
