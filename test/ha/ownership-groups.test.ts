@@ -7,7 +7,7 @@
  */
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { Objm } from "@nats-io/obj";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as ch from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
@@ -27,7 +27,8 @@ import { JournalFailedError } from "../../src/state/journal/journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { WireOp } from "../durability/reference.js";
 import { GroupOracle, GroupWorkload, accountsByShard } from "./group-workload.js";
-import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY } from "./nats-cluster.js";
+import { useNatsCluster } from "./replicated-sidecars.js";
 import { replicatedSetup } from "./replicated-sidecar.js";
 
 const SHARDS = 4;
@@ -39,18 +40,14 @@ const A: JournalSubjects = { prefix: "", shardCount: SHARDS, shards: [0, 1] };
 const B: JournalSubjects = { prefix: "", shardCount: SHARDS, shards: [2, 3] };
 
 describe.runIf(NATS_READY).sequential("ownership groups: one journal, fence and snapshot per group", () => {
-  let cluster: NatsCluster;
+  const clusterOf = useNatsCluster();
   const links: JournalLink[] = [];
-  beforeAll(async () => {
-    cluster = await startNatsCluster();
-  }, 20_000);
   afterAll(async () => {
     for (const l of links) await l.nc.close().catch(() => undefined);
-    await cluster?.stop();
   });
 
   async function open(stream: string): Promise<JournalLink> {
-    const link = await connectJournal({ servers: cluster.urls, stream, subjectPrefix: stream.toLowerCase(), replicas: 3 });
+    const link = await connectJournal({ servers: clusterOf().urls, stream, subjectPrefix: stream.toLowerCase(), replicas: 3 });
     links.push(link);
     return link;
   }
@@ -131,8 +128,8 @@ describe.runIf(NATS_READY).sequential("ownership groups: one journal, fence and 
 
   it("per-group snapshot + tail: a cold instance of group {0,1} restores its group's snapshot object and tail to its oracle, while group {2,3} keeps writing", async () => {
     const ownership = (shards: number[]) => ({ advertisedAddress: "127.0.0.1:1", shards, crossShard: "per-instance" });
-    const setupA = replicatedSetup(cluster, "GS", {}, { snapshotEveryRecords: 10 }, { ownership: ownership([0, 1]) });
-    const setupB = replicatedSetup(cluster, "GS", {}, { snapshotEveryRecords: 10 }, { ownership: ownership([2, 3]) });
+    const setupA = replicatedSetup(clusterOf(), "GS", {}, { snapshotEveryRecords: 10 }, { ownership: ownership([0, 1]) });
+    const setupB = replicatedSetup(clusterOf(), "GS", {}, { snapshotEveryRecords: 10 }, { ownership: ownership([2, 3]) });
     try {
       const accountsA = [...byShard[0]!, ...byShard[1]!];
       const accountsB = [...byShard[2]!, ...byShard[3]!];

@@ -36,6 +36,19 @@ async function eventually(check: () => Promise<void>, deadlineMs: number): Promi
   }
 }
 
+/** `proc`'s status names `low` the owner of shards 0 and 1 (its own) and `high` of shards 2 and 3 (the other group's). */
+function showsOwners(proc: SidecarProcess, low: string, high: string): Promise<void> {
+  return eventually(async () => {
+    const s = await replicationStatus(proc.clients);
+    expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress]), `${proc.address}'s view of the shards`).toEqual([
+      [0, true, low],
+      [1, true, low],
+      [2, false, high],
+      [3, false, high],
+    ]);
+  }, 10_000);
+}
+
 describe.runIf(NATS_READY).sequential("several active owners (ownership groups) on a 3-node cluster", () => {
   it("A {0,1} and B {2,3} with standbys: redirects to the owner; SIGKILL of A: A' serves A's shards within TTL + 5 s, B undisturbed, every account equals its oracle", async () => {
     const group = (id: string, shards: number[]) => replicatedSidecar(clusterOf(), "owners", id, { shards, crossShard: "per-instance" });
@@ -54,16 +67,8 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
     const a2 = await start(await group("a2", [0, 1]), ReplicationRole.STANDBY);
     const b2 = await start(await group("b2", [2, 3]), ReplicationRole.STANDBY);
 
-    // Each owner shows its own shards owned and, once it has read the other group's leases, their owner.
-    await eventually(async () => {
-      const s = await replicationStatus(a.clients);
-      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress]), "A's view of the shards").toEqual([
-        [0, true, a.address],
-        [1, true, a.address],
-        [2, false, b.address],
-        [3, false, b.address],
-      ]);
-    }, 10_000);
+    // Each owner shows its own shards owned and, once its watch of the lease bucket has seen them, the other group's owner.
+    await showsOwners(a, a.address, b.address);
 
     const byShard = accountsByShard(2);
     const accountsA = [...byShard[0]!, ...byShard[1]!];
@@ -138,16 +143,8 @@ describe.runIf(NATS_READY).sequential("several active owners (ownership groups) 
     expect((await replicationStatus(b.clients)).role).toBe(ReplicationRole.ACTIVE);
     expect((await replicationStatus(b2.clients)).role).toBe(ReplicationRole.STANDBY);
     // A' owns A's shards only; B's still B's.
-    await eventually(async () => {
-      const s = await replicationStatus(a2.clients);
-      expect(s.shards.map((x) => [x.shard, x.owned, x.ownerAddress]), "A''s view of the shards").toEqual([
-        [0, true, a2.address],
-        [1, true, a2.address],
-        [2, false, b.address],
-        [3, false, b.address],
-      ]);
-    }, 10_000);
-    // B now names A' for A's accounts (it reads the other group's leases every renewal period).
+    await showsOwners(a2, a2.address, b.address);
+    // B now names A' for A's accounts (its watch of the lease bucket saw A' claim them).
     await eventually(async () => {
       const s = await replicationStatus(b.clients);
       expect(s.shards.filter((x) => x.shard < 2).map((x) => x.ownerAddress)).toEqual([a2.address, a2.address]);
