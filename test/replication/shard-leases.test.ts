@@ -90,6 +90,21 @@ describe("shard leases", () => {
     expect(lost).toEqual(["a:4: another instance holds the lease"]);
   });
 
+  it("with a validity beyond the safe window (fence tests) a conflicting renewal is ignored: only the clock or the log's fence stops it", async () => {
+    const { timers, store } = setup();
+    const lost: string[] = [];
+    const a = new ShardLeases({ store, timers, self: A, ttlMs: TTL, validForMs: 60_000, onLost: (s, r) => lost.push(`${s}: ${r}`) });
+    await a.claim(4);
+    await store.release(4, 1);
+    await store.create(4, B);
+    await timers.advance(500);
+    expect(a.owns(4)).toBe(true);
+    expect(lost).toEqual([]);
+    await timers.advance(60_000);
+    expect(a.owns(4)).toBe(false);
+    expect(lost).toEqual(["4: the lease was not renewed within 60000 ms"]);
+  });
+
   it("release (planned step-down) frees the shard at once for the standby", async () => {
     const { a, b, lost } = setup();
     await a.claim(0);
