@@ -7,7 +7,7 @@
  * policy looks its scopes up and passes. Every order carries a fresh client order id (the
  * wire decoder builds a new order per message too), remembered for one second.
  */
-import { monotonicClock } from "../src/engine/index.js";
+import { monotonicClock, type PreTradePolicy } from "../src/engine/index.js";
 import { MarketDataService, QuoteTtl } from "../src/marketdata/index.js";
 import type { Order } from "../src/model/index.js";
 import { Price, instrument } from "../src/param/index.js";
@@ -34,7 +34,7 @@ import {
 import { fiveBuiltins, orders, rotating } from "./builtin-cases.js";
 import type { EngineBenchCase } from "./engine-cases.js";
 
-function controls() {
+export function benchControls(): PreTradePolicy[] {
   const marketData = new MarketDataService({ defaultTtl: QuoteTtl.infinite(), clock: monotonicClock });
   const id = marketData.register(instrument("AAPL", "USD"));
   marketData.push(id, { mark: Price.fromString("185.25"), bid: Price.fromString("185.20"), ask: Price.fromString("185.30") });
@@ -63,7 +63,7 @@ export const CONTROLS_CASES: readonly EngineBenchCase[] = [
     name: "execute+commit/builtins+controls",
     description: "executePreTrade + commit through the five built-ins and the nine controls (collar, two throttles, gross exposure, open orders, soft limits, trading state, restricted list, client order ids)",
     setup() {
-      const engine = fiveBuiltins(controls());
+      const engine = fiveBuiltins(benchControls());
       const next = withFreshClientOrderIds(rotating(orders()));
       return () => {
         const result = engine.executePreTrade(next());

@@ -272,6 +272,19 @@ export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: str
  * the kind and the sign rule; every result keeps the receiver's type.
  */
 export abstract class DecimalValue {
+  /**
+   * The class name as a static getter, here and in every subclass. Under `tsx` (esbuild's
+   * keepNames) a class without a static `name` member gets its `name` redefined with
+   * `Object.defineProperty` when it is declared, and V8 then stops optimising the
+   * construction of its instances ("dependency change" on every attempt): a decimal
+   * addition took about 1 µs instead of about 10 ns. A static `name` getter makes esbuild
+   * leave the class alone and keeps `Price.name === "Price"`.
+   */
+  // @ts-expect-error TS2699 (a static `name` conflicts with Function.name): deliberate, it returns the same text
+  static get name(): string {
+    return "DecimalValue";
+  }
+
   static readonly kind: ParamKind;
   static readonly nonNegative: boolean = false;
   /** The rendering, computed once on first use. */

@@ -5,6 +5,12 @@ import type { Side } from "./enums.js";
 
 /** Signed price; negative prices exist (spreads, some futures). */
 export class Price extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Price";
+  }
+
   static override readonly kind = "Price" as const;
 
   /** Settlement notional of `quantity` at this price: |p| × q. */
@@ -15,6 +21,12 @@ export class Price extends DecimalValue {
 
 /** Instrument units; never negative. */
 export class Quantity extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Quantity";
+  }
+
   static override readonly kind = "Quantity" as const;
   static override readonly nonNegative = true;
 
@@ -25,6 +37,12 @@ export class Quantity extends DecimalValue {
 
 /** Settlement-currency notional of an order; never negative. */
 export class Volume extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Volume";
+  }
+
   static override readonly kind = "Volume" as const;
   static override readonly nonNegative = true;
 
@@ -46,6 +64,12 @@ export class Volume extends DecimalValue {
 
 /** |price| × quantity; never negative. */
 export class Notional extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Notional";
+  }
+
   static override readonly kind = "Notional" as const;
   static override readonly nonNegative = true;
 
@@ -57,6 +81,12 @@ export class Notional extends DecimalValue {
 
 /** Realized profit and loss; positive is a gain. */
 export class Pnl extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Pnl";
+  }
+
   static override readonly kind = "Pnl" as const;
 
   static fromFee(fee: Fee): Pnl {
@@ -66,6 +96,12 @@ export class Pnl extends DecimalValue {
 
 /** Positive is a cost, negative a rebate. */
 export class Fee extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "Fee";
+  }
+
   static override readonly kind = "Fee" as const;
 
   toPnl(): Pnl {
@@ -75,11 +111,23 @@ export class Fee extends DecimalValue {
 
 /** Positive is an inflow, negative an outflow. */
 export class CashFlow extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "CashFlow";
+  }
+
   static override readonly kind = "CashFlow" as const;
 }
 
 /** Positive is long, negative short; also used for balances, which may go negative. */
 export class PositionSize extends DecimalValue {
+  /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "PositionSize";
+  }
+
   static override readonly kind = "PositionSize" as const;
 
   static fromQuantityAndSide(quantity: Quantity, side: Side): PositionSize {
@@ -129,6 +177,11 @@ export class Leverage {
 
 /** Leverage as an exact decimal, for arithmetic. */
 class LeverageDecimal extends DecimalValue {
+  // @ts-expect-error TS2699: deliberate, see DecimalValue.name
+  static override get name(): string {
+    return "LeverageDecimal";
+  }
+
   static override readonly kind = "Leverage" as const;
   static override readonly nonNegative = true;
 }

@@ -12,7 +12,15 @@ export interface BookInstrument {
   /** Quantity of accepted, not yet filled or final orders on each side. */
   readonly pendingBuy: Quantity;
   readonly pendingSell: Quantity;
+  /**
+   * max(|position + pendingBuy|, |position − pendingSell|) (`worstQuantity`): derived from
+   * the three figures above, computed on first read after one of them changed.
+   */
+  readonly worst: PositionSize;
 }
+
+/** An instrument's figures as snapshot data (the derived `worst` is not part of the state). */
+export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" | "pendingBuy" | "pendingSell">;
 
 /**
  * The shared inputs of the controls, read-only (`ctx.book` in every hook). The engine

@@ -7,16 +7,40 @@ import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import { PositionSize, Quantity } from "../../param/values.js";
-import type { ExecutionReport } from "../../model/execution-report.js";
-import type { AccountBookView, BookInstrument } from "./account-book-view.js";
-import type { OrderFootprint } from "./order-footprint.js";
 
-/** One instrument of one account; mutable inside the book, read-only through the view. */
-interface Slot {
-  readonly instrument: Instrument;
-  position: PositionSize;
-  pendingBuy: Quantity;
-  pendingSell: Quantity;
+const ZERO_POSITION = PositionSize.zero();
+const ZERO_QUANTITY = Quantity.zero();
+import type { ExecutionReport } from "../../model/execution-report.js";
+import type { AccountBookView, BookInstrument, BookInstrumentData } from "./account-book-view.js";
+import type { OrderFootprint } from "./order-footprint.js";
+import { worstQuantity } from "./worst-case.js";
+
+/**
+ * One instrument of one account; mutable inside the book, read-only through the view. Every
+ * write to the three figures goes through `set`, which drops the derived worst case.
+ */
+class Slot implements BookInstrument {
+  position: PositionSize = ZERO_POSITION;
+  pendingBuy: Quantity = ZERO_QUANTITY;
+  pendingSell: Quantity = ZERO_QUANTITY;
+  #worst: PositionSize | undefined = undefined;
+
+  constructor(readonly instrument: Instrument) {}
+
+  get worst(): PositionSize {
+    return (this.#worst ??= worstQuantity(this.position, this.pendingBuy, this.pendingSell));
+  }
+
+  set(position: PositionSize, pendingBuy: Quantity, pendingSell: Quantity): void {
+    this.position = position;
+    this.pendingBuy = pendingBuy;
+    this.pendingSell = pendingSell;
+    this.#worst = undefined;
+  }
+
+  data(): BookInstrumentData {
+    return { instrument: this.instrument, position: this.position, pendingBuy: this.pendingBuy, pendingSell: this.pendingSell };
+  }
 }
 
 interface AccountEntry {
@@ -31,12 +55,10 @@ interface AccountEntry {
 export interface AccountBookData {
   readonly accounts: ReadonlyMap<
     AccountId,
-    { readonly openOrders: number; readonly instruments: readonly BookInstrument[] }
+    { readonly openOrders: number; readonly instruments: readonly BookInstrumentData[] }
   >;
 }
 
-const ZERO_POSITION = PositionSize.zero();
-const ZERO_QUANTITY = Quantity.zero();
 const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
 
 /**
@@ -90,8 +112,8 @@ export class AccountBook implements AccountBookView {
     entry.openOrders += 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     const slot = this.slotFor(entry, f.instrument);
-    if (f.side === "BUY") slot.pendingBuy = slot.pendingBuy.add(f.quantity);
-    else slot.pendingSell = slot.pendingSell.add(f.quantity);
+    if (f.side === "BUY") slot.set(slot.position, slot.pendingBuy.add(f.quantity), slot.pendingSell);
+    else slot.set(slot.position, slot.pendingBuy, slot.pendingSell.add(f.quantity));
   }
 
   /** The reservation of `reserve(f)` rolled back. */
@@ -121,7 +143,7 @@ export class AccountBook implements AccountBookView {
     const slot = this.slotFor(entry, instrument);
     if (trade !== undefined && !trade.quantity.isZero()) {
       const signed = PositionSize.fromQuantityAndSide(trade.quantity, side);
-      slot.position = slot.position.add(signed);
+      slot.set(slot.position.add(signed), slot.pendingBuy, slot.pendingSell);
       reducePending(slot, side, trade.quantity);
     }
     const leaves = fill.leavesQuantity;
@@ -147,9 +169,9 @@ export class AccountBook implements AccountBookView {
   }
 
   toData(): AccountBookData {
-    const accounts = new Map<AccountId, { openOrders: number; instruments: BookInstrument[] }>();
+    const accounts = new Map<AccountId, { openOrders: number; instruments: BookInstrumentData[] }>();
     for (const [id, entry] of this.accounts) {
-      accounts.set(id, { openOrders: entry.openOrders, instruments: entry.list.map((s) => ({ ...s })) });
+      accounts.set(id, { openOrders: entry.openOrders, instruments: entry.list.map((s) => s.data()) });
     }
     return { accounts };
   }
@@ -162,10 +184,7 @@ export class AccountBook implements AccountBookView {
       const entry = this.accountEntry(id);
       entry.openOrders = account.openOrders;
       for (const s of account.instruments) {
-        const slot = this.slotFor(entry, s.instrument);
-        slot.position = s.position;
-        slot.pendingBuy = s.pendingBuy;
-        slot.pendingSell = s.pendingSell;
+        this.slotFor(entry, s.instrument).set(s.position, s.pendingBuy, s.pendingSell);
       }
     }
   }
@@ -190,8 +209,7 @@ export class AccountBook implements AccountBookView {
     if (bySettlement === undefined) entry.slots.set(instrument.underlyingAsset, (bySettlement = new Map()));
     let slot = bySettlement.get(instrument.settlementAsset);
     if (slot === undefined) {
-      const key = { underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset };
-      slot = { instrument: key, position: ZERO_POSITION, pendingBuy: ZERO_QUANTITY, pendingSell: ZERO_QUANTITY };
+      slot = new Slot({ underlyingAsset: instrument.underlyingAsset, settlementAsset: instrument.settlementAsset });
       bySettlement.set(instrument.settlementAsset, slot);
       entry.list.push(slot);
     }
@@ -200,6 +218,6 @@ export class AccountBook implements AccountBookView {
 }
 
 function reducePending(slot: Slot, side: Side, by: Quantity): void {
-  if (side === "BUY") slot.pendingBuy = slot.pendingBuy.lte(by) ? ZERO_QUANTITY : slot.pendingBuy.sub(by);
-  else slot.pendingSell = slot.pendingSell.lte(by) ? ZERO_QUANTITY : slot.pendingSell.sub(by);
+  if (side === "BUY") slot.set(slot.position, slot.pendingBuy.lte(by) ? ZERO_QUANTITY : slot.pendingBuy.sub(by), slot.pendingSell);
+  else slot.set(slot.position, slot.pendingBuy, slot.pendingSell.lte(by) ? ZERO_QUANTITY : slot.pendingSell.sub(by));
 }

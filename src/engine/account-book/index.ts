@@ -1,5 +1,5 @@
 /** The account book's public surface: the read-only view policies get, the book, its data and footprints. */
-export type { AccountBookView, BookInstrument } from "./account-book-view.js";
+export type { AccountBookView, BookInstrument, BookInstrumentData } from "./account-book-view.js";
 export { AccountBook, type AccountBookData } from "./account-book.js";
 export { footprintOf, type OrderFootprint } from "./order-footprint.js";
 export { BOOK_OWNER, bookMutation, restoreBookMutation } from "./book-mutation.js";

@@ -23,23 +23,27 @@ interface Entry {
 /** An entry as snapshot data. */
 type EntryData = Entry;
 
-
-function keyOf(accountId: AccountId, clientOrderId: string): string {
-  return `${accountId}\u0000${clientOrderId}`;
+/**
+ * A known id as held: the entry plus its place in acceptance order across all accounts
+ * (`seq`), which the snapshot lists entries in. Ids are kept per account (no key text is
+ * built per order, and each account's map is small); `seq` keeps the one global order a
+ * single map used to give.
+ */
+interface Known extends Entry {
+  readonly seq: number;
 }
 
 /** The main-stage mutation: a class, not closures, since one is made per accepted order with an id. */
 class ReleaseOnRollback implements Mutation {
   constructor(
-    private readonly release: (key: string, since: number) => void,
-    private readonly key: string,
+    private readonly policy: ClientOrderIdPolicy,
     readonly record: { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number },
   ) {}
 
   commit(): void {}
 
   rollback(): void {
-    this.release(this.key, this.record.since);
+    this.policy.releaseIfSame(this.record.accountId, this.record.clientOrderId, this.record.since);
   }
 }
 
@@ -59,27 +63,18 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   readonly name = ClientOrderIdPolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: ClientOrderIdSettings;
-  /** Insertion order = acceptance order (command time never steps back): expiry prunes from the front. */
-  #known = new Map<string, Entry>();
+  /** Per account, per client order id. Acceptance order across accounts is each entry's `seq`. */
+  #known = new Map<AccountId, Map<string, Known>>();
+  #count = 0;
+  #nextSeq = 0;
   /**
-   * The entries in acceptance order, for expiry (only while retentionMs > 0): a released
-   * entry stays here until its time and is then skipped. Expiry used to iterate `#known`
-   * from the front, but a Map keeps its deleted slots until it rehashes, so each call
-   * walked every id expired since: cost grew with the order rate.
+   * The entries in acceptance order (command time never steps back), for expiry (only
+   * while retentionMs > 0): a released entry stays here until its time and is then
+   * skipped. Expiry used to iterate the map from the front, but a Map keeps its deleted
+   * slots until it rehashes, so each call walked every id expired since.
    */
-  #expiryQueue: Entry[] = [];
-  /** Each queued entry's map key, index for index (not rebuilt when the entry expires). */
-  #expiryKeys: string[] = [];
+  #expiryQueue: Known[] = [];
   #expiryHead = 0;
-  /** One function for every order's rollback (made once: a closure per order showed in profiles). */
-  readonly #releaseKey = (key: string, since: number): void => {
-    if (this.#known.get(key)?.since === since) this.#known.delete(key);
-  };
-  /** Each account's key prefix: turning the bigint id into text on every check was a measurable share of the hot path. */
-  #prefixes = new Map<AccountId, string>();
-  #lastAccount: AccountId | undefined;
-  #lastId: string | undefined;
-  #lastKey = "";
 
   constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = { ...settings };
@@ -100,20 +95,22 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   }
 
   snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[] } {
-    return { settings: { ...this.#settings }, known: [...this.#known.values()].map((e) => ({ ...e })) };
+    return { settings: { ...this.#settings }, known: this.#inOrder().map((e) => ({ accountId: e.accountId, clientOrderId: e.clientOrderId, since: e.since, decision: e.decision })) };
   }
 
   restoreState(data: unknown): void {
     const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
     this.publishSettings(settings as ClientOrderIdSettings);
     this.#known = new Map();
-    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.set(this.#keyOf(e.accountId, e.clientOrderId), { ...e });
+    this.#count = 0;
+    this.#nextSeq = 0;
+    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#insert(e.accountId, e.clientOrderId, e.since, e.decision);
     this.#rebuildExpiryQueue();
   }
 
   restoreMutation(record: unknown): Mutation {
     const { accountId, clientOrderId, since } = snapshotFields(record, this.name, "mutation record", ["accountId", "clientOrderId", "since"]);
-    return this.#release(accountId as AccountId, clientOrderId as string, since as number);
+    return new ReleaseOnRollback(this, { accountId: accountId as AccountId, clientOrderId: clientOrderId as string, since: since as number });
   }
 
   /**
@@ -124,34 +121,32 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
    * only a final report carrying the id (or a rollback) releases it.
    */
   retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
-    let leftover = false;
-    for (const entry of this.#known.values()) {
-      if (entry.accountId !== accountId) continue;
-      if (!this.#expired(entry, ctx.nowMs)) return "NonZeroState";
-      leftover = true;
-    }
-    if (leftover) {
-      mutations.push(() => {
-        for (const [key, entry] of this.#known) if (entry.accountId === accountId) this.#known.delete(key);
-      }, undefined);
-    }
+    const ids = this.#known.get(accountId);
+    if (ids === undefined || ids.size === 0) return undefined;
+    for (const entry of ids.values()) if (!this.#expired(entry, ctx.nowMs)) return "NonZeroState";
+    mutations.push(() => {
+      const gone = this.#known.get(accountId);
+      if (gone === undefined) return;
+      this.#count -= gone.size;
+      this.#known.delete(accountId);
+    }, undefined);
     return undefined;
   }
 
   /** How many ids are known (all accounts). */
   get size(): number {
-    return this.#known.size;
+    return this.#count;
   }
 
   /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
   firstDecision(accountId: AccountId, clientOrderId: string, nowMs: number): unknown {
     this.#expire(nowMs);
-    return this.#known.get(this.#keyOf(accountId, clientOrderId))?.decision;
+    return this.#known.get(accountId)?.get(clientOrderId)?.decision;
   }
 
   /** The door keeps the answer the accepted order got, for its retries. */
   rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
-    const entry = this.#known.get(this.#keyOf(accountId, clientOrderId));
+    const entry = this.#known.get(accountId)?.get(clientOrderId);
     if (entry) entry.decision = decision;
   }
 
@@ -167,14 +162,10 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     if (id === undefined || accountId === undefined) return undefined;
     if (this.#isKnown(order, id, ctx.nowMs)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
     const since = ctx.nowMs;
-    const entry: Entry = { accountId, clientOrderId: id, since, decision: undefined };
-    this.#known.set(this.#keyOf(accountId, id), entry);
-    if (this.#settings.retentionMs > 0) {
-      this.#expiryQueue.push(entry);
-      this.#expiryKeys.push(this.#keyOf(accountId, id));
-    }
+    const entry = this.#insert(accountId, id, since, undefined);
+    if (this.#settings.retentionMs > 0) this.#expiryQueue.push(entry);
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
-    mutations.push(this.#release(accountId, id, since));
+    mutations.push(new ReleaseOnRollback(this, { accountId, clientOrderId: id, since }));
     return undefined;
   }
 
@@ -192,7 +183,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   applyExecutionReport(_ctx: PostTradeContext, report: ExecutionReport): undefined {
     const id = report.clientOrderId;
     const accountId = report.operation?.accountId;
-    if (id !== undefined && accountId !== undefined && report.fill?.isFinal === true) this.#known.delete(this.#keyOf(accountId, id));
+    if (id !== undefined && accountId !== undefined && report.fill?.isFinal === true) this.#remove(accountId, id);
     return undefined;
   }
 
@@ -205,7 +196,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   #isKnownAt(order: Order, id: string, now: number): boolean {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return false;
-    const entry = this.#known.get(this.#keyOf(accountId, id));
+    const entry = this.#known.get(accountId)?.get(id);
     return entry !== undefined && !this.#expired(entry, now);
   }
 
@@ -218,42 +209,54 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const queue = this.#expiryQueue;
     let head = this.#expiryHead;
     while (head < queue.length && this.#expired(queue[head]!, now)) {
-      const entry = queue[head]!;
-      const key = this.#expiryKeys[head++]!;
+      const entry = queue[head++]!;
       // Only if it is still this entry: a released id may have been taken again since.
-      if (this.#known.get(key) === entry) this.#known.delete(key);
+      const ids = this.#known.get(entry.accountId);
+      if (ids !== undefined && ids.get(entry.clientOrderId) === entry) {
+        ids.delete(entry.clientOrderId);
+        this.#count--;
+      }
     }
     if (head > 1024 && head * 2 > queue.length) {
       queue.splice(0, head);
-      this.#expiryKeys.splice(0, head);
       head = 0;
     }
     this.#expiryHead = head;
   }
 
-  /** The known entries in acceptance order (Map order = insertion order), when ids expire at all. */
+  /** The known entries in acceptance order, when ids expire at all. */
   #rebuildExpiryQueue(): void {
-    this.#expiryQueue = this.#settings.retentionMs > 0 ? [...this.#known.values()] : [];
-    this.#expiryKeys = this.#settings.retentionMs > 0 ? [...this.#known.keys()] : [];
+    this.#expiryQueue = this.#settings.retentionMs > 0 ? this.#inOrder() : [];
     this.#expiryHead = 0;
   }
 
-  /**
-   * The map key. The last one is remembered: the start stage, the main stage, the insert and
-   * the rollback record of one order all ask for the same key, and a reused string keeps
-   * its hash, so only the first lookup hashes it.
-   */
-  #keyOf(accountId: AccountId, clientOrderId: string): string {
-    if (accountId === this.#lastAccount && clientOrderId === this.#lastId) return this.#lastKey;
-    let prefix = this.#prefixes.get(accountId);
-    if (prefix === undefined) this.#prefixes.set(accountId, (prefix = keyOf(accountId, "")));
-    this.#lastAccount = accountId;
-    this.#lastId = clientOrderId;
-    return (this.#lastKey = prefix + clientOrderId);
+  /** Every known entry in acceptance order (snapshots, settings changes: not the hot path). */
+  #inOrder(): Known[] {
+    const all: Known[] = [];
+    for (const ids of this.#known.values()) for (const e of ids.values()) all.push(e);
+    return all.sort((a, b) => a.seq - b.seq);
   }
 
-  /** Removes the entry only if it is still the one this order made (a later order may reuse the id). */
-  #release(accountId: AccountId, clientOrderId: string, since: number): Mutation {
-    return new ReleaseOnRollback(this.#releaseKey, this.#keyOf(accountId, clientOrderId), { accountId, clientOrderId, since });
+  /**
+   * Adds (or replaces) the account's entry for the id. A replaced entry keeps its place in
+   * the acceptance order, as a Map's `set` on an existing key did.
+   */
+  #insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): Known {
+    let ids = this.#known.get(accountId);
+    if (ids === undefined) this.#known.set(accountId, (ids = new Map()));
+    const previous = ids.get(clientOrderId);
+    if (previous === undefined) this.#count++;
+    const entry: Known = { accountId, clientOrderId, since, decision, seq: previous === undefined ? this.#nextSeq++ : previous.seq };
+    ids.set(clientOrderId, entry);
+    return entry;
+  }
+
+  #remove(accountId: AccountId, clientOrderId: string): void {
+    if (this.#known.get(accountId)?.delete(clientOrderId) === true) this.#count--;
+  }
+
+  /** @internal A rolled-back order's release: removes the entry only if it is still the one that order made (a later order may reuse the id). */
+  releaseIfSame(accountId: AccountId, clientOrderId: string, since: number): void {
+    if (this.#known.get(accountId)?.get(clientOrderId)?.since === since) this.#remove(accountId, clientOrderId);
   }
 }

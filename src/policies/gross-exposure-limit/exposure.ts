@@ -8,31 +8,27 @@ import type { Side } from "../../param/enums.js";
 import { PositionSize, Quantity } from "../../param/values.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
+import { worstQuantity } from "../../engine/account-book/worst-case.js";
 import { referencePrice } from "../reference-price.js";
 
-/** max(|position + open buys|, |position − open sells|): what the instrument can come to. */
-export function worstQuantity(position: PositionSize, buys: Quantity, sells: Quantity): PositionSize {
-  const up = position.add(PositionSize.from(buys)).abs();
-  const down = position.sub(PositionSize.from(sells)).abs();
-  return up.gte(down) ? up : down;
-}
+export { worstQuantity };
 
 /** The worst case of one instrument with `extra` more open on `side`. */
 export function worstWith(entry: BookInstrument | undefined, side: Side, extra: Quantity): [before: PositionSize, after: PositionSize] {
   const position = entry?.position ?? PositionSize.zero();
   const buys = entry?.pendingBuy ?? Quantity.zero();
   const sells = entry?.pendingSell ?? Quantity.zero();
-  // The same operations as worstQuantity for both (so the same values and scales), with the
-  // side the order does not touch computed once.
-  const up = position.add(PositionSize.from(buys)).abs();
-  const down = position.sub(PositionSize.from(sells)).abs();
-  const before = up.gte(down) ? up : down;
+  // The same operations as worstQuantity for both (so the same values and scales). `before`
+  // is the book's own (derived, kept until the entry changes); of the current sides only
+  // the one the order does not touch is needed for `after`.
   if (side === "BUY") {
+    const down = position.sub(PositionSize.from(sells)).abs();
     const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
-    return [before, upAfter.gte(down) ? upAfter : down];
+    return [entry?.worst ?? worstQuantity(position, buys, sells), upAfter.gte(down) ? upAfter : down];
   }
+  const up = position.add(PositionSize.from(buys)).abs();
   const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
-  return [before, up.gte(downAfter) ? up : downAfter];
+  return [entry?.worst ?? worstQuantity(position, buys, sells), up.gte(downAfter) ? up : downAfter];
 }
 
 export type Exposure = { readonly ok: true; readonly notional: PositionSize } | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
@@ -61,7 +57,7 @@ export function grossExposure(
       worst = override.worst;
       overridden = true;
     } else {
-      worst = worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell);
+      worst = entry.worst;
     }
     const valued = value(marketData, instrument, worst, accountId, group);
     if (!valued.ok) return valued;
@@ -116,7 +112,7 @@ export function grossExposurePair(
       next = next.add(pair.next);
       continue;
     }
-    const valued = value(marketData, i, worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell), accountId, group);
+    const valued = value(marketData, i, entry.worst, accountId, group);
     if (!valued.ok) return valued;
     now = now.add(valued.notional);
     next = next.add(valued.notional);

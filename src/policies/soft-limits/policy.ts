@@ -54,6 +54,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #watched = new Map<string, Map<string, WatchedLimit>>();
   /** The peers read at each reading (watched, with a limitUsage), listed once per peers/settings. */
   #targets: PreTradePolicy[] | undefined;
+  /** Index for index with `#targets`: that policy's watched limits by limit name (the same objects as in `#watched`). */
+  #targetLimits: Map<string, WatchedLimit>[] = [];
 
   constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copySoftLimitSettings(settings);
@@ -155,15 +157,20 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     const peers = this.#peers;
     if (peers === undefined) return;
     const ctx = { nowMs, book: peers.book, accounts: peers.accounts };
-    for (const policy of (this.#targets ??= this.#listTargets(peers))) {
+    const targets = (this.#targets ??= this.#listTargets(peers));
+    // Looked up once per reading, not per usage (set below when a first level is stored).
+    let byLimit = this.#levels.get(accountId);
+    for (let t = 0; t < targets.length; t++) {
+      const policy = targets[t]!;
       const usages = policy.limitUsage!(ctx, accountId);
       if (usages === undefined) continue;
+      const limits = this.#targetLimits[t]!;
       for (const u of usages) {
         if (!u.max.isPositive()) continue;
-        const watchedLimit = this.#watchedLimit(policy.name, u.limit);
+        let watchedLimit = limits.get(u.limit);
+        if (watchedLimit === undefined) limits.set(u.limit, (watchedLimit = this.#watchedLimit(policy.name, u.limit)));
         const level = this.#levelOf(u.usage, u.max, watchedLimit);
         const key = watchedLimit.key;
-        let byLimit = this.#levels.get(accountId);
         const before = byLimit?.get(key) ?? 0;
         if (level === before) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
@@ -185,9 +192,11 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 
   #listTargets(peers: PolicyPeers): PreTradePolicy[] {
     const watched = this.#settings.policies;
-    return peers.policies.filter(
+    const targets = peers.policies.filter(
       (policy) => policy !== (this as PreTradePolicy) && policy.limitUsage !== undefined && (watched === undefined || watched.includes(policy.name)),
     );
+    this.#targetLimits = targets.map(() => new Map());
+    return targets;
   }
 
   /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */

@@ -67,7 +67,8 @@ describe("grossExposurePair", () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const signed = ["0", "3", "-3", "2.5", "-0.125", "10", "-10.50"];
     for (let i = 0; i < 2_000; i++) {
-      const entry = { instrument: INSTRUMENTS[0]!, position: PositionSize.fromString(pick(signed)), pendingBuy: Quantity.fromString(pick(QUANTITIES)), pendingSell: Quantity.fromString(pick(QUANTITIES)) };
+      const figures = { instrument: INSTRUMENTS[0]!, position: PositionSize.fromString(pick(signed)), pendingBuy: Quantity.fromString(pick(QUANTITIES)), pendingSell: Quantity.fromString(pick(QUANTITIES)) };
+      const entry = { ...figures, worst: worstQuantity(figures.position, figures.pendingBuy, figures.pendingSell) };
       const side: Side = random() < 0.5 ? "BUY" : "SELL";
       const extra = Quantity.fromString(pick(QUANTITIES));
       const expected = [
@@ -75,6 +76,10 @@ describe("grossExposurePair", () => {
         side === "BUY" ? worstQuantity(entry.position, entry.pendingBuy.add(extra), entry.pendingSell) : worstQuantity(entry.position, entry.pendingBuy, entry.pendingSell.add(extra)),
       ];
       expect(worstWith(entry, side, extra).map(String)).toEqual(expected.map(String));
+      // Without a book entry (an instrument never touched) the same figures come out.
+      if (entry.position.isZero() && entry.pendingBuy.isZero() && entry.pendingSell.isZero()) {
+        expect(worstWith(undefined, side, extra).map(String)).toEqual(expected.map(String));
+      }
     }
   });
 
