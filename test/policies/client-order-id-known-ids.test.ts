@@ -42,11 +42,11 @@ const ACCOUNTS = [1n, 2n, 3n, 18446744073709551615n] as AccountId[];
 
 describe("KnownIds", () => {
   it("matches an insertion-ordered map over random sequences", () => {
-    for (let seed = 1; seed <= 30; seed++) {
+    for (let seed = 1; seed <= 40; seed++) {
       const random = seededRandom(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
       const idCount = pick([8, 200, 3000]);
-      const retentionMs = pick([0, 50, 500]);
+      const retentionMs = pick([0, 50, 500, 1_000_000]);
       let known = new KnownIds();
       const model = new Model();
       let now = 0;
@@ -138,7 +138,7 @@ describe("IdHashIndex", () => {
       }
       const probe = Math.floor(random() * 300);
       texts[probe] = `x${probe}`;
-      expect(index.find(`x${probe}`, hashOf(probe), texts)).toBe(present.has(probe) ? probe : -1);
+      expect(index.find(`x${probe}`, hashOf(probe), texts, 1023)).toBe(present.has(probe) ? probe : -1);
       expect(index.size).toBe(present.size);
     }
   });

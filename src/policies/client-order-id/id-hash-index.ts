@@ -1,7 +1,8 @@
 /**
- * One account's client order ids → their slot in the known-id ring ({@link KnownIds}): an
- * open-addressing table (linear probing) over two typed arrays, the id's hash and its ring
- * slot + 1 (0 = empty). A lookup of an id that is not there (the common case: every new
+ * One account's client order ids → their place in the known-id ring ({@link KnownIds}): an
+ * open-addressing table (linear probing) over two typed arrays, the id's hash and its tag
+ * (the entry's acceptance sequence modulo 2^30, + 1; 0 = empty; the ring's cell is the tag's
+ * low bits, so the ring can grow without touching the index). A lookup of an id that is not there (the common case: every new
  * order) reads one run of the hash array and never touches a string; a hash match is
  * confirmed against the ring's text. No object per id, so the young-generation collector
  * has nothing to copy for the ids a busy account keeps for the retention (a `Map` made an
@@ -27,7 +28,7 @@ const INITIAL_CAPACITY = 16;
 
 export class IdHashIndex {
   #hashes = new Int32Array(INITIAL_CAPACITY);
-  /** Ring slot + 1; 0 marks a free cell. */
+  /** Tag + 1; 0 marks a free cell. */
   #slots = new Int32Array(INITIAL_CAPACITY);
   #mask = INITIAL_CAPACITY - 1;
   #size = 0;
@@ -39,27 +40,27 @@ export class IdHashIndex {
     return this.#size;
   }
 
-  /** The ring slot holding `text`, or -1. `textAt` reads the ring's id of a slot. */
-  find(text: string, hash: number, textAt: readonly string[]): number {
+  /** The tag of `text`, or -1. `textAt` reads the ring's id of a cell, `ringMask` turns a tag into a cell. */
+  find(text: string, hash: number, textAt: readonly string[], ringMask: number): number {
     const hashes = this.#hashes;
     const slots = this.#slots;
     const mask = this.#mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = slots[i]!;
       if (slot === 0) return -1;
-      if (hashes[i] === hash && textAt[slot - 1] === text) return slot - 1;
+      if (hashes[i] === hash && textAt[(slot - 1) & ringMask] === text) return slot - 1;
     }
   }
 
   /** Adds an id known not to be present. */
-  add(hash: number, slot: number): void {
+  add(hash: number, tag: number): void {
     if ((this.#size + 1) * 2 > this.#slots.length) this.#resize(this.#slots.length * 2);
-    this.#place(hash, slot + 1);
+    this.#place(hash, tag + 1);
     this.#size++;
   }
 
-  /** Removes the cell that points at `slot` (its id hashes to `hash`); false when there is none. */
-  remove(hash: number, slot: number): boolean {
+  /** Removes the cell holding `tag` (its id hashes to `hash`); false when there is none. */
+  remove(hash: number, tag: number): boolean {
     const hashes = this.#hashes;
     const slots = this.#slots;
     const mask = this.#mask;
@@ -67,7 +68,7 @@ export class IdHashIndex {
     for (; ; i = (i + 1) & mask) {
       const s = slots[i]!;
       if (s === 0) return false;
-      if (s === slot + 1) break;
+      if (s === tag + 1) break;
     }
     // Backward-shift deletion: move later cells of the run into the hole when their home
     // position allows it, so lookups never need tombstones.

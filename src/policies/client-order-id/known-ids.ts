@@ -8,8 +8,9 @@
  * (the id text itself is the order's). The ring's order is the acceptance order the
  * snapshot lists entries in; expiry pops from the ring's head, since command time never
  * steps back. An entry removed early (final report, rollback, retirement) is marked dead
- * and skipped when the head reaches it; the ring is compacted when it fills up with dead
- * cells.
+ * and skipped when the head reaches it. A full ring doubles, each entry keeping its
+ * sequence (so the indexes, which hold sequence tags, stay valid); one that filled up with
+ * dead cells is compacted instead, and then the indexes are rebuilt.
  */
 import type { AccountId } from "../../param/ids.js";
 import { IdHashIndex, hashClientOrderId } from "./id-hash-index.js";
@@ -23,6 +24,8 @@ export interface KnownIdEntry {
 }
 
 const INITIAL_CAPACITY = 1024;
+/** Tags are sequences modulo 2^30 (they fit an Int32Array with room for +1); the ring never gets that big. */
+const TAG_MASK = 0x3fffffff;
 
 export class KnownIds {
   #accounts = new Map<AccountId, IdHashIndex>();
@@ -32,6 +35,8 @@ export class KnownIds {
   #decisions: unknown[] = [];
   #owners: (IdHashIndex | undefined)[] = [];
   #live = new Uint8Array(INITIAL_CAPACITY);
+  /** The cell's tag in its account's index. */
+  #tags = new Int32Array(INITIAL_CAPACITY);
   #mask = INITIAL_CAPACITY - 1;
   /** Absolute sequence numbers of the oldest cell and of the next free one. */
   #head = 0;
@@ -58,7 +63,9 @@ export class KnownIds {
   /** The cell of the account's id, or -1. */
   find(accountId: AccountId, clientOrderId: string): number {
     const index = this.#accounts.get(accountId);
-    return index === undefined ? -1 : index.find(clientOrderId, this.#hash(clientOrderId), this.#ids);
+    if (index === undefined) return -1;
+    const tag = index.find(clientOrderId, this.#hash(clientOrderId), this.#ids, this.#mask);
+    return tag < 0 ? -1 : tag & this.#mask;
   }
 
   sinceAt(cell: number): number {
@@ -81,13 +88,15 @@ export class KnownIds {
     let index = this.#accounts.get(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
-    const present = index.find(clientOrderId, hash, this.#ids);
-    if (present >= 0) {
+    const presentTag = index.find(clientOrderId, hash, this.#ids, this.#mask);
+    if (presentTag >= 0) {
+      const present = presentTag & this.#mask;
       this.#since[present] = since;
       this.#decisions[present] = decision;
       return;
     }
     if (this.#tail - this.#head > this.#mask) this.#makeRoom();
+    const tag = this.#tail & TAG_MASK;
     const cell = this.#tail & this.#mask;
     this.#tail++;
     this.#ids[cell] = clientOrderId;
@@ -95,14 +104,15 @@ export class KnownIds {
     this.#decisions[cell] = decision;
     this.#owners[cell] = index;
     this.#live[cell] = 1;
-    index.add(hash, cell);
+    this.#tags[cell] = tag;
+    index.add(hash, tag);
     this.#count++;
   }
 
   /** Removes the id in `cell` (found by {@link find}). */
   removeAt(cell: number): void {
     const index = this.#owners[cell]!;
-    index.remove(hashClientOrderId(this.#ids[cell]!), cell);
+    index.remove(this.#hash(this.#ids[cell]!), this.#tags[cell]!);
     this.#kill(cell);
   }
 
@@ -182,42 +192,51 @@ export class KnownIds {
   }
 
   /**
-   * The ring is full: lay the live cells out again from position 0, in a ring twice the
-   * size unless at most half the cells are live (then dead cells were what filled it), and
-   * re-point every account's index.
+   * The ring is full. Mostly live: a ring twice the size, every entry at its sequence's cell
+   * (tags unchanged, the indexes untouched). At most half live (dead cells filled it, as
+   * when an old id outlives many short ones without retention): the live entries are laid
+   * out again from sequence 0 in a ring of the same size, and the indexes rebuilt.
    */
   #makeRoom(): void {
     const capacity = this.#mask + 1;
-    const next = this.#count * 2 > capacity ? capacity * 2 : capacity;
+    const compact = this.#count * 2 <= capacity;
+    const next = compact ? capacity : capacity * 2;
     const ids = this.#ids;
     const since = this.#since;
     const decisions = this.#decisions;
     const owners = this.#owners;
     const live = this.#live;
+    const tags = this.#tags;
     const mask = this.#mask;
     this.#since = new Float64Array(next);
     this.#live = new Uint8Array(next);
+    this.#tags = new Int32Array(next);
     this.#ids = [];
     this.#decisions = [];
     this.#owners = [];
     this.#fillColumns(next);
     this.#mask = next - 1;
-    for (const index of this.#accounts.values()) index.clear();
-    let tail = 0;
-    for (let seq = this.#head; seq < this.#tail; seq++) {
-      const from = seq & mask;
-      if (live[from] !== 1) continue;
-      const owner = owners[from]!;
-      this.#ids[tail] = ids[from]!;
-      this.#since[tail] = since[from]!;
-      this.#decisions[tail] = decisions[from];
-      this.#owners[tail] = owner;
-      this.#live[tail] = 1;
-      owner.add(hashClientOrderId(ids[from]!), tail);
-      tail++;
+    if (compact) for (const index of this.#accounts.values()) index.clear();
+    let seq = compact ? 0 : this.#head;
+    for (let from = this.#head; from < this.#tail; from++) {
+      const old = from & mask;
+      if (compact && live[old] !== 1) continue;
+      const to = seq & this.#mask;
+      this.#ids[to] = ids[old]!;
+      this.#since[to] = since[old]!;
+      this.#decisions[to] = decisions[old];
+      this.#owners[to] = owners[old];
+      this.#live[to] = live[old]!;
+      if (compact) {
+        this.#tags[to] = seq & TAG_MASK;
+        owners[old]!.add(this.#hash(ids[old]!), seq & TAG_MASK);
+      } else this.#tags[to] = tags[old]!;
+      seq++;
     }
-    this.#head = 0;
-    this.#tail = tail;
+    if (compact) {
+      this.#head = 0;
+      this.#tail = seq;
+    }
   }
 
   /** Pre-sizes the plain columns so V8 keeps them packed (no holes, one element kind each). */
