@@ -1,8 +1,7 @@
 /**
  * One account's client order ids → their place in the known-id ring ({@link KnownIds}): an
  * open-addressing table (linear probing) over two typed arrays, the id's hash and its tag
- * (the entry's acceptance sequence modulo 2^30, + 1; 0 = empty; the ring's cell is the tag's
- * low bits, so the ring can grow without touching the index). A lookup of an id that is not there (the common case: every new
+ * (the entry's acceptance sequence modulo 2^30, + 1; 0 = empty). A lookup of an id that is not there (the common case: every new
  * order) reads one run of the hash array and never touches a string; a hash match is
  * confirmed against the ring's text. No object per id, so the young-generation collector
  * has nothing to copy for the ids a busy account keeps for the retention (a `Map` made an
@@ -26,6 +25,11 @@ export function hashClientOrderId(text: string): number {
 
 const INITIAL_CAPACITY = 16;
 
+/** Where the ids behind the tags are kept (the known-id store). */
+export interface TagTexts {
+  textOfTag(tag: number): string;
+}
+
 export class IdHashIndex {
   #hashes = new Int32Array(INITIAL_CAPACITY);
   /** Tag + 1; 0 marks a free cell. */
@@ -40,15 +44,15 @@ export class IdHashIndex {
     return this.#size;
   }
 
-  /** The tag of `text`, or -1. `textAt` reads the ring's id of a cell, `ringMask` turns a tag into a cell. */
-  find(text: string, hash: number, textAt: readonly string[], ringMask: number): number {
+  /** The tag of `text`, or -1. `texts` gives the id text a tag stands for (to confirm a hash match). */
+  find(text: string, hash: number, texts: TagTexts): number {
     const hashes = this.#hashes;
     const slots = this.#slots;
     const mask = this.#mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = slots[i]!;
       if (slot === 0) return -1;
-      if (hashes[i] === hash && textAt[(slot - 1) & ringMask] === text) return slot - 1;
+      if (hashes[i] === hash && texts.textOfTag(slot - 1) === text) return slot - 1;
     }
   }
 

@@ -1,19 +1,21 @@
 /**
- * The client order ids the policy knows, stored as columns of a ring in acceptance order
- * (across all accounts), with one {@link IdHashIndex} per account pointing into it.
+ * The client order ids the policy knows, stored as columns in acceptance order (across all
+ * accounts), in fixed-size pages, with one {@link IdHashIndex} per account pointing into them.
  *
  * Why columns: at the bench's rate an id lives for the whole retention (1 s: about 10^5
  * ids), and an object per id (plus a Map entry) was exactly what the young-generation
- * collector copied and promoted. Here an id costs a cell in a few arrays and nothing else
- * (the id text itself is the order's). The ring's order is the acceptance order the
- * snapshot lists entries in; expiry pops from the ring's head, since command time never
- * steps back. An entry removed early (final report, rollback, retirement) is marked dead
- * and skipped when the head reaches it. A full ring doubles, each entry keeping its
- * sequence (so the indexes, which hold sequence tags, stay valid); one that filled up with
- * dead cells is compacted instead, and then the indexes are rebuilt.
+ * collector copied and promoted. Here an id costs a cell in a page's few arrays and nothing
+ * else (the id text itself is the order's). Why pages: a new page is appended when the last
+ * is full and the first is dropped once expiry has passed it, so nothing is ever copied as
+ * the set grows (a ring that doubles had to copy 10^5 cells at once, and JS arrays that big
+ * are slow to allocate). The cells' order is the acceptance order the snapshot lists entries
+ * in; expiry pops from the head, since command time never steps back. An entry removed early
+ * (final report, rollback, retirement) is marked dead and skipped; when at least half the
+ * cells in use are dead (an old id outliving many short ones without retention), the live
+ * ones are laid out again and the indexes rebuilt.
  */
 import type { AccountId } from "../../param/ids.js";
-import { IdHashIndex, hashClientOrderId } from "./id-hash-index.js";
+import { IdHashIndex, hashClientOrderId, type TagTexts } from "./id-hash-index.js";
 
 /** One known id as listed by {@link KnownIds.inOrder} (snapshots, retirement). */
 export interface KnownIdEntry {
@@ -23,32 +25,34 @@ export interface KnownIdEntry {
   readonly decision: unknown;
 }
 
-const INITIAL_CAPACITY = 1024;
-/** Tags are sequences modulo 2^30 (they fit an Int32Array with room for +1); the ring never gets that big. */
+const PAGE_BITS = 10;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+/** Tags are sequences modulo 2^30 (they fit an Int32Array with room for +1); far more than ever live at once. */
 const TAG_MASK = 0x3fffffff;
 
-export class KnownIds {
+/** PAGE_SIZE consecutive cells, one array per column. */
+class Page {
+  readonly ids = new Array<string>(PAGE_SIZE).fill("");
+  readonly since = new Float64Array(PAGE_SIZE);
+  readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
+  readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
+  readonly live = new Uint8Array(PAGE_SIZE);
+}
+
+/** A cell is named by its sequence number (absolute, in acceptance order). */
+export class KnownIds implements TagTexts {
   #accounts = new Map<AccountId, IdHashIndex>();
-  // The ring's columns; a cell's position is (absolute sequence & mask).
-  #ids: string[] = [];
-  #since = new Float64Array(INITIAL_CAPACITY);
-  #decisions: unknown[] = [];
-  #owners: (IdHashIndex | undefined)[] = [];
-  #live = new Uint8Array(INITIAL_CAPACITY);
-  /** The cell's tag in its account's index. */
-  #tags = new Int32Array(INITIAL_CAPACITY);
-  #mask = INITIAL_CAPACITY - 1;
-  /** Absolute sequence numbers of the oldest cell and of the next free one. */
+  #pages: Page[] = [];
+  /** The sequence number of the first page's first cell. */
+  #base = 0;
+  /** Sequence numbers of the oldest cell in use and of the next free one. */
   #head = 0;
   #tail = 0;
   #count = 0;
   /** The last id hashed: an order's id is looked up by both stages and then inserted. */
   #lastText = "";
   #lastHash = hashClientOrderId("");
-
-  constructor() {
-    this.#fillColumns(INITIAL_CAPACITY);
-  }
 
   /** Live ids, all accounts. */
   get size(): number {
@@ -64,20 +68,29 @@ export class KnownIds {
   find(accountId: AccountId, clientOrderId: string): number {
     const index = this.#accounts.get(accountId);
     if (index === undefined) return -1;
-    const tag = index.find(clientOrderId, this.#hash(clientOrderId), this.#ids, this.#mask);
-    return tag < 0 ? -1 : tag & this.#mask;
+    const tag = index.find(clientOrderId, this.#hash(clientOrderId), this);
+    return tag < 0 ? -1 : this.#seqOfTag(tag);
   }
 
   sinceAt(cell: number): number {
-    return this.#since[cell]!;
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.since[r & PAGE_MASK]!;
   }
 
   decisionAt(cell: number): unknown {
-    return this.#decisions[cell];
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK];
   }
 
   setDecision(cell: number, decision: unknown): void {
-    this.#decisions[cell] = decision;
+    const r = cell - this.#base;
+    this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK] = decision;
+  }
+
+  /** @internal For the indexes: the id a tag stands for. */
+  textOfTag(tag: number): string {
+    const r = this.#seqOfTag(tag) - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.ids[r & PAGE_MASK]!;
   }
 
   /**
@@ -88,49 +101,63 @@ export class KnownIds {
     let index = this.#accounts.get(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
-    const presentTag = index.find(clientOrderId, hash, this.#ids, this.#mask);
+    const presentTag = index.find(clientOrderId, hash, this);
     if (presentTag >= 0) {
-      const present = presentTag & this.#mask;
-      this.#since[present] = since;
-      this.#decisions[present] = decision;
+      const r = this.#seqOfTag(presentTag) - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      page.since[r & PAGE_MASK] = since;
+      page.decisions[r & PAGE_MASK] = decision;
       return;
     }
-    if (this.#tail - this.#head > this.#mask) this.#makeRoom();
-    const tag = this.#tail & TAG_MASK;
-    const cell = this.#tail & this.#mask;
+    let r = this.#tail - this.#base;
+    if (r === this.#pages.length * PAGE_SIZE) {
+      if (this.#compactIfMostlyDead()) r = this.#tail - this.#base;
+      if (r === this.#pages.length * PAGE_SIZE) this.#pages.push(new Page());
+    }
+    const page = this.#pages[r >> PAGE_BITS]!;
+    const at = r & PAGE_MASK;
+    page.ids[at] = clientOrderId;
+    page.since[at] = since;
+    page.decisions[at] = decision;
+    page.owners[at] = index;
+    page.live[at] = 1;
+    index.add(hash, this.#tail & TAG_MASK);
     this.#tail++;
-    this.#ids[cell] = clientOrderId;
-    this.#since[cell] = since;
-    this.#decisions[cell] = decision;
-    this.#owners[cell] = index;
-    this.#live[cell] = 1;
-    this.#tags[cell] = tag;
-    index.add(hash, tag);
     this.#count++;
   }
 
   /** Removes the id in `cell` (found by {@link find}). */
   removeAt(cell: number): void {
-    const index = this.#owners[cell]!;
-    index.remove(this.#hash(this.#ids[cell]!), this.#tags[cell]!);
-    this.#kill(cell);
+    const r = cell - this.#base;
+    const page = this.#pages[r >> PAGE_BITS]!;
+    const at = r & PAGE_MASK;
+    page.owners[at]!.remove(this.#hash(page.ids[at]!), cell & TAG_MASK);
+    page.live[at] = 0;
+    this.#count--;
   }
 
   /**
    * Drops, from the head, the ids accepted `retentionMs` or more before `now` (the walk stops
-   * at the first cell, live or dead, that is younger: acceptance order is time order), and
-   * dead cells at the head. With `retentionMs` 0 ids do not expire.
+   * at the first live id that is younger: acceptance order is time order), and dead cells
+   * at the head. With `retentionMs` 0 ids do not expire.
    */
   expire(now: number, retentionMs: number): void {
-    const mask = this.#mask;
     let head = this.#head;
-    while (head < this.#tail) {
-      const cell = head & mask;
-      if (retentionMs > 0 && now - this.#since[cell]! >= retentionMs) {
-        if (this.#live[cell] === 1) this.removeAt(cell);
-      } else if (this.#live[cell] === 1) break;
-      this.#release(cell);
+    const tail = this.#tail;
+    while (head < tail) {
+      const r = head - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      const at = r & PAGE_MASK;
+      if (page.live[at] === 1) {
+        if (retentionMs <= 0 || now - page.since[at]! < retentionMs) break;
+        this.removeAt(head);
+      }
       head++;
+      // A page the head has left holds nothing live: dropped (with its references).
+      if (head - this.#base === PAGE_SIZE) {
+        this.#pages.shift();
+        this.#base += PAGE_SIZE;
+      }
     }
     this.#head = head;
   }
@@ -138,24 +165,20 @@ export class KnownIds {
   /** Every live id in acceptance order. */
   inOrder(): KnownIdEntry[] {
     const all: KnownIdEntry[] = [];
-    for (let seq = this.#head; seq < this.#tail; seq++) {
-      const cell = seq & this.#mask;
-      if (this.#live[cell] === 1) {
-        all.push({ accountId: this.#owners[cell]!.accountId as AccountId, clientOrderId: this.#ids[cell]!, since: this.#since[cell]!, decision: this.#decisions[cell] });
-      }
-    }
+    this.#eachLive((page, at) => {
+      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.ids[at]!, since: page.since[at]!, decision: page.decisions[at] });
+    });
     return all;
   }
 
-  /** The live ids of one account, in acceptance order. */
+  /** When each live id of the account was accepted, in acceptance order. */
   sinceOfAccount(accountId: AccountId): number[] {
     const index = this.#accounts.get(accountId);
     const out: number[] = [];
     if (index === undefined || index.size === 0) return out;
-    for (let seq = this.#head; seq < this.#tail; seq++) {
-      const cell = seq & this.#mask;
-      if (this.#live[cell] === 1 && this.#owners[cell] === index) out.push(this.#since[cell]!);
-    }
+    this.#eachLive((page, at) => {
+      if (page.owners[at] === index) out.push(page.since[at]!);
+    });
     return out;
   }
 
@@ -163,11 +186,26 @@ export class KnownIds {
   dropAccount(accountId: AccountId): void {
     const index = this.#accounts.get(accountId);
     if (index === undefined) return;
-    for (let seq = this.#head; seq < this.#tail; seq++) {
-      const cell = seq & this.#mask;
-      if (this.#live[cell] === 1 && this.#owners[cell] === index) this.#kill(cell);
-    }
+    this.#eachLive((page, at) => {
+      if (page.owners[at] !== index) return;
+      page.live[at] = 0;
+      this.#count--;
+    });
     this.#accounts.delete(accountId);
+  }
+
+  /** Not the hot path (snapshots, retirement, compaction). */
+  #eachLive(visit: (page: Page, at: number) => void): void {
+    for (let seq = this.#head; seq < this.#tail; seq++) {
+      const r = seq - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      if (page.live[r & PAGE_MASK] === 1) visit(page, r & PAGE_MASK);
+    }
+  }
+
+  /** The live sequence number with these low bits (live cells span far less than 2^30). */
+  #seqOfTag(tag: number): number {
+    return this.#head + ((tag - (this.#head & TAG_MASK)) & TAG_MASK);
   }
 
   #hash(text: string): number {
@@ -178,73 +216,24 @@ export class KnownIds {
     return this.#lastHash;
   }
 
-  #kill(cell: number): void {
-    this.#live[cell] = 0;
-    this.#count--;
-  }
-
-  /** Lets go of a cell's references once the head has passed it. */
-  #release(cell: number): void {
-    this.#live[cell] = 0;
-    this.#ids[cell] = "";
-    this.#decisions[cell] = undefined;
-    this.#owners[cell] = undefined;
-  }
-
   /**
-   * The ring is full. Mostly live: a ring twice the size, every entry at its sequence's cell
-   * (tags unchanged, the indexes untouched). At most half live (dead cells filled it, as
-   * when an old id outlives many short ones without retention): the live entries are laid
-   * out again from sequence 0 in a ring of the same size, and the indexes rebuilt.
+   * With every page full and at most half the cells in use live (and a few pages of them),
+   * lays the live ids out again from sequence 0 on fresh pages and rebuilds the indexes.
+   * Amortised: the next compaction needs as many new cells as there are live ones.
    */
-  #makeRoom(): void {
-    const capacity = this.#mask + 1;
-    const compact = this.#count * 2 <= capacity;
-    const next = compact ? capacity : capacity * 2;
-    const ids = this.#ids;
-    const since = this.#since;
-    const decisions = this.#decisions;
-    const owners = this.#owners;
-    const live = this.#live;
-    const tags = this.#tags;
-    const mask = this.#mask;
-    this.#since = new Float64Array(next);
-    this.#live = new Uint8Array(next);
-    this.#tags = new Int32Array(next);
-    this.#ids = [];
-    this.#decisions = [];
-    this.#owners = [];
-    this.#fillColumns(next);
-    this.#mask = next - 1;
-    if (compact) for (const index of this.#accounts.values()) index.clear();
-    let seq = compact ? 0 : this.#head;
-    for (let from = this.#head; from < this.#tail; from++) {
-      const old = from & mask;
-      if (compact && live[old] !== 1) continue;
-      const to = seq & this.#mask;
-      this.#ids[to] = ids[old]!;
-      this.#since[to] = since[old]!;
-      this.#decisions[to] = decisions[old];
-      this.#owners[to] = owners[old];
-      this.#live[to] = live[old]!;
-      if (compact) {
-        this.#tags[to] = seq & TAG_MASK;
-        owners[old]!.add(this.#hash(ids[old]!), seq & TAG_MASK);
-      } else this.#tags[to] = tags[old]!;
-      seq++;
+  #compactIfMostlyDead(): boolean {
+    const used = this.#tail - this.#head;
+    if (used < 4 * PAGE_SIZE || this.#count * 2 > used) return false;
+    const live: { page: Page; at: number }[] = [];
+    this.#eachLive((page, at) => void live.push({ page, at }));
+    for (const index of this.#accounts.values()) index.clear();
+    this.#pages = [];
+    this.#base = this.#head = this.#tail = 0;
+    this.#count = 0;
+    for (const { page, at } of live) {
+      const owner = page.owners[at]!;
+      this.insert(owner.accountId as AccountId, page.ids[at]!, page.since[at]!, page.decisions[at]);
     }
-    if (compact) {
-      this.#head = 0;
-      this.#tail = seq;
-    }
-  }
-
-  /** Pre-sizes the plain columns so V8 keeps them packed (no holes, one element kind each). */
-  #fillColumns(capacity: number): void {
-    for (let i = this.#ids.length; i < capacity; i++) {
-      this.#ids.push("");
-      this.#decisions.push(undefined);
-      this.#owners.push(undefined);
-    }
+    return true;
   }
 }
