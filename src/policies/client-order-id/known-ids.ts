@@ -38,6 +38,8 @@ class Page {
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
+  /** The id's hash, kept so expiry does not hash every id a second time. */
+  readonly hashes = new Int32Array(PAGE_SIZE);
 }
 
 /** A cell is named by its sequence number (absolute, in acceptance order). */
@@ -121,6 +123,7 @@ export class KnownIds implements TagTexts {
     page.decisions[at] = decision;
     page.owners[at] = index;
     page.live[at] = 1;
+    page.hashes[at] = hash;
     index.add(hash, this.#tail & TAG_MASK);
     this.#tail++;
     this.#count++;
@@ -131,7 +134,7 @@ export class KnownIds implements TagTexts {
     const r = cell - this.#base;
     const page = this.#pages[r >> PAGE_BITS]!;
     const at = r & PAGE_MASK;
-    page.owners[at]!.remove(this.#hash(page.ids[at]!), cell & TAG_MASK);
+    page.owners[at]!.remove(page.hashes[at]!, cell & TAG_MASK);
     page.live[at] = 0;
     this.#count--;
   }
