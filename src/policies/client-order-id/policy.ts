@@ -8,30 +8,12 @@ import type { AccountRetirementRefusal, RetirementContext } from "../../engine/a
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
 import type { PolicyPreTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
 import { snapshotArray, snapshotFields } from "../snapshot-data.js";
+import { KnownIds, type KnownIdEntry } from "./known-ids.js";
 import { duplicate } from "./rejects.js";
 import { validateClientOrderIdSettings, type ClientOrderIdSettings } from "./settings.js";
 
-/** One known id: when its order was accepted, and the answer it got (kept for retries). */
-interface Entry {
-  readonly accountId: AccountId;
-  readonly clientOrderId: string;
-  readonly since: number;
-  /** The channel's answer to the first order (opaque here; the door stores and replays it). */
-  decision: unknown;
-}
-
-/** An entry as snapshot data. */
-type EntryData = Entry;
-
-/**
- * A known id as held: the entry plus its place in acceptance order across all accounts
- * (`seq`), which the snapshot lists entries in. Ids are kept per account (no key text is
- * built per order, and each account's map is small); `seq` keeps the one global order a
- * single map used to give.
- */
-interface Known extends Entry {
-  readonly seq: number;
-}
+/** A known id as snapshot data: its account, the id, when its order was accepted, and the answer it got (kept for retries). */
+type EntryData = KnownIdEntry;
 
 /** The main-stage mutation: a class, not closures, since one is made per accepted order with an id. */
 class ReleaseOnRollback implements Mutation {
@@ -63,18 +45,8 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   readonly name = ClientOrderIdPolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: ClientOrderIdSettings;
-  /** Per account, per client order id. Acceptance order across accounts is each entry's `seq`. */
-  #known = new Map<AccountId, Map<string, Known>>();
-  #count = 0;
-  #nextSeq = 0;
-  /**
-   * The entries in acceptance order (command time never steps back), for expiry (only
-   * while retentionMs > 0): a released entry stays here until its time and is then
-   * skipped. Expiry used to iterate the map from the front, but a Map keeps its deleted
-   * slots until it rehashes, so each call walked every id expired since.
-   */
-  #expiryQueue: Known[] = [];
-  #expiryHead = 0;
+  /** The known ids, in acceptance order across accounts (columns, no object per id: see KnownIds). */
+  #known = new KnownIds();
 
   constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = { ...settings };
@@ -91,21 +63,17 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const owned = { ...next };
     validateClientOrderIdSettings(owned);
     this.#settings = owned;
-    this.#rebuildExpiryQueue();
   }
 
   snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[] } {
-    return { settings: { ...this.#settings }, known: this.#inOrder().map((e) => ({ accountId: e.accountId, clientOrderId: e.clientOrderId, since: e.since, decision: e.decision })) };
+    return { settings: { ...this.#settings }, known: this.#known.inOrder() };
   }
 
   restoreState(data: unknown): void {
     const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
     this.publishSettings(settings as ClientOrderIdSettings);
-    this.#known = new Map();
-    this.#count = 0;
-    this.#nextSeq = 0;
-    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#insert(e.accountId, e.clientOrderId, e.since, e.decision);
-    this.#rebuildExpiryQueue();
+    this.#known = new KnownIds();
+    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision);
   }
 
   restoreMutation(record: unknown): Mutation {
@@ -121,33 +89,28 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
    * only a final report carrying the id (or a rollback) releases it.
    */
   retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
-    const ids = this.#known.get(accountId);
-    if (ids === undefined || ids.size === 0) return undefined;
-    for (const entry of ids.values()) if (!this.#expired(entry, ctx.nowMs)) return "NonZeroState";
-    mutations.push(() => {
-      const gone = this.#known.get(accountId);
-      if (gone === undefined) return;
-      this.#count -= gone.size;
-      this.#known.delete(accountId);
-    }, undefined);
+    for (const since of this.#known.sinceOfAccount(accountId)) if (!this.#expired(since, ctx.nowMs)) return "NonZeroState";
+    if (this.#known.sizeOf(accountId) === 0) return undefined;
+    mutations.push(() => this.#known.dropAccount(accountId), undefined);
     return undefined;
   }
 
   /** How many ids are known (all accounts). */
   get size(): number {
-    return this.#count;
+    return this.#known.size;
   }
 
   /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
   firstDecision(accountId: AccountId, clientOrderId: string, nowMs: number): unknown {
-    this.#expire(nowMs);
-    return this.#known.get(accountId)?.get(clientOrderId)?.decision;
+    this.#known.expire(nowMs, this.#settings.retentionMs);
+    const cell = this.#known.find(accountId, clientOrderId);
+    return cell < 0 ? undefined : this.#known.decisionAt(cell);
   }
 
   /** The door keeps the answer the accepted order got, for its retries. */
   rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
-    const entry = this.#known.get(accountId)?.get(clientOrderId);
-    if (entry) entry.decision = decision;
+    const cell = this.#known.find(accountId, clientOrderId);
+    if (cell >= 0) this.#known.setDecision(cell, decision);
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
@@ -162,8 +125,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     if (id === undefined || accountId === undefined) return undefined;
     if (this.#isKnown(order, id, ctx.nowMs)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
     const since = ctx.nowMs;
-    const entry = this.#insert(accountId, id, since, undefined);
-    if (this.#settings.retentionMs > 0) this.#expiryQueue.push(entry);
+    this.#known.insert(accountId, id, since, undefined);
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
     mutations.push(new ReleaseOnRollback(this, { accountId, clientOrderId: id, since }));
     return undefined;
@@ -188,7 +150,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   }
 
   #isKnown(order: Order, id: string, now: number): boolean {
-    this.#expire(now);
+    this.#known.expire(now, this.#settings.retentionMs);
     return this.#isKnownAt(order, id, now);
   }
 
@@ -196,67 +158,23 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   #isKnownAt(order: Order, id: string, now: number): boolean {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return false;
-    const entry = this.#known.get(accountId)?.get(id);
-    return entry !== undefined && !this.#expired(entry, now);
+    const cell = this.#known.find(accountId, id);
+    return cell >= 0 && !this.#expired(this.#known.sinceAt(cell), now);
   }
 
-  #expired(entry: Entry, now: number): boolean {
+  #expired(since: number, now: number): boolean {
     const retention = this.#settings.retentionMs;
-    return retention > 0 && now - entry.since >= retention;
-  }
-
-  #expire(now: number): void {
-    const queue = this.#expiryQueue;
-    let head = this.#expiryHead;
-    while (head < queue.length && this.#expired(queue[head]!, now)) {
-      const entry = queue[head++]!;
-      // Only if it is still this entry: a released id may have been taken again since.
-      const ids = this.#known.get(entry.accountId);
-      if (ids !== undefined && ids.get(entry.clientOrderId) === entry) {
-        ids.delete(entry.clientOrderId);
-        this.#count--;
-      }
-    }
-    if (head > 1024 && head * 2 > queue.length) {
-      queue.splice(0, head);
-      head = 0;
-    }
-    this.#expiryHead = head;
-  }
-
-  /** The known entries in acceptance order, when ids expire at all. */
-  #rebuildExpiryQueue(): void {
-    this.#expiryQueue = this.#settings.retentionMs > 0 ? this.#inOrder() : [];
-    this.#expiryHead = 0;
-  }
-
-  /** Every known entry in acceptance order (snapshots, settings changes: not the hot path). */
-  #inOrder(): Known[] {
-    const all: Known[] = [];
-    for (const ids of this.#known.values()) for (const e of ids.values()) all.push(e);
-    return all.sort((a, b) => a.seq - b.seq);
-  }
-
-  /**
-   * Adds (or replaces) the account's entry for the id. A replaced entry keeps its place in
-   * the acceptance order, as a Map's `set` on an existing key did.
-   */
-  #insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): Known {
-    let ids = this.#known.get(accountId);
-    if (ids === undefined) this.#known.set(accountId, (ids = new Map()));
-    const previous = ids.get(clientOrderId);
-    if (previous === undefined) this.#count++;
-    const entry: Known = { accountId, clientOrderId, since, decision, seq: previous === undefined ? this.#nextSeq++ : previous.seq };
-    ids.set(clientOrderId, entry);
-    return entry;
+    return retention > 0 && now - since >= retention;
   }
 
   #remove(accountId: AccountId, clientOrderId: string): void {
-    if (this.#known.get(accountId)?.delete(clientOrderId) === true) this.#count--;
+    const cell = this.#known.find(accountId, clientOrderId);
+    if (cell >= 0) this.#known.removeAt(cell);
   }
 
   /** @internal A rolled-back order's release: removes the entry only if it is still the one that order made (a later order may reuse the id). */
   releaseIfSame(accountId: AccountId, clientOrderId: string, since: number): void {
-    if (this.#known.get(accountId)?.get(clientOrderId)?.since === since) this.#remove(accountId, clientOrderId);
+    const cell = this.#known.find(accountId, clientOrderId);
+    if (cell >= 0 && this.#known.sinceAt(cell) === since) this.#known.removeAt(cell);
   }
 }

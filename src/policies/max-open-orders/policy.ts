@@ -10,6 +10,7 @@ import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
+import { IntegerMax } from "../integer-max.js";
 
 const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
 
@@ -25,6 +26,8 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
+  /** The max its limitUsage reports, one object per value (see IntegerMax). */
+  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
 
   constructor(settings: MaxOpenOrdersSettings, options?: { policyGroupId?: PolicyGroupId }) {
@@ -60,6 +63,6 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
     const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
-    return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: Quantity.fromInt(limit.maxOpenOrders) }];
+    return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: this.#usageMax.of(limit.maxOpenOrders) }];
   }
 }

@@ -12,6 +12,7 @@ import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLim
 import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
 import { snapshotFields } from "../snapshot-data.js";
 import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } from "./snapshot.js";
+import { IntegerMax } from "../integer-max.js";
 
 /**
  * Start-stage order-rate limits on four axes: broker, settlement asset, account, and
@@ -28,6 +29,8 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
   readonly name = RateLimitPolicy.NAME;
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
+  /** The max its limitUsage reports, one object per value (see IntegerMax). */
+  readonly #usageMax = new IntegerMax();
   #settings: RateLimitSettings;
   #axes: Axes;
 
@@ -92,7 +95,7 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
     const slot = this.#axes.accounts.get(accountId);
     if (slot === undefined) return undefined;
     const count = slot.counter.peek(ctx.nowMs, slot.limit.windowMs) - 1;
-    return [{ limit: "accountRate", usage: Quantity.fromInt(count), max: Quantity.fromInt(slot.limit.maxOrders) }];
+    return [{ limit: "accountRate", usage: Quantity.fromInt(count), max: this.#usageMax.of(slot.limit.maxOrders) }];
   }
 
   #check(now: number, order: Order, consume: boolean): readonly PolicyReject[] | undefined {

@@ -10,6 +10,7 @@ import { TieredSettings, tierOf } from "../account-tiers.js";
 import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
+import { IntegerMax } from "../integer-max.js";
 
 export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSettings>;
 
@@ -26,6 +27,8 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
+  /** The max its limitUsage reports, one object per value (see IntegerMax). */
+  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<RepeatedExecutionSettings, ExecutionLimit>;
   readonly #logs = new AccountWindowLogs();
 
@@ -71,6 +74,6 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
     const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    return [{ limit: "executions", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.maxExecutions) }];
+    return [{ limit: "executions", usage: Quantity.fromInt(count), max: this.#usageMax.of(limit.maxExecutions) }];
   }
 }

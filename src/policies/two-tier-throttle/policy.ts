@@ -12,6 +12,7 @@ import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWind
 import { MISSING } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
+import { IntegerMax } from "../integer-max.js";
 
 export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
 
@@ -29,6 +30,8 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
+  /** The max its limitUsage reports, one object per value (see IntegerMax). */
+  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<TwoTierThrottleSettings, ThrottleLimit>;
   readonly #logs = new AccountWindowLogs();
 
@@ -71,7 +74,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
     const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
     const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    return [{ limit: "softRate", usage: Quantity.fromInt(count), max: Quantity.fromInt(limit.softMaxOrders) }];
+    return [{ limit: "softRate", usage: Quantity.fromInt(count), max: this.#usageMax.of(limit.softMaxOrders) }];
   }
 
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {

@@ -1,0 +1,242 @@
+/**
+ * The client order ids the policy knows, stored as columns in acceptance order (across all
+ * accounts), in fixed-size pages, with one {@link IdHashIndex} per account pointing into them.
+ *
+ * Why columns: at the bench's rate an id lives for the whole retention (1 s: about 10^5
+ * ids), and an object per id (plus a Map entry) was exactly what the young-generation
+ * collector copied and promoted. Here an id costs a cell in a page's few arrays and nothing
+ * else (the id text itself is the order's). Why pages: a new page is appended when the last
+ * is full and the first is dropped once expiry has passed it, so nothing is ever copied as
+ * the set grows (a ring that doubles had to copy 10^5 cells at once, and JS arrays that big
+ * are slow to allocate). The cells' order is the acceptance order the snapshot lists entries
+ * in; expiry pops from the head, since command time never steps back. An entry removed early
+ * (final report, rollback, retirement) is marked dead and skipped; when at least half the
+ * cells in use are dead (an old id outliving many short ones without retention), the live
+ * ones are laid out again and the indexes rebuilt.
+ */
+import type { AccountId } from "../../param/ids.js";
+import { IdHashIndex, hashClientOrderId, type TagTexts } from "./id-hash-index.js";
+
+/** One known id as listed by {@link KnownIds.inOrder} (snapshots, retirement). */
+export interface KnownIdEntry {
+  readonly accountId: AccountId;
+  readonly clientOrderId: string;
+  readonly since: number;
+  readonly decision: unknown;
+}
+
+const PAGE_BITS = 10;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+/** Tags are sequences modulo 2^30 (they fit an Int32Array with room for +1); far more than ever live at once. */
+const TAG_MASK = 0x3fffffff;
+
+/** PAGE_SIZE consecutive cells, one array per column. */
+class Page {
+  readonly ids = new Array<string>(PAGE_SIZE).fill("");
+  readonly since = new Float64Array(PAGE_SIZE);
+  readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
+  readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
+  readonly live = new Uint8Array(PAGE_SIZE);
+  /** The id's hash, kept so expiry does not hash every id a second time. */
+  readonly hashes = new Int32Array(PAGE_SIZE);
+}
+
+/** A cell is named by its sequence number (absolute, in acceptance order). */
+export class KnownIds implements TagTexts {
+  #accounts = new Map<AccountId, IdHashIndex>();
+  #pages: Page[] = [];
+  /** The sequence number of the first page's first cell. */
+  #base = 0;
+  /** Sequence numbers of the oldest cell in use and of the next free one. */
+  #head = 0;
+  #tail = 0;
+  #count = 0;
+  /** The last id hashed: an order's id is looked up by both stages and then inserted. */
+  #lastText = "";
+  #lastHash = hashClientOrderId("");
+
+  /** Live ids, all accounts. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** How many live ids the account has. */
+  sizeOf(accountId: AccountId): number {
+    return this.#accounts.get(accountId)?.size ?? 0;
+  }
+
+  /** The cell of the account's id, or -1. */
+  find(accountId: AccountId, clientOrderId: string): number {
+    const index = this.#accounts.get(accountId);
+    if (index === undefined) return -1;
+    const tag = index.find(clientOrderId, this.#hash(clientOrderId), this);
+    return tag < 0 ? -1 : this.#seqOfTag(tag);
+  }
+
+  sinceAt(cell: number): number {
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.since[r & PAGE_MASK]!;
+  }
+
+  decisionAt(cell: number): unknown {
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK];
+  }
+
+  setDecision(cell: number, decision: unknown): void {
+    const r = cell - this.#base;
+    this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK] = decision;
+  }
+
+  /** @internal For the indexes: the id a tag stands for. */
+  textOfTag(tag: number): string {
+    const r = this.#seqOfTag(tag) - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.ids[r & PAGE_MASK]!;
+  }
+
+  /**
+   * Adds the account's id accepted at `since`, or replaces a present one in its place (its
+   * acceptance order is kept, as a Map's `set` on an existing key did).
+   */
+  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
+    let index = this.#accounts.get(accountId);
+    if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
+    const hash = this.#hash(clientOrderId);
+    const presentTag = index.find(clientOrderId, hash, this);
+    if (presentTag >= 0) {
+      const r = this.#seqOfTag(presentTag) - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      page.since[r & PAGE_MASK] = since;
+      page.decisions[r & PAGE_MASK] = decision;
+      return;
+    }
+    let r = this.#tail - this.#base;
+    if (r === this.#pages.length * PAGE_SIZE) {
+      if (this.#compactIfMostlyDead()) r = this.#tail - this.#base;
+      if (r === this.#pages.length * PAGE_SIZE) this.#pages.push(new Page());
+    }
+    const page = this.#pages[r >> PAGE_BITS]!;
+    const at = r & PAGE_MASK;
+    page.ids[at] = clientOrderId;
+    page.since[at] = since;
+    page.decisions[at] = decision;
+    page.owners[at] = index;
+    page.live[at] = 1;
+    page.hashes[at] = hash;
+    index.add(hash, this.#tail & TAG_MASK);
+    this.#tail++;
+    this.#count++;
+  }
+
+  /** Removes the id in `cell` (found by {@link find}). */
+  removeAt(cell: number): void {
+    const r = cell - this.#base;
+    const page = this.#pages[r >> PAGE_BITS]!;
+    const at = r & PAGE_MASK;
+    page.owners[at]!.remove(page.hashes[at]!, cell & TAG_MASK);
+    page.live[at] = 0;
+    this.#count--;
+  }
+
+  /**
+   * Drops, from the head, the ids accepted `retentionMs` or more before `now` (the walk stops
+   * at the first live id that is younger: acceptance order is time order), and dead cells
+   * at the head. With `retentionMs` 0 ids do not expire.
+   */
+  expire(now: number, retentionMs: number): void {
+    let head = this.#head;
+    const tail = this.#tail;
+    while (head < tail) {
+      const r = head - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      const at = r & PAGE_MASK;
+      if (page.live[at] === 1) {
+        if (retentionMs <= 0 || now - page.since[at]! < retentionMs) break;
+        this.removeAt(head);
+      }
+      head++;
+      // A page the head has left holds nothing live: dropped (with its references).
+      if (head - this.#base === PAGE_SIZE) {
+        this.#pages.shift();
+        this.#base += PAGE_SIZE;
+      }
+    }
+    this.#head = head;
+  }
+
+  /** Every live id in acceptance order. */
+  inOrder(): KnownIdEntry[] {
+    const all: KnownIdEntry[] = [];
+    this.#eachLive((page, at) => {
+      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.ids[at]!, since: page.since[at]!, decision: page.decisions[at] });
+    });
+    return all;
+  }
+
+  /** When each live id of the account was accepted, in acceptance order. */
+  sinceOfAccount(accountId: AccountId): number[] {
+    const index = this.#accounts.get(accountId);
+    const out: number[] = [];
+    if (index === undefined || index.size === 0) return out;
+    this.#eachLive((page, at) => {
+      if (page.owners[at] === index) out.push(page.since[at]!);
+    });
+    return out;
+  }
+
+  /** Forgets every id of the account (retirement). */
+  dropAccount(accountId: AccountId): void {
+    const index = this.#accounts.get(accountId);
+    if (index === undefined) return;
+    this.#eachLive((page, at) => {
+      if (page.owners[at] !== index) return;
+      page.live[at] = 0;
+      this.#count--;
+    });
+    this.#accounts.delete(accountId);
+  }
+
+  /** Not the hot path (snapshots, retirement, compaction). */
+  #eachLive(visit: (page: Page, at: number) => void): void {
+    for (let seq = this.#head; seq < this.#tail; seq++) {
+      const r = seq - this.#base;
+      const page = this.#pages[r >> PAGE_BITS]!;
+      if (page.live[r & PAGE_MASK] === 1) visit(page, r & PAGE_MASK);
+    }
+  }
+
+  /** The live sequence number with these low bits (live cells span far less than 2^30). */
+  #seqOfTag(tag: number): number {
+    return this.#head + ((tag - (this.#head & TAG_MASK)) & TAG_MASK);
+  }
+
+  #hash(text: string): number {
+    if (text !== this.#lastText) {
+      this.#lastText = text;
+      this.#lastHash = hashClientOrderId(text);
+    }
+    return this.#lastHash;
+  }
+
+  /**
+   * With every page full and at most half the cells in use live (and a few pages of them),
+   * lays the live ids out again from sequence 0 on fresh pages and rebuilds the indexes.
+   * Amortised: the next compaction needs as many new cells as there are live ones.
+   */
+  #compactIfMostlyDead(): boolean {
+    const used = this.#tail - this.#head;
+    if (used < 4 * PAGE_SIZE || this.#count * 2 > used) return false;
+    const live: { page: Page; at: number }[] = [];
+    this.#eachLive((page, at) => void live.push({ page, at }));
+    for (const index of this.#accounts.values()) index.clear();
+    this.#pages = [];
+    this.#base = this.#head = this.#tail = 0;
+    this.#count = 0;
+    for (const { page, at } of live) {
+      const owner = page.owners[at]!;
+      this.insert(owner.accountId as AccountId, page.ids[at]!, page.since[at]!, page.decisions[at]);
+    }
+    return true;
+  }
+}
