@@ -22,6 +22,8 @@ interface InstrumentSlot {
   readonly ttls: InstrumentTtls;
 }
 
+const FOREVER: QuoteTtl = Object.freeze({ kind: "infinite" });
+
 const RESOLUTIONS: ReadonlySet<string> = new Set<QuoteResolution>(["AccountOnly", "AccountThenGroup", "AccountThenGroupThenDefault"]);
 
 /**
@@ -34,10 +36,26 @@ export class MarketDataService implements MarketDataSource {
   private readonly registry = new InstrumentRegistry();
   private readonly slots = new Map<bigint, InstrumentSlot>();
   private readonly serviceTtls: ServiceTtls;
+  /** Moves on every change a lookup could see (see `stamp`). */
+  #revision = 0;
+  /** Whether any TTL cell of any tier is finite (recomputed on each TTL change: they are rare). */
+  #canExpire: boolean;
+  /**
+   * The last lookup's selection (bucket and TTL), reused by the next lookup with the same
+   * arguments while the revision is the same: with every control on, the price collar, the
+   * gross-exposure check and the soft-limit reading ask for the same quote per order. The
+   * freshness test still runs at each lookup, on the reader's clock.
+   */
+  #last: LastLookup = { revision: -1, id: -1n as InstrumentId, accountId: undefined, group: undefined, resolution: "AccountOnly", selected: undefined, ttl: undefined, found: undefined };
 
   constructor(options: MarketDataServiceOptions) {
     this.clock = options.clock;
     this.serviceTtls = { accounts: new Map(), groups: new Map(), defaultTtl: checkedTtl(options.defaultTtl) };
+    this.#canExpire = this.serviceTtls.defaultTtl.kind !== "infinite";
+  }
+
+  stamp(): number | undefined {
+    return this.#canExpire ? undefined : this.#revision;
   }
 
   // ── Registration ─────────────────────────────────────────────────────────
@@ -94,6 +112,7 @@ export class MarketDataService implements MarketDataSource {
    * its TTL settings. An unknown id is a no-op (as in OpenPit): there is nothing to hide.
    */
   clear(id: InstrumentId): void {
+    this.#revision += 1;
     this.slots.get(id)?.buckets.clear();
   }
 
@@ -110,16 +129,43 @@ export class MarketDataService implements MarketDataSource {
     resolution: QuoteResolution,
   ): QuoteLookup {
     if (!RESOLUTIONS.has(resolution)) throw new TypeError(`unknown quote resolution ${String(resolution)}`);
-    const slot = this.slots.get(id);
-    if (slot === undefined) return { ok: false, error: "UnknownInstrument" };
-    const selected = slot.buckets.select(resolution, accountId, group);
-    if (selected === undefined) return { ok: false, error: "QuoteUnavailable" };
-    const ttl = effectiveTtl(slot.ttls, this.serviceTtls, accountId, group);
+    const last = this.#last;
+    let selected: StoredQuote;
+    let ttl: QuoteTtl;
+    let found: QuoteLookup;
+    if (
+      last.revision === this.#revision &&
+      last.id === id &&
+      last.accountId === accountId &&
+      last.group === group &&
+      last.resolution === resolution &&
+      last.selected !== undefined
+    ) {
+      selected = last.selected;
+      ttl = last.ttl!;
+      found = last.found!;
+    } else {
+      const slot = this.slots.get(id);
+      if (slot === undefined) return { ok: false, error: "UnknownInstrument" };
+      const chosen = slot.buckets.select(resolution, accountId, group);
+      if (chosen === undefined) return { ok: false, error: "QuoteUnavailable" };
+      selected = chosen;
+      ttl = effectiveTtl(slot.ttls, this.serviceTtls, accountId, group);
+      found = { ok: true, quote: selected.quote };
+      last.revision = this.#revision;
+      last.id = id;
+      last.accountId = accountId;
+      last.group = group;
+      last.resolution = resolution;
+      last.selected = selected;
+      last.ttl = ttl;
+      last.found = found;
+    }
     // The clock is read only when the TTL can expire (three lookups per order with every control on).
     if (ttl.kind !== "infinite" && isExpired(ttl, selected.publishedAtMs, this.clock.nowMs())) {
       return { ok: false, error: "QuoteExpired", quote: selected.quote };
     }
-    return { ok: true, quote: selected.quote };
+    return found;
   }
 
   /** A fresh quote, or `undefined` when the instrument is unknown or no fresh quote is selected. */
@@ -167,46 +213,56 @@ export class MarketDataService implements MarketDataSource {
   /** Tier 1. */
   setInstrumentAccountTtl(id: InstrumentId, accountId: AccountId, ttl: QuoteTtl): void {
     this.slotOf(id).ttls.accounts.set(accountId, checkedTtl(ttl));
+    this.#ttlsChanged(ttl);
   }
 
   clearInstrumentAccountTtl(id: InstrumentId, accountId: AccountId): void {
     this.slotOf(id).ttls.accounts.delete(accountId);
+    this.#ttlsChanged();
   }
 
   /** Tier 2; with group 0, tier 3 (instrument × default group). */
   setInstrumentAccountGroupTtl(id: InstrumentId, group: AccountGroupId, ttl: QuoteTtl): void {
     this.slotOf(id).ttls.groups.set(group, checkedTtl(ttl));
+    this.#ttlsChanged(ttl);
   }
 
   clearInstrumentAccountGroupTtl(id: InstrumentId, group: AccountGroupId): void {
     this.slotOf(id).ttls.groups.delete(group);
+    this.#ttlsChanged();
   }
 
   /** Tier 4: every instrument, one account. */
   setAccountTtl(accountId: AccountId, ttl: QuoteTtl): void {
     this.serviceTtls.accounts.set(accountId, checkedTtl(ttl));
+    this.#ttlsChanged(ttl);
   }
 
   clearAccountTtl(accountId: AccountId): void {
     this.serviceTtls.accounts.delete(accountId);
+    this.#ttlsChanged();
   }
 
   /** Tier 5; with group 0, tier 6 (default group). */
   setAccountGroupTtl(group: AccountGroupId, ttl: QuoteTtl): void {
     this.serviceTtls.groups.set(group, checkedTtl(ttl));
+    this.#ttlsChanged(ttl);
   }
 
   clearAccountGroupTtl(group: AccountGroupId): void {
     this.serviceTtls.groups.delete(group);
+    this.#ttlsChanged();
   }
 
   /** Tier 7: replaces the registration TTL. */
   setInstrumentTtl(id: InstrumentId, ttl: QuoteTtl): void {
     this.slotOf(id).ttls.instrument = checkedTtl(ttl);
+    this.#ttlsChanged(ttl);
   }
 
   clearInstrumentTtl(id: InstrumentId): void {
     this.slotOf(id).ttls.instrument = undefined;
+    this.#ttlsChanged();
   }
 
   // ── Durability ───────────────────────────────────────────────────────────
@@ -268,6 +324,7 @@ export class MarketDataService implements MarketDataSource {
     this.serviceTtls.groups.clear();
     for (const [group, ttl] of groupTtls) this.serviceTtls.groups.set(group, ttl);
     this.serviceTtls.defaultTtl = defaultTtl;
+    this.#ttlsChanged();
   }
 
   // ── Internals ────────────────────────────────────────────────────────────
@@ -281,6 +338,7 @@ export class MarketDataService implements MarketDataSource {
       throw new MarketDataError(added.conflict, message, { instrument, instrumentId: id });
     }
     this.slots.set(added.id, { buckets: new QuoteBuckets(), ttls: newInstrumentTtls(instrumentTtl) });
+    this.#ttlsChanged(instrumentTtl ?? FOREVER);
     return added.id;
   }
 
@@ -301,8 +359,43 @@ export class MarketDataService implements MarketDataSource {
     }
     const slot = this.slotOf(id);
     const nowMs = this.clock.nowMs();
+    this.#revision += 1;
     for (const target of targets) slot.buckets.write(target, quote, mode, nowMs);
   }
+
+  /**
+   * After any TTL cell or registration changed: a new stamp, and whether anything can expire
+   * now. `added` is the one TTL set (or infinite for a registration without one): a finite
+   * one settles it without a scan, and adding an infinite one to a state that could not
+   * expire changes nothing; otherwise (a clear, a replacement, a restore) every cell is looked at.
+   */
+  #ttlsChanged(added?: QuoteTtl): void {
+    this.#revision += 1;
+    if (added !== undefined && (added.kind !== "infinite" || !this.#canExpire)) {
+      if (added.kind !== "infinite") this.#canExpire = true;
+      return;
+    }
+    const finite = (ttl: QuoteTtl | undefined) => ttl !== undefined && ttl.kind !== "infinite";
+    const anyFinite = (cells: ReadonlyMap<unknown, QuoteTtl>) => [...cells.values()].some(finite);
+    const service = this.serviceTtls;
+    this.#canExpire =
+      finite(service.defaultTtl) ||
+      anyFinite(service.accounts) ||
+      anyFinite(service.groups) ||
+      [...this.slots.values()].some(({ ttls }) => finite(ttls.instrument) || anyFinite(ttls.accounts) || anyFinite(ttls.groups));
+  }
+}
+
+/** See `MarketDataService.#last`: the arguments of the last lookup that selected a bucket, and what it selected. */
+interface LastLookup {
+  revision: number;
+  id: InstrumentId;
+  accountId: AccountId | undefined;
+  group: AccountGroupId | undefined;
+  resolution: QuoteResolution;
+  selected: StoredQuote | undefined;
+  ttl: QuoteTtl | undefined;
+  found: QuoteLookup | undefined;
 }
 
 function targetsOf(accounts: readonly AccountId[], groups: readonly AccountGroupId[]): BucketTarget[] {

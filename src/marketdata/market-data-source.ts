@@ -51,4 +51,11 @@ export interface MarketDataSource {
    * (FX conversion) uses the last known price rather than halting on a TTL.
    */
   latest(id: InstrumentId, accountId: AccountId | undefined, group: AccountGroupId | undefined): Quote | undefined;
+  /**
+   * A number that moves whenever any lookup's answer could change (a push, a clear, a
+   * registration, a TTL setting, a restore), or undefined while some TTL can expire (then
+   * answers also move with the clock). A figure valued from lookups under one stamp is
+   * still right while `stamp()` returns the same number. Optional: without it, nothing is cached.
+   */
+  stamp?(): number | undefined;
 }

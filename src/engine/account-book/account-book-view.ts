@@ -3,6 +3,7 @@ import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Instrument } from "../../param/instrument.js";
 import type { PositionSize, Quantity } from "../../param/values.js";
+import type { OrderFootprint } from "./order-footprint.js";
 
 /** One instrument of one account as the book holds it. */
 export interface BookInstrument {
@@ -38,4 +39,11 @@ export interface AccountBookView {
   entry(accountId: AccountId, instrument: Instrument): BookInstrument | undefined;
   /** Every instrument the account has touched, in first-touch order (empty when none). */
   instruments(accountId: AccountId): Iterable<BookInstrument>;
+  /**
+   * Moves on every change to any account (a cache key: a figure derived from the book while
+   * it had this revision is still right while it has it).
+   */
+  readonly revision: number;
+  /** The footprint the last change reserved, when that change was a `reserve`; undefined after any other change. */
+  readonly lastReserve: OrderFootprint | undefined;
 }

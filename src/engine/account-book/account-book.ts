@@ -79,6 +79,16 @@ const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
  */
 export class AccountBook implements AccountBookView {
   private readonly accounts = new Map<AccountId, AccountEntry>();
+  #revision = 0;
+  #lastReserve: OrderFootprint | undefined = undefined;
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get lastReserve(): OrderFootprint | undefined {
+    return this.#lastReserve;
+  }
 
   // ---- the view ----------------------------------------------------------------------
 
@@ -108,6 +118,7 @@ export class AccountBook implements AccountBookView {
 
   /** An order was accepted (its reservation opened). */
   reserve(f: OrderFootprint): void {
+    this.#changed(f);
     const entry = this.accountEntry(f.accountId);
     entry.openOrders += 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
@@ -118,6 +129,7 @@ export class AccountBook implements AccountBookView {
 
   /** The reservation of `reserve(f)` rolled back. */
   release(f: OrderFootprint): void {
+    this.#changed(undefined);
     const entry = this.accounts.get(f.accountId);
     if (entry === undefined) return;
     if (entry.openOrders > 0) entry.openOrders -= 1;
@@ -128,6 +140,7 @@ export class AccountBook implements AccountBookView {
 
   /** A report's effect; a report without account, instrument or side changes nothing. */
   applyReport(report: ExecutionReport): void {
+    this.#changed(undefined);
     const op = report.operation;
     const accountId = op?.accountId;
     const fill = report.fill;
@@ -165,6 +178,7 @@ export class AccountBook implements AccountBookView {
 
   /** Drops the account's entry (retirement, after `isRetirable`). */
   forget(accountId: AccountId): void {
+    this.#changed(undefined);
     this.accounts.delete(accountId);
   }
 
@@ -178,6 +192,7 @@ export class AccountBook implements AccountBookView {
 
   /** Replaces the whole book (absent data = an empty book, as in snapshots from before it existed). */
   restore(data: AccountBookData | undefined): void {
+    this.#changed(undefined);
     this.accounts.clear();
     if (data === undefined) return;
     for (const [id, account] of data.accounts) {
@@ -190,6 +205,12 @@ export class AccountBook implements AccountBookView {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** Every public change goes through here first (conservatively: also when it turns out to change nothing). */
+  #changed(reserved: OrderFootprint | undefined): void {
+    this.#revision += 1;
+    this.#lastReserve = reserved;
+  }
 
   private slot(accountId: AccountId, instrument: Instrument): Slot | undefined {
     return this.accounts.get(accountId)?.slots.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);

@@ -1,10 +1,13 @@
 /** Caps an account's gross notional over all instruments: positions + open orders + this order, at reference prices. */
-import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import { PositionSize } from "../../param/values.js";
+import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
+import { PositionSize, type Quantity } from "../../param/values.js";
+import type { Instrument } from "../../param/instrument.js";
+import type { Side } from "../../param/enums.js";
 import type { Order } from "../../model/order.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPreTradeResult, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import type { AccountBookView } from "../../engine/account-book/account-book-view.js";
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
@@ -32,6 +35,8 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;
+  /** The last passing check's total with the order (see `ExposureMemo`); one object, rewritten. */
+  readonly #memo: ExposureMemo = { valid: false, accountId: 0n as AccountId, group: undefined, limit: undefined, bookRevision: -1, marketStamp: -1, instrument: undefined, side: "BUY", quantity: undefined, notional: PositionSize.zero() };
 
   constructor(
     settings: GrossExposureSettings,
@@ -47,6 +52,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   }
 
   publishSettings(next: GrossExposureSettings): void {
+    this.#memo.valid = false;
     this.#limits.publish(next);
   }
 
@@ -59,6 +65,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   }
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
+    this.#memo.valid = false;
     const op = order.operation;
     const instrument = op?.instrument;
     if (instrument === undefined) return { rejects: MISSING.instrument };
@@ -81,13 +88,82 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
     const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
-    return total.gt(limit.maxNotional) ? { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) } : undefined;
+    if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
+    if (volumeOnly === undefined && !ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, footprint.quantity, pair.next);
+    return undefined;
+  }
+
+  /**
+   * `next` is what `grossExposure` gives for the book once this order's footprint is in it
+   * (the same operations in the same order: `grossExposurePair`), so the soft-limit reading
+   * at commit can take it instead of valuing the account again, while nothing else changed.
+   */
+  #remember(
+    book: AccountBookView,
+    accountId: AccountId,
+    group: AccountGroupId | undefined,
+    limit: ExposureLimit,
+    instrument: Instrument,
+    side: Side,
+    quantity: Quantity,
+    next: PositionSize,
+  ): void {
+    const marketStamp = this.marketData.stamp?.();
+    if (marketStamp === undefined || quantity.isZero()) return;
+    const m = this.#memo;
+    m.valid = true;
+    m.accountId = accountId;
+    m.group = group;
+    m.limit = limit;
+    // The engine's reserve of this order is the next change of the book.
+    m.bookRevision = book.revision + 1;
+    m.marketStamp = marketStamp;
+    m.instrument = instrument;
+    m.side = side;
+    m.quantity = quantity;
+    m.notional = next;
+  }
+
+  /** The memo's total when it describes the book and market data as they are now (see `ExposureMemo`). */
+  #remembered(book: AccountBookView, accountId: AccountId, group: AccountGroupId | undefined, limit: ExposureLimit): PositionSize | undefined {
+    const m = this.#memo;
+    if (!m.valid || m.accountId !== accountId || m.group !== group || m.limit !== limit || book.revision !== m.bookRevision) return undefined;
+    const reserved = book.lastReserve;
+    if (reserved === undefined || reserved.accountId !== accountId || reserved.side !== m.side || reserved.quantity !== m.quantity) return undefined;
+    const i = reserved.instrument;
+    if (i === undefined || i.underlyingAsset !== m.instrument!.underlyingAsset || i.settlementAsset !== m.instrument!.settlementAsset) return undefined;
+    return this.marketData.stamp?.() === m.marketStamp ? m.notional : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
     const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
     if (limit === undefined) return undefined;
-    const now = grossExposure(ctx.book, this.marketData, accountId, ctx.accounts.groupOf(accountId), limit.settlementAsset);
+    const group = ctx.accounts.groupOf(accountId);
+    const remembered = this.#remembered(ctx.book, accountId, group, limit);
+    if (remembered !== undefined) return [{ limit: "grossExposure", usage: remembered, max: limit.maxNotional }];
+    const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
     return now.ok ? [{ limit: "grossExposure", usage: now.notional, max: limit.maxNotional }] : undefined;
   }
+}
+
+/**
+ * The last passing check's total with its order, for the soft-limit reading that follows
+ * that order's commit. It is used only while it describes the present exactly: the book's
+ * one change since the check is the engine's reserve of that very footprint (the revision
+ * moved by exactly one and the last change reserved the same account, instrument, side and
+ * quantity object), the market data's stamp is the same (no push, clear, registration or
+ * TTL change, and no TTL that can expire), and the account's group and limit tier are the
+ * same. Anything else (a fill, a rollback, another order, a quote) values the account afresh.
+ */
+interface ExposureMemo {
+  valid: boolean;
+  accountId: AccountId;
+  group: AccountGroupId | undefined;
+  limit: ExposureLimit | undefined;
+  bookRevision: number;
+  marketStamp: number;
+  instrument: Instrument | undefined;
+  side: Side;
+  quantity: Quantity | undefined;
+  notional: PositionSize;
 }
