@@ -40,13 +40,6 @@ export class MarketDataService implements MarketDataSource {
   #revision = 0;
   /** Whether any TTL cell of any tier is finite (recomputed on each TTL change: they are rare). */
   #canExpire: boolean;
-  /**
-   * The last lookup's selection (bucket and TTL), reused by the next lookup with the same
-   * arguments while the revision is the same: with every control on, the price collar, the
-   * gross-exposure check and the soft-limit reading ask for the same quote per order. The
-   * freshness test still runs at each lookup, on the reader's clock.
-   */
-  #last: LastLookup = { revision: -1, id: -1n as InstrumentId, accountId: undefined, group: undefined, resolution: "AccountOnly", selected: undefined, ttl: undefined, found: undefined };
 
   constructor(options: MarketDataServiceOptions) {
     this.clock = options.clock;
@@ -129,43 +122,16 @@ export class MarketDataService implements MarketDataSource {
     resolution: QuoteResolution,
   ): QuoteLookup {
     if (!RESOLUTIONS.has(resolution)) throw new TypeError(`unknown quote resolution ${String(resolution)}`);
-    const last = this.#last;
-    let selected: StoredQuote;
-    let ttl: QuoteTtl;
-    let found: QuoteLookup;
-    if (
-      last.revision === this.#revision &&
-      last.id === id &&
-      last.accountId === accountId &&
-      last.group === group &&
-      last.resolution === resolution &&
-      last.selected !== undefined
-    ) {
-      selected = last.selected;
-      ttl = last.ttl!;
-      found = last.found!;
-    } else {
-      const slot = this.slots.get(id);
-      if (slot === undefined) return { ok: false, error: "UnknownInstrument" };
-      const chosen = slot.buckets.select(resolution, accountId, group);
-      if (chosen === undefined) return { ok: false, error: "QuoteUnavailable" };
-      selected = chosen;
-      ttl = effectiveTtl(slot.ttls, this.serviceTtls, accountId, group);
-      found = { ok: true, quote: selected.quote };
-      last.revision = this.#revision;
-      last.id = id;
-      last.accountId = accountId;
-      last.group = group;
-      last.resolution = resolution;
-      last.selected = selected;
-      last.ttl = ttl;
-      last.found = found;
-    }
+    const slot = this.slots.get(id);
+    if (slot === undefined) return { ok: false, error: "UnknownInstrument" };
+    const selected = slot.buckets.select(resolution, accountId, group);
+    if (selected === undefined) return { ok: false, error: "QuoteUnavailable" };
+    const ttl = effectiveTtl(slot.ttls, this.serviceTtls, accountId, group);
     // The clock is read only when the TTL can expire (three lookups per order with every control on).
     if (ttl.kind !== "infinite" && isExpired(ttl, selected.publishedAtMs, this.clock.nowMs())) {
       return { ok: false, error: "QuoteExpired", quote: selected.quote };
     }
-    return found;
+    return { ok: true, quote: selected.quote };
   }
 
   /** A fresh quote, or `undefined` when the instrument is unknown or no fresh quote is selected. */
@@ -384,18 +350,6 @@ export class MarketDataService implements MarketDataSource {
       anyFinite(service.groups) ||
       [...this.slots.values()].some(({ ttls }) => finite(ttls.instrument) || anyFinite(ttls.accounts) || anyFinite(ttls.groups));
   }
-}
-
-/** See `MarketDataService.#last`: the arguments of the last lookup that selected a bucket, and what it selected. */
-interface LastLookup {
-  revision: number;
-  id: InstrumentId;
-  accountId: AccountId | undefined;
-  group: AccountGroupId | undefined;
-  resolution: QuoteResolution;
-  selected: StoredQuote | undefined;
-  ttl: QuoteTtl | undefined;
-  found: QuoteLookup | undefined;
 }
 
 function targetsOf(accounts: readonly AccountId[], groups: readonly AccountGroupId[]): BucketTarget[] {

@@ -1,8 +1,7 @@
 /**
- * MarketDataService keeps the last lookup's selection and reuses it for the same arguments
- * while its revision stands, and `stamp()` names that revision while nothing can expire.
- * Each case changes something between two identical lookups that a stale selection would
- * miss; every answer must be what a fresh service in the same state gives.
+ * MarketDataService's `stamp()` (what the gross-exposure check's remembered total is keyed
+ * on): it moves with every change a lookup could see and is undefined while some TTL can
+ * expire. Lookups between changes see each change (push, patch, targeted push, clear, TTLs).
  */
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/engine/clock.js";
@@ -28,7 +27,7 @@ function setup(defaultTtl: QuoteTtl = QuoteTtl.infinite()) {
   return { clock, md, id, mark };
 }
 
-describe("MarketDataService: the last lookup reused while nothing changed", () => {
+describe("MarketDataService: lookups follow every change, and stamp() with them", () => {
   it("sees a push, a patch, a targeted push and a clear between two identical lookups", () => {
     const { md, id, mark } = setup();
     expect(mark(ALICE)).toBe("100");
