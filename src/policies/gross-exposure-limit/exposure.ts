@@ -18,17 +18,19 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const position = entry?.position ?? PositionSize.zero();
   const buys = entry?.pendingBuy ?? Quantity.zero();
   const sells = entry?.pendingSell ?? Quantity.zero();
-  // The same operations as worstQuantity for both (so the same values and scales). `before`
-  // is the book's own (derived, kept until the entry changes); of the current sides only
-  // the one the order does not touch is needed for `after`.
-  if (side === "BUY") {
-    const down = position.sub(PositionSize.from(sells)).abs();
-    const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
-    return [entry?.worst ?? worstQuantity(position, buys, sells), upAfter.gte(down) ? upAfter : down];
-  }
+  // The same operations as worstQuantity for both (so the same values and scales), the side
+  // the order does not touch computed once for both. `before` is computed here rather than
+  // read from the book: the engine's reserve of every accepted order drops the book's
+  // derived figure, so it would be computed afresh at nearly every check anyway.
   const up = position.add(PositionSize.from(buys)).abs();
+  const down = position.sub(PositionSize.from(sells)).abs();
+  const before = up.gte(down) ? up : down;
+  if (side === "BUY") {
+    const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
+    return [before, upAfter.gte(down) ? upAfter : down];
+  }
   const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
-  return [entry?.worst ?? worstQuantity(position, buys, sells), up.gte(downAfter) ? up : downAfter];
+  return [before, up.gte(downAfter) ? up : downAfter];
 }
 
 export type Exposure = { readonly ok: true; readonly notional: PositionSize } | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
