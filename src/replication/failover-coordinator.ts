@@ -19,7 +19,7 @@
 import type { SidecarState } from "../state/sidecar-state.js";
 import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
-import type { LeaseOwners } from "./lease-owners.js";
+import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { LeaseTimers } from "./lease-timers.js";
 import type { ShardLeases } from "./shard-leases.js";
 
@@ -126,7 +126,7 @@ export class FailoverCoordinator implements ReplicationControl {
       advertisedAddress: this.o.advertisedAddress,
       shardCount: this.o.shardCount,
       shards: Array.from({ length: this.o.shardCount }, (_, shard) => {
-        const owner = this.o.owners ? this.o.owners.holderOf(shard) : this.o.leases.ownerOf(shard);
+        const owner = knownHolder(shard, this.o.leases, this.o.owners);
         const owned = this.role === "active" && held.has(shard);
         return { shard, owned, epoch: owned ? (this.epoch ?? 0n) : 0n, ownerId: owner?.owner ?? "", ownerAddress: owner?.address ?? "" };
       }),

@@ -10,6 +10,7 @@
  */
 import type { LeaseStore, LeaseValue } from "./lease-store.js";
 import type { LeaseTimers } from "./lease-timers.js";
+import type { ShardLeases } from "./shard-leases.js";
 
 export interface LeaseOwnersOptions {
   readonly timers: LeaseTimers;
@@ -45,4 +46,12 @@ export class LeaseOwners {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/**
+ * The shard's holder as this instance knows it best: the bucket watch when it has one, else
+ * what its own lease reads and claims last saw (tests and stores that cannot watch).
+ */
+export function knownHolder(shard: number, leases: ShardLeases, owners: LeaseOwners | undefined): LeaseValue | undefined {
+  return owners ? owners.holderOf(shard) : leases.ownerOf(shard);
 }

@@ -11,7 +11,7 @@ import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
 import type { OwnershipGate } from "../server/services/ownership-gate.js";
 import type { LeaseValue } from "./lease-store.js";
-import type { LeaseOwners } from "./lease-owners.js";
+import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { ShardLeases } from "./shard-leases.js";
 import { shardOf } from "./shard-of.js";
 
@@ -93,7 +93,7 @@ export class LeaseOwnershipGate implements OwnershipGate {
 
   /** The shard's holder when it is another instance (this one, by its own clock, holds nothing it was asked about). */
   private otherOwner(shard: number): LeaseValue | undefined {
-    const owner = this.o.owners ? this.o.owners.holderOf(shard) : this.o.leases.ownerOf(shard);
+    const owner = knownHolder(shard, this.o.leases, this.o.owners);
     return owner === undefined || owner.owner === this.o.instanceId ? undefined : owner;
   }
 
