@@ -78,7 +78,12 @@ export class SnapshotSchedule {
     // Not inside the command that crossed the line: its answer must not wait for a snapshot.
     this.writing = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.write())
-      .finally(() => (this.writing = undefined));
+      .finally(() => {
+        this.writing = undefined;
+        // Commands that came while it was written were not checked: a burst followed by
+        // silence would otherwise leave the snapshot that far behind until the next command.
+        this.check();
+      });
   }
 
   /** Takes a snapshot now (after one being written); resolves once it is on disk or its failure reported. */
