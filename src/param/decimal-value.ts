@@ -65,7 +65,7 @@ export interface ValueType<T extends DecimalValue> {
  * operation falls back). Everything else (long mantissas, scales over 15, quotients,
  * rounding) goes through decimal.js. Both give the same digits; tests compare them.
  */
-const SMALL_MAX_SCALE = 15;
+export const SMALL_MAX_SCALE = 15;
 const SMALL_MAX_DIGITS = 15;
 const POW10: readonly number[] = Array.from({ length: SMALL_MAX_SCALE + 1 }, (_, i) => 10 ** i);
 
@@ -121,8 +121,12 @@ function smallMantissa(d: Decimal, scale: number): number | undefined {
   return d.times(POW10[scale]!).toNumber();
 }
 
-/** A value from a safe-integer mantissa; -0 is normalised to 0. */
-function smallValue<T extends DecimalValue>(type: ValueType<T>, m: number, scale: number): T {
+/**
+ * A value from a safe-integer mantissa `m` at `scale` (at most 15); -0 is normalised to 0.
+ * Exported for the integer fast paths of hot code (they compute mantissas with
+ * `rescaled` and build only the values they hand on); both preconditions are the caller's.
+ */
+export function smallValue<T extends DecimalValue>(type: ValueType<T>, m: number, scale: number): T {
   if (m === 0) return new type(0, undefined, scale);
   if (m < 0 && type.nonNegative) throw negativeError(type, formatSmall(m, scale));
   return new type(m, undefined, scale);
@@ -208,9 +212,22 @@ function formatSmall(m: number, scale: number): string {
 }
 
 /** `m` rescaled from `from` to `to` (to ≥ from, both ≤ 15); NaN when it is not exact. */
-function rescaled(m: number, from: number, to: number): number {
+export function rescaled(m: number, from: number, to: number): number {
   const r = from === to ? m : m * POW10[to - from]!;
   return Number.isSafeInteger(r) ? r : NaN;
+}
+
+/**
+ * The order of `a` at scale `as` and `b` at scale `bs` (safe-integer mantissas, scales at
+ * most 15), as `compare` gives it for the two values; NaN when the rescaled mantissas are
+ * not exact (then compare the values themselves).
+ */
+export function compareSmall(a: number, as: number, b: number, bs: number): number {
+  const scale = as > bs ? as : bs;
+  const x = rescaled(a, as, scale);
+  const y = rescaled(b, bs, scale);
+  if (x !== x || y !== y) return NaN;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -415,10 +432,8 @@ export abstract class DecimalValue {
 
   compare(other: DecimalValue): -1 | 0 | 1 {
     if (this.isSmall && other.isSmall) {
-      const scale = this.scale > other.scale ? this.scale : other.scale;
-      const a = rescaled(this.small, this.scale, scale);
-      const b = rescaled(other.small, other.scale, scale);
-      if (a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+      const c = compareSmall(this.small, this.scale, other.small, other.scale);
+      if (c === c) return c as -1 | 0 | 1;
     }
     return this.decimal.comparedTo(other.decimal) as -1 | 0 | 1;
   }

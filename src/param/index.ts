@@ -6,3 +6,4 @@ export * from "./enums.js";
 export * from "./ids.js";
 export * from "./instrument.js";
 export * from "./duration.js";
+export * from "./exact-sum.js";

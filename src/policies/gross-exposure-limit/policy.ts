@@ -14,6 +14,8 @@ import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
+import { SmallExposure } from "./small-exposure.js";
+import { ExactSum } from "../../param/exact-sum.js";
 import { grossExposureExceeded } from "./rejects.js";
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
@@ -36,6 +38,8 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;
   /** The last passing check's total with the order (see `ExposureMemo`); one object, rewritten. */
+  /** The integer figures of the check in progress (see `SmallExposure`). */
+  readonly #small = new SmallExposure();
   readonly #memo: ExposureMemo = { valid: false, accountId: 0n as AccountId, group: undefined, limit: undefined, bookRevision: -1, marketStamp: -1, instrument: undefined, side: "BUY", quantity: undefined, notional: PositionSize.zero() };
 
   constructor(
@@ -81,6 +85,10 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     // A market order by volume: its quantity is unknown, its notional is the volume.
     const volumeOnly = amount.kind === "volume" && footprint.quantity.isZero() ? PositionSize.from(amount.value) : undefined;
     const entry = ctx.book.entry(accountId, instrument);
+    // Small figures (the usual case): the same check on integers, no object per step.
+    if (volumeOnly === undefined && this.#small.worstCases(entry, side, footprint.quantity)) {
+      return this.#checkSmall(ctx, accountId, limit, instrument, side, footprint.quantity);
+    }
     const [before, after] = worstWith(entry, side, footprint.quantity);
     if (volumeOnly === undefined && after.lte(before)) return undefined;
     const group = ctx.accountGroup();
@@ -90,6 +98,21 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
     if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
     if (volumeOnly === undefined && !ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, footprint.quantity, pair.next);
+    return undefined;
+  }
+
+  /**
+   * The rest of the check on the integer figures of `SmallExposure` (the worst cases are
+   * set): the same verdict, reject text and remembered total as the decimal path below.
+   */
+  #checkSmall(ctx: PreTradeContext, accountId: AccountId, limit: ExposureLimit, instrument: Instrument, side: Side, quantity: Quantity): PolicyPreTradeResult | undefined {
+    const small = this.#small;
+    if (small.orderDoesNotRaise()) return undefined;
+    const group = ctx.accountGroup();
+    const failure = small.value(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument);
+    if (failure !== undefined) return { rejects: referenceUnavailable(failure.instrument, failure.reason) };
+    if (small.next.compare(limit.maxNotional) > 0) return { rejects: grossExposureExceeded(small.next.value, small.now.value, limit.maxNotional, limit.settlementAsset) };
+    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, small.next);
     return undefined;
   }
 
@@ -106,7 +129,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     instrument: Instrument,
     side: Side,
     quantity: Quantity,
-    next: PositionSize,
+    next: PositionSize | ExactSum<PositionSize>,
   ): void {
     const marketStamp = this.marketData.stamp?.();
     if (marketStamp === undefined || quantity.isZero()) return;
@@ -121,7 +144,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     m.instrument = instrument;
     m.side = side;
     m.quantity = quantity;
-    m.notional = next;
+    m.notional = next instanceof ExactSum ? next.value : next;
   }
 
   /** The memo's total when it describes the book and market data as they are now (see `ExposureMemo`). */
