@@ -20,9 +20,12 @@ export interface ReservationStep {
   readonly incoming: PositionSize;
 }
 
-export type StepsResult =
-  | { readonly ok: true; readonly steps: readonly ReservationStep[] }
-  | { readonly ok: false; readonly reject: PolicyReject };
+/** The steps of an order, or why it cannot be sized (no wrapper object: this runs for every order). */
+export type StepsResult = readonly ReservationStep[] | PolicyReject;
+
+export function isStepList(r: StepsResult): r is readonly ReservationStep[] {
+  return Array.isArray(r);
+}
 
 /** Signed p·q as a position size; overflow is the order-notional calculation failure. */
 function signedNotional(price: Price, quantity: PositionSize): PositionSize {
@@ -50,7 +53,7 @@ export function reservationSteps(
   price: Price,
   zeroPriceVolumeSizesNothing = false,
 ): StepsResult {
-  if (amount.kind === "volume" && price.isZero() && !zeroPriceVolumeSizesNothing) return { ok: false, reject: zeroPriceVolume() };
+  if (amount.kind === "volume" && price.isZero() && !zeroPriceVolumeSizesNothing) return zeroPriceVolume();
   let underlyingHeld = ZERO;
   let underlyingIncoming = ZERO;
   let settlementHeld = ZERO;
@@ -74,7 +77,7 @@ export function reservationSteps(
     }
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    return { ok: false, reject: amount.kind === "volume" ? quantityCalculationFailed() : notionalCalculationFailed() };
+    return amount.kind === "volume" ? quantityCalculationFailed() : notionalCalculationFailed();
   }
   const underlying: ReservationStep = { asset: instrument.underlyingAsset, held: underlyingHeld, incoming: underlyingIncoming };
   const settlement: ReservationStep = { asset: instrument.settlementAsset, held: settlementHeld, incoming: settlementIncoming };
@@ -83,8 +86,7 @@ export function reservationSteps(
   // Built at its final size (no filtered copy): this runs for every order.
   const keepFirst = moves(first);
   const keepSecond = moves(second);
-  const steps = keepFirst && keepSecond ? [first, second] : keepFirst ? [first] : keepSecond ? [second] : [];
-  return { ok: true, steps };
+  return keepFirst && keepSecond ? [first, second] : keepFirst ? [first] : keepSecond ? [second] : [];
 }
 
 function moves(s: ReservationStep): boolean {
@@ -99,10 +101,17 @@ export interface PlannedStep {
   readonly after: Holdings;
 }
 
-/** The steps that passed, and the reject that stopped the rest (if any). */
-export interface ReservationPlan {
+/** A plan a step refused: the steps that passed before it, and the reject. */
+export interface RefusedPlan {
   readonly planned: readonly PlannedStep[];
-  readonly reject: PolicyReject | undefined;
+  readonly reject: PolicyReject;
+}
+
+/** Every step passed (the list), or one refused (no wrapper object on the usual path). */
+export type ReservationPlan = readonly PlannedStep[] | RefusedPlan;
+
+export function isPlanned(plan: ReservationPlan): plan is readonly PlannedStep[] {
+  return Array.isArray(plan);
 }
 
 /**
@@ -186,16 +195,26 @@ export function planReservation(
     }
     planned[i] = { step, before: current, after: after as Holdings };
   }
-  return { planned, reject: undefined };
+  return planned;
 }
 
-/** `balance {−x, available}` and `held {x, held}` when it held; `incoming` when it projected. */
-export function reservationOutcome({ step, after }: PlannedStep): AccountOutcomeEntry {
-  const entry: { -readonly [K in keyof AccountOutcomeEntry]: AccountOutcomeEntry[K] } = { asset: step.asset };
-  if (!step.held.isZero()) {
-    entry.balance = { delta: step.held.neg(), absolute: after.available };
-    entry.held = { delta: step.held, absolute: after.held };
-  }
-  if (!step.incoming.isZero()) entry.incoming = { delta: step.incoming, absolute: after.incoming };
-  return entry;
+/** The outcome entries of the planned steps, in step order. */
+export function reservationOutcomes(planned: readonly PlannedStep[]): AccountOutcomeEntry[] {
+  const out = new Array<AccountOutcomeEntry>(planned.length);
+  for (let i = 0; i < planned.length; i++) out[i] = reservationOutcome(planned[i]!);
+  return out;
+}
+
+/**
+ * `balance {−x, available}` and `held {x, held}` when it held; `incoming` when it projected.
+ * Each shape written as one literal (fields in that order): adding the fields one by one
+ * walked the object through a map transition per field, for every order.
+ */
+function reservationOutcome({ step, after }: PlannedStep): AccountOutcomeEntry {
+  const asset = step.asset;
+  const incoming = step.incoming.isZero() ? undefined : { delta: step.incoming, absolute: after.incoming };
+  if (step.held.isZero()) return incoming === undefined ? { asset } : { asset, incoming };
+  const balance = { delta: step.held.neg(), absolute: after.available };
+  const held = { delta: step.held, absolute: after.held };
+  return incoming === undefined ? { asset, balance, held } : { asset, balance, held, incoming };
 }

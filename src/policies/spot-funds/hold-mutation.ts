@@ -1,0 +1,63 @@
+/** SpotFunds' main-stage mutation: the holds of one accepted order, undone on rollback. */
+import type { Mutation } from "../../engine/pretrade/mutations.js";
+import type { AccountControl } from "../../engine/pretrade/policy.js";
+import type { AccountId } from "../../param/ids.js";
+import { ParamError } from "../../param/param-error.js";
+import { sameHoldings, type HoldingsStore } from "./holdings-store.js";
+import type { PlannedStep } from "./reservation-legs.js";
+import { arithmeticOverflowBlock } from "./rejects.js";
+import type { HoldRecord } from "./snapshot.js";
+
+/**
+ * The holds are written when the order is accepted: commit does nothing, rollback undoes
+ * them. A class rather than a closure and a record object per order (every accepted order
+ * makes one); the record (`HoldRecord`, what a snapshot of the open reservation keeps) is
+ * made when it is read.
+ */
+export class HoldMutation implements Mutation {
+  constructor(
+    private readonly state: { readonly store: HoldingsStore },
+    private readonly control: AccountControl,
+    private readonly accountId: AccountId,
+    private readonly planned: readonly PlannedStep[],
+  ) {}
+
+  get record(): HoldRecord {
+    return { accountId: this.accountId, planned: this.planned };
+  }
+
+  commit(): void {}
+
+  rollback(): void {
+    undoHolds(this.state.store, this.control, this.accountId, this.planned);
+  }
+}
+
+/**
+ * Undoes the holds in reverse, by inverse deltas so that whatever else moved a slot
+ * meanwhile (a fill) is kept. A slot still holding the value the hold wrote (compared by
+ * value, so a restored reservation decides alike) is given its previous value back: the
+ * same number without arithmetic, and so with the scale it had before the hold.
+ */
+function undoHolds(store: HoldingsStore, control: AccountControl, accountId: AccountId, planned: readonly PlannedStep[]): void {
+  for (let i = planned.length - 1; i >= 0; i--) {
+    const { step, before, after } = planned[i]!;
+    const now = store.get(accountId, step.asset);
+    if (sameHoldings(now, after)) {
+      store.put(accountId, step.asset, before);
+      continue;
+    }
+    try {
+      store.put(accountId, step.asset, {
+        available: step.held.isZero() ? now.available : now.available.add(step.held),
+        held: step.held.isZero() ? now.held : now.held.sub(step.held),
+        incoming: step.incoming.isZero() ? now.incoming : now.incoming.sub(step.incoming),
+        averageEntryPrice: now.averageEntryPrice,
+        realizedPnl: now.realizedPnl,
+      });
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      control.block(accountId, arithmeticOverflowBlock(`pre-trade rollback overflow: asset ${step.asset}`));
+    }
+  }
+}
