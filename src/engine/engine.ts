@@ -17,7 +17,8 @@ import { cachedGroupOf, checkRequestData, restoreReservation } from "./handle-re
 import type { EngineEvent, EngineEventListener } from "./events.js";
 import { commitOwned, Mutations } from "./pretrade/mutations.js";
 import type { PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
-import { PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
+import { StageHooks, type MainHook, type StartHook } from "./pretrade/stage-hooks.js";
+import { ENGINE_GONE, PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
 import { MainOutcome, dryReport, firstAccountScope, groupOf, latchedBlock, stamp } from "./stage-outcomes.js";
 import { PreTradeReservation, rollbackEvery, rollbackQuietly, type ReservationData } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
@@ -51,10 +52,10 @@ const MISSING_ACCOUNT: Reject = {
 
 /** The policies that implement each hook, resolved once at build time. */
 interface HookLists {
-  readonly start: readonly PreTradePolicy[];
-  readonly startDry: readonly PreTradePolicy[];
-  readonly main: readonly PreTradePolicy[];
-  readonly mainDry: readonly PreTradePolicy[];
+  readonly start: StageHooks<StartHook>;
+  readonly startDry: StageHooks<StartHook>;
+  readonly main: StageHooks<MainHook>;
+  readonly mainDry: StageHooks<MainHook>;
   readonly postTrade: readonly PreTradePolicy[];
   readonly adjustment: readonly PreTradePolicy[];
 }
@@ -97,10 +98,10 @@ export class Engine implements MainStageRunner {
     this.clock = options.clock;
     const having = (pick: (p: PreTradePolicy) => unknown) => this.policies.filter((p) => pick(p) !== undefined);
     this.hooks = {
-      start: having((p) => p.checkPreTradeStart),
-      startDry: having((p) => p.checkPreTradeStartDryRun ?? p.checkPreTradeStart),
-      main: having((p) => p.performPreTradeCheck),
-      mainDry: having((p) => p.performPreTradeCheckDryRun ?? p.performPreTradeCheck),
+      start: new StageHooks<StartHook>(this.policies, (p) => p.checkPreTradeStart),
+      startDry: new StageHooks<StartHook>(this.policies, (p) => p.checkPreTradeStartDryRun ?? p.checkPreTradeStart),
+      main: new StageHooks<MainHook>(this.policies, (p) => p.performPreTradeCheck),
+      mainDry: new StageHooks<MainHook>(this.policies, (p) => p.performPreTradeCheckDryRun ?? p.performPreTradeCheck),
       postTrade: having((p) => p.applyExecutionReport),
       adjustment: having((p) => p.applyAccountAdjustment),
     };
@@ -155,6 +156,20 @@ export class Engine implements MainStageRunner {
   // ---- pre-trade -------------------------------------------------------------------
 
   startPreTrade(order: Order): StartResult {
+    const started = this.startStage(order);
+    return started instanceof CallContext ? { ok: true, request: new PreTradeRequest(order, started, this), rejects: NO_REJECTS } : started;
+  }
+
+  executePreTrade(order: Order): ExecuteResult {
+    const started = this.startStage(order);
+    if (!(started instanceof CallContext)) return started;
+    // What `startPreTrade(order).request.execute()` does, without the single-use request
+    // and start result (two objects per order).
+    return this.closed ? ENGINE_GONE : this.runMainStage(order, started);
+  }
+
+  /** The gate and the start stage: the call's context when they passed, else the refusal. */
+  private startStage(order: Order): CallContext | { readonly ok: false; readonly rejects: readonly Reject[] } {
     const accountId = order.operation?.accountId;
     const blocked = this.gate(accountId);
     if (blocked) return { ok: false, rejects: [blocked] };
@@ -164,19 +179,15 @@ export class Engine implements MainStageRunner {
       this.latch(accountId, rejects);
       return { ok: false, rejects };
     }
-    return { ok: true, request: new PreTradeRequest(order, ctx, this), rejects: NO_REJECTS };
-  }
-
-  executePreTrade(order: Order): ExecuteResult {
-    const start = this.startPreTrade(order);
-    return start.ok ? start.request.execute() : start;
+    return ctx;
   }
 
   /** @internal The main stage of a deferred request (re-checks blocks first). */
   runMainStage(order: Order, ctx: CallContext): ExecuteResult {
     const blocked = this.gate(ctx.accountId);
     if (blocked) return { ok: false, rejects: [blocked] };
-    const mutations = new Mutations();
+    // Room for one mutation per main hook and the book's: no array grows on the way.
+    const mutations = new Mutations(this.hooks.main.length + 1);
     const main = this.runMain(ctx, order, mutations, this.hooks.main, false);
     if (main.rejects) {
       this.latch(ctx.accountId, main.rejects);
@@ -530,20 +541,19 @@ export class Engine implements MainStageRunner {
   /** Every start hook runs, even after a reject; rejects keep policy order. */
   private runStart(ctx: CallContext, order: Order, dryRun: boolean): Reject[] | undefined {
     let rejects: Reject[] | undefined;
-    const list = dryRun ? this.hooks.startDry : this.hooks.start;
-    for (let i = 0; i < list.length; i++) {
-      const policy = list[i]!;
-      ctx.currentPolicy = policy.name;
-      const hook = dryRun ? (policy.checkPreTradeStartDryRun ?? policy.checkPreTradeStart)! : policy.checkPreTradeStart!;
+    const { policies, names, fns } = dryRun ? this.hooks.startDry : this.hooks.start;
+    for (let i = 0; i < policies.length; i++) {
+      const name = names[i]!;
+      ctx.currentPolicy = name;
       let out;
       try {
-        out = hook.call(policy, ctx, order);
+        out = fns[i]!.call(policies[i]!, ctx, order);
       } catch (e) {
-        throw new PolicyCallbackError(policy.name, "checkPreTradeStart", e);
+        throw new PolicyCallbackError(name, "checkPreTradeStart", e);
       }
       if (out && out.length > 0) {
         rejects ??= [];
-        for (const r of out) rejects.push(rejectFromPolicy(policy.name, r));
+        for (const r of out) rejects.push(rejectFromPolicy(name, r));
       }
     }
     return rejects;
@@ -554,22 +564,23 @@ export class Engine implements MainStageRunner {
     ctx: CallContext,
     order: Order,
     mutations: Mutations,
-    list: readonly PreTradePolicy[],
+    hooks: StageHooks<MainHook>,
     dryRun: boolean,
     onRejects?: (rejects: readonly Reject[]) => void,
   ): MainOutcome {
     const result = new MainOutcome();
-    for (let i = 0; i < list.length; i++) {
-      const policy = list[i]!;
-      ctx.currentPolicy = policy.name;
-      mutations.owner = policy.name;
-      const hook = dryRun ? (policy.performPreTradeCheckDryRun ?? policy.performPreTradeCheck)! : policy.performPreTradeCheck!;
+    const { policies, names, fns } = hooks;
+    for (let i = 0; i < policies.length; i++) {
+      const policy = policies[i]!;
+      const name = names[i]!;
+      ctx.currentPolicy = name;
+      mutations.owner = name;
       let out: PolicyPreTradeResult | undefined | void;
       try {
-        out = hook.call(policy, ctx, order, mutations);
+        out = fns[i]!.call(policy, ctx, order, mutations);
       } catch (e) {
         if (!dryRun) rollbackEvery(mutations.handOver(), ctx);
-        throw new PolicyCallbackError(policy.name, "performPreTradeCheck", e);
+        throw new PolicyCallbackError(name, "performPreTradeCheck", e);
       }
       if (out) {
         const rejects = result.add(policy, out);

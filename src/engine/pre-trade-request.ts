@@ -11,7 +11,8 @@ export interface MainStageRunner {
   runMainStage(order: Order, ctx: CallContext): ExecuteResult;
 }
 
-const ENGINE_GONE: ExecuteResult = {
+/** What executing a request answers once its engine is closed. */
+export const ENGINE_GONE: ExecuteResult = {
   ok: false,
   rejects: [
     {

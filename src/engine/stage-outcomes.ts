@@ -64,7 +64,10 @@ export class MainOutcome {
     if (out.accountAdjustments) {
       const entries = out.accountAdjustments;
       if (this.outcomeList === undefined) {
-        this.outcomeList = entries.map((entry) => ({ policyGroupId: group, entry }));
+        // Sized up front, filled by index (no closure per call, as `map` would need).
+        const list = new Array<AccountAdjustmentOutcome>(entries.length);
+        for (let i = 0; i < entries.length; i++) list[i] = { policyGroupId: group, entry: entries[i]! };
+        this.outcomeList = list;
       } else {
         for (const entry of entries) this.outcomeList.push({ policyGroupId: group, entry });
       }

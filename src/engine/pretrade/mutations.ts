@@ -40,13 +40,19 @@ export const NO_MUTATIONS: OwnedMutations = Object.freeze({ list: Object.freeze(
  * rollback in reverse: a later mutation may depend on an earlier one's effect.
  */
 export class Mutations {
-  // Created with their first element (an array grown from `[]` reserves 17 slots; a call
-  // usually registers one or two mutations).
+  // Created on the first push: with their first element, or at `capacity` when the caller
+  // knows how many can come (an array grown from one element reallocates to 18 slots at
+  // the second push, and the main stage with every control on registers four or five).
   private list: Mutation[] | undefined = undefined;
   /** Parallel to `list`: kept apart so a push costs one extra array slot, no wrapper object. */
   private owners: string[] | undefined = undefined;
+  /** How many of `list`'s slots are used (`list` may be longer, its tail unset). */
+  private count = 0;
   /** @internal Set by the engine before each hook: the policy whose pushes follow. */
   owner = "";
+
+  /** `capacity`: the most pushes expected (the main stage: one per hook, plus the book's); a guess, not a limit. */
+  constructor(private readonly capacity = 1) {}
 
   push(mutation: Mutation): void;
   push(commit: (() => void) | undefined, rollback: (() => void) | undefined, record?: unknown): void;
@@ -55,26 +61,44 @@ export class Mutations {
     if (typeof a === "object" && a !== null) mutation = a;
     else if (record === undefined) mutation = { commit: a ?? NOOP, rollback: b ?? NOOP };
     else mutation = { commit: a ?? NOOP, rollback: b ?? NOOP, record };
-    if (this.list === undefined || this.owners === undefined) {
-      this.list = [mutation];
-      this.owners = [this.owner];
+    let list = this.list;
+    let owners = this.owners;
+    if (list === undefined || owners === undefined) {
+      if (this.capacity <= 1) {
+        this.list = [mutation];
+        this.owners = [this.owner];
+        this.count = 1;
+        return;
+      }
+      list = this.list = new Array<Mutation>(this.capacity);
+      owners = this.owners = new Array<string>(this.capacity);
+    }
+    const i = this.count++;
+    if (i < list.length) {
+      list[i] = mutation;
+      owners[i] = this.owner;
     } else {
-      this.list.push(mutation);
-      this.owners.push(this.owner);
+      list.push(mutation);
+      owners.push(this.owner);
     }
   }
 
   get size(): number {
-    return this.list?.length ?? 0;
+    return this.count;
   }
 
   /** @internal Hands the list over with its owners (used when a reservation takes ownership). */
   handOver(): OwnedMutations {
-    if (this.list === undefined || this.owners === undefined) return NO_MUTATIONS;
-    const owned = { list: this.list, owners: this.owners };
+    const list = this.list;
+    const owners = this.owners;
+    if (list === undefined || owners === undefined) return NO_MUTATIONS;
+    // Trimmed to what was pushed (in place: a shorter length drops the unset tail).
+    list.length = this.count;
+    owners.length = this.count;
     this.list = undefined;
     this.owners = undefined;
-    return owned;
+    this.count = 0;
+    return { list, owners };
   }
 }
 
