@@ -11,14 +11,16 @@ export class AccountRegistry implements AccountsView {
   /** Group 0 holds the engine-wide default currency. */
   readonly currencyByGroup = new Map<AccountGroupId, Asset>();
 
+  // Empty maps are not asked: a lookup by a bigint key hashes the bigint (about 35 ns), and
+  // most deployments have no groups or no per-account currencies.
   groupOf(accountId: AccountId): AccountGroupId | undefined {
-    return this.groupByAccount.get(accountId);
+    return this.groupByAccount.size === 0 ? undefined : this.groupByAccount.get(accountId);
   }
 
   currencyOf(accountId: AccountId): Asset | undefined {
-    const own = this.currencyByAccount.get(accountId);
+    const own = this.currencyByAccount.size === 0 ? undefined : this.currencyByAccount.get(accountId);
     if (own !== undefined) return own;
-    const group = this.groupByAccount.get(accountId);
+    const group = this.groupOf(accountId);
     return (group === undefined ? undefined : this.currencyByGroup.get(group)) ?? this.currencyByGroup.get(AccountGroupId.DEFAULT);
   }
 

@@ -30,7 +30,8 @@ export function compileTiers<T>(t: AccountTiers<T>): CompiledTiers<T> {
 
 /** The limit that applies to `accountId`; `groupOf` is called only when the account has no own entry. */
 export function tierOf<T>(c: CompiledTiers<T>, accountId: AccountId, groupOf: () => AccountGroupId | undefined): T | undefined {
-  const own = c.accounts.get(accountId);
+  // No per-account tier, no lookup: a Map lookup by a bigint key hashes it (about 35 ns).
+  const own = c.accounts.size === 0 ? undefined : c.accounts.get(accountId);
   if (own !== undefined) return own;
   if (c.groups.size > 0) {
     const group = groupOf();

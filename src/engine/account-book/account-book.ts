@@ -79,6 +79,13 @@ const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
  */
 export class AccountBook implements AccountBookView {
   private readonly accounts = new Map<AccountId, AccountEntry>();
+  /**
+   * The entry last found, and its account: an order's policies ask about one account several
+   * times in a row, and a Map lookup by a bigint key hashes the bigint every time (about
+   * 35 ns, against a few for the comparison). Cleared whenever an entry is removed.
+   */
+  #lastId: AccountId | undefined = undefined;
+  #lastEntry: AccountEntry | undefined = undefined;
   #revision = 0;
   #lastReserve: OrderFootprint | undefined = undefined;
 
@@ -103,7 +110,7 @@ export class AccountBook implements AccountBookView {
   }
 
   openOrders(accountId: AccountId): number {
-    return this.accounts.get(accountId)?.openOrders ?? 0;
+    return this.find(accountId)?.openOrders ?? 0;
   }
 
   entry(accountId: AccountId, instrument: Instrument): BookInstrument | undefined {
@@ -111,7 +118,7 @@ export class AccountBook implements AccountBookView {
   }
 
   instruments(accountId: AccountId): Iterable<BookInstrument> {
-    return this.accounts.get(accountId)?.list ?? NO_INSTRUMENTS;
+    return this.find(accountId)?.list ?? NO_INSTRUMENTS;
   }
 
   // ---- the engine's updates ------------------------------------------------------------
@@ -130,7 +137,7 @@ export class AccountBook implements AccountBookView {
   /** The reservation of `reserve(f)` rolled back. */
   release(f: OrderFootprint): void {
     this.#changed(undefined);
-    const entry = this.accounts.get(f.accountId);
+    const entry = this.find(f.accountId);
     if (entry === undefined) return;
     if (entry.openOrders > 0) entry.openOrders -= 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
@@ -170,7 +177,7 @@ export class AccountBook implements AccountBookView {
    * order is open and every slot is flat with nothing pending; only then may it forget it.
    */
   isRetirable(accountId: AccountId): boolean {
-    const entry = this.accounts.get(accountId);
+    const entry = this.find(accountId);
     if (entry === undefined) return true;
     if (entry.openOrders !== 0) return false;
     return entry.list.every((s) => s.position.isZero() && s.pendingBuy.isZero() && s.pendingSell.isZero());
@@ -180,6 +187,7 @@ export class AccountBook implements AccountBookView {
   forget(accountId: AccountId): void {
     this.#changed(undefined);
     this.accounts.delete(accountId);
+    this.#remember(undefined, undefined);
   }
 
   toData(): AccountBookData {
@@ -194,6 +202,7 @@ export class AccountBook implements AccountBookView {
   restore(data: AccountBookData | undefined): void {
     this.#changed(undefined);
     this.accounts.clear();
+    this.#remember(undefined, undefined);
     if (data === undefined) return;
     for (const [id, account] of data.accounts) {
       const entry = this.accountEntry(id);
@@ -213,14 +222,29 @@ export class AccountBook implements AccountBookView {
   }
 
   private slot(accountId: AccountId, instrument: Instrument): Slot | undefined {
-    return this.accounts.get(accountId)?.slots.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);
+    return this.find(accountId)?.slots.get(instrument.underlyingAsset)?.get(instrument.settlementAsset);
+  }
+
+  /** The account's entry, if it has one (through the one-entry cache). */
+  private find(accountId: AccountId): AccountEntry | undefined {
+    if (accountId === this.#lastId) return this.#lastEntry;
+    const entry = this.accounts.get(accountId);
+    // Only entries that exist are remembered: one created later is remembered by its creation.
+    if (entry !== undefined) this.#remember(accountId, entry);
+    return entry;
+  }
+
+  #remember(accountId: AccountId | undefined, entry: AccountEntry | undefined): void {
+    this.#lastId = accountId;
+    this.#lastEntry = entry;
   }
 
   private accountEntry(accountId: AccountId): AccountEntry {
-    let entry = this.accounts.get(accountId);
+    let entry = this.find(accountId);
     if (entry === undefined) {
       entry = { openOrders: 0, slots: new Map(), list: [] };
       this.accounts.set(accountId, entry);
+      this.#remember(accountId, entry);
     }
     return entry;
   }

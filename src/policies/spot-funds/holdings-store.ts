@@ -96,22 +96,46 @@ export function holdingsFrom(data: Holdings): Holdings {
  */
 export class HoldingsStore {
   private readonly accounts = new Map<AccountId, Map<Asset, Holdings>>();
+  /**
+   * The slots last found, and their account: an order reads and writes each of its assets'
+   * slots of one account, and a Map lookup by a bigint key hashes the bigint every time
+   * (about 35 ns, against a few for the comparison). Cleared whenever an account's slots go.
+   */
+  #lastId: AccountId | undefined = undefined;
+  #lastSlots: Map<Asset, Holdings> | undefined = undefined;
 
   get(accountId: AccountId, asset: Asset): Holdings {
-    return this.accounts.get(accountId)?.get(asset) ?? EMPTY_HOLDINGS;
+    return this.slots(accountId)?.get(asset) ?? EMPTY_HOLDINGS;
   }
 
   put(accountId: AccountId, asset: Asset, holdings: Holdings): void {
-    let slots = this.accounts.get(accountId);
+    let slots = this.slots(accountId);
     if (isEmptyHoldings(holdings)) {
-      if (slots?.delete(asset) && slots.size === 0) this.accounts.delete(accountId);
+      if (slots?.delete(asset) && slots.size === 0) {
+        this.accounts.delete(accountId);
+        this.#remember(undefined, undefined);
+      }
       return;
     }
     if (slots === undefined) {
       slots = new Map();
       this.accounts.set(accountId, slots);
+      this.#remember(accountId, slots);
     }
     slots.set(asset, holdings);
+  }
+
+  /** The account's slots, if it has any (through the one-entry cache). */
+  private slots(accountId: AccountId): Map<Asset, Holdings> | undefined {
+    if (accountId === this.#lastId) return this.#lastSlots;
+    const slots = this.accounts.get(accountId);
+    if (slots !== undefined) this.#remember(accountId, slots);
+    return slots;
+  }
+
+  #remember(accountId: AccountId | undefined, slots: Map<Asset, Holdings> | undefined): void {
+    this.#lastId = accountId;
+    this.#lastSlots = slots;
   }
 
   /** Every slot, account by account, in table order (a copy of the Maps; slots are immutable values). */
@@ -124,6 +148,7 @@ export class HoldingsStore {
   /** Replaces the whole table, keeping the given order (it is the order later scans see). */
   restore(table: ReadonlyMap<AccountId, ReadonlyMap<Asset, Holdings>>): void {
     this.accounts.clear();
+    this.#remember(undefined, undefined);
     for (const [accountId, slots] of table) {
       const copy = new Map<Asset, Holdings>();
       for (const [asset, h] of slots) copy.set(asset, holdingsFrom(h));

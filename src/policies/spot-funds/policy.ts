@@ -281,7 +281,8 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
     if (!isStepList(steps)) return { rejects: [steps] };
     // Drop-copy is tracked, never refused: no funds gate and no position checks.
     const mode = ctx.isDropCopy ? "TrackOnly" : settings.limitModeFor(accountId, ctx);
-    const limits = ctx.isDropCopy ? undefined : settings.positionLimits.get(accountId);
+    // None configured (the usual case): no lookup by the bigint account id.
+    const limits = ctx.isDropCopy || settings.positionLimits.size === 0 ? undefined : settings.positionLimits.get(accountId);
     const plan = planReservation(store, accountId, steps, mode, limits);
     const planned = isPlanned(plan) ? plan : plan.planned;
     if (mutations !== undefined && planned.length > 0) {

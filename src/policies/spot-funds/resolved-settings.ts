@@ -103,7 +103,8 @@ export class ResolvedSpotFundsSettings {
   /** Limit-mode cascade: account → account group → global. */
   limitModeFor(accountId: AccountId, groups: GroupSource): SpotFundsLimitMode {
     const s = this.source;
-    const own = s.accountLimitModes.get(accountId);
+    // An empty map is not asked: a lookup by a bigint key hashes the bigint every time.
+    const own = s.accountLimitModes.size === 0 ? undefined : s.accountLimitModes.get(accountId);
     if (own !== undefined) return own;
     if (s.accountGroupLimitModes.size > 0) {
       const group = groups.accountGroup();
