@@ -7,12 +7,13 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/engine/index.js";
 import { AccountBook } from "../../../src/engine/account-book/index.js";
 import { MarketDataService, QuoteTtl } from "../../../src/marketdata/index.js";
-import { AccountId, PositionSize, Price, Quantity, instrument, type Side } from "../../../src/param/index.js";
+import { PositionSize, Quantity, type Side } from "../../../src/param/index.js";
 import { grossExposure, grossExposurePair, worstQuantity, worstWith } from "../../../src/policies/gross-exposure-limit/exposure.js";
 import { seededRandom } from "../../../bench/workload.js";
+import { EXPOSURE_ACCOUNT, EXPOSURE_INSTRUMENTS, randomExposureWorld } from "../../helpers/exposure-world.js";
 
-const ACCOUNT = AccountId.fromU64(7);
-const INSTRUMENTS = [instrument("AAPL", "USD"), instrument("MSFT", "USD"), instrument("SAP", "EUR"), instrument("TSLA", "USD"), instrument("NEW", "USD")];
+const ACCOUNT = EXPOSURE_ACCOUNT;
+const INSTRUMENTS = EXPOSURE_INSTRUMENTS;
 const QUANTITIES = ["0", "0", "1", "2.5", "10", "0.125", "7"];
 const PRICES = ["100", "50.5", "0.01", "185.25", "3"];
 
@@ -23,20 +24,7 @@ describe("grossExposurePair", () => {
     let compared = 0;
     let failures = 0;
     for (let run = 0; run < 1500; run++) {
-      const clock = new ManualClock(0);
-      const md = new MarketDataService({ defaultTtl: QuoteTtl.within(1_000), clock });
-      // NEW/USD is never registered: UnknownInstrument when it is at stake.
-      for (const i of INSTRUMENTS.slice(0, 4)) {
-        const id = md.register(i);
-        if (random() < 0.75) md.push(id, random() < 0.8 ? { mark: Price.fromString(pick(PRICES)) } : { bid: Price.fromString(pick(PRICES)), ask: Price.fromString(pick(PRICES)) });
-      }
-      const book = new AccountBook();
-      for (let step = 0; step < 1 + Math.floor(random() * 8); step++) {
-        const inst = pick(INSTRUMENTS);
-        const side: Side = random() < 0.5 ? "BUY" : "SELL";
-        if (random() < 0.6) book.reserve({ accountId: ACCOUNT, instrument: inst, side, quantity: Quantity.fromString(pick(QUANTITIES)) });
-        else book.applyReport({ operation: { accountId: ACCOUNT, instrument: inst, side }, fill: { lastTrade: { price: Price.fromString("1"), quantity: Quantity.fromString(pick(QUANTITIES)) }, isFinal: false } });
-      }
+      const { clock, md, book } = randomExposureWorld(random, 0.75, QUANTITIES, PRICES);
       if (random() < 0.3) clock.advance(1_500); // some quotes go stale
       for (const asset of ["USD", "EUR"]) {
         const ordered = pick(INSTRUMENTS.filter((i) => i.settlementAsset === asset));

@@ -6,16 +6,14 @@
  * verdict, the same totals with the same scales, the same failure naming the same instrument.
  */
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../../src/engine/index.js";
-import { AccountBook } from "../../../src/engine/account-book/index.js";
-import { MarketDataService, QuoteTtl } from "../../../src/marketdata/index.js";
-import { AccountId, PositionSize, Price, Quantity, instrument, type Side } from "../../../src/param/index.js";
+import { PositionSize, Price, Quantity, type Side } from "../../../src/param/index.js";
 import { grossExposurePair, worstWith } from "../../../src/policies/gross-exposure-limit/exposure.js";
 import { SmallExposure } from "../../../src/policies/gross-exposure-limit/small-exposure.js";
 import { seededRandom } from "../../../bench/workload.js";
+import { EXPOSURE_ACCOUNT, EXPOSURE_INSTRUMENTS, randomExposureWorld } from "../../helpers/exposure-world.js";
 
-const ACCOUNT = AccountId.fromU64(7);
-const INSTRUMENTS = [instrument("AAPL", "USD"), instrument("MSFT", "USD"), instrument("SAP", "EUR"), instrument("TSLA", "USD"), instrument("NEW", "USD")];
+const ACCOUNT = EXPOSURE_ACCOUNT;
+const INSTRUMENTS = EXPOSURE_INSTRUMENTS;
 // Small ones, 15 digits (the most a parsed value keeps as an integer), 16+ digits and scales over 15.
 const QUANTITIES = ["0", "0", "1", "2.5", "2.50", "10.0", "10", "0.125", "7", "3.10", "999999999999999", "99999999999.9999", "12345678901234567", "0.0000000000000001", "4503599627370496"];
 const PRICES = ["100", "50.5", "0.01", "185.25", "3", "-2.5", "99999999.99", "0.00000000000000001", "123456789012345678"];
@@ -32,20 +30,7 @@ describe("SmallExposure", () => {
     let leftIntegers = 0;
     let overflows = 0;
     for (let run = 0; run < 3000; run++) {
-      const clock = new ManualClock(0);
-      const md = new MarketDataService({ defaultTtl: QuoteTtl.within(1_000), clock });
-      // NEW/USD is never registered: UnknownInstrument when it is at stake.
-      for (const i of INSTRUMENTS.slice(0, 4)) {
-        const id = md.register(i);
-        if (random() < 0.8) md.push(id, random() < 0.8 ? { mark: Price.fromString(pick(PRICES)) } : { bid: Price.fromString(pick(PRICES)), ask: Price.fromString(pick(PRICES)) });
-      }
-      const book = new AccountBook();
-      for (let step = 0; step < 1 + Math.floor(random() * 8); step++) {
-        const inst = pick(INSTRUMENTS);
-        const side: Side = random() < 0.5 ? "BUY" : "SELL";
-        if (random() < 0.6) book.reserve({ accountId: ACCOUNT, instrument: inst, side, quantity: Quantity.fromString(pick(QUANTITIES)) });
-        else book.applyReport({ operation: { accountId: ACCOUNT, instrument: inst, side }, fill: { lastTrade: { price: Price.fromString("1"), quantity: Quantity.fromString(pick(QUANTITIES)) }, isFinal: false } });
-      }
+      const { clock, md, book } = randomExposureWorld(random, 0.8, QUANTITIES, PRICES);
       if (random() < 0.3) {
         // Open buys and sells equal in value, not in scale: |position + buys| ties |position − sells|.
         const inst = pick(INSTRUMENTS);
