@@ -1,6 +1,5 @@
 /** Rejects an order when the account already has its maximum of open (accepted, not yet final) orders. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import { Quantity } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
@@ -10,7 +9,7 @@ import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
-import { IntegerMax } from "../integer-max.js";
+import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
 
@@ -19,15 +18,13 @@ const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
  * not yet final, fed by reservations, rollbacks and final reports). The order passes while
  * open + 1 ≤ max. Dry runs check the same; drop copies are counted by the book regardless.
  */
-export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings> {
+export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings>, IntegerUsageSource {
   static readonly NAME = "MaxOpenOrdersPolicy";
   readonly name = MaxOpenOrdersPolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  /** The max its limitUsage reports, one object per value (see IntegerMax). */
-  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
 
   constructor(settings: MaxOpenOrdersSettings, options?: { policyGroupId?: PolicyGroupId }) {
@@ -61,8 +58,16 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    return integerLimitUsage(this, ctx, accountId);
+  }
+
+  /** The account book's open orders against the max. */
+  integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
     const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
-    if (limit === undefined) return undefined;
-    return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: this.#usageMax.of(limit.maxOpenOrders) }];
+    if (limit === undefined) return false;
+    out.limit = "openOrders";
+    out.usage = ctx.book.openOrders(accountId);
+    out.max = limit.maxOpenOrders;
+    return true;
   }
 }
