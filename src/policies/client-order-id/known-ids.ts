@@ -52,6 +52,9 @@ export class KnownIds implements TagTexts {
   #head = 0;
   #tail = 0;
   #count = 0;
+  /** The last account looked up, and its index: an order's account is looked up by both stages and then inserted. */
+  #lastAccountId: AccountId | undefined;
+  #lastIndex: IdHashIndex | undefined;
   /** The last id hashed: an order's id is looked up by both stages and then inserted. */
   #lastText = "";
   #lastHash = hashClientOrderId("");
@@ -68,7 +71,7 @@ export class KnownIds implements TagTexts {
 
   /** The cell of the account's id, or -1. */
   find(accountId: AccountId, clientOrderId: string): number {
-    const index = this.#accounts.get(accountId);
+    const index = this.#indexOf(accountId);
     if (index === undefined) return -1;
     const tag = index.find(clientOrderId, this.#hash(clientOrderId), this);
     return tag < 0 ? -1 : this.#seqOfTag(tag);
@@ -100,17 +103,24 @@ export class KnownIds implements TagTexts {
    * acceptance order is kept, as a Map's `set` on an existing key did).
    */
   insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
-    let index = this.#accounts.get(accountId);
+    const cell = this.find(accountId, clientOrderId);
+    if (cell >= 0) this.replaceAt(cell, since, decision);
+    else this.append(accountId, clientOrderId, since, decision);
+  }
+
+  /** Gives the id in `cell` (found by {@link find}) a new acceptance time and decision, in its place. */
+  replaceAt(cell: number, since: number, decision: unknown): void {
+    const r = cell - this.#base;
+    const page = this.#pages[r >> PAGE_BITS]!;
+    page.since[r & PAGE_MASK] = since;
+    page.decisions[r & PAGE_MASK] = decision;
+  }
+
+  /** Adds an id {@link find} has just not found for the account (`insert` without the lookup). */
+  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
+    let index = this.#indexOf(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
-    const presentTag = index.find(clientOrderId, hash, this);
-    if (presentTag >= 0) {
-      const r = this.#seqOfTag(presentTag) - this.#base;
-      const page = this.#pages[r >> PAGE_BITS]!;
-      page.since[r & PAGE_MASK] = since;
-      page.decisions[r & PAGE_MASK] = decision;
-      return;
-    }
     let r = this.#tail - this.#base;
     if (r === this.#pages.length * PAGE_SIZE) {
       if (this.#compactIfMostlyDead()) r = this.#tail - this.#base;
@@ -195,6 +205,17 @@ export class KnownIds implements TagTexts {
       this.#count--;
     });
     this.#accounts.delete(accountId);
+    this.#lastAccountId = this.#lastIndex = undefined;
+  }
+
+  #indexOf(accountId: AccountId): IdHashIndex | undefined {
+    if (accountId === this.#lastAccountId && this.#lastIndex !== undefined) return this.#lastIndex;
+    const index = this.#accounts.get(accountId);
+    if (index !== undefined) {
+      this.#lastAccountId = accountId;
+      this.#lastIndex = index;
+    }
+    return index;
   }
 
   /** Not the hot path (snapshots, retirement, compaction). */
