@@ -25,6 +25,8 @@ export interface SoftLimitSnapshot {
  * a max rarely changes, so the products are computed once instead of at every reading.
  */
 interface WatchedLimit {
+  /** The limit's name (as the policy reports it) and its levels key, "policy/limit". */
+  readonly limit: string;
   readonly key: string;
   max: DecimalValue | undefined;
   thresholds: DecimalValue[];
@@ -77,6 +79,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #targetLimits: Map<string, WatchedLimit>[] = [];
   /** Index for index with `#targets`: the policy's integer form, if it has one (read instead of `limitUsage`). */
   #targetInts: (IntegerUsageSource | undefined)[] = [];
+  /** Index for index with `#targets`: the watched limit an integer reading of that policy used last (its one limit, without a lookup by name). */
+  #targetIntLimit: (WatchedLimit | undefined)[] = [];
   /** Filled by an integer reading (its fields are copied out before anything is emitted). */
   readonly #intUsage: IntegerUsage = { limit: "", usage: 0, max: 0 };
   #readingCtx: ReadingContext | undefined;
@@ -156,7 +160,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return undefined;
-    mutations.push(this.#commitReading({ accountId, nowMs: ctx.nowMs }));
+    mutations.push(new CommitReading(this, accountId, ctx.nowMs));
     return undefined;
   }
 
@@ -168,7 +172,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   restoreMutation(record: unknown): Mutation {
     const r = snapshotFields(record, this.name, "mutation record", ["accountId", "nowMs"]);
     if (typeof r.nowMs !== "number") throw new SnapshotError("Malformed", `${this.name}: mutation record nowMs must be a number`, this.name);
-    return this.#commitReading(r as unknown as CommitRecord);
+    const saved = r as unknown as CommitRecord;
+    return new CommitReading(this, saved.accountId, saved.nowMs);
   }
 
   applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): undefined {
@@ -197,8 +202,13 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         const limit = out.limit;
         const usage = out.usage;
         const max = out.max;
-        let watchedLimit = this.#targetLimits[t]!.get(limit);
-        if (watchedLimit === undefined) this.#targetLimits[t]!.set(limit, (watchedLimit = this.#watchedLimit(policy.name, limit)));
+        let watchedLimit = this.#targetIntLimit[t];
+        if (watchedLimit === undefined || watchedLimit.limit !== limit) {
+          const limits = this.#targetLimits[t]!;
+          watchedLimit = limits.get(limit);
+          if (watchedLimit === undefined) limits.set(limit, (watchedLimit = this.#watchedLimit(policy.name, limit)));
+          this.#targetIntLimit[t] = watchedLimit;
+        }
         const level = this.#intLevelOf(usage, max, watchedLimit);
         const before = byLimit?.get(watchedLimit.key) ?? 0;
         if (level === before) continue;
@@ -247,6 +257,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     );
     this.#targetLimits = targets.map(() => new Map());
     this.#targetInts = targets.map(integerUsageSource);
+    this.#targetIntLimit = targets.map(() => undefined);
     return targets;
   }
 
@@ -281,12 +292,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     let byLimit = this.#watched.get(policyName);
     if (byLimit === undefined) this.#watched.set(policyName, (byLimit = new Map()));
     let watched = byLimit.get(limit);
-    if (watched === undefined) byLimit.set(limit, (watched = { key: `${policyName}/${limit}`, max: undefined, thresholds: [], intMax: Number.NaN, intThresholds: [] }));
+    if (watched === undefined) byLimit.set(limit, (watched = { limit, key: `${policyName}/${limit}`, max: undefined, thresholds: [], intMax: Number.NaN, intThresholds: [] }));
     return watched;
-  }
-
-  #commitReading(record: CommitRecord): Mutation {
-    return new CommitReading(this, record);
   }
 }
 
@@ -294,11 +301,17 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 class CommitReading implements Mutation {
   constructor(
     private readonly policy: SoftLimitPolicy,
-    readonly record: CommitRecord,
+    private readonly accountId: AccountId,
+    private readonly nowMs: number,
   ) {}
 
+  /** Made when asked (a snapshot of an open reservation), not one more object per order. */
+  get record(): CommitRecord {
+    return { accountId: this.accountId, nowMs: this.nowMs };
+  }
+
   commit(): void {
-    this.policy.read(this.record.accountId, this.record.nowMs);
+    this.policy.read(this.accountId, this.nowMs);
   }
 
   rollback(): void {}
