@@ -5,7 +5,7 @@ import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
+import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
@@ -51,7 +51,7 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING_ACCOUNT;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     const open = ctx.book.openOrders(accountId);
     return open + 1 > limit.maxOpenOrders ? { rejects: openOrderLimitExceeded(open, limit.maxOpenOrders) } : undefined;
@@ -63,7 +63,7 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
 
   /** The account book's open orders against the max. */
   integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
     if (limit === undefined) return false;
     out.limit = "openOrders";
     out.usage = ctx.book.openOrders(accountId);

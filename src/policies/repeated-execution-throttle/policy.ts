@@ -5,7 +5,7 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
+import { TieredSettings, tierInCall, tierInReading } from "../account-tiers.js";
 import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
@@ -59,7 +59,7 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
     const accountId = report.operation?.accountId;
     const trade = report.fill?.lastTrade;
     if (accountId === undefined || trade === undefined || trade.quantity.isZero()) return undefined;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     const n = this.#logs.push(accountId, ctx.nowMs, limit.windowMs);
     if (n <= limit.maxExecutions) return undefined;
@@ -73,7 +73,7 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
 
   /** Executions in the account's window now against the max. */
   integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
     if (limit === undefined) return false;
     out.limit = "executions";
     out.usage = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;

@@ -220,7 +220,9 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
       const usages = policy.limitUsage!(ctx, accountId);
       if (usages === undefined) continue;
       const limits = this.#targetLimits[t]!;
-      for (const u of usages) {
+      // Indexed, not for-of: no iterator object per reading.
+      for (let k = 0; k < usages.length; k++) {
+        const u = usages[k]!;
         if (!u.max.isPositive()) continue;
         let watchedLimit = limits.get(u.limit);
         if (watchedLimit === undefined) limits.set(u.limit, (watchedLimit = this.#watchedLimit(policy.name, u.limit)));

@@ -6,7 +6,7 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
+import { TieredSettings, tierInCall, tierInReading } from "../account-tiers.js";
 import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { MISSING } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
@@ -73,7 +73,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
 
   /** Orders in the account's window now against the soft max. */
   integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
     if (limit === undefined) return false;
     out.limit = "softRate";
     out.usage = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
@@ -84,7 +84,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING.accountId;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     if (ctx.isDropCopy) return undefined;
     const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);

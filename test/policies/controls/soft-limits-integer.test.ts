@@ -20,7 +20,7 @@ import {
   parseTwoTierThrottleSettingsJson,
 } from "../../../src/policies/index.js";
 import { integerLimitUsage, integerUsageSource } from "../../../src/policies/integer-usage.js";
-import type { AccountId } from "../../../src/param/index.js";
+import { AccountGroupId, type AccountId } from "../../../src/param/index.js";
 import { seededRandom } from "../../../bench/workload.js";
 import { ACCOUNT, OTHER, fill, order } from "../../helpers/controls.js";
 
@@ -78,6 +78,26 @@ describe("SoftLimitPolicy integer reading", () => {
       expect(u).toEqual(integerLimitUsage(source!, { nowMs: 1_000, book: w.engine.book, accounts: w.engine.accounts() }, ACCOUNT));
     }
     expect(integerUsageSource(w.soft)).toBeUndefined();
+  });
+
+  it("reads the limit of the account's group (tiers resolved in the reading as in the checks)", () => {
+    const clock = new ManualClock(1_000);
+    const engine = Engine.builder()
+      .clock(clock)
+      .policy(new MaxOpenOrdersPolicy(parseMaxOpenOrdersSettingsJson({ default: { maxOpenOrders: 100 }, groups: [{ group: 3, limit: { maxOpenOrders: 4 } }] })))
+      .policy(new TwoTierThrottlePolicy(parseTwoTierThrottleSettingsJson({ default: { softMaxOrders: 100, hardMaxOrders: 200, windowMs: 1_000 }, groups: [{ group: 3, limit: { softMaxOrders: 4, hardMaxOrders: 9, windowMs: 1_000 } }] })))
+      .policy(new SoftLimitPolicy(parseSoftLimitSettingsJson({ shares: ["0.5"] })))
+      .build();
+    const crossings: string[] = [];
+    engine.onEvent((e) => {
+      if (e.kind === "softLimitCrossed") crossings.push(`${e.policy}/${e.limit} ${e.usage}/${e.max}`);
+    });
+    engine.accounts().registerGroup([ACCOUNT], AccountGroupId.fromU32(3));
+    for (let i = 0; i < 2; i++) {
+      const r = engine.executePreTrade(order());
+      if (r.ok) r.reservation.commit();
+    }
+    expect(crossings).toEqual(["MaxOpenOrdersPolicy/openOrders 2/4", "TwoTierThrottlePolicy/softRate 2/4"]);
   });
 
   it("sends exactly the events of the decimal reading, in the same order", () => {
