@@ -27,7 +27,8 @@ const INITIAL_CAPACITY = 16;
 
 /** Where the ids behind the tags are kept (the known-id store). */
 export interface TagTexts {
-  textOfTag(tag: number): string;
+  /** Whether the id the tag stands for is `text`. */
+  tagHasText(tag: number, text: string): boolean;
 }
 
 export class IdHashIndex {
@@ -54,7 +55,7 @@ export class IdHashIndex {
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = table[2 * i + 1]!;
       if (slot === 0) return -1;
-      if (table[2 * i] === hash && texts.textOfTag(slot - 1) === text) return slot - 1;
+      if (table[2 * i] === hash && texts.tagHasText(slot - 1, text)) return slot - 1;
     }
   }
 

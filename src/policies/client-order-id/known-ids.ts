@@ -33,13 +33,59 @@ const TAG_MASK = 0x3fffffff;
 
 /** PAGE_SIZE consecutive cells, one array per column. */
 class Page {
-  readonly ids = new Array<string>(PAGE_SIZE).fill("");
+  /**
+   * The ids' UTF-16 code units, back to back in cell order; cell `at` holds
+   * `chars[textStart[at], textStart[at] + textLength[at])`. Copied rather than keeping the
+   * order's string: ~10^5 strings retained for the retention were copied and promoted by
+   * every young-generation collection; a copied id's string dies young.
+   */
+  chars = new Uint16Array(PAGE_SIZE * 8);
+  charsUsed = 0;
+  readonly textStart = new Int32Array(PAGE_SIZE);
+  readonly textLength = new Int32Array(PAGE_SIZE);
   readonly since = new Float64Array(PAGE_SIZE);
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
   /** The id's hash, kept so expiry does not hash every id a second time. */
   readonly hashes = new Int32Array(PAGE_SIZE);
+
+  /** Copies `text` in as cell `at`'s id (cells are written in order, so it goes at the end). */
+  setText(at: number, text: string): void {
+    const n = text.length;
+    let chars = this.chars;
+    if (this.charsUsed + n > chars.length) {
+      let size = chars.length * 2;
+      while (size < this.charsUsed + n) size *= 2;
+      const grown = new Uint16Array(size);
+      grown.set(chars.subarray(0, this.charsUsed));
+      this.chars = chars = grown;
+    }
+    const start = this.charsUsed;
+    for (let i = 0; i < n; i++) chars[start + i] = text.charCodeAt(i);
+    this.textStart[at] = start;
+    this.textLength[at] = n;
+    this.charsUsed = start + n;
+  }
+
+  hasText(at: number, text: string): boolean {
+    const n = this.textLength[at]!;
+    if (n !== text.length) return false;
+    const chars = this.chars;
+    const start = this.textStart[at]!;
+    for (let i = 0; i < n; i++) if (chars[start + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Cell `at`'s id as a string (snapshots, retirement, compaction: not the hot path). */
+  text(at: number): string {
+    const start = this.textStart[at]!;
+    const end = start + this.textLength[at]!;
+    let out = "";
+    // In chunks: `fromCharCode` takes its code units as arguments.
+    for (let i = start; i < end; i += 4096) out += String.fromCharCode(...this.chars.subarray(i, Math.min(end, i + 4096)));
+    return out;
+  }
 }
 
 /** A cell is named by its sequence number (absolute, in acceptance order). */
@@ -92,10 +138,10 @@ export class KnownIds implements TagTexts {
     this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK] = decision;
   }
 
-  /** @internal For the indexes: the id a tag stands for. */
-  textOfTag(tag: number): string {
+  /** @internal For the indexes: whether the id a tag stands for is `text`. */
+  tagHasText(tag: number, text: string): boolean {
     const r = this.#seqOfTag(tag) - this.#base;
-    return this.#pages[r >> PAGE_BITS]!.ids[r & PAGE_MASK]!;
+    return this.#pages[r >> PAGE_BITS]!.hasText(r & PAGE_MASK, text);
   }
 
   /**
@@ -128,7 +174,7 @@ export class KnownIds implements TagTexts {
     }
     const page = this.#pages[r >> PAGE_BITS]!;
     const at = r & PAGE_MASK;
-    page.ids[at] = clientOrderId;
+    page.setText(at, clientOrderId);
     page.since[at] = since;
     page.decisions[at] = decision;
     page.owners[at] = index;
@@ -179,7 +225,7 @@ export class KnownIds implements TagTexts {
   inOrder(): KnownIdEntry[] {
     const all: KnownIdEntry[] = [];
     this.#eachLive((page, at) => {
-      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.ids[at]!, since: page.since[at]!, decision: page.decisions[at] });
+      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at] });
     });
     return all;
   }
@@ -256,7 +302,7 @@ export class KnownIds implements TagTexts {
     this.#count = 0;
     for (const { page, at } of live) {
       const owner = page.owners[at]!;
-      this.insert(owner.accountId as AccountId, page.ids[at]!, page.since[at]!, page.decisions[at]);
+      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at]);
     }
     return true;
   }
