@@ -5,11 +5,13 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierInCall, tierInReading } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { TieredSettings, tierInCall } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, windowIntegerUsage, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
 import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
+
+const maxExecutionsOf = (limit: ExecutionLimit): number => limit.maxExecutions;
 
 export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSettings>;
 
@@ -73,11 +75,6 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
 
   /** Executions in the account's window now against the max. */
   integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
-    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
-    if (limit === undefined) return false;
-    out.limit = "executions";
-    out.usage = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    out.max = limit.maxExecutions;
-    return true;
+    return windowIntegerUsage(this.#limits, this.#logs, ctx, accountId, out, "executions", maxExecutionsOf);
   }
 }

@@ -6,12 +6,14 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierInCall, tierInReading } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { TieredSettings, tierInCall } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, windowIntegerUsage, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { MISSING } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
 import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
+
+const softMaxOf = (limit: ThrottleLimit): number => limit.softMaxOrders;
 
 export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
 
@@ -73,12 +75,7 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
 
   /** Orders in the account's window now against the soft max. */
   integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
-    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
-    if (limit === undefined) return false;
-    out.limit = "softRate";
-    out.usage = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    out.max = limit.softMaxOrders;
-    return true;
+    return windowIntegerUsage(this.#limits, this.#logs, ctx, accountId, out, "softRate", softMaxOf);
   }
 
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
