@@ -215,6 +215,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(watchedLimit.key, level);
         if (before < level) this.#announce(peers, accountId, policy.name, limit, Quantity.fromInt(usage), Quantity.fromInt(max), before, level);
+        // A listener may have read again (the context and `out` are shared): this reading's time again.
+        ctx.nowMs = nowMs;
         continue;
       }
       const usages = policy.limitUsage!(ctx, accountId);
@@ -232,7 +234,10 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         if (level === before) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(key, level);
-        if (before < level) this.#announce(peers, accountId, policy.name, u.limit, u.usage, u.max, before, level);
+        if (before < level) {
+          this.#announce(peers, accountId, policy.name, u.limit, u.usage, u.max, before, level);
+          ctx.nowMs = nowMs;
+        }
       }
     }
   }
