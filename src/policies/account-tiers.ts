@@ -33,12 +33,31 @@ export function tierOf<T>(c: CompiledTiers<T>, accountId: AccountId, groupOf: ()
   // No per-account tier, no lookup: a Map lookup by a bigint key hashes it (about 35 ns).
   const own = c.accounts.size === 0 ? undefined : c.accounts.get(accountId);
   if (own !== undefined) return own;
-  if (c.groups.size > 0) {
-    const group = groupOf();
-    const byGroup = group === undefined ? undefined : c.groups.get(group);
-    if (byGroup !== undefined) return byGroup;
-  }
-  return c.fallback;
+  return c.groups.size > 0 ? groupTier(c, groupOf()) : c.fallback;
+}
+
+/**
+ * `tierOf` in a check, the group from the call's context (`ctx.accountGroup()`, asked only
+ * when needed). These two forms make no closure per call: they run in every order's checks
+ * and soft-limit readings, where a closure per call was an allocation per policy per order.
+ */
+export function tierInCall<T>(c: CompiledTiers<T>, accountId: AccountId, ctx: { accountGroup(): AccountGroupId | undefined }): T | undefined {
+  const own = c.accounts.get(accountId);
+  if (own !== undefined) return own;
+  return c.groups.size > 0 ? groupTier(c, ctx.accountGroup()) : c.fallback;
+}
+
+/** `tierOf` in a usage reading, the group from the accounts view. */
+export function tierInReading<T>(c: CompiledTiers<T>, accountId: AccountId, accounts: { groupOf(accountId: AccountId): AccountGroupId | undefined }): T | undefined {
+  const own = c.accounts.get(accountId);
+  if (own !== undefined) return own;
+  return c.groups.size > 0 ? groupTier(c, accounts.groupOf(accountId)) : c.fallback;
+}
+
+/** The group's limit, else the default (the account has no own entry). */
+function groupTier<T>(c: CompiledTiers<T>, group: AccountGroupId | undefined): T | undefined {
+  const byGroup = group === undefined ? undefined : c.groups.get(group);
+  return byGroup !== undefined ? byGroup : c.fallback;
 }
 
 /**

@@ -2,7 +2,9 @@
 import type { AccountId } from "../param/ids.js";
 import { SlidingWindowLog } from "./rate-limit/window-counters.js";
 import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
-import { tierOf, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import { tierInReading, tierOf, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import type { IntegerUsage } from "./integer-usage.js";
+import type { UsageContext } from "../engine/pretrade/policy.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../engine/account-retirement.js";
 import type { Mutations } from "../engine/pretrade/mutations.js";
 
@@ -46,6 +48,27 @@ export function retireWindowLog<S extends AccountTiers<L>, L extends { readonly 
   const refusal = tiersRetirement(limits.tiers, accountId);
   if (refusal === undefined && logs.has(accountId)) mutations.push(() => logs.clear(accountId), undefined);
   return refusal;
+}
+
+/**
+ * `integerUsage` of a window-counting control: the events in the account's window now
+ * (`limitName`) against `maxOf(limit)`; false when no limit applies to the account.
+ */
+export function windowIntegerUsage<S extends AccountTiers<L>, L extends { readonly windowMs: number }>(
+  limits: TieredSettings<S, L>,
+  logs: AccountWindowLogs,
+  ctx: UsageContext,
+  accountId: AccountId,
+  out: IntegerUsage,
+  limitName: string,
+  maxOf: (limit: L) => number,
+): boolean {
+  const limit = tierInReading(limits.tiers, accountId, ctx.accounts);
+  if (limit === undefined) return false;
+  out.limit = limitName;
+  out.usage = logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
+  out.max = maxOf(limit);
+  return true;
 }
 
 /** Logs are created on an account's first event and kept (one small ring buffer per account that has a limit). */

@@ -40,6 +40,14 @@ class Model {
 
 const ACCOUNTS = [1n, 2n, 3n, 18446744073709551615n] as AccountId[];
 
+/** Ids of every kind the store copies into its character pages: ASCII, non-ASCII, a lone surrogate, long ones (pages' text buffers grow), empty. */
+function idText(k: number): string {
+  if (k % 11 === 0) return `é${k}\ud800`;
+  if (k % 41 === 0) return "L".repeat(600 + (k % 50));
+  if (k === 1) return "";
+  return `o${k}`;
+}
+
 describe("KnownIds", () => {
   it("matches an insertion-ordered map over random sequences", () => {
     for (let seed = 1; seed <= 40; seed++) {
@@ -53,7 +61,7 @@ describe("KnownIds", () => {
       for (let step = 0; step < 6000; step++) {
         const r = random();
         const accountId = pick(ACCOUNTS);
-        const id = `o${Math.floor(random() * idCount)}`;
+        const id = idText(Math.floor(random() * idCount));
         if (r < 0.5) {
           const decision = random() < 0.5 ? undefined : { step };
           known.insert(accountId, id, now, decision);
@@ -117,6 +125,35 @@ describe("KnownIds", () => {
   });
 });
 
+describe("KnownIds id texts", () => {
+  it("tells apart two ids of the same length with the same hash", () => {
+    // Fixed-width ids until two share a hash (a birthday collision: about 8 * 10^4 ids).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; i < 2_000_000 && pair === undefined; i++) {
+      const id = `k${i.toString(36).padStart(6, "0")}`;
+      const h = hashClientOrderId(id);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, id];
+      else seen.set(h, id);
+    }
+    expect(pair).toBeDefined();
+    const [first, second] = pair!;
+    expect(hashClientOrderId(first)).toBe(hashClientOrderId(second));
+    const known = new KnownIds();
+    const a = 1n as AccountId;
+    known.insert(a, first, 5, "d");
+    expect(known.find(a, second)).toBe(-1);
+    known.insert(a, second, 6, "e");
+    expect(known.inOrder().map((e) => [e.clientOrderId, e.since])).toEqual([
+      [first, 5],
+      [second, 6],
+    ]);
+    expect(known.sinceAt(known.find(a, first))).toBe(5);
+    expect(known.sinceAt(known.find(a, second))).toBe(6);
+  });
+});
+
 describe("IdHashIndex", () => {
   it("finds, adds and removes like a set under colliding hashes", () => {
     const random = seededRandom(5);
@@ -138,7 +175,7 @@ describe("IdHashIndex", () => {
       }
       const probe = Math.floor(random() * 300);
       texts[probe] = `x${probe}`;
-      expect(index.find(`x${probe}`, hashOf(probe), { textOfTag: (tag) => texts[tag]! })).toBe(present.has(probe) ? probe : -1);
+      expect(index.find(`x${probe}`, hashOf(probe), { tagHasText: (tag, text) => texts[tag] === text })).toBe(present.has(probe) ? probe : -1);
       expect(index.size).toBe(present.size);
     }
   });

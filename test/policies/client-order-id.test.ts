@@ -101,4 +101,21 @@ describe("ClientOrderIdPolicy", () => {
     restored.rollback();
     expect(fresh.engine.executePreTrade(order("A")).ok).toBe(true);
   });
+
+  it("an id past its retention behind a younger one (time stepped back) is taken over in its place by a new order", () => {
+    const { engine, policy, clock } = build({ retentionMs: 1_000 });
+    clock.set(1_000);
+    expect(engine.executePreTrade(order("A")).ok).toBe(true);
+    clock.set(0);
+    expect(engine.executePreTrade(order("B")).ok).toBe(true);
+    // At 1500 A (1000) is still known, so expiry stops at it; B (0) is past retention but still stored.
+    clock.set(1_500);
+    expect(engine.executePreTrade(order("B")).ok).toBe(true);
+    expect(policy.size).toBe(2);
+    expect(policy.snapshotState().known.map((e) => [e.clientOrderId, e.since])).toEqual([
+      ["A", 1_000],
+      ["B", 1_500],
+    ]);
+    expect(engine.executePreTrade(order("B")).ok).toBe(false);
+  });
 });

@@ -82,6 +82,11 @@ describe("TradingStatePolicy: HALTED", () => {
     const { engine } = build({ states: [{ groupId: 7, state: "REDUCING" }] });
     const noAccount: Order = { operation: { instrument: AAPL_USD, side: "BUY", tradeAmount: TradeAmount.quantity(Quantity.fromString("1")) } };
     expect(onlyReject(engine.executePreTrade(noAccount)).reason).toBe("failed to access required field 'account ID'");
+    // Also with a global state set beside them (the global state alone would not need the account).
+    const withGlobal = build({ states: [{ global: true, state: "HALTED" }, { groupId: 7, state: "REDUCING" }] });
+    expect(onlyReject(withGlobal.engine.executePreTrade(noAccount)).reason).toBe("failed to access required field 'account ID'");
+    const globalOnly = build({ states: [{ global: true, state: "HALTED" }] });
+    expect(onlyReject(globalOnly.engine.executePreTrade(noAccount)).code).toBe("TradingHalted");
   });
 });
 

@@ -33,13 +33,59 @@ const TAG_MASK = 0x3fffffff;
 
 /** PAGE_SIZE consecutive cells, one array per column. */
 class Page {
-  readonly ids = new Array<string>(PAGE_SIZE).fill("");
+  /**
+   * The ids' UTF-16 code units, back to back in cell order; cell `at` holds
+   * `chars[textStart[at], textStart[at] + textLength[at])`. Copied rather than keeping the
+   * order's string: ~10^5 strings retained for the retention were copied and promoted by
+   * every young-generation collection; a copied id's string dies young.
+   */
+  chars = new Uint16Array(PAGE_SIZE * 8);
+  charsUsed = 0;
+  readonly textStart = new Int32Array(PAGE_SIZE);
+  readonly textLength = new Int32Array(PAGE_SIZE);
   readonly since = new Float64Array(PAGE_SIZE);
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
   /** The id's hash, kept so expiry does not hash every id a second time. */
   readonly hashes = new Int32Array(PAGE_SIZE);
+
+  /** Copies `text` in as cell `at`'s id (cells are written in order, so it goes at the end). */
+  setText(at: number, text: string): void {
+    const n = text.length;
+    let chars = this.chars;
+    if (this.charsUsed + n > chars.length) {
+      let size = chars.length * 2;
+      while (size < this.charsUsed + n) size *= 2;
+      const grown = new Uint16Array(size);
+      grown.set(chars.subarray(0, this.charsUsed));
+      this.chars = chars = grown;
+    }
+    const start = this.charsUsed;
+    for (let i = 0; i < n; i++) chars[start + i] = text.charCodeAt(i);
+    this.textStart[at] = start;
+    this.textLength[at] = n;
+    this.charsUsed = start + n;
+  }
+
+  hasText(at: number, text: string): boolean {
+    const n = this.textLength[at]!;
+    if (n !== text.length) return false;
+    const chars = this.chars;
+    const start = this.textStart[at]!;
+    for (let i = 0; i < n; i++) if (chars[start + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Cell `at`'s id as a string (snapshots, retirement, compaction: not the hot path). */
+  text(at: number): string {
+    const start = this.textStart[at]!;
+    const end = start + this.textLength[at]!;
+    let out = "";
+    // In chunks: `fromCharCode` takes its code units as arguments.
+    for (let i = start; i < end; i += 4096) out += String.fromCharCode(...this.chars.subarray(i, Math.min(end, i + 4096)));
+    return out;
+  }
 }
 
 /** A cell is named by its sequence number (absolute, in acceptance order). */
@@ -52,6 +98,9 @@ export class KnownIds implements TagTexts {
   #head = 0;
   #tail = 0;
   #count = 0;
+  /** The last account looked up, and its index: an order's account is looked up by both stages and then inserted. */
+  #lastAccountId: AccountId | undefined;
+  #lastIndex: IdHashIndex | undefined;
   /** The last id hashed: an order's id is looked up by both stages and then inserted. */
   #lastText = "";
   #lastHash = hashClientOrderId("");
@@ -68,7 +117,7 @@ export class KnownIds implements TagTexts {
 
   /** The cell of the account's id, or -1. */
   find(accountId: AccountId, clientOrderId: string): number {
-    const index = this.#accounts.get(accountId);
+    const index = this.#indexOf(accountId);
     if (index === undefined) return -1;
     const tag = index.find(clientOrderId, this.#hash(clientOrderId), this);
     return tag < 0 ? -1 : this.#seqOfTag(tag);
@@ -89,10 +138,10 @@ export class KnownIds implements TagTexts {
     this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK] = decision;
   }
 
-  /** @internal For the indexes: the id a tag stands for. */
-  textOfTag(tag: number): string {
+  /** @internal For the indexes: whether the id a tag stands for is `text`. */
+  tagHasText(tag: number, text: string): boolean {
     const r = this.#seqOfTag(tag) - this.#base;
-    return this.#pages[r >> PAGE_BITS]!.ids[r & PAGE_MASK]!;
+    return this.#pages[r >> PAGE_BITS]!.hasText(r & PAGE_MASK, text);
   }
 
   /**
@@ -100,17 +149,24 @@ export class KnownIds implements TagTexts {
    * acceptance order is kept, as a Map's `set` on an existing key did).
    */
   insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
-    let index = this.#accounts.get(accountId);
+    const cell = this.find(accountId, clientOrderId);
+    if (cell >= 0) this.replaceAt(cell, since, decision);
+    else this.append(accountId, clientOrderId, since, decision);
+  }
+
+  /** Gives the id in `cell` (found by {@link find}) a new acceptance time and decision, in its place. */
+  replaceAt(cell: number, since: number, decision: unknown): void {
+    const r = cell - this.#base;
+    const page = this.#pages[r >> PAGE_BITS]!;
+    page.since[r & PAGE_MASK] = since;
+    page.decisions[r & PAGE_MASK] = decision;
+  }
+
+  /** Adds an id {@link find} has just not found for the account (`insert` without the lookup). */
+  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
+    let index = this.#indexOf(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
-    const presentTag = index.find(clientOrderId, hash, this);
-    if (presentTag >= 0) {
-      const r = this.#seqOfTag(presentTag) - this.#base;
-      const page = this.#pages[r >> PAGE_BITS]!;
-      page.since[r & PAGE_MASK] = since;
-      page.decisions[r & PAGE_MASK] = decision;
-      return;
-    }
     let r = this.#tail - this.#base;
     if (r === this.#pages.length * PAGE_SIZE) {
       if (this.#compactIfMostlyDead()) r = this.#tail - this.#base;
@@ -118,7 +174,7 @@ export class KnownIds implements TagTexts {
     }
     const page = this.#pages[r >> PAGE_BITS]!;
     const at = r & PAGE_MASK;
-    page.ids[at] = clientOrderId;
+    page.setText(at, clientOrderId);
     page.since[at] = since;
     page.decisions[at] = decision;
     page.owners[at] = index;
@@ -169,7 +225,7 @@ export class KnownIds implements TagTexts {
   inOrder(): KnownIdEntry[] {
     const all: KnownIdEntry[] = [];
     this.#eachLive((page, at) => {
-      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.ids[at]!, since: page.since[at]!, decision: page.decisions[at] });
+      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at] });
     });
     return all;
   }
@@ -195,6 +251,17 @@ export class KnownIds implements TagTexts {
       this.#count--;
     });
     this.#accounts.delete(accountId);
+    this.#lastAccountId = this.#lastIndex = undefined;
+  }
+
+  #indexOf(accountId: AccountId): IdHashIndex | undefined {
+    if (accountId === this.#lastAccountId && this.#lastIndex !== undefined) return this.#lastIndex;
+    const index = this.#accounts.get(accountId);
+    if (index !== undefined) {
+      this.#lastAccountId = accountId;
+      this.#lastIndex = index;
+    }
+    return index;
   }
 
   /** Not the hot path (snapshots, retirement, compaction). */
@@ -235,7 +302,7 @@ export class KnownIds implements TagTexts {
     this.#count = 0;
     for (const { page, at } of live) {
       const owner = page.owners[at]!;
-      this.insert(owner.accountId as AccountId, page.ids[at]!, page.since[at]!, page.decisions[at]);
+      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at]);
     }
     return true;
   }

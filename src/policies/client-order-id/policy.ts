@@ -19,13 +19,20 @@ type EntryData = KnownIdEntry;
 class ReleaseOnRollback implements Mutation {
   constructor(
     private readonly policy: ClientOrderIdPolicy,
-    readonly record: { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number },
+    private readonly accountId: AccountId,
+    private readonly clientOrderId: string,
+    private readonly since: number,
   ) {}
+
+  /** Made when asked (a snapshot of an open reservation), not one more object per order. */
+  get record(): { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number } {
+    return { accountId: this.accountId, clientOrderId: this.clientOrderId, since: this.since };
+  }
 
   commit(): void {}
 
   rollback(): void {
-    this.policy.releaseIfSame(this.record.accountId, this.record.clientOrderId, this.record.since);
+    this.policy.releaseIfSame(this.accountId, this.clientOrderId, this.since);
   }
 }
 
@@ -78,7 +85,7 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
 
   restoreMutation(record: unknown): Mutation {
     const { accountId, clientOrderId, since } = snapshotFields(record, this.name, "mutation record", ["accountId", "clientOrderId", "since"]);
-    return new ReleaseOnRollback(this, { accountId: accountId as AccountId, clientOrderId: clientOrderId as string, since: since as number });
+    return new ReleaseOnRollback(this, accountId as AccountId, clientOrderId as string, since as number);
   }
 
   /**
@@ -123,11 +130,16 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     const id = order.clientOrderId;
     const accountId = order.operation?.accountId;
     if (id === undefined || accountId === undefined) return undefined;
-    if (this.#isKnown(order, id, ctx.nowMs)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
     const since = ctx.nowMs;
-    this.#known.insert(accountId, id, since, undefined);
+    const known = this.#known;
+    known.expire(since, this.#settings.retentionMs);
+    // One lookup for the duplicate check and the insert (`insert` would look the id up again).
+    const cell = known.find(accountId, id);
+    if (cell >= 0 && !this.#expired(known.sinceAt(cell), since)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
+    if (cell >= 0) known.replaceAt(cell, since, undefined);
+    else known.append(accountId, id, since, undefined);
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
-    mutations.push(new ReleaseOnRollback(this, { accountId, clientOrderId: id, since }));
+    mutations.push(new ReleaseOnRollback(this, accountId, id, since));
     return undefined;
   }
 

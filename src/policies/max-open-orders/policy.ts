@@ -1,16 +1,15 @@
 /** Rejects an order when the account already has its maximum of open (accepted, not yet final) orders. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import { Quantity } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
+import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
-import { IntegerMax } from "../integer-max.js";
+import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
 
@@ -19,15 +18,13 @@ const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
  * not yet final, fed by reservations, rollbacks and final reports). The order passes while
  * open + 1 ≤ max. Dry runs check the same; drop copies are counted by the book regardless.
  */
-export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings> {
+export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSettings>, IntegerUsageSource {
   static readonly NAME = "MaxOpenOrdersPolicy";
   readonly name = MaxOpenOrdersPolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  /** The max its limitUsage reports, one object per value (see IntegerMax). */
-  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
 
   constructor(settings: MaxOpenOrdersSettings, options?: { policyGroupId?: PolicyGroupId }) {
@@ -54,15 +51,23 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING_ACCOUNT;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     const open = ctx.book.openOrders(accountId);
     return open + 1 > limit.maxOpenOrders ? { rejects: openOrderLimitExceeded(open, limit.maxOpenOrders) } : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
-    if (limit === undefined) return undefined;
-    return [{ limit: "openOrders", usage: Quantity.fromInt(ctx.book.openOrders(accountId)), max: this.#usageMax.of(limit.maxOpenOrders) }];
+    return integerLimitUsage(this, ctx, accountId);
+  }
+
+  /** The account book's open orders against the max. */
+  integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
+    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
+    if (limit === undefined) return false;
+    out.limit = "openOrders";
+    out.usage = ctx.book.openOrders(accountId);
+    out.max = limit.maxOpenOrders;
+    return true;
   }
 }

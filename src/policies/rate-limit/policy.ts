@@ -6,13 +6,12 @@ import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { Quantity } from "../../param/values.js";
 import { compileAxes, type Axes, type Slot, type WindowCounter } from "./axes.js";
 import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLimitBarrier } from "./rejects.js";
 import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
 import { snapshotFields } from "../snapshot-data.js";
 import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } from "./snapshot.js";
-import { IntegerMax } from "../integer-max.js";
+import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 /**
  * Start-stage order-rate limits on four axes: broker, settlement asset, account, and
@@ -24,13 +23,11 @@ import { IntegerMax } from "../integer-max.js";
  * counted; only one reject is returned, in priority broker → asset → account →
  * account+asset. Time comes only from `ctx.nowMs`.
  */
-export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
+export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings>, IntegerUsageSource {
   static readonly NAME = "RateLimitPolicy";
   readonly name = RateLimitPolicy.NAME;
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  /** The max its limitUsage reports, one object per value (see IntegerMax). */
-  readonly #usageMax = new IntegerMax();
   #settings: RateLimitSettings;
   #axes: Axes;
 
@@ -92,10 +89,17 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings> {
 
   /** Soft limits read the account barrier: orders in its window now against its max. */
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    return integerLimitUsage(this, ctx, accountId);
+  }
+
+  /** The account barrier's orders in its window now against its max. */
+  integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
     const slot = this.#axes.accounts.get(accountId);
-    if (slot === undefined) return undefined;
-    const count = slot.counter.peek(ctx.nowMs, slot.limit.windowMs) - 1;
-    return [{ limit: "accountRate", usage: Quantity.fromInt(count), max: this.#usageMax.of(slot.limit.maxOrders) }];
+    if (slot === undefined) return false;
+    out.limit = "accountRate";
+    out.usage = slot.counter.peek(ctx.nowMs, slot.limit.windowMs) - 1;
+    out.max = slot.limit.maxOrders;
+    return true;
   }
 
   #check(now: number, order: Order, consume: boolean): readonly PolicyReject[] | undefined {

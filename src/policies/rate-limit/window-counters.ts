@@ -99,11 +99,14 @@ export class SlidingWindowLog {
     if (this.#size === 0) this.#head = 0;
   }
 
+  /** Doubles the ring, oldest entry first at 0: two block copies (a window at a high order rate holds 10^5 entries). */
   #grow(): void {
     const old = this.#times;
     const next = new Float64Array(Math.max(INITIAL_CAPACITY, old.length * 2));
-    const mask = old.length - 1;
-    for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) & mask]!;
+    const head = this.#head;
+    const firstRun = Math.min(this.#size, old.length - head);
+    next.set(old.subarray(head, head + firstRun));
+    next.set(old.subarray(0, this.#size - firstRun), firstRun);
     this.#times = next;
     this.#head = 0;
   }

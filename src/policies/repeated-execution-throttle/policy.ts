@@ -1,16 +1,17 @@
 /** Counts an account's executions in a sliding window and blocks the account on a breach, until an operator unblocks it. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import { Quantity } from "../../param/values.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPostTradeResult, PostTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { TieredSettings, tierInCall } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, windowIntegerUsage, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { repeatedExecutionBlock } from "./rejects.js";
 import { copyRepeatedExecutionSettings, validateRepeatedExecutionSettings, type ExecutionLimit, type RepeatedExecutionSettings } from "./settings.js";
-import { IntegerMax } from "../integer-max.js";
+import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
+
+const maxExecutionsOf = (limit: ExecutionLimit): number => limit.maxExecutions;
 
 export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSettings>;
 
@@ -21,14 +22,12 @@ export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSe
  * operator's unblock is not undone by the fills that caused the block. Orders, dry runs
  * and drop copies are not looked at (drop copies are orders; their fills arrive as reports).
  */
-export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<RepeatedExecutionSettings> {
+export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<RepeatedExecutionSettings>, IntegerUsageSource {
   static readonly NAME = "RepeatedExecutionThrottlePolicy";
   readonly name = RepeatedExecutionThrottlePolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  /** The max its limitUsage reports, one object per value (see IntegerMax). */
-  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<RepeatedExecutionSettings, ExecutionLimit>;
   readonly #logs = new AccountWindowLogs();
 
@@ -62,7 +61,7 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
     const accountId = report.operation?.accountId;
     const trade = report.fill?.lastTrade;
     if (accountId === undefined || trade === undefined || trade.quantity.isZero()) return undefined;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     const n = this.#logs.push(accountId, ctx.nowMs, limit.windowMs);
     if (n <= limit.maxExecutions) return undefined;
@@ -71,9 +70,11 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
-    if (limit === undefined) return undefined;
-    const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    return [{ limit: "executions", usage: Quantity.fromInt(count), max: this.#usageMax.of(limit.maxExecutions) }];
+    return integerLimitUsage(this, ctx, accountId);
+  }
+
+  /** Executions in the account's window now against the max. */
+  integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
+    return windowIntegerUsage(this.#limits, this.#logs, ctx, accountId, out, "executions", maxExecutionsOf);
   }
 }

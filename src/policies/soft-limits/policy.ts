@@ -6,10 +6,13 @@ import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
-import type { PolicyPeers, PostTradeContext, PreTradeContext, PreTradePolicy } from "../../engine/pretrade/policy.js";
+import type { AccountBookView } from "../../engine/account-book/account-book-view.js";
+import type { AccountsView, PolicyPeers, PostTradeContext, PreTradeContext, PreTradePolicy, UsageContext } from "../../engine/pretrade/policy.js";
 import { SnapshotError } from "../../engine/errors.js";
 import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
 import { copySoftLimitSettings, validateSoftLimitSettings, type SoftLimitSettings } from "./settings.js";
+import { integerUsageSource, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
+import { Quantity } from "../../param/values.js";
 
 export interface SoftLimitSnapshot {
   readonly settings: SoftLimitSettings;
@@ -22,9 +25,27 @@ export interface SoftLimitSnapshot {
  * a max rarely changes, so the products are computed once instead of at every reading.
  */
 interface WatchedLimit {
+  /** The limit's name (as the policy reports it) and its levels key, "policy/limit". */
+  readonly limit: string;
   readonly key: string;
   max: DecimalValue | undefined;
   thresholds: DecimalValue[];
+  /**
+   * For a limit read as integers (`integerUsage`): the max `intThresholds` were made for
+   * (NaN: none yet) and each threshold share × max rounded up to an integer, so that for
+   * an integer usage u, u ≥ share × max exactly when u ≥ the rounded threshold.
+   */
+  intMax: number;
+  intThresholds: number[];
+}
+
+/** The context handed to `limitUsage`/`integerUsage`, one per peers, its time set at each reading. */
+class ReadingContext implements UsageContext {
+  nowMs = 0;
+  constructor(
+    readonly book: AccountBookView,
+    readonly accounts: AccountsView,
+  ) {}
 }
 
 /** The record of the main-stage mutation: whose usage to read at commit, and when. */
@@ -56,6 +77,13 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #targets: PreTradePolicy[] | undefined;
   /** Index for index with `#targets`: that policy's watched limits by limit name (the same objects as in `#watched`). */
   #targetLimits: Map<string, WatchedLimit>[] = [];
+  /** Index for index with `#targets`: the policy's integer form, if it has one (read instead of `limitUsage`). */
+  #targetInts: (IntegerUsageSource | undefined)[] = [];
+  /** Index for index with `#targets`: the watched limit an integer reading of that policy used last (its one limit, without a lookup by name). */
+  #targetIntLimit: (WatchedLimit | undefined)[] = [];
+  /** Filled by an integer reading (its fields are copied out before anything is emitted). */
+  readonly #intUsage: IntegerUsage = { limit: "", usage: 0, max: 0 };
+  #readingCtx: ReadingContext | undefined;
 
   constructor(settings: SoftLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copySoftLimitSettings(settings);
@@ -67,6 +95,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   attachPeers(peers: PolicyPeers): void {
     this.#peers = peers;
     this.#targets = undefined;
+    this.#readingCtx = new ReadingContext(peers.book, peers.accounts);
   }
 
   settingsDraft(): SoftLimitSettings {
@@ -131,7 +160,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   performPreTradeCheck(ctx: PreTradeContext, order: Order, mutations: Mutations): undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return undefined;
-    mutations.push(this.#commitReading({ accountId, nowMs: ctx.nowMs }));
+    mutations.push(new CommitReading(this, accountId, ctx.nowMs));
     return undefined;
   }
 
@@ -143,7 +172,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   restoreMutation(record: unknown): Mutation {
     const r = snapshotFields(record, this.name, "mutation record", ["accountId", "nowMs"]);
     if (typeof r.nowMs !== "number") throw new SnapshotError("Malformed", `${this.name}: mutation record nowMs must be a number`, this.name);
-    return this.#commitReading(r as unknown as CommitRecord);
+    const saved = r as unknown as CommitRecord;
+    return new CommitReading(this, saved.accountId, saved.nowMs);
   }
 
   applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): undefined {
@@ -156,16 +186,45 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   read(accountId: AccountId, nowMs: number): void {
     const peers = this.#peers;
     if (peers === undefined) return;
-    const ctx = { nowMs, book: peers.book, accounts: peers.accounts };
+    const ctx = this.#readingCtx!;
+    ctx.nowMs = nowMs;
     const targets = (this.#targets ??= this.#listTargets(peers));
+    const ints = this.#targetInts;
+    const out = this.#intUsage;
     // Looked up once per reading, not per usage (set below when a first level is stored).
     let byLimit = this.#levels.get(accountId);
     for (let t = 0; t < targets.length; t++) {
       const policy = targets[t]!;
+      const source = ints[t];
+      if (source !== undefined) {
+        // The integer form: the same comparison on plain numbers, decimals only for an event.
+        if (!source.integerUsage(ctx, accountId, out) || out.max <= 0) continue;
+        const limit = out.limit;
+        const usage = out.usage;
+        const max = out.max;
+        let watchedLimit = this.#targetIntLimit[t];
+        if (watchedLimit === undefined || watchedLimit.limit !== limit) {
+          const limits = this.#targetLimits[t]!;
+          watchedLimit = limits.get(limit);
+          if (watchedLimit === undefined) limits.set(limit, (watchedLimit = this.#watchedLimit(policy.name, limit)));
+          this.#targetIntLimit[t] = watchedLimit;
+        }
+        const level = this.#intLevelOf(usage, max, watchedLimit);
+        const before = byLimit?.get(watchedLimit.key) ?? 0;
+        if (level === before) continue;
+        if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
+        byLimit.set(watchedLimit.key, level);
+        if (before < level) this.#announce(peers, accountId, policy.name, limit, Quantity.fromInt(usage), Quantity.fromInt(max), before, level);
+        // A listener may have read again (the context and `out` are shared): this reading's time again.
+        ctx.nowMs = nowMs;
+        continue;
+      }
       const usages = policy.limitUsage!(ctx, accountId);
       if (usages === undefined) continue;
       const limits = this.#targetLimits[t]!;
-      for (const u of usages) {
+      // Indexed, not for-of: no iterator object per reading.
+      for (let k = 0; k < usages.length; k++) {
+        const u = usages[k]!;
         if (!u.max.isPositive()) continue;
         let watchedLimit = limits.get(u.limit);
         if (watchedLimit === undefined) limits.set(u.limit, (watchedLimit = this.#watchedLimit(policy.name, u.limit)));
@@ -175,18 +234,26 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         if (level === before) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(key, level);
-        for (let i = before; i < level; i++) {
-          peers.emit({
-            kind: "softLimitCrossed",
-            accountId,
-            policy: policy.name,
-            limit: u.limit,
-            usage: u.usage.toString(),
-            max: u.max.toString(),
-            share: this.#settings.shares[i]!.toString(),
-          });
+        if (before < level) {
+          this.#announce(peers, accountId, policy.name, u.limit, u.usage, u.max, before, level);
+          ctx.nowMs = nowMs;
         }
       }
+    }
+  }
+
+  /** One event per share from `before` up to `level`, lowest first. */
+  #announce(peers: PolicyPeers, accountId: AccountId, policy: string, limit: string, usage: DecimalValue, max: DecimalValue, before: number, level: number): void {
+    for (let i = before; i < level; i++) {
+      peers.emit({
+        kind: "softLimitCrossed",
+        accountId,
+        policy,
+        limit,
+        usage: usage.toString(),
+        max: max.toString(),
+        share: this.#settings.shares[i]!.toString(),
+      });
     }
   }
 
@@ -196,6 +263,8 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
       (policy) => policy !== (this as PreTradePolicy) && policy.limitUsage !== undefined && (watched === undefined || watched.includes(policy.name)),
     );
     this.#targetLimits = targets.map(() => new Map());
+    this.#targetInts = targets.map(integerUsageSource);
+    this.#targetIntLimit = targets.map(() => undefined);
     return targets;
   }
 
@@ -212,16 +281,26 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     return level;
   }
 
+  /** `#levelOf` for an integer usage and max (max > 0), on numbers: see `WatchedLimit.intThresholds`. */
+  #intLevelOf(usage: number, max: number, watched: WatchedLimit): number {
+    if (watched.intMax !== max) {
+      // The thresholds `#levelOf` computes for this max, each rounded up (exact: decimal.js).
+      const maxValue = Quantity.fromInt(max);
+      watched.intThresholds = this.#settings.shares.map((share) => share.mul(maxValue).decimal.ceil().toNumber());
+      watched.intMax = max;
+    }
+    const thresholds = watched.intThresholds;
+    let level = 0;
+    while (level < thresholds.length && usage >= thresholds[level]!) level++;
+    return level;
+  }
+
   #watchedLimit(policyName: string, limit: string): WatchedLimit {
     let byLimit = this.#watched.get(policyName);
     if (byLimit === undefined) this.#watched.set(policyName, (byLimit = new Map()));
     let watched = byLimit.get(limit);
-    if (watched === undefined) byLimit.set(limit, (watched = { key: `${policyName}/${limit}`, max: undefined, thresholds: [] }));
+    if (watched === undefined) byLimit.set(limit, (watched = { limit, key: `${policyName}/${limit}`, max: undefined, thresholds: [], intMax: Number.NaN, intThresholds: [] }));
     return watched;
-  }
-
-  #commitReading(record: CommitRecord): Mutation {
-    return new CommitReading(this, record);
   }
 }
 
@@ -229,11 +308,17 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 class CommitReading implements Mutation {
   constructor(
     private readonly policy: SoftLimitPolicy,
-    readonly record: CommitRecord,
+    private readonly accountId: AccountId,
+    private readonly nowMs: number,
   ) {}
 
+  /** Made when asked (a snapshot of an open reservation), not one more object per order. */
+  get record(): CommitRecord {
+    return { accountId: this.accountId, nowMs: this.nowMs };
+  }
+
   commit(): void {
-    this.policy.read(this.record.accountId, this.record.nowMs);
+    this.policy.read(this.accountId, this.nowMs);
   }
 
   rollback(): void {}

@@ -40,9 +40,16 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   static readonly NAME = "TradingStatePolicy";
   readonly name = TradingStatePolicy.NAME;
   readonly policyGroupId: PolicyGroupId | undefined;
+  /** Every scope not ACTIVE by its scope key, in the order set (settings, snapshots, `entries`). */
   #states = new Map<string, TradingStateEntry>();
-  /** Each account's scope key (`a:<id>`), made once: a bigint turned into text twice per order showed in profiles. */
-  #accountKeys = new Map<AccountId, string>();
+  /**
+   * The same entries by account, by group and the global one, rebuilt whenever `#states`
+   * changes: an order's states are one lookup each, with no scope key made or looked up
+   * (this runs in both stages of every order).
+   */
+  #byAccount = new Map<AccountId, TradingStateEntry>();
+  #byGroup = new Map<AccountGroupId, TradingStateEntry>();
+  #global: TradingStateEntry | undefined;
 
   constructor(settings: TradingStateSettings, options?: { policyGroupId?: PolicyGroupId }) {
     this.policyGroupId = options?.policyGroupId;
@@ -61,6 +68,19 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
       if (e.state !== "ACTIVE") states.set(key, e);
     }
     this.#states = states;
+    this.#index();
+  }
+
+  #index(): void {
+    this.#byAccount = new Map();
+    this.#byGroup = new Map();
+    this.#global = undefined;
+    for (const e of this.#states.values()) {
+      const scope = e.scope;
+      if (scope.kind === "account") this.#byAccount.set(scope.accountId, e);
+      else if (scope.kind === "group") this.#byGroup.set(scope.group, e);
+      else this.#global = e;
+    }
   }
 
   snapshotState(): { settings: TradingStateSettings } {
@@ -92,6 +112,7 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     const previous = this.#states.get(key)?.state ?? "ACTIVE";
     if (state === "ACTIVE") this.#states.delete(key);
     else this.#states.set(key, { scope, state, reason });
+    this.#index();
     return previous;
   }
 
@@ -112,7 +133,8 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   #check(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
     if (this.#states.size === 0) return undefined;
     const accountId = order.operation?.accountId;
-    const effective = this.#effective(accountId, accountId === undefined ? undefined : ctx.accountGroup());
+    // The group is resolved only when a group state is set (nothing else reads it here).
+    const effective = this.#effective(accountId, accountId === undefined || this.#byGroup.size === 0 ? undefined : ctx.accountGroup());
     if (effective === undefined) return accountId === undefined ? MISSING_ACCOUNT : undefined;
     if (effective.state === "HALTED") return halted(effective.scope);
     return this.#reducing(ctx, order, accountId!, effective.scope);
@@ -127,14 +149,12 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     // No closure here: this runs twice per order, and a closure per call showed in profiles.
     let best: TradingStateEntry | undefined;
     if (accountId !== undefined) {
-      let accountKey = this.#accountKeys.get(accountId);
-      if (accountKey === undefined) this.#accountKeys.set(accountId, (accountKey = scopeKey({ kind: "account", accountId })));
-      best = stricter(best, this.#states.get(accountKey));
-      if (group !== undefined) best = stricter(best, this.#states.get(`g:${group}`));
-    } else if ([...this.#states.keys()].some((k) => k !== "*")) {
+      if (this.#byAccount.size > 0) best = this.#byAccount.get(accountId);
+      if (group !== undefined) best = stricter(best, this.#byGroup.get(group));
+    } else if (this.#byAccount.size > 0 || this.#byGroup.size > 0) {
       return undefined;
     }
-    return stricter(best, this.#states.get("*"));
+    return stricter(best, this.#global);
   }
 
   #reducing(ctx: PreTradeContext, order: Order, accountId: AccountId, scope: ControlScope): readonly PolicyReject[] | undefined {

@@ -1,18 +1,19 @@
 /** Two-tier order throttle: over the soft rate the order is rejected; over the hard rate the account is blocked and its channel closed. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import { Quantity } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { TieredSettings, tierOf } from "../account-tiers.js";
-import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, type WindowPolicySnapshot } from "../account-window-logs.js";
+import { TieredSettings, tierInCall } from "../account-tiers.js";
+import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, windowIntegerUsage, type WindowPolicySnapshot } from "../account-window-logs.js";
 import { MISSING } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
-import { IntegerMax } from "../integer-max.js";
+import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
+
+const softMaxOf = (limit: ThrottleLimit): number => limit.softMaxOrders;
 
 export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
 
@@ -24,14 +25,12 @@ export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettin
  * RateLimitExceeded for this order. Dry runs peek without counting; drop copies (orders
  * that already reached the venue without this check) are not counted.
  */
-export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottleSettings> {
+export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottleSettings>, IntegerUsageSource {
   static readonly NAME = "TwoTierThrottlePolicy";
   readonly name = TwoTierThrottlePolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
-  /** The max its limitUsage reports, one object per value (see IntegerMax). */
-  readonly #usageMax = new IntegerMax();
   readonly #limits: TieredSettings<TwoTierThrottleSettings, ThrottleLimit>;
   readonly #logs = new AccountWindowLogs();
 
@@ -71,16 +70,18 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
-    if (limit === undefined) return undefined;
-    const count = this.#logs.peek(accountId, ctx.nowMs, limit.windowMs) - 1;
-    return [{ limit: "softRate", usage: Quantity.fromInt(count), max: this.#usageMax.of(limit.softMaxOrders) }];
+    return integerLimitUsage(this, ctx, accountId);
+  }
+
+  /** Orders in the account's window now against the soft max. */
+  integerUsage(ctx: UsageContext, accountId: AccountId, out: IntegerUsage): boolean {
+    return windowIntegerUsage(this.#limits, this.#logs, ctx, accountId, out, "softRate", softMaxOf);
   }
 
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING.accountId;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     if (ctx.isDropCopy) return undefined;
     const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);

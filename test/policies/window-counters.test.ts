@@ -1,0 +1,45 @@
+/**
+ * SlidingWindowLog (the exact window of the account rate limits and both throttles) against
+ * a plain array of event times over random pushes, peeks, time steps and restores: counts and
+ * entries must agree while the ring wraps and grows (its growth copies the wrapped halves).
+ */
+import { describe, expect, it } from "vitest";
+import { SlidingWindowLog } from "../../src/policies/rate-limit/window-counters.js";
+import { seededRandom } from "../../bench/workload.js";
+
+describe("SlidingWindowLog", () => {
+  it("matches an array of times over random sequences, through wraps and growth", () => {
+    let grown = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const random = seededRandom(900 + seed);
+      const windowMs = 1 + Math.floor(random() * 200);
+      let log = new SlidingWindowLog();
+      let model: number[] = [];
+      let now = 0;
+      let largest = 0;
+      for (let step = 0; step < 4000; step++) {
+        const r = random();
+        // Bursts (many events at once: the ring fills and grows) and pauses (it empties, the head moves).
+        if (r < 0.6) {
+          const n = log.push(now, windowMs);
+          model = model.filter((t) => now - t < windowMs);
+          model.push(now);
+          expect(n).toBe(model.length);
+        } else if (r < 0.8) {
+          expect(log.peek(now, windowMs)).toBe(model.filter((t) => now - t < windowMs).length + 1);
+        } else if (r < 0.99) {
+          now += random() < 0.9 ? Math.floor(random() * 5) : Math.floor(random() * 2 * windowMs);
+        } else {
+          const restored = new SlidingWindowLog();
+          restored.restore(log.entries());
+          log = restored;
+        }
+        expect(log.entries()).toEqual(model);
+        expect(log.size).toBe(model.length);
+        largest = Math.max(largest, model.length);
+      }
+      if (largest > 16) grown++;
+    }
+    expect(grown).toBeGreaterThan(10);
+  });
+});
