@@ -2,13 +2,14 @@
  * Closed loop: one channel, one order in flight. Each sample is one round trip of
  * `executePreTrade{commitOnAccept}` (decided and committed), timed in the generator with
  * `process.hrtime.bigint()` from just before the write to the resolution of its response.
- * The echo floor is timed the same way with messages of the same sizes. The two run in
- * alternating rounds (order first in even rounds, echo first in odd ones) so machine
- * noise and thermal drift fall on both alike.
+ * The echo floor is timed the same way: the order-shaped echo (order-echo.ts), driven by
+ * the same client (`AccountChannel`) with the same requests and answered with a real
+ * order's answer, so both sides pay the same client work and the ratio prices the sidecar.
+ * The two run in alternating rounds (order first in even rounds, echo first in odd ones)
+ * so machine noise and thermal drift fall on both alike.
  */
 import type * as hdr from "hdr-histogram-js";
 import { newHistogram, summarize, type LatencySummaryNs } from "./measure.js";
-import type { EchoStream } from "./echo-service.js";
 import type { Oracle } from "./oracle.js";
 import type { Progress } from "./progress.js";
 import type { DeepChannel } from "./world.js";
@@ -29,12 +30,6 @@ export interface ClosedLoopResult {
   readonly ratioP99: number;
 }
 
-export interface EchoTarget {
-  readonly stream: EchoStream;
-  readonly request: Buffer;
-  readonly responseBytes: number;
-}
-
 type RoundTrip = () => Promise<number>;
 
 async function repeat(times: number, op: RoundTrip, into: hdr.Histogram | undefined): Promise<void> {
@@ -44,22 +39,22 @@ async function repeat(times: number, op: RoundTrip, into: hdr.Histogram | undefi
   }
 }
 
-export async function runClosedLoop(deep: DeepChannel, echo: EchoTarget, oracle: Oracle, plan: ClosedLoopPlan, progress: Progress): Promise<ClosedLoopResult> {
-  const order: RoundTrip = async () => {
-    const command = deep.next();
+/** One order (or its echo) on `target`, timed from the write to the answer; the answer checked after the clock stops. */
+function timedOrder(target: DeepChannel, oracle: Oracle): RoundTrip {
+  return async () => {
+    const command = target.next();
     const t0 = process.hrtime.bigint();
-    const response = await deep.channel.sendRaw([command]);
+    const response = await target.channel.sendRaw([command]);
     const ns = Number(process.hrtime.bigint() - t0);
     oracle.checkDeepAccept(response.results[0]);
     return ns;
   };
-  const roundTrip: RoundTrip = async () => {
-    const t0 = process.hrtime.bigint();
-    const response = await echo.stream.send(echo.request);
-    const ns = Number(process.hrtime.bigint() - t0);
-    if (response.length !== echo.responseBytes) oracle.mismatch(`echo answered ${response.length} bytes, expected ${echo.responseBytes}`);
-    return ns;
-  };
+}
+
+/** `echo`: the order-shaped echo's channel with `deep`'s requests (order-echo.ts). */
+export async function runClosedLoop(deep: DeepChannel, echo: DeepChannel, oracle: Oracle, plan: ClosedLoopPlan, progress: Progress): Promise<ClosedLoopResult> {
+  const order = timedOrder(deep, oracle);
+  const roundTrip = timedOrder(echo, oracle);
 
   progress.update("closed loop: warm-up");
   await repeat(plan.warmup, order, undefined);
