@@ -193,7 +193,7 @@ const cpuOf = (s: Stats) => s.cpuUserUs + s.cpuSystemUs;
 
 for (const name of Object.keys(ops)) for (let i = 0; i < 1000; i++) await ops[name]![0]();
 // OPENPIT_PROBE_OPS=order/raw,echo/raw: only these clients.
-const names = process.env.OPENPIT_PROBE_OPS?.split(",") ?? Object.keys(ops);
+const names = (process.env.OPENPIT_PROBE_OPS?.split(",") ?? Object.keys(ops)).filter((n) => n in ops);
 for (let b = 0; b < blocks; b++) {
   const order = b % 2 === 0 ? names : [...names].reverse();
   for (const name of order) {
