@@ -5,8 +5,8 @@
  * answered with a preallocated buffer of the matching response size. It also serves the
  * order-shaped echo (order-echo.ts): the channel's method answered with recorded answers.
  */
-import { Server, ServerCredentials, type ServerDuplexStream } from "@grpc/grpc-js";
-import { ECHO_SERVICE } from "./echo-service.js";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { answeringHandler, ECHO_SERVICE } from "./echo-service.js";
 import { ORDER_ECHO_SERVICE, orderEchoHandler, type RecordedAnswer } from "./order-echo.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
@@ -15,16 +15,7 @@ const responses = new Map<number, Buffer>();
 const answers = new Map<number, Buffer>();
 let server: Server | undefined;
 
-function echo(call: ServerDuplexStream<Buffer, Buffer>): void {
-  call.on("data", (request: Buffer) => {
-    const response = responses.get(request.length);
-    // A size we were not told about is a harness bug: fail loudly, never guess.
-    if (!response) return call.destroy(new Error(`no response size for a ${request.length}-byte request`));
-    call.write(response);
-  });
-  call.on("end", () => call.end());
-  call.on("error", () => {});
-}
+const echo = answeringHandler((request) => responses.get(request.length), "response size");
 
 serveIpc({
   async start() {

@@ -4,24 +4,16 @@
  * order through one process, one server and its options, so what differs between them
  * is only what the sidecar does per message.
  */
-import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
+import type { Server } from "@grpc/grpc-js";
 import { startSidecar } from "../src/app/start-sidecar.js";
 import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
-import { ECHO_SERVICE } from "./echo-service.js";
+import { answeringHandler, ECHO_SERVICE } from "./echo-service.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 
 const responses = new Map<number, Buffer>();
 let stop: (() => Promise<void>) | undefined;
 
-function echo(call: ServerDuplexStream<Buffer, Buffer>): void {
-  call.on("data", (request: Buffer) => {
-    const response = responses.get(request.length);
-    if (!response) return call.destroy(new Error(`no response size for a ${request.length}-byte request`));
-    call.write(response);
-  });
-  call.on("end", () => call.end());
-  call.on("error", () => {});
-}
+const echo = answeringHandler((request) => responses.get(request.length), "response size");
 
 serveIpc({
   async start(payload: { config: unknown }) {

@@ -20,22 +20,12 @@ import type { ServerDuplexStream, ServiceDefinition } from "@grpc/grpc-js";
 import { AccountChannelService, OpenRequestSchema, OpenResponseSchema } from "../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, connect } from "../src/client/index.js";
 import type { ChildHandle } from "./ipc.js";
+import { answeringHandler, bytesMethod } from "./echo-service.js";
 import type { Oracle } from "./oracle.js";
 import type { DeepChannel } from "./world.js";
 
-const identity = (b: Buffer): Buffer => b;
-
 export const ORDER_ECHO_SERVICE: ServiceDefinition = {
-  open: {
-    path: `/${AccountChannelService.typeName}/${AccountChannelService.method.open.name}`,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-    originalName: "open",
-  },
+  open: bytesMethod(`/${AccountChannelService.typeName}/${AccountChannelService.method.open.name}`, "open"),
 };
 
 /** A recorded answer: for requests whose bytes after the correlation id are `requestBodyBytes` long, answer `answerBody` (an OpenResponse without its correlation id). */
@@ -65,20 +55,15 @@ export function correlationIdEnd(request: Buffer): number {
 
 /** The echo server's handler: each request answered with the recorded answer of its size, under the request's correlation id. */
 export function orderEchoHandler(answers: ReadonlyMap<number, Buffer>): (call: ServerDuplexStream<Buffer, Buffer>) => void {
-  return (call) => {
-    call.on("data", (request: Buffer) => {
-      const idEnd = correlationIdEnd(request);
-      const body = answers.get(request.length - idEnd);
-      // A request we hold no answer for is a harness bug: fail loudly, never guess.
-      if (idEnd === 0 || !body) return call.destroy(new Error(`no recorded answer for a ${request.length}-byte request`));
-      const answer = Buffer.allocUnsafe(idEnd + body.length);
-      request.copy(answer, 0, 0, idEnd);
-      body.copy(answer, idEnd);
-      call.write(answer);
-    });
-    call.on("end", () => call.end());
-    call.on("error", () => {});
-  };
+  return answeringHandler((request) => {
+    const idEnd = correlationIdEnd(request);
+    const body = answers.get(request.length - idEnd);
+    if (idEnd === 0 || !body) return undefined;
+    const answer = Buffer.allocUnsafe(idEnd + body.length);
+    request.copy(answer, 0, 0, idEnd);
+    body.copy(answer, idEnd);
+    return answer;
+  }, "recorded answer");
 }
 
 /** What `openOrderEcho` opened: one echo channel per deep channel, each sending that channel's requests. */
