@@ -92,14 +92,14 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     };
     const echoes = echoClient(`127.0.0.1:${echoPort}`);
     closers.push(() => echoes.close());
-    // The bytes-only echo: the allocation section's floor.
+    // The bytes-only echo: the allocation section's floor, and the closed loop's before session 5.
     const echoStream = new EchoStream(echoes);
     closers.push(() => echoStream.end());
     // The closed loop's and the throughput's floor: the order-shaped echo through the same client (order-echo.ts).
     const orderEcho = await openOrderEcho(`127.0.0.1:${echoPort}`, echo, deep, plan.throughput.batch, oracle);
     closers.push(() => orderEcho.close());
 
-    const closedLoop = await runClosedLoop(deep[0]!, orderEcho.channels[0]!, oracle, plan.closedLoop, progress);
+    const closedLoop = await runClosedLoop(deep[0]!, orderEcho.channels[0]!, { stream: echoStream, ...echoMessage(1) }, oracle, plan.closedLoop, progress);
     progress.log(`closed loop: done (${closedLoop.orderSamples} orders, ${closedLoop.echoSamples} echoes)`);
 
     progress.update("in-process breakdown");

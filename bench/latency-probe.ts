@@ -191,7 +191,9 @@ const acc: Record<string, Acc> = Object.fromEntries(Object.keys(ops).map((k) => 
 type Stats = { cpuUserUs: number; cpuSystemUs: number; gc: { count: number; totalMs: number }; allocatedBytes: number };
 const cpuOf = (s: Stats) => s.cpuUserUs + s.cpuSystemUs;
 
-for (const name of Object.keys(ops)) for (let i = 0; i < 1000; i++) await ops[name]![0]();
+// OPENPIT_PROBE_WARMUP: round trips per client before measuring (default 1 000).
+const warmup = Number(process.env.OPENPIT_PROBE_WARMUP ?? 1000);
+for (const name of Object.keys(ops)) for (let i = 0; i < warmup; i++) await ops[name]![0]();
 // OPENPIT_PROBE_OPS=order/raw,echo/raw: only these clients.
 const names = (process.env.OPENPIT_PROBE_OPS?.split(",") ?? Object.keys(ops)).filter((n) => n in ops);
 for (let b = 0; b < blocks; b++) {

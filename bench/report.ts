@@ -301,6 +301,8 @@ export function formatReport(r: BenchReport): string {
       ["order", ...latency(c.order), String(c.orderSamples)],
       ["echo floor (order-shaped, same client)", ...latency(c.echo), String(c.echoSamples)],
       ["ratio", x(c.ratioP50), "", x(c.ratioP99), "", "", ""],
+      ["bytes-only echo (the floor before session 5)", ...latency(c.bytesEcho), String(c.bytesEchoSamples)],
+      ["order / bytes-only echo", x(c.bytesRatioP50), "", "", "", "", ""],
     ]),
     "",
     "In-process breakdown (no transport; same bytes)",
