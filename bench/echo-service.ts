@@ -4,22 +4,41 @@
  * so what it costs is HTTP/2 framing, grpc-js and the loopback socket — what every call
  * to the sidecar pays before any of our code runs.
  */
-import { credentials, makeGenericClientConstructor, type ClientDuplexStream, type ServiceDefinition } from "@grpc/grpc-js";
+import { credentials, makeGenericClientConstructor, type ClientDuplexStream, type MethodDefinition, type ServerDuplexStream, type ServiceDefinition } from "@grpc/grpc-js";
 
 const identity = (b: Buffer): Buffer => b;
 
-export const ECHO_SERVICE: ServiceDefinition = {
-  echo: {
-    path: "/bench.Echo/Echo",
+/** A bidi-streaming method whose messages are raw bytes both ways (identity serializers). */
+export function bytesMethod(path: string, originalName: string): MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
     requestStream: true,
     responseStream: true,
     requestSerialize: identity,
     requestDeserialize: identity,
     responseSerialize: identity,
     responseDeserialize: identity,
-    originalName: "echo",
-  },
-};
+    originalName,
+  };
+}
+
+export const ECHO_SERVICE: ServiceDefinition = { echo: bytesMethod("/bench.Echo/Echo", "echo") };
+
+/**
+ * A bidi stream answering each request with `answer(request)`, in order; `undefined` (a
+ * request the harness did not prepare for) fails the stream loudly instead of guessing.
+ */
+export function answeringHandler(answer: (request: Buffer) => Buffer | undefined, what: string): (call: ServerDuplexStream<Buffer, Buffer>) => void {
+  return (call) => {
+    call.on("data", (request: Buffer) => {
+      const response = answer(request);
+      if (!response) return call.destroy(new Error(`no ${what} for a ${request.length}-byte request`));
+      call.write(response);
+    });
+    call.on("end", () => call.end());
+    call.on("error", () => {});
+  };
+}
 
 type EchoClient = InstanceType<ReturnType<typeof makeGenericClientConstructor>>;
 

@@ -10,6 +10,7 @@ import { runAllocation, type AllocationResult } from "./allocation.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
+import { openOrderEcho } from "./order-echo.js";
 import { runInProcess, type MetricsCost } from "./in-process.js";
 import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
@@ -91,17 +92,21 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     };
     const echoes = echoClient(`127.0.0.1:${echoPort}`);
     closers.push(() => echoes.close());
-    const echoStreams = Array.from({ length: streamsNeeded }, () => new EchoStream(echoes));
-    closers.push(() => echoStreams.forEach((s) => s.end()));
+    // The bytes-only echo: the allocation section's floor, and the closed loop's before session 5.
+    const echoStream = new EchoStream(echoes);
+    closers.push(() => echoStream.end());
+    // The closed loop's and the throughput's floor: the order-shaped echo through the same client (order-echo.ts).
+    const orderEcho = await openOrderEcho(`127.0.0.1:${echoPort}`, echo, deep, plan.throughput.batch, oracle);
+    closers.push(() => orderEcho.close());
 
-    const closedLoop = await runClosedLoop(deep[0]!, { stream: echoStreams[0]!, ...echoMessage(1) }, oracle, plan.closedLoop, progress);
+    const closedLoop = await runClosedLoop(deep[0]!, orderEcho.channels[0]!, { stream: echoStream, ...echoMessage(1) }, oracle, plan.closedLoop, progress);
     progress.log(`closed loop: done (${closedLoop.orderSamples} orders, ${closedLoop.echoSamples} echoes)`);
 
     progress.update("in-process breakdown");
     const { cases: inProcess, metricsCost } = runInProcess(plan.inProcess);
     progress.log(`in-process: metrics cost ${metricsCost.costNs.toFixed(0)} ns per order (${metricsCost.costPct.toFixed(1)} %)`);
 
-    const throughput = await runThroughput({ deep, echoStreams, sidecar, echo, echoMessage }, oracle, plan.throughput, progress);
+    const throughput = await runThroughput({ deep, echoChannels: orderEcho.channels, sidecar, echo }, oracle, plan.throughput, progress);
     progress.log(`throughput: done (${throughput.length} cases)`);
     const single = throughput.find((c) => c.channels === 1 && c.ordersPerMessage === 1)!;
     const maxUnbatchedPerSec = single.ordersPerSec;
@@ -115,7 +120,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const warm = plan.openLoopWarmup;
     await runOpenLoop(world, sidecar, warm.fraction * max, warm, "open-loop warm-up (not measured)", progress);
     const openLoop: (OpenLoopResult & { fraction: number; echo: PacedResult })[] = [];
-    const echoTarget = { stream: echoStreams[0]!, request: echoMessage(1).request };
+    const echoTarget = { stream: echoStream, request: echoMessage(1).request };
     // The open loop's echo floor goes through the raw generator, like the orders (open-loop.ts).
     const rawEcho = new RawGrpcConnection(`127.0.0.1:${echoPort}`);
     closers.push(() => rawEcho.close());

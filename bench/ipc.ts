@@ -84,6 +84,8 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export interface ForkOptions {
   /** Write a V8 CPU profile of the child into this directory when it exits. */
   readonly cpuProfileDir?: string;
+  /** More Node/V8 flags for the child, after the harness's own (bench/latency-probe.ts tries flags with them). */
+  readonly execArgv?: readonly string[];
 }
 
 /** Parent side: a forked TypeScript child (run through tsx) and calls into it. */
@@ -122,7 +124,7 @@ export class ChildHandle {
       // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
       // The young generation starts at 16 MiB, as `npm start` runs the sidecar: under load V8
       // otherwise keeps it at 1-2 MiB and collects every 2-3 MB allocated (docs/performance.md).
-      execArgv: ["--min-semi-space-size=16", "--import", "tsx", "--expose-gc", ...profile],
+      execArgv: ["--min-semi-space-size=16", "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new ChildHandle(name, child);

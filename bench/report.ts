@@ -294,13 +294,15 @@ export function formatReport(r: BenchReport): string {
     `openpit-sidecar load harness — ${r.options.quick ? "QUICK run (smoke only; figures not meaningful)" : "full run"}, ${r.wallSeconds.toFixed(0)} s`,
     `machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}`,
     `engine: ${r.engine.policies.join(" + ")} (${r.engine.syncMode}); sidecar, echo floor and generator in 3 processes on 127.0.0.1`,
-    `messages: order ${single.requestBytes} B → ${single.responseBytes} B; batch of ${batch.orders}: ${batch.requestBytes} B → ${batch.responseBytes} B (echo uses the same sizes)`,
+    `messages: order ${single.requestBytes} B → ${single.responseBytes} B; batch of ${batch.orders}: ${batch.requestBytes} B → ${batch.responseBytes} B (the echo floors use the same sizes)`,
     "",
     `Closed loop — 1 channel, 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} interleaved with echo`,
     table(["", ...LATENCY, "samples"], [
       ["order", ...latency(c.order), String(c.orderSamples)],
-      ["echo floor", ...latency(c.echo), String(c.echoSamples)],
+      ["echo floor (order-shaped, same client)", ...latency(c.echo), String(c.echoSamples)],
       ["ratio", x(c.ratioP50), "", x(c.ratioP99), "", "", ""],
+      ["bytes-only echo (the floor before session 5)", ...latency(c.bytesEcho), String(c.bytesEchoSamples)],
+      ["order / bytes-only echo", x(c.bytesRatioP50), "", "", "", "", ""],
     ]),
     "",
     "In-process breakdown (no transport; same bytes)",
@@ -324,7 +326,7 @@ export function formatReport(r: BenchReport): string {
     `  ${perSec(r.mixCapacity.decidedPerSec)} decided orders/s (cpu gen ${r.mixCapacity.usage.cpu.generator.toFixed(2)} / srv ${r.mixCapacity.usage.cpu.server.toFixed(2)}); bare unbatched 1-channel max ${perSec(r.maxUnbatchedPerSec)}/s`,
     "",
     `Open loop — 1 channel, rates as a share of the mix capacity (${perSec(r.mixCapacity.decidedPerSec)}/s); latency from the intended send time; first window excluded`,
-    "  generator: raw gRPC over node:http2 (bench/raw-grpc.ts) for orders, fills and the echo floor, as for the mix capacity and allocation; the closed loop, throughput and durability rows use the generated grpc-js client",
+    "  generator: raw gRPC over node:http2 (bench/raw-grpc.ts) for orders, fills and the echo floor, as for the mix capacity and allocation; the closed loop, throughput and durability rows use the generated grpc-js client, the first two against the order-shaped echo (bench/order-echo.ts: same client, same requests, a real answer back)",
     table(
       ["rate", "offered/s", "achieved/s", ...LATENCY, "service p50/p99", "send lag p50/p99", "in flight", "rejects", "reports/order", "cpu gen/srv", "cpu µs/order gen/srv", "msgs/write"],
       openRows(r).map((o) => [

@@ -2,13 +2,13 @@
  * Throughput: pipelined streams, each keeping a fixed window of messages in flight (a new
  * one is written as soon as one is answered), on 1 and on N channels, unbatched (one order
  * per message) and batched (B orders per message). The echo floor runs the same shape:
- * same streams, window, and message sizes (a batched echo message carries the bytes of B
- * orders). Orders and echo alternate in rounds, so noise hits both; CPU use of the
+ * same streams, window and requests through the same client, against the order-shaped
+ * echo (order-echo.ts: a real answer of the same orders comes back), so both sides pay the
+ * same client work. Orders and echo alternate in rounds, so noise hits both; CPU use of the
  * generator and the server is recorded to show which side was the bottleneck.
  */
 import { cpuShare, emptySpan, withCpu, type CpuShare, type UsageSpan } from "./cpu.js";
 import type { ChildHandle } from "./ipc.js";
-import type { EchoStream } from "./echo-service.js";
 import type { Oracle } from "./oracle.js";
 import type { Progress } from "./progress.js";
 import type { DeepChannel } from "./world.js";
@@ -92,11 +92,10 @@ export async function measured(server: ChildHandle, run: () => Promise<PumpResul
 
 export interface ThroughputTargets {
   readonly deep: readonly DeepChannel[];
-  readonly echoStreams: readonly EchoStream[];
+  /** The order-shaped echo's channels, with the deep channels' requests (order-echo.ts). */
+  readonly echoChannels: readonly DeepChannel[];
   readonly sidecar: ChildHandle;
   readonly echo: ChildHandle;
-  /** The echo request for a message of `ordersPerMessage` orders, and its response size. */
-  echoMessage(ordersPerMessage: number): { request: Buffer; responseBytes: number };
 }
 
 export async function runThroughput(t: ThroughputTargets, oracle: Oracle, plan: ThroughputPlan, progress: Progress): Promise<ThroughputCase[]> {
@@ -104,17 +103,12 @@ export async function runThroughput(t: ThroughputTargets, oracle: Oracle, plan: 
   for (const ordersPerMessage of [1, plan.batch]) {
     for (const channels of plan.channelCounts) {
       const name = `${channels} channel${channels > 1 ? "s" : ""}, ${ordersPerMessage === 1 ? "unbatched" : `batched ×${ordersPerMessage}`}`;
-      const echoMessage = t.echoMessage(ordersPerMessage);
-      const orderSenders: Send[] = t.deep.slice(0, channels).map((d) => () =>
+      const sender = (d: DeepChannel): Send => () =>
         d.channel.sendRaw(Array.from({ length: ordersPerMessage }, d.next)).then((r) => {
           for (let i = 0; i < ordersPerMessage; i++) oracle.checkDeepAccept(r.results[i]);
-        }),
-      );
-      const echoSenders: Send[] = t.echoStreams.slice(0, channels).map((s) => () =>
-        s.send(echoMessage.request).then((b) => {
-          if (b.length !== echoMessage.responseBytes) oracle.mismatch(`echo answered ${b.length} bytes, expected ${echoMessage.responseBytes}`);
-        }),
-      );
+        });
+      const orderSenders = t.deep.slice(0, channels).map(sender);
+      const echoSenders = t.echoChannels.slice(0, channels).map(sender);
       progress.update(`throughput ${name}: warm-up`);
       await pump(orderSenders, plan.window, plan.warmupMs);
       await pump(echoSenders, plan.window, plan.warmupMs);

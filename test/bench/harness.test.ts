@@ -27,6 +27,7 @@ describe("npm run bench -- --quick", () => {
       expect(report.sizes.map((s) => s.orders)).toEqual([1, 32]);
       expect(report.closedLoop.orderSamples).toBeGreaterThan(0);
       expect(report.closedLoop.echoSamples).toBe(report.closedLoop.orderSamples);
+      expect(report.closedLoop.bytesEchoSamples).toBe(report.closedLoop.orderSamples);
       for (const m of report.inProcess) expect(m.calls).toBeGreaterThan(0);
       expect(report.inProcess.map((m) => m.name)).toEqual([
         "client encode",

@@ -87,6 +87,22 @@ describe("account channel queue (no sockets)", () => {
     expect(call.correlationIds).toEqual([1n, 2n]);
   }
 
+  it("writes an order's answer before the 'data' handler returns: no event-loop hop between decision and write (ephemeral)", () => {
+    // The closed loop's latency depends on it (docs/performance.md, "Session 5: perf5-latency"):
+    // grpc-js flushes what was written during a socket read's callbacks at the end of that
+    // read, so an answer deferred to a later turn (setImmediate, a timer) would leave later.
+    let writtenBeforeReturn = 0;
+    const write = call.write.bind(call);
+    call.write = (m) => {
+      writtenBeforeReturn++;
+      return write(m);
+    };
+    call.send(2n, buy());
+    expect(writtenBeforeReturn).toBe(1);
+    expect(call.correlationIds).toEqual([1n, 2n]);
+    expect(as(call.written[1]!.results[0], "execute").accepted).toBe(true);
+  });
+
   it("holds messages while the client does not read, refuses past the bound, and pauses reading", () => {
     blockAfterOneOrder();
     call.send(3n, buy());
