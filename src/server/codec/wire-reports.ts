@@ -1,0 +1,225 @@
+/**
+ * The feed's `PublishRequest` from bytes straight to the door's execution reports.
+ *
+ * The generated-message path (publish-request-decoder.ts, then `decodeExecutionReport`)
+ * built a generated report, its instrument, trade, fee and lock messages, the lock's price
+ * list, a string per decimal and asset, then the domain report from them: a fifth of what
+ * a report allocated. Here each report is read into locals and built as the domain report,
+ * inside a `DecodedReport` (decoded-messages.ts).
+ *
+ * As for orders (wire-commands.ts), only the plain, valid case is recognised: anything
+ * `decodeExecutionReport` would judge (an empty or malformed decimal, a blank asset, an
+ * unknown enum, a lock group over 16 bits, a client order id out of bounds) or anything
+ * unusual on the wire sends the whole message to the generated-message decoder, which
+ * decodes it or reports the error exactly as before. A test compares both paths.
+ */
+import type { PublishRequest } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
+import type { ExecutionReport as WireReport } from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity, type Instrument, type PositionEffect } from "../../param/index.js";
+import { PreTradeLock, type ExecutionReport, type MonetaryAmount, type Trade } from "../../model/index.js";
+import { decodePublishRequest } from "../../transport/wire/publish-request-decoder.js";
+import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto-reader.js";
+import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
+import { DecodedReport } from "./decoded-messages.js";
+import { POSITION_SIDES, readInstrumentBody, SIDES } from "./wire-commands.js";
+import { readAsset, readDecimal } from "./wire-values.js";
+
+/** `PublishRequest` whose reports are already the door's reports; anything unusual decoded as before. */
+export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest {
+  try {
+    return readPublishRequest(new ProtoReader(bytes));
+  } catch {
+    return decodePublishRequest(bytes);
+  }
+}
+
+function readPublishRequest(r: ProtoReader): PublishRequest {
+  let correlationId = 0n;
+  let reports: PublishRequest["reports"] | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) correlationId = r.uint64();
+    else if (tag === LEN(2)) {
+      const report = readReport(r);
+      if (reports === undefined) reports = [report];
+      else reports.push(report);
+    } else throw UNEXPECTED;
+  }
+  return { $typeName: "openpit.sidecar.v1.PublishRequest", correlationId, reports: reports ?? [] };
+}
+
+function readReport(r: ProtoReader): WireReport {
+  const end = r.lengthDelimitedEnd();
+  const start = r.pos;
+  const outer = r.end;
+  r.end = end;
+  const report = readReportBody(r);
+  r.end = outer;
+  r.pos = end;
+  return new DecodedReport(report, r.buf, start, end).asMessage();
+}
+
+const POSITION_EFFECTS: readonly (PositionEffect | undefined)[] = [undefined, "OPEN", "CLOSE"];
+
+/** A report as `decodeExecutionReport` builds it (same keys, same order, same values), or `UNEXPECTED`. */
+function readReportBody(r: ProtoReader): ExecutionReport {
+  let instrument: Instrument | undefined;
+  let accountId = 0n;
+  let side = 0;
+  let pnl: Pnl | undefined;
+  let fee: Fee | undefined;
+  let lastTrade: Trade | undefined;
+  let fillFee: MonetaryAmount | undefined;
+  let leavesQuantity: Quantity | undefined;
+  let lock: PreTradeLock | undefined;
+  let isFinal = false;
+  let positionEffect = 0;
+  let positionSide = 0;
+  let clientOrderId: string | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    switch (tag) {
+      // A message field seen twice merges: the generated path decodes that.
+      case LEN(1):
+        if (instrument !== undefined) throw UNEXPECTED;
+        instrument = readInstrumentBody(r);
+        break;
+      case VARINT(2):
+        accountId = r.uint64();
+        break;
+      case VARINT(3):
+        side = r.int32();
+        break;
+      case LEN(4):
+        pnl = readDecimal(r, Pnl);
+        break;
+      case LEN(5):
+        fee = readDecimal(r, Fee);
+        break;
+      case LEN(6):
+        if (lastTrade !== undefined) throw UNEXPECTED;
+        lastTrade = readTrade(r);
+        break;
+      case LEN(7):
+        if (fillFee !== undefined) throw UNEXPECTED;
+        fillFee = readFillFee(r);
+        break;
+      case LEN(8):
+        leavesQuantity = readDecimal(r, Quantity);
+        break;
+      case LEN(9):
+        if (lock !== undefined) throw UNEXPECTED;
+        lock = readLock(r);
+        break;
+      case VARINT(10):
+        isFinal = r.bool();
+        break;
+      case VARINT(11):
+        positionEffect = r.int32();
+        break;
+      case VARINT(12):
+        positionSide = r.int32();
+        break;
+      case LEN(13):
+        clientOrderId = r.string();
+        break;
+      default:
+        throw UNEXPECTED;
+    }
+  }
+  const decodedSide = SIDES[side];
+  const decodedEffect = POSITION_EFFECTS[positionEffect];
+  const decodedPositionSide = POSITION_SIDES[positionSide];
+  if ((side !== 0 && decodedSide === undefined) || (positionEffect !== 0 && decodedEffect === undefined)) throw UNEXPECTED;
+  if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
+  if (clientOrderId !== undefined && (clientOrderId.length === 0 || clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+  const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
+    operation: {
+      instrument,
+      accountId: accountId === 0n ? undefined : AccountId.fromU64(accountId),
+      side: decodedSide,
+    },
+    financialImpact: { pnl, fee },
+    fill: { lastTrade, fee: fillFee, leavesQuantity, lock, isFinal },
+    positionImpact: { positionEffect: decodedEffect, positionSide: decodedPositionSide },
+  };
+  if (clientOrderId !== undefined) report.clientOrderId = clientOrderId;
+  return report;
+}
+
+/** Runs `read` over the length-delimited body at the position, then skips past it. */
+function nested<T>(r: ProtoReader, read: (r: ProtoReader) => T): T {
+  const end = r.lengthDelimitedEnd();
+  const outer = r.end;
+  r.end = end;
+  const value = read(r);
+  r.end = outer;
+  r.pos = end;
+  return value;
+}
+
+/** `Trade { price = 1; quantity = 2 }`, both required. */
+function readTrade(r: ProtoReader): Trade {
+  return nested(r, readTradeBody);
+}
+
+function readTradeBody(r: ProtoReader): Trade {
+  let price: Price | undefined;
+  let quantity: Quantity | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1)) price = readDecimal(r, Price);
+    else if (tag === LEN(2)) quantity = readDecimal(r, Quantity);
+    else throw UNEXPECTED;
+  }
+  if (price === undefined || quantity === undefined) throw UNEXPECTED;
+  return { price, quantity };
+}
+
+/** `MonetaryAmount { amount = 1; currency = 2 }`, both required. */
+function readFillFee(r: ProtoReader): MonetaryAmount {
+  return nested(r, readFillFeeBody);
+}
+
+function readFillFeeBody(r: ProtoReader): MonetaryAmount {
+  let amount: Fee | undefined;
+  let currency: string | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1)) amount = readDecimal(r, Fee);
+    else if (tag === LEN(2)) currency = readAsset(r);
+    else throw UNEXPECTED;
+  }
+  if (amount === undefined || currency === undefined) throw UNEXPECTED;
+  return { amount, currency };
+}
+
+/** `PreTradeLock { repeated LockPrice prices = 1 }` as `decodeLock` builds it. */
+function readLock(r: ProtoReader): PreTradeLock {
+  return nested(r, readLockBody);
+}
+
+function readLockBody(r: ProtoReader): PreTradeLock {
+  let entries: (readonly [PolicyGroupId, Price])[] | undefined;
+  while (!r.done) {
+    if (r.uint32() !== LEN(1)) throw UNEXPECTED;
+    const entry = nested(r, readLockPrice);
+    if (entries === undefined) entries = [entry];
+    else entries.push(entry);
+  }
+  return PreTradeLock.of(entries ?? []);
+}
+
+/** `LockPrice { policy_group_id = 1; price = 2 }`: a group within 16 bits, a price present. */
+function readLockPrice(r: ProtoReader): readonly [PolicyGroupId, Price] {
+  let group = 0;
+  let price: Price | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) group = r.uint32();
+    else if (tag === LEN(2)) price = readDecimal(r, Price);
+    else throw UNEXPECTED;
+  }
+  if (group > 0xffff || price === undefined) throw UNEXPECTED;
+  return [PolicyGroupId.fromU16(group), price];
+}
