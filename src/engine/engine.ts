@@ -326,8 +326,12 @@ export class Engine implements MainStageRunner {
         }
       }
       if (out.accountAdjustments) {
-        if (accountAdjustments === undefined) accountAdjustments = out.accountAdjustments.map((entry) => ({ policyGroupId: group, entry }));
-        else for (const entry of out.accountAdjustments) accountAdjustments.push({ policyGroupId: group, entry });
+        const entries = out.accountAdjustments;
+        if (accountAdjustments === undefined) {
+          // Sized and filled by index (a `map` made a closure per report).
+          accountAdjustments = new Array<AccountAdjustmentOutcome>(entries.length);
+          for (let i = 0; i < entries.length; i++) accountAdjustments[i] = { policyGroupId: group, entry: entries[i]! };
+        } else for (const entry of entries) accountAdjustments.push({ policyGroupId: group, entry });
       }
     }
     const first = accountBlocks[0];

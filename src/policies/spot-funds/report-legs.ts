@@ -32,7 +32,8 @@ export class LegDelta {
    * leg of every fill even when it was zero.
    */
   record(balance: PositionSize, consumed: PositionSize, dropped: PositionSize, after: Holdings): void {
-    if (!balance.isZero()) this.balance = this.balance.add(balance);
+    // 0 + x is x (same digits, scale and type): the first change of a leg is kept as it is.
+    if (!balance.isZero()) this.balance = this.balance === ZERO ? balance : this.balance.add(balance);
     if (!consumed.isZero()) this.held = this.held.sub(consumed);
     if (!dropped.isZero()) this.incoming = this.incoming.sub(dropped);
     this.after = after;

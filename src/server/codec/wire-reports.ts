@@ -200,18 +200,30 @@ function readLock(r: ProtoReader): PreTradeLock {
 }
 
 function readLockBody(r: ProtoReader): PreTradeLock {
+  // The usual lock, one price, built without a list of pairs (PreTradeLock.single).
+  let first: Price | undefined;
+  let firstGroup = PolicyGroupId.DEFAULT;
   let entries: (readonly [PolicyGroupId, Price])[] | undefined;
   while (!r.done) {
     if (r.uint32() !== LEN(1)) throw UNEXPECTED;
-    const entry = nested(r, readLockPrice);
-    if (entries === undefined) entries = [entry];
-    else entries.push(entry);
+    const price = nested(r, readLockPrice);
+    if (first === undefined) {
+      first = price;
+      firstGroup = lockGroup;
+    } else {
+      entries ??= [[firstGroup, first]];
+      entries.push([lockGroup, price]);
+    }
   }
-  return PreTradeLock.of(entries ?? []);
+  if (first === undefined) return PreTradeLock.of([]);
+  return entries === undefined ? PreTradeLock.single(firstGroup, first) : PreTradeLock.of(entries);
 }
 
-/** `LockPrice { policy_group_id = 1; price = 2 }`: a group within 16 bits, a price present. */
-function readLockPrice(r: ProtoReader): readonly [PolicyGroupId, Price] {
+/** The group `readLockPrice` read last (decoding is synchronous: no pair per price for it). */
+let lockGroup = PolicyGroupId.DEFAULT;
+
+/** `LockPrice { policy_group_id = 1; price = 2 }`: a group within 16 bits, a price present; the group goes to `lockGroup`. */
+function readLockPrice(r: ProtoReader): Price {
   let group = 0;
   let price: Price | undefined;
   while (!r.done) {
@@ -221,5 +233,6 @@ function readLockPrice(r: ProtoReader): readonly [PolicyGroupId, Price] {
     else throw UNEXPECTED;
   }
   if (group > 0xffff || price === undefined) throw UNEXPECTED;
-  return [PolicyGroupId.fromU16(group), price];
+  lockGroup = PolicyGroupId.fromU16(group);
+  return price;
 }
