@@ -26,7 +26,8 @@ import type { SpotFundsState } from "./spot-funds-state.js";
  * the outcomes of what was already written still reported.
  */
 class ReportRun {
-  readonly blocks: PolicyBlock[] = [];
+  /** A new list per run: it leaves with the result. */
+  blocks: PolicyBlock[] = [];
   readonly underlying: LegDelta;
   readonly settlement: LegDelta;
   // Initialised, so every run has its full shape from the constructor on (see DecimalValue.text).
@@ -37,14 +38,31 @@ class ReportRun {
   private fillPriceHalt: PnlHaltReason | undefined = undefined;
 
   constructor(
-    private readonly state: SpotFundsState,
-    private readonly ctx: PostTradeContext,
-    private readonly accountId: AccountId,
-    private readonly instrument: Instrument,
-    private readonly side: Side,
+    private state: SpotFundsState,
+    private ctx: PostTradeContext,
+    private accountId: AccountId,
+    private instrument: Instrument,
+    private side: Side,
   ) {
     this.underlying = new LegDelta(instrument.underlyingAsset);
     this.settlement = new LegDelta(instrument.settlementAsset);
+  }
+
+  /** The same run object for the next report, every field as the constructor sets it. */
+  restart(state: SpotFundsState, ctx: PostTradeContext, accountId: AccountId, instrument: Instrument, side: Side): this {
+    this.state = state;
+    this.ctx = ctx;
+    this.accountId = accountId;
+    this.instrument = instrument;
+    this.side = side;
+    this.blocks = [];
+    this.underlying.restart(instrument.underlyingAsset);
+    this.settlement.restart(instrument.settlementAsset);
+    this.feeLeg = undefined;
+    this.accountPnl = undefined;
+    this.fillPrice = undefined;
+    this.fillPriceHalt = undefined;
+    return this;
   }
 
   /** A trade: both legs at the lock price for what was reserved, at the trade price for what moved. */
@@ -275,11 +293,22 @@ export function applyExecutionReport(
             ? "remaining quantity"
             : undefined;
   if (missing !== undefined) return { accountBlocks: [missingFieldBlock(missing)] };
-  const run = new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
+  // The spare run object, restarted (a run and its two legs were a third of what SpotFunds
+  // allocated per report). Taken while in use, so a report applied from inside another
+  // (none is today) would get its own.
+  const run = spare === undefined ? new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!) : spare.restart(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
+  spare = undefined;
   const fee = fill?.fee;
   if (fill?.lastTrade !== undefined) run.fill(fill.lastTrade, fee, fill.lock);
   else if (fee !== undefined && !fee.amount.isZero()) run.feeOnly(fee);
   const leaves = fill?.leavesQuantity;
   if (fill?.isFinal === true && leaves !== undefined && !leaves.isZero()) run.release(leaves, fill.lock);
-  return run.result();
+  const result = run.result();
+  // Nothing of the run outlives it (the result holds its block list, new per run, and new
+  // outcome entries), so it can serve the next report; it carries nothing over (`restart`).
+  spare = run;
+  return result;
 }
+
+/** Scratch: the run object between reports (no state: every field is set again by `restart`). */
+let spare: ReportRun | undefined;

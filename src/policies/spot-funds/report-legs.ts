@@ -24,7 +24,18 @@ export class LegDelta {
   realizedPnl: PnlOutcome | undefined = undefined;
   averageEntryPrice: Price | undefined = undefined;
 
-  constructor(readonly asset: Asset) {}
+  constructor(public asset: Asset) {}
+
+  /** The same leg object for another report (ReportRun's scratch), every field as the constructor sets it. */
+  restart(asset: Asset): void {
+    this.asset = asset;
+    this.balance = ZERO;
+    this.held = ZERO;
+    this.incoming = ZERO;
+    this.after = undefined;
+    this.realizedPnl = undefined;
+    this.averageEntryPrice = undefined;
+  }
 
   /**
    * `consumed` left held and `dropped` left incoming: subtracted (`x − c` is `x + (−c)`,
