@@ -23,7 +23,7 @@ import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js"
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
-import { readAsset, readDecimal } from "./wire-values.js";
+import { readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
 export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
@@ -144,7 +144,7 @@ function readOrder(r: ProtoReader): Order {
         break;
       }
       case VARINT(2):
-        accountId = r.uint64();
+        accountId = readSharedUint64(r);
         break;
       case VARINT(3):
         side = r.int32();

@@ -22,7 +22,7 @@ import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedReport } from "./decoded-messages.js";
 import { POSITION_SIDES, readInstrumentBody, SIDES } from "./wire-commands.js";
-import { readAsset, readDecimal } from "./wire-values.js";
+import { readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `PublishRequest` whose reports are already the door's reports; anything unusual decoded as before. */
 export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest {
@@ -61,6 +61,14 @@ function readReport(r: ProtoReader): WireReport {
 
 const POSITION_EFFECTS: readonly (PositionEffect | undefined)[] = [undefined, "OPEN", "CLOSE"];
 
+/**
+ * The parts of a report that are usually absent, as `decodeExecutionReport` builds them
+ * (both keys, both undefined), shared: reports are read, never changed, and equal parts
+ * need not be separate objects.
+ */
+const NO_FINANCIAL_IMPACT = Object.freeze({ pnl: undefined, fee: undefined });
+const NO_POSITION_IMPACT = Object.freeze({ positionEffect: undefined, positionSide: undefined });
+
 /** A report as `decodeExecutionReport` builds it (same keys, same order, same values), or `UNEXPECTED`. */
 function readReportBody(r: ProtoReader): ExecutionReport {
   let instrument: Instrument | undefined;
@@ -85,7 +93,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
         instrument = readInstrumentBody(r);
         break;
       case VARINT(2):
-        accountId = r.uint64();
+        accountId = readSharedUint64(r);
         break;
       case VARINT(3):
         side = r.int32();
@@ -139,9 +147,9 @@ function readReportBody(r: ProtoReader): ExecutionReport {
       accountId: accountId === 0n ? undefined : AccountId.fromU64(accountId),
       side: decodedSide,
     },
-    financialImpact: { pnl, fee },
+    financialImpact: pnl === undefined && fee === undefined ? NO_FINANCIAL_IMPACT : { pnl, fee },
     fill: { lastTrade, fee: fillFee, leavesQuantity, lock, isFinal },
-    positionImpact: { positionEffect: decodedEffect, positionSide: decodedPositionSide },
+    positionImpact: decodedEffect === undefined && decodedPositionSide === undefined ? NO_POSITION_IMPACT : { positionEffect: decodedEffect, positionSide: decodedPositionSide },
   };
   if (clientOrderId !== undefined) report.clientOrderId = clientOrderId;
   return report;

@@ -93,3 +93,33 @@ function asciiText(buf: Uint8Array, start: number, end: number): string {
   if (end - start === 1) return String.fromCharCode(buf[start]!);
   return LATIN1.decode(buf.subarray(start, end));
 }
+
+/** Account ids seen recently, by value: the same accounts send order after order. */
+const MAX_IDS = 65_536;
+const ids = new Map<number, bigint>();
+
+/**
+ * A uint64 varint as `ProtoReader.uint64()` reads it, the same bigint each time for values
+ * below 2^28 (four varint bytes: every account id of a usual deployment), instead of a new
+ * one per order and report.
+ */
+export function readSharedUint64(r: ProtoReader): bigint {
+  const buf = r.buf;
+  const start = r.pos;
+  let v = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (r.pos >= r.end) throw UNEXPECTED;
+    const b = buf[r.pos++]!;
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      let id = ids.get(v);
+      if (id === undefined) {
+        if (ids.size >= MAX_IDS) ids.clear();
+        ids.set(v, (id = BigInt(v)));
+      }
+      return id;
+    }
+  }
+  r.pos = start;
+  return r.uint64();
+}

@@ -20,7 +20,7 @@ import { decodeOpenRequestToCommands } from "../../../src/server/codec/wire-comm
 import { decodePublishRequestToReports } from "../../../src/server/codec/wire-reports.js";
 import { Fee, Pnl, Price, Quantity, Volume } from "../../../src/param/index.js";
 import { ProtoReader } from "../../../src/transport/wire/proto-reader.js";
-import { readAsset, readDecimal } from "../../../src/server/codec/wire-values.js";
+import { readAsset, readDecimal, readSharedUint64 } from "../../../src/server/codec/wire-values.js";
 import { attempt, corrupted, forSeeds, len, rng, ascii } from "./random-messages.js";
 
 /** Every value's structure, keys in order and classes named (toStrictEqual ignores key order). */
@@ -246,5 +246,30 @@ describe("values read from bytes", () => {
     expect(readAsset(reader("BTC"))).toBe(a);
     expect(readAsset(reader(" USD "))).toBe(" USD ");
     for (const text of ["", " ", "\t\n", "é"]) expect(attempt(() => readAsset(reader(text))).ok).toBe(false);
+  });
+});
+
+describe("account ids read from bytes", () => {
+  it("reads every uint64 as ProtoReader.uint64 does, sharing the bigint of small values", () => {
+    const values = [0n, 1n, 127n, 128n, 16_383n, 16_384n, 2n ** 21n - 1n, 2n ** 21n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 35n + 3n, 2n ** 53n + 1n, 2n ** 64n - 1n];
+    const encode = (v: bigint) => {
+      const out: number[] = [];
+      while (v >= 0x80n) {
+        out.push(Number(v & 0x7fn) | 0x80);
+        v >>= 7n;
+      }
+      return Uint8Array.from([...out, Number(v), 0x2a]);
+    };
+    for (const v of values) {
+      const a = new ProtoReader(encode(v));
+      const b = new ProtoReader(encode(v));
+      expect(readSharedUint64(a)).toBe(b.uint64());
+      expect(a.pos).toBe(b.pos);
+    }
+    // Non-minimal encodings (a protobuf writer may pad) read as their value.
+    expect(readSharedUint64(new ProtoReader(Uint8Array.of(0x85, 0x80, 0x00)))).toBe(5n);
+    for (const truncated of [Uint8Array.of(0x85), Uint8Array.of(0x85, 0x80, 0x80, 0x80, 0x80)]) {
+      expect(attempt(() => readSharedUint64(new ProtoReader(truncated))).ok).toBe(false);
+    }
   });
 });
