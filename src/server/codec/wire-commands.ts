@@ -23,7 +23,7 @@ import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js"
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
-import { readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
+import { listCorrelationId, readAsset, readCorrelatedList, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
 export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
@@ -36,19 +36,8 @@ export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
 }
 
 function readOpenRequest(r: ProtoReader): OpenRequest {
-  let correlationId = 0n;
-  // Created with its first command (an array grown from `[]` reserves 17 slots; most messages carry one).
-  let commands: OpenRequest["commands"] | undefined;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === VARINT(1)) correlationId = r.uint64();
-    else if (tag === LEN(2)) {
-      const command = readCommand(r);
-      if (commands === undefined) commands = [command];
-      else commands.push(command);
-    } else throw UNEXPECTED;
-  }
-  return { $typeName: "openpit.sidecar.v1.OpenRequest", correlationId, commands: commands ?? [] };
+  const commands = readCorrelatedList(r, readCommand);
+  return { $typeName: "openpit.sidecar.v1.OpenRequest", correlationId: listCorrelationId, commands };
 }
 
 /** One `Command` holding exactly one hot member whose body is the whole command. */
@@ -97,12 +86,7 @@ function readOrderHolder(r: ProtoReader, hasFlag: boolean): Order {
   while (!r.done) {
     const tag = r.uint32();
     if (tag === LEN(1) && order === undefined) {
-      const end = r.lengthDelimitedEnd();
-      const outer = r.end;
-      r.end = end;
-      order = readOrder(r);
-      r.end = outer;
-      r.pos = end;
+      order = r.nested(readOrder);
     } else if (hasFlag && tag === VARINT(2)) {
       flag = r.bool();
     } else {
@@ -140,7 +124,7 @@ function readOrder(r: ProtoReader): Order {
     switch (tag) {
       case LEN(1): {
         if (instrument !== undefined) throw UNEXPECTED; // a repeated message field merges
-        instrument = readInstrumentBody(r);
+        instrument = r.nested(readInstrument);
         break;
       }
       case VARINT(2):
@@ -193,7 +177,7 @@ function readOrder(r: ProtoReader): Order {
   if (instrument === undefined || accountId === 0n || decodedSide === undefined) throw UNEXPECTED;
   if (quantity === undefined && volume === undefined) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
-  if (clientOrderId !== undefined && (clientOrderId.length === 0 || clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+  checkClientOrderId(clientOrderId);
   if (retry && clientOrderId === undefined) throw UNEXPECTED;
   const order: { -readonly [K in keyof Order]: Order[K] } = {
     operation: {
@@ -213,11 +197,13 @@ function readOrder(r: ProtoReader): Order {
   return order;
 }
 
-/** A length-delimited `Instrument` as `decodeInstrument` builds it (both assets present and not blank). */
-export function readInstrumentBody(r: ProtoReader): Instrument {
-  const end = r.lengthDelimitedEnd();
-  const outer = r.end;
-  r.end = end;
+/** `decodeClientOrderId`'s rule (absent, or 1..128 characters), recognised: `UNEXPECTED` otherwise. */
+export function checkClientOrderId(text: string | undefined): void {
+  if (text !== undefined && (text.length === 0 || text.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+}
+
+/** An `Instrument` as `decodeInstrument` builds it (both assets present and not blank). */
+export function readInstrument(r: ProtoReader): Instrument {
   let underlyingAsset: string | undefined;
   let settlementAsset: string | undefined;
   while (!r.done) {
@@ -226,7 +212,6 @@ export function readInstrumentBody(r: ProtoReader): Instrument {
     else if (tag === LEN(2)) settlementAsset = readAsset(r);
     else throw UNEXPECTED;
   }
-  r.end = outer;
   if (underlyingAsset === undefined || settlementAsset === undefined) throw UNEXPECTED;
   return { underlyingAsset, settlementAsset };
 }

@@ -19,10 +19,9 @@ import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity, type Instrument, t
 import { PreTradeLock, type ExecutionReport, type MonetaryAmount, type Trade } from "../../model/index.js";
 import { decodePublishRequest } from "../../transport/wire/publish-request-decoder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto-reader.js";
-import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedReport } from "./decoded-messages.js";
-import { POSITION_SIDES, readInstrumentBody, SIDES } from "./wire-commands.js";
-import { readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
+import { checkClientOrderId, POSITION_SIDES, readInstrument, SIDES } from "./wire-commands.js";
+import { listCorrelationId, readAsset, readCorrelatedList, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `PublishRequest` whose reports are already the door's reports; anything unusual decoded as before. */
 export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest {
@@ -34,18 +33,8 @@ export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest
 }
 
 function readPublishRequest(r: ProtoReader): PublishRequest {
-  let correlationId = 0n;
-  let reports: PublishRequest["reports"] | undefined;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === VARINT(1)) correlationId = r.uint64();
-    else if (tag === LEN(2)) {
-      const report = readReport(r);
-      if (reports === undefined) reports = [report];
-      else reports.push(report);
-    } else throw UNEXPECTED;
-  }
-  return { $typeName: "openpit.sidecar.v1.PublishRequest", correlationId, reports: reports ?? [] };
+  const reports = readCorrelatedList(r, readReport);
+  return { $typeName: "openpit.sidecar.v1.PublishRequest", correlationId: listCorrelationId, reports };
 }
 
 function readReport(r: ProtoReader): WireReport {
@@ -90,7 +79,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
       // A message field seen twice merges: the generated path decodes that.
       case LEN(1):
         if (instrument !== undefined) throw UNEXPECTED;
-        instrument = readInstrumentBody(r);
+        instrument = r.nested(readInstrument);
         break;
       case VARINT(2):
         accountId = readSharedUint64(r);
@@ -106,18 +95,18 @@ function readReportBody(r: ProtoReader): ExecutionReport {
         break;
       case LEN(6):
         if (lastTrade !== undefined) throw UNEXPECTED;
-        lastTrade = readTrade(r);
+        lastTrade = r.nested(readTradeBody);
         break;
       case LEN(7):
         if (fillFee !== undefined) throw UNEXPECTED;
-        fillFee = readFillFee(r);
+        fillFee = r.nested(readFillFeeBody);
         break;
       case LEN(8):
         leavesQuantity = readDecimal(r, Quantity);
         break;
       case LEN(9):
         if (lock !== undefined) throw UNEXPECTED;
-        lock = readLock(r);
+        lock = r.nested(readLockBody);
         break;
       case VARINT(10):
         isFinal = r.bool();
@@ -140,7 +129,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
   const decodedPositionSide = POSITION_SIDES[positionSide];
   if ((side !== 0 && decodedSide === undefined) || (positionEffect !== 0 && decodedEffect === undefined)) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
-  if (clientOrderId !== undefined && (clientOrderId.length === 0 || clientOrderId.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+  checkClientOrderId(clientOrderId);
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument,
@@ -155,22 +144,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
   return report;
 }
 
-/** Runs `read` over the length-delimited body at the position, then skips past it. */
-function nested<T>(r: ProtoReader, read: (r: ProtoReader) => T): T {
-  const end = r.lengthDelimitedEnd();
-  const outer = r.end;
-  r.end = end;
-  const value = read(r);
-  r.end = outer;
-  r.pos = end;
-  return value;
-}
-
 /** `Trade { price = 1; quantity = 2 }`, both required. */
-function readTrade(r: ProtoReader): Trade {
-  return nested(r, readTradeBody);
-}
-
 function readTradeBody(r: ProtoReader): Trade {
   let price: Price | undefined;
   let quantity: Quantity | undefined;
@@ -185,10 +159,6 @@ function readTradeBody(r: ProtoReader): Trade {
 }
 
 /** `MonetaryAmount { amount = 1; currency = 2 }`, both required. */
-function readFillFee(r: ProtoReader): MonetaryAmount {
-  return nested(r, readFillFeeBody);
-}
-
 function readFillFeeBody(r: ProtoReader): MonetaryAmount {
   let amount: Fee | undefined;
   let currency: string | undefined;
@@ -203,10 +173,6 @@ function readFillFeeBody(r: ProtoReader): MonetaryAmount {
 }
 
 /** `PreTradeLock { repeated LockPrice prices = 1 }` as `decodeLock` builds it. */
-function readLock(r: ProtoReader): PreTradeLock {
-  return nested(r, readLockBody);
-}
-
 function readLockBody(r: ProtoReader): PreTradeLock {
   // The usual lock, one price, built without a list of pairs (PreTradeLock.single).
   let first: Price | undefined;
@@ -214,7 +180,7 @@ function readLockBody(r: ProtoReader): PreTradeLock {
   let entries: (readonly [PolicyGroupId, Price])[] | undefined;
   while (!r.done) {
     if (r.uint32() !== LEN(1)) throw UNEXPECTED;
-    const price = nested(r, readLockPrice);
+    const price = r.nested(readLockPrice);
     if (first === undefined) {
       first = price;
       firstGroup = lockGroup;

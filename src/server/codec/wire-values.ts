@@ -7,7 +7,7 @@
  * to recognise the plain, valid case.
  */
 import type { DecimalValue, ValueType } from "../../param/index.js";
-import { UNEXPECTED, type ProtoReader } from "../../transport/wire/proto-reader.js";
+import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/proto-reader.js";
 
 /** As `parseValue`'s exact small path: at most 15 digits make a safe integer. */
 const SMALL_MAX_DIGITS = 15;
@@ -122,4 +122,29 @@ export function readSharedUint64(r: ProtoReader): bigint {
   }
   r.pos = start;
   return r.uint64();
+}
+
+/** The correlation id `readCorrelatedList` read last (decoding is synchronous: no object per message for it). */
+export let listCorrelationId = 0n;
+
+/**
+ * `{ uint64 correlation_id = 1; repeated M items = 2 }` (`OpenRequest`, `PublishRequest`):
+ * the items, each read by `readItem` at its length prefix; the id goes to `listCorrelationId`.
+ * The list is created with its first item (an array grown from `[]` reserves 17 slots;
+ * most messages carry one order).
+ */
+export function readCorrelatedList<T>(r: ProtoReader, readItem: (r: ProtoReader) => T): T[] {
+  let correlationId = 0n;
+  let items: T[] | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) correlationId = r.uint64();
+    else if (tag === LEN(2)) {
+      const item = readItem(r);
+      if (items === undefined) items = [item];
+      else items.push(item);
+    } else throw UNEXPECTED;
+  }
+  listCorrelationId = correlationId;
+  return items ?? [];
 }
