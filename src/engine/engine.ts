@@ -305,9 +305,9 @@ export class Engine implements MainStageRunner {
     const accountId = report.operation?.accountId;
     const ctx = this.context(accountId, false, false, this.recordBlock);
     const accountBlocks: AccountBlock[] = [];
-    const accountPnls: AccountPnlOutcome[] = [];
-    // Created with its first entries: an array grown from `[]` reserves 17 slots, and a
-    // fill usually moves two assets.
+    // Both created with their first entries: an array grown from `[]` reserves 17 slots,
+    // and a fill usually moves two assets and one account line.
+    let accountPnls: AccountPnlOutcome[] | undefined;
     let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
     let failure: PolicyCallbackError | undefined;
     // The book first: post-trade hooks see the position with this report in it.
@@ -329,10 +329,20 @@ export class Engine implements MainStageRunner {
       if (!out) continue;
       const group = groupOf(policy);
       if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
-      if (out.accountPnls) for (const p of out.accountPnls) accountPnls.push({ ...p, policyGroupId: group });
+      if (out.accountPnls) {
+        for (const p of out.accountPnls) {
+          const pnl = { ...p, policyGroupId: group };
+          if (accountPnls === undefined) accountPnls = [pnl];
+          else accountPnls.push(pnl);
+        }
+      }
       if (out.accountAdjustments) {
-        if (accountAdjustments === undefined) accountAdjustments = out.accountAdjustments.map((entry) => ({ policyGroupId: group, entry }));
-        else for (const entry of out.accountAdjustments) accountAdjustments.push({ policyGroupId: group, entry });
+        const entries = out.accountAdjustments;
+        if (accountAdjustments === undefined) {
+          // Sized and filled by index (a `map` made a closure per report).
+          accountAdjustments = new Array<AccountAdjustmentOutcome>(entries.length);
+          for (let i = 0; i < entries.length; i++) accountAdjustments[i] = { policyGroupId: group, entry: entries[i]! };
+        } else for (const entry of entries) accountAdjustments.push({ policyGroupId: group, entry });
       }
     }
     const first = accountBlocks[0];
@@ -345,7 +355,7 @@ export class Engine implements MainStageRunner {
       }
     }
     if (failure) throw failure;
-    return { accountBlocks, accountPnls, accountAdjustments: accountAdjustments ?? [] };
+    return { accountBlocks, accountPnls: accountPnls ?? [], accountAdjustments: accountAdjustments ?? [] };
   }
 
   /**

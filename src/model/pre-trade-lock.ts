@@ -46,6 +46,22 @@ export class PreTradeLock {
     return defaults === undefined && others === undefined ? PreTradeLock.EMPTY : new PreTradeLock(defaults ?? [], others);
   }
 
+  /**
+   * The lock of one price (what every accepted order pushes), as `of([[group, price]])`
+   * builds it without the list and the pair: every execution report carries one.
+   */
+  static single(group: PolicyGroupId, price: Price): PreTradeLock {
+    return group === PolicyGroupId.DEFAULT ? new PreTradeLock([price], undefined) : PreTradeLock.of([[group, price]]);
+  }
+
+  /**
+   * The default group's prices when no other group has any (the usual lock), else
+   * `undefined`: the entries of such a lock without building `entries()`'s pairs.
+   */
+  defaultsOnly(): readonly Price[] | undefined {
+    return this.others === undefined ? this.defaults : undefined;
+  }
+
   /** Prices registered under `group`, in registration order. */
   prices(group: PolicyGroupId = PolicyGroupId.DEFAULT): readonly Price[] {
     if (group === PolicyGroupId.DEFAULT) return this.defaults;

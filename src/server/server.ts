@@ -13,7 +13,7 @@ import { DEFAULT_NETWORK, grpcServerOptions, type NetworkConfig } from "./config
 import { DEFAULT_LIMITS } from "./config/sidecar-config.js";
 import { guarded } from "../state/guarded.js";
 import { serviceDefinition } from "../transport/service-definition.js";
-import { CHANNEL_SERVER_WIRE, FEED_SERVER_WIRE } from "../transport/wire/index.js";
+import { CHANNEL_DECODING_WIRE, FEED_DECODING_WIRE } from "./codec/wire-decoders.js";
 import { accountChannelService } from "./services/account-channel-service.js";
 import { adminService } from "./services/admin-service.js";
 import { eventsService } from "./services/events-service.js";
@@ -156,8 +156,8 @@ export class SidecarServer {
       this.server.addService(serviceDefinition(service, overrides), guarded);
       return guarded;
     };
-    add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_SERVER_WIRE });
-    add(ExecutionReportFeedService, feedService(ctx), { publish: FEED_SERVER_WIRE });
+    add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_DECODING_WIRE });
+    add(ExecutionReportFeedService, feedService(ctx), { publish: FEED_DECODING_WIRE });
     const events = add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
     const admin = add(AdminService, adminService(ctx));
     this.guardedServices = { admin, events };

@@ -60,3 +60,23 @@ describe("PreTradeLock JSON", () => {
     expect(() => PreTradeLock.fromJSON([["1e5"]])).toThrow(ParamError);
   });
 });
+
+describe("PreTradeLock of one price and its default-group prices", () => {
+  it("single(group, price) is of([[group, price]]), for the default group and others", () => {
+    for (const group of [0, 1, 7, 65_535]) {
+      const price = p("185.50");
+      const single = PreTradeLock.single(g(group), price);
+      const listed = PreTradeLock.of([[g(group), price]]);
+      expect(single).toStrictEqual(listed);
+      expect(single.entries()).toStrictEqual(listed.entries());
+      expect(JSON.stringify(single)).toBe(JSON.stringify(listed));
+    }
+  });
+
+  it("defaultsOnly() gives the default group's prices only when no other group has any", () => {
+    expect(PreTradeLock.of([[g(0), p("1")], [g(0), p("2")]]).defaultsOnly()?.map(String)).toEqual(["1", "2"]);
+    expect(PreTradeLock.of([[g(0), p("1")], [g(3), p("2")]]).defaultsOnly()).toBeUndefined();
+    expect(PreTradeLock.of([[g(3), p("2")]]).defaultsOnly()).toBeUndefined();
+    expect(PreTradeLock.EMPTY.defaultsOnly()).toEqual([]);
+  });
+});

@@ -173,12 +173,23 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
     if (fee === undefined) return { accountBlocks: [missingFieldBlock("fee")] };
 
     const asset = instrument.settlementAsset;
-    // A positive fee is a cost: it lowers realized P&L.
-    const increment = checked(() => pnl.sub(Pnl.from(fee)));
-    if (increment === undefined) return { accountBlocks: [reportOverflowBlock(pnl, fee, asset)] };
+    // A positive fee is a cost: it lowers realized P&L. (Exact arithmetic inline, not
+    // through `checked`: two closures per report.)
+    let increment: Pnl;
+    try {
+      increment = pnl.sub(Pnl.from(fee));
+    } catch (e) {
+      if (!isOverflow(e)) throw e;
+      return { accountBlocks: [reportOverflowBlock(pnl, fee, asset)] };
+    }
     const previous = this.realized.get(accountId, asset) ?? Pnl.zero();
-    const total = checked(() => previous.add(increment));
-    if (total === undefined) return { accountBlocks: [accumulatorOverflowBlock(previous, increment, asset)] };
+    let total: Pnl;
+    try {
+      total = previous.add(increment);
+    } catch (e) {
+      if (!isOverflow(e)) throw e;
+      return { accountBlocks: [accumulatorOverflowBlock(previous, increment, asset)] };
+    }
 
     this.realized.set(accountId, asset, total);
     if (!this.barriers.isOutside(accountId, asset, total)) return undefined;
@@ -192,12 +203,7 @@ export interface PnlBoundsKillSwitchSnapshot {
   readonly realized: ReadonlyMap<AccountId, ReadonlyMap<Asset, Pnl>>;
 }
 
-/** Runs exact arithmetic; undefined when the result leaves the decimal domain. */
-function checked(compute: () => Pnl): Pnl | undefined {
-  try {
-    return compute();
-  } catch (e) {
-    if (e instanceof ParamError && e.code === "Overflow") return undefined;
-    throw e;
-  }
+/** Exact arithmetic left the decimal domain. */
+function isOverflow(e: unknown): boolean {
+  return e instanceof ParamError && e.code === "Overflow";
 }

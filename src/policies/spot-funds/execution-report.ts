@@ -7,24 +7,16 @@ import type { PnlHaltReason } from "../../model/pnl-state.js";
 import type { Side } from "../../param/enums.js";
 import type { AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
-import { product } from "../../param/decimal-value.js";
+import { DecimalValue, product } from "../../param/decimal-value.js";
 import { ParamError } from "../../param/param-error.js";
 import { PositionSize, type Pnl, type Price, type Quantity } from "../../param/values.js";
 import { applyAccountLine, worseHalt } from "./account-pnl.js";
 import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
 import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
-import { applyPositionFill, foldFee, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
+import { applyPositionFill, foldFee, NONE, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
 import { arithmeticOverflowBlock, missingFieldBlock } from "./rejects.js";
 import { LegDelta, lockPriceOf } from "./report-legs.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
-
-/** How one fill or release moves one leg: `held −= consume`, `available += consume + flow`, `incoming −= incoming`. */
-interface LegMove {
-  readonly leg: LegDelta;
-  readonly consume: PositionSize;
-  readonly flow: PositionSize;
-  readonly incoming: PositionSize;
-}
 
 /**
  * One execution report for SpotFunds (spec §2.5). The venue is authoritative: fills are
@@ -34,92 +26,110 @@ interface LegMove {
  * the outcomes of what was already written still reported.
  */
 class ReportRun {
-  readonly blocks: PolicyBlock[] = [];
+  /** A new list per run: it leaves with the result. */
+  blocks: PolicyBlock[] = [];
   readonly underlying: LegDelta;
   readonly settlement: LegDelta;
   // Initialised, so every run has its full shape from the constructor on (see DecimalValue.text).
   private feeLeg: LegDelta | undefined = undefined;
   private accountPnl: PnlOutcome | undefined = undefined;
+  /** The fill's trade price in the account currency for the underlying's position, or why there is none. */
+  private fillPrice: Price | undefined = undefined;
+  private fillPriceHalt: PnlHaltReason | undefined = undefined;
 
   constructor(
-    private readonly state: SpotFundsState,
-    private readonly ctx: PostTradeContext,
-    private readonly accountId: AccountId,
-    private readonly instrument: Instrument,
-    private readonly side: Side,
+    private state: SpotFundsState,
+    private ctx: PostTradeContext,
+    private accountId: AccountId,
+    private instrument: Instrument,
+    private side: Side,
   ) {
     this.underlying = new LegDelta(instrument.underlyingAsset);
     this.settlement = new LegDelta(instrument.settlementAsset);
   }
 
+  /** The same run object for the next report, every field as the constructor sets it. */
+  restart(state: SpotFundsState, ctx: PostTradeContext, accountId: AccountId, instrument: Instrument, side: Side): this {
+    this.state = state;
+    this.ctx = ctx;
+    this.accountId = accountId;
+    this.instrument = instrument;
+    this.side = side;
+    this.blocks = [];
+    this.underlying.restart(instrument.underlyingAsset);
+    this.settlement.restart(instrument.settlementAsset);
+    this.feeLeg = undefined;
+    this.accountPnl = undefined;
+    this.fillPrice = undefined;
+    this.fillPriceHalt = undefined;
+    return this;
+  }
+
   /** A trade: both legs at the lock price for what was reserved, at the trade price for what moved. */
   fill(trade: Trade, fee: MonetaryAmount | undefined, lock: PreTradeLock | undefined): void {
     const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement fill");
-    if (!lockPrice.ok) return void this.blocks.push(lockPrice.block);
+    if (!(lockPrice instanceof DecimalValue)) return void this.blocks.push(lockPrice);
     const q = PositionSize.from(trade.quantity);
     let notional: PositionSize;
     let reserved: PositionSize;
     try {
       // p·q straight into a position size (no intermediate Price): every fill does this twice.
       notional = product(PositionSize, trade.price, q);
-      reserved = product(PositionSize, lockPrice.price, q);
+      reserved = product(PositionSize, lockPrice, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       const what = `asset ${this.instrument.settlementAsset}, price ${trade.price.toString()}, quantity ${q.toString()}`;
       return void this.blocks.push(arithmeticOverflowBlock(`fill notional overflow: ${what}`));
     }
     const currency = this.ctx.accounts.currencyOf(this.accountId);
-    const [price, priceHalt] = q.isZero() ? [undefined, undefined] : this.accountCurrencyPrice(trade.price, currency);
+    const traded = !q.isZero();
+    if (traded) this.accountCurrencyPrice(trade.price, currency);
     const buy = this.side === "BUY";
-    const underlying: LegMove = buy
-      ? { leg: this.underlying, consume: ZERO, flow: q, incoming: q }
-      : { leg: this.underlying, consume: q, flow: q.neg(), incoming: ZERO };
-    const settlement: LegMove = buy
-      ? { leg: this.settlement, consume: atLeastZero(reserved), flow: notional.neg(), incoming: ZERO }
-      : { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: notional, incoming: atLeastZero(reserved) };
-    let contribution: AccountContribution = { kind: "none" };
-    // Outflow side first (no array of the two: this runs for every fill).
+    let contribution: AccountContribution = NONE;
+    // Outflow side first. Each leg's move given as arguments (no move objects, no closure
+    // for the position: this runs for every fill); the underlying of a trade also moves
+    // its position.
     for (let k = 0; k < 2; k++) {
-      const move = (k === 0) === buy ? settlement : underlying;
-      const isUnderlying = move.leg === this.underlying && !q.isZero();
-      const position = isUnderlying ? (h: Holdings) => applyPositionFill(h, move.flow, price, priceHalt) : undefined;
-      const update = this.moveLeg(move, position);
+      const update =
+        (k === 0) === buy
+          ? buy
+            ? this.moveLeg(this.settlement, atLeastZero(reserved), notional.neg(), ZERO, false)
+            : this.moveLeg(this.settlement, atLeastZero(reserved.neg()), notional, atLeastZero(reserved), false)
+          : buy
+            ? this.moveLeg(this.underlying, ZERO, q, q, traded)
+            : this.moveLeg(this.underlying, q, q.neg(), ZERO, traded);
       if (update === false) return;
       if (update !== undefined) contribution = update.account;
     }
-    this.applyFee(fee, currency, contribution, !q.isZero());
+    this.applyFee(fee, currency, contribution, traded);
   }
 
   /** A report with a fee and no trade (a commission correction): the same fee accounting. */
   feeOnly(fee: MonetaryAmount): void {
-    this.applyFee(fee, this.ctx.accounts.currencyOf(this.accountId), { kind: "none" }, false);
+    this.applyFee(fee, this.ctx.accounts.currencyOf(this.accountId), NONE, false);
   }
 
   /** Final with leaves > 0: the unfilled remainder goes back to available, its projection is dropped. */
   release(leaves: Quantity, lock: PreTradeLock | undefined): void {
     const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement release");
-    if (!lockPrice.ok) return void this.blocks.push(lockPrice.block);
+    if (!(lockPrice instanceof DecimalValue)) return void this.blocks.push(lockPrice);
     const q = PositionSize.from(leaves);
     let reserved: PositionSize;
     try {
-      reserved = product(PositionSize, lockPrice.price, q);
+      reserved = product(PositionSize, lockPrice, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.price.toString()}, quantity ${q.toString()}`;
+      const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.toString()}, quantity ${q.toString()}`;
       return void this.blocks.push(arithmeticOverflowBlock(`release notional overflow: ${what}`));
     }
-    // A release hands the held remainder back (`flow` 0: nothing was traded).
-    const buy = this.side === "BUY";
-    const moves: LegMove[] = buy
-      ? [
-          { leg: this.underlying, consume: ZERO, flow: ZERO, incoming: q },
-          { leg: this.settlement, consume: atLeastZero(reserved), flow: ZERO, incoming: ZERO },
-        ]
-      : [
-          { leg: this.underlying, consume: q, flow: ZERO, incoming: ZERO },
-          { leg: this.settlement, consume: atLeastZero(reserved.neg()), flow: ZERO, incoming: atLeastZero(reserved) },
-        ];
-    for (const move of moves) if (this.moveLeg(move, undefined) === false) return;
+    // A release hands the held remainder back (`flow` 0: nothing was traded), underlying first.
+    if (this.side === "BUY") {
+      if (this.moveLeg(this.underlying, ZERO, ZERO, q, false) === false) return;
+      this.moveLeg(this.settlement, atLeastZero(reserved), ZERO, ZERO, false);
+    } else {
+      if (this.moveLeg(this.underlying, q, ZERO, ZERO, false) === false) return;
+      this.moveLeg(this.settlement, atLeastZero(reserved.neg()), ZERO, atLeastZero(reserved), false);
+    }
   }
 
   result(): PolicyPostTradeResult | undefined {
@@ -138,21 +148,23 @@ class ReportRun {
   }
 
   /**
-   * Writes one leg (and, for the underlying of a fill, its position accounting) as a single
-   * slot update. Returns the position update, `undefined` when there was none, or `false`
-   * when the leg overflowed (a block is recorded and the report stops there).
+   * Writes one leg — `held −= consume`, `available += consume + flow`, `incoming −= incoming`
+   * — and, with `position` (the underlying of a trade), its position accounting at the
+   * fill price, as a single slot update. Returns the position update, `undefined` when
+   * there was none, or `false` when the leg overflowed (a block is recorded and the report
+   * stops there).
    */
-  private moveLeg(move: LegMove, position: ((h: Holdings) => PositionUpdate) | undefined): PositionUpdate | undefined | false {
-    const { leg, consume, flow, incoming } = move;
+  private moveLeg(leg: LegDelta, consume: PositionSize, flow: PositionSize, incoming: PositionSize, position: boolean): PositionUpdate | undefined | false {
     const store = this.state.store;
     const before = store.get(this.accountId, leg.asset);
     let credit: PositionSize;
     let after: Holdings;
     let update: PositionUpdate | undefined;
     try {
-      credit = consume.add(flow);
-      if (consume.isZero() && credit.isZero() && incoming.isZero() && position === undefined) return undefined;
-      update = position?.(before);
+      // 0 + flow is flow (same digits, scale and type): no new value when nothing is consumed.
+      credit = consume === ZERO ? flow : consume.add(flow);
+      if (consume.isZero() && credit.isZero() && incoming.isZero() && !position) return undefined;
+      update = position ? applyPositionFill(before, flow, this.fillPrice, this.fillPriceHalt) : undefined;
       after = {
         available: credit.isZero() ? before.available : before.available.add(credit),
         held: consume.isZero() ? before.held : before.held.sub(consume),
@@ -168,7 +180,7 @@ class ReportRun {
     }
     store.put(this.accountId, leg.asset, after);
     try {
-      leg.record(credit, consume.neg(), incoming.neg(), after);
+      leg.record(credit, consume, incoming, after);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       this.blocks.push(arithmeticOverflowBlock(`execution report outcome overflow: asset ${leg.asset}`));
@@ -181,17 +193,17 @@ class ReportRun {
     return update;
   }
 
-  /** The trade price in the account currency, or why it cannot be had. */
-  private accountCurrencyPrice(tradePrice: Price, currency: Asset | undefined): [Price | undefined, PnlHaltReason | undefined] {
-    if (currency === undefined) return [undefined, "MissingAccountCurrency"];
+  /** The trade price in the account currency (`fillPrice`), or why it cannot be had (`fillPriceHalt`). */
+  private accountCurrencyPrice(tradePrice: Price, currency: Asset | undefined): void {
+    if (currency === undefined) return void (this.fillPriceHalt = "MissingAccountCurrency");
     const factor = conversionFactor(this.state.marketData, this.instrument.settlementAsset, currency, this.accountId, this.ctx);
-    if (factor === undefined) return [undefined, "MissingFx"];
-    if (factor === SAME_CURRENCY) return [tradePrice, undefined];
+    if (factor === undefined) return void (this.fillPriceHalt = "MissingFx");
+    if (factor === SAME_CURRENCY) return void (this.fillPrice = tradePrice);
     try {
-      return [tradePrice.mul(factor), undefined];
+      this.fillPrice = tradePrice.mul(factor);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      return [undefined, "ArithmeticOverflow"];
+      this.fillPriceHalt = "ArithmeticOverflow";
     }
   }
 
@@ -239,7 +251,7 @@ class ReportRun {
           ? this.underlying
           : (this.feeLeg ??= new LegDelta(fee.currency));
     const amount = PositionSize.from(fee.amount);
-    return this.moveLeg({ leg, consume: ZERO, flow: amount.neg(), incoming: ZERO }, undefined) !== false;
+    return this.moveLeg(leg, ZERO, amount.neg(), ZERO, false) !== false;
   }
 
   private feeContribution(fee: MonetaryAmount, currency: Asset | undefined): [Pnl | undefined, PnlHaltReason | undefined] {
@@ -281,11 +293,22 @@ export function applyExecutionReport(
             ? "remaining quantity"
             : undefined;
   if (missing !== undefined) return { accountBlocks: [missingFieldBlock(missing)] };
-  const run = new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
+  // The spare run object, restarted (a run and its two legs were a third of what SpotFunds
+  // allocated per report). Taken while in use, so a report applied from inside another
+  // (none is today) would get its own.
+  const run = spare === undefined ? new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!) : spare.restart(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
+  spare = undefined;
   const fee = fill?.fee;
   if (fill?.lastTrade !== undefined) run.fill(fill.lastTrade, fee, fill.lock);
   else if (fee !== undefined && !fee.amount.isZero()) run.feeOnly(fee);
   const leaves = fill?.leavesQuantity;
   if (fill?.isFinal === true && leaves !== undefined && !leaves.isZero()) run.release(leaves, fill.lock);
-  return run.result();
+  const result = run.result();
+  // Nothing of the run outlives it (the result holds its block list, new per run, and new
+  // outcome entries), so it can serve the next report; it carries nothing over (`restart`).
+  spare = run;
+  return result;
 }
+
+/** Scratch: the run object between reports (no state: every field is set again by `restart`). */
+let spare: ReportRun | undefined;

@@ -23,7 +23,8 @@ export interface PositionUpdate {
   readonly account: AccountContribution;
 }
 
-const NONE: AccountContribution = { kind: "none" };
+/** No contribution to the account line (shared: every non-realizing fill returns it). */
+export const NONE: AccountContribution = { kind: "none" };
 
 function haltOutcome(reason: PnlHaltReason): PnlOutcome {
   return { kind: "halted", reason };
@@ -75,15 +76,15 @@ export function applyPositionFill(
   let realized: Pnl | undefined;
   let failure: PnlHaltReason | undefined;
   try {
+    // `realized` is read only when the fill realizes (`owned` not zero, opposite sign): the
+    // two branches that do not leave it unset (a zero P&L was built here for every such fill).
     if (owned.isZero()) {
       newAverage = delta.isZero() ? undefined : price;
-      realized = Pnl.zero();
     } else if (!realizes) {
       if (avg === undefined) failure = "MissingCostBasis";
       // Adding at the average leaves it where it is: skip the (costly) exact division.
       else if (avg.eq(price)) newAverage = avg;
       else newAverage = avg.mul(owned).add(price.mul(delta)).div(owned.add(delta));
-      realized = Pnl.zero();
     } else if (avg === undefined) {
       failure = "MissingCostBasis";
       newAverage = flips ? price : undefined;

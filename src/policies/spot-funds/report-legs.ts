@@ -24,12 +24,29 @@ export class LegDelta {
   realizedPnl: PnlOutcome | undefined = undefined;
   averageEntryPrice: Price | undefined = undefined;
 
-  constructor(readonly asset: Asset) {}
+  constructor(public asset: Asset) {}
 
-  record(balance: PositionSize, held: PositionSize, incoming: PositionSize, after: Holdings): void {
-    if (!balance.isZero()) this.balance = this.balance.add(balance);
-    if (!held.isZero()) this.held = this.held.add(held);
-    if (!incoming.isZero()) this.incoming = this.incoming.add(incoming);
+  /** The same leg object for another report (ReportRun's scratch), every field as the constructor sets it. */
+  restart(asset: Asset): void {
+    this.asset = asset;
+    this.balance = ZERO;
+    this.held = ZERO;
+    this.incoming = ZERO;
+    this.after = undefined;
+    this.realizedPnl = undefined;
+    this.averageEntryPrice = undefined;
+  }
+
+  /**
+   * `consumed` left held and `dropped` left incoming: subtracted (`x − c` is `x + (−c)`,
+   * digit for digit and scale for scale) rather than added negated, which made a value per
+   * leg of every fill even when it was zero.
+   */
+  record(balance: PositionSize, consumed: PositionSize, dropped: PositionSize, after: Holdings): void {
+    // 0 + x is x (same digits, scale and type): the first change of a leg is kept as it is.
+    if (!balance.isZero()) this.balance = this.balance === ZERO ? balance : this.balance.add(balance);
+    if (!consumed.isZero()) this.held = this.held.sub(consumed);
+    if (!dropped.isZero()) this.incoming = this.incoming.sub(dropped);
     this.after = after;
   }
 
@@ -59,15 +76,14 @@ function changed(delta: PositionSize, absolute: PositionSize): OutcomeAmount | u
   return delta.isZero() ? undefined : { delta, absolute };
 }
 
-export type LockPrice = { readonly ok: true; readonly price: Price } | { readonly ok: false; readonly block: PolicyBlock };
-
 /**
- * The one price SpotFunds reserved at, read under its own policy group. Every accepted
- * order pushed one, so none is a reconciliation error and two mean two SpotFunds policies
- * share a group id; both block the account rather than guess.
+ * The one price SpotFunds reserved at, read under its own policy group, or the block when
+ * there is not exactly one (the price itself, not a wrapper: every fill reads it). Every
+ * accepted order pushed one, so none is a reconciliation error and two mean two SpotFunds
+ * policies share a group id; both block the account rather than guess.
  */
-export function lockPriceOf(lock: PreTradeLock | undefined, group: PolicyGroupId, purpose: string): LockPrice {
-  const prices = lock?.prices(group) ?? [];
-  if (prices.length === 1) return { ok: true, price: prices[0]! };
-  return { ok: false, block: prices.length === 0 ? lockMissingBlock(purpose, group) : lockDuplicateBlock(purpose, group) };
+export function lockPriceOf(lock: PreTradeLock | undefined, group: PolicyGroupId, purpose: string): Price | PolicyBlock {
+  const count = lock === undefined ? 0 : lock.prices(group).length;
+  if (count === 1) return lock!.prices(group)[0]!;
+  return count === 0 ? lockMissingBlock(purpose, group) : lockDuplicateBlock(purpose, group);
 }

@@ -7,9 +7,13 @@ import { decodeAdjustments } from "./decode-adjustment.js";
 import { decodeOrder } from "./decode-order.js";
 import { decodeExecutionReport } from "./decode-report.js";
 import { decodeAccountId } from "./scalars.js";
+import { decodedCommand } from "./decoded-messages.js";
 
 /** `field` is the command's path in its message, e.g. `commands[2]`. */
 export function decodeChannelCommand(c: ch.Command["command"], field: string, maxAdjustments: number): ChannelCommand {
+  // Decoded from the bytes already (wire-commands.ts): exactly what the cases below build.
+  const decoded = decodedCommand(c);
+  if (decoded !== undefined) return decoded;
   switch (c.case) {
     case "bindAccounts": {
       const f = `${field}.bind_accounts.account_ids`;

@@ -7,6 +7,7 @@ import { invalid } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
 import { decodeClientOrderId, decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
+import { decodedReport } from "./decoded-messages.js";
 
 const priceSuffixes: string[] = [];
 const priceSuffix = (i: number): string => (priceSuffixes[i] ??= `.prices[${i}].price`);
@@ -26,6 +27,9 @@ export function decodeLock(lock: pb.PreTradeLock | undefined, field: string): Pr
  * they need. Account id 0 means "no account": a block then becomes the global block.
  */
 export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field = "report"): ExecutionReport {
+  // Decoded from the bytes already (wire-reports.ts): exactly what the lines below build.
+  const decoded = decodedReport(r);
+  if (decoded !== undefined) return decoded;
   if (!r) return invalid(field, "report is required");
   const side = decodeSide(r.side, path(field, ".side"), false);
   const lastTrade = r.lastTrade && {

@@ -20,6 +20,8 @@
 import type { CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ReportResult as WireReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { AccountAdjustmentOutcome, AccountBlock, AccountPnlOutcome, PnlOutcome, PostTradeResult, PreTradeLock, Reject } from "../../model/index.js";
+import type { DecimalValue, Price } from "../../param/index.js";
+import { writeDecimalField } from "./decimal-field.js";
 import type { CommandError } from "../../state/command-error.js";
 import type { ChannelResult, ReportResult } from "../../state/results.js";
 import { EncodedMessage, encodeResults } from "../../transport/wire/encoded-message.js";
@@ -158,16 +160,23 @@ function writeBlock(w: ProtoWriter, field: number, b: AccountBlock, scope = 0): 
 /** `PreTradeLock`: its `LockPrice`s (1), default group first, as `encodeLock`. */
 function writeLock(w: ProtoWriter, field: number, lock: PreTradeLock): void {
   const mark = w.beginMessage(field);
-  const entries = lock.entries();
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    const inner = w.beginMessage(1);
-    if (entry[0] !== 0) w.uint32Field(1, entry[0]);
-    const price = entry[1].toString();
-    if (price) w.stringField(2, price);
-    w.endMessage(inner);
+  // The usual lock (default-group prices only) read as it is: a new lock per accepted
+  // order, so `entries()` built its pairs for every answer.
+  const defaults = lock.defaultsOnly();
+  if (defaults !== undefined) {
+    for (let i = 0; i < defaults.length; i++) writeLockPrice(w, 0, defaults[i]!);
+  } else {
+    const entries = lock.entries();
+    for (let i = 0; i < entries.length; i++) writeLockPrice(w, entries[i]![0], entries[i]![1]);
   }
   w.endMessage(mark);
+}
+
+function writeLockPrice(w: ProtoWriter, group: number, price: Price): void {
+  const inner = w.beginMessage(1);
+  if (group !== 0) w.uint32Field(1, group);
+  writeDecimalField(w, 2, price);
+  w.endMessage(inner);
 }
 
 function writeOutcomes(w: ProtoWriter, field: number, list: readonly AccountAdjustmentOutcome[]): void {
@@ -184,20 +193,15 @@ function writeOutcome(w: ProtoWriter, field: number, o: AccountAdjustmentOutcome
   if (e.held) writeAmount(w, 4, e.held.delta, e.held.absolute);
   if (e.incoming) writeAmount(w, 5, e.incoming.delta, e.incoming.absolute);
   if (e.realizedPnl) writePnl(w, 6, e.realizedPnl);
-  if (e.averageEntryPrice) w.stringField(7, e.averageEntryPrice.toString());
+  if (e.averageEntryPrice) writeDecimalField(w, 7, e.averageEntryPrice);
   w.endMessage(mark);
 }
 
-/** Any of the domain's decimal values (`PositionSize`, `Pnl`, `Price`): printed by `toString`. */
-type Decimal = { toString(): string };
-
-/** `OutcomeAmount` from a pair of decimals (positions, P&L). */
-function writeAmount(w: ProtoWriter, field: number, delta: Decimal, absolute: Decimal): void {
+/** `OutcomeAmount` from a pair of decimals (positions, P&L; a decimal's text is never empty, so both are written). */
+function writeAmount(w: ProtoWriter, field: number, delta: DecimalValue, absolute: DecimalValue): void {
   const mark = w.beginMessage(field);
-  const d = delta.toString();
-  if (d) w.stringField(1, d);
-  const a = absolute.toString();
-  if (a) w.stringField(2, a);
+  writeDecimalField(w, 1, delta);
+  writeDecimalField(w, 2, absolute);
   w.endMessage(mark);
 }
 

@@ -1,0 +1,217 @@
+/**
+ * The channel's `OpenRequest` from bytes straight to the door's commands, for the commands
+ * an order flow sends (execute pre-trade, start, execute request, commit, rollback).
+ *
+ * The generated-message path (open-request-decoder.ts, then `decodeChannelCommand`) built
+ * a generated `Command`, its oneof, the `ExecutePreTrade`, the `Order`, its `Instrument`,
+ * the trade amount's oneof and a string per decimal and asset, only to turn them into the
+ * domain order at once. Here each hot command is read field by field into scratch and
+ * built as the domain command it becomes, inside a `DecodedCommand` (the message keeps its
+ * generated shape for everyone else; see decoded-messages.ts).
+ *
+ * Only the plain, valid case is recognised: any command this path does not know, any
+ * field it would have to judge (a malformed decimal, a missing account, an unknown enum,
+ * leverage), and anything unusual on the wire sends the whole message to the
+ * generated-message decoder, which decodes it or reports the error exactly as before. A
+ * test compares both paths on random and corrupted messages.
+ */
+import type { OpenRequest } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountId, Price, Quantity, Volume, type Instrument, type PositionSide, type Side } from "../../param/index.js";
+import type { Order } from "../../model/index.js";
+import type { ChannelCommand } from "../../state/commands.js";
+import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";
+import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
+import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
+import { DecodedCommand } from "./decoded-messages.js";
+import { listCorrelationId, readAsset, readCorrelatedList, readDecimal, readSharedUint64 } from "./wire-values.js";
+
+/** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
+export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
+  try {
+    return readOpenRequest(new ProtoReader(bytes));
+  } catch {
+    // UNEXPECTED: the generated-message decoder decides (and names any error).
+    return decodeOpenRequest(bytes);
+  }
+}
+
+function readOpenRequest(r: ProtoReader): OpenRequest {
+  const commands = readCorrelatedList(r, readCommand);
+  return { $typeName: "openpit.sidecar.v1.OpenRequest", correlationId: listCorrelationId, commands };
+}
+
+/** One `Command` holding exactly one hot member whose body is the whole command. */
+function readCommand(r: ProtoReader): OpenRequest["commands"][number] {
+  const end = r.lengthDelimitedEnd();
+  const start = r.pos;
+  const outer = r.end;
+  r.end = end;
+  if (r.done) throw UNEXPECTED; // no command: the generated path names the error
+  const tag = r.uint32();
+  if ((tag & 7) !== WIRE_LEN) throw UNEXPECTED;
+  const bodyEnd = r.lengthDelimitedEnd();
+  if (bodyEnd !== end) throw UNEXPECTED;
+  const command = readHotCommand(r, tag >>> 3);
+  r.end = outer;
+  r.pos = end;
+  return { $typeName: "openpit.sidecar.v1.Command", command: new DecodedCommand(command, r.buf, start, end).asOneof() };
+}
+
+function readHotCommand(r: ProtoReader, field: number): ChannelCommand {
+  switch (field) {
+    case 3:
+      return { kind: "start", order: readOrderHolder(r, false) };
+    case 4:
+      return { kind: "executeRequest", requestId: r.singleId() };
+    case 6: {
+      const order = readOrderHolder(r, true);
+      return { kind: "execute", order, commitOnAccept: holderFlag };
+    }
+    case 10:
+      return { kind: "commit", reservationId: r.singleId() };
+    case 11:
+      return { kind: "rollback", reservationId: r.singleId() };
+    default:
+      throw UNEXPECTED;
+  }
+}
+
+/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
+let holderFlag = false;
+
+/** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade): the order is required. */
+function readOrderHolder(r: ProtoReader, hasFlag: boolean): Order {
+  let order: Order | undefined;
+  let flag = false;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1) && order === undefined) {
+      order = r.nested(readOrder);
+    } else if (hasFlag && tag === VARINT(2)) {
+      flag = r.bool();
+    } else {
+      throw UNEXPECTED;
+    }
+  }
+  if (order === undefined) throw UNEXPECTED;
+  holderFlag = flag;
+  return order;
+}
+
+export const SIDES: readonly (Side | undefined)[] = [undefined, "BUY", "SELL"];
+export const POSITION_SIDES: readonly (PositionSide | undefined)[] = [undefined, "LONG", "SHORT"];
+
+/**
+ * An order as `decodeOrder` builds it (same keys, same order, same values), for orders
+ * `decodeOrder` accepts without leverage; `UNEXPECTED` otherwise.
+ */
+function readOrder(r: ProtoReader): Order {
+  let instrument: Instrument | undefined;
+  let accountId = 0n;
+  let side = 0;
+  let quantity: Quantity | undefined;
+  let volume: Volume | undefined;
+  let price: Price | undefined;
+  let positionSide = 0;
+  let reduceOnly = false;
+  let closePosition = false;
+  let collateralAsset: string | undefined;
+  let autoBorrow = false;
+  let clientOrderId: string | undefined;
+  let retry = false;
+  while (!r.done) {
+    const tag = r.uint32();
+    switch (tag) {
+      case LEN(1): {
+        if (instrument !== undefined) throw UNEXPECTED; // a repeated message field merges
+        instrument = r.nested(readInstrument);
+        break;
+      }
+      case VARINT(2):
+        accountId = readSharedUint64(r);
+        break;
+      case VARINT(3):
+        side = r.int32();
+        break;
+      case LEN(4):
+        // The oneof: the last member on the wire wins.
+        quantity = readDecimal(r, Quantity);
+        volume = undefined;
+        break;
+      case LEN(5):
+        volume = readDecimal(r, Volume);
+        quantity = undefined;
+        break;
+      case LEN(6):
+        price = readDecimal(r, Price);
+        break;
+      case VARINT(7):
+        positionSide = r.int32();
+        break;
+      case VARINT(8):
+        reduceOnly = r.bool();
+        break;
+      case VARINT(9):
+        closePosition = r.bool();
+        break;
+      case LEN(11):
+        collateralAsset = r.string();
+        break;
+      case VARINT(12):
+        autoBorrow = r.bool();
+        break;
+      case LEN(13):
+        clientOrderId = r.string();
+        break;
+      case VARINT(14):
+        retry = r.bool();
+        break;
+      default:
+        // Leverage (10) and anything else: the generated path judges them.
+        throw UNEXPECTED;
+    }
+  }
+  // decodeOrder's checks, recognised rather than reported.
+  const decodedSide = SIDES[side];
+  const decodedPositionSide = POSITION_SIDES[positionSide];
+  if (instrument === undefined || accountId === 0n || decodedSide === undefined) throw UNEXPECTED;
+  if (quantity === undefined && volume === undefined) throw UNEXPECTED;
+  if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
+  checkClientOrderId(clientOrderId);
+  if (retry && clientOrderId === undefined) throw UNEXPECTED;
+  const order: { -readonly [K in keyof Order]: Order[K] } = {
+    operation: {
+      instrument,
+      accountId: AccountId.fromU64(accountId),
+      side: decodedSide,
+      tradeAmount: quantity !== undefined ? { kind: "quantity", value: quantity } : { kind: "volume", value: volume! },
+      price,
+    },
+  };
+  if (decodedPositionSide || reduceOnly || closePosition) order.position = { positionSide: decodedPositionSide, reduceOnly, closePosition };
+  if (collateralAsset !== undefined || autoBorrow) order.margin = { leverage: undefined, collateralAsset, autoBorrow };
+  if (clientOrderId !== undefined) {
+    order.clientOrderId = clientOrderId;
+    if (retry) order.retry = true;
+  }
+  return order;
+}
+
+/** `decodeClientOrderId`'s rule (absent, or 1..128 characters), recognised: `UNEXPECTED` otherwise. */
+export function checkClientOrderId(text: string | undefined): void {
+  if (text !== undefined && (text.length === 0 || text.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+}
+
+/** An `Instrument` as `decodeInstrument` builds it (both assets present and not blank). */
+export function readInstrument(r: ProtoReader): Instrument {
+  let underlyingAsset: string | undefined;
+  let settlementAsset: string | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1)) underlyingAsset = readAsset(r);
+    else if (tag === LEN(2)) settlementAsset = readAsset(r);
+    else throw UNEXPECTED;
+  }
+  if (underlyingAsset === undefined || settlementAsset === undefined) throw UNEXPECTED;
+  return { underlyingAsset, settlementAsset };
+}

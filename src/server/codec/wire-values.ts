@@ -1,0 +1,150 @@
+/**
+ * Domain values read straight from a message's bytes, for the direct decoders
+ * (wire-commands.ts, wire-reports.ts). Each reader either returns exactly what the
+ * string path (`ProtoReader.string()`, then `decodeDecimal` / `decodeAsset`) would give, or
+ * throws `UNEXPECTED` when it is not sure — then the whole message goes the string path,
+ * which decodes it or names the error. So a reader never has to reproduce an error, only
+ * to recognise the plain, valid case.
+ */
+import type { DecimalValue, ValueType } from "../../param/index.js";
+import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/proto-reader.js";
+
+/** As `parseValue`'s exact small path: at most 15 digits make a safe integer. */
+const SMALL_MAX_DIGITS = 15;
+
+/**
+ * A length-delimited decimal at the reader's position, as `type.fromString(text)` would
+ * build it from the same ASCII text — `-?digits[.digits]`, at most 15 digits — without
+ * making the text. `UNEXPECTED` for anything else: empty, longer mantissas, other
+ * characters, a negative value of a non-negative type.
+ */
+export function readDecimal<T extends DecimalValue>(r: ProtoReader, type: ValueType<T>): T {
+  const end = r.lengthDelimitedEnd();
+  const buf = r.buf;
+  let i = r.pos;
+  r.pos = end;
+  const negative = i < end && buf[i] === 45; // "-"
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let scale = -1; // digits after the point, once one was seen
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0 && digits > 0) {
+      scale = 0; // "."
+    } else {
+      throw UNEXPECTED;
+    }
+  }
+  // No digit, nothing after the point, or too long for an exact integer.
+  if (digits === 0 || scale === 0 || digits > SMALL_MAX_DIGITS) throw UNEXPECTED;
+  if (scale < 0) scale = 0;
+  // smallValue's rules: zero (and -0) is 0; a negative non-negative type is an error, the string path's to name.
+  if (m === 0) return new type(0, undefined, scale);
+  if (negative && type.nonNegative) throw UNEXPECTED;
+  return new type(negative ? -m : m, undefined, scale);
+}
+
+/** Recently read assets, by a hash of their bytes: the same few asset names arrive in every order and report. */
+const MAX_ASSETS = 1024;
+const assets = new Map<number, string>();
+
+/**
+ * A length-delimited asset name (ASCII, not blank, as `decodeAsset` accepts it), the same
+ * string each time the same bytes arrive; `UNEXPECTED` for anything else.
+ */
+export function readAsset(r: ProtoReader): string {
+  const end = r.lengthDelimitedEnd();
+  const buf = r.buf;
+  const start = r.pos;
+  r.pos = end;
+  let hash = 0x811c9dc5;
+  let blank = true;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) throw UNEXPECTED;
+    // `trim()`'s ASCII whitespace: tab, line feed, vertical tab, form feed, carriage return, space.
+    if (blank && c !== 32 && (c < 9 || c > 13)) blank = false;
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  if (blank) throw UNEXPECTED;
+  const key = hash & 0x3fffffff;
+  const known = assets.get(key);
+  if (known !== undefined && sameText(known, buf, start, end)) return known;
+  const text = asciiText(buf, start, end);
+  if (assets.size >= MAX_ASSETS) assets.clear();
+  assets.set(key, text);
+  return text;
+}
+
+function sameText(text: string, buf: Uint8Array, start: number, end: number): boolean {
+  if (text.length !== end - start) return false;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i - start) !== buf[i]) return false;
+  return true;
+}
+
+const LATIN1 = new TextDecoder("latin1");
+
+function asciiText(buf: Uint8Array, start: number, end: number): string {
+  if (end - start === 1) return String.fromCharCode(buf[start]!);
+  return LATIN1.decode(buf.subarray(start, end));
+}
+
+/** Account ids seen recently, by value: the same accounts send order after order. */
+const MAX_IDS = 65_536;
+const ids = new Map<number, bigint>();
+
+/**
+ * A uint64 varint as `ProtoReader.uint64()` reads it, the same bigint each time for values
+ * below 2^28 (four varint bytes: every account id of a usual deployment), instead of a new
+ * one per order and report.
+ */
+export function readSharedUint64(r: ProtoReader): bigint {
+  const buf = r.buf;
+  const start = r.pos;
+  let v = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (r.pos >= r.end) throw UNEXPECTED;
+    const b = buf[r.pos++]!;
+    v += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      let id = ids.get(v);
+      if (id === undefined) {
+        if (ids.size >= MAX_IDS) ids.clear();
+        ids.set(v, (id = BigInt(v)));
+      }
+      return id;
+    }
+  }
+  r.pos = start;
+  return r.uint64();
+}
+
+/** The correlation id `readCorrelatedList` read last (decoding is synchronous: no object per message for it). */
+export let listCorrelationId = 0n;
+
+/**
+ * `{ uint64 correlation_id = 1; repeated M items = 2 }` (`OpenRequest`, `PublishRequest`):
+ * the items, each read by `readItem` at its length prefix; the id goes to `listCorrelationId`.
+ * The list is created with its first item (an array grown from `[]` reserves 17 slots;
+ * most messages carry one order).
+ */
+export function readCorrelatedList<T>(r: ProtoReader, readItem: (r: ProtoReader) => T): T[] {
+  let correlationId = 0n;
+  let items: T[] | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === VARINT(1)) correlationId = r.uint64();
+    else if (tag === LEN(2)) {
+      const item = readItem(r);
+      if (items === undefined) items = [item];
+      else items.push(item);
+    } else throw UNEXPECTED;
+  }
+  listCorrelationId = correlationId;
+  return items ?? [];
+}
