@@ -279,6 +279,7 @@ export function applyExecutionReport(
   state: SpotFundsState,
   ctx: PostTradeContext,
   report: ExecutionReport,
+  scratch: ReportScratch,
 ): PolicyPostTradeResult | undefined {
   const op = report.operation;
   const fill = report.fill;
@@ -296,8 +297,9 @@ export function applyExecutionReport(
   // The spare run object, restarted (a run and its two legs were a third of what SpotFunds
   // allocated per report). Taken while in use, so a report applied from inside another
   // (none is today) would get its own.
+  const spare = scratch.run;
   const run = spare === undefined ? new ReportRun(state, ctx, op!.accountId!, op!.instrument!, op!.side!) : spare.restart(state, ctx, op!.accountId!, op!.instrument!, op!.side!);
-  spare = undefined;
+  scratch.run = undefined;
   const fee = fill?.fee;
   if (fill?.lastTrade !== undefined) run.fill(fill.lastTrade, fee, fill.lock);
   else if (fee !== undefined && !fee.amount.isZero()) run.feeOnly(fee);
@@ -306,9 +308,14 @@ export function applyExecutionReport(
   const result = run.result();
   // Nothing of the run outlives it (the result holds its block list, new per run, and new
   // outcome entries), so it can serve the next report; it carries nothing over (`restart`).
-  spare = run;
+  scratch.run = run;
   return result;
 }
 
-/** Scratch: the run object between reports (no state: every field is set again by `restart`). */
-let spare: ReportRun | undefined;
+/**
+ * The run object kept between reports, one per policy instance (never module state): it
+ * holds no state, every field is set again by `restart`.
+ */
+export interface ReportScratch {
+  run: ReportRun | undefined;
+}

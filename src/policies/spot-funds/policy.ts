@@ -23,7 +23,7 @@ import type { Asset } from "../../param/instrument.js";
 import type { PositionSize, Price } from "../../param/values.js";
 import { AccountPnlLedger, barrierBlock } from "./account-pnl.js";
 import { applySpotFundsAdjustment } from "./adjustments.js";
-import { applyExecutionReport } from "./execution-report.js";
+import { applyExecutionReport, type ReportScratch } from "./execution-report.js";
 import { HoldingsStore } from "./holdings-store.js";
 import { marketOrderPrice } from "./market-price.js";
 import { accountReject, dropCopyPriceMissing } from "./rejects.js";
@@ -87,6 +87,8 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
   readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId;
   private readonly state: { -readonly [K in keyof SpotFundsState]: SpotFundsState[K] };
+  /** The report run reused from report to report (not state: nothing carried over, not snapshotted). */
+  private readonly reportScratch: ReportScratch = { run: undefined };
   /**
    * The engine's account registry, so `setAccountPnl` (called outside any hook) can resolve
    * the account's group for the barrier cascade. The engine hands it over when it is built
@@ -164,7 +166,7 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
 
   applyExecutionReport(ctx: PostTradeContext, report: ExecutionReport): PolicyPostTradeResult | undefined {
     this.accounts = ctx.accounts;
-    return applyExecutionReport(this.state, ctx, report);
+    return applyExecutionReport(this.state, ctx, report, this.reportScratch);
   }
 
   applyAccountAdjustment(
