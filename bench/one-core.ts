@@ -11,7 +11,7 @@
  * the bench runs unpinned and says so.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 const PINNED_ENV = "OPENPIT_BENCH_PINNED_CPU";
@@ -30,11 +30,18 @@ export function pinnedCpu(): number | undefined {
  */
 export function rerunOnOneCore(pin: boolean): number | undefined {
   if (!pin || pinnedCpu() !== undefined || !existsSync(TASKSET)) return undefined;
-  const cpu = availableParallelism() - 1;
+  const cpu = lastAllowedCpu();
   const child = spawnSync(TASKSET, ["-c", String(cpu), process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, [PINNED_ENV]: String(cpu) },
   });
   if (child.error) throw child.error;
   return child.status ?? 1;
+}
+
+/** The highest CPU this process may run on (its affinity list), not merely the count of them. */
+function lastAllowedCpu(): number {
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  const ids = list?.split(",").map((range) => Number(range.split("-").pop()));
+  return ids !== undefined && ids.every(Number.isInteger) ? Math.max(...ids) : availableParallelism() - 1;
 }

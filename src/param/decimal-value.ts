@@ -66,7 +66,7 @@ export interface ValueType<T extends DecimalValue> {
  * rounding) goes through decimal.js. Both give the same digits; tests compare them.
  */
 export const SMALL_MAX_SCALE = 15;
-const SMALL_MAX_DIGITS = 15;
+export const SMALL_MAX_DIGITS = 15;
 const POW10: readonly number[] = Array.from({ length: SMALL_MAX_SCALE + 1 }, (_, i) => 10 ** i);
 
 /**

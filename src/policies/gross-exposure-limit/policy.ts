@@ -37,9 +37,9 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;
-  /** The last passing check's total with the order (see `ExposureMemo`); one object, rewritten. */
   /** The integer figures of the check in progress (see `SmallExposure`). */
   readonly #small = new SmallExposure();
+  /** The last passing check's total with the order (see `ExposureMemo`); one object, rewritten. */
   readonly #memo: ExposureMemo = { valid: false, accountId: 0n as AccountId, group: undefined, limit: undefined, bookRevision: -1, marketStamp: -1, instrument: undefined, side: "BUY", quantity: undefined, notional: PositionSize.zero() };
 
   constructor(

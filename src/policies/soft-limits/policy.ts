@@ -270,7 +270,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
 
   /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */
   #levelOf(usage: DecimalValue, max: DecimalValue, watched: WatchedLimit): number {
-    // Identity first: policies that report an integer max hand out the same object (IntegerMax).
+    // Identity first: a limit whose max is the same object as last time needs no comparison.
     if (watched.max !== max && (watched.max === undefined || !watched.max.eq(max))) {
       watched.thresholds = this.#settings.shares.map((share) => share.mul(max));
       watched.max = max;

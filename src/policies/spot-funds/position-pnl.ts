@@ -24,7 +24,7 @@ export interface PositionUpdate {
 }
 
 /** No contribution to the account line (shared: every non-realizing fill returns it). */
-export const NONE: AccountContribution = { kind: "none" };
+export const NONE: AccountContribution = Object.freeze({ kind: "none" });
 
 function haltOutcome(reason: PnlHaltReason): PnlOutcome {
   return { kind: "halted", reason };

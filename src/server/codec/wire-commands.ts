@@ -20,6 +20,7 @@ import { AccountId, Price, Quantity, Volume, type Instrument, type PositionSide,
 import type { Order } from "../../model/index.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";
+import { holderFlag, readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
@@ -60,11 +61,11 @@ function readCommand(r: ProtoReader): OpenRequest["commands"][number] {
 function readHotCommand(r: ProtoReader, field: number): ChannelCommand {
   switch (field) {
     case 3:
-      return { kind: "start", order: readOrderHolder(r, false) };
+      return { kind: "start", order: requiredOrder(r, false) };
     case 4:
       return { kind: "executeRequest", requestId: r.singleId() };
     case 6: {
-      const order = readOrderHolder(r, true);
+      const order = requiredOrder(r, true);
       return { kind: "execute", order, commitOnAccept: holderFlag };
     }
     case 10:
@@ -76,25 +77,10 @@ function readHotCommand(r: ProtoReader, field: number): ChannelCommand {
   }
 }
 
-/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
-let holderFlag = false;
-
-/** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade): the order is required. */
-function readOrderHolder(r: ProtoReader, hasFlag: boolean): Order {
-  let order: Order | undefined;
-  let flag = false;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === LEN(1) && order === undefined) {
-      order = r.nested(readOrder);
-    } else if (hasFlag && tag === VARINT(2)) {
-      flag = r.bool();
-    } else {
-      throw UNEXPECTED;
-    }
-  }
+/** An order holder whose order is required (a missing one goes to the generated path, which names the error). */
+function requiredOrder(r: ProtoReader, hasFlag: boolean): Order {
+  const order = readOrderHolder(r, hasFlag, readOrder);
   if (order === undefined) throw UNEXPECTED;
-  holderFlag = flag;
   return order;
 }
 

@@ -6,11 +6,9 @@
  * which decodes it or names the error. So a reader never has to reproduce an error, only
  * to recognise the plain, valid case.
  */
-import type { DecimalValue, ValueType } from "../../param/index.js";
+import { SMALL_MAX_DIGITS, type DecimalValue, type ValueType } from "../../param/index.js";
 import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/proto-reader.js";
 
-/** As `parseValue`'s exact small path: at most 15 digits make a safe integer. */
-const SMALL_MAX_DIGITS = 15;
 
 /**
  * A length-delimited decimal at the reader's position, as `type.fromString(text)` would

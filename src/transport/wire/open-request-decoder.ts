@@ -18,6 +18,7 @@ import {
   type OpenRequest,
 } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { Instrument, Order } from "../../../gen/openpit/sidecar/v1/types_pb.js";
+import { holderFlag, readOrderHolder } from "./order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "./proto-reader.js";
 
 export function decodeOpenRequest(bytes: Uint8Array): OpenRequest {
@@ -57,7 +58,7 @@ function readCommand(r: ProtoReader): Command {
 function readHotCommand(r: ProtoReader, field: number): Command["command"] | undefined {
   switch (field) {
     case 3: {
-      const order = readOrderHolder(r, false);
+      const order = readOrderHolder(r, false, readOrder);
       const value = order === undefined ? { $typeName: "openpit.sidecar.v1.StartPreTrade" as const } : { $typeName: "openpit.sidecar.v1.StartPreTrade" as const, order };
       return { case: "startPreTrade", value };
     }
@@ -65,7 +66,7 @@ function readHotCommand(r: ProtoReader, field: number): Command["command"] | und
       return { case: "executeRequest", value: { $typeName: "openpit.sidecar.v1.ExecuteRequest", requestId: r.singleId() } };
     case 6: {
       // Literals of their final shape (no `...(order && { order })` copy): every order.
-      const order = readOrderHolder(r, true);
+      const order = readOrderHolder(r, true, readOrder);
       const commitOnAccept = holderFlag;
       const value =
         order === undefined
@@ -80,27 +81,6 @@ function readHotCommand(r: ProtoReader, field: number): Command["command"] | und
     default:
       return undefined;
   }
-}
-
-/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
-let holderFlag = false;
-
-/** `{ order = 1; bool flag = 2 }` (ExecutePreTrade) or `{ order = 1 }` (StartPreTrade); the flag goes to `holderFlag`. */
-function readOrderHolder(r: ProtoReader, hasFlag: boolean): Order | undefined {
-  let order: Order | undefined;
-  let flag = false;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === LEN(1) && order === undefined) {
-      order = r.nested(readOrder);
-    } else if (hasFlag && tag === VARINT(2)) {
-      flag = r.bool();
-    } else {
-      throw UNEXPECTED;
-    }
-  }
-  holderFlag = flag;
-  return order;
 }
 
 function readOrder(r: ProtoReader): Order {

@@ -1,0 +1,27 @@
+/**
+ * The two order-carrying commands' bodies, `{ order = 1; bool flag = 2 }` (ExecutePreTrade)
+ * and `{ order = 1 }` (StartPreTrade), for both hand decoders: the transport's (generated
+ * `Order`s) and the server's direct one (domain orders). Only the order reader differs.
+ */
+import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "./proto-reader.js";
+
+/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
+export let holderFlag = false;
+
+/** The holder's order (undefined when absent), its flag in `holderFlag`; anything unusual throws UNEXPECTED. */
+export function readOrderHolder<T>(r: ProtoReader, hasFlag: boolean, readOrder: (r: ProtoReader) => T): T | undefined {
+  let order: T | undefined;
+  let flag = false;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === LEN(1) && order === undefined) {
+      order = r.nested(readOrder);
+    } else if (hasFlag && tag === VARINT(2)) {
+      flag = r.bool();
+    } else {
+      throw UNEXPECTED;
+    }
+  }
+  holderFlag = flag;
+  return order;
+}
