@@ -6,8 +6,9 @@
  *
  * Why it matters on this 2-vCPU VM: unpinned, about one run in four settled in a slow mode
  * (p50 5.4–5.7 µs instead of 3.3–3.6 µs for the same code; the base commit does the same),
- * while pinned runs never did in a dozen tries on either CPU: the scheduler moving the
- * thread between the two vCPUs costs it its caches. Without `taskset` (or with `--no-pin`)
+ * while pinned runs never did in a dozen tries on either CPU. The likeliest cause, not
+ * proven, is the scheduler moving the thread between the two vCPUs, which costs it its
+ * caches. Without `taskset` (or with `--no-pin`)
  * the bench runs unpinned and says so.
  */
 import { spawnSync } from "node:child_process";
