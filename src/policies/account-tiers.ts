@@ -28,30 +28,28 @@ export function compileTiers<T>(t: AccountTiers<T>): CompiledTiers<T> {
   return { fallback: t.default, groups, accounts, empty: t.default === undefined && groups.size === 0 && accounts.size === 0 };
 }
 
-/** The limit that applies to `accountId`; `groupOf` is called only when the account has no own entry. */
-export function tierOf<T>(c: CompiledTiers<T>, accountId: AccountId, groupOf: () => AccountGroupId | undefined): T | undefined {
-  // No per-account tier, no lookup: a Map lookup by a bigint key hashes it (about 35 ns).
-  const own = c.accounts.size === 0 ? undefined : c.accounts.get(accountId);
-  if (own !== undefined) return own;
-  return c.groups.size > 0 ? groupTier(c, groupOf()) : c.fallback;
-}
-
 /**
- * `tierOf` in a check, the group from the call's context (`ctx.accountGroup()`, asked only
- * when needed). These two forms make no closure per call: they run in every order's checks
- * and soft-limit readings, where a closure per call was an allocation per policy per order.
+ * The limit that applies to `accountId`: its own entry, else its group's, else the default.
+ * Two forms by where the group comes from, neither making a closure per call (they run in
+ * every order's checks and soft-limit readings, where a closure per call was an allocation
+ * per policy per order); the group is asked only when the account has no own entry.
  */
 export function tierInCall<T>(c: CompiledTiers<T>, accountId: AccountId, ctx: { accountGroup(): AccountGroupId | undefined }): T | undefined {
-  const own = c.accounts.get(accountId);
+  const own = ownTier(c, accountId);
   if (own !== undefined) return own;
   return c.groups.size > 0 ? groupTier(c, ctx.accountGroup()) : c.fallback;
 }
 
-/** `tierOf` in a usage reading, the group from the accounts view. */
+/** `tierInCall` in a usage reading, the group from the accounts view. */
 export function tierInReading<T>(c: CompiledTiers<T>, accountId: AccountId, accounts: { groupOf(accountId: AccountId): AccountGroupId | undefined }): T | undefined {
-  const own = c.accounts.get(accountId);
+  const own = ownTier(c, accountId);
   if (own !== undefined) return own;
   return c.groups.size > 0 ? groupTier(c, accounts.groupOf(accountId)) : c.fallback;
+}
+
+/** The account's own entry. No per-account tier, no lookup: a Map lookup by a bigint key hashes it (about 35 ns). */
+function ownTier<T>(c: CompiledTiers<T>, accountId: AccountId): T | undefined {
+  return c.accounts.size === 0 ? undefined : c.accounts.get(accountId);
 }
 
 /** The group's limit, else the default (the account has no own entry). */

@@ -2,7 +2,7 @@
 import type { AccountId } from "../param/ids.js";
 import { SlidingWindowLog } from "./rate-limit/window-counters.js";
 import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
-import { tierInReading, tierOf, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import { tierInCall, tierInReading, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
 import type { IntegerUsage } from "./integer-usage.js";
 import type { UsageContext } from "../engine/pretrade/policy.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../engine/account-retirement.js";
@@ -42,7 +42,7 @@ export function retireWindowLog<S extends AccountTiers<L>, L extends { readonly 
   ctx: RetirementContext,
 ): AccountRetirementRefusal | undefined {
   if (logs.has(accountId)) {
-    const limit = tierOf(limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(limits.tiers, accountId, ctx);
     if (limit !== undefined && logs.peek(accountId, ctx.nowMs, limit.windowMs) > 1) return "NonZeroState";
   }
   const refusal = tiersRetirement(limits.tiers, accountId);

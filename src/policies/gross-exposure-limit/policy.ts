@@ -10,7 +10,7 @@ import type { LimitUsage, PolicyPreTradeResult, PreTradeContext, UsageContext } 
 import type { AccountBookView } from "../../engine/account-book/account-book-view.js";
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { TieredSettings, tierOf, tiersRetirement } from "../account-tiers.js";
+import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
 import { referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
@@ -78,7 +78,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const footprint = footprintOf(order);
     if (footprint === undefined) return { rejects: MISSING.accountId };
     const accountId = footprint.accountId;
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accountGroup());
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined || instrument.settlementAsset !== limit.settlementAsset) return undefined;
     const amount = op?.tradeAmount;
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
@@ -159,7 +159,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
-    const limit = tierOf(this.#limits.tiers, accountId, () => ctx.accounts.groupOf(accountId));
+    const limit = tierInReading(this.#limits.tiers, accountId, ctx.accounts);
     if (limit === undefined) return undefined;
     const group = ctx.accounts.groupOf(accountId);
     const remembered = this.#remembered(ctx.book, accountId, group, limit);

@@ -16,14 +16,19 @@ import { encodePublishResponse } from "./publish-response-encoder.js";
  * load, so the untraced codecs are the plain functions.
  */
 const trace = stageTrace;
-const serverDecode = trace
-  ? (bytes: Uint8Array): OpenRequest => {
-      const t = trace.touch();
-      const m = decodeOpenRequest(bytes);
-      trace.deserialized(m.correlationId, t);
-      return m;
-    }
-  : decodeOpenRequest;
+
+/** A channel request decoder that also stamps sampled messages when tracing is on (else `decode` itself). */
+export function tracedRequestDecoder(decode: (bytes: Uint8Array) => OpenRequest): (bytes: Uint8Array) => OpenRequest {
+  if (!trace) return decode;
+  return (bytes) => {
+    const t = trace.touch();
+    const m = decode(bytes);
+    trace.deserialized(m.correlationId, t);
+    return m;
+  };
+}
+
+const serverDecode = tracedRequestDecoder(decodeOpenRequest);
 const serverEncode = trace
   ? (m: OpenResponse): Buffer => {
       const b = encodeOpenResponse(m);
