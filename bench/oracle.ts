@@ -103,20 +103,31 @@ export class Oracle {
     // Start stage, OrderSizeLimit broker barrier (limits are inclusive).
     const qtyOver = o.quantity > MAX_ORDER_QUANTITY;
     const notionalOver = notional > MAX_ORDER_NOTIONAL_CENTS;
-    if (qtyOver && notionalOver) return { ...o, accept: false, code: RejectCode.ORDER_EXCEEDS_LIMIT };
-    if (qtyOver) return { ...o, accept: false, code: RejectCode.ORDER_QTY_EXCEEDS_LIMIT };
-    if (notionalOver) return { ...o, accept: false, code: RejectCode.ORDER_NOTIONAL_EXCEEDS_LIMIT };
+    if (qtyOver && notionalOver) return rejected(o, RejectCode.ORDER_EXCEEDS_LIMIT);
+    if (qtyOver) return rejected(o, RejectCode.ORDER_QTY_EXCEEDS_LIMIT);
+    if (notionalOver) return rejected(o, RejectCode.ORDER_NOTIONAL_EXCEEDS_LIMIT);
     // Main stage, SpotFunds: a buy holds the notional in USD, a sell holds the quantity.
     const debitAsset = o.side === "BUY" ? SETTLEMENT : o.instrument.underlying;
     const debit = o.side === "BUY" ? notional : o.quantity;
     const from = this.balance(o.accountId, debitAsset);
-    if (debit > from.confirmed + from.pending) return { ...o, accept: false, code: RejectCode.INSUFFICIENT_FUNDS };
+    if (debit > from.confirmed + from.pending) return rejected(o, RejectCode.INSUFFICIENT_FUNDS);
     if (debit > from.confirmed) throw new Error(`workload bug: order needing ${debit} of ${debitAsset} is ambiguous`);
     from.confirmed -= debit;
     // The fill will credit the other side: units bought, or USD from a sale.
     const creditAsset = o.side === "BUY" ? o.instrument.underlying : SETTLEMENT;
     this.balance(o.accountId, creditAsset).pending += o.side === "BUY" ? o.quantity : notional;
-    return { ...o, accept: true, debitAsset, debit, absoluteRange: [from.confirmed, from.confirmed + from.pending] };
+    // Written out, not `{ ...o, … }`: on this V8 (Node 20) a spread followed by more
+    // properties takes a slow path, about 4 µs per order in the generator's profile.
+    return {
+      accountId: o.accountId,
+      instrument: o.instrument,
+      side: o.side,
+      quantity: o.quantity,
+      accept: true,
+      debitAsset,
+      debit,
+      absoluteRange: [from.confirmed, from.confirmed + from.pending],
+    };
   }
 
   /** Checks a decision (as the raw generator decodes it); returns true when the order was accepted as predicted. */
@@ -210,6 +221,11 @@ export class Oracle {
       samples: [...this.samples],
     };
   }
+}
+
+/** A predicted reject (written out, not spread: see `predict`). */
+function rejected(o: OrderIntent, code: RejectCode): Expectation {
+  return { accountId: o.accountId, instrument: o.instrument, side: o.side, quantity: o.quantity, accept: false, code };
 }
 
 function describe(result: { result: { case: string | undefined; value?: unknown } } | undefined): string {
