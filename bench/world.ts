@@ -77,9 +77,11 @@ export interface WorldPlan {
   readonly fillFlushMs: number;
 }
 
-/** The open-loop world on its own HTTP/2 connection to the sidecar at `address`. */
-export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan): Promise<World> {
-  const connection = new RawGrpcConnection(address);
+/**
+ * The open-loop world on its own HTTP/2 connection to the sidecar at `address` (or on
+ * `connection`: bench/generator-probe.ts answers it in-process, to price the generator alone).
+ */
+export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan, connection: RawGrpcConnection = new RawGrpcConnection(address)): Promise<World> {
   const stray = (a: AnswerView): void => {
     // A notice (e.g. shutting down) needs no answer; an answer nobody waits for is a harness or server bug.
     if (!a.notice) oracle.mismatch(`an answer with correlation id ${a.correlationId} that nothing waited for`);
