@@ -182,27 +182,25 @@ export class Oracle {
   /** Checks a decision (as the raw generator decodes it); returns true when the order was accepted as predicted. */
   checkDecision(e: Expectation, result: ResultHolder | undefined): boolean {
     this.decisions++;
-    // The order's description is only built for a mismatch's text.
-    const what = () => `${e.side} ${e.quantity} ${e.instrument.underlying} for account ${e.accountId}`;
     if (result?.result.case !== "execute") {
-      return this.mismatch(`${what()}: expected an execute result, got ${describe(result)}`);
+      return this.mismatch(`${orderText(e)}: expected an execute result, got ${describe(result)}`);
     }
     const r = result.result.value;
     if (!e.accept) {
       if (r.accepted || r.rejects.length !== 1 || r.rejects[0]!.code !== e.code) {
         const codes = r.rejects.map((x) => RejectCode[x.code]).join(",");
-        return this.mismatch(`${what()}: expected one ${RejectCode[e.code]} reject, got accepted=${r.accepted} rejects=[${codes}]`);
+        return this.mismatch(`${orderText(e)}: expected one ${RejectCode[e.code]} reject, got accepted=${r.accepted} rejects=[${codes}]`);
       }
       const name = RejectCode[e.code];
       this.rejected.set(name, (this.rejected.get(name) ?? 0) + 1);
       return false;
     }
     if (!r.accepted || !r.committed) {
-      return this.mismatch(`${what()}: expected accepted+committed, got rejects=[${r.rejects.map((x) => `${RejectCode[x.code]} ${x.details}`).join("; ")}]`);
+      return this.mismatch(`${orderText(e)}: expected accepted+committed, got rejects=[${r.rejects.map((x) => `${RejectCode[x.code]} ${x.details}`).join("; ")}]`);
     }
     const lock = r.lock?.prices;
     if (lock?.length !== 1 || lock[0]!.price !== e.instrument.price) {
-      return this.mismatch(`${what()}: expected lock [${e.instrument.price}], got ${JSON.stringify(lock?.map((p) => p.price))}`);
+      return this.mismatch(`${orderText(e)}: expected lock [${e.instrument.price}], got ${JSON.stringify(lock?.map((p) => p.price))}`);
     }
     const scale = e.debitAsset === SETTLEMENT ? 2 : 0;
     let leg: AmountView | undefined;
@@ -216,7 +214,7 @@ export class Oracle {
     const absolute = scaled(leg?.absolute, scale);
     const [lo, hi] = e.absoluteRange;
     if (delta !== -e.debit || !(absolute >= lo && absolute <= hi)) {
-      return this.mismatch(`${what()}: expected ${e.debitAsset} delta -${e.debit} absolute in [${lo}, ${hi}] (scale ${scale}), got ${leg?.delta} / ${leg?.absolute}`);
+      return this.mismatch(`${orderText(e)}: expected ${e.debitAsset} delta -${e.debit} absolute in [${lo}, ${hi}] (scale ${scale}), got ${leg?.delta} / ${leg?.absolute}`);
     }
     this.accepted++;
     return true;
@@ -277,6 +275,11 @@ export class Oracle {
       samples: [...this.samples],
     };
   }
+}
+
+/** An order as a mismatch's text names it (built only for a mismatch: it formats a bigint). */
+function orderText(e: Expectation): string {
+  return `${e.side} ${e.quantity} ${e.instrument.underlying} for account ${e.accountId}`;
 }
 
 /** A predicted reject (written out, not spread: see `predict`). */
