@@ -118,7 +118,8 @@ export function runInProcessOnOneCore(plan: MeasurePlan): Promise<InProcessResul
   const pinned = onOneCore([...BENCH_NODE_FLAGS, child, JSON.stringify(plan)]);
   return new Promise((resolve, reject) => {
     let result: InProcessResult | undefined;
-    const p = spawn(pinned.command, pinned.args, { env: pinned.env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // From the repository's root, where `--import tsx` resolves, whatever the caller's directory.
+    const p = spawn(pinned.command, pinned.args, { cwd: fileURLToPath(new URL("..", import.meta.url)), env: pinned.env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     p.once("message", (m) => (result = m as InProcessResult));
     p.once("error", reject);
     p.once("exit", (code, signal) => (result ? resolve(result) : reject(new Error(`in-process section failed (exit code ${code}, signal ${signal})`))));
