@@ -112,16 +112,25 @@ export function runInProcess(plan: MeasurePlan): InProcessResult {
 /** The Node flags of `npm run bench`'s own process, where this section used to run. */
 const BENCH_NODE_FLAGS = ["--min-semi-space-size=16", "--import", "tsx"];
 
-/** `runInProcess` in a child process pinned to one CPU (bench/in-process-child.ts); rejects if the child fails. */
+/** `runInProcess` in a child process pinned to one CPU (bench/in-process-child.ts); rejects if the child fails, with its stderr. */
 export function runInProcessOnOneCore(plan: MeasurePlan): Promise<InProcessResult> {
   const child = fileURLToPath(new URL("./in-process-child.ts", import.meta.url));
   const pinned = onOneCore([...BENCH_NODE_FLAGS, child, JSON.stringify(plan)]);
   return new Promise((resolve, reject) => {
     let result: InProcessResult | undefined;
+    let stderr = "";
     // From the repository's root, where `--import tsx` resolves, whatever the caller's directory.
-    const p = spawn(pinned.command, pinned.args, { cwd: fileURLToPath(new URL("..", import.meta.url)), env: pinned.env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const p = spawn(pinned.command, pinned.args, { cwd: fileURLToPath(new URL("..", import.meta.url)), env: pinned.env, stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    p.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     p.once("message", (m) => (result = m as InProcessResult));
     p.once("error", reject);
-    p.once("exit", (code, signal) => (result ? resolve(result) : reject(new Error(`in-process section failed (exit code ${code}, signal ${signal})`))));
+    p.once("exit", (code, signal) => {
+      if (result) {
+        // Nothing the child said is lost (a warning, say); a failure carries it in its error instead.
+        if (stderr) process.stderr.write(stderr);
+        return resolve(result);
+      }
+      reject(new Error(`in-process section failed (exit code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().slice(-4_000)}` : ""}`));
+    });
   });
 }
