@@ -7,6 +7,7 @@
  * feed stream (raw-channel.ts), the reports encoded by hand (order-wire.ts).
  */
 import type { AnswerView } from "./answer-wire.js";
+import { checkLater, type DeferredChecks } from "./deferred-checks.js";
 import type { Expectation, Oracle } from "./oracle.js";
 import type { FillReport } from "./order-wire.js";
 import type { RawReportFeed } from "./raw-channel.js";
@@ -24,15 +25,19 @@ export class FillFeed {
   private lastFlushNs = process.hrtime.bigint();
   private readonly flushEveryNs: bigint;
   private readonly idle: (() => void)[] = [];
+  private readonly onAnswer: (batch: Fill[], answer: AnswerView | Error) => void;
   published = 0;
 
   constructor(
     private readonly feed: RawReportFeed,
     private readonly oracle: Oracle,
+    /** The feed's answers are checked at the end of their chunk, with the orders' (deferred-checks.ts). */
+    checks: DeferredChecks,
     flushEveryMs: number,
     private readonly maxPerMessage: number,
   ) {
     this.flushEveryNs = BigInt(Math.round(flushEveryMs * 1e6));
+    this.onAnswer = checkLater(this.checkBatch, checks);
   }
 
   /**
@@ -60,7 +65,7 @@ export class FillFeed {
       const batch = this.queue.splice(0, perMessage);
       this.inFlight++;
       this.published += batch.length;
-      this.feed.publish(batch, this.checkBatch, batch);
+      this.feed.publish(batch, this.onAnswer, batch);
     }
   }
 

@@ -11,7 +11,7 @@ import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
 import { EchoStream, echoClient } from "./echo-service.js";
 import { openOrderEcho } from "./order-echo.js";
-import { runInProcess, type MetricsCost } from "./in-process.js";
+import { runInProcessOnOneCore, type MetricsCost } from "./in-process.js";
 import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
@@ -36,6 +36,8 @@ export interface BenchResults {
   readonly inProcess: readonly MeasureResult[];
   /** The sidecar's handling per order with metrics on vs off (in-process). */
   readonly metricsCost: MetricsCost;
+  /** The CPU the in-process section ran pinned to (null: unpinned, no `taskset`). */
+  readonly inProcessCpu: number | null;
   readonly throughput: readonly ThroughputCase[];
   /** The unbatched one-channel maximum of the bare throughput case. */
   readonly maxUnbatchedPerSec: number;
@@ -103,7 +105,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     progress.log(`closed loop: done (${closedLoop.orderSamples} orders, ${closedLoop.echoSamples} echoes)`);
 
     progress.update("in-process breakdown");
-    const { cases: inProcess, metricsCost } = runInProcess(plan.inProcess);
+    // In a child pinned to one CPU: unpinned, this section fell into the VM's slow mode now and then (in-process.ts).
+    const { cases: inProcess, metricsCost, pinnedCpu: inProcessCpu } = await runInProcessOnOneCore(plan.inProcess);
     progress.log(`in-process: metrics cost ${metricsCost.costNs.toFixed(0)} ns per order (${metricsCost.costPct.toFixed(1)} %)`);
 
     const throughput = await runThroughput({ deep, echoChannels: orderEcho.channels, sidecar, echo }, oracle, plan.throughput, progress);
@@ -155,6 +158,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       closedLoop,
       inProcess,
       metricsCost,
+      inProcessCpu,
       throughput,
       maxUnbatchedPerSec,
       mixCapacity,

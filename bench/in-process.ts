@@ -15,6 +15,13 @@
  * that drift hits both: "on" is what the server does per message (the door's observer:
  * engine time and outcome counters; the channel service: the arrival clock and the answer
  * latency per command). The difference is the metrics' cost per order (target ≤ 5 %).
+ *
+ * `npm run bench` runs this section in a process of its own pinned to one CPU
+ * (`runInProcessOnOneCore`, as `bench:engine` runs: bench/one-core.ts). Run unpinned in the
+ * generator's process it fell into this VM's slow mode about one run in four (p50 4.8 →
+ * 6.6–7.2 µs for the same code), which read as a metrics cost of 42 % in run F; pinned,
+ * never. The work measured is the same: the same calls, plan and Node flags as the bench's
+ * own process (a 16 MiB young generation).
  */
 import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/transport/wire/index.js";
 import { buildSidecar } from "../src/app/build-sidecar.js";
@@ -23,6 +30,9 @@ import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
 import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
 import { measure, type MeasurePlan, type MeasureResult } from "./measure.js";
 import { balanceCommand, openRequest, orderCommand } from "./wire.js";
+import { onOneCore, pinnedCpu } from "./one-core.js";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 /** Rounds of metrics off / on, alternating; each side's figure is its median round. */
 const METRICS_ROUNDS = 5;
@@ -46,6 +56,8 @@ export interface MetricsCost {
 export interface InProcessResult {
   readonly cases: MeasureResult[];
   readonly metricsCost: MetricsCost;
+  /** The CPU the section ran pinned to; null when it ran unpinned (no `taskset`, or called in-process). */
+  readonly pinnedCpu: number | null;
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -94,5 +106,31 @@ export function runInProcess(plan: MeasurePlan): InProcessResult {
   state.closeChannel(session.channelId!, "disconnect");
   // The sink keeps the work observable so none of it can be optimised away.
   if (sink === 0) throw new Error("in-process bench did no work");
-  return { cases, metricsCost: { offNs, onNs, costNs: onNs - offNs, costPct: ((onNs - offNs) / offNs) * 100, rounds: METRICS_ROUNDS, targetPct: 5 } };
+  return { cases, pinnedCpu: pinnedCpu() ?? null, metricsCost: { offNs, onNs, costNs: onNs - offNs, costPct: ((onNs - offNs) / offNs) * 100, rounds: METRICS_ROUNDS, targetPct: 5 } };
+}
+
+/** The Node flags of `npm run bench`'s own process, where this section used to run. */
+const BENCH_NODE_FLAGS = ["--min-semi-space-size=16", "--import", "tsx"];
+
+/** `runInProcess` in a child process pinned to one CPU (bench/in-process-child.ts); rejects if the child fails, with its stderr. */
+export function runInProcessOnOneCore(plan: MeasurePlan): Promise<InProcessResult> {
+  const child = fileURLToPath(new URL("./in-process-child.ts", import.meta.url));
+  const pinned = onOneCore([...BENCH_NODE_FLAGS, child, JSON.stringify(plan)]);
+  return new Promise((resolve, reject) => {
+    let result: InProcessResult | undefined;
+    let stderr = "";
+    // From the repository's root, where `--import tsx` resolves, whatever the caller's directory.
+    const p = spawn(pinned.command, pinned.args, { cwd: fileURLToPath(new URL("..", import.meta.url)), env: pinned.env, stdio: ["ignore", "inherit", "pipe", "ipc"] });
+    p.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    p.once("message", (m) => (result = m as InProcessResult));
+    p.once("error", reject);
+    p.once("exit", (code, signal) => {
+      if (result) {
+        // Nothing the child said is lost (a warning, say); a failure carries it in its error instead.
+        if (stderr) process.stderr.write(stderr);
+        return resolve(result);
+      }
+      reject(new Error(`in-process section failed (exit code ${code}, signal ${signal})${stderr ? `: ${stderr.trim().slice(-4_000)}` : ""}`));
+    });
+  });
 }

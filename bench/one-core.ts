@@ -10,6 +10,9 @@
  * proven, is the scheduler moving the thread between the two vCPUs, which costs it its
  * caches. Without `taskset` (or with `--no-pin`)
  * the bench runs unpinned and says so.
+ *
+ * `npm run bench`'s in-process section (bench/in-process.ts) had the same slow mode and
+ * runs the same way: in a child started with `onOneCore`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -30,14 +33,29 @@ export function pinnedCpu(): number | undefined {
  * pinned, `pin` false, or no `taskset` on this machine).
  */
 export function rerunOnOneCore(pin: boolean): number | undefined {
-  if (!pin || pinnedCpu() !== undefined || !existsSync(TASKSET)) return undefined;
-  const cpu = lastAllowedCpu();
-  const child = spawnSync(TASKSET, ["-c", String(cpu), process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env: { ...process.env, [PINNED_ENV]: String(cpu) },
-  });
+  if (!pin || pinnedCpu() !== undefined) return undefined;
+  const pinned = onOneCore([...process.execArgv, ...process.argv.slice(1)]);
+  if (pinned.cpu === undefined) return undefined;
+  const child = spawnSync(pinned.command, pinned.args, { stdio: "inherit", env: pinned.env });
   if (child.error) throw child.error;
   return child.status ?? 1;
+}
+
+/** A Node command line, pinned to one CPU when this machine has `taskset`. */
+export interface PinnedCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** This process's environment, plus the CPU for `pinnedCpu()` in the child. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The CPU it is pinned to; undefined when `taskset` is missing (then it runs unpinned). */
+  readonly cpu: number | undefined;
+}
+
+/** `node <nodeArgs…>` under `taskset -c <the highest allowed CPU>` (unpinned, and says so, without taskset). */
+export function onOneCore(nodeArgs: readonly string[]): PinnedCommand {
+  if (!existsSync(TASKSET)) return { command: process.execPath, args: nodeArgs, env: process.env, cpu: undefined };
+  const cpu = lastAllowedCpu();
+  return { command: TASKSET, args: ["-c", String(cpu), process.execPath, ...nodeArgs], env: { ...process.env, [PINNED_ENV]: String(cpu) }, cpu };
 }
 
 /** The highest CPU this process may run on (its affinity list), not merely the count of them. */

@@ -11,7 +11,7 @@
  * applies messages in order, so the oracle books them at send time.
  */
 import { emptySpan, usageOf, withCpu, type Usage } from "./cpu.js";
-import type { AnswerView } from "./answer-wire.js";
+import { stampThenCheck } from "./deferred-checks.js";
 import type { ChildHandle } from "./ipc.js";
 import type { Expectation } from "./oracle.js";
 import { pacedRun, type OpenLoopPlan, type PacedResult, type PacedSink } from "./paced-run.js";
@@ -63,12 +63,19 @@ export async function runOpenLoop(
   const fills0 = world.fills.published;
   const sent0 = world.channel.stream.sent;
   const writes0 = world.channel.stream.writes;
-  // One handler for every order: the pacer hears of the answer first, the oracle checks it after.
-  const onAnswer = (o: InFlight, answer: AnswerView | Error): void => {
-    sink!.answered(o.i);
-    if (observe && !(answer instanceof Error)) observe(BigInt(answer.correlationId), o.intendedNs, o.sentNs, process.hrtime.bigint());
-    if (!world.checkOrder(o.expectation, answer, fillParts) && !o.expectation.accept) rejects++;
-  };
+  // One handler for every order: the pacer stamps the answer as soon as it is decoded; the
+  // oracle checks it at the end of its chunk, after every answer of the chunk was stamped
+  // (deferred-checks.ts), so no answer's latency includes the checks of those before it.
+  const onAnswer = stampThenCheck<InFlight>(
+    (o, answer) => {
+      sink!.answered(o.i);
+      if (observe && !(answer instanceof Error)) observe(BigInt(answer.correlationId), o.intendedNs, o.sentNs, process.hrtime.bigint());
+    },
+    (o, answer) => {
+      if (!world.checkOrder(o.expectation, answer, fillParts) && !o.expectation.accept) rejects++;
+    },
+    world.checks,
+  );
   const paced = await withCpu(sidecar, span, async () => {
     const result = await pacedRun(
       {
@@ -86,6 +93,8 @@ export async function runOpenLoop(
       label,
       progress,
     );
+    // The last chunk's checks (and the fills they queue) before the final flush.
+    world.checks.run();
     await world.fills.drain();
     return result;
   });

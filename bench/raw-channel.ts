@@ -17,15 +17,77 @@ import type { Side } from "./wire.js";
 
 export type AnswerHandler<T> = (token: T, answer: AnswerView | Error) => void;
 
-interface Waiting {
-  readonly handler: AnswerHandler<never>;
-  readonly token: unknown;
+/**
+ * The messages waiting for an answer, by correlation id, without a Map or an object per
+ * message: ids are sequential, so message `cid` sits in slot `cid & mask` of three parallel
+ * arrays (its id, handler and token). A slot still taken when its id comes round again
+ * (more than the ring's size in flight) doubles the ring. An answer whose id is not in its
+ * slot is a stray, as an unknown id was in the Map.
+ */
+class WaitingRing {
+  private mask = 255;
+  private ids = new Float64Array(256);
+  private handlers: (AnswerHandler<never> | undefined)[] = new Array(256).fill(undefined);
+  private tokens: unknown[] = new Array(256).fill(undefined);
+  size = 0;
+
+  add(cid: number, handler: AnswerHandler<never>, token: unknown): void {
+    while (this.handlers[cid & this.mask] !== undefined) this.grow();
+    const slot = cid & this.mask;
+    this.ids[slot] = cid;
+    this.handlers[slot] = handler;
+    this.tokens[slot] = token;
+    this.size++;
+  }
+
+  /** Hands the answer to the message waiting for `cid`; false if none waits (a stray). */
+  settle(cid: number, answer: AnswerView | Error): boolean {
+    const slot = cid & this.mask;
+    const handler = this.handlers[slot] as AnswerHandler<unknown> | undefined;
+    if (handler === undefined || this.ids[slot] !== cid) return false;
+    const token = this.tokens[slot];
+    this.handlers[slot] = undefined;
+    this.tokens[slot] = undefined;
+    this.size--;
+    handler(token, answer);
+    return true;
+  }
+
+  /** Every waiting message, in id order, emptied out of the ring. */
+  drain(): { readonly handler: AnswerHandler<unknown>; readonly token: unknown }[] {
+    const out: { cid: number; handler: AnswerHandler<unknown>; token: unknown }[] = [];
+    for (let slot = 0; slot <= this.mask; slot++) {
+      const handler = this.handlers[slot] as AnswerHandler<unknown> | undefined;
+      if (handler !== undefined) out.push({ cid: this.ids[slot]!, handler, token: this.tokens[slot] });
+      this.handlers[slot] = undefined;
+      this.tokens[slot] = undefined;
+    }
+    this.size = 0;
+    return out.sort((a, b) => a.cid - b.cid);
+  }
+
+  private grow(): void {
+    const { ids, handlers, tokens } = this;
+    const size = (this.mask + 1) * 2;
+    this.mask = size - 1;
+    this.ids = new Float64Array(size);
+    this.handlers = new Array(size).fill(undefined);
+    this.tokens = new Array(size).fill(undefined);
+    for (let slot = 0; slot < ids.length; slot++) {
+      const handler = handlers[slot];
+      if (handler === undefined) continue;
+      const to = ids[slot]! & this.mask;
+      this.ids[to] = ids[slot]!;
+      this.handlers[to] = handler;
+      this.tokens[to] = tokens[slot];
+    }
+  }
 }
 
 /** Correlation ids, the waiting messages by id, and the failure that ends them all. */
 class Correlated {
   private nextId = 1;
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly waiting = new WaitingRing();
   private failure: Error | undefined;
   readonly stream: RawGrpcStream;
 
@@ -47,10 +109,7 @@ class Correlated {
           this.fail(e instanceof Error ? e : new Error(String(e)));
           return;
         }
-        const w = this.waiting.get(answer.correlationId);
-        if (w === undefined) return onStray(answer);
-        this.waiting.delete(answer.correlationId);
-        (w.handler as AnswerHandler<unknown>)(w.token, answer);
+        if (!this.waiting.settle(answer.correlationId, answer)) onStray(answer);
       },
       (error) => this.fail(error ?? new Error(`${path}: stream ended`)),
     );
@@ -58,16 +117,14 @@ class Correlated {
 
   private fail(e: Error): void {
     this.failure ??= e;
-    const waiting = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const w of waiting) (w.handler as AnswerHandler<unknown>)(w.token, e);
+    for (const w of this.waiting.drain()) w.handler(w.token, e);
   }
 
   /** Sends the message `encode` builds for the next correlation id. */
   send<T>(encode: (cid: number) => Buffer, handler: AnswerHandler<T>, token: T): void {
     if (this.failure) return handler(token, this.failure);
     const cid = this.nextId++;
-    this.waiting.set(cid, { handler: handler as AnswerHandler<never>, token });
+    this.waiting.add(cid, handler as AnswerHandler<never>, token);
     this.stream.queue(encode(cid));
   }
 

@@ -305,7 +305,7 @@ export function formatReport(r: BenchReport): string {
       ["order / bytes-only echo", x(c.bytesRatioP50), "", "", "", "", ""],
     ]),
     "",
-    "In-process breakdown (no transport; same bytes)",
+    `In-process breakdown (no transport; same bytes; ${r.inProcessCpu === null ? "unpinned" : `own process pinned to CPU ${r.inProcessCpu}`})`,
     table(["", ...LATENCY, "calls/s"], r.inProcess.map((m) => [m.name, ...latency(m.latencyNs), perSec(m.callsPerSec)])),
     metricsCostLine(r.metricsCost),
     "",

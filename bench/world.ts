@@ -11,6 +11,7 @@ import type { Command } from "../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, type SidecarClients } from "../src/client/index.js";
 import { DEEP_ACCOUNTS_PER_CHANNEL, DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, WORLD_ACCOUNT_BASE } from "./bench-config.js";
 import type { AnswerView } from "./answer-wire.js";
+import { DeferredChecks, checkLater } from "./deferred-checks.js";
 import { FillFeed } from "./fill-feed.js";
 import type { Expectation, Oracle } from "./oracle.js";
 import { RawOrderChannel, RawReportFeed } from "./raw-channel.js";
@@ -53,6 +54,11 @@ export interface World {
   readonly fills: FillFeed;
   readonly mix: OrderMix;
   readonly oracle: Oracle;
+  /**
+   * The oracle's checks of received answers, run at the end of each chunk (deferred-checks.ts)
+   * so that no answer's latency stamp waits for the checks of the answers before it.
+   */
+  readonly checks: DeferredChecks;
   /** Sends a planned order's top-ups, each in its own message, their answers checked by the oracle; returns how many. */
   sendTopUps(planned: PlannedOrder): number;
   /**
@@ -71,9 +77,11 @@ export interface WorldPlan {
   readonly fillFlushMs: number;
 }
 
-/** The open-loop world on its own HTTP/2 connection to the sidecar at `address`. */
-export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan): Promise<World> {
-  const connection = new RawGrpcConnection(address);
+/**
+ * The open-loop world on its own HTTP/2 connection to the sidecar at `address` (or on
+ * `connection`: bench/generator-probe.ts answers it in-process, to price the generator alone).
+ */
+export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan, connection: RawGrpcConnection = new RawGrpcConnection(address)): Promise<World> {
   const stray = (a: AnswerView): void => {
     // A notice (e.g. shutting down) needs no answer; an answer nobody waits for is a harness or server bug.
     if (!a.notice) oracle.mismatch(`an answer with correlation id ${a.correlationId} that nothing waited for`);
@@ -91,10 +99,12 @@ export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan
     if (answer instanceof Error) oracle.mismatch(`${b.what} of ${b.accountId} lost: ${answer.message}`);
     else oracle.checkAdjustment(answer.error ? { result: { case: "error", value: answer.error } } : answer.results[0], `${b.what} of ${b.accountId}`);
   };
-  const fills = new FillFeed(feed, oracle, plan.fillFlushMs, 256);
+  const checks = new DeferredChecks();
+  const checkTopUpLater = checkLater(checkTopUp, checks);
+  const fills = new FillFeed(feed, oracle, checks, plan.fillFlushMs, 256);
   const mix = new OrderMix(oracle, accounts, seededRandom(plan.seed));
   const sendTopUps = (planned: PlannedOrder): number => {
-    for (const b of planned.before) channel.sendTopUp(b.accountId, b.asset, b.delta, checkTopUp, b);
+    for (const b of planned.before) channel.sendTopUp(b.accountId, b.asset, b.delta, checkTopUpLater, b);
     return planned.before.length;
   };
   const checkOrder = (e: Expectation, answer: AnswerView | Error, fillParts = 1): boolean => {
@@ -108,6 +118,7 @@ export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan
     fills,
     mix,
     oracle,
+    checks,
     sendTopUps,
     checkOrder,
     async decideNext() {

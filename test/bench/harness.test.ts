@@ -4,8 +4,10 @@
  * adjustment, and every section produced samples — never speed: figures from a quick run
  * on a shared machine mean nothing, and timing assertions would only make the suite flaky.
  */
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runBench } from "../../bench/harness.js";
+import { onOneCore } from "../../bench/one-core.js";
 import { silentProgress } from "../../bench/progress.js";
 import { buildReport } from "../../bench/report.js";
 
@@ -36,6 +38,8 @@ describe("npm run bench -- --quick", () => {
         "client decode",
       ]);
       expect(report.metricsCost.rounds).toBe(5);
+      // Measured in a child of its own, pinned to one CPU where taskset exists (bench/one-core.ts).
+      expect(report.inProcessCpu).toBe(existsSync("/usr/bin/taskset") ? onOneCore([]).cpu : null);
       expect(report.metricsCost.onNs - report.metricsCost.offNs).toBeCloseTo(report.metricsCost.costNs, 6);
       expect(report.throughput).toHaveLength(4);
       for (const t of report.throughput) {
