@@ -56,10 +56,12 @@ const { balanceCommand } = await load<Wire>("bench/wire.ts");
 // OPENPIT_PROBE_SIDECAR_ARGS="--flag ...": more Node/V8 flags for the sidecar only.
 const sidecarArgs = process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
 const profile = process.env.OPENPIT_PROBE_PROFILE ? { cpuProfileDir: process.env.OPENPIT_PROBE_PROFILE } : {};
+// OPENPIT_PROBE_PROFILE_US=50: the profiles' sampling interval in µs (V8's default 1 000 is too coarse for one round trip).
+const profileArgs = process.env.OPENPIT_PROBE_PROFILE && process.env.OPENPIT_PROBE_PROFILE_US ? [`--cpu-prof-interval=${process.env.OPENPIT_PROBE_PROFILE_US}`] : [];
 // OPENPIT_PROBE_SHARED=1: the echo service is also served by the sidecar's own server (latency-probe-sidecar.ts).
 const shared = process.env.OPENPIT_PROBE_SHARED === "1";
-const sidecar = ChildHandle.fork("sidecar", shared ? resolve(here, "bench/latency-probe-sidecar.ts") : resolve(root, "bench/sidecar-process.ts"), { ...profile, execArgv: sidecarArgs });
-const echo = ChildHandle.fork("echo", resolve(root, "bench/echo-process.ts"), profile);
+const sidecar = ChildHandle.fork("sidecar", shared ? resolve(here, "bench/latency-probe-sidecar.ts") : resolve(root, "bench/sidecar-process.ts"), { ...profile, execArgv: [...profileArgs, ...sidecarArgs] });
+const echo = ChildHandle.fork("echo", resolve(root, "bench/echo-process.ts"), { ...profile, execArgv: profileArgs });
 const [{ port }, { port: echoPort }] = await Promise.all([
   // OPENPIT_PROBE_CONFIG: JSON merged over the bench configuration (e.g. network or metrics changed).
   sidecar.call<{ port: number }>("start", { config: { ...cfg.benchSidecarConfig(), ...JSON.parse(process.env.OPENPIT_PROBE_CONFIG ?? "{}") } }),
