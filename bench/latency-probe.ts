@@ -24,6 +24,20 @@ import * as nodeFs from "node:fs";
 
 const here = resolve(fileURLToPath(import.meta.url), "../..");
 const root = process.env.OPENPIT_PROBE_ROOT ?? here;
+// tsx applies the tsconfig of the working directory only to that project's files: another
+// checkout's code imported from here compiles with [[Define]] class fields (its
+// `useDefineForClassFields: false` unread), which made its decimals' constructors 42 % of a
+// warm order (docs/performance.md, "Session 6: perf6-order"). So the probe re-runs itself
+// from the other checkout, and its clients are that checkout's.
+if (resolve(process.cwd()) !== resolve(root) && process.env.OPENPIT_PROBE_IN_ROOT !== "1") {
+  const { spawnSync } = await import("node:child_process");
+  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, OPENPIT_PROBE_IN_ROOT: "1" },
+  });
+  process.exit(run.status ?? 1);
+}
 const load = <T>(p: string): Promise<T> => import(resolve(root, p)) as Promise<T>;
 
 type Ipc = typeof import("./ipc.js");
@@ -81,7 +95,7 @@ const echoRequest = Buffer.alloc(size.requestBytes, 0xa5);
 const echoStream = new EchoStream(echoClient(shared ? `127.0.0.1:${port}` : `127.0.0.1:${echoPort}`));
 
 // The order-shaped echo (order-echo.ts), driven by the order's own client; an older checkout's echo process has none.
-const { openOrderEcho } = await import("./order-echo.js");
+const { openOrderEcho } = await load<typeof import("./order-echo.js")>("bench/order-echo.ts").catch(() => import("./order-echo.js"));
 const orderEcho = await openOrderEcho(`127.0.0.1:${echoPort}`, echo, [deep!], 32, oracle)
   .then((e) => e.channels[0]!.channel)
   .catch(() => undefined);
