@@ -24,6 +24,20 @@ import * as nodeFs from "node:fs";
 
 const here = resolve(fileURLToPath(import.meta.url), "../..");
 const root = process.env.OPENPIT_PROBE_ROOT ?? here;
+// tsx applies the tsconfig of the working directory only to that project's files: another
+// checkout's code imported from here compiles with [[Define]] class fields (its
+// `useDefineForClassFields: false` unread), which made its decimals' constructors 42 % of a
+// warm order (docs/performance.md, "Session 6: perf6-order"). So the probe re-runs itself
+// from the other checkout, and its clients are that checkout's.
+if (resolve(process.cwd()) !== resolve(root) && process.env.OPENPIT_PROBE_IN_ROOT !== "1") {
+  const { spawnSync } = await import("node:child_process");
+  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, OPENPIT_PROBE_IN_ROOT: "1" },
+  });
+  process.exit(run.status ?? 1);
+}
 const load = <T>(p: string): Promise<T> => import(resolve(root, p)) as Promise<T>;
 
 type Ipc = typeof import("./ipc.js");
@@ -56,10 +70,12 @@ const { balanceCommand } = await load<Wire>("bench/wire.ts");
 // OPENPIT_PROBE_SIDECAR_ARGS="--flag ...": more Node/V8 flags for the sidecar only.
 const sidecarArgs = process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
 const profile = process.env.OPENPIT_PROBE_PROFILE ? { cpuProfileDir: process.env.OPENPIT_PROBE_PROFILE } : {};
+// OPENPIT_PROBE_PROFILE_US=50: the profiles' sampling interval in µs (V8's default 1 000 is too coarse for one round trip).
+const profileArgs = process.env.OPENPIT_PROBE_PROFILE && process.env.OPENPIT_PROBE_PROFILE_US ? [`--cpu-prof-interval=${process.env.OPENPIT_PROBE_PROFILE_US}`] : [];
 // OPENPIT_PROBE_SHARED=1: the echo service is also served by the sidecar's own server (latency-probe-sidecar.ts).
 const shared = process.env.OPENPIT_PROBE_SHARED === "1";
-const sidecar = ChildHandle.fork("sidecar", shared ? resolve(here, "bench/latency-probe-sidecar.ts") : resolve(root, "bench/sidecar-process.ts"), { ...profile, execArgv: sidecarArgs });
-const echo = ChildHandle.fork("echo", resolve(root, "bench/echo-process.ts"), profile);
+const sidecar = ChildHandle.fork("sidecar", shared ? resolve(here, "bench/latency-probe-sidecar.ts") : resolve(root, "bench/sidecar-process.ts"), { ...profile, execArgv: [...profileArgs, ...sidecarArgs] });
+const echo = ChildHandle.fork("echo", resolve(root, "bench/echo-process.ts"), { ...profile, execArgv: profileArgs });
 const [{ port }, { port: echoPort }] = await Promise.all([
   // OPENPIT_PROBE_CONFIG: JSON merged over the bench configuration (e.g. network or metrics changed).
   sidecar.call<{ port: number }>("start", { config: { ...cfg.benchSidecarConfig(), ...JSON.parse(process.env.OPENPIT_PROBE_CONFIG ?? "{}") } }),
@@ -79,7 +95,7 @@ const echoRequest = Buffer.alloc(size.requestBytes, 0xa5);
 const echoStream = new EchoStream(echoClient(shared ? `127.0.0.1:${port}` : `127.0.0.1:${echoPort}`));
 
 // The order-shaped echo (order-echo.ts), driven by the order's own client; an older checkout's echo process has none.
-const { openOrderEcho } = await import("./order-echo.js");
+const { openOrderEcho } = await load<typeof import("./order-echo.js")>("bench/order-echo.ts").catch(() => import("./order-echo.js"));
 const orderEcho = await openOrderEcho(`127.0.0.1:${echoPort}`, echo, [deep!], 32, oracle)
   .then((e) => e.channels[0]!.channel)
   .catch(() => undefined);

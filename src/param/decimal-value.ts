@@ -1,6 +1,7 @@
 /** Exact decimals with rust_decimal's domain (96-bit mantissa, scale 0..28): the base of every value type. */
 import { Decimal } from "decimal.js";
 import { ParamError, type ParamKind } from "./param-error.js";
+import { SMALL_CHARS_MAX, smallDecimalChars } from "./small-digits.js";
 
 /**
  * Exact decimal arithmetic with OpenPit's (rust_decimal's) domain: a 96-bit integer
@@ -132,14 +133,14 @@ export function smallValue<T extends DecimalValue>(type: ValueType<T>, m: number
   return new type(m, undefined, scale);
 }
 
-/** Scratch for `formatSmall`: sign + 16 digits + point + leading zeros stays within 18. */
-const CHARS: number[] = new Array<number>(18).fill(0);
+/** Scratch for `formatSmall`. */
+const CHARS = new Uint8Array(SMALL_CHARS_MAX);
 
 /**
  * The first `n` character codes of `c` as one string: a direct call with the codes as
  * arguments makes exactly one string (`apply` would copy the arguments to the heap).
  */
-function charsToString(c: readonly number[], n: number): string {
+function charsToString(c: Uint8Array, n: number): string {
   switch (n) {
     case 1:
       return String.fromCharCode(c[0]!);
@@ -192,23 +193,7 @@ function charsToString(c: readonly number[], n: number): string {
  */
 function formatSmall(m: number, scale: number): string {
   if (scale === 0) return String(m);
-  const negative = m < 0;
-  let v = negative ? -m : m;
-  let digits = 1;
-  // Integer steps only (t − t % 10 is a multiple of 10, so the division is exact).
-  for (let t = v; t >= 10; t = (t - (t % 10)) / 10) digits++;
-  const width = digits > scale ? digits : scale + 1;
-  const length = (negative ? 1 : 0) + width + 1;
-  const chars = CHARS;
-  let pos = length - 1;
-  for (let i = 0; i < width; i++) {
-    if (i === scale) chars[pos--] = 46; // "."
-    const digit = v % 10;
-    chars[pos--] = 48 + digit;
-    v = (v - digit) / 10;
-  }
-  if (negative) chars[0] = 45; // "-"
-  return charsToString(chars, length);
+  return charsToString(CHARS, smallDecimalChars(CHARS, m, scale));
 }
 
 /** `m` rescaled from `from` to `to` (to ≥ from, both ≤ 15); NaN when it is not exact. */

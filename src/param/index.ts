@@ -7,3 +7,4 @@ export * from "./ids.js";
 export * from "./instrument.js";
 export * from "./duration.js";
 export * from "./exact-sum.js";
+export * from "./small-digits.js";

@@ -92,9 +92,12 @@ export class Mutations {
     const list = this.list;
     const owners = this.owners;
     if (list === undefined || owners === undefined) return NO_MUTATIONS;
-    // Trimmed to what was pushed (in place: a shorter length drops the unset tail).
-    list.length = this.count;
-    owners.length = this.count;
+    // Trimmed to what was pushed (in place: a shorter length drops the unset tail); only
+    // when shorter, as setting `length` is a runtime call even when it does not change.
+    if (this.count < list.length) {
+      list.length = this.count;
+      owners.length = this.count;
+    }
     this.list = undefined;
     this.owners = undefined;
     this.count = 0;

@@ -105,10 +105,11 @@ export function readSharedUint64(r: ProtoReader): bigint {
   const buf = r.buf;
   const start = r.pos;
   let v = 0;
-  for (let shift = 0; shift < 28; shift += 7) {
+  // 2^shift as a running product (`2 ** shift` calls pow(): see ProtoReader.uint32).
+  for (let shift = 0, scale = 1; shift < 28; shift += 7, scale *= 0x80) {
     if (r.pos >= r.end) throw UNEXPECTED;
     const b = buf[r.pos++]!;
-    v += (b & 0x7f) * 2 ** shift;
+    v += (b & 0x7f) * scale;
     if (b < 0x80) {
       let id = ids.get(v);
       if (id === undefined) {

@@ -129,8 +129,12 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
       out[i] = results.fromError(e);
     }
   }
-  valid.length = n;
-  bases.length = n;
+  // Only when some were answered before the door: setting `length` is a runtime call even
+  // when it does not change (0.7 % of the sidecar's closed-loop profile).
+  if (n < count) {
+    valid.length = n;
+    bases.length = n;
+  }
   if (n > 0) {
     if (session.channelId === undefined) {
       session.channelId = state.openChannel(session.owner).channelId;

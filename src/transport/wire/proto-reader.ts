@@ -41,15 +41,19 @@ export class ProtoReader {
     const buf = this.buf;
     let result = 0;
     let shift = 0;
+    // 2^shift as a running product: `2 ** shift` is a call to pow() in optimised code,
+    // ~50 ns per varint (docs/performance.md, "Session 6: perf6-order").
+    let scale = 1;
     while (shift < 35) {
       if (this.pos >= this.end) throw UNEXPECTED;
       const b = buf[this.pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
+      result += (b & 0x7f) * scale;
       if (b < 0x80) {
         if (result > 0xffff_ffff) throw UNEXPECTED;
         return result;
       }
       shift += 7;
+      scale *= 0x80;
     }
     // Longer varints (negative enums) are legal but never ours: protobuf-es decides.
     throw UNEXPECTED;
@@ -60,11 +64,12 @@ export class ProtoReader {
     const buf = this.buf;
     let small = 0;
     let shift = 0;
+    let scale = 1; // 2^shift, as in uint32()
     // Up to 7 bytes (49 bits) in a double, exactly; the rest, rarely, in bigint.
-    for (; shift < 49; shift += 7) {
+    for (; shift < 49; shift += 7, scale *= 0x80) {
       if (this.pos >= this.end) throw UNEXPECTED;
       const b = buf[this.pos++]!;
-      small += (b & 0x7f) * 2 ** shift;
+      small += (b & 0x7f) * scale;
       if (b < 0x80) return BigInt(small);
     }
     let big = BigInt(small);

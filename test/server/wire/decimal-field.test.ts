@@ -46,4 +46,31 @@ describe("a decimal written as a string field without its text", () => {
       expect(direct(v, field).equals(viaText(v, field)), text).toBe(true);
     });
   });
+
+  it("writes toString()'s bytes around the two halves' boundary (10^8) and up to 2^53", () => {
+    // formatDigits splits a mantissa into two int32 halves below 10^8 (with a correction
+    // where the float division rounds across an integer): each boundary, each scale.
+    const mantissas: number[] = [0, 1, 9, 99_999_999, 100_000_000, 100_000_001, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1];
+    for (let k = 1; k < 90_071_992; k = k * 3 + 1) for (const d of [-1, 0, 1]) mantissas.push(k * 100_000_000 + d);
+    forSeeds(2_000, (seed) => mantissas.push(Math.floor(rng(seed)() * Number.MAX_SAFE_INTEGER)));
+    for (const m of mantissas) {
+      if (m < 0 || m > Number.MAX_SAFE_INTEGER) continue;
+      for (const scale of [0, 1, 2, 8, 9, 15]) {
+        for (const sign of ["", "-"]) {
+          const digits = String(m).padStart(scale + 1, "0");
+          const text = `${sign}${scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`}`;
+          const v = Pnl.fromString(text);
+          expect(direct(v, 3).equals(viaText(v, 3)), text).toBe(true);
+        }
+      }
+    }
+    // 16-digit mantissas up to 2^53 (parsing keeps at most 15 digits small; products make more).
+    forSeeds(2_000, (seed) => {
+      const r = rng(seed);
+      const a = String(1 + Math.floor(r() * 94_906_265));
+      const b = String(1 + Math.floor(r() * 94_906_265));
+      const v = PositionSize.fromString(r() < 0.5 ? a : `-${a.slice(0, -1) || "0"}.${a.slice(-1)}`).mul(Quantity.fromString(`${b.slice(0, -2) || "0"}.${b.slice(-2).padStart(2, "0")}`));
+      expect(direct(v, 5).equals(viaText(v, 5)), `${a} × ${b}`).toBe(true);
+    });
+  });
 });
