@@ -25,7 +25,9 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 async function main(): Promise<number> {
   const orders = Number(process.argv[2]?.startsWith("--") ? 20_000 : (process.argv[2] ?? 20_000));
   const oracle = new Oracle();
-  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"));
+  // OPENPIT_PROBE_ROOT=DIR: that checkout's sidecar (e.g. /work/base6), for before/after runs.
+  const root = process.env.OPENPIT_PROBE_ROOT;
+  const sidecar = ChildHandle.fork("sidecar", root ? `${root}/bench/sidecar-process.ts` : script("./sidecar-process.ts"));
   const echo = ChildHandle.fork("echo", script("./echo-process.ts"));
   try {
     const [{ port }, { port: echoPort }] = await Promise.all([

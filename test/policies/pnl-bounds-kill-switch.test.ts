@@ -579,3 +579,26 @@ describe("PnlBoundsKillSwitchPolicy", () => {
     });
   });
 });
+
+describe("PnlBoundsKillSwitchPolicy: realized totals over random reports", () => {
+  it("match plain decimal arithmetic (text, scale) over 3 000 reports, zeros of every scale included", () => {
+    // The fill path skips sums with a zero that cannot change the total (unchanged-by-zero.ts).
+    let seed = 11;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const texts = ["0", "0.0", "0.00", "0.000", "1.5", "-2.25", "0.001", "-0", "12345678901234567890", "7"];
+    const { policy, engine } = setup(usdBroker("-100000000000000000000000"));
+    const model = new Map<bigint, Pnl>();
+    const accounts = [ACC, ACC2];
+    for (let i = 0; i < 3_000; i++) {
+      const account = accounts[Math.floor(next() * 2)]!;
+      const p = texts[Math.floor(next() * texts.length)]!;
+      const f = texts[Math.floor(next() * texts.length)]!;
+      engine.applyExecutionReport(report(account, p, f));
+      const before = model.get(account) ?? Pnl.zero();
+      model.set(account, before.add(pnl(p).sub(Pnl.from(Fee.fromString(f)))));
+      const total = policy.accountPnl(account, "USD")!;
+      const want = model.get(account)!;
+      expect([total.toString(), total.scale]).toEqual([want.toString(), want.scale]);
+    }
+  });
+});
