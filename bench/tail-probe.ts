@@ -8,6 +8,12 @@
  * percentiles, the stages' mean share in the slowest 1 % of orders, the event-loop turns
  * of the sidecar (length and what ran in them) and the GC pauses. Not part of the bench:
  * a diagnostic, its figures are read beside a run's, never asserted.
+ *
+ * Without OPENPIT_TRACE_SAMPLE it runs untraced, as the bench does, and prints per rate
+ * the latency, each process's CPU per decided order, the sidecar's bytes allocated per
+ * decided order and its collections. `OPENPIT_PROBE_ROOT=DIR` runs that checkout's sidecar
+ * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
+ * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts).
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -94,10 +100,12 @@ async function main(): Promise<void> {
   // OPENPIT_PROBE_PROFILE=DIR: a V8 CPU profile of the sidecar (its whole life: capacity run,
   // warm-up and the rates asked for) written into DIR at exit; read it with bench/profile-top.ts.
   // OPENPIT_PROBE_ROOT=DIR: that checkout's sidecar (e.g. /work/base6, for A/B runs).
+  // Forked by that checkout's own ipc.ts, so that it runs in its own root (alloc-probe.ts).
   const root = process.env.OPENPIT_PROBE_ROOT;
+  const Handle = root ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle : ChildHandle;
   const sidecarScript = root ? `${root}/bench/sidecar-process.ts` : fileURLToPath(new URL("./sidecar-process.ts", import.meta.url));
   const profileDir = process.env.OPENPIT_PROBE_PROFILE;
-  const sidecar = ChildHandle.fork("sidecar", sidecarScript, profileDir ? { cpuProfileDir: profileDir } : {});
+  const sidecar = Handle.fork("sidecar", sidecarScript, profileDir ? { cpuProfileDir: profileDir } : {});
   try {
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
     const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);

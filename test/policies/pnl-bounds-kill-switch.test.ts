@@ -9,6 +9,7 @@ import {
   type PnlBoundsKillSwitchInitialSettings,
   type PnlBoundsKillSwitchSettings,
 } from "../../src/policies/pnl-bounds-kill-switch/index.js";
+import { seededRandom } from "../../bench/workload.js";
 
 const NAME = PnlBoundsKillSwitchPolicy.NAME;
 const ACC = AccountId.fromU64(99224416);
@@ -583,9 +584,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
 describe("PnlBoundsKillSwitchPolicy: realized totals over random reports", () => {
   it("match plain decimal arithmetic (text, scale) over 3 000 reports, zeros of every scale included", () => {
     // The fill path skips sums with a zero that cannot change the total (unchanged-by-zero.ts).
-    let seed = 11;
-    // Park-Miller: exact in doubles (48271 · 2^31 < 2^53).
-    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const next = seededRandom(11);
     // Mostly zeros and short values; many accounts, so that most totals are young (a total
     // reaches the largest scale after a few reports, and a decimal.js value stays one).
     const texts = ["0", "0", "0.0", "0.00", "0.000", "1.5", "-2.25", "0.001", "-0", "7", "0", "12345678901234567890"];

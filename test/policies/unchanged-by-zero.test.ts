@@ -2,18 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DecimalValue } from "../../src/param/decimal-value.js";
 import { Fee, Pnl, PositionSize } from "../../src/param/values.js";
 import { unchangedByZero } from "../../src/policies/unchanged-by-zero.js";
-
-/** Deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../bench/workload.js";
 
 /** Everything observable of a value: its class, text, scale and representation. */
 function shape(v: DecimalValue): unknown {
@@ -31,7 +20,7 @@ function randomText(next: () => number): string {
 
 describe("unchangedByZero", () => {
   it("returns the value itself only where add and sub would give the same value (20 000 random pairs)", () => {
-    const next = rng(7);
+    const next = seededRandom(7);
     let shortcuts = 0;
     for (let i = 0; i < 20_000; i++) {
       const a = next() < 0.05 ? new Pnl(-0, undefined, Math.floor(next() * 4)) : Pnl.fromString(randomText(next));

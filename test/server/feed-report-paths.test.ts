@@ -15,20 +15,13 @@ import type { OwnershipGate } from "../../src/server/services/ownership-gate.js"
 import { CommandError } from "../../src/state/command-error.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ExecutionReport } from "../../src/model/index.js";
-
-function rng(seed: number): () => number {
-  let s = seed % 2147483647 || 1;
-  const next = () => (s = (s * 48271) % 2147483647) / 2147483647;
-  // The first draws of a small seed are small: skipped.
-  for (let k = 0; k < 4; k++) next();
-  return next;
-}
+import { seededRandom } from "../../bench/workload.js";
 
 describe("feed: report paths handed to the door", () => {
   it("name each applied report by its index in the whole message (2 000 random messages, slices and refusals)", () => {
     let refusedSome = 0;
     for (let seed = 1; seed <= 2_000; seed++) {
-      const next = rng(seed);
+      const next = seededRandom(seed);
       const count = 1 + Math.floor(next() * 12);
       const ids = Array.from({ length: count }, () => BigInt(1 + Math.floor(next() * 6)));
       const request = create(fd.PublishRequestSchema, {

@@ -8,13 +8,13 @@ import { PnlState, type PnlHaltReason } from "../../../src/model/pnl-state.js";
 import { AccountId, Pnl } from "../../../src/param/index.js";
 import { AccountPnlLedger, applyAccountLine, lineUntouched } from "../../../src/policies/spot-funds/account-pnl.js";
 import type { EffectivePnlBarrier } from "../../../src/policies/spot-funds/resolved-settings.js";
+import { seededRandom } from "../../../bench/workload.js";
 
 const HALTS: PnlHaltReason[] = ["ArithmeticOverflow", "MissingAccountCurrency", "MissingFx", "MissingCostBasis", "MissingInitialPnl"];
 
 describe("SpotFunds account line: lineUntouched", () => {
   it("agrees with applyAccountLine over 5 000 random states, events and barriers", () => {
-    let s = 1234567;
-    const next = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    const next = seededRandom(1234567);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const id = AccountId.fromU64(42);
     let skipped = 0;
