@@ -13,7 +13,8 @@
  * the latency, each process's CPU per decided order, the sidecar's bytes allocated per
  * decided order and its collections. `OPENPIT_PROBE_ROOT=DIR` runs that checkout's sidecar
  * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
- * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts).
+ * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
+ * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -109,8 +110,12 @@ async function main(): Promise<void> {
   try {
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
     const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
-    const cap = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
-    process.stdout.write(`mix capacity ${cap.decidedPerSec.toFixed(0)}/s (cpu gen ${cap.usage.cpu.generator.toFixed(2)} / srv ${cap.usage.cpu.server.toFixed(2)})\n`);
+    const measured = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
+    process.stdout.write(`mix capacity ${measured.decidedPerSec.toFixed(0)}/s (cpu gen ${measured.usage.cpu.generator.toFixed(2)} / srv ${measured.usage.cpu.server.toFixed(2)})\n`);
+    // OPENPIT_PROBE_CAPACITY=N: the rates are fractions of N orders/s instead (the capacity run
+    // still warms up): two versions then run the same absolute rates, whatever each measured.
+    const fixed = Number(process.env.OPENPIT_PROBE_CAPACITY ?? 0);
+    const cap = fixed > 0 ? { decidedPerSec: fixed } : measured;
     await runOpenLoop(world, sidecar, plan.openLoopWarmup.fraction * cap.decidedPerSec, plan.openLoopWarmup, "warm-up", progress);
     for (const f of fractions.length > 0 ? fractions : [0.25, 0.5, 0.8]) {
       await sidecar.call("trace");
