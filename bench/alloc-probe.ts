@@ -25,7 +25,14 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 async function main(): Promise<number> {
   const orders = Number(process.argv[2]?.startsWith("--") ? 20_000 : (process.argv[2] ?? 20_000));
   const oracle = new Oracle();
-  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"));
+  // OPENPIT_PROBE_ROOT=DIR: that checkout's sidecar (e.g. /work/base6), for before/after
+  // runs, forked by that checkout's own ipc.ts so that it runs in its own root: tsx applies
+  // the tsconfig of the working directory only to files inside it (docs/performance.md,
+  // "Session 6: perf6-feed").
+  const root = process.env.OPENPIT_PROBE_ROOT;
+  const sidecar = root
+    ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle.fork("sidecar", `${root}/bench/sidecar-process.ts`)
+    : ChildHandle.fork("sidecar", script("./sidecar-process.ts"));
   const echo = ChildHandle.fork("echo", script("./echo-process.ts"));
   try {
     const [{ port }, { port: echoPort }] = await Promise.all([

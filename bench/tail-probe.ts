@@ -8,6 +8,13 @@
  * percentiles, the stages' mean share in the slowest 1 % of orders, the event-loop turns
  * of the sidecar (length and what ran in them) and the GC pauses. Not part of the bench:
  * a diagnostic, its figures are read beside a run's, never asserted.
+ *
+ * Without OPENPIT_TRACE_SAMPLE it runs untraced, as the bench does, and prints per rate
+ * the latency, each process's CPU per decided order, the sidecar's bytes allocated per
+ * decided order and its collections. `OPENPIT_PROBE_ROOT=DIR` runs that checkout's sidecar
+ * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
+ * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
+ * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -84,28 +91,49 @@ function analyse(label: string, rows: Row[], dump: TraceDump, wallNs: number): v
 }
 
 async function main(): Promise<void> {
+  // Without OPENPIT_TRACE_SAMPLE the runs are untraced (as in the bench) and only each
+  // rate's figures are printed: latency, CPU and bytes allocated per decided order, GC.
   const trace = stageTrace;
-  if (!trace) throw new Error("set OPENPIT_TRACE_SAMPLE=N (e.g. 10)");
   const fractions = process.argv.slice(2).map(Number);
   const plan = planFor({ quick: false, json: false });
   const progress = stderrProgress();
   const oracle = new Oracle();
-  const sidecar = ChildHandle.fork("sidecar", fileURLToPath(new URL("./sidecar-process.ts", import.meta.url)));
+  // OPENPIT_PROBE_PROFILE=DIR: a V8 CPU profile of the sidecar (its whole life: capacity run,
+  // warm-up and the rates asked for) written into DIR at exit; read it with bench/profile-top.ts.
+  // OPENPIT_PROBE_ROOT=DIR: that checkout's sidecar (e.g. /work/base6, for A/B runs).
+  // Forked by that checkout's own ipc.ts, so that it runs in its own root (alloc-probe.ts).
+  const root = process.env.OPENPIT_PROBE_ROOT;
+  const Handle = root ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle : ChildHandle;
+  const sidecarScript = root ? `${root}/bench/sidecar-process.ts` : fileURLToPath(new URL("./sidecar-process.ts", import.meta.url));
+  const profileDir = process.env.OPENPIT_PROBE_PROFILE;
+  const sidecar = Handle.fork("sidecar", sidecarScript, profileDir ? { cpuProfileDir: profileDir } : {});
   try {
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
     const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
-    const cap = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
-    process.stdout.write(`mix capacity ${cap.decidedPerSec.toFixed(0)}/s (cpu gen ${cap.usage.cpu.generator.toFixed(2)} / srv ${cap.usage.cpu.server.toFixed(2)})\n`);
+    const measured = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);
+    process.stdout.write(`mix capacity ${measured.decidedPerSec.toFixed(0)}/s (cpu gen ${measured.usage.cpu.generator.toFixed(2)} / srv ${measured.usage.cpu.server.toFixed(2)})\n`);
+    // OPENPIT_PROBE_CAPACITY=N: the rates are fractions of N orders/s instead (the capacity run
+    // still warms up): two versions then run the same absolute rates, whatever each measured.
+    const fixed = Number(process.env.OPENPIT_PROBE_CAPACITY ?? 0);
+    const cap = fixed > 0 ? { decidedPerSec: fixed } : measured;
     await runOpenLoop(world, sidecar, plan.openLoopWarmup.fraction * cap.decidedPerSec, plan.openLoopWarmup, "warm-up", progress);
     for (const f of fractions.length > 0 ? fractions : [0.25, 0.5, 0.8]) {
       await sidecar.call("trace");
-      trace.dump();
+      trace?.dump();
       const gen = new Map<string, Row>();
       const wall0 = process.hrtime.bigint();
       const r = await runOpenLoop(world, sidecar, f * cap.decidedPerSec, plan.openLoop, `open loop ${f * 100} %`, progress, 1, (cid, intended, sent, answered) => {
-        if (trace.sampled(cid)) gen.set(cid.toString(), { intended: Number(intended), sent: Number(sent), answered: Number(answered) });
+        if (trace?.sampled(cid)) gen.set(cid.toString(), { intended: Number(intended), sent: Number(sent), answered: Number(answered) });
       });
       const wallNs = Number(process.hrtime.bigint() - wall0);
+      const perOrderUs = (share: number) => ((share * r.usage.wallMs * 1000) / r.orders).toFixed(1);
+      const gc = r.usage.gc.server;
+      process.stdout.write(
+        `\n${r.label}: offered ${r.offeredPerSec.toFixed(0)}/s achieved ${r.achievedPerSec.toFixed(0)}/s; p50 ${ms(r.latency.p50)} p90 ${ms(r.latency.p90)} p99 ${ms(r.latency.p99)} ms; ` +
+          `cpu per order gen ${perOrderUs(r.usage.cpu.generator)} / srv ${perOrderUs(r.usage.cpu.server)} µs (${r.fills} reports); srv ${(r.usage.serverAllocatedBytes / r.orders / 1024).toFixed(2)} KiB per decided order; ` +
+          `srv GC ${((gc.count * 1000) / r.usage.wallMs).toFixed(1)}/s, ${((gc.totalMs * 1000) / r.usage.wallMs).toFixed(1)} ms/s, max ${gc.maxMs.toFixed(1)} ms`,
+      );
+      if (!trace) continue;
       const dump = (await sidecar.call<TraceDump>("trace"))!;
       const mine = trace.dump();
       const rows: Row[] = [];

@@ -442,17 +442,20 @@ export class SidecarState implements ChannelHost {
       case "feed": {
         const observer = this.replaying ? undefined : this.observer;
         const timed = observer !== undefined && observer.timeCommands();
-        return c.reports.map((report, i): ReportResult => {
+        // Filled by index (a `map` made a closure per message).
+        const out = new Array<ReportResult>(c.reports.length);
+        for (let i = 0; i < c.reports.length; i++) {
           const started = timed ? observer.now() : 0;
           let result: ReportResult;
           try {
-            result = { kind: "postTrade", result: this.applyExecutionReport(report) };
+            result = { kind: "postTrade", result: this.applyExecutionReport(c.reports[i]!) };
           } catch (e) {
             result = { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
           }
           observer?.feedReport(result, timed ? observer.now() - started : -1);
-          return result;
-        });
+          out[i] = result;
+        }
+        return out;
       }
       case "expireReservations":
         for (const channel of this.live.values()) channel.expire(c.ts);

@@ -9,6 +9,7 @@ import {
   type PnlBoundsKillSwitchInitialSettings,
   type PnlBoundsKillSwitchSettings,
 } from "../../src/policies/pnl-bounds-kill-switch/index.js";
+import { seededRandom } from "../../bench/workload.js";
 
 const NAME = PnlBoundsKillSwitchPolicy.NAME;
 const ACC = AccountId.fromU64(99224416);
@@ -577,5 +578,29 @@ describe("PnlBoundsKillSwitchPolicy", () => {
         ),
       ).toMatch(/^settings\.accountBarriers\[0\]\.initialPnl: is construction-only/);
     });
+  });
+});
+
+describe("PnlBoundsKillSwitchPolicy: realized totals over random reports", () => {
+  it("match plain decimal arithmetic (text, scale) over 3 000 reports, zeros of every scale included", () => {
+    // The fill path skips sums with a zero that cannot change the total (unchanged-by-zero.ts).
+    const next = seededRandom(11);
+    // Mostly zeros and short values; many accounts, so that most totals are young (a total
+    // reaches the largest scale after a few reports, and a decimal.js value stays one).
+    const texts = ["0", "0", "0.0", "0.00", "0.000", "1.5", "-2.25", "0.001", "-0", "7", "0", "12345678901234567890"];
+    const { policy, engine } = setup(usdBroker("-100000000000000000000000"));
+    const model = new Map<bigint, Pnl>();
+    const accounts = Array.from({ length: 600 }, (_, k) => AccountId.fromU64(5_000 + k));
+    for (let i = 0; i < 3_000; i++) {
+      const account = accounts[Math.floor(next() * accounts.length)]!;
+      const p = texts[Math.floor(next() * texts.length)]!;
+      const f = texts[Math.floor(next() * texts.length)]!;
+      engine.applyExecutionReport(report(account, p, f));
+      const before = model.get(account) ?? Pnl.zero();
+      model.set(account, before.add(pnl(p).sub(Pnl.from(Fee.fromString(f)))));
+      const total = policy.accountPnl(account, "USD")!;
+      const want = model.get(account)!;
+      expect([total.toString(), total.scale]).toEqual([want.toString(), want.scale]);
+    }
   });
 });

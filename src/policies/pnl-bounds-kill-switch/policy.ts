@@ -12,6 +12,7 @@ import { ParamError } from "../../param/param-error.js";
 import { Pnl } from "../../param/values.js";
 import { BarrierBook, breachedSides } from "./barriers.js";
 import { RealizedPnlLedger } from "./realized-pnl-ledger.js";
+import { unchangedByZero } from "../unchanged-by-zero.js";
 import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
 import {
   accumulatorOverflowBlock,
@@ -175,23 +176,28 @@ export class PnlBoundsKillSwitchPolicy implements ConfigurablePolicy<PnlBoundsKi
     const asset = instrument.settlementAsset;
     // A positive fee is a cost: it lowers realized P&L. (Exact arithmetic inline, not
     // through `checked`: two closures per report.)
+    // A zero fee or a zero increment (most reports carry P&L and fee 0) leaves the value
+    // as it is: no new value for a sum equal to its operand (unchanged-by-zero.ts).
     let increment: Pnl;
     try {
-      increment = pnl.sub(Pnl.from(fee));
+      increment = unchangedByZero(pnl, fee) ?? pnl.sub(Pnl.from(fee));
     } catch (e) {
       if (!isOverflow(e)) throw e;
       return { accountBlocks: [reportOverflowBlock(pnl, fee, asset)] };
     }
-    const previous = this.realized.get(accountId, asset) ?? Pnl.zero();
+    // One lookup by account for the read and the write (a bigint key is hashed each time).
+    const byAsset = this.realized.byAccount.get(accountId);
+    const previous = byAsset?.get(asset) ?? Pnl.zero();
     let total: Pnl;
     try {
-      total = previous.add(increment);
+      total = unchangedByZero(previous, increment) ?? previous.add(increment);
     } catch (e) {
       if (!isOverflow(e)) throw e;
       return { accountBlocks: [accumulatorOverflowBlock(previous, increment, asset)] };
     }
 
-    this.realized.set(accountId, asset, total);
+    if (byAsset !== undefined) byAsset.set(asset, total);
+    else this.realized.set(accountId, asset, total);
     if (!this.barriers.isOutside(accountId, asset, total)) return undefined;
     return { accountBlocks: [killSwitchBlock(total, asset)] };
   }

@@ -96,6 +96,17 @@ export interface AccountLineResult {
 const NOTHING: AccountLineResult = { outcome: undefined, block: undefined };
 
 /**
+ * True when `applyAccountLine` would do nothing for a report, whatever the barrier: one
+ * that does not engage the line (no realized P&L, no fee) and either does not observe it
+ * or finds it not halted. Most fills (every opening one) are such; the caller then skips
+ * the barrier's resolution and the event (test/policies/spot-funds/account-line.test.ts
+ * compares the two).
+ */
+export function lineUntouched(ledger: AccountPnlLedger, accountId: AccountId, engaged: boolean, observed: boolean): boolean {
+  return !engaged && (!observed || ledger.stateOf(accountId).kind !== "halted");
+}
+
+/**
  * Moves the account line for one report and evaluates the effective barrier on the result.
  * Every report that engages a breached or halted account re-emits the block (the engine
  * keeps the first cause), so an operator's unblock is corrected by the next such report.

@@ -10,7 +10,7 @@ import type { Asset, Instrument } from "../../param/instrument.js";
 import { DecimalValue, product } from "../../param/decimal-value.js";
 import { ParamError } from "../../param/param-error.js";
 import { PositionSize, type Pnl, type Price, type Quantity } from "../../param/values.js";
-import { applyAccountLine, worseHalt } from "./account-pnl.js";
+import { applyAccountLine, lineUntouched, worseHalt } from "./account-pnl.js";
 import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
 import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
 import { applyPositionFill, foldFee, NONE, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
@@ -227,18 +227,18 @@ class ReportRun {
         this.underlying.recordPnl(folded.outcome, after);
       }
     }
+    const engaged = fill.kind !== "none" || hasFee;
+    const observed = touchedPosition || hasFee;
+    // An opening fill without a fee leaves the line as it is: no barrier to resolve, no
+    // event (`accountPnl` stays unset, as the line's "nothing" sets it).
+    if (lineUntouched(this.state.ledger, this.accountId, engaged, observed)) return;
     let halt = fill.kind === "halt" ? fill.reason : undefined;
     if (feeHalt !== undefined) halt = worseHalt(halt, feeHalt);
     const fillPnl = fill.kind === "value" ? fill.pnl : undefined;
     const contributions: Pnl[] =
       fillPnl !== undefined ? (feePnl !== undefined ? [fillPnl, feePnl] : [fillPnl]) : feePnl !== undefined ? [feePnl] : [];
     const barrier = this.state.settings.pnlBarrierFor(this.accountId, this.ctx, () => this.ctx.accounts.currencyOf(this.accountId));
-    const line = applyAccountLine(this.state.ledger, this.accountId, barrier, {
-      engaged: fill.kind !== "none" || hasFee,
-      observed: touchedPosition || hasFee,
-      contributions,
-      halt,
-    });
+    const line = applyAccountLine(this.state.ledger, this.accountId, barrier, { engaged, observed, contributions, halt });
     this.accountPnl = line.outcome;
     if (line.block) this.blocks.push(line.block);
   }

@@ -16,6 +16,7 @@
 import type { PublishRequest } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport as WireReport } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity, type Instrument, type PositionEffect } from "../../param/index.js";
+import type { DecimalValue, ValueType } from "../../param/decimal-value.js";
 import { PreTradeLock, type ExecutionReport, type MonetaryAmount, type Trade } from "../../model/index.js";
 import { decodePublishRequest } from "../../transport/wire/publish-request-decoder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto-reader.js";
@@ -58,8 +59,37 @@ const POSITION_EFFECTS: readonly (PositionEffect | undefined)[] = [undefined, "O
 const NO_FINANCIAL_IMPACT = Object.freeze({ pnl: undefined, fee: undefined });
 const NO_POSITION_IMPACT = Object.freeze({ positionEffect: undefined, positionSide: undefined });
 
+/**
+ * The usual P&L and fee of a fill, "0", as one shared value each: values are immutable
+ * (their caches are of their own digits), so equal ones need not be separate objects.
+ */
+const PNL_ZERO = new Pnl(0, undefined, 0);
+const FEE_ZERO = new Fee(0, undefined, 0);
+
+/** A decimal field; the exact text "0" (length 1, the digit) gives `zero` itself. */
+function readZeroOr<T extends DecimalValue>(r: ProtoReader, type: ValueType<T>, zero: T): T {
+  const buf = r.buf;
+  const at = r.pos;
+  if (at + 1 < r.end && buf[at] === 1 && buf[at + 1] === 48) {
+    r.pos = at + 2;
+    return zero;
+  }
+  return readDecimal(r, type);
+}
+
+/**
+ * Where the trade price of the report being read lies in the buffer (decoding is
+ * synchronous), so that a lock price of the same bytes — a fill at the reserved price, the
+ * usual case — is the same value rather than a second equal one. `-1`: none read yet.
+ */
+let tradePriceStart = -1;
+let tradePriceEnd = -1;
+let tradePrice: Price | undefined;
+
 /** A report as `decodeExecutionReport` builds it (same keys, same order, same values), or `UNEXPECTED`. */
 function readReportBody(r: ProtoReader): ExecutionReport {
+  tradePriceStart = -1;
+  tradePrice = undefined;
   let instrument: Instrument | undefined;
   let accountId = 0n;
   let side = 0;
@@ -88,10 +118,10 @@ function readReportBody(r: ProtoReader): ExecutionReport {
         side = r.int32();
         break;
       case LEN(4):
-        pnl = readDecimal(r, Pnl);
+        pnl = readZeroOr(r, Pnl, PNL_ZERO);
         break;
       case LEN(5):
-        fee = readDecimal(r, Fee);
+        fee = readZeroOr(r, Fee, FEE_ZERO);
         break;
       case LEN(6):
         if (lastTrade !== undefined) throw UNEXPECTED;
@@ -150,8 +180,13 @@ function readTradeBody(r: ProtoReader): Trade {
   let quantity: Quantity | undefined;
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === LEN(1)) price = readDecimal(r, Price);
-    else if (tag === LEN(2)) quantity = readDecimal(r, Quantity);
+    if (tag === LEN(1)) {
+      const start = r.pos;
+      price = readDecimal(r, Price);
+      tradePriceStart = start;
+      tradePriceEnd = r.pos;
+      tradePrice = price;
+    } else if (tag === LEN(2)) quantity = readDecimal(r, Quantity);
     else throw UNEXPECTED;
   }
   if (price === undefined || quantity === undefined) throw UNEXPECTED;
@@ -203,10 +238,22 @@ function readLockPrice(r: ProtoReader): Price {
   while (!r.done) {
     const tag = r.uint32();
     if (tag === VARINT(1)) group = r.uint32();
-    else if (tag === LEN(2)) price = readDecimal(r, Price);
+    else if (tag === LEN(2)) price = sameAsTradePrice(r) ?? readDecimal(r, Price);
     else throw UNEXPECTED;
   }
   if (group > 0xffff || price === undefined) throw UNEXPECTED;
   lockGroup = PolicyGroupId.fromU16(group);
   return price;
+}
+
+/** The report's trade price itself when the decimal field at the reader's position has its very bytes (length prefix included). */
+function sameAsTradePrice(r: ProtoReader): Price | undefined {
+  if (tradePrice === undefined) return undefined;
+  const buf = r.buf;
+  const at = r.pos;
+  const n = tradePriceEnd - tradePriceStart;
+  if (at + n > r.end) return undefined;
+  for (let k = 0; k < n; k++) if (buf[at + k] !== buf[tradePriceStart + k]) return undefined;
+  r.pos = at + n;
+  return tradePrice;
 }

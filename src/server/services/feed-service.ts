@@ -4,6 +4,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
+import { decodedReport } from "../codec/decoded-messages.js";
 import { decodeExecutionReport, encodeCommandError, encodeFeedAnswers, feedAnswerMessage, reportResults, type FeedAnswer } from "../codec/index.js";
 import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
@@ -50,20 +51,33 @@ function publishResponse(correlationId: bigint, results: ReportResult[]): Publis
 }
 
 /** One answer per report, in order (the door's results stay domain values until written: write-answers.ts), or the whole message refused. */
-function publishAnswers(state: SidecarState, m: PublishRequest, scope: CommandScope | undefined, offset: number, ownership: OwnershipGate | undefined): FeedAnswer[] | PublishResponse {
+export function publishAnswers(state: SidecarState, m: PublishRequest, scope: CommandScope | undefined, offset: number, ownership: OwnershipGate | undefined): FeedAnswer[] | PublishResponse {
   const refused = tooLarge(state, m);
   if (refused) return refused;
   const count = m.reports.length;
   const out = new Array<FeedAnswer>(count);
   // Sized for every report and trimmed if some are refused (see runOpenRequest).
   const valid = new Array<ExecutionReport>(count);
-  const bases = new Array<string>(count);
+  // Report k's path for the door's errors: `reports[k]` (the door's own default) while
+  // report k is slot k of the whole message; the list is made only once that stops being
+  // so (a later slice, or a report refused before the door).
+  let bases: string[] | undefined = offset === 0 ? undefined : [];
   let n = 0;
   // Filled only once a report is refused before the door: until then report k is slot k.
   let slots: number[] | undefined;
   const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
   const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
   for (let i = 0; i < count; i++) {
+    // The path is needed only to name an error: a report the direct decoder read, with no
+    // scope or ownership to check, goes without (wire-reports.ts).
+    const direct = checked === undefined && ownership === undefined ? decodedReport(m.reports[i]) : undefined;
+    if (direct !== undefined) {
+      valid[n] = direct;
+      if (bases !== undefined) bases[n] = indexedField("reports", offset + i);
+      n++;
+      slots?.push(i);
+      continue;
+    }
     const field = indexedField("reports", offset + i);
     try {
       const report = decodeExecutionReport(m.reports[i], field);
@@ -78,17 +92,19 @@ function publishAnswers(state: SidecarState, m: PublishRequest, scope: CommandSc
         if (notOwned) throw notOwned;
       }
       valid[n] = report;
-      bases[n] = field;
+      if (bases !== undefined) bases[n] = field;
       n++;
       slots?.push(i);
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       slots ??= Array.from({ length: n }, (_, k) => k);
+      // From here on valid[k] is not report k: the paths of those before are written out.
+      bases ??= Array.from({ length: n }, (_, k) => indexedField("reports", k));
       out[i] = reportResults.fromError(e);
     }
   }
   valid.length = n;
-  bases.length = n;
+  if (bases !== undefined) bases.length = n;
   if (n > 0) {
     const applied = state.applyReports(valid, bases);
     for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = applied[k]!;
@@ -175,7 +191,6 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       };
       const traced = (m: PublishRequest, offset = 0): PublishResponse | FeedAnswer[] =>
         stageTrace ? stageTrace.feed(m.reports.length, () => answerAt(m, offset, offset > 0)) : answerAt(m, offset, offset > 0);
-      /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
       /** Writes the answer to `m` (arrived at `arrivedAt`) once durable, and counts its latency. */
       const answered = (response: PublishResponse | FeedAnswer[], m: PublishRequest | MalformedMessage, arrivedAt: number): void => {
         // The door's results written straight to bytes (write-answers.ts); refusals stay messages.
@@ -185,13 +200,16 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
           if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
         });
       };
-      function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
+      /** Answered in one go (malformed, a slice or less, refused whole): no job needed when nothing is ahead of it. */
+      const whole = (m: PublishRequest | MalformedMessage): boolean => {
+        if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || closed) return true;
         const phase = ctx.phase();
-        const refused = closed || (phase !== "serving" && phase !== "draining");
-        if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || refused || tooLarge(state, m)) {
-          answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
-          return;
-        }
+        return (phase !== "serving" && phase !== "draining") || tooLarge(state, m) !== undefined;
+      };
+      const answerWhole = (m: PublishRequest | MalformedMessage, arrivedAt: number): void => answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
+      /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
+      function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
+        if (m instanceof MalformedMessage || whole(m)) return answerWhole(m, arrivedAt);
         const out: FeedAnswer[] = [];
         for (let at = 0; at < m.reports.length; at += REPORTS_PER_SLICE) {
           if (at > 0) yield;
@@ -200,7 +218,13 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         }
         answered(out, m, arrivedAt);
       }
-      call.on("data", (m: PublishRequest | MalformedMessage) => work.push(apply(m, metrics ? metrics.arrival() : -1)));
+      call.on("data", (m: PublishRequest | MalformedMessage) => {
+        const arrivedAt = metrics ? metrics.arrival() : -1;
+        // The usual message, with nothing queued ahead of it, is answered here and now, as
+        // its job's first (and only) step would be: no generator per message.
+        if (work.idle && whole(m)) answerWhole(m, arrivedAt);
+        else work.push(apply(m, arrivedAt));
+      });
       function finish(reason: "disconnect" | "shutdown"): void {
         if (closed) return;
         closed = true;

@@ -24,6 +24,14 @@ export class SliceQueue {
     return this.jobs.length;
   }
 
+  /**
+   * Nothing queued and no slice running: a job pushed now would start at once, so the
+   * caller may instead do work of one slice or less itself, in its place.
+   */
+  get idle(): boolean {
+    return this.jobs.length === 0 && !this.running;
+  }
+
   /** Queues a job; if nothing is ahead of it, its first slice runs now. */
   push(job: SlicedJob): void {
     this.jobs.push(job);

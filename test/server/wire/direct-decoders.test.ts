@@ -19,6 +19,7 @@ import { DecodedCommand, DecodedReport } from "../../../src/server/codec/decoded
 import { decodeOpenRequestToCommands } from "../../../src/server/codec/wire-commands.js";
 import { decodePublishRequestToReports } from "../../../src/server/codec/wire-reports.js";
 import { Fee, Pnl, Price, Quantity, Volume } from "../../../src/param/index.js";
+import { DecimalValue } from "../../../src/param/decimal-value.js";
 import { ProtoReader } from "../../../src/transport/wire/proto-reader.js";
 import { readAsset, readDecimal, readSharedUint64 } from "../../../src/server/codec/wire-values.js";
 import { attempt, corrupted, forSeeds, len, rng, ascii } from "./random-messages.js";
@@ -42,8 +43,21 @@ function channelOutcomes(decode: (b: Uint8Array) => ch.OpenRequest, bytes: Uint8
 function feedOutcomes(decode: (b: Uint8Array) => fd.PublishRequest, bytes: Uint8Array) {
   return attempt(() => {
     const m = decode(bytes);
-    return { correlationId: m.correlationId, reports: m.reports.map((r, i) => attempt(() => decodeExecutionReport(r, `reports[${i}]`))) };
+    return { correlationId: m.correlationId, reports: m.reports.map((r, i) => attempt(() => settled(decodeExecutionReport(r, `reports[${i}]`)))) };
   });
+}
+
+/**
+ * Every decimal's text cache filled (`toString()`), on both paths alike: the direct decoder
+ * shares some values (a "0" P&L or fee, a lock price of the trade price's bytes), whose
+ * cache an earlier print may have filled; the cache is of the value's own digits.
+ */
+function settled<T>(x: T, seen = new Set<unknown>()): T {
+  if (x === null || typeof x !== "object" || seen.has(x)) return x;
+  seen.add(x);
+  if (x instanceof DecimalValue) x.toString();
+  else for (const v of x instanceof Map ? x.values() : Object.values(x as object)) settled(v, seen);
+  return x;
 }
 
 function sameChannel(bytes: Uint8Array): boolean {
@@ -193,6 +207,46 @@ describe("direct channel decoder (bytes to the door's commands)", () => {
 });
 
 describe("direct feed decoder (bytes to the door's reports)", () => {
+  it("shares a P&L and fee of exactly \"0\" and reuses the trade price as a lock price of the same bytes, values as the generated path's", () => {
+    const fill = (price: string, lockPrice: string, pnl: string, fee: string, lastTrade = true) =>
+      create(pb.ExecutionReportSchema, {
+        instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
+        accountId: 7n,
+        side: 1,
+        pnl,
+        fee,
+        lastTrade: lastTrade ? { price, quantity: "3" } : undefined,
+        leavesQuantity: "0",
+        lock: { prices: [{ price: lockPrice }] },
+        isFinal: true,
+      });
+    const cases = [
+      fill("185.25", "185.25", "0", "0"),
+      fill("185.25", "185.250", "0.0", "00"),
+      fill("185.25", "185.25", "0", "0", false), // no trade: the lock price is its own value
+      fill("5", "5", "-0", "0"),
+      fill("7.5", "185.25", "1.5", "0"),
+      fill("185.25", "185.25", "0", "0"),
+    ];
+    const bytes = toBinary(fd.PublishRequestSchema, create(fd.PublishRequestSchema, { correlationId: 9n, reports: cases }));
+    expect(sameFeed(bytes)).toBe(true);
+    // Every value against the generated path's: text, scale, class.
+    const fast = decodePublishRequestToReports(bytes).reports.map((r) => decodeExecutionReport(r));
+    const slow = decodePublishRequest(bytes).reports.map((r) => decodeExecutionReport(r));
+    const values = (r: ReturnType<typeof decodeExecutionReport>) =>
+      [r.financialImpact?.pnl, r.financialImpact?.fee, r.fill?.lastTrade?.price, r.fill?.lock?.prices()[0]].map((v) => v && [v.constructor.name, v.toString(), v.scale]);
+    expect(fast.map(values)).toEqual(slow.map(values));
+    const lockPrice = (k: number) => fast[k]!.fill!.lock!.prices()[0];
+    expect(lockPrice(0)).toBe(fast[0]!.fill!.lastTrade!.price);
+    expect(lockPrice(1)).not.toBe(fast[1]!.fill!.lastTrade!.price); // other bytes, equal number
+    expect(fast.slice(0, 2).some((r) => r.fill!.lastTrade!.price === lockPrice(2))).toBe(false); // nothing carried over from an earlier report
+    expect(lockPrice(3)).toBe(fast[3]!.fill!.lastTrade!.price);
+    expect(lockPrice(4)).not.toBe(fast[4]!.fill!.lastTrade!.price);
+    expect(fast[0]!.financialImpact!.pnl).toBe(fast[5]!.financialImpact!.pnl);
+    expect(fast[0]!.financialImpact!.fee).toBe(fast[5]!.financialImpact!.fee);
+    expect(fast[1]!.financialImpact!.pnl).not.toBe(fast[0]!.financialImpact!.pnl); // "0.0": scale 1, its own value
+  });
+
   it("gives the generated path's reports or errors for 5 000 random feed messages, most of them through the direct path", () => {
     let direct = 0;
     forSeeds(5_000, (seed) => {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { DecimalValue } from "../../src/param/decimal-value.js";
+import { Fee, Pnl, PositionSize } from "../../src/param/values.js";
+import { unchangedByZero } from "../../src/policies/unchanged-by-zero.js";
+import { seededRandom } from "../../bench/workload.js";
+
+/** Everything observable of a value: its class, text, scale and representation. */
+function shape(v: DecimalValue): unknown {
+  return { type: v.constructor.name, text: v.toString(), scale: v.scale, small: Object.is(v.small, -0) ? "-0" : v.small, big: v.big === undefined ? undefined : "big" };
+}
+
+function randomText(next: () => number): string {
+  const kind = next();
+  const scale = Math.floor(next() * 6);
+  if (kind < 0.3) return scale === 0 ? "0" : `0.${"0".repeat(scale)}`;
+  const digits = kind < 0.9 ? String(Math.floor(next() * 1e6)) : "12345678901234567890"; // the last: no safe-integer mantissa
+  const sign = next() < 0.5 ? "-" : "";
+  return scale === 0 ? `${sign}${digits}` : `${sign}${digits}.${String(Math.floor(next() * 10 ** scale)).padStart(scale, "0")}`;
+}
+
+describe("unchangedByZero", () => {
+  it("returns the value itself only where add and sub would give the same value (20 000 random pairs)", () => {
+    const next = seededRandom(7);
+    let shortcuts = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const a = next() < 0.05 ? new Pnl(-0, undefined, Math.floor(next() * 4)) : Pnl.fromString(randomText(next));
+      const z = next() < 0.5 ? Fee.fromString(randomText(next)) : Pnl.fromString(randomText(next));
+      const same = unchangedByZero(a, z);
+      const asPnl = Pnl.from(z);
+      if (same !== undefined) {
+        shortcuts++;
+        expect(same).toBe(a);
+        expect(shape(a.add(asPnl))).toEqual(shape(a));
+        expect(shape(a.sub(asPnl))).toEqual(shape(a));
+      } else if (z.small === 0 && a.small === a.small && !Object.is(a.small, -0)) {
+        // A zero the shortcut declined has a larger scale: the sum's scale differs.
+        expect(z.scale).toBeGreaterThan(a.scale);
+        expect(a.add(asPnl).scale).not.toBe(a.scale);
+      }
+    }
+    expect(shortcuts).toBeGreaterThan(1_000);
+  });
+
+  it("declines a negative zero, a decimal.js value and any non-zero", () => {
+    expect(unchangedByZero(new Pnl(-0, undefined, 2), Fee.fromString("0"))).toBeUndefined();
+    expect(unchangedByZero(Pnl.fromString("12345678901234567890.5"), Fee.fromString("0"))).toBeUndefined();
+    expect(unchangedByZero(PositionSize.fromString("5.25"), PositionSize.fromString("0.01"))).toBeUndefined();
+    expect(unchangedByZero(PositionSize.fromString("5.25"), PositionSize.fromString("0.000"))).toBeUndefined();
+    const p = PositionSize.fromString("5.25");
+    expect(unchangedByZero(p, PositionSize.fromString("0.00"))).toBe(p);
+  });
+});
