@@ -16,6 +16,7 @@ import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
 import { ChildHandle } from "./ipc.js";
+import { choosePlacement, pinProcess, type CpuPlacement } from "./cpu-placement.js";
 import type { MeasureResult } from "./measure.js";
 import { runEchoOpenLoop, runOpenLoop, type OpenLoopResult } from "./open-loop.js";
 import type { PacedResult } from "./paced-run.js";
@@ -36,6 +37,8 @@ export interface BenchResults {
   readonly inProcess: readonly MeasureResult[];
   /** The sidecar's handling per order with metrics on vs off (in-process). */
   readonly metricsCost: MetricsCost;
+  /** Where the generator, sidecar and echo ran (null: unpinned, `--no-pin` or no `taskset`). */
+  readonly placement: CpuPlacement | null;
   /** The CPU the in-process section ran pinned to (null: unpinned, no `taskset`). */
   readonly inProcessCpu: number | null;
   readonly throughput: readonly ThroughputCase[];
@@ -72,8 +75,12 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   trackGc();
   trackLoopDelay();
   progress.update("starting the sidecar and echo processes");
-  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir });
-  const echo = ChildHandle.fork("echo", script("./echo-process.ts"));
+  // Off unless asked for (the CLI's default; the vitest check runs in a shared worker and leaves it off).
+  const placement = options.pin ? choosePlacement() : undefined;
+  if (placement) pinProcess(process.pid, String(placement.generatorCpu));
+  const serverCpu = placement?.serverCpu;
+  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir, cpu: serverCpu });
+  const echo = ChildHandle.fork("echo", script("./echo-process.ts"), { cpu: serverCpu });
   const closers: (() => unknown)[] = [];
   try {
     const [{ port }, { port: echoPort }] = await Promise.all([
@@ -148,7 +155,9 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
     progress.log("memory soak: done");
 
-    // Fresh sidecars of their own (one per durability mode); the ones above sit idle.
+    // Fresh sidecars of their own (one per durability mode); the ones above sit idle. Started
+    // unpinned, as before: the generator lets go of its CPU first (children inherit it).
+    if (placement) pinProcess(process.pid, placement.allCpus);
     const durability = await runDurability(plan.durability, oracle, options.profileDir, progress);
 
     return {
@@ -158,6 +167,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       closedLoop,
       inProcess,
       metricsCost,
+      placement: placement ?? null,
       inProcessCpu,
       throughput,
       maxUnbatchedPerSec,
@@ -171,6 +181,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {
+    if (placement) pinProcess(process.pid, placement.allCpus);
     progress.update("stopping");
     // Bounded: a stream that already failed may never report its end.
     for (const close of closers.reverse()) await withTimeout(Promise.resolve(close()), 2_000).catch(() => {});

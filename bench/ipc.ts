@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { allocatedBytes, startAllocationMeter } from "./alloc-meter.js";
 import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
 import { loopDelaySnapshot, trackLoopDelay, type LoopDelay } from "./loop-delay.js";
+import { tasksetPath } from "./one-core.js";
 
 interface IpcRequest {
   readonly id: number;
@@ -86,6 +87,8 @@ export interface ForkOptions {
   readonly cpuProfileDir?: string;
   /** More Node/V8 flags for the child, after the harness's own (bench/latency-probe.ts tries flags with them). */
   readonly execArgv?: readonly string[];
+  /** Pin the child (every thread it will have) to this CPU: it is started under `taskset -c`. */
+  readonly cpu?: number;
 }
 
 /** Parent side: a forked TypeScript child (run through tsx) and calls into it. */
@@ -119,12 +122,17 @@ export class ChildHandle {
   static fork(name: string, script: string, options: ForkOptions = {}): ChildHandle {
     const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
+    // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
+    // The young generation starts at 16 MiB, as `npm start` runs the sidecar: under load V8
+    // otherwise keeps it at 1-2 MiB and collects every 2-3 MB allocated (docs/performance.md).
+    const nodeArgs = ["--min-semi-space-size=16", "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])];
+    // Pinned: `taskset -c CPU node <flags> <script>` (fork runs execPath with execArgv before the script).
+    const taskset = options.cpu === undefined ? undefined : tasksetPath();
+    if (options.cpu !== undefined && taskset === undefined) throw new Error(`${name}: cannot pin to CPU ${options.cpu} without taskset`);
     const child = fork(resolve(REPO_ROOT, script), [], {
       cwd: REPO_ROOT,
-      // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
-      // The young generation starts at 16 MiB, as `npm start` runs the sidecar: under load V8
-      // otherwise keeps it at 1-2 MiB and collects every 2-3 MB allocated (docs/performance.md).
-      execArgv: ["--min-semi-space-size=16", "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])],
+      ...(taskset ? { execPath: taskset } : {}),
+      execArgv: taskset ? ["-c", String(options.cpu), process.execPath, ...nodeArgs] : nodeArgs,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new ChildHandle(name, child);

@@ -60,7 +60,21 @@ export function onOneCore(nodeArgs: readonly string[]): PinnedCommand {
 
 /** The highest CPU this process may run on (its affinity list), not merely the count of them. */
 function lastAllowedCpu(): number {
-  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-  const ids = list?.split(",").map((range) => Number(range.split("-").pop()));
-  return ids !== undefined && ids.every(Number.isInteger) ? Math.max(...ids) : availableParallelism() - 1;
+  const ids = allowedCpus();
+  return ids.length > 0 ? Math.max(...ids) : availableParallelism() - 1;
 }
+
+/** The CPUs this process may run on (its affinity list, e.g. "0-1,4" → [0, 1, 4]); empty if unreadable. */
+export function allowedCpus(): number[] {
+  const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  const ids: number[] = [];
+  for (const range of list?.split(",") ?? []) {
+    const [from, to = from] = range.split("-").map(Number);
+    if (!Number.isInteger(from) || !Number.isInteger(to)) return [];
+    for (let cpu = from!; cpu <= to!; cpu++) ids.push(cpu);
+  }
+  return ids;
+}
+
+/** `taskset`, when this machine has it. */
+export const tasksetPath = (): string | undefined => (existsSync(TASKSET) ? TASKSET : undefined);

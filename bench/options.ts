@@ -43,6 +43,8 @@ export interface BenchOptions {
   readonly soakSeconds?: number;
   /** Records of the journal the durability section replays (default 1 000 000; quick 100 000). */
   readonly replayRecords?: number;
+  /** Pin the sidecar and echo to one CPU and the generator to another (cpu-placement.ts); `--no-pin` clears it. */
+  readonly pin?: boolean;
 }
 
 export interface BenchPlan {
@@ -121,7 +123,7 @@ export function planFor(options: BenchOptions): BenchPlan {
   return plan;
 }
 
-export const USAGE = "usage: npm run bench -- [--quick] [--json] [--profile [dir]] [--soak-seconds N] [--replay-records N]";
+export const USAGE = "usage: npm run bench -- [--quick] [--json] [--profile [dir]] [--soak-seconds N] [--replay-records N] [--no-pin]";
 
 export function parseArgs(argv: readonly string[]): BenchOptions {
   let quick = false;
@@ -129,10 +131,12 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let profileDir: string | undefined;
   let soakSeconds: number | undefined;
   let replayRecords: number | undefined;
+  let pin = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--quick") quick = true;
     else if (arg === "--json") json = true;
+    else if (arg === "--no-pin") pin = false;
     // Profiles default to the temp dir: they are large and never belong in the repository.
     else if (arg === "--profile") profileDir = argv[i + 1] && !argv[i + 1]!.startsWith("--") ? argv[++i]! : join(tmpdir(), "openpit-bench-profiles");
     else if (arg === "--soak-seconds") {
@@ -143,5 +147,5 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       if (!Number.isSafeInteger(replayRecords) || replayRecords < 10_000) throw new Error("--replay-records needs an integer ≥ 10000");
     } else throw new Error(`unknown argument '${arg}'\n${USAGE}`);
   }
-  return { quick, json, profileDir, soakSeconds, replayRecords };
+  return { quick, json, profileDir, soakSeconds, replayRecords, pin };
 }
