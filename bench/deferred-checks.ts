@@ -40,15 +40,22 @@ export class DeferredChecks {
   /** Runs every waiting check now (the microtask does it too; a no-op when none waits). */
   readonly run = (): void => {
     this.scheduled = false;
-    try {
-      // A check may defer another (none does today): it joins this drain.
-      for (let k = 0; k < this.checks.length; k++) (this.checks[k] as AnswerHandler<unknown>)(this.tokens[k], this.answers[k]!);
-    } finally {
-      // Cleared even if a check threw, so no check runs twice.
-      this.checks.length = 0;
-      this.tokens.length = 0;
-      this.answers.length = 0;
+    // A check that throws (an oracle bug) must not cost the checks after it: one of them may
+    // be a fill batch's, whose bookkeeping the final drain waits for. Every check runs, then
+    // the first error is rethrown (from the microtask: the run fails loudly).
+    let failure: { error: unknown } | undefined;
+    // A check may defer another (none does today): it joins this drain.
+    for (let k = 0; k < this.checks.length; k++) {
+      try {
+        (this.checks[k] as AnswerHandler<unknown>)(this.tokens[k], this.answers[k]!);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    this.checks.length = 0;
+    this.tokens.length = 0;
+    this.answers.length = 0;
+    if (failure) throw failure.error;
   };
 }
 

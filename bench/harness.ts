@@ -66,6 +66,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Lets this process use every CPU again; a failure is reported, not thrown. */
+function letLoose(placement: CpuPlacement, progress: Progress): void {
+  try {
+    pinProcess(process.pid, placement.allCpus);
+  } catch (e) {
+    progress.log(`could not unpin the generator: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 export async function runBench(options: BenchOptions, progress: Progress): Promise<BenchResults> {
@@ -77,12 +86,13 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   progress.update("starting the sidecar and echo processes");
   // Off unless asked for (the CLI's default; the vitest check runs in a shared worker and leaves it off).
   const placement = options.pin ? choosePlacement() : undefined;
-  if (placement) pinProcess(process.pid, String(placement.generatorCpu));
   const serverCpu = placement?.serverCpu;
   const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir, cpu: serverCpu });
   const echo = ChildHandle.fork("echo", script("./echo-process.ts"), { cpu: serverCpu });
   const closers: (() => unknown)[] = [];
   try {
+    // The children were started pinned already (they do not inherit this process's CPU).
+    if (placement) pinProcess(process.pid, String(placement.generatorCpu));
     const [{ port }, { port: echoPort }] = await Promise.all([
       sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() }),
       echo.call<{ port: number }>("start"),
@@ -113,7 +123,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
 
     progress.update("in-process breakdown");
     // In a child pinned to one CPU: unpinned, this section fell into the VM's slow mode now and then (in-process.ts).
-    const { cases: inProcess, metricsCost, pinnedCpu: inProcessCpu } = await runInProcessOnOneCore(plan.inProcess);
+    const { cases: inProcess, metricsCost, pinnedCpu: inProcessCpu } = await runInProcessOnOneCore(plan.inProcess, serverCpu);
     progress.log(`in-process: metrics cost ${metricsCost.costNs.toFixed(0)} ns per order (${metricsCost.costPct.toFixed(1)} %)`);
 
     const throughput = await runThroughput({ deep, echoChannels: orderEcho.channels, sidecar, echo }, oracle, plan.throughput, progress);
@@ -157,7 +167,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
 
     // Fresh sidecars of their own (one per durability mode); the ones above sit idle. Started
     // unpinned, as before: the generator lets go of its CPU first (children inherit it).
-    if (placement) pinProcess(process.pid, placement.allCpus);
+    if (placement) letLoose(placement, progress);
     const durability = await runDurability(plan.durability, oracle, options.profileDir, progress);
 
     return {
@@ -181,11 +191,12 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {
-    if (placement) pinProcess(process.pid, placement.allCpus);
     progress.update("stopping");
     // Bounded: a stream that already failed may never report its end.
     for (const close of closers.reverse()) await withTimeout(Promise.resolve(close()), 2_000).catch(() => {});
     await Promise.all([sidecar.stop(), echo.stop()]);
+    // Last and best-effort: a failure here must not hide the run's own error or skip the stops.
+    if (placement) letLoose(placement, progress);
     progress.done();
   }
 }

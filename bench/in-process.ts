@@ -113,9 +113,11 @@ export function runInProcess(plan: MeasurePlan): InProcessResult {
 const BENCH_NODE_FLAGS = ["--min-semi-space-size=16", "--import", "tsx"];
 
 /** `runInProcess` in a child process pinned to one CPU (bench/in-process-child.ts); rejects if the child fails, with its stderr. */
-export function runInProcessOnOneCore(plan: MeasurePlan): Promise<InProcessResult> {
+export function runInProcessOnOneCore(plan: MeasurePlan, cpu?: number): Promise<InProcessResult> {
   const child = fileURLToPath(new URL("./in-process-child.ts", import.meta.url));
-  const pinned = onOneCore([...BENCH_NODE_FLAGS, child, JSON.stringify(plan)]);
+  const args = [...BENCH_NODE_FLAGS, child, JSON.stringify(plan)];
+  // `cpu`: the harness names the servers' CPU (idle then); without it, the highest this process may use.
+  const pinned = cpu === undefined ? onOneCore(args) : onOneCore(args, cpu);
   return new Promise((resolve, reject) => {
     let result: InProcessResult | undefined;
     let stderr = "";

@@ -109,7 +109,15 @@ export class ChildHandle {
       if (m.ok) waiter.resolve(m.value);
       else waiter.reject(new Error(`${name}: ${m.error}`));
     });
+    // A child that cannot be started (e.g. `taskset` missing) or sent to: every waiting call fails with it.
+    child.on("error", (e) => {
+      this.failure ??= new Error(`${name}: ${e.message}`);
+      for (const w of this.pending.values()) w.reject(this.failure);
+      this.pending.clear();
+    });
     this.exited = new Promise((done) => {
+      // A child that never started never exits.
+      child.once("error", () => child.pid === undefined && done());
       child.on("exit", (code, signal) => {
         this.failure ??= new Error(`${name} exited (code ${code}, signal ${signal})`);
         for (const w of this.pending.values()) w.reject(this.failure);

@@ -51,10 +51,9 @@ export interface PinnedCommand {
   readonly cpu: number | undefined;
 }
 
-/** `node <nodeArgs…>` under `taskset -c <the highest allowed CPU>` (unpinned, and says so, without taskset). */
-export function onOneCore(nodeArgs: readonly string[]): PinnedCommand {
+/** `node <nodeArgs…>` under `taskset -c <cpu>`, by default the highest allowed CPU (unpinned, and says so, without taskset). */
+export function onOneCore(nodeArgs: readonly string[], cpu = lastAllowedCpu()): PinnedCommand {
   if (!existsSync(TASKSET)) return { command: process.execPath, args: nodeArgs, env: process.env, cpu: undefined };
-  const cpu = lastAllowedCpu();
   return { command: TASKSET, args: ["-c", String(cpu), process.execPath, ...nodeArgs], env: { ...process.env, [PINNED_ENV]: String(cpu) }, cpu };
 }
 

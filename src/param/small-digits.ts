@@ -11,7 +11,7 @@
  * ~1.1 µs (docs/performance.md, "Session 6: perf6-order"); this takes ~0.1 µs.
  */
 
-/** Sign, 16 digits, a point and leading zeros (scale ≤ 15) stay within 19 characters. */
+/** Sign, 16 digits, a point and leading zeros (scale ≤ 15) take at most 18 characters; 24 leaves room for a larger scale. */
 export const SMALL_CHARS_MAX = 24;
 
 /** The mantissa's digits, least significant first, padded with zeros up to the printed width. */

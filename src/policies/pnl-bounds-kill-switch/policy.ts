@@ -12,7 +12,7 @@ import { ParamError } from "../../param/param-error.js";
 import { Pnl } from "../../param/values.js";
 import { BarrierBook, breachedSides } from "./barriers.js";
 import { RealizedPnlLedger } from "./realized-pnl-ledger.js";
-import { unchangedByZero } from "../unchanged-by-zero.js";
+import { unchangedByZero } from "../../param/unchanged-by-zero.js";
 import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
 import {
   accumulatorOverflowBlock,

@@ -89,6 +89,7 @@ let tradePrice: Price | undefined;
 /** A report as `decodeExecutionReport` builds it (same keys, same order, same values), or `UNEXPECTED`. */
 function readReportBody(r: ProtoReader): ExecutionReport {
   tradePriceStart = -1;
+  tradePriceEnd = -1;
   tradePrice = undefined;
   let instrument: Instrument | undefined;
   let accountId = 0n;

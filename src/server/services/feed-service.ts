@@ -201,7 +201,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         });
       };
       /** Answered in one go (malformed, a slice or less, refused whole): no job needed when nothing is ahead of it. */
-      const whole = (m: PublishRequest | MalformedMessage): boolean => {
+      const isWhole = (m: PublishRequest | MalformedMessage): boolean => {
         if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || closed) return true;
         const phase = ctx.phase();
         return (phase !== "serving" && phase !== "draining") || tooLarge(state, m) !== undefined;
@@ -209,7 +209,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       const answerWhole = (m: PublishRequest | MalformedMessage, arrivedAt: number): void => answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
       /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
       function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
-        if (m instanceof MalformedMessage || whole(m)) return answerWhole(m, arrivedAt);
+        if (m instanceof MalformedMessage || isWhole(m)) return answerWhole(m, arrivedAt);
         const out: FeedAnswer[] = [];
         for (let at = 0; at < m.reports.length; at += REPORTS_PER_SLICE) {
           if (at > 0) yield;
@@ -222,7 +222,7 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         const arrivedAt = metrics ? metrics.arrival() : -1;
         // The usual message, with nothing queued ahead of it, is answered here and now, as
         // its job's first (and only) step would be: no generator per message.
-        if (work.idle && whole(m)) answerWhole(m, arrivedAt);
+        if (work.idle && isWhole(m)) answerWhole(m, arrivedAt);
         else work.push(apply(m, arrivedAt));
       });
       function finish(reason: "disconnect" | "shutdown"): void {

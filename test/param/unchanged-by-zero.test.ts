@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DecimalValue } from "../../src/param/decimal-value.js";
 import { Fee, Pnl, PositionSize } from "../../src/param/values.js";
-import { unchangedByZero } from "../../src/policies/unchanged-by-zero.js";
+import { unchangedByZero } from "../../src/param/unchanged-by-zero.js";
 import { seededRandom } from "../../bench/workload.js";
 
 /** Everything observable of a value: its class, text, scale and representation. */

@@ -7,9 +7,9 @@
  * held as safe-integer mantissas (the usual case), `z` is 0 at a scale no larger than
  * `a`'s, and `a` is not a negative zero (arithmetic normalises that to +0). Otherwise the
  * caller does the arithmetic as before. A test compares this with `add`/`sub` over random
- * values (test/policies/unchanged-by-zero.test.ts).
+ * values (test/param/unchanged-by-zero.test.ts).
  */
-import type { DecimalValue } from "../param/decimal-value.js";
+import type { DecimalValue } from "./decimal-value.js";
 
 /** `a` itself when `a + z` and `a − z` are `a` (see above), else undefined. */
 export function unchangedByZero<T extends DecimalValue>(a: T, z: DecimalValue): T | undefined {
