@@ -4,9 +4,10 @@
  * to another: the way a latency-sensitive sidecar is deployed (its own core, the gateway
  * beside it), and the only way on this 2-vCPU VM to keep the generator's threads (main,
  * pacer, GC) from being scheduled onto the sidecar's CPU in the middle of its turns.
- * Measured before it became the default (docs/performance.md, "Run G"): at 80 % of the
- * mix capacity, unpinned runs queued (p50 1.9–50 ms) where pinned ones answered at
- * 0.4–0.9 ms.
+ * Measured before it became the default (docs/performance.md, "Session 6: CPU placement
+ * and runs G–J"): at 80 % of the mix capacity, two unpinned probes queued (p50 1.9 and
+ * 50 ms) where two pinned ones answered at 0.4 and 0.9 ms; pinned, the closed loop is
+ * ~30 % faster on both sides. Full runs scatter with the VM's speed either way.
  *
  * The sidecar and the echo never carry load at the same time (every section runs one,
  * then the other), so they share their CPU without meeting. The generator is pinned only
