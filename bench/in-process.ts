@@ -117,7 +117,7 @@ export function runInProcessOnOneCore(plan: MeasurePlan, cpu?: number): Promise<
   const child = fileURLToPath(new URL("./in-process-child.ts", import.meta.url));
   const args = [...BENCH_NODE_FLAGS, child, JSON.stringify(plan)];
   // `cpu`: the harness names the servers' CPU (idle then); without it, the highest this process may use.
-  const pinned = cpu === undefined ? onOneCore(args) : onOneCore(args, cpu);
+  const pinned = onOneCore(args, cpu);
   return new Promise((resolve, reject) => {
     let result: InProcessResult | undefined;
     let stderr = "";
