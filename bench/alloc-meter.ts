@@ -86,14 +86,19 @@ function post<T>(method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => session!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
-/** Every 4 KiB allocated on average is sampled: cheap, and enough over thousands of orders. */
-export async function startAllocationSampling(intervalBytes = 4096): Promise<void> {
+/**
+ * Every 4 KiB allocated on average is sampled: cheap, and enough over thousands of orders.
+ * With `survivors`, samples of objects a minor GC collected are dropped: the profile is of
+ * what lived through a scavenge (copied, then promoted), the bytes that make scavenges
+ * long and old-space collections frequent, rather than of everything allocated.
+ */
+export async function startAllocationSampling(intervalBytes = 4096, survivors = false): Promise<void> {
   if (!session) {
     session = new Session();
     session.connect();
     await post("HeapProfiler.enable");
   }
-  await post("HeapProfiler.startSampling", { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await post("HeapProfiler.startSampling", { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
 }
 
 const AREAS: [RegExp, string][] = [

@@ -31,7 +31,7 @@ serveIpc({
     return { port: started.port, mode: config.durability.mode, replayed: started.recovery?.replayed, recoveryMs: started.recovery?.ms };
   },
   stats: (payload: StatsRequest) => processStats(payload),
-  allocSampleStart: () => startAllocationSampling(),
+  allocSampleStart: (payload: { survivors?: boolean }) => startAllocationSampling(undefined, payload?.survivors === true),
   allocSampleStop: () => stopAllocationSampling(),
   /** The stage trace since the last call (OPENPIT_TRACE_SAMPLE set), or null. */
   trace: () => stageTrace?.dump() ?? null,

@@ -14,7 +14,8 @@
  * decided order and its collections. `OPENPIT_PROBE_ROOT=DIR` runs that checkout's sidecar
  * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
  * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
- * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s.
+ * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s;
+ * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -106,7 +107,8 @@ async function main(): Promise<void> {
   const Handle = root ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle : ChildHandle;
   const sidecarScript = root ? `${root}/bench/sidecar-process.ts` : fileURLToPath(new URL("./sidecar-process.ts", import.meta.url));
   const profileDir = process.env.OPENPIT_PROBE_PROFILE;
-  const sidecar = Handle.fork("sidecar", sidecarScript, profileDir ? { cpuProfileDir: profileDir } : {});
+  const execArgv = process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
+  const sidecar = Handle.fork("sidecar", sidecarScript, { execArgv, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
   try {
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
     const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
