@@ -21,7 +21,7 @@
  * generator's process it fell into this VM's slow mode about one run in four (p50 4.8 →
  * 6.6–7.2 µs for the same code), which read as a metrics cost of 42 % in run F; pinned,
  * never. The work measured is the same: the same calls, plan and Node flags as the bench's
- * own process (a 16 MiB young generation).
+ * own process (`npm start`'s V8 flags: bench/sidecar-v8-flags.ts).
  */
 import { decodeOpenRequest, decodeOpenResponse, encodeOpenRequest, encodeOpenResponse } from "../src/transport/wire/index.js";
 import { buildSidecar } from "../src/app/build-sidecar.js";
@@ -31,6 +31,7 @@ import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSideca
 import { measure, type MeasurePlan, type MeasureResult } from "./measure.js";
 import { balanceCommand, openRequest, orderCommand } from "./wire.js";
 import { onOneCore, pinnedCpu } from "./one-core.js";
+import { sidecarV8Flags } from "./sidecar-v8-flags.js";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -110,7 +111,7 @@ export function runInProcess(plan: MeasurePlan): InProcessResult {
 }
 
 /** The Node flags of `npm run bench`'s own process, where this section used to run. */
-const BENCH_NODE_FLAGS = ["--min-semi-space-size=16", "--import", "tsx"];
+const BENCH_NODE_FLAGS = [...sidecarV8Flags(), "--import", "tsx"];
 
 /** `runInProcess` in a child process pinned to one CPU (bench/in-process-child.ts); rejects if the child fails, with its stderr. */
 export function runInProcessOnOneCore(plan: MeasurePlan, cpu?: number): Promise<InProcessResult> {

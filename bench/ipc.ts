@@ -11,6 +11,7 @@ import { allocatedBytes, startAllocationMeter } from "./alloc-meter.js";
 import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
 import { loopDelaySnapshot, trackLoopDelay, type LoopDelay } from "./loop-delay.js";
 import { tasksetPath } from "./one-core.js";
+import { sidecarV8Flags } from "./sidecar-v8-flags.js";
 
 interface IpcRequest {
   readonly id: number;
@@ -131,9 +132,8 @@ export class ChildHandle {
     const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
     // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
-    // The young generation starts at 16 MiB, as `npm start` runs the sidecar: under load V8
-    // otherwise keeps it at 1-2 MiB and collects every 2-3 MB allocated (docs/performance.md).
-    const nodeArgs = ["--min-semi-space-size=16", "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])];
+    // `npm start`'s V8 flags (the young generation's size: bench/sidecar-v8-flags.ts).
+    const nodeArgs = [...sidecarV8Flags(), "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])];
     // Pinned: `taskset -c CPU node <flags> <script>` (fork runs execPath with execArgv before the script).
     const taskset = options.cpu === undefined ? undefined : tasksetPath();
     if (options.cpu !== undefined && taskset === undefined) throw new Error(`${name}: cannot pin to CPU ${options.cpu} without taskset`);

@@ -1,0 +1,37 @@
+/**
+ * The V8 flags the sidecar runs with, read from `npm start` in package.json: the one
+ * place they are written. Every process the bench starts (sidecar, echo floor, in-process
+ * child) runs with them, so that what is measured is the sidecar as deployed, and the
+ * echo floor pays the same collector settings as the sidecar it is compared with.
+ *
+ * Today they size the young generation: 32 MiB semi-spaces, fixed. Under load V8 otherwise
+ * keeps them at 1-2 MiB and collects every 2-3 MB allocated. 16 MiB (session 5) cut that to
+ * ~8 scavenges a second at 9 000 orders/s; 32 MiB halves their number while each one copies
+ * about as much (what lives through a scavenge is mostly holdings state written since the
+ * last one, which grows slowly with the interval): scavenge time per second fell by a
+ * third, and the longest pause with it (docs/performance.md, "Session 7").
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const PACKAGE_JSON = resolve(dirname(fileURLToPath(import.meta.url)), "../package.json");
+
+/** The `--flag[=value]` arguments between `node` and the first non-V8 option of a script line. */
+export function v8FlagsOf(script: string): string[] {
+  const words = script.split(/\s+/).filter(Boolean);
+  const node = words.indexOf("node");
+  if (node < 0) throw new Error(`not a node command: ${script}`);
+  const flags: string[] = [];
+  for (const w of words.slice(node + 1)) {
+    if (w === "--import" || !w.startsWith("--")) break;
+    flags.push(w);
+  }
+  return flags;
+}
+
+/** `npm start`'s V8 flags. */
+export function sidecarV8Flags(): string[] {
+  const scripts = (JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { scripts: Record<string, string> }).scripts;
+  return v8FlagsOf(scripts.start ?? "");
+}
