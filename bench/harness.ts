@@ -17,6 +17,7 @@ import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
 import { ChildHandle } from "./ipc.js";
 import { choosePlacement, pinProcess, type CpuPlacement } from "./cpu-placement.js";
+import type { PacerKind } from "./pacer.js";
 import type { MeasureResult } from "./measure.js";
 import { runEchoOpenLoop, runOpenLoop, type OpenLoopResult } from "./open-loop.js";
 import type { PacedResult } from "./paced-run.js";
@@ -138,7 +139,11 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const max = mixCapacity.decidedPerSec;
     progress.log(`mix capacity: ${Math.round(max)} decided orders/s`);
     const warm = plan.openLoopWarmup;
-    await runOpenLoop(world, sidecar, warm.fraction * max, warm, "open-loop warm-up (not measured)", progress);
+    // A generator with a CPU of its own spins its event loop to pace (pacer.ts): the thread
+    // pacer's wake-ups cost it all of its CPU at the 80 % rate (run K).
+    const pacer: PacerKind = placement ? "spin" : "thread";
+    const openLoopPlan = { ...plan.openLoop, pacer };
+    await runOpenLoop(world, sidecar, warm.fraction * max, { ...warm, pacer }, "open-loop warm-up (not measured)", progress);
     const openLoop: (OpenLoopResult & { fraction: number; echo: PacedResult })[] = [];
     const echoTarget = { stream: echoStream, request: echoMessage(1).request };
     // The open loop's echo floor goes through the raw generator, like the orders (open-loop.ts).
@@ -146,8 +151,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     closers.push(() => rawEcho.close());
     for (const fraction of plan.openLoopFractions) {
       const label = `open loop ${Math.round(fraction * 100)} %`;
-      const orders = await runOpenLoop(world, sidecar, fraction * max, plan.openLoop, label, progress);
-      const echo = await runEchoOpenLoop(rawEcho, echoTarget.request, fraction * max, plan.openLoop, `${label} (echo floor)`, progress);
+      const orders = await runOpenLoop(world, sidecar, fraction * max, openLoopPlan, label, progress);
+      const echo = await runEchoOpenLoop(rawEcho, echoTarget.request, fraction * max, openLoopPlan, `${label} (echo floor)`, progress);
       openLoop.push({ fraction, ...orders, echo });
       progress.log(`${label}: done`);
     }
@@ -155,14 +160,14 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     for (const mix of plan.mixes) {
       const shape = mix.fillParts !== undefined ? `${mix.fillParts} partial fills per order` : `bursts of ${mix.burst}`;
       const label = `${mix.name} ${Math.round(mix.fraction * 100)} % (${shape})`;
-      const run = await runOpenLoop(world, sidecar, mix.fraction * max, { ...plan.openLoop, burst: mix.burst }, label, progress, mix.fillParts);
+      const run = await runOpenLoop(world, sidecar, mix.fraction * max, { ...openLoopPlan, burst: mix.burst }, label, progress, mix.fillParts);
       mixes.push({ ...run, fraction: mix.fraction, mix });
       progress.log(`${label}: done`);
     }
     const allocation = await runAllocation(world, sidecar, { child: echo, ...echoTarget }, plan.allocation, progress);
     progress.log(`allocation: ${Math.round(allocation.orderPath.bytesPerUnit)} B per decided order, ${Math.round(allocation.feedPath.bytesPerUnit)} B per report`);
     const soakRate = plan.soakFraction * max;
-    const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, plan.soak, progress)) };
+    const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, { ...plan.soak, pacer }, progress)) };
     progress.log("memory soak: done");
 
     // Fresh sidecars of their own (one per durability mode); the ones above sit idle. Started

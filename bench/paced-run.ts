@@ -13,7 +13,7 @@
  * window is warm-up and excluded, the rest are merged losslessly for the headline.
  */
 import type * as hdr from "hdr-histogram-js";
-import { intendedOffsetNs, startPacer, type Pacer } from "./pacer.js";
+import { intendedOffsetNs, startPacer, type Pacer, type PacerKind } from "./pacer.js";
 import { newHistogram, summarize, type LatencySummaryNs } from "./measure.js";
 import type { Progress } from "./progress.js";
 
@@ -22,6 +22,8 @@ export interface OpenLoopPlan {
   readonly windowMs: number;
   /** Requests offered together, then an idle gap (the same mean rate); 1 = evenly spaced. */
   readonly burst?: number;
+  /** How requests are timed (pacer.ts): `thread` unless the generator has a CPU of its own. */
+  readonly pacer?: PacerKind;
 }
 
 export interface PacedResult {
@@ -116,7 +118,7 @@ export async function pacedRun(target: PacedTarget, rate: number, plan: OpenLoop
         target.onTick?.(now);
         progress.update(() => `${label}: ${(Number(now - start) / 1e9).toFixed(1)}/${(plan.durationMs / 1000).toFixed(0)} s, ${answered} answered, ${inFlight} in flight`);
       };
-      startPacer(intervalNs, total, tick, burst).then((p) => {
+      startPacer(intervalNs, total, tick, burst, plan.pacer).then((p) => {
         pacer = p;
         start = p.startNs;
         p.finished.catch(reject);

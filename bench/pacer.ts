@@ -1,14 +1,23 @@
 /**
- * The open loop's clock. Node timers are millisecond-grained, and spinning the event loop
- * (setImmediate) to pace sub-millisecond arrivals burns a whole core — on a 2-core
- * machine that core is stolen from the sidecar and from the kernel's loopback work, and
- * shows up as multi-millisecond latency tails that are the harness's own doing.
+ * The open loop's clock, in two kinds.
  *
- * So a worker thread sleeps with `Atomics.wait` (a futex with a fractional-millisecond
- * timeout, no CPU while waiting) until each intended send time and then posts a tick; the
- * main thread's event loop stays idle in epoll until a tick or a response arrives. The
- * worker's code is plain JavaScript evaluated in place, so it needs no TypeScript loader
- * (it runs the same under tsx and under vitest).
+ * `thread` (unpinned runs): Node timers are millisecond-grained, and spinning the event
+ * loop (setImmediate) to pace sub-millisecond arrivals burns a whole core: on a 2-core
+ * machine shared by every process, that core is stolen from the sidecar and from the
+ * kernel's loopback work, and shows up as multi-millisecond latency tails that are the
+ * harness's own doing. So a worker thread sleeps with `Atomics.wait` (a futex with a
+ * fractional-millisecond timeout, no CPU while waiting) until each intended send time and
+ * then posts a tick; the main thread's event loop stays idle in epoll until a tick or a
+ * response arrives. The worker's code is plain JavaScript evaluated in place, so it needs
+ * no TypeScript loader (it runs the same under tsx and under vitest).
+ *
+ * `spin` (the generator pinned to a CPU of its own, bench/cpu-placement.ts): that wake-up
+ * is not free. Each tick is a futex wake, a message across threads and the main thread
+ * waking from epoll, and at 14 000 orders/s it cost the generator ~70 µs of CPU per order,
+ * all of its CPU, so the 80 % row measured the generator (run K, docs/performance.md,
+ * "Session 7"). With a CPU to itself the generator can instead keep its event loop
+ * turning and read the clock on every turn: nothing is taken from the sidecar, requests
+ * leave within a turn of their time, and answers are read as they arrive.
  */
 import { Worker } from "node:worker_threads";
 
@@ -39,6 +48,9 @@ export function intendedOffsetNs(i: number, intervalNs: number, burst = 1): bigi
   return BigInt(Math.round(Math.floor(i / burst) * burst * intervalNs));
 }
 
+/** `thread`: a sleeping worker posts ticks; `spin`: the main thread checks the clock every event-loop turn. */
+export type PacerKind = "thread" | "spin";
+
 export interface Pacer {
   /** Resolves once the worker has posted every tick and exited. */
   readonly finished: Promise<void>;
@@ -54,7 +66,8 @@ export interface Pacer {
  * Late ticks are not skipped: the caller sends whatever is due, so a stall is caught up.
  * Requests already due when the worker wakes share its tick (one message per wake-up).
  */
-export async function startPacer(intervalNs: number, total: number, onTick: () => void, burst = 1): Promise<Pacer & { readonly startNs: bigint }> {
+export async function startPacer(intervalNs: number, total: number, onTick: () => void, burst = 1, kind: PacerKind = "thread"): Promise<Pacer & { readonly startNs: bigint }> {
+  if (kind === "spin") return startSpinPacer(intervalNs, total, onTick, burst);
   const worker = new Worker(WORKER, { eval: true });
   await new Promise<void>((resolve, reject) => {
     worker.once("online", resolve);
@@ -69,4 +82,37 @@ export async function startPacer(intervalNs: number, total: number, onTick: () =
   worker.on("message", onTick);
   worker.postMessage({ startNs, intervalNs, total, burst });
   return { startNs, finished, stop: () => worker.terminate().then(() => undefined) };
+}
+
+/**
+ * The spinning pacer: a `setImmediate` loop, so every event-loop turn polls I/O without
+ * waiting (answers are read as they come) and then calls `onTick` when the next request
+ * is due. It stops turning once the last request's time has come.
+ */
+function startSpinPacer(intervalNs: number, total: number, onTick: () => void, burst: number): Pacer & { readonly startNs: bigint } {
+  const startNs = process.hrtime.bigint() + 1_000_000n;
+  let next = 0;
+  let stopped = false;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const due = (i: number) => Math.round(Math.floor(i / burst) * burst * intervalNs);
+  const turn = (): void => {
+    if (stopped) return done();
+    const now = Number(process.hrtime.bigint() - startNs);
+    if (due(next) <= now) {
+      while (next < total && due(next) <= now) next++;
+      onTick();
+    }
+    if (next >= total) return done();
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    startNs,
+    finished,
+    stop: () => {
+      stopped = true;
+      return finished;
+    },
+  };
 }

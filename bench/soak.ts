@@ -12,6 +12,7 @@
  */
 import type { ChildHandle, ProcessStats } from "./ipc.js";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";
+import type { PacerKind } from "./pacer.js";
 import type { Progress } from "./progress.js";
 import type { World } from "./world.js";
 
@@ -19,6 +20,8 @@ export interface SoakPlan {
   readonly durationMs: number;
   readonly windowMs: number;
   readonly sampleEveryMs: number;
+  /** The open loop's pacer (pacer.ts). */
+  readonly pacer?: PacerKind;
 }
 
 export interface SoakResult {
@@ -43,7 +46,7 @@ export async function runSoak(world: World, sidecar: ChildHandle, rate: number, 
   }, plan.sampleEveryMs);
   let run: OpenLoopResult;
   try {
-    run = await runOpenLoop(world, sidecar, rate, { durationMs: plan.durationMs, windowMs: plan.windowMs }, "memory soak", progress);
+    run = await runOpenLoop(world, sidecar, rate, { durationMs: plan.durationMs, windowMs: plan.windowMs, pacer: plan.pacer }, "memory soak", progress);
   } finally {
     clearInterval(timer);
   }

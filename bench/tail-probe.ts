@@ -15,7 +15,8 @@
  * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
  * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
  * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s;
- * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only.
+ * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only;
+ * `OPENPIT_PROBE_PACER=spin` paces with the spinning pacer (bench/pacer.ts; pin this process).
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -96,7 +97,9 @@ async function main(): Promise<void> {
   // rate's figures are printed: latency, CPU and bytes allocated per decided order, GC.
   const trace = stageTrace;
   const fractions = process.argv.slice(2).map(Number);
-  const plan = planFor({ quick: false, json: false });
+  const planned = planFor({ quick: false, json: false });
+  const pacer = process.env.OPENPIT_PROBE_PACER === "spin" ? "spin" : "thread";
+  const plan = { ...planned, openLoop: { ...planned.openLoop, pacer }, openLoopWarmup: { ...planned.openLoopWarmup, pacer } } as const;
   const progress = stderrProgress();
   const oracle = new Oracle();
   // OPENPIT_PROBE_PROFILE=DIR: a V8 CPU profile of the sidecar (its whole life: capacity run,
