@@ -86,11 +86,18 @@ function post<T>(method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => session!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
+/** Whether the running sampling keeps only what minor GCs did not collect. */
+let survivorsOnly = false;
+
 /**
  * Every 4 KiB allocated on average is sampled: cheap, and enough over thousands of orders.
- * With `survivors`, samples of objects a minor GC collected are dropped: the profile is of
- * what lived through a scavenge (copied, then promoted), the bytes that make scavenges
- * long and old-space collections frequent, rather than of everything allocated.
+ * With `survivors`, samples of objects a minor GC collected are dropped, and a last minor
+ * GC runs before the profile is read, so that what was allocated since the last scavenge
+ * does not count: the profile is of what was promoted (or is still live), the bytes that
+ * make scavenges long and old-space collections frequent, rather than of everything
+ * allocated. Objects copied once and collected by the next scavenge are not in it, though
+ * copying them was part of a scavenge's cost; young garbage that a full collection swept
+ * is (few: the open loop runs ~1 full collection per 10 s).
  */
 export async function startAllocationSampling(intervalBytes = 4096, survivors = false): Promise<void> {
   if (!session) {
@@ -98,6 +105,7 @@ export async function startAllocationSampling(intervalBytes = 4096, survivors = 
     session.connect();
     await post("HeapProfiler.enable");
   }
+  survivorsOnly = survivors;
   await post("HeapProfiler.startSampling", { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
 }
 
@@ -125,6 +133,8 @@ function areaOf(url: string, functionName: string): string {
 const shortUrl = (url: string) => url.replace(/^.*\/(node_modules|src|bench|gen)\//, "$1/").replace(/^file:\/\//, "");
 
 export async function stopAllocationSampling(top = Number(process.env.ALLOC_TOP ?? 25)): Promise<AllocationProfile> {
+  // The bench's children run with --expose-gc (ipc.ts); V8's gc() takes `{ type: "minor" }`.
+  if (survivorsOnly) (globalThis as { gc?: (o: { type: string }) => void }).gc?.({ type: "minor" });
   const { profile } = await post<{ profile: { head: SamplingNode } }>("HeapProfiler.stopSampling");
   // For digging further (inclusive sizes, call paths): the raw profile, when asked for.
   if (process.env.ALLOC_PROFILE_DIR) writeFileSync(`${process.env.ALLOC_PROFILE_DIR}/alloc-${Date.now()}.heapprofile`, JSON.stringify(profile));

@@ -6,8 +6,9 @@
  * change without the full harness. `--open-loop RATE` then offers the whole mix (fills
  * included) at RATE orders/s for 10 s and prints the sidecar's bytes per decided order and
  * its collections per second: the same figures for two versions of the code, at one rate.
- * `--survivors` adds, for that run, where the objects that lived through a scavenge were
- * allocated (the sampled heap profile without what minor GCs collected).
+ * `--survivors` adds, for that run, where the objects that were promoted (or are still
+ * live) were allocated: the sampled heap profile without what minor GCs collected
+ * (alloc-meter.ts). Needs this checkout's sidecar (not one from OPENPIT_PROBE_ROOT).
  */
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
@@ -63,12 +64,13 @@ async function main(): Promise<number> {
       const rate = Number(process.argv[at + 1]);
       await world.fills.drain();
       const survivors = process.argv.includes("--survivors");
+      if (survivors && root) throw new Error("--survivors needs this checkout's sidecar (alloc-meter.ts), not OPENPIT_PROBE_ROOT's");
       if (survivors) await sidecar.call("allocSampleStart", { survivors: true });
       const run = await runOpenLoop(world, sidecar, rate, { durationMs: 10_000, windowMs: 1_000 }, "open loop", silentProgress);
       if (survivors) {
         const p = await sidecar.call<import("./alloc-meter.js").AllocationProfile>("allocSampleStop");
         const kib = (b: number) => (b / run.orders / 1024).toFixed(3);
-        process.stdout.write(`survivors of a scavenge: ${kib(p.sampledBytes)} KiB per decided order (sampled)\n`);
+        process.stdout.write(`promoted or still live after a last scavenge: ${kib(p.sampledBytes)} KiB per decided order (sampled)\n`);
         for (const a of p.byArea) process.stdout.write(`  ${kib(a.bytes).padStart(7)}  ${a.site}\n`);
         for (const f of p.topFunctions) process.stdout.write(`  ${kib(f.bytes).padStart(7)}  ${f.site}\n`);
       }

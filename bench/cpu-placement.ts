@@ -3,7 +3,8 @@
  * echo floor (its yardstick) run pinned to one CPU and this process, the load generator,
  * to another: the way a latency-sensitive sidecar is deployed (its own core, the gateway
  * beside it), and the only way on this 2-vCPU VM to keep the generator's threads (main,
- * pacer, GC) from being scheduled onto the sidecar's CPU in the middle of its turns.
+ * GC; unpinned, also the pacer's) from being scheduled onto the sidecar's CPU in the middle
+ * of its turns. With a CPU of its own, the generator paces by spinning (pacer.ts).
  * Measured before it became the default (docs/performance.md, "Session 6: CPU placement
  * and runs G–J"): at 80 % of the mix capacity, two unpinned probes queued (p50 1.9 and
  * 50 ms) where two pinned ones answered at 0.4 and 0.9 ms; pinned, the closed loop is

@@ -3,7 +3,7 @@
  * Each case is warmed up, then measured call by call; prints calls/s and latency
  * percentiles (a table, or JSON with `--json`). No network, no sidecar.
  *
- * It runs as the sidecar does (`npm start`'s V8 flags: bench/sidecar-v8-flags.ts) and on one
+ * It runs as the sidecar does (its script carries `npm start`'s V8 flags; a test keeps them equal: bench/sidecar-v8-flags.ts) and on one
  * core (bench/one-core.ts), the shape issue 12's target is stated in.
  */
 import { ENGINE_CASES } from "./engine-cases.js";

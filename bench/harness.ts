@@ -40,6 +40,8 @@ export interface BenchResults {
   readonly metricsCost: MetricsCost;
   /** Where the generator, sidecar and echo ran (null: unpinned, `--no-pin` or no `taskset`). */
   readonly placement: CpuPlacement | null;
+  /** How the open loop was paced (pacer.ts): spinning when the generator had a CPU of its own. */
+  readonly pacer: PacerKind;
   /** The CPU the in-process section ran pinned to (null: unpinned, no `taskset`). */
   readonly inProcessCpu: number | null;
   readonly throughput: readonly ThroughputCase[];
@@ -183,6 +185,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       inProcess,
       metricsCost,
       placement: placement ?? null,
+      pacer,
       inProcessCpu,
       throughput,
       maxUnbatchedPerSec,

@@ -21,6 +21,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as nodeFs from "node:fs";
+import { probeSidecarArgs } from "./sidecar-v8-flags.js";
 
 const here = resolve(fileURLToPath(import.meta.url), "../..");
 const root = process.env.OPENPIT_PROBE_ROOT ?? here;
@@ -68,7 +69,7 @@ const { balanceCommand } = await load<Wire>("bench/wire.ts");
 
 // OPENPIT_PROBE_PROFILE=DIR: CPU profiles of both servers (bench/profile-top.ts reads them).
 // OPENPIT_PROBE_SIDECAR_ARGS="--flag ...": more Node/V8 flags for the sidecar only.
-const sidecarArgs = process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
+const sidecarArgs = probeSidecarArgs();
 const profile = process.env.OPENPIT_PROBE_PROFILE ? { cpuProfileDir: process.env.OPENPIT_PROBE_PROFILE } : {};
 // OPENPIT_PROBE_PROFILE_US=50: the profiles' sampling interval in µs (V8's default 1 000 is too coarse for one round trip).
 const profileArgs = process.env.OPENPIT_PROBE_PROFILE && process.env.OPENPIT_PROBE_PROFILE_US ? [`--cpu-prof-interval=${process.env.OPENPIT_PROBE_PROFILE_US}`] : [];

@@ -43,16 +43,24 @@ parentPort.close();
 });
 `;
 
-/** Request i's intended time after the start: the worker's formula, for the caller's clock. */
-export function intendedOffsetNs(i: number, intervalNs: number, burst = 1): bigint {
-  return BigInt(Math.round(Math.floor(i / burst) * burst * intervalNs));
+/** Request i's intended time after the start, in ns (the worker's `dueOf`, which is evaluated code of its own). */
+function dueOffsetNs(i: number, intervalNs: number, burst: number): number {
+  return Math.round(Math.floor(i / burst) * burst * intervalNs);
 }
+
+/** Request i's intended time after the start, for the caller's clock. */
+export function intendedOffsetNs(i: number, intervalNs: number, burst = 1): bigint {
+  return BigInt(dueOffsetNs(i, intervalNs, burst));
+}
+
+/** The first request is due this long after the pacer starts, so it is never late before the caller has its orders ready. */
+const START_LEAD_NS = 1_000_000n;
 
 /** `thread`: a sleeping worker posts ticks; `spin`: the main thread checks the clock every event-loop turn. */
 export type PacerKind = "thread" | "spin";
 
 export interface Pacer {
-  /** Resolves once the worker has posted every tick and exited. */
+  /** Resolves once every tick was given (the thread pacer's worker has exited), or after `stop()`. */
   readonly finished: Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,12 +69,13 @@ export interface Pacer {
  * Calls `onTick` at (about) each intended time `startNs + i * intervalNs`, i < total (with
  * `burst` > 1: request i at the time of the first of its burst, `burst` requests at once
  * and then an idle gap, the same mean rate; see `intendedOffsetNs`),
- * where `startNs` is fixed once the worker is up: starting a thread takes tens of
- * milliseconds, which must not count as the first orders' latency.
- * Late ticks are not skipped: the caller sends whatever is due, so a stall is caught up.
- * Requests already due when the worker wakes share its tick (one message per wake-up).
+ * where `startNs` is fixed once the pacer is ready (for the thread pacer, once its worker
+ * is up: starting a thread takes tens of milliseconds, which must not count as the first
+ * orders' latency). Late ticks are not skipped: the caller sends whatever is due, so a
+ * stall is caught up. Requests already due at a wake-up (or a turn) share its tick.
  */
 export async function startPacer(intervalNs: number, total: number, onTick: () => void, burst = 1, kind: PacerKind = "thread"): Promise<Pacer & { readonly startNs: bigint }> {
+  if (!(intervalNs > 0 && Number.isFinite(intervalNs))) throw new RangeError(`the pacer's interval must be a positive number of ns, not ${intervalNs}`);
   if (kind === "spin") return startSpinPacer(intervalNs, total, onTick, burst);
   const worker = new Worker(WORKER, { eval: true });
   await new Promise<void>((resolve, reject) => {
@@ -77,8 +86,7 @@ export async function startPacer(intervalNs: number, total: number, onTick: () =
     worker.on("error", reject);
     worker.on("exit", () => resolve());
   });
-  // A short lead so the first tick is never already late when the worker reads its orders.
-  const startNs = process.hrtime.bigint() + 1_000_000n;
+  const startNs = process.hrtime.bigint() + START_LEAD_NS;
   worker.on("message", onTick);
   worker.postMessage({ startNs, intervalNs, total, burst });
   return { startNs, finished, stop: () => worker.terminate().then(() => undefined) };
@@ -90,12 +98,12 @@ export async function startPacer(intervalNs: number, total: number, onTick: () =
  * is due. It stops turning once the last request's time has come.
  */
 function startSpinPacer(intervalNs: number, total: number, onTick: () => void, burst: number): Pacer & { readonly startNs: bigint } {
-  const startNs = process.hrtime.bigint() + 1_000_000n;
+  const startNs = process.hrtime.bigint() + START_LEAD_NS;
   let next = 0;
   let stopped = false;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const due = (i: number) => Math.round(Math.floor(i / burst) * burst * intervalNs);
+  const due = (i: number) => dueOffsetNs(i, intervalNs, burst);
   const turn = (): void => {
     if (stopped) return done();
     const now = Number(process.hrtime.bigint() - startNs);

@@ -294,7 +294,7 @@ export function formatReport(r: BenchReport): string {
     `openpit-sidecar load harness — ${r.options.quick ? "QUICK run (smoke only; figures not meaningful)" : "full run"}, ${r.wallSeconds.toFixed(0)} s`,
     `machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.os}`,
     `engine: ${r.engine.policies.join(" + ")} (${r.engine.syncMode}); sidecar, echo floor and generator in 3 processes on 127.0.0.1`,
-    `cpus: ${r.placement ? `sidecar and echo pinned to CPU ${r.placement.serverCpu}, generator to CPU ${r.placement.generatorCpu}, open loop paced by spinning (durability section unpinned; --no-pin to float)` : "unpinned (the kernel places every process), open loop paced by a sleeping thread"}`,
+    `cpus: ${r.placement ? `sidecar and echo pinned to CPU ${r.placement.serverCpu}, generator to CPU ${r.placement.generatorCpu} (durability section unpinned; --no-pin to float)` : "unpinned (the kernel places every process)"}; ${r.pacer === "spin" ? "open loop paced by spinning (the generator's CPU reads 1.00 in its rows: the spin, not its work; send lag shows a saturated generator)" : "open loop paced by a sleeping thread"}`,
     `messages: order ${single.requestBytes} B → ${single.responseBytes} B; batch of ${batch.orders}: ${batch.requestBytes} B → ${batch.responseBytes} B (the echo floors use the same sizes)`,
     "",
     `Closed loop — 1 channel, 1 order in flight, executePreTrade{commitOnAccept}; ${c.plan.rounds} rounds × ${c.plan.perRound} interleaved with echo`,

@@ -1,6 +1,7 @@
 /**
- * The V8 flags the sidecar runs with, read from `npm start` in package.json: the one
- * place they are written. Every process the bench starts (sidecar, echo floor, in-process
+ * The V8 flags the sidecar runs with, read from `npm start` in package.json. The `bench`
+ * and `bench:engine` scripts repeat them (a script cannot read another), and a test keeps
+ * the three equal; everything else takes them from here. Every process the bench starts (sidecar, echo floor, in-process
  * child) runs with them, so that what is measured is the sidecar as deployed, and the
  * echo floor pays the same collector settings as the sidecar it is compared with.
  *
@@ -17,14 +18,21 @@ import { fileURLToPath } from "node:url";
 
 const PACKAGE_JSON = resolve(dirname(fileURLToPath(import.meta.url)), "../package.json");
 
-/** The `--flag[=value]` arguments between `node` and the first non-V8 option of a script line. */
+/** Where a script's own Node options begin (a loader or a preload): the V8 flags end there. */
+const LOADER_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/;
+
+/**
+ * The `--flag[=value]` arguments between `node` and the first loader option or script of a
+ * script line: every one is passed to the bench's children, so the start line should hold
+ * only V8 flags there (an `--inspect=PORT` would make every child bind the same port).
+ */
 export function v8FlagsOf(script: string): string[] {
   const words = script.split(/\s+/).filter(Boolean);
   const node = words.indexOf("node");
   if (node < 0) throw new Error(`not a node command: ${script}`);
   const flags: string[] = [];
   for (const w of words.slice(node + 1)) {
-    if (w === "--import" || !w.startsWith("--")) break;
+    if (LOADER_OPTION.test(w) || !w.startsWith("--")) break;
     flags.push(w);
   }
   return flags;
@@ -34,4 +42,9 @@ export function v8FlagsOf(script: string): string[] {
 export function sidecarV8Flags(): string[] {
   const scripts = (JSON.parse(readFileSync(PACKAGE_JSON, "utf8")) as { scripts: Record<string, string> }).scripts;
   return v8FlagsOf(scripts.start ?? "");
+}
+
+/** `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"`: more Node/V8 flags for a probe's sidecar only (latency-probe.ts, tail-probe.ts). */
+export function probeSidecarArgs(): string[] {
+  return process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
 }

@@ -15,11 +15,18 @@
  * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
  * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
  * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s;
- * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only;
- * `OPENPIT_PROBE_PACER=spin` paces with the spinning pacer (bench/pacer.ts; pin this process).
+ * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only.
+ *
+ * Processes are placed as `npm run bench` places them (bench/cpu-placement.ts: this
+ * process on the first CPU, the sidecar on the last, and then the spinning pacer);
+ * `OPENPIT_PROBE_NO_PIN=1` leaves both unpinned with the thread pacer, and
+ * `OPENPIT_PROBE_PACER=thread|spin` overrides the pacer.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
+import { choosePlacement, pinProcess } from "./cpu-placement.js";
+import type { PacerKind } from "./pacer.js";
+import { probeSidecarArgs, sidecarV8Flags } from "./sidecar-v8-flags.js";
 import { ChildHandle } from "./ipc.js";
 import { runMixCapacity } from "./mix-capacity.js";
 import { runOpenLoop } from "./open-loop.js";
@@ -98,8 +105,12 @@ async function main(): Promise<void> {
   const trace = stageTrace;
   const fractions = process.argv.slice(2).map(Number);
   const planned = planFor({ quick: false, json: false });
-  const pacer = process.env.OPENPIT_PROBE_PACER === "spin" ? "spin" : "thread";
+  const placement = process.env.OPENPIT_PROBE_NO_PIN === "1" ? undefined : choosePlacement();
+  const asked = process.env.OPENPIT_PROBE_PACER;
+  if (asked !== undefined && asked !== "spin" && asked !== "thread") throw new Error(`OPENPIT_PROBE_PACER must be thread or spin, not ${asked}`);
+  const pacer: PacerKind = asked ?? (placement ? "spin" : "thread");
   const plan = { ...planned, openLoop: { ...planned.openLoop, pacer }, openLoopWarmup: { ...planned.openLoopWarmup, pacer } } as const;
+  process.stdout.write(`${placement ? `generator on CPU ${placement.generatorCpu}, sidecar on CPU ${placement.serverCpu}` : "unpinned"}; ${pacer} pacer; sidecar V8 flags ${[...sidecarV8Flags(), ...probeSidecarArgs()].join(" ")}\n`);
   const progress = stderrProgress();
   const oracle = new Oracle();
   // OPENPIT_PROBE_PROFILE=DIR: a V8 CPU profile of the sidecar (its whole life: capacity run,
@@ -110,9 +121,12 @@ async function main(): Promise<void> {
   const Handle = root ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle : ChildHandle;
   const sidecarScript = root ? `${root}/bench/sidecar-process.ts` : fileURLToPath(new URL("./sidecar-process.ts", import.meta.url));
   const profileDir = process.env.OPENPIT_PROBE_PROFILE;
-  const execArgv = process.env.OPENPIT_PROBE_SIDECAR_ARGS?.split(" ").filter(Boolean) ?? [];
-  const sidecar = Handle.fork("sidecar", sidecarScript, { execArgv, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
+  // This checkout's V8 flags first, so that another checkout's sidecar (which its own ipc.ts
+  // starts with its own) runs with the same young generation; later flags win.
+  const execArgv = [...sidecarV8Flags(), ...probeSidecarArgs()];
+  const sidecar = Handle.fork("sidecar", sidecarScript, { execArgv, cpu: placement?.serverCpu, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
   try {
+    if (placement) pinProcess(process.pid, String(placement.generatorCpu));
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
     const world = await openWorld(`127.0.0.1:${port}`, oracle, plan.world);
     const measured = await runMixCapacity(world, sidecar, plan.mixCapacity, progress);

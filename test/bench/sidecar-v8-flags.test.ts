@@ -21,6 +21,9 @@ describe("the sidecar's V8 flags", () => {
   it("are read up to the first option that is not V8's", () => {
     expect(v8FlagsOf("exec node --a=1 --b --import tsx src/main.ts --c")).toEqual(["--a=1", "--b"]);
     expect(v8FlagsOf("node src/main.ts --x")).toEqual([]);
+    for (const loader of ["--import=tsx", "-r", "--require=x", "--loader", "--experimental-loader=y"]) {
+      expect(v8FlagsOf(`node --a ${loader} main.js`)).toEqual(["--a"]);
+    }
     expect(() => v8FlagsOf("tsx src/main.ts")).toThrow("not a node command: tsx src/main.ts");
   });
 
