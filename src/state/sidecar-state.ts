@@ -15,7 +15,7 @@ import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Comm
 import { CommandError, internalError } from "./command-error.js";
 import { EventHub, type RollbackReason, type SidecarEvent } from "./event-hub.js";
 import { blockedScope, cancelWorkingOrders } from "./kill-switch-notices.js";
-import type { Journal } from "./journal/journal.js";
+import { JournalFailedError, type Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
 import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
@@ -220,9 +220,23 @@ export class SidecarState implements ChannelHost {
     return n;
   }
 
-  /** Runs `callback` once everything this turn changed is durable (the journal's mode decides when). */
+  /**
+   * Runs `callback` once everything this turn changed is durable (the journal's mode decides when).
+   * Once the journal has failed nothing becomes durable again, so `callback` never runs: it is
+   * dropped, as the journal dropped the callbacks waiting when it failed (nothing after the
+   * failure is answered). Not thrown: the callers are the services ordering an answer or a
+   * stream's end behind the earlier ones, from grpc-js's event listeners, and grpc-js delivers
+   * a message from a promise chain of its own, so the throw became an unhandled rejection (fail
+   * closed, exit 70). The failure was already told once, to the journal's onFatal: the process
+   * stops, or a failover instance is fenced and exits once its shards have a new owner
+   * (start-failover.ts), refusing meanwhile. Appends still throw: a command changes nothing then.
+   */
   afterDurable(callback: () => void): void {
-    this.currentJournal.afterDurable(callback);
+    try {
+      this.currentJournal.afterDurable(callback);
+    } catch (e) {
+      if (!(e instanceof JournalFailedError)) throw e;
+    }
   }
 
   // ---- the door ------------------------------------------------------------------------
