@@ -121,9 +121,10 @@ async function main(): Promise<void> {
   const Handle = root ? ((await import(`${root}/bench/ipc.ts`)) as typeof import("./ipc.js")).ChildHandle : ChildHandle;
   const sidecarScript = root ? `${root}/bench/sidecar-process.ts` : fileURLToPath(new URL("./sidecar-process.ts", import.meta.url));
   const profileDir = process.env.OPENPIT_PROBE_PROFILE;
-  // This checkout's V8 flags first, so that another checkout's sidecar (which its own ipc.ts
-  // starts with its own) runs with the same young generation; later flags win.
-  const execArgv = [...sidecarV8Flags(), ...probeSidecarArgs()];
+  // Another checkout's sidecar (started by its own ipc.ts, with its own flags) gets this
+  // checkout's V8 flags after its own, so that both run with the same young generation
+  // (later flags win); this checkout's ipc.ts passes them already.
+  const execArgv = [...(root ? sidecarV8Flags() : []), ...probeSidecarArgs()];
   const sidecar = Handle.fork("sidecar", sidecarScript, { execArgv, cpu: placement?.serverCpu, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
   try {
     if (placement) pinProcess(process.pid, String(placement.generatorCpu));
