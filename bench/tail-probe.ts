@@ -15,7 +15,9 @@
  * (e.g. /work/base6, for before/after runs); `OPENPIT_PROBE_PROFILE=DIR` writes a V8 CPU
  * profile of the sidecar's whole life into DIR (read it with bench/profile-top.ts);
  * `OPENPIT_PROBE_CAPACITY=N` takes the rates as fractions of N orders/s;
- * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only.
+ * `OPENPIT_PROBE_SIDECAR_ARGS="--flag …"` adds Node/V8 flags to the sidecar only;
+ * `OPENPIT_PROBE_ACCOUNTS=N` opens the world with N accounts instead of the bench's 2 000
+ * (how much the size of the state costs: docs/performance.md, "Session 8").
  *
  * Processes are placed as `npm run bench` places them (bench/cpu-placement.ts: this
  * process on the first CPU, the sidecar on the last, and then the spinning pacer);
@@ -109,8 +111,15 @@ async function main(): Promise<void> {
   const asked = process.env.OPENPIT_PROBE_PACER;
   if (asked !== undefined && asked !== "spin" && asked !== "thread") throw new Error(`OPENPIT_PROBE_PACER must be thread or spin, not ${asked}`);
   const pacer: PacerKind = asked ?? (placement ? "spin" : "thread");
-  const plan = { ...planned, openLoop: { ...planned.openLoop, pacer }, openLoopWarmup: { ...planned.openLoopWarmup, pacer } } as const;
-  process.stdout.write(`${placement ? `generator on CPU ${placement.generatorCpu}, sidecar on CPU ${placement.serverCpu}` : "unpinned"}; ${pacer} pacer; sidecar V8 flags ${[...sidecarV8Flags(), ...probeSidecarArgs()].join(" ")}\n`);
+  const accounts = process.env.OPENPIT_PROBE_ACCOUNTS === undefined ? planned.world.accounts : Number(process.env.OPENPIT_PROBE_ACCOUNTS);
+  if (!Number.isSafeInteger(accounts) || accounts < 1) throw new Error(`OPENPIT_PROBE_ACCOUNTS must be a positive integer, not ${process.env.OPENPIT_PROBE_ACCOUNTS}`);
+  const plan = {
+    ...planned,
+    world: { ...planned.world, accounts },
+    openLoop: { ...planned.openLoop, pacer },
+    openLoopWarmup: { ...planned.openLoopWarmup, pacer },
+  } as const;
+  process.stdout.write(`${placement ? `generator on CPU ${placement.generatorCpu}, sidecar on CPU ${placement.serverCpu}` : "unpinned"}; ${pacer} pacer; sidecar V8 flags ${[...sidecarV8Flags(), ...probeSidecarArgs()].join(" ")}; ${accounts} accounts\n`);
   const progress = stderrProgress();
   const oracle = new Oracle();
   // OPENPIT_PROBE_PROFILE=DIR: a V8 CPU profile of the sidecar (its whole life: capacity run,
@@ -170,6 +179,10 @@ async function main(): Promise<void> {
       analyse(r.label, rows, dump, wallNs);
     }
     await world.close();
+    // Rejected orders cost less than accepted ones: a comparison of two runs holds only if both were clean.
+    const o = oracle.summary();
+    const rejected = Object.entries(o.rejectedByCode).map(([code, n]) => `${code} ${n}`).join(", ");
+    process.stdout.write(`\noracle: ${o.decisionsChecked} decisions (${o.accepted} accepted${rejected ? `; rejected: ${rejected}` : ""}), ${o.fillsChecked} fills, ${o.mismatches} mismatches\n`);
   } finally {
     progress.done();
     await sidecar.stop();
