@@ -77,6 +77,14 @@ describe("configuration", () => {
     for (const key of ["maxOpenHandles", "maxPinnedAccountsPerOwner", "maxQueuedEventsPerSubscriber"]) {
       expect(configError({ ...base(), limits: { [key]: 0 } })).toBe(`config.limits.${key}: must be an integer in 1..${Number.MAX_SAFE_INTEGER}`);
     }
+    // The shutdown's two durations become timers: past 2^31 - 1 ms Node fires a timer after
+    // 1 ms, so a 30-day grace would have cut the clients at once. Refused, naming the bound.
+    for (const key of ["shutdownDrainMs", "shutdownGraceMs"]) {
+      expect(configError({ ...base(), limits: { [key]: 30 * 24 * 3600 * 1000 } })).toBe(`config.limits.${key}: must be an integer in 0..2147483647`);
+      expect(parseSidecarConfig({ ...base(), limits: { [key]: 2 ** 31 - 1 } }).limits[key as "shutdownGraceMs"]).toBe(2 ** 31 - 1);
+    }
+    // reservationTtlMs is a span added to command timestamps, never a timer: it keeps the wide bound.
+    expect(parseSidecarConfig({ ...base(), limits: { reservationTtlMs: 30 * 24 * 3600 * 1000 } }).limits.reservationTtlMs).toBe(2_592_000_000);
     expect(grpcServerOptions(parsed.network)).toEqual({
       "grpc.max_receive_message_length": 4194304,
       "grpc.keepalive_time_ms": 5000,

@@ -37,8 +37,12 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   maxReceiveMessageBytes: 4 * 1024 * 1024,
 };
 
-/** grpc-js reads "never" as its own maximum; a timer above 2^31-1 ms would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The longest delay a Node timer keeps (~24.8 days): above it `setTimeout` fires after 1 ms,
+ * so every configured duration that becomes a timer is bounded by it (grpc-js reads
+ * "never" as its own maximum).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function parseNetwork(json: Json, path: string): NetworkConfig {
   const o = readObject(json, path);

@@ -19,7 +19,7 @@ import {
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
 import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
-import { DEFAULT_NETWORK, parseNetwork, type NetworkConfig } from "./network-config.js";
+import { DEFAULT_NETWORK, MAX_TIMER_MS, parseNetwork, type NetworkConfig } from "./network-config.js";
 import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
 import { DEFAULT_METRICS, parseMetrics, type MetricsConfig } from "./metrics-config.js";
 import { checkOwnership, parseOwnership, type OwnershipConfig } from "./ownership-config.js";
@@ -164,8 +164,8 @@ const MAX_INT = Number.MAX_SAFE_INTEGER;
 function parseLimits(json: Json, path: string): LimitsConfig {
   const o = readObject(json, path);
   onlyKeys(o, path, Object.keys(DEFAULT_LIMITS));
-  const int = (key: keyof LimitsConfig, min: number) =>
-    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, MAX_INT)) ?? DEFAULT_LIMITS[key];
+  const int = (key: keyof LimitsConfig, min: number, max = MAX_INT) =>
+    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, max)) ?? DEFAULT_LIMITS[key];
   return {
     maxCommandsPerMessage: int("maxCommandsPerMessage", 1),
     maxQueuedMessages: int("maxQueuedMessages", 1),
@@ -175,8 +175,9 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
-    shutdownDrainMs: int("shutdownDrainMs", 0),
-    shutdownGraceMs: int("shutdownGraceMs", 0),
+    // Both become timers: a longer one would fire at once and cut the clients it was to wait for.
+    shutdownDrainMs: int("shutdownDrainMs", 0, MAX_TIMER_MS),
+    shutdownGraceMs: int("shutdownGraceMs", 0, MAX_TIMER_MS),
   };
 }
 
