@@ -264,6 +264,9 @@ export class SidecarServer {
       if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
       await this.unlessFailed();
+      // The monitors last: the rollbacks of the channels closed above were published once
+      // durable (the flush), so every monitor has them before its stream ends.
+      this.streams.closeListeners();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
       this.state.snapshots?.stop();
       await this.state.snapshots?.take();

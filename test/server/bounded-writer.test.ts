@@ -49,4 +49,37 @@ describe("BoundedWriter", () => {
     sink.drain();
     expect(sink.written).toEqual([1, 2]);
   });
+
+  it("endWhenWritten ends at once when nothing is held, else only after the last held message is written", () => {
+    const idle = new FakeSink(3);
+    const a = new BoundedWriter<number>(idle, 5, () => {});
+    a.push(1);
+    let endedA = 0;
+    a.endWhenWritten(() => endedA++);
+    expect(endedA).toBe(1);
+
+    const sink = new FakeSink(2);
+    const w = new BoundedWriter<number>(sink, 5, () => {});
+    for (let i = 1; i <= 5; i++) w.push(i);
+    const log: string[] = [];
+    w.endWhenWritten(() => log.push(`end after ${sink.written.length}`));
+    expect(log).toEqual([]); // 3, 4, 5 still held
+    sink.drain();
+    expect(log).toEqual([]); // 3 and 4 written, the sink is full again with 5 held
+    sink.drain();
+    expect(log).toEqual(["end after 5"]);
+    sink.drain();
+    expect(log).toEqual(["end after 5"]); // once
+  });
+
+  it("endWhenWritten does not end a reader already dropped for falling behind (its stream has its status)", () => {
+    const sink = new FakeSink(1);
+    const w = new BoundedWriter<number>(sink, 1, () => {});
+    for (let i = 1; i <= 3; i++) w.push(i);
+    expect(w.dropped).toBe(true);
+    let ended = 0;
+    w.endWhenWritten(() => ended++);
+    sink.drain();
+    expect(ended).toBe(0);
+  });
 });

@@ -19,6 +19,8 @@ export class BoundedWriter<T> {
   private overflowed = false;
   /** The most messages ever held at once (for tests and diagnostics). */
   private peak = 0;
+  /** Runs once the queue has been handed to the sink (`endWhenWritten`). */
+  private onWritten: (() => void) | undefined = undefined;
 
   constructor(
     private readonly sink: FlowControlledSink<T>,
@@ -55,6 +57,17 @@ export class BoundedWriter<T> {
     if (this.queue.length > this.peak) this.peak = this.queue.length;
   }
 
+  /**
+   * Calls `end` once every held message has been handed to the sink: now if none is held,
+   * else when the last one is written. Nothing may be pushed after it. A reader dropped for
+   * falling behind is not ended again (its stream already has its status).
+   */
+  endWhenWritten(end: () => void): void {
+    if (this.overflowed) return;
+    if (!this.blocked) return end();
+    this.onWritten = end;
+  }
+
   private writeOne(message: T): void {
     if (this.sink.write(message)) return;
     this.blocked = true;
@@ -64,5 +77,9 @@ export class BoundedWriter<T> {
   private flush(): void {
     this.blocked = false;
     while (this.queue.length > 0 && !this.blocked && !this.overflowed) this.writeOne(this.queue.shift()!);
+    if (this.blocked || this.onWritten === undefined) return;
+    const end = this.onWritten;
+    this.onWritten = undefined;
+    end();
   }
 }

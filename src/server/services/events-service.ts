@@ -37,10 +37,12 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
         unregister();
         log?.info({ event: "disconnect", stream: "events", peer, principal, reason }, `event monitor of ${principal} from ${peer} ended (${reason})`);
       };
-      const unregister = streams.add({
+      // Closed after the channels (LiveStreams.addListener), so that the monitor hears their
+      // shutdown rollbacks; the stream ends once every event still held has been written.
+      const unregister = streams.addListener({
         drainAndClose() {
           stop("shutdown");
-          call.end();
+          writer.endWhenWritten(() => call.end());
         },
       });
       // Retained events are written at once, before the client can read: they are held in

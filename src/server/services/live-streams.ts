@@ -4,25 +4,50 @@ export interface LiveStream {
   drainAndClose(): void;
 }
 
-/** The set of live streams, so graceful shutdown can reach every one of them. */
+/**
+ * The set of live streams, so graceful shutdown can reach every one of them, in two steps:
+ * `drainAll` closes the streams that act (channels, the feed, health watches), and
+ * `closeListeners`, called once what closing them announced has gone out, closes the
+ * streams that only listen to it (event monitors). Closed in one pass, a monitor that
+ * happened to come first in the set was gone before the channels' shutdown rollbacks were
+ * published, and never heard them: the events a gateway's peer needs to cancel those
+ * orders at the venue (docs/controls.md, "Cancel on disconnect").
+ */
 export class LiveStreams {
   private readonly streams = new Set<LiveStream>();
-  private closing = false;
+  private readonly listeners = new Set<LiveStream>();
+  private closingStreams = false;
+  private closingListeners = false;
 
+  /** A stream that acts: closed by `drainAll`. */
   add(stream: LiveStream): () => void {
-    this.streams.add(stream);
-    // A stream opened after shutdown closed the others is closed too, once its service has
-    // finished setting it up (a microtask later).
-    if (this.closing) queueMicrotask(() => this.streams.has(stream) && stream.drainAndClose());
-    return () => this.streams.delete(stream);
+    return this.track(this.streams, stream, this.closingStreams);
+  }
+
+  /** A stream that listens to what the others do: closed by `closeListeners`, after them. */
+  addListener(stream: LiveStream): () => void {
+    return this.track(this.listeners, stream, this.closingListeners);
   }
 
   drainAll(): void {
-    this.closing = true;
+    this.closingStreams = true;
     for (const s of [...this.streams]) s.drainAndClose();
   }
 
+  closeListeners(): void {
+    this.closingListeners = true;
+    for (const s of [...this.listeners]) s.drainAndClose();
+  }
+
   get size(): number {
-    return this.streams.size;
+    return this.streams.size + this.listeners.size;
+  }
+
+  private track(set: Set<LiveStream>, stream: LiveStream, closing: boolean): () => void {
+    set.add(stream);
+    // A stream opened after shutdown closed its kind is closed too, once its service has
+    // finished setting it up (a microtask later).
+    if (closing) queueMicrotask(() => set.has(stream) && stream.drainAndClose());
+    return () => set.delete(stream);
   }
 }
