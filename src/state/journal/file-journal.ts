@@ -268,29 +268,38 @@ export class FileJournal implements Journal {
   /**
    * Moves appends to a new segment: the prepared one when it is ready and big enough, else one
    * created here synchronously (correctness first; a record larger than a segment also lands here).
+   *
+   * The new segment is made before the current one is retired: if it cannot be (a full disk,
+   * no descriptor left), the append throws with the current segment still open and current,
+   * and a later record that fits it goes on there. Retired first, a failed rollover left
+   * appends writing through the closed descriptor: EBADF, or, once another file had reused
+   * its number, into that file, fdatasynced and acknowledged but not in the journal.
    */
   private rollover(seq: bigint, frame: number): void {
-    const need = SEGMENT_HEADER_BYTES + frame;
+    const next = this.nextSegment(seq, SEGMENT_HEADER_BYTES + frame);
     const old = this.seg;
     old.retired = true;
     for (const t of this.retiredOpen) if (t.closed) this.retiredOpen.delete(t);
     closeIfDone(old);
     if (!old.closed) this.retiredOpen.add(old);
-    const prepared = this.preparer.take(need);
-    let next: SegmentTarget;
-    if (prepared !== undefined) {
-      next = target(segmentFileName(seq), seq, prepared.fd, prepared.size);
-      next.renameFrom = prepared.tmpPath;
-      this.rolloversPrepared++;
-    } else {
-      const tmpPath = this.preparer.tempPath();
-      const size = Math.max(this.segmentBytes, need);
-      next = target(segmentFileName(seq), seq, createZeroedFileSync(tmpPath, size), size);
-      next.renameFrom = tmpPath;
-      this.rolloversInline++;
-    }
     this.seg = next;
     this.offset = 0;
+  }
+
+  private nextSegment(seq: bigint, need: number): SegmentTarget {
+    const prepared = this.preparer.take(need);
+    if (prepared !== undefined) {
+      const next = target(segmentFileName(seq), seq, prepared.fd, prepared.size);
+      next.renameFrom = prepared.tmpPath;
+      this.rolloversPrepared++;
+      return next;
+    }
+    const tmpPath = this.preparer.tempPath();
+    const size = Math.max(this.segmentBytes, need);
+    const next = target(segmentFileName(seq), seq, createZeroedFileSync(tmpPath, size), size);
+    next.renameFrom = tmpPath;
+    this.rolloversInline++;
+    return next;
   }
 }
 
