@@ -83,14 +83,37 @@ export async function writeSnapshot(dataDir: string, seq: bigint, data: Uint8Arr
   const tmpPath = `${finalPath}.tmp`;
   const handle = await fsp.open(tmpPath, "w");
   try {
-    await handle.writev([encodeHeader(seq, data), data]);
+    await writeWhole(handle, [encodeHeader(seq, data), data]);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (e) {
+    // Never renamed into place: a partial snapshot must not count as one.
+    await handle.close().catch(() => undefined);
+    await fsp.rm(tmpPath, { force: true }).catch(() => undefined);
+    throw e;
   }
+  await handle.close();
   await fsp.rename(tmpPath, finalPath);
   await fsyncDir(dataDir);
   return { file, seq, bytes: SNAPSHOT_HEADER_BYTES + data.length };
+}
+
+/**
+ * Writes every byte of `parts` from offset 0. A full disk or a file-size limit makes a write
+ * return short without an error (Node ignores SIGXFSZ): the rest is written again, and a
+ * write that makes no progress at all is the error. Ignored, a short snapshot was fsynced,
+ * renamed into place and counted, and pruning by it deleted what recovery needed.
+ */
+async function writeWhole(handle: fsp.FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let position = 0;
+  for (const part of parts) {
+    let done = 0;
+    while (done < part.length) {
+      const { bytesWritten } = await handle.write(part, done, part.length - done, position);
+      if (bytesWritten <= 0) throw new Error(`snapshot write made no progress at byte ${position} (disk full?)`);
+      done += bytesWritten;
+      position += bytesWritten;
+    }
+  }
 }
 
 /** The newest snapshot that checks out; newer invalid ones are listed in `skipped`. undefined when none is valid. */
