@@ -36,6 +36,8 @@ function fileSink(dataDir: string): SnapshotSink {
 
 export class SnapshotSchedule {
   private lastSequence: bigint;
+  /** The sequence of the newest snapshot written (or found at start), if any. */
+  private onDisk: bigint | undefined;
   private lastAt = performance.now();
   private writing: Promise<unknown> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -49,7 +51,8 @@ export class SnapshotSchedule {
     private readonly journal: Journal,
     private readonly options: SnapshotScheduleOptions,
   ) {
-    this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
+    this.onDisk = journal.status().lastSnapshotSequence;
+    this.lastSequence = this.onDisk ?? 0n;
     this.everyRecords = BigInt(options.snapshotEveryRecords);
     this.sink = options.sink ?? fileSink(options.dataDir);
   }
@@ -98,10 +101,15 @@ export class SnapshotSchedule {
     try {
       const snapshot = this.state.snapshot();
       sequence = snapshot.sequence;
+      // Nothing journaled since the snapshot on disk (shutdown right after a timed one): it
+      // stands. Written again, it replaced that file and then pruned by its own sequence,
+      // deleting the records the snapshot before it (recovery's fallback) needs.
+      if (sequence === this.onDisk) return sequence;
       const put = this.sink.begin(sequence);
       const bytes = encodePlain(snapshot);
       await this.journal.flush();
       await put(bytes);
+      this.onDisk = sequence;
       this.journal.noteSnapshot(sequence);
       // Prune only what the previous snapshot covers: if the new one turns out unreadable,
       // recovery falls back to the previous one and still finds every record after it.
