@@ -4,9 +4,9 @@
  * (their reservations rolled back as journaled commands). A torn last record is truncated;
  * anything else that does not read back stops the start with the file, offset and sequence.
  */
-import { mkdirSync } from "node:fs";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
+import { ensureDirDurable } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal } from "./journal/journal-reader.js";
@@ -60,7 +60,10 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   if (options.mode === "replicated") throw new Error("replicated mode recovers from the replicated journal, not from files (src/replication/journal-replica.ts)");
   checkSnapshottable(state);
   const dataDir = options.dataDir;
-  mkdirSync(dataDir, { recursive: true });
+  // Created durably (its entry fsynced in the parent): made with a plain mkdir, the later
+  // ensureDirDurable calls found it existing and never synced that entry, and a power loss
+  // soon after a first start could lose the whole directory.
+  ensureDirDurable(dataDir);
   try {
     // Released when the process exits; a lock left by a killed process is taken over.
     lockDataDir(dataDir);
