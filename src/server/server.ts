@@ -162,7 +162,7 @@ export class SidecarServer {
     const admin = add(AdminService, adminService(ctx));
     this.guardedServices = { admin, events };
     add(Health, healthService(this.health, this.streams));
-    add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health]));
+    add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health], this.streams));
     this.http.onError = (e, req) => log.error({ event: "http_error", method: req.method, url: req.url, ...errorFields(e) }, `HTTP ${req.method} ${req.url} failed`);
     this.http.mount("/metrics", metricsRoute(metrics.registry));
     // The web console: the same guarded admin and event handlers as gRPC, over HTTP (src/server/console/).

@@ -3,6 +3,7 @@ import { create, toBinary, type DescFile, type DescService } from "@bufbuild/pro
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import * as rf from "../../../gen/grpc/reflection/v1/reflection_pb.js";
+import type { LiveStreams } from "./live-streams.js";
 
 /** Every file a service needs, dependencies first. */
 function closure(files: readonly DescFile[]): DescFile[] {
@@ -21,8 +22,14 @@ function closure(files: readonly DescFile[]): DescFile[] {
 /**
  * grpc.reflection.v1, answered from the generated descriptors, so `buf curl` and other
  * tools can call the sidecar without local .proto files.
+ *
+ * Open to every principal, and an answer is ~680 times its request (a 33-byte
+ * `file_containing_symbol` draws ~22 kB): so a stream stops reading while its client does
+ * not read its answers (grpc-js then stops reading the HTTP/2 stream, and flow control holds
+ * the client), instead of answering everything it sends into memory. Shutdown ends the
+ * streams with the other live ones.
  */
-export function reflectionService(services: readonly DescService[]): UntypedServiceImplementation {
+export function reflectionService(services: readonly DescService[], streams?: LiveStreams): UntypedServiceImplementation {
   const files = closure(services.map((s) => s.file));
   const byName = new Map(files.map((f) => [f.proto.name, f]));
   const bySymbol = new Map<string, DescFile>();
@@ -73,13 +80,28 @@ export function reflectionService(services: readonly DescService[]): UntypedServ
   };
   return {
     serverReflectionInfo(call: ServerDuplexStream<rf.ServerReflectionRequest, rf.ServerReflectionResponse>) {
+      let ended = false;
+      const end = (): void => {
+        unregister?.();
+        if (ended) return;
+        ended = true;
+        call.end();
+      };
+      const unregister = streams?.add({ drainAndClose: end });
       call.on("data", (req: rf.ServerReflectionRequest) => {
-        if (!("messageRequest" in req)) return;
-        call.write(
-          create(rf.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req) }),
-        );
+        if (!("messageRequest" in req) || ended) return;
+        const room = call.write(create(rf.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req) }));
+        if (!room) call.pause();
       });
-      call.on("end", () => call.end());
+      call.on("drain", () => call.resume());
+      call.on("end", end);
+      const gone = (): void => {
+        ended = true;
+        unregister?.();
+      };
+      call.on("error", gone);
+      call.on("cancelled", gone);
+      call.on("close", gone);
     },
   };
 }
