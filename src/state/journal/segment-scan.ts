@@ -54,9 +54,12 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
     if (header === "blank" && isZero(buf, 0, n)) {
       return { end: 0, headerPresent: false, nextSeq: o.firstSeq, records: 0, delivered: 0, torn: undefined };
     }
-    const reason =
-      header === "blank" ? "segment header is blank but data follows" : `segment header is not a header for first record ${o.firstSeq}`;
-    const torn = badData(buf, o, 0, o.firstSeq, reason);
+    // The header goes out in the same write as the segment's first records: a blank one with
+    // data after it is a hole at offset 0, like the one below at a frame.
+    const torn =
+      header === "blank"
+        ? endOfDataOrBad(buf, o, 0, o.firstSeq, "segment header is blank but data follows")
+        : badData(buf, o, 0, o.firstSeq, `segment header is not a header for first record ${o.firstSeq}`);
     return { end: 0, headerPresent: false, nextSeq: o.firstSeq, records: 0, delivered: 0, torn };
   }
 
@@ -74,9 +77,9 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
     const len = buf.readUInt32LE(p);
     const seq = frameSeq(buf, p);
     if (len === 0 && seq === 0 && buf.readUInt32LE(p + 4) === 0) {
-      // The end marker: 16 zero bytes. Everything after it must be zero too.
+      // The end marker: 16 zero bytes. Everything after it must be zero too, unless it is a hole (below).
       if (isZero(buf, p, n)) break;
-      return done(p, badData(buf, o, p, expect, `non-zero bytes after the end of data (record ${expect} would start here)`));
+      return done(p, endOfDataOrBad(buf, o, p, expect, `non-zero bytes after the end of data (record ${expect} would start here)`));
     }
     if (len > n - p - FRAME_HEADER_BYTES) {
       return done(p, badData(buf, o, p, expect, `record ${expect} has length ${len}, which runs past the end of the file (${n} bytes)`));
@@ -102,6 +105,7 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
  * Data that is not a valid next record at `at`. In the last segment with no valid record after
  * it, that is a torn tail (a write the crash cut short, never acknowledged); anywhere else, or
  * with a valid record behind it, skipping it would lose acknowledged records: corruption.
+ * (Zeros at `at` followed by a valid record are the one exception: endOfDataOrBad.)
  */
 function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
   const after = findValidRecord(buf, at + 1, expect);
@@ -117,6 +121,58 @@ function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason
     throw new JournalCorruptionError(o.file, at, BigInt(expect), `${reason}; this is not the last segment, refusing to skip`);
   }
   return { file: o.file, offset: at, expectedSequence: BigInt(expect), reason, zeroFillUntil: endOfNonZero(buf, at) };
+}
+
+/**
+ * Bytes never written come back as zeros: segments are preallocated zero-filled. Every
+ * acknowledged write lands on the disk whole, in whole sectors, and a copy program reads a
+ * file in chunks of whole sectors too, so a run of unwritten bytes ends on a sector boundary.
+ */
+const SECTOR_BYTES = 512;
+
+/**
+ * Zeros at `at`, where the next record's frame (or the segment header) must start, with
+ * non-zero data somewhere after them. In the newest segment, when the zeros are a hole (see
+ * isHole), that is where the durable data ends: a torn tail, whatever follows the hole.
+ *
+ * Why nothing after a hole can have been acknowledged: records are written in sequence
+ * order, each batch at the offset where the previous one ended, and an answer goes out only
+ * after the fdatasync that covers its whole batch and every batch before it (one write
+ * pipeline, one fdatasync after another, the old segment's tail durable before a newer
+ * segment is renamed into place). A record past the hole was written after the bytes of the
+ * hole were; the fdatasync that would have made it durable would have made the hole's bytes
+ * durable too, and they are not there. So the hole and everything after it belong to writes
+ * whose sync never completed: pages the kernel flushed out of order before a power loss, or,
+ * in a copy of a live segment, data written after the copy had read the part holding the hole.
+ *
+ * Only the newest segment: a rollover makes the old segment's tail durable before the new
+ * segment appears, so a hole in an older segment is damage, refused like any other.
+ */
+function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
+  const dataAt = firstNonZero(buf, at);
+  if (!o.isLast || dataAt < 0 || !isHole(at, dataAt)) return badData(buf, o, at, expect, reason);
+  const zeroFillUntil = endOfNonZero(buf, at);
+  const after = findValidRecord(buf, at + 1, expect);
+  const dropped = after === undefined ? "" : `, holding record ${after.seq} at offset ${after.offset}`;
+  return {
+    file: o.file,
+    offset: at,
+    expectedSequence: BigInt(expect),
+    reason: `${reason}: bytes ${at}..${dataAt - 1} were never written (a hole), so the data after them (up to offset ${zeroFillUntil}${dropped}) was never made durable`,
+    zeroFillUntil,
+  };
+}
+
+/**
+ * Zeros over [at, dataAt) are a hole — never written — rather than damage when they
+ * (1) are at least a frame header long: no written frame header is 16 zero bytes (its
+ * sequence is ≥ 1), nor is a written segment header (its magic), while a shorter run could be
+ * the leading bytes of a written frame (a length of 256, a sequence of 2^32 ...); and
+ * (2) reach a sector boundary, as every run of unwritten bytes does. (2) keeps refusing
+ * damage that zeroed just a frame header in the middle of acknowledged records.
+ */
+function isHole(at: number, dataAt: number): boolean {
+  return dataAt - at >= FRAME_HEADER_BYTES && Math.floor(dataAt / SECTOR_BYTES) * SECTOR_BYTES > at;
 }
 
 /**
