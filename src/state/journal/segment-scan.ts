@@ -124,9 +124,10 @@ function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason
 }
 
 /**
- * Bytes never written come back as zeros: segments are preallocated zero-filled. Every
- * acknowledged write lands on the disk whole, in whole sectors, and a copy program reads a
- * file in chunks of whole sectors too, so a run of unwritten bytes ends on a sector boundary.
+ * Bytes never written read back as zeros: segments are preallocated zero-filled. A disk
+ * writes whole sectors, the kernel writes back whole pages (multiples of a sector), and copy
+ * programs read a file in chunks of whole sectors (cp: 128 KiB), so a run of bytes that a
+ * crash or a copy missed ends on a sector boundary.
  */
 const SECTOR_BYTES = 512;
 
@@ -147,6 +148,9 @@ const SECTOR_BYTES = 512;
  *
  * Only the newest segment: a rollover makes the old segment's tail durable before the new
  * segment appears, so a hole in an older segment is damage, refused like any other.
+ * zeroFillUntil covers everything after the hole up to the last non-zero byte: the journal
+ * zero-fills it (and fdatasyncs) on reopening, before its first append, so a stale record
+ * behind the hole can never reappear after the new ones.
  */
 function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
   const dataAt = firstNonZero(buf, at);
