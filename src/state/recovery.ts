@@ -154,6 +154,13 @@ export async function resumeServing(
   state.closeRecoveredChannels();
   const settingsChanged = !sameSettings(state.executionSettings(), configured);
   if (settingsChanged) state.applySettings(configured);
+  // This snapshot covers the rollbacks above, and `served` is not durable yet: a crash now
+  // leaves the next start restoring it with nothing to replay. So the snapshot carries the
+  // rollbacks not yet announced (StateSnapshot.unannounced), and that start announces them.
+  // Carried rather than taking the snapshot after `served`: the guarantee then does not hang
+  // on where a snapshot is taken, the first start's stays the configured state at record 0,
+  // and the time between `served` and serving (rollbacks counted as announced while no
+  // monitor may have subscribed yet) does not grow by a snapshot's write.
   if (!hadSnapshot) await schedule.take();
   state.markServing();
   await journal.flush();

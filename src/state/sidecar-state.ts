@@ -52,7 +52,21 @@ export interface StateSnapshot {
   readonly channels: readonly ChannelData[];
   /** Absent in snapshots written before the audit trail existed. */
   readonly audit?: AuditLogData;
+  /**
+   * Recovery's rollbacks journaled since the last `served` record, in order: a start that
+   * restores this snapshot announces them (resumeAfterReplay), as it would had it replayed
+   * them. Absent when there are none, and in snapshots written before it existed.
+   */
+  readonly unannounced?: readonly UnannouncedRollback[];
 }
+
+/** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
+export interface UnannouncedRollback {
+  readonly accountId: AccountId;
+  readonly reservationIds: readonly bigint[];
+}
+
+type RecoveryRollbackEvent = Extract<SidecarEvent, { kind: "reservationsRolledBack" }>;
 
 /**
  * Why a channel ended: its connection was lost (keepalive, transport error, cancelled), its
@@ -107,8 +121,12 @@ export class SidecarState implements ChannelHost {
   private timeOffset = 0;
   /** What the running command tells channels and monitors, sent once it is done. */
   private readonly outbox: (() => void)[] = [];
-  /** Replayed recovery rollbacks not yet followed by a `served` record. */
-  private readonly unannounced: SidecarEvent[] = [];
+  /**
+   * Recovery's rollbacks journaled since the last `served` record, replayed or live alike, so
+   * a snapshot taken before `served` is durable carries them (a live and a recovered state
+   * hold the same list). The `served` record empties it.
+   */
+  private readonly unannounced: RecoveryRollbackEvent[] = [];
   /** The actor of the admin command or denial being run: events it causes carry it. */
   private actingAs: string | undefined;
   /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
@@ -149,6 +167,7 @@ export class SidecarState implements ChannelHost {
       marketData: this.marketData.snapshotState(),
       channels: [...this.live.values()].map((c) => c.toData()),
       audit: this.audit.toData(),
+      ...(this.unannounced.length > 0 ? { unannounced: this.unannounced.map(({ accountId, reservationIds }) => ({ accountId, reservationIds: [...reservationIds] })) } : {}),
     };
   }
 
@@ -163,6 +182,9 @@ export class SidecarState implements ChannelHost {
     this.useSettings(s.settings);
     for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
     if (s.audit) this.audit.restore(s.audit);
+    for (const { accountId, reservationIds } of s.unannounced ?? []) {
+      this.unannounced.push({ kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" });
+    }
   }
 
   /** The settings channel commands run under now. */
@@ -317,11 +339,12 @@ export class SidecarState implements ChannelHost {
   /**
    * After a replay: time resumes from the last command's even if this machine's clock is
    * behind it (so windows and TTLs keep moving), and rollbacks a previous recovery made but
-   * never got to announce (it crashed before serving) are announced now.
+   * never got to announce (it crashed before serving) are announced now. They stay listed
+   * until this start's `served` record: a snapshot taken before it carries them.
    */
   resumeAfterReplay(): void {
     this.timeOffset = Math.max(0, this.lastTs - this.timeSource.nowMs());
-    for (const event of this.unannounced.splice(0)) this.events.publish(event, true);
+    for (const event of this.unannounced) this.events.publish(event, true);
   }
 
   /**
@@ -409,11 +432,12 @@ export class SidecarState implements ChannelHost {
         }
         if (c.reason === "recovery") {
           for (const [accountId, reservationIds] of dropped.byAccount) {
-            const event: SidecarEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
-            // Retained: recovery's rollbacks happen before any monitor can subscribe. Replayed
-            // ones are announced unless a later `served` record says they already were.
-            if (this.replaying) this.unannounced.push(event);
-            else this.outbox.push(() => this.events.publish(event, true));
+            const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
+            // Retained: recovery's rollbacks happen before any monitor can subscribe. Listed
+            // until a `served` record, live or replayed: a replay announces them unless a later
+            // `served` says they already were, and a snapshot taken before it carries them.
+            this.unannounced.push(event);
+            if (!this.replaying) this.outbox.push(() => this.events.publish(event, true));
           }
         } else {
           // Cancel on disconnect: monitors (a gateway's peer) learn what the channel left
