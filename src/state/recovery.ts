@@ -86,6 +86,8 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   try {
     read = readJournal(dataDir, {
       fromSequence: snapshotSequence + 1n,
+      // The snapshot was written after its records were durable: a hole among them is damage.
+      durableThrough: snapshotSequence,
       onRecord: (record, file, offset) => {
         try {
           state.replay(record.payload);

@@ -17,6 +17,11 @@ export interface ReadJournalOptions {
    * segment buffer: copy it to keep it past the callback without pinning the whole segment.
    */
   readonly onRecord?: RecordCallback;
+  /**
+   * The last record known durable (the restored snapshot's sequence; default 0): zeros where
+   * a record up to it should be are corruption, never a torn tail's hole (segment-scan.ts).
+   */
+  readonly durableThrough?: bigint;
 }
 
 export interface SegmentInfo {
@@ -66,6 +71,7 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
   const asked = options.fromSequence ?? 1n;
   const fromSequence = asked < 1n ? 1n : asked; // sequences start at 1
   const from = fromSequence > MAX_SEQUENCE ? Number.POSITIVE_INFINITY : Number(fromSequence);
+  const durableThrough = Number(options.durableThrough ?? 0n);
   const files = listSegments(dataDir);
   const segments: SegmentInfo[] = [];
   let records = 0;
@@ -112,7 +118,7 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
       continue;
     }
     const buf = fs.readFileSync(full);
-    const scan = scanSegment(buf, { file, firstSeq: first, fromSeq: from, isLast, onRecord: options.onRecord });
+    const scan = scanSegment(buf, { file, firstSeq: first, fromSeq: from, isLast, durableThrough, onRecord: options.onRecord });
     records += scan.delivered;
     const last = BigInt(scan.nextSeq - 1);
     segments.push({ file, firstSequence, bytes: buf.length, records: scan.records, lastSequence: scan.records > 0 ? last : undefined });

@@ -44,6 +44,8 @@ export interface ScanOptions {
   readonly fromSeq: number;
   /** Only the last segment may end in a torn tail; damage anywhere else is corruption. */
   readonly isLast: boolean;
+  /** Records known durable (a snapshot covers them): a hole among them is damage (endOfDataOrBad). */
+  readonly durableThrough: number;
   readonly onRecord: RecordCallback | undefined;
 }
 
@@ -154,7 +156,9 @@ const SECTOR_BYTES = 512;
  */
 function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
   const dataAt = firstNonZero(buf, at);
-  if (!o.isLast || dataAt < 0 || !isHole(at, dataAt)) return badData(buf, o, at, expect, reason);
+  // Records up to durableThrough are covered by a snapshot, written only once they were
+  // durable: zeros where one of them should be are damage, not a write that never completed.
+  if (!o.isLast || expect <= o.durableThrough || dataAt < 0 || !isHole(at, dataAt)) return badData(buf, o, at, expect, reason);
   const zeroFillUntil = endOfNonZero(buf, at);
   const after = findValidRecord(buf, at + 1, expect);
   const dropped = after === undefined ? "" : `, holding record ${after.seq} at offset ${after.offset}`;
