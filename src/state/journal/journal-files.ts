@@ -98,6 +98,9 @@ export function createZeroedFileSync(file: string, size: number, head?: Uint8Arr
     return fd;
   } catch (e) {
     fs.closeSync(fd);
+    // Not left behind half made: on a full disk a rollover that keeps failing would
+    // otherwise leave one such file per attempt, each taking what space had come free.
+    fs.rmSync(file, { force: true });
     throw e;
   }
 }
