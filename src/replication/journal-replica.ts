@@ -166,6 +166,7 @@ export class JournalReplica {
       snapshotEveryRecords: this.o.snapshotEveryRecords,
       snapshotEverySeconds: this.o.snapshotEverySeconds,
       sink: objectStoreSink(this.o.snapshots, journal),
+      ...(this.snapshotSequence !== undefined ? { restoredSnapshot: this.snapshotSequence } : {}),
     });
     const { rolledBack, settingsChanged } = await resumeServing(this.state, journal, schedule, this.configured, this.snapshotSequence !== undefined);
     return {

@@ -4,9 +4,10 @@
  * (their reservations rolled back as journaled commands). A torn last record is truncated;
  * anything else that does not read back stops the start with the file, offset and sequence.
  */
+import * as path from "node:path";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
-import { ensureDirDurable } from "./journal/journal-files.js";
+import { ensureDirDurable, fsyncDirSync } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal } from "./journal/journal-reader.js";
@@ -64,6 +65,9 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   // ensureDirDurable calls found it existing and never synced that entry, and a power loss
   // soon after a first start could lose the whole directory.
   ensureDirDurable(dataDir);
+  // Every start, not only the one that made it: a first start that crashed between the
+  // mkdir and that fsync left a directory the next one finds existing.
+  fsyncDirSync(path.dirname(path.resolve(dataDir)));
   try {
     // Released when the process exits; a lock left by a killed process is taken over.
     lockDataDir(dataDir);
@@ -111,7 +115,7 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     ...(snapshot ? { lastSnapshotSequence: snapshot.seq } : {}),
     ...(options.onJournalFailure ? { onFatal: options.onJournalFailure } : {}),
   });
-  const schedule = new SnapshotSchedule(state, journal, options);
+  const schedule = new SnapshotSchedule(state, journal, { ...options, ...(snapshot ? { restoredSnapshot: snapshot.seq } : {}) });
   const { rolledBack, settingsChanged } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);
   return {
     snapshotSequence: snapshot?.seq,

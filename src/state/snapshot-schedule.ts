@@ -14,6 +14,12 @@ export interface SnapshotScheduleOptions {
   readonly snapshotEverySeconds: number;
   /** Where snapshots go; default: files in dataDir (pruning the segments they supersede). */
   readonly sink?: SnapshotSink;
+  /**
+   * The sequence of the valid snapshot the state was restored from, if any: until one is
+   * written, a snapshot at this sequence is not written again. Only one that checked out
+   * counts (a damaged newest file must be replaced, not trusted).
+   */
+  readonly restoredSnapshot?: bigint;
 }
 
 /** Where a schedule writes its snapshots (files next to the journal, or an object store). */
@@ -36,7 +42,7 @@ function fileSink(dataDir: string): SnapshotSink {
 
 export class SnapshotSchedule {
   private lastSequence: bigint;
-  /** The sequence of the newest snapshot written (or found at start), if any. */
+  /** The sequence of the newest valid snapshot written (or restored from), if any. */
   private onDisk: bigint | undefined;
   private lastAt = performance.now();
   private writing: Promise<unknown> | undefined;
@@ -51,8 +57,8 @@ export class SnapshotSchedule {
     private readonly journal: Journal,
     private readonly options: SnapshotScheduleOptions,
   ) {
-    this.onDisk = journal.status().lastSnapshotSequence;
-    this.lastSequence = this.onDisk ?? 0n;
+    this.onDisk = options.restoredSnapshot;
+    this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
     this.everyRecords = BigInt(options.snapshotEveryRecords);
     this.sink = options.sink ?? fileSink(options.dataDir);
   }

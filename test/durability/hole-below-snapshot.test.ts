@@ -29,7 +29,7 @@ it("a hole below the restored snapshot is refused as corruption, and the acknowl
   };
   block(0);
   await state.journal.flush();
-  const snapshotAt = (await state.snapshots!.take())!;
+  const snapshotAt = (await state.snapshots!.take()) as bigint;
   block(40);
   await state.journal.flush(); // durable and acknowledged
   await state.journal.close();

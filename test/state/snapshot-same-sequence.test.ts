@@ -5,7 +5,7 @@
  * unreadable. Written again, it replaced the file and then pruned by its own sequence,
  * deleting what the fallback needed: the start was refused (found by review).
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
@@ -13,6 +13,7 @@ import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
+import { readLatestSnapshot } from "../../src/state/journal/snapshot-files.js";
 import { recoverState } from "../../src/state/recovery.js";
 import { testConfig } from "../server/harness.js";
 import { flipByte, useTempDirs } from "./journal/journal-test-helpers.js";
@@ -58,4 +59,16 @@ describe("a snapshot at the sequence of the one on disk", () => {
       expect(r.held).toEqual(Array.from({ length: 80 }, (_, i) => `hold ${i}`));
     });
   }
+});
+
+it("a damaged snapshot file at the current sequence is not taken for the snapshot on disk: a start without a valid one writes it", async () => {
+  const dataDir = tempDir();
+  const config = parseSidecarConfig(testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }));
+  // A file that does not check out (bit rot, or a short snapshot an older version renamed into place).
+  writeFileSync(join(dataDir, snapshotFileName(0n)), Buffer.alloc(100, 7));
+  const state = buildState(config, new ManualClock(1_000));
+  const report = await recoverState(state, config.durability);
+  await state.journal.close();
+  expect(report.snapshotSequence).toBeUndefined();
+  expect(readLatestSnapshot(dataDir)?.seq).toBe(0n);
 });

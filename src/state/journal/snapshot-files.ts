@@ -83,16 +83,18 @@ export async function writeSnapshot(dataDir: string, seq: bigint, data: Uint8Arr
   const tmpPath = `${finalPath}.tmp`;
   const handle = await fsp.open(tmpPath, "w");
   try {
-    await writeWhole(handle, [encodeHeader(seq, data), data]);
-    await handle.sync();
+    try {
+      await writeWhole(handle, [encodeHeader(seq, data), data]);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(tmpPath, finalPath);
   } catch (e) {
-    // Never renamed into place: a partial snapshot must not count as one.
-    await handle.close().catch(() => undefined);
+    // Never renamed into place (a partial snapshot must not count as one), nor left behind.
     await fsp.rm(tmpPath, { force: true }).catch(() => undefined);
     throw e;
   }
-  await handle.close();
-  await fsp.rename(tmpPath, finalPath);
   await fsyncDir(dataDir);
   return { file, seq, bytes: SNAPSHOT_HEADER_BYTES + data.length };
 }
