@@ -75,3 +75,18 @@ it("the first start fsyncs the parent of the data directory it creates, and the 
   expect(synced.has(dirname(resolve(dataDir)))).toBe(true);
   expect(synced.has(resolve(root))).toBe(true);
 });
+
+it("a start that finds the data directory made but never synced (a first start that crashed) fsyncs its parent too", async () => {
+  const root = mkdtempSync(join(tmpdir(), "review-dur-"));
+  dirs.push(root);
+  const dataDir = join(root, "openpit-data");
+  fsReal.mkdirSync(dataDir);
+  synced.clear();
+  const config = parseSidecarConfig(
+    testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }),
+  );
+  const state = buildState(config, new ManualClock(1_000));
+  await recoverState(state, config.durability);
+  await state.journal.close();
+  expect(synced.has(resolve(root))).toBe(true);
+});
