@@ -10,27 +10,21 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
-import { AccountId } from "../../src/param/index.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { readJournal } from "../../src/state/journal/journal-reader.js";
 import { recoverState } from "../../src/state/recovery.js";
-import { testConfig } from "../server/harness.js";
+import { durableConfig, holdAccounts, startState } from "../state/durable-state.js";
 import { useTempDirs } from "../state/journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 
 it("a hole below the restored snapshot is refused as corruption, and the acknowledged records after the snapshot stay on disk", async () => {
   const dataDir = tempDir();
-  const config = parseSidecarConfig(testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 1 << 20 } }));
-  const state = buildState(config, new ManualClock(1_000));
-  await recoverState(state, config.durability);
-  const block = (from: number) => {
-    for (let i = from; i < from + 40; i++) state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(1000 + i), reason: `hold ${i}` });
-  };
-  block(0);
+  const config = durableConfig(dataDir, 1 << 20);
+  const { state } = await startState(config);
+  holdAccounts(state, 0);
   await state.journal.flush();
   const snapshotAt = (await state.snapshots!.take()) as bigint;
-  block(40);
+  holdAccounts(state, 40);
   await state.journal.flush(); // durable and acknowledged
   await state.journal.close();
 

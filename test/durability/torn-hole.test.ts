@@ -13,24 +13,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileJournal, JournalCorruptionError, readJournal } from "../../src/state/journal/index.js";
+import { FileJournal, readJournal } from "../../src/state/journal/index.js";
 import { SEGMENT_HEADER_BYTES, encodeFrame, encodeSegmentHeader } from "../../src/state/journal/segment-format.js";
-import { SMALL_SEGMENT, patchFile, payloadFor, range, readAll, useTempDirs } from "../state/journal/journal-test-helpers.js";
+import { SMALL_SEGMENT, corruption, expectJournalEndsWith, patchFile, payloadFor, readAll, useTempDirs } from "../state/journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 const FIRST = "journal-00000000000000000001.seg";
 const PAGE = 4096;
 const SECTOR = 512;
-
-function corruption(fn: () => unknown): JournalCorruptionError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JournalCorruptionError) return e;
-    throw e;
-  }
-  throw new Error("expected a JournalCorruptionError");
-}
 
 /** True when the file's bytes [from, to) are all zero. */
 function zeroIn(file: string, from: number, to: number): boolean {
@@ -53,12 +43,7 @@ async function appendAndReread(dir: string, payloads: Buffer[]) {
   const firstNew = j.lastSequence + 1n;
   for (const p of payloads) j.append(p);
   await j.close();
-  const back = readAll(dir);
-  expect(back.result.tornTail).toBeUndefined();
-  const last = Number(firstNew) - 1 + payloads.length;
-  expect(back.seqs).toEqual(range(1, last));
-  expect(back.payloads.slice(Number(firstNew) - 1)).toEqual(payloads);
-  return back;
+  return expectJournalEndsWith(dir, firstNew, payloads);
 }
 
 describe("a hole in the newest segment is where its durable data ends", () => {

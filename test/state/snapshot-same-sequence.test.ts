@@ -8,31 +8,22 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { AccountId } from "../../src/param/index.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { readLatestSnapshot } from "../../src/state/journal/snapshot-files.js";
-import { recoverState } from "../../src/state/recovery.js";
-import { testConfig } from "../server/harness.js";
+import { allHeld, durableConfig, heldReasons, holdAccounts, startState } from "./durable-state.js";
 import { flipByte, useTempDirs } from "./journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 
 async function scenario(takeAgain: boolean): Promise<{ files: string[]; fallback: bigint; recoveredFrom: bigint | undefined; held: (string | undefined)[] }> {
   const dataDir = tempDir();
-  const config = parseSidecarConfig(testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 4096 } }));
-  const state = buildState(config, new ManualClock(1_000));
-  await recoverState(state, config.durability);
-  const block = (from: number) => {
-    for (let i = from; i < from + 40; i++) state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(1000 + i), reason: `hold ${i}` });
-  };
-  block(0);
+  const config = durableConfig(dataDir);
+  const { state } = await startState(config);
+  holdAccounts(state, 0);
   await state.journal.flush();
   await state.snapshots!.take();
   const s1 = state.journal.lastSequence;
-  block(40);
+  holdAccounts(state, 40);
   await state.journal.flush();
   await state.snapshots!.take();
   const s2 = state.journal.lastSequence;
@@ -44,11 +35,9 @@ async function scenario(takeAgain: boolean): Promise<{ files: string[]; fallback
 
   // The newest snapshot turns out unreadable: the case pruning "only what the previous one covers" exists for.
   flipByte(join(dataDir, snapshotFileName(s2)), 100);
-  const again = buildState(config, new ManualClock(2_000));
-  const report = await recoverState(again, config.durability);
+  const { state: again, report } = await startState(config, 2_000);
   await again.journal.close();
-  const held = Array.from({ length: 80 }, (_, i) => again.engine.accounts().blockOf(AccountId.fromU64(1000 + i))?.reason);
-  return { files, fallback: s1, recoveredFrom: report.snapshotSequence, held };
+  return { files, fallback: s1, recoveredFrom: report.snapshotSequence, held: heldReasons(again, 80) };
 }
 
 describe("a snapshot at the sequence of the one on disk", () => {
@@ -56,18 +45,17 @@ describe("a snapshot at the sequence of the one on disk", () => {
     it(takeAgain ? "is not written again, so recovery still falls back past an unreadable newest snapshot" : "control: the newest unreadable, recovery falls back to the one before and replays the rest", async () => {
       const r = await scenario(takeAgain);
       expect(r.recoveredFrom).toBe(r.fallback);
-      expect(r.held).toEqual(Array.from({ length: 80 }, (_, i) => `hold ${i}`));
+      expect(r.held).toEqual(allHeld(80));
     });
   }
 });
 
 it("a damaged snapshot file at the current sequence is not taken for the snapshot on disk: a start without a valid one writes it", async () => {
   const dataDir = tempDir();
-  const config = parseSidecarConfig(testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }));
+  const config = durableConfig(dataDir, 65536);
   // A file that does not check out (bit rot, or a short snapshot an older version renamed into place).
   writeFileSync(join(dataDir, snapshotFileName(0n)), Buffer.alloc(100, 7));
-  const state = buildState(config, new ManualClock(1_000));
-  const report = await recoverState(state, config.durability);
+  const { state, report } = await startState(config);
   await state.journal.close();
   expect(report.snapshotSequence).toBeUndefined();
   expect(readLatestSnapshot(dataDir)?.seq).toBe(0n);

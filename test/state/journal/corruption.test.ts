@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileJournal, JournalCorruptionError, readJournal } from "../../../src/state/journal/index.js";
-import { SMALL_SEGMENT, flipByte, patchFile, payloadFor, range, readAll, useTempDirs } from "./journal-test-helpers.js";
+import { SMALL_SEGMENT, corruption, flipByte, patchFile, payloadFor, range, readAll, useTempDirs } from "./journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 const FIRST = "journal-00000000000000000001.seg";
@@ -15,16 +15,6 @@ async function journalOf(records: number, segmentBytes = SMALL_SEGMENT) {
   for (let i = 0; i < records; i++) j.append(payloadFor(i));
   await j.close();
   return { dir, back: readAll(dir) };
-}
-
-function corruption(fn: () => unknown): JournalCorruptionError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JournalCorruptionError) return e;
-    throw e;
-  }
-  throw new Error("expected a JournalCorruptionError");
 }
 
 describe("corruption", () => {

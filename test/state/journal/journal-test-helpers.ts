@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, expect } from "vitest";
+import { JournalCorruptionError } from "../../../src/state/journal/journal-corruption-error.js";
 import type { JournalIo } from "../../../src/state/journal/journal-io.js";
 import { readJournal, type ReadJournalOptions } from "../../../src/state/journal/journal-reader.js";
 
@@ -110,4 +111,28 @@ export function flipByte(file: string, offset: number): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The JournalCorruptionError `fn` throws (anything else is rethrown; none is a failure). */
+export function corruption(fn: () => unknown): JournalCorruptionError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof JournalCorruptionError) return e;
+    throw e;
+  }
+  throw new Error("expected a JournalCorruptionError");
+}
+
+/**
+ * Reads `dir` from scratch and checks it holds exactly records 1..last, clean to the end,
+ * with `payloads` as its last records from `firstNew` on (what an append after a recovery wrote).
+ */
+export function expectJournalEndsWith(dir: string, firstNew: bigint, payloads: readonly Buffer[]): ReadBack {
+  const back = readAll(dir);
+  expect(back.result.tornTail).toBeUndefined();
+  const last = Number(firstNew) - 1 + payloads.length;
+  expect(back.seqs).toEqual(range(1, last));
+  expect(back.payloads.slice(Number(firstNew) - 1)).toEqual(payloads);
+  return back;
 }

@@ -38,13 +38,8 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   return { ...fsp, open, default: { ...fsp, open } };
 });
 
-const { buildState } = await import("../../../src/app/build-sidecar.js");
-const { ManualClock } = await import("../../../src/engine/index.js");
-const { parseSidecarConfig } = await import("../../../src/server/config/sidecar-config.js");
-const { recoverState } = await import("../../../src/state/recovery.js");
 const { writeSnapshot, readLatestSnapshot } = await import("../../../src/state/journal/index.js");
-const { AccountId } = await import("../../../src/param/index.js");
-const { testConfig } = await import("../../server/harness.js");
+const { allHeld, durableConfig, heldReasons, holdAccounts, startState } = await import("../durable-state.js");
 const { useTempDirs } = await import("./journal-test-helpers.js");
 
 const tempDir = useTempDirs();
@@ -73,29 +68,21 @@ describe("snapshots on a disk that takes only part of a write", () => {
   for (const mode of ["short", "full"] as const) {
     it(`two snapshots in a row on a ${mode === "short" ? "short-writing" : "full"} disk leave a directory that recovers every record`, async () => {
       const dataDir = tempDir();
-      const config = parseSidecarConfig(
-        testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 4096 } }),
-      );
-      const state = buildState(config, new ManualClock(1_000));
-      await recoverState(state, config.durability); // snapshot 0, on a good disk
-      const block = (from: number) => {
-        for (let i = from; i < from + 40; i++) state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(1000 + i), reason: `hold ${i}` });
-      };
-      block(0);
+      const config = durableConfig(dataDir);
+      const { state } = await startState(config); // snapshot 0, on a good disk
+      holdAccounts(state, 0);
       await state.journal.flush();
       disk = mode; // the journal's segments are preallocated: it keeps writing
       await state.snapshots!.take();
-      block(40);
+      holdAccounts(state, 40);
       await state.journal.flush();
       await state.snapshots!.take();
       disk = "ok";
       await state.journal.close();
 
-      const again = buildState(config, new ManualClock(2_000));
-      await recoverState(again, config.durability);
+      const { state: again } = await startState(config, 2_000);
       await again.journal.close();
-      const held = Array.from({ length: 80 }, (_, i) => again.engine.accounts().blockOf(AccountId.fromU64(1000 + i))?.reason);
-      expect(held).toEqual(Array.from({ length: 80 }, (_, i) => `hold ${i}`));
+      expect(heldReasons(again, 80)).toEqual(allHeld(80));
     });
   }
 });

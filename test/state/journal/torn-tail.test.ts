@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileJournal, readJournal } from "../../../src/state/journal/index.js";
 import { encodeFrame } from "../../../src/state/journal/segment-format.js";
-import { SMALL_SEGMENT, flipByte, patchFile, payloadFor, range, readAll, useTempDirs } from "./journal-test-helpers.js";
+import { SMALL_SEGMENT, expectJournalEndsWith, flipByte, patchFile, payloadFor, readAll, useTempDirs } from "./journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 const FIRST = "journal-00000000000000000001.seg";
@@ -39,12 +39,7 @@ async function continueAndCheck(dir: string, firstNew: bigint, payloads: Buffer[
   expect(j.lastSequence).toBe(firstNew - 1n);
   for (const [i, p] of payloads.entries()) expect(j.append(p)).toBe(firstNew + BigInt(i));
   await j.close();
-  const back = readAll(dir);
-  expect(back.result.tornTail).toBeUndefined();
-  const last = Number(firstNew) - 1 + payloads.length;
-  expect(back.seqs).toEqual(range(1, last));
-  expect(back.payloads.slice(Number(firstNew) - 1)).toEqual(payloads);
-  return back;
+  return expectJournalEndsWith(dir, firstNew, payloads);
 }
 
 describe("torn tail", () => {

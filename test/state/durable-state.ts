@@ -1,0 +1,39 @@
+/**
+ * A durable (sync) sidecar state for tests of what survives a restart: recovered on its data
+ * directory with automatic snapshots off, changed through journaled admin commands (account
+ * blocks), and read back after the next start.
+ */
+import { buildState } from "../../src/app/build-sidecar.js";
+import { ManualClock } from "../../src/engine/index.js";
+import { AccountId } from "../../src/param/index.js";
+import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
+import type { SidecarState } from "../../src/state/sidecar-state.js";
+import { recoverState, type RecoveryReport } from "../../src/state/recovery.js";
+import { testConfig } from "../server/harness.js";
+
+/** The sync-mode configuration on `dataDir` (no snapshot taken unless asked for). */
+export function durableConfig(dataDir: string, segmentBytes = 4096): SidecarConfig {
+  return parseSidecarConfig(testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes } }));
+}
+
+/** A state built on `config` and recovered from its directory (a first start makes snapshot 0). */
+export async function startState(config: SidecarConfig, clockMs = 1_000): Promise<{ state: SidecarState; report: RecoveryReport }> {
+  const state = buildState(config, new ManualClock(clockMs));
+  const report = await recoverState(state, config.durability);
+  return { state, report };
+}
+
+/** Blocks accounts 1000+from .. 1000+from+count−1, reason `hold i`: one journaled command each. */
+export function holdAccounts(state: SidecarState, from: number, count = 40): void {
+  for (let i = from; i < from + count; i++) state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(1000 + i), reason: `hold ${i}` });
+}
+
+/** The block reasons of accounts 1000 .. 1000+count−1 (undefined where there is none). */
+export function heldReasons(state: SidecarState, count: number): (string | undefined)[] {
+  return Array.from({ length: count }, (_, i) => state.engine.accounts().blockOf(AccountId.fromU64(1000 + i))?.reason);
+}
+
+/** What heldReasons gives when every one of them is held. */
+export function allHeld(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `hold ${i}`);
+}
