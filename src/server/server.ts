@@ -157,7 +157,7 @@ export class SidecarServer {
       return guarded;
     };
     add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_DECODING_WIRE });
-    add(ExecutionReportFeedService, feedService(ctx), { publish: FEED_DECODING_WIRE });
+    add(ExecutionReportFeedService, feedService(ctx, options), { publish: FEED_DECODING_WIRE });
     const events = add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
     const admin = add(AdminService, adminService(ctx));
     this.guardedServices = { admin, events };

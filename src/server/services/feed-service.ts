@@ -120,6 +120,15 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
  */
 export const REPORTS_PER_SLICE = 32;
 
+export interface FeedQueueLimits {
+  /**
+   * Messages waiting behind a sliced one (limits.maxQueuedMessages, as for a channel): at
+   * this many, reading stops until they have all been applied, so a publisher faster than
+   * the door is held by HTTP/2 flow control instead of queueing in memory without bound.
+   */
+  readonly maxQueuedMessages: number;
+}
+
 /**
  * The execution-report feed. Each report is applied when it arrives, in arrival order:
  * a command runs to completion, so a report never lands in the middle of one of its
@@ -129,7 +138,7 @@ export const REPORTS_PER_SLICE = 32;
  * every message that still arrives is answered SHUTTING_DOWN, report by report, until the
  * client half-closes (or the server's grace period cuts the stream): none goes unanswered.
  */
-export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
+export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): UntypedServiceImplementation {
   const { state, metrics, log } = ctx;
 
   return {
@@ -142,12 +151,22 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
       log?.info({ event: "connect", stream: "feed", peer, principal: principal.name }, `feed stream opened by ${principal.name} from ${peer}`);
       const scope: CommandScope = { principal, action: PUBLISH_PATH, onDenied: ctx.onDenied };
       const run = (m: PublishRequest, offset: number): FeedAnswer[] | PublishResponse => publishAnswers(state, m, scope, offset, ctx.ownership);
-      const work = new SliceQueue();
       /** Shutdown closed this stream (or the client went): nothing more is applied. */
       let closed = false;
       /** The transport is gone or ended: nothing more can be written. */
       let ended = false;
-      let paused = false;
+      // Reading is held back while the client does not read its answers, or while the
+      // messages behind a sliced one reach the bound; it resumes once neither holds.
+      let heldForAnswers = false;
+      let heldForBacklog = false;
+      const release = (): void => {
+        if (!heldForAnswers && !heldForBacklog) call.resume();
+      };
+      const work = new SliceQueue(setImmediate, () => {
+        if (!heldForBacklog) return;
+        heldForBacklog = false;
+        release();
+      });
       const unregister = ctx.streams.add({
         drainAndClose() {
           // What was received before the close is applied under the drain's rules first.
@@ -175,12 +194,12 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         if (ended) return;
         try {
           // Flow control: stop reading until the client reads; one drain listener at a time.
-          if (!call.write(response) && !paused) {
-            paused = true;
+          if (!call.write(response) && !heldForAnswers) {
+            heldForAnswers = true;
             call.pause();
             call.once("drain", () => {
-              paused = false;
-              call.resume();
+              heldForAnswers = false;
+              release();
             });
           }
         } catch (e) {
@@ -222,8 +241,13 @@ export function feedService(ctx: ServiceContext): UntypedServiceImplementation {
         const arrivedAt = metrics ? metrics.arrival() : -1;
         // The usual message, with nothing queued ahead of it, is answered here and now, as
         // its job's first (and only) step would be: no generator per message.
-        if (work.idle && isWhole(m)) answerWhole(m, arrivedAt);
-        else work.push(apply(m, arrivedAt));
+        if (work.idle && isWhole(m)) return answerWhole(m, arrivedAt);
+        work.push(apply(m, arrivedAt));
+        // Waiting: every unfinished job but the one being applied.
+        if (work.pending - 1 > limits.maxQueuedMessages && !heldForBacklog) {
+          heldForBacklog = true;
+          call.pause();
+        }
       });
       function finish(reason: "disconnect" | "shutdown"): void {
         if (closed) return;

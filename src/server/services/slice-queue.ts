@@ -17,7 +17,14 @@ export class SliceQueue {
   private scheduled = false;
   private running = false;
 
-  constructor(private readonly defer: (run: () => void) => void = setImmediate) {}
+  /**
+   * `onEmpty`: called each time the last queued job finishes (the stream's backlog is gone,
+   * so a reader held back for it can be let go).
+   */
+  constructor(
+    private readonly defer: (run: () => void) => void = setImmediate,
+    private readonly onEmpty?: () => void,
+  ) {}
 
   /** Jobs not yet finished (the running one included). */
   get pending(): number {
@@ -40,9 +47,11 @@ export class SliceQueue {
 
   /** Runs everything queued to completion now (shutdown's drain: what was received is finished). */
   finishNow(): void {
+    if (this.jobs.length === 0) return;
     while (this.jobs.length > 0) {
       if (this.jobs[0]!.next().done) this.jobs.shift();
     }
+    this.onEmpty?.();
   }
 
   /** One slice of the head job per turn: the bound on how long this stream holds the loop. */
@@ -55,6 +64,7 @@ export class SliceQueue {
     } finally {
       this.running = false;
     }
+    if (this.jobs.length === 0) this.onEmpty?.();
     if (this.jobs.length > 0 && !this.scheduled) {
       this.scheduled = true;
       this.defer(() => {
