@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? "/usr/sbin/nats-server";
@@ -45,6 +45,11 @@ export interface NatsCluster {
   restart(node: number): Promise<void>;
   /** Node number of the current leader of `stream` (waits up to 10 s for one; else undefined). */
   leaderOf(stream: string): Promise<number | undefined>;
+  /**
+   * Resolves once a consumer can be made on `stream` (waits up to 30 s): after a node loss the
+   * meta group, which assigns consumers, may need longer than the stream to elect a leader.
+   */
+  consumersReady(stream: string): Promise<void>;
   /** Whether node `node` runs (started and not exited). */
   isRunning(node: number): boolean;
   /** Kills every node and removes the temp directory. */
@@ -217,6 +222,20 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
           return leader !== undefined;
         }).catch(() => undefined);
         return leader;
+      } finally {
+        await nc.close();
+      }
+    },
+    async consumersReady(stream) {
+      const servers = urls.filter((_, i) => running(i));
+      const nc = await connect({ servers, timeout: 2000, maxReconnectAttempts: 0 });
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false });
+        await pollUntil(`a consumer on stream ${stream}`, Date.now() + 30_000, async () => {
+          const made = await jsm.consumers.add(stream, { ack_policy: AckPolicy.None, inactive_threshold: 5_000_000_000 });
+          await jsm.consumers.delete(stream, made.name);
+          return true;
+        });
       } finally {
         await nc.close();
       }
