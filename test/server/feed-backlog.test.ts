@@ -9,7 +9,6 @@ import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
-import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -17,7 +16,8 @@ import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-s
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { decodePublishResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
 import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
-import { ACCOUNT, testConfig } from "./harness.js";
+import { testConfig } from "./harness.js";
+import { feeReport } from "./results.js";
 
 /** grpc-js's server duplex stream as the feed uses it; answers kept as the client reads them. */
 class FakeCall extends EventEmitter {
@@ -41,15 +41,7 @@ class FakeCall extends EventEmitter {
 }
 
 /** A fee-only report (SpotFunds debits 1 USD): applied, whatever the account holds. */
-const fee = () =>
-  create(pb.ExecutionReportSchema, {
-    instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
-    accountId: ACCOUNT,
-    side: pb.Side.BUY,
-    pnl: "0",
-    fee: "0",
-    fillFee: { amount: "1", currency: "USD" },
-  });
+const fee = () => feeReport("1");
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,20 +1,7 @@
-import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
-import { ACCOUNT, holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
-import { as } from "./results.js";
-
-/** A fee-only report: SpotFunds debits `usd` from the account's available USD. */
-const fee = (usd: string) =>
-  create(pb.ExecutionReportSchema, {
-    instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
-    accountId: ACCOUNT,
-    side: pb.Side.BUY,
-    pnl: "0",
-    fee: "0",
-    fillFee: { amount: usd, currency: "USD" },
-  });
+import { holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
+import { as, feeReport } from "./results.js";
 
 describe("a big feed message is applied in slices", () => {
   let h: Harness;
@@ -32,7 +19,7 @@ describe("a big feed message is applied in slices", () => {
     const n = REPORTS_PER_SLICE * 6 + 5;
     const bad = REPORTS_PER_SLICE * 4 + 3;
     // One report that cannot be decoded (a bad decimal), in a late slice: its error names its index in the message.
-    const reports = Array.from({ length: n }, (_, i) => (i === bad ? { ...fee("1"), pnl: "not a number" } : fee("1")));
+    const reports = Array.from({ length: n }, (_, i) => (i === bad ? { ...feeReport("1"), pnl: "not a number" } : feeReport("1")));
     const answered: string[] = [];
     const published = feed.publish(...reports).then((r) => {
       answered.push("feed");
@@ -58,8 +45,8 @@ describe("a big feed message is applied in slices", () => {
     const ch = h.channel();
     const feed = h.feed();
     await ch.send(seed("USD", "1000"));
-    const big = feed.publish(...Array.from({ length: REPORTS_PER_SLICE * 3 }, () => fee("1")));
-    const small = feed.publish(fee("2"));
+    const big = feed.publish(...Array.from({ length: REPORTS_PER_SLICE * 3 }, () => feeReport("1")));
+    const small = feed.publish(feeReport("2"));
     const order: string[] = [];
     await Promise.all([big.then(() => order.push("big")), small.then(() => order.push("small"))]);
     expect(order).toEqual(["big", "small"]);

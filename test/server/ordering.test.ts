@@ -1,10 +1,8 @@
-import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import type { AccountChannel } from "../../src/client/index.js";
 import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
-import { as, fill, handleId } from "./results.js";
+import { as, feeReport, fill, handleId } from "./results.js";
 
 const oneAt100 = (accountId = ACCOUNT) =>
   ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100", accountId }) } }) as const;
@@ -83,14 +81,7 @@ describe("ordering", () => {
     const feed = h.feed();
     await ch.send(seed("USD", "250"));
     // A fee-only report (no trade): SpotFunds debits the fee currency's available.
-    const fee = create(pb.ExecutionReportSchema, {
-      instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
-      accountId: ACCOUNT,
-      side: pb.Side.BUY,
-      pnl: "0",
-      fee: "0",
-      fillFee: { amount: "100", currency: "USD" },
-    });
+    const fee = feeReport("100");
 
     // The order lands first and holds 100 of 250; the fee then takes 100 of the remaining 150.
     expect(as(await ch.one(oneAt100()), "execute").accepted).toBe(true);

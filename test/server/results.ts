@@ -59,6 +59,18 @@ export function fill({ qty, price, lockPrice = "100", side = pb.Side.BUY, accoun
   });
 }
 
+/** A fee-only report (no trade): SpotFunds debits `usd` from the account's available USD. */
+export function feeReport(usd: string, accountId = ACCOUNT): pb.ExecutionReport {
+  return create(pb.ExecutionReportSchema, {
+    instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
+    accountId,
+    side: pb.Side.BUY,
+    pnl: "0",
+    fee: "0",
+    fillFee: { amount: usd, currency: "USD" },
+  });
+}
+
 /** Resolves with the next server notice of `kind` the channel receives. */
 export function nextNotice<K extends NonNullable<NonNullable<OpenResponse["notice"]>["notice"]["case"]>>(
   notices: NoticeTap,
