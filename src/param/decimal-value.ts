@@ -203,6 +203,18 @@ export function rescaled(m: number, from: number, to: number): number {
 }
 
 /**
+ * The mantissa at `scale` (the larger of the two scales) of `a` at scale `as` plus `sign ×
+ * b`, when both are small and the result is a safe integer; NaN otherwise (then decimal.js
+ * computes it). The sign rule is the caller's (`smallValue`). The one integer fast path of
+ * `add`/`sub`, shared with `DecimalCell`, which sums in place.
+ */
+export function smallAddend(a: number, as: number, b: DecimalValue, sign: 1 | -1, scale: number): number {
+  if (a !== a || b.small !== b.small) return NaN;
+  const r = rescaled(a, as, scale) + sign * rescaled(b.small, b.scale, scale);
+  return Number.isSafeInteger(r) ? r : NaN;
+}
+
+/**
  * The order of `a` at scale `as` and `b` at scale `bs` (safe-integer mantissas, scales at
  * most 15), as `compare` gives it for the two values; NaN when the rescaled mantissas are
  * not exact (then compare the values themselves).
@@ -292,7 +304,9 @@ export abstract class DecimalValue {
   /** The rendering, computed once on first use. */
   // Assigned in the constructor so every value has the same shape from the start: added
   // later (on first print) it moved values to a new map with a separate property store.
-  private text: string | undefined = undefined;
+  // A private field: a cache is not part of the value, and deep equality must not see
+  // whether a value happened to be printed (a state cell hands out one shared zero).
+  #text: string | undefined = undefined;
 
   /**
    * Unchecked: use `fromString`, `from` or arithmetic; they validate. Exactly one of
@@ -379,10 +393,8 @@ export abstract class DecimalValue {
 
   private sum(other: DecimalValue, sign: 1 | -1): this {
     const scale = this.scale > other.scale ? this.scale : other.scale;
-    if (this.isSmall && other.isSmall) {
-      const r = rescaled(this.small, this.scale, scale) + sign * rescaled(other.small, other.scale, scale);
-      if (Number.isSafeInteger(r)) return smallValue(this.type, r, scale);
-    }
+    const m = smallAddend(this.small, this.scale, other, sign, scale);
+    if (m === m) return smallValue(this.type, m, scale);
     const d = sign === 1 ? this.decimal.plus(other.decimal) : this.decimal.minus(other.decimal);
     return makeValue(this.type, d, scale);
   }
@@ -450,7 +462,7 @@ export abstract class DecimalValue {
   }
 
   toString(): string {
-    return (this.text ??= this.isSmall ? formatSmall(this.small, this.scale) : this.big!.toFixed(this.scale));
+    return (this.#text ??= this.isSmall ? formatSmall(this.small, this.scale) : this.big!.toFixed(this.scale));
   }
 
   toJSON(): string {

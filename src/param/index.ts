@@ -1,6 +1,7 @@
 /** Value types, ids and enums: the bottom layer every other one imports. */
 export * from "./param-error.js";
 export * from "./decimal-value.js";
+export * from "./decimal-cell.js";
 export * from "./values.js";
 export * from "./enums.js";
 export * from "./ids.js";

@@ -1,0 +1,83 @@
+/**
+ * A decimal held in place, for long-lived state that changes often (a balance per account).
+ *
+ * Why: a value type is immutable, so state kept as values gets a new object on every
+ * change, and over many accounts each one lives until that account's next change, long
+ * enough to be copied by a young-generation collection and then promoted. Most of what a
+ * scavenge copied under load was such state (docs/performance.md, Session 9). A cell keeps
+ * the number's parts (the safe-integer mantissa, or the decimal.js form, and the scale) in
+ * fields of one object made once: writing a small value stores numbers and allocates
+ * nothing, and the state holds no pointer to a young object. `value` builds the immutable
+ * value on demand; it is short-lived, which is what the young generation is cheap for.
+ */
+import type { Decimal } from "decimal.js";
+import { compareSmall, smallAddend, type DecimalValue, type ValueType } from "./decimal-value.js";
+
+export class DecimalCell<T extends DecimalValue> {
+  /** The safe-integer mantissa; NaN when `big` holds the number (as in `DecimalValue`). */
+  #small = 0;
+  #big: Decimal | undefined = undefined;
+  #scale = 0;
+
+  /** What `value` returns for a zero at scale 0, the commonest number in a slot: made once, not per read. */
+  readonly #zero: T;
+
+  constructor(private readonly type: ValueType<T>) {
+    this.#zero = new type(0, undefined, 0);
+  }
+
+  /** The number now, as an immutable value (the same digits and scale as the one stored). */
+  get value(): T {
+    const small = this.#small;
+    if (small === 0 && this.#scale === 0) return this.#zero;
+    return new this.type(small, this.#big, this.#scale);
+  }
+
+  set(v: DecimalValue): void {
+    const small = v.small;
+    this.#small = small;
+    // A small value may carry its decimal.js form as a cache: not kept, it would be a
+    // pointer from this (old) cell to a (young) object, which is what the cell avoids.
+    this.#big = small === small ? undefined : v.big;
+    this.#scale = v.scale;
+  }
+
+  /** `value.add(v)` stored in place: the same digits, scale and errors, without allocating when both are small. */
+  add(v: T): void {
+    this.#sum(v, 1);
+  }
+
+  /** `value.sub(v)` stored in place. */
+  sub(v: T): void {
+    this.#sum(v, -1);
+  }
+
+  #sum(v: T, sign: 1 | -1): void {
+    if (this.#small === this.#small) {
+      const scale = this.#scale > v.scale ? this.#scale : v.scale;
+      const m = smallAddend(this.#small, this.#scale, v, sign, scale);
+      // A negative result of a non-negative type takes the value's path, which raises its error.
+      if (m === m && !(m < 0 && this.type.nonNegative)) {
+        this.#small = m; // never −0: a stored mantissa is never −0, and m + (±0) is not either
+        this.#scale = scale;
+        return;
+      }
+    }
+    const before = this.value;
+    this.set(sign === 1 ? before.add(v) : before.sub(v));
+  }
+
+  /** `value.compare(v)`, without making the value when both are small. */
+  compare(v: DecimalValue): -1 | 0 | 1 {
+    const small = this.#small;
+    if (small === small && v.small === v.small) {
+      const c = compareSmall(small, this.#scale, v.small, v.scale);
+      if (c === c) return c as -1 | 0 | 1;
+    }
+    return this.value.compare(v);
+  }
+
+  isZero(): boolean {
+    return this.#small === this.#small ? this.#small === 0 : this.#big!.isZero();
+  }
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { DecimalCell, ParamError, Pnl, PositionSize, Quantity, type DecimalValue, type ValueType } from "../../src/param/index.js";
+
+/** A seeded PRNG (mulberry32) so a failure replays. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Decimal strings of 1..20 digits and scale 0..18 (both sides of the 15-digit fast path), zeros often. */
+function randomDecimal(rand: () => number, signed: boolean): string {
+  if (rand() < 0.1) return rand() < 0.5 ? "0" : "0.00";
+  const digits = 1 + Math.floor(rand() * 20);
+  let body = "";
+  for (let i = 0; i < digits; i++) body += String(Math.floor(rand() * 10));
+  const scale = Math.min(digits, Math.floor(rand() * 19));
+  const sign = signed && rand() < 0.3 ? "-" : "";
+  return scale === 0 ? `${sign}${body}` : `${sign}${body.slice(0, digits - scale) || "0"}.${body.slice(digits - scale)}`;
+}
+
+/** What an operation gave: the text (digits and scale) or the error's code and message. */
+function outcome(f: () => DecimalValue): string {
+  try {
+    return f().toString();
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return `${e.kind}/${e.code}: ${e.message}`;
+  }
+}
+
+function agreesWithValues<T extends DecimalValue>(type: ValueType<T> & { fromString(s: string): T }, signed: boolean, seed: number): void {
+  const rand = prng(seed);
+  const cell = new DecimalCell(type);
+  for (let i = 0; i < 20_000; i++) {
+    const a = type.fromString(randomDecimal(rand, signed));
+    const b = type.fromString(randomDecimal(rand, signed));
+    cell.set(a);
+    expect(cell.value.toString()).toBe(a.toString());
+    expect(cell.compare(b), `${a} vs ${b}`).toBe(a.compare(b));
+    expect(cell.isZero()).toBe(a.isZero());
+    const add = rand() < 0.5;
+    const expected = outcome(() => (add ? a.add(b) : a.sub(b)));
+    const got = outcome(() => {
+      if (add) cell.add(b);
+      else cell.sub(b);
+      return cell.value;
+    });
+    expect(got, `${a} ${add ? "+" : "-"} ${b}`).toBe(expected);
+    // A failed operation leaves the cell as it was, as a value that was never replaced.
+    if (expected.includes(":")) expect(cell.value.toString()).toBe(a.toString());
+  }
+}
+
+describe("DecimalCell: a decimal kept in place", () => {
+  it("adds, subtracts and compares digit for digit, scale for scale and error for error as the values do (signed type)", () => {
+    agreesWithValues(Pnl, true, 20261202);
+  });
+
+  it("does the same for a non-negative type, whose negative results are the type's error", () => {
+    agreesWithValues(Quantity, false, 7);
+    const cell = new DecimalCell(Quantity);
+    cell.set(Quantity.fromString("1.5"));
+    expect(() => cell.sub(Quantity.fromString("2.25"))).toThrow("value -0.75 must not be negative");
+    expect(cell.value.toString()).toBe("1.5");
+  });
+
+  it("reads a value of its type, a zero at scale 0 always the same one and other zeros with their scale", () => {
+    const cell = new DecimalCell(PositionSize);
+    expect(cell.value).toBeInstanceOf(PositionSize);
+    expect(cell.value).toBe(cell.value);
+    expect(cell.value.toString()).toBe("0");
+    cell.set(PositionSize.fromString("0.00"));
+    expect(cell.value.toString()).toBe("0.00");
+    cell.add(PositionSize.fromString("2.5"));
+    expect(cell.value.toString()).toBe("2.50");
+    expect(cell.value).not.toBe(cell.value);
+  });
+
+  it("never holds −0: x − x is 0, not negative", () => {
+    const cell = new DecimalCell(Pnl);
+    cell.set(Pnl.fromString("-3"));
+    cell.add(Pnl.fromString("3"));
+    expect(Object.is(cell.value.small, 0)).toBe(true);
+    expect(cell.value.isNegative()).toBe(false);
+    expect(cell.value.toString()).toBe("0");
+  });
+
+  it("keeps numbers beyond the safe-integer mantissa exact (the decimal.js form)", () => {
+    const cell = new DecimalCell(Pnl);
+    cell.set(Pnl.fromString("9007199254740991"));
+    cell.add(Pnl.fromString("2"));
+    expect(cell.value.toString()).toBe("9007199254740993");
+    cell.sub(Pnl.fromString("9007199254740993.000"));
+    expect(cell.value.toString()).toBe("0.000");
+    expect(cell.isZero()).toBe(true);
+  });
+});
