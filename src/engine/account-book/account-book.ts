@@ -6,6 +6,7 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
+import { DecimalCell } from "../../param/decimal-cell.js";
 import { PositionSize, Quantity } from "../../param/values.js";
 
 const ZERO_POSITION = PositionSize.zero();
@@ -16,25 +17,60 @@ import type { OrderFootprint } from "./order-footprint.js";
 import { worstQuantity } from "./worst-case.js";
 
 /**
- * One instrument of one account; mutable inside the book, read-only through the view. Every
- * write to the three figures goes through `set`, which drops the derived worst case.
+ * One instrument of one account; mutable inside the book, read-only through the view. The
+ * three figures are kept in place (`DecimalCell`: a fill allocates no state that outlives
+ * it) and read as values; every write drops the derived worst case.
  */
 class Slot implements BookInstrument {
-  position: PositionSize = ZERO_POSITION;
-  pendingBuy: Quantity = ZERO_QUANTITY;
-  pendingSell: Quantity = ZERO_QUANTITY;
+  readonly #position = new DecimalCell(PositionSize);
+  readonly #pendingBuy = new DecimalCell(Quantity);
+  readonly #pendingSell = new DecimalCell(Quantity);
   #worst: PositionSize | undefined = undefined;
 
   constructor(readonly instrument: Instrument) {}
+
+  get position(): PositionSize {
+    return this.#position.value;
+  }
+
+  get pendingBuy(): Quantity {
+    return this.#pendingBuy.value;
+  }
+
+  get pendingSell(): Quantity {
+    return this.#pendingSell.value;
+  }
 
   get worst(): PositionSize {
     return (this.#worst ??= worstQuantity(this.position, this.pendingBuy, this.pendingSell));
   }
 
+  isFlat(): boolean {
+    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero();
+  }
+
   set(position: PositionSize, pendingBuy: Quantity, pendingSell: Quantity): void {
-    this.position = position;
-    this.pendingBuy = pendingBuy;
-    this.pendingSell = pendingSell;
+    this.#position.set(position);
+    this.#pendingBuy.set(pendingBuy);
+    this.#pendingSell.set(pendingSell);
+    this.#worst = undefined;
+  }
+
+  addPosition(signed: PositionSize): void {
+    this.#position.add(signed);
+    this.#worst = undefined;
+  }
+
+  addPending(side: Side, quantity: Quantity): void {
+    (side === "BUY" ? this.#pendingBuy : this.#pendingSell).add(quantity);
+    this.#worst = undefined;
+  }
+
+  /** Pending on `side` less `by`, clamped at zero. */
+  reducePending(side: Side, by: Quantity): void {
+    const pending = side === "BUY" ? this.#pendingBuy : this.#pendingSell;
+    if (pending.compare(by) <= 0) pending.set(ZERO_QUANTITY);
+    else pending.sub(by);
     this.#worst = undefined;
   }
 
@@ -129,9 +165,7 @@ export class AccountBook implements AccountBookView {
     const entry = this.accountEntry(f.accountId);
     entry.openOrders += 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
-    const slot = this.slotFor(entry, f.instrument);
-    if (f.side === "BUY") slot.set(slot.position, slot.pendingBuy.add(f.quantity), slot.pendingSell);
-    else slot.set(slot.position, slot.pendingBuy, slot.pendingSell.add(f.quantity));
+    this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
   }
 
   /** The reservation of `reserve(f)` rolled back. */
@@ -142,7 +176,7 @@ export class AccountBook implements AccountBookView {
     if (entry.openOrders > 0) entry.openOrders -= 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
-    if (slot !== undefined) reducePending(slot, f.side, f.quantity);
+    if (slot !== undefined) slot.reducePending(f.side, f.quantity);
   }
 
   /** A report's effect; a report without account, instrument or side changes nothing. */
@@ -162,12 +196,11 @@ export class AccountBook implements AccountBookView {
     if (instrument === undefined || side === undefined) return;
     const slot = this.slotFor(entry, instrument);
     if (trade !== undefined && !trade.quantity.isZero()) {
-      const signed = PositionSize.fromQuantityAndSide(trade.quantity, side);
-      slot.set(slot.position.add(signed), slot.pendingBuy, slot.pendingSell);
-      reducePending(slot, side, trade.quantity);
+      slot.addPosition(PositionSize.fromQuantityAndSide(trade.quantity, side));
+      slot.reducePending(side, trade.quantity);
     }
     const leaves = fill.leavesQuantity;
-    if (final && leaves !== undefined && !leaves.isZero()) reducePending(slot, side, leaves);
+    if (final && leaves !== undefined && !leaves.isZero()) slot.reducePending(side, leaves);
   }
 
   // ---- durability ----------------------------------------------------------------------
@@ -180,7 +213,7 @@ export class AccountBook implements AccountBookView {
     const entry = this.find(accountId);
     if (entry === undefined) return true;
     if (entry.openOrders !== 0) return false;
-    return entry.list.every((s) => s.position.isZero() && s.pendingBuy.isZero() && s.pendingSell.isZero());
+    return entry.list.every((s) => s.isFlat());
   }
 
   /** Drops the account's entry (retirement, after `isRetirable`). */
@@ -260,9 +293,4 @@ export class AccountBook implements AccountBookView {
     }
     return slot;
   }
-}
-
-function reducePending(slot: Slot, side: Side, by: Quantity): void {
-  if (side === "BUY") slot.set(slot.position, slot.pendingBuy.lte(by) ? ZERO_QUANTITY : slot.pendingBuy.sub(by), slot.pendingSell);
-  else slot.set(slot.position, slot.pendingBuy, slot.pendingSell.lte(by) ? ZERO_QUANTITY : slot.pendingSell.sub(by));
 }
