@@ -36,6 +36,16 @@ class ReportRun {
   /** The fill's trade price in the account currency for the underlying's position, or why there is none. */
   private fillPrice: Price | undefined = undefined;
   private fillPriceHalt: PnlHaltReason | undefined = undefined;
+  /**
+   * The slots this run wrote, as (asset, slot) pairs: a slot is read again after its own
+   * write (the fee leg after the trade's, the fee's P&L after the underlying's), and the
+   * store keeps amounts in place, so a read there builds every value anew. What the run
+   * wrote is what a read would give (the same digits and scales).
+   */
+  // Fixed size (three legs at most) with a count: emptied with `length = 0`, an array
+  // reallocated its backing store on the next push, for every report.
+  private readonly written: (Asset | Holdings | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  private writtenCount = 0;
 
   constructor(
     private state: SpotFundsState,
@@ -62,7 +72,25 @@ class ReportRun {
     this.accountPnl = undefined;
     this.fillPrice = undefined;
     this.fillPriceHalt = undefined;
+    this.written.fill(undefined);
+    this.writtenCount = 0;
     return this;
+  }
+
+  private read(asset: Asset): Holdings {
+    const w = this.written;
+    for (let i = 0; i < this.writtenCount; i += 2) if (w[i] === asset) return w[i + 1] as Holdings;
+    return this.state.store.get(this.accountId, asset);
+  }
+
+  private write(asset: Asset, holdings: Holdings): void {
+    this.state.store.put(this.accountId, asset, holdings);
+    const w = this.written;
+    for (let i = 0; i < this.writtenCount; i += 2) if (w[i] === asset) return void (w[i + 1] = holdings);
+    if (this.writtenCount === w.length) return; // more slots than legs: not remembered, read from the store
+    w[this.writtenCount] = asset;
+    w[this.writtenCount + 1] = holdings;
+    this.writtenCount += 2;
   }
 
   /** A trade: both legs at the lock price for what was reserved, at the trade price for what moved. */
@@ -155,8 +183,7 @@ class ReportRun {
    * stops there).
    */
   private moveLeg(leg: LegDelta, consume: PositionSize, flow: PositionSize, incoming: PositionSize, position: boolean): PositionUpdate | undefined | false {
-    const store = this.state.store;
-    const before = store.get(this.accountId, leg.asset);
+    const before = this.read(leg.asset);
     let credit: PositionSize;
     let after: Holdings;
     let update: PositionUpdate | undefined;
@@ -178,7 +205,7 @@ class ReportRun {
       this.blocks.push(arithmeticOverflowBlock(`execution report leg overflow: ${what}`));
       return false;
     }
-    store.put(this.accountId, leg.asset, after);
+    this.write(leg.asset, after);
     try {
       leg.record(credit, consume, incoming, after);
     } catch (e) {
@@ -219,11 +246,11 @@ class ReportRun {
     if (hasFee) {
       if (!this.debitFee(fee)) return;
       [feePnl, feeHalt] = this.feeContribution(fee, currency);
-      const slot = this.state.store.get(this.accountId, this.instrument.underlyingAsset);
+      const slot = this.read(this.instrument.underlyingAsset);
       const folded = foldFee(slot.realizedPnl, feePnl, feeHalt);
       if (folded.realizedPnl !== slot.realizedPnl) {
         const after = { ...slot, realizedPnl: folded.realizedPnl };
-        this.state.store.put(this.accountId, this.instrument.underlyingAsset, after);
+        this.write(this.instrument.underlyingAsset, after);
         this.underlying.recordPnl(folded.outcome, after);
       }
     }

@@ -2,6 +2,7 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { DecimalValue } from "../../param/decimal-value.js";
+import { DecimalCell } from "../../param/decimal-cell.js";
 import { PositionSize, type Price } from "../../param/values.js";
 import type { PnlState } from "../../model/pnl-state.js";
 
@@ -10,7 +11,7 @@ import type { PnlState } from "../../model/pnl-state.js";
  * `incoming` is the informational projection of what open orders will bring in (it never
  * gates). `averageEntryPrice` and `realizedPnl` describe the net position
  * (`available + held`) in the account currency; `realizedPnl` undefined = never tracked.
- * Slots are immutable values: every change writes a new one.
+ * Slots are read and written as immutable values (the store keeps their amounts in place).
  */
 export interface Holdings {
   readonly available: PositionSize;
@@ -90,22 +91,58 @@ export function holdingsFrom(data: Holdings): Holdings {
 }
 
 /**
+ * One slot as the store keeps it. The three amounts, which every order and fill moves, are
+ * kept in place (`DecimalCell`); the average and the P&L, which only a position's fills
+ * change, are kept as the values written. Made once per (account, asset) and then
+ * overwritten, so most of a fill allocates no state that outlives it: a new slot value
+ * and new amounts per fill, over thousands of accounts, lived until that account's next
+ * fill and were most of what scavenges copied (docs/performance.md, Session 9).
+ */
+class StoredHoldings {
+  readonly available = new DecimalCell(PositionSize);
+  readonly held = new DecimalCell(PositionSize);
+  readonly incoming = new DecimalCell(PositionSize);
+  averageEntryPrice: Price | undefined = undefined;
+  realizedPnl: PnlState | undefined = undefined;
+
+  write(h: Holdings): void {
+    this.available.set(h.available);
+    this.held.set(h.held);
+    this.incoming.set(h.incoming);
+    this.averageEntryPrice = h.averageEntryPrice;
+    this.realizedPnl = h.realizedPnl;
+  }
+
+  /** The slot as a value: new amounts (short-lived: callers compute the next value from them). */
+  read(): Holdings {
+    return {
+      available: this.available.value,
+      held: this.held.value,
+      incoming: this.incoming.value,
+      averageEntryPrice: this.averageEntryPrice,
+      realizedPnl: this.realizedPnl,
+    };
+  }
+}
+
+/**
  * `(account, asset) → Holdings` as two plain Maps (account first, so one account's slots
  * are found without a scan and the whole table can be snapshotted as data). Empty slots
- * are pruned on write, so a rejected or rolled-back reservation leaves no trace.
+ * are pruned on write, so a rejected or rolled-back reservation leaves no trace. Slots are
+ * stored in place (`StoredHoldings`) and read as values.
  */
 export class HoldingsStore {
-  private readonly accounts = new Map<AccountId, Map<Asset, Holdings>>();
+  private readonly accounts = new Map<AccountId, Map<Asset, StoredHoldings>>();
   /**
    * The slots last found, and their account: an order reads and writes each of its assets'
    * slots of one account, and a Map lookup by a bigint key hashes the bigint every time
    * (about 35 ns, against a few for the comparison). Cleared whenever an account's slots go.
    */
   #lastId: AccountId | undefined = undefined;
-  #lastSlots: Map<Asset, Holdings> | undefined = undefined;
+  #lastSlots: Map<Asset, StoredHoldings> | undefined = undefined;
 
   get(accountId: AccountId, asset: Asset): Holdings {
-    return this.slots(accountId)?.get(asset) ?? EMPTY_HOLDINGS;
+    return this.slots(accountId)?.get(asset)?.read() ?? EMPTY_HOLDINGS;
   }
 
   put(accountId: AccountId, asset: Asset, holdings: Holdings): void {
@@ -122,26 +159,28 @@ export class HoldingsStore {
       this.accounts.set(accountId, slots);
       this.#remember(accountId, slots);
     }
-    slots.set(asset, holdings);
+    let slot = slots.get(asset);
+    if (slot === undefined) slots.set(asset, (slot = new StoredHoldings()));
+    slot.write(holdings);
   }
 
   /** The account's slots, if it has any (through the one-entry cache). */
-  private slots(accountId: AccountId): Map<Asset, Holdings> | undefined {
+  private slots(accountId: AccountId): Map<Asset, StoredHoldings> | undefined {
     if (accountId === this.#lastId) return this.#lastSlots;
     const slots = this.accounts.get(accountId);
     if (slots !== undefined) this.#remember(accountId, slots);
     return slots;
   }
 
-  #remember(accountId: AccountId | undefined, slots: Map<Asset, Holdings> | undefined): void {
+  #remember(accountId: AccountId | undefined, slots: Map<Asset, StoredHoldings> | undefined): void {
     this.#lastId = accountId;
     this.#lastSlots = slots;
   }
 
-  /** Every slot, account by account, in table order (a copy of the Maps; slots are immutable values). */
+  /** Every slot, account by account, in table order (as values). */
   snapshot(): Map<AccountId, Map<Asset, Holdings>> {
     const out = new Map<AccountId, Map<Asset, Holdings>>();
-    for (const [accountId, slots] of this.accounts) out.set(accountId, new Map(slots));
+    for (const accountId of this.accounts.keys()) out.set(accountId, this.slotsOf(accountId)!);
     return out;
   }
 
@@ -150,10 +189,9 @@ export class HoldingsStore {
     this.accounts.clear();
     this.#remember(undefined, undefined);
     for (const [accountId, slots] of table) {
-      const copy = new Map<Asset, Holdings>();
-      for (const [asset, h] of slots) copy.set(asset, holdingsFrom(h));
-      if (copy.size > 0) this.accounts.set(accountId, copy);
+      for (const [asset, h] of slots) this.put(accountId, asset, holdingsFrom(h));
     }
+    this.#remember(undefined, undefined);
   }
 
   /** Accounts with at least one non-empty slot (empty slots are pruned on write). */
@@ -161,8 +199,12 @@ export class HoldingsStore {
     return this.accounts.keys();
   }
 
-  /** The account's slots (live view; callers copy before exposing it). */
-  slotsOf(accountId: AccountId): ReadonlyMap<Asset, Holdings> | undefined {
-    return this.accounts.get(accountId);
+  /** The account's slots as values, in table order (a copy). */
+  slotsOf(accountId: AccountId): Map<Asset, Holdings> | undefined {
+    const slots = this.accounts.get(accountId);
+    if (slots === undefined) return undefined;
+    const out = new Map<Asset, Holdings>();
+    for (const [asset, slot] of slots) out.set(asset, slot.read());
+    return out;
   }
 }
