@@ -1,7 +1,8 @@
 /** SpotFunds' account-level realized P&L line: how each report moves it and when its barrier blocks. */
 import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PnlOutcome } from "../../model/outcomes.js";
-import { PnlState, type PnlHaltReason } from "../../model/pnl-state.js";
+import { PnlHaltReason, PnlState } from "../../model/pnl-state.js";
+import { DecimalCell } from "../../param/decimal-cell.js";
 import type { AccountId } from "../../param/ids.js";
 import { ParamError } from "../../param/param-error.js";
 import { Pnl } from "../../param/values.js";
@@ -11,43 +12,80 @@ import type { SpotFundsPnlBarrier } from "./settings.js";
 
 const ZERO_STATE = PnlState.value(Pnl.zero());
 
+/** A halted line read back: one value per reason (they carry nothing else). */
+const HALTED = Object.fromEntries(Object.values(PnlHaltReason).map((r) => [r, Object.freeze(PnlState.halted(r))])) as Record<PnlHaltReason, PnlState>;
+
+/**
+ * One account's line as the ledger keeps it: the figure in place (`DecimalCell`), so an
+ * engaged fill writes numbers into an object made once instead of a new state and figure
+ * that live until the account's next such fill (what scavenges copied under load:
+ * docs/performance.md, Session 9).
+ */
+class StoredLine {
+  halted: PnlHaltReason | undefined = undefined;
+  readonly figure = new DecimalCell(Pnl);
+
+  write(state: PnlState): void {
+    if (state.kind === "halted") {
+      this.halted = state.reason;
+    } else {
+      this.halted = undefined;
+      this.figure.set(state.value);
+    }
+  }
+
+  read(): PnlState {
+    return this.halted !== undefined ? HALTED[this.halted] : PnlState.value(this.figure.value);
+  }
+}
+
 /**
  * The account-level realized P&L of SpotFunds (one figure per account, in whatever the
  * account currency is; changing the currency recomputes nothing). An account never
  * touched reads as 0. A halt is sticky until force-set (adjustment or configurator).
+ * States are read and written as values; the ledger keeps their figures in place.
  */
 export class AccountPnlLedger {
-  private readonly states = new Map<AccountId, PnlState>();
+  private readonly lines = new Map<AccountId, StoredLine>();
 
-  /** The stored state, or undefined if the account was never touched. */
   /** Accounts with a P&L line. */
   accountIds(): IterableIterator<AccountId> {
-    return this.states.keys();
+    return this.lines.keys();
   }
 
+  /** The stored state, or undefined if the account was never touched. */
   get(accountId: AccountId): PnlState | undefined {
-    return this.states.get(accountId);
+    return this.lines.get(accountId)?.read();
   }
 
   /** The state the barrier sees: untouched = 0. */
   stateOf(accountId: AccountId): PnlState {
-    return this.states.get(accountId) ?? ZERO_STATE;
+    return this.lines.get(accountId)?.read() ?? ZERO_STATE;
   }
 
-  /** Every account's line, in table order (a copy; states are immutable values). */
+  /** Whether the line is halted (without building its state: every fill asks). */
+  isHalted(accountId: AccountId): boolean {
+    return this.lines.get(accountId)?.halted !== undefined;
+  }
+
+  /** Every account's line, in table order (as values). */
   snapshot(): Map<AccountId, PnlState> {
-    return new Map(this.states);
+    const out = new Map<AccountId, PnlState>();
+    for (const [accountId, line] of this.lines) out.set(accountId, line.read());
+    return out;
   }
 
   restore(states: ReadonlyMap<AccountId, PnlState>): void {
-    this.states.clear();
-    for (const [accountId, state] of states) this.states.set(accountId, state);
+    this.lines.clear();
+    for (const [accountId, state] of states) this.set(accountId, state);
   }
 
   /** `undefined` forgets the account (a rollback to "never touched"). */
   set(accountId: AccountId, state: PnlState | undefined): void {
-    if (state === undefined) this.states.delete(accountId);
-    else this.states.set(accountId, state);
+    if (state === undefined) return void this.lines.delete(accountId);
+    let line = this.lines.get(accountId);
+    if (line === undefined) this.lines.set(accountId, (line = new StoredLine()));
+    line.write(state);
   }
 }
 
@@ -103,7 +141,7 @@ const NOTHING: AccountLineResult = { outcome: undefined, block: undefined };
  * compares the two).
  */
 export function lineUntouched(ledger: AccountPnlLedger, accountId: AccountId, engaged: boolean, observed: boolean): boolean {
-  return !engaged && (!observed || ledger.stateOf(accountId).kind !== "halted");
+  return !engaged && (!observed || !ledger.isHalted(accountId));
 }
 
 /**
