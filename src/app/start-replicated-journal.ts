@@ -51,10 +51,17 @@ export async function openReplica(
   const r = config.replication;
   if (r === undefined) throw new Error('durability.mode "replicated" needs the replication section');
   const instanceId = instanceIdOf(r);
-  const link = await connectJournal({ servers: r.servers, stream: r.stream, subjectPrefix: r.subjectPrefix, replicas: r.replicas, name: `openpit-sidecar ${instanceId}` });
+  const link = await connectJournal({
+    servers: r.servers,
+    stream: r.stream,
+    subjectPrefix: r.subjectPrefix,
+    replicas: r.replicas,
+    name: `openpit-sidecar ${instanceId}`,
+    leaderWaitMs: r.leaderWaitMs,
+  });
   try {
     const subjects = journalSubjectsOf(config, r);
-    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects));
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects), r);
     const replica = new JournalReplica(state, {
       link,
       snapshots,

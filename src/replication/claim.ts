@@ -42,6 +42,8 @@ export interface ClaimOptions {
   readonly catchUpTimeoutMs?: number;
   /** Attempts before giving up when markers keep being refused (default 5). */
   readonly attempts?: number;
+  /** How long reading a subject's last message waits for leaders (default 20 s). */
+  readonly leaderWaitMs?: number;
   // Passed to the journal:
   readonly appendTimeoutMs?: number;
   readonly maxMessageBytes?: number;
@@ -72,7 +74,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       let seq = o.tail.lastSubjectSequence(subject);
       if (seq === undefined) {
         // Not seen since the tail's start: its last message (if any) is before it, or new.
-        seq = (await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject })))?.seq ?? 0;
+        seq = (await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject }), o))?.seq ?? 0;
         if (seq > end) moved = true;
       }
       expected.push(seq);

@@ -130,6 +130,7 @@ export class JournalReplica {
         }
         this.replayedCount++;
       },
+      ...(this.o.link.settings.leaderWaitMs !== undefined ? { leaderWaitMs: this.o.link.settings.leaderWaitMs } : {}),
       ...(this.o.onEpoch ? { onEpoch: this.o.onEpoch } : {}),
       ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
     });
@@ -153,6 +154,7 @@ export class JournalReplica {
       instanceId: this.o.instanceId,
       ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
       ...(this.o.catchUpTimeoutMs !== undefined ? { catchUpTimeoutMs: this.o.catchUpTimeoutMs } : {}),
+      ...(this.o.link.settings.leaderWaitMs !== undefined ? { leaderWaitMs: this.o.link.settings.leaderWaitMs } : {}),
       ...(this.o.appendTimeoutMs !== undefined ? { appendTimeoutMs: this.o.appendTimeoutMs } : {}),
       ...(this.o.maxMessageBytes !== undefined ? { maxMessageBytes: this.o.maxMessageBytes } : {}),
       ...(this.o.onJournalFailure ? { onFatal: this.o.onJournalFailure } : {}),

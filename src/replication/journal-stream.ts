@@ -25,6 +25,8 @@ export interface JournalStreamSettings {
   readonly replicas: number;
   /** Name this client reports to the servers (monitoring). */
   readonly name?: string;
+  /** How long a start or takeover waits for the cluster to elect leaders (transient-retry.ts; default 20 s). */
+  readonly leaderWaitMs?: number;
 }
 
 export interface JournalLink {
@@ -52,7 +54,7 @@ export async function connectJournal(settings: JournalStreamSettings): Promise<J
     maxPingOut: 2,
   });
   try {
-    const jsm = await retryTransient("opening JetStream", () => jetstreamManager(nc));
+    const jsm = await retryTransient("opening JetStream", () => jetstreamManager(nc), settings);
     await ensureJournalStream(jsm, settings);
     return { nc, js: jetstream(nc), jsm, settings };
   } catch (e) {
@@ -68,6 +70,7 @@ export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStrea
       if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined;
       throw e;
     }),
+    s,
   );
   if (info === undefined) {
     try {

@@ -52,6 +52,8 @@ export interface JournalTailOptions {
   readonly onEpoch?: (marker: EpochMarker) => void;
   /** The tail stopped on an error (a message that does not decode, onRecord threw). */
   readonly onError?: (error: Error) => void;
+  /** How long starting and reading the stream's end wait for leaders (default 20 s). */
+  readonly leaderWaitMs?: number;
 }
 
 /** The tail gave up: the reason names the stream position. */
@@ -80,7 +82,7 @@ export class JournalTail {
     const from = this.o.fromStreamSequence;
     // A stream trimmed (limits, a purge) past where this reader must start has lost records
     // nothing else holds: refuse rather than start from whatever is left.
-    const { state } = await retryTransient(`reading stream ${this.o.stream}`, () => this.o.jsm.streams.info(this.o.stream));
+    const { state } = await retryTransient(`reading stream ${this.o.stream}`, () => this.o.jsm.streams.info(this.o.stream), this.o);
     if (state.first_seq > from && state.last_seq >= from) {
       throw new JournalTailError(
         `stream ${this.o.stream} starts at sequence ${state.first_seq}, but reading must start at ${from} (after the snapshot): messages ${from}..${state.first_seq - 1} are gone`,
@@ -91,6 +93,7 @@ export class JournalTail {
         this.o.stream,
         from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
       ),
+      this.o,
     );
     if (this.stopped) return;
     this.messages = await consumer.consume({ max_messages: 1024, callback: (m) => this.onMessage(m) });
@@ -158,7 +161,7 @@ export class JournalTail {
 
   /** Reads up to the stream's current end; resolves with that end's stream sequence. */
   async catchUp(timeoutMs: number): Promise<number> {
-    const info = await retryTransient(`reading stream ${this.o.stream}'s end`, () => this.o.jsm.streams.info(this.o.stream));
+    const info = await retryTransient(`reading stream ${this.o.stream}'s end`, () => this.o.jsm.streams.info(this.o.stream), this.o);
     const end = info.state.last_seq;
     await this.waitFor(end, timeoutMs);
     return end;

@@ -18,7 +18,7 @@
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
-import { retryTransient } from "./transient-retry.js";
+import { retryTransient, type TransientRetryOptions } from "./transient-retry.js";
 
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
@@ -37,12 +37,16 @@ export class ObjectSnapshotStore {
     private readonly store: ObjectStore,
     /** The object's name: one per journal (ownership group). */
     readonly objectName: string,
+    private readonly retry: TransientRetryOptions,
   ) {}
 
-  /** Opens (creating if needed) the bucket; `group`: the ownership group's name (groupName), none for every shard. */
-  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number, group?: string): Promise<ObjectSnapshotStore> {
-    const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }));
-    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group));
+  /**
+   * Opens (creating if needed) the bucket; `group`: the ownership group's name (groupName), none
+   * for every shard; `retry`: how long opening and reading wait for leaders.
+   */
+  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number, group?: string, retry: TransientRetryOptions = {}): Promise<ObjectSnapshotStore> {
+    const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }), retry);
+    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry);
   }
 
   async write(point: SnapshotPoint, data: Uint8Array): Promise<void> {
@@ -59,7 +63,7 @@ export class ObjectSnapshotStore {
 
   /** The stored snapshot, or undefined when there is none. A damaged one throws (the message says why). */
   async read(): Promise<StoredSnapshot | undefined> {
-    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.store.getBlob(this.objectName));
+    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.store.getBlob(this.objectName), this.retry);
     if (bytes === null) return undefined;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const where = `snapshot object ${this.objectName}`;

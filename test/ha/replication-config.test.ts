@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { testConfig } from "../server/harness.js";
+import { DEFAULT_LEADER_WAIT_MS } from "../../src/replication/transient-retry.js";
 
 const parse = (durability: unknown, replication?: unknown) =>
   parseSidecarConfig({ ...testConfig(), durability, ...(replication === undefined ? {} : { replication }) });
@@ -18,7 +19,10 @@ describe("replication configuration", () => {
       replicas: 3,
       snapshotBucket: "openpit_snapshots",
       appendTimeoutMs: 15000,
+      leaderWaitMs: 20000,
     });
+    // The config spells out the replication library's own default.
+    expect(c.replication!.leaderWaitMs).toBe(DEFAULT_LEADER_WAIT_MS);
   });
 
   it("reads every key", () => {
@@ -30,6 +34,7 @@ describe("replication configuration", () => {
       replicas: 1,
       snapshotBucket: "snaps",
       appendTimeoutMs: 3000,
+      leaderWaitMs: 45000,
       instanceId: "sidecar-a",
     };
     expect(parse({ mode: "replicated" }, replication).replication).toEqual(replication);
@@ -45,6 +50,9 @@ describe("replication configuration", () => {
     [{ mode: "replicated" }, { servers: ["x"], shardCount: 0 }, "config.replication.shardCount"],
     [{ mode: "replicated" }, { servers: ["x"], replicas: 7 }, "config.replication.replicas"],
     [{ mode: "replicated" }, { servers: ["x"], appendTimeoutMs: 10 }, "config.replication.appendTimeoutMs"],
+    [{ mode: "replicated" }, { servers: ["x"], leaderWaitMs: 0 }, "config.replication.leaderWaitMs"],
+    [{ mode: "replicated" }, { servers: ["x"], leaderWaitMs: 2 ** 31 }, "config.replication.leaderWaitMs"],
+    [{ mode: "replicated" }, { servers: ["x"], leaderWaitMs: 1.5 }, "config.replication.leaderWaitMs"],
     [{ mode: "replicated" }, { servers: ["x"], leader: true }, "config.replication"],
     [{ mode: "mirrored" }, undefined, "config.durability.mode: must be one of sync, async, ephemeral, replicated"],
   ])("refuses %j with %j", (durability, replication, message) => {

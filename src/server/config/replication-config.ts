@@ -2,6 +2,7 @@
  * The `replication` section: the replicated journal on NATS JetStream, used when
  * `durability.mode` is "replicated" (docs/high-availability.md, docs/configuration.md).
  */
+import { MAX_TIMER_MS } from "./network-config.js";
 import { fail, onlyKeys, optional, readArray, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
 
 export interface ReplicationConfig {
@@ -19,6 +20,11 @@ export interface ReplicationConfig {
   snapshotBucket: string;
   /** An append the stream has not acknowledged this long after its first attempt fails the journal. */
   appendTimeoutMs: number;
+  /**
+   * How long a start or a takeover keeps retrying its JetStream requests (stream info, consumer
+   * creation, snapshot reads) while the cluster has no leader for them, before it fails.
+   */
+  leaderWaitMs: number;
   /** This instance's name in the journal's epoch markers and its NATS connection; absent = host name and process id. */
   instanceId?: string;
 }
@@ -30,9 +36,11 @@ export const DEFAULT_REPLICATION: Omit<ReplicationConfig, "servers" | "instanceI
   replicas: 3,
   snapshotBucket: "openpit_snapshots",
   appendTimeoutMs: 15_000,
+  // The replication library's own default (transient-retry.ts), spelled out for the config.
+  leaderWaitMs: 20_000,
 };
 
-const KEYS = ["servers", "stream", "subjectPrefix", "shardCount", "replicas", "snapshotBucket", "appendTimeoutMs", "instanceId"];
+const KEYS = ["servers", "stream", "subjectPrefix", "shardCount", "replicas", "snapshotBucket", "appendTimeoutMs", "leaderWaitMs", "instanceId"];
 /** Stream and bucket names: no dots, wildcards or whitespace (NATS names). */
 const NAME = /^[A-Za-z0-9_-]+$/;
 /** A subject prefix: dot-separated tokens without wildcards or whitespace. */
@@ -69,6 +77,7 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     replicas: optional(o.replicas, `${path}.replicas`, (j, p) => readInteger(j, p, 1, 5)) ?? DEFAULT_REPLICATION.replicas,
     snapshotBucket: optional(o.snapshotBucket, `${path}.snapshotBucket`, name) ?? DEFAULT_REPLICATION.snapshotBucket,
     appendTimeoutMs: optional(o.appendTimeoutMs, `${path}.appendTimeoutMs`, (j, p) => readInteger(j, p, 100, 600_000)) ?? DEFAULT_REPLICATION.appendTimeoutMs,
+    leaderWaitMs: optional(o.leaderWaitMs, `${path}.leaderWaitMs`, (j, p) => readInteger(j, p, 1, MAX_TIMER_MS)) ?? DEFAULT_REPLICATION.leaderWaitMs,
     ...(instanceId !== undefined ? { instanceId } : {}),
   };
 }
