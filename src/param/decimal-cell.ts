@@ -19,8 +19,13 @@ export class DecimalCell<T extends DecimalValue> {
   #big: Decimal | undefined = undefined;
   #scale = 0;
 
-  /** What `value` returns for a zero at scale 0, the commonest number in a slot: made once, not per read. */
-  readonly #zero: T;
+  /**
+   * What `value` returns for a zero, the commonest number in a slot, at the scale it last
+   * had: made once per scale, not per read. A slot's zero keeps the scale of the amounts
+   * that cancelled ("0.00" once a held notional is consumed), so it is a zero at one scale
+   * that most reads find; replaced (rarely) when a zero of another scale is read.
+   */
+  #zero: T;
 
   constructor(private readonly type: ValueType<T>) {
     this.#zero = new type(0, undefined, 0);
@@ -29,7 +34,10 @@ export class DecimalCell<T extends DecimalValue> {
   /** The number now, as an immutable value (the same digits and scale as the one stored). */
   get value(): T {
     const small = this.#small;
-    if (small === 0 && this.#scale === 0) return this.#zero;
+    if (small === 0) {
+      const scale = this.#scale;
+      return this.#zero.scale === scale ? this.#zero : (this.#zero = new this.type(0, undefined, scale));
+    }
     return new this.type(small, this.#big, this.#scale);
   }
 

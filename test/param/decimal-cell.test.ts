@@ -48,16 +48,28 @@ describe("DecimalCell: a decimal kept in place", () => {
     expect(cell.value.toString()).toBe("1.5");
   });
 
-  it("reads a value of its type, a zero at scale 0 always the same one and other zeros with their scale", () => {
+  it("reads a value of its type, a zero the same one while its scale stays and other numbers as new values", () => {
     const cell = new DecimalCell(PositionSize);
     expect(cell.value).toBeInstanceOf(PositionSize);
     expect(cell.value).toBe(cell.value);
     expect(cell.value.toString()).toBe("0");
     cell.set(PositionSize.fromString("0.00"));
-    expect(cell.value.toString()).toBe("0.00");
+    const zero2 = cell.value;
+    expect(zero2.toString()).toBe("0.00");
+    expect(zero2).toBeInstanceOf(PositionSize);
     cell.add(PositionSize.fromString("2.5"));
     expect(cell.value.toString()).toBe("2.50");
     expect(cell.value).not.toBe(cell.value);
+    // Back to zero at the same scale: the zero read before, not a new one.
+    cell.sub(PositionSize.fromString("2.50"));
+    expect(cell.value).toBe(zero2);
+    // A zero of another scale reads with that scale, then that zero is the one kept.
+    cell.set(PositionSize.fromString("0.000"));
+    expect(cell.value.toString()).toBe("0.000");
+    expect(cell.value).toBe(cell.value);
+    cell.set(PositionSize.fromString("0"));
+    expect(cell.value.toString()).toBe("0");
+    expect(cell.value.scale).toBe(0);
   });
 
   it("never holds −0: x − x is 0, not negative", () => {
