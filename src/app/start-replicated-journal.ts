@@ -61,7 +61,7 @@ export async function openReplica(
   });
   try {
     const subjects = journalSubjectsOf(config, r);
-    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects), r);
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects), { leaderWaitMs: r.leaderWaitMs });
     const replica = new JournalReplica(state, {
       link,
       snapshots,
