@@ -107,7 +107,15 @@ function targets(r: BenchResults): Target[] {
     const kept = high.achievedPerSec / high.offeredPerSec;
     out.push({ name: "open loop at 80 %: achieved = offered (≥ 99 %)", value: `${perSec(high.achievedPerSec)} of ${perSec(high.offeredPerSec)}/s (${(kept * 100).toFixed(1)} %)`, met: kept >= 0.99 });
     const p50Ratio = high.latency.p50 / quarter.latency.p50;
-    out.push({ name: "open loop at 80 % p50 ≤ 2× the p50 at 25 %", value: `${micros(high.latency.p50)} = ${x(p50Ratio)} of ${micros(quarter.latency.p50)}`, met: p50Ratio <= 2 });
+    // Why this row passes in one run and fails in the next: paced, an order costs the sidecar
+    // more CPU than in the pipelined capacity run (fewer orders per socket read and write),
+    // so "80 %" can leave it 0.8–0.95 busy (docs/performance.md, Session 10).
+    const load = `sidecar ${high.usage.cpu.server.toFixed(2)} busy; CPU per decided order ${x(cpuPerOrderUs(high, high.usage.cpu.server) / capacityCpuPerOrderUs(r))} the capacity run's`;
+    out.push({
+      name: "open loop at 80 % p50 ≤ 2× the p50 at 25 %",
+      value: `${micros(high.latency.p50)} = ${x(p50Ratio)} of ${micros(quarter.latency.p50)} (${load})`,
+      met: p50Ratio <= 2,
+    });
     // A growing queue shows as window p99s that climb: the last steady window against the
     // first (a median would hide a run that was behind from its first second on).
     const steady = high.windowP99Ns.slice(1);
@@ -272,7 +280,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 /** CPU time per offered order of one process (its share of a core over the run's wall time). */
-const perOrderUs = (o: OpenLoopResult, share: number) => ((share * o.usage.wallMs * 1000) / o.orders).toFixed(0);
+/** A process's CPU per decided order in an open-loop run (µs), from its share of a core. */
+const cpuPerOrderUs = (o: OpenLoopResult, share: number): number => (share * o.usage.wallMs * 1000) / o.orders;
+const perOrderUs = (o: OpenLoopResult, share: number) => cpuPerOrderUs(o, share).toFixed(0);
+/** The sidecar's CPU per decided order in the (pipelined) capacity run (µs). */
+const capacityCpuPerOrderUs = (r: BenchResults): number => (r.mixCapacity.usage.cpu.server * 1e6) / r.mixCapacity.decidedPerSec;
 
 const openRows = (r: BenchResults) => [...r.openLoop, ...r.mixes, { ...r.soak.run, fraction: r.soak.fraction }];
 

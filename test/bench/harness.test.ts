@@ -98,6 +98,9 @@ describe("npm run bench -- --quick", () => {
       // Every target is evaluated (met or missed is the report's business, not the test's).
       // 19 with issue 13's metrics cost.
       expect(report.targets.length).toBe(19);
+      // The 80 % row says how busy the sidecar was and what an order cost it against the capacity run.
+      const at80 = report.targets.find((t) => t.name === "open loop at 80 % p50 ≤ 2× the p50 at 25 %");
+      expect(at80?.value).toMatch(/ \(sidecar \d\.\d\d busy; CPU per decided order \d+\.\d\d× the capacity run's\)$/);
       // `--json` prints this very object.
       expect(JSON.parse(JSON.stringify(report)).ok).toBe(true);
     },
