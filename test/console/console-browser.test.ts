@@ -27,7 +27,9 @@ describe.runIf(ready)("web console in Chromium", () => {
     h = await startHarness();
     port = await h.server.http.listen("127.0.0.1:0");
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  });
+    // A hang guard, not a speed assertion: Chromium's first start beside the rest of the
+    // suite on a 2-core CI machine once took over the default 10 s.
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await h?.close();
