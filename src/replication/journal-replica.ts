@@ -83,6 +83,12 @@ export class JournalReplica {
     this.configured = state.executionSettings();
   }
 
+  /** The link's leader wait, for the tail's and the claim's retries (none set: their default). */
+  private leaderWait(): { leaderWaitMs?: number } {
+    const ms = this.o.link.settings.leaderWaitMs;
+    return ms === undefined ? {} : { leaderWaitMs: ms };
+  }
+
   /** The running tail (after follow()). */
   get tail(): JournalTail | undefined {
     return this.tailReader;
@@ -130,7 +136,7 @@ export class JournalReplica {
         }
         this.replayedCount++;
       },
-      ...(this.o.link.settings.leaderWaitMs !== undefined ? { leaderWaitMs: this.o.link.settings.leaderWaitMs } : {}),
+      ...this.leaderWait(),
       ...(this.o.onEpoch ? { onEpoch: this.o.onEpoch } : {}),
       ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
     });
@@ -154,7 +160,7 @@ export class JournalReplica {
       instanceId: this.o.instanceId,
       ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
       ...(this.o.catchUpTimeoutMs !== undefined ? { catchUpTimeoutMs: this.o.catchUpTimeoutMs } : {}),
-      ...(this.o.link.settings.leaderWaitMs !== undefined ? { leaderWaitMs: this.o.link.settings.leaderWaitMs } : {}),
+      ...this.leaderWait(),
       ...(this.o.appendTimeoutMs !== undefined ? { appendTimeoutMs: this.o.appendTimeoutMs } : {}),
       ...(this.o.maxMessageBytes !== undefined ? { maxMessageBytes: this.o.maxMessageBytes } : {}),
       ...(this.o.onJournalFailure ? { onFatal: this.o.onJournalFailure } : {}),

@@ -17,7 +17,7 @@ export interface RetryClock {
   sleep(ms: number): Promise<void>;
 }
 
-export const realRetryClock: RetryClock = {
+const realRetryClock: RetryClock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
@@ -29,8 +29,8 @@ export interface TransientRetryOptions {
 }
 
 /** The first pause between attempts, and the longest (the pauses double up to it). */
-export const FIRST_RETRY_DELAY_MS = 100;
-export const MAX_RETRY_DELAY_MS = 1_000;
+const FIRST_RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 1_000;
 
 export async function retryTransient<T>(what: string, fn: () => Promise<T>, options: TransientRetryOptions = {}): Promise<T> {
   const clock = options.clock ?? realRetryClock;
