@@ -39,6 +39,13 @@ export function groupOf(policy: PreTradePolicy): PolicyGroupId {
 export class MainOutcome {
   // Initialised, so every instance has its full shape from the constructor on (see DecimalValue.text).
   rejects: Reject[] | undefined = undefined;
+  /**
+   * The first lock price and its group, kept apart: an order usually has one, and
+   * `PreTradeLock.single` builds its lock without the entry list and the pair `of` reads.
+   */
+  private firstLockGroup = 0 as PolicyGroupId;
+  private firstLockPrice: Price | undefined = undefined;
+  /** Every lock price, once there is a second. */
   private lockEntries: [PolicyGroupId, Price][] | undefined = undefined;
   private outcomeList: AccountAdjustmentOutcome[] | undefined = undefined;
 
@@ -57,7 +64,10 @@ export class MainOutcome {
     const group = groupOf(policy);
     if (out.lockPrices) {
       for (const p of out.lockPrices) {
-        if (this.lockEntries === undefined) this.lockEntries = [[group, p]];
+        if (this.firstLockPrice === undefined) {
+          this.firstLockGroup = group;
+          this.firstLockPrice = p;
+        } else if (this.lockEntries === undefined) this.lockEntries = [[this.firstLockGroup, this.firstLockPrice], [group, p]];
         else this.lockEntries.push([group, p]);
       }
     }
@@ -76,7 +86,8 @@ export class MainOutcome {
   }
 
   lock(): PreTradeLock {
-    return this.lockEntries ? PreTradeLock.of(this.lockEntries) : PreTradeLock.EMPTY;
+    if (this.lockEntries !== undefined) return PreTradeLock.of(this.lockEntries);
+    return this.firstLockPrice === undefined ? PreTradeLock.EMPTY : PreTradeLock.single(this.firstLockGroup, this.firstLockPrice);
   }
 }
 

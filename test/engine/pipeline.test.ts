@@ -315,6 +315,26 @@ describe("main stage", () => {
     expect(result.reservation.accountBlock).toBeUndefined();
   });
 
+  it("a lock of one price keeps its group, and later prices keep registration order after it", () => {
+    const lockOf = (...policies: { group?: number; prices: string[] }[]) => {
+      const { engine } = engineWith(
+        policies.map((p, i) => ({
+          name: `P${i}`,
+          ...(p.group === undefined ? {} : { policyGroupId: PolicyGroupId.fromU16(p.group) }),
+          performPreTradeCheck: () => ({ lockPrices: p.prices.map((x) => Price.fromString(x)) }),
+        })),
+      );
+      const result = engine.executePreTrade(order());
+      if (!result.ok) throw new Error("expected a reservation");
+      return JSON.stringify(result.reservation.lock);
+    };
+    expect(lockOf({ prices: ["185.25"] })).toBe('[["185.25"]]');
+    expect(lockOf({ group: 7, prices: ["200"] })).toBe('[[],[7,"200"]]');
+    expect(lockOf({ group: 9, prices: ["200"] }, { prices: ["185"] }, { group: 7, prices: ["201"] })).toBe('[["185"],[9,"200"],[7,"201"]]');
+    expect(lockOf({ prices: ["1"] }, { prices: ["2", "3"] })).toBe('[["1","2","3"]]');
+    expect(lockOf({ prices: [] })).toBe("[]");
+  });
+
   it("P12: a policy needing absent fields rejects with MissingRequiredField naming the field", () => {
     const needsAccount: PreTradePolicy = {
       name: "NeedsFields",
