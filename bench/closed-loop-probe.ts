@@ -11,21 +11,17 @@
  * (`perf record -p`; docs/performance.md, "Session 8"). A diagnostic: never asserted.
  */
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
-import { benchSidecarConfig } from "./bench-config.js";
 import { runClosedLoop } from "./closed-loop.js";
-import { choosePlacement, pinProcess } from "./cpu-placement.js";
 import { EchoStream, echoClient } from "./echo-service.js";
-import { ChildHandle } from "./ipc.js";
 import { Oracle } from "./oracle.js";
 import { openOrderEcho } from "./order-echo.js";
 import { silentProgress } from "./progress.js";
+import { startServerPair } from "./server-pair.js";
 import { probeSidecarArgs } from "./sidecar-v8-flags.js";
 import { probeSize } from "./sizes.js";
 import { openDeepChannels } from "./world.js";
 
-const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 const arg = (i: number, fallback: number) => {
   const v = Number(process.argv[2 + i] ?? fallback);
   if (!Number.isSafeInteger(v) || v < 1) throw new Error(`argument ${i + 1} must be a positive integer, not ${process.argv[2 + i]}`);
@@ -34,17 +30,10 @@ const arg = (i: number, fallback: number) => {
 
 async function main(): Promise<void> {
   const [repeats, warmup, rounds, perRound] = [arg(0, 3), arg(1, 2_000), arg(2, 10), arg(3, 2_000)];
-  const placement = choosePlacement();
   const execArgv = probeSidecarArgs();
-  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpu: placement?.serverCpu, execArgv });
-  const echo = ChildHandle.fork("echo", script("./echo-process.ts"), { cpu: placement?.serverCpu, execArgv });
+  const { sidecar, echo, port, echoPort, placement } = await startServerPair({ pin: true, execArgv });
   const closers: (() => unknown)[] = [];
   try {
-    if (placement) pinProcess(process.pid, String(placement.generatorCpu));
-    const [{ port }, { port: echoPort }] = await Promise.all([
-      sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() }),
-      echo.call<{ port: number }>("start"),
-    ]);
     const oracle = new Oracle();
     const clients = connect(`127.0.0.1:${port}`);
     closers.push(() => clients.close());

@@ -3,9 +3,7 @@
  * processes, drives them from this one, and returns every figure plus the oracle's
  * verdict. `run.ts` is the command line around it; the vitest check calls it directly.
  */
-import { fileURLToPath } from "node:url";
 import { connect } from "../src/client/index.js";
-import { benchSidecarConfig } from "./bench-config.js";
 import { runAllocation, type AllocationResult } from "./allocation.js";
 import { runClosedLoop, type ClosedLoopResult } from "./closed-loop.js";
 import { runDurability, type DurabilityResult } from "./durability.js";
@@ -15,8 +13,8 @@ import { runInProcessOnOneCore, type MetricsCost } from "./in-process.js";
 import { runMixCapacity, type MixCapacityResult } from "./mix-capacity.js";
 import { trackGc } from "./gc-stats.js";
 import { trackLoopDelay } from "./loop-delay.js";
-import { ChildHandle } from "./ipc.js";
-import { choosePlacement, pinProcess, type CpuPlacement } from "./cpu-placement.js";
+import { pinProcess, type CpuPlacement } from "./cpu-placement.js";
+import { startServerPair } from "./server-pair.js";
 import type { PacerKind } from "./pacer.js";
 import type { MeasureResult } from "./measure.js";
 import { runEchoOpenLoop, runOpenLoop, type OpenLoopResult } from "./open-loop.js";
@@ -78,8 +76,6 @@ function letLoose(placement: CpuPlacement, progress: Progress): void {
   }
 }
 
-const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-
 export async function runBench(options: BenchOptions, progress: Progress): Promise<BenchResults> {
   const started = process.hrtime.bigint();
   const plan = planFor(options);
@@ -87,19 +83,14 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   trackGc();
   trackLoopDelay();
   progress.update("starting the sidecar and echo processes");
-  // Off unless asked for (the CLI's default; the vitest check runs in a shared worker and leaves it off).
-  const placement = options.pin ? choosePlacement() : undefined;
+  // Pinning is off unless asked for (the CLI's default; the vitest check runs in a shared worker and leaves it off).
+  const { sidecar, echo, port, echoPort, placement } = await startServerPair({
+    pin: options.pin === true,
+    ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
+  });
   const serverCpu = placement?.serverCpu;
-  const sidecar = ChildHandle.fork("sidecar", script("./sidecar-process.ts"), { cpuProfileDir: options.profileDir, cpu: serverCpu });
-  const echo = ChildHandle.fork("echo", script("./echo-process.ts"), { cpu: serverCpu });
   const closers: (() => unknown)[] = [];
   try {
-    // The children were started pinned already (they do not inherit this process's CPU).
-    if (placement) pinProcess(process.pid, String(placement.generatorCpu));
-    const [{ port }, { port: echoPort }] = await Promise.all([
-      sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() }),
-      echo.call<{ port: number }>("start"),
-    ]);
     const clients = connect(`127.0.0.1:${port}`);
     closers.push(() => clients.close());
     const streamsNeeded = Math.max(...plan.throughput.channelCounts);
