@@ -87,6 +87,10 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const { sidecar, echo, port, echoPort, placement } = await startServerPair({
     pin: options.pin === true,
     ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}),
+  }).catch((e: unknown) => {
+    // The pair stopped its processes; the status line ends here as after any failed run.
+    progress.done();
+    throw e;
   });
   const serverCpu = placement?.serverCpu;
   const closers: (() => unknown)[] = [];
