@@ -21,7 +21,7 @@ import { readLatestSnapshot } from "../../src/state/journal/snapshot-files.js";
 import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
 import { recoverState } from "../../src/state/recovery.js";
 import type { SidecarState, StateSnapshot } from "../../src/state/sidecar-state.js";
-import { balanceAdjustment, buy } from "../helpers/spot-funds.js";
+import { openReservations, recoveryRollback } from "../helpers/recovery-rollbacks.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
 import { patchFile } from "../state/journal/journal-test-helpers.js";
 
@@ -50,8 +50,7 @@ function durableConfig(dataDir: string): SidecarConfig {
 }
 
 const accountId = AccountId.fromU64(ACCOUNT);
-/** The event recovery announces for `ids` (rolled back newest first, as the channel drops them). */
-const rolledBack = (ids: readonly bigint[]) => ({ kind: "reservationsRolledBack", accountId, reservationIds: [...ids].reverse(), reason: "recovery" });
+const rolledBack = (ids: readonly bigint[]) => recoveryRollback(accountId, ids);
 const snapshotFiles = (dataDir: string) => readdirSync(dataDir).filter((n) => n.endsWith(".snap"));
 
 /**
@@ -71,14 +70,7 @@ async function crashWithOpenReservations(dataDir: string, at: number, count: num
   const config = durableConfig(dataDir);
   const state = buildState(config, new ManualClock(at));
   await recoverState(state, config.durability);
-  const channel = state.openChannel().channelId;
-  state.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["abs", "1000"] })] }]);
-  const ids: bigint[] = [];
-  for (let i = 0; i < count; i++) {
-    const [open] = state.runChannel(channel, [{ kind: "execute", order: buy("1", "100", { account: accountId }), commitOnAccept: false }]);
-    expect(open).toMatchObject({ kind: "executeAccepted", committed: false });
-    ids.push((open as { reservationId: bigint }).reservationId);
-  }
+  const ids = openReservations(state, accountId, count);
   await state.journal.flush();
   await state.journal.close();
   return ids;

@@ -23,15 +23,14 @@ import { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { decodePlain } from "../../src/state/plain-data.js";
 import type { StateSnapshot } from "../../src/state/sidecar-state.js";
-import { balanceAdjustment, buy } from "../helpers/spot-funds.js";
+import { openReservations, recoveryRollback } from "../helpers/recovery-rollbacks.js";
 import { ACCOUNT } from "../server/harness.js";
 import { NATS_READY } from "./nats-cluster.js";
 import { useNatsCluster } from "./replicated-sidecars.js";
 import { replicatedSetup } from "./replicated-sidecar.js";
 
 const accountId = AccountId.fromU64(ACCOUNT);
-/** The event recovery announces for `ids` (rolled back newest first, as the channel drops them). */
-const rolledBack = (ids: readonly bigint[]) => ({ kind: "reservationsRolledBack", accountId, reservationIds: [...ids].reverse(), reason: "recovery" });
+const rolledBack = (ids: readonly bigint[]) => recoveryRollback(accountId, ids);
 
 /** A snapshot store whose writes are dropped: the life using it leaves no snapshot. */
 function droppingWrites(real: ObjectSnapshotStore): ObjectSnapshotStore {
@@ -60,11 +59,10 @@ describe.runIf(NATS_READY).sequential("replicated: recovery's rollbacks are anno
     const state = buildState(config, new ManualClock(at));
     const announced: unknown[] = [];
     state.events.subscribe((e) => announced.push(e.event));
-    const journalFailures: unknown[] = [];
     const { link, replica } = await openReplica(state, config, {
       ...(snapshots ? { snapshots } : {}),
       // A "crash" closes the connection under the journal: its failure is expected, not a test error.
-      onJournalFailure: (e) => journalFailures.push(e),
+      onJournalFailure: () => undefined,
     });
     links.push(link);
     const followed = await replica.follow();
@@ -85,14 +83,7 @@ describe.runIf(NATS_READY).sequential("replicated: recovery's rollbacks are anno
       const first = await life(config, 1_000, droppingWrites(real));
       expect(first.followed.snapshotSequence).toBeUndefined();
       await first.replica.takeOver();
-      const channel = first.state.openChannel().channelId;
-      first.state.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["abs", "1000"] })] }]);
-      const ids: bigint[] = [];
-      for (let i = 0; i < 2; i++) {
-        const [open] = first.state.runChannel(channel, [{ kind: "execute", order: buy("1", "100", { account: accountId }), commitOnAccept: false }]);
-        expect(open).toMatchObject({ kind: "executeAccepted", committed: false });
-        ids.push((open as { reservationId: bigint }).reservationId);
-      }
+      const ids = openReservations(first.state, accountId, 2);
       await first.state.journal.flush();
       await first.link.nc.close();
       expect(await real.read()).toBeUndefined();
