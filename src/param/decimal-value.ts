@@ -86,24 +86,26 @@ function mantissaFits(d: Decimal, scale: number): boolean {
 }
 
 /**
- * Fits an exact result into the domain the way rust_decimal does: a scale over 28 is
- * rounded half-even to 28, and a mantissa too wide for 96 bits gives up fractional digits
- * (rounding half-even) until it fits. If it does not fit at scale 0 the value is out of
- * range: that is an `Overflow` error, never a silent clamp.
+ * Fits an exact result into the domain the way rust_decimal does: a scale over 28, or a
+ * mantissa too wide for 96 bits, gives up fractional digits, and the exact value is rounded
+ * half-even once, at the widest scale whose mantissa fits. rust_decimal divides by the
+ * whole power of ten keeping a sticky remainder, so it never rounds a rounded value:
+ * …818.1054 at two places is …818.11, where rounding one place at a time (.105, then .10)
+ * would lose the digit. If it does not fit at scale 0 the value is out of range: that is
+ * an `Overflow` error, never a silent clamp.
  */
-function fitResult(kind: ParamKind, d: Decimal, scale: number): [Decimal, number] {
-  if (d.isZero()) return [ZERO, Math.min(scale, MAX_SCALE)];
-  if (scale > MAX_SCALE) {
-    d = d.toDecimalPlaces(MAX_SCALE, Decimal.ROUND_HALF_EVEN);
-    scale = MAX_SCALE;
-    if (d.isZero()) return [ZERO, scale];
+function fitResult(kind: ParamKind, exact: Decimal, scale: number): [Decimal, number] {
+  if (exact.isZero()) return [ZERO, Math.min(scale, MAX_SCALE)];
+  // The widest scale the integer digits leave room for; one less when rounding carries
+  // into a new digit (9.96 → 10.0) or a 29-digit mantissa is over 2^96 − 1.
+  let s = Math.min(scale, MAX_SCALE, MAX_MANTISSA_DIGITS - (exact.e + 1));
+  for (;;) {
+    if (s < 0) throw new ParamError(kind, "Overflow", "value is outside ±79228162514264337593543950335");
+    const d = s >= scale ? exact : exact.toDecimalPlaces(s, Decimal.ROUND_HALF_EVEN);
+    if (d.isZero()) return [ZERO, s];
+    if (mantissaFits(d, s)) return [d, s];
+    s -= 1;
   }
-  while (!mantissaFits(d, scale)) {
-    if (scale === 0) throw new ParamError(kind, "Overflow", "value is outside ±79228162514264337593543950335");
-    scale -= 1;
-    d = d.toDecimalPlaces(scale, Decimal.ROUND_HALF_EVEN);
-  }
-  return [d, scale];
 }
 
 function negativeError(type: ValueType<DecimalValue>, text: string): ParamError {
@@ -407,6 +409,10 @@ export abstract class DecimalValue {
   /** Quotient; a zero divisor is `DivisionByZero`. The result carries only the digits it needs. */
   div(other: DecimalValue): this {
     if (other.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
+    // decimal.js rounds the quotient at 96 digits before it is fitted at 29 or fewer. That
+    // cannot move a rounding: a quotient of two 96-bit mantissas that is not a tie at the
+    // fitted place lies at least 1/b of that place's unit from one, far more than 96 digits
+    // can hide (test/param/decimal-rounding.test.ts checks against a 300-digit quotient).
     const q = this.decimal.dividedBy(other.decimal);
     return makeValue(this.type, q, quotientScale(q, this.scale, other.scale));
   }
