@@ -8,7 +8,7 @@ import type { AccountId } from "../../src/param/index.js";
 import { SpotFundsPolicy } from "../../src/policies/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { accountChannelService } from "../../src/server/services/account-channel-service.js";
+import { accountChannelService, COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { MalformedMessage } from "../../src/transport/service-definition.js";
 import { decodeOpenResponse, encodeOpenResponse } from "../../src/transport/wire/index.js";
@@ -167,6 +167,22 @@ describe("account channel queue (no sockets)", () => {
     expect(call.paused).toBe(false);
 
     // With the queue empty, messages are answered on arrival again.
+    call.send(6n, buy());
+    expect(call.correlationIds.at(-1)).toBe(6n);
+  });
+
+  it("resumes reading once the inbox empties behind a sliced message, though no write was refused and no 'drain' comes", async () => {
+    // The inbox fills while a big message runs a slice per turn, not because the client
+    // stopped reading: every write is accepted, so grpc-js never emits 'drain'.
+    call.send(2n, ...Array.from({ length: COMMANDS_PER_SLICE * 3 }, () => ({ case: "rollbackReservation", value: { reservationId: 1n } }) as const));
+    call.send(3n, buy());
+    call.send(4n, buy());
+    call.send(5n, buy());
+    expect(call.paused).toBe(true);
+    while (call.correlationIds.length < 5) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(call.correlationIds).toEqual([1n, 5n, 2n, 3n, 4n]);
+    expect(call.paused).toBe(false);
+    // Reading again: a new message is answered on arrival.
     call.send(6n, buy());
     expect(call.correlationIds.at(-1)).toBe(6n);
   });

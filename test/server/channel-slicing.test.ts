@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
 import type { CommandInit } from "../../src/client/index.js";
-import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, type Harness } from "./harness.js";
+import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as, errorOf } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { controlsConfig } from "./controls-world.js";
@@ -96,5 +96,29 @@ describe("a big channel message after the door closed its channel", () => {
       expect(errorOf(results[i]), `command ${i}`).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, message: "the sidecar is shutting down" });
     }
     expect(h.server.state.channels.size).toBe(0);
+  });
+});
+
+describe("a big channel message with the queue bound reached behind it", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it("every message pipelined behind it is answered: reading resumes when the queue empties, with no 'drain' to wait for", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedMessages: 2 } }));
+    const ch = h.channel();
+    await ch.send(seed("USD", "100000"));
+    const big = ch.send(...Array.from({ length: COMMANDS_PER_SLICE * 8 }, () => buy("1")));
+    const small = Array.from({ length: 6 }, () => ch.send(buy("1")).then((r) => r, (e: unknown) => e));
+    // Before the fix the stream stayed paused: the last messages were never read and this waited forever.
+    const [bigResults, ...smallAnswers] = await Promise.all([big, ...small]);
+    expect(bigResults).toHaveLength(COMMANDS_PER_SLICE * 8);
+    for (const a of smallAnswers) {
+      const r = (a as Awaited<ReturnType<typeof ch.send>>)[0];
+      // Queued ones run; one arriving with the queue full is refused, never left unread.
+      if (r?.result.case === "error") expect(errorOf(r)?.code).toBe(ErrorCode.RESOURCE_EXHAUSTED);
+      else expect(as(r, "execute").accepted).toBe(true);
+    }
   });
 });

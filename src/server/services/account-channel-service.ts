@@ -192,6 +192,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       /** When each message in the inbox arrived (performance.now()), for the answer latency; only with metrics. */
       const arrivals: number[] = [];
       let blocked = false;
+      /**
+       * Reading is paused because the inbox reached its bound. The inbox fills either behind
+       * a client that does not read (`blocked`: 'drain' ends it) or behind a sliced message
+       * still running while writes flow; no 'drain' comes then, so whatever empties the inbox
+       * resumes reading (`resumeIfRoom`).
+       */
+      let paused = false;
       /** The channel was closed (shutdown, or the client went): nothing more is run on this stream. */
       let closed = false;
       /** The transport is gone or ended: answers still waiting for durability are dropped. */
@@ -300,6 +307,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           const [m, arrivedAt] = next();
           handle(m, arrivedAt);
         }
+        resumeIfRoom();
+      };
+      const resumeIfRoom = (): void => {
+        if (paused && !blocked && inbox.length < limits.maxQueuedMessages) {
+          paused = false;
+          call.resume();
+        }
       };
       const finish = (reason: "lost" | "ended" | "shutdown"): void => {
         if (closed) return;
@@ -347,6 +361,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           return;
         }
         if (inbox.length >= limits.maxQueuedMessages) {
+          paused = true;
           call.pause();
           // A malformed message gets its decode error even now: answering it runs nothing,
           // and a client must learn that what it sent was unreadable, not merely refused.
@@ -365,7 +380,6 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("drain", () => {
         blocked = false;
         pump();
-        if (!blocked) call.resume();
       });
       call.on("end", () => {
         // The client half-closed: answer everything it sent, then release the channel.
