@@ -1,7 +1,9 @@
 /** Reject and block texts the built-in policies share, rendered the way OpenPit prints them. */
 import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
+import { Decimal } from "decimal.js";
 import type { DecimalValue } from "../param/decimal-value.js";
+import { ParamError } from "../param/param-error.js";
 import { Price } from "../param/values.js";
 import type { ControlScope } from "../model/control-scope.js";
 
@@ -36,10 +38,20 @@ export function instrumentText(i: { readonly underlyingAsset: string; readonly s
   return `${i.underlyingAsset}/${i.settlementAsset}`;
 }
 
-/** A share as a percentage with two decimals (`6.00`): texts stay short however long the quotient. */
-export function percentText(part: DecimalValue, whole: DecimalValue): string {
-  if (whole.isZero()) return "inf";
-  return part.mul(HUNDRED).div(whole).rounded(2, "midpointNearestEven").toString();
+/**
+ * How far `value` is from `reference`, as a percentage of |reference| with two decimals
+ * (`6.00`): texts stay short however long the quotient. A fat-finger price near the edge
+ * of the decimal domain has a deviation the domain cannot hold; it is computed unbounded
+ * then, so the reject still says how far off it is.
+ */
+export function deviationPercentText(value: DecimalValue, reference: DecimalValue): string {
+  if (reference.isZero()) return "inf";
+  try {
+    return value.sub(reference).abs().mul(HUNDRED).div(reference.abs()).rounded(2, "midpointNearestEven").toString();
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return value.decimal.minus(reference.decimal).abs().times(100).dividedBy(reference.decimal.abs()).toFixed(2, Decimal.ROUND_HALF_EVEN);
+  }
 }
 
 const HUNDRED = Price.fromInt(100);

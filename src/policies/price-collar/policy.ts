@@ -1,6 +1,7 @@
 /** Rejects orders priced too far from a fresh reference price (fat-finger collar); fails closed without one. */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
+import { ParamError } from "../../param/param-error.js";
 import { Price } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
@@ -121,14 +122,24 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     return this.#outside(touch, ref.price, slippage) ? marketOutsideCollar(touchField, touch, ref.price, ref.field, slippage) : undefined;
   }
 
-  /** abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal. */
+  /**
+   * abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal.
+   * Either side can leave the decimal domain (a fat-finger price near its edge, a band of
+   * thousands of percent on a big reference); that is compared unbounded, never thrown:
+   * a price too far off to compute is a business reject, not an internal error.
+   */
   #outside(price: Price, ref: Price, pct: Price): boolean {
-    if (ref !== this.#boundRef || pct !== this.#boundPct || this.#bound === undefined) {
-      this.#bound = ref.abs().mul(pct);
-      this.#boundRef = ref;
-      this.#boundPct = pct;
+    try {
+      if (ref !== this.#boundRef || pct !== this.#boundPct || this.#bound === undefined) {
+        this.#bound = ref.abs().mul(pct);
+        this.#boundRef = ref;
+        this.#boundPct = pct;
+      }
+      return price.sub(ref).abs().mul(HUNDRED).gt(this.#bound);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return price.decimal.minus(ref.decimal).abs().times(100).gt(ref.decimal.abs().times(pct.decimal));
     }
-    return price.sub(ref).abs().mul(HUNDRED).gt(this.#bound);
   }
 
   #limitFor(accountId: AccountId, instrument: Instrument, ctx: { accountGroup(): AccountGroupId | undefined }): CollarLimit | undefined {

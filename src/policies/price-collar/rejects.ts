@@ -1,11 +1,11 @@
 /** PriceCollarPolicy's reject texts (never an account id). */
 import type { PolicyReject } from "../../model/reject.js";
 import type { Price } from "../../param/values.js";
-import { percentText } from "../policy-texts.js";
+import { deviationPercentText } from "../policy-texts.js";
 
 /** PriceOutsideCollar (43): a limit price too far from the reference. */
 export function priceOutsideCollar(price: Price, reference: Price, field: string, maxPct: Price): readonly PolicyReject[] {
-  const off = percentText(price.sub(reference).abs(), reference.abs());
+  const off = deviationPercentText(price, reference);
   return [
     {
       code: "PriceOutsideCollar",
@@ -18,7 +18,7 @@ export function priceOutsideCollar(price: Price, reference: Price, field: string
 
 /** PriceOutsideCollar (43): a market order would trade too far from the reference. */
 export function marketOutsideCollar(side: "ask" | "bid", touch: Price, reference: Price, field: string, maxPct: Price): readonly PolicyReject[] {
-  const off = percentText(touch.sub(reference).abs(), reference.abs());
+  const off = deviationPercentText(touch, reference);
   return [
     {
       code: "PriceOutsideCollar",

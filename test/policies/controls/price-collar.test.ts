@@ -89,6 +89,21 @@ describe("PriceCollarPolicy", () => {
     expect(only(submit(w.engine, order({ price: "106.01" })))[2]).toContain("collar is 6 %");
   });
 
+  it("rejects a price too far off for the decimal domain to hold its deviation, never throws", () => {
+    const w = collar();
+    // (1e27 − 100) × 100 is past 2^96 − 1: compared unbounded, and the text still says how far.
+    expect(only(submit(w.engine, order({ price: "1000000000000000000000000000" })))).toEqual(
+      OUTSIDE("order price 1000000000000000000000000000 is 999999999999999999999999900.00 % from reference price 100 (mark); collar is 5 %"),
+    );
+    // A band so wide that pct × |ref| leaves the domain: inside it, accepted.
+    const wide = world((md) => [new PriceCollarPolicy(parsePriceCollarSettingsJson({ default: { maxDeviationPct: "79228162514264337593543950335" } }), md)]);
+    quote(wide, AAPL_USD, { mark: "100" });
+    expect(submit(wide.engine, order({ price: "1000000000000000000000000000" }))).toEqual([]);
+    // Both sides past the domain: still the exact comparison (1e28 is 1e28 % off, the band 7.9e28 %).
+    quote(wide, AAPL_USD, { mark: "-100" });
+    expect(submit(wide.engine, order({ price: "10000000000000000000000000000" }))).toEqual([]);
+  });
+
   it("discards its rejects on a drop copy (the order exists at the venue)", () => {
     const w = collar();
     const r = w.engine.executePreTradeDropCopy(order({ price: "150" }));
