@@ -16,7 +16,8 @@ import { referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { ExactSum } from "../../param/exact-sum.js";
-import { grossExposureExceeded } from "./rejects.js";
+import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
+import { ParamError } from "../../param/param-error.js";
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
 /**
@@ -77,6 +78,9 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (side === undefined) return { rejects: MISSING.side };
     const footprint = footprintOf(order);
     if (footprint === undefined) return { rejects: MISSING.accountId };
+    // A drop copy is already at the venue and enters the book whatever its exposure; a
+    // missing reference (fatal to a drop copy) must not keep it out.
+    if (ctx.isDropCopy) return undefined;
     const accountId = footprint.accountId;
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined || instrument.settlementAsset !== limit.settlementAsset) return undefined;
@@ -84,12 +88,32 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
     // A market order by volume: its quantity is unknown, its notional is the volume.
     const volumeOnly = amount.kind === "volume" && footprint.quantity.isZero() ? PositionSize.from(amount.value) : undefined;
+    try {
+      return this.#check(ctx, accountId, limit, instrument, side, footprint.quantity, volumeOnly);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      // A figure past the decimal domain (a quantity of 1e27 at 100): every notional is
+      // non-negative, so the total with the order is past it too, and past any limit.
+      return { rejects: grossExposureBeyondRange(limit.maxNotional, limit.settlementAsset) };
+    }
+  }
+
+  /** The check once the order's limit applies: worst cases, then the account's total at reference prices. */
+  #check(
+    ctx: PreTradeContext,
+    accountId: AccountId,
+    limit: ExposureLimit,
+    instrument: Instrument,
+    side: Side,
+    quantity: Quantity,
+    volumeOnly: PositionSize | undefined,
+  ): PolicyPreTradeResult | undefined {
     const entry = ctx.book.entry(accountId, instrument);
     // Small figures (the usual case): the same check on integers, no object per step.
-    if (volumeOnly === undefined && this.#small.worstCases(entry, side, footprint.quantity)) {
-      return this.#checkSmall(ctx, accountId, limit, instrument, side, footprint.quantity);
+    if (volumeOnly === undefined && this.#small.worstCases(entry, side, quantity)) {
+      return this.#checkSmall(ctx, accountId, limit, instrument, side, quantity);
     }
-    const [before, after] = worstWith(entry, side, footprint.quantity);
+    const [before, after] = worstWith(entry, side, quantity);
     if (volumeOnly === undefined && after.lte(before)) return undefined;
     const group = ctx.accountGroup();
     // Now and with this order in one pass over the account (each price looked up once).
@@ -97,7 +121,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
     const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
     if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
-    if (volumeOnly === undefined && !ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, footprint.quantity, pair.next);
+    if (volumeOnly === undefined && !ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next);
     return undefined;
   }
 
@@ -164,8 +188,14 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const group = ctx.accounts.groupOf(accountId);
     const remembered = this.#remembered(ctx.book, accountId, group, limit);
     if (remembered !== undefined) return [{ limit: "grossExposure", usage: remembered, max: limit.maxNotional }];
-    const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
-    return now.ok ? [{ limit: "grossExposure", usage: now.notional, max: limit.maxNotional }] : undefined;
+    try {
+      const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
+      return now.ok ? [{ limit: "grossExposure", usage: now.notional, max: limit.maxNotional }] : undefined;
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      // Past the decimal domain there is no figure to read (the next order is rejected).
+      return undefined;
+    }
   }
 }
 

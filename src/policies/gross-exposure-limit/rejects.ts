@@ -14,3 +14,15 @@ export function grossExposureExceeded(after: PositionSize, before: PositionSize,
     },
   ];
 }
+
+/** GrossExposureLimitExceeded (46) when the exposure is past the decimal domain itself. */
+export function grossExposureBeyondRange(max: Volume, asset: Asset): readonly PolicyReject[] {
+  return [
+    {
+      code: "GrossExposureLimitExceeded",
+      reason: "gross exposure limit exceeded",
+      details: `gross exposure would be beyond 79228162514264337593543950335 ${asset}, max allowed: ${max.toString()} ${asset}`,
+      scope: "order",
+    },
+  ];
+}

@@ -97,6 +97,10 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     if (accountId === undefined) return MISSING.accountId;
     const side = op?.side;
     if (side === undefined) return MISSING.side;
+    // A drop copy is already at the venue: a band has nothing to stop, and its failures to
+    // evaluate (a stale reference, no band) are fatal to a drop copy, which would keep a
+    // real order out of the book.
+    if (ctx.isDropCopy) return undefined;
     const limit = this.#limitFor(accountId, instrument, ctx);
     if (limit === undefined) {
       return [

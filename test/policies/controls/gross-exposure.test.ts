@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { GrossExposureLimitPolicy, parseGrossExposureSettingsJson } from "../../../src/policies/index.js";
 import { TradeAmount, type Order } from "../../../src/model/index.js";
 import { Volume, Price, instrument } from "../../../src/param/index.js";
-import { AAPL_USD, MSFT_USD, expectNoAccountIds, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
+import { AAPL_USD, ACCOUNT, MSFT_USD, expectNoAccountIds, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
 
 function limited(max = "1000") {
   const w = world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: max } }), md)]);
@@ -55,6 +55,30 @@ describe("GrossExposureLimitPolicy", () => {
     w.clock.advance(5_000);
     quote(w, AAPL_USD, { mark: "100" });
     expect(only(submit(w.engine, order()))).toEqual(["ReferenceDataUnavailable", "reference price unavailable", "MSFT/USD: quote expired", "order"]);
+  });
+
+  it("takes a drop copy into the book without a reference: not checked, never refused", () => {
+    const w = limited();
+    w.clock.advance(5_000); // every quote stale
+    const r = w.engine.applyDropCopy(order({ qty: "50", price: "100" }));
+    expect(r.ok).toBe(true);
+    expect(r.rejects).toEqual([]);
+    expect(w.engine.book.pendingQuantity(ACCOUNT, AAPL_USD, "BUY").toString()).toBe("50");
+  });
+
+  it("rejects, never throws, when a notional is past the decimal range", () => {
+    const { engine } = limited();
+    // 10^27 × 100 is past 2^96 − 1.
+    expect(only(submit(engine, order({ qty: "1000000000000000000000000000", price: "100" })))).toEqual([
+      "GrossExposureLimitExceeded",
+      "gross exposure limit exceeded",
+      "gross exposure would be beyond 79228162514264337593543950335 USD, max allowed: 1000 USD",
+      "order",
+    ]);
+    // Small quantities (the integer path) at a reference so high that the notional is past it.
+    const w = limited();
+    quote(w, AAPL_USD, { mark: "100000000000000000000000000" });
+    expect(only(submit(w.engine, order({ qty: "1000", price: "1" })))[2]).toBe("gross exposure would be beyond 79228162514264337593543950335 USD, max allowed: 1000 USD");
   });
 
   it("counts a market order by volume at its volume", () => {

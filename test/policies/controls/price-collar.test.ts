@@ -104,6 +104,17 @@ describe("PriceCollarPolicy", () => {
     expect(submit(wide.engine, order({ price: "10000000000000000000000000000" }))).toEqual([]);
   });
 
+  it("takes a drop copy in with a stale reference or no band: not checked, never refused", () => {
+    const w = collar();
+    w.clock.advance(5_000); // the quote is stale
+    const r = w.engine.applyDropCopy(order({ price: "150" }));
+    expect(r.ok).toBe(true);
+    expect(r.rejects).toEqual([]);
+    expect(w.engine.book.openOrders(ACCOUNT)).toBe(1);
+    const unbanded = world((md) => [new PriceCollarPolicy(parsePriceCollarSettingsJson({ instruments: [{ underlyingAsset: "MSFT", settlementAsset: "USD", limit: { maxDeviationPct: "5" } }] }), md)]);
+    expect(unbanded.engine.applyDropCopy(order()).ok).toBe(true);
+  });
+
   it("discards its rejects on a drop copy (the order exists at the venue)", () => {
     const w = collar();
     const r = w.engine.executePreTradeDropCopy(order({ price: "150" }));
