@@ -12,7 +12,7 @@ import { SnapshotError } from "../../engine/errors.js";
 import { copyNested, snapshotFields, snapshotMap } from "../snapshot-data.js";
 import { copySoftLimitSettings, validateSoftLimitSettings, type SoftLimitSettings } from "./settings.js";
 import { integerUsageSource, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
-import { Quantity } from "../../param/values.js";
+import { Quantity, type Price } from "../../param/values.js";
 
 export interface SoftLimitSnapshot {
   readonly settings: SoftLimitSettings;
@@ -102,15 +102,23 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     return copySoftLimitSettings(this.#settings);
   }
 
-  /** Crossing levels are kept; a level above the new share count is cut down to it. */
+  /**
+   * Crossing levels are kept by the share they reached, not by their count: a level is the
+   * number of shares crossed, so after the shares change it becomes the number of new
+   * shares at or below the highest old share it had crossed. A new share above that is
+   * sent when usage reaches it; one at or below it is not sent again (usage was at least
+   * there when last read). Counting alone read a level of 1 (0.5 crossed) as "1.0 crossed"
+   * after a retune from [0.5] to [1], and the crossing of 1.0 was never sent.
+   */
   publishSettings(next: SoftLimitSettings): void {
     const owned = copySoftLimitSettings(next);
     validateSoftLimitSettings(owned);
+    const before = this.#settings.shares;
     this.#settings = owned;
     this.#watched.clear();
     this.#targets = undefined;
     for (const byLimit of this.#levels.values()) {
-      for (const [key, level] of byLimit) if (level > owned.shares.length) byLimit.set(key, owned.shares.length);
+      for (const [key, level] of byLimit) if (level > 0) byLimit.set(key, sharesUpTo(owned.shares, before[Math.min(level, before.length) - 1]!));
     }
   }
 
@@ -322,4 +330,11 @@ class CommitReading implements Mutation {
   }
 
   rollback(): void {}
+}
+
+/** How many of `shares` (ascending) are at or below `reached`. */
+function sharesUpTo(shares: readonly Price[], reached: Price): number {
+  let n = 0;
+  while (n < shares.length && shares[n]!.lte(reached)) n++;
+  return n;
 }

@@ -52,10 +52,11 @@ describe("SoftLimitPolicy threshold cache", () => {
           max = Math.max(openOrders + 1, 2 + Math.floor(random() * 10));
           open.publishSettings(parseMaxOpenOrdersSettingsJson({ default: { maxOpenOrders: max } }));
         } else {
+          const reached = level > 0 ? Quantity.fromString(shares[level - 1]!) : undefined;
           shares = pick(SHARE_SETS);
           soft.publishSettings(parseSoftLimitSettingsJson({ shares }));
-          // Levels are kept, cut down to the new share count (publishSettings' rule).
-          level = Math.min(level, shares.length);
+          // Levels are kept by the share they reached (publishSettings' rule).
+          level = reached === undefined ? 0 : shares.filter((s) => Quantity.fromString(s).lte(reached)).length;
         }
         expect(events).toEqual(expected);
       }

@@ -14,7 +14,7 @@ import {
   parseSoftLimitSettingsJson,
 } from "../../../src/policies/index.js";
 import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
-import { Fee, Pnl } from "../../../src/param/index.js";
+import { Fee, Pnl, Price } from "../../../src/param/index.js";
 import { ACCOUNT, fill, order, submit } from "../../helpers/controls.js";
 
 function build(clock = new ManualClock(1_000), softJson: unknown = { shares: ["0.7", "0.9"] }) {
@@ -83,6 +83,23 @@ describe("SoftLimitPolicy", () => {
     expect(r.crossings()).toEqual([]);
     submit(r.engine, order());
     expect(r.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
+  });
+
+  it("keeps levels over a retune by the share reached: a new higher share is sent when crossed", () => {
+    const w = build();
+    for (let i = 0; i < 8; i++) submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+    // 0.7 was reached: after the retune 0.5 and 0.7 count as sent, 0.8 and 1 not yet.
+    w.engine.configure().update("SoftLimitPolicy", SoftLimitPolicy, (d) => {
+      d.shares = ["0.5", "0.7", "0.8", "1"].map((x) => Price.fromString(x));
+    });
+    submit(w.engine, order());
+    submit(w.engine, order());
+    expect(w.crossings()).toEqual([
+      "MaxOpenOrdersPolicy/openOrders 7/10 @0.7",
+      "MaxOpenOrdersPolicy/openOrders 9/10 @0.8",
+      "MaxOpenOrdersPolicy/openOrders 10/10 @1",
+    ]);
   });
 
   it("keeps levels over a retune, cut to the new share count", () => {
