@@ -83,7 +83,14 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       refused = "a subject moved while the claim read the stream";
       continue;
     }
-    const epoch = o.epoch ?? (markedEpoch ?? o.tail.maxEpochSeen + 1n);
+    // Without a given epoch, every attempt takes one above all the stream holds: reusing
+    // this claim's earlier epoch could reuse another writer's, which claimed the same number
+    // meanwhile, and readers cannot tell two writers of one epoch apart (a record it left
+    // behind a gap, never answered, would replay in place of this writer's answered one).
+    // Markers of an earlier attempt that did land are harmless under a higher epoch.
+    const epoch = o.epoch ?? o.tail.maxEpochSeen + 1n;
+    // A given epoch (a lease revision: unique to this claim) is reused by a retry, whose own
+    // markers may have landed unacknowledged.
     if (epoch <= o.tail.epoch || (epoch <= o.tail.maxEpochSeen && epoch !== markedEpoch)) {
       throw new JournalClaimError(`epoch ${epoch} is stale: the stream already holds epoch ${o.tail.maxEpochSeen}`);
     }

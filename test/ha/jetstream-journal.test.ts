@@ -11,7 +11,8 @@ import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
 import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
-import { decodeJournalMessage } from "../../src/replication/journal-message.js";
+import { decodeJournalMessage, encodeRecordsMessage, frameRecord } from "../../src/replication/journal-message.js";
+import type { JetStreamClient } from "@nats-io/jetstream";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
@@ -112,6 +113,41 @@ describe.runIf(NATS_READY)("JetStream journal", () => {
     await b.flush();
     const { records } = await readAll(l, "JB");
     expect(records).toEqual(["1@1:a1", "2@2:b2"]);
+  });
+
+  it("two writers claiming at once never share an epoch: a retry claims above the other's markers, and its answered records are what replays", async () => {
+    const { link: lx, subjects } = await open("JE");
+    const { link: ly } = await open("JE");
+    // Y reads the empty stream and picks epoch 1; its markers are held back (a slow network,
+    // an election) until X has claimed with epoch 1 too and appended.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    const markers = subjects.shardCount + 1;
+    const heldJs = { publish: (...a: Parameters<JetStreamClient["publish"]>) => (held++ < markers ? gate.then(() => ly.js.publish(...a)) : ly.js.publish(...a)) } as unknown as JetStreamClient;
+    const yTail = new JournalTail({ js: ly.js, jsm: ly.jsm, stream: "JE", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await yTail.start();
+    const yClaim = claimJournal({ connection: ly.nc, js: heldJs, jsm: ly.jsm, stream: "JE", subjects, tail: yTail, instanceId: "y" });
+    while (held < markers) await new Promise((resolve) => setImmediate(resolve));
+
+    const x = await writer(lx, "JE", subjects, "x");
+    expect(x.epoch).toBe(1n);
+    // X's record 2 lands while its record 1 is still on the way (published here by hand, as
+    // its lane would): behind the gap it was never answered.
+    const shard = subjects.prefix + ".1";
+    const record = frameRecord(2n, bytes("x2 (never answered)"));
+    await lx.js.publish(shard, encodeRecordsMessage(1n, [record], record.length), { expect: { lastSubjectSequence: x.subjectSequences()[1]! } });
+
+    // Y's markers are refused (X moved every subject); its retry reads X's markers and claims again.
+    release();
+    const y = await yClaim;
+    expect(y.epoch).toBe(2n);
+    y.append(bytes("y1"), feed(1n));
+    y.append(bytes("y2 (answered)"), feed(1n));
+    await y.flush();
+    const { records } = await readAll(ly, "JE");
+    // With the same epoch, X's leftover record 2 replayed in place of Y's answered one.
+    expect(records).toEqual(["1@2:y1", "2@2:y2 (answered)"]);
   });
 
   it("loses no acknowledged record when the stream's leader is SIGKILLed under concurrent appends on every subject", async () => {
