@@ -147,14 +147,31 @@ export class FailoverCoordinator implements ReplicationControl {
     this.o.gate.fencedBecause = "it stepped down (a planned hand-over); the standby takes over within a second";
     this.o.health.setOwnedShards(this.o.shardCount, new Set());
     const shards = this.o.leases.heldShards();
-    await this.o.state.journal.flush();
-    await Promise.all(shards.map((s) => this.o.leases.release(s)));
+    let failure: unknown;
+    let releasedShards: number[] = [];
+    try {
+      await this.o.state.journal.flush();
+      const released = await Promise.allSettled(shards.map((s) => this.o.leases.release(s)));
+      releasedShards = shards.filter((_, i) => released[i]!.status === "fulfilled");
+      released.forEach((r, i) => {
+        // The lease lapses after its TTL instead: the standby takes over a little later.
+        if (r.status === "rejected") this.o.log?.(`step-down: the lease of shard ${shards[i]} could not be released (${r.reason instanceof Error ? r.reason.message : String(r.reason)}); it lapses after its TTL`);
+      });
+    } catch (e) {
+      failure = e;
+    }
     const tookMs = this.o.timers.now() - started;
-    this.o.log?.(`stepped down: released shards ${shards.join(",")} after ${tookMs.toFixed(0)} ms`);
-    this.role = "fenced";
-    this.stop();
-    this.o.onFenced("stepped down");
-    return { shards, tookMs };
+    if (failure === undefined) this.o.log?.(`stepped down: released shards ${releasedShards.join(",")} after ${tookMs.toFixed(0)} ms`);
+    // Whatever failed, this instance has stopped serving and ends fenced (its process exits
+    // for a restart as a standby); left "stepping-down" it would refuse for ever, never told to exit.
+    if (this.role === "stepping-down") {
+      this.role = "fenced";
+      this.stop();
+      this.o.onFenced("stepped down");
+    }
+    if (failure !== undefined) throw failure;
+    // The shards whose leases were deleted (the rest lapse after their TTL).
+    return { shards: releasedShards, tookMs };
   }
 
   private fence(reason: string): void {

@@ -46,6 +46,8 @@ export class ShardLeases {
   private readonly held = new Map<number, Held>();
   private readonly owners = new Map<number, LeaseValue>();
   private renewTimer: unknown;
+  /** The renewal round in flight, if any (a release waits for it: it may move the revision). */
+  private renewing: Promise<void> | undefined;
   private stopped = false;
   readonly renewEveryMs: number;
   private readonly validForMs: number;
@@ -116,6 +118,10 @@ export class ShardLeases {
 
   /** Planned step-down: stop holding the shard and delete its lease so a standby claims it at once. */
   async release(shard: number): Promise<void> {
+    // A renewal in flight moves the key to a revision this instance does not know yet: a
+    // delete naming the old one would be refused (and ignored), and the lease would stay
+    // for a whole TTL instead of handing over at once.
+    while (this.renewing !== undefined) await this.renewing;
     const h = this.held.get(shard);
     if (!h) return;
     this.drop(shard, h);
@@ -141,6 +147,27 @@ export class ShardLeases {
     if (this.owners.get(shard) === this.o.self) this.owners.delete(shard);
   }
 
+  /**
+   * A renewal was refused: the key is past the revision this instance knows. An earlier
+   * renewal whose answer was lost (a timeout) may have landed: then the key still names this
+   * instance, and its revision is taken up (the validity stays where the last answered
+   * write put it). Otherwise another instance holds the shard, or nobody does.
+   */
+  private async afterConflict(shard: number, h: Held): Promise<void> {
+    let current;
+    try {
+      current = await this.o.store.read(shard);
+    } catch {
+      return; // Unreadable now: the next period retries, and the deadline decides.
+    }
+    if (this.held.get(shard) !== h) return;
+    if (current !== undefined && current.value.owner === this.o.self.owner && current.revision > h.revision) {
+      h.revision = current.revision;
+      return;
+    }
+    this.lose(shard, h, current === undefined ? "the lease is gone from the store" : "another instance holds the lease");
+  }
+
   private lose(shard: number, h: Held, reason: string): void {
     if (this.held.get(shard) !== h) return;
     this.drop(shard, h);
@@ -159,7 +186,12 @@ export class ShardLeases {
     if (this.renewTimer !== undefined || this.stopped || this.held.size === 0) return;
     this.renewTimer = this.o.timers.setTimeout(() => {
       this.renewTimer = undefined;
-      void this.renewAll().finally(() => this.scheduleRenewal());
+      const round = this.renewAll().finally(() => {
+        this.renewing = undefined;
+        this.scheduleRenewal();
+      });
+      this.renewing = round;
+      void round;
     }, this.renewEveryMs);
   }
 
@@ -177,7 +209,7 @@ export class ShardLeases {
           h.validUntil = sentAt + this.validForMs;
           this.armDeadline(shard, h);
         } catch (e) {
-          if (e instanceof LeaseConflictError && !this.unsafe) this.lose(shard, h, "another instance holds the lease");
+          if (e instanceof LeaseConflictError && !this.unsafe) await this.afterConflict(shard, h);
           // Anything else (a server or the network): retried next period; the deadline decides.
         }
       }),
