@@ -8,6 +8,7 @@ import type { ExecuteResult } from "./results.js";
 /** The part of the engine a deferred request needs; it may outlive the engine. */
 export interface MainStageRunner {
   readonly isClosed: boolean;
+  readonly clock: { nowMs(): number };
   runMainStage(order: Order, ctx: CallContext): ExecuteResult;
 }
 
@@ -31,7 +32,7 @@ export const ENGINE_GONE: ExecuteResult = {
  */
 export interface RequestData {
   readonly order: Order;
-  /** The instant of the start stage; the main stage reuses it (one instant per call). */
+  /** The instant of the start stage (the main stage runs at the instant it is executed). */
   readonly nowMs: number;
   readonly isDropCopy: boolean;
   readonly isDryRun: boolean;
@@ -60,6 +61,10 @@ export class PreTradeRequest implements Disposable {
     if (this.#consumed) throw new LifecycleError("pre-trade request has already been executed");
     this.#consumed = true;
     if (this.engine.isClosed) return ENGINE_GONE;
+    // The main stage runs at its own instant, not the start stage's: the two calls can be
+    // far apart, and what the main stage records is an acceptance (a client order id is
+    // known from then for its retention; a soft-limit reading is taken then).
+    this.ctx.nowMs = this.engine.clock.nowMs();
     return this.engine.runMainStage(this.order, this.ctx);
   }
 

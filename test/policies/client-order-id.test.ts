@@ -23,6 +23,22 @@ const finalReport = (clientOrderId: string): ExecutionReport => ({
 });
 
 describe("ClientOrderIdPolicy", () => {
+  it("a two-stage request's id is known for retentionMs from its main stage (its acceptance), not from its start", () => {
+    const { engine, clock } = build({ retentionMs: 1_000 });
+    const started = engine.startPreTrade(order("A"));
+    if (!started.ok) throw new Error("start refused");
+    clock.advance(950);
+    const accepted = started.request.execute(); // accepted at t = 950
+    if (!accepted.ok) throw new Error("main stage refused");
+    accepted.reservation.commit();
+    clock.advance(100); // t = 1 050: 100 ms after acceptance
+    expect(onlyReject(engine.executePreTrade(order("A"))).code).toBe("DuplicateClientOrderId");
+    clock.advance(899); // t = 1 949: still known
+    expect(onlyReject(engine.executePreTrade(order("A"))).code).toBe("DuplicateClientOrderId");
+    clock.advance(1); // t = 1 950: retention over
+    expect(engine.executePreTrade(order("A")).ok).toBe(true);
+  });
+
   it("one live order per (account, id): duplicate rejected, other accounts and ids free, account id never in the text", () => {
     const { engine } = build();
     const first = engine.executePreTrade(order("A"));

@@ -19,7 +19,8 @@ export class CallContext implements PreTradeContext, AccountControl {
   constructor(
     readonly accounts: AccountsView,
     readonly accountId: AccountId | undefined,
-    readonly nowMs: number,
+    /** The call's instant; a request's main stage moves it to the instant it is executed. */
+    public nowMs: number,
     readonly isDropCopy: boolean,
     readonly isDryRun: boolean,
     private readonly sink: BlockSink,
