@@ -1,6 +1,8 @@
 /** The engine: runs orders, reports and adjustments through the policy list, behind the account-block gate. */
 import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
+import type { PreTradeLock } from "../model/pre-trade-lock.js";
+import type { Price } from "../param/values.js";
 import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
 import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
@@ -194,8 +196,9 @@ export class Engine implements MainStageRunner {
       rollbackEvery(mutations.handOver(), ctx);
       return { ok: false, rejects: main.rejects };
     }
-    this.enterBook(order, mutations);
-    const reservation = new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes);
+    const lock = main.lock();
+    this.enterBook(order, mutations, lock, main.sizingPrice);
+    const reservation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes);
     return { ok: true, reservation, rejects: NO_REJECTS };
   }
 
@@ -253,8 +256,9 @@ export class Engine implements MainStageRunner {
     }
     for (const [target, block] of deferred) this.record(target, block);
     const isAccountBlocked = this.blocks.find(accountId, this.registry.groupOf(accountId)) !== undefined;
-    this.enterBook(order, mutations);
-    const operation = new PreTradeReservation(mutations.handOver(), ctx, main.lock(), main.outcomes, first);
+    const lock = main.lock();
+    this.enterBook(order, mutations, lock, main.sizingPrice);
+    const operation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes, first);
     return { ok: true, operation, isAccountBlocked, rejects: NO_REJECTS };
   }
 
@@ -502,8 +506,8 @@ export class Engine implements MainStageRunner {
    * The accepted order enters the account book now; the book's own mutation, last in the
    * reservation, takes it out again if the reservation rolls back.
    */
-  private enterBook(order: Order, mutations: Mutations): void {
-    const footprint = footprintOf(order);
+  private enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): void {
+    const footprint = footprintOf(order, lock, sizingPrice);
     if (footprint === undefined) return;
     mutations.owner = BOOK_OWNER;
     mutations.push(bookMutation(this.accountBook, footprint));

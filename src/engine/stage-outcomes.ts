@@ -48,6 +48,8 @@ export class MainOutcome {
   /** Every lock price, once there is a second. */
   private lockEntries: [PolicyGroupId, Price][] | undefined = undefined;
   private outcomeList: AccountAdjustmentOutcome[] | undefined = undefined;
+  /** The first sizing price a policy returned (a market order by volume, see PolicyPreTradeResult). */
+  sizingPrice: Price | undefined = undefined;
 
   get outcomes(): AccountAdjustmentOutcome[] {
     return (this.outcomeList ??= []);
@@ -71,6 +73,7 @@ export class MainOutcome {
         else this.lockEntries.push([group, p]);
       }
     }
+    if (out.sizingPrice !== undefined) this.sizingPrice ??= out.sizingPrice;
     if (out.accountAdjustments) {
       const entries = out.accountAdjustments;
       if (this.outcomeList === undefined) {

@@ -72,7 +72,7 @@ describe("account book", () => {
     expect(figures(engine, OTHER_ACCOUNT)).toEqual({ open: 1, position: "0", buy: "0", sell: "0" });
   });
 
-  it("counts a volume order at its limit price, a market order by volume as an open order only", () => {
+  it("counts a volume order at its limit price, a market order by volume no policy priced as an open order only", () => {
     const { engine } = engineWith([passPolicy()]);
     const base = order();
     const byVolume = (price?: string): Order => ({
@@ -85,6 +85,21 @@ describe("account book", () => {
     accept(engine, byVolume("250"));
     accept(engine, byVolume());
     expect(figures(engine)).toEqual({ open: 2, position: "0", buy: "4", sell: "0" });
+  });
+
+  it("counts a market order by volume at the price its main stage locked, else at a policy's sizing price", () => {
+    const pricing = (name: string, result: { lockPrices?: Price[]; sizingPrice?: Price }) => ({ name, performPreTradeCheck: () => result });
+    const marketByVolume: Order = { operation: { ...order().operation, price: undefined, tradeAmount: TradeAmount.volume(Volume.fromString("1000")) } };
+    // A lock price (SpotFunds' market price) wins over a sizing price (gross exposure's reference).
+    const locked = engineWith([pricing("Sizing", { sizingPrice: Price.fromString("100") }), pricing("Locking", { lockPrices: [Price.fromString("250")] })]).engine;
+    const reservation = accept(locked, marketByVolume);
+    expect(figures(locked)).toEqual({ open: 1, position: "0", buy: "4", sell: "0" });
+    // The reservation's rollback takes out exactly what it put in.
+    reservation.rollback();
+    expect(figures(locked)).toEqual({ open: 0, position: "0", buy: "0", sell: "0" });
+    const sized = engineWith([pricing("Sizing", { sizingPrice: Price.fromString("-80") }), pricing("Other", { sizingPrice: Price.fromString("1") })]).engine;
+    accept(sized, marketByVolume);
+    expect(figures(sized)).toEqual({ open: 1, position: "0", buy: "12.5", sell: "0" });
   });
 
   it("is not touched by dry runs or rejected orders", () => {

@@ -2,8 +2,9 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Instrument } from "../../param/instrument.js";
-import { Quantity } from "../../param/values.js";
+import { Quantity, type Price } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
+import type { PreTradeLock } from "../../model/pre-trade-lock.js";
 
 /**
  * An accepted order's entry in the book, and the record of the engine's book mutation in a
@@ -14,31 +15,33 @@ export interface OrderFootprint {
   /** Absent when the order carried no instrument or side: then only the open-order count moves. */
   readonly instrument?: Instrument;
   readonly side?: Side;
-  /** Pending quantity added on `side` (zero when it cannot be known, e.g. a market order by volume). */
+  /** Pending quantity added on `side` (zero when it cannot be known: a market order by volume that no policy priced). */
   readonly quantity: Quantity;
 }
 
 /**
  * The footprint of an order the main stage accepted, or undefined when it has no account
  * (nothing to attribute it to). A volume order counts its quantity at its limit price
- * (volume / |price|); a market order by volume has no knowable quantity and counts as an
- * open order only.
+ * (volume / |price|); a market order by volume at the price its main stage locked (the
+ * market price SpotFunds reserved it at, the first of `lock`'s), else at a policy's sizing
+ * price (gross exposure's reference price). Without any its quantity is unknown and it
+ * counts as an open order only.
  */
-export function footprintOf(order: Order): OrderFootprint | undefined {
+export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Price): OrderFootprint | undefined {
   const op = order.operation;
   const accountId = op?.accountId;
   if (op === undefined || accountId === undefined) return undefined;
   const instrument = op.instrument;
   const side = op.side;
   if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero() };
-  return { accountId, instrument, side, quantity: quantityOf(order) };
+  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice) };
 }
 
-function quantityOf(order: Order): Quantity {
+function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity {
   const amount = order.operation?.tradeAmount;
   if (amount === undefined) return Quantity.zero();
   if (amount.kind === "quantity") return amount.value;
-  const price = order.operation?.price;
+  const price = order.operation?.price ?? (lock === undefined ? undefined : firstPrice(lock)) ?? sizingPrice;
   if (price === undefined || price.isZero()) return Quantity.zero();
   try {
     return amount.value.calculateQuantity(price);
@@ -46,4 +49,9 @@ function quantityOf(order: Order): Quantity {
     // Out of the decimal domain: the order is still open, its size unknown.
     return Quantity.zero();
   }
+}
+
+function firstPrice(lock: PreTradeLock): Price | undefined {
+  const defaults = lock.defaultsOnly();
+  return defaults !== undefined ? defaults[0] : lock.entries()[0]?.[1];
 }

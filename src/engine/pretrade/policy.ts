@@ -67,6 +67,12 @@ export interface PolicyPreTradeResult {
   /** Pushed into the reservation's lock under the policy's group id. */
   readonly lockPrices?: readonly Price[];
   readonly accountAdjustments?: readonly AccountOutcomeEntry[];
+  /**
+   * For a market order by volume (no price, no quantity): a price the account book may size
+   * its pending quantity at (volume / |price|), used when no lock price was pushed. The
+   * first policy's wins.
+   */
+  readonly sizingPrice?: Price;
 }
 
 export interface PolicyPostTradeResult {

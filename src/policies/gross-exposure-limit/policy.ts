@@ -1,23 +1,25 @@
 /** Caps an account's gross notional over all instruments: positions + open orders + this order, at reference prices. */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
-import { PositionSize, type Quantity } from "../../param/values.js";
+import { PositionSize, Quantity, type Volume } from "../../param/values.js";
 import type { Instrument } from "../../param/instrument.js";
 import type { Side } from "../../param/enums.js";
 import type { Order } from "../../model/order.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PolicyPreTradeResult, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import type { AccountBookView } from "../../engine/account-book/account-book-view.js";
+import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING } from "../policy-texts.js";
-import { referenceUnavailable } from "../reference-price.js";
+import { referencePrice, referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { ExactSum } from "../../param/exact-sum.js";
 import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
+
+const ZERO_QUANTITY = Quantity.zero();
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
 /**
@@ -28,7 +30,7 @@ import { copyGrossExposureSettings, validateGrossExposureSettings, type Exposure
  * its instrument's worst case (it reduces the position) always passes, even without
  * prices. Otherwise every instrument at stake needs a fresh reference (fail closed:
  * ReferenceDataUnavailable) and the total must stay ≤ the limit (equal passes). A market
- * order by volume counts its volume as notional.
+ * order by volume counts its volume as notional (`#checkVolumeOnly`).
  */
 export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposureSettings> {
   static readonly NAME = "GrossExposureLimitPolicy";
@@ -87,7 +89,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const amount = op?.tradeAmount;
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
     // A market order by volume: its quantity is unknown, its notional is the volume.
-    const volumeOnly = amount.kind === "volume" && footprint.quantity.isZero() ? PositionSize.from(amount.value) : undefined;
+    const volumeOnly = amount.kind === "volume" && footprint.quantity.isZero() ? amount.value : undefined;
     try {
       return this.#check(ctx, accountId, limit, instrument, side, footprint.quantity, volumeOnly);
     } catch (e) {
@@ -106,23 +108,59 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     instrument: Instrument,
     side: Side,
     quantity: Quantity,
-    volumeOnly: PositionSize | undefined,
+    volumeOnly: Volume | undefined,
   ): PolicyPreTradeResult | undefined {
     const entry = ctx.book.entry(accountId, instrument);
+    if (volumeOnly !== undefined) return this.#checkVolumeOnly(ctx, accountId, limit, instrument, side, entry, volumeOnly);
     // Small figures (the usual case): the same check on integers, no object per step.
     if (volumeOnly === undefined && this.#small.worstCases(entry, side, quantity)) {
       return this.#checkSmall(ctx, accountId, limit, instrument, side, quantity);
     }
     const [before, after] = worstWith(entry, side, quantity);
-    if (volumeOnly === undefined && after.lte(before)) return undefined;
+    if (after.lte(before)) return undefined;
     const group = ctx.accountGroup();
     // Now and with this order in one pass over the account (each price looked up once).
     const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
-    const total = volumeOnly === undefined ? pair.next : pair.next.add(volumeOnly);
-    if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
-    if (volumeOnly === undefined && !ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next);
+    if (pair.next.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(pair.next, pair.now, limit.maxNotional, limit.settlementAsset) };
+    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next);
     return undefined;
+  }
+
+  /**
+   * A market order by volume: its quantity is not known before it trades. It is sized at
+   * the reference price: against an exposure on its instrument, one that does not raise the
+   * worst case (it reduces the position) passes like any other; one that raises it counts
+   * its whole volume on top of the exposure now (conservative for an order that reduces and
+   * then flips the position). Accepted, it hands the reference price to the engine, which
+   * enters it in the book at volume / |price| unless its main stage locked a price
+   * (order-footprint.ts): later checks count it like any open order.
+   */
+  #checkVolumeOnly(
+    ctx: PreTradeContext,
+    accountId: AccountId,
+    limit: ExposureLimit,
+    instrument: Instrument,
+    side: Side,
+    entry: BookInstrument | undefined,
+    volume: Volume,
+  ): PolicyPreTradeResult | undefined {
+    const group = ctx.accountGroup();
+    const [before] = worstWith(entry, side, ZERO_QUANTITY);
+    const ref = referencePrice(this.marketData, instrument, accountId, group);
+    // Without a reference only a flat instrument can be checked (its volume is its notional).
+    if (!ref.ok && !before.isZero()) return { rejects: referenceUnavailable(instrument, ref.reason) };
+    const sizing = ref.ok && !ref.price.isZero() ? ref.price.abs() : undefined;
+    const passed: PolicyPreTradeResult | undefined = sizing === undefined ? undefined : { sizingPrice: sizing };
+    if (sizing !== undefined && !before.isZero()) {
+      const [, after] = worstWith(entry, side, volume.calculateQuantity(sizing));
+      if (after.lte(before)) return passed;
+    }
+    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, before);
+    if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
+    const total = pair.next.add(PositionSize.from(volume));
+    if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
+    return passed;
   }
 
   /**

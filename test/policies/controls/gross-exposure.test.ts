@@ -87,6 +87,29 @@ describe("GrossExposureLimitPolicy", () => {
     expect(only(submit(engine, byVolume))).toEqual(EXCEEDED("1001", "0"));
   });
 
+  const marketByVolume = (side: "BUY" | "SELL", volume: string): Order => ({
+    operation: { ...order({ side }).operation, price: undefined, tradeAmount: TradeAmount.volume(Volume.fromString(volume)) },
+  });
+
+  it("keeps counting an accepted market order by volume: the book holds it at the reference price", () => {
+    const w = limited();
+    expect(submit(w.engine, marketByVolume("BUY", "600"))).toEqual([]);
+    expect(w.engine.book.pendingQuantity(ACCOUNT, AAPL_USD, "BUY").toString()).toBe("6");
+    // 6 open at 100 = 600, and 600 more is over 1000.
+    expect(only(submit(w.engine, marketByVolume("BUY", "600")))).toEqual(EXCEEDED("1200", "600"));
+    expect(only(submit(w.engine, order({ qty: "5" })))).toEqual(EXCEEDED("1100", "600"));
+  });
+
+  it("passes a market order by volume that reduces the position, sized at the reference price; one that flips it counts its volume", () => {
+    const w = limited();
+    expect(submit(w.engine, order({ qty: "10" }))).toEqual([]);
+    w.engine.applyExecutionReport(fill("10", { final: true })); // long 10 at mark 100: 1000, at the limit
+    expect(submit(w.engine, marketByVolume("SELL", "500"))).toEqual([]);
+    expect(submit(w.engine, marketByVolume("SELL", "1500"))).toEqual([]); // now 5 + 15 pending sells: worst |10 − 20| = 10, not raised
+    // 20 pending sells against 10 long: one more sell raises the worst case, and counts whole.
+    expect(only(submit(w.engine, marketByVolume("SELL", "100")))).toEqual(EXCEEDED("1100", "1000"));
+  });
+
   it("answers a dry run the same, and applies a runtime change", () => {
     const { engine } = limited();
     expect(engine.executePreTradeDryRun(order({ qty: "11" })).rejects[0]!.code).toBe("GrossExposureLimitExceeded");
