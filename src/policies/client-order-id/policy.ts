@@ -50,6 +50,8 @@ class ReleaseOnRollback implements Mutation {
 export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSettings> {
   static readonly NAME = "ClientOrderIdPolicy";
   readonly name = ClientOrderIdPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: ClientOrderIdSettings;
   /** The known ids, in acceptance order across accounts (columns, no object per id: see KnownIds). */

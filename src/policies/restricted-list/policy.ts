@@ -26,6 +26,8 @@ const MISSING_ACCOUNT: readonly PolicyReject[] = Object.freeze([missingField("ac
 export class RestrictedListPolicy implements ConfigurablePolicy<RestrictedListSettings> {
   static readonly NAME = "RestrictedListPolicy";
   readonly name = RestrictedListPolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: RestrictedListSettings = { entries: [] };
   /** underlying → entries for it: one Map lookup per order. */

@@ -39,6 +39,8 @@ interface Effective {
 export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettings> {
   static readonly NAME = "TradingStatePolicy";
   readonly name = TradingStatePolicy.NAME;
+  /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
+  readonly builtIn = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   /** Every scope not ACTIVE by its scope key, in the order set (settings, snapshots, `entries`). */
   #states = new Map<string, TradingStateEntry>();
