@@ -20,20 +20,46 @@ const SHARDS = 4;
 const TTL = 2000;
 const ACCOUNT = 99224416n as never;
 
-/** One instance's view of the shared store: it can be cut off alone (frozen, partitioned). */
-function view(store: MemoryLeaseStore): LeaseStore & { cut: boolean } {
+/**
+ * One instance's view of the shared store: it can be cut off alone (frozen, partitioned),
+ * and single calls can fail in ways the network allows: a delete refused, a renewal that
+ * lands but whose answer is lost, or one whose answer is held back.
+ */
+function view(store: MemoryLeaseStore) {
   const v = {
     cut: false,
+    failRelease: false,
+    /** The next update is applied by the store, but its answer never comes (a timeout). */
+    loseNextUpdateAnswer: false,
+    /** The next update is applied by the store, its answer held until `answer()`. */
+    holdNextUpdate: false,
+    answer: undefined as (() => void) | undefined,
     check() {
       if (v.cut) throw new Error("no servers available");
     },
     create: async (...a: Parameters<LeaseStore["create"]>) => (v.check(), store.create(...a)),
-    update: async (...a: Parameters<LeaseStore["update"]>) => (v.check(), store.update(...a)),
+    update: async (...a: Parameters<LeaseStore["update"]>) => {
+      v.check();
+      const revision = await store.update(...a);
+      if (v.loseNextUpdateAnswer) {
+        v.loseNextUpdateAnswer = false;
+        throw new Error("TIMEOUT");
+      }
+      if (v.holdNextUpdate) {
+        v.holdNextUpdate = false;
+        await new Promise<void>((resolve) => (v.answer = resolve));
+      }
+      return revision;
+    },
     read: async (...a: Parameters<LeaseStore["read"]>) => (v.check(), store.read(...a)),
-    release: async (...a: Parameters<LeaseStore["release"]>) => (v.check(), store.release(...a)),
+    release: async (...a: Parameters<LeaseStore["release"]>) => {
+      v.check();
+      if (v.failRelease) throw new Error("no responders available for request");
+      return store.release(...a);
+    },
     watchReleases: (l: (shard: number) => void) => store.watchReleases(l),
   };
-  return v;
+  return v satisfies LeaseStore;
 }
 
 function setup() {
@@ -209,5 +235,66 @@ describe("failover coordinator", () => {
     expect(a2.owned.at(-1)).toEqual([0, 1]);
     expect(b.gate.refuseAccount(on(0), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "ga2:1" });
     expect(b.coordinator.status().shards.map((s) => [s.owned, s.ownerId])).toEqual([[false, "ga2"], [false, "ga2"], [true, "gb"], [true, "gb"]]);
+  });
+});
+
+describe("failover coordinator: lease edges", () => {
+  async function running() {
+    const t = setup();
+    t.a.coordinator.start();
+    await t.timers.advance(0);
+    t.b.coordinator.start();
+    await t.timers.advance(0);
+    expect(t.a.coordinator.roleName).toBe("active");
+    return t;
+  }
+  const fencedOf = (events: string[], id: string) => events.filter((e) => e.startsWith(`${id} fenced`));
+
+  it("a StepDown whose lease deletes fail still ends fenced and told to exit; the leases lapse and the standby takes over", async () => {
+    const { a, b, timers, events } = await running();
+    a.leaseView.failRelease = true;
+    // Nothing could be released: no shard is reported as handed over.
+    expect((await a.coordinator.stepDown()).shards).toEqual([]);
+    expect(a.coordinator.roleName).toBe("fenced");
+    expect(fencedOf(events, "a")).toEqual(["a fenced: stepped down"]);
+    // The leases lapse after the TTL (nobody renews them) and the standby claims them then.
+    const steppedAt = timers.now();
+    while (b.coordinator.roleName !== "active" && timers.now() < steppedAt + 3 * TTL) await timers.advance(50);
+    expect(b.coordinator.roleName).toBe("active");
+    expect(timers.now() - steppedAt).toBeGreaterThanOrEqual(TTL);
+  });
+
+  it("a renewal that landed but whose answer was lost does not fence its holder: the next renewal takes the revision up", async () => {
+    const { a, b, timers, events, store } = await running();
+    a.leaseView.loseNextUpdateAnswer = true;
+    for (let i = 0; i < 8; i++) await timers.advance(TTL / 4);
+    await settle();
+    expect(fencedOf(events, "a")).toEqual([]);
+    expect(a.coordinator.roleName).toBe("active");
+    expect(b.coordinator.roleName).toBe("standby");
+    expect((await store.read(0))?.value.owner).toBe("a");
+  });
+
+  it("a renewal refused because another instance holds the shard still fences", async () => {
+    const { timers, events, store } = await running();
+    const current = (await store.read(0))!;
+    await store.update(0, { owner: "c", address: "c:1" }, current.revision);
+    await timers.advance(TTL / 4);
+    await settle();
+    expect(fencedOf(events, "a")).toEqual(["a fenced: lost the lease of shard 0: another instance holds the lease"]);
+  });
+
+  it("a StepDown racing a renewal in flight waits for it and deletes the renewed lease: the standby takes over at once", async () => {
+    const { a, b, timers, store } = await running();
+    a.leaseView.holdNextUpdate = true;
+    await timers.advance(TTL / 4); // shard 0's renewal is applied, its answer on its way
+    expect(a.leaseView.answer).toBeDefined();
+    const stepped = a.coordinator.stepDown();
+    await settle();
+    a.leaseView.answer!();
+    expect((await stepped).shards).toEqual([0, 1, 2, 3]);
+    await timers.advance(0);
+    expect((await store.read(0))?.value.owner).toBe("b");
+    expect(b.coordinator.roleName).toBe("active");
   });
 });
