@@ -9,21 +9,28 @@
 import type { AccountId } from "../param/index.js";
 import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
+import { accountsNamed } from "../state/audit-effects.js";
 import type { OwnershipGate } from "../server/services/ownership-gate.js";
 import type { LeaseValue } from "./lease-store.js";
 import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { ShardLeases } from "./shard-leases.js";
 import { shardOf } from "./shard-of.js";
 
-/** Admin changes about one account follow that account's shard. */
-const PER_ACCOUNT: ReadonlySet<AdminCommand["kind"]> = new Set([
-  "blockAccount",
-  "unblockAccount",
-  "replaceAccountBlockReason",
-  "setAccountCurrency",
-  "setPnlAccumulator",
-  "setSpotFundsAccountPnl",
-]);
+/**
+ * Admin changes that name accounts follow those accounts' shards (blocks, currency, P&L
+ * setters, retirement, group membership, an account's trading state), every named account
+ * owned here. A quote pushed for some accounts is market data, broker-wide: it follows the
+ * rule for shared state.
+ */
+function namedAccounts(command: AdminCommand): readonly AccountId[] {
+  return command.kind === "pushQuote" ? [] : accountsNamed(command);
+}
+
+/** The request field naming the command's accounts, for the refusal. */
+function accountField(command: AdminCommand): string {
+  if (command.kind === "setTradingState") return "scope.account_id";
+  return "accountIds" in command ? "account_ids" : "account_id";
+}
 
 export interface LeaseOwnershipGateOptions {
   readonly leases: ShardLeases;
@@ -77,7 +84,14 @@ export class LeaseOwnershipGate implements OwnershipGate {
   }
 
   refuseAdmin(command: AdminCommand): CommandError | undefined {
-    if ("accountId" in command && PER_ACCOUNT.has(command.kind)) return this.refuseAccount(command.accountId as AccountId, "account_id");
+    const named = namedAccounts(command);
+    if (named.length > 0) {
+      for (const accountId of named) {
+        const refused = this.refuseAccount(accountId, accountField(command));
+        if (refused) return refused;
+      }
+      return undefined;
+    }
     const unowned = this.refuseUnowned("");
     if (unowned) return unowned;
     if (this.o.severalOwners && !this.o.perInstance) {

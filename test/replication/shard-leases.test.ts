@@ -148,4 +148,21 @@ describe("the gate's cross-shard rule for admin changes", async () => {
     expect(gate(false).refuseAdmin({ kind: "blockAccount", accountId: 1n as never, reason: "x" })).toBeUndefined();
     expect(gate(false).refuseAdmin({ kind: "blockAccount", accountId: 2n as never, reason: "x" })?.code).toBe("NOT_OWNER");
   });
+
+  it("every change that names accounts follows their shards: retirement, group membership, an account's trading state", async () => {
+    const { a } = setup();
+    await a.claim(0);
+    for (const perInstance of [false, true]) {
+      const gate = new LeaseOwnershipGate({ leases: a, shardCount: 4, instanceId: "a", severalOwners: true, perInstance });
+      const halt = (accountId: bigint) => ({ kind: "setTradingState", scope: { kind: "account", accountId }, state: "HALTED", reason: "halt", cancelWorkingOrders: false }) as never;
+      // Owned (shard 0): applied here, never refused as a cross-shard change.
+      expect(gate.refuseAdmin({ kind: "retireAccount", accountId: 1n as never })).toBeUndefined();
+      expect(gate.refuseAdmin(halt(1n))).toBeUndefined();
+      expect(gate.refuseAdmin({ kind: "registerGroup", accountIds: [1n, 5n] as never, group: 3 as never })).toBeUndefined();
+      // Another instance's shard: NOT_OWNER, naming the field, even with per-instance broker-wide changes.
+      expect(gate.refuseAdmin({ kind: "retireAccount", accountId: 2n as never })).toMatchObject({ code: "NOT_OWNER", field: "account_id" });
+      expect(gate.refuseAdmin(halt(2n))).toMatchObject({ code: "NOT_OWNER", field: "scope.account_id" });
+      expect(gate.refuseAdmin({ kind: "unregisterGroup", accountIds: [1n, 2n] as never, group: 3 as never })).toMatchObject({ code: "NOT_OWNER", field: "account_ids" });
+    }
+  });
 });
