@@ -93,6 +93,18 @@ describe("the audit trail over the wire", () => {
     monitor.cancel();
   });
 
+  it("a policy change naming no such policy, or one without runtime settings, is a FAILED record; malformed settings are no record", async () => {
+    h = await startHarness();
+    await expect(h.admin("configurePolicy", { policyName: "NoSuchPolicy", settingsJson: "{}" })).rejects.toMatchObject({ code: 5, details: "no policy named 'NoSuchPolicy'" });
+    await expect(h.admin("configurePolicy", { policyName: "OrderValidationPolicy", settingsJson: "{}" })).rejects.toMatchObject({ code: 9 });
+    await expect(h.admin("configurePolicy", { policyName: "RateLimitPolicy", settingsJson: "{\"nope\": 1}" })).rejects.toMatchObject({ code: 3 });
+    const failed = await queryAudit(h.clients);
+    expect(failed.records.map((r) => [r.action, AuditOutcome[r.outcome], r.reason])).toEqual([
+      ["configurePolicy", "FAILED", "no policy named 'NoSuchPolicy'"],
+      ["configurePolicy", "FAILED", "policy 'OrderValidationPolicy' has no runtime settings"],
+    ]);
+  });
+
   it("a denial: a DENIED record and event with the denied principal as actor", async () => {
     h = await startHarness();
     const monitor = subscribe(h.clients);

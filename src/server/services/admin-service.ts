@@ -137,9 +137,13 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     retireAccount: change("retireAccount", RetireAccountResponseSchema, (result) => encodeRetirement(result.retirement)),
     configurePolicy: mutation(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest): AdminCommand => {
       const { policy, settings } = decodeConfigurePolicy(r);
-      // Parsed here too, so a bad request is refused before it reaches the journal.
-      configurableOf(state.engine, policy).parseUpdate(settings as never, "settings_json");
-      return { kind: "configurePolicy", policy, settings };
+      const command: AdminCommand = { kind: "configurePolicy", policy, settings };
+      // An unknown policy, or one without runtime settings, is refused by the door, which
+      // records it FAILED in the audit trail, as for every change naming a policy.
+      const configurable = configurableIfAny(state.engine, policy);
+      // Settings are parsed here too, so malformed ones are refused before the journal.
+      configurable?.parseUpdate(settings as never, "settings_json");
+      return command;
     }),
     getPolicySettings: query(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
       const name = decodeRequiredText(r.policyName, "policy_name");
@@ -231,4 +235,14 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
     ...replicationAdmin(() => ctx.replication),
   };
+}
+
+/** The policy's runtime settings, or undefined when it has none or does not exist (the door refuses those). */
+function configurableIfAny(engine: Parameters<typeof configurableOf>[0], policy: string): ReturnType<typeof configurableOf> | undefined {
+  try {
+    return configurableOf(engine, policy);
+  } catch (e) {
+    if (e instanceof CommandError && (e.code === "UNKNOWN_NAME" || e.code === "FAILED_PRECONDITION")) return undefined;
+    throw e;
+  }
 }
