@@ -64,6 +64,18 @@ describe("configuration", () => {
     expect(configError(c5)).toMatch(/^config\.policies\[3\]\.settings\.brokerBarriers\[0\]\.lowerBound: /);
   });
 
+  it("a repeated account or instrument is a configuration error naming the entry, not a failed build", () => {
+    const accounts = base();
+    accounts.accounts = { list: [{ id: 5, group: 1 }, { id: 6 }, { id: 5, group: 2 }] };
+    expect(configError(accounts)).toBe("config.accounts.list[2]: repeats the id of config.accounts.list[0] (5)");
+    const ids = base();
+    ids.marketData.instruments[1].id = 1;
+    expect(configError(ids)).toBe("config.marketData.instruments[1]: repeats the id of config.marketData.instruments[0] (1)");
+    const pairs = base();
+    pairs.marketData.instruments.push({ underlyingAsset: "AAPL", settlementAsset: "USD" });
+    expect(configError(pairs)).toBe("config.marketData.instruments[4]: repeats the instrument of config.marketData.instruments[0] (AAPL/USD)");
+  });
+
   it("liveness and bounds: defaults, strict validation naming the field", () => {
     const parsed = parseSidecarConfig(base());
     expect(parsed.network).toEqual({ keepaliveTimeMs: 5000, keepaliveTimeoutMs: 5000, idleConnectionTimeoutMs: 300000, maxReceiveMessageBytes: 4194304 });

@@ -194,6 +194,25 @@ function nonNegative(json: Json, path: string): number {
   return n;
 }
 
+/**
+ * The list, refused at the first entry that repeats an earlier one's key (an account listed
+ * twice, an instrument id or pair registered twice): otherwise the build fails later with an
+ * engine error naming no field, or the last entry silently wins.
+ */
+function distinct<T>(items: T[], path: string, keys: readonly (readonly [string, (item: T) => string | undefined])[]): T[] {
+  for (const [name, keyOf] of keys) {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const key = keyOf(item);
+      if (key === undefined) return;
+      const first = seen.get(key);
+      if (first !== undefined) fail(`${path}[${i}]`, `repeats the ${name} of ${path}[${first}] (${key})`);
+      seen.set(key, i);
+    });
+  }
+  return items;
+}
+
 function parseInstrument(json: Json, path: string): InstrumentConfig {
   const o = readObject(json, path);
   onlyKeys(o, path, ["id", "underlyingAsset", "settlementAsset", "ttlMs"]);
@@ -259,14 +278,23 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
     limits: optional(o.limits, `${path}.limits`, parseLimits) ?? { ...DEFAULT_LIMITS },
     marketData: {
       defaultTtlMs: optional(md.defaultTtlMs, `${path}.marketData.defaultTtlMs`, nonNegative) ?? 0,
-      instruments: (optional(md.instruments, `${path}.marketData.instruments`, readArray) ?? []).map((j, i) =>
-        parseInstrument(j, `${path}.marketData.instruments[${i}]`),
+      instruments: distinct(
+        (optional(md.instruments, `${path}.marketData.instruments`, readArray) ?? []).map((j, i) => parseInstrument(j, `${path}.marketData.instruments[${i}]`)),
+        `${path}.marketData.instruments`,
+        [
+          ["id", (i) => (i.id === undefined ? undefined : String(i.id))],
+          ["instrument", (i) => `${i.underlyingAsset}/${i.settlementAsset}`],
+        ],
       ),
     },
     accounts: {
       strict: optional(acc.strict, `${path}.accounts.strict`, readBoolean) ?? false,
       defaultCurrency: optional(acc.defaultCurrency, `${path}.accounts.defaultCurrency`, readAsset),
-      list: (optional(acc.list, `${path}.accounts.list`, readArray) ?? []).map((j, i) => parseAccount(j, `${path}.accounts.list[${i}]`)),
+      list: distinct(
+        (optional(acc.list, `${path}.accounts.list`, readArray) ?? []).map((j, i) => parseAccount(j, `${path}.accounts.list[${i}]`)),
+        `${path}.accounts.list`,
+        [["id", (a) => String(a.id)]],
+      ),
     },
     policies,
     durability,
