@@ -65,6 +65,13 @@ describe("security configuration", () => {
     );
     const tokens = BearerTokens.parse({ tokens: [{ principal: "m", sha256: sha256Hex("old") }, { principal: "m", sha256: sha256Hex("new").toUpperCase() }] }, path, names);
     expect([tokens.principalOf("old"), tokens.principalOf("new"), tokens.principalOf("other"), tokens.principalOf("")]).toEqual(["m", "m", undefined, undefined]);
+    // One token listed for two principals would be whichever comes first: refused.
+    const two = new Set(["m", "o"]);
+    expect(errorOf(() => BearerTokens.parse({ tokens: [{ principal: "m", sha256: sha256Hex("t") }, { principal: "o", sha256: sha256Hex("t").toUpperCase() }] }, path, two))).toBe(
+      `${path}.tokens[1].sha256: is also the token of 'm' (${path}.tokens[0]): a token names one principal`,
+    );
+    // The same token twice for one principal is harmless.
+    expect(BearerTokens.parse({ tokens: [{ principal: "m", sha256: sha256Hex("t") }, { principal: "m", sha256: sha256Hex("t") }] }, path, two).principalOf("t")).toBe("m");
   });
 
   it("TLS files that are missing or do not match are a configuration error at listen", async () => {

@@ -36,6 +36,13 @@ export class BearerTokens {
       if (!/^[0-9a-f]{64}$/.test(hex)) fail(`${p}.sha256`, "must be 64 hex digits (the SHA-256 of the token, not the token)");
       return { principal, hash: Buffer.from(hex, "hex") };
     });
+    // One token for two principals would authenticate as whichever is listed first: refused.
+    entries.forEach((e, i) => {
+      const first = entries.findIndex((other) => other.hash.equals(e.hash));
+      if (entries[first]!.principal !== e.principal) {
+        fail(`${path}.tokens[${i}].sha256`, `is also the token of '${entries[first]!.principal}' (${path}.tokens[${first}]): a token names one principal`);
+      }
+    });
     return new BearerTokens(entries);
   }
 
