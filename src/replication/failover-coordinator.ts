@@ -139,8 +139,10 @@ export class FailoverCoordinator implements ReplicationControl {
    * durable in the journal (so the standby will read it), then delete the leases: the
    * standby's next try claims them without waiting for the TTL.
    */
-  async stepDown(): Promise<{ shards: readonly number[]; tookMs: number }> {
+  async stepDown(starting?: (shards: readonly number[]) => void): Promise<{ shards: readonly number[]; tookMs: number }> {
     if (this.role !== "active") throw new Error(`this instance ('${this.o.instanceId}') is ${this.role === "claiming" ? "taking over" : this.role}, not active: nothing to hand over`);
+    // The last command this instance takes (the audit record of the step-down): the flush below covers it.
+    starting?.(this.o.leases.heldShards());
     const started = this.o.timers.now();
     this.role = "stepping-down";
     this.o.gate.active = false;

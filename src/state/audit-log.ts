@@ -155,6 +155,11 @@ export class AuditLog {
     });
   }
 
+  /** An action on the process, not the state (StepDown): who, what; no request or effect. */
+  appendOperation(o: { readonly actor: string; readonly action: string; readonly detail: string }, time: number): AuditRecord {
+    return this.append({ time, actor: o.actor, action: o.action, request: "{}", effect: undefined, outcome: "applied", reason: "", detail: o.detail, accountIds: [] });
+  }
+
   /** Records dropped by the retention bounds since the beginning. */
   get dropped(): bigint {
     return this.droppedCount;

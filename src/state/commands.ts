@@ -106,6 +106,11 @@ export type CommandBody =
       readonly reason: string;
       readonly accountIds?: readonly AccountId[];
     }
+  /**
+   * An operator's action on the process rather than the state (StepDown hands this
+   * instance's shards over): only an audit record, so the trail says who did it and when.
+   */
+  | { readonly kind: "operation"; readonly actor: string; readonly action: string; readonly detail: string }
   | { readonly kind: "settings"; readonly settings: ExecutionSettings }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" };

@@ -306,6 +306,11 @@ export class SidecarState implements ChannelHost {
     return this.enter({ kind: "denial", ...denial }) as AuditRecord;
   }
 
+  /** An operator's action on the process (StepDown): journaled as an audit record and announced; nothing else changes. */
+  recordOperation(actor: string, action: string, detail: string): AuditRecord {
+    return this.enter({ kind: "operation", actor, action, detail }) as AuditRecord;
+  }
+
   /** The configuration changed how commands run (at a restart): journaled where it took effect. */
   applySettings(settings: ExecutionSettings): void {
     this.enter({ kind: "settings", settings });
@@ -502,6 +507,11 @@ export class SidecarState implements ChannelHost {
         return this.runAdmin(c.command, c.actor ?? LOCAL_PRINCIPAL_NAME, c.ts);
       case "denial": {
         const record = this.audit.appendDenial(c, c.ts);
+        this.announce({ kind: "auditRecorded", record }, c.actor);
+        return record;
+      }
+      case "operation": {
+        const record = this.audit.appendOperation(c, c.ts);
         this.announce({ kind: "auditRecorded", record }, c.actor);
         return record;
       }

@@ -11,6 +11,7 @@ import { create } from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ReplicationRole, StepDownRequestSchema, type StepDownResponse } from "../../gen/openpit/sidecar/v1/replication_pb.js";
+import { QueryAuditRequestSchema, type QueryAuditResponse } from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { callUnary } from "../../src/client/index.js";
 import type { SidecarProcess } from "../durability/sidecar-process.js";
 import { ACCOUNTS, CRASH, Life, POLICIES, WorkloadLog, differences, readDurable } from "./oracle.js";
@@ -113,7 +114,10 @@ describe.runIf(NATS_READY).sequential("failover between two sidecar processes on
     const lastSequence = durable.journal.lastSequence;
     expect(view, differences(view, ref.ref.view(ACCOUNTS, POLICIES)).join("; ")).toEqual(ref.ref.view(ACCOUNTS, POLICIES));
     expect(log.answersAgree(ref)).toEqual([]);
-    expect(lastSequence).toBe(ref.ref.commands);
+    // One more record than the reference's commands: the step-down's own audit record, which the new active replayed.
+    expect(lastSequence).toBe(ref.ref.commands + 1n);
+    const audit = await callUnary<QueryAuditResponse>(b.clients.admin, "queryAudit", create(QueryAuditRequestSchema, { action: "stepDown" }));
+    expect(audit.records.map((r) => [r.actor, r.detail])).toEqual([["local", "hands over shards 0,1,2,3"]]);
     await b.crash();
   }, 60_000);
 });

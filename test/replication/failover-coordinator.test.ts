@@ -162,7 +162,11 @@ describe("failover coordinator", () => {
     await timers.advance(0);
     b.coordinator.start();
     await timers.advance(0);
-    const answer = await a.coordinator.stepDown();
+    // `starting` (the audit record) runs while A still takes commands, before the hand-over.
+    const starting: string[] = [];
+    const record = (shards: readonly number[]) => starting.push(`${shards.join(",")} while serving: ${a.gate.refuseAccount(ACCOUNT, "f") === undefined}`);
+    const answer = await a.coordinator.stepDown(record);
+    expect(starting).toEqual(["0,1,2,3 while serving: true"]);
     expect(answer.shards).toEqual([0, 1, 2, 3]);
     expect(a.gate.refuseAccount(ACCOUNT, "f")?.message).toMatch(/it stepped down \(a planned hand-over\)/);
     // No time passes: the deletions themselves trigger the standby's claim.
@@ -170,7 +174,8 @@ describe("failover coordinator", () => {
     expect(b.coordinator.roleName).toBe("active");
     expect(events).toContain("a fenced: stepped down");
     expect(events.at(-1)).toMatch(/^b serves at epoch \d+$/);
-    await expect(a.coordinator.stepDown()).rejects.toThrow("this instance ('a') is fenced, not active: nothing to hand over");
+    await expect(a.coordinator.stepDown(record)).rejects.toThrow("this instance ('a') is fenced, not active: nothing to hand over");
+    expect(starting).toHaveLength(1);
   });
 
   it("a refused append fences the active at once", async () => {

@@ -23,6 +23,7 @@ import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { SidecarServer } from "../../src/server/server.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
+import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "./harness.js";
 
 const request = <T extends keyof typeof ad.AdminService.method>(method: T, init: Record<string, unknown>) =>
@@ -103,6 +104,33 @@ describe("the audit trail over the wire", () => {
       ["configurePolicy", "FAILED", "no policy named 'NoSuchPolicy'"],
       ["configurePolicy", "FAILED", "policy 'OrderValidationPolicy' has no runtime settings"],
     ]);
+  });
+
+  it("StepDown: an APPLIED record naming the shards, made before the hand-over starts; none when there is nothing to hand over", async () => {
+    h = await startHarness();
+    h.clock.set(7_000);
+    let active = true;
+    const recordsAtHandOver: bigint[] = [];
+    const control: ReplicationControl = {
+      status: () => ({ role: active ? "active" : "standby", instanceId: "a", advertisedAddress: h.address, shardCount: 4, shards: [], appliedSequence: 0n }),
+      async stepDown(starting) {
+        if (!active) throw new Error("this instance ('a') is standby, not active: nothing to hand over");
+        starting?.([0, 2]);
+        // The hand-over (flush, lease release) comes after the record is in the door.
+        recordsAtHandOver.push(BigInt(h.server.state.audit.size));
+        active = false;
+        return { shards: [0, 2], tookMs: 3 };
+      },
+    };
+    const allowAll = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAdmin: () => undefined };
+    h.server.attachReplication(allowAll, control);
+    expect(await h.admin("stepDown", {})).toMatchObject({ shards: [0, 2], tookMs: 3 });
+    expect(recordsAtHandOver).toEqual([1n]);
+    const expected = { sequence: "1", timeMs: 7000, actor: "local", action: "stepDown", requestJson: "{}", outcome: "AUDIT_OUTCOME_APPLIED", detail: "hands over shards 0,2" };
+    expect(recordJson(await queryAudit(h.clients))).toEqual([expected]);
+    // A second StepDown has nothing to hand over: refused, and no record.
+    await expect(h.admin("stepDown", {})).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: "this instance ('a') is standby, not active: nothing to hand over" });
+    expect(recordJson(await queryAudit(h.clients))).toEqual([expected]);
   });
 
   it("a denial: a DENIED record and event with the denied principal as actor", async () => {

@@ -44,6 +44,7 @@ import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { decodeSetTradingState, encodeTradingState, encodeTradingStates } from "../codec/trading-state.js";
 import { tradingStatePolicyOf } from "../../state/trading-state-admin.js";
 import { replicationAdmin } from "./replication-admin.js";
+import { guarded } from "../../state/guarded.js";
 
 /** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
 function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
@@ -233,7 +234,10 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       });
     }),
     queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
-    ...replicationAdmin(() => ctx.replication),
+    ...replicationAdmin(
+      () => ctx.replication,
+      (call, shards) => guarded("recording a step-down in the audit trail", () => state.recordOperation(actorOf(call), "stepDown", `hands over shards ${shards.join(",")}`)),
+    ),
   };
 }
 

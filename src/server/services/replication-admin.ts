@@ -38,8 +38,11 @@ export interface ReplicationStatusView {
 /** What the admin service may ask of replication. */
 export interface ReplicationControl {
   status(): ReplicationStatusView;
-  /** Planned hand-over of every owned shard; rejects with a message when there is nothing to hand over. */
-  stepDown(): Promise<{ readonly shards: readonly number[]; readonly tookMs: number }>;
+  /**
+   * Planned hand-over of every owned shard; rejects with a message when there is nothing to
+   * hand over. `starting` runs once it is sure to happen, while this instance still takes commands.
+   */
+  stepDown(starting?: (shards: readonly number[]) => void): Promise<{ readonly shards: readonly number[]; readonly tookMs: number }>;
 }
 
 /** The codec's error for bytes that do not decode as the request (INVALID_ARGUMENT, like every admin RPC). */
@@ -58,14 +61,20 @@ const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
   fenced: ReplicationRole.FENCED,
 };
 
+/**
+ * Records a StepDown in the audit trail (journaled, so the instance taking over replays it)
+ * before the hand-over starts: once it starts, this instance takes no more commands.
+ */
+export type StepDownRecorder = (call: ServerUnaryCall<unknown, StepDownResponse>, shards: readonly number[]) => void;
+
 /** `replication()`: read per call, since the composition root attaches it after the services exist. */
-export function replicationAdmin(replicationOf: () => ReplicationControl | undefined) {
+export function replicationAdmin(replicationOf: () => ReplicationControl | undefined, recordStepDown: StepDownRecorder) {
   return {
     stepDown(call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
       if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
       const replication = replicationOf();
       if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
-      replication.stepDown().then(
+      replication.stepDown((shards) => recordStepDown(call, shards)).then(
         (r) => callback(null, create(StepDownResponseSchema, { shards: [...r.shards], tookMs: Math.round(r.tookMs) })),
         (e: unknown) => callback({ code: status.FAILED_PRECONDITION, details: e instanceof Error ? e.message : String(e) }, null),
       );
