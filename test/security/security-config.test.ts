@@ -35,6 +35,9 @@ describe("security configuration", () => {
       [{ principals: [{ name: "g", roles: ["gateway"], accounts: [-1] }], tokensFile: "t" }, "config.security.principals[0].accounts[0]: must be an unsigned 64-bit integer (number or digit string)"],
       [{ principals: [{ name: "g", roles: ["feed"], groups: [0] }], tokensFile: "t" }, "config.security.principals[0].groups[0]: must be an integer in 1..4294967295"],
       [{ principals: [MONITOR, MONITOR], tokensFile: "t" }, "config.security.principals[1].name: 'm' is defined twice"],
+      // The sidecar's own actor names: a principal called so would pass for them in the audit trail.
+      [{ principals: [{ ...MONITOR, name: "local" }], tokensFile: "t" }, "config.security.principals[0].name: 'local' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
+      [{ principals: [MONITOR, { ...MONITOR, name: "(unauthenticated)" }], tokensFile: "t" }, "config.security.principals[1].name: '(unauthenticated)' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
       [{ principals: [MONITOR] }, "config.security.principals: no principal could ever authenticate: set tls.clientCaFile (client certificates) or tokensFile (bearer tokens)"],
       [{ principals: [] }, "config.security.principals: lists no principal (omit it for the single-user default)"],
       [{ tokensFile: "t" }, "config.security.principals: is required when tokensFile or tls.clientCaFile is set (whom do the credentials name?)"],

@@ -17,6 +17,14 @@ import {
   type Json,
 } from "../../policies/settings-json.js";
 import { ROLES, type Role } from "./principal.js";
+import { LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
+import { UNAUTHENTICATED_ACTOR } from "./service-guard.js";
+
+/**
+ * Names the sidecar gives actors itself (the single-user default; a caller nobody
+ * identified): a principal named so would be indistinguishable from them in the audit trail.
+ */
+const RESERVED_NAMES: readonly string[] = [LOCAL_PRINCIPAL_NAME, UNAUTHENTICATED_ACTOR];
 
 export interface TlsConfig {
   /** PEM server certificate (chain) and its private key. */
@@ -83,6 +91,7 @@ function parsePrincipal(json: Json, path: string): PrincipalConfig {
   onlyKeys(o, path, ["name", "roles", "certificateIdentity", "allAccounts", "accounts", "groups"]);
   const name = readString(o.name, `${path}.name`);
   if (name.trim() === "") fail(`${path}.name`, "must not be empty");
+  if (RESERVED_NAMES.includes(name)) fail(`${path}.name`, `'${name}' is reserved (the audit trail's actor when no principal is configured or none was identified)`);
   const roles = readArray(o.roles, `${path}.roles`).map((r, i) => {
     const role = readString(r, `${path}.roles[${i}]`) as Role;
     if (!ROLES.includes(role)) fail(`${path}.roles[${i}]`, `unknown role '${role}' (known: ${ROLES.join(", ")})`);
