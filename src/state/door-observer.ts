@@ -43,8 +43,12 @@ export interface ExpiredReservations {
 export interface ClosedChannel {
   readonly channelId: bigint;
   readonly owner: string;
-  /** "lost": the transport died or the client cancelled; "ended": the client ended its stream; "disconnect": either (journals written before the two were told apart). */
-  readonly reason: "lost" | "ended" | "disconnect" | "shutdown" | "recovery";
+  /**
+   * "lost": the transport died or the client cancelled; "ended": the client ended its stream;
+   * "disconnect": either (journals written before the two were told apart); "policy": a
+   * policy's reject closed it (the throttle's hard tier).
+   */
+  readonly reason: "lost" | "ended" | "disconnect" | "shutdown" | "recovery" | "policy";
   readonly rolledBack: number;
   readonly abandoned: number;
   /** Accounts the channel had pinned (now unpinned). */

@@ -12,7 +12,8 @@ export type SidecarEvent =
   /**
    * Reservations rolled back without their channel asking: a crash left them open
    * (recovery, retained for late subscribers), or their channel ended (cancel on
-   * disconnect: lost involuntarily, ended by the client, or shut down).
+   * disconnect: lost involuntarily, ended by the client, shut down, or closed by a
+   * policy's reject).
    */
   | {
       readonly kind: "reservationsRolledBack";
@@ -43,7 +44,7 @@ export type SidecarEvent =
   | { readonly kind: "auditRecorded"; readonly record: AuditRecord };
 
 /** Why reservations were rolled back without their channel asking (events.proto RollbackReason). */
-export type RollbackReason = "recovery" | "connectionLost" | "clientEnded" | "shutdown";
+export type RollbackReason = "recovery" | "connectionLost" | "clientEnded" | "shutdown" | "closedByPolicy";
 
 /** `actor`: who caused the event (an admin command's or a denial's actor); absent otherwise. */
 export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent; readonly actor?: string };

@@ -477,8 +477,23 @@ export class SidecarState implements ChannelHost {
         if (closing !== undefined) {
           // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
           this.live.delete(c.channel);
-          const { rolledBack } = channel.close();
-          this.notify(channel, { kind: "closing", ...closing, rolledBack });
+          const unpinned = channel.pinnedAccounts;
+          const dropped = channel.close();
+          this.notify(channel, { kind: "closing", ...closing, rolledBack: dropped.rolledBack });
+          if (observer !== undefined) {
+            observer.channelClosed({
+              channelId: channel.channelId,
+              owner: channel.owner,
+              reason: "policy",
+              rolledBack: dropped.rolledBack.length,
+              abandoned: dropped.abandoned.length,
+              unpinned,
+            });
+          }
+          // Monitors (a gateway's peer) learn what it left open, as on any disconnect.
+          for (const [accountId, reservationIds] of dropped.byAccount) {
+            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason: "closedByPolicy", channelId: c.channel });
+          }
         }
         return out;
       }

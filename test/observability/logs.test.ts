@@ -126,6 +126,31 @@ describe("structured log lines, captured and parsed as JSON", () => {
     await o.sidecar.server.shutdown();
     expect(only(o.log.lines, (l) => l.event === "channel_closed")).toMatchObject({ reason: "shutdown", rolledBack: 1, abandoned: 0, unpinned: 1 });
     expect(only(o.log.lines, (l) => l.event === "disconnect" && l.stream === "channel")).toMatchObject({ reason: "shutdown" });
+    // Cancel on disconnect is not a crash: no recovery line.
+    await o.log.next((l) => l.event === "reservations_rolled_back");
+    expect(only(o.log.lines, (l) => l.event === "reservations_rolled_back")).toMatchObject({ level: "info", accountId: String(ACCOUNT), rolledBack: 1, reason: "shutdown", channelId: "1" });
+    expect(o.log.lines.filter((l) => l.event === "recovery_rollback")).toEqual([]);
+  });
+
+  it("a channel a policy's reject closes (the throttle's hard tier): the close and its rollbacks are logged and counted", async () => {
+    o = await startObserved({
+      config: {
+        policies: [
+          { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 2, windowMs: 60_000 } } },
+          { type: "SpotFundsPolicy", settings: {} },
+        ],
+      },
+    });
+    const ch = o.channel();
+    await ch.send(seed("USD", "100000"));
+    as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }), "execute");
+    as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }), "execute");
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }), "execute").rejects[0]!.code).toBe(44);
+    expect(only(o.log.lines, (l) => l.event === "channel_closed")).toMatchObject({ reason: "policy", channelId: "1", owner: "local", rolledBack: 2, abandoned: 0, unpinned: 1 });
+    expect(only(o.log.lines, (l) => l.event === "reservations_rolled_back")).toMatchObject({ rolledBack: 2, reason: "closedByPolicy", channelId: "1" });
+    const text = await o.scrape();
+    expect(text).toContain('\nopenpit_channels_closed_total{reason="policy"} 1\n');
+    expect(text).toContain('\nopenpit_reservations_rolled_back_total{reason="policy"} 2\n');
   });
 
   it("reservations the TTL sweep rolls back: a log line with the count, and the metric", async () => {

@@ -16,6 +16,10 @@ describe("two-tier throttle through the wire", () => {
 
   it("rejects over the soft rate; over the hard rate blocks the account, tells the channel, rolls back and ends it", async () => {
     const h = await sidecars.harness(controlsConfig([THROTTLE]));
+    const rolledBack: unknown[] = [];
+    h.server.state.events.subscribe((e) => {
+      if (e.event.kind === "reservationsRolledBack") rolledBack.push(e.event);
+    });
     const ch = h.channel();
     const open = executed(await ch.one(execute(order(), false)));
     expect(open.accepted).toBe(true);
@@ -32,6 +36,10 @@ describe("two-tier throttle through the wire", () => {
       reason: "throttle hard limit exceeded",
       rolledBackReservationIds: [open.reservationId],
     });
+    // Monitors learn what the closed channel left open, as on any disconnect.
+    expect(rolledBack).toEqual([
+      { kind: "reservationsRolledBack", accountId: ACCOUNT, reservationIds: [open.reservationId], reason: "closedByPolicy", channelId: expect.any(BigInt) },
+    ]);
     await ch.end();
     expect(h.server.state.channels.size).toBe(0);
     await expect(ch.one(execute())).rejects.toThrow();

@@ -15,6 +15,7 @@ const ROLLBACK_REASONS: Record<RollbackReason, ev.RollbackReason> = {
   connectionLost: ev.RollbackReason.CONNECTION_LOST,
   clientEnded: ev.RollbackReason.CLIENT_ENDED,
   shutdown: ev.RollbackReason.SHUTDOWN,
+  closedByPolicy: ev.RollbackReason.CLOSED_BY_POLICY,
 };
 
 export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.AccountEvent {

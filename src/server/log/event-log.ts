@@ -69,10 +69,18 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
       );
       return;
     case "reservationsRolledBack":
-      log.info(
-        { ...base, event: "recovery_rollback", accountId: String(e.accountId), rolledBack: e.reservationIds.length },
-        `account ${e.accountId}: ${e.reservationIds.length} reservations a crash left open were rolled back`,
-      );
+      if (e.reason === "recovery") {
+        log.info(
+          { ...base, event: "recovery_rollback", accountId: String(e.accountId), rolledBack: e.reservationIds.length },
+          `account ${e.accountId}: ${e.reservationIds.length} reservations a crash left open were rolled back`,
+        );
+      } else {
+        // Cancel on disconnect: the channel that held them is gone (its channel_closed line says why).
+        log.info(
+          { ...base, event: "reservations_rolled_back", accountId: String(e.accountId), rolledBack: e.reservationIds.length, reason: e.reason, channelId: String(e.channelId) },
+          `account ${e.accountId}: ${e.reservationIds.length} reservations rolled back as channel ${e.channelId} closed (${e.reason})`,
+        );
+      }
       return;
     case "auditRecorded":
       auditLine(log, e.record);
