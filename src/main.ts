@@ -15,6 +15,7 @@ import { DurableStateError } from "./state/recovery.js";
 import { setFailureReporter } from "./state/guarded.js";
 import { createLogger, parseLogLevel } from "./server/log/sidecar-log.js";
 import { VERSION } from "./server/version.js";
+import { printableServer } from "./server/config/replication-config.js";
 
 let server: SidecarServer | undefined;
 installFailClosed(() => server);
@@ -66,9 +67,9 @@ async function main(): Promise<void> {
       ? "openpit-sidecar: ephemeral mode, state is kept in memory only and lost on exit\n"
       : durability.mode === "replicated" && replication && config.ownership
         ? `openpit-sidecar: replicated mode with failover: advertised ${config.ownership.advertisedAddress}, ${replication.shardCount} shards, ` +
-          `lease TTL ${config.ownership.leaseTtlMs} ms, stream ${replication.stream} (${replication.servers.join(", ")}); following as a standby\n`
+          `lease TTL ${config.ownership.leaseTtlMs} ms, stream ${replication.stream} (${replication.servers.map(printableServer).join(", ")}); following as a standby\n`
         : durability.mode === "replicated" && replication
-          ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.join(", ")}); recovering\n`
+          ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.map(printableServer).join(", ")}); recovering\n`
           : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
   const started = await startSidecar(config, undefined, undefined, log);

@@ -1,6 +1,11 @@
 /** The `replication` section and durability mode "replicated": strict, errors naming the field. */
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { printableServer } from "../../src/server/config/replication-config.js";
 import { testConfig } from "../server/harness.js";
 import { DEFAULT_LEADER_WAIT_MS } from "../../src/replication/transient-retry.js";
 
@@ -58,4 +63,25 @@ describe("replication configuration", () => {
   ])("refuses %j with %j", (durability, replication, message) => {
     expect(() => parse(durability, replication)).toThrow(message);
   });
+});
+
+describe("server addresses as printed", () => {
+  it("hide the credentials a NATS URL carries, and nothing else", () => {
+    expect(printableServer("nats://alice:s3cret@10.0.0.1:4222")).toBe("nats://***@10.0.0.1:4222");
+    expect(printableServer("tls://t0ken@nats.example:4222")).toBe("tls://***@nats.example:4222");
+    expect(printableServer("bob:pw@10.0.0.2:4222")).toBe("***@10.0.0.2:4222");
+    expect(printableServer("nats://10.0.0.1:4222")).toBe("nats://10.0.0.1:4222");
+    expect(printableServer("10.0.0.1:4222")).toBe("10.0.0.1:4222");
+  });
+
+  it("the replicated start-up line on stdout names the servers without their credentials", () => {
+    const dir = mkdtempSync(join(tmpdir(), "openpit-nats-creds-"));
+    const config = join(dir, "sidecar.json");
+    // Nothing listens on port 1: the start fails (exit 70) right after the line is printed.
+    const replication = { servers: ["nats://alice:s3cret-pass@127.0.0.1:1"], leaderWaitMs: 500 };
+    writeFileSync(config, JSON.stringify({ ...testConfig(), listen: "127.0.0.1:0", metrics: { listen: "off" }, durability: { mode: "replicated" }, replication }));
+    const run = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts", "--config", config], { encoding: "utf8", timeout: 30_000 });
+    expect(run.stdout).toContain("replicated journal on stream OPENPIT_JOURNAL (nats://***@127.0.0.1:1); recovering");
+    expect(run.stdout + run.stderr).not.toContain("s3cret-pass");
+  }, 30_000);
 });

@@ -81,3 +81,11 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     ...(instanceId !== undefined ? { instanceId } : {}),
   };
 }
+
+/**
+ * A server address as it may be printed: credentials in it (nats://user:password@host,
+ * nats://token@host) replaced by `***`, so they never reach stdout or the logs.
+ */
+export function printableServer(server: string): string {
+  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
+}
