@@ -59,6 +59,12 @@ describe("openpit CLI", () => {
     await golden("block.txt", "block", String(OTHER_ACCOUNT), "--reason", "compliance hold");
     await golden("block-again.txt", "block", String(OTHER_ACCOUNT), "--reason", "another reason");
     await golden("block-group.json", "block", "--group", "5", "--reason", "desk closed", "--json");
+    // The group's first cause is kept, and the answer says so (it printed the new reason).
+    expect(await cli("block", "--group", "5", "--reason", "another reason")).toEqual({
+      code: 0,
+      out: "group 5: blocked: desk closed (it was blocked already: the first cause wins; --replace to re-word it)\n",
+      err: "",
+    });
     await golden("accounts.txt", "accounts");
     await golden("accounts-blocked.json", "accounts", "--blocked", "--json");
     await golden("accounts-page.txt", "accounts", "--limit", "2");
@@ -80,15 +86,40 @@ describe("openpit CLI", () => {
   });
 
   it("events --limit, then audit", async () => {
-    const following = cli("events", "--follow", "--limit", "2");
+    let followErr = "";
+    let followOut = "";
+    const following = runCli(["events", "--follow", "--limit", "2", "--target", h.address], { out: (t) => (followOut += t), err: (t) => (followErr += t) }, {});
     // The stream is a real socket: wait (with a deadline) until the server has the subscriber.
     await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1), { timeout: 5_000 });
     await cli("unblock", String(OTHER_ACCOUNT));
-    const run = await following;
-    expect([run.code, run.err]).toEqual([0, ""]);
-    await expect(run.out).toMatchFileSnapshot("golden/events.txt");
+    expect(await following).toBe(0);
+    // The CLI's own cancel, once the server has seen it, wrote nothing on stderr (it printed CANCELLED).
+    await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(0), { timeout: 5_000 });
+    expect(followErr).toBe("");
+    await expect(normalize(followOut)).toMatchFileSnapshot("golden/events.txt");
     await golden("audit.txt", "audit");
     await golden("audit-filtered.json", "audit", "--action", "blockAccount", "--json");
+  });
+
+  it("audit pages with the hint it prints: forward oldest first, backward newest first", async () => {
+    const seqs = (out: string) => out.split("\n").filter((l) => /^\d/.test(l)).map((l) => Number(l.split(/\s+/)[0]));
+    const total = seqs((await cli("audit", "--limit", "1000")).out).length;
+    expect(total).toBeGreaterThan(4);
+    const walk = async (...flags: string[]) => {
+      const seen: number[] = [];
+      let page: string[] = [];
+      for (;;) {
+        const run = await cli("audit", "--limit", "2", ...flags, ...page);
+        expect(run.code).toBe(0);
+        seen.push(...seqs(run.out));
+        const more = /^more: (--after|--before) (\d+)$/m.exec(run.out);
+        if (!more) return seen;
+        page = [more[1]!, more[2]!];
+      }
+    };
+    const forward = await walk();
+    expect(forward).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(await walk("--newest-first")).toEqual([...forward].reverse());
   });
 
   it("errors say what to do", async () => {

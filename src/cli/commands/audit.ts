@@ -20,9 +20,10 @@ export const AUDIT: Command = {
   name: "audit",
   summary: "the audit trail: every admin change (applied or failed) and every denied call",
   usage: `openpit audit [--actor NAME] [--action ACTION] [--account ACCOUNT] [--outcome applied|failed|denied]
-              [--since TIME] [--until TIME] [--after SEQ] [--limit N] [--newest-first] [--json]
-  TIME: ISO 8601 or epoch milliseconds; ACTION e.g. blockAccount, configurePolicy`,
-  options: ["actor", "action", "account", "outcome", "since", "until", "after", "limit"],
+              [--since TIME] [--until TIME] [--after SEQ] [--before SEQ] [--limit N] [--newest-first] [--json]
+  TIME: ISO 8601 or epoch milliseconds; ACTION e.g. blockAccount, configurePolicy
+  paging: oldest first, the next page is --after the last SEQ shown; newest first, --before it`,
+  options: ["actor", "action", "account", "outcome", "since", "until", "after", "before", "limit"],
   flags: ["newest-first"],
   async run(ctx) {
     const a = ctx.args;
@@ -30,6 +31,7 @@ export const AUDIT: Command = {
     const outcome = outcomeText === undefined ? undefined : OUTCOMES[outcomeText];
     if (outcomeText !== undefined && outcome === undefined) throw new UsageError(`--outcome is applied, failed or denied, not '${outcomeText}'`);
     const limit = unsigned(option(a, "limit"), "--limit");
+    const newestFirst = a.flags.has("newest-first");
     const answer = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, {
       actor: option(a, "actor") ?? "",
       action: option(a, "action") ?? "",
@@ -38,8 +40,9 @@ export const AUDIT: Command = {
       fromTimeMs: timeOf(option(a, "since"), "--since"),
       toTimeMs: timeOf(option(a, "until"), "--until"),
       afterSequence: unsigned(option(a, "after"), "--after") ?? 0n,
+      beforeSequence: unsigned(option(a, "before"), "--before") ?? 0n,
       limit: limit === undefined ? 0 : Number(limit),
-      newestFirst: a.flags.has("newest-first"),
+      newestFirst,
     });
     if (ctx.json) return ctx.io.out(messageJson(ad.QueryAuditResponseSchema, answer));
     const rows = answer.records.map((r) => [
@@ -53,7 +56,8 @@ export const AUDIT: Command = {
     ]);
     // The request last: it is the widest, and it says what was asked (the block's reason, the settings).
     ctx.io.out(table(["SEQ", "TIME", "ACTOR", "ACTION", "OUTCOME", "ERROR", "REQUEST"], rows));
-    if (answer.more) ctx.io.out(`more: --after ${answer.records.at(-1)!.sequence}\n`);
+    // The next page continues past the last row shown: newer records oldest first, older ones newest first.
+    if (answer.more) ctx.io.out(`more: ${newestFirst ? "--before" : "--after"} ${answer.records.at(-1)!.sequence}\n`);
     if (answer.droppedRecords > 0n) ctx.io.out(`${answer.droppedRecords} older records were dropped by the retention bounds (audit.* in the configuration)\n`);
   },
 };

@@ -35,10 +35,26 @@ async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): P
   }
 }
 
-function showGroup(ctx: CommandContext, group: number, blocked: boolean, reason?: string): void {
+function showGroup(ctx: CommandContext, group: number, blocked: boolean, reason?: string, note = ""): void {
   if (ctx.json) ctx.io.out(`${JSON.stringify({ groupId: group, blocked, ...(reason === undefined ? {} : { reason }) }, null, 2)}\n`);
-  else ctx.io.out(`group ${group}: ${blocked ? `blocked: ${reason}` : "not blocked"}\n`);
+  else ctx.io.out(`group ${group}: ${blocked ? `blocked: ${reason}` : "not blocked"}${note}\n`);
 }
+
+/**
+ * The reason a group's block had before our BlockGroup, when it had one (the first cause
+ * wins, so it is the reason kept). No API reads a group's block; the audit record of our
+ * change holds it as `before` (the newest blockGroup record for the group).
+ */
+async function groupReasonBefore(ctx: CommandContext, group: number): Promise<string | undefined> {
+  const trail = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, { action: "blockGroup", newestFirst: true, limit: 20 });
+  for (const r of trail.records) {
+    const before = JSON.parse(r.beforeJson || "null") as { groupId?: number; block?: { reason?: string } | null } | null;
+    if (before?.groupId === group) return before.block?.reason;
+  }
+  return undefined;
+}
+
+const KEPT = " (it was blocked already: the first cause wins; --replace to re-word it)";
 
 export const BLOCK: Command = {
   name: "block",
@@ -54,12 +70,13 @@ openpit block --group GROUP --reason TEXT [--replace] [--json]
     const replace = ctx.args.flags.has("replace");
     if (target.kind === "group") {
       await ctx.admin(replace ? "ReplaceGroupBlockReason" : "BlockGroup", ad.BlockGroupResponseSchema, { groupId: target.id, reason });
-      return showGroup(ctx, target.id, true, reason);
+      const kept = replace ? undefined : await groupReasonBefore(ctx, target.id);
+      return kept === undefined ? showGroup(ctx, target.id, true, reason) : showGroup(ctx, target.id, true, kept, KEPT);
     }
     await ctx.admin(replace ? "ReplaceAccountBlockReason" : "BlockAccount", ad.BlockAccountResponseSchema, { accountId: target.id, reason });
     const s = await ctx.admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId: target.id });
     const kept = !replace && s.block !== undefined && s.block.reason !== reason;
-    await showAccount(ctx, target.id, kept ? " (it was blocked already: the first cause wins; --replace to re-word it)" : "");
+    await showAccount(ctx, target.id, kept ? KEPT : "");
   },
 };
 

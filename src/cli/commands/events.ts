@@ -40,7 +40,9 @@ export const EVENTS: Command = {
     let seen = 0n;
     return new Promise<number>((resolve) => {
       const stop = (code: number) => {
+        // Our own cancel ends the call with CANCELLED: not an error to report.
         stream.removeAllListeners("data");
+        stream.removeAllListeners("error");
         stream.on("error", () => {});
         stream.cancel();
         resolve(code);
