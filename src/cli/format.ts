@@ -14,7 +14,8 @@ export function idText(id: bigint | number): string {
 
 /** 2h 3m 4s, 3m 4s, 4.5s. */
 export function durationText(ms: number): string {
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  // Tenths rounded down: 59.96 s is "59.9s", never "60s" (a minute is "1m 0s").
+  if (ms < 60_000) return `${Math.floor(ms / 100) / 10}s`;
   const s = Math.floor(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

@@ -49,6 +49,8 @@ describe("openpit CLI", () => {
   afterAll(async () => {
     await h.close();
   });
+  const policySettingsOf = async (policy: string) =>
+    JSON.parse((await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: policy })).settingsJson) as Record<string, unknown>;
 
   it("status", async () => {
     await golden("status.txt", "status");
@@ -120,6 +122,20 @@ describe("openpit CLI", () => {
     const forward = await walk();
     expect(forward).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(await walk("--newest-first")).toEqual([...forward].reverse());
+  });
+
+  it("configure: a decimal the settings do not hold yet must be quoted, and the refusal says how", async () => {
+    const policy = "PnlBoundsKillSwitchPolicy";
+    // The harness's USD barrier has a lower bound and no upper one.
+    const path = "brokerBarriers[0].upperBound";
+    expect((await policySettingsOf(policy)).brokerBarriers).toEqual([{ settlementAsset: "USD", lowerBound: "-1000" }]);
+    expect(await cli("configure", policy, "--set", `${path}=5000`)).toEqual({
+      code: 1,
+      out: "",
+      err: `openpit configure: settings_json.${path}: must be a decimal string (got number); quote a decimal the settings do not hold yet: --set '${path}="5000"' (INVALID_ARGUMENT, Validation)\n`,
+    });
+    const quoted = await cli("configure", policy, "--set", `${path}="5000"`);
+    expect([quoted.code, quoted.err, quoted.out.split("\n").at(-2)]).toEqual([0, "", "applied"]);
   });
 
   it("errors say what to do", async () => {

@@ -6,7 +6,7 @@
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { required, UsageError } from "../args.js";
 import type { Command } from "../command.js";
-import { setPath } from "../settings-path.js";
+import { setPath, type Json } from "../settings-path.js";
 import { policySettings } from "./policies.js";
 
 export const CONFIGURE: Command = {
@@ -15,7 +15,9 @@ export const CONFIGURE: Command = {
   usage: `openpit configure POLICY --set PATH=VALUE [--set PATH=VALUE …] [--dry-run] [--json]
   e.g. openpit configure OrderSizeLimitPolicy --set broker.maxQuantity=500
        openpit configure PnlBoundsKillSwitchPolicy --set 'brokerBarriers[0].lowerBound=-5000'
-  paths as 'openpit policies POLICY' lists them; --dry-run shows the change without making it`,
+  paths as 'openpit policies POLICY' lists them; a value is typed like the one it replaces,
+  so a decimal the settings do not hold yet is quoted: --set 'brokerBarriers[0].upperBound="5000"';
+  --dry-run shows the change without making it (the sidecar checks it only when applied)`,
   options: ["set"],
   flags: ["dry-run"],
   async run(ctx) {
@@ -25,9 +27,30 @@ export const CONFIGURE: Command = {
     const settings = await policySettings(ctx, policy);
     const changes = sets.map((s) => setPath(settings, s));
     const dryRun = ctx.args.flags.has("dry-run");
-    if (!dryRun) await ctx.admin("ConfigurePolicy", ad.ConfigurePolicyResponseSchema, { policyName: policy, settingsJson: JSON.stringify(settings) });
+    if (!dryRun) {
+      try {
+        await ctx.admin("ConfigurePolicy", ad.ConfigurePolicyResponseSchema, { policyName: policy, settingsJson: JSON.stringify(settings) });
+      } catch (e) {
+        throw withQuotingHint(e, changes);
+      }
+    }
     if (ctx.json) return ctx.io.out(`${JSON.stringify({ policy, applied: !dryRun, settings }, null, 2)}\n`);
     for (const c of changes) ctx.io.out(`${policy} ${c.path}: ${c.before === undefined ? "(unset)" : JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}\n`);
     ctx.io.out(dryRun ? "dry run: nothing changed\n" : "applied\n");
   },
 };
+
+/**
+ * A value set where the settings held none is typed as JSON (the CLI knows no schema), so
+ * `5000` is a number; a decimal must be a string. When the sidecar says so for such a path,
+ * the error tells how to write it.
+ */
+function withQuotingHint(e: unknown, changes: readonly { path: string; before: Json | undefined; after: Json }[]): unknown {
+  const details = (e as { details?: unknown }).details;
+  if (typeof details !== "string") return e;
+  const m = /^settings_json\.(\S+): must be a decimal string \(got number\)/.exec(details);
+  const change = m && changes.find((c) => c.path === m[1] && c.before === undefined && typeof c.after === "number");
+  if (!change) return e;
+  (e as { details: string }).details = `${details}; quote a decimal the settings do not hold yet: --set '${change.path}="${String(change.after)}"'`;
+  return e;
+}
