@@ -108,6 +108,22 @@ describe("metrics after a scripted workload through the wire", () => {
     }
   });
 
+  it("a drop copy that could not be booked counts as rejected, with its rejects; a booked one as ok", async () => {
+    o = await startObserved({ config: { durability: { mode: "ephemeral" } } });
+    const ch = o.channel();
+    await ch.send(seed("USD", "100000"));
+    await ch.one({ case: "executePreTradeDropCopy", value: { order: order({ qty: "1", price: "100" }), commitOnAccept: true } });
+    // A market order cannot be valued: an evaluation failure, nothing booked.
+    const failed = await ch.one({ case: "executePreTradeDropCopy", value: { order: order({ qty: "1", price: undefined }) } });
+    expect(failed.result.case === "dropCopy" && failed.result.value.failed).toBe(true);
+    const text = await o.scrape();
+    expect(series(text, "openpit_commands_total").filter((l) => l.includes('kind="dropCopy"'))).toEqual([
+      'openpit_commands_total{kind="dropCopy",outcome="rejected"} 1',
+      'openpit_commands_total{kind="dropCopy",outcome="ok"} 1',
+    ]);
+    expect(series(text, "openpit_rejects_total")).toEqual(['openpit_rejects_total{policy="OrderSizeLimitPolicy",code="OrderValueCalculationFailed"} 1']);
+  });
+
   it("a restart reports its recovery; ephemeral mode has no journal series", async () => {
     o = await startObserved();
     await runWorkload(o);

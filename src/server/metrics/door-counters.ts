@@ -10,7 +10,7 @@ import type { ClosedChannel, DoorObserver, ExpiredReservations, FencedChannel } 
 import type { Journal } from "../../state/journal/journal.js";
 import { FixedHistograms } from "./fixed-histograms.js";
 
-/** A command's outcome: a pre-trade decision's verdict, `ok` for everything else, `error` for a CommandError. */
+/** A command's outcome: a pre-trade decision's verdict (and a drop copy's failure), `ok` for everything else, `error` for a CommandError. */
 export const OUTCOMES = ["accepted", "rejected", "ok", "error"] as const;
 const ACCEPTED = 0;
 const REJECTED = 1;
@@ -120,6 +120,9 @@ export class DoorCounters implements DoorObserver {
         break;
       case "startRejected":
       case "executeRejected":
+      // A drop copy that could not be booked (an order at the venue the sidecar does not
+      // account for): as visible as a reject, with its rejects counted.
+      case "dropCopyFailed":
         outcome = REJECTED;
         for (const r of result.rejects) count(this.rejects, r.policy, r.code);
         break;

@@ -122,7 +122,7 @@ export class SidecarMetrics {
       );
       return out;
     });
-    collected(r, "openpit_rejects_total", "Rejects of pre-trade decisions (dry runs left out), by reject code and policy; one decision may carry several", "counter", () =>
+    collected(r, "openpit_rejects_total", "Rejects of pre-trade decisions and of drop copies that could not be booked (dry runs left out), by reject code and policy; one decision may carry several", "counter", () =>
       nested(door.rejects, "policy", "code"),
     );
     collected(r, "openpit_command_errors_total", "Commands the door answered with a command error, by kind and error code", "counter", () => nested(door.errors, "kind", "code"));
