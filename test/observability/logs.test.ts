@@ -132,6 +132,19 @@ describe("structured log lines, captured and parsed as JSON", () => {
     expect(o.log.lines.filter((l) => l.event === "recovery_rollback")).toEqual([]);
   });
 
+  it("a block a policy latches during an operator's command is the policy's; the command is the operator's", async () => {
+    o = await startObserved({ config: { durability: { mode: "ephemeral" } } });
+    await o.admin("setSpotFundsAccountPnl", { policyName: "SpotFundsPolicy", accountId: ACCOUNT, state: { state: { case: "value", value: "-150" } } });
+    // A new barrier below the account's P&L blocks it at once, inside the operator's configurePolicy.
+    await o.admin("configurePolicy", { policyName: "SpotFundsPolicy", settingsJson: '{"pnlBarrier":{"lower":"-100"}}' });
+    const line = await o.log.next((l) => l.event === "account_blocked");
+    expect(line).toMatchObject({ accountId: String(ACCOUNT), by: "policy SpotFundsPolicy", policy: "SpotFundsPolicy", reason: "pnl kill switch triggered" });
+    expect(o.log.lines.filter((l) => l.event === "admin").map((l) => [l.actor, l.action])).toEqual([
+      ["local", "setSpotFundsAccountPnl"],
+      ["local", "configurePolicy"],
+    ]);
+  });
+
   it("a channel a policy's reject closes (the throttle's hard tier): the close and its rollbacks are logged and counted", async () => {
     o = await startObserved({
       config: {

@@ -14,6 +14,15 @@ function who(actor: string | undefined, block?: AccountBlock): string {
   return actor ?? (block ? `policy ${block.policy}` : "the engine");
 }
 
+/**
+ * Who set a block: an operator's own block is the engine's (`Engine`) and is theirs; a
+ * block a policy latched is the policy's, also when an operator's command set it off (a
+ * P&L force-set or a new barrier past the account's P&L).
+ */
+function blockedBy(actor: string | undefined, block: AccountBlock): string {
+  return actor !== undefined && block.policy === "Engine" ? actor : `policy ${block.policy}`;
+}
+
 function blockFields(block: AccountBlock) {
   return { policy: block.policy, code: block.code, reason: block.reason, details: block.details };
 }
@@ -36,7 +45,7 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
   switch (e.kind) {
     case "accountBlocked":
     case "accountBlockReasonReplaced": {
-      const by = who(actor, e.block);
+      const by = e.kind === "accountBlocked" ? blockedBy(actor, e.block) : who(actor, e.block);
       const name = e.kind === "accountBlocked" ? "account_blocked" : "account_block_reason_replaced";
       log.warn({ ...base, event: name, accountId: String(e.accountId), by, ...blockFields(e.block) }, `account ${e.accountId} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
       return;
@@ -46,7 +55,7 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
       return;
     case "groupBlocked":
     case "groupBlockReasonReplaced": {
-      const by = who(actor, e.block);
+      const by = e.kind === "groupBlocked" ? blockedBy(actor, e.block) : who(actor, e.block);
       const name = e.kind === "groupBlocked" ? "group_blocked" : "group_block_reason_replaced";
       log.warn({ ...base, event: name, group: e.group, by, ...blockFields(e.block) }, `account group ${e.group} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
       return;
@@ -55,7 +64,7 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
       log.info({ ...base, event: "group_unblocked", group: e.group, by: who(actor) }, `account group ${e.group} unblocked by ${who(actor)}`);
       return;
     case "globalBlocked": {
-      const by = who(actor, e.block);
+      const by = blockedBy(actor, e.block);
       log.error({ ...base, event: "global_blocked", by, ...blockFields(e.block) }, `every account blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
       return;
     }
