@@ -47,10 +47,17 @@ export function option(args: ParsedArgs, name: string): string | undefined {
 }
 
 /** A non-negative integer option or positional, named in the error. */
-export function unsigned(text: string | undefined, what: string): bigint | undefined {
+/** The widest value a wire field holds: ids and sequences are uint64, groups and limits uint32. */
+export const UINT64_MAX = 2n ** 64n - 1n;
+export const UINT32_MAX = 2n ** 32n - 1n;
+
+/** A non-negative integer up to `max` (a usage error past it, not an encoding failure on the wire). */
+export function unsigned(text: string | undefined, what: string, max: bigint = UINT64_MAX): bigint | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be a non-negative integer, not '${text}'`);
-  return BigInt(text);
+  const value = BigInt(text);
+  if (value > max) throw new UsageError(`${what} must be at most ${max}, not ${text}`);
+  return value;
 }
 
 export function required<T>(value: T | undefined, what: string): T {

@@ -140,6 +140,11 @@ describe("openpit CLI", () => {
 
   it("errors say what to do", async () => {
     expect(await cli("block", "0", "--reason", "x")).toEqual({ code: 1, out: "", err: "openpit block: account_id is required (INVALID_ARGUMENT, MISSING_FIELD)\n" });
+    // Past what the wire field holds: a usage error (exit 2), not an encoding failure.
+    const wide = await cli("block", "--group", "4294967296", "--reason", "x");
+    expect([wide.code, wide.err.split("\n")[0]]).toEqual([2, "openpit block: --group must be at most 4294967295, not 4294967296"]);
+    const account = await cli("state", "18446744073709551616");
+    expect([account.code, account.err.split("\n")[0]]).toEqual([2, "openpit state: ACCOUNT must be at most 18446744073709551615, not 18446744073709551616"]);
     const usage = await cli("state", "forty-two");
     expect([usage.code, usage.err.split("\n")[0]]).toEqual([2, "openpit state: ACCOUNT must be a non-negative integer, not 'forty-two'"]);
     expect((await cli("configure", "OrderSizeLimitPolicy", "--set", "broker.maxQuantity")).err.split("\n")[0]).toBe(

@@ -1,7 +1,7 @@
 /** `openpit accounts`: the known accounts, filtered and paged (ListAccounts). */
 import { create } from "@bufbuild/protobuf";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
-import { option, unsigned, UsageError, type ParsedArgs } from "../args.js";
+import { option, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { blockText, idText } from "../format.js";
 import { messageJson, NONE, table } from "../output.js";
@@ -10,8 +10,8 @@ function filterOf(args: ParsedArgs): Partial<op.ListAccountsRequest> {
   const has = (f: string) => args.flags.has(f);
   if (has("blocked") && has("unblocked")) throw new UsageError("--blocked and --unblocked exclude each other");
   if (has("with-holdings") && has("without-holdings")) throw new UsageError("--with-holdings and --without-holdings exclude each other");
-  const group = unsigned(option(args, "group"), "--group");
-  const limit = unsigned(option(args, "limit"), "--limit");
+  const group = unsigned(option(args, "group"), "--group", UINT32_MAX);
+  const limit = unsigned(option(args, "limit"), "--limit", UINT32_MAX);
   return {
     ...(has("blocked") || has("unblocked") ? { blocked: has("blocked") } : {}),
     ...(group === undefined ? {} : { groupId: Number(group) }),

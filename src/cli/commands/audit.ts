@@ -1,7 +1,7 @@
 /** `openpit audit`: the audit trail, filtered (QueryAudit). */
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome } from "../../../gen/openpit/sidecar/v1/audit_pb.js";
-import { option, unsigned, UsageError } from "../args.js";
+import { option, unsigned, UINT32_MAX, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { timeText } from "../format.js";
 import { enumText, messageJson, NONE, table } from "../output.js";
@@ -30,7 +30,7 @@ export const AUDIT: Command = {
     const outcomeText = option(a, "outcome");
     const outcome = outcomeText === undefined ? undefined : OUTCOMES[outcomeText];
     if (outcomeText !== undefined && outcome === undefined) throw new UsageError(`--outcome is applied, failed or denied, not '${outcomeText}'`);
-    const limit = unsigned(option(a, "limit"), "--limit");
+    const limit = unsigned(option(a, "limit"), "--limit", UINT32_MAX);
     const newestFirst = a.flags.has("newest-first");
     const answer = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, {
       actor: option(a, "actor") ?? "",

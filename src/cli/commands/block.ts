@@ -6,14 +6,14 @@
 import { toJson } from "@bufbuild/protobuf";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountBlockSchema } from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { option, required, unsigned, UsageError, type ParsedArgs } from "../args.js";
+import { option, required, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { blockText } from "../format.js";
 
 type Target = { readonly kind: "account"; readonly id: bigint } | { readonly kind: "group"; readonly id: number };
 
 function targetOf(args: ParsedArgs): Target {
-  const group = unsigned(option(args, "group"), "--group");
+  const group = unsigned(option(args, "group"), "--group", UINT32_MAX);
   const account = unsigned(args.positionals[0], "ACCOUNT");
   if ((group === undefined) === (account === undefined)) throw new UsageError("name either an ACCOUNT or --group GROUP");
   return group === undefined ? { kind: "account", id: account! } : { kind: "group", id: Number(group) };
