@@ -22,7 +22,7 @@ import { guarded } from "./guarded.js";
 import { decodeCommand, encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
 import { channelClosingCause } from "./channel-closing.js";
-import type { DoorObserver } from "./door-observer.js";
+import type { ClosedChannel, DoorObserver } from "./door-observer.js";
 
 export interface SidecarStateOptions {
   readonly engine: Engine;
@@ -422,19 +422,7 @@ export class SidecarState implements ChannelHost {
       case "closeChannel": {
         const channel = this.live.get(c.channel);
         if (!channel) return undefined;
-        this.live.delete(c.channel);
-        const unpinned = channel.pinnedAccounts;
-        const dropped = channel.close();
-        if (!this.replaying) {
-          this.observer?.channelClosed({
-            channelId: channel.channelId,
-            owner: channel.owner,
-            reason: c.reason,
-            rolledBack: dropped.rolledBack.length,
-            abandoned: dropped.abandoned.length,
-            unpinned,
-          });
-        }
+        const dropped = this.dropLive(channel, c.reason);
         if (c.reason === "recovery") {
           for (const [accountId, reservationIds] of dropped.byAccount) {
             const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
@@ -445,12 +433,7 @@ export class SidecarState implements ChannelHost {
             if (!this.replaying) this.outbox.push(() => this.events.publish(event, true));
           }
         } else {
-          // Cancel on disconnect: monitors (a gateway's peer) learn what the channel left
-          // open, and whether it was lost or ended by its client, so they can cancel at the venue.
-          const reason = ROLLBACK_REASON[c.reason];
-          for (const [accountId, reservationIds] of dropped.byAccount) {
-            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason, channelId: c.channel });
-          }
+          this.announceRollbacks(c.channel, dropped, ROLLBACK_REASON[c.reason]);
         }
         return undefined;
       }
@@ -476,24 +459,9 @@ export class SidecarState implements ChannelHost {
         const closing = channelClosingCause(c.commands, out);
         if (closing !== undefined) {
           // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
-          this.live.delete(c.channel);
-          const unpinned = channel.pinnedAccounts;
-          const dropped = channel.close();
+          const dropped = this.dropLive(channel, "policy");
           this.notify(channel, { kind: "closing", ...closing, rolledBack: dropped.rolledBack });
-          if (observer !== undefined) {
-            observer.channelClosed({
-              channelId: channel.channelId,
-              owner: channel.owner,
-              reason: "policy",
-              rolledBack: dropped.rolledBack.length,
-              abandoned: dropped.abandoned.length,
-              unpinned,
-            });
-          }
-          // Monitors (a gateway's peer) learn what it left open, as on any disconnect.
-          for (const [accountId, reservationIds] of dropped.byAccount) {
-            this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason: "closedByPolicy", channelId: c.channel });
-          }
+          this.announceRollbacks(c.channel, dropped, "closedByPolicy");
         }
         return out;
       }
@@ -536,6 +504,34 @@ export class SidecarState implements ChannelHost {
       case "served":
         this.unannounced.length = 0;
         return undefined;
+    }
+  }
+
+  /** Takes a live channel out: what it left open is dropped (reservations rolled back, accounts unpinned), the observer told. */
+  private dropLive(channel: ChannelState, reason: ClosedChannel["reason"]): ReturnType<ChannelState["close"]> {
+    this.live.delete(channel.channelId);
+    const unpinned = channel.pinnedAccounts;
+    const dropped = channel.close();
+    if (!this.replaying) {
+      this.observer?.channelClosed({
+        channelId: channel.channelId,
+        owner: channel.owner,
+        reason,
+        rolledBack: dropped.rolledBack.length,
+        abandoned: dropped.abandoned.length,
+        unpinned,
+      });
+    }
+    return dropped;
+  }
+
+  /**
+   * Cancel on disconnect: monitors (a gateway's peer) learn what a closed channel left open
+   * and why it closed, so they can cancel those orders at the venue.
+   */
+  private announceRollbacks(channelId: bigint, dropped: ReturnType<ChannelState["close"]>, reason: RollbackReason): void {
+    for (const [accountId, reservationIds] of dropped.byAccount) {
+      this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason, channelId });
     }
   }
 
