@@ -77,6 +77,11 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     return this.pending.size;
   }
 
+  /** New requests can still be sent (the stream has not failed, ended or been half-closed). */
+  get usable(): boolean {
+    return this.failure === undefined;
+  }
+
   request(build: (correlationId: bigint) => Req): Promise<Res> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
@@ -86,8 +91,13 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     });
   }
 
-  /** Half-closes; resolves when the server has ended the stream. */
+  /**
+   * Half-closes; resolves when the server has ended the stream. Requests already sent are
+   * still answered; a later one is refused here alone (writing after the half-close would
+   * fail the stream, and with it the requests in flight, which the server runs).
+   */
   end(): Promise<void> {
+    this.failure ??= new Error("the channel was ended");
     if (!this.halfClosed) {
       this.halfClosed = true;
       this.call.end();
@@ -126,6 +136,11 @@ export class AccountChannel {
 
   get inFlight(): number {
     return this.stream.inFlight;
+  }
+
+  /** `send` still works: the channel was not ended, closed by the sidecar, or broken. */
+  get usable(): boolean {
+    return this.stream.usable;
   }
 
   /** One result per command, in order; rejects with MessageRefusedError if the message was refused whole. */

@@ -2,3 +2,4 @@
 export * from "./grpc-clients.js";
 export * from "./account-channel.js";
 export * from "./owner-redirect.js";
+export { AmbiguousHandleError } from "./handle-owners.js";

@@ -7,10 +7,19 @@
  * without an address means no instance owns the shard yet (a failover is under way): the
  * channel sends those commands again to the same sidecar after a short pause, which names
  * the new owner as soon as one has claimed the shard, for up to `noOwnerWaitMs`.
+ *
+ * Following an owner never drops the channel it leaves: the commands that channel already
+ * ran stand (their reservations stay open there; cancelling it would make the sidecar roll
+ * them back after answering "accepted"), and what is still in flight on it is answered.
+ * So the client keeps one channel per sidecar and sends a command that names a handle
+ * (execute_request, discard_request, commit/rollback_reservation) to the sidecar that
+ * issued the handle (handle-owners.ts).
  */
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, type CommandInit } from "./account-channel.js";
+import { HandleOwners, handleNamedBy } from "./handle-owners.js";
 import { connect, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
 
 /** The owner a NOT_OWNER result names, or undefined (another result, or no owner known right now). */
@@ -44,12 +53,15 @@ export interface OwnerFollowingOptions {
   readonly onNoOwner?: (commands: number, pauseMs: number) => void;
   /** The pause between those retries (tests drive it; default: a timer). */
   readonly pause?: (ms: number) => Promise<void>;
+  /** Told of every notice a sidecar sends on its channel (fencing, expired handles, shutdown, cancel working orders). */
+  readonly onNotice?: (address: string, notice: OpenResponse) => void;
 }
 
 /** An account channel that follows NOT_OWNER answers to the shard's owner. */
 export class OwnerFollowingChannel {
-  private clients: SidecarClients;
-  private channel: AccountChannel;
+  /** One connection and channel per sidecar talked to; replaced when it can no longer send. */
+  private readonly links = new Map<string, { clients: SidecarClients; channel: AccountChannel }>();
+  private readonly handles = new HandleOwners();
   private current: string;
 
   constructor(
@@ -57,8 +69,7 @@ export class OwnerFollowingChannel {
     private readonly options: OwnerFollowingOptions = {},
   ) {
     this.current = address;
-    this.clients = connect(address, options.connectOptions);
-    this.channel = new AccountChannel(this.clients.channel);
+    this.channelAt(address);
   }
 
   /** The sidecar the channel talks to now. */
@@ -67,13 +78,44 @@ export class OwnerFollowingChannel {
   }
 
   /**
-   * Sends the commands; those refused NOT_OWNER with an address are sent again, on a new
-   * channel to that address, and their results put in their places. Those refused with no
-   * owner named are sent again here after a pause (doubling from 50 ms to 500 ms) until the
+   * Sends the commands to `address` as they are, following nothing: for a command on a
+   * handle whose id is open on two sidecars (`AmbiguousHandleError`). The handles the
+   * results open and use are booked as for `send`.
+   */
+  sendAt(address: string, ...commands: CommandInit[]): Promise<CommandResult[]> {
+    return this.sendTo(address, commands);
+  }
+
+  /** The channel to `address`: the open one, or a new one if there is none that can still send. */
+  private channelAt(address: string): AccountChannel {
+    const link = this.links.get(address);
+    if (link?.channel.usable) return link.channel;
+    if (link !== undefined) {
+      // Ended, closed by the sidecar or broken: its handles went with it.
+      link.clients.close();
+      this.handles.forget(address);
+    }
+    const clients = connect(address, this.options.connectOptions);
+    const onNotice = (notice: OpenResponse) => {
+      const n = notice.notice?.notice;
+      if (n?.case === "handlesExpired") this.handles.expired(address, n.value.reservationIds);
+      this.options.onNotice?.(address, notice);
+    };
+    const channel = new AccountChannel(clients.channel, onNotice);
+    this.links.set(address, { clients, channel });
+    return channel;
+  }
+
+  /**
+   * Sends the commands; those refused NOT_OWNER with an address are sent again, on a channel
+   * to that address, and their results put in their places. Those refused with no owner
+   * named are sent again here after a pause (doubling from 50 ms to 500 ms) until the
    * refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
+   * A command naming a handle goes to the sidecar that issued it; rejects with
+   * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open.
    */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
-    const results = await this.channel.send(...commands);
+    const results = await this.sendRouted(commands, commands.map((c) => this.routeOf(c)));
     const waitMs = this.options.noOwnerWaitMs ?? 5_000;
     const pause = this.options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let hops = 0;
@@ -81,13 +123,14 @@ export class OwnerFollowingChannel {
     let delay = FIRST_PAUSE_MS;
     for (;;) {
       let again: number[];
+      let to: string;
       const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined ? [] : [i]));
       if (moved.length > 0) {
         if (hops++ >= (this.options.maxRedirects ?? 3)) break;
-        const target = notOwnerAddress(results[moved[0]!]!)!;
-        // One channel per client: the commands bound for another owner wait for the next round.
-        again = moved.filter((i) => notOwnerAddress(results[i]!) === target);
-        await this.moveTo(target);
+        to = notOwnerAddress(results[moved[0]!]!)!;
+        // One owner per round: the commands bound for another owner wait for the next one.
+        again = moved.filter((i) => notOwnerAddress(results[i]!) === to);
+        this.moveTo(to);
       } else {
         again = results.flatMap((r, i) => (isNoOwnerYet(r) ? [i] : []));
         if (again.length === 0 || waited + delay > waitMs) break;
@@ -95,27 +138,53 @@ export class OwnerFollowingChannel {
         await pause(delay);
         waited += delay;
         delay = Math.min(delay * 2, MAX_PAUSE_MS);
+        to = this.current;
       }
-      const answers = await this.channel.send(...again.map((i) => commands[i]!));
+      const answers = await this.sendTo(to, again.map((i) => commands[i]!));
       again.forEach((i, k) => (results[i] = answers[k]!));
     }
     return results;
   }
 
-  private async moveTo(address: string): Promise<void> {
+  /** Where a command goes: the sidecar that issued the handle it names, else the current one. */
+  private routeOf(command: CommandInit): string {
+    const handle = handleNamedBy(command);
+    return (handle === undefined ? undefined : this.handles.addressOf(handle)) ?? this.current;
+  }
+
+  /** Sends each command to its address (one message per address, in the commands' order) and puts the results back in place. */
+  private async sendRouted(commands: CommandInit[], routes: string[]): Promise<CommandResult[]> {
+    const addresses = [...new Set(routes)];
+    if (addresses.length === 1) return this.sendTo(addresses[0]!, commands);
+    const results: CommandResult[] = new Array(commands.length);
+    await Promise.all(
+      addresses.map(async (address) => {
+        const at = routes.flatMap((r, i) => (r === address ? [i] : []));
+        const answers = await this.sendTo(address, at.map((i) => commands[i]!));
+        at.forEach((i, k) => (results[i] = answers[k]!));
+      }),
+    );
+    return results;
+  }
+
+  private async sendTo(address: string, commands: CommandInit[]): Promise<CommandResult[]> {
+    const results = await this.channelAt(address).send(...commands);
+    this.handles.record(address, commands, results);
+    return results;
+  }
+
+  private moveTo(address: string): void {
     if (address === this.current) return;
     const from = this.current;
-    this.channel.cancel();
-    this.clients.close();
     this.current = address;
-    this.clients = connect(address, this.options.connectOptions);
-    this.channel = new AccountChannel(this.clients.channel);
     this.options.onRedirect?.(from, address);
   }
 
-  /** Half-closes the channel and closes the connection. */
+  /** Half-closes every channel (what is in flight is answered) and closes the connections. */
   async close(): Promise<void> {
-    await this.channel.end().catch(() => {});
-    this.clients.close();
+    const links = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(links.map((l) => l.channel.end().catch(() => {})));
+    for (const l of links) l.clients.close();
   }
 }
