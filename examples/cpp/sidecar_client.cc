@@ -52,6 +52,26 @@ v1::Order order(uint64_t account, const std::string& qty, const std::string& pri
   return o;
 }
 
+// The account's holdings by asset, through the admin API.
+std::map<std::string, v1::Holding> holdings_of(const std::shared_ptr<grpc::Channel>& channel,
+                                               uint64_t account) {
+  grpc::ClientContext ctx;
+  v1::GetAccountStateRequest req;
+  req.set_account_id(account);
+  v1::GetAccountStateResponse state;
+  check_status(v1::AdminService::NewStub(channel)->GetAccountState(&ctx, req, &state),
+               "GetAccountState");
+  std::map<std::string, v1::Holding> holdings;
+  for (const auto& h : state.holdings()) holdings[h.asset()] = h;
+  return holdings;
+}
+
+// A holding's available amount as a whole number (shares here; "0" when absent).
+long long whole(const std::map<std::string, v1::Holding>& holdings, const std::string& asset) {
+  auto it = holdings.find(asset);
+  return it == holdings.end() ? 0 : std::stoll(it->second.available());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,6 +93,9 @@ int main(int argc, char** argv) {
     check_status(grpc::health::v1::Health::NewStub(channel)->Check(&ctx, req, &res), "health check");
     check(res.status() == HealthCheckResponse::SERVING, "sidecar is SERVING");
   }
+
+  // The AAPL check is a delta, so the example can run again on the same account.
+  const long long aapl_before = whole(holdings_of(channel, account), "AAPL");
 
   // The account channel: all requests written (pipelined) before reading, as a gateway may.
   std::map<uint64_t, v1::OpenResponse> by_id;
@@ -142,6 +165,10 @@ int main(int argc, char** argv) {
     fill->set_leaves_quantity("0");
     *fill->mutable_lock() = lock;
     fill->set_is_final(true);
+    // A buy opens a position: no realized P&L, no fee. Without them the P&L kill switch
+    // cannot account for the fill and blocks the account (MissingRequiredField).
+    fill->set_pnl("0");
+    fill->set_fee("0");
     stream->Write(req);
     stream->WritesDone();
     std::vector<v1::PublishResponse> answers;
@@ -154,18 +181,12 @@ int main(int argc, char** argv) {
   }
 
   {
-    grpc::ClientContext ctx;
-    v1::GetAccountStateRequest req;
-    req.set_account_id(account);
-    v1::GetAccountStateResponse state;
-    check_status(v1::AdminService::NewStub(channel)->GetAccountState(&ctx, req, &state),
-                 "GetAccountState");
-    std::map<std::string, v1::Holding> holdings;
-    for (const auto& h : state.holdings()) holdings[h.asset()] = h;
+    auto holdings = holdings_of(channel, account);
     // 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
     const auto& cash = holdings["USD"];
     check(cash.available() == "8010" && cash.held() == "0", "USD available " + cash.available());
-    check(holdings["AAPL"].available() == "10", "AAPL available " + holdings["AAPL"].available());
+    check(whole(holdings, "AAPL") == aapl_before + 10,
+          "AAPL available " + holdings["AAPL"].available() + " (+10)");
   }
   std::cout << "c++ client: all checks passed" << std::endl;
   return 0;

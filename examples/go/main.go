@@ -58,6 +58,27 @@ func main() {
 	must(err, "health check")
 	check(health.Status == healthpb.HealthCheckResponse_SERVING, "health is SERVING")
 
+	admin := sidecarv1.NewAdminServiceClient(conn)
+	// Holdings by asset; the AAPL check is a delta, so the example can run again on the same account.
+	holdingsOf := func() map[string]*sidecarv1.Holding {
+		state, err := admin.GetAccountState(ctx, &sidecarv1.GetAccountStateRequest{AccountId: account})
+		must(err, "GetAccountState")
+		holdings := map[string]*sidecarv1.Holding{}
+		for _, h := range state.Holdings {
+			holdings[h.Asset] = h
+		}
+		return holdings
+	}
+	whole := func(h *sidecarv1.Holding) int64 {
+		if h == nil {
+			return 0
+		}
+		n, err := strconv.ParseInt(h.Available, 10, 64)
+		must(err, "whole number of shares")
+		return n
+	}
+	aaplBefore := whole(holdingsOf()["AAPL"])
+
 	aapl := &sidecarv1.Instrument{UnderlyingAsset: "AAPL", SettlementAsset: "USD"}
 	order := func(qty, price string) *sidecarv1.Order {
 		return &sidecarv1.Order{Instrument: aapl, AccountId: account, Side: sidecarv1.Side_SIDE_BUY,
@@ -111,7 +132,10 @@ func main() {
 	check(reject.Details == "asset USD: available 8000, requested 20000", "reject details: "+reject.Details)
 
 	fill := &sidecarv1.ExecutionReport{Instrument: aapl, AccountId: account, Side: sidecarv1.Side_SIDE_BUY,
-		LastTrade: &sidecarv1.Trade{Price: "199", Quantity: "10"}, LeavesQuantity: str("0"), Lock: lock, IsFinal: true}
+		LastTrade: &sidecarv1.Trade{Price: "199", Quantity: "10"}, LeavesQuantity: str("0"), Lock: lock, IsFinal: true,
+		// A buy opens a position: no realized P&L, no fee. Without them the P&L kill switch
+		// cannot account for the fill and blocks the account (MissingRequiredField).
+		Pnl: str("0"), Fee: str("0")}
 	feed, err := sidecarv1.NewExecutionReportFeedServiceClient(conn).Publish(ctx)
 	must(err, "open feed")
 	must(feed.Send(&sidecarv1.PublishRequest{CorrelationId: 7, Reports: []*sidecarv1.ExecutionReport{fill}}), "publish")
@@ -121,15 +145,10 @@ func main() {
 	check(published.CorrelationId == 7, "feed echoes the correlation id")
 	check(len(published.Results) == 1 && published.Results[0].GetPostTrade() != nil, "fill applied from the feed")
 
-	state, err := sidecarv1.NewAdminServiceClient(conn).GetAccountState(ctx, &sidecarv1.GetAccountStateRequest{AccountId: account})
-	must(err, "GetAccountState")
-	holdings := map[string]*sidecarv1.Holding{}
-	for _, h := range state.Holdings {
-		holdings[h.Asset] = h
-	}
+	holdings := holdingsOf()
 	usd, stock := holdings["USD"], holdings["AAPL"]
 	// 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
 	check(usd != nil && usd.Available == "8010" && usd.Held == "0", "USD available "+usd.GetAvailable())
-	check(stock != nil && stock.Available == "10", "AAPL available "+stock.GetAvailable())
+	check(whole(stock) == aaplBefore+10, fmt.Sprintf("AAPL available %s (+10)", stock.GetAvailable()))
 	fmt.Println("go client: all checks passed")
 }

@@ -41,7 +41,17 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     expect(stdout).toContain("reject: code REJECT_CODE_INSUFFICIENT_FUNDS (15)");
     expect(stdout).toContain("ok - reject details: asset USD: available 8000, requested 20000");
     expect(stdout).toContain("ok - USD available 8010");
-    expect(stdout).toContain("ok - AAPL available 10");
+    expect(stdout).toContain("ok - AAPL available 10 (+10)");
     expect(stdout).toContain("go client: all checks passed");
+  });
+
+  it("runs again on the same account: the fill carried its P&L and fee, so the account is not blocked, and holds 10 more AAPL", async () => {
+    const { stdout } = await run(binary, [h.address, "42435"], { timeout: 30_000 });
+    expect(stdout).toContain("go client: all checks passed");
+    const again = await run(binary, [h.address, "42435"], { timeout: 30_000 });
+    expect(again.stdout).toContain("ok - order 10@200 accepted and committed");
+    expect(again.stdout).toContain("ok - USD available 8010");
+    expect(again.stdout).toContain("ok - AAPL available 20 (+10)");
+    expect(again.stdout).toContain("go client: all checks passed");
   });
 });
