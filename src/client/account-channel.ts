@@ -112,15 +112,18 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   }
 }
 
+const NOTICES_KEPT = 64;
+
 /** An account channel: send commands (alone or batched), get their results in order. */
 export class AccountChannel {
   private readonly stream: CorrelatedStream<OpenRequest, OpenResponse>;
+  /** The latest notices (at most NOTICES_KEPT: a channel lives for days), for callers without `onNotice`. */
   readonly notices: OpenResponse[] = [];
 
   constructor(client: GenericClient, onNotice?: (notice: OpenResponse) => void) {
     const call = client.open!() as ClientDuplexStream<OpenRequest, OpenResponse>;
     this.stream = new CorrelatedStream(call, (m) => {
-      this.notices.push(m);
+      if (this.notices.push(m) > NOTICES_KEPT) this.notices.shift();
       // The server closed the channel and ends the stream once we half-close: every
       // request already sent is still answered (SHUTTING_DOWN at worst).
       if (m.notice?.notice.case === "shuttingDown") this.stream.stopSending(new Error("the sidecar is shutting down"));

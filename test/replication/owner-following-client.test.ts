@@ -4,7 +4,7 @@
  * reservations stay open, to be committed there), and what is still in flight on it is answered.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AccountChannel, AmbiguousHandleError, OwnerFollowingChannel, connect } from "../../src/client/index.js";
+import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
 import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
@@ -107,33 +107,6 @@ describe("owner-following client, several owners", () => {
       expect((await holdingsOf(b.h, ON_B)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
     } finally {
       await ch.close();
-    }
-  });
-});
-
-describe("account channel", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness(testConfig());
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
-  it("a send after end() is refused alone; the one in flight is answered", async () => {
-    const clients = connect(h.address);
-    try {
-      const ch = new AccountChannel(clients.channel);
-      const first = ch.send(seed("USD", "10000"));
-      const ended = ch.end();
-      const late = ch.send(seed("USD", "5"));
-      await expect(late).rejects.toThrow("the channel was ended");
-      expect(as((await first)[0], "adjustment").accepted).toBe(true);
-      await ended;
-      expect(ch.usable).toBe(false);
-      expect((await holdingsOf(h)).USD).toEqual({ available: "10000", held: "0", incoming: "0" });
-    } finally {
-      clients.close();
     }
   });
 });

@@ -1,0 +1,52 @@
+/** The TypeScript client's account channel against a real server: ending it, and its notices. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AccountChannel, connect } from "../../src/client/index.js";
+import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { as } from "../server/results.js";
+
+describe("account channel", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness(testConfig());
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("a send after end() is refused alone; the one in flight is answered", async () => {
+    const clients = connect(h.address);
+    try {
+      const ch = new AccountChannel(clients.channel);
+      const first = ch.send(seed("USD", "10000"));
+      const ended = ch.end();
+      const late = ch.send(seed("USD", "5"));
+      await expect(late).rejects.toThrow("the channel was ended");
+      expect(as((await first)[0], "adjustment").accepted).toBe(true);
+      await ended;
+      expect(ch.usable).toBe(false);
+      expect((await holdingsOf(h)).USD).toEqual({ available: "10000", held: "0", incoming: "0" });
+    } finally {
+      clients.close();
+    }
+  });
+
+  it("keeps the latest 64 notices, not every notice of a long-lived channel", async () => {
+    const clients = connect(h.address);
+    try {
+      const one = new AccountChannel(clients.channel);
+      const other = new AccountChannel(clients.channel);
+      const takeOver = (ch: AccountChannel) => ch.send({ case: "bindAccounts", value: { accountIds: [ACCOUNT], takeover: true } });
+      for (let i = 0; i < 70; i++) {
+        await takeOver(one);
+        await takeOver(other); // `one` is fenced: a notice
+      }
+      // A notice goes out before the answers that follow it on the same stream.
+      await one.send(seed("USD", "1", OTHER_ACCOUNT));
+      expect(one.notices).toHaveLength(64);
+      expect(one.notices.every((n) => n.notice?.notice.case === "accountsFenced")).toBe(true);
+      await Promise.all([one.end(), other.end()]);
+    } finally {
+      clients.close();
+    }
+  });
+});
