@@ -16,6 +16,7 @@ import {
 } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { ErrorCode, type CommandError } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { encodeOpenRequest, encodePublishRequest } from "../transport/wire/index.js";
 import type { GenericClient } from "./grpc-clients.js";
 
 export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
@@ -52,6 +53,8 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   constructor(
     readonly call: ClientDuplexStream<Req, Res>,
     onUncorrelated: (message: Res) => void,
+    /** The request's bytes, made before anything is written or awaited (see `request`). */
+    private readonly encode: (request: Req) => Buffer,
   ) {
     // Listened for from the start: `end()` after the server already ended the stream
     // (shutdown, fencing) must not wait for events that were emitted before it was called.
@@ -85,9 +88,17 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   request(build: (correlationId: bigint) => Req): Promise<Res> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    // Encoded here, not by grpc-js on write: a message that cannot be encoded (an id outside
+    // uint64) is refused alone, where grpc-js would fail the whole stream with it.
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(build(id));
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<Res>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.call.write(build(id));
+      this.call.write(bytes as unknown as Req);
     });
   }
 
@@ -130,7 +141,7 @@ export class AccountChannel {
       // The sidecar closed this channel (the hard throttle): it ends the stream after the answer in flight.
       if (m.notice?.notice.case === "channelClosing") this.stream.stopSending(new Error(`the sidecar closed the channel: ${m.notice.notice.value.reason}`));
       onNotice?.(m);
-    });
+    }, encodeOpenRequest);
   }
 
   get call(): ClientDuplexStream<OpenRequest, OpenResponse> {
@@ -177,7 +188,7 @@ export class ReportFeed {
   private readonly stream: CorrelatedStream<PublishRequest, PublishResponse>;
 
   constructor(client: GenericClient) {
-    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {});
+    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {}, encodePublishRequest);
   }
 
   /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */

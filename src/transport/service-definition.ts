@@ -17,6 +17,16 @@ function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D>) =>
   };
 }
 
+/**
+ * A request serializer that sends bytes already encoded as they are: the TypeScript client
+ * encodes before it writes, so a message that cannot be encoded (an id outside uint64) is
+ * refused alone. grpc-js turns a serializer's throw into an INTERNAL status on the whole
+ * call, which for a channel would drop it and roll back its reservations.
+ */
+function sendingBytesAsIs(serialize: (v: unknown) => Buffer): (v: unknown) => Buffer {
+  return (v) => (Buffer.isBuffer(v) ? v : serialize(v));
+}
+
 function lenientDeserializer<D extends DescMessage>(
   schema: D,
   decode: (buf: Buffer) => MessageShape<D> = (buf) => fromBinary(schema, buf),
@@ -58,7 +68,7 @@ export function serviceDefinition(service: DescService, overrides: SerializerOve
       path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-      requestSerialize: (override?.requestSerialize ?? serializer(method.input)) as (v: unknown) => Buffer,
+      requestSerialize: sendingBytesAsIs((override?.requestSerialize ?? serializer(method.input)) as (v: unknown) => Buffer),
       requestDeserialize: lenientDeserializer(method.input, override?.requestDeserialize as ((buf: Buffer) => MessageShape<DescMessage>) | undefined),
       responseSerialize: (override?.responseSerialize ?? serializer(method.output)) as (v: unknown) => Buffer,
       responseDeserialize: override?.responseDeserialize ?? strictDeserializer(method.output),

@@ -1,7 +1,7 @@
 /** The TypeScript client's account channel against a real server: ending it, and its notices. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AccountChannel, connect } from "../../src/client/index.js";
-import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as } from "../server/results.js";
 
 describe("account channel", () => {
@@ -45,6 +45,34 @@ describe("account channel", () => {
       expect(one.notices).toHaveLength(64);
       expect(one.notices.every((n) => n.notice?.notice.case === "accountsFenced")).toBe(true);
       await Promise.all([one.end(), other.end()]);
+    } finally {
+      clients.close();
+    }
+  });
+});
+
+describe("account channel encoding", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness(testConfig());
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("refuses an id outside uint64 before sending, alone; the channel goes on", async () => {
+    const clients = connect(h.address);
+    try {
+      const ch = new AccountChannel(clients.channel);
+      // An adjustment (encoded by protobuf-es) and an order (by the hand-written encoder).
+      await expect(ch.send(seed("USD", "10", -1n))).rejects.toThrow("invalid uint64: -1");
+      await expect(ch.send({ case: "executePreTrade", value: { order: order({ accountId: 1n << 64n }) } })).rejects.toThrow(new RangeError(`invalid uint64: ${1n << 64n}`));
+      await expect(ch.send({ case: "executePreTrade", value: { order: order({ accountId: -1n }) } })).rejects.toThrow(new RangeError("invalid uint64: -1"));
+      expect(ch.inFlight).toBe(0);
+      expect(as((await ch.send(seed("USD", "10")))[0], "adjustment").accepted).toBe(true);
+      // Nothing reached the account the wrapped id would have named.
+      expect(await holdingsOf(h, 0xffff_ffff_ffff_ffffn)).toEqual({});
+      await ch.end();
     } finally {
       clients.close();
     }

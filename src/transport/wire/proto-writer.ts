@@ -13,6 +13,7 @@
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
+const UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 
 function varintSize(v: number): number {
   if (v < 0x80) return 1;
@@ -87,9 +88,11 @@ export class ProtoWriter {
     this.varint(v ? 1 : 0);
   }
 
+  /** Refuses a value outside uint64 (a negative id would otherwise wrap to another, valid id). */
   uint64Field(field: number, v: bigint): void {
+    if (v < 0n || v > UINT64_MAX) throw new RangeError(`invalid uint64: ${v}`);
     this.tag(field, WIRE_VARINT);
-    this.uint64Value(BigInt.asUintN(64, v));
+    this.uint64Value(v);
   }
 
   private uint64Value(v: bigint): void {
