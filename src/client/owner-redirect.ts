@@ -115,7 +115,9 @@ export class OwnerFollowingChannel {
    * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open.
    */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
-    const results = await this.sendRouted(commands, commands.map((c) => this.routeOf(c)));
+    // Where each command went last: a "no owner yet" retry goes back there (a handle's issuer, say).
+    const sentTo = commands.map((c) => this.routeOf(c));
+    const results = await this.sendRouted(commands, sentTo);
     const waitMs = this.options.noOwnerWaitMs ?? 5_000;
     const pause = this.options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     let hops = 0;
@@ -123,14 +125,14 @@ export class OwnerFollowingChannel {
     let delay = FIRST_PAUSE_MS;
     for (;;) {
       let again: number[];
-      let to: string;
       const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined ? [] : [i]));
       if (moved.length > 0) {
         if (hops++ >= (this.options.maxRedirects ?? 3)) break;
-        to = notOwnerAddress(results[moved[0]!]!)!;
+        const to = notOwnerAddress(results[moved[0]!]!)!;
         // One owner per round: the commands bound for another owner wait for the next one.
         again = moved.filter((i) => notOwnerAddress(results[i]!) === to);
         this.moveTo(to);
+        for (const i of again) sentTo[i] = to;
       } else {
         again = results.flatMap((r, i) => (isNoOwnerYet(r) ? [i] : []));
         if (again.length === 0 || waited + delay > waitMs) break;
@@ -138,9 +140,11 @@ export class OwnerFollowingChannel {
         await pause(delay);
         waited += delay;
         delay = Math.min(delay * 2, MAX_PAUSE_MS);
-        to = this.current;
       }
-      const answers = await this.sendTo(to, again.map((i) => commands[i]!));
+      const answers = await this.sendRouted(
+        again.map((i) => commands[i]!),
+        again.map((i) => sentTo[i]!),
+      );
       again.forEach((i, k) => (results[i] = answers[k]!));
     }
     return results;

@@ -93,6 +93,36 @@ describe("owner-following client, several owners", () => {
     }
   });
 
+  it("a commit refused with no owner named is retried at the sidecar holding the reservation, not where the channel moved", async () => {
+    const pauses: number[] = [];
+    const moves: string[] = [];
+    const ch = new OwnerFollowingChannel(a.h.address, {
+      onRedirect: (from, to) => moves.push(`${from} -> ${to}`),
+      onNoOwner: (_n, ms) => pauses.push(ms),
+      // A claims its shard back during the pause: the retry must find the reservation on A.
+      pause: async () => void expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0),
+    });
+    try {
+      const [onA, onB] = await ch.send(reserve(ACCOUNT), reserve(ON_B, true));
+      expect(ch.address).toBe(b.h.address);
+      // Every lease lapses (the store unreachable for a TTL): nobody owns A's shard for a moment.
+      store.unreachable = true;
+      await timers.advance(TTL);
+      store.unreachable = false;
+      const id = as(onA, "execute").reservationId;
+      expect(as(onB, "execute").committed).toBe(true);
+      const [committed] = await ch.send(commit(id));
+      expect(pauses).toEqual([50]);
+      expect(as(committed, "finalize").id).toBe(id);
+      // Straight back to A: not by way of B, and the channel still talks to B.
+      expect(moves).toEqual([`${a.h.address} -> ${b.h.address}`]);
+      expect(ch.address).toBe(b.h.address);
+      expect((await holdingsOf(a.h)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
+    } finally {
+      await ch.close();
+    }
+  });
+
   it("sends in flight on A when another follows to B are all answered, and ran once", async () => {
     const ch = new OwnerFollowingChannel(a.h.address);
     try {
