@@ -49,16 +49,6 @@ describe("account channel", () => {
       clients.close();
     }
   });
-});
-
-describe("account channel encoding", () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness(testConfig());
-  });
-  afterEach(async () => {
-    await h.close();
-  });
 
   it("refuses an id outside uint64 before sending, alone; the channel goes on", async () => {
     const clients = connect(h.address);
