@@ -16,8 +16,7 @@
  * issued the handle (handle-owners.ts).
  */
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, type CommandInit } from "./account-channel.js";
 import { HandleOwners, handleNamedBy } from "./handle-owners.js";
 import { connect, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
@@ -109,8 +108,8 @@ export class OwnerFollowingChannel {
   /**
    * Sends the commands; those refused NOT_OWNER with an address are sent again, on a channel
    * to that address, and their results put in their places. Those refused with no owner
-   * named are sent again here after a pause (doubling from 50 ms to 500 ms) until the
-   * refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
+   * named are sent again where they went after a pause (doubling from 50 ms to 500 ms) until
+   * the refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
    * A command naming a handle goes to the sidecar that issued it; rejects with
    * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open.
    */
