@@ -29,8 +29,14 @@ describe("gross exposure through the wire", () => {
       "reference price unavailable",
       "AAPL/USD: quote expired",
     ]);
+    // A limit in EUR counts the USD instruments too, through a USD/EUR rate: none is known.
     await h.admin("configurePolicy", { policyName: "GrossExposureLimitPolicy", settingsJson: '{"default":{"settlementAsset":"EUR","maxNotional":"1"}}' });
-    expect(executed(await ch.one(execute(order({ qty: "1" })))).accepted).toBe(true);
+    await pushQuote(h.admin, 1n, { mark: "100" });
+    expect(executed(await ch.one(execute(order({ qty: "1" })))).rejects[0]!.slice(0, 3)).toEqual([
+      "REFERENCE_DATA_UNAVAILABLE",
+      "reference price unavailable",
+      "USD/EUR: FX rate unavailable: instrument is not registered with market data; EUR/USD: instrument is not registered with market data",
+    ]);
   });
 
   it("keeps positions and open orders over a restart in durable mode", async () => {

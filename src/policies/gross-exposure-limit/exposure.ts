@@ -9,7 +9,7 @@ import { PositionSize, Quantity } from "../../param/values.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { worstQuantity } from "../../engine/account-book/worst-case.js";
-import { referencePrice } from "../reference-price.js";
+import { priceInLimitAsset, type ExposureFailure } from "./limit-price.js";
 
 export { worstQuantity };
 
@@ -33,10 +33,11 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   return [before, up.gte(downAfter) ? up : downAfter];
 }
 
-export type Exposure = { readonly ok: true; readonly notional: PositionSize } | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
+export type Exposure = { readonly ok: true; readonly notional: PositionSize } | ExposureFailure;
 
 /**
- * Σ worst quantity × |reference| over the account's instruments settling in `asset`, with
+ * Σ worst quantity × |reference in `asset`| over all the account's instruments (those
+ * settling elsewhere converted, limit-price.ts), with
  * `override` (the instrument being ordered) counted at the given worst quantity instead.
  * An instrument with nothing at stake needs no price; one that has stake and no fresh
  * reference makes the whole figure unknown (the caller fails closed).
@@ -53,7 +54,6 @@ export function grossExposure(
   let overridden = false;
   for (const entry of book.instruments(accountId)) {
     const instrument = entry.instrument;
-    if (instrument.settlementAsset !== asset) continue;
     let worst: PositionSize;
     if (override !== undefined && sameInstrument(instrument, override.instrument)) {
       worst = override.worst;
@@ -61,21 +61,19 @@ export function grossExposure(
     } else {
       worst = entry.worst;
     }
-    const valued = value(marketData, instrument, worst, accountId, group);
+    const valued = value(marketData, instrument, asset, worst, accountId, group);
     if (!valued.ok) return valued;
     total = total.add(valued.notional);
   }
   if (override !== undefined && !overridden) {
-    const valued = value(marketData, override.instrument, override.worst, accountId, group);
+    const valued = value(marketData, override.instrument, asset, override.worst, accountId, group);
     if (!valued.ok) return valued;
     total = total.add(valued.notional);
   }
   return { ok: true, notional: total };
 }
 
-export type ExposurePair =
-  | { readonly ok: true; readonly now: PositionSize; readonly next: PositionSize }
-  | { readonly ok: false; readonly instrument: Instrument; readonly reason: string };
+export type ExposurePair = { readonly ok: true; readonly now: PositionSize; readonly next: PositionSize } | ExposureFailure;
 
 /**
  * In one pass, what `grossExposure` gives without override (`now`, with `instrument` at
@@ -101,10 +99,9 @@ export function grossExposurePair(
   let deferred: Exposure | undefined;
   for (const entry of book.instruments(accountId)) {
     const i = entry.instrument;
-    if (i.settlementAsset !== asset) continue;
     if (sameInstrument(i, instrument)) {
       seen = true;
-      const pair = valuePair(marketData, i, before, after, accountId, group);
+      const pair = valuePair(marketData, i, asset, before, after, accountId, group);
       if (!pair.ok) {
         if (!before.isZero()) return pair;
         deferred = pair;
@@ -114,14 +111,14 @@ export function grossExposurePair(
       next = next.add(pair.next);
       continue;
     }
-    const valued = value(marketData, i, entry.worst, accountId, group);
+    const valued = value(marketData, i, asset, entry.worst, accountId, group);
     if (!valued.ok) return valued;
     now = now.add(valued.notional);
     next = next.add(valued.notional);
   }
   if (deferred !== undefined) return deferred as ExposurePair;
   if (!seen) {
-    const valued = value(marketData, instrument, after, accountId, group);
+    const valued = value(marketData, instrument, asset, after, accountId, group);
     if (!valued.ok) return valued;
     next = next.add(valued.notional);
   }
@@ -132,14 +129,15 @@ export function grossExposurePair(
 function valuePair(
   marketData: MarketDataSource,
   instrument: Instrument,
+  asset: Asset,
   before: PositionSize,
   after: PositionSize,
   accountId: AccountId,
   group: AccountGroupId | undefined,
 ): ExposurePair {
   if (before.isZero() && after.isZero()) return { ok: true, now: before, next: after };
-  const ref = referencePrice(marketData, instrument, accountId, group);
-  if (!ref.ok) return { ok: false, instrument, reason: ref.reason };
+  const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
+  if (!ref.ok) return ref;
   return {
     ok: true,
     now: before.isZero() ? before : before.mul(ref.price).abs(),
@@ -147,10 +145,10 @@ function valuePair(
   };
 }
 
-function value(marketData: MarketDataSource, instrument: Instrument, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {
+function value(marketData: MarketDataSource, instrument: Instrument, asset: Asset, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {
   if (worst.isZero()) return { ok: true, notional: worst };
-  const ref = referencePrice(marketData, instrument, accountId, group);
-  if (!ref.ok) return { ok: false, instrument, reason: ref.reason };
+  const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
+  if (!ref.ok) return ref;
   return { ok: true, notional: worst.mul(ref.price).abs() };
 }
 

@@ -1,4 +1,8 @@
-/** Caps an account's gross notional over all instruments: positions + open orders + this order, at reference prices. */
+/**
+ * Caps an account's gross notional over all instruments: positions + open orders + this
+ * order, at reference prices, those settling in another asset than the limit's converted
+ * at a fresh FX reference (limit-price.ts).
+ */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import { PositionSize, Quantity, type Volume } from "../../param/values.js";
 import type { Instrument } from "../../param/instrument.js";
@@ -15,6 +19,7 @@ import { MISSING } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
+import { fxRate } from "./limit-price.js";
 import { ExactSum } from "../../param/exact-sum.js";
 import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
@@ -85,7 +90,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (ctx.isDropCopy) return undefined;
     const accountId = footprint.accountId;
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
-    if (limit === undefined || instrument.settlementAsset !== limit.settlementAsset) return undefined;
+    if (limit === undefined) return undefined;
     const amount = op?.tradeAmount;
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
     // A market order by volume: its quantity is unknown, its notional is the volume.
@@ -158,7 +163,14 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     }
     const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, before);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
-    const total = pair.next.add(PositionSize.from(volume));
+    // The volume is in the instrument's settlement asset: converted when the limit's differs.
+    let notional = PositionSize.from(volume);
+    if (instrument.settlementAsset !== limit.settlementAsset) {
+      const fx = fxRate(this.marketData, instrument.settlementAsset, limit.settlementAsset, accountId, group);
+      if (!fx.ok) return { rejects: referenceUnavailable(fx.instrument, fx.reason) };
+      notional = notional.mul(fx.price).abs();
+    }
+    const total = pair.next.add(notional);
     if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
     return passed;
   }

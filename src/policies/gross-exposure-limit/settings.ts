@@ -6,8 +6,9 @@ import { copyTiers, readAccountTiers, validateTiers, type AccountTiers } from ".
 import { onlyKeys, readAsset, readDecimal, readObject, type Json } from "../settings-json.js";
 
 /**
- * Gross notional in `settlementAsset` over every instrument settling in it: at most
- * `maxNotional` (equal passes). Instruments settling in other assets are not counted.
+ * Gross notional in `settlementAsset` over every instrument: at most `maxNotional` (equal
+ * passes). Instruments settling in other assets are converted at a fresh FX reference
+ * (limit-price.ts).
  */
 export interface ExposureLimit {
   settlementAsset: Asset;

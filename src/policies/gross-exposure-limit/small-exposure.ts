@@ -15,14 +15,7 @@ import { ExactSum } from "../../param/exact-sum.js";
 import { PositionSize, type Price, type Quantity } from "../../param/values.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { referencePrice } from "../reference-price.js";
-
-/** A reference price that could not be had, as `grossExposurePair` reports it. */
-export interface ExposureFailure {
-  readonly ok: false;
-  readonly instrument: Instrument;
-  readonly reason: string;
-}
+import { priceInLimitAsset, type ExposureFailure } from "./limit-price.js";
 
 const isSmall = (v: DecimalValue): boolean => v.small === v.small;
 
@@ -121,7 +114,6 @@ export class SmallExposure {
     let deferred: ExposureFailure | undefined;
     for (const entry of book.instruments(accountId)) {
       const i = entry.instrument;
-      if (i.settlementAsset !== asset) continue;
       if (i.underlyingAsset === instrument.underlyingAsset && i.settlementAsset === instrument.settlementAsset) {
         seen = true;
         if (beforeM === 0 && afterM === 0) {
@@ -129,11 +121,10 @@ export class SmallExposure {
           next.addSmall(0, afterS);
           continue;
         }
-        const ref = referencePrice(marketData, i, accountId, group);
+        const ref = priceInLimitAsset(marketData, i, asset, accountId, group);
         if (!ref.ok) {
-          const failure: ExposureFailure = { ok: false, instrument: i, reason: ref.reason };
-          if (beforeM !== 0) return failure;
-          deferred = failure;
+          if (beforeM !== 0) return ref;
+          deferred = ref;
           continue;
         }
         addNotional(now, beforeM, beforeS, ref.price);
@@ -146,8 +137,8 @@ export class SmallExposure {
         next.add(worst);
         continue;
       }
-      const ref = referencePrice(marketData, i, accountId, group);
-      if (!ref.ok) return { ok: false, instrument: i, reason: ref.reason };
+      const ref = priceInLimitAsset(marketData, i, asset, accountId, group);
+      if (!ref.ok) return ref;
       const price = ref.price;
       if (isSmall(worst) && isSmall(price) && worst.scale + price.scale <= SMALL_MAX_SCALE) {
         const m = Math.abs(worst.small * price.small);
@@ -167,8 +158,8 @@ export class SmallExposure {
         next.addSmall(0, afterS);
         return undefined;
       }
-      const ref = referencePrice(marketData, instrument, accountId, group);
-      if (!ref.ok) return { ok: false, instrument, reason: ref.reason };
+      const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
+      if (!ref.ok) return ref;
       addNotional(next, afterM, afterS, ref.price);
     }
     return undefined;

@@ -23,8 +23,9 @@ describe("grossExposurePair", () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     let compared = 0;
     let failures = 0;
+    let converted = 0;
     for (let run = 0; run < 1500; run++) {
-      const { clock, md, book } = randomExposureWorld(random, 0.75, QUANTITIES, PRICES);
+      const { clock, md, book } = randomExposureWorld(random, 0.9, QUANTITIES, PRICES);
       if (random() < 0.3) clock.advance(1_500); // some quotes go stale
       for (const asset of ["USD", "EUR"]) {
         const ordered = pick(INSTRUMENTS.filter((i) => i.settlementAsset === asset));
@@ -41,13 +42,16 @@ describe("grossExposurePair", () => {
           if (!pair.ok || !now.ok) continue;
           // toString shows the scale: equal text = equal value and equal trailing zeros.
           expect([pair.now.toString(), pair.next.toString()]).toEqual([now.notional.toString(), next.notional.toString()]);
+          if ([...book.instruments(ACCOUNT)].some((e) => e.instrument.settlementAsset !== asset && !e.worst.isZero())) converted++;
         }
       }
     }
     // Both branches were exercised.
     expect(compared).toBe(3000);
     expect(failures).toBeGreaterThan(20);
-    expect(compared - failures).toBeGreaterThan(1000);
+    expect(compared - failures).toBeGreaterThan(700);
+    // Instruments settling in EUR were valued in USD and back, through the direct or reverse rate.
+    expect(converted).toBeGreaterThan(200);
   });
 
   it("worstWith equals worstQuantity before and after, values and scales, over random entries", () => {

@@ -5,6 +5,10 @@ import { TradeAmount, type Order } from "../../../src/model/index.js";
 import { Volume, Price, instrument } from "../../../src/param/index.js";
 import { AAPL_USD, ACCOUNT, MSFT_USD, expectNoAccountIds, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
 
+const SAP_EUR = instrument("SAP", "EUR");
+const EUR_USD = instrument("EUR", "USD");
+const USD_EUR = instrument("USD", "EUR");
+
 function limited(max = "1000") {
   const w = world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: max } }), md)]);
   quote(w, AAPL_USD, { mark: "100" });
@@ -29,13 +33,49 @@ describe("GrossExposureLimitPolicy", () => {
     expectNoAccountIds(past);
   });
 
-  it("adds every instrument of the settlement asset and values each at its reference", () => {
+  it("adds every instrument and values each at its reference", () => {
     const { engine } = limited();
     engine.applyExecutionReport(fill("5"));
     expect(submit(engine, order({ instrument: MSFT_USD, qty: "10", side: "SELL", price: "50" }))).toEqual([]);
     expect(only(submit(engine, order({ instrument: MSFT_USD, qty: "1", side: "SELL", price: "50" })))).toEqual(EXCEEDED("1050", "1000"));
-    const eur = instrument("SAP", "EUR");
-    expect(submit(engine, order({ instrument: eur, qty: "1000" }))).toEqual([]);
+  });
+
+  it("counts instruments settling in another asset at an FX reference; without a fresh rate it refuses", () => {
+    const w = limited("2000");
+    w.engine.applyExecutionReport(fill("5")); // 5 AAPL at 100: 500 USD
+    w.marketData.register(SAP_EUR);
+    quote(w, SAP_EUR, { mark: "100" });
+    // No EUR/USD nor USD/EUR: the order cannot be valued in USD, so it is refused (fail closed).
+    expect(only(submit(w.engine, order({ instrument: SAP_EUR, qty: "1" })))).toEqual([
+      "ReferenceDataUnavailable",
+      "reference price unavailable",
+      "EUR/USD: FX rate unavailable: instrument is not registered with market data; USD/EUR: instrument is not registered with market data",
+      "order",
+    ]);
+    // The direct pair: 10 SAP at 100 EUR × 1.1 = 1100 USD; 1 more is past 2000.
+    w.marketData.register(EUR_USD);
+    quote(w, EUR_USD, { mark: "1.1" });
+    expect(submit(w.engine, order({ instrument: SAP_EUR, qty: "10" }))).toEqual([]);
+    expect(only(submit(w.engine, order({ instrument: SAP_EUR, qty: "4" })))).toEqual(EXCEEDED("2040.0", "1600.0", "2000"));
+    // The book's EUR instrument counts for a USD order too, and an expired rate fails closed.
+    expect(only(submit(w.engine, order({ qty: "5" })))).toEqual(EXCEEDED("2100.0", "1600.0", "2000"));
+    w.clock.advance(10_000);
+    quote(w, AAPL_USD, { mark: "100" });
+    quote(w, SAP_EUR, { mark: "100" });
+    expect(only(submit(w.engine, order({ qty: "1" })))[2]).toBe("EUR/USD: FX rate unavailable: quote expired; USD/EUR: instrument is not registered with market data");
+  });
+
+  it("takes 1 / the reverse pair when only it is quoted, and converts a market order's volume", () => {
+    const w = limited("1000");
+    w.marketData.register(SAP_EUR);
+    w.marketData.register(USD_EUR);
+    quote(w, SAP_EUR, { mark: "100" });
+    quote(w, USD_EUR, { mark: "0.8" }); // 1 EUR = 1.25 USD
+    expect(submit(w.engine, order({ instrument: SAP_EUR, qty: "4" }))).toEqual([]); // 500 USD
+    expect(only(submit(w.engine, order({ instrument: SAP_EUR, qty: "5" })))).toEqual(EXCEEDED("1125.00", "500.00"));
+    const byVolume: Order = { operation: { ...order({ instrument: SAP_EUR }).operation, price: undefined, tradeAmount: TradeAmount.volume(Volume.fromString("401")) } };
+    // 401 EUR × 1.25 = 501.25 USD on top of 500.
+    expect(only(submit(w.engine, byVolume))).toEqual(EXCEEDED("1001.25", "500.00"));
   });
 
   it("always passes an order that reduces the position, even over the limit or without prices", () => {
