@@ -46,6 +46,8 @@ export class SnapshotSchedule {
   private onDisk: bigint | undefined;
   private lastAt = performance.now();
   private writing: Promise<unknown> | undefined;
+  /** Set by stop(): no scheduled snapshot starts any more (a shutdown's take() is the last). */
+  private stopped = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly everyRecords: bigint;
   private readonly sink: SnapshotSink;
@@ -58,12 +60,16 @@ export class SnapshotSchedule {
     private readonly options: SnapshotScheduleOptions,
   ) {
     this.onDisk = options.restoredSnapshot;
-    this.lastSequence = journal.status().lastSnapshotSequence ?? 0n;
+    // What the first snapshot prunes by. Only a snapshot that checked out counts: the
+    // journal's own figure falls back to the newest snapshot file's name, which may be a
+    // damaged one whose records recovery has just replayed from the segments.
+    this.lastSequence = options.restoredSnapshot ?? 0n;
     this.everyRecords = BigInt(options.snapshotEveryRecords);
     this.sink = options.sink ?? fileSink(options.dataDir);
   }
 
   start(): void {
+    this.stopped = false;
     // The count is checked after every command (one comparison); the clock once a second.
     this.state.onCommand = () => this.check();
     if (this.options.snapshotEverySeconds > 0) {
@@ -73,12 +79,13 @@ export class SnapshotSchedule {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.state.onCommand = undefined;
   }
 
   private check(): void {
-    if (this.writing) return;
+    if (this.writing || this.stopped) return;
     const pending = this.journal.lastSequence - this.lastSequence;
     if (pending <= 0n) return;
     const byCount = this.everyRecords > 0n && pending >= this.everyRecords;
@@ -95,10 +102,21 @@ export class SnapshotSchedule {
       });
   }
 
-  /** Takes a snapshot now (after one being written); resolves once it is on disk or its failure reported. */
+  /**
+   * Takes a snapshot now (after the one being written); resolves once it is on disk or its
+   * failure reported. Writes never overlap: two at once would write the same sequence and
+   * the later would prune by it, deleting the records the snapshot before (recovery's
+   * fallback) needs; a scheduled write that ends may start another, so wait until none runs.
+   */
   async take(): Promise<bigint | undefined> {
-    await this.writing;
-    return this.write();
+    while (this.writing) await this.writing;
+    const write = this.write();
+    this.writing = write;
+    try {
+      return await write;
+    } finally {
+      if (this.writing === write) this.writing = undefined;
+    }
   }
 
   private async write(): Promise<bigint | undefined> {

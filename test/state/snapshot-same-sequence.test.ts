@@ -5,7 +5,7 @@
  * unreadable. Written again, it replaced the file and then pruned by its own sequence,
  * deleting what the fallback needed: the start was refused (found by review).
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
@@ -59,4 +59,34 @@ it("a damaged snapshot file at the current sequence is not taken for the snapsho
   await state.journal.close();
   expect(report.snapshotSequence).toBeUndefined();
   expect(readLatestSnapshot(dataDir)?.seq).toBe(0n);
+});
+
+it("with no snapshot that checks out, the first one written prunes nothing recovery replayed (found by review)", async () => {
+  const dataDir = tempDir();
+  const config = durableConfig(dataDir); // 4 KiB segments
+  const { state } = await startState(config);
+  holdAccounts(state, 0, 80);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s1 = state.journal.lastSequence;
+  holdAccounts(state, 80, 40);
+  await state.journal.flush();
+  await state.journal.close();
+  const segmentsBefore = readdirSync(dataDir).filter((n) => n.endsWith(".seg"));
+  expect(segmentsBefore.length).toBeGreaterThan(2);
+  // Both snapshots turn out unreadable (bit rot): recovery replays the whole journal.
+  flipByte(join(dataDir, snapshotFileName(0n)), 40);
+  flipByte(join(dataDir, snapshotFileName(s1)), 40);
+  const second = await startState(config, 2_000);
+  expect(second.report.snapshotSequence).toBeUndefined();
+  expect(heldReasons(second.state, 120)).toEqual(allHeld(120));
+  await second.state.journal.close();
+  // Recovery's fallback if this one new snapshot is lost too: the journal from record 1.
+  const segmentsAfter = readdirSync(dataDir).filter((n) => n.endsWith(".seg"));
+  expect(segmentsAfter).toEqual(expect.arrayContaining(segmentsBefore));
+  const snaps = readdirSync(dataDir).filter((n) => n.endsWith(".snap")).sort();
+  rmSync(join(dataDir, snaps[snaps.length - 1]!)); // the one written by the second start
+  const third = await startState(config, 3_000);
+  expect(heldReasons(third.state, 120)).toEqual(allHeld(120));
+  await third.state.journal.close();
 });

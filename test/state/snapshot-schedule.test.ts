@@ -43,4 +43,55 @@ describe("snapshot schedule", () => {
     expect(begun).toEqual([begun[0], burstEnd]);
     schedule.stop();
   });
+
+  it("after stop() no scheduled snapshot starts, and take() waits for the one being written: never two writes of one sequence", async () => {
+    let last = 10n;
+    const journal = {
+      get lastSequence() {
+        return last;
+      },
+      status: () => ({ lastSnapshotSequence: 10n }),
+      flush: async () => {},
+      noteSnapshot: () => {},
+    };
+    const state = { onCommand: undefined as undefined | (() => void), snapshot: () => ({ sequence: last }) };
+    const begun: bigint[] = [];
+    const pruned: bigint[] = [];
+    const puts: (() => void)[] = [];
+    const schedule = new SnapshotSchedule(state as never, journal as never, {
+      dataDir: "",
+      snapshotEveryRecords: 1,
+      snapshotEverySeconds: 0,
+      restoredSnapshot: 10n,
+      sink: {
+        begin: (seq) => {
+          begun.push(seq);
+          return () => new Promise<void>((r) => puts.push(r));
+        },
+        prune: async (previous) => {
+          pruned.push(previous);
+        },
+      },
+    });
+    schedule.start();
+    last = 11n;
+    state.onCommand!(); // scheduled snapshot at 11
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(begun).toEqual([11n]);
+    last = 12n; // e.g. shutdown closing a channel while it is written
+    schedule.stop();
+    const taken = schedule.take();
+    puts.shift()!(); // the scheduled write completes
+    // A file write takes longer than a turn: let a few turns pass before the next put completes.
+    for (let i = 0; i < 20; i++) {
+      for (let k = 0; k < 3; k++) await new Promise((r) => setImmediate(r));
+      while (puts.length > 0) puts.shift()!();
+    }
+    await taken;
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    // Snapshot 12 must be written once (by take), and pruning must go by the previous one only.
+    expect(begun).toEqual([11n, 12n]);
+    expect(pruned.every((p) => p < 12n)).toBe(true);
+  });
 });
