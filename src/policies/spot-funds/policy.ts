@@ -6,11 +6,13 @@ import type {
   AccountAdjustmentContext,
   AccountControl,
   AccountsView,
+  LimitUsage,
   PolicyAccountAdjustmentResult,
   PolicyPostTradeResult,
   PolicyPreTradeResult,
   PostTradeContext,
   PreTradeContext,
+  UsageContext,
 } from "../../engine/pretrade/policy.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import type { AccountAdjustment } from "../../model/account-adjustment.js";
@@ -29,6 +31,7 @@ import { marketOrderPrice } from "./market-price.js";
 import { accountReject, dropCopyPriceMissing } from "./rejects.js";
 import { isPlanned, isStepList, planReservation, reservationOutcomes, reservationSteps } from "./reservation-legs.js";
 import { HoldMutation } from "./hold-mutation.js";
+import { positionLimitUsage } from "./position-limit.js";
 import { ResolvedSpotFundsSettings } from "./resolved-settings.js";
 import {
   copySpotFundsSettings,
@@ -124,6 +127,21 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
       throw new SettingsValidationError("NoPnlBarriersConfigured: spot funds P&L bounds require at least one barrier");
     }
     return new SpotFundsPolicy(settings, options);
+  }
+
+  /**
+   * Soft limits read the worst-case position limits of the account (`position:<asset>`, in
+   * asset order); funds have no single limit to take a share of.
+   */
+  limitUsage(_ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
+    const limits = this.state.settings.positionLimits.get(accountId);
+    if (limits === undefined) return undefined;
+    const out: LimitUsage[] = [];
+    for (const asset of [...limits.keys()].sort()) {
+      const usage = positionLimitUsage(asset, this.state.store.get(accountId, asset), limits.get(asset)!);
+      if (usage !== undefined) out.push(usage);
+    }
+    return out;
   }
 
   settingsDraft(): SpotFundsSettings {

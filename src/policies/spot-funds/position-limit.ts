@@ -3,6 +3,7 @@
  * `spot_funds/position_limit.rs`): each reservation step that moves a limited asset is
  * checked, after the funds gate and before it is written, against the side it moves toward.
  */
+import type { LimitUsage } from "../../engine/pretrade/policy.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { Asset } from "../../param/instrument.js";
 import { ParamError } from "../../param/param-error.js";
@@ -131,4 +132,23 @@ export function checkPositionStep(
   const incoming = exact(current.incoming, first.incoming, -1);
   for (const r of [available, held, incoming]) if (r instanceof Failure) return failed(step.asset, "pre-order reconstruction", r);
   return verify(step.asset, net, { available, held, incoming } as SlotBefore, limit);
+}
+
+/**
+ * How much of an asset's limit the account uses now, for soft limits (controls.md: warnings
+ * at shares of "any limit above (… position …)"): the worst case `verify` would project for
+ * an order of zero, on the larger side, long `owned + max(incoming, 0)` or short
+ * `−(owned − max(held, 0))`, never below 0. Named `position:<asset>`. None when the figure
+ * cannot be had exactly (the next order that moves the asset is refused anyway).
+ */
+export function positionLimitUsage(asset: Asset, slot: Holdings, limit: Quantity): LimitUsage | undefined {
+  const owned = exact(slot.available, slot.held, 1);
+  if (owned instanceof Failure) return undefined;
+  const long = exact(owned, atLeastZero(slot.incoming), 1);
+  const short = exact(owned, atLeastZero(slot.held), -1);
+  if (long instanceof Failure || short instanceof Failure) return undefined;
+  const shortSide = short.neg();
+  let usage = long.gte(shortSide) ? long : shortSide;
+  if (usage.isNegative()) usage = PositionSize.zero();
+  return { limit: `position:${asset}`, usage, max: limit };
 }

@@ -16,6 +16,9 @@ import {
 import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
 import { Fee, Pnl, Price } from "../../../src/param/index.js";
 import { ACCOUNT, fill, order, submit } from "../../helpers/controls.js";
+import { Quantity } from "../../../src/param/index.js";
+import { defaultSpotFundsSettings, setPositionLimit, SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
+import { balanceAdjustment, buy, commit, seed, spotEngine } from "../../helpers/spot-funds.js";
 
 function build(clock = new ManualClock(1_000), softJson: unknown = { shares: ["0.7", "0.9"] }) {
   const soft = new SoftLimitPolicy(parseSoftLimitSettingsJson(softJson));
@@ -144,5 +147,29 @@ describe("SoftLimitPolicy reading the P&L kill switch", () => {
     expect(events).toEqual([
       { kind: "softLimitCrossed", accountId: ACCOUNT, policy: "PnlBoundsKillSwitchPolicy", limit: "loss:USD", usage: "140", max: "200", share: "0.7" },
     ]);
+  });
+
+});
+
+describe("SoftLimitPolicy reading SpotFunds", () => {
+  it("reads SpotFunds' worst-case position limits, long and short, per asset", () => {
+    const settings = defaultSpotFundsSettings();
+    setPositionLimit(settings, ACCOUNT, "AAPL", Quantity.fromString("10"));
+    setPositionLimit(settings, ACCOUNT, "MSFT", Quantity.fromString("4"));
+    const { engine } = spotEngine(new SpotFundsPolicy(settings), [new SoftLimitPolicy(parseSoftLimitSettingsJson({ shares: ["0.7", "0.9"] }))]);
+    const events: EngineEvent[] = [];
+    engine.onEvent((e) => events.push(e));
+    const crossings = () => events.flatMap((e) => (e.kind === "softLimitCrossed" ? [`${e.policy}/${e.limit} ${e.usage}/${e.max} @${e.share}`] : []));
+    seed(engine, "USD", "1000");
+    // Open buys count as incoming: 6 of 10 is under 0.7, 8 crosses it.
+    commit(engine, buy("6", "1"));
+    expect(crossings()).toEqual([]);
+    commit(engine, buy("2", "1"));
+    expect(crossings()).toEqual(["SpotFundsPolicy/position:AAPL 8/10 @0.7"]);
+    // The short side: 3 MSFT lent out (a negative balance) is 3 of 4, past 0.7.
+    engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("MSFT", { balance: ["abs", "-3"] })]);
+    commit(engine, buy("1", "1"));
+    // One reading, assets in order: AAPL 9 crosses 0.9 and MSFT's short side 0.7.
+    expect(crossings().slice(1)).toEqual(["SpotFundsPolicy/position:AAPL 9/10 @0.9", "SpotFundsPolicy/position:MSFT 3/4 @0.7"]);
   });
 });
