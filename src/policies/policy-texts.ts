@@ -33,6 +33,17 @@ export const MISSING = {
   tradeAmount: Object.freeze([missingField("trade amount")]) as readonly PolicyReject[],
 };
 
+/**
+ * RiskConfigurationMissing (36): a control is configured but no tier of it covers the
+ * account (no own entry, no group entry, no default). Fail closed (controls.md): an account
+ * left out by mistake must not trade unlimited. One frozen list per control.
+ */
+export function notConfigured(limit: string): readonly PolicyReject[] {
+  return Object.freeze([
+    Object.freeze({ code: "RiskConfigurationMissing", reason: `${limit} not configured`, details: `no ${limit} applies to this account`, scope: "order" }),
+  ]) as readonly PolicyReject[];
+}
+
 /** An instrument as reject texts name it: `AAPL/USD`. */
 export function instrumentText(i: { readonly underlyingAsset: string; readonly settlementAsset: string }): string {
   return `${i.underlyingAsset}/${i.settlementAsset}`;

@@ -15,7 +15,7 @@ import type { AccountBookView, BookInstrument } from "../../engine/account-book/
 import { footprintOf } from "../../engine/account-book/order-footprint.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
-import { MISSING } from "../policy-texts.js";
+import { MISSING, notConfigured } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
 import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
@@ -25,6 +25,7 @@ import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
 
 const ZERO_QUANTITY = Quantity.zero();
+const NOT_CONFIGURED: PolicyPreTradeResult = { rejects: notConfigured("gross exposure limit") };
 import { copyGrossExposureSettings, validateGrossExposureSettings, type ExposureLimit, type GrossExposureSettings } from "./settings.js";
 
 /**
@@ -90,7 +91,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (ctx.isDropCopy) return undefined;
     const accountId = footprint.accountId;
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
-    if (limit === undefined) return undefined;
+    if (limit === undefined) return NOT_CONFIGURED;
     const amount = op?.tradeAmount;
     if (amount === undefined) return { rejects: MISSING.tradeAmount };
     // A market order by volume: its quantity is unknown, its notional is the volume.

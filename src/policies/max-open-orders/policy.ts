@@ -6,12 +6,13 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
-import { MISSING } from "../policy-texts.js";
+import { MISSING, notConfigured } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
 import { copyMaxOpenOrdersSettings, validateMaxOpenOrdersSettings, type MaxOpenOrdersSettings, type OpenOrdersLimit } from "./settings.js";
 import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 const MISSING_ACCOUNT: PolicyPreTradeResult = { rejects: MISSING.accountId };
+const NOT_CONFIGURED: PolicyPreTradeResult = { rejects: notConfigured("open order limit") };
 
 /**
  * Main stage, stateless: the count lives in the engine's account book (orders accepted and
@@ -52,7 +53,8 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING_ACCOUNT;
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
-    if (limit === undefined) return undefined;
+    // A drop copy is already at the venue: nothing to refuse it for.
+    if (limit === undefined) return ctx.isDropCopy ? undefined : NOT_CONFIGURED;
     const open = ctx.book.openOrders(accountId);
     return open + 1 > limit.maxOpenOrders ? { rejects: openOrderLimitExceeded(open, limit.maxOpenOrders) } : undefined;
   }

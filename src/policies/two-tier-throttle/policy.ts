@@ -8,12 +8,13 @@ import type { AccountRetirementRefusal, RetirementContext } from "../../engine/a
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
 import { TieredSettings, tierInCall } from "../account-tiers.js";
 import { AccountWindowLogs, captureWindowPolicy, restoreWindowPolicy, retireWindowLog, windowIntegerUsage, type WindowPolicySnapshot } from "../account-window-logs.js";
-import { MISSING } from "../policy-texts.js";
+import { MISSING, notConfigured } from "../policy-texts.js";
 import { hardThrottle, softThrottle } from "./rejects.js";
 import { copyTwoTierThrottleSettings, validateTwoTierThrottleSettings, type ThrottleLimit, type TwoTierThrottleSettings } from "./settings.js";
 import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 const softMaxOf = (limit: ThrottleLimit): number => limit.softMaxOrders;
+const NOT_CONFIGURED = notConfigured("order throttle");
 
 export type TwoTierThrottleSnapshot = WindowPolicySnapshot<TwoTierThrottleSettings>;
 
@@ -81,9 +82,9 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
   #check(ctx: PreTradeContext, order: Order, consume: boolean): readonly PolicyReject[] | undefined {
     const accountId = order.operation?.accountId;
     if (accountId === undefined) return MISSING.accountId;
-    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
-    if (limit === undefined) return undefined;
     if (ctx.isDropCopy) return undefined;
+    const limit = tierInCall(this.#limits.tiers, accountId, ctx);
+    if (limit === undefined) return NOT_CONFIGURED;
     const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);
     if (n > limit.hardMaxOrders) return hardThrottle(n, limit);
     if (n > limit.softMaxOrders) return softThrottle(n, limit);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { GrossExposureLimitPolicy, parseGrossExposureSettingsJson } from "../../../src/policies/index.js";
 import { TradeAmount, type Order } from "../../../src/model/index.js";
-import { Volume, Price, instrument } from "../../../src/param/index.js";
+import { AccountGroupId, Volume, Price, instrument } from "../../../src/param/index.js";
 import { AAPL_USD, ACCOUNT, MSFT_USD, expectNoAccountIds, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
 
 const SAP_EUR = instrument("SAP", "EUR");
@@ -95,6 +95,15 @@ describe("GrossExposureLimitPolicy", () => {
     w.clock.advance(5_000);
     quote(w, AAPL_USD, { mark: "100" });
     expect(only(submit(w.engine, order()))).toEqual(["ReferenceDataUnavailable", "reference price unavailable", "MSFT/USD: quote expired", "order"]);
+  });
+
+  it("refuses an account no tier covers (fail closed) and takes its drop copy", () => {
+    const w = world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ groups: [{ group: 3, limit: { settlementAsset: "USD", maxNotional: "1000" } }] }), md)]);
+    quote(w, AAPL_USD, { mark: "100" });
+    expect(only(submit(w.engine, order()))).toEqual(["RiskConfigurationMissing", "gross exposure limit not configured", "no gross exposure limit applies to this account", "order"]);
+    expect(w.engine.applyDropCopy(order()).rejects).toEqual([]);
+    w.engine.accounts().registerGroup([ACCOUNT], AccountGroupId.fromU32(3));
+    expect(submit(w.engine, order())).toEqual([]);
   });
 
   it("takes a drop copy into the book without a reference: not checked, never refused", () => {

@@ -40,11 +40,19 @@ describe("MaxOpenOrdersPolicy", () => {
     expect(submit(engine, order({ account: OTHER }))).toEqual([]);
   });
 
-  it("resolves account, then group, then default; accounts without a limit pass", () => {
+  it("resolves account, then group, then default; an account no tier covers is refused (fail closed)", () => {
     const { engine } = limited({ groups: [{ group: 3, limit: { maxOpenOrders: 0 } }], accounts: [{ accountId: "99224416", limit: { maxOpenOrders: 1 } }] });
     expect(submit(engine, order())).toEqual([]);
     expect(only(submit(engine, order()))).toEqual(EXCEEDED(1, 1));
-    expect(submit(engine, order({ account: OTHER }))).toEqual([]);
+    expect(only(submit(engine, order({ account: OTHER })))).toEqual([
+      "RiskConfigurationMissing",
+      "open order limit not configured",
+      "no open order limit applies to this account",
+      "order",
+    ]);
+    // A drop copy is already at the venue: taken into the book.
+    expect(engine.applyDropCopy(order({ account: OTHER })).rejects).toEqual([]);
+    expect(engine.book.openOrders(OTHER)).toBe(1);
     engine.accounts().registerGroup([OTHER], AccountGroupId.fromU32(3));
     expect(only(submit(engine, order({ account: OTHER })))).toEqual(EXCEEDED(1, 0));
   });

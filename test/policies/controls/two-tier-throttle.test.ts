@@ -21,6 +21,13 @@ const HARD = (n: number) => [
 ];
 
 describe("TwoTierThrottlePolicy", () => {
+  it("refuses an account no tier covers (fail closed) and takes its drop copy", () => {
+    const { engine } = throttled({ accounts: [{ accountId: Number(ACCOUNT), limit: SETTINGS.default }] });
+    expect(submit(engine, order())).toEqual([]);
+    expect(only(submit(engine, order({ account: OTHER })))).toEqual(["RiskConfigurationMissing", "order throttle not configured", "no order throttle applies to this account", "order"]);
+    expect(engine.applyDropCopy(order({ account: OTHER })).rejects).toEqual([]);
+  });
+
   it("passes up to the soft rate, rejects past it, blocks the account past the hard rate", () => {
     const { engine } = throttled();
     expect(submit(engine, order())).toEqual([]);
