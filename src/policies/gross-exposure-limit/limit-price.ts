@@ -37,7 +37,8 @@ export function priceInLimitAsset(
 ): LimitPrice {
   const ref = referencePrice(marketData, instrument, accountId, group);
   if (!ref.ok) return { ok: false, instrument, reason: ref.reason };
-  if (instrument.settlementAsset === asset) return { ok: true, price: ref.price };
+  // The reference itself (it has the price): no object more per instrument on the hot path.
+  if (instrument.settlementAsset === asset) return ref;
   const fx = fxRate(marketData, instrument.settlementAsset, asset, accountId, group);
   return fx.ok ? { ok: true, price: ref.price.mul(fx.price) } : fx;
 }
