@@ -6,7 +6,7 @@ import { AccountGroupId, Pnl, Quantity } from "../../src/param/index.js";
 import { defaultSpotFundsSettings, setPositionLimit, SpotFundsPolicy } from "../../src/policies/spot-funds/index.js";
 import { PnlBoundsKillSwitchPolicy } from "../../src/policies/pnl-bounds-kill-switch/index.js";
 import { RateLimitPolicy } from "../../src/policies/rate-limit/index.js";
-import { accountPnlAdjustment, ACCOUNT, balanceAdjustment, buy, seed, slot, spotEngine } from "../helpers/spot-funds.js";
+import { accountPnlAdjustment, ACCOUNT, buy, seed, slot, spotEngine } from "../helpers/spot-funds.js";
 import { CallLog } from "../helpers/engine-core.js";
 
 const GROUP = AccountGroupId.fromU32(7);
@@ -35,16 +35,6 @@ describe("Engine.retireAccount (B.4)", () => {
     expect(engine.accounts().currencyOf(ACCOUNT)).toBeUndefined();
     expect(engine.accounts().groupOf(ACCOUNT)).toBeUndefined();
     expect(engine.executePreTrade(buy("1", "1")).rejects[0]).toMatchObject({ code: "InsufficientFunds", details: "asset USD: available 0, requested 1" });
-  });
-
-  it("a slot holding only a realized P&L of exactly 0 retires with the account; a non-zero one refuses", () => {
-    const { engine, policy } = spotEngine();
-    engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { realizedPnl: "0" })]);
-    expect(policy.holdings(ACCOUNT).has("AAPL")).toBe(true);
-    expect(engine.retireAccount(ACCOUNT)).toEqual({ ok: true });
-    expect(policy.holdings(ACCOUNT).size).toBe(0);
-    engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { realizedPnl: "0.5" })]);
-    expect(engine.retireAccount(ACCOUNT)).toMatchObject({ refusals: [{ policy: "SpotFundsPolicy", refusal: "NonZeroState" }] });
   });
 
   it("3: a position limit naming the account refuses until it is cleared", () => {

@@ -38,26 +38,18 @@ export const EMPTY_HOLDINGS: Holdings = Object.freeze({
 });
 
 /**
- * True when the slot carries nothing: the store drops it. A tracked realized P&L keeps the
- * slot, even at exactly zero: a position booked later by an adjustment (not a fill) must
- * find its P&L tracked, or its first reducing fill halts MissingInitialPnl ("non-flat slot
- * never had P&L set", openpit-semantics.md §2.5), while a P&L forced to 0 was set. A halted
- * P&L keeps the slot too (halts are sticky).
+ * True when the slot carries nothing worth keeping. A realized P&L of exactly zero is
+ * dropped with it: a flat slot starts tracking at zero again on its next opening fill, so
+ * nothing observable is lost, while a halted P&L keeps the slot alive (halts are sticky).
  */
 export function isEmptyHoldings(h: Holdings): boolean {
-  return isFlatWithoutCost(h) && h.realizedPnl === undefined;
-}
-
-/**
- * True when retiring the account may drop the slot: empty but for a realized P&L of exactly
- * zero (nothing owed or earned; a halt or a non-zero P&L refuses the retirement).
- */
-export function isRetirableHoldings(h: Holdings): boolean {
-  return isFlatWithoutCost(h) && (h.realizedPnl === undefined || (h.realizedPnl.kind === "value" && h.realizedPnl.value.isZero()));
-}
-
-function isFlatWithoutCost(h: Holdings): boolean {
-  return h.available.isZero() && h.held.isZero() && h.incoming.isZero() && h.averageEntryPrice === undefined;
+  return (
+    h.available.isZero() &&
+    h.held.isZero() &&
+    h.incoming.isZero() &&
+    h.averageEntryPrice === undefined &&
+    (h.realizedPnl === undefined || (h.realizedPnl.kind === "value" && h.realizedPnl.value.isZero()))
+  );
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountId } from "../../param/ids.js";
-import { EMPTY_HOLDINGS, isRetirableHoldings } from "./holdings-store.js";
+import { isEmptyHoldings } from "./holdings-store.js";
 import type { SpotFundsSettings } from "./settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
 
@@ -28,7 +28,7 @@ export function spotFundsSettingsReference(settings: SpotFundsSettings, accountI
 /**
  * 1. NonZeroState: the account P&L line exists and is not exactly 0 (a halt counts).
  * 2. NonZeroState: a holdings slot is not retirable (anything but all-zero with no average
- *    price and a zero or untracked realized P&L: `isRetirableHoldings`).
+ *    price and a zero or untracked realized P&L: the store's own emptiness test).
  * 3. ConfigurationReferencesAccount.
  * Otherwise the removals are queued: on commit each slot and the P&L line are removed if
  * still retirable then.
@@ -36,14 +36,14 @@ export function spotFundsSettingsReference(settings: SpotFundsSettings, accountI
 export function retireSpotFundsAccount(state: SpotFundsState, accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined {
   const pnl = state.ledger.get(accountId);
   if (pnl !== undefined && !(pnl.kind === "value" && pnl.value.isZero())) return "NonZeroState";
-  for (const holdings of state.store.slotsOf(accountId)?.values() ?? []) if (!isRetirableHoldings(holdings)) return "NonZeroState";
+  for (const holdings of state.store.slotsOf(accountId)?.values() ?? []) if (!isEmptyHoldings(holdings)) return "NonZeroState";
   if (spotFundsSettingsReference(state.settings.source, accountId)) return "ConfigurationReferencesAccount";
   mutations.push(
     () => {
       const line = state.ledger.get(accountId);
       if (line?.kind === "value" && line.value.isZero()) state.ledger.set(accountId, undefined);
       for (const [asset, holdings] of state.store.slotsOf(accountId) ?? []) {
-        if (isRetirableHoldings(holdings)) state.store.put(accountId, asset, EMPTY_HOLDINGS);
+        if (isEmptyHoldings(holdings)) state.store.put(accountId, asset, holdings);
       }
     },
     undefined,

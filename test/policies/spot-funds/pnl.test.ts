@@ -174,30 +174,6 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     expect(pnlText(u.policy.accountPnl(ACCOUNT))).toBe("halted MissingCostBasis");
   });
 
-  it("a P&L set to exactly 0 stays tracked: a position booked later realizes on its first reducing fill", () => {
-    // Forced to 0 in one adjustment, the position booked by the next (not a fill).
-    const t = spotEngine();
-    t.engine.accounts().setCurrency(ACCOUNT, "USD");
-    t.engine.applyAccountAdjustment(ACCOUNT, [
-      balanceAdjustment("AAPL", { realizedPnl: "0" }),
-      balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100" }),
-    ]);
-    expect(pnlText(t.policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl)).toBe("value 0");
-    const sold = soldAndFilled(t, "4", "200");
-    expect(entries(sold.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "value", delta: "400", absolute: "400" } });
-
-    // A round trip that nets exactly 0 leaves the same tracked 0 as one that nets +5.
-    const u = spotEngine();
-    u.engine.accounts().setCurrency(ACCOUNT, "USD");
-    seed(u.engine, "USD", "10000");
-    boughtAndFilled(u, "2", "100");
-    soldAndFilled(u, "2", "100");
-    expect(pnlText(u.policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl)).toBe("value 0");
-    u.engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "3"], averageEntryPrice: "90" })]);
-    const again = soldAndFilled(u, "1", "100");
-    expect(entries(again.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "value", delta: "10", absolute: "10" } });
-  });
-
   it("a missing FX rate halts the position; a realizing fill halts the account line, which then rejects and blocks", () => {
     const settings = defaultSpotFundsSettings();
     settings.pnlBarrier = { lower: pnl("-100") };
