@@ -174,6 +174,26 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     expect(pnlText(u.policy.accountPnl(ACCOUNT))).toBe("halted MissingCostBasis");
   });
 
+  it("a flat slot whose only content is a P&L of 0 is pruned, as OpenPit's Holdings::is_zero: set the P&L with the position", () => {
+    // OpenPit 71ad2fc, holdings.rs `is_zero_requires_no_avg_and_zero_realized_pnl`: a zero
+    // realized P&L does not keep a flat slot alive. A P&L forced to 0 before the position is
+    // booked is gone by then, and the first reducing fill halts MissingInitialPnl.
+    const t = spotEngine();
+    t.engine.accounts().setCurrency(ACCOUNT, "USD");
+    t.engine.applyAccountAdjustment(ACCOUNT, [
+      balanceAdjustment("AAPL", { realizedPnl: "0" }),
+      balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100" }),
+    ]);
+    const separate = soldAndFilled(t, "4", "200");
+    expect(entries(separate.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "halted", reason: "MissingInitialPnl" } });
+    // In the same adjustment as the balance, the P&L is tracked from 0.
+    const u = spotEngine();
+    u.engine.accounts().setCurrency(ACCOUNT, "USD");
+    u.engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100", realizedPnl: "0" })]);
+    const together = soldAndFilled(u, "4", "200");
+    expect(entries(together.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "value", delta: "400", absolute: "400" } });
+  });
+
   it("a missing FX rate halts the position; a realizing fill halts the account line, which then rejects and blocks", () => {
     const settings = defaultSpotFundsSettings();
     settings.pnlBarrier = { lower: pnl("-100") };
