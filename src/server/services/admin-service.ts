@@ -237,6 +237,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
     ...replicationAdmin(
       () => ctx.replication,
       (call, shards) => guarded("recording a step-down in the audit trail", () => state.recordOperation(actorOf(call), "stepDown", `hands over shards ${shards.join(",")}`)),
+      () => refusal(ctx.phase()),
     ),
   };
 }

@@ -67,11 +67,21 @@ const ROLE: Record<ReplicationRoleName, ReplicationRole> = {
  */
 export type StepDownRecorder = (call: ServerUnaryCall<unknown, StepDownResponse>, shards: readonly number[]) => void;
 
-/** `replication()`: read per call, since the composition root attaches it after the services exist. */
-export function replicationAdmin(replicationOf: () => ReplicationControl | undefined, recordStepDown: StepDownRecorder) {
+/**
+ * `replication()`: read per call, since the composition root attaches it after the services
+ * exist. `refused`: the serving phase's refusal, as every other admin change gets it
+ * (recovering, stopping, failed closed): a step-down then hands nothing over, records nothing.
+ */
+export function replicationAdmin(
+  replicationOf: () => ReplicationControl | undefined,
+  recordStepDown: StepDownRecorder,
+  refused: () => { code: status; details: string } | undefined,
+) {
   return {
     stepDown(call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
       if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
+      const phase = refused();
+      if (phase) return callback(phase, null);
       const replication = replicationOf();
       if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
       replication.stepDown((shards) => recordStepDown(call, shards)).then(
