@@ -42,6 +42,8 @@ export function runSetTradingState(
   c: SetTradingState,
 ): { previous: TradingStateName; cancelWorkingOrders?: { scope: ControlScope; block: AccountBlock } } {
   const policy = tradingStatePolicyOf(engine, c.policy);
+  // The wire's codec refuses this before the door (nothing journaled); the door still
+  // refuses it for in-process callers and for journals written before the codec did.
   if (c.cancelWorkingOrders && c.state !== "HALTED") {
     throw new CommandError("INVALID_VALUE", "cancel_working_orders", "cancel_working_orders: only a HALTED state cancels working orders");
   }

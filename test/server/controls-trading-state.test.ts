@@ -115,7 +115,8 @@ describe("trading states through the wire", () => {
     tap.close();
   });
 
-  it("refuses bad requests naming the field, and nothing changes", async () => {
+  it("refuses bad requests naming the field before the door: nothing changes, nothing is recorded", async () => {
+    const records = h.server.state.audit.size;
     expect(await adminFailure(h, "setTradingState", { state: TradingState.HALTED })).toEqual([
       status.INVALID_ARGUMENT,
       "scope.account_id|group_id|global is required",
@@ -125,6 +126,8 @@ describe("trading states through the wire", () => {
       "cancel_working_orders: only a HALTED state cancels working orders",
     );
     expect((await h.admin<GetTradingStatesResponse>("getTradingStates", {})).entries).toEqual([]);
+    // Malformed input is answered before the door (docs/security.md, "Admin input").
+    expect(h.server.state.audit.size).toBe(records);
   });
 });
 

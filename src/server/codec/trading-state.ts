@@ -62,10 +62,13 @@ export function decodeScope(scope: ts.TradingStateScope | undefined, field: stri
 
 /** SetTradingState as the door's command; fields checked in proto order. */
 export function decodeSetTradingState(r: ts.SetTradingStateRequest): SetTradingState {
+  const scope = decodeScope(r.scope, "scope");
+  const state = decodeTradingState(r.state, "state");
+  if (r.cancelWorkingOrders && state !== "HALTED") invalid("cancel_working_orders", "only a HALTED state cancels working orders");
   return {
     kind: "setTradingState",
-    scope: decodeScope(r.scope, "scope"),
-    state: decodeTradingState(r.state, "state"),
+    scope,
+    state,
     reason: r.reason,
     policy: r.policyName === "" ? undefined : r.policyName,
     cancelWorkingOrders: r.cancelWorkingOrders,
