@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AuditOutcome } from "../../gen/openpit/sidecar/v1/audit_pb.js";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountChannel, ReportFeed, callUnary, type CommandInit, type SidecarClients } from "../../src/client/index.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
@@ -87,8 +88,17 @@ describe("account scope", () => {
       expect(json(await ch.one(build(FOREIGN_ACCOUNT)))).toEqual(denied(`commands[0].${field}`, FOREIGN_ACCOUNT));
       expect(stateApartFromAudit(h.server)).toEqual(before);
       expect(h.denials).toEqual([
-        { actor: "gateway-a", action: `${OPEN} ${what}`, reason: "PERMISSION_DENIED", detail: `commands[0].${field}: principal 'gateway-a' may not use account 77` },
+        {
+          actor: "gateway-a",
+          action: `${OPEN} ${what}`,
+          reason: "PERMISSION_DENIED",
+          detail: `commands[0].${field}: principal 'gateway-a' may not use account 77`,
+          accountIds: [FOREIGN_ACCOUNT],
+        },
       ]);
+      // The attempt is found by the account it named.
+      const audit = await callUnary<ad.QueryAuditResponse>(operator.admin, "queryAudit", create(ad.QueryAuditRequestSchema, { accountId: FOREIGN_ACCOUNT, outcome: AuditOutcome.DENIED }));
+      expect(audit.records.map((r) => [r.actor, r.action, r.accountIds])).toEqual([["gateway-a", `open ${what}`, [FOREIGN_ACCOUNT]]]);
       for (const own of [ACCOUNT, GROUP_ACCOUNT]) {
         const result = await ch.one(build(own));
         expect(result.result.case, `${kind} on ${own}: ${JSON.stringify(json(result))}`).not.toBe("error");

@@ -35,7 +35,13 @@ function refusal(scope: CommandScope, field: string, accountId: AccountId | unde
     accountId === undefined
       ? `${field}: principal '${scope.principal.name}' may only send ${what} that name one of its accounts`
       : `${field}: principal '${scope.principal.name}' may not use account ${accountId}`;
-  scope.onDenied?.({ actor: scope.principal.name, action: `${scope.action} ${what}`, detail: message, reason: "PERMISSION_DENIED" });
+  scope.onDenied?.({
+    actor: scope.principal.name,
+    action: `${scope.action} ${what}`,
+    detail: message,
+    reason: "PERMISSION_DENIED",
+    ...(accountId === undefined ? {} : { accountIds: [accountId] }),
+  });
   return new CommandError("PERMISSION_DENIED", field, message);
 }
 

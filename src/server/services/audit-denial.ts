@@ -4,18 +4,32 @@ import type { AuditDenial } from "../../state/audit-log.js";
 import { guarded } from "../../state/guarded.js";
 import type { Denial, ServingPhase } from "./service-context.js";
 
+/** Methods whose allowed calls the trail records under another action name. */
+const ACTION_OF_METHOD: Readonly<Record<string, string>> = {
+  // Each tick of an allowed stream is recorded as a pushQuote.
+  streamQuotes: "pushQuote",
+};
+
 /**
  * "/openpit.sidecar.v1.AdminService/BlockAccount" becomes "blockAccount": the same action
  * name the trail gives the change when it is allowed, so one filter finds both. A refused
- * channel command or report keeps its kind ("open orders"); the method path stays in the detail.
+ * channel command or report keeps its kind ("open orders"); the method path stays in the
+ * detail, and the account it named in `accountIds`, so an account filter finds it too.
  */
 export function auditDenialOf(denial: Denial): AuditDenial {
   const space = denial.action.indexOf(" ");
   const path = space < 0 ? denial.action : denial.action.slice(0, space);
   const kind = space < 0 ? "" : denial.action.slice(space);
   const method = path.slice(path.lastIndexOf("/") + 1);
-  const action = `${method.charAt(0).toLowerCase()}${method.slice(1)}${kind}`;
-  return { actor: denial.actor, action, detail: `${denial.detail} (${path})`, reason: denial.reason };
+  const name = `${method.charAt(0).toLowerCase()}${method.slice(1)}`;
+  const action = `${ACTION_OF_METHOD[name] ?? name}${kind}`;
+  return {
+    actor: denial.actor,
+    action,
+    detail: `${denial.detail} (${path})`,
+    reason: denial.reason,
+    ...(denial.accountIds === undefined ? {} : { accountIds: denial.accountIds }),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /** What every gRPC service adapter shares: the door, the live streams and the serving phase. */
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { AccountId } from "../../param/index.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
@@ -65,6 +66,8 @@ export interface Denial {
   readonly detail: string;
   /** UNAUTHENTICATED or PERMISSION_DENIED. */
   readonly reason: "UNAUTHENTICATED" | "PERMISSION_DENIED";
+  /** The account a refused command or report named, if any: `QueryAudit{account_id}` finds the attempt. */
+  readonly accountIds?: readonly AccountId[];
 }
 
 /** What a command is told when the phase refuses it (the same words on every service). */
