@@ -167,9 +167,12 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         heldForBacklog = false;
         release();
       });
+      /** True while shutdown's close applies what was received before it (the phase is "stopping" by then). */
+      let closingQueue = false;
       const unregister = ctx.streams.add({
         drainAndClose() {
           // What was received before the close is applied under the drain's rules first.
+          closingQueue = true;
           work.finishNow();
           finish("shutdown");
         },
@@ -187,7 +190,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         const phase = ctx.phase();
         if (rest) return phase === "failed" ? refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping) : run(m, offset);
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
-        if (closed || phase === "stopping" || phase === "failed") return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
+        if (closed || phase === "failed" || (phase === "stopping" && !closingQueue)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         return run(m, offset);
       };
       const writeNow = (response: PublishResponse | EncodedMessage): void => {
@@ -223,7 +226,8 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       const isWhole = (m: PublishRequest | MalformedMessage): boolean => {
         if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || closed) return true;
         const phase = ctx.phase();
-        return (phase !== "serving" && phase !== "draining") || tooLarge(state, m) !== undefined;
+        const applies = phase === "serving" || phase === "draining" || (phase === "stopping" && closingQueue);
+        return !applies || tooLarge(state, m) !== undefined;
       };
       const answerWhole = (m: PublishRequest | MalformedMessage, arrivedAt: number): void => answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
       /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
