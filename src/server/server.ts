@@ -282,6 +282,8 @@ export class SidecarServer {
           resolve();
         });
       });
+      // The process may have failed closed while clients were given time to go.
+      await this.unlessFailed();
       await this.state.journal.close();
       await this.http.close(this.options.shutdownGraceMs);
     })();
