@@ -157,6 +157,10 @@ export class JetStreamJournal implements Journal {
     return this.durable;
   }
 
+  get recordsAwaitingDurability(): number {
+    return Number(this.last - this.durable);
+  }
+
   /** Per lane (the group's shards, then control): the subject's last acknowledged stream sequence. */
   subjectSequences(): readonly number[] {
     return this.lanes.map((l) => l.lastSubjectSeq);

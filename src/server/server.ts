@@ -40,6 +40,8 @@ import type { ReplicationControl } from "./services/replication-admin.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;
+  /** Records waiting for durability past which channels and feeds stop reading (journal-backpressure.ts). */
+  readonly maxRecordsAwaitingDurability?: number;
   /** Events held for a monitor that does not read before it is dropped. */
   readonly maxQueuedEventsPerSubscriber?: number;
   /** How long shutdown keeps health NOT_SERVING with the streams still open (see `shutdown`). */

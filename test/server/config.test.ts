@@ -86,7 +86,8 @@ describe("configuration", () => {
     expect(withNetwork({ idleConnectionTimeoutMs: 2 ** 31 })).toBe("config.network.idleConnectionTimeoutMs: must be an integer in 0..2147483647");
     expect(withNetwork({ maxReceiveMessageBytes: 10 })).toBe("config.network.maxReceiveMessageBytes: must be an integer in 1024..2147483647");
     expect(withNetwork({ keepalive: 1 })).toMatch(/^config\.network\.keepalive: unknown field/);
-    for (const key of ["maxOpenHandles", "maxPinnedAccountsPerOwner", "maxQueuedEventsPerSubscriber"]) {
+    expect(parsed.limits.maxRecordsAwaitingDurability).toBe(16384);
+    for (const key of ["maxOpenHandles", "maxPinnedAccountsPerOwner", "maxQueuedEventsPerSubscriber", "maxRecordsAwaitingDurability"]) {
       expect(configError({ ...base(), limits: { [key]: 0 } })).toBe(`config.limits.${key}: must be an integer in 1..${Number.MAX_SAFE_INTEGER}`);
     }
     // The shutdown's two durations become timers: past 2^31 - 1 ms Node fires a timer after

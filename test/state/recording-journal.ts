@@ -11,6 +11,9 @@ export class RecordingJournal implements Journal {
     return BigInt(this.records.length);
   }
 
+  /** Durable at once: nothing waits. */
+  readonly recordsAwaitingDurability = 0;
+
   append(payload: Uint8Array): bigint {
     this.records.push(payload);
     return this.lastSequence;

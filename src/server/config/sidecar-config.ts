@@ -24,6 +24,7 @@ import { DEFAULT_AUDIT, parseAudit, type AuditConfig } from "./audit-config.js";
 import { DEFAULT_METRICS, parseMetrics, type MetricsConfig } from "./metrics-config.js";
 import { checkOwnership, parseOwnership, type OwnershipConfig } from "./ownership-config.js";
 import { parseListenAddress } from "./listen-address.js";
+import { DEFAULT_MAX_RECORDS_AWAITING_DURABILITY } from "../services/journal-backpressure.js";
 import { parseReplication, type ReplicationConfig } from "./replication-config.js";
 
 export interface LimitsConfig {
@@ -31,6 +32,12 @@ export interface LimitsConfig {
   maxCommandsPerMessage: number;
   /** Messages a channel holds while its client does not read responses. */
   maxQueuedMessages: number;
+  /**
+   * Records appended and not yet durable (fdatasync, or the replicated stream's ack) past which
+   * channels and feeds stop reading until the journal catches up: a stalled disk holds the
+   * clients instead of filling memory with commands it cannot make durable.
+   */
+  maxRecordsAwaitingDurability: number;
   /** Open requests + reservations on one channel. */
   maxOpenHandlesPerChannel: number;
   /** Open requests + reservations over all channels together. */
@@ -147,6 +154,7 @@ export interface SidecarConfig {
 export const DEFAULT_LIMITS: LimitsConfig = {
   maxCommandsPerMessage: 4096,
   maxQueuedMessages: 1024,
+  maxRecordsAwaitingDurability: DEFAULT_MAX_RECORDS_AWAITING_DURABILITY,
   maxOpenHandlesPerChannel: 100_000,
   // ~3 KB of memory each: 250 000 open handles are under 1 GB.
   maxOpenHandles: 250_000,
@@ -169,6 +177,7 @@ function parseLimits(json: Json, path: string): LimitsConfig {
   return {
     maxCommandsPerMessage: int("maxCommandsPerMessage", 1),
     maxQueuedMessages: int("maxQueuedMessages", 1),
+    maxRecordsAwaitingDurability: int("maxRecordsAwaitingDurability", 1),
     maxOpenHandlesPerChannel: int("maxOpenHandlesPerChannel", 1),
     maxOpenHandles: int("maxOpenHandles", 1),
     maxPinnedAccountsPerOwner: int("maxPinnedAccountsPerOwner", 1),

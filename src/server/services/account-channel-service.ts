@@ -18,9 +18,10 @@ import { refuseNotOwned, type OwnershipGate } from "./ownership-gate.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
 import { SliceQueue } from "./slice-queue.js";
+import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
 
-export interface ChannelQueueLimits {
-  /** Messages held while the client is not reading responses; past it, RESOURCE_EXHAUSTED. */
+export interface ChannelQueueLimits extends JournalQueueLimits {
+  /** Messages held while the client is not reading responses (or the journal is behind); past it, RESOURCE_EXHAUSTED. */
   readonly maxQueuedMessages: number;
 }
 
@@ -163,7 +164,8 @@ export const COMMANDS_PER_SLICE = 32;
  * durable (the door's `afterDurable`), in order. Backpressure: when grpc-js reports that the
  * response side is full and `maxQueuedMessages` answers wait in it (the client is not
  * reading: HTTP/2 flow control), new messages wait in a bounded queue; past that bound each
- * is answered RESOURCE_EXHAUSTED and reading is paused.
+ * is answered RESOURCE_EXHAUSTED and reading is paused. New messages wait in that queue
+ * too while the journal is behind (journal-backpressure.ts).
  *
  * Why not stop at grpc-js's own "full" (16 answers, its object-mode high-water mark): its
  * 'drain' comes only once every buffered answer has left, one write callback per loop
@@ -220,12 +222,15 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       /** The door closed the channel while answering: after this answer the stream ends. */
       let closedByDoor = false;
+      /** Messages wait in the inbox while the journal is behind; the catch-up runs them. */
+      const journalHold = new JournalHold(state, limits, () => pump());
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         state.afterDurable(() => {
           writeNow(message);
           if (metrics && m !== undefined && !(m instanceof MalformedMessage)) metrics.channelAnswered(m, arrivedAt);
         });
+        journalHold.check();
         if (closedByDoor && !closed) {
           closed = true;
           unregister();
@@ -303,7 +308,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         return answers;
       };
       const pump = (): void => {
-        while (inbox.length > 0 && !blocked && slices.pending === 0) {
+        while (inbox.length > 0 && !blocked && !journalHold.held && slices.pending === 0) {
           const [m, arrivedAt] = next();
           handle(m, arrivedAt);
         }
@@ -356,7 +361,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("data", (m: Incoming) => {
         if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         const arrivedAt = metrics ? metrics.arrival() : -1;
-        if (!blocked && inbox.length === 0 && slices.pending === 0) {
+        if (!blocked && !journalHold.held && inbox.length === 0 && slices.pending === 0) {
           handle(m, arrivedAt);
           return;
         }

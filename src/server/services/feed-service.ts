@@ -18,6 +18,7 @@ import { indexedField } from "./indexed-field.js";
 import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
 import { SliceQueue } from "./slice-queue.js";
+import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
 import type { OwnershipGate } from "./ownership-gate.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
@@ -120,7 +121,7 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
  */
 export const REPORTS_PER_SLICE = 32;
 
-export interface FeedQueueLimits {
+export interface FeedQueueLimits extends JournalQueueLimits {
   /**
    * Messages waiting behind a sliced one (limits.maxQueuedMessages, as for a channel): at
    * this many, reading stops until they have all been applied, so a publisher faster than
@@ -155,13 +156,15 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       let closed = false;
       /** The transport is gone or ended: nothing more can be written. */
       let ended = false;
-      // Reading is held back while the client does not read its answers, or while the
-      // messages behind a sliced one reach the bound; it resumes once neither holds.
+      // Reading is held back while the client does not read its answers, while the
+      // messages behind a sliced one reach the bound, or while the journal is behind
+      // (journal-backpressure.ts); it resumes once none holds.
       let heldForAnswers = false;
       let heldForBacklog = false;
       const release = (): void => {
-        if (!heldForAnswers && !heldForBacklog) call.resume();
+        if (!heldForAnswers && !heldForBacklog && !journalHold.held) call.resume();
       };
+      const journalHold = new JournalHold(state, limits, release);
       const work = new SliceQueue(setImmediate, () => {
         if (!heldForBacklog) return;
         heldForBacklog = false;
@@ -221,6 +224,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
           writeNow(encoded);
           if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
         });
+        if (!journalHold.held && journalHold.check()) call.pause();
       };
       /** Answered in one go (malformed, a slice or less, refused whole): no job needed when nothing is ahead of it. */
       const isWhole = (m: PublishRequest | MalformedMessage): boolean => {

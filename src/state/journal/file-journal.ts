@@ -145,6 +145,10 @@ export class FileJournal implements Journal {
     return this.pipeline.durableSeq;
   }
 
+  get recordsAwaitingDurability(): number {
+    return Number(this.last - this.pipeline.durableSeq);
+  }
+
   append(payload: Uint8Array): bigint {
     this.checkOpen();
     const len = payload.length;

@@ -43,6 +43,12 @@ export interface Journal {
   /** Resolves when everything appended so far is durable (in every mode; ephemeral resolves at once). */
   flush(): Promise<void>;
   readonly lastSequence: bigint;
+  /**
+   * Records appended and not yet durable (fdatasync or the stream's ack still to come); 0 for
+   * the ephemeral journal, where nothing waits. Cheap: the channels and the feed read it after
+   * every message to stop reading while the disk or the stream is behind.
+   */
+  readonly recordsAwaitingDurability: number;
   status(): JournalStatus;
   /** Records that a snapshot covering every record up to `seq` now exists (reported by status()). */
   noteSnapshot(seq: bigint): void;

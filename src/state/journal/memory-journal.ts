@@ -21,6 +21,9 @@ export class MemoryJournal implements Journal {
     return this.last;
   }
 
+  /** Nothing waits: afterDurable runs its callback at once. */
+  readonly recordsAwaitingDurability = 0;
+
   append(_payload: Uint8Array): bigint {
     if (this.closed) throw new JournalClosedError("journal is closed");
     return ++this.last;

@@ -1,0 +1,143 @@
+/**
+ * Back-pressure from the journal (journal-backpressure.ts): while more than
+ * limits.maxRecordsAwaitingDurability records wait for their fdatasync, a channel or a feed
+ * runs nothing new; what arrives waits in the stream's bounded inbox (then HTTP/2 flow
+ * control), and runs once the journal has caught up. Before, a stalled disk let every new
+ * message run and change the state, with its record and answer held in memory without bound.
+ */
+import { EventEmitter } from "node:events";
+import { create } from "@bufbuild/protobuf";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import { ManualClock } from "../../src/engine/index.js";
+import type { AccountId } from "../../src/param/index.js";
+import type { SpotFundsPolicy } from "../../src/policies/index.js";
+import { buildSidecar } from "../../src/app/build-sidecar.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { accountChannelService } from "../../src/server/services/account-channel-service.js";
+import { feedService } from "../../src/server/services/feed-service.js";
+import { LiveStreams } from "../../src/server/services/live-streams.js";
+import { FileJournal } from "../../src/state/journal/file-journal.js";
+import type { SidecarState } from "../../src/state/sidecar-state.js";
+import { decodeOpenResponse, decodePublishResponse, encodeOpenResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
+import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
+import type { CommandInit } from "../../src/client/index.js";
+import { heldFsync, nextTurn, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { ACCOUNT, order, seed, testConfig } from "./harness.js";
+import { as, errorOf, feeReport } from "./results.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+
+/** grpc-js's server duplex stream as the services use it; answers kept as the client reads them. */
+class FakeCall<Out> extends EventEmitter {
+  readonly written: Out[] = [];
+  paused = false;
+  constructor(private readonly decode: (m: never) => Out) {
+    super();
+  }
+  write(m: never): boolean {
+    this.written.push(this.decode(m));
+    return true;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  end(): void {}
+}
+
+const buy = (): CommandInit => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } });
+
+describe("journal back-pressure (no sockets)", () => {
+  const tempDir = useTempDirs();
+  let state: SidecarState;
+  let fsync: HeldFsync;
+  let journal: FileJournal;
+
+  beforeEach(() => {
+    state = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
+    fsync = heldFsync();
+    journal = FileJournal.open({ dataDir: tempDir(), mode: "sync", io: fsync.io, segmentBytes: 1 << 20 });
+    state.attachJournal(journal);
+  });
+  afterEach(async () => {
+    await catchUp();
+    await journal.close();
+  });
+
+  /** Releases every held fdatasync until nothing waits. */
+  async function catchUp(): Promise<void> {
+    for (let turn = 0; turn < 50; turn++) {
+      await nextTurn();
+      while (fsync.count() > 0) await fsync.releaseNext();
+      if (journal.recordsAwaitingDurability === 0 && fsync.count() === 0) break;
+    }
+    await nextTurn();
+  }
+
+  const usd = () => {
+    const h = (state.engine.policy("SpotFundsPolicy") as SpotFundsPolicy).holdings(ACCOUNT as AccountId).get("USD")!;
+    return { available: h.available.toString(), held: h.held.toString() };
+  };
+
+  it("a channel runs nothing new while the journal is behind, and runs what waited once it caught up", async () => {
+    const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
+    const call = new FakeCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
+    (service.open as (c: unknown) => void)(call);
+    const send = (correlationId: bigint, command: CommandInit) =>
+      call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
+
+    send(1n, seed("USD", "500")); // the channel's opening and the adjustment: 2 records wait
+    send(2n, buy()); // 3 wait: past the bound, reading stops after this one
+    expect(journal.recordsAwaitingDurability).toBe(3);
+    send(3n, buy());
+    send(4n, buy());
+    // Nothing is answered (the fdatasync is held) and orders 3 and 4 have not run.
+    expect(call.written).toEqual([]);
+    expect(usd()).toEqual({ available: "400", held: "100" });
+    expect(journal.recordsAwaitingDurability).toBe(3);
+
+    await catchUp();
+    expect(usd()).toEqual({ available: "200", held: "300" });
+    expect(call.written.map((m) => m.correlationId)).toEqual([1n, 2n, 3n, 4n]);
+    expect(call.written.slice(1).map((m) => as(m.results[0], "execute").accepted)).toEqual([true, true, true]);
+  });
+
+  it("a full inbox behind a stalled journal pauses reading, and reading resumes once it caught up", async () => {
+    const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 1, maxRecordsAwaitingDurability: 1 });
+    const call = new FakeCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
+    (service.open as (c: unknown) => void)(call);
+    const send = (correlationId: bigint, command: CommandInit) =>
+      call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
+    send(1n, seed("USD", "500"));
+    send(2n, buy()); // waits in the inbox (the bound of one)
+    expect(call.paused).toBe(false);
+    send(3n, buy()); // past the inbox's bound: refused, reading paused
+    expect(call.paused).toBe(true);
+    await catchUp();
+    expect(call.paused).toBe(false);
+    // 3 was refused on arrival, so its refusal was queued before 2 ran.
+    expect(call.written.map((m) => m.correlationId)).toEqual([1n, 3n, 2n]);
+    expect(errorOf(call.written[1]!.results[0])).toMatchObject({ code: ErrorCode.RESOURCE_EXHAUSTED, message: "channel queue is full; read responses before sending more" });
+    expect(usd()).toEqual({ available: "400", held: "100" });
+  });
+
+  it("a feed stops reading while the journal is behind, and reads again once it caught up", async () => {
+    const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
+    const call = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    (service.publish as (c: unknown) => void)(call);
+    const publish = (correlationId: bigint) => call.emit("data", create(PublishRequestSchema, { correlationId, reports: [feeReport("1")] }));
+
+    publish(1n);
+    publish(2n);
+    expect(call.paused).toBe(false);
+    publish(3n); // 3 records wait: past the bound
+    expect(call.paused).toBe(true);
+    expect(journal.recordsAwaitingDurability).toBe(3);
+    await catchUp();
+    expect(call.paused).toBe(false);
+    expect(call.written.map((m) => m.correlationId)).toEqual([1n, 2n, 3n]);
+  });
+});
