@@ -161,7 +161,7 @@ export class SidecarServer {
     add(AccountChannelService, accountChannelService(ctx, options), { open: CHANNEL_DECODING_WIRE });
     add(ExecutionReportFeedService, feedService(ctx, options), { publish: FEED_DECODING_WIRE });
     const events = add(AccountEventService, eventsService(ctx, { maxQueuedEvents: options.maxQueuedEventsPerSubscriber ?? DEFAULT_LIMITS.maxQueuedEventsPerSubscriber }));
-    const admin = add(AdminService, adminService(ctx));
+    const admin = add(AdminService, adminService(ctx, options));
     this.guardedServices = { admin, events };
     add(Health, healthService(this.health, this.streams));
     add(ServerReflection, reflectionService([...SIDECAR_SERVICES, Health], this.streams));

@@ -17,6 +17,8 @@ import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { feedService } from "../../src/server/services/feed-service.js";
+import { adminService } from "../../src/server/services/admin-service.js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
@@ -139,5 +141,32 @@ describe("journal back-pressure (no sockets)", () => {
     await catchUp();
     expect(call.paused).toBe(false);
     expect(call.written.map((m) => m.correlationId)).toEqual([1n, 2n, 3n]);
+  });
+
+  it("a quote stream stops reading while the journal is behind; one-off admin calls still run", async () => {
+    const service = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxRecordsAwaitingDurability: 2 });
+    const call = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    let summary: ad.StreamQuotesResponse | undefined;
+    (service.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(call, (_e, r) => (summary = r));
+    const tick = (mark: string) => call.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark } } }));
+    tick("101");
+    tick("102");
+    expect(call.paused).toBe(false);
+    tick("103"); // 3 records wait: past the bound
+    expect(call.paused).toBe(true);
+    // A one-off admin change still runs during a stall (its answer waits for the disk, as always).
+    const pushed = new Promise((resolve, reject) =>
+      (service.pushQuote as (c: unknown, cb: (e: unknown, r: unknown) => void) => void)(
+        { request: create(ad.PushQuoteRequestSchema, { target: { case: "instrumentId", value: 1n }, quote: { mark: "104" } }), metadata: { get: () => [] }, getPeer: () => "test" },
+        (e, r) => (e ? reject(e) : resolve(r)),
+      ),
+    );
+    expect(journal.recordsAwaitingDurability).toBe(4);
+    await catchUp();
+    await pushed;
+    expect(call.paused).toBe(false);
+    call.emit("end");
+    await catchUp();
+    expect(summary).toMatchObject({ accepted: 3n, failed: 0n });
   });
 });

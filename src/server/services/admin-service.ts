@@ -38,6 +38,7 @@ import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
+import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
 import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
@@ -60,7 +61,7 @@ const ACCOUNT_IDS = "account_ids";
 const GROUP_ID = "group_id";
 
 /** Operator API: blocks, groups, currencies, runtime configuration, market data, queries. */
-export function adminService(ctx: ServiceContext): UntypedServiceImplementation {
+export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {}): UntypedServiceImplementation {
   const { state } = ctx;
   /** Who the change is recorded as (the audit trail's actor): the principal the guard admitted. */
   const actorOf = (call: AnyServerCall): string => principalOf(call).name;
@@ -168,6 +169,9 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
       let failed = 0n;
       let firstError = "";
       const actor = actorOf(call);
+      // A quote stream runs at market-data rates: it stops reading while the journal is
+      // behind, as channels and feeds do (journal-backpressure.ts). One-off admin calls do not.
+      const journalHold = new JournalHold(state, limits, () => call.resume());
       call.on("data", (m: ad.StreamQuotesRequest | MalformedMessage) => {
         try {
           const refused = refusal(ctx.phase());
@@ -182,6 +186,7 @@ export function adminService(ctx: ServiceContext): UntypedServiceImplementation 
           failed++;
           if (firstError === "") firstError = e instanceof Error ? e.message : String(e);
         }
+        if (!journalHold.held && journalHold.check()) call.pause();
       });
       call.on("end", () => state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError }))));
     },

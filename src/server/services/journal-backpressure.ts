@@ -9,8 +9,9 @@
  * So a stream stops reading once more than `maxRecordsAwaitingDurability` records wait, and
  * resumes when every record appended by then is durable. What the client sends meanwhile
  * waits in its stream's bounded inbox and then in HTTP/2 flow control. The client sees the
- * delay the journal really has; nothing runs that cannot be made durable soon. Admin calls
- * are not held: they come at a human's pace, and halting trading must work during a stall.
+ * delay the journal really has; nothing runs that cannot be made durable soon. A quote
+ * stream is held too; one-off admin calls are not: they come at a human's pace, and halting
+ * trading must work during a stall.
  */
 import type { SidecarState } from "../../state/sidecar-state.js";
 
