@@ -15,7 +15,7 @@ import type { AccountId } from "../../src/param/index.js";
 import type { SpotFundsPolicy } from "../../src/policies/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { accountChannelService } from "../../src/server/services/account-channel-service.js";
+import { accountChannelService, type ChannelQueueLimits } from "../../src/server/services/account-channel-service.js";
 import { feedService } from "../../src/server/services/feed-service.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -84,12 +84,18 @@ describe("journal back-pressure (no sockets)", () => {
     return { available: h.available.toString(), held: h.held.toString() };
   };
 
-  it("a channel runs nothing new while the journal is behind, and runs what waited once it caught up", async () => {
-    const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
+  /** A channel stream on the state, with the given bounds; `send` delivers one command as a message. */
+  function openChannel(limits: ChannelQueueLimits) {
+    const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
     const call = new FakeCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
     (service.open as (c: unknown) => void)(call);
     const send = (correlationId: bigint, command: CommandInit) =>
       call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
+    return { call, send };
+  }
+
+  it("a channel runs nothing new while the journal is behind, and runs what waited once it caught up", async () => {
+    const { call, send } = openChannel({ maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
 
     send(1n, seed("USD", "500")); // the channel's opening and the adjustment: 2 records wait
     send(2n, buy()); // 3 wait: past the bound, reading stops after this one
@@ -108,11 +114,7 @@ describe("journal back-pressure (no sockets)", () => {
   });
 
   it("a full inbox behind a stalled journal pauses reading, and reading resumes once it caught up", async () => {
-    const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 1, maxRecordsAwaitingDurability: 1 });
-    const call = new FakeCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
-    (service.open as (c: unknown) => void)(call);
-    const send = (correlationId: bigint, command: CommandInit) =>
-      call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
+    const { call, send } = openChannel({ maxQueuedMessages: 1, maxRecordsAwaitingDurability: 1 });
     send(1n, seed("USD", "500"));
     send(2n, buy()); // waits in the inbox (the bound of one)
     expect(call.paused).toBe(false);
