@@ -1,21 +1,28 @@
 // Operator tool for a journal directory: `inspect` prints the records as JSON lines, `status`
-// summarises segments and snapshots. Read-only; exit 1 on corruption, 2 on usage errors.
+// summarises segments and snapshots (both read-only), `cut` ends a damaged journal before
+// its damage on the operator's word (journal-cut.ts). Exit 1 on corruption or a refused
+// cut, 2 on usage errors.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
+import { cutJournal, JournalCutRefusedError } from "./journal-cut.js";
 import { listSnapshots } from "./snapshot-files.js";
 import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
 
 const USAGE = `usage: journal-cli inspect DIR [--from SEQ] [--limit N]
        journal-cli status DIR
+       journal-cli cut DIR --after SEQ
 
 inspect  one JSON line per record on stdout ({"seq","file","offset","bytes","payload"}),
          then a summary line on stderr; --from skips records below SEQ, --limit stops printing after N
 status   a JSON summary: segments with their first sequences, last sequence, snapshots
-exit     0 ok, 1 corrupt or unreadable journal, 2 usage error`;
+cut      for a journal recovery refuses: ends it just before the damage, keeping records up to
+         SEQ, which must be the record before the damage (status names it); the sidecar must be
+         stopped. The cut bytes and files move to DIR/cut-…/ with cut.json (what, why, undo)
+exit     0 ok, 1 corrupt or unreadable journal or a refused cut, 2 usage error`;
 
 export interface CliOutput {
   readonly out: (text: string) => void;
@@ -41,25 +48,32 @@ function renderPayload(payload: Uint8Array): unknown {
 const tornJson = (t: TornTail | undefined) =>
   t && { file: t.file, offset: t.offset, expectedSequence: String(t.expectedSequence), reason: t.reason };
 
-function parseArgs(argv: readonly string[]): { command: string; dir: string; from: bigint | undefined; limit: number } {
+/** The flags each command takes. */
+const FLAGS: Readonly<Record<string, readonly string[]>> = { inspect: ["--from", "--limit"], status: [], cut: ["--after"] };
+
+function parseArgs(argv: readonly string[]): { command: string; dir: string; from: bigint | undefined; limit: number; after: bigint | undefined } {
   const [command, dir, ...rest] = argv;
-  if (command !== "inspect" && command !== "status") throw new UsageError(command ? `unknown command: ${command}` : "missing command");
+  if (command === undefined || !Object.hasOwn(FLAGS, command)) throw new UsageError(command ? `unknown command: ${command}` : "missing command");
   if (!dir || dir.startsWith("--")) throw new UsageError("missing DIR");
   let from: bigint | undefined;
+  let after: bigint | undefined;
   let limit = Number.POSITIVE_INFINITY;
   for (let i = 0; i < rest.length; i += 2) {
     const flag = rest[i]!;
     const value = rest[i + 1];
-    if (command !== "inspect" || (flag !== "--from" && flag !== "--limit")) throw new UsageError(`unexpected argument: ${flag}`);
+    if (!FLAGS[command]!.includes(flag)) throw new UsageError(`unexpected argument: ${flag}`);
     if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`${flag} needs a non-negative integer`);
     if (flag === "--from") from = BigInt(value);
+    else if (flag === "--after") after = BigInt(value);
     else limit = Number(value);
   }
-  return { command, dir, from, limit };
+  // The operator names what is kept: a cut is never made on a default.
+  if (command === "cut" && after === undefined) throw new UsageError("cut needs --after SEQ: the last record to keep");
+  return { command, dir, from, limit, after };
 }
 
 /** Runs the CLI on `argv` (without node and script); returns the exit code. */
-export function runJournalCli(argv: readonly string[], io: CliOutput): number {
+export function runJournalCli(argv: readonly string[], io: CliOutput, now: () => Date = () => new Date()): number {
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv);
@@ -71,11 +85,12 @@ export function runJournalCli(argv: readonly string[], io: CliOutput): number {
   const dir = path.resolve(args.dir);
   try {
     if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+    if (args.command === "cut") return cut(dir, args.after!, now(), io);
     // Segments a snapshot made unnecessary are deleted: by default, start where the journal does.
     const from = args.from ?? firstSequence(dir);
     return args.command === "inspect" ? inspect(dir, from, args.limit, io) : status(dir, from, io);
   } catch (e) {
-    const what = e instanceof JournalCorruptionError ? e.message : `journal-cli: ${(e as Error).message}`;
+    const what = e instanceof JournalCorruptionError || e instanceof JournalCutRefusedError ? e.message : `journal-cli: ${(e as Error).message}`;
     io.err(`${what}\n`);
     return 1;
   }
@@ -131,6 +146,22 @@ function status(dir: string, fromSequence: bigint, io: CliOutput): number {
     end: result.end ? { file: result.end.file, offset: result.end.offset } : null,
     tornTail: tornJson(result.tornTail) ?? null,
     snapshots: listSnapshots(dir).map((s) => ({ file: s.file, seq: String(s.seq), bytes: s.bytes, valid: s.invalid === undefined, ...(s.invalid ? { invalid: s.invalid } : {}) })),
+  };
+  io.out(`${JSON.stringify(summary, null, 2)}\n`);
+  return 0;
+}
+
+function cut(dir: string, keepThrough: bigint, now: Date, io: CliOutput): number {
+  const r = cutJournal(dir, keepThrough, now);
+  const summary = {
+    cutDir: r.cutDir,
+    damage: r.damage,
+    keptThrough: String(r.keptThrough),
+    file: r.file,
+    offset: r.offset,
+    movedBytes: r.movedBytes,
+    movedFiles: r.movedFiles,
+    lastSequence: String(r.lastSequence),
   };
   io.out(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;

@@ -1,0 +1,164 @@
+// The operator's way past a damaged journal when no backup is at hand: recovery refuses to
+// skip damage that is not a torn tail, because records after it may have been acknowledged.
+// `cutJournal` ends the journal just before the damage, on purpose and on the operator's
+// word: they must name the last record they keep, which must be the record before the
+// damage. Nothing is deleted: the cut bytes and files are moved into a `cut-…` directory
+// beside the journal, with a manifest saying what was cut, why, and how to put it back.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { lockDataDir } from "./data-dir-lock.js";
+import { JournalCorruptionError } from "./journal-corruption-error.js";
+import { endOfNonZero } from "./segment-format.js";
+import { fsyncDirSync, listSegments, listSnapshotFiles, writeZerosSync } from "./journal-files.js";
+import { readJournal } from "./journal-reader.js";
+import { readLatestSnapshot } from "./snapshot-files.js";
+
+/** The cut was not made: nothing in the directory was changed. */
+export class JournalCutRefusedError extends Error {
+  override name = "JournalCutRefusedError";
+}
+
+export interface JournalCutReport {
+  readonly dataDir: string;
+  /** Where the cut bytes and files went. */
+  readonly cutDir: string;
+  /** The damage recovery refused to skip (the reader's message). */
+  readonly damage: string;
+  /** The last record the journal keeps; recovery resumes after it. */
+  readonly keptThrough: bigint;
+  /** The damaged segment: its bytes from `offset` on were moved (or the whole file, at offset 0). */
+  readonly file: string;
+  readonly offset: number;
+  readonly movedBytes: number;
+  /** Later segments and snapshots past the cut, moved whole. */
+  readonly movedFiles: readonly string[];
+  /** The journal's last record as recovery now reads it. */
+  readonly lastSequence: bigint;
+}
+
+/** The manifest's name in the cut directory. */
+export const CUT_MANIFEST = "cut.json";
+
+/**
+ * Cuts the journal in `dataDir` just before the damage recovery refuses, keeping records up to
+ * `keepThrough` (which must be the record before the damage). Takes the directory's lock, so a
+ * running sidecar is never cut under. `now` names the cut directory.
+ */
+export function cutJournal(dataDir: string, keepThrough: bigint, now: Date): JournalCutReport {
+  const dir = path.resolve(dataDir);
+  const release = lockDataDir(dir);
+  try {
+    return cut(dir, keepThrough, now);
+  } finally {
+    release();
+  }
+}
+
+function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
+  // Read as recovery reads it: from the newest snapshot that checks out.
+  const snapshotSeq = readLatestSnapshot(dir)?.seq ?? 0n;
+  const damage = findDamage(dir, snapshotSeq);
+  if (damage === undefined) {
+    const last = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq }).lastSequence;
+    throw new JournalCutRefusedError(`nothing to cut: the journal reads back whole (last record ${last > snapshotSeq ? last : snapshotSeq})`);
+  }
+  const lastIntact = damage.expectedSequence - 1n;
+  if (keepThrough !== lastIntact) {
+    throw new JournalCutRefusedError(`${damage.message}; the cut keeps records up to ${lastIntact}: name that record to confirm (got ${keepThrough})`);
+  }
+  if (snapshotSeq > lastIntact) {
+    // The snapshot covers the damaged record, but records after the snapshot sit behind the
+    // damage in the same segment: the cut would drop records nothing else holds.
+    throw new JournalCutRefusedError(
+      `${damage.message}; the newest snapshot covers records up to ${snapshotSeq}, past the damage, so a cut would drop records ${snapshotSeq + 1n} on that only the journal holds; restore the directory from a backup`,
+    );
+  }
+
+  const segments = listSegments(dir);
+  const at = segments.findIndex((s) => s.file === damage.file);
+  if (at < 0) throw new Error(`the damaged segment ${damage.file} is not in ${dir}`);
+  const laterFiles = [
+    ...segments.slice(at + 1).map((s) => s.file),
+    // Snapshots past the cut cannot check out (the newest valid one is at or before it): stale.
+    ...listSnapshotFiles(dir)
+      .filter((s) => s.seq > lastIntact)
+      .map((s) => s.file),
+  ];
+  const wholeFile = damage.offset === 0;
+  const damagedPath = path.join(dir, damage.file);
+  const cutDir = path.join(dir, `cut-${damage.expectedSequence}-${now.toISOString().replace(/[-:]|\.\d+/g, "")}`);
+  if (fs.existsSync(cutDir)) throw new JournalCutRefusedError(`${cutDir} exists already`);
+  fs.mkdirSync(cutDir);
+
+  // 1. A durable copy of the damaged segment's tail (trailing zeros left out), and the manifest.
+  const buf = fs.readFileSync(damagedPath);
+  const tailEnd = wholeFile ? buf.length : endOfNonZero(buf, damage.offset);
+  const tailName = `${damage.file}.from-${damage.offset}`;
+  if (!wholeFile) writeDurably(path.join(cutDir, tailName), buf.subarray(damage.offset, tailEnd));
+  const moved = wholeFile ? [damage.file, ...laterFiles] : laterFiles;
+  const manifest = {
+    damage: damage.message,
+    keptThrough: String(lastIntact),
+    cutAt: now.toISOString(),
+    file: damage.file,
+    offset: damage.offset,
+    tail: wholeFile ? null : { file: tailName, bytes: tailEnd - damage.offset },
+    movedFiles: moved,
+    undo: wholeFile
+      ? `stop the sidecar, then move every file in this directory but ${CUT_MANIFEST} back`
+      : `stop the sidecar, then: dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
+  };
+  writeDurably(path.join(cutDir, CUT_MANIFEST), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  fsyncDirSync(cutDir);
+  fsyncDirSync(dir);
+
+  // 2. Files past the cut move out whole: after this the damaged segment is the newest.
+  for (const file of moved) fs.renameSync(path.join(dir, file), path.join(cutDir, file));
+  fsyncDirSync(cutDir);
+  fsyncDirSync(dir);
+
+  // 3. The damaged segment ends where the damage began: zeros from there on read as its end.
+  if (!wholeFile) {
+    const fd = fs.openSync(damagedPath, "r+");
+    try {
+      writeZerosSync(fd, damage.offset, tailEnd);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  const read = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq });
+  return {
+    dataDir: dir,
+    cutDir,
+    damage: damage.message,
+    keptThrough: lastIntact,
+    file: damage.file,
+    offset: damage.offset,
+    movedBytes: tailEnd - damage.offset,
+    movedFiles: moved,
+    lastSequence: read.lastSequence > snapshotSeq ? read.lastSequence : snapshotSeq,
+  };
+}
+
+/** The damage recovery would refuse, if any (a torn tail is not damage: recovery handles it). */
+function findDamage(dir: string, snapshotSeq: bigint): JournalCorruptionError | undefined {
+  try {
+    readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq });
+    return undefined;
+  } catch (e) {
+    if (e instanceof JournalCorruptionError) return e;
+    throw e;
+  }
+}
+
+function writeDurably(file: string, bytes: Uint8Array): void {
+  const fd = fs.openSync(file, "wx");
+  try {
+    fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
