@@ -85,6 +85,10 @@ describe("journal cut", () => {
     expect(Buffer.from(before[FIRST]!, "base64").subarray(at, at + firstSegmentBytes)).toEqual(fs.readFileSync(path.join(cutDir, tailName)));
     expect(JSON.parse(fs.readFileSync(path.join(cutDir, CUT_MANIFEST), "utf8"))).toMatchObject({ keptThrough: "4", file: FIRST, offset: at, tail: { file: tailName, bytes: firstSegmentBytes } });
     for (const s of segments.slice(1)) expect(fs.existsSync(path.join(cutDir, s.file))).toBe(true);
+    // The moved segments read as a journal of their own (what the docs tell the operator to inspect).
+    const moved = cliRun("inspect", cutDir, "--limit", "1");
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.out)).toMatchObject({ seq: String(segments[1]!.firstSequence), file: segments[1]!.file });
 
     // Recovery now reads records 1..4, and the next append is record 5.
     const read = readAll(dir);
