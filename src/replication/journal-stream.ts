@@ -15,6 +15,7 @@ import {
   JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
+  type StreamConfig,
 } from "@nats-io/jetstream";
 import { retryTransient } from "./transient-retry.js";
 
@@ -99,4 +100,29 @@ export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStrea
   if (c.num_replicas !== s.replicas) {
     throw new JournalStreamError(`stream ${s.stream} exists with ${c.num_replicas} replicas, the configuration says ${s.replicas}`);
   }
+  const deleting = selfDeletingSettings(c);
+  if (deleting.length > 0) {
+    throw new JournalStreamError(
+      `stream ${s.stream} exists with ${deleting.join(", ")}: the stream would delete journal records by itself, records no snapshot may cover yet, and acknowledged ones would be lost; remove these settings (space is reclaimed by purging up to a snapshot, docs/high-availability.md)`,
+    );
+  }
+}
+
+/**
+ * Stream settings under which JetStream deletes messages on its own. Any of them can take
+ * records no snapshot covers yet: the oldest ones (age, count, bytes) or, worse, records in
+ * the middle of the journal (a per-subject cap trims a busy shard while quiet subjects keep
+ * the stream's first sequence low, which no check at the head would notice).
+ */
+function selfDeletingSettings(c: StreamConfig): string[] {
+  const out: string[] = [];
+  if (c.retention !== RetentionPolicy.Limits) out.push(`retention "${c.retention}"`);
+  if ((c.max_msgs_per_subject ?? 0) > 0) out.push(`max_msgs_per_subject ${c.max_msgs_per_subject}`);
+  if ((c.max_age ?? 0) > 0) out.push(`max_age ${c.max_age} ns`);
+  // With discard "new" a full stream refuses appends instead: the journal fails, nothing is lost.
+  if (c.discard !== DiscardPolicy.New) {
+    if ((c.max_msgs ?? 0) > 0) out.push(`max_msgs ${c.max_msgs} with discard "old"`);
+    if ((c.max_bytes ?? 0) > 0) out.push(`max_bytes ${c.max_bytes} with discard "old"`);
+  }
+  return out;
 }

@@ -177,6 +177,15 @@ export class JournalTail {
 
   private onMessage(m: JsMsg): void {
     if (this.stopped || this.error) return;
+    // The reader reads every subject, so stream sequences come one after the other. A jump
+    // means messages were deleted from the middle of the journal (a per-subject limit, a
+    // message removed by hand): records there may have been acknowledged, and a writer that
+    // claimed after them would reuse their sequences. Refuse rather than read past the hole.
+    if (m.seq !== this.lastStreamSeq + 1) {
+      return this.halt(
+        new JournalTailError(`stream ${this.o.stream}: messages ${this.lastStreamSeq + 1}..${m.seq - 1} are gone (deleted from the middle of the journal); the records in them may have been acknowledged, refusing to read past them`),
+      );
+    }
     if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
       const decoded = decodeJournalMessage(m.data);
