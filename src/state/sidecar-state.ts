@@ -261,6 +261,20 @@ export class SidecarState implements ChannelHost {
     }
   }
 
+  /**
+   * As afterDurable, but when the journal has already failed `failed` is told at once: a read
+   * arriving then gets an error instead of silence. Callbacks already waiting when it fails are
+   * dropped, as afterDurable's are.
+   */
+  afterDurableOrFailed(callback: () => void, failed: (error: JournalFailedError) => void): void {
+    try {
+      this.currentJournal.afterDurable(callback);
+    } catch (e) {
+      if (!(e instanceof JournalFailedError)) throw e;
+      failed(e);
+    }
+  }
+
   // ---- the door ------------------------------------------------------------------------
 
   /** Opens a channel acting for `owner` (a principal's name; "local" without authentication). */

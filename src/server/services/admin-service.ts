@@ -38,6 +38,7 @@ import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
+import type { AccountId } from "../../param/index.js";
 import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
@@ -108,6 +109,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     };
   }
 
+  /** A diagnostic read (the journal, the server, the channels): answered at once, whatever the journal's state. */
   function query<I, D extends DescMessage>(schema: D, read: (request: I) => Partial<MessageShape<D>>): Handler<I | MalformedMessage, MessageShape<D>> {
     return (call, callback) => {
       try {
@@ -115,6 +117,41 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       } catch (e) {
         callback(toServiceError(e), null);
       }
+    };
+  }
+
+  /**
+   * A read of the state (accounts, settings, trading states, the audit trail). The state may
+   * hold changes whose records are not durable yet (their answers still wait); the reply is
+   * read now and sent once they are, so a client never learns of a change the journal may
+   * still lose (a crash before the fdatasync, a stream that never acknowledges). If the
+   * journal fails first, the reply is dropped with the answers of those changes. Refused while
+   * the journal is replayed (a partial state) and once failed closed. In replicated mode a read
+   * naming an account goes to its owner, as commands do (`accountOf`): NOT_OWNER elsewhere.
+   */
+  function stateQuery<I, D extends DescMessage>(
+    schema: D,
+    read: (request: I) => Partial<MessageShape<D>>,
+    accountOf?: (request: I) => AccountId,
+  ): Handler<I | MalformedMessage, MessageShape<D>> {
+    return (call, callback) => {
+      const phase = ctx.phase();
+      if (phase === "recovering" || phase === "failed") return callback(refusal(phase)!, null);
+      let reply: MessageShape<D>;
+      try {
+        const request = decodedRequest(call.request);
+        const notOwned = accountOf && ctx.ownership?.refuseAccount(accountOf(request), ACCOUNT_ID);
+        if (notOwned) throw notOwned;
+        reply = create(schema, read(request) as never);
+      } catch (e) {
+        return callback(toServiceError(e), null);
+      }
+      if (state.journal.recordsAwaitingDurability === 0) callback(null, reply);
+      else
+        state.afterDurableOrFailed(
+          () => callback(null, reply),
+          (e) => callback({ code: status.UNAVAILABLE, details: `the journal failed (${e.message}): this instance's state may hold changes that were never made durable` }, null),
+        );
     };
   }
 
@@ -147,7 +184,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       configurable?.parseUpdate(settings as never, "settings_json");
       return command;
     }),
-    getPolicySettings: query(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
+    getPolicySettings: stateQuery(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
       const name = decodeRequiredText(r.policyName, "policy_name");
       const policy = state.engine.policy(name);
       if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
@@ -190,7 +227,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       });
       call.on("end", () => state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError }))));
     },
-    getAccountState: query(ad.GetAccountStateResponseSchema, (r: ad.GetAccountStateRequest) => {
+    getAccountState: stateQuery(ad.GetAccountStateResponseSchema, (r: ad.GetAccountStateRequest) => {
       const accountId = decodeAccountId(r.accountId, ACCOUNT_ID);
       const admin = state.engine.accounts();
       const pinned = state.pins.ownerOf(accountId);
@@ -205,7 +242,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
           c.openReservationsOf(accountId).map((reservationId) => ({ channelId: c.channelId, reservationId })),
         ),
       });
-    }),
+    }, (r: ad.GetAccountStateRequest) => decodeAccountId(r.accountId, ACCOUNT_ID)),
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
     setTradingState: mutation(
       tsp.SetTradingStateResponseSchema,
@@ -213,10 +250,10 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       (result) => ({ previous: encodeTradingState(result.previousTradingState ?? "ACTIVE") }),
       "policy_name",
     ),
-    getTradingStates: query(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
+    getTradingStates: stateQuery(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
       encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
     ),
-    listAccounts: query(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => encodeAccountPage(listAccounts(state, decodeAccountListFilter(r)))),
+    listAccounts: stateQuery(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => encodeAccountPage(listAccounts(state, decodeAccountListFilter(r)))),
     listChannels: query(op.ListChannelsResponseSchema, () => ({
       channels: [...state.channels.values()]
         .sort((a, b) => (a.channelId < b.channelId ? -1 : 1))
@@ -238,7 +275,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         eventSubscribers: state.events.subscriberCount,
       });
     }),
-    queryAudit: query(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
+    queryAudit: stateQuery(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
     ...replicationAdmin(
       () => ctx.replication,
       (call, shards) => guarded("recording a step-down in the audit trail", () => state.recordOperation(actorOf(call), "stepDown", `hands over shards ${shards.join(",")}`)),

@@ -1,0 +1,61 @@
+/**
+ * Replicated mode: a read never shows a change the stream has not acknowledged (found by
+ * review). With no quorum, a block's record is never acknowledged; GetAccountState used to
+ * report the block at once, and still did after the journal had failed (the next owner never
+ * gets the record). Now the read waits for the acknowledgement as the change's answer does,
+ * is dropped with it when the journal fails, and a read after the failure is refused at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { callUnary } from "../../src/client/index.js";
+import { Life } from "../durability/wire-life.js";
+import { ACCOUNTS, Workload } from "../durability/workload.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { replicatedSetup, runOps, startInProcess, type InProcessSidecar } from "./replicated-sidecar.js";
+
+describe.runIf(NATS_READY)("replicated mode: reads of state the stream has not acknowledged", () => {
+  let cluster: NatsCluster;
+  const sidecars: InProcessSidecar[] = [];
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  }, 20_000);
+  afterAll(async () => {
+    for (const s of sidecars) await s.crash().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  it("GetAccountState never reports a block whose record was not acknowledged", async () => {
+    const setup = replicatedSetup(cluster, "DIRTY", { appendTimeoutMs: 2000 });
+    try {
+      const s = await startInProcess(setup);
+      sidecars.push(s);
+      await runOps(new Life(s), new Workload(11), [], 0);
+      const accountId = ACCOUNTS[0]!;
+      const admin = s.clients.admin;
+      const read = () => callUnary<ad.GetAccountStateResponse>(admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId }));
+      expect((await read()).block).toBeUndefined();
+
+      // No quorum: nothing appended from now on is acknowledged.
+      await cluster.kill(0, "SIGSTOP");
+      await cluster.kill(1, "SIGSTOP");
+      try {
+        const answered: string[] = [];
+        void callUnary(admin, "blockAccount", create(ad.BlockAccountRequestSchema, { accountId, reason: "review" })).then(() => answered.push("block"), () => undefined);
+        void read().then((r) => answered.push(`read: ${r.block?.reason ?? "no block"}`), () => undefined);
+        const failure = await s.failed; // the append is never acknowledged: the journal fails
+        expect(failure.message).toMatch(/no acknowledgement/);
+        // Neither the change nor the read that saw it was answered; a read now is refused.
+        await expect(read()).rejects.toThrow(
+          /^14 UNAVAILABLE: the journal failed \(.*no acknowledgement.*\): this instance's state may hold changes that were never made durable$/,
+        );
+        expect(answered).toEqual([]);
+      } finally {
+        await cluster.kill(0, "SIGCONT");
+        await cluster.kill(1, "SIGCONT");
+      }
+    } finally {
+      setup.cleanup();
+    }
+  }, 60_000);
+});
