@@ -203,7 +203,10 @@ export class SidecarServer {
    * single-user default on a non-loopback address is a ConfigError without `insecure`.
    */
   async listen(address: string): Promise<number> {
-    const { credentials, ready, notes } = this.security.listen(address);
+    const { credentials, ready, notes } = this.security.listen(address, {
+      refused: (message) => this.log.warn({ event: "tls_reload_refused", address }, message),
+      renewed: () => this.log.info({ event: "tls_reloaded", address }, "TLS certificates renewed: new connections get them"),
+    });
     this.securityNotes = notes;
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));

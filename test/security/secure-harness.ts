@@ -2,6 +2,7 @@
  * A sidecar with a `security` section on 127.0.0.1 (TLS from a test PKI, principals,
  * bearer tokens), and clients connecting as each principal, with a token, or as nobody.
  */
+import type { SidecarLogger } from "../../src/server/log/sidecar-log.js";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { ManualClock } from "../../src/engine/index.js";
@@ -96,13 +97,13 @@ export interface SecureHarness {
 }
 
 /** The realistic test engine with `security`, group 7 holding GROUP_ACCOUNT, listening on 127.0.0.1:0. */
-export async function startSecureHarness(security: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<SecureHarness> {
+export async function startSecureHarness(security: Record<string, unknown>, overrides: Record<string, unknown> = {}, logger?: SidecarLogger): Promise<SecureHarness> {
   const config = testConfig({
     accounts: { defaultCurrency: "USD", list: [{ id: Number(GROUP_ACCOUNT), group: GROUP }, { id: Number(FOREIGN_ACCOUNT) }] },
     security,
     ...overrides,
   });
-  const server = buildSidecar(parseSidecarConfig(config), new ManualClock(1_000));
+  const server = buildSidecar(parseSidecarConfig(config), new ManualClock(1_000), undefined, logger);
   const denials: Denial[] = [];
   server.onDenied = (d) => denials.push(d);
   const port = await server.listen("127.0.0.1:0");

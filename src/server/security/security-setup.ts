@@ -39,10 +39,10 @@ export class SecuritySetup {
    * The credentials to listen on `address` with, and the lines the start-up output shows
    * (warnings first). Refuses (ConfigError) an exposed address without `--insecure`.
    */
-  listen(address: string): ListenerCredentials & { notes: string[] } {
+  listen(address: string, reloads: { refused?: (message: string) => void; renewed?: () => void } = {}): ListenerCredentials & { notes: string[] } {
     const c = this.config;
     const warnings = checkListen(address, { tls: c.tls !== undefined, principals: c.principals !== undefined, insecure: c.insecure });
-    return { ...serverCredentials(c.tls), notes: [...warnings, this.describe()] };
+    return { ...serverCredentials(c.tls, reloads.refused, reloads.renewed), notes: [...warnings, this.describe()] };
   }
 
   private describe(): string {

@@ -1,0 +1,125 @@
+/**
+ * The listener's certificate files, re-read every `refreshIntervalMs` and handed to grpc-js
+ * only when they make a TLS context. grpc-js's own file watcher hands on whatever it read:
+ * a file caught half-written, or a certificate renewed before its key, made grpc-js refuse
+ * every new connection (gateways, monitors, health probes) until a later read succeeded,
+ * for good if the bad file stayed (found by review). Here a read that does not make a TLS
+ * context is reported and the credentials in force stay; never plaintext, never no CA.
+ */
+import { readFile } from "node:fs/promises";
+import { createSecureContext } from "node:tls";
+import type { experimental } from "@grpc/grpc-js";
+import type { TlsConfig } from "./security-config.js";
+
+type CertificateProvider = experimental.CertificateProvider;
+type IdentityListener = Parameters<CertificateProvider["addIdentityCertificateListener"]>[0];
+type CaListener = Parameters<CertificateProvider["addCaCertificateListener"]>[0];
+
+/** One read of the files: the server's certificate and key, and the client CA when configured. */
+export interface CertificateSet {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer | undefined;
+}
+
+/** Why `set` does not make a TLS context, or undefined when it does. */
+export function tlsContextProblem(set: CertificateSet): string | undefined {
+  try {
+    createSecureContext({ cert: set.cert, key: set.key, ca: set.ca });
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const same = (a: CertificateSet, b: CertificateSet): boolean => a.cert.equals(b.cert) && a.key.equals(b.key) && (a.ca === undefined ? b.ca === undefined : b.ca !== undefined && a.ca.equals(b.ca));
+
+export class CertificateFiles implements CertificateProvider {
+  private current: CertificateSet;
+  private readonly identityListeners = new Set<IdentityListener>();
+  private readonly caListeners = new Set<CaListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
+  /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
+  private lastProblem: string | undefined;
+
+  /**
+   * `initial`: the set read (and checked) at start. `onRefused` hears each new problem with a
+   * later read; `onRenewed` each set put in force.
+   */
+  constructor(
+    private readonly tls: TlsConfig,
+    initial: CertificateSet,
+    private readonly onRefused: (message: string) => void = () => undefined,
+    private readonly onRenewed: () => void = () => undefined,
+  ) {
+    this.current = initial;
+  }
+
+  /** Reads the files once; a set that makes a TLS context and differs from the one in force replaces it. */
+  refresh(): Promise<void> {
+    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
+    const { certFile, keyFile, clientCaFile } = this.tls;
+    let next: CertificateSet;
+    try {
+      const [cert, key, ca] = await Promise.all([readFile(certFile), readFile(keyFile), clientCaFile === undefined ? undefined : readFile(clientCaFile)]);
+      next = { cert, key, ca };
+    } catch (e) {
+      return this.refuse(`cannot read the certificate files: ${(e as Error).message}`);
+    }
+    const problem = tlsContextProblem(next);
+    if (problem !== undefined) {
+      const files = [certFile, keyFile, clientCaFile].filter((f) => f !== undefined).join(" / ");
+      return this.refuse(`${files} do not make a TLS context: ${problem}`);
+    }
+    this.lastProblem = undefined;
+    if (same(next, this.current)) return;
+    this.current = next;
+    this.onRenewed();
+    for (const listener of this.identityListeners) listener({ certificate: next.cert, privateKey: next.key });
+    if (next.ca !== undefined) for (const listener of this.caListeners) listener({ caCertificate: next.ca });
+  }
+
+  private refuse(problem: string): void {
+    if (problem === this.lastProblem) return;
+    this.lastProblem = problem;
+    this.onRefused(`TLS certificate reload refused, the certificates in force stay: ${problem}`);
+  }
+
+  addIdentityCertificateListener(listener: IdentityListener): void {
+    this.identityListeners.add(listener);
+    this.watch();
+    process.nextTick(listener, { certificate: this.current.cert, privateKey: this.current.key });
+  }
+
+  removeIdentityCertificateListener(listener: IdentityListener): void {
+    this.identityListeners.delete(listener);
+    this.unwatchIfUnused();
+  }
+
+  addCaCertificateListener(listener: CaListener): void {
+    this.caListeners.add(listener);
+    this.watch();
+    if (this.current.ca !== undefined) process.nextTick(listener, { caCertificate: this.current.ca });
+  }
+
+  removeCaCertificateListener(listener: CaListener): void {
+    this.caListeners.delete(listener);
+    this.unwatchIfUnused();
+  }
+
+  private watch(): void {
+    // Unreferenced: the listener keeps the process alive, not the re-reading of its files.
+    this.timer ??= setInterval(() => void this.refresh(), this.tls.refreshIntervalMs).unref();
+  }
+
+  private unwatchIfUnused(): void {
+    if (this.identityListeners.size > 0 || this.caListeners.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
