@@ -21,6 +21,7 @@ import { feedService } from "./services/feed-service.js";
 import { HealthState, healthService } from "./services/health-service.js";
 import { LiveStreams } from "./services/live-streams.js";
 import { recordDenial } from "./services/audit-denial.js";
+import { DenialThrottle } from "./services/denial-throttle.js";
 import { reflectionService } from "./services/reflection-service.js";
 import type { Denial, ServiceContext, ServingPhase } from "./services/service-context.js";
 import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
@@ -119,6 +120,7 @@ export class SidecarServer {
   ) {
     this.security = new SecuritySetup(security);
     const log = (this.log = options.logger ?? silentLogger());
+    const denials = new DenialThrottle(() => state.liveTimeMs());
     const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery }, doorLog(log)));
     state.observer = metrics.door;
     state.events.tap = (e) => {
@@ -145,8 +147,10 @@ export class SidecarServer {
       metrics,
       log,
       onDenied: (denial) => {
+        metrics.denied(denial.reason);
+        const recorded = denials.admit(denial);
         // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
-        if (!this.standby()) recordDenial(state, this.currentPhase, denial);
+        if (recorded && !this.standby()) recordDenial(state, this.currentPhase, recorded);
         this.onDenied?.(denial);
       },
     });

@@ -421,6 +421,11 @@ export class SidecarState implements ChannelHost {
     return result;
   }
 
+  /** The time a live command would get now (nothing changes). */
+  liveTimeMs(): number {
+    return this.nextTs();
+  }
+
   /** A live command's time: the time source (shifted after a restart on a clock behind the journal), never stepping back. */
   private nextTs(): number {
     return Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);

@@ -51,6 +51,7 @@ export class SidecarMetrics {
   private readonly eventsPublished = new Map<string, number>();
   private eventsDropped = 0;
   private subscribersDropped = 0;
+  private readonly denials = new Map<string, number>();
   private recovery: RecoveryReport | undefined;
   /** Wire case → the door's kind index, filled on first sight (a message without a command is `none`). */
   private readonly wireKindIndex: Record<string, number> = {};
@@ -69,6 +70,11 @@ export class SidecarMetrics {
   /** The event hub's tap: one more event published. */
   eventPublished(e: SequencedEvent): void {
     this.eventsPublished.set(e.event.kind, (this.eventsPublished.get(e.event.kind) ?? 0) + 1);
+  }
+
+  /** A call or command refused by security (every one, recorded on the audit trail or not). */
+  denied(reason: string): void {
+    this.denials.set(reason, (this.denials.get(reason) ?? 0) + 1);
   }
 
   /** A monitor fell behind and was dropped with `events` undelivered. */
@@ -143,6 +149,7 @@ export class SidecarMetrics {
     collected(r, "openpit_requests_abandoned_total", "Open pre-trade requests dropped without the client asking, by reason", "counter", () => flat(door.abandoned, "reason"));
     collected(r, "openpit_fences_total", "Takeovers: a channel lost accounts to another channel's bind", "counter", () => [{ labels: {}, value: door.fences }]);
     collected(r, "openpit_events_published_total", "Account events published to monitors, by event kind", "counter", () => flat(this.eventsPublished, "kind"));
+    collected(r, "openpit_denied_total", "Calls and commands refused by security, by reason (UNAUTHENTICATED, PERMISSION_DENIED), recorded on the audit trail or not", "counter", () => flat(this.denials, "reason"));
     collected(r, "openpit_events_dropped_total", "Events a monitor never got because it fell behind and was dropped", "counter", () => [{ labels: {}, value: this.eventsDropped }]);
     collected(r, "openpit_event_subscribers_dropped_total", "Monitors dropped for falling behind (limits.maxQueuedEventsPerSubscriber)", "counter", () => [
       { labels: {}, value: this.subscribersDropped },
