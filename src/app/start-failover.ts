@@ -193,7 +193,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         else log.warn({ event: "fenced", ...fields }, `NOT_SERVING for good: ${reason}`);
         // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
         // snapshot of this state may reach the object store now that another instance writes.
-        server.state.snapshots?.stop();
+        server.state.snapshots?.fence();
         // Stay up, refusing, until the refusals can name the new owner (a gateway still
         // talking to this instance learns where to go), but no longer than a lease TTL.
         const from = realLeaseTimers.now();

@@ -46,6 +46,8 @@ export class SnapshotSchedule {
   private onDisk: bigint | undefined;
   private lastAt = performance.now();
   private writing: Promise<unknown> | undefined;
+  /** Set by fence(): nothing is written any more. */
+  private fenced = false;
   /** Set by stop(): no scheduled snapshot starts any more (a shutdown's take() is the last). */
   private stopped = false;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -76,6 +78,17 @@ export class SnapshotSchedule {
       this.timer = setInterval(() => this.check(), 1000);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Another instance writes the snapshots now (this one was fenced, replicated mode): nothing
+   * is written any more, not even by take() or a write already reading the state. Its state is
+   * at best older than the new owner's, and the sink's put has no compare-and-set: written, it
+   * would replace the new owner's newer snapshot.
+   */
+  fence(): void {
+    this.fenced = true;
+    this.stop();
   }
 
   stop(): void {
@@ -110,6 +123,7 @@ export class SnapshotSchedule {
    */
   async take(): Promise<bigint | undefined> {
     while (this.writing) await this.writing;
+    if (this.fenced) return undefined;
     const write = this.write();
     this.writing = write;
     try {
@@ -132,6 +146,8 @@ export class SnapshotSchedule {
       const put = this.sink.begin(sequence);
       const bytes = encodePlain(snapshot);
       await this.journal.flush();
+      // Fenced while the journal was flushed: the new owner's snapshot must not be replaced.
+      if (this.fenced) return undefined;
       await put(bytes);
       this.onDisk = sequence;
       this.journal.noteSnapshot(sequence);

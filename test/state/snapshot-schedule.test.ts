@@ -94,4 +94,24 @@ describe("snapshot schedule", () => {
     expect(begun).toEqual([11n, 12n]);
     expect(pruned.every((p) => p < 12n)).toBe(true);
   });
+
+  it("once fenced nothing is written: not take(), not a write that was flushing its journal when the fence came", async () => {
+    const journal = { lastSequence: 10n, status: () => ({ lastSnapshotSequence: undefined }), flush: () => flushed, noteSnapshot: () => {} };
+    let release!: () => void;
+    const flushed = new Promise<void>((r) => (release = r));
+    const begun: bigint[] = [];
+    const put: bigint[] = [];
+    const schedule = new SnapshotSchedule({ onCommand: undefined, snapshot: () => ({ sequence: 10n }) } as never, journal as never, {
+      dataDir: "",
+      snapshotEveryRecords: 1,
+      snapshotEverySeconds: 0,
+      sink: { begin: (seq) => (begun.push(seq), async () => void put.push(seq)), prune: async () => {} },
+    });
+    const first = schedule.take(); // reads the state, then waits for the journal's flush
+    schedule.fence();
+    release();
+    expect(await first).toBeUndefined();
+    expect(await schedule.take()).toBeUndefined();
+    expect({ begun, put }).toEqual({ begun: [10n], put: [] });
+  });
 });
