@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { endOfNonZero } from "./segment-format.js";
-import { fsyncDirSync, listSegments, listSnapshotFiles, writeZerosSync } from "./journal-files.js";
+import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { readJournal } from "./journal-reader.js";
 import { readLatestSnapshot } from "./snapshot-files.js";
 
@@ -153,10 +153,11 @@ function findDamage(dir: string, snapshotSeq: bigint): JournalCorruptionError | 
   }
 }
 
+/** Writes `bytes` whole (a short write is continued, never taken as done) and fsyncs. */
 function writeDurably(file: string, bytes: Uint8Array): void {
   const fd = fs.openSync(file, "wx");
   try {
-    fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    writeWholeSync(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

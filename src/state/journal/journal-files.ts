@@ -89,6 +89,19 @@ export function writeZerosSync(fd: number, from: number, to: number): void {
   }
 }
 
+/**
+ * Writes every byte of `bytes` at `position`, synchronously. A full disk or a file-size limit
+ * makes a write return short without an error: the rest is written again, and a write that
+ * makes no progress at all is the error (snapshot-files.ts' writeWhole does the same, async).
+ */
+export function writeWholeSync(fd: number, bytes: Uint8Array, position = 0): void {
+  for (let done = 0; done < bytes.length; ) {
+    const n = fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+    if (n <= 0) throw new Error(`write made no progress at byte ${position + done} (disk full?)`);
+    done += n;
+  }
+}
+
 /** Creates (or truncates) `file` as `size` zero bytes, `head` written at offset 0; returns the open fd (read/write). */
 export function createZeroedFileSync(file: string, size: number, head?: Uint8Array): number {
   const fd = fs.openSync(file, "w+");
