@@ -6,6 +6,7 @@
  * for good if the bad file stayed (found by review). Here a read that does not make a TLS
  * context is reported and the credentials in force stay; never plaintext, never no CA.
  */
+import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
 import type { experimental } from "@grpc/grpc-js";
@@ -24,12 +25,39 @@ export interface CertificateSet {
 
 /** Why `set` does not make a TLS context, or undefined when it does. */
 export function tlsContextProblem(set: CertificateSet): string | undefined {
+  const ca = set.ca === undefined ? undefined : caBundleProblem(set.ca);
+  if (ca !== undefined) return ca;
   try {
     createSecureContext({ cert: set.cert, key: set.key, ca: set.ca });
     return undefined;
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+const BEGIN = "-----BEGIN CERTIFICATE-----";
+const END = "-----END CERTIFICATE-----";
+
+/**
+ * Why a client CA bundle is not one, or undefined. createSecureContext skips a CA it cannot
+ * parse without a word: an empty or half-written bundle made a context that trusts no client
+ * certificate at all (found by review), so the bundle is checked here: at least one
+ * certificate, every one complete, each one parsing.
+ */
+function caBundleProblem(pem: Buffer): string | undefined {
+  const text = pem.toString("latin1");
+  const blocks = text.split(BEGIN).slice(1);
+  if (blocks.length === 0) return "the client CA bundle holds no certificate";
+  for (let i = 0; i < blocks.length; i++) {
+    const end = blocks[i]!.indexOf(END);
+    if (end < 0) return `the client CA bundle's certificate ${i + 1} is cut short (no ${END})`;
+    try {
+      new X509Certificate(`${BEGIN}${blocks[i]!.slice(0, end)}${END}\n`);
+    } catch (e) {
+      return `the client CA bundle's certificate ${i + 1} does not parse: ${(e as Error).message}`;
+    }
+  }
+  return undefined;
 }
 
 const same = (a: CertificateSet, b: CertificateSet): boolean => a.cert.equals(b.cert) && a.key.equals(b.key) && (a.ca === undefined ? b.ca === undefined : b.ca !== undefined && a.ca.equals(b.ca));
