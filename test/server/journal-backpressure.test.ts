@@ -15,8 +15,8 @@ import type { AccountId } from "../../src/param/index.js";
 import type { SpotFundsPolicy } from "../../src/policies/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { accountChannelService, type ChannelQueueLimits } from "../../src/server/services/account-channel-service.js";
-import { feedService } from "../../src/server/services/feed-service.js";
+import { accountChannelService, COMMANDS_PER_SLICE, type ChannelQueueLimits } from "../../src/server/services/account-channel-service.js";
+import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
@@ -170,5 +170,41 @@ describe("journal back-pressure (no sockets)", () => {
     call.emit("end");
     await catchUp();
     expect(summary).toMatchObject({ accepted: 3n, failed: 0n });
+  });
+
+  it("a feed held by the journal applies nothing more of what it queued: not the next slice, not the messages behind it", async () => {
+    const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 64, maxRecordsAwaitingDurability: 1 });
+    const call = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    (service.publish as (c: unknown) => void)(call);
+    const publish = (correlationId: bigint, reports: number) =>
+      call.emit("data", create(PublishRequestSchema, { correlationId, reports: Array.from({ length: reports }, () => feeReport("1")) }));
+    publish(1n, REPORTS_PER_SLICE * 3); // three slices, one record each
+    for (let c = 2n; c <= 11n; c++) publish(c, REPORTS_PER_SLICE); // queued behind it (already delivered)
+    for (let turn = 0; turn < 20; turn++) await nextTurn(); // the disk stays stalled
+    // Two slices ran (the second found 2 records waiting, past the bound of 1); nothing since.
+    expect(journal.recordsAwaitingDurability).toBe(2);
+    expect(call.paused).toBe(true);
+    expect(call.written).toEqual([]);
+    await catchUp();
+    expect(call.written.map((m) => [m.correlationId, m.results.length])).toEqual([
+      [1n, REPORTS_PER_SLICE * 3],
+      ...Array.from({ length: 10 }, (_, i) => [BigInt(i + 2), REPORTS_PER_SLICE]),
+    ]);
+    expect(call.paused).toBe(false);
+  });
+
+  it("a channel's sliced message waits between slices while the journal is behind", async () => {
+    const { call, send } = openChannel({ maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
+    send(1n, seed("USD", "100000")); // opening + adjustment: 2 records wait, at the bound
+    call.emit("data", create(OpenRequestSchema, { correlationId: 2n, commands: Array.from({ length: COMMANDS_PER_SLICE * 3 }, () => ({ command: buy() })) }));
+    for (let turn = 0; turn < 20; turn++) await nextTurn();
+    // The first slice ran (the journal was at the bound, not past it); the second found it past.
+    expect(usd()).toEqual({ available: String(100000 - 100 * COMMANDS_PER_SLICE), held: String(100 * COMMANDS_PER_SLICE) });
+    await catchUp();
+    expect(usd()).toEqual({ available: String(100000 - 100 * COMMANDS_PER_SLICE * 3), held: String(100 * COMMANDS_PER_SLICE * 3) });
+    expect(call.written.map((m) => [m.correlationId, m.results.length])).toEqual([
+      [1n, 1],
+      [2n, COMMANDS_PER_SLICE * 3],
+    ]);
   });
 });

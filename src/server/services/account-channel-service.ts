@@ -223,7 +223,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       /** The door closed the channel while answering: after this answer the stream ends. */
       let closedByDoor = false;
       /** Messages wait in the inbox while the journal is behind; the catch-up runs them. */
-      const journalHold = new JournalHold(state, limits, () => pump());
+      const journalHold = new JournalHold(state, limits, () => {
+        slices.resume();
+        pump();
+      });
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         state.afterDurable(() => {
@@ -243,7 +246,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
       /** The sliced message being run, if any (at most one: the stream's messages run in order). */
-      const slices = new SliceQueue();
+      const slices = new SliceQueue(setImmediate, undefined, () => !journalHold.check());
 
       const principal = principalOf(call);
       // Read only to be logged (test doubles of a call may not have it).

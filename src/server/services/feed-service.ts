@@ -164,12 +164,25 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       const release = (): void => {
         if (!heldForAnswers && !heldForBacklog && !journalHold.held) call.resume();
       };
-      const journalHold = new JournalHold(state, limits, release);
-      const work = new SliceQueue(setImmediate, () => {
-        if (!heldForBacklog) return;
-        heldForBacklog = false;
+      const journalHold = new JournalHold(state, limits, () => {
+        work.resume();
         release();
       });
+      /** The next slice may run unless the journal is behind: then reading stops too. */
+      const journalKeepsUp = (): boolean => {
+        if (!journalHold.check()) return true;
+        call.pause();
+        return false;
+      };
+      const work = new SliceQueue(
+        setImmediate,
+        () => {
+          if (!heldForBacklog) return;
+          heldForBacklog = false;
+          release();
+        },
+        journalKeepsUp,
+      );
       /** True while shutdown's close applies what was received before it (the phase is "stopping" by then). */
       let closingQueue = false;
       const unregister = ctx.streams.add({
@@ -249,7 +262,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         const arrivedAt = metrics ? metrics.arrival() : -1;
         // The usual message, with nothing queued ahead of it, is answered here and now, as
         // its job's first (and only) step would be: no generator per message.
-        if (work.idle && isWhole(m)) return answerWhole(m, arrivedAt);
+        if (work.idle && !journalHold.held && isWhole(m)) return answerWhole(m, arrivedAt);
         work.push(apply(m, arrivedAt));
         // Waiting: every unfinished job but the one being applied.
         if (work.pending - 1 > limits.maxQueuedMessages && !heldForBacklog) {

@@ -16,15 +16,26 @@ export class SliceQueue {
   private readonly jobs: SlicedJob[] = [];
   private scheduled = false;
   private running = false;
+  /** A slice was due but `mayRun` said no: `resume()` runs it. */
+  private waiting = false;
 
   /**
    * `onEmpty`: called each time the last queued job finishes (the stream's backlog is gone,
-   * so a reader held back for it can be let go).
+   * so a reader held back for it can be let go). `mayRun`: asked before each slice; while it
+   * says no (the journal is behind, journal-backpressure.ts) nothing runs until `resume()`.
    */
   constructor(
     private readonly defer: (run: () => void) => void = setImmediate,
     private readonly onEmpty?: () => void,
+    private readonly mayRun: () => boolean = () => true,
   ) {}
+
+  /** Runs the slice that waited for `mayRun`, if one did. */
+  resume(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.step();
+  }
 
   /** Jobs not yet finished (the running one included). */
   get pending(): number {
@@ -39,14 +50,15 @@ export class SliceQueue {
     return this.jobs.length === 0 && !this.running;
   }
 
-  /** Queues a job; if nothing is ahead of it, its first slice runs now. */
+  /** Queues a job; if nothing is ahead of it, its first slice runs now (when it may). */
   push(job: SlicedJob): void {
     this.jobs.push(job);
     if (this.jobs.length === 1 && !this.running) this.step();
   }
 
-  /** Runs everything queued to completion now (shutdown's drain: what was received is finished). */
+  /** Runs everything queued to completion now (shutdown's drain: what was received is finished), held or not. */
   finishNow(): void {
+    this.waiting = false;
     if (this.jobs.length === 0) return;
     while (this.jobs.length > 0) {
       if (this.jobs[0]!.next().done) this.jobs.shift();
@@ -58,6 +70,10 @@ export class SliceQueue {
   private step(): void {
     // finishNow may have emptied the queue before a scheduled turn came.
     if (this.jobs.length === 0) return;
+    if (!this.mayRun()) {
+      this.waiting = true;
+      return;
+    }
     this.running = true;
     try {
       if (this.jobs[0]!.next().done) this.jobs.shift();
