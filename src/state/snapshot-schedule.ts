@@ -81,10 +81,11 @@ export class SnapshotSchedule {
   }
 
   /**
-   * Another instance writes the snapshots now (this one was fenced, replicated mode): nothing
-   * is written any more, not even by take() or a write already reading the state. Its state is
-   * at best older than the new owner's, and the sink's put has no compare-and-set: written, it
-   * would replace the new owner's newer snapshot.
+   * Another instance writes the snapshots now (this one was fenced, replicated mode): no write
+   * starts any more, take() included, and a write still waiting for the journal's flush stops
+   * before its put. Its state is at best older than the new owner's, and the sink's put has no
+   * compare-and-set: written, it would replace the new owner's newer snapshot. (A put already
+   * under way when the fence comes completes: it cannot be called back.)
    */
   fence(): void {
     this.fenced = true;

@@ -19,7 +19,7 @@ describe("a CA file that holds no certificate is refused", () => {
 
   for (const [name, bytes, problem] of [
     ["empty (truncated by the writer)", () => Buffer.alloc(0), "the client CA bundle holds no certificate"],
-    ["half-written", () => creds.ca.cert.subarray(0, creds.ca.cert.length >> 1), "the client CA bundle's certificate 1 is cut short (no -----END CERTIFICATE-----)"],
+    ["half-written", () => creds.ca.cert.subarray(0, creds.ca.cert.length >> 1), "the client CA bundle's certificate 1 is cut short (no -----END …CERTIFICATE-----)"],
   ] as const) {
     it(`a ${name} CA file is not handed to grpc-js`, async () => {
       const caFile = creds.pki.path(`review-ca-${name.length}.pem`);

@@ -35,24 +35,31 @@ export function tlsContextProblem(set: CertificateSet): string | undefined {
   }
 }
 
-const BEGIN = "-----BEGIN CERTIFICATE-----";
-const END = "-----END CERTIFICATE-----";
+/** The PEM blocks OpenSSL reads as certificates: plain, `X509` (old) and `TRUSTED` (with trust settings). */
+const CERTIFICATE_BEGIN = /-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----/g;
+const CERTIFICATE_BLOCK = /-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----([\s\S]*?)-----END \1CERTIFICATE-----/g;
 
 /**
  * Why a client CA bundle is not one, or undefined. createSecureContext skips a CA it cannot
  * parse without a word: an empty or half-written bundle made a context that trusts no client
  * certificate at all (found by review), so the bundle is checked here: at least one
- * certificate, every one complete, each one parsing.
+ * certificate, every one complete, each one parsing (a `TRUSTED` block carries trust settings
+ * after the certificate: it is checked for complete base64 only).
  */
 function caBundleProblem(pem: Buffer): string | undefined {
   const text = pem.toString("latin1");
-  const blocks = text.split(BEGIN).slice(1);
-  if (blocks.length === 0) return "the client CA bundle holds no certificate";
+  const begun = text.match(CERTIFICATE_BEGIN)?.length ?? 0;
+  if (begun === 0) return "the client CA bundle holds no certificate";
+  const blocks = [...text.matchAll(CERTIFICATE_BLOCK)];
+  if (blocks.length < begun) return `the client CA bundle's certificate ${blocks.length + 1} is cut short (no -----END …CERTIFICATE-----)`;
   for (let i = 0; i < blocks.length; i++) {
-    const end = blocks[i]!.indexOf(END);
-    if (end < 0) return `the client CA bundle's certificate ${i + 1} is cut short (no ${END})`;
+    const [, kind, body] = blocks[i]!;
     try {
-      new X509Certificate(`${BEGIN}${blocks[i]!.slice(0, end)}${END}\n`);
+      if (kind === "TRUSTED ") {
+        if (Buffer.from(body!.replace(/\s+/g, ""), "base64").length === 0) throw new Error("empty");
+      } else {
+        new X509Certificate(`-----BEGIN CERTIFICATE-----${body}-----END CERTIFICATE-----\n`);
+      }
     } catch (e) {
       return `the client CA bundle's certificate ${i + 1} does not parse: ${(e as Error).message}`;
     }
