@@ -3,7 +3,7 @@
  * on "-----BEGIN CERTIFICATE-----" only. OpenSSL (and so node's TLS) also reads
  * "-----BEGIN TRUSTED CERTIFICATE-----" blocks (openssl x509 -trustout; some distro trust
  * stores ship them): such a bundle makes a server that verifies client certificates, yet the
- * check says it "holds no certificate" — start-up and every reload are refused.
+ * check said it "held no certificate": start-up and every reload were refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
