@@ -22,7 +22,7 @@ import type { ServingPhase } from "../../src/server/services/service-context.js"
 import { CommandError } from "../../src/state/command-error.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { heldFsync, nextTurn, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { heldFsync, nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
 import { ACCOUNT, testConfig } from "./harness.js";
 
 type Unary = (call: unknown, callback: (error: Partial<ServiceError> | null, reply: unknown) => void) => void;
@@ -58,13 +58,7 @@ describe("durable reads (no sockets)", () => {
     await journal.close();
   });
 
-  async function releaseAll(): Promise<void> {
-    for (let turn = 0; turn < 20; turn++) {
-      await nextTurn();
-      while (fsync.count() > 0) await fsync.releaseNext();
-      if (journal.recordsAwaitingDurability === 0) break;
-    }
-  }
+  const releaseAll = () => releaseUntilDurable(journal, fsync);
 
   /** Calls `method`; the returned record fills in when (if) it is answered. */
   function call(method: string, request: unknown) {

@@ -25,7 +25,7 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { decodeOpenResponse, decodePublishResponse, encodeOpenResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
 import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import type { CommandInit } from "../../src/client/index.js";
-import { heldFsync, nextTurn, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { heldFsync, nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
 import { ACCOUNT, order, seed, testConfig } from "./harness.js";
 import { as, errorOf, feeReport } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
@@ -69,15 +69,7 @@ describe("journal back-pressure (no sockets)", () => {
     await journal.close();
   });
 
-  /** Releases every held fdatasync until nothing waits. */
-  async function catchUp(): Promise<void> {
-    for (let turn = 0; turn < 50; turn++) {
-      await nextTurn();
-      while (fsync.count() > 0) await fsync.releaseNext();
-      if (journal.recordsAwaitingDurability === 0 && fsync.count() === 0) break;
-    }
-    await nextTurn();
-  }
+  const catchUp = () => releaseUntilDurable(journal, fsync);
 
   const usd = () => {
     const h = (state.engine.policy("SpotFundsPolicy") as SpotFundsPolicy).holdings(ACCOUNT as AccountId).get("USD")!;

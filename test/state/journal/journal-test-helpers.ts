@@ -58,6 +58,19 @@ export function heldFsync(): HeldFsync {
   };
 }
 
+/**
+ * Releases every held fdatasync, turn after turn, until nothing waits for durability; then
+ * one more turn, so what waited on it (answers, a resumed stream) has run.
+ */
+export async function releaseUntilDurable(journal: { readonly recordsAwaitingDurability: number }, fsync: HeldFsync): Promise<void> {
+  for (let turn = 0; turn < 50; turn++) {
+    await nextTurn();
+    while (fsync.count() > 0) await fsync.releaseNext();
+    if (journal.recordsAwaitingDurability === 0 && fsync.count() === 0) break;
+  }
+  await nextTurn();
+}
+
 export interface ReadBack {
   readonly seqs: bigint[];
   readonly payloads: Buffer[];
