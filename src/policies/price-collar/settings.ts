@@ -81,7 +81,10 @@ export function parsePriceCollarSettingsJson(json: unknown, path = "settings"): 
   });
   const extra = ["instruments", "marketSlippagePct"];
   let tiers: AccountTiers<CollarLimit>;
-  if (instruments.length > 0 && obj.default === undefined && obj.groups === undefined && obj.accounts === undefined) {
+  // Empty tier lists count as absent: GetPolicySettings shows them so (`"groups": []`), and
+  // an operator sends those settings back edited (found by review: they were refused).
+  const none = (list: unknown) => list === undefined || (Array.isArray(list) && list.length === 0);
+  if (instruments.length > 0 && obj.default === undefined && none(obj.groups) && none(obj.accounts)) {
     onlyKeys(obj, path, ["default", "groups", "accounts", ...extra]);
     tiers = { groups: [], accounts: [] };
   } else {
