@@ -52,6 +52,11 @@ export type SequencedEvent = { readonly sequence: bigint; readonly event: Sideca
 /**
  * Fans account events out to monitors, numbered so a monitor can tell it missed none.
  * Subscribers are plain callbacks; the gRPC event service is one of them.
+ *
+ * The numbers are part of the state: an event is numbered when the command that makes it
+ * runs, live or replayed, and delivered only live (once durable). So a restart, a replay or a
+ * standby's takeover goes on from the number the journal reached, and never hands out again
+ * a number monitors already hold (found by review: every start counted from 1 again).
  */
 export class EventHub {
   private sequence = 0n;
@@ -83,9 +88,29 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  publish(event: SidecarEvent, retain = false, actor?: string): void {
+  /** The last number handed out (a snapshot carries it). */
+  get lastSequence(): bigint {
+    return this.sequence;
+  }
+
+  /** On a freshly built state: numbering goes on after `sequence`. */
+  restoreSequence(sequence: bigint): void {
+    this.sequence = sequence;
+  }
+
+  /** Gives `event` the next number, without delivering it (a replay numbers what it does not deliver). */
+  number(event: SidecarEvent, actor?: string): SequencedEvent {
     this.sequence += 1n;
-    const sequenced: SequencedEvent = actor === undefined ? { sequence: this.sequence, event } : { sequence: this.sequence, event, actor };
+    return actor === undefined ? { sequence: this.sequence, event } : { sequence: this.sequence, event, actor };
+  }
+
+  /** Numbers and delivers at once. */
+  publish(event: SidecarEvent, retain = false, actor?: string): void {
+    this.deliver(this.number(event, actor), retain);
+  }
+
+  /** Delivers an event numbered earlier; `retain`: every later subscriber is told it first. */
+  deliver(sequenced: SequencedEvent, retain = false): void {
     if (retain) this.retained.push(sequenced);
     const tap = this.tap;
     if (tap) guarded("an event tap", () => tap(sequenced));

@@ -13,7 +13,7 @@ import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
 import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
 import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
-import { EventHub, type RollbackReason, type SidecarEvent } from "./event-hub.js";
+import { EventHub, type RollbackReason, type SequencedEvent, type SidecarEvent } from "./event-hub.js";
 import { blockedScope, cancelWorkingOrders } from "./kill-switch-notices.js";
 import { JournalFailedError, type Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
@@ -58,12 +58,16 @@ export interface StateSnapshot {
    * them. Absent when there are none, and in snapshots written before it existed.
    */
   readonly unannounced?: readonly UnannouncedRollback[];
+  /** The last event number handed out (event-hub.ts); absent in snapshots written before it was kept. */
+  readonly eventSequence?: bigint;
 }
 
 /** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
 export interface UnannouncedRollback {
   readonly accountId: AccountId;
   readonly reservationIds: readonly bigint[];
+  /** Its event's number; absent in snapshots written before numbers were kept. */
+  readonly sequence?: bigint;
 }
 
 type RecoveryRollbackEvent = Extract<SidecarEvent, { kind: "reservationsRolledBack" }>;
@@ -126,7 +130,7 @@ export class SidecarState implements ChannelHost {
    * a snapshot taken before `served` is durable carries them (a live and a recovered state
    * hold the same list). The `served` record empties it.
    */
-  private readonly unannounced: RecoveryRollbackEvent[] = [];
+  private readonly unannounced: SequencedEvent[] = [];
   /** The actor of the admin command or denial being run: events it causes carry it. */
   private actingAs: string | undefined;
   /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
@@ -167,7 +171,8 @@ export class SidecarState implements ChannelHost {
       marketData: this.marketData.snapshotState(),
       channels: [...this.live.values()].map((c) => c.toData()),
       audit: this.audit.toData(),
-      ...(this.unannounced.length > 0 ? { unannounced: this.unannounced.map(({ accountId, reservationIds }) => ({ accountId, reservationIds: [...reservationIds] })) } : {}),
+      ...(this.unannounced.length > 0 ? { unannounced: this.unannounced.map(unannouncedData) } : {}),
+      eventSequence: this.events.lastSequence,
     };
   }
 
@@ -182,8 +187,11 @@ export class SidecarState implements ChannelHost {
     this.useSettings(s.settings);
     for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
     if (s.audit) this.audit.restore(s.audit);
-    for (const { accountId, reservationIds } of s.unannounced ?? []) {
-      this.unannounced.push({ kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" });
+    if (s.eventSequence !== undefined) this.events.restoreSequence(s.eventSequence);
+    for (const { accountId, reservationIds, sequence } of s.unannounced ?? []) {
+      const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" };
+      // A snapshot from before numbers were kept: numbered now.
+      this.unannounced.push(sequence === undefined ? this.events.number(event) : { sequence, event });
     }
   }
 
@@ -363,7 +371,7 @@ export class SidecarState implements ChannelHost {
    */
   resumeAfterReplay(): void {
     this.timeOffset = Math.max(0, this.lastTs - this.timeSource.nowMs());
-    for (const event of this.unannounced) this.events.publish(event, true);
+    for (const sequenced of this.unannounced) this.events.deliver(sequenced, true);
   }
 
   /**
@@ -448,8 +456,9 @@ export class SidecarState implements ChannelHost {
             // Retained: recovery's rollbacks happen before any monitor can subscribe. Listed
             // until a `served` record, live or replayed: a replay announces them unless a later
             // `served` says they already were, and a snapshot taken before it carries them.
-            this.unannounced.push(event);
-            if (!this.replaying) this.outbox.push(() => this.events.publish(event, true));
+            const sequenced = this.events.number(event);
+            this.unannounced.push(sequenced);
+            if (!this.replaying) this.outbox.push(() => this.events.deliver(sequenced, true));
           }
         } else {
           this.announceRollbacks(c.channel, dropped, ROLLBACK_REASON[c.reason]);
@@ -631,17 +640,24 @@ export class SidecarState implements ChannelHost {
     if (blocked) this.sendCancelNotices(blocked.scope, blocked.block, this.operatorBlocking ? "operator" : "policy");
   }
 
+  /** Runs in a replay too, so that its event is numbered as it was live; `notify` sends nothing then. */
   private sendCancelNotices(scope: ControlScope, block: AccountBlock, blockedBy: BlockedBy): void {
-    if (this.replaying) return;
     const admin = this.engine.accounts();
     const { notices, event } = cancelWorkingOrders(scope, block, blockedBy, this.live.values(), (a) => admin.groupOf(a));
     for (const [channel, notice] of notices) this.notify(channel, notice);
     this.announce(event);
   }
 
-  /** Monitors hear of a change once it is durable; a replay announces nothing again. */
+  /** Monitors hear of a change once it is durable; a replay numbers its events but announces nothing again. */
   private announce(event: SidecarEvent, actor = this.actingAs): void {
+    const sequenced = this.events.number(event, actor);
     if (this.replaying) return;
-    this.outbox.push(() => this.events.publish(event, false, actor));
+    this.outbox.push(() => this.events.deliver(sequenced));
   }
+}
+
+/** A recovery rollback not yet announced, as a snapshot keeps it. */
+function unannouncedData({ sequence, event }: SequencedEvent): UnannouncedRollback {
+  const { accountId, reservationIds } = event as RecoveryRollbackEvent;
+  return { accountId, reservationIds: [...reservationIds], sequence };
 }

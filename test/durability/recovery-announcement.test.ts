@@ -135,7 +135,7 @@ describe("recovery's rollbacks are announced by the next start when a start cras
     const written = readLatestSnapshot(dataDir)!;
     const replayed = replayedUpTo(dataDir, 6n);
     expect(Buffer.from(encodePlain({ ...replayed.snapshot(), sequence: 6n })).toString()).toBe(Buffer.from(written.data).toString());
-    expect((decodePlain(written.data) as StateSnapshot).unannounced).toEqual([{ accountId, reservationIds: [...ids].reverse() }]);
+    expect((decodePlain(written.data) as StateSnapshot).unannounced).toEqual([{ accountId, reservationIds: [...ids].reverse(), sequence: expect.any(BigInt) }]);
 
     // Third start: restored from that snapshot, nothing to replay; it announces the rollbacks.
     const third = await restart(dataDir, 3_000);
@@ -192,7 +192,7 @@ describe("recovery's rollbacks are announced by the next start when a start cras
     unblock();
     await recoverThenLoseServed(dataDir, 2_000);
     const written = decodePlain(readLatestSnapshot(dataDir)!.data) as StateSnapshot;
-    expect(written.unannounced).toEqual([{ accountId, reservationIds: ids }]);
+    expect(written.unannounced).toEqual([{ accountId, reservationIds: ids, sequence: expect.any(BigInt) }]);
     // The same snapshot as a version without the field wrote it.
     const { unannounced: _dropped, ...old } = written;
     const restored = buildState(durableConfig(tempDir()), new ManualClock(0));

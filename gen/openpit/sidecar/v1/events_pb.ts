@@ -55,7 +55,10 @@ export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE_
  */
 export type AccountEvent = Message<"openpit.sidecar.v1.AccountEvent"> & {
   /**
-   * Server sequence number, increasing by one per event.
+   * Server sequence number, increasing by one per event. It is part of the journaled state:
+   * it goes on across restarts, replays and failovers, so a number is never handed out twice.
+   * A gap means events that were never delivered (the process stopped between a change being
+   * made durable and its events being sent).
    *
    * @generated from field: uint64 sequence = 1;
    */
