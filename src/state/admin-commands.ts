@@ -53,6 +53,25 @@ export function configurableOf(engine: Engine, name: string) {
   return { ...entry.configurable, policyClass: entry.policyClass as PolicyClass<ConfigurablePolicy<unknown>> };
 }
 
+/**
+ * The command as it will be journaled. A ConfigurePolicy carries the settings as they will
+ * apply, defaults filled in, not the operator's JSON: a replay by a later version, whose
+ * defaults may differ, must apply what was acknowledged (found by review). Only when they
+ * read back to themselves; settings that do not parse go as they came, and fail in the door,
+ * recorded, as before.
+ */
+export function journaledAdminCommand(engine: Engine, c: AdminCommand): AdminCommand {
+  if (c.kind !== "configurePolicy") return c;
+  try {
+    const { parseUpdate, toJson } = configurableOf(engine, c.policy);
+    const applied = toJson(parseUpdate(c.settings as Json, "settings_json"));
+    const again = toJson(parseUpdate(applied, "settings_json"));
+    return JSON.stringify(again) === JSON.stringify(applied) ? { ...c, settings: applied } : c;
+  } catch {
+    return c;
+  }
+}
+
 export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand): AdminResult {
   const accounts = engine.accounts();
   switch (c.kind) {

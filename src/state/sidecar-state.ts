@@ -7,7 +7,7 @@ import type { AccountId } from "../param/index.js";
 import { ManualClock, type Clock, type Engine, type EngineEvent, type EngineSnapshot } from "../engine/index.js";
 import type { AccountBlock, BlockedBy, ControlScope, ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
-import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
+import { journaledAdminCommand, retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
 import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
 import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
@@ -320,7 +320,7 @@ export class SidecarState implements ChannelHost {
 
   /** An operator's change, recorded in the audit trail as `actor`'s (applied or failed). */
   admin(command: AdminCommand, actor: string = LOCAL_PRINCIPAL_NAME): AdminResult {
-    return this.enter({ kind: "admin", command, actor }) as AdminResult;
+    return this.enter({ kind: "admin", command: journaledAdminCommand(this.engine, command), actor }) as AdminResult;
   }
 
   /** A call the security layer refused: journaled as an audit record and announced; nothing else changes. */
