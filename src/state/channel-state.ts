@@ -41,7 +41,8 @@ export interface ChannelHost {
   pinnedAccountCount(owner: string): number;
   /** Applies a report and publishes what monitors must hear (halts). */
   applyExecutionReport(report: ExecutionReport): PostTradeResult;
-  notify(channel: ChannelState, notice: ChannelNotice): void;
+  /** `rolledBack`: the reservations the notice's event rolled back, by account (fenced, expired), for monitors. */
+  notify(channel: ChannelState, notice: ChannelNotice, rolledBack?: ReadonlyMap<AccountId, readonly bigint[]>): void;
 }
 
 
@@ -228,7 +229,7 @@ export class ChannelState {
       this.accounts.delete(account);
       this.host.pins.unpin(account, this);
     }
-    this.host.notify(this, { kind: "fenced", accountIds: [...accounts], rolledBack: dropped.rolledBack, abandoned: dropped.abandoned });
+    this.host.notify(this, { kind: "fenced", accountIds: [...accounts], rolledBack: dropped.rolledBack, abandoned: dropped.abandoned }, dropped.byAccount);
   }
 
   /** True if a reservation's TTL has passed by `now` (a read: the sweep runs only then). */
@@ -241,8 +242,8 @@ export class ChannelState {
   expire(now: number): void {
     const taken = this.handles.takeWhere((h) => h.kind === "reservation" && h.expiresAt <= now);
     if (taken.length === 0) return;
-    const { rolledBack } = this.drop(taken);
-    this.host.notify(this, { kind: "expired", reservationIds: rolledBack });
+    const { rolledBack, byAccount } = this.drop(taken);
+    this.host.notify(this, { kind: "expired", reservationIds: rolledBack }, byAccount);
   }
 
   // ---- dispatch ------------------------------------------------------------------------

@@ -11,9 +11,9 @@ export type SidecarEvent =
   | { readonly kind: "pnlHalted"; readonly accountId: AccountId; readonly policyGroupId: PolicyGroupId; readonly reason: PnlHaltReason }
   /**
    * Reservations rolled back without their channel asking: a crash left them open
-   * (recovery, retained for late subscribers), or their channel ended (cancel on
+   * (recovery, retained for late subscribers), their channel ended (cancel on
    * disconnect: lost involuntarily, ended by the client, shut down, or closed by a
-   * policy's reject).
+   * policy's reject), their time to live passed, or another channel took their account.
    */
   | {
       readonly kind: "reservationsRolledBack";
@@ -44,7 +44,7 @@ export type SidecarEvent =
   | { readonly kind: "auditRecorded"; readonly record: AuditRecord };
 
 /** Why reservations were rolled back without their channel asking (events.proto RollbackReason). */
-export type RollbackReason = "recovery" | "connectionLost" | "clientEnded" | "shutdown" | "closedByPolicy";
+export type RollbackReason = "recovery" | "connectionLost" | "clientEnded" | "shutdown" | "closedByPolicy" | "expired" | "fenced";
 
 /** `actor`: who caused the event (an admin command's or a denial's actor); absent otherwise. */
 export type SequencedEvent = { readonly sequence: bigint; readonly event: SidecarEvent; readonly actor?: string };

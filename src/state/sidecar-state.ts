@@ -461,7 +461,7 @@ export class SidecarState implements ChannelHost {
             if (!this.replaying) this.outbox.push(() => this.events.deliver(sequenced, true));
           }
         } else {
-          this.announceRollbacks(c.channel, dropped, ROLLBACK_REASON[c.reason]);
+          this.announceRollbacks(c.channel, dropped.byAccount, ROLLBACK_REASON[c.reason]);
         }
         return undefined;
       }
@@ -489,7 +489,7 @@ export class SidecarState implements ChannelHost {
           // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
           const dropped = this.dropLive(channel, "policy");
           this.notify(channel, { kind: "closing", ...closing, rolledBack: dropped.rolledBack });
-          this.announceRollbacks(c.channel, dropped, "closedByPolicy");
+          this.announceRollbacks(c.channel, dropped.byAccount, "closedByPolicy");
         }
         return out;
       }
@@ -557,8 +557,8 @@ export class SidecarState implements ChannelHost {
    * Cancel on disconnect: monitors (a gateway's peer) learn what a closed channel left open
    * and why it closed, so they can cancel those orders at the venue.
    */
-  private announceRollbacks(channelId: bigint, dropped: ReturnType<ChannelState["close"]>, reason: RollbackReason): void {
-    for (const [accountId, reservationIds] of dropped.byAccount) {
+  private announceRollbacks(channelId: bigint, byAccount: ReadonlyMap<AccountId, readonly bigint[]>, reason: RollbackReason): void {
+    for (const [accountId, reservationIds] of byAccount) {
       this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason, channelId });
     }
   }
@@ -618,7 +618,10 @@ export class SidecarState implements ChannelHost {
     return result;
   }
 
-  notify(channel: ChannelState, notice: ChannelNotice): void {
+  notify(channel: ChannelState, notice: ChannelNotice, rolledBack?: ReadonlyMap<AccountId, readonly bigint[]>): void {
+    // Monitors hear of rollbacks the channel did not ask for (found by review: a takeover's
+    // and an expiry's were told to the channel only); numbered in a replay too.
+    if (rolledBack && (notice.kind === "fenced" || notice.kind === "expired")) this.announceRollbacks(channel.channelId, rolledBack, notice.kind);
     if (this.replaying) return;
     if (notice.kind === "fenced") {
       const { channelId, owner } = channel;

@@ -47,8 +47,9 @@ describe("metrics after a scripted workload through the wire", () => {
       'openpit_events_published_total{kind="auditRecorded"} 3',
       'openpit_events_published_total{kind="accountUnblocked"} 1',
       'openpit_events_published_total{kind="policyConfigured"} 1',
-      // Cancel on disconnect: b ended its stream with a reservation open.
-      'openpit_events_published_total{kind="reservationsRolledBack"} 1',
+      // The fence's rollback (a took the account over), and cancel on disconnect: b ended
+      // its stream with a reservation open. One each, as the rollback counter says above.
+      'openpit_events_published_total{kind="reservationsRolledBack"} 2',
     ]);
     expect(series(text, "openpit_events_dropped_total")).toEqual(["openpit_events_dropped_total 0"]);
 

@@ -16,6 +16,8 @@ const ROLLBACK_REASONS: Record<RollbackReason, ev.RollbackReason> = {
   clientEnded: ev.RollbackReason.CLIENT_ENDED,
   shutdown: ev.RollbackReason.SHUTDOWN,
   closedByPolicy: ev.RollbackReason.CLOSED_BY_POLICY,
+  expired: ev.RollbackReason.EXPIRED,
+  fenced: ev.RollbackReason.FENCED,
 };
 
 export function encodeEvent({ sequence, event: e, actor }: SequencedEvent): ev.AccountEvent {
