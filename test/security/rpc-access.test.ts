@@ -246,9 +246,10 @@ describe("every RPC, for every role", () => {
         }
         if (!mayCall) {
           // Refused at the door's doorstep: not one field of the state moved; the only record
-          // journaled is the denial on the audit trail.
+          // journaled is the denial on the audit trail, announced as one event.
           const after = h.server.state.snapshot();
-          expect({ ...after, audit: undefined }).toEqual({ ...before, audit: undefined });
+          expect({ ...after, audit: undefined, eventSequence: undefined }).toEqual({ ...before, audit: undefined, eventSequence: undefined });
+          expect(after.eventSequence).toBe(before.eventSequence! + 1n);
           const denied = h.server.state.audit.query({ afterSequence: (before.audit?.nextSequence ?? 1n) - 1n, newestFirst: false, limit: 10 }).records;
           expect(denied.map((r) => [r.actor, r.outcome, r.reason])).toEqual([[caller === "nobody" ? "(unauthenticated)" : caller, "denied", status[expected]]]);
           expect(h.denials).toEqual([

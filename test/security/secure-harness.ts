@@ -127,7 +127,10 @@ export async function startSecureHarness(security: Record<string, unknown>, over
   };
 }
 
-/** Everything a refusal must leave as it was: the whole state but the audit trail, which records the refusal. */
+/**
+ * Everything a refusal must leave as it was: the whole state but the audit trail, which
+ * records the refusal, and the event numbering (the record's event takes a number).
+ */
 export function stateApartFromAudit(server: SidecarServer): unknown {
-  return { ...server.state.snapshot(), audit: undefined };
+  return { ...server.state.snapshot(), audit: undefined, eventSequence: undefined };
 }
