@@ -6,7 +6,8 @@ import { AccountGroupId, PolicyGroupId } from "../param/index.js";
 import { Engine, ManualClock, type Clock } from "../engine/index.js";
 import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
 import { ttlOf } from "../state/admin-commands.js";
-import { POLICY_CATALOG } from "../policies/catalog.js";
+import { POLICY_CATALOG, unknownNamedPolicy } from "../policies/catalog.js";
+import { ConfigError } from "../server/config/load-config.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
 import { wallClock } from "../state/wall-clock.js";
@@ -35,6 +36,15 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     builder.policy(entry.create(p.settings ?? {}, `config.policies[${i}].settings`, { policyGroupId, marketData }));
   });
   const engine = builder.build();
+  config.policies.forEach((p, i) => {
+    const entry = POLICY_CATALOG.get(p.type)!;
+    // Only policies whose settings name others (the update parser may refuse construction-only fields).
+    const parse = entry.configurable?.namedPolicies && entry.configurable.parseUpdate;
+    const unknown = parse && unknownNamedPolicy(entry, parse(p.settings ?? {}, `config.policies[${i}].settings`), engine.policies);
+    if (unknown) {
+      throw new ConfigError(`config.policies[${i}].settings.policies[${unknown.index}]: no policy named '${unknown.name}' (the configured policies: ${engine.policies.map((q) => q.name).join(", ")})`);
+    }
+  });
 
   const accounts = engine.accounts();
   if (config.accounts.defaultCurrency) accounts.setGroupCurrency(AccountGroupId.DEFAULT, config.accounts.defaultCurrency);

@@ -38,6 +38,12 @@ export interface PolicyCatalogEntry<P extends PreTradePolicy = PreTradePolicy> {
   readonly configurable?: {
     parseUpdate(json: Json, path: string): unknown;
     toJson(settings: unknown): Json;
+    /**
+     * The other policies its settings name (SoftLimitPolicy's `policies`), by their place in
+     * the settings' `policies` list: each must be in the engine (checked at start and on
+     * ConfigurePolicy); absent = it names none.
+     */
+    namedPolicies?(settings: unknown): readonly string[];
   };
   /** Accounts this policy keeps state for (the operator's account list); absent = none. */
   accountIds?(policy: P): Iterable<AccountId>;

@@ -44,6 +44,17 @@ export function catalogEntryOf(policy: PreTradePolicy): PolicyCatalogEntry | und
   return ENTRIES.find((e) => policy instanceof e.policyClass);
 }
 
+/**
+ * The first policy name in `settings` (parsed by `entry`) that `policies` does not hold, with
+ * its place in the settings' `policies` list: a typo there would silently watch nothing
+ * (found by review). undefined when every name is known.
+ */
+export function unknownNamedPolicy(entry: PolicyCatalogEntry, settings: unknown, policies: readonly PreTradePolicy[]): { index: number; name: string } | undefined {
+  const named = entry.configurable?.namedPolicies?.(settings) ?? [];
+  const index = named.findIndex((name) => !policies.some((p) => p.name === name));
+  return index < 0 ? undefined : { index, name: named[index]! };
+}
+
 /** A retunable policy's settings now, as its JSON; undefined if it has none. */
 export function settingsJsonOf(policy: PreTradePolicy): Json | undefined {
   const configurable = catalogEntryOf(policy)?.configurable;

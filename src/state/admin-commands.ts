@@ -6,11 +6,11 @@ import type { InstrumentId } from "../param/ids.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
-import { catalogEntryOf } from "../policies/catalog.js";
+import { catalogEntryOf, unknownNamedPolicy } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
 import type { Json } from "../policies/settings-json.js";
 import type { AdminCommand } from "./commands.js";
-import { CommandError } from "./command-error.js";
+import { CommandError, invalid } from "./command-error.js";
 import { runSetTradingState } from "./trading-state-admin.js";
 
 /** What an admin command answers besides success. */
@@ -50,7 +50,7 @@ function policyNamed(engine: Engine, name: string) {
 export function configurableOf(engine: Engine, name: string) {
   const entry = catalogEntryOf(policyNamed(engine, name));
   if (!entry?.configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' has no runtime settings`);
-  return { ...entry.configurable, policyClass: entry.policyClass as PolicyClass<ConfigurablePolicy<unknown>> };
+  return { ...entry.configurable, entry, policyClass: entry.policyClass as PolicyClass<ConfigurablePolicy<unknown>> };
 }
 
 /**
@@ -112,6 +112,8 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
     case "configurePolicy": {
       const configurable = configurableOf(engine, c.policy);
       const next = configurable.parseUpdate(c.settings as Json, "settings_json") as Record<string, unknown>;
+      const unknown = unknownNamedPolicy(configurable.entry, next, engine.policies);
+      if (unknown) invalid(`settings_json.policies[${unknown.index}]`, `no policy named '${unknown.name}' in this engine (${engine.policies.map((p) => p.name).join(", ")})`);
       engine.configure().update(c.policy, configurable.policyClass, (draft) => {
         // Replace, not merge: an optional setting the new JSON leaves out (e.g. `broker`) is removed.
         const d = draft as Record<string, unknown>;
