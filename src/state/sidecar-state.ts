@@ -262,11 +262,7 @@ export class SidecarState implements ChannelHost {
    * (start-failover.ts), refusing meanwhile. Appends still throw: a command changes nothing then.
    */
   afterDurable(callback: () => void): void {
-    try {
-      this.currentJournal.afterDurable(callback);
-    } catch (e) {
-      if (!(e instanceof JournalFailedError)) throw e;
-    }
+    this.afterDurableOrFailed(callback, () => undefined);
   }
 
   /**

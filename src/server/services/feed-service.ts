@@ -168,7 +168,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         work.resume();
         release();
       });
-      /** The next slice may run unless the journal is behind: then reading stops too. */
+      /** Work may go on unless the journal is behind: then reading stops too (asked before each slice and after each answer). */
       const journalKeepsUp = (): boolean => {
         if (!journalHold.check()) return true;
         call.pause();
@@ -237,7 +237,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
           writeNow(encoded);
           if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
         });
-        if (!journalHold.held && journalHold.check()) call.pause();
+        journalKeepsUp();
       };
       /** Answered in one go (malformed, a slice or less, refused whole): no job needed when nothing is ahead of it. */
       const isWhole = (m: PublishRequest | MalformedMessage): boolean => {
