@@ -61,6 +61,11 @@ export function settingsJsonOf(policy: PreTradePolicy): Json | undefined {
   return configurable && configurable.toJson(currentSettings(policy));
 }
 
+/** A policy's settings as GetPolicySettings shows them (and a compare-and-set compares them): `{}` when it has none. */
+export function shownSettingsJson(policy: PreTradePolicy): Json {
+  return settingsJsonOf(policy) ?? {};
+}
+
 /** Accounts a policy keeps state for; none for a custom policy. */
 export function accountIdsOf(policy: PreTradePolicy): Iterable<AccountId> {
   return catalogEntryOf(policy)?.accountIds?.(policy) ?? [];

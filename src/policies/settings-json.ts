@@ -105,3 +105,21 @@ export function readObjectList<T>(json: Json, path: string, read: (obj: Record<s
     return read(readObject(item, itemPath), itemPath);
   });
 }
+
+/**
+ * The same JSON value: objects compared key by key whatever their order, arrays in order,
+ * numbers and strings as they are (`"5000"` is not `5000`). For a compare-and-set of settings
+ * sent back by a client that may have re-serialised them.
+ */
+export function sameJson(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameJson(x, b[i]));
+  }
+  const ka = Object.keys(a);
+  const ob = b as Record<string, Json>;
+  if (ka.length !== Object.keys(ob).length) return false;
+  return ka.every((k) => Object.hasOwn(ob, k) && sameJson((a as Record<string, Json>)[k], ob[k]));
+}

@@ -6,9 +6,9 @@ import type { InstrumentId } from "../param/ids.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
-import { catalogEntryOf, unknownNamedPolicy } from "../policies/catalog.js";
+import { catalogEntryOf, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
-import type { Json } from "../policies/settings-json.js";
+import { sameJson, type Json } from "../policies/settings-json.js";
 import type { AdminCommand } from "./commands.js";
 import { CommandError, invalid } from "./command-error.js";
 import { runSetTradingState } from "./trading-state-admin.js";
@@ -60,8 +60,18 @@ export function configurableOf(engine: Engine, name: string) {
  * read back to themselves; settings that do not parse go as they came, and fail in the door,
  * recorded, as before.
  */
-export function journaledAdminCommand(engine: Engine, c: AdminCommand): AdminCommand {
-  if (c.kind !== "configurePolicy") return c;
+export function journaledAdminCommand(engine: Engine, command: AdminCommand): AdminCommand {
+  if (command.kind !== "configurePolicy") return command;
+  // A compare-and-set is decided here, against the state the door is about to change (nothing
+  // runs in between), and journaled as its outcome: `conflict` or nothing.
+  const { expected, ...c } = command;
+  const policy = engine.policy(c.policy);
+  if (expected !== undefined && policy !== undefined && !sameJson(expected, shownSettingsJson(policy))) {
+    return {
+      ...c,
+      conflict: `policy '${c.policy}': its settings changed since they were read (expected_settings_json no longer matches them); read them again and redo the change`,
+    };
+  }
   try {
     const { parseUpdate, toJson } = configurableOf(engine, c.policy);
     const applied = toJson(parseUpdate(c.settings as Json, "settings_json"));
@@ -111,6 +121,7 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       return { retirement: engine.retireAccount(c.accountId) };
     case "configurePolicy": {
       const configurable = configurableOf(engine, c.policy);
+      if (c.conflict !== undefined) throw new CommandError("ABORTED", "expected_settings_json", c.conflict);
       const next = configurable.parseUpdate(c.settings as Json, "settings_json") as Record<string, unknown>;
       const unknown = unknownNamedPolicy(configurable.entry, next, engine.policies);
       if (unknown) invalid(`settings_json.policies[${unknown.index}]`, `no policy named '${unknown.name}' in this engine (${engine.policies.map((p) => p.name).join(", ")})`);

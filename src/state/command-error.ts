@@ -23,7 +23,8 @@ export type CommandErrorCode =
   | "UNAVAILABLE"
   | "PERMISSION_DENIED"
   | "UNAUTHENTICATED"
-  | "NOT_OWNER";
+  | "NOT_OWNER"
+  | "ABORTED";
 
 export class CommandError extends Error {
   override name = "CommandError";

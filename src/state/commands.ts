@@ -48,8 +48,21 @@ export type AdminCommand =
   | { readonly kind: "setGroupCurrency"; readonly group: AccountGroupId; readonly currency: Asset | undefined }
   /** OpenPit's `retire_account`: a refusal is an answer (AdminResult.retirement), not an error. */
   | { readonly kind: "retireAccount"; readonly accountId: AccountId }
-  /** `settings`: the policy's settings JSON as in the configuration file (replaces, not merges). */
-  | { readonly kind: "configurePolicy"; readonly policy: string; readonly settings: unknown }
+  /**
+   * `settings`: the policy's settings JSON as in the configuration file (replaces, not merges).
+   * `expected`: apply only if the policy's settings are still these (GetPolicySettings' form);
+   * checked just before the journal (journaledAdminCommand), so a journaled command never
+   * carries it. `conflict`: that check failed, and why; the door fails the command with it,
+   * so a replay fails it alike without comparing again (a later version may render settings
+   * differently).
+   */
+  | {
+      readonly kind: "configurePolicy";
+      readonly policy: string;
+      readonly settings: unknown;
+      readonly expected?: unknown;
+      readonly conflict?: string;
+    }
   | { readonly kind: "setPnlAccumulator"; readonly policy: string; readonly accountId: AccountId; readonly asset: Asset; readonly pnl: Pnl }
   | { readonly kind: "setSpotFundsAccountPnl"; readonly policy: string; readonly accountId: AccountId; readonly state: PnlState }
   | { readonly kind: "registerInstrument"; readonly instrument: Instrument; readonly id: InstrumentId | undefined; readonly ttlMs: number | undefined }

@@ -138,6 +138,32 @@ describe("openpit CLI", () => {
     expect([quoted.code, quoted.err, quoted.out.split("\n").at(-2)]).toEqual([0, "", "applied"]);
   });
 
+  it("configure: another operator's change between the read and the write is not undone; the write is refused and nothing changes", async () => {
+    const policy = "OrderSizeLimitPolicy";
+    const state = h.server.state;
+    const admin = state.admin.bind(state);
+    // The other operator's change lands just before the CLI's ConfigurePolicy reaches the door.
+    const other = { ...(await policySettingsOf(policy)), broker: { maxQuantity: "333", maxNotional: "1000000" } };
+    const spy = vi.spyOn(state, "admin").mockImplementationOnce((command, actor) => {
+      admin({ kind: "configurePolicy", policy, settings: other }, "another-operator");
+      return admin(command, actor);
+    });
+    try {
+      expect(await cli("configure", policy, "--set", "broker.maxNotional=2000")).toEqual({
+        code: 1,
+        out: "",
+        err: `openpit configure: policy '${policy}': its settings changed since they were read (expected_settings_json no longer matches them); read them again and redo the change (ABORTED, ABORTED)\n`,
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await policySettingsOf(policy)).broker).toEqual({ maxQuantity: "333", maxNotional: "1000000" });
+    // Run again, it edits the settings as they are now.
+    const again = await cli("configure", policy, "--set", "broker.maxNotional=2000");
+    expect([again.code, again.err]).toEqual([0, ""]);
+    expect((await policySettingsOf(policy)).broker).toEqual({ maxQuantity: "333", maxNotional: "2000" });
+  });
+
   it("errors say what to do", async () => {
     expect(await cli("block", "0", "--reason", "x")).toEqual({ code: 1, out: "", err: "openpit block: account_id is required (INVALID_ARGUMENT, MISSING_FIELD)\n" });
     // Past what the wire field holds: a usage error (exit 2), not an encoding failure.

@@ -109,4 +109,31 @@ describe.runIf(ready)("web console in Chromium", () => {
     expect(JSON.parse(now.settingsJson)).toMatchObject({ broker: { maxQuantity: "250" } });
     await page.close();
   });
+
+  it("a save over someone else's change since the editor loaded is refused, says so, and changes nothing; reloaded, it applies", async () => {
+    const policy = "OrderSizeLimitPolicy";
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#policy").selectOption(policy);
+    await expect.poll(() => page.locator("#settings").inputValue()).toContain('"maxQuantity"');
+    const loaded = JSON.parse(await page.locator("#settings").inputValue()) as { broker: { maxQuantity: string; maxNotional: string } };
+    // Another operator changes the policy after the page loaded it.
+    await h.admin("configurePolicy", { policyName: policy, settingsJson: JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "444" } }) });
+    await page.locator("#settings").fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxNotional: "5000" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "its settings changed since they were read" }).waitFor();
+    const settingsNow = async () => JSON.parse((await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: policy })).settingsJson) as typeof loaded;
+    expect((await settingsNow()).broker).toEqual({ ...loaded.broker, maxQuantity: "444" });
+
+    // Loaded again, the editor shows the other change, and a save applies on top of it.
+    await page.locator("#policy").selectOption("RateLimitPolicy");
+    await page.locator("#policy").selectOption(policy);
+    await expect.poll(() => page.locator("#settings").inputValue()).toContain('"maxQuantity": "444"');
+    const reloaded = JSON.parse(await page.locator("#settings").inputValue()) as typeof loaded;
+    await page.locator("#settings").fill(JSON.stringify({ ...reloaded, broker: { ...reloaded.broker, maxNotional: "5000" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#policy-message", { hasText: `${policy} updated` }).waitFor();
+    expect((await settingsNow()).broker).toEqual({ ...loaded.broker, maxQuantity: "444", maxNotional: "5000" });
+    await page.close();
+  });
 });

@@ -53,6 +53,7 @@ const TABLE: Record<string, { readonly emptyIsValid?: string; readonly cases: re
       required({}, "policy_name"),
       required({ policyName: "RateLimitPolicy" }, "settings_json"),
       malformed({ policyName: "RateLimitPolicy", settingsJson: "{broker:" }, "settings_json", /^settings_json is not JSON: /),
+      malformed({ policyName: "RateLimitPolicy", settingsJson: "{}", expectedSettingsJson: "{broker:" }, "expected_settings_json", /^expected_settings_json is not JSON: /),
     ],
   },
   getPolicySettings: { cases: [required({}, "policy_name"), required({ policyName: " " }, "policy_name")] },

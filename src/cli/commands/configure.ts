@@ -1,13 +1,14 @@
 /**
  * `openpit configure POLICY --set PATH=VALUE …`: reads the policy's settings, sets each
  * path to a value typed like the one it replaces, and writes the whole back
- * (GetPolicySettings, then ConfigurePolicy: audited, announced as policyConfigured).
+ * (GetPolicySettings, then ConfigurePolicy: audited, announced as policyConfigured). The
+ * write is a compare-and-set against what was read, so two operators editing one policy
+ * cannot silently undo each other: the later one is refused ABORTED and re-runs.
  */
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { required, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { setPath, type Json } from "../settings-path.js";
-import { policySettings } from "./policies.js";
 
 export const CONFIGURE: Command = {
   name: "configure",
@@ -17,19 +18,25 @@ export const CONFIGURE: Command = {
        openpit configure PnlBoundsKillSwitchPolicy --set 'brokerBarriers[0].lowerBound=-5000'
   paths as 'openpit policies POLICY' lists them; a value is typed like the one it replaces,
   so a decimal the settings do not hold yet is quoted: --set 'brokerBarriers[0].upperBound="5000"';
-  --dry-run shows the change without making it (the sidecar checks it only when applied)`,
+  --dry-run shows the change without making it (the sidecar checks it only when applied);
+  the change applies only if nobody changed the settings since they were read: if someone
+  did, it is refused (ABORTED) and nothing changes; run it again`,
   options: ["set"],
   flags: ["dry-run"],
   async run(ctx) {
     const policy = required(ctx.args.positionals[0], "POLICY");
     const sets = ctx.args.options.get("set") ?? [];
     if (sets.length === 0) throw new UsageError("nothing to change: give at least one --set PATH=VALUE");
-    const settings = await policySettings(ctx, policy);
+    const read = await ctx.admin("GetPolicySettings", ad.GetPolicySettingsResponseSchema, { policyName: policy });
+    const settings = JSON.parse(read.settingsJson) as Json;
     const changes = sets.map((s) => setPath(settings, s));
     const dryRun = ctx.args.flags.has("dry-run");
     if (!dryRun) {
       try {
-        await ctx.admin("ConfigurePolicy", ad.ConfigurePolicyResponseSchema, { policyName: policy, settingsJson: JSON.stringify(settings) });
+        // Applied only if nobody changed the settings since they were read (ABORTED otherwise):
+        // the edit must not silently undo another operator's.
+        const request = { policyName: policy, settingsJson: JSON.stringify(settings), expectedSettingsJson: read.settingsJson };
+        await ctx.admin("ConfigurePolicy", ad.ConfigurePolicyResponseSchema, request);
       } catch (e) {
         throw withQuotingHint(e, changes);
       }

@@ -131,13 +131,21 @@ export const ADMIN_COMMAND_DECODERS = {
   pushQuote: (r: ad.PushQuoteRequest): AdminCommand => decodePushQuote(r),
 };
 
-/** ConfigurePolicy's fields before its settings are parsed (the service checks them against the policy). */
-export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: string; settings: unknown } {
+/**
+ * ConfigurePolicy's fields before its settings are parsed (the service checks them against
+ * the policy); `expected` only when the request asks for a compare-and-set.
+ */
+export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: string; settings: unknown; expected?: unknown } {
   const policy = decodeRequiredText(r.policyName, "policy_name");
   if (r.settingsJson.trim() === "") missing("settings_json");
+  const settings = parseJsonField(r.settingsJson, "settings_json");
+  return r.expectedSettingsJson.trim() === "" ? { policy, settings } : { policy, settings, expected: parseJsonField(r.expectedSettingsJson, "expected_settings_json") };
+}
+
+function parseJsonField(text: string, field: string): unknown {
   try {
-    return { policy, settings: JSON.parse(r.settingsJson) as unknown };
+    return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new CommandError("INVALID_VALUE", "settings_json", `settings_json is not JSON: ${(e as Error).message}`);
+    throw new CommandError("INVALID_VALUE", field, `${field} is not JSON: ${(e as Error).message}`);
   }
 }

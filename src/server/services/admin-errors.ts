@@ -15,6 +15,8 @@ const COMMAND_STATUS: Partial<Record<CommandErrorCode, status>> = {
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNAVAILABLE: status.UNAVAILABLE,
   NOT_OWNER: status.FAILED_PRECONDITION,
+  // A compare-and-set that lost (gRPC's code for "restart the read-modify-write").
+  ABORTED: status.ABORTED,
 };
 
 function statusOf(e: unknown): { code: status; kind: string } {

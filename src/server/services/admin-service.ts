@@ -33,7 +33,7 @@ import {
   decodePushQuote,
   decodeRequiredText,
 } from "../codec/decode-admin.js";
-import { settingsJsonOf } from "../../policies/catalog.js";
+import { shownSettingsJson } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
@@ -175,8 +175,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     setGroupCurrency: change("setGroupCurrency", ad.SetGroupCurrencyResponseSchema),
     retireAccount: change("retireAccount", RetireAccountResponseSchema, (result) => encodeRetirement(result.retirement)),
     configurePolicy: mutation(ad.ConfigurePolicyResponseSchema, (r: ad.ConfigurePolicyRequest): AdminCommand => {
-      const { policy, settings } = decodeConfigurePolicy(r);
-      const command: AdminCommand = { kind: "configurePolicy", policy, settings };
+      const command: AdminCommand = { kind: "configurePolicy", ...decodeConfigurePolicy(r) };
+      const { policy, settings } = command;
       // An unknown policy, or one without runtime settings, is refused by the door, which
       // records it FAILED in the audit trail, as for every change naming a policy.
       const configurable = configurableIfAny(state.engine, policy);
@@ -188,7 +188,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       const name = decodeRequiredText(r.policyName, "policy_name");
       const policy = state.engine.policy(name);
       if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
-      return { settingsJson: JSON.stringify(settingsJsonOf(policy) ?? {}) };
+      return { settingsJson: JSON.stringify(shownSettingsJson(policy)) };
     }),
     setPnlAccumulator: change("setPnlAccumulator", ad.SetPnlAccumulatorResponseSchema),
     setSpotFundsAccountPnl: change("setSpotFundsAccountPnl", ad.SetSpotFundsAccountPnlResponseSchema, (result) => ({

@@ -151,13 +151,18 @@ async function change(method, request) {
 
 // ---- policies ----------------------------------------------------------------------------
 
+// The settings the editor was loaded from, sent back with a save as its compare-and-set:
+// a save over someone else's change since the load is refused (ABORTED), not applied.
+let loadedSettings = { name: "", json: "" };
+
 async function loadPolicy() {
   const name = $("policy").value;
   if (!name) return;
   const s = await admin("GetPolicySettings", { policyName: name });
   // Another policy was chosen while this one loaded: its own load fills the editor.
   if ($("policy").value !== name) return;
-  $("settings").value = JSON.stringify(JSON.parse(s.settingsJson || "{}"), null, 2);
+  loadedSettings = { name, json: s.settingsJson || "{}" };
+  $("settings").value = JSON.stringify(JSON.parse(loadedSettings.json), null, 2);
 }
 
 async function savePolicy() {
@@ -169,7 +174,8 @@ async function savePolicy() {
     return showError(new Error(`the settings are not valid JSON: ${e.message}`));
   }
   try {
-    await admin("ConfigurePolicy", { policyName: name, settingsJson: settings });
+    const expectedSettingsJson = loadedSettings.name === name ? loadedSettings.json : "";
+    await admin("ConfigurePolicy", { policyName: name, settingsJson: settings, expectedSettingsJson });
     clearError();
     $("policy-message").textContent = `${name} updated`;
     await loadPolicy();
