@@ -65,6 +65,7 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     journal: new MemoryJournal(),
     knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
     auditRetention: auditRetentionOf(config.audit),
+    eventsKeptForResume: config.limits.eventsKeptForResume,
   });
 }
 

@@ -130,7 +130,7 @@ export class JournalReplica {
       group: { subjects: journalSubjects(this.o.subjects), name: groupName(this.o.subjects) },
       onRecord: (record) => {
         try {
-          this.state.replay(record.payload);
+          this.state.follow(record.payload);
         } catch (e) {
           throw new DurableStateError(`journal record ${record.seq} cannot be replayed: ${e instanceof Error ? e.message : String(e)}`);
         }

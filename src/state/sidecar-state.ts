@@ -37,6 +37,8 @@ export interface SidecarStateOptions {
   readonly knownAccounts?: ReadonlySet<AccountId>;
   /** How many audit records of each class are kept (default DEFAULT_AUDIT_RETENTION). */
   readonly auditRetention?: AuditRetention;
+  /** How many recent events are kept for monitors that resume after a number (default DEFAULT_EVENTS_KEPT). */
+  readonly eventsKeptForResume?: number;
 }
 
 /** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
@@ -60,6 +62,8 @@ export interface StateSnapshot {
   readonly unannounced?: readonly UnannouncedRollback[];
   /** The last event number handed out (event-hub.ts); absent in snapshots written before it was kept. */
   readonly eventSequence?: bigint;
+  /** The recent events kept for monitors that resume (event-hub.ts), oldest first; absent in snapshots written before they were kept. */
+  readonly keptEvents?: readonly SequencedEvent[];
 }
 
 /** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
@@ -99,7 +103,7 @@ export class SidecarState implements ChannelHost {
   limits: ChannelLimits;
   readonly pins = new PinRegistry<ChannelState>();
   readonly handleTally = new HandleTally();
-  readonly events = new EventHub();
+  readonly events: EventHub;
   /** Every admin command the door ran and every denied call (see audit-log.ts). */
   readonly audit: AuditLog;
   pinning: boolean;
@@ -131,6 +135,8 @@ export class SidecarState implements ChannelHost {
    * hold the same list). The `served` record empties it.
    */
   private readonly unannounced: SequencedEvent[] = [];
+  /** `follow`: the replay's events go to this instance's monitors. */
+  private relaying = false;
   /** The actor of the admin command or denial being run: events it causes carry it. */
   private actingAs: string | undefined;
   /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
@@ -147,6 +153,7 @@ export class SidecarState implements ChannelHost {
     this.knownAccounts = options.knownAccounts;
     this.pinning = options.engine.syncMode !== "fullSync";
     this.audit = new AuditLog(options.auditRetention);
+    this.events = new EventHub(options.eventsKeptForResume);
     options.engine.onEvent((event) => this.onEngineEvent(event));
   }
 
@@ -173,6 +180,7 @@ export class SidecarState implements ChannelHost {
       audit: this.audit.toData(),
       ...(this.unannounced.length > 0 ? { unannounced: this.unannounced.map(unannouncedData) } : {}),
       eventSequence: this.events.lastSequence,
+      keptEvents: this.events.keptEvents(),
     };
   }
 
@@ -187,7 +195,7 @@ export class SidecarState implements ChannelHost {
     this.useSettings(s.settings);
     for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
     if (s.audit) this.audit.restore(s.audit);
-    if (s.eventSequence !== undefined) this.events.restoreSequence(s.eventSequence);
+    if (s.eventSequence !== undefined) this.events.restore(s.eventSequence, s.keptEvents);
     for (const { accountId, reservationIds, sequence } of s.unannounced ?? []) {
       const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" };
       // A snapshot from before numbers were kept: numbered now.
@@ -339,6 +347,20 @@ export class SidecarState implements ChannelHost {
     this.enter({ kind: "served" });
   }
 
+  /**
+   * A standby applying the shared journal as it is written (journal-replica.ts): a replay
+   * whose events reach this instance's monitors (EventHub.relay), so a monitor may follow
+   * the deployment from a standby, and keeps its stream across the takeover.
+   */
+  follow(payload: Uint8Array): unknown {
+    this.relaying = true;
+    try {
+      return this.replay(payload);
+    } finally {
+      this.relaying = false;
+    }
+  }
+
   /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
   replay(payload: Uint8Array): unknown {
     const command = decodeCommand(payload);
@@ -454,7 +476,8 @@ export class SidecarState implements ChannelHost {
             // `served` says they already were, and a snapshot taken before it carries them.
             const sequenced = this.events.number(event);
             this.unannounced.push(sequenced);
-            if (!this.replaying) this.outbox.push(() => this.events.deliver(sequenced, true));
+            if (this.replaying) this.relaying ? this.events.relay(sequenced) : this.events.replayed(sequenced);
+            else this.outbox.push(() => this.events.deliver(sequenced, true));
           }
         } else {
           this.announceRollbacks(c.channel, dropped.byAccount, ROLLBACK_REASON[c.reason]);
@@ -650,7 +673,8 @@ export class SidecarState implements ChannelHost {
   /** Monitors hear of a change once it is durable; a replay numbers its events but announces nothing again. */
   private announce(event: SidecarEvent, actor = this.actingAs): void {
     const sequenced = this.events.number(event, actor);
-    if (this.replaying) return;
+    // Kept all the same, for monitors that resume after a number; a standby's monitors hear it.
+    if (this.replaying) return this.relaying ? this.events.relay(sequenced) : this.events.replayed(sequenced);
     this.outbox.push(() => this.events.deliver(sequenced));
   }
 }

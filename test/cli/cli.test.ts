@@ -101,6 +101,13 @@ describe("openpit CLI", () => {
     await expect(normalize(followOut)).toMatchFileSnapshot("golden/events.txt");
     await golden("audit.txt", "audit");
     await golden("audit-filtered.json", "audit", "--action", "blockAccount", "--json");
+    // A later run picks up after the last event it printed: the same two lines, nothing else.
+    const last = /^#(\d+) /.exec(followOut.split("\n")[0]!)![1]!;
+    const resumed = await cli("events", "--after", String(BigInt(last) - 1n), "--limit", "2");
+    expect([resumed.code, resumed.err, resumed.out]).toEqual([0, "", normalize(followOut)]);
+    const ahead = await cli("events", "--after", "999999");
+    expect([ahead.code, ahead.err.split(":")[0]]).toEqual([1, "openpit"]);
+    expect(ahead.err).toContain("after_sequence 999999 is past the last event this sidecar has numbered");
   });
 
   it("audit pages with the hint it prints: forward oldest first, backward newest first", async () => {

@@ -6,7 +6,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
-import { ACCOUNT, seed, startHarness, type Harness } from "../server/harness.js";
+import { ACCOUNT, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 import { consoleAdmin, http } from "./console-http.js";
 
@@ -107,6 +107,60 @@ describe("console API without a security section", () => {
     expect(accountEvent).toBe(
       `id: 1\nevent: account-event\ndata: ${JSON.stringify({ sequence: "1", accountBlocked: { accountId: "42", block: BLOCK }, actor: "local" })}`,
     );
+  });
+});
+
+describe("console event stream resumed with Last-Event-ID", () => {
+  let h: Harness;
+  let port: number;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** The server-sent events of one request until `until` is in the text (then the request is dropped). */
+  const events = async (headers: Record<string, string>, until: string) => {
+    const { request } = await import("node:http");
+    return new Promise<string[]>((resolve, reject) => {
+      let text = "";
+      const req = request({ host: "127.0.0.1", port, path: "/console/api/events", headers: { "x-openpit-console": "1", ...headers } }, (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (!text.includes(until)) return;
+          resolve(text.split("\n\n").filter((b) => b.startsWith("id: ")).map((b) => b.split("\n")[0]!));
+          req.destroy();
+        });
+      });
+      req.on("error", (e) => (e.message === "socket hang up" ? undefined : reject(e)));
+      req.end();
+    });
+  };
+
+  it("a reconnecting page gets the events after the last one it showed; one that cannot be resumed is refused with its kind", async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+    await h.admin("blockAccount", { accountId: ACCOUNT, reason: "hold" });
+    await h.admin("unblockAccount", { accountId: ACCOUNT });
+    // Block: accountBlocked, cancelWorkingOrdersSent, auditRecorded; unblock: accountUnblocked, auditRecorded.
+    expect(await events({ "last-event-id": "3" }, "id: 5\n")).toEqual(["id: 4", "id: 5"]);
+    const ahead = await http(port, "/console/api/events", { headers: { "x-openpit-console": "1", "last-event-id": "9" } });
+    expect([ahead.status, JSON.parse(ahead.body)]).toEqual([
+      409,
+      {
+        code: "FAILED_PRECONDITION",
+        kind: "AHEAD",
+        message:
+          "after_sequence 9 is past the last event this sidecar has numbered (5): it is behind the one that event came from (a standby, or state restored from an older point); subscribe where the accounts are served",
+      },
+    ]);
+  });
+
+  it("events no longer kept: 400 OUT_OF_RANGE, kind NOT_KEPT", async () => {
+    h = await startHarness(testConfig({ limits: { eventsKeptForResume: 2 } }));
+    port = await h.server.http.listen("127.0.0.1:0");
+    await h.admin("blockAccount", { accountId: ACCOUNT, reason: "hold" });
+    const gone = await http(port, "/console/api/events", { headers: { "x-openpit-console": "1", "last-event-id": "0" } });
+    expect([gone.status, JSON.parse(gone.body).code, JSON.parse(gone.body).kind]).toEqual([400, "OUT_OF_RANGE", "NOT_KEPT"]);
   });
 });
 

@@ -136,4 +136,33 @@ describe.runIf(ready)("web console in Chromium", () => {
     expect((await settingsNow()).broker).toEqual({ ...loaded.broker, maxQuantity: "444", maxNotional: "5000" });
     await page.close();
   });
+
+  it("a dropped event stream resumes after the last event the page showed", async () => {
+    const page = await browser.newPage();
+    // Three events the page will have shown before its stream drops.
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "first" });
+    const last = h.server.state.events.lastSequence;
+    const requests: (string | undefined)[] = [];
+    let first = true;
+    await page.route("**/console/api/events", async (route) => {
+      requests.push(route.request().headers()["last-event-id"]);
+      if (!first) return route.continue();
+      first = false;
+      // The first stream: the last of those events, then the connection ends.
+      const event = { sequence: String(last), accountUnblocked: { accountId: String(OTHER_ACCOUNT) } };
+      await route.fulfill({ status: 200, contentType: "text/event-stream", body: `: subscribed\n\nid: ${last}\nevent: account-event\ndata: ${JSON.stringify(event)}\n\n` });
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events li", { hasText: `#${last} accountUnblocked` }).waitFor();
+    // Made while the page is disconnected: it must still see them once it is back.
+    await h.admin("unblockAccount", { accountId: OTHER_ACCOUNT });
+    await page.locator("#events li", { hasText: `#${last + 2n} auditRecorded` }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator("#events li").allTextContents()).toEqual([
+      `#${last + 2n} auditRecorded unblockAccount applied by local`,
+      `#${last + 1n} accountUnblocked account ${OTHER_ACCOUNT} by local`,
+      `#${last} accountUnblocked account ${OTHER_ACCOUNT}`,
+    ]);
+    expect(requests).toEqual([undefined, String(last)]);
+    await page.close();
+  });
 });

@@ -24,11 +24,11 @@ afterEach(async () => {
 });
 
 /** A subscriber on a connection of its own (its flow-control window is not shared with the other's). */
-function subscribe(address: string) {
+function subscribe(address: string, afterSequence?: bigint) {
   const Ctor = makeGenericClientConstructor(serviceDefinition(AccountEventService), AccountEventService.typeName);
   const client = new Ctor(address, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
   closers.push(() => client.close());
-  const call = (client as unknown as { subscribe(r: unknown): ClientReadableStream<SubscribeResponse> }).subscribe(create(SubscribeRequestSchema));
+  const call = (client as unknown as { subscribe(r: unknown): ClientReadableStream<SubscribeResponse> }).subscribe(create(SubscribeRequestSchema, afterSequence === undefined ? {} : { afterSequence }));
   const sequences: bigint[] = [];
   call.on("data", (m: SubscribeResponse) => sequences.push(m.event!.sequence));
   const ended = new Promise<ServiceError | undefined>((resolve) => {
@@ -85,7 +85,7 @@ describe("a stalled event subscriber", () => {
     expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(error?.details).toBe(fellBehind(BOUND).details);
     expect(fellBehind(BOUND).details).toBe(
-      "subscriber fell behind: more than 50 events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again and reconcile by sequence",
+      "subscriber fell behind: more than 50 events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again with after_sequence = the last sequence received",
     );
     // Exactly: everything handed to the transport arrives; BOUND were queued; one more dropped it.
     expect(slow.sequences.length).toBeGreaterThan(0);
@@ -95,5 +95,14 @@ describe("a stalled event subscriber", () => {
     const metrics = await h.server.metrics.registry.metrics();
     expect(metrics).toContain("\nopenpit_event_subscribers_dropped_total 1\n");
     expect(metrics).toContain(`\nopenpit_events_dropped_total ${BOUND + 1}\n`);
+
+    // It subscribes again after the last number it got, as the status says: every event it
+    // missed, in order, none twice, then live ones.
+    const again = subscribe(h.address, slow.sequences.at(-1)!);
+    while (again.sequences.length < published - slow.sequences.length) await tick();
+    hub.publish({ kind: "policyConfigured", policy: "live" });
+    published++;
+    while (again.sequences.length < published - slow.sequences.length) await tick();
+    expect([...slow.sequences, ...again.sequences]).toEqual(Array.from({ length: published }, (_, i) => BigInt(i + 1)));
   }, 30_000);
 });

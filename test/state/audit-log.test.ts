@@ -149,8 +149,8 @@ describe("audit records", () => {
   it("a denial is journaled, recorded and announced with its actor; nothing else changes", () => {
     const { state, clock, journal } = door();
     // Everything but the trail itself, the journal position, the last command's time and the
-    // event numbering (the denial's own event takes a number).
-    const stateOf = () => Buffer.from(encodePlain({ ...state.snapshot(), audit: undefined, ts: 0, sequence: 0n, eventSequence: 0n })).toString();
+    // event numbering and kept events (the denial's own event takes a number and is kept).
+    const stateOf = () => Buffer.from(encodePlain({ ...state.snapshot(), audit: undefined, ts: 0, sequence: 0n, eventSequence: 0n, keptEvents: undefined })).toString();
     const before = stateOf();
     const seen: SequencedEvent[] = [];
     state.events.subscribe((e) => seen.push(e));

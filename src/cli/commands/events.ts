@@ -29,14 +29,17 @@ export function eventLine(e: AccountEvent): string {
 export const EVENTS: Command = {
   name: "events",
   summary: "follow the live account events (blocks, kill switches, halts, configuration, audit)",
-  usage: `openpit events [--follow] [--limit N] [--json]
-  streams until Ctrl-C (--follow, the default) or N events (--limit); --json: one JSON object per line`,
-  options: ["limit"],
+  usage: `openpit events [--follow] [--after SEQ] [--limit N] [--json]
+  streams until Ctrl-C (--follow, the default) or N events (--limit); --json: one JSON object per line;
+  --after SEQ: first the events after #SEQ that the sidecar kept (resume where a previous run stopped)`,
+  options: ["limit", "after"],
   flags: ["follow"],
   async run(ctx) {
     const limit = unsigned(option(ctx.args, "limit"), "--limit");
+    const after = unsigned(option(ctx.args, "after"), "--after");
     const { clients, target } = ctx.connection();
-    const stream = clients.events.subscribe!(create(SubscribeRequestSchema)) as ClientReadableStream<SubscribeResponse>;
+    const request = create(SubscribeRequestSchema, after === undefined ? {} : { afterSequence: after });
+    const stream = clients.events.subscribe!(request) as ClientReadableStream<SubscribeResponse>;
     let seen = 0n;
     return new Promise<number>((resolve) => {
       const stop = (code: number) => {

@@ -25,6 +25,7 @@ import { DEFAULT_METRICS, parseMetrics, type MetricsConfig } from "./metrics-con
 import { checkOwnership, parseOwnership, type OwnershipConfig } from "./ownership-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { DEFAULT_MAX_RECORDS_AWAITING_DURABILITY } from "../services/journal-backpressure.js";
+import { DEFAULT_EVENTS_KEPT } from "../../state/event-hub.js";
 import { parseReplication, type ReplicationConfig } from "./replication-config.js";
 
 export interface LimitsConfig {
@@ -46,6 +47,8 @@ export interface LimitsConfig {
   maxPinnedAccountsPerOwner: number;
   /** Events held for a monitor that does not read; past it, the monitor is dropped (RESOURCE_EXHAUSTED). */
   maxQueuedEventsPerSubscriber: number;
+  /** Recent events kept so a monitor can resume after the last number it holds (Subscribe's after_sequence); 0 = none. */
+  eventsKeptForResume: number;
   maxAdjustmentsPerBatch: number;
   /** 0 = reservations live until committed, rolled back or the channel ends. */
   reservationTtlMs: number;
@@ -161,6 +164,8 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   maxPinnedAccountsPerOwner: 100_000,
   // An event is a few hundred bytes encoded, plus what grpc-js holds per write.
   maxQueuedEventsPerSubscriber: 4096,
+  // An event object is a few hundred bytes (an audit record's request text more): ~10 MB.
+  eventsKeptForResume: DEFAULT_EVENTS_KEPT,
   maxAdjustmentsPerBatch: 1024,
   reservationTtlMs: 0,
   shutdownDrainMs: 5_000,
@@ -182,6 +187,7 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxOpenHandles: int("maxOpenHandles", 1),
     maxPinnedAccountsPerOwner: int("maxPinnedAccountsPerOwner", 1),
     maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
+    eventsKeptForResume: int("eventsKeptForResume", 0, 10_000_000),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
     // Both become timers: a longer one would fire at once and cut the clients it was to wait for.

@@ -37,6 +37,10 @@ const HTTP_STATUS: Partial<Record<status, number>> = {
   [status.PERMISSION_DENIED]: 403,
   [status.RESOURCE_EXHAUSTED]: 429,
   [status.FAILED_PRECONDITION]: 409,
+  // A compare-and-set that lost (ConfigurePolicy's expected settings).
+  [status.ABORTED]: 409,
+  // A resume after events no longer kept (Last-Event-ID).
+  [status.OUT_OF_RANGE]: 400,
   [status.UNIMPLEMENTED]: 404,
   [status.UNAVAILABLE]: 503,
   [status.UNAUTHENTICATED]: 401,
@@ -99,7 +103,11 @@ async function adminCall(services: ConsoleServices, name: string, req: IncomingM
   sendJson(res, 200, toJson(method.output, outcome.response as never));
 }
 
-/** GET /console/api/events: every account event, as `event: account-event` with the AccountEvent's JSON. */
+/**
+ * GET /console/api/events: every account event, as `event: account-event` with the
+ * AccountEvent's JSON and its sequence as the event id; with `Last-Event-ID: N`, the events
+ * after N first (Subscribe's after_sequence; refused as it refuses them).
+ */
 function eventStream(services: ConsoleServices, req: IncomingMessage, res: ServerResponse, open: Set<ServerResponse>): void {
   let ended = false;
   const finish = () => {
@@ -108,7 +116,17 @@ function eventStream(services: ConsoleServices, req: IncomingMessage, res: Serve
     open.delete(res);
     res.end();
   };
-  const cancel = openServerStreamInProcess(services.events, SUBSCRIBE.localName, methodPath(SUBSCRIBE), create(SubscribeRequestSchema), callerOf(req), {
+  // Defined before the subscription: retained and resumed events are written inside it (found
+  // by review: written before this existed, they threw and were lost with the stream).
+  const startStream = () => {
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" });
+    // A comment line: the browser knows at once that the stream is open.
+    res.write(": subscribed\n\n");
+  };
+  // A reconnecting page resumes after the last event it showed (server-sent events' own header).
+  const lastId = req.headers["last-event-id"];
+  const request = create(SubscribeRequestSchema, typeof lastId === "string" && /^\d{1,20}$/.test(lastId) ? { afterSequence: BigInt(lastId) } : {});
+  const cancel = openServerStreamInProcess(services.events, SUBSCRIBE.localName, methodPath(SUBSCRIBE), request, callerOf(req), {
     write(message) {
       if (!res.headersSent) startStream();
       const event = (message as SubscribeResponse).event;
@@ -129,11 +147,6 @@ function eventStream(services: ConsoleServices, req: IncomingMessage, res: Serve
       finish();
     },
   });
-  const startStream = () => {
-    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive" });
-    // A comment line: the browser knows at once that the stream is open.
-    res.write(": subscribed\n\n");
-  };
   // Admitted with nothing retained yet: open the stream now (a refusal has already answered).
   if (!ended && !res.headersSent) startStream();
   if (!ended) open.add(res);

@@ -1,8 +1,12 @@
 /** AccountEventService.Subscribe: monitors hear every block, halt, configuration change and recovery rollback. */
 import { create } from "@bufbuild/protobuf";
-import { status, type ServerWritableStream, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Metadata, status, type ServerWritableStream, type ServiceError, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { SubscribeResponseSchema, type SubscribeRequest, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import { encodeEvent } from "../codec/index.js";
+import { decodedRequest } from "../codec/decode-admin.js";
+import { EventResumeError, type SequencedEvent } from "../../state/event-hub.js";
+import type { MalformedMessage } from "../../transport/service-definition.js";
+import { toServiceError } from "./admin-errors.js";
 import { BoundedWriter } from "./bounded-writer.js";
 import type { ServiceContext } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
@@ -16,8 +20,18 @@ export interface SubscriberLimits {
 export function fellBehind(maxQueuedEvents: number): { code: status; details: string } {
   return {
     code: status.RESOURCE_EXHAUSTED,
-    details: `subscriber fell behind: more than ${maxQueuedEvents} events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again and reconcile by sequence`,
+    details: `subscriber fell behind: more than ${maxQueuedEvents} events were waiting to be read (limits.maxQueuedEventsPerSubscriber); subscribe again with after_sequence = the last sequence received`,
   };
+}
+
+/** Why a subscription was refused: a resume this sidecar cannot serve, or a malformed request. */
+function refusedSubscription(e: unknown): Partial<ServiceError> {
+  if (e instanceof EventResumeError) {
+    const metadata = new Metadata();
+    metadata.set("openpit-error-kind", e.kind);
+    return { code: e.kind === "AHEAD" ? status.FAILED_PRECONDITION : status.OUT_OF_RANGE, details: e.message, metadata };
+  }
+  return toServiceError(e);
 }
 
 /** Monitors: every account/group block change, P&L halt and configuration change. */
@@ -45,9 +59,9 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
           writer.endWhenWritten(() => call.end());
         },
       });
-      // Retained events are written at once, before the client can read: they are held in
-      // memory anyway, so they come on top of the bound instead of dropping every new monitor.
-      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount, () => {
+      // Retained and kept events are written at once, before the client can read: they are held
+      // in memory anyway, so they come on top of the bound instead of dropping every new monitor.
+      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount + state.events.keptCount, () => {
         // The queue and the event that overflowed it are never delivered.
         const lost = writer.maxQueued + 1;
         metrics?.subscriberDropped(lost);
@@ -59,8 +73,7 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
         // The status follows the events already handed to the transport, once the client reads them.
         call.emit("error", fellBehind(writer.maxQueued));
       });
-      // Retained events (recovery's rollbacks) are delivered at once, inside subscribe.
-      unsubscribe = state.events.subscribe((e) => {
+      const listener = (e: SequencedEvent) => {
         if (done) return;
         try {
           writer.push(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
@@ -69,7 +82,17 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
           stop();
           call.destroy(error instanceof Error ? error : new Error(String(error)));
         }
-      });
+      };
+      // Retained events (recovery's rollbacks), or on a resume the kept ones after the
+      // monitor's number, are delivered at once, inside subscribe.
+      try {
+        const after = decodedRequest(call.request as SubscribeRequest | MalformedMessage).afterSequence;
+        unsubscribe = after === undefined ? state.events.subscribe(listener) : state.events.resume(after, listener);
+      } catch (e) {
+        stop(e instanceof EventResumeError ? "resume refused" : "malformed request");
+        call.emit("error", refusedSubscription(e));
+        return;
+      }
       if (done) unsubscribe();
       call.on("cancelled", () => stop("cancelled"));
       call.on("close", () => stop());

@@ -18,6 +18,7 @@ class ApiError extends Error {
   constructor(body, httpStatus) {
     super(body.message || `HTTP ${httpStatus}`);
     this.code = body.code;
+    this.kind = body.kind;
     this.httpStatus = httpStatus;
   }
 }
@@ -222,10 +223,21 @@ function scheduleRefresh() {
 /** Reads the server-sent events with fetch (EventSource cannot send the bearer token). */
 async function followEvents() {
   const state = $("events-state");
+  // The last event shown: a reconnect resumes after it, so a dropped stream misses nothing.
+  let lastEventId;
   for (;;) {
     try {
-      const res = await fetch("api/events", { headers: headers() });
-      if (!res.ok) throw new ApiError(await res.json(), res.status);
+      const resume = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
+      const res = await fetch("api/events", { headers: { ...headers(), ...resume } });
+      if (!res.ok) {
+        const error = new ApiError(await res.json(), res.status);
+        if (error.kind !== "NOT_KEPT" && error.kind !== "AHEAD") throw error;
+        // The events after it cannot all be had: say so, reload what the page shows, go on live.
+        $("events").prepend(el("li", `events after #${lastEventId} were missed: ${error.message}; the page was reloaded`, "missed"));
+        lastEventId = undefined;
+        scheduleRefresh();
+        continue;
+      }
       state.textContent = "live";
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
@@ -239,7 +251,9 @@ async function followEvents() {
           buffer = buffer.slice(end + 2);
           const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
           if (!data || !block.includes("event: account-event")) continue;
-          const li = el("li", describeEvent(JSON.parse(data)));
+          const event = JSON.parse(data);
+          lastEventId = event.sequence;
+          const li = el("li", describeEvent(event));
           $("events").prepend(li);
           while ($("events").children.length > 200) $("events").lastChild.remove();
           scheduleRefresh();

@@ -1,0 +1,40 @@
+/**
+ * A monitor on AccountEventService.Subscribe for tests: the events as protobuf JSON, waits
+ * for a count, and how the stream ended (a status, or still open).
+ */
+import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import type { SidecarClients } from "../../src/client/index.js";
+
+export interface EventMonitor {
+  /** Every event received, as protobuf JSON (`sequence` a string). */
+  readonly events: JsonValue[];
+  /** Their sequence numbers. */
+  sequences(): bigint[];
+  /** Resolves once `n` events arrived. */
+  received(n: number): Promise<void>;
+  /** Resolves with the status the stream ended with. */
+  readonly ended: Promise<ServiceError>;
+  cancel(): void;
+}
+
+/** Subscribes; `afterSequence`: resume after that number. */
+export function monitorEvents(clients: SidecarClients, afterSequence?: bigint): EventMonitor {
+  const request = create(SubscribeRequestSchema, afterSequence === undefined ? {} : { afterSequence });
+  const call = (clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(request);
+  const events: JsonValue[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  call.on("data", (m: SubscribeResponse) => {
+    events.push(toJson(AccountEventSchema, m.event!));
+    for (const w of waiters.filter((x) => events.length >= x.n)) w.resolve();
+  });
+  const ended = new Promise<ServiceError>((resolve) => call.on("error", resolve));
+  return {
+    events,
+    sequences: () => events.map((e) => BigInt((e as { sequence: string }).sequence)),
+    received: (n) => new Promise<void>((resolve) => (events.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    ended,
+    cancel: () => call.cancel(),
+  };
+}
