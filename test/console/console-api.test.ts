@@ -155,6 +155,13 @@ describe("console event stream resumed with Last-Event-ID", () => {
     ]);
   });
 
+  it("events retained for every new subscriber (recovery's rollbacks) reach the page first (they were written before the response began, and lost)", async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+    h.server.state.events.publish({ kind: "reservationsRolledBack", accountId: ACCOUNT, reservationIds: [5n], reason: "recovery" }, true);
+    expect(await events({}, "id: 1\n")).toEqual(["id: 1"]);
+  });
+
   it("events no longer kept: 400 OUT_OF_RANGE, kind NOT_KEPT", async () => {
     h = await startHarness(testConfig({ limits: { eventsKeptForResume: 2 } }));
     port = await h.server.http.listen("127.0.0.1:0");
