@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,10 +67,45 @@ std::map<std::string, v1::Holding> holdings_of(const std::shared_ptr<grpc::Chann
   return holdings;
 }
 
-// A holding's available amount as a whole number (shares here; "0" when absent).
-long long whole(const std::map<std::string, v1::Holding>& holdings, const std::string& asset) {
+// A decimal string ("-12.50") as an exact unscaled integer and its scale; never a float, and
+// never truncated (std::stoll("0.5") would silently read 0).
+struct Decimal {
+  long long units = 0;
+  int scale = 0;
+};
+
+Decimal parse_decimal(const std::string& s) {
+  Decimal d;
+  std::string digits;
+  bool point = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '-' && i == 0) continue;
+    if (c == '.' && !point) {
+      point = true;
+      continue;
+    }
+    check(c >= '0' && c <= '9', "decimal " + s);
+    digits += c;
+    if (point) ++d.scale;
+  }
+  check(!digits.empty(), "decimal " + s);
+  d.units = std::stoll(digits) * (s[0] == '-' ? -1 : 1);
+  return d;
+}
+
+// a + delta == b, exactly.
+bool plus_equals(Decimal a, long long delta, Decimal b) {
+  while (a.scale < b.scale) a.units *= 10, ++a.scale;
+  while (b.scale < a.scale) b.units *= 10, ++b.scale;
+  for (int i = 0; i < a.scale; ++i) delta *= 10;
+  return a.units + delta == b.units;
+}
+
+// A holding's available amount ("0" when absent).
+Decimal available(const std::map<std::string, v1::Holding>& holdings, const std::string& asset) {
   auto it = holdings.find(asset);
-  return it == holdings.end() ? 0 : std::stoll(it->second.available());
+  return it == holdings.end() ? Decimal{} : parse_decimal(it->second.available());
 }
 
 }  // namespace
@@ -80,7 +116,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string address = argv[1];
-  const uint64_t account = std::stoull(argv[2]);
+  // Digits only: std::stoull alone reads "-1" as 2^64-1 and "42abc" as 42.
+  const std::string account_arg = argv[2];
+  uint64_t account = 0;
+  try {
+    if (account_arg.empty() || account_arg.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument(account_arg);
+    account = std::stoull(account_arg);
+  } catch (const std::exception&) {
+    std::cerr << "ACCOUNT_ID must be a uint64: " << account_arg << std::endl;
+    return 2;
+  }
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 
   // Health of the whole process (service ""): SERVING once recovery is done.
@@ -95,7 +141,7 @@ int main(int argc, char** argv) {
   }
 
   // The AAPL check is a delta, so the example can run again on the same account.
-  const long long aapl_before = whole(holdings_of(channel, account), "AAPL");
+  const Decimal aapl_before = available(holdings_of(channel, account), "AAPL");
 
   // The account channel: all requests written (pipelined) before reading, as a gateway may.
   std::map<uint64_t, v1::OpenResponse> by_id;
@@ -185,7 +231,7 @@ int main(int argc, char** argv) {
     // 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
     const auto& cash = holdings["USD"];
     check(cash.available() == "8010" && cash.held() == "0", "USD available " + cash.available());
-    check(whole(holdings, "AAPL") == aapl_before + 10,
+    check(plus_equals(aapl_before, 10, available(holdings, "AAPL")),
           "AAPL available " + holdings["AAPL"].available() + " (+10)");
   }
   std::cout << "c++ client: all checks passed" << std::endl;

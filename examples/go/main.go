@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"strconv"
 	"time"
@@ -69,15 +70,19 @@ func main() {
 		}
 		return holdings
 	}
-	whole := func(h *sidecarv1.Holding) int64 {
+	// Decimals are strings: parse them exactly (a holding may be fractional, e.g. "0.5"),
+	// never through a float or an integer.
+	available := func(h *sidecarv1.Holding) *big.Rat {
+		r := new(big.Rat)
 		if h == nil {
-			return 0
+			return r
 		}
-		n, err := strconv.ParseInt(h.Available, 10, 64)
-		must(err, "whole number of shares")
-		return n
+		if _, ok := r.SetString(h.Available); !ok {
+			must(fmt.Errorf("%q is not a decimal", h.Available), "available amount")
+		}
+		return r
 	}
-	aaplBefore := whole(holdingsOf()["AAPL"])
+	aaplBefore := available(holdingsOf()["AAPL"])
 
 	aapl := &sidecarv1.Instrument{UnderlyingAsset: "AAPL", SettlementAsset: "USD"}
 	order := func(qty, price string) *sidecarv1.Order {
@@ -149,6 +154,6 @@ func main() {
 	usd, stock := holdings["USD"], holdings["AAPL"]
 	// 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
 	check(usd != nil && usd.Available == "8010" && usd.Held == "0", "USD available "+usd.GetAvailable())
-	check(whole(stock) == aaplBefore+10, fmt.Sprintf("AAPL available %s (+10)", stock.GetAvailable()))
+	check(available(stock).Cmp(new(big.Rat).Add(aaplBefore, big.NewRat(10, 1))) == 0, fmt.Sprintf("AAPL available %s (+10)", stock.GetAvailable()))
 	fmt.Println("go client: all checks passed")
 }

@@ -15,6 +15,7 @@ kill switch blocks it), and the AAPL check is on what this run added.
 """
 import os
 import subprocess
+from decimal import Decimal
 import sys
 import tempfile
 
@@ -75,7 +76,8 @@ def main():
 
     def aapl_available():
         state = admin.GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
-        return next((int(h.available) for h in state.holdings if h.asset == "AAPL"), 0)
+        # Decimals are strings: parse them exactly (a holding may be fractional, e.g. "0.5").
+        return next((Decimal(h.available) for h in state.holdings if h.asset == "AAPL"), Decimal(0))
 
     aapl_before = aapl_available()
 
@@ -122,7 +124,7 @@ def main():
     holdings = {h.asset: h for h in state.holdings}
     # 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
     check(holdings["USD"].available == "8010" and holdings["USD"].held == "0", f"USD available {holdings['USD'].available}")
-    check(int(holdings["AAPL"].available) == aapl_before + 10, f"AAPL available {holdings['AAPL'].available} (+10)")
+    check(Decimal(holdings["AAPL"].available) == aapl_before + 10, f"AAPL available {holdings['AAPL'].available} (+10)")
     check(not state.HasField("block"), "the account is not blocked (rerunnable)")
     print("python client: all checks passed")
 

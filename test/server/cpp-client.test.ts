@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
 
 const run = promisify(execFile);
@@ -54,4 +54,24 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
     expect(again.stdout).toContain("ok - AAPL available 20 (+10)");
     expect(again.stdout).toContain("c++ client: all checks passed");
   });
+
+  it("reads holdings as decimals (found by review: std::stoll cut -0.5 to 0, so a short fractional position failed the +10 check)", async () => {
+    const c = h.channel();
+    expect((await c.one(seed("AAPL", "-0.5", 43436n))).result.case).toBe("adjustment");
+    await c.end();
+    const { stdout } = await run(binary, [h.address, "43436"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - AAPL available 9.5 (+10)");
+    expect(stdout).toContain("c++ client: all checks passed");
+  });
+
+  for (const bad of ["-1", "42abc"]) {
+    it(`refuses the account id ${JSON.stringify(bad)} (found by review: std::stoull read it as another account and traded on it)`, async () => {
+      const r = await run(binary, [h.address, bad], { timeout: 30_000 }).then(
+        (ok) => ({ code: 0, stdout: ok.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      expect(r.code).toBe(2);
+      expect(r.stdout).not.toContain("c++ client: all checks passed");
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
 
 const run = promisify(execFile);
@@ -53,5 +53,14 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     expect(again.stdout).toContain("ok - USD available 8010");
     expect(again.stdout).toContain("ok - AAPL available 20 (+10)");
     expect(again.stdout).toContain("go client: all checks passed");
+  });
+
+  it("reads holdings as decimals (found by review: strconv.ParseInt refused a fractional holding and the run stopped)", async () => {
+    const c = h.channel();
+    expect((await c.one(seed("AAPL", "0.5", 42436n))).result.case).toBe("adjustment");
+    await c.end();
+    const { stdout } = await run(binary, [h.address, "42436"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - AAPL available 10.5 (+10)");
+    expect(stdout).toContain("go client: all checks passed");
   });
 });

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
 
 const run = promisify(execFile);
@@ -39,6 +39,15 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
       expect(stdout).toContain("ok - the account is not blocked (rerunnable)");
       expect(stdout).toContain("python client: all checks passed");
     }
+  });
+
+  it("reads holdings as decimals (found by review: int() refused a fractional holding and the run stopped)", async () => {
+    const c = h.channel();
+    expect((await c.one(seed("AAPL", "0.5", 4244n))).result.case).toBe("adjustment");
+    await c.end();
+    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4244"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - AAPL available 10.5 (+10)");
+    expect(stdout).toContain("python client: all checks passed");
   });
 });
 
