@@ -6,6 +6,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
+import { AccountId } from "../../src/param/index.js";
 import { ACCOUNT, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 import { consoleAdmin, http } from "./console-http.js";
@@ -158,7 +159,7 @@ describe("console event stream resumed with Last-Event-ID", () => {
   it("events retained for every new subscriber (recovery's rollbacks) reach the page first (they were written before the response began, and lost)", async () => {
     h = await startHarness();
     port = await h.server.http.listen("127.0.0.1:0");
-    h.server.state.events.publish({ kind: "reservationsRolledBack", accountId: ACCOUNT, reservationIds: [5n], reason: "recovery" }, true);
+    h.server.state.events.publish({ kind: "reservationsRolledBack", accountId: AccountId.fromU64(ACCOUNT), reservationIds: [5n], reason: "recovery" }, true);
     expect(await events({}, "id: 1\n")).toEqual(["id: 1"]);
   });
 
