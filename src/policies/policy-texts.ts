@@ -51,17 +51,18 @@ export function instrumentText(i: { readonly underlyingAsset: string; readonly s
 
 /**
  * How far `value` is from `reference`, as a percentage of |reference| with two decimals
- * (`6.00`): texts stay short however long the quotient. A fat-finger price near the edge
+ * (`6.00`), rounded up so a refused deviation never reads as the band itself: texts stay
+ * short however long the quotient. A fat-finger price near the edge
  * of the decimal domain has a deviation the domain cannot hold; it is computed unbounded
  * then, so the reject still says how far off it is.
  */
 export function deviationPercentText(value: DecimalValue, reference: DecimalValue): string {
   if (reference.isZero()) return "inf";
   try {
-    return value.sub(reference).abs().mul(HUNDRED).div(reference.abs()).rounded(2, "midpointNearestEven").toString();
+    return value.sub(reference).abs().mul(HUNDRED).div(reference.abs()).rounded(2, "up").toString();
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    return value.decimal.minus(reference.decimal).abs().times(100).dividedBy(reference.decimal.abs()).toFixed(2, Decimal.ROUND_HALF_EVEN);
+    return value.decimal.minus(reference.decimal).abs().times(100).dividedBy(reference.decimal.abs()).toFixed(2, Decimal.ROUND_CEIL);
   }
 }
 

@@ -2,6 +2,7 @@
 import type { MarketDataSource, Quote } from "../marketdata/market-data-source.js";
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";
+import { ParamError } from "../param/param-error.js";
 import { Price } from "../param/values.js";
 import type { PolicyReject } from "../model/reject.js";
 import { instrumentText } from "./policy-texts.js";
@@ -35,8 +36,23 @@ export function referencePrice(
   if (!found.ok) return { ok: false, reason: FAILURES[found.error] };
   const quote = found.quote;
   if (quote.mark !== undefined) return usable(quote.mark, "mark", quote);
-  if (quote.bid !== undefined && quote.ask !== undefined) return usable(quote.bid.add(quote.ask).div(TWO), "mid", quote);
+  if (quote.bid !== undefined && quote.ask !== undefined) return usable(midOf(quote.bid, quote.ask), "mid", quote);
   return { ok: false, reason: "quote has neither a mark nor both bid and ask" };
+}
+
+/**
+ * (bid + ask) / 2. The mid of two prices is inside the decimal domain, but their sum may not
+ * be (both near ±7.9e28, so of one sign): then it is bid + (ask - bid) / 2, whose difference
+ * cannot overflow (found by review: the overflow escaped as the policy's internal error
+ * instead of a price).
+ */
+function midOf(bid: Price, ask: Price): Price {
+  try {
+    return bid.add(ask).div(TWO);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    return bid.add(ask.sub(bid).div(TWO));
+  }
 }
 
 function usable(price: Price, field: "mark" | "mid", quote: Quote): ReferencePrice {
