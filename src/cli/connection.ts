@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, type ConnectOptions, type SidecarClients } from "../client/index.js";
+import { isLoopbackHost } from "../server/security/listen-policy.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 
 export const CONNECTION_OPTIONS = ["target", "config", "ca", "cert", "key", "token", "token-file", "server-name", "timeout"];
@@ -37,7 +38,14 @@ export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string |
   let target = option(args, "target") ?? env.OPENPIT_TARGET ?? env.OPENPIT_LISTEN;
   const configFile = option(args, "config") ?? env.OPENPIT_CONFIG;
   if (target === undefined && configFile !== undefined) {
-    const listen = (JSON.parse(readFile(configFile, "configuration file")) as { listen?: unknown }).listen;
+    let config: { listen?: unknown } | null;
+    try {
+      config = JSON.parse(readFile(configFile, "configuration file")) as { listen?: unknown } | null;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`configuration file ${configFile} is not JSON: ${(e as Error).message}`);
+    }
+    const listen = config?.listen;
     if (typeof listen === "string") target = listen;
   }
   target ??= DEFAULT_TARGET;
@@ -61,6 +69,14 @@ export function connectOptionsOf(args: ParsedArgs, env: Readonly<Record<string, 
   };
 }
 
+/** The host of `HOST:PORT`, `[v6]:PORT` or a `dns:`/`ipv4:` URI target. */
+function hostOfTarget(target: string): string {
+  const t = target.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
+  if (t.startsWith("[")) return t.slice(1, t.indexOf("]"));
+  const colon = t.lastIndexOf(":");
+  return colon < 0 || t.indexOf(":") !== colon ? t : t.slice(0, colon);
+}
+
 export interface Connection {
   readonly target: string;
   readonly clients: SidecarClients;
@@ -73,7 +89,13 @@ export function openConnection(args: ParsedArgs, env: Readonly<Record<string, st
   const seconds = timeout === undefined ? 10 : Number(timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${timeout}'`);
   const target = targetOf(args, env);
-  return { target, clients: connect(target, connectOptionsOf(args, env)), timeoutMs: seconds * 1000 };
+  const options = connectOptionsOf(args, env);
+  // docs/security.md: on plaintext a token is only safe on loopback. Without --ca it would
+  // cross the network in cleartext (OPENPIT_TOKEN exported for the shell, --ca forgotten).
+  if (options.bearerToken !== undefined && options.rootCa === undefined && !isLoopbackHost(hostOfTarget(target))) {
+    throw new UsageError(`a bearer token is not sent in cleartext to ${target}: pass --ca FILE (TLS); plaintext is for a sidecar on loopback`);
+  }
+  return { target, clients: connect(target, options), timeoutMs: seconds * 1000 };
 }
 
 /** A failed call as one line that says what to do about it. */
@@ -83,11 +105,22 @@ export function explainError(e: unknown, target: string): string {
   const details = se.details ?? se.message ?? "";
   const kind = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
   switch (se.code) {
-    case status.UNAVAILABLE:
-      if (/No connection established|ECONNREFUSED|connect|Name resolution/i.test(details)) {
+    case status.UNAVAILABLE: {
+      // A TLS failure (wrong CA, a name the certificate does not hold, TLS against a
+      // plaintext sidecar) is no sign of a sidecar that is not running: say what failed.
+      const last = /Last error: (?:Error(?: \[\w+\])?: )?([\s\S]*?)\.? Resolution note:/.exec(details)?.[1]?.trim();
+      if (/wrong version number/i.test(details)) return `TLS with ${target} failed: it answers in plaintext (no security.tls): drop --ca`;
+      if (/certificate|altname|CERT_|SSL routines|TLS/i.test(details)) {
+        return `TLS with ${target} failed: ${last ?? details}: check --ca (the CA of the server's certificate; none for a plaintext sidecar) and --server-name`;
+      }
+      if (/ECONNREFUSED|Name resolution/i.test(details)) {
         return `cannot connect to ${target}: is the sidecar running? start it with npm start (or pass --target HOST:PORT)`;
       }
+      if (/No connection established|connect/i.test(details)) {
+        return `cannot connect to ${target} (${last ?? details}): is the sidecar running, and plaintext vs TLS right (--ca for a sidecar with security.tls)?`;
+      }
       return `the sidecar at ${target} is unavailable: ${details}`;
+    }
     case status.DEADLINE_EXCEEDED:
       return `no answer from ${target} in time: is it the sidecar (and plaintext vs TLS right: --ca)? raise --timeout if it is busy`;
     case status.UNAUTHENTICATED:

@@ -23,6 +23,8 @@ import { STATUS } from "./commands/status.js";
 export const COMMANDS: readonly Command[] = [STATUS, ACCOUNTS, STATE, BLOCK, UNBLOCK, GROUPS, CHANNELS, POLICIES, CONFIGURE, EVENTS, AUDIT, JOURNAL];
 
 const GLOBAL_FLAGS = ["json", "help", "version"];
+/** The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -83,7 +85,11 @@ export async function runCli(
       return 0;
     }
     ctx = commandContext(args, io, env, interrupted);
-    const code = await command.run(ctx);
+    // main.ts takes SIGINT/SIGTERM over (for events' clean stop), so nothing else would end
+    // a command on Ctrl-C: a slow call or `accounts --all`'s pages would run on regardless.
+    const running = command.run(ctx);
+    const code = command.name === EVENTS.name ? await running : await Promise.race([running, interrupted.then(() => INTERRUPTED)]);
+    if (code === INTERRUPTED) io.err(`openpit ${name}: interrupted\n`);
     return typeof code === "number" ? code : 0;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -14,6 +14,8 @@ type Target = { readonly kind: "account"; readonly id: bigint } | { readonly kin
 
 function targetOf(args: ParsedArgs): Target {
   const group = unsigned(option(args, "group"), "--group", UINT32_MAX);
+  // One target per call: `block 42 43` must not block 42 alone and say nothing of 43.
+  if (args.positionals.length > 1) throw new UsageError(`one ACCOUNT per call, not ${args.positionals.join(" ")}`);
   const account = unsigned(args.positionals[0], "ACCOUNT");
   if ((group === undefined) === (account === undefined)) throw new UsageError("name either an ACCOUNT or --group GROUP");
   return group === undefined ? { kind: "account", id: account! } : { kind: "group", id: Number(group) };

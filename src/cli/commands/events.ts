@@ -5,6 +5,7 @@ import { AccountEventSchema, SubscribeRequestSchema, type AccountEvent, type Sub
 import { option, unsigned } from "../args.js";
 import type { Command } from "../command.js";
 import { explainError } from "../connection.js";
+import { GetServerStatusResponseSchema } from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 
 /** `#7 accountBlocked accountId=42 block.reason="compliance hold" by operator`: the event's scalar fields, one level of nesting. */
 export function eventLine(e: AccountEvent): string {
@@ -37,15 +38,25 @@ export const EVENTS: Command = {
   async run(ctx) {
     const limit = unsigned(option(ctx.args, "limit"), "--limit");
     const after = unsigned(option(ctx.args, "after"), "--after");
+    // A stream has no deadline: a sidecar that accepts the connection and never answers
+    // would hold it forever. A unary read (the same role) first fails within --timeout.
+    await ctx.admin("GetServerStatus", GetServerStatusResponseSchema);
     const { clients, target } = ctx.connection();
     const request = create(SubscribeRequestSchema, after === undefined ? {} : { afterSequence: after });
     const stream = clients.events.subscribe!(request) as ClientReadableStream<SubscribeResponse>;
     let seen = 0n;
-    return new Promise<number>((resolve) => {
+    return new Promise<number>((settle) => {
+      let finished = false;
+      const resolve = (code: number) => {
+        finished = true;
+        settle(code);
+      };
       const stop = (code: number) => {
+        if (finished) return;
         // Our own cancel ends the call with CANCELLED: not an error to report.
         stream.removeAllListeners("data");
         stream.removeAllListeners("error");
+        stream.removeAllListeners("end");
         stream.on("error", () => {});
         stream.cancel();
         resolve(code);
@@ -58,10 +69,17 @@ export const EVENTS: Command = {
         if (limit !== undefined && ++seen >= limit) stop(0);
       });
       stream.on("error", (e: ServiceError) => {
+        if (finished) return;
         ctx.io.err(`openpit: ${explainError(e, target)}\n`);
         resolve(1);
       });
-      stream.on("end", () => resolve(0));
+      // Not our stop (Ctrl-C, --limit): the sidecar ended the stream (shutdown, step-down).
+      // Whoever waits on it must not read that as the events having come.
+      stream.on("end", () => {
+        if (finished) return;
+        ctx.io.err(`openpit events: the sidecar at ${target} ended the stream (shutting down?)${limit === undefined ? "" : ` after ${seen} of ${limit} events`}\n`);
+        resolve(1);
+      });
     });
   },
 };

@@ -82,6 +82,18 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * JSON.parse rounds an integer past 2^53 to another one (12345678901234567891 becomes
+ * …168): a uint64 id written as a JSON number would name another account. Refused; ids
+ * go as strings (protobuf JSON).
+ */
+function refuseUnsafeIntegers(key: string, value: unknown): unknown {
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    throw new Error(`${key || "the value"}: ${value} is past 2^53 and would lose precision as a JSON number; send 64-bit ids as strings`);
+  }
+  return value;
+}
+
 /** POST /console/api/admin/<Method>: the request's protobuf JSON in, the response's out. */
 async function adminCall(services: ConsoleServices, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = ADMIN_METHODS.get(name);
@@ -94,7 +106,7 @@ async function adminCall(services: ConsoleServices, name: string, req: IncomingM
   if (body === undefined) return sendJson(res, 413, { code: "INVALID_ARGUMENT", message: `the request body is over ${MAX_BODY_BYTES} bytes` });
   let request;
   try {
-    request = fromJson(method.input, (body.trim() === "" ? {} : JSON.parse(body)) as JsonValue);
+    request = fromJson(method.input, (body.trim() === "" ? {} : JSON.parse(body, refuseUnsafeIntegers)) as JsonValue);
   } catch (e) {
     return sendJson(res, 400, { code: "INVALID_ARGUMENT", message: `the body is not a ${method.input.typeName} in JSON: ${(e as Error).message}` });
   }

@@ -1,0 +1,157 @@
+/**
+ * Found by review: the CLI at its edges. A stream that never answers, a sidecar that ends the
+ * stream, TLS settings that do not match, a configuration file that is not JSON, two accounts
+ * where one is taken, a token about to cross the network in cleartext, and Ctrl-C during a
+ * command that is not `events`: each ends with an exit code and a message that say what
+ * happened, instead of hanging, exiting 0 or acting on part of the request.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { runCli } from "../../src/cli/run-cli.js";
+import { Credentials, startSecureHarness } from "../security/secure-harness.js";
+import { startHarness, type Harness } from "../server/harness.js";
+
+const run = async (argv: string[], interrupted?: Promise<void>, env: Record<string, string> = {}) => {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, env, interrupted);
+  return { code, out, err };
+};
+
+/** A TCP listener that accepts and never answers; `connected` resolves on the first connection. */
+async function silentServer() {
+  const sockets: Socket[] = [];
+  let connected!: () => void;
+  const first = new Promise<void>((r) => (connected = r));
+  const server = createServer((s) => {
+    sockets.push(s);
+    connected();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    target: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    connected: first,
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      server.close();
+    },
+  };
+}
+
+describe("the CLI at its edges", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it("events against a server that accepts and never answers fails within --timeout, as every other command", async () => {
+    const silent = await silentServer();
+    let stop!: () => void;
+    try {
+      const answer = await run(["events", "--timeout", "1", "--target", silent.target], new Promise<void>((r) => (stop = r)));
+      expect(answer.code).toBe(1);
+    } finally {
+      stop();
+      silent.close();
+    }
+  });
+
+  it("events exits 1 and says so when the sidecar ends the stream before --limit", async () => {
+    h = await startHarness();
+    const following = run(["events", "--limit", "5", "--target", h.address]);
+    await vi.waitFor(() => expect(h!.server.state.events.subscriberCount).toBe(1), { timeout: 5_000 });
+    await h.close();
+    const address = h.address;
+    h = undefined;
+    expect(await following).toEqual({ code: 1, out: "", err: `openpit events: the sidecar at ${address} ended the stream (shutting down?) after 0 of 5 events\n` });
+  });
+
+  it("TLS that does not match is reported as TLS, not as a sidecar that is not running", async () => {
+    const creds = new Credentials();
+    const secure = await startSecureHarness(creds.security());
+    try {
+      const token = ["--token", creds.tokens.get("monitor")!, "--target", secure.address, "--timeout", "3"];
+      const wrongCa = await run(["status", "--ca", creds.unknownCa.certFile, ...token]);
+      const wrongName = await run(["status", "--ca", creds.ca.certFile, "--server-name", "other.example", ...token]);
+      for (const r of [wrongCa, wrongName]) {
+        expect(r.code).toBe(1);
+        expect(r.err).not.toContain("is the sidecar running?");
+        expect(r.err).toMatch(/^openpit status: TLS with 127\.0\.0\.1:\d+ failed: .*: check --ca .* and --server-name\n$/);
+      }
+    } finally {
+      await secure.close();
+      creds.remove();
+    }
+  });
+
+  it("--config naming a file that is not JSON is a usage error naming the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "openpit-cli-"));
+    const file = join(dir, "sidecar.json");
+    writeFileSync(file, "{ listen: 127.0.0.1:50051 }");
+    try {
+      const answer = await run(["status", "--config", file]);
+      expect(answer.code).toBe(2);
+      expect(answer.err.split("\n")[0]).toMatch(new RegExp(`^openpit status: configuration file ${file.replaceAll("/", "\\/")} is not JSON: `));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("block and unblock take one ACCOUNT: two are refused whole, nothing changes", async () => {
+    h = await startHarness();
+    for (const command of [["block", "--reason", "compliance hold"], ["unblock"]]) {
+      const answer = await run([command[0]!, "42", "43", ...command.slice(1), "--target", h.address]);
+      expect([answer.code, answer.err.split("\n")[0]]).toEqual([2, `openpit ${command[0]}: one ACCOUNT per call, not 42 43`]);
+    }
+    for (const accountId of [42n, 43n]) expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId })).block).toBeUndefined();
+  });
+
+  it("a bearer token is not sent in cleartext beyond loopback: without --ca it is refused before connecting", async () => {
+    const answer = await run(["status", "--target", "10.255.255.1:50051", "--timeout", "30"], undefined, { OPENPIT_TOKEN: "s3cret-operator-token" });
+    expect([answer.code, answer.err.split("\n")[0]]).toEqual([
+      2,
+      "openpit status: a bearer token is not sent in cleartext to 10.255.255.1:50051: pass --ca FILE (TLS); plaintext is for a sidecar on loopback",
+    ]);
+  });
+
+  it("Ctrl-C ends a command that is not events, with 130", async () => {
+    const silent = await silentServer();
+    try {
+      // What main.ts hands runCli resolves on SIGINT: here once the call is under way.
+      expect(await run(["status", "--timeout", "30", "--target", silent.target], silent.connected)).toEqual({ code: 130, out: "", err: "openpit status: interrupted\n" });
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe("the console's JSON door", () => {
+  let h: Harness;
+  let port: number;
+  beforeEach(async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("refuses an integer past 2^53 instead of rounding it to another account", async () => {
+    // JSON.parse reads 12345678901234567891 as 12345678901234567168: another account.
+    const raw = await fetch(`http://127.0.0.1:${port}/console/api/admin/BlockAccount`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-openpit-console": "1" },
+      body: '{"accountId": 12345678901234567891, "reason": "compliance hold"}',
+    });
+    expect([raw.status, ((await raw.json()) as { message: string }).message]).toEqual([
+      400,
+      "the body is not a openpit.sidecar.v1.BlockAccountRequest in JSON: accountId: 12345678901234567000 is past 2^53 and would lose precision as a JSON number; send 64-bit ids as strings",
+    ]);
+    expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: 12345678901234567168n })).block).toBeUndefined();
+  });
+});
