@@ -248,8 +248,12 @@ describe("every RPC, for every role", () => {
           // Refused at the door's doorstep: not one field of the state moved; the only record
           // journaled is the denial on the audit trail, announced as one event.
           const after = h.server.state.snapshot();
-          expect({ ...after, audit: undefined, eventSequence: undefined }).toEqual({ ...before, audit: undefined, eventSequence: undefined });
+          const apart = { audit: undefined, eventSequence: undefined, keptEvents: undefined };
+          expect({ ...after, ...apart }).toEqual({ ...before, ...apart });
           expect(after.eventSequence).toBe(before.eventSequence! + 1n);
+          // Its one event is kept for monitors that resume: the denial's audit record.
+          expect(after.keptEvents!.slice(0, -1)).toEqual(before.keptEvents);
+          expect(after.keptEvents!.at(-1)).toMatchObject({ sequence: after.eventSequence, event: { kind: "auditRecorded", record: { outcome: "denied" } } });
           const denied = h.server.state.audit.query({ afterSequence: (before.audit?.nextSequence ?? 1n) - 1n, newestFirst: false, limit: 10 }).records;
           expect(denied.map((r) => [r.actor, r.outcome, r.reason])).toEqual([[caller === "nobody" ? "(unauthenticated)" : caller, "denied", status[expected]]]);
           expect(h.denials).toEqual([

@@ -129,8 +129,9 @@ export async function startSecureHarness(security: Record<string, unknown>, over
 
 /**
  * Everything a refusal must leave as it was: the whole state but the audit trail, which
- * records the refusal, and the event numbering (the record's event takes a number).
+ * records the refusal, and the event numbering and kept events (the record's event takes a
+ * number and is kept for monitors that resume).
  */
 export function stateApartFromAudit(server: SidecarServer): unknown {
-  return { ...server.state.snapshot(), audit: undefined, eventSequence: undefined };
+  return { ...server.state.snapshot(), audit: undefined, eventSequence: undefined, keptEvents: undefined };
 }
