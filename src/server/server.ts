@@ -120,7 +120,13 @@ export class SidecarServer {
   ) {
     this.security = new SecuritySetup(security);
     const log = (this.log = options.logger ?? silentLogger());
-    const denials = new DenialThrottle(() => state.liveTimeMs());
+    // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
+    const denials = new DenialThrottle(
+      () => state.liveTimeMs(),
+      (denial) => {
+        if (!this.standby()) recordDenial(state, this.currentPhase, denial);
+      },
+    );
     const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery }, doorLog(log)));
     state.observer = metrics.door;
     state.events.tap = (e) => {
@@ -148,9 +154,7 @@ export class SidecarServer {
       log,
       onDenied: (denial) => {
         metrics.denied(denial.reason);
-        const recorded = denials.admit(denial);
-        // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
-        if (recorded && !this.standby()) recordDenial(state, this.currentPhase, recorded);
+        denials.admit(denial);
         this.onDenied?.(denial);
       },
     });
