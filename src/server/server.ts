@@ -127,7 +127,10 @@ export class SidecarServer {
         if (!this.standby()) recordDenial(state, this.currentPhase, denial);
       },
     );
-    const metrics = (this.metrics = new SidecarMetrics({ state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery }, doorLog(log)));
+    const metrics = (this.metrics = new SidecarMetrics(
+      { state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery, followsOnly: () => this.standby() },
+      doorLog(log),
+    ));
     state.observer = metrics.door;
     state.events.tap = (e) => {
       metrics.eventPublished(e);

@@ -5,7 +5,7 @@
  * call from the audit trail. Quote pushes are debug: a tick stream is not news.
  */
 import type { SequencedEvent } from "../../state/event-hub.js";
-import type { AccountBlock } from "../../model/index.js";
+import type { AccountBlock, ControlScope } from "../../model/index.js";
 import type { AuditRecord } from "../../state/audit-log.js";
 import type { SidecarLogger } from "./sidecar-log.js";
 
@@ -21,6 +21,10 @@ function who(actor: string | undefined, block?: AccountBlock): string {
  */
 function blockedBy(actor: string | undefined, block: AccountBlock): string {
   return actor !== undefined && block.policy === "Engine" ? actor : `policy ${block.policy}`;
+}
+
+function scopeText(scope: ControlScope): string {
+  return scope.kind === "account" ? `account ${scope.accountId}` : scope.kind === "group" ? `group ${scope.group}` : "global";
 }
 
 function blockFields(block: AccountBlock) {
@@ -93,6 +97,25 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
       return;
     case "auditRecorded":
       auditLine(log, e.record);
+      return;
+    case "softLimitCrossed":
+      // Once per crossing, but an account hovering at a share crosses it on every order: debug.
+      log.debug(
+        { ...base, event: "soft_limit_crossed", accountId: String(e.accountId), policy: e.policy, limit: e.limit, usage: e.usage, max: e.max, share: e.share },
+        `account ${e.accountId}: ${e.policy} ${e.limit} at ${e.usage} of ${e.max} (share ${e.share})`,
+      );
+      return;
+    case "tradingStateChanged":
+      log.info(
+        { ...base, event: "trading_state_changed", scope: scopeText(e.scope), state: e.state, previous: e.previous, reason: e.reason, by: who(actor) },
+        `trading state of ${scopeText(e.scope)}: ${e.previous} -> ${e.state} by ${who(actor)}: ${e.reason}`,
+      );
+      return;
+    case "cancelWorkingOrdersSent":
+      log.info(
+        { ...base, event: "cancel_working_orders_sent", scope: scopeText(e.scope), accounts: e.accountIds.length, channels: e.channelIds.length, blockedBy: e.blockedBy },
+        `cancel working orders sent to ${e.channelIds.length} channels for ${e.accountIds.length} accounts (${scopeText(e.scope)})`,
+      );
       return;
     default:
       // An event kind added later still leaves a trace.

@@ -43,6 +43,11 @@ export interface MetricsSources {
   readonly version: string;
   /** The latency histograms time one message in this many (metrics.latencySampleEvery). */
   readonly latencySampleEvery?: number;
+  /**
+   * Replicated mode: this instance owns nothing now (a standby, or fenced). Its state is the
+   * active's, followed from the journal: its channels, pins and handles are not its own.
+   */
+  readonly followsOnly?: () => boolean;
 }
 
 export class SidecarMetrics {
@@ -160,10 +165,12 @@ export class SidecarMetrics {
     const { state } = this.sources;
     const r = this.registry;
     const gauge = (name: string, help: string, read: () => number) => collected(r, name, help, "gauge", () => [{ labels: {}, value: read() }]);
-    gauge("openpit_channels", "Account channels open (one per gRPC channel stream that has sent a command)", () => state.channels.size);
-    gauge("openpit_pinned_accounts", "Accounts pinned to a channel", () => state.pins.size);
-    gauge("openpit_open_reservations", "Reservations open on all channels", () => state.handleTally.reservations);
-    gauge("openpit_open_requests", "Pre-trade requests open on all channels (started, not yet executed or discarded)", () => state.handleTally.open - state.handleTally.reservations);
+    // A standby's state mirrors the active's: summed over a deployment, its figures would count twice.
+    const own = (read: () => number) => () => (this.sources.followsOnly?.() ? 0 : read());
+    gauge("openpit_channels", "Account channels open (one per gRPC channel stream that has sent a command)", own(() => state.channels.size));
+    gauge("openpit_pinned_accounts", "Accounts pinned to a channel", own(() => state.pins.size));
+    gauge("openpit_open_reservations", "Reservations open on all channels", own(() => state.handleTally.reservations));
+    gauge("openpit_open_requests", "Pre-trade requests open on all channels (started, not yet executed or discarded)", own(() => state.handleTally.open - state.handleTally.reservations));
     gauge("openpit_event_subscribers", "Monitors subscribed to account events", () => state.events.subscriberCount);
     collected(r, "openpit_serving_phase", "1 for the phase the server is in (recovering, serving, draining, stopping, failed)", "gauge", () =>
       PHASES.map((phase) => ({ labels: { phase }, value: this.sources.phase() === phase ? 1 : 0 })),
@@ -171,7 +178,7 @@ export class SidecarMetrics {
     collected(r, "openpit_build_info", "The sidecar's version (value 1)", "gauge", () => [{ labels: { version: this.sources.version }, value: 1 }]);
   }
 
-  /** Durable modes only: the series are absent in ephemeral mode. */
+  /** Durable modes only (sync, async, replicated): the series are absent in ephemeral mode. */
   private registerJournal(): void {
     const { state } = this.sources;
     const r = this.registry;
@@ -182,7 +189,8 @@ export class SidecarMetrics {
         cached = state.journal.status();
         queueMicrotask(() => (cached = undefined));
       }
-      return cached.dataDir === undefined ? undefined : cached;
+      // Every durable mode (files or the replicated stream); only ephemeral has no journal series.
+      return cached.mode === "ephemeral" ? undefined : cached;
     };
     const fromStatus = (name: string, help: string, type: "counter" | "gauge", read: (s: JournalStatus) => number) =>
       collected(r, name, help, type, () => {
