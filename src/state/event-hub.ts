@@ -193,6 +193,12 @@ export class EventHub {
     return this.kept[(this.keptStart + i) % this.kept.length]!;
   }
 
+  /** At most how many events `resume(after)` hands over at once (the kept ones after it). */
+  keptAfter(after: bigint): number {
+    const newer = this.sequence - after;
+    return newer <= 0n ? 0 : newer < BigInt(this.kept.length) ? Number(newer) : this.kept.length;
+  }
+
   /** Events kept for resuming monitors now. */
   get keptCount(): number {
     return this.kept.length;
@@ -237,11 +243,13 @@ export class EventHub {
   }
 
   /** Delivers an event numbered earlier; `retain`: every later subscriber is told it first. */
-  deliver(sequenced: SequencedEvent, retain = false): void {
+  /** `heard`: this hub's monitors already have it (relayed while following): retained and tapped only. */
+  deliver(sequenced: SequencedEvent, retain = false, heard = false): void {
     if (retain) this.retained.push(sequenced);
     if (sequenced.sequence > this.durableThrough) this.durableThrough = sequenced.sequence;
     const tap = this.tap;
     if (tap) guarded("an event tap", () => tap(sequenced));
+    if (heard) return;
     // One subscriber's throw must not keep the event from the others, nor reach the command.
     for (const s of this.subscribers) guarded("an event subscriber", () => s(sequenced));
   }

@@ -137,6 +137,8 @@ export class SidecarState implements ChannelHost {
   private readonly unannounced: SequencedEvent[] = [];
   /** `follow`: the replay's events go to this instance's monitors. */
   private relaying = false;
+  /** Unannounced rollbacks this instance relayed while following: a takeover does not tell its monitors again. */
+  private readonly relayedUnannounced = new Set<bigint>();
   /** The actor of the admin command or denial being run: events it causes carry it. */
   private actingAs: string | undefined;
   /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
@@ -389,7 +391,8 @@ export class SidecarState implements ChannelHost {
    */
   resumeAfterReplay(): void {
     this.timeOffset = Math.max(0, this.lastTs - this.timeSource.nowMs());
-    for (const sequenced of this.unannounced) this.events.deliver(sequenced, true);
+    for (const sequenced of this.unannounced) this.events.deliver(sequenced, true, this.relayedUnannounced.has(sequenced.sequence));
+    this.relayedUnannounced.clear();
   }
 
   /**
@@ -476,6 +479,7 @@ export class SidecarState implements ChannelHost {
             // `served` says they already were, and a snapshot taken before it carries them.
             const sequenced = this.events.number(event);
             this.unannounced.push(sequenced);
+            if (this.replaying && this.relaying) this.relayedUnannounced.add(sequenced.sequence);
             if (this.replaying) this.relaying ? this.events.relay(sequenced) : this.events.replayed(sequenced);
             else this.outbox.push(() => this.events.deliver(sequenced, true));
           }
@@ -550,6 +554,7 @@ export class SidecarState implements ChannelHost {
         return undefined;
       case "served":
         this.unannounced.length = 0;
+        this.relayedUnannounced.clear();
         return undefined;
     }
   }

@@ -165,4 +165,31 @@ describe.runIf(ready)("web console in Chromium", () => {
     expect(requests).toEqual([undefined, String(last)]);
     await page.close();
   });
+
+  it("a save while the chosen policy's settings are not loaded is refused, not written unchecked with the other policy's (found by review)", async () => {
+    const page = await browser.newPage();
+    const configures: Record<string, unknown>[] = [];
+    await page.route("**/console/api/admin/**", async (route) => {
+      const method = route.request().url().split("/").at(-1);
+      const body = JSON.parse(route.request().postData() ?? "{}") as Record<string, unknown>;
+      if (method === "ConfigurePolicy") configures.push(body);
+      // RateLimitPolicy's settings cannot be loaded now.
+      if (method === "GetPolicySettings" && body.policyName === "RateLimitPolicy") {
+        return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "try again" }) });
+      }
+      return route.continue();
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#policy").selectOption("OrderSizeLimitPolicy");
+    await expect.poll(() => page.locator("#settings").inputValue()).toContain('"maxQuantity"');
+    const before = await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "RateLimitPolicy" });
+    // Its load fails: the editor still shows OrderSizeLimitPolicy's settings.
+    await page.locator("#policy").selectOption("RateLimitPolicy");
+    await page.locator("#message", { hasText: "try again" }).waitFor();
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "RateLimitPolicy's settings are not loaded yet" }).waitFor();
+    expect(configures).toEqual([]);
+    expect(await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "RateLimitPolicy" })).toEqual(before);
+    await page.close();
+  });
 });

@@ -105,4 +105,25 @@ describe("a stalled event subscriber", () => {
     while (again.sequences.length < published - slow.sequences.length) await tick();
     expect([...slow.sequences, ...again.sequences]).toEqual(Array.from({ length: published }, (_, i) => BigInt(i + 1)));
   }, 30_000);
+
+  it("the events kept for resumes do not widen the bound of a monitor that does not resume (found by review)", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
+    const hub = h.server.state.events;
+    // A history of 5 000 events kept for resumes; this monitor asks for none of them.
+    for (let i = 0; i < 5_000; i++) hub.publish({ kind: "policyConfigured", policy: "old" });
+    const slow = subscribe(h.address);
+    slow.call.pause();
+    while (hub.subscriberCount < 1) await tick();
+    let published = 0;
+    while (hub.subscriberCount === 1 && published < MAX_EVENTS) {
+      hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) });
+      published++;
+      if (published % 10 === 0) await tick();
+    }
+    expect(hub.subscriberCount).toBe(0);
+    slow.call.resume();
+    expect((await slow.ended)?.details).toBe(fellBehind(BOUND).details);
+    // Exactly what the transport took, BOUND queued, and the one that overflowed them.
+    expect(slow.sequences.length + BOUND + 1).toBe(published);
+  }, 30_000);
 });

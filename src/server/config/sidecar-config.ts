@@ -187,7 +187,8 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     maxOpenHandles: int("maxOpenHandles", 1),
     maxPinnedAccountsPerOwner: int("maxPinnedAccountsPerOwner", 1),
     maxQueuedEventsPerSubscriber: int("maxQueuedEventsPerSubscriber", 1),
-    eventsKeptForResume: int("eventsKeptForResume", 0, 10_000_000),
+    // Each kept event is in memory and in every snapshot: a million is already hundreds of MB.
+    eventsKeptForResume: int("eventsKeptForResume", 0, 1_000_000),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
     // Both become timers: a longer one would fire at once and cut the clients it was to wait for.

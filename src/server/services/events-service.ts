@@ -59,9 +59,19 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
           writer.endWhenWritten(() => call.end());
         },
       });
-      // Retained and kept events are written at once, before the client can read: they are held
-      // in memory anyway, so they come on top of the bound instead of dropping every new monitor.
-      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + state.events.retainedCount + state.events.keptCount, () => {
+      let after: bigint | undefined;
+      try {
+        after = decodedRequest(call.request as SubscribeRequest | MalformedMessage).afterSequence;
+      } catch (e) {
+        stop("malformed request");
+        call.emit("error", refusedSubscription(e));
+        return;
+      }
+      // Retained events, or on a resume the kept ones after its number, are written at once,
+      // before the client can read: they are held in memory anyway, so they come on top of the
+      // bound instead of dropping every new monitor. Only those this monitor is handed.
+      const handedAtOnce = after === undefined ? state.events.retainedCount : state.events.keptAfter(after);
+      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + handedAtOnce, () => {
         // The queue and the event that overflowed it are never delivered.
         const lost = writer.maxQueued + 1;
         metrics?.subscriberDropped(lost);
@@ -86,10 +96,9 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
       // Retained events (recovery's rollbacks), or on a resume the kept ones after the
       // monitor's number, are delivered at once, inside subscribe.
       try {
-        const after = decodedRequest(call.request as SubscribeRequest | MalformedMessage).afterSequence;
         unsubscribe = after === undefined ? state.events.subscribe(listener) : state.events.resume(after, listener);
       } catch (e) {
-        stop(e instanceof EventResumeError ? "resume refused" : "malformed request");
+        stop(e instanceof EventResumeError ? "resume refused" : "subscribe failed");
         call.emit("error", refusedSubscription(e));
         return;
       }

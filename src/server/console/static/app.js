@@ -174,9 +174,11 @@ async function savePolicy() {
   } catch (e) {
     return showError(new Error(`the settings are not valid JSON: ${e.message}`));
   }
+  // The editor holds another policy's settings (this one's load failed or is still under
+  // way): saving would write them here, and unchecked. Load first.
+  if (loadedSettings.name !== name) return showError(new Error(`${name}'s settings are not loaded yet: reload them, then edit and save`));
   try {
-    const expectedSettingsJson = loadedSettings.name === name ? loadedSettings.json : "";
-    await admin("ConfigurePolicy", { policyName: name, settingsJson: settings, expectedSettingsJson });
+    await admin("ConfigurePolicy", { policyName: name, settingsJson: settings, expectedSettingsJson: loadedSettings.json });
     clearError();
     $("policy-message").textContent = `${name} updated`;
     await loadPolicy();
