@@ -126,6 +126,8 @@ export class JetStreamJournal implements Journal {
   private ackLastUs = 0;
   private ackTotalUs = 0;
   private ackMaxUs = 0;
+  /** Told each publish acknowledgement's latency (µs): this journal's "fsync" (the metrics' fsync histogram). */
+  onFsync: ((us: number) => void) | undefined;
 
   constructor(o: JetStreamJournalOptions) {
     const subjects = journalSubjects(o.subjects);
@@ -314,6 +316,7 @@ export class JetStreamJournal implements Journal {
         this.ackLastUs = us;
         this.ackTotalUs += us;
         if (us > this.ackMaxUs) this.ackMaxUs = us;
+        this.onFsync?.(us);
         return ack.seq;
       } catch (e) {
         if (this.failure) return undefined;
