@@ -4,12 +4,14 @@
  */
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
-import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { AccountEventSchema, SubscribeRequestSchema, type AccountEvent, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import type { SidecarClients } from "../../src/client/index.js";
 
 export interface EventMonitor {
   /** Every event received, as protobuf JSON (`sequence` a string). */
   readonly events: JsonValue[];
+  /** The same events as messages. */
+  readonly messages: AccountEvent[];
   /** Their sequence numbers. */
   sequences(): bigint[];
   /** Resolves once `n` events arrived. */
@@ -24,14 +26,17 @@ export function monitorEvents(clients: SidecarClients, afterSequence?: bigint): 
   const request = create(SubscribeRequestSchema, afterSequence === undefined ? {} : { afterSequence });
   const call = (clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(request);
   const events: JsonValue[] = [];
+  const messages: AccountEvent[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   call.on("data", (m: SubscribeResponse) => {
+    messages.push(m.event!);
     events.push(toJson(AccountEventSchema, m.event!));
     for (const w of waiters.filter((x) => events.length >= x.n)) w.resolve();
   });
   const ended = new Promise<ServiceError>((resolve) => call.on("error", resolve));
   return {
     events,
+    messages,
     sequences: () => events.map((e) => BigInt((e as { sequence: string }).sequence)),
     received: (n) => new Promise<void>((resolve) => (events.length >= n ? resolve() : waiters.push({ n, resolve }))),
     ended,

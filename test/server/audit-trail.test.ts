@@ -9,12 +9,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { status, type ClientReadableStream, type ClientWritableStream } from "@grpc/grpc-js";
+import { create, toJson } from "@bufbuild/protobuf";
+import { status, type ClientWritableStream } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome, AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
-import { AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import type { StartedSidecar } from "../../src/app/start-sidecar.js";
 import { callUnary, connect, type SidecarClients } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
@@ -24,29 +23,13 @@ import { buildState } from "../../src/app/build-sidecar.js";
 import { SidecarServer } from "../../src/server/server.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import { monitorEvents } from "../helpers/event-monitor.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "./harness.js";
 
 const request = <T extends keyof typeof ad.AdminService.method>(method: T, init: Record<string, unknown>) =>
   create(ad.AdminService.method[method].input as never, init as never);
 const queryAudit = (clients: SidecarClients, init: Record<string, unknown> = {}) => callUnary<ad.QueryAuditResponse>(clients.admin, "queryAudit", request("queryAudit", init));
 const recordJson = (r: { records: readonly Parameters<typeof toJson<typeof AuditRecordSchema>>[1][] }) => r.records.map((x) => toJson(AuditRecordSchema, x));
-
-/** Collects the events stream; `received(n)` resolves once n events arrived. */
-function subscribe(clients: SidecarClients) {
-  const call = (clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(create(SubscribeRequestSchema));
-  const events: JsonValue[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
-  call.on("data", (m: SubscribeResponse) => {
-    events.push(toJson(AccountEventSchema, m.event!));
-    for (const w of waiters.filter((x) => events.length >= x.n)) w.resolve();
-  });
-  call.on("error", () => {});
-  return {
-    events,
-    received: (n: number) => new Promise<void>((resolve) => (events.length >= n ? resolve() : waiters.push({ n, resolve }))),
-    cancel: () => call.cancel(),
-  };
-}
 
 describe("the audit trail over the wire", () => {
   let h: Harness;
@@ -56,7 +39,7 @@ describe("the audit trail over the wire", () => {
 
   it("an operator's change: a QueryAudit record with actor, request, before and after, and an audit_recorded event", async () => {
     h = await startHarness();
-    const monitor = subscribe(h.clients);
+    const monitor = monitorEvents(h.clients);
     await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1));
     h.clock.set(5_000);
     await h.admin("blockAccount", { accountId: ACCOUNT, reason: "compliance hold" });
@@ -135,7 +118,7 @@ describe("the audit trail over the wire", () => {
 
   it("a denial: a DENIED record and event with the denied principal as actor", async () => {
     h = await startHarness();
-    const monitor = subscribe(h.clients);
+    const monitor = monitorEvents(h.clients);
     await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1));
     h.clock.set(8_000);
     h.server.state.recordDenial({
@@ -200,7 +183,7 @@ describe("the actor is the principal the security layer admitted the call as", (
     };
     try {
       const watcher = as("watcher");
-      const monitor = subscribe(watcher);
+      const monitor = monitorEvents(watcher);
       await vi.waitFor(() => expect(state.events.subscriberCount).toBe(1));
       await callUnary(as("risk-officer-1").admin, "blockAccount", request("blockAccount", { accountId: ACCOUNT, reason: "hold" }));
       await callUnary(as("risk-officer-2").admin, "unblockAccount", request("unblockAccount", { accountId: ACCOUNT }));

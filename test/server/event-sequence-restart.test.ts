@@ -9,21 +9,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
-import type { ClientReadableStream } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
-import type { SidecarClients } from "../../src/client/index.js";
 import { startDurable, type DurableSidecar } from "./controls-world.js";
+import { monitorEvents, type EventMonitor } from "../helpers/event-monitor.js";
 import { ACCOUNT, OTHER_ACCOUNT, testConfig } from "./harness.js";
 
-function subscribe(clients: SidecarClients) {
-  const call = (clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(create(SubscribeRequestSchema));
-  const events: { sequence: bigint; kind: string | undefined }[] = [];
-  call.on("data", (m: SubscribeResponse) => events.push({ sequence: m.event!.sequence, kind: m.event!.event.case }));
-  call.on("error", () => {});
-  return { events, cancel: () => call.cancel() };
-}
+/** Each event's number and kind. */
+const seen = (m: EventMonitor) => m.messages.map((e) => ({ sequence: e.sequence, kind: e.event.case }));
 
 describe("event sequence numbers across a restart", () => {
   const dirs: string[] = [];
@@ -39,25 +31,25 @@ describe("event sequence numbers across a restart", () => {
 
     const first = await startDurable(testConfig({ listen: "127.0.0.1:0" }), dataDir, 1_000);
     started.push(first);
-    const m1 = subscribe(first.clients);
+    const m1 = monitorEvents(first.clients);
     await vi.waitFor(() => expect(first.sidecar.server.state.events.subscriberCount).toBe(1));
     await first.admin("blockAccount", { accountId: ACCOUNT, reason: "hold" });
-    await vi.waitFor(() => expect(m1.events.some((e) => e.kind === "auditRecorded")).toBe(true));
-    const lastSeen = m1.events.at(-1)!.sequence;
-    const seenBefore = new Set(m1.events.map((e) => e.sequence));
+    await vi.waitFor(() => expect(seen(m1).some((e) => e.kind === "auditRecorded")).toBe(true));
+    const lastSeen = seen(m1).at(-1)!.sequence;
+    const seenBefore = new Set(seen(m1).map((e) => e.sequence));
     m1.cancel();
     await first.stop();
     started.splice(0);
 
     const second = await startDurable(testConfig({ listen: "127.0.0.1:0" }), dataDir, 2_000);
     started.push(second);
-    const m2 = subscribe(second.clients);
+    const m2 = monitorEvents(second.clients);
     await vi.waitFor(() => expect(second.sidecar.server.state.events.subscriberCount).toBe(1));
     await second.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "another hold" });
-    await vi.waitFor(() => expect(m2.events.some((e) => e.kind === "auditRecorded")).toBe(true));
+    await vi.waitFor(() => expect(seen(m2).some((e) => e.kind === "auditRecorded")).toBe(true));
 
     // The new life's events are new: none may reuse a number the monitor already holds.
-    expect(m2.events.filter((e) => seenBefore.has(e.sequence))).toEqual([]);
-    expect(m2.events[0]!.sequence).toBeGreaterThan(lastSeen);
+    expect(seen(m2).filter((e) => seenBefore.has(e.sequence))).toEqual([]);
+    expect(seen(m2)[0]!.sequence).toBeGreaterThan(lastSeen);
   });
 });

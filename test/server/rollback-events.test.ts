@@ -5,25 +5,16 @@
  * but told only the channel, so a monitor that cancels at the venue what the sidecar rolled
  * back never heard of them. Now they come as ROLLBACK_REASON_EXPIRED and _FENCED.
  */
-import { create } from "@bufbuild/protobuf";
-import type { ClientReadableStream } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { RollbackReason, SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { RollbackReason, type AccountEvent } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { monitorEvents } from "../helpers/event-monitor.js";
 import { ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { NoticeTap, handleId, nextNotice } from "./results.js";
 
 const reserve = (qty: string) => ({ case: "executePreTrade", value: { order: order({ qty, price: "100" }) } }) as const;
 
-function subscribe(h: Harness) {
-  const call = (h.clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(create(SubscribeRequestSchema));
-  const events: SubscribeResponse["event"][] = [];
-  call.on("data", (m: SubscribeResponse) => events.push(m.event));
-  call.on("error", () => {});
-  return { events, cancel: () => call.cancel() };
-}
-
-const rollbacks = (events: SubscribeResponse["event"][]) =>
+const rollbacks = (events: AccountEvent[]) =>
   events
     .filter((e) => e?.event.case === "reservationsRolledBack")
     .map((e) => {
@@ -39,7 +30,7 @@ describe("rollbacks the channel did not ask for reach monitors", () => {
 
   it("a reservation rolled back by the TTL sweep is announced", async () => {
     h = await startHarness(testConfig({ limits: { reservationTtlMs: 5000 } }));
-    const monitor = subscribe(h);
+    const monitor = monitorEvents(h.clients);
     await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1));
     const tap = new NoticeTap();
     const ch = h.channel(tap.onNotice);
@@ -53,14 +44,14 @@ describe("rollbacks the channel did not ask for reach monitors", () => {
     expect(s.openReservations).toEqual([]);
     // Round trip so any event published with the sweep has arrived.
     await h.admin("blockAccount", { accountId: 5n, reason: "marker" });
-    await vi.waitFor(() => expect(monitor.events.some((e) => e?.event.case === "auditRecorded")).toBe(true));
-    expect(rollbacks(monitor.events)).toEqual([{ accountId: ACCOUNT, reservationIds: [handleId(1n, 1n)], reason: RollbackReason.EXPIRED, channelId: 1n }]);
+    await vi.waitFor(() => expect(monitor.messages.some((e) => e?.event.case === "auditRecorded")).toBe(true));
+    expect(rollbacks(monitor.messages)).toEqual([{ accountId: ACCOUNT, reservationIds: [handleId(1n, 1n)], reason: RollbackReason.EXPIRED, channelId: 1n }]);
     monitor.cancel();
   });
 
   it("reservations rolled back by a takeover's fence are announced", async () => {
     h = await startHarness();
-    const monitor = subscribe(h);
+    const monitor = monitorEvents(h.clients);
     await vi.waitFor(() => expect(h.server.state.events.subscriberCount).toBe(1));
     const tap = new NoticeTap();
     const first = h.channel(tap.onNotice);
@@ -70,8 +61,8 @@ describe("rollbacks the channel did not ask for reach monitors", () => {
     await second.one({ case: "bindAccounts", value: { accountIds: [ACCOUNT], takeover: true } });
     expect((await fenced).rolledBackReservationIds).toEqual([handleId(1n, 1n)]);
     await h.admin("blockAccount", { accountId: 5n, reason: "marker" });
-    await vi.waitFor(() => expect(monitor.events.some((e) => e?.event.case === "auditRecorded")).toBe(true));
-    expect(rollbacks(monitor.events)).toEqual([{ accountId: ACCOUNT, reservationIds: [handleId(1n, 1n)], reason: RollbackReason.FENCED, channelId: 1n }]);
+    await vi.waitFor(() => expect(monitor.messages.some((e) => e?.event.case === "auditRecorded")).toBe(true));
+    expect(rollbacks(monitor.messages)).toEqual([{ accountId: ACCOUNT, reservationIds: [handleId(1n, 1n)], reason: RollbackReason.FENCED, channelId: 1n }]);
     monitor.cancel();
   });
 });
