@@ -109,6 +109,20 @@ describe("console API without a security section", () => {
       `id: 1\nevent: account-event\ndata: ${JSON.stringify({ sequence: "1", accountBlocked: { accountId: "42", block: BLOCK }, actor: "local" })}`,
     );
   });
+
+  it("refuses an integer past 2^53 instead of rounding it to another account (found by review)", async () => {
+    // JSON.parse reads 12345678901234567891 as 12345678901234567168: another account.
+    const raw = await fetch(`http://127.0.0.1:${port}/console/api/admin/BlockAccount`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-openpit-console": "1" },
+      body: '{"accountId": 12345678901234567891, "reason": "compliance hold"}',
+    });
+    expect([raw.status, ((await raw.json()) as { message: string }).message]).toEqual([
+      400,
+      "the body is not a openpit.sidecar.v1.BlockAccountRequest in JSON: accountId: 12345678901234567000 is past 2^53 and would lose precision as a JSON number; send 64-bit ids as strings",
+    ]);
+    expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: 12345678901234567168n })).block).toBeUndefined();
+  });
 });
 
 describe("console event stream resumed with Last-Event-ID", () => {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { recoverState } from "../../src/state/recovery.js";
 import { decodeCommand } from "../../src/state/command-codec.js";
 import { settingsJsonOf } from "../../src/policies/catalog.js";
@@ -25,6 +25,19 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A durable state recovered from `config`'s data directory, with every journal record it appends. */
+async function recordingState(config: SidecarConfig) {
+  const state = buildState(config, new ManualClock(1_000));
+  await recoverState(state, config.durability);
+  const payloads: Uint8Array[] = [];
+  const append = state.journal.append.bind(state.journal);
+  vi.spyOn(state.journal, "append").mockImplementation((payload: Uint8Array, ...rest: unknown[]) => {
+    payloads.push(payload);
+    return (append as (...a: unknown[]) => bigint)(payload, ...rest);
+  });
+  return { state, payloads };
+}
+
 describe("the journaled ConfigurePolicy", () => {
   it("carries the settings as applied, not the defaults left to the replaying binary", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "openpit-review-"));
@@ -35,14 +48,7 @@ describe("the journaled ConfigurePolicy", () => {
         durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 },
       }),
     );
-    const state = buildState(config, new ManualClock(1_000));
-    await recoverState(state, config.durability);
-    const payloads: Uint8Array[] = [];
-    const append = state.journal.append.bind(state.journal);
-    vi.spyOn(state.journal, "append").mockImplementation((payload: Uint8Array, ...rest: unknown[]) => {
-      payloads.push(payload);
-      return (append as (...a: unknown[]) => bigint)(payload, ...rest);
-    });
+    const { state, payloads } = await recordingState(config);
     state.admin({ kind: "configurePolicy", policy: "ClientOrderIdPolicy", settings: {} });
     const applied = settingsJsonOf(state.engine.policy("ClientOrderIdPolicy")!);
     expect(applied).toEqual({ retentionMs: 86_400_000 });
@@ -58,14 +64,7 @@ describe("the journaled ConfigurePolicy", () => {
     const config = parseSidecarConfig(
       testConfig({ durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 } }),
     );
-    const state = buildState(config, new ManualClock(1_000));
-    await recoverState(state, config.durability);
-    const payloads: Uint8Array[] = [];
-    const append = state.journal.append.bind(state.journal);
-    vi.spyOn(state.journal, "append").mockImplementation((payload: Uint8Array, ...rest: unknown[]) => {
-      payloads.push(payload);
-      return (append as (...a: unknown[]) => bigint)(payload, ...rest);
-    });
+    const { state, payloads } = await recordingState(config);
     const policy = "OrderSizeLimitPolicy";
     const read = settingsJsonOf(state.engine.policy(policy)!) as { broker: Record<string, string> };
     const edit = (maxQuantity: string) => ({ ...read, broker: { ...read.broker, maxQuantity } });
