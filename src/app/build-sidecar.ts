@@ -22,12 +22,17 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
   // The engine and market data read time only from the command being run.
   const commandClock = new ManualClock(timeSource.nowMs());
   const marketData = new MarketDataService({ defaultTtl: ttlOf(config.marketData.defaultTtlMs) ?? QuoteTtl.infinite(), clock: commandClock });
-  for (const i of config.marketData.instruments) {
+  config.marketData.instruments.forEach((i, n) => {
     const instrument = { underlyingAsset: i.underlyingAsset, settlementAsset: i.settlementAsset };
     const instrumentTtl = ttlOf(i.ttlMs);
-    if (i.id === undefined) marketData.register(instrument, instrumentTtl);
-    else marketData.registerWithId(i.id, instrument, instrumentTtl);
-  }
+    try {
+      if (i.id === undefined) marketData.register(instrument, instrumentTtl);
+      else marketData.registerWithId(i.id, instrument, instrumentTtl);
+    } catch (e) {
+      // An explicit id an earlier entry without one already took: a configuration error (exit 2), not a crash.
+      throw new ConfigError(`config.marketData.instruments[${n}]: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
 
   const builder = Engine.builder().syncMode(config.syncMode).clock(commandClock);
   config.policies.forEach((p, i) => {

@@ -53,7 +53,10 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
       throw new ConfigError(`${a.startsWith("-") ? "unknown option" : "unexpected argument"} ${a}\n${USAGE}`);
     }
   }
-  const file = flag(argv, "--config") ?? env.OPENPIT_CONFIG;
+  const configFlag = flag(argv, "--config");
+  // An empty --config (an unset shell variable) must not quietly serve the embedded default.
+  if (configFlag === "") throw new ConfigError(`--config needs a file name\n${USAGE}`);
+  const file = configFlag ?? env.OPENPIT_CONFIG;
   let json: unknown = DEFAULT_CONFIG;
   if (file) {
     let text: string;
@@ -83,7 +86,9 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     if (problem) throw new ConfigError(`${metricsFlag !== undefined ? "--metrics-listen" : "OPENPIT_METRICS_LISTEN"}: ${problem}`);
     config = { ...config, metrics: { ...config.metrics, listen: metricsListen } };
   }
-  const dataDir = flag(argv, "--data-dir") ?? env.OPENPIT_DATA_DIR;
+  const dataDirFlag = flag(argv, "--data-dir");
+  if (dataDirFlag !== undefined && dataDirFlag.trim() === "") throw new ConfigError(`--data-dir needs a directory\n${USAGE}`);
+  const dataDir = dataDirFlag ?? env.OPENPIT_DATA_DIR;
   if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };
   if (argv.includes("--ephemeral")) {
     if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);

@@ -108,6 +108,9 @@ export const DEFAULT_DURABILITY: DurabilityConfig = {
   segmentBytes: 64 * 1024 * 1024,
 };
 
+/** 1 GiB: well under the 2 GiB a segment can be read back in (a record's own segment may exceed it by one record). */
+export const MAX_SEGMENT_BYTES = 2 ** 30;
+
 const DURABILITY_MODES = ["sync", "async", "ephemeral", "replicated"] as const;
 
 function parseDurability(json: Json, path: string): DurabilityConfig {
@@ -115,8 +118,8 @@ function parseDurability(json: Json, path: string): DurabilityConfig {
   onlyKeys(o, path, Object.keys(DEFAULT_DURABILITY));
   const mode = (optional(o.mode, `${path}.mode`, readString) ?? DEFAULT_DURABILITY.mode) as DurabilityConfig["mode"];
   if (!DURABILITY_MODES.includes(mode)) fail(`${path}.mode`, `must be one of ${DURABILITY_MODES.join(", ")}`);
-  const int = (key: "snapshotEveryRecords" | "snapshotEverySeconds" | "segmentBytes", min: number) =>
-    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, MAX_INT)) ?? DEFAULT_DURABILITY[key];
+  const int = (key: "snapshotEveryRecords" | "snapshotEverySeconds" | "segmentBytes", min: number, max = MAX_INT) =>
+    optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, max)) ?? DEFAULT_DURABILITY[key];
   const dataDir = optional(o.dataDir, `${path}.dataDir`, readString) ?? DEFAULT_DURABILITY.dataDir;
   if (dataDir.trim() === "") fail(`${path}.dataDir`, "must not be empty");
   return {
@@ -124,7 +127,9 @@ function parseDurability(json: Json, path: string): DurabilityConfig {
     dataDir,
     snapshotEveryRecords: int("snapshotEveryRecords", 0),
     snapshotEverySeconds: int("snapshotEverySeconds", 0),
-    segmentBytes: int("segmentBytes", 4096),
+    // Recovery reads a segment whole (readFileSync): Node refuses files over 2 GiB, so a larger
+    // segment would be written fine and then make every restart fail.
+    segmentBytes: int("segmentBytes", 4096, MAX_SEGMENT_BYTES),
   };
 }
 
@@ -276,7 +281,12 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   onlyKeys(md, `${path}.marketData`, ["defaultTtlMs", "instruments"]);
   const acc = optional(o.accounts, `${path}.accounts`, readObject) ?? {};
   onlyKeys(acc, `${path}.accounts`, ["strict", "defaultCurrency", "list"]);
-  const policies = readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`));
+  // The policy's name is its type: a type listed twice would fail the engine build naming no field.
+  const policies = distinct(
+    readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`)),
+    `${path}.policies`,
+    [["type", (p) => p.type]],
+  );
   if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
   const durability = optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY };
   const replication = optional(o.replication, `${path}.replication`, parseReplication);

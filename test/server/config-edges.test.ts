@@ -1,0 +1,94 @@
+/**
+ * Found by review: configuration mistakes that started a sidecar on the wrong settings, or
+ * that only surfaced at a later restart. A segment past 2 GiB (recovery reads a segment
+ * whole; Node cannot), an empty --config (fell through to the demo configuration), an empty
+ * --data-dir, an instrument id taken twice and a policy listed twice (both exit 70 with no
+ * field), settings on OrderValidationPolicy (ignored). Each is a configuration error (exit 2).
+ */
+import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
+import { loadConfig } from "../../src/server/config/load-config.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { buildState } from "../../src/app/build-sidecar.js";
+import { ConfigError } from "../../src/server/config/load-config.js";
+import { SettingsValidationError } from "../../src/engine/index.js";
+import { readJournal } from "../../src/state/journal/journal-reader.js";
+import { encodeSegmentHeader, SEGMENT_HEADER_BYTES, segmentFileName } from "../../src/state/journal/segment-format.js";
+
+const base = () => JSON.parse(JSON.stringify(DEFAULT_CONFIG)) as Record<string, any>;
+
+describe("durability.segmentBytes past 2 GiB", () => {
+  it("is refused by the configuration (recovery cannot read such a segment back)", () => {
+    const json = base();
+    json.durability = { ...json.durability, segmentBytes: 2 ** 32 };
+    expect(() => parseSidecarConfig(json)).toThrow(/segmentBytes/);
+  });
+
+  it("recovery cannot read a segment over 2 GiB, so the configuration must not make one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rv-seg-"));
+    try {
+      const file = join(dir, segmentFileName(1n));
+      const fd = openSync(file, "w+");
+      const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+      encodeSegmentHeader(header, 1n);
+      writeSync(fd, header, 0, header.length, 0);
+      ftruncateSync(fd, 2 ** 31 + 4096);
+      closeSync(fd);
+      // What every restart after a first start with such a segmentBytes meets (exit 70, not 2):
+      expect(() => readJournal(dir)).toThrow(/ERR_FS_FILE_TOO_LARGE|greater than 2 GiB/);
+      expect(() => parseSidecarConfig({ ...base(), durability: { mode: "sync", segmentBytes: 2 ** 31 + 4096 } })).toThrow(/segmentBytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("an empty --config / OPENPIT_CONFIG", () => {
+  it("--config '' is a configuration error, not the embedded default", () => {
+    expect(() => loadConfig({ argv: ["--config", ""], env: {} })).toThrow();
+  });
+});
+
+describe("an empty --data-dir", () => {
+  it("--data-dir '' is a configuration error, not silently the file's dataDir", () => {
+    expect(() => loadConfig({ argv: ["--data-dir", ""], env: {} })).toThrow();
+  });
+});
+
+/** What main.ts turns into exit 2 ("configuration error"); anything else exits 70. */
+function exitCodeOf(f: () => unknown): number {
+  try {
+    f();
+    return 0;
+  } catch (e) {
+    return e instanceof ConfigError || e instanceof SettingsValidationError ? 2 : 70;
+  }
+}
+
+describe("configuration errors found while building exit 70, not 2", () => {
+  it("an explicit instrument id an earlier id-less instrument already took", () => {
+    const json = base();
+    json.marketData.instruments = [
+      { underlyingAsset: "A", settlementAsset: "USD" },
+      { id: 0, underlyingAsset: "B", settlementAsset: "USD" },
+    ];
+    expect(exitCodeOf(() => buildState(parseSidecarConfig(json)))).toBe(2);
+  });
+
+  it("a policy type listed twice (its name is its type)", () => {
+    const json = base();
+    json.policies = [{ type: "OrderValidationPolicy" }, { type: "OrderValidationPolicy" }];
+    expect(exitCodeOf(() => buildState(parseSidecarConfig(json)))).toBe(2);
+  });
+});
+
+describe("OrderValidationPolicy has no settings", () => {
+  it("a settings field on it is refused (strict validation), not ignored", () => {
+    const json = base();
+    json.policies[0] = { type: "OrderValidationPolicy", settings: { maxQuantity: "10" } };
+    expect(() => buildState(parseSidecarConfig(json))).toThrow(/maxQuantity/);
+  });
+});
