@@ -129,6 +129,11 @@ export class Engine implements MainStageRunner {
     this.closed = true;
   }
 
+  /** Accounts with an open order, a position or a pending quantity in the account book. */
+  bookAccountIds(): IterableIterator<AccountId> {
+    return this.accountBook.heldAccountIds();
+  }
+
   /** Positions, open orders and pending quantities per account (see account-book.ts). */
   get book(): AccountBookView {
     return this.accountBook;

@@ -45,6 +45,8 @@ const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 export function knownAccountIds(state: SidecarState): AccountId[] {
   const ids = new Set<AccountId>(state.engine.accounts().namedAccountIds());
   for (const policy of state.engine.policies) for (const id of accountIdsOf(policy)) ids.add(id);
+  // The engine's own account book: working orders and positions (retirement refuses them too).
+  for (const id of state.engine.bookAccountIds()) ids.add(id);
   for (const channel of state.channels.values()) for (const id of channel.pinnedAccountIds()) ids.add(id);
   for (const id of state.configuredAccounts()) ids.add(id);
   return [...ids].sort(ascending);

@@ -172,5 +172,7 @@ export function accountsNamed(c: AdminCommand): readonly AccountId[] {
 /** The command as JSON text, without its kind (that is the record's action). */
 export function requestJson(c: AdminCommand): string {
   const { kind: _kind, ...rest } = c;
+  // How this version runs the command (commands.ts), not what the operator asked.
+  if ("cancelsJoiners" in rest) delete (rest as { cancelsJoiners?: true }).cancelsJoiners;
   return JSON.stringify(auditJson(rest));
 }

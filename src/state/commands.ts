@@ -42,7 +42,12 @@ export type AdminCommand =
   | { readonly kind: "blockGroup"; readonly group: AccountGroupId; readonly reason: string }
   | { readonly kind: "unblockGroup"; readonly group: AccountGroupId }
   | { readonly kind: "replaceGroupBlockReason"; readonly group: AccountGroupId; readonly reason: string }
-  | { readonly kind: "registerGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
+  /**
+   * `cancelsJoiners`: accounts this blocks by joining a blocked group are told to cancel their
+   * working orders. Set on every record journaled since that notice exists (journaledAdminCommand);
+   * an older record replays without it, so its events keep the numbers they had live.
+   */
+  | { readonly kind: "registerGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId; readonly cancelsJoiners?: true }
   | { readonly kind: "unregisterGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
   | { readonly kind: "setAccountCurrency"; readonly accountId: AccountId; readonly currency: Asset | undefined }
   | { readonly kind: "setGroupCurrency"; readonly group: AccountGroupId; readonly currency: Asset | undefined }

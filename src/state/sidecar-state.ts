@@ -597,8 +597,17 @@ export class SidecarState implements ChannelHost {
     let failure: unknown;
     this.actingAs = actor;
     this.operatorBlocking = command.kind === "blockAccount" || command.kind === "blockGroup";
+    // Group blocks are live: an account joining a blocked group is blocked from now on, a kill
+    // switch like any other block (its working orders must be cancelled; found by review).
+    const admin = this.engine.accounts();
+    const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
     try {
       result = runAdminCommand(this.engine, this.marketData, command);
+      for (const accountId of unblocked) {
+        const block = admin.blockOf(accountId);
+        // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
+        if (block !== undefined && admin.ownBlockOf(accountId) === undefined) this.sendCancelNotices({ kind: "account", accountId }, block, "operator");
+      }
       if (command.kind === "setTradingState") {
         const { scope, state, reason } = command;
         this.announce({ kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });

@@ -216,6 +216,11 @@ export class AccountBook implements AccountBookView {
     return entry.list.every((s) => s.isFlat());
   }
 
+  /** Accounts the book holds something for (an open order, a position or a pending quantity): what retirement refuses. */
+  *heldAccountIds(): IterableIterator<AccountId> {
+    for (const [id, entry] of this.accounts) if (entry.openOrders !== 0 || !entry.list.every((s) => s.isFlat())) yield id;
+  }
+
   /** Drops the account's entry (retirement, after `isRetirable`). */
   forget(accountId: AccountId): void {
     this.#changed(undefined);
