@@ -4,8 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { listSegments } from "./journal-files.js";
-import { MAX_SEQUENCE } from "./segment-format.js";
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, MAX_SEQUENCE, SEGMENT_HEADER_BYTES } from "./segment-format.js";
 import { scanSegment, type RecordCallback, type TornTail } from "./segment-scan.js";
+
+/** segmentBytes is capped at 1 GiB; a segment holding one record larger than that is sized to it. */
+const MAX_SEGMENT_FILE_BYTES = Math.max(2 ** 30, SEGMENT_HEADER_BYTES + FRAME_HEADER_BYTES + MAX_PAYLOAD_BYTES);
 
 export type { RecordCallback, TornTail } from "./segment-scan.js";
 
@@ -116,6 +119,12 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
       segments.push({ file, firstSequence, bytes: fs.statSync(full).size, records: undefined, lastSequence: undefined });
       prevNext = undefined;
       continue;
+    }
+    // No segment this journal writes exceeds a 1 GiB record plus its headers; a larger file is
+    // damage (and past Node's 2 GiB readFileSync limit it would surface as an unknown crash).
+    const size = fs.statSync(full).size;
+    if (size > MAX_SEGMENT_FILE_BYTES) {
+      throw new JournalCorruptionError(file, 0, firstSequence, `segment is ${size} bytes, larger than any segment the journal writes (${MAX_SEGMENT_FILE_BYTES})`);
     }
     const buf = fs.readFileSync(full);
     const scan = scanSegment(buf, { file, firstSeq: first, fromSeq: from, isLast, durableThrough, onRecord: options.onRecord });

@@ -122,6 +122,11 @@ function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason
   if (!o.isLast) {
     throw new JournalCorruptionError(o.file, at, BigInt(expect), `${reason}; this is not the last segment, refusing to skip`);
   }
+  // A snapshot covers it, and a snapshot is written only once its records are durable: no
+  // crash tears such a record, so this is damage (as a hole there is, endOfDataOrBad).
+  if (expect <= o.durableThrough) {
+    throw new JournalCorruptionError(o.file, at, BigInt(expect), `${reason}; the restored snapshot covers records up to ${o.durableThrough}, which were durable: damage, not a torn tail`);
+  }
   return { file: o.file, offset: at, expectedSequence: BigInt(expect), reason, zeroFillUntil: endOfNonZero(buf, at) };
 }
 
