@@ -38,6 +38,9 @@ function resultsOf<R>(response: { error?: CommandError; results: R[] }): R[] {
   return response.results;
 }
 
+/** The sidecar's default `network.maxReceiveMessageBytes`. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /**
  * A pipelining stream client: every `send` gets the next correlation id and resolves with
  * the response that echoes it, so many messages can be in flight at once.
@@ -55,6 +58,8 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     onUncorrelated: (message: Res) => void,
     /** The request's bytes, made before anything is written or awaited (see `request`). */
     private readonly encode: (request: Req) => Buffer,
+    /** The server's message cap (network.maxReceiveMessageBytes): a longer message would fail the whole stream. */
+    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
   ) {
     // Listened for from the start: `end()` after the server already ended the stream
     // (shutdown, fencing) must not wait for events that were emitted before it was called.
@@ -96,6 +101,11 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     } catch (e) {
       return Promise.reject(e);
     }
+    // Over the server's cap, grpc-js on the server fails the stream (RESOURCE_EXHAUSTED): every
+    // request in flight with it, and the channel's open reservations rolled back. Refused alone.
+    if (bytes.length > this.maxMessageBytes) {
+      return Promise.reject(new RangeError(`message of ${bytes.length} bytes is over the sidecar's limit of ${this.maxMessageBytes} bytes: send smaller batches`));
+    }
     return new Promise<Res>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.call.write(bytes as unknown as Req);
@@ -131,7 +141,7 @@ export class AccountChannel {
   /** The latest notices (at most NOTICES_KEPT: a channel lives for days), for callers without `onNotice`. */
   readonly notices: OpenResponse[] = [];
 
-  constructor(client: GenericClient, onNotice?: (notice: OpenResponse) => void) {
+  constructor(client: GenericClient, onNotice?: (notice: OpenResponse) => void, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     const call = client.open!() as ClientDuplexStream<OpenRequest, OpenResponse>;
     this.stream = new CorrelatedStream(call, (m) => {
       if (this.notices.push(m) > NOTICES_KEPT) this.notices.shift();
@@ -141,7 +151,7 @@ export class AccountChannel {
       // The sidecar closed this channel (the hard throttle): it ends the stream after the answer in flight.
       if (m.notice?.notice.case === "channelClosing") this.stream.stopSending(new Error(`the sidecar closed the channel: ${m.notice.notice.value.reason}`));
       onNotice?.(m);
-    }, encodeOpenRequest);
+    }, encodeOpenRequest, maxMessageBytes);
   }
 
   get call(): ClientDuplexStream<OpenRequest, OpenResponse> {
@@ -187,8 +197,8 @@ export class AccountChannel {
 export class ReportFeed {
   private readonly stream: CorrelatedStream<PublishRequest, PublishResponse>;
 
-  constructor(client: GenericClient) {
-    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {}, encodePublishRequest);
+  constructor(client: GenericClient, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {}, encodePublishRequest, maxMessageBytes);
   }
 
   /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */

@@ -59,9 +59,20 @@ function bearerInterceptor(token: string): Interceptor {
     });
 }
 
+/**
+ * Client-side liveness: without pings, a stream over a connection that went silent (a network
+ * partition, a frozen host) never fails, and every request in flight on it waits forever.
+ * Mirrors the server's defaults (network.keepaliveTimeMs / keepaliveTimeoutMs); grpc-js
+ * servers do not police ping rates. `channelOptions` override these.
+ */
+const CLIENT_KEEPALIVE: ChannelOptions = {
+  "grpc.keepalive_time_ms": 5_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+};
+
 export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
   const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
-  const channelOptions = { ...options.channelOptions, ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }) };
+  const channelOptions = { ...CLIENT_KEEPALIVE, ...options.channelOptions, ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }) };
   return new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
 }
 

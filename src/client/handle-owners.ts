@@ -8,6 +8,7 @@
  */
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandInit } from "./account-channel.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 
 /** A command naming a handle that is open on more than one sidecar: nothing was sent. */
 export class AmbiguousHandleError extends Error {
@@ -42,6 +43,11 @@ function handleOpenedBy(result: CommandResult): bigint | undefined {
   return undefined;
 }
 
+function handleGone(result: CommandResult): boolean {
+  const r = result.result;
+  return r.case !== "error" || r.value.code === ErrorCode.UNKNOWN_HANDLE || r.value.code === ErrorCode.HANDLE_CONSUMED;
+}
+
 export class HandleOwners {
   private readonly open = new Map<string, Set<bigint>>();
 
@@ -57,7 +63,9 @@ export class HandleOwners {
     let handles = this.open.get(address);
     commands.forEach((command, i) => {
       const used = handleNamedBy(command);
-      if (used !== undefined) handles?.delete(used);
+      // Used up only if it ran (or the sidecar no longer knows it): a command refused before it
+      // ran (RESOURCE_EXHAUSTED, NOT_OWNER, PERMISSION_DENIED, SHUTTING_DOWN...) left it open.
+      if (used !== undefined && handleGone(results[i]!)) handles?.delete(used);
       const opened = handleOpenedBy(results[i]!);
       if (opened === undefined) return;
       if (handles === undefined) this.open.set(address, (handles = new Set()));

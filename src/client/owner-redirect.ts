@@ -33,6 +33,21 @@ export function isNoOwnerYet(result: CommandResult): boolean {
   return result.result.case === "error" && result.result.value.code === ErrorCode.NOT_OWNER && result.result.value.ownerAddress === "";
 }
 
+/**
+ * A send failed part-way (a channel it used broke, or refused a message whole) after other
+ * commands of it had run: `results` holds the answers received (undefined where none came;
+ * those commands may or may not have run). `cause` is the failure.
+ */
+export class PartialSendError extends Error {
+  override name = "PartialSendError";
+  constructor(
+    readonly results: (CommandResult | undefined)[],
+    override readonly cause: unknown,
+  ) {
+    super(`send failed part-way (${results.filter((r) => r !== undefined).length} of ${results.length} answered): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 500;
 
@@ -124,7 +139,9 @@ export class OwnerFollowingChannel {
     let delay = FIRST_PAUSE_MS;
     for (;;) {
       let again: number[];
-      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined ? [] : [i]));
+      // A command on a handle is never followed: the handle belongs to the channel that issued
+      // it, and the same id on the owner's channel can be another reservation or request.
+      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined || handleNamedBy(commands[i]!) !== undefined ? [] : [i]));
       if (moved.length > 0) {
         if (hops++ >= (this.options.maxRedirects ?? 3)) break;
         const to = notOwnerAddress(results[moved[0]!]!)!;
@@ -140,10 +157,19 @@ export class OwnerFollowingChannel {
         waited += delay;
         delay = Math.min(delay * 2, MAX_PAUSE_MS);
       }
-      const answers = await this.sendRouted(
-        again.map((i) => commands[i]!),
-        again.map((i) => sentTo[i]!),
-      );
+      let answers: (CommandResult | undefined)[];
+      try {
+        answers = await this.sendRouted(
+          again.map((i) => commands[i]!),
+          again.map((i) => sentTo[i]!),
+        );
+      } catch (e) {
+        // The earlier rounds' answers stand (those commands ran): hand them over with the failure.
+        const partial: (CommandResult | undefined)[] = [...results];
+        const got = e instanceof PartialSendError ? e.results : [];
+        again.forEach((i, k) => (partial[i] = got[k]));
+        throw new PartialSendError(partial, e instanceof PartialSendError ? e.cause : e);
+      }
       again.forEach((i, k) => (results[i] = answers[k]!));
     }
     return results;
@@ -160,13 +186,16 @@ export class OwnerFollowingChannel {
     const addresses = [...new Set(routes)];
     if (addresses.length === 1) return this.sendTo(addresses[0]!, commands);
     const results: CommandResult[] = new Array(commands.length);
-    await Promise.all(
+    const settled = await Promise.allSettled(
       addresses.map(async (address) => {
         const at = routes.flatMap((r, i) => (r === address ? [i] : []));
         const answers = await this.sendTo(address, at.map((i) => commands[i]!));
         at.forEach((i, k) => (results[i] = answers[k]!));
       }),
     );
+    // One sidecar failing must not drop what the others ran.
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw new PartialSendError(Array.from(results), failed.reason);
     return results;
   }
 

@@ -1,0 +1,153 @@
+/** Found by review: OwnerFollowingChannel / HandleOwners must never send a handle to a sidecar that did not issue it. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { OwnerFollowingChannel } from "../../src/client/index.js";
+import { HandleOwners } from "../../src/client/handle-owners.js";
+import { CommandResultSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
+import { LeaseOwners } from "../../src/replication/lease-owners.js";
+import { ShardLeases } from "../../src/replication/shard-leases.js";
+import { shardOf } from "../../src/replication/shard-of.js";
+import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import { ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { as } from "../server/results.js";
+import { ManualTimers, MemoryLeaseStore } from "../replication/lease-fakes.js";
+
+const SHARDS = 4;
+const TTL = 2000;
+const ON_B = (() => {
+  for (let id = 1n; ; id++) if (shardOf(id, SHARDS) !== shardOf(ACCOUNT, SHARDS)) return id;
+})();
+const reserve = (accountId: bigint, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order({ accountId }), commitOnAccept } }) as const;
+const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
+
+describe("handles and NOT_OWNER following", () => {
+  let timers: ManualTimers;
+  let store: MemoryLeaseStore;
+  let a: { h: Harness; leases: ShardLeases; gate: LeaseOwnershipGate };
+  let b: { h: Harness; leases: ShardLeases; gate: LeaseOwnershipGate };
+
+  async function node(id: string) {
+    const h = await startHarness(testConfig());
+    const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
+    const owners = new LeaseOwners({ timers, ttlMs: TTL });
+    owners.follow(store);
+    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: true, perInstance: true, owners });
+    const control: ReplicationControl = {
+      status: () => ({ role: "active", instanceId: id, advertisedAddress: h.address, shardCount: SHARDS, shards: [], appliedSequence: 0n }),
+      stepDown: () => Promise.reject(new Error("not in this test")),
+    };
+    h.server.attachReplication(gate, control);
+    return { h, leases, gate };
+  }
+
+  beforeEach(async () => {
+    timers = new ManualTimers();
+    store = new MemoryLeaseStore(timers, TTL);
+    a = await node("a");
+    b = await node("b");
+    expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0);
+    expect(await b.leases.claim(shardOf(ON_B, SHARDS))).toBeGreaterThan(0);
+    for (const [h, account] of [[a.h, ACCOUNT], [b.h, ON_B]] as const) {
+      const funding = h.channel();
+      expect(as((await funding.send(seed("USD", "100000", account)))[0], "adjustment").accepted).toBe(true);
+      await funding.end();
+    }
+  });
+  afterEach(async () => {
+    a.leases.stop();
+    b.leases.stop();
+    await a.h.close();
+    await b.h.close();
+  });
+
+  it("a commit of A's reservation refused NOT_OWNER(B) is not re-sent to B, where the same id is another reservation", async () => {
+    const ch = new OwnerFollowingChannel(a.h.address);
+    try {
+      const [onA] = await ch.send(reserve(ACCOUNT));
+      const idA = as(onA, "execute").reservationId;
+      // A is fenced off (failover): it refuses everything NOT_OWNER, naming B.
+      a.gate.fencedBecause = "test";
+      // A new order for ON_B and the commit of A's reservation, in one batch: both refused on A, both follow to B.
+      const [newOrder, committed] = await ch.send(reserve(ON_B), commit(idA));
+      const idB = as(newOrder, "execute").reservationId;
+      expect(idB).toBe(idA); // B numbers its handles from the same start
+      // The commit meant for A's reservation must not finish B's fresh, unsent order's reservation.
+      expect(committed!.result.case).toBe("error");
+      expect((await holdingsOf(b.h, ON_B)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
+    } finally {
+      await ch.close();
+    }
+  });
+});
+
+describe("HandleOwners bookkeeping", () => {
+  const execResult = (id: bigint) => create(CommandResultSchema, { result: { case: "execute", value: { accepted: true, committed: false, reservationId: id } } });
+  const errorResult = (code: ErrorCode) => create(CommandResultSchema, { result: { case: "error", value: { code, message: "refused" } } });
+
+  it("a commit refused before it ran (RESOURCE_EXHAUSTED) leaves the handle booked where it was issued", () => {
+    const owners = new HandleOwners();
+    owners.record("A", [reserve(ACCOUNT)], [execResult(1n)]);
+    owners.record("B", [reserve(ON_B)], [execResult(1n)]);
+    // The server refused the commit whole (the channel queue was full): reservation 1 is still open on A.
+    owners.record("A", [commit(1n)], [errorResult(ErrorCode.RESOURCE_EXHAUSTED)]);
+    // Still open on both: the client must refuse to route it, not send A's commit to B.
+    expect(() => owners.addressOf(1n)).toThrow(/is open on A and B/);
+  });
+});
+
+describe("answers that ran are not dropped when a forward fails", () => {
+  let timers: ManualTimers;
+  let store: MemoryLeaseStore;
+  let a: { h: Harness; leases: ShardLeases };
+  let b: { h: Harness; leases: ShardLeases };
+  async function node(id: string) {
+    const h = await startHarness(testConfig());
+    const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
+    const owners = new LeaseOwners({ timers, ttlMs: TTL });
+    owners.follow(store);
+    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: true, perInstance: true, owners });
+    const control: ReplicationControl = {
+      status: () => ({ role: "active", instanceId: id, advertisedAddress: h.address, shardCount: SHARDS, shards: [], appliedSequence: 0n }),
+      stepDown: () => Promise.reject(new Error("not in this test")),
+    };
+    h.server.attachReplication(gate, control);
+    return { h, leases };
+  }
+  beforeEach(async () => {
+    timers = new ManualTimers();
+    store = new MemoryLeaseStore(timers, TTL);
+    a = await node("a");
+    b = await node("b");
+    expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0);
+    expect(await b.leases.claim(shardOf(ON_B, SHARDS))).toBeGreaterThan(0);
+    const funding = a.h.channel();
+    expect(as((await funding.send(seed("USD", "100000", ACCOUNT)))[0], "adjustment").accepted).toBe(true);
+    await funding.end();
+  });
+  afterEach(async () => {
+    a.leases.stop();
+    b.leases.stop();
+    await a.h.close();
+  });
+
+  it("A committed an order but the send rejects (B unreachable) without A's answer", async () => {
+    const ch = new OwnerFollowingChannel(a.h.address);
+    try {
+      await b.h.close(); // B still holds its lease: A names it
+      const sent = ch.send(reserve(ACCOUNT, true), reserve(ON_B, true));
+      const outcome = await sent.then(
+        (r) => ({ ok: true as const, r }),
+        (e: unknown) => ({ ok: false as const, e: e as { results?: unknown[] } }),
+      );
+      // The order on ACCOUNT ran and was committed on A...
+      expect((await holdingsOf(a.h)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
+      // ...so its answer must reach the gateway (resolved, or on the error), not be dropped.
+      const first = outcome.ok ? outcome.r[0] : outcome.e.results?.[0];
+      expect(first).toBeDefined();
+    } finally {
+      await ch.close();
+    }
+  });
+});
