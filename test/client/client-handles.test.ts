@@ -5,61 +5,20 @@ import { OwnerFollowingChannel } from "../../src/client/index.js";
 import { HandleOwners } from "../../src/client/handle-owners.js";
 import { CommandResultSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
-import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
-import { LeaseOwners } from "../../src/replication/lease-owners.js";
-import { ShardLeases } from "../../src/replication/shard-leases.js";
-import { shardOf } from "../../src/replication/shard-of.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
-import { ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { ON_B, commit, reserve, stopTwoOwners, twoOwners, type OwnerNode, type TwoOwners } from "../replication/two-owners.js";
+import { ACCOUNT, holdingsOf } from "../server/harness.js";
 import { as } from "../server/results.js";
-import { ManualTimers, MemoryLeaseStore } from "../replication/lease-fakes.js";
-
-const SHARDS = 4;
-const TTL = 2000;
-const ON_B = (() => {
-  for (let id = 1n; ; id++) if (shardOf(id, SHARDS) !== shardOf(ACCOUNT, SHARDS)) return id;
-})();
-const reserve = (accountId: bigint, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order({ accountId }), commitOnAccept } }) as const;
-const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
 
 describe("handles and NOT_OWNER following", () => {
-  let timers: ManualTimers;
-  let store: MemoryLeaseStore;
-  let a: { h: Harness; leases: ShardLeases; gate: LeaseOwnershipGate };
-  let b: { h: Harness; leases: ShardLeases; gate: LeaseOwnershipGate };
-
-  async function node(id: string) {
-    const h = await startHarness(testConfig());
-    const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
-    const owners = new LeaseOwners({ timers, ttlMs: TTL });
-    owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: true, perInstance: true, owners });
-    const control: ReplicationControl = {
-      status: () => ({ role: "active", instanceId: id, advertisedAddress: h.address, shardCount: SHARDS, shards: [], appliedSequence: 0n }),
-      stepDown: () => Promise.reject(new Error("not in this test")),
-    };
-    h.server.attachReplication(gate, control);
-    return { h, leases, gate };
-  }
-
+  let w: TwoOwners | undefined;
+  let a: OwnerNode;
+  let b: OwnerNode;
   beforeEach(async () => {
-    timers = new ManualTimers();
-    store = new MemoryLeaseStore(timers, TTL);
-    a = await node("a");
-    b = await node("b");
-    expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0);
-    expect(await b.leases.claim(shardOf(ON_B, SHARDS))).toBeGreaterThan(0);
-    for (const [h, account] of [[a.h, ACCOUNT], [b.h, ON_B]] as const) {
-      const funding = h.channel();
-      expect(as((await funding.send(seed("USD", "100000", account)))[0], "adjustment").accepted).toBe(true);
-      await funding.end();
-    }
+    w = await twoOwners();
+    ({ a, b } = w);
   });
   afterEach(async () => {
-    a.leases.stop();
-    b.leases.stop();
-    await a.h.close();
-    await b.h.close();
+    await stopTwoOwners(w);
   });
 
   it("a commit of A's reservation refused NOT_OWNER(B) is not re-sent to B, where the same id is another reservation", async () => {
@@ -98,38 +57,15 @@ describe("HandleOwners bookkeeping", () => {
 });
 
 describe("answers that ran are not dropped when a forward fails", () => {
-  let timers: ManualTimers;
-  let store: MemoryLeaseStore;
-  let a: { h: Harness; leases: ShardLeases };
-  let b: { h: Harness; leases: ShardLeases };
-  async function node(id: string) {
-    const h = await startHarness(testConfig());
-    const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
-    const owners = new LeaseOwners({ timers, ttlMs: TTL });
-    owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: true, perInstance: true, owners });
-    const control: ReplicationControl = {
-      status: () => ({ role: "active", instanceId: id, advertisedAddress: h.address, shardCount: SHARDS, shards: [], appliedSequence: 0n }),
-      stepDown: () => Promise.reject(new Error("not in this test")),
-    };
-    h.server.attachReplication(gate, control);
-    return { h, leases };
-  }
+  let w: TwoOwners | undefined;
+  let a: OwnerNode;
+  let b: OwnerNode;
   beforeEach(async () => {
-    timers = new ManualTimers();
-    store = new MemoryLeaseStore(timers, TTL);
-    a = await node("a");
-    b = await node("b");
-    expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0);
-    expect(await b.leases.claim(shardOf(ON_B, SHARDS))).toBeGreaterThan(0);
-    const funding = a.h.channel();
-    expect(as((await funding.send(seed("USD", "100000", ACCOUNT)))[0], "adjustment").accepted).toBe(true);
-    await funding.end();
+    w = await twoOwners([ACCOUNT]);
+    ({ a, b } = w);
   });
   afterEach(async () => {
-    a.leases.stop();
-    b.leases.stop();
-    await a.h.close();
+    await stopTwoOwners(w);
   });
 
   it("A committed an order but the send rejects (B unreachable) without A's answer", async () => {

@@ -5,63 +5,24 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
-import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
-import { LeaseOwners } from "../../src/replication/lease-owners.js";
-import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { shardOf } from "../../src/replication/shard-of.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
-import { ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { ON_B, SHARDS, TTL, commit, reserve, stopTwoOwners, twoOwners, type OwnerNode, type TwoOwners } from "./two-owners.js";
+import { ACCOUNT, holdingsOf } from "../server/harness.js";
 import { as } from "../server/results.js";
-import { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";
-
-const SHARDS = 4;
-const TTL = 2000;
-/** An account on another shard than ACCOUNT's. */
-const ON_B = (() => {
-  for (let id = 1n; ; id++) if (shardOf(id, SHARDS) !== shardOf(ACCOUNT, SHARDS)) return id;
-})();
-const reserve = (accountId: bigint, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order({ accountId }), commitOnAccept } }) as const;
-const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
+import type { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";
 
 describe("owner-following client, several owners", () => {
+  let w: TwoOwners | undefined;
   let timers: ManualTimers;
   let store: MemoryLeaseStore;
-  let a: { h: Harness; leases: ShardLeases };
-  let b: { h: Harness; leases: ShardLeases };
-
-  async function node(id: string) {
-    const h = await startHarness(testConfig());
-    const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
-    const owners = new LeaseOwners({ timers, ttlMs: TTL });
-    owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: true, perInstance: true, owners });
-    const control: ReplicationControl = {
-      status: () => ({ role: "active", instanceId: id, advertisedAddress: h.address, shardCount: SHARDS, shards: [], appliedSequence: 0n }),
-      stepDown: () => Promise.reject(new Error("not in this test")),
-    };
-    h.server.attachReplication(gate, control);
-    return { h, leases };
-  }
-
+  let a: OwnerNode;
+  let b: OwnerNode;
   beforeEach(async () => {
-    timers = new ManualTimers();
-    store = new MemoryLeaseStore(timers, TTL);
-    a = await node("a");
-    b = await node("b");
-    expect(await a.leases.claim(shardOf(ACCOUNT, SHARDS))).toBeGreaterThan(0);
-    expect(await b.leases.claim(shardOf(ON_B, SHARDS))).toBeGreaterThan(0);
-    // Both accounts funded where they live, on channels that then close (and unpin them).
-    for (const [h, account] of [[a.h, ACCOUNT], [b.h, ON_B]] as const) {
-      const funding = h.channel();
-      expect(as((await funding.send(seed("USD", "100000", account)))[0], "adjustment").accepted).toBe(true);
-      await funding.end();
-    }
+    w = await twoOwners();
+    ({ timers, store, a, b } = w);
   });
   afterEach(async () => {
-    a.leases.stop();
-    b.leases.stop();
-    await a.h.close();
-    await b.h.close();
+    await stopTwoOwners(w);
   });
 
   it("a mixed batch: A's reservations stay open after the move to B and are committed on A; a handle open on both is refused on the client", async () => {
