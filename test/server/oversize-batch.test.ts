@@ -63,7 +63,8 @@ describe("oversize batches", () => {
 
   it("a message over network.maxReceiveMessageBytes (4 MiB) ends its stream with RESOURCE_EXHAUSTED; the channel is dropped", async () => {
     h = await startHarness();
-    const ch = h.channel();
+    // A client that does not check the size first (ours refuses such a message alone: test/client/client-stream.test.ts).
+    const ch = new AccountChannel(h.clients.channel, undefined, Number.MAX_SAFE_INTEGER);
     expect((await ch.one(seed("USD", "1"))).result.case).toBe("adjustment");
     const closed = h.nextChannelClose();
     const huge = ch.one({ case: "executePreTrade", value: { order: order({ price: "1".repeat(4 * 1024 * 1024) }) } });
