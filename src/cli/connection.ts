@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, type ConnectOptions, type SidecarClients } from "../client/index.js";
-import { isLoopbackHost } from "../server/security/listen-policy.js";
+import { isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 
 export const CONNECTION_OPTIONS = ["target", "config", "ca", "cert", "key", "token", "token-file", "server-name", "timeout"];

@@ -4,7 +4,8 @@ import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { BearerTokens, sha256Hex } from "../../src/server/security/bearer-tokens.js";
-import { checkListen, isLoopbackHost } from "../../src/server/security/listen-policy.js";
+import { checkListen } from "../../src/server/security/listen-policy.js";
+import { isLoopbackHost } from "../../src/transport/loopback-host.js";
 import { testConfig } from "../server/harness.js";
 import { Credentials } from "./secure-harness.js";
 

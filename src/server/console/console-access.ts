@@ -13,7 +13,7 @@
  *    the method's role (monitor reads, operator changes), exactly as over gRPC.
  */
 import type { IncomingMessage } from "node:http";
-import { isLoopbackHost } from "../security/listen-policy.js";
+import { isLoopbackHost } from "../../transport/loopback-host.js";
 
 export const CONSOLE_HEADER = "x-openpit-console";
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../config/load-config.js";
 import { parseListenAddress } from "../config/listen-address.js";
-import { isLoopbackHost } from "../security/listen-policy.js";
+import { isLoopbackHost } from "../../transport/loopback-host.js";
 
 /** The warnings to print for `address` (none on loopback), or a ConfigError saying what to do. */
 export function checkHttpListen(address: string, insecure: boolean): string[] {

@@ -4,16 +4,9 @@
  * The single-user default (no principals) is held to the same rule: without keys, only
  * processes on this host can reach it.
  */
-import { isIPv4 } from "node:net";
 import { ConfigError } from "../config/load-config.js";
 import { parseListenAddress } from "../config/listen-address.js";
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  if (h.startsWith("::ffff:")) return isLoopbackHost(h.slice("::ffff:".length));
-  return isIPv4(h) && h.startsWith("127.");
-}
+import { isLoopbackHost } from "../../transport/loopback-host.js";
 
 export interface ListenSecurity {
   readonly tls: boolean;

@@ -1,0 +1,13 @@
+/**
+ * Whether a host names this machine's loopback (127.0.0.0/8, ::1, localhost, IPv4-mapped
+ * 127.x): where plaintext is safe. Shared by the server's listen policies and the CLI, which
+ * refuses to send a bearer token in cleartext anywhere else.
+ */
+import { isIPv4 } from "node:net";
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  if (h.startsWith("::ffff:")) return isLoopbackHost(h.slice("::ffff:".length));
+  return isIPv4(h) && h.startsWith("127.");
+}
