@@ -152,7 +152,7 @@ export class EventHub {
     return () => this.subscribers.delete(live);
   }
 
-  /** A replay numbered `e`: it is durable (its record is), so a resume may hand it over. */
+  /** `e` is durable (a replay numbered it from its record, or it is delivered): a resume may hand it over. */
   replayed(e: SequencedEvent): void {
     if (e.sequence > this.durableThrough) this.durableThrough = e.sequence;
   }
@@ -199,11 +199,6 @@ export class EventHub {
     return newer <= 0n ? 0 : newer < BigInt(this.kept.length) ? Number(newer) : this.kept.length;
   }
 
-  /** Events kept for resuming monitors now. */
-  get keptCount(): number {
-    return this.kept.length;
-  }
-
   /** Events every new subscriber is told first. */
   get retainedCount(): number {
     return this.retained.length;
@@ -217,7 +212,6 @@ export class EventHub {
   get lastSequence(): bigint {
     return this.sequence;
   }
-
 
   /** Gives `event` the next number, without delivering it (a replay numbers what it does not deliver). */
   number(event: SidecarEvent, actor?: string): SequencedEvent {
@@ -242,11 +236,14 @@ export class EventHub {
     for (const s of this.subscribers) guarded("an event subscriber", () => s(sequenced));
   }
 
-  /** Delivers an event numbered earlier; `retain`: every later subscriber is told it first. */
-  /** `heard`: this hub's monitors already have it (relayed while following): retained and tapped only. */
+  /**
+   * Delivers an event numbered earlier (once durable); `retain`: every later subscriber is told
+   * it first; `heard`: this hub's monitors already have it (relayed while following), so it is
+   * only retained and tapped.
+   */
   deliver(sequenced: SequencedEvent, retain = false, heard = false): void {
     if (retain) this.retained.push(sequenced);
-    if (sequenced.sequence > this.durableThrough) this.durableThrough = sequenced.sequence;
+    this.replayed(sequenced);
     const tap = this.tap;
     if (tap) guarded("an event tap", () => tap(sequenced));
     if (heard) return;

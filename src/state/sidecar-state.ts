@@ -479,9 +479,8 @@ export class SidecarState implements ChannelHost {
             // `served` says they already were, and a snapshot taken before it carries them.
             const sequenced = this.events.number(event);
             this.unannounced.push(sequenced);
-            if (this.replaying && this.relaying) this.relayedUnannounced.add(sequenced.sequence);
-            if (this.replaying) this.relaying ? this.events.relay(sequenced) : this.events.replayed(sequenced);
-            else this.outbox.push(() => this.events.deliver(sequenced, true));
+            if (!this.replaying) this.outbox.push(() => this.events.deliver(sequenced, true));
+            else if (this.replayedEvent(sequenced)) this.relayedUnannounced.add(sequenced.sequence);
           }
         } else {
           this.announceRollbacks(c.channel, dropped.byAccount, ROLLBACK_REASON[c.reason]);
@@ -684,11 +683,23 @@ export class SidecarState implements ChannelHost {
     this.announce(event);
   }
 
+  /**
+   * An event a replay numbered: durable (its record is), so kept for monitors that resume; a
+   * standby following the journal also tells its monitors (EventHub.relay). True if it did.
+   */
+  private replayedEvent(sequenced: SequencedEvent): boolean {
+    if (this.relaying) this.events.relay(sequenced);
+    else this.events.replayed(sequenced);
+    return this.relaying;
+  }
+
   /** Monitors hear of a change once it is durable; a replay numbers its events but announces nothing again. */
   private announce(event: SidecarEvent, actor = this.actingAs): void {
     const sequenced = this.events.number(event, actor);
-    // Kept all the same, for monitors that resume after a number; a standby's monitors hear it.
-    if (this.replaying) return this.relaying ? this.events.relay(sequenced) : this.events.replayed(sequenced);
+    if (this.replaying) {
+      this.replayedEvent(sequenced);
+      return;
+    }
     this.outbox.push(() => this.events.deliver(sequenced));
   }
 }
