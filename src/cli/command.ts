@@ -18,6 +18,9 @@ export interface CommandContext {
   admin<D extends DescMessage>(method: string, output: D, init?: object): Promise<MessageShape<D>>;
   /** Resolves when the user interrupts (Ctrl-C): streaming commands stop then. */
   readonly interrupted: Promise<void>;
+  /** The state-changing call sent last (`ConfigurePolicy`), if any: an interrupt after it may
+   * leave the change in effect, and the operator must be told so. */
+  readonly changeSent: string | undefined;
 }
 
 export interface Command {
@@ -31,8 +34,13 @@ export interface Command {
   readonly flags?: readonly string[];
   /** False for commands that never talk to the sidecar. */
   readonly connects?: boolean;
+  /** For commands that change state: how to see whether an interrupted change applied. */
+  checkWith?(args: ParsedArgs): string;
   run(ctx: CommandContext): Promise<number | void>;
 }
+
+/** AdminService's methods that only read: every other one changes state. */
+const READS = /^(Get|List|Query)/;
 
 /** The shared context over `args`; `close` closes the connection if one was opened. */
 export function commandContext(
@@ -42,8 +50,12 @@ export function commandContext(
   interrupted: Promise<void>,
 ): CommandContext & { close(): void } {
   let connection: Connection | undefined;
+  let changeSent: string | undefined;
   const open = () => (connection ??= openConnection(args, env));
   return {
+    get changeSent() {
+      return changeSent;
+    },
     args,
     io,
     json: args.flags.has("json"),
@@ -55,6 +67,7 @@ export function commandContext(
       if (!desc) throw new Error(`no AdminService method ${method}`);
       const c = open();
       const request = create(desc.input, init as MessageInitShape<typeof desc.input>);
+      if (!READS.test(method)) changeSent = method;
       return new Promise((resolve, reject) => {
         const call = c.clients.admin[desc.localName] as (r: unknown, m: Metadata, o: object, cb: (e: ServiceError | null, v: MessageShape<D>) => void) => void;
         call.call(c.clients.admin, request, new Metadata(), { deadline: Date.now() + c.timeoutMs }, (e, v) => (e ? reject(e) : resolve(v)));

@@ -5,7 +5,7 @@
  */
 import { VERSION } from "../server/version.js";
 import { parseArgs, UsageError } from "./args.js";
-import { commandContext, type Command } from "./command.js";
+import { commandContext, type Command, type CommandContext } from "./command.js";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";
 import type { CliIo } from "./output.js";
 import { ACCOUNTS } from "./commands/accounts.js";
@@ -51,6 +51,16 @@ function commandName(argv: readonly string[]): string | undefined {
 }
 
 /**
+ * What an interrupt left unknown: once a state-changing call was sent, the sidecar may have
+ * applied it though no answer came, and exiting 130 alone would read as "nothing happened".
+ */
+function interruptedChange(command: Command, ctx: CommandContext): string {
+  if (ctx.changeSent === undefined) return "";
+  const check = command.checkWith ? `: check with '${command.checkWith(ctx.args)}'` : "";
+  return ` after ${ctx.changeSent} was sent; the change may be in effect${check}`;
+}
+
+/**
  * Runs `openpit` on `argv` (without node and the script); resolves with the exit code.
  * `interrupted` resolves on Ctrl-C (streaming commands end then).
  */
@@ -89,7 +99,7 @@ export async function runCli(
     // a command on Ctrl-C: a slow call or `accounts --all`'s pages would run on regardless.
     const running = command.run(ctx);
     const code = command.name === EVENTS.name ? await running : await Promise.race([running, interrupted.then(() => INTERRUPTED)]);
-    if (code === INTERRUPTED) io.err(`openpit ${name}: interrupted\n`);
+    if (code === INTERRUPTED) io.err(`openpit ${name}: interrupted${interruptedChange(command, ctx)}\n`);
     return typeof code === "number" ? code : 0;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -7,11 +7,14 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { Server, ServerCredentials, type sendUnaryData, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { serviceDefinition } from "../../src/transport/service-definition.js";
 import { Credentials, startSecureHarness } from "../security/secure-harness.js";
 import { startHarness, type Harness } from "../server/harness.js";
 
@@ -40,6 +43,26 @@ async function silentServer() {
       server.close();
     },
   };
+}
+
+/**
+ * An AdminService that answers reads at once and holds every change unanswered;
+ * `changeArrived` resolves when the first change reaches it.
+ */
+async function holdingAdmin() {
+  let arrived!: () => void;
+  const changeArrived = new Promise<void>((r) => (arrived = r));
+  const impl: UntypedServiceImplementation = {};
+  for (const m of ad.AdminService.methods) {
+    impl[m.localName] = (_call: unknown, callback: sendUnaryData<unknown>) => {
+      if (m.name === "GetPolicySettings") return callback(null, create(ad.GetPolicySettingsResponseSchema, { settingsJson: '{"maxQuantity":"10"}' }));
+      arrived();
+    };
+  }
+  const server = new Server();
+  server.addService(serviceDefinition(ad.AdminService), impl);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  return { target: `127.0.0.1:${port}`, changeArrived, close: () => server.forceShutdown() };
 }
 
 describe("the CLI at its edges", () => {
@@ -126,6 +149,22 @@ describe("the CLI at its edges", () => {
       expect(await run(["status", "--timeout", "30", "--target", silent.target], silent.connected)).toEqual({ code: 130, out: "", err: "openpit status: interrupted\n" });
     } finally {
       silent.close();
+    }
+  });
+
+  it("Ctrl-C after a change was sent says the change may be in effect, and where to look", async () => {
+    const cases: [string[], string][] = [
+      [["configure", "OrderSizeLimitPolicy", "--set", "maxQuantity=20"], "configure: interrupted after ConfigurePolicy was sent; the change may be in effect: check with 'openpit policies OrderSizeLimitPolicy'"],
+      [["block", "--group", "7", "--reason", "halt"], "block: interrupted after BlockGroup was sent; the change may be in effect: check with 'openpit groups'"],
+      [["unblock", "42"], "unblock: interrupted after UnblockAccount was sent; the change may be in effect: check with 'openpit state 42'"],
+    ];
+    for (const [argv, message] of cases) {
+      const admin = await holdingAdmin();
+      try {
+        expect(await run([...argv, "--timeout", "30", "--target", admin.target], admin.changeArrived)).toEqual({ code: 130, out: "", err: `openpit ${message}\n` });
+      } finally {
+        admin.close();
+      }
     }
   });
 });

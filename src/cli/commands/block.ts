@@ -56,6 +56,12 @@ async function groupReasonBefore(ctx: CommandContext, group: number): Promise<st
   return undefined;
 }
 
+/** Where an interrupted block or unblock shows whether it applied. */
+function checkBlockWith(args: ParsedArgs): string {
+  const target = targetOf(args);
+  return target.kind === "group" ? "openpit groups" : `openpit state ${target.id}`;
+}
+
 const KEPT = " (it was blocked already: the first cause wins; --replace to re-word it)";
 
 export const BLOCK: Command = {
@@ -66,6 +72,7 @@ openpit block --group GROUP --reason TEXT [--replace] [--json]
   the first cause wins: blocking a blocked account keeps its reason unless --replace`,
   options: ["reason", "group"],
   flags: ["replace"],
+  checkWith: checkBlockWith,
   async run(ctx) {
     const target = targetOf(ctx.args);
     const reason = reasonOf(ctx.args);
@@ -88,6 +95,7 @@ export const UNBLOCK: Command = {
   usage: `openpit unblock ACCOUNT [--json]
 openpit unblock --group GROUP [--json]`,
   options: ["group"],
+  checkWith: checkBlockWith,
   async run(ctx) {
     const target = targetOf(ctx.args);
     if (target.kind === "group") {

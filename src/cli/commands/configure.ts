@@ -23,6 +23,7 @@ export const CONFIGURE: Command = {
   did, it is refused (ABORTED) and nothing changes; run it again`,
   options: ["set"],
   flags: ["dry-run"],
+  checkWith: (args) => `openpit policies ${args.positionals[0] ?? ""}`,
   async run(ctx) {
     const policy = required(ctx.args.positionals[0], "POLICY");
     const sets = ctx.args.options.get("set") ?? [];
