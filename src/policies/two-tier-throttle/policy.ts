@@ -86,7 +86,12 @@ export class TwoTierThrottlePolicy implements ConfigurablePolicy<TwoTierThrottle
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return NOT_CONFIGURED;
     const n = consume ? this.#logs.push(accountId, ctx.nowMs, limit.windowMs) : this.#logs.peek(accountId, ctx.nowMs, limit.windowMs);
-    if (n > limit.hardMaxOrders) return hardThrottle(n, limit);
+    if (n > limit.hardMaxOrders) {
+      // The block is acted on: counting starts afresh, so an operator's unblock is not
+      // undone by the orders that caused the block (as RepeatedExecutionThrottlePolicy).
+      if (consume) this.#logs.clear(accountId);
+      return hardThrottle(n, limit);
+    }
     if (n > limit.softMaxOrders) return softThrottle(n, limit);
     return undefined;
   }
