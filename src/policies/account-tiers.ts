@@ -5,7 +5,7 @@
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import { SettingsValidationError } from "../engine/errors.js";
 import type { AccountRetirementRefusal } from "../engine/account-retirement.js";
-import { onlyKeys, optional, readAccountGroupId, readAccountId, readObjectList, type Json } from "./settings-json.js";
+import { fail, onlyKeys, optional, readAccountGroupId, readAccountId, readObjectList, type Json } from "./settings-json.js";
 
 export interface AccountTiers<T> {
   default?: T;
@@ -109,6 +109,18 @@ export function readAccountTiers<T>(
       return { accountId: readAccountId(a.accountId, `${p}.accountId`), limit: readLimit(a.limit, `${p}.limit`) };
     }),
   };
+  // A repeated account or group is refused (the scoped controls refuse a repeated scope too):
+  // the last entry silently winning hid a typo in a risk limit.
+  const seenGroups = new Set<AccountGroupId>();
+  tiers.groups.forEach((g, i) => {
+    if (seenGroups.has(g.group)) fail(`${path}.groups[${i}].group`, "repeats an earlier entry's group");
+    seenGroups.add(g.group);
+  });
+  const seenAccounts = new Set<AccountId>();
+  tiers.accounts.forEach((a, i) => {
+    if (seenAccounts.has(a.accountId)) fail(`${path}.accounts[${i}].accountId`, "repeats an earlier entry's account");
+    seenAccounts.add(a.accountId);
+  });
   const fallback = optional(obj.default, `${path}.default`, readLimit);
   if (fallback !== undefined) tiers.default = fallback;
   if (fallback === undefined && tiers.groups.length === 0 && tiers.accounts.length === 0) {
