@@ -116,10 +116,14 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     return cell < 0 ? undefined : this.#known.decisionAt(cell);
   }
 
-  /** The door keeps the answer the accepted order got, for its retries. */
+  /**
+   * The door keeps the answer the accepted order got, for its retries. Only the first: a
+   * drop copy taken with the id of a known order (the venue's copy of it) leaves the id
+   * as it was, and must not replace that order's answer.
+   */
   rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
     const cell = this.#known.find(accountId, clientOrderId);
-    if (cell >= 0) this.#known.setDecision(cell, decision);
+    if (cell >= 0 && this.#known.decisionAt(cell) === undefined) this.#known.setDecision(cell, decision);
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
