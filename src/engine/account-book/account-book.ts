@@ -190,17 +190,23 @@ export class AccountBook implements AccountBookView {
     const final = fill.isFinal === true;
     if (trade === undefined && !final) return;
     const entry = this.accountEntry(accountId);
+    const lastOpenEnded = final && entry.openOrders === 1;
     if (final && entry.openOrders > 0) entry.openOrders -= 1;
     const instrument = op?.instrument;
     const side = op?.side;
-    if (instrument === undefined || side === undefined) return;
-    const slot = this.slotFor(entry, instrument);
-    if (trade !== undefined && !trade.quantity.isZero()) {
-      slot.addPosition(PositionSize.fromQuantityAndSide(trade.quantity, side));
-      slot.reducePending(side, trade.quantity);
+    if (instrument !== undefined && side !== undefined) {
+      const slot = this.slotFor(entry, instrument);
+      if (trade !== undefined && !trade.quantity.isZero()) {
+        slot.addPosition(PositionSize.fromQuantityAndSide(trade.quantity, side));
+        slot.reducePending(side, trade.quantity);
+      }
+      const leaves = fill.leavesQuantity;
+      if (final && leaves !== undefined && !leaves.isZero()) slot.reducePending(side, leaves);
     }
-    const leaves = fill.leavesQuantity;
-    if (final && leaves !== undefined && !leaves.isZero()) slot.reducePending(side, leaves);
+    // The account's last open order ended: nothing can be pending any more. What is left is
+    // the dust of quantities no report can match (an order by volume enters at volume /
+    // |price|, a 28-digit quotient), which would otherwise stay pending for ever.
+    if (lastOpenEnded) for (const s of entry.list) if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
   }
 
   // ---- durability ----------------------------------------------------------------------
