@@ -41,6 +41,12 @@ export class PreTradeReservation implements Disposable {
     private readonly outcomes: readonly AccountAdjustmentOutcome[],
     /** Drop-copy only: the first block its policies raised. */
     readonly accountBlock: AccountBlock | undefined = undefined,
+    /**
+     * A drop-copy operation (OpenPit's DropCopyOperation): a rollback once finalised is a
+     * no-op, a second commit "already consumed". Not kept by a restored reservation: over
+     * the wire a finalised handle is gone, so only in-process callers see the difference.
+     */
+    private readonly dropCopy: boolean = false,
   ) {}
 
   get isOpen(): boolean {
@@ -72,6 +78,7 @@ export class PreTradeReservation implements Disposable {
   }
 
   rollback(): void {
+    if (this.dropCopy && this.#state !== "open") return;
     rollbackEvery(this.finalize("rolledBack"), this.control);
   }
 
@@ -104,7 +111,9 @@ export class PreTradeReservation implements Disposable {
   }
 
   private finalize(next: ReservationState): OwnedMutations {
-    if (this.#state !== "open") throw new LifecycleError(`pre-trade reservation already ${this.#state}`);
+    if (this.#state !== "open") {
+      throw new LifecycleError(this.dropCopy ? "drop-copy operation already consumed" : `pre-trade reservation already ${this.#state}`);
+    }
     this.#state = next;
     const owned = this.mutations;
     this.mutations = NO_MUTATIONS;

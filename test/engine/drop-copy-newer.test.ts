@@ -144,7 +144,7 @@ describe("applyDropCopy (§C)", () => {
     expect(result.operation.accountBlock).toMatchObject({ policy: "Blocker", code: "AccountBlocked", reason: "pnl" });
     expect(engine.accounts().blockOf(ACCOUNT)).toMatchObject({ policy: "Blocker" });
     result.operation.commit();
-    expect(() => result.operation.commit()).toThrow(/already committed/);
+    expect(() => result.operation.commit()).toThrow(/drop-copy operation already consumed/);
     const again = engine.applyDropCopy(order());
     expect(again.ok && again.isAccountBlocked).toBe(true);
   });
