@@ -89,27 +89,21 @@ export class OrderSizeLimitPolicy implements ConfigurablePolicy<OrderSizeLimitSe
   checkPreTradeStart(_ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
     const limits = this.#limits;
     const operation = order.operation;
-    // Fields are read only when an axis needs them, so a broker-only setup accepts orders
-    // without instrument or account.
-    let assetLimit: OrderSizeLimit | undefined;
-    let accountLevel = false;
-    if (limits.assets.size > 0 || limits.accountAssets.size > 0) {
-      const instrument = operation?.instrument;
-      if (instrument === undefined) return MISSING_INSTRUMENT;
-      const settlement = instrument.settlementAsset;
-      if (limits.accountAssets.size > 0) {
-        const accountId = operation?.accountId;
-        if (accountId === undefined) return MISSING_ACCOUNT_ID;
-        assetLimit = limits.accountAssets.get(accountId)?.get(settlement);
-        accountLevel = assetLimit !== undefined;
-      }
-      assetLimit ??= limits.assets.get(settlement);
-    }
+    // Every field is read up front, whatever the axes (OpenPit reads instrument, account
+    // ID, trade amount and price before resolving any limit; spec §2.3).
+    const instrument = operation?.instrument;
+    if (instrument === undefined) return MISSING_INSTRUMENT;
+    const accountId = operation?.accountId;
+    if (accountId === undefined) return MISSING_ACCOUNT_ID;
+    const amount = operation?.tradeAmount;
+    if (amount === undefined) return MISSING_TRADE_AMOUNT;
+    const settlement = instrument.settlementAsset;
+    let assetLimit: OrderSizeLimit | undefined = limits.accountAssets.size > 0 ? limits.accountAssets.get(accountId)?.get(settlement) : undefined;
+    const accountLevel = assetLimit !== undefined;
+    assetLimit ??= limits.assets.get(settlement);
     const broker = limits.broker;
     if (assetLimit === undefined && broker === undefined) return undefined;
 
-    const amount = operation?.tradeAmount;
-    if (amount === undefined) return MISSING_TRADE_AMOUNT;
     const size = deriveOrderSize(amount, operation?.price);
     if (!isOrderSize(size)) return size;
 
