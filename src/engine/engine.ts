@@ -1,7 +1,7 @@
 /** The engine: runs orders, reports and adjustments through the policy list, behind the account-block gate. */
 import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
-import type { PreTradeLock } from "../model/pre-trade-lock.js";
+import { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { Price } from "../param/values.js";
 import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
@@ -263,7 +263,7 @@ export class Engine implements MainStageRunner {
     const isAccountBlocked = this.blocks.find(accountId, this.registry.groupOf(accountId)) !== undefined;
     const lock = main.lock();
     this.enterBook(order, mutations, lock, main.sizingPrice);
-    const operation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes, first);
+    const operation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes, first, true);
     return { ok: true, operation, isAccountBlocked, rejects: NO_REJECTS };
   }
 
@@ -288,7 +288,9 @@ export class Engine implements MainStageRunner {
   private dryRun(order: Order, withMain: boolean): DryRunReport {
     const accountId = order.operation?.accountId;
     const blocked = this.gate(accountId);
-    if (blocked) return dryReport([blocked], undefined);
+    // Already blocked: the gate rejects before any policy runs and nothing would be
+    // recorded, so there is no would-be block to report (OpenPit returns `None` here).
+    if (blocked) return { isPass: false, rejects: [blocked], lock: PreTradeLock.EMPTY, accountAdjustments: [], accountBlock: undefined };
     let wouldBlock: AccountBlock | undefined;
     const sink: BlockSink = (_target, block, policy) => {
       wouldBlock ??= stamp(policy, block);
@@ -544,9 +546,14 @@ export class Engine implements MainStageRunner {
   }
 
   private latch(accountId: AccountId | undefined, rejects: readonly Reject[]): void {
-    if (accountId === undefined) return;
     const r = firstAccountScope(rejects);
-    if (r) this.record(accountId, latchedBlock(r));
+    if (!r) return;
+    if (accountId !== undefined) return this.record(accountId, latchedBlock(r));
+    // No account to tie the block to: OpenPit's `record(&order, block)` then blocks
+    // everyone, exactly as for a post-trade block on a report without an account.
+    if (this.blocks.global !== undefined) return;
+    this.blocks.blockGlobal(GLOBAL_BLOCK);
+    this.emit({ kind: "globalBlocked", block: GLOBAL_BLOCK });
   }
 
   private record(accountId: AccountId, block: AccountBlock): void {
