@@ -187,15 +187,16 @@ export class Oracle {
     }
     const r = result.result.value;
     if (!e.accept) {
-      if (r.accepted || r.rejects.length !== 1 || r.rejects[0]!.code !== e.code) {
+      // A reject reserves nothing: not committed, no balance moved.
+      if (r.accepted || r.committed || r.accountAdjustments.length > 0 || r.rejects.length !== 1 || r.rejects[0]!.code !== e.code) {
         const codes = r.rejects.map((x) => RejectCode[x.code]).join(",");
-        return this.mismatch(`${orderText(e)}: expected one ${RejectCode[e.code]} reject, got accepted=${r.accepted} rejects=[${codes}]`);
+        return this.mismatch(`${orderText(e)}: expected one ${RejectCode[e.code]} reject, got accepted=${r.accepted} committed=${r.committed} adjustments=${r.accountAdjustments.length} rejects=[${codes}]`);
       }
       const name = RejectCode[e.code];
       this.rejected.set(name, (this.rejected.get(name) ?? 0) + 1);
       return false;
     }
-    if (!r.accepted || !r.committed) {
+    if (!r.accepted || !r.committed || r.rejects.length > 0) {
       return this.mismatch(`${orderText(e)}: expected accepted+committed, got rejects=[${r.rejects.map((x) => `${RejectCode[x.code]} ${x.details}`).join("; ")}]`);
     }
     const lock = r.lock?.prices;

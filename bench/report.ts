@@ -10,6 +10,7 @@ import { REPLAY_TARGET_PER_SEC } from "./replay.js";
 import { benchSidecarConfig } from "./bench-config.js";
 import { FLOOR_RECORD_BYTES, type DurabilityResult } from "./durability.js";
 import type { AllocationResult } from "./allocation.js";
+import type { OracleSummary } from "./oracle.js";
 import type { GcStats } from "./gc-stats.js";
 import type { LoopDelay } from "./loop-delay.js";
 import type { OpenLoopResult } from "./open-loop.js";
@@ -261,11 +262,18 @@ function durabilityLines(r: BenchReport): string[] {
   return lines;
 }
 
+/** True when the oracle checked what every full run has: decisions both ways, fills, adjustments. */
+export function oracleChecked(o: OracleSummary): boolean {
+  const rejected = Object.values(o.rejectedByCode).reduce((a, b) => a + b, 0);
+  return o.accepted > 0 && rejected > 0 && o.fillsChecked > 0 && o.adjustmentsChecked > 0;
+}
+
 export function buildReport(r: BenchResults): BenchReport {
   const config = benchSidecarConfig() as { syncMode: string; policies: { type: string }[] };
   return {
-    // A replay that does not reproduce the written state is as wrong as a wrong decision.
-    ok: r.oracle.mismatches === 0 && r.durability.replay.digestMatches,
+    // A replay that does not reproduce the written state is as wrong as a wrong decision, and
+    // an oracle that checked nothing (a wiring slip) proves nothing.
+    ok: oracleChecked(r.oracle) && r.oracle.mismatches === 0 && r.durability.replay.digestMatches,
     machine: machineInfo(),
     engine: { syncMode: config.syncMode, policies: config.policies.map((p) => p.type) },
     targets: targets(r),
@@ -396,7 +404,7 @@ export function formatReport(r: BenchReport): string {
     "",
     r.ok
       ? "RESULT: valid run (oracle clean, replay reproduced the state)"
-      : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : "the replayed state differs from the written one"}`,
+      : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : !oracleChecked(r.oracle) ? "the oracle checked no accepted or rejected decisions, fills or adjustments" : "the replayed state differs from the written one"}`,
   ];
   return `${lines.join("\n")}\n`;
 }
