@@ -40,7 +40,7 @@ export async function retryTransient<T>(what: string, fn: () => Promise<T>, opti
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof JetStreamApiError || clock.now() + delay > deadline) {
+      if ((e instanceof JetStreamApiError && !isTemporarilyUnavailable(e)) || clock.now() + delay > deadline) {
         if (e instanceof Error) e.message = `${what}: ${e.message}`;
         throw e;
       }
@@ -48,4 +48,9 @@ export async function retryTransient<T>(what: string, fn: () => Promise<T>, opti
       delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
   }
+}
+
+/** 10008 "JetStream system temporarily unavailable": the stream or meta group has no quorum/leader yet. */
+function isTemporarilyUnavailable(e: JetStreamApiError): boolean {
+  return e.code === 10008;
 }
