@@ -183,7 +183,9 @@ export class ShardLeases {
   }
 
   private scheduleRenewal(): void {
-    if (this.renewTimer !== undefined || this.stopped || this.held.size === 0) return;
+    // A round in flight schedules the next when it ends: two rounds at once would renew a
+    // shard twice from one revision, and the refused one would give up a lease still held.
+    if (this.renewTimer !== undefined || this.renewing !== undefined || this.stopped || this.held.size === 0) return;
     this.renewTimer = this.o.timers.setTimeout(() => {
       this.renewTimer = undefined;
       const round = this.renewAll().finally(() => {
