@@ -217,6 +217,9 @@ export class FailoverCoordinator implements ReplicationControl {
       epoch = Math.max(epoch, e);
     }
     if (this.stopped || this.role !== "standby") return;
+    // A lease claimed early in this try may have lapsed (its deadline fired while this instance
+    // was a standby: ignored) while the later ones were claimed: claim it again next try.
+    if (!this.o.shards.every((s) => this.o.leases.owns(s))) return;
     this.role = "claiming";
     const claimFrom = this.o.timers.now();
     try {

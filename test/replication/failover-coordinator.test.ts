@@ -303,3 +303,39 @@ describe("failover coordinator: lease edges", () => {
     expect(b.coordinator.roleName).toBe("active");
   });
 });
+
+// Found by review (session 18): a lease claimed early in a try lapsed while the next was
+// claimed, and the coordinator went active without it.
+describe("failover coordinator: a lease lapsing mid-try", () => {
+  it("a lease that lapses while the try claims the next shard is not taken over without: never 'active' without every lease", async () => {
+    const { timers, instance } = setup();
+    const a = instance("a2", [0, 1]);
+    const create = a.leaseView.create;
+    const held: Record<number, () => void> = {};
+    const gates = new Set([0, 1]);
+    a.leaseView.create = async (shard, value) => {
+      const r = await create(shard, value); // lands in the store now
+      if (gates.has(shard)) await new Promise<void>((res) => (held[shard] = res)); // its answer comes late
+      return r;
+    };
+    a.coordinator.start();
+    await timers.advance(0);
+    // shard 0's create landed at t=0, its answer comes after the lease's validity (0.8 TTL)
+    await timers.advance(1700);
+    held[0]!();
+    await settle();
+    // now claiming shard 1 (its create in flight); shard 0's deadline timer fires meanwhile
+    await timers.advance(0);
+    expect(a.leases.owns(0)).toBe(false);
+    held[1]!();
+    await settle();
+    await timers.advance(0);
+    // Either it keeps trying as a standby or it fenced itself; "active" without shard 0's lease is stuck for good
+    if (a.coordinator.roleName === "active") {
+      expect(a.leases.heldShards()).toEqual([0, 1]);
+    }
+    // and it stays so: shard 0's lease expires in the store, another instance can hold it, and nobody serves shard 0
+    await timers.advance(3 * TTL);
+    if (a.coordinator.roleName === "active") expect(a.leases.heldShards()).toEqual([0, 1]);
+  });
+});
