@@ -138,6 +138,7 @@ export class JournalTail {
   waitFor(seq: number, timeoutMs: number): Promise<void> {
     if (this.error) return Promise.reject(this.error);
     if (this.lastStreamSeq >= seq) return Promise.resolve();
+    if (this.stopped) return Promise.reject(this.stoppedError(seq));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
@@ -167,9 +168,14 @@ export class JournalTail {
     return end;
   }
 
-  /** Stops reading at once: no record is delivered after this call returns. */
+  /**
+   * Stops reading at once: no record is delivered after this call returns, and whoever waits
+   * for a position (a claim catching up during shutdown) is refused now rather than at its
+   * timeout (15 s by default), which would hold the shutdown that long.
+   */
   stop(): Promise<void> {
     this.stopped = true;
+    for (const w of this.waiters.splice(0)) w.reject(this.stoppedError(w.seq));
     const m = this.messages;
     this.messages = undefined;
     return m ? m.close().then(() => undefined) : Promise.resolve();
@@ -218,10 +224,15 @@ export class JournalTail {
     }
   }
 
+  private stoppedError(seq: number): JournalTailError {
+    return new JournalTailError(`the journal tail was stopped before it reached stream sequence ${seq} (read up to ${this.lastStreamSeq})`);
+  }
+
   private halt(error: Error): void {
     this.error = error;
-    void this.stop();
+    // The waiters learn the cause first; stop() would refuse them as merely stopped.
     for (const w of this.waiters.splice(0)) w.reject(error);
+    void this.stop();
     this.o.onError?.(error);
   }
 }
