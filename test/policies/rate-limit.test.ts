@@ -454,4 +454,17 @@ describe("RateLimitPolicy: JSON settings", () => {
     }
     expectThrowsValidation(() => parseRateLimitSettingsJson({ broker: { windowMs: 10 } }, "rateLimit"), "rateLimit.broker.maxOrders: ");
   });
+
+  // A known departure from OpenPit's source, whose first window opens when the policy is
+  // built (docs/controls.md, "Where the sidecar knowingly differs"): here it opens at the
+  // first counted order, so a replay counts as the live run did. Pinned so a change is deliberate.
+  it("the first fixed window opens at the first counted order, not at the policy's construction", () => {
+    const { engine, clock } = engineWith(new RateLimitPolicy({ broker: { maxOrders: 1, windowMs: 1000 }, assetBarriers: [], accountBarriers: [], accountAssetBarriers: [] }));
+    clock.set(900);
+    expect(submit(engine, order()).ok).toBe(true);
+    clock.set(1000);
+    expect(onlyReject(submit(engine, order())).details).toBe("submitted 2 orders in 1s window, max allowed: 1");
+    clock.set(1900);
+    expect(submit(engine, order()).ok).toBe(true);
+  });
 });

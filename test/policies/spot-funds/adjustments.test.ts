@@ -186,4 +186,18 @@ describe("SpotFundsPolicy account adjustments", () => {
       { code: "ArithmeticOverflow", reason: "arithmetic overflow", details: "account adjustment overflow: asset USD, field delta", scope: "account" },
     ]);
   });
+
+  // A known departure from OpenPit's source, which leaves an already halted slot untouched
+  // (docs/controls.md, "Where the sidecar knowingly differs"): pinned so a change is deliberate.
+  it("a halt force-set onto a halted slot replaces the reason and clears the average entry price", () => {
+    const { engine, policy } = spotEngine();
+    seed(engine, "USD", "1000");
+    const apply = (init: Parameters<typeof balanceAdjustment>[1]) => expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", init)]).ok).toBe(true);
+    apply({ balance: ["abs", "10"], realizedPnl: { halted: "MissingFx" } });
+    apply({ averageEntryPrice: "100" });
+    apply({ realizedPnl: { halted: "MissingCostBasis" } });
+    const held = policy.holdings(ACCOUNT).get("AAPL")!;
+    expect(held.realizedPnl).toEqual({ kind: "halted", reason: "MissingCostBasis" });
+    expect(held.averageEntryPrice).toBeUndefined();
+  });
 });
