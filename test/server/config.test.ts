@@ -78,7 +78,7 @@ describe("configuration", () => {
 
   it("liveness and bounds: defaults, strict validation naming the field", () => {
     const parsed = parseSidecarConfig(base());
-    expect(parsed.network).toEqual({ keepaliveTimeMs: 5000, keepaliveTimeoutMs: 5000, idleConnectionTimeoutMs: 300000, maxReceiveMessageBytes: 4194304 });
+    expect(parsed.network).toEqual({ keepaliveTimeMs: 5000, keepaliveTimeoutMs: 5000, idleConnectionTimeoutMs: 300000, maxReceiveMessageBytes: 4194304, maxConcurrentStreams: 1000 });
     expect(parsed.limits).toMatchObject({ maxOpenHandles: 250000, maxPinnedAccountsPerOwner: 100000, maxQueuedEventsPerSubscriber: 4096 });
     const withNetwork = (network: unknown) => configError({ ...base(), network });
     expect(withNetwork({ keepaliveTimeMs: 5 })).toBe("config.network.keepaliveTimeMs: must be 0 (off) or at least 10");
@@ -100,11 +100,12 @@ describe("configuration", () => {
     expect(parseSidecarConfig({ ...base(), limits: { reservationTtlMs: 30 * 24 * 3600 * 1000 } }).limits.reservationTtlMs).toBe(2_592_000_000);
     expect(grpcServerOptions(parsed.network)).toEqual({
       "grpc.max_receive_message_length": 4194304,
+      "grpc.max_concurrent_streams": 1000,
       "grpc.keepalive_time_ms": 5000,
       "grpc.keepalive_timeout_ms": 5000,
       "grpc.max_connection_idle_ms": 300000,
     });
-    expect(grpcServerOptions({ ...parsed.network, keepaliveTimeMs: 0, idleConnectionTimeoutMs: 0 })).toEqual({ "grpc.max_receive_message_length": 4194304 });
+    expect(grpcServerOptions({ ...parsed.network, keepaliveTimeMs: 0, idleConnectionTimeoutMs: 0 })).toEqual({ "grpc.max_receive_message_length": 4194304, "grpc.max_concurrent_streams": 1000 });
   });
 
   it("flags override the environment, which overrides the file", () => {

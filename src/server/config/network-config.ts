@@ -28,6 +28,12 @@ export interface NetworkConfig {
    * bounds what an answer can echo back (error texts quote a bad value, one per command).
    */
   maxReceiveMessageBytes: number;
+  /**
+   * Streams one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+   * Without it Node allows 2^32-1, and anyone who reaches the port can hold public
+   * Health.Watch streams (or refused calls) open without bound on a single connection.
+   */
+  maxConcurrentStreams: number;
 }
 
 export const DEFAULT_NETWORK: NetworkConfig = {
@@ -35,6 +41,7 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   keepaliveTimeoutMs: 5_000,
   idleConnectionTimeoutMs: 300_000,
   maxReceiveMessageBytes: 4 * 1024 * 1024,
+  maxConcurrentStreams: 1_000,
 };
 
 /**
@@ -54,6 +61,7 @@ export function parseNetwork(json: Json, path: string): NetworkConfig {
     keepaliveTimeoutMs: int("keepaliveTimeoutMs", 1, MAX_TIMER_MS),
     idleConnectionTimeoutMs: int("idleConnectionTimeoutMs", 0, MAX_TIMER_MS),
     maxReceiveMessageBytes: int("maxReceiveMessageBytes", 1024, 2 ** 31 - 1),
+    maxConcurrentStreams: int("maxConcurrentStreams", 1, 2 ** 31 - 1),
   };
   if (network.keepaliveTimeMs > 0 && network.keepaliveTimeMs < 10) fail(`${path}.keepaliveTimeMs`, "must be 0 (off) or at least 10");
   return network;
@@ -63,6 +71,7 @@ export function parseNetwork(json: Json, path: string): NetworkConfig {
 export function grpcServerOptions(n: NetworkConfig): Record<string, number> {
   return {
     "grpc.max_receive_message_length": n.maxReceiveMessageBytes,
+    "grpc.max_concurrent_streams": n.maxConcurrentStreams,
     ...(n.keepaliveTimeMs > 0 ? { "grpc.keepalive_time_ms": n.keepaliveTimeMs, "grpc.keepalive_timeout_ms": n.keepaliveTimeoutMs } : {}),
     ...(n.idleConnectionTimeoutMs > 0 ? { "grpc.max_connection_idle_ms": n.idleConnectionTimeoutMs } : {}),
   };
