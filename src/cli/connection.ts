@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, type ConnectOptions, type SidecarClients } from "../client/index.js";
-import { isLoopbackHost } from "../transport/loopback-host.js";
+import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 
 export const CONNECTION_OPTIONS = ["target", "config", "ca", "cert", "key", "token", "token-file", "server-name", "timeout"];
@@ -67,14 +67,6 @@ export function connectOptionsOf(args: ParsedArgs, env: Readonly<Record<string, 
     ...(token === undefined || token === "" ? {} : { bearerToken: token }),
     ...(serverName === undefined ? {} : { channelOptions: { "grpc.ssl_target_name_override": serverName } }),
   };
-}
-
-/** The host of `HOST:PORT`, `[v6]:PORT` or a `dns:`/`ipv4:` URI target. */
-function hostOfTarget(target: string): string {
-  const t = target.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
-  if (t.startsWith("[")) return t.slice(1, t.indexOf("]"));
-  const colon = t.lastIndexOf(":");
-  return colon < 0 || t.indexOf(":") !== colon ? t : t.slice(0, colon);
 }
 
 export interface Connection {

@@ -17,6 +17,7 @@ import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.j
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { serviceDefinition, type SerializerOverrides } from "../transport/service-definition.js";
+import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { CHANNEL_CLIENT_WIRE, FEED_CLIENT_WIRE } from "../transport/wire/index.js";
 
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
@@ -95,6 +96,10 @@ export interface SidecarClients {
 }
 
 export function connect(address: string, options: ConnectOptions = {}): SidecarClients {
+  // docs/security.md: on plaintext a token is only safe on loopback (as the CLI and client certificates already hold).
+  if (options.bearerToken !== undefined && options.rootCa === undefined && !isLoopbackHost(hostOfTarget(address))) {
+    throw new Error(`bearerToken needs rootCa for ${address}: a token is not sent in cleartext off loopback`);
+  }
   const clients = {
     // The order path's messages through the hand-specialised codecs (same bytes, less CPU).
     channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }, options),

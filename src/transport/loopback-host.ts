@@ -11,3 +11,11 @@ export function isLoopbackHost(host: string): boolean {
   if (h.startsWith("::ffff:")) return isLoopbackHost(h.slice("::ffff:".length));
   return isIPv4(h) && h.startsWith("127.");
 }
+
+/** The host of a gRPC target: `HOST:PORT`, `[v6]:PORT` or a `dns:`/`ipv4:`/`ipv6:` URI (a list of addresses stays whole, so it is never loopback). */
+export function hostOfTarget(target: string): string {
+  const t = target.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
+  if (t.startsWith("[")) return t.slice(1, t.indexOf("]"));
+  const colon = t.lastIndexOf(":");
+  return colon < 0 || t.indexOf(":") !== colon ? t : t.slice(0, colon);
+}

@@ -1,0 +1,21 @@
+/**
+ * Found by review: the TypeScript client refuses a client certificate without TLS, and the CLI refuses
+ * a bearer token in cleartext to a non-loopback host (docs/security.md: "Use tokens over TLS;
+ * on plaintext they are only safe on loopback"), but `connect()` itself sends the token in
+ * cleartext to any host: a gateway embedding the client with `rootCa` forgotten leaks it.
+ */
+import { describe, expect, it } from "vitest";
+import { connect } from "../../src/client/index.js";
+
+describe("connect() never sends a bearer token in cleartext off loopback", () => {
+  it("refuses bearerToken without rootCa for a non-loopback target", () => {
+    expect(() => connect("10.1.2.3:50051", { bearerToken: "secret" })).toThrow(/cleartext|TLS|rootCa/);
+    expect(() => connect("dns:///risk.internal:50051", { bearerToken: "secret" })).toThrow(/cleartext|TLS|rootCa/);
+  });
+  it("still allows it on loopback, and over TLS anywhere", () => {
+    connect("127.0.0.1:50051", { bearerToken: "secret" }).close();
+    connect("[::1]:50051", { bearerToken: "secret" }).close();
+    connect("localhost:50051", { bearerToken: "secret" }).close();
+    connect("10.1.2.3:50051", { bearerToken: "secret", rootCa: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" }).close();
+  });
+});
