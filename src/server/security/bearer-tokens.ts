@@ -47,11 +47,19 @@ export class BearerTokens {
   }
 
   static load(file: string, principals: ReadonlySet<string>): BearerTokens {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(readFileSync(file, "utf8"));
+      text = readFileSync(file, "utf8");
     } catch (e) {
       return fail("security.tokensFile", `cannot read ${file}: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Not V8's message: it quotes the file's first characters, a raw token if the wrong file
+      // (a client's token file) was named here.
+      return fail("security.tokensFile", `${file} is not JSON: it must hold {"tokens": [{"principal": …, "sha256": …}]}, the SHA-256 hashes of the tokens, never a token`);
     }
     return BearerTokens.parse(json, `security.tokensFile(${file})`, principals);
   }
