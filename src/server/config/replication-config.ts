@@ -87,5 +87,6 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
  * nats://token@host) replaced by `***`, so they never reach stdout or the logs.
  */
 export function printableServer(server: string): string {
-  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
+  // Greedy up to the last '@' before the path: a URL's userinfo ends there (a password may hold '@').
+  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
 }
