@@ -413,6 +413,11 @@ export class ChannelState {
   }
 
   private assertCapacity(field: string): void {
+    // One id for this command and one for each open request's reservation to come
+    // (executeRequest adds without this check): refused before the engine takes any risk.
+    if (this.handles.idsNearEnd && this.handles.idsLeft <= BigInt(this.handles.size)) {
+      throw new CommandError("RESOURCE_EXHAUSTED", field, `${field}: this channel has issued every handle id it can (2^32 - 1); open a new channel`);
+    }
     const max = this.host.limits.maxOpenHandlesPerChannel;
     if (this.handles.size >= max) {
       throw new CommandError(

@@ -22,6 +22,8 @@ export class HandleTally {
 
 const SEQ_BITS = 32n;
 const SEQ_MASK = (1n << SEQ_BITS) - 1n;
+/** See `idsNearEnd`. */
+const IDS_NEAR_END = SEQ_MASK - (1n << 25n);
 
 /**
  * The server-side handles of one channel. Ids are `channelId << 32 | seq` with seq counting
@@ -41,7 +43,24 @@ export class HandleTable {
     return this.handles.size;
   }
 
+  /**
+   * Ids still free to issue: past 2^32 - 1, `seq` would spill into the channel bits and
+   * collide with this channel's own open ids or fall in another channel's.
+   */
+  get idsLeft(): bigint {
+    return SEQ_MASK - this.nextSeq + 1n;
+  }
+
+  /**
+   * Whether `idsLeft` is worth computing: a Map holds fewer than 2^24 handles, so until the
+   * last 2^25 ids there are always enough. A compare, not two bigints made per order.
+   */
+  get idsNearEnd(): boolean {
+    return this.nextSeq > IDS_NEAR_END;
+  }
+
   add(handle: Handle): bigint {
+    if (this.nextSeq > SEQ_MASK) throw new CommandError("RESOURCE_EXHAUSTED", "", `channel ${this.channelId} has issued every handle id it can; open a new channel`);
     const id = (this.channelId << SEQ_BITS) | this.nextSeq;
     this.nextSeq += 1n;
     this.handles.set(id, handle);
