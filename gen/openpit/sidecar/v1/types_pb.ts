@@ -465,6 +465,11 @@ export type ExecutionReport = Message<"openpit.sidecar.v1.ExecutionReport"> & {
   fillFee?: MonetaryAmount | undefined;
 
   /**
+   * The order's quantity left open. Required when is_final: SpotFunds releases that rest
+   * at the lock price, and a final report without it blocks the account
+   * (MISSING_REQUIRED_FIELD, "remaining quantity"). A report that is not final may omit it
+   * (fee-only and P&L-only reports do); OpenPit reads it on every report.
+   *
    * @generated from field: optional string leaves_quantity = 8;
    */
   leavesQuantity?: string | undefined;
@@ -475,6 +480,9 @@ export type ExecutionReport = Message<"openpit.sidecar.v1.ExecutionReport"> & {
   lock?: PreTradeLock | undefined;
 
   /**
+   * The venue will send nothing more for this order: its open rest is released, it counts
+   * one open order fewer, and its client_order_id is freed.
+   *
    * @generated from field: bool is_final = 10;
    */
   isFinal: boolean;
