@@ -29,9 +29,17 @@ export interface EngineSnapshot {
   readonly accountBook?: AccountBookData;
 }
 
-/** Names of policies that keep state but could not hand it over (neither stateless nor both hooks). */
+/**
+ * Names of policies that keep state but could not hand it over (neither stateless nor both
+ * hooks). Settings an operator can retune (`publishSettings`) are state whatever a policy
+ * declares: three "stateless" controls once lost a ConfigurePolicy change at every snapshot.
+ */
 export function unsnapshottable(policies: readonly PreTradePolicy[]): string[] {
-  return policies.filter((p) => p.stateless !== true && !(p.snapshotState && p.restoreState)).map((p) => p.name);
+  return policies.filter((p) => (p.stateless !== true || isRetunable(p)) && !(p.snapshotState && p.restoreState)).map((p) => p.name);
+}
+
+function isRetunable(policy: PreTradePolicy): boolean {
+  return typeof (policy as { publishSettings?: unknown }).publishSettings === "function";
 }
 
 function refuseUnsnapshottable(policies: readonly PreTradePolicy[]): void {

@@ -142,7 +142,10 @@ export interface PreTradePolicy {
    * its account; one of a custom policy (unset) blocks every account (§E).
    */
   readonly builtIn?: boolean;
-  /** Declares that the policy keeps no state at all (durable mode then needs no hooks). */
+  /**
+   * Declares that the policy keeps no state at all (durable mode then needs no hooks). A
+   * retunable policy (`publishSettings`) keeps its settings, so it needs the hooks anyway.
+   */
   readonly stateless?: boolean;
   /** Everything the policy would need to continue after a restart: live settings and state, as plain data. */
   snapshotState?(): unknown;

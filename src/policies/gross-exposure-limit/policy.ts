@@ -3,6 +3,7 @@
  * order, at reference prices, those settling in another asset than the limit's converted
  * at a fresh FX reference (limit-price.ts).
  */
+import { snapshotFields } from "../snapshot-data.js";
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import { PositionSize, Quantity, type Volume } from "../../param/values.js";
 import type { Instrument } from "../../param/instrument.js";
@@ -43,7 +44,6 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   readonly name = GrossExposureLimitPolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
-  readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<GrossExposureSettings, ExposureLimit>;
   /** The integer figures of the check in progress (see `SmallExposure`). */
@@ -58,6 +58,16 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   ) {
     this.#limits = new TieredSettings(settings, copyGrossExposureSettings, validateGrossExposureSettings);
     this.policyGroupId = options?.policyGroupId;
+  }
+
+  /** Runtime settings (ConfigurePolicy) must survive a snapshot. */
+  snapshotState(): { settings: GrossExposureSettings } {
+    return { settings: this.settingsDraft() };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
+    this.publishSettings(settings as GrossExposureSettings);
   }
 
   settingsDraft(): GrossExposureSettings {

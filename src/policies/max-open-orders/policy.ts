@@ -5,6 +5,7 @@ import type { PolicyPreTradeResult } from "../../engine/pretrade/policy.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
+import { snapshotFields } from "../snapshot-data.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING, notConfigured } from "../policy-texts.js";
 import { openOrderLimitExceeded } from "./rejects.js";
@@ -24,7 +25,6 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
   readonly name = MaxOpenOrdersPolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
-  readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   readonly #limits: TieredSettings<MaxOpenOrdersSettings, OpenOrdersLimit>;
 
@@ -39,6 +39,16 @@ export class MaxOpenOrdersPolicy implements ConfigurablePolicy<MaxOpenOrdersSett
 
   publishSettings(next: MaxOpenOrdersSettings): void {
     this.#limits.publish(next);
+  }
+
+  /** Runtime settings (ConfigurePolicy) must survive a snapshot. */
+  snapshotState(): { settings: MaxOpenOrdersSettings } {
+    return { settings: this.#limits.draft() };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
+    this.publishSettings(settings as MaxOpenOrdersSettings);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** Rejects orders priced too far from a fresh reference price (fat-finger collar); fails closed without one. */
+import { snapshotFields } from "../snapshot-data.js";
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import { ParamError } from "../../param/param-error.js";
@@ -45,7 +46,6 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
   readonly name = PriceCollarPolicy.NAME;
   /** A built-in: a failing commit/rollback of its blocks only the account (OpenPit §E). */
   readonly builtIn = true;
-  readonly stateless = true;
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: PriceCollarSettings;
   #compiled: Compiled;
@@ -68,6 +68,16 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     this.#settings = owned;
     this.#compiled = compile(owned);
     this.policyGroupId = options?.policyGroupId;
+  }
+
+  /** Runtime settings (ConfigurePolicy) must survive a snapshot. */
+  snapshotState(): { settings: PriceCollarSettings } {
+    return { settings: this.settingsDraft() };
+  }
+
+  restoreState(data: unknown): void {
+    const { settings } = snapshotFields(data, this.name, "snapshot", ["settings"]);
+    this.publishSettings(settings as PriceCollarSettings);
   }
 
   settingsDraft(): PriceCollarSettings {
