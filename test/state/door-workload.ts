@@ -17,7 +17,8 @@ import { testConfig } from "../server/harness.js";
 
 export const ACCOUNTS = [1n, 2n, 3n, 4n].map((n) => AccountId.fromU64(n));
 
-export function doorConfig() {
+/** The five built-ins, then `more` policies (config entries) after them. */
+export function doorConfig(more: readonly object[] = []) {
   return parseSidecarConfig(
     testConfig({
       limits: { reservationTtlMs: 5_000 },
@@ -27,14 +28,15 @@ export function doorConfig() {
         { type: "OrderSizeLimitPolicy", settings: { broker: { maxQuantity: "50", maxNotional: "6000" } } },
         { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-300" }] } },
         { type: "SpotFundsPolicy", settings: { pricingSource: "Mark" } },
+        ...more,
       ],
     }),
   );
 }
 
 /** A door on a journal, with a manual time source the workload advances. */
-export function doorOn(journal: Journal, clock = new ManualClock(1_000)): { state: SidecarState; clock: ManualClock } {
-  const state = buildState(doorConfig(), clock);
+export function doorOn(journal: Journal, clock = new ManualClock(1_000), more: readonly object[] = []): { state: SidecarState; clock: ManualClock } {
+  const state = buildState(doorConfig(more), clock);
   state.attachJournal(journal);
   return { state, clock };
 }

@@ -9,13 +9,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/engine/index.js";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
 import type { SidecarState, StateSnapshot } from "../../src/state/sidecar-state.js";
-import { testConfig } from "../server/harness.js";
 import { RecordingJournal } from "./recording-journal.js";
-import { runWorkload, stable, ACCOUNTS } from "./door-workload.js";
+import { doorOn as doorOnWith, runWorkload, stable, ACCOUNTS } from "./door-workload.js";
 import { AccountGroupId } from "../../src/param/index.js";
 import { seededRandom } from "../../bench/workload.js";
 import { buy } from "../helpers/spot-funds.js";
@@ -50,25 +47,18 @@ function extras(door: SidecarState, clock: ManualClock, seed: number) {
   }
 }
 
-const cfg = () => parseSidecarConfig(testConfig({
-  limits: { reservationTtlMs: 5_000 },
-  policies: [
-    { type: "OrderValidationPolicy" },
-    { type: "RateLimitPolicy", settings: { broker: { maxOrders: 12, windowMs: 1000 } } },
-    { type: "OrderSizeLimitPolicy", settings: { broker: { maxQuantity: "50", maxNotional: "6000" } } },
-    { type: "PnlBoundsKillSwitchPolicy", settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-300" }] } },
-    { type: "SpotFundsPolicy", settings: { pricingSource: "Mark" } },
-    { type: "PriceCollarPolicy", settings: { default: { maxDeviationPct: "5" }, marketSlippagePct: "1" } },
-    { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 3, hardMaxOrders: 6, windowMs: 1000 } } },
-    { type: "RepeatedExecutionThrottlePolicy", settings: { default: { maxExecutions: 3, windowMs: 2000 } } },
-    { type: "GrossExposureLimitPolicy", settings: { default: { settlementAsset: "USD", maxNotional: "8000" } } },
-    { type: "MaxOpenOrdersPolicy", settings: { default: { maxOpenOrders: 4 } } },
-    { type: "SoftLimitPolicy", settings: { shares: ["0.5", "0.9"] } },
-    { type: "TradingStatePolicy", settings: {} },
-    { type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } },
-  ],
-}));
-const doorOn = (j: RecordingJournal, clock = new ManualClock(1_000)) => { const state = buildState(cfg(), clock); state.attachJournal(j); return { state, clock }; };
+/** The eight controls, after door-workload.ts's five built-ins. */
+const CONTROLS = [
+  { type: "PriceCollarPolicy", settings: { default: { maxDeviationPct: "5" }, marketSlippagePct: "1" } },
+  { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 3, hardMaxOrders: 6, windowMs: 1000 } } },
+  { type: "RepeatedExecutionThrottlePolicy", settings: { default: { maxExecutions: 3, windowMs: 2000 } } },
+  { type: "GrossExposureLimitPolicy", settings: { default: { settlementAsset: "USD", maxNotional: "8000" } } },
+  { type: "MaxOpenOrdersPolicy", settings: { default: { maxOpenOrders: 4 } } },
+  { type: "SoftLimitPolicy", settings: { shares: ["0.5", "0.9"] } },
+  { type: "TradingStatePolicy", settings: {} },
+  { type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } },
+];
+const doorOn = (journal: RecordingJournal, clock = new ManualClock(1_000)) => doorOnWith(journal, clock, CONTROLS);
 const bytes = (s: { snapshot(): StateSnapshot }) => Buffer.from(encodePlain({ ...s.snapshot(), sequence: 0n })).toString();
 
 /** Byte-equal states; on a difference, where it starts (the whole text is megabytes). */
