@@ -195,7 +195,9 @@ export class JournalReplica {
 
 /**
  * Snapshots to the object store. The point (sequence, epoch, resume stream sequence) is read
- * from the journal in the turn the state is read; the object is written once it is durable.
+ * from the journal in the turn the state is read; the object is written once it is durable
+ * (every record it covers acknowledged), and never over a newer snapshot (another writer's
+ * after a takeover: ObjectSnapshotStore.write).
  * The stream is not trimmed behind a snapshot (a standby may still be reading there): its
  * retention is the operator's (stream limits), see docs/high-availability.md.
  */

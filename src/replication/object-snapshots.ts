@@ -10,11 +10,15 @@
  * writer, and the stream sequence a reader resumes at (SnapshotPoint in jetstream-journal.ts).
  * A put replaces the object only once all its chunks are stored (the object store's metadata
  * entry is written last), and a get checks the SHA-256 digest: a reader sees the previous
- * snapshot or the new one whole.
+ * snapshot or the new one whole. A put never replaces a newer snapshot (a later record, or
+ * the same record from a later epoch; the point is also in the entry's metadata): it is
+ * conditional on the entry it compared against, so a deposed writer's put that was under way
+ * when it was fenced and finishes after the new writer's is refused (write()).
  *
  * Object bytes: header (40 bytes, little endian: magic "OPRS" u32, version u32, sequence u64,
  * epoch u64, resume stream sequence u64, data length u64) + the plain-data snapshot.
  */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
@@ -23,6 +27,20 @@ import { retryTransient, type TransientRetryOptions } from "./transient-retry.js
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
 const HEADER_BYTES = 40;
+/** The meta entry's metadata key holding `<sequence>/<epoch>` (what a writer compares against). */
+const POINT_KEY = "openpit-point";
+/** Puts refused because another went in meanwhile, before giving up. */
+const MAX_PUT_ATTEMPTS = 5;
+
+/** The object already holds a newer snapshot (another writer's, after a takeover): this one is not written. */
+export class SnapshotSupersededError extends Error {
+  override name = "SnapshotSupersededError";
+}
+
+/** Whether `a` covers more of the journal than `b`: a later record, or the same record from a later epoch. */
+function newer(a: { sequence: bigint; epoch: bigint }, b: { sequence: bigint; epoch: bigint }): boolean {
+  return a.sequence > b.sequence || (a.sequence === b.sequence && a.epoch > b.epoch);
+}
 
 export interface StoredSnapshot {
   readonly point: SnapshotPoint;
@@ -32,9 +50,12 @@ export interface StoredSnapshot {
 /** The snapshot object of a journal: `<stream>.state`, or `<stream>.state.<group>` for an ownership group of some shards. */
 export const snapshotObjectName = (stream: string, group?: string): string => (group === undefined ? `${stream}.state` : `${stream}.state.${group}`);
 
+/** What a snapshot store uses of the object store (a fake stands in for it in tests). */
+export type SnapshotObjects = Pick<ObjectStore, "info" | "putBlob" | "getBlob">;
+
 export class ObjectSnapshotStore {
   private constructor(
-    private readonly store: ObjectStore,
+    private readonly store: SnapshotObjects,
     /** The object's name: one per journal (ownership group). */
     readonly objectName: string,
     private readonly retry: TransientRetryOptions,
@@ -49,6 +70,20 @@ export class ObjectSnapshotStore {
     return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry);
   }
 
+  /** Over an object store already open (tests: a fake); `objectName` as snapshotObjectName gives it. */
+  static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}): ObjectSnapshotStore {
+    return new ObjectSnapshotStore(store, objectName, retry);
+  }
+
+  /**
+   * Puts the snapshot unless the object holds a newer one (a later journal record, or the same
+   * record from a later epoch): then it throws SnapshotSupersededError and nothing changes.
+   * The put is conditional on the entry it read (the meta entry's revision, the object store's
+   * previousRevision: Nats-Expected-Last-Subject-Sequence), so a put that finishes after
+   * another writer's (a deposed active's put under way when it was fenced) is refused by the
+   * stream instead of replacing the newer snapshot; it then reads the entry again and decides
+   * again.
+   */
   async write(point: SnapshotPoint, data: Uint8Array): Promise<void> {
     const out = Buffer.allocUnsafe(HEADER_BYTES + data.length);
     out.writeUInt32LE(MAGIC, 0);
@@ -58,7 +93,42 @@ export class ObjectSnapshotStore {
     out.writeBigUInt64LE(BigInt(point.resumeStreamSequence), 24);
     out.writeBigUInt64LE(BigInt(data.length), 32);
     out.set(data, HEADER_BYTES);
-    await this.store.putBlob({ name: this.objectName, description: `openpit-sidecar state at journal record ${point.sequence}` }, out);
+    for (let attempt = 1; ; attempt++) {
+      const current = await retryTransient(`reading ${this.objectName}'s entry`, () => this.store.info(this.objectName), this.retry);
+      if (current !== null && !current.deleted) {
+        const held = await this.heldPoint(current.metadata);
+        if (held !== undefined && newer(held, point)) {
+          throw new SnapshotSupersededError(
+            `${this.objectName} holds a newer snapshot (record ${held.sequence}, epoch ${held.epoch}) than this one (record ${point.sequence}, epoch ${point.epoch}): not replaced`,
+          );
+        }
+      }
+      try {
+        await this.store.putBlob(
+          {
+            name: this.objectName,
+            description: `openpit-sidecar state at journal record ${point.sequence}`,
+            metadata: { [POINT_KEY]: `${point.sequence}/${point.epoch}` },
+          },
+          out,
+          // No entry: 0, the subject must hold no message (a deleted object's entry is one).
+          { previousRevision: current?.revision ?? 0 },
+        );
+        return;
+      } catch (e) {
+        // Another put went in since the entry was read: decide again against it.
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamWrongLastSequence && attempt < MAX_PUT_ATTEMPTS) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** The point of the live object: from its entry's metadata, else (written before it had any) from its header. */
+  private async heldPoint(metadata: Record<string, string> | undefined): Promise<{ sequence: bigint; epoch: bigint } | undefined> {
+    const m = /^(\d+)\/(\d+)$/.exec(metadata?.[POINT_KEY] ?? "");
+    if (m) return { sequence: BigInt(m[1]!), epoch: BigInt(m[2]!) };
+    // A damaged object does not block a new snapshot: the new one replaces it.
+    return (await this.read().catch(() => undefined))?.point;
   }
 
   /** The stored snapshot, or undefined when there is none. A damaged one throws (the message says why). */

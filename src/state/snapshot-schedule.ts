@@ -83,9 +83,10 @@ export class SnapshotSchedule {
   /**
    * Another instance writes the snapshots now (this one was fenced, replicated mode): no write
    * starts any more, take() included, and a write still waiting for the journal's flush stops
-   * before its put. Its state is at best older than the new owner's, and the sink's put has no
-   * compare-and-set: written, it would replace the new owner's newer snapshot. (A put already
-   * under way when the fence comes completes: it cannot be called back.)
+   * before its put. Its state is at best older than the new owner's. (A put already under way
+   * when the fence comes cannot be called back; the object store's put is conditional and
+   * never replaces a newer snapshot, object-snapshots.ts, so one that finishes after the new
+   * owner's is refused and reported as a failed snapshot.)
    */
   fence(): void {
     this.fenced = true;
