@@ -18,10 +18,14 @@
  * between the two to play "under way when fenced".
  */
 import { describe, expect, it } from "vitest";
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { ObjectInfo, ObjectStoreMeta, ObjectStorePutOpts } from "@nats-io/obj";
 import { ObjectSnapshotStore, snapshotObjectName, type SnapshotObjects } from "../../src/replication/object-snapshots.js";
-import type { SnapshotPoint } from "../../src/replication/jetstream-journal.js";
+import { JetStreamJournal, type SnapshotPoint } from "../../src/replication/jetstream-journal.js";
+import { objectStoreSink } from "../../src/replication/journal-replica.js";
+import type { SidecarState } from "../../src/state/sidecar-state.js";
+import { SnapshotSchedule } from "../../src/state/snapshot-schedule.js";
 
 interface Entry {
   readonly revision: number;
@@ -114,5 +118,79 @@ describe("a snapshot put under way when its writer is fenced", () => {
     const same: SnapshotPoint = { sequence: 30n, epoch: 3n, resumeStreamSequence: 42 };
     await store.write(same, bytes("same record, epoch 3"));
     expect((await store.read())?.point).toEqual(same);
+  });
+});
+
+/**
+ * Why a deposed active's snapshot is never ahead of the stream (the property the fix above
+ * leans on: every snapshot any writer completes is a prefix of the journal every later writer
+ * continues): the state is read with records still in flight, but the put waits for the
+ * journal's flush, i.e. for the stream's acknowledgement of every record it covers; a fence's
+ * refusal of one of them fails the journal, the flush rejects, and nothing is put.
+ */
+describe("a replicated snapshot covers only acknowledged records", () => {
+  function rig() {
+    const publishes: { resolve: (seq: number) => void; reject: (e: Error) => void }[] = [];
+    let streamSeq = 10;
+    const js = {
+      publish: () => new Promise((resolve, reject) => publishes.push({ resolve: (seq) => resolve({ seq }), reject })),
+    } as unknown as JetStreamClient;
+    const journal = new JetStreamJournal({
+      connection: { isClosed: () => false } as unknown as NatsConnection,
+      js,
+      subjects: { prefix: "z", shardCount: 1 },
+      epoch: 1n,
+      nextSequence: 1n,
+      lastSubjectSequences: [0, 10],
+      lastStreamSequence: 10,
+    });
+    const objects = new FakeObjects();
+    const putAt: { sequence: bigint; durable: bigint }[] = [];
+    const put = objects.putBlob.bind(objects);
+    objects.putBlob = (meta, data, opts) => (putAt.push({ sequence: BigInt(meta.metadata!["openpit-point"]!.split("/")[0]!), durable: journal.durableSequence }), put(meta, data, opts));
+    const state = { snapshot: () => ({ sequence: journal.lastSequence }), onCommand: undefined } as unknown as SidecarState;
+    const schedule = new SnapshotSchedule(state, journal, {
+      dataDir: "",
+      snapshotEveryRecords: 0,
+      snapshotEverySeconds: 0,
+      sink: objectStoreSink(ObjectSnapshotStore.over(objects, NAME), journal),
+    });
+    const ackAll = () => {
+      for (const p of publishes.splice(0)) p.resolve(++streamSeq);
+    };
+    const turn = () => new Promise((r) => setImmediate(r));
+    return { journal, objects, putAt, schedule, publishes, ackAll, turn };
+  }
+
+  it("is put only once the stream has acknowledged every record it covers", async () => {
+    const { journal, objects, putAt, schedule, publishes, ackAll, turn } = rig();
+    for (let i = 0; i < 3; i++) journal.append(bytes(`r${i}`));
+    const taken = schedule.take(); // state read at record 3, none of them acknowledged yet
+    await turn();
+    expect(publishes.length).toBe(1);
+    expect(objects.puts).toBe(0);
+    ackAll();
+    expect(await taken).toBe(3n);
+    expect(putAt).toEqual([{ sequence: 3n, durable: 3n }]);
+    expect((await ObjectSnapshotStore.over(objects, NAME).read())?.point).toEqual({ sequence: 3n, epoch: 1n, resumeStreamSequence: 11 });
+  });
+
+  it("is not put when the fence refuses a record it covers", async () => {
+    const { journal, objects, schedule, publishes, ackAll, turn } = rig();
+    journal.append(bytes("r1"));
+    const first = journal.flush();
+    await turn();
+    ackAll();
+    await first;
+    journal.append(bytes("r2")); // applied locally; its append will be refused
+    const taken = schedule.take(); // state read at record 2
+    await turn();
+    expect(publishes.length).toBe(1);
+    publishes.shift()!.reject(new JetStreamApiError({ code: 400, err_code: JetStreamApiCodes.StreamWrongLastSequence, description: "wrong last sequence: 12" }));
+    await taken;
+    expect(journal.failed?.message).toMatch(/fenced/);
+    expect(schedule.lastError).toMatch(/fenced/);
+    expect(objects.puts).toBe(0);
+    expect(await ObjectSnapshotStore.over(objects, NAME).read()).toBeUndefined();
   });
 });
