@@ -66,4 +66,22 @@ describe.runIf(NATS_READY)("snapshot puts on nats-server's object store", () => 
     await active.write(later, bytes("later state"));
     expect((await active.read())?.point).toEqual(later);
   }, 60_000);
+
+  it("an object written before entries carried the point is compared by its header", async () => {
+    const legacyName = snapshotObjectName("L");
+    const legacy = Buffer.alloc(40 + 5);
+    legacy.writeUInt32LE(0x5352504f, 0);
+    legacy.writeUInt32LE(1, 4);
+    legacy.writeBigUInt64LE(20n, 8);
+    legacy.writeBigUInt64LE(1n, 16);
+    legacy.writeBigUInt64LE(30n, 24);
+    legacy.writeBigUInt64LE(5n, 32);
+    legacy.write("state", 40);
+    await raw.putBlob({ name: legacyName }, legacy);
+    const store = await ObjectSnapshotStore.open(nc, "SNAPS", "L", 3);
+    await expect(store.write(NEW, bytes("new state"))).rejects.toThrow(/newer snapshot \(record 20, epoch 1\)/);
+    const later: SnapshotPoint = { sequence: 25n, epoch: 2n, resumeStreamSequence: 35 };
+    await store.write(later, bytes("later"));
+    expect((await store.read())?.point).toEqual(later);
+  }, 60_000);
 });
