@@ -131,6 +131,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // SIGHUP re-reads the tokens file at once (the interval would within tokensRefreshIntervalMs).
+  // Only with one: otherwise SIGHUP keeps its default, ending the process as before.
+  if (config.security.tokensFile !== undefined) process.on("SIGHUP", () => void running.reloadTokens());
 }
 
 main().catch((e: unknown) => {

@@ -118,8 +118,11 @@ export class SidecarServer {
     security: SecurityConfig = DEFAULT_SECURITY,
     private readonly drainTimer: DrainTimer = wallDrainTimer,
   ) {
-    this.security = new SecuritySetup(security);
     const log = (this.log = options.logger ?? silentLogger());
+    this.security = new SecuritySetup(security, {
+      refused: (message) => log.warn({ event: "tokens_reload_refused" }, message),
+      reloaded: (revoked) => log.info({ event: "tokens_reloaded", revokedStreams: revoked }, `bearer tokens reloaded: ${revoked} stream(s) of revoked tokens ended`),
+    });
     // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
     const denials = new DenialThrottle(
       () => state.liveTimeMs(),
@@ -163,7 +166,7 @@ export class SidecarServer {
     });
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).
-    const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied };
+    const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied, tokenStreams: this.security.tokenStreams };
     const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) => {
       const guarded = guardService(service, impl, guard);
       this.server.addService(serviceDefinition(service, overrides), guarded);
@@ -223,6 +226,8 @@ export class SidecarServer {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     await ready();
+    // Removing a hash from the tokens file revokes its token, open streams included (docs/security.md).
+    this.security.watchTokens();
     this.addListener("grpc", `${address.slice(0, address.lastIndexOf(":"))}:${port}`);
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
@@ -247,6 +252,16 @@ export class SidecarServer {
 
   get listeners(): readonly { readonly name: string; readonly address: string }[] {
     return this.boundListeners;
+  }
+
+  /**
+   * Re-reads `security.tokensFile` now (SIGHUP; the interval does it too): a file that parses
+   * replaces the tokens and ends the streams of tokens it no longer holds (UNAUTHENTICATED,
+   * a channel's reservations handled as for a lost client); one that does not is logged and
+   * the tokens in force stay. Resolves once that is done.
+   */
+  reloadTokens(): Promise<void> {
+    return this.security.reloadTokens();
   }
 
   /**
@@ -275,6 +290,7 @@ export class SidecarServer {
       }
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
+      this.security.stopWatchingTokens();
       this.streams.drainAll();
       // A standby's channels are the owner's (replayed): they are not this instance's to close.
       if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));

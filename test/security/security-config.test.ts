@@ -23,12 +23,12 @@ const MONITOR = { name: "m", roles: ["monitor"] };
 
 describe("security configuration", () => {
   it("no section: the single-user default", () => {
-    expect(parseSidecarConfig(testConfig()).security).toEqual({ insecure: false, clientCertificateIdentity: "commonName" });
+    expect(parseSidecarConfig(testConfig()).security).toEqual({ insecure: false, clientCertificateIdentity: "commonName", tokensRefreshIntervalMs: 1000 });
   });
 
   it("strict validation names the field", () => {
     const cases: [unknown, string][] = [
-      [{ principals: [MONITOR], tokensFile: "t", colour: 1 }, "config.security.colour: unknown field (expected one of: insecure, tls, clientCertificateIdentity, tokensFile, principals)"],
+      [{ principals: [MONITOR], tokensFile: "t", colour: 1 }, "config.security.colour: unknown field (expected one of: insecure, tls, clientCertificateIdentity, tokensFile, tokensRefreshIntervalMs, principals)"],
       [{ principals: [{ name: "m", roles: ["admin"] }], tokensFile: "t" }, "config.security.principals[0].roles[0]: unknown role 'admin' (known: gateway, feed, operator, monitor)"],
       [{ principals: [{ name: "m", roles: [] }], tokensFile: "t" }, "config.security.principals[0].roles: a principal needs at least one role"],
       [{ principals: [{ name: "g", roles: ["gateway"] }], tokensFile: "t" }, "config.security.principals[0].accounts: a gateway or feed principal needs accounts, groups or allAccounts: true"],
@@ -46,6 +46,7 @@ describe("security configuration", () => {
       [{ tls: { certFile: "c", keyFile: "k", requireClientCertificate: true } }, "config.security.tls.requireClientCertificate: needs clientCaFile (the CA client certificates are checked against)"],
       [{ tls: { certFile: "c", keyFile: "k", refreshIntervalMs: 1 } }, "config.security.tls.refreshIntervalMs: must be an integer in 10..86400000"],
       [{ clientCertificateIdentity: "serial", principals: [MONITOR], tokensFile: "t" }, "config.security.clientCertificateIdentity: must be one of commonName, subjectAltName"],
+      [{ principals: [MONITOR], tokensFile: "t", tokensRefreshIntervalMs: 5 }, "config.security.tokensRefreshIntervalMs: must be an integer in 10..86400000"],
     ];
     for (const [security, message] of cases) expect(errorOf(() => parse(security))).toBe(message);
   });
@@ -139,7 +140,7 @@ describe("what the start-up output says about a secured sidecar", () => {
     try {
       await server.listen("127.0.0.1:0");
       expect(server.securityNotes).toEqual([
-        `security: TLS, client certificates optional (files re-read every 1000 ms); 5 principals (gateway-a: gateway, feed-a: feed, operator: operator, monitor: monitor, gateway-b: gateway); identified by client certificate commonName or bearer tokens from ${creds.tokensFile}`,
+        `security: TLS, client certificates optional (files re-read every 1000 ms); 5 principals (gateway-a: gateway, feed-a: feed, operator: operator, monitor: monitor, gateway-b: gateway); identified by client certificate commonName or bearer tokens from ${creds.tokensFile} (re-read every 1000 ms)`,
       ]);
     } finally {
       await server.shutdown();

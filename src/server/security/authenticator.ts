@@ -15,7 +15,8 @@ export interface CallCredentials {
   getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
 }
 
-export type Authentication = { readonly principal: Principal } | { readonly refused: string };
+/** `byToken`: admitted by a bearer token, which a reload of the tokens file may revoke. */
+export type Authentication = { readonly principal: Principal; readonly byToken?: true } | { readonly refused: string };
 
 /** Texts a caller may see: they say what to present, never which principals exist. */
 export const UNAUTHENTICATED_TEXTS = {
@@ -59,7 +60,8 @@ export class PrincipalAuthenticator implements Authenticator {
   constructor(
     principals: readonly (Principal & { readonly certificateIdentity: string })[],
     private readonly identity: CertificateIdentity,
-    private readonly tokens: BearerTokens | undefined,
+    /** The tokens in force, asked at every call: the file is re-read while the sidecar runs. */
+    private readonly tokens: { readonly current: BearerTokens } | undefined,
   ) {
     this.byIdentity = new Map(principals.map((p) => [p.certificateIdentity, p]));
     this.byName = new Map(principals.map((p) => [p.name, p]));
@@ -75,9 +77,9 @@ export class PrincipalAuthenticator implements Authenticator {
     const value = header.length === 1 && typeof header[0] === "string" ? header[0] : "";
     const match = /^Bearer ([^\s]+)$/i.exec(value);
     if (!match) return { refused: UNAUTHENTICATED_TEXTS.malformed };
-    const name = this.tokens?.principalOf(match[1]!);
+    const name = this.tokens?.current.principalOf(match[1]!);
     const principal = name === undefined ? undefined : this.byName.get(name);
-    return principal ? { principal } : { refused: UNAUTHENTICATED_TEXTS.token };
+    return principal ? { principal, byToken: true } : { refused: UNAUTHENTICATED_TEXTS.token };
   }
 
   private fromCertificate(cert: PeerCertificate): Authentication {

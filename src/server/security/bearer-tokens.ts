@@ -47,21 +47,18 @@ export class BearerTokens {
   }
 
   static load(file: string, principals: ReadonlySet<string>): BearerTokens {
+    return BearerTokens.read(file, principals).tokens;
+  }
+
+  /** The file's text and its tokens (the text tells a later re-read whether it changed). */
+  static read(file: string, principals: ReadonlySet<string>): { text: string; tokens: BearerTokens } {
     let text: string;
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
       return fail("security.tokensFile", `cannot read ${file}: ${(e as Error).message}`);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      // Not V8's message: it quotes the file's first characters, a raw token if the wrong file
-      // (a client's token file) was named here.
-      return fail("security.tokensFile", `${file} is not JSON: it must hold {"tokens": [{"principal": …, "sha256": …}]}, the SHA-256 hashes of the tokens, never a token`);
-    }
-    return BearerTokens.parse(json, `security.tokensFile(${file})`, principals);
+    return { text, tokens: BearerTokens.parse(parseTokensJson(text, file), `security.tokensFile(${file})`, principals) };
   }
 
   /** The principal the token belongs to, or undefined. Every entry is compared, always. */
@@ -72,5 +69,16 @@ export class BearerTokens {
       if (timingSafeEqual(presented, e.hash) && found === undefined) found = e.principal;
     }
     return found;
+  }
+}
+
+/** `text` as JSON, or a SettingsValidationError naming the field. */
+export function parseTokensJson(text: string, file: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    // Not V8's message: it quotes the file's first characters, a raw token if the wrong file
+    // (a client's token file) was named here.
+    return fail("security.tokensFile", `${file} is not JSON: it must hold {"tokens": [{"principal": …, "sha256": …}]}, the SHA-256 hashes of the tokens, never a token`);
   }
 }

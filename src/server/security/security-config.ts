@@ -59,11 +59,18 @@ export interface SecurityConfig {
   clientCertificateIdentity: CertificateIdentity;
   /** JSON file of SHA-256 hashes of bearer tokens, per principal. */
   tokensFile?: string;
+  /**
+   * How often the tokens file is re-read (SIGHUP re-reads it at once): a hash removed from it
+   * stops its token, on new calls and on the streams it opened, within this interval.
+   */
+  tokensRefreshIntervalMs: number;
   /** Absent: the single-user default, one implicit principal "local" (loopback only). */
   principals?: PrincipalConfig[];
 }
 
-export const DEFAULT_SECURITY: SecurityConfig = { insecure: false, clientCertificateIdentity: "commonName" };
+export const DEFAULT_TOKENS_REFRESH_MS = 1000;
+
+export const DEFAULT_SECURITY: SecurityConfig = { insecure: false, clientCertificateIdentity: "commonName", tokensRefreshIntervalMs: DEFAULT_TOKENS_REFRESH_MS };
 export const DEFAULT_TLS_REFRESH_MS = 60_000;
 
 function parseTls(json: Json, path: string): TlsConfig {
@@ -114,7 +121,7 @@ function parsePrincipal(json: Json, path: string): PrincipalConfig {
 
 export function parseSecurity(json: Json, path: string): SecurityConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["insecure", "tls", "clientCertificateIdentity", "tokensFile", "principals"]);
+  onlyKeys(o, path, ["insecure", "tls", "clientCertificateIdentity", "tokensFile", "tokensRefreshIntervalMs", "principals"]);
   const identity = (optional(o.clientCertificateIdentity, `${path}.clientCertificateIdentity`, readString) ??
     DEFAULT_SECURITY.clientCertificateIdentity) as CertificateIdentity;
   if (!CERTIFICATE_IDENTITIES.includes(identity)) fail(`${path}.clientCertificateIdentity`, `must be one of ${CERTIFICATE_IDENTITIES.join(", ")}`);
@@ -143,6 +150,7 @@ export function parseSecurity(json: Json, path: string): SecurityConfig {
     tls,
     clientCertificateIdentity: identity,
     tokensFile,
+    tokensRefreshIntervalMs: optional(o.tokensRefreshIntervalMs, `${path}.tokensRefreshIntervalMs`, (j, p) => readInteger(j, p, 10, 86_400_000)) ?? DEFAULT_TOKENS_REFRESH_MS,
     principals,
   };
 }

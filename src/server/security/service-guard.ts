@@ -10,6 +10,7 @@ import type { Denial } from "../services/service-context.js";
 import type { Authenticator, CallCredentials } from "./authenticator.js";
 import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
+import type { TokenStreams } from "./token-streams.js";
 
 const principals = new WeakMap<object, Principal>();
 
@@ -28,15 +29,18 @@ export interface GuardOptions {
   readonly onDenied?: (denial: Denial) => void;
   /** The access table; tests may pass their own. */
   readonly access?: ReadonlyMap<string, Access>;
+  /** Where streaming calls a bearer token admitted are listed, so that revoking the token ends them. */
+  readonly tokenStreams?: TokenStreams;
 }
 
 type Call = CallCredentials & { getPeer(): string; emit(event: string, ...args: unknown[]): boolean };
 type Refusal = { code: status; details: string; reason: Denial["reason"]; actor: string; detail: string };
+type Admission = { principal: Principal; byToken: boolean };
 
-/** What the caller of `path` is refused, or its principal. */
-function admit(path: string, access: Access | undefined, call: Call, options: GuardOptions): Principal | Refusal {
+/** What the caller of `path` is refused, or its principal (and whether a bearer token named it). */
+function admit(path: string, access: Access | undefined, call: Call, options: GuardOptions): Admission | Refusal {
   // Probes carry no credentials; a public handler is never told who called.
-  if (access === "public") return options.authenticator.local ? LOCAL_PRINCIPAL : ANONYMOUS;
+  if (access === "public") return { principal: options.authenticator.local ? LOCAL_PRINCIPAL : ANONYMOUS, byToken: false };
   const auth = options.authenticator.authenticate(call);
   if ("refused" in auth) {
     return { code: status.UNAUTHENTICATED, details: auth.refused, reason: "UNAUTHENTICATED", actor: UNAUTHENTICATED_ACTOR, detail: `${auth.refused} (peer ${call.getPeer()})` };
@@ -47,7 +51,7 @@ function admit(path: string, access: Access | undefined, call: Call, options: Gu
     const details = `${path} is not open to any principal`;
     return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
   }
-  if (access === "authenticated" || access.some((r) => p.roles.has(r))) return p;
+  if (access === "authenticated" || access.some((r) => p.roles.has(r))) return { principal: p, byToken: auth.byToken === true };
   const details = `principal '${p.name}' may not call ${path}: it needs the role ${access.join(" or ")}`;
   return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
 }
@@ -75,9 +79,49 @@ export function guardService(service: DescService, impl: UntypedServiceImplement
         else call.emit("error", error);
         return;
       }
-      principals.set(call, admitted);
+      principals.set(call, admitted.principal);
+      // A unary call is over before a revocation could matter; a stream may last for days.
+      if (admitted.byToken && method.methodKind !== "unary" && options.tokenStreams) {
+        callback = revocable(path, call, admitted.principal, callback, answersByCallback, options.tokenStreams, options);
+      }
       handler.call(impl, call, callback);
     }) as UntypedServiceImplementation[string];
   }
   return guarded;
+}
+
+/**
+ * Lists a token-admitted stream in `streams` until it ends; a revocation ends it with
+ * UNAUTHENTICATED the way a refusal would have (a streaming answer through 'error', so its
+ * service sees the call lost and closes it as for a client gone; a client stream through its
+ * callback, answered once). Returns the callback the handler is to use.
+ */
+function revocable(
+  path: string,
+  call: Call,
+  principal: Principal,
+  callback: ((e: unknown, v: unknown) => void) | undefined,
+  answersByCallback: boolean,
+  streams: TokenStreams,
+  options: GuardOptions,
+): ((e: unknown, v: unknown) => void) | undefined {
+  let answered = false;
+  const once = (e: unknown, v: unknown): void => {
+    unlist();
+    if (answered) return;
+    answered = true;
+    callback!(e, v);
+  };
+  const unlist = streams.add({
+    call,
+    principal: principal.name,
+    revoke(details) {
+      options.onDenied?.({ actor: principal.name, action: path, detail: `${details} (peer ${call.getPeer()})`, reason: "UNAUTHENTICATED" });
+      const error = { code: status.UNAUTHENTICATED, details, message: details };
+      if (answersByCallback) once(error, null);
+      else call.emit("error", error);
+    },
+  });
+  for (const event of ["close", "finish", "cancelled", "error"]) (call as unknown as NodeJS.EventEmitter).once(event, unlist);
+  return answersByCallback ? once : callback;
 }
