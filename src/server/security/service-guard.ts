@@ -118,8 +118,15 @@ function revocable(
     revoke(details) {
       options.onDenied?.({ actor: principal.name, action: path, detail: `${details} (peer ${call.getPeer()})`, reason: "UNAUTHENTICATED" });
       const error = { code: status.UNAUTHENTICATED, details, message: details };
-      if (answersByCallback) once(error, null);
-      else call.emit("error", error);
+      if (answersByCallback) {
+        once(error, null);
+        // The handler reads on: what the client sent before it heard the status is dropped,
+        // not applied under a revoked token (the status has gone out; no 'end' will come).
+        (call as unknown as { destroy(): void }).destroy();
+      } else {
+        // A service hears 'error' as its client lost: it stops running what the stream sends.
+        call.emit("error", error);
+      }
     },
   });
   for (const event of ["close", "finish", "cancelled", "error"]) (call as unknown as NodeJS.EventEmitter).once(event, unlist);
