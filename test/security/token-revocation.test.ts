@@ -10,9 +10,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
-import { status, type ClientReadableStream, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { status, type ClientDuplexStream, type ClientReadableStream, type ClientWritableStream, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
+import { PublishRequestSchema, type PublishRequest, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client/index.js";
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
@@ -139,6 +140,52 @@ describe("revoking a bearer token while the sidecar runs", () => {
     const s = await ended;
     expect(s.code).toBe(status.UNAUTHENTICATED);
     expect(s.details).toMatch(/token revoked/);
+  });
+
+  it("a feed stream of a revoked token ends UNAUTHENTICATED", async () => {
+    const call = (h.connect(creds.token("feed-a")).feed.publish as () => ClientDuplexStream<PublishRequest, PublishResponse>)();
+    const ended = new Promise<StatusObject>((resolve) => call.on("status", resolve));
+    call.on("error", () => undefined);
+    const answered = new Promise((resolve) => call.once("data", resolve));
+    call.write(create(PublishRequestSchema, { correlationId: 1n }));
+    await answered;
+
+    writeTokens(WHO.filter((w) => w !== "feed-a"));
+    await h.server.reloadTokens();
+
+    const s = await ended;
+    expect(s.code).toBe(status.UNAUTHENTICATED);
+    expect(s.details).toMatch(/token revoked/);
+  });
+
+  it("a StreamQuotes call of a revoked token is answered UNAUTHENTICATED at once, without waiting for the client to finish", async () => {
+    const state = h.server.state;
+    const admin = state.admin.bind(state);
+    const applied: string[] = [];
+    let firstApplied: () => void = () => undefined;
+    const applying = new Promise<void>((resolve) => (firstApplied = resolve));
+    state.admin = ((command: { kind?: string }, actor: string) => {
+      applied.push(actor);
+      const result = admin(command as never, actor);
+      firstApplied();
+      return result;
+    }) as typeof state.admin;
+    type StreamQuotes = (cb: (e: ServiceError | null, r: ad.StreamQuotesResponse) => void) => ClientWritableStream<ad.StreamQuotesRequest>;
+    let answer!: (e: ServiceError | null) => void;
+    const answered = new Promise<ServiceError | null>((resolve) => (answer = resolve));
+    const call = (h.connect(creds.token("operator")).admin.streamQuotes as StreamQuotes)((e) => answer(e));
+    const tick = create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "50" } } });
+    call.write(tick);
+    await applying;
+
+    writeTokens(WHO.filter((w) => w !== "operator"));
+    await h.server.reloadTokens();
+
+    const e = await answered;
+    expect(e?.code).toBe(status.UNAUTHENTICATED);
+    expect(e?.details).toMatch(/token revoked/);
+    call.end();
+    expect(applied).toEqual(["operator"]);
   });
 
   it("a tokens file that does not parse keeps the tokens in force, logged as a warning", async () => {
