@@ -217,3 +217,30 @@ describe("revoking a bearer token while the sidecar runs", () => {
     expect(log.filter((l) => l.event === "tokens_reloaded")).toHaveLength(1);
   });
 });
+
+describe("the tokens file is watched while the sidecar runs", () => {
+  it("a hash removed from the file is revoked by the re-read every tokensRefreshIntervalMs, without a reload call", async () => {
+    const creds = new Credentials();
+    let reloaded: () => void = () => undefined;
+    const logged = new Promise<void>((resolve) => (reloaded = resolve));
+    const destination = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        if ((JSON.parse(chunk.toString()) as { event?: string }).event === "tokens_reloaded") reloaded();
+        done();
+      },
+    });
+    const h = await startSecureHarness(creds.security({}, { tokensRefreshIntervalMs: 10 }), {}, createLogger("info", destination));
+    try {
+      const ch = new AccountChannel(h.connect(creds.token("gateway-a")).channel);
+      const ended = new Promise<StatusObject>((resolve) => ch.call.on("status", resolve));
+      await ch.send({ case: "bindAccounts", value: { accountIds: [] } });
+      writeFileSync(creds.tokensFile, JSON.stringify({ tokens: [{ principal: "monitor", sha256: sha256Hex(creds.tokens.get("monitor")!) }] }));
+      // The watcher's own timer re-reads the file; the test waits for what it logs, not for a time.
+      await logged;
+      expect((await ended).code).toBe(status.UNAUTHENTICATED);
+    } finally {
+      await h.close();
+      creds.remove();
+    }
+  });
+});
