@@ -7,9 +7,10 @@
  * recorded one by one; the others are counted, and the next record says how many it stands
  * for. If no next record comes (the flood stopped), a summary record says it
  * SUMMARY_AFTER_MS after the first uncounted one. Denials of known principals
- * (PERMISSION_DENIED) are always recorded: they name who.
+ * (PERMISSION_DENIED, and a revoked token's stream ended UNAUTHENTICATED) are always recorded: they name who.
  */
 import type { Denial } from "./service-context.js";
+import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
 
 export const UNAUTHENTICATED_DENIALS_PER_SECOND = 10;
 export const UNAUTHENTICATED_DENIAL_BURST = 50;
@@ -40,7 +41,9 @@ export class DenialThrottle {
 
   /** Records `denial` now, or counts it for a later record. */
   admit(denial: Denial): void {
-    if (denial.reason !== "UNAUTHENTICATED") return this.record(denial);
+    // A named actor is a known principal (a revoked token's stream ended): it names who, as a
+    // PERMISSION_DENIED does, and a flood of credential-less calls must not hide it.
+    if (denial.reason !== "UNAUTHENTICATED" || denial.actor !== UNAUTHENTICATED_ACTOR) return this.record(denial);
     const t = this.now();
     if (this.lastMs !== undefined && t > this.lastMs) {
       this.tokens = Math.min(UNAUTHENTICATED_DENIAL_BURST, this.tokens + ((t - this.lastMs) * UNAUTHENTICATED_DENIALS_PER_SECOND) / 1000);
