@@ -20,6 +20,8 @@ export class TokensFile {
   private tokens: BearerTokens;
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
+  /** The read that follows the one under way, for callers that asked while it ran. */
+  private again: Promise<void> | undefined;
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
 
@@ -43,8 +45,18 @@ export class TokensFile {
    * The interval and SIGHUP call this; tests await it.
    */
   reload(): Promise<void> {
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
-    return this.reading;
+    if (this.reading === undefined) {
+      this.reading = this.read().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
+    // A read is under way, and may have opened the file before the change this caller knows
+    // of (SIGHUP right after a rename, while the interval's read runs): one more read follows
+    // it, shared by every caller that asks meanwhile, so none resolves on the old tokens.
+    this.again ??= this.reading.then(() => {
+      this.again = undefined;
+      return this.reload();
+    });
+    return this.again;
   }
 
   private async read(): Promise<void> {
