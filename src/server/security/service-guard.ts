@@ -11,6 +11,7 @@ import type { Authenticator, CallCredentials } from "./authenticator.js";
 import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { TokenStreams } from "./token-streams.js";
+import { guarded } from "../../state/guarded.js";
 
 const principals = new WeakMap<object, Principal>();
 
@@ -116,7 +117,8 @@ function revocable(
     call,
     principal: principal.name,
     revoke(details) {
-      options.onDenied?.({ actor: principal.name, action: path, detail: `${details} (peer ${call.getPeer()})`, reason: "UNAUTHENTICATED" });
+      // The peer is read first: once the call has ended, grpc-js may no longer know it.
+      const peer = call.getPeer();
       const error = { code: status.UNAUTHENTICATED, details, message: details };
       if (answersByCallback) {
         once(error, null);
@@ -127,6 +129,8 @@ function revocable(
         // A service hears 'error' as its client lost: it stops running what the stream sends.
         call.emit("error", error);
       }
+      // Recorded once the stream is ended: a denial hook that throws must not keep it open.
+      guarded("recording a revoked stream", () => options.onDenied?.({ actor: principal.name, action: path, detail: `${details} (peer ${peer})`, reason: "UNAUTHENTICATED" }));
     },
   });
   for (const event of ["close", "finish", "cancelled", "error"]) (call as unknown as NodeJS.EventEmitter).once(event, unlist);

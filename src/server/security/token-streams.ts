@@ -6,6 +6,7 @@
  * is revoked at the CA, not here.
  */
 import type { Authenticator, CallCredentials } from "./authenticator.js";
+import { guarded } from "../../state/guarded.js";
 
 /** What a revoked stream's caller is told (status UNAUTHENTICATED). */
 export const TOKEN_REVOKED_TEXT = "token revoked: the bearer token this stream was opened with is no longer valid";
@@ -43,7 +44,9 @@ export class TokenStreams {
       if ("principal" in auth && auth.principal.name === s.principal) continue;
       this.streams.delete(s);
       revoked++;
-      s.revoke(TOKEN_REVOKED_TEXT);
+      // One stream that fails to end (its service's close path threw) must not keep the
+      // others open: the file now in force is not compared again until it changes.
+      guarded("ending a revoked token's stream", () => s.revoke(TOKEN_REVOKED_TEXT));
     }
     return revoked;
   }
