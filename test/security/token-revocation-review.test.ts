@@ -20,6 +20,7 @@ import { SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpi
 import { AccountChannel, callUnary } from "../../src/client/index.js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { createLogger } from "../../src/server/log/sidecar-log.js";
+import { setFailureReporter } from "../../src/state/guarded.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { Credentials, startSecureHarness, WHO, type SecureHarness, type Who } from "./secure-harness.js";
 
@@ -104,5 +105,30 @@ describe("token revocation, as reviewed", () => {
     expect(again).toBe("UNAUTHENTICATED");
     expect((await ended).code).toBe(status.UNAUTHENTICATED);
     await underWay;
+  });
+
+  it("a revocation whose audit hook throws still ends every stream of the token, and the reload resolves", async () => {
+    const reported: string[] = [];
+    const previous = setFailureReporter((line) => reported.push(line));
+    try {
+      const channels = [0, 1, 2].map(() => {
+        const ch = new AccountChannel(h.connect(creds.token("gateway-a")).channel);
+        return { ch, ended: new Promise<StatusObject>((resolve) => ch.call.on("status", resolve)) };
+      });
+      for (const { ch } of channels) await ch.send({ case: "bindAccounts", value: { accountIds: [] } });
+      // An embedding's denial hook (an audit sink) that fails.
+      h.server.onDenied = () => {
+        throw new Error("audit sink down");
+      };
+
+      writeFileSync(creds.tokensFile, tokensJson(WHO.filter((w) => w !== "gateway-a")));
+      // Before, the first throw left the loop: the other streams stayed open for good (the file
+      // now in force is never compared again), and the rejection reached SIGHUP's `void` (exit).
+      await expect(h.server.reloadTokens()).resolves.toBeUndefined();
+      expect((await Promise.all(channels.map((c) => c.ended))).map((s) => s.code)).toEqual([status.UNAUTHENTICATED, status.UNAUTHENTICATED, status.UNAUTHENTICATED]);
+      expect(reported.some((l) => /audit sink down/.test(l))).toBe(true);
+    } finally {
+      setFailureReporter(previous);
+    }
   });
 });
