@@ -117,8 +117,10 @@ function revocable(
     call,
     principal: principal.name,
     revoke(details) {
-      // The peer is read first: once the call has ended, grpc-js may no longer know it.
-      const peer = call.getPeer();
+      // The peer is read first (once the call has ended, grpc-js may no longer know it), and
+      // never at the cost of ending the stream.
+      let peer = "unknown";
+      guarded("reading a revoked stream's peer", () => (peer = call.getPeer()));
       const error = { code: status.UNAUTHENTICATED, details, message: details };
       if (answersByCallback) {
         once(error, null);
