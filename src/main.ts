@@ -60,6 +60,18 @@ async function main(): Promise<void> {
   quietGrpcBindLog(log);
   // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
   setFailureReporter((line) => log.error({ event: "error" }, line));
+  // SIGHUP re-reads the tokens file at once (the interval would within tokensRefreshIntervalMs).
+  // Only with one: otherwise SIGHUP keeps its default, ending the process as before. Handled
+  // from here, before recovery (which can take minutes): an operator who revokes a token and
+  // signals during it must not end the sidecar; the signal is kept and acted on once it serves.
+  let hangupDuringStart = false;
+  let reloadTokens: (() => Promise<void>) | undefined;
+  if (config.security.tokensFile !== undefined) {
+    process.on("SIGHUP", () => {
+      if (reloadTokens) void reloadTokens();
+      else hangupDuringStart = true;
+    });
+  }
   const durability = config.durability;
   const replication = config.replication;
   process.stdout.write(
@@ -74,6 +86,9 @@ async function main(): Promise<void> {
   );
   const started = await startSidecar(config, undefined, undefined, log);
   server = started.server;
+  const startedServer = started.server;
+  reloadTokens = () => startedServer.reloadTokens();
+  if (hangupDuringStart) void reloadTokens();
   const { port, httpPort, recovery, replicated, failover } = started;
   if (replicated) {
     const { follow, takeover } = replicated;
@@ -131,9 +146,6 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  // SIGHUP re-reads the tokens file at once (the interval would within tokensRefreshIntervalMs).
-  // Only with one: otherwise SIGHUP keeps its default, ending the process as before.
-  if (config.security.tokensFile !== undefined) process.on("SIGHUP", () => void running.reloadTokens());
 }
 
 main().catch((e: unknown) => {
