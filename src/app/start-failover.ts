@@ -168,6 +168,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         appliedSequence: () => replica.appliedSequence,
         takeOver: async (claimed) => {
           const t = await replica.takeOver({ epoch: claimed });
+          // The takeover is this instance's recovery: the same gauges as a file journal's start.
+          server.metrics.recovered(t);
           log.info(
             { event: "journal_claimed", epoch: String(t.epoch), appliedSequence: String(t.appliedSequence), replayed: t.replayed, rolledBackReservations: t.rolledBackReservations, ms: Math.round(t.ms) },
             `journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back`,

@@ -24,6 +24,7 @@ export interface ReplicatedStart {
   readonly link: JournalLink;
   readonly replica: JournalReplica;
   readonly follow: FollowReport;
+  /** This start's recovery; its `ms` counts the follow() (the snapshot's restore) and the takeover. */
   readonly takeover: TakeoverReport;
 }
 
@@ -87,9 +88,10 @@ export async function startReplicated(
 ): Promise<ReplicatedStart> {
   const { link, replica } = await openReplica(state, config, { onJournalFailure, ownsConnection: true });
   try {
+    const started = performance.now();
     const follow = await replica.follow();
     const takeover = await replica.takeOver();
-    return { link, replica, follow, takeover };
+    return { link, replica, follow, takeover: { ...takeover, ms: performance.now() - started } };
   } catch (e) {
     await replica.stop().catch(() => undefined);
     await link.nc.close().catch(() => undefined);

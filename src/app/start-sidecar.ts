@@ -26,7 +26,7 @@ export interface StartedSidecar {
   readonly port: number;
   /** The HTTP listener's bound port (`/metrics`, the console); undefined with `metrics.listen: off`. */
   readonly httpPort: number | undefined;
-  /** Undefined in ephemeral and replicated mode. */
+  /** What the start's recovery did: undefined in ephemeral mode and for a standby (failover: its takeover sets the recovery gauges). */
   readonly recovery: RecoveryReport | undefined;
   /** Replicated mode: the replica, its snapshot and takeover. */
   readonly replicated?: ReplicatedStart;
@@ -104,9 +104,10 @@ export async function startSidecar(
     if (config.durability.mode === "replicated") {
       log.info({ event: "recovering", mode: "replicated", stream: config.replication?.stream ?? null }, "recovering from the replicated journal (snapshot + stream tail)");
       const replicated = await startReplicated(server.state, config, failed);
+      server.metrics.recovered(replicated.takeover);
       server.startServing();
       log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
-      return { server, port, httpPort, recovery: undefined, replicated };
+      return { server, port, httpPort, recovery: replicated.takeover, replicated };
     }
     log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });

@@ -16,7 +16,7 @@
 import type { JournalFailedError } from "../state/journal/journal.js";
 import type { ExecutionSettings } from "../state/commands.js";
 import { decodePlain } from "../state/plain-data.js";
-import { checkSnapshottable, DurableStateError, resumeServing } from "../state/recovery.js";
+import { checkSnapshottable, DurableStateError, resumeServing, type RecoveryReport } from "../state/recovery.js";
 import type { SidecarState, StateSnapshot } from "../state/sidecar-state.js";
 import { SnapshotSchedule, type SnapshotSink } from "../state/snapshot-schedule.js";
 import { claimJournal } from "./claim.js";
@@ -55,15 +55,16 @@ export interface FollowReport {
   readonly fromStreamSequence: number;
 }
 
-export interface TakeoverReport {
+/**
+ * A takeover is this instance's recovery (the same report as a file journal's start, for the
+ * recovery gauges): `snapshotSequence` the snapshot follow() restored, `replayed` the records
+ * applied from the stream since follow() started, `ms` the takeover's own time (reading to the
+ * stream's end, the claim, the rollbacks; a cold start adds its follow(): startReplicated).
+ */
+export interface TakeoverReport extends RecoveryReport {
   readonly epoch: bigint;
   /** The last record replayed (from the snapshot and the tail) before this writer's first. */
   readonly appliedSequence: bigint;
-  /** Records replayed from the stream since follow() started. */
-  readonly replayed: number;
-  readonly rolledBackReservations: number;
-  readonly settingsChanged: boolean;
-  readonly ms: number;
 }
 
 export class JournalReplica {
@@ -180,7 +181,11 @@ export class JournalReplica {
     return {
       epoch: journal.epoch,
       appliedSequence,
+      snapshotSequence: this.snapshotSequence,
+      skippedSnapshots: [],
       replayed: this.replayedCount,
+      lastSequence: journal.lastSequence,
+      tornTail: undefined,
       rolledBackReservations: rolledBack,
       settingsChanged,
       ms: performance.now() - started,

@@ -25,17 +25,27 @@ import { SnapshotSchedule } from "./snapshot-schedule.js";
  */
 const INLINE_SYNC_BYTES = 16 * 1024;
 
+/**
+ * What a recovery did: a start from the file journal (recoverState), or the takeover of the
+ * replicated journal (JournalReplica.takeOver, whose report extends this one). The recovery
+ * gauges (`openpit_recovery_*`, sidecar-metrics.ts) are read from it in both modes.
+ */
 export interface RecoveryReport {
+  /** The journal record the snapshot the state was restored from covers (undefined: none). */
   readonly snapshotSequence: bigint | undefined;
-  /** Snapshot files that did not check out and were passed over. */
+  /** Snapshot files that did not check out and were passed over (file journals; none in replicated mode). */
   readonly skippedSnapshots: readonly string[];
+  /** Journal records replayed after the snapshot (replicated: applied from the stream since following began). */
   readonly replayed: number;
+  /** The last record in the journal once serving (after the rollbacks and `served`). */
   readonly lastSequence: bigint;
-  /** Where a torn last record was cut off (`file@offset`), if one was. */
+  /** Where a torn last record was cut off (`file@offset`), if one was (file journals). */
   readonly tornTail: string | undefined;
+  /** Reservations the previous run left open, rolled back. */
   readonly rolledBackReservations: number;
   /** The configuration's execution settings differed from the journal's and were journaled. */
   readonly settingsChanged: boolean;
+  /** How long the recovery took (replicated: see TakeoverReport). */
   readonly ms: number;
 }
 
