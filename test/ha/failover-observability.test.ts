@@ -10,8 +10,9 @@ import { ReplicationRole, StepDownRequestSchema, type StepDownResponse } from ".
 import { callUnary } from "../../src/client/index.js";
 import type { SidecarProcess } from "../durability/sidecar-process.js";
 import { NATS_READY } from "./nats-cluster.js";
-import { exitOf } from "./replicated-sidecar.js";
-import { logLines, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
+import { Life, WorkloadLog } from "./oracle.js";
+import { exitOf, recoveryGauges } from "./replicated-sidecar.js";
+import { LEASE_TTL_MS, logLines, replicatedSidecar, useNatsCluster, waitForRole } from "./replicated-sidecars.js";
 
 const clusterOf = useNatsCluster();
 
@@ -81,5 +82,49 @@ it.runIf(NATS_READY)("a standby and an active owner serve /metrics and the conso
   expect(sample(after, 'openpit_replication_role{role="active"}')).toBe(1);
   expect(sample(after, "openpit_replication_epoch")).toBe(epochB);
   expect(sample(after, "openpit_replication_owned_shards")).toBe(4);
+  await b.crash();
+}, 60_000);
+
+it.runIf(NATS_READY)("the recovery gauges say what a takeover did: the snapshot it started from, the records replayed after it, the reservations rolled back", async () => {
+  const sa = await replicatedSidecar(clusterOf(), "recovered", "a");
+  const a = await sa.start();
+  await waitForRole(a, ReplicationRole.ACTIVE, 10_000);
+  // A's takeover of a new stream: nothing restored, nothing replayed.
+  expect(recoveryGauges(await metrics(a))).toMatchObject({ snapshotSequence: 0, replayed: 0, rolledBack: 0 });
+
+  // Past a snapshot (every 40 records) before B starts, then more records after it.
+  const log = new WorkloadLog(sa.config, 5);
+  const gwA = new Life(a);
+  await log.runAcknowledged(gwA, 60, true);
+  // The snapshot is in the object store (A notes it once written): B starts from it.
+  let written = 0;
+  for (const from = performance.now(); written === 0 && performance.now() - from < 10_000; await new Promise((r) => setTimeout(r, 50))) {
+    written = sample(await metrics(a), "openpit_journal_last_snapshot_sequence") ?? 0;
+  }
+  expect(written).toBeGreaterThan(0);
+  const b = await (await replicatedSidecar(clusterOf(), "recovered", "b")).start();
+  await waitForRole(b, ReplicationRole.STANDBY, 10_000);
+  // A standby has recovered nothing yet: no recovery gauges.
+  expect(recoveryGauges(await metrics(b))).toEqual({ replayed: undefined, snapshotSequence: undefined, seconds: undefined, rolledBack: undefined });
+  await log.runAcknowledged(gwA, 20, false);
+  const snapshotSequence = Number(logLines(b).find((l) => l.event === "standby")!.snapshotSequence);
+  expect(snapshotSequence).toBe(written);
+
+  await a.crash();
+  await waitForRole(b, ReplicationRole.ACTIVE, LEASE_TTL_MS + 5_000);
+  log.takeover();
+  // The reference: one record per command; its takeover (a crash) answers with the reservations A left open.
+  const { ref, answers } = log.reference();
+  const rolledBack = answers.at(-1) as number;
+  expect(rolledBack).toBeGreaterThan(0);
+  // A's last record: the reference's commands less B's two (the channel's close, `served`).
+  const lastOfA = ref.commands - 2n;
+  expect(BigInt(snapshotSequence)).toBeLessThan(lastOfA);
+  const gauges = recoveryGauges(await metrics(b));
+  expect(gauges).toMatchObject({ snapshotSequence, replayed: Number(lastOfA) - snapshotSequence, rolledBack });
+  expect(gauges.seconds).toBeGreaterThan(0);
+  expect(gauges.seconds).toBeLessThan(10);
+  // The same facts as B's journal_claimed line.
+  expect(logLines(b).find((l) => l.event === "journal_claimed")).toMatchObject({ replayed: gauges.replayed, rolledBackReservations: rolledBack });
   await b.crash();
 }, 60_000);

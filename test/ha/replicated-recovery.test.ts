@@ -10,7 +10,7 @@ import { CRASH, Reference, type Answer, type WireOp } from "../durability/refere
 import { Life, readDurable } from "../durability/wire-life.js";
 import { ACCOUNTS, POLICIES, Workload } from "../durability/workload.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
-import { replicatedSetup, runOps, startInProcess, type InProcessSidecar } from "./replicated-sidecar.js";
+import { replicatedSetup, runOps, scrapeRecovery, startInProcess, type InProcessSidecar } from "./replicated-sidecar.js";
 
 describe.runIf(NATS_READY)("replicated sidecar: recovery from snapshot + stream", () => {
   let cluster: NatsCluster;
@@ -26,7 +26,8 @@ describe.runIf(NATS_READY)("replicated sidecar: recovery from snapshot + stream"
   /** The oracle: the state and answers of a reference fed `log` and then a crash. */
   function oracle(config: Record<string, unknown>, log: readonly WireOp[]) {
     const { ref, answers } = Reference.replay(config, [...log, CRASH]);
-    return { view: ref.view(ACCOUNTS, POLICIES), commands: ref.commands, answers: answers.slice(0, log.length) };
+    // The crash's answer: the reservations it left open (the next start rolls them back).
+    return { view: ref.view(ACCOUNTS, POLICIES), commands: ref.commands, answers: answers.slice(0, log.length), rolledBack: answers[log.length] as number };
   }
 
   it("a cold sidecar restores the object-store snapshot and the tail after it: every account equals the oracle", async () => {
@@ -38,6 +39,8 @@ describe.runIf(NATS_READY)("replicated sidecar: recovery from snapshot + stream"
       const log: WireOp[] = [];
       const answers: Answer[] = [];
       await runOps(first, work, log, 40, true, answers);
+      // The first start's recovery: nothing to restore or replay (a new stream).
+      expect(await scrapeRecovery(first.proc)).toMatchObject({ snapshotSequence: 0, replayed: 0, rolledBack: 0 });
       await first.proc.crash();
 
       const second = new Life(await startInProcess(setup));
@@ -57,6 +60,17 @@ describe.runIf(NATS_READY)("replicated sidecar: recovery from snapshot + stream"
       expect(held.journal.lastSnapshotSequence).toBe(follow.snapshotSequence);
       // Deterministic: the oracle answered every acknowledged operation exactly as the wire did.
       expect(expected.answers).toEqual(answers);
+      // The recovery gauges say what this start did, as a file journal's start does: the
+      // snapshot it restored, the records after it, the crash's open reservations rolled back.
+      expect(expected.rolledBack).toBeGreaterThan(0);
+      const gauges = await scrapeRecovery(second.proc);
+      expect(gauges).toMatchObject({
+        snapshotSequence: Number(follow.snapshotSequence),
+        replayed: Number(expected.commands - 2n - follow.snapshotSequence!),
+        rolledBack: expected.rolledBack,
+      });
+      expect(gauges.seconds).toBeGreaterThan(0);
+      expect(gauges.seconds).toBeLessThan(30);
     } finally {
       setup.cleanup();
     }

@@ -17,6 +17,7 @@ import { wallClock } from "../../src/state/wall-clock.js";
 import type { Answer, WireOp } from "../durability/reference.js";
 import type { Life, ReachableSidecar } from "../durability/wire-life.js";
 import type { Workload } from "../durability/workload.js";
+import { sample } from "../observability/observed-sidecar.js";
 
 export interface ReplicatedSetup {
   readonly config: Record<string, unknown>;
@@ -126,4 +127,21 @@ export async function runOps<P extends ReachableSidecar>(
     log.push(p.op);
     answers?.push(answer);
   }
+}
+
+/** The recovery gauges of a /metrics exposition (each undefined when not reported). */
+export function recoveryGauges(exposition: string) {
+  return {
+    replayed: sample(exposition, "openpit_recovery_replayed_records"),
+    snapshotSequence: sample(exposition, "openpit_recovery_snapshot_sequence"),
+    seconds: sample(exposition, "openpit_recovery_duration_seconds"),
+    rolledBack: sample(exposition, "openpit_recovery_rolled_back_reservations"),
+  };
+}
+
+/** The recovery gauges an in-process sidecar's HTTP listener serves. */
+export async function scrapeRecovery(s: InProcessSidecar): Promise<ReturnType<typeof recoveryGauges>> {
+  const res = await fetch(`http://127.0.0.1:${s.started.httpPort}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return recoveryGauges(await res.text());
 }
