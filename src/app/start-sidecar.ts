@@ -26,7 +26,7 @@ export interface StartedSidecar {
   readonly port: number;
   /** The HTTP listener's bound port (`/metrics`, the console); undefined with `metrics.listen: off`. */
   readonly httpPort: number | undefined;
-  /** What the start's recovery did: undefined in ephemeral mode and for a standby (failover: its takeover sets the recovery gauges). */
+  /** What a file journal's recovery did: undefined in ephemeral and replicated mode (`replicated.takeover` is that start's recovery). */
   readonly recovery: RecoveryReport | undefined;
   /** Replicated mode: the replica, its snapshot and takeover. */
   readonly replicated?: ReplicatedStart;
@@ -107,7 +107,7 @@ export async function startSidecar(
       server.metrics.recovered(replicated.takeover);
       server.startServing();
       log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
-      return { server, port, httpPort, recovery: replicated.takeover, replicated };
+      return { server, port, httpPort, recovery: undefined, replicated };
     }
     log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });
