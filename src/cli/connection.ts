@@ -35,8 +35,10 @@ function readFile(file: string, what: string): string {
 
 /** The address to dial; a server listening on every interface is reached on loopback. */
 export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string {
-  let target = option(args, "target") ?? env.OPENPIT_TARGET ?? env.OPENPIT_LISTEN;
-  const configFile = option(args, "config") ?? env.OPENPIT_CONFIG;
+  // As the server reads them (load-config.ts): a variable exported empty is unset.
+  const set = (name: string) => (env[name] === "" ? undefined : env[name]);
+  let target = option(args, "target") ?? set("OPENPIT_TARGET") ?? set("OPENPIT_LISTEN");
+  const configFile = option(args, "config") ?? set("OPENPIT_CONFIG");
   if (target === undefined && configFile !== undefined) {
     let config: { listen?: unknown } | null;
     try {
