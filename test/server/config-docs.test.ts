@@ -55,6 +55,8 @@ function accepted(build: (probe: Record<string, unknown>) => unknown): string[] 
 }
 
 const REPLICATED = { durability: { mode: "replicated" }, replication: { servers: ["nats://127.0.0.1:4222"] } };
+/** The loader names the files; they are read when the server is built. */
+const TLS_FILES = { certFile: "server.pem", keyFile: "server.key" };
 const OWNED = { ...REPLICATED, ownership: { advertisedAddress: "127.0.0.1:50051" } };
 
 /** Each documented table: its heading and index, how to reach its section, and the section as loaded by default. */
@@ -71,7 +73,12 @@ const SECTIONS: { heading: string; table?: number; probe: (p: Record<string, unk
   { heading: "limits", probe: (p) => ({ policies: POLICIES, limits: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).limits as never },
   { heading: "network", probe: (p) => ({ policies: POLICIES, network: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).network as never },
   { heading: "security", table: 0, probe: (p) => ({ policies: POLICIES, security: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).security as never },
-  { heading: "security", table: 1, probe: (p) => ({ policies: POLICIES, security: { tls: p } }) },
+  {
+    heading: "security",
+    table: 1,
+    probe: (p) => ({ policies: POLICIES, security: { tls: { ...TLS_FILES, ...p } } }),
+    loaded: () => parseSidecarConfig({ policies: POLICIES, security: { tls: TLS_FILES } }).security.tls as never,
+  },
   { heading: "security", table: 2, probe: (p) => ({ policies: POLICIES, security: { principals: [p] } }) },
   {
     heading: "ownership",
