@@ -68,6 +68,11 @@ describe("configuration", () => {
     const accounts = base();
     accounts.accounts = { list: [{ id: 5, group: 1 }, { id: 6 }, { id: 5, group: 2 }] };
     expect(configError(accounts)).toBe("config.accounts.list[2]: repeats the id of config.accounts.list[0] (5)");
+    // Found by review (session 19): 0 is "no account" on the wire, so it was accepted here and
+    // could never be used (with `strict`, a configured account no order could name).
+    const zero = base();
+    zero.accounts = { strict: true, list: [{ id: 5 }, { id: 0 }] };
+    expect(configError(zero)).toBe("config.accounts.list[1].id: must not be 0: on the wire account id 0 means no account");
     const ids = base();
     ids.marketData.instruments[1].id = 1;
     expect(configError(ids)).toBe("config.marketData.instruments[1]: repeats the id of config.marketData.instruments[0] (1)");

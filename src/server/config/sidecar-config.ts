@@ -245,11 +245,22 @@ function parseInstrument(json: Json, path: string): InstrumentConfig {
   };
 }
 
+/**
+ * An account of the configuration's list. Not 0: on the wire 0 is "no account", so such an
+ * entry could never be named by an order. (The shared reader still takes 0: policy settings
+ * read by it are journaled, and old records must replay.)
+ */
+function configuredAccountId(json: Json, path: string): AccountConfig["id"] {
+  const id = readAccountId(json, path);
+  if (id === 0n) fail(path, "must not be 0: on the wire account id 0 means no account");
+  return id;
+}
+
 function parseAccount(json: Json, path: string): AccountConfig {
   const o = readObject(json, path);
   onlyKeys(o, path, ["id", "group", "currency"]);
   return {
-    id: readAccountId(o.id, `${path}.id`),
+    id: configuredAccountId(o.id, `${path}.id`),
     group: optional(o.group, `${path}.group`, readAccountGroupId),
     currency: optional(o.currency, `${path}.currency`, readAsset),
   };
