@@ -1,13 +1,25 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Pure in-process suites (no servers, processes, sockets, timers, env, mocks or module-level
+ * state: the engine, the parameter types, the policies) share one worker and its module cache
+ * (`isolate: false`): with one worker on a 2-core machine, a fresh fork and a fresh import of
+ * the engine per file cost more than their tests. Every other directory keeps a fork of its own.
+ * A file added to these directories must keep to that (no vi.mock, fake timers, env or globals).
+ */
+const SHARED_WORKER = ["test/engine/**/*.test.ts", "test/param/**/*.test.ts", "test/policies/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // End-to-end suites start real servers; forks keep each file's sockets apart.
     pool: "forks",
     testTimeout: 20_000,
     // Sidecars the suites start as processes inherit this: each binds its HTTP listener
     // (/metrics) on a free port instead of the default 9464, which parallel files would share.
     env: { OPENPIT_METRICS_LISTEN: "127.0.0.1:0" },
+    projects: [
+      { extends: true, test: { name: "unit", include: SHARED_WORKER, isolate: false } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: SHARED_WORKER } },
+    ],
   },
 });
