@@ -2,12 +2,20 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Pure in-process suites (no servers, processes, sockets, timers, env, mocks or module-level
- * state: the engine, the parameter types, the policies) share one worker and its module cache
+ * state: the engine, the parameter types, the policies, the state layer's in-process checks) share one worker and its module cache
  * (`isolate: false`): with one worker on a 2-core machine, a fresh fork and a fresh import of
  * the engine per file cost more than their tests. Every other directory keeps a fork of its own.
  * A file added to these directories must keep to that (no vi.mock, fake timers, env or globals).
  */
-const SHARED_WORKER = ["test/engine/**/*.test.ts", "test/param/**/*.test.ts", "test/policies/**/*.test.ts"];
+const SHARED_WORKER = [
+  "test/engine/**/*.test.ts",
+  "test/param/**/*.test.ts",
+  "test/policies/**/*.test.ts",
+  // The state layer's codec, replay and snapshot checks, in process (journals in per-test temp dirs).
+  "test/state/snapshot/**/*.test.ts",
+  "test/state/{command-codec,door-replay,event-resume,handle-seq-wrap,many-policies-replay,snapshot-same-sequence,snapshot-schedule-durability}.test.ts",
+  "test/state/journal/{corruption,journal-cut,round-trip,snapshots,torn-tail}.test.ts",
+];
 
 export default defineConfig({
   test: {
