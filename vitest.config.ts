@@ -15,6 +15,12 @@ const SHARED_WORKER = [
   "test/state/snapshot/**/*.test.ts",
   "test/state/{command-codec,door-replay,event-resume,handle-seq-wrap,many-policies-replay,snapshot-same-sequence,snapshot-schedule-durability}.test.ts",
   "test/state/journal/{corruption,journal-cut,round-trip,snapshots,torn-tail}.test.ts",
+  // Codecs, formatters, the market-data store and the bench oracle, in process.
+  "test/marketdata/**/*.test.ts",
+  "test/server/wire/{decimal-field,direct-decoders,open-request,publish}.test.ts",
+  "test/cli/{format,settings-path}.test.ts",
+  "test/bench/{oracle-checks,oracle-scaled}.test.ts",
+  "test/replication/{journal-message,journal-subjects}.test.ts",
 ];
 
 export default defineConfig({
