@@ -12,6 +12,7 @@ import { ManualClock } from "../../src/engine/index.js";
 import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
 import type { SidecarState, StateSnapshot } from "../../src/state/sidecar-state.js";
 import { RecordingJournal } from "./recording-journal.js";
+import { expectSameState } from "./same-state.js";
 import { doorOn as doorOnWith, runWorkload, stable, ACCOUNTS } from "./door-workload.js";
 import { AccountGroupId } from "../../src/param/index.js";
 import { seededRandom } from "../../bench/workload.js";
@@ -59,18 +60,6 @@ const CONTROLS = [
   { type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } },
 ];
 const doorOn = (journal: RecordingJournal, clock = new ManualClock(1_000)) => doorOnWith(journal, clock, CONTROLS);
-const bytes = (s: { snapshot(): StateSnapshot }) => Buffer.from(encodePlain({ ...s.snapshot(), sequence: 0n })).toString();
-
-/** Byte-equal states; on a difference, where it starts (the whole text is megabytes). */
-function expectSameState(got: SidecarState, live: SidecarState, what: string): void {
-  const a = bytes(got);
-  const b = bytes(live);
-  if (a === b) return;
-  let i = 0;
-  while (a[i] === b[i]) i++;
-  expect.fail(`${what}: state differs at ${i}: live …${b.slice(i - 150, i + 150)}… got …${a.slice(i - 150, i + 150)}…`);
-}
-
 describe("many policies: replay and snapshot", () => {
   // Eight fixed seeds: the same cases every run (each ~750 journal records).
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {

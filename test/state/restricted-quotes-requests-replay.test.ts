@@ -24,6 +24,7 @@ import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
 import type { SidecarState, StateSnapshot } from "../../src/state/sidecar-state.js";
 import type { ChannelCommand } from "../../src/state/commands.js";
 import { RecordingJournal } from "./recording-journal.js";
+import { expectSameState } from "./same-state.js";
 import { runWorkload, stable, ACCOUNTS } from "./door-workload.js";
 import { seededRandom } from "../../bench/workload.js";
 import { balanceAdjustment, buy, fillReport, sell } from "../helpers/spot-funds.js";
@@ -176,17 +177,6 @@ function extras(door: SidecarState, clock: ManualClock, seed: number, steps: num
       t(() => state.admin({ kind: "setTradingState", policy: undefined, scope: pick([{ kind: "account", accountId: a }, { kind: "group", group: G }]), state: pick(["ACTIVE", "REDUCING", "ACTIVE"]), reason: "r", cancelWorkingOrders: false }));
     }
   }
-}
-
-const bytes = (s: { snapshot(): StateSnapshot }) => Buffer.from(encodePlain({ ...s.snapshot(), sequence: 0n })).toString();
-
-function expectSameState(got: SidecarState, live: SidecarState, what: string): void {
-  const a = bytes(got);
-  const b = bytes(live);
-  if (a === b) return;
-  let i = 0;
-  while (a[i] === b[i]) i++;
-  expect.fail(`${what}: state differs at ${i}: live …${b.slice(i - 150, i + 150)}… got …${a.slice(i - 150, i + 150)}…`);
 }
 
 /** Runs the workload for `seed`; returns the journal and the live answers. */
