@@ -86,11 +86,18 @@ export function openServerStreamInProcess(
     write(message: unknown): boolean {
       return sink.write(message);
     }
+    // Ended as a grpc-js server stream ends: 'finish' and 'close' after end(), 'close' after
+    // destroy(). Whoever listed the call (the guard's TokenStreams, so that revoking its token
+    // ends it) unlists it on these: without them a stream the server ended stayed listed, and a
+    // later revocation recorded a denial for a stream already gone.
     end(): void {
       sink.end();
+      this.emit("finish");
+      this.emit("close");
     }
     destroy(error?: Error): void {
       sink.fail({ code: 13, details: error?.message ?? "stream failed" });
+      this.emit("close");
     }
   })(request, caller, path);
   // The guard refuses by emitting 'error' with the status; the handler does so when a reader falls behind.
