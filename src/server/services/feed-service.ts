@@ -197,7 +197,9 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       /**
        * `rest`: a later slice of a message whose first slice was applied. It was received
        * and accepted as a whole, so only a failed-closed process stops it (as before
-       * slicing, when the whole message was applied in the turn it arrived).
+       * slicing, when the whole message was applied in the turn it arrived). A stream lost
+       * meanwhile, or ended by revoking its token (the guard's 'error', heard as a loss),
+       * still finishes it, unanswered (docs/security.md, revoking a token).
        */
       const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse | FeedAnswer[] => {
         if (m instanceof MalformedMessage) {
