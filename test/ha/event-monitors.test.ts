@@ -28,6 +28,8 @@ describe.runIf(NATS_READY).sequential("event monitors across a hand-over", () =>
     await waitForRole(b, ReplicationRole.STANDBY, 10_000);
     const onA = monitorEvents(a.clients);
     const onB = monitorEvents(b.clients);
+    // Subscribed before the block is made: otherwise the block's call may overtake a subscribe.
+    await Promise.all([onA.subscribed, onB.subscribed]);
 
     // Block: accountBlocked, cancelWorkingOrdersSent, auditRecorded; unblock: accountUnblocked, auditRecorded.
     await block(a.clients, 7n);

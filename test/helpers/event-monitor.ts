@@ -14,6 +14,8 @@ export interface EventMonitor {
   readonly messages: AccountEvent[];
   /** Their sequence numbers. */
   sequences(): bigint[];
+  /** Resolves once the sidecar sent the headers: it is subscribed, every later event comes. */
+  readonly subscribed: Promise<void>;
   /** Resolves once `n` events arrived. */
   received(n: number): Promise<void>;
   /** Resolves with the status the stream ended with. */
@@ -34,11 +36,13 @@ export function monitorEvents(clients: SidecarClients, afterSequence?: bigint): 
     for (const w of waiters.filter((x) => events.length >= x.n)) w.resolve();
   });
   const ended = new Promise<ServiceError>((resolve) => call.on("error", resolve));
+  const subscribed = new Promise<void>((resolve) => call.on("metadata", () => resolve()));
   return {
     events,
     messages,
     sequences: () => events.map((e) => BigInt((e as { sequence: string }).sequence)),
     received: (n) => new Promise<void>((resolve) => (events.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    subscribed,
     ended,
     cancel: () => call.cancel(),
   };

@@ -47,6 +47,9 @@ class InProcessCall extends EventEmitter {
     return this.path;
   }
 
+  /** The console opens its own response once the handler returns (its ": subscribed" line). */
+  sendMetadata(): void {}
+
   getAuthContext(): null {
     // No TLS on the HTTP listener: only a bearer token can name a principal here.
     return null;

@@ -102,7 +102,15 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
         call.emit("error", refusedSubscription(e));
         return;
       }
-      if (done) unsubscribe();
+      if (done) {
+        unsubscribe();
+        return;
+      }
+      // The headers tell the monitor that it is subscribed: every event made from now on
+      // reaches it. Without this signal a monitor that subscribed and then acted could not
+      // know whether its own event would come (it was made before the subscription when the
+      // action's call overtook the subscribe). No-op when retained events already sent them.
+      call.sendMetadata(new Metadata());
       call.on("cancelled", () => stop("cancelled"));
       call.on("close", () => stop());
       call.on("error", () => stop());

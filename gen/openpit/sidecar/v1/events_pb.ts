@@ -503,6 +503,10 @@ export const RollbackReasonSchema: GenEnum<RollbackReason> = /*@__PURE__*/
  */
 export const AccountEventService: GenService<{
   /**
+   * The response headers are sent once the subscription is in place: every event made after
+   * them reaches this monitor. Wait for them before acting on the sidecar and expecting to
+   * hear the event.
+   *
    * @generated from rpc openpit.sidecar.v1.AccountEventService.Subscribe
    */
   subscribe: {
