@@ -60,15 +60,16 @@ async function main(): Promise<void> {
   quietGrpcBindLog(log);
   // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
   setFailureReporter((line) => log.error({ event: "error" }, line));
-  // SIGHUP re-reads the tokens file at once (the interval would within tokensRefreshIntervalMs).
-  // Only with one: otherwise SIGHUP keeps its default, ending the process as before. Handled
-  // from here, before recovery (which can take minutes): an operator who revokes a token and
-  // signals during it must not end the sidecar; the signal is kept and acted on once it serves.
+  // SIGHUP re-reads the tokens file and the client CRL at once (the intervals would within
+  // tokensRefreshIntervalMs / tls.refreshIntervalMs). Only with one: otherwise SIGHUP keeps its
+  // default, ending the process as before. Handled from here, before recovery (which can take
+  // minutes): an operator who revokes a credential and signals during it must not end the
+  // sidecar; the signal is kept and acted on once it serves.
   let hangupDuringStart = false;
-  let reloadTokens: (() => Promise<void>) | undefined;
-  if (config.security.tokensFile !== undefined) {
+  let reloadCredentials: (() => Promise<void>) | undefined;
+  if (config.security.tokensFile !== undefined || config.security.tls?.clientCrlFile !== undefined) {
     process.on("SIGHUP", () => {
-      if (reloadTokens) void reloadTokens();
+      if (reloadCredentials) void reloadCredentials();
       else hangupDuringStart = true;
     });
   }
@@ -87,8 +88,8 @@ async function main(): Promise<void> {
   const started = await startSidecar(config, undefined, undefined, log);
   server = started.server;
   const startedServer = started.server;
-  reloadTokens = () => startedServer.reloadTokens();
-  if (hangupDuringStart) void reloadTokens();
+  reloadCredentials = () => startedServer.reloadCredentials();
+  if (hangupDuringStart) void reloadCredentials();
   const { port, httpPort, recovery, replicated, failover } = started;
   if (replicated) {
     const { follow, takeover } = replicated;

@@ -122,6 +122,10 @@ export class SidecarServer {
     this.security = new SecuritySetup(security, {
       refused: (message) => log.warn({ event: "tokens_reload_refused" }, message),
       reloaded: (revoked) => log.info({ event: "tokens_reloaded", revokedStreams: revoked }, `bearer tokens reloaded: ${revoked} stream(s) of revoked tokens ended`),
+      crl: {
+        refused: (message) => log.warn({ event: "crl_reload_refused" }, message),
+        reloaded: (revoked) => log.info({ event: "crl_reloaded", revokedStreams: revoked }, `client CRL reloaded: ${revoked} stream(s) of revoked certificates ended`),
+      },
     });
     // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
     const denials = new DenialThrottle(
@@ -166,7 +170,7 @@ export class SidecarServer {
     });
     state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
     // Every service behind the same guard: authentication, then the method's role (fail closed).
-    const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied, tokenStreams: this.security.tokenStreams };
+    const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied, revocableStreams: this.security.revocableStreams };
     const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) => {
       const guarded = guardService(service, impl, guard);
       this.server.addService(serviceDefinition(service, overrides), guarded);
@@ -226,8 +230,9 @@ export class SidecarServer {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     await ready();
-    // Removing a hash from the tokens file revokes its token, open streams included (docs/security.md).
-    this.security.watchTokens();
+    // Removing a hash from the tokens file revokes its token, adding a serial to the client CRL
+    // its certificate, open streams included (docs/security.md).
+    this.security.watch();
     this.addListener("grpc", `${address.slice(0, address.lastIndexOf(":"))}:${port}`);
     const ttl = this.state.limits.reservationTtlMs;
     if (ttl > 0) {
@@ -255,13 +260,14 @@ export class SidecarServer {
   }
 
   /**
-   * Re-reads `security.tokensFile` now (SIGHUP; the interval does it too): a file that parses
-   * replaces the tokens and ends the streams of tokens it no longer holds (UNAUTHENTICATED,
-   * a channel's reservations handled as for a lost client); one that does not is logged and
-   * the tokens in force stay. Resolves once that is done.
+   * Re-reads `security.tokensFile` and `security.tls.clientCrlFile` now (SIGHUP; the
+   * intervals do it too): a file that parses replaces what is in force and ends the streams
+   * of the credentials it revokes (UNAUTHENTICATED, a channel's reservations handled as for
+   * a lost client); one that does not is logged and what is in force stays. Resolves once
+   * that is done.
    */
-  reloadTokens(): Promise<void> {
-    return this.security.reloadTokens();
+  reloadCredentials(): Promise<void> {
+    return this.security.reloadCredentials();
   }
 
   /**
@@ -290,7 +296,7 @@ export class SidecarServer {
       }
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
-      this.security.stopWatchingTokens();
+      this.security.stopWatching();
       this.streams.drainAll();
       // A standby's channels are the owner's (replayed): they are not this instance's to close.
       if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));

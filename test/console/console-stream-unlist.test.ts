@@ -1,6 +1,6 @@
 /**
  * A console event stream (an in-process server stream, in-process-call.ts) that a bearer
- * token admitted is listed in TokenStreams until it ends. Ended by its handler through
+ * token admitted is listed in RevocableStreams until it ends. Ended by its handler through
  * `end()` (shutdown's close) or `destroy()` (a broken stream), it used to stay listed: the
  * in-process call emitted neither 'finish' nor 'close', so a later revocation of the token
  * "ended" a stream already gone and wrote a denial record for it.
@@ -13,7 +13,7 @@ import type { Authenticator } from "../../src/server/security/authenticator.js";
 import { methodPath } from "../../src/server/security/method-access.js";
 import type { Principal } from "../../src/server/security/principal.js";
 import { guardService } from "../../src/server/security/service-guard.js";
-import { TokenStreams } from "../../src/server/security/token-streams.js";
+import { RevocableStreams } from "../../src/server/security/revocable-streams.js";
 import type { Denial } from "../../src/server/services/service-context.js";
 import { openServerStreamInProcess, type StreamSink } from "../../src/server/console/in-process-call.js";
 
@@ -26,12 +26,12 @@ function setup(handler: (call: { end(): void; destroy(e?: Error): void }) => voi
   let valid = true;
   const authenticator: Authenticator = {
     local: false,
-    authenticate: () => (valid ? { principal: MONITOR, byToken: true } : { refused: "the bearer token is not valid" }),
+    authenticate: () => (valid ? { principal: MONITOR, revocable: "token" } : { refused: "the bearer token is not valid" }),
   };
-  const tokenStreams = new TokenStreams();
+  const revocableStreams = new RevocableStreams();
   const denials: Denial[] = [];
   const impl: UntypedServiceImplementation = { subscribe: handler as UntypedServiceImplementation[string] };
-  const guarded = guardService(AccountEventService, impl, { authenticator, tokenStreams, onDenied: (d) => denials.push(d), access: new Map([[PATH, "authenticated"]]) });
+  const guarded = guardService(AccountEventService, impl, { authenticator, revocableStreams, onDenied: (d) => denials.push(d), access: new Map([[PATH, "authenticated"]]) });
   const outcome: string[] = [];
   const sink: StreamSink = {
     write: () => true,
@@ -45,16 +45,16 @@ function setup(handler: (call: { end(): void; destroy(e?: Error): void }) => voi
   };
   const revoke = (): number => {
     valid = false;
-    return tokenStreams.revokeStale(authenticator);
+    return revocableStreams.revokeStale(authenticator);
   };
-  return { open, revoke, tokenStreams, denials, outcome };
+  return { open, revoke, revocableStreams, denials, outcome };
 }
 
 describe("a console stream a token admitted", () => {
   it("is listed while open, and a revocation ends it with one denial record", () => {
     const s = setup(() => undefined);
     s.open();
-    expect(s.tokenStreams.size).toBe(1);
+    expect(s.revocableStreams.size).toBe(1);
     expect(s.revoke()).toBe(1);
     expect(s.denials.map((d) => d.reason)).toEqual(["UNAUTHENTICATED"]);
     expect(s.outcome).toEqual(["fail 16"]);
@@ -64,7 +64,7 @@ describe("a console stream a token admitted", () => {
     const s = setup((call) => call.end());
     s.open();
     expect(s.outcome).toEqual(["end"]);
-    expect(s.tokenStreams.size).toBe(0);
+    expect(s.revocableStreams.size).toBe(0);
     expect(s.revoke()).toBe(0);
     expect(s.denials).toEqual([]);
     expect(s.outcome).toEqual(["end"]);
@@ -74,7 +74,7 @@ describe("a console stream a token admitted", () => {
     const s = setup((call) => call.destroy(new Error("broken")));
     s.open();
     expect(s.outcome).toEqual(["fail 13"]);
-    expect(s.tokenStreams.size).toBe(0);
+    expect(s.revocableStreams.size).toBe(0);
     expect(s.revoke()).toBe(0);
     expect(s.denials).toEqual([]);
     expect(s.outcome).toEqual(["fail 13"]);

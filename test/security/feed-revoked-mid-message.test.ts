@@ -20,7 +20,7 @@ import type { SecuritySetup } from "../../src/server/security/security-setup.js"
 import { methodPath } from "../../src/server/security/method-access.js";
 import type { Principal } from "../../src/server/security/principal.js";
 import { guardService } from "../../src/server/security/service-guard.js";
-import { TokenStreams } from "../../src/server/security/token-streams.js";
+import { RevocableStreams } from "../../src/server/security/revocable-streams.js";
 import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import type { Denial } from "../../src/server/services/service-context.js";
@@ -78,14 +78,14 @@ function setup() {
   let valid = true;
   const authenticator: Authenticator = {
     local: false,
-    authenticate: () => (valid ? { principal: FEED, byToken: true } : { refused: "the bearer token is not valid" }),
+    authenticate: () => (valid ? { principal: FEED, revocable: "token" } : { refused: "the bearer token is not valid" }),
   };
-  const tokenStreams = new TokenStreams();
+  const revocableStreams = new RevocableStreams();
   const denials: Denial[] = [];
   const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 1024 });
   const guarded: UntypedServiceImplementation = guardService(ExecutionReportFeedService, service, {
     authenticator,
-    tokenStreams,
+    revocableStreams,
     onDenied: (d) => denials.push(d),
     access: new Map([[PUBLISH_PATH, ["feed"]]]),
   });
@@ -93,9 +93,9 @@ function setup() {
   (guarded.publish as (c: unknown) => void)(call);
   const revoke = (): number => {
     valid = false;
-    return tokenStreams.revokeStale(authenticator);
+    return revocableStreams.revokeStale(authenticator);
   };
-  return { call, fees, answeredAll, revoke, tokenStreams, denials };
+  return { call, fees, answeredAll, revoke, revocableStreams, denials };
 }
 
 const N = REPORTS_PER_SLICE * 3 + 5;
@@ -103,14 +103,14 @@ const N = REPORTS_PER_SLICE * 3 + 5;
 describe("a feed stream ended between the slices of a message", () => {
   it("revoked: the rest of the message is applied, as for a lost client; the message queued behind it is not", async () => {
     const s = setup();
-    expect(s.tokenStreams.size).toBe(1);
+    expect(s.revocableStreams.size).toBe(1);
     s.call.publish(1n, N, "1"); // its first slice now, the rest in later turns
     s.call.publish(2n, 1, "2"); // received, queued behind it
     expect(s.fees).toHaveLength(REPORTS_PER_SLICE);
 
     expect(s.revoke()).toBe(1);
     expect(s.denials.map((d) => [d.actor, d.reason])).toEqual([["feed-a", "UNAUTHENTICATED"]]);
-    expect(s.tokenStreams.size).toBe(0);
+    expect(s.revocableStreams.size).toBe(0);
 
     await s.answeredAll(2);
     // Every report of the message accepted as a whole landed; nothing of the one behind it did.
@@ -127,7 +127,7 @@ describe("a feed stream ended between the slices of a message", () => {
 
     s.call.cancelled = true;
     s.call.emit("cancelled");
-    expect(s.tokenStreams.size).toBe(0);
+    expect(s.revocableStreams.size).toBe(0);
 
     await s.answeredAll(2);
     expect(s.fees).toEqual(Array(N).fill("1"));
@@ -167,7 +167,7 @@ describe("through the server, a feed stream whose token is revoked between the s
       state.applyReports = (reports, bases) => {
         const results = apply(reports, bases);
         applied += reports.length;
-        if (revokedStreams < 0) revokedStreams = security.tokenStreams.revokeStale(revoked);
+        if (revokedStreams < 0) revokedStreams = security.revocableStreams.revokeStale(revoked);
         if (applied === N) allApplied();
         return results;
       };

@@ -1,11 +1,11 @@
 /**
- * Review of live bearer-token revocation (tokens-file.ts, token-streams.ts, service-guard.ts):
+ * Review of live bearer-token revocation (watched-file.ts, revocable-streams.ts, service-guard.ts):
  *
  * - every stream a revocation ends is an audit record naming its principal: those records
  *   were rate-limited as if they were credential-less noise (DenialThrottle), so revoking a
  *   token that held more than the burst of streams — or revoking while anyone flooded the
  *   port with unauthenticated calls — left streams ended with no record of their own;
- * - a reload asked for while another read is under way (SIGHUP, or reloadTokens(), while the
+ * - a reload asked for while another read is under way (SIGHUP, or reloadCredentials(), while the
  *   interval's read has the old file open) must read the file again: it used to be handed the
  *   read under way, resolving with the old tokens still in force and the revoked streams open
  *   until the next interval (up to tokensRefreshIntervalMs, which may be a day).
@@ -67,7 +67,7 @@ describe("token revocation, as reviewed", () => {
     await admitted;
 
     writeFileSync(creds.tokensFile, tokensJson(WHO.filter((w) => w !== "monitor")));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     expect((await Promise.all(ended)).map((s) => s.code)).toEqual(Array(n).fill(status.UNAUTHENTICATED));
     const records = h.server.state.audit.query({ outcome: "denied", newestFirst: false, limit: 1000 }).records;
@@ -87,14 +87,14 @@ describe("token revocation, as reviewed", () => {
     const fifo = `${creds.tokensFile}.fifo`;
     execFileSync("mkfifo", [fifo]);
     renameSync(fifo, creds.tokensFile);
-    const underWay = h.server.reloadTokens();
+    const underWay = h.server.reloadCredentials();
     writeFileSync(creds.tokensFile, oldText);
 
-    // The operator renames the new file in, then sends SIGHUP (reloadTokens) while that read runs.
+    // The operator renames the new file in, then sends SIGHUP (reloadCredentials) while that read runs.
     const next = `${creds.tokensFile}.next`;
     writeFileSync(next, tokensJson(WHO.filter((w) => w !== "gateway-a")));
     renameSync(next, creds.tokensFile);
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     // The new file is in force once that reload resolves: a new call with the token is refused,
     // and its open channel was ended then (before, the reload was handed the read under way).
@@ -124,7 +124,7 @@ describe("token revocation, as reviewed", () => {
       writeFileSync(creds.tokensFile, tokensJson(WHO.filter((w) => w !== "gateway-a")));
       // Before, the first throw left the loop: the other streams stayed open for good (the file
       // now in force is never compared again), and the rejection reached SIGHUP's `void` (exit).
-      await expect(h.server.reloadTokens()).resolves.toBeUndefined();
+      await expect(h.server.reloadCredentials()).resolves.toBeUndefined();
       expect((await Promise.all(channels.map((c) => c.ended))).map((s) => s.code)).toEqual([status.UNAUTHENTICATED, status.UNAUTHENTICATED, status.UNAUTHENTICATED]);
       expect(reported.some((l) => /audit sink down/.test(l))).toBe(true);
     } finally {

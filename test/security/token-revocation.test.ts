@@ -3,7 +3,7 @@
  * calls with it are refused, and the streams it opened end UNAUTHENTICATED ("token
  * revoked"), a channel's reservations rolled back as for a lost client. Before, the file was
  * read at start only: a revoked gateway kept its open channel (and could keep reserving) until
- * a restart. The reload is driven through `reloadTokens()` (what the interval and SIGHUP
+ * a restart. The reload is driven through `reloadCredentials()` (what the interval and SIGHUP
  * call), so nothing here waits on a timer.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -92,7 +92,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     expect(await heldUsd()).not.toMatch(/^0*(\.0*)?$/);
 
     writeTokens(WHO.filter((w) => w !== "gateway-a"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     const s = await ended;
     expect(s.code).toBe(status.UNAUTHENTICATED);
@@ -116,7 +116,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     await doomed.ch.send({ case: "bindAccounts", value: { accountIds: [] } });
 
     writeTokens(WHO.filter((w) => w !== "gateway-a"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     expect((await doomed.ended).code).toBe(status.UNAUTHENTICATED);
     // Both others still answer, and the certificate's reservation is still held.
@@ -135,7 +135,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     await new Promise<void>((resolve) => (onLog = (l) => l.event === "connect" && l.stream === "events" && resolve()));
 
     writeTokens(WHO.filter((w) => w !== "monitor"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     const s = await ended;
     expect(s.code).toBe(status.UNAUTHENTICATED);
@@ -151,7 +151,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     await answered;
 
     writeTokens(WHO.filter((w) => w !== "feed-a"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     const s = await ended;
     expect(s.code).toBe(status.UNAUTHENTICATED);
@@ -179,7 +179,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     await applying;
 
     writeTokens(WHO.filter((w) => w !== "operator"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     const e = await answered;
     expect(e?.code).toBe(status.UNAUTHENTICATED);
@@ -194,7 +194,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     void ended.then((s) => (status_ = s));
 
     writeFileSync(creds.tokensFile, '{"tokens": [{"principal": "monitor", "sha2');
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
 
     expect(status_).toBeUndefined();
     expect((await ch.one({ case: "executePreTrade", value: { order: order() } })).result.case).toBe("execute");
@@ -206,13 +206,13 @@ describe("revoking a bearer token while the sidecar runs", () => {
 
     // A principal the configuration does not name is refused the same way.
     writeFileSync(creds.tokensFile, JSON.stringify({ tokens: [{ principal: "nobody", sha256: sha256Hex("x") }] }));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
     expect(await journalStatus(creds.token("monitor"))).toBe("OK");
     expect(log.filter((l) => l.event === "tokens_reload_refused")).toHaveLength(2);
 
     // A good file after them is put in force.
     writeTokens(WHO.filter((w) => w !== "monitor"));
-    await h.server.reloadTokens();
+    await h.server.reloadCredentials();
     expect(await journalStatus(creds.token("monitor"))).toBe(`UNAUTHENTICATED the bearer token is not valid`);
     expect(log.filter((l) => l.event === "tokens_reloaded")).toHaveLength(1);
   });

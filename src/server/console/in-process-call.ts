@@ -90,7 +90,7 @@ export function openServerStreamInProcess(
       return sink.write(message);
     }
     // Ended as a grpc-js server stream ends: 'finish' and 'close' after end(), 'close' after
-    // destroy(). Whoever listed the call (the guard's TokenStreams, so that revoking its token
+    // destroy(). Whoever listed the call (the guard's RevocableStreams, so that revoking its token
     // ends it) unlists it on these: without them a stream the server ended stayed listed, and a
     // later revocation recorded a denial for a stream already gone.
     end(): void {

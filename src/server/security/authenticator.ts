@@ -6,6 +6,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
 import type { BearerTokens } from "./bearer-tokens.js";
+import type { RevocationList } from "./crl.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { CertificateIdentity } from "./security-config.js";
 
@@ -15,13 +16,17 @@ export interface CallCredentials {
   getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null;
 }
 
-/** `byToken`: admitted by a bearer token, which a reload of the tokens file may revoke. */
-export type Authentication = { readonly principal: Principal; readonly byToken?: true } | { readonly refused: string };
+/** A credential a reload may revoke: a bearer token (the tokens file), a client certificate (the client CRL). */
+export type RevocableCredential = "token" | "certificate";
+
+/** `revocable`: admitted by a credential a reload may revoke, so its streams are listed to be ended then. */
+export type Authentication = { readonly principal: Principal; readonly revocable?: RevocableCredential } | { readonly refused: string };
 
 /** Texts a caller may see: they say what to present, never which principals exist. */
 export const UNAUTHENTICATED_TEXTS = {
   none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
   certificate: "the client certificate names no configured principal",
+  revoked: "the client certificate was revoked: its serial number is in the client CRL",
   token: "the bearer token is not valid",
   malformed: "the authorization metadata must be 'Bearer <token>'",
 } as const;
@@ -62,6 +67,8 @@ export class PrincipalAuthenticator implements Authenticator {
     private readonly identity: CertificateIdentity,
     /** The tokens in force, asked at every call: the file is re-read while the sidecar runs. */
     private readonly tokens: { readonly current: BearerTokens } | undefined,
+    /** The client CRL in force, asked at every call: it is re-read while the sidecar runs too. */
+    private readonly crl: { readonly current: RevocationList } | undefined = undefined,
   ) {
     this.byIdentity = new Map(principals.map((p) => [p.certificateIdentity, p]));
     this.byName = new Map(principals.map((p) => [p.name, p]));
@@ -79,16 +86,20 @@ export class PrincipalAuthenticator implements Authenticator {
     if (!match) return { refused: UNAUTHENTICATED_TEXTS.malformed };
     const name = this.tokens?.current.principalOf(match[1]!);
     const principal = name === undefined ? undefined : this.byName.get(name);
-    return principal ? { principal, byToken: true } : { refused: UNAUTHENTICATED_TEXTS.token };
+    return principal ? { principal, revocable: "token" } : { refused: UNAUTHENTICATED_TEXTS.token };
   }
 
   private fromCertificate(cert: PeerCertificate): Authentication {
+    // Revoked decides before any name is looked at: the holder learns no more than that.
+    if (this.crl?.current.revokes(cert.raw)) return { refused: UNAUTHENTICATED_TEXTS.revoked };
     const matched = new Set<Principal>();
     for (const name of certificateNames(cert, this.identity)) {
       const p = this.byIdentity.get(name);
       if (p) matched.add(p);
     }
     // Two principals in one certificate is a mis-issued certificate: neither is assumed.
-    return matched.size === 1 ? { principal: [...matched][0]! } : { refused: UNAUTHENTICATED_TEXTS.certificate };
+    if (matched.size !== 1) return { refused: UNAUTHENTICATED_TEXTS.certificate };
+    // Without a CRL nothing can revoke a certificate while running: its streams are not listed.
+    return this.crl ? { principal: [...matched][0]!, revocable: "certificate" } : { principal: [...matched][0]! };
   }
 }

@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fail, onlyKeys, readArray, readObject, readString, type Json } from "../../policies/settings-json.js";
+import { WatchedFile, type WatchedFileEvents } from "./watched-file.js";
 
 interface TokenEntry {
   readonly principal: string;
@@ -81,4 +82,14 @@ export function parseTokensJson(text: string, file: string): Json {
     // (a client's token file) was named here.
     return fail("security.tokensFile", `${file} is not JSON: it must hold {"tokens": [{"principal": …, "sha256": …}]}, the SHA-256 hashes of the tokens, never a token`);
   }
+}
+
+/**
+ * `security.tokensFile` read now (a bad file is a configuration error naming the field) and
+ * re-read while running: removing a hash revokes its token without a restart.
+ */
+export function tokensFile(file: string, principals: ReadonlySet<string>, events: WatchedFileEvents<BearerTokens>): WatchedFile<BearerTokens> {
+  const { text, tokens } = BearerTokens.read(file, principals);
+  const parse = (t: string) => BearerTokens.parse(parseTokensJson(t, file), `security.tokensFile(${file})`, principals);
+  return new WatchedFile(file, { text, value: tokens }, parse, "tokens file reload refused, the tokens in force stay", events);
 }

@@ -32,9 +32,15 @@ export interface TlsConfig {
   keyFile: string;
   /** PEM CA bundle client certificates must chain to; absent = no client certificates asked for. */
   clientCaFile?: string;
+  /**
+   * PEM file of X.509 CRLs, each signed by a CA of `clientCaFile`: a client certificate whose
+   * serial a CRL of its issuer lists is refused, and the streams it opened are ended. Re-read
+   * with the other files.
+   */
+  clientCrlFile?: string;
   /** Refuse the TLS handshake without a valid client certificate (mTLS only). */
   requireClientCertificate: boolean;
-  /** How often the three files are re-read; new connections get what was read last. */
+  /** How often the files are re-read; new connections get what was read last. */
   refreshIntervalMs: number;
 }
 
@@ -75,19 +81,22 @@ export const DEFAULT_TLS_REFRESH_MS = 60_000;
 
 function parseTls(json: Json, path: string): TlsConfig {
   const o = readObject(json, path);
-  onlyKeys(o, path, ["certFile", "keyFile", "clientCaFile", "requireClientCertificate", "refreshIntervalMs"]);
+  onlyKeys(o, path, ["certFile", "keyFile", "clientCaFile", "clientCrlFile", "requireClientCertificate", "refreshIntervalMs"]);
   const file = (key: string) => {
     const value = readString(o[key], `${path}.${key}`);
     if (value.trim() === "") fail(`${path}.${key}`, "must not be empty");
     return value;
   };
   const clientCaFile = o.clientCaFile === undefined ? undefined : file("clientCaFile");
+  const clientCrlFile = o.clientCrlFile === undefined ? undefined : file("clientCrlFile");
+  if (clientCrlFile !== undefined && clientCaFile === undefined) fail(`${path}.clientCrlFile`, "needs clientCaFile (the CA whose certificates the CRL revokes, and that signs it)");
   const requireClientCertificate = optional(o.requireClientCertificate, `${path}.requireClientCertificate`, readBoolean) ?? clientCaFile !== undefined;
   if (requireClientCertificate && clientCaFile === undefined) fail(`${path}.requireClientCertificate`, "needs clientCaFile (the CA client certificates are checked against)");
   return {
     certFile: file("certFile"),
     keyFile: file("keyFile"),
     clientCaFile,
+    clientCrlFile,
     requireClientCertificate,
     refreshIntervalMs: optional(o.refreshIntervalMs, `${path}.refreshIntervalMs`, (j, p) => readInteger(j, p, 10, 86_400_000)) ?? DEFAULT_TLS_REFRESH_MS,
   };

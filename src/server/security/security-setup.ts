@@ -7,15 +7,23 @@ import { checkListen } from "./listen-policy.js";
 import type { Principal } from "./principal.js";
 import type { PrincipalConfig, SecurityConfig } from "./security-config.js";
 import { serverCredentials, type ListenerCredentials } from "./tls-credentials.js";
-import { TokensFile } from "./tokens-file.js";
-import { TokenStreams } from "./token-streams.js";
+import { tokensFile, type BearerTokens } from "./bearer-tokens.js";
+import { clientCrlFile } from "./client-crl-file.js";
+import type { RevocationList } from "./crl.js";
+import { RevocableStreams } from "./revocable-streams.js";
+import type { WatchedFile } from "./watched-file.js";
 
-/** What the server logs of the tokens file's re-reads. */
-export interface TokenReloadEvents {
-  /** A re-read did not parse (or could not be read): the tokens in force stay. */
+/** What the server logs of one watched file's re-reads. */
+export interface ReloadEvents {
+  /** A re-read did not parse (or could not be read): what is in force stays. */
   readonly refused?: (message: string) => void;
-  /** A changed file is in force; `revoked` streams its old tokens had admitted were ended. */
+  /** A changed file is in force; `revoked` streams it no longer admits were ended. */
   readonly reloaded?: (revoked: number) => void;
+}
+
+/** The re-reads of the tokens file, and of the client CRL. */
+export interface CredentialReloadEvents extends ReloadEvents {
+  readonly crl?: ReloadEvents;
 }
 
 function principalOf(c: PrincipalConfig): Principal & { readonly certificateIdentity: string } {
@@ -31,14 +39,15 @@ function principalOf(c: PrincipalConfig): Principal & { readonly certificateIden
 
 export class SecuritySetup {
   readonly authenticator: Authenticator;
-  /** The streams bearer tokens admitted: a reload that drops their token ends them. */
-  readonly tokenStreams = new TokenStreams();
-  private readonly tokens: TokensFile | undefined;
+  /** The streams revocable credentials admitted: a reload that revokes their credential ends them. */
+  readonly revocableStreams = new RevocableStreams();
+  private readonly tokens: WatchedFile<BearerTokens> | undefined;
+  private readonly crl: WatchedFile<RevocationList> | undefined;
 
-  /** Reads the tokens file (a bad one is a configuration error naming the field). */
+  /** Reads the tokens file and the client CRL (a bad one is a configuration error naming the field). */
   constructor(
     readonly config: SecurityConfig,
-    events: TokenReloadEvents = {},
+    events: CredentialReloadEvents = {},
   ) {
     if (config.principals === undefined) {
       this.authenticator = LOCAL_AUTHENTICATOR;
@@ -46,33 +55,38 @@ export class SecuritySetup {
     }
     const principals = config.principals.map(principalOf);
     const names = new Set(principals.map((p) => p.name));
-    this.tokens =
-      config.tokensFile === undefined
+    // A changed file is in force (the authenticator asks `current`) before the open streams
+    // are checked against it, so nothing admitted meanwhile escapes the check.
+    const revokeStale = (reloaded: ((revoked: number) => void) | undefined) => () => reloaded?.(this.revocableStreams.revokeStale(this.authenticator));
+    this.tokens = config.tokensFile === undefined ? undefined : tokensFile(config.tokensFile, names, { refused: events.refused, replaced: revokeStale(events.reloaded) });
+    const tls = config.tls;
+    this.crl =
+      tls?.clientCrlFile === undefined || tls.clientCaFile === undefined
         ? undefined
-        : new TokensFile(config.tokensFile, names, {
-            refused: events.refused,
-            // The new tokens are in force (the authenticator asks `current`) before the open
-            // streams are checked against them, so nothing admitted meanwhile escapes the check.
-            replaced: () => events.reloaded?.(this.tokenStreams.revokeStale(this.authenticator)),
-          });
-    this.authenticator = new PrincipalAuthenticator(principals, config.clientCertificateIdentity, this.tokens);
+        : clientCrlFile({ ...tls, clientCrlFile: tls.clientCrlFile, clientCaFile: tls.clientCaFile }, { refused: events.crl?.refused, replaced: revokeStale(events.crl?.reloaded) });
+    this.authenticator = new PrincipalAuthenticator(principals, config.clientCertificateIdentity, this.tokens, this.crl);
   }
 
   /**
-   * Re-reads the tokens file now (SIGHUP, the interval, tests); resolves once a changed file
-   * is in force and the streams of tokens it dropped are ended. Without a tokens file, nothing.
+   * Re-reads the tokens file and the client CRL now (SIGHUP, the intervals, tests); resolves
+   * once what changed is in force and the streams of credentials it revoked are ended.
    */
-  reloadTokens(): Promise<void> {
-    return this.tokens?.reload() ?? Promise.resolve();
+  async reloadCredentials(): Promise<void> {
+    await Promise.all([this.tokens?.reload(), this.crl?.reload()]);
   }
 
-  /** Re-reads the tokens file every `tokensRefreshIntervalMs` until `stopWatchingTokens`. */
-  watchTokens(): void {
+  /**
+   * Re-reads the tokens file every `tokensRefreshIntervalMs`, and the client CRL every
+   * `tls.refreshIntervalMs` (with the certificate files), until `stopWatching`.
+   */
+  watch(): void {
     this.tokens?.watch(this.config.tokensRefreshIntervalMs);
+    if (this.config.tls) this.crl?.watch(this.config.tls.refreshIntervalMs);
   }
 
-  stopWatchingTokens(): void {
+  stopWatching(): void {
     this.tokens?.stop();
+    this.crl?.stop();
   }
 
   /**
@@ -95,7 +109,7 @@ export class SecuritySetup {
         ? "plaintext"
         : `TLS${c.tls.clientCaFile ? (c.tls.requireClientCertificate ? ", client certificates required" : ", client certificates optional") : ""}` +
           ` (files re-read every ${c.tls.refreshIntervalMs} ms)`;
-    const ways = [c.tls?.clientCaFile ? `client certificate ${c.clientCertificateIdentity}` : "", c.tokensFile ? `bearer tokens from ${c.tokensFile} (re-read every ${c.tokensRefreshIntervalMs} ms)` : ""].filter(Boolean);
+    const ways = [c.tls?.clientCaFile ? `client certificate ${c.clientCertificateIdentity}${c.tls.clientCrlFile ? ` (revoked by the CRLs in ${c.tls.clientCrlFile})` : ""}` : "", c.tokensFile ? `bearer tokens from ${c.tokensFile} (re-read every ${c.tokensRefreshIntervalMs} ms)` : ""].filter(Boolean);
     return `security: ${tls}; ${c.principals.length} principals (${c.principals.map((p) => `${p.name}: ${p.roles.join("+")}`).join(", ")}); identified by ${ways.join(" or ")}`;
   }
 }

@@ -7,10 +7,10 @@
 import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Denial } from "../services/service-context.js";
-import type { Authenticator, CallCredentials } from "./authenticator.js";
+import type { Authenticator, CallCredentials, RevocableCredential } from "./authenticator.js";
 import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
-import type { TokenStreams } from "./token-streams.js";
+import type { RevocableStreams } from "./revocable-streams.js";
 import { guarded } from "../../state/guarded.js";
 
 const principals = new WeakMap<object, Principal>();
@@ -30,18 +30,18 @@ export interface GuardOptions {
   readonly onDenied?: (denial: Denial) => void;
   /** The access table; tests may pass their own. */
   readonly access?: ReadonlyMap<string, Access>;
-  /** Where streaming calls a bearer token admitted are listed, so that revoking the token ends them. */
-  readonly tokenStreams?: TokenStreams;
+  /** Where streaming calls a revocable credential admitted are listed, so that revoking it ends them. */
+  readonly revocableStreams?: RevocableStreams;
 }
 
 type Call = CallCredentials & { getPeer(): string; emit(event: string, ...args: unknown[]): boolean };
 type Refusal = { code: status; details: string; reason: Denial["reason"]; actor: string; detail: string };
-type Admission = { principal: Principal; byToken: boolean };
+type Admission = { principal: Principal; revocable: RevocableCredential | undefined };
 
-/** What the caller of `path` is refused, or its principal (and whether a bearer token named it). */
+/** What the caller of `path` is refused, or its principal (and whether a credential a reload may revoke named it). */
 function admit(path: string, access: Access | undefined, call: Call, options: GuardOptions): Admission | Refusal {
   // Probes carry no credentials; a public handler is never told who called.
-  if (access === "public") return { principal: options.authenticator.local ? LOCAL_PRINCIPAL : ANONYMOUS, byToken: false };
+  if (access === "public") return { principal: options.authenticator.local ? LOCAL_PRINCIPAL : ANONYMOUS, revocable: undefined };
   const auth = options.authenticator.authenticate(call);
   if ("refused" in auth) {
     return { code: status.UNAUTHENTICATED, details: auth.refused, reason: "UNAUTHENTICATED", actor: UNAUTHENTICATED_ACTOR, detail: `${auth.refused} (peer ${call.getPeer()})` };
@@ -52,7 +52,7 @@ function admit(path: string, access: Access | undefined, call: Call, options: Gu
     const details = `${path} is not open to any principal`;
     return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
   }
-  if (access === "authenticated" || access.some((r) => p.roles.has(r))) return { principal: p, byToken: auth.byToken === true };
+  if (access === "authenticated" || access.some((r) => p.roles.has(r))) return { principal: p, revocable: auth.revocable };
   const details = `principal '${p.name}' may not call ${path}: it needs the role ${access.join(" or ")}`;
   return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
 }
@@ -82,8 +82,8 @@ export function guardService(service: DescService, impl: UntypedServiceImplement
       }
       principals.set(call, admitted.principal);
       // A unary call is over before a revocation could matter; a stream may last for days.
-      if (admitted.byToken && method.methodKind !== "unary" && options.tokenStreams) {
-        callback = revocable(path, call, admitted.principal, callback, answersByCallback, options.tokenStreams, options);
+      if (admitted.revocable && method.methodKind !== "unary" && options.revocableStreams) {
+        callback = revocable(path, call, admitted.principal, admitted.revocable, callback, answersByCallback, options.revocableStreams, options);
       }
       handler.call(impl, call, callback);
     }) as UntypedServiceImplementation[string];
@@ -92,7 +92,7 @@ export function guardService(service: DescService, impl: UntypedServiceImplement
 }
 
 /**
- * Lists a token-admitted stream in `streams` until it ends; a revocation ends it with
+ * Lists a stream a revocable credential admitted in `streams` until it ends; a revocation ends it with
  * UNAUTHENTICATED the way a refusal would have (a streaming answer through 'error', so its
  * service sees the call lost and closes it as for a client gone; a client stream through its
  * callback, answered once). Returns the callback the handler is to use.
@@ -101,9 +101,10 @@ function revocable(
   path: string,
   call: Call,
   principal: Principal,
+  credential: RevocableCredential,
   callback: ((e: unknown, v: unknown) => void) | undefined,
   answersByCallback: boolean,
-  streams: TokenStreams,
+  streams: RevocableStreams,
   options: GuardOptions,
 ): ((e: unknown, v: unknown) => void) | undefined {
   let answered = false;
@@ -116,6 +117,7 @@ function revocable(
   const unlist = streams.add({
     call,
     principal: principal.name,
+    credential,
     revoke(details) {
       // The peer is read first (once the call has ended, grpc-js may no longer know it), and
       // never at the cost of ending the stream.
@@ -125,7 +127,7 @@ function revocable(
       if (answersByCallback) {
         once(error, null);
         // The handler reads on: what the client sent before it heard the status is dropped,
-        // not applied under a revoked token (the status has gone out; no 'end' will come).
+        // not applied under a revoked credential (the status has gone out; no 'end' will come).
         (call as unknown as { destroy(): void }).destroy();
       } else {
         // A service hears 'error' as its client lost: it stops running what the stream sends.

@@ -1,23 +1,22 @@
 /**
- * The tokens file, re-read while the sidecar runs, so that removing a hash revokes its token
- * without a restart (a restart is a state recovery: every gateway reconnects). As with the
- * certificate files (certificate-files.ts), a read that does not parse is reported and the
- * tokens in force stay: a file caught half-written, or a typo, must neither lock every
- * token holder out nor let anyone in.
+ * A credentials file re-read while the sidecar runs (the tokens file, the client CRL), so
+ * that revoking a credential needs no restart (a restart is a state recovery: every gateway
+ * reconnects). As with the certificate files (certificate-files.ts), a read that does not
+ * parse is reported and what is in force stays: a file caught half-written, or a typo, must
+ * neither lock every holder out nor let anyone in (nor, for a CRL, un-revoke anybody).
  */
 import { readFile } from "node:fs/promises";
-import { BearerTokens, parseTokensJson } from "./bearer-tokens.js";
 
-export interface TokensFileEvents {
-  /** A read that was refused (each new problem once); the tokens in force stay. */
+export interface WatchedFileEvents<T> {
+  /** A read that was refused (each new problem once); what is in force stays. */
   readonly refused?: (message: string) => void;
-  /** A changed file was put in force; the caller ends what its old tokens admitted. */
-  readonly replaced?: (tokens: BearerTokens) => void;
+  /** A changed file was put in force; the caller ends what it no longer admits. */
+  readonly replaced?: (value: T) => void;
 }
 
-export class TokensFile {
+export class WatchedFile<T> {
   private text: string;
-  private tokens: BearerTokens;
+  private value: T;
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
   /** The read that follows the one under way, for callers that asked while it ran. */
@@ -25,19 +24,24 @@ export class TokensFile {
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
 
-  /** Reads the file once, now: at start a bad file is a configuration error naming the field. */
+  /**
+   * `initial`: the file as read (and checked) at start, where a bad file is a configuration
+   * error. `parse` reads a later text, throwing an Error that says what is wrong with it;
+   * `refusal` opens the message of a refused read ("tokens file reload refused, …").
+   */
   constructor(
     private readonly file: string,
-    private readonly principals: ReadonlySet<string>,
-    private readonly events: TokensFileEvents = {},
+    initial: { readonly text: string; readonly value: T },
+    private readonly parse: (text: string) => T,
+    private readonly refusal: string,
+    private readonly events: WatchedFileEvents<T> = {},
   ) {
-    const { text, tokens } = BearerTokens.read(file, principals);
-    this.text = text;
-    this.tokens = tokens;
+    this.text = initial.text;
+    this.value = initial.value;
   }
 
-  get current(): BearerTokens {
-    return this.tokens;
+  get current(): T {
+    return this.value;
   }
 
   /**
@@ -51,7 +55,7 @@ export class TokensFile {
     }
     // A read is under way, and may have opened the file before the change this caller knows
     // of (SIGHUP right after a rename, while the interval's read runs): one more read follows
-    // it, shared by every caller that asks meanwhile, so none resolves on the old tokens.
+    // it, shared by every caller that asks meanwhile, so none resolves on the old contents.
     this.again ??= this.reading.then(() => {
       this.again = undefined;
       return this.reload();
@@ -70,22 +74,22 @@ export class TokensFile {
       this.lastProblem = undefined;
       return;
     }
-    let tokens: BearerTokens;
+    let value: T;
     try {
-      tokens = BearerTokens.parse(parseTokensJson(text, this.file), `security.tokensFile(${this.file})`, this.principals);
+      value = this.parse(text);
     } catch (e) {
       return this.refuse((e as Error).message);
     }
     this.lastProblem = undefined;
     this.text = text;
-    this.tokens = tokens;
-    this.events.replaced?.(tokens);
+    this.value = value;
+    this.events.replaced?.(value);
   }
 
   private refuse(problem: string): void {
     if (problem === this.lastProblem) return;
     this.lastProblem = problem;
-    this.events.refused?.(`tokens file reload refused, the tokens in force stay: ${problem}`);
+    this.events.refused?.(`${this.refusal}: ${problem}`);
   }
 
   /** Re-reads every `intervalMs` until `stop`. */

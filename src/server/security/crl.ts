@@ -1,0 +1,214 @@
+/**
+ * X.509 certificate revocation lists (RFC 5280 §5), read with a small DER reader: Node has
+ * no CRL API. Only what revocation needs is read: the issuer (its DER bytes, compared with
+ * a certificate's issuer as bytes, so no name is ever re-encoded), the revoked serial
+ * numbers, and the signed part with its algorithm and signature, verified with node:crypto
+ * against a certificate of the client CA bundle. A CRL nobody in the bundle signed is
+ * refused: otherwise anyone able to write the file could revoke, or un-revoke, anybody.
+ *
+ * Not read: nextUpdate (an outdated CRL stays in force, see docs/security.md), delta and
+ * indirect CRLs, entry extensions (a reason such as removeFromCRL is not acted on).
+ */
+import { verify, X509Certificate, type KeyObject } from "node:crypto";
+
+/** One DER element: its tag byte, its whole encoding, and its contents. */
+interface Element {
+  readonly tag: number;
+  readonly der: Buffer;
+  readonly body: Buffer;
+}
+
+const SEQUENCE = 0x30;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const OID = 0x06;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+const CONTEXT_0 = 0xa0;
+
+/** The element at `offset` of `der` (definite lengths only: DER has no other). */
+function element(der: Buffer, offset: number): Element {
+  if (offset + 2 > der.length) throw new Error("truncated DER");
+  const tag = der[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new Error("multi-byte DER tags are not expected here");
+  let length = der[offset + 1]!;
+  let start = offset + 2;
+  if (length & 0x80) {
+    const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4) throw new Error("unsupported DER length");
+    if (start + bytes > der.length) throw new Error("truncated DER");
+    length = 0;
+    for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i]!;
+    start += bytes;
+  }
+  const end = start + length;
+  if (end > der.length) throw new Error("truncated DER");
+  return { tag, der: der.subarray(offset, end), body: der.subarray(start, end) };
+}
+
+/** The elements inside a constructed element's contents. */
+function children(body: Buffer): Element[] {
+  const out: Element[] = [];
+  for (let offset = 0; offset < body.length; offset += out[out.length - 1]!.der.length) out.push(element(body, offset));
+  return out;
+}
+
+function take(e: Element | undefined, tag: number, what: string): Element {
+  if (e?.tag !== tag) throw new Error(`${what}: expected tag 0x${tag.toString(16)}, found ${e === undefined ? "nothing" : `0x${e.tag.toString(16)}`}`);
+  return e;
+}
+
+/** A DER OID's dotted form. */
+function oid(body: Buffer): string {
+  const parts = [Math.floor(body[0]! / 40), body[0]! % 40];
+  let value = 0;
+  for (const byte of body.subarray(1)) {
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) {
+      parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join(".");
+}
+
+/**
+ * A serial number as hex, upper case, without leading zeros: the form both the CRL's
+ * INTEGER bytes and Node's `PeerCertificate.serialNumber` (hex, maybe zero-padded) come to.
+ */
+export function normaliseSerial(hex: string): string {
+  return hex.toUpperCase().replace(/^0+(?=.)/, "");
+}
+
+/** The signature algorithms a CRL may use: the digest node:crypto is given, and the key type. */
+const ALGORITHMS: ReadonlyMap<string, { readonly name: string; readonly digest: string; readonly key: "rsa" | "ec" }> = new Map([
+  ["1.2.840.113549.1.1.11", { name: "sha256WithRSAEncryption", digest: "sha256", key: "rsa" }],
+  ["1.2.840.113549.1.1.12", { name: "sha384WithRSAEncryption", digest: "sha384", key: "rsa" }],
+  ["1.2.840.113549.1.1.13", { name: "sha512WithRSAEncryption", digest: "sha512", key: "rsa" }],
+  ["1.2.840.10045.4.3.2", { name: "ecdsa-with-SHA256", digest: "sha256", key: "ec" }],
+  ["1.2.840.10045.4.3.3", { name: "ecdsa-with-SHA384", digest: "sha384", key: "ec" }],
+  ["1.2.840.10045.4.3.4", { name: "ecdsa-with-SHA512", digest: "sha512", key: "ec" }],
+] as const);
+
+export interface Crl {
+  /** The issuer Name, DER-encoded. */
+  readonly issuer: Buffer;
+  /** Normalised serial numbers (normaliseSerial). */
+  readonly revoked: ReadonlySet<string>;
+  readonly tbs: Buffer;
+  readonly algorithm: string;
+  readonly signature: Buffer;
+}
+
+/** One DER CertificateList. Throws on anything it cannot read. */
+export function parseCrlDer(der: Buffer): Crl {
+  const outer = take(element(der, 0), SEQUENCE, "CertificateList");
+  if (outer.der.length !== der.length) throw new Error("trailing bytes after the CertificateList");
+  const [tbsElement, algElement, sigElement] = children(outer.body);
+  const tbs = take(tbsElement, SEQUENCE, "tbsCertList");
+  const algorithm = oid(take(children(take(algElement, SEQUENCE, "signatureAlgorithm").body)[0], OID, "signatureAlgorithm").body);
+  const bits = take(sigElement, BIT_STRING, "signatureValue").body;
+  if (bits[0] !== 0) throw new Error("signatureValue has unused bits");
+  const fields = children(tbs.body);
+  let i = fields[0]?.tag === INTEGER ? 1 : 0; // version, present in v2 CRLs
+  const inner = oid(take(children(take(fields[i++], SEQUENCE, "tbsCertList.signature").body)[0], OID, "tbsCertList.signature").body);
+  // RFC 5280 §5.1.1.2: the two must match; a mismatch is a forged or broken CRL.
+  if (inner !== algorithm) throw new Error(`the signed algorithm ${inner} differs from the outer ${algorithm}`);
+  const issuer = take(fields[i++], SEQUENCE, "issuer").der;
+  const time = (e: Element | undefined) => e?.tag === UTC_TIME || e?.tag === GENERALIZED_TIME;
+  if (!time(fields[i++])) throw new Error("thisUpdate is missing");
+  if (time(fields[i])) i++; // nextUpdate: read past, not enforced
+  const revoked = new Set<string>();
+  if (fields[i]?.tag === SEQUENCE) {
+    for (const entry of children(fields[i++]!.body)) {
+      const serial = take(children(take(entry, SEQUENCE, "revokedCertificates entry").body)[0], INTEGER, "userCertificate");
+      revoked.add(normaliseSerial(serial.body.toString("hex")));
+    }
+  }
+  if (fields[i]?.tag === CONTEXT_0) i++; // crlExtensions
+  if (i !== fields.length) throw new Error("unexpected fields in tbsCertList");
+  return { issuer: Buffer.from(issuer), revoked, tbs: Buffer.from(tbs.der), algorithm, signature: Buffer.from(bits.subarray(1)) };
+}
+
+/** The issuer and subject Names of a DER certificate, DER-encoded, and its serial. */
+export function certificateFields(der: Buffer): { issuer: Buffer; subject: Buffer; serial: string } {
+  const tbs = children(take(children(take(element(der, 0), SEQUENCE, "Certificate").body)[0], SEQUENCE, "tbsCertificate").body);
+  const i = tbs[0]?.tag === CONTEXT_0 ? 1 : 0; // version
+  const serial = take(tbs[i], INTEGER, "serialNumber").body.toString("hex");
+  return { serial: normaliseSerial(serial), issuer: take(tbs[i + 2], SEQUENCE, "issuer").der, subject: take(tbs[i + 4], SEQUENCE, "subject").der };
+}
+
+/** True when `key` made `crl`'s signature. An algorithm not in ALGORITHMS throws, naming it. */
+function signedBy(crl: Crl, key: KeyObject): boolean {
+  const alg = ALGORITHMS.get(crl.algorithm);
+  if (alg === undefined) throw new Error(`signature algorithm ${crl.algorithm} is not supported (known: ${[...ALGORITHMS.values()].map((a) => a.name).join(", ")})`);
+  if (key.asymmetricKeyType !== alg.key) return false;
+  try {
+    return verify(alg.digest, crl.tbs, alg.key === "ec" ? { key, dsaEncoding: "der" } : key, crl.signature);
+  } catch {
+    return false;
+  }
+}
+
+const CRL_BLOCK = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g;
+
+/** The CRLs in force: which certificates, by issuer and serial, are revoked. */
+export class RevocationList {
+  private readonly keys: ReadonlySet<string>;
+
+  private constructor(
+    keys: Set<string>,
+    /** How many CRLs were read. */
+    readonly crls: number,
+  ) {
+    this.keys = keys;
+  }
+
+  /**
+   * Every CRL of a PEM file, each verified against a certificate of `caBundle` (PEM) whose
+   * subject is the CRL's issuer. Throws an Error saying which CRL and why.
+   */
+  static parse(pem: string, caBundle: string): RevocationList {
+    const blocks = [...pem.matchAll(CRL_BLOCK)];
+    const begun = pem.match(/-----BEGIN X509 CRL-----/g)?.length ?? 0;
+    if (begun === 0) throw new Error("holds no CRL (-----BEGIN X509 CRL-----)");
+    if (blocks.length < begun) throw new Error(`CRL ${blocks.length + 1} is cut short (no -----END X509 CRL-----)`);
+    const cas = caCertificates(caBundle);
+    const keys = new Set<string>();
+    blocks.forEach(([, body], n) => {
+      let crl: Crl;
+      try {
+        crl = parseCrlDer(Buffer.from(body!.replace(/\s+/g, ""), "base64"));
+      } catch (e) {
+        throw new Error(`CRL ${n + 1} does not parse: ${(e as Error).message}`);
+      }
+      const issuers = cas.filter((ca) => ca.subject.equals(crl.issuer));
+      if (issuers.length === 0) throw new Error(`CRL ${n + 1} is issued by a CA that is not in the client CA bundle`);
+      if (!issuers.some((ca) => signedBy(crl, ca.key))) throw new Error(`CRL ${n + 1}'s signature does not verify against its issuer in the client CA bundle`);
+      for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
+    });
+    return new RevocationList(keys, blocks.length);
+  }
+
+  /** Is the certificate (DER, as `PeerCertificate.raw`) listed by a CRL of its issuer? */
+  revokes(certificateDer: Buffer): boolean {
+    const { issuer, serial } = certificateFields(certificateDer);
+    return this.keys.has(key(issuer, serial));
+  }
+}
+
+const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex")}/${serial}`;
+
+/** The certificates of a CA bundle with their subject (DER) and public key; what does not parse is skipped (certificate-files.ts checks the bundle). */
+function caCertificates(bundle: string): { subject: Buffer; key: KeyObject }[] {
+  const out: { subject: Buffer; key: KeyObject }[] = [];
+  for (const [block] of bundle.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)) {
+    try {
+      const cert = new X509Certificate(block);
+      out.push({ subject: certificateFields(cert.raw).subject, key: cert.publicKey });
+    } catch {
+      // Not a certificate Node reads: it cannot have signed a CRL we could verify.
+    }
+  }
+  return out;
+}
