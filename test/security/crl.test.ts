@@ -1,0 +1,68 @@
+/**
+ * The CRL reader (src/server/security/crl.ts) on CRLs made by `openssl ca -gencrl`: the
+ * revoked serials of their issuer, an ECDSA and an RSA signature verified against the CA,
+ * and what it refuses (another CA's signature, a forged issuer name, an unsupported
+ * algorithm, a cut-short or garbled file).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { RevocationList, normaliseSerial } from "../../src/server/security/crl.js";
+import { TestPki } from "./pki.js";
+
+describe("reading X.509 CRLs", () => {
+  let pki: TestPki;
+  const text = (file: string): string => readFileSync(file.startsWith("/") ? file : pki.path(file), "utf8");
+  const der = (file: string): Buffer => new X509Certificate(readFileSync(pki.path(`${file}.pem`))).raw;
+
+  beforeAll(() => {
+    pki = new TestPki();
+    pki.ca("ec-ca");
+    pki.ca("rsa-ca", { rsa: true });
+    // Same name as ec-ca, another key: a CRL it signs claims ec-ca's name.
+    pki.ca("ec-ca", { file: "impostor-ca" });
+    for (const n of ["a", "b"]) pki.leaf("ec-ca", n, "client", `ec-${n}`);
+    for (const n of ["a", "b"]) pki.leaf("rsa-ca", n, "client", `rsa-${n}`);
+  });
+  afterAll(() => pki.remove());
+
+  it("an ECDSA-signed CRL revokes the serials it lists, of its issuer only", () => {
+    const list = RevocationList.parse(text(pki.crl("ec-ca", ["ec-a"], "ec.crl")), text("ec-ca.pem"));
+    expect(list.revokes(der("ec-a"))).toBe(true);
+    expect(list.revokes(der("ec-b"))).toBe(false);
+    // Another issuer's certificate is never looked up in this CRL.
+    expect(list.revokes(der("rsa-a"))).toBe(false);
+  });
+
+  it("an RSA-signed CRL (sha256WithRSAEncryption), beside an ECDSA one in the same file and bundle", () => {
+    const pem = text(pki.crl("rsa-ca", ["rsa-b"], "rsa.crl")) + text(pki.crl("ec-ca", [], "ec-empty.crl"));
+    const list = RevocationList.parse(pem, text("ec-ca.pem") + text("rsa-ca.pem"));
+    expect(list.crls).toBe(2);
+    expect(list.revokes(der("rsa-b"))).toBe(true);
+    expect(list.revokes(der("rsa-a"))).toBe(false);
+    expect(list.revokes(der("ec-a"))).toBe(false);
+  });
+
+  it("refuses a CRL of a CA not in the bundle, and one whose signature is not its issuer's", () => {
+    expect(() => RevocationList.parse(text(pki.crl("rsa-ca", [], "other.crl")), text("ec-ca.pem"))).toThrow(/CRL 1 is issued by a CA that is not in the client CA bundle/);
+    expect(() => RevocationList.parse(text(pki.crl("impostor-ca", ["ec-a"], "forged.crl")), text("ec-ca.pem"))).toThrow(/CRL 1's signature does not verify/);
+  });
+
+  it("refuses an unsupported signature algorithm, naming it", () => {
+    expect(() => RevocationList.parse(text(pki.crl("rsa-ca", [], "sha1.crl", "sha1")), text("rsa-ca.pem"))).toThrow(/1\.2\.840\.113549\.1\.1\.5 is not supported \(known: sha256WithRSAEncryption/);
+  });
+
+  it("refuses a file without a CRL, a cut-short one, and one whose DER does not parse", () => {
+    const good = text(pki.crl("ec-ca", [], "ok.crl"));
+    expect(() => RevocationList.parse("", text("ec-ca.pem"))).toThrow(/holds no CRL/);
+    expect(() => RevocationList.parse(good.slice(0, good.length / 2), text("ec-ca.pem"))).toThrow(/CRL 1 is cut short/);
+    const body = good.split("\n").slice(1, -2).join("");
+    const garbled = `-----BEGIN X509 CRL-----\n${Buffer.from(body, "base64").subarray(0, 40).toString("base64")}\n-----END X509 CRL-----\n`;
+    expect(() => RevocationList.parse(garbled, text("ec-ca.pem"))).toThrow(/CRL 1 does not parse: truncated DER/);
+  });
+
+  it("serial numbers compare as hex without case or leading zeros", () => {
+    expect(normaliseSerial("00ab01")).toBe("AB01");
+    expect(normaliseSerial("0")).toBe("0");
+  });
+});
