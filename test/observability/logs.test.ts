@@ -37,7 +37,7 @@ describe("structured log lines, captured and parsed as JSON", () => {
         policies: ["OrderValidationPolicy", "RateLimitPolicy", "OrderSizeLimitPolicy", "PnlBoundsKillSwitchPolicy", "SpotFundsPolicy"],
         accounts: { strict: false, listed: 0, defaultCurrency: "USD" },
         instruments: 1,
-        security: { tls: false, principals: 0, tokensFile: false, insecure: false },
+        security: { tls: false, principals: 0, tokensFile: false, clientCrlFile: false, insecure: false },
       },
     });
     expect(typeof start.time).toBe("string");

@@ -27,6 +27,7 @@ export function configSummary(c: SidecarConfig) {
       tls: c.security.tls !== undefined,
       principals: c.security.principals?.length ?? 0,
       tokensFile: c.security.tokensFile !== undefined,
+      clientCrlFile: c.security.tls?.clientCrlFile !== undefined,
       insecure: c.security.insecure,
     },
     limits: c.limits,
