@@ -5,6 +5,7 @@
  * algorithm, a cut-short or garbled file).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { RevocationList, normaliseSerial } from "../../src/server/security/crl.js";
@@ -46,6 +47,13 @@ describe("reading X.509 CRLs", () => {
   it("refuses a CRL of a CA not in the bundle, and one whose signature is not its issuer's", () => {
     expect(() => RevocationList.parse(text(pki.crl("rsa-ca", [], "other.crl")), text("ec-ca.pem"))).toThrow(/CRL 1 is issued by a CA that is not in the client CA bundle/);
     expect(() => RevocationList.parse(text(pki.crl("impostor-ca", ["ec-a"], "forged.crl")), text("ec-ca.pem"))).toThrow(/CRL 1's signature does not verify/);
+  });
+
+  it("a CA given in TRUSTED CERTIFICATE form (trust settings after the certificate) verifies its CRL", () => {
+    execFileSync("openssl", ["x509", "-in", "ec-ca.pem", "-trustout", "-addtrust", "clientAuth", "-out", "ec-ca-trusted.pem"], { cwd: pki.dir });
+    expect(text("ec-ca-trusted.pem")).toMatch(/^-----BEGIN TRUSTED CERTIFICATE-----/);
+    const list = RevocationList.parse(text(pki.crl("ec-ca", ["ec-b"], "trusted.crl")), text("ec-ca-trusted.pem"));
+    expect(list.revokes(der("ec-b"))).toBe(true);
   });
 
   it("refuses an unsupported signature algorithm, naming it", () => {

@@ -104,7 +104,9 @@ export interface Crl {
 export function parseCrlDer(der: Buffer): Crl {
   const outer = take(element(der, 0), SEQUENCE, "CertificateList");
   if (outer.der.length !== der.length) throw new Error("trailing bytes after the CertificateList");
-  const [tbsElement, algElement, sigElement] = children(outer.body);
+  const parts = children(outer.body);
+  if (parts.length !== 3) throw new Error(`a CertificateList has 3 parts, this one ${parts.length}`);
+  const [tbsElement, algElement, sigElement] = parts;
   const tbs = take(tbsElement, SEQUENCE, "tbsCertList");
   const algorithm = oid(take(children(take(algElement, SEQUENCE, "signatureAlgorithm").body)[0], OID, "signatureAlgorithm").body);
   const bits = take(sigElement, BIT_STRING, "signatureValue").body;
@@ -190,21 +192,35 @@ export class RevocationList {
     return new RevocationList(keys, blocks.length);
   }
 
-  /** Is the certificate (DER, as `PeerCertificate.raw`) listed by a CRL of its issuer? */
+  /**
+   * Is the certificate (DER, as `PeerCertificate.raw`) listed by a CRL of its issuer? One
+   * the reader cannot take apart (the handshake verified it, so in practice never) counts as
+   * revoked: while CRLs are in force, a certificate nobody could check is not admitted.
+   */
   revokes(certificateDer: Buffer): boolean {
-    const { issuer, serial } = certificateFields(certificateDer);
-    return this.keys.has(key(issuer, serial));
+    if (this.keys.size === 0) return false;
+    try {
+      const { issuer, serial } = certificateFields(certificateDer);
+      return this.keys.has(key(issuer, serial));
+    } catch {
+      return true;
+    }
   }
 }
 
 const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex")}/${serial}`;
 
-/** The certificates of a CA bundle with their subject (DER) and public key; what does not parse is skipped (certificate-files.ts checks the bundle). */
+/**
+ * The certificates of a CA bundle with their subject (DER) and public key, in each PEM form
+ * OpenSSL reads (certificate-files.ts): plain, `X509`, and `TRUSTED` (the certificate's DER
+ * followed by trust settings, so only its first element is taken). What does not parse is
+ * skipped: the bundle itself is checked with the certificate files.
+ */
 function caCertificates(bundle: string): { subject: Buffer; key: KeyObject }[] {
   const out: { subject: Buffer; key: KeyObject }[] = [];
-  for (const [block] of bundle.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)) {
+  for (const [, , body] of bundle.matchAll(/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----([\s\S]*?)-----END \1CERTIFICATE-----/g)) {
     try {
-      const cert = new X509Certificate(block);
+      const cert = new X509Certificate(element(Buffer.from(body!.replace(/\s+/g, ""), "base64"), 0).der);
       out.push({ subject: certificateFields(cert.raw).subject, key: cert.publicKey });
     } catch {
       // Not a certificate Node reads: it cannot have signed a CRL we could verify.
