@@ -158,10 +158,16 @@ describe("npm start, then SIGTERM to npm under load", () => {
     const statuses: ServingStatus[] = [];
     const watchEnded = new Promise<void>((resolve) => watch.on("status", () => resolve()));
     watch.on("error", () => {});
+    let watching!: () => void;
+    const serving = new Promise<void>((resolve) => (watching = resolve));
     watch.on("data", (m: HealthCheckResponse) => {
       statuses.push(m.status);
+      if (m.status === ServingStatus.SERVING) watching();
       if (m.status === ServingStatus.NOT_SERVING) seen.push("notServing");
     });
+    // The watch is in place once its first answer (SERVING) came: a watch the server had not
+    // yet taken when SIGTERM lands would start at NOT_SERVING, or see it after the drain's refusals.
+    await serving;
 
     const channel = loadChannel(clients, seen, 32);
     const feed = loadFeed(clients, seen, 8);
