@@ -51,6 +51,8 @@ describe.runIf(ready)("web console in Chromium", () => {
       }),
     );
     stream.on("error", () => {});
+    // Its headers say it is subscribed: the page's block cannot overtake the subscribe.
+    await new Promise<void>((resolve) => stream.once("metadata", () => resolve()));
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
     await page.goto(`http://127.0.0.1:${port}/console/`);
