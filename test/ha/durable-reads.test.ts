@@ -5,10 +5,11 @@
  * gets the record). Now the read waits for the acknowledgement as the change's answer does,
  * is dropped with it when the journal fails, and a read after the failure is refused at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { callUnary } from "../../src/client/index.js";
+import { AccountId } from "../../src/param/index.js";
 import { Life } from "../durability/wire-life.js";
 import { ACCOUNTS, Workload } from "../durability/workload.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
@@ -42,6 +43,9 @@ describe.runIf(NATS_READY)("replicated mode: reads of state the stream has not a
       try {
         const answered: string[] = [];
         void callUnary(admin, "blockAccount", create(ad.BlockAccountRequestSchema, { accountId, reason: "review" })).then(() => answered.push("block"), () => undefined);
+        // The block is in the state (its record not acknowledged) before the read is sent: a read
+        // sent at once may overtake it and be answered, before the block, with the clean state.
+        await vi.waitFor(() => expect(s.started.server.state.engine.accounts().blockOf(AccountId.fromU64(accountId))?.reason).toBe("review"), { timeout: 5_000 });
         void read().then((r) => answered.push(`read: ${r.block?.reason ?? "no block"}`), () => undefined);
         const failure = await s.failed; // the append is never acknowledged: the journal fails
         expect(failure.message).toMatch(/no acknowledgement/);
