@@ -59,11 +59,16 @@ export function replicatedSetup(
   };
 }
 
-/** Resolves with the exit code once the process has exited. */
+/**
+ * Resolves with the exit code once the process has exited and all it wrote has been read:
+ * `stdout()` and `stderr()` are then complete. 'exit' alone may come before the last lines
+ * are read (Node: the child's stdio streams may still be open then); their 'close' comes after.
+ */
 export async function exitOf(proc: SidecarProcess): Promise<number | null> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
-  const [code] = (await once(proc.child, "exit")) as [number | null];
-  return code;
+  const { child } = proc;
+  const exited = child.exitCode !== null || child.signalCode !== null;
+  await Promise.all([exited ? undefined : once(child, "exit"), ...[child.stdout, child.stderr].filter((s) => s && !s.closed).map((s) => once(s!, "close"))]);
+  return child.exitCode;
 }
 
 /** A replicated sidecar in the test's own process (startSidecar, the real server on a loopback port). */
