@@ -17,7 +17,7 @@ import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
-import { Credentials, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
+import { Credentials, recordChannelCloses, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
 
 let creds: Credentials;
 /** The CRL file the sidecar is configured with; tests replace it by rename. */
@@ -96,14 +96,8 @@ describe("revoking a client certificate while the sidecar runs", () => {
   beforeEach(async () => {
     writeCrl([]);
     log = [];
-    closes = [];
     h = await startSecureHarness(creds.security({ clientCrlFile: crlFile }), {}, capture(log));
-    const state = h.server.state;
-    const close = state.closeChannel.bind(state);
-    state.closeChannel = (id, reason) => {
-      if (state.channels.has(id)) closes.push({ id, reason });
-      close(id, reason);
-    };
+    closes = recordChannelCloses(h.server);
   });
   afterEach(() => h.close());
 

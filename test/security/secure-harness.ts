@@ -135,3 +135,15 @@ export async function startSecureHarness(security: Record<string, unknown>, over
 export function stateApartFromAudit(server: SidecarServer): unknown {
   return { ...server.state.snapshot(), audit: undefined, eventSequence: undefined, keptEvents: undefined };
 }
+
+/** Every open channel the sidecar closes from now on, with its reason, in order (the revocation tests' view of a close). */
+export function recordChannelCloses(server: SidecarServer): { id: bigint; reason: string }[] {
+  const closes: { id: bigint; reason: string }[] = [];
+  const state = server.state;
+  const close = state.closeChannel.bind(state);
+  state.closeChannel = (id, reason) => {
+    if (state.channels.has(id)) closes.push({ id, reason });
+    close(id, reason);
+  };
+  return closes;
+}

@@ -18,7 +18,7 @@ import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
-import { Credentials, startSecureHarness, WHO, type SecureHarness, type Who } from "./secure-harness.js";
+import { Credentials, recordChannelCloses, startSecureHarness, WHO, type SecureHarness, type Who } from "./secure-harness.js";
 
 describe("revoking a bearer token while the sidecar runs", () => {
   let creds: Credentials;
@@ -40,7 +40,6 @@ describe("revoking a bearer token while the sidecar runs", () => {
   beforeEach(async () => {
     writeTokens(WHO);
     log = [];
-    closes = [];
     onLog = undefined;
     const destination = new Writable({
       write: (chunk: Buffer, _e, done) => {
@@ -51,12 +50,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
       },
     });
     h = await startSecureHarness(creds.security(), {}, createLogger("info", destination));
-    const state = h.server.state;
-    const close = state.closeChannel.bind(state);
-    state.closeChannel = (id, reason) => {
-      if (state.channels.has(id)) closes.push({ id, reason });
-      close(id, reason);
-    };
+    closes = recordChannelCloses(h.server);
   });
   afterEach(() => h.close());
 
