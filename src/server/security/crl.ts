@@ -186,7 +186,14 @@ export class RevocationList {
       }
       const issuers = cas.filter((ca) => ca.subject.equals(crl.issuer));
       if (issuers.length === 0) throw new Error(`CRL ${n + 1} is issued by a CA that is not in the client CA bundle`);
-      if (!issuers.some((ca) => signedBy(crl, ca.key))) throw new Error(`CRL ${n + 1}'s signature does not verify against its issuer in the client CA bundle`);
+      let verified: boolean;
+      try {
+        verified = issuers.some((ca) => signedBy(crl, ca.key));
+      } catch (e) {
+        // An unsupported algorithm: the operator is told which CRL of the file uses it.
+        throw new Error(`CRL ${n + 1}: ${(e as Error).message}`);
+      }
+      if (!verified) throw new Error(`CRL ${n + 1}'s signature does not verify against its issuer in the client CA bundle`);
       for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
     });
     return new RevocationList(keys, blocks.length);
