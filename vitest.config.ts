@@ -27,6 +27,13 @@ const SHARED_WORKER = [
   "test/ha/record-sequencer.test.ts",
 ];
 
+/**
+ * The quick bench runs the load harness's sections with windows of a few hundred
+ * milliseconds on CPUs it pins: beside another file one of its durability rounds once
+ * finished no order at all (a clean-clone run, two files at a time), so it runs alone.
+ */
+const ALONE = ["test/bench/harness.test.ts"];
+
 export default defineConfig({
   test: {
     // End-to-end suites start real servers; forks keep each file's sockets apart.
@@ -42,7 +49,9 @@ export default defineConfig({
     env: { OPENPIT_METRICS_LISTEN: "127.0.0.1:0" },
     projects: [
       { extends: true, test: { name: "unit", include: SHARED_WORKER, isolate: false } },
-      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: SHARED_WORKER } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"], exclude: [...SHARED_WORKER, ...ALONE] } },
+      // After the others, one file at a time: nothing else runs beside it.
+      { extends: true, test: { name: "alone", include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
