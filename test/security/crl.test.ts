@@ -73,4 +73,23 @@ describe("reading X.509 CRLs", () => {
     expect(normaliseSerial("00ab01")).toBe("AB01");
     expect(normaliseSerial("0")).toBe("0");
   });
+
+  it("a CRL revoking serial 65281 (00 FF 01) does not revoke the certificate of serial -255 (FF 01)", () => {
+    execFileSync("openssl", ["req", "-new", "-key", "ec-a.key", "-subj", "/CN=serials", "-out", "serials.csr"], { cwd: pki.dir });
+    for (const [file, serial] of [["pos", "65281"], ["neg", "-255"]]) {
+      execFileSync("openssl", ["x509", "-req", "-in", "serials.csr", "-CA", "ec-ca.pem", "-CAkey", "ec-ca.key", "-set_serial", serial!, "-days", "1", "-out", `${file}.pem`], { cwd: pki.dir, stdio: "ignore" });
+    }
+    const list = RevocationList.parse(text(pki.crl("ec-ca", ["pos"], "serials.crl")), text("ec-ca.pem"));
+    expect(list.revokes(der("pos"))).toBe(true);
+    expect(list.revokes(der("neg"))).toBe(false);
+  });
+
+  it("a negative serial (high bit of its first byte set) is not the positive one of the same digits", () => {
+    // 00 FF 01 is 65281; FF 01 is -255: a CRL revoking one must not revoke the other.
+    expect(normaliseSerial("00ff01")).not.toBe(normaliseSerial("ff01"));
+    expect(normaliseSerial("0080")).not.toBe(normaliseSerial("80"));
+    // Redundant sign bytes of either sign still compare equal.
+    expect(normaliseSerial("ff80")).toBe(normaliseSerial("80"));
+    expect(normaliseSerial("000080")).toBe(normaliseSerial("0080"));
+  });
 });

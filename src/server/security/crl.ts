@@ -73,11 +73,15 @@ function oid(body: Buffer): string {
 }
 
 /**
- * A serial number as hex, upper case, without leading zeros: the form both the CRL's
- * INTEGER bytes and Node's `PeerCertificate.serialNumber` (hex, maybe zero-padded) come to.
+ * A serial number (a DER INTEGER's content bytes, as hex) as hex, upper case, without
+ * leading zeros: the form the CRL's and the certificate's INTEGER bytes both come to. A
+ * first byte with its high bit set is a negative number (two's complement): it keeps a "-"
+ * and its bytes (less redundant FF sign bytes), so FF01 (-255) is not 00FF01 (65281).
  */
 export function normaliseSerial(hex: string): string {
-  return hex.toUpperCase().replace(/^0+(?=.)/, "");
+  const upper = hex.toUpperCase();
+  if (upper.length % 2 === 0 && /^[89A-F]/.test(upper)) return `-${upper.replace(/^(?:FF)+(?=[89A-F])/, "")}`;
+  return upper.replace(/^0+(?=.)/, "");
 }
 
 /** The signature algorithms a CRL may use: the digest node:crypto is given, and the key type. */
