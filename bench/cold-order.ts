@@ -1,0 +1,130 @@
+/**
+ * `npx tsx bench/cold-order.ts [orders per block] [blocks] [--profile FILE]`: the order path's
+ * cost when it runs cold, measured in this process without the VM's noise.
+ *
+ * In the closed loop the sidecar sleeps between two orders while grpc-js, the kernel and
+ * whatever else the host runs use the CPU, and each order then runs several times slower
+ * than the same code in a tight loop (docs/performance.md, "Session 11", "Session 21").
+ * Here the channel's path — request bytes → door commands → door → engine → answer bytes,
+ * as alloc-sites.ts drives it, without grpc-js — is timed one order at a time in three
+ * conditions, in alternating blocks:
+ *
+ * - `warm`:  orders back to back;
+ * - `cache`: before each order, 8 MiB are read and written densely (a word per 64-byte line):
+ *            the CPU's caches hold none of the order's code or data;
+ * - `tlb`:   before each order, one word per 4 KiB page of 64 MiB is read and written: 16 384
+ *            pages but only 1 MiB of lines, so the caches keep most of the order's lines
+ *            and what is lost is the address translations (the TLB).
+ *
+ * Printed per condition: p50 and p90 of decoding, of the door with the engine and the
+ * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the `tlb`
+ * blocks (5 µs sampling) for bench/profile-top.ts; the eviction loop (`evict`) is in it too.
+ * A diagnostic: never asserted.
+ */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { buildSidecar } from "../src/app/build-sidecar.js";
+import { decodeOpenRequestToCommands } from "../src/server/codec/wire-commands.js";
+import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
+import { answerOpenRequest, runOpenRequest, type StreamChannel } from "../src/server/services/account-channel-service.js";
+import { encodeOpenRequest } from "../src/transport/wire/index.js";
+import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
+import { balanceCommand, openRequest, orderCommand } from "./wire.js";
+
+const ACCOUNTS = 64;
+const WARM_UP = 40_000;
+const CONDITIONS = ["warm", "cache", "tlb"] as const;
+type Condition = (typeof CONDITIONS)[number];
+
+/** What evicts before each order: a buffer and the stride (in 4-byte words) at which it is touched. */
+const EVICTION: Record<Condition, { readonly words: Int32Array; readonly stride: number } | undefined> = {
+  warm: undefined,
+  cache: { words: new Int32Array((8 << 20) / 4), stride: 64 / 4 },
+  tlb: { words: new Int32Array((64 << 20) / 4), stride: 4096 / 4 },
+};
+
+let sink = 0;
+function evict(e: { readonly words: Int32Array; readonly stride: number }): void {
+  const { words, stride } = e;
+  for (let i = 0; i < words.length; i += stride) sink += words[i]!++;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--profile");
+  const profileFile = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  if (at >= 0 && !profileFile) throw new Error("--profile needs a file name");
+  const [perBlock, blocks] = [Number(args[0] ?? 5_000), Number(args[1] ?? 2)];
+  if (!Number.isSafeInteger(perBlock) || perBlock < 1 || !Number.isSafeInteger(blocks) || blocks < 1) throw new Error("orders per block and blocks are positive integers");
+
+  const { state } = buildSidecar(parseSidecarConfig(benchSidecarConfig() as never));
+  const session: StreamChannel = { channelId: undefined };
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => DEEP_ACCOUNT_BASE + BigInt(i));
+  runOpenRequest(state, session, openRequest(1n, accounts.map((a) => balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD }))));
+  const orders = accounts.map((a) => encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)])));
+
+  const now = (): number => Number(process.hrtime.bigint());
+  const times: Record<Condition, { decode: number[]; rest: number[]; whole: number[] }> = {
+    warm: { decode: [], rest: [], whole: [] },
+    cache: { decode: [], rest: [], whole: [] },
+    tlb: { decode: [], rest: [], whole: [] },
+  };
+  let n = 0;
+  const order = (record?: Condition): void => {
+    const bytes = orders[n++ % ACCOUNTS]!;
+    const t0 = now();
+    const request = decodeOpenRequestToCommands(bytes);
+    const t1 = now();
+    const answer = answerOpenRequest(state, session, request);
+    const t2 = now();
+    if (answer.correlationId !== 2n) throw new Error(`order ${n} was not answered`);
+    if (record) {
+      const t = times[record];
+      t.decode.push(t1 - t0);
+      t.rest.push(t2 - t1);
+      t.whole.push(t2 - t0);
+    }
+  };
+  for (let i = 0; i < WARM_UP; i++) order();
+
+  const inspector = profileFile ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.setSamplingInterval", { interval: 5 });
+  }
+  for (let b = 0; b < blocks; b++) {
+    for (const condition of CONDITIONS) {
+      const e = EVICTION[condition];
+      if (inspector && condition === "tlb") await inspector.post("Profiler.start");
+      for (let i = 0; i < perBlock; i++) {
+        if (e) evict(e);
+        order(condition);
+      }
+      if (inspector && condition === "tlb") {
+        const { profile } = await inspector.post("Profiler.stop");
+        // One block's profile is enough to read; the last is written.
+        writeFileSync(profileFile!, JSON.stringify(profile));
+      }
+    }
+  }
+  inspector?.disconnect();
+
+  const us = (xs: number[], p: number): string => {
+    const s = [...xs].sort((a, b) => a - b);
+    return (s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]! / 1000).toFixed(2).padStart(6);
+  };
+  process.stdout.write(`${blocks} blocks of ${perBlock} orders per condition, after ${WARM_UP} warm-up orders; µs, p50 / p90\n`);
+  process.stdout.write(`condition   decode            door, engine, encode   whole\n`);
+  for (const c of CONDITIONS) {
+    const t = times[c];
+    process.stdout.write(`${c.padEnd(10)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
+  }
+  if (profileFile) process.stdout.write(`CPU profile of the last tlb block: ${profileFile} (npx tsx bench/profile-top.ts ${profileFile})\n`);
+  if (sink === 0.5) process.stdout.write("\n"); // keeps the eviction's reads observable
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`cold-order: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(2);
+});
