@@ -219,6 +219,7 @@ export class SidecarServer {
   /**
    * Binds `host:port` (port 0 = any free port) and returns the bound port. Plaintext or the
    * single-user default on a non-loopback address is a ConfigError without `insecure`.
+   * A `shutdown` begun meanwhile makes it close what it bound and reject, starting nothing.
    */
   async listen(address: string): Promise<number> {
     const { credentials, ready, notes } = this.security.listen(address, {
@@ -230,6 +231,18 @@ export class SidecarServer {
       this.server.bindAsync(address, credentials, (err, p) => (err ? reject(ListenError.fromBind(address, err)) : resolve(p)));
     });
     await ready();
+    // A shutdown that began while this bound has stopped what it knew of, before any of it
+    // was started: nothing starts now (the re-reading of the credentials files, the sweeper:
+    // nobody would stop them), and the socket is closed (grpc-js does not cancel a bind in
+    // progress at shutdown: it would listen on, the certificate files re-read, for good).
+    if (this.stopping !== undefined) {
+      // Nobody was served here: no grace. Resolves once closed, the certificate files' watch with it.
+      await new Promise<void>((resolve) => {
+        this.server.tryShutdown(() => resolve());
+        this.server.forceShutdown();
+      });
+      throw new Error(`the server was shut down while it was binding ${address}`);
+    }
     // Removing a hash from the tokens file revokes its token, adding a serial to the client CRL
     // its certificate, open streams included (docs/security.md).
     this.security.watch();
