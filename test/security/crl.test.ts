@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { RevocationList, normaliseSerial } from "../../src/server/security/crl.js";
+import { linked } from "../../src/server/security/peer-chain.js";
 import { TestPki } from "./pki.js";
 
 describe("reading X.509 CRLs", () => {
@@ -24,6 +25,10 @@ describe("reading X.509 CRLs", () => {
     pki.ca("ec-ca", { file: "impostor-ca" });
     for (const n of ["a", "b"]) pki.leaf("ec-ca", n, "client", `ec-${n}`);
     for (const n of ["a", "b"]) pki.leaf("rsa-ca", n, "client", `rsa-${n}`);
+    // root-ca → int-ca (an intermediate CA, basicConstraints CA:TRUE) → int-leaf.
+    pki.ca("root-ca");
+    pki.intermediate("root-ca", "int-ca");
+    pki.leaf("int-ca", "under-int", "client", "int-leaf");
   });
   afterAll(() => pki.remove());
 
@@ -67,6 +72,41 @@ describe("reading X.509 CRLs", () => {
     const body = good.split("\n").slice(1, -2).join("");
     const garbled = `-----BEGIN X509 CRL-----\n${Buffer.from(body, "base64").subarray(0, 40).toString("base64")}\n-----END X509 CRL-----\n`;
     expect(() => RevocationList.parse(garbled, text("ec-ca.pem"))).toThrow(/CRL 1 does not parse: truncated DER/);
+  });
+
+  it("the root's CRL listing the intermediate CA revokes the chain through it; the leaf alone, under the intermediate's empty CRL, is not revoked", () => {
+    const pem = text(pki.crl("root-ca", ["int-ca"], "root.crl")) + text(pki.crl("int-ca", [], "int-empty.crl"));
+    const list = RevocationList.parse(pem, text("root-ca.pem") + text("int-ca.pem"));
+    const chain = [der("int-leaf"), der("int-ca"), der("root-ca")];
+    expect(list.revokedInChain(chain)).toBe(1);
+    // Without the trust anchor (the client sent leaf + intermediate, the root is found elsewhere).
+    expect(list.revokedInChain(chain.slice(0, 2))).toBe(1);
+    // The leaf alone: its issuer's CRL lists nobody.
+    expect(list.revokes(der("int-leaf"))).toBe(false);
+    expect(list.revokedInChain([der("int-leaf")])).toBe(-1);
+  });
+
+  it("the intermediate's CRL listing the leaf revokes the chain at the leaf; the root's empty CRL revokes nothing", () => {
+    const pem = text(pki.crl("root-ca", [], "root-empty.crl")) + text(pki.crl("int-ca", ["int-leaf"], "int.crl"));
+    const list = RevocationList.parse(pem, text("root-ca.pem") + text("int-ca.pem"));
+    expect(list.revokedInChain([der("int-leaf"), der("int-ca"), der("root-ca")])).toBe(0);
+    const none = RevocationList.parse(text(pki.crl("root-ca", [], "root-empty-2.crl")) + text(pki.crl("int-ca", [], "int-empty-2.crl")), text("root-ca.pem") + text("int-ca.pem"));
+    expect(none.revokedInChain([der("int-leaf"), der("int-ca"), der("root-ca")])).toBe(-1);
+  });
+
+  it("a self-signed trust anchor at the chain's end is not looked up, even in a CRL listing its serial", () => {
+    // root-ca's serial is random; a CRL of root-ca listing root-ca itself.
+    const list = RevocationList.parse(text(pki.crl("root-ca", ["root-ca"], "root-self.crl")), text("root-ca.pem"));
+    expect(list.revokes(der("root-ca"))).toBe(true);
+    expect(list.revokedInChain([der("int-ca"), der("root-ca")])).toBe(-1);
+  });
+
+  it("a chain's links verify only when each certificate is signed by the next", () => {
+    expect(linked([der("int-leaf"), der("int-ca"), der("root-ca")])).toBe(true);
+    expect(linked([der("int-leaf"), der("root-ca")])).toBe(false);
+    // A same-named intermediate of another key (what a client could slip in beside the real one).
+    pki.ca("int-ca", { file: "int-impostor" });
+    expect(linked([der("int-leaf"), der("int-impostor")])).toBe(false);
   });
 
   it("serial numbers compare as hex without case or leading zeros", () => {

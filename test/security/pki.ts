@@ -52,6 +52,18 @@ export class TestPki {
     return this.path(out);
   }
 
+  /** An intermediate CA named `name` (files `<name>.pem`, `<name>.key`) signed by the CA of files `ca`. */
+  intermediate(ca: string, name: string): Pem {
+    openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`], this.dir);
+    openssl(["req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`], this.dir);
+    writeFileSync(join(this.dir, `${name}.ext`), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+    openssl(
+      ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-set_serial", String(this.serial++), "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`],
+      this.dir,
+    );
+    return this.pem(name);
+  }
+
   /** A leaf certificate signed by `ca`; `server` makes it valid for 127.0.0.1 and localhost. */
   leaf(ca: string, name: string, kind: "server" | "client", file = name): Pem {
     openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${file}.key`], this.dir);

@@ -217,6 +217,36 @@ export class RevocationList {
       return true;
     }
   }
+
+  /** True when no CRL in force lists anybody: nothing can be revoked. */
+  get empty(): boolean {
+    return this.keys.size === 0;
+  }
+
+  /**
+   * Which certificate of a chain (DER, leaf first, each followed by its issuer, as the
+   * handshake verified it) a CRL of its issuer lists: its position (0, the leaf; 1, the
+   * leaf's issuer; …), or -1 for none. RFC 5280 §6.3 checks every certificate of the path;
+   * a self-issued last one (the trust anchor, which no CRL revokes) is not looked up. A
+   * certificate that does not parse counts as revoked, as in `revokes`.
+   */
+  revokedInChain(chain: readonly Buffer[]): number {
+    if (this.keys.size === 0) return -1;
+    return chain.findIndex((der, i) => {
+      if (i > 0 && i === chain.length - 1 && selfIssued(der)) return false;
+      return this.revokes(der);
+    });
+  }
+}
+
+/** Are a certificate's issuer and subject the same Name (a root)? One that does not parse is not. */
+function selfIssued(der: Buffer): boolean {
+  try {
+    const { issuer, subject } = certificateFields(der);
+    return issuer.equals(subject);
+  } catch {
+    return false;
+  }
 }
 
 const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex")}/${serial}`;
