@@ -8,7 +8,7 @@
  * (what the interval and SIGHUP call), so nothing here waits on a timer.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { status, type ServiceError, type StatusObject } from "@grpc/grpc-js";
@@ -16,6 +16,7 @@ import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client/index.js";
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
+import { REVOKED_ISSUER_TEXT } from "../../src/server/security/revocable-streams.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
 import { Credentials, recordChannelCloses, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
 
@@ -24,7 +25,7 @@ let creds: Credentials;
 let crlFile: string;
 
 /** Puts a CRL of `ca` revoking the certificates of `revoked` in place of the configured file. */
-function writeCrl(revoked: readonly Who[], ca = "test-ca"): void {
+function writeCrl(revoked: readonly string[], ca = "test-ca"): void {
   const made = creds.pki.crl(ca, revoked, `made-${Math.random().toString(36).slice(2)}.crl`);
   copyFileSync(made, `${crlFile}.new`);
   renameSync(`${crlFile}.new`, crlFile);
@@ -194,4 +195,56 @@ describe("the client CRL is watched with the certificate files", () => {
       await h.close();
     }
   });
+});
+
+describe("revoking an intermediate CA revokes every client certificate under it", () => {
+  // test-ca (the root, in clientCaFile) → int-ca (an intermediate CA) → monitor, gateway-a.
+  beforeAll(() => {
+    creds.pki.intermediate("test-ca", "int-ca");
+    for (const who of ["monitor", "gateway-a"]) creds.pki.leaf("int-ca", who, "client", `int-${who}`);
+    writeFileSync(creds.pki.path("root-and-int.pem"), Buffer.concat([creds.ca.cert, readFileSync(creds.pki.path("int-ca.pem"))]));
+  });
+
+  /** The leaf `int-<who>`, presented with the intermediate after it, or alone (the intermediate is then in clientCaFile). */
+  const under = (who: string, chain: boolean): ConnectOptions => {
+    const leaf = creds.pki.pem(`int-${who}`);
+    return { rootCa: creds.ca.cert, clientCert: chain ? Buffer.concat([leaf.cert, creds.pki.pem("int-ca").cert]) : leaf.cert, clientKey: leaf.key };
+  };
+
+  for (const [how, clientCaFile, chain] of [
+    ["the client presents leaf + intermediate, clientCaFile holds the root", () => creds.ca.certFile, true],
+    ["the client presents its leaf, clientCaFile holds the root and the intermediate", () => creds.pki.path("root-and-int.pem"), false],
+  ] as const) {
+    it(`${how}: the root's CRL listing the intermediate refuses new calls and ends open streams; certificates the root signed directly work`, async () => {
+      writeCrl([]);
+      const log: Record<string, unknown>[] = [];
+      const h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: clientCaFile() }), {}, capture(log));
+      try {
+        expect(await journalStatus(h, under("monitor", chain))).toBe("OK");
+        const ch = new AccountChannel(h.connect(under("gateway-a", chain)).channel);
+        const ended = new Promise<StatusObject>((resolve) => ch.call.on("status", resolve));
+        expect((await ch.one({ case: "bindAccounts", value: { accountIds: [] } })).result.case).not.toBe("error");
+
+        writeCrl(["int-ca"]);
+        await h.server.reloadCredentials();
+
+        expect(await journalStatus(h, under("monitor", chain))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+        expect(UNAUTHENTICATED_TEXTS.revokedIssuer).toBe("the client certificate was revoked: a CA certificate of its chain is in the client CRL");
+        const s = await ended;
+        expect(s.code).toBe(status.UNAUTHENTICATED);
+        expect(s.details).toBe(REVOKED_ISSUER_TEXT);
+        expect(REVOKED_ISSUER_TEXT).toBe("certificate revoked: a CA certificate of the chain this stream was opened with is listed in the client CRL");
+        expect(log.filter((l) => l.event === "crl_reloaded").map((l) => l.revokedStreams)).toEqual([1]);
+        // Signed by the root itself: not under the revoked intermediate.
+        expect(await journalStatus(h, creds.certificate("monitor"))).toBe("OK");
+
+        // The intermediate taken off the CRL: its leaves are admitted again.
+        writeCrl([]);
+        await h.server.reloadCredentials();
+        expect(await journalStatus(h, under("monitor", chain))).toBe("OK");
+      } finally {
+        await h.close();
+      }
+    });
+  }
 });

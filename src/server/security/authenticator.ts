@@ -7,6 +7,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
 import type { BearerTokens } from "./bearer-tokens.js";
 import type { RevocationList } from "./crl.js";
+import { peerChain } from "./peer-chain.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { CertificateIdentity } from "./security-config.js";
 
@@ -27,6 +28,8 @@ export const UNAUTHENTICATED_TEXTS = {
   none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
   certificate: "the client certificate names no configured principal",
   revoked: "the client certificate was revoked: its serial number is in the client CRL",
+  /** A CA certificate between the leaf and the trust anchor is listed by its issuer's CRL. */
+  revokedIssuer: "the client certificate was revoked: a CA certificate of its chain is in the client CRL",
   token: "the bearer token is not valid",
   malformed: "the authorization metadata must be 'Bearer <token>'",
 } as const;
@@ -78,7 +81,7 @@ export class PrincipalAuthenticator implements Authenticator {
     // grpc-js reports a certificate only when the handshake verified it against the CA.
     const cert = call.getAuthContext()?.sslPeerCertificate;
     // A verified certificate decides alone: it is never overridden by a token.
-    if (cert) return this.fromCertificate(cert);
+    if (cert) return this.fromCertificate(cert, call);
     const header = call.metadata.get("authorization");
     if (header.length === 0) return { refused: UNAUTHENTICATED_TEXTS.none };
     const value = header.length === 1 && typeof header[0] === "string" ? header[0] : "";
@@ -89,9 +92,11 @@ export class PrincipalAuthenticator implements Authenticator {
     return principal ? { principal, revocable: "token" } : { refused: UNAUTHENTICATED_TEXTS.token };
   }
 
-  private fromCertificate(cert: PeerCertificate): Authentication {
+  private fromCertificate(cert: PeerCertificate, call: CallCredentials): Authentication {
     // Revoked decides before any name is looked at: the holder learns no more than that.
-    if (this.crl?.current.revokes(cert.raw)) return { refused: UNAUTHENTICATED_TEXTS.revoked };
+    const revoked = this.revokedAt(cert, call);
+    if (revoked === 0) return { refused: UNAUTHENTICATED_TEXTS.revoked };
+    if (revoked > 0) return { refused: UNAUTHENTICATED_TEXTS.revokedIssuer };
     const matched = new Set<Principal>();
     for (const name of certificateNames(cert, this.identity)) {
       const p = this.byIdentity.get(name);
@@ -101,5 +106,21 @@ export class PrincipalAuthenticator implements Authenticator {
     if (matched.size !== 1) return { refused: UNAUTHENTICATED_TEXTS.certificate };
     // Without a CRL nothing can revoke a certificate while running: its streams are not listed.
     return this.crl ? { principal: [...matched][0]!, revocable: "certificate" } : { principal: [...matched][0]! };
+  }
+
+  /**
+   * Which certificate of the call's verified chain the CRL in force revokes: 0 the leaf, more
+   * a CA above it, -1 none. Every certificate of the chain is checked against a CRL of its
+   * issuer (RFC 5280), so revoking an intermediate CA revokes every leaf under it. A chain
+   * whose links do not verify (peer-chain.ts) is not the path the handshake took: while any
+   * CRL lists anybody, it is refused as one nobody could check.
+   */
+  private revokedAt(cert: PeerCertificate, call: CallCredentials): number {
+    const crl = this.crl?.current;
+    if (crl === undefined || crl.empty) return -1;
+    if (crl.revokes(cert.raw)) return 0;
+    const chain = peerChain(call, cert);
+    if (!chain.linked) return 1;
+    return crl.revokedInChain(chain.ders);
   }
 }

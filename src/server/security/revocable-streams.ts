@@ -5,7 +5,7 @@
  * when it opens; without this a gateway whose credential was revoked kept its open channel,
  * and so its right to reserve, until it chose to disconnect.
  */
-import type { Authenticator, CallCredentials, RevocableCredential } from "./authenticator.js";
+import { UNAUTHENTICATED_TEXTS, type Authenticator, type CallCredentials, type RevocableCredential } from "./authenticator.js";
 import { guarded } from "../../state/guarded.js";
 
 /** What a revoked stream's caller is told (status UNAUTHENTICATED), by what admitted it. */
@@ -13,6 +13,9 @@ export const REVOKED_TEXTS: Readonly<Record<RevocableCredential, string>> = {
   token: "token revoked: the bearer token this stream was opened with is no longer valid",
   certificate: "certificate revoked: the client certificate this stream was opened with is listed in the client CRL",
 };
+
+/** What a stream is told when the CRL lists a CA certificate of its client's chain, not the client certificate itself. */
+export const REVOKED_ISSUER_TEXT = "certificate revoked: a CA certificate of the chain this stream was opened with is listed in the client CRL";
 
 export interface RevocableStream {
   /** The call's credentials, authenticated again after each reload. */
@@ -41,8 +44,9 @@ export class RevocableStreams {
   /**
    * Ends every listed stream whose credentials no longer authenticate as the principal it
    * was admitted as (the token is gone or now names someone else; the certificate is
-   * revoked), and returns how many. Called after any reload: a stream whose credential the
-   * reload did not touch authenticates as before and stays.
+   * revoked, or a CA certificate of its chain is: the authenticator checks the whole chain),
+   * and returns how many. Called after any reload: a stream whose credential the reload did
+   * not touch authenticates as before and stays.
    */
   revokeStale(authenticator: Authenticator): number {
     let revoked = 0;
@@ -53,7 +57,8 @@ export class RevocableStreams {
       revoked++;
       // One stream that fails to end (its service's close path threw) must not keep the
       // others open: the file now in force is not compared again until it changes.
-      guarded("ending a revoked credential's stream", () => s.revoke(REVOKED_TEXTS[s.credential]));
+      const details = "refused" in auth && auth.refused === UNAUTHENTICATED_TEXTS.revokedIssuer ? REVOKED_ISSUER_TEXT : REVOKED_TEXTS[s.credential];
+      guarded("ending a revoked credential's stream", () => s.revoke(details));
     }
     return revoked;
   }
