@@ -14,7 +14,12 @@
  *            the CPU's caches hold none of the order's code or data;
  * - `tlb`:   before each order, one word per 4 KiB page of 64 MiB is read and written: 16 384
  *            pages but only 1 MiB of lines, so the caches keep most of the order's lines
- *            and what is lost is the address translations (the TLB).
+ *            and what is lost is the address translations (the TLB);
+ * - `tlb, other first`: the same eviction, then an untimed order of another account, then
+ *            the timed one: the code and everything orders share (the policies' tables,
+ *            V8's feedback) are warm again, the timed order's own account state is not.
+ *            What it costs above `warm` is the account's own data; the rest of `tlb`'s
+ *            cost is the code and the shared structures.
  *
  * Printed per condition: p50 and p90 of decoding, of the door with the engine and the
  * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the `tlb`
@@ -33,7 +38,7 @@ import { balanceCommand, openRequest, orderCommand } from "./wire.js";
 
 const ACCOUNTS = 64;
 const WARM_UP = 40_000;
-const CONDITIONS = ["warm", "cache", "tlb"] as const;
+const CONDITIONS = ["warm", "cache", "tlb", "tlb, other first"] as const;
 type Condition = (typeof CONDITIONS)[number];
 
 /** What evicts before each order: a buffer and the stride (in 4-byte words) at which it is touched. */
@@ -41,6 +46,7 @@ const EVICTION: Record<Condition, { readonly words: Int32Array; readonly stride:
   warm: undefined,
   cache: { words: new Int32Array((8 << 20) / 4), stride: 64 / 4 },
   tlb: { words: new Int32Array((64 << 20) / 4), stride: 4096 / 4 },
+  "tlb, other first": undefined,
 };
 
 let sink = 0;
@@ -64,11 +70,10 @@ async function main(): Promise<void> {
   const orders = accounts.map((a) => encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)])));
 
   const now = (): number => Number(process.hrtime.bigint());
-  const times: Record<Condition, { decode: number[]; rest: number[]; whole: number[] }> = {
-    warm: { decode: [], rest: [], whole: [] },
-    cache: { decode: [], rest: [], whole: [] },
-    tlb: { decode: [], rest: [], whole: [] },
-  };
+  const times = Object.fromEntries(CONDITIONS.map((c) => [c, { decode: [] as number[], rest: [] as number[], whole: [] as number[] }])) as Record<
+    Condition,
+    { decode: number[]; rest: number[]; whole: number[] }
+  >;
   let n = 0;
   const order = (record?: Condition): void => {
     const bytes = orders[n++ % ACCOUNTS]!;
@@ -99,6 +104,12 @@ async function main(): Promise<void> {
       if (inspector && condition === "tlb") await inspector.post("Profiler.start");
       for (let i = 0; i < perBlock; i++) {
         if (e) evict(e);
+        if (condition === "tlb, other first") {
+          evict(EVICTION.tlb!);
+          order();
+          // The timed order is of the account half the ring away: none of its state was read.
+          n += ACCOUNTS / 2 - 1;
+        }
         order(condition);
       }
       if (inspector && condition === "tlb") {
@@ -115,10 +126,10 @@ async function main(): Promise<void> {
     return (s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]! / 1000).toFixed(2).padStart(6);
   };
   process.stdout.write(`${blocks} blocks of ${perBlock} orders per condition, after ${WARM_UP} warm-up orders; µs, p50 / p90\n`);
-  process.stdout.write(`condition   decode            door, engine, encode   whole\n`);
+  process.stdout.write(`condition          decode            door, engine, encode   whole\n`);
   for (const c of CONDITIONS) {
     const t = times[c];
-    process.stdout.write(`${c.padEnd(10)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
+    process.stdout.write(`${c.padEnd(17)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
   }
   if (profileFile) process.stdout.write(`CPU profile of the last tlb block: ${profileFile} (npx tsx bench/profile-top.ts ${profileFile})\n`);
   if (sink === 0.5) process.stdout.write("\n"); // keeps the eviction's reads observable
