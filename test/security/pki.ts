@@ -23,32 +23,49 @@ function openssl(args: string[], cwd: string): void {
 export class TestPki {
   readonly dir = mkdtempSync(join(tmpdir(), "openpit-pki-"));
   private serial = 1;
+  /** The last cRLNumber given to a CRL of each CA (by its files), so each CA's next CRL is newer. */
+  private readonly crlNumbers = new Map<string, number>();
 
-  /** A self-signed CA named `name` (files `<file>.pem`, `<file>.key`); `file` lets two CAs share a name. */
-  ca(name: string, options: { file?: string; rsa?: boolean } = {}): Pem {
+  /**
+   * A self-signed CA named `name` (files `<file>.pem`, `<file>.key`); `file` lets two CAs share
+   * a name. `keyUsage`: the extension's value (default `critical,keyCertSign,cRLSign`), or
+   * `null` for a CA without the extension.
+   */
+  ca(name: string, options: { file?: string; rsa?: boolean; keyUsage?: string | null } = {}): Pem {
     const file = options.file ?? name;
     if (options.rsa) openssl(["genrsa", "-out", `${file}.key`, "2048"], this.dir);
     else openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${file}.key`], this.dir);
-    openssl(["req", "-x509", "-new", "-key", `${file}.key`, "-out", `${file}.pem`, "-days", "2", "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], this.dir);
+    const req = ["req", "-x509", "-new", "-key", `${file}.key`, "-out", `${file}.pem`, "-days", "2", "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE"];
+    const keyUsage = options.keyUsage === undefined ? "critical,keyCertSign,cRLSign" : options.keyUsage;
+    openssl(keyUsage === null ? req : [...req, "-addext", `keyUsage=${keyUsage}`], this.dir);
     return this.pem(file);
   }
 
   /**
    * A CRL (PEM file `<out>`) signed by the CA of files `ca` (`.pem`, `.key`), listing the
-   * certificates of files `revoked`; `digest` is its signature's hash. Returns its path.
+   * certificates of files `revoked`. Returns its path. Options: `digest`, its signature's
+   * hash; `number`, its cRLNumber (default: one more than the last CRL of this CA made here,
+   * so each CRL is newer than the one before, starting at 1; `null`: no cRLNumber
+   * extension); `thisUpdate` (YYYYMMDDHHMMSSZ; default: now).
    */
-  crl(ca: string, revoked: readonly string[], out: string, digest = "sha256"): string {
+  crl(ca: string, revoked: readonly string[], out: string, options: { digest?: string; number?: number | null; thisUpdate?: string } = {}): string {
+    const digest = options.digest ?? "sha256";
+    const number = options.number === undefined ? (this.crlNumbers.get(ca) ?? 0) + 1 : options.number;
+    if (number !== null) this.crlNumbers.set(ca, Math.max(number, this.crlNumbers.get(ca) ?? 0));
     // `openssl ca` keeps its revocations in a database: a fresh one per CRL, so each lists exactly `revoked`.
     const db = join(this.dir, `${out}.db`);
     rmSync(db, { recursive: true, force: true });
     mkdirSync(db);
     writeFileSync(join(db, "index.txt"), "");
-    writeFileSync(join(db, "crlnumber"), "01\n");
+    // `openssl ca` writes the number from its crlnumber file (hex) as the cRLNumber; without the file setting, none.
+    if (number !== null) writeFileSync(join(db, "crlnumber"), `${number.toString(16).padStart(2, "0").replace(/^(?=(?:.{2})*.$)/, "0")}\n`);
     const cnf = join(db, "ca.cnf");
-    writeFileSync(cnf, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${db}/index.txt\ncrlnumber = ${db}/crlnumber\ndefault_md = ${digest}\ndefault_crl_days = 2\n`);
+    const crlnumber = number === null ? "" : `crlnumber = ${db}/crlnumber\n`;
+    writeFileSync(cnf, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${db}/index.txt\n${crlnumber}default_md = ${digest}\ndefault_crl_days = 2\n`);
     const signer = ["-config", cnf, "-keyfile", `${ca}.key`, "-cert", `${ca}.pem`];
     for (const file of revoked) openssl(["ca", ...signer, "-revoke", `${file}.pem`], this.dir);
-    openssl(["ca", ...signer, "-gencrl", "-out", out], this.dir);
+    const lastUpdate = options.thisUpdate === undefined ? [] : ["-crl_lastupdate", options.thisUpdate];
+    openssl(["ca", ...signer, "-gencrl", ...lastUpdate, "-out", out], this.dir);
     return this.path(out);
   }
 
