@@ -2,13 +2,14 @@
  * The CRL reader (src/server/security/crl.ts) on CRLs made by `openssl ca -gencrl`: the
  * revoked serials of their issuer, an ECDSA and an RSA signature verified against the CA,
  * and what it refuses (another CA's signature, a forged issuer name, an unsupported
- * algorithm, a cut-short or garbled file).
+ * algorithm, a cut-short or garbled file, a signer whose keyUsage lacks cRLSign, and on a
+ * reload an older CRL of an issuer than the one in force: cRLNumber, else thisUpdate).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { RevocationList, normaliseSerial } from "../../src/server/security/crl.js";
+import { RevocationList, certificateFields, maySignCrls, normaliseSerial } from "../../src/server/security/crl.js";
 import { linked } from "../../src/server/security/peer-chain.js";
 import { TestPki } from "./pki.js";
 
@@ -31,6 +32,7 @@ describe("reading X.509 CRLs", () => {
     pki.leaf("int-ca", "under-int", "client", "int-leaf");
   });
   afterAll(() => pki.remove());
+  const issuerOf = (file: string): Buffer => certificateFields(der(file)).subject;
 
   it("an ECDSA-signed CRL revokes the serials it lists, of its issuer only", () => {
     const list = RevocationList.parse(text(pki.crl("ec-ca", ["ec-a"], "ec.crl")), text("ec-ca.pem"));
@@ -131,5 +133,110 @@ describe("reading X.509 CRLs", () => {
     // Redundant sign bytes of either sign still compare equal.
     expect(normaliseSerial("ff80")).toBe(normaliseSerial("80"));
     expect(normaliseSerial("000080")).toBe(normaliseSerial("0080"));
+  });
+
+  describe("ordering the CRLs of one issuer (RFC 5280 §5.2.3 cRLNumber, else thisUpdate)", () => {
+    const ca = () => text("ec-ca.pem") + text("rsa-ca.pem");
+    const parse = (file: string, inForce?: RevocationList) => RevocationList.parse(text(file), ca(), inForce);
+
+    it("reads the cRLNumber (a two-byte 00 80 too)", () => {
+      expect(parse(pki.crl("ec-ca", [], "n128.crl", { number: 128 })).crlNumber(issuerOf("ec-ca"))).toBe(128n);
+      expect(parse(pki.crl("ec-ca", [], "n-none.crl", { number: null })).crlNumber(issuerOf("ec-ca"))).toBeUndefined();
+    });
+
+    it("a reload may not put a CRL of a lower cRLNumber in place of the issuer's CRL in force: it would un-revoke", () => {
+      const older = pki.crl("ec-ca", [], "n5.crl", { number: 5 });
+      const newer = pki.crl("ec-ca", ["ec-a"], "n6.crl", { number: 6 });
+      // At start nothing is in force: the older one verifies and is taken.
+      expect(parse(older).revokes(der("ec-a"))).toBe(false);
+      const inForce = parse(newer);
+      expect(() => parse(older, inForce)).toThrow(
+        new Error("CRL 1 (issuer CN=ec-ca) has cRLNumber 5, lower than the CRL of that issuer in force (cRLNumber 6): an older CRL would un-revoke certificates"),
+      );
+      // The same CRL again, and a newer one, are taken.
+      expect(parse(newer, inForce).revokes(der("ec-a"))).toBe(true);
+      const next = parse(pki.crl("ec-ca", [], "n7.crl", { number: 7 }), inForce);
+      expect(next.revokes(der("ec-a"))).toBe(false);
+      expect(next.crlNumber(issuerOf("ec-ca"))).toBe(7n);
+      // Another issuer's CRL, with nothing of its own in force, is taken whatever its number.
+      expect(parse(pki.crl("rsa-ca", ["rsa-a"], "rsa-n1.crl", { number: 1 }), inForce).revokes(der("rsa-a"))).toBe(true);
+    });
+
+    it("the whole file is refused when one of its CRLs is older than the one in force, even beside a newer CRL of another issuer", () => {
+      const inForce = RevocationList.parse(text(pki.crl("ec-ca", ["ec-a"], "m10.crl", { number: 10 })) + text(pki.crl("rsa-ca", [], "rsa-m10.crl", { number: 10 })), ca());
+      const pem = text(pki.crl("ec-ca", ["ec-a"], "m11.crl", { number: 11 })) + text(pki.crl("rsa-ca", [], "rsa-m9.crl", { number: 9 }));
+      expect(() => RevocationList.parse(pem, ca(), inForce)).toThrow(
+        new Error("CRL 2 (issuer CN=rsa-ca) has cRLNumber 9, lower than the CRL of that issuer in force (cRLNumber 10): an older CRL would un-revoke certificates"),
+      );
+    });
+
+    it("an equal cRLNumber with other contents is refused; the same bytes are the same CRL", () => {
+      const inForce = parse(pki.crl("ec-ca", ["ec-a"], "e20.crl", { number: 20 }));
+      expect(() => parse(pki.crl("ec-ca", [], "e20-other.crl", { number: 20 }), inForce)).toThrow(
+        new Error("CRL 1 (issuer CN=ec-ca) has cRLNumber 20, the same as the CRL of that issuer in force, but other contents"),
+      );
+      expect(parse("e20.crl", inForce).revokes(der("ec-a"))).toBe(true);
+    });
+
+    it("without a cRLNumber, thisUpdate orders them: an earlier one is refused, an equal one with other contents too, a later one taken", () => {
+      const inForce = parse(pki.crl("ec-ca", ["ec-a"], "t2.crl", { number: null, thisUpdate: "20260102000000Z" }));
+      expect(() => parse(pki.crl("ec-ca", [], "t1.crl", { number: null, thisUpdate: "20260101000000Z" }), inForce)).toThrow(
+        new Error("CRL 1 (issuer CN=ec-ca) has thisUpdate 2026-01-01T00:00:00Z, before the CRL of that issuer in force (thisUpdate 2026-01-02T00:00:00Z, no cRLNumber): an older CRL would un-revoke certificates"),
+      );
+      expect(() => parse(pki.crl("ec-ca", [], "t2-other.crl", { number: null, thisUpdate: "20260102000000Z" }), inForce)).toThrow(
+        new Error("CRL 1 (issuer CN=ec-ca) has thisUpdate 2026-01-02T00:00:00Z, the same as the CRL of that issuer in force (no cRLNumber), but other contents"),
+      );
+      expect(parse(pki.crl("ec-ca", [], "t3.crl", { number: null, thisUpdate: "20260103000000Z" }), inForce).revokes(der("ec-a"))).toBe(false);
+      // A numbered CRL may follow an unnumbered one when its thisUpdate is later.
+      expect(parse(pki.crl("ec-ca", [], "t3-n1.crl", { number: 1, thisUpdate: "20260103000000Z" }), inForce).crlNumber(issuerOf("ec-ca"))).toBe(1n);
+    });
+
+    it("a CRL without a cRLNumber may not replace a numbered one in force, whatever its thisUpdate", () => {
+      const inForce = parse(pki.crl("ec-ca", ["ec-a"], "u30.crl", { number: 30, thisUpdate: "20260101000000Z" }));
+      expect(() => parse(pki.crl("ec-ca", [], "u-none.crl", { number: null }), inForce)).toThrow(
+        new Error("CRL 1 (issuer CN=ec-ca) has no cRLNumber, while the CRL of that issuer in force has cRLNumber 30: it cannot be told newer"),
+      );
+    });
+
+    it("two CRLs of one issuer in a file: the newer is used, in either order; two with one number and other contents refuse the file", () => {
+      const old = text(pki.crl("ec-ca", ["ec-a"], "f40.crl", { number: 40 }));
+      const cur = text(pki.crl("ec-ca", ["ec-b"], "f41.crl", { number: 41 }));
+      for (const pem of [old + cur, cur + old]) {
+        const list = RevocationList.parse(pem, ca());
+        expect(list.crlNumber(issuerOf("ec-ca"))).toBe(41n);
+        expect(list.revokes(der("ec-b"))).toBe(true);
+        expect(list.revokes(der("ec-a"))).toBe(false);
+      }
+      // The same CRL twice is that CRL.
+      expect(RevocationList.parse(cur + cur, ca()).revokes(der("ec-b"))).toBe(true);
+      const twin = text(pki.crl("ec-ca", [], "f41-other.crl", { number: 41 }));
+      expect(() => RevocationList.parse(cur + twin, ca())).toThrow(
+        new Error("CRL 2 (issuer CN=ec-ca) has cRLNumber 41, the same as the CRL of that issuer earlier in this file (CRL 1), but other contents"),
+      );
+    });
+  });
+
+  describe("the CA that signs a CRL must be allowed to (keyUsage cRLSign, RFC 5280 §4.2.1.3)", () => {
+    beforeAll(() => {
+      pki.ca("no-crlsign-ca", { keyUsage: "critical,keyCertSign" });
+      pki.ca("no-keyusage-ca", { keyUsage: null });
+      pki.leaf("no-keyusage-ca", "nk", "client", "nk-a");
+    });
+
+    it("reads the cRLSign bit of keyUsage; a CA without keyUsage may sign CRLs", () => {
+      expect(maySignCrls(der("ec-ca"))).toBe(true);
+      expect(maySignCrls(der("no-crlsign-ca"))).toBe(false);
+      expect(maySignCrls(der("no-keyusage-ca"))).toBe(true);
+    });
+
+    it("a CRL signed by a CA whose keyUsage lacks cRLSign is refused, naming it", () => {
+      expect(() => RevocationList.parse(text(pki.crl("no-crlsign-ca", [], "no-crlsign.crl")), text("no-crlsign-ca.pem"))).toThrow(
+        new Error("CRL 1 is signed by CN=no-crlsign-ca of the client CA bundle, whose keyUsage does not allow cRLSign (RFC 5280 §4.2.1.3): it may not sign CRLs"),
+      );
+    });
+
+    it("a CRL signed by a CA without keyUsage is taken", () => {
+      expect(RevocationList.parse(text(pki.crl("no-keyusage-ca", ["nk-a"], "no-keyusage.crl")), text("no-keyusage-ca.pem")).revokes(der("nk-a"))).toBe(true);
+    });
   });
 });

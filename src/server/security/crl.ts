@@ -4,7 +4,12 @@
  * a certificate's issuer as bytes, so no name is ever re-encoded), the revoked serial
  * numbers, and the signed part with its algorithm and signature, verified with node:crypto
  * against a certificate of the client CA bundle. A CRL nobody in the bundle signed is
- * refused: otherwise anyone able to write the file could revoke, or un-revoke, anybody.
+ * refused: otherwise anyone able to write the file could revoke, or un-revoke, anybody. So
+ * is one whose signer's keyUsage lacks cRLSign (RFC 5280 §4.2.1.3, §6.3.3).
+ *
+ * The cRLNumber extension and thisUpdate are read to order the CRLs of one issuer: a reload
+ * may not put an older CRL in place of the one in force (RevocationList.parse, `inForce`),
+ * which would un-revoke what the newer one revoked.
  *
  * Not read: nextUpdate (an outdated CRL stays in force, see docs/security.md), delta and
  * indirect CRLs, entry extensions (a reason such as removeFromCRL is not acted on).
@@ -22,9 +27,14 @@ const SEQUENCE = 0x30;
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;
 const OID = 0x06;
+const OCTET_STRING = 0x04;
+const BOOLEAN = 0x01;
 const UTC_TIME = 0x17;
 const GENERALIZED_TIME = 0x18;
 const CONTEXT_0 = 0xa0;
+const CONTEXT_3 = 0xa3;
+const CRL_NUMBER = "2.5.29.20";
+const KEY_USAGE = "2.5.29.15";
 
 /** The element at `offset` of `der` (definite lengths only: DER has no other). */
 function element(der: Buffer, offset: number): Element {
@@ -84,6 +94,32 @@ export function normaliseSerial(hex: string): string {
   return upper.replace(/^0+(?=.)/, "");
 }
 
+/**
+ * The extensions of an `Extensions` SEQUENCE (RFC 5280 §4.1), by OID: each one's extnValue
+ * contents. The same extension twice is refused (§4.2).
+ */
+function extensions(e: Element | undefined, what: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const ext of children(take(e, SEQUENCE, what).body)) {
+    const [id, second, third] = children(take(ext, SEQUENCE, `${what} entry`).body);
+    const name = oid(take(id, OID, `${what} extnID`).body);
+    const value = take(second?.tag === BOOLEAN ? third : second, OCTET_STRING, `${what} extnValue`).body;
+    if (out.has(name)) throw new Error(`${what}: extension ${name} appears twice`);
+    out.set(name, value);
+  }
+  return out;
+}
+
+/** A DER UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5: seconds, "Z") as milliseconds since the epoch. */
+function time(e: Element, what: string): number {
+  const text = e.body.toString("latin1");
+  const m = (e.tag === UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(text);
+  if (m === null) throw new Error(`${what} is not a time of the form RFC 5280 asks: ${JSON.stringify(text)}`);
+  let year = Number(m[1]);
+  if (e.tag === UTC_TIME) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
+  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
 /** The signature algorithms a CRL may use: the digest node:crypto is given, and the key type. */
 const ALGORITHMS: ReadonlyMap<string, { readonly name: string; readonly digest: string; readonly key: "rsa" | "ec" }> = new Map([
   ["1.2.840.113549.1.1.11", { name: "sha256WithRSAEncryption", digest: "sha256", key: "rsa" }],
@@ -95,8 +131,14 @@ const ALGORITHMS: ReadonlyMap<string, { readonly name: string; readonly digest: 
 ] as const);
 
 export interface Crl {
+  /** The whole CertificateList, DER-encoded: two CRLs are the same CRL when these bytes are. */
+  readonly der: Buffer;
   /** The issuer Name, DER-encoded. */
   readonly issuer: Buffer;
+  /** The cRLNumber extension (RFC 5280 §5.2.3), absent from v1 CRLs and some CAs' v2 ones. */
+  readonly number: bigint | undefined;
+  /** thisUpdate, in milliseconds since the epoch. */
+  readonly thisUpdate: number;
   /** Normalised serial numbers (normaliseSerial). */
   readonly revoked: ReadonlySet<string>;
   readonly tbs: Buffer;
@@ -121,9 +163,10 @@ export function parseCrlDer(der: Buffer): Crl {
   // RFC 5280 §5.1.1.2: the two must match; a mismatch is a forged or broken CRL.
   if (inner !== algorithm) throw new Error(`the signed algorithm ${inner} differs from the outer ${algorithm}`);
   const issuer = take(fields[i++], SEQUENCE, "issuer").der;
-  const time = (e: Element | undefined) => e?.tag === UTC_TIME || e?.tag === GENERALIZED_TIME;
-  if (!time(fields[i++])) throw new Error("thisUpdate is missing");
-  if (time(fields[i])) i++; // nextUpdate: read past, not enforced
+  const isTime = (e: Element | undefined) => e?.tag === UTC_TIME || e?.tag === GENERALIZED_TIME;
+  if (!isTime(fields[i])) throw new Error("thisUpdate is missing");
+  const thisUpdate = time(fields[i++]!, "thisUpdate");
+  if (isTime(fields[i])) i++; // nextUpdate: read past, not enforced
   const revoked = new Set<string>();
   if (fields[i]?.tag === SEQUENCE) {
     for (const entry of children(fields[i++]!.body)) {
@@ -131,9 +174,19 @@ export function parseCrlDer(der: Buffer): Crl {
       revoked.add(normaliseSerial(serial.body.toString("hex")));
     }
   }
-  if (fields[i]?.tag === CONTEXT_0) i++; // crlExtensions
+  let number: bigint | undefined;
+  if (fields[i]?.tag === CONTEXT_0) {
+    // crlExtensions [0] EXPLICIT Extensions: of them only cRLNumber is read.
+    const value = extensions(children(fields[i++]!.body)[0], "crlExtensions").get(CRL_NUMBER);
+    if (value !== undefined) {
+      const integer = take(element(value, 0), INTEGER, "cRLNumber");
+      if (integer.der.length !== value.length) throw new Error("trailing bytes after the cRLNumber");
+      if (integer.body.length === 0 || (integer.body[0]! & 0x80) !== 0) throw new Error("the cRLNumber is negative or empty");
+      number = BigInt(`0x${integer.body.toString("hex")}`);
+    }
+  }
   if (i !== fields.length) throw new Error("unexpected fields in tbsCertList");
-  return { issuer: Buffer.from(issuer), revoked, tbs: Buffer.from(tbs.der), algorithm, signature: Buffer.from(bits.subarray(1)) };
+  return { der: Buffer.from(outer.der), issuer: Buffer.from(issuer), number, thisUpdate, revoked, tbs: Buffer.from(tbs.der), algorithm, signature: Buffer.from(bits.subarray(1)) };
 }
 
 /** The issuer and subject Names of a DER certificate, DER-encoded, and its serial. */
@@ -142,6 +195,21 @@ export function certificateFields(der: Buffer): { issuer: Buffer; subject: Buffe
   const i = tbs[0]?.tag === CONTEXT_0 ? 1 : 0; // version
   const serial = take(tbs[i], INTEGER, "serialNumber").body.toString("hex");
   return { serial: normaliseSerial(serial), issuer: take(tbs[i + 2], SEQUENCE, "issuer").der, subject: take(tbs[i + 4], SEQUENCE, "subject").der };
+}
+
+/**
+ * May the certificate (DER) sign CRLs? True without a keyUsage extension; with one, when its
+ * cRLSign bit (bit 6) is set (RFC 5280 §4.2.1.3, §6.3.3 (f)).
+ */
+export function maySignCrls(der: Buffer): boolean {
+  const tbs = children(take(children(take(element(der, 0), SEQUENCE, "Certificate").body)[0], SEQUENCE, "tbsCertificate").body);
+  const wrapper = tbs.find((e) => e.tag === CONTEXT_3); // extensions [3] EXPLICIT, v3 only
+  if (wrapper === undefined) return true;
+  const value = extensions(children(wrapper.body)[0], "extensions").get(KEY_USAGE);
+  if (value === undefined) return true;
+  const bits = take(element(value, 0), BIT_STRING, "keyUsage").body;
+  // bits[0] is the count of unused bits; bit 0 (digitalSignature) is the high bit of bits[1].
+  return bits.length > 1 && (bits[1]! & 0x02) !== 0;
 }
 
 /** True when `key` made `crl`'s signature. An algorithm not in ALGORITHMS throws, naming it. */
@@ -158,6 +226,41 @@ function signedBy(crl: Crl, key: KeyObject): boolean {
 
 const CRL_BLOCK = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g;
 
+/** The CRL of one issuer put in force, as far as ordering it against another needs. */
+interface Issued {
+  /** Its issuer, as the CA certificate that signed it names it ("CN=test-ca"). */
+  readonly name: string;
+  readonly number: bigint | undefined;
+  readonly thisUpdate: number;
+  readonly der: Buffer;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");
+
+/**
+ * Why `next` may not take the place of `current`, two CRLs of one issuer (`current` being
+ * `which`: "in force", "earlier in this file"), or undefined when it may: it is the same CRL
+ * (the same bytes), or a newer one. Newer: a higher cRLNumber when `current` has one (a CRL
+ * without a number cannot follow one with a number: it may be from before the CA numbered
+ * its CRLs); when `current` has none, a later thisUpdate. An equal number (or, without
+ * numbers, an equal thisUpdate) with other contents is refused: one of the two is not what
+ * the CA says it is, and which one cannot be told.
+ */
+function successionProblem(current: Issued, next: Issued, which: string): string | undefined {
+  if (next.der.equals(current.der)) return undefined;
+  const other = `the CRL of that issuer ${which}`;
+  const older = "an older CRL would un-revoke certificates";
+  if (current.number !== undefined) {
+    if (next.number === undefined) return `has no cRLNumber, while ${other} has cRLNumber ${current.number}: it cannot be told newer`;
+    if (next.number < current.number) return `has cRLNumber ${next.number}, lower than ${other} (cRLNumber ${current.number}): ${older}`;
+    if (next.number === current.number) return `has cRLNumber ${next.number}, the same as ${other}, but other contents`;
+    return undefined;
+  }
+  if (next.thisUpdate < current.thisUpdate) return `has thisUpdate ${iso(next.thisUpdate)}, before ${other} (thisUpdate ${iso(current.thisUpdate)}, no cRLNumber): ${older}`;
+  if (next.thisUpdate === current.thisUpdate) return `has thisUpdate ${iso(next.thisUpdate)}, the same as ${other} (no cRLNumber), but other contents`;
+  return undefined;
+}
+
 /** The CRLs in force: which certificates, by issuer and serial, are revoked. */
 export class RevocationList {
   private readonly keys: ReadonlySet<string>;
@@ -166,21 +269,36 @@ export class RevocationList {
     keys: Set<string>,
     /** How many CRLs were read. */
     readonly crls: number,
+    /** The CRL in force of each issuer (its DER Name, as hex). */
+    private readonly issued: ReadonlyMap<string, Issued>,
   ) {
     this.keys = keys;
   }
 
+  /** The cRLNumber of the CRL in force of the issuer (DER Name), if any: for tests and logs. */
+  crlNumber(issuer: Buffer): bigint | undefined {
+    return this.issued.get(issuer.toString("hex"))?.number;
+  }
+
   /**
    * Every CRL of a PEM file, each verified against a certificate of `caBundle` (PEM) whose
-   * subject is the CRL's issuer. Throws an Error saying which CRL and why.
+   * subject is the CRL's issuer and whose keyUsage, if it has one, allows cRLSign. Throws an
+   * Error saying which CRL and why.
+   *
+   * Two CRLs of one issuer in the file: the newer is used (see successionProblem), the other
+   * ignored; two neither of which is newer refuse the file. `inForce`, on a reload: the list
+   * in force, whose CRL of an issuer may be replaced only by the same or a newer one; an
+   * older one refuses the whole file (RFC 5280 §5.2.3: cRLNumber increases per issuer).
+   * Issuers with no CRL in force, and everything at start, are taken as they verify.
    */
-  static parse(pem: string, caBundle: string): RevocationList {
+  static parse(pem: string, caBundle: string, inForce?: RevocationList): RevocationList {
     const blocks = [...pem.matchAll(CRL_BLOCK)];
     const begun = pem.match(/-----BEGIN X509 CRL-----/g)?.length ?? 0;
     if (begun === 0) throw new Error("holds no CRL (-----BEGIN X509 CRL-----)");
     if (blocks.length < begun) throw new Error(`CRL ${blocks.length + 1} is cut short (no -----END X509 CRL-----)`);
     const cas = caCertificates(caBundle);
-    const keys = new Set<string>();
+    /** The CRL used of each issuer, its position in the file, and what it revokes. */
+    const used = new Map<string, { n: number; issued: Issued; revoked: ReadonlySet<string>; issuer: Buffer }>();
     blocks.forEach(([, body], n) => {
       let crl: Crl;
       try {
@@ -190,17 +308,38 @@ export class RevocationList {
       }
       const issuers = cas.filter((ca) => ca.subject.equals(crl.issuer));
       if (issuers.length === 0) throw new Error(`CRL ${n + 1} is issued by a CA that is not in the client CA bundle`);
-      let verified: boolean;
+      let signers: typeof cas;
       try {
-        verified = issuers.some((ca) => signedBy(crl, ca.key));
+        signers = issuers.filter((ca) => signedBy(crl, ca.key));
       } catch (e) {
         // An unsupported algorithm: the operator is told which CRL of the file uses it.
         throw new Error(`CRL ${n + 1}: ${(e as Error).message}`);
       }
-      if (!verified) throw new Error(`CRL ${n + 1}'s signature does not verify against its issuer in the client CA bundle`);
-      for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
+      if (signers.length === 0) throw new Error(`CRL ${n + 1}'s signature does not verify against its issuer in the client CA bundle`);
+      const signer = signers.find((ca) => ca.maySignCrls);
+      if (signer === undefined) {
+        throw new Error(`CRL ${n + 1} is signed by ${signers[0]!.name} of the client CA bundle, whose keyUsage does not allow cRLSign (RFC 5280 §4.2.1.3): it may not sign CRLs`);
+      }
+      const issued: Issued = { name: signer.name, number: crl.number, thisUpdate: crl.thisUpdate, der: crl.der };
+      const id = crl.issuer.toString("hex");
+      const before = used.get(id);
+      if (before !== undefined) {
+        const problem = successionProblem(before.issued, issued, `earlier in this file (CRL ${before.n + 1})`);
+        if (problem === undefined) used.set(id, { n, issued, revoked: crl.revoked, issuer: crl.issuer });
+        else if (successionProblem(issued, before.issued, "") !== undefined) throw new Error(`CRL ${n + 1} (issuer ${issued.name}) ${problem}`);
+        // else: the earlier one is the newer, and stays.
+      } else used.set(id, { n, issued, revoked: crl.revoked, issuer: crl.issuer });
     });
-    return new RevocationList(keys, blocks.length);
+    const keys = new Set<string>();
+    const issued = new Map<string, Issued>();
+    for (const [id, crl] of used) {
+      const current = inForce?.issued.get(id);
+      const problem = current === undefined ? undefined : successionProblem(current, crl.issued, "in force");
+      if (problem !== undefined) throw new Error(`CRL ${crl.n + 1} (issuer ${crl.issued.name}) ${problem}`);
+      issued.set(id, crl.issued);
+      for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
+    }
+    return new RevocationList(keys, blocks.length, issued);
   }
 
   /**
@@ -257,12 +396,12 @@ const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex"
  * followed by trust settings, so only its first element is taken). What does not parse is
  * skipped: the bundle itself is checked with the certificate files.
  */
-function caCertificates(bundle: string): { subject: Buffer; key: KeyObject }[] {
-  const out: { subject: Buffer; key: KeyObject }[] = [];
+function caCertificates(bundle: string): { subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] {
+  const out: { subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] = [];
   for (const [, , body] of bundle.matchAll(/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----([\s\S]*?)-----END \1CERTIFICATE-----/g)) {
     try {
       const cert = new X509Certificate(element(Buffer.from(body!.replace(/\s+/g, ""), "base64"), 0).der);
-      out.push({ subject: certificateFields(cert.raw).subject, key: cert.publicKey });
+      out.push({ subject: certificateFields(cert.raw).subject, key: cert.publicKey, name: cert.subject.split("\n").join(", "), maySignCrls: maySignCrls(cert.raw) });
     } catch {
       // Not a certificate Node reads: it cannot have signed a CRL we could verify.
     }
