@@ -24,9 +24,18 @@ let creds: Credentials;
 /** The CRL file the sidecar is configured with; tests replace it by rename. */
 let crlFile: string;
 
-/** Puts a CRL of `ca` revoking the certificates of `revoked` in place of the configured file. */
-function writeCrl(revoked: readonly string[], ca = "test-ca"): void {
-  const made = creds.pki.crl(ca, revoked, `made-${Math.random().toString(36).slice(2)}.crl`);
+/**
+ * Puts a CRL of `ca` revoking the certificates of `revoked` in place of the configured file
+ * (by default the CA's next cRLNumber, TestPki.crl), and returns the file it was made as.
+ */
+function writeCrl(revoked: readonly string[], ca = "test-ca", options: { number?: number | null } = {}): string {
+  const made = creds.pki.crl(ca, revoked, `made-${Math.random().toString(36).slice(2)}.crl`, options);
+  putBack(made);
+  return made;
+}
+
+/** Puts the CRL file `made` in place of the configured file, by rename. */
+function putBack(made: string): void {
   copyFileSync(made, `${crlFile}.new`);
   renameSync(`${crlFile}.new`, crlFile);
 }
@@ -79,6 +88,25 @@ describe("security.tls.clientCrlFile at start", () => {
     creds.pki.ca("test-ca", { file: "impostor-ca" });
     writeCrl(["monitor"], "impostor-ca");
     await expect(start({ clientCrlFile: crlFile })).rejects.toThrow(/security\.tls\.clientCrlFile: .*CRL 1's signature does not verify/);
+  });
+
+  it("a CRL signed by a CA of clientCaFile whose keyUsage lacks cRLSign refuses the start, naming the field", async () => {
+    creds.pki.ca("no-crlsign-ca", { keyUsage: "critical,keyCertSign" });
+    writeFileSync(creds.pki.path("with-no-crlsign.pem"), Buffer.concat([creds.ca.cert, readFileSync(creds.pki.path("no-crlsign-ca.pem"))]));
+    writeCrl([], "no-crlsign-ca");
+    await expect(start({ clientCrlFile: crlFile, clientCaFile: creds.pki.path("with-no-crlsign.pem") })).rejects.toThrow(
+      /^security\.tls\.clientCrlFile: .*\(checked against .*with-no-crlsign\.pem\): CRL 1 is signed by CN=no-crlsign-ca of the client CA bundle, whose keyUsage does not allow cRLSign \(RFC 5280 §4\.2\.1\.3\): it may not sign CRLs$/,
+    );
+  });
+
+  it("at start nothing is in force: a CRL of any cRLNumber that verifies is taken", async () => {
+    writeCrl(["monitor"], "test-ca", { number: 1 });
+    const h = await start({ clientCrlFile: crlFile });
+    try {
+      expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+    } finally {
+      await h.close();
+    }
   });
 
   it("a CRL without a client CA is a configuration error", async () => {
@@ -175,6 +203,59 @@ describe("revoking a client certificate while the sidecar runs", () => {
     await h.server.reloadCredentials();
     expect(await journalStatus(h, creds.certificate("monitor"))).toBe("OK");
     expect(log.filter((l) => l.event === "crl_reloaded")).toHaveLength(2);
+  });
+});
+
+describe("an older CRL put back is refused (rollback, RFC 5280 §5.2.3 cRLNumber)", () => {
+  let h: SecureHarness;
+  let log: Record<string, unknown>[];
+  afterEach(() => h.close());
+  const refusals = () => log.filter((l) => l.event === "crl_reload_refused").map((l) => [l.level, l.msg]);
+
+  it("a validly signed CRL of a lower cRLNumber than the one in force is refused, logged with both numbers; the revoked certificate stays refused", async () => {
+    const older = writeCrl([], "test-ca", { number: 100 });
+    log = [];
+    h = await startSecureHarness(creds.security({ clientCrlFile: crlFile }), {}, capture(log));
+    writeCrl(["monitor"], "test-ca", { number: 101 });
+    await h.server.reloadCredentials();
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+
+    putBack(older);
+    await h.server.reloadCredentials();
+    expect(refusals()).toEqual([
+      ["warn", `client CRL reload refused, the CRL in force stays (${crlFile}): CRL 1 (issuer CN=test-ca) has cRLNumber 100, lower than the CRL of that issuer in force (cRLNumber 101): an older CRL would un-revoke certificates`],
+    ]);
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+
+    // The same number with other contents (a CRL that un-revokes, signed by the CA) is refused too.
+    writeCrl([], "test-ca", { number: 101 });
+    await h.server.reloadCredentials();
+    expect(refusals()[1]).toEqual(["warn", `client CRL reload refused, the CRL in force stays (${crlFile}): CRL 1 (issuer CN=test-ca) has cRLNumber 101, the same as the CRL of that issuer in force, but other contents`]);
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+
+    // A newer CRL un-revoking it is taken.
+    writeCrl([], "test-ca", { number: 102 });
+    await h.server.reloadCredentials();
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe("OK");
+    expect(log.filter((l) => l.event === "crl_reloaded")).toHaveLength(2);
+  });
+
+  it("a CRL signed by a CA of the bundle whose keyUsage lacks cRLSign is refused on reload; the CRL in force stays", async () => {
+    creds.pki.ca("no-crlsign-reload-ca", { keyUsage: "critical,keyCertSign" });
+    const bundle = creds.pki.path("with-no-crlsign-reload.pem");
+    writeFileSync(bundle, Buffer.concat([creds.ca.cert, readFileSync(creds.pki.path("no-crlsign-reload-ca.pem"))]));
+    writeCrl(["monitor"]);
+    log = [];
+    h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: bundle }), {}, capture(log));
+    writeCrl([], "no-crlsign-reload-ca");
+    await h.server.reloadCredentials();
+    expect(refusals()).toEqual([
+      [
+        "warn",
+        `client CRL reload refused, the CRL in force stays (${crlFile}): CRL 1 is signed by CN=no-crlsign-reload-ca of the client CA bundle, whose keyUsage does not allow cRLSign (RFC 5280 §4.2.1.3): it may not sign CRLs`,
+      ],
+    ]);
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
   });
 });
 
