@@ -275,7 +275,7 @@ export class RevocationList {
     this.keys = keys;
   }
 
-  /** The cRLNumber of the CRL in force of the issuer (DER Name), if any: for tests and logs. */
+  /** The cRLNumber of the CRL in force of the issuer (DER Name), if any (tests read it). */
   crlNumber(issuer: Buffer): bigint | undefined {
     return this.issued.get(issuer.toString("hex"))?.number;
   }
