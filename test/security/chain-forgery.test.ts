@@ -1,0 +1,65 @@
+/**
+ * Review proof: Node builds getPeerCertificate(true)'s chain from what the client SENT,
+ * linked by issuer name/key identifier, not from the path the handshake verified. A client
+ * whose intermediate CA is revoked sends, after its leaf, a forged certificate with the
+ * intermediate's subject and PUBLIC key (public information) issued by a made-up CA:
+ * the handshake verifies leaf -> int-ca (clientCaFile) -> root, but peer-chain.ts sees
+ * [leaf, forged]; `linked` passes (the leaf's signature verifies with the intermediate's
+ * key; the last certificate is never checked) and the forged one is in no CRL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { callUnary, type ConnectOptions } from "../../src/client/index.js";
+import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
+import { Credentials, startSecureHarness, type SecureHarness } from "./secure-harness.js";
+
+let creds: Credentials;
+let crlFile: string;
+const ossl = (args: string[]) => execFileSync("openssl", args, { cwd: creds.pki.dir, stdio: ["ignore", "ignore", "pipe"] });
+
+function writeCrl(revoked: readonly string[], ca = "test-ca"): void {
+  const made = creds.pki.crl(ca, revoked, `made-${Math.random().toString(36).slice(2)}.crl`);
+  copyFileSync(made, `${crlFile}.new`);
+  renameSync(`${crlFile}.new`, crlFile);
+}
+const journalStatus = (h: SecureHarness, options: ConnectOptions): Promise<string> =>
+  callUnary(h.connect(options).admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema)).then(
+    () => "OK",
+    (e: ServiceError) => `${status[e.code]} ${e.details}`,
+  );
+
+beforeAll(() => {
+  creds = new Credentials();
+  crlFile = creds.pki.path("client.crl");
+  creds.pki.intermediate("test-ca", "int-ca");
+  creds.pki.leaf("int-ca", "monitor", "client", "int-monitor");
+  writeFileSync(creds.pki.path("root-and-int.pem"), Buffer.concat([creds.ca.cert, readFileSync(creds.pki.path("int-ca.pem"))]));
+  // The attacker: its own CA "nobody", and a certificate named int-ca carrying int-ca's public key.
+  creds.pki.ca("nobody");
+  ossl(["x509", "-in", "int-ca.pem", "-pubkey", "-noout", "-out", "int-ca.pub"]);
+  ossl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "forged.key"]);
+  ossl(["req", "-new", "-key", "forged.key", "-out", "forged.csr", "-subj", "/CN=int-ca"]);
+  writeFileSync(creds.pki.path("forged.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n");
+  ossl(["x509", "-req", "-in", "forged.csr", "-CA", "nobody.pem", "-CAkey", "nobody.key", "-force_pubkey", "int-ca.pub", "-set_serial", "777", "-days", "2", "-extfile", "forged.ext", "-out", "forged.pem"]);
+});
+afterAll(() => creds.remove());
+
+describe("a revoked intermediate hidden behind a forged same-named certificate", () => {
+  it("clientCaFile holds root + intermediate; the client sends leaf + forged: refused as revoked", async () => {
+    writeCrl(["int-ca"]);
+    const h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: creds.pki.path("root-and-int.pem") }));
+    try {
+      const leaf = creds.pki.pem("int-monitor");
+      const honest: ConnectOptions = { rootCa: creds.ca.cert, clientCert: leaf.cert, clientKey: leaf.key };
+      expect(await journalStatus(h, honest)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+      const forged: ConnectOptions = { rootCa: creds.ca.cert, clientCert: Buffer.concat([leaf.cert, creds.pki.pem("forged").cert]), clientKey: leaf.key };
+      expect(await journalStatus(h, forged)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+    } finally {
+      await h.close();
+    }
+  });
+});
