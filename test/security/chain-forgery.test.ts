@@ -48,6 +48,15 @@ beforeAll(() => {
 });
 afterAll(() => creds.remove());
 
+/** The forged certificate with its validity moved into the past (its signature no longer verifies: nobody checks it). */
+function expiredForged(): Buffer {
+  const pem = creds.pki.pem("forged").cert.toString();
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s+/g, ""), "base64");
+  // UTCTime (0x17, length 13): both notBefore and notAfter get year 01.
+  for (let i = 0; i + 15 <= der.length; i++) if (der[i] === 0x17 && der[i + 1] === 13) der.write("01", i + 2, "latin1");
+  return Buffer.from(`-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/(.{64})/g, "$1\n")}\n-----END CERTIFICATE-----\n`);
+}
+
 describe("a revoked intermediate hidden behind a forged same-named certificate", () => {
   it("clientCaFile holds root + intermediate; the client sends leaf + forged: refused as revoked", async () => {
     writeCrl(["int-ca"]);
@@ -57,6 +66,21 @@ describe("a revoked intermediate hidden behind a forged same-named certificate",
       const honest: ConnectOptions = { rootCa: creds.ca.cert, clientCert: leaf.cert, clientKey: leaf.key };
       expect(await journalStatus(h, honest)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
       const forged: ConnectOptions = { rootCa: creds.ca.cert, clientCert: Buffer.concat([leaf.cert, creds.pki.pem("forged").cert]), clientKey: leaf.key };
+      expect(await journalStatus(h, forged)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("clientCaFile holds the root only; the client sends leaf + expired forged + intermediate: refused as revoked", async () => {
+    writeCrl(["int-ca"]);
+    const h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: creds.ca.certFile }));
+    try {
+      const leaf = creds.pki.pem("int-monitor");
+      const int = creds.pki.pem("int-ca").cert;
+      const honest: ConnectOptions = { rootCa: creds.ca.cert, clientCert: Buffer.concat([leaf.cert, int]), clientKey: leaf.key };
+      expect(await journalStatus(h, honest)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+      const forged: ConnectOptions = { rootCa: creds.ca.cert, clientCert: Buffer.concat([leaf.cert, expiredForged(), int]), clientKey: leaf.key };
       expect(await journalStatus(h, forged)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
     } finally {
       await h.close();
