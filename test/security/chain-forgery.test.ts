@@ -86,4 +86,18 @@ describe("a revoked intermediate hidden behind a forged same-named certificate",
       await h.close();
     }
   });
+
+  it("no forgery: a genuine cross-certificate of the intermediate (same key, signed by a CA outside clientCaFile) sent after the leaf: refused as revoked", async () => {
+    // int-ca's own CSR (its key) signed by rogue-ca, which clientCaFile does not hold.
+    ossl(["x509", "-req", "-in", "int-ca.csr", "-CA", "rogue-ca.pem", "-CAkey", "rogue-ca.key", "-set_serial", "4242", "-days", "2", "-extfile", "int-ca.ext", "-out", "int-ca-cross.pem"]);
+    writeCrl(["int-ca"]);
+    const h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: creds.pki.path("root-and-int.pem") }));
+    try {
+      const leaf = creds.pki.pem("int-monitor");
+      const cross: ConnectOptions = { rootCa: creds.ca.cert, clientCert: Buffer.concat([leaf.cert, readFileSync(creds.pki.path("int-ca-cross.pem"))]), clientKey: leaf.key };
+      expect(await journalStatus(h, cross)).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revokedIssuer}`);
+    } finally {
+      await h.close();
+    }
+  });
 });
