@@ -202,6 +202,16 @@ export function certificateFields(der: Buffer): { issuer: Buffer; subject: Buffe
  * cRLSign bit (bit 6) is set (RFC 5280 §4.2.1.3, §6.3.3 (f)).
  */
 export function maySignCrls(der: Buffer): boolean {
+  return keyUsageAllows(der, 0x02);
+}
+
+/** May the certificate (DER) sign certificates? keyCertSign (bit 5), as maySignCrls. */
+export function maySignCertificates(der: Buffer): boolean {
+  return keyUsageAllows(der, 0x04);
+}
+
+/** Is the keyUsage bit of `mask` (within the first byte) set, or is there no keyUsage? */
+function keyUsageAllows(der: Buffer, mask: number): boolean {
   const tbs = children(take(children(take(element(der, 0), SEQUENCE, "Certificate").body)[0], SEQUENCE, "tbsCertificate").body);
   const wrapper = tbs.find((e) => e.tag === CONTEXT_3); // extensions [3] EXPLICIT, v3 only
   if (wrapper === undefined) return true;
@@ -209,7 +219,7 @@ export function maySignCrls(der: Buffer): boolean {
   if (value === undefined) return true;
   const bits = take(element(value, 0), BIT_STRING, "keyUsage").body;
   // bits[0] is the count of unused bits; bit 0 (digitalSignature) is the high bit of bits[1].
-  return bits.length > 1 && (bits[1]! & 0x02) !== 0;
+  return bits.length > 1 && (bits[1]! & mask) !== 0;
 }
 
 /** True when `key` made `crl`'s signature. An algorithm not in ALGORITHMS throws, naming it. */
@@ -271,6 +281,12 @@ export class RevocationList {
     readonly crls: number,
     /** The CRL in force of each issuer (its DER Name, as hex). */
     private readonly issued: ReadonlyMap<string, Issued>,
+    /**
+     * The certificates of the client CA bundle these CRLs were verified against (clientCaFile
+     * as on disk when they were read): the trust anchors and issuers the server builds a
+     * client's certificate path from (certificate-path.ts).
+     */
+    readonly bundle: readonly X509Certificate[],
   ) {
     this.keys = keys;
   }
@@ -339,7 +355,7 @@ export class RevocationList {
       issued.set(id, crl.issued);
       for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
     }
-    return new RevocationList(keys, blocks.length, issued);
+    return new RevocationList(keys, blocks.length, issued, cas.map((ca) => ca.cert));
   }
 
   /**
@@ -363,10 +379,10 @@ export class RevocationList {
   }
 
   /**
-   * Which certificate of a chain (DER, leaf first, each followed by its issuer, as the
-   * handshake verified it) a CRL of its issuer lists: its position (0, the leaf; 1, the
-   * leaf's issuer; …), or -1 for none. RFC 5280 §6.3 checks every certificate of the path;
-   * a self-issued last one (the trust anchor, which no CRL revokes) is not looked up. A
+   * Which certificate of a certificate path (DER, leaf first, each followed by its issuer, as
+   * certificate-path.ts builds it) a CRL of its issuer lists: its position (0, the leaf; 1,
+   * the leaf's issuer; …), or -1 for none. RFC 5280 §6.3 checks every certificate of the
+   * path; a self-issued last one (the trust anchor, which no CRL revokes) is not looked up. A
    * certificate that does not parse counts as revoked, as in `revokes`.
    */
   revokedInChain(chain: readonly Buffer[]): number {
@@ -396,12 +412,12 @@ const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex"
  * followed by trust settings, so only its first element is taken). What does not parse is
  * skipped: the bundle itself is checked with the certificate files.
  */
-function caCertificates(bundle: string): { subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] {
-  const out: { subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] = [];
+function caCertificates(bundle: string): { cert: X509Certificate; subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] {
+  const out: { cert: X509Certificate; subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] = [];
   for (const [, , body] of bundle.matchAll(/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----([\s\S]*?)-----END \1CERTIFICATE-----/g)) {
     try {
       const cert = new X509Certificate(element(Buffer.from(body!.replace(/\s+/g, ""), "base64"), 0).der);
-      out.push({ subject: certificateFields(cert.raw).subject, key: cert.publicKey, name: cert.subject.split("\n").join(", "), maySignCrls: maySignCrls(cert.raw) });
+      out.push({ cert, subject: certificateFields(cert.raw).subject, key: cert.publicKey, name: cert.subject.split("\n").join(", "), maySignCrls: maySignCrls(cert.raw) });
     } catch {
       // Not a certificate Node reads: it cannot have signed a CRL we could verify.
     }
