@@ -7,7 +7,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
 import type { BearerTokens } from "./bearer-tokens.js";
 import type { RevocationList } from "./crl.js";
-import { peerChain } from "./peer-chain.js";
+import { peerPath } from "./peer-chain.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { CertificateIdentity } from "./security-config.js";
 
@@ -109,18 +109,21 @@ export class PrincipalAuthenticator implements Authenticator {
   }
 
   /**
-   * Which certificate of the call's verified chain the CRL in force revokes: 0 the leaf, more
-   * a CA above it, -1 none. Every certificate of the chain is checked against a CRL of its
-   * issuer (RFC 5280), so revoking an intermediate CA revokes every leaf under it. A chain
-   * whose links do not verify (peer-chain.ts) is not the path the handshake took: while any
-   * CRL lists anybody, it is refused as one nobody could check.
+   * Which certificate of the call's certificate path the CRL in force revokes: 0 the leaf,
+   * more a CA above it, -1 none. Every certificate of the path but the trust anchor is checked
+   * against a CRL of its issuer (RFC 5280), so revoking an intermediate CA revokes every leaf
+   * under it. The path is built by the server from clientCaFile and what the client sent,
+   * verifying each signature (certificate-path.ts), never taken from Node's chain as is: a
+   * client could hide a revoked intermediate behind a same-named certificate there. When no
+   * path to a trust anchor of clientCaFile can be built, the chain cannot be checked: while
+   * any CRL lists anybody, it is refused as revoked (1). With no CRL, or an empty one,
+   * nothing is built.
    */
   private revokedAt(cert: PeerCertificate, call: CallCredentials): number {
     const crl = this.crl?.current;
     if (crl === undefined || crl.empty) return -1;
     if (crl.revokes(cert.raw)) return 0;
-    const chain = peerChain(call, cert);
-    if (!chain.linked) return 1;
-    return crl.revokedInChain(chain.ders);
+    const path = peerPath(call, cert.raw, crl);
+    return path === undefined ? 1 : crl.revokedInChain(path);
   }
 }

@@ -1,31 +1,30 @@
 /**
- * The client's certificate chain as the TLS handshake verified it: leaf first, each
- * certificate followed by its issuer, up to the trust anchor. A CRL may list any of them
- * (RFC 5280 §6.3: every certificate of the path is checked), not only the leaf.
+ * The certificates the client sent, as Node links them (`getPeerCertificate(true)`), and the
+ * client's certificate path built from them and clientCaFile (certificate-path.ts), which a
+ * CRL may list any certificate of (RFC 5280 §6.3), not only the leaf.
+ *
+ * Node's chain is NOT the path the handshake verified (see certificate-path.ts): it is used
+ * only as the pool of certificates the client offered, each taken into the path only after
+ * its signature, name and dates are checked here.
  *
  * grpc-js hands a call's leaf only (its auth context calls `getPeerCertificate()` without
  * `detailed`), so the chain is asked of the call's TLS socket, reached through grpc-js's
  * call objects (ServerSurfaceCall.call → interceptors' nextCall → the base call's HTTP/2
  * stream → session → socket). Those fields are grpc-js internals: should an update move
- * them, the leaf alone is checked, and the intermediate-CA revocation test
- * (test/security/certificate-revocation.test.ts) fails.
+ * them, the path is built from the leaf and clientCaFile alone, so a client whose
+ * intermediate is only sent is refused while the CRL lists anybody, and the intermediate-CA
+ * revocation test (test/security/certificate-revocation.test.ts) fails.
  */
-import { X509Certificate } from "node:crypto";
-import { TLSSocket, type DetailedPeerCertificate, type PeerCertificate } from "node:tls";
+import { TLSSocket, type DetailedPeerCertificate } from "node:tls";
+import { certificatePath } from "./certificate-path.js";
+import type { RevocationList } from "./crl.js";
 
-/** A chain (DER, leaf first) and whether each certificate's signature verifies with the next one's key. */
-export interface PeerChain {
-  readonly ders: readonly Buffer[];
-  /**
-   * False when a certificate is not signed by the one after it: Node links issuers by name
-   * among what the client sent, so a client may slip a same-named certificate in beside the
-   * one the handshake used. Such a chain is not the verified path and cannot be checked.
-   */
-  readonly linked: boolean;
-}
-
-/** Per connection: its chain never changes, and is worked out (and its links verified) once. */
-const chains = new WeakMap<TLSSocket, PeerChain>();
+/**
+ * Per connection: the path built for its leaf under one RevocationList (its bundle). A
+ * connection's certificates never change, so it pays the path building once per CRL in
+ * force; a reload puts a new RevocationList in force, which builds afresh.
+ */
+const paths = new WeakMap<TLSSocket, { readonly crl: RevocationList; readonly leaf: Buffer; readonly path: readonly Buffer[] | undefined }>();
 
 /** The TLS socket under a grpc-js server call, or undefined (an in-process call, another grpc-js). */
 function tlsSocketOf(call: unknown): TLSSocket | undefined {
@@ -39,7 +38,10 @@ function tlsSocketOf(call: unknown): TLSSocket | undefined {
   return undefined;
 }
 
-/** The DERs of `leaf` and its issuers, stopping at a self-signed certificate or where a link repeats. */
+/**
+ * The DERs of `leaf` and the issuers Node linked it to (by name, unverified: what the client
+ * sent, perhaps a certificate of clientCaFile), stopping at a self-signed one or a repeat.
+ */
 export function chainOf(leaf: DetailedPeerCertificate): Buffer[] {
   const ders: Buffer[] = [];
   const seen = new Set<string>();
@@ -52,28 +54,19 @@ export function chainOf(leaf: DetailedPeerCertificate): Buffer[] {
   return ders;
 }
 
-/** Does each certificate's signature verify with the public key of the one after it? */
-export function linked(ders: readonly Buffer[]): boolean {
-  try {
-    const certs = ders.map((d) => new X509Certificate(d));
-    return certs.every((c, i) => i === certs.length - 1 || c.verify(certs[i + 1]!.publicKey));
-  } catch {
-    return false;
-  }
-}
-
 /**
- * The verified chain of the call whose auth context gave `leaf`; the leaf alone when its
- * socket cannot be reached (or, oddly, its socket's peer is another certificate).
+ * The certificate path of the call whose auth context gave `leaf` (DER), built from `crl`'s
+ * client CA bundle and what the client sent (certificatePath): leaf first, ending at the trust
+ * anchor; undefined when there is none, a chain that cannot be checked. Without a reachable
+ * socket (or, oddly, one whose peer is another certificate) nothing sent is used.
  */
-export function peerChain(call: unknown, leaf: PeerCertificate): PeerChain {
+export function peerPath(call: unknown, leaf: Buffer, crl: RevocationList): readonly Buffer[] | undefined {
   const socket = tlsSocketOf(call);
-  if (socket === undefined) return { ders: [leaf.raw], linked: true };
-  let chain = chains.get(socket);
-  if (chain === undefined) {
-    const ders = chainOf(socket.getPeerCertificate(true));
-    chain = { ders, linked: linked(ders) };
-    chains.set(socket, chain);
-  }
-  return chain.ders[0]?.equals(leaf.raw) ? chain : { ders: [leaf.raw], linked: true };
+  if (socket === undefined) return certificatePath(leaf, crl.bundle, []);
+  const cached = paths.get(socket);
+  if (cached?.crl === crl && cached.leaf.equals(leaf)) return cached.path;
+  const sent = chainOf(socket.getPeerCertificate(true));
+  const path = certificatePath(leaf, crl.bundle, sent[0]?.equals(leaf) ? sent : []);
+  paths.set(socket, { crl, leaf, path });
+  return path;
 }
