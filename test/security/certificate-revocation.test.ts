@@ -10,6 +10,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
+import { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
 import { status, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
@@ -291,6 +292,27 @@ describe("revoking an intermediate CA revokes every client certificate under it"
     const leaf = creds.pki.pem(`int-${who}`);
     return { rootCa: creds.ca.cert, clientCert: chain ? Buffer.concat([leaf.cert, creds.pki.pem("int-ca").cert]) : leaf.cert, clientKey: leaf.key };
   };
+
+  it("a connection builds its certificate path once per CRL in force, not at every call; a reload builds it afresh", async () => {
+    writeCrl(["gateway-b"]); // lists somebody: the path is built
+    const h = await startSecureHarness(creds.security({ clientCrlFile: crlFile, clientCaFile: creds.ca.certFile }));
+    // The server asks Node for the client's chain (getPeerCertificate(true)) only to build a path.
+    const built = vi.spyOn(TLSSocket.prototype, "getPeerCertificate");
+    const serverBuilds = () => built.mock.contexts.filter((socket, i) => (socket as { server?: unknown }).server !== undefined && built.mock.calls[i]![0] === true).length;
+    try {
+      const admin = h.connect(under("monitor", true)).admin;
+      const call = () => callUnary(admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema)).then(() => "OK");
+      for (let i = 0; i < 3; i++) expect(await call()).toBe("OK");
+      expect(serverBuilds()).toBe(1);
+      writeCrl(["gateway-b"]); // another cRLNumber: a new CRL in force
+      await h.server.reloadCredentials();
+      for (let i = 0; i < 2; i++) expect(await call()).toBe("OK");
+      expect(serverBuilds()).toBe(2);
+    } finally {
+      built.mockRestore();
+      await h.close();
+    }
+  });
 
   for (const [how, clientCaFile, chain] of [
     ["the client presents leaf + intermediate, clientCaFile holds the root", () => creds.ca.certFile, true],
