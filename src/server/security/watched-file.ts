@@ -7,6 +7,13 @@
  */
 import { readFile } from "node:fs/promises";
 
+/** A file's text, or an Error saying which file could not be read and why. */
+export function readWhole(file: string): Promise<string> {
+  return readFile(file, "utf8").catch((e: unknown) => {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  });
+}
+
 export interface WatchedFileEvents<T> {
   /** A read that was refused (each new problem once); what is in force stays. */
   readonly refused?: (message: string) => void;
@@ -28,13 +35,16 @@ export class WatchedFile<T> {
    * `initial`: the file as read (and checked) at start, where a bad file is a configuration
    * error. `parse` reads a later text, throwing an Error that says what is wrong with it;
    * `refusal` opens the message of a refused read ("tokens file reload refused, …").
+   * `readText` reads what is compared and parsed (default: the file's text); a value that
+   * depends on a second file reads both, so a change to either is seen.
    */
   constructor(
-    private readonly file: string,
+    file: string,
     initial: { readonly text: string; readonly value: T },
     private readonly parse: (text: string) => T,
     private readonly refusal: string,
     private readonly events: WatchedFileEvents<T> = {},
+    private readonly readText: () => Promise<string> = () => readWhole(file),
   ) {
     this.text = initial.text;
     this.value = initial.value;
@@ -66,9 +76,9 @@ export class WatchedFile<T> {
   private async read(): Promise<void> {
     let text: string;
     try {
-      text = await readFile(this.file, "utf8");
+      text = await this.readText();
     } catch (e) {
-      return this.refuse(`cannot read ${this.file}: ${(e as Error).message}`);
+      return this.refuse((e as Error).message);
     }
     if (text === this.text) {
       this.lastProblem = undefined;
