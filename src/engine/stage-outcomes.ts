@@ -7,6 +7,9 @@ import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/rejec
 import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
 import type { DryRunReport } from "./results.js";
 
+/** The rejects of a stage that passed: one shared empty list. */
+export const NO_REJECTS: readonly [] = [];
+
 /** A reject of account scope becomes the account's block, with its code replaced. */
 export function latchedBlock(r: Reject): AccountBlock {
   return {
@@ -103,4 +106,12 @@ export function dryReport(rejects: readonly Reject[], wouldBlock: AccountBlock |
     accountAdjustments: [],
     accountBlock: wouldBlock ?? (latched && latchedBlock(latched)),
   };
+}
+
+/**
+ * The dry run of an order the gate refuses: rejected before any policy runs, so nothing
+ * would be recorded and there is no would-be block to report (OpenPit returns `None` here).
+ */
+export function blockedDryRun(blocked: Reject): DryRunReport {
+  return { isPass: false, rejects: [blocked], lock: PreTradeLock.EMPTY, accountAdjustments: [], accountBlock: undefined };
 }

@@ -1,0 +1,81 @@
+/** OpenPit's `apply_drop_copy` (§C): an order that already exists at the venue runs every policy, blocks ignored. */
+import type { AccountId } from "../param/ids.js";
+import type { Order } from "../model/order.js";
+import { isEvaluationFailure, type AccountBlock, type Reject } from "../model/reject.js";
+import type { BlockSink } from "./pretrade/contexts.js";
+import { Mutations } from "./pretrade/mutations.js";
+import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
+import { PreTradeReservation, rollbackQuietly } from "./reservation.js";
+import type { DropCopyResult } from "./results.js";
+import { finalizerFailureDetails, MUTATION_CALLBACK_FAILED } from "./finalizer-kill-switch.js";
+import { runMain, runStart } from "./hook-runs.js";
+import type { EngineInternals } from "./engine-internals.js";
+
+/** Before any policy runs: the account routes the drop-copy pipeline and its account control. */
+const DROP_COPY_MISSING_ACCOUNT: Reject = {
+  policy: "Engine",
+  code: "MissingRequiredField",
+  reason: "drop-copy requires a readable account ID",
+  details: "the account ID routes the drop-copy pipeline and its account control",
+  scope: "order",
+};
+
+/**
+ * For an order that already exists at the venue (OpenPit's `apply_drop_copy`, §C): blocks
+ * are ignored, every policy runs, and rejects are discarded but their effects (and any
+ * account-scope block) kept, unless a reject is an evaluation failure (`isEvaluationFailure`):
+ * then the effects could not be computed, everything registered is rolled back, no block
+ * is recorded, and the fatal rejects are returned. A failing compensation appends an
+ * `Engine` `SystemUnavailable` reject and arms the kill switch. Rate-limit attempts stay
+ * consumed either way (start-stage effects are immediate).
+ */
+export function applyDropCopy(engine: EngineInternals, order: Order): DropCopyResult {
+  const accountId = order.operation?.accountId;
+  if (accountId === undefined) return { ok: false, rejects: [DROP_COPY_MISSING_ACCOUNT] };
+  // Account-control operations are deferred: applied only if the drop-copy succeeds.
+  const deferred: [AccountId, AccountBlock][] = [];
+  let first: AccountBlock | undefined;
+  const sink: BlockSink = (target, block, policy) => {
+    const stamped = stamp(policy, block);
+    if (target === accountId) first ??= { ...stamped, code: "AccountBlocked" };
+    deferred.push([target, stamped]);
+  };
+  const recordFirst = (rejects: readonly Reject[] | undefined): void => {
+    const r = rejects && firstAccountScope(rejects);
+    if (r) {
+      first ??= latchedBlock(r);
+      deferred.push([accountId, latchedBlock(r)]);
+    }
+  };
+  const ctx = engine.context(accountId, true, false, sink);
+  const startRejects = runStart(ctx, order, engine.hooks.start);
+  const startFatal = startRejects?.filter((r) => isEvaluationFailure(r.code));
+  if (startFatal && startFatal.length > 0) return { ok: false, rejects: startFatal };
+  // The start stage's block is recorded before the main stage runs: it happened first,
+  // so it must win over any block a main policy raises through the context.
+  recordFirst(startRejects);
+  const mutations = new Mutations();
+  // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
+  // keep the order in which policies raised them (first cause wins).
+  const main = runMain(ctx, order, mutations, engine.hooks.main, false, recordFirst);
+  const fatal = main.rejects?.filter((r) => isEvaluationFailure(r.code));
+  if (fatal && fatal.length > 0) {
+    const failure = rollbackQuietly(mutations.handOver(), ctx);
+    if (failure !== undefined) {
+      fatal.push({
+        policy: "Engine",
+        code: "SystemUnavailable",
+        reason: MUTATION_CALLBACK_FAILED,
+        details: finalizerFailureDetails(failure.policy, "rollback", failure.error),
+        scope: "order",
+      });
+    }
+    return { ok: false, rejects: fatal };
+  }
+  for (const [target, block] of deferred) engine.record(target, block);
+  const isAccountBlocked = engine.blocks.find(accountId, engine.registry.groupOf(accountId)) !== undefined;
+  const lock = main.lock();
+  engine.enterBook(order, mutations, lock, main.sizingPrice);
+  const operation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes, first, true);
+  return { ok: true, operation, isAccountBlocked, rejects: NO_REJECTS };
+}

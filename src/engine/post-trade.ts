@@ -1,0 +1,116 @@
+/** After the fact: execution reports and non-trade account adjustments through the policies that take them. */
+import type { AccountId } from "../param/ids.js";
+import type { ExecutionReport } from "../model/execution-report.js";
+import type { AccountAdjustment } from "../model/account-adjustment.js";
+import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
+import { rejectFromPolicy, type AccountBlock } from "../model/reject.js";
+import { GLOBAL_BLOCK } from "./account-blocks.js";
+import { PolicyCallbackError } from "./errors.js";
+import { commitOwned, Mutations } from "./pretrade/mutations.js";
+import { groupOf, stamp } from "./stage-outcomes.js";
+import { rollbackEvery } from "./reservation.js";
+import type { AccountAdjustmentBatchResult } from "./results.js";
+import { BOOK_OWNER } from "./account-book/index.js";
+import type { EngineInternals } from "./engine-internals.js";
+
+/**
+ * Feeds an execution report to every policy. Not atomic: each policy changes its own
+ * state; nothing is undone when another reports a block. The first block is recorded
+ * for the report's account, or as the global block when the report has no account.
+ */
+export function applyExecutionReport(engine: EngineInternals, report: ExecutionReport): PostTradeResult {
+  const accountId = report.operation?.accountId;
+  const ctx = engine.context(accountId, false, false, engine.recordBlock);
+  const accountBlocks: AccountBlock[] = [];
+  // Both created with their first entries: an array grown from `[]` reserves 17 slots,
+  // and a fill usually moves two assets and one account line.
+  let accountPnls: AccountPnlOutcome[] | undefined;
+  let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
+  let failure: PolicyCallbackError | undefined;
+  // The book first: post-trade hooks see the position with this report in it.
+  try {
+    engine.accountBook.applyReport(report);
+  } catch (e) {
+    failure = new PolicyCallbackError(BOOK_OWNER, "applyExecutionReport", e);
+  }
+  for (const policy of engine.hooks.postTrade) {
+    ctx.currentPolicy = policy.name;
+    let out;
+    try {
+      out = policy.applyExecutionReport!(ctx, report);
+    } catch (e) {
+      // Keep going: the other policies must still see the report or their state drifts.
+      failure ??= new PolicyCallbackError(policy.name, "applyExecutionReport", e);
+      continue;
+    }
+    if (!out) continue;
+    const group = groupOf(policy);
+    if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
+    if (out.accountPnls) {
+      for (const p of out.accountPnls) {
+        const pnl = { ...p, policyGroupId: group };
+        if (accountPnls === undefined) accountPnls = [pnl];
+        else accountPnls.push(pnl);
+      }
+    }
+    if (out.accountAdjustments) {
+      const entries = out.accountAdjustments;
+      if (accountAdjustments === undefined) {
+        // Sized and filled by index (a `map` made a closure per report).
+        accountAdjustments = new Array<AccountAdjustmentOutcome>(entries.length);
+        for (let i = 0; i < entries.length; i++) accountAdjustments[i] = { policyGroupId: group, entry: entries[i]! };
+      } else for (const entry of entries) accountAdjustments.push({ policyGroupId: group, entry });
+    }
+  }
+  const first = accountBlocks[0];
+  if (first) {
+    if (accountId === undefined) {
+      engine.blocks.blockGlobal(GLOBAL_BLOCK);
+      engine.emit({ kind: "globalBlocked", block: GLOBAL_BLOCK });
+    } else {
+      engine.record(accountId, first);
+    }
+  }
+  if (failure) throw failure;
+  return { accountBlocks, accountPnls: accountPnls ?? [], accountAdjustments: accountAdjustments ?? [] };
+}
+
+/**
+ * Applies a batch of non-trade adjustments all-or-nothing: the first reject stops the
+ * batch and rolls back everything registered so far, in reverse.
+ */
+export function applyAccountAdjustment(engine: EngineInternals, accountId: AccountId, adjustments: readonly AccountAdjustment[]): AccountAdjustmentBatchResult {
+  if (adjustments.length === 0) return { ok: true, outcomes: [], accountBlocks: [] };
+  const ctx = engine.context(accountId, false, false, engine.recordBlock);
+  const mutations = new Mutations();
+  const outcomes: AccountAdjustmentOutcome[] = [];
+  const accountBlocks: AccountBlock[] = [];
+  for (let index = 0; index < adjustments.length; index++) {
+    const adjustment = adjustments[index]!;
+    for (const policy of engine.hooks.adjustment) {
+      ctx.currentPolicy = policy.name;
+      mutations.owner = policy.name;
+      let out;
+      try {
+        out = policy.applyAccountAdjustment!(ctx, accountId, adjustment, mutations);
+      } catch (e) {
+        rollbackEvery(mutations.handOver(), ctx);
+        throw new PolicyCallbackError(policy.name, "applyAccountAdjustment", e);
+      }
+      if (!out) continue;
+      if (out.rejects && out.rejects.length > 0) {
+        rollbackEvery(mutations.handOver(), ctx);
+        return { ok: false, failedIndex: index, rejects: out.rejects.map((r) => rejectFromPolicy(policy.name, r)) };
+      }
+      const group = groupOf(policy);
+      if (out.outcomes) for (const entry of out.outcomes) outcomes.push({ policyGroupId: group, entry });
+      if (out.accountBlocks) for (const b of out.accountBlocks) accountBlocks.push(stamp(policy.name, b));
+    }
+  }
+  // A failing commit has armed the kill switch already: its block is recorded before the
+  // policy-reported ones, so it wins as the stored cause (§E); it is still reported.
+  const failure = commitOwned(mutations.handOver(), ctx);
+  for (const block of accountBlocks) engine.record(accountId, block);
+  if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
+  return { ok: true, outcomes, accountBlocks };
+}

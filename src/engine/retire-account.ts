@@ -1,0 +1,47 @@
+/** Runs an account's retirement (account-retirement.ts has its types and texts): every policy asked, then the engine's own state. */
+import type { AccountId } from "../param/ids.js";
+import { commitOwned, Mutations } from "./pretrade/mutations.js";
+import { rollbackQuietly } from "./reservation.js";
+import { FINALIZER_FAILED, refused, RETIRED, type AccountRetirementPolicyRefusal, type AccountRetirementResult } from "./account-retirement.js";
+import { BOOK_OWNER } from "./account-book/index.js";
+import type { EngineInternals } from "./engine-internals.js";
+
+/**
+ * Forgets an account's zero, unused runtime state (OpenPit's `retire_account`, §B). Every
+ * policy with a `retireAccount` hook is asked in registration order, even after a refusal.
+ * Any refusal: what the others queued is rolled back, nothing is removed. All accept: their
+ * removals are committed, then the account's own currency, group membership and own block
+ * (whatever caused it) are cleared; group and global blocks, group currencies, market data
+ * and policy settings stay. An unknown or already-retired account is a no-op success.
+ * Caller contract: finalise every request and reservation of the account first.
+ */
+export function retireAccount(engine: EngineInternals, accountId: AccountId): AccountRetirementResult {
+  const ctx = engine.context(accountId, false, false, engine.recordBlock);
+  const mutations = new Mutations();
+  const refusals: AccountRetirementPolicyRefusal[] = [];
+  for (const policy of engine.policies) {
+    if (policy.retireAccount === undefined) continue;
+    ctx.currentPolicy = policy.name;
+    mutations.owner = policy.name;
+    let refusal;
+    try {
+      refusal = policy.retireAccount(accountId, mutations, ctx);
+    } catch {
+      refusal = "EvaluationFailed" as const;
+    }
+    if (refusal) refusals.push({ policy: policy.name, refusal });
+  }
+  // The engine's own account book takes part like a policy that keeps state.
+  if (!engine.accountBook.isRetirable(accountId)) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
+  if (refusals.length > 0) {
+    // A failing rollback has armed the kill switch already; the refusal is still the answer.
+    rollbackQuietly(mutations.handOver(), ctx);
+    return refused(refusals);
+  }
+  if (commitOwned(mutations.handOver(), ctx) !== undefined) return FINALIZER_FAILED;
+  engine.accountBook.forget(accountId);
+  engine.registry.currencyByAccount.delete(accountId);
+  engine.registry.groupByAccount.delete(accountId);
+  engine.accounts().unblock(accountId);
+  return RETIRED;
+}
