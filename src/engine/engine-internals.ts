@@ -1,13 +1,13 @@
 /**
- * @internal What the engine's operations that live outside engine.ts (drop-copy, post-trade,
- * adjustments, retirement) use of it. Module functions given the engine, rather than objects
+ * @internal What the engine's operations that live outside engine.ts (drop-copy, dry run,
+ * post-trade, adjustments, retirement) use of it. Module functions given the engine, rather than objects
  * of their own: the engine's state stays in one place and no call goes through another hop.
  */
 import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import type { PreTradeLock } from "../model/pre-trade-lock.js";
 import type { Price } from "../param/values.js";
-import type { AccountBlock } from "../model/reject.js";
+import type { AccountBlock, Reject } from "../model/reject.js";
 import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
 import type { AccountsAdmin } from "./accounts-admin.js";
@@ -27,6 +27,7 @@ export interface EngineInternals {
   /** Records a policy's block for its account (stamped with the policy's name). */
   readonly recordBlock: BlockSink;
   accounts(): AccountsAdmin;
+  gate(accountId: AccountId | undefined): Reject | undefined;
   context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext;
   enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): void;
   record(accountId: AccountId, block: AccountBlock): void;

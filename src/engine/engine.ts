@@ -20,7 +20,7 @@ import type { EngineEvent, EngineEventListener } from "./events.js";
 import { Mutations } from "./pretrade/mutations.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import { ENGINE_GONE, PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
-import { blockedDryRun, dryReport, firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
+import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
 import { PreTradeReservation, rollbackEvery, type ReservationData } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import { finalizerFailureBlock, type FinalizerFailureSink } from "./finalizer-kill-switch.js";
@@ -30,6 +30,7 @@ import { EngineBuilder } from "./engine-builder.js";
 import { AccountBook, BOOK_OWNER, bookMutation, footprintOf, type AccountBookView } from "./account-book/index.js";
 import { hookListsOf, runMain, runStart, type HookLists } from "./hook-runs.js";
 import { applyDropCopy } from "./drop-copy.js";
+import { dryRun } from "./dry-run.js";
 import { applyAccountAdjustment, applyExecutionReport } from "./post-trade.js";
 import { retireAccount } from "./retire-account.js";
 import type { EngineInternals } from "./engine-internals.js";
@@ -204,29 +205,11 @@ export class Engine implements MainStageRunner, EngineInternals {
   }
 
   startPreTradeDryRun(order: Order): DryRunReport {
-    return this.dryRun(order, false);
+    return dryRun(this, order, false);
   }
 
   executePreTradeDryRun(order: Order): DryRunReport {
-    return this.dryRun(order, true);
-  }
-
-  private dryRun(order: Order, withMain: boolean): DryRunReport {
-    const accountId = order.operation?.accountId;
-    const blocked = this.gate(accountId);
-    if (blocked) return blockedDryRun(blocked);
-    let wouldBlock: AccountBlock | undefined;
-    const sink: BlockSink = (_target, block, policy) => {
-      wouldBlock ??= stamp(policy, block);
-    };
-    const ctx = this.context(accountId, false, true, sink);
-    const startRejects = runStart(ctx, order, this.hooks.startDry);
-    if (startRejects) return dryReport(startRejects, wouldBlock);
-    if (!withMain) return dryReport(NO_REJECTS, wouldBlock);
-    // Whatever a dry-run hook registers is dropped: neither committed nor rolled back.
-    const main = runMain(ctx, order, new Mutations(), this.hooks.mainDry, true);
-    if (main.rejects) return dryReport(main.rejects, wouldBlock);
-    return { isPass: true, rejects: NO_REJECTS, lock: main.lock(), accountAdjustments: main.outcomes, accountBlock: wouldBlock };
+    return dryRun(this, order, true);
   }
 
   // ---- post-trade and adjustments ----------------------------------------------------
@@ -342,8 +325,8 @@ export class Engine implements MainStageRunner, EngineInternals {
     this.emit({ kind: "globalBlocked", block });
   }
 
-  /** The blocked-accounts gate, run before any policy in both stages. */
-  private gate(accountId: AccountId | undefined): Reject | undefined {
+  /** @internal The blocked-accounts gate, run before any policy in both stages. */
+  gate(accountId: AccountId | undefined): Reject | undefined {
     if (this.blocks.isEmpty()) return undefined;
     if (accountId === undefined) return MISSING_ACCOUNT;
     const block = this.blocks.find(accountId, this.registry.groupOf(accountId));

@@ -1,11 +1,10 @@
-/** Turns policies' answers into stage results: stamped rejects, latched blocks, the lock, dry-run reports. */
+/** Turns policies' answers into stage results: stamped rejects, latched blocks, the lock. */
 import type { PolicyGroupId } from "../param/ids.js";
 import type { Price } from "../param/values.js";
 import type { AccountAdjustmentOutcome } from "../model/outcomes.js";
 import { PreTradeLock } from "../model/pre-trade-lock.js";
 import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
 import type { PolicyBlock, PolicyPreTradeResult, PreTradePolicy } from "./pretrade/policy.js";
-import type { DryRunReport } from "./results.js";
 
 /** The rejects of a stage that passed: one shared empty list. */
 export const NO_REJECTS: readonly [] = [];
@@ -95,23 +94,4 @@ export class MainOutcome {
     if (this.lockEntries !== undefined) return PreTradeLock.of(this.lockEntries);
     return this.firstLockPrice === undefined ? PreTradeLock.EMPTY : PreTradeLock.single(this.firstLockGroup, this.firstLockPrice);
   }
-}
-
-export function dryReport(rejects: readonly Reject[], wouldBlock: AccountBlock | undefined): DryRunReport {
-  const latched = firstAccountScope(rejects);
-  return {
-    isPass: rejects.length === 0,
-    rejects,
-    lock: PreTradeLock.EMPTY,
-    accountAdjustments: [],
-    accountBlock: wouldBlock ?? (latched && latchedBlock(latched)),
-  };
-}
-
-/**
- * The dry run of an order the gate refuses: rejected before any policy runs, so nothing
- * would be recorded and there is no would-be block to report (OpenPit returns `None` here).
- */
-export function blockedDryRun(blocked: Reject): DryRunReport {
-  return { isPass: false, rejects: [blocked], lock: PreTradeLock.EMPTY, accountAdjustments: [], accountBlock: undefined };
 }
