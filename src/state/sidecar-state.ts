@@ -4,25 +4,30 @@
  * recovery's replay take the same path, so a replay reproduces every decision bit for bit.
  */
 import type { AccountId } from "../param/index.js";
-import { ManualClock, type Clock, type Engine, type EngineEvent, type EngineSnapshot } from "../engine/index.js";
-import type { AccountBlock, BlockedBy, ControlScope, ExecutionReport, PostTradeResult } from "../model/index.js";
+import { ManualClock, type Clock, type Engine } from "../engine/index.js";
+import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
-import { journaledAdminCommand, retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
-import { ChannelState, type ChannelData, type ChannelHost, type ChannelLimits } from "./channel-state.js";
-import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
-import { AuditLog, type AuditDenial, type AuditLogData, type AuditRecord, type AuditRetention } from "./audit-log.js";
+import { journaledAdminCommand, type AdminResult } from "./admin-commands.js";
+import { ChannelState, type ChannelLimits } from "./channel-state.js";
+import { AuditLog, type AuditDenial, type AuditRecord, type AuditRetention } from "./audit-log.js";
 import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
-import { CommandError, internalError } from "./command-error.js";
-import { EventHub, type RollbackReason, type SequencedEvent, type SidecarEvent } from "./event-hub.js";
-import { blockedScope, cancelWorkingOrders } from "./kill-switch-notices.js";
+import { EventHub, type SequencedEvent } from "./event-hub.js";
 import { JournalFailedError, type Journal } from "./journal/journal.js";
 import { PinRegistry } from "./pin-registry.js";
 import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
-import { decodeCommand, encodeCommand } from "./command-codec.js";
+import { encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
-import { channelClosingCause } from "./channel-closing.js";
-import type { ClosedChannel, DoorObserver } from "./door-observer.js";
+import type { DoorObserver } from "./door-observer.js";
+import { captureState, restoreState, type StateSnapshot } from "./state-snapshot.js";
+import { executeCommand, type CloseReason } from "./command-execution.js";
+import { announce, notifyChannel, onEngineEvent } from "./door-announcements.js";
+import { closeRecoveredChannels, followCommand, replayCommand, resumeAfterReplay } from "./door-replay.js";
+import { executionSettingsOf } from "./door-settings.js";
+import type { DoorInternals } from "./door-internals.js";
+
+export type { StateSnapshot, UnannouncedRollback } from "./state-snapshot.js";
+export type { CloseReason } from "./command-execution.js";
 
 export interface SidecarStateOptions {
   readonly engine: Engine;
@@ -41,62 +46,13 @@ export interface SidecarStateOptions {
   readonly eventsKeptForResume?: number;
 }
 
-/** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
-export interface StateSnapshot {
-  readonly format: 1;
-  readonly sequence: bigint;
-  /** The last command's timestamp: time never steps back across a restart. */
-  readonly ts: number;
-  readonly nextChannelId: bigint;
-  readonly settings: ExecutionSettings;
-  readonly engine: EngineSnapshot;
-  readonly marketData: unknown;
-  readonly channels: readonly ChannelData[];
-  /** Absent in snapshots written before the audit trail existed. */
-  readonly audit?: AuditLogData;
-  /**
-   * Recovery's rollbacks journaled since the last `served` record, in order: a start that
-   * restores this snapshot announces them (resumeAfterReplay), as it would had it replayed
-   * them. Absent when there are none, and in snapshots written before it existed.
-   */
-  readonly unannounced?: readonly UnannouncedRollback[];
-  /** The last event number handed out (event-hub.ts); absent in snapshots written before it was kept. */
-  readonly eventSequence?: bigint;
-  /** The recent events kept for monitors that resume (event-hub.ts), oldest first; absent in snapshots written before they were kept. */
-  readonly keptEvents?: readonly SequencedEvent[];
-}
-
-/** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
-export interface UnannouncedRollback {
-  readonly accountId: AccountId;
-  readonly reservationIds: readonly bigint[];
-  /** Its event's number; absent in snapshots written before numbers were kept. */
-  readonly sequence?: bigint;
-}
-
-type RecoveryRollbackEvent = Extract<SidecarEvent, { kind: "reservationsRolledBack" }>;
-
-/**
- * Why a channel ended: its connection was lost (keepalive, transport error, cancelled), its
- * client ended the stream, shutdown, or recovery. "disconnect" is how journals written
- * before the distinction name the first two (announced as lost).
- */
-export type CloseReason = "lost" | "ended" | "disconnect" | "shutdown" | "recovery";
-
-const ROLLBACK_REASON: Record<Exclude<CloseReason, "recovery">, RollbackReason> = {
-  lost: "connectionLost",
-  disconnect: "connectionLost",
-  ended: "clientEnded",
-  shutdown: "shutdown",
-};
-
 export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
 
 /**
  * All mutable state behind the gRPC services. Node runs each command to completion, so
  * every command is atomic with respect to every channel, the feed and the operator.
  */
-export class SidecarState implements ChannelHost {
+export class SidecarState implements DoorInternals {
   readonly engine: Engine;
   readonly marketData: MarketDataService;
   /** The configured limits, with the two that shape execution as the journal last set them. */
@@ -116,33 +72,38 @@ export class SidecarState implements ChannelHost {
   /** Called after every command that entered the door, with its result or error (the snapshot schedule listens). */
   onCommand: ((outcome: unknown) => void) | undefined;
   private currentJournal: Journal;
-  private readonly clock: ManualClock;
-  private readonly timeSource: Clock;
-  private knownAccounts: ReadonlySet<AccountId> | undefined;
-  private readonly live = new Map<bigint, ChannelState>();
-  private nextChannelId = 1n;
-  /** The last command's time (before any command: the time the state was built at). */
-  private lastTs: number;
-  /** True while recovery replays the journal: nothing is journaled or announced again. */
-  private replaying = false;
-  /** Added to the time source after a restart on a clock that is behind the journal. */
-  private timeOffset = 0;
-  /** What the running command tells channels and monitors, sent once it is done. */
-  private readonly outbox: (() => void)[] = [];
+  /** @internal See DoorInternals. */
+  readonly clock: ManualClock;
+  /** @internal See DoorInternals. */
+  readonly timeSource: Clock;
+  /** @internal See DoorInternals. */
+  knownAccounts: ReadonlySet<AccountId> | undefined;
+  /** @internal See DoorInternals. */
+  readonly live = new Map<bigint, ChannelState>();
+  /** @internal See DoorInternals. */
+  nextChannelId = 1n;
+  /** @internal The last command's time (before any command: the time the state was built at). */
+  lastTs: number;
+  /** @internal True while recovery replays the journal: nothing is journaled or announced again. */
+  replaying = false;
+  /** @internal Added to the time source after a restart on a clock that is behind the journal. */
+  timeOffset = 0;
+  /** @internal What the running command tells channels and monitors, sent once it is done. */
+  readonly outbox: (() => void)[] = [];
   /**
-   * Recovery's rollbacks journaled since the last `served` record, replayed or live alike, so
+   * @internal Recovery's rollbacks journaled since the last `served` record, replayed or live alike, so
    * a snapshot taken before `served` is durable carries them (a live and a recovered state
    * hold the same list). The `served` record empties it.
    */
-  private readonly unannounced: SequencedEvent[] = [];
-  /** `follow`: the replay's events go to this instance's monitors. */
-  private relaying = false;
-  /** Unannounced rollbacks this instance relayed while following: a takeover does not tell its monitors again. */
-  private readonly relayedUnannounced = new Set<bigint>();
-  /** The actor of the admin command or denial being run: events it causes carry it. */
-  private actingAs: string | undefined;
-  /** True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
-  private operatorBlocking = false;
+  readonly unannounced: SequencedEvent[] = [];
+  /** @internal `follow`: the replay's events go to this instance's monitors. */
+  relaying = false;
+  /** @internal Unannounced rollbacks this instance relayed while following: a takeover does not tell its monitors again. */
+  readonly relayedUnannounced = new Set<bigint>();
+  /** @internal The actor of the admin command or denial being run: events it causes carry it. */
+  actingAs: string | undefined;
+  /** @internal True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
+  operatorBlocking = false;
 
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
@@ -156,7 +117,7 @@ export class SidecarState implements ChannelHost {
     this.pinning = options.engine.syncMode !== "fullSync";
     this.audit = new AuditLog(options.auditRetention);
     this.events = new EventHub(options.eventsKeptForResume);
-    options.engine.onEvent((event) => this.onEngineEvent(event));
+    options.engine.onEvent((event) => onEngineEvent(this, event));
   }
 
   get journal(): Journal {
@@ -170,64 +131,17 @@ export class SidecarState implements ChannelHost {
   }
 
   snapshot(): StateSnapshot {
-    return {
-      format: 1,
-      sequence: this.currentJournal.lastSequence,
-      ts: this.lastTs,
-      nextChannelId: this.nextChannelId,
-      settings: this.executionSettings(),
-      engine: this.engine.snapshotState(),
-      marketData: this.marketData.snapshotState(),
-      channels: [...this.live.values()].map((c) => c.toData()),
-      audit: this.audit.toData(),
-      ...(this.unannounced.length > 0 ? { unannounced: this.unannounced.map(unannouncedData) } : {}),
-      eventSequence: this.events.lastSequence,
-      keptEvents: this.events.keptEvents(),
-    };
+    return captureState(this);
   }
 
   /** On a freshly built state, before any command: puts a snapshot's state back. */
   restore(s: StateSnapshot): void {
-    if (s.format !== 1) throw new Error(`unknown state snapshot format ${String(s.format)}`);
-    this.engine.restoreState(s.engine);
-    this.marketData.restoreState(s.marketData as never);
-    this.lastTs = s.ts;
-    this.clock.set(s.ts);
-    this.nextChannelId = s.nextChannelId;
-    this.useSettings(s.settings);
-    for (const data of s.channels) this.live.set(data.channelId, ChannelState.fromData(data, this));
-    if (s.audit) this.audit.restore(s.audit);
-    if (s.eventSequence !== undefined) this.events.restore(s.eventSequence, s.keptEvents);
-    for (const { accountId, reservationIds, sequence } of s.unannounced ?? []) {
-      const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" };
-      // A snapshot from before numbers were kept: numbered now.
-      this.unannounced.push(sequence === undefined ? this.events.number(event) : { sequence, event });
-    }
+    restoreState(this, s);
   }
 
   /** The settings channel commands run under now. */
   executionSettings(): ExecutionSettings {
-    return {
-      maxOpenHandlesPerChannel: this.limits.maxOpenHandlesPerChannel,
-      maxOpenHandles: this.limits.maxOpenHandles,
-      maxPinnedAccountsPerOwner: this.limits.maxPinnedAccountsPerOwner,
-      reservationTtlMs: this.limits.reservationTtlMs,
-      knownAccounts: this.knownAccounts && [...this.knownAccounts],
-      pinning: this.pinning,
-    };
-  }
-
-  private useSettings(s: ExecutionSettings): void {
-    // Caps a journal's settings do not name did not exist when it was written: none then.
-    this.limits = {
-      ...this.limits,
-      maxOpenHandlesPerChannel: s.maxOpenHandlesPerChannel,
-      maxOpenHandles: s.maxOpenHandles,
-      maxPinnedAccountsPerOwner: s.maxPinnedAccountsPerOwner,
-      reservationTtlMs: s.reservationTtlMs,
-    };
-    this.knownAccounts = s.knownAccounts && new Set(s.knownAccounts);
-    this.pinning = s.pinning;
+    return executionSettingsOf(this);
   }
 
   get channels(): ReadonlyMap<bigint, ChannelState> {
@@ -349,63 +263,24 @@ export class SidecarState implements ChannelHost {
     this.enter({ kind: "served" });
   }
 
-  /**
-   * A standby applying the shared journal as it is written (journal-replica.ts): a replay
-   * whose events reach this instance's monitors (EventHub.relay), so a monitor may follow
-   * the deployment from a standby, and keeps its stream across the takeover.
-   */
+  /** A standby applying the shared journal as it is written (see door-replay.ts). */
   follow(payload: Uint8Array): unknown {
-    this.relaying = true;
-    try {
-      return this.replay(payload);
-    } finally {
-      this.relaying = false;
-    }
+    return followCommand(this, payload);
   }
 
   /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
   replay(payload: Uint8Array): unknown {
-    const command = decodeCommand(payload);
-    this.replaying = true;
-    try {
-      this.lastTs = command.ts;
-      this.clock.set(command.ts);
-      try {
-        return this.execute(command, undefined);
-      } catch (e) {
-        // A command that failed live (an operator's bad request) fails again here: no effect.
-        return e;
-      } finally {
-        this.outbox.length = 0;
-      }
-    } finally {
-      this.replaying = false;
-    }
+    return replayCommand(this, payload);
   }
 
-  /**
-   * After a replay: time resumes from the last command's even if this machine's clock is
-   * behind it (so windows and TTLs keep moving), and rollbacks a previous recovery made but
-   * never got to announce (it crashed before serving) are announced now. They stay listed
-   * until this start's `served` record: a snapshot taken before it carries them.
-   */
+  /** After a replay: time resumes from the last command's, and recovery's unannounced rollbacks are announced (see door-replay.ts). */
   resumeAfterReplay(): void {
-    this.timeOffset = Math.max(0, this.lastTs - this.timeSource.nowMs());
-    for (const sequenced of this.unannounced) this.events.deliver(sequenced, true, this.relayedUnannounced.has(sequenced.sequence));
-    this.relayedUnannounced.clear();
+    resumeAfterReplay(this);
   }
 
-  /**
-   * Channels do not outlive the process: after a replay, every channel the crash left open
-   * is closed as a journaled command (its reservations rolled back), and announced.
-   */
+  /** Channels do not outlive the process: after a replay, every channel the crash left open is closed (see door-replay.ts). */
   closeRecoveredChannels(): number {
-    let count = 0;
-    for (const id of [...this.live.keys()]) {
-      this.closeChannel(id, "recovery");
-      count++;
-    }
-    return count;
+    return closeRecoveredChannels(this);
   }
 
   /**
@@ -436,7 +311,7 @@ export class SidecarState implements ChannelHost {
     let failure: unknown;
     let failed = false;
     try {
-      result = this.execute(command, bases);
+      result = executeCommand(this, command, bases);
     } catch (e) {
       failed = true;
       failure = e;
@@ -460,183 +335,6 @@ export class SidecarState implements ChannelHost {
     return Math.max(this.lastTs, this.timeSource.nowMs() + this.timeOffset);
   }
 
-  private execute(c: Command, bases: readonly string[] | undefined): unknown {
-    switch (c.kind) {
-      case "openChannel": {
-        const channel = new ChannelState(this.nextChannelId++, this, c.owner ?? LOCAL_PRINCIPAL_NAME);
-        this.live.set(channel.channelId, channel);
-        return channel;
-      }
-      case "closeChannel": {
-        const channel = this.live.get(c.channel);
-        if (!channel) return undefined;
-        const dropped = this.dropLive(channel, c.reason);
-        if (c.reason === "recovery") {
-          for (const [accountId, reservationIds] of dropped.byAccount) {
-            const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds, reason: "recovery" };
-            // Retained: recovery's rollbacks happen before any monitor can subscribe. Listed
-            // until a `served` record, live or replayed: a replay announces them unless a later
-            // `served` says they already were, and a snapshot taken before it carries them.
-            const sequenced = this.events.number(event);
-            this.unannounced.push(sequenced);
-            if (!this.replaying) this.outbox.push(() => this.events.deliver(sequenced, true));
-            else if (this.replayedEvent(sequenced)) this.relayedUnannounced.add(sequenced.sequence);
-          }
-        } else {
-          this.announceRollbacks(c.channel, dropped.byAccount, ROLLBACK_REASON[c.reason]);
-        }
-        return undefined;
-      }
-      case "channel": {
-        const channel = this.live.get(c.channel);
-        if (!channel) throw new CommandError("INTERNAL", "", `channel ${c.channel} is not open`);
-        const out = new Array<ChannelResult>(c.commands.length);
-        const observer = this.replaying ? undefined : this.observer;
-        // Timed: one clock reading per command plus one (a command ends where the next starts).
-        const timed = observer !== undefined && observer.timeCommands();
-        let started = timed ? observer.now() : 0;
-        for (let i = 0; i < c.commands.length; i++) {
-          const command = c.commands[i]!;
-          const result = (out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`));
-          if (observer !== undefined) {
-            if (timed) {
-              const ended = observer.now();
-              observer.channelCommand(command.kind, result, ended - started);
-              started = ended;
-            } else observer.channelCommand(command.kind, result, -1);
-          }
-        }
-        const closing = channelClosingCause(c.commands, out);
-        if (closing !== undefined) {
-          // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
-          const dropped = this.dropLive(channel, "policy");
-          this.notify(channel, { kind: "closing", ...closing, rolledBack: dropped.rolledBack });
-          this.announceRollbacks(c.channel, dropped.byAccount, "closedByPolicy");
-        }
-        return out;
-      }
-      case "feed": {
-        const observer = this.replaying ? undefined : this.observer;
-        const timed = observer !== undefined && observer.timeCommands();
-        // Filled by index (a `map` made a closure per message).
-        const out = new Array<ReportResult>(c.reports.length);
-        for (let i = 0; i < c.reports.length; i++) {
-          const started = timed ? observer.now() : 0;
-          let result: ReportResult;
-          try {
-            result = { kind: "postTrade", result: this.applyExecutionReport(c.reports[i]!) };
-          } catch (e) {
-            result = { kind: "error", error: internalError(bases?.[i] ?? `reports[${i}]`, e) };
-          }
-          observer?.feedReport(result, timed ? observer.now() - started : -1);
-          out[i] = result;
-        }
-        return out;
-      }
-      case "expireReservations":
-        for (const channel of this.live.values()) channel.expire(c.ts);
-        return undefined;
-      case "admin":
-        return this.runAdmin(c.command, c.actor ?? LOCAL_PRINCIPAL_NAME, c.ts);
-      case "denial": {
-        const record = this.audit.appendDenial(c, c.ts);
-        this.announce({ kind: "auditRecorded", record }, c.actor);
-        return record;
-      }
-      case "operation": {
-        const record = this.audit.appendOperation(c, c.ts);
-        this.announce({ kind: "auditRecorded", record }, c.actor);
-        return record;
-      }
-      case "settings":
-        this.useSettings(c.settings);
-        return undefined;
-      case "served":
-        this.unannounced.length = 0;
-        this.relayedUnannounced.clear();
-        return undefined;
-    }
-  }
-
-  /** Takes a live channel out: what it left open is dropped (reservations rolled back, accounts unpinned), the observer told. */
-  private dropLive(channel: ChannelState, reason: ClosedChannel["reason"]): ReturnType<ChannelState["close"]> {
-    this.live.delete(channel.channelId);
-    const unpinned = channel.pinnedAccounts;
-    const dropped = channel.close();
-    if (!this.replaying) {
-      this.observer?.channelClosed({
-        channelId: channel.channelId,
-        owner: channel.owner,
-        reason,
-        rolledBack: dropped.rolledBack.length,
-        abandoned: dropped.abandoned.length,
-        unpinned,
-      });
-    }
-    return dropped;
-  }
-
-  /**
-   * Cancel on disconnect: monitors (a gateway's peer) learn what a closed channel left open
-   * and why it closed, so they can cancel those orders at the venue.
-   */
-  private announceRollbacks(channelId: bigint, byAccount: ReadonlyMap<AccountId, readonly bigint[]>, reason: RollbackReason): void {
-    for (const [accountId, reservationIds] of byAccount) {
-      this.announce({ kind: "reservationsRolledBack", accountId, reservationIds, reason, channelId });
-    }
-  }
-
-  /**
-   * Runs an operator's command between two readings of what it touches, and records both
-   * in the audit trail whether it took effect or was refused (then rethrown).
-   */
-  private runAdmin(command: AdminCommand, actor: string, ts: number): AdminResult {
-    const before = effectView(this.engine, this.marketData, command);
-    let result: AdminResult | undefined;
-    let failure: unknown;
-    this.actingAs = actor;
-    this.operatorBlocking = command.kind === "blockAccount" || command.kind === "blockGroup";
-    // Group blocks are live: an account joining a blocked group is blocked from now on, a kill
-    // switch like any other block (its working orders must be cancelled; found by review).
-    const admin = this.engine.accounts();
-    const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
-    try {
-      result = runAdminCommand(this.engine, this.marketData, command);
-      for (const accountId of unblocked) {
-        const block = admin.blockOf(accountId);
-        // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
-        if (block !== undefined && admin.ownBlockOf(accountId) === undefined) this.sendCancelNotices({ kind: "account", accountId }, block, "operator");
-      }
-      if (command.kind === "setTradingState") {
-        const { scope, state, reason } = command;
-        this.announce({ kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });
-      }
-      // An operator's halt that asks for it is a kill switch too (e.g. everything at once).
-      if (result.cancelWorkingOrders) this.sendCancelNotices(result.cancelWorkingOrders.scope, result.cancelWorkingOrders.block, "operator");
-    } catch (e) {
-      failure = e;
-    } finally {
-      this.actingAs = undefined;
-      this.operatorBlocking = false;
-    }
-    // A refused retirement changed nothing: recorded as failed, with every refusal.
-    const refused = result === undefined ? undefined : retirementFailure(result);
-    const record = this.audit.append({
-      time: ts,
-      actor,
-      action: command.kind,
-      request: requestJson(command),
-      effect: { before, after: effectView(this.engine, this.marketData, command) },
-      outcome: result === undefined || refused !== undefined ? "failed" : "applied",
-      reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : (refused ?? ""),
-      detail: "",
-      accountIds: accountsNamed(command),
-    });
-    this.announce({ kind: "auditRecorded", record }, actor);
-    if (result === undefined) throw failure;
-    return result;
-  }
-
   // ---- ChannelHost -----------------------------------------------------------------------
 
   applyExecutionReport(report: ExecutionReport): PostTradeResult {
@@ -644,68 +342,13 @@ export class SidecarState implements ChannelHost {
     // Halts are emitted by SpotFunds only on the transition, so each one is news.
     for (const p of result.accountPnls) {
       if (p.result.kind === "halted") {
-        this.announce({ kind: "pnlHalted", accountId: p.accountId, policyGroupId: p.policyGroupId, reason: p.result.reason });
+        announce(this, { kind: "pnlHalted", accountId: p.accountId, policyGroupId: p.policyGroupId, reason: p.result.reason });
       }
     }
     return result;
   }
 
   notify(channel: ChannelState, notice: ChannelNotice, rolledBack?: ReadonlyMap<AccountId, readonly bigint[]>): void {
-    // Monitors hear of rollbacks the channel did not ask for (found by review: a takeover's
-    // and an expiry's were told to the channel only); numbered in a replay too.
-    if (rolledBack && (notice.kind === "fenced" || notice.kind === "expired")) this.announceRollbacks(channel.channelId, rolledBack, notice.kind);
-    if (this.replaying) return;
-    if (notice.kind === "fenced") {
-      const { channelId, owner } = channel;
-      this.observer?.channelFenced({ channelId, owner, accountIds: notice.accountIds, rolledBack: notice.rolledBack.length, abandoned: notice.abandoned.length });
-    } else if (notice.kind === "expired") {
-      this.observer?.reservationsExpired({ channelId: channel.channelId, owner: channel.owner, rolledBack: notice.reservationIds.length });
-    }
-    const listener = this.onNotice;
-    if (listener) this.outbox.push(() => listener(channel.channelId, notice));
+    notifyChannel(this, channel, notice, rolledBack);
   }
-
-  /**
-   * Every engine event goes to monitors; a block (kill switch) also tells the channels
-   * holding its accounts to cancel their working orders, in the same turn.
-   */
-  private onEngineEvent(event: EngineEvent): void {
-    this.announce(event);
-    const blocked = blockedScope(event);
-    if (blocked) this.sendCancelNotices(blocked.scope, blocked.block, this.operatorBlocking ? "operator" : "policy");
-  }
-
-  /** Runs in a replay too, so that its event is numbered as it was live; `notify` sends nothing then. */
-  private sendCancelNotices(scope: ControlScope, block: AccountBlock, blockedBy: BlockedBy): void {
-    const admin = this.engine.accounts();
-    const { notices, event } = cancelWorkingOrders(scope, block, blockedBy, this.live.values(), (a) => admin.groupOf(a));
-    for (const [channel, notice] of notices) this.notify(channel, notice);
-    this.announce(event);
-  }
-
-  /**
-   * An event a replay numbered: durable (its record is), so kept for monitors that resume; a
-   * standby following the journal also tells its monitors (EventHub.relay). True if it did.
-   */
-  private replayedEvent(sequenced: SequencedEvent): boolean {
-    if (this.relaying) this.events.relay(sequenced);
-    else this.events.replayed(sequenced);
-    return this.relaying;
-  }
-
-  /** Monitors hear of a change once it is durable; a replay numbers its events but announces nothing again. */
-  private announce(event: SidecarEvent, actor = this.actingAs): void {
-    const sequenced = this.events.number(event, actor);
-    if (this.replaying) {
-      this.replayedEvent(sequenced);
-      return;
-    }
-    this.outbox.push(() => this.events.deliver(sequenced));
-  }
-}
-
-/** A recovery rollback not yet announced, as a snapshot keeps it. */
-function unannouncedData({ sequence, event }: SequencedEvent): UnannouncedRollback {
-  const { accountId, reservationIds } = event as RecoveryRollbackEvent;
-  return { accountId, reservationIds: [...reservationIds], sequence };
 }

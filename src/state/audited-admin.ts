@@ -1,0 +1,57 @@
+/** An operator's command as the door runs it: between two readings of what it touches, recorded in the audit trail. */
+import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
+import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
+import type { AdminCommand } from "./commands.js";
+import { announce, sendCancelNotices } from "./door-announcements.js";
+import type { DoorInternals } from "./door-internals.js";
+
+/**
+ * Runs an operator's command between two readings of what it touches, and records both
+ * in the audit trail whether it took effect or was refused (then rethrown).
+ */
+export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, actor: string, ts: number): AdminResult {
+  const before = effectView(door.engine, door.marketData, command);
+  let result: AdminResult | undefined;
+  let failure: unknown;
+  door.actingAs = actor;
+  door.operatorBlocking = command.kind === "blockAccount" || command.kind === "blockGroup";
+  // Group blocks are live: an account joining a blocked group is blocked from now on, a kill
+  // switch like any other block (its working orders must be cancelled; found by review).
+  const admin = door.engine.accounts();
+  const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
+  try {
+    result = runAdminCommand(door.engine, door.marketData, command);
+    for (const accountId of unblocked) {
+      const block = admin.blockOf(accountId);
+      // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
+      if (block !== undefined && admin.ownBlockOf(accountId) === undefined) sendCancelNotices(door, { kind: "account", accountId }, block, "operator");
+    }
+    if (command.kind === "setTradingState") {
+      const { scope, state, reason } = command;
+      announce(door, { kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });
+    }
+    // An operator's halt that asks for it is a kill switch too (e.g. everything at once).
+    if (result.cancelWorkingOrders) sendCancelNotices(door, result.cancelWorkingOrders.scope, result.cancelWorkingOrders.block, "operator");
+  } catch (e) {
+    failure = e;
+  } finally {
+    door.actingAs = undefined;
+    door.operatorBlocking = false;
+  }
+  // A refused retirement changed nothing: recorded as failed, with every refusal.
+  const refused = result === undefined ? undefined : retirementFailure(result);
+  const record = door.audit.append({
+    time: ts,
+    actor,
+    action: command.kind,
+    request: requestJson(command),
+    effect: { before, after: effectView(door.engine, door.marketData, command) },
+    outcome: result === undefined || refused !== undefined ? "failed" : "applied",
+    reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : (refused ?? ""),
+    detail: "",
+    accountIds: accountsNamed(command),
+  });
+  announce(door, { kind: "auditRecorded", record }, actor);
+  if (result === undefined) throw failure;
+  return result;
+}
