@@ -3,11 +3,11 @@
  * clientCaFile first, then what the client sent, each signature verified, ending at a
  * self-issued certificate of clientCaFile; none, and the chain cannot be checked.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { certificatePath, MAX_DEPTH } from "../../src/server/security/certificate-path.js";
+import { certificatePath, MAX_DEPTH, MAX_SENT, MAX_VERIFICATIONS } from "../../src/server/security/certificate-path.js";
 import { RevocationList } from "../../src/server/security/crl.js";
 import { TestPki } from "./pki.js";
 
@@ -84,5 +84,61 @@ describe("building the client certificate's path", () => {
   it("a certificate of the path not valid now is skipped", () => {
     const later = Date.now() + 10 * 86_400_000; // after every certificate here expires
     expect(certificatePath(der("leaf"), certs("root"), [der("leaf"), der("int2"), der("int1")], later)).toBeUndefined();
+  });
+
+  describe("the search is bounded (it runs on the event loop for any client the handshake admitted)", () => {
+    /** `n` certificates named int2 carrying int2's public key, each signed by a CA named int2 outside clientCaFile: each verifies the leaf. */
+    function sameNamed(n: number): Buffer[] {
+      pki.ca("int2", { file: "impostor" });
+      const ext = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n";
+      return Array.from({ length: n }, (_, i) => {
+        forge("int2", "int2", "impostor", `same-${i}`, ext);
+        return der(`same-${i}`);
+      });
+    }
+    let crowd: Buffer[];
+    beforeAll(() => {
+      crowd = sameNamed(MAX_SENT);
+    });
+
+    it(`more than ${MAX_SENT} certificates sent: no path is looked for`, () => {
+      const verify = vi.spyOn(X509Certificate.prototype, "verify");
+      try {
+        expect(certificatePath(der("leaf"), certs("root"), [der("leaf"), ...crowd, der("int2"), der("int1")])).toBeUndefined();
+        expect(verify).not.toHaveBeenCalled();
+      } finally {
+        verify.mockRestore();
+      }
+    });
+
+    it(`at most ${MAX_VERIFICATIONS} signature checks, then no path (before the bound, every pair of the crowd was checked)`, () => {
+      const sent = [...crowd.slice(0, MAX_SENT - 2), der("int2"), der("int1")];
+      expect(sent).toHaveLength(MAX_SENT);
+      const verify = vi.spyOn(X509Certificate.prototype, "verify");
+      try {
+        expect(certificatePath(der("leaf"), certs("root"), sent)).toBeUndefined();
+        // The checks of the path's links, plus at most one self-signature per anchor looked at.
+        expect(verify.mock.calls.length).toBeLessThanOrEqual(MAX_VERIFICATIONS + 1);
+        expect(verify.mock.calls.length).toBeGreaterThan(MAX_DEPTH);
+      } finally {
+        verify.mockRestore();
+      }
+      // The honest client's chain, within the bounds, is found as before.
+      expect(certificatePath(der("leaf"), certs("root"), [der("leaf"), der("int2"), der("int1")])).toEqual([der("leaf"), der("int2"), der("int1"), der("root")]);
+    });
+  });
+
+  it("a self-issued CA of clientCaFile that is not self-signed (a rollover's new key signed by the old) is an intermediate of the path, which a CRL may list", () => {
+    pki.ca("R", { file: "old-r" });
+    // New key, name R, signed by the old root's key: self-issued, not self-signed.
+    execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "nwo.key"], { cwd: pki.dir, stdio: "ignore" });
+    execFileSync("openssl", ["req", "-new", "-key", "nwo.key", "-out", "nwo.csr", "-subj", "/CN=R"], { cwd: pki.dir, stdio: "ignore" });
+    writeFileSync(pki.path("nwo.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+    execFileSync("openssl", ["x509", "-req", "-in", "nwo.csr", "-CA", "old-r.pem", "-CAkey", "old-r.key", "-set_serial", "4242", "-days", "2", "-extfile", "nwo.ext", "-out", "nwo.pem"], { cwd: pki.dir, stdio: "ignore" });
+    pki.leaf("nwo", "rolled", "client", "rolled");
+    const list = RevocationList.parse(text(pki.crl("old-r", ["nwo"], "old-r.crl")), text("old-r.pem") + text("nwo.pem"));
+    const path = certificatePath(der("rolled"), list.bundle, [der("rolled")]);
+    expect(path).toEqual([der("rolled"), der("nwo"), der("old-r")]);
+    expect(list.revokedInChain(path!)).toBe(1);
   });
 });

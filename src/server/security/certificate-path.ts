@@ -17,15 +17,29 @@
  * certificate's signature. One the client sent must also be a CA allowed to sign certificates
  * (basicConstraints cA, keyCertSign when it has keyUsage): the handshake does not go through
  * one that is not, so a path through it is not one it verified. No certificate is visited
- * twice. The path ends at a self-issued certificate of clientCaFile, byte for byte (the trust
- * anchor). When there is none within MAX_DEPTH certificates, the result is undefined: the
- * chain cannot be checked, and the caller refuses it (fail closed).
+ * twice. The path ends at a self-signed certificate of clientCaFile, byte for byte (the trust
+ * anchor): self-issued is not enough, since a CA re-keyed under the same name (a rollover's
+ * "new key signed by the old") is self-issued but an intermediate, which a CRL may list. When
+ * there is none within MAX_DEPTH certificates, the result is undefined: the chain cannot be
+ * checked, and the caller refuses it (fail closed).
+ *
+ * The work is bounded, since it runs on the event loop for any client the handshake admitted:
+ * more than MAX_SENT certificates sent, or more than MAX_VERIFICATIONS signature checks, and
+ * there is no path. Without the bound, a client
+ * sending a few hundred same-named certificates carrying its intermediate's public key made
+ * the search check every pair: about two seconds of a blocked loop per connection.
  */
 import { X509Certificate } from "node:crypto";
 import { certificateFields, maySignCertificates } from "./crl.js";
 
 /** The longest path looked for, trust anchor included (OpenSSL's own default allows 100; real ones are 2 to 4). */
 export const MAX_DEPTH = 10;
+
+/** The most certificates a client may send for a path to be looked for (a real chain is 1 to 4). */
+export const MAX_SENT = 2 * MAX_DEPTH;
+
+/** The most signature checks one path search may make (a real chain needs one per link). */
+export const MAX_VERIFICATIONS = 64;
 
 interface Candidate {
   readonly cert: X509Certificate;
@@ -50,12 +64,16 @@ function verifies(cert: X509Certificate, issuer: X509Certificate): boolean {
   }
 }
 
+/** The search ran out of its signature checks (MAX_VERIFICATIONS): there is no path. */
+class OverBudget extends Error {}
+
 /**
  * The path (DER, leaf first, each certificate followed by its issuer, ending at the trust
  * anchor) from `leaf` to a self-issued certificate of `bundle`, through certificates of
  * `bundle` (preferred) and `sent`; undefined when there is none.
  */
 export function certificatePath(leaf: Buffer, bundle: readonly X509Certificate[], sent: readonly Buffer[], now = Date.now()): Buffer[] | undefined {
+  if (sent.length > MAX_SENT) return undefined;
   const candidates: Candidate[] = [];
   const add = (cert: X509Certificate, inBundle: boolean): void => {
     const id = cert.raw.toString("hex");
@@ -71,17 +89,33 @@ export function certificatePath(leaf: Buffer, bundle: readonly X509Certificate[]
         // Not a certificate Node reads: no path goes through it.
       }
     }
-    const anchors = new Set(candidates.filter((c) => c.inBundle && selfIssued(c.cert.raw)).map((c) => c.id));
+    /** A self-signed certificate of the bundle, by id; asked only of those a path reaches. */
+    const anchors = new Map<string, boolean>();
+    const isAnchor = (id: string): boolean => {
+      let anchor = anchors.get(id);
+      if (anchor === undefined) {
+        const c = candidates.find((x) => x.id === id);
+        anchor = c !== undefined && c.inBundle && selfIssued(c.cert.raw) && verifies(c.cert, c.cert);
+        anchors.set(id, anchor);
+      }
+      return anchor;
+    };
+    // A certificate is entered at most once (`visited`), so no pair is checked twice.
+    let budget = MAX_VERIFICATIONS;
+    const signs = (issuer: Candidate, current: X509Certificate): boolean => {
+      if (budget-- <= 0) throw new OverBudget();
+      return verifies(current, issuer.cert);
+    };
     const visited = new Set<string>();
     const walk = (path: X509Certificate[]): X509Certificate[] | undefined => {
       const current = path[path.length - 1]!;
-      if (anchors.has(current.raw.toString("hex"))) return path;
+      if (isAnchor(current.raw.toString("hex"))) return path;
       if (path.length >= MAX_DEPTH) return undefined;
       const issuer = certificateFields(current.raw).issuer;
       for (const c of candidates) {
         if (visited.has(c.id) || !c.subject.equals(issuer) || !validAt(c.cert, now)) continue;
         if (!c.inBundle && !(c.cert.ca && maySignCertificates(c.cert.raw))) continue;
-        if (!verifies(current, c.cert)) continue;
+        if (!signs(c, current)) continue;
         visited.add(c.id);
         const found = walk([...path, c.cert]);
         if (found !== undefined) return found;
@@ -92,7 +126,7 @@ export function certificatePath(leaf: Buffer, bundle: readonly X509Certificate[]
     visited.add(start.raw.toString("hex"));
     return walk([start])?.map((c) => c.raw);
   } catch {
-    // A leaf or bundle certificate that does not parse: no path can be built.
+    // A leaf or bundle certificate that does not parse, or the checks ran out: no path.
     return undefined;
   }
 }
