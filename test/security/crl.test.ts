@@ -205,6 +205,26 @@ describe("reading X.509 CRLs", () => {
         new Error("CRL 2 (issuer CN=ec-ca) has cRLNumber 41, the same as the CRL of that issuer earlier in this file (CRL 1), but other contents"),
       );
     });
+
+    it("two CAs of one name (a CA re-keyed, both in the bundle) number their CRLs apart: both are in force, neither taken as the other's older one", () => {
+      pki.ca("twin", { file: "twin-a" });
+      pki.ca("twin", { file: "twin-b" });
+      pki.leaf("twin-b", "twin-victim", "client", "twin-victim");
+      const bundle = text("twin-a.pem") + text("twin-b.pem");
+      const a10 = text(pki.crl("twin-a", [], "twin-a10.crl", { number: 10 }));
+      const b2 = text(pki.crl("twin-b", ["twin-victim"], "twin-b2.crl", { number: 2 }));
+      for (const pem of [a10 + b2, b2 + a10]) {
+        const list = RevocationList.parse(pem, bundle);
+        expect(list.revokes(der("twin-victim"))).toBe(true);
+        // A reload: each signer's CRL is ordered against that signer's CRL in force.
+        const b3 = text(pki.crl("twin-b", ["twin-victim"], "twin-b3.crl", { number: 3 }));
+        expect(RevocationList.parse(a10 + b3, bundle, list).revokes(der("twin-victim"))).toBe(true);
+        const a9 = text(pki.crl("twin-a", [], "twin-a9.crl", { number: 9 }));
+        expect(() => RevocationList.parse(a9 + b2, bundle, list)).toThrow(
+          new Error("CRL 1 (issuer CN=twin) has cRLNumber 9, lower than the CRL of that issuer in force (cRLNumber 10): an older CRL would un-revoke certificates"),
+        );
+      }
+    });
   });
 
   describe("the CA that signs a CRL must be allowed to (keyUsage cRLSign, RFC 5280 §4.2.1.3)", () => {

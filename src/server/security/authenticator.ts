@@ -24,12 +24,17 @@ export type RevocableCredential = "token" | "certificate";
 export type Authentication = { readonly principal: Principal; readonly revocable?: RevocableCredential } | { readonly refused: string };
 
 /** Texts a caller may see: they say what to present, never which principals exist. */
+/** revokedAt: no path to a trust anchor of clientCaFile, so nothing could be checked. */
+const NO_PATH = -2;
+
 export const UNAUTHENTICATED_TEXTS = {
   none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
   certificate: "the client certificate names no configured principal",
   revoked: "the client certificate was revoked: its serial number is in the client CRL",
   /** A CA certificate between the leaf and the trust anchor is listed by its issuer's CRL. */
   revokedIssuer: "the client certificate was revoked: a CA certificate of its chain is in the client CRL",
+  /** No path from the certificate to a trust anchor of clientCaFile could be built (certificate-path.ts): the CRL cannot be checked. */
+  unchecked: "the client certificate cannot be checked against the client CRL: no path from it to a CA of clientCaFile through the certificates sent (keep intermediate CAs in clientCaFile)",
   token: "the bearer token is not valid",
   malformed: "the authorization metadata must be 'Bearer <token>'",
 } as const;
@@ -95,6 +100,7 @@ export class PrincipalAuthenticator implements Authenticator {
   private fromCertificate(cert: PeerCertificate, call: CallCredentials): Authentication {
     // Revoked decides before any name is looked at: the holder learns no more than that.
     const revoked = this.revokedAt(cert, call);
+    if (revoked === NO_PATH) return { refused: UNAUTHENTICATED_TEXTS.unchecked };
     if (revoked === 0) return { refused: UNAUTHENTICATED_TEXTS.revoked };
     if (revoked > 0) return { refused: UNAUTHENTICATED_TEXTS.revokedIssuer };
     const matched = new Set<Principal>();
@@ -116,14 +122,15 @@ export class PrincipalAuthenticator implements Authenticator {
    * verifying each signature (certificate-path.ts), never taken from Node's chain as is: a
    * client could hide a revoked intermediate behind a same-named certificate there. When no
    * path to a trust anchor of clientCaFile can be built, the chain cannot be checked: while
-   * any CRL lists anybody, it is refused as revoked (1). With no CRL, or an empty one,
-   * nothing is built.
+   * any CRL lists anybody, it is refused (NO_PATH), with a text that says so rather than
+   * "revoked" (an honest client whose sent intermediates Node links oddly lands here too).
+   * With no CRL, or an empty one, nothing is built.
    */
   private revokedAt(cert: PeerCertificate, call: CallCredentials): number {
     const crl = this.crl?.current;
     if (crl === undefined || crl.empty) return -1;
     if (crl.revokes(cert.raw)) return 0;
     const path = peerPath(call, cert.raw, crl);
-    return path === undefined ? 1 : crl.revokedInChain(path);
+    return path === undefined ? NO_PATH : crl.revokedInChain(path);
   }
 }

@@ -14,7 +14,7 @@
  * Not read: nextUpdate (an outdated CRL stays in force, see docs/security.md), delta and
  * indirect CRLs, entry extensions (a reason such as removeFromCRL is not acted on).
  */
-import { verify, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, verify, X509Certificate, type KeyObject } from "node:crypto";
 
 /** One DER element: its tag byte, its whole encoding, and its contents. */
 interface Element {
@@ -240,6 +240,8 @@ const CRL_BLOCK = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g;
 interface Issued {
   /** Its issuer, as the CA certificate that signed it names it ("CN=test-ca"). */
   readonly name: string;
+  /** Its issuer's DER Name. */
+  readonly issuer: Buffer;
   readonly number: bigint | undefined;
   readonly thisUpdate: number;
   readonly der: Buffer;
@@ -279,7 +281,7 @@ export class RevocationList {
     keys: Set<string>,
     /** How many CRLs were read. */
     readonly crls: number,
-    /** The CRL in force of each issuer (its DER Name, as hex). */
+    /** The CRL in force of each issuer and signing key (its DER Name, as hex, "/", the key's id). */
     private readonly issued: ReadonlyMap<string, Issued>,
     /**
      * The certificates of the client CA bundle these CRLs were verified against (clientCaFile
@@ -291,9 +293,10 @@ export class RevocationList {
     this.keys = keys;
   }
 
-  /** The cRLNumber of the CRL in force of the issuer (DER Name), if any (tests read it). */
+  /** The cRLNumber of a CRL in force of the issuer (DER Name), if any (tests read it). */
   crlNumber(issuer: Buffer): bigint | undefined {
-    return this.issued.get(issuer.toString("hex"))?.number;
+    for (const i of this.issued.values()) if (i.issuer.equals(issuer)) return i.number;
+    return undefined;
   }
 
   /**
@@ -336,8 +339,10 @@ export class RevocationList {
       if (signer === undefined) {
         throw new Error(`CRL ${n + 1} is signed by ${signers[0]!.name} of the client CA bundle, whose keyUsage does not allow cRLSign (RFC 5280 §4.2.1.3): it may not sign CRLs`);
       }
-      const issued: Issued = { name: signer.name, number: crl.number, thisUpdate: crl.thisUpdate, der: crl.der };
-      const id = crl.issuer.toString("hex");
+      const issued: Issued = { name: signer.name, issuer: crl.issuer, number: crl.number, thisUpdate: crl.thisUpdate, der: crl.der };
+      // Ordered per signing key, not per name: two CAs of one name (a CA re-keyed, both in the
+      // bundle) number their CRLs apart, and taking one's as "older" than the other's dropped it.
+      const id = `${crl.issuer.toString("hex")}/${signer.keyId}`;
       const before = used.get(id);
       if (before !== undefined) {
         const problem = successionProblem(before.issued, issued, `earlier in this file (CRL ${before.n + 1})`);
@@ -406,18 +411,31 @@ function selfIssued(der: Buffer): boolean {
 
 const key = (issuer: Buffer, serial: string): string => `${issuer.toString("hex")}/${serial}`;
 
+/** A certificate of the client CA bundle, with what reading and verifying CRLs needs of it. */
+interface BundleCa {
+  readonly cert: X509Certificate;
+  readonly subject: Buffer;
+  readonly key: KeyObject;
+  /** SHA-256 of its public key (SPKI DER): which CA signed, when two share a name. */
+  readonly keyId: string;
+  readonly name: string;
+  readonly maySignCrls: boolean;
+}
+
 /**
  * The certificates of a CA bundle with their subject (DER) and public key, in each PEM form
  * OpenSSL reads (certificate-files.ts): plain, `X509`, and `TRUSTED` (the certificate's DER
  * followed by trust settings, so only its first element is taken). What does not parse is
  * skipped: the bundle itself is checked with the certificate files.
  */
-function caCertificates(bundle: string): { cert: X509Certificate; subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] {
-  const out: { cert: X509Certificate; subject: Buffer; key: KeyObject; name: string; maySignCrls: boolean }[] = [];
+function caCertificates(bundle: string): BundleCa[] {
+  const out: BundleCa[] = [];
   for (const [, , body] of bundle.matchAll(/-----BEGIN (TRUSTED |X509 )?CERTIFICATE-----([\s\S]*?)-----END \1CERTIFICATE-----/g)) {
     try {
       const cert = new X509Certificate(element(Buffer.from(body!.replace(/\s+/g, ""), "base64"), 0).der);
-      out.push({ cert, subject: certificateFields(cert.raw).subject, key: cert.publicKey, name: cert.subject.split("\n").join(", "), maySignCrls: maySignCrls(cert.raw) });
+      const key = cert.publicKey;
+      const keyId = createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("hex");
+      out.push({ cert, subject: certificateFields(cert.raw).subject, key, keyId, name: cert.subject.split("\n").join(", "), maySignCrls: maySignCrls(cert.raw) });
     } catch {
       // Not a certificate Node reads: it cannot have signed a CRL we could verify.
     }

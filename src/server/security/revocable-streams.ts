@@ -17,6 +17,9 @@ export const REVOKED_TEXTS: Readonly<Record<RevocableCredential, string>> = {
 /** What a stream is told when the CRL lists a CA certificate of its client's chain, not the client certificate itself. */
 export const REVOKED_ISSUER_TEXT = "certificate revoked: a CA certificate of the chain this stream was opened with is listed in the client CRL";
 
+/** What a stream is told when, under the CRL now in force, its client's chain cannot be checked (no path to a CA of clientCaFile). */
+export const UNCHECKED_CHAIN_TEXT = "certificate unchecked: no path from the certificate this stream was opened with to a CA of clientCaFile, and the client CRL lists certificates";
+
 export interface RevocableStream {
   /** The call's credentials, authenticated again after each reload. */
   readonly call: CallCredentials;
@@ -57,7 +60,9 @@ export class RevocableStreams {
       revoked++;
       // One stream that fails to end (its service's close path threw) must not keep the
       // others open: the file now in force is not compared again until it changes.
-      const details = "refused" in auth && auth.refused === UNAUTHENTICATED_TEXTS.revokedIssuer ? REVOKED_ISSUER_TEXT : REVOKED_TEXTS[s.credential];
+      const refused = "refused" in auth ? auth.refused : undefined;
+      const details =
+        refused === UNAUTHENTICATED_TEXTS.revokedIssuer ? REVOKED_ISSUER_TEXT : refused === UNAUTHENTICATED_TEXTS.unchecked ? UNCHECKED_CHAIN_TEXT : REVOKED_TEXTS[s.credential];
       guarded("ending a revoked credential's stream", () => s.revoke(details));
     }
     return revoked;
