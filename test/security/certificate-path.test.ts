@@ -35,6 +35,13 @@ describe("building the client certificate's path", () => {
     pki.leaf("int2", "deep", "client", "leaf");
     pki.leaf("root", "direct", "client", "direct");
     pki.ca("other");
+    // A root rollover's cross-certificate: G2's name and key, signed by G1.
+    pki.ca("g1");
+    pki.ca("g2");
+    ossl(["req", "-new", "-key", "g2.key", "-out", "cross.csr", "-subj", "/CN=g2"]);
+    writeFileSync(pki.path("cross.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
+    ossl(["x509", "-req", "-in", "cross.csr", "-CA", "g1.pem", "-CAkey", "g1.key", "-set_serial", "777", "-days", "2", "-extfile", "cross.ext", "-out", "cross.pem"]);
+    pki.leaf("g2", "g2-client", "client", "g2-client");
   });
   afterAll(() => pki.remove());
 
@@ -126,6 +133,25 @@ describe("building the client certificate's path", () => {
       // The honest client's chain, within the bounds, is found as before.
       expect(certificatePath(der("leaf"), certs("root"), [der("leaf"), der("int2"), der("int1")])).toEqual([der("leaf"), der("int2"), der("int1"), der("root")]);
     });
+  });
+
+  for (const order of [["cross", "g1", "g2"], ["g2", "g1", "cross"]]) {
+    it(`a root that is also cross-signed (clientCaFile ${order.join(", ")}): its client's path ends at the root itself, not through the cross-certificate its signer's CRL lists`, () => {
+      const bundle = order.map((f) => text(`${f}.pem`)).join("");
+      const list = RevocationList.parse(text(pki.crl("g1", ["cross"], `g1-${order[0]}.crl`)) + text(pki.crl("g2", [], `g2-${order[0]}.crl`)), bundle);
+      expect(list.revokes(der("cross"))).toBe(true);
+      const path = certificatePath(der("g2-client"), list.bundle, [der("g2-client")]);
+      expect(path).toEqual([der("g2-client"), der("g2")]);
+      expect(list.revokedInChain(path!)).toBe(-1);
+    });
+  }
+
+  it("only checks against certificates the client sent count against the bound: a bundle of more same-named roots than the bound still serves the last one's clients", () => {
+    const roots = Array.from({ length: MAX_VERIFICATIONS + 4 }, (_, i) => pki.ca("many", { file: `many-${i}` }));
+    const last = `many-${roots.length - 1}`;
+    pki.leaf(last, "many-client", "client", "many-client");
+    const bundle = roots.map((r) => new X509Certificate(r.cert));
+    expect(certificatePath(der("many-client"), bundle, [der("many-client")])).toEqual([der("many-client"), der(last)]);
   });
 
   it("a self-issued CA of clientCaFile that is not self-signed (a rollover's new key signed by the old) is an intermediate of the path, which a CRL may list", () => {

@@ -8,7 +8,7 @@ import { UNAUTHENTICATED_TEXTS, type Authentication, type Authenticator, type Ca
 import { REVOKED_ISSUER_TEXT, REVOKED_TEXTS, RevocableStreams, UNCHECKED_CHAIN_TEXT } from "../../src/server/security/revocable-streams.js";
 
 const call = {} as CallCredentials;
-const refusing = (refused: string): Authenticator => ({ authenticate: (): Authentication => ({ refused }) }) as Authenticator;
+const refusing = (refused: string): Authenticator => ({ local: false, authenticate: (): Authentication => ({ refused }) }) as unknown as Authenticator;
 
 describe("a stream ended by a reload is told why", () => {
   for (const [refused, told] of [

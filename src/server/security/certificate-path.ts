@@ -24,8 +24,8 @@
  * checked, and the caller refuses it (fail closed).
  *
  * The work is bounded, since it runs on the event loop for any client the handshake admitted:
- * more than MAX_SENT certificates sent, or more than MAX_VERIFICATIONS signature checks, and
- * there is no path. Without the bound, a client
+ * more than MAX_SENT certificates sent, or more than MAX_VERIFICATIONS signature checks
+ * against certificates it sent, and there is no path. Without the bound, a client
  * sending a few hundred same-named certificates carrying its intermediate's public key made
  * the search check every pair: about two seconds of a blocked loop per connection.
  */
@@ -38,7 +38,7 @@ export const MAX_DEPTH = 10;
 /** The most certificates a client may send for a path to be looked for (a real chain is 1 to 4). */
 export const MAX_SENT = 2 * MAX_DEPTH;
 
-/** The most signature checks one path search may make (a real chain needs one per link). */
+/** The most signature checks against certificates the client sent one path search may make (a real chain needs one per link). */
 export const MAX_VERIFICATIONS = 64;
 
 interface Candidate {
@@ -81,6 +81,10 @@ export function certificatePath(leaf: Buffer, bundle: readonly X509Certificate[]
     candidates.push({ cert, id, subject: certificateFields(cert.raw).subject, inBundle });
   };
   try {
+    // Self-issued certificates of the bundle first (the roots): a client of a root that is
+    // also cross-signed must get the path to the root itself, not one through the
+    // cross-certificate, which its signer's CRL may list when retired.
+    for (const cert of bundle) if (selfIssued(cert.raw)) add(cert, true);
     for (const cert of bundle) add(cert, true);
     for (const der of sent) {
       try {
@@ -100,10 +104,12 @@ export function certificatePath(leaf: Buffer, bundle: readonly X509Certificate[]
       }
       return anchor;
     };
-    // A certificate is entered at most once (`visited`), so no pair is checked twice.
+    // A certificate is entered at most once (`visited`), so no pair is checked twice. Only
+    // checks against what the client sent count: those are the ones it can multiply, while
+    // the bundle is the operator's (a bundle of many same-named roots must still work).
     let budget = MAX_VERIFICATIONS;
     const signs = (issuer: Candidate, current: X509Certificate): boolean => {
-      if (budget-- <= 0) throw new OverBudget();
+      if (!issuer.inBundle && budget-- <= 0) throw new OverBudget();
       return verifies(current, issuer.cert);
     };
     const visited = new Set<string>();
