@@ -15,31 +15,36 @@ import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { TestPki } from "../security/pki.js";
 import { LISTENING, nodeEntry } from "./sidecar-process.js";
 
+/** A sidecar process (npm start's entry) with TLS, one principal "operator", and the client CRL `crlFile`; killed at the test's end. */
+function startWithCrl(pki: TestPki, crlFile: string) {
+  const server = pki.leaf("ca", "127.0.0.1", "server", "server");
+  const configFile = pki.path("config.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...DEFAULT_CONFIG,
+      listen: "127.0.0.1:0",
+      metrics: { listen: "off" },
+      durability: { mode: "ephemeral" },
+      security: {
+        tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: pki.path("ca.pem"), clientCrlFile: crlFile },
+        principals: [{ name: "operator", roles: ["operator"] }],
+      },
+    }),
+  );
+  const p = nodeEntry("src/main.ts", ["--config", configFile]);
+  onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
+  return p;
+}
+
 describe("SIGHUP with a client CRL and no tokens file", () => {
   it("re-reads the CRL (logged crl_reloaded) and the sidecar goes on", async () => {
     const pki = new TestPki();
     onTestFinished(() => pki.remove());
     pki.ca("ca");
-    const server = pki.leaf("ca", "127.0.0.1", "server", "server");
     pki.leaf("ca", "operator", "client");
     const crlFile = pki.crl("ca", [], "client.crl");
-    const configFile = pki.path("config.json");
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        ...DEFAULT_CONFIG,
-        listen: "127.0.0.1:0",
-        metrics: { listen: "off" },
-        durability: { mode: "ephemeral" },
-        security: {
-          tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: pki.path("ca.pem"), clientCrlFile: crlFile },
-          principals: [{ name: "operator", roles: ["operator"] }],
-        },
-      }),
-    );
-
-    const p = nodeEntry("src/main.ts", ["--config", configFile]);
-    onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
+    const p = startWithCrl(pki, crlFile);
     await p.waitFor(LISTENING);
     copyFileSync(pki.crl("ca", ["operator"], "revoking.crl"), `${crlFile}.new`);
     renameSync(`${crlFile}.new`, crlFile);
@@ -56,27 +61,11 @@ describe("SIGHUP with a client CRL and no tokens file", () => {
     const pki = new TestPki();
     onTestFinished(() => pki.remove());
     pki.ca("ca");
-    const server = pki.leaf("ca", "127.0.0.1", "server", "server");
     const operator = pki.leaf("ca", "operator", "client");
     const older = pki.crl("ca", [], "older.crl", { number: 7 });
     const crlFile = pki.path("client.crl");
     copyFileSync(older, crlFile);
-    const configFile = pki.path("config.json");
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        ...DEFAULT_CONFIG,
-        listen: "127.0.0.1:0",
-        metrics: { listen: "off" },
-        durability: { mode: "ephemeral" },
-        security: {
-          tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: pki.path("ca.pem"), clientCrlFile: crlFile },
-          principals: [{ name: "operator", roles: ["operator"] }],
-        },
-      }),
-    );
-    const p = nodeEntry("src/main.ts", ["--config", configFile]);
-    onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
+    const p = startWithCrl(pki, crlFile);
     const [, , port] = await p.waitFor(LISTENING);
     const clients = connect(`127.0.0.1:${port}`, { rootCa: readFileSync(pki.path("ca.pem")), clientCert: operator.cert, clientKey: operator.key });
     onTestFinished(() => clients.close());

@@ -8,18 +8,18 @@
  * (what the interval and SIGHUP call), so nothing here waits on a timer.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
-import { status, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { status, type StatusObject } from "@grpc/grpc-js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client/index.js";
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
 import { REVOKED_ISSUER_TEXT } from "../../src/server/security/revocable-streams.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
-import { Credentials, recordChannelCloses, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
+import { Credentials, journalStatus, recordChannelCloses, replaceByRename, startSecureHarness, type SecureHarness, type Who } from "./secure-harness.js";
 
 let creds: Credentials;
 /** The CRL file the sidecar is configured with; tests replace it by rename. */
@@ -37,15 +37,9 @@ function writeCrl(revoked: readonly string[], ca = "test-ca", options: { number?
 
 /** Puts the CRL file `made` in place of the configured file, by rename. */
 function putBack(made: string): void {
-  copyFileSync(made, `${crlFile}.new`);
-  renameSync(`${crlFile}.new`, crlFile);
+  replaceByRename(made, crlFile);
 }
 
-const journalStatus = (h: SecureHarness, options: ConnectOptions): Promise<string> =>
-  callUnary(h.connect(options).admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema)).then(
-    () => "OK",
-    (e: ServiceError) => `${status[e.code]} ${e.details}`,
-  );
 
 /** A logger whose lines land in `lines`. */
 function capture(lines: Record<string, unknown>[]) {

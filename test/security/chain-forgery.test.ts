@@ -9,13 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { create } from "@bufbuild/protobuf";
-import { status, type ServiceError } from "@grpc/grpc-js";
-import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { callUnary, type ConnectOptions } from "../../src/client/index.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ConnectOptions } from "../../src/client/index.js";
 import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
-import { Credentials, startSecureHarness, type SecureHarness } from "./secure-harness.js";
+import { Credentials, journalStatus, replaceByRename, startSecureHarness } from "./secure-harness.js";
 
 let creds: Credentials;
 let crlFile: string;
@@ -23,14 +20,8 @@ const ossl = (args: string[]) => execFileSync("openssl", args, { cwd: creds.pki.
 
 function writeCrl(revoked: readonly string[], ca = "test-ca"): void {
   const made = creds.pki.crl(ca, revoked, `made-${Math.random().toString(36).slice(2)}.crl`);
-  copyFileSync(made, `${crlFile}.new`);
-  renameSync(`${crlFile}.new`, crlFile);
+  replaceByRename(made, crlFile);
 }
-const journalStatus = (h: SecureHarness, options: ConnectOptions): Promise<string> =>
-  callUnary(h.connect(options).admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema)).then(
-    () => "OK",
-    (e: ServiceError) => `${status[e.code]} ${e.details}`,
-  );
 
 beforeAll(() => {
   creds = new Credentials();

@@ -4,14 +4,17 @@
  */
 import type { SidecarLogger } from "../../src/server/log/sidecar-log.js";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import { create } from "@bufbuild/protobuf";
+import { status, type ServiceError } from "@grpc/grpc-js";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { SidecarServer } from "../../src/server/server.js";
 import type { Denial } from "../../src/server/services/service-context.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
-import { connect, type ConnectOptions, type SidecarClients } from "../../src/client/index.js";
+import { callUnary, connect, type ConnectOptions, type SidecarClients } from "../../src/client/index.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
 import { TestPki, type Pem } from "./pki.js";
 
@@ -146,4 +149,17 @@ export function recordChannelCloses(server: SidecarServer): { id: bigint; reason
     close(id, reason);
   };
   return closes;
+}
+
+/** An admin read (GetJournalStatus) as `options`' holder: "OK", or the status and its details. */
+export const journalStatus = (h: SecureHarness, options: ConnectOptions): Promise<string> =>
+  callUnary(h.connect(options).admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema)).then(
+    () => "OK",
+    (e: ServiceError) => `${status[e.code]} ${e.details}`,
+  );
+
+/** Puts the file `made` in place of `target` by rename, as operators are told to (a read never sees it half written). */
+export function replaceByRename(made: string, target: string): void {
+  copyFileSync(made, `${target}.new`);
+  renameSync(`${target}.new`, target);
 }
