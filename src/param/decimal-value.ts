@@ -51,6 +51,13 @@ export function roundingMode(strategy: RoundingStrategy): Decimal.Rounding {
   return mode;
 }
 
+/** A value's fields as its subclass's constructor writes them (see `DecimalValue`'s constructor). */
+export interface DecimalFields {
+  small: number;
+  big: Decimal | undefined;
+  scale: number;
+}
+
 /** The constructor side of a value type: what `DecimalValue` needs to build results of the receiver's type. */
 export interface ValueType<T extends DecimalValue> {
   new (small: number, big: Decimal | undefined, scale: number): T;
@@ -310,15 +317,21 @@ export abstract class DecimalValue {
   // whether a value happened to be printed (a state cell hands out one shared zero).
   #text: string | undefined = undefined;
 
+  // Exactly one of `small` (a safe-integer mantissa, when `big` is undefined) and `big`
+  // holds the number.
+  /** @internal */ declare readonly small: number;
+  /** @internal Also caches the decimal.js form of a small value once it was needed. */ declare big: Decimal | undefined;
+  declare readonly scale: number;
+
   /**
-   * Unchecked: use `fromString`, `from` or arithmetic; they validate. Exactly one of
-   * `small` (a safe-integer mantissa, when `big` is undefined) and `big` holds the number.
+   * Unchecked: use `fromString`, `from` or arithmetic; they validate.
+   *
+   * The three fields are assigned by each subclass's constructor, not here: written here,
+   * every store saw one receiver map per subclass and was megamorphic (a call to V8's
+   * generic store per field per value); written in the subclass, each store site sees one
+   * map. Same fields, same order.
    */
-  constructor(
-    /** @internal */ readonly small: number,
-    /** @internal Also caches the decimal.js form of a small value once it was needed. */ public big: Decimal | undefined,
-    readonly scale: number,
-  ) {}
+  constructor() {}
 
   /** The number as a decimal.js value (built on demand for small values). */
   get decimal(): Decimal {

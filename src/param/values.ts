@@ -1,10 +1,20 @@
 /** The value types (Price, Quantity, Volume, Pnl, Fee, ...) and the arithmetic between them. */
-import { DecimalValue, makeValue, product, quotientScale } from "./decimal-value.js";
+import type { Decimal } from "decimal.js";
+import { DecimalValue, type DecimalFields, makeValue, product, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
 import type { Side } from "./enums.js";
 
 /** Signed price; negative prices exist (spreads, some futures). */
 export class Price extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -21,6 +31,15 @@ export class Price extends DecimalValue {
 
 /** Instrument units; never negative. */
 export class Quantity extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -37,6 +56,15 @@ export class Quantity extends DecimalValue {
 
 /** Settlement-currency notional of an order; never negative. */
 export class Volume extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -64,6 +92,15 @@ export class Volume extends DecimalValue {
 
 /** |price| × quantity; never negative. */
 export class Notional extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -81,6 +118,15 @@ export class Notional extends DecimalValue {
 
 /** Realized profit and loss; positive is a gain. */
 export class Pnl extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -96,6 +142,15 @@ export class Pnl extends DecimalValue {
 
 /** Positive is a cost, negative a rebate. */
 export class Fee extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -111,6 +166,15 @@ export class Fee extends DecimalValue {
 
 /** Positive is an inflow, negative an outflow. */
 export class CashFlow extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -122,6 +186,15 @@ export class CashFlow extends DecimalValue {
 
 /** Positive is long, negative short; also used for balances, which may go negative. */
 export class PositionSize extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
@@ -177,6 +250,15 @@ export class Leverage {
 
 /** Leverage as an exact decimal, for arithmetic. */
 class LeverageDecimal extends DecimalValue {
+  constructor(small: number, big: Decimal | undefined, scale: number) {
+    super();
+    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    const v: DecimalFields = this;
+    v.small = small;
+    v.big = big;
+    v.scale = scale;
+  }
+
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
   static override get name(): string {
     return "LeverageDecimal";
