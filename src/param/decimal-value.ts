@@ -310,28 +310,24 @@ export abstract class DecimalValue {
 
   static readonly kind: ParamKind;
   static readonly nonNegative: boolean = false;
-  /** The rendering, computed once on first use. */
-  // Assigned in the constructor so every value has the same shape from the start: added
-  // later (on first print) it moved values to a new map with a separate property store.
-  // A private field: a cache is not part of the value, and deep equality must not see
-  // whether a value happened to be printed (a state cell hands out one shared zero).
-  #text: string | undefined = undefined;
 
-  // Exactly one of `small` (a safe-integer mantissa, when `big` is undefined) and `big`
-  // holds the number.
+  /**
+   * Unchecked construction: use `fromString`, `from` or arithmetic; they validate. Exactly
+   * one of `small` (a safe-integer mantissa, when `big` is undefined) and `big` holds the
+   * number.
+   *
+   * No constructor here: each subclass's constructor writes the three fields. Written here,
+   * every store saw one receiver map per value type and was megamorphic (a call to V8's
+   * generic store per field per value); written in the subclass, each store site sees one
+   * map. With no constructor and no instance field, `super()` skips this class altogether
+   * (V8 omits default constructors): a value is built by its own type's code alone, which
+   * counts when the order runs cold (`bench/cold-order.ts`, `tlb`). That is also why
+   * `toString` keeps no cache: a private field's initialiser is a constructor of this
+   * class, and its define was megamorphic too.
+   */
   /** @internal */ declare readonly small: number;
   /** @internal Also caches the decimal.js form of a small value once it was needed. */ declare big: Decimal | undefined;
   declare readonly scale: number;
-
-  /**
-   * Unchecked: use `fromString`, `from` or arithmetic; they validate.
-   *
-   * The three fields are assigned by each subclass's constructor, not here: written here,
-   * every store saw one receiver map per subclass and was megamorphic (a call to V8's
-   * generic store per field per value); written in the subclass, each store site sees one
-   * map. Same fields, same order.
-   */
-  constructor() {}
 
   /** The number as a decimal.js value (built on demand for small values). */
   get decimal(): Decimal {
@@ -481,7 +477,7 @@ export abstract class DecimalValue {
   }
 
   toString(): string {
-    return (this.#text ??= this.isSmall ? formatSmall(this.small, this.scale) : this.big!.toFixed(this.scale));
+    return this.isSmall ? formatSmall(this.small, this.scale) : this.big!.toFixed(this.scale);
   }
 
   toJSON(): string {

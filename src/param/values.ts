@@ -8,7 +8,7 @@ import type { Side } from "./enums.js";
 export class Price extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -33,7 +33,7 @@ export class Price extends DecimalValue {
 export class Quantity extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -58,7 +58,7 @@ export class Quantity extends DecimalValue {
 export class Volume extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -94,7 +94,7 @@ export class Volume extends DecimalValue {
 export class Notional extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -120,7 +120,7 @@ export class Notional extends DecimalValue {
 export class Pnl extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -144,7 +144,7 @@ export class Pnl extends DecimalValue {
 export class Fee extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -168,7 +168,7 @@ export class Fee extends DecimalValue {
 export class CashFlow extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -188,7 +188,7 @@ export class CashFlow extends DecimalValue {
 export class PositionSize extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
@@ -252,7 +252,7 @@ export class Leverage {
 class LeverageDecimal extends DecimalValue {
   constructor(small: number, big: Decimal | undefined, scale: number) {
     super();
-    // Here and not in DecimalValue: see its constructor (one receiver map per store site).
+    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
     const v: DecimalFields = this;
     v.small = small;
     v.big = big;
