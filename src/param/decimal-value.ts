@@ -51,13 +51,6 @@ export function roundingMode(strategy: RoundingStrategy): Decimal.Rounding {
   return mode;
 }
 
-/** A value's fields as its subclass's constructor writes them (see `DecimalValue`'s constructor). */
-export interface DecimalFields {
-  small: number;
-  big: Decimal | undefined;
-  scale: number;
-}
-
 /** The constructor side of a value type: what `DecimalValue` needs to build results of the receiver's type. */
 export interface ValueType<T extends DecimalValue> {
   new (small: number, big: Decimal | undefined, scale: number): T;

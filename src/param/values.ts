@@ -1,18 +1,18 @@
 /** The value types (Price, Quantity, Volume, Pnl, Fee, ...) and the arithmetic between them. */
 import type { Decimal } from "decimal.js";
-import { DecimalValue, type DecimalFields, makeValue, product, quotientScale } from "./decimal-value.js";
+import { DecimalValue, makeValue, product, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
 import type { Side } from "./enums.js";
 
 /** Signed price; negative prices exist (spreads, some futures). */
 export class Price extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -31,13 +31,13 @@ export class Price extends DecimalValue {
 
 /** Instrument units; never negative. */
 export class Quantity extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -56,13 +56,13 @@ export class Quantity extends DecimalValue {
 
 /** Settlement-currency notional of an order; never negative. */
 export class Volume extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -92,13 +92,13 @@ export class Volume extends DecimalValue {
 
 /** |price| × quantity; never negative. */
 export class Notional extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -118,13 +118,13 @@ export class Notional extends DecimalValue {
 
 /** Realized profit and loss; positive is a gain. */
 export class Pnl extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -142,13 +142,13 @@ export class Pnl extends DecimalValue {
 
 /** Positive is a cost, negative a rebate. */
 export class Fee extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -166,13 +166,13 @@ export class Fee extends DecimalValue {
 
 /** Positive is an inflow, negative an outflow. */
 export class CashFlow extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -186,13 +186,13 @@ export class CashFlow extends DecimalValue {
 
 /** Positive is long, negative short; also used for balances, which may go negative. */
 export class PositionSize extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   /** See `DecimalValue.name`: keeps the class name without the loader redefining it. */
@@ -250,13 +250,13 @@ export class Leverage {
 
 /** Leverage as an exact decimal, for arithmetic. */
 class LeverageDecimal extends DecimalValue {
-  constructor(small: number, big: Decimal | undefined, scale: number) {
+  // The fields are written here, not in DecimalValue: see the note on its fields (one receiver map per store site).
+  constructor(
+    override readonly small: number,
+    override big: Decimal | undefined,
+    override readonly scale: number,
+  ) {
     super();
-    // Here and not in DecimalValue: see the note on its fields (one receiver map per store site).
-    const v: DecimalFields = this;
-    v.small = small;
-    v.big = big;
-    v.scale = scale;
   }
 
   // @ts-expect-error TS2699: deliberate, see DecimalValue.name
