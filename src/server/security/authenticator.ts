@@ -23,10 +23,10 @@ export type RevocableCredential = "token" | "certificate";
 /** `revocable`: admitted by a credential a reload may revoke, so its streams are listed to be ended then. */
 export type Authentication = { readonly principal: Principal; readonly revocable?: RevocableCredential } | { readonly refused: string };
 
-/** Texts a caller may see: they say what to present, never which principals exist. */
 /** revokedAt: no path to a trust anchor of clientCaFile, so nothing could be checked. */
 const NO_PATH = -2;
 
+/** Texts a caller may see: they say what to present, never which principals exist. */
 export const UNAUTHENTICATED_TEXTS = {
   none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
   certificate: "the client certificate names no configured principal",

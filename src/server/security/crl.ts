@@ -15,72 +15,11 @@
  * indirect CRLs, entry extensions (a reason such as removeFromCRL is not acted on).
  */
 import { createHash, verify, X509Certificate, type KeyObject } from "node:crypto";
+import { BIT_STRING, children, CONTEXT_0, CONTEXT_3, element, extensions, GENERALIZED_TIME, INTEGER, OID, oid, SEQUENCE, take, time, UTC_TIME, type Element } from "./der.js";
 
-/** One DER element: its tag byte, its whole encoding, and its contents. */
-interface Element {
-  readonly tag: number;
-  readonly der: Buffer;
-  readonly body: Buffer;
-}
-
-const SEQUENCE = 0x30;
-const INTEGER = 0x02;
-const BIT_STRING = 0x03;
-const OID = 0x06;
-const OCTET_STRING = 0x04;
-const BOOLEAN = 0x01;
-const UTC_TIME = 0x17;
-const GENERALIZED_TIME = 0x18;
-const CONTEXT_0 = 0xa0;
-const CONTEXT_3 = 0xa3;
 const CRL_NUMBER = "2.5.29.20";
 const KEY_USAGE = "2.5.29.15";
 
-/** The element at `offset` of `der` (definite lengths only: DER has no other). */
-function element(der: Buffer, offset: number): Element {
-  if (offset + 2 > der.length) throw new Error("truncated DER");
-  const tag = der[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new Error("multi-byte DER tags are not expected here");
-  let length = der[offset + 1]!;
-  let start = offset + 2;
-  if (length & 0x80) {
-    const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 4) throw new Error("unsupported DER length");
-    if (start + bytes > der.length) throw new Error("truncated DER");
-    length = 0;
-    for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i]!;
-    start += bytes;
-  }
-  const end = start + length;
-  if (end > der.length) throw new Error("truncated DER");
-  return { tag, der: der.subarray(offset, end), body: der.subarray(start, end) };
-}
-
-/** The elements inside a constructed element's contents. */
-function children(body: Buffer): Element[] {
-  const out: Element[] = [];
-  for (let offset = 0; offset < body.length; offset += out[out.length - 1]!.der.length) out.push(element(body, offset));
-  return out;
-}
-
-function take(e: Element | undefined, tag: number, what: string): Element {
-  if (e?.tag !== tag) throw new Error(`${what}: expected tag 0x${tag.toString(16)}, found ${e === undefined ? "nothing" : `0x${e.tag.toString(16)}`}`);
-  return e;
-}
-
-/** A DER OID's dotted form. */
-function oid(body: Buffer): string {
-  const parts = [Math.floor(body[0]! / 40), body[0]! % 40];
-  let value = 0;
-  for (const byte of body.subarray(1)) {
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join(".");
-}
 
 /**
  * A serial number (a DER INTEGER's content bytes, as hex) as hex, upper case, without
@@ -92,32 +31,6 @@ export function normaliseSerial(hex: string): string {
   const upper = hex.toUpperCase();
   if (upper.length % 2 === 0 && /^[89A-F]/.test(upper)) return `-${upper.replace(/^(?:FF)+(?=[89A-F])/, "")}`;
   return upper.replace(/^0+(?=.)/, "");
-}
-
-/**
- * The extensions of an `Extensions` SEQUENCE (RFC 5280 §4.1), by OID: each one's extnValue
- * contents. The same extension twice is refused (§4.2).
- */
-function extensions(e: Element | undefined, what: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  for (const ext of children(take(e, SEQUENCE, what).body)) {
-    const [id, second, third] = children(take(ext, SEQUENCE, `${what} entry`).body);
-    const name = oid(take(id, OID, `${what} extnID`).body);
-    const value = take(second?.tag === BOOLEAN ? third : second, OCTET_STRING, `${what} extnValue`).body;
-    if (out.has(name)) throw new Error(`${what}: extension ${name} appears twice`);
-    out.set(name, value);
-  }
-  return out;
-}
-
-/** A DER UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5: seconds, "Z") as milliseconds since the epoch. */
-function time(e: Element, what: string): number {
-  const text = e.body.toString("latin1");
-  const m = (e.tag === UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/).exec(text);
-  if (m === null) throw new Error(`${what} is not a time of the form RFC 5280 asks: ${JSON.stringify(text)}`);
-  let year = Number(m[1]);
-  if (e.tag === UTC_TIME) year += year >= 50 ? 1900 : 2000; // RFC 5280 §4.1.2.5.1
-  return Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
 /** The signature algorithms a CRL may use: the digest node:crypto is given, and the key type. */
@@ -317,7 +230,7 @@ export class RevocationList {
     if (blocks.length < begun) throw new Error(`CRL ${blocks.length + 1} is cut short (no -----END X509 CRL-----)`);
     const cas = caCertificates(caBundle);
     /** The CRL used of each issuer, its position in the file, and what it revokes. */
-    const used = new Map<string, { n: number; issued: Issued; revoked: ReadonlySet<string>; issuer: Buffer }>();
+    const used = new Map<string, { n: number; issued: Issued; revoked: ReadonlySet<string> }>();
     blocks.forEach(([, body], n) => {
       let crl: Crl;
       try {
@@ -346,10 +259,10 @@ export class RevocationList {
       const before = used.get(id);
       if (before !== undefined) {
         const problem = successionProblem(before.issued, issued, `earlier in this file (CRL ${before.n + 1})`);
-        if (problem === undefined) used.set(id, { n, issued, revoked: crl.revoked, issuer: crl.issuer });
+        if (problem === undefined) used.set(id, { n, issued, revoked: crl.revoked });
         else if (successionProblem(issued, before.issued, "") !== undefined) throw new Error(`CRL ${n + 1} (issuer ${issued.name}) ${problem}`);
         // else: the earlier one is the newer, and stays.
-      } else used.set(id, { n, issued, revoked: crl.revoked, issuer: crl.issuer });
+      } else used.set(id, { n, issued, revoked: crl.revoked });
     });
     const keys = new Set<string>();
     const issued = new Map<string, Issued>();
@@ -358,7 +271,7 @@ export class RevocationList {
       const problem = current === undefined ? undefined : successionProblem(current, crl.issued, "in force");
       if (problem !== undefined) throw new Error(`CRL ${crl.n + 1} (issuer ${crl.issued.name}) ${problem}`);
       issued.set(id, crl.issued);
-      for (const serial of crl.revoked) keys.add(key(crl.issuer, serial));
+      for (const serial of crl.revoked) keys.add(key(crl.issued.issuer, serial));
     }
     return new RevocationList(keys, blocks.length, issued, cas.map((ca) => ca.cert));
   }
