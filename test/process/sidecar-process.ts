@@ -3,7 +3,11 @@
  * (`npm start`, or `node --import tsx` on an entry file so signals reach the real process).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -75,6 +79,18 @@ export function npmStart(args: readonly string[]): SidecarProcess {
 /** `node --import tsx FILE ARGS` (src/main.ts, or a fixture that imports it). */
 export function nodeEntry(file: string, args: readonly string[]): SidecarProcess {
   return start(process.execPath, ["--import", "tsx", file, ...args]);
+}
+
+/**
+ * src/main.ts on a configuration file written to `dir`: the embedded default with `fields`
+ * over it, on 127.0.0.1 port 0 without a metrics listener; killed when the test ends.
+ */
+export function startWithConfig(dir: string, fields: Record<string, unknown>): SidecarProcess {
+  const configFile = join(dir, "config.json");
+  writeFileSync(configFile, JSON.stringify({ ...DEFAULT_CONFIG, listen: "127.0.0.1:0", metrics: { listen: "off" }, ...fields }));
+  const p = nodeEntry("src/main.ts", ["--config", configFile]);
+  onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
+  return p;
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */

@@ -5,36 +5,25 @@
  * (a lower cRLNumber) is refused on SIGHUP, and the certificate it would un-revoke stays
  * refused.
  */
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { callUnary, connect } from "../../src/client/index.js";
-import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { TestPki } from "../security/pki.js";
-import { LISTENING, nodeEntry } from "./sidecar-process.js";
+import { LISTENING, startWithConfig } from "./sidecar-process.js";
 
-/** A sidecar process (npm start's entry) with TLS, one principal "operator", and the client CRL `crlFile`; killed at the test's end. */
+/** A sidecar process with TLS, one principal "operator", and the client CRL `crlFile`; killed at the test's end. */
 function startWithCrl(pki: TestPki, crlFile: string) {
   const server = pki.leaf("ca", "127.0.0.1", "server", "server");
-  const configFile = pki.path("config.json");
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      ...DEFAULT_CONFIG,
-      listen: "127.0.0.1:0",
-      metrics: { listen: "off" },
-      durability: { mode: "ephemeral" },
-      security: {
-        tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: pki.path("ca.pem"), clientCrlFile: crlFile },
-        principals: [{ name: "operator", roles: ["operator"] }],
-      },
-    }),
-  );
-  const p = nodeEntry("src/main.ts", ["--config", configFile]);
-  onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
-  return p;
+  return startWithConfig(pki.dir, {
+    durability: { mode: "ephemeral" },
+    security: {
+      tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: pki.path("ca.pem"), clientCrlFile: crlFile },
+      principals: [{ name: "operator", roles: ["operator"] }],
+    },
+  });
 }
 
 describe("SIGHUP with a client CRL and no tokens file", () => {

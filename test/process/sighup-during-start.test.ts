@@ -15,9 +15,8 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
-import { nodeEntry } from "./sidecar-process.js";
+import { startWithConfig } from "./sidecar-process.js";
 
 describe("SIGHUP while the sidecar starts", () => {
   it("is kept for once it serves instead of ending the process", async () => {
@@ -39,21 +38,11 @@ describe("SIGHUP while the sidecar starts", () => {
 
     const tokensFile = join(dir, "tokens.json");
     writeFileSync(tokensFile, JSON.stringify({ tokens: [{ principal: "operator", sha256: sha256Hex("operator-token") }] }));
-    const configFile = join(dir, "config.json");
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        ...DEFAULT_CONFIG,
-        listen: "127.0.0.1:0",
-        metrics: { listen: "off" },
-        durability: { mode: "replicated" },
-        replication: { servers: [`nats://127.0.0.1:${port}`] },
-        security: { principals: [{ name: "operator", roles: ["operator"] }], tokensFile },
-      }),
-    );
-
-    const p = nodeEntry("src/main.ts", ["--config", configFile]);
-    onTestFinished(() => void (p.child.exitCode === null && p.child.signalCode === null && p.child.kill("SIGKILL")));
+    const p = startWithConfig(dir, {
+      durability: { mode: "replicated" },
+      replication: { servers: [`nats://127.0.0.1:${port}`] },
+      security: { principals: [{ name: "operator", roles: ["operator"] }], tokensFile },
+    });
     await p.waitFor(/replicated journal on stream .*; recovering\n/);
     // The sidecar is inside its start: connecting to the journal's servers.
     await reached;
