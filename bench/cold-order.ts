@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cold-order.ts [orders per block] [blocks] [--profile FILE]`: the order path's
+ * `npx tsx bench/cold-order.ts [orders per block] [blocks] [--profile FILE] [--only CONDITION]`: the order path's
  * cost when it runs cold, measured in this process without the VM's noise.
  *
  * In the closed loop the sidecar sleeps between two orders while grpc-js, the kernel and
@@ -24,6 +24,8 @@
  * Printed per condition: p50 and p90 of decoding, of the door with the engine and the
  * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the `tlb`
  * blocks (5 µs sampling) for bench/profile-top.ts; the eviction loop (`evict`) is in it too.
+ * `--only tlb` runs one condition's blocks (and the warm-up): for `perf record`, whose
+ * samples cannot otherwise be told apart by condition.
  * A diagnostic: never asserted.
  */
 import { writeFileSync } from "node:fs";
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
   const at = args.indexOf("--profile");
   const profileFile = at >= 0 ? args.splice(at, 2)[1] : undefined;
   if (at >= 0 && !profileFile) throw new Error("--profile needs a file name");
+  const onlyAt = args.indexOf("--only");
+  const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
+  if (only !== undefined && !(CONDITIONS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CONDITIONS.join(", ")}`);
+  const conditions = CONDITIONS.filter((c) => only === undefined || c === only);
   const [perBlock, blocks] = [Number(args[0] ?? 5_000), Number(args[1] ?? 2)];
   if (!Number.isSafeInteger(perBlock) || perBlock < 1 || !Number.isSafeInteger(blocks) || blocks < 1) throw new Error("orders per block and blocks are positive integers");
 
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
     await inspector.post("Profiler.setSamplingInterval", { interval: 5 });
   }
   for (let b = 0; b < blocks; b++) {
-    for (const condition of CONDITIONS) {
+    for (const condition of conditions) {
       const e = EVICTION[condition];
       if (inspector && condition === "tlb") await inspector.post("Profiler.start");
       for (let i = 0; i < perBlock; i++) {
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${blocks} blocks of ${perBlock} orders per condition, after ${WARM_UP} warm-up orders; µs, p50 / p90\n`);
   process.stdout.write(`condition          decode            door, engine, encode   whole\n`);
-  for (const c of CONDITIONS) {
+  for (const c of conditions) {
     const t = times[c];
     process.stdout.write(`${c.padEnd(17)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
   }
