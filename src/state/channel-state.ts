@@ -12,6 +12,7 @@ import { guarded } from "./guarded.js";
 import type { PinRegistry } from "./pin-registry.js";
 import type { ChannelNotice, ChannelResult } from "./results.js";
 import { rememberDecision, retryAnswer } from "./safe-retries.js";
+import { fieldOf } from "./command-fields.js";
 
 export interface ChannelLimits {
   readonly maxCommandsPerMessage: number;
@@ -46,44 +47,7 @@ export interface ChannelHost {
 }
 
 
-/** Error paths name the wire's fields, so a client sees where its message went wrong. */
-const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
-  bind: "bind_accounts",
-  release: "release_accounts",
-  start: "start_pre_trade",
-  executeRequest: "execute_request",
-  discardRequest: "discard_request",
-  execute: "execute_pre_trade",
-  startDryRun: "start_pre_trade_dry_run",
-  executeDryRun: "execute_pre_trade_dry_run",
-  dropCopy: "execute_pre_trade_drop_copy",
-  commit: "commit_reservation",
-  rollback: "rollback_reservation",
-  report: "apply_execution_report",
-  adjust: "apply_account_adjustment",
-};
 
-/**
- * Field paths (`commands[0].execute_pre_trade`, `….order.account_id`) are named in errors
- * only, but every order needs them at hand: kept per path (bounded by the message size
- * limit times the command kinds) rather than built again for each order.
- */
-const fieldNames = new Map<string, Map<ChannelCommand["kind"], string>>();
-const accountFields = new Map<string, string>();
-
-function fieldOf(base: string, kind: ChannelCommand["kind"]): string {
-  let byKind = fieldNames.get(base);
-  if (!byKind) fieldNames.set(base, (byKind = new Map()));
-  let name = byKind.get(kind);
-  if (name === undefined) byKind.set(kind, (name = `${base}.${WIRE_NAME[kind]}`));
-  return name;
-}
-
-function orderAccountField(field: string): string {
-  let name = accountFields.get(field);
-  if (name === undefined) accountFields.set(field, (name = `${field}.order.account_id`));
-  return name;
-}
 
 export interface DroppedHandles {
   readonly rolledBack: bigint[];
@@ -204,9 +168,8 @@ export class ChannelState {
 
   /** Runs one command; `base` is its path in the message (`commands[3]`), for error fields. */
   run(command: ChannelCommand, base: string): ChannelResult {
-    const field = fieldOf(base, command.kind);
     try {
-      return this.dispatch(command, field, base);
+      return this.dispatch(command, base);
     } catch (e) {
       return { kind: "error", error: e instanceof CommandError ? e : internalError(base, e) };
     }
@@ -248,23 +211,23 @@ export class ChannelState {
 
   // ---- dispatch ------------------------------------------------------------------------
 
-  private dispatch(c: ChannelCommand, field: string, base: string): ChannelResult {
+  private dispatch(c: ChannelCommand, base: string): ChannelResult {
     const engine = this.host.engine;
     switch (c.kind) {
       case "bind":
-        return this.bind(c.accountIds, c.takeover, field);
+        return this.bind(c.accountIds, c.takeover, fieldOf(base, c.kind));
       case "release":
         return this.release(c.accountIds);
       case "start": {
-        const accountId = this.admit(c.order, field, base, true);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        const accountId = this.admit(c.order, base, c.kind, true);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
         if (first) return first;
         const r = engine.startPreTrade(c.order);
         if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
         return { kind: "startAccepted", requestId: this.handles.add({ kind: "request", accountId, request: r.request }) };
       }
       case "executeRequest": {
-        const h = this.handles.take(c.requestId, "request", `${field}.request_id`);
+        const h = this.handles.take(c.requestId, "request", `${fieldOf(base, c.kind)}.request_id`);
         const r = h.request.execute();
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         const { lock, accountAdjustments } = r.reservation;
@@ -272,12 +235,12 @@ export class ChannelState {
         return rememberDecision(engine, h.request.order, h.accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "discardRequest": {
-        this.handles.take(c.requestId, "request", `${field}.request_id`).request[Symbol.dispose]();
+        this.handles.take(c.requestId, "request", `${fieldOf(base, c.kind)}.request_id`).request[Symbol.dispose]();
         return { kind: "finalized", id: c.requestId };
       }
       case "execute": {
-        const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        const accountId = this.admit(c.order, base, c.kind, !c.commitOnAccept);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
         if (first) return first;
         const r = engine.executePreTrade(c.order);
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
@@ -291,14 +254,14 @@ export class ChannelState {
         return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "startDryRun":
-        this.admit(c.order, field, base, false);
+        this.admit(c.order, base, c.kind, false);
         return { kind: "dryRun", report: engine.startPreTradeDryRun(c.order) };
       case "executeDryRun":
-        this.admit(c.order, field, base, false);
+        this.admit(c.order, base, c.kind, false);
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
-        const accountId = this.admit(c.order, field, base, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), field);
+        const accountId = this.admit(c.order, base, c.kind, !c.commitOnAccept);
+        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
         if (first) return first;
         const applied = engine.applyDropCopy(c.order);
         if (!applied.ok) return { kind: "dropCopyFailed", rejects: applied.rejects };
@@ -312,18 +275,18 @@ export class ChannelState {
         return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked });
       }
       case "commit":
-        this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.commit();
+        this.handles.take(c.reservationId, "reservation", `${fieldOf(base, c.kind)}.reservation_id`).reservation.commit();
         return { kind: "finalized", id: c.reservationId };
       case "rollback":
-        this.handles.take(c.reservationId, "reservation", `${field}.reservation_id`).reservation.rollback();
+        this.handles.take(c.reservationId, "reservation", `${fieldOf(base, c.kind)}.reservation_id`).reservation.rollback();
         return { kind: "finalized", id: c.reservationId };
       case "report": {
         const accountId = c.report.operation?.accountId;
-        if (accountId !== undefined) this.claim(accountId, `${field}.report.account_id`);
+        if (accountId !== undefined) this.claim(accountId, base, c.kind, ".report.account_id");
         return { kind: "postTrade", result: this.host.applyExecutionReport(c.report) };
       }
       case "adjust": {
-        this.claim(c.accountId, `${field}.account_id`);
+        this.claim(c.accountId, base, c.kind, ".account_id");
         return { kind: "adjustment", result: engine.applyAccountAdjustment(c.accountId, c.adjustments) };
       }
     }
@@ -336,28 +299,34 @@ export class ChannelState {
    * would leave a request or reservation open, the channel's open-handle bound is checked.
    * The wire requires the account, so it is always there.
    */
-  private admit(order: Order, field: string, base: string, opensHandle: boolean): AccountId {
-    const accountId = this.claim(order.operation!.accountId!, orderAccountField(field));
+  private admit(order: Order, base: string, kind: ChannelCommand["kind"], opensHandle: boolean): AccountId {
+    const accountId = this.claim(order.operation!.accountId!, base, kind, ".order.account_id");
     if (opensHandle) this.assertCapacity(base);
     return accountId;
   }
 
-  /** Pins on first use; an account pinned to another live channel is a per-command error. */
-  private claim(accountId: AccountId, field: string): AccountId {
+  /**
+   * Pins on first use; an account pinned to another live channel is a per-command error.
+   * The account's field is `base`, the command's wire name, then `suffix`: built only here
+   * when it is named.
+   */
+  private claim(accountId: AccountId, base: string, kind: ChannelCommand["kind"], suffix: string): AccountId {
     if (!this.host.isKnownAccount(accountId)) {
+      const field = fieldOf(base, kind) + suffix;
       throw new CommandError("UNKNOWN_NAME", field, `${field}: account is not configured on this sidecar`);
     }
     if (!this.host.pinning) return accountId;
     const owner = this.host.pins.ownerOf(accountId);
     if (owner === this) return accountId;
     if (owner !== undefined) {
+      const field = fieldOf(base, kind) + suffix;
       throw new CommandError(
         "ACCOUNT_PINNED_ELSEWHERE",
         field,
         `${field}: account is pinned to another channel; bind it with takeover to move it here`,
       );
     }
-    this.assertPinCapacity(1, field);
+    this.assertPinCapacity(1, fieldOf(base, kind) + suffix);
     this.host.pins.pin(accountId, this);
     this.accounts.add(accountId);
     return accountId;

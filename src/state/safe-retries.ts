@@ -9,6 +9,8 @@ import type { Order } from "../model/index.js";
 import { ClientOrderIdPolicy } from "../policies/client-order-id/index.js";
 import type { ChannelResult } from "./results.js";
 import { CommandError } from "./command-error.js";
+import type { ChannelCommand } from "./commands.js";
+import { fieldOf } from "./command-fields.js";
 
 /** The engine's ClientOrderIdPolicy (its policy list never changes), cached per engine. */
 const policies = new WeakMap<Engine, ClientOrderIdPolicy | null>();
@@ -27,11 +29,11 @@ function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
  * without a ClientOrderIdPolicy a retry cannot be recognised, and running it as a new order
  * could reserve twice, so it is refused (FAILED_PRECONDITION on `retry`).
  */
-export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number, field: string): ChannelResult | undefined {
+export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number, base: string, kind: ChannelCommand["kind"]): ChannelResult | undefined {
   if (order.retry !== true || order.clientOrderId === undefined) return undefined;
   const policy = policyOf(engine);
   if (policy === undefined) {
-    const f = `${field}.order.retry`;
+    const f = `${fieldOf(base, kind)}.order.retry`;
     throw new CommandError("FAILED_PRECONDITION", f, `${f}: no ClientOrderIdPolicy is configured, so a retry cannot be recognised; send it as a new order`);
   }
   return policy.firstDecision(accountId, order.clientOrderId, nowMs) as ChannelResult | undefined;
