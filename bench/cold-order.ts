@@ -30,32 +30,20 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { buildSidecar } from "../src/app/build-sidecar.js";
-import { decodeOpenRequestToCommands } from "../src/server/codec/wire-commands.js";
-import { parseSidecarConfig } from "../src/server/config/sidecar-config.js";
-import { answerOpenRequest, runOpenRequest, type StreamChannel } from "../src/server/services/account-channel-service.js";
-import { encodeOpenRequest } from "../src/transport/wire/index.js";
-import { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } from "./bench-config.js";
-import { balanceCommand, openRequest, orderCommand } from "./wire.js";
+import { fileURLToPath } from "node:url";
+import { ACCOUNTS, CACHE_EVICTION, TLB_EVICTION, evict, evictionSink, loadOrderPath, percentileUs, type Eviction, type OrderTimes } from "./cold-path.js";
 
-const ACCOUNTS = 64;
 const WARM_UP = 40_000;
 const CONDITIONS = ["warm", "cache", "tlb", "tlb, other first"] as const;
 type Condition = (typeof CONDITIONS)[number];
 
-/** What evicts before each order: a buffer and the stride (in 4-byte words) at which it is touched. */
-const EVICTION: Record<Condition, { readonly words: Int32Array; readonly stride: number } | undefined> = {
+/** What evicts before each order. */
+const EVICTION: Record<Condition, Eviction | undefined> = {
   warm: undefined,
-  cache: { words: new Int32Array((8 << 20) / 4), stride: 64 / 4 },
-  tlb: { words: new Int32Array((64 << 20) / 4), stride: 4096 / 4 },
+  cache: CACHE_EVICTION,
+  tlb: TLB_EVICTION,
   "tlb, other first": undefined,
 };
-
-let sink = 0;
-function evict(e: { readonly words: Int32Array; readonly stride: number }): void {
-  const { words, stride } = e;
-  for (let i = 0; i < words.length; i += stride) sink += words[i]!++;
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -69,31 +57,19 @@ async function main(): Promise<void> {
   const [perBlock, blocks] = [Number(args[0] ?? 5_000), Number(args[1] ?? 2)];
   if (!Number.isSafeInteger(perBlock) || perBlock < 1 || !Number.isSafeInteger(blocks) || blocks < 1) throw new Error("orders per block and blocks are positive integers");
 
-  const { state } = buildSidecar(parseSidecarConfig(benchSidecarConfig() as never));
-  const session: StreamChannel = { channelId: undefined };
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => DEEP_ACCOUNT_BASE + BigInt(i));
-  runOpenRequest(state, session, openRequest(1n, accounts.map((a) => balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD }))));
-  const orders = accounts.map((a) => encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)])));
-
-  const now = (): number => Number(process.hrtime.bigint());
+  const path = await loadOrderPath(fileURLToPath(new URL("..", import.meta.url)));
   const times = Object.fromEntries(CONDITIONS.map((c) => [c, { decode: [] as number[], rest: [] as number[], whole: [] as number[] }])) as Record<
     Condition,
     { decode: number[]; rest: number[]; whole: number[] }
   >;
-  let n = 0;
+  const taken: OrderTimes = { decode: 0, rest: 0 };
   const order = (record?: Condition): void => {
-    const bytes = orders[n++ % ACCOUNTS]!;
-    const t0 = now();
-    const request = decodeOpenRequestToCommands(bytes);
-    const t1 = now();
-    const answer = answerOpenRequest(state, session, request);
-    const t2 = now();
-    if (answer.correlationId !== 2n) throw new Error(`order ${n} was not answered`);
+    path.order(taken);
     if (record) {
       const t = times[record];
-      t.decode.push(t1 - t0);
-      t.rest.push(t2 - t1);
-      t.whole.push(t2 - t0);
+      t.decode.push(taken.decode);
+      t.rest.push(taken.rest);
+      t.whole.push(taken.decode + taken.rest);
     }
   };
   for (let i = 0; i < WARM_UP; i++) order();
@@ -111,10 +87,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < perBlock; i++) {
         if (e) evict(e);
         if (condition === "tlb, other first") {
-          evict(EVICTION.tlb!);
+          evict(TLB_EVICTION);
           order();
           // The timed order is of the account half the ring away: none of its state was read.
-          n += ACCOUNTS / 2 - 1;
+          path.skip(ACCOUNTS / 2 - 1);
         }
         order(condition);
       }
@@ -127,10 +103,7 @@ async function main(): Promise<void> {
   }
   inspector?.disconnect();
 
-  const us = (xs: number[], p: number): string => {
-    const s = [...xs].sort((a, b) => a - b);
-    return (s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]! / 1000).toFixed(2).padStart(6);
-  };
+  const us = percentileUs;
   process.stdout.write(`${blocks} blocks of ${perBlock} orders per condition, after ${WARM_UP} warm-up orders; µs, p50 / p90\n`);
   process.stdout.write(`condition          decode            door, engine, encode   whole\n`);
   for (const c of conditions) {
@@ -138,7 +111,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${c.padEnd(17)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
   }
   if (profileFile) process.stdout.write(`CPU profile of the last tlb block: ${profileFile} (npx tsx bench/profile-top.ts ${profileFile})\n`);
-  if (sink === 0.5) process.stdout.write("\n"); // keeps the eviction's reads observable
+  if (evictionSink() === 0.5) process.stdout.write("\n"); // keeps the eviction's reads observable
 }
 
 main().catch((e: unknown) => {
