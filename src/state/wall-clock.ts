@@ -3,6 +3,7 @@
  * a process (a monotonic clock anchored at the wall clock once), so windows and TTLs keep
  * their meaning across a restart and a replay reads the same instants.
  */
+import { performance } from "node:perf_hooks";
 import type { Clock } from "../engine/clock.js";
 
 export function wallClock(): Clock {

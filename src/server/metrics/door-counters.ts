@@ -4,6 +4,7 @@
  * a scrape (sidecar-metrics.ts). No account id is kept: labels are command kinds, outcomes,
  * reject codes, policy names and error codes, all bounded sets.
  */
+import { performance } from "node:perf_hooks";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { ChannelResult, ReportResult } from "../../state/results.js";
 import type { ClosedChannel, DoorObserver, ExpiredReservations, FencedChannel } from "../../state/door-observer.js";

@@ -4,6 +4,7 @@
  * door's counters and latency histograms (door-counters.ts), and gauges read from the state
  * at each scrape, so nothing is counted twice. Names and labels: docs/observability.md.
  */
+import { performance } from "node:perf_hooks";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { statSync } from "node:fs";
 import { join } from "node:path";

@@ -10,6 +10,25 @@
  * pre-encoded bytes and nested messages. Field emission rules (skip zero values, field
  * order) are the caller's, and tests hold them byte-for-byte to protobuf-es's `toBinary`.
  */
+import { Buffer } from "node:buffer";
+
+/**
+ * Copies below this many bytes are a plain loop. Optimised code looked `set` and `copy` up
+ * on the Buffer at run time (V8's generic LoadIC, shown by `--print-opt-code`), then ran
+ * Node's `copy` and the typed-array builtin: code and tables an order touches only for that,
+ * each page of them a TLB miss on a cold path. A loop over a few dozen bytes touches nothing
+ * but the two buffers (docs/performance.md, "Session 22").
+ */
+const LOOP_COPY_MAX = 256;
+
+/** `to[at…] = from[start…end)`. */
+function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): void {
+  if (end - start <= LOOP_COPY_MAX) {
+    for (let i = start; i < end; i++) to[at++] = from[i]!;
+    return;
+  }
+  to.set(from.subarray(start, end), at);
+}
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -40,7 +59,7 @@ export class ProtoWriter {
   /** An exact-size copy of what was written since `reset`. */
   finish(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    copyBytes(out, 0, this.buf, 0, this.pos);
     return out;
   }
 
@@ -144,7 +163,7 @@ export class ProtoWriter {
     this.tag(field, WIRE_LEN);
     this.varint(bytes.length);
     this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
+    copyBytes(this.buf, this.pos, bytes, 0, bytes.length);
     this.pos += bytes.length;
   }
 

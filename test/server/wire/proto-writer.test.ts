@@ -1,0 +1,48 @@
+/**
+ * ProtoWriter's copies (src/transport/wire/proto-writer.ts): short ones are a byte loop,
+ * longer ones the typed-array copy. Both must give the same bytes, at any offset, and
+ * `finish` a Buffer (grpc-js frames a serialised message with Buffer's `copy`).
+ */
+import { describe, expect, it } from "vitest";
+import { ProtoWriter } from "../../../src/transport/wire/proto-writer.js";
+
+const bytesOf = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+/** The expected encoding of field 2 (length-delimited) holding `body`, after one varint field. */
+function expected(body: Uint8Array): number[] {
+  const length: number[] = [];
+  for (let v = body.length; ; v = Math.floor(v / 128)) {
+    if (v < 128) {
+      length.push(v);
+      break;
+    }
+    length.push((v % 128) | 0x80);
+  }
+  return [0x08, 0x2a, 0x12, ...length, ...body];
+}
+
+describe("ProtoWriter copies", () => {
+  // 256 is the last length copied by the loop; 257 and more go through the typed-array copy.
+  for (const n of [0, 1, 40, 255, 256, 257, 300, 5000]) {
+    it(`writes a ${n}-byte field and finishes with exactly its bytes`, () => {
+      const w = new ProtoWriter(16); // small, so that the longer fields also grow the scratch buffer
+      w.uint32Field(1, 42);
+      const body = bytesOf(n, n);
+      w.bytesField(2, body);
+      const out = w.finish();
+      expect(Buffer.isBuffer(out)).toBe(true);
+      expect([...out]).toEqual(expected(body));
+    });
+  }
+
+  it("reuses the scratch buffer: a shorter second message leaves nothing of the first", () => {
+    const w = new ProtoWriter(16);
+    w.uint32Field(1, 42);
+    w.bytesField(2, bytesOf(300, 1));
+    w.finish();
+    w.reset();
+    w.uint32Field(1, 42);
+    w.bytesField(2, bytesOf(3, 2));
+    expect([...w.finish()]).toEqual(expected(bytesOf(3, 2)));
+  });
+});
