@@ -24,7 +24,7 @@ import { holderFlag, readOrderHolder } from "../../transport/wire/order-holder.j
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
-import { listCorrelationId, readAsset, readCorrelatedList, readDecimal, readSharedUint64 } from "./wire-values.js";
+import { listCorrelationId, readAsset, readCorrelatedList, readMantissa, readScale, readSharedUint64 } from "./wire-values.js";
 
 /** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
 export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
@@ -121,15 +121,15 @@ function readOrder(r: ProtoReader): Order {
         break;
       case LEN(4):
         // The oneof: the last member on the wire wins.
-        quantity = readDecimal(r, Quantity);
+        quantity = new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale);
         volume = undefined;
         break;
       case LEN(5):
-        volume = readDecimal(r, Volume);
+        volume = new Volume(readMantissa(r, Volume.nonNegative), undefined, readScale);
         quantity = undefined;
         break;
       case LEN(6):
-        price = readDecimal(r, Price);
+        price = new Price(readMantissa(r, Price.nonNegative), undefined, readScale);
         break;
       case VARINT(7):
         positionSide = r.int32();

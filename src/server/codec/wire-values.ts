@@ -17,6 +17,23 @@ import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/
  * characters, a negative value of a non-negative type.
  */
 export function readDecimal<T extends DecimalValue>(r: ProtoReader, type: ValueType<T>): T {
+  return new type(readMantissa(r, type.nonNegative === true), undefined, readScale);
+}
+
+/**
+ * The scale of the decimal `readMantissa` read last. The order decoder builds its values
+ * itself, `new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale)` (arguments are
+ * evaluated left to right): `new type(…)` inside one shared reader is a construct site that
+ * sees every value type, so optimised code went through V8's generic construct builtin for
+ * each decimal of every order (docs/performance.md, "Session 22").
+ */
+export let readScale = 0;
+
+/**
+ * `readDecimal`'s reading: the mantissa of the decimal at the reader's position (its scale in
+ * `readScale`), under `readDecimal`'s rules; `nonNegative` as the value type's.
+ */
+export function readMantissa(r: ProtoReader, nonNegative: boolean): number {
   const end = r.lengthDelimitedEnd();
   const buf = r.buf;
   let i = r.pos;
@@ -40,11 +57,11 @@ export function readDecimal<T extends DecimalValue>(r: ProtoReader, type: ValueT
   }
   // No digit, nothing after the point, or too long for an exact integer.
   if (digits === 0 || scale === 0 || digits > SMALL_MAX_DIGITS) throw UNEXPECTED;
-  if (scale < 0) scale = 0;
+  readScale = scale < 0 ? 0 : scale;
   // smallValue's rules: zero (and -0) is 0; a negative non-negative type is an error, the string path's to name.
-  if (m === 0) return new type(0, undefined, scale);
-  if (negative && type.nonNegative) throw UNEXPECTED;
-  return new type(negative ? -m : m, undefined, scale);
+  if (m === 0) return 0;
+  if (negative && nonNegative) throw UNEXPECTED;
+  return negative ? -m : m;
 }
 
 /** Recently read assets, by a hash of their bytes: the same few asset names arrive in every order and report. */

@@ -51,8 +51,13 @@ export interface ChannelLifecycleListener {
 
 export class DoorCounters implements DoorObserver {
   readonly now: () => number = () => performance.now();
-  /** Label index by command kind: a plain object with fixed keys (a property read, cheaper than a Map on every order). */
-  private readonly kindIndex: Record<string, number> = Object.fromEntries(KNOWN_KINDS.map((k, i) => [k, i]));
+  /**
+   * Label index by command kind. A Map: a plain object read with a different key per kind
+   * was a megamorphic keyed load in optimised code, a probe of V8's shared stub cache on
+   * every order, where a Map of interned strings reads its own small table
+   * (docs/performance.md, "Session 22").
+   */
+  private readonly kindIndex = new Map<string, number>(KNOWN_KINDS.map((k, i) => [k, i]));
   /** Command kind by label index. */
   readonly kinds: string[] = [...KNOWN_KINDS];
   /** Commands by kind × outcome. */
@@ -98,13 +103,13 @@ export class DoorCounters implements DoorObserver {
 
   /** The label index of `kind` (a new kind gets the next one). */
   indexOf(kind: string): number {
-    let i = this.kindIndex[kind];
+    let i = this.kindIndex.get(kind);
     if (i === undefined) {
       // Past the room: counted with the last slot rather than failing an order.
       i = Math.min(this.kinds.length, MAX_KINDS - 1);
       if (i === this.kinds.length) {
         this.kinds.push(kind);
-        this.kindIndex[kind] = i;
+        this.kindIndex.set(kind, i);
       }
     }
     return i;
