@@ -6,7 +6,7 @@
  * whatever else the host runs use the CPU, and each order then runs several times slower
  * than the same code in a tight loop (docs/performance.md, "Session 11", "Session 21").
  * Here the channel's path — request bytes → door commands → door → engine → answer bytes,
- * as alloc-sites.ts drives it, without grpc-js — is timed one order at a time in three
+ * as alloc-sites.ts drives it, without grpc-js — is timed one order at a time in these
  * conditions, in alternating blocks:
  *
  * - `warm`:  orders back to back;
@@ -20,6 +20,12 @@
  *            V8's feedback) are warm again, the timed order's own account state is not.
  *            What it costs above `warm` is the account's own data; the rest of `tlb`'s
  *            cost is the code and the shared structures.
+ * - `syscall`: one system call (an `fstat`) before each order. On this VM (`pti=on`, no
+ *            PCID) every entry into the kernel empties the TLB of user-space translations:
+ *            what it costs above `warm` is re-walking the page tables, which are cached;
+ * - `sleep`: a 50 µs wait on a futex before each order, as the sidecar waits in
+ *            `epoll_wait` between two orders of the closed loop: the vCPU idles, and the
+ *            host's other work takes the caches as well (docs/performance.md, "Session 22").
  *
  * Printed per condition: p50 and p90 of decoding, of the door with the engine and the
  * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the `tlb`
@@ -28,13 +34,13 @@
  * samples cannot otherwise be told apart by condition.
  * A diagnostic: never asserted.
  */
-import { writeFileSync } from "node:fs";
+import { fstatSync, openSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import { ACCOUNTS, CACHE_EVICTION, TLB_EVICTION, evict, evictionSink, loadOrderPath, percentileUs, type Eviction, type OrderTimes } from "./cold-path.js";
 
 const WARM_UP = 40_000;
-const CONDITIONS = ["warm", "cache", "tlb", "tlb, other first"] as const;
+const CONDITIONS = ["warm", "cache", "tlb", "tlb, other first", "syscall", "sleep"] as const;
 type Condition = (typeof CONDITIONS)[number];
 
 /** What evicts before each order. */
@@ -43,7 +49,14 @@ const EVICTION: Record<Condition, Eviction | undefined> = {
   cache: CACHE_EVICTION,
   tlb: TLB_EVICTION,
   "tlb, other first": undefined,
+  syscall: undefined,
+  sleep: undefined,
 };
+
+/** What `syscall` asks the kernel about (a file of its own: stdin may be closed). */
+const STAT_FD = openSync(process.execPath, "r");
+/** What `sleep` waits on (nobody wakes it: the wait times out). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -86,6 +99,8 @@ async function main(): Promise<void> {
       if (inspector && condition === "tlb") await inspector.post("Profiler.start");
       for (let i = 0; i < perBlock; i++) {
         if (e) evict(e);
+        if (condition === "syscall") fstatSync(STAT_FD);
+        if (condition === "sleep") Atomics.wait(SLEEPER, 0, 0, 0.05);
         if (condition === "tlb, other first") {
           evict(TLB_EVICTION);
           order();

@@ -46,9 +46,6 @@ export interface ChannelHost {
   notify(channel: ChannelState, notice: ChannelNotice, rolledBack?: ReadonlyMap<AccountId, readonly bigint[]>): void;
 }
 
-
-
-
 export interface DroppedHandles {
   readonly rolledBack: bigint[];
   readonly abandoned: bigint[];

@@ -119,5 +119,6 @@ export class DecodedReport {
 
 /** The domain report a generated report carries, if it came from the direct decoder. */
 export function decodedReport(r: WireReport | undefined): ExecutionReport | undefined {
-  return r instanceof DecodedReport ? r.decoded : undefined;
+  // A field read, as `decodedCommand`: a generated report never has a `decoded` field.
+  return (r as { readonly decoded?: ExecutionReport } | undefined)?.decoded;
 }
