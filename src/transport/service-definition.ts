@@ -7,7 +7,18 @@ import { fromBinary, toBinary, type DescMessage, type DescService, type MessageS
  * per-message error instead of letting grpc-js fail the whole call.
  */
 export class MalformedMessage {
+  readonly malformed = true;
   constructor(readonly error: string) {}
+}
+
+/**
+ * True for a `MalformedMessage`. A field read rather than `instanceof`: optimised code called
+ * V8's InstanceOf builtin for the check (the class is not a constant to it), several times
+ * per order in the channel's handler (docs/performance.md, "Session 22"). A decoded
+ * request never has a `malformed` field.
+ */
+export function isMalformed<T>(m: T | MalformedMessage): m is MalformedMessage {
+  return (m as { readonly malformed?: boolean }).malformed === true;
 }
 
 function serializer<D extends DescMessage>(schema: D): (msg: MessageShape<D>) => Buffer {

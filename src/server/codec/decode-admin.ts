@@ -8,7 +8,7 @@ import type { RetireAccountRequest } from "../../../gen/openpit/sidecar/v1/retir
 import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../param/index.js";
 import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
 import { CommandError, missing } from "../../state/command-error.js";
-import { MalformedMessage } from "../../transport/service-definition.js";
+import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
@@ -16,7 +16,7 @@ import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./sc
 
 /** A request grpc-js could not decode as its protobuf type is refused as a whole. */
 export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T {
-  if (r instanceof MalformedMessage) throw new CommandError("INVALID_VALUE", field, `${field}: message could not be decoded: ${r.error}`);
+  if (isMalformed(r)) throw new CommandError("INVALID_VALUE", field, `${field}: message could not be decoded: ${r.error}`);
   return r;
 }
 

@@ -6,7 +6,7 @@ import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
 import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
-import { MalformedMessage } from "../../transport/service-definition.js";
+import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
@@ -231,7 +231,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         state.afterDurable(() => {
           writeNow(message);
-          if (metrics && m !== undefined && !(m instanceof MalformedMessage)) metrics.channelAnswered(m, arrivedAt);
+          if (metrics && m !== undefined && !isMalformed(m)) metrics.channelAnswered(m, arrivedAt);
         });
         journalHold.check();
         if (closedByDoor && !closed) {
@@ -266,9 +266,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
 
       /** `beforeClose`: received before shutdown closed this stream, so it runs under the drain's rules. */
       const answer = (m: Incoming, beforeClose = false): Answer =>
-        stageTrace && !(m instanceof MalformedMessage) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
+        stageTrace && !isMalformed(m) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
       const answerNow = (m: Incoming, beforeClose: boolean): Answer => {
-        if (m instanceof MalformedMessage) {
+        if (isMalformed(m)) {
           return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
@@ -282,7 +282,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       /** Runs `m` now, or its first slice now and the rest in later turns. */
       const handle = (m: Incoming, arrivedAt: number): void => {
-        if (m instanceof MalformedMessage || m.commands.length <= COMMANDS_PER_SLICE || closed || ctx.phase() !== "serving" || tooLarge(state, m)) {
+        if (isMalformed(m) || m.commands.length <= COMMANDS_PER_SLICE || closed || ctx.phase() !== "serving" || tooLarge(state, m)) {
           write(answer(m), m, arrivedAt);
           return;
         }
@@ -362,7 +362,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
 
       call.on("data", (m: Incoming) => {
-        if (stageTrace && !(m instanceof MalformedMessage)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
+        if (stageTrace && !isMalformed(m)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         const arrivedAt = metrics ? metrics.arrival() : -1;
         if (!blocked && !journalHold.held && inbox.length === 0 && slices.pending === 0) {
           handle(m, arrivedAt);
@@ -374,7 +374,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           // A malformed message gets its decode error even now: answering it runs nothing,
           // and a client must learn that what it sent was unreadable, not merely refused.
           write(
-            m instanceof MalformedMessage
+            isMalformed(m)
               ? answer(m)
               : refuse(state, m, "RESOURCE_EXHAUSTED", "channel queue is full; read responses before sending more"),
             m,

@@ -7,7 +7,7 @@ import { CommandError, type CommandErrorCode } from "../../state/command-error.j
 import { decodedReport } from "../codec/decoded-messages.js";
 import { decodeExecutionReport, encodeCommandError, encodeFeedAnswers, feedAnswerMessage, reportResults, type FeedAnswer } from "../codec/index.js";
 import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
-import { MalformedMessage } from "../../transport/service-definition.js";
+import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { AccountId } from "../../param/index.js";
@@ -202,7 +202,7 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
        * still finishes it, unanswered (docs/security.md, revoking a token).
        */
       const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse | FeedAnswer[] => {
-        if (m instanceof MalformedMessage) {
+        if (isMalformed(m)) {
           return create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
         }
         const phase = ctx.phase();
@@ -234,24 +234,24 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       /** Writes the answer to `m` (arrived at `arrivedAt`) once durable, and counts its latency. */
       const answered = (response: PublishResponse | FeedAnswer[], m: PublishRequest | MalformedMessage, arrivedAt: number): void => {
         // The door's results written straight to bytes (write-answers.ts); refusals stay messages.
-        const encoded = Array.isArray(response) ? encodeFeedAnswers(m instanceof MalformedMessage ? 0n : m.correlationId, response) : response;
+        const encoded = Array.isArray(response) ? encodeFeedAnswers(isMalformed(m) ? 0n : m.correlationId, response) : response;
         state.afterDurable(() => {
           writeNow(encoded);
-          if (metrics && !(m instanceof MalformedMessage)) metrics.feedAnswered(m.reports.length, arrivedAt);
+          if (metrics && !isMalformed(m)) metrics.feedAnswered(m.reports.length, arrivedAt);
         });
         journalKeepsUp();
       };
       /** Answered in one go (malformed, a slice or less, refused whole): no job needed when nothing is ahead of it. */
       const isWhole = (m: PublishRequest | MalformedMessage): boolean => {
-        if (m instanceof MalformedMessage || m.reports.length <= REPORTS_PER_SLICE || closed) return true;
+        if (isMalformed(m) || m.reports.length <= REPORTS_PER_SLICE || closed) return true;
         const phase = ctx.phase();
         const applies = phase === "serving" || phase === "draining" || (phase === "stopping" && closingQueue);
         return !applies || tooLarge(state, m) !== undefined;
       };
-      const answerWhole = (m: PublishRequest | MalformedMessage, arrivedAt: number): void => answered(m instanceof MalformedMessage ? answer(m) : traced(m), m, arrivedAt);
+      const answerWhole = (m: PublishRequest | MalformedMessage, arrivedAt: number): void => answered(isMalformed(m) ? answer(m) : traced(m), m, arrivedAt);
       /** One message as a sliced job: a message of a slice or less (or refused whole) is answered at once. */
       function* apply(m: PublishRequest | MalformedMessage, arrivedAt: number): Generator<void, void, void> {
-        if (m instanceof MalformedMessage || isWhole(m)) return answerWhole(m, arrivedAt);
+        if (isMalformed(m) || isWhole(m)) return answerWhole(m, arrivedAt);
         const out: FeedAnswer[] = [];
         for (let at = 0; at < m.reports.length; at += REPORTS_PER_SLICE) {
           if (at > 0) yield;

@@ -4,7 +4,7 @@
  * StepDown is FAILED_PRECONDITION and the status says OFF.
  */
 import { create } from "@bufbuild/protobuf";
-import { MalformedMessage } from "../../transport/service-definition.js";
+import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodedRequest } from "../codec/decode-admin.js";
 import { toServiceError } from "./admin-errors.js";
 import { status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
@@ -79,7 +79,7 @@ export function replicationAdmin(
 ) {
   return {
     stepDown(call: ServerUnaryCall<unknown, StepDownResponse>, callback: sendUnaryData<StepDownResponse>) {
-      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
+      if (isMalformed(call.request)) return callback(toServiceError(malformed(call.request)), null);
       const phase = refused();
       if (phase) return callback(phase, null);
       const replication = replicationOf();
@@ -90,7 +90,7 @@ export function replicationAdmin(
       );
     },
     getReplicationStatus(call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {
-      if (call.request instanceof MalformedMessage) return callback(toServiceError(malformed(call.request)), null);
+      if (isMalformed(call.request)) return callback(toServiceError(malformed(call.request)), null);
       const replication = replicationOf();
       if (!replication) return callback(null, create(GetReplicationStatusResponseSchema, { role: ReplicationRole.OFF }));
       const s = replication.status();
