@@ -22,9 +22,9 @@ const WIRE_NAME: Record<ChannelCommand["kind"], string> = {
  * Field paths (`commands[0].execute_pre_trade`) are named in errors, and in the handle
  * commands' lookups, which take them eagerly: kept per path (bounded by the message size
  * limit times the command kinds) rather than built again for each command. The order
- * path never builds one unless it fails: it carries the command's `base` and kind instead
- * (three Map lookups per order fewer, each a few more pages touched on a cold path:
- * docs/performance.md, "Session 22").
+ * path never builds one unless it fails: it carries the command's `base` and kind instead,
+ * and only an error pays for its name (three Map lookups per order fewer, which measured as
+ * no cost either way: docs/performance.md, "Session 22").
  */
 const fieldNames = new Map<string, Map<ChannelCommand["kind"], string>>();
 
