@@ -22,10 +22,10 @@ export function readDecimal<T extends DecimalValue>(r: ProtoReader, type: ValueT
 
 /**
  * The scale of the decimal `readMantissa` read last. The order decoder builds its values
- * itself, `new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale)` (arguments are
- * evaluated left to right): `new type(…)` inside one shared reader is a construct site that
- * sees every value type, so optimised code went through V8's generic construct builtin for
- * each decimal of every order (docs/performance.md, "Session 22").
+ * itself, as `new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale)`
+ * (arguments are evaluated left to right): `new type(…)` inside one shared reader is a
+ * construct site that sees every value type, so optimised code went through V8's generic
+ * construct builtin for each decimal of every order (docs/performance.md, "Session 22").
  */
 export let readScale = 0;
 
