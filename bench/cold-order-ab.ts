@@ -12,9 +12,8 @@
  * and overall: each version's whole-order p50 and p90, the median of the paired
  * differences (B − A), and in how many pairs B was faster. A diagnostic: never asserted.
  */
-import { TLB_EVICTION, evict, evictionSink, loadOrderPath, percentileUs, type OrderTimes } from "./cold-path.js";
+import { TLB_EVICTION, WARM_UP, evict, evictionSink, loadOrderPath, percentileUs, type OrderTimes } from "./cold-path.js";
 
-const WARM_UP = 40_000;
 
 async function main(): Promise<void> {
   const [rootA, rootB, pairsArg, roundsArg] = process.argv.slice(2);

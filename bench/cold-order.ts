@@ -37,9 +37,8 @@
 import { fstatSync, openSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
-import { ACCOUNTS, CACHE_EVICTION, TLB_EVICTION, evict, evictionSink, loadOrderPath, percentileUs, type Eviction, type OrderTimes } from "./cold-path.js";
+import { ACCOUNTS, CACHE_EVICTION, WARM_UP, TLB_EVICTION, evict, evictionSink, loadOrderPath, percentileUs, type Eviction, type OrderTimes } from "./cold-path.js";
 
-const WARM_UP = 40_000;
 const CONDITIONS = ["warm", "cache", "tlb", "tlb, other first", "syscall", "sleep"] as const;
 type Condition = (typeof CONDITIONS)[number];
 

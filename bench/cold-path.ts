@@ -8,6 +8,8 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 
 export const ACCOUNTS = 64;
+/** Orders run before anything is timed: every function on the path optimised. */
+export const WARM_UP = 40_000;
 
 /** What evicts before an order: a buffer and the stride (in 4-byte words) at which it is touched. */
 export interface Eviction {

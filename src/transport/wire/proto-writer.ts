@@ -13,7 +13,7 @@
 import { Buffer } from "node:buffer";
 
 /**
- * Copies below this many bytes are a plain loop. Optimised code looked `set` and `copy` up
+ * Copies of up to this many bytes are a plain loop. Optimised code looked `set` and `copy` up
  * on the Buffer at run time (V8's generic LoadIC, shown by `--print-opt-code`), then ran
  * Node's `copy` and the typed-array builtin: code and tables an order touches only for that,
  * each page of them a TLB miss on a cold path. A loop over a few dozen bytes touches nothing
@@ -68,7 +68,7 @@ export class ProtoWriter {
     let size = this.buf.length * 2;
     while (size < this.pos + extra) size *= 2;
     const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.pos);
+    copyBytes(grown, 0, this.buf, 0, this.pos);
     this.buf = grown;
   }
 
