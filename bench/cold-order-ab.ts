@@ -11,8 +11,21 @@
  * Whatever the process or the minute does to one does it to the other. Printed per round
  * and overall: each version's whole-order p50 and p90, the median of the paired
  * differences (B − A), and in how many pairs B was faster. A diagnostic: never asserted.
+ *
+ * A root written `ROOT@stream` loads the path from grpc-js's read to its write (the channel
+ * service's stream handler included: cold-path.ts's `stream` reach) instead of decoder and
+ * door alone: `cold-order-ab.ts . .@stream` measures what the handler adds, cold.
  */
-import { TLB_EVICTION, WARM_UP, evict, evictionSink, loadOrderPath, percentileUs, type OrderTimes } from "./cold-path.js";
+import { TLB_EVICTION, WARM_UP, evict, evictionSink, loadOrderPath, percentileUs, type OrderTimes, type PathReach } from "./cold-path.js";
+
+/** `ROOT` or `ROOT@stream`. */
+function rootAndReach(spec: string): [string, PathReach] {
+  const at = spec.lastIndexOf("@");
+  if (at < 0) return [spec, "door"];
+  const reach = spec.slice(at + 1);
+  if (reach !== "door" && reach !== "stream") throw new Error(`${spec}: the reach after @ is door or stream`);
+  return [spec.slice(0, at), reach];
+}
 
 
 async function main(): Promise<void> {
@@ -20,7 +33,7 @@ async function main(): Promise<void> {
   if (!rootA || !rootB) throw new Error("usage: cold-order-ab.ts ROOT_A ROOT_B [pairs per round] [rounds]");
   const [pairs, rounds] = [Number(pairsArg ?? 5_000), Number(roundsArg ?? 4)];
   if (!Number.isSafeInteger(pairs) || pairs < 1 || !Number.isSafeInteger(rounds) || rounds < 1) throw new Error("pairs and rounds are positive integers");
-  const paths = [await loadOrderPath(rootA), await loadOrderPath(rootB)] as const;
+  const paths = [await loadOrderPath(...rootAndReach(rootA)), await loadOrderPath(...rootAndReach(rootB))] as const;
   const taken: OrderTimes = { decode: 0, rest: 0 };
   const whole = (i: 0 | 1): number => {
     paths[i].order(taken);

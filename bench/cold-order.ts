@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cold-order.ts [orders per block] [blocks] [--profile FILE] [--only CONDITION]`: the order path's
+ * `npx tsx bench/cold-order.ts [orders per block] [blocks] [--profile FILE] [--only CONDITION] [--reach stream]`: the order path's
  * cost when it runs cold, measured in this process without the VM's noise.
  *
  * In the closed loop the sidecar sleeps between two orders while grpc-js, the kernel and
@@ -32,6 +32,10 @@
  * blocks (5 µs sampling) for bench/profile-top.ts; the eviction loop (`evict`) is in it too.
  * `--only tlb` runs one condition's blocks (and the warm-up): for `perf record`, whose
  * samples cannot otherwise be told apart by condition.
+ * `--reach stream` times what the server runs between grpc-js's read and its write instead
+ * (request deserializer, the channel service's stream handler with the server's metrics,
+ * response serializer: cold-path.ts); "decode" is then the deserializer, "door, engine,
+ * encode" everything after it.
  * A diagnostic: never asserted.
  */
 import { fstatSync, openSync, writeFileSync } from "node:fs";
@@ -66,10 +70,13 @@ async function main(): Promise<void> {
   const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
   if (only !== undefined && !(CONDITIONS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CONDITIONS.join(", ")}`);
   const conditions = CONDITIONS.filter((c) => only === undefined || c === only);
+  const reachAt = args.indexOf("--reach");
+  const reach = reachAt >= 0 ? args.splice(reachAt, 2)[1] : "door";
+  if (reach !== "door" && reach !== "stream") throw new Error("--reach takes door or stream");
   const [perBlock, blocks] = [Number(args[0] ?? 5_000), Number(args[1] ?? 2)];
   if (!Number.isSafeInteger(perBlock) || perBlock < 1 || !Number.isSafeInteger(blocks) || blocks < 1) throw new Error("orders per block and blocks are positive integers");
 
-  const path = await loadOrderPath(fileURLToPath(new URL("..", import.meta.url)));
+  const path = await loadOrderPath(fileURLToPath(new URL("..", import.meta.url)), reach);
   const times = Object.fromEntries(CONDITIONS.map((c) => [c, { decode: [] as number[], rest: [] as number[], whole: [] as number[] }])) as Record<
     Condition,
     { decode: number[]; rest: number[]; whole: number[] }

@@ -50,10 +50,21 @@ export interface OrderPath {
 }
 
 /**
+ * How far the path reaches. `door`: the channel's decoder, then `answerOpenRequest` (door,
+ * engine, answer bytes). `stream`: what the server runs between grpc-js's read and its
+ * write — the method's request deserializer (server.ts's codecs), the channel service's
+ * stream handler on a stand-in call (its inbox, phase checks, `afterDurable`, the write and
+ * the server's metrics, as server.ts wires them), and the response serializer grpc-js calls
+ * on the answer. The difference between the two is the handler's own cost.
+ */
+export type PathReach = "door" | "stream";
+
+/**
  * The order path of the checkout at `root` (its own src/ and bench/ modules: two roots load
  * two independent copies of the code into one process), with ACCOUNTS funded accounts.
  */
-export async function loadOrderPath(root: string): Promise<OrderPath> {
+export async function loadOrderPath(root: string, reach: PathReach = "door"): Promise<OrderPath> {
+  if (reach === "stream") return loadStreamPath(root);
   const at = (path: string) => pathToFileURL(resolve(root, path)).href;
   const { buildSidecar } = await import(at("src/app/build-sidecar.ts"));
   const { decodeOpenRequestToCommands } = await import(at("src/server/codec/wire-commands.ts"));
@@ -79,6 +90,85 @@ export async function loadOrderPath(root: string): Promise<OrderPath> {
       const answer = answerOpenRequest(state, session, request);
       const t2 = now();
       if (answer.correlationId !== 2n) throw new Error(`order ${n} was not answered`);
+      out.decode = t1 - t0;
+      out.rest = t2 - t1;
+    },
+    skip(k: number): void {
+      n += k;
+    },
+  };
+}
+
+/**
+ * Stands in for grpc-js's server duplex stream: `write` serializes the answer as grpc-js's
+ * `_write` would (the method's responseSerialize) and keeps the bytes' length.
+ */
+async function streamCall(serialize: (m: unknown) => Buffer) {
+  const { EventEmitter } = await import("node:events");
+  return new (class extends EventEmitter {
+    writableLength = 0;
+    written = 0;
+    _write(): void {}
+    write(m: unknown): boolean {
+      this.written = serialize(m).length;
+      return true;
+    }
+    pause(): void {}
+    resume(): void {}
+    end(): void {}
+    destroy(e: Error): void {
+      throw e;
+    }
+    getPeer(): string {
+      return "ipv4:127.0.0.1:1";
+    }
+  })();
+}
+
+/** loadOrderPath's `stream` reach. */
+async function loadStreamPath(root: string): Promise<OrderPath> {
+  const at = (path: string) => pathToFileURL(resolve(root, path)).href;
+  const { buildSidecar } = await import(at("src/app/build-sidecar.ts"));
+  const { parseSidecarConfig } = await import(at("src/server/config/sidecar-config.ts"));
+  const { accountChannelService } = await import(at("src/server/services/account-channel-service.ts"));
+  const { LiveStreams } = await import(at("src/server/services/live-streams.ts"));
+  const { SidecarMetrics } = await import(at("src/server/metrics/sidecar-metrics.ts"));
+  const { CHANNEL_DECODING_WIRE } = await import(at("src/server/codec/wire-decoders.ts"));
+  const { serviceDefinition } = await import(at("src/transport/service-definition.ts"));
+  const { AccountChannelService } = await import(at("gen/openpit/sidecar/v1/channel_pb.ts"));
+  const { encodeOpenRequest } = await import(at("src/transport/wire/index.ts"));
+  const { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } = await import(at("bench/bench-config.ts"));
+  const { balanceCommand, openRequest, orderCommand } = await import(at("bench/wire.ts"));
+
+  const { state } = buildSidecar(parseSidecarConfig(benchSidecarConfig()));
+  // As server.ts: the door's counters observe every command, the channel times its answers.
+  const metrics = new SidecarMetrics({ state, phase: () => "serving", version: "bench" });
+  state.observer = metrics.door;
+  const ctx = { state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map(), channelPeers: new Map(), metrics };
+  const method = serviceDefinition(AccountChannelService, { open: CHANNEL_DECODING_WIRE }).open!;
+  const deserialize = method.requestDeserialize as (b: Buffer) => unknown;
+  const call = await streamCall(method.responseSerialize as (m: unknown) => Buffer);
+  (accountChannelService(ctx, { maxQueuedMessages: 1024 }).open as (c: unknown) => void)(call);
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => DEEP_ACCOUNT_BASE + BigInt(i));
+  // One message per account: a message of more than 32 commands would run a slice per turn.
+  for (const a of accounts) {
+    call.written = 0;
+    call.emit("data", deserialize(Buffer.from(encodeOpenRequest(openRequest(1n, [balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD })])))));
+    if (call.written === 0) throw new Error(`account ${a}'s funds were not answered`);
+  }
+  const orders: Buffer[] = accounts.map((a: bigint) => Buffer.from(encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)]))));
+  const now = (): number => Number(process.hrtime.bigint());
+  let n = 0;
+  return {
+    order(out: OrderTimes): void {
+      const bytes = orders[n++ % ACCOUNTS]!;
+      call.written = 0;
+      const t0 = now();
+      const request = deserialize(bytes);
+      const t1 = now();
+      call.emit("data", request);
+      const t2 = now();
+      if (call.written === 0) throw new Error(`order ${n} was not answered`);
       out.decode = t1 - t0;
       out.rest = t2 - t1;
     },
