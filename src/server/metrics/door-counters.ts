@@ -50,7 +50,6 @@ export interface ChannelLifecycleListener {
 }
 
 export class DoorCounters implements DoorObserver {
-  readonly now: () => number = () => performance.now();
   /**
    * Label index by command kind. A Map: a plain object read with a different key per kind
    * was a megamorphic keyed load in optimised code, a probe of V8's shared stub cache on
@@ -87,6 +86,14 @@ export class DoorCounters implements DoorObserver {
     private readonly lifecycle?: ChannelLifecycleListener,
     readonly sampleEvery = 1,
   ) {}
+
+  /**
+   * A method, not a closure in a field: the door calls it twice per command, and a call
+   * through a field was V8's generic call builtin each time (docs/performance.md, "Session 23").
+   */
+  now(): number {
+    return performance.now();
+  }
 
   timeCommands(): boolean {
     return this.commandTicks++ % this.sampleEvery === 0;

@@ -59,8 +59,12 @@ export class SidecarMetrics {
   private subscribersDropped = 0;
   private readonly denials = new Map<string, number>();
   private recovery: RecoveryReport | undefined;
-  /** Wire case → the door's kind index, filled on first sight (a message without a command is `none`). */
-  private readonly wireKindIndex: Record<string, number> = {};
+  /**
+   * Wire case → the door's kind index, filled on first sight (a message without a command is
+   * `none`). A Map, as DoorCounters' own index: a plain object read with a key per case was a
+   * megamorphic keyed load on every answer.
+   */
+  private readonly wireKindIndex = new Map<string, number>();
 
   constructor(
     private readonly sources: MetricsSources,
@@ -116,8 +120,8 @@ export class SidecarMetrics {
 
   private kindOfWire(wireCase: string | undefined): number {
     const key = wireCase ?? "none";
-    let k = this.wireKindIndex[key];
-    if (k === undefined) this.wireKindIndex[key] = k = this.door.indexOf(WIRE_KINDS[key] ?? key);
+    let k = this.wireKindIndex.get(key);
+    if (k === undefined) this.wireKindIndex.set(key, (k = this.door.indexOf(WIRE_KINDS[key] ?? key)));
     return k;
   }
 
