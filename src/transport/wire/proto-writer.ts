@@ -2,7 +2,8 @@
  * A minimal protobuf binary writer for hand-specialised encoders of hot messages.
  *
  * It writes into one reusable scratch buffer and hands out an exact-size copy per message
- * (grpc-js keeps the buffer it is given until the frame is on the socket). A nested
+ * (a write waiting behind another is serialized later, so the bytes must outlive the next
+ * message's encoding). A nested
  * message reserves one byte for its length and is shifted in place in the rare case its
  * body reaches 128 bytes, so nothing is measured twice and nothing is allocated per field.
  *
@@ -28,6 +29,30 @@ function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, 
     return;
   }
   to.set(from.subarray(start, end), at);
+}
+
+/**
+ * The copies are slices of a 64 KiB slab, as `Buffer.allocUnsafe`'s are of Node's 8 KiB pool.
+ * With that pool a new one (an ArrayBuffer made in C++, a few microseconds) came every few
+ * dozen answers, since grpc-js's framed copy of each answer is cut from the same pool; here
+ * one slab lasts hundreds (docs/performance.md, "Session 23"). A slice keeps its slab alive
+ * until it is garbage, as a pool slice does; a message over a slab's eighth gets its own buffer.
+ */
+const SLAB_BYTES = 64 * 1024;
+const SLAB_SLICE_MAX = SLAB_BYTES / 8;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/** `n` bytes nobody else holds (their contents are not cleared). */
+function sliceForCopy(n: number): Buffer {
+  if (n > SLAB_SLICE_MAX) return Buffer.allocUnsafe(n);
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = Buffer.from(slab, slabUsed, n);
+  slabUsed += n;
+  return out;
 }
 
 const WIRE_VARINT = 0;
@@ -58,7 +83,7 @@ export class ProtoWriter {
 
   /** An exact-size copy of what was written since `reset`. */
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
+    const out = sliceForCopy(this.pos);
     copyBytes(out, 0, this.buf, 0, this.pos);
     return out;
   }

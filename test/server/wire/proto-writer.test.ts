@@ -1,7 +1,8 @@
 /**
  * ProtoWriter's copies (src/transport/wire/proto-writer.ts): short ones are a byte loop,
  * longer ones the typed-array copy. Both must give the same bytes, at any offset, and
- * `finish` a Buffer (grpc-js frames a serialised message with Buffer's `copy`).
+ * `finish` a Buffer (grpc-js frames a serialised message with Buffer's `copy`). The finished
+ * copies are cut from shared slabs: each must keep its bytes while later messages are written.
  */
 import { describe, expect, it } from "vitest";
 import { ProtoWriter } from "../../../src/transport/wire/proto-writer.js";
@@ -23,7 +24,7 @@ function expected(body: Uint8Array): number[] {
 
 describe("ProtoWriter copies", () => {
   // 256 is the last length copied by the loop; 257 and more go through the typed-array copy.
-  for (const n of [0, 1, 40, 255, 256, 257, 300, 5000]) {
+  for (const n of [0, 1, 40, 255, 256, 257, 300, 5000, 9000, 70_000]) {
     it(`writes a ${n}-byte field and finishes with exactly its bytes`, () => {
       const w = new ProtoWriter(16); // small, so that the longer fields also grow the scratch buffer
       w.uint32Field(1, 42);
@@ -44,5 +45,21 @@ describe("ProtoWriter copies", () => {
     w.uint32Field(1, 42);
     w.bytesField(2, bytesOf(3, 2));
     expect([...w.finish()]).toEqual(expected(bytesOf(3, 2)));
+  });
+
+  it("keeps every finished message intact while later ones fill several slabs", () => {
+    const w = new ProtoWriter(16);
+    const sizes = [1, 37, 150, 255, 1000, 8000, 9000];
+    const kept: { out: Buffer; body: Uint8Array }[] = [];
+    // 3 000 messages of ~2.6 KiB on average: about 120 slabs of 64 KiB, with messages of
+    // their own buffer (over 8 KiB) in between.
+    for (let i = 0; i < 3000; i++) {
+      const body = bytesOf(sizes[i % sizes.length]!, i);
+      w.reset();
+      w.uint32Field(1, 42);
+      w.bytesField(2, body);
+      kept.push({ out: w.finish(), body });
+    }
+    for (const { out, body } of kept) expect([...out]).toEqual(expected(body));
   });
 });
