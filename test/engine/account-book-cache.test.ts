@@ -3,7 +3,9 @@
  * reserves, releases, reports, retirements and restores, asked with fresh bigint objects
  * for the same ids, every read of the live book equals the same read of a book freshly
  * restored from its data (whose cache is empty, so it reads through the map) and of a book
- * that saw only that account's steps (so its cache never held another account).
+ * that saw only that account's steps (so its cache never held another account). The
+ * instruments are fresh objects each step, with the two instruments interleaved: an entry's
+ * last-slot cache must match by assets, not by object, and never hand out the other slot.
  */
 import { describe, expect, it } from "vitest";
 import { AccountBook } from "../../src/engine/account-book/index.js";
@@ -42,7 +44,8 @@ describe("AccountBook's one-entry cache", () => {
         const n = pick(IDS);
         const accountId = id(n);
         const single = alone.get(n)!;
-        const inst = pick(INSTRUMENTS);
+        const picked = pick(INSTRUMENTS);
+        const inst = instrument(picked.underlyingAsset, picked.settlementAsset);
         const side: Side = random() < 0.5 ? "BUY" : "SELL";
         const quantity = Quantity.fromString(pick(QTYS));
         const r = random();
@@ -78,5 +81,29 @@ describe("AccountBook's one-entry cache", () => {
     }
     expect(forgotten).toBeGreaterThan(500);
     expect(restored).toBeGreaterThan(200);
+  });
+
+  it("keeps each instrument's figures apart when an account's orders alternate between instruments", () => {
+    const book = new AccountBook();
+    const a = id(7n);
+    // Fresh instrument objects each time; AAPL/EUR shares its underlying with AAPL/USD.
+    const pattern = [
+      ["AAPL", "USD", "1"],
+      ["AAPL", "EUR", "5"], // after AAPL/USD: the same underlying
+      ["MSFT", "USD", "2"],
+      ["AAPL", "USD", "1"], // after MSFT/USD: the same settlement
+      ["MSFT", "USD", "2"],
+      ["AAPL", "USD", "1"],
+    ] as const;
+    for (let step = 0; step < 60; step++) {
+      const [underlying, settlement, qty] = pattern[step % pattern.length]!;
+      book.reserve({ accountId: a, instrument: instrument(underlying, settlement), side: "BUY", quantity: Quantity.fromString(qty) });
+    }
+    // Ten rounds of the pattern: AAPL/USD 3 × 1, MSFT/USD 2 × 2, AAPL/EUR 1 × 5 per round.
+    expect(book.pendingQuantity(a, instrument("AAPL", "USD"), "BUY").toString()).toBe("30");
+    expect(book.pendingQuantity(a, instrument("MSFT", "USD"), "BUY").toString()).toBe("40");
+    expect(book.pendingQuantity(a, instrument("AAPL", "EUR"), "BUY").toString()).toBe("50");
+    expect(book.openOrders(a)).toBe(60);
+    expect([...book.instruments(a)].map((e) => `${e.instrument.underlyingAsset}/${e.instrument.settlementAsset}`)).toEqual(["AAPL/USD", "AAPL/EUR", "MSFT/USD"]);
   });
 });
