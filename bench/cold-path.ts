@@ -59,37 +59,44 @@ export interface OrderPath {
  */
 export type PathReach = "door" | "stream";
 
+/** One reach of the path: from request bytes to what it decodes, and from that to the answer. */
+interface Reach {
+  decode(bytes: Buffer): unknown;
+  /** Runs a decoded message; throws unless it was answered under `correlationId`. */
+  run(request: unknown, correlationId: bigint): void;
+}
+
+type ModuleUrl = (path: string) => string;
+
 /**
  * The order path of the checkout at `root` (its own src/ and bench/ modules: two roots load
  * two independent copies of the code into one process), with ACCOUNTS funded accounts.
  */
 export async function loadOrderPath(root: string, reach: PathReach = "door"): Promise<OrderPath> {
-  if (reach === "stream") return loadStreamPath(root);
-  const at = (path: string) => pathToFileURL(resolve(root, path)).href;
+  const at: ModuleUrl = (path) => pathToFileURL(resolve(root, path)).href;
   const { buildSidecar } = await import(at("src/app/build-sidecar.ts"));
-  const { decodeOpenRequestToCommands } = await import(at("src/server/codec/wire-commands.ts"));
   const { parseSidecarConfig } = await import(at("src/server/config/sidecar-config.ts"));
-  const { answerOpenRequest, runOpenRequest } = await import(at("src/server/services/account-channel-service.ts"));
   const { encodeOpenRequest } = await import(at("src/transport/wire/index.ts"));
   const { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } = await import(at("bench/bench-config.ts"));
   const { balanceCommand, openRequest, orderCommand } = await import(at("bench/wire.ts"));
 
   const { state } = buildSidecar(parseSidecarConfig(benchSidecarConfig()));
-  const session = { channelId: undefined };
+  const path = reach === "stream" ? await streamReach(at, state) : await doorReach(at, state);
+  const bytesOf = (correlationId: bigint, command: unknown): Buffer => Buffer.from(encodeOpenRequest(openRequest(correlationId, [command])));
   const accounts = Array.from({ length: ACCOUNTS }, (_, i) => DEEP_ACCOUNT_BASE + BigInt(i));
-  runOpenRequest(state, session, openRequest(1n, accounts.map((a: bigint) => balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD }))));
-  const orders: Uint8Array[] = accounts.map((a: bigint) => encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)])));
+  // One message per account: on the stream reach, a message of more than 32 commands would run a slice per turn.
+  for (const a of accounts) path.run(path.decode(bytesOf(1n, balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD }))), 1n);
+  const orders = accounts.map((a) => bytesOf(2n, orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)));
   const now = (): number => Number(process.hrtime.bigint());
   let n = 0;
   return {
     order(out: OrderTimes): void {
       const bytes = orders[n++ % ACCOUNTS]!;
       const t0 = now();
-      const request = decodeOpenRequestToCommands(bytes);
+      const request = path.decode(bytes);
       const t1 = now();
-      const answer = answerOpenRequest(state, session, request);
+      path.run(request, 2n);
       const t2 = now();
-      if (answer.correlationId !== 2n) throw new Error(`order ${n} was not answered`);
       out.decode = t1 - t0;
       out.rest = t2 - t1;
     },
@@ -99,18 +106,31 @@ export async function loadOrderPath(root: string, reach: PathReach = "door"): Pr
   };
 }
 
+/** The `door` reach: the channel's decoder, then `answerOpenRequest`. */
+async function doorReach(at: ModuleUrl, state: unknown): Promise<Reach> {
+  const { decodeOpenRequestToCommands } = await import(at("src/server/codec/wire-commands.ts"));
+  const { answerOpenRequest } = await import(at("src/server/services/account-channel-service.ts"));
+  const session = { channelId: undefined };
+  return {
+    decode: decodeOpenRequestToCommands,
+    run(request, correlationId) {
+      if (answerOpenRequest(state, session, request).correlationId !== correlationId) throw new Error(`message ${correlationId} was not answered`);
+    },
+  };
+}
+
 /**
  * Stands in for grpc-js's server duplex stream: `write` serializes the answer as grpc-js's
- * `_write` would (the method's responseSerialize) and keeps the bytes' length.
+ * `_write` would (the method's responseSerialize) and keeps the answer's correlation id.
  */
 async function streamCall(serialize: (m: unknown) => Buffer) {
   const { EventEmitter } = await import("node:events");
   return new (class extends EventEmitter {
     writableLength = 0;
-    written = 0;
+    answered: bigint | undefined = undefined;
     _write(): void {}
     write(m: unknown): boolean {
-      this.written = serialize(m).length;
+      if (serialize(m).length > 0) this.answered = (m as { correlationId: bigint }).correlationId;
       return true;
     }
     pause(): void {}
@@ -125,55 +145,29 @@ async function streamCall(serialize: (m: unknown) => Buffer) {
   })();
 }
 
-/** loadOrderPath's `stream` reach. */
-async function loadStreamPath(root: string): Promise<OrderPath> {
-  const at = (path: string) => pathToFileURL(resolve(root, path)).href;
-  const { buildSidecar } = await import(at("src/app/build-sidecar.ts"));
-  const { parseSidecarConfig } = await import(at("src/server/config/sidecar-config.ts"));
+/** The `stream` reach: the method's deserializer, the channel's stream handler, the serializer. */
+async function streamReach(at: ModuleUrl, state: { observer: unknown }): Promise<Reach> {
   const { accountChannelService } = await import(at("src/server/services/account-channel-service.ts"));
   const { LiveStreams } = await import(at("src/server/services/live-streams.ts"));
   const { SidecarMetrics } = await import(at("src/server/metrics/sidecar-metrics.ts"));
   const { CHANNEL_DECODING_WIRE } = await import(at("src/server/codec/wire-decoders.ts"));
   const { serviceDefinition } = await import(at("src/transport/service-definition.ts"));
   const { AccountChannelService } = await import(at("gen/openpit/sidecar/v1/channel_pb.ts"));
-  const { encodeOpenRequest } = await import(at("src/transport/wire/index.ts"));
-  const { DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, benchSidecarConfig } = await import(at("bench/bench-config.ts"));
-  const { balanceCommand, openRequest, orderCommand } = await import(at("bench/wire.ts"));
 
-  const { state } = buildSidecar(parseSidecarConfig(benchSidecarConfig()));
   // As server.ts: the door's counters observe every command, the channel times its answers.
   const metrics = new SidecarMetrics({ state, phase: () => "serving", version: "bench" });
   state.observer = metrics.door;
   const ctx = { state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map(), channelPeers: new Map(), metrics };
   const method = serviceDefinition(AccountChannelService, { open: CHANNEL_DECODING_WIRE }).open!;
-  const deserialize = method.requestDeserialize as (b: Buffer) => unknown;
   const call = await streamCall(method.responseSerialize as (m: unknown) => Buffer);
   (accountChannelService(ctx, { maxQueuedMessages: 1024 }).open as (c: unknown) => void)(call);
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => DEEP_ACCOUNT_BASE + BigInt(i));
-  // One message per account: a message of more than 32 commands would run a slice per turn.
-  for (const a of accounts) {
-    call.written = 0;
-    call.emit("data", deserialize(Buffer.from(encodeOpenRequest(openRequest(1n, [balanceCommand(a, SETTLEMENT, { absolute: DEEP_FUNDS_USD })])))));
-    if (call.written === 0) throw new Error(`account ${a}'s funds were not answered`);
-  }
-  const orders: Buffer[] = accounts.map((a: bigint) => Buffer.from(encodeOpenRequest(openRequest(2n, [orderCommand(a, INSTRUMENTS[0]!, "BUY", 10)]))));
-  const now = (): number => Number(process.hrtime.bigint());
-  let n = 0;
   return {
-    order(out: OrderTimes): void {
-      const bytes = orders[n++ % ACCOUNTS]!;
-      call.written = 0;
-      const t0 = now();
-      const request = deserialize(bytes);
-      const t1 = now();
+    decode: method.requestDeserialize as (b: Buffer) => unknown,
+    run(request, correlationId) {
+      call.answered = undefined;
       call.emit("data", request);
-      const t2 = now();
-      if (call.written === 0) throw new Error(`order ${n} was not answered`);
-      out.decode = t1 - t0;
-      out.rest = t2 - t1;
-    },
-    skip(k: number): void {
-      n += k;
+      // Answered synchronously (in-memory journal): nothing written means it was not.
+      if (call.answered !== correlationId) throw new Error(`message ${correlationId} was not answered`);
     },
   };
 }
