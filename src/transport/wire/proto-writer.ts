@@ -2,8 +2,8 @@
  * A minimal protobuf binary writer for hand-specialised encoders of hot messages.
  *
  * It writes into one reusable scratch buffer and hands out an exact-size copy per message
- * (a write waiting behind another is serialized later, so the bytes must outlive the next
- * message's encoding). A nested
+ * (a write queued behind another is serialized by grpc-js later, so the bytes must outlive
+ * the next message's encoding). A nested
  * message reserves one byte for its length and is shifted in place in the rare case its
  * body reaches 128 bytes, so nothing is measured twice and nothing is allocated per field.
  *
@@ -32,13 +32,16 @@ function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, 
 }
 
 /**
- * The copies are slices of a 64 KiB slab, as `Buffer.allocUnsafe`'s are of Node's 8 KiB pool.
- * With that pool a new one (an ArrayBuffer made in C++, a few microseconds) came every few
- * dozen answers, since grpc-js's framed copy of each answer is cut from the same pool; here
- * one slab lasts hundreds (docs/performance.md, "Session 23"). A slice keeps its slab alive
- * until it is garbage, as a pool slice does; a message over a slab's eighth gets its own buffer.
+ * The copies are slices of a 16 KiB slab of our own, as `Buffer.allocUnsafe`'s are of Node's
+ * 8 KiB pool. That pool is shared with grpc-js's framed copy of each answer and its reads, so
+ * a new one (an ArrayBuffer made through C++) came every couple of dozen orders; a slab lasts
+ * about a hundred answers (docs/performance.md, "Session 23"). A slice keeps its slab alive
+ * until it is garbage, as a pool slice keeps its pool: answers held for a client that does not
+ * read (at most `maxQueuedMessages` per stream) can pin up to 16 KiB each, against 8 KiB in
+ * Node's pool, which is why the slab is not larger. A message over a slab's eighth gets its
+ * own buffer.
  */
-const SLAB_BYTES = 64 * 1024;
+const SLAB_BYTES = 16 * 1024;
 const SLAB_SLICE_MAX = SLAB_BYTES / 8;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;

@@ -24,7 +24,7 @@ function expected(body: Uint8Array): number[] {
 
 describe("ProtoWriter copies", () => {
   // 256 is the last length copied by the loop; 257 and more go through the typed-array copy.
-  for (const n of [0, 1, 40, 255, 256, 257, 300, 5000, 9000, 70_000]) {
+  for (const n of [0, 1, 40, 255, 256, 257, 300, 2047, 2048, 2049, 5000, 17_000]) {
     it(`writes a ${n}-byte field and finishes with exactly its bytes`, () => {
       const w = new ProtoWriter(16); // small, so that the longer fields also grow the scratch buffer
       w.uint32Field(1, 42);
@@ -49,10 +49,10 @@ describe("ProtoWriter copies", () => {
 
   it("keeps every finished message intact while later ones fill several slabs", () => {
     const w = new ProtoWriter(16);
-    const sizes = [1, 37, 150, 255, 1000, 8000, 9000];
+    const sizes = [1, 37, 150, 255, 1000, 2048, 2049, 9000];
     const kept: { out: Buffer; body: Uint8Array }[] = [];
-    // 3 000 messages of ~2.6 KiB on average: about 120 slabs of 64 KiB, with messages of
-    // their own buffer (over 8 KiB) in between.
+    // 3 000 messages: about a hundred slabs of 16 KiB, with messages of their own buffer
+    // (over 2 KiB) in between.
     for (let i = 0; i < 3000; i++) {
       const body = bytesOf(sizes[i % sizes.length]!, i);
       w.reset();
