@@ -42,6 +42,9 @@ export class BarrierBook {
   }
 
   accountBarrier(accountId: AccountId, settlementAsset: Asset): PnlBoundsBrokerBarrier | undefined {
+    // None configured (the usual case): no lookup by the bigint account id, which hashes
+    // the bigint on every order.
+    if (this.account.size === 0) return undefined;
     return this.account.get(accountId)?.get(settlementAsset);
   }
 

@@ -140,27 +140,23 @@ export function readSharedUint64(r: ProtoReader): bigint {
   return r.uint64();
 }
 
-/** The correlation id `readCorrelatedList` read last (decoding is synchronous: no object per message for it). */
-export let listCorrelationId = 0n;
-
 /**
- * `{ uint64 correlation_id = 1; repeated M items = 2 }` (`OpenRequest`, `PublishRequest`):
- * the items, each read by `readItem` at its length prefix; the id goes to `listCorrelationId`.
- * The list is created with its first item (an array grown from `[]` reserves 17 slots;
- * most messages carry one order).
+ * `{ uint64 correlation_id = 1; repeated M items = 2 }` (`OpenRequest`, `PublishRequest`),
+ * read by its caller one field at a time: fields are read up to the next item (true: the
+ * reader is at the item's length prefix) or the end (false); a correlation id met on the way
+ * is set on `message`. Two choices here are measured ones (docs/performance.md, "Session
+ * 24"): the caller calls its own item reader, since a reader passed in as a function was a
+ * call V8 could not resolve (its generic call builtin, once per item); and the id goes to the
+ * message being built, not to a module variable, since storing a new bigint into a
+ * long-lived object takes V8's write barrier's slow path (the remembered set), once per
+ * message.
  */
-export function readCorrelatedList<T>(r: ProtoReader, readItem: (r: ProtoReader) => T): T[] {
-  let correlationId = 0n;
-  let items: T[] | undefined;
+export function nextListItem(r: ProtoReader, message: { correlationId: bigint }): boolean {
   while (!r.done) {
     const tag = r.uint32();
-    if (tag === VARINT(1)) correlationId = r.uint64();
-    else if (tag === LEN(2)) {
-      const item = readItem(r);
-      if (items === undefined) items = [item];
-      else items.push(item);
-    } else throw UNEXPECTED;
+    if (tag === LEN(2)) return true;
+    if (tag === VARINT(1)) message.correlationId = r.uint64();
+    else throw UNEXPECTED;
   }
-  listCorrelationId = correlationId;
-  return items ?? [];
+  return false;
 }

@@ -25,14 +25,14 @@ import {
 } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandError } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { AccountOutcome, OutcomeAmount, PreTradeLock, Reject } from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { EncodedMessage } from "./encoded-message.js";
+import { isEncodedMessage, type EncodedMessage } from "./encoded-message.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 // The writer is reused across messages: encoding is synchronous and never re-entered.
 const writer = new ProtoWriter();
 
 export function encodeOpenResponse(m: OpenResponse | EncodedMessage): Buffer {
-  if (m instanceof EncodedMessage) return m.bytes;
+  if (isEncodedMessage(m)) return m.bytes;
   // The sidecar never sets unknown fields; were one there, protobuf-es would place it.
   if (m.$unknown !== undefined) return asBuffer(toBinary(OpenResponseSchema, m));
   const w = writer.reset();

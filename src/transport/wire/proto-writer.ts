@@ -39,18 +39,24 @@ function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, 
  * until it is garbage, as a pool slice keeps its pool: answers held for a client that does not
  * read (at most `maxQueuedMessages` per stream) can pin up to 16 KiB each, against 8 KiB in
  * Node's pool, which is why the slab is not larger. A message over a slab's eighth gets its
- * own buffer.
+ * own buffer. A slab is not zero-filled (`allocUnsafeSlow`): every byte handed out is
+ * written by the copy first, and clearing 16 KiB showed as `memset` on the order path.
  */
 const SLAB_BYTES = 16 * 1024;
 const SLAB_SLICE_MAX = SLAB_BYTES / 8;
-let slab = new ArrayBuffer(SLAB_BYTES);
+let slab = newSlab();
 let slabUsed = 0;
+
+function newSlab(): ArrayBuffer {
+  // Its own ArrayBuffer of exactly SLAB_BYTES (never Node's shared pool), not cleared.
+  return Buffer.allocUnsafeSlow(SLAB_BYTES).buffer as ArrayBuffer;
+}
 
 /** `n` bytes nobody else holds (their contents are not cleared). */
 function sliceForCopy(n: number): Buffer {
   if (n > SLAB_SLICE_MAX) return Buffer.allocUnsafe(n);
   if (slabUsed + n > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
+    slab = newSlab();
     slabUsed = 0;
   }
   const out = Buffer.from(slab, slabUsed, n);

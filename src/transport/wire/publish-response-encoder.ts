@@ -9,14 +9,14 @@ import { toBinary } from "@bufbuild/protobuf";
 import { PublishResponseSchema, ReportResultSchema, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { AccountBlock, AccountPnl, PostTradeResult } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { writeAmount, writeError, writeOutcome } from "./open-response-encoder.js";
-import { EncodedMessage } from "./encoded-message.js";
+import { isEncodedMessage, type EncodedMessage } from "./encoded-message.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 // Reused across messages: encoding is synchronous and never re-entered.
 const writer = new ProtoWriter();
 
 export function encodePublishResponse(m: PublishResponse | EncodedMessage): Buffer {
-  if (m instanceof EncodedMessage) return m.bytes;
+  if (isEncodedMessage(m)) return m.bytes;
   if (m.$unknown !== undefined) {
     const bytes = toBinary(PublishResponseSchema, m);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

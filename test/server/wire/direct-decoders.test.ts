@@ -22,7 +22,7 @@ import { Fee, Pnl, Price, Quantity, Volume } from "../../../src/param/index.js";
 import { DecimalValue } from "../../../src/param/decimal-value.js";
 import { ProtoReader } from "../../../src/transport/wire/proto-reader.js";
 import { readAsset, readDecimal, readSharedUint64 } from "../../../src/server/codec/wire-values.js";
-import { attempt, corrupted, forSeeds, len, rng, ascii } from "./random-messages.js";
+import { attempt, corrupted, forSeeds, len, rng, ascii, varint } from "./random-messages.js";
 
 /** Every value's structure, keys in order and classes named (toStrictEqual ignores key order). */
 function shape(x: unknown): unknown {
@@ -193,6 +193,32 @@ describe("direct channel decoder (bytes to the door's commands)", () => {
     expect(taken).toStrictEqual([true, false, false, false, false, false, false, false]);
   });
 
+  it("takes the correlation id wherever it stands (the last one wins), as the generated path does, and gives each empty message a list of its own", () => {
+    const order = [...len(1, [...len(1, ascii("BTC")), ...len(2, ascii("USD"))]), ...[2 << 3, 7], ...[3 << 3, 1], ...len(4, ascii("10"))];
+    const command = len(2, len(6, len(1, order)));
+    const id = (v: number) => [1 << 3, v];
+    const cases: number[][] = [
+      [...command, ...id(5)], // after the command
+      [...id(3), ...command, ...id(9), ...command], // before, between, last wins
+      [...id(4)], // no command
+      [], // nothing at all
+    ];
+    for (const c of cases) {
+      const bytes = Uint8Array.from(c);
+      expect(sameChannel(bytes)).toBe(c.length > 2);
+      const fast = decodeOpenRequestToCommands(bytes);
+      expect(fast.correlationId).toBe(fromBinary(ch.OpenRequestSchema, bytes).correlationId);
+    }
+    expect(decodeOpenRequestToCommands(Uint8Array.from(cases[1]!)).commands).toHaveLength(2);
+    // A decoded message is the caller's: an empty list is never shared between two.
+    const a = decodeOpenRequestToCommands(new Uint8Array(0));
+    const b = decodeOpenRequestToCommands(new Uint8Array(0));
+    expect(a.commands).toStrictEqual([]);
+    expect(a.commands).not.toBe(b.commands);
+    a.commands.push(decodeOpenRequestToCommands(Uint8Array.from(command)).commands[0]!);
+    expect(b.commands).toStrictEqual([]);
+  });
+
   it("still offers the generated oneof: its case as a field, its value decoded on first read", () => {
     forSeeds(500, (seed) => {
       const bytes = toBinary(ch.OpenRequestSchema, randomOrderRequest(seed));
@@ -253,6 +279,22 @@ describe("direct feed decoder (bytes to the door's reports)", () => {
       if (sameFeed(toBinary(fd.PublishRequestSchema, randomReportRequest(seed)))) direct++;
     });
     expect(direct).toBeGreaterThan(500);
+  });
+
+  it("takes the feed's correlation id wherever it stands, and gives each empty message a list of its own", () => {
+    forSeeds(200, (seed) => {
+      const m = randomReportRequest(seed);
+      const id = seed + 1;
+      // The id written after the reports: the generated encoder writes it first.
+      const bytes = Uint8Array.from([...toBinary(fd.PublishRequestSchema, create(fd.PublishRequestSchema, { reports: m.reports })), 1 << 3, ...varint(id)]);
+      sameFeed(bytes);
+      expect(decodePublishRequestToReports(bytes).correlationId).toBe(BigInt(id));
+    });
+    const a = decodePublishRequestToReports(Uint8Array.from([8, 7]));
+    const b = decodePublishRequestToReports(Uint8Array.from([8, 7]));
+    expect(a.correlationId).toBe(7n);
+    expect(a.reports).toStrictEqual([]);
+    expect(a.reports).not.toBe(b.reports);
   });
 
   it("gives the generated path's outcome, or its per-message error, for 5 000 corrupted feed messages", () => {

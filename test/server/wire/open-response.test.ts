@@ -8,7 +8,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import { decodeOpenResponse, encodeOpenResponse } from "../../../src/transport/wire/index.js";
+import { decodeOpenResponse, encodeOpenResponse, encodePublishResponse } from "../../../src/transport/wire/index.js";
+import { EncodedMessage } from "../../../src/transport/wire/encoded-message.js";
 import { ascii, attempt, corrupted, forSeeds, len, randomResponse, varint } from "./random-messages.js";
 
 const same = (bytes: Uint8Array) =>
@@ -53,6 +54,16 @@ describe("encodeOpenResponse", () => {
     const empty = create(ch.OpenResponseSchema, { error: {} });
     expect([...encodeOpenResponse(empty)]).toEqual([34, 0]);
     expect(decodeOpenResponse(encodeOpenResponse(empty))).toStrictEqual(empty);
+  });
+
+  it("passes bytes already written through unchanged, and encodes a generated message, even one with no field set", () => {
+    const written = new EncodedMessage(9n, Buffer.from([8, 9]));
+    expect(encodeOpenResponse(written)).toBe(written.bytes);
+    expect(encodePublishResponse(written)).toBe(written.bytes);
+    const bare = create(ch.OpenResponseSchema);
+    expect(encodeOpenResponse(bare)).not.toBe(written.bytes);
+    expect([...encodeOpenResponse(bare)]).toEqual([]);
+    expect([...encodeOpenResponse(accepted)]).toEqual([...toBinary(ch.OpenResponseSchema, accepted)]);
   });
 
   it("returns a fresh buffer each time (grpc-js keeps it until the frame is written)", () => {
