@@ -20,11 +20,11 @@ import { AccountId, Price, Quantity, Volume, type Instrument, type PositionSide,
 import type { Order } from "../../model/index.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";
-import { holderFlag, readOrderHolder } from "../../transport/wire/order-holder.js";
+import { readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
-import { nextListItem, readAsset, readMantissa, readScale, readSharedUint64 } from "./wire-values.js";
+import { nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
 
 /** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
 export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
@@ -75,7 +75,7 @@ function readHotCommand(r: ProtoReader, field: number): ChannelCommand {
       return { kind: "executeRequest", requestId: r.singleId() };
     case 6: {
       const order = requiredOrder(r, true);
-      return { kind: "execute", order, commitOnAccept: holderFlag };
+      return { kind: "execute", order, commitOnAccept: r.flag };
     }
     case 10:
       return { kind: "commit", reservationId: r.singleId() };
@@ -93,8 +93,29 @@ function requiredOrder(r: ProtoReader, hasFlag: boolean): Order {
   return order;
 }
 
-export const SIDES: readonly (Side | undefined)[] = [undefined, "BUY", "SELL"];
-export const POSITION_SIDES: readonly (PositionSide | undefined)[] = [undefined, "LONG", "SHORT"];
+/*
+ * The enums' names and the value types' sign rules, as constants of the code. An order runs
+ * cold (its pages' translations are gone after the read that brought it), and reading them
+ * from lookup arrays and from the classes' static fields touched objects of their own — each
+ * a page the order otherwise does not use — in the decoder's costliest stalls
+ * (docs/performance.md, "Session 24"). test/server/wire/direct-decoders.test.ts holds them to
+ * the generated enums and the classes.
+ */
+
+/** `Side`'s name (BUY = 1, SELL = 2); undefined for anything else. */
+export function sideName(n: number): Side | undefined {
+  return n === 1 ? "BUY" : n === 2 ? "SELL" : undefined;
+}
+
+/** `PositionSide`'s name (LONG = 1, SHORT = 2); undefined for anything else. */
+export function positionSideName(n: number): PositionSide | undefined {
+  return n === 1 ? "LONG" : n === 2 ? "SHORT" : undefined;
+}
+
+/** `Quantity.nonNegative`, `Volume.nonNegative`, `Price.nonNegative`. */
+export const QUANTITY_NON_NEGATIVE = true;
+export const VOLUME_NON_NEGATIVE = true;
+export const PRICE_NON_NEGATIVE = false;
 
 /**
  * An order as `decodeOrder` builds it (same keys, same order, same values), for orders
@@ -130,15 +151,15 @@ function readOrder(r: ProtoReader): Order {
         break;
       case LEN(4):
         // The oneof: the last member on the wire wins.
-        quantity = new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale);
+        quantity = new Quantity(readMantissa(r, QUANTITY_NON_NEGATIVE), undefined, r.scale);
         volume = undefined;
         break;
       case LEN(5):
-        volume = new Volume(readMantissa(r, Volume.nonNegative), undefined, readScale);
+        volume = new Volume(readMantissa(r, VOLUME_NON_NEGATIVE), undefined, r.scale);
         quantity = undefined;
         break;
       case LEN(6):
-        price = new Price(readMantissa(r, Price.nonNegative), undefined, readScale);
+        price = new Price(readMantissa(r, PRICE_NON_NEGATIVE), undefined, r.scale);
         break;
       case VARINT(7):
         positionSide = r.int32();
@@ -167,8 +188,8 @@ function readOrder(r: ProtoReader): Order {
     }
   }
   // decodeOrder's checks, recognised rather than reported.
-  const decodedSide = SIDES[side];
-  const decodedPositionSide = POSITION_SIDES[positionSide];
+  const decodedSide = sideName(side);
+  const decodedPositionSide = positionSideName(positionSide);
   if (instrument === undefined || accountId === 0n || decodedSide === undefined) throw UNEXPECTED;
   if (quantity === undefined && volume === undefined) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
@@ -177,7 +198,10 @@ function readOrder(r: ProtoReader): Order {
   const order: { -readonly [K in keyof Order]: Order[K] } = {
     operation: {
       instrument,
-      accountId: AccountId.fromU64(accountId),
+      // A varint uint64 is in AccountId's range by construction: `AccountId.fromU64`'s check
+      // could not fail, and its companion object and bound were cold pages of every order
+      // (docs/performance.md, "Session 24").
+      accountId: accountId as AccountId,
       side: decodedSide,
       tradeAmount: quantity !== undefined ? { kind: "quantity", value: quantity } : { kind: "volume", value: volume! },
       price,

@@ -21,7 +21,7 @@ import { PreTradeLock, type ExecutionReport, type MonetaryAmount, type Trade } f
 import { decodePublishRequest } from "../../transport/wire/publish-request-decoder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto-reader.js";
 import { DecodedReport } from "./decoded-messages.js";
-import { checkClientOrderId, POSITION_SIDES, readInstrument, SIDES } from "./wire-commands.js";
+import { checkClientOrderId, positionSideName, readInstrument, sideName } from "./wire-commands.js";
 import { nextListItem, readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `PublishRequest` whose reports are already the door's reports; anything unusual decoded as before. */
@@ -58,7 +58,10 @@ function readReport(r: ProtoReader): WireReport {
   return new DecodedReport(report, r.buf, start, end).asMessage();
 }
 
-const POSITION_EFFECTS: readonly (PositionEffect | undefined)[] = [undefined, "OPEN", "CLOSE"];
+/** `PositionEffect`'s name (OPEN = 1, CLOSE = 2), as a constant of the code (see `sideName`). */
+export function positionEffectName(n: number): PositionEffect | undefined {
+  return n === 1 ? "OPEN" : n === 2 ? "CLOSE" : undefined;
+}
 
 /**
  * The parts of a report that are usually absent, as `decodeExecutionReport` builds them
@@ -164,16 +167,17 @@ function readReportBody(r: ProtoReader): ExecutionReport {
         throw UNEXPECTED;
     }
   }
-  const decodedSide = SIDES[side];
-  const decodedEffect = POSITION_EFFECTS[positionEffect];
-  const decodedPositionSide = POSITION_SIDES[positionSide];
+  const decodedSide = sideName(side);
+  const decodedEffect = positionEffectName(positionEffect);
+  const decodedPositionSide = positionSideName(positionSide);
   if ((side !== 0 && decodedSide === undefined) || (positionEffect !== 0 && decodedEffect === undefined)) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
   checkClientOrderId(clientOrderId);
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument,
-      accountId: accountId === 0n ? undefined : AccountId.fromU64(accountId),
+      // In range by construction, as the order decoder's.
+      accountId: accountId === 0n ? undefined : (accountId as AccountId),
       side: decodedSide,
     },
     financialImpact: pnl === undefined && fee === undefined ? NO_FINANCIAL_IMPACT : { pnl, fee },

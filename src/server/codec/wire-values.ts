@@ -17,21 +17,16 @@ import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/
  * characters, a negative value of a non-negative type.
  */
 export function readDecimal<T extends DecimalValue>(r: ProtoReader, type: ValueType<T>): T {
-  return new type(readMantissa(r, type.nonNegative === true), undefined, readScale);
+  return new type(readMantissa(r, type.nonNegative === true), undefined, r.scale);
 }
 
 /**
- * The scale of the decimal `readMantissa` read last. The order decoder builds its values
- * itself, as `new Quantity(readMantissa(r, Quantity.nonNegative), undefined, readScale)`
+ * `readDecimal`'s reading: the mantissa of the decimal at the reader's position (its scale in
+ * `r.scale`), under `readDecimal`'s rules; `nonNegative` as the value type's. The order
+ * decoder builds its values itself, as `new Quantity(readMantissa(r, …), undefined, r.scale)`
  * (arguments are evaluated left to right): `new type(…)` inside one shared reader is a
  * construct site that sees every value type, so optimised code went through V8's generic
  * construct builtin for each decimal of every order (docs/performance.md, "Session 22").
- */
-export let readScale = 0;
-
-/**
- * `readDecimal`'s reading: the mantissa of the decimal at the reader's position (its scale in
- * `readScale`), under `readDecimal`'s rules; `nonNegative` as the value type's.
  */
 export function readMantissa(r: ProtoReader, nonNegative: boolean): number {
   const end = r.lengthDelimitedEnd();
@@ -57,7 +52,7 @@ export function readMantissa(r: ProtoReader, nonNegative: boolean): number {
   }
   // No digit, nothing after the point, or too long for an exact integer.
   if (digits === 0 || scale === 0 || digits > SMALL_MAX_DIGITS) throw UNEXPECTED;
-  readScale = scale < 0 ? 0 : scale;
+  r.scale = scale < 0 ? 0 : scale;
   // smallValue's rules: zero (and -0) is 0; a negative non-negative type is an error, the string path's to name.
   if (m === 0) return 0;
   if (negative && nonNegative) throw UNEXPECTED;

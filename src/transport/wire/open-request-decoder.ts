@@ -18,7 +18,7 @@ import {
   type OpenRequest,
 } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { Instrument, Order } from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { holderFlag, readOrderHolder } from "./order-holder.js";
+import { readOrderHolder } from "./order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "./proto-reader.js";
 
 export function decodeOpenRequest(bytes: Uint8Array): OpenRequest {
@@ -67,7 +67,7 @@ function readHotCommand(r: ProtoReader, field: number): Command["command"] | und
     case 6: {
       // Literals of their final shape (no `...(order && { order })` copy): every order.
       const order = readOrderHolder(r, true, readOrder);
-      const commitOnAccept = holderFlag;
+      const commitOnAccept = r.flag;
       const value =
         order === undefined
           ? { $typeName: "openpit.sidecar.v1.ExecutePreTrade" as const, commitOnAccept }

@@ -5,10 +5,7 @@
  */
 import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "./proto-reader.js";
 
-/** The flag `readOrderHolder` read last (decoding is synchronous: no object per order for it). */
-export let holderFlag = false;
-
-/** The holder's order (undefined when absent), its flag in `holderFlag`; anything unusual throws UNEXPECTED. */
+/** The holder's order (undefined when absent), its flag in `r.flag`; anything unusual throws UNEXPECTED. */
 export function readOrderHolder<T>(r: ProtoReader, hasFlag: boolean, readOrder: (r: ProtoReader) => T): T | undefined {
   let order: T | undefined;
   let flag = false;
@@ -22,6 +19,6 @@ export function readOrderHolder<T>(r: ProtoReader, hasFlag: boolean, readOrder: 
       throw UNEXPECTED;
     }
   }
-  holderFlag = flag;
+  r.flag = flag;
   return order;
 }

@@ -23,6 +23,14 @@ const LATIN1 = new TextDecoder("latin1");
 
 export class ProtoReader {
   pos: number;
+  /**
+   * The second results of the readers that have one, read by their caller right after: the
+   * scale of the decimal mantissa read last (the server's `readMantissa`), an order holder's
+   * flag (`readOrderHolder`). They were module variables, and reading one went through its
+   * module cell, one more page of cold data per order (docs/performance.md, "Session 24").
+   */
+  scale = 0;
+  flag = false;
 
   constructor(
     readonly buf: Uint8Array,

@@ -16,8 +16,8 @@ import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { decodeOpenRequest, decodePublishRequest } from "../../../src/transport/wire/index.js";
 import { decodeChannelCommand, decodeExecutionReport } from "../../../src/server/codec/index.js";
 import { DecodedCommand, DecodedReport } from "../../../src/server/codec/decoded-messages.js";
-import { decodeOpenRequestToCommands } from "../../../src/server/codec/wire-commands.js";
-import { decodePublishRequestToReports } from "../../../src/server/codec/wire-reports.js";
+import { PRICE_NON_NEGATIVE, QUANTITY_NON_NEGATIVE, VOLUME_NON_NEGATIVE, decodeOpenRequestToCommands, positionSideName, sideName } from "../../../src/server/codec/wire-commands.js";
+import { decodePublishRequestToReports, positionEffectName } from "../../../src/server/codec/wire-reports.js";
 import { Fee, Pnl, Price, Quantity, Volume } from "../../../src/param/index.js";
 import { DecimalValue } from "../../../src/param/decimal-value.js";
 import { ProtoReader } from "../../../src/transport/wire/proto-reader.js";
@@ -191,6 +191,15 @@ describe("direct channel decoder (bytes to the door's commands)", () => {
     ];
     const taken = cases.map((c) => sameChannel(Uint8Array.from(c)));
     expect(taken).toStrictEqual([true, false, false, false, false, false, false, false]);
+  });
+
+  it("names sides and position sides as the generated enums number them, and reads decimals under the value types' own sign rules", () => {
+    for (let n = -1; n <= 4; n++) {
+      expect(sideName(n)).toBe(n === pb.Side.BUY ? "BUY" : n === pb.Side.SELL ? "SELL" : undefined);
+      expect(positionSideName(n)).toBe(n === pb.PositionSide.LONG ? "LONG" : n === pb.PositionSide.SHORT ? "SHORT" : undefined);
+      expect(positionEffectName(n)).toBe(n === pb.PositionEffect.OPEN ? "OPEN" : n === pb.PositionEffect.CLOSE ? "CLOSE" : undefined);
+    }
+    expect([QUANTITY_NON_NEGATIVE, VOLUME_NON_NEGATIVE, PRICE_NON_NEGATIVE]).toStrictEqual([Quantity.nonNegative, Volume.nonNegative, Price.nonNegative]);
   });
 
   it("takes the correlation id wherever it stands (the last one wins), as the generated path does, and gives each empty message a list of its own", () => {
