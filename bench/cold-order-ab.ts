@@ -20,10 +20,10 @@ import { TLB_EVICTION, WARM_UP, evict, evictionSink, loadOrderPath, percentileUs
 
 /** `ROOT` or `ROOT@stream`. */
 function rootAndReach(spec: string): [string, PathReach] {
+  // Only a trailing `@door` or `@stream` names the reach: a directory may contain `@` itself.
   const at = spec.lastIndexOf("@");
-  if (at < 0) return [spec, "door"];
-  const reach = spec.slice(at + 1);
-  if (reach !== "door" && reach !== "stream") throw new Error(`${spec}: the reach after @ is door or stream`);
+  const reach = at < 0 ? "" : spec.slice(at + 1);
+  if (reach !== "door" && reach !== "stream") return [spec, "door"];
   return [spec.slice(0, at), reach];
 }
 

@@ -87,7 +87,7 @@ interface AccountEntry {
   readonly list: Slot[];
   /**
    * The slot found last: an account's orders are mostly for one instrument, and the two
-   * nested Map lookups were a tenth of the book's cost per order, cold (docs/performance.md,
+   * nested Map lookups were 2.6 % of a cold order's samples (docs/performance.md,
    * "Session 23"). Slots are never removed from an entry, so it never goes stale.
    */
   last: Slot | undefined;

@@ -38,8 +38,8 @@ function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, 
  * about a hundred answers (docs/performance.md, "Session 23"). A slice keeps its slab alive
  * until it is garbage, as a pool slice keeps its pool: answers held for a client that does not
  * read (at most `maxQueuedMessages` per stream) can pin up to 16 KiB each, against 8 KiB in
- * Node's pool, which is why the slab is not larger. A message over a slab's eighth gets its
- * own buffer. A slab is not zero-filled (`allocUnsafeSlow`): every byte handed out is
+ * Node's pool, which is why the slab is not larger. A message over a slab's eighth falls back
+ * to `Buffer.allocUnsafe` (Node's pool below 4 KiB, its own buffer above). A slab is not zero-filled (`allocUnsafeSlow`): every byte handed out is
  * written by the copy first, and clearing 16 KiB showed as `memset` on the order path.
  */
 const SLAB_BYTES = 16 * 1024;

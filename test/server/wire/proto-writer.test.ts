@@ -51,8 +51,8 @@ describe("ProtoWriter copies", () => {
     const w = new ProtoWriter(16);
     const sizes = [1, 37, 150, 255, 1000, 2048, 2049, 9000];
     const kept: { out: Buffer; body: Uint8Array }[] = [];
-    // 3 000 messages: about a hundred slabs of 16 KiB, with messages of their own buffer
-    // (over 2 KiB) in between.
+    // 3 000 messages: about thirty slabs of 16 KiB, with messages over 2 KiB (not from a
+    // slab) in between.
     for (let i = 0; i < 3000; i++) {
       const body = bytesOf(sizes[i % sizes.length]!, i);
       w.reset();
@@ -60,6 +60,35 @@ describe("ProtoWriter copies", () => {
       w.bytesField(2, body);
       kept.push({ out: w.finish(), body });
     }
-    for (const { out, body } of kept) expect([...out]).toEqual(expected(body));
+    for (const { out, body } of kept) expect(out.equals(Buffer.from(expected(body)))).toBe(true);
+  });
+
+  it("cuts messages of up to 2 KiB from 16 KiB slabs, eight of 2 KiB filling one exactly, and gives larger ones other buffers", () => {
+    const w = new ProtoWriter(16);
+    // A message is 3 bytes of field 1 and a tag, a two-byte length and the body.
+    const message = (bodyBytes: number): Buffer => {
+      w.reset();
+      w.uint32Field(1, 42);
+      w.bytesField(2, bytesOf(bodyBytes, bodyBytes));
+      return w.finish();
+    };
+    expect(message(2043).length).toBe(2048);
+    const over = message(2044);
+    expect(over.length).toBe(2049);
+    expect(over.buffer.byteLength).not.toBe(16 * 1024);
+    // Run until a slab starts, then it holds exactly eight 2 KiB messages.
+    let first = message(2043);
+    for (let i = 0; i < 8 && first.byteOffset !== 0; i++) first = message(2043);
+    expect(first.byteOffset).toBe(0);
+    expect(first.buffer.byteLength).toBe(16 * 1024);
+    for (let k = 1; k < 8; k++) {
+      const next = message(2043);
+      expect(next.buffer).toBe(first.buffer);
+      expect(next.byteOffset).toBe(k * 2048);
+    }
+    const ninth = message(2043);
+    expect(ninth.buffer).not.toBe(first.buffer);
+    expect(ninth.byteOffset).toBe(0);
+    expect([...first]).toEqual(expected(bytesOf(2043, 2043)));
   });
 });
