@@ -16,7 +16,7 @@
  * test compares both paths on random and corrupted messages.
  */
 import type { OpenRequest } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
-import { AccountId, Price, Quantity, Volume, type Instrument, type PositionSide, type Side } from "../../param/index.js";
+import { Price, Quantity, Volume, type AccountId, type Instrument, type PositionSide, type Side } from "../../param/index.js";
 import type { Order } from "../../model/index.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";

@@ -15,7 +15,7 @@
  */
 import type { PublishRequest } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport as WireReport } from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity, type Instrument, type PositionEffect } from "../../param/index.js";
+import { Fee, Pnl, PolicyGroupId, Price, Quantity, type AccountId, type Instrument, type PositionEffect } from "../../param/index.js";
 import type { DecimalValue, ValueType } from "../../param/decimal-value.js";
 import { PreTradeLock, type ExecutionReport, type MonetaryAmount, type Trade } from "../../model/index.js";
 import { decodePublishRequest } from "../../transport/wire/publish-request-decoder.js";
