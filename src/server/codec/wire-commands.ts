@@ -24,7 +24,7 @@ import { readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
-import { nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
+import { appended, nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
 
 /** `OpenRequest` whose hot commands are already the door's commands; anything else decoded as before. */
 export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
@@ -38,14 +38,8 @@ export function decodeOpenRequestToCommands(bytes: Uint8Array): OpenRequest {
 
 function readOpenRequest(r: ProtoReader): OpenRequest {
   const m: OpenRequest = { $typeName: "openpit.sidecar.v1.OpenRequest", correlationId: 0n, commands: [] };
-  // Created with its first item: an array grown from `[]` reserves 17 slots, and most
-  // messages carry one.
   let commands: OpenRequest["commands"] | undefined;
-  while (nextListItem(r, m)) {
-    const command = readCommand(r);
-    if (commands === undefined) commands = [command];
-    else commands.push(command);
-  }
+  while (nextListItem(r, m)) commands = appended(commands, readCommand(r));
   if (commands !== undefined) m.commands = commands;
   return m;
 }

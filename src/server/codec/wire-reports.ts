@@ -22,7 +22,7 @@ import { decodePublishRequest } from "../../transport/wire/publish-request-decod
 import { LEN, ProtoReader, UNEXPECTED, VARINT } from "../../transport/wire/proto-reader.js";
 import { DecodedReport } from "./decoded-messages.js";
 import { checkClientOrderId, positionSideName, readInstrument, sideName } from "./wire-commands.js";
-import { nextListItem, readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
+import { appended, nextListItem, readAsset, readDecimal, readSharedUint64 } from "./wire-values.js";
 
 /** `PublishRequest` whose reports are already the door's reports; anything unusual decoded as before. */
 export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest {
@@ -35,14 +35,8 @@ export function decodePublishRequestToReports(bytes: Uint8Array): PublishRequest
 
 function readPublishRequest(r: ProtoReader): PublishRequest {
   const m: PublishRequest = { $typeName: "openpit.sidecar.v1.PublishRequest", correlationId: 0n, reports: [] };
-  // Created with its first item: an array grown from `[]` reserves 17 slots, and most
-  // messages carry one.
   let reports: PublishRequest["reports"] | undefined;
-  while (nextListItem(r, m)) {
-    const report = readReport(r);
-    if (reports === undefined) reports = [report];
-    else reports.push(report);
-  }
+  while (nextListItem(r, m)) reports = appended(reports, readReport(r));
   if (reports !== undefined) m.reports = reports;
   return m;
 }

@@ -155,3 +155,13 @@ export function nextListItem(r: ProtoReader, message: { correlationId: bigint })
   }
   return false;
 }
+
+/**
+ * `list` with `item` added, the list created with its first item: an array grown from `[]`
+ * reserves 17 slots, and most messages carry one item.
+ */
+export function appended<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
