@@ -14,7 +14,8 @@
  * The sidecar's handling is measured with metrics off and on, alternating in rounds so
  * that drift hits both: "on" is what the server does per message (the door's observer:
  * engine time and outcome counters; the channel service: the arrival clock and the answer
- * latency per command). The difference is the metrics' cost per order (target ≤ 5 %).
+ * latency per command, for one message in `metrics.latencySampleEvery`, as the server does).
+ * The difference is the metrics' cost per order (target ≤ 5 %).
  *
  * `npm run bench` runs this section in a process of its own pinned to one CPU
  * (`runInProcessOnOneCore`, as `bench:engine` runs: bench/one-core.ts). Run unpinned in the
