@@ -28,8 +28,9 @@
  *            host's other work takes the caches as well (docs/performance.md, "Session 22").
  *
  * Printed per condition: p50 and p90 of decoding, of the door with the engine and the
- * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the `tlb`
- * blocks (5 µs sampling) for bench/profile-top.ts; the eviction loop (`evict`) is in it too.
+ * answer's encoding, and of the whole. `--profile FILE` writes a V8 CPU profile of the last
+ * `tlb` block, or of the `--only` condition's (5 µs sampling), for bench/profile-top.ts; the
+ * eviction loop (`evict`) is in it too where the condition evicts.
  * `--only tlb` runs one condition's blocks (and the warm-up): for `perf record`, whose
  * samples cannot otherwise be told apart by condition.
  * `--reach stream` times what the server runs between grpc-js's read and its write instead
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   };
   for (let i = 0; i < WARM_UP; i++) order();
 
+  const profiled: Condition = (only as Condition | undefined) ?? "tlb";
   const inspector = profileFile ? new Session() : undefined;
   if (inspector) {
     inspector.connect();
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
   for (let b = 0; b < blocks; b++) {
     for (const condition of conditions) {
       const e = EVICTION[condition];
-      if (inspector && condition === "tlb") await inspector.post("Profiler.start");
+      if (inspector && condition === profiled) await inspector.post("Profiler.start");
       for (let i = 0; i < perBlock; i++) {
         if (e) evict(e);
         if (condition === "syscall") fstatSync(STAT_FD);
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
         }
         order(condition);
       }
-      if (inspector && condition === "tlb") {
+      if (inspector && condition === profiled) {
         const { profile } = await inspector.post("Profiler.stop");
         // One block's profile is enough to read; the last is written.
         writeFileSync(profileFile!, JSON.stringify(profile));
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
     const t = times[c];
     process.stdout.write(`${c.padEnd(17)} ${us(t.decode, 50)} / ${us(t.decode, 90)}   ${us(t.rest, 50)} / ${us(t.rest, 90)}        ${us(t.whole, 50)} / ${us(t.whole, 90)}\n`);
   }
-  if (profileFile) process.stdout.write(`CPU profile of the last tlb block: ${profileFile} (npx tsx bench/profile-top.ts ${profileFile})\n`);
+  if (profileFile) process.stdout.write(`CPU profile of the last ${profiled} block: ${profileFile} (npx tsx bench/profile-top.ts ${profileFile})\n`);
   if (evictionSink() === 0.5) process.stdout.write("\n"); // keeps the eviction's reads observable
 }
 
