@@ -14,6 +14,9 @@ import type { ChannelNotice, ChannelResult } from "./results.js";
 import { rememberDecision, retryAnswer } from "./safe-retries.js";
 import { fieldOf } from "./command-fields.js";
 
+/** Where an order command names its account, after the command's wire name. */
+const ORDER_ACCOUNT = ".order.account_id";
+
 export interface ChannelLimits {
   readonly maxCommandsPerMessage: number;
   readonly maxOpenHandlesPerChannel: number;
@@ -216,9 +219,9 @@ export class ChannelState {
       case "release":
         return this.release(c.accountIds);
       case "start": {
-        const accountId = this.admit(c.order, base, c.kind, true);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
+        const first = this.admit(c.order, base, c.kind, true);
         if (first) return first;
+        const accountId = c.order.operation!.accountId!;
         const r = engine.startPreTrade(c.order);
         if (!r.ok) return { kind: "startRejected", rejects: r.rejects };
         return { kind: "startAccepted", requestId: this.handles.add({ kind: "request", accountId, request: r.request }) };
@@ -236,9 +239,9 @@ export class ChannelState {
         return { kind: "finalized", id: c.requestId };
       }
       case "execute": {
-        const accountId = this.admit(c.order, base, c.kind, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
+        const first = this.admit(c.order, base, c.kind, !c.commitOnAccept);
         if (first) return first;
+        const accountId = c.order.operation!.accountId!;
         const r = engine.executePreTrade(c.order);
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         // Read before any commit: a finalised reservation no longer shows them.
@@ -251,15 +254,15 @@ export class ChannelState {
         return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "startDryRun":
-        this.admit(c.order, base, c.kind, false);
+        this.claim(c.order.operation!.accountId!, base, c.kind, ORDER_ACCOUNT);
         return { kind: "dryRun", report: engine.startPreTradeDryRun(c.order) };
       case "executeDryRun":
-        this.admit(c.order, base, c.kind, false);
+        this.claim(c.order.operation!.accountId!, base, c.kind, ORDER_ACCOUNT);
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
-        const accountId = this.admit(c.order, base, c.kind, !c.commitOnAccept);
-        const first = retryAnswer(engine, c.order, accountId, this.host.nowMs(), base, c.kind);
+        const first = this.admit(c.order, base, c.kind, !c.commitOnAccept);
         if (first) return first;
+        const accountId = c.order.operation!.accountId!;
         const applied = engine.applyDropCopy(c.order);
         if (!applied.ok) return { kind: "dropCopyFailed", rejects: applied.rejects };
         const { operation: reservation, isAccountBlocked } = applied;
@@ -292,29 +295,42 @@ export class ChannelState {
   // ---- pinning ----------------------------------------------------------------------------
 
   /**
-   * An order command's admission: its account is claimed (pinned here) and, when the command
-   * would leave a request or reservation open, the channel's open-handle bound is checked.
-   * The wire requires the account, so it is always there.
+   * The admission of an order that may reserve (start, execute, drop-copy). Everything that
+   * can refuse it is checked before anything changes: the account (known, not pinned to
+   * another channel, the owner's pin cap), a retry's precondition, then the channel's
+   * open-handle bounds when the command would leave a request or reservation open, unless it
+   * is a retry answered with its first decision (which opens nothing). Only then is the
+   * account pinned here: a refused command changes nothing (docs/security.md). Returns that
+   * first decision, or undefined: run the engine. The wire requires the account.
    */
-  private admit(order: Order, base: string, kind: ChannelCommand["kind"], opensHandle: boolean): AccountId {
-    const accountId = this.claim(order.operation!.accountId!, base, kind, ".order.account_id");
-    if (opensHandle) this.assertCapacity(base);
-    return accountId;
+  private admit(order: Order, base: string, kind: ChannelCommand["kind"], opensHandle: boolean): ChannelResult | undefined {
+    const accountId = order.operation!.accountId!;
+    const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
+    const first = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
+    if (first === undefined && opensHandle) this.assertCapacity(base);
+    if (pinsHere) this.pinHere(accountId);
+    return first;
+  }
+
+  /** Pins on first use (see `claimable`), for commands with nothing else to check first. */
+  private claim(accountId: AccountId, base: string, kind: ChannelCommand["kind"], suffix: string): void {
+    if (this.claimable(accountId, base, kind, suffix)) this.pinHere(accountId);
   }
 
   /**
-   * Pins on first use; an account pinned to another live channel is a per-command error.
-   * The account's field is `base`, the command's wire name, then `suffix`: built only here
-   * when it is named.
+   * Whether a command on `accountId` may run here, and must pin it first (true: not yet
+   * pinned): an unknown account, or one pinned to another live channel, or one past the
+   * owner's pin cap, is a per-command error. The account's field is `base`, the command's
+   * wire name, then `suffix`: built only here when it is named.
    */
-  private claim(accountId: AccountId, base: string, kind: ChannelCommand["kind"], suffix: string): AccountId {
+  private claimable(accountId: AccountId, base: string, kind: ChannelCommand["kind"], suffix: string): boolean {
     if (!this.host.isKnownAccount(accountId)) {
       const field = fieldOf(base, kind) + suffix;
       throw new CommandError("UNKNOWN_NAME", field, `${field}: account is not configured on this sidecar`);
     }
-    if (!this.host.pinning) return accountId;
+    if (!this.host.pinning) return false;
     const owner = this.host.pins.ownerOf(accountId);
-    if (owner === this) return accountId;
+    if (owner === this) return false;
     if (owner !== undefined) {
       const field = fieldOf(base, kind) + suffix;
       throw new CommandError(
@@ -324,9 +340,12 @@ export class ChannelState {
       );
     }
     this.assertPinCapacity(1, fieldOf(base, kind) + suffix);
+    return true;
+  }
+
+  private pinHere(accountId: AccountId): void {
     this.host.pins.pin(accountId, this);
     this.accounts.add(accountId);
-    return accountId;
   }
 
   private bind(ids: readonly AccountId[], takeover: boolean, field: string): ChannelResult {
@@ -354,10 +373,7 @@ export class ChannelState {
       this.assertPinCapacity(this.newPinsOf(ids), `${field}.account_ids`);
       // Fence first: the old channel's open work is rolled back before this one proceeds.
       for (const [owner, set] of byOwner) owner.fence(set);
-      for (const id of ids) {
-        this.host.pins.pin(id, this);
-        this.accounts.add(id);
-      }
+      for (const id of ids) this.pinHere(id);
     }
     return { kind: "bind", takenOver: [...byOwner.values()].flatMap((s) => [...s]) };
   }
