@@ -58,7 +58,7 @@ export function toPlain(value: PlainData): unknown {
   let tagLike = false;
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined) continue;
-    out[k] = toPlain(v);
+    setKey(out, k, toPlain(v));
     keys++;
     tagLike = k.startsWith("$");
   }
@@ -96,8 +96,19 @@ export function fromPlain(tree: unknown): PlainData {
 
 function decodeObject(entries: [string, unknown][]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of entries) out[k] = fromPlain(v);
+  for (const [k, v] of entries) setKey(out, k, fromPlain(v));
   return out;
+}
+
+/**
+ * `out[k] = v`, as an own key even when `k` is `__proto__`: there an assignment sets the
+ * object's prototype and the key is gone. `JSON.parse` makes such keys (an operator's
+ * settings JSON may hold one), and a record must read back as it was sent: a change refused
+ * live for its unknown key, journaled without it, would be applied by the replay.
+ */
+function setKey(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 const encoder = new TextEncoder();
