@@ -104,6 +104,13 @@ export class SidecarState implements DoorInternals {
   actingAs: string | undefined;
   /** @internal True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
   operatorBlocking = false;
+  /**
+   * Channels whose close the journal refused (the append threw: a rollover that could not make
+   * its segment, disk full), with the close's reason. Nothing changed for them, so each is
+   * closed again before the next command enters: a gone client's channel must not keep its
+   * accounts pinned and its reservations open until a restart.
+   */
+  private readonly unclosed = new Map<bigint, CloseReason>();
 
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
@@ -213,7 +220,37 @@ export class SidecarState implements DoorInternals {
   /** Ends a channel: its reservations are rolled back and its accounts unpinned (disconnect = drop). */
   closeChannel(channel: bigint, reason: CloseReason): void {
     if (!this.live.has(channel)) return;
-    this.enter({ kind: "closeChannel", channel, reason });
+    this.closeAt(channel, reason, this.nextTs());
+  }
+
+  private closeAt(channel: bigint, reason: CloseReason, ts: number): void {
+    try {
+      this.enterCommand({ kind: "closeChannel", channel, reason, ts });
+    } catch (e) {
+      // Still live: the record was refused before anything changed (write-ahead).
+      if (this.live.has(channel)) this.unclosed.set(channel, reason);
+      throw e;
+    }
+  }
+
+  /**
+   * The closes the journal refused, tried again at `ts` (the time of the command about to
+   * enter: time never runs backwards in the journal); one refused again ends the round.
+   */
+  private retryCloses(ts: number): void {
+    const pending = [...this.unclosed];
+    this.unclosed.clear();
+    for (let i = 0; i < pending.length; i++) {
+      const [channel, reason] = pending[i]!;
+      if (!this.live.has(channel)) continue;
+      try {
+        this.closeAt(channel, reason, ts);
+      } catch {
+        // closeAt remembered this one again; the rest wait with it for the next command.
+        for (let k = i + 1; k < pending.length; k++) this.unclosed.set(pending[k]![0], pending[k]![1]);
+        return;
+      }
+    }
   }
 
   /** Runs one message's commands in order; `bases[i]` is command i's path in the message, for errors. */
@@ -295,6 +332,7 @@ export class SidecarState implements DoorInternals {
 
   /** `enter` for a command built with its timestamp (`nextTs()`, taken just before). */
   private enterCommand(command: Command, bases?: readonly string[]): unknown {
+    if (this.unclosed.size !== 0) this.retryCloses(command.ts);
     const ts = command.ts;
     if (this.currentJournal.mode !== "ephemeral") {
       const observer = this.observer;
