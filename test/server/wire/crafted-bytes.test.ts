@@ -6,60 +6,26 @@
  * repeated scalars (last wins), reordered fields, unknown fields, edge decimals and ids,
  * blank and non-ASCII assets, invalid UTF-8. (Written by a review; passed as it was.)
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import * as fd from "../../../gen/openpit/sidecar/v1/feed_pb.js";
-import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { decodeChannelCommand, decodeExecutionReport } from "../../../src/server/codec/index.js";
 import { decodeOpenRequestToCommands } from "../../../src/server/codec/wire-commands.js";
 import { decodePublishRequestToReports } from "../../../src/server/codec/wire-reports.js";
 import { decodeOpenRequest, decodePublishRequest } from "../../../src/transport/wire/index.js";
-import { DecimalValue } from "../../../src/param/decimal-value.js";
-
-function attempt<T>(f: () => T): { ok: true; v: T } | { ok: false; e: string } {
-  try {
-    return { ok: true, v: f() };
-  } catch (e) {
-    const x = e as { code?: unknown; field?: unknown };
-    return { ok: false, e: `${String(e)} code=${String(x.code)} field=${String(x.field)}` };
-  }
-}
-function settled<T>(x: T, seen = new Set<unknown>()): T {
-  if (x === null || typeof x !== "object" || seen.has(x)) return x;
-  seen.add(x);
-  if (x instanceof DecimalValue) x.toString();
-  else for (const v of x instanceof Map ? x.values() : Object.values(x as object)) settled(v, seen);
-  return x;
-}
-function shape(x: unknown): unknown {
-  if (x === null || typeof x !== "object") return typeof x === "bigint" ? `${x}n` : x;
-  if (Array.isArray(x)) return x.map(shape);
-  const o = x as Record<string, unknown>;
-  return [o.constructor?.name, ...Object.keys(o).map((k) => [k, shape(o[k])])];
-}
-const chan = (decode: (b: Uint8Array) => ch.OpenRequest, b: Uint8Array) =>
-  attempt(() => {
-    const m = decode(b);
-    return { id: m.correlationId, cmds: m.commands.map((c, i) => attempt(() => settled(decodeChannelCommand(c.command, `commands[${i}]`, 16)))) };
-  });
-const feed = (decode: (b: Uint8Array) => fd.PublishRequest, b: Uint8Array) =>
-  attempt(() => {
-    const m = decode(b);
-    return { id: m.correlationId, reps: m.reports.map((r, i) => attempt(() => settled(decodeExecutionReport(r, `reports[${i}]`)))) };
-  });
+import { channelOutcomes, feedOutcomes, shape } from "./decoder-outcomes.js";
 
 function sameChannel(b: Uint8Array) {
-  const gen = chan((x) => fromBinary(ch.OpenRequestSchema, x), b);
-  const tr = chan(decodeOpenRequest, b);
-  const fast = chan(decodeOpenRequestToCommands, b);
+  const gen = channelOutcomes((x) => fromBinary(ch.OpenRequestSchema, x), b);
+  const tr = channelOutcomes(decodeOpenRequest, b);
+  const fast = channelOutcomes(decodeOpenRequestToCommands, b);
   expect(shape(tr)).toStrictEqual(shape(gen));
   expect(shape(fast)).toStrictEqual(shape(gen));
 }
 function sameFeed(b: Uint8Array) {
-  const gen = feed((x) => fromBinary(fd.PublishRequestSchema, x), b);
-  const tr = feed(decodePublishRequest, b);
-  const fast = feed(decodePublishRequestToReports, b);
+  const gen = feedOutcomes((x) => fromBinary(fd.PublishRequestSchema, x), b);
+  const tr = feedOutcomes(decodePublishRequest, b);
+  const fast = feedOutcomes(decodePublishRequestToReports, b);
   expect(shape(tr)).toStrictEqual(shape(gen));
   expect(shape(fast)).toStrictEqual(shape(gen));
 }

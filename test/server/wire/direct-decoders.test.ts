@@ -14,51 +14,15 @@ import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import * as fd from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { decodeOpenRequest, decodePublishRequest } from "../../../src/transport/wire/index.js";
-import { decodeChannelCommand, decodeExecutionReport } from "../../../src/server/codec/index.js";
+import { decodeExecutionReport } from "../../../src/server/codec/index.js";
 import { DecodedCommand, DecodedReport } from "../../../src/server/codec/decoded-messages.js";
 import { PRICE_NON_NEGATIVE, QUANTITY_NON_NEGATIVE, VOLUME_NON_NEGATIVE, decodeOpenRequestToCommands, positionSideName, sideName } from "../../../src/server/codec/wire-commands.js";
 import { decodePublishRequestToReports, positionEffectName } from "../../../src/server/codec/wire-reports.js";
 import { Fee, Pnl, Price, Quantity, Volume } from "../../../src/param/index.js";
-import { DecimalValue } from "../../../src/param/decimal-value.js";
 import { ProtoReader } from "../../../src/transport/wire/proto-reader.js";
 import { readAsset, readDecimal, readSharedUint64 } from "../../../src/server/codec/wire-values.js";
 import { attempt, corrupted, forSeeds, len, rng, ascii, varint } from "./random-messages.js";
-
-/** Every value's structure, keys in order and classes named (toStrictEqual ignores key order). */
-function shape(x: unknown): unknown {
-  if (x === null || typeof x !== "object") return typeof x === "bigint" ? `${x}n` : x;
-  if (Array.isArray(x)) return x.map(shape);
-  const o = x as Record<string, unknown>;
-  return [o.constructor?.name, ...Object.keys(o).map((k) => [k, shape(o[k])])];
-}
-
-/** Per command: the domain command or its error, as the channel service would get them. */
-function channelOutcomes(decode: (b: Uint8Array) => ch.OpenRequest, bytes: Uint8Array) {
-  return attempt(() => {
-    const m = decode(bytes);
-    return { correlationId: m.correlationId, commands: m.commands.map((c, i) => attempt(() => decodeChannelCommand(c.command, `commands[${i}]`, 16))) };
-  });
-}
-
-function feedOutcomes(decode: (b: Uint8Array) => fd.PublishRequest, bytes: Uint8Array) {
-  return attempt(() => {
-    const m = decode(bytes);
-    return { correlationId: m.correlationId, reports: m.reports.map((r, i) => attempt(() => settled(decodeExecutionReport(r, `reports[${i}]`)))) };
-  });
-}
-
-/**
- * Every decimal's text cache filled (`toString()`), on both paths alike: the direct decoder
- * shares some values (a "0" P&L or fee, a lock price of the trade price's bytes), whose
- * cache an earlier print may have filled; the cache is of the value's own digits.
- */
-function settled<T>(x: T, seen = new Set<unknown>()): T {
-  if (x === null || typeof x !== "object" || seen.has(x)) return x;
-  seen.add(x);
-  if (x instanceof DecimalValue) x.toString();
-  else for (const v of x instanceof Map ? x.values() : Object.values(x as object)) settled(v, seen);
-  return x;
-}
+import { channelOutcomes, feedOutcomes, shape } from "./decoder-outcomes.js";
 
 function sameChannel(bytes: Uint8Array): boolean {
   const slow = channelOutcomes(decodeOpenRequest, bytes);
