@@ -59,7 +59,8 @@ interface CommitRecord {
  * execution report, it reads each watched policy's `limitUsage` for the account and sends
  * a `softLimitCrossed` event for each share usage rose to (usage ≥ share × max, max > 0),
  * lowest share first. A share is sent once per crossing: it re-arms only once usage fell
- * below it again (seen at a later reading). Place it last, so the readings follow every
+ * below it again (seen at a later reading, or at a rollback of a reservation, which re-arms
+ * without announcing anything). Place it last, so the readings follow every
  * other policy's update. Dry runs read nothing; drop copies are read like orders.
  */
 export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
@@ -190,8 +191,12 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     return undefined;
   }
 
-  /** Reads every watched usage of the account now and announces the shares crossed upward. */
-  read(accountId: AccountId, nowMs: number): void {
+  /**
+   * Reads every watched usage of the account now and announces the shares crossed upward.
+   * `rearmOnly`: only lowers levels (shares usage fell below re-arm), never raises or
+   * announces one: a rollback's reading, taken while the reservation is being undone.
+   */
+  read(accountId: AccountId, nowMs: number, rearmOnly = false): void {
     const peers = this.#peers;
     if (peers === undefined) return;
     const ctx = this.#readingCtx!;
@@ -219,7 +224,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         }
         const level = this.#intLevelOf(usage, max, watchedLimit);
         const before = byLimit?.get(watchedLimit.key) ?? 0;
-        if (level === before) continue;
+        if (level === before || (rearmOnly && level > before)) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(watchedLimit.key, level);
         if (before < level) this.#announce(peers, accountId, policy.name, limit, Quantity.fromInt(usage), Quantity.fromInt(max), before, level);
@@ -239,7 +244,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         const level = this.#levelOf(u.usage, u.max, watchedLimit);
         const key = watchedLimit.key;
         const before = byLimit?.get(key) ?? 0;
-        if (level === before) continue;
+        if (level === before || (rearmOnly && level > before)) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(key, level);
         if (before < level) {
@@ -329,7 +334,16 @@ class CommitReading implements Mutation {
     this.policy.read(this.accountId, this.nowMs);
   }
 
-  rollback(): void {}
+  /**
+   * A rollback lowers usage that no later reading may see (the account may send nothing
+   * more): the levels it fell below re-arm now, silently. The book's entry is already out
+   * (its mutation is last, so rolled back first); other policies' holds may not be yet, and
+   * read at the order's time a window's usage is no lower than later: both can only leave a
+   * level latched, never announce one.
+   */
+  rollback(): void {
+    this.policy.read(this.accountId, this.nowMs, true);
+  }
 }
 
 /** How many of `shares` (ascending) are at or below `reached`. */

@@ -76,6 +76,32 @@ describe("SoftLimitPolicy", () => {
     expect(w.crossings()).toEqual([]);
   });
 
+  it("re-arms a share when a rollback takes usage below it, silently, so the next crossing is sent", () => {
+    const w = build();
+    for (let i = 0; i < 5; i++) submit(w.engine, order());
+    // Open, never committed: no reading (a reservation read at its rollback would be read
+    // with its own hold not yet undone, so a rollback's reading never announces).
+    const held = w.engine.executePreTrade(order());
+    if (!held.ok) throw new Error("refused");
+    submit(w.engine, order()); // 7 open: 0.7 crossed
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+    held.reservation.rollback(); // 6 open: below 0.7, nothing announced
+    expect(w.engine.book.openOrders(ACCOUNT)).toBe(6);
+    expect(w.crossings()).toHaveLength(1);
+    submit(w.engine, order()); // 7 open again: a second crossing
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7", "MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+  });
+
+  it("a rollback above a share leaves it latched and announces nothing", () => {
+    const w = build();
+    for (let i = 0; i < 7; i++) submit(w.engine, order()); // 0.7 crossed
+    const held = w.engine.executePreTrade(order()); // 8 open, unread
+    if (!held.ok) throw new Error("refused");
+    held.reservation.rollback(); // 7 open: still at 0.7
+    submit(w.engine, order()); // 8: no new share
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+  });
+
   it("survives a snapshot: a share already crossed is not sent again", () => {
     const w = build();
     for (let i = 0; i < 7; i++) submit(w.engine, order());
