@@ -1,6 +1,7 @@
 /** An operator's command as the door runs it: between two readings of what it touches, recorded in the audit trail. */
 import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
-import { accountsNamed, effectView, requestJson } from "./audit-effects.js";
+import { effectView, requestJson } from "./audit-effects.js";
+import { auditedAccounts } from "./audit-accounts.js";
 import type { AdminCommand } from "./commands.js";
 import { announce, sendCancelNotices } from "./door-announcements.js";
 import type { DoorInternals } from "./door-internals.js";
@@ -40,16 +41,17 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   }
   // A refused retirement changed nothing: recorded as failed, with every refusal.
   const refused = result === undefined ? undefined : retirementFailure(result);
+  const after = effectView(door.engine, door.marketData, command);
   const record = door.audit.append({
     time: ts,
     actor,
     action: command.kind,
     request: requestJson(command),
-    effect: { before, after: effectView(door.engine, door.marketData, command) },
+    effect: { before, after },
     outcome: result === undefined || refused !== undefined ? "failed" : "applied",
     reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : (refused ?? ""),
     detail: "",
-    accountIds: accountsNamed(command),
+    accountIds: auditedAccounts(command, before, after),
   });
   announce(door, { kind: "auditRecorded", record }, actor);
   if (result === undefined) throw failure;
