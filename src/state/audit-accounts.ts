@@ -6,7 +6,8 @@
  * name and those whose entries the change altered (an entry removed is named only in the
  * settings before), so "who changed account 7's limit?" finds the change, applied or not.
  */
-import { AccountId } from "../param/ids.js";
+import type { AccountId } from "../param/ids.js";
+import { readAccountId } from "../policies/settings-json.js";
 import { accountsNamed } from "./audit-effects.js";
 import type { AdminCommand } from "./commands.js";
 
@@ -44,13 +45,12 @@ function entriesByAccount(tree: unknown, out = new Map<AccountId, string>()): Ma
   return out;
 }
 
-/** A settings file's account id (a u64 number or digit string, as the policies read it), or undefined. */
+/** A settings entry's account id, read as the policies read it (`readAccountId`), or undefined. */
 function accountIdOf(v: unknown): AccountId | undefined {
   try {
-    if (typeof v === "number" || typeof v === "bigint") return AccountId.fromU64(v);
-    if (typeof v === "string" && /^[0-9]+$/.test(v)) return AccountId.fromU64(BigInt(v));
+    return readAccountId(v, "accountId");
   } catch {
     // Not an account id: the settings reader refuses it, naming the field.
+    return undefined;
   }
-  return undefined;
 }
