@@ -6,7 +6,7 @@ import type { AccountId } from "../param/index.js";
 import type { Engine, PreTradeReservation } from "../engine/index.js";
 import type { ExecutionReport, Order, PostTradeResult } from "../model/index.js";
 import { LOCAL_PRINCIPAL_NAME, type ChannelCommand } from "./commands.js";
-import { CommandError, internalError } from "./command-error.js";
+import { CommandError, internalError, unconfiguredAccount } from "./command-error.js";
 import { HandleTable, type Handle, type HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import type { PinRegistry } from "./pin-registry.js";
@@ -325,8 +325,7 @@ export class ChannelState {
    */
   private claimable(accountId: AccountId, base: string, kind: ChannelCommand["kind"], suffix: string): boolean {
     if (!this.host.isKnownAccount(accountId)) {
-      const field = fieldOf(base, kind) + suffix;
-      throw new CommandError("UNKNOWN_NAME", field, `${field}: account is not configured on this sidecar`);
+      throw unconfiguredAccount(fieldOf(base, kind) + suffix);
     }
     if (!this.host.pinning) return false;
     const owner = this.host.pins.ownerOf(accountId);
@@ -351,8 +350,7 @@ export class ChannelState {
   private bind(ids: readonly AccountId[], takeover: boolean, field: string): ChannelResult {
     for (const [i, id] of ids.entries()) {
       if (!this.host.isKnownAccount(id)) {
-        const f = `${field}.account_ids[${i}]`;
-        throw new CommandError("UNKNOWN_NAME", f, `${f}: account is not configured on this sidecar`);
+        throw unconfiguredAccount(`${field}.account_ids[${i}]`);
       }
     }
     const byOwner = new Map<ChannelState, Set<AccountId>>();

@@ -52,6 +52,11 @@ export function unknownEnum(field: string, value: number): never {
   throw new CommandError("UNKNOWN_ENUM", field, `${field}: unknown enum value ${value}`);
 }
 
+/** A command naming an account that a strict account list (`accounts.strict`) does not name. */
+export function unconfiguredAccount(field: string): CommandError {
+  return new CommandError("UNKNOWN_NAME", field, `${field}: account is not configured on this sidecar`);
+}
+
 /** A policy or engine failure as the per-command error a client sees; the stream stays up. */
 export function internalError(field: string, e: unknown): CommandError {
   const message = e instanceof PolicyCallbackError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;

@@ -18,7 +18,7 @@ import type { ExecutionReport } from "../../src/model/index.js";
 import { seededRandom } from "../../bench/workload.js";
 
 describe("feed: report paths handed to the door", () => {
-  it("name each applied report by its index in the whole message (2 000 random messages, slices and refusals)", () => {
+  it("name each applied report by its index in the whole message (2 000 random messages, slices, refusals and unconfigured accounts)", () => {
     let refusedSome = 0;
     for (let seed = 1; seed <= 2_000; seed++) {
       const next = seededRandom(seed);
@@ -47,16 +47,19 @@ describe("feed: report paths handed to the door", () => {
               refuseUnowned: () => undefined,
               refuseAdmin: () => undefined,
             };
+      // An account a strict account list does not name is refused before the door too.
+      const unconfigured = next() < 0.3 ? BigInt(1 + Math.floor(next() * 6)) : undefined;
       let paths: string[] | undefined;
       const state = {
         limits: { maxCommandsPerMessage: 1_000 },
+        isKnownAccount: (id: bigint) => id !== unconfigured,
         applyReports(valid: readonly ExecutionReport[], bases?: readonly string[]) {
           paths = valid.map((_, k) => bases?.[k] ?? `reports[${k}]`);
           return valid.map(() => ({ kind: "postTrade", result: { accountBlocks: [], accountPnls: [], accountAdjustments: [] } }));
         },
       } as unknown as SidecarState;
       const out = publishAnswers(state, m, undefined, offset, gate);
-      const applied = ids.flatMap((id, i) => (refused.has(id) ? [] : [`reports[${offset + i}]`]));
+      const applied = ids.flatMap((id, i) => (refused.has(id) || id === unconfigured ? [] : [`reports[${offset + i}]`]));
       expect(paths ?? []).toEqual(applied);
       expect(Array.isArray(out) && out.length).toBe(count);
       if (applied.length < count) refusedSome++;

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { ExecutionReportFeedService, PublishResponseSchema, type PublishRequest, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { ExecutionReport } from "../../model/index.js";
-import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
+import { CommandError, unconfiguredAccount, type CommandErrorCode } from "../../state/command-error.js";
 import { decodedReport } from "../codec/decoded-messages.js";
 import { decodeExecutionReport, encodeCommandError, encodeFeedAnswers, feedAnswerMessage, reportResults, type FeedAnswer } from "../codec/index.js";
 import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
@@ -72,7 +72,7 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
     // The path is needed only to name an error: a report the direct decoder read, with no
     // scope or ownership to check, goes without (wire-reports.ts).
     const direct = checked === undefined && ownership === undefined ? decodedReport(m.reports[i]) : undefined;
-    if (direct !== undefined) {
+    if (direct !== undefined && isConfigured(state, direct)) {
       valid[n] = direct;
       if (bases !== undefined) bases[n] = indexedField("reports", offset + i);
       n++;
@@ -87,6 +87,8 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
         const denied = refuseReport(checked, report, field, groupOf!);
         if (denied) throw denied;
       }
+      // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).
+      if (!isConfigured(state, report)) throw unconfiguredAccount(`${field}.account_id`);
       if (ownership) {
         const id = report.operation?.accountId;
         const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
@@ -111,6 +113,12 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
     for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = applied[k]!;
   }
   return out;
+}
+
+/** False for a report naming an account a strict account list does not name; a report naming none is the engine's to refuse. */
+function isConfigured(state: SidecarState, report: ExecutionReport): boolean {
+  const id = report.operation?.accountId;
+  return id === undefined || state.isKnownAccount(id);
 }
 
 /**
