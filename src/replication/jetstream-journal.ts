@@ -22,17 +22,24 @@
  * (JournalFailedError through onFatal): nothing after the failure is acknowledged.
  */
 import { randomBytes } from "node:crypto";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
+import { InvalidArgumentError, type NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "../state/commands.js";
-import { JournalClosedError, JournalFailedError, type Journal, type JournalStatus } from "../state/journal/journal.js";
-import { MAX_SEQUENCE } from "../state/journal/segment-format.js";
+import { JournalClosedError, JournalFailedError, RecordTooLargeError, type Journal, type JournalStatus } from "../state/journal/journal.js";
+import { FRAME_HEADER_BYTES, MAX_SEQUENCE } from "../state/journal/segment-format.js";
 import { runDurableCallbacks } from "../state/journal/commit-pipeline.js";
 import { encodeRecordsMessage, frameRecord, MESSAGE_HEADER_BYTES } from "./journal-message.js";
 import { commandLane, journalSubjects, laneOfShard, type JournalSubjects } from "./journal-subjects.js";
 
 /** Below nats-server's default max_payload (1 MiB); a larger backlog leaves as several messages. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024;
+/** nats-server's default max_payload, assumed when the connection has not said (it always has once connected). */
+const DEFAULT_SERVER_MAX_PAYLOAD = 1024 * 1024;
+/**
+ * Room left in the server's max_payload for a publish's headers (the message id and the
+ * expected last subject sequence: under 200 bytes), which the server counts against it.
+ */
+const PUBLISH_HEADER_ROOM = 512;
 /** Long enough to ride out a stream leader election (measured 5-8 s on nats-server 2.9 after a SIGKILL). */
 export const DEFAULT_APPEND_TIMEOUT_MS = 15_000;
 const ATTEMPT_TIMEOUT_MS = 2_000;
@@ -110,6 +117,8 @@ export class JetStreamJournal implements Journal {
   private readonly laneOf: Int32Array;
   private readonly appendTimeoutMs: number;
   private readonly maxMessageBytes: number;
+  /** The largest payload one record may have: alone in a message, it still fits the server's max_payload. */
+  private readonly maxRecordBytes: number;
   private readonly onFatal: (err: JournalFailedError) => void;
   private readonly idPrefix = randomBytes(6).toString("hex");
   private readonly ownsConnection: boolean;
@@ -142,7 +151,12 @@ export class JetStreamJournal implements Journal {
     this.laneOf = laneOfShard(o.subjects);
     this.lanes = subjects.map((s, i) => new Lane(s, o.lastSubjectSequences[i]!));
     this.appendTimeoutMs = o.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
-    this.maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    // A publish the server cannot take is refused by the client library and can never
+    // succeed: so no message is built larger than max_payload (a batch stops short of it),
+    // and a record too large to travel alone is refused by append before anything changes.
+    const fits = (o.connection.info?.max_payload ?? DEFAULT_SERVER_MAX_PAYLOAD) - PUBLISH_HEADER_ROOM;
+    this.maxMessageBytes = Math.min(o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, fits);
+    this.maxRecordBytes = fits - MESSAGE_HEADER_BYTES - FRAME_HEADER_BYTES;
     this.onFatal = o.onFatal ?? (() => undefined);
     this.last = this.durable = o.nextSequence - 1n;
     this.lastStreamSeq = o.lastStreamSequence;
@@ -189,6 +203,7 @@ export class JetStreamJournal implements Journal {
 
   append(payload: Uint8Array, command?: Command): bigint {
     this.checkOpen();
+    if (payload.length > this.maxRecordBytes) throw new RecordTooLargeError(payload.length, this.maxRecordBytes);
     const seq = this.last + 1n;
     const turn = this.turn();
     this.lanes[this.laneOf[commandLane(command, this.shardCount)]!]!.queue.push({ frame: frameRecord(seq, payload), turn });
@@ -326,6 +341,12 @@ export class JetStreamJournal implements Journal {
           } else {
             this.fail(`the stream refused an append to ${lane.subject}: ${e.message}`, e);
           }
+          return undefined;
+        }
+        if (e instanceof InvalidArgumentError) {
+          // The client library refused the message itself (e.g. over a max_payload lowered
+          // since the journal opened, by a reconnect to another server): retrying cannot help.
+          this.fail(`the NATS client refused an append to ${lane.subject}: ${e.message}`, e);
           return undefined;
         }
         if (this.nc.isClosed()) {

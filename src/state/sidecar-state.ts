@@ -12,7 +12,8 @@ import { ChannelState, type ChannelLimits } from "./channel-state.js";
 import { AuditLog, type AuditDenial, type AuditRecord, type AuditRetention } from "./audit-log.js";
 import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
 import { EventHub, type SequencedEvent } from "./event-hub.js";
-import { JournalFailedError, type Journal } from "./journal/journal.js";
+import { JournalFailedError, RecordTooLargeError, type Journal } from "./journal/journal.js";
+import { CommandError } from "./command-error.js";
 import { PinRegistry } from "./pin-registry.js";
 import { HandleTally } from "./handle-table.js";
 import { guarded } from "./guarded.js";
@@ -335,12 +336,19 @@ export class SidecarState implements DoorInternals {
     if (this.unclosed.size !== 0) this.retryCloses(command.ts);
     const ts = command.ts;
     if (this.currentJournal.mode !== "ephemeral") {
-      const observer = this.observer;
-      if (observer === undefined || !observer.timeAppend()) this.currentJournal.append(encodeCommand(command), command);
-      else {
-        const started = observer.now();
-        this.currentJournal.append(encodeCommand(command), command);
-        observer.journalAppend(observer.now() - started);
+      try {
+        const observer = this.observer;
+        if (observer === undefined || !observer.timeAppend()) this.currentJournal.append(encodeCommand(command), command);
+        else {
+          const started = observer.now();
+          this.currentJournal.append(encodeCommand(command), command);
+          observer.journalAppend(observer.now() - started);
+        }
+      } catch (e) {
+        // Refused before anything changed: the client's to split or shorten (a batch of many
+        // commands, a long text), so a per-command error, not a failure of the journal.
+        if (e instanceof RecordTooLargeError) throw new CommandError("RESOURCE_EXHAUSTED", "", `command too large to journal: ${e.bytes} bytes encoded, at most ${e.limit}`);
+        throw e;
       }
     }
     this.lastTs = ts;

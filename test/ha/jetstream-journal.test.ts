@@ -5,7 +5,7 @@
  * append that cannot reach a quorum fails the journal instead of being answered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JournalFailedError } from "../../src/state/journal/journal.js";
+import { JournalFailedError, RecordTooLargeError } from "../../src/state/journal/journal.js";
 import type { Command } from "../../src/state/commands.js";
 import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
@@ -204,6 +204,32 @@ describe.runIf(NATS_READY)("JetStream journal", () => {
     await l.jsm.streams.purge("JE", { keep: 1 });
     const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JE", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
     await expect(tail.start()).rejects.toThrow(`stream JE starts at sequence ${last}, but reading must start at 1 (after the snapshot): messages 1..${last - 1} are gone`);
+  });
+
+  it("refuses in append a record too large to publish alone, before anything changes; one over maxMessageBytes that fits is published alone", async () => {
+    const { link: l, subjects } = await open("JBIG");
+    const failures: JournalFailedError[] = [];
+    const journal = await writer(l, "JBIG", subjects, "big", (e) => failures.push(e));
+    expect(l.nc.info?.max_payload).toBe(1024 * 1024);
+    // max_payload less room for the publish's headers, the message header and the frame's.
+    const limit = 1024 * 1024 - 512 - 16 - 16;
+    expect(() => journal.append(new Uint8Array(limit + 1), feed(1n))).toThrow(new RecordTooLargeError(limit + 1, limit));
+    expect(journal.lastSequence).toBe(0n);
+    // Before, such a record was retried as a missing ack and failed the journal at appendTimeoutMs.
+    const big = new Uint8Array(limit).fill(7);
+    journal.append(big, feed(1n));
+    journal.append(bytes("after"), feed(1n));
+    let answered = false;
+    journal.afterDurable(() => (answered = true));
+    await journal.flush();
+    expect([answered, failures.length, journal.durableSequence]).toEqual([true, 0, 2n]);
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JBIG", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: (r) => sizes.push(r.payload.length) });
+    const sizes: number[] = [];
+    await tail.start();
+    await tail.catchUp(10_000);
+    await tail.stop();
+    expect(sizes).toEqual([limit, 5]);
+    await journal.close();
   });
 
   it("does not answer an append that no quorum acknowledges, and fails the journal when the append timeout passes", async () => {

@@ -141,7 +141,14 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
       session.channelId = state.openChannel(session.owner).channelId;
       session.onOpen?.(session.channelId);
     }
-    const ran = state.runChannel(session.channelId, valid, bases);
+    let ran: ChannelAnswer[];
+    try {
+      ran = state.runChannel(session.channelId, valid, bases);
+    } catch (e) {
+      // The door refused the message's commands as a whole (one record too large to journal).
+      if (!(e instanceof CommandError)) throw e;
+      ran = valid.map(() => results.fromError(e));
+    }
     for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = ran[k]!;
   }
   return out;

@@ -14,6 +14,8 @@ const COMMAND_STATUS: Partial<Record<CommandErrorCode, status>> = {
   UNKNOWN_NAME: status.NOT_FOUND,
   FAILED_PRECONDITION: status.FAILED_PRECONDITION,
   UNAVAILABLE: status.UNAVAILABLE,
+  // A command too large to journal (the client is to shorten it).
+  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
   NOT_OWNER: status.FAILED_PRECONDITION,
   // A compare-and-set that lost (gRPC's code for "restart the read-modify-write").
   ABORTED: status.ABORTED,

@@ -109,7 +109,14 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
   valid.length = n;
   if (bases !== undefined) bases.length = n;
   if (n > 0) {
-    const applied = state.applyReports(valid, bases);
+    let applied: FeedAnswer[];
+    try {
+      applied = state.applyReports(valid, bases);
+    } catch (e) {
+      // The door refused the reports as a whole (one record too large to journal).
+      if (!(e instanceof CommandError)) throw e;
+      applied = valid.map(() => reportResults.fromError(e));
+    }
     for (let k = 0; k < applied.length; k++) out[slots ? slots[k]! : k] = applied[k]!;
   }
   return out;

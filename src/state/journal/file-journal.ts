@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Batch, CommitPipeline, closeIfDone, type SegmentTarget } from "./commit-pipeline.js";
-import { JournalClosedError, type JournalFailedError, type Journal, type JournalStatus } from "./journal.js";
+import { JournalClosedError, RecordTooLargeError, type JournalFailedError, type Journal, type JournalStatus } from "./journal.js";
 import { createZeroedFileSync, ensureDirDurable, fsyncDirSync, listSegments, listSnapshotFiles, readDirNames, writeZerosSync } from "./journal-files.js";
 import { nodeJournalIo, type JournalIo } from "./journal-io.js";
 import { readJournal, type JournalEnd } from "./journal-reader.js";
@@ -152,7 +152,7 @@ export class FileJournal implements Journal {
   append(payload: Uint8Array): bigint {
     this.checkOpen();
     const len = payload.length;
-    if (len > MAX_PAYLOAD_BYTES) throw new RangeError(`journal record of ${len} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+    if (len > MAX_PAYLOAD_BYTES) throw new RecordTooLargeError(len, MAX_PAYLOAD_BYTES);
     const seq = this.last + 1n;
     const frame = FRAME_HEADER_BYTES + len;
     if (this.offset + (this.offset === 0 ? SEGMENT_HEADER_BYTES : 0) + frame > this.seg.size) this.rollover(seq, frame);

@@ -66,6 +66,21 @@ export class JournalFailedError extends Error {
   }
 }
 
+/**
+ * Thrown by append, before anything changes, for a record larger than the journal can store
+ * (the replicated journal's bound is the NATS server's max_payload, 1 MiB by default; the
+ * file journal's is far above any gRPC message). The door refuses the command with it.
+ */
+export class RecordTooLargeError extends RangeError {
+  override name = "RecordTooLargeError";
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`journal record of ${bytes} bytes exceeds ${limit}`);
+  }
+}
+
 /** Thrown by append/afterDurable after close() was called. */
 export class JournalClosedError extends Error {
   override name = "JournalClosedError";
