@@ -3,6 +3,17 @@
  * TTL = the lease TTL, so a lease nobody renews is expired by the servers themselves. On
  * nats-server 2.9 an expiry writes no marker: a waiting standby learns of it by polling
  * (its create succeeds once the entry is gone).
+ *
+ * The revisions this store hands out are the bucket's own plus the bucket's epoch base: a
+ * claim's revision is the new owner's journal epoch, and epochs must keep growing over the
+ * journal's whole life. The bucket's revisions start at 1 again when it is deleted and
+ * created anew (a TTL or replica change, by hand), far below the epochs the journal already
+ * holds (a day of renewals puts them in the millions), and every takeover's claim would be
+ * refused as stale: no instance could serve. The base is the bucket's creation time in
+ * microseconds, as the servers recorded it (its stream's `created`: every instance reads the
+ * same, so no instance has to write it and none can race another). A newer bucket's base is
+ * above every epoch an older one gave, whose revisions grew a few per second, not a million;
+ * and it stays below 2^53 (exact as a number) until the year 2255.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
@@ -24,17 +35,29 @@ function isConflict(e: unknown): boolean {
   return err?.api_error?.err_code === 10071 || /wrong last sequence/.test(err?.message ?? "");
 }
 
-export class KvLeaseStore implements LeaseStore {
-  private constructor(private readonly kv: KV) {}
+/** What an operator does about a bucket that does not match the configuration: deleting it is safe (epochs keep growing). */
+const REMEDY = "stop every instance and delete the bucket (the next start creates it, its epochs above the journal's), or configure every instance alike";
 
-  /** Opens the bucket, creating it with the lease TTL on first use. */
+export class KvLeaseStore implements LeaseStore {
+  private constructor(
+    private readonly kv: KV,
+    /** Added to the bucket's revisions (see the file's comment). */
+    readonly epochBase: number,
+  ) {}
+
+  /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
     const kv = await new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas });
     const status = await kv.status();
     if (status.ttl !== o.ttlMs) {
-      throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (delete the bucket or use the same TTL everywhere)`);
+      throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (${REMEDY})`);
     }
-    return new KvLeaseStore(kv);
+    if (status.replicas !== o.replicas) {
+      throw new Error(`lease bucket '${o.bucket}' has ${status.replicas} replicas, the configuration says ${o.replicas} (${REMEDY})`);
+    }
+    const created = Date.parse(status.streamInfo.created);
+    if (!Number.isFinite(created)) throw new Error(`lease bucket '${o.bucket}': its creation time '${status.streamInfo.created}' does not parse`);
+    return new KvLeaseStore(kv, created * 1000);
   }
 
   private key(shard: number): string {
@@ -43,7 +66,7 @@ export class KvLeaseStore implements LeaseStore {
 
   async create(shard: number, value: LeaseValue): Promise<number> {
     try {
-      return await this.kv.create(this.key(shard), encodeLeaseValue(value));
+      return this.epochBase + (await this.kv.create(this.key(shard), encodeLeaseValue(value)));
     } catch (e) {
       if (isConflict(e)) throw new LeaseConflictError(`shard ${shard} is leased by someone else`);
       throw e;
@@ -52,7 +75,7 @@ export class KvLeaseStore implements LeaseStore {
 
   async update(shard: number, value: LeaseValue, revision: number): Promise<number> {
     try {
-      return await this.kv.update(this.key(shard), encodeLeaseValue(value), revision);
+      return this.epochBase + (await this.kv.update(this.key(shard), encodeLeaseValue(value), revision - this.epochBase));
     } catch (e) {
       if (isConflict(e)) throw new LeaseConflictError(`shard ${shard}'s lease moved past revision ${revision}`);
       throw e;
@@ -62,7 +85,7 @@ export class KvLeaseStore implements LeaseStore {
   async read(shard: number): Promise<LeaseRecord | undefined> {
     const entry = await this.kv.get(this.key(shard));
     if (!entry || entry.operation !== "PUT") return undefined;
-    return { value: decodeLeaseValue(entry.string()), revision: entry.revision };
+    return { value: decodeLeaseValue(entry.string()), revision: this.epochBase + entry.revision };
   }
 
   watchReleases(onRelease: (shard: number) => void): () => void {
@@ -117,7 +140,7 @@ export class KvLeaseStore implements LeaseStore {
 
   async release(shard: number, revision: number): Promise<void> {
     try {
-      await this.kv.delete(this.key(shard), { previousSeq: revision });
+      await this.kv.delete(this.key(shard), { previousSeq: revision - this.epochBase });
     } catch (e) {
       if (!isConflict(e)) throw e;
     }

@@ -67,6 +67,13 @@ export class ObjectSnapshotStore {
    */
   static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number, group?: string, retry: TransientRetryOptions = {}): Promise<ObjectSnapshotStore> {
     const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }), retry);
+    // One made by an earlier configuration keeps its replica count: refused, as the journal
+    // stream is, so snapshots are never held by fewer servers than the configuration says.
+    // Not deleted or changed here: the snapshot may be all that covers a purged journal.
+    const held = (await retryTransient(`reading object store ${bucket}`, () => store.status(), retry)).replicas;
+    if (held !== replicas) {
+      throw new Error(`snapshot bucket '${bucket}' has ${held} replicas, the configuration says ${replicas} (raise its stream OBJ_${bucket} to ${replicas} replicas in place, or configure replication.replicas = ${held})`);
+    }
     return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry);
   }
 

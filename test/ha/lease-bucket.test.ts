@@ -1,0 +1,109 @@
+/**
+ * The lease bucket on a real 3-node cluster. Epochs are lease revisions, and must keep
+ * growing over the journal's whole life; a deleted and recreated bucket starts its own
+ * revisions at 1 again, so its revisions are offset by an epoch base: the bucket's creation
+ * time in µs, as the servers recorded it. Before, after a recreation (which the TTL
+ * mismatch error advised) every takeover was refused as stale and no instance could serve.
+ * A bucket left with another replica count is refused, as the journal stream is; so is a
+ * snapshot bucket. Found by review.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import type { Command } from "../../src/state/commands.js";
+import type { AccountId } from "../../src/param/ids.js";
+import { claimJournal } from "../../src/replication/claim.js";
+import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
+import { JournalTail } from "../../src/replication/journal-tail.js";
+import { KvLeaseStore } from "../../src/replication/kv-lease-store.js";
+import { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
+import { ShardLeases } from "../../src/replication/shard-leases.js";
+import { realLeaseTimers } from "../../src/replication/lease-timers.js";
+import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+
+const SHARDS = 4;
+const feed = (accountId: bigint): Command => ({ kind: "feed", ts: 1, reports: [{ operation: { accountId: accountId as AccountId } }] });
+
+describe.runIf(NATS_READY)("lease bucket", () => {
+  let cluster: NatsCluster;
+  let link: JournalLink;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+    nc = await connect({ servers: [...cluster.urls] });
+  }, 30_000);
+  afterAll(async () => {
+    await link?.nc.close();
+    await nc?.close();
+    await cluster?.stop();
+  });
+
+  async function claimAll(store: KvLeaseStore, id: string) {
+    const leases = new ShardLeases({ store, timers: realLeaseTimers, self: { owner: id, address: `${id}:1` }, ttlMs: 2000, onLost: () => {} });
+    let epoch = 0;
+    for (let s = 0; s < SHARDS; s++) epoch = Math.max(epoch, (await leases.claim(s))!);
+    return { leases, epoch: BigInt(epoch) };
+  }
+
+  it("deleted and created anew (as a TTL change needs), still gives epochs above the journal's: a standby takes over", async () => {
+    const stream = "LBREC";
+    const subjects = { prefix: "lbrec", shardCount: SHARDS };
+    link = await connectJournal({ servers: cluster.urls, stream, subjectPrefix: "lbrec", replicas: 3 });
+    let store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 2000, replicas: 3 });
+    const firstBase = BigInt(store.epochBase);
+    expect(store.epochBase).toBe(Date.parse((await (await new Kvm(link.nc).open("LBREC_LEASES")).status()).streamInfo.created) * 1000);
+    // Some history: the old bucket's revisions are past where the new one's start.
+    for (let i = 0; i < 60; i++) await store.release(0, await store.create(0, { owner: "x", address: "x:1" }));
+
+    const a = await claimAll(store, "a");
+    expect(a.epoch).toBe(firstBase + 124n); // 60 creates and 60 deletes, then four claims
+    const tailA = new JournalTail({ js: link.js, jsm: link.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await tailA.start();
+    const journalA = await claimJournal({ connection: link.nc, js: link.js, jsm: link.jsm, stream, subjects, tail: tailA, instanceId: "a", epoch: a.epoch });
+    journalA.append(new Uint8Array(8), feed(1n));
+    await journalA.flush();
+    a.leases.stop();
+
+    // A new TTL: refused with the remedy, which is now safe to follow.
+    await expect(KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 3000, replicas: 3 })).rejects.toThrow(
+      "lease bucket 'LBREC_LEASES' has a TTL of 2000 ms, the configuration says 3000 ms (stop every instance and delete the bucket (the next start creates it, its epochs above the journal's), or configure every instance alike)",
+    );
+    await (await new Kvm(link.nc).open("LBREC_LEASES")).destroy();
+    store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 3000, replicas: 3 });
+    expect(BigInt(store.epochBase)).toBeGreaterThan(a.epoch);
+
+    const b = await claimAll(store, "b");
+    expect(b.epoch).toBe(BigInt(store.epochBase) + 4n);
+    const tailB = new JournalTail({ js: link.js, jsm: link.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await tailB.start();
+    const journalB = await claimJournal({ connection: link.nc, js: link.js, jsm: link.jsm, stream, subjects, tail: tailB, instanceId: "b", epoch: b.epoch });
+    expect(journalB.epoch).toBe(b.epoch);
+    journalB.append(new Uint8Array(8), feed(1n));
+    await journalB.flush();
+    // The renewals and releases name the offset revisions: they still compare-and-set right.
+    b.leases.stop();
+    await journalB.close();
+  }, 60_000);
+
+  it("opened by two instances at once: both open the one bucket, with one base", async () => {
+    const [x, y] = await Promise.all([
+      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3 }),
+      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3 }),
+    ]);
+    expect(x.epochBase).toBeGreaterThan(1_700_000_000_000_000);
+    expect(x.epochBase).toBe(y.epochBase);
+    const revision = await x.create(0, { owner: "x", address: "x:1" });
+    expect((await y.read(0))?.revision).toBe(revision);
+  });
+
+  it("left with another replica count is refused, and so is a snapshot bucket", async () => {
+    await KvLeaseStore.open(nc, { bucket: "LBREP", ttlMs: 2000, replicas: 1 });
+    await expect(KvLeaseStore.open(nc, { bucket: "LBREP", ttlMs: 2000, replicas: 3 })).rejects.toThrow(
+      "lease bucket 'LBREP' has 1 replicas, the configuration says 3 (stop every instance and delete the bucket",
+    );
+    await ObjectSnapshotStore.open(nc, "LBREPOBJ", "J", 1);
+    await expect(ObjectSnapshotStore.open(nc, "LBREPOBJ", "J", 3)).rejects.toThrow(
+      "snapshot bucket 'LBREPOBJ' has 1 replicas, the configuration says 3 (raise its stream OBJ_LBREPOBJ to 3 replicas in place, or configure replication.replicas = 1)",
+    );
+  });
+});
