@@ -14,6 +14,9 @@ export function isLoopbackHost(host: string): boolean {
 
 /** The host of a gRPC target: `HOST:PORT`, `[v6]:PORT` or a `dns:`/`ipv4:`/`ipv6:` URI (a list of addresses stays whole, so it is never loopback). */
 export function hostOfTarget(target: string): string {
+  // An `ipv4:`/`ipv6:` list (`ipv4:127.0.0.1:50051,10.0.0.5`): grpc-js may dial any member,
+  // so it is never taken for loopback (parsed, its first member alone used to decide).
+  if (target.includes(",")) return target;
   const t = target.replace(/^(dns:(\/\/[^/]*\/)?|ipv4:|ipv6:)/, "");
   if (t.startsWith("[")) return t.slice(1, t.indexOf("]"));
   const colon = t.lastIndexOf(":");

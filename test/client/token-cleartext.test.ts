@@ -6,11 +6,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { connect } from "../../src/client/index.js";
+import { hostOfTarget, isLoopbackHost } from "../../src/transport/loopback-host.js";
 
 describe("connect() never sends a bearer token in cleartext off loopback", () => {
   it("refuses bearerToken without rootCa for a non-loopback target", () => {
     expect(() => connect("10.1.2.3:50051", { bearerToken: "secret" })).toThrow(/cleartext|TLS|rootCa/);
     expect(() => connect("dns:///risk.internal:50051", { bearerToken: "secret" })).toThrow(/cleartext|TLS|rootCa/);
+  });
+  // Found by review: a list's first member alone decided (`[::1]` by its brackets; `127.0.0.1`
+  // by the one colon a default-port second member leaves), and grpc-js may dial any member.
+  it("refuses it for an address list with a loopback member first", () => {
+    for (const target of ["ipv6:[::1]:50051,[2001:db8::1]:50051", "ipv4:127.0.0.1:50051,10.0.0.5", "ipv4:127.0.0.1:50051,127.0.0.2:50051"]) {
+      expect(isLoopbackHost(hostOfTarget(target)), target).toBe(false);
+      expect(() => connect(target, { bearerToken: "secret" }), target).toThrow(/cleartext|TLS|rootCa/);
+    }
   });
   it("still allows it on loopback, and over TLS anywhere", () => {
     connect("127.0.0.1:50051", { bearerToken: "secret" }).close();

@@ -17,9 +17,17 @@ export interface HttpCaller {
 
 export type UnaryOutcome = { readonly ok: true; readonly response: unknown } | { readonly ok: false; readonly error: Partial<ServiceError> };
 
+/** What grpc-js takes as a metadata value: printable ASCII. */
+const METADATA_VALUE = /^[\x20-\x7e]*$/;
+
 function metadataOf(caller: HttpCaller): Metadata {
   const metadata = new Metadata();
-  if (caller.authorization !== undefined) metadata.set("authorization", caller.authorization);
+  // A header grpc-js would refuse (HTTP allows other bytes, e.g. a pasted no-break space) is
+  // left out, as grpc-js leaves it out of a gRPC call: the guard then refuses the call for
+  // want of credentials (401, recorded). Set, it threw with the header, token included, in
+  // its message, which reached the log as a 500.
+  const value = caller.authorization;
+  if (value !== undefined && METADATA_VALUE.test(value)) metadata.set("authorization", value);
   return metadata;
 }
 
