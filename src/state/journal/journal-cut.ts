@@ -11,6 +11,7 @@ import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { endOfNonZero } from "./segment-format.js";
 import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { readJournal } from "./journal-reader.js";
+import { findValidRecord } from "./segment-scan.js";
 import { readLatestSnapshot } from "./snapshot-files.js";
 
 /** The cut was not made: nothing in the directory was changed. */
@@ -66,22 +67,26 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   if (keepThrough !== lastIntact) {
     throw new JournalCutRefusedError(`${damage.message}; the cut keeps records up to ${lastIntact}: name that record to confirm (got ${keepThrough})`);
   }
-  if (snapshotSeq > lastIntact) {
-    // The snapshot covers the damaged record, but records after the snapshot sit behind the
-    // damage in the same segment: the cut would drop records nothing else holds.
-    throw new JournalCutRefusedError(
-      `${damage.message}; the newest snapshot covers records up to ${snapshotSeq}, past the damage, so a cut would drop records ${snapshotSeq + 1n} on that only the journal holds; restore the directory from a backup`,
-    );
-  }
-
   const segments = listSegments(dir);
   const at = segments.findIndex((s) => s.file === damage.file);
   if (at < 0) throw new Error(`the damaged segment ${damage.file} is not in ${dir}`);
+  if (snapshotSeq > lastIntact) {
+    // The snapshot covers the damaged record. The cut drops nothing it does not hold unless a
+    // record after the snapshot sits behind the damage (then only the journal holds it).
+    const behind = recordAfter(dir, segments.slice(at).map((s) => s.file), damage.offset + 1, snapshotSeq + 1n);
+    if (behind !== undefined) {
+      throw new JournalCutRefusedError(
+        `${damage.message}; the newest snapshot covers records up to ${snapshotSeq}, past the damage, so a cut would drop record ${behind} and any after it, which only the journal holds; restore the directory from a backup`,
+      );
+    }
+  }
+  // Snapshots past the cut cannot check out (the newest valid one is at or before it), except
+  // one that covers the damage: it stays, recovery restores it and the journal resumes after it.
+  const keptSnapshots = snapshotSeq > lastIntact ? snapshotSeq : lastIntact;
   const laterFiles = [
     ...segments.slice(at + 1).map((s) => s.file),
-    // Snapshots past the cut cannot check out (the newest valid one is at or before it): stale.
     ...listSnapshotFiles(dir)
-      .filter((s) => s.seq > lastIntact)
+      .filter((s) => s.seq > keptSnapshots)
       .map((s) => s.file),
   ];
   const wholeFile = damage.offset === 0;
@@ -151,6 +156,15 @@ function findDamage(dir: string, snapshotSeq: bigint): JournalCorruptionError | 
     if (e instanceof JournalCorruptionError) return e;
     throw e;
   }
+}
+
+/** A record numbered `from` or later that checks out in `files` (the first from `offset` on), if any. */
+function recordAfter(dir: string, files: readonly string[], offset: number, from: bigint): bigint | undefined {
+  for (const [i, file] of files.entries()) {
+    const found = findValidRecord(fs.readFileSync(path.join(dir, file)), i === 0 ? offset : 0, Number(from));
+    if (found !== undefined) return BigInt(found.seq);
+  }
+  return undefined;
 }
 
 /** Writes `bytes` whole (a short write is continued, never taken as done) and fsyncs. */

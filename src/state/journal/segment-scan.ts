@@ -194,7 +194,7 @@ function isHole(at: number, dataAt: number): boolean {
  * random garbage passing negligible). Zero runs are skipped with memcmp, so this stays cheap
  * over a mostly preallocated segment.
  */
-function findValidRecord(buf: Buffer, from: number, minSeq: number): { offset: number; seq: number } | undefined {
+export function findValidRecord(buf: Buffer, from: number, minSeq: number): { offset: number; seq: number } | undefined {
   const n = buf.length;
   const maxSeq = minSeq + 2 ** 32;
   let q = from;

@@ -151,7 +151,7 @@ describe("journal cut", () => {
     flipByte(path.join(dir, FIRST), at + 20);
     const before = contents(dir);
     expect(refused(() => cutJournal(dir, 4n, NOW))).toMatch(
-      /; the newest snapshot covers records up to 10, past the damage, so a cut would drop records 11 on that only the journal holds; restore the directory from a backup$/,
+      /; the newest snapshot covers records up to 10, past the damage, so a cut would drop record 11 and any after it, which only the journal holds; restore the directory from a backup$/,
     );
     expect(contents(dir)).toEqual(before);
 
@@ -166,7 +166,7 @@ describe("journal cut", () => {
     expect(cliRun("cut", dir, "--from", "3").code).toBe(2);
     const cli = cliRun("cut", dir, "--after", "4");
     expect(cli.code).toBe(1);
-    expect(cli.err).toMatch(/past the damage, so a cut would drop records 11 on/);
+    expect(cli.err).toMatch(/past the damage, so a cut would drop record 11 and any after it/);
     expect(contents(dir)).toEqual(before);
   });
 });
