@@ -11,6 +11,7 @@ import { PreTradeLock, type PreTradeLockJson } from "../model/pre-trade-lock.js"
 import type { ExecutionReport, Order } from "../model/index.js";
 import type { ChannelCommand, Command } from "./commands.js";
 import { fromPlain, toPlain } from "./plain-data.js";
+import { knownChannelCommand, knownCommand } from "./command-kinds.js";
 
 /*
  * Record = [kind, ts, ...]:
@@ -59,11 +60,18 @@ function expand(row: Row): Command {
       return { kind: "channel", ts: row[1] as number, channel: BigInt(row[2] as string), commands: (row[3] as Row[]).map(expandChannelCommand) };
     case "f":
       return { kind: "feed", ts: row[1] as number, reports: (row[2] as Json[]).map(expandReport) };
-    case "g":
-      return fromPlain(row[1]) as Command;
+    case "g": {
+      const c = fromPlain(row[1]) as Command;
+      if (!knownCommand(c)) throw new Error(`journal record of a command this version does not know: ${describeKind(c)}`);
+      return c;
+    }
     default:
       throw new Error(`journal record of unknown kind '${String(row[0])}'`);
   }
+}
+
+function describeKind(c: Command): string {
+  return c.kind === "admin" ? `admin kind '${String((c.command as { kind?: unknown } | undefined)?.kind)}'` : `kind '${String(c.kind)}'`;
 }
 
 function compactChannelCommand(c: ChannelCommand): Row {
@@ -115,8 +123,11 @@ function expandChannelCommand(row: Row): ChannelCommand {
       return { kind: "discardRequest", requestId: BigInt(row[1] as string) };
     case "r":
       return { kind: "report", report: expandReport(row[1]) };
-    case "g":
-      return fromPlain(row[1]) as ChannelCommand;
+    case "g": {
+      const c = fromPlain(row[1]) as ChannelCommand;
+      if (!knownChannelCommand(c)) throw new Error(`journal channel command this version does not know: kind '${String(c.kind)}'`);
+      return c;
+    }
     default:
       throw new Error(`journal channel command of unknown kind '${String(row[0])}'`);
   }
