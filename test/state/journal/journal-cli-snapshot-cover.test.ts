@@ -32,7 +32,8 @@ it("journal status and inspect agree with recovery on a damaged record the snaps
   readJournal(dir, { onRecord: (_r, _f, offset) => offsets.push(offset) });
   const seg = path.join(dir, "journal-00000000000000000001.seg");
   const buf = fs.readFileSync(seg);
-  buf[offsets[9]! + 16] ^= 0xff;
+  const at = offsets[9]! + 16;
+  buf[at] = buf[at]! ^ 0xff;
   fs.writeFileSync(seg, buf);
 
   // Recovery's read (recovery.ts): refuses.

@@ -37,7 +37,7 @@ it("journal cut: damage a snapshot covers with nothing after the snapshot is cut
   const victim = records.find((r) => r.seq === 20n)!;
   const file = path.join(dataDir, victim.file);
   const buf = fs.readFileSync(file);
-  buf[victim.offset + 20] ^= 0xff;
+  buf[victim.offset + 20] = buf[victim.offset + 20]! ^ 0xff;
   fs.writeFileSync(file, buf);
 
   // Recovery refuses (documented: damage among the records the snapshot covers).
