@@ -164,11 +164,13 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const group = ctx.accountGroup();
     const [before] = worstWith(entry, side, ZERO_QUANTITY);
     const ref = referencePrice(this.marketData, instrument, accountId, group);
-    // Without a reference only a flat instrument can be checked (its volume is its notional).
-    if (!ref.ok && !before.isZero()) return { rejects: referenceUnavailable(instrument, ref.reason) };
-    const sizing = ref.ok && !ref.price.isZero() ? ref.price.abs() : undefined;
-    const passed: PolicyPreTradeResult | undefined = sizing === undefined ? undefined : { sizingPrice: sizing };
-    if (sizing !== undefined && !before.isZero()) {
+    // Fail closed even on a flat instrument, whose volume alone would be its notional: an
+    // order accepted unsized enters the book as an open order with nothing pending, so the
+    // next one sees a flat instrument again, and any number of them pass (found by review).
+    if (!ref.ok) return { rejects: referenceUnavailable(instrument, ref.reason) };
+    const sizing = ref.price.abs();
+    const passed: PolicyPreTradeResult = { sizingPrice: sizing };
+    if (!before.isZero()) {
       const [, after] = worstWith(entry, side, volume.calculateQuantity(sizing));
       if (after.lte(before)) return passed;
     }

@@ -149,6 +149,20 @@ describe("GrossExposureLimitPolicy", () => {
     expect(only(submit(w.engine, order({ qty: "5" })))).toEqual(EXCEEDED("1100", "600"));
   });
 
+  // Found by review: on a flat instrument without a reference it passed unsized, entered the
+  // book with nothing pending, and the next one saw a flat instrument again: both of these passed.
+  it("refuses a market order by volume without a reference even on a flat instrument (fail closed)", () => {
+    const w = world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: "1000" } }), md)]);
+    const unavailable = ["ReferenceDataUnavailable", "reference price unavailable", "AAPL/USD: no quote available", "order"];
+    expect(only(submit(w.engine, marketByVolume("BUY", "900")))).toEqual(unavailable);
+    expect(only(submit(w.engine, marketByVolume("BUY", "900")))).toEqual(unavailable);
+    expect(w.engine.book.openOrders(ACCOUNT)).toBe(0);
+    // Quoted, the first enters the book at the reference price and the second is over the limit.
+    quote(w, AAPL_USD, { mark: "100" });
+    expect(submit(w.engine, marketByVolume("BUY", "900"))).toEqual([]);
+    expect(only(submit(w.engine, marketByVolume("BUY", "900")))).toEqual(EXCEEDED("1800", "900"));
+  });
+
   it("passes a market order by volume that reduces the position, sized at the reference price; one that flips it counts its volume", () => {
     const w = limited();
     expect(submit(w.engine, order({ qty: "10" }))).toEqual([]);
