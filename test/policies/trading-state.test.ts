@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, SettingsValidationError, type PreTradeReservation } from "../../src/engine/index.js";
 import type { ExecutionReport, Order } from "../../src/model/index.js";
 import { TradeAmount } from "../../src/model/index.js";
-import { AccountGroupId, AccountId, Price, Quantity, type Side } from "../../src/param/index.js";
+import { AccountGroupId, AccountId, Price, Quantity, Volume, type Side } from "../../src/param/index.js";
 import { parseTradingStateSettingsJson, TradingStatePolicy } from "../../src/policies/index.js";
 import { AAPL_USD, ACCOUNT, OTHER_ACCOUNT, onlyReject } from "../helpers/start-policies.js";
 import { seededRandom } from "../../bench/workload.js";
@@ -126,7 +126,24 @@ describe("TradingStatePolicy: REDUCING", () => {
     const { engine } = build({ states: [{ global: true, state: "REDUCING" }] });
     expect(onlyReject(engine.executePreTrade(order("SELL", "1"))).code).toBe("TradingReducingOnly");
     const byVolume: Order = { operation: { instrument: AAPL_USD, accountId: ACCOUNT, side: "SELL", tradeAmount: TradeAmount.volume(Quantity.fromString("1") as never) } };
-    expect(onlyReject(engine.executePreTrade(byVolume)).details).toBe("trading state REDUCING is set globally: the order's quantity cannot be known (volume without price)");
+    expect(onlyReject(engine.executePreTrade(byVolume)).details).toBe("trading state REDUCING is set globally: the order's quantity cannot be known (volume without price, or a buy by volume)");
+  });
+
+  // Found by review: a BUY by volume was sized at its limit price, the least it can buy; one
+  // that closed a short of 10 exactly (1000 at 100) passed, and filled at 50 it bought 20.
+  it("refuses a BUY by volume (no bound on the units it buys); a SELL by volume is sized at its limit", () => {
+    const { engine, policy } = build({ states: [{ accountId: ACCOUNT.toString(), state: "REDUCING" }] });
+    position(engine, policy, "SELL", "10");
+    const byVolume = (side: "BUY" | "SELL", volume: string): Order => ({
+      operation: { instrument: AAPL_USD, accountId: ACCOUNT, side, tradeAmount: TradeAmount.volume(Volume.fromString(volume)), price: Price.fromString("100") },
+    });
+    expect(onlyReject(engine.executePreTrade(byVolume("BUY", "1000"))).details).toBe(
+      "trading state REDUCING is set on the account: the order's quantity cannot be known (volume without price, or a buy by volume)",
+    );
+    const long = build({ states: [{ accountId: ACCOUNT.toString(), state: "REDUCING" }] });
+    position(long.engine, long.policy, "BUY", "10");
+    expect(long.engine.executePreTradeDryRun(byVolume("SELL", "1000")).isPass).toBe(true);
+    expect(onlyReject(long.engine.executePreTrade(byVolume("SELL", "1001"))).code).toBe("TradingReducingOnly");
   });
 
   it("dry runs answer the same and change nothing", () => {

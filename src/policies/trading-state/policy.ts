@@ -186,10 +186,16 @@ export function reducesPosition(position: PositionSize, pending: Quantity, side:
   return side === "BUY" ? position.isNegative() && !after.isPositive() : position.isPositive() && !after.isNegative();
 }
 
-/** The order's quantity: as sent, or its volume at its limit price; undefined when it cannot be known. */
+/**
+ * The most the order can trade: as sent, or a SELL's volume at its limit price (it sells at
+ * that price or above, so no more units); undefined when it cannot be known. A BUY by volume
+ * buys more units the lower it fills, with no bound below its limit price (found by review:
+ * sized at its limit, one that closed a short exactly flipped it when it filled lower).
+ */
 function quantityOf(order: Order): Quantity | undefined {
   const amount = order.operation!.tradeAmount!;
   if (amount.kind === "quantity") return amount.value;
+  if (order.operation!.side === "BUY") return undefined;
   const price = order.operation!.price;
   if (price === undefined || price.isZero()) return undefined;
   try {
