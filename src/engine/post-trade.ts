@@ -65,8 +65,12 @@ export function applyExecutionReport(engine: EngineInternals, report: ExecutionR
   const first = accountBlocks[0];
   if (first) {
     if (accountId === undefined) {
-      engine.blocks.blockGlobal(GLOBAL_BLOCK);
-      engine.emit({ kind: "globalBlocked", block: GLOBAL_BLOCK });
+      // First cause wins, as in the pre-trade latch: a latch already set blocks nothing new,
+      // so nothing is announced (each announcement cancels every channel's working orders).
+      if (engine.blocks.global === undefined) {
+        engine.blocks.blockGlobal(GLOBAL_BLOCK);
+        engine.emit({ kind: "globalBlocked", block: GLOBAL_BLOCK });
+      }
     } else {
       engine.record(accountId, first);
     }
