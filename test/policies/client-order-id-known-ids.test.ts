@@ -94,7 +94,7 @@ describe("KnownIds", () => {
         }
         expect(known.size).toBe(model.entries.size);
         if (step % 97 === 0 || step === 5999) {
-          expect(known.inOrder()).toEqual([...model.entries.values()].map((e) => ({ ...e })));
+          expect(known.inOrder()).toEqual([...model.entries.values()].map((e) => ({ ...e, order: -1 })));
           for (const a of ACCOUNTS) {
             const mine = [...model.entries.values()].filter((e) => e.accountId === a);
             expect(known.sizeOf(a)).toBe(mine.length);
@@ -117,7 +117,7 @@ describe("KnownIds", () => {
       known.expire(i, 0);
     }
     const listed = known.inOrder();
-    expect(listed[0]).toEqual({ accountId: a, clientOrderId: "first", since: 0, decision: "d0" });
+    expect(listed[0]).toEqual({ accountId: a, clientOrderId: "first", since: 0, decision: "d0", order: -1 });
     expect(listed.length).toBe(1 + Math.ceil(20_000 / 3));
     expect(listed.slice(1).map((e) => e.clientOrderId)).toEqual(Array.from({ length: Math.ceil(20_000 / 3) }, (_, k) => `t${3 * k}`));
     for (const e of listed) expect(known.sinceAt(known.find(a, e.clientOrderId))).toBe(e.since);

@@ -23,6 +23,12 @@ export interface KnownIdEntry {
   readonly clientOrderId: string;
   readonly since: number;
   readonly decision: unknown;
+  /**
+   * Which acceptance made the entry (the policy's count of accepted orders with an id), so a
+   * rollback releases only its own order's entry; -1 for one restored from a snapshot made
+   * before there was a number (its rollback then matches on `since`).
+   */
+  readonly order: number;
 }
 
 const PAGE_BITS = 10;
@@ -44,6 +50,7 @@ class Page {
   readonly textStart = new Int32Array(PAGE_SIZE);
   readonly textLength = new Int32Array(PAGE_SIZE);
   readonly since = new Float64Array(PAGE_SIZE);
+  readonly orders = new Float64Array(PAGE_SIZE);
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
@@ -128,6 +135,11 @@ export class KnownIds implements TagTexts {
     return this.#pages[r >> PAGE_BITS]!.since[r & PAGE_MASK]!;
   }
 
+  orderAt(cell: number): number {
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.orders[r & PAGE_MASK]!;
+  }
+
   decisionAt(cell: number): unknown {
     const r = cell - this.#base;
     return this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK];
@@ -148,22 +160,23 @@ export class KnownIds implements TagTexts {
    * Adds the account's id accepted at `since`, or replaces a present one in its place (its
    * acceptance order is kept, as a Map's `set` on an existing key did).
    */
-  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
+  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1): void {
     const cell = this.find(accountId, clientOrderId);
-    if (cell >= 0) this.replaceAt(cell, since, decision);
-    else this.append(accountId, clientOrderId, since, decision);
+    if (cell >= 0) this.replaceAt(cell, since, decision, order);
+    else this.append(accountId, clientOrderId, since, decision, order);
   }
 
-  /** Gives the id in `cell` (found by {@link find}) a new acceptance time and decision, in its place. */
-  replaceAt(cell: number, since: number, decision: unknown): void {
+  /** Gives the id in `cell` (found by {@link find}) a new acceptance (time, number) and decision, in its place. */
+  replaceAt(cell: number, since: number, decision: unknown, order = -1): void {
     const r = cell - this.#base;
     const page = this.#pages[r >> PAGE_BITS]!;
     page.since[r & PAGE_MASK] = since;
+    page.orders[r & PAGE_MASK] = order;
     page.decisions[r & PAGE_MASK] = decision;
   }
 
   /** Adds an id {@link find} has just not found for the account (`insert` without the lookup). */
-  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown): void {
+  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1): void {
     let index = this.#indexOf(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
@@ -176,6 +189,7 @@ export class KnownIds implements TagTexts {
     const at = r & PAGE_MASK;
     page.setText(at, clientOrderId);
     page.since[at] = since;
+    page.orders[at] = order;
     page.decisions[at] = decision;
     page.owners[at] = index;
     page.live[at] = 1;
@@ -225,7 +239,7 @@ export class KnownIds implements TagTexts {
   inOrder(): KnownIdEntry[] {
     const all: KnownIdEntry[] = [];
     this.#eachLive((page, at) => {
-      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at] });
+      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at], order: page.orders[at]! });
     });
     return all;
   }
@@ -302,7 +316,7 @@ export class KnownIds implements TagTexts {
     this.#count = 0;
     for (const { page, at } of live) {
       const owner = page.owners[at]!;
-      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at]);
+      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at], page.orders[at]!);
     }
     return true;
   }

@@ -15,24 +15,31 @@ import { validateClientOrderIdSettings, type ClientOrderIdSettings } from "./set
 /** A known id as snapshot data: its account, the id, when its order was accepted, and the answer it got (kept for retries). */
 type EntryData = KnownIdEntry;
 
-/** The main-stage mutation: a class, not closures, since one is made per accepted order with an id. */
+/**
+ * The main-stage mutation: a class, not closures, since one is made per accepted order with
+ * an id. It names its entry by the acceptance's number, not by its time: once a final report
+ * has released the id, a later order may take it again in the same millisecond, and this
+ * order's rollback must not release that one (found by review). A record restored from a
+ * snapshot made before there were numbers carries none (-1) and matches on the time.
+ */
 class ReleaseOnRollback implements Mutation {
   constructor(
     private readonly policy: ClientOrderIdPolicy,
     private readonly accountId: AccountId,
     private readonly clientOrderId: string,
     private readonly since: number,
+    private readonly order: number,
   ) {}
 
   /** Made when asked (a snapshot of an open reservation), not one more object per order. */
-  get record(): { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number } {
-    return { accountId: this.accountId, clientOrderId: this.clientOrderId, since: this.since };
+  get record(): { readonly accountId: AccountId; readonly clientOrderId: string; readonly since: number; readonly order: number } {
+    return { accountId: this.accountId, clientOrderId: this.clientOrderId, since: this.since, order: this.order };
   }
 
   commit(): void {}
 
   rollback(): void {
-    this.policy.releaseIfSame(this.accountId, this.clientOrderId, this.since);
+    this.policy.releaseIfSame(this.accountId, this.clientOrderId, this.since, this.order);
   }
 }
 
@@ -56,6 +63,8 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   #settings: ClientOrderIdSettings;
   /** The known ids, in acceptance order across accounts (columns, no object per id: see KnownIds). */
   #known = new KnownIds();
+  /** Orders accepted with an id so far: the next one's number (ReleaseOnRollback). State: snapshotted. */
+  #accepted = 0;
 
   constructor(settings: ClientOrderIdSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = { ...settings };
@@ -74,20 +83,25 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     this.#settings = owned;
   }
 
-  snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[] } {
-    return { settings: { ...this.#settings }, known: this.#known.inOrder() };
+  snapshotState(): { settings: ClientOrderIdSettings; known: EntryData[]; accepted: number } {
+    return { settings: { ...this.#settings }, known: this.#known.inOrder(), accepted: this.#accepted };
   }
 
   restoreState(data: unknown): void {
     const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
     this.publishSettings(settings as ClientOrderIdSettings);
     this.#known = new KnownIds();
-    for (const e of snapshotArray<EntryData>(known, this.name, "known")) this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision);
+    const entries = snapshotArray<Partial<EntryData> & Omit<EntryData, "order">>(known, this.name, "known");
+    for (const e of entries) this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1);
+    // A snapshot made before the count: numbers start afresh (its entries carry none).
+    const accepted = (data as { accepted?: unknown }).accepted;
+    this.#accepted = typeof accepted === "number" ? accepted : 0;
   }
 
   restoreMutation(record: unknown): Mutation {
     const { accountId, clientOrderId, since } = snapshotFields(record, this.name, "mutation record", ["accountId", "clientOrderId", "since"]);
-    return new ReleaseOnRollback(this, accountId as AccountId, clientOrderId as string, since as number);
+    const order = (record as { order?: unknown }).order;
+    return new ReleaseOnRollback(this, accountId as AccountId, clientOrderId as string, since as number, typeof order === "number" ? order : -1);
   }
 
   /**
@@ -142,10 +156,11 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     // One lookup for the duplicate check and the insert (`insert` would look the id up again).
     const cell = known.find(accountId, id);
     if (cell >= 0 && !this.#expired(known.sinceAt(cell), since)) return ctx.isDropCopy ? undefined : { rejects: duplicate(id) };
-    if (cell >= 0) known.replaceAt(cell, since, undefined);
-    else known.append(accountId, id, since, undefined);
+    const acceptance = this.#accepted++;
+    if (cell >= 0) known.replaceAt(cell, since, undefined, acceptance);
+    else known.append(accountId, id, since, undefined, acceptance);
     // Released if the order does not go ahead (its reservation rolls back); a commit keeps it.
-    mutations.push(new ReleaseOnRollback(this, accountId, id, since));
+    mutations.push(new ReleaseOnRollback(this, accountId, id, since, acceptance));
     return undefined;
   }
 
@@ -191,8 +206,10 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   }
 
   /** @internal A rolled-back order's release: removes the entry only if it is still the one that order made (a later order may reuse the id). */
-  releaseIfSame(accountId: AccountId, clientOrderId: string, since: number): void {
+  releaseIfSame(accountId: AccountId, clientOrderId: string, since: number, order: number): void {
     const cell = this.#known.find(accountId, clientOrderId);
-    if (cell >= 0 && this.#known.sinceAt(cell) === since) this.#known.removeAt(cell);
+    if (cell < 0) return;
+    const same = order >= 0 ? this.#known.orderAt(cell) === order : this.#known.sinceAt(cell) === since;
+    if (same) this.#known.removeAt(cell);
   }
 }

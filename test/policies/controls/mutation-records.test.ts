@@ -22,13 +22,13 @@ function build() {
 }
 
 describe("main-stage mutation records", () => {
-  it("carry account, time and id, and restore to the same commit and rollback", () => {
+  it("carry account, time, id and acceptance number, and restore to the same commit and rollback", () => {
     const live = build();
     const result = live.engine.executePreTrade({ ...order(), clientOrderId: "X1" });
     if (!result.ok) throw new Error("rejected");
     const data = result.reservation.toData();
     expect(data.mutations.filter((m) => !m.policy.startsWith("@"))).toEqual([
-      { policy: "ClientOrderIdPolicy", record: { accountId: ACCOUNT, clientOrderId: "X1", since: 2_500 } },
+      { policy: "ClientOrderIdPolicy", record: { accountId: ACCOUNT, clientOrderId: "X1", since: 2_500, order: 0 } },
       { policy: "SoftLimitPolicy", record: { accountId: ACCOUNT, nowMs: 2_500 } },
     ]);
     result.reservation.rollback();
