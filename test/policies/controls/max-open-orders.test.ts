@@ -70,6 +70,25 @@ describe("MaxOpenOrdersPolicy", () => {
     expect(only(submit(engine, order()))).toEqual(EXCEEDED(2, 2));
   });
 
+  // docs/controls.md, "Known limit: an order counted out twice" (found by review).
+  it("counts exactly when an order is committed before its final report; a rollback after its final report frees a second slot (the known limit)", () => {
+    const committed = limited({ default: { maxOpenOrders: 1 } }).engine;
+    const a = committed.executePreTrade(order());
+    if (!a.ok) throw new Error("A refused");
+    a.reservation.commit();
+    committed.applyExecutionReport(fill("1", { final: true }));
+    expect(submit(committed, order())).toEqual([]);
+    expect(only(submit(committed, order()))).toEqual(EXCEEDED(1, 1));
+
+    const raced = limited({ default: { maxOpenOrders: 1 } }).engine;
+    const early = raced.executePreTrade(order());
+    if (!early.ok) throw new Error("A refused");
+    raced.applyExecutionReport(fill("1", { final: true })); // A's final report before its commit
+    expect(submit(raced, order())).toEqual([]); // B
+    early.reservation.rollback(); // A's reservation rolled back (disconnect before the commit)
+    expect(raced.book.openOrders(ACCOUNT)).toBe(0); // B is open: the count is one short
+  });
+
   it("validates settings naming the field", () => {
     expect(() => parseMaxOpenOrdersSettingsJson({ default: { maxOpenOrders: -1 } })).toThrow("settings.default.maxOpenOrders: must be an integer in 0..");
     expect(() => parseMaxOpenOrdersSettingsJson({ groups: [{ group: 0, limit: { maxOpenOrders: 1 } }] })).toThrow("settings.groups[0].group: must be an integer in 1..4294967295");
