@@ -9,11 +9,13 @@
  * journal's whole life. The bucket's revisions start at 1 again when it is deleted and
  * created anew (a TTL or replica change, by hand), far below the epochs the journal already
  * holds (a day of renewals puts them in the millions), and every takeover's claim would be
- * refused as stale: no instance could serve. The base is the bucket's creation time in
- * microseconds, as the servers recorded it (its stream's `created`: every instance reads the
- * same, so no instance has to write it and none can race another). A newer bucket's base is
- * above every epoch an older one gave, whose revisions grew a few per second, not a million;
- * and it stays below 2^53 (exact as a number) until the year 2255.
+ * refused as stale: no instance could serve. So the instance that creates the bucket writes
+ * a base into its description: the creation time in microseconds, above every epoch an older
+ * bucket gave (its revisions grew a few per second, not a million), and below 2^53 (exact as
+ * a number) until the year 2255. The description is the bucket's configuration, the same on
+ * every server; its stream's `created` is not (each server records its own, measured 7 ms
+ * apart). A bucket made before there was a base, or by hand, has base 0: its revisions are
+ * the epochs, as they always were, so an upgrade changes no epoch.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
@@ -24,10 +26,16 @@ export interface KvLeaseStoreOptions {
   readonly ttlMs: number;
   /** 3 on a 3-node cluster, so the leases survive one server. */
   readonly replicas: number;
+  /** The wall clock (ms) a bucket created here takes its epoch base from; Date.now by default. */
+  readonly nowMs?: () => number;
 }
 
 /** The pause before a broken watch is opened again. */
 const WATCH_RETRY_MS = 250;
+
+/** The bucket's description: who made it, and the epoch base its revisions are offset by. */
+const DESCRIPTION = /^openpit-sidecar shard leases; epoch base (\d+)$/;
+const describeBase = (base: number): string => `openpit-sidecar shard leases; epoch base ${base}`;
 
 /** JetStream's "wrong last sequence" (10071): the compare-and-set lost. */
 function isConflict(e: unknown): boolean {
@@ -47,7 +55,14 @@ export class KvLeaseStore implements LeaseStore {
 
   /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
-    const kv = await new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas });
+    const description = describeBase(Math.floor((o.nowMs ?? Date.now)()) * 1000);
+    const kv = await new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
+      // Another instance created it meanwhile, with its own base: this create is refused (or,
+      // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
+      const theirs = await new Kvm(nc).open(o.bucket).catch(() => undefined);
+      if (theirs === undefined) throw e;
+      return theirs;
+    });
     const status = await kv.status();
     if (status.ttl !== o.ttlMs) {
       throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (${REMEDY})`);
@@ -55,9 +70,8 @@ export class KvLeaseStore implements LeaseStore {
     if (status.replicas !== o.replicas) {
       throw new Error(`lease bucket '${o.bucket}' has ${status.replicas} replicas, the configuration says ${o.replicas} (${REMEDY})`);
     }
-    const created = Date.parse(status.streamInfo.created);
-    if (!Number.isFinite(created)) throw new Error(`lease bucket '${o.bucket}': its creation time '${status.streamInfo.created}' does not parse`);
-    return new KvLeaseStore(kv, created * 1000);
+    const base = DESCRIPTION.exec(status.description);
+    return new KvLeaseStore(kv, base ? Number(base[1]) : 0);
   }
 
   private key(shard: number): string {

@@ -1,8 +1,9 @@
 /**
  * The lease bucket on a real 3-node cluster. Epochs are lease revisions, and must keep
  * growing over the journal's whole life; a deleted and recreated bucket starts its own
- * revisions at 1 again, so its revisions are offset by an epoch base: the bucket's creation
- * time in µs, as the servers recorded it. Before, after a recreation (which the TTL
+ * revisions at 1 again, so its revisions are offset by an epoch base: the creating instance's
+ * clock in µs, written into the bucket's description (its configuration, the same on every
+ * server). Before, after a recreation (which the TTL
  * mismatch error advised) every takeover was refused as stale and no instance could serve.
  * A bucket left with another replica count is refused, as the journal stream is; so is a
  * snapshot bucket. Found by review.
@@ -49,9 +50,9 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     const stream = "LBREC";
     const subjects = { prefix: "lbrec", shardCount: SHARDS };
     link = await connectJournal({ servers: cluster.urls, stream, subjectPrefix: "lbrec", replicas: 3 });
-    let store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 2000, replicas: 3 });
+    let store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 2000, replicas: 3, nowMs: () => 5_000 });
     const firstBase = BigInt(store.epochBase);
-    expect(store.epochBase).toBe(Date.parse((await (await new Kvm(link.nc).open("LBREC_LEASES")).status()).streamInfo.created) * 1000);
+    expect(firstBase).toBe(5_000_000n);
     // Some history: the old bucket's revisions are past where the new one's start.
     for (let i = 0; i < 60; i++) await store.release(0, await store.create(0, { owner: "x", address: "x:1" }));
 
@@ -69,8 +70,8 @@ describe.runIf(NATS_READY)("lease bucket", () => {
       "lease bucket 'LBREC_LEASES' has a TTL of 2000 ms, the configuration says 3000 ms (stop every instance and delete the bucket (the next start creates it, its epochs above the journal's), or configure every instance alike)",
     );
     await (await new Kvm(link.nc).open("LBREC_LEASES")).destroy();
-    store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 3000, replicas: 3 });
-    expect(BigInt(store.epochBase)).toBeGreaterThan(a.epoch);
+    store = await KvLeaseStore.open(link.nc, { bucket: "LBREC_LEASES", ttlMs: 3000, replicas: 3, nowMs: () => 9_000 });
+    expect(store.epochBase).toBe(9_000_000);
 
     const b = await claimAll(store, "b");
     expect(b.epoch).toBe(BigInt(store.epochBase) + 4n);
@@ -85,16 +86,27 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     await journalB.close();
   }, 60_000);
 
+  it("made before there was a base (or by hand) keeps its revisions as the epochs", async () => {
+    await new Kvm(nc).create("LBOLD", { ttl: 2000, history: 1, replicas: 3 });
+    const store = await KvLeaseStore.open(nc, { bucket: "LBOLD", ttlMs: 2000, replicas: 3 });
+    expect(store.epochBase).toBe(0);
+    expect(await store.create(1, { owner: "o", address: "o:1" })).toBe(1);
+  });
+
   it("opened by two instances at once: both open the one bucket, with one base", async () => {
     const [x, y] = await Promise.all([
-      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3 }),
-      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3 }),
+      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3, nowMs: () => 1_000 }),
+      KvLeaseStore.open(nc, { bucket: "LBRACE", ttlMs: 2000, replicas: 3, nowMs: () => 2_000 }),
     ]);
-    expect(x.epochBase).toBeGreaterThan(1_700_000_000_000_000);
-    expect(x.epochBase).toBe(y.epochBase);
+    expect([1_000_000, 2_000_000]).toContain(x.epochBase);
+    expect(y.epochBase).toBe(x.epochBase);
+    // One bucket: y cannot create what x holds, and x's revision is y's too (the same base):
+    // y's compare-and-set on it lands. (Writes, not a read: a direct get may be served by a
+    // replica that has not applied x's write yet.)
     const revision = await x.create(0, { owner: "x", address: "x:1" });
-    expect((await y.read(0))?.revision).toBe(revision);
-  });
+    await expect(y.create(0, { owner: "y", address: "y:1" })).rejects.toThrow("shard 0 is leased by someone else");
+    expect(await y.update(0, { owner: "y", address: "y:1" }, revision)).toBe(revision + 1);
+  }, 30_000);
 
   it("left with another replica count is refused, and so is a snapshot bucket", async () => {
     await KvLeaseStore.open(nc, { bucket: "LBREP", ttlMs: 2000, replicas: 1 });
