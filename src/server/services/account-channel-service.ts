@@ -242,11 +242,13 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         });
         journalHold.check();
         if (closedByDoor && !closed) {
-          closed = true;
-          unregister();
+          // The door has closed the channel already (nothing to close there): the stream ends
+          // after this answer, logged and forgotten as any other ending (found by review: it
+          // skipped both, so no `disconnect` line and a peer entry left for ever).
           const id = session.channelId!;
+          stopStream("policy");
           state.afterDurable(() => {
-            ctx.channelWriters.delete(id);
+            forget(id);
             end();
           });
         }
@@ -332,22 +334,28 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       const finish = (reason: "lost" | "ended" | "shutdown"): void => {
         if (closed) return;
+        stopStream(reason);
+        // Failed closed: the engine is not called again; recovery rolls the channel back.
+        if (session.channelId !== undefined && ctx.phase() !== "failed") {
+          const id = session.channelId;
+          // Runs from stream events, outside any command: a throw here must not reach the process.
+          guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
+          state.afterDurable(() => forget(id));
+        }
+      };
+      /** Nothing more runs on this stream: it leaves shutdown's list, and its end is logged. */
+      const stopStream = (reason: "lost" | "ended" | "shutdown" | "policy"): void => {
         closed = true;
         unregister();
         log?.info(
           { event: "disconnect", stream: "channel", peer, principal: principal.name, channelId: session.channelId === undefined ? null : String(session.channelId), reason },
           `channel stream of ${principal.name} from ${peer} ended (${reason})`,
         );
-        // Failed closed: the engine is not called again; recovery rolls the channel back.
-        if (session.channelId !== undefined && ctx.phase() !== "failed") {
-          const id = session.channelId;
-          // Runs from stream events, outside any command: a throw here must not reach the process.
-          guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
-          state.afterDurable(() => {
-            ctx.channelWriters.delete(id);
-            ctx.channelPeers?.delete(id);
-          });
-        }
+      };
+      /** The closed channel's writer (notices) and peer (ListChannels) are dropped once its close is durable. */
+      const forget = (id: bigint): void => {
+        ctx.channelWriters.delete(id);
+        ctx.channelPeers?.delete(id);
       };
       const end = (): void => {
         if (ended) return;
