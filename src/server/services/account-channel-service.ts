@@ -5,7 +5,7 @@ import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
-import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
+import { isEncodedMessage, type EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
@@ -236,9 +236,14 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
+        // Timed only when the door ran the message (its answer is the door's results, as
+        // bytes): a message refused whole (queue full, the phase, too many commands) is
+        // answered in microseconds, and under overload those refusals pulled the quantiles
+        // down exactly while orders waited (found by review).
+        const timed = metrics !== undefined && m !== undefined && !isMalformed(m) && isEncodedMessage(message) ? m : undefined;
         state.afterDurable(() => {
           writeNow(message);
-          if (metrics && m !== undefined && !isMalformed(m)) metrics.channelAnswered(m, arrivedAt);
+          if (timed !== undefined) metrics!.channelAnswered(timed, arrivedAt);
         });
         journalHold.check();
         if (closedByDoor && !closed) {

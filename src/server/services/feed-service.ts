@@ -250,9 +250,11 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       const answered = (response: PublishResponse | FeedAnswer[], m: PublishRequest | MalformedMessage, arrivedAt: number): void => {
         // The door's results written straight to bytes (write-answers.ts); refusals stay messages.
         const encoded = Array.isArray(response) ? encodeFeedAnswers(isMalformed(m) ? 0n : m.correlationId, response) : response;
+        // Timed only when the door ran the message (not one refused whole), as on a channel.
+        const timed = metrics !== undefined && !isMalformed(m) && Array.isArray(response) ? m.reports.length : -1;
         state.afterDurable(() => {
           writeNow(encoded);
-          if (metrics && !isMalformed(m)) metrics.feedAnswered(m.reports.length, arrivedAt);
+          if (timed >= 0) metrics!.feedAnswered(timed, arrivedAt);
         });
         journalKeepsUp();
       };
