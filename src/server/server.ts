@@ -36,7 +36,7 @@ import { doorLog } from "./log/door-log.js";
 import { logEvent } from "./log/event-log.js";
 import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
 import { VERSION } from "./version.js";
-import type { OwnershipGate } from "./services/ownership-gate.js";
+import { followsOnly, type OwnershipGate } from "./services/ownership-gate.js";
 import type { ReplicationControl } from "./services/replication-admin.js";
 
 export interface ServerOptions {
@@ -202,7 +202,7 @@ export class SidecarServer {
 
   /** Replicated mode and this instance owns nothing now (a standby, or fenced). */
   private standby(): boolean {
-    return this.ctx.ownership?.refuseUnowned("") !== undefined;
+    return followsOnly(this.ctx.ownership);
   }
 
   get phase(): ServingPhase {

@@ -1,4 +1,5 @@
 /** AdminService: the operator's changes go through the door as commands; queries read state. */
+import { followsOnly } from "./ownership-gate.js";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   status,
@@ -254,20 +255,23 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
     ),
     listAccounts: stateQuery(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => encodeAccountPage(listAccounts(state, decodeAccountListFilter(r)))),
+    // A standby's channels are the active's, followed from the journal: none is its own
+    // (as in the metrics; found by review: the status and the metrics disagreed).
     listChannels: query(op.ListChannelsResponseSchema, () => ({
-      channels: [...state.channels.values()]
-        .sort((a, b) => (a.channelId < b.channelId ? -1 : 1))
-        .map((c) => encodeChannelSummary(c, ctx.channelPeers?.get(c.channelId))),
+      channels: followsOnly(ctx.ownership)
+        ? []
+        : [...state.channels.values()].sort((a, b) => (a.channelId < b.channelId ? -1 : 1)).map((c) => encodeChannelSummary(c, ctx.channelPeers?.get(c.channelId))),
     })),
     getServerStatus: query(op.GetServerStatusResponseSchema, () => {
       const identity = ctx.identity?.() ?? { version: "", uptimeMs: 0, configDigest: "", durabilityMode: state.journal.mode, listeners: [] };
       const accounts = state.engine.accounts();
+      const own = !followsOnly(ctx.ownership);
       return encodeServerStatus({
         ...identity,
         phase: ctx.phase(),
-        channels: state.channels.size,
-        pinnedAccounts: state.pins.size,
-        openHandles: state.openHandleCount(),
+        channels: own ? state.channels.size : 0,
+        pinnedAccounts: own ? state.pins.size : 0,
+        openHandles: own ? state.openHandleCount() : 0,
         blockedAccounts: accounts.blockedAccountCount,
         blockedGroups: accounts.blockedGroupCount,
         globalBlock: accounts.globalBlock,

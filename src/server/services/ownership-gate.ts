@@ -19,6 +19,13 @@ export interface OwnershipGate {
   refuseAdmin(command: AdminCommand): CommandError | undefined;
 }
 
+/**
+ * A standby: it owns nothing, and its state follows the active's journal. Its channels, pins
+ * and handles are the active's, not its own: the metrics and the status report them as 0.
+ */
+export function followsOnly(gate: OwnershipGate | undefined): boolean {
+  return gate?.refuseUnowned("") !== undefined;
+}
 
 /** The ownership refusal for one decoded channel command, or undefined. */
 export function refuseNotOwned(gate: OwnershipGate, command: ChannelCommand, base: string): CommandError | undefined {
