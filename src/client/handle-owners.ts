@@ -35,11 +35,16 @@ export function handleNamedBy(command: CommandInit): bigint | undefined {
   }
 }
 
-/** The handle a result opens: an accepted start's request, an accepted, uncommitted reservation. */
+/**
+ * The handle a result opens: an accepted start's request, an accepted, uncommitted
+ * reservation, an uncommitted drop copy's reservation (found by review: not booked, its
+ * commit went to wherever the channel talked then, where the same id named another order).
+ */
 function handleOpenedBy(result: CommandResult): bigint | undefined {
   const r = result.result;
   if (r.case === "start" && r.value.accepted) return r.value.requestId;
   if (r.case === "execute" && r.value.accepted && !r.value.committed) return r.value.reservationId;
+  if (r.case === "dropCopy" && !r.value.failed && !r.value.committed && r.value.reservationId !== 0n) return r.value.reservationId;
   return undefined;
 }
 
