@@ -124,13 +124,21 @@ export class ProtoWriter {
     this.varint(field * 8 + wireType);
   }
 
+  /** Refuses what protobuf-es's toBinary refuses ("invalid uint32"), rather than wrapping it to another value. */
   uint32Field(field: number, v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`invalid uint32: ${v}`);
     this.tag(field, WIRE_VARINT);
-    this.varint(v >>> 0);
+    this.varint(v);
   }
 
-  /** An enum or int32: negative values are ten-byte two's complement varints, as protobuf requires. */
+  /**
+   * An enum or int32: negative values are ten-byte two's complement varints, as protobuf
+   * requires. Refuses a value outside int32, as toBinary does (found by review: 1e30 wrote
+   * a varint no decoder reads, so the sidecar could not tell whose message it was, and
+   * Infinity never left the varint loop).
+   */
   int32Field(field: number, v: number): void {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`invalid int32: ${v}`);
     this.tag(field, WIRE_VARINT);
     if (v >= 0) this.varint(v);
     else this.uint64Value(BigInt.asUintN(64, BigInt(v)));
