@@ -77,6 +77,8 @@ export class OwnerFollowingChannel {
   private readonly links = new Map<string, { clients: SidecarClients; channel: AccountChannel }>();
   private readonly handles = new HandleOwners();
   private current: string;
+  /** close() was called: nothing is sent any more, not even a retry already under way. */
+  private closed = false;
 
   constructor(
     address: string,
@@ -102,6 +104,9 @@ export class OwnerFollowingChannel {
 
   /** The channel to `address`: the open one, or a new one if there is none that can still send. */
   private channelAt(address: string): AccountChannel {
+    // Found by review: after close() a send (or a retry pausing for an owner) opened a new
+    // channel that nothing would end, and ran commands the gateway believed could not run.
+    if (this.closed) throw new Error("the channel was closed");
     const link = this.links.get(address);
     if (link?.channel.usable) return link.channel;
     if (link !== undefined) {
@@ -212,8 +217,13 @@ export class OwnerFollowingChannel {
     this.options.onRedirect?.(from, address);
   }
 
-  /** Half-closes every channel (what is in flight is answered) and closes the connections. */
+  /**
+   * Half-closes every channel (what is in flight is answered) and closes the connections.
+   * From then on a send is refused, and a retry under way stops with what it has
+   * (PartialSendError).
+   */
   async close(): Promise<void> {
+    this.closed = true;
     const links = [...this.links.values()];
     this.links.clear();
     await Promise.all(links.map((l) => l.channel.end().catch(() => {})));
