@@ -72,6 +72,7 @@ const CLIENT_KEEPALIVE: ChannelOptions = {
 };
 
 export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
+  refuseCleartextToken(address, options);
   const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
   const channelOptions = { ...CLIENT_KEEPALIVE, ...options.channelOptions, ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }) };
   return new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
@@ -95,11 +96,19 @@ export interface SidecarClients {
   close(): void;
 }
 
-export function connect(address: string, options: ConnectOptions = {}): SidecarClients {
-  // docs/security.md: on plaintext a token is only safe on loopback (as the CLI and client certificates already hold).
+/**
+ * docs/security.md: on plaintext a token is only safe on loopback (as the CLI and client
+ * certificates already hold). Checked where every client is made, `makeClient` included
+ * (found by review: exported, it took a token in cleartext to any host).
+ */
+function refuseCleartextToken(address: string, options: ConnectOptions): void {
   if (options.bearerToken !== undefined && options.rootCa === undefined && !isLoopbackHost(hostOfTarget(address))) {
     throw new Error(`bearerToken needs rootCa for ${address}: a token is not sent in cleartext off loopback`);
   }
+}
+
+export function connect(address: string, options: ConnectOptions = {}): SidecarClients {
+  refuseCleartextToken(address, options);
   const clients = {
     // The order path's messages through the hand-specialised codecs (same bytes, less CPU).
     channel: makeClient(AccountChannelService, address, { open: CHANNEL_CLIENT_WIRE }, options),

@@ -5,7 +5,8 @@
  * cleartext to any host: a gateway embedding the client with `rootCa` forgotten leaks it.
  */
 import { describe, expect, it } from "vitest";
-import { connect } from "../../src/client/index.js";
+import { connect, makeClient } from "../../src/client/index.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { hostOfTarget, isLoopbackHost } from "../../src/transport/loopback-host.js";
 
 describe("connect() never sends a bearer token in cleartext off loopback", () => {
@@ -20,6 +21,11 @@ describe("connect() never sends a bearer token in cleartext off loopback", () =>
       expect(isLoopbackHost(hostOfTarget(target)), target).toBe(false);
       expect(() => connect(target, { bearerToken: "secret" }), target).toThrow(/cleartext|TLS|rootCa/);
     }
+  });
+  // Found by review: makeClient, exported beside connect(), took the same options unchecked.
+  it("makeClient refuses it too", () => {
+    expect(() => makeClient(Health, "10.1.2.3:50051", {}, { bearerToken: "secret" })).toThrow(/cleartext|TLS|rootCa/);
+    makeClient(Health, "127.0.0.1:50051", {}, { bearerToken: "secret" }).close();
   });
   it("still allows it on loopback, and over TLS anywhere", () => {
     connect("127.0.0.1:50051", { bearerToken: "secret" }).close();
