@@ -7,7 +7,7 @@ import type * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { RetireAccountRequest } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
 import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../param/index.js";
 import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
-import { CommandError, missing } from "../../state/command-error.js";
+import { CommandError, invalid, missing } from "../../state/command-error.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { decodePnlState } from "./decode-adjustment.js";
@@ -143,9 +143,33 @@ export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: s
 }
 
 function parseJsonField(text: string, field: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (e) {
     throw new CommandError("INVALID_VALUE", field, `${field} is not JSON: ${(e as Error).message}`);
+  }
+  checkJsonValue(value, field);
+  return value;
+}
+
+/** Deeper than any policy's settings nest (a handful of levels). */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses what JSON.parse accepts but nothing after it can hold: a number past the double
+ * range (`1e400` reads as Infinity, which the journal cannot encode) and nesting deep enough
+ * to overflow the recursive journal and audit encoders. Found by review: for a policy the
+ * settings are not parsed for (unknown, or without runtime settings) both reached the door
+ * and came back INTERNAL, with no audit record. Walked with a stack, not recursion.
+ */
+function checkJsonValue(value: unknown, field: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === "number" && !Number.isFinite(v)) invalid(field, "a number is outside the range of a double");
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) invalid(field, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
 }
