@@ -1,5 +1,4 @@
 /** AdminService: the operator's changes go through the door as commands; queries read state. */
-import { followsOnly } from "./ownership-gate.js";
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   status,
@@ -47,6 +46,7 @@ import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { decodeSetTradingState, encodeTradingState, encodeTradingStates } from "../codec/trading-state.js";
 import { tradingStatePolicyOf } from "../../state/trading-state-admin.js";
 import { replicationAdmin } from "./replication-admin.js";
+import { followsOnly } from "./ownership-gate.js";
 import { guarded } from "../../state/guarded.js";
 
 /** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
