@@ -11,21 +11,9 @@
  * server) are fed to a second server's state through follow(), as journal-replica.ts does.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { buildSidecar } from "../../src/app/build-sidecar.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
-import { order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import type { Harness } from "../server/harness.js";
+import { activeWithReservation, followingStandby } from "./followed-standby.js";
 import { sample } from "./observed-sidecar.js";
-
-/** Keeps every record (a durable mode, so the door appends). */
-class CapturingJournal extends MemoryJournal {
-  override readonly mode = "sync" as never;
-  readonly records: Uint8Array[] = [];
-  override append(payload: Uint8Array): bigint {
-    this.records.push(payload);
-    return super.append(payload);
-  }
-}
 
 describe("a standby's state gauges", () => {
   let active: Harness | undefined;
@@ -34,18 +22,11 @@ describe("a standby's state gauges", () => {
   });
 
   it("a standby with no channel stream does not report the active's channels and reservations as its own", async () => {
-    active = await startHarness();
-    const journal = new CapturingJournal();
-    active.server.state.attachJournal(journal);
-    const ch = active.channel();
-    await ch.send(seed("USD", "10000"));
-    await ch.one({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } });
+    const made = await activeWithReservation();
+    active = made.active;
     expect(sample(await active.server.metrics.registry.metrics(), "openpit_open_reservations")).toBe(1);
 
-    const standby = buildSidecar(parseSidecarConfig(testConfig()));
-    // What start-failover.ts attaches: the gate refuses everything while this instance owns no shard.
-    standby.attachReplication({ refuseUnowned: () => new Error("NOT_OWNER") } as never, { status: () => ({ role: "standby", shards: [], appliedSequence: 0n }) } as never);
-    for (const r of journal.records) standby.state.follow(r);
+    const standby = followingStandby(made.records);
     const text = await standby.metrics.registry.metrics();
     // No channel stream was ever opened on the standby.
     expect(sample(text, "openpit_channels")).toBe(0);
