@@ -1,13 +1,15 @@
 /** Found by review: OwnerFollowingChannel / HandleOwners must never send a handle to a sidecar that did not issue it. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { OwnerFollowingChannel } from "../../src/client/index.js";
+import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
 import { HandleOwners } from "../../src/client/handle-owners.js";
 import { CommandResultSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ON_B, commit, reserve, stopTwoOwners, twoOwners, type OwnerNode, type TwoOwners } from "../replication/two-owners.js";
-import { ACCOUNT, holdingsOf } from "../server/harness.js";
+import { ACCOUNT, holdingsOf, order } from "../server/harness.js";
 import { as } from "../server/results.js";
+
+const dropCopy = (accountId: bigint) => ({ case: "executePreTradeDropCopy", value: { order: order({ accountId }), commitOnAccept: false } }) as const;
 
 describe("handles and NOT_OWNER following", () => {
   let w: TwoOwners | undefined;
@@ -35,6 +37,38 @@ describe("handles and NOT_OWNER following", () => {
       // The commit meant for A's reservation must not finish B's fresh, unsent order's reservation.
       expect(committed!.result.case).toBe("error");
       expect((await holdingsOf(b.h, ON_B)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
+    } finally {
+      await ch.close();
+    }
+  });
+
+  // Found by review: an uncommitted drop copy's reservation was not booked, so its commit went
+  // wherever the channel talked then, where the same id could be another order's reservation.
+  it("books the drop-copy reservation: its commit is refused as ambiguous where B has the same id, and goes to A with sendAt", async () => {
+    const ch = new OwnerFollowingChannel(a.h.address);
+    try {
+      const [dc, onB] = await ch.send(dropCopy(ACCOUNT), reserve(ON_B));
+      expect(dc!.result.case).toBe("dropCopy");
+      const dcId = (dc!.result.value as { reservationId: bigint; committed: boolean }).reservationId;
+      expect((dc!.result.value as { committed: boolean }).committed).toBe(false);
+      expect(onB!.result.case).toBe("execute");
+      const bId = (onB!.result.value as { reservationId: bigint }).reservationId;
+      expect(ch.address).toBe(b.h.address);
+      // Same numbering on both sidecars: the ids collide.
+      expect(bId).toBe(dcId);
+      expect((await holdingsOf(b.h, ON_B)).USD).toEqual({ available: "99000", held: "1000", incoming: "0" });
+
+      // The gateway commits its drop-copy reservation: the id is open on A and on B, so the
+      // channel will not guess (before, it went to B and finished B's order).
+      await expect(ch.send(commit(dcId))).rejects.toThrow(AmbiguousHandleError);
+      const [committed] = await ch.sendAt(a.h.address, commit(dcId));
+      expect(committed!.result.case).toBe("finalize");
+      // B's reservation (a different order, still unsent to the venue) is still open on B.
+      const [bStillOpen] = await ch.sendAt(b.h.address, { case: "rollbackReservation", value: { reservationId: bId } });
+      expect(bStillOpen!.result.case).toBe("finalize");
+      // Both are gone now: the id is no longer ambiguous, and names nothing open.
+      const [again] = await ch.send(commit(dcId));
+      expect(again!.result.case).toBe("error");
     } finally {
       await ch.close();
     }

@@ -145,7 +145,7 @@ describe("structured log lines, captured and parsed as JSON", () => {
     ]);
   });
 
-  it("a channel a policy's reject closes (the throttle's hard tier): the close and its rollbacks are logged and counted", async () => {
+  it("a channel a policy's reject closes (the throttle's hard tier): the close, its rollbacks and the stream's end are logged and counted", async () => {
     o = await startObserved({
       config: {
         policies: [
@@ -164,6 +164,14 @@ describe("structured log lines, captured and parsed as JSON", () => {
     const text = await o.scrape();
     expect(text).toContain('\nopenpit_channels_closed_total{reason="policy"} 1\n');
     expect(text).toContain('\nopenpit_reservations_rolled_back_total{reason="policy"} 2\n');
+    // Found by review: the stream's end was neither logged nor its channel's peer forgotten.
+    // The closing answer is the stream's last: its end is logged with it.
+    const line = await o.log.next((l) => l.event === "disconnect" && l.stream === "channel");
+    expect([line.channelId, line.reason]).toEqual(["1", "policy"]);
+    // The peer map entry of the closed channel is dropped as on any other close.
+    const peers = (o.sidecar.server as unknown as { ctx: { channelPeers: Map<bigint, string> } }).ctx.channelPeers;
+    expect([...peers.keys()]).toEqual([]);
+    await ch.end();
   });
 
   it("reservations the TTL sweep rolls back: a log line with the count, and the metric", async () => {
