@@ -163,6 +163,72 @@ describe("account book", () => {
     expect(figures(engine)).toEqual({ open: 2, position: "4", buy: "6", sell: "3" });
   });
 
+  // Found by review: a report before the commit and a rollback after it counted the order
+  // out twice (docs/controls.md, "Reports before a commit").
+  describe("a report naming an order whose reservation is still open", () => {
+    const named = (o: Order, id: string): Order => ({ ...o, clientOrderId: id });
+    const naming = (r: ReturnType<typeof report>, id: string) => ({ ...r, clientOrderId: id });
+
+    it("leaves the figures to the reports when the reservation then rolls back", () => {
+      const { engine } = engineWith([passPolicy()]);
+      const a = accept(engine, named(order({ qty: "10" }), "A"));
+      accept(engine, named(order({ qty: "5" }), "B")).commit();
+      engine.applyExecutionReport(naming(report({ side: "BUY", qty: "4", price: "100" }), "A"));
+      expect(figures(engine)).toEqual({ open: 2, position: "4", buy: "11", sell: "0" });
+      a.rollback(); // the gateway disconnected before its commit; A works on at the venue
+      expect(figures(engine)).toEqual({ open: 2, position: "4", buy: "11", sell: "0" });
+      engine.applyExecutionReport(report({ side: "BUY", qty: "6", price: "100", leaves: "0", final: true }));
+      expect(figures(engine)).toEqual({ open: 1, position: "10", buy: "5", sell: "0" }); // B's 5, still open
+    });
+
+    it("does not count a final report's order out again on the rollback", () => {
+      const { engine } = engineWith([passPolicy()]);
+      const a = accept(engine, named(order({ qty: "10" }), "A"));
+      engine.applyExecutionReport(naming(report({ side: "BUY", qty: "10", price: "100", leaves: "0", final: true }), "A"));
+      accept(engine, named(order({ qty: "5" }), "B")).commit();
+      a.rollback();
+      expect(figures(engine)).toEqual({ open: 1, position: "10", buy: "5", sell: "0" });
+    });
+
+    it("matches only an open reservation of the same account, id and side", () => {
+      const { engine } = engineWith([passPolicy()]);
+      const committed = accept(engine, named(order({ qty: "1" }), "A"));
+      committed.commit(); // committed: no longer matched
+      const other = accept(engine, named(order({ qty: "2", account: OTHER_ACCOUNT }), "A"));
+      const sell = accept(engine, named(order({ qty: "3", side: "SELL" }), "A"));
+      const b = accept(engine, named(order({ qty: "4" }), "B"));
+      engine.applyExecutionReport(naming(report({ side: "BUY", leaves: "0" }), "A"));
+      for (const r of [other, sell, b]) r.rollback();
+      expect(figures(engine)).toEqual({ open: 1, position: "0", buy: "1", sell: "0" });
+      expect(figures(engine, OTHER_ACCOUNT)).toEqual({ open: 0, position: "0", buy: "0", sell: "0" });
+    });
+
+    it("rolls back in full when the reports named no client order id (the limit left)", () => {
+      const { engine } = engineWith([passPolicy()]);
+      const a = accept(engine, named(order({ qty: "10" }), "A"));
+      engine.applyExecutionReport(report({ side: "BUY", qty: "4", price: "100" }));
+      a.rollback();
+      expect(figures(engine)).toEqual({ open: 0, position: "4", buy: "0", sell: "0" });
+    });
+
+    it("keeps the match through a snapshot of the open reservation", () => {
+      const { engine } = engineWith([stateless()]);
+      const a = accept(engine, named(order({ qty: "10" }), "A"));
+      const b = accept(engine, named(order({ qty: "5" }), "B"));
+      engine.applyExecutionReport(naming(report({ side: "BUY", qty: "4", price: "100" }), "A"));
+      const snapshot = fromPlain(toPlain(engine.snapshotState())) as ReturnType<Engine["snapshotState"]>;
+      const [dataA, dataB] = [a, b].map((r) => fromPlain(toPlain(r.toData())) as ReturnType<typeof a.toData>);
+
+      const restored = Engine.builder().clock(new ManualClock(1_000)).policy(stateless()).build();
+      restored.restoreState(snapshot);
+      const [ra, rb] = [restored.restoreReservation(dataA!), restored.restoreReservation(dataB!)];
+      restored.applyExecutionReport(naming(report({ side: "BUY", qty: "1", price: "100" }), "B")); // matched after the restore
+      ra.rollback();
+      rb.rollback();
+      expect(figures(restored)).toEqual({ open: 2, position: "5", buy: "10", sell: "0" });
+    });
+  });
+
   it("restores a snapshot without a book (older format) as an empty book", () => {
     const { engine } = engineWith([stateless()]);
     const { accountBook: _dropped, ...old } = engine.snapshotState();

@@ -26,7 +26,9 @@ export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" 
 /**
  * The shared inputs of the controls, read-only (`ctx.book` in every hook). The engine
  * keeps it; see account-book.ts for when each number moves. Every figure is an aggregate:
- * execution reports carry no order id, so nothing is tracked per order.
+ * execution reports carry no order id, so nothing is tracked per order (a client order id
+ * only matches a report to a reservation still open, so that its rollback does not count
+ * the order out a second time).
  */
 export interface AccountBookView {
   /** Filled net position of the account in the instrument; zero when never traded. */

@@ -91,6 +91,12 @@ interface AccountEntry {
    * "Session 23"). Slots are never removed from an entry, so it never goes stale.
    */
   last: Slot | undefined;
+  /**
+   * Footprints of the account's reservations not yet committed nor rolled back that carry a
+   * client order id, oldest first: a report naming one marks it `reported`. Not snapshotted
+   * with the book: restoring an open reservation puts its footprint back (`track`).
+   */
+  readonly unsettled: OrderFootprint[];
 }
 
 /** The book as plain data (engine snapshots). Maps keep insertion order, which is state. */
@@ -108,6 +114,26 @@ function sameInstrument(a: Instrument, b: Instrument): boolean {
 
 const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
 
+/** Commits come mostly in the order of their checks, so the footprint is mostly first. */
+function removeFootprint(unsettled: OrderFootprint[], f: OrderFootprint): void {
+  const i = unsettled.indexOf(f);
+  if (i >= 0) unsettled.splice(i, 1);
+}
+
+/**
+ * The oldest open reservation of the account with this client order id (and the report's
+ * side, when both name one) is at the venue. Without a client order id policy two open
+ * reservations may share an id; the oldest is taken, as the venue answers in order.
+ */
+function markReported(unsettled: readonly OrderFootprint[], clientOrderId: string, side: Side | undefined): void {
+  for (const f of unsettled) {
+    if (f.clientOrderId === clientOrderId && (side === undefined || f.side === undefined || f.side === side)) {
+      f.reported = true;
+      return;
+    }
+  }
+}
+
 /**
  * When each figure moves (all clamped at zero where a count or quantity could otherwise go
  * negative, e.g. a report for an order accepted before a restart without durability):
@@ -115,7 +141,9 @@ const NO_INSTRUMENTS: readonly BookInstrument[] = Object.freeze([]);
  * - `reserve` (the main stage accepted an order, live or drop copy, before any commit):
  *   open orders +1, pending on the order's side + its quantity.
  * - `release` (that reservation rolled back: explicit, disconnect, TTL, fencing): the exact
- *   reverse of its `reserve`. A commit changes nothing: the order stays open at the venue.
+ *   reverse of its `reserve`, unless a report named the order (by client order id) while
+ *   the reservation was open: then nothing, as the order is at the venue and its reports
+ *   count it out. A commit changes nothing: the order stays open at the venue.
  * - `applyReport` with a trade: position ± traded quantity (+ buy, − sell), pending on
  *   the report's side − traded quantity.
  * - `applyReport` with `isFinal`: open orders −1, pending on the side − `leavesQuantity`
@@ -175,15 +203,24 @@ export class AccountBook implements AccountBookView {
     this.#changed(f);
     const entry = this.accountEntry(f.accountId);
     entry.openOrders += 1;
+    if (f.clientOrderId !== undefined) entry.unsettled.push(f);
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
   }
 
-  /** The reservation of `reserve(f)` rolled back. */
+  /**
+   * The reservation of `reserve(f)` rolled back. When a report named the order while the
+   * reservation was open, the order is at the venue: its reports count it out (a final one
+   * already has, or will), so the rollback leaves the figures to them.
+   */
   release(f: OrderFootprint): void {
     this.#changed(undefined);
     const entry = this.find(f.accountId);
     if (entry === undefined) return;
+    if (f.clientOrderId !== undefined) {
+      removeFootprint(entry.unsettled, f);
+      if (f.reported === true) return;
+    }
     if (entry.openOrders > 0) entry.openOrders -= 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
@@ -201,6 +238,7 @@ export class AccountBook implements AccountBookView {
     const final = fill.isFinal === true;
     if (trade === undefined && !final) return;
     const entry = this.accountEntry(accountId);
+    if (report.clientOrderId !== undefined && entry.unsettled.length > 0) markReported(entry.unsettled, report.clientOrderId, op?.side);
     const lastOpenEnded = final && entry.openOrders === 1;
     if (final && entry.openOrders > 0) entry.openOrders -= 1;
     const instrument = op?.instrument;
@@ -218,6 +256,22 @@ export class AccountBook implements AccountBookView {
     // the dust of quantities no report can match (an order by volume enters at volume /
     // |price|, a 28-digit quotient), which would otherwise stay pending for ever.
     if (lastOpenEnded) for (const s of entry.list) if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
+  }
+
+  /**
+   * The reservation of `reserve(f)` committed: the figures stay (the order is open at the
+   * venue), only the match by client order id ends. Not a change of any figure, so the
+   * revision stays.
+   */
+  settle(f: OrderFootprint): void {
+    if (f.clientOrderId === undefined) return;
+    const entry = this.find(f.accountId);
+    if (entry !== undefined) removeFootprint(entry.unsettled, f);
+  }
+
+  /** A restored open reservation's footprint (already counted in the restored figures) is matched again. */
+  track(f: OrderFootprint): void {
+    if (f.clientOrderId !== undefined) this.accountEntry(f.accountId).unsettled.push(f);
   }
 
   // ---- durability ----------------------------------------------------------------------
@@ -297,7 +351,7 @@ export class AccountBook implements AccountBookView {
   private accountEntry(accountId: AccountId): AccountEntry {
     let entry = this.find(accountId);
     if (entry === undefined) {
-      entry = { openOrders: 0, slots: new Map(), list: [], last: undefined };
+      entry = { openOrders: 0, slots: new Map(), list: [], last: undefined, unsettled: [] };
       this.accounts.set(accountId, entry);
       this.#remember(accountId, entry);
     }

@@ -20,8 +20,10 @@ class BookMutation implements Mutation {
     readonly record: OrderFootprint,
   ) {}
 
-  /** The order stays open at the venue: nothing to do. */
-  commit(): void {}
+  /** The order stays open at the venue: its figures stay, only its match by client order id ends. */
+  commit(): void {
+    this.book.settle(this.record);
+  }
 
   rollback(): void {
     this.book.release(this.record);
@@ -39,5 +41,6 @@ export function restoreBookMutation(book: AccountBook, record: unknown): Mutatio
   if (typeof record !== "object" || record === null || !("accountId" in record) || !("quantity" in record)) {
     throw new SnapshotError("Malformed", `reservation data: the account book's record is not an order footprint`, BOOK_OWNER);
   }
+  book.track(record as OrderFootprint);
   return new BookMutation(book, record as OrderFootprint);
 }

@@ -17,6 +17,15 @@ export interface OrderFootprint {
   readonly side?: Side;
   /** Pending quantity added on `side` (zero when it cannot be known: a market order by volume that no policy priced). */
   readonly quantity: Quantity;
+  /** The order's client order id: a report naming it while the reservation is open is matched to it. */
+  readonly clientOrderId?: string;
+  /**
+   * Set (never cleared) when a report named this order while its reservation was still open:
+   * the order is at the venue and its reports now move the book, so a rollback of the
+   * reservation leaves the count and the pending quantity to them. Part of the record, so a
+   * snapshot keeps it.
+   */
+  reported?: true;
 }
 
 /**
@@ -33,8 +42,9 @@ export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Pri
   if (op === undefined || accountId === undefined) return undefined;
   const instrument = op.instrument;
   const side = op.side;
-  if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero() };
-  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice) };
+  const clientOrderId = order.clientOrderId;
+  if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero(), clientOrderId };
+  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice), clientOrderId };
 }
 
 function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity {

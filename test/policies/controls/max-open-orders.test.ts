@@ -70,8 +70,8 @@ describe("MaxOpenOrdersPolicy", () => {
     expect(only(submit(engine, order()))).toEqual(EXCEEDED(2, 2));
   });
 
-  // docs/controls.md, "Known limit: an order counted out twice" (found by review).
-  it("counts exactly when an order is committed before its final report; a rollback after its final report frees a second slot (the known limit)", () => {
+  // docs/controls.md, "Reports before a commit" (found by review).
+  it("counts exactly when an order is committed before its final report, or when its reports name its client order id; a rollback after an anonymous final report frees a second slot (the limit left)", () => {
     const committed = limited({ default: { maxOpenOrders: 1 } }).engine;
     const a = committed.executePreTrade(order());
     if (!a.ok) throw new Error("A refused");
@@ -80,13 +80,21 @@ describe("MaxOpenOrdersPolicy", () => {
     expect(submit(committed, order())).toEqual([]);
     expect(only(submit(committed, order()))).toEqual(EXCEEDED(1, 1));
 
-    const raced = limited({ default: { maxOpenOrders: 1 } }).engine;
-    const early = raced.executePreTrade(order());
+    const named = limited({ default: { maxOpenOrders: 1 } }).engine;
+    const early = named.executePreTrade({ ...order(), clientOrderId: "A" });
     if (!early.ok) throw new Error("A refused");
-    raced.applyExecutionReport(fill("1", { final: true })); // A's final report before its commit
-    expect(submit(raced, order())).toEqual([]); // B
+    named.applyExecutionReport({ ...fill("1", { final: true }), clientOrderId: "A" }); // A's final report before its commit
+    expect(submit(named, order())).toEqual([]); // B
     early.reservation.rollback(); // A's reservation rolled back (disconnect before the commit)
-    expect(raced.book.openOrders(ACCOUNT)).toBe(0); // B is open: the count is one short
+    expect(only(submit(named, order()))).toEqual(EXCEEDED(1, 1)); // B still counted
+
+    const anonymous = limited({ default: { maxOpenOrders: 1 } }).engine;
+    const raced = anonymous.executePreTrade({ ...order(), clientOrderId: "A" });
+    if (!raced.ok) throw new Error("A refused");
+    anonymous.applyExecutionReport(fill("1", { final: true })); // no client order id: nothing to match
+    expect(submit(anonymous, order())).toEqual([]);
+    raced.reservation.rollback();
+    expect(anonymous.book.openOrders(ACCOUNT)).toBe(0); // B is open: the count is one short
   });
 
   it("validates settings naming the field", () => {

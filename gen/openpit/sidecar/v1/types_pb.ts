@@ -498,7 +498,9 @@ export type ExecutionReport = Message<"openpit.sidecar.v1.ExecutionReport"> & {
   positionSide: PositionSide;
 
   /**
-   * The order's client_order_id: a final report releases it (ClientOrderIdPolicy).
+   * The order's client_order_id: a final report releases it (ClientOrderIdPolicy). A report
+   * that names it while the order's reservation is still open marks that reservation, so a
+   * rollback of it does not count the order out a second time (the account book).
    *
    * @generated from field: optional string client_order_id = 13;
    */
