@@ -35,7 +35,12 @@ export function applyDropCopy(engine: EngineInternals, order: Order): DropCopyRe
   // Account-control operations are deferred: applied only if the drop-copy succeeds.
   const deferred: [AccountId, AccountBlock][] = [];
   let first: AccountBlock | undefined;
+  // Once the call has applied its deferred blocks, the operation it returns keeps this
+  // context: a block its commit or rollback raises later (SpotFunds' rollback overflow) is
+  // recorded at once, as a reservation's is and as the restored operation's would be.
+  let settled = false;
   const sink: BlockSink = (target, block, policy) => {
+    if (settled) return engine.recordBlock(target, block, policy);
     const stamped = stamp(policy, block);
     if (target === accountId) first ??= { ...stamped, code: "AccountBlocked" };
     deferred.push([target, stamped]);
@@ -73,6 +78,7 @@ export function applyDropCopy(engine: EngineInternals, order: Order): DropCopyRe
     return { ok: false, rejects: fatal };
   }
   for (const [target, block] of deferred) engine.record(target, block);
+  settled = true;
   const isAccountBlocked = engine.blocks.find(accountId, engine.registry.groupOf(accountId)) !== undefined;
   const lock = main.lock();
   engine.enterBook(order, mutations, lock, main.sizingPrice);
