@@ -31,6 +31,9 @@ export function parseArgs(argv: readonly string[], valueOptions: ReadonlySet<str
     if (valueOptions.has(name)) {
       const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      // `block 7 --reason --help` must show the usage, not block with the reason "--help":
+      // a value that starts with "--" is only taken in the `--name=value` form.
+      if (eq < 0 && value.startsWith("--")) throw new UsageError(`--${name} needs a value, not the option '${value}' (write --${name}=${value} to mean it)`);
       options.set(name, [...(options.get(name) ?? []), value]);
     } else if (flags.has(name) && eq < 0) {
       seen.add(name);
@@ -46,7 +49,6 @@ export function option(args: ParsedArgs, name: string): string | undefined {
   return args.options.get(name)?.at(-1);
 }
 
-/** A non-negative integer option or positional, named in the error. */
 /** The widest value a wire field holds: ids and sequences are uint64, groups and limits uint32. */
 export const UINT64_MAX = 2n ** 64n - 1n;
 export const UINT32_MAX = 2n ** 32n - 1n;

@@ -190,6 +190,17 @@ describe("openpit CLI", () => {
     expect((await cli("frobnicate")).code).toBe(2);
   });
 
+  // Found by review (session 28): the option took the next argument whatever it was, so this
+  // blocked the account with the reason "--help" and exited 0.
+  it("takes no option's value from an argument that starts with '--', except in the --name=value form", async () => {
+    const swallowed = await cli("block", String(OTHER_ACCOUNT), "--reason", "--help");
+    expect([swallowed.code, swallowed.err.split("\n")[0]]).toEqual([2, "openpit block: --reason needs a value, not the option '--help' (write --reason=--help to mean it)"]);
+    expect((await h.admin<{ block?: unknown }>("getAccountState", { accountId: OTHER_ACCOUNT })).block).toBeUndefined();
+    const meant = await cli("block", String(OTHER_ACCOUNT), "--reason=--help");
+    expect([meant.code, meant.out]).toEqual([0, `account ${OTHER_ACCOUNT}: blocked (Engine): --help\n`]);
+    expect((await cli("unblock", String(OTHER_ACCOUNT))).code).toBe(0);
+  });
+
   it("runs as the package bin (npx openpit), and says how to start a sidecar that is not there", async () => {
     const bin = (...argv: string[]) =>
       new Promise<Run>((resolve) => {
