@@ -32,10 +32,16 @@ export function flatten(json: Json, prefix: (string | number)[] = []): [string, 
   return [[pathText(prefix), json]];
 }
 
-/** `text` typed like `current`: strings stay strings (decimals are strings), numbers and booleans parse, else JSON if it parses. */
+/**
+ * `text` typed like `current`: strings stay strings (decimals are strings), numbers and
+ * booleans parse, else JSON if it parses. An integer a double cannot hold exactly (a uint64
+ * id past 2^53) stays its digit string, which the sidecar reads as the same id, instead of
+ * being rounded to another.
+ */
 export function typedValue(text: string, current: Json | undefined, path: string): Json {
   if (typeof current === "string") return text;
   if (typeof current === "number") {
+    if (isUnsafeInteger(text)) return text;
     const n = Number(text);
     if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${path} is a number; '${text}' is not`);
     return n;
@@ -45,10 +51,38 @@ export function typedValue(text: string, current: Json | undefined, path: string
     return text === "true";
   }
   try {
-    return JSON.parse(text) as Json;
+    return JSON.parse(quoteUnsafeIntegers(text)) as Json;
   } catch {
     return text;
   }
+}
+
+function isUnsafeInteger(text: string): boolean {
+  return /^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text));
+}
+
+/** JSON text with every integer literal a double cannot hold exactly (outside strings) quoted. */
+function quoteUnsafeIntegers(json: string): string {
+  let out = "";
+  let i = 0;
+  while (i < json.length) {
+    const c = json[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < json.length && json[j] !== '"') j += json[j] === "\\" ? 2 : 1;
+      out += json.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === "-" || (c >= "0" && c <= "9")) {
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(json.slice(i))!;
+      const token = m[0] === "" ? c : m[0];
+      out += isUnsafeInteger(token) ? `"${token}"` : token;
+      i += token.length;
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return out;
 }
 
 /** Sets `path=value` in `settings` (in place), creating missing objects; returns the value replaced. */

@@ -29,6 +29,20 @@ describe("settings paths", () => {
     });
   });
 
+  // Found by review (session 28): a new path's value went through JSON.parse, which rounded
+  // 12345678901234567891 to 12345678901234567000, another id (refused by the sidecar, shown
+  // by --dry-run).
+  it("keeps an integer a double cannot hold as its digit string, alone or inside JSON", () => {
+    const big = "12345678901234567891";
+    const s = settings();
+    expect(setPath(s, `accountBarriers[0].accountId=${big}`).after).toBe(big);
+    expect(setPath(s, `broker.windowMs=${big}`).after).toBe(big);
+    expect(setPath(s, `accounts=[{"accountId":${big},"note":"id ${big}","n":-9007199254740993,"ok":9007199254740991,"x":1.5e3}]`).after).toEqual([
+      { accountId: big, note: `id ${big}`, n: "-9007199254740993", ok: 9007199254740991, x: 1500 },
+    ]);
+    expect(setPath(s, `quoted="a\\"${big}"`).after).toBe(`a"${big}`);
+  });
+
   it("refuses values of the wrong type and paths through scalars", () => {
     expect(() => setPath(settings(), "broker.windowMs=soon")).toThrow("broker.windowMs is a number; 'soon' is not");
     expect(() => setPath(settings(), "broker.strict=yes")).toThrow("broker.strict is true or false, not 'yes'");
