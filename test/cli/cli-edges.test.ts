@@ -5,6 +5,7 @@
  * command that is not `events`: each ends with an exit code and a message that say what
  * happened, instead of hanging, exiting 0 or acting on part of the request.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { FileJournal } from "../../src/state/journal/index.js";
 import { serviceDefinition } from "../../src/transport/service-definition.js";
 import { Credentials, startSecureHarness } from "../security/secure-harness.js";
 import { startHarness, type Harness } from "../server/harness.js";
@@ -151,6 +153,39 @@ describe("the CLI at its edges", () => {
       silent.close();
     }
   });
+
+  // Found by review (session 28): events stays out of run-cli's Ctrl-C race (it stops its
+  // stream itself), but before the stream it waited on GetServerStatus until --timeout (exit 1).
+  it("Ctrl-C ends events while it waits for its first answer, with 0 as on the stream", async () => {
+    const silent = await silentServer();
+    try {
+      expect(await run(["events", "--timeout", "30", "--target", silent.target], silent.connected)).toEqual({ code: 0, out: "", err: "" });
+    } finally {
+      silent.close();
+    }
+  });
+
+  // Found by review (session 28): bin/openpit.js wrote to a closed pipe with no 'error'
+  // listener, so `openpit journal inspect DIR | head` ended in a stack trace and exit 1.
+  it("exits 0 without a stack trace when its reader closes stdout early (| head)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "openpit-cli-epipe-"));
+    try {
+      const journal = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 22 });
+      for (let i = 0; i < 5000; i++) journal.append(Buffer.from(JSON.stringify({ i, pad: "x".repeat(100) })));
+      await journal.close();
+      const ended = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, ["bin/openpit.js", "journal", "inspect", dir], { stdio: ["ignore", "pipe", "pipe"] });
+        let err = "";
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        child.stdout.once("data", () => child.stdout.destroy()); // as head does after its lines
+        child.on("close", (code) => resolve({ code, err }));
+      });
+      // stderr may still carry inspect's summary line; no stack trace.
+      expect({ code: ended.code, trace: /EPIPE|Unhandled/.test(ended.err) }).toEqual({ code: 0, trace: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("Ctrl-C after a change was sent says the change may be in effect, and where to look", async () => {
     const cases: [string[], string][] = [

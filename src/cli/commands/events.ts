@@ -40,7 +40,11 @@ export const EVENTS: Command = {
     const after = unsigned(option(ctx.args, "after"), "--after");
     // A stream has no deadline: a sidecar that accepts the connection and never answers
     // would hold it forever. A unary read (the same role) first fails within --timeout.
-    await ctx.admin("GetServerStatus", GetServerStatusResponseSchema);
+    // Ctrl-C ends this wait too (run-cli leaves events out of its race, for the stream's own
+    // clean stop): without it, only --timeout would.
+    const status = ctx.admin("GetServerStatus", GetServerStatusResponseSchema);
+    status.catch(() => {}); // a failure after Ctrl-C is nobody's to report
+    if (!(await Promise.race([status.then(() => true), ctx.interrupted.then(() => false)]))) return 0;
     const { clients, target } = ctx.connection();
     const request = create(SubscribeRequestSchema, after === undefined ? {} : { afterSequence: after });
     const stream = clients.events.subscribe!(request) as ClientReadableStream<SubscribeResponse>;
