@@ -194,4 +194,60 @@ describe.runIf(ready)("web console in Chromium", () => {
     expect(await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "RateLimitPolicy" })).toEqual(before);
     await page.close();
   });
+  // Found by review (session 28): every event rebuilt the accounts table, input included.
+  it("keeps a block reason being typed (text and focus) through the refresh an unrelated event brings", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor();
+    await unblockBoth();
+    const input = page.locator(`tr[data-account="${ACCOUNT}"] input`);
+    await input.fill("compliance hold");
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "other desk" });
+    await page.locator(`tr[data-account="${OTHER_ACCOUNT}"].blocked`).waitFor();
+    await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
+    expect(await input.inputValue()).toBe("compliance hold");
+    expect(await input.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await unblockBoth();
+    await page.close();
+  });
+
+  // Found by review (session 28): a refresh answered late rendered over a newer one.
+  it("shows the newest state when an earlier refresh is answered after a later one", async () => {
+    await unblockBoth();
+    const page = await browser.newPage();
+    let holdNext = false;
+    let held!: () => void;
+    const heldOne = new Promise<void>((r) => (held = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await page.route("**/console/api/admin/ListAccounts", async (route) => {
+      if (!holdNext) return route.continue();
+      holdNext = false;
+      const response = await route.fetch(); // the sidecar's answer now, delivered late
+      held();
+      await released;
+      await route.fulfill({ response });
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor();
+    await page.locator(`tr[data-account="${ACCOUNT}"]:not(.blocked)`).waitFor();
+    holdNext = true;
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "other desk" });
+    await heldOne; // that event's refresh read the accounts: ACCOUNT not blocked
+    await h.admin("blockAccount", { accountId: ACCOUNT, reason: "compliance hold" });
+    await page.locator(`tr[data-account="${ACCOUNT}"].blocked`).waitFor();
+    release();
+    await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
+    const row = page.locator(`tr[data-account="${ACCOUNT}"]`);
+    expect({ className: await row.getAttribute("class"), action: await row.locator("button").textContent() }).toEqual({ className: "blocked", action: "Unblock" });
+    await unblockBoth();
+    await page.close();
+  });
+
+  async function unblockBoth(): Promise<void> {
+    for (const accountId of [ACCOUNT, OTHER_ACCOUNT]) {
+      const state = await h.admin<{ block?: unknown }>("getAccountState", { accountId });
+      if (state.block !== undefined) await h.admin("unblockAccount", { accountId });
+    }
+  }
 });

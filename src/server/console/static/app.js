@@ -51,6 +51,11 @@ function el(tag, text, className) {
   return e;
 }
 
+// Every event schedules a refresh, and a busy sidecar can answer an earlier one after a later
+// one: each part renders only the answers of its newest refresh, so an older state never
+// replaces a newer one on the page.
+const newest = { status: 0, accounts: 0, audit: 0 };
+
 // ---- status ------------------------------------------------------------------------------
 
 function duration(ms) {
@@ -59,7 +64,9 @@ function duration(ms) {
 }
 
 async function refreshStatus() {
+  const n = ++newest.status;
   const s = await admin("GetServerStatus");
+  if (n !== newest.status) return s;
   const dl = $("status");
   dl.replaceChildren();
   const item = (label, value, alarm) => {
@@ -122,22 +129,51 @@ function actionCell(account, block) {
 }
 
 async function refreshAccounts() {
-  const filter = $("blocked-only").checked ? { blocked: true } : {};
-  const page = await admin("ListAccounts", { ...filter, limit: 200 });
-  const accounts = page.accounts || [];
-  const states = await Promise.all(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+  const table = $("accounts");
+  const n = ++newest.accounts;
+  // Refreshes still under way (tests wait for 0 instead of for time to pass).
+  table.dataset.inFlight = String(Number(table.dataset.inFlight || 0) + 1);
+  try {
+    const filter = $("blocked-only").checked ? { blocked: true } : {};
+    const page = await admin("ListAccounts", { ...filter, limit: 200 });
+    const accounts = page.accounts || [];
+    const states = await Promise.all(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+    if (n !== newest.accounts) return;
+    renderAccounts(table.tBodies[0], accounts, states);
+    $("accounts-more").hidden = !page.more;
+    $("accounts-more").textContent = `showing ${accounts.length} of ${page.total} accounts`;
+  } finally {
+    table.dataset.inFlight = String(Number(table.dataset.inFlight) - 1);
+  }
+}
+
+/**
+ * Updates the rows in place: a row whose block state is unchanged keeps its action cell, so
+ * a block reason being typed (its text and focus) survives the refresh every event brings;
+ * rows are only moved when the list itself changed.
+ */
+function renderAccounts(body, accounts, states) {
+  const existing = new Map([...body.rows].map((tr) => [tr.dataset.account, tr]));
   const rows = accounts.map((a, i) => {
-    const tr = el("tr");
+    const blocked = a.block ? "true" : "false";
+    let tr = existing.get(a.accountId);
+    const keepAction = tr !== undefined && tr.dataset.blocked === blocked;
+    if (!keepAction) tr = el("tr");
     tr.dataset.account = a.accountId;
-    if (a.block) tr.className = "blocked";
+    tr.dataset.blocked = blocked;
+    tr.className = a.block ? "blocked" : "";
     const blockTd = el("td");
     blockTd.append(blockBadge(a.block));
-    tr.append(el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(states[i]), actionCell(a.accountId, a.block));
+    const cells = [el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(states[i])];
+    if (keepAction) cells.forEach((td, c) => tr.cells[c].replaceWith(td));
+    else tr.append(...cells, actionCell(a.accountId, a.block));
     return tr;
   });
-  $("accounts").tBodies[0].replaceChildren(...rows);
-  $("accounts-more").hidden = !page.more;
-  $("accounts-more").textContent = `showing ${accounts.length} of ${page.total} accounts`;
+  const kept = new Set(rows);
+  for (const tr of [...body.rows]) if (!kept.has(tr)) tr.remove();
+  rows.forEach((tr, i) => {
+    if (body.rows[i] !== tr) body.insertBefore(tr, body.rows[i] || null);
+  });
 }
 
 async function change(method, request) {
@@ -190,7 +226,9 @@ async function savePolicy() {
 // ---- audit -------------------------------------------------------------------------------
 
 async function refreshAudit() {
+  const n = ++newest.audit;
   const answer = await admin("QueryAudit", { newestFirst: true, limit: 50 });
+  if (n !== newest.audit) return;
   const rows = (answer.records || []).map((r) => {
     const tr = el("tr");
     const time = new Date(Number(r.timeMs || 0)).toISOString().replace("T", " ").slice(0, 19);
