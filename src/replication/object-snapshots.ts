@@ -9,8 +9,13 @@
  * It is keyed (in its header) with the journal sequence it covers, the epoch of the
  * writer, and the stream sequence a reader resumes at (SnapshotPoint in jetstream-journal.ts).
  * A put replaces the object only once all its chunks are stored (the object store's metadata
- * entry is written last), and a get checks the SHA-256 digest: a reader sees the previous
- * snapshot or the new one whole. A put never replaces a newer snapshot (a later record, or
+ * entry is written last), and a get checks the SHA-256 digest. A put deletes the replaced
+ * object's chunks right after its entry is in, so a read under way (or one served an older
+ * entry by a lagging replica) can find its chunks gone: the object store's get then waits for
+ * ever (its consumer's heartbeats keep it alive) or ends with a digest mismatch. read()
+ * therefore gives up on a get when no chunk arrives for `readIdleMs` and reads the entry
+ * again, which names chunks that exist: a reader sees the previous snapshot or the new one
+ * whole. A put never replaces a newer snapshot (a later record, or
  * the same record from a later epoch; the point is also in the entry's metadata): it is
  * conditional on the entry it compared against, so a deposed writer's put that was under way
  * when it was fenced and finishes after the new writer's is refused (write()).
@@ -31,6 +36,11 @@ const HEADER_BYTES = 40;
 const POINT_KEY = "openpit-point";
 /** Puts refused because another went in meanwhile, before giving up. */
 const MAX_PUT_ATTEMPTS = 5;
+/**
+ * No chunk of a get for this long: its chunks were deleted under it (above). Chunks stream at
+ * network speed, so this is only reached when none will come (26 KB/s at 128 KiB chunks).
+ */
+export const DEFAULT_SNAPSHOT_READ_IDLE_MS = 5_000;
 
 /** The object already holds a newer snapshot (another writer's, after a takeover): this one is not written. */
 export class SnapshotSupersededError extends Error {
@@ -51,7 +61,7 @@ export interface StoredSnapshot {
 export const snapshotObjectName = (stream: string, group?: string): string => (group === undefined ? `${stream}.state` : `${stream}.state.${group}`);
 
 /** What a snapshot store uses of the object store (a fake stands in for it in tests). */
-export type SnapshotObjects = Pick<ObjectStore, "info" | "putBlob" | "getBlob">;
+export type SnapshotObjects = Pick<ObjectStore, "info" | "putBlob" | "get">;
 
 export class ObjectSnapshotStore {
   private constructor(
@@ -59,13 +69,22 @@ export class ObjectSnapshotStore {
     /** The object's name: one per journal (ownership group). */
     readonly objectName: string,
     private readonly retry: TransientRetryOptions,
+    private readonly readIdleMs: number,
   ) {}
 
   /**
    * Opens (creating if needed) the bucket; `group`: the ownership group's name (groupName), none
    * for every shard; `retry`: how long opening and reading wait for leaders.
    */
-  static async open(nc: NatsConnection, bucket: string, stream: string, replicas: number, group?: string, retry: TransientRetryOptions = {}): Promise<ObjectSnapshotStore> {
+  static async open(
+    nc: NatsConnection,
+    bucket: string,
+    stream: string,
+    replicas: number,
+    group?: string,
+    retry: TransientRetryOptions = {},
+    readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS,
+  ): Promise<ObjectSnapshotStore> {
     const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }), retry);
     // One made by an earlier configuration keeps its replica count: refused, as the journal
     // stream is, so snapshots are never held by fewer servers than the configuration says.
@@ -74,12 +93,12 @@ export class ObjectSnapshotStore {
     if (held !== replicas) {
       throw new Error(`snapshot bucket '${bucket}' has ${held} replicas, the configuration says ${replicas} (raise its stream OBJ_${bucket} to ${replicas} replicas in place, or configure replication.replicas = ${held})`);
     }
-    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry);
+    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs);
   }
 
   /** Over an object store already open (tests: a fake); `objectName` as snapshotObjectName gives it. */
-  static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}): ObjectSnapshotStore {
-    return new ObjectSnapshotStore(store, objectName, retry);
+  static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}, readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS): ObjectSnapshotStore {
+    return new ObjectSnapshotStore(store, objectName, retry, readIdleMs);
   }
 
   /**
@@ -140,7 +159,8 @@ export class ObjectSnapshotStore {
 
   /** The stored snapshot, or undefined when there is none. A damaged one throws (the message says why). */
   async read(): Promise<StoredSnapshot | undefined> {
-    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.store.getBlob(this.objectName), this.retry);
+    // A get that stalls or fails its digest is tried again (its chunks were replaced under it).
+    const bytes = await retryTransient(`reading ${this.objectName}`, () => this.getOnce(), this.retry);
     if (bytes === null) return undefined;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const where = `snapshot object ${this.objectName}`;
@@ -153,5 +173,34 @@ export class ObjectSnapshotStore {
       point: { sequence: buf.readBigUInt64LE(8), epoch: buf.readBigUInt64LE(16), resumeStreamSequence: Number(buf.readBigUInt64LE(24)) },
       data: buf.subarray(HEADER_BYTES),
     };
+  }
+
+  /** One get of the object's bytes; throws when no chunk arrives for `readIdleMs`. */
+  private async getOnce(): Promise<Uint8Array | null> {
+    const result = await this.store.get(this.objectName);
+    if (result === null) return null;
+    // Read below through the data; a rejection here is also seen there, not left unhandled.
+    const failed = result.error.then(
+      (e) => e,
+      (e: unknown) => e,
+    );
+    const reader = result.data.getReader();
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<"stalled">((resolve) => (timer = setTimeout(() => resolve("stalled"), this.readIdleMs)));
+      const next = await Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+      if (next === "stalled") {
+        await reader.cancel().catch(() => {});
+        throw new Error(`no part of the object arrived for ${this.readIdleMs} ms (replaced while being read): reading it again`);
+      }
+      if (next.done) break;
+      parts.push(next.value);
+      size += next.value.length;
+    }
+    const error = await failed;
+    if (error !== null && error !== undefined) throw error;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 }

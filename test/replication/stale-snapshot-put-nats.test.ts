@@ -39,7 +39,7 @@ describe.runIf(NATS_READY)("snapshot puts on nats-server's object store", () => 
     let held = false;
     const holding: SnapshotObjects = {
       info: (n) => raw.info(n),
-      getBlob: (n) => raw.getBlob(n),
+      get: (n) => raw.get(n),
       putBlob: async (meta, data, opts) => {
         held = true;
         await gate;

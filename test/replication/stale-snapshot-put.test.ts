@@ -20,7 +20,7 @@
 import { describe, expect, it } from "vitest";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { ObjectInfo, ObjectStoreMeta, ObjectStorePutOpts } from "@nats-io/obj";
+import type { ObjectInfo, ObjectResult, ObjectStoreMeta, ObjectStorePutOpts } from "@nats-io/obj";
 import { ObjectSnapshotStore, snapshotObjectName, type SnapshotObjects } from "../../src/replication/object-snapshots.js";
 import { JetStreamJournal, type SnapshotPoint } from "../../src/replication/jetstream-journal.js";
 import { objectStoreSink } from "../../src/replication/journal-replica.js";
@@ -47,8 +47,16 @@ class FakeObjects implements SnapshotObjects {
     return Promise.resolve({ name, revision: e.revision, deleted: false, metadata: e.meta.metadata, size: e.data.length } as unknown as ObjectInfo);
   }
 
-  getBlob(name: string): Promise<Uint8Array | null> {
-    return Promise.resolve(this.entries.get(name)?.data ?? null);
+  get(name: string): Promise<ObjectResult | null> {
+    const e = this.entries.get(name);
+    if (e === undefined) return Promise.resolve(null);
+    const data = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(e.data);
+        c.close();
+      },
+    });
+    return Promise.resolve({ info: {} as ObjectInfo, data, error: Promise.resolve(null) } as ObjectResult);
   }
 
   async putBlob(meta: ObjectStoreMeta, data: Uint8Array | null, opts?: ObjectStorePutOpts): Promise<ObjectInfo> {
