@@ -7,7 +7,7 @@ import type { Command } from "../command.js";
 import { explainError } from "../connection.js";
 import { GetServerStatusResponseSchema } from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 
-/** `#7 accountBlocked accountId=42 block.reason="compliance hold" by operator`: the event's scalar fields, one level of nesting. */
+/** `#7 accountBlocked accountId=42 block.policy=Engine block.code=… block.reason="compliance hold" … by operator`: the event's scalar fields, one level of nesting. */
 export function eventLine(e: AccountEvent): string {
   const json = toJson(AccountEventSchema, e) as Record<string, unknown>;
   const kind = e.event.case ?? "unknown";
