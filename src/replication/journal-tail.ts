@@ -88,6 +88,16 @@ export class JournalTail {
         `stream ${this.o.stream} starts at sequence ${state.first_seq}, but reading must start at ${from} (after the snapshot): messages ${from}..${state.first_seq - 1} are gone`,
       );
     }
+    // The other end: a stream that ends before the snapshot's resume point is not the one the
+    // snapshot was taken of (recreated under its name, restored from an older backup, or its
+    // unsynced tail lost with the whole cluster). A writer would put its records below the
+    // resume point, where no reader started from the snapshot ever looks, and a standby taking
+    // over would reuse their sequences: refused, for an operator to settle.
+    if (from > state.last_seq + 1) {
+      throw new JournalTailError(
+        `stream ${this.o.stream} ends at sequence ${state.last_seq}, but reading must start at ${from} (after the snapshot): the stream is not the one the snapshot was taken of (recreated, restored from an older backup, or its tail lost)`,
+      );
+    }
     const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
       this.o.js.consumers.get(
         this.o.stream,

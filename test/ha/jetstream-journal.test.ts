@@ -206,6 +206,23 @@ describe.runIf(NATS_READY)("JetStream journal", () => {
     await expect(tail.start()).rejects.toThrow(`stream JE starts at sequence ${last}, but reading must start at 1 (after the snapshot): messages 1..${last - 1} are gone`);
   });
 
+  // Found by review (session 28): a cold start from the snapshot then wrote its records below
+  // the resume point, where standbys started from the same snapshot never looked.
+  it("refuses to read a stream that ends before where the reader must start", async () => {
+    const { link: l, subjects } = await open("JF");
+    const journal = await writer(l, "JF", subjects, "f");
+    for (let i = 0; i < 3; i++) journal.append(bytes(`f${i}`), feed(BigInt(i)));
+    await journal.flush();
+    const resume = journal.snapshotPoint().resumeStreamSequence;
+    await journal.close();
+    await l.jsm.streams.delete("JF"); // recreated under its name; the snapshot kept
+    await open("JF");
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JF", fromStreamSequence: resume, nextSequence: 4n, epoch: 1n, onRecord: () => undefined });
+    await expect(tail.start()).rejects.toThrow(
+      `stream JF ends at sequence 0, but reading must start at ${resume} (after the snapshot): the stream is not the one the snapshot was taken of (recreated, restored from an older backup, or its tail lost)`,
+    );
+  });
+
   it("refuses in append a record too large to publish alone, before anything changes; one over maxMessageBytes that fits is published alone", async () => {
     const { link: l, subjects } = await open("JBIG");
     const failures: JournalFailedError[] = [];
