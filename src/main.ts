@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     // An active owner's leases lapse after their TTL; StepDown first hands over at once.
     if (failover) process.stdout.write(`openpit-sidecar: the leases lapse after ${config.ownership?.leaseTtlMs} ms (StepDown hands over at once)\n`);
     process.stdout.write(`openpit-sidecar: NOT_SERVING; draining for ${drain} ms, then closing streams\n`);
+    failover?.leave();
     running
       .shutdown()
       .then(() => failover?.close())

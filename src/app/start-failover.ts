@@ -67,6 +67,8 @@ export interface FailoverHooks {
 export interface StartedFailover {
   readonly coordinator: FailoverCoordinator;
   readonly instanceId: string;
+  /** A shutdown starts: a standby tries for the leases no more (FailoverCoordinator.leave). */
+  leave(): void;
   /** Stops following and renewing, closes the NATS connection (after the server has shut down). */
   close(): Promise<void>;
 }
@@ -217,6 +219,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     return {
       coordinator: running,
       instanceId,
+      leave: () => running.leave(),
       async close() {
         running.stop();
         unfollow();

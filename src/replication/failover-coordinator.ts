@@ -76,6 +76,8 @@ export class FailoverCoordinator implements ReplicationControl {
   /** A try is under way (one at a time). */
   private trying = false;
   private stopped = false;
+  /** A shutdown started (leave()): no new try for the leases. */
+  private leaving = false;
   private epoch: bigint | undefined;
   private unwatch: (() => void) | undefined;
 
@@ -87,11 +89,25 @@ export class FailoverCoordinator implements ReplicationControl {
     this.o.health.setOwnedShards(this.o.shardCount, new Set());
     // A planned step-down deletes the leases: try at once rather than at the next period.
     this.unwatch = this.o.leases.watchReleases(() => {
-      if (this.role !== "standby" || this.stopped || this.trying) return;
+      if (this.role !== "standby" || this.stopped || this.leaving || this.trying) return;
       if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
       this.schedule(0);
     });
     this.schedule(0);
+  }
+
+  /**
+   * A shutdown started: a standby tries for the leases no more. Taking over during the drain
+   * would give the shards to an instance about to exit without handing them over, and the
+   * others would wait a lease TTL more. An active keeps renewing through the drain (stop()
+   * ends that).
+   */
+  leave(): void {
+    this.leaving = true;
+    if (this.role === "standby" && this.timer !== undefined) {
+      this.o.timers.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Stops trying and renewing (shutdown); the leases lapse unless stepped down first. */
@@ -188,7 +204,7 @@ export class FailoverCoordinator implements ReplicationControl {
   }
 
   private schedule(ms: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.leaving) return;
     this.timer = this.o.timers.setTimeout(() => {
       this.timer = undefined;
       this.trying = true;
@@ -201,6 +217,11 @@ export class FailoverCoordinator implements ReplicationControl {
     }, ms);
   }
 
+  /** A try cut short by leave(): the leases it claimed go back at once, not after their TTL. */
+  private async releaseClaimed(): Promise<void> {
+    await Promise.all(this.o.shards.filter((s) => this.o.leases.owns(s)).map((s) => this.o.leases.release(s).catch(() => {})));
+  }
+
   /** One try: claim every free lease of our shards; once all are held, take the journal over. */
   private async tryTakeOver(): Promise<void> {
     if (this.role !== "standby") return;
@@ -208,6 +229,7 @@ export class FailoverCoordinator implements ReplicationControl {
     let epoch = 0;
     for (const shard of this.o.shards) {
       if (this.stopped || this.role !== "standby") return;
+      if (this.leaving) return this.releaseClaimed();
       const e = await this.o.leases.claim(shard);
       if (e === undefined) {
         // Still held by the owner (its lease has not lapsed): learn the others' owners too, for NOT_OWNER answers.
@@ -217,6 +239,7 @@ export class FailoverCoordinator implements ReplicationControl {
       epoch = Math.max(epoch, e);
     }
     if (this.stopped || this.role !== "standby") return;
+    if (this.leaving) return this.releaseClaimed();
     // A lease claimed early in this try may have lapsed (its deadline fired while this instance
     // was a standby: ignored) while the later ones were claimed: claim it again next try.
     if (!this.o.shards.every((s) => this.o.leases.owns(s))) return;

@@ -156,6 +156,53 @@ describe("failover coordinator", () => {
     expect(a.gate.refuseAccount(ACCOUNT, "f")?.message).toMatch(/was fenced off and serves nothing \(lost the lease of shard 0: /);
   });
 
+  // Found by review (session 28): main.ts stopped the coordinator only after the drain, so a
+  // standby given SIGTERM could take over mid-shutdown and exit holding the leases.
+  it("a standby that is shutting down (leave) tries for the leases no more; an active keeps renewing through its drain", async () => {
+    const { a, b, timers, events } = setup();
+    a.coordinator.start();
+    await timers.advance(0);
+    b.coordinator.start();
+    await timers.advance(0);
+    b.coordinator.leave();
+    a.coordinator.leave(); // the active too: its drain goes on serving
+    for (let t = 0; t < 10 * TTL; t += 50) await timers.advance(50);
+    expect(a.coordinator.roleName).toBe("active");
+    expect(a.gate.refuseAccount(ACCOUNT, "f")).toBeUndefined();
+    // The active dies: the leaving standby stays out of it, even when told of released leases.
+    a.coordinator.stop();
+    await Promise.all([0, 1, 2, 3].map((shard) => a.leases.release(shard).catch(() => undefined)));
+    for (let t = 0; t < 3 * TTL; t += 50) await timers.advance(50); // its leases lapse meanwhile
+    expect(b.coordinator.roleName).toBe("standby");
+    expect(events).toEqual(["a claims the journal at epoch 4", "a serves at epoch 4"]);
+  });
+
+  it("a try for the leases that leave() cuts short gives back what it claimed at once", async () => {
+    const { a, b, timers } = setup();
+    b.coordinator.start();
+    // B claims shard 0, then its claim of shard 1 waits on an answer; the shutdown starts meanwhile.
+    const claims: number[] = [];
+    const create = b.leaseView.create;
+    let proceed!: () => void;
+    const held = new Promise<void>((r) => (proceed = r));
+    b.leaseView.create = async (...args: Parameters<typeof create>) => {
+      claims.push(args[0]);
+      if (args[0] === 1) await held;
+      return create(...args);
+    };
+    await timers.advance(0);
+    expect(claims).toEqual([0, 1]);
+    b.coordinator.leave();
+    proceed();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("standby");
+    expect(b.leases.heldShards()).toEqual([]);
+    // Given back, not left to lapse: another instance claims every shard at once.
+    a.coordinator.start();
+    await timers.advance(0);
+    expect(a.coordinator.roleName).toBe("active");
+  });
+
   it("StepDown hands over at once: the standby hears the leases deleted and claims them without waiting", async () => {
     const { a, b, timers, events } = setup();
     a.coordinator.start();
