@@ -6,7 +6,7 @@
  * naming such an id cannot be routed and is refused on the client (`AmbiguousHandleError`)
  * rather than risk finishing another account's reservation.
  */
-import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandInit } from "./account-channel.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 
@@ -78,8 +78,19 @@ export class HandleOwners {
     });
   }
 
-  /** The sidecar let these handles expire (a HandlesExpired notice). */
-  expired(address: string, handles: readonly bigint[]): void {
+  /**
+   * A notice from `address` that ended handles: HandlesExpired (the TTL), or AccountsFenced
+   * (another channel took the accounts over; their reservations were rolled back and their
+   * requests abandoned). Found by review: fenced handles stayed booked, so an id another
+   * sidecar issued later was refused as ambiguous.
+   */
+  noticed(address: string, notice: OpenResponse): void {
+    const n = notice.notice?.notice;
+    if (n?.case === "handlesExpired") this.ended(address, n.value.reservationIds);
+    if (n?.case === "accountsFenced") this.ended(address, [...n.value.rolledBackReservationIds, ...n.value.abandonedRequestIds]);
+  }
+
+  private ended(address: string, handles: readonly bigint[]): void {
     for (const h of handles) this.open.get(address)?.delete(h);
   }
 

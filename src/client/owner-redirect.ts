@@ -116,8 +116,7 @@ export class OwnerFollowingChannel {
     }
     const clients = connect(address, this.options.connectOptions);
     const onNotice = (notice: OpenResponse) => {
-      const n = notice.notice?.notice;
-      if (n?.case === "handlesExpired") this.handles.expired(address, n.value.reservationIds);
+      this.handles.noticed(address, notice);
       this.options.onNotice?.(address, notice);
     };
     const channel = new AccountChannel(clients.channel, onNotice);

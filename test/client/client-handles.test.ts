@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
 import { HandleOwners } from "../../src/client/handle-owners.js";
-import { CommandResultSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { CommandResultSchema, OpenResponseSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ON_B, commit, reserve, stopTwoOwners, twoOwners, type OwnerNode, type TwoOwners } from "../replication/two-owners.js";
 import { ACCOUNT, holdingsOf, order } from "../server/harness.js";
@@ -87,6 +87,25 @@ describe("HandleOwners bookkeeping", () => {
     owners.record("A", [commit(1n)], [errorResult(ErrorCode.RESOURCE_EXHAUSTED)]);
     // Still open on both: the client must refuse to route it, not send A's commit to B.
     expect(() => owners.addressOf(1n)).toThrow(/is open on A and B/);
+  });
+
+  // Found by review (session 28): only HandlesExpired ended booked handles.
+  it("a notice that ends handles (HandlesExpired, AccountsFenced) unbooks them where they were issued", () => {
+    const owners = new HandleOwners();
+    const start = (id: bigint) => create(CommandResultSchema, { result: { case: "start", value: { accepted: true, requestId: id } } });
+    owners.record("A", [reserve(ACCOUNT), reserve(ACCOUNT), reserve(ACCOUNT)], [execResult(1n), execResult(2n), execResult(3n)]);
+    owners.record("A", [{ case: "startPreTrade", value: { order: order() } }], [start(4n)]);
+    for (const id of [1n, 2n, 3n, 4n]) owners.record("B", [reserve(ON_B)], [execResult(id)]);
+    owners.noticed("A", create(OpenResponseSchema, { notice: { notice: { case: "accountsFenced", value: { accountIds: [ACCOUNT], rolledBackReservationIds: [1n], abandonedRequestIds: [4n] } } } }));
+    owners.noticed("A", create(OpenResponseSchema, { notice: { notice: { case: "handlesExpired", value: { reservationIds: [2n] } } } }));
+    const where = (id: bigint) => {
+      try {
+        return owners.addressOf(id);
+      } catch {
+        return "A and B";
+      }
+    };
+    expect([1n, 2n, 3n, 4n].map(where)).toEqual(["B", "B", "A and B", "B"]);
   });
 });
 
