@@ -69,6 +69,8 @@ export interface OwnerFollowingOptions {
   readonly pause?: (ms: number) => Promise<void>;
   /** Told of every notice a sidecar sends on its channel (fencing, expired handles, shutdown, cancel working orders). */
   readonly onNotice?: (address: string, notice: OpenResponse) => void;
+  /** The largest message a channel sends (AccountChannel's; default 4 MiB, the server's limit). */
+  readonly maxMessageBytes?: number;
 }
 
 /** An account channel that follows NOT_OWNER answers to the shard's owner. */
@@ -119,7 +121,7 @@ export class OwnerFollowingChannel {
       this.handles.noticed(address, notice);
       this.options.onNotice?.(address, notice);
     };
-    const channel = new AccountChannel(clients.channel, onNotice);
+    const channel = new AccountChannel(clients.channel, onNotice, this.options.maxMessageBytes);
     this.links.set(address, { clients, channel });
     return channel;
   }

@@ -1,6 +1,6 @@
 /** The TypeScript client's account channel against a real server: ending it, and its notices. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AccountChannel, connect } from "../../src/client/index.js";
+import { AccountChannel, OwnerFollowingChannel, connect } from "../../src/client/index.js";
 import { ACCOUNT, OTHER_ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as } from "../server/results.js";
 
@@ -64,6 +64,25 @@ describe("account channel", () => {
       expect(await holdingsOf(h, 0xffff_ffff_ffff_ffffn)).toEqual({});
       await ch.end();
     } finally {
+      clients.close();
+    }
+  });
+
+  // The server fails the whole stream on a message over its limit: the client refuses it alone.
+  it("refuses a message over maxMessageBytes before sending, alone; the channel goes on (AccountChannel and OwnerFollowingChannel)", async () => {
+    const clients = connect(h.address);
+    const following = new OwnerFollowingChannel(h.address, { maxMessageBytes: 300 });
+    try {
+      const ch = new AccountChannel(clients.channel, undefined, 300);
+      for (const [channel, account] of [[ch, ACCOUNT], [following, OTHER_ACCOUNT]] as const) {
+        const big = Array.from({ length: 40 }, () => seed("USD", "1", account));
+        await expect(channel.send(...big)).rejects.toThrow(/^message of \d+ bytes is over the sidecar's limit of 300 bytes: send smaller batches$/);
+        expect(as((await channel.send(seed("USD", "10", account)))[0], "adjustment").accepted).toBe(true);
+        expect((await holdingsOf(h, account)).USD).toEqual({ available: "10", held: "0", incoming: "0" });
+      }
+      await ch.end();
+    } finally {
+      await following.close();
       clients.close();
     }
   });
