@@ -126,4 +126,26 @@ describe("a stalled event subscriber", () => {
     // Exactly what the transport took, BOUND queued, and the one that overflowed them.
     expect(slow.sequences.length + BOUND + 1).toBe(published);
   }, 30_000);
+  // Found by review (session 28): the handed-over events widened the bound for the life of the
+  // stream (limit + backlog, 450 here), and the status and log named that number as the limit.
+  it("a resumed monitor's bound comes back to BOUND once the kept events it was handed are written", async () => {
+    h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
+    const hub = h.server.state.events;
+    const handed = 8 * BOUND;
+    for (let i = 0; i < handed; i++) hub.publish({ kind: "policyConfigured", policy: "old" });
+    const slow = subscribe(h.address, 0n);
+    while (slow.sequences.length < handed) await tick(); // it read every one of them
+    slow.call.pause();
+    let published = 0;
+    while (hub.subscriberCount === 1 && published < MAX_EVENTS) {
+      hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) });
+      published++;
+      if (published % 10 === 0) await tick();
+    }
+    expect(hub.subscriberCount).toBe(0);
+    slow.call.resume();
+    expect((await slow.ended)?.details).toBe(fellBehind(BOUND).details);
+    // Exactly what the transport took, BOUND queued, and the one that overflowed them.
+    expect(slow.sequences.length - handed + BOUND + 1).toBe(published);
+  }, 30_000);
 });

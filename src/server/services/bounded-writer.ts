@@ -12,6 +12,11 @@ export interface FlowControlledSink<T> {
  * most `maxQueued`. One more is an overflow: the queue is dropped, nothing more is written
  * and `onOverflow` runs once (the caller ends the stream). Memory per slow reader is thus
  * the sink's own buffer plus `maxQueued` messages, never more.
+ *
+ * `allowance`: the first that many messages (a backlog handed over at once, held in memory
+ * anyway) may come on top of the bound; each one handed to the sink gives its place back, so
+ * once the backlog is written the bound is `maxQueued` again. (Found by review: a resumed
+ * monitor kept the wider bound for the life of its stream.)
  */
 export class BoundedWriter<T> {
   private readonly queue: T[] = [];
@@ -21,12 +26,21 @@ export class BoundedWriter<T> {
   private peak = 0;
   /** Runs once the queue has been handed to the sink (`endWhenWritten`). */
   private onWritten: (() => void) | undefined = undefined;
+  /** Messages handed to the sink so far (up to `allowance`: only the backlog's count matters). */
+  private written = 0;
+  private lostAtOverflow = 0;
 
   constructor(
     private readonly sink: FlowControlledSink<T>,
     readonly maxQueued: number,
     private readonly onOverflow: () => void,
+    private readonly allowance = 0,
   ) {}
+
+  /** The messages the overflow threw away: those queued, and the one that overflowed. */
+  get lost(): number {
+    return this.lostAtOverflow;
+  }
 
   get queued(): number {
     return this.queue.length;
@@ -47,8 +61,10 @@ export class BoundedWriter<T> {
       this.writeOne(message);
       return;
     }
-    if (this.queue.length >= this.maxQueued) {
+    const backlogLeft = this.allowance - this.written;
+    if (this.queue.length >= this.maxQueued + (backlogLeft > 0 ? backlogLeft : 0)) {
       this.overflowed = true;
+      this.lostAtOverflow = this.queue.length + 1;
       this.queue.length = 0;
       this.onOverflow();
       return;
@@ -69,6 +85,7 @@ export class BoundedWriter<T> {
   }
 
   private writeOne(message: T): void {
+    if (this.written < this.allowance) this.written += 1;
     if (this.sink.write(message)) return;
     this.blocked = true;
     this.sink.once("drain", () => this.flush());

@@ -69,11 +69,12 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
       }
       // Retained events, or on a resume the kept ones after its number, are written at once,
       // before the client can read: they are held in memory anyway, so they come on top of the
-      // bound instead of dropping every new monitor. Only those this monitor is handed.
+      // bound instead of dropping every new monitor, until they are written. Only those this
+      // monitor is handed.
       const handedAtOnce = after === undefined ? state.events.retainedCount : state.events.keptAfter(after);
-      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents + handedAtOnce, () => {
+      const writer = new BoundedWriter<SubscribeResponse>(call, limits.maxQueuedEvents, () => {
         // The queue and the event that overflowed it are never delivered.
-        const lost = writer.maxQueued + 1;
+        const lost = writer.lost;
         metrics?.subscriberDropped(lost);
         log?.warn(
           { event: "subscriber_dropped", peer, principal, undelivered: lost, maxQueuedEvents: writer.maxQueued },
@@ -82,7 +83,7 @@ export function eventsService({ state, streams, metrics, log }: ServiceContext, 
         stop("fell behind");
         // The status follows the events already handed to the transport, once the client reads them.
         call.emit("error", fellBehind(writer.maxQueued));
-      });
+      }, handedAtOnce);
       const listener = (e: SequencedEvent) => {
         if (done) return;
         try {
