@@ -20,6 +20,8 @@ export interface AdminResult {
   readonly accountBlocks?: readonly AccountBlock[];
   /** SetTradingState: the state the scope had before. */
   readonly previousTradingState?: TradingStateName;
+  /** SetTradingState: whether the state or a halt's reason changed (else nothing is announced). */
+  readonly tradingStateChanged?: boolean;
   /** The operator asked for a kill switch: the door tells the channels holding the scope's accounts. */
   readonly cancelWorkingOrders?: { readonly scope: ControlScope; readonly block: AccountBlock };
   /** What `retireAccount` answered. */
@@ -162,8 +164,9 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       return { instrumentId: id };
     }
     case "setTradingState": {
-      const { previous, cancelWorkingOrders } = runSetTradingState(engine, c);
-      return cancelWorkingOrders ? { previousTradingState: previous, cancelWorkingOrders } : { previousTradingState: previous };
+      const { previous, changed, cancelWorkingOrders } = runSetTradingState(engine, c);
+      const answer = { previousTradingState: previous, tradingStateChanged: changed };
+      return cancelWorkingOrders ? { ...answer, cancelWorkingOrders } : answer;
     }
   }
 }

@@ -40,13 +40,16 @@ function haltBlock(policy: string): AccountBlock {
 export function runSetTradingState(
   engine: Engine,
   c: SetTradingState,
-): { previous: TradingStateName; cancelWorkingOrders?: { scope: ControlScope; block: AccountBlock } } {
+): { previous: TradingStateName; changed: boolean; cancelWorkingOrders?: { scope: ControlScope; block: AccountBlock } } {
   const policy = tradingStatePolicyOf(engine, c.policy);
   // The wire's codec refuses this before the door (nothing journaled); the door still
   // refuses it for in-process callers and for journals written before the codec did.
   if (c.cancelWorkingOrders && c.state !== "HALTED") {
     throw new CommandError("INVALID_VALUE", "cancel_working_orders", "cancel_working_orders: only a HALTED state cancels working orders");
   }
+  // The same state again (ACTIVE, or a halt with the same reason) changes nothing: no event,
+  // as unblocking an account that is not blocked announces none (found by review).
+  const changed = policy.stateOf(c.scope) !== c.state || (c.state !== "ACTIVE" && policy.reasonOf(c.scope) !== c.reason);
   const previous = policy.setState(c.scope, c.state, c.reason);
-  return c.cancelWorkingOrders ? { previous, cancelWorkingOrders: { scope: c.scope, block: haltBlock(policy.name) } } : { previous };
+  return c.cancelWorkingOrders ? { previous, changed, cancelWorkingOrders: { scope: c.scope, block: haltBlock(policy.name) } } : { previous, changed };
 }

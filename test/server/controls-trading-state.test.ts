@@ -59,6 +59,28 @@ describe("trading states through the wire", () => {
     tap.close();
   });
 
+  // Found by review (session 28): ACTIVE on an ACTIVE scope was announced (and logged) as a
+  // change, ACTIVE -> ACTIVE, where unblocking an unblocked account announces nothing.
+  it("announces a change only: the same state again (a halt with the same reason) is audited, not announced", async () => {
+    const changes: unknown[] = [];
+    h.server.state.events.subscribe((e) => {
+      if (e.event.kind === "tradingStateChanged") changes.push([e.event.previous, e.event.state, e.event.reason]);
+    });
+    const set = (state: TradingState, reason = "") => h.admin("setTradingState", { scope: accountScope(), state, reason });
+    await set(TradingState.ACTIVE);
+    await set(TradingState.HALTED, "margin call");
+    await set(TradingState.HALTED, "margin call");
+    await set(TradingState.HALTED, "margin call, second notice");
+    await set(TradingState.ACTIVE);
+    await set(TradingState.ACTIVE);
+    expect(changes).toEqual([
+      ["ACTIVE", "HALTED", "margin call"],
+      ["HALTED", "HALTED", "margin call, second notice"],
+      ["HALTED", "ACTIVE", ""],
+    ]);
+    expect((await h.admin<ad.QueryAuditResponse>("queryAudit", { actions: ["setTradingState"] })).records).toHaveLength(6);
+  });
+
   it("REDUCING: long 10 may sell 10, not 11, and never buy; dry run answers alike; group and global scopes", async () => {
     const c = h.channel();
     expect(as(await c.one(execute("10")), "execute").accepted).toBe(true);

@@ -108,6 +108,11 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     return this.#states.get(scopeKey(scope))?.state ?? "ACTIVE";
   }
 
+  /** The reason given with the state set on exactly this scope ("" when none is set). */
+  reasonOf(scope: ControlScope): string {
+    return this.#states.get(scopeKey(scope))?.reason ?? "";
+  }
+
   /** Sets one scope's state (ACTIVE clears it); returns the state it had. */
   setState(scope: ControlScope, state: TradingStateName, reason: string): TradingStateName {
     const key = scopeKey(scope);
