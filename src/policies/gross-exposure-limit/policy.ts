@@ -89,6 +89,9 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
 
   performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
     this.#memo.valid = false;
+    // A drop copy is already at the venue and enters the book whatever its exposure; a
+    // missing reference or field (fatal to a drop copy) must not keep it out.
+    if (ctx.isDropCopy) return undefined;
     const op = order.operation;
     const instrument = op?.instrument;
     if (instrument === undefined) return { rejects: MISSING.instrument };
@@ -96,9 +99,6 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (side === undefined) return { rejects: MISSING.side };
     const footprint = footprintOf(order);
     if (footprint === undefined) return { rejects: MISSING.accountId };
-    // A drop copy is already at the venue and enters the book whatever its exposure; a
-    // missing reference (fatal to a drop copy) must not keep it out.
-    if (ctx.isDropCopy) return undefined;
     const accountId = footprint.accountId;
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return NOT_CONFIGURED;

@@ -39,7 +39,7 @@ function compile(s: PriceCollarSettings): Compiled {
  * (equal passes); a market order when the touch it would cross (ask for a buy, bid for a
  * sell) is within the market slippage of the reference. The reference is the fresh quote's
  * mark (else mid) under the TTL cascade; missing or stale = ReferenceDataUnavailable.
- * Dry runs check the same; drop copies are checked too (the rejects are discarded).
+ * Dry runs check the same; drop copies are not checked (they are at the venue already).
  */
 export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings> {
   static readonly NAME = "PriceCollarPolicy";
@@ -100,6 +100,10 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
+    // A drop copy is already at the venue: a band has nothing to stop, and its failures to
+    // evaluate (a stale reference, no band, a missing field) are fatal to a drop copy, which
+    // would keep a real order out of the book.
+    if (ctx.isDropCopy) return undefined;
     const op = order.operation;
     const instrument = op?.instrument;
     if (instrument === undefined) return MISSING.instrument;
@@ -107,10 +111,6 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
     if (accountId === undefined) return MISSING.accountId;
     const side = op?.side;
     if (side === undefined) return MISSING.side;
-    // A drop copy is already at the venue: a band has nothing to stop, and its failures to
-    // evaluate (a stale reference, no band) are fatal to a drop copy, which would keep a
-    // real order out of the book.
-    if (ctx.isDropCopy) return undefined;
     const limit = this.#limitFor(accountId, instrument, ctx);
     if (limit === undefined) {
       return [

@@ -72,7 +72,9 @@ export class RestrictedListPolicy implements ConfigurablePolicy<RestrictedListSe
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
-    if (this.#byUnderlying.size === 0) return undefined;
+    // Drop copies pass: they are at the venue, and a missing field (an evaluation failure,
+    // fatal to a drop copy) must not keep one out of the book.
+    if (this.#byUnderlying.size === 0 || ctx.isDropCopy) return undefined;
     const op = order.operation;
     const instrument = op?.instrument;
     if (instrument === undefined) return MISSING_INSTRUMENT;

@@ -138,7 +138,9 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
   }
 
   #check(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
-    if (this.#states.size === 0) return undefined;
+    // Drop copies pass: they are at the venue, and a missing field (an evaluation failure,
+    // fatal to a drop copy) must not keep one out of the book.
+    if (this.#states.size === 0 || ctx.isDropCopy) return undefined;
     const accountId = order.operation?.accountId;
     // The group is resolved only when a group state is set (nothing else reads it here).
     const effective = this.#effective(accountId, accountId === undefined || this.#byGroup.size === 0 ? undefined : ctx.accountGroup());
