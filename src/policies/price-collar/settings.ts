@@ -79,6 +79,14 @@ export function parsePriceCollarSettingsJson(json: unknown, path = "settings"): 
       limit: readLimit(i.limit, `${p}.limit`),
     };
   });
+  // A repeated instrument is refused, as a repeated account or group is: the later band
+  // silently winning would hide a typo in a risk limit (found by review).
+  const seen = new Set<string>();
+  instruments.forEach((i, n) => {
+    const key = `${i.underlyingAsset}/${i.settlementAsset}`;
+    if (seen.has(key)) fail(`${path}.instruments[${n}]`, "repeats an earlier entry's instrument");
+    seen.add(key);
+  });
   const extra = ["instruments", "marketSlippagePct"];
   let tiers: AccountTiers<CollarLimit>;
   // Empty tier lists count as absent: GetPolicySettings shows them so (`"groups": []`), and

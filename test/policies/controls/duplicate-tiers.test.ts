@@ -5,7 +5,7 @@
  * account) should be an error naming the field.
  */
 import { describe, expect, it } from "vitest";
-import { parseMaxOpenOrdersSettingsJson, parseTwoTierThrottleSettingsJson } from "../../../src/policies/index.js";
+import { parseMaxOpenOrdersSettingsJson, parsePriceCollarSettingsJson, parseTwoTierThrottleSettingsJson } from "../../../src/policies/index.js";
 
 describe("repeated account/group tiers", () => {
   it("an account listed twice is refused, naming the entry", () => {
@@ -28,5 +28,13 @@ describe("repeated account/group tiers", () => {
         ],
       }),
     ).toThrow("settings.groups[1].group");
+  });
+  // Found by review (session 28): the collar's instrument tier took a repeat, the later band winning.
+  it("an instrument listed twice in the price collar is refused, naming the entry; another settlement asset is another instrument", () => {
+    const band = (settlementAsset: string, pct: string) => ({ underlyingAsset: "AAPL", settlementAsset, limit: { maxDeviationPct: pct } });
+    expect(() => parsePriceCollarSettingsJson({ instruments: [band("USD", "1"), band("EUR", "2"), band("USD", "50")] })).toThrow(
+      "settings.instruments[2]: repeats an earlier entry's instrument",
+    );
+    expect(parsePriceCollarSettingsJson({ instruments: [band("USD", "1"), band("EUR", "2")] }).instruments).toHaveLength(2);
   });
 });
