@@ -14,6 +14,7 @@ import { ServerReflectionRequestSchema, type ServerReflectionRequest, type Serve
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { reflectionService } from "../../src/server/services/reflection-service.js";
+import { MalformedMessage } from "../../src/transport/service-definition.js";
 
 /** A server duplex stream whose transport takes `capacity` answers, then reports full until `drain()`. */
 class FakeCall extends EventEmitter {
@@ -66,6 +67,15 @@ describe("reflection: flow control and shutdown", () => {
     call.drain();
     expect(call.paused).toBe(false);
     for (const a of call.answers) expect(a.messageResponse.case).toBe("fileDescriptorResponse");
+  });
+
+  // Found by review (session 28): a request that did not decode was dropped without an answer.
+  it("answers a request that does not decode with an error (INVALID_ARGUMENT), and goes on", () => {
+    const { call } = open();
+    call.emit("data", new MalformedMessage("premature EOF"));
+    call.emit("data", request());
+    expect(call.answers.map((a) => a.messageResponse.case)).toEqual(["errorResponse", "fileDescriptorResponse"]);
+    expect(call.answers[0]!.messageResponse.value).toMatchObject({ errorCode: 3, errorMessage: "malformed request: premature EOF" });
   });
 
   it("is ended by shutdown with the other live streams, once, and answers nothing after", () => {

@@ -4,6 +4,7 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import * as rf from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import type { LiveStreams } from "./live-streams.js";
+import { isMalformed, type MalformedMessage } from "../../transport/service-definition.js";
 
 /** Every file a service needs, dependencies first. */
 function closure(files: readonly DescFile[]): DescFile[] {
@@ -88,10 +89,16 @@ export function reflectionService(services: readonly DescService[], streams?: Li
         call.end();
       };
       const unregister = streams?.add({ drainAndClose: end });
-      call.on("data", (req: rf.ServerReflectionRequest) => {
-        if (!("messageRequest" in req) || ended) return;
-        const room = call.write(create(rf.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req) }));
-        if (!room) call.pause();
+      call.on("data", (req: rf.ServerReflectionRequest | MalformedMessage) => {
+        if (ended) return;
+        // A request that does not decode gets its error like any other, and the stream stays
+        // up (found by review: it was dropped without an answer, and the client waited).
+        const response = isMalformed(req)
+          ? create(rf.ServerReflectionResponseSchema, {
+              messageResponse: { case: "errorResponse", value: create(rf.ErrorResponseSchema, { errorCode: 3, errorMessage: `malformed request: ${req.error}` }) },
+            })
+          : create(rf.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse: answer(req) });
+        if (!call.write(response)) call.pause();
       });
       call.on("drain", () => call.resume());
       call.on("end", end);
