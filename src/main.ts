@@ -7,7 +7,7 @@ import { EXIT_CODES } from "./app/exit-codes.js";
 import { installFailClosed, oneLine } from "./app/fail-closed.js";
 import { quietGrpcBindLog } from "./app/grpc-log.js";
 import { DEFAULT_CONFIG } from "./server/config/default-config.js";
-import { ConfigError, loadConfig, USAGE } from "./server/config/load-config.js";
+import { checkArguments, ConfigError, loadConfig, USAGE } from "./server/config/load-config.js";
 import { ListenError } from "./server/listen-error.js";
 import type { SidecarServer } from "./server/server.js";
 import { SettingsValidationError } from "./engine/index.js";
@@ -54,6 +54,7 @@ function answerAndExit(argv: readonly string[]): boolean {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  checkArguments(argv);
   if (answerAndExit(argv)) return;
   const config = loadConfig({ argv, env: process.env });
   const log = createLogger(parseLogLevel(process.env.LOG_LEVEL));

@@ -51,11 +51,30 @@ describe("an empty --config / OPENPIT_CONFIG", () => {
   it("--config '' is a configuration error, not the embedded default", () => {
     expect(() => loadConfig({ argv: ["--config", ""], env: {} })).toThrow();
   });
+
+  // Found by review (session 28): OPENPIT_CONFIG="" served the embedded demo configuration.
+  it("OPENPIT_CONFIG set to nothing is a configuration error too; a --config flag still wins over it", () => {
+    for (const empty of ["", "  "]) {
+      expect(() => loadConfig({ argv: [], env: { OPENPIT_CONFIG: empty } })).toThrow(
+        new ConfigError("OPENPIT_CONFIG is set but empty: name a file, or unset it for the embedded default"),
+      );
+    }
+    expect(loadConfig({ argv: [], env: {} }).listen).toBe("127.0.0.1:50051");
+    const file = join(import.meta.dirname, "../../examples/sidecar.json");
+    expect(loadConfig({ argv: ["--config", file], env: { OPENPIT_CONFIG: "" } })).toEqual(loadConfig({ argv: ["--config", file], env: {} }));
+  });
 });
 
 describe("an empty --data-dir", () => {
   it("--data-dir '' is a configuration error, not silently the file's dataDir", () => {
     expect(() => loadConfig({ argv: ["--data-dir", ""], env: {} })).toThrow();
+  });
+
+  // Found by review (session 28): a blank OPENPIT_DATA_DIR became the data directory.
+  it("OPENPIT_DATA_DIR of only spaces is a configuration error; empty is unset, as for the listen variables", () => {
+    expect(() => loadConfig({ argv: [], env: { OPENPIT_DATA_DIR: "  " } })).toThrow(new ConfigError("OPENPIT_DATA_DIR is only spaces: name a directory, or unset it"));
+    expect(loadConfig({ argv: [], env: { OPENPIT_DATA_DIR: "" } }).durability.dataDir).toBe(loadConfig({ argv: [], env: {} }).durability.dataDir);
+    expect(loadConfig({ argv: [], env: { OPENPIT_DATA_DIR: "/srv/openpit" } }).durability.dataDir).toBe("/srv/openpit");
   });
 });
 

@@ -46,16 +46,30 @@ function flag(argv: readonly string[], name: string): string | undefined {
  * embedded default; then the environment (`OPENPIT_LISTEN`, `OPENPIT_METRICS_LISTEN`,
  * `OPENPIT_DATA_DIR`), then the flags.
  */
-export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
+/**
+ * Refuses an unknown option or a stray argument. main.ts calls it before answering
+ * `--help`, `--version` or `--print-default-config` too (found by review: `--version stray`
+ * exited 0, so a provisioning script's typo went unnoticed).
+ */
+export function checkArguments(argv: readonly string[]): void {
   for (const [i, a] of argv.entries()) {
     if (VALUE_OPTIONS.includes(argv[i - 1] ?? "")) continue;
     if (!VALUE_OPTIONS.includes(a) && !SWITCHES.includes(a) && !a.startsWith("--print-default-config=")) {
       throw new ConfigError(`${a.startsWith("-") ? "unknown option" : "unexpected argument"} ${a}\n${USAGE}`);
     }
   }
+}
+
+export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
+  checkArguments(argv);
   const configFlag = flag(argv, "--config");
-  // An empty --config (an unset shell variable) must not quietly serve the embedded default.
+  // An empty --config (an unset shell variable) must not quietly serve the embedded default,
+  // nor may an OPENPIT_CONFIG set to nothing (`OPENPIT_CONFIG=$CFG` with CFG unset; found by
+  // review): the demo policies and limits would guard real orders.
   if (configFlag === "") throw new ConfigError(`--config needs a file name\n${USAGE}`);
+  if (configFlag === undefined && env.OPENPIT_CONFIG !== undefined && env.OPENPIT_CONFIG.trim() === "") {
+    throw new ConfigError(`OPENPIT_CONFIG is set but empty: name a file, or unset it for the embedded default`);
+  }
   const file = configFlag ?? env.OPENPIT_CONFIG;
   let json: unknown = DEFAULT_CONFIG;
   if (file) {
@@ -88,7 +102,12 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
   }
   const dataDirFlag = flag(argv, "--data-dir");
   if (dataDirFlag !== undefined && dataDirFlag.trim() === "") throw new ConfigError(`--data-dir needs a directory\n${USAGE}`);
-  const dataDir = dataDirFlag ?? env.OPENPIT_DATA_DIR;
+  const dataDirEnv = env.OPENPIT_DATA_DIR;
+  // Empty: unset, as for the listen variables. Only spaces: a mistake, as in the flag or the file.
+  if (dataDirFlag === undefined && dataDirEnv !== undefined && dataDirEnv !== "" && dataDirEnv.trim() === "") {
+    throw new ConfigError("OPENPIT_DATA_DIR is only spaces: name a directory, or unset it");
+  }
+  const dataDir = dataDirFlag ?? dataDirEnv;
   if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };
   if (argv.includes("--ephemeral")) {
     if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);
