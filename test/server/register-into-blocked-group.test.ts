@@ -47,6 +47,23 @@ describe("RegisterGroup into a blocked group", () => {
     tap.close();
   });
 
+  // Found by review (session 28): the account named twice fired its kill switch twice.
+  it("an account named twice joins once: one cancel notice, one cancel_working_orders_sent, listed once in the audit record", async () => {
+    await h.admin("blockGroup", { groupId: 7, reason: "desk 7 closed" });
+    const notices = new NoticeTap();
+    const c = h.channel(notices.onNotice);
+    expect(as(await c.one(execute(ACCOUNT)), "execute").accepted).toBe(true);
+    const tap = await openEventTap(h.clients, h.server.state.events);
+    await h.admin("registerGroup", { accountIds: [ACCOUNT, ACCOUNT], groupId: 7 });
+    const audit = await tap.next("auditRecorded");
+    await c.one(execute(ACCOUNT)); // a round trip: every notice sent before it has arrived
+    const cancels = notices.seen.filter((m) => m.notice?.notice.case === "cancelWorkingOrders");
+    expect(cancels.map((m) => (m.notice!.notice.value as { accountIds: bigint[] }).accountIds)).toEqual([[ACCOUNT]]);
+    expect(tap.of("cancelWorkingOrdersSent")).toHaveLength(1);
+    expect((audit.auditRecorded as { record: { accountIds: string[] } }).record.accountIds).toEqual([ACCOUNT.toString()]);
+    tap.close();
+  });
+
   it("a RegisterGroup journaled before that notice existed replays without it: its events keep their numbers", () => {
     const state = h.server.state;
     const before = state.events.lastSequence;

@@ -35,10 +35,17 @@ export function decodeRequiredGroupId(id: number, field: string): AccountGroupId
   return decodeGroupId(id);
 }
 
-/** A non-empty list of account ids, each non-zero. */
+/**
+ * A non-empty list of account ids, each non-zero, each once (the first time it is named):
+ * the list names a set of accounts. Found by review: RegisterGroup [A, A] into a blocked
+ * group fired A's kill switch twice (two cancel notices, two events), and the audit record
+ * listed A twice. Made here, before the journal, so that replaying older records is unchanged.
+ */
 export function decodeAccountIds(list: readonly bigint[], field: string): AccountId[] {
   if (list.length === 0) missing(field);
-  return list.map((a, i) => decodeAccountId(a, `${field}[${i}]`));
+  const ids = list.map((a, i) => decodeAccountId(a, `${field}[${i}]`));
+  const once = [...new Set(ids)];
+  return once.length === ids.length ? ids : once;
 }
 
 /** Empty clears the currency (documented in admin.proto); anything else must be an asset name. */
