@@ -41,6 +41,17 @@ function subscribe(address: string, afterSequence?: bigint) {
 /** Yields to I/O between publishes, so the transport can move what it can. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Publishes ~1 kB events while the one subscriber is there (it does not read); how many. */
+async function publishUntilDropped(hub: Harness["server"]["state"]["events"]): Promise<number> {
+  let published = 0;
+  while (hub.subscriberCount === 1 && published < MAX_EVENTS) {
+    hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) });
+    published++;
+    if (published % 10 === 0) await tick();
+  }
+  return published;
+}
+
 describe("a stalled event subscriber", () => {
   it("retained events (recovery's rollbacks) come on top of the bound: a new monitor gets them all", async () => {
     h = await startHarness(testConfig({ limits: { maxQueuedEventsPerSubscriber: BOUND } }));
@@ -114,18 +125,14 @@ describe("a stalled event subscriber", () => {
     const slow = subscribe(h.address);
     slow.call.pause();
     while (hub.subscriberCount < 1) await tick();
-    let published = 0;
-    while (hub.subscriberCount === 1 && published < MAX_EVENTS) {
-      hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) });
-      published++;
-      if (published % 10 === 0) await tick();
-    }
+    const published = await publishUntilDropped(hub);
     expect(hub.subscriberCount).toBe(0);
     slow.call.resume();
     expect((await slow.ended)?.details).toBe(fellBehind(BOUND).details);
     // Exactly what the transport took, BOUND queued, and the one that overflowed them.
     expect(slow.sequences.length + BOUND + 1).toBe(published);
   }, 30_000);
+
   // Found by review (session 28): the handed-over events widened the bound for the life of the
   // stream (limit + backlog, 450 here), and the status and log named that number as the limit.
   it("a resumed monitor's bound comes back to BOUND once the kept events it was handed are written", async () => {
@@ -136,12 +143,7 @@ describe("a stalled event subscriber", () => {
     const slow = subscribe(h.address, 0n);
     while (slow.sequences.length < handed) await tick(); // it read every one of them
     slow.call.pause();
-    let published = 0;
-    while (hub.subscriberCount === 1 && published < MAX_EVENTS) {
-      hub.publish({ kind: "policyConfigured", policy: "P".repeat(1000) });
-      published++;
-      if (published % 10 === 0) await tick();
-    }
+    const published = await publishUntilDropped(hub);
     expect(hub.subscriberCount).toBe(0);
     slow.call.resume();
     expect((await slow.ended)?.details).toBe(fellBehind(BOUND).details);
