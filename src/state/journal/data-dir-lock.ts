@@ -1,7 +1,8 @@
-// One writer per data directory: a LOCK file holding the owner's pid and host, taken before
-// anything is read or written, so a second sidecar on the same directory is refused instead
-// of interleaving its records with the first one's. (Not flock: Node has none. Two starters
-// racing to take over the same stale lock in the same instant are not told apart.)
+// One writer per data directory: a LOCK file naming the owner (pid, host, boot, pid
+// namespace), taken before anything is read or written, so a second sidecar on the same
+// directory is refused instead of interleaving its records with the first one's. (Not flock:
+// Node has none. Two starters racing to take over the same stale lock in the same instant
+// are not told apart.)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,24 +21,62 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A Linux fact about this process, or "-" where there is none to read. */
+function fact(read: () => string): string {
+  try {
+    return read().trim() || "-";
+  } catch {
+    return "-";
+  }
+}
+
+/**
+ * Who holds a lock: `pid host boot pidns`. The boot tells a lock from before a reboot (stale
+ * whatever its pid); the pid namespace, a lock of another container sharing the directory and
+ * the hostname, whose pid this process cannot ask about (found by review: both could be pid 1,
+ * and the second took the first one's lock). Locks of earlier versions hold `pid host` only.
+ */
+function owner(): string {
+  const boot = fact(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8"));
+  const pidNamespace = fact(() => fs.readlinkSync("/proc/self/ns/pid"));
+  return `${process.pid} ${os.hostname()} ${boot} ${pidNamespace}`;
+}
+
+/**
+ * Creates `file` holding `content`, or throws EEXIST: written to a file of its own, then
+ * linked into place, so the lock is never seen empty (found by review: a starter that read
+ * it between its creation and its write took it as stale, and two sidecars ran on one
+ * directory).
+ */
+function createWith(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(temporary, content, { flag: "wx" });
+  try {
+    fs.linkSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
 /**
  * Takes the directory's lock, or throws naming the live owner. A lock left by a process
- * that died (SIGKILL, power loss) is taken over: its pid no longer runs. Returns the release.
+ * that died (SIGKILL, power loss) is taken over: its pid no longer runs, or the machine has
+ * booted since. Returns the release.
  */
 export function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, "LOCK");
+  const self = owner();
+  const [, , myBoot, myNamespace] = self.split(" ");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, `${process.pid} ${os.hostname()}\n`);
-      fs.closeSync(fd);
+      createWith(file, `${self}\n`);
       let released = false;
       const release = (): void => {
         if (released) return;
         released = true;
         process.off("exit", release);
         try {
-          if (fs.readFileSync(file, "utf8").trim().split(" ")[0] === String(process.pid)) fs.unlinkSync(file);
+          if (fs.readFileSync(file, "utf8").trim() === self) fs.unlinkSync(file);
         } catch {
           // Already gone: nothing to release.
         }
@@ -46,16 +85,22 @@ export function lockDataDir(dataDir: string): () => void {
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const [pid, host] = fs.readFileSync(file, "utf8").trim().split(" ");
-      const owner = Number.parseInt(pid ?? "", 10);
+      const [pid, host, boot, namespace] = fs.readFileSync(file, "utf8").trim().split(" ");
+      const holder = Number.parseInt(pid ?? "", 10);
       // Another machine (or container) cannot be asked whether its process still runs.
       if (host !== undefined && host !== os.hostname()) {
         throw new DataDirLockedError(
-          `data directory ${dataDir} is in use by process ${owner} on ${host} (${file}); if that host is gone, remove the file`,
+          `data directory ${dataDir} is in use by process ${holder} on ${host} (${file}); if that host is gone, remove the file`,
         );
       }
-      if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-        throw new DataDirLockedError(`data directory ${dataDir} is in use by process ${owner} (${file}); one sidecar per directory`);
+      const bootedSince = boot !== undefined && boot !== "-" && myBoot !== "-" && boot !== myBoot;
+      if (!bootedSince && namespace !== undefined && namespace !== "-" && myNamespace !== "-" && namespace !== myNamespace) {
+        throw new DataDirLockedError(
+          `data directory ${dataDir} is in use by process ${holder} in another pid namespace on ${host} (${file}): a container sharing the directory? If it is gone, remove the file`,
+        );
+      }
+      if (!bootedSince && Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+        throw new DataDirLockedError(`data directory ${dataDir} is in use by process ${holder} (${file}); one sidecar per directory`);
       }
       // A stale lock (its process is gone): remove it and try once more.
       fs.rmSync(file, { force: true });
