@@ -57,7 +57,12 @@ export class SecuritySetup {
     const names = new Set(principals.map((p) => p.name));
     // A changed file is in force (the authenticator asks `current`) before the open streams
     // are checked against it, so nothing admitted meanwhile escapes the check.
-    const revokeStale = (reloaded: ((revoked: number) => void) | undefined) => () => reloaded?.(this.revocableStreams.revokeStale(this.authenticator));
+    // The streams are checked whether or not anyone listens (found by review: an optional call
+    // `reloaded?.(revokeStale(…))` skipped its argument, and with it the check, without one).
+    const revokeStale = (reloaded: ((revoked: number) => void) | undefined) => () => {
+      const revoked = this.revocableStreams.revokeStale(this.authenticator);
+      reloaded?.(revoked);
+    };
     this.tokens = config.tokensFile === undefined ? undefined : tokensFile(config.tokensFile, names, { refused: events.refused, replaced: revokeStale(events.reloaded) });
     const tls = config.tls;
     this.crl =
