@@ -224,6 +224,29 @@ describe("console API with a security section", () => {
     ]);
   });
 
+  // Found by review (session 28): the body was decoded before the guard ran, so such a caller
+  // got 400 (or 413), unrecorded, where over gRPC bytes that do not decode are refused first.
+  it("checks who calls before what was sent: a body that does not decode is refused 401 or 403 and recorded; an admitted caller gets 400 or 413", async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      http(port, "/console/api/admin/BlockAccount", { method: "POST", headers: { "content-type": "application/json", "x-openpit-console": "1", ...headers }, body });
+    const unknownField = JSON.stringify({ accountId: "77", reason: "x", bogus: 1 });
+    const tooLarge = JSON.stringify({ accountId: "77", reason: "x".repeat(1024 * 1024) });
+    const answers = [await post("{not json"), await post(unknownField, bearer("monitor")), await post(tooLarge, bearer("monitor")), await post(unknownField, bearer("operator")), await post(tooLarge, bearer("operator"))];
+    expect(answers.map((a) => [a.status, (JSON.parse(a.body) as { code: string }).code])).toEqual([
+      [401, "UNAUTHENTICATED"],
+      [403, "PERMISSION_DENIED"],
+      [403, "PERMISSION_DENIED"],
+      [400, "INVALID_ARGUMENT"],
+      [413, "INVALID_ARGUMENT"],
+    ]);
+    expect((JSON.parse(answers[3]!.body) as { message: string }).message).toMatch(/^the body is not a openpit\.sidecar\.v1\.BlockAccountRequest in JSON: /);
+    expect(h.denials.map((d) => d.detail)).toEqual([
+      expect.stringMatching(/^no credentials: /),
+      "principal 'monitor' may not call /openpit.sidecar.v1.AdminService/BlockAccount: it needs the role operator",
+      "principal 'monitor' may not call /openpit.sidecar.v1.AdminService/BlockAccount: it needs the role operator",
+    ]);
+  });
+
   it("refuses the event stream without a token", async () => {
     const answer = await http(port, "/console/api/events", { headers: { "x-openpit-console": "1" } });
     expect([answer.status, JSON.parse(answer.body).code]).toEqual([401, "UNAUTHENTICATED"]);
