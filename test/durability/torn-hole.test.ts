@@ -138,6 +138,25 @@ describe("a hole in the newest segment is where its durable data ends", () => {
     },
   );
 
+  // Found by review (session 28): the zeros left were shorter than a frame header (16 bytes),
+  // read as a record failing its CRC with records after it, and recovery refused the directory.
+  it.each([4090, 4088, 4084, 4081])("power lost during a batch that began at offset %i, a few bytes before the page the crash kept unwritten: truncated there", async (head) => {
+    const dir = tempDir();
+    const file = path.join(dir, FIRST);
+    const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: SMALL_SEGMENT });
+    j.append(Buffer.alloc(head - SEGMENT_HEADER_BYTES - 16, 0x61)); // one record, ending at `head`
+    await j.flush();
+    const before = fs.readFileSync(file);
+    for (let k = 0; k < 12; k++) j.append(Buffer.alloc(1000, 0x62 + k)); // one batch of about three pages, never acknowledged
+    await j.close();
+    const crashed = fs.readFileSync(file);
+    before.copy(crashed, 0, 0, PAGE); // the batch's first page as it was, the later ones written
+    fs.writeFileSync(file, crashed);
+    const r = readJournal(dir);
+    expect([r.lastSequence, r.tornTail?.offset]).toEqual([1n, head]);
+    expect(r.tornTail!.reason).toMatch(new RegExp(`: bytes ${head}\\.\\.\\d+ were never written \\(a hole\\)`));
+  });
+
   it("zeros, then garbage, then stale valid frames: truncated at the zeros; a new record ending where a stale one starts does not bring it back", async () => {
     const dir = tempDir();
     await journalOf(dir, 10);

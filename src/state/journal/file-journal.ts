@@ -153,6 +153,8 @@ export class FileJournal implements Journal {
     this.checkOpen();
     const len = payload.length;
     if (len > MAX_PAYLOAD_BYTES) throw new RecordTooLargeError(len, MAX_PAYLOAD_BYTES);
+    // Never written, so that a frame whose length reads 0 is bytes never written (segment-scan.ts).
+    if (len === 0) throw new RangeError("a journal record must not be empty");
     const seq = this.last + 1n;
     const frame = FRAME_HEADER_BYTES + len;
     if (this.offset + (this.offset === 0 ? SEGMENT_HEADER_BYTES : 0) + frame > this.seg.size) this.rollover(seq, frame);

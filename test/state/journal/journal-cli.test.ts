@@ -22,7 +22,7 @@ async function smallJournal(): Promise<string> {
   const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 4096 });
   j.append(Buffer.from(JSON.stringify({ command: "execute", qty: "10" })));
   j.append(Buffer.from([0xff, 0x00, 0x10]));
-  j.append(new Uint8Array(0));
+  j.append(Buffer.from([0x80]));
   for (let i = 0; i < 200; i++) j.append(Buffer.from(JSON.stringify({ i })));
   await j.close();
   await writeSnapshot(dir, 100n, Buffer.from("state"));
@@ -44,7 +44,7 @@ describe("journal-cli", () => {
       payload: { command: "execute", qty: "10" },
     });
     expect(lines[1]).toMatchObject({ seq: "2", bytes: 3, payload: "base64:/wAQ" });
-    expect(lines[2]).toMatchObject({ seq: "3", bytes: 0, payload: "base64:" });
+    expect(lines[2]).toMatchObject({ seq: "3", bytes: 1, payload: "base64:gA==" });
     // Offsets and files agree with the library's reader.
     const back = readAll(dir);
     expect(lines.map((l) => [l.file, l.offset])).toEqual(back.offsets.map((o) => [o.file, o.offset]));

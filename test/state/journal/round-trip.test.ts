@@ -16,7 +16,7 @@ import { SMALL_SEGMENT, nextTurn, payloadFor, range, readAll, useTempDirs } from
 const tempDir = useTempDirs();
 
 describe("FileJournal round trip", () => {
-  it("reads back every record, including an empty one and one larger than a segment, in order", async () => {
+  it("reads back every record, including a one-byte one and one larger than a segment, in order; refuses an empty one", async () => {
     const dir = tempDir();
     const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: SMALL_SEGMENT });
     const written: Buffer[] = [];
@@ -24,10 +24,12 @@ describe("FileJournal round trip", () => {
       written.push(p);
       expect(j.append(p)).toBe(BigInt(written.length));
     };
-    add(Buffer.alloc(0));
+    // An empty record is never written: a frame length of 0 means bytes never written (segment-scan.ts).
+    expect(() => j.append(Buffer.alloc(0))).toThrow(new RangeError("a journal record must not be empty"));
+    add(Buffer.alloc(1));
     for (let i = 0; i < 1500; i++) add(payloadFor(i));
     add(Buffer.alloc(3 * SMALL_SEGMENT, 0xab)); // larger than a segment: gets a segment of its own size
-    add(Buffer.alloc(0));
+    add(Buffer.alloc(1));
     for (let i = 0; i < 500; i++) add(payloadFor(i));
     await j.flush();
     const last = BigInt(written.length);
