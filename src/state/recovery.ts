@@ -11,7 +11,7 @@ import { ensureDirDurable, fsyncDirSync } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal } from "./journal/journal-reader.js";
-import { readLatestSnapshot } from "./journal/snapshot-files.js";
+import { durableCover, readLatestSnapshot } from "./journal/snapshot-files.js";
 import { decodePlain } from "./plain-data.js";
 import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
@@ -100,8 +100,9 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   try {
     read = readJournal(dataDir, {
       fromSequence: snapshotSequence + 1n,
-      // The snapshot was written after its records were durable: a hole among them is damage.
-      durableThrough: snapshotSequence,
+      // A snapshot was written after its records were durable: a hole among them is damage,
+      // also below a newer snapshot that is damaged (its name is proof enough).
+      durableThrough: durableCover(dataDir),
       onRecord: (record, file, offset) => {
         try {
           state.replay(record.payload);

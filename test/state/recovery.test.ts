@@ -19,6 +19,8 @@ import { MarketDataService, QuoteTtl } from "../../src/marketdata/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
 import { recoverState, DurableStateError } from "../../src/state/recovery.js";
+import { writeSnapshot } from "../../src/state/journal/snapshot-files.js";
+import { readAll } from "./journal/journal-test-helpers.js";
 import { SidecarState } from "../../src/state/sidecar-state.js";
 import { AccountChannel, callUnary, connect } from "../../src/client/index.js";
 import { ACCOUNT, holdingsOf, order, seed, testConfig } from "../server/harness.js";
@@ -164,6 +166,36 @@ describe("the data directory", () => {
     const state = buildState(durableConfig(dataDir), new ManualClock(0));
     await recoverState(state, durableConfig(dataDir).durability);
     await state.journal.close();
+  });
+
+  // Found by review (session 28): recovery fell back past a damaged newer snapshot and took a
+  // hole among the records that snapshot covered for a torn tail, silently dropping records
+  // that were acknowledged (the snapshot's name proves they were durable).
+  it("a hole below a newer snapshot that is damaged is damage, refused; not a torn tail", async () => {
+    const dataDir = tempDir();
+    const first = buildState(durableConfig(dataDir), new ManualClock(1_000));
+    await recoverState(first, durableConfig(dataDir).durability);
+    const channel = first.openChannel().channelId;
+    const accountId = AccountId.fromU64(ACCOUNT);
+    for (let i = 0; i < 40; i++) first.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["delta", "1"] })] }]);
+    await first.journal.flush();
+    const last = first.journal.lastSequence;
+    // A snapshot of the last record, whose content is then damaged: recovery falls back to the first start's.
+    const { file } = await writeSnapshot(dataDir, last, new TextEncoder().encode("{}"));
+    const snapshotFd = openSync(join(dataDir, file), "r+");
+    writeSync(snapshotFd, Buffer.from([0xff]), 0, 1, 20);
+    closeSync(snapshotFd);
+    // Zeros from a record's start to the next sector boundary, among the records it covered.
+    const segment = readdirSync(dataDir).find((n) => n.endsWith(".seg"))!;
+    const { offsets } = readAll(dataDir);
+    const at = offsets.find((o, i) => i > 2 && o.offset % 512 < 400)!.offset;
+    const segmentFd = openSync(join(dataDir, segment), "r+");
+    writeSync(segmentFd, Buffer.alloc(Math.ceil((at + 1) / 512) * 512 - at), 0, undefined, at);
+    closeSync(segmentFd);
+
+    const refused = await recoverState(buildState(durableConfig(dataDir), new ManualClock(2_000)), durableConfig(dataDir).durability).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DurableStateError);
+    expect((refused as Error).message).toMatch(new RegExp(`^journal corrupt: ${segment} offset ${at}: .*refusing to skip$`));
   });
 
   it("rollbacks announced by recovery are retained for monitors that subscribe afterwards", () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
 import { cutJournal, JournalCutRefusedError } from "./journal-cut.js";
-import { listSnapshots, readLatestSnapshot } from "./snapshot-files.js";
+import { durableCover, listSnapshots } from "./snapshot-files.js";
 import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
 
@@ -96,14 +96,6 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
   }
 }
 
-/**
- * What the newest snapshot that checks out covers, as recovery reads it: a bad record there
- * was durable, so it is damage, not a torn tail, and the CLI says so with recovery's message.
- */
-function snapshotCover(dir: string): bigint {
-  return readLatestSnapshot(dir)?.seq ?? 0n;
-}
-
 /** The first sequence the directory's oldest segment holds (1 for an empty one). */
 function firstSequence(dir: string): bigint {
   return listSegments(dir)[0]?.firstSequence ?? 1n;
@@ -114,7 +106,7 @@ function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput
   let chunk: string[] = [];
   const result = readJournal(dir, {
     fromSequence,
-    durableThrough: snapshotCover(dir),
+    durableThrough: durableCover(dir),
     onRecord: (r, file, offset) => {
       if (printed >= limit) return;
       printed++;
@@ -139,7 +131,7 @@ function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput
 }
 
 function status(dir: string, fromSequence: bigint, io: CliOutput): number {
-  const result = readJournal(dir, { fromSequence, durableThrough: snapshotCover(dir) });
+  const result = readJournal(dir, { fromSequence, durableThrough: durableCover(dir) });
   const segments = result.segments.map((s) => ({
     file: s.file,
     firstSequence: String(s.firstSequence),

@@ -118,6 +118,17 @@ async function writeWhole(handle: fsp.FileHandle, parts: readonly Uint8Array[]):
   }
 }
 
+/**
+ * The journal sequence known durable in `dataDir`: the newest snapshot file's, valid or not.
+ * A snapshot is renamed into place only after the journal made its records durable, so its
+ * name proves that much even when its content is damaged (found by review: recovery fell
+ * back to an older snapshot and took a hole among those records for a torn tail, dropping
+ * acknowledged records; they are damage, refused). Recovery and the journal CLI read with it.
+ */
+export function durableCover(dataDir: string): bigint {
+  return listSnapshotFiles(dataDir)[0]?.seq ?? 0n;
+}
+
 /** The newest snapshot that checks out; newer invalid ones are listed in `skipped`. undefined when none is valid. */
 export function readLatestSnapshot(dataDir: string): LatestSnapshot | undefined {
   const skipped: SkippedSnapshot[] = [];
