@@ -275,11 +275,21 @@ export class ChannelState {
         return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked });
       }
       case "commit":
-        this.handles.take(c.reservationId, "reservation", `${fieldOf(base, c.kind)}.reservation_id`).reservation.commit();
+      case "rollback": {
+        const field = `${fieldOf(base, c.kind)}.reservation_id`;
+        const h = this.handles.take(c.reservationId, "reservation", field);
+        // Past its TTL it is the sweep's, whether or not the sweep's tick has come (found by
+        // review: a commit up to a tick late went through): rolled back and told as expired,
+        // as the sweep does, and the command answered as for an expired handle.
+        if (h.expiresAt <= this.host.nowMs()) {
+          const { rolledBack, byAccount } = this.drop([[c.reservationId, h]]);
+          this.host.notify(this, { kind: "expired", reservationIds: rolledBack }, byAccount);
+          throw new CommandError("HANDLE_CONSUMED", field, `${field}: reservation ${c.reservationId} expired (its TTL passed) and was rolled back`);
+        }
+        if (c.kind === "commit") h.reservation.commit();
+        else h.reservation.rollback();
         return { kind: "finalized", id: c.reservationId };
-      case "rollback":
-        this.handles.take(c.reservationId, "reservation", `${fieldOf(base, c.kind)}.reservation_id`).reservation.rollback();
-        return { kind: "finalized", id: c.reservationId };
+      }
       case "report": {
         const accountId = c.report.operation?.accountId;
         if (accountId !== undefined) this.claim(accountId, base, c.kind, ".report.account_id");

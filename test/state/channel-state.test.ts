@@ -131,6 +131,28 @@ describe("account channels in the door", () => {
     expect(d.state.journal.lastSequence).toBe(before + 1n);
   });
 
+  // Found by review (session 28): a commit up to a sweep tick after the TTL went through.
+  it("a reservation past its TTL is rolled back and told as expired when it is committed before the sweep came; before its TTL it commits", () => {
+    const d = door({ reservationTtlMs: 500 });
+    const one = d.open();
+    d.seed(one, A);
+    const early = reservationOf(d.execute(one));
+    const late = reservationOf(d.execute(one));
+    d.clock.advance(499);
+    expect(d.run(one, { kind: "commit", reservationId: early })).toEqual([{ kind: "finalized", id: early }]);
+    d.clock.advance(1); // `late` is due; no sweep has run
+    expect(errorOf(d.run(one, { kind: "commit", reservationId: late })[0])).toEqual({
+      code: "HANDLE_CONSUMED",
+      field: "commands[0].commit_reservation.reservation_id",
+      message: `commands[0].commit_reservation.reservation_id: reservation ${late} expired (its TTL passed) and was rolled back`,
+    });
+    expect(d.notices).toEqual([[one, { kind: "expired", reservationIds: [late] }]]);
+    const usd = (d.state.engine.policy("SpotFundsPolicy") as unknown as { holdings(a: AccountId): Map<string, { held: { toString(): string } }> }).holdings(A).get("USD")!;
+    expect(usd.held.toString()).toBe("100"); // the committed one's hold only
+    d.state.sweepExpired();
+    expect(d.notices).toHaveLength(1); // nothing left for the sweep
+  });
+
   it("release drops the account's handles and unpins it; closing a channel unpins everything", () => {
     const d = door();
     const one = d.open();
