@@ -231,7 +231,16 @@ export class ChannelState {
         const r = h.request.execute();
         if (!r.ok) return { kind: "executeRejected", rejects: r.rejects };
         const { lock, accountAdjustments } = r.reservation;
-        const id = this.handles.add(this.reservationHandle(h.accountId, r.reservation));
+        let id: bigint;
+        try {
+          id = this.handles.add(this.reservationHandle(h.accountId, r.reservation));
+        } catch (e) {
+          // No handle id left (a channel that issued 2^32 of them): a reservation nothing
+          // tracks would never be rolled back, so it goes now (found by review: its funds
+          // stayed held for good, and a replay held them again).
+          r.reservation.rollback();
+          throw e;
+        }
         return rememberDecision(engine, h.request.order, h.accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
       }
       case "discardRequest": {

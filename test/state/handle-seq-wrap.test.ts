@@ -7,6 +7,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { HandleTable, HandleTally, type Handle } from "../../src/state/handle-table.js";
+import { ManualClock } from "../../src/engine/index.js";
+import { AccountId } from "../../src/param/index.js";
+import { buildState } from "../../src/app/build-sidecar.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
+import type { StateSnapshot } from "../../src/state/sidecar-state.js";
+import { SpotFundsPolicy } from "../../src/policies/spot-funds/index.js";
+import { balanceAdjustment, buy, slot } from "../helpers/spot-funds.js";
+import { testConfig } from "../server/harness.js";
+import { RecordingJournal } from "./recording-journal.js";
 
 const fake = (n: number): Handle => ({ kind: "request", accountId: 7n as never, request: { n } as never });
 
@@ -63,5 +73,37 @@ describe("a channel whose handle ids are used up", () => {
     const r = channel.run({ kind: "execute", order, commitOnAccept: false }, "commands[0]");
     expect(r.kind).toBe("error");
     expect(engineCalls).toBe(0);
+  });
+});
+
+// Found by review (session 28): two requests started with three ids left; the second one's
+// executeRequest reserved in the engine, then found no id for the reservation, and nothing
+// tracked it: its funds stayed held, across a close and a replay.
+describe("the last ids of a channel", () => {
+  it("an executeRequest that finds no id left for its reservation rolls it back: nothing stays held", () => {
+    const account = AccountId.fromU64(7);
+    const make = () => {
+      const s = buildState(parseSidecarConfig(testConfig()), new ManualClock(1_000));
+      s.attachJournal(new RecordingJournal());
+      return s;
+    };
+    const first = make();
+    const ch = first.openChannel().channelId;
+    first.runChannel(ch, [{ kind: "adjust", accountId: account, adjustments: [balanceAdjustment("USD", { balance: ["abs", "10000"] })] }]);
+    const snap = first.snapshot();
+    // All but three ids issued, as after a long-lived run.
+    const data = decodePlain(encodePlain({ ...snap, channels: snap.channels.map((c) => ({ ...c, nextSequence: (1n << 32n) - 3n })) })) as StateSnapshot;
+    const state = make();
+    state.restore(data);
+    const spot = state.engine.policies.find((p) => p instanceof SpotFundsPolicy) as SpotFundsPolicy;
+    const started = state.runChannel(ch, [
+      { kind: "start", order: buy("1", "100", { account }) },
+      { kind: "start", order: buy("1", "100", { account }) },
+    ]) as { requestId: bigint }[];
+    const executed = state.runChannel(ch, started.map((r) => ({ kind: "executeRequest", requestId: r.requestId }) as const));
+    expect(executed.map((r) => (r.kind === "error" ? r.error.code : r.kind))).toEqual(["executeAccepted", "RESOURCE_EXHAUSTED"]);
+    expect(slot(spot, "USD", account).held).toBe("100"); // the first one's only
+    state.closeChannel(ch, "ended");
+    expect(slot(spot, "USD", account).held).toBe("0");
   });
 });
