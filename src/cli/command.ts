@@ -32,6 +32,12 @@ export interface Command {
   /** Options taking a value, and flags, besides the connection options and --json/--help. */
   readonly options?: readonly string[];
   readonly flags?: readonly string[];
+  /**
+   * The most positional arguments it takes (default none); one more is a usage error, not
+   * ignored (found by review: `state 42 43` showed account 42 and said nothing of 43).
+   * Infinity: the command reads them itself.
+   */
+  readonly positionals?: number;
   /** False for commands that never talk to the sidecar. */
   readonly connects?: boolean;
   /** For commands that change state: how to see whether an interrupted change applied. */

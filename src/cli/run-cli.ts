@@ -94,6 +94,8 @@ export async function runCli(
       io.out(`usage: ${command.usage}\n`);
       return 0;
     }
+    const extra = args.positionals[command.positionals ?? 0];
+    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
     ctx = commandContext(args, io, env, interrupted);
     // main.ts takes SIGINT/SIGTERM over (for events' clean stop), so nothing else would end
     // a command on Ctrl-C: a slow call or `accounts --all`'s pages would run on regardless.

@@ -127,6 +127,22 @@ describe("the CLI at its edges", () => {
     }
   });
 
+  // Found by review (session 28): `state 42 43` showed account 42 and ignored 43, and
+  // `configure A B --set …` changed A; commands without positionals ignored any given.
+  it("an argument a command does not take is a usage error, before anything is sent", async () => {
+    const cases: [string[], string][] = [
+      [["state", "42", "43"], "43"],
+      [["configure", "OrderSizeLimitPolicy", "RateLimitPolicy", "--set", "broker.maxQuantity=5"], "RateLimitPolicy"],
+      [["status", "now"], "now"],
+      [["events", "all"], "all"],
+    ];
+    for (const [argv, extra] of cases) {
+      // A target nothing listens on: a usage error is answered before any connection.
+      const answer = await run([...argv, "--target", "127.0.0.1:1"]);
+      expect([answer.code, answer.err.split("\n")[0]]).toEqual([2, `openpit ${argv[0]}: unexpected argument '${extra}'`]);
+    }
+  });
+
   it("block and unblock take one ACCOUNT: two are refused whole, nothing changes", async () => {
     h = await startHarness();
     for (const command of [["block", "--reason", "compliance hold"], ["unblock"]]) {

@@ -66,6 +66,7 @@ const KEPT = " (it was blocked already: the first cause wins; --replace to re-wo
 
 export const BLOCK: Command = {
   name: "block",
+  positionals: Infinity,
   summary: "block an account or a group, with a reason (--replace re-words an existing block)",
   usage: `openpit block ACCOUNT --reason TEXT [--replace] [--json]
 openpit block --group GROUP --reason TEXT [--replace] [--json]
@@ -91,6 +92,7 @@ openpit block --group GROUP --reason TEXT [--replace] [--json]
 
 export const UNBLOCK: Command = {
   name: "unblock",
+  positionals: Infinity,
   summary: "clear an account's block (kill switches included) or a group's",
   usage: `openpit unblock ACCOUNT [--json]
 openpit unblock --group GROUP [--json]`,

@@ -12,6 +12,7 @@ import { setPath, type Json } from "../settings-path.js";
 
 export const CONFIGURE: Command = {
   name: "configure",
+  positionals: 1,
   summary: "change a policy's settings: --set path=value (typed like the current value)",
   usage: `openpit configure POLICY --set PATH=VALUE [--set PATH=VALUE …] [--dry-run] [--json]
   e.g. openpit configure OrderSizeLimitPolicy --set broker.maxQuantity=500

@@ -4,6 +4,7 @@ import type { Command } from "../command.js";
 
 export const JOURNAL: Command = {
   name: "journal",
+  positionals: Infinity,
   summary: "a journal directory, offline: inspect (records as JSON lines), status, or cut a damaged one",
   usage: `openpit journal inspect DIR [--from SEQ] [--limit N]
 openpit journal status DIR

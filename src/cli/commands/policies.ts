@@ -11,6 +11,7 @@ export async function policySettings(ctx: CommandContext, name: string): Promise
 
 export const POLICIES: Command = {
   name: "policies",
+  positionals: Infinity,
   summary: "the policies in pipeline order with their settings (paths for configure --set)",
   usage: "openpit policies [NAME] [--json]",
   async run(ctx) {

@@ -15,6 +15,7 @@ function pnlText(p: PnlState | undefined): string {
 
 export const STATE: Command = {
   name: "state",
+  positionals: 1,
   summary: "one account: block, group, currency, channel, holdings, P&L, open reservations",
   usage: "openpit state ACCOUNT [--json]",
   async run({ admin, io, json, args }) {
