@@ -206,8 +206,13 @@ export class OwnerFollowingChannel {
   }
 
   private async sendTo(address: string, commands: CommandInit[]): Promise<CommandResult[]> {
-    const results = await this.channelAt(address).send(...commands);
+    const channel = this.channelAt(address);
+    const results = await channel.send(...commands);
     this.handles.record(address, commands, results);
+    // A channel that can send no more (the sidecar closed it: ChannelClosing, ShuttingDown)
+    // took its handles with it, those of this very answer included: none can be used again,
+    // and booked they would make the same id from another sidecar ambiguous (found by review).
+    if (!channel.usable) this.handles.forget(address);
     return results;
   }
 

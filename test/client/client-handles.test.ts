@@ -6,7 +6,7 @@ import { HandleOwners } from "../../src/client/handle-owners.js";
 import { CommandResultSchema, OpenResponseSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ON_B, commit, reserve, stopTwoOwners, twoOwners, type OwnerNode, type TwoOwners } from "../replication/two-owners.js";
-import { ACCOUNT, holdingsOf, order } from "../server/harness.js";
+import { ACCOUNT, holdingsOf, order, testConfig } from "../server/harness.js";
 import { as } from "../server/results.js";
 
 const dropCopy = (accountId: bigint) => ({ case: "executePreTradeDropCopy", value: { order: order({ accountId }), commitOnAccept: false } }) as const;
@@ -69,6 +69,34 @@ describe("handles and NOT_OWNER following", () => {
       // Both are gone now: the id is no longer ambiguous, and names nothing open.
       const [again] = await ch.send(commit(dcId));
       expect(again!.result.case).toBe("error");
+    } finally {
+      await ch.close();
+    }
+  });
+});
+
+// Found by review (session 28): a channel the sidecar closed (ChannelClosing: the hard
+// throttle) took its reservations with it, but they stayed booked, so the same id issued by
+// another sidecar was refused as ambiguous.
+describe("a channel the sidecar closed", () => {
+  let w: TwoOwners | undefined;
+  afterEach(async () => {
+    await stopTwoOwners(w);
+  });
+
+  it("leaves none of its handles booked: the same id on B is B's", async () => {
+    const throttled = testConfig();
+    const throttle = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
+    w = await twoOwners([ACCOUNT, ON_B], { ...throttled, policies: [...(throttled.policies as unknown[]), throttle] });
+    const ch = new OwnerFollowingChannel(w.a.h.address);
+    try {
+      const idB = as((await ch.send(reserve(ON_B)))[0], "execute").reservationId; // followed to B
+      expect(ch.address).toBe(w.b.h.address);
+      const idA = as((await ch.sendAt(w.a.h.address, reserve(ACCOUNT)))[0], "execute").reservationId;
+      expect(idA).toBe(idB); // the same numbering on both sidecars
+      // Past the hard tier, A closes the channel, rolling back idA with it.
+      for (let i = 0; i < 3; i++) await ch.sendAt(w.a.h.address, reserve(ACCOUNT));
+      expect((await ch.send(commit(idB)))[0]!.result.case).toBe("finalize");
     } finally {
       await ch.close();
     }

@@ -27,8 +27,8 @@ export interface OwnerNode {
 }
 
 /** A sidecar named `id` whose ownership gate follows `store`'s leases (it claims none yet). */
-export async function ownerNode(id: string, store: MemoryLeaseStore, timers: ManualTimers): Promise<OwnerNode> {
-  const h = await startHarness(testConfig());
+export async function ownerNode(id: string, store: MemoryLeaseStore, timers: ManualTimers, config: Record<string, unknown> = testConfig()): Promise<OwnerNode> {
+  const h = await startHarness(config);
   const leases = new ShardLeases({ store, timers, self: { owner: id, address: h.address }, ttlMs: TTL, onLost: () => {} });
   const owners = new LeaseOwners({ timers, ttlMs: TTL });
   owners.follow(store);
@@ -50,11 +50,14 @@ export interface TwoOwners {
   readonly b: OwnerNode;
 }
 
-/** A owning ACCOUNT's shard and B ON_B's; `funded` accounts get 100 000 USD where they live, on channels that then close (and unpin them). */
-export async function twoOwners(funded: readonly bigint[] = [ACCOUNT, ON_B]): Promise<TwoOwners> {
+/**
+ * A owning ACCOUNT's shard and B ON_B's; `funded` accounts get 100 000 USD where they live, on
+ * channels that then close (and unpin them). `configOfA`: A's configuration (B's is testConfig()).
+ */
+export async function twoOwners(funded: readonly bigint[] = [ACCOUNT, ON_B], configOfA?: Record<string, unknown>): Promise<TwoOwners> {
   const timers = new ManualTimers();
   const store = new MemoryLeaseStore(timers, TTL);
-  const a = await ownerNode("a", store, timers);
+  const a = await ownerNode("a", store, timers, configOfA);
   const b = await ownerNode("b", store, timers);
   const claimed = [await a.leases.claim(shardOf(ACCOUNT, SHARDS)), await b.leases.claim(shardOf(ON_B, SHARDS))];
   if (claimed.some((epoch) => epoch === undefined || !(epoch > 0))) throw new Error(`the leases were not claimed: ${claimed.join(", ")}`);
