@@ -204,7 +204,11 @@ export class ChannelState {
   /** Rolls back reservations whose TTL has passed. */
   expire(now: number): void {
     const taken = this.handles.takeWhere((h) => h.kind === "reservation" && h.expiresAt <= now);
-    if (taken.length === 0) return;
+    if (taken.length > 0) this.rollBackExpired(taken);
+  }
+
+  /** Expired reservations, taken from the table: rolled back, and the channel told. */
+  private rollBackExpired(taken: readonly [bigint, Handle][]): void {
     const { rolledBack, byAccount } = this.drop(taken);
     this.host.notify(this, { kind: "expired", reservationIds: rolledBack }, byAccount);
   }
@@ -291,8 +295,7 @@ export class ChannelState {
         // review: a commit up to a tick late went through): rolled back and told as expired,
         // as the sweep does, and the command answered as for an expired handle.
         if (h.expiresAt <= this.host.nowMs()) {
-          const { rolledBack, byAccount } = this.drop([[c.reservationId, h]]);
-          this.host.notify(this, { kind: "expired", reservationIds: rolledBack }, byAccount);
+          this.rollBackExpired([[c.reservationId, h]]);
           throw new CommandError("HANDLE_CONSUMED", field, `${field}: reservation ${c.reservationId} expired (its TTL passed) and was rolled back`);
         }
         if (c.kind === "commit") h.reservation.commit();
