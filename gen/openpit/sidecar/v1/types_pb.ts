@@ -614,6 +614,11 @@ export type BalanceOperation = Message<"openpit.sidecar.v1.BalanceOperation"> & 
   averageEntryPrice?: string | undefined;
 
   /**
+   * Force-sets the position's realized P&L (a halt re-arms). As in OpenPit, a slot with no
+   * amounts, no average and a P&L of exactly 0 is empty and dropped: a P&L forced to 0
+   * before the position exists is untracked again when the position is seeded later, and its
+   * first reducing fill halts MISSING_INITIAL_PNL. Set it in the operation that seeds the position.
+   *
    * @generated from field: openpit.sidecar.v1.PnlState realized_pnl = 3;
    */
   realizedPnl?: PnlState | undefined;
