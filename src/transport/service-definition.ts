@@ -8,7 +8,11 @@ import { fromBinary, toBinary, type DescMessage, type DescService, type MessageS
  */
 export class MalformedMessage {
   readonly malformed = true;
-  constructor(readonly error: string) {}
+  constructor(
+    readonly error: string,
+    /** The bytes as received, when they came off the wire (see `correlationIdOf`). */
+    readonly bytes?: Uint8Array,
+  ) {}
 }
 
 /**
@@ -46,7 +50,7 @@ function lenientDeserializer<D extends DescMessage>(
     try {
       return decode(buf);
     } catch (e) {
-      return new MalformedMessage(e instanceof Error ? e.message : String(e));
+      return new MalformedMessage(e instanceof Error ? e.message : String(e), buf);
     }
   };
 }

@@ -7,6 +7,7 @@ import { CommandError, type CommandErrorCode } from "../../state/command-error.j
 import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
 import { isEncodedMessage, type EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
+import { malformedCorrelationId } from "../../transport/correlation-id.js";
 import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
@@ -283,7 +284,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         stageTrace && !isMalformed(m) ? stageTrace.order(m.correlationId, () => answerNow(m, beforeClose)) : answerNow(m, beforeClose);
       const answerNow = (m: Incoming, beforeClose: boolean): Answer => {
         if (isMalformed(m)) {
-          return response(0n, [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
+          return response(malformedCorrelationId(m), [results.error("INVALID_VALUE", `message could not be decoded: ${m.error}`)]);
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);

@@ -8,6 +8,7 @@ import { decodedReport } from "../codec/decoded-messages.js";
 import { decodeExecutionReport, encodeCommandError, encodeFeedAnswers, feedAnswerMessage, reportResults, type FeedAnswer } from "../codec/index.js";
 import type { EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
+import { malformedCorrelationId } from "../../transport/correlation-id.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { AccountId } from "../../param/index.js";
@@ -218,7 +219,10 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
        */
       const answerAt = (m: PublishRequest | MalformedMessage, offset: number, rest: boolean): PublishResponse | FeedAnswer[] => {
         if (isMalformed(m)) {
-          return create(PublishResponseSchema, { results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))] });
+          return create(PublishResponseSchema, {
+            correlationId: malformedCorrelationId(m),
+            results: [reportResults.fromError(new CommandError("INVALID_VALUE", "", `message could not be decoded: ${m.error}`))],
+          });
         }
         const phase = ctx.phase();
         if (rest) return phase === "failed" ? refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping) : run(m, offset);

@@ -51,7 +51,8 @@ export const OpenRequestSchema: GenMessage<OpenRequest> = /*@__PURE__*/
  */
 export type OpenResponse = Message<"openpit.sidecar.v1.OpenResponse"> & {
   /**
-   * The request's correlation id; 0 on a server notice.
+   * The request's correlation id; 0 on a server notice. A request that does not decode is
+   * answered with one INVALID_VALUE result and the id read from its bytes (0 if unreadable).
    *
    * @generated from field: uint64 correlation_id = 1;
    */

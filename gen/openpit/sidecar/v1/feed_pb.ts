@@ -43,6 +43,9 @@ export const PublishRequestSchema: GenMessage<PublishRequest> = /*@__PURE__*/
  */
 export type PublishResponse = Message<"openpit.sidecar.v1.PublishResponse"> & {
   /**
+   * The request's correlation id. A request that does not decode is answered with one
+   * INVALID_VALUE result and the id read from its bytes (0 if unreadable).
+   *
    * @generated from field: uint64 correlation_id = 1;
    */
   correlationId: bigint;
