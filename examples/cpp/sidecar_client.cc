@@ -2,11 +2,11 @@
 //
 // Usage: sidecar_client HOST:PORT ACCOUNT_ID   (build it with build.sh next to this file)
 //
-// The same scenario and numbers as examples/python/sidecar_client.py, so a contract change
-// that breaks one language shows in both: health check, bind the account and seed USD on an
-// account channel, two orders (one accepted and committed, one rejected for insufficient
-// funds, shown with its reject code), a fill through the execution-report feed, then the
-// account state through the admin API. Exits non-zero on any mismatch.
+// The same orders, fill and numbers as examples/python/sidecar_client.py, so a contract
+// change that breaks one language shows in both. Here: a health check, then bind the account
+// and seed USD on an account channel, two orders (one accepted and committed, one rejected
+// for insufficient funds, shown with its reject code), a fill through the execution-report
+// feed, then the account state through the admin API. Exits non-zero on any mismatch.
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -28,11 +28,13 @@ using grpc::health::v1::HealthCheckResponse;
 
 namespace {
 
+[[noreturn]] void fail(const std::string& message) {
+  std::cerr << "not ok - " << message << std::endl;
+  std::exit(1);
+}
+
 void check(bool condition, const std::string& message) {
-  if (!condition) {
-    std::cerr << "not ok - " << message << std::endl;
-    std::exit(1);
-  }
+  if (!condition) fail(message);
   std::cout << "ok - " << message << std::endl;
 }
 
@@ -68,38 +70,47 @@ std::map<std::string, v1::Holding> holdings_of(const std::shared_ptr<grpc::Chann
 }
 
 // A decimal string ("-12.50") as an exact unscaled integer and its scale; never a float, and
-// never truncated (std::stoll("0.5") would silently read 0).
+// never truncated (std::stoll("0.5") would silently read 0). The sidecar's decimals have up to
+// 28 places and a 96-bit unscaled value (29 digits), more than a long long holds: 128 bits
+// hold any of them, and every step below is checked, so a value out of range is a failed
+// check, never a wrong answer or a crash.
 struct Decimal {
-  long long units = 0;
+  __int128 units = 0;
   int scale = 0;
 };
 
+bool times_ten(__int128& v) { return !__builtin_mul_overflow(v, 10, &v); }
+
 Decimal parse_decimal(const std::string& s) {
   Decimal d;
-  std::string digits;
-  bool point = false;
-  for (size_t i = 0; i < s.size(); ++i) {
+  const bool negative = !s.empty() && s[0] == '-';
+  bool point = false, digits = false, in_range = true;
+  for (size_t i = negative ? 1 : 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (c == '-' && i == 0) continue;
     if (c == '.' && !point) {
       point = true;
       continue;
     }
-    check(c >= '0' && c <= '9', "decimal " + s);
-    digits += c;
+    if (c < '0' || c > '9') fail("decimal " + s);
+    digits = true;
+    in_range = in_range && times_ten(d.units) && !__builtin_add_overflow(d.units, c - '0', &d.units);
     if (point) ++d.scale;
   }
-  check(!digits.empty(), "decimal " + s);
-  d.units = std::stoll(digits) * (s[0] == '-' ? -1 : 1);
+  if (!digits) fail("decimal " + s);
+  if (!in_range) fail("decimal " + s + " out of range");
+  if (negative) d.units = -d.units;
   return d;
 }
 
-// a + delta == b, exactly.
+// a + delta == b, exactly (false also when aligning the scales would overflow).
 bool plus_equals(Decimal a, long long delta, Decimal b) {
-  while (a.scale < b.scale) a.units *= 10, ++a.scale;
-  while (b.scale < a.scale) b.units *= 10, ++b.scale;
-  for (int i = 0; i < a.scale; ++i) delta *= 10;
-  return a.units + delta == b.units;
+  __int128 d = delta;
+  bool in_range = true;
+  while (a.scale < b.scale) in_range = in_range && times_ten(a.units), ++a.scale;
+  while (b.scale < a.scale) in_range = in_range && times_ten(b.units), ++b.scale;
+  for (int i = 0; i < a.scale; ++i) in_range = in_range && times_ten(d);
+  __int128 sum = 0;
+  return in_range && !__builtin_add_overflow(a.units, d, &sum) && sum == b.units;
 }
 
 // A holding's available amount ("0" when absent).

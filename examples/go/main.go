@@ -1,11 +1,13 @@
 // A gateway in Go talking to openpit-sidecar through stubs generated from proto/.
 //
-// Usage: build.sh HOST:PORT ACCOUNT_ID  (build.sh generates the stubs and builds this file)
+// Build: examples/go/build.sh OUT_BINARY  (generates the stubs and builds this file)
+// Run:   OUT_BINARY HOST:PORT ACCOUNT_ID
 //
-// The same scenario and numbers as examples/python/sidecar_client.py: health check, bind the
-// account, seed 10000 USD, order 10@200 accepted and committed, order 100@200 rejected for
-// insufficient funds (reject code shown), the fill at 199 through the execution-report feed,
-// then the account state read through the admin API. Exits non-zero on any mismatch.
+// The same orders, fill and numbers as examples/python/sidecar_client.py. Here: a health
+// check, bind the account, seed 10000 USD, order 10@200 accepted and committed, order
+// 100@200 rejected for insufficient funds (reject code shown), the fill at 199 through the
+// execution-report feed, then the account state read through the admin API. Exits non-zero
+// on any mismatch.
 package main
 
 import (

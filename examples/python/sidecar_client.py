@@ -13,11 +13,18 @@ Rerunnable against the same sidecar: the seed sets an absolute USD balance, the 
 carries its realized P&L and fee (a report without them halts the account's P&L and the
 kill switch blocks it), and the AAPL check is on what this run added.
 """
+import decimal
 import os
+import re
 import subprocess
 from decimal import Decimal
 import sys
 import tempfile
+
+# The sidecar's decimals have up to 28 places and 29 significant digits; Python's default
+# context keeps 28 and rounds the rest, so a sum such as 10 + 0.000…01 would come out wrong.
+decimal.getcontext().prec = 60
+UINT64_MAX = 2**64 - 1
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
@@ -54,7 +61,9 @@ def parse_args(argv):
     if any(a in ("-h", "--help") for a in argv):
         print(USAGE)
         sys.exit(0)
-    if len(argv) > 2 or (argv and ":" not in argv[0]) or (len(argv) == 2 and not argv[1].isdigit()):
+    # ASCII digits within uint64: str.isdigit() also takes "²", which int() refuses.
+    bad_account = len(argv) == 2 and not (re.fullmatch(r"[0-9]+", argv[1]) and int(argv[1]) <= UINT64_MAX)
+    if len(argv) > 2 or (argv and ":" not in argv[0]) or bad_account:
         print(USAGE, file=sys.stderr)
         sys.exit(2)
     address = argv[0] if argv else "127.0.0.1:50051"
@@ -64,9 +73,15 @@ def parse_args(argv):
 
 def main():
     address, account = parse_args(sys.argv[1:])
+    # The stubs live only as long as the run (imported modules stay loaded once read).
+    with tempfile.TemporaryDirectory(prefix="openpit-py-") as stubs:
+        generate_stubs(stubs)
+        run(address, account)
+
+
+def run(address, account):
     import grpc  # after the usage: `--help` works without grpcio installed
 
-    generate_stubs(tempfile.mkdtemp(prefix="openpit-py-"))
     from openpit.sidecar.v1 import admin_pb2, admin_pb2_grpc, channel_pb2, channel_pb2_grpc
     from openpit.sidecar.v1 import feed_pb2, feed_pb2_grpc, types_pb2
 

@@ -64,6 +64,17 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
     expect(stdout).toContain("c++ client: all checks passed");
   });
 
+  it("reads holdings past a long long's 18 digits (found by review, session 29: std::stoll threw and the client aborted)", async () => {
+    const c = h.channel();
+    expect((await c.one(seed("AAPL", "0.000000000000000000000000001", 43437n))).result.case).toBe("adjustment");
+    await c.end();
+    const { stdout } = await run(binary, [h.address, "43437"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - AAPL available 10.000000000000000000000000001 (+10)");
+    expect(stdout).toContain("c++ client: all checks passed");
+    // Only the checks print: parsing a decimal printed an "ok" line per character.
+    expect(stdout).not.toContain("ok - decimal");
+  });
+
   for (const bad of ["-1", "42abc"]) {
     it(`refuses the account id ${JSON.stringify(bad)} (found by review: std::stoull read it as another account and traded on it)`, async () => {
       const r = await run(binary, [h.address, bad], { timeout: 30_000 }).then(

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
@@ -49,6 +51,23 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     expect(stdout).toContain("ok - AAPL available 10.5 (+10)");
     expect(stdout).toContain("python client: all checks passed");
   });
+
+  it("adds exactly at 27 places (found by review, session 29: Python's default 28 digits rounded 10 + 1e-27)", async () => {
+    const c = h.channel();
+    expect((await c.one(seed("AAPL", "0.000000000000000000000000001", 4245n))).result.case).toBe("adjustment");
+    await c.end();
+    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4245"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - AAPL available 10.000000000000000000000000001 (+10)");
+    expect(stdout).toContain("python client: all checks passed");
+  });
+
+  it("leaves no stubs behind in the temp dir (found by review, session 29: one directory per run)", async () => {
+    const stubDirs = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith("openpit-py-")));
+    const before = stubDirs();
+    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4246"], { timeout: 30_000 });
+    expect(stdout).toContain("python client: all checks passed");
+    expect([...stubDirs()].filter((n) => !before.has(n))).toEqual([]);
+  });
 });
 
 describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
@@ -56,7 +75,10 @@ describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's comm
 
   it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
     expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
-    const bad = await run(PYTHON, ["examples/python/sidecar_client.py", "localhost", "x"]).catch((e: { code: number; stderr: string }) => e);
-    expect(bad).toMatchObject({ code: 2, stderr: USAGE });
+    // "²" passes str.isdigit() and 2^64 is past uint64: both ended in a traceback (found by review, session 29).
+    for (const account of ["x", "²", "18446744073709551616"]) {
+      const bad = await run(PYTHON, ["examples/python/sidecar_client.py", "localhost:1", account]).catch((e: { code: number; stderr: string }) => e);
+      expect(bad).toMatchObject({ code: 2, stderr: USAGE });
+    }
   });
 });
