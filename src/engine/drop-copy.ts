@@ -2,7 +2,7 @@
 import type { AccountId } from "../param/ids.js";
 import type { Order } from "../model/order.js";
 import { isEvaluationFailure, type AccountBlock, type Reject } from "../model/reject.js";
-import type { BlockSink } from "./pretrade/contexts.js";
+import type { BlockSink, CallContext } from "./pretrade/contexts.js";
 import { Mutations } from "./pretrade/mutations.js";
 import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
 import { PreTradeReservation, rollbackQuietly } from "./reservation.js";
@@ -64,24 +64,30 @@ export function applyDropCopy(engine: EngineInternals, order: Order): DropCopyRe
   // keep the order in which policies raised them (first cause wins).
   const main = runMain(ctx, order, mutations, engine.hooks.main, false, recordFirst);
   const fatal = main.rejects?.filter((r) => isEvaluationFailure(r.code));
-  if (fatal && fatal.length > 0) {
-    const failure = rollbackQuietly(mutations.handOver(), ctx);
-    if (failure !== undefined) {
-      fatal.push({
-        policy: "Engine",
-        code: "SystemUnavailable",
-        reason: MUTATION_CALLBACK_FAILED,
-        details: finalizerFailureDetails(failure.policy, "rollback", failure.error),
-        scope: "order",
-      });
-    }
-    return { ok: false, rejects: fatal };
-  }
+  if (fatal && fatal.length > 0) return failed(mutations, ctx, fatal);
+  const lock = main.lock();
+  // Before the deferred blocks: a drop copy the book cannot take (its pending total past the
+  // decimal range) fails as a whole, like an evaluation failure, and records nothing.
+  const bookRefusal = engine.enterBook(order, mutations, lock, main.sizingPrice);
+  if (bookRefusal !== undefined) return failed(mutations, ctx, [bookRefusal]);
   for (const [target, block] of deferred) engine.record(target, block);
   settled = true;
   const isAccountBlocked = engine.blocks.find(accountId, engine.registry.groupOf(accountId)) !== undefined;
-  const lock = main.lock();
-  engine.enterBook(order, mutations, lock, main.sizingPrice);
   const operation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes, first, true);
   return { ok: true, operation, isAccountBlocked, rejects: NO_REJECTS };
+}
+
+/** The drop copy failed: everything registered rolled back, no block recorded, `rejects` returned (plus a failed compensation's). */
+function failed(mutations: Mutations, ctx: CallContext, rejects: Reject[]): DropCopyResult {
+  const failure = rollbackQuietly(mutations.handOver(), ctx);
+  if (failure !== undefined) {
+    rejects.push({
+      policy: "Engine",
+      code: "SystemUnavailable",
+      reason: MUTATION_CALLBACK_FAILED,
+      details: finalizerFailureDetails(failure.policy, "rollback", failure.error),
+      scope: "order",
+    });
+  }
+  return { ok: false, rejects };
 }

@@ -29,7 +29,7 @@ export interface EngineInternals {
   accounts(): AccountsAdmin;
   gate(accountId: AccountId | undefined): Reject | undefined;
   context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext;
-  enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): void;
+  enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): Reject | undefined;
   record(accountId: AccountId, block: AccountBlock): void;
   emit(event: EngineEvent): void;
 }

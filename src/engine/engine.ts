@@ -27,7 +27,8 @@ import { finalizerFailureBlock, type FinalizerFailureSink } from "./finalizer-ki
 import type { AccountRetirementResult } from "./account-retirement.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
-import { AccountBook, BOOK_OWNER, bookMutation, footprintOf, type AccountBookView } from "./account-book/index.js";
+import { AccountBook, BOOK_OWNER, bookMutation, bookPendingOverflow, footprintOf, type AccountBookView } from "./account-book/index.js";
+import { ParamError } from "../param/param-error.js";
 import { hookListsOf, runMain, runStart, type HookLists } from "./hook-runs.js";
 import { applyDropCopy } from "./drop-copy.js";
 import { dryRun } from "./dry-run.js";
@@ -192,7 +193,11 @@ export class Engine implements MainStageRunner, EngineInternals {
       return { ok: false, rejects: main.rejects };
     }
     const lock = main.lock();
-    this.enterBook(order, mutations, lock, main.sizingPrice);
+    const refused = this.enterBook(order, mutations, lock, main.sizingPrice);
+    if (refused !== undefined) {
+      rollbackEvery(mutations.handOver(), ctx);
+      return { ok: false, rejects: [refused] };
+    }
     const reservation = new PreTradeReservation(mutations.handOver(), ctx, lock, main.outcomes);
     return { ok: true, reservation, rejects: NO_REJECTS };
   }
@@ -309,14 +314,24 @@ export class Engine implements MainStageRunner, EngineInternals {
 
   /**
    * The accepted order enters the account book now; the book's own mutation, last in the
-   * reservation, takes it out again if the reservation rolls back.
+   * reservation, takes it out again if the reservation rolls back. Returns the reject when
+   * the book cannot take the order (its side's pending total would pass the decimal range):
+   * the book is unchanged, and the caller rolls the policies' mutations back.
    */
   /** @internal See EngineInternals. */
-  enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): void {
+  enterBook(order: Order, mutations: Mutations, lock: PreTradeLock, sizingPrice: Price | undefined): Reject | undefined {
     const footprint = footprintOf(order, lock, sizingPrice);
-    if (footprint === undefined) return;
+    if (footprint === undefined) return undefined;
+    let mutation;
+    try {
+      mutation = bookMutation(this.accountBook, footprint);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return bookPendingOverflow(footprint);
+    }
     mutations.owner = BOOK_OWNER;
-    mutations.push(bookMutation(this.accountBook, footprint));
+    mutations.push(mutation);
+    return undefined;
   }
 
   /**

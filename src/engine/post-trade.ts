@@ -10,7 +10,7 @@ import { commitOwned, Mutations } from "./pretrade/mutations.js";
 import { groupOf, stamp } from "./stage-outcomes.js";
 import { rollbackEvery } from "./reservation.js";
 import type { AccountAdjustmentBatchResult } from "./results.js";
-import { BOOK_OWNER } from "./account-book/index.js";
+import { BOOK_OWNER, bookPositionOverflow } from "./account-book/index.js";
 import type { EngineInternals } from "./engine-internals.js";
 
 /**
@@ -27,9 +27,11 @@ export function applyExecutionReport(engine: EngineInternals, report: ExecutionR
   let accountPnls: AccountPnlOutcome[] | undefined;
   let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
   let failure: PolicyCallbackError | undefined;
-  // The book first: post-trade hooks see the position with this report in it.
+  // The book first: post-trade hooks see the position with this report in it. A fill its
+  // position cannot take blocks the account, first: the book no longer knows what it holds.
   try {
-    engine.accountBook.applyReport(report);
+    const overflowed = engine.accountBook.applyReport(report);
+    if (overflowed !== undefined) accountBlocks.push(bookPositionOverflow(overflowed));
   } catch (e) {
     failure = new PolicyCallbackError(BOOK_OWNER, "applyExecutionReport", e);
   }

@@ -8,6 +8,7 @@ import type { Side } from "../../param/enums.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import { DecimalCell } from "../../param/decimal-cell.js";
 import { PositionSize, Quantity } from "../../param/values.js";
+import { ParamError } from "../../param/param-error.js";
 
 const ZERO_POSITION = PositionSize.zero();
 const ZERO_QUANTITY = Quantity.zero();
@@ -198,14 +199,20 @@ export class AccountBook implements AccountBookView {
 
   // ---- the engine's updates ------------------------------------------------------------
 
-  /** An order was accepted (its reservation opened). */
+  /**
+   * An order was accepted (its reservation opened). Throws `ParamError` (overflow), having
+   * changed no figure, when the order would take its side's pending quantity past the decimal
+   * range: the engine then refuses the order. The pending add comes first for that reason; it
+   * can only overflow on a slot that already exists.
+   */
   reserve(f: OrderFootprint): void {
     this.#changed(f);
     const entry = this.accountEntry(f.accountId);
+    if (f.instrument !== undefined && f.side !== undefined && !f.quantity.isZero()) {
+      this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
+    }
     entry.openOrders += 1;
     if (f.clientOrderId !== undefined) entry.unsettled.push(f);
-    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
-    this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
   }
 
   /**
@@ -227,26 +234,37 @@ export class AccountBook implements AccountBookView {
     if (slot !== undefined) slot.reducePending(f.side, f.quantity);
   }
 
-  /** A report's effect; a report without account, instrument or side changes nothing. */
-  applyReport(report: ExecutionReport): void {
+  /**
+   * A report's effect; a report without account, instrument or side changes nothing.
+   * Returns the instrument whose position the fill would take past the decimal range (the
+   * position then stays as it was, everything else applies), for the engine to block the
+   * account: the book can no longer say what the account holds.
+   */
+  applyReport(report: ExecutionReport): Instrument | undefined {
     this.#changed(undefined);
     const op = report.operation;
     const accountId = op?.accountId;
     const fill = report.fill;
-    if (accountId === undefined || fill === undefined) return;
+    if (accountId === undefined || fill === undefined) return undefined;
     const trade = fill.lastTrade;
     const final = fill.isFinal === true;
-    if (trade === undefined && !final) return;
+    if (trade === undefined && !final) return undefined;
     const entry = this.accountEntry(accountId);
     if (report.clientOrderId !== undefined && entry.unsettled.length > 0) markReported(entry.unsettled, report.clientOrderId, op?.side);
     const lastOpenEnded = final && entry.openOrders === 1;
     if (final && entry.openOrders > 0) entry.openOrders -= 1;
     const instrument = op?.instrument;
     const side = op?.side;
+    let overflowed: Instrument | undefined;
     if (instrument !== undefined && side !== undefined) {
       const slot = this.slotFor(entry, instrument);
       if (trade !== undefined && !trade.quantity.isZero()) {
-        slot.addPosition(PositionSize.fromQuantityAndSide(trade.quantity, side));
+        try {
+          slot.addPosition(PositionSize.fromQuantityAndSide(trade.quantity, side));
+        } catch (e) {
+          if (!(e instanceof ParamError)) throw e;
+          overflowed = instrument;
+        }
         slot.reducePending(side, trade.quantity);
       }
       const leaves = fill.leavesQuantity;
@@ -256,6 +274,7 @@ export class AccountBook implements AccountBookView {
     // the dust of quantities no report can match (an order by volume enters at volume /
     // |price|, a 28-digit quotient), which would otherwise stay pending for ever.
     if (lastOpenEnded) for (const s of entry.list) if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
+    return overflowed;
   }
 
   /**

@@ -3,3 +3,4 @@ export type { AccountBookView, BookInstrument, BookInstrumentData } from "./acco
 export { AccountBook, type AccountBookData } from "./account-book.js";
 export { footprintOf, type OrderFootprint } from "./order-footprint.js";
 export { BOOK_OWNER, bookMutation, restoreBookMutation } from "./book-mutation.js";
+export { bookPendingOverflow, bookPositionOverflow } from "./book-rejects.js";
