@@ -188,5 +188,9 @@ describe("start-up output", () => {
   it("--insecure starts it with a warning", async () => {
     const { out } = await start(["--listen", "0.0.0.0:0", "--insecure"]);
     expect(out).toContain("openpit-sidecar: WARNING: --insecure: 0.0.0.0:0 serves plaintext (no security.tls); anyone who can reach it can use it\n");
+    // Found by review (session 29): the mode line still said "loopback only".
+    expect(out).toContain(
+      "openpit-sidecar: security: single-user mode (no security section): every caller is principal 'local' with every role and every account; served on 0.0.0.0:0, beyond loopback (--insecure)\n",
+    );
   });
 });

@@ -101,13 +101,15 @@ export class SecuritySetup {
   listen(address: string, reloads: { refused?: (message: string) => void; renewed?: () => void } = {}): ListenerCredentials & { notes: string[] } {
     const c = this.config;
     const warnings = checkListen(address, { tls: c.tls !== undefined, principals: c.principals !== undefined, insecure: c.insecure });
-    return { ...serverCredentials(c.tls, reloads.refused, reloads.renewed), notes: [...warnings, this.describe()] };
+    return { ...serverCredentials(c.tls, reloads.refused, reloads.renewed), notes: [...warnings, this.describe(address, warnings.length > 0)] };
   }
 
-  private describe(): string {
+  /** `exposed`: served beyond loopback without TLS or principals (`--insecure`, warned about above). */
+  private describe(address: string, exposed: boolean): string {
     const c = this.config;
     if (c.principals === undefined) {
-      return "security: single-user mode (no security section): every caller is principal 'local' with every role and every account; loopback only";
+      const reach = exposed ? `served on ${address}, beyond loopback (--insecure)` : "loopback only";
+      return `security: single-user mode (no security section): every caller is principal 'local' with every role and every account; ${reach}`;
     }
     const tls =
       c.tls === undefined
