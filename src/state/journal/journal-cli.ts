@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
 import { cutJournal, JournalCutRefusedError } from "./journal-cut.js";
+import { readCutTail } from "./cut-tail.js";
 import { durableCover, listSnapshots } from "./snapshot-files.js";
 import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
@@ -17,7 +18,8 @@ const USAGE = `usage: journal-cli inspect DIR [--from SEQ] [--limit N]
        journal-cli cut DIR --after SEQ
 
 inspect  one JSON line per record on stdout ({"seq","file","offset","bytes","payload"}),
-         then a summary line on stderr; --from skips records below SEQ, --limit stops printing after N
+         then a summary line on stderr; --from skips records below SEQ, --limit stops printing after N.
+         In a cut-… directory, the records behind the damage in the cut's tail file come first
 status   a JSON summary: segments with their first sequences, last sequence, snapshots
 cut      for a journal recovery refuses: ends it just before the damage, keeping records up to
          SEQ, which must be the record before the damage (status names it); the sidecar must be
@@ -88,7 +90,7 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
     if (args.command === "cut") return cut(dir, args.after!, now(), io);
     // Segments a snapshot made unnecessary are deleted: by default, start where the journal does.
     const from = args.from ?? firstSequence(dir);
-    return args.command === "inspect" ? inspect(dir, from, args.limit, io) : status(dir, from, io);
+    return args.command === "inspect" ? inspect(dir, from, args.from ?? 0n, args.limit, io) : status(dir, from, io);
   } catch (e) {
     const what = e instanceof JournalCorruptionError || e instanceof JournalCutRefusedError ? e.message : `journal-cli: ${(e as Error).message}`;
     io.err(`${what}\n`);
@@ -101,25 +103,28 @@ function firstSequence(dir: string): bigint {
   return listSegments(dir)[0]?.firstSequence ?? 1n;
 }
 
-function inspect(dir: string, fromSequence: bigint, limit: number, io: CliOutput): number {
+/** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */
+function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: number, io: CliOutput): number {
   let printed = 0;
   let chunk: string[] = [];
-  const result = readJournal(dir, {
-    fromSequence,
-    durableThrough: durableCover(dir),
-    onRecord: (r, file, offset) => {
-      if (printed >= limit) return;
-      printed++;
-      chunk.push(JSON.stringify({ seq: String(r.seq), file, offset, bytes: r.payload.length, payload: renderPayload(r.payload) }));
-      if (chunk.length >= 1024) {
-        io.out(`${chunk.join("\n")}\n`);
-        chunk = [];
-      }
-    },
-  });
+  const print = (seq: bigint, payload: Uint8Array, file: string, offset: number): void => {
+    if (printed >= limit) return;
+    printed++;
+    chunk.push(JSON.stringify({ seq: String(seq), file, offset, bytes: payload.length, payload: renderPayload(payload) }));
+    if (chunk.length >= 1024) {
+      io.out(`${chunk.join("\n")}\n`);
+      chunk = [];
+    }
+  };
+  // A cut directory: first the records behind the damage in the cut's tail file, which no
+  // segment holds any more, then its whole segments (later than the tail), as a journal's.
+  const tail = readCutTail(dir)?.filter((r) => r.seq >= tailFrom);
+  for (const r of tail ?? []) print(r.seq, r.payload, r.file, r.offset);
+  const result = readJournal(dir, { fromSequence, durableThrough: durableCover(dir), onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
   if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
   const summary = {
-    records: result.records,
+    records: result.records + (tail?.length ?? 0),
+    ...(tail ? { cutTailRecords: tail.length } : {}),
     printed,
     segments: result.segments.length,
     snapshots: listSnapshots(dir).length,

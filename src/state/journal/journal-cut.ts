@@ -37,8 +37,8 @@ export interface JournalCutReport {
   readonly lastSequence: bigint;
 }
 
-/** The manifest's name in the cut directory. */
-export const CUT_MANIFEST = "cut.json";
+export { CUT_MANIFEST } from "./cut-tail.js";
+import { CUT_MANIFEST } from "./cut-tail.js";
 
 /**
  * Cuts the journal in `dataDir` just before the damage recovery refuses, keeping records up to

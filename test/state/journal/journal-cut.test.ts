@@ -85,10 +85,19 @@ describe("journal cut", () => {
     expect(Buffer.from(before[FIRST]!, "base64").subarray(at, at + firstSegmentBytes)).toEqual(fs.readFileSync(path.join(cutDir, tailName)));
     expect(JSON.parse(fs.readFileSync(path.join(cutDir, CUT_MANIFEST), "utf8"))).toMatchObject({ keptThrough: "4", file: FIRST, offset: at, tail: { file: tailName, bytes: firstSegmentBytes } });
     for (const s of segments.slice(1)) expect(fs.existsSync(path.join(cutDir, s.file))).toBe(true);
-    // The moved segments read as a journal of their own (what the docs tell the operator to inspect).
-    const moved = cliRun("inspect", cutDir, "--limit", "1");
+    // Every record behind the damage reads back (what the docs tell the operator to inspect): the
+    // ones after it in the tail file first, then the moved segments', as a journal of their own.
+    // Found by review (session 29): inspect skipped the tail file, so when the damage was in
+    // the newest segment it listed nothing, acknowledged orders included.
+    const moved = cliRun("inspect", cutDir);
     expect(moved.code).toBe(0);
-    expect(JSON.parse(moved.out)).toMatchObject({ seq: String(segments[1]!.firstSequence), file: segments[1]!.file });
+    const lines = moved.out.trim().split("\n").map((l) => JSON.parse(l) as { seq: string; file: string; payload: unknown });
+    expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: 995 }, (_, i) => String(i + 6)));
+    expect(lines.map((l) => l.payload)).toEqual(back.payloads.slice(5).map((p) => JSON.parse(Buffer.from(p).toString())));
+    expect(lines.filter((l) => l.file === tailName).map((l) => l.seq)).toEqual(
+      Array.from({ length: Number(segments[1]!.firstSequence) - 6 }, (_, i) => String(i + 6)),
+    );
+    expect(JSON.parse(moved.err)).toMatchObject({ records: 995, cutTailRecords: Number(segments[1]!.firstSequence) - 6, printed: 995 });
 
     // Recovery now reads records 1..4, and the next append is record 5.
     const read = readAll(dir);
