@@ -38,8 +38,12 @@ export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string |
   // As the server reads them (load-config.ts): a variable exported empty is unset.
   const set = (name: string) => (env[name] === "" ? undefined : env[name]);
   let target = option(args, "target") ?? set("OPENPIT_TARGET") ?? set("OPENPIT_LISTEN");
-  const configFile = option(args, "config") ?? set("OPENPIT_CONFIG");
-  if (target === undefined && configFile !== undefined) {
+  const configFlag = option(args, "config");
+  const configFile = configFlag ?? set("OPENPIT_CONFIG");
+  // A file named with --config is read even when the target comes from elsewhere: a flag the
+  // operator passed that names an unreadable file is a mistake to report, not to ignore.
+  // OPENPIT_CONFIG (the server's variable) is read only when it decides the target.
+  if (configFile !== undefined && (target === undefined || configFlag !== undefined)) {
     let config: { listen?: unknown } | null;
     try {
       config = JSON.parse(readFile(configFile, "configuration file")) as { listen?: unknown } | null;
@@ -48,7 +52,7 @@ export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string |
       throw new UsageError(`configuration file ${configFile} is not JSON: ${(e as Error).message}`);
     }
     const listen = config?.listen;
-    if (typeof listen === "string") target = listen;
+    if (target === undefined && typeof listen === "string") target = listen;
   }
   target ??= DEFAULT_TARGET;
   return target.replace(/^(0\.0\.0\.0|\[::\]|::):/, "127.0.0.1:");

@@ -122,6 +122,10 @@ describe("the CLI at its edges", () => {
       const answer = await run(["status", "--config", file]);
       expect(answer.code).toBe(2);
       expect(answer.err.split("\n")[0]).toMatch(new RegExp(`^openpit status: configuration file ${file.replaceAll("/", "\\/")} is not JSON: `));
+      // With the target given too (found by review, session 29: the file was then ignored and the call made).
+      const withTarget = await run(["status", "--config", file, "--target", "127.0.0.1:1"]);
+      expect(withTarget.code).toBe(2);
+      expect(withTarget.err.split("\n")[0]).toMatch(/is not JSON: /);
     } finally {
       rmSync(dir, { recursive: true });
     }
