@@ -4,7 +4,6 @@
  * range (±79228162514264337593543950335) neither sum can be kept, so the order is refused
  * (nothing of it stays) and a fill that cannot be counted blocks its account.
  */
-import type { Side } from "../../param/enums.js";
 import type { Instrument } from "../../param/instrument.js";
 import type { AccountBlock, Reject } from "../../model/reject.js";
 import { BOOK_OWNER } from "./book-mutation.js";
@@ -18,12 +17,11 @@ function named(instrument: Instrument): string {
 
 /** An accepted order whose quantity the book's pending total on its side cannot take. */
 export function bookPendingOverflow(f: OrderFootprint): Reject {
-  const side: Side | undefined = f.side;
   return {
     policy: BOOK_OWNER,
     code: "ArithmeticOverflow",
     reason: REASON,
-    details: `account book pending overflow: instrument ${f.instrument ? named(f.instrument) : "none"}, side ${side ?? "none"}, quantity ${f.quantity.toString()}`,
+    details: `account book pending overflow: instrument ${f.instrument ? named(f.instrument) : "none"}, side ${f.side ?? "none"}, quantity ${f.quantity.toString()}`,
     scope: "order",
   };
 }
