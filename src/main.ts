@@ -61,14 +61,14 @@ async function main(): Promise<void> {
   quietGrpcBindLog(log);
   // Failures of timers, close handlers and event fan-out: a log line each (the process goes on).
   setFailureReporter((line) => log.error({ event: "error" }, line));
-  // SIGHUP re-reads the tokens file and the client CRL at once (the intervals would within
-  // tokensRefreshIntervalMs / tls.refreshIntervalMs). Only with one: otherwise SIGHUP keeps its
-  // default, ending the process as before. Handled from here, before recovery (which can take
+  // SIGHUP re-reads the tokens file, the client CRL and the TLS certificate files at once (the
+  // intervals would within tokensRefreshIntervalMs / tls.refreshIntervalMs). Only with one of
+  // them: otherwise SIGHUP keeps its default, ending the process as before. Handled from here, before recovery (which can take
   // minutes): an operator who revokes a credential and signals during it must not end the
   // sidecar; the signal is kept and acted on once it serves.
   let hangupDuringStart = false;
   let reloadCredentials: (() => Promise<void>) | undefined;
-  if (config.security.tokensFile !== undefined || config.security.tls?.clientCrlFile !== undefined) {
+  if (config.security.tokensFile !== undefined || config.security.tls !== undefined) {
     process.on("SIGHUP", () => {
       if (reloadCredentials) void reloadCredentials();
       else hangupDuringStart = true;

@@ -273,8 +273,8 @@ export class SidecarServer {
   }
 
   /**
-   * Re-reads `security.tokensFile` and `security.tls.clientCrlFile` now (SIGHUP; the
-   * intervals do it too): a file that parses replaces what is in force and ends the streams
+   * Re-reads `security.tokensFile`, `security.tls.clientCrlFile` and the TLS certificate
+   * files now (SIGHUP; the intervals do it too): a file that parses replaces what is in force and ends the streams
    * of the credentials it revokes (UNAUTHENTICATED, a channel's reservations handled as for
    * a lost client); one that does not is logged and what is in force stays. Resolves once
    * that is done.

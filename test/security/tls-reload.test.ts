@@ -98,3 +98,32 @@ describe("TLS certificates are reloaded without a restart", () => {
     await until("the replaced client CA", rogueAccepted, (code) => code === "OK");
   });
 });
+
+// Found by review (session 28), fixed in session 29: SIGHUP (`reloadCredentials`) re-read the
+// tokens file and the client CRL only, so a renewed certificate waited for the interval.
+describe("reloadCredentials (SIGHUP) re-reads the certificate files at once", () => {
+  let creds: Credentials;
+  let h: SecureHarness;
+  beforeAll(async () => {
+    creds = new Credentials();
+    copyFileSync(creds.server.certFile, creds.pki.path("served.pem"));
+    copyFileSync(creds.server.keyFile, creds.pki.path("served.key"));
+    // An hour: within this test only the reload can put the renewal in force.
+    h = await startSecureHarness(creds.security({ certFile: creds.pki.path("served.pem"), keyFile: creds.pki.path("served.key"), refreshIntervalMs: 3_600_000 }));
+  });
+  afterAll(async () => {
+    await h.close();
+    creds.remove();
+  });
+
+  it("a renewed server certificate is served to the next connection once the reload resolves", async () => {
+    const port = Number(h.address.split(":")[1]);
+    expect((await servedCertificate(port, creds.ca.cert)).issuer.CN).toBe("test-ca");
+    const newCa = creds.pki.ca("hup-ca");
+    const renewed = creds.pki.leaf("hup-ca", "127.0.0.1", "server", "hup-server");
+    replace(renewed.keyFile, creds.pki.path("served.key"));
+    replace(renewed.certFile, creds.pki.path("served.pem"));
+    await h.server.reloadCredentials();
+    expect((await servedCertificate(port, newCa.cert)).issuer.CN).toBe("hup-ca");
+  });
+});

@@ -43,6 +43,8 @@ export class SecuritySetup {
   readonly revocableStreams = new RevocableStreams();
   private readonly tokens: WatchedFile<BearerTokens> | undefined;
   private readonly crl: WatchedFile<RevocationList> | undefined;
+  /** The listeners' certificate files, re-read on `reloadCredentials` as on their interval. */
+  private readonly certificateRefreshes: (() => Promise<void>)[] = [];
 
   /** Reads the tokens file and the client CRL (a bad one is a configuration error naming the field). */
   constructor(
@@ -73,11 +75,12 @@ export class SecuritySetup {
   }
 
   /**
-   * Re-reads the tokens file and the client CRL now (SIGHUP, the intervals, tests); resolves
-   * once what changed is in force and the streams of credentials it revoked are ended.
+   * Re-reads the tokens file, the client CRL and the listeners' certificate files (server
+   * certificate, key, client CA) now (SIGHUP, the intervals, tests); resolves once what
+   * changed is in force and the streams of credentials it revoked are ended.
    */
   async reloadCredentials(): Promise<void> {
-    await Promise.all([this.tokens?.reload(), this.crl?.reload()]);
+    await Promise.all([this.tokens?.reload(), this.crl?.reload(), ...this.certificateRefreshes.map((refresh) => refresh())]);
   }
 
   /**
@@ -101,7 +104,9 @@ export class SecuritySetup {
   listen(address: string, reloads: { refused?: (message: string) => void; renewed?: () => void } = {}): ListenerCredentials & { notes: string[] } {
     const c = this.config;
     const warnings = checkListen(address, { tls: c.tls !== undefined, principals: c.principals !== undefined, insecure: c.insecure });
-    return { ...serverCredentials(c.tls, reloads.refused, reloads.renewed), notes: [...warnings, this.describe(address, warnings.length > 0)] };
+    const credentials = serverCredentials(c.tls, reloads.refused, reloads.renewed);
+    this.certificateRefreshes.push(credentials.refresh);
+    return { ...credentials, notes: [...warnings, this.describe(address, warnings.length > 0)] };
   }
 
   /** `exposed`: served beyond loopback without TLS or principals (`--insecure`, warned about above). */

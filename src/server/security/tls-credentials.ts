@@ -38,6 +38,8 @@ export interface ListenerCredentials {
    * that connects right after `listen` resolved would otherwise be turned away.
    */
   ready(): Promise<void>;
+  /** Re-reads the certificate files now (SIGHUP; the interval does it too); resolves once a renewal is in force. */
+  refresh(): Promise<void>;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface ListenerCredentials {
  * in force stay); `onReloaded` each renewal put in force.
  */
 export function serverCredentials(tls: TlsConfig | undefined, onReloadRefused?: (message: string) => void, onReloaded?: () => void): ListenerCredentials {
-  if (tls === undefined) return { credentials: ServerCredentials.createInsecure(), ready: () => Promise.resolve() };
+  if (tls === undefined) return { credentials: ServerCredentials.createInsecure(), ready: () => Promise.resolve(), refresh: () => Promise.resolve() };
   // One provider serves both the identity (certificate + key) and the client CA.
   const files = new CertificateFiles(tls, checkFiles(tls), onReloadRefused, onReloaded);
   // grpc-js 1.14 declares (caProvider, identityProvider) but hands them on to its
@@ -65,5 +67,6 @@ export function serverCredentials(tls: TlsConfig | undefined, onReloadRefused?: 
         };
         files.addIdentityCertificateListener(once);
       }),
+    refresh: () => files.refresh(),
   };
 }
