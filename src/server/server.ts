@@ -186,7 +186,7 @@ export class SidecarServer {
     this.http.onError = (e, req) => log.error({ event: "http_error", method: req.method, url: req.url, ...errorFields(e) }, `HTTP ${req.method} ${req.url} failed`);
     this.http.mount("/metrics", metricsRoute(metrics.registry));
     // The web console: the same guarded admin and event handlers as gRPC, over HTTP (src/server/console/).
-    const webConsole = consoleRoute(this.guardedServices);
+    const webConsole = consoleRoute(this.guardedServices, ctx.onDenied);
     this.http.mount(CONSOLE_PREFIX, webConsole.handler);
     this.http.onClose(() => webConsole.closeStreams());
   }

@@ -78,8 +78,29 @@ describe("console API without a security section", () => {
     const rebound = await http(port, "/console/", { headers: { host: `evil.example:${port}` } });
     expect([rebound.status, JSON.parse(rebound.body).message]).toEqual([403, `the console must be addressed by a loopback host (127.0.0.1, [::1], localhost), not 'evil.example:${port}'`]);
     expect((await http(port, "/console/", { headers: { host: `localhost:${port}` } })).status).toBe(200);
-    // Nothing changed.
-    expect((await h.admin<ad.QueryAuditResponse>("queryAudit", {})).records).toEqual([]);
+    // Nothing changed; both refusals are in the audit trail, as the guard's are (found by
+    // review, session 28: the console's own refusals, what a DNS-rebinding or cross-site
+    // attempt looks like, were not recorded).
+    // An API call is recorded under the method it asked for; the page's refusal changes nothing and is not recorded.
+    const audit = (await h.admin<ad.QueryAuditResponse>("queryAudit", {})).records.map((r) => toJson(AuditRecordSchema, r));
+    expect(audit).toEqual([
+      {
+        sequence: "1",
+        timeMs: 1000,
+        actor: "(unauthenticated)",
+        action: "blockAccount",
+        requestJson: "{}",
+        outcome: "AUDIT_OUTCOME_DENIED",
+        reason: "PERMISSION_DENIED",
+        detail: expect.stringMatching(
+          /^console: console API requests must carry the header 'x-openpit-console: 1' \(peer http:127\.0\.0\.1:\d+\) \(\/openpit\.sidecar\.v1\.AdminService\/BlockAccount\)$/,
+        ),
+      },
+    ]);
+    const reboundEvents = await http(port, "/console/api/events", { headers: { host: `evil.example:${port}`, "x-openpit-console": "1" } });
+    expect(reboundEvents.status).toBe(403);
+    const denied = (await h.admin<ad.QueryAuditResponse>("queryAudit", { action: "subscribe" })).records.map((r) => toJson(AuditRecordSchema, r));
+    expect(denied).toMatchObject([{ actor: "(unauthenticated)", action: "subscribe", outcome: "AUDIT_OUTCOME_DENIED", reason: "PERMISSION_DENIED" }]);
   });
 
   it("streams account events as server-sent events", async () => {

@@ -30,6 +30,13 @@ function throttled() {
 }
 
 describe("the throttle (a manual clock)", () => {
+  it("throttles the console's own refusals too: they name nobody, whatever their reason (session 29)", () => {
+    const { recorded, throttle } = throttled();
+    const consoleRefusal = (n: number): Denial => ({ ...stranger(n), detail: `console: no console header (peer http:127.0.0.1:${n})`, reason: "PERMISSION_DENIED" });
+    for (let i = 0; i < 60; i++) throttle.admit(consoleRefusal(i));
+    expect(recorded).toHaveLength(UNAUTHENTICATED_DENIAL_BURST);
+  });
+
   it("records a burst of 50, then 10 a second; each record after a gap says how many it stands for; known principals always", () => {
     const { clock, recorded, throttle } = throttled();
     for (let i = 0; i < 60; i++) throttle.admit(stranger(i));

@@ -17,6 +17,8 @@ import { AccountEventService, AccountEventSchema, SubscribeRequestSchema, type S
 import type { HttpHandler } from "../http/http-listener.js";
 import { methodPath } from "../security/method-access.js";
 import { refuseConsoleRequest } from "./console-access.js";
+import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
+import type { Denial } from "../services/service-context.js";
 import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 
@@ -186,8 +188,13 @@ function eventStream(services: ConsoleServices, req: IncomingMessage, res: Serve
   });
 }
 
-/** The console's handler, for `HttpListener.mount(CONSOLE_PREFIX, …)`; `streams` ends its event streams at close. */
-export function consoleRoute(services: ConsoleServices): { handler: HttpHandler; closeStreams(): void } {
+/**
+ * The console's handler, for `HttpListener.mount(CONSOLE_PREFIX, …)`; `streams` ends its event
+ * streams at close. `onDenied` records the console's own refusals (a client or Host header
+ * that is not loopback, an API call without the console header) in the audit trail, as the
+ * guard records its own: they are what a DNS-rebinding or cross-site attempt looks like.
+ */
+export function consoleRoute(services: ConsoleServices, onDenied?: (denial: Denial) => void): { handler: HttpHandler; closeStreams(): void } {
   const dir = new URL("./static/", import.meta.url);
   const files = new Map(Object.entries(STATIC).map(([path, s]) => [path, { body: readFileSync(new URL(s.file, dir)), type: s.type }]));
   const open = new Set<ServerResponse>();
@@ -195,7 +202,13 @@ export function consoleRoute(services: ConsoleServices): { handler: HttpHandler;
     const path = (req.url ?? "/").split("?", 1)[0]!.slice(CONSOLE_PREFIX.length) || "";
     const api = path.startsWith("/api/");
     const refused = refuseConsoleRequest(req, api);
-    if (refused) return sendJson(res, refused.status, { code: "PERMISSION_DENIED", message: refused.text });
+    if (refused) {
+      // An API call is recorded under the method it asked for, as the guard records it; the
+      // page and its files are recorded by nobody (fetching them changes nothing).
+      const action = path === "/api/events" ? methodPath(SUBSCRIBE) : path.startsWith("/api/admin/") ? `/${AdminService.typeName}/${path.slice("/api/admin/".length)}` : undefined;
+      if (action !== undefined) onDenied?.({ actor: UNAUTHENTICATED_ACTOR, action, detail: `console: ${refused.text} (peer ${callerOf(req).peer})`, reason: "PERMISSION_DENIED" });
+      return sendJson(res, refused.status, { code: "PERMISSION_DENIED", message: refused.text });
+    }
     if (path === "") {
       res.writeHead(302, { location: `${CONSOLE_PREFIX}/` }).end();
       return;

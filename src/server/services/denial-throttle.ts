@@ -6,8 +6,10 @@
  * review). Past UNAUTHENTICATED_DENIAL_BURST, at most UNAUTHENTICATED_DENIALS_PER_SECOND are
  * recorded one by one; the others are counted, and the next record says how many it stands
  * for. If no next record comes (the flood stopped), a summary record says it
- * SUMMARY_AFTER_MS after the first uncounted one. Denials of known principals
- * (PERMISSION_DENIED, and a revoked token's stream ended UNAUTHENTICATED) are always recorded: they name who.
+ * SUMMARY_AFTER_MS after the first uncounted one. The console's own refusals (a client or
+ * Host header that is not loopback, a missing console header) name nobody either and are
+ * throttled alike. Denials of known principals (PERMISSION_DENIED, and a revoked token's
+ * stream ended UNAUTHENTICATED) are always recorded: they name who.
  */
 import type { Denial } from "./service-context.js";
 import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
@@ -43,7 +45,9 @@ export class DenialThrottle {
   admit(denial: Denial): void {
     // A named actor is a known principal (a revoked token's stream ended): it names who, as a
     // PERMISSION_DENIED does, and a flood of credential-less calls must not hide it.
-    if (denial.reason !== "UNAUTHENTICATED" || denial.actor !== UNAUTHENTICATED_ACTOR) return this.record(denial);
+    // A refusal naming nobody (no credentials, or the console's own refusal of a client or
+    // page before any credential is read) can come at network speed, whatever its reason.
+    if (denial.actor !== UNAUTHENTICATED_ACTOR) return this.record(denial);
     const t = this.now();
     if (this.lastMs !== undefined && t > this.lastMs) {
       this.tokens = Math.min(UNAUTHENTICATED_DENIAL_BURST, this.tokens + ((t - this.lastMs) * UNAUTHENTICATED_DENIALS_PER_SECOND) / 1000);
