@@ -134,6 +134,10 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ...(o.onFatal ? { onFatal: o.onFatal } : {}),
       ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
       ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),
+      lastMessageOf: async (subject) => {
+        const m = await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject });
+        return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined };
+      },
     });
   }
   throw new JournalClaimError(`could not claim the journal in ${attempts} attempts: ${refused}`);

@@ -15,9 +15,11 @@
  * the servers holds the message (in memory; flushed to disk on the server's schedule).
  *
  * A publish that gets no ack (a timeout, no responders while the stream elects a leader, a
- * connection being re-established) is retried with the same message id (the stream's
- * duplicate window turns a retry of a publish that did land into its original ack) and the
- * same expected sequence, until `appendTimeoutMs` after its first attempt. A refusal by the
+ * connection being re-established) is retried with the same message id and the same
+ * expected sequence, until `appendTimeoutMs` after its first attempt. A retry of a publish
+ * that did land is refused by the fence (nats-server 2.9 checks the expected sequence before
+ * the duplicate window), so a refused retry reads the subject's last message: when it is this
+ * publish's own message id, that is the acknowledgement. A refusal by the
  * fence, any other refusal, a closed connection or the timeout fail the journal
  * (JournalFailedError through onFatal): nothing after the failure is acknowledged.
  */
@@ -63,6 +65,12 @@ export interface JetStreamJournalOptions {
   readonly lastSnapshotSequence?: bigint;
   /** close() also closes the connection (the journal owns it: a single active sidecar). */
   readonly ownsConnection?: boolean;
+  /**
+   * The subject's last message in the stream (its sequence and message id), or undefined when
+   * it has none: read when a retried publish is refused by the fence, to tell this writer's
+   * own landed message from another writer's. Without it, such a refusal fails the journal.
+   */
+  readonly lastMessageOf?: (subject: string) => Promise<{ readonly seq: number; readonly msgID: string | undefined } | undefined>;
 }
 
 /** What a snapshot taken now covers, and where a reader resumes the stream after it. */
@@ -122,6 +130,7 @@ export class JetStreamJournal implements Journal {
   private readonly onFatal: (err: JournalFailedError) => void;
   private readonly idPrefix = randomBytes(6).toString("hex");
   private readonly ownsConnection: boolean;
+  private readonly lastMessageOf: JetStreamJournalOptions["lastMessageOf"];
   private last: bigint;
   private durable: bigint;
   private lastStreamSeq: number;
@@ -162,6 +171,7 @@ export class JetStreamJournal implements Journal {
     this.lastStreamSeq = o.lastStreamSequence;
     this.snapshotSeq = o.lastSnapshotSequence;
     this.ownsConnection = o.ownsConnection ?? false;
+    this.lastMessageOf = o.lastMessageOf;
   }
 
   get lastSequence(): bigint {
@@ -317,6 +327,7 @@ export class JetStreamJournal implements Journal {
     const started = performance.now();
     const deadline = started + this.appendTimeoutMs;
     let delay = 25;
+    let retried = false;
     for (;;) {
       if (this.failure) return undefined;
       try {
@@ -326,17 +337,17 @@ export class JetStreamJournal implements Journal {
           timeout: Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, deadline - performance.now())),
           retries: 0,
         });
-        const us = (performance.now() - started) * 1000;
-        this.acks++;
-        this.ackLastUs = us;
-        this.ackTotalUs += us;
-        if (us > this.ackMaxUs) this.ackMaxUs = us;
-        this.onFsync?.(us);
-        return ack.seq;
+        return this.acknowledged(started, ack.seq);
       } catch (e) {
         if (this.failure) return undefined;
         if (e instanceof JetStreamApiError) {
           if (e.code === JetStreamApiCodes.StreamWrongLastSequence) {
+            // A retry of a publish that landed unacknowledged: nats-server 2.9 checks the
+            // expected sequence before its duplicate window, so the retry is refused although
+            // the subject's last message is this very one. Taken as its acknowledgement.
+            const own = retried ? await this.ownLanding(lane.subject, msgID) : undefined;
+            if (own !== undefined) return this.acknowledged(started, own);
+            if (this.failure) return undefined;
             this.fail(`fenced: another writer has appended to ${lane.subject} since this writer's last acknowledged append there (stream sequence ${expected}); this instance no longer owns the journal (${e.message})`, e);
           } else {
             this.fail(`the stream refused an append to ${lane.subject}: ${e.message}`, e);
@@ -358,9 +369,32 @@ export class JetStreamJournal implements Journal {
           return undefined;
         }
         this.retries++;
+        retried = true;
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 500);
       }
+    }
+  }
+
+  /** Counts an acknowledgement (its latency from the first attempt) and returns its stream sequence. */
+  private acknowledged(started: number, seq: number): number {
+    const us = (performance.now() - started) * 1000;
+    this.acks++;
+    this.ackLastUs = us;
+    this.ackTotalUs += us;
+    if (us > this.ackMaxUs) this.ackMaxUs = us;
+    this.onFsync?.(us);
+    return seq;
+  }
+
+  /** The stream sequence of `msgID` when it is the subject's last message (a retried publish that landed), else undefined. */
+  private async ownLanding(subject: string, msgID: string): Promise<number | undefined> {
+    if (this.lastMessageOf === undefined) return undefined;
+    try {
+      const last = await this.lastMessageOf(subject);
+      return last !== undefined && last.msgID === msgID ? last.seq : undefined;
+    } catch {
+      return undefined; // unreadable: the refusal stands, and fails the journal closed
     }
   }
 

@@ -14,6 +14,7 @@ import { JournalTail } from "../../src/replication/journal-tail.js";
 import { decodeJournalMessage, encodeRecordsMessage, frameRecord } from "../../src/replication/journal-message.js";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { shardOf } from "../../src/replication/shard-of.js";
+import { journalSubjects } from "../../src/replication/journal-subjects.js";
 import type { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
 
@@ -119,6 +120,82 @@ describe.runIf(NATS_READY)("JetStream journal", () => {
     await b.flush();
     const { records } = await readAll(l, "JB");
     expect(records).toEqual(["1@1:a1", "2@2:b2"]);
+  });
+
+  // Found by review (session 29): nats-server 2.9 checks the expected last subject sequence
+  // before its duplicate window, so the retry of a publish that landed unacknowledged was
+  // refused, and the journal failed as fenced with no other writer about.
+  it("a retried publish whose first attempt landed unacknowledged is acknowledged, not taken as a fence", async () => {
+    const { link: l, subjects } = await open("JL");
+    let loseNextAck = false;
+    const real = l.js;
+    // The first attempt reaches the stream (an R3 quorum holds it), and its answer is lost.
+    const js = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === "publish") {
+          return async (...args: Parameters<JetStreamClient["publish"]>) => {
+            if (!loseNextAck) return real.publish(...args);
+            loseNextAck = false;
+            await real.publish(...args);
+            throw new Error("TIMEOUT");
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as JetStreamClient;
+    const tail = new JournalTail({ js: real, jsm: l.jsm, stream: "JL", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await tail.start();
+    const failures: JournalFailedError[] = [];
+    const journal = await claimJournal({ connection: l.nc, js, jsm: l.jsm, stream: "JL", subjects, tail, instanceId: "a", onFatal: (e) => failures.push(e) });
+    loseNextAck = true;
+    journal.append(bytes("a1"), feed(1n));
+    await journal.flush();
+    expect(failures).toEqual([]);
+    expect([journal.durableSequence, journal.retriedPublishes]).toEqual([1n, 1]);
+    // The next append expects the landed message's sequence: accepted.
+    journal.append(bytes("a2"), feed(1n));
+    await journal.flush();
+    expect((await readAll(l, "JL")).records).toEqual(["1@1:a1", "2@1:a2"]);
+  });
+
+  // Found by review (session 29): the head purge high-availability.md gave (`--seq N`, all
+  // subjects) removed a quiet subject's last message, which the live writer's next append
+  // names as its expected sequence (refused: the journal failed as fenced) and a warm
+  // standby's claim expects (refused: it could not take over). The recipe now purges subject
+  // by subject, keeping each one's last message.
+  it("a head purge subject by subject, each keeping its last message, leaves the writer appending and a warm standby able to take over", async () => {
+    const { link: l, subjects } = await open("JP");
+    let quiet = 1n;
+    while (shardOf(quiet, SHARDS) !== 0) quiet++;
+    let busy = 1n;
+    while (shardOf(busy, SHARDS) !== 1) busy++;
+    const failures: JournalFailedError[] = [];
+    const active = await writer(l, "JP", subjects, "a", (e) => failures.push(e));
+    const standby = new JournalTail({ js: l.js, jsm: l.jsm, stream: "JP", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+    await standby.start();
+    active.append(bytes("quiet-1"), feed(quiet));
+    await active.flush();
+    for (let i = 0; i < 5; i++) {
+      active.append(bytes(`busy-${i}`), feed(busy));
+      await active.flush();
+    }
+    await standby.catchUp(10_000);
+    // The documented recipe: N = the snapshot's resume point; per subject, purge below min(N, its last sequence).
+    const resume = active.snapshotPoint().resumeStreamSequence;
+    let purged = 0;
+    for (const subject of journalSubjects(subjects)) {
+      const last = await l.jsm.streams.getMessage("JP", { last_by_subj: subject });
+      if (last !== null) purged += (await l.jsm.streams.purge("JP", { filter: subject, seq: Math.min(resume, last.seq) })).purged;
+    }
+    expect(purged).toBeGreaterThan(0);
+
+    active.append(bytes("quiet-2"), feed(quiet));
+    await active.flush();
+    expect(failures).toEqual([]);
+    // The active is gone; the warm standby takes over after its last record.
+    const taken = await claimJournal({ connection: l.nc, js: l.js, jsm: l.jsm, stream: "JP", subjects, tail: standby, instanceId: "b", attempts: 3 });
+    expect(taken.lastSequence).toBe(7n);
   });
 
   it("two writers claiming at once never share an epoch: a retry claims above the other's markers, and its answered records are what replays", async () => {
