@@ -189,7 +189,14 @@ export class AccountChannel {
 
   /** Drops the stream without a goodbye, like a crashed gateway. */
   cancel(): void {
-    this.stream.call.cancel();
+    const call = this.stream.call;
+    call.cancel();
+    // grpc-js 1.14 creates the call's transport stream a few microtasks after the first
+    // write; a cancel before that ends the call here but never reaches that stream, which
+    // then carries the request and stays open on the sidecar (found by review, session 29:
+    // the channel stayed live, its account pinned, its reservation held). Cancelled again
+    // once it exists: a cancel of a call already cancelled only passes on to that stream.
+    setImmediate(() => call.cancel());
   }
 }
 
