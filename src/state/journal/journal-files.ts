@@ -107,7 +107,7 @@ export function createZeroedFileSync(file: string, size: number, head?: Uint8Arr
   const fd = fs.openSync(file, "w+");
   try {
     writeZerosSync(fd, 0, size);
-    if (head !== undefined && head.length > 0) fs.writeSync(fd, head, 0, head.length, 0);
+    if (head !== undefined && head.length > 0) writeWholeSync(fd, head, 0);
     return fd;
   } catch (e) {
     fs.closeSync(fd);
