@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Batch, CommitPipeline, closeIfDone, type SegmentTarget } from "./commit-pipeline.js";
 import { JournalClosedError, RecordTooLargeError, type JournalFailedError, type Journal, type JournalStatus } from "./journal.js";
-import { createZeroedFileSync, ensureDirDurable, fsyncDirSync, listSegments, listSnapshotFiles, readDirNames, writeZerosSync } from "./journal-files.js";
+import { createZeroedFileSync, ensureDirDurable, fsyncDirSync, listSegments, listSnapshotFiles, readDirNames, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { nodeJournalIo, type JournalIo } from "./journal-io.js";
 import { readJournal, type JournalEnd } from "./journal-reader.js";
 import {
@@ -315,13 +315,27 @@ function target(file: string, firstSeq: bigint, fd: number, size: number): Segme
 
 /**
  * Opens the newest segment for writing: zero-fills what a torn write left behind (so it can
- * never resurface as data) and fdatasyncs, which also makes durable any record that a killed
- * process left only in the page cache, before the journal calls those records durable.
+ * never resurface as data), writes what it holds again and fdatasyncs, before the journal
+ * calls those records durable. The fdatasync alone makes durable what a killed process left
+ * only in the page cache, but not what a failed fdatasync left there: Linux marks such pages
+ * clean after the failed writeback (fsync(2)), so they read back but a later fdatasync does
+ * not write them. Written again, they are dirty, and this fdatasync puts them on the disk or
+ * fails the start. Only the newest segment can hold such records: a segment is synced whole
+ * before the next one is renamed into place. (Found by review, session 29.)
  */
 function reopenEnd(dataDir: string, end: JournalEnd): number {
   const fd = fs.openSync(path.join(dataDir, end.file), "r+");
   try {
     if (end.zeroFillUntil > end.offset) writeZerosSync(fd, end.offset, end.zeroFillUntil);
+    if (end.offset > 0) {
+      const written = Buffer.allocUnsafe(end.offset);
+      for (let done = 0; done < end.offset; ) {
+        const n = fs.readSync(fd, written, done, end.offset - done, done);
+        if (n <= 0) throw new Error(`${end.file}: read ended at byte ${done} of ${end.offset}`);
+        done += n;
+      }
+      writeWholeSync(fd, written, 0);
+    }
     fs.fdatasyncSync(fd);
     return fd;
   } catch (e) {
