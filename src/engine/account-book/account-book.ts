@@ -245,12 +245,18 @@ export class AccountBook implements AccountBookView {
     const op = report.operation;
     const accountId = op?.accountId;
     const fill = report.fill;
-    if (accountId === undefined || fill === undefined) return undefined;
+    if (accountId === undefined) return undefined;
+    // Any report naming an open reservation's order marks it, a fee-only one too: the venue
+    // has the order (found by review, session 29: one without a trade was skipped).
+    if (report.clientOrderId !== undefined) {
+      const known = this.find(accountId);
+      if (known !== undefined && known.unsettled.length > 0) markReported(known.unsettled, report.clientOrderId, op?.side);
+    }
+    if (fill === undefined) return undefined;
     const trade = fill.lastTrade;
     const final = fill.isFinal === true;
     if (trade === undefined && !final) return undefined;
     const entry = this.accountEntry(accountId);
-    if (report.clientOrderId !== undefined && entry.unsettled.length > 0) markReported(entry.unsettled, report.clientOrderId, op?.side);
     const lastOpenEnded = final && entry.openOrders === 1;
     if (final && entry.openOrders > 0) entry.openOrders -= 1;
     const instrument = op?.instrument;

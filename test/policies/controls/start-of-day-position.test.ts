@@ -30,9 +30,10 @@ function adjustOnly(engine: Engine): void {
   expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["abs", "100000"] }), balanceAdjustment("AAPL", { balance: ["abs", "100"] })]).ok).toBe(true);
 }
 
-/** The documented way: a final fill report with no lock, then the holdings set absolutely. */
+/** The documented way: a final fill report with a lock at its price (fillReport's default), then the holdings set absolutely. */
 function loadPosition(engine: Engine): void {
   engine.applyExecutionReport(fillReport("BUY", "100", "95", { final: true }));
+  expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
   expect(
     engine.applyAccountAdjustment(ACCOUNT, [
       balanceAdjustment("USD", { balance: ["abs", "100000"], held: ["abs", "0"], incoming: ["abs", "0"] }),
@@ -42,6 +43,13 @@ function loadPosition(engine: Engine): void {
 }
 
 describe("a start-of-day position", () => {
+  // Found by review (session 29): controls.md said "no lock", which blocks the account.
+  it("loaded by a fill report without a lock blocks the account (SpotFunds needs the lock price)", () => {
+    const active = build("ACTIVE");
+    active.engine.applyExecutionReport(fillReport("BUY", "100", "95", { final: true, lock: null }));
+    expect(active.engine.accounts().blockOf(ACCOUNT)?.code).toBe("MissingRequiredField");
+  });
+
   it("loaded by balance adjustments alone is not in the book: gross exposure and REDUCING do not see it", () => {
     const active = build("ACTIVE");
     adjustOnly(active.engine);
