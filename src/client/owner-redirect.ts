@@ -117,11 +117,25 @@ export class OwnerFollowingChannel {
       this.handles.forget(address);
     }
     const clients = connect(address, this.options.connectOptions);
+    // Set right below; the callbacks only run once the channel exists.
+    let channel: AccountChannel | undefined;
+    /**
+     * The channel can send no more (the sidecar closed it, its stream broke or ended): its
+     * handles went with it, at once, not at the next send to this address (found by review,
+     * session 29: an idle channel's handles stayed booked, and the same id from another
+     * sidecar was refused as ambiguous). Only while it is still this address's channel: a
+     * channel that replaced it keeps its own.
+     */
+    const dropHandlesIfGone = (): void => {
+      if (channel !== undefined && !channel.usable && this.links.get(address)?.channel === channel) this.handles.forget(address);
+    };
     const onNotice = (notice: OpenResponse) => {
       this.handles.noticed(address, notice);
+      dropHandlesIfGone();
       this.options.onNotice?.(address, notice);
     };
-    const channel = new AccountChannel(clients.channel, onNotice, this.options.maxMessageBytes);
+    channel = new AccountChannel(clients.channel, onNotice, this.options.maxMessageBytes);
+    for (const event of ["error", "end"]) channel.call.on(event, dropHandlesIfGone);
     this.links.set(address, { clients, channel });
     return channel;
   }
@@ -208,11 +222,13 @@ export class OwnerFollowingChannel {
   private async sendTo(address: string, commands: CommandInit[]): Promise<CommandResult[]> {
     const channel = this.channelAt(address);
     const results = await channel.send(...commands);
-    this.handles.record(address, commands, results);
     // A channel that can send no more (the sidecar closed it: ChannelClosing, ShuttingDown)
     // took its handles with it, those of this very answer included: none can be used again,
     // and booked they would make the same id from another sidecar ambiguous (found by review).
-    if (!channel.usable) this.handles.forget(address);
+    // Its answer books nothing, and forgets the address's handles only while it is still that
+    // address's channel: one that replaced it keeps its own (found by review, session 29).
+    if (channel.usable) this.handles.record(address, commands, results);
+    else if (this.links.get(address)?.channel === channel) this.handles.forget(address);
     return results;
   }
 
