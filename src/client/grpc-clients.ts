@@ -74,7 +74,15 @@ const CLIENT_KEEPALIVE: ChannelOptions = {
 export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
   refuseCleartextToken(address, options);
   const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
-  const channelOptions = { ...CLIENT_KEEPALIVE, ...options.channelOptions, ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }) };
+  const channelOptions = {
+    ...CLIENT_KEEPALIVE,
+    ...options.channelOptions,
+    ...(options.bearerToken === undefined ? {} : { interceptors: [bearerInterceptor(options.bearerToken)] }),
+    // A token in cleartext is allowed to a loopback target only, and grpc-js would route even
+    // that through an HTTP proxy named in the environment (grpc_proxy, https_proxy,
+    // http_proxy): the token would leave the host in clear (found by review, session 29).
+    ...(options.bearerToken !== undefined && options.rootCa === undefined ? { "grpc.enable_http_proxy": 0 } : {}),
+  };
   return new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
 }
 
