@@ -237,6 +237,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
+        // Nothing can be written to a stream that has ended (the client went, or the server
+        // ended it), and the journal may be closed by then (found in session 29: a slice
+        // refused after a cancel threw from afterDurable once shutdown had closed it).
+        if (ended) return;
         // Timed only when the door ran the message (its answer is the door's results, as
         // bytes): a message refused whole (queue full, the phase, too many commands) is
         // answered in microseconds, and under overload those refusals pulled the quantiles
@@ -436,6 +440,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const gone = () => {
         ended = true;
         finish("lost");
+        // What is left of a sliced message is refused now (the channel is closed), not one
+        // slice per turn for a stream nobody reads.
+        slices.finishNow();
       };
       call.on("error", gone);
       call.on("cancelled", gone);
