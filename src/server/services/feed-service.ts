@@ -315,6 +315,11 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
       const gone = () => {
         ended = true;
         finish("disconnect");
+        // The rest of a message being applied in slices is applied now (it was accepted whole:
+        // the venue's facts), and what was queued behind it refused, not one slice per turn
+        // once the stream has left shutdown's list: a shutdown meanwhile closed the journal
+        // under it (found in session 29: JournalClosedError, uncaught, reports never applied).
+        work.finishNow();
       };
       call.on("error", gone);
       call.on("cancelled", gone);
