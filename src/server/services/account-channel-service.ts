@@ -441,8 +441,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         ended = true;
         finish("lost");
         // What is left of a sliced message is refused now (the channel is closed), not one
-        // slice per turn for a stream nobody reads.
-        slices.finishNow();
+        // slice per turn for a stream nobody reads. In a microtask: the loss may be heard
+        // inside a slice (a revocation there), which must end first.
+        queueMicrotask(() => slices.finishNow());
       };
       call.on("error", gone);
       call.on("cancelled", gone);

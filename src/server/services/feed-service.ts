@@ -319,7 +319,9 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         // the venue's facts), and what was queued behind it refused, not one slice per turn
         // once the stream has left shutdown's list: a shutdown meanwhile closed the journal
         // under it (found in session 29: JournalClosedError, uncaught, reports never applied).
-        work.finishNow();
+        // In a microtask: the loss may be heard inside a slice (a revocation there), which must
+        // end first; nothing else can run before the microtask, shutdown included.
+        queueMicrotask(() => work.finishNow());
       };
       call.on("error", gone);
       call.on("cancelled", gone);
