@@ -345,7 +345,7 @@ export class JetStreamJournal implements Journal {
             // A retry of a publish that landed unacknowledged: nats-server 2.9 checks the
             // expected sequence before its duplicate window, so the retry is refused although
             // the subject's last message is this very one. Taken as its acknowledgement.
-            const own = retried ? await this.ownLanding(lane.subject, msgID) : undefined;
+            const own = retried ? await this.ownLanding(lane.subject, msgID, deadline) : undefined;
             if (own !== undefined) return this.acknowledged(started, own);
             if (this.failure) return undefined;
             this.fail(`fenced: another writer has appended to ${lane.subject} since this writer's last acknowledged append there (stream sequence ${expected}); this instance no longer owns the journal (${e.message})`, e);
@@ -387,14 +387,25 @@ export class JetStreamJournal implements Journal {
     return seq;
   }
 
-  /** The stream sequence of `msgID` when it is the subject's last message (a retried publish that landed), else undefined. */
-  private async ownLanding(subject: string, msgID: string): Promise<number | undefined> {
+  /**
+   * The stream sequence of `msgID` when it is the subject's last message (a retried publish
+   * that landed), else undefined. Read within the append's deadline (performance.now() ms):
+   * past it, or unreadable, the refusal stands and fails the journal closed, as a publish that
+   * gets no answer by then does (found by review, session 29: the read had no deadline).
+   */
+  private async ownLanding(subject: string, msgID: string, deadline: number): Promise<number | undefined> {
     if (this.lastMessageOf === undefined) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+    });
     try {
-      const last = await this.lastMessageOf(subject);
+      const last = await Promise.race([this.lastMessageOf(subject), expired]);
       return last !== undefined && last.msgID === msgID ? last.seq : undefined;
     } catch {
-      return undefined; // unreadable: the refusal stands, and fails the journal closed
+      return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -75,6 +75,8 @@ export class CertificateFiles implements CertificateProvider {
   private readonly caListeners = new Set<CaListener>();
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
+  /** The read queued behind one under way (see `refresh`). */
+  private again: Promise<void> | undefined;
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
 
@@ -93,8 +95,19 @@ export class CertificateFiles implements CertificateProvider {
 
   /** Reads the files once; a set that makes a TLS context and differs from the one in force replaces it. */
   refresh(): Promise<void> {
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
-    return this.reading;
+    if (this.reading === undefined) {
+      this.reading = this.read().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
+    // A read is under way and may have read the files before the change this caller knows of
+    // (SIGHUP while the interval's read runs): one more read follows it, shared by every
+    // caller meanwhile, so none resolves on the old files (as WatchedFile.reload does; found
+    // by review, session 29).
+    this.again ??= this.reading.then(() => {
+      this.again = undefined;
+      return this.refresh();
+    });
+    return this.again;
   }
 
   private async read(): Promise<void> {

@@ -120,7 +120,10 @@ function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: num
   // segment holds any more, then its whole segments (later than the tail), as a journal's.
   const tail = readCutTail(dir)?.filter((r) => r.seq >= tailFrom);
   for (const r of tail ?? []) print(r.seq, r.payload, r.file, r.offset);
-  const result = readJournal(dir, { fromSequence, durableThrough: durableCover(dir), onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
+  // A --from inside the tail file starts the moved segments at their first record (found by
+  // review, session 29: read from it, they were refused as missing records).
+  const segmentsFrom = tail !== undefined && fromSequence < firstSequence(dir) ? firstSequence(dir) : fromSequence;
+  const result = readJournal(dir, { fromSequence: segmentsFrom, durableThrough: durableCover(dir), onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
   if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
   const summary = {
     records: result.records + (tail?.length ?? 0),
