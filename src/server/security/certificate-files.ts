@@ -9,6 +9,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
+import { FreshReads } from "./fresh-reads.js";
 import type { experimental } from "@grpc/grpc-js";
 import type { TlsConfig } from "./security-config.js";
 
@@ -74,9 +75,8 @@ export class CertificateFiles implements CertificateProvider {
   private readonly identityListeners = new Set<IdentityListener>();
   private readonly caListeners = new Set<CaListener>();
   private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> | undefined;
-  /** The read queued behind one under way (see `refresh`). */
-  private again: Promise<void> | undefined;
+  /** A read under way may predate the caller's change: see FreshReads. */
+  private readonly rereads = new FreshReads(() => this.read());
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
 
@@ -95,19 +95,7 @@ export class CertificateFiles implements CertificateProvider {
 
   /** Reads the files once; a set that makes a TLS context and differs from the one in force replaces it. */
   refresh(): Promise<void> {
-    if (this.reading === undefined) {
-      this.reading = this.read().finally(() => (this.reading = undefined));
-      return this.reading;
-    }
-    // A read is under way and may have read the files before the change this caller knows of
-    // (SIGHUP while the interval's read runs): one more read follows it, shared by every
-    // caller meanwhile, so none resolves on the old files (as WatchedFile.reload does; found
-    // by review, session 29).
-    this.again ??= this.reading.then(() => {
-      this.again = undefined;
-      return this.refresh();
-    });
-    return this.again;
+    return this.rereads.run();
   }
 
   private async read(): Promise<void> {

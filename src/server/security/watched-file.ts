@@ -6,6 +6,7 @@
  * neither lock every holder out nor let anyone in (nor, for a CRL, un-revoke anybody).
  */
 import { readFile } from "node:fs/promises";
+import { FreshReads } from "./fresh-reads.js";
 
 /** A file's text, or an Error saying which file could not be read and why. */
 export function readWhole(file: string): Promise<string> {
@@ -25,9 +26,8 @@ export class WatchedFile<T> {
   private text: string;
   private value: T;
   private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> | undefined;
-  /** The read that follows the one under way, for callers that asked while it ran. */
-  private again: Promise<void> | undefined;
+  /** A read under way may predate the caller's change: see FreshReads. */
+  private readonly rereads = new FreshReads(() => this.read());
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
 
@@ -59,18 +59,7 @@ export class WatchedFile<T> {
    * The interval and SIGHUP call this; tests await it.
    */
   reload(): Promise<void> {
-    if (this.reading === undefined) {
-      this.reading = this.read().finally(() => (this.reading = undefined));
-      return this.reading;
-    }
-    // A read is under way, and may have opened the file before the change this caller knows
-    // of (SIGHUP right after a rename, while the interval's read runs): one more read follows
-    // it, shared by every caller that asks meanwhile, so none resolves on the old contents.
-    this.again ??= this.reading.then(() => {
-      this.again = undefined;
-      return this.reload();
-    });
-    return this.again;
+    return this.rereads.run();
   }
 
   private async read(): Promise<void> {
