@@ -6,45 +6,20 @@
  * appendTimeoutMs. Found by review (a 1.5 MB admin reason failed a replicated sidecar).
  */
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, type NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient } from "@nats-io/jetstream";
-import { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
+import { InvalidArgumentError } from "@nats-io/transport-node";
 import { decodeJournalMessage } from "../../src/replication/journal-message.js";
-import { RecordTooLargeError, type JournalFailedError } from "../../src/state/journal/journal.js";
-import type { Command } from "../../src/state/commands.js";
-import type { AccountId } from "../../src/param/ids.js";
-
-const SHARDS = 2;
-const feed = (accountId: bigint): Command => ({ kind: "feed", ts: 1, reports: [{ operation: { accountId: accountId as AccountId } }] });
-
-/** A journal on a fake connection whose server takes `maxPayload`; `publish` answers each publish. */
-function journalOn(maxPayload: number, publish: (subject: string, data: Uint8Array) => Promise<{ seq: number }>) {
-  const failures: JournalFailedError[] = [];
-  const connection = { info: { max_payload: maxPayload }, isClosed: () => false } as unknown as NatsConnection;
-  const js = { publish: (subject: string, data: Uint8Array) => publish(subject, data) } as unknown as JetStreamClient;
-  const journal = new JetStreamJournal({
-    connection,
-    js,
-    subjects: { prefix: "j", shardCount: SHARDS },
-    epoch: 1n,
-    nextSequence: 1n,
-    lastSubjectSequences: new Array(SHARDS + 1).fill(0),
-    lastStreamSequence: 0,
-    appendTimeoutMs: 60_000,
-    onFatal: (e) => failures.push(e),
-  });
-  return { journal, failures };
-}
+import { feed, journalOn } from "./fake-jetstream-journal.js";
+import { RecordTooLargeError } from "../../src/state/journal/journal.js";
 
 describe("replicated journal: the server's max_payload", () => {
   it("bounds every message and refuses, in append, a record that cannot travel alone", async () => {
     const sizes: number[] = [];
     let seq = 0;
-    const { journal, failures } = journalOn(4096, async (_subject, data) => {
+    const { journal, failures } = journalOn(async (_subject, data) => {
       sizes.push(data.length);
       expect(decodeJournalMessage(data).kind).toBe("records");
       return { seq: ++seq };
-    });
+    }, { maxPayload: 4096 });
     // 4096 less 512 for the publish's headers, 16 for the message header, 16 for the frame's.
     expect(() => journal.append(new Uint8Array(3553), feed(1n))).toThrow(new RecordTooLargeError(3553, 3552));
     expect(journal.lastSequence).toBe(0n);
@@ -59,7 +34,7 @@ describe("replicated journal: the server's max_payload", () => {
 
   it("fails the journal at once when the client library refuses a publish as invalid, without retrying", async () => {
     let calls = 0;
-    const { journal, failures } = journalOn(1024 * 1024, async () => {
+    const { journal, failures } = journalOn(async () => {
       calls++;
       throw InvalidArgumentError.format("payload", "max_payload size exceeded");
     });

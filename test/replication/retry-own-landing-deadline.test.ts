@@ -10,46 +10,32 @@
  * the append's deadline.
  */
 import { describe, expect, it } from "vitest";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
-import { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { JournalFailedError } from "../../src/state/journal/journal.js";
-import type { Command } from "../../src/state/commands.js";
-import type { AccountId } from "../../src/param/ids.js";
-
-const SHARDS = 2;
-const feed = (accountId: bigint): Command => ({ kind: "feed", ts: 1, reports: [{ operation: { accountId: accountId as AccountId } }] });
+import { feed, journalOn } from "./fake-jetstream-journal.js";
 
 describe("a retried publish refused by the fence, whose last-message read never answers", () => {
   it("still fails the journal once appendTimeoutMs has passed since the first attempt", async () => {
     const APPEND_TIMEOUT_MS = 200;
     let attempts = 0;
-    const connection = { info: { max_payload: 1 << 20 }, isClosed: () => false } as unknown as NatsConnection;
-    const js = {
-      publish: async () => {
+    let failed!: (err: JournalFailedError) => void;
+    const failure = new Promise<JournalFailedError>((r) => (failed = r));
+    const t0 = performance.now();
+    const { journal } = journalOn(
+      async () => {
         attempts++;
         // The first attempt lands but its answer is lost; the retry is refused by the fence.
         if (attempts === 1) throw new Error("TIMEOUT");
         throw new JetStreamApiError({ err_code: JetStreamApiCodes.StreamWrongLastSequence, code: 400, description: "wrong last sequence: 1" } as never);
       },
-    } as unknown as JetStreamClient;
-    let failed!: (err: JournalFailedError) => void;
-    const failure = new Promise<JournalFailedError>((r) => (failed = r));
-    const t0 = performance.now();
-    const journal = new JetStreamJournal({
-      connection,
-      js,
-      subjects: { prefix: "j", shardCount: SHARDS },
-      epoch: 1n,
-      nextSequence: 1n,
-      lastSubjectSequences: new Array(SHARDS + 1).fill(0),
-      lastStreamSequence: 0,
-      appendTimeoutMs: APPEND_TIMEOUT_MS,
-      onFatal: failed,
-      // As a JetStream API request during an election, at worst: no answer at all. Before the
-      // fix the journal waited on it for ever (in production, the request's own 5 s timeout).
-      lastMessageOf: () => new Promise(() => undefined),
-    });
+      {
+        appendTimeoutMs: APPEND_TIMEOUT_MS,
+        onFatal: failed,
+        // As a JetStream API request during an election, at worst: no answer at all. Before the
+        // fix the journal waited on it for ever (in production, the request's own 5 s timeout).
+        lastMessageOf: () => new Promise(() => undefined),
+      },
+    );
     journal.append(new Uint8Array([1]), feed(1n));
     let durable = false;
     journal.afterDurable(() => (durable = true));
