@@ -121,6 +121,26 @@ describe("account scope", () => {
     expect((await stateOf(FOREIGN_ACCOUNT)).pinnedChannelId).toBe(0n);
   });
 
+  // Found by review (session 30): the record held only the first foreign account, so an
+  // attempt on the second was not found under it.
+  it("a refused bind or release is recorded under every foreign account it named; the answer names the first", async () => {
+    const ch = channel(gatewayA);
+    const other = FOREIGN_ACCOUNT + 1n;
+    for (const [kind, wire] of [["bindAccounts", "bind_accounts"], ["releaseAccounts", "release_accounts"]] as const) {
+      h.denials.length = 0;
+      const result = await ch.one({ case: kind, value: { accountIds: [ACCOUNT, FOREIGN_ACCOUNT, other, FOREIGN_ACCOUNT] } } as CommandInit);
+      expect(json(result)).toEqual(denied(`commands[0].${wire}.account_ids[1]`, FOREIGN_ACCOUNT));
+      expect(h.denials.map((d) => d.accountIds)).toEqual([[FOREIGN_ACCOUNT, other]]);
+    }
+    for (const accountId of [FOREIGN_ACCOUNT, other]) {
+      const audit = await callUnary<ad.QueryAuditResponse>(operator.admin, "queryAudit", create(ad.QueryAuditRequestSchema, { accountId, outcome: AuditOutcome.DENIED }));
+      expect(audit.records.map((r) => [r.actor, r.action]), `account ${accountId}`).toEqual([
+        ["gateway-a", "open bind"],
+        ["gateway-a", "open release"],
+      ]);
+    }
+  });
+
   it("a bind naming one foreign account among its own is refused whole", async () => {
     const ch = channel(gatewayA);
     const result = await ch.one({ case: "bindAccounts", value: { accountIds: [ACCOUNT, FOREIGN_ACCOUNT] } });

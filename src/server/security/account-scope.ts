@@ -30,7 +30,8 @@ export const ORDER_FIELD = {
   dropCopy: "execute_pre_trade_drop_copy",
 } as const;
 
-function refusal(scope: CommandScope, field: string, accountId: AccountId | undefined, what: string): CommandError {
+/** `named`: every account the refused command named that the principal may not use (the audit finds the attempt on each); the text names the first. */
+function refusal(scope: CommandScope, field: string, accountId: AccountId | undefined, what: string, named: readonly AccountId[] = accountId === undefined ? [] : [accountId]): CommandError {
   const message =
     accountId === undefined
       ? `${field}: principal '${scope.principal.name}' may only send ${what} that name one of its accounts`
@@ -40,7 +41,7 @@ function refusal(scope: CommandScope, field: string, accountId: AccountId | unde
     action: `${scope.action} ${what}`,
     detail: message,
     reason: "PERMISSION_DENIED",
-    ...(accountId === undefined ? {} : { accountIds: [accountId] }),
+    ...(named.length === 0 ? {} : { accountIds: named }),
   });
   return new CommandError("PERMISSION_DENIED", field, message);
 }
@@ -59,15 +60,20 @@ export function refuseChannelCommand(scope: CommandScope, command: ChannelComman
   switch (command.kind) {
     case "bind":
     case "release": {
-      // A takeover is a bind: it can only move accounts the principal may use.
+      // A takeover is a bind: it can only move accounts the principal may use. The answer names
+      // the first account refused; the audit record holds every one, so that an attempt on an
+      // account is found under it whatever its place in the list.
       const ids = command.accountIds;
+      let first = -1;
+      const refused = new Set<AccountId>();
       for (let i = 0; i < ids.length; i++) {
-        if (!mayUseAccount(p, ids[i]!, groupOf)) {
-          const wire = command.kind === "bind" ? "bind_accounts" : "release_accounts";
-          return refusal(scope, `${base}.${wire}.account_ids[${i}]`, ids[i], command.kind);
-        }
+        if (mayUseAccount(p, ids[i]!, groupOf)) continue;
+        if (first < 0) first = i;
+        refused.add(ids[i]!);
       }
-      return undefined;
+      if (first < 0) return undefined;
+      const wire = command.kind === "bind" ? "bind_accounts" : "release_accounts";
+      return refusal(scope, `${base}.${wire}.account_ids[${first}]`, ids[first], command.kind, [...refused]);
     }
     case "start":
     case "execute":
