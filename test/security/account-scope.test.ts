@@ -211,9 +211,15 @@ describe("account scope", () => {
       message: "reports[2].account_id: principal 'feed-a' may only send reports that name one of its accounts",
     });
     expect(await stateOf(FOREIGN_ACCOUNT)).toEqual(before);
-    expect(h.denials.map((d) => [d.actor, d.action, d.reason])).toEqual([
-      ["feed-a", `${PUBLISH} reports`, "PERMISSION_DENIED"],
-      ["feed-a", `${PUBLISH} reports`, "PERMISSION_DENIED"],
+    // One record for the message's refused reports (message-denials.ts), naming every account they named.
+    expect(h.denials).toEqual([
+      {
+        actor: "feed-a",
+        action: `${PUBLISH} reports`,
+        reason: "PERMISSION_DENIED",
+        detail: "reports[1].account_id: principal 'feed-a' may not use account 77; 1 more in the same message refused alike (account_ids: every account they named)",
+        accountIds: [FOREIGN_ACCOUNT],
+      },
     ]);
   });
 

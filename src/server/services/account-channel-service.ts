@@ -12,6 +12,7 @@ import { guarded } from "../../state/guarded.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
+import { collectingDenials } from "../security/message-denials.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
 import { indexedField } from "./indexed-field.js";
@@ -101,35 +102,42 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
   let slots: number[] | undefined;
   // Checked once per message: the default principal may use every account, so the order
   // path pays nothing for it.
-  const scope = session.scope !== undefined && !session.scope.principal.allAccounts ? session.scope : undefined;
+  const scoped = session.scope !== undefined && !session.scope.principal.allAccounts ? collectingDenials(session.scope) : undefined;
+  const scope = scoped?.scope;
   const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
-  for (let i = 0; i < count; i++) {
-    const base = indexedField("commands", offset + i);
-    try {
-      const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
-      if (scope) {
-        // Refused before the door: it changes nothing (the audit trail records the denial).
-        const denied = refuseChannelCommand(scope, command, base, groupOf!);
-        if (denied) throw denied;
-      }
-      if (session.ownership) {
-        const notOwned = refuseNotOwned(session.ownership, command, base);
-        if (notOwned) throw notOwned;
-      }
-      if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
+  // The message's refusals are recorded together once it is read (message-denials.ts),
+  // before its other commands run; in a `finally`, so that none is lost if decoding throws.
+  try {
+    for (let i = 0; i < count; i++) {
+      const base = indexedField("commands", offset + i);
+      try {
+        const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
+        if (scope) {
+          // Refused before the door: it changes nothing (the audit trail records the denial).
+          const denied = refuseChannelCommand(scope, command, base, groupOf!);
+          if (denied) throw denied;
+        }
+        if (session.ownership) {
+          const notOwned = refuseNotOwned(session.ownership, command, base);
+          if (notOwned) throw notOwned;
+        }
+        if (draining && DRAIN_REFUSED_COMMANDS.has(command.kind)) {
+          slots ??= Array.from({ length: n }, (_, k) => k);
+          out[i] = results.error("SHUTTING_DOWN", PHASE_REFUSALS.draining);
+          continue;
+        }
+        valid[n] = command;
+        bases[n] = base;
+        n++;
+        slots?.push(i);
+      } catch (e) {
+        if (!(e instanceof CommandError)) throw e;
         slots ??= Array.from({ length: n }, (_, k) => k);
-        out[i] = results.error("SHUTTING_DOWN", PHASE_REFUSALS.draining);
-        continue;
+        out[i] = results.fromError(e);
       }
-      valid[n] = command;
-      bases[n] = base;
-      n++;
-      slots?.push(i);
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-      slots ??= Array.from({ length: n }, (_, k) => k);
-      out[i] = results.fromError(e);
     }
+  } finally {
+    scoped?.denials?.flush();
   }
   // Only when some were answered before the door: setting `length` is a runtime call even
   // when it does not change (0.7 % of the sidecar's closed-loop profile).

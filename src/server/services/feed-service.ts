@@ -13,6 +13,7 @@ import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseReport, type CommandScope } from "../security/account-scope.js";
+import { collectingDenials } from "../security/message-denials.js";
 import { principalOf } from "../security/service-guard.js";
 import { methodPath } from "../security/method-access.js";
 import { indexedField } from "./indexed-field.js";
@@ -67,45 +68,51 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
   let n = 0;
   // Filled only once a report is refused before the door: until then report k is slot k.
   let slots: number[] | undefined;
-  const checked = scope !== undefined && !scope.principal.allAccounts ? scope : undefined;
+  const scoped = scope !== undefined && !scope.principal.allAccounts ? collectingDenials(scope) : undefined;
+  const checked = scoped?.scope;
   const groupOf = checked && ((id: AccountId) => state.engine.accounts().groupOf(id));
-  for (let i = 0; i < count; i++) {
-    // The path is needed only to name an error: a report the direct decoder read, with no
-    // scope or ownership to check, goes without (wire-reports.ts).
-    const direct = checked === undefined && ownership === undefined ? decodedReport(m.reports[i]) : undefined;
-    if (direct !== undefined && isConfigured(state, direct)) {
-      valid[n] = direct;
-      if (bases !== undefined) bases[n] = indexedField("reports", offset + i);
-      n++;
-      slots?.push(i);
-      continue;
-    }
-    const field = indexedField("reports", offset + i);
-    try {
-      const report = decodeExecutionReport(m.reports[i], field);
-      if (checked) {
-        // Refused before the door: it changes nothing (the audit trail records the denial).
-        const denied = refuseReport(checked, report, field, groupOf!);
-        if (denied) throw denied;
+  // The message's refusals are recorded together once it is read (message-denials.ts).
+  try {
+    for (let i = 0; i < count; i++) {
+      // The path is needed only to name an error: a report the direct decoder read, with no
+      // scope or ownership to check, goes without (wire-reports.ts).
+      const direct = checked === undefined && ownership === undefined ? decodedReport(m.reports[i]) : undefined;
+      if (direct !== undefined && isConfigured(state, direct)) {
+        valid[n] = direct;
+        if (bases !== undefined) bases[n] = indexedField("reports", offset + i);
+        n++;
+        slots?.push(i);
+        continue;
       }
-      // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).
-      if (!isConfigured(state, report)) throw unconfiguredAccount(`${field}.account_id`);
-      if (ownership) {
-        const id = report.operation?.accountId;
-        const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
-        if (notOwned) throw notOwned;
+      const field = indexedField("reports", offset + i);
+      try {
+        const report = decodeExecutionReport(m.reports[i], field);
+        if (checked) {
+          // Refused before the door: it changes nothing (the audit trail records the denial).
+          const denied = refuseReport(checked, report, field, groupOf!);
+          if (denied) throw denied;
+        }
+        // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).
+        if (!isConfigured(state, report)) throw unconfiguredAccount(`${field}.account_id`);
+        if (ownership) {
+          const id = report.operation?.accountId;
+          const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
+          if (notOwned) throw notOwned;
+        }
+        valid[n] = report;
+        if (bases !== undefined) bases[n] = field;
+        n++;
+        slots?.push(i);
+      } catch (e) {
+        if (!(e instanceof CommandError)) throw e;
+        slots ??= Array.from({ length: n }, (_, k) => k);
+        // From here on valid[k] is not report k: the paths of those before are written out.
+        bases ??= Array.from({ length: n }, (_, k) => indexedField("reports", k));
+        out[i] = reportResults.fromError(e);
       }
-      valid[n] = report;
-      if (bases !== undefined) bases[n] = field;
-      n++;
-      slots?.push(i);
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
-      slots ??= Array.from({ length: n }, (_, k) => k);
-      // From here on valid[k] is not report k: the paths of those before are written out.
-      bases ??= Array.from({ length: n }, (_, k) => indexedField("reports", k));
-      out[i] = reportResults.fromError(e);
     }
+  } finally {
+    scoped?.denials?.flush();
   }
   valid.length = n;
   if (bases !== undefined) bases.length = n;
