@@ -72,7 +72,7 @@ describe("refused channel commands in bulk", () => {
     expect(answers.flatMap((a) => a.results.map((r) => r.result.case))).toEqual(Array.from({ length: MESSAGES * COMMANDS }, () => "error"));
 
     expect(JSON.parse(await line((l) => l.startsWith("{")))).toEqual({ heard: RECORDS, failure: null });
-    const records = h.server.state.audit.query({ limit: 1000 }).records;
+    const records = h.server.state.audit.query({ limit: 1000, newestFirst: false }).records;
     expect(records).toHaveLength(RECORDS);
     const standsFor = (detail: string) => 1 + Number(/; (\d+) more in the same message refused alike/.exec(detail)?.[1] ?? 0);
     expect(records.reduce((sum, r) => sum + standsFor(r.detail), 0)).toBe(MESSAGES * COMMANDS);
