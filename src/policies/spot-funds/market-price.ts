@@ -67,7 +67,8 @@ export const SAME_CURRENCY = Price.fromInt(1);
  * How many units of `to` one unit of `from` is worth, for accounting: the mark of
  * `from/to`, else `1 / mark` of `to/from`, from the latest quote in any bucket (a stale
  * quote is accepted: accounting keeps going on the last known rate rather than halting).
- * A zero reverse mark means a zero converted value, not a missing rate (as in OpenPit).
+ * A zero reverse mark gives no rate (1 / 0), as in OpenPit (`Decimal::ONE.checked_div(mark)?`):
+ * a bad tick of 0 must halt the P&L, not book every converted price and fee at 0.
  * `undefined` = no rate (the caller halts P&L with `MissingFx`).
  */
 export function conversionFactor(
@@ -83,7 +84,7 @@ export function conversionFactor(
   if (direct !== undefined) return direct;
   const inverse = markOf(marketData, { underlyingAsset: to, settlementAsset: from }, accountId, groups);
   if (inverse === undefined) return undefined;
-  if (inverse.isZero()) return inverse;
+  if (inverse.isZero()) return undefined;
   try {
     return SAME_CURRENCY.div(inverse);
   } catch (e) {
