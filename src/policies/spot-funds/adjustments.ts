@@ -13,6 +13,8 @@ import { barrierBlock } from "./account-pnl.js";
 import type { Holdings } from "./holdings-store.js";
 import {
   adjustmentBoundsExceeded,
+  adjustmentDeltaOverflow,
+  adjustmentNetPositionOverflow,
   adjustmentOverflow,
   arithmeticOverflowBlock,
   balanceAssetMissing,
@@ -39,7 +41,7 @@ function adjustField(
     next = amount.kind === "absolute" ? amount.value : current.add(amount.value);
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    return adjustmentOverflow(asset, field);
+    return adjustmentOverflow(asset, field, current, amount.value);
   }
   if ((lower !== undefined && next.lt(lower)) || (upper !== undefined && next.gt(upper))) {
     return adjustmentBoundsExceeded(asset, field, next, lower, upper);
@@ -106,16 +108,22 @@ function applyBalance(
     op.averageEntryPrice !== undefined ||
     op.realizedPnl?.kind === "halted" ||
     ((amount.balance !== undefined || amount.held !== undefined) && before.averageEntryPrice !== undefined);
-  let deltas: [PositionSize, PositionSize, PositionSize];
-  try {
-    if (averageMayChange && after.available.add(after.held).isZero()) after.averageEntryPrice = undefined;
-    deltas = [after.available.sub(before.available), after.held.sub(before.held), after.incoming.sub(before.incoming)];
-  } catch (e) {
-    if (!(e instanceof ParamError)) throw e;
-    return { rejects: [adjustmentOverflow(asset, "delta")] };
+  // Every figure the outcome reports is computed before the slot is written; each that does
+  // not fit the decimal range refuses the adjustment, naming it (OpenPit's order and words).
+  if (averageMayChange) {
+    const net = checked(() => after.available.add(after.held));
+    if (net === undefined) return { rejects: [adjustmentNetPositionOverflow(asset)] };
+    if (net.isZero()) after.averageEntryPrice = undefined;
   }
+  const available = checked(() => after.available.sub(before.available));
+  if (available === undefined) return { rejects: [adjustmentDeltaOverflow(asset, "balance")] };
+  const held = checked(() => after.held.sub(before.held));
+  if (held === undefined) return { rejects: [adjustmentDeltaOverflow(asset, "held")] };
+  const incoming = checked(() => after.incoming.sub(before.incoming));
+  if (incoming === undefined) return { rejects: [adjustmentDeltaOverflow(asset, "incoming")] };
+  const pnlOutcome = op.realizedPnl === undefined ? undefined : forcedPnlOutcome(before.realizedPnl, op.realizedPnl);
+  if (pnlOutcome === null) return { rejects: [adjustmentDeltaOverflow(asset, "realized pnl")] };
   state.store.put(accountId, asset, after);
-  const [available, held, incoming] = deltas;
   mutations.push(NOOP, () => {
     const now = state.store.get(accountId, asset);
     try {
@@ -137,22 +145,32 @@ function applyBalance(
   if (amount.balance) entry.balance = { delta: available, absolute: after.available };
   if (amount.held) entry.held = { delta: held, absolute: after.held };
   if (amount.incoming) entry.incoming = { delta: incoming, absolute: after.incoming };
-  if (op.realizedPnl !== undefined) entry.realizedPnl = forcedPnlOutcome(before.realizedPnl, op.realizedPnl);
+  if (pnlOutcome !== undefined) entry.realizedPnl = pnlOutcome;
   if ((amount.balance || op.averageEntryPrice || op.realizedPnl) && after.averageEntryPrice !== undefined) {
     entry.averageEntryPrice = after.averageEntryPrice;
   }
   return { outcomes: [entry] };
 }
 
-/** A forced value reports its change from the previous value (from 0 if there was none). */
-function forcedPnlOutcome(previous: PnlState | undefined, forced: PnlState): PnlOutcome {
+/**
+ * A forced value reports its change from the previous value (from 0 if there was none or it
+ * was halted); null when that change is past the decimal range (the delta is authoritative,
+ * spec §3.4: it is never replaced by another figure).
+ */
+function forcedPnlOutcome(previous: PnlState | undefined, forced: PnlState): PnlOutcome | null {
   if (forced.kind === "halted") return { kind: "halted", reason: forced.reason };
+  if (previous?.kind !== "value") return { kind: "value", delta: forced.value, absolute: forced.value };
+  const delta = checked(() => forced.value.sub(previous.value));
+  return delta === undefined ? null : { kind: "value", delta, absolute: forced.value };
+}
+
+/** `compute()`, or undefined when it leaves the decimal range. */
+function checked<T>(compute: () => T): T | undefined {
   try {
-    const delta = previous?.kind === "value" ? forced.value.sub(previous.value) : forced.value;
-    return { kind: "value", delta, absolute: forced.value };
+    return compute();
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    return { kind: "value", delta: forced.value, absolute: forced.value };
+    return undefined;
   }
 }
 

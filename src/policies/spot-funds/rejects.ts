@@ -9,7 +9,7 @@ import { missingField, type PolicyReject, type RejectScope } from "../../model/r
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import type { DecimalValue } from "../../param/decimal-value.js";
-import type { Pnl } from "../../param/values.js";
+import type { Pnl, PositionSize } from "../../param/values.js";
 import type { SpotFundsPnlBarrier } from "./settings.js";
 import { blockOf, debugOption, missingFieldBlock } from "../policy-texts.js";
 
@@ -196,8 +196,19 @@ export function adjustmentBoundsExceeded(
   };
 }
 
-export function adjustmentOverflow(asset: Asset, field: string): PolicyReject {
-  return arithmeticOverflow(`account adjustment overflow: asset ${asset}, field ${field}`, "account");
+/** A delta amount that takes a field past the decimal range (OpenPit's words: the current value and the amount as `delta: v`). */
+export function adjustmentOverflow(asset: Asset, field: AdjustedField, current: PositionSize, delta: PositionSize): PolicyReject {
+  return arithmeticOverflow(`account adjustment overflow: asset ${asset}, field ${field}, current ${current.toString()}, applied delta: ${delta.toString()}`, "account");
+}
+
+/** The net position (available + held) after the adjustment is past the decimal range. */
+export function adjustmentNetPositionOverflow(asset: Asset): PolicyReject {
+  return arithmeticOverflow(`account adjustment net-position overflow: asset ${asset}`, "account");
+}
+
+/** The change a field reports (new − previous) is past the decimal range. */
+export function adjustmentDeltaOverflow(asset: Asset, field: AdjustedField | "realized pnl"): PolicyReject {
+  return arithmeticOverflow(`account adjustment delta overflow: asset ${asset}, field ${field}`, "account");
 }
 
 /** A non-balance operation (or none): SpotFunds needs the balance asset. */

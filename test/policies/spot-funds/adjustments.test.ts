@@ -183,8 +183,54 @@ describe("SpotFundsPolicy account adjustments", () => {
     seed(engine, "USD", "-79228162514264337593543950335");
     const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["abs", "79228162514264337593543950335"] })]);
     expect(result.ok ? [] : result.rejects).toMatchObject([
-      { code: "ArithmeticOverflow", reason: "arithmetic overflow", details: "account adjustment overflow: asset USD, field delta", scope: "account" },
+      { code: "ArithmeticOverflow", reason: "arithmetic overflow", details: "account adjustment delta overflow: asset USD, field balance", scope: "account" },
     ]);
+  });
+
+  // Found by review (session 30): each figure an adjustment reports is computed before the
+  // slot is written, and one past the decimal range refuses it in OpenPit's words (its
+  // adjustment.rs): a forced realized P&L whose change did not fit reported delta = absolute.
+  describe("figures past the decimal range refuse the adjustment, naming the figure", () => {
+    const MAX = "79228162514264337593543950335";
+    const refusal = (result: ReturnType<ReturnType<typeof spotEngine>["engine"]["applyAccountAdjustment"]>) =>
+      result.ok ? { ok: true } : { failedIndex: result.failedIndex, rejects: result.rejects.map((r) => [r.code, r.details, r.scope]) };
+    it("a delta amount that takes a field past the range: its current value and the amount", () => {
+      const { engine, policy } = spotEngine();
+      seed(engine, "USD", MAX);
+      const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["delta", "1"] })]);
+      expect(refusal(result)).toEqual({
+        failedIndex: 0,
+        rejects: [["ArithmeticOverflow", `account adjustment overflow: asset USD, field balance, current ${MAX}, applied delta: 1`, "account"]],
+      });
+      expect(policy.holdings(ACCOUNT).get("USD")?.available.toString()).toBe(MAX);
+    });
+
+    it("the held field's change: delta overflow, field held", () => {
+      const { engine, policy } = spotEngine();
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { held: ["abs", `-${MAX}`] })]).ok).toBe(true);
+      const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { held: ["abs", MAX] })]);
+      expect(refusal(result)).toEqual({ failedIndex: 0, rejects: [["ArithmeticOverflow", "account adjustment delta overflow: asset USD, field held", "account"]] });
+      expect(policy.holdings(ACCOUNT).get("USD")?.held.toString()).toBe(`-${MAX}`);
+    });
+
+    it("the net position (available + held) when the average may change: net-position overflow", () => {
+      const { engine, policy } = spotEngine();
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", MAX], averageEntryPrice: "100" })]).ok).toBe(true);
+      const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { held: ["abs", "1"] })]);
+      expect(refusal(result)).toEqual({ failedIndex: 0, rejects: [["ArithmeticOverflow", "account adjustment net-position overflow: asset AAPL", "account"]] });
+      expect(policy.holdings(ACCOUNT).get("AAPL")?.held.toString()).toBe("0");
+    });
+
+    it("a forced realized P&L whose change does not fit: delta overflow, field realized pnl (the delta is authoritative)", () => {
+      const { engine, policy } = spotEngine();
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "1"], realizedPnl: `-${MAX}` })]).ok).toBe(true);
+      const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { realizedPnl: "1" })]);
+      expect(refusal(result)).toEqual({ failedIndex: 0, rejects: [["ArithmeticOverflow", "account adjustment delta overflow: asset AAPL, field realized pnl", "account"]] });
+      expect(policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl).toEqual(PnlState.value(Pnl.fromString(`-${MAX}`)));
+      // A change that fits reports it.
+      const fits = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { realizedPnl: "-1" })]);
+      expect(fits.ok ? JSON.parse(JSON.stringify(fits.outcomes.map((o) => o.entry.realizedPnl))) : fits).toEqual([{ kind: "value", delta: "79228162514264337593543950334", absolute: "-1" }]);
+    });
   });
 
   // A known departure from OpenPit's source, which leaves an already halted slot untouched
