@@ -2,17 +2,19 @@
 import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import { Decimal } from "decimal.js";
-import type { DecimalValue } from "../param/decimal-value.js";
+import type { DecimalValue, ValueType } from "../param/decimal-value.js";
 import { ParamError } from "../param/param-error.js";
 import { Price } from "../param/values.js";
 import type { ControlScope } from "../model/control-scope.js";
 
 /**
  * Texts shared by the built-ins. OpenPit prints optional bounds with Rust's `{:?}` of
- * `Option<_>`; the value is rendered bare: `Some(-100)` / `None`.
+ * `Option<_>`, and its value types are derived-`Debug` tuple structs: `Some(Pnl(-100))`,
+ * `Some(PositionSize(0))`, `None` (a value type's `kind` is its Rust name). They were rendered
+ * bare (`Some(-100)`) until a review against OpenPit's source (session 30).
  */
 export function debugOption(value: DecimalValue | undefined): string {
-  return value === undefined ? "None" : `Some(${value.toString()})`;
+  return value === undefined ? "None" : `Some(${(value.constructor as ValueType<DecimalValue>).kind}(${value.toString()}))`;
 }
 
 /** A reject's texts as a block (post-trade and adjustments have no order to reject). */

@@ -165,7 +165,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl -150, lower_bound Some(-100), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl -150, lower_bound Some(Pnl(-100)), upper_bound None, settlement asset USD",
       scope: "account",
     });
     expect(submit(engine)).toMatchObject({
@@ -185,7 +185,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
     const expected = {
       policy: NAME,
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl -101, lower_bound Some(-100), upper_bound Some(50), settlement asset USD",
+      details: "lower bound breached: realized pnl -101, lower_bound Some(Pnl(-100)), upper_bound Some(Pnl(50)), settlement asset USD",
       scope: "account",
     };
     expect(submit(engine)).toEqual({ ...expected, code: "PnlKillSwitchTriggered" });
@@ -204,7 +204,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: account + asset barrier",
-      details: "lower bound breached: realized pnl -200, lower_bound Some(-100), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl -200, lower_bound Some(Pnl(-100)), upper_bound None, settlement asset USD",
       scope: "account",
     });
   });
@@ -215,7 +215,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       accountBarriers: [{ accountId: ACC, settlementAsset: "USD", upperBound: pnl("50.50"), initialPnl: pnl("50.51") }],
     });
     expect(submit(engine)?.details).toBe(
-      "upper bound breached: realized pnl 50.51, lower_bound None, upper_bound Some(50.50), settlement asset USD",
+      "upper bound breached: realized pnl 50.51, lower_bound None, upper_bound Some(Pnl(50.50)), settlement asset USD",
     );
   });
 
@@ -228,7 +228,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower and upper bound breached: realized pnl 7, lower_bound Some(10), upper_bound Some(5), settlement asset USD",
+      details: "lower and upper bound breached: realized pnl 7, lower_bound Some(Pnl(10)), upper_bound Some(Pnl(5)), settlement asset USD",
       scope: "account",
     });
   });
@@ -240,7 +240,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl 0, lower_bound Some(10), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl 0, lower_bound Some(Pnl(10)), upper_bound None, settlement asset USD",
       scope: "account",
     });
   });
@@ -302,7 +302,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl -150, lower_bound Some(-100), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl -150, lower_bound Some(Pnl(-100)), upper_bound None, settlement asset USD",
       scope: "account",
     });
     expect(engine.accounts().blockOf(ACC)).toMatchObject({ policy: NAME, code: "AccountBlocked" });
@@ -400,7 +400,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "PnlKillSwitchTriggered",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl -600, lower_bound Some(-500), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl -600, lower_bound Some(Pnl(-500)), upper_bound None, settlement asset USD",
       scope: "account",
     });
   });
@@ -537,7 +537,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       const { engine } = setup(settings);
       expect(submit(engine)).toMatchObject({
         reason: "pnl kill switch triggered: account + asset barrier",
-        details: "lower bound breached: realized pnl -101, lower_bound Some(-100), upper_bound None, settlement asset USD",
+        details: "lower bound breached: realized pnl -101, lower_bound Some(Pnl(-100)), upper_bound None, settlement asset USD",
       });
     });
 

@@ -61,6 +61,6 @@ describe("P&L kill switch", () => {
       new PnlBoundsKillSwitchPolicy({ brokerBarriers: [{ settlementAsset: "USD", lowerBound: Pnl.fromString("10"), upperBound: Pnl.fromString("5") }], accountBarriers: [] }),
     );
     const r = onlyReject(engine.executePreTrade(order({ account: AccountId.fromU64(5) })));
-    expect(r.details).toBe("lower bound breached: realized pnl 0, lower_bound Some(10), upper_bound Some(5), settlement asset USD");
+    expect(r.details).toBe("lower bound breached: realized pnl 0, lower_bound Some(Pnl(10)), upper_bound Some(Pnl(5)), settlement asset USD");
   });
 });

@@ -180,7 +180,7 @@ describe("admin service", () => {
     expect(refused.rejects.map((r) => [r.reason, r.details])).toEqual([
       [
         "pnl kill switch triggered: broker barrier",
-        "lower bound breached: realized pnl -1000.01, lower_bound Some(-1000), upper_bound None, settlement asset USD",
+        "lower bound breached: realized pnl -1000.01, lower_bound Some(Pnl(-1000)), upper_bound None, settlement asset USD",
       ],
     ]);
   });
@@ -204,7 +204,7 @@ describe("admin service", () => {
       policy: "SpotFundsPolicy",
       code: "REJECT_CODE_PNL_KILL_SWITCH_TRIGGERED",
       reason: "pnl kill switch triggered",
-      details: `lower bound breached: realized pnl ${pnl}, lower_bound Some(-100), upper_bound None`,
+      details: `lower bound breached: realized pnl ${pnl}, lower_bound Some(Pnl(-100)), upper_bound None`,
     });
     expect(await blockOf()).toEqual(block("-150"));
     // A forced state still reports the block it earns; the stored one keeps its first cause.

@@ -154,7 +154,7 @@ describe("account channel: every command", () => {
       policy: "PnlBoundsKillSwitchPolicy",
       code: "REJECT_CODE_ACCOUNT_BLOCKED",
       reason: "pnl kill switch triggered: broker barrier",
-      details: "lower bound breached: realized pnl -1500, lower_bound Some(-1000), upper_bound None, settlement asset USD",
+      details: "lower bound breached: realized pnl -1500, lower_bound Some(Pnl(-1000)), upper_bound None, settlement asset USD",
     };
     // SpotFunds runs TrackOnly for a drop copy: the 1000 hold drives available negative.
     expect(json(drop)).toEqual({
@@ -232,7 +232,7 @@ describe("account channel: every command", () => {
             policy: "SpotFundsPolicy",
             code: "REJECT_CODE_ACCOUNT_ADJUSTMENT_BOUNDS_EXCEEDED",
             reason: "account adjustment bounds exceeded",
-            details: "asset USD: balance -9500, lower Some(0), upper None",
+            details: "asset USD: balance -9500, lower Some(PositionSize(0)), upper None",
             scope: "REJECT_SCOPE_ACCOUNT",
           },
         ],

@@ -33,7 +33,7 @@ describe("SpotFundsPolicy account adjustments", () => {
           policy: "SpotFundsPolicy",
           code: "AccountAdjustmentBoundsExceeded",
           reason: "account adjustment bounds exceeded",
-          details: "asset USD: balance 5000, lower None, upper Some(2000)",
+          details: "asset USD: balance 5000, lower None, upper Some(PositionSize(2000))",
           scope: "account",
         },
       ],
@@ -96,7 +96,7 @@ describe("SpotFundsPolicy account adjustments", () => {
       balanceAdjustment("USD", { incoming: ["delta", "-1.5"], bounds: { incomingLower: "-1" } }),
     ]);
     expect(below.ok ? [] : below.rejects).toMatchObject([
-      { code: "AccountAdjustmentBoundsExceeded", details: "asset USD: incoming -1.5, lower Some(-1), upper None", scope: "account" },
+      { code: "AccountAdjustmentBoundsExceeded", details: "asset USD: incoming -1.5, lower Some(PositionSize(-1)), upper None", scope: "account" },
     ]);
     expect(slot(policy, "USD")).toEqual({ available: "100", held: "-5", incoming: "0" });
   });

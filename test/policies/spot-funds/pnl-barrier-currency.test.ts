@@ -105,7 +105,7 @@ describe("re-evaluation when barriers, membership or currency change", () => {
     const { engine } = spotEngine();
     seed(engine, "USD", "1");
     engine.configure().update("SpotFundsPolicy", SpotFundsPolicy, (s) => void (s.pnlBarrier = { upper: pnl("-1") }));
-    expect(engine.accounts().blockOf(ACCOUNT)?.details).toBe("upper bound breached: realized pnl 0, lower_bound None, upper_bound Some(-1)");
+    expect(engine.accounts().blockOf(ACCOUNT)?.details).toBe("upper bound breached: realized pnl 0, lower_bound None, upper_bound Some(Pnl(-1))");
   });
 
   it("joining a group whose barrier it breaches blocks the account at once", () => {
@@ -115,7 +115,7 @@ describe("re-evaluation when barriers, membership or currency change", () => {
     forcePnl(engine, "-60");
     expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
     engine.accounts().registerGroup([ACCOUNT], GROUP);
-    expect(engine.accounts().blockOf(ACCOUNT)).toMatchObject({ code: "PnlKillSwitchTriggered", details: "lower bound breached: realized pnl -60, lower_bound Some(-50), upper_bound None" });
+    expect(engine.accounts().blockOf(ACCOUNT)).toMatchObject({ code: "PnlKillSwitchTriggered", details: "lower bound breached: realized pnl -60, lower_bound Some(Pnl(-50)), upper_bound None" });
   });
 });
 

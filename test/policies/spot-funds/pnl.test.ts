@@ -45,7 +45,7 @@ function killSwitchEngine() {
   return t;
 }
 
-const BREACH_50 = "lower bound breached: realized pnl -50, lower_bound Some(-10), upper_bound None";
+const BREACH_50 = "lower bound breached: realized pnl -50, lower_bound Some(Pnl(-10)), upper_bound None";
 
 describe("SpotFundsPolicy average cost and realized P&L", () => {
   it("F19: a partial sell of a long realizes (price − avg) × qty and keeps the average", () => {
@@ -247,7 +247,7 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
         policy: "SpotFundsPolicy",
         code: "PnlKillSwitchTriggered",
         reason: "pnl kill switch triggered",
-        details: "lower bound breached: realized pnl -12, lower_bound Some(-10), upper_bound None",
+        details: "lower bound breached: realized pnl -12, lower_bound Some(Pnl(-10)), upper_bound None",
       },
     ]);
     const next = t.engine.executePreTrade(buy("1", "100"));
@@ -259,7 +259,7 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
         policy: "SpotFundsPolicy",
         code: "PnlKillSwitchTriggered",
         reason: "pnl kill switch triggered",
-        details: "lower bound breached: realized pnl -12, lower_bound Some(-10), upper_bound None",
+        details: "lower bound breached: realized pnl -12, lower_bound Some(Pnl(-10)), upper_bound None",
         scope: "account",
       },
     ]);
@@ -337,13 +337,13 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     seed(t.engine, "USD", "10000");
     const setPnl = (v: string) => t.engine.configure().apply(SpotFundsPolicy.NAME, SpotFundsPolicy, (p) => p.setAccountPnl(ACCOUNT, PnlState.value(pnl(v))));
     expect(setPnl("-5")).toEqual([]);
-    expect(setPnl("-6")[0]?.block.details).toBe("lower bound breached: realized pnl -6, lower_bound Some(-5), upper_bound None");
+    expect(setPnl("-6")[0]?.block.details).toBe("lower bound breached: realized pnl -6, lower_bound Some(Pnl(-5)), upper_bound None");
     t.engine.accounts().unblock(ACCOUNT);
     t.engine.accounts().registerGroup([ACCOUNT], GROUP);
     expect(t.engine.executePreTrade(buy("1", "100")).ok).toBe(true);
     t.engine.configure().update(SpotFundsPolicy.NAME, SpotFundsPolicy, (s) => s.accountPnlBarriers.set(ACCOUNT, { lower: pnl("-5"), upper: pnl("-7") }));
     expect(t.engine.executePreTrade(buy("1", "100")).rejects[0]?.details).toBe(
-      "lower and upper bound breached: realized pnl -6, lower_bound Some(-5), upper_bound Some(-7)",
+      "lower and upper bound breached: realized pnl -6, lower_bound Some(Pnl(-5)), upper_bound Some(Pnl(-7))",
     );
   });
 
