@@ -264,7 +264,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
       policy: NAME,
       code: "OrderValueCalculationFailed",
       reason: "pnl accumulation overflow",
-      details: `realized pnl overflow: previous ${DECIMAL_MAX}, increment ${DECIMAL_MAX}, settlement asset USD`,
+      details: `realized pnl + pnl_with_fee overflow: previous ${DECIMAL_MAX}, increment ${DECIMAL_MAX}, settlement asset USD`,
     };
     expect(second.accountBlocks).toEqual([block]);
     expect(policy.accountPnl(ACC, "USD")?.toString()).toBe(DECIMAL_MAX);
@@ -280,7 +280,7 @@ describe("PnlBoundsKillSwitchPolicy", () => {
         policy: NAME,
         code: "OrderValueCalculationFailed",
         reason: "pnl accumulation overflow",
-        details: `pnl - fee overflow: pnl ${DECIMAL_MAX}, fee -1, settlement asset USD`,
+        details: `pnl + fee overflow: pnl ${DECIMAL_MAX}, fee -1, settlement asset USD`,
       },
     ]);
     expect(policy.accountPnl(ACC, "USD")).toBeUndefined();

@@ -47,15 +47,15 @@ function overflowBlock(details: string): PolicyBlock {
   return { code: "OrderValueCalculationFailed", reason: "pnl accumulation overflow", details };
 }
 
-/** `pnl − fee` of one report does not fit the decimal domain; the accumulator is untouched. */
+/** `pnl − fee` of one report does not fit the decimal domain; the accumulator is untouched (OpenPit's words, which name it pnl + fee: its fee is added as a P&L). */
 export function reportOverflowBlock(pnl: Pnl, fee: Fee, settlementAsset: Asset): PolicyBlock {
-  return overflowBlock(`pnl - fee overflow: pnl ${pnl.toString()}, fee ${fee.toString()}, settlement asset ${settlementAsset}`);
+  return overflowBlock(`pnl + fee overflow: pnl ${pnl.toString()}, fee ${fee.toString()}, settlement asset ${settlementAsset}`);
 }
 
 /** The running total would overflow; the accumulator keeps its previous value. */
 export function accumulatorOverflowBlock(previous: Pnl, increment: Pnl, settlementAsset: Asset): PolicyBlock {
   return overflowBlock(
-    `realized pnl overflow: previous ${previous.toString()}, increment ${increment.toString()}, ` +
+    `realized pnl + pnl_with_fee overflow: previous ${previous.toString()}, increment ${increment.toString()}, ` +
       `settlement asset ${settlementAsset}`,
   );
 }
