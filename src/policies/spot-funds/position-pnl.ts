@@ -42,8 +42,8 @@ function haltOutcome(reason: PnlHaltReason): PnlOutcome {
  * 4. opposite, |delta| > |owned| → realizes `(price − avg) × owned`, reopens at price.
  *
  * Halts are sticky (only a balance adjustment re-arms the slot): `MissingAccountCurrency` /
- * `MissingFx` when the price is unknown, `MissingCostBasis` when a re-weight or realization
- * has no average, `MissingInitialPnl` when a non-flat slot never had its P&L set,
+ * `MissingFx` when the price is unknown, `MissingCostBasis` when a realization has no
+ * average (a same-direction fill without one leaves the slot basis-less, not halted), `MissingInitialPnl` when a non-flat slot never had its P&L set,
  * `ArithmeticOverflow`. A halted slot still follows its average when the price is known.
  *
  * The account contribution of a realizing fill is computed from the cost basis alone, so
@@ -81,15 +81,20 @@ export function applyPositionFill(
     if (owned.isZero()) {
       newAverage = delta.isZero() ? undefined : price;
     } else if (!realizes) {
-      if (avg === undefined) failure = "MissingCostBasis";
+      // No basis to weight against: the slot stays basis-less and keeps its P&L running, as
+      // OpenPit's does (holdings.rs, case 2); only a reducing fill needs the basis (found by
+      // review, session 30: the add halted MissingCostBasis).
+      if (avg === undefined) newAverage = undefined;
       // Adding at the average leaves it where it is: skip the exact division (about 1.3 µs).
       // Only at the same scale: the formula's result keeps the operands' scale (10 @ 100 and
       // 5 @ 100.00 average 100.00), which equals the average's exactly when the scales match.
       else if (avg.scale === price.scale && avg.eq(price)) newAverage = avg;
       else newAverage = avg.mul(owned).add(price.mul(delta)).div(owned.add(delta));
     } else if (avg === undefined) {
+      // Reducing without a basis halts and leaves the slot basis-less, a flip included
+      // (OpenPit's holdings.rs keeps the slot as it was but for the halt).
       failure = "MissingCostBasis";
-      newAverage = flips ? price : undefined;
+      newAverage = undefined;
     } else {
       const closed = flips ? owned : delta.neg();
       realized = Pnl.from(price.sub(avg).mul(closed));
