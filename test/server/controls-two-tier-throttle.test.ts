@@ -1,4 +1,4 @@
-/** TwoTierThrottlePolicy through the wire: soft reject, then block + ChannelClosing notice + stream end + rollback; restart. */
+/** TwoTierThrottlePolicy through the wire: soft reject, then block + ChannelClosing notice + rollback (the stream ends once the client half-closes: channel-closed-by-policy.test.ts); restart. */
 import { toJson } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { AccountBlockSchema } from "../../gen/openpit/sidecar/v1/types_pb.js";

@@ -25,7 +25,15 @@ import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js"
 export interface ChannelQueueLimits extends JournalQueueLimits {
   /** Messages held while the client is not reading responses (or the journal is behind); past it, RESOURCE_EXHAUSTED. */
   readonly maxQueuedMessages: number;
+  /**
+   * How long a stream whose channel a policy closed stays up for a client that does not
+   * half-close (the shutdown grace; default 5 s): until then what it sends is refused.
+   */
+  readonly shutdownGraceMs?: number;
 }
+
+/** What a message gets once a policy closed its channel (the ChannelClosing notice said so). */
+export const CLOSED_BY_POLICY_REFUSAL = "the channel was closed by a policy (ChannelClosing): half-close and reconnect";
 
 type Incoming = OpenRequest | MalformedMessage;
 /** What the stream writes: the hot answers already as bytes (write-answers.ts), the rest as messages. */
@@ -236,8 +244,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           call.destroy(e instanceof Error ? e : new Error(String(e)));
         }
       };
-      /** The door closed the channel while answering: after this answer the stream ends. */
+      /** The door closed the channel while answering: what comes after this answer is refused. */
       let closedByDoor = false;
+      /** Ends a stream whose channel a policy closed, if its client does not half-close. */
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
       /** Messages wait in the inbox while the journal is behind; the catch-up runs them. */
       const journalHold = new JournalHold(state, limits, () => {
         slices.resume();
@@ -260,15 +270,18 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         });
         journalHold.check();
         if (closedByDoor && !closed) {
-          // The door has closed the channel already (nothing to close there): the stream ends
-          // after this answer, logged and forgotten as any other ending (found by review: it
-          // skipped both, so no `disconnect` line and a peer entry left for ever).
+          // The door has closed the channel already (nothing to close there): logged and
+          // forgotten as any other ending (found by review: it skipped both, so no
+          // `disconnect` line and a peer entry left for ever). The stream stays up, as at
+          // shutdown: what the client sent before it read the ChannelClosing notice is refused,
+          // and the stream ends when the client half-closes (AccountChannel does on the notice)
+          // or after the grace. It ended at once, and the messages already received behind
+          // the closing one were never answered (found by review, session 30).
           const id = session.channelId!;
           stopStream("policy");
-          state.afterDurable(() => {
-            forget(id);
-            end();
-          });
+          state.afterDurable(() => forget(id));
+          graceTimer = setTimeout(() => state.afterDurable(end), limits.shutdownGraceMs ?? 5_000);
+          graceTimer.unref?.();
         }
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
@@ -300,6 +313,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         }
         const phase = ctx.phase();
         if (phase === "recovering") return refuse(state, m, "UNAVAILABLE", PHASE_REFUSALS.recovering);
+        if (closedByDoor) return refuse(state, m, "SHUTTING_DOWN", CLOSED_BY_POLICY_REFUSAL);
         if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         const answered = answerOpenRequest(state, session, m, phase !== "serving");
         // The door closed this channel (a closing reject, e.g. the hard throttle): the
@@ -331,7 +345,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       /** One slice at `offset`; refused once the channel has closed, as a message arriving then would be. */
       const slice = (part: OpenRequest, offset: number): readonly ChannelAnswer[] => {
         const phase = ctx.phase();
-        if (closed || closedByDoor || phase === "failed") return part.commands.map(() => results.error("SHUTTING_DOWN", PHASE_REFUSALS.stopping));
+        if (closedByDoor) return part.commands.map(() => results.error("SHUTTING_DOWN", CLOSED_BY_POLICY_REFUSAL));
+        if (closed || phase === "failed") return part.commands.map(() => results.error("SHUTTING_DOWN", PHASE_REFUSALS.stopping));
         // Slices of at most maxCommandsPerMessage commands are never refused whole.
         const answers = openAnswers(state, session, part, phase !== "serving", offset) as ChannelAnswer[];
         if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
@@ -376,6 +391,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         ctx.channelPeers?.delete(id);
       };
       const end = (): void => {
+        if (graceTimer !== undefined) clearTimeout(graceTimer);
         if (ended) return;
         ended = true;
         call.end();
@@ -446,6 +462,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       });
       // Involuntary: keepalive loss, a transport error, the client cancelling the call.
       const gone = () => {
+        if (graceTimer !== undefined) clearTimeout(graceTimer);
         ended = true;
         finish("lost");
         // What is left of a sliced message is refused now (the channel is closed), not one
