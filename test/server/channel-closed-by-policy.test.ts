@@ -18,8 +18,8 @@ const THROTTLE = { type: "TwoTierThrottlePolicy", settings: { default: { softMax
 const ORDER = { command: { case: "executePreTrade" as const, value: { order: order(), commitOnAccept: true } } };
 
 /** A raw channel stream: every answer and notice in order, and how the stream ended. */
-function rawStream(client: { open?: () => unknown }) {
-  const stream = client.open!() as ClientDuplexStream<ch.OpenRequest, ch.OpenResponse>;
+function rawStream(client: unknown) {
+  const stream = (client as { open(): unknown }).open() as ClientDuplexStream<ch.OpenRequest, ch.OpenResponse>;
   const seen: string[] = [];
   const notices: string[] = [];
   const ended = new Promise<string>((resolve) => {

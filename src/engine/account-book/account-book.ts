@@ -106,6 +106,8 @@ export interface AccountBookData {
     AccountId,
     { readonly openOrders: number; readonly instruments: readonly BookInstrumentData[] }
   >;
+  /** The last `OrderFootprint.bookOrder` given (absent in snapshots from before it: 0). */
+  readonly lastBookOrder?: number;
 }
 
 /** The same slot key: assets are compared as strings (the decoder interns them, so mostly by identity). */
@@ -164,6 +166,8 @@ export class AccountBook implements AccountBookView {
   #lastEntry: AccountEntry | undefined = undefined;
   #revision = 0;
   #lastReserve: OrderFootprint | undefined = undefined;
+  /** The last `bookOrder` given to a footprint with a client order id (state: snapshotted). */
+  #lastBookOrder = 0;
 
   get revision(): number {
     return this.#revision;
@@ -212,7 +216,10 @@ export class AccountBook implements AccountBookView {
       this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
     }
     entry.openOrders += 1;
-    if (f.clientOrderId !== undefined) entry.unsettled.push(f);
+    if (f.clientOrderId !== undefined) {
+      f.bookOrder = ++this.#lastBookOrder;
+      entry.unsettled.push(f);
+    }
   }
 
   /**
@@ -294,9 +301,17 @@ export class AccountBook implements AccountBookView {
     if (entry !== undefined) removeFootprint(entry.unsettled, f);
   }
 
-  /** A restored open reservation's footprint (already counted in the restored figures) is matched again. */
+  /**
+   * A restored open reservation's footprint (already counted in the restored figures) is
+   * matched again, in the order the book took it (restores come channel by channel).
+   */
   track(f: OrderFootprint): void {
-    if (f.clientOrderId !== undefined) this.accountEntry(f.accountId).unsettled.push(f);
+    if (f.clientOrderId === undefined) return;
+    const unsettled = this.accountEntry(f.accountId).unsettled;
+    const order = f.bookOrder ?? 0;
+    let i = unsettled.length;
+    while (i > 0 && (unsettled[i - 1]!.bookOrder ?? 0) > order) i--;
+    unsettled.splice(i, 0, f);
   }
 
   // ---- durability ----------------------------------------------------------------------
@@ -329,7 +344,7 @@ export class AccountBook implements AccountBookView {
     for (const [id, entry] of this.accounts) {
       accounts.set(id, { openOrders: entry.openOrders, instruments: entry.list.map((s) => s.data()) });
     }
-    return { accounts };
+    return { accounts, lastBookOrder: this.#lastBookOrder };
   }
 
   /** Replaces the whole book (absent data = an empty book, as in snapshots from before it existed). */
@@ -337,6 +352,7 @@ export class AccountBook implements AccountBookView {
     this.#changed(undefined);
     this.accounts.clear();
     this.#remember(undefined, undefined);
+    this.#lastBookOrder = data?.lastBookOrder ?? 0;
     if (data === undefined) return;
     for (const [id, account] of data.accounts) {
       const entry = this.accountEntry(id);

@@ -26,6 +26,14 @@ export interface OrderFootprint {
    * snapshot keeps it.
    */
   reported?: true;
+  /**
+   * When the book took it, among the account book's footprints with a client order id (1, 2…;
+   * 0 for one without): reports are matched to the oldest, and a restore puts them back in
+   * this order, whichever channels hold them (found by review, session 30: restored channel by
+   * channel, a fullSync account's reservations came back in channel order and a report marked
+   * another one than the live run had). Part of the record, so a snapshot keeps it.
+   */
+  bookOrder?: number;
 }
 
 /**
@@ -43,8 +51,8 @@ export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Pri
   const instrument = op.instrument;
   const side = op.side;
   const clientOrderId = order.clientOrderId;
-  if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero(), clientOrderId };
-  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice), clientOrderId };
+  if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero(), clientOrderId, bookOrder: 0 };
+  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice), clientOrderId, bookOrder: 0 };
 }
 
 function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity {
