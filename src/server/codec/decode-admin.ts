@@ -9,6 +9,7 @@ import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../pa
 import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
 import { CommandError, invalid, missing } from "../../state/command-error.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
+import { policySettingsTooLarge } from "../config/settings-size.js";
 import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
@@ -146,7 +147,10 @@ export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: s
   const policy = decodeRequiredText(r.policyName, "policy_name");
   if (r.settingsJson.trim() === "") missing("settings_json");
   const settings = parseJsonField(r.settingsJson, "settings_json");
-  return r.expectedSettingsJson.trim() === "" ? { policy, settings } : { policy, settings, expected: parseJsonField(r.expectedSettingsJson, "expected_settings_json") };
+  const expected = r.expectedSettingsJson.trim() === "" ? undefined : parseJsonField(r.expectedSettingsJson, "expected_settings_json");
+  const tooLarge = policySettingsTooLarge(settings, expected);
+  if (tooLarge !== undefined) invalid("settings_json", tooLarge);
+  return expected === undefined ? { policy, settings } : { policy, settings, expected };
 }
 
 function parseJsonField(text: string, field: string): unknown {
