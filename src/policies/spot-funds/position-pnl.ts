@@ -41,8 +41,9 @@ function haltOutcome(reason: PnlHaltReason): PnlOutcome {
  *    (cleared when flat);
  * 4. opposite, |delta| > |owned| → realizes `(price − avg) × owned`, reopens at price.
  *
- * Halts are sticky (only a balance adjustment re-arms the slot): `MissingAccountCurrency` /
- * `MissingFx` when the price is unknown, `MissingCostBasis` when a realization has no
+ * Halts are sticky (only a balance adjustment re-arms the slot): `MissingAccountCurrency`
+ * when the account has no currency, `MissingFx` when a fill that realizes has no rate (one
+ * that realizes nothing leaves the slot without an average), `MissingCostBasis` when a realization has no
  * average (a same-direction fill without one leaves the slot basis-less, not halted), `MissingInitialPnl` when a non-flat slot never had its P&L set,
  * `ArithmeticOverflow`. A halted slot still follows its average when the price is known.
  *
@@ -67,6 +68,11 @@ export function applyPositionFill(
   const avg = slot.averageEntryPrice;
 
   if (price === undefined) {
+    // A fill that realizes nothing needs no rate, as in OpenPit (execution.rs: the price is
+    // required only when the fill realizes): without one the average is unknown from here on
+    // and the P&L stays as it was. Only a missing account currency halts it regardless. It
+    // halted MissingFx at the opening fill (found by review against OpenPit, session 30).
+    if (!realizes && priceHalt !== "MissingAccountCurrency") return { averageEntryPrice: undefined, realizedPnl: slot.realizedPnl, outcome: undefined, account: NONE };
     // Unpriced: only a partial reduction keeps a meaningful average.
     const newAverage = realizes && !flips && !owned.add(delta).isZero() ? avg : undefined;
     return halted(slot, newAverage, priceHalt ?? "MissingFx", realizes ? { kind: "halt", reason: priceHalt ?? "MissingFx" } : NONE);

@@ -194,17 +194,22 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     expect(entries(together.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "value", delta: "400", absolute: "400" } });
   });
 
-  it("a missing FX rate halts the position; a realizing fill halts the account line, which then rejects and blocks", () => {
+  // The opening fill realizes nothing, so it needs no rate (OpenPit's execution.rs): the slot
+  // is left without an average and halts at the first fill that realizes (it halted at the
+  // opening fill until session 30).
+  it("a missing FX rate: an opening fill leaves the slot without an average; a realizing fill halts the position and the account line, which then rejects and blocks", () => {
     const settings = defaultSpotFundsSettings();
     settings.pnlBarrier = { lower: pnl("-100") };
     const t = spotEngine(new SpotFundsPolicy(settings));
     t.engine.accounts().setCurrency(ACCOUNT, "EUR");
     seed(t.engine, "USD", "10000");
     const opened = boughtAndFilled(t, "10", "100");
-    expect(entries(opened.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "halted", reason: "MissingFx" } });
+    expect(entries(opened.accountAdjustments).map((e) => e.realizedPnl)).toEqual([undefined, undefined]);
+    expect(t.policy.holdings(ACCOUNT).get("AAPL")?.averageEntryPrice).toBeUndefined();
     expect(opened.accountBlocks).toEqual([]);
     const sold = soldAndFilled(t, "5", "110");
     expect(pnlResults(sold)).toEqual([{ kind: "halted", reason: "MissingFx" }]);
+    expect(t.policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl).toEqual({ kind: "halted", reason: "MissingFx" });
     expect(sold.accountBlocks).toEqual([
       { policy: "SpotFundsPolicy", code: "PnlKillSwitchTriggered", reason: "account pnl calculation halted", details: "halt reason MissingFx" },
     ]);
