@@ -280,7 +280,9 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           const id = session.channelId!;
           stopStream("policy");
           state.afterDurable(() => forget(id));
-          graceTimer = setTimeout(() => state.afterDurable(end), limits.shutdownGraceMs ?? 5_000);
+          // A timer, outside any command: a journal a shutdown closed meanwhile must not throw
+          // into the process (the shutdown cuts the stream then).
+          graceTimer = setTimeout(() => guarded("ending a stream whose channel a policy closed", () => state.afterDurable(end)), limits.shutdownGraceMs ?? 5_000);
           graceTimer.unref?.();
         }
       };
