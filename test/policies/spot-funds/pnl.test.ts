@@ -204,7 +204,7 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     t.engine.accounts().setCurrency(ACCOUNT, "EUR");
     seed(t.engine, "USD", "10000");
     const opened = boughtAndFilled(t, "10", "100");
-    expect(entries(opened.accountAdjustments).map((e) => e.realizedPnl)).toEqual([undefined, undefined]);
+    expect(entries(opened.accountAdjustments).map((e) => (e as { realizedPnl?: unknown }).realizedPnl)).toEqual([undefined, undefined]);
     expect(t.policy.holdings(ACCOUNT).get("AAPL")?.averageEntryPrice).toBeUndefined();
     expect(opened.accountBlocks).toEqual([]);
     const sold = soldAndFilled(t, "5", "110");
