@@ -186,11 +186,21 @@ function stricter(best: TradingStateEntry | undefined, e: TradingStateEntry | un
 
 /**
  * Worst case: every open order on `side` fills first. True iff the position is on the
- * other side of zero and the order, after them, takes it at most to zero.
+ * other side of zero and the order, after them, takes it at most to zero. A worst case past
+ * the decimal range is past it on the order's own side (both terms are), so the order does
+ * not reduce (found by review: the sum threw, an internal error after earlier policies'
+ * start hooks had counted the order).
  */
 export function reducesPosition(position: PositionSize, pending: Quantity, side: "BUY" | "SELL", quantity: Quantity): boolean {
-  const after = position.add(PositionSize.fromQuantityAndSide(pending, side)).add(PositionSize.fromQuantityAndSide(quantity, side));
-  return side === "BUY" ? position.isNegative() && !after.isPositive() : position.isPositive() && !after.isNegative();
+  if (side === "BUY" ? !position.isNegative() : !position.isPositive()) return false;
+  let after: PositionSize;
+  try {
+    after = position.add(PositionSize.fromQuantityAndSide(pending, side)).add(PositionSize.fromQuantityAndSide(quantity, side));
+  } catch (e) {
+    if (e instanceof ParamError && e.code === "Overflow") return false;
+    throw e;
+  }
+  return side === "BUY" ? !after.isPositive() : !after.isNegative();
 }
 
 /**
