@@ -6,6 +6,8 @@ import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import type { Side } from "../../param/enums.js";
 import { PositionSize, Quantity } from "../../param/values.js";
+import { Dec } from "../../param/decimal-value.js";
+import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { worstQuantity } from "../../engine/account-book/worst-case.js";
@@ -32,6 +34,25 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
   return [before, up.gte(downAfter) ? up : downAfter];
 }
+
+/**
+ * `worstWith(entry, side, extra)`'s after > before, in unbounded arithmetic (decimal.js, 96
+ * digits: exact for these sums): for a book whose worst case is past the decimal range, where
+ * `worstWith` throws. Only on that path; the figures are compared, never kept.
+ */
+export function raisesWorstUnbounded(entry: BookInstrument | undefined, side: Side, extra: Decimal): boolean {
+  if (extra.isZero()) return false;
+  const position = entry === undefined ? DEC_ZERO : entry.position.decimal;
+  const buys = entry === undefined ? DEC_ZERO : entry.pendingBuy.decimal;
+  const sells = entry === undefined ? DEC_ZERO : entry.pendingSell.decimal;
+  const up = position.plus(buys).abs();
+  const down = position.minus(sells).abs();
+  const before = up.gte(down) ? up : down;
+  const after = side === "BUY" ? Dec.max(position.plus(buys).plus(extra).abs(), down) : Dec.max(up, position.minus(sells).minus(extra).abs());
+  return after.gt(before);
+}
+
+const DEC_ZERO = new Dec(0);
 
 export type Exposure = { readonly ok: true; readonly notional: PositionSize } | ExposureFailure;
 

@@ -18,7 +18,7 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING, notConfigured } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
-import { grossExposure, grossExposurePair, worstWith } from "./exposure.js";
+import { grossExposure, grossExposurePair, raisesWorstUnbounded, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { fxRate } from "./limit-price.js";
 import { ExactSum } from "../../param/exact-sum.js";
@@ -110,10 +110,35 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
       return this.#check(ctx, accountId, limit, instrument, side, footprint.quantity, volumeOnly);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      // A figure past the decimal domain (a quantity of 1e27 at 100): every notional is
-      // non-negative, so the total with the order is past it too, and past any limit.
-      return { rejects: grossExposureBeyondRange(limit.maxNotional, limit.settlementAsset) };
+      return this.#pastRange(ctx, accountId, limit, instrument, side, footprint.quantity, volumeOnly);
     }
+  }
+
+  /**
+   * A figure past the decimal domain (a quantity of 1e27 at 100): every notional is
+   * non-negative, so the total with the order is past it too, and past any limit, unless the
+   * order does not raise its instrument's worst case, which passes whatever the figures (found
+   * by review: the worst case now past the range refused a reducing order). Decided in
+   * unbounded arithmetic; a market order by volume is sized at the reference price, as in
+   * `#checkVolumeOnly`.
+   */
+  #pastRange(
+    ctx: PreTradeContext,
+    accountId: AccountId,
+    limit: ExposureLimit,
+    instrument: Instrument,
+    side: Side,
+    quantity: Quantity,
+    volumeOnly: Volume | undefined,
+  ): PolicyPreTradeResult | undefined {
+    const beyond: PolicyPreTradeResult = { rejects: grossExposureBeyondRange(limit.maxNotional, limit.settlementAsset) };
+    const entry = ctx.book.entry(accountId, instrument);
+    if (volumeOnly === undefined) return raisesWorstUnbounded(entry, side, quantity.decimal) ? beyond : undefined;
+    const ref = referencePrice(this.marketData, instrument, accountId, ctx.accountGroup());
+    if (!ref.ok) return { rejects: referenceUnavailable(instrument, ref.reason) };
+    const sizing = ref.price.abs();
+    if (sizing.isZero()) return beyond;
+    return raisesWorstUnbounded(entry, side, volumeOnly.decimal.dividedBy(sizing.decimal)) ? beyond : { sizingPrice: sizing };
   }
 
   /** The check once the order's limit applies: worst cases, then the account's total at reference prices. */
