@@ -3,8 +3,6 @@ import type { PolicyBlock } from "../engine/pretrade/policy.js";
 import { missingField, type PolicyReject } from "../model/reject.js";
 import { Decimal } from "decimal.js";
 import type { DecimalValue, ValueType } from "../param/decimal-value.js";
-import { ParamError } from "../param/param-error.js";
-import { Price } from "../param/values.js";
 import type { ControlScope } from "../model/control-scope.js";
 
 /**
@@ -54,21 +52,16 @@ export function instrumentText(i: { readonly underlyingAsset: string; readonly s
 /**
  * How far `value` is from `reference`, as a percentage of |reference| with two decimals
  * (`6.00`), rounded up so a refused deviation never reads as the band itself: texts stay
- * short however long the quotient. A fat-finger price near the edge
- * of the decimal domain has a deviation the domain cannot hold; it is computed unbounded
- * then, so the reject still says how far off it is.
+ * short however long the quotient. Computed unbounded (decimal.js, 96 digits: the quotient
+ * of two values of the decimal domain needs at most 63 to be rounded up correctly), so a
+ * price near the edge of the domain still says how far off it is (found by review: the
+ * quotient was first rounded half-even to the domain's 28 digits, so a price a hair past a
+ * 100 % band read "100.00 %", and a deviation with no room for decimals had none).
  */
 export function deviationPercentText(value: DecimalValue, reference: DecimalValue): string {
   if (reference.isZero()) return "inf";
-  try {
-    return value.sub(reference).abs().mul(HUNDRED).div(reference.abs()).rounded(2, "up").toString();
-  } catch (e) {
-    if (!(e instanceof ParamError)) throw e;
-    return value.decimal.minus(reference.decimal).abs().times(100).dividedBy(reference.decimal.abs()).toFixed(2, Decimal.ROUND_CEIL);
-  }
+  return value.decimal.minus(reference.decimal).abs().times(100).dividedBy(reference.decimal.abs()).toFixed(2, Decimal.ROUND_CEIL);
 }
-
-const HUNDRED = Price.fromInt(100);
 
 /** Where an operator control is set, for reject texts: never the account's id. */
 export function whereSet(scope: ControlScope): string {
