@@ -42,6 +42,13 @@ function fileSink(dataDir: string): SnapshotSink {
 
 export class SnapshotSchedule {
   private lastSequence: bigint;
+  /**
+   * Where the record count towards the next scheduled snapshot starts: the last snapshot
+   * written, or the last attempt that failed. A failure waits for the schedule again (another
+   * snapshotEveryRecords records, or snapshotEverySeconds): counted from lastSequence, which a
+   * failure does not move, the count still held and a full disk was retried every turn.
+   */
+  private countFrom: bigint;
   /** The sequence of the newest valid snapshot written (or restored from), if any. */
   private onDisk: bigint | undefined;
   private lastAt = performance.now();
@@ -53,7 +60,10 @@ export class SnapshotSchedule {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly everyRecords: bigint;
   private readonly sink: SnapshotSink;
-  /** The last failure, if the last attempt failed (reported on stderr, tried again on schedule). */
+  /**
+   * The last failure, if the last attempt failed (reported on stderr, tried again on schedule:
+   * after another snapshotEveryRecords records or snapshotEverySeconds from the failed attempt).
+   */
   lastError: string | undefined;
 
   constructor(
@@ -66,6 +76,7 @@ export class SnapshotSchedule {
     // journal's own figure falls back to the newest snapshot file's name, which may be a
     // damaged one whose records recovery has just replayed from the segments.
     this.lastSequence = options.restoredSnapshot ?? 0n;
+    this.countFrom = this.lastSequence;
     this.everyRecords = BigInt(options.snapshotEveryRecords);
     this.sink = options.sink ?? fileSink(options.dataDir);
   }
@@ -101,9 +112,9 @@ export class SnapshotSchedule {
 
   private check(): void {
     if (this.writing || this.stopped) return;
-    const pending = this.journal.lastSequence - this.lastSequence;
-    if (pending <= 0n) return;
-    const byCount = this.everyRecords > 0n && pending >= this.everyRecords;
+    // Anything since the last snapshot written (a failed attempt wrote none).
+    if (this.journal.lastSequence - this.lastSequence <= 0n) return;
+    const byCount = this.everyRecords > 0n && this.journal.lastSequence - this.countFrom >= this.everyRecords;
     const byTime = this.options.snapshotEverySeconds > 0 && performance.now() - this.lastAt >= this.options.snapshotEverySeconds * 1000;
     if (!byCount && !byTime) return;
     // Not inside the command that crossed the line: its answer must not wait for a snapshot.
@@ -136,6 +147,7 @@ export class SnapshotSchedule {
   }
 
   private async write(): Promise<bigint | undefined> {
+    // Also the time the next scheduled attempt counts from when this one fails.
     this.lastAt = performance.now();
     let sequence: bigint | undefined;
     try {
@@ -157,11 +169,15 @@ export class SnapshotSchedule {
       // recovery falls back to the previous one and still finds every record after it.
       const previous = this.lastSequence;
       this.lastSequence = sequence;
+      this.countFrom = sequence;
       await this.sink.prune(previous);
       this.lastError = undefined;
     } catch (e) {
       // A snapshot is an optimisation: the journal still holds everything. Say so and go on.
       this.lastError = e instanceof Error ? e.message : String(e);
+      // Tried again on schedule, counted from this attempt (not the next turn: the check after
+      // every write would start another at once, each encoding the whole state).
+      this.countFrom = sequence ?? this.journal.lastSequence;
       process.stderr.write(`openpit-sidecar: snapshot${sequence === undefined ? "" : ` at record ${sequence}`} failed: ${this.lastError}\n`);
     }
     return sequence;

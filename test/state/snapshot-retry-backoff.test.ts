@@ -1,0 +1,96 @@
+/**
+ * Found by review (session 30): a snapshot that kept failing (a full disk: ENOSPC at its
+ * temporary file) was retried every event-loop turn. A failure did not move the sequence the
+ * record count started from, so the count still held, and the check after every write started
+ * the next attempt at once: a whole-state encode and a stderr line per turn, with no command
+ * coming in. Now a failed attempt waits for the schedule again: another snapshotEveryRecords
+ * records, or snapshotEverySeconds, counted from the attempt that failed.
+ */
+import { afterEach, expect, it, vi } from "vitest";
+import { SnapshotSchedule } from "../../src/state/snapshot-schedule.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+async function turns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+it("a failing snapshot is tried again after another snapshotEveryRecords records or snapshotEverySeconds, not every turn", async () => {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  let now = 0;
+  vi.spyOn(performance, "now").mockImplementation(() => now);
+  const stderr: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+
+  let last = 0n;
+  const journal = {
+    get lastSequence() {
+      return last;
+    },
+    flush: async () => {},
+    noteSnapshot: () => {},
+  };
+  const state = { onCommand: undefined as undefined | (() => void), snapshot: () => ({ sequence: last }) };
+  const attempts: bigint[] = [];
+  const written: bigint[] = [];
+  const pruned: bigint[] = [];
+  let diskFull = true;
+  const schedule = new SnapshotSchedule(state as never, journal as never, {
+    dataDir: "",
+    snapshotEveryRecords: 5,
+    snapshotEverySeconds: 300,
+    sink: {
+      begin: (seq) => {
+        attempts.push(seq);
+        return async () => {
+          if (diskFull) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+          written.push(seq);
+        };
+      },
+      prune: async (previous) => void pruned.push(previous),
+    },
+  });
+  schedule.start();
+  const command = async (to: bigint) => {
+    last = to;
+    state.onCommand!();
+    await turns();
+  };
+
+  // The count crosses 5: one attempt, which fails; then nothing, however many turns pass.
+  await command(5n);
+  expect(attempts).toEqual([5n]);
+  expect(schedule.lastError).toMatch(/ENOSPC/);
+  // Four more records: not yet another snapshotEveryRecords since the failed attempt.
+  await command(9n);
+  expect(attempts).toEqual([5n]);
+  // The fifth: tried again (still failing).
+  await command(10n);
+  expect(attempts).toEqual([5n, 10n]);
+  // No command for a while: the clock check once a second starts nothing before snapshotEverySeconds...
+  now = 299_000;
+  vi.advanceTimersByTime(1_000);
+  await turns();
+  expect(attempts).toEqual([5n, 10n]);
+  // ...and one attempt once that much time passed since the failed attempt; the disk has room again.
+  diskFull = false;
+  now = 300_000;
+  vi.advanceTimersByTime(1_000);
+  await turns();
+  expect({ attempts, written, pruned }).toEqual({ attempts: [5n, 10n, 10n], written: [10n], pruned: [0n] });
+  expect(schedule.lastError).toBeUndefined();
+  expect(stderr.filter((l) => l.includes("snapshot at record"))).toEqual([
+    "openpit-sidecar: snapshot at record 5 failed: ENOSPC: no space left on device\n",
+    "openpit-sidecar: snapshot at record 10 failed: ENOSPC: no space left on device\n",
+  ]);
+
+  // After a success, as before: the next one after snapshotEveryRecords records from it.
+  await command(14n);
+  expect(written).toEqual([10n]);
+  await command(15n);
+  expect({ attempts, written, pruned }).toEqual({ attempts: [5n, 10n, 10n, 15n], written: [10n, 15n], pruned: [0n, 10n] });
+  schedule.stop();
+});
