@@ -12,7 +12,7 @@ import { endOfNonZero } from "./segment-format.js";
 import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { readJournal } from "./journal-reader.js";
 import { findValidRecord } from "./segment-scan.js";
-import { readLatestSnapshot } from "./snapshot-files.js";
+import { durableCover, readLatestSnapshot } from "./snapshot-files.js";
 
 /** The cut was not made: nothing in the directory was changed. */
 export class JournalCutRefusedError extends Error {
@@ -56,11 +56,15 @@ export function cutJournal(dataDir: string, keepThrough: bigint, now: Date): Jou
 }
 
 function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
-  // Read as recovery reads it: from the newest snapshot that checks out.
+  // Read as recovery reads it: from the newest snapshot that checks out, with every record up
+  // to the newest snapshot file (valid or not: durableCover) known durable. Found by review
+  // (session 30): read with only the valid snapshot's cover, a bad last record under a damaged
+  // newer snapshot was a torn tail here ("nothing to cut") while recovery refused it.
   const snapshotSeq = readLatestSnapshot(dir)?.seq ?? 0n;
-  const damage = findDamage(dir, snapshotSeq);
+  const cover = durableCover(dir);
+  const damage = findDamage(dir, snapshotSeq, cover);
   if (damage === undefined) {
-    const last = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq }).lastSequence;
+    const last = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: cover }).lastSequence;
     throw new JournalCutRefusedError(`nothing to cut: the journal reads back whole (last record ${last > snapshotSeq ? last : snapshotSeq})`);
   }
   const lastIntact = damage.expectedSequence - 1n;
@@ -76,12 +80,13 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
     const behind = recordAfter(dir, segments.slice(at).map((s) => s.file), damage.offset + 1, snapshotSeq + 1n);
     if (behind !== undefined) {
       throw new JournalCutRefusedError(
-        `${damage.message}; the newest snapshot covers records up to ${snapshotSeq}, past the damage, so a cut would drop record ${behind} and any after it, which only the journal holds; restore the directory from a backup`,
+        `${damage.message}; the newest valid snapshot covers records up to ${snapshotSeq}, past the damage, so a cut would drop record ${behind} and any after it, which only the journal holds; restore the directory from a backup`,
       );
     }
   }
   // Snapshots past the cut cannot check out (the newest valid one is at or before it), except
   // one that covers the damage: it stays, recovery restores it and the journal resumes after it.
+  // A damaged one past the cut moves out too: its name would still say its records were durable.
   const keptSnapshots = snapshotSeq > lastIntact ? snapshotSeq : lastIntact;
   const laterFiles = [
     ...segments.slice(at + 1).map((s) => s.file),
@@ -133,7 +138,7 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
     }
   }
 
-  const read = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq });
+  const read = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: durableCover(dir) });
   return {
     dataDir: dir,
     cutDir,
@@ -148,9 +153,9 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
 }
 
 /** The damage recovery would refuse, if any (a torn tail is not damage: recovery handles it). */
-function findDamage(dir: string, snapshotSeq: bigint): JournalCorruptionError | undefined {
+function findDamage(dir: string, snapshotSeq: bigint, durableThrough: bigint): JournalCorruptionError | undefined {
   try {
-    readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: snapshotSeq });
+    readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough });
     return undefined;
   } catch (e) {
     if (e instanceof JournalCorruptionError) return e;

@@ -21,8 +21,10 @@ export interface ReadJournalOptions {
    */
   readonly onRecord?: RecordCallback;
   /**
-   * The last record known durable (the restored snapshot's sequence; default 0): zeros where
-   * a record up to it should be are corruption, never a torn tail's hole (segment-scan.ts).
+   * The last record known durable (the newest snapshot file's sequence, valid or not:
+   * durableCover; default 0): zeros or a bad record where a record up to it should be are
+   * corruption, never a torn tail (segment-scan.ts). Recovery, the journal CLI and the cut
+   * all read with it, so they agree on what is damage.
    */
   readonly durableThrough?: bigint;
 }

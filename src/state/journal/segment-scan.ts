@@ -11,6 +11,7 @@ import {
   frameCrcOk,
   frameSeq,
   isZero,
+  snapshotFileName,
 } from "./segment-format.js";
 
 /** Where the data of the last segment stops at something other than a clean end. */
@@ -44,7 +45,7 @@ export interface ScanOptions {
   readonly fromSeq: number;
   /** Only the last segment may end in a torn tail; damage anywhere else is corruption. */
   readonly isLast: boolean;
-  /** Records known durable (a snapshot covers them): a hole among them is damage (endOfDataOrBad). */
+  /** Records known durable (the newest snapshot file covers them): a hole among them is damage (endOfDataOrBad). */
   readonly durableThrough: number;
   readonly onRecord: RecordCallback | undefined;
 }
@@ -129,7 +130,14 @@ function badData(buf: Buffer, o: ScanOptions, at: number, expect: number, reason
   // A snapshot covers it, and a snapshot is written only once its records are durable: no
   // crash tears such a record, so this is damage (as a hole there is, endOfDataOrBad).
   if (expect <= o.durableThrough) {
-    throw new JournalCorruptionError(o.file, at, BigInt(expect), `${reason}; the restored snapshot covers records up to ${o.durableThrough}, which were durable: damage, not a torn tail`);
+    // Named by its file: it is the newest snapshot file, which need not be the one restored
+    // (a damaged newer one is passed over, but its name still proves its records durable).
+    throw new JournalCorruptionError(
+      o.file,
+      at,
+      BigInt(expect),
+      `${reason}; ${snapshotFileName(BigInt(o.durableThrough))} covers records up to ${o.durableThrough}, which were durable before it was written: damage, not a torn tail`,
+    );
   }
   return { file: o.file, offset: at, expectedSequence: BigInt(expect), reason, zeroFillUntil: endOfNonZero(buf, at) };
 }

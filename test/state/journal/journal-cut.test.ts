@@ -160,7 +160,7 @@ describe("journal cut", () => {
     flipByte(path.join(dir, FIRST), at + 20);
     const before = contents(dir);
     expect(refused(() => cutJournal(dir, 4n, NOW))).toMatch(
-      /; the newest snapshot covers records up to 10, past the damage, so a cut would drop record 11 and any after it, which only the journal holds; restore the directory from a backup$/,
+      /; the newest valid snapshot covers records up to 10, past the damage, so a cut would drop record 11 and any after it, which only the journal holds; restore the directory from a backup$/,
     );
     expect(contents(dir)).toEqual(before);
 
