@@ -9,7 +9,7 @@ import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
 import { cutJournal, JournalCutRefusedError } from "./journal-cut.js";
 import { readCutTail } from "./cut-tail.js";
-import { durableCover, listSnapshots } from "./snapshot-files.js";
+import { durableCover, listSnapshots, type SnapshotListing } from "./snapshot-files.js";
 import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
 
@@ -90,7 +90,13 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
     if (args.command === "cut") return cut(dir, args.after!, now(), io);
     // Segments a snapshot made unnecessary are deleted: by default, start where the journal does.
     const from = args.from ?? firstSequence(dir);
-    return args.command === "inspect" ? inspect(dir, from, args.from ?? 0n, args.limit, io) : status(dir, from, io);
+    const snapshots = listSnapshots(dir);
+    // Read as recovery accepts it: records up to the newest snapshot file are durable (damage
+    // among them is refused), and a gap the newest valid snapshot covers is no damage. Found by
+    // review (session 30): after a cut that snapshot covers, the sidecar started and appended
+    // past the gap while status and inspect called the directory corrupt.
+    const reading = { durableThrough: durableCover(dir), coveredThrough: snapshots.find((s) => s.invalid === undefined)?.seq ?? 0n };
+    return args.command === "inspect" ? inspect(dir, from, args.from ?? 0n, args.limit, reading, snapshots, io) : status(dir, from, reading, snapshots, io);
   } catch (e) {
     const what = e instanceof JournalCorruptionError || e instanceof JournalCutRefusedError ? e.message : `journal-cli: ${(e as Error).message}`;
     io.err(`${what}\n`);
@@ -104,7 +110,13 @@ function firstSequence(dir: string): bigint {
 }
 
 /** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */
-function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: number, io: CliOutput): number {
+/** How the CLI reads a directory: with recovery's cover (durableThrough) and what a valid snapshot covers. */
+interface Reading {
+  readonly durableThrough: bigint;
+  readonly coveredThrough: bigint;
+}
+
+function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: number, reading: Reading, snapshots: readonly SnapshotListing[], io: CliOutput): number {
   let printed = 0;
   let chunk: string[] = [];
   const print = (seq: bigint, payload: Uint8Array, file: string, offset: number): void => {
@@ -123,14 +135,14 @@ function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: num
   // A --from inside the tail file starts the moved segments at their first record (found by
   // review, session 29: read from it, they were refused as missing records).
   const segmentsFrom = tail !== undefined && fromSequence < firstSequence(dir) ? firstSequence(dir) : fromSequence;
-  const result = readJournal(dir, { fromSequence: segmentsFrom, durableThrough: durableCover(dir), onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
+  const result = readJournal(dir, { fromSequence: segmentsFrom, ...reading, onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
   if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
   const summary = {
     records: result.records + (tail?.length ?? 0),
     ...(tail ? { cutTailRecords: tail.length } : {}),
     printed,
     segments: result.segments.length,
-    snapshots: listSnapshots(dir).length,
+    snapshots: snapshots.length,
     lastSequence: String(result.lastSequence),
     tornTail: tornJson(result.tornTail) ?? null,
   };
@@ -138,8 +150,8 @@ function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: num
   return 0;
 }
 
-function status(dir: string, fromSequence: bigint, io: CliOutput): number {
-  const result = readJournal(dir, { fromSequence, durableThrough: durableCover(dir) });
+function status(dir: string, fromSequence: bigint, reading: Reading, snapshots: readonly SnapshotListing[], io: CliOutput): number {
+  const result = readJournal(dir, { fromSequence, ...reading });
   const segments = result.segments.map((s) => ({
     file: s.file,
     firstSequence: String(s.firstSequence),
@@ -154,7 +166,7 @@ function status(dir: string, fromSequence: bigint, io: CliOutput): number {
     lastSequence: String(result.lastSequence),
     end: result.end ? { file: result.end.file, offset: result.end.offset } : null,
     tornTail: tornJson(result.tornTail) ?? null,
-    snapshots: listSnapshots(dir).map((s) => ({ file: s.file, seq: String(s.seq), bytes: s.bytes, valid: s.invalid === undefined, ...(s.invalid ? { invalid: s.invalid } : {}) })),
+    snapshots: snapshots.map((s) => ({ file: s.file, seq: String(s.seq), bytes: s.bytes, valid: s.invalid === undefined, ...(s.invalid ? { invalid: s.invalid } : {}) })),
   };
   io.out(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;

@@ -27,6 +27,13 @@ export interface ReadJournalOptions {
    * all read with it, so they agree on what is damage.
    */
   readonly durableThrough?: bigint;
+  /**
+   * The sequence a valid snapshot covers (default 0): a gap between segments whose missing
+   * records are all at or below it is not an error. Recovery, reading from after that
+   * snapshot, never needs them (a cut the snapshot covers leaves such a gap); the journal CLI
+   * reads from the oldest segment with it, so it accepts what recovery accepts.
+   */
+  readonly coveredThrough?: bigint;
 }
 
 export interface SegmentInfo {
@@ -77,6 +84,7 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
   const fromSequence = asked < 1n ? 1n : asked; // sequences start at 1
   const from = fromSequence > MAX_SEQUENCE ? Number.POSITIVE_INFINITY : Number(fromSequence);
   const durableThrough = Number(options.durableThrough ?? 0n);
+  const covered = options.coveredThrough ?? 0n;
   const files = listSegments(dataDir);
   const segments: SegmentInfo[] = [];
   let records = 0;
@@ -107,7 +115,7 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
         `segment starts at record ${first} but ${prevFile} already holds records up to ${prevNext - 1}`,
       );
     }
-    if (prevNext !== undefined && first > prevNext && first > from) {
+    if (prevNext !== undefined && first > prevNext && first > from && firstSequence - 1n > covered) {
       throw new JournalCorruptionError(
         file,
         0,
