@@ -10,8 +10,8 @@ import { FileJournal } from "./journal/file-journal.js";
 import { ensureDirDurable, fsyncDirSync } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
-import { readJournal } from "./journal/journal-reader.js";
-import { durableCover, readLatestSnapshot } from "./journal/snapshot-files.js";
+import { readJournal, type JournalReadResult } from "./journal/journal-reader.js";
+import { durableCover, readSnapshots, type SkippedSnapshot } from "./journal/snapshot-files.js";
 import { decodePlain } from "./plain-data.js";
 import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
@@ -87,7 +87,8 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   }
   // The settings this configuration asks for; the journal's history may say otherwise.
   const configured = state.executionSettings();
-  const snapshot = readLatestSnapshot(dataDir);
+  const { latest: snapshot, skipped } = readSnapshots(dataDir);
+  if (snapshot === undefined && skipped.length > 0) refuseWithoutValidSnapshot(dataDir, skipped);
   if (snapshot) {
     try {
       state.restore(decodePlain(snapshot.data) as StateSnapshot);
@@ -130,7 +131,7 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   const { rolledBack, settingsChanged } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);
   return {
     snapshotSequence: snapshot?.seq,
-    skippedSnapshots: (snapshot?.skipped ?? []).map((s) => `${s.file}: ${s.reason}`),
+    skippedSnapshots: skipped.map((s) => `${s.file}: ${s.reason}`),
     replayed: read.records,
     lastSequence: journal.lastSequence,
     tornTail: read.tornTail && `${read.tornTail.file}@${read.tornTail.offset}`,
@@ -138,6 +139,36 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     settingsChanged,
     ms: performance.now() - started,
   };
+}
+
+/**
+ * Snapshot files exist and none checks out. The journal's records ran on the state the first
+ * start wrote as snapshot 0 (the configuration of that day), and the configuration file may no
+ * longer give it: replayed on today's file, acknowledged commands could be decided again,
+ * differently, and the start would report success (found by review, session 30). Refused,
+ * naming the files and the way out; unless the journal holds no record at all and no snapshot
+ * file names a later one (nothing ever ran on that state: the start is a first start).
+ */
+function refuseWithoutValidSnapshot(dataDir: string, skipped: readonly SkippedSnapshot[]): void {
+  const cover = durableCover(dataDir);
+  let read: JournalReadResult | undefined;
+  let damage: string | undefined;
+  try {
+    read = readJournal(dataDir, { durableThrough: cover });
+  } catch (e) {
+    if (!(e instanceof JournalCorruptionError)) throw e;
+    damage = e.message;
+  }
+  if (cover === 0n && read !== undefined && read.lastSequence === 0n) return;
+  const named = skipped.map((s) => `${s.file} (${s.reason})`).join(", ");
+  const them = skipped.length === 1 ? "that file" : "those files";
+  const wayOut =
+    read !== undefined && read.lastSequence >= cover
+      ? `the journal still holds every record from 1 to ${read.lastSequence}: if the configuration file is the one this directory was first started with, move ${them} out of the directory (e.g. into ${path.join(dataDir, "damaged-snapshots")}) and start again, which replays the whole journal on it; otherwise restore the directory from a backup`
+      : `the journal no longer holds every record from 1 (${damage ?? `it ends at record ${read!.lastSequence}, below the ${cover} the newest snapshot file covers`}): restore the directory from a backup`;
+  throw new DurableStateError(
+    `no snapshot checks out: ${named}; the journal's records ran on the state its first start wrote as snapshot 0, which the configuration file may no longer give, so it is not rebuilt from the file; ${wayOut}`,
+  );
 }
 
 /** Durable modes need every stateful policy's state in the snapshots. */

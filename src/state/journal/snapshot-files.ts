@@ -131,6 +131,15 @@ export function durableCover(dataDir: string): bigint {
 
 /** The newest snapshot that checks out; newer invalid ones are listed in `skipped`. undefined when none is valid. */
 export function readLatestSnapshot(dataDir: string): LatestSnapshot | undefined {
+  return readSnapshots(dataDir).latest;
+}
+
+/**
+ * The newest snapshot that checks out (undefined when none does), and the newer snapshot files
+ * that did not, passed over: every file when none checks out (found by review, session 30:
+ * readLatestSnapshot dropped them then, and a start reported no skipped snapshot).
+ */
+export function readSnapshots(dataDir: string): { readonly latest: LatestSnapshot | undefined; readonly skipped: readonly SkippedSnapshot[] } {
   const skipped: SkippedSnapshot[] = [];
   for (const { file, seq } of listSnapshotFiles(dataDir)) {
     let buf: Buffer;
@@ -141,10 +150,10 @@ export function readLatestSnapshot(dataDir: string): LatestSnapshot | undefined 
       continue;
     }
     const invalid = checkSnapshot(buf, seq);
-    if (invalid === undefined) return { seq, data: buf.subarray(SNAPSHOT_HEADER_BYTES), file, skipped };
+    if (invalid === undefined) return { latest: { seq, data: buf.subarray(SNAPSHOT_HEADER_BYTES), file, skipped }, skipped };
     skipped.push({ file, reason: invalid });
   }
-  return undefined;
+  return { latest: undefined, skipped };
 }
 
 /** Every snapshot file, newest first, each checked (reads them all: for diagnostics). */
