@@ -6,7 +6,8 @@ import { AccountGroupId, PolicyGroupId } from "../param/index.js";
 import { Engine, ManualClock, type Clock } from "../engine/index.js";
 import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
 import { ttlOf } from "../state/admin-commands.js";
-import { POLICY_CATALOG, unknownNamedPolicy } from "../policies/catalog.js";
+import { POLICY_CATALOG, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
+import { policySettingsTooLarge } from "../server/config/settings-size.js";
 import { ConfigError } from "../server/config/load-config.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
@@ -41,6 +42,12 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     builder.policy(entry.create(p.settings ?? {}, `config.policies[${i}].settings`, { policyGroupId, marketData }));
   });
   const engine = builder.build();
+  config.policies.forEach((p, i) => {
+    // Bounded as they apply and read back, as a runtime change is (settings-size.ts).
+    const policy = engine.policy(p.type);
+    const tooLarge = policy === undefined ? undefined : policySettingsTooLarge(shownSettingsJson(policy));
+    if (tooLarge !== undefined) throw new ConfigError(`config.policies[${i}].settings: ${tooLarge}`);
+  });
   config.policies.forEach((p, i) => {
     const entry = POLICY_CATALOG.get(p.type)!;
     // Only policies whose settings name others (the update parser may refuse construction-only fields).

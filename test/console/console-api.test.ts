@@ -251,7 +251,7 @@ describe("console API with a security section", () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
       http(port, "/console/api/admin/BlockAccount", { method: "POST", headers: { "content-type": "application/json", "x-openpit-console": "1", ...headers }, body });
     const unknownField = JSON.stringify({ accountId: "77", reason: "x", bogus: 1 });
-    const tooLarge = JSON.stringify({ accountId: "77", reason: "x".repeat(1024 * 1024) });
+    const tooLarge = JSON.stringify({ accountId: "77", reason: "x".repeat(4 * 1024 * 1024) });
     const answers = [await post("{not json"), await post(unknownField, bearer("monitor")), await post(tooLarge, bearer("monitor")), await post(unknownField, bearer("operator")), await post(tooLarge, bearer("operator"))];
     expect(answers.map((a) => [a.status, (JSON.parse(a.body) as { code: string }).code])).toEqual([
       [401, "UNAUTHENTICATED"],

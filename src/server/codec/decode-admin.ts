@@ -9,7 +9,6 @@ import { InstrumentId, Pnl, type AccountGroupId, type AccountId } from "../../pa
 import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
 import { CommandError, invalid, missing } from "../../state/command-error.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
-import { policySettingsTooLarge } from "../config/settings-size.js";
 import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
@@ -148,8 +147,6 @@ export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: s
   if (r.settingsJson.trim() === "") missing("settings_json");
   const settings = parseJsonField(r.settingsJson, "settings_json");
   const expected = r.expectedSettingsJson.trim() === "" ? undefined : parseJsonField(r.expectedSettingsJson, "expected_settings_json");
-  const tooLarge = policySettingsTooLarge(settings, expected);
-  if (tooLarge !== undefined) invalid("settings_json", tooLarge);
   return expected === undefined ? { policy, settings } : { policy, settings, expected };
 }
 

@@ -16,7 +16,6 @@ import {
   readString,
   type Json,
 } from "../../policies/settings-json.js";
-import { policySettingsTooLarge } from "./settings-size.js";
 import type { AccountGroupId, AccountId, Asset, InstrumentId } from "../../param/index.js";
 import { POLICY_CATALOG } from "../../policies/catalog.js";
 import { DEFAULT_SECURITY, parseSecurity, type SecurityConfig } from "../security/security-config.js";
@@ -272,8 +271,6 @@ function parsePolicy(json: Json, path: string): PolicyConfig {
   onlyKeys(o, path, ["type", "policyGroupId", "settings"]);
   const type = readString(o.type, `${path}.type`);
   if (!POLICY_CATALOG.has(type)) fail(`${path}.type`, `unknown policy type '${type}' (known: ${[...POLICY_CATALOG.keys()].join(", ")})`);
-  const tooLarge = policySettingsTooLarge(o.settings);
-  if (tooLarge !== undefined) fail(`${path}.settings`, tooLarge);
   return {
     type,
     policyGroupId: optional(o.policyGroupId, `${path}.policyGroupId`, (j, p) => readInteger(j, p, 0, 0xffff)),

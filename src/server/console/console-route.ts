@@ -23,8 +23,13 @@ import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "
 import { MalformedMessage } from "../../transport/service-definition.js";
 
 export const CONSOLE_PREFIX = "/console";
-/** A request body larger than this is refused (413): admin requests are small. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A request body larger than this is refused (413). Admin requests are small but for a
+ * policy's settings: up to 1 MiB of JSON sent twice (the new settings and, for the
+ * compare-and-set, the ones read), each escaped as a string in the body. 1 MiB refused saves
+ * that gRPC took (found by review, session 30); 4 MiB is gRPC's own bound for a request.
+ */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const STATIC: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },

@@ -10,7 +10,8 @@ import {
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
-import { CommandError } from "../../state/command-error.js";
+import { CommandError, invalid } from "../../state/command-error.js";
+import { policySettingsTooLarge } from "../config/settings-size.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import {
@@ -181,8 +182,13 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       // An unknown policy, or one without runtime settings, is refused by the door, which
       // records it FAILED in the audit trail, as for every change naming a policy.
       const configurable = configurableIfAny(state.engine, policy);
-      // Settings are parsed here too, so malformed ones are refused before the journal.
-      configurable?.parseUpdate(settings as never, "settings_json");
+      // Settings are parsed here too, so malformed ones are refused before the journal; and
+      // bounded as they will apply and read back (defaults filled in), which is what the
+      // audit record holds and what a compare-and-set sends again (settings-size.ts).
+      if (configurable !== undefined) {
+        const tooLarge = policySettingsTooLarge(configurable.toJson(configurable.parseUpdate(settings as never, "settings_json")));
+        if (tooLarge !== undefined) invalid("settings_json", tooLarge);
+      }
       return command;
     }),
     getPolicySettings: stateQuery(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
