@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import { connect, type ConnectOptions, type SidecarClients } from "../client/index.js";
+import { connect, isSendableToken, type ConnectOptions, type SidecarClients } from "../client/index.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 
@@ -65,7 +65,11 @@ export function connectOptionsOf(args: ParsedArgs, env: Readonly<Record<string, 
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("--cert and --key go together");
   if (cert !== undefined && ca === undefined) throw new UsageError("--cert needs --ca (a client certificate is only sent over TLS)");
   const tokenFile = option(args, "token-file");
-  const token = option(args, "token") ?? (tokenFile === undefined ? undefined : readFile(tokenFile, "token file").trim()) ?? env.OPENPIT_TOKEN;
+  // The file's and the environment's trailing newline go, as a secret file leaves one.
+  const token = option(args, "token") ?? (tokenFile === undefined ? undefined : readFile(tokenFile, "token file").trim()) ?? env.OPENPIT_TOKEN?.trim();
+  if (token !== undefined && token !== "" && !isSendableToken(token)) {
+    throw new UsageError("the bearer token cannot be sent: only printable ASCII goes in a header (check --token, --token-file or OPENPIT_TOKEN)");
+  }
   const serverName = option(args, "server-name");
   return {
     ...(ca === undefined ? {} : { rootCa: readFile(ca, "CA file") }),

@@ -72,6 +72,7 @@ const CLIENT_KEEPALIVE: ChannelOptions = {
 };
 
 export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
+  refuseUnsendableToken(options);
   refuseCleartextToken(address, options);
   const Ctor = makeGenericClientConstructor(serviceDefinition(service, overrides), service.typeName);
   const channelOptions = {
@@ -109,6 +110,22 @@ export interface SidecarClients {
  * certificates already hold). Checked where every client is made, `makeClient` included
  * (found by review: exported, it took a token in cleartext to any host).
  */
+/**
+ * True when a gRPC header can carry the token (printable ASCII). grpc-js refuses any other
+ * value with an error that quotes it whole, so a token read with its file's newline, or
+ * holding a non-ASCII character, was printed in full in the error (found by review, session 30).
+ */
+export function isSendableToken(token: string): boolean {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(token);
+}
+
+/** A token a header cannot carry is refused here, in words that do not repeat it. */
+function refuseUnsendableToken(options: ConnectOptions): void {
+  if (options.bearerToken !== undefined && !isSendableToken(options.bearerToken)) {
+    throw new Error("bearerToken cannot be sent: only printable ASCII, without spaces at either end, goes in a header (a token file's newline, a non-ASCII character?)");
+  }
+}
+
 function refuseCleartextToken(address: string, options: ConnectOptions): void {
   if (options.bearerToken !== undefined && options.rootCa === undefined && !isLoopbackHost(hostOfTarget(address))) {
     throw new Error(`bearerToken needs rootCa for ${address}: a token is not sent in cleartext off loopback`);
