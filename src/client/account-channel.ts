@@ -148,7 +148,8 @@ export class AccountChannel {
       // The server closed the channel and ends the stream once we half-close: every
       // request already sent is still answered (SHUTTING_DOWN at worst).
       if (m.notice?.notice.case === "shuttingDown") this.stream.stopSending(new Error("the sidecar is shutting down"));
-      // The sidecar closed this channel (the hard throttle): it ends the stream after the answer in flight.
+      // The sidecar closed this channel (the hard throttle): what was sent is answered (refused
+      // SHUTTING_DOWN after the closing answer) and the stream ends once this client half-closes.
       if (m.notice?.notice.case === "channelClosing") this.stream.stopSending(new Error(`the sidecar closed the channel: ${m.notice.notice.value.reason}`));
       onNotice?.(m);
     }, encodeOpenRequest, maxMessageBytes);

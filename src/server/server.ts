@@ -108,7 +108,10 @@ export class SidecarServer {
   readonly metrics: SidecarMetrics;
   readonly log: SidecarLogger;
   private readonly ctx: ServiceContext;
-  /** Told of every refused call or command, after the audit trail has recorded it. */
+  /**
+   * Told of every refused call or command, after the audit trail has recorded it: once per
+   * audit record, so the refused commands of one message come as one (`count` says how many).
+   */
   onDenied: ((denial: Denial) => void) | undefined;
 
   constructor(
@@ -163,7 +166,7 @@ export class SidecarServer {
       metrics,
       log,
       onDenied: (denial) => {
-        metrics.denied(denial.reason);
+        metrics.denied(denial.reason, denial.count ?? 1);
         denials.admit(denial);
         this.onDenied?.(denial);
       },

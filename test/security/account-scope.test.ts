@@ -219,6 +219,7 @@ describe("account scope", () => {
         reason: "PERMISSION_DENIED",
         detail: "reports[1].account_id: principal 'feed-a' may not use account 77; 1 more in the same message refused alike (account_ids: every account they named)",
         accountIds: [FOREIGN_ACCOUNT],
+        count: 2,
       },
     ]);
   });

@@ -82,9 +82,9 @@ export class SidecarMetrics {
     this.eventsPublished.set(e.event.kind, (this.eventsPublished.get(e.event.kind) ?? 0) + 1);
   }
 
-  /** A call or command refused by security (every one, recorded on the audit trail or not). */
-  denied(reason: string): void {
-    this.denials.set(reason, (this.denials.get(reason) ?? 0) + 1);
+  /** `count` calls or commands refused by security (every one, recorded on the audit trail or not). */
+  denied(reason: string, count = 1): void {
+    this.denials.set(reason, (this.denials.get(reason) ?? 0) + count);
   }
 
   /** A monitor fell behind and was dropped with `events` undelivered. */

@@ -54,6 +54,8 @@ export class MessageDenials {
         ...rest,
         detail: `${first.detail}; ${more} more in the same message refused alike${accounts.size > 0 ? " (account_ids: every account they named)" : ""}`,
         ...(accounts.size === 0 ? {} : { accountIds: [...accounts] }),
+        // The metric counts every refusal, not every record.
+        count,
       });
     }
   }

@@ -318,8 +318,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         if (closedByDoor) return refuse(state, m, "SHUTTING_DOWN", CLOSED_BY_POLICY_REFUSAL);
         if (closed || phase === "failed" || (phase === "stopping" && !beforeClose)) return refuse(state, m, "SHUTTING_DOWN", PHASE_REFUSALS.stopping);
         const answered = answerOpenRequest(state, session, m, phase !== "serving");
-        // The door closed this channel (a closing reject, e.g. the hard throttle): the
-        // answer is the stream's last; its ChannelClosing notice went out before it.
+        // The door closed this channel (a closing reject, e.g. the hard throttle): its
+        // ChannelClosing notice went out before this answer; what comes after is refused.
         if (session.channelId !== undefined && !state.channels.has(session.channelId)) closedByDoor = true;
         return answered;
       };

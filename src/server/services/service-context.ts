@@ -68,6 +68,8 @@ export interface Denial {
   readonly reason: "UNAUTHENTICATED" | "PERMISSION_DENIED";
   /** The account a refused command or report named, if any: `QueryAudit{account_id}` finds the attempt. */
   readonly accountIds?: readonly AccountId[];
+  /** How many refusals this one stands for (a message's refused commands of one kind: message-denials.ts); absent: one. */
+  readonly count?: number;
 }
 
 /** What a command is told when the phase refuses it (the same words on every service). */
