@@ -3,6 +3,7 @@
  * this file finds the command, parses its options and turns failures into lines that
  * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error.
  */
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { VERSION } from "../server/version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command, type CommandContext } from "./command.js";
@@ -50,14 +51,36 @@ function commandName(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** Where the operator sees whether a change applied (`: check with '...'`), if the command says. */
+function checkText(command: Command, ctx: CommandContext): string {
+  return command.checkWith ? `: check with '${command.checkWith(ctx.args)}'` : "";
+}
+
 /**
  * What an interrupt left unknown: once a state-changing call was sent, the sidecar may have
  * applied it though no answer came, and exiting 130 alone would read as "nothing happened".
  */
 function interruptedChange(command: Command, ctx: CommandContext): string {
   if (ctx.changeSent === undefined) return "";
-  const check = command.checkWith ? `: check with '${command.checkWith(ctx.args)}'` : "";
-  return ` after ${ctx.changeSent} was sent; the change may be in effect${check}`;
+  return ` after ${ctx.changeSent} was sent; the change may be in effect${checkText(command, ctx)}`;
+}
+
+/**
+ * What a failed call left unknown, as after an interrupt: a change sent whose call then ran
+ * out of time (DEADLINE_EXCEEDED is the client giving up, not the sidecar refusing) or was
+ * cut (UNAVAILABLE, CANCELLED) may have been applied. "No answer in time" alone read as
+ * "nothing happened": after `unblock 42` the operator took the account as still blocked.
+ * Not when the connection was never made ("No connection established": nothing was sent).
+ */
+function failedChange(command: Command, ctx: CommandContext, e: unknown): string {
+  if (ctx.changeSent === undefined) return "";
+  const se = e as Partial<ServiceError>;
+  const inDoubt =
+    se.code === status.DEADLINE_EXCEEDED ||
+    se.code === status.CANCELLED ||
+    (se.code === status.UNAVAILABLE && !/No connection established/i.test(se.details ?? se.message ?? ""));
+  if (!inDoubt) return "";
+  return `; ${ctx.changeSent} was sent, so the change may be in effect${checkText(command, ctx)}`;
 }
 
 /**
@@ -114,7 +137,7 @@ export async function runCli(
     } catch {
       // an unreadable --config was reported as a usage error already
     }
-    io.err(`openpit ${name}: ${explainError(e, target)}\n`);
+    io.err(`openpit ${name}: ${explainError(e, target)}${ctx ? failedChange(command, ctx, e) : ""}\n`);
     return 1;
   } finally {
     ctx?.close();

@@ -2,7 +2,7 @@
  * Found by review: the CLI at its edges. A stream that never answers, a sidecar that ends the
  * stream, TLS settings that do not match, a configuration file that is not JSON, two accounts
  * where one is taken, a token about to cross the network in cleartext, and Ctrl-C during a
- * command that is not `events`: each ends with an exit code and a message that say what
+ * command that is not `events`, a change whose answer never came: each ends with an exit code and a message that say what
  * happened, instead of hanging, exiting 0 or acting on part of the request.
  */
 import { spawn } from "node:child_process";
@@ -216,5 +216,36 @@ describe("the CLI at its edges", () => {
         admin.close();
       }
     }
+  });
+
+  // Found by review (session 30): a change whose call then failed with DEADLINE_EXCEEDED or
+  // UNAVAILABLE said only "no answer from ... in time" (changeSent and checkWith served Ctrl-C
+  // alone): after `unblock 42` the operator took the account as still blocked while the
+  // sidecar may have unblocked it and it traded.
+  it("a change sent and not answered within --timeout says the change may be in effect, and where to look", async () => {
+    const noAnswer = (target: string) => `no answer from ${target} in time: is it the sidecar (and plaintext vs TLS right: --ca)? raise --timeout if it is busy`;
+    const cases: [string[], string][] = [
+      [["configure", "OrderSizeLimitPolicy", "--set", "maxQuantity=20"], "ConfigurePolicy was sent, so the change may be in effect: check with 'openpit policies OrderSizeLimitPolicy'"],
+      [["block", "--group", "7", "--reason", "halt"], "BlockGroup was sent, so the change may be in effect: check with 'openpit groups'"],
+      [["unblock", "42"], "UnblockAccount was sent, so the change may be in effect: check with 'openpit state 42'"],
+    ];
+    for (const [argv, note] of cases) {
+      const admin = await holdingAdmin();
+      try {
+        expect(await run([...argv, "--timeout", "0.3", "--target", admin.target])).toEqual({ code: 1, out: "", err: `openpit ${argv[0]}: ${noAnswer(admin.target)}; ${note}\n` });
+      } finally {
+        admin.close();
+      }
+    }
+  });
+
+  it("a change whose connection is cut before the answer says the change may be in effect; one never sent does not", async () => {
+    const admin = await holdingAdmin();
+    void admin.changeArrived.then(() => admin.close());
+    const cut = await run(["unblock", "42", "--timeout", "30", "--target", admin.target]);
+    expect({ code: cut.code, note: cut.err.endsWith("; UnblockAccount was sent, so the change may be in effect: check with 'openpit state 42'\n") }).toEqual({ code: 1, note: true });
+    // The sidecar is gone now: the call never left, so nothing may be in effect.
+    const refused = await run(["unblock", "42", "--timeout", "30", "--target", admin.target]);
+    expect(refused).toEqual({ code: 1, out: "", err: `openpit unblock: cannot connect to ${admin.target}: is the sidecar running? start it with npm start (or pass --target HOST:PORT)\n` });
   });
 });
