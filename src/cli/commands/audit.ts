@@ -8,12 +8,44 @@ import { enumText, messageJson, NONE, table } from "../output.js";
 
 const OUTCOMES: Record<string, AuditOutcome> = { applied: AuditOutcome.APPLIED, failed: AuditOutcome.FAILED, denied: AuditOutcome.DENIED };
 
-/** ISO 8601 or epoch milliseconds. */
+/** The forms TIME takes, for the usage line and its errors. */
+const TIME_FORMS = "epoch milliseconds (1764669600000), an ISO 8601 date (2026-12-02, midnight UTC) or date-time with Z or an offset (2026-12-02T10:00:00Z, 2026-12-02T10:00+01:00)";
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Epoch milliseconds or ISO 8601 in the forms TIME_FORMS names, nothing else. Found by review
+ * (session 30): anything else went to Date.parse, which read '-5' as 2001-05-01 (local time),
+ * '1 2' as 2001-01-02 and rolled 2026-02-30 over into March, and the query ran on a window
+ * nobody asked for. A date that does not exist (its fields do not survive the round trip) and
+ * a date-time without a zone (local time, while the CLI shows UTC) are refused.
+ */
 function timeOf(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const ms = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag} takes an ISO 8601 time (2026-12-02T10:00:00Z) or epoch milliseconds, not '${text}'`);
-  return ms;
+  const refuse = () => new UsageError(`${flag} takes ${TIME_FORMS}, not '${text}'`);
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    const ms = Number(text);
+    if (!Number.isFinite(ms)) throw refuse();
+    return ms;
+  }
+  const m = ISO_TIME.exec(text);
+  if (!m) throw refuse();
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? "0", m[5] ?? "0", m[6] ?? "0"].map(Number) as [number, number, number, number, number, number];
+  const millis = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const zone = m[8];
+  let offsetMinutes = 0;
+  if (zone !== undefined && zone !== "Z") {
+    const [oh, om] = zone.slice(1).split(":").map(Number) as [number, number];
+    if (oh > 23 || om > 59) throw refuse();
+    offsetMinutes = (zone.startsWith("-") ? -1 : 1) * (oh * 60 + om);
+  }
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day); // not Date.UTC: it reads years 0-99 as 1900-1999
+  utc.setUTCHours(hour, minute, second, millis);
+  // The round trip: 2026-02-30 or 25:00 come back as other fields, so they do not exist.
+  const back = [utc.getUTCFullYear(), utc.getUTCMonth() + 1, utc.getUTCDate(), utc.getUTCHours(), utc.getUTCMinutes(), utc.getUTCSeconds()];
+  if (back.some((v, i) => v !== [year, month, day, hour, minute, second][i])) throw refuse();
+  return utc.getTime() - offsetMinutes * 60_000;
 }
 
 export const AUDIT: Command = {
@@ -21,7 +53,8 @@ export const AUDIT: Command = {
   summary: "the audit trail: every admin change (applied or failed) and every denied call",
   usage: `openpit audit [--actor NAME] [--action ACTION] [--account ACCOUNT] [--outcome applied|failed|denied]
               [--since TIME] [--until TIME] [--after SEQ] [--before SEQ] [--limit N] [--newest-first] [--json]
-  TIME: ISO 8601 or epoch milliseconds; ACTION e.g. blockAccount, configurePolicy
+  TIME: epoch milliseconds, an ISO 8601 date (2026-12-02, midnight UTC) or date-time with Z or an offset
+        (2026-12-02T10:00:00Z, 2026-12-02T10:00:00.250+01:00); ACTION e.g. blockAccount, configurePolicy
   paging: oldest first, the next page is --after the last SEQ shown; newest first, --before it`,
   options: ["actor", "action", "account", "outcome", "since", "until", "after", "before", "limit"],
   flags: ["newest-first"],
