@@ -53,7 +53,12 @@ const MAX_PAUSE_MS = 500;
 
 export interface OwnerFollowingOptions {
   readonly connectOptions?: ConnectOptions;
-  /** How many hops one `send` may follow (a failover moving again meanwhile); default 3. */
+  /**
+   * How many times one command of a `send` may be sent on to the owner a NOT_OWNER named
+   * (its chain of moves: a failover moving again meanwhile); default 3. Counted per command,
+   * so a batch spanning more owners than this still reaches each; a command past it is
+   * returned with its NOT_OWNER, so owners that keep moving cannot loop a send forever.
+   */
   readonly maxRedirects?: number;
   /** Told of every move, e.g. to log it. */
   readonly onRedirect?: (from: string, to: string) => void;
@@ -142,7 +147,7 @@ export class OwnerFollowingChannel {
 
   /**
    * Sends the commands; those refused NOT_OWNER with an address are sent again, on a channel
-   * to that address, and their results put in their places. Those refused with no owner
+   * to that address (up to `maxRedirects` times each), and their results put in their places. Those refused with no owner
    * named are sent again where they went after a pause (doubling from 50 ms to 500 ms) until
    * the refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
    * A command naming a handle goes to the sidecar that issued it; rejects with
@@ -154,21 +159,29 @@ export class OwnerFollowingChannel {
     const results = await this.sendRouted(commands, sentTo);
     const waitMs = this.options.noOwnerWaitMs ?? 5_000;
     const pause = this.options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    let hops = 0;
+    const maxRedirects = this.options.maxRedirects ?? 3;
+    // How many times each command was sent on to a named owner. Found by review (session 30):
+    // one count for the whole send, one hop per owner visited in turn, left a batch spanning
+    // more owners than maxRedirects with NOT_OWNER answers unfollowed, though each named the
+    // right owner the first time and nothing moved.
+    const redirects = commands.map(() => 0);
     let waited = 0;
     let delay = FIRST_PAUSE_MS;
     for (;;) {
       let again: number[];
       // A command on a handle is never followed: the handle belongs to the channel that issued
       // it, and the same id on the owner's channel can be another reservation or request.
-      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined || handleNamedBy(commands[i]!) !== undefined ? [] : [i]));
+      // A command moved maxRedirects times already is returned with its NOT_OWNER as it is.
+      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined || handleNamedBy(commands[i]!) !== undefined || redirects[i]! >= maxRedirects ? [] : [i]));
       if (moved.length > 0) {
-        if (hops++ >= (this.options.maxRedirects ?? 3)) break;
         const to = notOwnerAddress(results[moved[0]!]!)!;
         // One owner per round: the commands bound for another owner wait for the next one.
         again = moved.filter((i) => notOwnerAddress(results[i]!) === to);
         this.moveTo(to);
-        for (const i of again) sentTo[i] = to;
+        for (const i of again) {
+          sentTo[i] = to;
+          redirects[i]!++;
+        }
       } else {
         again = results.flatMap((r, i) => (isNoOwnerYet(r) ? [i] : []));
         if (again.length === 0 || waited + delay > waitMs) break;
