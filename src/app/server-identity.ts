@@ -25,12 +25,23 @@ function canonical(value: unknown): unknown {
 /**
  * SHA-256 of the effective configuration (as parsed, defaults filled in): two sidecars
  * reporting the same digest run the same configuration, however their files were written.
+ * `config` is the effective one (`effectiveConfig`): the parser keeps policy settings as
+ * written, and only the built engine fills in their defaults.
  */
 export function configDigest(config: SidecarConfig): string {
   return createHash("sha256").update(JSON.stringify(canonical(config)), "utf8").digest("hex");
 }
 
-/** The identity of a server built now from `config`; uptime is read from `timeSource`. */
+/**
+ * `config` with each policy's settings as the built engine applies them (what GetPolicySettings
+ * shows), so omitted defaults, defaults written out and decimals spelled differently digest
+ * alike (found by review, session 30: they did not).
+ */
+export function effectiveConfig(config: SidecarConfig, settingsOf: (policyType: string) => unknown): SidecarConfig {
+  return { ...config, policies: config.policies.map((p) => ({ ...p, settings: settingsOf(p.type) })) };
+}
+
+/** The identity of a server built now from `config` (the effective one); uptime is read from `timeSource`. */
 export function serverIdentity(config: SidecarConfig, timeSource: Clock): ServerIdentity {
   const startedAt = timeSource.nowMs();
   return {

@@ -7,7 +7,8 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
-import { configDigest } from "../../src/app/server-identity.js";
+import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
+import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as } from "../server/results.js";
@@ -19,7 +20,7 @@ interface Run {
 }
 
 /** The digest of the test configuration changes with every new configuration key: shown as DIGEST (its value is checked in operator-queries.test.ts). */
-const DIGEST = configDigest(parseSidecarConfig(testConfig()));
+let DIGEST = "";
 const normalize = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:PORT").replaceAll(DIGEST, "DIGEST");
 
 describe("openpit CLI", () => {
@@ -39,6 +40,7 @@ describe("openpit CLI", () => {
 
   beforeAll(async () => {
     h = await startHarness();
+    DIGEST = configDigest(effectiveConfig(parseSidecarConfig(testConfig()), (type) => shownSettingsJson(h.server.state.engine.policy(type)!)));
     const ch = h.channel();
     await ch.send(seed("USD", "10000"), seed("USD", "2500", OTHER_ACCOUNT));
     // An open reservation: 1 000 USD held, 10 AAPL incoming.

@@ -2,7 +2,8 @@
 import { toJson } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as op from "../../gen/openpit/sidecar/v1/operator_pb.js";
-import { configDigest } from "../../src/app/server-identity.js";
+import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
+import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as } from "./results.js";
@@ -65,7 +66,7 @@ describe("operator queries", () => {
     await workload();
     h.clock.advance(2_500);
     const status = toJson(op.GetServerStatusResponseSchema, await h.admin<op.GetServerStatusResponse>("getServerStatus", {}));
-    const digest = configDigest(parseSidecarConfig(testConfig()));
+    const digest = configDigest(effectiveConfig(parseSidecarConfig(testConfig()), (type) => shownSettingsJson(h.server.state.engine.policy(type)!)));
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
     expect(status).toEqual({
       version: "0.1.0",
