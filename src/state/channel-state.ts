@@ -329,7 +329,7 @@ export class ChannelState {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
     const first = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
-    if (first === undefined && opensHandle) this.assertCapacity(base);
+    if (first === undefined && opensHandle) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
     return first;
   }
@@ -414,10 +414,15 @@ export class ChannelState {
     return { kind: "reservation", accountId, reservation, expiresAt: ttl > 0 ? this.host.nowMs() + ttl : Infinity };
   }
 
-  private assertCapacity(field: string): void {
-    // One id for this command and one for each open request's reservation to come
+  /**
+   * `needed`: the ids the command takes (a start two: its request's and, later, that request's
+   * reservation's; found by review, session 30: it was counted one, so the last start was
+   * accepted and its executeRequest refused after the main stage ran).
+   */
+  private assertCapacity(field: string, needed: bigint): void {
+    // The ids this command takes and one for each open request's reservation to come
     // (executeRequest adds without this check): refused before the engine takes any risk.
-    if (this.handles.idsNearEnd && this.handles.idsLeft <= BigInt(this.handles.size)) {
+    if (this.handles.idsNearEnd && this.handles.idsLeft < BigInt(this.handles.size) + needed) {
       throw new CommandError("RESOURCE_EXHAUSTED", field, `${field}: this channel has issued every handle id it can (2^32 - 1); open a new channel`);
     }
     const max = this.host.limits.maxOpenHandlesPerChannel;

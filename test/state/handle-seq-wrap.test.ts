@@ -80,7 +80,7 @@ describe("a channel whose handle ids are used up", () => {
 // executeRequest reserved in the engine, then found no id for the reservation, and nothing
 // tracked it: its funds stayed held, across a close and a replay.
 describe("the last ids of a channel", () => {
-  it("an executeRequest that finds no id left for its reservation rolls it back: nothing stays held", () => {
+  it("a start that would leave its reservation no id is refused at the start; nothing stays held", () => {
     const account = AccountId.fromU64(7);
     const make = () => {
       const s = buildState(parseSidecarConfig(testConfig()), new ManualClock(1_000));
@@ -96,13 +96,17 @@ describe("the last ids of a channel", () => {
     const state = make();
     state.restore(data);
     const spot = state.engine.policies.find((p) => p instanceof SpotFundsPolicy) as SpotFundsPolicy;
+    // Found by review (session 30): a start takes two ids (its request's and its reservation's
+    // to come), so with three left the second start is refused at once, before its start stage
+    // runs; it was accepted and its executeRequest refused after the main stage had run.
     const started = state.runChannel(ch, [
       { kind: "start", order: buy("1", "100", { account }) },
       { kind: "start", order: buy("1", "100", { account }) },
-    ]) as { requestId: bigint }[];
-    const executed = state.runChannel(ch, started.map((r) => ({ kind: "executeRequest", requestId: r.requestId }) as const));
-    expect(executed.map((r) => (r.kind === "error" ? r.error.code : r.kind))).toEqual(["executeAccepted", "RESOURCE_EXHAUSTED"]);
-    expect(slot(spot, "USD", account).held).toBe("100"); // the first one's only
+    ]);
+    expect(started.map((r) => (r.kind === "error" ? r.error.code : r.kind))).toEqual(["startAccepted", "RESOURCE_EXHAUSTED"]);
+    const executed = state.runChannel(ch, [{ kind: "executeRequest", requestId: (started[0] as { requestId: bigint }).requestId }]);
+    expect(executed.map((r) => (r.kind === "error" ? r.error.code : r.kind))).toEqual(["executeAccepted"]);
+    expect(slot(spot, "USD", account).held).toBe("100");
     state.closeChannel(ch, "ended");
     expect(slot(spot, "USD", account).held).toBe("0");
   });
