@@ -217,9 +217,18 @@ export class FailoverCoordinator implements ReplicationControl {
     }, ms);
   }
 
-  /** A try cut short by leave(): the leases it claimed go back at once, not after their TTL. */
-  private async releaseClaimed(): Promise<void> {
-    await Promise.all(this.o.shards.filter((s) => this.o.leases.owns(s)).map((s) => this.o.leases.release(s).catch(() => {})));
+  /**
+   * A try that ends without taking over (cut short by leave(), a lease still held by another
+   * instance, or one of ours lapsed meanwhile) gives back every lease it claimed, at once
+   * rather than after their TTL. Kept, they would be renewed for ever: two standbys could
+   * each hold part of the group and neither serve it. Given back, the group goes to whoever
+   * claims its lowest shard first (every try claims in shard order). A lease claimed here
+   * was never used (nothing was written at its epoch), so deleting it, revision-checked,
+   * cannot un-fence anyone; a lease lapsed locally whose key still names this instance at
+   * the claimed revision is deleted too (else it blocks the others for the rest of its TTL).
+   */
+  private async giveBack(shards: Iterable<number>): Promise<void> {
+    await Promise.all([...shards].map((s) => this.o.leases.release(s).catch(() => {})));
   }
 
   /** One try: claim every free lease of our shards; once all are held, take the journal over. */
@@ -227,22 +236,28 @@ export class FailoverCoordinator implements ReplicationControl {
     if (this.role !== "standby") return;
     const leasesFrom = this.o.timers.now();
     let epoch = 0;
+    // The leases claimed by this try (a standby keeps none between tries).
+    const claimed = new Set<number>();
     for (const shard of this.o.shards) {
       if (this.stopped || this.role !== "standby") return;
-      if (this.leaving) return this.releaseClaimed();
+      if (this.leaving) return this.giveBack(claimed);
       const e = await this.o.leases.claim(shard);
       if (e === undefined) {
-        // Still held by the owner (its lease has not lapsed): learn the others' owners too, for NOT_OWNER answers.
+        // Held by another instance (the owner, whose lease has not lapsed, or a standby whose
+        // try got here first): give back what this try claimed, and learn the others' owners
+        // too, for NOT_OWNER answers.
+        await this.giveBack(claimed);
         await Promise.all(this.o.shards.filter((s) => !this.o.leases.owns(s)).map((s) => this.o.leases.observe(s)));
         return;
       }
+      claimed.add(shard);
       epoch = Math.max(epoch, e);
     }
     if (this.stopped || this.role !== "standby") return;
-    if (this.leaving) return this.releaseClaimed();
+    if (this.leaving) return this.giveBack(claimed);
     // A lease claimed early in this try may have lapsed (its deadline fired while this instance
-    // was a standby: ignored) while the later ones were claimed: claim it again next try.
-    if (!this.o.shards.every((s) => this.o.leases.owns(s))) return;
+    // was a standby: ignored) while the later ones were claimed: give them all back, try again.
+    if (!this.o.shards.every((s) => this.o.leases.owns(s))) return this.giveBack(claimed);
     this.role = "claiming";
     const claimFrom = this.o.timers.now();
     try {

@@ -386,3 +386,25 @@ describe("failover coordinator: a lease lapsing mid-try", () => {
     if (a.coordinator.roleName === "active") expect(a.leases.heldShards()).toEqual([0, 1]);
   });
 });
+
+// Found by review (session 30): a try that ended without every lease (a claim refused, or a
+// lease claimed early in the try lapsed meanwhile) kept the leases it had claimed and renewed
+// them for ever; two standbys could each hold part of the group, and nobody served it
+// (several-standbys.test.ts plays the whole race).
+describe("failover coordinator: several standbys", () => {
+  it("a standby refused a lease half-way through its try gives back the ones it claimed, so the other standby takes the group", async () => {
+    const { timers, store, a, b } = setup();
+    // Someone else (a standby of the same group mid-try) holds shard 2: B's try claims 0 and 1, then is refused.
+    await store.create(2, { owner: "x", address: "x:1" });
+    b.coordinator.start();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("standby");
+    expect(b.leases.heldShards()).toEqual([]);
+    expect((await Promise.all([0, 1, 3].map((s) => store.read(s)))).map((h) => h?.value.owner)).toEqual([undefined, undefined, undefined]);
+    // Not held for B's renewals: once shard 2 is free, the next try (B's or another's) takes every lease.
+    await timers.advance(TTL); // x's lease lapses
+    a.coordinator.start();
+    await timers.advance(0);
+    expect([a.coordinator.roleName, b.coordinator.roleName].filter((r) => r === "active")).toHaveLength(1);
+  });
+});
