@@ -231,6 +231,35 @@ export class FailoverCoordinator implements ReplicationControl {
     await Promise.all([...shards].map((s) => this.o.leases.release(s).catch(() => {})));
   }
 
+  /**
+   * A shutdown began while this instance was taking the journal over: it does not serve (it
+   * is about to exit), and hands the shards over as StepDown does. The journal is fenced at
+   * `epoch` and holds what the takeover wrote (the rollbacks of the channels the old owner
+   * left open): flushed first, so the next owner reads it, then the leases are deleted; the
+   * next claim's revisions are higher, so its epoch fences this one. Ends fenced (told once,
+   * with "stepped down": no snapshot of this state is taken after the leases go).
+   */
+  private async handBackAfterClaim(epoch: number): Promise<void> {
+    this.role = "stepping-down";
+    this.o.gate.active = false;
+    this.o.gate.fencedBecause = "it is shutting down; the standby takes over";
+    this.o.health.setOwnedShards(this.o.shardCount, new Set());
+    const shards = this.o.leases.heldShards();
+    try {
+      await this.o.state.journal.flush();
+      await this.giveBack(shards);
+      this.o.log?.(`a shutdown began during the takeover (epoch ${epoch}): not serving; released shards ${shards.join(",")}`);
+    } catch (e) {
+      // Not flushed: the leases are left to lapse (a standby takes over after their TTL and reads what landed).
+      this.o.log?.(`a shutdown began during the takeover (epoch ${epoch}): not serving; the journal did not flush (${e instanceof Error ? e.message : String(e)}), the leases lapse after their TTL`);
+    }
+    if ((this.role as Role) === "stepping-down") {
+      this.role = "fenced";
+      this.stop();
+      this.o.onFenced("stepped down");
+    }
+  }
+
   /** One try: claim every free lease of our shards; once all are held, take the journal over. */
   private async tryTakeOver(): Promise<void> {
     if (this.role !== "standby") return;
@@ -273,6 +302,7 @@ export class FailoverCoordinator implements ReplicationControl {
       return;
     }
     if ((this.role as Role) !== "claiming") return; // lost a lease meanwhile: fenced already
+    if (this.leaving) return this.handBackAfterClaim(epoch);
     this.epoch = BigInt(epoch);
     this.role = "active";
     this.o.gate.active = true;

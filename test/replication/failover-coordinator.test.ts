@@ -408,3 +408,34 @@ describe("failover coordinator: several standbys", () => {
     expect([a.coordinator.roleName, b.coordinator.roleName].filter((r) => r === "active")).toHaveLength(1);
   });
 });
+
+// Found by review (session 30): leave() (SIGTERM) was checked only before the journal's
+// takeover; a shutdown that began while it was under way ended with the instance active,
+// holding the leases through its drain and exiting without handing them over.
+describe("failover coordinator: a shutdown during the takeover", () => {
+  it("a standby told to leave while its claim of the journal is under way does not serve: it flushes, gives the leases back and ends fenced", async () => {
+    const { timers, store, events, a, b } = setup();
+    const takeOver = b.source.takeOver;
+    let proceed!: () => void;
+    const held = new Promise<void>((r) => (proceed = r));
+    b.source.takeOver = async (epoch) => {
+      await held;
+      await takeOver(epoch);
+    };
+    b.coordinator.start();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("claiming"); // every lease held, reading the journal to its end
+    b.coordinator.leave(); // SIGTERM: the drain starts, the process exits after it
+    proceed();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("fenced");
+    expect(b.gate.refuseAccount(ACCOUNT, "f")).toBeDefined();
+    expect(b.leases.heldShards()).toEqual([]);
+    expect((await Promise.all([0, 1, 2, 3].map((s) => store.read(s)))).map((h) => h?.value.owner)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(events).toEqual(["b claims the journal at epoch 4", "b fenced: stepped down"]);
+    // Given back at once: another instance takes over without waiting for a TTL.
+    a.coordinator.start();
+    await timers.advance(0);
+    expect(a.coordinator.roleName).toBe("active");
+  });
+});
