@@ -23,7 +23,7 @@ import { claimJournal } from "./claim.js";
 import type { JetStreamJournal } from "./jetstream-journal.js";
 import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import type { JournalLink } from "./journal-stream.js";
-import { JournalTail, type EpochMarker } from "./journal-tail.js";
+import { JournalTail, StreamHistoryError, type EpochMarker } from "./journal-tail.js";
 import type { ObjectSnapshotStore } from "./object-snapshots.js";
 
 export interface JournalReplicaOptions {
@@ -142,7 +142,19 @@ export class JournalReplica {
       ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
     });
     this.tailReader = tail;
-    await tail.start();
+    try {
+      await tail.start();
+    } catch (e) {
+      // Records nothing else holds are gone (or the stream is another one): the durable state
+      // cannot be recovered from it, and no restart changes that (exit 2, not 70).
+      if (!(e instanceof StreamHistoryError)) throw e;
+      throw new DurableStateError(
+        `${e.message}. The journal's records after the snapshot${stored ? ` (of record ${stored.point.sequence})` : ""} are not in this stream, ` +
+          `so the state cannot be recovered from it. Restore the stream that matches the snapshot ` +
+          `(from a backup taken with it), or start on a new stream and snapshot bucket (docs/high-availability.md: streams purged or recreated)`,
+        { cause: e },
+      );
+    }
     return { snapshotSequence: stored?.point.sequence, fromStreamSequence };
   }
 

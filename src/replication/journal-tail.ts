@@ -61,6 +61,15 @@ export class JournalTailError extends Error {
   override name = "JournalTailError";
 }
 
+/**
+ * The stream does not hold the history the reader must start from (purged or trimmed past
+ * the snapshot's resume point, or ending before it): found before anything is read, and no
+ * restart changes it (journal-replica.ts turns it into a DurableStateError: exit 2).
+ */
+export class StreamHistoryError extends JournalTailError {
+  override name = "StreamHistoryError";
+}
+
 export class JournalTail {
   private readonly sequencer: RecordSequencer;
   private readonly lastBySubject = new Map<string, number>();
@@ -84,7 +93,7 @@ export class JournalTail {
     // nothing else holds: refuse rather than start from whatever is left.
     const { state } = await retryTransient(`reading stream ${this.o.stream}`, () => this.o.jsm.streams.info(this.o.stream), this.o);
     if (state.first_seq > from && state.last_seq >= from) {
-      throw new JournalTailError(
+      throw new StreamHistoryError(
         `stream ${this.o.stream} starts at sequence ${state.first_seq}, but reading must start at ${from} (after the snapshot): messages ${from}..${state.first_seq - 1} are gone`,
       );
     }
@@ -94,7 +103,7 @@ export class JournalTail {
     // resume point, where no reader started from the snapshot ever looks, and a standby taking
     // over would reuse their sequences: refused, for an operator to settle.
     if (from > state.last_seq + 1) {
-      throw new JournalTailError(
+      throw new StreamHistoryError(
         `stream ${this.o.stream} ends at sequence ${state.last_seq}, but reading must start at ${from} (after the snapshot): the stream is not the one the snapshot was taken of (recreated, restored from an older backup, or its tail lost)`,
       );
     }
