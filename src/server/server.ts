@@ -299,10 +299,17 @@ export class SidecarServer {
    *    anything arriving after that is answered SHUTTING_DOWN until the client half-closes.
    *    The journal is flushed, a last snapshot taken, and the server waits for clients to
    *    go (cutting them after `shutdownGraceMs`).
+   *
+   * A server that never served (a start that failed while "recovering") closes no channel
+   * and takes no snapshot: its state is what recovery got to, and the channels in it (from
+   * the snapshot or the journal) are the durable state's, rolled back by the next start that
+   * recovers, journaled. Closing them here would report rollbacks (events, log lines) at
+   * sequences no journal holds, and a snapshot could capture a half-recovered state.
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       await this.unlessFailed();
+      const served = this.currentPhase !== "recovering";
       this.health.setServing(false);
       // Nothing was served while recovering: nobody needs time to move away.
       if (this.currentPhase === "serving") {
@@ -315,7 +322,7 @@ export class SidecarServer {
       this.security.stopWatching();
       this.streams.drainAll();
       // A standby's channels are the owner's (replayed): they are not this instance's to close.
-      if (!this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
+      if (served && !this.standby()) for (const id of [...this.state.channels.keys()]) guarded(`closing channel ${id}`, () => this.state.closeChannel(id, "shutdown"));
       await this.state.journal.flush();
       await this.unlessFailed();
       // The monitors last: the rollbacks of the channels closed above were published once
@@ -323,7 +330,7 @@ export class SidecarServer {
       this.streams.closeListeners();
       // A last snapshot: the next start (perhaps of a newer version) replays nothing.
       this.state.snapshots?.stop();
-      await this.state.snapshots?.take();
+      if (served) await this.state.snapshots?.take();
       await this.unlessFailed();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

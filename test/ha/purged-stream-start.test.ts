@@ -3,6 +3,10 @@
  * point was refused with a JournalTailError that reached main.ts as "cannot start" (exit 70,
  * "the next start recovers": a supervisor would restart it in a loop). It is "the durable
  * state cannot be recovered" (exit 2), and the message says what is gone and what to do.
+ *
+ * Found by review (session 30) too: that failed start's shutdown closed every channel the
+ * snapshot restored, logging channel_closed / reservations_rolled_back at journal sequences
+ * nothing had journaled (test/replication/shutdown-unserved.test.ts checks it in-process).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
@@ -60,5 +64,12 @@ describe.runIf(NATS_READY)("a cold start on a stream purged past its snapshot", 
     expect(o.text).toMatch(/cannot recover durable state: stream PURGED starts at sequence \d+, but reading must start at \d+ \(after the snapshot\): messages \d+\.\.\d+ are gone/);
     expect(o.text).toMatch(/Restore the stream that matches the snapshot .*, or start on a new stream and snapshot bucket/);
     expect(o.code, o.text).toBe(2);
+  }, 60_000);
+
+  it("reports no rollback of the snapshot's reservations: nothing was journaled, the next start that recovers rolls them back", async () => {
+    const o = await failedStart();
+    expect(o.text).toMatch(/are gone/);
+    const claimed = o.text.split("\n").filter((l) => /"event":"(reservations_rolled_back|channel_closed)"/.test(l));
+    expect(claimed, claimed.join("\n")).toEqual([]);
   }, 60_000);
 });
