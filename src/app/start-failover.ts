@@ -22,6 +22,7 @@ import { errorFields } from "../server/log/sidecar-log.js";
 import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
+import { highestJournalEpoch } from "../replication/journal-stream.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
 import { LeaseOwners } from "../replication/lease-owners.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
@@ -121,7 +122,13 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     ownsConnection: true,
   });
   try {
-    const store = await KvLeaseStore.open(link.nc, { bucket: o.leaseBucket, ttlMs: o.leaseTtlMs, replicas: r.replicas });
+    const store = await KvLeaseStore.open(link.nc, {
+      bucket: o.leaseBucket,
+      ttlMs: o.leaseTtlMs,
+      replicas: r.replicas,
+      // A bucket created now (first start, or deleted to change it) takes its epoch base above every epoch in the journal.
+      epochFloor: () => highestJournalEpoch(link.jsm, r.stream, subjects.prefix, { leaderWaitMs: r.leaderWaitMs }),
+    });
     // Before following: a reader of an overlapping group would otherwise stop on the other group's markers first, less clearly.
     await checkGroupsDisjoint(store, r.shardCount, shards, group);
     const followed = await replica.follow();

@@ -17,6 +17,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import { decodeJournalMessage } from "./journal-message.js";
 import { retryTransient } from "./transient-retry.js";
 
 export interface JournalStreamSettings {
@@ -125,4 +126,29 @@ function selfDeletingSettings(c: StreamConfig): string[] {
     if ((c.max_bytes ?? 0) > 0) out.push(`max_bytes ${c.max_bytes} with discard "old"`);
   }
   return out;
+}
+
+/**
+ * The highest writer epoch the stream's journals hold (0 when none): the largest epoch of the
+ * last message on each subject under the prefix (every group's). A subject's epochs never go
+ * down (each append names the subject's last sequence, and a takeover's marker moves past
+ * the old writer's), so its last message carries its highest. Messages that do not decode
+ * are skipped (a reader refuses them where it meets them). A new lease bucket's epoch base is
+ * put above this (kv-lease-store.ts), so no host's clock decides whether a takeover is stale.
+ */
+export async function highestJournalEpoch(jsm: JetStreamManager, stream: string, subjectPrefix: string, retry: { readonly leaderWaitMs?: number } = {}): Promise<bigint> {
+  const info = await retryTransient(`listing the subjects of stream ${stream}`, () => jsm.streams.info(stream, { subjects_filter: `${subjectPrefix}.>` }), retry);
+  let highest = 0n;
+  for (const subject of Object.keys(info.state.subjects ?? {})) {
+    const last = await retryTransient(`reading the last message on ${subject}`, () => jsm.streams.getMessage(stream, { last_by_subj: subject }), retry);
+    if (last === null) continue;
+    let epoch: bigint;
+    try {
+      epoch = decodeJournalMessage(last.data).epoch;
+    } catch {
+      continue;
+    }
+    if (epoch > highest) highest = epoch;
+  }
+  return highest;
 }

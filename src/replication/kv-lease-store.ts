@@ -12,13 +12,18 @@
  * refused as stale: no instance could serve. So the instance that creates the bucket writes
  * a base into its description: the creation time in microseconds, above every epoch an older
  * bucket gave (its revisions grew a few per second, not a million), and below 2^53 (exact as
- * a number) until the year 2255. The description is the bucket's configuration, the same on
+ * a number) until the year 2255; and in any case above the highest epoch the journal holds
+ * (`epochFloor`, read from the stream before the bucket is created): the creating host's
+ * clock may be behind the clock of the host that made the old bucket (skew, a clock set
+ * back), and a base below the journal's epochs would make every takeover stale until it
+ * caught up. The description is the bucket's configuration, the same on
  * every server; its stream's `created` is not (each server records its own, measured 7 ms
  * apart). A bucket made before there was a base, or by hand, has base 0: its revisions are
  * the epochs, as they always were, so an upgrade changes no epoch.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { decodeLeaseValue, encodeLeaseValue, LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
 
 export interface KvLeaseStoreOptions {
@@ -28,6 +33,12 @@ export interface KvLeaseStoreOptions {
   readonly replicas: number;
   /** The wall clock (ms) a bucket created here takes its epoch base from; Date.now by default. */
   readonly nowMs?: () => number;
+  /**
+   * The highest epoch the journal holds (journal-stream.ts highestJournalEpoch): a bucket
+   * created here takes a base above it whatever the clock says. Read only when the bucket
+   * does not exist yet.
+   */
+  readonly epochFloor?: () => Promise<bigint>;
 }
 
 /** The pause before a broken watch is opened again. */
@@ -43,6 +54,32 @@ function isConflict(e: unknown): boolean {
   return err?.api_error?.err_code === 10071 || /wrong last sequence/.test(err?.message ?? "");
 }
 
+/** The bucket if it exists (undefined: it does not). */
+async function existingBucket(nc: NatsConnection, bucket: string): Promise<KV | undefined> {
+  const kv = await new Kvm(nc).open(bucket);
+  try {
+    await kv.status();
+    return kv;
+  } catch (e) {
+    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Creates the bucket with its epoch base: the clock in µs, above the journal's highest epoch whatever the clock says. */
+async function createBucket(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KV> {
+  const clock = Math.floor((o.nowMs ?? Date.now)()) * 1000;
+  const floor = o.epochFloor ? Number(await o.epochFloor()) + 1 : 0;
+  const description = describeBase(Math.max(clock, floor));
+  return new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
+    // Another instance created it meanwhile, with its own base: this create is refused (or,
+    // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
+    const theirs = await new Kvm(nc).open(o.bucket).catch(() => undefined);
+    if (theirs === undefined) throw e;
+    return theirs;
+  });
+}
+
 /** What an operator does about a bucket that does not match the configuration: deleting it is safe (epochs keep growing). */
 const REMEDY = "stop every instance and delete the bucket (the next start creates it, its epochs above the journal's), or configure every instance alike";
 
@@ -55,14 +92,7 @@ export class KvLeaseStore implements LeaseStore {
 
   /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
-    const description = describeBase(Math.floor((o.nowMs ?? Date.now)()) * 1000);
-    const kv = await new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
-      // Another instance created it meanwhile, with its own base: this create is refused (or,
-      // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
-      const theirs = await new Kvm(nc).open(o.bucket).catch(() => undefined);
-      if (theirs === undefined) throw e;
-      return theirs;
-    });
+    const kv = (await existingBucket(nc, o.bucket)) ?? (await createBucket(nc, o));
     const status = await kv.status();
     if (status.ttl !== o.ttlMs) {
       throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (${REMEDY})`);

@@ -14,7 +14,7 @@ import { Kvm } from "@nats-io/kv";
 import type { Command } from "../../src/state/commands.js";
 import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
-import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
+import { connectJournal, highestJournalEpoch, type JournalLink } from "../../src/replication/journal-stream.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
 import { KvLeaseStore } from "../../src/replication/kv-lease-store.js";
 import { LeaseConflictError } from "../../src/replication/lease-store.js";
@@ -97,6 +97,58 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     // The renewals and releases name the offset revisions: they still compare-and-set right.
     b.leases.stop();
     await journalB.close();
+  }, 60_000);
+
+  // Found by review (session 30): the new bucket's base was the creating host's clock alone.
+  // Made again by a host whose clock is behind the first creator's (skew, a clock set back),
+  // its epochs were below the journal's, and every takeover was refused as stale until the
+  // slower clock passed the faster one's: no instance could serve.
+  it("created anew by a host whose clock is behind the old bucket's creator still gives epochs above the journal's", async () => {
+    const stream = "LBSKEW";
+    const prefix = "lbskew";
+    const subjects = { prefix, shardCount: SHARDS };
+    const skewLink = await connectJournal({ servers: cluster.urls, stream, subjectPrefix: prefix, replicas: 3 });
+    try {
+      const floor = () => highestJournalEpoch(skewLink.jsm, stream, prefix);
+      expect(await floor()).toBe(0n); // a new stream
+      const t0 = Date.now();
+      // Host X, its clock 10 minutes ahead, creates the bucket and takes the journal.
+      let store = await KvLeaseStore.open(skewLink.nc, { bucket: "LBSKEW_LEASES", ttlMs: 2000, replicas: 3, nowMs: () => t0 + 600_000, epochFloor: floor });
+      expect(store.epochBase).toBe((t0 + 600_000) * 1000);
+      const x = await claimAll(store, "x");
+      const tailX = new JournalTail({ js: skewLink.js, jsm: skewLink.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+      await tailX.start();
+      const journalX = await claimJournal({ connection: skewLink.nc, js: skewLink.js, jsm: skewLink.jsm, stream, subjects, tail: tailX, instanceId: "x", epoch: x.epoch });
+      journalX.append(new Uint8Array(8), feed(1n));
+      await journalX.flush();
+      x.leases.stop();
+      await journalX.close();
+      expect(await floor()).toBe(x.epoch);
+      // The bucket is deleted (to change its TTL) and made again by host Y, whose clock is right.
+      await (await new Kvm(skewLink.nc).open("LBSKEW_LEASES")).destroy();
+      store = await KvLeaseStore.open(skewLink.nc, { bucket: "LBSKEW_LEASES", ttlMs: 3000, replicas: 3, nowMs: () => t0 + 60_000, epochFloor: floor });
+      expect(store.epochBase).toBe(Number(x.epoch) + 1);
+      const y = await claimAll(store, "y");
+      expect(y.epoch).toBeGreaterThan(x.epoch);
+      const tailY = new JournalTail({ js: skewLink.js, jsm: skewLink.jsm, stream, fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, onRecord: () => undefined });
+      await tailY.start();
+      const journalY = await claimJournal({ connection: skewLink.nc, js: skewLink.js, jsm: skewLink.jsm, stream, subjects, tail: tailY, instanceId: "y", epoch: y.epoch });
+      expect(journalY.epoch).toBe(y.epoch);
+      journalY.append(new Uint8Array(8), feed(2n));
+      await journalY.flush();
+      y.leases.stop();
+      await journalY.close();
+      // The existing bucket is opened as it is: its base is not read again from the journal.
+      const again = await KvLeaseStore.open(skewLink.nc, {
+        bucket: "LBSKEW_LEASES",
+        ttlMs: 3000,
+        replicas: 3,
+        epochFloor: () => Promise.reject(new Error("not read for an existing bucket")),
+      });
+      expect(again.epochBase).toBe(store.epochBase);
+    } finally {
+      await skewLink.nc.close();
+    }
   }, 60_000);
 
   it("made before there was a base (or by hand) keeps its revisions as the epochs", async () => {
