@@ -200,7 +200,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       },
       onFenced: (reason) => {
         const fields = { epoch: epoch === undefined ? null : String(epoch), reason };
-        if (reason === "stepped down") log.info({ event: "stepped_down", ...fields }, `stepped down (epoch ${epoch}): the standby takes over`);
+        // Also a standby told to shut down while taking over (it never served: no epoch of its own yet).
+        if (reason === "stepped down") log.info({ event: "stepped_down", ...fields }, `stepped down${epoch === undefined ? " before serving" : ` (epoch ${epoch})`}: the standby takes over`);
         else log.warn({ event: "fenced", ...fields }, `NOT_SERVING for good: ${reason}`);
         // The gate already refuses everything (NOT_OWNER) and health says NOT_SERVING; no
         // snapshot of this state may reach the object store now that another instance writes.

@@ -224,8 +224,8 @@ export class FailoverCoordinator implements ReplicationControl {
    * each hold part of the group and neither serve it. Given back, the group goes to whoever
    * claims its lowest shard first (every try claims in shard order). A lease claimed here
    * was never used (nothing was written at its epoch), so deleting it, revision-checked,
-   * cannot un-fence anyone; a lease lapsed locally whose key still names this instance at
-   * the claimed revision is deleted too (else it blocks the others for the rest of its TTL).
+   * cannot un-fence anyone. A lease that lapsed locally is deleted too while this instance
+   * still knows its revision (its deadline has not dropped it yet); otherwise it expires.
    */
   private async giveBack(shards: Iterable<number>): Promise<void> {
     await Promise.all([...shards].map((s) => this.o.leases.release(s).catch(() => {})));
