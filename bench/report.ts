@@ -119,15 +119,20 @@ function targets(r: BenchResults): Target[] {
     });
     // A growing queue shows as window p99s that climb: the last steady window against the
     // first (a median would hide a run that was behind from its first second on).
+    // Two steady windows at least, or there is nothing to compare: not measured, not met (with
+    // none or one, the rule compared 0 with 0 or a window with itself: found by review, session 30).
     const steady = high.windowP99Ns.slice(1);
-    const first = steady[0] ?? 0;
-    const last = steady.at(-1) ?? 0;
+    const compared = steady.length >= 2;
+    const first = steady[0] ?? Number.NaN;
+    const last = steady.at(-1) ?? Number.NaN;
     // …and a run behind from its first second on shows as more than a second of orders in flight.
     const queued = high.maxInFlight > high.offeredPerSec;
     out.push({
       name: "open loop at 80 %: no growing queue (last window p99 ≤ 2× the first steady window's, under 1 s of orders in flight)",
-      value: `${micros(last)} vs ${micros(first)}; in flight max ${high.maxInFlight}`,
-      met: last <= 2 * first && !queued,
+      value: compared
+        ? `${micros(last)} vs ${micros(first)}; in flight max ${high.maxInFlight}`
+        : `not measured: ${steady.length} steady window${steady.length === 1 ? "" : "s"} (2 needed); in flight max ${high.maxInFlight}`,
+      met: compared && last <= 2 * first && !queued,
     });
   }
   const heapGrowth = r.soak.heapDeltaBytes / r.soak.start.heapUsed;
@@ -138,7 +143,7 @@ function targets(r: BenchResults): Target[] {
   });
   out.push({
     name: `RSS flat over the soak (last third vs first third of the samples, ≤ ${RSS_FLAT_SHARE * 100} %)`,
-    value: `${(r.soak.rssTrend * 100).toFixed(1)} %`,
+    value: Number.isNaN(r.soak.rssTrend) ? `not measured: ${r.soak.samples.length} RSS sample${r.soak.samples.length === 1 ? "" : "s"} (2 needed)` : `${(r.soak.rssTrend * 100).toFixed(1)} %`,
     met: r.soak.rssTrend <= RSS_FLAT_SHARE,
   });
   out.push(...durabilityTargets(r.durability));

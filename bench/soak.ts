@@ -69,8 +69,13 @@ function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The median of the last third of the samples against the first third's, minus 1; NaN
+ * without two samples to compare (a soak shorter than its sampling interval), so that the
+ * report says "not measured" rather than "flat" (it returned 0: found by review, session 30).
+ */
 export function rssTrend(rss: readonly number[]): number {
-  if (rss.length < 2) return 0;
+  if (rss.length < 2) return Number.NaN;
   const third = Math.max(1, Math.floor(rss.length / 3));
   return median(rss.slice(-third)) / median(rss.slice(0, third)) - 1;
 }

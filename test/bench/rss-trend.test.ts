@@ -9,8 +9,10 @@ describe("rssTrend (the soak's RSS flatness)", () => {
     expect(rssTrend([120, 110, 100])).toBeCloseTo(100 / 120 - 1, 12);
   });
 
-  it("is 0 without two samples to compare", () => {
-    expect(rssTrend([])).toBe(0);
-    expect(rssTrend([123])).toBe(0);
+  // Found by review (session 30): 0 read as "flat", so a soak shorter than its sampling
+  // interval reported the target met with nothing measured.
+  it("is NaN (not measured, so not met) without two samples to compare", () => {
+    expect(rssTrend([])).toBeNaN();
+    expect(rssTrend([123])).toBeNaN();
   });
 });
