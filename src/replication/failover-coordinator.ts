@@ -87,9 +87,14 @@ export class FailoverCoordinator implements ReplicationControl {
   start(): void {
     this.o.gate.active = false;
     this.o.health.setOwnedShards(this.o.shardCount, new Set());
-    // A planned step-down deletes the leases: try at once rather than at the next period.
-    this.unwatch = this.o.leases.watchReleases(() => {
+    // A planned step-down deletes the leases: try at once rather than at the next period. Only
+    // when no lease of the group is known to be held by another instance: a standby's try that
+    // met one gives back what it claimed, and that delete woke the other standbys, whose tries
+    // met it too and gave back in turn, claim after claim in a hot loop until that lease lapsed
+    // (found by review of session 30's give-back). Those wait for the next period.
+    this.unwatch = this.o.leases.watchReleases((released) => {
       if (this.role !== "standby" || this.stopped || this.leaving || this.trying) return;
+      if (this.o.shards.some((s) => s !== released && !this.o.leases.owns(s) && knownHolder(s, this.o.leases, this.o.owners) !== undefined)) return;
       if (this.timer !== undefined) this.o.timers.clearTimeout(this.timer);
       this.schedule(0);
     });

@@ -130,7 +130,13 @@ export class ShardLeases {
 
   /** Tells of leases released by their holders (see LeaseStore.watchReleases); a no-op if the store cannot. */
   watchReleases(onRelease: (shard: number) => void): () => void {
-    return this.o.store.watchReleases?.(onRelease) ?? (() => {});
+    // A released shard's remembered holder is gone: `ownerOf` must not name it any more.
+    return (
+      this.o.store.watchReleases?.((shard) => {
+        this.owners.delete(shard);
+        onRelease(shard);
+      }) ?? (() => {})
+    );
   }
 
   /** Stops renewing (shutdown); the leases lapse after the TTL unless released. */
