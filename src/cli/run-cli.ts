@@ -70,15 +70,22 @@ function interruptedChange(command: Command, ctx: CommandContext): string {
  * out of time (DEADLINE_EXCEEDED is the client giving up, not the sidecar refusing) or was
  * cut (UNAVAILABLE, CANCELLED) may have been applied. "No answer in time" alone read as
  * "nothing happened": after `unblock 42` the operator took the account as still blocked.
- * Not when the connection was never made ("No connection established": nothing was sent).
+ * Not when the connection was never made (NEVER_CONNECTED: nothing was sent).
  */
+/**
+ * grpc-js's words for a call that never reached a server: no connection, a target that did not
+ * resolve or parse, a refused connect (found by review, session 30: a target that did not resolve was
+ * reported as "cannot connect" and "was sent" on one line).
+ */
+const NEVER_CONNECTED = /No connection established|Name resolution failed|Failed to parse|ECONNREFUSED/i;
+
 function failedChange(command: Command, ctx: CommandContext, e: unknown): string {
   if (ctx.changeSent === undefined) return "";
   const se = e as Partial<ServiceError>;
   const inDoubt =
     se.code === status.DEADLINE_EXCEEDED ||
     se.code === status.CANCELLED ||
-    (se.code === status.UNAVAILABLE && !/No connection established/i.test(se.details ?? se.message ?? ""));
+    (se.code === status.UNAVAILABLE && !NEVER_CONNECTED.test(se.details ?? se.message ?? ""));
   if (!inDoubt) return "";
   return `; ${ctx.changeSent} was sent, so the change may be in effect${checkText(command, ctx)}`;
 }
