@@ -3,11 +3,13 @@
 
 Usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
        (defaults: 127.0.0.1:50051 and account 42; needs protoc, grpc_python_plugin, grpcio)
+       OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000)
 
 Generates the Python stubs from ../../proto into a temporary folder (Debian's protoc), then:
 seeds USD funds on an account channel, sends two orders (one accepted and committed, one
 rejected for insufficient funds), applies a fill through the execution-report feed, and
-asserts the resulting holdings through the admin API. Exits non-zero on any mismatch.
+asserts the resulting holdings through the admin API. Exits non-zero on any mismatch, on a
+message the sidecar refuses whole, and on a call that fails or outlives its deadline.
 
 Rerunnable against the same sidecar: the seed sets an absolute USD balance, the fill
 carries its realized P&L and fee (a report without them halts the account's P&L and the
@@ -53,44 +55,80 @@ def check(condition, message):
     print(f"ok - {message}")
 
 
-USAGE = "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)"
+USAGE = ("usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n"
+         "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds (default 20000)")
+
+# Client keepalive, as the TypeScript client (src/client/grpc-clients.ts) and the server's
+# defaults: ping every 5 s, give the connection up when a ping is not answered within 5 s.
+# Without it a stream over a network that went silent waits until its deadline at best.
+KEEPALIVE = [("grpc.keepalive_time_ms", 5000), ("grpc.keepalive_timeout_ms", 5000)]
 
 
-def parse_args(argv):
+def usage_error():
+    print(USAGE, file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(argv, env):
     """HOST:PORT and ACCOUNT_ID, both optional; -h/--help or anything malformed prints the usage."""
     if any(a in ("-h", "--help") for a in argv):
         print(USAGE)
         sys.exit(0)
-    # ASCII digits within uint64: str.isdigit() also takes "²", which int() refuses.
-    bad_account = len(argv) == 2 and not (re.fullmatch(r"[0-9]+", argv[1]) and int(argv[1]) <= UINT64_MAX)
+    # ASCII digits within uint64: str.isdigit() also takes "²", which int() refuses. 0 is
+    # "missing" on the wire (proto3 default), never an account the sidecar can use.
+    bad_account = len(argv) == 2 and not (re.fullmatch(r"[0-9]+", argv[1]) and 0 < int(argv[1]) <= UINT64_MAX)
     if len(argv) > 2 or (argv and ":" not in argv[0]) or bad_account:
-        print(USAGE, file=sys.stderr)
-        sys.exit(2)
+        usage_error()
+    deadline_ms = env.get("OPENPIT_DEADLINE_MS", "20000")
+    if not re.fullmatch(r"[0-9]+", deadline_ms) or int(deadline_ms) == 0:
+        usage_error()
     address = argv[0] if argv else "127.0.0.1:50051"
     account = int(argv[1]) if len(argv) == 2 else 42
-    return address, account
+    return address, account, int(deadline_ms) / 1000
 
 
 def main():
-    address, account = parse_args(sys.argv[1:])
+    address, account, deadline_s = parse_args(sys.argv[1:], os.environ)
     # The stubs live only as long as the run (imported modules stay loaded once read).
     with tempfile.TemporaryDirectory(prefix="openpit-py-") as stubs:
         generate_stubs(stubs)
-        run(address, account)
+        run(address, account, deadline_s)
 
 
-def run(address, account):
+def run(address, account, deadline_s):
     import grpc  # after the usage: `--help` works without grpcio installed
 
     from openpit.sidecar.v1 import admin_pb2, admin_pb2_grpc, channel_pb2, channel_pb2_grpc
-    from openpit.sidecar.v1 import feed_pb2, feed_pb2_grpc, types_pb2
+    from openpit.sidecar.v1 import errors_pb2, feed_pb2, feed_pb2_grpc, types_pb2
 
-    grpc_channel = grpc.insecure_channel(address)
+    def call(what, rpc):
+        """Runs one call to its end; a failed call (e.g. DEADLINE_EXCEEDED when the network went
+        silent, UNAVAILABLE when keepalive gave the connection up) is one clear line and exit 1."""
+        try:
+            return rpc()
+        except grpc.RpcError as e:
+            sys.exit(f"not ok - {what}: {e.code().name}: {e.details()}")
+
+    def accepted_whole(response, what):
+        """A message refused whole (OpenResponse.error / PublishResponse.error, e.g. BATCH_TOO_LARGE):
+        none of its commands ran and its results are empty, so there is nothing else to read."""
+        if response.HasField("error"):
+            code = errors_pb2.ErrorCode.Name(response.error.code)
+            sys.exit(f"not ok - {what} refused whole: {code}: {response.error.message}")
+        return response
+
+    # Every call carries `timeout=deadline_s`. Keepalive gives up a connection whose pings go
+    # unanswered; the deadline also ends a call that is never answered on a connection that is.
+    grpc_channel = grpc.insecure_channel(address, options=KEEPALIVE)
     aapl = types_pb2.Instrument(underlying_asset="AAPL", settlement_asset="USD")
     admin = admin_pb2_grpc.AdminServiceStub(grpc_channel)
 
+    def account_state():
+        return call("GetAccountState", lambda: admin.GetAccountState(
+            admin_pb2.GetAccountStateRequest(account_id=account), timeout=deadline_s))
+
     def aapl_available():
-        state = admin.GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
+        state = account_state()
         # Decimals are strings: parse them exactly (a holding may be fractional, e.g. "0.5").
         return next((Decimal(h.available) for h in state.holdings if h.asset == "AAPL"), Decimal(0))
 
@@ -110,8 +148,9 @@ def run(address, account):
             channel_pb2.Command(execute_pre_trade=channel_pb2.ExecutePreTrade(order=order("100", "200"))),
         ]),
     ]
-    responses = list(channel_pb2_grpc.AccountChannelServiceStub(grpc_channel).Open(iter(requests)))
-    by_id = {r.correlation_id: r for r in responses}
+    channel = channel_pb2_grpc.AccountChannelServiceStub(grpc_channel)
+    responses = call("account channel", lambda: list(channel.Open(iter(requests), timeout=deadline_s)))
+    by_id = {r.correlation_id: accepted_whole(r, f"message {r.correlation_id}") for r in responses if r.correlation_id}
 
     seeded = by_id[1].results[0]
     check(seeded.WhichOneof("result") == "adjustment" and seeded.adjustment.accepted, "funds seeded on the channel")
@@ -131,11 +170,13 @@ def run(address, account):
         # switch cannot account for the fill and blocks the account.
         pnl="0", fee="0")
     feed = feed_pb2_grpc.ExecutionReportFeedServiceStub(grpc_channel)
-    feed_responses = list(feed.Publish(iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])])))
+    feed_responses = call("feed", lambda: list(feed.Publish(
+        iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])]), timeout=deadline_s)))
+    accepted_whole(feed_responses[0], "feed message 7")
     check(feed_responses[0].correlation_id == 7, "feed echoes the correlation id")
     check(feed_responses[0].results[0].WhichOneof("result") == "post_trade", "fill applied from the feed")
 
-    state = admin.GetAccountState(admin_pb2.GetAccountStateRequest(account_id=account))
+    state = account_state()
     holdings = {h.asset: h for h in state.holdings}
     # 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
     check(holdings["USD"].available == "8010" and holdings["USD"].held == "0", f"USD available {holdings['USD'].available}")

@@ -3,11 +3,13 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, type Harness } from "./harness.js";
+import { seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
+import { outcome, silentOnChannel } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
+const SCRIPT = "examples/python/sidecar_client.py";
 
 /** Debian's grpcio, protoc and the gRPC Python plugin (installed by .ci/run). */
 async function pythonGrpcMissing(): Promise<string | undefined> {
@@ -68,17 +70,71 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     expect(stdout).toContain("python client: all checks passed");
     expect([...stubDirs()].filter((n) => !before.has(n))).toEqual([]);
   });
+
+  // Found by review (session 30): no call had a deadline and the channel had no keepalive, so
+  // the run waited forever once the network went silent mid-stream (a partition).
+  it.concurrent("fails at its deadline (OPENPIT_DEADLINE_MS) when the network goes silent mid-stream", async () => {
+    const proxy = await silentOnChannel(h, 4247n);
+    try {
+      const r = await outcome(PYTHON, [SCRIPT, proxy.address, "4247"], { OPENPIT_DEADLINE_MS: "3000" }, 20_000);
+      expect(proxy.frozen).toBe(true);
+      expect(r).toMatchObject({ code: 1, killed: false, stderr: "not ok - account channel: DEADLINE_EXCEEDED: Deadline Exceeded\n" });
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it.concurrent("fails within ~10 s through keepalive (5 s ping, 5 s timeout) when its deadline is far", async () => {
+    const proxy = await silentOnChannel(h, 4248n);
+    try {
+      const r = await outcome(PYTHON, [SCRIPT, proxy.address, "4248"], { OPENPIT_DEADLINE_MS: "120000" }, 20_000);
+      expect(proxy.frozen).toBe(true);
+      expect(r).toMatchObject({ code: 1, killed: false });
+      expect(r.stderr).toMatch(/^not ok - account channel: UNAVAILABLE: /);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  describe("against a sidecar that takes one command per message", () => {
+    let one: Harness;
+    beforeAll(async () => {
+      one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
+    });
+    afterAll(async () => {
+      await one?.close();
+    });
+
+    // Found by review (session 30): OpenResponse.error was never read, so the refused
+    // two-order message ended in "ValueError: not enough values to unpack".
+    it("reports a message refused whole (OpenResponse.error) with its code and message, exit 1", async () => {
+      const r = await outcome(PYTHON, [SCRIPT, one.address, "4249"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^not ok - message 2 refused whole: ERROR_CODE_BATCH_TOO_LARGE: .*at most 1/m);
+      expect(r.stderr).not.toContain("Traceback");
+    });
+  });
 });
 
 describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
-  const USAGE = "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n";
+  const USAGE =
+    "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n" +
+    "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds (default 20000)\n";
 
   it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
     expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
     // "²" passes str.isdigit() and 2^64 is past uint64: both ended in a traceback (found by review, session 29).
-    for (const account of ["x", "²", "18446744073709551616"]) {
-      const bad = await run(PYTHON, ["examples/python/sidecar_client.py", "localhost:1", account]).catch((e: { code: number; stderr: string }) => e);
+    // Found by review (session 30): account 0 ("missing" on the wire) was taken, and the run
+    // failed at the sidecar with a traceback.
+    for (const account of ["x", "²", "18446744073709551616", "0", "00"]) {
+      const bad = await run(PYTHON, [SCRIPT, "localhost:1", account]).catch((e: { code: number; stderr: string }) => e);
       expect(bad).toMatchObject({ code: 2, stderr: USAGE });
+    }
+  });
+
+  it("refuses an OPENPIT_DEADLINE_MS that is not a positive number of milliseconds", async () => {
+    for (const deadline of ["0", "x", "-1", "1.5"]) {
+      expect(await outcome(PYTHON, [SCRIPT, "localhost:1", "42"], { OPENPIT_DEADLINE_MS: deadline })).toMatchObject({ code: 2, stderr: USAGE });
     }
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * Faults for the example clients' tests (python-, go- and cpp-client.test.ts). Found by review
+ * (session 30): the Python and C++ examples waited forever when the network went silent
+ * mid-run, and no example read a message's whole refusal (OpenResponse.error).
+ */
+import { execFile } from "node:child_process";
+import { createServer, connect as tcpConnect, type Socket } from "node:net";
+import type { Harness } from "./harness.js";
+
+/** How a client run ended: its exit code, or `killed` at the time limit. */
+export interface Outcome {
+  code: number;
+  killed: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `file args` with `env` added to the environment; kills it after `timeoutMs`. */
+export function outcome(file: string, args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      const e = error as (Error & { code?: number; killed?: boolean }) | null;
+      resolve({ code: e ? (typeof e.code === "number" ? e.code : -1) : 0, killed: e?.killed ?? false, stdout, stderr });
+    });
+  });
+}
+
+export interface SilentProxy {
+  /** host:port of the proxy, for the client. */
+  readonly address: string;
+  /** True once the proxy went silent. */
+  readonly frozen: boolean;
+  close(): void;
+}
+
+/**
+ * A TCP proxy to `h` that goes silent the moment the sidecar runs the first channel message
+ * naming `account` (before its answer is written): from then on nothing is forwarded either
+ * way and no close is passed on, as in a network partition. The client is then mid-stream,
+ * with a request whose answer will never arrive.
+ */
+export async function silentOnChannel(h: Harness, account: bigint): Promise<SilentProxy> {
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(h.address.split(":")[1]), "127.0.0.1");
+    sockets.push(client, upstream);
+    client.on("data", (d) => void (frozen || upstream.write(d)));
+    upstream.on("data", (d) => void (frozen || client.write(d)));
+    client.on("error", () => {});
+    upstream.on("error", () => {});
+    client.on("close", () => void (frozen || upstream.destroy()));
+    upstream.on("close", () => void (frozen || client.destroy()));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const state = h.server.state;
+  const runChannel = state.runChannel.bind(state);
+  state.runChannel = (channel, commands, bases) => {
+    const text = JSON.stringify(commands, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    if (text.includes(`"${account}"`)) frozen = true;
+    return runChannel(channel, commands, bases);
+  };
+  return {
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    get frozen() {
+      return frozen;
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
