@@ -2,12 +2,13 @@
 //
 // Build: examples/go/build.sh OUT_BINARY  (generates the stubs and builds this file)
 // Run:   OUT_BINARY HOST:PORT ACCOUNT_ID
+//        OPENPIT_DEADLINE_MS in the environment bounds the whole run (default 20000)
 //
 // The same orders, fill and numbers as examples/python/sidecar_client.py. Here: a health
 // check, bind the account, seed 10000 USD, order 10@200 accepted and committed, order
 // 100@200 rejected for insufficient funds (reject code shown), the fill at 199 through the
 // execution-report feed, then the account state read through the admin API. Exits non-zero
-// on any mismatch.
+// on any mismatch, on a message the sidecar refuses whole, and when the deadline passes.
 package main
 
 import (
@@ -39,18 +40,47 @@ func must(err error, what string) {
 	}
 }
 
+// refusedWhole fails the run on a message the sidecar refused whole (OpenResponse.error,
+// PublishResponse.error, e.g. BATCH_TOO_LARGE): none of its commands ran, its results are empty.
+func refusedWhole(e *sidecarv1.CommandError, what string) {
+	if e != nil {
+		fmt.Fprintf(os.Stderr, "not ok - %s refused whole: %s: %s\n", what, e.Code, e.Message)
+		os.Exit(1)
+	}
+}
+
 func str(s string) *string { return &s }
+
+const usage = `usage: sidecar-client HOST:PORT ACCOUNT_ID
+       OPENPIT_DEADLINE_MS=N: the whole run's deadline in milliseconds (default 20000)`
+
+func usageError() {
+	fmt.Fprintln(os.Stderr, usage)
+	os.Exit(2)
+}
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: sidecar-client HOST:PORT ACCOUNT_ID")
-		os.Exit(2)
+		usageError()
 	}
 	address := os.Args[1]
+	// 0 is "missing" on the wire (proto3 default), never an account the sidecar can use.
 	account, err := strconv.ParseUint(os.Args[2], 10, 64)
-	must(err, "account id")
+	if err != nil || account == 0 {
+		usageError()
+	}
+	deadline := 20 * time.Second
+	if ms, ok := os.LookupEnv("OPENPIT_DEADLINE_MS"); ok {
+		n, err := strconv.ParseUint(ms, 10, 32)
+		if err != nil || n == 0 {
+			usageError()
+		}
+		deadline = time.Duration(n) * time.Millisecond
+	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Every call runs under this context: on a network that went silent a call fails with
+	// DeadlineExceeded instead of waiting forever.
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	// Debian's grpc-go is 1.33: WithInsecure (insecure.NewCredentials came later).
 	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithBlock())
@@ -120,6 +150,7 @@ func main() {
 			break
 		}
 		must(err, "receive")
+		refusedWhole(r.Error, fmt.Sprintf("message %d", r.CorrelationId))
 		byID[r.CorrelationId] = r
 	}
 
@@ -149,6 +180,7 @@ func main() {
 	must(feed.CloseSend(), "close feed")
 	published, err := feed.Recv()
 	must(err, "feed answer")
+	refusedWhole(published.Error, "feed message 7")
 	check(published.CorrelationId == 7, "feed echoes the correlation id")
 	check(len(published.Results) == 1 && published.Results[0].GetPostTrade() != nil, "fill applied from the feed")
 

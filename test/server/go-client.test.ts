@@ -4,10 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, type Harness } from "./harness.js";
+import { seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
+import { outcome, silentOnChannel } from "./example-client-faults.js";
 
 const run = promisify(execFile);
+const USAGE =
+  "usage: sidecar-client HOST:PORT ACCOUNT_ID\n" +
+  "       OPENPIT_DEADLINE_MS=N: the whole run's deadline in milliseconds (default 20000)\n";
 
 /** Debian's Go toolchain, protoc plugins and grpc-go sources (installed by .ci/run); a developer machine may lack them. */
 const NEEDED = [
@@ -62,5 +66,49 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     const { stdout } = await run(binary, [h.address, "42436"], { timeout: 30_000 });
     expect(stdout).toContain("ok - AAPL available 10.5 (+10)");
     expect(stdout).toContain("go client: all checks passed");
+  });
+
+  // Found by review (session 30): the Python and C++ examples waited forever on a silent
+  // network; Go's run deadline (now OPENPIT_DEADLINE_MS, default 20 s) already ended it.
+  it("fails at its deadline (OPENPIT_DEADLINE_MS) when the network goes silent mid-stream", async () => {
+    const proxy = await silentOnChannel(h, 42437n);
+    try {
+      const r = await outcome(binary, [proxy.address, "42437"], { OPENPIT_DEADLINE_MS: "3000" }, 20_000);
+      expect(proxy.frozen).toBe(true);
+      expect(r).toMatchObject({ code: 1, killed: false });
+      expect(r.stderr).toMatch(/^receive: .*DeadlineExceeded/);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  // Found by review (session 30): a non-numeric account id exited 1 without the usage, and 0
+  // ("missing" on the wire) was taken and failed at the sidecar.
+  it.each(["0", "x", "-1", "18446744073709551616"])("refuses the account id %s with the usage and exit 2", async (account) => {
+    const r = await outcome(binary, [h.address, account]);
+    expect(r).toMatchObject({ code: 2, stdout: "", stderr: USAGE });
+  });
+
+  it.each(["0", "x", "-1"])("refuses OPENPIT_DEADLINE_MS=%s with the usage and exit 2", async (deadline) => {
+    const r = await outcome(binary, [h.address, "42438"], { OPENPIT_DEADLINE_MS: deadline });
+    expect(r).toMatchObject({ code: 2, stdout: "", stderr: USAGE });
+  });
+
+  describe("against a sidecar that takes one command per message", () => {
+    let one: Harness;
+    beforeAll(async () => {
+      one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
+    });
+    afterAll(async () => {
+      await one?.close();
+    });
+
+    // Found by review (session 30): OpenResponse.error was never read, so the refusal showed
+    // as "not ok - two results for the two orders", its reason lost.
+    it("reports a message refused whole (OpenResponse.error) with its code and message, exit 1", async () => {
+      const r = await outcome(binary, [one.address, "42439"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^not ok - message 3 refused whole: ERROR_CODE_BATCH_TOO_LARGE: .*at most 1/m);
+    });
   });
 });
