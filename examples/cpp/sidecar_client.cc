@@ -1,12 +1,15 @@
 // A gateway in C++ talking to openpit-sidecar through stubs generated from proto/.
 //
 // Usage: sidecar_client HOST:PORT ACCOUNT_ID   (build it with build.sh next to this file)
+//        OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000)
 //
 // The same orders, fill and numbers as examples/python/sidecar_client.py, so a contract
 // change that breaks one language shows in both. Here: a health check, then bind the account
 // and seed USD on an account channel, two orders (one accepted and committed, one rejected
 // for insufficient funds, shown with its reject code), a fill through the execution-report
-// feed, then the account state through the admin API. Exits non-zero on any mismatch.
+// feed, then the account state through the admin API. Exits non-zero on any mismatch, on a
+// message the sidecar refuses whole, and on a call that fails or outlives its deadline.
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -38,10 +41,32 @@ void check(bool condition, const std::string& message) {
   std::cout << "ok - " << message << std::endl;
 }
 
+// A failed call is one clear line, e.g. "not ok - account channel: gRPC status 4 (deadline
+// exceeded): Deadline Exceeded" when the network went silent.
 void check_status(const grpc::Status& status, const std::string& what) {
-  check(status.ok(), what + " returned OK" +
-                         (status.ok() ? "" : " (" + std::to_string(status.error_code()) + ": " +
-                                                 status.error_message() + ")"));
+  if (status.ok()) return check(true, what + " returned OK");
+  const auto code = status.error_code();
+  fail(what + ": gRPC status " + std::to_string(code) +
+       (code == grpc::StatusCode::DEADLINE_EXCEEDED ? " (deadline exceeded)"
+        : code == grpc::StatusCode::UNAVAILABLE     ? " (unavailable)"
+                                                    : "") +
+       ": " + status.error_message());
+}
+
+// A message refused whole (OpenResponse.error / PublishResponse.error, e.g. BATCH_TOO_LARGE):
+// none of its commands ran and its results are empty.
+void check_not_refused(const v1::CommandError& error, bool refused, const std::string& what) {
+  if (refused)
+    fail(what + " refused whole: " + v1::ErrorCode_Name(error.code()) + ": " + error.message());
+}
+
+// Each call's deadline (OPENPIT_DEADLINE_MS), set on every ClientContext. Keepalive gives up
+// a connection whose pings go unanswered; the deadline also ends a call that is never
+// answered on a connection that is.
+std::chrono::milliseconds call_deadline{20000};
+
+void with_deadline(grpc::ClientContext& ctx) {
+  ctx.set_deadline(std::chrono::system_clock::now() + call_deadline);
 }
 
 v1::Order order(uint64_t account, const std::string& qty, const std::string& price) {
@@ -59,6 +84,7 @@ v1::Order order(uint64_t account, const std::string& qty, const std::string& pri
 std::map<std::string, v1::Holding> holdings_of(const std::shared_ptr<grpc::Channel>& channel,
                                                uint64_t account) {
   grpc::ClientContext ctx;
+  with_deadline(ctx);
   v1::GetAccountStateRequest req;
   req.set_account_id(account);
   v1::GetAccountStateResponse state;
@@ -122,8 +148,12 @@ Decimal available(const std::map<std::string, v1::Holding>& holdings, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string usage = std::string("usage: ") + argv[0] +
+                            " HOST:PORT ACCOUNT_ID\n"
+                            "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds "
+                            "(default 20000)";
   if (argc != 3) {
-    std::cerr << "usage: " << argv[0] << " HOST:PORT ACCOUNT_ID" << std::endl;
+    std::cerr << usage << std::endl;
     return 2;
   }
   const std::string address = argv[1];
@@ -134,16 +164,32 @@ int main(int argc, char** argv) {
     if (account_arg.empty() || account_arg.find_first_not_of("0123456789") != std::string::npos)
       throw std::invalid_argument(account_arg);
     account = std::stoull(account_arg);
+    // 0 is "missing" on the wire (proto3 default), never an account the sidecar can use.
+    if (account == 0) throw std::invalid_argument(account_arg);
   } catch (const std::exception&) {
-    std::cerr << "ACCOUNT_ID must be a uint64: " << account_arg << std::endl;
+    std::cerr << "ACCOUNT_ID must be a uint64 above 0: " << account_arg << "\n" << usage << std::endl;
     return 2;
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  if (const char* ms = std::getenv("OPENPIT_DEADLINE_MS")) {
+    const std::string text = ms;
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(text) == 0) {
+      std::cerr << usage << std::endl;
+      return 2;
+    }
+    call_deadline = std::chrono::milliseconds(std::stoul(text));
+  }
+  // Client keepalive, as the TypeScript client (src/client/grpc-clients.ts) and the server's
+  // defaults: ping every 5 s, give the connection up when a ping is not answered within 5 s.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 
   // Health of the whole process (service ""): SERVING once recovery is done.
   {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    with_deadline(ctx);
     ctx.set_wait_for_ready(true);
     HealthCheckRequest req;
     HealthCheckResponse res;
@@ -158,6 +204,7 @@ int main(int argc, char** argv) {
   std::map<uint64_t, v1::OpenResponse> by_id;
   {
     grpc::ClientContext ctx;
+    with_deadline(ctx);
     auto stream = v1::AccountChannelService::NewStub(channel)->Open(&ctx);
     v1::OpenRequest seed;
     seed.set_correlation_id(1);
@@ -184,6 +231,8 @@ int main(int argc, char** argv) {
       if (res.correlation_id() != 0) by_id[res.correlation_id()] = res;
     }
     check_status(stream->Finish(), "account channel");
+    for (const auto& [id, answer] : by_id)
+      check_not_refused(answer.error(), answer.has_error(), "message " + std::to_string(id));
   }
   check(by_id.count(1) && by_id[1].results_size() == 2, "bind + seed answered with two results");
   const auto& bound = by_id[1].results(0);
@@ -209,6 +258,7 @@ int main(int argc, char** argv) {
   // The fill arrives through the execution-report feed, carrying the order's lock.
   {
     grpc::ClientContext ctx;
+    with_deadline(ctx);
     auto stream = v1::ExecutionReportFeedService::NewStub(channel)->Publish(&ctx);
     v1::PublishRequest req;
     req.set_correlation_id(7);
@@ -232,6 +282,8 @@ int main(int argc, char** argv) {
     v1::PublishResponse res;
     while (stream->Read(&res)) answers.push_back(res);
     check_status(stream->Finish(), "feed");
+    for (const auto& answer : answers)
+      check_not_refused(answer.error(), answer.has_error(), "feed message 7");
     check(!answers.empty() && answers[0].correlation_id() == 7, "feed echoes the correlation id");
     check(answers[0].results_size() == 1 && answers[0].results(0).has_post_trade(),
           "fill applied from the feed");
