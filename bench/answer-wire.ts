@@ -1,9 +1,11 @@
 /**
  * The raw generator's answers, decoded by hand and only as far as the oracle and the
  * latency need them: the correlation id; for an order the outcome, its reject codes, the
- * lock prices and the balance leg of each account outcome; for a top-up whether it was
- * accepted; for a fill the account blocks; whole-message and per-command errors. Every
- * other field is skipped unread. The views keep protobuf-es's field names, so the oracle
+ * lock prices and every account outcome (balance, held, incoming, realized P&L, average
+ * entry price); for a top-up whether it was accepted, its rejects, outcomes and blocks;
+ * for a fill the account blocks, account P&Ls and account outcomes; whole-message and
+ * per-command errors. Every other field (policy group ids, texts the oracle does not
+ * compare) is skipped unread. The views keep protobuf-es's field names, so the oracle
  * reads them as it would read the generated messages.
  *
  * A malformed answer throws (the caller fails the stream: its answers can no longer be
@@ -26,9 +28,19 @@ export interface AmountView {
   readonly absolute: string;
 }
 
+/** `PnlOutcome`: a value, or a halt reason (the enum's number). */
+export interface PnlView {
+  readonly result: { readonly case: "value"; readonly value: AmountView } | { readonly case: "halted"; readonly value: number } | { readonly case: undefined; readonly value?: undefined };
+}
+
 export interface OutcomeView {
   readonly asset: string;
-  readonly balance: AmountView | undefined;
+  // Optional as in protobuf-es (the decoder always sets them, to undefined when absent).
+  readonly balance?: AmountView | undefined;
+  readonly held?: AmountView | undefined;
+  readonly incoming?: AmountView | undefined;
+  readonly realizedPnl?: PnlView | undefined;
+  readonly averageEntryPrice?: string | undefined;
 }
 
 export interface ExecuteView {
@@ -42,12 +54,22 @@ export interface ExecuteView {
 
 export interface PostTradeView {
   readonly accountBlocks: readonly { readonly reason: string }[];
+  readonly accountPnls: readonly { readonly accountId: number; readonly result: PnlView | undefined }[];
+  readonly accountAdjustments: readonly OutcomeView[];
+}
+
+export interface AdjustmentView {
+  readonly accepted: boolean;
+  readonly failedIndex: number;
+  readonly rejects: readonly RejectView[];
+  readonly outcomes: readonly OutcomeView[];
+  readonly accountBlocks: readonly { readonly reason: string }[];
 }
 
 /** A command's or a report's result; "other" is any kind the generator never expects (`field` says which). */
 export type ResultView =
   | { readonly case: "execute"; readonly value: ExecuteView }
-  | { readonly case: "adjustment"; readonly value: { readonly accepted: boolean } }
+  | { readonly case: "adjustment"; readonly value: AdjustmentView }
   | { readonly case: "error"; readonly value: ErrorView }
   | { readonly case: "postTrade"; readonly value: PostTradeView }
   | { readonly case: "other"; readonly value: { readonly field: number } };
@@ -140,16 +162,53 @@ function readAmount(r: ProtoReader): AmountView {
   return { delta, absolute };
 }
 
+/** The case of a `PnlOutcome` that held none (as protobuf-es has it), shared: it is never written to. */
+const NO_PNL: PnlView["result"] = Object.freeze({ case: undefined });
+
+/** PnlOutcome: value 1, halted 2 (a oneof: the last member wins). */
+function readPnl(r: ProtoReader): PnlView {
+  let result: PnlView["result"] = NO_PNL;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === 10) result = { case: "value", value: r.nested(readAmount) };
+    else if (tag === 16) result = { case: "halted", value: r.int32() };
+    else skip(r, tag);
+  }
+  return { result };
+}
+
+/** AccountOutcome: asset 2, balance 3, held 4, incoming 5, realized_pnl 6, average_entry_price 7 (policy group 1 skipped). */
 function readOutcome(r: ProtoReader): OutcomeView {
   let asset = "";
   let balance: AmountView | undefined;
+  let held: AmountView | undefined;
+  let incoming: AmountView | undefined;
+  let realizedPnl: PnlView | undefined;
+  let averageEntryPrice: string | undefined;
   while (!r.done) {
     const tag = r.uint32();
     if (tag === 18) asset = text(r);
     else if (tag === 26) balance = r.nested(readAmount);
+    else if (tag === 34) held = r.nested(readAmount);
+    else if (tag === 42) incoming = r.nested(readAmount);
+    else if (tag === 50) realizedPnl = r.nested(readPnl);
+    else if (tag === 58) averageEntryPrice = text(r);
     else skip(r, tag);
   }
-  return { asset, balance };
+  return { asset, balance, held, incoming, realizedPnl, averageEntryPrice };
+}
+
+/** AccountPnl: account id 1, result 3 (policy group 2 skipped). */
+function readAccountPnl(r: ProtoReader): { accountId: number; result: PnlView | undefined } {
+  let accountId = 0;
+  let result: PnlView | undefined;
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === 8) accountId = Number(r.uint64());
+    else if (tag === 26) result = r.nested(readPnl);
+    else skip(r, tag);
+  }
+  return { accountId, result };
 }
 
 /** The last text at `textTag` of a message, other fields skipped. */
@@ -200,21 +259,42 @@ function readExecute(r: ProtoReader): ExecuteView {
   return { accepted, committed, reservationId, lock, accountAdjustments, rejects };
 }
 
-function readAdjustment(r: ProtoReader): { accepted: boolean } {
-  let accepted = false;
-  while (!r.done) {
-    const tag = r.uint32();
-    if (tag === 8) accepted = r.bool();
-    else skip(r, tag);
-  }
-  return { accepted };
-}
-
 /** AccountBlock: reason 3. */
 const readBlock = (r: ProtoReader): { reason: string } => ({ reason: lastText(r, 26) });
 
-/** PostTradeResult: account blocks 1. */
-const readPostTrade = (r: ProtoReader): PostTradeView => ({ accountBlocks: listOf(r, 10, readBlock) });
+/** AdjustmentBatchResult: accepted 1, failed index 2, rejects 3, outcomes 4, account blocks 5. */
+function readAdjustment(r: ProtoReader): AdjustmentView {
+  let accepted = false;
+  let failedIndex = 0;
+  const rejects: RejectView[] = [];
+  const outcomes: OutcomeView[] = [];
+  const accountBlocks: { reason: string }[] = [];
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === 8) accepted = r.bool();
+    else if (tag === 16) failedIndex = r.uint32();
+    else if (tag === 26) rejects.push(r.nested(readReject));
+    else if (tag === 34) outcomes.push(r.nested(readOutcome));
+    else if (tag === 42) accountBlocks.push(r.nested(readBlock));
+    else skip(r, tag);
+  }
+  return { accepted, failedIndex, rejects, outcomes, accountBlocks };
+}
+
+/** PostTradeResult: account blocks 1, account P&Ls 2, account outcomes 3. */
+function readPostTrade(r: ProtoReader): PostTradeView {
+  const accountBlocks: { reason: string }[] = [];
+  const accountPnls: { accountId: number; result: PnlView | undefined }[] = [];
+  const accountAdjustments: OutcomeView[] = [];
+  while (!r.done) {
+    const tag = r.uint32();
+    if (tag === 10) accountBlocks.push(r.nested(readBlock));
+    else if (tag === 18) accountPnls.push(r.nested(readAccountPnl));
+    else if (tag === 26) accountAdjustments.push(r.nested(readOutcome));
+    else skip(r, tag);
+  }
+  return { accountBlocks, accountPnls, accountAdjustments };
+}
 
 /**
  * A message that is one oneof (`CommandResult`, `ReportResult`): `member` reads the members

@@ -72,7 +72,7 @@ export class FillFeed {
   private readonly checkBatch = (batch: Fill[], answer: AnswerView | Error): void => {
     if (answer instanceof Error) batch.forEach(() => this.oracle.mismatch(`fill lost: ${answer.message}`));
     else if (answer.error) batch.forEach(() => this.oracle.mismatch(`fills refused whole (${answer.error!.code}): ${answer.error!.message}`));
-    else batch.forEach((f, i) => this.oracle.checkFill(f.order, answer.results[i], f.quantity));
+    else batch.forEach((f, i) => this.oracle.checkFill(f.order, answer.results[i], f.quantity, f.leaves));
     this.inFlight--;
     if (this.inFlight === 0) this.idle.splice(0).forEach((f) => f());
   };

@@ -5,15 +5,31 @@
  * for the underlyings, and the rules re-stated from the spec (OrderSizeLimit broker caps,
  * inclusive; SpotFunds holds `x` and rejects when `x > available`).
  *
- * Fills land asynchronously (on the feed, after the decision), so the oracle keeps two
- * numbers per asset: `confirmed` (every effect the sidecar is known to have applied) and
- * `pending` (credits of accepted orders whose fill is not yet confirmed). Fills only ever
- * add to what is available, so the true value lies in [confirmed, confirmed + pending]:
- * an order needing at most the lower bound must pass, one needing more than the upper
- * bound must fail. The workload only creates such unambiguous orders.
+ * Fills land asynchronously (on the feed, after the decision), so the oracle keeps three
+ * numbers per asset: `confirmed` (what is available once every effect sent so far is
+ * applied, fills counted only once their answer was checked), `pending` (credits of
+ * accepted orders whose fill is not yet confirmed: the asset's incoming) and `held` (holds
+ * of accepted orders not yet released by a confirmed fill). Fills only ever add to what is
+ * available, so the true value lies in [confirmed, confirmed + pending]: an order needing
+ * at most the lower bound must pass, one needing more than the upper bound must fail. The
+ * workload only creates such unambiguous orders.
+ *
+ * Every outcome the sidecar reports is compared in exact integer cents (USD) or units:
+ * - an accepted order: exactly two legs — the debit asset's balance −x and held +x, the
+ *   credit asset's incoming +y — each delta exact, each absolute within what the fills in
+ *   flight allow (balance in [confirmed, confirmed + pending], held in [x, held],
+ *   incoming in [y, pending]); a reject: its one code, nothing committed or moved;
+ * - a fill: exactly two legs — the credit (balance +y, incoming −y) and the hold release
+ *   (held −x), deltas exact, absolutes within the bounds the orders in flight on the
+ *   channel allow (see `checkFill`), the average entry price (every trade of an
+ *   instrument is at its one price), a sale's realized P&L and account P&L of exactly 0,
+ *   no account block;
+ * - an adjustment: accepted, one balance leg of the asset, the delta booked (a top-up) and
+ *   the absolute (exact for a seed, within [confirmed, confirmed + pending] for a top-up).
+ * Deltas are authoritative in OpenPit (`absolute` is a snapshot hint), hence the ranges.
  */
 import type { CommandResult } from "../gen/openpit/sidecar/v1/channel_pb.js";
-import type { AmountView, ResultHolder } from "./answer-wire.js";
+import type { AmountView, PnlView, ResultHolder } from "./answer-wire.js";
 import { RejectCode } from "../gen/openpit/sidecar/v1/types_pb.js";
 import { MAX_ORDER_NOTIONAL_CENTS, MAX_ORDER_QUANTITY, SETTLEMENT, type BenchInstrument } from "./bench-config.js";
 import type { Side } from "./wire.js";
@@ -21,6 +37,7 @@ import type { Side } from "./wire.js";
 interface Balance {
   confirmed: number;
   pending: number;
+  held: number;
 }
 
 type Book = Map<string, Balance>;
@@ -32,9 +49,42 @@ export interface OrderIntent {
   readonly quantity: number;
 }
 
-export type Expectation =
-  | (OrderIntent & { readonly accept: true; readonly debitAsset: string; readonly debit: number; readonly absoluteRange: readonly [number, number] })
-  | (OrderIntent & { readonly accept: false; readonly code: RejectCode });
+/**
+ * An accepted order's prediction: the debit leg (balance −debit, held +debit) and the
+ * credit leg (incoming +credit), with the bounds of their absolutes when it is decided
+ * (flat numbers, not arrays: one object per order).
+ */
+export interface AcceptedExpectation extends OrderIntent {
+  readonly accept: true;
+  readonly debitAsset: string;
+  readonly debit: number;
+  readonly creditAsset: string;
+  readonly credit: number;
+  readonly balanceLo: number;
+  readonly balanceHi: number;
+  readonly heldHi: number;
+  readonly incomingHi: number;
+}
+
+export type Expectation = AcceptedExpectation | (OrderIntent & { readonly accept: false; readonly code: RejectCode });
+
+/** An account outcome as the raw generator's views and protobuf-es's messages both have it. */
+interface OutcomeLike {
+  readonly asset: string;
+  readonly balance?: AmountView | undefined;
+  readonly held?: AmountView | undefined;
+  readonly incoming?: AmountView | undefined;
+  readonly realizedPnl?: PnlView | undefined;
+  readonly averageEntryPrice?: string | undefined;
+}
+
+interface AdjustmentLike {
+  readonly accepted: boolean;
+  readonly failedIndex: number;
+  readonly rejects: readonly unknown[];
+  readonly outcomes: readonly OutcomeLike[];
+  readonly accountBlocks: readonly unknown[];
+}
 
 export interface OracleSummary {
   readonly decisionsChecked: number;
@@ -125,7 +175,7 @@ export class Oracle {
     let book = this.books.get(key);
     if (!book) this.books.set(key, (book = new Map()));
     let b = book.get(asset);
-    if (!b) book.set(asset, (b = { confirmed: 0, pending: 0 }));
+    if (!b) book.set(asset, (b = { confirmed: 0, pending: 0, held: 0 }));
     return b;
   }
 
@@ -162,9 +212,12 @@ export class Oracle {
     if (debit > from.confirmed + from.pending) return rejected(o, RejectCode.INSUFFICIENT_FUNDS);
     if (debit > from.confirmed) throw new Error(`workload bug: order needing ${debit} of ${debitAsset} is ambiguous`);
     from.confirmed -= debit;
+    from.held += debit;
     // The fill will credit the other side: units bought, or USD from a sale.
     const creditAsset = o.side === "BUY" ? o.instrument.underlying : SETTLEMENT;
-    this.balance(o.accountId, creditAsset).pending += o.side === "BUY" ? o.quantity : notional;
+    const credit = o.side === "BUY" ? o.quantity : notional;
+    const to = this.balance(o.accountId, creditAsset);
+    to.pending += credit;
     // Written out, not `{ ...o, … }`: on this V8 (Node 20) a spread followed by more
     // properties takes a slow path, about 4 µs per order in the generator's profile.
     return {
@@ -175,7 +228,12 @@ export class Oracle {
       accept: true,
       debitAsset,
       debit,
-      absoluteRange: [from.confirmed, from.confirmed + from.pending],
+      creditAsset,
+      credit,
+      balanceLo: from.confirmed,
+      balanceHi: from.confirmed + from.pending,
+      heldHi: from.held,
+      incomingHi: to.pending,
     };
   }
 
@@ -203,49 +261,153 @@ export class Oracle {
     if (lock?.length !== 1 || lock[0]!.price !== e.instrument.price) {
       return this.mismatch(`${orderText(e)}: expected lock [${e.instrument.price}], got ${JSON.stringify(lock?.map((p) => p.price))}`);
     }
-    const scale = e.debitAsset === SETTLEMENT ? 2 : 0;
-    let leg: AmountView | undefined;
-    for (const a of r.accountAdjustments) {
-      if (a.asset === e.debitAsset) {
-        leg = a.balance;
-        break;
-      }
+    // Exactly two legs: the debit asset's balance and held, the credit asset's incoming.
+    const legs = r.accountAdjustments;
+    let debitLeg: OutcomeLike | undefined;
+    let creditLeg: OutcomeLike | undefined;
+    let legsOk = legs.length === 2;
+    for (let i = 0; legsOk && i < legs.length; i++) {
+      const a = legs[i]!;
+      if (a.asset === e.debitAsset && debitLeg === undefined) debitLeg = a;
+      else if (a.asset === e.creditAsset && creditLeg === undefined) creditLeg = a;
+      else legsOk = false;
     }
-    const delta = scaled(leg?.delta, scale);
-    const absolute = scaled(leg?.absolute, scale);
-    const [lo, hi] = e.absoluteRange;
-    if (delta !== -e.debit || !(absolute >= lo && absolute <= hi)) {
-      return this.mismatch(`${orderText(e)}: expected ${e.debitAsset} delta -${e.debit} absolute in [${lo}, ${hi}] (scale ${scale}), got ${leg?.delta} / ${leg?.absolute}`);
+    const ds = scaleOf(e.debitAsset);
+    const cs = scaleOf(e.creditAsset);
+    if (
+      !legsOk ||
+      !amountIs(debitLeg!.balance, ds, -e.debit, e.balanceLo, e.balanceHi) ||
+      !amountIs(debitLeg!.held, ds, e.debit, e.debit, e.heldHi) ||
+      debitLeg!.incoming !== undefined ||
+      !amountIs(creditLeg!.incoming, cs, e.credit, e.credit, e.incomingHi) ||
+      creditLeg!.balance !== undefined ||
+      creditLeg!.held !== undefined ||
+      !bare(debitLeg!) ||
+      !bare(creditLeg!)
+    ) {
+      return this.mismatch(
+        `${orderText(e)}: expected ${e.debitAsset} balance -${e.debit} (absolute in [${e.balanceLo}, ${e.balanceHi}]) held +${e.debit} (absolute in [${e.debit}, ${e.heldHi}]) ` +
+          `and ${e.creditAsset} incoming +${e.credit} (absolute in [${e.credit}, ${e.incomingHi}]), nothing else (scales ${ds}/${cs}), got ${JSON.stringify(legs)}`,
+      );
     }
     this.accepted++;
     return true;
   }
 
   /**
-   * Checks the post-trade result of an order's fill — of `quantity` units, the whole order
-   * unless it is filled in parts — and moves that much of its credit to confirmed.
+   * Checks the post-trade result of an order's fill — of `quantity` units with `leaves`
+   * still open, the whole order unless it is filled in parts — books it (its credit moves
+   * from pending to confirmed, its hold is released) and compares the answer with the books:
+   * - the credit asset: balance +credit, incoming −credit; the debit asset: held −debit;
+   *   no other leg, no other amount; deltas exact.
+   * - absolutes: fills apply in feed order, so every earlier fill is in and no later one;
+   *   but orders and top-ups sent on the channel may be applied after this fill although
+   *   predicted before its check. Orders only add holds and incoming, so held and incoming
+   *   lie in [what this order still holds or brings, the books' figure]; the balance lies
+   *   in [the books' figure, that plus the held] (an order not yet applied has had no fill,
+   *   so its debit is all in `held`), and is at least the credit (available never goes
+   *   negative in this workload); for USD the lower bound is the credit only (a top-up
+   *   sent before may not be applied yet).
+   * - the underlying's average entry price is the instrument's price (every trade is at
+   *   it; absent only when a sale leaves the position flat); a sale realizes exactly 0 on
+   *   the position and on the account.
    */
-  checkFill(e: Expectation & { accept: true }, result: ResultHolder | undefined, quantity = e.quantity): void {
+  checkFill(e: AcceptedExpectation, result: ResultHolder | undefined, quantity = e.quantity, leaves = 0): void {
     this.fills++;
+    const buy = e.side === "BUY";
+    const unit = e.instrument.priceCents;
+    const credit = buy ? quantity : quantity * unit;
+    const debit = buy ? quantity * unit : quantity;
+    const creditLeft = buy ? leaves : leaves * unit;
+    const debitLeft = buy ? leaves * unit : leaves;
+    const to = this.balance(e.accountId, e.creditAsset);
+    to.pending -= credit;
+    to.confirmed += credit;
+    const from = this.balance(e.accountId, e.debitAsset);
+    from.held -= debit;
     if (result?.result.case !== "postTrade") {
-      this.mismatch(`fill of ${e.side} ${e.quantity} ${e.instrument.underlying} for ${e.accountId}: got ${describe(result)}`);
+      this.mismatch(`fill of ${e.side} ${quantity} ${e.instrument.underlying} for ${e.accountId}: got ${describe(result)}`);
       return;
     }
-    if (result.result.value.accountBlocks.length > 0) {
-      this.mismatch(`fill for ${e.accountId}: unexpected account block ${result.result.value.accountBlocks[0]!.reason}`);
+    const v = result.result.value;
+    if (v.accountBlocks.length > 0) {
+      this.mismatch(`fill for ${e.accountId}: unexpected account block ${v.accountBlocks[0]!.reason}`);
+      return;
     }
-    const asset = e.side === "BUY" ? e.instrument.underlying : SETTLEMENT;
-    const amount = e.side === "BUY" ? quantity : quantity * e.instrument.priceCents;
-    const b = this.balance(e.accountId, asset);
-    b.pending -= amount;
-    b.confirmed += amount;
+    let creditLeg: OutcomeLike | undefined;
+    let debitLeg: OutcomeLike | undefined;
+    const legs = v.accountAdjustments;
+    let ok = legs.length === 2;
+    for (let i = 0; ok && i < legs.length; i++) {
+      const a = legs[i]!;
+      if (a.asset === e.creditAsset && creditLeg === undefined) creditLeg = a;
+      else if (a.asset === e.debitAsset && debitLeg === undefined) debitLeg = a;
+      else ok = false;
+    }
+    const cs = scaleOf(e.creditAsset);
+    const ds = scaleOf(e.debitAsset);
+    const balanceLo = e.creditAsset === SETTLEMENT ? credit : Math.max(credit, to.confirmed);
+    const balanceHi = to.confirmed + to.held;
+    ok =
+      ok &&
+      amountIs(creditLeg!.balance, cs, credit, balanceLo, balanceHi) &&
+      amountIs(creditLeg!.incoming, cs, -credit, creditLeft, to.pending) &&
+      creditLeg!.held === undefined &&
+      amountIs(debitLeg!.held, ds, -debit, debitLeft, from.held) &&
+      debitLeg!.balance === undefined &&
+      debitLeg!.incoming === undefined;
+    if (ok) {
+      const underlyingLeg = buy ? creditLeg! : debitLeg!;
+      // The settlement leg carries no P&L nor average; the underlying's average is the price.
+      ok =
+        bare(buy ? debitLeg! : creditLeg!) &&
+        (underlyingLeg.averageEntryPrice === e.instrument.price || (!buy && underlyingLeg.averageEntryPrice === undefined)) &&
+        // A purchase realizes nothing; a sale at the average price realizes exactly 0.
+        (buy
+          ? underlyingLeg.realizedPnl === undefined && v.accountPnls.length === 0
+          : pnlIsZero(underlyingLeg.realizedPnl) && v.accountPnls.length === 1 && v.accountPnls[0]!.accountId === Number(e.accountId) && pnlIsZero(v.accountPnls[0]!.result));
+    }
+    if (!ok) {
+      this.mismatch(
+        `fill of ${e.side} ${quantity} (leaves ${leaves}) ${e.instrument.underlying} for ${e.accountId}: expected ${e.creditAsset} balance +${credit} (absolute in [${balanceLo}, ${balanceHi}]) ` +
+          `incoming -${credit} (absolute in [${creditLeft}, ${to.pending}]), ${e.debitAsset} held -${debit} (absolute in [${debitLeft}, ${from.held}]) (scales ${cs}/${ds}), ` +
+          `average ${e.instrument.price}, ${buy ? "no P&L" : "P&L 0"}; got ${JSON.stringify(legs)} P&Ls ${JSON.stringify(v.accountPnls)}`,
+      );
+    }
   }
 
-  /** From the raw generator's views or the generated client's messages alike. */
-  checkAdjustment(result: ResultHolder | CommandResult | undefined, what: string): void {
+  /**
+   * Checks a balance adjustment of `asset` (a seed or a top-up, from the raw generator's
+   * views or the generated client's messages alike): accepted, one balance leg of the
+   * asset, its delta `delta` (undefined for an absolute seed, whose delta depends on what
+   * the account held) and its absolute in [lo, hi].
+   */
+  checkAdjustment(result: ResultHolder | CommandResult | undefined, what: string, asset: string, delta: number | undefined, lo: number, hi: number): void {
     this.adjustments++;
     const r = result?.result;
-    if (r?.case !== "adjustment" || !r.value.accepted) this.mismatch(`${what}: expected an accepted adjustment, got ${describe(result)}`);
+    if (r?.case !== "adjustment") {
+      this.mismatch(`${what}: expected an accepted adjustment, got ${describe(result)}`);
+      return;
+    }
+    const v = r.value as AdjustmentLike;
+    const leg = v.outcomes.length === 1 ? v.outcomes[0]! : undefined;
+    const scale = scaleOf(asset);
+    if (
+      !v.accepted ||
+      v.failedIndex !== 0 ||
+      v.rejects.length > 0 ||
+      v.accountBlocks.length > 0 ||
+      leg?.asset !== asset ||
+      !amountIs(leg.balance, scale, delta, lo, hi) ||
+      leg.held !== undefined ||
+      leg.incoming !== undefined ||
+      !bare(leg)
+    ) {
+      this.mismatch(
+        `${what}: expected an accepted adjustment with one ${asset} balance leg, delta ${delta ?? "any"}, absolute in [${lo}, ${hi}] (scale ${scale}), got ` +
+          `accepted=${v.accepted} failedIndex=${v.failedIndex} rejects=${v.rejects.length} blocks=${v.accountBlocks.length} outcomes ${JSON.stringify(v.outcomes, (_k, x: unknown) => (typeof x === "bigint" ? String(x) : x))}`,
+      );
+    }
   }
 
   /** For deep accounts (funds that cannot run out) the prediction is simply "accepted". */
@@ -292,4 +454,28 @@ function describe(result: { result: { case: string | undefined; value?: unknown 
   if (!result) return "no result";
   const v = result.result.value as { code?: number; message?: string } | undefined;
   return result.result.case === "error" ? `error ${v?.code}: ${v?.message}` : String(result.result.case);
+}
+
+/** Cents for USD, whole units for an underlying. */
+function scaleOf(asset: string): number {
+  return asset === SETTLEMENT ? 2 : 0;
+}
+
+/** The amount is there, its delta is `delta` (any when undefined) and its absolute in [lo, hi], at `scale`. */
+function amountIs(a: AmountView | undefined, scale: number, delta: number | undefined, lo: number, hi: number): boolean {
+  if (a === undefined) return false;
+  if (delta !== undefined && scaled(a.delta, scale) !== delta) return false;
+  const absolute = scaled(a.absolute, scale);
+  return absolute >= lo && absolute <= hi;
+}
+
+/** No P&L nor average entry price on the leg. */
+function bare(a: OutcomeLike): boolean {
+  return a.realizedPnl === undefined && a.averageEntryPrice === undefined;
+}
+
+/** A P&L of exactly 0, delta and absolute (every trade is at the instrument's one price, fees 0). */
+function pnlIsZero(p: PnlView | undefined): boolean {
+  const r = p?.result;
+  return r?.case === "value" && scaled(r.value.delta, 2) === 0 && scaled(r.value.absolute, 2) === 0;
 }

@@ -21,6 +21,10 @@ export interface TopUp {
   readonly asset: string;
   readonly delta: string;
   readonly what: string;
+  /** The delta in cents, and the bounds of the balance it leaves (the fills in flight may or may not be in). */
+  readonly cents: number;
+  readonly lo: number;
+  readonly hi: number;
 }
 
 /** An order to send (its intent is in the expectation; raw-channel.ts encodes it). */
@@ -70,8 +74,9 @@ export class OrderMix {
         intent = { accountId, instrument, side: "SELL", quantity };
       } else {
         if (this.oracle.lower(accountId, SETTLEMENT) < quantity * instrument.priceCents) {
-          before = [{ accountId, asset: SETTLEMENT, delta: TOP_UP_DELTA, what: "top-up" }];
           this.oracle.credit(accountId, SETTLEMENT, TOP_UP_USD * 100);
+          const lo = this.oracle.lower(accountId, SETTLEMENT);
+          before = [{ accountId, asset: SETTLEMENT, delta: TOP_UP_DELTA, what: "top-up", cents: TOP_UP_USD * 100, lo, hi: this.oracle.upper(accountId, SETTLEMENT) }];
         }
         intent = { accountId, instrument, side: "BUY", quantity };
       }

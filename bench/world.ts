@@ -22,10 +22,12 @@ import { balanceCommand, orderCommand } from "./wire.js";
 const SEED_BATCH = 256;
 
 async function seed(channel: AccountChannel, oracle: Oracle, accounts: readonly bigint[], usd: string): Promise<void> {
+  // An absolute seed: the balance is set to it whatever the account held (its delta is not predicted).
+  const cents = Number(usd) * 100;
   for (let i = 0; i < accounts.length; i += SEED_BATCH) {
     const chunk = accounts.slice(i, i + SEED_BATCH);
     const response = await channel.sendRaw(chunk.map((id) => balanceCommand(id, SETTLEMENT, { absolute: usd })));
-    chunk.forEach((id, j) => oracle.checkAdjustment(response.results[j], `seed of ${id}`));
+    chunk.forEach((id, j) => oracle.checkAdjustment(response.results[j], `seed of ${id}`, SETTLEMENT, undefined, cents, cents));
   }
 }
 
@@ -92,12 +94,12 @@ export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan
   for (let i = 0; i < accounts.length; i += SEED_BATCH) {
     const chunk = accounts.slice(i, i + SEED_BATCH);
     const answer = await channel.sendCommands(chunk.map((id) => balanceCommand(id, SETTLEMENT, { absolute: String(SEED_USD) })));
-    chunk.forEach((id, j) => oracle.checkAdjustment(answer.results[j], `seed of ${id}`));
+    chunk.forEach((id, j) => oracle.checkAdjustment(answer.results[j], `seed of ${id}`, SETTLEMENT, undefined, SEED_USD * 100, SEED_USD * 100));
   }
   for (const id of accounts) oracle.credit(id, SETTLEMENT, SEED_USD * 100);
   const checkTopUp = (b: TopUp, answer: AnswerView | Error): void => {
     if (answer instanceof Error) oracle.mismatch(`${b.what} of ${b.accountId} lost: ${answer.message}`);
-    else oracle.checkAdjustment(answer.error ? { result: { case: "error", value: answer.error } } : answer.results[0], `${b.what} of ${b.accountId}`);
+    else oracle.checkAdjustment(answer.error ? { result: { case: "error", value: answer.error } } : answer.results[0], `${b.what} of ${b.accountId}`, b.asset, b.cents, b.lo, b.hi);
   };
   const checks = new DeferredChecks();
   const checkTopUpLater = checkLater(checkTopUp, checks);

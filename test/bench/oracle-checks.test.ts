@@ -36,8 +36,12 @@ describe("the bench oracle", () => {
     oracle.credit(1n, SETTLEMENT, 100 * instrument.priceCents);
     const e = oracle.predict({ accountId: 1n, instrument, side: "BUY", quantity: 1 });
     if (!e.accept) throw new Error("expected an accept");
-    const leg = { asset: SETTLEMENT, balance: { delta: `-${(e.debit / 100).toFixed(2)}`, absolute: (e.absoluteRange[0] / 100).toFixed(2) } };
-    const answer = { accepted: true, committed: true, lock: { prices: [{ price: instrument.price }] }, accountAdjustments: [leg] };
+    const usd = (cents: number) => (cents / 100).toFixed(2);
+    const legs = [
+      { asset: SETTLEMENT, balance: { delta: `-${usd(e.debit)}`, absolute: usd(e.balanceLo) }, held: { delta: usd(e.debit), absolute: usd(e.debit) } },
+      { asset: instrument.underlying, incoming: { delta: "1", absolute: "1" } },
+    ];
+    const answer = { accepted: true, committed: true, lock: { prices: [{ price: instrument.price }] }, accountAdjustments: legs };
     const twin = new Oracle();
     twin.credit(1n, SETTLEMENT, 100 * instrument.priceCents);
     expect(twin.checkDecision(twin.predict(e), execute(answer))).toBe(true);

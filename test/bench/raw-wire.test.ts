@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { OpenRequestSchema, OpenResponseSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { PublishRequestSchema, PublishResponseSchema } from "../../gen/openpit/sidecar/v1/feed_pb.js";
-import { RejectCode } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { PnlHaltReason, RejectCode } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { decodeOpenAnswer, decodePublishAnswer } from "../../bench/answer-wire.js";
 import { benchSidecarConfig, INSTRUMENTS } from "../../bench/bench-config.js";
 import { FrameSplitter, frameMessages } from "../../bench/grpc-frames.js";
@@ -116,8 +116,8 @@ describe("raw generator answer views", () => {
           reservationId: 77,
           lock: { prices: [{ price: "185.25" }, { price: "1" }] },
           accountAdjustments: [
-            { asset: "USD", balance: { delta: "-1852.5", absolute: "48147.5" } },
-            { asset: "AAPL", balance: undefined },
+            { asset: "USD", balance: { delta: "-1852.5", absolute: "48147.5" }, held: { delta: "1", absolute: "2" }, realizedPnl: { result: { case: "value", value: { delta: "0", absolute: "0" } } } },
+            { asset: "AAPL", incoming: { delta: "10", absolute: "10" } },
           ],
           rejects: [],
         },
@@ -136,7 +136,7 @@ describe("raw generator answer views", () => {
           ],
         },
       },
-      { case: "adjustment", value: { accepted: true } },
+      { case: "adjustment", value: { accepted: true, failedIndex: 2, rejects: [], outcomes: [{ asset: "USD" }], accountBlocks: [] } },
       { case: "error", value: { code: ErrorCode.INVALID_VALUE, message: "bad price" } },
       { case: "other", value: { field: 7 } },
       { case: "other", value: { field: 0 } },
@@ -163,7 +163,22 @@ describe("raw generator answer views", () => {
     const m = create(PublishResponseSchema, {
       correlationId: 12n,
       results: [
-        { result: { case: "postTrade", value: { accountBlocks: [{ policy: "PnlBoundsKillSwitch", code: RejectCode.PNL_KILL_SWITCH_TRIGGERED, reason: "loss", details: "d" }], accountAdjustments: [{ asset: "USD" }] } } },
+        {
+          result: {
+            case: "postTrade",
+            value: {
+              accountBlocks: [{ policy: "PnlBoundsKillSwitch", code: RejectCode.PNL_KILL_SWITCH_TRIGGERED, reason: "loss", details: "d" }],
+              accountPnls: [
+                { accountId: 7n, policyGroupId: 1, result: { result: { case: "value", value: { delta: "-1.5", absolute: "-3" } } } },
+                { accountId: 8n, result: { result: { case: "halted", value: PnlHaltReason.MISSING_FX } } },
+              ],
+              accountAdjustments: [
+                { asset: "USD" },
+                { asset: "AAPL", balance: { delta: "2", absolute: "2" }, incoming: { delta: "-2", absolute: "0" }, averageEntryPrice: "185.25" },
+              ],
+            },
+          },
+        },
         { result: { case: "postTrade", value: {} } },
         { result: { case: "error", value: { code: ErrorCode.INVALID_VALUE, message: "no lock" } } },
       ],
@@ -171,8 +186,23 @@ describe("raw generator answer views", () => {
     expect(decodePublishAnswer(Buffer.from(toBinary(PublishResponseSchema, m)))).toEqual({
       correlationId: 12,
       results: [
-        { result: { case: "postTrade", value: { accountBlocks: [{ reason: "loss" }] } } },
-        { result: { case: "postTrade", value: { accountBlocks: [] } } },
+        {
+          result: {
+            case: "postTrade",
+            value: {
+              accountBlocks: [{ reason: "loss" }],
+              accountPnls: [
+                { accountId: 7, result: { result: { case: "value", value: { delta: "-1.5", absolute: "-3" } } } },
+                { accountId: 8, result: { result: { case: "halted", value: PnlHaltReason.MISSING_FX } } },
+              ],
+              accountAdjustments: [
+                { asset: "USD" },
+                { asset: "AAPL", balance: { delta: "2", absolute: "2" }, incoming: { delta: "-2", absolute: "0" }, averageEntryPrice: "185.25" },
+              ],
+            },
+          },
+        },
+        { result: { case: "postTrade", value: { accountBlocks: [], accountPnls: [], accountAdjustments: [] } } },
         { result: { case: "error", value: { code: ErrorCode.INVALID_VALUE, message: "no lock" } } },
       ],
       error: undefined,
