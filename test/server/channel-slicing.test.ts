@@ -1,6 +1,6 @@
 /** A channel message of more than COMMANDS_PER_SLICE commands runs a slice per turn (as the feed's big messages do). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
+import { CLOSED_BY_POLICY_REFUSAL, COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as, errorOf } from "./results.js";
@@ -93,7 +93,7 @@ describe("a big channel message after the door closed its channel", () => {
     const first = results.slice(0, COMMANDS_PER_SLICE).map((r) => as(r, "execute").rejects.map((x) => x.reason));
     expect(first.slice(0, 4)).toEqual([[], [], ["throttle soft limit exceeded"], ["throttle hard limit exceeded"]]);
     for (let i = COMMANDS_PER_SLICE; i < n; i++) {
-      expect(errorOf(results[i]), `command ${i}`).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, message: "the sidecar is shutting down" });
+      expect(errorOf(results[i]), `command ${i}`).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, message: CLOSED_BY_POLICY_REFUSAL });
     }
     expect(h.server.state.channels.size).toBe(0);
   });
