@@ -10,19 +10,10 @@
  * line up the race exactly (before the fix: B ends holding {1}, C {0}, nobody active).
  */
 import { describe, expect, it } from "vitest";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { FailoverCoordinator, type JournalSource } from "../../src/replication/failover-coordinator.js";
-import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
-import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import type { LeaseStore } from "../../src/replication/lease-store.js";
-import { ShardLeases } from "../../src/replication/shard-leases.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
-import { testConfig } from "../server/harness.js";
 import { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";
+import { standbyInstance } from "./standby-instance.js";
 
-const SHARDS = 2;
 const TTL = 2000;
 
 function world() {
@@ -46,37 +37,7 @@ function world() {
       release: (...a) => store.release(...a),
       watchReleases: (l) => store.watchReleases(l),
     };
-    const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
-    const journal = new MemoryJournal();
-    const source: JournalSource = {
-      appliedSequence: () => journal.lastSequence,
-      takeOver: async (epoch) => {
-        events.push(`${id} claims at ${epoch}`);
-        state.attachJournal(journal);
-        state.closeRecoveredChannels();
-      },
-    };
-    const self = { owner: id, address: `${id}:1` };
-    let coordinator: FailoverCoordinator | undefined;
-    const leases = new ShardLeases({ store: view, timers, self, ttlMs: TTL, onLost: (s, r) => coordinator!.leaseLost(s, r) });
-    const owners = new LeaseOwners({ timers, ttlMs: TTL });
-    owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: false, perInstance: false, owners });
-    coordinator = new FailoverCoordinator({
-      state,
-      leases,
-      gate,
-      health: { setOwnedShards: () => undefined },
-      source,
-      timers,
-      instanceId: id,
-      advertisedAddress: self.address,
-      shardCount: SHARDS,
-      shards: [0, 1],
-      owners,
-      onFenced: (reason) => events.push(`${id} fenced: ${reason}`),
-      onTakeover: ({ epoch }) => events.push(`${id} serves at ${epoch}`),
-    });
+    const { coordinator, leases, source } = standbyInstance({ id, view, store, timers, ttlMs: TTL, shards: [0, 1], events });
     return { id, coordinator, leases, slow, source };
   };
   return { timers, store, events, instance };

@@ -10,19 +10,10 @@
  * no other lease of its group is known to be held elsewhere.
  */
 import { describe, expect, it } from "vitest";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { FailoverCoordinator, type JournalSource } from "../../src/replication/failover-coordinator.js";
-import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
-import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import type { LeaseStore } from "../../src/replication/lease-store.js";
-import { ShardLeases } from "../../src/replication/shard-leases.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { MemoryJournal } from "../../src/state/journal/memory-journal.js";
-import { testConfig } from "../server/harness.js";
 import { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";
+import { standbyInstance } from "./standby-instance.js";
 
-const SHARDS = 2;
 const TTL = 2000;
 /** Past this many creates the store refuses every call (so a hot loop ends and the test can report it). */
 const GUARD = 200;
@@ -50,35 +41,7 @@ function world() {
       },
       watchReleases: (l) => store.watchReleases((s) => setImmediate(() => l(s))),
     };
-    const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
-    const journal = new MemoryJournal();
-    const source: JournalSource = {
-      appliedSequence: () => journal.lastSequence,
-      takeOver: async () => {
-        state.attachJournal(journal);
-        state.closeRecoveredChannels();
-      },
-    };
-    const self = { owner: id, address: `${id}:1` };
-    let coordinator: FailoverCoordinator | undefined;
-    const leases = new ShardLeases({ store: view, timers, self, ttlMs: TTL, onLost: (s, r) => coordinator!.leaseLost(s, r) });
-    const owners = new LeaseOwners({ timers, ttlMs: TTL });
-    owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: false, perInstance: false, owners });
-    coordinator = new FailoverCoordinator({
-      state,
-      leases,
-      gate,
-      health: { setOwnedShards: () => undefined },
-      source,
-      timers,
-      instanceId: id,
-      advertisedAddress: self.address,
-      shardCount: SHARDS,
-      shards: [0, 1],
-      owners,
-      onFenced: () => undefined,
-    });
+    const { coordinator } = standbyInstance({ id, view, store, timers, ttlMs: TTL, shards: [0, 1] });
     return { coordinator };
   };
   return { timers, store, instance, creates: () => creates };
