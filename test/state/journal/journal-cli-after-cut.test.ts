@@ -12,20 +12,14 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { AccountId } from "../../../src/param/index.js";
 import { cutJournal } from "../../../src/state/journal/journal-cut.js";
-import { runJournalCli } from "../../../src/state/journal/journal-cli.js";
 import { readJournal } from "../../../src/state/journal/journal-reader.js";
 import { segmentFileName, snapshotFileName } from "../../../src/state/journal/segment-format.js";
 import { allHeld, durableConfig, heldReasons, holdAccounts, startState } from "../durable-state.js";
-import { flipByte, useTempDirs } from "./journal-test-helpers.js";
+import { flipByte, journalCli, useTempDirs } from "./journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 
-function cli(argv: string[]): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = runJournalCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = journalCli;
 
 it("journal status and inspect read a directory the sidecar recovers from after a cut the snapshot covers", async () => {
   const dataDir = tempDir();

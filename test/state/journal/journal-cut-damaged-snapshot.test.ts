@@ -13,19 +13,13 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { cutJournal } from "../../../src/state/journal/journal-cut.js";
 import { readJournal } from "../../../src/state/journal/journal-reader.js";
-import { runJournalCli } from "../../../src/state/journal/journal-cli.js";
 import { snapshotFileName } from "../../../src/state/journal/segment-format.js";
 import { allHeld, durableConfig, heldReasons, holdAccounts, startState } from "../durable-state.js";
-import { flipByte, useTempDirs } from "./journal-test-helpers.js";
+import { flipByte, journalCli, useTempDirs } from "./journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 
-function cli(argv: string[]): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = runJournalCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = journalCli;
 
 it("damage recovery refuses under a damaged newest snapshot is cut (not 'nothing to cut'), and the sidecar starts after the cut", async () => {
   const dataDir = tempDir();

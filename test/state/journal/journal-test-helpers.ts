@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { afterEach, expect } from "vitest";
 import { JournalCorruptionError } from "../../../src/state/journal/journal-corruption-error.js";
 import type { JournalIo } from "../../../src/state/journal/journal-io.js";
+import { runJournalCli } from "../../../src/state/journal/journal-cli.js";
 import { readJournal, type ReadJournalOptions } from "../../../src/state/journal/journal-reader.js";
 
 /** A fresh directory under os.tmpdir(), removed after the test. */
@@ -148,4 +149,12 @@ export function expectJournalEndsWith(dir: string, firstNew: bigint, payloads: r
   expect(back.seqs).toEqual(range(1, last));
   expect(back.payloads.slice(Number(firstNew) - 1)).toEqual(payloads);
   return back;
+}
+
+/** `openpit journal …` run in process: its exit code and what it wrote. */
+export function journalCli(argv: string[]): { code: number; out: string; err: string } {
+  let out = "";
+  let err = "";
+  const code = runJournalCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
 }
