@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel } from "./example-client-faults.js";
+import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 
@@ -103,18 +103,12 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
   });
 
   describe("against a sidecar that takes one command per message", () => {
-    let one: Harness;
-    beforeAll(async () => {
-      one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
-    });
-    afterAll(async () => {
-      await one?.close();
-    });
+    const one = oneCommandPerMessage();
 
     // Found by review (session 30): OpenResponse.error was never read, so the refusal showed
     // as "not ok - bind + seed answered with two results", its reason lost.
     it("reports a message refused whole (OpenResponse.error) with its code and message, exit 1", async () => {
-      const r = await outcome(binary, [one.address, "43440"]);
+      const r = await outcome(binary, [one().address, "43440"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^not ok - message 1 refused whole: ERROR_CODE_BATCH_TOO_LARGE: .*at most 1/m);
     });

@@ -5,7 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { createServer, connect as tcpConnect, type Socket } from "node:net";
-import type { Harness } from "./harness.js";
+import { afterAll, beforeAll } from "vitest";
+import { startHarness, testConfig, type Harness } from "./harness.js";
 
 /** How a client run ended: its exit code, or `killed` at the time limit. */
 export interface Outcome {
@@ -70,4 +71,19 @@ export async function silentOnChannel(h: Harness, account: bigint): Promise<Sile
       server.close();
     },
   };
+}
+
+/**
+ * A second sidecar, for the describe block this is called in, that takes one command per
+ * message: a client's message of more is refused whole (OpenResponse.error).
+ */
+export function oneCommandPerMessage(): () => Harness {
+  let one: Harness | undefined;
+  beforeAll(async () => {
+    one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
+  });
+  afterAll(async () => {
+    await one?.close();
+  });
+  return () => one!;
 }

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel } from "./example-client-faults.js";
+import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const USAGE =
@@ -95,18 +95,12 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
   });
 
   describe("against a sidecar that takes one command per message", () => {
-    let one: Harness;
-    beforeAll(async () => {
-      one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
-    });
-    afterAll(async () => {
-      await one?.close();
-    });
+    const one = oneCommandPerMessage();
 
     // Found by review (session 30): OpenResponse.error was never read, so the refusal showed
     // as "not ok - two results for the two orders", its reason lost.
     it("reports a message refused whole (OpenResponse.error) with its code and message, exit 1", async () => {
-      const r = await outcome(binary, [one.address, "42439"]);
+      const r = await outcome(binary, [one().address, "42439"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^not ok - message 3 refused whole: ERROR_CODE_BATCH_TOO_LARGE: .*at most 1/m);
     });

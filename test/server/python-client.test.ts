@@ -3,9 +3,9 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, testConfig, type Harness } from "./harness.js";
+import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel } from "./example-client-faults.js";
+import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
@@ -97,18 +97,12 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
   });
 
   describe("against a sidecar that takes one command per message", () => {
-    let one: Harness;
-    beforeAll(async () => {
-      one = await startHarness(testConfig({ limits: { maxCommandsPerMessage: 1 } }));
-    });
-    afterAll(async () => {
-      await one?.close();
-    });
+    const one = oneCommandPerMessage();
 
     // Found by review (session 30): OpenResponse.error was never read, so the refused
     // two-order message ended in "ValueError: not enough values to unpack".
     it("reports a message refused whole (OpenResponse.error) with its code and message, exit 1", async () => {
-      const r = await outcome(PYTHON, [SCRIPT, one.address, "4249"]);
+      const r = await outcome(PYTHON, [SCRIPT, one().address, "4249"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^not ok - message 2 refused whole: ERROR_CODE_BATCH_TOO_LARGE: .*at most 1/m);
       expect(r.stderr).not.toContain("Traceback");
