@@ -109,13 +109,13 @@ function firstSequence(dir: string): bigint {
   return listSegments(dir)[0]?.firstSequence ?? 1n;
 }
 
-/** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */
 /** How the CLI reads a directory: with recovery's cover (durableThrough) and what a valid snapshot covers. */
 interface Reading {
   readonly durableThrough: bigint;
   readonly coveredThrough: bigint;
 }
 
+/** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */
 function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: number, reading: Reading, snapshots: readonly SnapshotListing[], io: CliOutput): number {
   let printed = 0;
   let chunk: string[] = [];
