@@ -15,7 +15,7 @@ import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
-import { effectiveConfig, serverIdentity } from "./server-identity.js";
+import { serverIdentity } from "./server-identity.js";
 import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
@@ -89,7 +89,7 @@ export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallCloc
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,
-    { ...config.limits, network: config.network, logger, latencySampleEvery: config.metrics.latencySampleEvery, identity: serverIdentity(effectiveConfig(config, (type) => shownSettingsJson(state.engine.policy(type)!)), timeSource) },
+    { ...config.limits, network: config.network, logger, latencySampleEvery: config.metrics.latencySampleEvery, identity: serverIdentity(config, (type) => shownSettingsJson(state.engine.policy(type)!), timeSource) },
     config.durability.mode === "ephemeral" ? "serving" : "recovering",
     config.security,
     drainTimer,

@@ -41,12 +41,18 @@ export function effectiveConfig(config: SidecarConfig, settingsOf: (policyType: 
   return { ...config, policies: config.policies.map((p) => ({ ...p, settings: settingsOf(p.type) })) };
 }
 
-/** The identity of a server built now from `config` (the effective one); uptime is read from `timeSource`. */
-export function serverIdentity(config: SidecarConfig, timeSource: Clock): ServerIdentity {
+/**
+ * The identity of a server built now from `config`; uptime is read from `timeSource`. The
+ * digest is of the configuration in force when asked: `config` with each policy's settings as
+ * `settingsOf` reads them from the live engine. Fixed at build, it named the file's settings
+ * while a ConfigurePolicy, or a restart whose journal put a retune back, enforced others, and
+ * two sidecars enforcing different limits showed the same digest (found by review, session 31).
+ */
+export function serverIdentity(config: SidecarConfig, settingsOf: (policyType: string) => unknown, timeSource: Clock): ServerIdentity {
   const startedAt = timeSource.nowMs();
   return {
     version: VERSION,
-    configDigest: configDigest(config),
+    configDigest: () => configDigest(effectiveConfig(config, settingsOf)),
     durabilityMode: config.durability.mode,
     uptimeMs: () => timeSource.nowMs() - startedAt,
   };

@@ -59,10 +59,11 @@ export interface ServerOptions {
   readonly identity?: ServerIdentity;
 }
 
-/** The server's identity for GetServerStatus: fixed at build, plus a running uptime. */
+/** The server's identity for GetServerStatus: its version and mode, a running uptime and the digest of the configuration in force. */
 export interface ServerIdentity {
   readonly version: string;
-  readonly configDigest: string;
+  /** Read at each call: ConfigurePolicy and a restart's journal change the settings in force. */
+  configDigest(): string;
   /** The configuration's `durability.mode`. */
   readonly durabilityMode: string;
   uptimeMs(): number;
@@ -159,7 +160,7 @@ export class SidecarServer {
       identity: () => ({
         version: options.identity?.version ?? "",
         uptimeMs: options.identity?.uptimeMs() ?? 0,
-        configDigest: options.identity?.configDigest ?? "",
+        configDigest: options.identity?.configDigest() ?? "",
         durabilityMode: options.identity?.durabilityMode ?? state.journal.mode,
         listeners: this.boundListeners,
       }),

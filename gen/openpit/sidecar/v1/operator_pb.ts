@@ -302,8 +302,10 @@ export type GetServerStatusResponse = Message<"openpit.sidecar.v1.GetServerStatu
   uptimeMs: bigint;
 
   /**
-   * SHA-256 (hex) of the effective configuration, as parsed (defaults filled in): two
-   * sidecars with the same digest run the same configuration.
+   * SHA-256 (hex) of the configuration in force: the file as parsed (defaults filled in),
+   * each policy's settings as they apply at the call (after ConfigurePolicy, or a retune
+   * the journal put back at a restart): two sidecars with the same digest run the same
+   * configuration.
    *
    * @generated from field: string config_digest = 3;
    */
