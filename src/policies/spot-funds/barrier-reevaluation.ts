@@ -8,6 +8,7 @@
 import type { PolicyConfigurationResult } from "../../engine/pretrade/configurator.js";
 import type { AccountsView } from "../../engine/pretrade/policy.js";
 import type { AccountId } from "../../param/ids.js";
+import type { Pnl } from "../../param/values.js";
 import { barrierBlock } from "./account-pnl.js";
 import type { EffectivePnlBarrier, ResolvedSpotFundsSettings } from "./resolved-settings.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
@@ -16,11 +17,19 @@ function effective(settings: ResolvedSpotFundsSettings, accounts: AccountsView |
   return settings.pnlBarrierFor(accountId, { accountGroup: () => accounts?.groupOf(accountId) }, () => accounts?.currencyOf(accountId));
 }
 
+/**
+ * Bounds compare by value, as OpenPit's rust_decimal `==` does: -50 and -50.0 are the same
+ * barrier, and re-sending one with another scale (a tool that writes -50.00) is no change.
+ * Compared as text, it re-blocked an account the operator had unblocked (found by review).
+ */
+function sameBound(a: Pnl | undefined, b: Pnl | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.eq(b));
+}
+
 function same(a: EffectivePnlBarrier | undefined, b: EffectivePnlBarrier | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  const text = (x: { toString(): string } | undefined) => x?.toString();
-  return a.currency === b.currency && a.currencyMismatch === b.currencyMismatch && text(a.lower) === text(b.lower) && text(a.upper) === text(b.upper);
+  return a.currency === b.currency && a.currencyMismatch === b.currencyMismatch && sameBound(a.lower, b.lower) && sameBound(a.upper, b.upper);
 }
 
 /** Every account SpotFunds or the registry knows: P&L lines, holdings, account barriers, group members, currency holders. */

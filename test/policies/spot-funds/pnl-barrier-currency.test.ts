@@ -101,6 +101,23 @@ describe("re-evaluation when barriers, membership or currency change", () => {
     expect(engine.accounts().blockOf(OTHER)?.reason).toBe("operator");
   });
 
+  // Found by review (session 31): bounds were compared as text, so the same barrier re-sent
+  // with another scale re-blocked an account the operator had unblocked (OpenPit compares
+  // rust_decimal values: -50 == -50.0).
+  it("the same barrier written with another scale is no change: an operator-unblocked account stays unblocked", () => {
+    const { engine } = spotEngine();
+    forcePnl(engine, "-60");
+    engine.configure().update("SpotFundsPolicy", SpotFundsPolicy, (s) => void (s.pnlBarrier = { lower: pnl("-50") }));
+    expect(engine.accounts().blockOf(ACCOUNT)?.code).toBe("PnlKillSwitchTriggered");
+    engine.accounts().unblock(ACCOUNT);
+    const recorded = engine.configure().update("SpotFundsPolicy", SpotFundsPolicy, (s) => void (s.pnlBarrier = { lower: pnl("-50.00") }));
+    expect(recorded).toEqual([]);
+    expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
+    // A bound that does change value is still a change.
+    const tighter = engine.configure().update("SpotFundsPolicy", SpotFundsPolicy, (s) => void (s.pnlBarrier = { lower: pnl("-50.01") }));
+    expect(tighter.map((r) => [r.accountId, r.block.details])).toEqual([[ACCOUNT, "lower bound breached: realized pnl -60, lower_bound Some(Pnl(-50.01)), upper_bound None"]]);
+  });
+
   it("a missing P&L counts as 0 (an upper bound below 0 blocks an untouched known account)", () => {
     const { engine } = spotEngine();
     seed(engine, "USD", "1");
