@@ -255,6 +255,40 @@ export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalVa
   return makeValue(type, a.decimal.times(b.decimal), scale);
 }
 
+/**
+ * `a × b` as a value of `a`'s type when the product is exact, else undefined (it would be
+ * rounded to 29 digits, or it is out of range). For comparisons that must hold to the last
+ * digit (a band, a threshold): the caller compares unrounded decimals when this says no.
+ */
+export function exactProduct<T extends DecimalValue>(a: T, b: DecimalValue): T | undefined {
+  const scale = a.scale + b.scale;
+  if (a.small === a.small && b.small === b.small && scale <= SMALL_MAX_SCALE) {
+    const m = a.small * b.small;
+    if (Number.isSafeInteger(m)) return smallValue(a.constructor as ValueType<T>, m, scale);
+  }
+  return exactly(a.constructor as ValueType<T>, a.decimal.times(b.decimal), scale);
+}
+
+/** `a − b` when the difference is exact, else undefined (see `exactProduct`). */
+export function exactDifference<T extends DecimalValue>(a: T, b: T): T | undefined {
+  const scale = a.scale > b.scale ? a.scale : b.scale;
+  const m = smallAddend(a.small, a.scale, b, -1, scale);
+  if (m === m) return smallValue(a.constructor as ValueType<T>, m, scale);
+  return exactly(a.constructor as ValueType<T>, a.decimal.minus(b.decimal), scale);
+}
+
+/** `exact` as a value of `type` if fitting it loses nothing (no rounding, in range, sign allowed). */
+function exactly<T extends DecimalValue>(type: ValueType<T>, exact: Decimal, scale: number): T | undefined {
+  let value: T;
+  try {
+    value = makeValue(type, exact, scale);
+  } catch (e) {
+    if (e instanceof ParamError) return undefined;
+    throw e;
+  }
+  return value.decimal.eq(exact) ? value : undefined;
+}
+
 /** Parses the plain notation `-?digits[.digits]` and nothing else. */
 export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: string): T {
   if (typeof text !== "string" || !PLAIN_NUMBER.test(text)) {

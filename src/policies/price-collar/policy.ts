@@ -2,7 +2,7 @@
 import { snapshotFields } from "../snapshot-data.js";
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
-import { ParamError } from "../../param/param-error.js";
+import { exactDifference, exactProduct } from "../../param/decimal-value.js";
 import { Price } from "../../param/values.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
@@ -137,23 +137,27 @@ export class PriceCollarPolicy implements ConfigurablePolicy<PriceCollarSettings
   }
 
   /**
-   * abs(p − ref) × 100 > pct × |ref|: compared without dividing, so equal is exactly equal.
-   * Either side can leave the decimal domain (a fat-finger price near its edge, a band of
-   * thousands of percent on a big reference); that is compared unbounded, never thrown:
-   * a price too far off to compute is a business reject, not an internal error.
+   * abs(p − ref) × 100 > pct × |ref|: compared without dividing and to the last digit, so
+   * equal is exactly equal. Each side is computed in the decimal domain when that is exact
+   * (the common case, and the bound is cached per reference and band); when either would be
+   * rounded to 29 digits or leave the range (a fat-finger price near its edge, a band of
+   * thousands of percent on a big reference), both are compared unbounded, never thrown: a
+   * price too far off to compute is a business reject, not an internal error. A rounded bound
+   * (|ref| × pct past 29 digits) let a price past the band through (found by review).
    */
   #outside(price: Price, ref: Price, pct: Price): boolean {
-    try {
-      if (ref !== this.#boundRef || pct !== this.#boundPct || this.#bound === undefined) {
-        this.#bound = ref.abs().mul(pct);
-        this.#boundRef = ref;
-        this.#boundPct = pct;
-      }
-      return price.sub(ref).abs().mul(HUNDRED).gt(this.#bound);
-    } catch (e) {
-      if (!(e instanceof ParamError)) throw e;
-      return price.decimal.minus(ref.decimal).abs().times(100).gt(ref.decimal.abs().times(pct.decimal));
+    if (ref !== this.#boundRef || pct !== this.#boundPct) {
+      this.#bound = exactProduct(ref.abs(), pct);
+      this.#boundRef = ref;
+      this.#boundPct = pct;
     }
+    const bound = this.#bound;
+    if (bound !== undefined) {
+      const difference = exactDifference(price, ref);
+      const scaled = difference === undefined ? undefined : exactProduct(difference.abs(), HUNDRED);
+      if (scaled !== undefined) return scaled.gt(bound);
+    }
+    return price.decimal.minus(ref.decimal).abs().times(100).gt(ref.decimal.abs().times(pct.decimal));
   }
 
   #limitFor(accountId: AccountId, instrument: Instrument, ctx: { accountGroup(): AccountGroupId | undefined }): CollarLimit | undefined {

@@ -104,6 +104,24 @@ describe("PriceCollarPolicy", () => {
     expect(submit(wide.engine, order({ price: "10000000000000000000000000000" }))).toEqual([]);
   });
 
+  // Found by review (session 31): the bound |ref| × pct was rounded to 29 digits, so a price
+  // past the band by less than the 29th digit passed. Exact (BigInt): |3.4433…3 − 3.3333…3| ×
+  // 100 = 11 > 3.3333333333333333333333333333 × 3.3 = 10.99999999999999999999999999989.
+  it("compares to the last digit: a bound or a difference past 29 digits is not rounded", () => {
+    const ref = "3.3333333333333333333333333333";
+    const w = collar({ default: { maxDeviationPct: "3.3" } });
+    quote(w, AAPL_USD, { mark: ref });
+    const past = "3.4433333333333333333333333333";
+    expect(only(submit(w.engine, order({ price: past })))).toEqual(OUTSIDE(`order price ${past} is 3.31 % from reference price ${ref} (mark); collar is 3.3 %`));
+    // One unit of the 28th place inside: 0.1099999999999999999999999999 × 100 < the bound.
+    expect(submit(w.engine, order({ price: "3.4433333333333333333333333332" }))).toEqual([]);
+    // The difference itself past 29 digits: 1.0000000000000000000000000001 − (−10) needs 30.
+    const atBand = collar({ default: { maxDeviationPct: "110" } });
+    quote(atBand, AAPL_USD, { mark: "-10" });
+    expect(submit(atBand.engine, order({ price: "1" }))).toEqual([]);
+    expect(only(submit(atBand.engine, order({ price: "1.0000000000000000000000000001" })))[0]).toBe("PriceOutsideCollar");
+  });
+
   it("takes a drop copy in with a stale reference or no band: not checked, never refused", () => {
     const w = collar();
     w.clock.advance(5_000); // the quote is stale
