@@ -1,6 +1,6 @@
 /** Soft limits: warns monitors when an account's usage of another policy's limit crosses a configured share. */
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
-import type { DecimalValue } from "../../param/decimal-value.js";
+import { exactProduct, type DecimalValue } from "../../param/decimal-value.js";
 import type { Order } from "../../model/order.js";
 import type { ExecutionReport } from "../../model/execution-report.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
@@ -30,6 +30,12 @@ interface WatchedLimit {
   readonly key: string;
   max: DecimalValue | undefined;
   thresholds: DecimalValue[];
+  /**
+   * The same thresholds unrounded, when one of `thresholds` could not hold its product
+   * exactly (past 29 digits): compared then as decimal.js values, so that usage ≥ share × max
+   * holds to the last digit. A rounded threshold counted a usage below it as reached.
+   */
+  unrounded: DecimalValue["decimal"][] | undefined;
   /**
    * For a limit read as integers (`integerUsage`): the max `intThresholds` were made for
    * (NaN: none yet) and each threshold share × max rounded up to an integer, so that for
@@ -285,11 +291,20 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   #levelOf(usage: DecimalValue, max: DecimalValue, watched: WatchedLimit): number {
     // Identity first: a limit whose max is the same object as last time needs no comparison.
     if (watched.max !== max && (watched.max === undefined || !watched.max.eq(max))) {
-      watched.thresholds = this.#settings.shares.map((share) => share.mul(max));
+      const exact = this.#settings.shares.map((share) => exactProduct(share, max));
+      const allExact = exact.every((t) => t !== undefined);
+      watched.thresholds = allExact ? (exact as DecimalValue[]) : [];
+      watched.unrounded = allExact ? undefined : this.#settings.shares.map((share) => share.decimal.times(max.decimal));
       watched.max = max;
     }
-    const thresholds = watched.thresholds;
     let level = 0;
+    const unrounded = watched.unrounded;
+    if (unrounded !== undefined) {
+      const u = usage.decimal;
+      while (level < unrounded.length && u.gte(unrounded[level]!)) level++;
+      return level;
+    }
+    const thresholds = watched.thresholds;
     while (level < thresholds.length && usage.gte(thresholds[level]!)) level++;
     return level;
   }
@@ -297,9 +312,9 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   /** `#levelOf` for an integer usage and max (max > 0), on numbers: see `WatchedLimit.intThresholds`. */
   #intLevelOf(usage: number, max: number, watched: WatchedLimit): number {
     if (watched.intMax !== max) {
-      // The thresholds `#levelOf` computes for this max, each rounded up (exact: decimal.js).
+      // The thresholds `#levelOf` computes for this max, unrounded (decimal.js), then rounded up.
       const maxValue = Quantity.fromInt(max);
-      watched.intThresholds = this.#settings.shares.map((share) => share.mul(maxValue).decimal.ceil().toNumber());
+      watched.intThresholds = this.#settings.shares.map((share) => share.decimal.times(maxValue.decimal).ceil().toNumber());
       watched.intMax = max;
     }
     const thresholds = watched.intThresholds;
@@ -312,7 +327,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     let byLimit = this.#watched.get(policyName);
     if (byLimit === undefined) this.#watched.set(policyName, (byLimit = new Map()));
     let watched = byLimit.get(limit);
-    if (watched === undefined) byLimit.set(limit, (watched = { limit, key: `${policyName}/${limit}`, max: undefined, thresholds: [], intMax: Number.NaN, intThresholds: [] }));
+    if (watched === undefined) byLimit.set(limit, (watched = { limit, key: `${policyName}/${limit}`, max: undefined, thresholds: [], unrounded: undefined, intMax: Number.NaN, intThresholds: [] }));
     return watched;
   }
 }

@@ -175,6 +175,26 @@ describe("SoftLimitPolicy reading the P&L kill switch", () => {
     ]);
   });
 
+  // Found by review (session 31): share × max was rounded to 29 digits, so a usage below the
+  // exact threshold could count as reaching it. 0.1 × 1.0000000000000000000000000003 =
+  // 0.10000000000000000000000000003, rounded 0.1: a loss of exactly 0.1 is below the share.
+  it("compares usage with share × max to the last digit, never with a rounded threshold", () => {
+    const engine = Engine.builder()
+      .clock(new ManualClock(1_000))
+      .policy(new PnlBoundsKillSwitchPolicy(parsePnlBoundsKillSwitchSettingsJson({ brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1.0000000000000000000000000003" }] })))
+      .policy(new SoftLimitPolicy(parseSoftLimitSettingsJson({ shares: ["0.1", "0.5"] })))
+      .build();
+    const events: EngineEvent[] = [];
+    engine.onEvent((e) => events.push(e));
+    const loss = (pnl: string) => ({ ...fill("1"), financialImpact: { pnl: Pnl.fromString(pnl), fee: Fee.fromString("0") } });
+    engine.applyExecutionReport(loss("-0.1"));
+    expect(events).toEqual([]);
+    engine.applyExecutionReport(loss("-0.0000000000000000000000000001"));
+    expect(events).toEqual([
+      { kind: "softLimitCrossed", accountId: ACCOUNT, policy: "PnlBoundsKillSwitchPolicy", limit: "loss:USD", usage: "0.1000000000000000000000000001", max: "1.0000000000000000000000000003", share: "0.1" },
+    ]);
+  });
+
 });
 
 describe("SoftLimitPolicy reading SpotFunds", () => {
