@@ -309,6 +309,12 @@ export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: str
   let d = new Dec(text);
   if (d.isZero()) d = ZERO;
   if (!mantissaFits(d, scale)) {
+    // Out of range only if the magnitude is; a value in range that does not fit is too
+    // precise, the same refusal as more than 28 fractional digits (rust_decimal calls that
+    // Underflow too). It read "outside ±…" for 1e12 written with 28 decimals (found by review).
+    if (d.abs().lte(MAX_MANTISSA)) {
+      throw new ParamError(type.kind, "Underflow", `'${text}' has more digits than a decimal holds at its scale (a mantissa of at most 79228162514264337593543950335)`);
+    }
     throw new ParamError(type.kind, "Overflow", `'${text}' is outside ±79228162514264337593543950335`);
   }
   checkSign(type, d);

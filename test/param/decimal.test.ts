@@ -159,9 +159,17 @@ describe("range and scale limits", () => {
     expectParamError(() => Quantity.fromString("100000000000000000000000000000"), "Quantity", "Overflow");
   });
 
-  it("the 96-bit limit applies to the mantissa, whatever the scale", () => {
+  // A value in range whose mantissa does not fit is too precise (Underflow, as more than 28
+  // fractional digits and as rust_decimal's exact parse), not out of range: found by review
+  // (session 31), it read "'…' is outside ±79228162514264337593543950335".
+  it("the 96-bit limit applies to the mantissa, whatever the scale: in range but too precise is Underflow", () => {
     expect(Price.fromString("7922816251426433759354395033.5").toString()).toBe("7922816251426433759354395033.5");
-    expectParamError(() => Price.fromString("7922816251426433759354395033.6"), "Price", "Overflow");
+    expectParamError(() => Price.fromString("7922816251426433759354395033.6"), "Price", "Underflow");
+    expect(() => Quantity.fromString("1000000000000.1234567890123456789012345678")).toThrow(
+      "Quantity: '1000000000000.1234567890123456789012345678' has more digits than a decimal holds at its scale (a mantissa of at most 79228162514264337593543950335)",
+    );
+    expectParamError(() => Price.fromString(`${MAX}.0`), "Price", "Underflow");
+    expectParamError(() => Price.fromString(`${MAX.slice(0, -1)}6.0`), "Price", "Overflow");
   });
 
   it("arithmetic that leaves the range overflows instead of clamping", () => {
