@@ -79,13 +79,27 @@ function callerOf(req: IncomingMessage): HttpCaller {
   return { authorization, peer: `http:${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? 0}` };
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** What `readBody` gives when the client went away before its body ended. */
+const GONE = Symbol("client gone");
+
+/**
+ * The body as text, undefined past `MAX_BODY_BYTES`, `GONE` when the client closed the
+ * connection first: nothing failed here and nobody is left to answer. That rejection reached
+ * the listener as a route failure, an error-level `http_error` with a stack, one per request
+ * and before any credential was checked (found by review).
+ */
+async function readBody(req: IncomingMessage): Promise<string | undefined | typeof GONE> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return undefined;
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (req.destroyed) return GONE;
+    throw e;
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -113,6 +127,7 @@ async function adminCall(services: ConsoleServices, name: string, req: IncomingM
   // Read before the body: a body over the limit ends the request, and its socket with it.
   const caller = callerOf(req);
   const body = await readBody(req);
+  if (body === GONE) return;
   // A body that does not decode goes to the guarded handler as a gRPC message that does not
   // decode would: the caller is authenticated and its role checked first, so a caller with no
   // credentials or the wrong role is refused (401, 403) and recorded whatever it sent (found by
