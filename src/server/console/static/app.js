@@ -35,6 +35,11 @@ function showError(e) {
   if (e instanceof ApiError && e.httpStatus === 401) {
     $("token-form").hidden = false;
     box.textContent = `${e.message}. Enter a bearer token of a principal with the monitor or operator role.`;
+  } else if (e instanceof ApiError && e.httpStatus === 403) {
+    // A token without the role (a gateway's, or a monitor's for a change) can be replaced: with
+    // the form shown only on a 401, the tab kept the refused token for good, reloads included.
+    $("token-form").hidden = false;
+    box.textContent = `${e.message}. Enter a bearer token of a principal with that role.`;
   } else {
     box.textContent = e instanceof Error ? e.message : String(e);
   }
