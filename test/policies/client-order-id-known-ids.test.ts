@@ -180,6 +180,19 @@ describe("IdHashIndex", () => {
     }
   });
 
+  // Found by review (session 31): a table never shrank, so an account that once held many ids
+  // at a time kept its largest table while it held none.
+  it("goes back to its first size once emptied, and grows again from there", () => {
+    const index = new IdHashIndex(1n);
+    const first = index.capacity;
+    for (let tag = 0; tag < 1_000; tag++) index.add(hashClientOrderId(`x${tag}`), tag);
+    expect(index.capacity).toBeGreaterThan(first);
+    for (let tag = 0; tag < 1_000; tag++) expect(index.remove(hashClientOrderId(`x${tag}`), tag)).toBe(true);
+    expect([index.size, index.capacity]).toEqual([0, first]);
+    index.add(hashClientOrderId("y"), 7);
+    expect(index.find("y", hashClientOrderId("y"), { tagHasText: (tag, text) => tag === 7 && text === "y" })).toBe(7);
+  });
+
   it("hashes ids to non-zero 32-bit values", () => {
     expect(hashClientOrderId("")).not.toBe(0);
     expect(hashClientOrderId("abc")).toBe(hashClientOrderId("abc"));

@@ -80,6 +80,26 @@ describe("ClientOrderIdPolicy", () => {
     expect(policy.size).toBe(0);
   });
 
+  // Found by review (session 31): retirement dropped the account's id table only while the
+  // account still had ids; released or pruned, its table (at its largest size) stayed for as
+  // long as the process ran.
+  it("retirement drops the account's table even when every id was already released", () => {
+    const { engine, policy } = build();
+    const open = [];
+    for (let i = 0; i < 100; i++) {
+      const r = engine.executePreTrade(order(`A${i}`));
+      if (!r.ok) throw new Error("rejected");
+      open.push(r.reservation);
+    }
+    for (const r of open) r.rollback();
+    expect([policy.size, policy.accountsHeld]).toEqual([0, 1]);
+    expect(engine.retireAccount(ACCOUNT)).toEqual({ ok: true });
+    expect(policy.accountsHeld).toBe(0);
+    // Retiring an account the policy never saw changes nothing.
+    expect(engine.retireAccount(OTHER_ACCOUNT)).toEqual({ ok: true });
+    expect(policy.accountsHeld).toBe(0);
+  });
+
   it("retention: forgotten at exactly retentionMs; 0 keeps ids until released", () => {
     const { engine, clock } = build({ retentionMs: 500 });
     expect(engine.executePreTrade(order("A")).ok).toBe(true);

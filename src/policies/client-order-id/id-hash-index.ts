@@ -48,6 +48,11 @@ export class IdHashIndex {
     return this.#size;
   }
 
+  /** Cells in the table (a power of two; back to the first size once emptied). */
+  get capacity(): number {
+    return this.#mask + 1;
+  }
+
   /** The tag of `text`, or -1. `texts` gives the id text a tag stands for (to confirm a hash match). */
   find(text: string, hash: number, texts: TagTexts): number {
     const table = this.#table;
@@ -91,7 +96,9 @@ export class IdHashIndex {
     }
     table[2 * hole] = 0;
     table[2 * hole + 1] = 0;
-    this.#size--;
+    // An emptied table goes back to its first size: an account that once held many ids at
+    // a time kept its largest table for as long as the process ran (found by review).
+    if (--this.#size === 0 && this.#mask + 1 > INITIAL_CAPACITY) this.clear();
     return true;
   }
 

@@ -117,6 +117,11 @@ export class KnownIds implements TagTexts {
     return this.#count;
   }
 
+  /** How many accounts hold a table of ids (some may be empty until retirement drops them). */
+  get accountCount(): number {
+    return this.#accounts.size;
+  }
+
   /** How many live ids the account has. */
   sizeOf(accountId: AccountId): number {
     return this.#accounts.get(accountId)?.size ?? 0;

@@ -113,7 +113,9 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
    */
   retireAccount(accountId: AccountId, mutations: Mutations, ctx: RetirementContext): AccountRetirementRefusal | undefined {
     for (const since of this.#known.sinceOfAccount(accountId)) if (!this.#expired(since, ctx.nowMs)) return "NonZeroState";
-    if (this.#known.sizeOf(accountId) === 0) return undefined;
+    // Dropped even with no id left (all released, or past retention and pruned): the account's
+    // own table stays otherwise, and a retired account held it for as long as the process ran
+    // (found by review). Dropping an account the store does not know does nothing.
     mutations.push(() => this.#known.dropAccount(accountId), undefined);
     return undefined;
   }
@@ -121,6 +123,11 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   /** How many ids are known (all accounts). */
   get size(): number {
     return this.#known.size;
+  }
+
+  /** How many accounts the policy keeps an id table for (retirement drops the account's). */
+  get accountsHeld(): number {
+    return this.#known.accountCount;
   }
 
   /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
