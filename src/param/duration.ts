@@ -13,3 +13,18 @@ export function formatDuration(ms: number): string {
 function trimmed(value: number): string {
   return String(Number(value.toFixed(9)));
 }
+
+/** The longest window a Rust `Duration` of u64 nanoseconds holds, in milliseconds. */
+export const MAX_WINDOW_MS = 18446744073709.551;
+
+/**
+ * Whether `ms` can be a window as OpenPit's `Duration`s are: at least one whole nanosecond
+ * once rounded as `formatDuration` shows it, and at most u64 nanoseconds. A window of 0.1 ns
+ * passed a `> 0` check, and its rejects named a "0ns window" (found by review).
+ */
+export function isWindowDuration(ms: unknown): ms is number {
+  return typeof ms === "number" && Math.round(ms * 1e6) >= 1 && ms <= MAX_WINDOW_MS;
+}
+
+/** What a window must be, for the errors that refuse one. */
+export const WINDOW_RULE = "at least 1ns and at most 18446744073709.551615 ms (u64 nanoseconds)";

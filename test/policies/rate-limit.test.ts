@@ -181,9 +181,13 @@ describe("RateLimitPolicy: scenarios", () => {
   });
 
   it("R8: a zero, negative, non-finite or oversized window is InvalidWindow; no barrier is NoBarriersConfigured", () => {
-    for (const windowMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2e13]) {
+    // 1e-7 ms is 0.1 ns, 0 as a Duration: it was accepted and its rejects named a "0ns window"
+    // (found by review, session 31). 1e-6 ms is 1 ns, the shortest window there is.
+    for (const windowMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2e13, 1e-7]) {
       expectThrowsValidation(() => new RateLimitPolicy(settings({ broker: limit(1, windowMs) })), "InvalidWindow: ");
     }
+    expect(() => new RateLimitPolicy(settings({ broker: limit(1, 1e-6) }))).not.toThrow();
+    expectThrowsValidation(() => new RateLimitPolicy(settings({ broker: limit(1, 1e-7) })), "InvalidWindow: rate limit window must be positive and fit in u64 nanoseconds, got 0ns");
     expectThrowsValidation(
       () => new RateLimitPolicy(settings({ accountBarriers: [{ accountId: ACCOUNT, limit: limit(1, 0) }] })),
       "InvalidWindow: rate limit window must be positive and fit in u64 nanoseconds, got 0ns (at accountBarriers[0])",

@@ -1,7 +1,7 @@
 /** RateLimitPolicy's order-count limits per axis: their types, validation, copying and JSON form. */
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
-import { formatDuration } from "../../param/duration.js";
+import { formatDuration, isWindowDuration } from "../../param/duration.js";
 import { SettingsValidationError } from "../../engine/errors.js";
 import {
   fail,
@@ -49,11 +49,9 @@ export interface RateLimitSettings {
   accountAssetBarriers: RateLimitAccountAssetBarrier[];
 }
 
-/** OpenPit validates windows as a Rust `Duration` that must fit u64 nanoseconds. */
-const MAX_WINDOW_MS = 18446744073709.551;
-
+/** OpenPit validates windows as a Rust `Duration` that must be positive and fit u64 nanoseconds. */
 function windowProblem(windowMs: number): string | undefined {
-  if (typeof windowMs === "number" && windowMs > 0 && windowMs <= MAX_WINDOW_MS) return undefined;
+  if (isWindowDuration(windowMs)) return undefined;
   const shown = typeof windowMs === "number" && windowMs >= 0 && Number.isFinite(windowMs) ? formatDuration(windowMs) : `${String(windowMs)}ms`;
   return `InvalidWindow: rate limit window must be positive and fit in u64 nanoseconds, got ${shown}`;
 }

@@ -1,5 +1,6 @@
 /** RepeatedExecutionThrottlePolicy's limits per account, group and default: validation, copying and JSON form. */
 import { SettingsValidationError } from "../../engine/errors.js";
+import { isWindowDuration, WINDOW_RULE } from "../../param/duration.js";
 import { copyTiers, readAccountTiers, validateTiers, type AccountTiers } from "../account-tiers.js";
 import { fail, onlyKeys, readInteger, readNumber, readObject, type Json } from "../settings-json.js";
 
@@ -16,8 +17,8 @@ export function validateRepeatedExecutionSettings(s: RepeatedExecutionSettings):
     if (!Number.isSafeInteger(l.maxExecutions) || l.maxExecutions < 0) {
       throw new SettingsValidationError(`InvalidLimit: maxExecutions must be a non-negative integer, got ${String(l.maxExecutions)} (at ${where})`);
     }
-    if (typeof l.windowMs !== "number" || !(l.windowMs > 0) || !Number.isFinite(l.windowMs)) {
-      throw new SettingsValidationError(`InvalidLimit: windowMs must be a positive number, got ${String(l.windowMs)} (at ${where})`);
+    if (!isWindowDuration(l.windowMs)) {
+      throw new SettingsValidationError(`InvalidLimit: windowMs must be a number of milliseconds ${WINDOW_RULE}, got ${String(l.windowMs)} (at ${where})`);
     }
   });
 }
@@ -34,6 +35,7 @@ function readLimit(json: Json, path: string): ExecutionLimit {
   onlyKeys(obj, path, ["maxExecutions", "windowMs"]);
   const windowMs = readNumber(obj.windowMs, `${path}.windowMs`);
   if (!(windowMs > 0)) fail(`${path}.windowMs`, "must be positive");
+  if (!isWindowDuration(windowMs)) fail(`${path}.windowMs`, `must be ${WINDOW_RULE}`);
   return { maxExecutions: readInteger(obj.maxExecutions, `${path}.maxExecutions`, 0, Number.MAX_SAFE_INTEGER), windowMs };
 }
 

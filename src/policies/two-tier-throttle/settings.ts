@@ -1,5 +1,6 @@
 /** TwoTierThrottlePolicy's rates per account, group and default: validation, copying and JSON form. */
 import { SettingsValidationError } from "../../engine/errors.js";
+import { isWindowDuration, WINDOW_RULE } from "../../param/duration.js";
 import { copyTiers, readAccountTiers, validateTiers, type AccountTiers } from "../account-tiers.js";
 import { fail, onlyKeys, readInteger, readNumber, readObject, type Json } from "../settings-json.js";
 
@@ -20,7 +21,7 @@ function problemOf(l: ThrottleLimit): string | undefined {
   if (!Number.isSafeInteger(l.hardMaxOrders) || l.hardMaxOrders < l.softMaxOrders) {
     return `hardMaxOrders must be an integer ≥ softMaxOrders (${l.softMaxOrders}), got ${String(l.hardMaxOrders)}`;
   }
-  if (typeof l.windowMs !== "number" || !(l.windowMs > 0) || !Number.isFinite(l.windowMs)) return `windowMs must be a positive number, got ${String(l.windowMs)}`;
+  if (!isWindowDuration(l.windowMs)) return `windowMs must be a number of milliseconds ${WINDOW_RULE}, got ${String(l.windowMs)}`;
   return undefined;
 }
 
@@ -47,6 +48,7 @@ function readLimit(json: Json, path: string): ThrottleLimit {
     windowMs: readNumber(obj.windowMs, `${path}.windowMs`),
   };
   if (!(limit.windowMs > 0)) fail(`${path}.windowMs`, "must be positive");
+  if (!isWindowDuration(limit.windowMs)) fail(`${path}.windowMs`, `must be ${WINDOW_RULE}`);
   if (limit.hardMaxOrders < limit.softMaxOrders) fail(`${path}.hardMaxOrders`, `must be ≥ softMaxOrders (${limit.softMaxOrders})`);
   return limit;
 }

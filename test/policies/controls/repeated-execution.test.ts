@@ -61,5 +61,11 @@ describe("RepeatedExecutionThrottlePolicy", () => {
   it("validates settings naming the field", () => {
     expect(() => parseRepeatedExecutionSettingsJson({ default: { maxExecutions: 1.5, windowMs: 1 } })).toThrow("settings.default.maxExecutions: must be an integer");
     expect(() => parseRepeatedExecutionSettingsJson({ default: { maxExecutions: 1 } })).toThrow("settings.default.windowMs: must be a finite number");
+    // A window is a Duration as the rate limit's is (found by review, session 31).
+    for (const windowMs of [1e300, 1e-7]) {
+      expect(() => parseRepeatedExecutionSettingsJson({ default: { maxExecutions: 1, windowMs } })).toThrow(
+        "settings.default.windowMs: must be at least 1ns and at most 18446744073709.551615 ms (u64 nanoseconds)",
+      );
+    }
   });
 });

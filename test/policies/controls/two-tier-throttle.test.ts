@@ -1,7 +1,7 @@
 /** TwoTierThrottlePolicy: soft tier rejects the order, hard tier blocks the account; windows, drop copy, dry run, retune, snapshot. */
 import { describe, expect, it } from "vitest";
 import { Engine, ManualClock } from "../../../src/engine/index.js";
-import { TwoTierThrottlePolicy, parseTwoTierThrottleSettingsJson } from "../../../src/policies/index.js";
+import { TwoTierThrottlePolicy, parseTwoTierThrottleSettingsJson, validateTwoTierThrottleSettings } from "../../../src/policies/index.js";
 import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
 import { ACCOUNT, OTHER, expectNoAccountIds, only, order, submit } from "../../helpers/controls.js";
 
@@ -94,6 +94,16 @@ describe("TwoTierThrottlePolicy", () => {
     expect(() => parseTwoTierThrottleSettingsJson({ accounts: [{ accountId: 1, limit: { softMaxOrders: 1, hardMaxOrders: 1, windowMs: 0 } }] })).toThrow(
       "settings.accounts[0].limit.windowMs: must be positive",
     );
+    // A window is a Duration as the rate limit's is (found by review, session 31): 1e300 ms was
+    // accepted and its rejects read "1e+297s window"; 0.1 ns read "0ns".
+    for (const windowMs of [1e300, 1e-7]) {
+      expect(() => parseTwoTierThrottleSettingsJson({ default: { softMaxOrders: 1, hardMaxOrders: 1, windowMs } })).toThrow(
+        "settings.default.windowMs: must be at least 1ns and at most 18446744073709.551615 ms (u64 nanoseconds)",
+      );
+      expect(() => validateTwoTierThrottleSettings({ default: { softMaxOrders: 1, hardMaxOrders: 1, windowMs }, groups: [], accounts: [] })).toThrow(
+        `InvalidLimit: windowMs must be a number of milliseconds at least 1ns and at most 18446744073709.551615 ms (u64 nanoseconds), got ${windowMs} (at default)`,
+      );
+    }
     void ACCOUNT;
   });
 });
