@@ -10,7 +10,7 @@ import { QuoteBuckets, type BucketTarget, type StoredQuote, type WriteMode } fro
 import { checkedTtl, effectiveTtl, isExpired, newInstrumentTtls, type InstrumentTtls, type ServiceTtls } from "./ttl-cascade.js";
 
 export interface MarketDataServiceOptions {
-  /** Tier 8 of the TTL cascade: applies when no other tier is set. */
+  /** Tier 8 of the TTL cascade: applies when no other tier is set (a restart's configuration may replace it: setConfiguredTtls). */
   readonly defaultTtl: QuoteTtl;
   /** The only time source; quotes are stamped and aged with it. */
   readonly clock: Clock;
@@ -217,6 +217,29 @@ export class MarketDataService implements MarketDataSource {
 
   clearAccountGroupTtl(group: AccountGroupId): void {
     this.serviceTtls.groups.delete(group);
+    this.#ttlsChanged();
+  }
+
+  /** Tier 8: the service default. */
+  defaultTtl(): QuoteTtl {
+    return this.serviceTtls.defaultTtl;
+  }
+
+  /** Every registered instrument with its tier-7 cell (undefined = not set), in registration order. */
+  registrationTtls(): { readonly id: InstrumentId; readonly instrument: Instrument; readonly ttl: QuoteTtl | undefined }[] {
+    return this.registry.snapshot().entries.map(([id, instrument]) => ({ id, instrument, ttl: this.slotOf(id).ttls.instrument }));
+  }
+
+  /**
+   * Tier 8 and the tier-7 cells of the listed instruments (undefined clears one) at once: what
+   * the configuration file sets, put in force at a restart. Everything is checked before the
+   * first write, and the cells are rescanned once (not once per instrument).
+   */
+  setConfiguredTtls(defaultTtl: QuoteTtl, instruments: ReadonlyMap<InstrumentId, QuoteTtl | undefined>): void {
+    const checkedDefault = checkedTtl(defaultTtl);
+    const cells = [...instruments].map(([id, ttl]) => [this.slotOf(id), ttl === undefined ? undefined : checkedTtl(ttl)] as const);
+    this.serviceTtls.defaultTtl = checkedDefault;
+    for (const [slot, ttl] of cells) slot.ttls.instrument = ttl;
     this.#ttlsChanged();
   }
 

@@ -22,7 +22,7 @@ export interface ServiceTtls {
   readonly accounts: Map<bigint, QuoteTtl>;
   /** Tiers 5–6: per group; the entry at group 0 is the default-group cell. */
   readonly groups: Map<number, QuoteTtl>;
-  /** Tier 8: the service default, always set (construction config; replaced only by a restore). */
+  /** Tier 8: the service default, always set (construction config; replaced by a restore, or by a restart's configuration). */
   defaultTtl: QuoteTtl;
 }
 

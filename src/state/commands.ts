@@ -103,6 +103,29 @@ export interface ExecutionSettings {
   readonly knownAccounts: readonly AccountId[] | undefined;
   /** Accounts are pinned to one channel (every sync mode but fullSync). */
   readonly pinning: boolean;
+  /**
+   * The quote TTLs the configuration file sets (`marketData`; no AdminService call changes
+   * them, so the file is their only lever). Absent = the state keeps the TTLs it has: in
+   * records written before they were journaled, and in snapshots (their market data holds them).
+   */
+  readonly quoteTtls?: QuoteTtlSettings;
+}
+
+/** `marketData.defaultTtlMs` and the `ttlMs` of `marketData.instruments`, as a `settings` command puts them in force. */
+export interface QuoteTtlSettings {
+  /** The service default (the cascade's last tier), milliseconds; 0 = infinite. */
+  readonly defaultTtlMs: number;
+  /**
+   * The registration TTL (tier 7) of each instrument listed, found by its assets; `ttlMs`
+   * absent = none (0 = infinite). An instrument the state has not registered is passed over.
+   */
+  readonly instruments: readonly InstrumentTtlSetting[];
+}
+
+export interface InstrumentTtlSetting {
+  readonly underlyingAsset: Asset;
+  readonly settlementAsset: Asset;
+  readonly ttlMs?: number;
 }
 
 export type CommandBody =

@@ -16,6 +16,7 @@ import { decodePlain } from "./plain-data.js";
 import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
+import { sameQuoteTtls } from "./door-settings.js";
 
 /**
  * Groups up to this size are synced on the event loop. Measured here (2 cores): closed-loop
@@ -225,7 +226,8 @@ function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {
     a.maxPinnedAccountsPerOwner === b.maxPinnedAccountsPerOwner &&
     a.reservationTtlMs === b.reservationTtlMs &&
     a.pinning === b.pinning &&
-    accounts(a) === accounts(b)
+    accounts(a) === accounts(b) &&
+    sameQuoteTtls(a.quoteTtls, b.quoteTtls)
   );
 }
 

@@ -50,7 +50,7 @@ export function captureState(door: DoorInternals): StateSnapshot {
     sequence: door.journal.lastSequence,
     ts: door.lastTs,
     nextChannelId: door.nextChannelId,
-    settings: executionSettingsOf(door),
+    settings: snapshotSettings(executionSettingsOf(door)),
     engine: door.engine.snapshotState(),
     marketData: door.marketData.snapshotState(),
     channels: [...door.live.values()].map((c) => c.toData()),
@@ -59,6 +59,11 @@ export function captureState(door: DoorInternals): StateSnapshot {
     eventSequence: door.events.lastSequence,
     keptEvents: door.events.keptEvents(),
   };
+}
+
+/** The settings without the quote TTLs, which the snapshot's market data holds already (restored as they are). */
+function snapshotSettings({ quoteTtls: _inMarketData, ...settings }: ExecutionSettings): ExecutionSettings {
+  return settings;
 }
 
 /** On a freshly built state, before any command: puts a snapshot's state back. */
