@@ -76,6 +76,7 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     // Until recovery attaches the real journal; ephemeral mode keeps this one.
     journal: new MemoryJournal(),
     knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
+    accountEntries: config.accounts.list,
     auditRetention: auditRetentionOf(config.audit),
     eventsKeptForResume: config.limits.eventsKeptForResume,
   });

@@ -20,6 +20,7 @@ import { errorFields, type SidecarLogger } from "../server/log/sidecar-log.js";
 import { VERSION } from "../server/version.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
+import { logAccountEntries } from "./account-entries-log.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
@@ -105,6 +106,7 @@ export async function startSidecar(
       log.info({ event: "recovering", mode: "replicated", stream: config.replication?.stream ?? null }, "recovering from the replicated journal (snapshot + stream tail)");
       const replicated = await startReplicated(server.state, config, failed);
       server.metrics.recovered(replicated.takeover);
+      logAccountEntries(log, replicated.takeover);
       server.startServing();
       log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
       return { server, port, httpPort, recovery: undefined, replicated };
@@ -113,6 +115,7 @@ export async function startSidecar(
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
+    logAccountEntries(log, recovery);
     server.startServing();
     log.info({ event: "serving", mode: config.durability.mode }, "serving");
     return { server, port, httpPort, recovery };

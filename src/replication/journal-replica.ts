@@ -189,7 +189,7 @@ export class JournalReplica {
       sink: objectStoreSink(this.o.snapshots, journal),
       ...(this.snapshotSequence !== undefined ? { restoredSnapshot: this.snapshotSequence } : {}),
     });
-    const { rolledBack, settingsChanged } = await resumeServing(this.state, journal, schedule, this.configured, this.snapshotSequence !== undefined);
+    const { rolledBack, settingsChanged, accountEntries } = await resumeServing(this.state, journal, schedule, this.configured, this.snapshotSequence !== undefined);
     return {
       epoch: journal.epoch,
       appliedSequence,
@@ -200,6 +200,8 @@ export class JournalReplica {
       tornTail: undefined,
       rolledBackReservations: rolledBack,
       settingsChanged,
+      accountEntriesApplied: accountEntries.applied,
+      accountEntryDifferences: accountEntries.differences,
       ms: performance.now() - started,
     };
   }

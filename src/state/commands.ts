@@ -15,6 +15,12 @@ import type { SetTradingState } from "./trading-state-admin.js";
  */
 export const LOCAL_PRINCIPAL_NAME = "local";
 
+/**
+ * The actor of the admin commands a start runs itself to put the configuration file's
+ * `accounts.list` entries in force (account-entries.ts). Reserved, like `local`.
+ */
+export const CONFIGURATION_ACTOR = "(configuration)";
+
 /** One command of an account-channel message (OpenPit's account_sync calls). */
 export type ChannelCommand =
   | { readonly kind: "bind"; readonly accountIds: readonly AccountId[]; readonly takeover: boolean }

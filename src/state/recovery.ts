@@ -17,6 +17,8 @@ import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { sameQuoteTtls } from "./door-settings.js";
+import { applyAccountEntries, type AccountEntriesOutcome, type AccountEntryDifference } from "./account-entries.js";
+import type { AccountId } from "../param/index.js";
 
 /**
  * Groups up to this size are synced on the event loop. Measured here (2 cores): closed-loop
@@ -46,6 +48,10 @@ export interface RecoveryReport {
   readonly rolledBackReservations: number;
   /** The configuration's execution settings differed from the journal's and were journaled. */
   readonly settingsChanged: boolean;
+  /** Accounts whose `accounts.list` entry this start put in force (admitted anew: account-entries.ts), ascending. */
+  readonly accountEntriesApplied: readonly AccountId[];
+  /** `accounts.list` entries naming another group or currency than the state keeps for an account it already admitted. */
+  readonly accountEntryDifferences: readonly AccountEntryDifference[];
   /** How long the recovery took (replicated: see TakeoverReport). */
   readonly ms: number;
 }
@@ -129,7 +135,7 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     ...(options.onJournalFailure ? { onFatal: options.onJournalFailure } : {}),
   });
   const schedule = new SnapshotSchedule(state, journal, { ...options, ...(snapshot ? { restoredSnapshot: snapshot.seq } : {}) });
-  const { rolledBack, settingsChanged } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);
+  const { rolledBack, settingsChanged, accountEntries } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);
   return {
     snapshotSequence: snapshot?.seq,
     skippedSnapshots: skipped.map((s) => `${s.file}: ${s.reason}`),
@@ -138,6 +144,8 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     tornTail: read.tornTail && `${read.tornTail.file}@${read.tornTail.offset}`,
     rolledBackReservations: rolledBack,
     settingsChanged,
+    accountEntriesApplied: accountEntries.applied,
+    accountEntryDifferences: accountEntries.differences,
     ms: performance.now() - started,
   };
 }
@@ -185,7 +193,8 @@ export function checkSnapshottable(state: SidecarState): void {
 /**
  * After a replay (from files, or from the replicated journal when an instance takes it
  * over): appends go to `journal`, the channels the previous run left open are closed (their
- * reservations rolled back, journaled), the configured execution settings are journaled if
+ * reservations rolled back, journaled), the file's account entries of accounts admitted anew
+ * are put in force (account-entries.ts), the configured execution settings are journaled if
  * they differ from the journal's, and the sidecar is marked serving once that is durable.
  * Without a snapshot to start from, one of this state is taken first, so a later start never
  * rebuilds history from a configuration file that may have changed since.
@@ -196,11 +205,14 @@ export async function resumeServing(
   schedule: SnapshotSchedule,
   configured: ExecutionSettings,
   hadSnapshot: boolean,
-): Promise<{ rolledBack: number; settingsChanged: boolean }> {
+): Promise<{ rolledBack: number; settingsChanged: boolean; accountEntries: AccountEntriesOutcome }> {
   state.attachJournal(journal);
   state.resumeAfterReplay();
   const rolledBack = countOpenReservations(state);
   state.closeRecoveredChannels();
+  // Before the settings: who was admitted is read from the restored state, and a strict list
+  // admits a new account only after its group and currency are in force.
+  const accountEntries = applyAccountEntries(state, state.accountEntries);
   const settingsChanged = !sameSettings(state.executionSettings(), configured);
   if (settingsChanged) state.applySettings(configured);
   // This snapshot covers the rollbacks above, and `served` is not durable yet: a crash now
@@ -215,7 +227,7 @@ export async function resumeServing(
   await journal.flush();
   schedule.start();
   state.snapshots = schedule;
-  return { rolledBack, settingsChanged };
+  return { rolledBack, settingsChanged, accountEntries };
 }
 
 function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {

@@ -26,6 +26,7 @@ import { announce, notifyChannel, onEngineEvent } from "./door-announcements.js"
 import { closeRecoveredChannels, followCommand, replayCommand, resumeAfterReplay } from "./door-replay.js";
 import { executionSettingsOf } from "./door-settings.js";
 import type { DoorInternals } from "./door-internals.js";
+import type { AccountEntry } from "./account-entries.js";
 
 export type { StateSnapshot, UnannouncedRollback } from "./state-snapshot.js";
 export type { CloseReason } from "./command-execution.js";
@@ -45,6 +46,8 @@ export interface SidecarStateOptions {
   readonly auditRetention?: AuditRetention;
   /** How many recent events are kept for monitors that resume after a number (default DEFAULT_EVENTS_KEPT). */
   readonly eventsKeptForResume?: number;
+  /** The configuration file's `accounts.list` (a restart applies the entries of accounts it admits anew: account-entries.ts). */
+  readonly accountEntries?: readonly AccountEntry[];
 }
 
 export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
@@ -56,6 +59,8 @@ export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
 export class SidecarState implements DoorInternals {
   readonly engine: Engine;
   readonly marketData: MarketDataService;
+  /** The configuration file's `accounts.list` entries, as given (see SidecarStateOptions). */
+  readonly accountEntries: readonly AccountEntry[];
   /** The configured limits, with the two that shape execution as the journal last set them. */
   limits: ChannelLimits;
   readonly pins = new PinRegistry<ChannelState>();
@@ -116,6 +121,7 @@ export class SidecarState implements DoorInternals {
   constructor(options: SidecarStateOptions) {
     this.engine = options.engine;
     this.marketData = options.marketData;
+    this.accountEntries = options.accountEntries ?? [];
     this.limits = options.limits;
     this.clock = options.commandClock;
     this.lastTs = options.commandClock.nowMs();

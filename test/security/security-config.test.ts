@@ -39,6 +39,7 @@ describe("security configuration", () => {
       // The sidecar's own actor names: a principal called so would pass for them in the audit trail.
       [{ principals: [{ ...MONITOR, name: "local" }], tokensFile: "t" }, "config.security.principals[0].name: 'local' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
       [{ principals: [MONITOR, { ...MONITOR, name: "(unauthenticated)" }], tokensFile: "t" }, "config.security.principals[1].name: '(unauthenticated)' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
+      [{ principals: [{ ...MONITOR, name: "(configuration)" }], tokensFile: "t" }, "config.security.principals[0].name: '(configuration)' is reserved (the audit trail's actor of the changes a start makes to put the configuration file's account entries in force)"],
       [{ principals: [MONITOR] }, "config.security.principals: no principal could ever authenticate: set tls.clientCaFile (client certificates) or tokensFile (bearer tokens)"],
       [{ principals: [] }, "config.security.principals: lists no principal (omit it for the single-user default)"],
       [{ tokensFile: "t" }, "config.security.principals: is required when tokensFile or tls.clientCaFile is set (whom do the credentials name?)"],

@@ -17,14 +17,19 @@ import {
   type Json,
 } from "../../policies/settings-json.js";
 import { ROLES, type Role } from "./principal.js";
-import { LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
+import { CONFIGURATION_ACTOR, LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
 import { UNAUTHENTICATED_ACTOR } from "./service-guard.js";
 
 /**
  * Names the sidecar gives actors itself (the single-user default; a caller nobody
- * identified): a principal named so would be indistinguishable from them in the audit trail.
+ * identified; a start applying the file's account entries): a principal named so would be
+ * indistinguishable from them in the audit trail.
  */
-const RESERVED_NAMES: readonly string[] = [LOCAL_PRINCIPAL_NAME, UNAUTHENTICATED_ACTOR];
+const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
+  [LOCAL_PRINCIPAL_NAME, "the audit trail's actor when no principal is configured or none was identified"],
+  [UNAUTHENTICATED_ACTOR, "the audit trail's actor when no principal is configured or none was identified"],
+  [CONFIGURATION_ACTOR, "the audit trail's actor of the changes a start makes to put the configuration file's account entries in force"],
+]);
 
 export interface TlsConfig {
   /** PEM server certificate (chain) and its private key. */
@@ -107,7 +112,8 @@ function parsePrincipal(json: Json, path: string): PrincipalConfig {
   onlyKeys(o, path, ["name", "roles", "certificateIdentity", "allAccounts", "accounts", "groups"]);
   const name = readString(o.name, `${path}.name`);
   if (name.trim() === "") fail(`${path}.name`, "must not be empty");
-  if (RESERVED_NAMES.includes(name)) fail(`${path}.name`, `'${name}' is reserved (the audit trail's actor when no principal is configured or none was identified)`);
+  const reserved = RESERVED_NAMES.get(name);
+  if (reserved !== undefined) fail(`${path}.name`, `'${name}' is reserved (${reserved})`);
   const roles = readArray(o.roles, `${path}.roles`).map((r, i) => {
     const role = readString(r, `${path}.roles[${i}]`) as Role;
     if (!ROLES.includes(role)) fail(`${path}.roles[${i}]`, `unknown role '${role}' (known: ${ROLES.join(", ")})`);
