@@ -287,7 +287,10 @@ export class SpotFundsPolicy implements ConfigurablePolicy<SpotFundsSettings> {
       const block = barrier === undefined ? undefined : barrierBlock(this.state.ledger.stateOf(accountId), barrier);
       if (block !== undefined) {
         if (!ctx.isDropCopy) return { rejects: [accountReject(block)] };
-        ctx.accountControl.block(accountId, block);
+        // Recorded as OpenPit records it (`account_block_with_code(AccountBlocked)`): the stored
+        // block, and every later order's reject, carry AccountBlocked as the drop copy's own
+        // answer does. It kept PnlKillSwitchTriggered (found by review).
+        ctx.accountControl.block(accountId, { ...block, code: "AccountBlocked" });
       }
     }
 

@@ -303,6 +303,12 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     const later = t.engine.executePreTrade(buy("1", "100"));
     expect(later.ok).toBe(false);
     expect(later.rejects[0]?.details).toContain("lower bound breached");
+    // Found by review (session 31): the stored block, and so every later order's reject, kept
+    // PnlKillSwitchTriggered where OpenPit records AccountBlocked
+    // (spot_funds.rs drop_copy_reinstates_spot_funds_pnl_block_and_accepts_current_order).
+    const stored = { policy: "SpotFundsPolicy", code: "AccountBlocked", reason: "pnl kill switch triggered", details: BREACH_50 };
+    expect(t.engine.accounts().blockOf(ACCOUNT)).toMatchObject(stored);
+    expect(later.rejects).toMatchObject([{ ...stored, scope: "account" }]);
   });
 
   it("setAccountPnl through the configurator force-sets the line and records the block it earns", () => {
