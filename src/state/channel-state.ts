@@ -331,7 +331,9 @@ export class ChannelState {
     const first = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
     if (first === undefined && opensHandle) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
-    return first;
+    // Marked, so that the metrics do not count a second decision (found by review: each
+    // retry counted as another accepted order); the answer on the wire is the first's.
+    return first === undefined ? undefined : ({ ...first, retried: true } as ChannelResult);
   }
 
   /** Pins on first use (see `claimable`), for commands with nothing else to check first. */

@@ -23,6 +23,8 @@ export type ChannelResult =
       readonly committed: boolean;
       readonly lock: PreTradeLock;
       readonly outcomes: readonly AccountAdjustmentOutcome[];
+      /** A safe retry answered with this first decision (nothing ran; the metrics do not count it as another). */
+      readonly retried?: true;
     }
   | { readonly kind: "executeRejected"; readonly rejects: readonly Reject[] }
   | { readonly kind: "dryRun"; readonly report: DryRunReport }
@@ -35,6 +37,8 @@ export type ChannelResult =
       readonly accountBlock: AccountBlock | undefined;
       /** At apply time: this drop-copy blocked the account, or it was already blocked. */
       readonly isAccountBlocked: boolean;
+      /** As `executeAccepted`'s. */
+      readonly retried?: true;
     }
   /** A drop-copy whose effects could not be computed (evaluation failures): nothing applied. */
   | { readonly kind: "dropCopyFailed"; readonly rejects: readonly Reject[] }

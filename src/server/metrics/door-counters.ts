@@ -12,11 +12,13 @@ import type { Journal } from "../../state/journal/journal.js";
 import { FixedHistograms } from "./fixed-histograms.js";
 
 /** A command's outcome: a pre-trade decision's verdict (and a drop copy's failure), `ok` for everything else, `error` for a CommandError. */
-export const OUTCOMES = ["accepted", "rejected", "ok", "error"] as const;
+export const OUTCOMES = ["accepted", "rejected", "ok", "error", "retried"] as const;
 const ACCEPTED = 0;
 const REJECTED = 1;
 const OK = 2;
 const ERROR = 3;
+/** A safe retry answered with its first decision: no new decision, so neither accepted nor rejected again. */
+const RETRIED = 4;
 
 /** The feed's reports are a kind of their own (a channel's `report` is the channel's). */
 export const FEED_REPORT = "feedReport";
@@ -128,8 +130,13 @@ export class DoorCounters implements DoorObserver {
     let outcome = OK;
     switch (result.kind) {
       case "startAccepted":
-      case "executeAccepted":
         outcome = ACCEPTED;
+        break;
+      case "executeAccepted":
+        outcome = result.retried ? RETRIED : ACCEPTED;
+        break;
+      case "dropCopy":
+        if (result.retried) outcome = RETRIED;
         break;
       case "startRejected":
       case "executeRejected":
