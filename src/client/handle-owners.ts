@@ -4,20 +4,32 @@
  * (`OwnerFollowingChannel`). Handles belong to the channel that issued them, and every
  * channel numbers its own from 1, so the same id can be open on two sidecars: a command
  * naming such an id cannot be routed and is refused on the client (`AmbiguousHandleError`)
- * rather than risk finishing another account's reservation.
+ * rather than risk finishing another account's reservation; so is one whose copy ended on
+ * one of them while it was open on the other (`HandleOwners`).
  */
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandInit } from "./account-channel.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 
-/** A command naming a handle that is open on more than one sidecar: nothing was sent. */
+/**
+ * A command naming a handle the client cannot route to one sidecar: nothing was sent.
+ * `addresses`: where the id is open now; `ended`: where a copy of it ended (expired, fenced,
+ * channel lost) while another was open, so a late command on that copy may still come.
+ */
 export class AmbiguousHandleError extends Error {
   override name = "AmbiguousHandleError";
   constructor(
     readonly handle: bigint,
     readonly addresses: readonly string[],
+    readonly ended: readonly string[] = [],
   ) {
-    super(`handle ${handle} is open on ${addresses.join(" and ")}: send it to the one that issued it (OwnerFollowingChannel.sendAt)`);
+    super(
+      ended.length === 0
+        ? `handle ${handle} is open on ${addresses.join(" and ")}: send it to the one that issued it (OwnerFollowingChannel.sendAt)`
+        : `handle ${handle} is open on ${addresses.join(" and ")} and was open on ${ended.join(" and ")} too, where it ended: ` +
+            `a command on it may mean either, send it to the one that issued it (OwnerFollowingChannel.sendAt; ` +
+            `where it ended, the answer UNKNOWN_HANDLE leaves the id to the others)`,
+    );
   }
 }
 
@@ -53,28 +65,51 @@ function handleGone(result: CommandResult): boolean {
   return r.case !== "error" || r.value.code === ErrorCode.UNKNOWN_HANDLE || r.value.code === ErrorCode.HANDLE_CONSUMED;
 }
 
+/** One sidecar's copy of an id: open there, or ended there while another copy was open. */
+interface Copy {
+  readonly address: string;
+  open: boolean;
+}
+
+/**
+ * Found by review: a copy that ended on its own (TTL, fencing, channel lost) was unbooked
+ * outright, so an id open on A and B, refused as ambiguous, went to B as soon as A's copy
+ * ended, and the gateway's late commit of A's reservation committed B's (where, with one
+ * sidecar, it is refused and changes nothing). So every copy of an id the gateway may still
+ * hold counts: the open ones, and one that ended on its own while another was open (the
+ * gateway may not know yet, and its commands on it may be on their way). A command is routed
+ * only if exactly one copy counts. A copy leaves when a command on it answered at its address
+ * (ran, or UNKNOWN_HANDLE / HANDLE_CONSUMED: `sendAt` to the sidecar where it ended settles
+ * it), and an id leaves when none of its copies is open. An id issued after the others ended
+ * is the issuer's alone: that a handle ended is the gateway's to hear (notices, the channel),
+ * as with one sidecar.
+ */
 export class HandleOwners {
-  private readonly open = new Map<string, Set<bigint>>();
+  private readonly copies = new Map<bigint, Copy[]>();
 
   /** Where a command naming `handle` must go: the one sidecar holding it, or undefined if none is known. */
   addressOf(handle: bigint): string | undefined {
-    const at = [...this.open].filter(([, handles]) => handles.has(handle)).map(([address]) => address);
-    if (at.length > 1) throw new AmbiguousHandleError(handle, at);
-    return at[0];
+    const copies = this.copies.get(handle);
+    if (copies === undefined) return undefined;
+    if (copies.length > 1) {
+      const where = (open: boolean) => copies.filter((c) => c.open === open).map((c) => c.address);
+      throw new AmbiguousHandleError(handle, where(true), where(false));
+    }
+    return copies[0]!.address;
   }
 
   /** Books what `address` answered to `commands`: handles opened, and handles the commands used up. */
   record(address: string, commands: readonly CommandInit[], results: readonly CommandResult[]): void {
-    let handles = this.open.get(address);
     commands.forEach((command, i) => {
       const used = handleNamedBy(command);
       // Used up only if it ran (or the sidecar no longer knows it): a command refused before it
       // ran (RESOURCE_EXHAUSTED, NOT_OWNER, PERMISSION_DENIED, SHUTTING_DOWN...) left it open.
-      if (used !== undefined && handleGone(results[i]!)) handles?.delete(used);
+      if (used !== undefined && handleGone(results[i]!)) this.used(address, used);
       const opened = handleOpenedBy(results[i]!);
       if (opened === undefined) return;
-      if (handles === undefined) this.open.set(address, (handles = new Set()));
-      handles.add(opened);
+      const copies = this.copies.get(opened);
+      if (copies === undefined) this.copies.set(opened, [{ address, open: true }]);
+      else copies.push({ address, open: true });
     });
   }
 
@@ -90,12 +125,34 @@ export class HandleOwners {
     if (n?.case === "accountsFenced") this.ended(address, [...n.value.rolledBackReservationIds, ...n.value.abandonedRequestIds]);
   }
 
-  private ended(address: string, handles: readonly bigint[]): void {
-    for (const h of handles) this.open.get(address)?.delete(h);
-  }
-
   /** The channel to `address` is gone: so are its handles (the sidecar rolled them back). */
   forget(address: string): void {
-    this.open.delete(address);
+    this.ended(address, [...this.copies].flatMap(([handle, copies]) => (copies.some((c) => c.open && c.address === address) ? [handle] : [])));
+  }
+
+  /** `address`'s copies of `handles` ended there on their own (no command on them ran). */
+  private ended(address: string, handles: readonly bigint[]): void {
+    for (const handle of handles) {
+      const copy = this.copies.get(handle)?.find((c) => c.open && c.address === address);
+      if (copy === undefined) continue;
+      copy.open = false;
+      this.settle(handle);
+    }
+  }
+
+  /** A command on `handle` was answered at `address` as run or unknown there: that copy is settled (the open one first). */
+  private used(address: string, handle: bigint): void {
+    const copies = this.copies.get(handle);
+    if (copies === undefined) return;
+    const at = copies.findIndex((c) => c.open && c.address === address);
+    const i = at >= 0 ? at : copies.findIndex((c) => c.address === address);
+    if (i < 0) return;
+    copies.splice(i, 1);
+    this.settle(handle);
+  }
+
+  /** An id none of whose copies is open is forgotten, with its ended copies. */
+  private settle(handle: bigint): void {
+    if (!this.copies.get(handle)?.some((c) => c.open)) this.copies.delete(handle);
   }
 }

@@ -102,8 +102,8 @@ export class OwnerFollowingChannel {
 
   /**
    * Sends the commands to `address` as they are, following nothing: for a command on a
-   * handle whose id is open on two sidecars (`AmbiguousHandleError`). The handles the
-   * results open and use are booked as for `send`.
+   * handle whose id is open on two sidecars, or was until one of them ended it
+   * (`AmbiguousHandleError`). The handles the results open and use are booked as for `send`.
    */
   sendAt(address: string, ...commands: CommandInit[]): Promise<CommandResult[]> {
     return this.sendTo(address, commands);
@@ -151,7 +151,8 @@ export class OwnerFollowingChannel {
    * named are sent again where they went after a pause (doubling from 50 ms to 500 ms) until
    * the refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
    * A command naming a handle goes to the sidecar that issued it; rejects with
-   * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open.
+   * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open, or had while
+   * one of them ended it (handle-owners.ts).
    */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
     // Where each command went last: a "no owner yet" retry goes back there (a handle's issuer, say).

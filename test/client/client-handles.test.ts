@@ -84,7 +84,7 @@ describe("a channel the sidecar closed", () => {
     await stopTwoOwners(w);
   });
 
-  it("leaves none of its handles booked: the same id on B is B's", async () => {
+  it("leaves none of its handles open: the same id on B is refused as ambiguous, and goes to B with sendAt", async () => {
     const throttled = testConfig();
     const throttle = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
     w = await twoOwners([ACCOUNT, ON_B], { ...throttled, policies: [...(throttled.policies as unknown[]), throttle] });
@@ -96,7 +96,11 @@ describe("a channel the sidecar closed", () => {
       expect(idA).toBe(idB); // the same numbering on both sidecars
       // Past the hard tier, A closes the channel, rolling back idA with it.
       for (let i = 0; i < 3; i++) await ch.sendAt(w.a.h.address, reserve(ACCOUNT));
-      expect((await ch.send(commit(idB)))[0]!.result.case).toBe("finalize");
+      // Found by review: this commit used to go to B, a guess. The id was open on A and on B,
+      // and the gateway may not have heard yet that A's copy ended: a late commit of A's
+      // reservation would have committed B's. So the id stays ambiguous while B's copy is open.
+      await expect(ch.send(commit(idB))).rejects.toThrow(AmbiguousHandleError);
+      expect((await ch.sendAt(w.b.h.address, commit(idB)))[0]!.result.case).toBe("finalize");
     } finally {
       await ch.close();
     }
@@ -117,23 +121,67 @@ describe("HandleOwners bookkeeping", () => {
     expect(() => owners.addressOf(1n)).toThrow(/is open on A and B/);
   });
 
+  const start = (id: bigint) => create(CommandResultSchema, { result: { case: "start", value: { accepted: true, requestId: id } } });
+  const fenced = (reservations: bigint[], requests: bigint[]) =>
+    create(OpenResponseSchema, { notice: { notice: { case: "accountsFenced", value: { accountIds: [ACCOUNT], rolledBackReservationIds: reservations, abandonedRequestIds: requests } } } });
+  const expired = (reservations: bigint[]) => create(OpenResponseSchema, { notice: { notice: { case: "handlesExpired", value: { reservationIds: reservations } } } });
+  const where = (owners: HandleOwners) => (id: bigint) => {
+    try {
+      return owners.addressOf(id);
+    } catch (e) {
+      const { addresses, ended } = e as AmbiguousHandleError;
+      return `open on ${addresses.join(" and ")}${ended.length > 0 ? `, ended on ${ended.join(" and ")}` : ""}`;
+    }
+  };
+
   // Found by review (session 28): only HandlesExpired ended booked handles.
-  it("a notice that ends handles (HandlesExpired, AccountsFenced) unbooks them where they were issued", () => {
+  it("a notice that ends handles (HandlesExpired, AccountsFenced) unbooks them where they were issued: the same ids issued by B afterwards are B's", () => {
     const owners = new HandleOwners();
-    const start = (id: bigint) => create(CommandResultSchema, { result: { case: "start", value: { accepted: true, requestId: id } } });
     owners.record("A", [reserve(ACCOUNT), reserve(ACCOUNT), reserve(ACCOUNT)], [execResult(1n), execResult(2n), execResult(3n)]);
     owners.record("A", [{ case: "startPreTrade", value: { order: order() } }], [start(4n)]);
+    owners.noticed("A", fenced([1n], [4n]));
+    owners.noticed("A", expired([2n]));
     for (const id of [1n, 2n, 3n, 4n]) owners.record("B", [reserve(ON_B)], [execResult(id)]);
-    owners.noticed("A", create(OpenResponseSchema, { notice: { notice: { case: "accountsFenced", value: { accountIds: [ACCOUNT], rolledBackReservationIds: [1n], abandonedRequestIds: [4n] } } } }));
-    owners.noticed("A", create(OpenResponseSchema, { notice: { notice: { case: "handlesExpired", value: { reservationIds: [2n] } } } }));
-    const where = (id: bigint) => {
-      try {
-        return owners.addressOf(id);
-      } catch {
-        return "A and B";
-      }
-    };
-    expect([1n, 2n, 3n, 4n].map(where)).toEqual(["B", "B", "A and B", "B"]);
+    expect([1n, 2n, 3n, 4n].map(where(owners))).toEqual(["B", "B", "open on A and B", "B"]);
+  });
+
+  // Found by review: an id open on A and B went to B as soon as A's copy ended, and the
+  // gateway's late commit of A's reservation committed B's.
+  it("an id whose copy ended on A while B had it open stays ambiguous until one of them is settled by a command, or B's ends too", () => {
+    const owners = new HandleOwners();
+    owners.record("A", [reserve(ACCOUNT), reserve(ACCOUNT), reserve(ACCOUNT), reserve(ACCOUNT)], [execResult(1n), execResult(2n), execResult(3n), execResult(4n)]);
+    owners.record("A", [{ case: "startPreTrade", value: { order: order() } }], [start(5n)]);
+    for (const id of [1n, 2n, 3n, 4n, 5n]) owners.record("B", [reserve(ON_B)], [execResult(id)]);
+    owners.noticed("A", fenced([1n], [5n]));
+    owners.noticed("A", expired([2n, 3n, 4n]));
+    expect([1n, 2n, 3n, 4n, 5n].map(where(owners))).toEqual(Array(5).fill("open on B, ended on A"));
+    expect(() => owners.addressOf(1n)).toThrow(/open on B and was open on A too, where it ended/);
+    // The gateway settles 2 on A (where it ended): A answers it does not know it, so 2 is B's.
+    owners.record("A", [commit(2n)], [errorResult(ErrorCode.UNKNOWN_HANDLE)]);
+    // It commits 3 on B: B's copy is used up, and no copy of 3 is open any more.
+    owners.record("B", [commit(3n)], [create(CommandResultSchema, { result: { case: "finalize", value: { id: 3n } } })]);
+    // B's copy of 4 ends too: nothing of 4 is open anywhere.
+    owners.noticed("B", expired([4n]));
+    // A refused a command on 5 before it ran: that settles nothing.
+    owners.record("A", [{ case: "discardRequest", value: { requestId: 5n } }], [errorResult(ErrorCode.RESOURCE_EXHAUSTED)]);
+    expect([1n, 2n, 3n, 4n, 5n].map(where(owners))).toEqual(["open on B, ended on A", "B", undefined, undefined, "open on B, ended on A"]);
+    // An id issued afresh once no copy is open is its issuer's alone.
+    owners.record("C", [reserve(ON_B)], [execResult(4n)]);
+    expect(where(owners)(4n)).toBe("C");
+  });
+
+  it("the channel to A gone: ids B has open too stay ambiguous, A's alone are forgotten", () => {
+    const owners = new HandleOwners();
+    owners.record("A", [reserve(ACCOUNT), reserve(ACCOUNT)], [execResult(1n), execResult(2n)]);
+    owners.record("B", [reserve(ON_B)], [execResult(1n)]);
+    owners.forget("A");
+    expect([1n, 2n].map(where(owners))).toEqual(["open on B, ended on A", undefined]);
+    // A new channel to A numbers from 1 again: its 1 is a third copy.
+    owners.record("A", [reserve(ACCOUNT)], [execResult(1n)]);
+    expect(where(owners)(1n)).toBe("open on B and A, ended on A");
+    // Committing the new one on A leaves the one that ended there still counted.
+    owners.record("A", [commit(1n)], [create(CommandResultSchema, { result: { case: "finalize", value: { id: 1n } } })]);
+    expect(where(owners)(1n)).toBe("open on B, ended on A");
   });
 });
 

@@ -1,0 +1,128 @@
+/**
+ * Found by review: two sidecars issue the same id to different orders (each numbers its own),
+ * and OwnerFollowingChannel refused a command on it as ambiguous, but only while both copies
+ * were open. Once A's copy ended (TTL, fencing, the connection to A lost) the id went to B,
+ * and the gateway's late commit of A's reservation committed B's unrelated reservation,
+ * where with one sidecar the same late commit is refused and changes nothing.
+ */
+import net from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
+import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+
+const reserve = () => ({ case: "executePreTrade", value: { order: order() } }) as const;
+const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
+const reservationOf = (r: CommandResult | undefined) => (r!.result.value as { reservationId: bigint }).reservationId;
+const openReservations = async (h: Harness) =>
+  (await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT })).openReservations.map((r) => r.reservationId);
+/** What a send came to: the first result's case, or the rejection's name and addresses. */
+const outcomeOf = (sent: Promise<CommandResult[]>) =>
+  sent.then(
+    (r) => r[0]!.result.case as string,
+    (e: Error) => (e instanceof AmbiguousHandleError ? { refused: e.name, open: e.addresses, ended: e.ended } : `${e.name}: ${e.message}`),
+  );
+
+async function cuttableProxy(target: string) {
+  const port = Number(target.slice(target.lastIndexOf(":") + 1));
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, "127.0.0.1");
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("error", () => {});
+    upstream.on("error", () => {});
+    sockets.push(client, upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    cut() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+describe("a handle whose copy ended on A while B holds the same id", () => {
+  let a: Harness;
+  let b: Harness;
+  beforeEach(async () => {
+    [a, b] = await Promise.all([startHarness(testConfig({ limits: { reservationTtlMs: 5000 } })), startHarness()]);
+    for (const h of [a, b]) {
+      const c = h.channel();
+      await c.send(seed("USD", "100000"));
+      await c.end();
+    }
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  /** A channel that heard the first notice of `kind`, with an order reserved on A and one on B under the same id. */
+  async function sameIdOnAandB(address: string, kind: string) {
+    let heard!: () => void;
+    const notice = new Promise<void>((r) => (heard = r));
+    const ch = new OwnerFollowingChannel(address, { onNotice: (_at, n: OpenResponse) => n.notice?.notice.case === kind && heard() });
+    const id = reservationOf((await ch.send(reserve()))[0]);
+    expect(reservationOf((await ch.sendAt(b.address, reserve()))[0])).toBe(id); // two orders, one id
+    expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [address, b.address], ended: [] });
+    return { ch, id, notice };
+  }
+
+  it("TTL expiry on A: the late commit of A's reservation is refused, not sent to B; sendAt settles it", async () => {
+    const { ch, id, notice } = await sameIdOnAandB(a.address, "handlesExpired");
+    try {
+      a.clock.advance(5000);
+      a.server.state.sweepExpired();
+      await notice;
+      // The gateway's commit of A's order, a little late: B's order must not be committed.
+      expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [a.address] });
+      expect(await openReservations(b)).toEqual([id]);
+      // The gateway sends it where it meant it: A no longer knows it, and the id is B's alone.
+      const [onA] = await ch.sendAt(a.address, commit(id));
+      expect(onA!.result.case).toBe("error");
+      expect(await openReservations(b)).toEqual([id]);
+      expect(await outcomeOf(ch.send(commit(id)))).toBe("finalize");
+      expect(await openReservations(b)).toEqual([]);
+    } finally {
+      await ch.close();
+    }
+  });
+
+  it("A's channel fenced (the account taken over there): the late commit of A's reservation is refused, not sent to B", async () => {
+    const { ch, id, notice } = await sameIdOnAandB(a.address, "accountsFenced");
+    const other = a.channel();
+    try {
+      expect((await other.send({ case: "bindAccounts", value: { accountIds: [ACCOUNT], takeover: true } }))[0]!.result.case).toBe("bind");
+      await notice;
+      expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [a.address] });
+      expect(await openReservations(b)).toEqual([id]);
+      // B's own, sent there explicitly.
+      expect((await ch.sendAt(b.address, commit(id)))[0]!.result.case).toBe("finalize");
+    } finally {
+      await other.end();
+      await ch.close();
+    }
+  });
+
+  it("A's channel lost (crash, failover): the late commit of A's reservation is refused, not sent to B", async () => {
+    const proxy = await cuttableProxy(a.address);
+    const { ch, id } = await sameIdOnAandB(proxy.address, "none");
+    try {
+      const linkA = (ch as unknown as { links: Map<string, { channel: { call: NodeJS.EventEmitter } }> }).links.get(proxy.address)!;
+      const clientHeard = new Promise((r) => linkA.channel.call.once("status", r));
+      const closed = a.nextChannelClose();
+      proxy.cut();
+      await Promise.all([closed, clientHeard]);
+      expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [proxy.address] });
+      expect(await openReservations(b)).toEqual([id]);
+      expect((await ch.sendAt(b.address, commit(id)))[0]!.result.case).toBe("finalize");
+      expect(await openReservations(b)).toEqual([]);
+    } finally {
+      await ch.close();
+    }
+  });
+});
