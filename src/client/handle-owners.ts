@@ -14,7 +14,7 @@ import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 /**
  * A command naming a handle the client cannot route to one sidecar: nothing was sent.
  * `addresses`: where the id is open now; `ended`: where a copy of it ended (expired, fenced,
- * channel lost) while another was open, so a late command on that copy may still come.
+ * released, channel lost) while another was open, so a late command on that copy may still come.
  */
 export class AmbiguousHandleError extends Error {
   override name = "AmbiguousHandleError";
@@ -65,14 +65,32 @@ function handleGone(result: CommandResult): boolean {
   return r.case !== "error" || r.value.code === ErrorCode.UNKNOWN_HANDLE || r.value.code === ErrorCode.HANDLE_CONSUMED;
 }
 
+/**
+ * The account whose order a command puts through (the account of the handle it opens), if it
+ * opens one from an order.
+ */
+function orderAccountOf(command: CommandInit): bigint | undefined {
+  switch (command?.case) {
+    case "startPreTrade":
+    case "executePreTrade":
+    case "executePreTradeDropCopy":
+      return command.value.order?.accountId ?? 0n;
+    default:
+      return undefined;
+  }
+}
+
 /** One sidecar's copy of an id: open there, or ended there while another copy was open. */
 interface Copy {
   readonly address: string;
+  /** The account it is for (a released account's handles end), if known. */
+  readonly account: bigint | undefined;
   open: boolean;
 }
 
 /**
- * Found by review: a copy that ended on its own (TTL, fencing, channel lost) was unbooked
+ * Found by review: a copy that ended on its own (TTL, fencing, channel lost; a release of
+ * its account is treated alike: a command on it may have been on its way) was unbooked
  * outright, so an id open on A and B, refused as ambiguous, went to B as soon as A's copy
  * ended, and the gateway's late commit of A's reservation committed B's (where, with one
  * sidecar, it is refused and changes nothing). So every copy of an id the gateway may still
@@ -98,18 +116,28 @@ export class HandleOwners {
     return copies[0]!.address;
   }
 
-  /** Books what `address` answered to `commands`: handles opened, and handles the commands used up. */
+  /**
+   * Books what `address` answered to `commands`, in their order: handles opened, handles the
+   * commands used up, and the handles of accounts a ReleaseAccounts that ran released (found
+   * by review: the sidecar dropped them, answering only `bind`, and booked they made the same
+   * id issued later by another sidecar ambiguous).
+   */
   record(address: string, commands: readonly CommandInit[], results: readonly CommandResult[]): void {
     commands.forEach((command, i) => {
+      const result = results[i]!;
       const used = handleNamedBy(command);
+      // An executeRequest's reservation is for its request's account.
+      const account = orderAccountOf(command) ?? (used === undefined ? undefined : this.copies.get(used)?.find((c) => c.open && c.address === address)?.account);
       // Used up only if it ran (or the sidecar no longer knows it): a command refused before it
       // ran (RESOURCE_EXHAUSTED, NOT_OWNER, PERMISSION_DENIED, SHUTTING_DOWN...) left it open.
-      if (used !== undefined && handleGone(results[i]!)) this.used(address, used);
-      const opened = handleOpenedBy(results[i]!);
-      if (opened === undefined) return;
-      const copies = this.copies.get(opened);
-      if (copies === undefined) this.copies.set(opened, [{ address, open: true }]);
-      else copies.push({ address, open: true });
+      if (used !== undefined && handleGone(result)) this.used(address, used);
+      const opened = handleOpenedBy(result);
+      if (opened !== undefined) {
+        const copies = this.copies.get(opened);
+        if (copies === undefined) this.copies.set(opened, [{ address, account, open: true }]);
+        else copies.push({ address, account, open: true });
+      }
+      if (command?.case === "releaseAccounts" && result.result.case !== "error") this.released(address, command.value.accountIds ?? []);
     });
   }
 
@@ -128,6 +156,15 @@ export class HandleOwners {
   /** The channel to `address` is gone: so are its handles (the sidecar rolled them back). */
   forget(address: string): void {
     this.ended(address, [...this.copies].flatMap(([handle, copies]) => (copies.some((c) => c.open && c.address === address) ? [handle] : [])));
+  }
+
+  /** A ReleaseAccounts ran at `address`: its handles of those accounts ended there (their reservations rolled back, their requests abandoned). */
+  private released(address: string, accounts: readonly bigint[]): void {
+    const released = new Set(accounts);
+    this.ended(
+      address,
+      [...this.copies].flatMap(([handle, copies]) => (copies.some((c) => c.open && c.address === address && c.account !== undefined && released.has(c.account)) ? [handle] : [])),
+    );
   }
 
   /** `address`'s copies of `handles` ended there on their own (no command on them ran). */

@@ -170,6 +170,27 @@ describe("HandleOwners bookkeeping", () => {
     expect(where(owners)(4n)).toBe("C");
   });
 
+  // Found by review: a release ran at A but A's handles of the released accounts stayed booked.
+  it("a ReleaseAccounts that ran unbooks that address's handles of the released accounts, a two-stage order's reservation with its request's", () => {
+    const owners = new HandleOwners();
+    const released = create(CommandResultSchema, { result: { case: "bind", value: {} } });
+    const release = (accountId: bigint) => ({ case: "releaseAccounts" as const, value: { accountIds: [accountId] } });
+    const execute = (requestId: bigint) => ({ case: "executeRequest", value: { requestId } }) as const;
+    owners.record("A", [reserve(ACCOUNT), reserve(ON_B), { case: "startPreTrade", value: { order: order() } }], [execResult(1n), execResult(2n), start(3n)]);
+    owners.record("A", [execute(3n)], [execResult(4n)]);
+    owners.record("C", [reserve(ON_B)], [execResult(5n)]);
+    // Refused: nothing was released.
+    owners.record("A", [release(ACCOUNT)], [errorResult(ErrorCode.PERMISSION_DENIED)]);
+    // A release at C does not end A's handles.
+    owners.record("C", [release(ACCOUNT)], [released]);
+    // In one message: 5 opened on A, then the release ran; then 6 opened after it.
+    owners.record("A", [reserve(ACCOUNT), release(ACCOUNT), reserve(ACCOUNT)], [execResult(5n), released, execResult(6n)]);
+    for (const id of [1n, 2n, 3n, 4n, 6n]) owners.record("B", [reserve(ON_B)], [execResult(id)]);
+    // 1 and 4 are B's alone; 2 (ON_B's) and 6 (after the release) are still open on A; 3 was used
+    // up by its execute; 5 was open on C too when A's copy ended.
+    expect([1n, 2n, 3n, 4n, 5n, 6n].map(where(owners))).toEqual(["B", "open on A and B", "B", "B", "open on C, ended on A", "open on A and B"]);
+  });
+
   it("the channel to A gone: ids B has open too stay ambiguous, A's alone are forgotten", () => {
     const owners = new HandleOwners();
     owners.record("A", [reserve(ACCOUNT), reserve(ACCOUNT)], [execResult(1n), execResult(2n)]);
