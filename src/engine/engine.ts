@@ -285,7 +285,14 @@ export class Engine implements MainStageRunner, EngineInternals {
     checkSnapshot(snapshot, this.policies);
     restoreAccounts(snapshot, this.blocks, this.registry);
     this.accountBook.restore(snapshot.accountBook);
-    for (const p of this.policies) p.restoreState?.(snapshot.policies.get(p.name));
+    for (const p of this.policies) {
+      const data = snapshot.policies.get(p.name);
+      // Nothing kept: written by a version in which the policy held no state (the collar,
+      // max open orders and gross exposure before they kept their settings). It keeps what it
+      // was built with, as that version did on its restarts; restoring undefined threw, and
+      // an upgraded directory could not start at all (found by review).
+      if (data !== undefined) p.restoreState?.(data);
+    }
   }
 
   /**
