@@ -4,11 +4,11 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { AdminService } from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { AccountChannelService, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { AccountChannelService } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { ChannelNotice } from "../state/results.js";
 import { AccountEventService } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { SidecarState } from "../state/sidecar-state.js";
-import { encodeNotice } from "./codec/index.js";
 import { DEFAULT_NETWORK, grpcServerOptions, type NetworkConfig } from "./config/network-config.js";
 import { DEFAULT_LIMITS } from "./config/sidecar-config.js";
 import { guarded } from "../state/guarded.js";
@@ -83,7 +83,7 @@ export class SidecarServer {
   readonly health = new HealthState(SIDECAR_SERVICES.map((s) => s.typeName));
   private readonly server: Server;
   private readonly streams = new LiveStreams();
-  private readonly channelWriters = new Map<bigint, (message: OpenResponse) => void>();
+  private readonly channelWriters = new Map<bigint, (notice: ChannelNotice) => void>();
   private readonly channelPeers = new Map<bigint, string>();
   /** The sockets served, as bound: the gRPC listener, and others announced with `addListener`. */
   private readonly boundListeners: { name: string; address: string }[] = [];
@@ -172,7 +172,7 @@ export class SidecarServer {
         this.onDenied?.(denial);
       },
     });
-    state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(encodeNotice(notice));
+    state.onNotice = (channelId, notice) => this.channelWriters.get(channelId)?.(notice);
     // Every service behind the same guard: authentication, then the method's role (fail closed).
     const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied, revocableStreams: this.security.revocableStreams };
     const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) => {

@@ -5,6 +5,7 @@ import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as, errorOf } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { controlsConfig } from "./controls-world.js";
 
 const THROTTLE = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
@@ -50,6 +51,42 @@ describe("a big channel message is run in slices", () => {
     const ids = results.filter((_, i) => i !== bad).map((r) => as(r, "execute").reservationId);
     expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
     expect(await holdingsOf(h)).toMatchObject({ USD: { available: String(100000 - (n - 1) * 10), held: String((n - 1) * 10) } });
+  });
+
+  // Found by review (session 31): a takeover between two slices rolled back reservations the
+  // big message had opened, and its AccountsFenced notice reached the channel before the answer
+  // that issued them: a gateway reading in order ignored the ids it did not know, then took
+  // "accepted, reservation R" for a reservation already gone.
+  it("a takeover between its slices: the AccountsFenced notice comes after the answer that issued the ids it names", async () => {
+    const big = h.channel();
+    const other = h.channel();
+    await big.send(seed("USD", "100000"));
+    await other.send(seed("USD", "1000", OTHER_ACCOUNT));
+    const wire: OpenResponse[] = [];
+    const fenceNotice = new Promise<void>((resolve) =>
+      big.call.on("data", (m: OpenResponse) => {
+        wire.push(m);
+        if (m.notice?.notice.case === "accountsFenced") resolve();
+      }),
+    );
+    const n = COMMANDS_PER_SLICE * 8;
+    const sent = big.send(...Array.from({ length: n }, () => buy("1")));
+    const bound = other.one({ case: "bindAccounts", value: { accountIds: [ACCOUNT], takeover: true } });
+    const [results, bind] = await Promise.all([sent, bound]);
+    expect(bind.result.case).toBe("bind");
+    await fenceNotice;
+    // The takeover landed between slices: the first slice ran before it, the last after it.
+    const accepted = results.flatMap((r) => (r.result.case === "execute" && r.result.value.accepted ? [r.result.value.reservationId] : []));
+    expect(accepted.length).toBeGreaterThanOrEqual(COMMANDS_PER_SLICE);
+    expect(results.at(-1)?.result.case).toBe("error");
+    const answerAt = wire.findIndex((m) => m.results.length === n);
+    const fencedAt = wire.findIndex((m) => m.notice?.notice.case === "accountsFenced");
+    expect(answerAt).toBeGreaterThanOrEqual(0);
+    expect(fencedAt).toBeGreaterThan(answerAt);
+    const fenced = wire[fencedAt]!.notice!.notice.value as { rolledBackReservationIds: bigint[] };
+    const ascending = (ids: bigint[]) => [...ids].sort((a, b) => (a < b ? -1 : 1));
+    expect(ascending(fenced.rolledBackReservationIds)).toEqual(accepted);
+    expect(await holdingsOf(h)).toMatchObject({ USD: { held: "0" } });
   });
 
   it("messages behind a big one on the same stream are answered after it, in order", async () => {

@@ -3,8 +3,9 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import { AccountChannelService, type OpenRequest, type OpenResponse, type CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
+import type { ChannelNotice } from "../../state/results.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
-import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
+import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, encodeNotice, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
 import { isEncodedMessage, type EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { malformedCorrelationId } from "../../transport/correlation-id.js";
@@ -286,6 +287,19 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           graceTimer.unref?.();
         }
       };
+      /**
+       * Notices naming handles (fenced, expired) that come while a sliced message runs: held
+       * until its answer is written. A takeover between two slices rolled back reservations the
+       * message had opened, and its notice named them before the answer that issued them: a
+       * gateway reading in order ignored the ids, then took "accepted, reservation R" for a
+       * reservation already gone (found by review). Other notices (the channel closing, cancel
+       * working orders) go at once, as for an unsliced message.
+       */
+      let heldNotices: ChannelNotice[] | undefined;
+      const tell = (notice: ChannelNotice): void => {
+        if (heldNotices !== undefined && (notice.kind === "fenced" || notice.kind === "expired")) heldNotices.push(notice);
+        else writeNow(encodeNotice(notice));
+      };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
       /** The sliced message being run, if any (at most one: the stream's messages run in order). */
       const slices = new SliceQueue(setImmediate, undefined, () => !journalHold.check());
@@ -299,7 +313,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         // The channel's pins count against its principal (limits.maxPinnedAccountsPerOwner).
         owner: principal.name,
         onOpen: (id) => {
-          ctx.channelWriters.set(id, writeNow);
+          ctx.channelWriters.set(id, tell);
           ctx.channelPeers?.set(id, call.getPeer());
         },
         scope: { principal, action: OPEN_PATH, onDenied: ctx.onDenied },
@@ -333,13 +347,21 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       function* sliced(m: OpenRequest, arrivedAt: number): Generator<void, void, void> {
         const out = new Array<ChannelAnswer>(m.commands.length);
-        for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
-          if (at > 0) yield;
-          const part: OpenRequest = { ...m, commands: m.commands.slice(at, at + COMMANDS_PER_SLICE) };
-          const answers = stageTrace ? stageTrace.order(m.correlationId, () => slice(part, at)) : slice(part, at);
-          for (let k = 0; k < answers.length; k++) out[at + k] = answers[k]!;
+        const held: ChannelNotice[] = (heldNotices = []);
+        try {
+          for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
+            if (at > 0) yield;
+            const part: OpenRequest = { ...m, commands: m.commands.slice(at, at + COMMANDS_PER_SLICE) };
+            const answers = stageTrace ? stageTrace.order(m.correlationId, () => slice(part, at)) : slice(part, at);
+            for (let k = 0; k < answers.length; k++) out[at + k] = answers[k]!;
+          }
+        } finally {
+          heldNotices = undefined;
         }
         write(encodeChannelAnswers(m.correlationId, out), m, arrivedAt);
+        // After the answer (written once its commands are durable; the held notices' commands
+        // came later in the journal, so they are durable then too).
+        if (held.length > 0 && !ended) state.afterDurable(() => held.forEach((n) => writeNow(encodeNotice(n))));
         // What arrived meanwhile waited in the inbox: run once this job has left the queue
         // (still this turn). Shutdown's drain and the half-close empty the inbox themselves.
         queueMicrotask(pump);

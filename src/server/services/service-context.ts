@@ -1,6 +1,6 @@
 /** What every gRPC service adapter shares: the door, the live streams and the serving phase. */
 import type { ServerUnaryCall } from "@grpc/grpc-js";
-import type { OpenResponse } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
+import type { ChannelNotice } from "../../state/results.js";
 import type { AccountId } from "../../param/index.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
 import type { ChannelCommand } from "../../state/commands.js";
@@ -25,8 +25,8 @@ export interface ServiceContext {
   readonly state: SidecarState;
   readonly streams: LiveStreams;
   phase(): ServingPhase;
-  /** Writers of the live channels, for the notices the door sends them (fenced, expired). */
-  readonly channelWriters: Map<bigint, (message: OpenResponse) => void>;
+  /** The live channels' notice writers, for what the door tells them unasked (fenced, expired, closing, cancel working orders). */
+  readonly channelWriters: Map<bigint, (notice: ChannelNotice) => void>;
   /** The gRPC peer of each live channel's stream (the operator's channel list). */
   readonly channelPeers?: Map<bigint, string>;
   /** Who this server is (version, configuration digest, uptime, listeners), for GetServerStatus. */
