@@ -50,11 +50,13 @@ function admit(path: string, access: Access | undefined, call: Call, options: Gu
   if (access === undefined) {
     // Fail closed: an RPC nobody listed is nobody's.
     const details = `${path} is not open to any principal`;
-    return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
+    return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: `${details} (peer ${call.getPeer()})` };
   }
   if (access === "authenticated" || access.some((r) => p.roles.has(r))) return { principal: p, revocable: auth.revocable };
+  // The record names where the call came from, as an unauthenticated one's does: a console
+  // call's peer is `http:ADDRESS:PORT` (found by review: a role refusal recorded no peer).
   const details = `principal '${p.name}' may not call ${path}: it needs the role ${access.join(" or ")}`;
-  return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: details };
+  return { code: status.PERMISSION_DENIED, details, reason: "PERMISSION_DENIED", actor: p.name, detail: `${details} (peer ${call.getPeer()})` };
 }
 
 /** Who a public method's caller is when credentials are in force: nobody in particular, with no rights. */
