@@ -28,3 +28,16 @@ export function isWindowDuration(ms: unknown): ms is number {
 
 /** What a window must be, for the errors that refuse one. */
 export const WINDOW_RULE = "at least 1ns and at most 18446744073709.551615 ms (u64 nanoseconds)";
+
+/**
+ * A window a snapshot of an earlier version holds, brought into what `isWindowDuration`
+ * accepts: before the bounds above (session 31) a throttle took any positive window (1e15 ms
+ * for "never resets") and the rate limit any positive one, and refusing such a snapshot left
+ * an upgraded sidecar unable to start (found by review). A window past u64 nanoseconds counts
+ * as that maximum (584 years), a sub-nanosecond one as 1 ns: the same decisions. Anything else
+ * is returned as it is, for the validation to refuse.
+ */
+export function windowInDurationRange(ms: number): number {
+  if (typeof ms !== "number" || !(ms > 0) || isWindowDuration(ms)) return ms;
+  return ms > MAX_WINDOW_MS ? MAX_WINDOW_MS : 1e-6;
+}

@@ -2,7 +2,8 @@
 import type { AccountId } from "../param/ids.js";
 import { SlidingWindowLog } from "./rate-limit/window-counters.js";
 import { snapshotArray, snapshotFields, snapshotMap } from "./snapshot-data.js";
-import { tierInCall, tierInReading, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import { copyTiers, tierInCall, tierInReading, tiersRetirement, type AccountTiers, type TieredSettings } from "./account-tiers.js";
+import { isWindowDuration, windowInDurationRange } from "../param/duration.js";
 import type { IntegerUsage } from "./integer-usage.js";
 import type { UsageContext } from "../engine/pretrade/policy.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../engine/account-retirement.js";
@@ -19,10 +20,21 @@ export function captureWindowPolicy<S extends AccountTiers<L>, L>(limits: Tiered
   return { settings: limits.draft(), logs: logs.toData() };
 }
 
-/** Settings first (validated: a bad snapshot is refused before the logs change), then the logs. */
-export function restoreWindowPolicy<S extends AccountTiers<L>, L>(data: unknown, policy: string, limits: TieredSettings<S, L>, logs: AccountWindowLogs): void {
+/**
+ * Settings first (validated: a bad snapshot is refused before the logs change), then the logs.
+ * Windows an earlier version accepted past today's bounds are brought into them first
+ * (`windowInDurationRange`): refused, they made an upgraded snapshot unreadable.
+ */
+export function restoreWindowPolicy<S extends AccountTiers<L>, L extends { readonly windowMs: number }>(
+  data: unknown,
+  policy: string,
+  limits: TieredSettings<S, L>,
+  logs: AccountWindowLogs,
+): void {
   const s = snapshotFields(data, policy, "snapshot", ["settings", "logs"]);
-  limits.publish(s.settings as S);
+  const settings = s.settings as S;
+  const inRange = (limit: L): L => (isWindowDuration(limit.windowMs) ? limit : { ...limit, windowMs: windowInDurationRange(limit.windowMs) });
+  limits.publish({ ...settings, ...copyTiers(settings, inRange) });
   logs.restore(s.logs, policy);
 }
 

@@ -1,6 +1,7 @@
 /** Rejects orders once too many arrived within a window, per broker, asset, account or account+asset. */
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
+import { windowInDurationRange } from "../../param/duration.js";
 import type { Asset } from "../../param/instrument.js";
 import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
@@ -69,7 +70,8 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings>, I
 
   restoreState(data: unknown): void {
     const snapshot = snapshotFields(data, this.name, "snapshot", ["settings", "assets", "accounts", "accountAssets"]);
-    const owned = copyRateLimitSettings(snapshot.settings as RateLimitSettings);
+    // Windows an earlier version accepted below 1 ns count as 1 ns (windowInDurationRange).
+    const owned = copyRateLimitSettings(snapshot.settings as RateLimitSettings, windowInDurationRange);
     validateRateLimitSettings(owned);
     // Fresh counters for the snapshot's keys, then filled: nothing from construction survives.
     const axes = compileAxes(owned);

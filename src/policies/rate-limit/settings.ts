@@ -83,17 +83,19 @@ export function validateRateLimitSettings(s: RateLimitSettings): void {
 }
 
 /** A copy nobody else holds: limits are fresh objects, keys are immutable values. */
-export function copyRateLimitSettings(s: RateLimitSettings): RateLimitSettings {
+/** A deep copy; `windowOf` maps each limit's window (a restore brings old ones into range). */
+export function copyRateLimitSettings(s: RateLimitSettings, windowOf: (windowMs: number) => number = (ms) => ms): RateLimitSettings {
+  const limit = (l: RateLimit): RateLimit => ({ ...l, windowMs: windowOf(l.windowMs) });
   const copy: RateLimitSettings = {
-    assetBarriers: s.assetBarriers.map((b) => ({ settlementAsset: b.settlementAsset, limit: { ...b.limit } })),
-    accountBarriers: s.accountBarriers.map((b) => ({ accountId: b.accountId, limit: { ...b.limit } })),
+    assetBarriers: s.assetBarriers.map((b) => ({ settlementAsset: b.settlementAsset, limit: limit(b.limit) })),
+    accountBarriers: s.accountBarriers.map((b) => ({ accountId: b.accountId, limit: limit(b.limit) })),
     accountAssetBarriers: s.accountAssetBarriers.map((b) => ({
       accountId: b.accountId,
       settlementAsset: b.settlementAsset,
-      limit: { ...b.limit },
+      limit: limit(b.limit),
     })),
   };
-  if (s.broker) copy.broker = { ...s.broker };
+  if (s.broker) copy.broker = limit(s.broker);
   return copy;
 }
 
