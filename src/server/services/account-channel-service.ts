@@ -295,10 +295,21 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
        * reservation already gone (found by review). Other notices (the channel closing, cancel
        * working orders) go at once, as for an unsliced message.
        */
-      let heldNotices: ChannelNotice[] | undefined;
+      const heldNotices: ChannelNotice[] = [];
+      /**
+       * Sliced messages started whose answers are not written yet. Held until the last is: a
+       * notice is delivered once its own command is durable, which on a slow or busy disk (or a
+       * replicated journal) can come after the last slice ran but before the answer, queued
+       * behind a later durability batch, is written (found by review of the first version).
+       */
+      let answersPending = 0;
       const tell = (notice: ChannelNotice): void => {
-        if (heldNotices !== undefined && (notice.kind === "fenced" || notice.kind === "expired")) heldNotices.push(notice);
+        if (answersPending > 0 && (notice.kind === "fenced" || notice.kind === "expired")) heldNotices.push(notice);
         else writeNow(encodeNotice(notice));
+      };
+      const answerWritten = (): void => {
+        if (--answersPending > 0) return;
+        for (const n of heldNotices.splice(0)) writeNow(encodeNotice(n));
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
       /** The sliced message being run, if any (at most one: the stream's messages run in order). */
@@ -347,7 +358,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       function* sliced(m: OpenRequest, arrivedAt: number): Generator<void, void, void> {
         const out = new Array<ChannelAnswer>(m.commands.length);
-        const held: ChannelNotice[] = (heldNotices = []);
+        answersPending++;
+        let queued = false;
         try {
           for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
             if (at > 0) yield;
@@ -355,13 +367,16 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
             const answers = stageTrace ? stageTrace.order(m.correlationId, () => slice(part, at)) : slice(part, at);
             for (let k = 0; k < answers.length; k++) out[at + k] = answers[k]!;
           }
+          write(encodeChannelAnswers(m.correlationId, out), m, arrivedAt);
+          // The held notices go right after the answer: in the same durability callbacks'
+          // order (an ended stream has no journal to wait on, and nothing is written to it).
+          if (!ended) {
+            state.afterDurable(answerWritten);
+            queued = true;
+          }
         } finally {
-          heldNotices = undefined;
+          if (!queued) answerWritten();
         }
-        write(encodeChannelAnswers(m.correlationId, out), m, arrivedAt);
-        // After the answer (written once its commands are durable; the held notices' commands
-        // came later in the journal, so they are durable then too).
-        if (held.length > 0 && !ended) state.afterDurable(() => held.forEach((n) => writeNow(encodeNotice(n))));
         // What arrived meanwhile waited in the inbox: run once this job has left the queue
         // (still this turn). Shutdown's drain and the half-close empty the inbox themselves.
         queueMicrotask(pump);
