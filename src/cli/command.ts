@@ -21,6 +21,9 @@ export interface CommandContext {
   /** The state-changing call sent last (`ConfigurePolicy`), if any: an interrupt after it may
    * leave the change in effect, and the operator must be told so. */
   readonly changeSent: string | undefined;
+  /** The state-changing call the sidecar answered last (applied), if any: a step after it that
+   * fails (the read that shows the result) must not read as "nothing changed". */
+  readonly changeApplied: string | undefined;
 }
 
 export interface Command {
@@ -57,10 +60,14 @@ export function commandContext(
 ): CommandContext & { close(): void } {
   let connection: Connection | undefined;
   let changeSent: string | undefined;
+  let changeApplied: string | undefined;
   const open = () => (connection ??= openConnection(args, env));
   return {
     get changeSent() {
       return changeSent;
+    },
+    get changeApplied() {
+      return changeApplied;
     },
     args,
     io,
@@ -73,10 +80,15 @@ export function commandContext(
       if (!desc) throw new Error(`no AdminService method ${method}`);
       const c = open();
       const request = create(desc.input, init as MessageInitShape<typeof desc.input>);
-      if (!READS.test(method)) changeSent = method;
+      const change = !READS.test(method);
+      if (change) changeSent = method;
       return new Promise((resolve, reject) => {
         const call = c.clients.admin[desc.localName] as (r: unknown, m: Metadata, o: object, cb: (e: ServiceError | null, v: MessageShape<D>) => void) => void;
-        call.call(c.clients.admin, request, new Metadata(), { deadline: Date.now() + c.timeoutMs }, (e, v) => (e ? reject(e) : resolve(v)));
+        call.call(c.clients.admin, request, new Metadata(), { deadline: Date.now() + c.timeoutMs }, (e, v) => {
+          if (e) return reject(e);
+          if (change) changeApplied = method;
+          resolve(v);
+        });
       });
     },
     close() {

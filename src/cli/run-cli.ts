@@ -1,7 +1,8 @@
 /**
  * `openpit`: the operator CLI (docs/operating.md). Each command is a file in commands/;
  * this file finds the command, parses its options and turns failures into lines that
- * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error.
+ * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error, 3 the change was
+ * applied but reading its result failed.
  */
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { VERSION } from "../server/version.js";
@@ -26,6 +27,13 @@ export const COMMANDS: readonly Command[] = [STATUS, ACCOUNTS, STATE, BLOCK, UNB
 const GLOBAL_FLAGS = ["json", "help", "version"];
 /** The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const INTERRUPTED = 130;
+/**
+ * The exit code of a change the sidecar applied and answered whose result the CLI then could
+ * not read (the read after it failed). Not 0: nothing was printed on stdout for a script to
+ * parse. Not 1: that says the sidecar refused or could not be reached, i.e. nothing changed,
+ * the reverse of what happened (found by review).
+ */
+const APPLIED_UNREAD = 3;
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -37,7 +45,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 ${CONNECTION_USAGE}
   --json                 machine-readable output (protobuf JSON: ids and decimals as strings)
-exit: 0 ok, 1 the sidecar refused or could not be reached, 2 usage error
+exit: 0 ok, 1 the sidecar refused or could not be reached, 2 usage error,
+      3 the change was applied but reading its result failed
 `;
 }
 
@@ -61,6 +70,7 @@ function checkText(command: Command, ctx: CommandContext): string {
  * applied it though no answer came, and exiting 130 alone would read as "nothing happened".
  */
 function interruptedChange(command: Command, ctx: CommandContext): string {
+  if (ctx.changeApplied !== undefined) return ` after ${ctx.changeApplied} was applied (the sidecar answered), while reading the result${checkText(command, ctx)}`;
   if (ctx.changeSent === undefined) return "";
   return ` after ${ctx.changeSent} was sent; the change may be in effect${checkText(command, ctx)}`;
 }
@@ -143,6 +153,13 @@ export async function runCli(
       target = ctx ? targetOf(ctx.args, env) : target;
     } catch {
       // an unreadable --config was reported as a usage error already
+    }
+    if (ctx?.changeApplied !== undefined) {
+      // The change was answered: whatever failed after it (the read that shows the result, e.g.
+      // the sidecar began a graceful shutdown just after answering) did not undo it.
+      io.err(`openpit ${name}: ${ctx.changeApplied} was applied (the sidecar answered); only reading the result failed${checkText(command, ctx)}\n`);
+      io.err(`openpit ${name}: reading the result: ${explainError(e, target)}\n`);
+      return APPLIED_UNREAD;
     }
     io.err(`openpit ${name}: ${explainError(e, target)}${ctx ? failedChange(command, ctx, e) : ""}\n`);
     return 1;
