@@ -1,4 +1,7 @@
-/** The CLI's argument grammar: positionals, `--flag`, `--option VALUE` / `--option=VALUE` (repeatable). */
+/**
+ * The CLI's argument grammar: positionals, `--flag`, `--option VALUE` / `--option=VALUE`. An
+ * option is given once unless the command names it repeatable (configure's --set).
+ */
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -11,8 +14,17 @@ export interface ParsedArgs {
   readonly options: ReadonlyMap<string, readonly string[]>;
 }
 
-/** `valueOptions` and `flags` are names without dashes; anything else starting with `--` is a usage error. */
-export function parseArgs(argv: readonly string[], valueOptions: ReadonlySet<string>, flags: ReadonlySet<string>): ParsedArgs {
+/**
+ * `valueOptions` and `flags` are names without dashes; anything else starting with `--` is a
+ * usage error. A value option given twice is one too, unless it is in `repeatable` (found by
+ * review: `block --group 5 --group 6` blocked group 6 alone and exited 0).
+ */
+export function parseArgs(
+  argv: readonly string[],
+  valueOptions: ReadonlySet<string>,
+  flags: ReadonlySet<string>,
+  repeatable: ReadonlySet<string> = new Set(),
+): ParsedArgs {
   const positionals: string[] = [];
   const seen = new Set<string>();
   const options = new Map<string, string[]>();
@@ -34,7 +46,11 @@ export function parseArgs(argv: readonly string[], valueOptions: ReadonlySet<str
       // `block 7 --reason --help` must show the usage, not block with the reason "--help":
       // a value that starts with "--" is only taken in the `--name=value` form.
       if (eq < 0 && value.startsWith("--")) throw new UsageError(`--${name} needs a value, not the option '${value}' (write --${name}=${value} to mean it)`);
-      options.set(name, [...(options.get(name) ?? []), value]);
+      const earlier = options.get(name);
+      if (earlier !== undefined && !repeatable.has(name)) {
+        throw new UsageError(`--${name} is given more than once ('${earlier[0]}', then '${value}'): it takes one value; run the command once for each`);
+      }
+      options.set(name, [...(earlier ?? []), value]);
     } else if (flags.has(name) && eq < 0) {
       seen.add(name);
     } else {
@@ -44,7 +60,7 @@ export function parseArgs(argv: readonly string[], valueOptions: ReadonlySet<str
   return { positionals, flags: seen, options };
 }
 
-/** The last value of an option, if given. */
+/** The value of an option given once (parseArgs refuses a second one), if given. */
 export function option(args: ParsedArgs, name: string): string | undefined {
   return args.options.get(name)?.at(-1);
 }

@@ -35,6 +35,8 @@ export interface Command {
   /** Options taking a value, and flags, besides the connection options and --json/--help. */
   readonly options?: readonly string[];
   readonly flags?: readonly string[];
+  /** Options that may be given more than once (configure's --set); any other given twice is a usage error. */
+  readonly repeatable?: readonly string[];
   /**
    * The most positional arguments it takes (default none); one more is a usage error, not
    * ignored (found by review: `state 42 43` showed account 42 and said nothing of 43).

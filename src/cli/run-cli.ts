@@ -129,7 +129,12 @@ export async function runCli(
   rest.splice(rest.indexOf(name), 1);
   let ctx: ReturnType<typeof commandContext> | undefined;
   try {
-    const args = parseArgs(rest, new Set([...CONNECTION_OPTIONS, ...(command.options ?? [])]), new Set([...GLOBAL_FLAGS, ...(command.flags ?? [])]));
+    const args = parseArgs(
+      rest,
+      new Set([...CONNECTION_OPTIONS, ...(command.options ?? [])]),
+      new Set([...GLOBAL_FLAGS, ...(command.flags ?? [])]),
+      new Set(command.repeatable ?? []),
+    );
     if (args.flags.has("help")) {
       io.out(`usage: ${command.usage}\n`);
       return 0;

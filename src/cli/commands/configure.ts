@@ -23,6 +23,7 @@ export const CONFIGURE: Command = {
   the change applies only if nobody changed the settings since they were read: if someone
   did, it is refused (ABORTED) and nothing changes; run it again`,
   options: ["set"],
+  repeatable: ["set"],
   flags: ["dry-run"],
   checkWith: (args) => `openpit policies ${args.positionals[0] ?? ""}`,
   async run(ctx) {
