@@ -58,6 +58,8 @@ async function holdingAdmin() {
   for (const m of ad.AdminService.methods) {
     impl[m.localName] = (_call: unknown, callback: sendUnaryData<unknown>) => {
       if (m.name === "GetPolicySettings") return callback(null, create(ad.GetPolicySettingsResponseSchema, { settingsJson: '{"maxQuantity":"10"}' }));
+      // block --group reads the audit trail's newest sequence before its change.
+      if (m.name === "QueryAudit") return callback(null, create(ad.QueryAuditResponseSchema, {}));
       arrived();
     };
   }

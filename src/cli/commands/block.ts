@@ -5,6 +5,7 @@
  */
 import { toJson } from "@bufbuild/protobuf";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
+import { AuditOutcome } from "../../../gen/openpit/sidecar/v1/audit_pb.js";
 import { AccountBlockSchema } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { option, required, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
@@ -37,23 +38,46 @@ async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): P
   }
 }
 
+/** A group's block; blocked with `reason` undefined: blocked, the reason in force not known (no read returned it). */
 function showGroup(ctx: CommandContext, group: number, blocked: boolean, reason?: string, note = ""): void {
   if (ctx.json) ctx.io.out(`${JSON.stringify({ groupId: group, blocked, ...(reason === undefined ? {} : { reason }) }, null, 2)}\n`);
-  else ctx.io.out(`group ${group}: ${blocked ? `blocked: ${reason}` : "not blocked"}${note}\n`);
+  else if (!blocked) ctx.io.out(`group ${group}: not blocked${note}\n`);
+  else if (reason === undefined) ctx.io.out(`group ${group}: blocked${UNKNOWN_REASON}\n`);
+  else ctx.io.out(`group ${group}: blocked: ${reason}${note}\n`);
 }
 
+/** The newest audit sequence before a change (0: none kept), so its own record can be found after it. */
+async function auditHighWater(ctx: CommandContext): Promise<bigint> {
+  const newest = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, { newestFirst: true, limit: 1 });
+  return newest.records[0]?.sequence ?? 0n;
+}
+
+type AuditBlock = { groupId?: number; block?: { reason?: string } | null } | null;
+
 /**
- * The reason a group's block had before our BlockGroup, when it had one (the first cause
- * wins, so it is the reason kept). No API reads a group's block; the audit record of our
- * change holds it as `before` (the newest blockGroup record for the group).
+ * The group's block as our BlockGroup left it, from that change's audit record (the first
+ * blockGroup record after `since` for this group with our reason): `after` is the block in
+ * force (the first cause wins, so an older reason may be kept), `before` says whether it was
+ * blocked already. No API reads a group's block, so when the trail kept no such record
+ * (audit.retainRecords 0, or dropped since), the reason in force is not known: undefined, and
+ * the answer says so rather than show the reason sent (found by review: it printed the new
+ * reason while the group kept, and rejected orders showed, the old one).
  */
-async function groupReasonBefore(ctx: CommandContext, group: number): Promise<string | undefined> {
-  const trail = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, { action: "blockGroup", newestFirst: true, limit: 20 });
-  for (const r of trail.records) {
-    const before = JSON.parse(r.beforeJson || "null") as { groupId?: number; block?: { reason?: string } | null } | null;
-    if (before?.groupId === group) return before.block?.reason;
+async function groupBlockAfter(ctx: CommandContext, group: number, reason: string, since: bigint): Promise<{ reason: string; kept: boolean } | undefined> {
+  let after = since;
+  for (;;) {
+    const page = await ctx.admin("QueryAudit", ad.QueryAuditResponseSchema, { action: "blockGroup", outcome: AuditOutcome.APPLIED, afterSequence: after, limit: 100 });
+    for (const r of page.records) {
+      const state = JSON.parse(r.afterJson || "null") as AuditBlock;
+      const request = JSON.parse(r.requestJson || "null") as { reason?: unknown } | null;
+      if (state?.groupId !== group || request?.reason !== reason || typeof state.block?.reason !== "string") continue;
+      const before = JSON.parse(r.beforeJson || "null") as AuditBlock;
+      return { reason: state.block.reason, kept: before?.block != null };
+    }
+    const last = page.records.at(-1);
+    if (!page.more || last === undefined) return undefined;
+    after = last.sequence;
   }
-  return undefined;
 }
 
 /** Where an interrupted block or unblock shows whether it applied. */
@@ -63,6 +87,8 @@ function checkBlockWith(args: ParsedArgs): string {
 }
 
 const KEPT = " (it was blocked already: the first cause wins; --replace to re-word it)";
+const UNKNOWN_REASON =
+  " (the reason in force is not known: the audit trail kept no record of this change; if the group was blocked already it keeps its first reason: --replace to re-word it)";
 
 export const BLOCK: Command = {
   name: "block",
@@ -79,9 +105,15 @@ openpit block --group GROUP --reason TEXT [--replace] [--json]
     const reason = reasonOf(ctx.args);
     const replace = ctx.args.flags.has("replace");
     if (target.kind === "group") {
-      await ctx.admin(replace ? "ReplaceGroupBlockReason" : "BlockGroup", ad.BlockGroupResponseSchema, { groupId: target.id, reason });
-      const kept = replace ? undefined : await groupReasonBefore(ctx, target.id);
-      return kept === undefined ? showGroup(ctx, target.id, true, reason) : showGroup(ctx, target.id, true, kept, KEPT);
+      if (replace) {
+        // Applied (GroupNotBlocked otherwise): the reason in force is the one sent.
+        await ctx.admin("ReplaceGroupBlockReason", ad.ReplaceGroupBlockReasonResponseSchema, { groupId: target.id, reason });
+        return showGroup(ctx, target.id, true, reason);
+      }
+      const since = await auditHighWater(ctx);
+      await ctx.admin("BlockGroup", ad.BlockGroupResponseSchema, { groupId: target.id, reason });
+      const now = await groupBlockAfter(ctx, target.id, reason, since);
+      return showGroup(ctx, target.id, true, now?.reason, now?.kept ? KEPT : "");
     }
     await ctx.admin(replace ? "ReplaceAccountBlockReason" : "BlockAccount", ad.BlockAccountResponseSchema, { accountId: target.id, reason });
     const s = await ctx.admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId: target.id });
