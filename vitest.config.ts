@@ -21,7 +21,7 @@ const SHARED_WORKER = [
   "test/server/wire/{decimal-field,direct-decoders,open-request,open-response,publish,write-answers}.test.ts",
   // Services' parts driven in process (no server): the answer paths, the slice queue, coalesced writes, audit.
   "test/server/{audit-config,audit-denial,coalesce-writes,feed-report-paths,slice-queue}.test.ts",
-  "test/cli/{format,settings-path}.test.ts",
+  "test/cli/{format,output,settings-path}.test.ts",
   "test/bench/{oracle-checks,oracle-scaled}.test.ts",
   "test/replication/{journal-message,journal-subjects}.test.ts",
   "test/ha/record-sequencer.test.ts",

@@ -6,9 +6,20 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+/**
+ * The widest of `lengths`, 0 for none. A loop, not Math.max(...lengths): spread passes one
+ * argument per row, and past ~130 000 rows that overflows the stack (found by review:
+ * `accounts --all` with 150 000 accounts died "Maximum call stack size exceeded").
+ */
+function widest(lengths: Iterable<number>): number {
+  let width = 0;
+  for (const n of lengths) if (n > width) width = n;
+  return width;
+}
+
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = headers.map((h, i) => Math.max(h.length, widest(rows.map((r) => (r[i] ?? "").length))));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
@@ -19,7 +30,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 
 /** `label: value` lines with the labels aligned. */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...pairs.map(([k]) => k.length));
+  const width = widest(pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join("\n") + "\n";
 }
 
