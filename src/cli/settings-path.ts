@@ -7,12 +7,19 @@ import { UsageError } from "./args.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/**
+ * Names an object holds by inheritance, not as settings: `--set __proto__.x=5` wrote through the
+ * prototype, left the settings unchanged and printed "applied" (found by review).
+ */
+const NOT_SETTINGS = new Set(["__proto__", "constructor", "prototype"]);
+
 /** `a.b[2].c` (or `a.b.2.c`) → ["a", "b", 2, "c"]. */
 export function parsePath(path: string): (string | number)[] {
   const parts: (string | number)[] = [];
   for (const segment of path.split(".")) {
     const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(segment);
     if (!m || (m[1] === "" && m[2] === "")) throw new UsageError(`'${path}' is not a settings path (e.g. broker.maxQuantity or brokerBarriers[0].lowerBound)`);
+    if (NOT_SETTINGS.has(m[1]!)) throw new UsageError(`'${path}': ${m[1]} is not a settings name`);
     if (m[1] !== "") parts.push(/^\d+$/.test(m[1]!) ? Number(m[1]) : m[1]!);
     for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) parts.push(Number(index[1]));
   }
@@ -85,6 +92,11 @@ function quoteUnsafeIntegers(json: string): string {
   return out;
 }
 
+/** What `node` holds itself under `key`: an inherited member (`toString`) is no setting. */
+function own(node: Record<string | number, Json>, key: string | number): Json | undefined {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
 /** Sets `path=value` in `settings` (in place), creating missing objects; returns the value replaced. */
 export function setPath(settings: Json, assignment: string): { path: string; before: Json | undefined; after: Json } {
   const eq = assignment.indexOf("=");
@@ -93,7 +105,7 @@ export function setPath(settings: Json, assignment: string): { path: string; bef
   const parts = parsePath(path);
   let node = settings as Record<string | number, Json>;
   for (const [i, key] of parts.slice(0, -1).entries()) {
-    let next = node[key];
+    let next = own(node, key);
     if (next === undefined || next === null) {
       if (Array.isArray(node) && typeof key === "number" && key > node.length) throw new UsageError(`${pathText(parts.slice(0, i + 1))}: the list has ${node.length} items`);
       node[key] = next = typeof parts[i + 1] === "number" ? [] : {};
@@ -103,7 +115,7 @@ export function setPath(settings: Json, assignment: string): { path: string; bef
   }
   const last = parts.at(-1)!;
   if (Array.isArray(node) && (typeof last !== "number" || last > node.length)) throw new UsageError(`${path}: not an index of a list of ${node.length} items`);
-  const before = node[last];
+  const before = own(node, last);
   const after = typedValue(assignment.slice(eq + 1), before, path);
   node[last] = after;
   return { path: pathText(parts), before, after };

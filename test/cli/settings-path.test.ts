@@ -51,6 +51,22 @@ describe("settings paths", () => {
     expect(() => setPath(settings(), "=1")).toThrow("--set takes PATH=VALUE, not '=1'");
   });
 
+  // Found by review: `--set __proto__.x=5` wrote through the prototype, so the settings sent
+  // were unchanged and the CLI printed "applied".
+  it("refuses names an object inherits, changing nothing", () => {
+    for (const path of ["__proto__.x", "broker.__proto__.maxQuantity", "constructor.prototype.x", "brokerBarriers[0].constructor", "__proto__[0]"]) {
+      const s = settings();
+      expect(() => setPath(s, `${path}=5`), path).toThrow(/is not a settings name$/);
+      expect(s).toEqual(settings());
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    // Another inherited member is no setting either: it is set as a new key, from unset.
+    const s = settings();
+    expect(setPath(s, "broker.toString=5")).toEqual({ path: "broker.toString", before: undefined, after: 5 });
+    expect(setPath(s, "hasOwnProperty.x=1")).toEqual({ path: "hasOwnProperty.x", before: undefined, after: 1 });
+    expect(JSON.parse(JSON.stringify(s))).toMatchObject({ broker: { toString: 5 }, hasOwnProperty: { x: 1 } });
+  });
+
   it("flattens settings to the leaves `policies` prints", () => {
     expect(flatten(settings())).toEqual([
       ["broker.maxQuantity", "1000"],
