@@ -27,6 +27,7 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
       // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
       if (block !== undefined && admin.ownBlockOf(accountId) === undefined) sendCancelNotices(door, { kind: "account", accountId }, block, "operator");
     }
+    if (command.kind === "retireAccount" && result.retirement?.ok === true) door.pins.ownerOf(command.accountId)?.unpinRetired(command.accountId);
     if (command.kind === "setTradingState" && result.tradingStateChanged === true) {
       const { scope, state, reason } = command;
       announce(door, { kind: "tradingStateChanged", scope, state, previous: result.previousTradingState!, reason });

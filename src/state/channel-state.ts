@@ -185,6 +185,18 @@ export class ChannelState {
     return dropped;
   }
 
+  /**
+   * A retired account is not this channel's any more, unless a handle of it is still open here
+   * (a started request the gateway did not finalise: retirement's caller contract), which keeps
+   * it pinned until that handle ends. Pinned for the channel's life, a retired account stayed
+   * listed, counted against the owner's pin cap, and refused to any other channel (found by
+   * review).
+   */
+  unpinRetired(accountId: AccountId): void {
+    for (const [, h] of this.handles.entries()) if (h.accountId === accountId) return;
+    if (this.accounts.delete(accountId)) this.host.pins.unpin(accountId, this);
+  }
+
   /** Another channel takes these accounts over: drop their handles here and say so. */
   fence(accounts: ReadonlySet<AccountId>): void {
     const dropped = this.drop(this.handles.takeWhere((h) => accounts.has(h.accountId)));

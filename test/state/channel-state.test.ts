@@ -166,4 +166,26 @@ describe("account channels in the door", () => {
     expect(d.state.pins.size).toBe(0);
     expect(d.state.channels.size).toBe(0);
   });
+
+  // Found by review (session 31): retirement left the account pinned to its channel for the
+  // channel's life: still listed, counted against the owner's pin cap, and refused to every
+  // other channel (ACCOUNT_PINNED_ELSEWHERE) once re-created.
+  it("a retired account is unpinned from its channel, unless a handle of it is still open there", () => {
+    const d = door();
+    const one = d.open();
+    const two = d.open();
+    d.seed(one, A);
+    d.run(one, { kind: "adjust", accountId: A, adjustments: [balanceAdjustment("USD", { balance: ["abs", "0"] })] });
+    expect(d.state.admin({ kind: "retireAccount", accountId: A })).toEqual({ retirement: { ok: true } });
+    expect(d.state.pins.ownerOf(A)).toBeUndefined();
+    expect(d.run(two, { kind: "executeDryRun", order: buy("1", "100", { account: A }) })[0]!.kind).toBe("dryRun");
+    expect(d.state.pins.ownerOf(A)?.channelId).toBe(two);
+    // A started request the gateway did not finalise (retirement's caller contract) keeps its pin.
+    d.seed(one, B);
+    d.run(one, { kind: "adjust", accountId: B, adjustments: [balanceAdjustment("USD", { balance: ["abs", "0"] })] });
+    expect(d.run(one, { kind: "start", order: buy("1", "100", { account: B }) })[0]!.kind).toBe("startAccepted");
+    expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({ retirement: { ok: true } });
+    expect(d.state.pins.ownerOf(B)?.channelId).toBe(one);
+  });
 });
+
