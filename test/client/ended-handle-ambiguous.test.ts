@@ -5,18 +5,12 @@
  * and the gateway's late commit of A's reservation committed B's unrelated reservation,
  * where with one sidecar the same late commit is refused and changes nothing.
  */
-import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
-import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { ACCOUNT, startHarness, testConfig, type Harness } from "../server/harness.js";
+import { commit, cuttableProxy, openReservations, reservationOf, reserve, twoFundedSidecars } from "./two-sidecars.js";
 
-const reserve = () => ({ case: "executePreTrade", value: { order: order() } }) as const;
-const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
-const reservationOf = (r: CommandResult | undefined) => (r!.result.value as { reservationId: bigint }).reservationId;
-const openReservations = async (h: Harness) =>
-  (await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT })).openReservations.map((r) => r.reservationId);
 /** What a send came to: the first result's case, or the rejection's name and addresses. */
 const outcomeOf = (sent: Promise<CommandResult[]>) =>
   sent.then(
@@ -24,37 +18,11 @@ const outcomeOf = (sent: Promise<CommandResult[]>) =>
     (e: Error) => (e instanceof AmbiguousHandleError ? { refused: e.name, open: e.addresses, ended: e.ended } : `${e.name}: ${e.message}`),
   );
 
-async function cuttableProxy(target: string) {
-  const port = Number(target.slice(target.lastIndexOf(":") + 1));
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, "127.0.0.1");
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-    sockets.push(client, upstream);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
-
 describe("a handle whose copy ended on A while B holds the same id", () => {
   let a: Harness;
   let b: Harness;
   beforeEach(async () => {
-    [a, b] = await Promise.all([startHarness(testConfig({ limits: { reservationTtlMs: 5000 } })), startHarness()]);
-    for (const h of [a, b]) {
-      const c = h.channel();
-      await c.send(seed("USD", "100000"));
-      await c.end();
-    }
+    [a, b] = await twoFundedSidecars(() => startHarness(testConfig({ limits: { reservationTtlMs: 5000 } })));
   });
   afterEach(async () => {
     await a.close();

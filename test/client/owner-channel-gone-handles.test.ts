@@ -6,47 +6,19 @@
  * (AmbiguousHandleError), though only that sidecar held it. And a late answer on a channel the
  * sidecar had closed unbooked the handles of the new channel to the same sidecar.
  */
-import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerFollowingChannel } from "../../src/client/index.js";
 import type { OpenRequest } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { holdingsOf, order, seed, startHarness, type Harness } from "../server/harness.js";
+import { holdingsOf, type Harness } from "../server/harness.js";
+import { commit, cuttableProxy, reserve, twoFundedSidecars } from "./two-sidecars.js";
 import { channelClosing, executeAccepted, finalized, notOwner, startDouble, type Double, type OpenCall } from "./channel-double.js";
 
-const reserve = () => ({ case: "executePreTrade", value: { order: order() } }) as const;
-const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
-
-async function cuttableProxy(target: string) {
-  const port = Number(target.slice(target.lastIndexOf(":") + 1));
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, "127.0.0.1");
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-    sockets.push(client, upstream);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
 
 describe("handles of a channel whose stream broke", () => {
   let a: Harness;
   let b: Harness;
   beforeEach(async () => {
-    [a, b] = await Promise.all([startHarness(), startHarness()]);
-    for (const h of [a, b]) {
-      const c = h.channel();
-      await c.send(seed("USD", "100000"));
-      await c.end();
-    }
+    [a, b] = await twoFundedSidecars();
   });
   afterEach(async () => {
     await a.close();

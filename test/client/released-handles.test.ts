@@ -6,32 +6,22 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerFollowingChannel } from "../../src/client/index.js";
-import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, type Harness } from "../server/harness.js";
+import { ACCOUNT, OTHER_ACCOUNT, order, type Harness } from "../server/harness.js";
+import { commit, openReservations, reservationOf, reserve, twoFundedSidecars } from "./two-sidecars.js";
 
-const reserve = () => ({ case: "executePreTrade", value: { order: order() } }) as const;
-const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
 const release = (accountId: bigint) => ({ case: "releaseAccounts" as const, value: { accountIds: [accountId] } });
-const reservationOf = (r: CommandResult | undefined) => (r!.result.value as { reservationId: bigint }).reservationId;
 const outcomeOf = (sent: Promise<CommandResult[]>) =>
   sent.then(
     (r) => r[0]!.result.case as string,
     (e: Error) => e.name,
   );
-const openReservations = async (h: Harness) =>
-  (await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT })).openReservations.map((r) => r.reservationId);
 
 describe("handles of released accounts", () => {
   let a: Harness;
   let b: Harness;
   beforeEach(async () => {
-    [a, b] = await Promise.all([startHarness(), startHarness()]);
-    for (const h of [a, b]) {
-      const c = h.channel();
-      await c.send(seed("USD", "100000"));
-      await c.end();
-    }
+    [a, b] = await twoFundedSidecars();
   });
   afterEach(async () => {
     await a.close();
