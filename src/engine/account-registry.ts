@@ -54,6 +54,20 @@ export class AccountRegistry implements AccountsView {
     for (const account of accounts) this.groupByAccount.set(account, group);
   }
 
+  /**
+   * Atomic: each account into its `group` (out of any group it is in) and its own
+   * `currency`; a field left out changes nothing. Group 0 is refused before anything changes.
+   */
+  applyEntries(entries: readonly { readonly accountId: AccountId; readonly group?: AccountGroupId; readonly currency?: Asset }[]): void {
+    for (const e of entries) {
+      if (e.group === AccountGroupId.DEFAULT) throw new AccountGroupRegistrationError("ReservedGroup", "account group 0 is reserved");
+    }
+    for (const e of entries) {
+      if (e.group !== undefined) this.groupByAccount.set(e.accountId, e.group);
+      if (e.currency !== undefined) this.currencyByAccount.set(e.accountId, e.currency);
+    }
+  }
+
   /** Atomic: every account must currently be in `group`. */
   unregisterGroup(accounts: readonly AccountId[], group: AccountGroupId): void {
     for (const account of accounts) {

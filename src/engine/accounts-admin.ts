@@ -36,6 +36,17 @@ export class AccountsAdmin {
     this.change(accounts, () => this.registry.unregisterGroup(accounts, group));
   }
 
+  /**
+   * Each account into its `group` (out of any other) and its own `currency`, as one change:
+   * all or nothing (account-registry.ts), policies re-evaluating the accounts once.
+   */
+  applyEntries(entries: readonly { readonly accountId: AccountId; readonly group?: AccountGroupId; readonly currency?: Asset }[]): void {
+    this.change(
+      entries.map((e) => e.accountId),
+      () => this.registry.applyEntries(entries),
+    );
+  }
+
   groupOf(accountId: AccountId): AccountGroupId | undefined {
     return this.registry.groupOf(accountId);
   }

@@ -7,7 +7,7 @@
  */
 import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
 import { knownAccountIds } from "./account-directory.js";
-import { CONFIGURATION_ACTOR, type AdminCommand } from "./commands.js";
+import { CONFIGURATION_ACTOR, type AccountEntryChange } from "./commands.js";
 import type { SidecarState } from "./sidecar-state.js";
 
 /** One `accounts.list` entry of the configuration file. */
@@ -28,25 +28,36 @@ export interface AccountEntryDifference {
 }
 
 export interface AccountEntriesOutcome {
-  /** Accounts whose entry's group or currency this start put in force (journaled admin commands), ascending. */
+  /** Accounts whose entry's group or currency this start put in force (journaled `applyAccountEntries`), ascending. */
   readonly applied: readonly AccountId[];
   /** Entries of accounts the restored state already admitted that name another group or currency. */
   readonly differences: readonly AccountEntryDifference[];
 }
 
-/** Accounts per registerGroup command: a long list added at once stays far below the journal's record bound. */
-const ACCOUNTS_PER_COMMAND = 1000;
+/**
+ * Bounds of one `applyAccountEntries` command: an entry's record form is about 100 bytes
+ * (plus its currency's length), so a long list added at once stays far below the journal's
+ * record bound (the replicated journal's is about 1 MiB, a file journal's 1 GiB) and its
+ * audit record stays readable. A command ends at whichever bound comes first.
+ */
+const ENTRIES_PER_COMMAND = 1000;
+const BYTES_PER_COMMAND = 256 * 1024;
+const entryBytes = (c: AccountEntryChange) => 100 + (c.currency?.length ?? 0);
 
 /**
  * After a replay, before the configured execution settings are journaled (so before a strict
  * list admits a new account: a crash in between leaves it unadmitted, and the next start
  * applies its entry again). An entry whose account the restored state did not admit gets the
- * group and currency it names, as journaled admin commands (actor `(configuration)`): under a
- * restored strict list, an account not on it; without one (every account admitted), an account
- * the state has never seen (no holdings, P&L, block, group, currency or pin: `knownAccountIds`).
- * For every other entry the state's group and currency stay, and each one the entry names
- * otherwise is returned as a difference (the start logs it). Fields an entry does not name
- * change nothing.
+ * group and currency it names, as `applyAccountEntries` admin commands (actor
+ * `(configuration)`): under a restored strict list, an account not on it; without one (every
+ * account admitted), an account the state has never seen (no holdings, P&L, block, group,
+ * currency or pin: `knownAccountIds`). Each account's group and currency go in one command,
+ * which applies whole or not at all: without a strict list a group alone makes an account
+ * known, so a crash between a group and a currency journaled apart left the account in its
+ * group without its currency for good (the next start no longer saw it as new; found by
+ * review). A long list goes in several commands, each entry whole in one of them. For every
+ * other entry the state's group and currency stay, and each one the entry names otherwise is
+ * returned as a difference (the start logs it). Fields an entry does not name change nothing.
  */
 export function applyAccountEntries(state: SidecarState, entries: readonly AccountEntry[]): AccountEntriesOutcome {
   const naming = entries.filter((e) => e.group !== undefined || e.currency !== undefined);
@@ -56,39 +67,39 @@ export function applyAccountEntries(state: SidecarState, entries: readonly Accou
   const admitted = (id: AccountId) => (admittedList ? admittedList.has(id) : seen!.has(id));
   const accounts = state.engine.accounts();
   const differences: AccountEntryDifference[] = [];
-  const leaving = new Map<AccountGroupId, AccountId[]>();
-  const joining = new Map<AccountGroupId, AccountId[]>();
-  const currencies: AdminCommand[] = [];
-  const applied = new Set<AccountId>();
+  const changes: AccountEntryChange[] = [];
   for (const entry of naming) {
     const group = accounts.groupOf(entry.id);
     const currency = accounts.ownCurrencyOf(entry.id);
     const newcomer = !admitted(entry.id);
-    if (entry.group !== undefined && entry.group !== group) {
-      if (!newcomer) differences.push({ accountId: entry.id, field: "group", file: String(entry.group), state: group === undefined ? undefined : String(group) });
-      else {
-        if (group !== undefined) leaving.set(group, [...(leaving.get(group) ?? []), entry.id]);
-        joining.set(entry.group, [...(joining.get(entry.group) ?? []), entry.id]);
-        applied.add(entry.id);
-      }
-    }
-    if (entry.currency !== undefined && entry.currency !== currency) {
-      if (!newcomer) differences.push({ accountId: entry.id, field: "currency", file: entry.currency, state: currency });
-      else {
-        currencies.push({ kind: "setAccountCurrency", accountId: entry.id, currency: entry.currency });
-        applied.add(entry.id);
-      }
+    const joins = entry.group !== undefined && entry.group !== group;
+    const sets = entry.currency !== undefined && entry.currency !== currency;
+    if (!newcomer) {
+      if (joins) differences.push({ accountId: entry.id, field: "group", file: String(entry.group), state: group === undefined ? undefined : String(group) });
+      if (sets) differences.push({ accountId: entry.id, field: "currency", file: entry.currency!, state: currency });
+    } else if (joins || sets) {
+      changes.push({ accountId: entry.id, ...(joins ? { group: entry.group! } : {}), ...(sets ? { currency: entry.currency! } : {}) });
     }
   }
-  // A group membership is changed by leaving the old group first (registerGroup refuses an account in any group).
-  for (const [group, ids] of leaving) for (const chunk of chunks(ids)) state.admin({ kind: "unregisterGroup", accountIds: chunk, group }, CONFIGURATION_ACTOR);
-  for (const [group, ids] of joining) for (const chunk of chunks(ids)) state.admin({ kind: "registerGroup", accountIds: chunk, group }, CONFIGURATION_ACTOR);
-  for (const command of currencies) state.admin(command, CONFIGURATION_ACTOR);
-  return { applied: [...applied].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), differences };
+  for (const chunk of chunks(changes)) state.admin({ kind: "applyAccountEntries", entries: chunk }, CONFIGURATION_ACTOR);
+  const applied = changes.map((c) => c.accountId);
+  return { applied: applied.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), differences };
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += ACCOUNTS_PER_COMMAND) out.push(items.slice(i, i + ACCOUNTS_PER_COMMAND));
+/** `changes` in commands within both bounds, in order; an entry is never split. */
+function chunks(changes: readonly AccountEntryChange[]): AccountEntryChange[][] {
+  const out: AccountEntryChange[][] = [];
+  let chunk: AccountEntryChange[] = [];
+  let bytes = 0;
+  for (const c of changes) {
+    if (chunk.length > 0 && (chunk.length === ENTRIES_PER_COMMAND || bytes + entryBytes(c) > BYTES_PER_COMMAND)) {
+      out.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(c);
+    bytes += entryBytes(c);
+  }
+  if (chunk.length > 0) out.push(chunk);
   return out;
 }

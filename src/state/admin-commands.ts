@@ -9,7 +9,7 @@ import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
 import { sameJson, type Json } from "../policies/settings-json.js";
-import type { AdminCommand } from "./commands.js";
+import type { AccountEntryChange, AdminCommand } from "./commands.js";
 import { CommandError, invalid } from "./command-error.js";
 import { runSetTradingState } from "./trading-state-admin.js";
 
@@ -86,6 +86,25 @@ export function journaledAdminCommand(engine: Engine, command: AdminCommand): Ad
   }
 }
 
+const MAX_GROUP_ID = 2 ** 32 - 1;
+
+/** Refuses (INVALID_VALUE, naming the entry) what `applyAccountEntries` cannot apply whole. */
+function checkAccountEntries(entries: readonly AccountEntryChange[]): void {
+  if (!Array.isArray(entries) || entries.length === 0) invalid("entries", "at least one entry is required");
+  const seen = new Set<bigint>();
+  entries.forEach((e, i) => {
+    const at = `entries[${i}]`;
+    if (typeof e.accountId !== "bigint") invalid(`${at}.accountId`, "not an account id");
+    if (seen.has(e.accountId)) invalid(`${at}.accountId`, `account ${e.accountId} is named by an earlier entry`);
+    seen.add(e.accountId);
+    if (e.group === undefined && e.currency === undefined) invalid(at, "names neither a group nor a currency");
+    if (e.group !== undefined && !(Number.isInteger(e.group) && e.group >= 1 && e.group <= MAX_GROUP_ID)) {
+      invalid(`${at}.group`, `${String(e.group)} is not an account group (1..${MAX_GROUP_ID}; group 0 is reserved)`);
+    }
+    if (e.currency !== undefined && (typeof e.currency !== "string" || e.currency.trim() === "")) invalid(`${at}.currency`, "not a currency");
+  });
+}
+
 export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand): AdminResult {
   const accounts = engine.accounts();
   switch (c.kind) {
@@ -120,6 +139,11 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
     case "setGroupCurrency":
       if (c.currency === undefined) accounts.clearGroupCurrency(c.group);
       else accounts.setGroupCurrency(c.group, c.currency);
+      return NOTHING;
+    case "applyAccountEntries":
+      // Every entry is checked before any changes: the command applies whole or fails whole.
+      checkAccountEntries(c.entries);
+      accounts.applyEntries(c.entries);
       return NOTHING;
     case "retireAccount":
       return { retirement: engine.retireAccount(c.accountId) };

@@ -144,6 +144,13 @@ const VIEWS: Views = {
   },
   pushQuote: (_engine, md, c) => quotesOf(md, c),
   setTradingState: (engine, _md, c) => ({ scope: auditJson(c.scope), state: tradingStatePolicyOf(engine, c.policy).stateOf(c.scope) }),
+  applyAccountEntries: (engine, _md, c) => ({
+    accounts: c.entries.map((e) => ({
+      accountId: e.accountId.toString(),
+      groupId: engine.accounts().groupOf(e.accountId) ?? null,
+      currency: engine.accounts().ownCurrencyOf(e.accountId) ?? null,
+    })),
+  }),
 };
 
 /**
@@ -166,6 +173,7 @@ export function accountsNamed(c: AdminCommand): readonly AccountId[] {
   if ("accountId" in c) return [c.accountId];
   if (c.kind === "setTradingState" && c.scope.kind === "account") return [c.scope.accountId];
   if ("accountIds" in c) return c.accountIds;
+  if (c.kind === "applyAccountEntries") return c.entries.map((e) => e.accountId);
   return [];
 }
 

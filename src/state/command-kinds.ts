@@ -54,6 +54,7 @@ const ADMIN_COMMAND: Record<AdminCommand["kind"], true> = {
   registerInstrument: true,
   pushQuote: true,
   setTradingState: true,
+  applyAccountEntries: true,
 } satisfies Record<AdminCommand["kind"], true>;
 
 const known = (table: Record<string, true>, kind: unknown): boolean => typeof kind === "string" && Object.hasOwn(table, kind);

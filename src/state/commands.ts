@@ -21,6 +21,17 @@ export const LOCAL_PRINCIPAL_NAME = "local";
  */
 export const CONFIGURATION_ACTOR = "(configuration)";
 
+/**
+ * What an `applyAccountEntries` command puts in force for one account: `group` (the account
+ * leaves any group it is in and joins this one), `currency` (its own currency). A field left
+ * out changes nothing.
+ */
+export interface AccountEntryChange {
+  readonly accountId: AccountId;
+  readonly group?: AccountGroupId;
+  readonly currency?: Asset;
+}
+
 /** One command of an account-channel message (OpenPit's account_sync calls). */
 export type ChannelCommand =
   | { readonly kind: "bind"; readonly accountIds: readonly AccountId[]; readonly takeover: boolean }
@@ -40,7 +51,10 @@ export type ChannelCommand =
 /** Which instrument a quote is for: a registered id, or an instrument registered on first use. */
 export type QuoteTarget = { readonly id: InstrumentId } | { readonly instrument: Instrument };
 
-/** An operator's change (AdminService). `ttlMs`: absent = service default, 0 = infinite. */
+/**
+ * An operator's change (AdminService), or the configuration's own (`applyAccountEntries`).
+ * `ttlMs`: absent = service default, 0 = infinite.
+ */
 export type AdminCommand =
   | { readonly kind: "blockAccount"; readonly accountId: AccountId; readonly reason: string }
   | { readonly kind: "unblockAccount"; readonly accountId: AccountId }
@@ -85,7 +99,14 @@ export type AdminCommand =
       readonly groups: readonly AccountGroupId[];
       readonly patch: boolean;
     }
-  | SetTradingState;
+  | SetTradingState
+  /**
+   * The `accounts.list` entries a start puts in force for the accounts it admits anew
+   * (account-entries.ts; actor `(configuration)`, never an AdminService call). All or
+   * nothing: every entry is checked before any changes, so an account's group and currency
+   * are in one record and a crash leaves both in force or neither.
+   */
+  | { readonly kind: "applyAccountEntries"; readonly entries: readonly AccountEntryChange[] };
 
 /**
  * Everything that changes state, as it enters the door (no timestamp yet). Lifecycle

@@ -38,7 +38,7 @@ describe("accounts.list entries at a restart on an existing data directory", () 
     expect(await groupCurrencyAccepted(restarted, 2n)).toEqual({ groupId: 7, currency: "EUR", accepted: false });
     // Journaled under the configuration's name.
     const audit = await restarted.admin<{ records: { actor: string; action: string }[] }>("queryAudit", { actor: "(configuration)" });
-    expect(audit.records.map((r) => r.action)).toEqual(["registerGroup", "setAccountCurrency"]);
+    expect(audit.records.map((r) => r.action)).toEqual(["applyAccountEntries"]);
   });
 
   it("strict: an account the state already admitted keeps the journal's group (moved at runtime), however the file's entry changes", async () => {
