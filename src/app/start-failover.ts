@@ -27,6 +27,7 @@ import { highestJournalEpoch } from "../replication/journal-stream.js";
 import { LeaseOwnershipGate } from "../replication/lease-ownership-gate.js";
 import { LeaseOwners } from "../replication/lease-owners.js";
 import { realLeaseTimers } from "../replication/lease-timers.js";
+import { retryTransient } from "../replication/transient-retry.js";
 import { ShardLeases } from "../replication/shard-leases.js";
 import { instanceIdOf, journalSubjectsOf, openReplica } from "./start-replicated-journal.js";
 
@@ -43,11 +44,19 @@ const shardsOfGroup = (group: string | undefined, shardCount: number): number[] 
  * Refuses to start next to a live instance of an overlapping group: both would write the
  * shared shards' subjects as two journals, and neither group's readers could replay them.
  * Seen only while the other holds a lease; docs/high-availability.md asks for disjoint sets.
+ * Each read waits up to `leaderWaitMs` for the bucket's stream to have a leader (a bucket
+ * another instance has just created, or an election): a start's request, as every other.
  */
-async function checkGroupsDisjoint(store: LeaseStore, shardCount: number, shards: readonly number[], group: string | undefined): Promise<void> {
+export async function checkGroupsDisjoint(
+  store: LeaseStore,
+  shardCount: number,
+  shards: readonly number[],
+  group: string | undefined,
+  retry: { readonly leaderWaitMs?: number } = {},
+): Promise<void> {
   const mine = new Set(shards);
   for (let shard = 0; shard < shardCount; shard++) {
-    const held = await store.read(shard);
+    const held = await retryTransient(`reading the lease of shard ${shard}`, () => store.read(shard), retry);
     if (held === undefined || held.value.group === group) continue;
     const overlap = shardsOfGroup(held.value.group, shardCount).filter((s) => mine.has(s));
     if (overlap.length > 0) {
@@ -127,11 +136,12 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       bucket: o.leaseBucket,
       ttlMs: o.leaseTtlMs,
       replicas: r.replicas,
+      leaderWaitMs: r.leaderWaitMs,
       // A bucket created now (first start, or deleted to change it) takes its epoch base above every epoch in the journal.
       epochFloor: () => highestJournalEpoch(link.jsm, r.stream, subjects.prefix, { leaderWaitMs: r.leaderWaitMs }),
     });
     // Before following: a reader of an overlapping group would otherwise stop on the other group's markers first, less clearly.
-    await checkGroupsDisjoint(store, r.shardCount, shards, group);
+    await checkGroupsDisjoint(store, r.shardCount, shards, group, { leaderWaitMs: r.leaderWaitMs });
     const followed = await replica.follow();
     log.info(
       {

@@ -25,6 +25,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { decodeLeaseValue, encodeLeaseValue, LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
+import { retryTransient } from "./transient-retry.js";
 
 export interface KvLeaseStoreOptions {
   readonly bucket: string;
@@ -39,6 +40,13 @@ export interface KvLeaseStoreOptions {
    * does not exist yet.
    */
   readonly epochFloor?: () => Promise<bigint>;
+  /**
+   * How long opening waits for the bucket's stream to have a leader (replication.leaderWaitMs;
+   * transient-retry.ts' default when absent): a bucket another instance has just created (two
+   * instances of a new deployment started together) answers nothing until its R3 stream has
+   * elected one.
+   */
+  readonly leaderWaitMs?: number;
 }
 
 /** The pause before a broken watch is opened again. */
@@ -54,11 +62,12 @@ function isConflict(e: unknown): boolean {
   return err?.api_error?.err_code === 10071 || /wrong last sequence/.test(err?.message ?? "");
 }
 
-/** The bucket if it exists (undefined: it does not). */
-async function existingBucket(nc: NatsConnection, bucket: string): Promise<KV | undefined> {
+/** The bucket if it exists (undefined: it does not). A bucket whose stream has no leader yet is waited for (leaderWaitMs). */
+async function existingBucket(nc: NatsConnection, bucket: string, retry: { readonly leaderWaitMs?: number }): Promise<KV | undefined> {
   const kv = await new Kvm(nc).open(bucket);
   try {
-    await kv.status();
+    // Not found is the API's refusal (not retried); a timeout is a stream between leaders.
+    await retryTransient(`reading lease bucket ${bucket}`, () => kv.status(), retry);
     return kv;
   } catch (e) {
     if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined;
@@ -92,8 +101,10 @@ export class KvLeaseStore implements LeaseStore {
 
   /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
-    const kv = (await existingBucket(nc, o.bucket)) ?? (await createBucket(nc, o));
-    const status = await kv.status();
+    const retry = o.leaderWaitMs === undefined ? {} : { leaderWaitMs: o.leaderWaitMs };
+    const kv = (await existingBucket(nc, o.bucket, retry)) ?? (await createBucket(nc, o));
+    // A bucket created just now (here or by another instance) has no leader for a moment.
+    const status = await retryTransient(`reading lease bucket ${o.bucket}`, () => kv.status(), retry);
     if (status.ttl !== o.ttlMs) {
       throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (${REMEDY})`);
     }
