@@ -130,6 +130,23 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       hooks.onTailError(e);
     },
     ownsConnection: true,
+    // No snapshot yet (a new deployment): the journal's records ran on its first writer's
+    // state, its snapshot 0, not on this instance's file. Read it again every renewal period.
+    firstSnapshotPollMs: Math.max(1, Math.floor(o.leaseTtlMs / 4)),
+    onFollowing: (f) => {
+      log.info(
+        {
+          event: "standby_following",
+          snapshotSequence: f.snapshotSequence === undefined ? null : String(f.snapshotSequence),
+          fromStreamSequence: f.fromStreamSequence ?? null,
+          waitedMs: Math.round(f.waitedMs),
+        },
+        `the first snapshot is stored (record ${f.snapshotSequence}): restored, following stream ${r.stream} after it as a standby`,
+      );
+    },
+    onSnapshotWaitError: (e) => {
+      log.warn({ event: "snapshot_wait_failed", ...errorFields(e) }, `reading the snapshot object while waiting for the first snapshot failed (read again in ${Math.floor(o.leaseTtlMs / 4)} ms): ${e.message}`);
+    },
   });
   try {
     const store = await KvLeaseStore.open(link.nc, {
@@ -153,9 +170,12 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         leaseTtlMs: o.leaseTtlMs,
         stream: r.stream,
         snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
-        fromStreamSequence: followed.fromStreamSequence,
+        fromStreamSequence: followed.fromStreamSequence ?? null,
+        waitingForSnapshot: followed.waitingForSnapshot,
       },
-      `following stream ${r.stream} from ${followed.snapshotSequence === undefined ? "the beginning" : `the snapshot of record ${followed.snapshotSequence}`} as a standby of shards ${group ?? "all"}; trying for the leases`,
+      followed.waitingForSnapshot
+        ? `a standby of shards ${group ?? "all"} on stream ${r.stream}, which has no snapshot yet: waiting for the first writer's (its snapshot 0) before following the journal; trying for the leases`
+        : `following stream ${r.stream} from the snapshot of record ${followed.snapshotSequence} as a standby of shards ${group ?? "all"}; trying for the leases`,
     );
     // Who holds each lease now, for the refusals (also once this instance is fenced).
     const owners = new LeaseOwners({ timers: realLeaseTimers, ttlMs: o.leaseTtlMs });
@@ -232,7 +252,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     });
     coordinator = running;
     server.attachReplication(gate, running);
-    registerReplicationMetrics(server.metrics.registry, running);
+    registerReplicationMetrics(server.metrics.registry, running, () => replica.waitingForSnapshot);
     running.start();
     // Commands now meet the gate: NOT_OWNER until this instance takes over.
     server.startServing();

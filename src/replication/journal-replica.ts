@@ -4,10 +4,19 @@
  *  - follow(): restores the newest snapshot from the object store and tails the stream after
  *    it, applying every record through the door's replay (the same path as file recovery, so
  *    the state is the one the writer had, bit for bit). A standby stays here (warm).
+ *    With no snapshot stored yet, a standby (`firstSnapshotPollMs`) does not tail: the
+ *    journal's records run on the state its first writer started from (its file, stored as
+ *    that writer's first snapshot), not on the state this instance's file built, which may
+ *    differ (two instances of a new deployment started together with different files: the
+ *    one that lost the lease race replayed the winner's records on its own file). It polls
+ *    for that snapshot, restores it and tails after it.
  *  - takeOver(): reads to the end of the stream, claims the journal (epoch markers: the
  *    previous writer is fenced out, claim.ts), attaches the replicated journal for appends,
  *    closes the channels the previous writer left open (rolling their reservations back,
  *    journaled), and marks the state serving. A cold start is follow() then takeOver().
+ *    A standby still waiting for the first snapshot reads it once more, and with none (a
+ *    first start, or a first writer that died before its snapshot) replays the stream from
+ *    its first record on this instance's file, as a single cold start does.
  *
  * Snapshots are written on the usual schedule (snapshot-schedule.ts) to the object store.
  * Everything here is per ownership group (`subjects.shards`, journal-subjects.ts): the tail
@@ -24,7 +33,7 @@ import type { JetStreamJournal } from "./jetstream-journal.js";
 import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import type { JournalLink } from "./journal-stream.js";
 import { JournalTail, StreamHistoryError, type EpochMarker } from "./journal-tail.js";
-import type { ObjectSnapshotStore } from "./object-snapshots.js";
+import type { ObjectSnapshotStore, StoredSnapshot } from "./object-snapshots.js";
 
 export interface JournalReplicaOptions {
   readonly link: JournalLink;
@@ -45,14 +54,28 @@ export interface JournalReplicaOptions {
   readonly ownsConnection?: boolean;
   /** Another writer claimed the journal (read while following). */
   readonly onEpoch?: (marker: EpochMarker) => void;
-  /** Following stopped on an error (a record that does not decode or replay). */
+  /** Following stopped on an error (a record that does not decode or replay; the first snapshot that does not restore). */
   readonly onTailError?: (error: Error) => void;
+  /**
+   * A standby: with no snapshot stored yet, follow() does not tail the stream on this
+   * instance's own state but reads the snapshot object again every this many ms until the
+   * first writer's snapshot is there (see the file's comment). Unset (a single cold start,
+   * which takes over at once): the stream is replayed from its first record.
+   */
+  readonly firstSnapshotPollMs?: number;
+  /** The first snapshot appeared while waiting: restored, and the stream is tailed after it. */
+  readonly onFollowing?: (report: FollowReport & { readonly waitedMs: number }) => void;
+  /** Reading the snapshot object failed while waiting for the first snapshot (read again at the next poll). */
+  readonly onSnapshotWaitError?: (error: Error) => void;
 }
 
 export interface FollowReport {
   /** The snapshot the state was restored from (its journal sequence), if any. */
   readonly snapshotSequence: bigint | undefined;
-  readonly fromStreamSequence: number;
+  /** The first stream sequence the tail reads; undefined while waiting for the first snapshot. */
+  readonly fromStreamSequence: number | undefined;
+  /** No snapshot is stored yet: nothing is applied until the first writer's appears (firstSnapshotPollMs). */
+  readonly waitingForSnapshot: boolean;
 }
 
 /**
@@ -73,6 +96,11 @@ export class JournalReplica {
   private replayedCount = 0;
   private readonly configured: ExecutionSettings;
   private journalOpened: JetStreamJournal | undefined;
+  private followCalled = false;
+  /** The wait for the first snapshot (follow() found none): its loop, and how to end it. */
+  private waiting: { readonly done: Promise<void>; cancel(): void } | undefined;
+  /** The wait failed for good (the snapshot did not restore, the tail did not start). */
+  private waitFailure: Error | undefined;
 
   /** `state` must be freshly built (nothing applied yet). */
   constructor(
@@ -105,12 +133,94 @@ export class JournalReplica {
     return this.journalOpened?.lastSequence ?? this.tailReader?.appliedSequence ?? this.snapshotSequence ?? 0n;
   }
 
-  /** Restores the newest snapshot and starts applying the stream after it. */
+  /** Whether this standby waits for the first snapshot (follow() found none; nothing is applied meanwhile). */
+  get waitingForSnapshot(): boolean {
+    return this.waiting !== undefined && this.tailReader === undefined && this.waitFailure === undefined;
+  }
+
+  /**
+   * Restores the newest snapshot and starts applying the stream after it. With none stored:
+   * from the stream's first record, or (`firstSnapshotPollMs`, a standby) not yet: it waits
+   * for the first writer's snapshot in the background (onFollowing, waitingForSnapshot).
+   */
   async follow(): Promise<FollowReport> {
-    if (this.tailReader) throw new Error("already following");
-    const stored = await this.o.snapshots.read().catch((e: unknown) => {
+    if (this.followCalled) throw new Error("already following");
+    this.followCalled = true;
+    const stored = await this.readSnapshot();
+    if (stored === undefined && this.o.firstSnapshotPollMs !== undefined) {
+      this.waitForFirstSnapshot(this.o.firstSnapshotPollMs);
+      return { snapshotSequence: undefined, fromStreamSequence: undefined, waitingForSnapshot: true };
+    }
+    return this.startFollowing(stored);
+  }
+
+  /** The stored snapshot (undefined: none); one that cannot be read is a DurableStateError. */
+  private async readSnapshot(): Promise<StoredSnapshot | undefined> {
+    return this.o.snapshots.read().catch((e: unknown) => {
       throw new DurableStateError(`the snapshot cannot be read: ${e instanceof Error ? e.message : String(e)}`);
     });
+  }
+
+  /**
+   * Polls the snapshot object every `pollMs` until a snapshot is there, then restores it and
+   * tails after it. A read that fails is tried again at the next poll (nothing is applied
+   * yet); a snapshot that does not restore, or a tail that does not start, stops the wait
+   * (onTailError). takeOver() and stop() end it.
+   */
+  private waitForFirstSnapshot(pollMs: number): void {
+    const from = performance.now();
+    let cancelled = false;
+    let wake: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const pause = () =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, pollMs);
+      });
+    const run = async (): Promise<void> => {
+      while (!cancelled) {
+        await pause();
+        if (cancelled) return;
+        let stored: StoredSnapshot | undefined;
+        try {
+          stored = await this.o.snapshots.read();
+        } catch (e) {
+          if (!cancelled) this.o.onSnapshotWaitError?.(e instanceof Error ? e : new Error(String(e)));
+          continue;
+        }
+        if (stored === undefined || cancelled) continue;
+        try {
+          const report = await this.startFollowing(stored);
+          this.o.onFollowing?.({ ...report, waitedMs: performance.now() - from });
+        } catch (e) {
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.waitFailure = error;
+          this.o.onTailError?.(error);
+        }
+        return;
+      }
+    };
+    this.waiting = {
+      done: run(),
+      cancel: () => {
+        cancelled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        wake?.();
+      },
+    };
+  }
+
+  /** Ends the wait for the first snapshot (once its read or restore under way is done). */
+  private async endWaiting(): Promise<void> {
+    const waiting = this.waiting;
+    if (waiting === undefined) return;
+    waiting.cancel();
+    await waiting.done;
+    this.waiting = undefined;
+  }
+
+  /** Restores `stored` (if any) into the fresh state and starts the tail after it (from the stream's first record without one). */
+  private async startFollowing(stored: StoredSnapshot | undefined): Promise<FollowReport> {
     if (stored) {
       try {
         this.state.restore(decodePlain(stored.data) as StateSnapshot);
@@ -155,14 +265,20 @@ export class JournalReplica {
         { cause: e },
       );
     }
-    return { snapshotSequence: stored?.point.sequence, fromStreamSequence };
+    return { snapshotSequence: stored?.point.sequence, fromStreamSequence, waitingForSnapshot: false };
   }
 
   /** Claims the journal and serves from it (follow() first). `epoch`: see claimJournal. */
   async takeOver(options: { readonly epoch?: bigint } = {}): Promise<TakeoverReport> {
-    const tail = this.tailReader;
-    if (!tail) throw new Error("follow() first");
+    if (!this.followCalled) throw new Error("follow() first");
     const started = performance.now();
+    await this.endWaiting();
+    if (this.waitFailure) throw this.waitFailure;
+    // Still waiting for the first snapshot: read it once more (written since the last poll?),
+    // and with none replay the stream from its first record on this instance's file.
+    if (this.tailReader === undefined) await this.startFollowing(await this.readSnapshot());
+    const tail = this.tailReader as JournalTail | undefined;
+    if (tail === undefined) throw new Error("follow() first");
     const journal = await claimJournal({
       connection: this.o.link.nc,
       js: this.o.link.js,
@@ -208,6 +324,7 @@ export class JournalReplica {
 
   /** Stops following (a standby shutting down). Does not close the connection. */
   async stop(): Promise<void> {
+    await this.endWaiting();
     await this.tailReader?.stop();
   }
 }

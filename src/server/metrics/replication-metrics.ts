@@ -10,7 +10,8 @@ import { collected } from "./collected-metric.js";
 
 const ROLES: readonly ReplicationRoleName[] = ["standby", "active", "fenced"];
 
-export function registerReplicationMetrics(registry: Registry, control: ReplicationControl): void {
+/** `waitingForSnapshot`: whether this standby still waits for its group's first snapshot (journal-replica.ts; none: never). */
+export function registerReplicationMetrics(registry: Registry, control: ReplicationControl, waitingForSnapshot: () => boolean = () => false): void {
   collected(registry, "openpit_replication_role", "1 for the replication role this instance is in (standby, active, fenced)", "gauge", () => {
     const role = control.status().role;
     return ROLES.map((r) => ({ labels: { role: r }, value: r === role ? 1 : 0 }));
@@ -25,4 +26,11 @@ export function registerReplicationMetrics(registry: Registry, control: Replicat
   collected(registry, "openpit_replication_applied_sequence", "The last journal record applied to this instance's state (tailed as a standby, written once active)", "gauge", () => [
     { labels: {}, value: Number(control.status().appliedSequence) },
   ]);
+  collected(
+    registry,
+    "openpit_replication_waiting_for_snapshot",
+    "1 while this standby waits for its ownership group's first snapshot before following the journal (a first start elsewhere is writing it); nothing is applied meanwhile",
+    "gauge",
+    () => [{ labels: {}, value: waitingForSnapshot() ? 1 : 0 }],
+  );
 }
