@@ -1,10 +1,29 @@
 /** An operator's command as the door runs it: between two readings of what it touches, recorded in the audit trail. */
+import { refused } from "../engine/index.js";
 import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { effectView, requestJson } from "./audit-effects.js";
 import { auditedAccounts } from "./audit-accounts.js";
 import type { AdminCommand } from "./commands.js";
 import { announce, sendCancelNotices } from "./door-announcements.js";
 import type { DoorInternals } from "./door-internals.js";
+
+/** Where channel handles of retired accounts are refused (`retireAccount`'s refusal, as the engine's policies are named). */
+export const CHANNEL_REFUSER = "@Channel";
+
+/**
+ * A retirement the door refuses before the engine is asked: a started request of the account
+ * is still open on a channel (the gateway did not finalise it; the engine cannot see it, and
+ * the account book refuses for an open reservation). Retired, its account was pinned for good, or its request ran later on
+ * an account that had been forgotten (found by review). Finalise it first.
+ */
+function openOnChannel(door: DoorInternals, command: AdminCommand): AdminResult | undefined {
+  if (command.kind !== "retireAccount") return undefined;
+  // Every live channel: without pinning (fullSync) any of them may hold one.
+  for (const channel of door.live.values()) {
+    if (channel.hasRequestOf(command.accountId)) return { retirement: refused([{ policy: CHANNEL_REFUSER, refusal: "OperationInProgress" }]) };
+  }
+  return undefined;
+}
 
 /**
  * Runs an operator's command between two readings of what it touches, and records both
@@ -21,7 +40,7 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   const admin = door.engine.accounts();
   const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
   try {
-    result = runAdminCommand(door.engine, door.marketData, command);
+    result = openOnChannel(door, command) ?? runAdminCommand(door.engine, door.marketData, command);
     for (const accountId of unblocked) {
       const block = admin.blockOf(accountId);
       // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.

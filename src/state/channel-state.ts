@@ -185,15 +185,19 @@ export class ChannelState {
     return dropped;
   }
 
+  /** Whether a started request of `accountId` is open on this channel (the engine cannot see one). */
+  hasRequestOf(accountId: AccountId): boolean {
+    for (const [, h] of this.handles.entries()) if (h.kind === "request" && h.accountId === accountId) return true;
+    return false;
+  }
+
   /**
-   * A retired account is not this channel's any more, unless a handle of it is still open here
-   * (a started request the gateway did not finalise: retirement's caller contract), which keeps
-   * it pinned until that handle ends. Pinned for the channel's life, a retired account stayed
-   * listed, counted against the owner's pin cap, and refused to any other channel (found by
-   * review).
+   * A retired account is not this channel's any more (retirement is refused while a request of
+   * it is open here, `hasRequestOf`, and by the account book while a reservation is). Pinned
+   * for the channel's life, a retired account stayed listed, counted against the owner's pin
+   * cap, and refused to any other channel (found by review).
    */
   unpinRetired(accountId: AccountId): void {
-    for (const [, h] of this.handles.entries()) if (h.accountId === accountId) return;
     if (this.accounts.delete(accountId)) this.host.pins.unpin(accountId, this);
   }
 

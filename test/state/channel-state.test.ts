@@ -170,7 +170,7 @@ describe("account channels in the door", () => {
   // Found by review (session 31): retirement left the account pinned to its channel for the
   // channel's life: still listed, counted against the owner's pin cap, and refused to every
   // other channel (ACCOUNT_PINNED_ELSEWHERE) once re-created.
-  it("a retired account is unpinned from its channel, unless a handle of it is still open there", () => {
+  it("a retired account is unpinned from its channel; while a started request of it is open there, retirement is refused", () => {
     const d = door();
     const one = d.open();
     const two = d.open();
@@ -180,12 +180,20 @@ describe("account channels in the door", () => {
     expect(d.state.pins.ownerOf(A)).toBeUndefined();
     expect(d.run(two, { kind: "executeDryRun", order: buy("1", "100", { account: A }) })[0]!.kind).toBe("dryRun");
     expect(d.state.pins.ownerOf(A)?.channelId).toBe(two);
-    // A started request the gateway did not finalise (retirement's caller contract) keeps its pin.
+    // A started request the gateway did not finalise (the engine cannot see it): refused, so
+    // the account is neither left pinned for good nor forgotten under a request that still runs
+    // (found by review of the first version, which kept the pin after the request ended).
     d.seed(one, B);
     d.run(one, { kind: "adjust", accountId: B, adjustments: [balanceAdjustment("USD", { balance: ["abs", "0"] })] });
-    expect(d.run(one, { kind: "start", order: buy("1", "100", { account: B }) })[0]!.kind).toBe("startAccepted");
-    expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({ retirement: { ok: true } });
+    const started = d.run(one, { kind: "start", order: buy("1", "100", { account: B }) })[0]!;
+    if (started.kind !== "startAccepted") throw new Error(started.kind);
+    expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({
+      retirement: { ok: false, error: "Refused", message: "account retirement refused by one or more policies", refusals: [{ policy: "@Channel", refusal: "OperationInProgress" }] },
+    });
     expect(d.state.pins.ownerOf(B)?.channelId).toBe(one);
+    expect(d.run(one, { kind: "discardRequest", requestId: started.requestId })[0]!.kind).not.toBe("error");
+    expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({ retirement: { ok: true } });
+    expect(d.state.pins.ownerOf(B)).toBeUndefined();
   });
 });
 
