@@ -295,21 +295,25 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
        * reservation already gone (found by review). Other notices (the channel closing, cancel
        * working orders) go at once, as for an unsliced message.
        */
-      const heldNotices: ChannelNotice[] = [];
       /**
-       * Sliced messages started whose answers are not written yet. Held until the last is: a
-       * notice is delivered once its own command is durable, which on a slow or busy disk (or a
-       * replicated journal) can come after the last slice ran but before the answer, queued
-       * behind a later durability batch, is written (found by review of the first version).
+       * Sliced messages started whose answers are not written yet, oldest first, each with the
+       * notices told while it was the newest: those are written right after its answer. A
+       * notice is delivered once its own command is durable, which on a slow or busy disk (or
+       * a replicated journal) can come after the last slice ran but before the answer, queued
+       * behind a later durability batch, is written. Held behind the newest answer only: held
+       * until none was pending, notices starved while a gateway kept big messages coming
+       * (found by reviews of the first two versions).
        */
-      let answersPending = 0;
+      const pendingAnswers: ChannelNotice[][] = [];
       const tell = (notice: ChannelNotice): void => {
-        if (answersPending > 0 && (notice.kind === "fenced" || notice.kind === "expired")) heldNotices.push(notice);
+        const newest = pendingAnswers.at(-1);
+        if (newest !== undefined && (notice.kind === "fenced" || notice.kind === "expired")) newest.push(notice);
         else writeNow(encodeNotice(notice));
       };
-      const answerWritten = (): void => {
-        if (--answersPending > 0) return;
-        for (const n of heldNotices.splice(0)) writeNow(encodeNotice(n));
+      const answerWritten = (held: ChannelNotice[]): void => {
+        const at = pendingAnswers.indexOf(held);
+        if (at >= 0) pendingAnswers.splice(at, 1);
+        for (const n of held) writeNow(encodeNotice(n));
       };
       const next = (): [Incoming, number] => [inbox.shift()!, metrics ? arrivals.shift()! : 0];
       /** The sliced message being run, if any (at most one: the stream's messages run in order). */
@@ -358,7 +362,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       };
       function* sliced(m: OpenRequest, arrivedAt: number): Generator<void, void, void> {
         const out = new Array<ChannelAnswer>(m.commands.length);
-        answersPending++;
+        const held: ChannelNotice[] = [];
+        pendingAnswers.push(held);
         let queued = false;
         try {
           for (let at = 0; at < m.commands.length; at += COMMANDS_PER_SLICE) {
@@ -371,11 +376,11 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           // The held notices go right after the answer: in the same durability callbacks'
           // order (an ended stream has no journal to wait on, and nothing is written to it).
           if (!ended) {
-            state.afterDurable(answerWritten);
+            state.afterDurable(() => answerWritten(held));
             queued = true;
           }
         } finally {
-          if (!queued) answerWritten();
+          if (!queued) answerWritten(held);
         }
         // What arrived meanwhile waited in the inbox: run once this job has left the queue
         // (still this turn). Shutdown's drain and the half-close empty the inbox themselves.
