@@ -105,6 +105,9 @@ export function setPath(settings: Json, assignment: string): { path: string; bef
   const parts = parsePath(path);
   let node = settings as Record<string | number, Json>;
   for (const [i, key] of parts.slice(0, -1).entries()) {
+    // A list is stepped into by index only: a name written onto it was dropped when the
+    // settings were sent, and the unchanged settings were reported applied (found by review).
+    if (Array.isArray(node) && typeof key !== "number") throw new UsageError(`${pathText(parts.slice(0, i + 1))}: a list takes an index, not a name`);
     let next = own(node, key);
     if (next === undefined || next === null) {
       if (Array.isArray(node) && typeof key === "number" && key > node.length) throw new UsageError(`${pathText(parts.slice(0, i + 1))}: the list has ${node.length} items`);

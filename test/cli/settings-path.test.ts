@@ -48,6 +48,11 @@ describe("settings paths", () => {
     expect(() => setPath(settings(), "broker.strict=yes")).toThrow("broker.strict is true or false, not 'yes'");
     expect(() => setPath(settings(), "broker.maxQuantity.x=1")).toThrow('broker.maxQuantity is "1000", not an object or list');
     expect(() => setPath(settings(), "brokerBarriers[5].lowerBound=1")).toThrow("brokerBarriers[5]: the list has 1 items");
+    // Found by review (session 31): a name through a list was written onto the list, dropped
+    // when the settings were sent, and the unchanged settings were reported applied.
+    const s = settings();
+    expect(() => setPath(s, "brokerBarriers.x.lowerBound=5")).toThrow("brokerBarriers.x: a list takes an index, not a name");
+    expect(s).toEqual(settings());
     expect(() => setPath(settings(), "=1")).toThrow("--set takes PATH=VALUE, not '=1'");
   });
 
