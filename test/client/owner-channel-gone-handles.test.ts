@@ -13,7 +13,6 @@ import { holdingsOf, type Harness } from "../server/harness.js";
 import { commit, cuttableProxy, reserve, twoFundedSidecars } from "./two-sidecars.js";
 import { channelClosing, executeAccepted, finalized, notOwner, startDouble, type Double, type OpenCall } from "./channel-double.js";
 
-
 describe("handles of a channel whose stream broke", () => {
   let a: Harness;
   let b: Harness;
