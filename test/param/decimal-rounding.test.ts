@@ -64,11 +64,15 @@ describe("results fitted into 96 bits and scale 28 are rounded once", () => {
   });
 
   it("rounding that carries into a new digit gives up one more place: 9.99…96 (29 nines) × 10", () => {
-    // 99999999999999999999999999999.6 does not fit at scale 0 as rounded (10^29 > 2^96 − 1):
-    // out of range, never clamped.
-    expect(() => Price.fromString("9.9999999999999999999999999996").mul(Quantity.fromString("10000000000000000000000000000"))).toThrow(/outside/);
-    // 7922816251426433759354395033.56 × 10 → at scale 0 it rounds to …336 (over 2^96 − 1): overflow.
-    expect(() => Price.fromString("7922816251426433759354395033.56").mul(Quantity.fromString("10"))).toThrow(/outside/);
+    // 9.999…9 (28 nines) × 10^28 = 99999999999999999999999999990 does not fit at scale 0
+    // (over 2^96 − 1): out of range, never clamped. (It read 9.99…96 with 29 nines, which is
+    // itself too precise to parse: the refusal it met was the parser's, now Underflow.)
+    expect(() => Price.fromString("9.999999999999999999999999999").mul(Quantity.fromString("10000000000000000000000000000"))).toThrow(/outside/);
+    expect(() => Price.fromString("9.9999999999999999999999999996")).toThrow(/Underflow|more digits/);
+    // 7922816251426433759354395033.5 (2^96 − 1 at scale 1) × 10.1 is over 2^96 − 1 at every
+    // scale: overflow. (It read …033.56, too precise to parse, like the one above.)
+    expect(() => Price.fromString("7922816251426433759354395033.5").mul(Quantity.fromString("10.1"))).toThrow(/outside/);
+    expect(() => Price.fromString("7922816251426433759354395033.56")).toThrow(/Underflow|more digits/);
     // At scale 1 the same carry is absorbed by giving up a place: …03.35 × 1.0 keeps scale 2 (it fits).
     expect(Price.fromString("792281625142643375935439503.35").mul(Quantity.fromString("1.0")).toString()).toBe("792281625142643375935439503.35");
   });
