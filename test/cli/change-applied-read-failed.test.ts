@@ -14,6 +14,7 @@ import { Server, ServerCredentials, type sendUnaryData, type UntypedServiceImple
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { serviceDefinition } from "../../src/transport/service-definition.js";
 import { startHarness, type Harness } from "../server/harness.js";
 
@@ -34,11 +35,8 @@ describe("a change applied whose result could not be read", () => {
       if (c.kind === kind) grpcServer.tryShutdown(() => {});
       return result;
     });
-    let out = "";
-    let err = "";
     try {
-      const code = await runCli([...argv, "--timeout", "5", "--target", h!.address], { out: (t) => (out += t), err: (t) => (err += t) }, {});
-      return { code, out, err };
+      return await runCaptured([...argv, "--timeout", "5", "--target", h!.address]);
     } finally {
       spy.mockRestore();
     }

@@ -14,18 +14,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { FileJournal } from "../../src/state/journal/index.js";
 import { serviceDefinition } from "../../src/transport/service-definition.js";
 import { Credentials, startSecureHarness } from "../security/secure-harness.js";
 import { startHarness, type Harness } from "../server/harness.js";
 
-const run = async (argv: string[], interrupted?: Promise<void>, env: Record<string, string> = {}) => {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, env, interrupted);
-  return { code, out, err };
-};
+const run = (argv: string[], interrupted?: Promise<void>, env: Record<string, string> = {}) => runCaptured(argv, env, interrupted);
 
 /** A TCP listener that accepts and never answers; `connected` resolves on the first connection. */
 async function silentServer() {

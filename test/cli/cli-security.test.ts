@@ -1,7 +1,7 @@
 /** The CLI's connection settings against a sidecar with a `security` section: TLS, tokens, certificates. */
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 
 describe("openpit CLI with security", () => {
@@ -15,12 +15,7 @@ describe("openpit CLI with security", () => {
     creds.remove();
   });
 
-  const cli = async (argv: string[], env: Record<string, string> = {}) => {
-    let out = "";
-    let err = "";
-    const code = await runCli([...argv, "--target", h.address], { out: (t) => (out += t), err: (t) => (err += t) }, env);
-    return { code, out, err };
-  };
+  const cli = (argv: string[], env: Record<string, string> = {}) => runCaptured([...argv, "--target", h.address], env);
   const version = (out: string) => out.split("\n")[0];
 
   it("connects over TLS with a token (flag, file or OPENPIT_TOKEN) or a client certificate", async () => {

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
 import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -26,9 +27,7 @@ const normalize = (text: string) => text.replace(/127\.0\.0\.1:\d+/g, "127.0.0.1
 describe("openpit CLI", () => {
   let h: Harness;
   const cli = async (...argv: string[]): Promise<Run> => {
-    let out = "";
-    let err = "";
-    const code = await runCli([...argv, "--target", h.address], { out: (t) => (out += t), err: (t) => (err += t) }, {});
+    const { code, out, err } = await runCaptured([...argv, "--target", h.address]);
     return { code, out: normalize(out), err: normalize(err) };
   };
   /** Exit 0, nothing on stderr, stdout as the golden file says. */

@@ -8,7 +8,7 @@
  * known when the trail kept none, never the reason it sent.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { startHarness, testConfig, type Harness } from "../server/harness.js";
 
 describe("block --group on a group blocked already", () => {
@@ -17,12 +17,7 @@ describe("block --group on a group blocked already", () => {
     await h?.close();
     h = undefined;
   });
-  const run = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await runCli([...argv, "--target", h!.address], { out: (t) => (out += t), err: (t) => (err += t) }, {});
-    return { code, out, err };
-  };
+  const run = (...argv: string[]) => runCaptured([...argv, "--target", h!.address]);
   const groupBlock = (group: number) => h!.server.state.engine.accounts().groupBlockOf(group as never)?.reason;
 
   it("with no audit record kept, says blocked with the reason not known, never the reason sent", async () => {

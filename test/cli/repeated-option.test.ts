@@ -5,7 +5,7 @@
  * for every command, except those documented as repeatable (configure's --set).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/run-cli.js";
+import { runCaptured } from "./run-captured.js";
 import { startHarness, type Harness } from "../server/harness.js";
 
 describe("an option given twice", () => {
@@ -14,12 +14,7 @@ describe("an option given twice", () => {
     await h?.close();
     h = undefined;
   });
-  const run = async (...argv: string[]) => {
-    let out = "";
-    let err = "";
-    const code = await runCli([...argv, ...(h ? ["--target", h.address] : [])], { out: (t) => (out += t), err: (t) => (err += t) }, {});
-    return { code, out, err };
-  };
+  const run = (...argv: string[]) => runCaptured([...argv, ...(h ? ["--target", h.address] : [])]);
   const groupBlock = (group: number) => h!.server.state.engine.accounts().groupBlockOf(group as never)?.reason;
 
   it("block --group 5 --group 6 is refused whole: neither group is blocked", async () => {

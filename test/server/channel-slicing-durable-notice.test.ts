@@ -7,38 +7,26 @@
  * the ids it names. Notices are now held until the answer is written.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
-import { nodeJournalIo } from "../../src/state/journal/journal-io.js";
 import { sidecarsPerTest } from "./controls-world.js";
+import { recordUntilFenced, slowFdatasync } from "./fence-notice.js";
 import { ACCOUNT, order, OTHER_ACCOUNT, seed, testConfig } from "./harness.js";
 
-const io = nodeJournalIo as { fdatasync: typeof nodeJournalIo.fdatasync };
-const realFdatasync = nodeJournalIo.fdatasync;
+let restoreDisk = () => {};
 
 describe("a takeover between a big message's slices, on a sync journal whose fdatasync takes 40 ms", () => {
   const sidecars = sidecarsPerTest();
-  afterEach(() => {
-    io.fdatasync = realFdatasync;
-  });
+  afterEach(() => restoreDisk());
 
   it("the AccountsFenced notice comes after the big message's answer", async () => {
-    // A slow disk (the fault injected where the journal does its I/O; set before the start,
-    // which copies the I/O functions).
-    io.fdatasync = (fd, done) => realFdatasync(fd, (err) => setTimeout(() => done(err), 40));
+    restoreDisk = slowFdatasync(40);
     const d = await sidecars.durable(testConfig(), sidecars.dataDir(), 1_000);
     const big = d.channel();
     const other = d.channel();
     await big.send(seed("USD", "100000"));
     await other.send(seed("USD", "1000", OTHER_ACCOUNT));
-    const wire: OpenResponse[] = [];
-    const fenceNotice = new Promise<void>((resolve) =>
-      big.call.on("data", (m: OpenResponse) => {
-        wire.push(m);
-        if (m.notice?.notice.case === "accountsFenced") resolve();
-      }),
-    );
+    const { wire, fenced: fenceNotice } = recordUntilFenced(big);
     const buy: CommandInit = { case: "executePreTrade", value: { order: order({ qty: "1", price: "1" }) } };
     const n = COMMANDS_PER_SLICE * 8;
     const sent = big.send(...Array.from({ length: n }, () => buy));

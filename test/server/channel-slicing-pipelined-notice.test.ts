@@ -6,24 +6,20 @@
  * was the newest when it was told.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
-import { nodeJournalIo } from "../../src/state/journal/journal-io.js";
 import { sidecarsPerTest } from "./controls-world.js";
+import { recordUntilFenced, slowFdatasync } from "./fence-notice.js";
 import { ACCOUNT, order, OTHER_ACCOUNT, seed, testConfig } from "./harness.js";
 
-const io = nodeJournalIo as { fdatasync: typeof nodeJournalIo.fdatasync };
-const realFdatasync = nodeJournalIo.fdatasync;
+let restoreDisk = () => {};
 
 describe("pipelined big messages on a sync journal whose fdatasync takes 20 ms", () => {
   const sidecars = sidecarsPerTest();
-  afterEach(() => {
-    io.fdatasync = realFdatasync;
-  });
+  afterEach(() => restoreDisk());
 
   it("a fence notice for an account the big messages do not touch is not held behind all of them", async () => {
-    io.fdatasync = (fd, done) => realFdatasync(fd, (err) => setTimeout(() => done(err), 20));
+    restoreDisk = slowFdatasync(20);
     const d = await sidecars.durable(testConfig(), sidecars.dataDir(), 1_000);
     const big = d.channel();
     const other = d.channel();
@@ -31,14 +27,7 @@ describe("pipelined big messages on a sync journal whose fdatasync takes 20 ms",
     // OTHER_ACCOUNT pinned to `big` too, with one open reservation.
     await big.send(seed("USD", "1000", OTHER_ACCOUNT));
     await big.send({ case: "executePreTrade", value: { order: order({ qty: "1", price: "1", accountId: OTHER_ACCOUNT }) } });
-    const wire: string[] = [];
-    const fenceNotice = new Promise<void>((resolve) =>
-      big.call.on("data", (m: OpenResponse) => {
-        if (m.notice?.notice.case) wire.push(`notice:${m.notice.notice.case}`);
-        else wire.push(`answer:${m.results.length}`);
-        if (m.notice?.notice.case === "accountsFenced") resolve();
-      }),
-    );
+    const { wire: received, fenced: fenceNotice } = recordUntilFenced(big);
     const buy: CommandInit = { case: "executePreTrade", value: { order: order({ qty: "1", price: "1" }) } };
     const n = COMMANDS_PER_SLICE * 4;
     const messages = 40;
@@ -48,6 +37,7 @@ describe("pipelined big messages on a sync journal whose fdatasync takes 20 ms",
     const bind = await other.one({ case: "bindAccounts", value: { accountIds: [OTHER_ACCOUNT], takeover: true } });
     expect(bind.result.case).toBe("bind");
     await Promise.all([...sends, fenceNotice]);
+    const wire = received.map((m) => (m.notice?.notice.case ? `notice:${m.notice.notice.case}` : `answer:${m.results.length}`));
     const fencedAt = wire.indexOf("notice:accountsFenced");
     const answersBefore = wire.slice(0, Math.max(fencedAt, 0)).filter((w) => w.startsWith("answer")).length;
     expect(fencedAt, wire.join(" ")).toBeGreaterThanOrEqual(0);

@@ -5,7 +5,7 @@ import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as, errorOf } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { recordUntilFenced } from "./fence-notice.js";
 import { controlsConfig } from "./controls-world.js";
 
 const THROTTLE = { type: "TwoTierThrottlePolicy", settings: { default: { softMaxOrders: 2, hardMaxOrders: 3, windowMs: 1000 } } };
@@ -62,13 +62,7 @@ describe("a big channel message is run in slices", () => {
     const other = h.channel();
     await big.send(seed("USD", "100000"));
     await other.send(seed("USD", "1000", OTHER_ACCOUNT));
-    const wire: OpenResponse[] = [];
-    const fenceNotice = new Promise<void>((resolve) =>
-      big.call.on("data", (m: OpenResponse) => {
-        wire.push(m);
-        if (m.notice?.notice.case === "accountsFenced") resolve();
-      }),
-    );
+    const { wire, fenced: fenceNotice } = recordUntilFenced(big);
     const n = COMMANDS_PER_SLICE * 8;
     const sent = big.send(...Array.from({ length: n }, () => buy("1")));
     const bound = other.one({ case: "bindAccounts", value: { accountIds: [ACCOUNT], takeover: true } });
