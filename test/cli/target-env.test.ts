@@ -4,10 +4,10 @@
  * empty, e.g. `OPENPIT_LISTEN=${LISTEN:-}`, serves the file's or the default address); the CLI
  * dialled "" ("Could not parse target name") or failed to read a configuration file named "".
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
 import { CONNECTION_OPTIONS, DEFAULT_TARGET, targetOf } from "../../src/cli/connection.js";
 
@@ -17,6 +17,7 @@ describe("the CLI's target from the environment", () => {
   it("reads an empty OPENPIT_TARGET, OPENPIT_LISTEN or OPENPIT_CONFIG as unset, like the server", () => {
     expect(targetOf(args(), { OPENPIT_TARGET: "", OPENPIT_LISTEN: "", OPENPIT_CONFIG: "" })).toBe(DEFAULT_TARGET);
     const dir = mkdtempSync(join(tmpdir(), "openpit-cli-target-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "sidecar.json");
     writeFileSync(file, JSON.stringify({ listen: "127.0.0.1:50999", policies: [{ type: "OrderValidationPolicy" }] }));
     // An empty OPENPIT_LISTEN does not hide the file's address (the server listens there).

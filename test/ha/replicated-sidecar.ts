@@ -35,6 +35,7 @@ export function replicatedSetup(
   extra: Record<string, unknown> = {},
 ): ReplicatedSetup {
   const root = mkdtempSync(join(tmpdir(), "openpit-ha-"));
+  setupRoots.add(root);
   const config = {
     ...crashConfig(),
     durability: { mode: "replicated", snapshotEveryRecords: 0, snapshotEverySeconds: 0, ...durability },
@@ -55,8 +56,20 @@ export function replicatedSetup(
     configFile,
     // The data directory is not used in replicated mode (nothing is written there).
     start: () => startSidecarProcess(configFile, join(root, "unused")),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+      setupRoots.delete(root);
+    },
   };
+}
+
+/** Every set-up's directory not yet cleaned up: the failover suites keep only the configuration. */
+const setupRoots = new Set<string>();
+
+/** Removes the directories of every set-up not cleaned up yet (after the file's sidecars stopped). */
+export function removeReplicatedSetups(): void {
+  for (const root of setupRoots) rmSync(root, { recursive: true, force: true });
+  setupRoots.clear();
 }
 
 /**

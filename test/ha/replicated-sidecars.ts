@@ -14,11 +14,11 @@ import {
 import { afterAll, beforeAll } from "vitest";
 import { killAllSidecars, type SidecarProcess } from "../durability/sidecar-process.js";
 import { startNatsCluster, type NatsCluster } from "./nats-cluster.js";
-import { replicatedSetup } from "./replicated-sidecar.js";
+import { removeReplicatedSetups, replicatedSetup } from "./replicated-sidecar.js";
 
 export const LEASE_TTL_MS = 1500;
 
-/** One 3-node cluster for a test file (each test its own deployment on it); sidecars and nodes killed after. */
+/** One 3-node cluster for a test file (each test its own deployment on it); sidecars and nodes killed after, their directories removed. */
 export function useNatsCluster(): () => NatsCluster {
   let cluster: NatsCluster | undefined;
   beforeAll(async () => {
@@ -27,6 +27,7 @@ export function useNatsCluster(): () => NatsCluster {
   afterAll(async () => {
     await killAllSidecars();
     await cluster?.stop();
+    removeReplicatedSetups();
   });
   return () => cluster!;
 }

@@ -1,7 +1,7 @@
 /** The `replication` section and durability mode "replicated": strict, errors naming the field. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -76,6 +76,7 @@ describe("server addresses as printed", () => {
 
   it("the replicated start-up line on stdout names the servers without their credentials", () => {
     const dir = mkdtempSync(join(tmpdir(), "openpit-nats-creds-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, "sidecar.json");
     // Nothing listens on port 1: the start fails (exit 70) right after the line is printed.
     const replication = { servers: ["nats://alice:s3cret-pass@127.0.0.1:1"], leaderWaitMs: 500 };

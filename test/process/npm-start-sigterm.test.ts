@@ -5,7 +5,7 @@
  * up, every command the clients sent gets exactly one answer (a result or SHUTTING_DOWN),
  * npm exits 0 and the sidecar process is gone.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -139,8 +139,10 @@ afterEach(() => {
 });
 
 describe("npm start, then SIGTERM to npm under load", () => {
-  it("drains with NOT_SERVING, answers every command exactly once, exits 0 and leaves no process", { timeout: 60_000 }, async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "openpit-")), "sidecar.json");
+  it("drains with NOT_SERVING, answers every command exactly once, exits 0 and leaves no process", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const dir = mkdtempSync(join(tmpdir(), "openpit-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "sidecar.json");
     writeFileSync(file, JSON.stringify(testConfig({ limits: { shutdownDrainMs: 500, shutdownGraceMs: 10_000 } })));
     sidecar = npmStart(["--config", file, "--ephemeral", "--listen", "127.0.0.1:0"]);
     const [, , port, pidText] = await sidecar.waitFor(LISTENING);

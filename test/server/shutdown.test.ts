@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
@@ -105,9 +105,10 @@ function runMain(
 // Concurrent: each test mostly waits for a process to start. A hang guard of a minute: on a
 // loaded 2-core machine a start (tsx compiling the sources) plus the 5 s drain passed 20 s.
 describe.concurrent("src/main.ts as a process", { timeout: 60_000 }, () => {
-  it("prints its port, serves, and exits 0 on SIGTERM", async ({ expect }) => {
+  it("prints its port, serves, and exits 0 on SIGTERM", async ({ expect, onTestFinished }) => {
     let checked: Promise<ServingStatus> | undefined;
     const dataDir = mkdtempSync(join(tmpdir(), "openpit-data-"));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     const result = await runMain(["--listen", "127.0.0.1:0", "--data-dir", dataDir], (out, kill) => {
       const port = /listening on 127\.0\.0\.1:(\d+) /.exec(out)?.[1];
       if (!port || checked) return;
@@ -129,8 +130,10 @@ describe.concurrent("src/main.ts as a process", { timeout: 60_000 }, () => {
     expect(result.stdout).toMatch(/; pid \d+\)\n[^]*openpit-sidecar: stopped\n$/);
   });
 
-  it("exits 2 with a message naming the field when the config file is bad", async ({ expect }) => {
-    const file = join(mkdtempSync(join(tmpdir(), "openpit-")), "bad.json");
+  it("exits 2 with a message naming the field when the config file is bad", async ({ expect, onTestFinished }) => {
+    const dir = mkdtempSync(join(tmpdir(), "openpit-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify({ limits: { maxQueuedMessages: 0 }, policies: [{ type: "OrderValidationPolicy" }] }));
     const result = await runMain(["--config", file]);
     expect(result.code).toBe(2);
