@@ -75,18 +75,28 @@ async function existingBucket(nc: NatsConnection, bucket: string, retry: { reado
   }
 }
 
-/** Creates the bucket with its epoch base: the clock in µs, above the journal's highest epoch whatever the clock says. */
-async function createBucket(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KV> {
+/**
+ * Creates the bucket with its epoch base: the clock in µs, above the journal's highest epoch
+ * whatever the clock says. A creation that times out (the cluster between meta leaders) is
+ * tried again up to leaderWaitMs, as every other request of a start is.
+ */
+async function createBucket(nc: NatsConnection, o: KvLeaseStoreOptions, retry: { readonly leaderWaitMs?: number }): Promise<KV> {
   const clock = Math.floor((o.nowMs ?? Date.now)()) * 1000;
   const floor = o.epochFloor ? Number(await o.epochFloor()) + 1 : 0;
   const description = describeBase(Math.max(clock, floor));
-  return new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
-    // Another instance created it meanwhile, with its own base: this create is refused (or,
-    // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
-    const theirs = await new Kvm(nc).open(o.bucket).catch(() => undefined);
-    if (theirs === undefined) throw e;
-    return theirs;
-  });
+  return retryTransient(
+    `creating lease bucket ${o.bucket}`,
+    () =>
+      new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
+        // Another instance created it meanwhile, with its own base: this create is refused (or,
+        // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's. Kvm.open
+        // alone does not say whether the bucket is there: its status does (one read, not waited for).
+        const theirs = await existingBucket(nc, o.bucket, { leaderWaitMs: 0 }).catch(() => undefined);
+        if (theirs === undefined) throw e;
+        return theirs;
+      }),
+    retry,
+  );
 }
 
 /** What an operator does about a bucket that does not match the configuration: deleting it is safe (epochs keep growing). */
@@ -102,7 +112,7 @@ export class KvLeaseStore implements LeaseStore {
   /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
     const retry = o.leaderWaitMs === undefined ? {} : { leaderWaitMs: o.leaderWaitMs };
-    const kv = (await existingBucket(nc, o.bucket, retry)) ?? (await createBucket(nc, o));
+    const kv = (await existingBucket(nc, o.bucket, retry)) ?? (await createBucket(nc, o, retry));
     // A bucket created just now (here or by another instance) has no leader for a moment.
     const status = await retryTransient(`reading lease bucket ${o.bucket}`, () => kv.status(), retry);
     if (status.ttl !== o.ttlMs) {

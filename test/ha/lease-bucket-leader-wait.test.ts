@@ -10,7 +10,7 @@
  * check of the other groups' leases (checkGroupsDisjoint's reads of every lease).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
 import { checkGroupsDisjoint, UnsupportedTopologyError } from "../../src/app/start-failover.js";
 import { KvLeaseStore } from "../../src/replication/kv-lease-store.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
@@ -107,5 +107,54 @@ describe.runIf(NATS_READY).sequential("lease bucket: a start waits for its leade
     const store = await KvLeaseStore.open(f.nc, { bucket: BUCKET, ttlMs: TTL_MS, replicas: 3, leaderWaitMs: 60_000 });
     const r = await f.leaderless(() => checkGroupsDisjoint(store, 2, [0, 1], undefined, { leaderWaitMs: 60_000 }));
     expect(r.status === "rejected" ? r.reason : "checked").toBeInstanceOf(UnsupportedTopologyError);
+  }, 90_000);
+});
+
+describe.runIf(NATS_READY).sequential("lease bucket: the first start of a deployment waits for a leader to create it", () => {
+  let cluster: NatsCluster;
+  const connections: NatsConnection[] = [];
+  beforeAll(async () => {
+    cluster = await startNatsCluster();
+  }, 30_000);
+  afterAll(async () => {
+    for (const nc of connections) await nc.close().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  it("a bucket not there yet is waited for while the cluster has no meta leader, then created", async () => {
+    const nc = await connect({ servers: [cluster.urls[0]!] });
+    connections.push(nc);
+    await cluster.kill(1);
+    await cluster.kill(2);
+    const opened = Promise.allSettled([KvLeaseStore.open(nc, { bucket: "NEW_LEASES", ttlMs: TTL_MS, replicas: 3, leaderWaitMs: 60_000 })]);
+    // Long enough for a request to time out (nats.js: 5 s by default), not a wait for an outcome.
+    const firstAttempt = await Promise.race([opened.then(() => "ended"), new Promise((r) => setTimeout(() => r("waiting"), 6_000))]);
+    await Promise.all([cluster.restart(1), cluster.restart(2)]);
+    const [r] = await opened;
+    expect({ firstAttempt, outcome: r!.status === "rejected" ? String(r!.reason) : "opened" }).toEqual({ firstAttempt: "waiting", outcome: "opened" });
+  }, 90_000);
+
+  /**
+   * Found by review: the creation itself timing out (the meta leader lost between the read
+   * that found no bucket and the create; nats-server 2.9 then does not answer) ended the
+   * start, where every other request of a start is tried again up to leaderWaitMs.
+   */
+  it("a creation that times out is tried again", async () => {
+    const real = await connect({ servers: [...cluster.urls] });
+    connections.push(real);
+    let timedOut = 0;
+    const nc = new Proxy(real, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== "function") return value;
+        if (key !== "request") return value.bind(target);
+        return (subject: string, ...rest: unknown[]) => {
+          if (subject.startsWith("$JS.API.STREAM.CREATE.KV_TIMED_LEASES") && timedOut++ === 0) return Promise.reject(new errors.TimeoutError());
+          return (value as (...a: unknown[]) => Promise<unknown>).call(target, subject, ...rest);
+        };
+      },
+    });
+    const store = await KvLeaseStore.open(nc, { bucket: "TIMED_LEASES", ttlMs: TTL_MS, replicas: 3, leaderWaitMs: 60_000 });
+    expect({ timedOut, revision: await store.create(0, { owner: "a", address: "a:1", group: "0" }) > 0 }).toEqual({ timedOut: 2, revision: true });
   }, 90_000);
 });
