@@ -24,7 +24,7 @@ import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outc
 import { PreTradeReservation, rollbackEvery, type ReservationData } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import { finalizerFailureBlock, type FinalizerFailureSink } from "./finalizer-kill-switch.js";
-import type { AccountRetirementResult } from "./account-retirement.js";
+import type { AccountRetirementPolicyRefusal, AccountRetirementResult } from "./account-retirement.js";
 import type { SyncMode } from "./sync-mode.js";
 import { EngineBuilder } from "./engine-builder.js";
 import { AccountBook, BOOK_OWNER, bookMutation, bookPendingOverflow, footprintOf, type AccountBookView } from "./account-book/index.js";
@@ -248,9 +248,10 @@ export class Engine implements MainStageRunner, EngineInternals {
   /**
    * Forgets an account's zero, unused runtime state (OpenPit's `retire_account`, §B); see
    * retire-account.ts. Caller contract: finalise every request and reservation of the account first.
+   * `outside`: refusals of the caller's own (state the engine cannot see), listed after the policies'.
    */
-  retireAccount(accountId: AccountId): AccountRetirementResult {
-    return retireAccount(this, accountId);
+  retireAccount(accountId: AccountId, outside: readonly AccountRetirementPolicyRefusal[] = []): AccountRetirementResult {
+    return retireAccount(this, accountId, outside);
   }
 
   // ---- durability --------------------------------------------------------------------

@@ -13,9 +13,11 @@ import type { EngineInternals } from "./engine-internals.js";
  * removals are committed, then the account's own currency, group membership and own block
  * (whatever caused it) are cleared; group and global blocks, group currencies, market data
  * and policy settings stay. An unknown or already-retired account is a no-op success.
- * Caller contract: finalise every request and reservation of the account first.
+ * Caller contract: finalise every request and reservation of the account first. `outside`: the
+ * caller's own refusals (a request open on a channel), listed last: every policy is still asked,
+ * so the answer names everything the operator must clear, not the first thing found.
  */
-export function retireAccount(engine: EngineInternals, accountId: AccountId): AccountRetirementResult {
+export function retireAccount(engine: EngineInternals, accountId: AccountId, outside: readonly AccountRetirementPolicyRefusal[] = []): AccountRetirementResult {
   const ctx = engine.context(accountId, false, false, engine.recordBlock);
   const mutations = new Mutations();
   const refusals: AccountRetirementPolicyRefusal[] = [];
@@ -33,6 +35,7 @@ export function retireAccount(engine: EngineInternals, accountId: AccountId): Ac
   }
   // The engine's own account book takes part like a policy that keeps state.
   if (!engine.accountBook.isRetirable(accountId)) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
+  refusals.push(...outside);
   if (refusals.length > 0) {
     // A failing rollback has armed the kill switch already; the refusal is still the answer.
     rollbackQuietly(mutations.handOver(), ctx);

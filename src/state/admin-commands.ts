@@ -4,7 +4,7 @@
  */
 import type { InstrumentId } from "../param/ids.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
-import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
+import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementPolicyRefusal, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import { catalogEntryOf, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
 import { PnlBoundsKillSwitchPolicy, SpotFundsPolicy } from "../policies/index.js";
@@ -105,7 +105,8 @@ function checkAccountEntries(entries: readonly AccountEntryChange[]): void {
   });
 }
 
-export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand): AdminResult {
+/** `retirementRefusals`: the door's own refusals of a `retireAccount` (audited-admin.ts), the engine's listed with them. */
+export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand, retirementRefusals: readonly AccountRetirementPolicyRefusal[] = []): AdminResult {
   const accounts = engine.accounts();
   switch (c.kind) {
     case "blockAccount":
@@ -146,7 +147,7 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       accounts.applyEntries(c.entries);
       return NOTHING;
     case "retireAccount":
-      return { retirement: engine.retireAccount(c.accountId) };
+      return { retirement: engine.retireAccount(c.accountId, retirementRefusals) };
     case "configurePolicy": {
       const configurable = configurableOf(engine, c.policy);
       if (c.conflict !== undefined) throw new CommandError("ABORTED", "expected_settings_json", c.conflict);

@@ -1,5 +1,5 @@
 /** An operator's command as the door runs it: between two readings of what it touches, recorded in the audit trail. */
-import { refused } from "../engine/index.js";
+import type { AccountRetirementPolicyRefusal } from "../engine/index.js";
 import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { effectView, requestJson } from "./audit-effects.js";
 import { auditedAccounts } from "./audit-accounts.js";
@@ -11,18 +11,19 @@ import type { DoorInternals } from "./door-internals.js";
 export const CHANNEL_REFUSER = "@Channel";
 
 /**
- * A retirement the door refuses before the engine is asked: a started request of the account
- * is still open on a channel (the gateway did not finalise it; the engine cannot see it, and
- * the account book refuses for an open reservation). Retired, its account was pinned for good, or its request ran later on
- * an account that had been forgotten (found by review). Finalise it first.
+ * The door's own refusal of a retirement: a started request of the account is still open on a
+ * channel (the gateway did not finalise it; the engine cannot see it, and the account book
+ * refuses for an open reservation). Retired, its account was pinned for good, or its request ran
+ * later on an account that had been forgotten (found by review). Finalise it first. The engine
+ * still asks every policy, so the answer lists their refusals with it (found by review).
  */
-function openOnChannel(door: DoorInternals, command: AdminCommand): AdminResult | undefined {
-  if (command.kind !== "retireAccount") return undefined;
+function openOnChannel(door: DoorInternals, command: AdminCommand): AccountRetirementPolicyRefusal[] {
+  if (command.kind !== "retireAccount") return [];
   // Every live channel: without pinning (fullSync) any of them may hold one.
   for (const channel of door.live.values()) {
-    if (channel.hasRequestOf(command.accountId)) return { retirement: refused([{ policy: CHANNEL_REFUSER, refusal: "OperationInProgress" }]) };
+    if (channel.hasRequestOf(command.accountId)) return [{ policy: CHANNEL_REFUSER, refusal: "OperationInProgress" }];
   }
-  return undefined;
+  return [];
 }
 
 /**
@@ -40,7 +41,7 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   const admin = door.engine.accounts();
   const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
   try {
-    result = openOnChannel(door, command) ?? runAdminCommand(door.engine, door.marketData, command);
+    result = runAdminCommand(door.engine, door.marketData, command, openOnChannel(door, command));
     for (const accountId of unblocked) {
       const block = admin.blockOf(accountId);
       // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.

@@ -195,5 +195,31 @@ describe("account channels in the door", () => {
     expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({ retirement: { ok: true } });
     expect(d.state.pins.ownerOf(B)).toBeUndefined();
   });
+
+  // Found by review (session 32): the open request's refusal was answered alone, the policies
+  // not asked, so the operator learnt of the account's holdings only after finalising it.
+  it("a retirement refused for an open request lists the policies' refusals with it, and removes nothing", () => {
+    const d = door();
+    const one = d.open();
+    d.seed(one, B);
+    d.run(one, { kind: "adjust", accountId: B, adjustments: [balanceAdjustment("USD", { balance: ["abs", "10000"] })] });
+    const started = d.run(one, { kind: "start", order: buy("1", "100", { account: B }) })[0]!;
+    if (started.kind !== "startAccepted") throw new Error(started.kind);
+    expect(d.state.admin({ kind: "retireAccount", accountId: B })).toEqual({
+      retirement: {
+        ok: false,
+        error: "Refused",
+        message: "account retirement refused by one or more policies",
+        refusals: [
+          { policy: "SpotFundsPolicy", refusal: "NonZeroState" },
+          { policy: "@Channel", refusal: "OperationInProgress" },
+        ],
+      },
+    });
+    expect(d.state.pins.ownerOf(B)?.channelId).toBe(one);
+    // Nothing was removed: the request still runs on the account's holdings.
+    const executed = d.run(one, { kind: "executeRequest", requestId: started.requestId })[0]!;
+    expect(executed.kind).toBe("executeAccepted");
+  });
 });
 
