@@ -103,6 +103,19 @@ describe("configuration errors found while building exit 70, not 2", () => {
     json.policies = [{ type: "OrderValidationPolicy" }, { type: "OrderValidationPolicy" }];
     expect(exitCodeOf(() => buildState(parseSidecarConfig(json)))).toBe(2);
   });
+
+  // Found by review (session 32): the engine builder refused it (EngineBuildError, exit 70)
+  // with no field named.
+  it("a policy group id other than 0 given to two policies", () => {
+    const json = base();
+    json.policies = [
+      { type: "OrderValidationPolicy", policyGroupId: 0 },
+      { type: "RateLimitPolicy", policyGroupId: 7, settings: { broker: { maxOrders: 10, windowMs: 1000 } } },
+      { type: "PnlBoundsKillSwitchPolicy", policyGroupId: 7, settings: { brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1" }] } },
+    ];
+    expect(exitCodeOf(() => buildState(parseSidecarConfig(json)))).toBe(2);
+    expect(() => parseSidecarConfig(json)).toThrow("config.policies[2]: repeats the policyGroupId of config.policies[1] (7)");
+  });
 });
 
 describe("OrderValidationPolicy has no settings", () => {

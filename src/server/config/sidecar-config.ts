@@ -292,11 +292,15 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
   onlyKeys(md, `${path}.marketData`, ["defaultTtlMs", "instruments"]);
   const acc = optional(o.accounts, `${path}.accounts`, readObject) ?? {};
   onlyKeys(acc, `${path}.accounts`, ["strict", "defaultCurrency", "list"]);
-  // The policy's name is its type: a type listed twice would fail the engine build naming no field.
+  // The policy's name is its type: a type listed twice, or a policy group id other than 0
+  // (none) given twice, would fail the engine build naming no field (exit 70, not 2).
   const policies = distinct(
     readArray(o.policies, `${path}.policies`).map((p, i) => parsePolicy(p, `${path}.policies[${i}]`)),
     `${path}.policies`,
-    [["type", (p) => p.type]],
+    [
+      ["type", (p) => p.type],
+      ["policyGroupId", (p) => (p.policyGroupId ? String(p.policyGroupId) : undefined)],
+    ],
   );
   if (policies.length === 0) fail(`${path}.policies`, "an engine needs at least one policy");
   const durability = optional(o.durability, `${path}.durability`, parseDurability) ?? { ...DEFAULT_DURABILITY };
