@@ -569,8 +569,14 @@ describe("PnlBoundsKillSwitchPolicy", () => {
         /^settings\.accountBarriers\[0\]\.accountId: must be an unsigned 64-bit integer/,
       );
       expect(bad({ brokerBarriers: "USD" })).toBe("settings.brokerBarriers: must be an array");
-      expect(bad({})).toMatch(/^NoBarriersConfigured: /);
-      expect(bad({ brokerBarriers: [{ settlementAsset: "USD" }] })).toMatch(/^NoBoundsConfigured: /);
+      expect(bad({})).toBe("settings: NoBarriersConfigured: at least one broker or account+asset barrier must be configured");
+      // The entry's path, as every other error of the settings names it (found by review).
+      expect(bad({ brokerBarriers: [{ settlementAsset: "USD" }] })).toBe(
+        "settings.brokerBarriers[0]: NoBoundsConfigured: at least one of lowerBound or upperBound must be configured for settlement asset USD",
+      );
+      expect(bad({ brokerBarriers: [{ settlementAsset: "USD", lowerBound: "-1" }], accountBarriers: [{ accountId: 5, settlementAsset: "EUR" }] })).toBe(
+        "settings.accountBarriers[0]: NoBoundsConfigured: at least one of lowerBound or upperBound must be configured for settlement asset EUR",
+      );
       expect(
         bad(
           { accountBarriers: [{ accountId: 1, settlementAsset: "USD", lowerBound: "-1", initialPnl: "5" }] },

@@ -160,12 +160,20 @@ export function parsePnlBoundsKillSwitchSettingsJson(
       return out;
     }),
   };
-  validatePnlBoundsKillSwitchSettings(settings);
+  try {
+    validatePnlBoundsKillSwitchSettings(settings);
+  } catch (e) {
+    return fail(path, e instanceof Error ? e.message : String(e));
+  }
   return settings;
 }
 
 function readBounds<T extends PnlBoundsBrokerBarrier>(barrier: Record<string, Json>, at: string, to: T): T {
   const lower = optional(barrier.lowerBound, `${at}.lowerBound`, (j, p) => readDecimal(j, p, Pnl));
   const upper = optional(barrier.upperBound, `${at}.upperBound`, (j, p) => readDecimal(j, p, Pnl));
+  // Here, the entry's path known (the settings' own check names the list, not the file's field).
+  if (lower === undefined && upper === undefined) {
+    fail(at, `NoBoundsConfigured: at least one of lowerBound or upperBound must be configured for settlement asset ${to.settlementAsset}`);
+  }
   return copyBounds({ settlementAsset: to.settlementAsset, lowerBound: lower, upperBound: upper }, to);
 }

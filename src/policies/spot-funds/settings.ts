@@ -246,6 +246,10 @@ function readBounds(obj: Record<string, Json>, path: string): SpotFundsPnlBarrie
   const upper = optional(obj.upper, `${path}.upper`, (j, p) => readDecimal(j, p, Pnl));
   if (lower !== undefined) barrier.lower = lower;
   if (upper !== undefined) barrier.upper = upper;
+  // Checked here, where the entry's place in its list is known: the settings' own check names
+  // an account's or group's barrier by its id (found by review: an operator was sent to the
+  // wrong entry of a long list).
+  if (lower === undefined && upper === undefined) fail(path, "NoPnlBoundsConfigured: spot-funds P&L bounds must configure at least one bound");
   return barrier;
 }
 
@@ -338,6 +342,10 @@ export function parseSpotFundsSettingsJson(json: Json, path = "settings"): SpotF
   })) {
     setPositionLimit(settings, account, asset, limit);
   }
-  validateSpotFundsSettings(settings);
+  try {
+    validateSpotFundsSettings(settings);
+  } catch (e) {
+    return fail(path, e instanceof Error ? e.message : String(e));
+  }
   return settings;
 }

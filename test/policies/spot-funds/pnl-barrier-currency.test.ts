@@ -49,7 +49,7 @@ describe("barrier resolution with currencies (market_data.rs @3dec858)", () => {
       accountPnlBarriers: [{ accountId: "99224416", currency: "EUR", lower: "-10" }],
     });
     expect(() => parseSpotFundsSettingsJson({ pnlBarrier: { currency: "" } })).toThrow(/settings\.pnlBarrier\.currency/);
-    expect(() => parseSpotFundsSettingsJson({ pnlBarrier: { currency: "USD" } })).toThrow(/^NoPnlBoundsConfigured: /);
+    expect(() => parseSpotFundsSettingsJson({ pnlBarrier: { currency: "USD" } })).toThrow("settings.pnlBarrier: NoPnlBoundsConfigured: spot-funds P&L bounds must configure at least one bound");
   });
 });
 

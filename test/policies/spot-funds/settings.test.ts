@@ -51,7 +51,14 @@ describe("SpotFunds settings", () => {
     expect(() => parseSpotFundsSettingsJson({ slipage: 1 })).toThrow("settings.slipage: unknown field");
     expect(() => parseSpotFundsSettingsJson({ slippageBps: 10_001 })).toThrow("settings.slippageBps: must be an integer in 0..10000");
     expect(() => parseSpotFundsSettingsJson({ pricingSource: "Last" })).toThrow("settings.pricingSource: must be one of: Mark, BookTop");
-    expect(() => parseSpotFundsSettingsJson({ pnlBarrier: {} })).toThrow(/^NoPnlBoundsConfigured: pnlBarrier/);
+    expect(() => parseSpotFundsSettingsJson({ pnlBarrier: {} })).toThrow("settings.pnlBarrier: NoPnlBoundsConfigured: spot-funds P&L bounds must configure at least one bound");
+    // An entry is named by its place in the list, not by its account's id (found by review).
+    expect(() => parseSpotFundsSettingsJson({ accountPnlBarriers: [{ accountId: 42, lower: "-5" }, { accountId: 99224416 }] })).toThrow(
+      "settings.accountPnlBarriers[1]: NoPnlBoundsConfigured: spot-funds P&L bounds must configure at least one bound",
+    );
+    expect(() => parseSpotFundsSettingsJson({ accountGroupPnlBarriers: [{ accountGroupId: 7 }] }, "config.policies[4].settings")).toThrow(
+      "config.policies[4].settings.accountGroupPnlBarriers[0]: NoPnlBoundsConfigured: spot-funds P&L bounds must configure at least one bound",
+    );
     expect(() => parseSpotFundsSettingsJson({ accountPnlBarriers: [{ accountId: 1, lower: -5 }] })).toThrow(
       "settings.accountPnlBarriers[0].lower: must be a decimal string",
     );
