@@ -31,6 +31,23 @@ describe("the ownership section and the cross-shard rule", () => {
     expect(() => parseSidecarConfig(replicated({ shards: [1, 4] }))).toThrow("config.ownership.shards[1]: shard 4 does not exist (config.replication.shardCount is 4)");
   });
 
+  // Found by review (session 32): a bare host was accepted, and NOT_OWNER answers sent gateways
+  // to it (grpc-js dials 443 then).
+  it("the advertised address is a HOST:PORT gateways can dial", () => {
+    const form = "expected HOST:PORT with a port in 1..65535";
+    expect(() => parseSidecarConfig(replicated({ advertisedAddress: "sidecar-a" }))).toThrow(
+      `config.ownership.advertisedAddress: 'sidecar-a' is not an address gateways can dial (no port); ${form}`,
+    );
+    expect(() => parseSidecarConfig(replicated({ advertisedAddress: "sidecar-a:0" }))).toThrow(
+      `config.ownership.advertisedAddress: 'sidecar-a:0' is not an address gateways can dial (port 0); ${form}`,
+    );
+    expect(() => parseSidecarConfig(replicated({ advertisedAddress: "::1:50051" }))).toThrow(
+      `config.ownership.advertisedAddress: '::1:50051' is not an address gateways can dial (an IPv6 address must be in brackets); ${form}`,
+    );
+    expect(parseSidecarConfig(replicated({ advertisedAddress: "[::1]:50051" })).ownership?.advertisedAddress).toBe("[::1]:50051");
+    expect(parseSidecarConfig(replicated({ advertisedAddress: "sidecar-a.example:50051" })).ownership?.advertisedAddress).toBe("sidecar-a.example:50051");
+  });
+
   it("several active owners: a barrier over many accounts is refused, naming it, unless declared per instance", () => {
     // testConfig's policies carry a broker rate limit, a broker order size limit (per order: exact anywhere) and a broker P&L barrier.
     expect(() => parseSidecarConfig(replicated({ shards: [0, 1] }))).toThrow(

@@ -12,8 +12,8 @@ export interface ListenAddress {
 
 export const LISTEN_FORM = "HOST:PORT with a port in 0..65535 (IPv6 in brackets: [::1]:50051)";
 
-/** `text` as host and port, or what is wrong with it. */
-function split(text: string): ListenAddress | string {
+/** `text` as host and port, or what is wrong with it (also the form of an address others dial). */
+export function splitHostPort(text: string): ListenAddress | string {
   let host: string;
   let port: string;
   if (text.startsWith("[")) {
@@ -35,6 +35,6 @@ function split(text: string): ListenAddress | string {
 
 /** Parses `text` or returns a message naming the expected form (the caller prefixes its source). */
 export function parseListenAddress(text: string): ListenAddress | string {
-  const address = split(text);
+  const address = splitHostPort(text);
   return typeof address === "string" ? `'${text}' is not a listen address (${address}); expected ${LISTEN_FORM}` : address;
 }

@@ -6,6 +6,7 @@
  */
 import { fail, onlyKeys, optional, readArray, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
 import type { PolicyConfig } from "./sidecar-config.js";
+import { splitHostPort } from "./listen-address.js";
 
 export interface OwnershipConfig {
   /** host:port gateways should dial to reach this instance (NOT_OWNER answers name it). */
@@ -49,7 +50,17 @@ export function parseOwnership(json: Json, path: string): OwnershipConfig {
     if (s.trim() === "") fail(p, "must not be blank");
     return s;
   };
-  const advertisedAddress = optional(o.advertisedAddress, `${path}.advertisedAddress`, nonEmpty);
+  // Gateways dial it as given (NOT_OWNER answers name it): without a port grpc-js would dial
+  // 443 (found by review), and port 0 reaches nothing.
+  const dialable = (j: Json, p: string) => {
+    const s = nonEmpty(j, p);
+    const address = splitHostPort(s);
+    if (typeof address === "string" || address.port === 0) {
+      fail(p, `'${s}' is not an address gateways can dial (${typeof address === "string" ? address : "port 0"}); expected HOST:PORT with a port in 1..65535`);
+    }
+    return s;
+  };
+  const advertisedAddress = optional(o.advertisedAddress, `${path}.advertisedAddress`, dialable);
   if (advertisedAddress === undefined) fail(`${path}.advertisedAddress`, "is required (the host:port gateways dial to reach this instance)");
   const shards =
     optional(o.shards, `${path}.shards`, (j, p): "all" | number[] => {
