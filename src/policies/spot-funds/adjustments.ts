@@ -10,7 +10,7 @@ import type { Asset } from "../../param/instrument.js";
 import { ParamError } from "../../param/param-error.js";
 import type { PositionSize } from "../../param/values.js";
 import { barrierBlock } from "./account-pnl.js";
-import type { Holdings } from "./holdings-store.js";
+import { sameHoldings, type Holdings } from "./holdings-store.js";
 import {
   adjustmentBoundsExceeded,
   adjustmentDeltaOverflow,
@@ -126,6 +126,10 @@ function applyBalance(
   state.store.put(accountId, asset, after);
   mutations.push(NOOP, () => {
     const now = state.store.get(accountId, asset);
+    // Untouched since (a batch undoes newest first): the old values back, exactly. The
+    // recorded change may have been rounded to 28 digits; subtracting it would not land on them
+    // (found by review).
+    if (sameHoldings(now, after)) return void state.store.put(accountId, asset, before);
     try {
       state.store.put(accountId, asset, {
         available: now.available.sub(available),

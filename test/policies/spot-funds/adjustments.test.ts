@@ -121,6 +121,22 @@ describe("SpotFundsPolicy account adjustments", () => {
     expect(pnlText(view?.realizedPnl)).toBe("halted MissingFx");
   });
 
+  // Found by review (session 32): the undo subtracted the recorded change, itself rounded to
+  // 28 digits, so a rejected batch moved a 29-digit balance or held amount.
+  it("a rolled-back batch restores amounts to the last digit, even where the change was rounded", () => {
+    const { engine, policy } = spotEngine();
+    seed(engine, "USD", "1.0000000000000000000000000001");
+    engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("EUR", { held: ["abs", "0.0000000000000000000000000003"] })]);
+    const failed = engine.applyAccountAdjustment(ACCOUNT, [
+      balanceAdjustment("USD", { balance: ["abs", "10000000000"] }),
+      balanceAdjustment("EUR", { held: ["delta", "70000000000000000000000000000"] }),
+      balanceAdjustment("EUR", { balance: ["abs", "5"], bounds: { balanceUpper: "1" } }),
+    ]);
+    expect(failed.ok ? -1 : failed.failedIndex).toBe(2);
+    expect(slot(policy, "USD")).toEqual({ available: "1.0000000000000000000000000001", held: "0", incoming: "0" });
+    expect(slot(policy, "EUR")).toEqual({ available: "0", held: "0.0000000000000000000000000003", incoming: "0" });
+  });
+
   it("a flat position drops its average when the adjustment could move it", () => {
     const { engine, policy } = spotEngine();
     engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100", realizedPnl: "0" })]);
