@@ -94,3 +94,40 @@ it("a failing snapshot is tried again after another snapshotEveryRecords records
   expect({ attempts, written, pruned }).toEqual({ attempts: [5n, 10n, 10n, 15n], written: [10n, 15n], pruned: [0n, 10n] });
   schedule.stop();
 });
+
+// Found by review (session 31, fixed in 32): a snapshot written whose prune then failed was
+// reported as "snapshot at record N failed", and lastError kept, though the snapshot stood.
+it("a snapshot written whose removal of older files fails is reported as written; the schedule goes on from it", async () => {
+  const stderr: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+  let last = 0n;
+  const journal = {
+    get lastSequence() {
+      return last;
+    },
+    flush: async () => {},
+    noteSnapshot: () => {},
+  };
+  const state = { onCommand: undefined as undefined | (() => void), snapshot: () => ({ sequence: last }) };
+  const written: bigint[] = [];
+  const schedule = new SnapshotSchedule(state as never, journal as never, {
+    dataDir: "",
+    snapshotEveryRecords: 0,
+    snapshotEverySeconds: 0,
+    sink: {
+      begin: (seq) => async () => void written.push(seq),
+      prune: async () => {
+        throw Object.assign(new Error("EACCES: permission denied, unlink 'journal-1.seg'"), { code: "EACCES" });
+      },
+    },
+  });
+  last = 7n;
+  expect(await schedule.take()).toBe(7n);
+  expect({ written, lastError: schedule.lastError }).toEqual({ written: [7n], lastError: undefined });
+  expect(stderr).toEqual([
+    "openpit-sidecar: snapshot at record 7 written; removing what it supersedes failed (removed after the next snapshot): EACCES: permission denied, unlink 'journal-1.seg'\n",
+  ]);
+  // Nothing journaled since: the snapshot on disk stands (not written again).
+  expect(await schedule.take()).toBe(7n);
+  expect(written).toEqual([7n]);
+});
