@@ -7,6 +7,7 @@
  *   volume and the hostname, both pid 1) was taken over. It now names the boot and the pid
  *   namespace too: another namespace's lock is refused, one from before a reboot is stale.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import * as os from "node:os";
@@ -36,6 +37,19 @@ const namespace = fs.readlinkSync("/proc/self/ns/pid");
 const lockOf = (dir: string) => path.join(dir, "LOCK");
 
 describe("the data directory's lock", () => {
+  // Found by review (session 31, fixed in 32): a starter that died between writing its
+  // temporary file and removing it left the file there for good.
+  it("removes temporary lock files of writers that are gone, once a minute old; keeps a live writer's and a young one", () => {
+    const dir = tempDir();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const old = Date.now() - 120_000;
+    const names = [`LOCK.${dead}.${old}.tmp`, `LOCK.${dead}.${Date.now()}.tmp`, `LOCK.${process.pid}.${old}.tmp`, "LOCK.x.tmp"];
+    for (const n of names) fs.writeFileSync(path.join(dir, n), "");
+    releases.push(lockDataDir(dir));
+    expect(fs.readdirSync(dir).sort()).toEqual(["LOCK", ...names.slice(1)].sort());
+  });
+
+
   it("appears whole: pid, host, boot and pid namespace, linked into place, never seen empty", () => {
     const dir = tempDir();
     const seenAtLink: (string | undefined)[] = [];
