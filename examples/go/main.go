@@ -23,6 +23,7 @@ import (
 	sidecarv1 "github.com/openpit/openpit-sidecar/gen/go/openpit/sidecar/v1"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 )
 
 func check(condition bool, message string) {
@@ -83,7 +84,11 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	// Debian's grpc-go is 1.33: WithInsecure (insecure.NewCredentials came later).
-	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithBlock())
+	// Client keepalive, as the other clients ping (docs/clients.md): a connection that went
+	// silent is given up in about 15 s, a stream's call failing UNAVAILABLE, not left to wait for
+	// the deadline. grpc-go pings no more often than every 10 s; the server permits that.
+	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithBlock(),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}))
 	must(err, "dial")
 	defer conn.Close()
 

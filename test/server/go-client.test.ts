@@ -82,6 +82,20 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     }
   });
 
+  // Known since session 30, fixed in 32: the Go example had no keepalive, so with a far
+  // deadline a silent network held it until then.
+  it("fails within ~15 s through keepalive (grpc-go's 10 s ping, 5 s timeout) when its deadline is far", async () => {
+    const proxy = await silentOnChannel(h, 42439n);
+    try {
+      const r = await outcome(binary, [proxy.address, "42439"], { OPENPIT_DEADLINE_MS: "120000" }, 40_000);
+      expect(proxy.frozen).toBe(true);
+      expect(r).toMatchObject({ code: 1, killed: false });
+      expect(r.stderr).toMatch(/^receive: .*Unavailable/);
+    } finally {
+      proxy.close();
+    }
+  }, 60_000);
+
   // Found by review (session 30): a non-numeric account id exited 1 without the usage, and 0
   // ("missing" on the wire) was taken and failed at the sidecar.
   it.each(["0", "x", "-1", "18446744073709551616"])("refuses the account id %s with the usage and exit 2", async (account) => {
