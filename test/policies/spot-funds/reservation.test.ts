@@ -301,6 +301,26 @@ describe("SpotFundsPolicy reservation (main stage)", () => {
     ]);
   });
 
+  it("an incoming amount that overflows is ArithmeticOverflow, naming the asset and the amount", () => {
+    const { engine, policy } = spotEngine();
+    engine.applyAccountAdjustment(ACCOUNT, [
+      balanceAdjustment("AAPL", { balance: ["abs", "1"] }),
+      balanceAdjustment("USD", { incoming: ["abs", "79228162514264337593543950335"] }),
+    ]);
+    const result = engine.executePreTrade(sell("1", "2"));
+    expect(result.rejects).toEqual([
+      {
+        policy: "SpotFundsPolicy",
+        code: "ArithmeticOverflow",
+        reason: "arithmetic overflow",
+        details: "pre-trade incoming overflow: asset USD, requested 2",
+        scope: "order",
+      },
+    ]);
+    // Nothing held: the AAPL stays available.
+    expect(slot(policy, "AAPL")).toEqual({ available: "1", held: "0", incoming: "0" });
+  });
+
   it("an order notional that does not fit is OrderValueCalculationFailed", () => {
     const { engine } = spotEngine();
     const result = engine.executePreTrade(buy("2", "79228162514264337593543950335"));
