@@ -17,7 +17,7 @@
  * rebuilt from the journal, since its engine may hold decisions the journal refused).
  */
 import type { SidecarState } from "../state/sidecar-state.js";
-import type { ReplicationControl, ReplicationRoleName, ReplicationStatusView } from "../server/services/replication-admin.js";
+import { StepDownRefusedError, type ReplicationControl, type ReplicationRoleName, type ReplicationStatusView } from "../server/services/replication-admin.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
 import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { LeaseTimers } from "./lease-timers.js";
@@ -161,7 +161,7 @@ export class FailoverCoordinator implements ReplicationControl {
    * standby's next try claims them without waiting for the TTL.
    */
   async stepDown(starting?: (shards: readonly number[]) => void): Promise<{ shards: readonly number[]; tookMs: number }> {
-    if (this.role !== "active") throw new Error(`this instance ('${this.o.instanceId}') is ${this.role === "claiming" ? "taking over" : this.role}, not active: nothing to hand over`);
+    if (this.role !== "active") throw new StepDownRefusedError(`this instance ('${this.o.instanceId}') is ${this.role === "claiming" ? "taking over" : this.role}, not active: nothing to hand over`);
     // The last command this instance takes (the audit record of the step-down): the flush below covers it.
     starting?.(this.o.leases.heldShards());
     const started = this.o.timers.now();

@@ -10,7 +10,7 @@ import { buildState } from "../../src/app/build-sidecar.js";
 import { connect } from "../../src/client/index.js";
 import { DEFAULT_LIMITS, parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { SidecarServer } from "../../src/server/server.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import { StepDownRefusedError, type ReplicationControl } from "../../src/server/services/replication-admin.js";
 import { adminCaller, startHarness, testConfig } from "./harness.js";
 
 const ALLOW_ALL = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAdmin: () => undefined };
@@ -44,6 +44,37 @@ describe("StepDown and the serving phase", () => {
       h.clients.close();
       // A failed-closed server never finishes a graceful shutdown (it leaves state to recovery).
       (h.server as unknown as { server: { forceShutdown(): void } }).server.forceShutdown();
+    }
+  });
+
+  // Found by review (session 32): StepDown's refusals carried no openpit-error-kind trailer,
+  // which admin.proto promises for every admin failure; "replication off" and "not active"
+  // could only be told apart by their text.
+  it("each refusal carries its kind: ReplicationOff, NotActive, StepDownFailed", async () => {
+    const h = await startHarness();
+    try {
+      const refusal = async () => {
+        const e = (await h.admin("stepDown", {}).then(
+          () => undefined,
+          (x: unknown) => x,
+        )) as { code: number; details: string; metadata: { get(k: string): unknown[] } };
+        return [e.code, e.metadata.get("openpit-error-kind")[0], e.details];
+      };
+      expect(await refusal()).toEqual([status.FAILED_PRECONDITION, "ReplicationOff", "replication is off: there is no standby to hand over to"]);
+      let failure: Error = new StepDownRefusedError("this instance ('a') is standby, not active: nothing to hand over");
+      const control: ReplicationControl = {
+        status: () => ({ role: "standby", instanceId: "a", advertisedAddress: h.address, shardCount: 2, shards: [], appliedSequence: 0n }),
+        stepDown: async () => {
+          throw failure;
+        },
+      };
+      h.server.attachReplication(ALLOW_ALL, control);
+      expect(await refusal()).toEqual([status.FAILED_PRECONDITION, "NotActive", "this instance ('a') is standby, not active: nothing to hand over"]);
+      failure = new Error("journal flush failed: stream closed");
+      expect(await refusal()).toEqual([status.FAILED_PRECONDITION, "StepDownFailed", "journal flush failed: stream closed"]);
+    } finally {
+      h.clients.close();
+      await h.server.shutdown();
     }
   });
 

@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodedRequest } from "../codec/decode-admin.js";
 import { toServiceError } from "./admin-errors.js";
-import { status, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
+import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServiceError } from "@grpc/grpc-js";
 import {
   GetReplicationStatusResponseSchema,
   ReplicationRole,
@@ -33,6 +33,22 @@ export interface ReplicationStatusView {
   readonly shardCount: number;
   readonly shards: readonly ShardOwnershipView[];
   readonly appliedSequence: bigint;
+}
+
+/** A step-down refused before anything changed: this instance is not active (kind `NotActive`). */
+export class StepDownRefusedError extends Error {
+  override name = "StepDownRefusedError";
+}
+
+/**
+ * StepDown's FAILED_PRECONDITION with its stable kind in the `openpit-error-kind` trailer, as
+ * every admin failure has (found by review: none was sent): `ReplicationOff`, `NotActive`, or
+ * `StepDownFailed` (the hand-over started and failed: the instance has stopped serving).
+ */
+function stepDownFailure(kind: "ReplicationOff" | "NotActive" | "StepDownFailed", message: string): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set("openpit-error-kind", kind);
+  return { code: status.FAILED_PRECONDITION, details: message, metadata };
 }
 
 /** What the admin service may ask of replication. */
@@ -83,10 +99,10 @@ export function replicationAdmin(
       const phase = refused();
       if (phase) return callback(phase, null);
       const replication = replicationOf();
-      if (!replication) return callback({ code: status.FAILED_PRECONDITION, details: "replication is off: there is no standby to hand over to" }, null);
+      if (!replication) return callback(stepDownFailure("ReplicationOff", "replication is off: there is no standby to hand over to"), null);
       replication.stepDown((shards) => recordStepDown(call, shards)).then(
         (r) => callback(null, create(StepDownResponseSchema, { shards: [...r.shards], tookMs: Math.round(r.tookMs) })),
-        (e: unknown) => callback({ code: status.FAILED_PRECONDITION, details: e instanceof Error ? e.message : String(e) }, null),
+        (e: unknown) => callback(stepDownFailure(e instanceof StepDownRefusedError ? "NotActive" : "StepDownFailed", e instanceof Error ? e.message : String(e)), null),
       );
     },
     getReplicationStatus(call: ServerUnaryCall<unknown, GetReplicationStatusResponse>, callback: sendUnaryData<GetReplicationStatusResponse>) {

@@ -116,7 +116,8 @@ export enum AuditOutcome {
   APPLIED = 1,
 
   /**
-   * The command ran and was refused (e.g. unblocking an account that is not blocked):
+   * The command ran and was refused (e.g. re-wording the block reason of an account that is
+   * not blocked; unblocking one is APPLIED, a no-op):
    * nothing changed; `reason` says why.
    *
    * @generated from enum value: AUDIT_OUTCOME_FAILED = 2;

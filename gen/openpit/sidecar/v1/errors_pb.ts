@@ -147,7 +147,8 @@ export enum ErrorCode {
   SHUTTING_DOWN = 12,
 
   /**
-   * The request conflicts with the current state (e.g. unblocking a group 0).
+   * The request conflicts with the sidecar's state or configuration (e.g. a retry with no
+   * ClientOrderIdPolicy configured to recognise it).
    *
    * @generated from enum value: ERROR_CODE_FAILED_PRECONDITION = 13;
    */

@@ -16,7 +16,9 @@ export const file_openpit_sidecar_v1_replication: GenFile = /*@__PURE__*/
  * Planned hand-over: the instance stops taking commands on the shards it owns, makes
  * everything it acknowledged durable in the replicated journal, then releases its leases so
  * the standby claims them at once (it does not wait for the lease TTL). FAILED_PRECONDITION
- * when replication is off or the instance owns no shard.
+ * when replication is off (`openpit-error-kind` ReplicationOff) or the instance is not active
+ * (NotActive); StepDownFailed when the hand-over started and failed (the instance has stopped
+ * serving; leases not released lapse after their TTL).
  *
  * @generated from message openpit.sidecar.v1.StepDownRequest
  */

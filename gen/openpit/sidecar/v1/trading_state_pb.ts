@@ -215,7 +215,10 @@ export const TradingStateChangedSchema: GenMessage<TradingStateChanged> = /*@__P
 
 /**
  * ChannelNotice: a kill switch fired for accounts this channel holds; cancel their
- * working orders at the venue. New orders for them are rejected ACCOUNT_BLOCKED.
+ * working orders at the venue. New orders for them are rejected with the block's code
+ * (`block.code`): REJECT_CODE_ACCOUNT_BLOCKED for an operator's block, the policy's own code
+ * for a policy's (e.g. REJECT_CODE_PNL_KILL_SWITCH_TRIGGERED), REJECT_CODE_TRADING_HALTED for
+ * a halt.
  *
  * @generated from message openpit.sidecar.v1.CancelWorkingOrders
  */
