@@ -16,4 +16,4 @@ export * from "./account-retirement.js";
 export * from "./finalizer-kill-switch.js";
 export { GLOBAL_BLOCK } from "./account-blocks.js";
 export type { EngineSnapshot } from "./engine-snapshot.js";
-export { AccountBook, footprintOf, type AccountBookData, type AccountBookView, type BookInstrument, type OrderFootprint } from "./account-book/index.js";
+export { AccountBook, BOOK_OWNER, footprintOf, type AccountBookData, type AccountBookView, type BookInstrument, type OrderFootprint } from "./account-book/index.js";

@@ -6,6 +6,8 @@ import type { AccountId } from "../param/ids.js";
 import { LifecycleError, PolicyCallbackError, SnapshotError } from "./errors.js";
 import type { OwnedMutations, StepOwner } from "./pretrade/mutations.js";
 import { commitOwned, NO_MUTATIONS } from "./pretrade/mutations.js";
+import { BOOK_OWNER } from "./account-book/book-mutation.js";
+import type { OrderFootprint } from "./account-book/order-footprint.js";
 
 type ReservationState = "open" | "committed" | "rolledBack";
 
@@ -77,8 +79,17 @@ export class PreTradeReservation implements Disposable {
     if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
   }
 
+  /**
+   * Rolls the reservation back, unless a report named its order (by client order id) while it
+   * was open: the order is at the venue then, whatever the caller believes (it disconnected
+   * before its commit, say), so it is committed instead and its reports take out what it holds
+   * (a final one already has, or will). Rolled back, what it held was released twice, by the
+   * reports and by the rollback: buying power the account did not have (found by review). A
+   * departure from OpenPit, which has no such mark (docs/controls.md, "Reports before a commit").
+   */
   rollback(): void {
     if (this.dropCopy && this.#state !== "open") return;
+    if (this.#state === "open" && reportedAtVenue(this.mutations)) return this.commit();
     rollbackEvery(this.finalize("rolledBack"), this.control);
   }
 
@@ -123,6 +134,14 @@ export class PreTradeReservation implements Disposable {
   private assertOpen(what: string): void {
     if (this.#state !== "open") throw new LifecycleError(`cannot ${what} a reservation already ${this.#state}`);
   }
+}
+
+/** The account book's footprint of the order is marked: a report named it while the reservation was open. */
+function reportedAtVenue({ list, owners }: OwnedMutations): boolean {
+  for (let i = 0; i < owners.length; i++) {
+    if (owners[i] === BOOK_OWNER) return (list[i]!.record as OrderFootprint | undefined)?.reported === true;
+  }
+  return false;
 }
 
 /**

@@ -35,7 +35,8 @@ export function retireAccount(engine: EngineInternals, accountId: AccountId, out
   }
   // The engine's own account book takes part like a policy that keeps state.
   if (!engine.accountBook.isRetirable(accountId)) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
-  refusals.push(...outside);
+  // The caller's own, unless the book said the same already (an open reservation, say).
+  for (const r of outside) if (!refusals.some((o) => o.policy === r.policy && o.refusal === r.refusal)) refusals.push(r);
   if (refusals.length > 0) {
     // A failing rollback has armed the kill switch already; the refusal is still the answer.
     rollbackQuietly(mutations.handOver(), ctx);

@@ -1,5 +1,5 @@
 /** An operator's command as the door runs it: between two readings of what it touches, recorded in the audit trail. */
-import type { AccountRetirementPolicyRefusal } from "../engine/index.js";
+import { BOOK_OWNER, type AccountRetirementPolicyRefusal } from "../engine/index.js";
 import { retirementFailure, runAdminCommand, type AdminResult } from "./admin-commands.js";
 import { effectView, requestJson } from "./audit-effects.js";
 import { auditedAccounts } from "./audit-accounts.js";
@@ -11,19 +11,28 @@ import type { DoorInternals } from "./door-internals.js";
 export const CHANNEL_REFUSER = "@Channel";
 
 /**
- * The door's own refusal of a retirement: a started request of the account is still open on a
- * channel (the gateway did not finalise it; the engine cannot see it, and the account book
- * refuses for an open reservation). Retired, its account was pinned for good, or its request ran
- * later on an account that had been forgotten (found by review). Finalise it first. The engine
- * still asks every policy, so the answer lists their refusals with it (found by review).
+ * The door's own refusals of a retirement, for what the engine cannot see: a started request of
+ * the account still open on a channel (the gateway did not finalise it: retired, its account was
+ * pinned for good, or its request ran later on an account that had been forgotten), and an open
+ * reservation. The account book refuses an open order, but a final report may have counted the
+ * order out before its reservation ended; retired then, the reservation's footprint outlived its
+ * account, and a restart from a snapshot decided later orders differently from the live run
+ * (both found by review). Finalise them first. The engine still asks every policy, so the answer
+ * lists their refusals with these.
  */
 function openOnChannel(door: DoorInternals, command: AdminCommand): AccountRetirementPolicyRefusal[] {
   if (command.kind !== "retireAccount") return [];
+  let request = false;
+  let reservation = false;
   // Every live channel: without pinning (fullSync) any of them may hold one.
   for (const channel of door.live.values()) {
-    if (channel.hasRequestOf(command.accountId)) return [{ policy: CHANNEL_REFUSER, refusal: "OperationInProgress" }];
+    request ||= channel.hasRequestOf(command.accountId);
+    reservation ||= channel.hasReservationOf(command.accountId);
   }
-  return [];
+  const refusals: AccountRetirementPolicyRefusal[] = [];
+  if (reservation) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
+  if (request) refusals.push({ policy: CHANNEL_REFUSER, refusal: "OperationInProgress" });
+  return refusals;
 }
 
 /**

@@ -191,9 +191,14 @@ export class ChannelState {
     return false;
   }
 
+  hasReservationOf(accountId: AccountId): boolean {
+    for (const [, h] of this.handles.entries()) if (h.kind === "reservation" && h.accountId === accountId) return true;
+    return false;
+  }
+
   /**
-   * A retired account is not this channel's any more (retirement is refused while a request of
-   * it is open here, `hasRequestOf`, and by the account book while a reservation is). Pinned
+   * A retired account is not this channel's any more (retirement is refused while a request or a
+   * reservation of it is open here, `hasRequestOf` and `hasReservationOf`). Pinned
    * for the channel's life, a retired account stayed listed, counted against the owner's pin
    * cap, and refused to any other channel (found by review).
    */

@@ -223,18 +223,14 @@ export class AccountBook implements AccountBookView {
   }
 
   /**
-   * The reservation of `reserve(f)` rolled back. When a report named the order while the
-   * reservation was open, the order is at the venue: its reports count it out (a final one
-   * already has, or will), so the rollback leaves the figures to them.
+   * The reservation of `reserve(f)` rolled back. (One whose order a report named while it was
+   * open is committed instead, `PreTradeReservation.rollback`: its reports count it out.)
    */
   release(f: OrderFootprint): void {
     this.#changed(undefined);
     const entry = this.find(f.accountId);
     if (entry === undefined) return;
-    if (f.clientOrderId !== undefined) {
-      removeFootprint(entry.unsettled, f);
-      if (f.reported === true) return;
-    }
+    if (f.clientOrderId !== undefined) removeFootprint(entry.unsettled, f);
     if (entry.openOrders > 0) entry.openOrders -= 1;
     if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
     const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);

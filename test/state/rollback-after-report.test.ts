@@ -1,0 +1,67 @@
+/**
+ * Found by review (session 32): a reservation rolled back after a report had named its order
+ * (by client order id: the gateway disconnected before its commit, or its TTL passed, while the
+ * order was at the venue) released its holds a second time, the reports having released them
+ * already: buying power the account did not have. Such a "rollback" now commits the
+ * reservation: its reports take out what it holds (docs/controls.md, "Reports before a commit").
+ */
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/engine/index.js";
+import { AccountId, Fee, InstrumentId, Pnl, Price, instrument } from "../../src/param/index.js";
+import { balanceAdjustment, cancelReport, fillReport, spotOrder } from "../helpers/spot-funds.js";
+import { newDoor } from "./fuzz/fuzz-world.js";
+
+const A = AccountId.fromU64(16n);
+const AAPL = instrument("AAPL", "USD");
+const pnl = { financialImpact: { pnl: Pnl.fromString("0"), fee: Fee.fromString("0") } };
+const order = (clientOrderId: string | undefined) => ({ ...spotOrder({ account: A, instrument: AAPL, side: "BUY", qty: "10", price: "100" }), ...(clientOrderId ? { clientOrderId } : {}) });
+
+function account(clientOrderId: string | undefined) {
+  const clock = new ManualClock(1_000);
+  const { state } = newDoor(clock);
+  const ch = state.openChannel().channelId;
+  state.admin({ kind: "pushQuote", target: { id: InstrumentId.fromU64(1n) }, quote: { mark: Price.fromString("100") }, accountIds: [], groups: [], patch: false } as never);
+  state.runChannel(ch, [{ kind: "adjust", accountId: A, adjustments: [balanceAdjustment("USD", { balance: ["abs", "5000"] })] }]);
+  const [r] = state.runChannel(ch, [{ kind: "execute", order: order(clientOrderId), commitOnAccept: false }]) as { kind: string; reservationId: bigint }[];
+  expect(r!.kind).toBe("executeAccepted");
+  clock.advance(10);
+  // USD available and held, AAPL available and incoming ("0" for a slot pruned as flat).
+  const holdings = () => {
+    const view = (state.engine.policy("SpotFundsPolicy") as unknown as { holdings(a: AccountId): Map<string, { available: unknown; held: unknown; incoming: unknown }> }).holdings(A);
+    const of = (asset: string, field: "available" | "held" | "incoming") => String(view.get(asset)?.[field] ?? "0");
+    return [of("USD", "available"), of("USD", "held"), of("AAPL", "available"), of("AAPL", "incoming")];
+  };
+  const report = (r: object) => state.applyReports([{ ...r, ...(clientOrderId ? { clientOrderId } : {}), ...pnl } as never]);
+  const rollback = () => expect(state.runChannel(ch, [{ kind: "rollback", reservationId: r!.reservationId }])[0]!.kind).toBe("finalized");
+  return { state, holdings, report, rollback };
+}
+
+describe("a reservation whose order a report named, then rolled back", () => {
+  it("cancelled at the venue: the rollback leaves the funds as the cancel left them (no second release)", () => {
+    const a = account("x");
+    expect(a.holdings()).toEqual(["4000", "1000", "0", "10"]);
+    a.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }));
+    expect(a.holdings()).toEqual(["5000", "0", "0", "0"]);
+    a.rollback();
+    expect(a.holdings()).toEqual(["5000", "0", "0", "0"]);
+    expect(a.state.engine.book.openOrders(A)).toBe(0);
+  });
+
+  it("partly filled at the venue: the rest stays held until the order's final report", () => {
+    const a = account("x");
+    a.report(fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }));
+    a.rollback();
+    expect(a.holdings()).toEqual(["4000", "600", "4", "6"]);
+    expect(a.state.engine.book.openOrders(A)).toBe(1);
+    a.report(cancelReport("BUY", "6", "100", { account: A, instrument: AAPL }));
+    expect(a.holdings()).toEqual(["4600", "0", "4", "0"]);
+    expect(a.state.engine.book.openOrders(A)).toBe(0);
+  });
+
+  it("a report that names no client order id cannot be matched: the rollback releases as before (the limit docs/controls.md states)", () => {
+    const a = account(undefined);
+    a.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }));
+    a.rollback();
+    expect(a.holdings()).toEqual(["6000", "-1000", "0", "-10"]);
+  });
+});
