@@ -92,32 +92,8 @@ async function main(): Promise<void> {
   reloadCredentials = () => startedServer.reloadCredentials();
   if (hangupDuringStart) void reloadCredentials();
   const { port, httpPort, recovery, replicated, failover } = started;
-  if (replicated) {
-    const { follow, takeover } = replicated;
-    const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
-    process.stdout.write(
-      `openpit-sidecar: recovered ${snapshot} + ${takeover.replayed} records from the stream; took the journal over as epoch ${takeover.epoch}` +
-        ` in ${takeover.ms.toFixed(0)} ms; ${takeover.rolledBackReservations} open reservations rolled back\n`,
-    );
-  }
-  if (recovery) {
-    const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
-    const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
-    process.stdout.write(
-      `openpit-sidecar: recovered ${snapshot} + ${recovery.replayed} records in ${recovery.ms.toFixed(0)} ms` +
-        `; ${recovery.rolledBackReservations} open reservations rolled back${torn}\n`,
-    );
-  }
-  const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const policies = server.state.engine.policies.map((p) => p.name).join(", ");
-  // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
-  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; ${failover ? "replicated, failover; " : ""}policies: ${policies}; pid ${process.pid})\n`);
-  if (httpPort !== undefined) {
-    const httpHost = config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(":"));
-    process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
-  }
-  for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
-
+  // Before the listening line: a supervisor that signals as soon as it reads the line must get
+  // a graceful shutdown, not the default action of a signal with no handler yet (found by review).
   const running = server;
   let stopping = false;
   const stop = (signal: string) => {
@@ -149,6 +125,32 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  if (replicated) {
+    const { follow, takeover } = replicated;
+    const snapshot = follow.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${follow.snapshotSequence}`;
+    process.stdout.write(
+      `openpit-sidecar: recovered ${snapshot} + ${takeover.replayed} records from the stream; took the journal over as epoch ${takeover.epoch}` +
+        ` in ${takeover.ms.toFixed(0)} ms; ${takeover.rolledBackReservations} open reservations rolled back\n`,
+    );
+  }
+  if (recovery) {
+    const snapshot = recovery.snapshotSequence === undefined ? "no snapshot" : `snapshot at record ${recovery.snapshotSequence}`;
+    const torn = recovery.tornTail ? `; torn tail truncated at ${recovery.tornTail}` : "";
+    process.stdout.write(
+      `openpit-sidecar: recovered ${snapshot} + ${recovery.replayed} records in ${recovery.ms.toFixed(0)} ms` +
+        `; ${recovery.rolledBackReservations} open reservations rolled back${torn}\n`,
+    );
+  }
+  const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
+  const policies = server.state.engine.policies.map((p) => p.name).join(", ");
+  // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
+  process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; ${failover ? "replicated, failover; " : ""}policies: ${policies}; pid ${process.pid})\n`);
+  if (httpPort !== undefined) {
+    const httpHost = config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(":"));
+    process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
+  }
+  for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
+
 }
 
 main().catch((e: unknown) => {
