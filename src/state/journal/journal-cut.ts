@@ -114,9 +114,12 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
     offset: damage.offset,
     tail: wholeFile ? null : { file: tailName, bytes: tailEnd - damage.offset },
     movedFiles: moved,
+    // Only while nothing was appended after the cut: a sidecar started since writes its records
+    // where the cut zeroed (and in new files), and putting the cut back overwrites them, records
+    // it acknowledged (found by review: the undo read as valid at any time).
     undo: wholeFile
-      ? `stop the sidecar, then move every file in this directory but ${CUT_MANIFEST} back`
-      : `stop the sidecar, then: dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
+      ? `only if no sidecar has started on this directory since the cut (its records since would be lost): move every file in this directory but ${CUT_MANIFEST} back`
+      : `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
   };
   writeDurably(path.join(cutDir, CUT_MANIFEST), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   fsyncDirSync(cutDir);

@@ -116,7 +116,12 @@ describe("journal cut", () => {
     const before = contents(dir);
     cutJournal(dir, 4n, NOW);
     const cutDir = path.join(dir, CUT_DIR(5));
-    const manifest = JSON.parse(fs.readFileSync(path.join(cutDir, CUT_MANIFEST), "utf8")) as { tail: { file: string }; offset: number; movedFiles: string[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(cutDir, CUT_MANIFEST), "utf8")) as { tail: { file: string }; offset: number; movedFiles: string[]; undo: string };
+    // Found by review (session 32): the undo read "stop the sidecar, then …", valid at any time;
+    // after a start on the cut journal it overwrites the records acknowledged since.
+    expect(manifest.undo).toBe(
+      `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${manifest.tail.file} of=../${FIRST} bs=1M seek=${at} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
+    );
     // What `dd … seek=OFFSET conv=notrunc` and moving the files back do.
     const fd = fs.openSync(path.join(dir, FIRST), "r+");
     fs.writeSync(fd, fs.readFileSync(path.join(cutDir, manifest.tail.file)), 0, undefined, manifest.offset);
