@@ -125,13 +125,15 @@ function removeFootprint(unsettled: OrderFootprint[], f: OrderFootprint): void {
 
 /**
  * The oldest open reservation of the account with this client order id (and the report's
- * side, when both name one) is at the venue. Without a client order id policy two open
- * reservations may share an id; the oldest is taken, as the venue answers in order.
+ * side, when both name one) whose order has not ended is at the venue; a final report ends
+ * it. Without a client order id policy two open reservations may share an id; the oldest is
+ * taken, as the venue answers in order.
  */
-function markReported(unsettled: readonly OrderFootprint[], clientOrderId: string, side: Side | undefined): void {
+function markReported(unsettled: readonly OrderFootprint[], clientOrderId: string, side: Side | undefined, final: boolean): void {
   for (const f of unsettled) {
-    if (f.clientOrderId === clientOrderId && (side === undefined || f.side === undefined || f.side === side)) {
+    if (f.ended !== true && f.clientOrderId === clientOrderId && (side === undefined || f.side === undefined || f.side === side)) {
       f.reported = true;
+      if (final) f.ended = true;
       return;
     }
   }
@@ -253,7 +255,7 @@ export class AccountBook implements AccountBookView {
     // has the order (found by review, session 29: one without a trade was skipped).
     if (report.clientOrderId !== undefined) {
       const known = this.find(accountId);
-      if (known !== undefined && known.unsettled.length > 0) markReported(known.unsettled, report.clientOrderId, op?.side);
+      if (known !== undefined && known.unsettled.length > 0) markReported(known.unsettled, report.clientOrderId, op?.side, fill?.isFinal === true);
     }
     if (fill === undefined) return undefined;
     const trade = fill.lastTrade;

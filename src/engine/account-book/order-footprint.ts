@@ -22,10 +22,16 @@ export interface OrderFootprint {
   /**
    * Set (never cleared) when a report named this order while its reservation was still open:
    * the order is at the venue and its reports now move the book, so a rollback of the
-   * reservation leaves the count and the pending quantity to them. Part of the record, so a
-   * snapshot keeps it.
+   * reservation commits it instead (reservation.ts). Part of the record, so a snapshot keeps it.
    */
   reported?: true;
+  /**
+   * Set with `reported` by a final report naming it: the order has ended at the venue, and a
+   * later report naming its id is another order's (the id reused), never matched to this one
+   * (found by review: every later report marked the ended order, and the reusing order's
+   * rollback released what its reports had released already). Part of the record.
+   */
+  ended?: true;
   /**
    * When the book took it, among the account book's footprints with a client order id (1, 2…;
    * 0 for one without): reports are matched to the oldest, and a restore puts them back in
