@@ -150,7 +150,6 @@ async function main(): Promise<void> {
     process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
   }
   for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
-
 }
 
 main().catch((e: unknown) => {

@@ -26,8 +26,8 @@ function openOnChannel(door: DoorInternals, command: AdminCommand): AccountRetir
   let reservation = false;
   // Every live channel: without pinning (fullSync) any of them may hold one.
   for (const channel of door.live.values()) {
-    request ||= channel.hasRequestOf(command.accountId);
-    reservation ||= channel.hasReservationOf(command.accountId);
+    request ||= channel.hasHandleOf(command.accountId, "request");
+    reservation ||= channel.hasHandleOf(command.accountId, "reservation");
   }
   const refusals: AccountRetirementPolicyRefusal[] = [];
   if (reservation) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });

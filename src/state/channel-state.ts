@@ -185,20 +185,15 @@ export class ChannelState {
     return dropped;
   }
 
-  /** Whether a started request of `accountId` is open on this channel (the engine cannot see one). */
-  hasRequestOf(accountId: AccountId): boolean {
-    for (const [, h] of this.handles.entries()) if (h.kind === "request" && h.accountId === accountId) return true;
-    return false;
-  }
-
-  hasReservationOf(accountId: AccountId): boolean {
-    for (const [, h] of this.handles.entries()) if (h.kind === "reservation" && h.accountId === accountId) return true;
+  /** Whether a started request (or a reservation) of `accountId` is open on this channel: the engine sees neither. */
+  hasHandleOf(accountId: AccountId, kind: "request" | "reservation"): boolean {
+    for (const [, h] of this.handles.entries()) if (h.kind === kind && h.accountId === accountId) return true;
     return false;
   }
 
   /**
    * A retired account is not this channel's any more (retirement is refused while a request or a
-   * reservation of it is open here, `hasRequestOf` and `hasReservationOf`). Pinned
+   * reservation of it is open here, `hasHandleOf`). Pinned
    * for the channel's life, a retired account stayed listed, counted against the owner's pin
    * cap, and refused to any other channel (found by review).
    */
