@@ -40,6 +40,17 @@ function world() {
   return { state, clock, ch, other, holdings, execute, report };
 }
 
+/** Order 1 "x" cancelled at the venue, order 2 reusing "x" partly filled (6 left working), then the channel lost. */
+function secondWorkingAfterDisconnect() {
+  const w = world();
+  w.execute("x");
+  w.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }), "x");
+  w.execute("x");
+  w.report(fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }), "x");
+  w.state.closeChannel(w.ch, "lost");
+  return w;
+}
+
 describe("an id reused after a final report, both reservations still open", () => {
   it("cancelled twice at the venue, then cancel on disconnect: funds as the cancels left them", () => {
     const w = world();
@@ -54,12 +65,7 @@ describe("an id reused after a final report, both reservations still open", () =
   });
 
   it("second order partly filled and still working at the venue, then disconnect: it stays open and held", () => {
-    const w = world();
-    w.execute("x");
-    w.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }), "x");
-    w.execute("x");
-    w.report(fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }), "x");
-    w.state.closeChannel(w.ch, "lost");
+    const w = secondWorkingAfterDisconnect();
     // Order 2 is working at the venue with 6 left: 600 held, 6 incoming, one open order, 6 pending.
     expect(w.holdings()).toEqual({ usdAvailable: "4000", usdHeld: "600", aaplAvailable: "4", aaplIncoming: "6" });
     expect(w.state.engine.book.openOrders(A)).toBe(1);
@@ -67,12 +73,7 @@ describe("an id reused after a final report, both reservations still open", () =
   });
 
   it("ClientOrderIdPolicy keeps the id of the order still working at the venue after the disconnect", () => {
-    const w = world();
-    w.execute("x");
-    w.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }), "x");
-    w.execute("x");
-    w.report(fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }), "x");
-    w.state.closeChannel(w.ch, "lost");
+    const w = secondWorkingAfterDisconnect();
     // Order 2 still works at the venue with id x: another order with x is a duplicate.
     const [third] = w.state.runChannel(w.other, [{ kind: "execute", order: order("x"), commitOnAccept: true }]) as { kind: string; rejects?: { code?: unknown; reason?: string }[] }[];
     expect(third!.kind).toBe("executeRejected");

@@ -14,17 +14,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function turns(n = 20): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
-
-it("a failing snapshot is tried again after another snapshotEveryRecords records or snapshotEverySeconds, not every turn", async () => {
-  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
-  let now = 0;
-  vi.spyOn(performance, "now").mockImplementation(() => now);
+/** The schedule's journal and state, answering with the sequence `setLast` gives; stderr recorded. */
+function stubs() {
   const stderr: string[] = [];
   vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
-
   let last = 0n;
   const journal = {
     get lastSequence() {
@@ -34,6 +27,18 @@ it("a failing snapshot is tried again after another snapshotEveryRecords records
     noteSnapshot: () => {},
   };
   const state = { onCommand: undefined as undefined | (() => void), snapshot: () => ({ sequence: last }) };
+  return { stderr, journal, state, setLast: (to: bigint) => void (last = to) };
+}
+
+async function turns(n = 20): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+it("a failing snapshot is tried again after another snapshotEveryRecords records or snapshotEverySeconds, not every turn", async () => {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  let now = 0;
+  vi.spyOn(performance, "now").mockImplementation(() => now);
+  const { stderr, journal, state, setLast } = stubs();
   const attempts: bigint[] = [];
   const written: bigint[] = [];
   const pruned: bigint[] = [];
@@ -55,7 +60,7 @@ it("a failing snapshot is tried again after another snapshotEveryRecords records
   });
   schedule.start();
   const command = async (to: bigint) => {
-    last = to;
+    setLast(to);
     state.onCommand!();
     await turns();
   };
@@ -98,17 +103,7 @@ it("a failing snapshot is tried again after another snapshotEveryRecords records
 // Found by review (session 31, fixed in 32): a snapshot written whose prune then failed was
 // reported as "snapshot at record N failed", and lastError kept, though the snapshot stood.
 it("a snapshot written whose removal of older files fails is reported as written; the schedule goes on from it", async () => {
-  const stderr: string[] = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
-  let last = 0n;
-  const journal = {
-    get lastSequence() {
-      return last;
-    },
-    flush: async () => {},
-    noteSnapshot: () => {},
-  };
-  const state = { onCommand: undefined as undefined | (() => void), snapshot: () => ({ sequence: last }) };
+  const { stderr, journal, state, setLast } = stubs();
   const written: bigint[] = [];
   const schedule = new SnapshotSchedule(state as never, journal as never, {
     dataDir: "",
@@ -121,7 +116,7 @@ it("a snapshot written whose removal of older files fails is reported as written
       },
     },
   });
-  last = 7n;
+  setLast(7n);
   expect(await schedule.take()).toBe(7n);
   expect({ written, lastError: schedule.lastError }).toEqual({ written: [7n], lastError: undefined });
   expect(stderr).toEqual([
