@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/engine/index.js";
 import { AccountId, Fee, InstrumentId, Pnl, Price, instrument } from "../../src/param/index.js";
-import { balanceAdjustment, cancelReport, fillReport, spotOrder } from "../helpers/spot-funds.js";
+import { balanceAdjustment, cancelReport, fillReport, report, spotOrder } from "../helpers/spot-funds.js";
 import { newDoor } from "./fuzz/fuzz-world.js";
 
 const A = AccountId.fromU64(16n);
@@ -77,5 +77,21 @@ describe("an id reused after a final report, both reservations still open", () =
     // Order 2 still works at the venue with id x: another order with x is a duplicate.
     const [third] = w.state.runChannel(w.other, [{ kind: "execute", order: order("x"), commitOnAccept: true }]) as { kind: string; rejects?: { code?: unknown; reason?: string }[] }[];
     expect(third!.kind).toBe("executeRejected");
+  });
+
+  // A limit (docs/controls.md, "Reports before a commit"), found by review of the fix: after
+  // order 1's final report a report naming "x" is taken for order 2, so a late fee of order 1
+  // marks order 2, and order 2's rollback keeps its hold and slot (the safe side).
+  it("a late fee of the ended order marks the reusing order: its rollback keeps its hold and slot", () => {
+    const w = world();
+    const first = w.execute("x");
+    w.report(cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }), "x");
+    const second = w.execute("x");
+    w.state.applyReports([{ ...report({ account: A, instrument: AAPL, side: "BUY", fee: ["1.50", "USD"], final: false }), clientOrderId: "x" } as never]);
+    for (const [kind, reservationId] of [["commit", first], ["rollback", second]] as const) {
+      expect(w.state.runChannel(w.ch, [{ kind, reservationId }])[0]!.kind).toBe("finalized");
+    }
+    expect(w.holdings()).toEqual({ usdAvailable: "3998.50", usdHeld: "1000", aaplAvailable: "0", aaplIncoming: "10" });
+    expect(w.state.engine.book.openOrders(A)).toBe(1);
   });
 });
