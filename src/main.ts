@@ -112,6 +112,16 @@ async function main(): Promise<void> {
       .then(() => failover?.close())
       .then(
         () => {
+          // Its last snapshot failed (a full disk): the next start replays records, perhaps under
+          // a newer version's rules, which the upgrade procedure relies on a clean stop to avoid
+          // (found by review: this stop ended "stopped", exit 0).
+          const snapshotFailed = running.state.snapshots?.lastError;
+          if (snapshotFailed !== undefined) {
+            const message = `stopped, but the last snapshot failed (${snapshotFailed}): the next start replays the records after the previous one; do not upgrade on this directory until a stop ends "stopped"`;
+            log.error({ event: "stopped_without_snapshot", error: snapshotFailed }, message);
+            process.stdout.write(`openpit-sidecar: ${message}\n`);
+            process.exit(EXIT_CODES.software);
+          }
           log.info({ event: "stopped" }, "stopped");
           process.stdout.write("openpit-sidecar: stopped\n");
           process.exit(EXIT_CODES.ok);
