@@ -60,11 +60,19 @@ export class SnapshotSchedule {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly everyRecords: bigint;
   private readonly sink: SnapshotSink;
+  /** The last attempt's failure (`lastError`). */
+  private failure: string | undefined;
+
   /**
    * The last failure, if the last attempt failed (reported on stderr, tried again on schedule:
    * after another snapshotEveryRecords records or snapshotEverySeconds from the failed attempt).
+   * None once fenced: the snapshots are the new owner's, and an earlier failure says nothing
+   * about what a restart of this instance replays (found by review: a fenced instance stopped by
+   * SIGTERM exited 70, "the last snapshot failed", over a scheduled attempt from before).
    */
-  lastError: string | undefined;
+  get lastError(): string | undefined {
+    return this.fenced ? undefined : this.failure;
+  }
 
   constructor(
     private readonly state: SidecarState,
@@ -170,15 +178,15 @@ export class SnapshotSchedule {
       const previous = this.lastSequence;
       this.lastSequence = sequence;
       this.countFrom = sequence;
-      this.lastError = undefined;
+      this.failure = undefined;
       await this.prune(previous, sequence);
     } catch (e) {
       // A snapshot is an optimisation: the journal still holds everything. Say so and go on.
-      this.lastError = e instanceof Error ? e.message : String(e);
+      this.failure = e instanceof Error ? e.message : String(e);
       // Tried again on schedule, counted from this attempt (not the next turn: the check after
       // every write would start another at once, each encoding the whole state).
       this.countFrom = sequence ?? this.journal.lastSequence;
-      process.stderr.write(`openpit-sidecar: snapshot${sequence === undefined ? "" : ` at record ${sequence}`} failed: ${this.lastError}\n`);
+      process.stderr.write(`openpit-sidecar: snapshot${sequence === undefined ? "" : ` at record ${sequence}`} failed: ${this.failure}\n`);
     }
     return sequence;
   }

@@ -126,3 +126,33 @@ it("a snapshot written whose removal of older files fails is reported as written
   expect(await schedule.take()).toBe(7n);
   expect(written).toEqual([7n]);
 });
+
+// Found by review of the exit-70 stop (session 32): fenced (a lost lease, StepDown), an instance
+// takes no last snapshot (they are the new owner's), so a scheduled failure from before was never
+// cleared, and a SIGTERM in the fenced window exited 70, "the last snapshot failed".
+it("fenced, the schedule reports no earlier failure: the snapshots are the new owner's", async () => {
+  const { journal, state, setLast } = stubs();
+  let storeDown = true;
+  const schedule = new SnapshotSchedule(state as never, journal as never, {
+    dataDir: "",
+    snapshotEveryRecords: 1,
+    snapshotEverySeconds: 0,
+    sink: {
+      begin: () => async () => {
+        if (storeDown) throw new Error("TIMEOUT: object store put");
+      },
+      prune: async () => {},
+    },
+  });
+  schedule.start();
+  setLast(5n);
+  state.onCommand!();
+  await turns();
+  expect(schedule.lastError).toBe("TIMEOUT: object store put");
+  storeDown = false;
+  // What onFenced and then server.shutdown() do.
+  schedule.fence();
+  schedule.stop();
+  expect(await schedule.take()).toBeUndefined();
+  expect(schedule.lastError).toBeUndefined();
+});
