@@ -312,7 +312,11 @@ export class ChannelState {
         // as the sweep does, and the command answered as for an expired handle.
         if (h.expiresAt <= this.host.nowMs()) {
           this.rollBackExpired([[c.reservationId, h]]);
-          throw new CommandError("HANDLE_CONSUMED", field, `${field}: reservation ${c.reservationId} expired (its TTL passed) and was rolled back`);
+          // A report had named its order: it is at the venue, so the expiry committed it
+          // (reservation.ts), and saying "rolled back" would tell the gateway its holds were freed
+          // (found by review).
+          const ended = h.reservation.state === "committed" ? "committed: a report had named its order, so its holds stay until the order's final report" : "rolled back";
+          throw new CommandError("HANDLE_CONSUMED", field, `${field}: reservation ${c.reservationId} expired (its TTL passed) and was ${ended}`);
         }
         if (c.kind === "commit") h.reservation.commit();
         else h.reservation.rollback();

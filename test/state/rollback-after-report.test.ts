@@ -33,7 +33,7 @@ function account(clientOrderId: string | undefined) {
   };
   const report = (r: object) => state.applyReports([{ ...r, ...(clientOrderId ? { clientOrderId } : {}), ...pnl } as never]);
   const rollback = () => expect(state.runChannel(ch, [{ kind: "rollback", reservationId: r!.reservationId }])[0]!.kind).toBe("finalized");
-  return { state, ch, clock, holdings, report, rollback };
+  return { state, ch, clock, reservationId: r!.reservationId, holdings, report, rollback };
 }
 
 describe("a reservation whose order a report named, then rolled back", () => {
@@ -84,5 +84,18 @@ describe("a reservation whose order a report named, then rolled back", () => {
     // The first order's fill spent 400; the second order's 1000 stays held, its slot open.
     expect(a.holdings()).toEqual(["3600", "1000", "4", "10"]);
     expect(a.state.engine.book.openOrders(A)).toBe(1);
+  });
+
+  // Found by review (session 32): the expiry committed it, and the gateway was told "rolled back".
+  it("a commit past the TTL: the expiry committed it, and the answer says so (holds kept)", () => {
+    const a = account("x");
+    a.report(fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }));
+    a.clock.advance(5_000); // past the fuzz world's reservationTtlMs (4 s), before the sweep's tick
+    const [answer] = a.state.runChannel(a.ch, [{ kind: "commit", reservationId: a.reservationId }]) as { kind: string; error?: Error }[];
+    expect(answer!.kind).toBe("error");
+    expect(answer!.error!.message).toBe(
+      `commands[0].commit_reservation.reservation_id: reservation ${a.reservationId} expired (its TTL passed) and was committed: a report had named its order, so its holds stay until the order's final report`,
+    );
+    expect(a.holdings()).toEqual(["4000", "600", "4", "6"]);
   });
 });
