@@ -7,15 +7,8 @@
  * last-message read: the path up to it is what is checked).
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { JournalReplica } from "../../src/replication/journal-replica.js";
-import type { JournalLink } from "../../src/replication/journal-stream.js";
-import type { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { testConfig } from "../server/harness.js";
+import { replicaOnFakeLink } from "./fake-link-replica.js";
 
 function waitingStandby() {
   const calls = { info: 0, reads: 0, consumers: 0 };
@@ -26,24 +19,8 @@ function waitingStandby() {
     },
   } as unknown as JetStreamManager;
   const js = { consumers: { get: async () => (calls.consumers++, { consume: async () => ({ close: async () => undefined }) }) } } as unknown as JetStreamClient;
-  const link: JournalLink = {
-    nc: { isClosed: () => false } as unknown as NatsConnection,
-    js,
-    jsm,
-    settings: { servers: ["nats://x"], stream: "J", subjectPrefix: "j", replicas: 3, leaderWaitMs: 1 },
-  };
-  const snapshots = { objectName: "J.state", read: async () => (calls.reads++, undefined) } as unknown as ObjectSnapshotStore;
-  const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
-  const replica = new JournalReplica(state, {
-    link,
-    snapshots,
-    subjects: { prefix: "j", shardCount: 2 },
-    instanceId: "t",
-    snapshotEveryRecords: 0,
-    snapshotEverySeconds: 0,
-    // Longer than the test: no poll of the wait runs.
-    firstSnapshotPollMs: 3_600_000,
-  });
+  // Longer than the test: no poll of the wait runs.
+  const replica = replicaOnFakeLink(jsm, js, async () => (calls.reads++, undefined), { firstSnapshotPollMs: 3_600_000 });
   return { replica, calls };
 }
 

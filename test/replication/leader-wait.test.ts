@@ -4,15 +4,8 @@
  * default would keep trying for 20 s and outlast the test.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
-import { JournalReplica } from "../../src/replication/journal-replica.js";
-import type { JournalLink } from "../../src/replication/journal-stream.js";
-import type { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { testConfig } from "../server/harness.js";
+import { replicaOnFakeLink } from "./fake-link-replica.js";
 
 /** A cluster without leaders for some requests: each of them times out, and is counted. */
 function leaderless(failing: { info?: boolean; lastMessage?: boolean }) {
@@ -31,22 +24,7 @@ function leaderless(failing: { info?: boolean; lastMessage?: boolean }) {
     },
   } as unknown as JetStreamManager;
   const js = { consumers: { get: async () => ({ consume: async () => ({ close: async () => undefined }) }) } } as unknown as JetStreamClient;
-  const link: JournalLink = {
-    nc: { isClosed: () => false } as unknown as NatsConnection,
-    js,
-    jsm,
-    settings: { servers: ["nats://x"], stream: "J", subjectPrefix: "j", replicas: 3, leaderWaitMs: 1 },
-  };
-  const snapshots = { objectName: "J.state", read: async () => undefined } as unknown as ObjectSnapshotStore;
-  const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
-  const replica = new JournalReplica(state, {
-    link,
-    snapshots,
-    subjects: { prefix: "j", shardCount: 2 },
-    instanceId: "t",
-    snapshotEveryRecords: 0,
-    snapshotEverySeconds: 0,
-  });
+  const replica = replicaOnFakeLink(jsm, js, async () => undefined);
   return { replica, calls };
 }
 
