@@ -13,6 +13,7 @@ import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./scalars.js";
+import { firstInexactNumber, inexactNumberProblem } from "../config/json-numbers.js";
 
 /** A request grpc-js could not decode as its protobuf type is refused as a whole. */
 export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T {
@@ -158,6 +159,8 @@ function parseJsonField(text: string, field: string): unknown {
     throw new CommandError("INVALID_VALUE", field, `${field} is not JSON: ${(e as Error).message}`);
   }
   checkJsonValue(value, field);
+  const inexact = firstInexactNumber(text);
+  if (inexact) invalid(field, `at offset ${inexact.offset}, ${inexactNumberProblem(inexact)}`);
   return value;
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { checkMetricsListen } from "./metrics-config.js";
+import { firstInexactNumber, inexactNumberProblem, lineAndColumn } from "./json-numbers.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -84,6 +85,8 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     } catch (e) {
       throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
     }
+    const inexact = firstInexactNumber(text);
+    if (inexact) throw new ConfigError(`config file ${file} ${lineAndColumn(text, inexact.offset)}: ${inexactNumberProblem(inexact)}`);
   }
   let config = parseSidecarConfig(json);
   const listenFlag = flag(argv, "--listen");
