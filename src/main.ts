@@ -14,7 +14,7 @@ import { SettingsValidationError } from "./engine/index.js";
 import { DurableStateError } from "./state/recovery.js";
 import { setFailureReporter } from "./state/guarded.js";
 import { createLogger, parseLogLevel } from "./server/log/sidecar-log.js";
-import { VERSION } from "./server/version.js";
+import { VERSION } from "./version.js";
 import { printableServer } from "./server/config/replication-config.js";
 
 let server: SidecarServer | undefined;

@@ -2,6 +2,7 @@
  * The composition root: builds the engine, market data, the door and the gRPC server a
  * configuration describes. Durable state is recovered by `startSidecar` (start-sidecar.ts).
  */
+import { THIS_WRITER, type JournalWriter } from "../state/journal-writer.js";
 import { AccountGroupId, PolicyGroupId } from "../param/index.js";
 import { Engine, ManualClock, type Clock } from "../engine/index.js";
 import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
@@ -19,7 +20,8 @@ import { serverIdentity } from "./server-identity.js";
 import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
-export function buildState(config: SidecarConfig, timeSource: Clock = wallClock()): SidecarState {
+/** `writer`: the build whose records the state writes (tests play an earlier build with another; journal-writer.ts). */
+export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(), writer: JournalWriter = THIS_WRITER): SidecarState {
   // The engine and market data read time only from the command being run.
   const commandClock = new ManualClock(timeSource.nowMs());
   const marketData = new MarketDataService({ defaultTtl: ttlOf(config.marketData.defaultTtlMs) ?? QuoteTtl.infinite(), clock: commandClock });
@@ -77,6 +79,7 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
     journal: new MemoryJournal(),
     knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
     accountEntries: config.accounts.list,
+    writer,
     auditRetention: auditRetentionOf(config.audit),
     eventsKeptForResume: config.limits.eventsKeptForResume,
   });

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { ServerIdentity } from "../server/server.js";
-import { VERSION } from "../server/version.js";
+import { VERSION } from "../version.js";
 
 /** A value as canonical JSON: keys sorted, bigints as digit strings, Maps and Sets as arrays. */
 function canonical(value: unknown): unknown {

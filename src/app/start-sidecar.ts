@@ -17,7 +17,7 @@ import { resolve } from "node:path";
 import { ListenError } from "../server/listen-error.js";
 import { configSummary } from "../server/log/config-summary.js";
 import { errorFields, type SidecarLogger } from "../server/log/sidecar-log.js";
-import { VERSION } from "../server/version.js";
+import { VERSION } from "../version.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
 import { logAccountEntries } from "./account-entries-log.js";

@@ -5,7 +5,7 @@
  * applied but reading its result failed.
  */
 import { status, type ServiceError } from "@grpc/grpc-js";
-import { VERSION } from "../server/version.js";
+import { VERSION } from "../version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command, type CommandContext } from "./command.js";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";

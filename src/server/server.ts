@@ -35,7 +35,7 @@ import { SidecarMetrics } from "./metrics/sidecar-metrics.js";
 import { doorLog } from "./log/door-log.js";
 import { logEvent } from "./log/event-log.js";
 import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 import { followsOnly, type OwnershipGate } from "./services/ownership-gate.js";
 import type { ReplicationControl } from "./services/replication-admin.js";
 

@@ -122,6 +122,9 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
       door.unannounced.length = 0;
       door.relayedUnannounced.clear();
       return undefined;
+    case "writer":
+      door.recordsWriter = { version: c.version, rules: c.rules };
+      return undefined;
   }
 }
 

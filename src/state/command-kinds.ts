@@ -18,6 +18,7 @@ const COMMAND: Record<Command["kind"], true> = {
   operation: true,
   settings: true,
   served: true,
+  writer: true,
 } satisfies Record<Command["kind"], true>;
 
 const CHANNEL_COMMAND: Record<ChannelCommand["kind"], true> = {

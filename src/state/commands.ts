@@ -181,7 +181,12 @@ export type CommandBody =
   | { readonly kind: "operation"; readonly actor: string; readonly action: string; readonly detail: string }
   | { readonly kind: "settings"; readonly settings: ExecutionSettings }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
-  | { readonly kind: "served" };
+  | { readonly kind: "served" }
+  /**
+   * The first record a start appends: the build that writes the records from here on
+   * (journal-writer.ts). A replay refuses records of another build.
+   */
+  | { readonly kind: "writer"; readonly version: string; readonly rules: number };
 
 /** A command with the instant it took effect: every policy, window and TTL reads time from it. */
 export type Command = CommandBody & { readonly ts: number };

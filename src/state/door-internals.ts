@@ -14,6 +14,7 @@ import type { Journal } from "./journal/journal.js";
 import type { DoorObserver } from "./door-observer.js";
 import type { NoticeListener } from "./sidecar-state.js";
 import type { CloseReason } from "./command-execution.js";
+import type { JournalWriter } from "./journal-writer.js";
 
 export interface DoorInternals extends ChannelHost {
   /** Set by the journal's settings (door-settings.ts). */
@@ -41,6 +42,10 @@ export interface DoorInternals extends ChannelHost {
   readonly unannounced: SequencedEvent[];
   readonly relayedUnannounced: Set<bigint>;
   actingAs: string | undefined;
+  /** This build, which writes what it appends (journal-writer.ts). */
+  readonly writer: JournalWriter;
+  /** Who wrote the records the state has run so far: a snapshot's writer, then each `writer` record's; undefined for a snapshot of a build that did not record it. */
+  recordsWriter: JournalWriter | undefined;
   operatorBlocking: boolean;
   closeChannel(channel: bigint, reason: CloseReason): void;
 }

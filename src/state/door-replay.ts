@@ -2,6 +2,7 @@
 import { decodeCommand } from "./command-codec.js";
 import { executeCommand } from "./command-execution.js";
 import type { DoorInternals } from "./door-internals.js";
+import { ForeignRecordsError, sameWriter } from "./journal-writer.js";
 
 /**
  * A standby applying the shared journal as it is written (journal-replica.ts): a replay
@@ -20,6 +21,9 @@ export function followCommand(door: DoorInternals, payload: Uint8Array): unknown
 /** Recovery: runs a journaled command again, exactly as it ran live; returns its result (or error). */
 export function replayCommand(door: DoorInternals, payload: Uint8Array): unknown {
   const command = decodeCommand(payload);
+  // Outside the try below: a record of another build is not a command that failed live, it
+  // stops the replay (recovery names its file, offset and sequence; a standby stops following).
+  if (command.kind !== "writer" && !sameWriter(door.recordsWriter, door.writer)) throw new ForeignRecordsError(door.recordsWriter, door.writer);
   door.replaying = true;
   try {
     door.lastTs = command.ts;

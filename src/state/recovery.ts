@@ -17,6 +17,7 @@ import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { sameQuoteTtls } from "./door-settings.js";
+import { sameWriter } from "./journal-writer.js";
 import { applyAccountEntries, type AccountEntriesOutcome, type AccountEntryDifference } from "./account-entries.js";
 import type { AccountId } from "../param/index.js";
 
@@ -208,6 +209,12 @@ export async function resumeServing(
 ): Promise<{ rolledBack: number; settingsChanged: boolean; accountEntries: AccountEntriesOutcome }> {
   state.attachJournal(journal);
   state.resumeAfterReplay();
+  // Restored from another build's snapshot (an upgrade; nothing of its was replayed, or the
+  // replay would have refused it): the first append, before anything this start decides (the
+  // rollbacks below; after resumeAfterReplay, which sets the clock's offset), says the
+  // records from here on are this build's. Otherwise they are already (a fresh state's
+  // records are its own, and the snapshot it takes first says so).
+  if (!sameWriter(state.recordsWriter, state.writer)) state.markWriter();
   const rolledBack = countOpenReservations(state);
   state.closeRecoveredChannels();
   // Before the settings: who was admitted is read from the restored state, and a strict list

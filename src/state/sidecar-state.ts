@@ -3,6 +3,7 @@
  * is run against the engine, market data and channels, and is journaled. Live calls and
  * recovery's replay take the same path, so a replay reproduces every decision bit for bit.
  */
+import { THIS_WRITER, type JournalWriter } from "./journal-writer.js";
 import type { AccountId } from "../param/index.js";
 import { ManualClock, type Clock, type Engine } from "../engine/index.js";
 import type { ExecutionReport, PostTradeResult } from "../model/index.js";
@@ -48,6 +49,8 @@ export interface SidecarStateOptions {
   readonly eventsKeptForResume?: number;
   /** The configuration file's `accounts.list` (a restart applies the entries of accounts it admits anew: account-entries.ts). */
   readonly accountEntries?: readonly AccountEntry[];
+  /** The build whose records this state writes (default THIS_WRITER; tests play an earlier build with another). */
+  readonly writer?: JournalWriter;
 }
 
 export type NoticeListener = (channelId: bigint, notice: ChannelNotice) => void;
@@ -110,6 +113,12 @@ export class SidecarState implements DoorInternals {
   actingAs: string | undefined;
   /** @internal True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
   operatorBlocking = false;
+  readonly writer: JournalWriter;
+  /**
+   * @internal Who wrote the records run so far (door-internals.ts). A fresh state's records are
+   * its own until a snapshot or a `writer` record says otherwise.
+   */
+  recordsWriter: JournalWriter | undefined;
   /**
    * Channels whose close the journal refused (the append threw: a rollover that could not make
    * its segment, disk full), with the close's reason. Nothing changed for them, so each is
@@ -122,6 +131,8 @@ export class SidecarState implements DoorInternals {
     this.engine = options.engine;
     this.marketData = options.marketData;
     this.accountEntries = options.accountEntries ?? [];
+    this.writer = options.writer ?? THIS_WRITER;
+    this.recordsWriter = this.writer;
     this.limits = options.limits;
     this.clock = options.commandClock;
     this.lastTs = options.commandClock.nowMs();
@@ -300,6 +311,11 @@ export class SidecarState implements DoorInternals {
   /** The configuration changed how commands run (at a restart): journaled where it took effect. */
   applySettings(settings: ExecutionSettings): void {
     this.enter({ kind: "settings", settings });
+  }
+
+  /** A start's first append: this build writes the records from here on (journal-writer.ts). */
+  markWriter(): void {
+    this.enter({ kind: "writer", version: this.writer.version, rules: this.writer.rules });
   }
 
   /** Recovery is over: from here on, recovery's rollbacks have been announced. */

@@ -7,6 +7,7 @@ import type { ExecutionSettings } from "./commands.js";
 import type { SequencedEvent, SidecarEvent } from "./event-hub.js";
 import { executionSettingsOf, useSettings } from "./door-settings.js";
 import type { DoorInternals } from "./door-internals.js";
+import type { JournalWriter } from "./journal-writer.js";
 
 /** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
 export interface StateSnapshot {
@@ -31,6 +32,8 @@ export interface StateSnapshot {
   readonly eventSequence?: bigint;
   /** The recent events kept for monitors that resume (event-hub.ts), oldest first; absent in snapshots written before they were kept. */
   readonly keptEvents?: readonly SequencedEvent[];
+  /** The build that wrote the records this snapshot covers (journal-writer.ts); absent in snapshots of builds that did not record it. */
+  readonly writer?: JournalWriter;
 }
 
 /** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
@@ -58,6 +61,7 @@ export function captureState(door: DoorInternals): StateSnapshot {
     ...(door.unannounced.length > 0 ? { unannounced: door.unannounced.map(unannouncedData) } : {}),
     eventSequence: door.events.lastSequence,
     keptEvents: door.events.keptEvents(),
+    ...(door.recordsWriter ? { writer: door.recordsWriter } : {}),
   };
 }
 
@@ -78,6 +82,7 @@ export function restoreState(door: DoorInternals, s: StateSnapshot): void {
   for (const data of s.channels) door.live.set(data.channelId, ChannelState.fromData(data, door));
   if (s.audit) door.audit.restore(s.audit);
   if (s.eventSequence !== undefined) door.events.restore(s.eventSequence, s.keptEvents);
+  door.recordsWriter = s.writer === undefined ? undefined : { version: s.writer.version, rules: s.writer.rules };
   for (const { accountId, reservationIds, sequence } of s.unannounced ?? []) {
     const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" };
     // A snapshot from before numbers were kept: numbered now.

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
-import { VERSION } from "../../src/server/version.js";
+import { VERSION } from "../../src/version.js";
 import { AccountChannel } from "../../src/client/index.js";
 import { nodeEntry, npmStart, withoutLog } from "../process/sidecar-process.js";
 import { killAllSidecars, startSidecarProcess } from "../durability/sidecar-process.js";

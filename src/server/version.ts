@@ -1,4 +1,0 @@
-/** The sidecar's version: package.json's, read once (`--version`, the start-up log, openpit_build_info). */
-import { readFileSync } from "node:fs";
-
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;

@@ -1,0 +1,52 @@
+/**
+ * Which build wrote a journal's records.
+ *
+ * The journal holds commands, not their effects, and a replay decides each command with the
+ * code that replays it. A version whose fixes decide some command differently (a rollback
+ * after a report commits, a reject that used to pass) replaying another version's records
+ * would rebuild a state the live run never had — holds released twice, a limit passed —
+ * and start on it without a word. So every start journals its writer (`writer` record, the
+ * first it appends), a snapshot names the writer of the records it covers, and a replay
+ * refuses any record written by another writer (docs/operating.md, *Upgrading*).
+ */
+import { VERSION } from "../version.js";
+
+export interface JournalWriter {
+  /** package.json's version. */
+  readonly version: string;
+  /** REPLAY_RULES of that build. */
+  readonly rules: number;
+}
+
+/**
+ * Bumped by every change that makes a replay decide a journaled command differently from
+ * the build before it (the version alone does not move between releases). 1: the first
+ * build that records its writer.
+ */
+export const REPLAY_RULES = 1;
+
+/** This build. */
+export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });
+
+export function sameWriter(a: JournalWriter | undefined, b: JournalWriter): boolean {
+  return a !== undefined && a.version === b.version && a.rules === b.rules;
+}
+
+export function describeWriter(w: JournalWriter | undefined): string {
+  return w === undefined ? "a version that did not record itself (before writer records)" : `openpit-sidecar ${w.version} (replay rules ${w.rules})`;
+}
+
+/** A replay met a record another build wrote: it would be decided by rules it was not decided by. */
+export class ForeignRecordsError extends Error {
+  override name = "ForeignRecordsError";
+  constructor(
+    readonly recordsWriter: JournalWriter | undefined,
+    readonly replayer: JournalWriter,
+  ) {
+    super(
+      `it was written by ${describeWriter(recordsWriter)}, and this is ${describeWriter(replayer)}, whose rules may decide it differently: ` +
+        `start the version that wrote it on this state once, let it recover and stop it gracefully (its last snapshot then covers every record), ` +
+        `then start this one (docs/operating.md, Upgrading)`,
+    );
+  }
+}
