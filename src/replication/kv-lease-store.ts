@@ -62,6 +62,9 @@ function isConflict(e: unknown): boolean {
   return err?.api_error?.err_code === 10071 || /wrong last sequence/.test(err?.message ?? "");
 }
 
+/** JetStream's "stream name already in use" (another configuration under the name). */
+const STREAM_NAME_IN_USE = 10058;
+
 /** The bucket if it exists (undefined: it does not). A bucket whose stream has no leader yet is waited for (leaderWaitMs). */
 async function existingBucket(nc: NatsConnection, bucket: string, retry: { readonly leaderWaitMs?: number }): Promise<KV | undefined> {
   const kv = await new Kvm(nc).open(bucket);
@@ -89,8 +92,13 @@ async function createBucket(nc: NatsConnection, o: KvLeaseStoreOptions, retry: {
     () =>
       new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
         // Another instance created it meanwhile, with its own base: this create is refused (or,
-        // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's. Kvm.open
-        // alone does not say whether the bucket is there: its status does (one read, not waited for).
+        // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
+        // Refused as a name in use, it is there: opened, and open()'s status read waits for the
+        // new stream's leader (a read right after its creation times out; one not waited for
+        // failed the start with the create's refusal, which is never retried: found by review).
+        if (e instanceof JetStreamApiError && e.code === STREAM_NAME_IN_USE) return new Kvm(nc).open(o.bucket);
+        // Not answered: Kvm.open alone does not say whether the bucket is there, its status
+        // does (one read, not waited for: the create is tried again).
         const theirs = await existingBucket(nc, o.bucket, { leaderWaitMs: 0 }).catch(() => undefined);
         if (theirs === undefined) throw e;
         return theirs;
