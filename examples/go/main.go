@@ -109,17 +109,31 @@ func main() {
 	}
 	// Decimals are strings: parse them exactly (a holding may be fractional, e.g. "0.5"),
 	// never through a float or an integer.
-	available := func(h *sidecarv1.Holding) *big.Rat {
+	exact := func(text, what string) *big.Rat {
 		r := new(big.Rat)
-		if h == nil {
-			return r
-		}
-		if _, ok := r.SetString(h.Available); !ok {
-			must(fmt.Errorf("%q is not a decimal", h.Available), "available amount")
+		if _, ok := r.SetString(text); !ok {
+			must(fmt.Errorf("%q is not a decimal", text), what)
 		}
 		return r
 	}
-	aaplBefore := available(holdingsOf()["AAPL"])
+	available := func(h *sidecarv1.Holding) *big.Rat {
+		if h == nil {
+			return new(big.Rat)
+		}
+		return exact(h.Available, "available amount")
+	}
+	held := func(h *sidecarv1.Holding) *big.Rat {
+		if h == nil {
+			return new(big.Rat)
+		}
+		return exact(h.Held, "held amount")
+	}
+	// The AAPL check is a delta, so the example can run again on the same account; USD held is
+	// compared with what it was, since other runs' open orders (the TypeScript example's
+	// committed 10@185 on account 42) keep their holds.
+	before := holdingsOf()
+	aaplBefore := available(before["AAPL"])
+	usdHeldBefore := held(before["USD"])
 
 	aapl := &sidecarv1.Instrument{UnderlyingAsset: "AAPL", SettlementAsset: "USD"}
 	order := func(qty, price string) *sidecarv1.Order {
@@ -192,7 +206,8 @@ func main() {
 	holdings := holdingsOf()
 	usd, stock := holdings["USD"], holdings["AAPL"]
 	// 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
-	check(usd != nil && usd.Available == "8010" && usd.Held == "0", "USD available "+usd.GetAvailable())
+	check(usd != nil && usd.Available == "8010" && held(usd).Cmp(usdHeldBefore) == 0,
+		fmt.Sprintf("USD available %s (8010), held %s (%s before the run)", usd.GetAvailable(), usd.GetHeld(), usdHeldBefore.RatString()))
 	check(available(stock).Cmp(new(big.Rat).Add(aaplBefore, big.NewRat(10, 1))) == 0, fmt.Sprintf("AAPL available %s (+10)", stock.GetAvailable()))
 	fmt.Println("go client: all checks passed")
 }

@@ -56,7 +56,7 @@ def check(condition, message):
 
 
 USAGE = ("usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n"
-         "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds (default 20000)")
+         "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..4294967295 (default 20000)")
 
 # Client keepalive, as the TypeScript client (src/client/grpc-clients.ts) and the server's
 # defaults: ping every 5 s, give the connection up when a ping is not answered within 5 s.
@@ -80,7 +80,9 @@ def parse_args(argv, env):
     if len(argv) > 2 or (argv and ":" not in argv[0]) or bad_account:
         usage_error()
     deadline_ms = env.get("OPENPIT_DEADLINE_MS", "20000")
-    if not re.fullmatch(r"[0-9]+", deadline_ms) or int(deadline_ms) == 0:
+    # Bounded as the Go example's (uint32): grpcio fails a call at once, DEADLINE_EXCEEDED,
+    # under a deadline of about 5e10 ms and more (found by review).
+    if not re.fullmatch(r"[0-9]+", deadline_ms) or not 0 < int(deadline_ms) <= 4294967295:
         usage_error()
     address = argv[0] if argv else "127.0.0.1:50051"
     account = int(argv[1]) if len(argv) == 2 else 42
@@ -127,12 +129,16 @@ def run(address, account, deadline_s):
         return call("GetAccountState", lambda: admin.GetAccountState(
             admin_pb2.GetAccountStateRequest(account_id=account), timeout=deadline_s))
 
-    def aapl_available():
-        state = account_state()
+    def amount(state, asset, field):
         # Decimals are strings: parse them exactly (a holding may be fractional, e.g. "0.5").
-        return next((Decimal(h.available) for h in state.holdings if h.asset == "AAPL"), Decimal(0))
+        return next((Decimal(getattr(h, field)) for h in state.holdings if h.asset == asset), Decimal(0))
 
-    aapl_before = aapl_available()
+    # The AAPL check is a delta, so the example can run again on the same account; USD held is
+    # compared with what it was, since other runs' open orders (the TypeScript example's
+    # committed 10@185 on account 42) keep their holds.
+    before = account_state()
+    aapl_before = amount(before, "AAPL", "available")
+    usd_held_before = amount(before, "USD", "held")
 
     def order(qty, price):
         return types_pb2.Order(instrument=aapl, account_id=account, side=types_pb2.SIDE_BUY, quantity=qty, price=price)
@@ -179,7 +185,9 @@ def run(address, account, deadline_s):
     state = account_state()
     holdings = {h.asset: h for h in state.holdings}
     # 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
-    check(holdings["USD"].available == "8010" and holdings["USD"].held == "0", f"USD available {holdings['USD'].available}")
+    usd = holdings["USD"]
+    check(usd.available == "8010" and Decimal(usd.held) == usd_held_before,
+          f"USD available {usd.available} (8010), held {usd.held} ({usd_held_before} before the run)")
     check(Decimal(holdings["AAPL"].available) == aapl_before + 10, f"AAPL available {holdings['AAPL'].available} (+10)")
     check(not state.HasField("block"), "the account is not blocked (rerunnable)")
     print("python client: all checks passed")

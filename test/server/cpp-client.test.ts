@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 
@@ -54,6 +54,13 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
     expect(again.stdout).toContain("ok - USD available 8010");
     expect(again.stdout).toContain("ok - AAPL available 20 (+10)");
     expect(again.stdout).toContain("c++ client: all checks passed");
+  });
+
+  it("passes on an account where another session's order holds USD (the README's TypeScript example first, found by review)", async () => {
+    await holdLikeFirstOrder(h, 43459n);
+    const { stdout } = await run(binary, [h.address, "43459"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - USD available 8010 (8010), held 1850 (as before the run)");
+    expect(stdout).toContain("c++ client: all checks passed");
   });
 
   it("reads holdings as decimals (found by review: std::stoll cut -0.5 to 0, so a short fractional position failed the +10 check)", async () => {

@@ -5,8 +5,8 @@
  */
 import { execFile } from "node:child_process";
 import { createServer, connect as tcpConnect, type Socket } from "node:net";
-import { afterAll, beforeAll } from "vitest";
-import { startHarness, testConfig, type Harness } from "./harness.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { holdingsOf, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 
 /** How a client run ended: its exit code, or `killed` at the time limit. */
 export interface Outcome {
@@ -86,4 +86,20 @@ export function oneCommandPerMessage(): () => Harness {
     await one?.close();
   });
   return () => one!;
+}
+
+/**
+ * What the README's TypeScript example (examples/typescript/first-order.ts) leaves on
+ * `account`: 10 000 USD seeded, then 10 AAPL at 185 accepted and committed, never filled,
+ * so 1 850 USD stays held. Found by review (session 33): run after it on account 42, as the
+ * README writes the commands, the Python, Go and C++ examples failed their USD check, which
+ * wanted nothing held.
+ */
+export async function holdLikeFirstOrder(h: Harness, account: bigint): Promise<void> {
+  const c = h.channel();
+  expect((await c.one(seed("USD", "10000", account))).result.case).toBe("adjustment");
+  const decided = await c.one({ case: "executePreTrade", value: { order: order({ accountId: account, qty: "10", price: "185" }), commitOnAccept: true } });
+  expect(decided.result.case === "execute" && decided.result.value.committed).toBe(true);
+  await c.end();
+  expect((await holdingsOf(h, account))["USD"]).toMatchObject({ available: "8150", held: "1850" });
 }

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const USAGE =
@@ -57,6 +57,13 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     expect(again.stdout).toContain("ok - USD available 8010");
     expect(again.stdout).toContain("ok - AAPL available 20 (+10)");
     expect(again.stdout).toContain("go client: all checks passed");
+  });
+
+  it("passes on an account where another session's order holds USD (the README's TypeScript example first, found by review)", async () => {
+    await holdLikeFirstOrder(h, 42459n);
+    const { stdout } = await run(binary, [h.address, "42459"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - USD available 8010 (8010), held 1850 (1850 before the run)");
+    expect(stdout).toContain("go client: all checks passed");
   });
 
   it("reads holdings as decimals (found by review: strconv.ParseInt refused a fractional holding and the run stopped)", async () => {

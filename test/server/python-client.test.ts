@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
@@ -43,6 +43,13 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
       expect(stdout).toContain("ok - the account is not blocked (rerunnable)");
       expect(stdout).toContain("python client: all checks passed");
     }
+  });
+
+  it("passes on an account where another session's order holds USD (the README's TypeScript example first, found by review)", async () => {
+    await holdLikeFirstOrder(h, 4259n);
+    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4259"], { timeout: 30_000 });
+    expect(stdout).toContain("ok - USD available 8010 (8010), held 1850 (1850 before the run)");
+    expect(stdout).toContain("python client: all checks passed");
   });
 
   it("reads holdings as decimals (found by review: int() refused a fractional holding and the run stopped)", async () => {
@@ -113,7 +120,7 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
 describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
   const USAGE =
     "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n" +
-    "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds (default 20000)\n";
+    "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..4294967295 (default 20000)\n";
 
   it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
     expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
@@ -126,8 +133,10 @@ describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's comm
     }
   });
 
-  it("refuses an OPENPIT_DEADLINE_MS that is not a positive number of milliseconds", async () => {
-    for (const deadline of ["0", "x", "-1", "1.5"]) {
+  // Past uint32 (found by review, session 33): grpcio failed a call at once, DEADLINE_EXCEEDED,
+  // under a deadline of about 5e10 ms and more; bounded as the Go example's.
+  it("refuses an OPENPIT_DEADLINE_MS that is not a positive number of milliseconds, or past 4294967295", async () => {
+    for (const deadline of ["0", "x", "-1", "1.5", "4294967296", "99999999999"]) {
       expect(await outcome(PYTHON, [SCRIPT, "localhost:1", "42"], { OPENPIT_DEADLINE_MS: deadline })).toMatchObject({ code: 2, stderr: USAGE });
     }
   });
