@@ -183,8 +183,8 @@ export type CommandBody =
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" }
   /**
-   * The first record a start appends: the build that writes the records from here on
-   * (journal-writer.ts). A replay refuses records of another build.
+   * The build that writes the records from here on (journal-writer.ts): the first record of a
+   * start restored from another build's snapshot. A replay refuses records of another build.
    */
   | { readonly kind: "writer"; readonly version: string; readonly rules: number };
 

@@ -5,9 +5,10 @@
  * code that replays it. A version whose fixes decide some command differently (a rollback
  * after a report commits, a reject that used to pass) replaying another version's records
  * would rebuild a state the live run never had — holds released twice, a limit passed —
- * and start on it without a word. So every start journals its writer (`writer` record, the
- * first it appends), a snapshot names the writer of the records it covers, and a replay
- * refuses any record written by another writer (docs/operating.md, *Upgrading*).
+ * and start on it without a word. So a snapshot names the build that wrote the records it
+ * covers, a start restored from another build's snapshot journals a `writer` record before
+ * anything else (recovery.ts, resumeServing), and a replay refuses any record written by
+ * another build (docs/durability.md, *Records of another build*).
  */
 import { VERSION } from "../version.js";
 

@@ -313,7 +313,7 @@ export class SidecarState implements DoorInternals {
     this.enter({ kind: "settings", settings });
   }
 
-  /** A start's first append: this build writes the records from here on (journal-writer.ts). */
+  /** This build writes the records from here on (journal-writer.ts): a start's first append after another build's snapshot. */
   markWriter(): void {
     this.enter({ kind: "writer", version: this.writer.version, rules: this.writer.rules });
   }
