@@ -26,22 +26,29 @@ function holdings(state: SidecarState): string[] {
   return [of("USD", "available"), of("USD", "held"), of("AAPL", "available"), of("AAPL", "incoming")];
 }
 
-describe.runIf(NATS_READY).sequential("reports before a commit, across a failover", () => {
-  const started: FailoverInstance[] = [];
-  it("a report named the open reservation's order, then the active stopped: the new owner holds what it held, nothing released a second time", async () => {
-    const a = await startFailoverInstance("a", await failoverConfig(clusterOf(), "rbc", "a"));
-    started.push(a);
-    await waitRole(a, ReplicationRole.ACTIVE, 10_000);
-    const b = await startFailoverInstance("b", await failoverConfig(clusterOf(), "rbc", "b"));
-    started.push(b);
-    await waitRole(b, ReplicationRole.STANDBY, 10_000);
+/**
+ * An active `a` and its standby `b` on `prefix`'s stream, and on the active a channel with
+ * account A funded (5 000 USD, AAPL marked at 100) and a buy of 10 AAPL at 100 open under
+ * client order id "x".
+ */
+async function openOrderOnActive(prefix: string): Promise<{ a: FailoverInstance; b: FailoverInstance }> {
+  const a = await startFailoverInstance("a", await failoverConfig(clusterOf(), prefix, "a"));
+  await waitRole(a, ReplicationRole.ACTIVE, 10_000);
+  const b = await startFailoverInstance("b", await failoverConfig(clusterOf(), prefix, "b"));
+  await waitRole(b, ReplicationRole.STANDBY, 10_000);
+  const s = a.started.server.state;
+  const ch = s.openChannel().channelId;
+  s.admin({ kind: "pushQuote", target: { id: InstrumentId.fromU64(1n) }, quote: { mark: Price.fromString("100") }, accountIds: [], groups: [], patch: false } as never);
+  s.runChannel(ch, [{ kind: "adjust", accountId: A, adjustments: [balanceAdjustment("USD", { balance: ["abs", "5000"] })] }]);
+  const [r] = s.runChannel(ch, [{ kind: "execute", order: { ...spotOrder({ account: A, instrument: AAPL, side: "BUY", qty: "10", price: "100" }), clientOrderId: "x" }, commitOnAccept: false }]) as { kind: string }[];
+  expect(r!.kind).toBe("executeAccepted");
+  return { a, b };
+}
 
+describe.runIf(NATS_READY).sequential("reports before a commit, across a failover", () => {
+  it("a report named the open reservation's order, then the active stopped: the new owner holds what it held, nothing released a second time", async () => {
+    const { a, b } = await openOrderOnActive("rbc");
     const s = a.started.server.state;
-    const ch = s.openChannel().channelId;
-    s.admin({ kind: "pushQuote", target: { id: InstrumentId.fromU64(1n) }, quote: { mark: Price.fromString("100") }, accountIds: [], groups: [], patch: false } as never);
-    s.runChannel(ch, [{ kind: "adjust", accountId: A, adjustments: [balanceAdjustment("USD", { balance: ["abs", "5000"] })] }]);
-    const [r] = s.runChannel(ch, [{ kind: "execute", order: { ...spotOrder({ account: A, instrument: AAPL, side: "BUY", qty: "10", price: "100" }), clientOrderId: "x" }, commitOnAccept: false }]) as { kind: string }[];
-    expect(r!.kind).toBe("executeAccepted");
     s.applyReports([{ ...cancelReport("BUY", "10", "100", { account: A, instrument: AAPL }), clientOrderId: "x", ...pnl } as never]);
     await s.journal.flush();
     const onA = holdings(s);
@@ -56,16 +63,8 @@ describe.runIf(NATS_READY).sequential("reports before a commit, across a failove
   }, 60_000);
 
   it("partly filled before the failover: the rest stays held on the new owner until the final report there", async () => {
-    const a = await startFailoverInstance("a", await failoverConfig(clusterOf(), "rbp", "a"));
-    await waitRole(a, ReplicationRole.ACTIVE, 10_000);
-    const b = await startFailoverInstance("b", await failoverConfig(clusterOf(), "rbp", "b"));
-    await waitRole(b, ReplicationRole.STANDBY, 10_000);
+    const { a, b } = await openOrderOnActive("rbp");
     const s = a.started.server.state;
-    const ch = s.openChannel().channelId;
-    s.admin({ kind: "pushQuote", target: { id: InstrumentId.fromU64(1n) }, quote: { mark: Price.fromString("100") }, accountIds: [], groups: [], patch: false } as never);
-    s.runChannel(ch, [{ kind: "adjust", accountId: A, adjustments: [balanceAdjustment("USD", { balance: ["abs", "5000"] })] }]);
-    const [r] = s.runChannel(ch, [{ kind: "execute", order: { ...spotOrder({ account: A, instrument: AAPL, side: "BUY", qty: "10", price: "100" }), clientOrderId: "x" }, commitOnAccept: false }]) as { kind: string }[];
-    expect(r!.kind).toBe("executeAccepted");
     s.applyReports([{ ...fillReport("BUY", "4", "100", { account: A, instrument: AAPL, lockPrice: "100", leaves: "6", final: false }), clientOrderId: "x", ...pnl } as never]);
     await s.journal.flush();
     await a.stop();
