@@ -105,7 +105,7 @@ export class Engine implements MainStageRunner, EngineInternals {
         for (const { accountId, block } of out?.accountBlocks ?? []) this.record(accountId, stamp(p.name, block));
       }
     });
-    this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit);
+    this.configurator = new Configurator(this.policies, (accountId, block) => this.record(accountId, block), emit, () => this.clock.nowMs());
     for (const p of this.policies) p.attachAccounts?.(this.registry);
     const peers = { policies: this.policies, book: this.accountBook, accounts: this.registry, emit };
     for (const p of this.policies) p.attachPeers?.(peers);

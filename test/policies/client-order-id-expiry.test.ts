@@ -74,7 +74,9 @@ describe("ClientOrderIdPolicy expiry", () => {
           clock.advance(Math.floor(random() * 400));
         } else if (r < 0.95) {
           const retentionMs = pick(RETENTIONS);
-          policy.publishSettings({ retentionMs });
+          policy.publishSettings({ retentionMs }, clock.nowMs());
+          // What the old retention forgot stays forgotten (found by review: it came back).
+          model.prune(clock.nowMs());
           model.retentionMs = retentionMs;
         } else {
           policy.restoreState(policy.snapshotState());

@@ -12,8 +12,10 @@ export interface ConfigurablePolicy<S> extends PreTradePolicy {
   /**
    * Validates and publishes; throws `SettingsValidationError` and keeps the old value on
    * failure. May return blocks the new settings earn at once (recorded by the engine).
+   * `nowMs`: the engine clock's time (the retuning command's), for state the old settings
+   * let lapse by then and the new ones must not bring back (ClientOrderIdPolicy's ids).
    */
-  publishSettings(next: S): PolicyConfigurationResult | void;
+  publishSettings(next: S, nowMs: number): PolicyConfigurationResult | void;
 }
 
 export type SettingsOf<P> = P extends ConfigurablePolicy<infer S> ? S : never;
@@ -35,6 +37,7 @@ export class Configurator {
     private readonly policies: readonly PreTradePolicy[],
     private readonly record: (accountId: AccountId, block: AccountBlock) => void,
     private readonly emit: (event: EngineEvent) => void,
+    private readonly nowMs: () => number,
   ) {}
 
   /** Returns the blocks the new settings earned (recorded, stamped with the policy's name). */
@@ -46,7 +49,7 @@ export class Configurator {
     return this.apply(name, type, (policy) => {
       const draft = policy.settingsDraft() as SettingsOf<P>;
       edit(draft);
-      return policy.publishSettings(draft) ?? undefined;
+      return policy.publishSettings(draft, this.nowMs()) ?? undefined;
     });
   }
 

@@ -77,9 +77,17 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     return { ...this.#settings };
   }
 
-  publishSettings(next: ClientOrderIdSettings): void {
+  /**
+   * Ids past the old retention at `nowMs` are forgotten first. Expiry is lazy (judged by the
+   * retention in force when an id is next looked at), so a raised retention, or 0, used to
+   * bring back ids the old one had already let go unless some order had pruned them first: a
+   * retry then got the old order's answer and the engine did not run — nothing reserved for
+   * an order the gateway sent on (found by review). Known ids stay, under the new retention.
+   */
+  publishSettings(next: ClientOrderIdSettings, nowMs: number): void {
     const owned = { ...next };
     validateClientOrderIdSettings(owned);
+    this.#known.expire(nowMs, this.#settings.retentionMs);
     this.#settings = owned;
   }
 
@@ -89,7 +97,10 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
 
   restoreState(data: unknown): void {
     const { settings, known } = snapshotFields(data, this.name, "snapshot", ["settings", "known"]);
-    this.publishSettings(settings as ClientOrderIdSettings);
+    // The snapshot's settings, then its ids as they were (nothing to prune: they replace ours).
+    const owned = { ...(settings as ClientOrderIdSettings) };
+    validateClientOrderIdSettings(owned);
+    this.#settings = owned;
     this.#known = new KnownIds();
     const entries = snapshotArray<Partial<EntryData> & Omit<EntryData, "order">>(known, this.name, "known");
     for (const e of entries) this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1);
