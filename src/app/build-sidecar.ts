@@ -4,7 +4,7 @@
  */
 import { THIS_WRITER, type JournalWriter } from "../state/journal-writer.js";
 import { AccountGroupId, PolicyGroupId } from "../param/index.js";
-import { Engine, ManualClock, type Clock } from "../engine/index.js";
+import { Engine, ManualClock, systemClock, type Clock } from "../engine/index.js";
 import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
 import { ttlOf } from "../state/admin-commands.js";
 import { POLICY_CATALOG, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
@@ -12,7 +12,6 @@ import { policySettingsTooLarge } from "../server/config/settings-size.js";
 import { ConfigError } from "../server/config/load-config.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
-import { wallClock } from "../state/wall-clock.js";
 import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
@@ -21,7 +20,7 @@ import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
 /** `writer`: the build whose records the state writes (tests play an earlier build with another; journal-writer.ts). */
-export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(), writer: JournalWriter = THIS_WRITER): SidecarState {
+export function buildState(config: SidecarConfig, timeSource: Clock = systemClock(), writer: JournalWriter = THIS_WRITER): SidecarState {
   // The engine and market data read time only from the command being run.
   const commandClock = new ManualClock(timeSource.nowMs());
   const marketData = new MarketDataService({ defaultTtl: ttlOf(config.marketData.defaultTtlMs) ?? QuoteTtl.infinite(), clock: commandClock });
@@ -89,7 +88,7 @@ export function buildState(config: SidecarConfig, timeSource: Clock = wallClock(
  * The server around a freshly built state. An ephemeral configuration serves at once; a
  * durable one stays NOT_SERVING until `startSidecar` has recovered the journal.
  */
-export function buildSidecar(config: SidecarConfig, timeSource: Clock = wallClock(), drainTimer?: DrainTimer, logger?: SidecarLogger): SidecarServer {
+export function buildSidecar(config: SidecarConfig, timeSource: Clock = systemClock(), drainTimer?: DrainTimer, logger?: SidecarLogger): SidecarServer {
   const state = buildState(config, timeSource);
   return new SidecarServer(
     state,

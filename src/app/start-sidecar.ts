@@ -4,11 +4,10 @@
  * Every mode shares this start: the listeners, metrics, console and structured log are the
  * same for an ephemeral, durable, replicated or failover (standby/active) sidecar.
  */
-import type { Clock } from "../engine/index.js";
+import { systemClock, type Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
 import { recoverState, type RecoveryReport } from "../state/recovery.js";
-import { wallClock } from "../state/wall-clock.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
@@ -68,7 +67,7 @@ export const EXIT_WHEN_FENCED: FailoverHooks = {
  */
 export async function startSidecar(
   config: SidecarConfig,
-  timeSource: Clock = wallClock(),
+  timeSource: Clock = systemClock(),
   onJournalFailure: (error: Error) => void = stopOnJournalFailure,
   logger?: SidecarLogger,
   failoverHooks: FailoverHooks = EXIT_WHEN_FENCED,

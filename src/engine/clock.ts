@@ -1,11 +1,42 @@
-/** Monotonic milliseconds (fractions allowed). Policies read time only through this. */
+/** Milliseconds (fractions allowed) that never step back. Policies read time only through this. */
 export interface Clock {
   nowMs(): number;
 }
 
+/** Milliseconds since this process started: for measuring, never for state a snapshot keeps (a new process starts again at 0). */
 export const monotonicClock: Clock = {
   nowMs: () => performance.now(),
 };
+
+/** A wall-clock step forward larger than this is followed (NTP slewing moves both clocks alike). */
+export const FORWARD_STEP_MS = 1_000;
+
+/**
+ * Epoch milliseconds that never step back: the monotonic clock, anchored at the wall clock,
+ * and moved forward when the wall clock gets more than FORWARD_STEP_MS ahead of it.
+ *
+ * Why both: times a snapshot keeps (rate windows, id retention, quote ages, audit records)
+ * must mean the same instant in the next process, so they are epoch times; and time must
+ * not run backwards or stand still, or sliding windows would stop emptying, so a backward
+ * step of the wall clock is not followed (time runs on from where it was, ahead of the
+ * wall clock by the step). A forward step is followed: a host that started before NTP set
+ * its clock, or a VM pause the monotonic clock did not count (found by review: anchored
+ * once, an hour-old quote still read as fresh after a pause, and audit times stayed off by
+ * the start's error for the whole run). Reservations and quotes the jump makes due expire
+ * at once, as after any long stall.
+ */
+export function systemClock(readWall: () => number = () => Date.now(), readMonotonic: () => number = () => performance.now()): Clock {
+  let origin = readWall() - readMonotonic();
+  return {
+    nowMs: () => {
+      const monotonic = origin + readMonotonic();
+      const wall = readWall();
+      if (wall - monotonic <= FORWARD_STEP_MS) return monotonic;
+      origin += wall - monotonic;
+      return wall;
+    },
+  };
+}
 
 /** A clock that moves only when told: for tests and deterministic replays. */
 export class ManualClock implements Clock {

@@ -1,5 +1,5 @@
 /** Assembles an Engine from its ordered policies, refusing an empty list and duplicate names or group ids. */
-import { monotonicClock, type Clock } from "./clock.js";
+import { systemClock, type Clock } from "./clock.js";
 import { Engine } from "./engine.js";
 import { EngineBuildError } from "./errors.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
@@ -12,14 +12,20 @@ import type { SyncMode } from "./sync-mode.js";
 export class EngineBuilder {
   private readonly policies: PreTradePolicy[] = [];
   private mode: SyncMode = "accountSync";
-  private engineClock: Clock = monotonicClock;
+  /**
+   * Epoch time by default, not time since this process started: policies keep absolute times
+   * in their state (window logs, id acceptance times), and a snapshot restored into a new
+   * process must find them in its past (found by review: restored, a rate window never
+   * passed and ids were never forgotten until the new process had run as long as the old).
+   */
+  private engineClock: Clock = systemClock();
 
   syncMode(mode: SyncMode): this {
     this.mode = mode;
     return this;
   }
 
-  /** Time source handed to policies as `ctx.nowMs` (inject a `ManualClock` in tests). */
+  /** Time source handed to policies as `ctx.nowMs` (inject a `ManualClock` in tests); a restored snapshot needs one that continues its times. */
   clock(clock: Clock): this {
     this.engineClock = clock;
     return this;

@@ -17,7 +17,7 @@ import { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { createLogger } from "../../src/server/log/sidecar-log.js";
-import { wallClock } from "../../src/state/wall-clock.js";
+import { systemClock } from "../../src/engine/clock.js";
 import { AccountId } from "../../src/param/index.js";
 import type { NatsCluster } from "./nats-cluster.js";
 import { replicatedSetup } from "./replicated-sidecar.js";
@@ -50,7 +50,7 @@ export async function startFailoverInstance(id: string, config: Record<string, u
   const log: Record<string, unknown>[] = [];
   const logger = createLogger("info", { write: (line: string) => void log.push(JSON.parse(line) as Record<string, unknown>) });
   let inst!: FailoverInstance;
-  const started = await startSidecar(parseSidecarConfig(config), wallClock(), () => undefined, logger, {
+  const started = await startSidecar(parseSidecarConfig(config), systemClock(), () => undefined, logger, {
     onFenced: (reason) => (inst.fenced = reason),
     onTailError: () => undefined,
   });

@@ -13,7 +13,7 @@ import type { NatsCluster } from "./nats-cluster.js";
 import { startSidecar, type StartedSidecar } from "../../src/app/start-sidecar.js";
 import { connect, type SidecarClients } from "../../src/client/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { wallClock } from "../../src/state/wall-clock.js";
+import { systemClock } from "../../src/engine/clock.js";
 import type { Answer, WireOp } from "../durability/reference.js";
 import type { Life, ReachableSidecar } from "../durability/wire-life.js";
 import type { Workload } from "../durability/workload.js";
@@ -104,7 +104,7 @@ export async function startInProcess(setup: ReplicatedSetup): Promise<InProcessS
   const failures: Error[] = [];
   let report!: (e: Error) => void;
   const failed = new Promise<Error>((resolve) => (report = resolve));
-  const started = await startSidecar(parseSidecarConfig(setup.config), wallClock(), (e) => {
+  const started = await startSidecar(parseSidecarConfig(setup.config), systemClock(), (e) => {
     failures.push(e);
     report(e);
   });
