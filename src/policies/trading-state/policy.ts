@@ -123,6 +123,14 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     return previous;
   }
 
+  /** The settings `setState(scope, state, reason)` would leave, nothing changed (the caller bounds their size first). */
+  settingsAfter(scope: ControlScope, state: TradingStateName, reason: string): TradingStateSettings {
+    const key = scopeKey(scope);
+    const states = [...this.#states].flatMap(([k, e]) => (k !== key ? [{ ...e }] : state === "ACTIVE" ? [] : [{ scope, state, reason }]));
+    if (state !== "ACTIVE" && !this.#states.has(key)) states.push({ scope, state, reason });
+    return { states };
+  }
+
   /** Every scope not ACTIVE, in the order they were set. */
   entries(): readonly TradingStateEntry[] {
     return [...this.#states.values()];

@@ -253,7 +253,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     getJournalStatus: query(ad.GetJournalStatusResponseSchema, () => encodeJournalStatus(state.journal.status())),
     setTradingState: mutation(
       tsp.SetTradingStateResponseSchema,
-      (r: tsp.SetTradingStateRequest): AdminCommand => decodeSetTradingState(r),
+      (r: tsp.SetTradingStateRequest): AdminCommand => boundedTradingState(state.engine, decodeSetTradingState(r)),
       (result) => ({ previous: encodeTradingState(result.previousTradingState ?? "ACTIVE") }),
       "policy_name",
     ),
@@ -292,6 +292,27 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       () => refusal(ctx.phase()),
     ),
   };
+}
+
+/**
+ * A trading state is an entry of the policy's settings, which take at most 1 MiB of JSON at
+ * runtime as in the file (settings-size.ts): refused before the journal when the entry
+ * would take them past it. Found by review: halts with long reasons grew the settings to
+ * several MiB, past what a client receives, so GetPolicySettings and the audit record of the
+ * next change stuck every reader. A policy the door refuses (unknown, several) is left to it.
+ */
+function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: ReturnType<typeof decodeSetTradingState>): ReturnType<typeof decodeSetTradingState> {
+  let policy;
+  try {
+    policy = tradingStatePolicyOf(engine, c.policy);
+  } catch (e) {
+    if (e instanceof CommandError) return c;
+    throw e;
+  }
+  const configurable = configurableIfAny(engine, policy.name);
+  const tooLarge = configurable && policySettingsTooLarge(configurable.toJson(policy.settingsAfter(c.scope, c.state, c.reason)));
+  if (tooLarge) invalid("reason", tooLarge);
+  return c;
 }
 
 /** The policy's runtime settings, or undefined when it has none or does not exist (the door refuses those). */
