@@ -289,15 +289,26 @@ function exactly<T extends DecimalValue>(type: ValueType<T>, exact: Decimal, sca
   return value.decimal.eq(exact) ? value : undefined;
 }
 
+/** The most of a refused text an error quotes (an answer may carry thousands of errors). */
+const QUOTED_CHARS = 64;
+
+/** `text` in quotes for an error: whole up to QUOTED_CHARS, else its start and its length. */
+function quoted(text: string): string {
+  if (text.length <= QUOTED_CHARS) return `'${text}'`;
+  const high = text.charCodeAt(QUOTED_CHARS - 1);
+  const cut = high >= 0xd800 && high <= 0xdbff ? QUOTED_CHARS - 1 : QUOTED_CHARS; // never half a surrogate pair
+  return `'${text.slice(0, cut)}…' (${text.length} characters)`;
+}
+
 /** Parses the plain notation `-?digits[.digits]` and nothing else. */
 export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: string): T {
   if (typeof text !== "string" || !PLAIN_NUMBER.test(text)) {
-    throw new ParamError(type.kind, "InvalidFormat", `'${String(text)}' is not a plain decimal number`);
+    throw new ParamError(type.kind, "InvalidFormat", `${quoted(String(text))} is not a plain decimal number`);
   }
   const dot = text.indexOf(".");
   const scale = dot < 0 ? 0 : text.length - dot - 1;
   if (scale > MAX_SCALE) {
-    throw new ParamError(type.kind, "Underflow", `'${text}' has more than ${MAX_SCALE} fractional digits`);
+    throw new ParamError(type.kind, "Underflow", `${quoted(text)} has more than ${MAX_SCALE} fractional digits`);
   }
   const sign = text.charCodeAt(0) === 45 ? 1 : 0;
   const digitCount = text.length - sign - (dot < 0 ? 0 : 1);
@@ -313,9 +324,9 @@ export function parseValue<T extends DecimalValue>(type: ValueType<T>, text: str
     // precise, the same refusal as more than 28 fractional digits (rust_decimal calls that
     // Underflow too). It read "outside ±…" for 1e12 written with 28 decimals (found by review).
     if (d.abs().lte(MAX_MANTISSA)) {
-      throw new ParamError(type.kind, "Underflow", `'${text}' has more digits than a decimal holds at its scale (a mantissa of at most 79228162514264337593543950335)`);
+      throw new ParamError(type.kind, "Underflow", `${quoted(text)} has more digits than a decimal holds at its scale (a mantissa of at most 79228162514264337593543950335)`);
     }
-    throw new ParamError(type.kind, "Overflow", `'${text}' is outside ±79228162514264337593543950335`);
+    throw new ParamError(type.kind, "Overflow", `${quoted(text)} is outside ±79228162514264337593543950335`);
   }
   checkSign(type, d);
   const m = smallMantissa(d, scale);
@@ -400,7 +411,7 @@ export abstract class DecimalValue {
     strategy: RoundingStrategy,
   ): T {
     if (typeof text !== "string" || !PLAIN_NUMBER.test(text)) {
-      throw new ParamError(this.kind, "InvalidFormat", `'${String(text)}' is not a plain decimal number`);
+      throw new ParamError(this.kind, "InvalidFormat", `${quoted(String(text))} is not a plain decimal number`);
     }
     if (!Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
       throw new ParamError(this.kind, "Other", `rounding scale ${scale} is outside 0..${MAX_SCALE}`);

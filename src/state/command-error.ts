@@ -40,6 +40,25 @@ export class CommandError extends Error {
   }
 }
 
+/**
+ * The most of a per-command error's message an answer carries. A message may quote what
+ * the request sent (a malformed price), and one answer holds up to maxCommandsPerMessage
+ * results: unbounded, 4096 errors quoting 961-character prices drew an answer over the
+ * client's 4 MiB receive limit, which ended the gateway's channel and rolled back its
+ * reservations (found by review). 4096 × 512 stays far under it.
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 512;
+
+/** `message` as an answer carries it: cut at MAX_ERROR_MESSAGE_CHARS, saying so (never inside a surrogate pair). */
+export function boundedMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  const tail = `… (${message.length} characters in all)`;
+  let cut = MAX_ERROR_MESSAGE_CHARS - tail.length;
+  const code = message.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  return message.slice(0, cut) + tail;
+}
+
 export function missing(field: string): never {
   throw new CommandError("MISSING_FIELD", field, `${field} is required`);
 }

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import * as ch from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import { CancelWorkingOrdersSchema } from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { CommandErrorSchema, ErrorCode } from "../../../gen/openpit/sidecar/v1/errors_pb.js";
-import type { CommandError, CommandErrorCode } from "../../state/command-error.js";
+import { boundedMessage, type CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { ChannelClosingSchema } from "../../../gen/openpit/sidecar/v1/controls_pb.js";
 import type { ChannelNotice, ChannelResult, ReportResult as DomainReportResult } from "../../state/results.js";
 import { ReportResultSchema, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
@@ -17,7 +17,7 @@ export function encodeErrorCode(code: CommandErrorCode): ErrorCode {
 }
 
 export function encodeCommandError(e: CommandError) {
-  return create(CommandErrorSchema, { code: encodeErrorCode(e.code), message: e.message, field: e.field, ownerAddress: e.ownerAddress });
+  return create(CommandErrorSchema, { code: encodeErrorCode(e.code), message: boundedMessage(e.message), field: e.field, ownerAddress: e.ownerAddress });
 }
 
 function result(value: ch.CommandResult["result"]): ch.CommandResult {
@@ -26,7 +26,7 @@ function result(value: ch.CommandResult["result"]): ch.CommandResult {
 
 export const results = {
   error(code: CommandErrorCode, message: string, field = ""): ch.CommandResult {
-    return result({ case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message, field }) });
+    return result({ case: "error", value: create(CommandErrorSchema, { code: encodeErrorCode(code), message: boundedMessage(message), field }) });
   },
 
   fromError(e: CommandError): ch.CommandResult {

@@ -22,7 +22,7 @@ import type { ReportResult as WireReportResult } from "../../../gen/openpit/side
 import type { AccountAdjustmentOutcome, AccountBlock, AccountPnlOutcome, PnlOutcome, PostTradeResult, PreTradeLock, Reject } from "../../model/index.js";
 import type { DecimalValue, Price } from "../../param/index.js";
 import { writeDecimalField } from "./decimal-field.js";
-import type { CommandError } from "../../state/command-error.js";
+import { boundedMessage, type CommandError } from "../../state/command-error.js";
 import type { ChannelResult, ReportResult } from "../../state/results.js";
 import { EncodedMessage, encodeResults } from "../../transport/wire/encoded-message.js";
 import { writeCommandResult } from "../../transport/wire/open-response-encoder.js";
@@ -135,7 +135,7 @@ function writeError(w: ProtoWriter, field: number, e: CommandError): void {
   const mark = w.beginMessage(field);
   const code = encodeErrorCode(e.code);
   if (code) w.int32Field(1, code);
-  if (e.message) w.stringField(2, e.message);
+  if (e.message) w.stringField(2, boundedMessage(e.message));
   if (e.field) w.stringField(3, e.field);
   if (e.ownerAddress) w.stringField(4, e.ownerAddress);
   w.endMessage(mark);
