@@ -199,4 +199,37 @@ describe("journal back-pressure (no sockets)", () => {
       [2n, COMMANDS_PER_SLICE * 3],
     ]);
   });
+
+  // Found by review (session 33): the bound is over every stream, but a stream asked it only
+  // after its own answers, so one opened (or reconnecting) while the journal was behind ran
+  // its first message at once: records and answers grew past the bound, one per new stream.
+  it("streams opened while the journal is behind (channel, feed, quotes) run nothing until it caught up", async () => {
+    const limits = { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 };
+    const first = openChannel(limits);
+    first.send(1n, seed("USD", "500"));
+    first.send(2n, buy()); // 3 records wait: past the bound
+    const behind = journal.lastSequence;
+    const channels = [openChannel(limits), openChannel(limits)];
+    channels.forEach((c, i) => c.send(1n, seed("EUR", String(10 + i), (ACCOUNT as bigint) + 1n + BigInt(i))));
+    const feed = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
+    const feedCall = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    (feed.publish as (c: unknown) => void)(feedCall);
+    feedCall.emit("data", create(PublishRequestSchema, { correlationId: 1n, reports: [feeReport("1")] }));
+    const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
+    const quotes = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    let summary: ad.StreamQuotesResponse | undefined;
+    (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(quotes, (_e, r) => (summary = r));
+    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "101" } } }));
+    quotes.emit("end");
+    for (let turn = 0; turn < 20; turn++) await nextTurn(); // the disk stays stalled
+    expect(journal.lastSequence).toBe(behind);
+    expect([feedCall.paused, quotes.paused]).toEqual([true, true]);
+    await catchUp();
+    // 2 channel openings + 2 adjustments, 1 report, 1 tick.
+    expect(journal.lastSequence).toBe(behind + 6n);
+    expect(channels.map((c) => c.call.written.map((m) => m.correlationId))).toEqual([[1n], [1n]]);
+    expect(feedCall.written.map((m) => m.correlationId)).toEqual([1n]);
+    await catchUp();
+    expect(summary).toMatchObject({ accepted: 1n, failed: 0n });
+  });
 });

@@ -457,7 +457,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       call.on("data", (m: Incoming) => {
         if (stageTrace && !isMalformed(m)) stageTrace.delivered(m.correlationId, inbox.length, call.writableLength);
         const arrivedAt = metrics ? metrics.arrival() : -1;
-        if (!blocked && !journalHold.held && inbox.length === 0 && slices.pending === 0) {
+        // The journal's bound is over every stream: asked before running anything, not only
+        // after this stream's own answers (found by review: a stream opened while the journal
+        // was behind ran its first message at once, so reconnecting streams grew past it).
+        if (!blocked && inbox.length === 0 && slices.pending === 0 && !journalHold.check()) {
           handle(m, arrivedAt);
           return;
         }

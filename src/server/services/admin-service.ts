@@ -215,8 +215,42 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       const actor = actorOf(call);
       // A quote stream runs at market-data rates: it stops reading while the journal is
       // behind, as channels and feeds do (journal-backpressure.ts). One-off admin calls do not.
-      const journalHold = new JournalHold(state, limits, () => call.resume());
+      // Ticks that arrived while the journal was behind, applied (in order) once it caught up:
+      // the bound is asked before a tick runs, not after (found by review: a stream opened
+      // while the journal was behind applied its first tick at once).
+      const waiting: (ad.StreamQuotesRequest | MalformedMessage)[] = [];
+      let ended = false;
+      let answered = false;
+      const answer = (): void => {
+        if (answered) return;
+        answered = true;
+        state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError })));
+      };
+      /** Once the journal caught up: the ticks that waited, in order, while it keeps up; then reading again (or the summary). */
+      const drain = (): void => {
+        while (waiting.length > 0) {
+          if (journalHold.check()) return; // drained again when it has caught up
+          apply(waiting.shift()!);
+        }
+        if (journalHold.check()) return;
+        if (ended) answer();
+        else call.resume();
+      };
+      const journalHold = new JournalHold(state, limits, drain);
       call.on("data", (m: ad.StreamQuotesRequest | MalformedMessage) => {
+        if (waiting.length > 0 || journalHold.check()) {
+          waiting.push(m);
+          call.pause();
+          return;
+        }
+        apply(m);
+        if (journalHold.check()) call.pause();
+      });
+      call.on("end", () => {
+        ended = true;
+        if (waiting.length === 0) answer();
+      });
+      const apply = (m: ad.StreamQuotesRequest | MalformedMessage): void => {
         try {
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
@@ -230,9 +264,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
           failed++;
           if (firstError === "") firstError = e instanceof Error ? e.message : String(e);
         }
-        if (!journalHold.held && journalHold.check()) call.pause();
-      });
-      call.on("end", () => state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError }))));
+      };
     },
     getAccountState: stateQuery(ad.GetAccountStateResponseSchema, (r: ad.GetAccountStateRequest) => {
       const accountId = decodeAccountId(r.accountId, ACCOUNT_ID);

@@ -292,7 +292,8 @@ export function feedService(ctx: ServiceContext, limits: FeedQueueLimits): Untyp
         const arrivedAt = metrics ? metrics.arrival() : -1;
         // The usual message, with nothing queued ahead of it, is answered here and now, as
         // its job's first (and only) step would be: no generator per message.
-        if (work.idle && !journalHold.held && isWhole(m)) return answerWhole(m, arrivedAt);
+        // The journal's bound is asked before running anything (see the channel's service).
+        if (work.idle && isWhole(m) && journalKeepsUp()) return answerWhole(m, arrivedAt);
         work.push(apply(m, arrivedAt));
         // Waiting: every unfinished job but the one being applied.
         if (work.pending - 1 > limits.maxQueuedMessages && !heldForBacklog) {
