@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
-import { Engine, FORWARD_STEP_MS, systemClock } from "../../src/engine/index.js";
+import { Engine, FORWARD_STEP_MS, systemClock, WALL_READ_EVERY_MS } from "../../src/engine/index.js";
 import { AccountId, InstrumentId, Price } from "../../src/param/index.js";
 import { ClientOrderIdPolicy, OrderValidationPolicy, RateLimitPolicy } from "../../src/policies/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -35,23 +35,35 @@ describe("systemClock", () => {
   it("runs on the monotonic clock from the wall clock's time, follows forward steps over a second, never steps back", () => {
     let w = REAL;
     let m = 5_000;
-    const clock = systemClock(() => w, () => m);
+    let reads = 0;
+    const clock = systemClock(() => (reads++, w), () => m);
     expect(clock.nowMs()).toBe(REAL);
-    m += 250;
-    w += 250;
-    expect(clock.nowMs()).toBe(REAL + 250);
+    const step = WALL_READ_EVERY_MS;
+    m += step;
+    w += step;
+    expect(clock.nowMs()).toBe(REAL + step);
     // The wall clock a second ahead or less (slewing, jitter): the monotonic time stands.
-    w += FORWARD_STEP_MS;
-    expect(clock.nowMs()).toBe(REAL + 250);
+    m += step;
+    w += step + FORWARD_STEP_MS;
+    expect(clock.nowMs()).toBe(REAL + 2 * step);
     // Stepped forward an hour (NTP setting a clock that was behind, a VM pause): followed.
-    w += HOUR;
-    expect(clock.nowMs()).toBe(REAL + 250 + FORWARD_STEP_MS + HOUR);
-    m += 10;
-    expect(clock.nowMs()).toBe(REAL + 260 + FORWARD_STEP_MS + HOUR);
+    m += step;
+    w += step + HOUR;
+    expect(clock.nowMs()).toBe(w);
+    const followed = w;
     // Stepped back two hours: not followed, time runs on from where it was.
+    m += step;
     w -= 2 * HOUR;
-    m += 10;
-    expect(clock.nowMs()).toBe(REAL + 270 + FORWARD_STEP_MS + HOUR);
+    expect(clock.nowMs()).toBe(followed + step);
+    // Read at most every WALL_READ_EVERY_MS of running time: a step is followed within it.
+    const before = reads;
+    w += 2 * HOUR + 5 * FORWARD_STEP_MS;
+    m += 1;
+    expect(clock.nowMs()).toBe(followed + step + 1);
+    expect(reads).toBe(before);
+    m += step;
+    expect(clock.nowMs()).toBe(w);
+    expect(reads).toBe(before + 1);
   });
 });
 
@@ -80,7 +92,7 @@ describe("the sidecar's command times after the wall clock is stepped", () => {
     const s = state(5_000);
     s.admin({ kind: "pushQuote", target: { id: InstrumentId.fromU64(1) }, quote: { mark: Price.fromString("100") }, accountIds: [], groups: [], patch: false } as never);
     wall += HOUR; // the monotonic clock did not count the pause; the wall clock is set on resume
-    mono += 1;
+    mono += WALL_READ_EVERY_MS; // seen within this much running time
     s.admin({ kind: "blockAccount", accountId: AccountId.fromU64(7), reason: "tick" });
     expect(s.marketData.lookup(InstrumentId.fromU64(1), undefined, undefined, "AccountThenGroupThenDefault")).toMatchObject({ ok: false, error: "QuoteExpired" });
   });
