@@ -8,28 +8,25 @@
  * rethrew the refusal, an API error never retried: B's start died. The refusal (stream name in
  * use) now opens the bucket, and open()'s status read waits for the leader.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
 import { KvLeaseStore } from "../../src/replication/kv-lease-store.js";
-import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
+import { NATS_READY } from "./nats-cluster.js";
+import { useNatsCluster } from "./replicated-sidecars.js";
 
 const TTL_MS = 120_000;
+const clusterOf = useNatsCluster();
 
 describe.runIf(NATS_READY).sequential("lease bucket: a create refused because another instance just made it", () => {
-  let cluster: NatsCluster;
   const connections: NatsConnection[] = [];
-  beforeAll(async () => {
-    cluster = await startNatsCluster();
-  }, 30_000);
   afterAll(async () => {
     for (const nc of connections) await nc.close().catch(() => undefined);
-    await cluster?.stop();
   });
 
   it("B's start waits for the new bucket's leader, as it does when it finds the bucket there", async () => {
     const BUCKET = "RACE_LEASES";
-    const a = await connect({ servers: [...cluster.urls] });
-    const realB = await connect({ servers: [...cluster.urls] });
+    const a = await connect({ servers: [...clusterOf().urls] });
+    const realB = await connect({ servers: [...clusterOf().urls] });
     connections.push(a, realB);
     let created = false;
     let infoAfterCreate = 0;
