@@ -11,7 +11,7 @@ import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
 import { CommandError, invalid } from "../../state/command-error.js";
-import { policySettingsTooLarge } from "../config/settings-size.js";
+import { policySettingsJsonBytes, policySettingsTooLarge } from "../config/settings-size.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import {
@@ -326,14 +326,23 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
   };
 }
 
+/** The longest reason a trading state takes (bytes of UTF-8): an entry of the policy's settings. */
+export const MAX_TRADING_STATE_REASON_BYTES = 4096;
+
 /**
  * A trading state is an entry of the policy's settings, which take at most 1 MiB of JSON at
- * runtime as in the file (settings-size.ts): refused before the journal when the entry
- * would take them past it. Found by review: halts with long reasons grew the settings to
- * several MiB, past what a client receives, so GetPolicySettings and the audit record of the
- * next change stuck every reader. A policy the door refuses (unknown, several) is left to it.
+ * runtime as in the file (settings-size.ts). Found by review: halts with long reasons grew
+ * the settings to several MiB, past what a client receives, so GetPolicySettings and the
+ * audit record of the next change stuck every reader. So a reason takes at most 4 KiB, and a
+ * change that would grow the settings past 1 MiB is refused before the journal; except the
+ * global state, the operator's stop-everything button, which must never be refused for
+ * size (one entry: it can pass the bound by one reason at most; found by the next review).
+ * A policy the door refuses (unknown, several) is left to it.
  */
 function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: ReturnType<typeof decodeSetTradingState>): ReturnType<typeof decodeSetTradingState> {
+  const reasonBytes = Buffer.byteLength(c.reason, "utf8");
+  if (reasonBytes > MAX_TRADING_STATE_REASON_BYTES) invalid("reason", `takes ${reasonBytes} bytes, more than ${MAX_TRADING_STATE_REASON_BYTES}`);
+  if (c.scope.kind === "global") return c;
   let policy;
   try {
     policy = tradingStatePolicyOf(engine, c.policy);
@@ -342,9 +351,12 @@ function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: Re
     throw e;
   }
   const configurable = configurableIfAny(engine, policy.name);
-  const tooLarge = configurable && policySettingsTooLarge(configurable.toJson(policy.settingsAfter(c.scope, c.state, c.reason)));
-  if (tooLarge) invalid("reason", tooLarge);
-  return c;
+  if (configurable === undefined) return c;
+  const after = configurable.toJson(policy.settingsAfter(c.scope, c.state, c.reason));
+  const tooLarge = policySettingsTooLarge(after);
+  // A change that does not grow them (a shorter reason, a state cleared) always goes through.
+  if (tooLarge === undefined || policySettingsJsonBytes(after) <= policySettingsJsonBytes(configurable.toJson(policy.settingsDraft()))) return c;
+  return invalid("reason", tooLarge);
 }
 
 /** The policy's runtime settings, or undefined when it has none or does not exist (the door refuses those). */
