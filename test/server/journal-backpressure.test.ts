@@ -232,4 +232,27 @@ describe("journal back-pressure (no sockets)", () => {
     await catchUp();
     expect(summary).toMatchObject({ accepted: 1n, failed: 0n });
   });
+
+  // Found by review of the change above: ticks that waited behind the journal were applied
+  // once it caught up even when the stream had ended meanwhile: cancelled by its client, or
+  // revoked (the guard answers UNAUTHENTICATED and emits 'cancelled': "what the client sent
+  // before it heard the status is dropped, not applied under a revoked credential").
+  it("a quote stream cancelled while its ticks wait behind the journal applies none of them", async () => {
+    const limits = { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 };
+    const first = openChannel(limits);
+    first.send(1n, seed("USD", "500"));
+    first.send(2n, buy()); // 3 records wait: past the bound
+    const behind = journal.lastSequence;
+    const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
+    const quotes = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    let summary: ad.StreamQuotesResponse | undefined;
+    (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(quotes, (_e, r) => (summary = r));
+    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "101" } } }));
+    expect(quotes.paused).toBe(true);
+    quotes.emit("cancelled");
+    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "102" } } }));
+    await catchUp();
+    expect(journal.lastSequence).toBe(behind);
+    expect(summary).toBeUndefined();
+  });
 });

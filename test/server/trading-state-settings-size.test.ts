@@ -11,6 +11,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import type * as tsp from "../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { TradingState } from "../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { startHarness, testConfig, type Harness } from "./harness.js";
 import { adminFailure } from "./results.js";
@@ -50,7 +51,7 @@ describe("SetTradingState and the 1 MiB settings bound", () => {
     expect(h.server.state.journal.lastSequence).toBe(before);
     // The stop-everything button.
     await h.admin("setTradingState", { scope: { scope: { case: "global", value: true } }, state: TradingState.HALTED, reason: REASON, cancelWorkingOrders: true });
-    const states = await h.admin<ad.GetTradingStatesResponse>("getTradingStates", {});
+    const states = await h.admin<tsp.GetTradingStatesResponse>("getTradingStates", {});
     expect(states.entries.some((e) => e.scope?.scope.case === "global" && e.state === TradingState.HALTED)).toBe(true);
     // Changes that do not grow the settings.
     await h.admin("setTradingState", halt(1n, "short"));

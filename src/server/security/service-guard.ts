@@ -130,7 +130,9 @@ function revocable(
         once(error, null);
         // The handler reads on: what the client sent before it heard the status is dropped,
         // not applied under a revoked credential (the status has gone out; no 'end' will come).
+        // 'cancelled' tells the handler, as a client's cancel does, to drop what it holds.
         (call as unknown as { destroy(): void }).destroy();
+        call.emit("cancelled");
       } else {
         // A service hears 'error' as its client lost: it stops running what the stream sends.
         call.emit("error", error);

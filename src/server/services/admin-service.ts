@@ -226,8 +226,21 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         answered = true;
         state.afterDurable(() => callback(null, create(ad.StreamQuotesResponseSchema, { accepted, failed, firstError })));
       };
+      /**
+       * The call ended without its client's half-close (cancelled, lost, or revoked: the guard
+       * answers UNAUTHENTICATED and emits 'cancelled'): what waits is dropped, not applied
+       * (found by review: ticks that waited behind the journal were applied after a revocation).
+       */
+      let stopped = false;
+      const stop = (): void => {
+        stopped = true;
+        waiting.length = 0;
+      };
+      call.on("cancelled", stop);
+      call.on("error", stop);
       /** Once the journal caught up: the ticks that waited, in order, while it keeps up; then reading again (or the summary). */
       const drain = (): void => {
+        if (stopped) return;
         while (waiting.length > 0) {
           if (journalHold.check()) return; // drained again when it has caught up
           apply(waiting.shift()!);
@@ -238,6 +251,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       };
       const journalHold = new JournalHold(state, limits, drain);
       call.on("data", (m: ad.StreamQuotesRequest | MalformedMessage) => {
+        if (stopped) return;
         if (waiting.length > 0 || journalHold.check()) {
           waiting.push(m);
           call.pause();
