@@ -1,6 +1,12 @@
 /** Milliseconds (fractions allowed) that never step back. Policies read time only through this. */
 export interface Clock {
   nowMs(): number;
+  /**
+   * Moves the clock forward to at least `ms` from now on, if it can (systemClock: a restart
+   * on a host whose clock is behind the journal's last command). A clock without it is
+   * offset by its user instead (the door's timeOffset).
+   */
+  atLeast?(ms: number): void;
 }
 
 /** Milliseconds since this process started: for measuring, never for state a snapshot keeps (a new process starts again at 0). */
@@ -36,6 +42,13 @@ export function systemClock(readWall: () => number = () => Date.now(), readMonot
   // as much as reading the wall clock per command did (docs/performance.md, Session 33).
   let lastPeriod = -1;
   return {
+    // Moved forward as a backward step it did not follow would have left it: a later forward
+    // step of the wall clock is compared with this time, so only what passes it is followed
+    // (an offset added on top counted NTP's correction twice: found by review).
+    atLeast: (ms) => {
+      const elapsed = readMonotonic();
+      if (origin + elapsed < ms) origin = ms - elapsed;
+    },
     nowMs: () => {
       const elapsed = readMonotonic();
       const monotonic = origin + elapsed;

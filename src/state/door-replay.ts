@@ -48,7 +48,9 @@ export function replayCommand(door: DoorInternals, payload: Uint8Array): unknown
  * until this start's `served` record: a snapshot taken before it carries them.
  */
 export function resumeAfterReplay(door: DoorInternals): void {
-  door.timeOffset = Math.max(0, door.lastTs - door.timeSource.nowMs());
+  const behind = door.lastTs - door.timeSource.nowMs();
+  if (behind > 0 && door.timeSource.atLeast !== undefined) door.timeSource.atLeast(door.lastTs);
+  else door.timeOffset = Math.max(0, behind);
   for (const sequenced of door.unannounced) door.events.deliver(sequenced, true, door.relayedUnannounced.has(sequenced.sequence));
   door.relayedUnannounced.clear();
 }

@@ -7,9 +7,14 @@
  * engine's default clock counted from process start, so a snapshot restored into a new
  * process held times in its future (a rate window never passed, ids were never forgotten).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
-import { Engine, FORWARD_STEP_MS, systemClock, WALL_READ_EVERY_MS } from "../../src/engine/index.js";
+import { Engine, FORWARD_STEP_MS, ManualClock, systemClock, WALL_READ_EVERY_MS } from "../../src/engine/index.js";
+import { recoverState } from "../../src/state/recovery.js";
+import { durableConfig, holdAccounts } from "../state/durable-state.js";
 import { AccountId, InstrumentId, Price } from "../../src/param/index.js";
 import { ClientOrderIdPolicy, OrderValidationPolicy, RateLimitPolicy } from "../../src/policies/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -133,5 +138,39 @@ describe("an embedded engine's default clock across snapshotState / restoreState
     wall += 60_000;
     const r = submit(second, { ...order(), clientOrderId: "A-1" });
     expect(r.ok ? "accepted" : r.rejects.map((x) => x.code)).toBe("accepted");
+  });
+});
+
+// Found by review of the clock's change: after a start on a host whose clock is behind the
+// journal, the door added an offset on top of systemClock, which then also followed NTP's
+// correction: the hour was counted twice, and time ran an hour ahead for good. The start now
+// moves the clock itself forward (atLeast), and only what a later step passes is followed.
+describe("a start on a host whose clock is an hour behind, then set by NTP", () => {
+  it("resumes from the journal's time and then follows the real time, not an hour ahead of it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openpit-clock-"));
+    try {
+      const config = durableConfig(dir);
+      const first = buildState(config, new ManualClock(REAL));
+      await recoverState(first, config.durability);
+      holdAccounts(first, 0, 1);
+      await first.journal.close();
+      fs.rmSync(path.join(dir, "LOCK"), { force: true });
+      // Ten seconds later, on a host an hour behind.
+      let w = REAL + 10_000 - HOUR;
+      let m = 0;
+      const second = buildState(config, systemClock(() => w, () => m));
+      await recoverState(second, config.durability);
+      m += 1;
+      holdAccounts(second, 1, 1);
+      expect(second.lastTs).toBe(REAL + 1);
+      // NTP sets the clock to the real time.
+      m += WALL_READ_EVERY_MS;
+      w = REAL + 10_000 + 1 + WALL_READ_EVERY_MS;
+      holdAccounts(second, 2, 1);
+      expect(second.lastTs).toBe(w);
+      await second.journal.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
