@@ -72,7 +72,7 @@ it("a damaged snapshot 0 and a changed configuration: the start is refused, not 
     `no snapshot checks out: ${snapshotFileName(0n)} (data fails its CRC check); the journal's records ran on the state its first start wrote as snapshot 0, ` +
       `which the configuration file may no longer give, so it is not rebuilt from the file; the journal still holds every record from 1 to ${last}: ` +
       `if the configuration file is the one this directory was first started with, move that file out of the directory (e.g. into ${path.join(dataDir, "damaged-snapshots")}) ` +
-      `and start again, which replays the whole journal on it; otherwise restore the directory from a backup`,
+      `and start again with the version that wrote the journal, which replays the whole journal on it; otherwise restore the directory from a backup`,
   );
   // Nothing was written (the refused start only took the lock).
   expect(fs.readdirSync(dataDir).sort()).toEqual([...before, "LOCK"].sort());
