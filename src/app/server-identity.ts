@@ -42,18 +42,21 @@ export function effectiveConfig(config: SidecarConfig, settingsOf: (policyType: 
 }
 
 /**
- * The identity of a server built now from `config`; uptime is read from `timeSource`. The
+ * The identity of a server built now from `config`; uptime is read from `timeSource`, as the
+ * time it has run (`runningMs`: a systemClock moved forward at a restart on a host clock behind
+ * the journal made a 2-second-old process an hour old; found by review). The
  * digest is of the configuration in force when asked: `config` with each policy's settings as
  * `settingsOf` reads them from the live engine. Fixed at build, it named the file's settings
  * while a ConfigurePolicy, or a restart whose journal put a retune back, enforced others, and
  * two sidecars enforcing different limits showed the same digest (found by review, session 31).
  */
 export function serverIdentity(config: SidecarConfig, settingsOf: (policyType: string) => unknown, timeSource: Clock): ServerIdentity {
-  const startedAt = timeSource.nowMs();
+  const running = (): number => (timeSource.runningMs !== undefined ? timeSource.runningMs() : timeSource.nowMs());
+  const startedAt = running();
   return {
     version: VERSION,
     configDigest: () => configDigest(effectiveConfig(config, settingsOf)),
     durabilityMode: config.durability.mode,
-    uptimeMs: () => timeSource.nowMs() - startedAt,
+    uptimeMs: () => running() - startedAt,
   };
 }

@@ -7,6 +7,8 @@ export interface Clock {
    * offset by its user instead (the door's timeOffset).
    */
   atLeast?(ms: number): void;
+  /** Milliseconds the clock has run, without the steps and moves its readings include (for durations: uptime). */
+  runningMs?(): number;
 }
 
 /** Milliseconds since this process started: for measuring, never for state a snapshot keeps (a new process starts again at 0). */
@@ -45,6 +47,7 @@ export function systemClock(readWall: () => number = () => Date.now(), readMonot
     // Moved forward as a backward step it did not follow would have left it: a later forward
     // step of the wall clock is compared with this time, so only what passes it is followed
     // (an offset added on top counted NTP's correction twice: found by review).
+    runningMs: readMonotonic,
     atLeast: (ms) => {
       const elapsed = readMonotonic();
       if (origin + elapsed < ms) origin = ms - elapsed;
