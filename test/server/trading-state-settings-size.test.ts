@@ -53,13 +53,34 @@ describe("SetTradingState and the 1 MiB settings bound", () => {
     await h.admin("setTradingState", { scope: { scope: { case: "global", value: true } }, state: TradingState.HALTED, reason: REASON, cancelWorkingOrders: true });
     const states = await h.admin<tsp.GetTradingStatesResponse>("getTradingStates", {});
     expect(states.entries.some((e) => e.scope?.scope.case === "global" && e.state === TradingState.HALTED)).toBe(true);
+    // What reads them back still can, past the bound by the global entry at most, and can send
+    // them back (found by review: ConfigurePolicy refused them for size).
+    const settings = (await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "TradingStatePolicy" })).settingsJson;
+    expect(Buffer.byteLength(settings)).toBeGreaterThan(1024 * 1024);
+    expect(Buffer.byteLength(settings)).toBeLessThanOrEqual(1024 * 1024 + 4096 + 100);
+    await h.admin("configurePolicy", { policyName: "TradingStatePolicy", settingsJson: settings });
+    const grown = JSON.stringify({ states: [...(JSON.parse(settings) as { states: unknown[] }).states, { accountId: 999999, state: "HALTED", reason: "more" }] });
+    expect(await adminFailure(h, "configurePolicy", { policyName: "TradingStatePolicy", settingsJson: grown })).toEqual([
+      status.INVALID_ARGUMENT,
+      expect.stringMatching(/^settings_json: settings take 10\d{5} bytes of JSON, more than 1048576 /),
+      "INVALID_VALUE",
+    ]);
     // Changes that do not grow the settings.
     await h.admin("setTradingState", halt(1n, "short"));
     await h.admin("setTradingState", { ...halt(2n, ""), state: TradingState.ACTIVE });
-    // What reads them back still can, and can send them back.
-    const settings = (await h.admin<ad.GetPolicySettingsResponse>("getPolicySettings", { policyName: "TradingStatePolicy" })).settingsJson;
-    expect(Buffer.byteLength(settings)).toBeLessThanOrEqual(1024 * 1024 + 4096 + 100);
     const audit = await h.admin<ad.QueryAuditResponse>("queryAudit", { newestFirst: true, limit: 1 });
     expect(audit.records.length).toBe(1);
   }, 60_000);
+
+  it("the reason's bound holds for the global state too; clearing a state takes no room", async () => {
+    h = await startHarness(config());
+    const global = { scope: { scope: { case: "global", value: true } }, cancelWorkingOrders: false };
+    expect(await adminFailure(h, "setTradingState", { ...global, state: TradingState.HALTED, reason: "é".repeat(2049) })).toEqual([
+      status.INVALID_ARGUMENT,
+      "reason: takes 4098 bytes, more than 4096",
+      "INVALID_VALUE",
+    ]);
+    await h.admin("setTradingState", { ...global, state: TradingState.HALTED, reason: "é".repeat(2048) });
+    await h.admin("setTradingState", { ...global, state: TradingState.ACTIVE, reason: "é".repeat(4000) });
+  });
 });

@@ -25,3 +25,14 @@ export function policySettingsTooLarge(settings: unknown): string | undefined {
   if (bytes <= MAX_POLICY_SETTINGS_JSON_BYTES) return undefined;
   return `settings take ${bytes} bytes of JSON, more than ${MAX_POLICY_SETTINGS_JSON_BYTES} (the audit trail records them before and after a change in one record: use groups or tiers for large books)`;
 }
+
+/**
+ * Why a change from `current` to `next` settings is refused for size, or undefined. Only a
+ * change that takes them past the bound *and* grows them is: settings read back (which the
+ * global trading state may take past the bound by one entry: admin-service.ts) can always be
+ * sent back, and a change that shrinks them always goes through (found by review).
+ */
+export function settingsChangeTooLarge(next: unknown, current: unknown): string | undefined {
+  const tooLarge = policySettingsTooLarge(next);
+  return tooLarge !== undefined && policySettingsJsonBytes(next) > policySettingsJsonBytes(current) ? tooLarge : undefined;
+}

@@ -11,7 +11,7 @@ import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
 import { CommandError, invalid } from "../../state/command-error.js";
-import { policySettingsJsonBytes, policySettingsTooLarge } from "../config/settings-size.js";
+import { settingsChangeTooLarge } from "../config/settings-size.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import {
@@ -186,7 +186,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       // bounded as they will apply and read back (defaults filled in), which is what the
       // audit record holds and what a compare-and-set sends again (settings-size.ts).
       if (configurable !== undefined) {
-        const tooLarge = policySettingsTooLarge(configurable.toJson(configurable.parseUpdate(settings as never, "settings_json")));
+        const next = configurable.toJson(configurable.parseUpdate(settings as never, "settings_json"));
+        const tooLarge = settingsChangeTooLarge(next, shownSettingsJson(state.engine.policy(policy)!));
         if (tooLarge !== undefined) invalid("settings_json", tooLarge);
       }
       return command;
@@ -354,6 +355,8 @@ export const MAX_TRADING_STATE_REASON_BYTES = 4096;
  * A policy the door refuses (unknown, several) is left to it.
  */
 function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: ReturnType<typeof decodeSetTradingState>): ReturnType<typeof decodeSetTradingState> {
+  // An ACTIVE state is not kept (the scope's entry goes): its reason takes no room.
+  if (c.state === "ACTIVE") return c;
   const reasonBytes = Buffer.byteLength(c.reason, "utf8");
   if (reasonBytes > MAX_TRADING_STATE_REASON_BYTES) invalid("reason", `takes ${reasonBytes} bytes, more than ${MAX_TRADING_STATE_REASON_BYTES}`);
   if (c.scope.kind === "global") return c;
@@ -366,11 +369,10 @@ function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: Re
   }
   const configurable = configurableIfAny(engine, policy.name);
   if (configurable === undefined) return c;
-  const after = configurable.toJson(policy.settingsAfter(c.scope, c.state, c.reason));
-  const tooLarge = policySettingsTooLarge(after);
-  // A change that does not grow them (a shorter reason, a state cleared) always goes through.
-  if (tooLarge === undefined || policySettingsJsonBytes(after) <= policySettingsJsonBytes(configurable.toJson(policy.settingsDraft()))) return c;
-  return invalid("reason", tooLarge);
+  // A change that does not grow them (a shorter reason) always goes through.
+  const tooLarge = settingsChangeTooLarge(configurable.toJson(policy.settingsAfter(c.scope, c.state, c.reason)), shownSettingsJson(policy));
+  if (tooLarge !== undefined) invalid("reason", tooLarge);
+  return c;
 }
 
 /** The policy's runtime settings, or undefined when it has none or does not exist (the door refuses those). */
