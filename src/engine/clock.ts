@@ -44,10 +44,10 @@ export function systemClock(readWall: () => number = () => Date.now(), readMonot
   // as much as reading the wall clock per command did (docs/performance.md, Session 33).
   let lastPeriod = -1;
   return {
+    runningMs: readMonotonic,
     // Moved forward as a backward step it did not follow would have left it: a later forward
     // step of the wall clock is compared with this time, so only what passes it is followed
     // (an offset added on top counted NTP's correction twice: found by review).
-    runningMs: readMonotonic,
     atLeast: (ms) => {
       const elapsed = readMonotonic();
       if (origin + elapsed < ms) origin = ms - elapsed;
