@@ -12,9 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
-import { Engine, FORWARD_STEP_MS, ManualClock, systemClock, WALL_READ_EVERY_MS } from "../../src/engine/index.js";
+import { Engine, FORWARD_STEP_MS, systemClock, WALL_READ_EVERY_MS } from "../../src/engine/index.js";
 import { recoverState } from "../../src/state/recovery.js";
-import { durableConfig, holdAccounts } from "../state/durable-state.js";
+import { durableConfig, holdAccounts, oneCommandThenCrash } from "../state/durable-state.js";
 import { AccountId, InstrumentId, Price } from "../../src/param/index.js";
 import { ClientOrderIdPolicy, OrderValidationPolicy, RateLimitPolicy } from "../../src/policies/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -149,12 +149,8 @@ describe("a start on a host whose clock is an hour behind, then set by NTP", () 
   it("resumes from the journal's time and then follows the real time, not an hour ahead of it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "openpit-clock-"));
     try {
+      await oneCommandThenCrash(dir, REAL);
       const config = durableConfig(dir);
-      const first = buildState(config, new ManualClock(REAL));
-      await recoverState(first, config.durability);
-      holdAccounts(first, 0, 1);
-      await first.journal.close();
-      fs.rmSync(path.join(dir, "LOCK"), { force: true });
       // Ten seconds later, on a host an hour behind.
       let w = REAL + 10_000 - HOUR;
       let m = 0;

@@ -86,6 +86,26 @@ describe("journal back-pressure (no sockets)", () => {
     return { call, send };
   }
 
+  const LIMITS = { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 };
+
+  /** Puts the journal past LIMITS' bound with one channel (its opening, an adjustment, an order: 3 records wait); the last sequence then. */
+  function stallPastBound(): bigint {
+    const first = openChannel(LIMITS);
+    first.send(1n, seed("USD", "500"));
+    first.send(2n, buy());
+    return journal.lastSequence;
+  }
+
+  /** A StreamQuotes call on the state with LIMITS: `tick` sends a mark for instrument 1, `summary` is its answer once given. */
+  function openQuotes() {
+    const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, LIMITS);
+    const call = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    let summary: ad.StreamQuotesResponse | undefined;
+    (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(call, (_e, r) => (summary = r));
+    const tick = (mark: string) => call.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark } } }));
+    return { call, tick, summary: () => summary };
+  }
+
   it("a channel runs nothing new while the journal is behind, and runs what waited once it caught up", async () => {
     const { call, send } = openChannel({ maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
 
@@ -204,33 +224,26 @@ describe("journal back-pressure (no sockets)", () => {
   // after its own answers, so one opened (or reconnecting) while the journal was behind ran
   // its first message at once: records and answers grew past the bound, one per new stream.
   it("streams opened while the journal is behind (channel, feed, quotes) run nothing until it caught up", async () => {
-    const limits = { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 };
-    const first = openChannel(limits);
-    first.send(1n, seed("USD", "500"));
-    first.send(2n, buy()); // 3 records wait: past the bound
-    const behind = journal.lastSequence;
-    const channels = [openChannel(limits), openChannel(limits)];
+    const behind = stallPastBound();
+    const channels = [openChannel(LIMITS), openChannel(LIMITS)];
     channels.forEach((c, i) => c.send(1n, seed("EUR", String(10 + i), (ACCOUNT as bigint) + 1n + BigInt(i))));
-    const feed = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
+    const feed = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, LIMITS);
     const feedCall = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
     (feed.publish as (c: unknown) => void)(feedCall);
     feedCall.emit("data", create(PublishRequestSchema, { correlationId: 1n, reports: [feeReport("1")] }));
-    const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
-    const quotes = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
-    let summary: ad.StreamQuotesResponse | undefined;
-    (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(quotes, (_e, r) => (summary = r));
-    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "101" } } }));
-    quotes.emit("end");
+    const quotes = openQuotes();
+    quotes.tick("101");
+    quotes.call.emit("end");
     for (let turn = 0; turn < 20; turn++) await nextTurn(); // the disk stays stalled
     expect(journal.lastSequence).toBe(behind);
-    expect([feedCall.paused, quotes.paused]).toEqual([true, true]);
+    expect([feedCall.paused, quotes.call.paused]).toEqual([true, true]);
     await catchUp();
     // 2 channel openings + 2 adjustments, 1 report, 1 tick.
     expect(journal.lastSequence).toBe(behind + 6n);
     expect(channels.map((c) => c.call.written.map((m) => m.correlationId))).toEqual([[1n], [1n]]);
     expect(feedCall.written.map((m) => m.correlationId)).toEqual([1n]);
     await catchUp();
-    expect(summary).toMatchObject({ accepted: 1n, failed: 0n });
+    expect(quotes.summary()).toMatchObject({ accepted: 1n, failed: 0n });
   });
 
   // Found by review of the change above: ticks that waited behind the journal were applied
@@ -238,21 +251,14 @@ describe("journal back-pressure (no sockets)", () => {
   // revoked (the guard answers UNAUTHENTICATED and emits 'cancelled': "what the client sent
   // before it heard the status is dropped, not applied under a revoked credential").
   it("a quote stream cancelled while its ticks wait behind the journal applies none of them", async () => {
-    const limits = { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 };
-    const first = openChannel(limits);
-    first.send(1n, seed("USD", "500"));
-    first.send(2n, buy()); // 3 records wait: past the bound
-    const behind = journal.lastSequence;
-    const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
-    const quotes = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
-    let summary: ad.StreamQuotesResponse | undefined;
-    (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(quotes, (_e, r) => (summary = r));
-    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "101" } } }));
-    expect(quotes.paused).toBe(true);
-    quotes.emit("cancelled");
-    quotes.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark: "102" } } }));
+    const behind = stallPastBound();
+    const quotes = openQuotes();
+    quotes.tick("101");
+    expect(quotes.call.paused).toBe(true);
+    quotes.call.emit("cancelled");
+    quotes.tick("102");
     await catchUp();
     expect(journal.lastSequence).toBe(behind);
-    expect(summary).toBeUndefined();
+    expect(quotes.summary()).toBeUndefined();
   });
 });

@@ -10,11 +10,9 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import * as op from "../../gen/openpit/sidecar/v1/operator_pb.js";
-import { buildState } from "../../src/app/build-sidecar.js";
-import { ManualClock, systemClock } from "../../src/engine/index.js";
-import { recoverState } from "../../src/state/recovery.js";
+import { systemClock } from "../../src/engine/index.js";
 import { callUnary, connect } from "../../src/client/index.js";
-import { durableConfig, holdAccounts } from "../state/durable-state.js";
+import { durableConfig, oneCommandThenCrash } from "../state/durable-state.js";
 
 const HOUR = 3_600_000;
 const REAL = 1_796_000_000_000;
@@ -23,12 +21,8 @@ describe("uptime after a start on a host whose clock is behind the journal", () 
   it("GetServerStatus reports the process's running time, not the hour the clock was moved forward", async () => {
     const dir = mkdtempSync(join(tmpdir(), "openpit-uptime-"));
     try {
+      await oneCommandThenCrash(dir, REAL);
       const config = durableConfig(dir);
-      const first = buildState(config, new ManualClock(REAL));
-      await recoverState(first, config.durability);
-      holdAccounts(first, 0, 1);
-      await first.journal.close();
-      rmSync(join(dir, "LOCK"), { force: true });
       // Restarted ten seconds later on a host whose clock is an hour behind; the process runs 2 s.
       const w = REAL + 10_000 - HOUR;
       let m = 0;

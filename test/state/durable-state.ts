@@ -3,6 +3,8 @@
  * directory with automatic snapshots off, changed through journaled admin commands (account
  * blocks), and read back after the next start.
  */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
@@ -36,4 +38,14 @@ export function heldReasons(state: SidecarState, count: number): (string | undef
 /** What heldReasons gives when every one of them is held. */
 export function allHeld(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `hold ${i}`);
+}
+
+/** A first process at `clockMs` on `dir` journals one command (a hold on account 1000) and crashes: no last snapshot, its lock left behind. */
+export async function oneCommandThenCrash(dir: string, clockMs: number): Promise<void> {
+  const config = durableConfig(dir);
+  const first = buildState(config, new ManualClock(clockMs));
+  await recoverState(first, config.durability);
+  holdAccounts(first, 0, 1);
+  await first.journal.close();
+  rmSync(join(dir, "LOCK"), { force: true });
 }
