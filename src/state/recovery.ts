@@ -7,11 +7,11 @@
 import * as path from "node:path";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
-import { ensureDirDurable, fsyncDirSync } from "./journal/journal-files.js";
+import { ensureDirDurable, fsyncDirSync, listSegments } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal, type JournalReadResult } from "./journal/journal-reader.js";
-import { durableCover, readSnapshots, type SkippedSnapshot } from "./journal/snapshot-files.js";
+import { durableCover, listSnapshots, readSnapshots, type SkippedSnapshot } from "./journal/snapshot-files.js";
 import { decodePlain } from "./plain-data.js";
 import type { ExecutionSettings } from "./commands.js";
 import type { SidecarState, StateSnapshot } from "./sidecar-state.js";
@@ -101,7 +101,7 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     try {
       state.restore(decodePlain(snapshot.data) as StateSnapshot);
     } catch (e) {
-      throw new DurableStateError(`snapshot ${snapshot.file} cannot be restored: ${e instanceof Error ? e.message : String(e)}`);
+      throw new DurableStateError(`snapshot ${snapshot.file} cannot be restored: ${e instanceof Error ? e.message : String(e)}; ${wayPastUnrestorable(dataDir, snapshot.file, snapshot.seq)}`);
     }
   }
   const snapshotSequence = snapshot?.seq ?? 0n;
@@ -179,6 +179,22 @@ function refuseWithoutValidSnapshot(dataDir: string, skipped: readonly SkippedSn
   throw new DurableStateError(
     `no snapshot checks out: ${named}; the journal's records ran on the state its first start wrote as snapshot 0, which the configuration file may no longer give, so it is not rebuilt from the file; ${wayOut}`,
   );
+}
+
+/**
+ * A snapshot that passes its checks but does not restore (a bug in a policy's restoreState,
+ * say) stops the start: the state is half restored and this process cannot build a fresh one.
+ * Pruning goes by the snapshot before the newest, so when an older one checks out the records
+ * after it are still here, and moving the newest aside lets the next start restore the older
+ * one and replay them: said, not done, since the same bug may meet the replayed state again.
+ */
+function wayPastUnrestorable(dataDir: string, file: string, seq: bigint): string {
+  const older = listSnapshots(dataDir).find((s) => s.seq < seq && s.invalid === undefined);
+  const firstSegment = listSegments(dataDir)[0];
+  if (older === undefined || firstSegment === undefined || firstSegment.firstSequence > older.seq + 1n) {
+    return "no older snapshot with the journal's records after it is here: restore the directory from a backup";
+  }
+  return `${older.file} checks out and the journal keeps the records after it: move ${file} out of the directory (e.g. into ${path.join(dataDir, "damaged-snapshots")}) and start again, which restores ${older.file} and replays the records since`;
 }
 
 /** Durable modes need every stateful policy's state in the snapshots. */

@@ -1,0 +1,78 @@
+/**
+ * A snapshot that passes its checks (magic, length, CRC) but does not restore stops the start.
+ * Before, the error said only why; an operator could not tell that the snapshot before it and
+ * the journal's records after that one are still on disk (pruning goes by the previous
+ * snapshot), so that moving the newest aside gets the acknowledged state back. The refusal now
+ * says so, naming the older snapshot, or says to restore a backup when there is none.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect, it } from "vitest";
+import { snapshotFileName } from "../../src/state/journal/segment-format.js";
+import { writeSnapshot } from "../../src/state/journal/snapshot-files.js";
+import { DurableStateError } from "../../src/state/recovery.js";
+import { allHeld, durableConfig, heldReasons, holdAccounts, startState } from "./durable-state.js";
+import { useTempDirs } from "./journal/journal-test-helpers.js";
+
+const tempDir = useTempDirs();
+
+async function refusal(start: Promise<unknown>): Promise<Error> {
+  const e = await start.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(DurableStateError);
+  return e as Error;
+}
+
+it("the newest snapshot checks out but does not restore: the refusal names the older one to fall back on; moved aside, the older one and the journal give the state back", async () => {
+  const dataDir = tempDir();
+  const cfg = durableConfig(dataDir, 4096);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 60);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s1 = state.journal.lastSequence;
+  holdAccounts(state, 60, 60);
+  await state.journal.flush();
+  await state.snapshots!.take(); // prunes what snapshot s1 covers, not what s2 does
+  const s2 = state.journal.lastSequence;
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"));
+  // Header and CRC right, content not a state.
+  await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
+
+  const e = await refusal(startState(cfg, 2_000));
+  expect(e.message).toMatch(
+    new RegExp(
+      `^snapshot ${snapshotFileName(s2)} cannot be restored: .+; ${snapshotFileName(s1)} checks out and the journal keeps the records after it: ` +
+        `move ${snapshotFileName(s2)} out of the directory \\(e\\.g\\. into ${path.join(dataDir, "damaged-snapshots").replace(/[.\\/]/g, "\\$&")}\\) and start again, which restores ${snapshotFileName(s1)} and replays the records since$`,
+    ),
+  );
+  fs.rmSync(path.join(dataDir, "LOCK"));
+
+  fs.mkdirSync(path.join(dataDir, "damaged-snapshots"));
+  fs.renameSync(path.join(dataDir, snapshotFileName(s2)), path.join(dataDir, "damaged-snapshots", snapshotFileName(s2)));
+  const { state: back, report } = await startState(cfg, 3_000);
+  expect({ snapshot: report.snapshotSequence, replayed: report.replayed, held: heldReasons(back, 120) }).toEqual({
+    snapshot: s1,
+    replayed: Number(s2 - s1),
+    held: allHeld(120),
+  });
+  await back.journal.close();
+});
+
+it("the only snapshot does not restore: the refusal says to restore a backup", async () => {
+  const dataDir = tempDir();
+  const cfg = durableConfig(dataDir, 4096);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 3);
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"));
+  await writeSnapshot(dataDir, 0n, Buffer.from('{"engine":42}'));
+
+  const e = await refusal(startState(cfg, 2_000));
+  expect(e.message).toMatch(
+    new RegExp(`^snapshot ${snapshotFileName(0n)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
+  );
+});
