@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { readJournal } from "./journal-reader.js";
 import { cutJournal, JournalCutRefusedError } from "./journal-cut.js";
-import { readCutTail } from "./cut-tail.js";
+import { CUT_MANIFEST, readCutTail } from "./cut-tail.js";
 import { durableCover, listSnapshots, type SnapshotListing } from "./snapshot-files.js";
 import { listSegments } from "./journal-files.js";
 import type { TornTail } from "./segment-scan.js";
@@ -88,14 +88,21 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
   try {
     if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
     if (args.command === "cut") return cut(dir, args.after!, now(), io);
-    // Segments a snapshot made unnecessary are deleted: by default, start where the journal does.
-    const from = args.from ?? firstSequence(dir);
     const snapshots = listSnapshots(dir);
     // Read as recovery accepts it: records up to the newest snapshot file are durable (damage
     // among them is refused), and a gap the newest valid snapshot covers is no damage. Found by
     // review (session 30): after a cut that snapshot covers, the sidecar started and appended
     // past the gap while status and inspect called the directory corrupt.
     const reading = { durableThrough: durableCover(dir), coveredThrough: snapshots.find((s) => s.invalid === undefined)?.seq ?? 0n };
+    // Segments a snapshot made unnecessary are deleted: start where the journal does, or where
+    // recovery does (after the newest valid snapshot) if that is earlier, so that records
+    // missing there are refused as recovery refuses them; a --from below that starts there too
+    // (found by review, session 34: a journal without its first segment and no snapshot was
+    // called healthy, and `--from 1` called a pruned one corrupt). A cut-… directory holds
+    // only what a cut moved aside, and starts where its segments do.
+    const first = firstSequence(dir);
+    const floor = fs.existsSync(path.join(dir, CUT_MANIFEST)) || first <= reading.coveredThrough + 1n ? first : reading.coveredThrough + 1n;
+    const from = args.from === undefined || args.from < floor ? floor : args.from;
     return args.command === "inspect" ? inspect(dir, from, args.from ?? 0n, args.limit, reading, snapshots, io) : status(dir, from, reading, snapshots, io);
   } catch (e) {
     const what = e instanceof JournalCorruptionError || e instanceof JournalCutRefusedError ? e.message : `journal-cli: ${(e as Error).message}`;
@@ -135,8 +142,14 @@ function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: num
   // A --from inside the tail file starts the moved segments at their first record (found by
   // review, session 29: read from it, they were refused as missing records).
   const segmentsFrom = tail !== undefined && fromSequence < firstSequence(dir) ? firstSequence(dir) : fromSequence;
-  const result = readJournal(dir, { fromSequence: segmentsFrom, ...reading, onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
-  if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
+  let result: ReturnType<typeof readJournal>;
+  try {
+    result = readJournal(dir, { fromSequence: segmentsFrom, ...reading, onRecord: (r, file, offset) => print(r.seq, r.payload, file, offset) });
+  } finally {
+    // The records read before damage stopped the read are printed too (found by review,
+    // session 34: the lines still batched were dropped), then the damage is reported.
+    if (chunk.length > 0) io.out(`${chunk.join("\n")}\n`);
+  }
   const summary = {
     records: result.records + (tail?.length ?? 0),
     ...(tail ? { cutTailRecords: tail.length } : {}),
