@@ -44,6 +44,8 @@ export const ACCOUNTS: Command = {
   flags: ["blocked", "unblocked", "with-holdings", "without-holdings", "all"],
   async run(ctx) {
     const request = filterOf(ctx.args);
+    // Found by review (session 34): --all read every page and dropped --limit without a word.
+    if (ctx.args.flags.has("all") && option(ctx.args, "limit") !== undefined) throw new UsageError("--limit and --all exclude each other");
     const answer = ctx.args.flags.has("all") ? await allAccounts(ctx, request) : await ctx.admin("ListAccounts", op.ListAccountsResponseSchema, request);
     if (ctx.json) return ctx.io.out(messageJson(op.ListAccountsResponseSchema, answer));
     const rows = answer.accounts.map((a) => [

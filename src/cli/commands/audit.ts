@@ -61,7 +61,8 @@ export const AUDIT: Command = {
   async run(ctx) {
     const a = ctx.args;
     const outcomeText = option(a, "outcome");
-    const outcome = outcomeText === undefined ? undefined : OUTCOMES[outcomeText];
+    // Own keys only: `constructor` is not an outcome (found by review, session 34).
+    const outcome = outcomeText === undefined || !Object.hasOwn(OUTCOMES, outcomeText) ? undefined : OUTCOMES[outcomeText];
     if (outcomeText !== undefined && outcome === undefined) throw new UsageError(`--outcome is applied, failed or denied, not '${outcomeText}'`);
     const limit = unsigned(option(a, "limit"), "--limit", UINT32_MAX);
     const newestFirst = a.flags.has("newest-first");

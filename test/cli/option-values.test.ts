@@ -1,0 +1,36 @@
+/**
+ * Found by review (session 34): options taken as something other than what was typed.
+ * - `audit --outcome constructor` looked the name up among inherited properties, sent a
+ *   function and exited 1 with a serialization failure, as if the sidecar had refused.
+ * - `accounts --all --limit 1` read every page and dropped --limit without a word.
+ * Both are usage errors now (exit 2), before anything is sent.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { runCaptured } from "./run-captured.js";
+import { seed, startHarness, type Harness } from "../server/harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+  await h.channel().send(seed("USD", "1", 1n), seed("USD", "1", 2n), seed("USD", "1", 3n));
+});
+afterAll(async () => {
+  await h.close();
+});
+
+it("audit --outcome with a name every object inherits is a usage error", async () => {
+  for (const outcome of ["constructor", "toString", "__proto__"]) {
+    const r = await runCaptured(["audit", "--outcome", outcome, "--target", h.address]);
+    expect({ outcome, code: r.code, err: r.err.split("\n")[0] }).toEqual({ outcome, code: 2, err: `openpit audit: --outcome is applied, failed or denied, not '${outcome}'` });
+  }
+  expect((await runCaptured(["audit", "--outcome", "applied", "--target", h.address])).code).toBe(0);
+});
+
+it("accounts --all with --limit is a usage error; each alone lists what it says", async () => {
+  const both = await runCaptured(["accounts", "--all", "--limit", "1", "--target", h.address]);
+  expect({ code: both.code, err: both.err.split("\n")[0] }).toEqual({ code: 2, err: "openpit accounts: --limit and --all exclude each other" });
+  const listed = (out: string) => out.split("\n").filter((l) => /^\d/.test(l) && !/ of \d+ accounts/.test(l)).length;
+  const all = await runCaptured(["accounts", "--all", "--target", h.address]);
+  const one = await runCaptured(["accounts", "--limit", "1", "--target", h.address]);
+  expect({ all: [all.code, listed(all.out)], one: [one.code, listed(one.out)] }).toEqual({ all: [0, 3], one: [0, 1] });
+});
