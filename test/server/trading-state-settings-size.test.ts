@@ -72,7 +72,7 @@ describe("SetTradingState and the 1 MiB settings bound", () => {
     expect(audit.records.length).toBe(1);
   }, 60_000);
 
-  it("the reason's bound holds for the global state too; clearing a state takes no room", async () => {
+  it("the reason's bound holds for the global state too, and for clearing a state", async () => {
     h = await startHarness(config());
     const global = { scope: { scope: { case: "global", value: true } }, cancelWorkingOrders: false };
     expect(await adminFailure(h, "setTradingState", { ...global, state: TradingState.HALTED, reason: "é".repeat(2049) })).toEqual([
@@ -81,6 +81,12 @@ describe("SetTradingState and the 1 MiB settings bound", () => {
       "INVALID_VALUE",
     ]);
     await h.admin("setTradingState", { ...global, state: TradingState.HALTED, reason: "é".repeat(2048) });
-    await h.admin("setTradingState", { ...global, state: TradingState.ACTIVE, reason: "é".repeat(4000) });
+    // Clearing takes no room in the settings, but its reason is still journaled and audited.
+    expect(await adminFailure(h, "setTradingState", { ...global, state: TradingState.ACTIVE, reason: "é".repeat(4000) })).toEqual([
+      status.INVALID_ARGUMENT,
+      "reason: takes 8000 bytes, more than 4096",
+      "INVALID_VALUE",
+    ]);
+    await h.admin("setTradingState", { ...global, state: TradingState.ACTIVE, reason: "é".repeat(2048) });
   });
 });

@@ -10,6 +10,7 @@ import type { AdminCommand, QuoteTarget } from "../../state/commands.js";
 import { CommandError, invalid, missing } from "../../state/command-error.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodeQuote, decodeTtlMs } from "./admin.js";
+import { boundedReason } from "./reason.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./scalars.js";
@@ -72,25 +73,25 @@ export const ADMIN_COMMAND_DECODERS = {
   blockAccount: (r: ad.BlockAccountRequest): AdminCommand => ({
     kind: "blockAccount",
     accountId: decodeAccountId(r.accountId, "account_id"),
-    reason: decodeRequiredText(r.reason, "reason"),
+    reason: boundedReason(decodeRequiredText(r.reason, "reason"), "reason"),
   }),
   unblockAccount: (r: ad.UnblockAccountRequest): AdminCommand => ({ kind: "unblockAccount", accountId: decodeAccountId(r.accountId, "account_id") }),
   retireAccount: (r: RetireAccountRequest): AdminCommand => ({ kind: "retireAccount", accountId: decodeAccountId(r.accountId, "account_id") }),
   replaceAccountBlockReason: (r: ad.ReplaceAccountBlockReasonRequest): AdminCommand => ({
     kind: "replaceAccountBlockReason",
     accountId: decodeAccountId(r.accountId, "account_id"),
-    reason: decodeRequiredText(r.reason, "reason"),
+    reason: boundedReason(decodeRequiredText(r.reason, "reason"), "reason"),
   }),
   blockGroup: (r: ad.BlockGroupRequest): AdminCommand => ({
     kind: "blockGroup",
     group: decodeRequiredGroupId(r.groupId, "group_id"),
-    reason: decodeRequiredText(r.reason, "reason"),
+    reason: boundedReason(decodeRequiredText(r.reason, "reason"), "reason"),
   }),
   unblockGroup: (r: ad.UnblockGroupRequest): AdminCommand => ({ kind: "unblockGroup", group: decodeRequiredGroupId(r.groupId, "group_id") }),
   replaceGroupBlockReason: (r: ad.ReplaceGroupBlockReasonRequest): AdminCommand => ({
     kind: "replaceGroupBlockReason",
     group: decodeRequiredGroupId(r.groupId, "group_id"),
-    reason: decodeRequiredText(r.reason, "reason"),
+    reason: boundedReason(decodeRequiredText(r.reason, "reason"), "reason"),
   }),
   registerGroup: (r: ad.RegisterGroupRequest): AdminCommand => ({
     kind: "registerGroup",

@@ -4,6 +4,7 @@ import * as ts from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import type { ControlScope, TradingStateName } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
 import { decodeAccountId, decodeGroupId } from "./scalars.js";
+import { boundedReason } from "./reason.js";
 import type { SetTradingState } from "../../state/trading-state-admin.js";
 import type { TradingStateEntry } from "../../policies/trading-state/index.js";
 
@@ -69,7 +70,7 @@ export function decodeSetTradingState(r: ts.SetTradingStateRequest): SetTradingS
     kind: "setTradingState",
     scope,
     state,
-    reason: r.reason,
+    reason: boundedReason(r.reason, "reason"),
     policy: r.policyName === "" ? undefined : r.policyName,
     cancelWorkingOrders: r.cancelWorkingOrders,
   };

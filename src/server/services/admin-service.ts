@@ -341,24 +341,20 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
   };
 }
 
-/** The longest reason a trading state takes (bytes of UTF-8): an entry of the policy's settings. */
-export const MAX_TRADING_STATE_REASON_BYTES = 4096;
-
 /**
  * A trading state is an entry of the policy's settings, which take at most 1 MiB of JSON at
  * runtime as in the file (settings-size.ts). Found by review: halts with long reasons grew
  * the settings to several MiB, past what a client receives, so GetPolicySettings and the
- * audit record of the next change stuck every reader. So a reason takes at most 4 KiB, and a
- * change that would grow the settings past 1 MiB is refused before the journal; except the
- * global state, the operator's stop-everything button, which must never be refused for
- * size (one entry: it can pass the bound by one reason at most; found by the next review).
- * A policy the door refuses (unknown, several) is left to it.
+ * audit record of the next change stuck every reader. So a reason takes at most 4 KiB (the
+ * decoder, reason.ts, for every state), and a change that would grow the settings past 1 MiB
+ * is refused before the journal; except the global state, the operator's stop-everything
+ * button, which must never be refused for size (one entry: it can pass the bound by one
+ * reason at most; found by the next review). A policy the door refuses (unknown, several)
+ * is left to it.
  */
 function boundedTradingState(engine: Parameters<typeof configurableOf>[0], c: ReturnType<typeof decodeSetTradingState>): ReturnType<typeof decodeSetTradingState> {
-  // An ACTIVE state is not kept (the scope's entry goes): its reason takes no room.
+  // An ACTIVE state is not kept (the scope's entry goes): it takes no room in the settings.
   if (c.state === "ACTIVE") return c;
-  const reasonBytes = Buffer.byteLength(c.reason, "utf8");
-  if (reasonBytes > MAX_TRADING_STATE_REASON_BYTES) invalid("reason", `takes ${reasonBytes} bytes, more than ${MAX_TRADING_STATE_REASON_BYTES}`);
   if (c.scope.kind === "global") return c;
   let policy;
   try {
