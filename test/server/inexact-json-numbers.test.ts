@@ -23,6 +23,10 @@ describe("firstInexactNumber", () => {
     expect(firstInexactNumber("[12345678901234567891]")).toEqual({ written: "12345678901234567891", readsAs: "12345678901234567000", offset: 1 });
     expect(firstInexactNumber("[1e400]")).toEqual({ written: "1e400", readsAs: "Infinity", offset: 1 });
     expect(firstInexactNumber("[9007199254740993]")?.readsAs).toBe("9007199254740992");
+    // Past decimal.js's own exponent range (found by review, session 34: read as 0 on both sides).
+    expect(firstInexactNumber("[1e-99999999999999999999]")).toEqual({ written: "1e-99999999999999999999", readsAs: "0", offset: 1 });
+    expect(firstInexactNumber("[-10.5e-9000000000000001]")).toEqual({ written: "-10.5e-9000000000000001", readsAs: "0", offset: 1 });
+    expect(firstInexactNumber("[0.000e-99999999999999999999, -0e5, 0.0]")).toBeUndefined();
     // Written differently but the same number: kept.
     for (const ok of ["[1.0, 1e3, 1E+3, 0.1, -0, 0.5e-1, 1e21, 9007199254740991, 18446744073709551616]"]) {
       expect(firstInexactNumber(ok)).toBeUndefined();

@@ -41,6 +41,10 @@ export function firstInexactNumber(text: string): InexactNumber | undefined {
  */
 function readsBack(written: string, read: number): boolean {
   if (!Number.isFinite(read)) return false;
+  // Zero only when written as zero: decimal.js reads an exponent below its minE (-9e15) as 0
+  // too, so `1e-99999999999999999999` compared equal (found by review, session 34: a
+  // retentionMs of it turned ClientOrderIdPolicy's expiry off).
+  if (read === 0) return !/[1-9]/.test(written.split(/[eE]/)[0]!);
   const w = new Decimal(written);
   return w.equals(new Decimal(String(read))) || (Number.isInteger(read) && w.equals(new Decimal(BigInt(read).toString())));
 }
