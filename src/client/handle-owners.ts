@@ -135,7 +135,10 @@ export class HandleOwners {
       if (opened !== undefined) {
         const copies = this.copies.get(opened);
         if (copies === undefined) this.copies.set(opened, [{ address, account, open: true }]);
-        else copies.push({ address, account, open: true });
+        // A safe retry is answered with its first decision, the same handle: within one
+        // sidecar a live id names one handle, so it is booked once (found by review, session
+        // 34: booked twice, its commit was refused as open "on A and A").
+        else if (!copies.some((c) => c.open && c.address === address)) copies.push({ address, account, open: true });
       }
       if (command?.case === "releaseAccounts" && result.result.case !== "error") this.released(address, command.value.accountIds ?? []);
     });
