@@ -6,6 +6,8 @@
  * OPENPIT_UPDATE_DOCS_SCREENSHOT=1).
  */
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { create, toJson } from "@bufbuild/protobuf";
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import { chromium, type Browser } from "playwright-core";
@@ -242,6 +244,30 @@ describe.runIf(ready)("web console in Chromium", () => {
     expect({ className: await row.getAttribute("class"), action: await row.locator("button").textContent() }).toEqual({ className: "blocked", action: "Unblock" });
     await unblockBoth();
     await page.close();
+  });
+
+  // Found by review, session 34: a made-up method name, any length, became a record of the
+  // sender's text under an action of its choosing.
+  it("a page of another origin cannot write records of its own choosing and size into the audit trail", async () => {
+    const evil = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>evil</title>"));
+    await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve));
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+      const before = (await h.admin<ad.QueryAuditResponse>("queryAudit", {})).records.length;
+      // What any page can send: a no-cors POST, no preflight; its answer is opaque to the page.
+      await page.evaluate(async (target) => {
+        const name = `configurePolicy_${"A".repeat(7000)}`;
+        for (let i = 0; i < 5; i++) await fetch(`${target}/console/api/admin/${name}`, { method: "POST", mode: "no-cors", body: "{}" });
+      }, `http://127.0.0.1:${port}`);
+      const records = (await h.admin<ad.QueryAuditResponse>("queryAudit", {})).records.slice(before);
+      // The attempt is recorded (docs/security.md), five times, under one fixed action.
+      expect(records.map((r) => [r.action, r.actor, r.reason])).toEqual([...Array(5)].map(() => ["(unknown)", "(unauthenticated)", "PERMISSION_DENIED"]));
+      expect(records.every((r) => r.detail.length < 300 && !r.detail.includes("AAAA"))).toBe(true);
+    } finally {
+      await page.close();
+      await new Promise((r) => evil.close(r));
+    }
   });
 
   async function unblockBoth(): Promise<void> {

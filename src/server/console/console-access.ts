@@ -24,6 +24,18 @@ function hostOf(header: string): string {
   return colon < 0 ? header : header.slice(0, colon);
 }
 
+/**
+ * At most this much of a request's own text (its Host header) is quoted in a refusal. The
+ * refusal is answered and recorded in the audit trail, and any web page can make the browser
+ * send it (found by review, session 34: a Host of any length was recorded whole).
+ */
+export const QUOTED_CHARS = 100;
+
+/** `text` in quotes, cut to QUOTED_CHARS with its full length said when longer. */
+export function quoted(text: string): string {
+  return text.length <= QUOTED_CHARS ? `'${text}'` : `'${text.slice(0, QUOTED_CHARS)}…' (${text.length} characters)`;
+}
+
 /** Why the request is refused (status and text), or undefined when it may go on to the guard. */
 export function refuseConsoleRequest(req: IncomingMessage, api: boolean): { status: number; text: string } | undefined {
   const remote = req.socket.remoteAddress ?? "";
@@ -32,7 +44,7 @@ export function refuseConsoleRequest(req: IncomingMessage, api: boolean): { stat
   }
   const host = req.headers.host ?? "";
   if (!isLoopbackHost(hostOf(host))) {
-    return { status: 403, text: `the console must be addressed by a loopback host (127.0.0.1, [::1], localhost), not '${host}'` };
+    return { status: 403, text: `the console must be addressed by a loopback host (127.0.0.1, [::1], localhost), not ${quoted(host)}` };
   }
   if (api && req.headers[CONSOLE_HEADER] !== "1") {
     return { status: 403, text: `console API requests must carry the header '${CONSOLE_HEADER}: 1'` };

@@ -16,7 +16,7 @@ import { AdminService } from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountEventService, AccountEventSchema, SubscribeRequestSchema, type SubscribeResponse } from "../../../gen/openpit/sidecar/v1/events_pb.js";
 import type { HttpHandler } from "../http/http-listener.js";
 import { methodPath } from "../security/method-access.js";
-import { refuseConsoleRequest } from "./console-access.js";
+import { quoted, refuseConsoleRequest } from "./console-access.js";
 import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
 import type { Denial } from "../services/service-context.js";
 import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
@@ -57,6 +57,7 @@ const HTTP_STATUS: Partial<Record<status, number>> = {
 /** The unary AdminService methods by their proto name (`BlockAccount`); client streams are gRPC only. */
 const ADMIN_METHODS = new Map<string, DescMethod>(AdminService.methods.filter((m) => m.methodKind === "unary").map((m) => [m.name, m]));
 const SUBSCRIBE = AccountEventService.method.subscribe;
+const ADMIN_PREFIX = "/api/admin/";
 
 export interface ConsoleServices {
   /** The guarded AdminService and AccountEventService implementations (SidecarServer.guardedServices). */
@@ -119,7 +120,7 @@ function refuseUnsafeIntegers(key: string, value: unknown): unknown {
 /** POST /console/api/admin/<Method>: the request's protobuf JSON in, the response's out. */
 async function adminCall(services: ConsoleServices, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = ADMIN_METHODS.get(name);
-  if (!method) return sendJson(res, 404, { code: "NOT_FOUND", message: `no unary AdminService method '${name}'` });
+  if (!method) return sendJson(res, 404, { code: "NOT_FOUND", message: `no unary AdminService method ${quoted(name)}` });
   if (req.method !== "POST") {
     res.setHeader("allow", "POST");
     return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "admin calls are POST with a JSON body" });
@@ -208,6 +209,26 @@ function eventStream(services: ConsoleServices, req: IncomingMessage, res: Serve
   });
 }
 
+/** What a refused admin call that names no unary AdminService method is recorded as (action `(unknown)`). */
+export const UNKNOWN_ADMIN_ACTION = `${CONSOLE_PREFIX}/api/admin/(unknown)`;
+
+/**
+ * The action a refused request to `path` is recorded under, as the guard would record it: the
+ * event stream's or the admin method's own path. The page and its files are recorded by
+ * nobody (fetching them changes nothing). A name that is no unary AdminService method is a
+ * 404 to an admitted caller and, over gRPC, UNIMPLEMENTED and never recorded; the console's
+ * own refusal (a cross-site or DNS-rebinding attempt) is still worth a record, so it is
+ * recorded under one fixed action, the name itself not at all. Recorded whole, any web page
+ * could write text of its choosing and size into the trail, as an action of its choosing
+ * (found by review, session 34: an 8000-character name made a 16 KB record).
+ */
+function refusedAction(path: string): string | undefined {
+  if (path === "/api/events") return methodPath(SUBSCRIBE);
+  if (!path.startsWith(ADMIN_PREFIX)) return undefined;
+  const method = ADMIN_METHODS.get(path.slice(ADMIN_PREFIX.length));
+  return method === undefined ? UNKNOWN_ADMIN_ACTION : methodPath(method);
+}
+
 /**
  * The console's handler, for `HttpListener.mount(CONSOLE_PREFIX, …)`; `streams` ends its event
  * streams at close. `onDenied` records the console's own refusals (a client or Host header
@@ -223,9 +244,7 @@ export function consoleRoute(services: ConsoleServices, onDenied?: (denial: Deni
     const api = path.startsWith("/api/");
     const refused = refuseConsoleRequest(req, api);
     if (refused) {
-      // An API call is recorded under the method it asked for, as the guard records it; the
-      // page and its files are recorded by nobody (fetching them changes nothing).
-      const action = path === "/api/events" ? methodPath(SUBSCRIBE) : path.startsWith("/api/admin/") ? `/${AdminService.typeName}/${path.slice("/api/admin/".length)}` : undefined;
+      const action = refusedAction(path);
       if (action !== undefined) onDenied?.({ actor: UNAUTHENTICATED_ACTOR, action, detail: `console: ${refused.text} (peer ${callerOf(req).peer})`, reason: "PERMISSION_DENIED" });
       return sendJson(res, refused.status, { code: "PERMISSION_DENIED", message: refused.text });
     }
@@ -233,7 +252,7 @@ export function consoleRoute(services: ConsoleServices, onDenied?: (denial: Deni
       res.writeHead(302, { location: `${CONSOLE_PREFIX}/` }).end();
       return;
     }
-    if (path.startsWith("/api/admin/")) return adminCall(services, path.slice("/api/admin/".length), req, res);
+    if (path.startsWith(ADMIN_PREFIX)) return adminCall(services, path.slice(ADMIN_PREFIX.length), req, res);
     if (path === "/api/events") {
       if (req.method !== "GET") return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "the event stream is GET" });
       return eventStream(services, req, res, open);
