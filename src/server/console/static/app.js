@@ -100,9 +100,15 @@ function blockBadge(block) {
   return badge;
 }
 
-function holdingsCell(state) {
+/** The holdings of one `GetAccountState` answer, or why it was refused (`Promise.allSettled`'s result). */
+function holdingsCell(result) {
   const td = el("td");
-  for (const h of state.holdings || []) {
+  if (result.status === "rejected") {
+    // Another instance's account (NOT_OWNER "… owned by instance 'b' at …"): said in its row.
+    td.append(el("span", result.reason.message, "refused"));
+    return td;
+  }
+  for (const h of result.value.holdings || []) {
     td.append(el("div", `${h.asset} ${h.available} / ${h.held} / ${h.incoming}`, "holding"));
   }
   if (!td.firstChild) td.textContent = "—";
@@ -142,7 +148,13 @@ async function refreshAccounts() {
     const filter = $("blocked-only").checked ? { blocked: true } : {};
     const page = await admin("ListAccounts", { ...filter, limit: 200 });
     const accounts = page.accounts || [];
-    const states = await Promise.all(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+    // Each row on its own: on one of several owners (or a standby) ListAccounts lists accounts
+    // whose state only their owner serves, and one row refused NOT_OWNER failed the whole
+    // table, which stayed empty (found by review, session 34). A refused token is the
+    // caller's, not a row's: it fails the table, and the token form comes back.
+    const states = await Promise.allSettled(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+    const refusedCaller = states.find((r) => r.status === "rejected" && r.reason instanceof ApiError && (r.reason.httpStatus === 401 || r.reason.httpStatus === 403));
+    if (refusedCaller) throw refusedCaller.reason;
     if (n !== newest.accounts) return;
     renderAccounts(table.tBodies[0], accounts, states);
     $("accounts-more").hidden = !page.more;
@@ -343,7 +355,11 @@ async function start() {
     clearError();
   } catch (e) {
     showError(e);
-    return;
+    // A refused token: the form is back, and its submit starts again. Anything else (a read
+    // refused, a sidecar still recovering) does not stop the live events, which every
+    // instance serves, a standby included (docs/high-availability.md): without them the page
+    // never refreshed again (found by review, session 34).
+    if (e instanceof ApiError && (e.httpStatus === 401 || e.httpStatus === 403)) return;
   }
   if (!start.following) {
     start.following = true;

@@ -1,0 +1,113 @@
+/**
+ * The console of an instance that does not own every account: one of several active owners
+ * (`ownership.shards` a subset) and a standby (owns nothing). Every instance serves the
+ * console and a standby delivers the events it applies (docs/high-availability.md), but the
+ * page showed no accounts at all (one row refused NOT_OWNER failed the whole table) and never
+ * started its live events (found by review, session 34). The gate is the real
+ * LeaseOwnershipGate over a stand-in for the leases (no NATS), attached as
+ * start-failover.ts attaches it.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AccountId } from "../../src/param/index.js";
+import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
+import { shardOf } from "../../src/replication/shard-of.js";
+import type { ShardLeases } from "../../src/replication/shard-leases.js";
+import { startHarness, testConfig, type Harness } from "../server/harness.js";
+import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
+import { consoleAdmin } from "./console-http.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
+const SHARDS = 4;
+/** Two configured accounts on different shards. */
+const MINE = 1n;
+const THEIRS = [...Array(40).keys()].map((i) => BigInt(i + 2)).find((id) => shardOf(id, SHARDS) !== shardOf(MINE, SHARDS))!;
+const OTHER = { owner: "b", address: "127.0.0.1:2" };
+
+/** A gate that owns `owned` (none: a standby) and names instance b as every other shard's owner. */
+function gate(owned: number | undefined): LeaseOwnershipGate {
+  const leases = {
+    owns: (s: number) => s === owned,
+    heldShards: () => (owned === undefined ? [] : [owned]),
+    ownerOf: (s: number) => (s === owned ? { owner: "a", address: "127.0.0.1:1" } : OTHER),
+  } as unknown as ShardLeases;
+  const several = owned !== undefined;
+  return new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: "a", severalOwners: several, perInstance: several });
+}
+
+describe.runIf(ready)("web console on an instance that does not own every account", () => {
+  let h: Harness;
+  let port: number;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    // A hang guard, not a speed assertion (Chromium's first start on a loaded CI machine).
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    h = await startHarness(testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE) }, { id: Number(THEIRS) }] } }));
+    port = await h.server.http.listen("127.0.0.1:0");
+    page = await browser.newPage();
+  });
+  afterEach(async () => {
+    await page?.close();
+    await h?.close();
+  });
+
+  const attach = (owned: number | undefined) => h.server.attachReplication(gate(owned), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
+  const row = (id: bigint) => page.locator(`tr[data-account="${id}"]`);
+  const refusedText = (id: bigint) => new RegExp(`account ${id} is on shard \\d, which this instance \\('a'\\) does not own: owned by instance 'b' at 127\\.0\\.0\\.1:2; send it there$`);
+
+  it("one of several owners: its own account shows, another's row says who owns it, and the page follows the events", async () => {
+    attach(shardOf(MINE, SHARDS));
+    // The doors as the page uses them: both accounts listed, the other's state refused.
+    expect(((await consoleAdmin(port, "ListAccounts", { limit: 200 })).json as { accounts: { accountId: string }[] }).accounts.map((a) => a.accountId)).toEqual([String(MINE), String(THEIRS)]);
+    expect((await consoleAdmin(port, "GetAccountState", { accountId: String(THEIRS) })).status).toBe(409);
+
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await row(THEIRS).locator(".refused").waitFor({ timeout: 10_000 });
+    expect(await row(THEIRS).locator(".refused").textContent()).toMatch(refusedText(THEIRS));
+    expect([await row(MINE).locator(".refused").count(), await row(MINE).locator("td").nth(4).textContent()]).toEqual([0, "—"]);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#message").isHidden()).toBe(true);
+
+    // A change to its own account reaches the row and the event list.
+    await h.admin("blockAccount", { accountId: MINE, reason: "compliance hold" });
+    await row(MINE).locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor({ timeout: 10_000 });
+    await page.locator("#events li", { hasText: `accountBlocked account ${MINE}` }).waitFor({ timeout: 10_000 });
+  });
+
+  it("a standby: every row says who owns it, and the page follows the events the standby applies", async () => {
+    attach(undefined);
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    for (const id of [MINE, THEIRS]) {
+      await row(id).locator(".refused").waitFor({ timeout: 10_000 });
+      expect(await row(id).locator(".refused").textContent()).toMatch(refusedText(id));
+    }
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // An event as a standby delivers it: applied from the shared journal, the owner's number.
+    const sequence = h.server.state.events.lastSequence + 1n;
+    h.server.state.events.relay({ sequence, event: { kind: "reservationsRolledBack", accountId: AccountId.fromU64(THEIRS), reservationIds: [5n], reason: "expired" } });
+    await page.locator("#events li", { hasText: `#${sequence} reservationsRolledBack account ${THEIRS}` }).waitFor({ timeout: 10_000 });
+  });
+
+  it("a first refresh that fails for another reason than the token still starts the live events", async () => {
+    // The audit trail cannot be read the first time (a sidecar still recovering answers 503).
+    let refused = false;
+    await page.route("**/console/api/admin/QueryAudit", async (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering" }) });
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#message", { hasText: "the sidecar is recovering" }).waitFor({ timeout: 10_000 });
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // The next event refreshes the page, the audit trail included.
+    await h.admin("blockAccount", { accountId: MINE, reason: "compliance hold" });
+    await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
+  });
+});
