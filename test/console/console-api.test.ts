@@ -75,6 +75,23 @@ describe("console API without a security section", () => {
     expect([get.status, get.headers.allow]).toEqual([405, "POST"]);
   });
 
+  // Found by review, session 34: the event stream's 405 named no Allow, and a POST to a page
+  // that exists was a 404.
+  it("a wrong verb is 405 with Allow on the event stream and on every page that exists; a page that does not is 404", async () => {
+    const events = await http(port, "/console/api/events", { method: "POST", headers: { "x-openpit-console": "1" } });
+    expect([events.status, events.headers.allow, JSON.parse(events.body).code]).toEqual([405, "GET", "METHOD_NOT_ALLOWED"]);
+    for (const page of ["/console/", "/console/app.js", "/console/app.css"]) {
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const answer = await http(port, page, { method, body: "" });
+        expect([page, method, answer.status, answer.headers.allow, JSON.parse(answer.body).code]).toEqual([page, method, 405, "GET, HEAD", "METHOD_NOT_ALLOWED"]);
+      }
+      const head = await http(port, page, { method: "HEAD" });
+      expect([page, head.status, head.body]).toEqual([page, 200, ""]);
+    }
+    const missing = await http(port, "/console/nothing.html", { method: "POST" });
+    expect([missing.status, missing.headers.allow, JSON.parse(missing.body)]).toEqual([404, undefined, { code: "NOT_FOUND", message: "no console page /nothing.html" }]);
+  });
+
   it("answers only requests that carry its header and name a loopback host", async () => {
     const noHeader = await http(port, "/console/api/admin/BlockAccount", { method: "POST", body: JSON.stringify({ accountId: "1", reason: "x" }) });
     expect([noHeader.status, JSON.parse(noHeader.body)]).toEqual([403, { code: "PERMISSION_DENIED", message: "console API requests must carry the header 'x-openpit-console: 1'" }]);

@@ -254,11 +254,21 @@ export function consoleRoute(services: ConsoleServices, onDenied?: (denial: Deni
     }
     if (path.startsWith(ADMIN_PREFIX)) return adminCall(services, path.slice(ADMIN_PREFIX.length), req, res);
     if (path === "/api/events") {
-      if (req.method !== "GET") return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "the event stream is GET" });
+      // A 405 names what is allowed (RFC 9110 §15.5.6; found by review, session 34: it did not).
+      if (req.method !== "GET") {
+        res.setHeader("allow", "GET");
+        return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "the event stream is GET" });
+      }
       return eventStream(services, req, res, open);
     }
     const file = files.get(path);
-    if (!file || (req.method !== "GET" && req.method !== "HEAD")) return sendJson(res, 404, { code: "NOT_FOUND", message: `no console page ${path}` });
+    if (!file) return sendJson(res, 404, { code: "NOT_FOUND", message: `no console page ${path}` });
+    // The page exists, not for that method: 405 with what is allowed (found by review,
+    // session 34: a POST to the page was answered 404, as if it did not exist).
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("allow", "GET, HEAD");
+      return sendJson(res, 405, { code: "METHOD_NOT_ALLOWED", message: "the console's pages are GET or HEAD" });
+    }
     res.writeHead(200, {
       "content-type": file.type,
       "cache-control": "no-store",
