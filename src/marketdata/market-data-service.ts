@@ -22,8 +22,6 @@ interface InstrumentSlot {
   readonly ttls: InstrumentTtls;
 }
 
-const FOREVER: QuoteTtl = Object.freeze({ kind: "infinite" });
-
 const RESOLUTIONS: ReadonlySet<string> = new Set<QuoteResolution>(["AccountOnly", "AccountThenGroup", "AccountThenGroupThenDefault"]);
 
 /**
@@ -327,7 +325,7 @@ export class MarketDataService implements MarketDataSource {
       throw new MarketDataError(added.conflict, message, { instrument, instrumentId: id });
     }
     this.slots.set(added.id, { buckets: new QuoteBuckets(), ttls: newInstrumentTtls(instrumentTtl) });
-    this.#ttlsChanged(instrumentTtl ?? FOREVER);
+    this.#registered(instrumentTtl);
     return added.id;
   }
 
@@ -353,10 +351,23 @@ export class MarketDataService implements MarketDataSource {
   }
 
   /**
-   * After any TTL cell or registration changed: a new stamp, and whether anything can expire
-   * now. `added` is the one TTL set (or infinite for a registration without one): a finite
-   * one settles it without a scan, and adding an infinite one to a state that could not
-   * expire changes nothing; otherwise (a clear, a replacement, a restore) every cell is looked at.
+   * After a registration: a new stamp (a lookup of the id answers differently now). Its slot
+   * is new and replaces no cell, so only a finite registration TTL can change whether
+   * anything can expire. Found by review, session 34: a registration without a TTL, or with
+   * an infinite one, went through the full rescan whenever some TTL could expire (an
+   * infinite default with one instrument's `ttlMs`), so n registrations cost O(n²): 40 000
+   * instruments held the event loop for 21 s, live and again on every replay.
+   */
+  #registered(ttl: QuoteTtl | undefined): void {
+    this.#revision += 1;
+    if (ttl !== undefined && ttl.kind !== "infinite") this.#canExpire = true;
+  }
+
+  /**
+   * After any TTL cell changed: a new stamp, and whether anything can expire now. `added` is
+   * the one TTL set: a finite one settles it without a scan, and an infinite one set in a
+   * state that could not expire changes nothing; otherwise (a clear, a set that may replace
+   * a finite cell, a restore) every cell is looked at.
    */
   #ttlsChanged(added?: QuoteTtl): void {
     this.#revision += 1;
@@ -364,15 +375,26 @@ export class MarketDataService implements MarketDataSource {
       if (added.kind !== "infinite") this.#canExpire = true;
       return;
     }
-    const finite = (ttl: QuoteTtl | undefined) => ttl !== undefined && ttl.kind !== "infinite";
-    const anyFinite = (cells: ReadonlyMap<unknown, QuoteTtl>) => [...cells.values()].some(finite);
     const service = this.serviceTtls;
-    this.#canExpire =
-      finite(service.defaultTtl) ||
-      anyFinite(service.accounts) ||
-      anyFinite(service.groups) ||
-      [...this.slots.values()].some(({ ttls }) => finite(ttls.instrument) || anyFinite(ttls.accounts) || anyFinite(ttls.groups));
+    this.#canExpire = finite(service.defaultTtl) || anyFinite(service.accounts) || anyFinite(service.groups) || this.#anySlotCanExpire();
   }
+
+  /** Iterated, not spread into an array: the rescan visits each slot once and allocates nothing per slot. */
+  #anySlotCanExpire(): boolean {
+    for (const { ttls } of this.slots.values()) {
+      if (finite(ttls.instrument) || anyFinite(ttls.accounts) || anyFinite(ttls.groups)) return true;
+    }
+    return false;
+  }
+}
+
+function finite(ttl: QuoteTtl | undefined): boolean {
+  return ttl !== undefined && ttl.kind !== "infinite";
+}
+
+function anyFinite(cells: ReadonlyMap<unknown, QuoteTtl>): boolean {
+  for (const ttl of cells.values()) if (finite(ttl)) return true;
+  return false;
 }
 
 function targetsOf(accounts: readonly AccountId[], groups: readonly AccountGroupId[]): BucketTarget[] {
