@@ -3,6 +3,7 @@
  * errors; the door journals the command either way, and a replay fails it the same way.
  */
 import type { InstrumentId } from "../param/ids.js";
+import type { Instrument } from "../param/instrument.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementPolicyRefusal, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
@@ -12,6 +13,7 @@ import { sameJson, type Json } from "../policies/settings-json.js";
 import type { AccountEntryChange, AdminCommand } from "./commands.js";
 import { CommandError, invalid } from "./command-error.js";
 import { runSetTradingState } from "./trading-state-admin.js";
+import { registrationTtlMs, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 
 /** What an admin command answers besides success. */
 export interface AdminResult {
@@ -105,8 +107,23 @@ function checkAccountEntries(entries: readonly AccountEntryChange[]): void {
   });
 }
 
-/** `retirementRefusals`: the door's own refusals of a `retireAccount` (audited-admin.ts), the engine's listed with them. */
-export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminCommand, retirementRefusals: readonly AccountRetirementPolicyRefusal[] = []): AdminResult {
+/** PushQuote (and StreamQuotes) by instrument: one not registered yet is, with the file's TTL for one it lists. */
+function registerOnFirstSight(md: MarketDataService, instrument: Instrument, listed: ListedQuoteTtls | undefined): InstrumentId {
+  return md.register(instrument, ttlOf(registrationTtlMs(listed, instrument, undefined)));
+}
+
+/**
+ * `retirementRefusals`: the door's own refusals of a `retireAccount` (audited-admin.ts), the
+ * engine's listed with them. `listed`: the file's quote TTLs, which an instrument it lists
+ * takes when a command registers it (listed-quote-ttls.ts).
+ */
+export function runAdminCommand(
+  engine: Engine,
+  md: MarketDataService,
+  c: AdminCommand,
+  retirementRefusals: readonly AccountRetirementPolicyRefusal[] = [],
+  listed?: ListedQuoteTtls,
+): AdminResult {
   const accounts = engine.accounts();
   switch (c.kind) {
     case "blockAccount":
@@ -175,12 +192,13 @@ export function runAdminCommand(engine: Engine, md: MarketDataService, c: AdminC
       return { accountBlocks: recorded.map((b) => b.block) };
     }
     case "registerInstrument": {
-      const ttl = ttlOf(c.ttlMs);
+      // One registered already is refused as such (DuplicateInstrument), whatever ttl_ms says.
+      const ttl = ttlOf(md.resolve(c.instrument) === undefined ? registrationTtlMs(listed, c.instrument, c.ttlMs) : c.ttlMs);
       const id = c.id === undefined ? md.register(c.instrument, ttl) : md.registerWithId(c.id, c.instrument, ttl);
       return { instrumentId: id };
     }
     case "pushQuote": {
-      const id = "id" in c.target ? c.target.id : (md.resolve(c.target.instrument) ?? md.register(c.target.instrument));
+      const id = "id" in c.target ? c.target.id : (md.resolve(c.target.instrument) ?? registerOnFirstSight(md, c.target.instrument, listed));
       if (c.accountIds.length === 0 && c.groups.length === 0) {
         if (c.patch) md.pushPatch(id, c.quote);
         else md.push(id, c.quote);

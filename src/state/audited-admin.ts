@@ -50,7 +50,7 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   const admin = door.engine.accounts();
   const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
   try {
-    result = runAdminCommand(door.engine, door.marketData, command, openOnChannel(door, command));
+    result = runAdminCommand(door.engine, door.marketData, command, openOnChannel(door, command), door.listedQuoteTtls);
     for (const accountId of unblocked) {
       const block = admin.blockOf(accountId);
       // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.

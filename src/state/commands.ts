@@ -132,8 +132,10 @@ export interface ExecutionSettings {
   readonly pinning: boolean;
   /**
    * The quote TTLs the configuration file sets (`marketData`; no AdminService call changes
-   * them, so the file is their only lever). Absent = the state keeps the TTLs it has: in
-   * records written before they were journaled, and in snapshots (their market data holds them).
+   * them, so the file is their only lever), every listed instrument's, registered or not: a
+   * later registration takes its `ttlMs` (listed-quote-ttls.ts). Absent = the state keeps the
+   * TTLs it has: in records written before they were journaled, and in snapshots written
+   * before they were kept (a snapshot's market data holds those in force).
    */
   readonly quoteTtls?: QuoteTtlSettings;
 }
@@ -144,7 +146,7 @@ export interface QuoteTtlSettings {
   readonly defaultTtlMs: number;
   /**
    * The registration TTL (tier 7) of each instrument listed, found by its assets; `ttlMs`
-   * absent = none (0 = infinite). An instrument the state has not registered is passed over.
+   * absent = none (0 = infinite). An instrument the state has not registered gets it when it is.
    */
   readonly instruments: readonly InstrumentTtlSetting[];
 }

@@ -4,6 +4,7 @@ import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import type { ExecutionSettings, InstrumentTtlSetting, QuoteTtlSettings } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
 import { ttlOf } from "./admin-commands.js";
+import { assetsKey, listedQuoteTtls } from "./listed-quote-ttls.js";
 
 /** The settings channel commands run under now. */
 export function executionSettingsOf(door: DoorInternals): ExecutionSettings {
@@ -14,11 +15,12 @@ export function executionSettingsOf(door: DoorInternals): ExecutionSettings {
     reservationTtlMs: door.limits.reservationTtlMs,
     knownAccounts: door.knownAccounts && [...door.knownAccounts],
     pinning: door.pinning,
-    quoteTtls: quoteTtlsOf(door.marketData),
+    // The file's, as last journaled (listed-quote-ttls.ts); the market data holds those in force.
+    quoteTtls: door.listedQuoteTtls?.settings,
   };
 }
 
-/** Puts journaled settings in force (a `settings` command, a snapshot). */
+/** Puts journaled settings in force (a `settings` command; a snapshot's through restoreSettings). */
 export function useSettings(door: DoorInternals, s: ExecutionSettings): void {
   // Caps a journal's settings do not name did not exist when it was written: none then.
   door.limits = {
@@ -31,11 +33,26 @@ export function useSettings(door: DoorInternals, s: ExecutionSettings): void {
   door.knownAccounts = s.knownAccounts && new Set(s.knownAccounts);
   door.pinning = s.pinning;
   // Quote TTLs a record does not name were not journaled when it was written: the state keeps its own.
-  if (s.quoteTtls !== undefined) useQuoteTtls(door.marketData, s.quoteTtls);
+  if (s.quoteTtls !== undefined) {
+    door.listedQuoteTtls = listedQuoteTtls(s.quoteTtls);
+    useQuoteTtls(door.marketData, s.quoteTtls);
+  }
 }
 
-/** The quote TTLs in force: the default, and every registered instrument's registration TTL. */
-function quoteTtlsOf(marketData: MarketDataService): QuoteTtlSettings {
+/**
+ * Puts a snapshot's settings back. Its market data holds the quote TTLs in force already
+ * (restored as they are); its `quoteTtls` are the file's, kept for later registrations
+ * (listed-quote-ttls.ts). A snapshot written before they were kept has none: the start
+ * then journals the file's (they differ from none).
+ */
+export function restoreSettings(door: DoorInternals, s: ExecutionSettings): void {
+  const { quoteTtls, ...settings } = s;
+  useSettings(door, settings);
+  door.listedQuoteTtls = quoteTtls && listedQuoteTtls(quoteTtls);
+}
+
+/** The quote TTLs in force: the default, and every registered instrument's registration TTL (a fresh state's are the file's). */
+export function quoteTtlsOf(marketData: MarketDataService): QuoteTtlSettings {
   return {
     defaultTtlMs: ttlMsOf(marketData.defaultTtl()),
     instruments: marketData.registrationTtls().map(({ instrument, ttl }): InstrumentTtlSetting => {
@@ -55,15 +72,16 @@ function useQuoteTtls(marketData: MarketDataService, q: QuoteTtlSettings): void 
 }
 
 /**
- * Whether the quote TTLs `configured` asks for are already those of `current` (the state's):
- * the default, and each instrument `configured` lists that `current` has registered.
+ * Whether the quote TTLs `configured` asks for are already those of `current` (the file's
+ * the state keeps): the default, and the same instruments listed with the same `ttlMs`.
+ * Every listed instrument counts, registered or not: one the state has not registered yet
+ * takes its `ttlMs` when it is (listed-quote-ttls.ts), so an edit to it is journaled too.
  */
 export function sameQuoteTtls(current: QuoteTtlSettings | undefined, configured: QuoteTtlSettings | undefined): boolean {
   if (configured === undefined) return true;
   if (current === undefined || current.defaultTtlMs !== configured.defaultTtlMs) return false;
-  const key = (i: InstrumentTtlSetting) => `${i.underlyingAsset}\u0000${i.settlementAsset}`;
-  const registered = new Map(current.instruments.map((i) => [key(i), i.ttlMs] as const));
-  return configured.instruments.every((i) => !registered.has(key(i)) || registered.get(key(i)) === i.ttlMs);
+  const kept = new Map(current.instruments.map((i) => [assetsKey(i), i.ttlMs] as const));
+  return kept.size === configured.instruments.length && configured.instruments.every((i) => kept.has(assetsKey(i)) && kept.get(assetsKey(i)) === i.ttlMs);
 }
 
 /** 0 = infinite, as in the configuration file. */

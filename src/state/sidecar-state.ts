@@ -25,7 +25,8 @@ import { captureState, restoreState, type StateSnapshot } from "./state-snapshot
 import { executeCommand, type CloseReason } from "./command-execution.js";
 import { announce, notifyChannel, onEngineEvent } from "./door-announcements.js";
 import { closeRecoveredChannels, followCommand, replayCommand, resumeAfterReplay } from "./door-replay.js";
-import { executionSettingsOf } from "./door-settings.js";
+import { executionSettingsOf, quoteTtlsOf } from "./door-settings.js";
+import { listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 import type { DoorInternals } from "./door-internals.js";
 import type { AccountEntry } from "./account-entries.js";
 
@@ -88,6 +89,8 @@ export class SidecarState implements DoorInternals {
   /** @internal See DoorInternals. */
   knownAccounts: ReadonlySet<AccountId> | undefined;
   /** @internal See DoorInternals. */
+  listedQuoteTtls: ListedQuoteTtls | undefined;
+  /** @internal See DoorInternals. */
   readonly live = new Map<bigint, ChannelState>();
   /** @internal See DoorInternals. */
   nextChannelId = 1n;
@@ -139,6 +142,8 @@ export class SidecarState implements DoorInternals {
     this.timeSource = options.timeSource;
     this.currentJournal = options.journal;
     this.knownAccounts = options.knownAccounts;
+    // A fresh state registered every instrument the file lists, with its TTL: those are the file's.
+    this.listedQuoteTtls = listedQuoteTtls(quoteTtlsOf(options.marketData));
     this.pinning = options.engine.syncMode !== "fullSync";
     this.audit = new AuditLog(options.auditRetention);
     this.events = new EventHub(options.eventsKeptForResume);

@@ -5,7 +5,7 @@ import { ChannelState, type ChannelData } from "./channel-state.js";
 import type { AuditLogData } from "./audit-log.js";
 import type { ExecutionSettings } from "./commands.js";
 import type { SequencedEvent, SidecarEvent } from "./event-hub.js";
-import { executionSettingsOf, useSettings } from "./door-settings.js";
+import { executionSettingsOf, restoreSettings } from "./door-settings.js";
 import type { DoorInternals } from "./door-internals.js";
 import type { JournalWriter } from "./journal-writer.js";
 
@@ -16,6 +16,7 @@ export interface StateSnapshot {
   /** The last command's timestamp: time never steps back across a restart. */
   readonly ts: number;
   readonly nextChannelId: bigint;
+  /** `quoteTtls`: the file's, kept for registrations (restored without touching the market data, which holds those in force); absent in snapshots written before they were kept. */
   readonly settings: ExecutionSettings;
   readonly engine: EngineSnapshot;
   readonly marketData: unknown;
@@ -53,7 +54,7 @@ export function captureState(door: DoorInternals): StateSnapshot {
     sequence: door.journal.lastSequence,
     ts: door.lastTs,
     nextChannelId: door.nextChannelId,
-    settings: snapshotSettings(executionSettingsOf(door)),
+    settings: executionSettingsOf(door),
     engine: door.engine.snapshotState(),
     marketData: door.marketData.snapshotState(),
     channels: [...door.live.values()].map((c) => c.toData()),
@@ -65,11 +66,6 @@ export function captureState(door: DoorInternals): StateSnapshot {
   };
 }
 
-/** The settings without the quote TTLs, which the snapshot's market data holds already (restored as they are). */
-function snapshotSettings({ quoteTtls: _inMarketData, ...settings }: ExecutionSettings): ExecutionSettings {
-  return settings;
-}
-
 /** On a freshly built state, before any command: puts a snapshot's state back. */
 export function restoreState(door: DoorInternals, s: StateSnapshot): void {
   if (s.format !== 1) throw new Error(`unknown state snapshot format ${String(s.format)}`);
@@ -78,7 +74,7 @@ export function restoreState(door: DoorInternals, s: StateSnapshot): void {
   door.lastTs = s.ts;
   door.clock.set(s.ts);
   door.nextChannelId = s.nextChannelId;
-  useSettings(door, s.settings);
+  restoreSettings(door, s.settings);
   for (const data of s.channels) door.live.set(data.channelId, ChannelState.fromData(data, door));
   if (s.audit) door.audit.restore(s.audit);
   if (s.eventSequence !== undefined) door.events.restore(s.eventSequence, s.keptEvents);

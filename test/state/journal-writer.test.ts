@@ -65,8 +65,9 @@ function kinds(dir: string): string[] {
   return out;
 }
 
-const REFUSED_BY_OLDER =
-  /^journal-\d+\.seg offset \d+: record 1 cannot be replayed: it was written by openpit-sidecar \S+ \(replay rules 0\), and this is openpit-sidecar \S+ \(replay rules 1\), whose rules may decide it differently: start the version that wrote it on this state once, let it recover and stop it gracefully \(its last snapshot then covers every record\), then start this one \(docs\/operating\.md, Upgrading\)$/;
+const REFUSED_BY_OLDER = new RegExp(
+  String.raw`^journal-\d+\.seg offset \d+: record 1 cannot be replayed: it was written by openpit-sidecar \S+ \(replay rules ${REPLAY_RULES - 1}\), and this is openpit-sidecar \S+ \(replay rules ${REPLAY_RULES}\), whose rules may decide it differently: start the version that wrote it on this state once, let it recover and stop it gracefully \(its last snapshot then covers every record\), then start this one \(docs\/operating\.md, Upgrading\)$`,
+);
 
 describe("records of another build", () => {
   it("are refused by a replay, naming the record and both builds; the state is not rebuilt under other rules", async () => {
@@ -105,7 +106,9 @@ describe("records of another build", () => {
     expect(_w).toEqual(THIS_WRITER);
     await writeSnapshot(dir, snap.seq, encodePlain(legacy));
     expect((decodePlain(readSnapshots(dir).latest!.data) as StateSnapshot).writer).toBeUndefined();
-    expect(await startError(dir)).toMatch(/record 1 cannot be replayed: it was written by a version that did not record itself \(before writer records\), and this is openpit-sidecar \S+ \(replay rules 1\)/);
+    expect(await startError(dir)).toMatch(
+      new RegExp(String.raw`record 1 cannot be replayed: it was written by a version that did not record itself \(before writer records\), and this is openpit-sidecar \S+ \(replay rules ${REPLAY_RULES}\)`),
+    );
   });
 
   it("a standby following another build's records stops on the first", async () => {

@@ -14,7 +14,9 @@ import { InstrumentId } from "../../src/param/index.js";
 import { QuoteTtl } from "../../src/marketdata/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { encodeCommand } from "../../src/state/command-codec.js";
-import type { SidecarState } from "../../src/state/sidecar-state.js";
+import { readSnapshots, writeSnapshot } from "../../src/state/journal/snapshot-files.js";
+import { decodePlain, encodePlain } from "../../src/state/plain-data.js";
+import type { SidecarState, StateSnapshot } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
 import { startState } from "./durable-state.js";
 
@@ -75,12 +77,31 @@ describe("quote TTLs from the file at a restart", () => {
     expect([ttlOf(state, 1), state.marketData.defaultTtl()]).toEqual([QuoteTtl.within(3_000), QuoteTtl.within(5_000)]);
   });
 
-  it("a snapshot does not carry them in its settings (its market data does): restoring one keeps them", () => {
+  it("a snapshot carries the file's in its settings (kept for registrations; session 34): restoring one keeps the market data's as they are", () => {
     const live = buildState(config(tempDir(), { defaultTtlMs: 5_000, instruments: [{ id: 1, ...AAPL, ttlMs: 3_000 }] }), new ManualClock(1_000));
     const snapshot = live.snapshot();
-    expect(snapshot.settings.quoteTtls).toBeUndefined();
+    expect(snapshot.settings.quoteTtls).toEqual({ defaultTtlMs: 5_000, instruments: [{ ...AAPL, ttlMs: 3_000 }] });
     const restored = buildState(config(tempDir(), { defaultTtlMs: 0, instruments: [{ id: 1, ...AAPL }] }), new ManualClock(1_000));
     restored.restore(snapshot);
     expect([ttlOf(restored, 1), restored.marketData.defaultTtl()]).toEqual([QuoteTtl.within(3_000), QuoteTtl.within(5_000)]);
+    expect(restored.executionSettings().quoteTtls).toEqual(snapshot.settings.quoteTtls);
+  });
+
+  it("a snapshot written before they were kept: a start on the same file journals the file's, so the state keeps them", async () => {
+    const dir = tempDir();
+    const file = config(dir, { defaultTtlMs: 5_000, instruments: [{ id: 1, ...AAPL, ttlMs: 3_000 }] });
+    const { state: first } = await startState(file, 1_000);
+    await crash(first);
+    const snap = readSnapshots(dir).latest!;
+    const written = decodePlain(snap.data) as StateSnapshot;
+    const { quoteTtls: _kept, ...older } = written.settings;
+    await writeSnapshot(dir, snap.seq, encodePlain({ ...written, settings: older }));
+    const { state, report } = await startState(file, 2_000);
+    expect([report.settingsChanged, ttlOf(state, 1), state.executionSettings().quoteTtls]).toEqual([
+      true,
+      QuoteTtl.within(3_000),
+      { defaultTtlMs: 5_000, instruments: [{ ...AAPL, ttlMs: 3_000 }] },
+    ]);
+    await crash(state);
   });
 });
