@@ -568,7 +568,10 @@ export type RegisterInstrumentRequest = Message<"openpit.sidecar.v1.RegisterInst
   instrumentId?: bigint | undefined;
 
   /**
-   * Absent: the service default TTL. 0 = infinite.
+   * The instrument's registration TTL; 0 = infinite. Absent: the configuration file's
+   * `ttlMs` for an instrument `marketData.instruments` lists, else none of its own (the
+   * default TTL applies). For a listed instrument, any other value is refused
+   * (FAILED_PRECONDITION): the file sets its TTL.
    *
    * @generated from field: optional double ttl_ms = 3;
    */
