@@ -2,6 +2,7 @@
 import { systemClock, type Clock } from "./clock.js";
 import { Engine } from "./engine.js";
 import { EngineBuildError } from "./errors.js";
+import type { ListenerErrorHandler } from "./events.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { SyncMode } from "./sync-mode.js";
 
@@ -19,6 +20,7 @@ export class EngineBuilder {
    * passed and ids were never forgotten until the new process had run as long as the old).
    */
   private engineClock: Clock = systemClock();
+  private listenerErrors: ListenerErrorHandler | undefined;
 
   syncMode(mode: SyncMode): this {
     this.mode = mode;
@@ -28,6 +30,15 @@ export class EngineBuilder {
   /** Time source handed to policies as `ctx.nowMs` (inject a `ManualClock` in tests); a restored snapshot needs one that continues its times. */
   clock(clock: Clock): this {
     this.engineClock = clock;
+    return this;
+  }
+
+  /**
+   * Where a throwing event listener's error goes (with the event); the engine has already
+   * gone on without it. Default: rethrown in a microtask, so it surfaces as an uncaught error.
+   */
+  onListenerError(handler: ListenerErrorHandler): this {
+    this.listenerErrors = handler;
     return this;
   }
 
@@ -50,6 +61,6 @@ export class EngineBuilder {
         groups.add(group);
       }
     }
-    return new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock });
+    return new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock, onListenerError: this.listenerErrors });
   }
 }

@@ -16,7 +16,7 @@ import { CallContext, type BlockSink } from "./pretrade/contexts.js";
 import { DropCopyRefusedError } from "./errors.js";
 import { captureEngine, checkSnapshot, restoreAccounts, unsnapshottable, type EngineSnapshot } from "./engine-snapshot.js";
 import { cachedGroupOf, checkRequestData, restoreReservation } from "./handle-restore.js";
-import type { EngineEvent, EngineEventListener } from "./events.js";
+import { rethrowLater, type EngineEvent, type EngineEventListener, type ListenerErrorHandler } from "./events.js";
 import { Mutations } from "./pretrade/mutations.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import { ENGINE_GONE, PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
@@ -60,6 +60,8 @@ export interface EngineOptions {
   readonly policies: readonly PreTradePolicy[];
   readonly syncMode: SyncMode;
   readonly clock: Clock;
+  /** Told of a throwing event listener; by default the error is rethrown in a microtask (see `Engine.emit`). */
+  readonly onListenerError?: ListenerErrorHandler;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Engine implements MainStageRunner, EngineInternals {
   private readonly admin: AccountsAdmin;
   private readonly configurator: Configurator;
   private readonly listeners: EngineEventListener[] = [];
+  private readonly listenerFailed: ListenerErrorHandler;
   private closed = false;
   /** @internal See EngineInternals. */
   readonly recordBlock: BlockSink = (accountId, block, policy) => this.record(accountId, stamp(policy, block));
@@ -97,6 +100,7 @@ export class Engine implements MainStageRunner, EngineInternals {
     this.policies = options.policies;
     this.syncMode = options.syncMode;
     this.clock = options.clock;
+    this.listenerFailed = options.onListenerError ?? rethrowLater;
     this.hooks = hookListsOf(this.policies);
     const emit = (e: EngineEvent) => this.emit(e);
     this.admin = new AccountsAdmin(this.registry, this.blocks, emit, (before, accounts) => {
@@ -142,7 +146,11 @@ export class Engine implements MainStageRunner, EngineInternals {
     return this.policies.find((p) => p.name === name);
   }
 
-  /** Subscribes to block/unblock/configuration events; returns the unsubscribe function. */
+  /**
+   * Subscribes to block/unblock/configuration events; returns the unsubscribe function.
+   * Listeners run synchronously, in subscription order, inside the call that made the
+   * change; a listener's throw never reaches that call (see `emit`).
+   */
   onEvent(listener: EngineEventListener): () => void {
     this.listeners.push(listener);
     return () => {
@@ -383,9 +391,31 @@ export class Engine implements MainStageRunner, EngineInternals {
     if (this.blocks.blockAccount(accountId, block)) this.emit({ kind: "accountBlocked", accountId, block });
   }
 
-  /** @internal See EngineInternals. */
+  /**
+   * @internal See EngineInternals. Each listener is isolated: its throw goes to the
+   * `onListenerError` handler and the other listeners and the pipeline go on. Found by
+   * review, session 34: blocks are recorded (and announced) mid-call, before a rejected
+   * order's mutations roll back, so a throwing listener left the order's SpotFunds hold in
+   * place and turned the business reject into an exception; in `configure()` it turned a
+   * published change into a `Validation` error ("old settings kept").
+   */
   emit(event: EngineEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.reportListenerError(e, event);
+      }
+    }
+  }
+
+  private reportListenerError(error: unknown, event: EngineEvent): void {
+    try {
+      this.listenerFailed(error, event);
+    } catch (e) {
+      // A handler that throws must not undo the isolation either.
+      rethrowLater(e, event);
+    }
   }
 }
 

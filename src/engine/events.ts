@@ -24,3 +24,16 @@ export type EngineEvent =
     };
 
 export type EngineEventListener = (event: EngineEvent) => void;
+
+/** Told of a listener's throw (`EngineBuilder.onListenerError`); the engine has gone on without it. */
+export type ListenerErrorHandler = (error: unknown, event: EngineEvent) => void;
+
+/**
+ * The default: the error is thrown again in a microtask, so it surfaces as an uncaught error
+ * (the sidecar fails closed on one) without reaching the engine call that announced the event.
+ */
+export const rethrowLater: ListenerErrorHandler = (error) => {
+  queueMicrotask(() => {
+    throw error;
+  });
+};
