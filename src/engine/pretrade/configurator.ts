@@ -79,10 +79,9 @@ export class Configurator {
       );
     }
     this.busy = true;
+    let result: R;
     try {
-      const result = action(policy);
-      this.emit({ kind: "policyConfigured", policy: name });
-      return result;
+      result = action(policy);
     } catch (e) {
       if (e instanceof PolicyConfigureError) throw e;
       const message = e instanceof Error ? e.message : String(e);
@@ -90,6 +89,11 @@ export class Configurator {
     } finally {
       this.busy = false;
     }
+    // Announced once published and outside the try: `Validation` means the old settings were
+    // kept, and a listener is not inside the configure closure (found by review, session 34:
+    // a listener's throw here was reported as `Validation` for settings already in force).
+    this.emit({ kind: "policyConfigured", policy: name });
+    return result;
   }
 }
 
