@@ -1,5 +1,7 @@
 /** Engine errors with a stable kind: spent handles, bad builds or configs, block/group misuse, snapshots. */
 import { OpenpitError } from "../param/param-error.js";
+import type { PostTradeResult } from "../model/outcomes.js";
+import type { AccountAdjustmentBatchResult } from "./results.js";
 
 /** An error that carries a stable, machine-readable `kind`. */
 abstract class KindedError<K extends string> extends OpenpitError {
@@ -46,9 +48,16 @@ export class AccountGroupRegistrationError extends KindedError<AccountGroupError
   override name = "AccountGroupRegistrationError";
 }
 
+/** What a post-trade or adjustment call had done when a policy threw (`PolicyCallbackError.result`). */
+export type PolicyCallbackResult = PostTradeResult | AccountAdjustmentBatchResult;
+
 /**
  * A policy hook or a mutation closure threw. The engine has already rolled back what the
- * failed call had registered; `cause` is the original error.
+ * failed call had registered; `cause` is the original error. `result`: for
+ * `applyExecutionReport` and `applyAccountAdjustment`, what the call did all the same, as
+ * it would have returned it (openpit-semantics §5, §8): the other policies' post-trade
+ * result (§1.10: not atomic, every adjustment must still be propagated), or the batch's
+ * outcome (rejected and rolled back, or committed). Undefined for pre-trade and reservations.
  */
 export class PolicyCallbackError extends OpenpitError {
   override name = "PolicyCallbackError";
@@ -56,6 +65,7 @@ export class PolicyCallbackError extends OpenpitError {
     readonly policy: string,
     readonly hook: string,
     cause: unknown,
+    readonly result: PolicyCallbackResult | undefined = undefined,
   ) {
     super(`policy '${policy}' threw in ${hook}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }

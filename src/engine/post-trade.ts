@@ -3,15 +3,16 @@ import type { AccountId } from "../param/ids.js";
 import type { ExecutionReport } from "../model/execution-report.js";
 import type { AccountAdjustment } from "../model/account-adjustment.js";
 import type { AccountAdjustmentOutcome, AccountPnlOutcome, PostTradeResult } from "../model/outcomes.js";
-import { rejectFromPolicy, type AccountBlock } from "../model/reject.js";
+import { rejectFromPolicy, type AccountBlock, type Reject } from "../model/reject.js";
 import { GLOBAL_BLOCK } from "./account-blocks.js";
 import { PolicyCallbackError } from "./errors.js";
 import { commitOwned, Mutations } from "./pretrade/mutations.js";
 import { groupOf, stamp } from "./stage-outcomes.js";
-import { rollbackEvery } from "./reservation.js";
+import { rollbackQuietly } from "./reservation.js";
 import type { AccountAdjustmentBatchResult } from "./results.js";
 import { BOOK_OWNER, bookPositionOverflow } from "./account-book/index.js";
 import type { EngineInternals } from "./engine-internals.js";
+import type { CallContext } from "./pretrade/contexts.js";
 
 /**
  * Feeds an execution report to every policy. Not atomic: each policy changes its own
@@ -26,14 +27,14 @@ export function applyExecutionReport(engine: EngineInternals, report: ExecutionR
   // and a fill usually moves two assets and one account line.
   let accountPnls: AccountPnlOutcome[] | undefined;
   let accountAdjustments: AccountAdjustmentOutcome[] | undefined;
-  let failure: PolicyCallbackError | undefined;
+  let failure: { readonly policy: string; readonly error: unknown } | undefined;
   // The book first: post-trade hooks see the position with this report in it. A fill its
   // position cannot take blocks the account, first: the book no longer knows what it holds.
   try {
     const overflowed = engine.accountBook.applyReport(report);
     if (overflowed !== undefined) accountBlocks.push(bookPositionOverflow(overflowed));
   } catch (e) {
-    failure = new PolicyCallbackError(BOOK_OWNER, "applyExecutionReport", e);
+    failure = { policy: BOOK_OWNER, error: e };
   }
   for (const policy of engine.hooks.postTrade) {
     ctx.currentPolicy = policy.name;
@@ -42,7 +43,7 @@ export function applyExecutionReport(engine: EngineInternals, report: ExecutionR
       out = policy.applyExecutionReport!(ctx, report);
     } catch (e) {
       // Keep going: the other policies must still see the report or their state drifts.
-      failure ??= new PolicyCallbackError(policy.name, "applyExecutionReport", e);
+      failure ??= { policy: policy.name, error: e };
       continue;
     }
     if (!out) continue;
@@ -77,13 +78,18 @@ export function applyExecutionReport(engine: EngineInternals, report: ExecutionR
       engine.record(accountId, first);
     }
   }
-  if (failure) throw failure;
-  return { accountBlocks, accountPnls: accountPnls ?? [], accountAdjustments: accountAdjustments ?? [] };
+  const result = { accountBlocks, accountPnls: accountPnls ?? [], accountAdjustments: accountAdjustments ?? [] };
+  // The error carries the result: the other policies' changes stand, and the caller must
+  // still propagate them (found by review, session 34: they were lost with the throw).
+  if (failure) throw new PolicyCallbackError(failure.policy, "applyExecutionReport", failure.error, result);
+  return result;
 }
 
 /**
  * Applies a batch of non-trade adjustments all-or-nothing: the first reject stops the
- * batch and rolls back everything registered so far, in reverse.
+ * batch and rolls back everything registered so far, in reverse. A throw (a hook's, a
+ * failing rollback or commit) comes as `PolicyCallbackError` carrying the batch's outcome
+ * as `result` (found by review, session 34: the error carried none).
  */
 export function applyAccountAdjustment(engine: EngineInternals, accountId: AccountId, adjustments: readonly AccountAdjustment[]): AccountAdjustmentBatchResult {
   if (adjustments.length === 0) return { ok: true, outcomes: [], accountBlocks: [] };
@@ -100,13 +106,15 @@ export function applyAccountAdjustment(engine: EngineInternals, accountId: Accou
       try {
         out = policy.applyAccountAdjustment!(ctx, accountId, adjustment, mutations);
       } catch (e) {
-        rollbackEvery(mutations.handOver(), ctx);
-        throw new PolicyCallbackError(policy.name, "applyAccountAdjustment", e);
+        const result = { ok: false, failedIndex: index, rejects: [callbackFailureReject(policy.name, e)] } as const;
+        throw rolledBack(mutations, ctx, result) ?? new PolicyCallbackError(policy.name, "applyAccountAdjustment", e, result);
       }
       if (!out) continue;
       if (out.rejects && out.rejects.length > 0) {
-        rollbackEvery(mutations.handOver(), ctx);
-        return { ok: false, failedIndex: index, rejects: out.rejects.map((r) => rejectFromPolicy(policy.name, r)) };
+        const result = { ok: false, failedIndex: index, rejects: out.rejects.map((r) => rejectFromPolicy(policy.name, r)) } as const;
+        const failed = rolledBack(mutations, ctx, result);
+        if (failed) throw failed;
+        return result;
       }
       const group = groupOf(policy);
       if (out.outcomes) for (const entry of out.outcomes) outcomes.push({ policyGroupId: group, entry });
@@ -117,6 +125,25 @@ export function applyAccountAdjustment(engine: EngineInternals, accountId: Accou
   // policy-reported ones, so it wins as the stored cause (§E); it is still reported.
   const failure = commitOwned(mutations.handOver(), ctx);
   for (const block of accountBlocks) engine.record(accountId, block);
-  if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error);
-  return { ok: true, outcomes, accountBlocks };
+  const result = { ok: true, outcomes, accountBlocks } as const;
+  if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "commit", failure.error, result);
+  return result;
+}
+
+/**
+ * Rolls the batch back. A failing rollback (it armed the kill switch) is the error to
+ * throw, carrying `result`; it wins over a hook's throw, as it did before.
+ */
+function rolledBack(mutations: Mutations, ctx: CallContext, result: AccountAdjustmentBatchResult): PolicyCallbackError | undefined {
+  const failure = rollbackQuietly(mutations.handOver(), ctx);
+  return failure && new PolicyCallbackError(failure.policy, "rollback", failure.error, result);
+}
+
+/**
+ * The batch result's reject for a hook that threw, as OpenPit's JS binding reports one (order
+ * scope, `SystemUnavailable`); not latched, as no adjustment reject is.
+ */
+function callbackFailureReject(policy: string, error: unknown): Reject {
+  const details = `applyAccountAdjustment of policy ${policy} threw: ${error instanceof Error ? error.message : String(error)}`;
+  return { policy, code: "SystemUnavailable", reason: "policy callback failed", details, scope: "order" };
 }
