@@ -1,4 +1,4 @@
-/** Assembles an Engine from its ordered policies, refusing an empty list and duplicate names or group ids. */
+/** Assembles an Engine from its ordered policies, refusing an empty list, duplicate names or group ids, and policies already in an engine. */
 import { systemClock, type Clock } from "./clock.js";
 import { Engine } from "./engine.js";
 import { EngineBuildError } from "./errors.js";
@@ -7,8 +7,19 @@ import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { SyncMode } from "./sync-mode.js";
 
 /**
+ * Policy instances built into an engine. A policy keeps its state in itself and is attached
+ * to its engine's registry and peers when built, so one instance in two engines shares its
+ * state between them and follows the second's accounts (found by review, session 34: a
+ * deposit into one engine let the other accept orders). Misuse detection only: nothing here
+ * takes part in a decision. Weak: it keeps no policy alive; an instance stays refused once
+ * its engine is dropped (its state is that engine's).
+ */
+const inAnEngine = new WeakSet<PreTradePolicy>();
+
+/**
  * Collects the ordered policy list. Policies run in registration order in every stage.
- * `build()` refuses an empty list, duplicate names and duplicate non-default group ids.
+ * `build()` refuses an empty list, duplicate names, duplicate non-default group ids and a
+ * policy instance already in an engine; a builder builds one engine.
  */
 export class EngineBuilder {
   private readonly policies: PreTradePolicy[] = [];
@@ -21,6 +32,7 @@ export class EngineBuilder {
    */
   private engineClock: Clock = systemClock();
   private listenerErrors: ListenerErrorHandler | undefined;
+  private built = false;
 
   syncMode(mode: SyncMode): this {
     this.mode = mode;
@@ -48,6 +60,7 @@ export class EngineBuilder {
   }
 
   build(): Engine {
+    if (this.built) throw new EngineBuildError("AlreadyBuilt", "this builder has built its engine already: its policy instances are in that engine (build another engine from a new builder with new policy instances)");
     if (this.policies.length === 0) throw new EngineBuildError("NoPolicies", "an engine needs at least one policy");
     const names = new Set<string>();
     const groups = new Set<number>();
@@ -55,12 +68,16 @@ export class EngineBuilder {
       if (p.name.startsWith("@")) throw new EngineBuildError("ReservedPolicyName", `policy name '${p.name}' is reserved (names starting with '@' belong to the engine)`);
       if (names.has(p.name)) throw new EngineBuildError("DuplicatePolicyName", `duplicate policy name '${p.name}'`);
       names.add(p.name);
+      if (inAnEngine.has(p)) throw new EngineBuildError("PolicyInAnotherEngine", `policy '${p.name}' is already in an engine: each engine needs its own policy instances`);
       const group = p.policyGroupId ?? 0;
       if (group !== 0) {
         if (groups.has(group)) throw new EngineBuildError("DuplicatePolicyGroupId", `duplicate policy group id ${group}`);
         groups.add(group);
       }
     }
-    return new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock, onListenerError: this.listenerErrors });
+    const engine = new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock, onListenerError: this.listenerErrors });
+    for (const p of this.policies) inAnEngine.add(p);
+    this.built = true;
+    return engine;
   }
 }

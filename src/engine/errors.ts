@@ -18,8 +18,18 @@ export class LifecycleError extends OpenpitError {
   override name = "LifecycleError";
 }
 
-/** `ReservedPolicyName`: names starting with '@' belong to the engine (its account book's mutations). */
-export type EngineBuildErrorKind = "DuplicatePolicyName" | "DuplicatePolicyGroupId" | "NoPolicies" | "ReservedPolicyName";
+/**
+ * `ReservedPolicyName`: names starting with '@' belong to the engine (its account book's mutations).
+ * `PolicyInAnotherEngine`: a policy instance already built into an engine (each engine needs its own).
+ * `AlreadyBuilt`: a builder's second `build()` (its policies are in the first engine).
+ */
+export type EngineBuildErrorKind =
+  | "DuplicatePolicyName"
+  | "DuplicatePolicyGroupId"
+  | "NoPolicies"
+  | "ReservedPolicyName"
+  | "PolicyInAnotherEngine"
+  | "AlreadyBuilt";
 
 export class EngineBuildError extends KindedError<EngineBuildErrorKind> {
   override name = "EngineBuildError";

@@ -67,7 +67,9 @@ describe("DropCopyOperation block accessors (§C)", () => {
 // openpit-semantics.md §1.13 counts "policy calls to ctx.account_control.block() (e.g. from a
 // rollback closure that overflowed)" among the sources of a block.
 describe("DropCopyOperation: a block raised by its commit or rollback", () => {
-  const blockOnRollback: PreTradePolicy = {
+  // A new instance per engine: the twin stands for a restarted process, and an instance
+  // belongs to one engine (EngineBuildError PolicyInAnotherEngine; review, session 34).
+  const blockOnRollback = (): PreTradePolicy => ({
     name: "RollbackBlocker",
     performPreTradeCheck: (ctx, _order, mutations) => {
       mutations.push({
@@ -81,13 +83,13 @@ describe("DropCopyOperation: a block raised by its commit or rollback", () => {
       commit: () => {},
       rollback: () => control.block(ACCOUNT, { code: "ArithmeticOverflow", reason: "rollback overflow", details: "raised in rollback" }),
     }),
-  };
+  });
 
   it("is recorded, as a reservation's is and as the restored operation's is", () => {
-    const live = engineWith([blockOnRollback]).engine;
+    const live = engineWith([blockOnRollback()]).engine;
     const result = live.applyDropCopy(order());
     if (!result.ok) throw new Error("expected an operation");
-    const twin = engineWith([blockOnRollback]).engine;
+    const twin = engineWith([blockOnRollback()]).engine;
     twin.restoreReservation(result.operation.toData()).rollback();
     result.operation.rollback();
     for (const engine of [live, twin]) {
