@@ -4,7 +4,7 @@ import { LOCAL_PRINCIPAL_NAME, type Command } from "./commands.js";
 import { CommandError, internalError } from "./command-error.js";
 import type { RollbackReason } from "./event-hub.js";
 import type { ChannelResult, ReportResult } from "./results.js";
-import { channelClosingCause } from "./channel-closing.js";
+import { channelClosingCause, closedByPolicyRefusal, type ChannelClosingCause } from "./channel-closing.js";
 import type { ClosedChannel } from "./door-observer.js";
 import type { RecoveryRollbackEvent } from "./state-snapshot.js";
 import { announce, announceRollbacks, notifyChannel, replayedEvent } from "./door-announcements.js";
@@ -62,7 +62,9 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
       // Timed: one clock reading per command plus one (a command ends where the next starts).
       const timed = observer !== undefined && observer.timeCommands();
       let started = timed ? observer.now() : 0;
-      for (let i = 0; i < c.commands.length; i++) {
+      let closing: ChannelClosingCause | undefined;
+      let i = 0;
+      for (; i < c.commands.length; i++) {
         const command = c.commands[i]!;
         const result = (out[i] = channel.run(command, bases?.[i] ?? `commands[${i}]`));
         if (observer !== undefined) {
@@ -72,9 +74,20 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
             started = ended;
           } else observer.channelCommand(command.kind, result, -1);
         }
+        // Checked as each result comes: the channel is closed from here. Found by review
+        // (session 34): checked once the whole message had run, the commands after the
+        // closing one ran on the channel being closed — an order of another account
+        // accepted and committed, an uncommitted one answered "accepted, reservation R"
+        // after the ChannelClosing notice had listed R as rolled back — while the same
+        // commands in a later slice of a big message were refused: the outcome depended on
+        // where the slice boundary fell. Decided here, journaled with the message: a
+        // replay stops at the same command (REPLAY_RULES 2).
+        closing = channelClosingCause(command, result);
+        if (closing !== undefined) break;
       }
-      const closing = channelClosingCause(c.commands, out);
       if (closing !== undefined) {
+        // The rest of the message is refused as a later slice's or message's is (not run).
+        for (i++; i < c.commands.length; i++) out[i] = closedByPolicyRefusal();
         // Closed as on a disconnect (reservations rolled back, accounts unpinned), told first.
         const dropped = dropLive(door, channel, "policy");
         notifyChannel(door, channel, { kind: "closing", ...closing, rolledBack: dropped.rolledBack });

@@ -22,9 +22,11 @@ export interface JournalWriter {
 /**
  * Bumped by every change that makes a replay decide a journaled command differently from
  * the build before it (the version alone does not move between releases). 1: the first
- * build that records its writer. 2: a registration of an instrument the file lists takes the
- * file's quote TTL, and a RegisterInstrument naming another ttl_ms for it is refused
- * (listed-quote-ttls.ts; found by review, session 34).
+ * build that records its writer. 2 (session 34, both found by review): a registration of an
+ * instrument the file lists takes the file's quote TTL, and a RegisterInstrument naming
+ * another ttl_ms for it is refused (listed-quote-ttls.ts); a channel message stops at the
+ * reject that closes its channel, the commands after it refused (command-execution.ts):
+ * replayed by 2, a record of 1 whose later commands ran would not run them.
  */
 export const REPLAY_RULES = 2;
 

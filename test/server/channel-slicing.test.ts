@@ -1,6 +1,7 @@
 /** A channel message of more than COMMANDS_PER_SLICE commands runs a slice per turn (as the feed's big messages do). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLOSED_BY_POLICY_REFUSAL, COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
+import { COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
+import { CLOSED_BY_POLICY_REFUSAL } from "../../src/state/channel-closing.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, holdingsOf, order, OTHER_ACCOUNT, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as, errorOf } from "./results.js";
@@ -113,17 +114,18 @@ describe("a big channel message after the door closed its channel", () => {
     await h.close();
   });
 
-  it("runs the slice that closed it whole; the remaining commands are refused SHUTTING_DOWN, as a later message's would be", async () => {
+  it("every command after the closing one is refused SHUTTING_DOWN, in its slice and the later ones, as a later message's would be", async () => {
     h = await startHarness(controlsConfig([THROTTLE]));
     const ch = h.channel();
     const n = COMMANDS_PER_SLICE * 2 + 3;
     const results = await ch.send(...Array.from({ length: n }, () => buy("1")));
     expect(results).toHaveLength(n);
-    // The hard limit (3 orders) tripped in the first slice, which ran to its end as one
-    // door command; every command of the later slices was refused.
-    const first = results.slice(0, COMMANDS_PER_SLICE).map((r) => as(r, "execute").rejects.map((x) => x.reason));
-    expect(first.slice(0, 4)).toEqual([[], [], ["throttle soft limit exceeded"], ["throttle hard limit exceeded"]]);
-    for (let i = COMMANDS_PER_SLICE; i < n; i++) {
+    // The hard limit (3 orders) tripped at the fourth command, in the first slice: the door
+    // refused the rest of that slice (session 34: they used to run) and the service every
+    // command of the later slices.
+    const first = results.slice(0, 4).map((r) => as(r, "execute").rejects.map((x) => x.reason));
+    expect(first).toEqual([[], [], ["throttle soft limit exceeded"], ["throttle hard limit exceeded"]]);
+    for (let i = 4; i < n; i++) {
       expect(errorOf(results[i]), `command ${i}`).toMatchObject({ code: ErrorCode.SHUTTING_DOWN, message: CLOSED_BY_POLICY_REFUSAL });
     }
     expect(h.server.state.channels.size).toBe(0);

@@ -10,6 +10,7 @@ import { isEncodedMessage, type EncodedMessage } from "../../transport/wire/enco
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { malformedCorrelationId } from "../../transport/correlation-id.js";
 import { guarded } from "../../state/guarded.js";
+import { CLOSED_BY_POLICY_REFUSAL } from "../../state/channel-closing.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
@@ -32,9 +33,6 @@ export interface ChannelQueueLimits extends JournalQueueLimits {
    */
   readonly shutdownGraceMs?: number;
 }
-
-/** What a message gets once a policy closed its channel (the ChannelClosing notice said so). */
-export const CLOSED_BY_POLICY_REFUSAL = "the channel was closed by a policy (ChannelClosing): half-close and reconnect";
 
 type Incoming = OpenRequest | MalformedMessage;
 /** What the stream writes: the hot answers already as bytes (write-answers.ts), the rest as messages. */
