@@ -66,14 +66,17 @@ export const SoftLimitCrossedSchema: GenMessage<SoftLimitCrossed> = /*@__PURE__*
   messageDesc(file_openpit_sidecar_v1_controls, 0);
 
 /**
- * The sidecar is about to close this channel (the hard tier of the two-tier throttle):
- * its open reservations are rolled back, as on any disconnect, and the stream ends.
+ * The sidecar is closing this channel (the hard tier of the two-tier throttle): its open
+ * reservations are rolled back, as on any disconnect. Sent before the answer to the message
+ * whose command closed it; the commands after that one in the message, and every message
+ * after it, are refused ERROR_CODE_SHUTTING_DOWN, not run. The stream stays up until the
+ * client half-closes (or the server's shutdown grace passes).
  *
  * @generated from message openpit.sidecar.v1.ChannelClosing
  */
 export type ChannelClosing = Message<"openpit.sidecar.v1.ChannelClosing"> & {
   /**
-   * Accounts whose breach closed the channel.
+   * Accounts whose breach closed the channel: one, as the message stops at the first breach.
    *
    * @generated from field: repeated uint64 account_ids = 1;
    */
