@@ -341,19 +341,18 @@ export class ChannelState {
    * can refuse it is checked before anything changes: the account (known, not pinned to
    * another channel, the owner's pin cap), a retry's precondition, then the channel's
    * open-handle bounds when the command would leave a request or reservation open, unless it
-   * is a retry answered with its first decision (which opens nothing). Only then is the
-   * account pinned here: a refused command changes nothing (docs/security.md). Returns that
-   * first decision, or undefined: run the engine. The wire requires the account.
+   * is a retry answered without the engine (which opens nothing). Only then is the account
+   * pinned here: a refused command changes nothing (docs/security.md). Returns a retry's
+   * answer — the first decision, or its reject when it is not the order first sent with the
+   * id (safe-retries.ts) — or undefined: run the engine. The wire requires the account.
    */
   private admit(order: Order, base: string, kind: ChannelCommand["kind"], opensHandle: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    const first = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
-    if (first === undefined && opensHandle) this.assertCapacity(base, kind === "start" ? 2n : 1n);
+    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
+    if (answer === undefined && opensHandle) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
-    // Marked, so that the metrics do not count a second decision (found by review: each
-    // retry counted as another accepted order); the answer on the wire is the first's.
-    return first === undefined ? undefined : ({ ...first, retried: true } as ChannelResult);
+    return answer;
   }
 
   /** Pins on first use (see `claimable`), for commands with nothing else to check first. */

@@ -40,7 +40,10 @@ export type ChannelResult =
       /** As `executeAccepted`'s. */
       readonly retried?: true;
     }
-  /** A drop-copy whose effects could not be computed (evaluation failures): nothing applied. */
+  /**
+   * A drop-copy whose effects could not be computed (evaluation failures), or a drop-copy
+   * retry that is not the order first sent with its id (safe-retries.ts): nothing applied.
+   */
   | { readonly kind: "dropCopyFailed"; readonly rejects: readonly Reject[] }
   | { readonly kind: "finalized"; readonly id: bigint }
   | { readonly kind: "postTrade"; readonly result: PostTradeResult }

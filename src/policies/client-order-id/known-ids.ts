@@ -29,6 +29,12 @@ export interface KnownIdEntry {
    * before there was a number (its rollback then matches on `since`).
    */
   readonly order: number;
+  /**
+   * The first order's fingerprint (order-fingerprint.ts), kept with its decision so a retry is
+   * answered only for the same order; absent while no decision is kept, and in entries
+   * restored from a snapshot made before fingerprints (then unknown: the retry is answered as before).
+   */
+  readonly fingerprint?: string;
 }
 
 const PAGE_BITS = 10;
@@ -52,6 +58,8 @@ class Page {
   readonly since = new Float64Array(PAGE_SIZE);
   readonly orders = new Float64Array(PAGE_SIZE);
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
+  /** The first order's fingerprint, set with its decision (undefined = unknown). */
+  readonly fingerprints = new Array<string | undefined>(PAGE_SIZE).fill(undefined);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
   /** The id's hash, kept so expiry does not hash every id a second time. */
@@ -150,9 +158,18 @@ export class KnownIds implements TagTexts {
     return this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK];
   }
 
-  setDecision(cell: number, decision: unknown): void {
+  /** The fingerprint of the order whose decision the cell keeps, or undefined (none kept, or unknown). */
+  fingerprintAt(cell: number): string | undefined {
     const r = cell - this.#base;
-    this.#pages[r >> PAGE_BITS]!.decisions[r & PAGE_MASK] = decision;
+    return this.#pages[r >> PAGE_BITS]!.fingerprints[r & PAGE_MASK];
+  }
+
+  /** Keeps the first order's decision and its fingerprint together. */
+  setDecision(cell: number, decision: unknown, fingerprint?: string): void {
+    const r = cell - this.#base;
+    const page = this.#pages[r >> PAGE_BITS]!;
+    page.decisions[r & PAGE_MASK] = decision;
+    page.fingerprints[r & PAGE_MASK] = fingerprint;
   }
 
   /** @internal For the indexes: whether the id a tag stands for is `text`. */
@@ -165,23 +182,24 @@ export class KnownIds implements TagTexts {
    * Adds the account's id accepted at `since`, or replaces a present one in its place (its
    * acceptance order is kept, as a Map's `set` on an existing key did).
    */
-  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1): void {
+  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string): void {
     const cell = this.find(accountId, clientOrderId);
-    if (cell >= 0) this.replaceAt(cell, since, decision, order);
-    else this.append(accountId, clientOrderId, since, decision, order);
+    if (cell >= 0) this.replaceAt(cell, since, decision, order, fingerprint);
+    else this.append(accountId, clientOrderId, since, decision, order, fingerprint);
   }
 
   /** Gives the id in `cell` (found by {@link find}) a new acceptance (time, number) and decision, in its place. */
-  replaceAt(cell: number, since: number, decision: unknown, order = -1): void {
+  replaceAt(cell: number, since: number, decision: unknown, order = -1, fingerprint?: string): void {
     const r = cell - this.#base;
     const page = this.#pages[r >> PAGE_BITS]!;
     page.since[r & PAGE_MASK] = since;
     page.orders[r & PAGE_MASK] = order;
     page.decisions[r & PAGE_MASK] = decision;
+    page.fingerprints[r & PAGE_MASK] = fingerprint;
   }
 
   /** Adds an id {@link find} has just not found for the account (`insert` without the lookup). */
-  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1): void {
+  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string): void {
     let index = this.#indexOf(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
@@ -196,6 +214,7 @@ export class KnownIds implements TagTexts {
     page.since[at] = since;
     page.orders[at] = order;
     page.decisions[at] = decision;
+    page.fingerprints[at] = fingerprint;
     page.owners[at] = index;
     page.live[at] = 1;
     page.hashes[at] = hash;
@@ -244,7 +263,10 @@ export class KnownIds implements TagTexts {
   inOrder(): KnownIdEntry[] {
     const all: KnownIdEntry[] = [];
     this.#eachLive((page, at) => {
-      all.push({ accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at], order: page.orders[at]! });
+      const entry: KnownIdEntry = { accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at], order: page.orders[at]! };
+      // Listed only when known: an entry without one snapshots as it did before fingerprints.
+      const fingerprint = page.fingerprints[at];
+      all.push(fingerprint === undefined ? entry : { ...entry, fingerprint });
     });
     return all;
   }
@@ -321,7 +343,7 @@ export class KnownIds implements TagTexts {
     this.#count = 0;
     for (const { page, at } of live) {
       const owner = page.owners[at]!;
-      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at], page.orders[at]!);
+      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at], page.orders[at]!, page.fingerprints[at]);
     }
     return true;
   }

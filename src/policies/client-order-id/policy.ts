@@ -7,12 +7,18 @@ import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal, RetirementContext } from "../../engine/account-retirement.js";
 import type { Mutation, Mutations } from "../../engine/pretrade/mutations.js";
 import type { PolicyPreTradeResult, PostTradeContext, PreTradeContext } from "../../engine/pretrade/policy.js";
+import { SnapshotError } from "../../engine/errors.js";
 import { snapshotArray, snapshotFields } from "../snapshot-data.js";
 import { KnownIds, type KnownIdEntry } from "./known-ids.js";
-import { duplicate } from "./rejects.js";
+import { duplicate, retryDiffers } from "./rejects.js";
+import { firstDifference, orderFingerprint } from "./order-fingerprint.js";
 import { validateClientOrderIdSettings, type ClientOrderIdSettings } from "./settings.js";
 
-/** A known id as snapshot data: its account, the id, when its order was accepted, and the answer it got (kept for retries). */
+/**
+ * A known id as snapshot data: its account, the id, when its order was accepted, and the answer
+ * it got with the fingerprint of the order that got it (kept for retries; no fingerprint in
+ * snapshots made before session 34's fix: see `firstAnswer`).
+ */
 type EntryData = KnownIdEntry;
 
 /**
@@ -43,6 +49,9 @@ class ReleaseOnRollback implements Mutation {
   }
 }
 
+/** What a retry gets (`firstAnswer`): the first order's decision, or a reject (it is not that order). */
+export type RetryAnswer = { readonly decision: unknown; readonly rejects?: undefined } | { readonly decision?: undefined; readonly rejects: readonly PolicyReject[] };
+
 /**
  * An order may carry a client order id. From the moment the main stage accepts it (live or
  * drop copy) until its final execution report (one carrying the id), its rollback (explicit,
@@ -50,7 +59,9 @@ class ReleaseOnRollback implements Mutation {
  * the account: another order with it is rejected DUPLICATE_CLIENT_ORDER_ID (start and main
  * stage, so two open requests cannot both pass). A retry (`order.retry`) of a known id is
  * answered by the door with the first order's decision, without running the engine: no
- * second reservation. A rejected order leaves no id behind, so its retry is checked anew
+ * second reservation — if it is the same order (same fingerprint, order-fingerprint.ts);
+ * another order under the id is rejected DUPLICATE_CLIENT_ORDER_ID, also without running
+ * the engine. A rejected order leaves no id behind, so its retry is checked anew
  * (nothing was reserved the first time). Dry runs read only. State: the known ids with their
  * decisions, snapshotted; open reservations rebuild their release from the mutation record.
  */
@@ -103,7 +114,12 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     this.#settings = owned;
     this.#known = new KnownIds();
     const entries = snapshotArray<Partial<EntryData> & Omit<EntryData, "order">>(known, this.name, "known");
-    for (const e of entries) this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1);
+    for (const e of entries) {
+      // A snapshot made before fingerprints has none: kept as unknown (see `firstAnswer`).
+      const fingerprint = (e as { fingerprint?: unknown }).fingerprint;
+      if (fingerprint !== undefined && typeof fingerprint !== "string") throw new SnapshotError("Malformed", `${this.name}: known id's fingerprint must be a string`, this.name);
+      this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1, fingerprint);
+    }
     // A snapshot made before the count: numbers start afresh (its entries carry none).
     const accepted = (data as { accepted?: unknown }).accepted;
     this.#accepted = typeof accepted === "number" ? accepted : 0;
@@ -141,21 +157,37 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
     return this.#known.accountCount;
   }
 
-  /** The first order's decision for a retry, or undefined when the id is not known (then the retry runs as a new order). */
-  firstDecision(accountId: AccountId, clientOrderId: string, nowMs: number): unknown {
+  /**
+   * What a retry (`order`, marked `retry`, of `accountId` with `clientOrderId`) gets: undefined
+   * when the id is not known or keeps no decision (then the retry runs as a new order); the
+   * first order's decision when `order` is that order; else a DUPLICATE_CLIENT_ORDER_ID
+   * reject naming the first differing field. Found by review, session 34: the decision was
+   * given on (account, id) alone, so any order sent as a retry of a known id passed every
+   * check unchecked. Pure given the state and `nowMs` (expiry aside), so a replay decides the same.
+   *
+   * An entry without a fingerprint (restored from a snapshot made before this check) is
+   * unknown: its retry is answered with the decision as before, since refusing it could
+   * refuse the very order it answers (and its answer was already given once unchecked).
+   */
+  firstAnswer(accountId: AccountId, clientOrderId: string, order: Order, nowMs: number): RetryAnswer | undefined {
     this.#known.expire(nowMs, this.#settings.retentionMs);
     const cell = this.#known.find(accountId, clientOrderId);
-    return cell < 0 ? undefined : this.#known.decisionAt(cell);
+    if (cell < 0) return undefined;
+    const decision = this.#known.decisionAt(cell);
+    if (decision === undefined) return undefined;
+    const difference = firstDifference(this.#known.fingerprintAt(cell), orderFingerprint(order));
+    return difference === undefined ? { decision } : { rejects: retryDiffers(clientOrderId, difference) };
   }
 
   /**
-   * The door keeps the answer the accepted order got, for its retries. Only the first: a
-   * drop copy taken with the id of a known order (the venue's copy of it) leaves the id
-   * as it was, and must not replace that order's answer.
+   * The door keeps the answer the accepted order got, with the order's fingerprint, for its
+   * retries. Only the first: a drop copy taken with the id of a known order (the venue's copy
+   * of it) leaves the id as it was, and must not replace that order's answer (nor its
+   * fingerprint: a retry of the live order is compared with the live order).
    */
-  rememberDecision(accountId: AccountId, clientOrderId: string, decision: unknown): void {
+  rememberDecision(accountId: AccountId, clientOrderId: string, order: Order, decision: unknown): void {
     const cell = this.#known.find(accountId, clientOrderId);
-    if (cell >= 0 && this.#known.decisionAt(cell) === undefined) this.#known.setDecision(cell, decision);
+    if (cell >= 0 && this.#known.decisionAt(cell) === undefined) this.#known.setDecision(cell, decision, orderFingerprint(order));
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
