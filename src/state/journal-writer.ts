@@ -26,7 +26,9 @@ export interface JournalWriter {
  * instrument the file lists takes the file's quote TTL, and a RegisterInstrument naming
  * another ttl_ms for it is refused (listed-quote-ttls.ts); a channel message stops at the
  * reject that closes its channel, the commands after it refused (command-execution.ts):
- * replayed by 2, a record of 1 whose later commands ran would not run them.
+ * replayed by 2, a record of 1 whose later commands ran would not run them; a safe retry
+ * carrying another order than its id's first is rejected, where 1 answered it with the first
+ * decision (safe-retries.ts; the state replayed is the same, the command's decision is not).
  */
 export const REPLAY_RULES = 2;
 
