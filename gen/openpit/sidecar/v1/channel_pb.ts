@@ -668,8 +668,10 @@ export type DropCopyResult = Message<"openpit.sidecar.v1.DropCopyResult"> & {
 
   /**
    * The drop-copy could not be evaluated (OpenPit's apply_drop_copy returned rejects: a
-   * policy answered with an evaluation failure such as MissingRequiredField): nothing was
-   * applied, no block recorded, reservation_id is 0 and `rejects` says why.
+   * policy answered with an evaluation failure such as MissingRequiredField), or it is a
+   * retry (`Order.retry`) carrying another order than the one first sent with its
+   * client_order_id (a DUPLICATE_CLIENT_ORDER_ID reject): nothing was applied, no block
+   * recorded, reservation_id is 0 and `rejects` says why.
    *
    * @generated from field: bool failed = 6;
    */
@@ -677,7 +679,8 @@ export type DropCopyResult = Message<"openpit.sidecar.v1.DropCopyResult"> & {
 
   /**
    * Set with `failed`: the fatal rejects only, in policy order (an Engine SystemUnavailable
-   * "mutation callback failed" reject is appended if undoing the effects failed).
+   * "mutation callback failed" reject is appended if undoing the effects failed), or the
+   * refused retry's one reject.
    *
    * @generated from field: repeated openpit.sidecar.v1.Reject rejects = 7;
    */

@@ -121,7 +121,9 @@ export type Order = Message<"openpit.sidecar.v1.Order"> & {
   /**
    * This order is a retry of one sent before with the same client_order_id (its answer
    * was lost): if that order is still known, the answer is its first decision again and
-   * nothing is reserved a second time.
+   * nothing is reserved a second time. The retry must be that order, field for field
+   * (decimals by value): another order under the known id is rejected
+   * DUPLICATE_CLIENT_ORDER_ID naming the first field that differs, nothing reserved.
    *
    * @generated from field: bool retry = 14;
    */
