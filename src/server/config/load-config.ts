@@ -53,11 +53,17 @@ function flag(argv: readonly string[], name: string): string | undefined {
  * exited 0, so a provisioning script's typo went unnoticed).
  */
 export function checkArguments(argv: readonly string[]): void {
+  const given = new Set<string>();
   for (const [i, a] of argv.entries()) {
     if (VALUE_OPTIONS.includes(argv[i - 1] ?? "")) continue;
     if (!VALUE_OPTIONS.includes(a) && !SWITCHES.includes(a) && !a.startsWith("--print-default-config=")) {
       throw new ConfigError(`${a.startsWith("-") ? "unknown option" : "unexpected argument"} ${a}\n${USAGE}`);
     }
+    // Once each, as the operator CLI takes its options (found by review, session 34: the first
+    // --data-dir won and a wrapper's own `--data-dir B` after "$@" was ignored without a word).
+    const name = a.startsWith("--print-default-config=") ? "--print-default-config" : a;
+    if (given.has(name)) throw new ConfigError(`${name} given twice\n${USAGE}`);
+    given.add(name);
   }
 }
 

@@ -1,0 +1,27 @@
+/**
+ * Found by review (session 34): a sidecar option given twice took its first value and ignored
+ * the second, so a wrapper appending its own `--data-dir B` after "$@" kept its state in A
+ * without a word. Each option is taken once, as the operator CLI takes its options (exit 2).
+ */
+import { expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
+
+it("every option given twice is a configuration error naming it", () => {
+  const twice: [string, string[]][] = [
+    ["--data-dir", ["--data-dir", "/tmp/a", "--data-dir", "/tmp/b"]],
+    ["--listen", ["--listen", "127.0.0.1:50051", "--listen", "127.0.0.1:50052"]],
+    ["--metrics-listen", ["--metrics-listen", "127.0.0.1:9464", "--metrics-listen", "off"]],
+    ["--config", ["--config", "examples/sidecar.json", "--config", "examples/sidecar.json"]],
+    ["--ephemeral", ["--ephemeral", "--ephemeral"]],
+    ["--print-default-config", ["--print-default-config=/tmp/x", "--print-default-config"]],
+  ];
+  for (const [name, argv] of twice) {
+    let error: unknown;
+    try {
+      loadConfig({ argv, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect([name, error instanceof ConfigError, (error as Error | undefined)?.message.split("\n")[0]]).toEqual([name, true, `${name} given twice`]);
+  }
+});
