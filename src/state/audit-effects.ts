@@ -143,7 +143,13 @@ const VIEWS: Views = {
     return { instrument: auditJson(c.instrument), instrumentId: id === undefined ? null : id.toString() };
   },
   pushQuote: (_engine, md, c) => quotesOf(md, c),
-  setTradingState: (engine, _md, c) => ({ scope: auditJson(c.scope), state: tradingStatePolicyOf(engine, c.policy).stateOf(c.scope) }),
+  // With the reason a state other than ACTIVE keeps: re-wording a halt is a change, whose
+  // record showed the same before and after (found by review, session 34).
+  setTradingState: (engine, _md, c) => {
+    const policy = tradingStatePolicyOf(engine, c.policy);
+    const state = policy.stateOf(c.scope);
+    return { scope: auditJson(c.scope), state, ...(state === "ACTIVE" ? {} : { reason: policy.reasonOf(c.scope) }) };
+  },
   applyAccountEntries: (engine, _md, c) => ({
     accounts: c.entries.map((e) => ({
       accountId: e.accountId.toString(),

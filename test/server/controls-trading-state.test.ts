@@ -52,7 +52,7 @@ describe("trading states through the wire", () => {
     // And the audit trail has the operator's action with its before/after.
     const audit = await h.admin<ad.QueryAuditResponse>("queryAudit", { actions: ["setTradingState"] });
     expect(audit.records.map((r) => [r.action, r.beforeJson, r.afterJson])).toEqual([
-      ["setTradingState", `{"scope":{"kind":"account","accountId":"${ACCOUNT}"},"state":"ACTIVE"}`, `{"scope":{"kind":"account","accountId":"${ACCOUNT}"},"state":"HALTED"}`],
+      ["setTradingState", `{"scope":{"kind":"account","accountId":"${ACCOUNT}"},"state":"ACTIVE"}`, `{"scope":{"kind":"account","accountId":"${ACCOUNT}"},"state":"HALTED","reason":"margin call"}`],
     ]);
     expect((await h.admin<SetTradingStateResponse>("setTradingState", { scope: accountScope(), state: TradingState.ACTIVE })).previous).toBe(TradingState.HALTED);
     expect(as(await c.one(execute("1", pb.Side.SELL)), "execute").accepted).toBe(true);
@@ -78,7 +78,17 @@ describe("trading states through the wire", () => {
       ["HALTED", "HALTED", "margin call, second notice"],
       ["HALTED", "ACTIVE", ""],
     ]);
-    expect((await h.admin<ad.QueryAuditResponse>("queryAudit", { actions: ["setTradingState"] })).records).toHaveLength(6);
+    const records = (await h.admin<ad.QueryAuditResponse>("queryAudit", { actions: ["setTradingState"] })).records;
+    expect(records).toHaveLength(6);
+    // Re-wording the halt is a change the record shows (found by review, session 34: before
+    // and after were the same, the earlier reason lost from the trail).
+    const state = (json: string) => JSON.parse(json) as { state: string; reason?: string };
+    expect(records.map((r) => [state(r.beforeJson), state(r.afterJson)]).slice(1, 5)).toEqual([
+      [{ scope: expect.anything(), state: "ACTIVE" }, { scope: expect.anything(), state: "HALTED", reason: "margin call" }],
+      [{ scope: expect.anything(), state: "HALTED", reason: "margin call" }, { scope: expect.anything(), state: "HALTED", reason: "margin call" }],
+      [{ scope: expect.anything(), state: "HALTED", reason: "margin call" }, { scope: expect.anything(), state: "HALTED", reason: "margin call, second notice" }],
+      [{ scope: expect.anything(), state: "HALTED", reason: "margin call, second notice" }, { scope: expect.anything(), state: "ACTIVE" }],
+    ]);
   });
 
   it("REDUCING: long 10 may sell 10, not 11, and never buy; dry run answers alike; group and global scopes", async () => {
