@@ -3,7 +3,8 @@
  * currencies seed a fresh state; on an existing one the journal's win (runtime changes through
  * AdminService stay), except for an account this start admits for the first time: an account
  * added to the file's list would otherwise trade outside the group (and currency) its entry
- * names, e.g. while that group is HALTED (found by review).
+ * names, e.g. while that group is HALTED (found by review). An account whose group or
+ * currency an operator changed is not new, even once it holds nothing: the change stays.
  */
 import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
 import { knownAccountIds } from "./account-directory.js";
@@ -50,8 +51,12 @@ const entryBytes = (c: AccountEntryChange) => 100 + (c.currency?.length ?? 0);
  * applies its entry again). An entry whose account the restored state did not admit gets the
  * group and currency it names, as `applyAccountEntries` admin commands (actor
  * `(configuration)`): under a restored strict list, an account not on it; without one (every
- * account admitted), an account the state has never seen (no holdings, P&L, block, group,
- * currency or pin: `knownAccountIds`). Each account's group and currency go in one command,
+ * account admitted), an account the state has never seen: no holdings, P&L, block, group,
+ * currency or pin (`knownAccountIds`), and no group or currency a command decided since it
+ * was last new (`decidedAccounts`: a RegisterGroup, UnregisterGroup, SetAccountCurrency or an
+ * earlier `applyAccountEntries`; a RetireAccount makes it new again). Without the latter an
+ * operator's UnregisterGroup or cleared currency was undone by the next start (found by
+ * review, session 34: decided-accounts.ts). Each account's group and currency go in one command,
  * which applies whole or not at all: without a strict list a group alone makes an account
  * known, so a crash between a group and a currency journaled apart left the account in its
  * group without its currency for good (the next start no longer saw it as new; found by
@@ -63,7 +68,10 @@ export function applyAccountEntries(state: SidecarState, entries: readonly Accou
   const naming = entries.filter((e) => e.group !== undefined || e.currency !== undefined);
   if (naming.length === 0) return { applied: [], differences: [] };
   const admittedList = state.knownAccounts;
-  const seen = admittedList === undefined ? new Set(knownAccountIds(state)) : undefined;
+  // Without a strict list, "seen" is what the state holds and every account whose group and
+  // currency a command decided: one whose only state was the group or currency an operator
+  // took away looked new, and its entry applied again (found by review, session 34).
+  const seen = admittedList === undefined ? new Set([...knownAccountIds(state), ...state.decidedAccounts]) : undefined;
   const admitted = (id: AccountId) => (admittedList ? admittedList.has(id) : seen!.has(id));
   const accounts = state.engine.accounts();
   const differences: AccountEntryDifference[] = [];

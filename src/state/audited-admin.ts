@@ -6,6 +6,7 @@ import { auditedAccounts } from "./audit-accounts.js";
 import type { AdminCommand } from "./commands.js";
 import { announce, sendCancelNotices } from "./door-announcements.js";
 import type { DoorInternals } from "./door-internals.js";
+import { accountsDeciding, groupsAndCurrencies, noteDecided } from "./decided-accounts.js";
 
 /** Where channel handles of retired accounts are refused (`retireAccount`'s refusal, as the engine's policies are named). */
 export const CHANNEL_REFUSER = "@Channel";
@@ -49,6 +50,10 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   // switch like any other block (its working orders must be cancelled; found by review).
   const admin = door.engine.accounts();
   const unblocked = command.kind === "registerGroup" && command.cancelsJoiners ? command.accountIds.filter((a) => admin.blockOf(a) === undefined) : [];
+  // The accounts whose group and currency this command decides: the file's entries no longer
+  // apply to them at a restart (decided-accounts.ts; found by review, session 34).
+  const deciding = accountsDeciding(command);
+  const held = groupsAndCurrencies(door.engine, deciding);
   try {
     result = runAdminCommand(door.engine, door.marketData, command, openOnChannel(door, command), door.listedQuoteTtls);
     for (const accountId of unblocked) {
@@ -68,6 +73,7 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   } finally {
     door.actingAs = undefined;
     door.operatorBlocking = false;
+    noteDecided(door.decidedAccounts, door.engine, command, deciding, held, result !== undefined, result?.retirement?.ok === true);
   }
   // A refused retirement changed nothing: recorded as failed, with every refusal.
   const refused = result === undefined ? undefined : retirementFailure(result);

@@ -50,5 +50,7 @@ export interface DoorInternals extends ChannelHost {
   /** Who wrote the records the state has run so far: a snapshot's writer, then each `writer` record's; undefined for a snapshot of a build that did not record it. */
   recordsWriter: JournalWriter | undefined;
   operatorBlocking: boolean;
+  /** Accounts whose group and currency a command decided: the file's entries no longer apply to them (decided-accounts.ts). */
+  decidedAccounts: Set<AccountId>;
   closeChannel(channel: bigint, reason: CloseReason): void;
 }

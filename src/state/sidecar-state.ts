@@ -116,6 +116,13 @@ export class SidecarState implements DoorInternals {
   actingAs: string | undefined;
   /** @internal True while an operator's block command runs: the blocks it causes are the operator's, not a policy's. */
   operatorBlocking = false;
+  /**
+   * @internal The accounts whose group and currency a RegisterGroup, UnregisterGroup,
+   * SetAccountCurrency or `applyAccountEntries` decided (retirement forgets them): a restart
+   * does not apply the file's entries to them (decided-accounts.ts). Kept live and on replay
+   * alike, and in snapshots.
+   */
+  decidedAccounts = new Set<AccountId>();
   readonly writer: JournalWriter;
   /**
    * @internal Who wrote the records run so far (door-internals.ts). A fresh state's records are

@@ -8,6 +8,7 @@ import type { SequencedEvent, SidecarEvent } from "./event-hub.js";
 import { executionSettingsOf, restoreSettings } from "./door-settings.js";
 import type { DoorInternals } from "./door-internals.js";
 import type { JournalWriter } from "./journal-writer.js";
+import { restoredDecided } from "./decided-accounts.js";
 
 /** Everything the door holds, as plain data: a snapshot covers the journal up to `sequence`. */
 export interface StateSnapshot {
@@ -35,6 +36,12 @@ export interface StateSnapshot {
   readonly keptEvents?: readonly SequencedEvent[];
   /** The build that wrote the records this snapshot covers (journal-writer.ts); absent in snapshots of builds that did not record it. */
   readonly writer?: JournalWriter;
+  /**
+   * The accounts whose group and currency a command decided, ascending (decided-accounts.ts):
+   * a start restored from this snapshot with nothing to replay (a graceful stop's last one)
+   * must not apply the file's entries to them. Absent in snapshots written before it was kept.
+   */
+  readonly decidedAccounts?: readonly AccountId[];
 }
 
 /** Reservations of one account that recovery rolled back (reason recovery), in a snapshot. */
@@ -63,6 +70,7 @@ export function captureState(door: DoorInternals): StateSnapshot {
     eventSequence: door.events.lastSequence,
     keptEvents: door.events.keptEvents(),
     ...(door.recordsWriter ? { writer: door.recordsWriter } : {}),
+    decidedAccounts: [...door.decidedAccounts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
   };
 }
 
@@ -79,6 +87,8 @@ export function restoreState(door: DoorInternals, s: StateSnapshot): void {
   if (s.audit) door.audit.restore(s.audit);
   if (s.eventSequence !== undefined) door.events.restore(s.eventSequence, s.keptEvents);
   door.recordsWriter = s.writer === undefined ? undefined : { version: s.writer.version, rules: s.writer.rules };
+  // After the engine: an older snapshot has no list, and the set is rebuilt from its registry.
+  door.decidedAccounts = restoredDecided(door.engine, s.decidedAccounts);
   for (const { accountId, reservationIds, sequence } of s.unannounced ?? []) {
     const event: RecoveryRollbackEvent = { kind: "reservationsRolledBack", accountId, reservationIds: [...reservationIds], reason: "recovery" };
     // A snapshot from before numbers were kept: numbered now.
