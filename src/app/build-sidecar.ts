@@ -9,6 +9,7 @@ import { MarketDataService, QuoteTtl } from "../marketdata/index.js";
 import { ttlOf } from "../state/admin-commands.js";
 import { POLICY_CATALOG, shownSettingsJson, unknownNamedPolicy } from "../policies/catalog.js";
 import { policySettingsTooLarge } from "../server/config/settings-size.js";
+import { longSettingsReason } from "../server/codec/reason.js";
 import { ConfigError } from "../server/config/load-config.js";
 import { SidecarState } from "../state/sidecar-state.js";
 import { MemoryJournal } from "../state/journal/memory-journal.js";
@@ -44,6 +45,10 @@ export function buildState(config: SidecarConfig, timeSource: Clock = systemCloc
   });
   const engine = builder.build();
   config.policies.forEach((p, i) => {
+    // A state's reason takes at most 4 KiB in the file as at runtime (reason.ts; found by
+    // review, session 34: the file took any length). After the parse, which names worse errors.
+    const long = longSettingsReason(POLICY_CATALOG.get(p.type), p.settings ?? {});
+    if (long !== undefined) throw new ConfigError(`config.policies[${i}].settings.${long.path}: ${long.problem}`);
     // Bounded as they apply and read back, as a runtime change is (settings-size.ts).
     const policy = engine.policy(p.type);
     const tooLarge = policy === undefined ? undefined : policySettingsTooLarge(shownSettingsJson(policy));

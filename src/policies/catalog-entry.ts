@@ -45,6 +45,13 @@ export interface PolicyCatalogEntry<P extends PreTradePolicy = PreTradePolicy> {
      */
     namedPolicies?(settings: unknown): readonly string[];
   };
+  /**
+   * The operator's reasons `json` (settings the parser accepted) carries, each with its path
+   * under the settings (`states[3].reason`): bounded as SetTradingState's reason is where an
+   * operator writes settings (ConfigurePolicy, the file; server/codec/reason.ts), not by the
+   * parser, which a replay runs too. Absent = none.
+   */
+  operatorReasons?(json: Json): Iterable<{ readonly path: string; readonly reason: string }>;
   /** Accounts this policy keeps state for (the operator's account list); absent = none. */
   accountIds?(policy: P): Iterable<AccountId>;
   /** What the account-state query shows of this policy; absent = nothing. */

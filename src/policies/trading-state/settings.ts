@@ -47,6 +47,21 @@ export function parseTradingStateSettingsJson(json: Json, path = "settings"): Tr
   return { states: states.filter((e) => e.state !== "ACTIVE") };
 }
 
+/**
+ * Every state's reason in `json` (settings the parser accepted), ACTIVE entries included, with
+ * its path under the settings: what ConfigurePolicy and the file bound (server/codec/reason.ts).
+ * Not bounded by the parser above: a replay runs it, and a record journaled before the bound
+ * must still apply (found by review, session 34).
+ */
+export function tradingStateReasons(json: Json): { path: string; reason: string }[] {
+  const states = (json as { states?: unknown } | null | undefined)?.states;
+  if (!Array.isArray(states)) return [];
+  return states.flatMap((e: unknown, i) => {
+    const reason = (e as { reason?: unknown } | null)?.reason;
+    return typeof reason === "string" ? [{ path: `states[${i}].reason`, reason }] : [];
+  });
+}
+
 export function tradingStateSettingsJson(settings: unknown): Json {
   return { states: (settings as TradingStateSettings).states.map((e) => ({ ...scopeJson(e.scope), state: e.state, reason: e.reason })) };
 }

@@ -45,6 +45,7 @@ import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPh
 import { principalOf } from "../security/service-guard.js";
 import * as tsp from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { decodeSetTradingState, encodeTradingState, encodeTradingStates } from "../codec/trading-state.js";
+import { longSettingsReason } from "../codec/reason.js";
 import { tradingStatePolicyOf } from "../../state/trading-state-admin.js";
 import { replicationAdmin } from "./replication-admin.js";
 import { followsOnly } from "./ownership-gate.js";
@@ -187,6 +188,10 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       // audit record holds and what a compare-and-set sends again (settings-size.ts).
       if (configurable !== undefined) {
         const next = configurable.toJson(configurable.parseUpdate(settings as never, "settings_json"));
+        // A state's reason takes at most 4 KiB here as in SetTradingState; checked here, not by
+        // the parser a replay runs too (found by review, session 34: it took any length).
+        const long = longSettingsReason(configurable.entry, settings);
+        if (long !== undefined) invalid(`settings_json.${long.path}`, long.problem);
         const tooLarge = settingsChangeTooLarge(next, shownSettingsJson(state.engine.policy(policy)!));
         if (tooLarge !== undefined) invalid("settings_json", tooLarge);
       }
