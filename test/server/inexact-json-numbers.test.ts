@@ -11,29 +11,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
-import { firstInexactNumber, lineAndColumn } from "../../src/server/config/json-numbers.js";
+import { firstJsonTextProblem, lineAndColumn } from "../../src/server/config/json-numbers.js";
 import { testConfig } from "./harness.js";
 import { adminFailure } from "./results.js";
 import { startDurable, tempDir, type DurableSidecar } from "./controls-world.js";
 
-describe("firstInexactNumber", () => {
+describe("firstJsonTextProblem: numbers", () => {
   it("finds the numbers a double changes, and only those", () => {
-    expect(firstInexactNumber('{"a": 7.0000000000000001}')).toEqual({ written: "7.0000000000000001", readsAs: "7", offset: 6 });
-    expect(firstInexactNumber("[1e-400]")).toEqual({ written: "1e-400", readsAs: "0", offset: 1 });
-    expect(firstInexactNumber("[12345678901234567891]")).toEqual({ written: "12345678901234567891", readsAs: "12345678901234567000", offset: 1 });
-    expect(firstInexactNumber("[1e400]")).toEqual({ written: "1e400", readsAs: "Infinity", offset: 1 });
-    expect(firstInexactNumber("[9007199254740993]")?.readsAs).toBe("9007199254740992");
+    expect(firstJsonTextProblem('{"a": 7.0000000000000001}')).toEqual({ kind: "inexactNumber", written: "7.0000000000000001", readsAs: "7", offset: 6 });
+    expect(firstJsonTextProblem("[1e-400]")).toEqual({ kind: "inexactNumber", written: "1e-400", readsAs: "0", offset: 1 });
+    expect(firstJsonTextProblem("[12345678901234567891]")).toEqual({ kind: "inexactNumber", written: "12345678901234567891", readsAs: "12345678901234567000", offset: 1 });
+    expect(firstJsonTextProblem("[1e400]")).toEqual({ kind: "inexactNumber", written: "1e400", readsAs: "Infinity", offset: 1 });
+    expect(firstJsonTextProblem("[9007199254740993]")).toMatchObject({ readsAs: "9007199254740992" });
     // Past decimal.js's own exponent range (found by review, session 34: read as 0 on both sides).
-    expect(firstInexactNumber("[1e-99999999999999999999]")).toEqual({ written: "1e-99999999999999999999", readsAs: "0", offset: 1 });
-    expect(firstInexactNumber("[-10.5e-9000000000000001]")).toEqual({ written: "-10.5e-9000000000000001", readsAs: "0", offset: 1 });
-    expect(firstInexactNumber("[0.000e-99999999999999999999, -0e5, 0.0]")).toBeUndefined();
+    expect(firstJsonTextProblem("[1e-99999999999999999999]")).toEqual({ kind: "inexactNumber", written: "1e-99999999999999999999", readsAs: "0", offset: 1 });
+    expect(firstJsonTextProblem("[-10.5e-9000000000000001]")).toEqual({ kind: "inexactNumber", written: "-10.5e-9000000000000001", readsAs: "0", offset: 1 });
+    expect(firstJsonTextProblem("[0.000e-99999999999999999999, -0e5, 0.0]")).toBeUndefined();
     // Written differently but the same number: kept.
     for (const ok of ["[1.0, 1e3, 1E+3, 0.1, -0, 0.5e-1, 1e21, 9007199254740991, 18446744073709551616]"]) {
-      expect(firstInexactNumber(ok)).toBeUndefined();
+      expect(firstJsonTextProblem(ok)).toBeUndefined();
     }
     // Digits inside strings (decimals, digit-string ids), escapes included, are not numbers.
-    expect(firstInexactNumber('{"price": "7.0000000000000001", "id": "12345678901234567891", "q": "\\"1.00000000000000001"}')).toBeUndefined();
-    expect(firstInexactNumber('{"k\\\\": 2.00000000000000001}')?.written).toBe("2.00000000000000001");
+    expect(firstJsonTextProblem('{"price": "7.0000000000000001", "id": "12345678901234567891", "q": "\\"1.00000000000000001"}')).toBeUndefined();
+    expect(firstJsonTextProblem('{"k\\\\": 2.00000000000000001}')).toMatchObject({ written: "2.00000000000000001" });
   });
 
   it("names a line and column", () => {

@@ -14,7 +14,7 @@ import { boundedReason } from "./reason.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./scalars.js";
-import { firstInexactNumber, inexactNumberProblem } from "../config/json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../config/json-numbers.js";
 
 /** A request grpc-js could not decode as its protobuf type is refused as a whole. */
 export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T {
@@ -160,8 +160,9 @@ function parseJsonField(text: string, field: string): unknown {
     throw new CommandError("INVALID_VALUE", field, `${field} is not JSON: ${(e as Error).message}`);
   }
   checkJsonValue(value, field);
-  const inexact = firstInexactNumber(text);
-  if (inexact) invalid(field, `at offset ${inexact.offset}, ${inexactNumberProblem(inexact)}`);
+  // As in the file (load-config.ts): a number a double changes, or a key written twice.
+  const problem = firstJsonTextProblem(text);
+  if (problem) invalid(field, `at offset ${problem.offset}, ${jsonTextProblem(problem, (offset) => `offset ${offset}`)}`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 /**
- * JSON numbers that do not read back as written.
+ * JSON text that does not read back as written: numbers a double changes, keys written twice.
  *
  * `JSON.parse` turns every number into the nearest double without a word:
  * `"maxOpenOrders": 7.0000000000000001` reads as 7, `1e-400` as 0 and an account id
@@ -8,6 +8,11 @@
  * (docs/configuration.md), so the numbers here are counts, ids, durations and basis
  * points; a number is kept only when the double it parses to is the number written
  * (`readsBack`: `1.0`, `1e3` and `0.1` are, as the text a double prints is the one written).
+ *
+ * It also keeps only the last value of a key written twice in one object, as silently:
+ * `{ "maxOrders": 10, "windowMs": 1000, "maxOrders": 100000 }` enforced 100000 orders where
+ * the operator also wrote 10 (found by review, session 34). A repeated key is refused too,
+ * keys compared as JSON reads them (`"a"` and `"\u0061"` are one key).
  */
 import { Decimal } from "decimal.js";
 
@@ -19,17 +24,55 @@ export interface InexactNumber {
   readonly offset: number;
 }
 
-/** Strings (skipped: their digits are not numbers) or numbers, in valid JSON. */
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** A key written again in one object of the text: where, and where it was written first. */
+export interface RepeatedKey {
+  /** As JSON reads it (escapes resolved). */
+  readonly key: string;
+  /** 0-based offset of the repeat's opening quote. */
+  readonly offset: number;
+  /** 0-based offset of the first one's opening quote. */
+  readonly firstOffset: number;
+}
 
-/** The first number of `text` (valid JSON: `JSON.parse` accepted it) that does not read back as written. */
-export function firstInexactNumber(text: string): InexactNumber | undefined {
+/** Something a JSON text says that `JSON.parse` reads as something else, where it is. */
+export type JsonTextProblem = ({ readonly kind: "inexactNumber" } & InexactNumber) | ({ readonly kind: "repeatedKey" } & RepeatedKey);
+
+/**
+ * Strings (a key when a colon follows; a value's digits are not numbers), numbers, and the
+ * braces that open and close an object, in valid JSON.
+ */
+const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}]/g;
+/** After a string: the colon that makes it a key (JSON's whitespace before it). */
+const KEY_COLON = /[ \t\n\r]*:/y;
+
+/**
+ * The first number or key of `text` (valid JSON: `JSON.parse` accepted it) that does not
+ * read back as written: a number a double changes, or a key written again in the same
+ * object. One pass over the text, with a stack of the open objects' keys: a file of 10^5
+ * accounts is scanned in linear time.
+ */
+export function firstJsonTextProblem(text: string): JsonTextProblem | undefined {
+  /** The keys of each object open at this point (innermost last), with their offsets. */
+  const objects: Map<string, number>[] = [];
   TOKENS.lastIndex = 0;
   for (let m = TOKENS.exec(text); m !== null; m = TOKENS.exec(text)) {
-    const written = m[0];
-    if (written.startsWith('"')) continue;
-    const read = Number(written);
-    if (!readsBack(written, read)) return { written, readsAs: String(read), offset: m.index };
+    const token = m[0];
+    if (token === "{") {
+      objects.push(new Map());
+    } else if (token === "}") {
+      objects.pop();
+    } else if (token.startsWith('"')) {
+      KEY_COLON.lastIndex = TOKENS.lastIndex;
+      if (!KEY_COLON.test(text)) continue;
+      const keys = objects[objects.length - 1]!;
+      const key = token.includes("\\") ? (JSON.parse(token) as string) : token.slice(1, -1);
+      const firstOffset = keys.get(key);
+      if (firstOffset !== undefined) return { kind: "repeatedKey", key, offset: m.index, firstOffset };
+      keys.set(key, m.index);
+    } else {
+      const read = Number(token);
+      if (!readsBack(token, read)) return { kind: "inexactNumber", written: token, readsAs: String(read), offset: m.index };
+    }
   }
   return undefined;
 }
@@ -63,4 +106,14 @@ export function lineAndColumn(text: string, offset: number): string {
 /** What to tell the author of such a number. */
 export function inexactNumberProblem(n: InexactNumber): string {
   return `the number ${n.written} would be read as ${n.readsAs} (a JSON number is a double): write the value meant with at most 15 significant digits, or as a string where a decimal or a 64-bit id is expected`;
+}
+
+/** What to tell the author of such a key; `at` says where the first one is ("line 3 column 5", "offset 12"). */
+export function repeatedKeyProblem(k: RepeatedKey, at: (offset: number) => string): string {
+  return `the key ${JSON.stringify(k.key)} is written again in the same object (first at ${at(k.firstOffset)}): JSON would keep only the last value; write each key once`;
+}
+
+/** What to tell the author of `p` (`at` as for repeatedKeyProblem). */
+export function jsonTextProblem(p: JsonTextProblem, at: (offset: number) => string): string {
+  return p.kind === "inexactNumber" ? inexactNumberProblem(p) : repeatedKeyProblem(p, at);
 }

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { checkMetricsListen } from "./metrics-config.js";
-import { firstInexactNumber, inexactNumberProblem, lineAndColumn } from "./json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem, lineAndColumn } from "./json-numbers.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -91,8 +91,13 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     } catch (e) {
       throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
     }
-    const inexact = firstInexactNumber(text);
-    if (inexact) throw new ConfigError(`config file ${file} ${lineAndColumn(text, inexact.offset)}: ${inexactNumberProblem(inexact)}`);
+    // A number a double changes, or a key written twice (the last value silently read; found
+    // by review, session 34): refused with its line and column (json-numbers.ts).
+    const problem = firstJsonTextProblem(text);
+    if (problem) {
+      const at = (offset: number): string => lineAndColumn(text, offset);
+      throw new ConfigError(`config file ${file} ${at(problem.offset)}: ${jsonTextProblem(problem, at)}`);
+    }
   }
   let config = parseSidecarConfig(json);
   const listenFlag = flag(argv, "--listen");
