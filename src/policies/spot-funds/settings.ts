@@ -254,6 +254,22 @@ function readBounds(obj: Record<string, Json>, path: string): SpotFundsPnlBarrie
 }
 
 /**
+ * A keyed list's entries into `target`, in order; a key an earlier entry gave is refused
+ * naming the entry's key field (`field(i)`), as the tiers and the scoped controls refuse it:
+ * the later entry silently winning hid a typo in a risk limit (found by review, session 34).
+ * Refused here, in the parser a replay runs too, because no record of a build that records
+ * its writer holds such a list: a ConfigurePolicy is journaled as it applied (these lists
+ * from the Maps, one entry a key; admin-commands.ts), records of older builds are not
+ * replayed (journal-writer.ts), and a snapshot keeps the Maps, not this JSON.
+ */
+function setEach<K, V>(target: Map<K, V>, entries: readonly (readonly [K, V])[], field: (i: number) => string, what: string): void {
+  entries.forEach(([key, value], i) => {
+    if (target.has(key)) fail(field(i), `repeats an earlier entry's ${what}`);
+    target.set(key, value);
+  });
+}
+
+/**
  * Reads the settings from JSON and validates them. Every field is optional (defaults:
  * 0 bps, Mark, Enforce, no overrides, no barriers); unknown keys are refused:
  *
@@ -277,7 +293,10 @@ function readBounds(obj: Record<string, Json>, path: string): SpotFundsPnlBarrie
  * ```
  *
  * Decimals are strings; account and instrument ids are u64 numbers or digit strings;
- * account groups are 1..2^32-1. A repeated account or group in a keyed list: last wins.
+ * account groups are 1..2^32-1. An account, group or (account, asset) listed twice in one
+ * keyed list is refused, naming the later entry (`settings.positionLimits[1]: repeats an
+ * earlier entry's account and asset`). A `slippageOverrides` target repeated for one
+ * instrument is not (the last wins): see there.
  */
 export function parseSpotFundsSettingsJson(json: Json, path = "settings"): SpotFundsSettings {
   const obj = readObject(json, path);
@@ -290,6 +309,11 @@ export function parseSpotFundsSettingsJson(json: Json, path = "settings"): SpotF
   const mode = optional(obj.limitMode, `${path}.limitMode`, (j, p) => readEnum(j, p, SPOT_FUNDS_LIMIT_MODES));
   if (mode !== undefined) settings.limitMode = mode;
 
+  // An (instrument, account | group | none) given twice is not refused (the last wins), unlike
+  // the keyed lists below: the journal keeps this list as written (toJson does not merge it),
+  // so a ConfigurePolicy record of this build may hold a repeat, and a replay must apply it as
+  // it ran live (session 34; refusing it would need a check outside this parser, as for a
+  // trading state's reason, server/codec/reason.ts).
   settings.slippageOverrides = readObjectList(obj.slippageOverrides, `${path}.slippageOverrides`, (o, at) => {
     onlyKeys(o, at, ["instrumentId", "accountId", "accountGroupId", "slippageBps"]);
     const override: SpotFundsSlippageOverride = {
@@ -303,45 +327,42 @@ export function parseSpotFundsSettingsJson(json: Json, path = "settings"): SpotF
     if (group !== undefined) override.accountGroupId = group;
     return override;
   });
-  for (const [account, limitMode] of readObjectList(obj.accountLimitModes, `${path}.accountLimitModes`, (o, at) => {
+  const accountModes = readObjectList(obj.accountLimitModes, `${path}.accountLimitModes`, (o, at) => {
     onlyKeys(o, at, ["accountId", "limitMode"]);
     return [readAccountId(o.accountId, `${at}.accountId`), readEnum(o.limitMode, `${at}.limitMode`, SPOT_FUNDS_LIMIT_MODES)] as const;
-  })) {
-    settings.accountLimitModes.set(account, limitMode);
-  }
-  for (const [group, limitMode] of readObjectList(obj.accountGroupLimitModes, `${path}.accountGroupLimitModes`, (o, at) => {
+  });
+  setEach(settings.accountLimitModes, accountModes, (i) => `${path}.accountLimitModes[${i}].accountId`, "account");
+  const groupModes = readObjectList(obj.accountGroupLimitModes, `${path}.accountGroupLimitModes`, (o, at) => {
     onlyKeys(o, at, ["accountGroupId", "limitMode"]);
     return [
       readAccountGroupId(o.accountGroupId, `${at}.accountGroupId`),
       readEnum(o.limitMode, `${at}.limitMode`, SPOT_FUNDS_LIMIT_MODES),
     ] as const;
-  })) {
-    settings.accountGroupLimitModes.set(group, limitMode);
-  }
+  });
+  setEach(settings.accountGroupLimitModes, groupModes, (i) => `${path}.accountGroupLimitModes[${i}].accountGroupId`, "group");
   const global = optional(obj.pnlBarrier, `${path}.pnlBarrier`, (j, p) => {
     const b = readObject(j, p);
     onlyKeys(b, p, ["currency", "lower", "upper"]);
     return readBounds(b, p);
   });
   if (global !== undefined) settings.pnlBarrier = global;
-  for (const [group, barrier] of readObjectList(obj.accountGroupPnlBarriers, `${path}.accountGroupPnlBarriers`, (o, at) => {
+  const groupBarriers = readObjectList(obj.accountGroupPnlBarriers, `${path}.accountGroupPnlBarriers`, (o, at) => {
     onlyKeys(o, at, ["accountGroupId", "currency", "lower", "upper"]);
     return [readAccountGroupId(o.accountGroupId, `${at}.accountGroupId`), readBounds(o, at)] as const;
-  })) {
-    settings.accountGroupPnlBarriers.set(group, barrier);
-  }
-  for (const [account, barrier] of readObjectList(obj.accountPnlBarriers, `${path}.accountPnlBarriers`, (o, at) => {
+  });
+  setEach(settings.accountGroupPnlBarriers, groupBarriers, (i) => `${path}.accountGroupPnlBarriers[${i}].accountGroupId`, "group");
+  const accountBarriers = readObjectList(obj.accountPnlBarriers, `${path}.accountPnlBarriers`, (o, at) => {
     onlyKeys(o, at, ["accountId", "currency", "lower", "upper"]);
     return [readAccountId(o.accountId, `${at}.accountId`), readBounds(o, at)] as const;
-  })) {
-    settings.accountPnlBarriers.set(account, barrier);
-  }
-  for (const [account, asset, limit] of readObjectList(obj.positionLimits, `${path}.positionLimits`, (o, at) => {
+  });
+  setEach(settings.accountPnlBarriers, accountBarriers, (i) => `${path}.accountPnlBarriers[${i}].accountId`, "account");
+  readObjectList(obj.positionLimits, `${path}.positionLimits`, (o, at) => {
     onlyKeys(o, at, ["accountId", "asset", "limit"]);
     return [readAccountId(o.accountId, `${at}.accountId`), readAsset(o.asset, `${at}.asset`), readDecimal(o.limit, `${at}.limit`, Quantity)] as const;
-  })) {
+  }).forEach(([account, asset, limit], i) => {
+    if (settings.positionLimits.get(account)?.has(asset)) fail(`${path}.positionLimits[${i}]`, "repeats an earlier entry's account and asset");
     setPositionLimit(settings, account, asset, limit);
-  }
+  });
   try {
     validateSpotFundsSettings(settings);
   } catch (e) {
