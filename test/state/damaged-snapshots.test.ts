@@ -19,11 +19,10 @@ import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { encodePlain } from "../../src/state/plain-data.js";
-import { DurableStateError } from "../../src/state/recovery.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
 import { balanceAdjustment, buy } from "../helpers/spot-funds.js";
-import { durableConfig, holdAccounts, startState } from "./durable-state.js";
+import { durableConfig, holdAccounts, startRefusal, startState } from "./durable-state.js";
 import { flipByte, useTempDirs } from "./journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
@@ -38,15 +37,6 @@ function config(dataDir: string, maxQuantity: string) {
 
 /** The whole engine state, as a snapshot encodes it. */
 const engineState = (state: SidecarState): string => Buffer.from(encodePlain(state.snapshot().engine)).toString();
-
-async function refusal(start: Promise<unknown>): Promise<Error> {
-  const e = await start.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DurableStateError);
-  return e as Error;
-}
 
 it("a damaged snapshot 0 and a changed configuration: the start is refused, not replayed on the file; moved aside under the first start's file, the acknowledged state comes back", async () => {
   const dataDir = tempDir();
@@ -67,7 +57,7 @@ it("a damaged snapshot 0 and a changed configuration: the start is refused, not 
   flipByte(snap0, fs.statSync(snap0).size - 3);
   const before = fs.readdirSync(dataDir).sort();
 
-  const e = await refusal(startState(config(dataDir, "100")));
+  const e = await startRefusal(startState(config(dataDir, "100")));
   expect(e.message).toBe(
     `no snapshot checks out: ${snapshotFileName(0n)} (data fails its CRC check); the journal's records ran on the state its first start wrote as snapshot 0, ` +
       `which the configuration file may no longer give, so it is not rebuilt from the file; the journal still holds every record from 1 to ${last}: ` +
@@ -113,7 +103,7 @@ it("every snapshot damaged and the journal no longer from record 1: refused, res
   flipByte(path.join(dataDir, snapshotFileName(s1)), 40);
   fs.truncateSync(path.join(dataDir, snapshotFileName(s2)), 10);
 
-  const e = await refusal(startState(cfg, 2_000));
+  const e = await startRefusal(startState(cfg, 2_000));
   expect(e.message).toMatch(
     new RegExp(
       `^no snapshot checks out: ${snapshotFileName(s2)} \\(file is 10 bytes, shorter than the 32-byte header\\), ${snapshotFileName(s1)} \\(data fails its CRC check\\); .*; ` +

@@ -10,7 +10,8 @@ import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { recoverState, type RecoveryReport } from "../../src/state/recovery.js";
+import { DurableStateError, recoverState, type RecoveryReport } from "../../src/state/recovery.js";
+import { expect } from "vitest";
 import { testConfig } from "../server/harness.js";
 
 /** The sync-mode configuration on `dataDir` (no snapshot taken unless asked for). */
@@ -48,4 +49,14 @@ export async function oneCommandThenCrash(dir: string, clockMs: number): Promise
   holdAccounts(first, 0, 1);
   await first.journal.close();
   rmSync(join(dir, "LOCK"), { force: true });
+}
+
+/** The DurableStateError a start is refused with (fails the test if it starts). */
+export async function startRefusal(start: Promise<unknown>): Promise<Error> {
+  const e = await start.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(DurableStateError);
+  return e as Error;
 }

@@ -10,20 +10,10 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { writeSnapshot } from "../../src/state/journal/snapshot-files.js";
-import { DurableStateError } from "../../src/state/recovery.js";
-import { allHeld, durableConfig, heldReasons, holdAccounts, startState } from "./durable-state.js";
+import { allHeld, durableConfig, heldReasons, holdAccounts, startRefusal, startState } from "./durable-state.js";
 import { useTempDirs } from "./journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
-
-async function refusal(start: Promise<unknown>): Promise<Error> {
-  const e = await start.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DurableStateError);
-  return e as Error;
-}
 
 it("the newest snapshot checks out but does not restore: the refusal names the older one to fall back on; moved aside, the older one and the journal give the state back", async () => {
   const dataDir = tempDir();
@@ -42,7 +32,7 @@ it("the newest snapshot checks out but does not restore: the refusal names the o
   // Header and CRC right, content not a state.
   await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
 
-  const e = await refusal(startState(cfg, 2_000));
+  const e = await startRefusal(startState(cfg, 2_000));
   expect(e.message).toMatch(
     new RegExp(
       `^snapshot ${snapshotFileName(s2)} cannot be restored: .+; ${snapshotFileName(s1)} checks out and the journal keeps the records after it: ` +
@@ -71,7 +61,7 @@ it("the only snapshot does not restore: the refusal says to restore a backup", a
   fs.rmSync(path.join(dataDir, "LOCK"));
   await writeSnapshot(dataDir, 0n, Buffer.from('{"engine":42}'));
 
-  const e = await refusal(startState(cfg, 2_000));
+  const e = await startRefusal(startState(cfg, 2_000));
   expect(e.message).toMatch(
     new RegExp(`^snapshot ${snapshotFileName(0n)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
   );
