@@ -53,6 +53,10 @@ function answerAndExit(argv: readonly string[]): boolean {
 }
 
 async function main(): Promise<void> {
+  // The lines on stdout are for whoever watches; the log on stderr says the same. A reader
+  // gone (`npm start | tee log`, ended by the same Ctrl-C) must not turn the graceful stop
+  // into an uncaught EPIPE, failing closed with no last snapshot (found by review, session 34).
+  process.stdout.on("error", () => {});
   const argv = process.argv.slice(2);
   checkArguments(argv);
   if (answerAndExit(argv)) return;
@@ -86,15 +90,16 @@ async function main(): Promise<void> {
           ? `openpit-sidecar: replicated journal on stream ${replication.stream} (${replication.servers.map(printableServer).join(", ")}); recovering\n`
           : `openpit-sidecar: durable state in ${resolve(durability.dataDir)} (${durability.mode} mode); recovering\n`,
   );
-  const started = await startSidecar(config, undefined, undefined, log);
-  server = started.server;
+  const started = await startSidecar(config, undefined, undefined, log, undefined, (built) => (server = built));
+  // Failed closed during the start: the exit is under way; nothing is announced as serving.
+  if (started.server.phase === "failed") return;
   const startedServer = started.server;
   reloadCredentials = () => startedServer.reloadCredentials();
   if (hangupDuringStart) void reloadCredentials();
   const { port, httpPort, recovery, replicated, failover } = started;
   // Before the listening line: a supervisor that signals as soon as it reads the line must get
   // a graceful shutdown, not the default action of a signal with no handler yet (found by review).
-  const running = server;
+  const running = startedServer;
   let stopping = false;
   const stop = (signal: string) => {
     // One Ctrl-C reaches the process twice under `npm start` (the terminal, and npm forwarding it).
@@ -152,14 +157,14 @@ async function main(): Promise<void> {
     );
   }
   const host = config.listen.slice(0, config.listen.lastIndexOf(":"));
-  const policies = server.state.engine.policies.map((p) => p.name).join(", ");
+  const policies = startedServer.state.engine.policies.map((p) => p.name).join(", ");
   // The pid: a supervisor (or a test) started through `npm start` can check what it runs.
   process.stdout.write(`openpit-sidecar listening on ${host}:${port} (${config.syncMode}; ${failover ? "replicated, failover; " : ""}policies: ${policies}; pid ${process.pid})\n`);
   if (httpPort !== undefined) {
     const httpHost = config.metrics.listen.slice(0, config.metrics.listen.lastIndexOf(":"));
     process.stdout.write(`openpit-sidecar: metrics on http://${httpHost}:${httpPort}/metrics\n`);
   }
-  for (const note of server.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
+  for (const note of startedServer.securityNotes) process.stdout.write(`openpit-sidecar: ${note}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -71,9 +71,14 @@ export async function startSidecar(
   onJournalFailure: (error: Error) => void = stopOnJournalFailure,
   logger?: SidecarLogger,
   failoverHooks: FailoverHooks = EXIT_WHEN_FENCED,
+  onBuilt?: (server: SidecarServer) => void,
 ): Promise<StartedSidecar> {
   const failover = failoverConfigOf(config);
   const server = buildSidecar(config, timeSource, undefined, logger);
+  // Known to the process before recovery: failing closed during a long replay must reach it
+  // (found by review, session 34: it learnt of the server only once the start returned, so
+  // recovery went on, turned SERVING and ran commands until the exit timer fired).
+  onBuilt?.(server);
   const log = server.log;
   const port = await server.listen(config.listen);
   let httpPort: number | undefined;
@@ -107,7 +112,7 @@ export async function startSidecar(
       server.metrics.recovered(replicated.takeover);
       logAccountEntries(log, replicated.takeover);
       server.startServing();
-      log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
+      if (server.phase === "serving") log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
       return { server, port, httpPort, recovery: undefined, replicated };
     }
     log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");
@@ -116,7 +121,10 @@ export async function startSidecar(
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
     logAccountEntries(log, recovery);
     server.startServing();
-    log.info({ event: "serving", mode: config.durability.mode }, "serving");
+    // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;
+    // no snapshot of what may be damaged is scheduled, and nothing says "serving".
+    if (server.phase === "failed") server.state.snapshots?.stop();
+    else log.info({ event: "serving", mode: config.durability.mode }, "serving");
     return { server, port, httpPort, recovery };
   } catch (e) {
     if (!(e instanceof ListenError)) log.error({ event: "start_failed", ...errorFields(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
