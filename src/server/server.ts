@@ -114,6 +114,8 @@ export class SidecarServer {
    * audit record, so the refused commands of one message come as one (`count` says how many).
    */
   onDenied: ((denial: Denial) => void) | undefined;
+  /** Unauthenticated refusals, recorded at a bounded rate (the rest counted, then summarised). */
+  private readonly denials: DenialThrottle;
 
   constructor(
     readonly state: SidecarState,
@@ -132,12 +134,12 @@ export class SidecarServer {
       },
     });
     // A standby's state is the journal's, applied as the owner wrote it: nothing of its own enters it.
-    const denials = new DenialThrottle(
+    const denials = (this.denials = new DenialThrottle(
       () => state.liveTimeMs(),
       (denial) => {
         if (!this.standby()) recordDenial(state, this.currentPhase, denial);
       },
-    );
+    ));
     const metrics = (this.metrics = new SidecarMetrics(
       { state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery, followsOnly: () => this.standby() },
       doorLog(log),
@@ -318,6 +320,9 @@ export class SidecarServer {
         await this.drainTimer(this.options.shutdownDrainMs);
         await this.unlessFailed();
       }
+      // The refusals only counted are recorded while the phase still lets them be: their
+      // summary's timer would fire once "stopping" drops it (found by review, session 34).
+      if (served) this.denials.flush();
       this.currentPhase = "stopping";
       if (this.sweeper) clearInterval(this.sweeper);
       this.security.stopWatching();

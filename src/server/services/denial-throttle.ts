@@ -65,8 +65,11 @@ export class DenialThrottle {
     this.record({ ...denial, detail: `${denial.detail}; ${n} more unauthenticated call${n === 1 ? " was" : "s were"} refused before this one, not recorded one by one` });
   }
 
-  /** The refusals still only counted, as one record (none when a later record already told). */
-  private flush(): void {
+  /**
+   * The refusals still only counted, as one record (none when a later record already told).
+   * The timer calls it; so does a graceful stop, before it stops recording.
+   */
+  flush(): void {
     const last = this.lastUnrecorded;
     if (this.unrecorded === 0 || last === undefined) return;
     const n = this.unrecorded;
