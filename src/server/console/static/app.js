@@ -221,9 +221,12 @@ async function loadPolicy() {
 
 async function savePolicy() {
   const name = $("policy").value;
-  let settings;
+  // Checked here, sent as typed: re-serialised, a key written twice (or a number a double
+  // changes) reached the server as JSON.parse read it, and was applied instead of refused
+  // (found by review, session 34). The server checks the text itself.
+  const settings = $("settings").value;
   try {
-    settings = JSON.stringify(JSON.parse($("settings").value));
+    JSON.parse(settings);
   } catch (e) {
     return showError(new Error(`the settings are not valid JSON: ${e.message}`));
   }
@@ -274,7 +277,19 @@ function describeEvent(e) {
 let refreshTimer;
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => refreshAll().catch(showError), 100);
+  // A refresh that works clears an earlier load's error, and loads the editor if the first
+  // load did not (found by review, session 34: a page opened while the sidecar recovered kept
+  // its error and could not save until reloaded).
+  refreshTimer = setTimeout(
+    () =>
+      refreshAll()
+        .then(() => {
+          clearError();
+          if (loadedSettings.name !== $("policy").value) return loadPolicy();
+        })
+        .catch(showError),
+    100,
+  );
 }
 
 /** Reads the server-sent events with fetch (EventSource cannot send the bearer token). */

@@ -1,0 +1,88 @@
+/**
+ * Found by review (session 34), the console page after this session's fixes:
+ * - the policy editor re-serialised its text (JSON.stringify(JSON.parse(...))), so a key
+ *   written twice reached the server as its last value and was applied, where ConfigurePolicy
+ *   refuses it; the page now checks the text and sends it as typed;
+ * - after a first load that failed for another reason than the token (a sidecar still
+ *   recovering answers its reads 503), the refresh an event brings kept the old error and
+ *   never loaded the policy editor, so a save was refused "not loaded yet" until a reload.
+ */
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AccountId } from "../../src/param/index.js";
+import { startHarness, type Harness } from "../server/harness.js";
+import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
+
+describe.runIf(ready)("the console page: the editor's text, and a failed first load", () => {
+  let h: Harness;
+  let port: number;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    h = await startHarness();
+    port = await h.server.http.listen("127.0.0.1:0");
+    page = await browser.newPage();
+  });
+  afterEach(async () => {
+    await page?.close();
+    await h?.close();
+  });
+
+  it("a key written twice in the editor is refused, not applied as its last value", async () => {
+    const text = '{ "broker": { "maxOrders": 10, "windowMs": 1000, "maxOrders": 100000 } }';
+    // The same text through gRPC is refused (the documented behaviour).
+    const grpc = await h.admin("configurePolicy", { policyName: "RateLimitPolicy", settingsJson: text }).then(
+      () => "applied",
+      (e: Error) => e.message,
+    );
+    expect(grpc).toMatch(/written again in the same object/);
+
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#policy").selectOption("RateLimitPolicy");
+    await page.waitForFunction('document.getElementById("settings").value.includes("maxOrders")', undefined, { timeout: 10_000 });
+    await page.locator("#settings").fill(text);
+    await page.locator("#save-policy").click();
+    await page.waitForFunction('!document.getElementById("message").hidden || document.getElementById("policy-message").textContent !== ""', undefined, { timeout: 10_000 });
+    const after = await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: "RateLimitPolicy" });
+    expect((JSON.parse(after.settingsJson) as { broker: unknown }).broker).toEqual({ maxOrders: 1000000, windowMs: 1000 });
+  });
+
+  it("once an event refreshes the page, the recovering error is gone and the policy editor holds the chosen policy's settings", async () => {
+    // Reads refused once each, as a recovering sidecar refuses them (GetServerStatus answers).
+    const refusedOnce = new Set<string>();
+    for (const method of ["ListAccounts", "QueryAudit", "GetPolicySettings"]) {
+      await page.route(`**/console/api/admin/${method}`, async (route) => {
+        if (refusedOnce.has(method)) return route.continue();
+        refusedOnce.add(method);
+        await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering its state; retry shortly" }) });
+      });
+    }
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#message", { hasText: "recovering" }).waitFor({ timeout: 10_000 });
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // The sidecar now serves; an event refreshes the page.
+    await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
+    await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
+    // Waited for, not slept on: the refresh clears the error and loads the editor.
+    await page
+      .waitForFunction('document.getElementById("message").hidden && document.getElementById("settings").value !== ""', undefined, { timeout: 10_000 })
+      .catch(() => undefined);
+    const policy = await page.locator("#policy").inputValue();
+    const shown = {
+      policy: policy !== "",
+      messageHidden: await page.locator("#message").isHidden(),
+      message: (await page.locator("#message").textContent()) ?? "",
+      editorLoaded: (await page.locator("#settings").inputValue()) !== "",
+    };
+    expect(shown).toEqual({ policy: true, messageHidden: true, message: expect.any(String) as unknown, editorLoaded: true });
+  });
+});
