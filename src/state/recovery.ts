@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { DataDirLockedError, lockDataDir } from "./journal/data-dir-lock.js";
 import { FileJournal } from "./journal/file-journal.js";
-import { ensureDirDurable, fsyncDirSync, listSegments } from "./journal/journal-files.js";
+import { ensureDirDurable, fsyncDirSync, listSnapshotFiles } from "./journal/journal-files.js";
 import { JournalCorruptionError } from "./journal/journal-corruption-error.js";
 import type { Journal, JournalFailedError } from "./journal/journal.js";
 import { readJournal, type JournalReadResult } from "./journal/journal-reader.js";
@@ -190,9 +190,17 @@ function refuseWithoutValidSnapshot(dataDir: string, skipped: readonly SkippedSn
  */
 function wayPastUnrestorable(dataDir: string, file: string, seq: bigint): string {
   const older = listSnapshots(dataDir).find((s) => s.seq < seq && s.invalid === undefined);
-  const firstSegment = listSegments(dataDir)[0];
-  if (older === undefined || firstSegment === undefined || firstSegment.firstSequence > older.seq + 1n) {
-    return "no older snapshot with the journal's records after it is here: restore the directory from a backup";
+  const backup = "no older snapshot with the journal's records after it is here: restore the directory from a backup";
+  if (older === undefined) return backup;
+  // Read as the next start would, with `file` moved aside: the records after the older
+  // snapshot must run unbroken (found by review, session 34: after a cut the newest snapshot
+  // covered, the journal no longer continues the older one, and the advice led to a refusal).
+  const cover = listSnapshotFiles(dataDir).find((s) => s.file !== file)?.seq ?? 0n;
+  try {
+    readJournal(dataDir, { fromSequence: older.seq + 1n, durableThrough: cover });
+  } catch {
+    // Damage (JournalCorruptionError) or a journal that cannot be read: not a way back.
+    return backup;
   }
   return `${older.file} checks out and the journal keeps the records after it: move ${file} out of the directory (e.g. into ${path.join(dataDir, "damaged-snapshots")}) and start again, which restores ${older.file} and replays the records since`;
 }

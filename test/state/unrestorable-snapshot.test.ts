@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { writeSnapshot } from "../../src/state/journal/snapshot-files.js";
+import { cutJournal } from "../../src/state/journal/journal-cut.js";
+import { readJournal } from "../../src/state/journal/journal-reader.js";
 import { allHeld, durableConfig, heldReasons, holdAccounts, startRefusal, startState } from "./durable-state.js";
 import { useTempDirs } from "./journal/journal-test-helpers.js";
 
@@ -64,5 +66,42 @@ it("the only snapshot does not restore: the refusal says to restore a backup", a
   const e = await startRefusal(startState(cfg, 2_000));
   expect(e.message).toMatch(
     new RegExp(`^snapshot ${snapshotFileName(0n)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
+  );
+});
+
+// Found by the review of the fix above: the refusal checked only that the first segment
+// reached back to the older snapshot, not that the records after it run unbroken.
+it("after a cut the newest snapshot covers, the refusal does not send the operator to an older snapshot the journal no longer continues", async () => {
+  const dataDir = tempDir();
+  const cfg = durableConfig(dataDir, 1 << 20);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s1 = state.journal.lastSequence;
+  holdAccounts(state, 30, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s2 = state.journal.lastSequence;
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  // A record between the two snapshots is damaged; the documented repair cuts before it.
+  const records: { seq: bigint; file: string; offset: number }[] = [];
+  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
+  const victim = records.find((r) => r.seq === s1 + 10n)!;
+  const segment = path.join(dataDir, victim.file);
+  const bytes = fs.readFileSync(segment);
+  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
+  fs.writeFileSync(segment, bytes);
+  cutJournal(dataDir, s1 + 9n, new Date("2030-01-01T00:00:00Z"));
+  const { state: after } = await startState(cfg, 2_000); // from s2, which covers the cut
+  holdAccounts(after, 60, 5);
+  await after.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
+
+  const e = await startRefusal(startState(cfg, 3_000));
+  expect(e.message).toMatch(
+    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
   );
 });
