@@ -7,18 +7,15 @@
  * LeaseOwnershipGate over a stand-in for the leases (no NATS), attached as
  * start-failover.ts attaches it.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { ShardLeases } from "../../src/replication/shard-leases.js";
-import { startHarness, testConfig, type Harness } from "../server/harness.js";
-import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
+import { testConfig } from "../server/harness.js";
+import { chromiumReady, useConsolePage } from "./console-page.js";
 import { consoleAdmin } from "./console-http.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
 const SHARDS = 4;
 /** Two configured accounts on different shards. */
 const MINE = 1n;
@@ -36,33 +33,15 @@ function gate(owned: number | undefined): LeaseOwnershipGate {
   return new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: "a", severalOwners: several, perInstance: several });
 }
 
-describe.runIf(ready)("web console on an instance that does not own every account", () => {
-  let h: Harness;
-  let port: number;
-  let browser: Browser;
-  let page: Page;
-  beforeAll(async () => {
-    // A hang guard, not a speed assertion (Chromium's first start on a loaded CI machine).
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness(testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE) }, { id: Number(THEIRS) }] } }));
-    port = await h.server.http.listen("127.0.0.1:0");
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await page?.close();
-    await h?.close();
-  });
+describe.runIf(chromiumReady)("web console on an instance that does not own every account", () => {
+  const c = useConsolePage(() => testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE) }, { id: Number(THEIRS) }] } }));
 
-  const attach = (owned: number | undefined) => h.server.attachReplication(gate(owned), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
-  const row = (id: bigint) => page.locator(`tr[data-account="${id}"]`);
+  const attach = (owned: number | undefined) => c.h.server.attachReplication(gate(owned), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
+  const row = (id: bigint) => c.page.locator(`tr[data-account="${id}"]`);
   const refusedText = (id: bigint) => new RegExp(`account ${id} is on shard \\d, which this instance \\('a'\\) does not own: owned by instance 'b' at 127\\.0\\.0\\.1:2; send it there$`);
 
   it("one of several owners: its own account shows, another's row says who owns it, and the page follows the events", async () => {
+    const { h, port, page } = c;
     attach(shardOf(MINE, SHARDS));
     // The doors as the page uses them: both accounts listed, the other's state refused.
     expect(((await consoleAdmin(port, "ListAccounts", { limit: 200 })).json as { accounts: { accountId: string }[] }).accounts.map((a) => a.accountId)).toEqual([String(MINE), String(THEIRS)]);
@@ -82,6 +61,7 @@ describe.runIf(ready)("web console on an instance that does not own every accoun
   });
 
   it("a standby: every row says who owns it, and the page follows the events the standby applies", async () => {
+    const { h, port, page } = c;
     attach(undefined);
     await page.goto(`http://127.0.0.1:${port}/console/`);
     for (const id of [MINE, THEIRS]) {
@@ -96,6 +76,7 @@ describe.runIf(ready)("web console on an instance that does not own every accoun
   });
 
   it("a first refresh that fails for another reason than the token still starts the live events", async () => {
+    const { h, port, page } = c;
     // The audit trail cannot be read the first time (a sidecar still recovering answers 503).
     let refused = false;
     await page.route("**/console/api/admin/QueryAudit", async (route) => {

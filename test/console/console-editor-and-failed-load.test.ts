@@ -7,37 +7,16 @@
  *   recovering answers its reads 503), the refresh an event brings kept the old error and
  *   never loaded the policy editor, so a save was refused "not loaded yet" until a reload.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
-import { startHarness, type Harness } from "../server/harness.js";
-import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
+import { chromiumReady, useConsolePage } from "./console-page.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
 
-describe.runIf(ready)("the console page: the editor's text, and a failed first load", () => {
-  let h: Harness;
-  let port: number;
-  let browser: Browser;
-  let page: Page;
-  beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    h = await startHarness();
-    port = await h.server.http.listen("127.0.0.1:0");
-    page = await browser.newPage();
-  });
-  afterEach(async () => {
-    await page?.close();
-    await h?.close();
-  });
+describe.runIf(chromiumReady)("the console page: the editor's text, and a failed first load", () => {
+  const c = useConsolePage();
 
   it("a key written twice in the editor is refused, not applied as its last value", async () => {
+    const { h, port, page } = c;
     const text = '{ "broker": { "maxOrders": 10, "windowMs": 1000, "maxOrders": 100000 } }';
     // The same text through gRPC is refused (the documented behaviour).
     const grpc = await h.admin("configurePolicy", { policyName: "RateLimitPolicy", settingsJson: text }).then(
@@ -57,6 +36,7 @@ describe.runIf(ready)("the console page: the editor's text, and a failed first l
   });
 
   it("once an event refreshes the page, the recovering error is gone and the policy editor holds the chosen policy's settings", async () => {
+    const { h, port, page } = c;
     // Reads refused once each, as a recovering sidecar refuses them (GetServerStatus answers).
     const refusedOnce = new Set<string>();
     for (const method of ["ListAccounts", "QueryAudit", "GetPolicySettings"]) {
