@@ -30,7 +30,25 @@ async function admin(method, request = {}) {
   return body;
 }
 
+// What the message box shows: a load's failure, which the next refresh that works clears, or
+// the outcome of something the operator did (a refused save or block), which stays until they
+// act again. A refresh that cleared both wiped a refused save's reason within a tenth of a
+// second, whenever any event arrived (its own audit record included).
+let shownError = "none";
+
+/** Shows the outcome of an operator's action. */
 function showError(e) {
+  showMessage(e);
+  shownError = "action";
+}
+
+/** Shows a failed read: the page's state, not anything the operator did. */
+function showLoadError(e) {
+  showMessage(e);
+  shownError = "load";
+}
+
+function showMessage(e) {
   const box = $("message");
   if (e instanceof ApiError && e.httpStatus === 401) {
     $("token-form").hidden = false;
@@ -46,7 +64,12 @@ function showError(e) {
   box.hidden = false;
 }
 
-const clearError = () => ($("message").hidden = true);
+function clearError() {
+  $("message").hidden = true;
+  shownError = "none";
+}
+
+const clearLoadError = () => shownError === "load" && clearError();
 
 /** An element with text (never HTML: every value shown comes from the server as data). */
 function el(tag, text, className) {
@@ -284,10 +307,10 @@ function scheduleRefresh() {
     () =>
       refreshAll()
         .then(() => {
-          clearError();
+          clearLoadError();
           if (loadedSettings.name !== $("policy").value) return loadPolicy();
         })
-        .catch(showError),
+        .catch(showLoadError),
     100,
   );
 }
@@ -354,10 +377,10 @@ async function start() {
     clearError();
     start();
   };
-  $("blocked-only").onchange = () => refreshAccounts().catch(showError);
+  $("blocked-only").onchange = () => refreshAccounts().catch(showLoadError);
   $("policy").onchange = () => {
     $("policy-message").textContent = "";
-    loadPolicy().catch(showError);
+    loadPolicy().catch(showLoadError);
   };
   $("save-policy").onclick = savePolicy;
   try {
@@ -369,7 +392,7 @@ async function start() {
     await Promise.all([refreshAccounts(), refreshAudit(), loadPolicy()]);
     clearError();
   } catch (e) {
-    showError(e);
+    showLoadError(e);
     // A refused token: the form is back, and its submit starts again. Anything else (a read
     // refused, a sidecar still recovering) does not stop the live events, which every
     // instance serves, a standby included (docs/high-availability.md): without them the page
