@@ -30,6 +30,19 @@ describe("firstJsonTextProblem: keys", () => {
     expect(firstJsonTextProblem('{"a": 7.0000000000000001, "a": 1}')).toMatchObject({ kind: "inexactNumber", offset: 6 });
   });
 
+  it("reads a string of millions of characters, escapes or not, and still finds what follows it", () => {
+    // Matched by one regex, such a string threw a RangeError (V8's backtracking stack) out of
+    // the check: a configuration file holding one failed to start with no word of why.
+    const plain = "a".repeat(9_000_000);
+    const escapes = "\\n".repeat(3_000_000);
+    for (const long of [plain, escapes, `${plain}\\"${escapes}`]) {
+      const text = `{"note": "${long}", "n": 12, "k": 1, "k": 2}`;
+      expect(JSON.parse(text)).toMatchObject({ n: 12 });
+      expect(firstJsonTextProblem(text)).toEqual({ kind: "repeatedKey", key: "k", offset: text.length - 7, firstOffset: text.length - 15 });
+      expect(firstJsonTextProblem(`{"note": "${long}", "n": 7.0000000000000001}`)).toMatchObject({ kind: "inexactNumber", written: "7.0000000000000001" });
+    }
+  });
+
   it("takes the same key in other objects, and strings that are values", () => {
     for (const ok of [
       '{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}',

@@ -38,10 +38,20 @@ export interface RepeatedKey {
 export type JsonTextProblem = ({ readonly kind: "inexactNumber" } & InexactNumber) | ({ readonly kind: "repeatedKey" } & RepeatedKey);
 
 /**
- * Strings (a key when a colon follows; a value's digits are not numbers), numbers, and the
- * braces that open and close an object, in valid JSON.
+ * A string's opening quote (the string itself is read by {@link stringEnd}), numbers, and the
+ * braces that open and close an object, in valid JSON. A string is not matched here: V8 keeps
+ * a backtracking entry per character of `"(?:[^"\\]|\\.)*"`, so a string of a few million
+ * characters threw a RangeError (stack size) out of the check.
  */
-const TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}]/g;
+const TOKENS = /"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}]/g;
+
+/** The offset just past the closing quote of the string whose opening quote is at `start` (valid JSON: it is closed). */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (let c = text.charCodeAt(i); c !== 34 /* " */; c = text.charCodeAt(i)) i += c === 92 /* \\ */ ? 2 : 1;
+  return i + 1;
+}
+
 /** After a string: the colon that makes it a key (JSON's whitespace before it). */
 const KEY_COLON = /[ \t\n\r]*:/y;
 
@@ -56,7 +66,11 @@ export function firstJsonTextProblem(text: string): JsonTextProblem | undefined 
   const objects: Map<string, number>[] = [];
   TOKENS.lastIndex = 0;
   for (let m = TOKENS.exec(text); m !== null; m = TOKENS.exec(text)) {
-    const token = m[0];
+    let token = m[0];
+    if (token === '"') {
+      TOKENS.lastIndex = stringEnd(text, m.index);
+      token = text.slice(m.index, TOKENS.lastIndex);
+    }
     if (token === "{") {
       objects.push(new Map());
     } else if (token === "}") {
