@@ -239,7 +239,7 @@ export class ChannelState {
       case "release":
         return this.release(c.accountIds);
       case "start": {
-        const first = this.admit(c.order, base, c.kind, true);
+        const first = this.admit(c.order, base, c.kind, false);
         if (first) return first;
         const accountId = c.order.operation!.accountId!;
         const r = engine.startPreTrade(c.order);
@@ -261,14 +261,14 @@ export class ChannelState {
           r.reservation.rollback();
           throw e;
         }
-        return rememberDecision(engine, h.request.order, h.accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
+        return rememberDecision(engine, h.request.order, h.accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments }, "start", false);
       }
       case "discardRequest": {
         this.handles.take(c.requestId, "request", `${fieldOf(base, c.kind)}.request_id`).request[Symbol.dispose]();
         return { kind: "finalized", id: c.requestId };
       }
       case "execute": {
-        const first = this.admit(c.order, base, c.kind, !c.commitOnAccept);
+        const first = this.admit(c.order, base, c.kind, c.commitOnAccept);
         if (first) return first;
         const accountId = c.order.operation!.accountId!;
         const r = engine.executePreTrade(c.order);
@@ -277,10 +277,10 @@ export class ChannelState {
         const { lock, accountAdjustments } = r.reservation;
         if (c.commitOnAccept) {
           r.reservation.commit();
-          return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: 0n, committed: true, lock, outcomes: accountAdjustments });
+          return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: 0n, committed: true, lock, outcomes: accountAdjustments }, c.kind, true);
         }
         const id = this.handles.add(this.reservationHandle(accountId, r.reservation));
-        return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments });
+        return rememberDecision(engine, c.order, accountId, { kind: "executeAccepted", reservationId: id, committed: false, lock, outcomes: accountAdjustments }, c.kind, false);
       }
       case "startDryRun":
         this.claim(c.order.operation!.accountId!, base, c.kind, ORDER_ACCOUNT);
@@ -289,7 +289,7 @@ export class ChannelState {
         this.claim(c.order.operation!.accountId!, base, c.kind, ORDER_ACCOUNT);
         return { kind: "dryRun", report: engine.executePreTradeDryRun(c.order) };
       case "dropCopy": {
-        const first = this.admit(c.order, base, c.kind, !c.commitOnAccept);
+        const first = this.admit(c.order, base, c.kind, c.commitOnAccept);
         if (first) return first;
         const accountId = c.order.operation!.accountId!;
         const applied = engine.applyDropCopy(c.order);
@@ -298,10 +298,10 @@ export class ChannelState {
         const { lock, accountAdjustments: outcomes, accountBlock } = reservation;
         if (c.commitOnAccept) {
           reservation.commit();
-          return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock, isAccountBlocked });
+          return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: 0n, committed: true, lock, outcomes, accountBlock, isAccountBlocked }, c.kind, true);
         }
         const id = this.handles.add(this.reservationHandle(accountId, reservation));
-        return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked });
+        return rememberDecision(engine, c.order, accountId, { kind: "dropCopy", reservationId: id, committed: false, lock, outcomes, accountBlock, isAccountBlocked }, c.kind, false);
       }
       case "commit":
       case "rollback": {
@@ -343,14 +343,16 @@ export class ChannelState {
    * open-handle bounds when the command would leave a request or reservation open, unless it
    * is a retry answered without the engine (which opens nothing). Only then is the account
    * pinned here: a refused command changes nothing (docs/security.md). Returns a retry's
-   * answer — the first decision, or its reject when it is not the order first sent with the
-   * id (safe-retries.ts) — or undefined: run the engine. The wire requires the account.
+   * answer — the first decision, or its reject when it is not the command and order first
+   * sent with the id (safe-retries.ts) — or undefined: run the engine. The wire requires the
+   * account. `commitOnAccept`: the command's (false for a start, which leaves a request open);
+   * a command that does not commit on accept opens a handle.
    */
-  private admit(order: Order, base: string, kind: ChannelCommand["kind"], opensHandle: boolean): ChannelResult | undefined {
+  private admit(order: Order, base: string, kind: "start" | "execute" | "dropCopy", commitOnAccept: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind);
-    if (answer === undefined && opensHandle) this.assertCapacity(base, kind === "start" ? 2n : 1n);
+    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept);
+    if (answer === undefined && !commitOnAccept) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
     return answer;
   }

@@ -28,7 +28,10 @@ export interface JournalWriter {
  * reject that closes its channel, the commands after it refused (command-execution.ts):
  * replayed by 2, a record of 1 whose later commands ran would not run them; a safe retry
  * carrying another order than its id's first is rejected, where 1 answered it with the first
- * decision (safe-retries.ts; the state replayed is the same, the command's decision is not).
+ * decision (safe-retries.ts; the state replayed is the same, the command's decision is not),
+ * and so is one sent by another command or commit_on_accept than its id's first (a start
+ * retry of an execute's id, an execute asking a commit of an open one's, a drop copy's id
+ * retried as an execute, or the reverse; found by review: same state, other decision).
  */
 export const REPLAY_RULES = 2;
 

@@ -26,13 +26,16 @@ const base = (over: Partial<NonNullable<Order["operation"]>> = {}, rest: Omit<Or
   ...rest,
 });
 
+/** The command `accepted` sends its order with (and a retry of it): an execute committed on accept. */
+const EXECUTE = ["execute_pre_trade", true] as const;
+
 /** Accepts `first` with id A and keeps `decision` for it, as the door does. */
 function accepted(first: Order, decision: unknown = { answer: "first" }) {
   const b = build();
   const r = b.engine.executePreTrade(first);
   if (!r.ok) throw new Error("rejected");
   r.reservation.commit();
-  b.policy.rememberDecision(ACCOUNT, "A", first, decision);
+  b.policy.rememberDecision(ACCOUNT, "A", first, decision, ...EXECUTE);
   return b;
 }
 
@@ -50,16 +53,16 @@ const differs = (field: string, now: string, was: string) => ({
 describe("ClientOrderIdPolicy: a retry is answered only for the order first sent with the id", () => {
   it("the same order gets the first decision, decimals compared by value; an unknown id gets nothing (runs as new)", () => {
     const { policy } = accepted(base());
-    expect(policy.firstAnswer(ACCOUNT, "A", { ...base(), retry: true }, 0)).toEqual({ decision: { answer: "first" } });
+    expect(policy.firstAnswer(ACCOUNT, "A", { ...base(), retry: true }, 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
     const rescaled = base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("10.000")), price: Price.fromString("100.0") });
-    expect(policy.firstAnswer(ACCOUNT, "A", rescaled, 0)).toEqual({ decision: { answer: "first" } });
-    expect(policy.firstAnswer(ACCOUNT, "B", base(), 0)).toBeUndefined();
+    expect(policy.firstAnswer(ACCOUNT, "A", rescaled, 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
+    expect(policy.firstAnswer(ACCOUNT, "B", base(), 0, ...EXECUTE)).toBeUndefined();
   });
 
   it("another order is rejected, naming the first field that differs with both values", () => {
     const { policy } = accepted(base({}, { position: { positionSide: "LONG" }, margin: { leverage: Leverage.fromString("2"), collateralAsset: "USD" } }));
     const retry = (over: Partial<NonNullable<Order["operation"]>>, rest: Omit<Order, "operation"> = { position: { positionSide: "LONG" }, margin: { leverage: Leverage.fromString("2.0"), collateralAsset: "USD" } }) =>
-      policy.firstAnswer(ACCOUNT, "A", base(over, rest), 0);
+      policy.firstAnswer(ACCOUNT, "A", base(over, rest), 0, ...EXECUTE);
     expect(retry({})).toEqual({ decision: { answer: "first" } });
     expect(retry({ instrument: SAP_EUR })).toEqual(differs("instrument.underlying_asset", "SAP", "AAPL"));
     expect(retry({ side: "SELL" })).toEqual(differs("side", "SELL", "BUY"));
@@ -77,16 +80,16 @@ describe("ClientOrderIdPolicy: a retry is answered only for the order first sent
   it("defaults the wire cannot tell from absent parts are the same order", () => {
     const { policy } = accepted(base());
     const spelled = base({}, { position: { positionSide: undefined, reduceOnly: false, closePosition: false }, margin: { autoBorrow: false } });
-    expect(policy.firstAnswer(ACCOUNT, "A", spelled, 0)).toEqual({ decision: { answer: "first" } });
+    expect(policy.firstAnswer(ACCOUNT, "A", spelled, 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
   });
 
   it("a drop copy under a known id does not replace the first order's fingerprint", () => {
     const { engine, policy } = accepted(base());
     const copy = base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("3")) });
     engine.executePreTradeDropCopy(copy).commit();
-    policy.rememberDecision(ACCOUNT, "A", copy, { answer: "drop copy" });
-    expect(policy.firstAnswer(ACCOUNT, "A", copy, 0)).toEqual(differs("trade_amount", "quantity 3", "quantity 10"));
-    expect(policy.firstAnswer(ACCOUNT, "A", base(), 0)).toEqual({ decision: { answer: "first" } });
+    policy.rememberDecision(ACCOUNT, "A", copy, { answer: "drop copy" }, "execute_pre_trade_drop_copy", true);
+    expect(policy.firstAnswer(ACCOUNT, "A", copy, 0, ...EXECUTE)).toEqual(differs("trade_amount", "quantity 3", "quantity 10"));
+    expect(policy.firstAnswer(ACCOUNT, "A", base(), 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
   });
 
   it("the fingerprint survives a snapshot and a restore, and snapshots again bit for bit", () => {
@@ -96,20 +99,21 @@ describe("ClientOrderIdPolicy: a retry is answered only for the order first sent
     restored.restoreState(decodePlain(bytes));
     expect(restored.snapshotState().known[0]!.fingerprint).toBe(orderFingerprint(base()));
     expect(encodePlain(restored.snapshotState())).toEqual(bytes);
-    expect(restored.firstAnswer(ACCOUNT, "A", base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("100000")) }), 0)).toEqual(
+    expect(restored.firstAnswer(ACCOUNT, "A", base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("100000")) }), 0, ...EXECUTE)).toEqual(
       differs("trade_amount", "quantity 100000", "quantity 10"),
     );
-    expect(restored.firstAnswer(ACCOUNT, "A", base(), 0)).toEqual({ decision: { answer: "first" } });
+    expect(restored.firstAnswer(ACCOUNT, "A", base(), 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
   });
 
   it("a snapshot made before fingerprints restores; its entries are unknown and a retry is answered as before", () => {
     const { policy } = accepted(base());
     const snap = policy.snapshotState();
-    const legacy = { ...snap, known: snap.known.map(({ fingerprint: _f, ...e }) => e) };
+    // Made before fingerprints, so before commands were kept too.
+    const legacy = { ...snap, known: snap.known.map(({ fingerprint: _f, command: _c, commitOnAccept: _a, ...e }) => e) };
     expect(Object.keys(legacy.known[0]!)).not.toContain("fingerprint");
     const restored = build().policy;
     restored.restoreState(decodePlain(encodePlain(legacy)));
-    expect(restored.firstAnswer(ACCOUNT, "A", base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("100000")) }), 0)).toEqual({ decision: { answer: "first" } });
+    expect(restored.firstAnswer(ACCOUNT, "A", base({ tradeAmount: TradeAmount.quantity(Quantity.fromString("100000")) }), 0, ...EXECUTE)).toEqual({ decision: { answer: "first" } });
     // And it snapshots as it came (no fingerprint invented).
     expect(encodePlain(restored.snapshotState())).toEqual(encodePlain(legacy));
   });
@@ -127,7 +131,7 @@ describe("ClientOrderIdPolicy: a retry is answered only for the order first sent
     expect(split("AB", "C")).not.toBe(split("A", "BC"));
     expect(split("1:A-", "-")).not.toBe(split("1", "A--"));
     const { policy } = accepted(base({ instrument: { underlyingAsset: "X:1-|", settlementAsset: "USD" } }));
-    expect(policy.firstAnswer(ACCOUNT, "A", base({ instrument: { underlyingAsset: "X:1-", settlementAsset: "USD" } }), 0)).toEqual(
+    expect(policy.firstAnswer(ACCOUNT, "A", base({ instrument: { underlyingAsset: "X:1-", settlementAsset: "USD" } }), 0, ...EXECUTE)).toEqual(
       differs("instrument.underlying_asset", "X:1-", "X:1-|"),
     );
   });

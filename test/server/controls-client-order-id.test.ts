@@ -123,7 +123,8 @@ describe("client order ids after a restart in durable mode", () => {
 
       const second = await sidecars.start(dir, CONFIG, 2_000);
       const c2 = second.channel();
-      const [dup, retry, reopened] = await c2.send(execute("p-1"), execute("p-1", { retry: true }), execute("p-2"));
+      // The retry repeats the first command: commit_on_accept as the first had it.
+      const [dup, retry, reopened] = await c2.send(execute("p-1"), execute("p-1", { retry: true, commit: true }), execute("p-2"));
       expect(json(dup)).toEqual({ execute: { rejects: [DUPLICATE("p-1")] } });
       expect(json(retry)).toEqual(json(accepted));
       expect(as(reopened, "execute").accepted).toBe(true);

@@ -16,6 +16,7 @@
  */
 import type { AccountId } from "../../param/ids.js";
 import { IdHashIndex, hashClientOrderId, type TagTexts } from "./id-hash-index.js";
+import { commandOfCode, type RetryCommand } from "./retry-command.js";
 
 /** One known id as listed by {@link KnownIds.inOrder} (snapshots, retirement). */
 export interface KnownIdEntry {
@@ -35,6 +36,13 @@ export interface KnownIdEntry {
    * restored from a snapshot made before fingerprints (then unknown: the retry is answered as before).
    */
   readonly fingerprint?: string;
+  /**
+   * The command that got the decision (its wire name) and whether it asked for a commit on
+   * accept (retry-command.ts): a retry must be that command. Absent as the fingerprint is,
+   * and in entries restored from a snapshot made before this check (unknown: answered as before).
+   */
+  readonly command?: RetryCommand;
+  readonly commitOnAccept?: boolean;
 }
 
 const PAGE_BITS = 10;
@@ -60,6 +68,8 @@ class Page {
   readonly decisions = new Array<unknown>(PAGE_SIZE).fill(undefined);
   /** The first order's fingerprint, set with its decision (undefined = unknown). */
   readonly fingerprints = new Array<string | undefined>(PAGE_SIZE).fill(undefined);
+  /** The first order's command and commit on accept, set with its decision (retry-command.ts's code; 0 = unknown). */
+  readonly commands = new Uint8Array(PAGE_SIZE);
   readonly owners = new Array<IdHashIndex | undefined>(PAGE_SIZE).fill(undefined);
   readonly live = new Uint8Array(PAGE_SIZE);
   /** The id's hash, kept so expiry does not hash every id a second time. */
@@ -164,12 +174,19 @@ export class KnownIds implements TagTexts {
     return this.#pages[r >> PAGE_BITS]!.fingerprints[r & PAGE_MASK];
   }
 
-  /** Keeps the first order's decision and its fingerprint together. */
-  setDecision(cell: number, decision: unknown, fingerprint?: string): void {
+  /** The code of the command whose decision the cell keeps (retry-command.ts), 0 when none is kept or it is unknown. */
+  commandAt(cell: number): number {
+    const r = cell - this.#base;
+    return this.#pages[r >> PAGE_BITS]!.commands[r & PAGE_MASK]!;
+  }
+
+  /** Keeps the first order's decision, its fingerprint and its command's code together. */
+  setDecision(cell: number, decision: unknown, fingerprint?: string, command = 0): void {
     const r = cell - this.#base;
     const page = this.#pages[r >> PAGE_BITS]!;
     page.decisions[r & PAGE_MASK] = decision;
     page.fingerprints[r & PAGE_MASK] = fingerprint;
+    page.commands[r & PAGE_MASK] = command;
   }
 
   /** @internal For the indexes: whether the id a tag stands for is `text`. */
@@ -182,24 +199,25 @@ export class KnownIds implements TagTexts {
    * Adds the account's id accepted at `since`, or replaces a present one in its place (its
    * acceptance order is kept, as a Map's `set` on an existing key did).
    */
-  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string): void {
+  insert(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string, command = 0): void {
     const cell = this.find(accountId, clientOrderId);
-    if (cell >= 0) this.replaceAt(cell, since, decision, order, fingerprint);
-    else this.append(accountId, clientOrderId, since, decision, order, fingerprint);
+    if (cell >= 0) this.replaceAt(cell, since, decision, order, fingerprint, command);
+    else this.append(accountId, clientOrderId, since, decision, order, fingerprint, command);
   }
 
   /** Gives the id in `cell` (found by {@link find}) a new acceptance (time, number) and decision, in its place. */
-  replaceAt(cell: number, since: number, decision: unknown, order = -1, fingerprint?: string): void {
+  replaceAt(cell: number, since: number, decision: unknown, order = -1, fingerprint?: string, command = 0): void {
     const r = cell - this.#base;
     const page = this.#pages[r >> PAGE_BITS]!;
     page.since[r & PAGE_MASK] = since;
     page.orders[r & PAGE_MASK] = order;
     page.decisions[r & PAGE_MASK] = decision;
     page.fingerprints[r & PAGE_MASK] = fingerprint;
+    page.commands[r & PAGE_MASK] = command;
   }
 
   /** Adds an id {@link find} has just not found for the account (`insert` without the lookup). */
-  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string): void {
+  append(accountId: AccountId, clientOrderId: string, since: number, decision: unknown, order = -1, fingerprint?: string, command = 0): void {
     let index = this.#indexOf(accountId);
     if (index === undefined) this.#accounts.set(accountId, (index = new IdHashIndex(accountId)));
     const hash = this.#hash(clientOrderId);
@@ -215,6 +233,7 @@ export class KnownIds implements TagTexts {
     page.orders[at] = order;
     page.decisions[at] = decision;
     page.fingerprints[at] = fingerprint;
+    page.commands[at] = command;
     page.owners[at] = index;
     page.live[at] = 1;
     page.hashes[at] = hash;
@@ -264,9 +283,11 @@ export class KnownIds implements TagTexts {
     const all: KnownIdEntry[] = [];
     this.#eachLive((page, at) => {
       const entry: KnownIdEntry = { accountId: page.owners[at]!.accountId as AccountId, clientOrderId: page.text(at), since: page.since[at]!, decision: page.decisions[at], order: page.orders[at]! };
-      // Listed only when known: an entry without one snapshots as it did before fingerprints.
+      // Listed only when known: an entry without one snapshots as it did before fingerprints
+      // (and before commands were kept).
       const fingerprint = page.fingerprints[at];
-      all.push(fingerprint === undefined ? entry : { ...entry, fingerprint });
+      const command = commandOfCode(page.commands[at]!);
+      all.push(fingerprint === undefined && command === undefined ? entry : { ...entry, ...(fingerprint === undefined ? {} : { fingerprint }), ...command });
     });
     return all;
   }
@@ -343,7 +364,7 @@ export class KnownIds implements TagTexts {
     this.#count = 0;
     for (const { page, at } of live) {
       const owner = page.owners[at]!;
-      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at], page.orders[at]!, page.fingerprints[at]);
+      this.insert(owner.accountId as AccountId, page.text(at), page.since[at]!, page.decisions[at], page.orders[at]!, page.fingerprints[at], page.commands[at]);
     }
     return true;
   }

@@ -10,14 +10,16 @@ import type { PolicyPreTradeResult, PostTradeContext, PreTradeContext } from "..
 import { SnapshotError } from "../../engine/errors.js";
 import { snapshotArray, snapshotFields } from "../snapshot-data.js";
 import { KnownIds, type KnownIdEntry } from "./known-ids.js";
-import { duplicate, retryDiffers } from "./rejects.js";
+import { duplicate, retryCommandDiffers, retryDiffers } from "./rejects.js";
 import { firstDifference, orderFingerprint } from "./order-fingerprint.js";
+import { codeOfSnapshot, commandCode, commandDifference, type RetryCommand } from "./retry-command.js";
 import { validateClientOrderIdSettings, type ClientOrderIdSettings } from "./settings.js";
 
 /**
  * A known id as snapshot data: its account, the id, when its order was accepted, and the answer
- * it got with the fingerprint of the order that got it (kept for retries; no fingerprint in
- * snapshots made before session 34's fix: see `firstAnswer`).
+ * it got with the fingerprint of the order that got it and the command that sent it (kept for
+ * retries; no fingerprint in snapshots made before session 34's fix, no command in those made
+ * before the command was checked: see `firstAnswer`).
  */
 type EntryData = KnownIdEntry;
 
@@ -59,9 +61,9 @@ export type RetryAnswer = { readonly decision: unknown; readonly rejects?: undef
  * the account: another order with it is rejected DUPLICATE_CLIENT_ORDER_ID (start and main
  * stage, so two open requests cannot both pass). A retry (`order.retry`) of a known id is
  * answered by the door with the first order's decision, without running the engine: no
- * second reservation — if it is the same order (same fingerprint, order-fingerprint.ts);
- * another order under the id is rejected DUPLICATE_CLIENT_ORDER_ID, also without running
- * the engine. A rejected order leaves no id behind, so its retry is checked anew
+ * second reservation — if it is the same order (same fingerprint, order-fingerprint.ts) sent
+ * by the same command (retry-command.ts); another order or command under the id is rejected
+ * DUPLICATE_CLIENT_ORDER_ID, also without running the engine. A rejected order leaves no id behind, so its retry is checked anew
  * (nothing was reserved the first time). Dry runs read only. State: the known ids with their
  * decisions, snapshotted; open reservations rebuild their release from the mutation record.
  */
@@ -118,7 +120,10 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
       // A snapshot made before fingerprints has none: kept as unknown (see `firstAnswer`).
       const fingerprint = (e as { fingerprint?: unknown }).fingerprint;
       if (fingerprint !== undefined && typeof fingerprint !== "string") throw new SnapshotError("Malformed", `${this.name}: known id's fingerprint must be a string`, this.name);
-      this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1, fingerprint);
+      // Nor a command before retries were checked against it: 0, unknown, answered as before.
+      const command = codeOfSnapshot((e as { command?: unknown }).command, (e as { commitOnAccept?: unknown }).commitOnAccept);
+      if (typeof command === "string") throw new SnapshotError("Malformed", `${this.name}: ${command}`, this.name);
+      this.#known.insert(e.accountId, e.clientOrderId, e.since, e.decision, e.order ?? -1, fingerprint, command);
     }
     // A snapshot made before the count: numbers start afresh (its entries carry none).
     const accepted = (data as { accepted?: unknown }).accepted;
@@ -158,36 +163,44 @@ export class ClientOrderIdPolicy implements ConfigurablePolicy<ClientOrderIdSett
   }
 
   /**
-   * What a retry (`order`, marked `retry`, of `accountId` with `clientOrderId`) gets: undefined
-   * when the id is not known or keeps no decision (then the retry runs as a new order); the
-   * first order's decision when `order` is that order; else a DUPLICATE_CLIENT_ORDER_ID
-   * reject naming the first differing field. Found by review, session 34: the decision was
-   * given on (account, id) alone, so any order sent as a retry of a known id passed every
-   * check unchecked. Pure given the state and `nowMs` (expiry aside), so a replay decides the same.
+   * What a retry (`order`, marked `retry`, of `accountId` with `clientOrderId`, sent as
+   * `command` with `commitOnAccept`) gets: undefined when the id is not known or keeps no
+   * decision (then the retry runs as a new order); the first order's decision when the retry
+   * is that command (the same command, the same commit on accept) with that order; else a
+   * DUPLICATE_CLIENT_ORDER_ID reject naming what differs — the command or its commit on accept
+   * first, then the first differing field of the order. Found by review, session 34: the
+   * decision was given on (account, id) alone, so any order sent as a retry of a known id
+   * passed every check unchecked; and then, on the order alone: a start retry of an execute's
+   * id got an ExecuteResult, an execute retry asking a commit got the first's open
+   * reservation. Pure given the state and `nowMs` (expiry aside), so a replay decides the same.
    *
-   * An entry without a fingerprint (restored from a snapshot made before this check) is
-   * unknown: its retry is answered with the decision as before, since refusing it could
-   * refuse the very order it answers (and its answer was already given once unchecked).
+   * An entry without a fingerprint, or without a command (restored from a snapshot made before
+   * that check), is unknown in that respect: its retry is answered with the decision as
+   * before, since refusing it could refuse the very command it answers (and its answer was
+   * already given once unchecked).
    */
-  firstAnswer(accountId: AccountId, clientOrderId: string, order: Order, nowMs: number): RetryAnswer | undefined {
+  firstAnswer(accountId: AccountId, clientOrderId: string, order: Order, nowMs: number, command: RetryCommand, commitOnAccept: boolean): RetryAnswer | undefined {
     this.#known.expire(nowMs, this.#settings.retentionMs);
     const cell = this.#known.find(accountId, clientOrderId);
     if (cell < 0) return undefined;
     const decision = this.#known.decisionAt(cell);
     if (decision === undefined) return undefined;
+    const other = commandDifference(this.#known.commandAt(cell), command, commitOnAccept);
+    if (other !== undefined) return { rejects: retryCommandDiffers(clientOrderId, other) };
     const difference = firstDifference(this.#known.fingerprintAt(cell), orderFingerprint(order));
     return difference === undefined ? { decision } : { rejects: retryDiffers(clientOrderId, difference) };
   }
 
   /**
-   * The door keeps the answer the accepted order got, with the order's fingerprint, for its
-   * retries. Only the first: a drop copy taken with the id of a known order (the venue's copy
-   * of it) leaves the id as it was, and must not replace that order's answer (nor its
-   * fingerprint: a retry of the live order is compared with the live order).
+   * The door keeps the answer the accepted order got, with the order's fingerprint and the
+   * command that sent it (`command`, `commitOnAccept`: a start's is false), for its retries.
+   * Only the first: a drop copy taken with the id of a known order (the venue's copy of it)
+   * leaves the id as it was, and must not replace that order's answer (nor its fingerprint or
+   * command: a retry of the live order is compared with the live order).
    */
-  rememberDecision(accountId: AccountId, clientOrderId: string, order: Order, decision: unknown): void {
+  rememberDecision(accountId: AccountId, clientOrderId: string, order: Order, decision: unknown, command: RetryCommand, commitOnAccept: boolean): void {
     const cell = this.#known.find(accountId, clientOrderId);
-    if (cell >= 0 && this.#known.decisionAt(cell) === undefined) this.#known.setDecision(cell, decision, orderFingerprint(order));
+    if (cell >= 0 && this.#known.decisionAt(cell) === undefined) this.#known.setDecision(cell, decision, orderFingerprint(order), commandCode(command, commitOnAccept));
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {

@@ -27,3 +27,21 @@ export function retryDiffers(clientOrderId: string, d: { field: string; first: s
     },
   ];
 }
+
+/**
+ * A retry sent by another command than the order first sent with the id (another command, or
+ * another commit_on_accept; found by review: it got the first command's answer, so a start
+ * got an ExecuteResult and an execute asking a commit an open reservation). The same code as
+ * another order under the id, naming what differs with both values: `command` (wire names:
+ * start_pre_trade, execute_pre_trade, execute_pre_trade_drop_copy) or `commit_on_accept`.
+ */
+export function retryCommandDiffers(clientOrderId: string, d: { field: string; first: string; retried: string }): readonly PolicyReject[] {
+  return [
+    {
+      code: "DuplicateClientOrderId",
+      reason: "retry differs from the first command",
+      details: `the retried command differs from the one first sent with client order id '${clientOrderId}': ${d.field} is ${d.retried}, was ${d.first}; a retry must repeat the first command (the same command, the same commit_on_accept)`,
+      scope: "order",
+    },
+  ];
+}

@@ -79,6 +79,9 @@ interface Ord {
   /** Its id is still known to ClientOrderIdPolicy (no named final report, no real rollback). */
   holdsId: boolean;
   decision?: string;
+  /** How it was sent (a retry must be sent the same way): a start and its execute, or an execute with its commit_on_accept. */
+  sentAs: "start" | "execute";
+  commitOnAccept: boolean;
 }
 
 export interface Options {
@@ -255,7 +258,8 @@ export function run(seed: number, steps: number, opt: Options = {}) {
       engineRuns += a === ACCTS[0] ? 1 : 0;
       const ch = chOf.get(a)!;
       let r: { kind: string; reservationId?: bigint; lock?: { prices(): unknown[] } } | undefined;
-      if (!commitOnAccept && chance(0.3)) {
+      const sentAs = !commitOnAccept && chance(0.3) ? "start" : "execute";
+      if (sentAs === "start") {
         const [s1] = state.runChannel(ch, [{ kind: "start", order: o2 }]) as { kind: string; requestId?: bigint }[];
         r = s1!.kind === "startAccepted" ? (state.runChannel(ch, [{ kind: "executeRequest", requestId: s1!.requestId! }])[0] as typeof r) : (s1 as typeof r);
       } else [r] = state.runChannel(ch, [{ kind: "execute", order: o2, commitOnAccept }]) as (typeof r)[];
@@ -264,7 +268,7 @@ export function run(seed: number, steps: number, opt: Options = {}) {
       const o: Ord = {
         n: nextN++, acct: a, inst, side, qty, price, lock: String(r!.lock?.prices()[0] ?? price), coid, ch, resId: r!.reservationId!, acceptedAt: clock.nowMs(),
         res: commitOnAccept ? "committed" : "open", counted: true, atVenue: toVenue || commitOnAccept, left: qty, final: false, named: false, holdsId: coid !== undefined,
-        decision: JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}` : v)),
+        decision: JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}` : v)), sentAs, commitOnAccept,
       };
       orders.push(o);
       if (opt.strict && o.atVenue && o.res === "open") {
@@ -317,7 +321,9 @@ export function run(seed: number, steps: number, opt: Options = {}) {
       const cands = orders.filter((o) => o.holdsId && o.res !== "rolled");
       if (cands.length === 0) return;
       const o = pick(cands);
-      const [r] = state.runChannel(chOf.get(o.acct)!, [{ kind: "execute", order: { ...fillOrder(o.acct, o.inst, o.side, o.qty, o.price, o.coid), retry: true }, commitOnAccept: false }]);
+      // Sent as its order was (a retry by another command, or another commit_on_accept, is rejected).
+      const retried = { ...fillOrder(o.acct, o.inst, o.side, o.qty, o.price, o.coid), retry: true };
+      const [r] = state.runChannel(chOf.get(o.acct)!, [o.sentAs === "start" ? { kind: "start", order: retried } : { kind: "execute", order: retried, commitOnAccept: o.commitOnAccept }]);
       log.push(`${i} retry #${o.n} -> ${(r as { kind: string }).kind}`);
       const got = JSON.stringify({ ...(r as object), retried: undefined }, (_k, v) => (typeof v === "bigint" ? `${v}` : v));
       if (got !== o.decision) problems.push(`${i} retry of #${o.n} answered ${got}, first answer ${o.decision}`);
