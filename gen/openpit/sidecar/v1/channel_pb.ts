@@ -669,8 +669,9 @@ export type DropCopyResult = Message<"openpit.sidecar.v1.DropCopyResult"> & {
   /**
    * The drop-copy could not be evaluated (OpenPit's apply_drop_copy returned rejects: a
    * policy answered with an evaluation failure such as MissingRequiredField), or it is a
-   * retry (`Order.retry`) carrying another order than the one first sent with its
-   * client_order_id (a DUPLICATE_CLIENT_ORDER_ID reject): nothing was applied, no block
+   * retry (`Order.retry`) carrying another order, or sent by another command, than the one
+   * first sent with its client_order_id (a DUPLICATE_CLIENT_ORDER_ID reject): nothing was
+   * applied, no block
    * recorded, reservation_id is 0 and `rejects` says why.
    *
    * @generated from field: bool failed = 6;
