@@ -9,25 +9,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
-import { holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
+import { holdingsOf, seed, startHarness, type Harness } from "./harness.js";
 import { as, json } from "./results.js";
-import { controlsConfig, DurableSidecars } from "./controls-helpers.js";
-
-const CONFIG = controlsConfig([{ type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } }, { type: "SpotFundsPolicy", settings: {} }]);
-
-type OrderInit = Parameters<typeof order>[0];
-const execute = (init: OrderInit, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order(init), commitOnAccept } }) as const;
-const start = (init: OrderInit) => ({ case: "startPreTrade", value: { order: order(init) } }) as const;
-const dropCopy = (init: OrderInit) => ({ case: "executePreTradeDropCopy", value: { order: order(init), commitOnAccept: true } }) as const;
-
-/** The reject a retry gets when its order is not the first one (exact, as on the wire). */
-const DIFFERS = (id: string, field: string, now: string, was: string) => ({
-  policy: "ClientOrderIdPolicy",
-  code: "REJECT_CODE_DUPLICATE_CLIENT_ORDER_ID",
-  reason: "retry differs from the first order",
-  details: `the retried order differs from the one first sent with client order id '${id}': ${field} is ${now}, was ${was}; a retry must repeat the first order field for field`,
-  scope: "REJECT_SCOPE_ORDER",
-});
+import { DurableSidecars } from "./controls-helpers.js";
+import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, DIFFERS } from "./retry-helpers.js";
 
 const HELD_AFTER_ONE = { AAPL: { available: "0", held: "0", incoming: "1" }, USD: { available: "9900", held: "100", incoming: "0" } };
 

@@ -11,25 +11,10 @@
  * restart (journal replay and snapshot) (docs/controls.md).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
+import { holdingsOf, seed, startHarness, type Harness } from "./harness.js";
 import { as, json } from "./results.js";
-import { controlsConfig, DurableSidecars } from "./controls-helpers.js";
-
-const CONFIG = controlsConfig([{ type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } }, { type: "SpotFundsPolicy", settings: {} }]);
-
-type OrderInit = Parameters<typeof order>[0];
-const execute = (init: OrderInit, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order(init), commitOnAccept } }) as const;
-const start = (init: OrderInit) => ({ case: "startPreTrade", value: { order: order(init) } }) as const;
-const dropCopy = (init: OrderInit, commitOnAccept = true) => ({ case: "executePreTradeDropCopy", value: { order: order(init), commitOnAccept } }) as const;
-
-/** The reject a retry gets when it is not sent as the first order was (exact, as on the wire). */
-const OTHER = (id: string, field: "command" | "commit_on_accept", now: string, was: string) => ({
-  policy: "ClientOrderIdPolicy",
-  code: "REJECT_CODE_DUPLICATE_CLIENT_ORDER_ID",
-  reason: "retry differs from the first command",
-  details: `the retried command differs from the one first sent with client order id '${id}': ${field} is ${now}, was ${was}; a retry must repeat the first command (the same command, the same commit_on_accept)`,
-  scope: "REJECT_SCOPE_ORDER",
-});
+import { DurableSidecars } from "./controls-helpers.js";
+import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, OTHER } from "./retry-helpers.js";
 
 describe("a retry sent by another command than its id's first order", () => {
   let h: Harness;
