@@ -126,7 +126,7 @@ describe("TradingStatePolicy: REDUCING", () => {
     const { engine } = build({ states: [{ global: true, state: "REDUCING" }] });
     expect(onlyReject(engine.executePreTrade(order("SELL", "1"))).code).toBe("TradingReducingOnly");
     const byVolume: Order = { operation: { instrument: AAPL_USD, accountId: ACCOUNT, side: "SELL", tradeAmount: TradeAmount.volume(Quantity.fromString("1") as never) } };
-    expect(onlyReject(engine.executePreTrade(byVolume)).details).toBe("trading state REDUCING is set globally: the order's quantity cannot be known (volume without price, or a buy by volume)");
+    expect(onlyReject(engine.executePreTrade(byVolume)).details).toBe("trading state REDUCING is set globally: the order's quantity cannot be known (volume without a positive limit price, or a buy by volume)");
   });
 
   // Found by review: a BUY by volume was sized at its limit price, the least it can buy; one
@@ -138,12 +138,28 @@ describe("TradingStatePolicy: REDUCING", () => {
       operation: { instrument: AAPL_USD, accountId: ACCOUNT, side, tradeAmount: TradeAmount.volume(Volume.fromString(volume)), price: Price.fromString("100") },
     });
     expect(onlyReject(engine.executePreTrade(byVolume("BUY", "1000"))).details).toBe(
-      "trading state REDUCING is set on the account: the order's quantity cannot be known (volume without price, or a buy by volume)",
+      "trading state REDUCING is set on the account: the order's quantity cannot be known (volume without a positive limit price, or a buy by volume)",
     );
     const long = build({ states: [{ accountId: ACCOUNT.toString(), state: "REDUCING" }] });
     position(long.engine, long.policy, "BUY", "10");
     expect(long.engine.executePreTradeDryRun(byVolume("SELL", "1000")).isPass).toBe(true);
     expect(onlyReject(long.engine.executePreTrade(byVolume("SELL", "1001"))).code).toBe("TradingReducingOnly");
+  });
+
+  // Found by review (session 35): sized at its limit, a SELL of 100 by volume limited at -10 was
+  // 10 units and closed a long 10 exactly; filled at -5 (a better price) it sold 20, a short.
+  it("refuses a SELL by volume at a limit price at or below zero (more units the nearer zero it fills)", () => {
+    const { engine, policy } = build({ states: [{ accountId: ACCOUNT.toString(), state: "REDUCING" }] });
+    position(engine, policy, "BUY", "10");
+    const sell = (volume: string, price: string): Order => ({
+      operation: { instrument: AAPL_USD, accountId: ACCOUNT, side: "SELL", tradeAmount: TradeAmount.volume(Volume.fromString(volume)), price: Price.fromString(price) },
+    });
+    for (const [volume, price] of [["100", "-10"], ["1", "-0.01"], ["0", "0"]] as const) {
+      expect(onlyReject(engine.executePreTrade(sell(volume, price))).details).toBe(
+        "trading state REDUCING is set on the account: the order's quantity cannot be known (volume without a positive limit price, or a buy by volume)",
+      );
+    }
+    expect(engine.executePreTradeDryRun(sell("0.01", "0.001")).isPass).toBe(true);
   });
 
   it("dry runs answer the same and change nothing", () => {

@@ -212,17 +212,20 @@ export function reducesPosition(position: PositionSize, pending: Quantity, side:
 }
 
 /**
- * The most the order can trade: as sent, or a SELL's volume at its limit price (it sells at
- * that price or above, so no more units); undefined when it cannot be known. A BUY by volume
- * buys more units the lower it fills, with no bound below its limit price (found by review:
- * sized at its limit, one that closed a short exactly flipped it when it filled lower).
+ * The most the order can trade: as sent, or a SELL's volume at its positive limit price (it
+ * sells at that price or above, so no more units); undefined when it cannot be known. A BUY by
+ * volume buys more units the lower it fills, with no bound below its limit price (found by
+ * review: sized at its limit, one that closed a short exactly flipped it when it filled lower).
+ * So does a SELL at a limit at or below zero: it may fill at any higher price, nearer zero (a
+ * SELL of 100 by volume limited at -10 sized as 10 units, filled at -5 as 20, and flipped a
+ * long 10 into a short; found by review, session 35).
  */
 function quantityOf(order: Order): Quantity | undefined {
   const amount = order.operation!.tradeAmount!;
   if (amount.kind === "quantity") return amount.value;
   if (order.operation!.side === "BUY") return undefined;
   const price = order.operation!.price;
-  if (price === undefined || price.isZero()) return undefined;
+  if (price === undefined || !price.isPositive()) return undefined;
   try {
     return amount.value.calculateQuantity(price);
   } catch (e) {

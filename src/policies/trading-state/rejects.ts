@@ -33,7 +33,7 @@ export function quantityUnknown(scope: ControlScope): readonly PolicyReject[] {
     {
       code: "TradingReducingOnly",
       reason: "order does not reduce the position",
-      details: `trading state REDUCING is set ${whereSet(scope)}: the order's quantity cannot be known (volume without price, or a buy by volume)`,
+      details: `trading state REDUCING is set ${whereSet(scope)}: the order's quantity cannot be known (volume without a positive limit price, or a buy by volume)`,
       scope: "order",
     },
   ];
