@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fail, onlyKeys, readArray, readObject, readString, type Json } from "../../policies/settings-json.js";
+import { firstJsonTextProblem, jsonTextProblem, lineAndColumn } from "../config/json-numbers.js";
 import { WatchedFile, type WatchedFileEvents } from "./watched-file.js";
 
 interface TokenEntry {
@@ -73,15 +74,28 @@ export class BearerTokens {
   }
 }
 
-/** `text` as JSON, or a SettingsValidationError naming the field. */
+/**
+ * `text` as JSON, or a SettingsValidationError naming the field. A key written twice in one
+ * object is refused, as in the configuration file (json-numbers.ts): JSON keeps the last
+ * value, and here that decides who a token is — an entry reading `"principal": "monitor"`
+ * and later `"principal": "operator"` gave the token the operator's role (found by review,
+ * session 35). The message names the key and where, never a value.
+ */
 export function parseTokensJson(text: string, file: string): Json {
+  let json: Json;
   try {
-    return JSON.parse(text) as Json;
+    json = JSON.parse(text) as Json;
   } catch {
     // Not V8's message: it quotes the file's first characters, a raw token if the wrong file
     // (a client's token file) was named here.
     return fail("security.tokensFile", `${file} is not JSON: it must hold {"tokens": [{"principal": …, "sha256": …}]}, the SHA-256 hashes of the tokens, never a token`);
   }
+  const problem = firstJsonTextProblem(text);
+  if (problem !== undefined) {
+    const at = (offset: number) => lineAndColumn(text, offset);
+    return fail("security.tokensFile", `${file} ${at(problem.offset)}: ${jsonTextProblem(problem, at)}`);
+  }
+  return json;
 }
 
 /**
