@@ -43,6 +43,8 @@ export interface ChannelHost {
   readonly handleTally: HandleTally;
   /** Accounts pinned to the live channels of `owner`, together. */
   pinnedAccountCount(owner: string): number;
+  /** The live channels by id (a safe retry's reservation is looked up in the one that issued it). */
+  readonly channels: ReadonlyMap<bigint, ChannelState>;
   /** Applies a report and publishes what monitors must hear (halts). */
   applyExecutionReport(report: ExecutionReport): PostTradeResult;
   /** `rolledBack`: the reservations the notice's event rolled back, by account (fenced, expired), for monitors. */
@@ -351,10 +353,24 @@ export class ChannelState {
   private admit(order: Order, base: string, kind: "start" | "execute" | "dropCopy", commitOnAccept: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept);
+    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.isOpenReservation(id, accountId));
     if (answer === undefined && !commitOnAccept) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
     return answer;
+  }
+
+  /**
+   * Whether `id` is still an open reservation of `accountId` (for a safe retry whose first
+   * decision left it open: commit ends it while its client order id stays known). Looked up in
+   * the channel that issued it (an id's upper 32 bits): with pinning that is this one (an account's
+   * handles live on the channel it is pinned to; a takeover, release or close rolls them back),
+   * in fullSync any live channel. Ids are never issued twice (a channel's sequence only counts up,
+   * channel ids only count up, both snapshotted), so an open handle with this id is that reservation.
+   */
+  private isOpenReservation(id: bigint, accountId: AccountId): boolean {
+    const issuer = id >> 32n === this.channelId ? this : this.host.channels.get(id >> 32n);
+    const h = issuer?.handles.get(id);
+    return h !== undefined && h.kind === "reservation" && h.accountId === accountId;
   }
 
   /** Pins on first use (see `claimable`), for commands with nothing else to check first. */

@@ -94,6 +94,11 @@ export class HandleTable {
     return taken.reverse();
   }
 
+  /** The open handle with this id, or undefined (never issued, or consumed: ids are not issued twice). */
+  get(id: bigint): Handle | undefined {
+    return this.handles.get(id);
+  }
+
   *entries(): IterableIterator<[bigint, Handle]> {
     yield* this.handles;
   }

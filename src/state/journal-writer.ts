@@ -31,7 +31,10 @@ export interface JournalWriter {
  * decision (safe-retries.ts; the state replayed is the same, the command's decision is not),
  * and so is one sent by another command or commit_on_accept than its id's first (a start
  * retry of an execute's id, an execute asking a commit of an open one's, a drop copy's id
- * retried as an execute, or the reverse; found by review: same state, other decision); and
+ * retried as an execute, or the reverse; found by review: same state, other decision); a
+ * safe retry of an id whose first decision left a reservation open that was committed since is
+ * answered committed, reservation 0, where 1 answered the used reservation id (safe-retries.ts;
+ * found by review: same state, other answer); and
  * (session 35, found by review) a REDUCING trading state refuses a SELL by volume limited at
  * or below zero, which 1 accepted (trading-state/policy.ts).
  */

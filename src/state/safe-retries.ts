@@ -42,10 +42,21 @@ function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
  * another command or order gets a DUPLICATE_CLIENT_ORDER_ID reject naming what differs (the
  * command, its commit_on_accept, or the first field of the order), as the command's own reject (start, execute; a drop copy's `dropCopyFailed`:
  * nothing applied), and the engine is not run: nothing is reserved (found by review, session
- * 34). Fail closed: without a ClientOrderIdPolicy a retry cannot be recognised, and running
+ * 34). A first decision that left a reservation open is answered with it only while it is open
+ * (`isOpen`, the channel's handles); once committed, as committed (`committed`, reservation 0).
+ * Fail closed: without a ClientOrderIdPolicy a retry cannot be recognised, and running
  * it as a new order could reserve twice, so it is refused (FAILED_PRECONDITION on `retry`).
  */
-export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, nowMs: number, base: string, kind: OrderCommand, commitOnAccept: boolean): ChannelResult | undefined {
+export function retryAnswer(
+  engine: Engine,
+  order: Order,
+  accountId: AccountId,
+  nowMs: number,
+  base: string,
+  kind: OrderCommand,
+  commitOnAccept: boolean,
+  isOpen: (reservationId: bigint) => boolean,
+): ChannelResult | undefined {
   if (order.retry !== true || order.clientOrderId === undefined) return undefined;
   const policy = policyOf(engine);
   if (policy === undefined) {
@@ -59,8 +70,18 @@ export function retryAnswer(engine: Engine, order: Order, accountId: AccountId, 
     return kind === "start" ? { kind: "startRejected", rejects } : kind === "dropCopy" ? { kind: "dropCopyFailed", rejects } : { kind: "executeRejected", rejects };
   }
   // Marked, so that the metrics do not count a second decision (found by review: each
-  // retry counted as another accepted order); the answer on the wire is the first's.
-  return { ...(answer.decision as ChannelResult), retried: true } as ChannelResult;
+  // retry counted as another accepted order); the answer on the wire is the first's, or the
+  // committed form of it below.
+  const decision = answer.decision as ChannelResult;
+  if ((decision.kind === "executeAccepted" || decision.kind === "dropCopy") && !decision.committed && decision.reservationId !== 0n && !isOpen(decision.reservationId)) {
+    // Its reservation is no longer open: committed (by the gateway, or by a "rollback" after a
+    // report named its order; a real rollback would have freed the id). Answered as the commit left it, as an execute with commit_on_accept is, not with a handle
+    // that was already used (found by review: a client booked it as open again, and a later
+    // reservation with that id on another sidecar was refused as ambiguous). The stored decision
+    // is unchanged: the answer is read off the handles at the retry's turn, which a replay reproduces.
+    return { ...decision, reservationId: 0n, committed: true, retried: true };
+  }
+  return { ...decision, retried: true } as ChannelResult;
 }
 
 /**

@@ -317,8 +317,9 @@ export function run(seed: number, steps: number, opt: Options = {}) {
       return;
     }
     if (x < 0.87) {
-      // A retry of an order whose id is still known: the door answers with the first decision, no second reservation.
-      const cands = orders.filter((o) => o.holdsId && o.res !== "rolled");
+      // A retry of an order whose id is still known: the door answers with the first decision, no second reservation;
+      // once its reservation is no longer open (committed, or a "rollback" a named report turned into a commit), as committed.
+      const cands = orders.filter((o) => o.holdsId && (o.res !== "rolled" || o.named));
       if (cands.length === 0) return;
       const o = pick(cands);
       // Sent as its order was (a retry by another command, or another commit_on_accept, is rejected).
@@ -326,7 +327,8 @@ export function run(seed: number, steps: number, opt: Options = {}) {
       const [r] = state.runChannel(chOf.get(o.acct)!, [o.sentAs === "start" ? { kind: "start", order: retried } : { kind: "execute", order: retried, commitOnAccept: o.commitOnAccept }]);
       log.push(`${i} retry #${o.n} -> ${(r as { kind: string }).kind}`);
       const got = JSON.stringify({ ...(r as object), retried: undefined }, (_k, v) => (typeof v === "bigint" ? `${v}` : v));
-      if (got !== o.decision) problems.push(`${i} retry of #${o.n} answered ${got}, first answer ${o.decision}`);
+      const want = o.res === "open" ? o.decision : JSON.stringify({ ...(JSON.parse(o.decision!) as object), reservationId: "0", committed: true });
+      if (got !== want) problems.push(`${i} retry of #${o.n} answered ${got}, expected ${want}`);
       return;
     }
     if (x < 0.9 && !snapAt) {
