@@ -121,7 +121,9 @@ export type Order = Message<"openpit.sidecar.v1.Order"> & {
   /**
    * This order is a retry of one sent before with the same client_order_id (its answer
    * was lost): if that order is still known, the answer is its first decision again and
-   * nothing is reserved a second time. The retry must be that order, field for field
+   * nothing is reserved a second time; if that decision left a reservation open that has
+   * since been committed, the answer says so (committed, reservation_id 0), not the used
+   * handle. The retry must be that order, field for field
    * (decimals by value), sent by the same command with the same commit_on_accept: another
    * order or command under the known id is rejected DUPLICATE_CLIENT_ORDER_ID naming what
    * differs (the command, commit_on_accept, or the first field of the order), nothing
