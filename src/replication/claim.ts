@@ -21,6 +21,7 @@ import { encodeEpochMessage } from "./journal-message.js";
 import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import { JetStreamJournal } from "./jetstream-journal.js";
 import { retryTransient } from "./transient-retry.js";
+import { streamMessageCap } from "./journal-stream.js";
 import type { JournalTail } from "./journal-tail.js";
 
 export interface ClaimOptions {
@@ -64,6 +65,10 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
   const attempts = o.attempts ?? 5;
   const timeoutMs = o.catchUpTimeoutMs ?? 15_000;
   const nonce = randomBytes(6).toString("hex");
+  // Read at every claim, not only at the start: an operator may have edited the stream since.
+  // A cap too small is refused before any marker fences the previous writer.
+  const info = await retryTransient(`reading stream ${o.stream}`, () => o.jsm.streams.info(o.stream), o);
+  const streamMaxMsgSize = streamMessageCap(o.stream, info.config);
   let markedEpoch: bigint | undefined;
   let refused = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -131,6 +136,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       lastStreamSequence: Math.max(...acks),
       ...(o.appendTimeoutMs !== undefined ? { appendTimeoutMs: o.appendTimeoutMs } : {}),
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+      ...(streamMaxMsgSize !== undefined ? { streamMaxMsgSize } : {}),
       ...(o.onFatal ? { onFatal: o.onFatal } : {}),
       ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
       ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),

@@ -60,6 +60,11 @@ export interface JetStreamJournalOptions {
   readonly lastStreamSequence: number;
   readonly appendTimeoutMs?: number;
   readonly maxMessageBytes?: number;
+  /**
+   * The stream's max_msg_size when it has one (journal-stream.ts streamMessageCap): it bounds
+   * messages and records as the server's max_payload does, the lower of the two applying.
+   */
+  readonly streamMaxMsgSize?: number;
   /** Called once when the journal fails; appends throw from then on. */
   readonly onFatal?: (err: JournalFailedError) => void;
   readonly lastSnapshotSequence?: bigint;
@@ -125,7 +130,7 @@ export class JetStreamJournal implements Journal {
   private readonly laneOf: Int32Array;
   private readonly appendTimeoutMs: number;
   private readonly maxMessageBytes: number;
-  /** The largest payload one record may have: alone in a message, it still fits the server's max_payload. */
+  /** The largest payload one record may have: alone in a message, it still fits the server's max_payload and the stream's max_msg_size. */
   private readonly maxRecordBytes: number;
   private readonly onFatal: (err: JournalFailedError) => void;
   private readonly idPrefix = randomBytes(6).toString("hex");
@@ -161,9 +166,13 @@ export class JetStreamJournal implements Journal {
     this.lanes = subjects.map((s, i) => new Lane(s, o.lastSubjectSequences[i]!));
     this.appendTimeoutMs = o.appendTimeoutMs ?? DEFAULT_APPEND_TIMEOUT_MS;
     // A publish the server cannot take is refused by the client library and can never
-    // succeed: so no message is built larger than max_payload (a batch stops short of it),
-    // and a record too large to travel alone is refused by append before anything changes.
-    const fits = (o.connection.info?.max_payload ?? DEFAULT_SERVER_MAX_PAYLOAD) - PUBLISH_HEADER_ROOM;
+    // succeed, and one over the stream's max_msg_size (headers counted) is refused by the
+    // stream: so no message is built larger than the lower of the two (a batch stops short
+    // of it), and a record too large to travel alone is refused by append before anything
+    // changes.
+    const maxPayload = o.connection.info?.max_payload ?? DEFAULT_SERVER_MAX_PAYLOAD;
+    const cap = o.streamMaxMsgSize !== undefined && o.streamMaxMsgSize > 0 ? Math.min(maxPayload, o.streamMaxMsgSize) : maxPayload;
+    const fits = cap - PUBLISH_HEADER_ROOM;
     this.maxMessageBytes = Math.min(o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, fits);
     this.maxRecordBytes = fits - MESSAGE_HEADER_BYTES - FRAME_HEADER_BYTES;
     this.onFatal = o.onFatal ?? (() => undefined);

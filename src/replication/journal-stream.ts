@@ -107,6 +107,33 @@ export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStrea
       `stream ${s.stream} exists with ${deleting.join(", ")}: the stream would delete journal records by itself, records no snapshot may cover yet, and acknowledged ones would be lost; remove these settings (space is reclaimed by purging up to a snapshot, docs/high-availability.md)`,
     );
   }
+  streamMessageCap(s.stream, c);
+}
+
+/**
+ * The smallest `max_msg_size` a journal stream may have. A record travels in one message,
+ * after 544 bytes of fixed overhead (room for the publish's headers, the message's and the
+ * record's headers); a feed slice of 32 full reports encodes to about 16 KiB, so a cap of
+ * 64 KiB leaves room for four of them (longer ids, user data). Under it, ordinary records
+ * would be refused as too large to journal (feed reports lost to the state), so the stream
+ * is refused instead.
+ */
+export const MIN_STREAM_MAX_MSG_SIZE = 64 * 1024;
+
+/**
+ * The stream's `max_msg_size` when it has one (> 0; -1 or 0 is no cap), which the journal
+ * builds no message over (the stream refuses a larger publish, and the journal would fail);
+ * a cap under MIN_STREAM_MAX_MSG_SIZE is refused (JournalStreamError).
+ */
+export function streamMessageCap(stream: string, c: Pick<StreamConfig, "max_msg_size"> | undefined): number | undefined {
+  const cap = c?.max_msg_size ?? 0;
+  if (cap <= 0) return undefined;
+  if (cap < MIN_STREAM_MAX_MSG_SIZE) {
+    throw new JournalStreamError(
+      `stream ${stream} exists with max_msg_size ${cap}: a journal message (one record at least, with 544 bytes of headers) must fit, and under ${MIN_STREAM_MAX_MSG_SIZE} bytes ordinary records would be refused as too large to journal; remove the setting or raise it to ${MIN_STREAM_MAX_MSG_SIZE} or more (docs/high-availability.md)`,
+    );
+  }
+  return cap;
 }
 
 /**

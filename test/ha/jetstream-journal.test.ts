@@ -2,7 +2,8 @@
  * The replicated journal on a real 3-node JetStream cluster: records routed to shard and
  * control subjects and read back in journal order, callbacks only after the stream's ack,
  * the fence (a writer whose journal was claimed by another fails its next append), and an
- * append that cannot reach a quorum fails the journal instead of being answered.
+ * append that cannot reach a quorum fails the journal instead of being answered; a stream's
+ * max_msg_size bounds messages and records (and one too small is refused).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JournalFailedError, RecordTooLargeError } from "../../src/state/journal/journal.js";
@@ -12,7 +13,8 @@ import { claimJournal } from "../../src/replication/claim.js";
 import { connectJournal, type JournalLink } from "../../src/replication/journal-stream.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
 import { decodeJournalMessage, encodeRecordsMessage, frameRecord } from "../../src/replication/journal-message.js";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { shardOf } from "../../src/replication/shard-of.js";
 import { journalSubjects } from "../../src/replication/journal-subjects.js";
 import type { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
@@ -324,6 +326,59 @@ describe.runIf(NATS_READY)("JetStream journal", () => {
     await tail.stop();
     expect(sizes).toEqual([limit, 5]);
     await journal.close();
+  });
+
+  /** A journal stream made beforehand (an operator's, or an earlier version's) with a max_msg_size. */
+  async function streamWithCap(stream: string, maxMsgSize: number) {
+    const nc = await connect({ servers: [...cluster.urls] });
+    await (await jetstreamManager(nc)).streams.add({
+      name: stream, subjects: [`${stream.toLowerCase()}.>`], num_replicas: 3, storage: StorageType.File,
+      retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_msg_size: maxMsgSize,
+    });
+    await nc.close();
+  }
+
+  it("a stream's max_msg_size bounds its messages and records: a turn of small records leaves in messages under the cap (before, one message over it failed the journal); a record over the cap's room is refused in append, one at it is published alone", async () => {
+    const cap = 64 * 1024;
+    await streamWithCap("JCAP", cap);
+    const { link: l, subjects } = await open("JCAP");
+    const failures: JournalFailedError[] = [];
+    const journal = await writer(l, "JCAP", subjects, "cap", (e) => failures.push(e));
+    // 200 records of 1 KiB on one lane in one turn: 200 KiB of group commit, each record 1/64 of
+    // the cap. Before, they left as one message of ~200 KiB (bounded by max_payload only), the
+    // stream refused it and the journal failed.
+    for (let i = 0; i < 200; i++) journal.append(new Uint8Array(1024).fill(7), feed(11n));
+    await journal.flush();
+    expect([failures.map((f) => f.message), journal.durableSequence]).toEqual([[], 200n]);
+    // The cap, less room for the publish's headers, the message header and the frame's.
+    const limit = cap - 512 - 16 - 16;
+    expect(() => journal.append(new Uint8Array(limit + 1), feed(1n))).toThrow(new RecordTooLargeError(limit + 1, limit));
+    expect(journal.lastSequence).toBe(200n);
+    journal.append(new Uint8Array(limit).fill(8), feed(11n));
+    await journal.flush();
+    expect([failures.map((f) => f.message), journal.durableSequence]).toEqual([[], 201n]);
+    const { records, tail } = await readAll(l, "JCAP");
+    expect(records).toHaveLength(201);
+    const info = await l.jsm.streams.info("JCAP");
+    // Markers on the SHARDS + 1 subjects, then the records' messages: several, none over the cap.
+    expect(info.state.messages).toBeGreaterThan(SHARDS + 1 + 4);
+    const last = await l.jsm.streams.getMessage("JCAP", { seq: tail.lastSubjectSequence(`jcap.${shardOf(11n, SHARDS)}`)! });
+    expect(last!.data.length).toBeLessThanOrEqual(cap - 512);
+    await journal.close();
+  });
+
+  it("refuses a stream whose max_msg_size is under 64 KiB at start, and at a claim once the stream was changed to one", async () => {
+    await streamWithCap("JTINY", 16 * 1024);
+    await expect(connectJournal({ servers: cluster.urls, stream: "JTINY", subjectPrefix: "jtiny", replicas: 3 })).rejects.toThrow(
+      "stream JTINY exists with max_msg_size 16384: a journal message (one record at least, with 544 bytes of headers) must fit, and under 65536 bytes ordinary records would be refused as too large to journal; remove the setting or raise it to 65536 or more (docs/high-availability.md)",
+    );
+    await streamWithCap("JEDIT", 64 * 1024);
+    const { link: l, subjects } = await open("JEDIT");
+    const config = (await l.jsm.streams.info("JEDIT")).config;
+    await l.jsm.streams.update("JEDIT", { ...config, max_msg_size: 1024 });
+    await expect(writer(l, "JEDIT", subjects, "edit")).rejects.toThrow("stream JEDIT exists with max_msg_size 1024");
+    // Refused before any marker fenced the writer before it.
+    expect((await l.jsm.streams.info("JEDIT")).state.messages).toBe(0);
   });
 
   it("does not answer an append that no quorum acknowledges, and fails the journal when the append timeout passes", async () => {

@@ -68,8 +68,9 @@ export class JournalFailedError extends Error {
 
 /**
  * Thrown by append, before anything changes, for a record larger than the journal can store
- * (the replicated journal's bound is the NATS server's max_payload, 1 MiB by default; the
- * file journal's is far above any gRPC message). The door refuses the command with it.
+ * (the replicated journal's bound is the NATS server's max_payload, 1 MiB by default, or the
+ * stream's max_msg_size when lower; the file journal's is far above any gRPC message). The
+ * door refuses the command with it.
  */
 export class RecordTooLargeError extends RangeError {
   override name = "RecordTooLargeError";
