@@ -140,9 +140,11 @@ export function streamMessageCap(stream: string, c: Pick<StreamConfig, "max_msg_
  * Stream settings under which JetStream deletes messages on its own. Any of them can take
  * records no snapshot covers yet: the oldest ones (age, count, bytes) or, worse, records in
  * the middle of the journal (a per-subject cap trims a busy shard while quiet subjects keep
- * the stream's first sequence low, which no check at the head would notice).
+ * the stream's first sequence low, which no check at the head would notice). The snapshot
+ * bucket's stream is refused for the same settings (object-snapshots.ts): a snapshot it
+ * deleted leaves a cold start nothing to recover from once the journal's head was purged.
  */
-function selfDeletingSettings(c: StreamConfig): string[] {
+export function selfDeletingSettings(c: StreamConfig): string[] {
   const out: string[] = [];
   if (c.retention !== RetentionPolicy.Limits) out.push(`retention "${c.retention}"`);
   if ((c.max_msgs_per_subject ?? 0) > 0) out.push(`max_msgs_per_subject ${c.max_msgs_per_subject}`);

@@ -28,6 +28,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
 import { retryTransient, type TransientRetryOptions } from "./transient-retry.js";
+import { selfDeletingSettings } from "./journal-stream.js";
 
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
@@ -89,9 +90,20 @@ export class ObjectSnapshotStore {
     // One made by an earlier configuration keeps its replica count: refused, as the journal
     // stream is, so snapshots are never held by fewer servers than the configuration says.
     // Not deleted or changed here: the snapshot may be all that covers a purged journal.
-    const held = (await retryTransient(`reading object store ${bucket}`, () => store.status(), retry)).replicas;
+    const status = await retryTransient(`reading object store ${bucket}`, () => store.status(), retry);
+    const held = status.replicas;
     if (held !== replicas) {
       throw new Error(`snapshot bucket '${bucket}' has ${held} replicas, the configuration says ${replicas} (raise its stream OBJ_${bucket} to ${replicas} replicas in place, or configure replication.replicas = ${held})`);
+    }
+    // One whose stream deletes messages by itself (a bucket made with a TTL: max_age; or a
+    // count or size cap with discard "old") is refused, as the journal stream is: the
+    // snapshot would disappear later, silently, and a cold start after a head purge of the
+    // journal would have nothing to recover from.
+    const deleting = selfDeletingSettings(status.streamInfo.config);
+    if (deleting.length > 0) {
+      throw new Error(
+        `snapshot bucket '${bucket}' (stream OBJ_${bucket}) exists with ${deleting.join(", ")}: the stream would delete snapshots by itself, and the journal's records they cover may already be purged; remove these settings (a bucket keeps one snapshot object per journal, docs/high-availability.md)`,
+      );
     }
     return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs);
   }

@@ -6,11 +6,13 @@
  * server). Before, after a recreation (which the TTL
  * mismatch error advised) every takeover was refused as stale and no instance could serve.
  * A bucket left with another replica count is refused, as the journal stream is; so is a
- * snapshot bucket. Found by review.
+ * snapshot bucket, and one whose stream deletes snapshots by itself (a TTL). Found by review.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
+import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import type { Command } from "../../src/state/commands.js";
 import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
@@ -181,6 +183,25 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     await ObjectSnapshotStore.open(nc, "LBREPOBJ", "J", 1);
     await expect(ObjectSnapshotStore.open(nc, "LBREPOBJ", "J", 3)).rejects.toThrow(
       "snapshot bucket 'LBREPOBJ' has 1 replicas, the configuration says 3 (raise its stream OBJ_LBREPOBJ to 3 replicas in place, or configure replication.replicas = 1)",
+    );
+  });
+
+  it("a snapshot bucket whose stream deletes by itself is refused at open, as the journal stream is; a cap with discard new is taken", async () => {
+    // Made with a TTL (`nats obj add --ttl`): max_age on its stream. Before, it was taken and
+    // the snapshot written into it disappeared after the TTL, silently.
+    await new Objm(nc).create("LBTTL", { replicas: 3, ttl: 3_600_000_000_000 });
+    await expect(ObjectSnapshotStore.open(nc, "LBTTL", "J", 3)).rejects.toThrow(
+      "snapshot bucket 'LBTTL' (stream OBJ_LBTTL) exists with max_age 3600000000000 ns: the stream would delete snapshots by itself, and the journal's records they cover may already be purged; remove these settings (a bucket keeps one snapshot object per journal, docs/high-availability.md)",
+    );
+    // A size cap: with discard new a full bucket refuses the put (the snapshot fails, the one
+    // before stays); switched to discard old it would delete the oldest chunks.
+    await new Objm(nc).create("LBCAP", { replicas: 3, max_bytes: 64 * 1024 * 1024 });
+    await ObjectSnapshotStore.open(nc, "LBCAP", "J", 3);
+    const jsm = await jetstreamManager(nc);
+    const config = (await jsm.streams.info("OBJ_LBCAP")).config;
+    await jsm.streams.update("OBJ_LBCAP", { ...config, discard: DiscardPolicy.Old, max_msgs_per_subject: 1 });
+    await expect(ObjectSnapshotStore.open(nc, "LBCAP", "J", 3)).rejects.toThrow(
+      "snapshot bucket 'LBCAP' (stream OBJ_LBCAP) exists with max_msgs_per_subject 1, max_bytes 67108864 with discard \"old\": the stream would delete snapshots by itself",
     );
   });
 });
