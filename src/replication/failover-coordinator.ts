@@ -175,10 +175,16 @@ export class FailoverCoordinator implements ReplicationControl {
     try {
       await this.o.state.journal.flush();
       const released = await Promise.allSettled(shards.map((s) => this.o.leases.release(s)));
-      releasedShards = shards.filter((_, i) => released[i]!.status === "fulfilled");
+      // Only the leases this instance deleted: a release refused by the revision check (the
+      // key another instance's, or gone) resolves false and is left out, as a failed one is.
+      releasedShards = shards.filter((_, i) => {
+        const r = released[i]!;
+        return r.status === "fulfilled" && r.value;
+      });
       released.forEach((r, i) => {
         // The lease lapses after its TTL instead: the standby takes over a little later.
         if (r.status === "rejected") this.o.log?.(`step-down: the lease of shard ${shards[i]} could not be released (${r.reason instanceof Error ? r.reason.message : String(r.reason)}); it lapses after its TTL`);
+        else if (!r.value) this.o.log?.(`step-down: the lease of shard ${shards[i]} was not deleted: its key had moved past the revision this instance knew, to another instance's lease or none`);
       });
     } catch (e) {
       failure = e;

@@ -211,11 +211,15 @@ export class KvLeaseStore implements LeaseStore {
     };
   }
 
-  async release(shard: number, revision: number): Promise<void> {
+  async release(shard: number, revision: number): Promise<boolean> {
     try {
       await this.kv.delete(this.key(shard), { previousSeq: revision - this.epochBase });
+      return true;
     } catch (e) {
-      if (!isConflict(e)) throw e;
+      // Refused by the revision check: the lease is not deleted, and the caller is told so
+      // (it was swallowed, and StepDown counted the shard handed over: found by review).
+      if (isConflict(e)) return false;
+      throw e;
     }
   }
 }

@@ -34,8 +34,12 @@ export interface LeaseStore {
   update(shard: number, value: LeaseValue, revision: number): Promise<number>;
   /** The current holder, or undefined when the lease is free (never claimed, expired or released). */
   read(shard: number): Promise<LeaseRecord | undefined>;
-  /** Deletes the lease if it is still at `revision` (planned step-down); a conflict is ignored (it is gone already). */
-  release(shard: number, revision: number): Promise<void>;
+  /**
+   * Deletes the lease if it is still at `revision` (planned step-down): true. False when the
+   * key moved past it (a later write: another holder's, or a renewal whose answer was lost;
+   * or it is gone): nothing is deleted.
+   */
+  release(shard: number, revision: number): Promise<boolean>;
   /**
    * Tells of every lease deleted from now on (a planned step-down), so a standby claims at
    * once instead of at its next try; optional (a TTL expiry writes no marker on nats-server

@@ -116,16 +116,30 @@ export class ShardLeases {
     return r?.value;
   }
 
-  /** Planned step-down: stop holding the shard and delete its lease so a standby claims it at once. */
-  async release(shard: number): Promise<void> {
+  /**
+   * Planned step-down: stop holding the shard and delete its lease so a standby claims it at
+   * once. True when this call deleted it; false when it was not held, or its key holds no
+   * write of this instance's to delete (another holder's, or none): the shard is not handed
+   * over by this call (a lease of this instance's left in the bucket lapses after the TTL).
+   */
+  async release(shard: number): Promise<boolean> {
     // A renewal in flight moves the key to a revision this instance does not know yet: a
-    // delete naming the old one would be refused (and ignored), and the lease would stay
-    // for a whole TTL instead of handing over at once.
+    // delete naming the old one would be refused, and the lease would stay for a whole TTL
+    // instead of handing over at once.
     while (this.renewing !== undefined) await this.renewing;
     const h = this.held.get(shard);
-    if (!h) return;
+    if (!h) return false;
     this.drop(shard, h);
-    await this.o.store.release(shard, h.revision);
+    if (await this.o.store.release(shard, h.revision)) return true;
+    // Refused: the key is past the revision this instance knows. As in afterConflict, a
+    // renewal whose answer was lost may have landed: the key then still names this instance
+    // at a later revision, and that is the write to delete. Otherwise another instance holds
+    // the shard, or nobody does: nothing of this instance's is deleted.
+    const current = await this.o.store.read(shard);
+    if (current !== undefined && current.value.owner === this.o.self.owner && current.revision > h.revision) {
+      return this.o.store.release(shard, current.revision);
+    }
+    return false;
   }
 
   /** Tells of leases released by their holders (see LeaseStore.watchReleases); a no-op if the store cannot. */

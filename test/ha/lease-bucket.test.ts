@@ -6,7 +6,8 @@
  * server). Before, after a recreation (which the TTL
  * mismatch error advised) every takeover was refused as stale and no instance could serve.
  * A bucket left with another replica count is refused, as the journal stream is; so is a
- * snapshot bucket, and one whose stream deletes snapshots by itself (a TTL). Found by review.
+ * snapshot bucket, and one whose stream deletes snapshots by itself (a TTL). A release the
+ * revision check refuses says so. Found by review.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -19,7 +20,7 @@ import { claimJournal } from "../../src/replication/claim.js";
 import { connectJournal, highestJournalEpoch, type JournalLink } from "../../src/replication/journal-stream.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
 import { KvLeaseStore } from "../../src/replication/kv-lease-store.js";
-import { LeaseConflictError } from "../../src/replication/lease-store.js";
+import { encodeLeaseValue, LeaseConflictError, type LeaseValue } from "../../src/replication/lease-store.js";
 import { ObjectSnapshotStore } from "../../src/replication/object-snapshots.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { realLeaseTimers } from "../../src/replication/lease-timers.js";
@@ -184,6 +185,34 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     await expect(ObjectSnapshotStore.open(nc, "LBREPOBJ", "J", 3)).rejects.toThrow(
       "snapshot bucket 'LBREPOBJ' has 1 replicas, the configuration says 3 (raise its stream OBJ_LBREPOBJ to 3 replicas in place, or configure replication.replicas = 1)",
     );
+  });
+
+  it("a release refused by the revision check says so; StepDown's release deletes the lease a lost-answer renewal moved on (it names this instance), not another's", async () => {
+    // R1: a read right after a write comes from the one server (an R3 direct get may be
+    // answered by a replica that has not applied the write yet).
+    const store = await KvLeaseStore.open(nc, { bucket: "LBREL", ttlMs: 60_000, replicas: 1 });
+    const kv = await new Kvm(nc).open("LBREL");
+    const self = { owner: "a", address: "a:1" };
+    const renewBehindItsBack = (shard: number, value: LeaseValue, revision: number) => kv.update(`shard.${shard}`, encodeLeaseValue(value), revision - store.epochBase);
+    // The store: a delete naming a revision the key moved past deletes nothing, and says so
+    // (it was swallowed: StepDown counted the shard released).
+    const revision = await store.create(0, self);
+    await renewBehindItsBack(0, self, revision); // a renewal that landed, its answer lost
+    expect(await store.release(0, revision)).toBe(false);
+    expect((await store.read(0))?.value.owner).toBe("a");
+    expect(await store.release(0, revision + 1)).toBe(true);
+    expect(await store.read(0)).toBeUndefined();
+    // ShardLeases (what StepDown calls): the key still naming this instance at a later
+    // revision is deleted at that revision; another instance's is left, and reported so.
+    const leases = new ShardLeases({ store, timers: realLeaseTimers, self, ttlMs: 60_000, onLost: () => {} });
+    await renewBehindItsBack(1, self, (await leases.claim(1))!);
+    await renewBehindItsBack(2, { owner: "b", address: "b:1" }, (await leases.claim(2))!);
+    expect(await leases.release(1)).toBe(true);
+    expect(await store.read(1)).toBeUndefined();
+    expect(await leases.release(2)).toBe(false);
+    expect((await store.read(2))?.value.owner).toBe("b");
+    expect(leases.heldShards()).toEqual([]);
+    leases.stop();
   });
 
   it("a snapshot bucket whose stream deletes by itself is refused at open, as the journal stream is; a cap with discard new is taken", async () => {

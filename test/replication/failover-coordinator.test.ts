@@ -70,6 +70,7 @@ function setup() {
     const leaseView = view(store);
     const state = buildState(parseSidecarConfig(testConfig()), new ManualClock(1000));
     const owned: number[][] = [];
+    const logs: string[] = [];
     const journal = new MemoryJournal();
     const source: JournalSource & { refuse?: string } = {
       appliedSequence: () => journal.lastSequence,
@@ -101,8 +102,9 @@ function setup() {
       owners,
       onFenced: (reason) => events.push(`${id} fenced: ${reason}`),
       onTakeover: ({ epoch }) => events.push(`${id} serves at epoch ${epoch}`),
+      log: (line) => logs.push(line),
     });
-    return { id, coordinator, gate, leases, leaseView, owned, state, source, fail: (e: Error) => coordinator!.journalFailed(e) };
+    return { id, coordinator, gate, leases, leaseView, owned, logs, state, source, fail: (e: Error) => coordinator!.journalFailed(e) };
   };
   return { timers, store, events, instance, a: instance("a"), b: instance("b") };
 }
@@ -348,6 +350,31 @@ describe("failover coordinator: lease edges", () => {
     await timers.advance(0);
     expect((await store.read(0))?.value.owner).toBe("b");
     expect(b.coordinator.roleName).toBe("active");
+  });
+
+  // Found by review: a delete refused by the revision check was swallowed, and the shard
+  // reported handed over although its lease stayed in the bucket.
+  it("a StepDown after a renewal that landed but whose answer was lost deletes the renewed lease (it still names the active): every shard handed over at once", async () => {
+    const { a, b, timers, store } = await running();
+    a.leaseView.loseNextUpdateAnswer = true;
+    await timers.advance(TTL / 4); // shard 0's renewal is in the store; A still knows the revision before it
+    await settle();
+    expect((await a.coordinator.stepDown()).shards).toEqual([0, 1, 2, 3]);
+    await timers.advance(0); // no TTL waited for: the deletions wake the standby
+    expect(b.coordinator.roleName).toBe("active");
+    expect((await store.read(0))?.value.owner).toBe("b");
+  });
+
+  it("a StepDown leaves out of its answer a lease it did not delete: the key moved on to another instance's", async () => {
+    const { a, store } = await running();
+    // Shard 3's key is written by another instance behind A's back (A's next renewal would lose it).
+    const held = (await store.read(3))!;
+    await store.update(3, { owner: "c", address: "c:1" }, held.revision);
+    expect((await a.coordinator.stepDown()).shards).toEqual([0, 1, 2]);
+    expect((await store.read(3))?.value.owner).toBe("c");
+    expect(a.coordinator.roleName).toBe("fenced");
+    expect(a.logs).toContain("step-down: the lease of shard 3 was not deleted: its key had moved past the revision this instance knew, to another instance's lease or none");
+    expect(a.logs.at(-1)).toMatch(/^stepped down: released shards 0,1,2 after \d+ ms$/);
   });
 });
 

@@ -92,12 +92,13 @@ export class MemoryLeaseStore implements LeaseStore {
     return e && { value: e.value, revision: e.revision };
   }
 
-  async release(shard: number, revision: number): Promise<void> {
+  async release(shard: number, revision: number): Promise<boolean> {
     this.check();
-    if (this.live(shard)?.revision !== revision) return;
+    if (this.live(shard)?.revision !== revision) return false;
     this.entries.delete(shard);
     for (const l of this.releaseListeners) l(shard);
     this.tellHolders(shard, undefined);
+    return true;
   }
 
   private readonly releaseListeners = new Set<(shard: number) => void>();
