@@ -73,7 +73,16 @@ export function healthService(health: HealthState, streams: LiveStreams): Untype
       else callback(null, response(s));
     },
     watch(call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
-      const send = () => call.write(response(health.statusOf(call.request.service) ?? ServingStatus.SERVICE_UNKNOWN));
+      // Sent when it changes, not at every change of another service's status (the health
+      // protocol; found by review, session 35: each shard change re-sent every watcher's
+      // unchanged status).
+      let sent: ServingStatus | undefined;
+      const send = () => {
+        const now = health.statusOf(call.request.service) ?? ServingStatus.SERVICE_UNKNOWN;
+        if (now === sent) return;
+        sent = now;
+        call.write(response(now));
+      };
       send();
       const unwatch = health.watch(send);
       const unregister = streams.add({
