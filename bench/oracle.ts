@@ -362,10 +362,10 @@ export class Oracle {
       ok =
         bare(buy ? debitLeg! : creditLeg!) &&
         (underlyingLeg.averageEntryPrice === e.instrument.price || (!buy && underlyingLeg.averageEntryPrice === undefined)) &&
-        // A purchase realizes nothing; a sale at the average price realizes exactly 0.
-        (buy
-          ? underlyingLeg.realizedPnl === undefined && v.accountPnls.length === 0
-          : pnlIsZero(underlyingLeg.realizedPnl) && v.accountPnls.length === 1 && v.accountPnls[0]!.accountId === Number(e.accountId) && pnlIsZero(v.accountPnls[0]!.result));
+        // A purchase realizes nothing; a sale at the average price realizes exactly 0: no
+        // position entry (zero-delta legs are omitted), the account's P&L line says 0.
+        underlyingLeg.realizedPnl === undefined &&
+        (buy ? v.accountPnls.length === 0 : v.accountPnls.length === 1 && v.accountPnls[0]!.accountId === Number(e.accountId) && pnlIsZero(v.accountPnls[0]!.result));
     }
     if (!ok) {
       this.mismatch(

@@ -59,7 +59,7 @@ const REAL = {
     postTrade: {
       accountPnls: [{ accountId: "1000000", result: { value: { delta: "0.00", absolute: "0.00" } } }],
       accountAdjustments: [
-        { asset: "AAPL", held: { delta: "-1", absolute: "0" }, realizedPnl: { value: { delta: "0.00", absolute: "0.00" } }, averageEntryPrice: "185.25" },
+        { asset: "AAPL", held: { delta: "-1", absolute: "0" }, averageEntryPrice: "185.25" },
         { asset: "USD", balance: { delta: "185.25", absolute: "814.75" }, incoming: { delta: "-185.25", absolute: "0.00" } },
       ],
     },

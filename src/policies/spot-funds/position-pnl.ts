@@ -132,7 +132,10 @@ export function applyPositionFill(
     return {
       averageEntryPrice: newAverage,
       realizedPnl: PnlState.value(absolute),
-      outcome: { kind: "value", delta: realized!, absolute },
+      // A zero realized P&L is no outcome (openpit-semantics §2.5: outcomes omit zero-delta
+      // legs; OpenPit's holdings.rs emits it only when non-zero; found by review, session 35:
+      // closing at the average sent a realization of 0). The account line still counts it.
+      outcome: realized!.isZero() ? undefined : { kind: "value", delta: realized!, absolute },
       account,
     };
   } catch (e) {
@@ -167,21 +170,22 @@ export function foldFee(
   if (state === undefined || contribution === undefined) return { realizedPnl: state, outcome: undefined };
   try {
     const absolute = state.value.add(contribution);
-    return { realizedPnl: PnlState.value(absolute), outcome: { kind: "value", delta: contribution, absolute } };
+    return { realizedPnl: PnlState.value(absolute), outcome: contribution.isZero() ? undefined : { kind: "value", delta: contribution, absolute } };
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
     return { realizedPnl: PnlState.halted("ArithmeticOverflow"), outcome: haltOutcome("ArithmeticOverflow") };
   }
 }
 
-/** Two outcomes of one report for one slot: deltas add up, a halt wins. */
+/** Two outcomes of one report for one slot: deltas add up (to none when they cancel: a fee equal to the gain), a halt wins. */
 export function mergePnlOutcomes(first: PnlOutcome | undefined, second: PnlOutcome | undefined): PnlOutcome | undefined {
   if (first === undefined) return second;
   if (second === undefined) return first;
   if (first.kind === "halted") return first;
   if (second.kind === "halted") return second;
   try {
-    return { kind: "value", delta: first.delta.add(second.delta), absolute: second.absolute };
+    const delta = first.delta.add(second.delta);
+    return delta.isZero() ? undefined : { kind: "value", delta, absolute: second.absolute };
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
     return haltOutcome("ArithmeticOverflow");

@@ -337,6 +337,10 @@ export type AccountOutcome = Message<"openpit.sidecar.v1.AccountOutcome"> & {
   incoming?: OutcomeAmount | undefined;
 
   /**
+   * Set when the position's realized P&L moved (or halted): a fill realizing exactly 0, or a
+   * fee cancelling the gain in the same report, sets none (zero-delta legs are omitted); the
+   * account's P&L line (PostTradeResult.account_pnls) still says 0.
+   *
    * @generated from field: openpit.sidecar.v1.PnlOutcome realized_pnl = 6;
    */
   realizedPnl?: PnlOutcome | undefined;
