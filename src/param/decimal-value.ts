@@ -16,6 +16,20 @@ export const Dec = Decimal.clone({
   toExpPos: 9e15,
 });
 
+/**
+ * decimal.js for sums and products that must not be rounded at all (never for a quotient):
+ * a precision of 10^9 digits is far past anything the domain's figures make (a product of
+ * three 29-digit values, summed over an account), so `plus` and `times` are exact. For the
+ * comparisons that repeat a limit check unrounded when a rounded figure could decide it
+ * (gross exposure).
+ */
+export const Unbounded = Decimal.clone({
+  precision: 1e9,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -9e15,
+  toExpPos: 9e15,
+});
+
 export const MAX_SCALE = 28;
 /** 2^96 − 1: the largest mantissa, and so the largest magnitude at scale 0. */
 export const MAX_MANTISSA = new Dec("79228162514264337593543950335");

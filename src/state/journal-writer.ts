@@ -36,7 +36,10 @@ export interface JournalWriter {
  * answered committed, reservation 0, where 1 answered the used reservation id (safe-retries.ts;
  * found by review: same state, other answer); and
  * (session 35, found by review) a REDUCING trading state refuses a SELL by volume limited at
- * or below zero, which 1 accepted (trading-state/policy.ts).
+ * or below zero, which 1 accepted (trading-state/policy.ts); and the gross-exposure limit
+ * compares the exact exposure when a product or sum of it was rounded to 29 digits, where 1
+ * compared the rounded total (an exposure of 1e-29 under a limit of 0, or one just past a
+ * 29-digit limit, passed; one exactly on it could be refused; gross-exposure-limit/policy.ts).
  */
 export const REPLAY_RULES = 2;
 

@@ -6,12 +6,12 @@ import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import type { Side } from "../../param/enums.js";
 import { PositionSize, Quantity } from "../../param/values.js";
-import { Dec } from "../../param/decimal-value.js";
+import { Dec, exactProduct, Unbounded } from "../../param/decimal-value.js";
 import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { worstQuantity } from "../../engine/account-book/worst-case.js";
-import { priceInLimitAsset, type ExposureFailure } from "./limit-price.js";
+import { priceInLimitAsset, type ExposureFailure, type FoundLimitPrice } from "./limit-price.js";
 
 export { worstQuantity };
 
@@ -54,7 +54,40 @@ export function raisesWorstUnbounded(entry: BookInstrument | undefined, side: Si
 
 const DEC_ZERO = new Dec(0);
 
-export type Exposure = { readonly ok: true; readonly notional: PositionSize } | ExposureFailure;
+/**
+ * From `value`, `unrounded` is the exact notional when `notional` was rounded (see
+ * `exactNotional`). `grossExposure`, a reading that compares nothing, leaves it out.
+ */
+export type Exposure = { readonly ok: true; readonly notional: PositionSize; readonly unrounded?: Decimal | undefined } | ExposureFailure;
+
+/**
+ * |worst × price| when the decimal domain holds it exactly (and the price is not itself a
+ * rounded product), else undefined: then the figure is `worst.mul(price.price).abs()`,
+ * rounded to 29 digits, and the exact one `unroundedNotional`. A limit compares the exact
+ * total whenever a term or a partial sum of it was rounded (a rounded notional let an
+ * exposure one step past the limit through, found by review).
+ */
+export function exactNotional(worst: PositionSize, price: FoundLimitPrice): PositionSize | undefined {
+  if (price.unrounded !== undefined) return undefined;
+  return exactProduct(worst, price.price)?.abs();
+}
+
+/** |worst × price| exact (`Unbounded`), from the unrounded price when it has one. */
+export function unroundedNotional(worst: PositionSize, price: FoundLimitPrice): Decimal {
+  return new Unbounded(worst.decimal).times(price.unrounded ?? price.price.decimal).abs();
+}
+
+/**
+ * The exact total after `sum = total + term` in the decimal domain, `term` being
+ * `unroundedTerm` rounded (undefined: `term` is exact), given `unbounded`, the exact total
+ * before (undefined: `total` is exact). Undefined while every step was exact: nothing is
+ * built then (a sum is exact when it kept its scale, as `fitResult` gives up scale only to round).
+ */
+export function addExact(unbounded: Decimal | undefined, total: PositionSize, term: PositionSize, sum: PositionSize, unroundedTerm: Decimal | undefined): Decimal | undefined {
+  if (unbounded !== undefined) return unbounded.plus(unroundedTerm ?? term.decimal);
+  if (unroundedTerm === undefined && sum.scale >= (total.scale > term.scale ? total.scale : term.scale)) return undefined;
+  return new Unbounded(total.decimal).plus(unroundedTerm ?? term.decimal);
+}
 
 /**
  * Σ worst quantity × |reference in `asset`| over all the account's instruments (those
@@ -94,7 +127,12 @@ export function grossExposure(
   return { ok: true, notional: total };
 }
 
-export type ExposurePair = { readonly ok: true; readonly now: PositionSize; readonly next: PositionSize } | ExposureFailure;
+/**
+ * `unbounded`: the exact `next` when a product or a sum of it was rounded, else undefined
+ * (`next` is exact); `now` is only shown, never compared, so it is not tracked. From
+ * `valuePair`, `unbounded` is the exact `next` notional of that one instrument.
+ */
+export type ExposurePair = { readonly ok: true; readonly now: PositionSize; readonly next: PositionSize; readonly unbounded: Decimal | undefined } | ExposureFailure;
 
 /**
  * In one pass, what `grossExposure` gives without override (`now`, with `instrument` at
@@ -102,7 +140,8 @@ export type ExposurePair = { readonly ok: true; readonly now: PositionSize; read
  * (`next`): the same sums, added in the same order, so the same values and scales; each
  * reference price is looked up once. Failures come out as the two separate calls would
  * report them: any instrument `now` needs first, in book order; only then the ordered
- * instrument's price that only `next` needs (its `before` was zero).
+ * instrument's price that only `next` needs (its `before` was zero). `unbounded` is the exact
+ * `next` when a step of it was rounded (`addExact`).
  */
 export function grossExposurePair(
   book: AccountBookView,
@@ -116,6 +155,7 @@ export function grossExposurePair(
 ): ExposurePair {
   let now = PositionSize.zero();
   let next = PositionSize.zero();
+  let unbounded: Decimal | undefined;
   let seen = false;
   let deferred: Exposure | undefined;
   for (const entry of book.instruments(accountId)) {
@@ -129,21 +169,27 @@ export function grossExposurePair(
         continue;
       }
       now = now.add(pair.now);
-      next = next.add(pair.next);
+      const sum = next.add(pair.next);
+      unbounded = addExact(unbounded, next, pair.next, sum, pair.unbounded);
+      next = sum;
       continue;
     }
     const valued = value(marketData, i, asset, entry.worst, accountId, group);
     if (!valued.ok) return valued;
     now = now.add(valued.notional);
-    next = next.add(valued.notional);
+    const sum = next.add(valued.notional);
+    unbounded = addExact(unbounded, next, valued.notional, sum, valued.unrounded);
+    next = sum;
   }
   if (deferred !== undefined) return deferred as ExposurePair;
   if (!seen) {
     const valued = value(marketData, instrument, asset, after, accountId, group);
     if (!valued.ok) return valued;
-    next = next.add(valued.notional);
+    const sum = next.add(valued.notional);
+    unbounded = addExact(unbounded, next, valued.notional, sum, valued.unrounded);
+    next = sum;
   }
-  return { ok: true, now, next };
+  return { ok: true, now, next, unbounded };
 }
 
 /** The instrument valued at `before` and at `after` with one reference lookup (none when both are zero). */
@@ -156,21 +202,23 @@ function valuePair(
   accountId: AccountId,
   group: AccountGroupId | undefined,
 ): ExposurePair {
-  if (before.isZero() && after.isZero()) return { ok: true, now: before, next: after };
+  if (before.isZero() && after.isZero()) return { ok: true, now: before, next: after, unbounded: undefined };
   const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
   if (!ref.ok) return ref;
-  return {
-    ok: true,
-    now: before.isZero() ? before : before.mul(ref.price).abs(),
-    next: after.isZero() ? after : after.mul(ref.price).abs(),
-  };
+  const now = before.isZero() ? before : before.mul(ref.price).abs();
+  if (after.isZero()) return { ok: true, now, next: after, unbounded: undefined };
+  const next = exactNotional(after, ref);
+  if (next !== undefined) return { ok: true, now, next, unbounded: undefined };
+  return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: unroundedNotional(after, ref) };
 }
 
 function value(marketData: MarketDataSource, instrument: Instrument, asset: Asset, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {
-  if (worst.isZero()) return { ok: true, notional: worst };
+  if (worst.isZero()) return { ok: true, notional: worst, unrounded: undefined };
   const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
   if (!ref.ok) return ref;
-  return { ok: true, notional: worst.mul(ref.price).abs() };
+  const notional = exactNotional(worst, ref);
+  if (notional !== undefined) return { ok: true, notional, unrounded: undefined };
+  return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: unroundedNotional(worst, ref) };
 }
 
 function sameInstrument(a: Instrument, b: Instrument): boolean {

@@ -11,6 +11,8 @@ import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import { instrument as instrumentOf, type Asset, type Instrument } from "../../param/instrument.js";
 import { ParamError } from "../../param/param-error.js";
 import { Price } from "../../param/values.js";
+import { exactProduct, Unbounded } from "../../param/decimal-value.js";
+import type { Decimal } from "decimal.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { instrumentText } from "../policy-texts.js";
 import { referencePrice } from "../reference-price.js";
@@ -22,7 +24,12 @@ export interface ExposureFailure {
   readonly reason: string;
 }
 
-export type LimitPrice = { readonly ok: true; readonly price: Price } | ExposureFailure;
+/**
+ * `price` as the decimal domain holds it; `unrounded`, when present, the exact product of
+ * reference × FX rate that `price` is rounded from (past 29 digits): a limit compares that.
+ */
+export type LimitPrice = { readonly ok: true; readonly price: Price; readonly unrounded?: Decimal } | ExposureFailure;
+export type FoundLimitPrice = Extract<LimitPrice, { ok: true }>;
 
 const ONE = Price.fromInt(1);
 const SAME_ASSET: LimitPrice = Object.freeze({ ok: true, price: ONE });
@@ -40,7 +47,10 @@ export function priceInLimitAsset(
   // The reference itself (it has the price): no object more per instrument on the hot path.
   if (instrument.settlementAsset === asset) return ref;
   const fx = fxRate(marketData, instrument.settlementAsset, asset, accountId, group);
-  return fx.ok ? { ok: true, price: ref.price.mul(fx.price) } : fx;
+  if (!fx.ok) return fx;
+  const exact = exactProduct(ref.price, fx.price);
+  if (exact !== undefined) return { ok: true, price: exact };
+  return { ok: true, price: ref.price.mul(fx.price), unrounded: new Unbounded(ref.price.decimal).times(fx.price.decimal) };
 }
 
 /**

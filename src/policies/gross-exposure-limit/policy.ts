@@ -18,12 +18,14 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING, notConfigured } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
-import { grossExposure, grossExposurePair, raisesWorstUnbounded, worstWith } from "./exposure.js";
+import { addExact, grossExposure, grossExposurePair, raisesWorstUnbounded, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { fxRate } from "./limit-price.js";
 import { ExactSum } from "../../param/exact-sum.js";
 import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
+import { exactProduct, Unbounded } from "../../param/decimal-value.js";
+import type { Decimal } from "decimal.js";
 
 const ZERO_QUANTITY = Quantity.zero();
 const NOT_CONFIGURED: PolicyPreTradeResult = { rejects: notConfigured("gross exposure limit") };
@@ -163,7 +165,9 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     // Now and with this order in one pass over the account (each price looked up once).
     const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
-    if (pair.next.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(pair.next, pair.now, limit.maxNotional, limit.settlementAsset) };
+    if (exceeds(pair.next, pair.unbounded, limit.maxNotional)) {
+      return { rejects: grossExposureExceeded(pair.next, pair.unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
+    }
     if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next);
     return undefined;
   }
@@ -203,13 +207,17 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
     // The volume is in the instrument's settlement asset: converted when the limit's differs.
     let notional = PositionSize.from(volume);
+    let unrounded: Decimal | undefined;
     if (instrument.settlementAsset !== limit.settlementAsset) {
       const fx = fxRate(this.marketData, instrument.settlementAsset, limit.settlementAsset, accountId, group);
       if (!fx.ok) return { rejects: referenceUnavailable(fx.instrument, fx.reason) };
-      notional = notional.mul(fx.price).abs();
+      const exact = exactProduct(notional, fx.price);
+      if (exact === undefined) unrounded = new Unbounded(notional.decimal).times(fx.price.decimal).abs();
+      notional = exact === undefined ? notional.mul(fx.price).abs() : exact.abs();
     }
     const total = pair.next.add(notional);
-    if (total.gt(limit.maxNotional)) return { rejects: grossExposureExceeded(total, pair.now, limit.maxNotional, limit.settlementAsset) };
+    const unbounded = addExact(pair.unbounded, pair.next, notional, total, unrounded);
+    if (exceeds(total, unbounded, limit.maxNotional)) return { rejects: grossExposureExceeded(total, unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
     return passed;
   }
 
@@ -223,7 +231,9 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const group = ctx.accountGroup();
     const failure = small.value(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument);
     if (failure !== undefined) return { rejects: referenceUnavailable(failure.instrument, failure.reason) };
-    if (small.next.compare(limit.maxNotional) > 0) return { rejects: grossExposureExceeded(small.next.value, small.now.value, limit.maxNotional, limit.settlementAsset) };
+    if (small.next.compareExact(limit.maxNotional) > 0) {
+      return { rejects: grossExposureExceeded(small.next.value, small.next.unrounded, small.now.value, limit.maxNotional, limit.settlementAsset) };
+    }
     if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, small.next);
     return undefined;
   }
@@ -285,6 +295,16 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
       return undefined;
     }
   }
+}
+
+/**
+ * total > max to the last digit: `unbounded` is the exact total when a product or a sum of
+ * `total` was rounded to 29 digits (then `total` may equal the limit, or even fall below it,
+ * while the exposure is past it, or be past it while the exposure is not), else undefined.
+ * Limits are inclusive: exactly the limit passes.
+ */
+function exceeds(total: PositionSize, unbounded: Decimal | undefined, max: Volume): boolean {
+  return unbounded === undefined ? total.gt(max) : unbounded.gt(max.decimal);
 }
 
 /**

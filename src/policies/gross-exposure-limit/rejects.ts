@@ -2,14 +2,21 @@
 import type { PolicyReject } from "../../model/reject.js";
 import type { Asset } from "../../param/instrument.js";
 import type { PositionSize, Volume } from "../../param/values.js";
+import type { Decimal } from "decimal.js";
 
-/** GrossExposureLimitExceeded (46). */
-export function grossExposureExceeded(after: PositionSize, before: PositionSize, max: Volume, asset: Asset): readonly PolicyReject[] {
+/**
+ * GrossExposureLimitExceeded (46). `after` is the total as the decimal domain gives it;
+ * `unrounded`, when a step of it was rounded, the exact total that was compared: shown
+ * instead when the rounded figure is not itself past the limit (never "would be 1000.001,
+ * max allowed: 1000.001").
+ */
+export function grossExposureExceeded(after: PositionSize, unrounded: Decimal | undefined, before: PositionSize, max: Volume, asset: Asset): readonly PolicyReject[] {
+  const shown = unrounded !== undefined && !after.gt(max) ? unrounded.toString() : after.toString();
   return [
     {
       code: "GrossExposureLimitExceeded",
       reason: "gross exposure limit exceeded",
-      details: `gross exposure would be ${after.toString()} ${asset} (now ${before.toString()} ${asset}), max allowed: ${max.toString()} ${asset}`,
+      details: `gross exposure would be ${shown} ${asset} (now ${before.toString()} ${asset}), max allowed: ${max.toString()} ${asset}`,
       scope: "order",
     },
   ];

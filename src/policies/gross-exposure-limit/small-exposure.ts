@@ -6,6 +6,11 @@
  * scales: each sum, product and comparison is what `DecimalValue`'s own integer fast path
  * computes, and wherever that path would leave the integers (an operand or a result that is
  * not a safe integer, a scale over 15) this one goes on with the values themselves.
+ *
+ * The integer steps are exact. A product past them may be rounded to 29 digits, and so may
+ * a sum (`ExactSum`) or an FX-converted price (`LimitPrice.unrounded`, never a small value:
+ * a rounded product has a scale of 28 or 28–29 digits, so it never takes the integer
+ * steps): `next` then keeps the exact total beside the rounded one (`ExactSum.unrounded`).
  */
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
@@ -15,7 +20,8 @@ import { ExactSum } from "../../param/exact-sum.js";
 import { PositionSize, type Price, type Quantity } from "../../param/values.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
-import { priceInLimitAsset, type ExposureFailure } from "./limit-price.js";
+import { priceInLimitAsset, type ExposureFailure, type FoundLimitPrice } from "./limit-price.js";
+import { exactNotional, unroundedNotional } from "./exposure.js";
 
 const isSmall = (v: DecimalValue): boolean => v.small === v.small;
 
@@ -127,8 +133,8 @@ export class SmallExposure {
           deferred = ref;
           continue;
         }
-        addNotional(now, beforeM, beforeS, ref.price);
-        addNotional(next, afterM, afterS, ref.price);
+        addNotional(now, beforeM, beforeS, ref.price, ref);
+        addNotional(next, afterM, afterS, ref.price, ref);
         continue;
       }
       const worst = entry.worst;
@@ -148,9 +154,7 @@ export class SmallExposure {
           continue;
         }
       }
-      const notional = worst.mul(price).abs();
-      now.add(notional);
-      next.add(notional);
+      addToBoth(now, next, worst, ref);
     }
     if (deferred !== undefined) return deferred;
     if (!seen) {
@@ -160,7 +164,7 @@ export class SmallExposure {
       }
       const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
       if (!ref.ok) return ref;
-      addNotional(next, afterM, afterS, ref.price);
+      addNotional(next, afterM, afterS, ref.price, ref);
     }
     return undefined;
   }
@@ -177,11 +181,11 @@ export class SmallExposure {
 }
 
 /**
- * Adds the notional of a worst case `m` at scale `s` (never negative) at `price`: the worst
+ * Adds the notional of a worst case `m` at scale `s` (never negative) at `price` (`ref.price`): the worst
  * case itself when it is zero (its scale, no product), else |worst × price| with the scale
- * of the product (`valuePair`).
+ * of the product (`valuePair`), its exact value kept beside when that was rounded.
  */
-function addNotional(sum: ExactSum<PositionSize>, m: number, s: number, price: Price): void {
+function addNotional(sum: ExactSum<PositionSize>, m: number, s: number, price: Price, ref: FoundLimitPrice): void {
   if (m === 0) {
     sum.addSmall(0, s);
     return;
@@ -194,5 +198,25 @@ function addNotional(sum: ExactSum<PositionSize>, m: number, s: number, price: P
       return;
     }
   }
-  sum.add(smallValue(PositionSize, m, s).mul(price).abs());
+  addValued(sum, smallValue(PositionSize, m, s), ref);
+}
+
+/** |worst × price| past the integers, to `now` and `next` (its exact value kept beside in `next` when rounded). */
+function addToBoth(now: ExactSum<PositionSize>, next: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice): void {
+  const notional = exactNotional(worst, ref);
+  if (notional !== undefined) {
+    now.add(notional);
+    next.add(notional);
+    return;
+  }
+  const rounded = worst.mul(ref.price).abs();
+  now.add(rounded);
+  next.addUnrounded(rounded, unroundedNotional(worst, ref));
+}
+
+/** |worst × price| past the integers, to `sum`, its exact value kept beside when rounded. */
+function addValued(sum: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice): void {
+  const exact = exactNotional(worst, ref);
+  if (exact !== undefined) sum.add(exact);
+  else sum.addUnrounded(worst.mul(ref.price).abs(), unroundedNotional(worst, ref));
 }
