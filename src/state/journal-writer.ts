@@ -21,25 +21,28 @@ export interface JournalWriter {
 
 /**
  * Bumped by every change that makes a replay decide a journaled command differently from
- * the build before it (the version alone does not move between releases). 1: the first
- * build that records its writer. 2 (session 34, both found by review): a registration of an
- * instrument the file lists takes the file's quote TTL, and a RegisterInstrument naming
- * another ttl_ms for it is refused (listed-quote-ttls.ts); a channel message stops at the
- * reject that closes its channel, the commands after it refused (command-execution.ts):
- * replayed by 2, a record of 1 whose later commands ran would not run them; a safe retry
- * carrying another order than its id's first is rejected, where 1 answered it with the first
- * decision (safe-retries.ts; the state replayed is the same, the command's decision is not),
- * and so is one sent by another command or commit_on_accept than its id's first (a start
- * retry of an execute's id, an execute asking a commit of an open one's, a drop copy's id
- * retried as an execute, or the reverse; found by review: same state, other decision); a
- * safe retry of an id whose first decision left a reservation open that was committed since is
- * answered committed, reservation 0, where 1 answered the used reservation id (safe-retries.ts;
- * found by review: same state, other answer); and
- * (session 35, found by review) a REDUCING trading state refuses a SELL by volume limited at
- * or below zero, which 1 accepted (trading-state/policy.ts); and the gross-exposure limit
- * compares the exact exposure when a product or sum of it was rounded to 29 digits, where 1
- * compared the rounded total (an exposure of 1e-29 under a limit of 0, or one just past a
- * 29-digit limit, passed; one exactly on it could be refused; gross-exposure-limit/policy.ts).
+ * the build before it (the version alone does not move between releases).
+ *
+ * 1: the first build that records its writer.
+ *
+ * 2 (sessions 34 and 35, each found by review), where 1 decided otherwise:
+ * - a registration of an instrument the file lists takes the file's quote TTL, and a
+ *   RegisterInstrument naming another ttl_ms for it is refused (listed-quote-ttls.ts);
+ * - a channel message stops at the reject that closes its channel, the commands after it
+ *   refused (command-execution.ts): a record of 1 whose later commands ran would not run them;
+ * - a safe retry carrying another order than its id's first is rejected, where 1 answered it
+ *   with the first decision (safe-retries.ts; same state, other decision), and so is one sent
+ *   by another command or commit_on_accept (a start retry of an execute's id, an execute
+ *   asking a commit of an open one's, a drop copy's id retried as an execute, or the reverse);
+ * - a safe retry of an id whose first decision left a reservation open that was committed
+ *   since is answered committed, reservation 0, where 1 answered the used reservation id
+ *   (same state, other answer);
+ * - a REDUCING trading state refuses a SELL by volume limited at or below zero, which 1
+ *   accepted (trading-state/policy.ts);
+ * - the gross-exposure limit compares the exact exposure when a product or sum of it was
+ *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
+ *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be
+ *   refused; gross-exposure-limit/policy.ts).
  */
 export const REPLAY_RULES = 2;
 
