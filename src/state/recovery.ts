@@ -172,10 +172,11 @@ function refuseWithoutValidSnapshot(dataDir: string, skipped: readonly SkippedSn
   if (cover === 0n && read !== undefined && read.lastSequence === 0n) return;
   const named = skipped.map((s) => `${s.file} (${s.reason})`).join(", ");
   const them = skipped.length === 1 ? "that file" : "those files";
+  // A journal that reads back reaches the cover: one ending before it is damage (JournalEndsShortError).
   const wayOut =
-    read !== undefined && read.lastSequence >= cover
+    read !== undefined
       ? `the journal still holds every record from 1 to ${read.lastSequence}: if the configuration file is the one this directory was first started with, move ${them} out of the directory (e.g. into ${path.join(dataDir, "damaged-snapshots")}) and start again with the version that wrote the journal, which replays the whole journal on it; otherwise restore the directory from a backup`
-      : `the journal no longer holds every record from 1 (${damage ?? `it ends at record ${read!.lastSequence}, below the ${cover} the newest snapshot file covers`}): restore the directory from a backup`;
+      : `the journal no longer holds every record from 1 (${damage}): restore the directory from a backup`;
   throw new DurableStateError(
     `no snapshot checks out: ${named}; the journal's records ran on the state its first start wrote as snapshot 0, which the configuration file may no longer give, so it is not rebuilt from the file; ${wayOut}`,
   );

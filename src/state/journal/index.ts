@@ -8,6 +8,7 @@ export { openJournal, type OpenJournalOptions } from "./open-journal.js";
 export type { JournalIo } from "./journal-io.js";
 export { JournalCorruptionError } from "./journal-corruption-error.js";
 export {
+  JournalEndsShortError,
   readJournal,
   type JournalEnd,
   type JournalReadResult,

@@ -93,7 +93,10 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
     // among them is refused), and a gap the newest valid snapshot covers is no damage. Found by
     // review (session 30): after a cut that snapshot covers, the sidecar started and appended
     // past the gap while status and inspect called the directory corrupt.
-    const reading = { durableThrough: durableCover(dir), coveredThrough: snapshots.find((s) => s.invalid === undefined)?.seq ?? 0n };
+    // A journal that ends before the newest snapshot file's records is refused too, except in a
+    // cut-… directory, which holds only what a cut moved aside (`partial`).
+    const cutDirectory = fs.existsSync(path.join(dir, CUT_MANIFEST));
+    const reading = { durableThrough: durableCover(dir), coveredThrough: snapshots.find((s) => s.invalid === undefined)?.seq ?? 0n, partial: cutDirectory };
     // Segments a snapshot made unnecessary are deleted: start where the journal does, or where
     // recovery does (after the newest valid snapshot) if that is earlier, so that records
     // missing there are refused as recovery refuses them; a --from below that starts there too
@@ -101,7 +104,7 @@ export function runJournalCli(argv: readonly string[], io: CliOutput, now: () =>
     // called healthy, and `--from 1` called a pruned one corrupt). A cut-… directory holds
     // only what a cut moved aside, and starts where its segments do.
     const first = firstSequence(dir);
-    const floor = fs.existsSync(path.join(dir, CUT_MANIFEST)) || first <= reading.coveredThrough + 1n ? first : reading.coveredThrough + 1n;
+    const floor = cutDirectory || first <= reading.coveredThrough + 1n ? first : reading.coveredThrough + 1n;
     const from = args.from === undefined || args.from < floor ? floor : args.from;
     return args.command === "inspect" ? inspect(dir, from, args.from ?? 0n, args.limit, reading, snapshots, io) : status(dir, from, reading, snapshots, io);
   } catch (e) {
@@ -116,10 +119,11 @@ function firstSequence(dir: string): bigint {
   return listSegments(dir)[0]?.firstSequence ?? 1n;
 }
 
-/** How the CLI reads a directory: with recovery's cover (durableThrough) and what a valid snapshot covers. */
+/** How the CLI reads a directory: with recovery's cover (durableThrough), what a valid snapshot covers, and whether it is a cut directory. */
 interface Reading {
   readonly durableThrough: bigint;
   readonly coveredThrough: bigint;
+  readonly partial: boolean;
 }
 
 /** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */

@@ -10,7 +10,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { endOfNonZero } from "./segment-format.js";
 import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
-import { readJournal } from "./journal-reader.js";
+import { JournalEndsShortError, readJournal } from "./journal-reader.js";
 import { findValidRecord } from "./segment-scan.js";
 import { durableCover, readLatestSnapshot } from "./snapshot-files.js";
 
@@ -71,10 +71,15 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   if (keepThrough !== lastIntact) {
     throw new JournalCutRefusedError(`${damage.message}; the cut keeps records up to ${lastIntact}: name that record to confirm (got ${keepThrough})`);
   }
+  // A journal that ends before the newest snapshot file's records (a lost newest segment, a
+  // tail zeroed to the end): no byte is past the cut, only that damaged snapshot file (and any
+  // other past it), whose name says the missing records were durable. It moves out, and the
+  // sidecar starts from the older snapshot with the journal as it is, the records lost.
+  const endsShort = damage instanceof JournalEndsShortError;
   const segments = listSegments(dir);
-  const at = segments.findIndex((s) => s.file === damage.file);
+  const at = endsShort ? segments.length : segments.findIndex((s) => s.file === damage.file);
   if (at < 0) throw new Error(`the damaged segment ${damage.file} is not in ${dir}`);
-  if (snapshotSeq > lastIntact) {
+  if (snapshotSeq > lastIntact && !endsShort) {
     // The snapshot covers the damaged record. The cut drops nothing it does not hold unless a
     // record after the snapshot sits behind the damage (then only the journal holds it).
     const behind = recordAfter(dir, segments.slice(at).map((s) => s.file), damage.offset + 1, snapshotSeq + 1n);
@@ -94,17 +99,18 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
       .filter((s) => s.seq > keptSnapshots)
       .map((s) => s.file),
   ];
-  const wholeFile = damage.offset === 0;
+  const wholeFile = damage.offset === 0 && !endsShort;
   const damagedPath = path.join(dir, damage.file);
   const cutDir = path.join(dir, `cut-${damage.expectedSequence}-${now.toISOString().replace(/[-:]|\.\d+/g, "")}`);
   if (fs.existsSync(cutDir)) throw new JournalCutRefusedError(`${cutDir} exists already`);
   fs.mkdirSync(cutDir);
 
   // 1. A durable copy of the damaged segment's tail (trailing zeros left out), and the manifest.
-  const buf = fs.readFileSync(damagedPath);
-  const tailEnd = wholeFile ? buf.length : endOfNonZero(buf, damage.offset);
+  const buf = endsShort ? Buffer.alloc(0) : fs.readFileSync(damagedPath);
+  const tailEnd = endsShort ? damage.offset : wholeFile ? buf.length : endOfNonZero(buf, damage.offset);
   const tailName = `${damage.file}.from-${damage.offset}`;
-  if (!wholeFile) writeDurably(path.join(cutDir, tailName), buf.subarray(damage.offset, tailEnd));
+  const withTail = !wholeFile && !endsShort;
+  if (withTail) writeDurably(path.join(cutDir, tailName), buf.subarray(damage.offset, tailEnd));
   const moved = wholeFile ? [damage.file, ...laterFiles] : laterFiles;
   const manifest = {
     damage: damage.message,
@@ -112,14 +118,16 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
     cutAt: now.toISOString(),
     file: damage.file,
     offset: damage.offset,
-    tail: wholeFile ? null : { file: tailName, bytes: tailEnd - damage.offset },
+    tail: withTail ? { file: tailName, bytes: tailEnd - damage.offset } : null,
     movedFiles: moved,
     // Only while nothing was appended after the cut: a sidecar started since writes its records
     // where the cut zeroed (and in new files), and putting the cut back overwrites them, records
     // it acknowledged (found by review: the undo read as valid at any time).
-    undo: wholeFile
-      ? `only if no sidecar has started on this directory since the cut (its records since would be lost): move every file in this directory but ${CUT_MANIFEST} back`
-      : `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
+    undo: endsShort
+      ? `only if no sidecar has started on this directory since the cut (it numbered its records from ${lastIntact + 1n} on, which the moved snapshot file says it covers): move every file in this directory but ${CUT_MANIFEST} back`
+      : wholeFile
+        ? `only if no sidecar has started on this directory since the cut (its records since would be lost): move every file in this directory but ${CUT_MANIFEST} back`
+        : `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
   };
   writeDurably(path.join(cutDir, CUT_MANIFEST), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   fsyncDirSync(cutDir);
@@ -131,7 +139,7 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   fsyncDirSync(dir);
 
   // 3. The damaged segment ends where the damage began: zeros from there on read as its end.
-  if (!wholeFile) {
+  if (withTail) {
     const fd = fs.openSync(damagedPath, "r+");
     try {
       writeZerosSync(fd, damage.offset, tailEnd);

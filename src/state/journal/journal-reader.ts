@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import { listSegments } from "./journal-files.js";
-import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, MAX_SEQUENCE, SEGMENT_HEADER_BYTES } from "./segment-format.js";
+import { FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, MAX_SEQUENCE, SEGMENT_HEADER_BYTES, snapshotFileName } from "./segment-format.js";
 import { scanSegment, type RecordCallback, type TornTail } from "./segment-scan.js";
 
 /** segmentBytes is capped at 1 GiB; a segment holding one record larger than that is sized to it. */
@@ -23,10 +23,18 @@ export interface ReadJournalOptions {
   /**
    * The last record known durable (the newest snapshot file's sequence, valid or not:
    * durableCover; default 0): zeros or a bad record where a record up to it should be are
-   * corruption, never a torn tail (segment-scan.ts). Recovery, the journal CLI and the cut
-   * all read with it, so they agree on what is damage.
+   * corruption, never a torn tail (segment-scan.ts), and so is a journal that ends before it
+   * (JournalEndsShortError) unless a valid snapshot holds the records missing there
+   * (fromSequence, coveredThrough). Recovery, the journal CLI and the cut all read with it,
+   * so they agree on what is damage.
    */
   readonly durableThrough?: bigint;
+  /**
+   * The directory holds only part of a journal (a cut-… directory: the records before its
+   * segments stayed, those in its tail file are not read as a segment): it may end before
+   * durableThrough. Default false.
+   */
+  readonly partial?: boolean;
   /**
    * The sequence a valid snapshot covers (default 0): a gap between segments whose missing
    * records are all at or below it is not an error. Recovery, reading from after that
@@ -156,5 +164,38 @@ export function readJournal(dataDir: string, options: ReadJournalOptions = {}): 
       };
     }
   }
-  return { dataDir, fromSequence, records, lastSequence: end?.lastSequence ?? 0n, segments, end, tornTail };
+  const lastSequence = end?.lastSequence ?? 0n;
+  // The journal ends cleanly (a torn tail below durableThrough threw in the scan) before
+  // records the newest snapshot file covers: they were durable before that file was written,
+  // and a start would append new records under their numbers. Unless a valid snapshot holds
+  // them (recovery reads from after it; the CLI says how far one covers) or this is a part.
+  const needed = lastSequence > fromSequence - 1n ? lastSequence : fromSequence - 1n;
+  const cover = options.durableThrough ?? 0n;
+  if (!options.partial && cover > (needed > covered ? needed : covered)) {
+    throw new JournalEndsShortError(end, lastSequence, cover);
+  }
+  return { dataDir, fromSequence, records, lastSequence, segments, end, tornTail };
+}
+
+/**
+ * The journal ends (cleanly) at `lastSequence`, below `cover`, the newest snapshot file's
+ * sequence: records lastSequence+1..cover are missing (a lost newest segment, a tail zeroed to
+ * the end of the file) while that file proves them durable. Named by the newest segment and
+ * the offset where its data ends (the snapshot file when no segment is left); the damage a
+ * cut ends the journal at, keeping lastSequence (journal-cut.ts).
+ */
+export class JournalEndsShortError extends JournalCorruptionError {
+  override name = "JournalEndsShortError";
+  constructor(
+    readonly end: JournalEnd | undefined,
+    readonly lastSequence: bigint,
+    readonly cover: bigint,
+  ) {
+    super(
+      end?.file ?? snapshotFileName(cover),
+      end?.offset ?? 0,
+      lastSequence + 1n,
+      `the journal ends at record ${lastSequence}, but ${snapshotFileName(cover)} covers records up to ${cover}, which were durable before it was written: records ${lastSequence + 1n}..${cover} are missing`,
+    );
+  }
 }
