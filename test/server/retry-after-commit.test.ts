@@ -12,8 +12,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { holdingsOf, seed, startHarness, type Harness } from "./harness.js";
 import { as, handleId, json } from "./results.js";
-import { DurableSidecars, controlsConfig } from "./controls-helpers.js";
-import { dropCopy, execute, RETRY_CONFIG as CONFIG, start } from "./retry-helpers.js";
+import { controlsConfig } from "./controls-helpers.js";
+import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, describeRestarts } from "./retry-helpers.js";
 
 const commit = (reservationId: bigint) => ({ case: "commitReservation", value: { reservationId } }) as const;
 
@@ -102,25 +102,17 @@ describe("a safe retry in fullSync, from another channel than the reservation's"
   });
 });
 
-describe("a safe retry of a committed reservation's id after a restart in durable mode", () => {
-  const sidecars = new DurableSidecars();
-  afterEach(async () => {
-    await sidecars.cleanup();
-  });
-
-  for (const how of ["crash", "stop"] as const) {
-    it(`is answered committed after a ${how === "crash" ? "crash (journal replay)" : "graceful stop (snapshot)"}`, async () => {
-      const dir = sidecars.dataDir();
-      const first = await sidecars.start(dir, CONFIG, 1_000);
-      const c = first.channel();
-      await c.send(seed("USD", "10000"));
-      const id = as(await c.one(execute({ qty: "1", clientOrderId: "p-1" })), "execute").reservationId;
-      await c.one(commit(id));
-      expect(json(await c.one(execute({ qty: "1", clientOrderId: "p-1", retry: true })))).toEqual(COMMITTED);
-      await (how === "crash" ? first.crash() : first.stop());
-
-      const second = await sidecars.start(dir, CONFIG, 2_000);
-      expect(json(await second.channel().one(execute({ qty: "1", clientOrderId: "p-1", retry: true })))).toEqual(COMMITTED);
-    });
-  }
-});
+describeRestarts(
+  "a safe retry of a committed reservation's id after a restart in durable mode",
+  "is answered committed",
+  async (first) => {
+    const c = first.channel();
+    await c.send(seed("USD", "10000"));
+    const id = as(await c.one(execute({ qty: "1", clientOrderId: "p-1" })), "execute").reservationId;
+    await c.one(commit(id));
+    expect(json(await c.one(execute({ qty: "1", clientOrderId: "p-1", retry: true })))).toEqual(COMMITTED);
+  },
+  async (second) => {
+    expect(json(await second.channel().one(execute({ qty: "1", clientOrderId: "p-1", retry: true })))).toEqual(COMMITTED);
+  },
+);

@@ -11,8 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { holdingsOf, seed, startHarness, type Harness } from "./harness.js";
 import { as, json } from "./results.js";
-import { DurableSidecars } from "./controls-helpers.js";
-import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, DIFFERS } from "./retry-helpers.js";
+import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, DIFFERS, describeRestarts } from "./retry-helpers.js";
 
 const HELD_AFTER_ONE = { AAPL: { available: "0", held: "0", incoming: "1" }, USD: { available: "9900", held: "100", incoming: "0" } };
 
@@ -84,26 +83,19 @@ describe("a retry whose order is not the one first sent with its id", () => {
   });
 });
 
-describe("the first order of an id after a restart in durable mode", () => {
-  const sidecars = new DurableSidecars();
-  afterEach(async () => {
-    await sidecars.cleanup();
-  });
-
-  for (const how of ["crash", "stop"] as const) {
-    it(`is still what a retry is compared with after a ${how === "crash" ? "crash (journal replay)" : "graceful stop (snapshot)"}`, async () => {
-      const dir = sidecars.dataDir();
-      const first = await sidecars.start(dir, CONFIG, 1_000);
-      const c = first.channel();
-      await c.send(seed("USD", "10000"));
-      const accepted = await c.one(execute({ qty: "1", clientOrderId: "p-1" }, true));
-      expect(as(accepted, "execute").committed).toBe(true);
-      await (how === "crash" ? first.crash() : first.stop());
-
-      const second = await sidecars.start(dir, CONFIG, 2_000);
-      const [other, same] = await second.channel().send(execute({ qty: "100000", clientOrderId: "p-1", retry: true }, true), execute({ qty: "1", clientOrderId: "p-1", retry: true }, true));
-      expect(json(other)).toEqual({ execute: { rejects: [DIFFERS("p-1", "trade_amount", "quantity 100000", "quantity 1")] } });
-      expect(json(same)).toEqual(json(accepted));
-    });
-  }
-});
+describeRestarts(
+  "the first order of an id after a restart in durable mode",
+  "is still what a retry is compared with",
+  async (first) => {
+    const c = first.channel();
+    await c.send(seed("USD", "10000"));
+    const accepted = await c.one(execute({ qty: "1", clientOrderId: "p-1" }, true));
+    expect(as(accepted, "execute").committed).toBe(true);
+    return accepted;
+  },
+  async (second, kept) => {
+    const [other, same] = await second.channel().send(execute({ qty: "100000", clientOrderId: "p-1", retry: true }, true), execute({ qty: "1", clientOrderId: "p-1", retry: true }, true));
+    expect(json(other)).toEqual({ execute: { rejects: [DIFFERS("p-1", "trade_amount", "quantity 100000", "quantity 1")] } });
+    expect(json(same)).toEqual(json(kept));
+  },
+);

@@ -13,8 +13,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { holdingsOf, seed, startHarness, type Harness } from "./harness.js";
 import { as, json } from "./results.js";
-import { DurableSidecars } from "./controls-helpers.js";
-import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, OTHER } from "./retry-helpers.js";
+import { dropCopy, execute, RETRY_CONFIG as CONFIG, start, OTHER, describeRestarts } from "./retry-helpers.js";
 
 describe("a retry sent by another command than its id's first order", () => {
   let h: Harness;
@@ -107,38 +106,31 @@ describe("a retry sent by another command than its id's first order", () => {
   });
 });
 
-describe("the first command of an id after a restart in durable mode", () => {
-  const sidecars = new DurableSidecars();
-  afterEach(async () => {
-    await sidecars.cleanup();
-  });
-
-  for (const how of ["crash", "stop"] as const) {
-    it(`is still what a retry is compared with after a ${how === "crash" ? "crash (journal replay)" : "graceful stop (snapshot)"}`, async () => {
-      const dir = sidecars.dataDir();
-      const first = await sidecars.start(dir, CONFIG, 1_000);
-      const c = first.channel();
-      await c.send(seed("USD", "10000"));
-      const accepted = await c.one(execute({ qty: "1", clientOrderId: "p-1" }, true));
-      const copied = await c.one(dropCopy({ qty: "1", clientOrderId: "q-1" }));
-      expect([as(accepted, "execute").committed, as(copied, "dropCopy").failed]).toEqual([true, false]);
-      await (how === "crash" ? first.crash() : first.stop());
-
-      const second = await sidecars.start(dir, CONFIG, 2_000);
-      const [open, asStart, asExecute, same, sameCopy] = await second
-        .channel()
-        .send(
-          execute({ qty: "1", clientOrderId: "p-1", retry: true }, false),
-          start({ qty: "1", clientOrderId: "p-1", retry: true }),
-          execute({ qty: "1", clientOrderId: "q-1", retry: true }, true),
-          execute({ qty: "1", clientOrderId: "p-1", retry: true }, true),
-          dropCopy({ qty: "1", clientOrderId: "q-1", retry: true }),
-        );
-      expect(json(open)).toEqual({ execute: { rejects: [OTHER("p-1", "commit_on_accept", "false", "true")] } });
-      expect(json(asStart)).toEqual({ start: { rejects: [OTHER("p-1", "command", "start_pre_trade", "execute_pre_trade")] } });
-      expect(json(asExecute)).toEqual({ execute: { rejects: [OTHER("q-1", "command", "execute_pre_trade", "execute_pre_trade_drop_copy")] } });
-      expect(json(same)).toEqual(json(accepted));
-      expect(json(sameCopy)).toEqual(json(copied));
-    });
-  }
-});
+describeRestarts(
+  "the first command of an id after a restart in durable mode",
+  "is still what a retry is compared with",
+  async (first) => {
+    const c = first.channel();
+    await c.send(seed("USD", "10000"));
+    const accepted = await c.one(execute({ qty: "1", clientOrderId: "p-1" }, true));
+    const copied = await c.one(dropCopy({ qty: "1", clientOrderId: "q-1" }));
+    expect([as(accepted, "execute").committed, as(copied, "dropCopy").failed]).toEqual([true, false]);
+    return { accepted, copied };
+  },
+  async (second, { accepted, copied }) => {
+    const [open, asStart, asExecute, same, sameCopy] = await second
+      .channel()
+      .send(
+        execute({ qty: "1", clientOrderId: "p-1", retry: true }, false),
+        start({ qty: "1", clientOrderId: "p-1", retry: true }),
+        execute({ qty: "1", clientOrderId: "q-1", retry: true }, true),
+        execute({ qty: "1", clientOrderId: "p-1", retry: true }, true),
+        dropCopy({ qty: "1", clientOrderId: "q-1", retry: true }),
+      );
+    expect(json(open)).toEqual({ execute: { rejects: [OTHER("p-1", "commit_on_accept", "false", "true")] } });
+    expect(json(asStart)).toEqual({ start: { rejects: [OTHER("p-1", "command", "start_pre_trade", "execute_pre_trade")] } });
+    expect(json(asExecute)).toEqual({ execute: { rejects: [OTHER("q-1", "command", "execute_pre_trade", "execute_pre_trade_drop_copy")] } });
+    expect(json(same)).toEqual(json(accepted));
+    expect(json(sameCopy)).toEqual(json(copied));
+  },
+);
