@@ -4,6 +4,7 @@
  * replace, so nobody writes JSON inside a JSON string.
  */
 import { UsageError } from "./args.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../server/config/json-numbers.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -51,17 +52,34 @@ export function typedValue(text: string, current: Json | undefined, path: string
     if (isUnsafeInteger(text)) return text;
     const n = Number(text);
     if (text.trim() === "" || !Number.isFinite(n)) throw new UsageError(`${path} is a number; '${text}' is not`);
+    refuseWhatJsonChanges(text, path);
     return n;
   }
   if (typeof current === "boolean") {
     if (text !== "true" && text !== "false") throw new UsageError(`${path} is true or false, not '${text}'`);
     return text === "true";
   }
+  const quoted = quoteUnsafeIntegers(text);
+  let value: Json;
   try {
-    return JSON.parse(quoteUnsafeIntegers(text)) as Json;
+    value = JSON.parse(quoted) as Json;
   } catch {
     return text;
   }
+  refuseWhatJsonChanges(quoted, path);
+  return value;
+}
+
+/**
+ * Refuses a value whose text JSON reads as something else (a key written twice, a number a
+ * double changes), as the sidecar refuses it in settings_json: the settings go out
+ * re-serialised, so the sidecar's own check never sees the text the operator wrote (found by
+ * review, session 35: `broker={"maxOrders": 10, …, "maxOrders": 100000}` was sent as 100000,
+ * and `broker.maxOrders=7.0000000000000001` as 7).
+ */
+function refuseWhatJsonChanges(text: string, path: string): void {
+  const problem = firstJsonTextProblem(text);
+  if (problem !== undefined) throw new UsageError(`${path}: ${jsonTextProblem(problem, (offset) => `offset ${offset}`)}`);
 }
 
 function isUnsafeInteger(text: string): boolean {

@@ -56,6 +56,20 @@ describe("settings paths", () => {
     expect(() => setPath(settings(), "=1")).toThrow("--set takes PATH=VALUE, not '=1'");
   });
 
+  // Found by review (session 35): the settings go out re-serialised, so the sidecar's check of
+  // the text never saw these: the last of two values, or the rounded number, was applied.
+  it("refuses a value JSON reads as something else: a key written twice, a number a double changes", () => {
+    expect(() => setPath(settings(), 'broker={"maxQuantity": "10", "windowMs": 1000, "maxQuantity": "100000"}')).toThrow(
+      'broker: the key "maxQuantity" is written again in the same object (first at offset 1): JSON would keep only the last value; write each key once',
+    );
+    expect(() => setPath(settings(), "broker.windowMs=7.0000000000000001")).toThrow(
+      "broker.windowMs: the number 7.0000000000000001 would be read as 7 (a JSON number is a double): write the value meant with at most 15 significant digits, or as a string where a decimal or a 64-bit id is expected",
+    );
+    expect(() => setPath(settings(), 'brokerBarriers[0]={"settlementAsset": "USD", "n": 1e-400}')).toThrow(/the number 1e-400 would be read as 0/);
+    // What reads back as written still goes through (an id past 2^53 as its digit string).
+    expect(setPath(settings(), 'broker={"windowMs": 1.0, "id": 12345678901234567891}').after).toEqual({ windowMs: 1, id: "12345678901234567891" });
+  });
+
   // Found by review: `--set __proto__.x=5` wrote through the prototype, so the settings sent
   // were unchanged and the CLI printed "applied".
   it("refuses names an object inherits, changing nothing", () => {
