@@ -93,7 +93,10 @@ export function parseTokensJson(text: string, file: string): Json {
   const problem = firstJsonTextProblem(text);
   if (problem !== undefined) {
     const at = (offset: number) => lineAndColumn(text, offset);
-    return fail("security.tokensFile", `${file} ${at(problem.offset)}: ${jsonTextProblem(problem, at)}`);
+    // A number is named without its digits: a tokens file holds none, and a raw token of
+    // digits (a client's token file named here by mistake) is valid JSON (found by review).
+    const what = problem.kind === "repeatedKey" ? jsonTextProblem(problem, at) : "a number, where the file holds only strings";
+    return fail("security.tokensFile", `${file} ${at(problem.offset)}: ${what}`);
   }
   return json;
 }
