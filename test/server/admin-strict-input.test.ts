@@ -253,5 +253,11 @@ describe("strict admin input", () => {
         expect([answer.accepted, answer.failed, answer.firstError]).toEqual([0n, 1n, firstError]);
       });
     }
+    // Found by review (session 35): a market-data error does not know the request's field;
+    // PushQuote named it, the stream did not. (A decoded tick that fails is audited: not `unchanged`.)
+    it("a tick on an unregistered instrument id names push.instrument_id, as PushQuote does", async () => {
+      const answer = await stream([tick({ target: { case: "instrumentId", value: 99n }, quote: { mark: "1" } })]);
+      expect([answer.accepted, answer.failed, answer.firstError]).toEqual([0n, 1n, "push.instrument_id: UnknownInstrumentId: instrument id 99 is not registered"]);
+    });
   });
 });

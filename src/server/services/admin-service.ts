@@ -271,18 +271,23 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         if (waiting.length === 0) answer();
       });
       const apply = (m: ad.StreamQuotesRequest | MalformedMessage): void => {
+        // The field a market-data error is about (it does not know the request's names), as
+        // PushQuote's error names it (found by review, session 35: a tick on an unregistered
+        // instrument id was answered without "push.instrument_id").
+        let field: string | undefined;
         try {
           const refused = refusal(ctx.phase());
           if (refused) throw new Error(refused.details);
           const push = decodedRequest(m).push ?? missing("push");
           const command = decodePushQuote(push, "push.");
+          field = push.target.case === "instrument" ? "push.instrument" : "push.instrument_id";
           const notOwned = ctx.ownership?.refuseAdmin(command);
           if (notOwned) throw notOwned;
           state.admin(command, actor);
           accepted++;
         } catch (e) {
           failed++;
-          if (firstError === "") firstError = e instanceof Error ? e.message : String(e);
+          if (firstError === "") firstError = toServiceError(e, field).details ?? String(e);
         }
       };
     },
