@@ -65,6 +65,11 @@ export class PreTradeRequest implements Disposable {
     // far apart, and what the main stage records is an acceptance (a client order id is
     // known from then for its retention; a soft-limit reading is taken then).
     this.ctx.nowMs = this.engine.clock.nowMs();
+    // And under the account's group at that instant (membership is live): a group looked up at
+    // the start stage judged the main stage by a group the account had joined or left since
+    // (found by review, session 35: a request started before its account joined a HALTED
+    // group was accepted).
+    this.ctx.cachedGroup = null;
     return this.engine.runMainStage(this.order, this.ctx);
   }
 

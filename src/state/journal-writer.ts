@@ -42,7 +42,9 @@ export interface JournalWriter {
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was
  *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
  *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be
- *   refused; gross-exposure-limit/policy.ts).
+ *   refused; gross-exposure-limit/policy.ts);
+ * - a two-stage request's main stage reads the account's group at its own instant, where 1
+ *   reused the group its start stage had read (pre-trade-request.ts).
  */
 export const REPLAY_RULES = 2;
 

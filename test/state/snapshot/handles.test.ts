@@ -237,7 +237,7 @@ describe("restored requests", () => {
     performPreTradeCheck: (ctx) => ({ rejects: [{ code: "Other", reason: "group", details: String(ctx.accountGroup()) }] }),
   });
 
-  it("execute as the original would, with the instant and the group lookup of their start stage", () => {
+  it("execute as the original would, reading the account's group at the main stage as the original does", () => {
     const live = build(() => [groupReader()]);
     const start = live.engine.startPreTrade(order());
     if (!start.ok) throw new Error("refused");
@@ -245,7 +245,8 @@ describe("restored requests", () => {
     expect(data.nowMs).toBe(1_000);
     const copy = restoredFrom(live, () => [groupReader()]);
     const restored = copy.engine.restoreRequest(data);
-    // The group changes between the stages: the context already looked it up, so both keep "no group".
+    // The group changes between the stages: both main stages read it live (session 35: the
+    // start stage's lookup was kept, and a request judged by a group the account had left).
     for (const t of [live, copy]) {
       t.clock.advance(500);
       t.engine.accounts().registerGroup([ACCOUNT], AccountGroupId.fromU32(7));
@@ -253,7 +254,7 @@ describe("restored requests", () => {
     const a = start.request.execute();
     const b = restored.execute();
     expect(render(b)).toBe(render(a));
-    expect(a.rejects[0]?.details).toBe("undefined");
+    expect(a.rejects[0]?.details).toBe("7");
     sameState(copy.engine, live.engine);
     expect(() => start.request.toData()).toThrow(LifecycleError);
   });
