@@ -116,7 +116,8 @@ export async function ensureJournalStream(jsm: JetStreamManager, s: JournalStrea
  * record's headers); a feed slice of 32 full reports encodes to about 16 KiB, so a cap of
  * 64 KiB leaves room for four of them (longer ids, user data). Under it, ordinary records
  * would be refused as too large to journal (feed reports lost to the state), so the stream
- * is refused instead.
+ * is refused instead. The snapshot bucket's stream has the same floor (object-snapshots.ts
+ * snapshotChunkBytes: its snapshots are written in chunks under its cap).
  */
 export const MIN_STREAM_MAX_MSG_SIZE = 64 * 1024;
 

@@ -28,7 +28,7 @@ import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
 import { retryTransient, type TransientRetryOptions } from "./transient-retry.js";
-import { selfDeletingSettings } from "./journal-stream.js";
+import { MIN_STREAM_MAX_MSG_SIZE, selfDeletingSettings } from "./journal-stream.js";
 
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
@@ -42,6 +42,31 @@ const MAX_PUT_ATTEMPTS = 5;
  * network speed, so this is only reached when none will come (26 KB/s at 128 KiB chunks).
  */
 export const DEFAULT_SNAPSHOT_READ_IDLE_MS = 5_000;
+/** The object store's own chunk size (@nats-io/obj: 128 KiB, or the server's max_payload when lower). */
+const DEFAULT_CHUNK_BYTES = 128 * 1024;
+/**
+ * Room left under the bucket stream's max_msg_size for a chunk message's headers, which the
+ * stream counts: @nats-io/obj 3.4 publishes a chunk with none (a chunk of exactly the cap is
+ * taken), but its batched put adds batch headers, and a later version may add others.
+ */
+const CHUNK_HEADER_ROOM = 512;
+
+/**
+ * The chunk size a put uses under the bucket stream's max_msg_size `cap` (> 0; -1 or 0 is no
+ * cap, the library's own then): the library lowers its 128 KiB chunks to the server's
+ * max_payload but not to the stream's cap, which refuses a larger message ("message size
+ * exceeds maximum allowed"), so every snapshot over the cap would fail. A cap under
+ * MIN_STREAM_MAX_MSG_SIZE is refused, as the journal stream's is.
+ */
+export function snapshotChunkBytes(bucket: string, cap: number | undefined): number | undefined {
+  if (cap === undefined || cap <= 0) return undefined;
+  if (cap < MIN_STREAM_MAX_MSG_SIZE) {
+    throw new Error(
+      `snapshot bucket '${bucket}' (stream OBJ_${bucket}) exists with max_msg_size ${cap}: a snapshot is written in chunks under it (${CHUNK_HEADER_ROOM} bytes left for headers), and under ${MIN_STREAM_MAX_MSG_SIZE} bytes, as for the journal stream, a large state would take too many; remove the setting or raise it to ${MIN_STREAM_MAX_MSG_SIZE} or more (docs/high-availability.md)`,
+    );
+  }
+  return Math.min(DEFAULT_CHUNK_BYTES, cap - CHUNK_HEADER_ROOM);
+}
 
 /** The object already holds a newer snapshot (another writer's, after a takeover): this one is not written. */
 export class SnapshotSupersededError extends Error {
@@ -71,6 +96,8 @@ export class ObjectSnapshotStore {
     readonly objectName: string,
     private readonly retry: TransientRetryOptions,
     private readonly readIdleMs: number,
+    /** The chunk size of a put when the bucket's stream caps its messages (snapshotChunkBytes); else the library's. */
+    private readonly chunkBytes: number | undefined,
   ) {}
 
   /**
@@ -105,12 +132,15 @@ export class ObjectSnapshotStore {
         `snapshot bucket '${bucket}' (stream OBJ_${bucket}) exists with ${deleting.join(", ")}: the stream would delete snapshots by itself, and the journal's records they cover may already be purged; remove these settings (a bucket keeps one snapshot object per journal, docs/high-availability.md)`,
       );
     }
-    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs);
+    // One whose stream caps its messages (max_msg_size) is written in chunks under the cap,
+    // read here, at open: a cap changed later takes effect at the next start.
+    const chunkBytes = snapshotChunkBytes(bucket, status.streamInfo.config.max_msg_size);
+    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs, chunkBytes);
   }
 
   /** Over an object store already open (tests: a fake); `objectName` as snapshotObjectName gives it. */
   static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}, readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS): ObjectSnapshotStore {
-    return new ObjectSnapshotStore(store, objectName, retry, readIdleMs);
+    return new ObjectSnapshotStore(store, objectName, retry, readIdleMs, undefined);
   }
 
   /**
@@ -147,6 +177,7 @@ export class ObjectSnapshotStore {
             name: this.objectName,
             description: `openpit-sidecar state at journal record ${point.sequence}`,
             metadata: { [POINT_KEY]: `${point.sequence}/${point.epoch}` },
+            ...(this.chunkBytes === undefined ? {} : { options: { max_chunk_size: this.chunkBytes } }),
           },
           out,
           // No entry: 0, the subject must hold no message (a deleted object's entry is one).

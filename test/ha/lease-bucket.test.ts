@@ -6,8 +6,10 @@
  * server). Before, after a recreation (which the TTL
  * mismatch error advised) every takeover was refused as stale and no instance could serve.
  * A bucket left with another replica count is refused, as the journal stream is; so is a
- * snapshot bucket, and one whose stream deletes snapshots by itself (a TTL). A release the
- * revision check refuses says so. Found by review.
+ * snapshot bucket, and one whose stream deletes snapshots by itself (a TTL). A snapshot
+ * bucket whose stream caps its messages (max_msg_size) is written in chunks under the cap,
+ * and one under 64 KiB is refused, as the journal stream is. A release the revision check
+ * refuses says so. Found by review.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -231,6 +233,29 @@ describe.runIf(NATS_READY)("lease bucket", () => {
     await jsm.streams.update("OBJ_LBCAP", { ...config, discard: DiscardPolicy.Old, max_msgs_per_subject: 1 });
     await expect(ObjectSnapshotStore.open(nc, "LBCAP", "J", 3)).rejects.toThrow(
       "snapshot bucket 'LBCAP' (stream OBJ_LBCAP) exists with max_msgs_per_subject 1, max_bytes 67108864 with discard \"old\": the stream would delete snapshots by itself",
+    );
+  });
+
+  it("a snapshot bucket whose stream caps its messages is written in chunks under the cap; a cap under 64 KiB is refused at open, as the journal stream's", async () => {
+    const jsm = await jetstreamManager(nc);
+    const capAt = async (bucket: string, cap: number) => {
+      await new Objm(nc).create(bucket, { replicas: 3 });
+      const config = (await jsm.streams.info(`OBJ_${bucket}`)).config;
+      await jsm.streams.update(`OBJ_${bucket}`, { ...config, max_msg_size: cap });
+    };
+    // 64 KiB, the journal stream's floor. Before, it was taken, and every snapshot over it was
+    // refused by the stream ("message size exceeds maximum allowed"): the object store's
+    // chunks are 128 KiB, lowered only to the server's max_payload.
+    await capAt("LBMSG", 64 * 1024);
+    const store = await ObjectSnapshotStore.open(nc, "LBMSG", "J", 3);
+    const data = new Uint8Array(300_000).map((_, i) => i % 251);
+    await store.write({ sequence: 5n, epoch: 1n, resumeStreamSequence: 6 }, data);
+    const read = await store.read();
+    expect(read?.point).toEqual({ sequence: 5n, epoch: 1n, resumeStreamSequence: 6 });
+    expect(Buffer.from(read!.data).equals(Buffer.from(data))).toBe(true);
+    await capAt("LBMSGLOW", 64 * 1024 - 1);
+    await expect(ObjectSnapshotStore.open(nc, "LBMSGLOW", "J", 3)).rejects.toThrow(
+      "snapshot bucket 'LBMSGLOW' (stream OBJ_LBMSGLOW) exists with max_msg_size 65535: a snapshot is written in chunks under it (512 bytes left for headers), and under 65536 bytes, as for the journal stream, a large state would take too many; remove the setting or raise it to 65536 or more (docs/high-availability.md)",
     );
   });
 });
