@@ -174,18 +174,7 @@ export class FailoverCoordinator implements ReplicationControl {
     let releasedShards: number[] = [];
     try {
       await this.o.state.journal.flush();
-      const released = await Promise.allSettled(shards.map((s) => this.o.leases.release(s)));
-      // Only the leases this instance deleted: a release refused by the revision check (the
-      // key another instance's, or gone) resolves false and is left out, as a failed one is.
-      releasedShards = shards.filter((_, i) => {
-        const r = released[i]!;
-        return r.status === "fulfilled" && r.value;
-      });
-      released.forEach((r, i) => {
-        // The lease lapses after its TTL instead: the standby takes over a little later.
-        if (r.status === "rejected") this.o.log?.(`step-down: the lease of shard ${shards[i]} could not be released (${r.reason instanceof Error ? r.reason.message : String(r.reason)}); it lapses after its TTL`);
-        else if (!r.value) this.o.log?.(`step-down: the lease of shard ${shards[i]} was not deleted: its key had moved past the revision this instance knew, to another instance's lease or none`);
-      });
+      releasedShards = await this.releaseHeld(shards, "step-down");
     } catch (e) {
       failure = e;
     }
@@ -243,6 +232,24 @@ export class FailoverCoordinator implements ReplicationControl {
   }
 
   /**
+   * Hands the leases of `shards` over (StepDown, a shutdown during a takeover): the shards
+   * whose leases this instance deleted. A release refused by the revision check (the key
+   * another instance's, or gone) resolves false and is left out, as a failed one is; each is
+   * logged, prefixed `what` (the lease lapses after its TTL: the standby takes over a little later).
+   */
+  private async releaseHeld(shards: readonly number[], what: string): Promise<number[]> {
+    const released = await Promise.allSettled(shards.map((s) => this.o.leases.release(s)));
+    released.forEach((r, i) => {
+      if (r.status === "rejected") this.o.log?.(`${what}: the lease of shard ${shards[i]} could not be released (${r.reason instanceof Error ? r.reason.message : String(r.reason)}); it lapses after its TTL`);
+      else if (!r.value) this.o.log?.(`${what}: the lease of shard ${shards[i]} was not deleted: its key had moved past the revision this instance knew, to another instance's lease or none`);
+    });
+    return shards.filter((_, i) => {
+      const r = released[i]!;
+      return r.status === "fulfilled" && r.value;
+    });
+  }
+
+  /**
    * A shutdown began while this instance was taking the journal over: it does not serve (it
    * is about to exit), and hands the shards over as StepDown does. The journal is fenced at
    * `epoch` and holds what the takeover wrote (the rollbacks of the channels the old owner
@@ -258,8 +265,13 @@ export class FailoverCoordinator implements ReplicationControl {
     const shards = this.o.leases.heldShards();
     try {
       await this.o.state.journal.flush();
-      await this.giveBack(shards);
-      this.o.log?.(`a shutdown began during the takeover (epoch ${epoch}): not serving; released shards ${shards.join(",")}`);
+      // Only the leases deleted are named released (a refused or failed delete was swallowed,
+      // and every shard named); the others lapse after their TTL.
+      const released = await this.releaseHeld(shards, "a shutdown during the takeover");
+      const kept = shards.filter((s) => !released.includes(s));
+      this.o.log?.(
+        `a shutdown began during the takeover (epoch ${epoch}): not serving; released shards ${released.length > 0 ? released.join(",") : "none"}${kept.length > 0 ? `; not released ${kept.join(",")}` : ""}`,
+      );
     } catch (e) {
       // Not flushed: the leases are left to lapse (a standby takes over after their TTL and reads what landed).
       this.o.log?.(`a shutdown began during the takeover (epoch ${epoch}): not serving; the journal did not flush (${e instanceof Error ? e.message : String(e)}), the leases lapse after their TTL`);

@@ -465,4 +465,40 @@ describe("failover coordinator: a shutdown during the takeover", () => {
     await timers.advance(0);
     expect(a.coordinator.roleName).toBe("active");
   });
+
+  // Found by review: the hand-back swallowed a refused or failed delete and logged every
+  // shard released, as StepDown did before it counted only the leases it deleted.
+  it("the hand-back names released only the leases it deleted: one moved on to another instance's, or whose delete failed, is logged not released", async () => {
+    const { timers, store, b } = setup();
+    const takeOver = b.source.takeOver;
+    let proceed!: () => void;
+    const held = new Promise<void>((r) => (proceed = r));
+    b.source.takeOver = async (epoch) => {
+      await held;
+      await takeOver(epoch);
+    };
+    b.coordinator.start();
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("claiming");
+    // Shard 3's key is written by another instance behind B's back; shard 2's delete fails.
+    const shard3 = (await store.read(3))!;
+    await store.update(3, { owner: "c", address: "c:1" }, shard3.revision);
+    const release = b.leaseView.release;
+    b.leaseView.release = async (shard, revision) => {
+      if (shard === 2) throw new Error("no responders available for request");
+      return release(shard, revision);
+    };
+    b.coordinator.leave();
+    proceed();
+    await timers.advance(0);
+    // The refused delete reads the key before it gives up: a few more turns of the microtask queue, no time.
+    for (let i = 0; i < 10 && b.coordinator.roleName !== "fenced"; i++) await settle();
+    expect(b.coordinator.roleName).toBe("fenced");
+    expect((await Promise.all([0, 1, 2, 3].map((s) => store.read(s)))).map((h) => h?.value.owner)).toEqual([undefined, undefined, "b", "c"]);
+    expect(b.logs).toContain("a shutdown during the takeover: the lease of shard 2 could not be released (no responders available for request); it lapses after its TTL");
+    expect(b.logs).toContain(
+      "a shutdown during the takeover: the lease of shard 3 was not deleted: its key had moved past the revision this instance knew, to another instance's lease or none",
+    );
+    expect(b.logs.at(-1)).toBe("a shutdown began during the takeover (epoch 4): not serving; released shards 0,1; not released 2,3");
+  });
 });
