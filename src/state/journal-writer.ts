@@ -42,7 +42,11 @@ export interface JournalWriter {
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was
  *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
  *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be
- *   refused; gross-exposure-limit/policy.ts);
+ *   refused; gross-exposure-limit/policy.ts), and decides on the exact worst case when a sum
+ *   of it (position ± open quantity ± the order) or a market order's volume / price was
+ *   rounded, where 1 took the rounded one (open buys 10 + an order of 1e-28 rounded to 10:
+ *   "does not raise", passed past the limit, any number of times); an order within the limit
+ *   whose open quantity the book would round is refused, which 1 accepted;
  * - a two-stage request's main stage reads the account's group at its own instant, where 1
  *   reused the group its start stage had read (pre-trade-request.ts).
  */

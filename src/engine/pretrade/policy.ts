@@ -97,6 +97,11 @@ export interface LimitUsage {
   /** Which limit of the policy, e.g. "openOrders". */
   readonly limit: string;
   readonly usage: DecimalValue;
+  /**
+   * The exact usage when `usage` is a figure rounded to 29 digits (a gross exposure whose
+   * products or sums were), else absent or undefined: compared instead of `usage`.
+   */
+  readonly unrounded?: DecimalValue["decimal"] | undefined;
   /** The limit itself; usage / max is the share used. */
   readonly max: DecimalValue;
 }

@@ -6,7 +6,7 @@ import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import type { Side } from "../../param/enums.js";
 import { PositionSize, Quantity } from "../../param/values.js";
-import { Dec, exactProduct, Unbounded } from "../../param/decimal-value.js";
+import { Dec, exactProduct, Unbounded, type DecimalValue } from "../../param/decimal-value.js";
 import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
@@ -15,8 +15,13 @@ import { priceInLimitAsset, type ExposureFailure, type FoundLimitPrice } from ".
 
 export { worstQuantity };
 
-/** The worst case of one instrument with `extra` more open on `side`. */
-export function worstWith(entry: BookInstrument | undefined, side: Side, extra: Quantity): [before: PositionSize, after: PositionSize] {
+/**
+ * The worst case of one instrument with `extra` more open on `side`, and whether a sum of it
+ * gave up scale (`inexact`): past 29 digits the domain rounds it (open buys 10 + this order's
+ * 10^-28 are 10), and the two figures may then say that an order which raises the worst case
+ * does not. The caller decides such a check on the exact figures (`exactWorst`).
+ */
+export function worstWith(entry: BookInstrument | undefined, side: Side, extra: Quantity): [before: PositionSize, after: PositionSize, inexact: boolean] {
   const position = entry?.position ?? PositionSize.zero();
   const buys = entry?.pendingBuy ?? Quantity.zero();
   const sells = entry?.pendingSell ?? Quantity.zero();
@@ -27,12 +32,75 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const up = position.add(PositionSize.from(buys)).abs();
   const down = position.sub(PositionSize.from(sells)).abs();
   const before = up.gte(down) ? up : down;
+  const inexact = dropped(position, buys, up) || dropped(position, sells, down);
   if (side === "BUY") {
-    const upAfter = position.add(PositionSize.from(buys.add(extra))).abs();
-    return [before, upAfter.gte(down) ? upAfter : down];
+    const pending = buys.add(extra);
+    const upAfter = position.add(PositionSize.from(pending)).abs();
+    return [before, upAfter.gte(down) ? upAfter : down, inexact || dropped(buys, extra, pending) || dropped(position, pending, upAfter)];
   }
-  const downAfter = position.sub(PositionSize.from(sells.add(extra))).abs();
-  return [before, up.gte(downAfter) ? up : downAfter];
+  const pending = sells.add(extra);
+  const downAfter = position.sub(PositionSize.from(pending)).abs();
+  return [before, up.gte(downAfter) ? up : downAfter, inexact || dropped(sells, extra, pending) || dropped(position, pending, downAfter)];
+}
+
+/**
+ * Whether `result` (a ± b in the domain) has a smaller scale than its operands: then it may
+ * have been rounded (`fitResult` gives up scale only to fit 29 digits). Integers only.
+ */
+function dropped(a: DecimalValue, b: DecimalValue, result: DecimalValue): boolean {
+  return result.scale < (a.scale > b.scale ? a.scale : b.scale);
+}
+
+/**
+ * One instrument's worst case in unbounded arithmetic, for a check whose figures were
+ * rounded (`worstWith`'s `inexact`): `before`, exact, and `room`, how much more may open on
+ * `side` without raising it (≥ 0: before − (position + buys) for a buy, before + (position −
+ * sells) for a sell). An order of q raises the worst case exactly when q > room, to
+ * before + q − room.
+ */
+export function exactWorst(entry: BookInstrument | undefined, side: Side): { readonly before: Decimal; readonly room: Decimal } {
+  const position = new Unbounded(entry === undefined ? 0 : entry.position.decimal);
+  const buys = entry === undefined ? UNBOUNDED_ZERO : entry.pendingBuy.decimal;
+  const sells = entry === undefined ? UNBOUNDED_ZERO : entry.pendingSell.decimal;
+  const long = position.plus(buys);
+  const short = position.minus(sells);
+  const before = Unbounded.max(long.abs(), short.abs());
+  return { before, room: side === "BUY" ? before.minus(long) : before.plus(short) };
+}
+
+/**
+ * The exact worst case of a book entry when the book's figure (`entry.worst`: sums the
+ * domain rounds past 29 digits, position 10 with open buys of 10^-28 is 10) was rounded,
+ * else undefined. A rounded figure has 28–29 digits, so never a small mantissa, and a
+ * scale below its operands': the usual entry costs a read and a comparison.
+ */
+export function exactBookWorst(entry: BookInstrument): Decimal | undefined {
+  const worst = entry.worst;
+  if (worst.small === worst.small) return undefined;
+  const { position, pendingBuy, pendingSell } = entry;
+  const s = worst.scale;
+  if (s >= position.scale && s >= pendingBuy.scale && s >= pendingSell.scale) return undefined;
+  const p = new Unbounded(position.decimal);
+  const exact = Unbounded.max(p.plus(pendingBuy.decimal).abs(), p.minus(pendingSell.decimal).abs());
+  return exact.eq(worst.decimal) ? undefined : exact;
+}
+
+/**
+ * The open quantity on `side` the account book would keep once `quantity` is added to it
+ * (its reserve adds the same way) when that is not the exact sum (past 29 digits), else
+ * undefined: an order it would count short. No object unless a scale was given up.
+ */
+export function pendingRounded(entry: BookInstrument | undefined, side: Side, quantity: Quantity): Quantity | undefined {
+  if (entry === undefined) return undefined;
+  const pending = side === "BUY" ? entry.pendingBuy : entry.pendingSell;
+  const held = pending.add(quantity);
+  if (!dropped(pending, quantity, held)) return undefined;
+  return new Unbounded(pending.decimal).plus(quantity.decimal).eq(held.decimal) ? undefined : held;
+}
+
+/** The exact worst case after an order of `q` (see `exactWorst`). */
+export function exactWorstAfter(worst: { readonly before: Decimal; readonly room: Decimal }, q: Decimal): Decimal {
+  return q.gt(worst.room) ? worst.before.plus(q).minus(worst.room) : worst.before;
 }
 
 /**
@@ -53,10 +121,11 @@ export function raisesWorstUnbounded(entry: BookInstrument | undefined, side: Si
 }
 
 const DEC_ZERO = new Dec(0);
+const UNBOUNDED_ZERO = new Unbounded(0);
 
 /**
- * From `value`, `unrounded` is the exact notional when `notional` was rounded (see
- * `exactNotional`). `grossExposure`, a reading that compares nothing, leaves it out.
+ * `unrounded` is the exact notional when `notional` was rounded (a product, a sum or a worst
+ * case past 29 digits; see `exactNotional`, `addExact`, `exactBookWorst`), else undefined.
  */
 export type Exposure = { readonly ok: true; readonly notional: PositionSize; readonly unrounded?: Decimal | undefined } | ExposureFailure;
 
@@ -74,7 +143,12 @@ export function exactNotional(worst: PositionSize, price: FoundLimitPrice): Posi
 
 /** |worst × price| exact (`Unbounded`), from the unrounded price when it has one. */
 export function unroundedNotional(worst: PositionSize, price: FoundLimitPrice): Decimal {
-  return new Unbounded(worst.decimal).times(price.unrounded ?? price.price.decimal).abs();
+  return exactTimes(worst.decimal, price);
+}
+
+/** |exact × price| (`Unbounded`), from the unrounded price when it has one. */
+export function exactTimes(exact: Decimal, price: FoundLimitPrice): Decimal {
+  return new Unbounded(exact).times(price.unrounded ?? price.price.decimal).abs();
 }
 
 /**
@@ -105,26 +179,30 @@ export function grossExposure(
   override?: { readonly instrument: Instrument; readonly worst: PositionSize },
 ): Exposure {
   let total = PositionSize.zero();
+  let unbounded: Decimal | undefined;
   let overridden = false;
   for (const entry of book.instruments(accountId)) {
     const instrument = entry.instrument;
-    let worst: PositionSize;
+    let valued: Exposure;
     if (override !== undefined && sameInstrument(instrument, override.instrument)) {
-      worst = override.worst;
+      valued = value(marketData, instrument, asset, override.worst, accountId, group);
       overridden = true;
     } else {
-      worst = entry.worst;
+      valued = value(marketData, instrument, asset, entry.worst, accountId, group, exactBookWorst(entry));
     }
-    const valued = value(marketData, instrument, asset, worst, accountId, group);
     if (!valued.ok) return valued;
-    total = total.add(valued.notional);
+    const sum = total.add(valued.notional);
+    unbounded = addExact(unbounded, total, valued.notional, sum, valued.unrounded);
+    total = sum;
   }
   if (override !== undefined && !overridden) {
     const valued = value(marketData, override.instrument, asset, override.worst, accountId, group);
     if (!valued.ok) return valued;
-    total = total.add(valued.notional);
+    const sum = total.add(valued.notional);
+    unbounded = addExact(unbounded, total, valued.notional, sum, valued.unrounded);
+    total = sum;
   }
-  return { ok: true, notional: total };
+  return { ok: true, notional: total, unrounded: unbounded };
 }
 
 /**
@@ -141,7 +219,9 @@ export type ExposurePair = { readonly ok: true; readonly now: PositionSize; read
  * reference price is looked up once. Failures come out as the two separate calls would
  * report them: any instrument `now` needs first, in book order; only then the ordered
  * instrument's price that only `next` needs (its `before` was zero). `unbounded` is the exact
- * `next` when a step of it was rounded (`addExact`).
+ * `next` when a step of it was rounded (`addExact`). `exactAfter`, when `after` is a worst
+ * case rounded to 29 digits (`worstWith`'s `inexact`), is the exact one: the instrument's
+ * `next` is then valued at it, and `unbounded` is always given.
  */
 export function grossExposurePair(
   book: AccountBookView,
@@ -152,6 +232,7 @@ export function grossExposurePair(
   instrument: Instrument,
   before: PositionSize,
   after: PositionSize,
+  exactAfter?: Decimal,
 ): ExposurePair {
   let now = PositionSize.zero();
   let next = PositionSize.zero();
@@ -162,7 +243,7 @@ export function grossExposurePair(
     const i = entry.instrument;
     if (sameInstrument(i, instrument)) {
       seen = true;
-      const pair = valuePair(marketData, i, asset, before, after, accountId, group);
+      const pair = valuePair(marketData, i, asset, before, after, accountId, group, exactAfter);
       if (!pair.ok) {
         if (!before.isZero()) return pair;
         deferred = pair;
@@ -174,7 +255,7 @@ export function grossExposurePair(
       next = sum;
       continue;
     }
-    const valued = value(marketData, i, asset, entry.worst, accountId, group);
+    const valued = value(marketData, i, asset, entry.worst, accountId, group, exactBookWorst(entry));
     if (!valued.ok) return valued;
     now = now.add(valued.notional);
     const sum = next.add(valued.notional);
@@ -183,7 +264,7 @@ export function grossExposurePair(
   }
   if (deferred !== undefined) return deferred as ExposurePair;
   if (!seen) {
-    const valued = value(marketData, instrument, asset, after, accountId, group);
+    const valued = value(marketData, instrument, asset, after, accountId, group, exactAfter);
     if (!valued.ok) return valued;
     const sum = next.add(valued.notional);
     unbounded = addExact(unbounded, next, valued.notional, sum, valued.unrounded);
@@ -192,7 +273,10 @@ export function grossExposurePair(
   return { ok: true, now, next, unbounded };
 }
 
-/** The instrument valued at `before` and at `after` with one reference lookup (none when both are zero). */
+/**
+ * The instrument valued at `before` and at `after` with one reference lookup (none when both
+ * are zero); `next` at `exactAfter` exactly when given (a rounded `after`, never zero then).
+ */
 function valuePair(
   marketData: MarketDataSource,
   instrument: Instrument,
@@ -201,21 +285,33 @@ function valuePair(
   after: PositionSize,
   accountId: AccountId,
   group: AccountGroupId | undefined,
+  exactAfter: Decimal | undefined,
 ): ExposurePair {
   if (before.isZero() && after.isZero()) return { ok: true, now: before, next: after, unbounded: undefined };
   const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
   if (!ref.ok) return ref;
   const now = before.isZero() ? before : before.mul(ref.price).abs();
   if (after.isZero()) return { ok: true, now, next: after, unbounded: undefined };
+  if (exactAfter !== undefined) return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: exactTimes(exactAfter, ref) };
   const next = exactNotional(after, ref);
   if (next !== undefined) return { ok: true, now, next, unbounded: undefined };
   return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: unroundedNotional(after, ref) };
 }
 
-function value(marketData: MarketDataSource, instrument: Instrument, asset: Asset, worst: PositionSize, accountId: AccountId, group: AccountGroupId | undefined): Exposure {
+/** `worst` valued (|worst × price|); at `exactWorst` exactly when given (a rounded `worst`, never zero then). */
+function value(
+  marketData: MarketDataSource,
+  instrument: Instrument,
+  asset: Asset,
+  worst: PositionSize,
+  accountId: AccountId,
+  group: AccountGroupId | undefined,
+  exactWorst?: Decimal,
+): Exposure {
   if (worst.isZero()) return { ok: true, notional: worst, unrounded: undefined };
   const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
   if (!ref.ok) return ref;
+  if (exactWorst !== undefined) return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: exactTimes(exactWorst, ref) };
   const notional = exactNotional(worst, ref);
   if (notional !== undefined) return { ok: true, notional, unrounded: undefined };
   return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: unroundedNotional(worst, ref) };

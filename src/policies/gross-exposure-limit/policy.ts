@@ -18,11 +18,11 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING, notConfigured } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
-import { addExact, grossExposure, grossExposurePair, raisesWorstUnbounded, worstWith } from "./exposure.js";
+import { addExact, exactWorst, exactWorstAfter, grossExposure, grossExposurePair, pendingRounded, raisesWorstUnbounded, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { fxRate } from "./limit-price.js";
 import { ExactSum } from "../../param/exact-sum.js";
-import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
+import { grossExposureBeyondRange, grossExposureExceeded, grossExposurePendingRounded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
 import { exactProduct, Unbounded } from "../../param/decimal-value.js";
 import type { Decimal } from "decimal.js";
@@ -51,7 +51,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
   /** The integer figures of the check in progress (see `SmallExposure`). */
   readonly #small = new SmallExposure();
   /** The last passing check's total with the order (see `ExposureMemo`); one object, rewritten. */
-  readonly #memo: ExposureMemo = { valid: false, accountId: 0n as AccountId, group: undefined, limit: undefined, bookRevision: -1, marketStamp: -1, instrument: undefined, side: "BUY", quantity: undefined, notional: PositionSize.zero() };
+  readonly #memo: ExposureMemo = { valid: false, accountId: 0n as AccountId, group: undefined, limit: undefined, bookRevision: -1, marketStamp: -1, instrument: undefined, side: "BUY", quantity: undefined, notional: PositionSize.zero(), unrounded: undefined };
 
   constructor(
     settings: GrossExposureSettings,
@@ -159,16 +159,26 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (volumeOnly === undefined && this.#small.worstCases(entry, side, quantity)) {
       return this.#checkSmall(ctx, accountId, limit, instrument, side, quantity);
     }
-    const [before, after] = worstWith(entry, side, quantity);
-    if (after.lte(before)) return undefined;
+    const [before, after, inexact] = worstWith(entry, side, quantity);
+    // A sum of the worst case rounded to 29 digits: "raises" and its value are decided exactly.
+    let exactAfter: Decimal | undefined;
+    if (inexact) {
+      const worst = exactWorst(entry, side);
+      if (!quantity.decimal.gt(worst.room)) return undefined;
+      exactAfter = exactWorstAfter(worst, quantity.decimal);
+    } else if (after.lte(before)) return undefined;
     const group = ctx.accountGroup();
     // Now and with this order in one pass over the account (each price looked up once).
-    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after);
+    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, after, exactAfter);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
     if (exceeds(pair.next, pair.unbounded, limit.maxNotional)) {
       return { rejects: grossExposureExceeded(pair.next, pair.unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
     }
-    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next);
+    if (inexact) {
+      const held = pendingRounded(entry, side, quantity);
+      if (held !== undefined) return { rejects: grossExposurePendingRounded(side, held, quantity, entry!, limit.maxNotional, limit.settlementAsset) };
+    }
+    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next, pair.unbounded);
     return undefined;
   }
 
@@ -191,7 +201,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     volume: Volume,
   ): PolicyPreTradeResult | undefined {
     const group = ctx.accountGroup();
-    const [before] = worstWith(entry, side, ZERO_QUANTITY);
+    const [before, , inexact] = worstWith(entry, side, ZERO_QUANTITY);
     const ref = referencePrice(this.marketData, instrument, accountId, group);
     // Fail closed even on a flat instrument, whose volume alone would be its notional: an
     // order accepted unsized enters the book as an open order with nothing pending, so the
@@ -199,11 +209,19 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (!ref.ok) return { rejects: referenceUnavailable(instrument, ref.reason) };
     const sizing = ref.price.abs();
     const passed: PolicyPreTradeResult = { sizingPrice: sizing };
+    let exactBefore: Decimal | undefined;
+    let sized: Quantity | undefined;
     if (!before.isZero()) {
-      const [, after] = worstWith(entry, side, volume.calculateQuantity(sizing));
-      if (after.lte(before)) return passed;
+      // Decided exactly: the quotient volume / |price| is rounded to 29 digits, and so may
+      // be the worst case's sums. It raises the worst case when the exact quotient is past
+      // the room left on its side (volume > room × |price|), or the quantity the book will
+      // count (that quotient rounded) is.
+      sized = volume.calculateQuantity(sizing);
+      const worst = exactWorst(entry, side);
+      if (!volume.decimal.gt(worst.room.times(sizing.decimal)) && !sized.decimal.gt(worst.room)) return passed;
+      if (inexact) exactBefore = worst.before;
     }
-    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, before);
+    const pair = grossExposurePair(ctx.book, this.marketData, accountId, group, limit.settlementAsset, instrument, before, before, exactBefore);
     if (!pair.ok) return { rejects: referenceUnavailable(pair.instrument, pair.reason) };
     // The volume is in the instrument's settlement asset: converted when the limit's differs.
     let notional = PositionSize.from(volume);
@@ -218,6 +236,8 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const total = pair.next.add(notional);
     const unbounded = addExact(pair.unbounded, pair.next, notional, total, unrounded);
     if (exceeds(total, unbounded, limit.maxNotional)) return { rejects: grossExposureExceeded(total, unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
+    const held = sized === undefined ? undefined : pendingRounded(entry, side, sized);
+    if (held !== undefined) return { rejects: grossExposurePendingRounded(side, held, sized!, entry!, limit.maxNotional, limit.settlementAsset) };
     return passed;
   }
 
@@ -234,7 +254,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (small.next.compareExact(limit.maxNotional) > 0) {
       return { rejects: grossExposureExceeded(small.next.value, small.next.unrounded, small.now.value, limit.maxNotional, limit.settlementAsset) };
     }
-    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, small.next);
+    if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, small.next, small.next.unrounded);
     return undefined;
   }
 
@@ -252,6 +272,7 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     side: Side,
     quantity: Quantity,
     next: PositionSize | ExactSum<PositionSize>,
+    unrounded: Decimal | undefined,
   ): void {
     const marketStamp = this.marketData.stamp?.();
     if (marketStamp === undefined || quantity.isZero()) return;
@@ -267,17 +288,18 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     m.side = side;
     m.quantity = quantity;
     m.notional = next instanceof ExactSum ? next.value : next;
+    m.unrounded = unrounded;
   }
 
-  /** The memo's total when it describes the book and market data as they are now (see `ExposureMemo`). */
-  #remembered(book: AccountBookView, accountId: AccountId, group: AccountGroupId | undefined, limit: ExposureLimit): PositionSize | undefined {
+  /** The memo when it describes the book and market data as they are now (see `ExposureMemo`). */
+  #remembered(book: AccountBookView, accountId: AccountId, group: AccountGroupId | undefined, limit: ExposureLimit): ExposureMemo | undefined {
     const m = this.#memo;
     if (!m.valid || m.accountId !== accountId || m.group !== group || m.limit !== limit || book.revision !== m.bookRevision) return undefined;
     const reserved = book.lastReserve;
     if (reserved === undefined || reserved.accountId !== accountId || reserved.side !== m.side || reserved.quantity !== m.quantity) return undefined;
     const i = reserved.instrument;
     if (i === undefined || i.underlyingAsset !== m.instrument!.underlyingAsset || i.settlementAsset !== m.instrument!.settlementAsset) return undefined;
-    return this.marketData.stamp?.() === m.marketStamp ? m.notional : undefined;
+    return this.marketData.stamp?.() === m.marketStamp ? m : undefined;
   }
 
   limitUsage(ctx: UsageContext, accountId: AccountId): readonly LimitUsage[] | undefined {
@@ -285,10 +307,11 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (limit === undefined) return undefined;
     const group = ctx.accounts.groupOf(accountId);
     const remembered = this.#remembered(ctx.book, accountId, group, limit);
-    if (remembered !== undefined) return [{ limit: "grossExposure", usage: remembered, max: limit.maxNotional }];
+    // With the exact total when the figure was rounded: soft limits compare that.
+    if (remembered !== undefined) return [{ limit: "grossExposure", usage: remembered.notional, unrounded: remembered.unrounded, max: limit.maxNotional }];
     try {
       const now = grossExposure(ctx.book, this.marketData, accountId, group, limit.settlementAsset);
-      return now.ok ? [{ limit: "grossExposure", usage: now.notional, max: limit.maxNotional }] : undefined;
+      return now.ok ? [{ limit: "grossExposure", usage: now.notional, unrounded: now.unrounded, max: limit.maxNotional }] : undefined;
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       // Past the decimal domain there is no figure to read (the next order is rejected).
@@ -327,4 +350,6 @@ interface ExposureMemo {
   side: Side;
   quantity: Quantity | undefined;
   notional: PositionSize;
+  /** The exact `notional` when a step of it was rounded (the check compared that), else undefined. */
+  unrounded: Decimal | undefined;
 }

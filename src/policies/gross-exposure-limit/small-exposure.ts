@@ -11,6 +11,9 @@
  * a sum (`ExactSum`) or an FX-converted price (`LimitPrice.unrounded`, never a small value:
  * a rounded product has a scale of 28 or 28–29 digits, so it never takes the integer
  * steps): `next` then keeps the exact total beside the rounded one (`ExactSum.unrounded`).
+ * So may another instrument's worst case in the book (never a small value either): it is
+ * valued exactly then (`exactBookWorst`). The ordered instrument's worst cases here are
+ * integer sums, exact; figures past them go to `worstWith`, which says when it rounded.
  */
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
@@ -18,10 +21,11 @@ import type { Side } from "../../param/enums.js";
 import { compareSmall, rescaled, smallValue, SMALL_MAX_SCALE, type DecimalValue } from "../../param/decimal-value.js";
 import { ExactSum } from "../../param/exact-sum.js";
 import { PositionSize, type Price, type Quantity } from "../../param/values.js";
+import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { priceInLimitAsset, type ExposureFailure, type FoundLimitPrice } from "./limit-price.js";
-import { exactNotional, unroundedNotional } from "./exposure.js";
+import { exactBookWorst, exactNotional, exactTimes, unroundedNotional } from "./exposure.js";
 
 const isSmall = (v: DecimalValue): boolean => v.small === v.small;
 
@@ -154,7 +158,7 @@ export class SmallExposure {
           continue;
         }
       }
-      addToBoth(now, next, worst, ref);
+      addToBoth(now, next, worst, ref, exactBookWorst(entry));
     }
     if (deferred !== undefined) return deferred;
     if (!seen) {
@@ -201,8 +205,17 @@ function addNotional(sum: ExactSum<PositionSize>, m: number, s: number, price: P
   addValued(sum, smallValue(PositionSize, m, s), ref);
 }
 
-/** |worst × price| past the integers, to `now` and `next` (its exact value kept beside in `next` when rounded). */
-function addToBoth(now: ExactSum<PositionSize>, next: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice): void {
+/**
+ * |worst × price| past the integers, to `now` and `next` (its exact value kept beside in
+ * `next` when rounded); `exactWorst`: the exact worst case when the book's `worst` is rounded.
+ */
+function addToBoth(now: ExactSum<PositionSize>, next: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice, exactWorst: Decimal | undefined): void {
+  if (exactWorst !== undefined) {
+    const rounded = worst.mul(ref.price).abs();
+    now.add(rounded);
+    next.addUnrounded(rounded, exactTimes(exactWorst, ref));
+    return;
+  }
   const notional = exactNotional(worst, ref);
   if (notional !== undefined) {
     now.add(notional);

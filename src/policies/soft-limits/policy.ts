@@ -164,7 +164,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         for (const u of policy.limitUsage(usageCtx, accountId) ?? []) {
           const watchedLimit = this.#watchedLimit(policy.name, u.limit);
           const level = latched.get(watchedLimit.key) ?? 0;
-          if (level > 0 && u.max.isPositive() && this.#levelOf(u.usage, u.max, watchedLimit) > 0) return "NonZeroState";
+          if (level > 0 && u.max.isPositive() && this.#levelOf(u.usage, u.unrounded, u.max, watchedLimit) > 0) return "NonZeroState";
         }
       }
     }
@@ -247,14 +247,17 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
         if (!u.max.isPositive()) continue;
         let watchedLimit = limits.get(u.limit);
         if (watchedLimit === undefined) limits.set(u.limit, (watchedLimit = this.#watchedLimit(policy.name, u.limit)));
-        const level = this.#levelOf(u.usage, u.max, watchedLimit);
+        const unrounded = u.unrounded;
+        const level = this.#levelOf(u.usage, unrounded, u.max, watchedLimit);
         const key = watchedLimit.key;
         const before = byLimit?.get(key) ?? 0;
         if (level === before || (rearmOnly && level > before)) continue;
         if (byLimit === undefined) this.#levels.set(accountId, (byLimit = new Map()));
         byLimit.set(key, level);
         if (before < level) {
-          this.#announce(peers, accountId, policy.name, u.limit, u.usage, u.max, before, level);
+          // The domain's figure, or the exact one compared when that figure is short of a share sent.
+          const shown = unrounded !== undefined && this.#levelOf(u.usage, undefined, u.max, watchedLimit) < level ? unrounded : u.usage;
+          this.#announce(peers, accountId, policy.name, u.limit, shown, u.max, before, level);
           ctx.nowMs = nowMs;
         }
       }
@@ -262,7 +265,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   }
 
   /** One event per share from `before` up to `level`, lowest first. */
-  #announce(peers: PolicyPeers, accountId: AccountId, policy: string, limit: string, usage: DecimalValue, max: DecimalValue, before: number, level: number): void {
+  #announce(peers: PolicyPeers, accountId: AccountId, policy: string, limit: string, usage: DecimalValue | DecimalValue["decimal"], max: DecimalValue, before: number, level: number): void {
     for (let i = before; i < level; i++) {
       peers.emit({
         kind: "softLimitCrossed",
@@ -287,8 +290,11 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     return targets;
   }
 
-  /** How many shares `usage` is at or above (usage ≥ share × max, exact decimals). */
-  #levelOf(usage: DecimalValue, max: DecimalValue, watched: WatchedLimit): number {
+  /**
+   * How many shares `usage` is at or above (usage ≥ share × max, exact decimals); `exact`,
+   * when given, is the unrounded usage `usage` was rounded from, and is compared instead.
+   */
+  #levelOf(usage: DecimalValue, exact: DecimalValue["decimal"] | undefined, max: DecimalValue, watched: WatchedLimit): number {
     // Identity first: a limit whose max is the same object as last time needs no comparison.
     if (watched.max !== max && (watched.max === undefined || !watched.max.eq(max))) {
       const exact = this.#settings.shares.map((share) => exactProduct(share, max));
@@ -300,11 +306,15 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     let level = 0;
     const unrounded = watched.unrounded;
     if (unrounded !== undefined) {
-      const u = usage.decimal;
+      const u = exact ?? usage.decimal;
       while (level < unrounded.length && u.gte(unrounded[level]!)) level++;
       return level;
     }
     const thresholds = watched.thresholds;
+    if (exact !== undefined) {
+      while (level < thresholds.length && exact.gte(thresholds[level]!.decimal)) level++;
+      return level;
+    }
     while (level < thresholds.length && usage.gte(thresholds[level]!)) level++;
     return level;
   }
