@@ -344,7 +344,8 @@ export class ChannelState {
    * another channel, the owner's pin cap), a retry's precondition, then the channel's
    * open-handle bounds when the command would leave a request or reservation open, unless it
    * is a retry answered without the engine (which opens nothing). Only then is the account
-   * pinned here: a refused command changes nothing (docs/security.md). Returns a retry's
+   * pinned here: a refused command changes nothing (docs/security.md; a retry's reservation
+   * found past its TTL is rolled back first, as the sweep would have: `retriedReservation`). Returns a retry's
    * answer — the first decision, or its reject when it is not the command and order first
    * sent with the id (safe-retries.ts) — or undefined: run the engine. The wire requires the
    * account. `commitOnAccept`: the command's (false for a start, which leaves a request open);
@@ -353,24 +354,35 @@ export class ChannelState {
   private admit(order: Order, base: string, kind: "start" | "execute" | "dropCopy", commitOnAccept: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.isOpenReservation(id, accountId));
+    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.retriedReservation(id, accountId));
     if (answer === undefined && !commitOnAccept) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
     return answer;
   }
 
   /**
-   * Whether `id` is still an open reservation of `accountId` (for a safe retry whose first
-   * decision left it open: commit ends it while its client order id stays known). Looked up in
-   * the channel that issued it (an id's upper 32 bits): with pinning that is this one (an account's
-   * handles live on the channel it is pinned to; a takeover, release or close rolls them back),
-   * in fullSync any live channel. Ids are never issued twice (a channel's sequence only counts up,
-   * channel ids only count up, both snapshotted), so an open handle with this id is that reservation.
+   * Where `id`, a safe retry's first decision's reservation of `accountId`, stands now (for a
+   * retry whose first decision left it open: commit ends it while its client order id stays
+   * known). Looked up in the channel that issued it (an id's upper 32 bits): with pinning that
+   * is this one (an account's handles live on the channel it is pinned to; a takeover, release
+   * or close rolls them back), in fullSync any live channel. Ids are never issued twice (a
+   * channel's sequence only counts up, channel ids only count up, both snapshotted), so an open
+   * handle with this id is that reservation. "open": still in that table and before its TTL;
+   * "committed": not in it (a real rollback would have freed the id). Past its TTL it is the
+   * sweep's, whether or not the sweep's tick has come (found by review: the retry named it as
+   * open, and the gateway's commit of it was then refused as expired): rolled back now and told
+   * as expired, as the sweep and a commit do, so "rolledBack" (the id freed: the retry runs as a
+   * new order), or "committed" when a report had named its order (the rollback committed it).
+   * The door stamps the command, so a replay expires it at the same retry.
    */
-  private isOpenReservation(id: bigint, accountId: AccountId): boolean {
+  private retriedReservation(id: bigint, accountId: AccountId): "open" | "committed" | "rolledBack" {
     const issuer = id >> 32n === this.channelId ? this : this.host.channels.get(id >> 32n);
     const h = issuer?.handles.get(id);
-    return h !== undefined && h.kind === "reservation" && h.accountId === accountId;
+    if (issuer === undefined || h === undefined || h.kind !== "reservation" || h.accountId !== accountId) return "committed";
+    if (h.expiresAt > this.host.nowMs()) return "open";
+    issuer.handles.take(id, "reservation", "");
+    issuer.rollBackExpired([[id, h]]);
+    return h.reservation.state === "committed" ? "committed" : "rolledBack";
   }
 
   /** Pins on first use (see `claimable`), for commands with nothing else to check first. */

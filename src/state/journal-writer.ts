@@ -36,7 +36,9 @@ export interface JournalWriter {
  *   asking a commit of an open one's, a drop copy's id retried as an execute, or the reverse);
  * - a safe retry of an id whose first decision left a reservation open that was committed
  *   since is answered committed, reservation 0, where 1 answered the used reservation id
- *   (same state, other answer);
+ *   (same state, other answer); one past its TTL before the sweep came is rolled back by the
+ *   retry as the sweep would, and the retry runs as a new order (or is answered committed when
+ *   a report had named it), where 1 answered it as open (channel-state.ts, retriedReservation);
  * - a REDUCING trading state refuses a SELL by volume limited at or below zero, which 1
  *   accepted (trading-state/policy.ts);
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was

@@ -43,7 +43,9 @@ function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
  * command, its commit_on_accept, or the first field of the order), as the command's own reject (start, execute; a drop copy's `dropCopyFailed`:
  * nothing applied), and the engine is not run: nothing is reserved (found by review, session
  * 34). A first decision that left a reservation open is answered with it only while it is open
- * (`isOpen`, the channel's handles); once committed, as committed (`committed`, reservation 0).
+ * (`reservationNow`, the channel's handles); once committed, as committed (`committed`,
+ * reservation 0); past its TTL, rolled back then as the sweep would (the id freed), the retry
+ * runs as a new order (undefined), or, a report having named its order, is answered committed.
  * Fail closed: without a ClientOrderIdPolicy a retry cannot be recognised, and running
  * it as a new order could reserve twice, so it is refused (FAILED_PRECONDITION on `retry`).
  */
@@ -55,7 +57,7 @@ export function retryAnswer(
   base: string,
   kind: OrderCommand,
   commitOnAccept: boolean,
-  isOpen: (reservationId: bigint) => boolean,
+  reservationNow: (reservationId: bigint) => "open" | "committed" | "rolledBack",
 ): ChannelResult | undefined {
   if (order.retry !== true || order.clientOrderId === undefined) return undefined;
   const policy = policyOf(engine);
@@ -73,13 +75,20 @@ export function retryAnswer(
   // retry counted as another accepted order); the answer on the wire is the first's, or the
   // committed form of it below.
   const decision = answer.decision as ChannelResult;
-  if ((decision.kind === "executeAccepted" || decision.kind === "dropCopy") && !decision.committed && decision.reservationId !== 0n && !isOpen(decision.reservationId)) {
-    // Its reservation is no longer open: committed (by the gateway, or by a "rollback" after a
-    // report named its order; a real rollback would have freed the id). Answered as the commit left it, as an execute with commit_on_accept is, not with a handle
-    // that was already used (found by review: a client booked it as open again, and a later
-    // reservation with that id on another sidecar was refused as ambiguous). The stored decision
-    // is unchanged: the answer is read off the handles at the retry's turn, which a replay reproduces.
-    return { ...decision, reservationId: 0n, committed: true, retried: true };
+  if ((decision.kind === "executeAccepted" || decision.kind === "dropCopy") && !decision.committed && decision.reservationId !== 0n) {
+    const now = reservationNow(decision.reservationId);
+    // Past its TTL before the sweep came, rolled back now (the id freed): the retry runs as a
+    // new order, as it would after the sweep (found by review: it was answered with the
+    // reservation as open, and the gateway's commit of it was refused as expired).
+    if (now === "rolledBack") return undefined;
+    if (now === "committed") {
+      // Its reservation is no longer open: committed (by the gateway, or by a "rollback" after a
+      // report named its order; a real rollback would have freed the id). Answered as the commit left it, as an execute with commit_on_accept is, not with a handle
+      // that was already used (found by review: a client booked it as open again, and a later
+      // reservation with that id on another sidecar was refused as ambiguous). The stored decision
+      // is unchanged: the answer is read off the handles at the retry's turn, which a replay reproduces.
+      return { ...decision, reservationId: 0n, committed: true, retried: true };
+    }
   }
   return { ...decision, retried: true } as ChannelResult;
 }

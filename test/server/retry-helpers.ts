@@ -7,7 +7,10 @@ import { afterEach, describe, it } from "vitest";
 import { order } from "./harness.js";
 import { controlsConfig, DurableSidecars } from "./controls-helpers.js";
 
-export const RETRY_CONFIG = controlsConfig([{ type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } }, { type: "SpotFundsPolicy", settings: {} }]);
+/** That world; `overrides` as controlsConfig takes them (limits, syncMode). */
+export const retryConfig = (overrides: Record<string, unknown> = {}) =>
+  controlsConfig([{ type: "ClientOrderIdPolicy", settings: { retentionMs: 0 } }, { type: "SpotFundsPolicy", settings: {} }], overrides);
+export const RETRY_CONFIG = retryConfig();
 
 type OrderInit = Parameters<typeof order>[0];
 export const execute = (init: OrderInit, commitOnAccept = false) => ({ case: "executePreTrade", value: { order: order(init), commitOnAccept } }) as const;
