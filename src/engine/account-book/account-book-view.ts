@@ -20,8 +20,17 @@ export interface BookInstrument {
   readonly worst: PositionSize;
 }
 
-/** An instrument's figures as snapshot data (the derived `worst` is not part of the state). */
-export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" | "pendingBuy" | "pendingSell">;
+/**
+ * An instrument's figures as snapshot data (the derived `worst` is not part of the state). The
+ * unbounded counts are written only when not zero, and absent (snapshots from before them,
+ * or none open) restore as 0: a build before them did not mark any footprint, so no open
+ * reservation's rollback will uncount one.
+ */
+export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" | "pendingBuy" | "pendingSell"> & {
+  /** `unboundedOpenOrders` on each side. */
+  readonly unboundedBuy?: number;
+  readonly unboundedSell?: number;
+};
 
 /**
  * The shared inputs of the controls, read-only (`ctx.book` in every hook). The engine
@@ -35,6 +44,13 @@ export interface AccountBookView {
   position(accountId: AccountId, instrument: Instrument): PositionSize;
   /** Quantity of the account's open orders on `side` in the instrument; zero when none. */
   pendingQuantity(accountId: AccountId, instrument: Instrument, side: Side): Quantity;
+  /**
+   * Of the account's open orders on `side` in the instrument, those whose units have no bound
+   * (`OrderFootprint.unbounded`): their pending quantity is no worst case; 0 when none. Counted
+   * at reserve, uncounted by that reservation's rollback; a report does not say which order
+   * ended, so otherwise only when the account's last open order ends (fail closed).
+   */
+  unboundedOpenOrders(accountId: AccountId, instrument: Instrument, side: Side): number;
   /** Orders of the account accepted and not yet final (nor rolled back). */
   openOrders(accountId: AccountId): number;
   /** The account's entry for the instrument, or undefined when it never touched it. */

@@ -27,6 +27,8 @@ class Slot implements BookInstrument {
   readonly #pendingBuy = new DecimalCell(Quantity);
   readonly #pendingSell = new DecimalCell(Quantity);
   #worst: PositionSize | undefined = undefined;
+  unboundedBuy = 0;
+  unboundedSell = 0;
 
   constructor(readonly instrument: Instrument) {}
 
@@ -47,7 +49,13 @@ class Slot implements BookInstrument {
   }
 
   isFlat(): boolean {
-    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero();
+    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero() && this.unboundedBuy === 0 && this.unboundedSell === 0;
+  }
+
+  /** One more (`by` 1) or one fewer (-1, clamped at zero) unbounded open order on `side`. */
+  countUnbounded(side: Side, by: 1 | -1): void {
+    if (side === "BUY") this.unboundedBuy = Math.max(0, this.unboundedBuy + by);
+    else this.unboundedSell = Math.max(0, this.unboundedSell + by);
   }
 
   set(position: PositionSize, pendingBuy: Quantity, pendingSell: Quantity): void {
@@ -76,7 +84,9 @@ class Slot implements BookInstrument {
   }
 
   data(): BookInstrumentData {
-    return { instrument: this.instrument, position: this.position, pendingBuy: this.pendingBuy, pendingSell: this.pendingSell };
+    const data = { instrument: this.instrument, position: this.position, pendingBuy: this.pendingBuy, pendingSell: this.pendingSell };
+    if (this.unboundedBuy === 0 && this.unboundedSell === 0) return data;
+    return { ...data, ...(this.unboundedBuy === 0 ? {} : { unboundedBuy: this.unboundedBuy }), ...(this.unboundedSell === 0 ? {} : { unboundedSell: this.unboundedSell }) };
   }
 }
 
@@ -144,7 +154,8 @@ function markReported(unsettled: readonly OrderFootprint[], clientOrderId: strin
  * negative, e.g. a report for an order accepted before a restart without durability):
  *
  * - `reserve` (the main stage accepted an order, live or drop copy, before any commit):
- *   open orders +1, pending on the order's side + its quantity.
+ *   open orders +1, pending on the order's side + its quantity, and that side's unbounded
+ *   open orders +1 when its units have no bound (`OrderFootprint.unbounded`).
  * - `release` (that reservation rolled back: explicit, disconnect, TTL, fencing): the exact
  *   reverse of its `reserve`, unless a report named the order (by client order id) while
  *   the reservation was open: then nothing, as the order is at the venue and its reports
@@ -152,7 +163,8 @@ function markReported(unsettled: readonly OrderFootprint[], clientOrderId: strin
  * - `applyReport` with a trade: position ± traded quantity (+ buy, − sell), pending on
  *   the report's side − traded quantity.
  * - `applyReport` with `isFinal`: open orders −1, pending on the side − `leavesQuantity`
- *   (the cancelled rest, as SpotFunds releases it).
+ *   (the cancelled rest, as SpotFunds releases it); the account's last open order ending
+ *   clears every pending quantity and unbounded count (no report says which order ended).
  *
  * Dry runs never touch it. It is snapshotted with the engine; an open reservation's book
  * entry is restored from the reservation's record, so a replay reproduces it bit for bit.
@@ -191,6 +203,12 @@ export class AccountBook implements AccountBookView {
     return side === "BUY" ? slot.pendingBuy : slot.pendingSell;
   }
 
+  unboundedOpenOrders(accountId: AccountId, instrument: Instrument, side: Side): number {
+    const slot = this.slot(accountId, instrument);
+    if (slot === undefined) return 0;
+    return side === "BUY" ? slot.unboundedBuy : slot.unboundedSell;
+  }
+
   openOrders(accountId: AccountId): number {
     return this.find(accountId)?.openOrders ?? 0;
   }
@@ -217,6 +235,7 @@ export class AccountBook implements AccountBookView {
     if (f.instrument !== undefined && f.side !== undefined && !f.quantity.isZero()) {
       this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
     }
+    if (f.unbounded === true && f.instrument !== undefined && f.side !== undefined) this.slotFor(entry, f.instrument).countUnbounded(f.side, 1);
     entry.openOrders += 1;
     if (f.clientOrderId !== undefined) {
       f.bookOrder = ++this.#lastBookOrder;
@@ -234,9 +253,11 @@ export class AccountBook implements AccountBookView {
     if (entry === undefined) return;
     if (f.clientOrderId !== undefined) removeFootprint(entry.unsettled, f);
     if (entry.openOrders > 0) entry.openOrders -= 1;
-    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return;
+    if (f.instrument === undefined || f.side === undefined) return;
     const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
-    if (slot !== undefined) slot.reducePending(f.side, f.quantity);
+    if (slot === undefined) return;
+    if (f.unbounded === true) slot.countUnbounded(f.side, -1);
+    if (!f.quantity.isZero()) slot.reducePending(f.side, f.quantity);
   }
 
   /**
@@ -283,8 +304,15 @@ export class AccountBook implements AccountBookView {
     }
     // The account's last open order ended: nothing can be pending any more. What is left is
     // the dust of quantities no report can match (an order by volume enters at volume /
-    // |price|, a 28-digit quotient), which would otherwise stay pending for ever.
-    if (lastOpenEnded) for (const s of entry.list) if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
+    // |price|, a 28-digit quotient), which would otherwise stay pending for ever. So are the
+    // unbounded counts: a report does not say which order ended, so they stay until then.
+    if (lastOpenEnded) {
+      for (const s of entry.list) {
+        if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
+        s.unboundedBuy = 0;
+        s.unboundedSell = 0;
+      }
+    }
     return overflowed;
   }
 
@@ -356,7 +384,11 @@ export class AccountBook implements AccountBookView {
       const entry = this.accountEntry(id);
       entry.openOrders = account.openOrders;
       for (const s of account.instruments) {
-        this.slotFor(entry, s.instrument).set(s.position, s.pendingBuy, s.pendingSell);
+        const slot = this.slotFor(entry, s.instrument);
+        slot.set(s.position, s.pendingBuy, s.pendingSell);
+        // Absent (none open, or a snapshot from before the counts): 0, see BookInstrumentData.
+        slot.unboundedBuy = s.unboundedBuy ?? 0;
+        slot.unboundedSell = s.unboundedSell ?? 0;
       }
     }
   }

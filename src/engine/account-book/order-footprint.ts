@@ -17,6 +17,13 @@ export interface OrderFootprint {
   readonly side?: Side;
   /** Pending quantity added on `side` (zero when it cannot be known: a market order by volume that no policy priced). */
   readonly quantity: Quantity;
+  /**
+   * Set when the units the order may trade have no bound (`unboundedQuantity`): `quantity` is
+   * then only an estimate, and the book counts the order among its side's unbounded open
+   * orders (REDUCING refuses that side while one is open). Absent in records from before it:
+   * such an order was not counted, so its rollback uncounts nothing. Part of the record.
+   */
+  readonly unbounded?: true;
   /** The order's client order id: a report naming it while the reservation is open is matched to it. */
   readonly clientOrderId?: string;
   /**
@@ -58,7 +65,20 @@ export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Pri
   const side = op.side;
   const clientOrderId = order.clientOrderId;
   if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero(), clientOrderId, bookOrder: 0 };
-  return { accountId, instrument, side, quantity: quantityOf(order, lock, sizingPrice), clientOrderId, bookOrder: 0 };
+  const quantity = quantityOf(order, lock, sizingPrice);
+  return unboundedQuantity(order) ? { accountId, instrument, side, quantity, unbounded: true, clientOrderId, bookOrder: 0 } : { accountId, instrument, side, quantity, clientOrderId, bookOrder: 0 };
+}
+
+/**
+ * Whether the units an order may trade have no bound: a BUY by volume buys more units the
+ * lower it fills, with no bound below its limit price; a SELL by volume limited at or below
+ * zero sells more the nearer zero it fills; one without a price (a market order) either. Its
+ * footprint's quantity (volume / |price|) is then no worst case (found by review, session 35).
+ */
+export function unboundedQuantity(order: Order): boolean {
+  const op = order.operation;
+  if (op?.tradeAmount?.kind !== "volume") return false;
+  return op.side === "BUY" || op.price === undefined || !op.price.isPositive();
 }
 
 function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity {

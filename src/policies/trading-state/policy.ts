@@ -10,7 +10,8 @@ import type { PolicyPreTradeResult, PreTradeContext } from "../../engine/pretrad
 import { ParamError } from "../../param/param-error.js";
 import { SettingsValidationError } from "../../engine/errors.js";
 import { snapshotFields } from "../snapshot-data.js";
-import { halted, notReducing, quantityUnknown } from "./rejects.js";
+import { halted, notReducing, openQuantityUnknown, quantityUnknown } from "./rejects.js";
+import { unboundedQuantity } from "../../engine/account-book/order-footprint.js";
 import { copyTradingStateSettings, type TradingStateEntry, type TradingStateSettings } from "./settings.js";
 
 const RANK: Record<TradingStateName, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
@@ -29,7 +30,9 @@ interface Effective {
  * HALTED rejects every new order; REDUCING lets an order through only if it shrinks the
  * position and cannot flip it. Open orders count worst case: every open order on the
  * order's side is assumed to fill first (the account book's pending quantity), those on
- * the other side are ignored (they could only make room). A BUY passes iff position < 0
+ * the other side are ignored (they could only make room); while one on the order's side has
+ * no bound on its units (`unboundedOpenOrders`: by volume, a buy, or a sell without a positive
+ * limit price), that worst case cannot be known and the order is refused. A BUY passes iff position < 0
  * and position + pending buys + quantity ≤ 0; a SELL iff position > 0 and
  * position − pending sells − quantity ≥ 0. The strictest of the account's, its group's and
  * the global state applies. Checked in both stages (a request may wait between them) and
@@ -181,6 +184,10 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     if (op.tradeAmount === undefined) return MISSING_AMOUNT;
     const quantity = quantityOf(order);
     if (quantity === undefined) return quantityUnknown(scope);
+    // An open order on this side whose units have no bound (accepted while ACTIVE): its pending
+    // figure is no worst case (found by review: an open SELL of 100 by volume limited at -10,
+    // counted 10, let a SELL of 20 pass a long 30, and filled at -5 it sold 20: short 10).
+    if (ctx.book.unboundedOpenOrders(accountId, op.instrument, op.side) > 0) return openQuantityUnknown(scope, op.side);
     const position = ctx.book.position(accountId, op.instrument);
     const pending = ctx.book.pendingQuantity(accountId, op.instrument, op.side);
     return reducesPosition(position, pending, op.side, quantity) ? undefined : notReducing(scope, op.side, position, pending, quantity);
@@ -223,11 +230,10 @@ export function reducesPosition(position: PositionSize, pending: Quantity, side:
 function quantityOf(order: Order): Quantity | undefined {
   const amount = order.operation!.tradeAmount!;
   if (amount.kind === "quantity") return amount.value;
-  if (order.operation!.side === "BUY") return undefined;
-  const price = order.operation!.price;
-  if (price === undefined || !price.isPositive()) return undefined;
+  // The book counts the same orders open as unbounded (order-footprint.ts).
+  if (unboundedQuantity(order)) return undefined;
   try {
-    return amount.value.calculateQuantity(price);
+    return amount.value.calculateQuantity(order.operation!.price!);
   } catch (e) {
     if (e instanceof ParamError) return undefined;
     throw e;

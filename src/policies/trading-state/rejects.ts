@@ -38,3 +38,21 @@ export function quantityUnknown(scope: ControlScope): readonly PolicyReject[] {
     },
   ];
 }
+
+/**
+ * REDUCING cannot take the worst case of a side with an open order whose units have no bound
+ * (by volume: a buy, or a sell without a positive limit price, accepted while ACTIVE): its
+ * pending quantity is an estimate, so no order on that side can be shown not to flip: fail closed.
+ */
+export function openQuantityUnknown(scope: ControlScope, side: Side): readonly PolicyReject[] {
+  return [
+    {
+      code: "TradingReducingOnly",
+      reason: "order does not reduce the position",
+      details:
+        `trading state REDUCING is set ${whereSet(scope)}: an open ${side} order's quantity cannot be known (volume without a positive limit price, or a buy by volume), ` +
+        `so no ${side} order can be shown not to flip the position until it ends`,
+      scope: "order",
+    },
+  ];
+}
