@@ -354,7 +354,8 @@ export class ChannelState {
   private admit(order: Order, base: string, kind: "start" | "execute" | "dropCopy", commitOnAccept: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    const answer = retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.retriedReservation(id, accountId));
+    // Only a retry builds the handle check's closure (the order path of every other order allocates nothing here).
+    const answer = order.retry === true ? retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.retriedReservation(id, accountId)) : undefined;
     if (answer === undefined && !commitOnAccept) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);
     return answer;
