@@ -50,8 +50,7 @@ export interface JournalWriter {
  *   refused; gross-exposure-limit/policy.ts), and decides on the exact worst case when a sum
  *   of it (position ± open quantity ± the order) or a market order's volume / price was
  *   rounded, where 1 took the rounded one (open buys 10 + an order of 1e-28 rounded to 10:
- *   "does not raise", passed past the limit, any number of times); an order within the limit
- *   whose open quantity the book would round is refused, which 1 accepted;
+ *   "does not raise", passed past the limit, any number of times);
  * - a two-stage request's main stage reads the account's group at its own instant, where 1
  *   reused the group its start stage had read (pre-trade-request.ts).
  */

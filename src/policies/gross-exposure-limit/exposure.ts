@@ -85,19 +85,6 @@ export function exactBookWorst(entry: BookInstrument): Decimal | undefined {
   return exact.eq(worst.decimal) ? undefined : exact;
 }
 
-/**
- * The open quantity on `side` the account book would keep once `quantity` is added to it
- * (its reserve adds the same way) when that is not the exact sum (past 29 digits), else
- * undefined: an order it would count short. No object unless a scale was given up.
- */
-export function pendingRounded(entry: BookInstrument | undefined, side: Side, quantity: Quantity): Quantity | undefined {
-  if (entry === undefined) return undefined;
-  const pending = side === "BUY" ? entry.pendingBuy : entry.pendingSell;
-  const held = pending.add(quantity);
-  if (!dropped(pending, quantity, held)) return undefined;
-  return new Unbounded(pending.decimal).plus(quantity.decimal).eq(held.decimal) ? undefined : held;
-}
-
 /** The exact worst case after an order of `q` (see `exactWorst`). */
 export function exactWorstAfter(worst: { readonly before: Decimal; readonly room: Decimal }, q: Decimal): Decimal {
   return q.gt(worst.room) ? worst.before.plus(q).minus(worst.room) : worst.before;

@@ -18,11 +18,11 @@ import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { TieredSettings, tierInCall, tierInReading, tiersRetirement } from "../account-tiers.js";
 import { MISSING, notConfigured } from "../policy-texts.js";
 import { referencePrice, referenceUnavailable } from "../reference-price.js";
-import { addExact, exactWorst, exactWorstAfter, grossExposure, grossExposurePair, pendingRounded, raisesWorstUnbounded, worstWith } from "./exposure.js";
+import { addExact, exactWorst, exactWorstAfter, grossExposure, grossExposurePair, raisesWorstUnbounded, worstWith } from "./exposure.js";
 import { SmallExposure } from "./small-exposure.js";
 import { fxRate } from "./limit-price.js";
 import { ExactSum } from "../../param/exact-sum.js";
-import { grossExposureBeyondRange, grossExposureExceeded, grossExposurePendingRounded } from "./rejects.js";
+import { grossExposureBeyondRange, grossExposureExceeded } from "./rejects.js";
 import { ParamError } from "../../param/param-error.js";
 import { exactProduct, Unbounded } from "../../param/decimal-value.js";
 import type { Decimal } from "decimal.js";
@@ -174,10 +174,6 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     if (exceeds(pair.next, pair.unbounded, limit.maxNotional)) {
       return { rejects: grossExposureExceeded(pair.next, pair.unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
     }
-    if (inexact) {
-      const held = pendingRounded(entry, side, quantity);
-      if (held !== undefined) return { rejects: grossExposurePendingRounded(side, held, quantity, entry!, limit.maxNotional, limit.settlementAsset) };
-    }
     if (!ctx.isDryRun) this.#remember(ctx.book, accountId, group, limit, instrument, side, quantity, pair.next, pair.unbounded);
     return undefined;
   }
@@ -236,8 +232,6 @@ export class GrossExposureLimitPolicy implements ConfigurablePolicy<GrossExposur
     const total = pair.next.add(notional);
     const unbounded = addExact(pair.unbounded, pair.next, notional, total, unrounded);
     if (exceeds(total, unbounded, limit.maxNotional)) return { rejects: grossExposureExceeded(total, unbounded, pair.now, limit.maxNotional, limit.settlementAsset) };
-    const held = sized === undefined ? undefined : pendingRounded(entry, side, sized);
-    if (held !== undefined) return { rejects: grossExposurePendingRounded(side, held, sized!, entry!, limit.maxNotional, limit.settlementAsset) };
     return passed;
   }
 

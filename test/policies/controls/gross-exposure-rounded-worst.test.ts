@@ -5,8 +5,10 @@
  * taken as "does not raise its worst case" and passed with no comparison at all; the book's
  * open quantity rounds the same way, so it never grew and any number of such orders passed.
  * A worst case already in the book, rounded, was valued rounded too; a market order by volume
- * was sized by a rounded quotient. An order whose open quantity the book cannot hold exactly
- * fails closed. Soft limits compare the exact gross exposure, as the limit does.
+ * was sized by a rounded quotient. Soft limits compare the exact gross exposure, as the limit
+ * does. An order whose open quantity the book holds rounded is judged exactly and passes when
+ * within the limit (refusing it, as a72066f did, refused ordinary orders after a market order
+ * by volume at a price like 3, whose quotient fills 29 digits; found by review).
  */
 import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, type EngineEvent } from "../../../src/engine/index.js";
@@ -55,24 +57,25 @@ describe("gross exposure: a worst case rounded to 29 digits", () => {
     for (let i = 0; i < 5; i++) expect(only(submit(w.engine, order({ qty: "0.4", price: "1" })))).toEqual(EXCEEDED(`${MAX}.4`, MAX, MAX));
   });
 
-  it("an order within the limit whose open quantity the book would round fails closed; the book is unchanged", () => {
+  it("an order within the limit whose open quantity the book holds rounded passes (judged exactly)", () => {
     const w = limited(MAX);
     quote(w, AAPL_USD, { mark: "1" });
     const open = "79228162514264337593543950000";
     expect(submit(w.engine, order({ qty: open, price: "1" }))).toEqual([]);
-    // Exactly …50000.4 ≤ the limit, but the book would hold the open buys as …50000: an order
-    // it never counts, so any number of them would pass.
-    for (let i = 0; i < 3; i++) {
-      expect(only(submit(w.engine, order({ qty: "0.4", price: "1" })))).toEqual([
-        "GrossExposureLimitExceeded",
-        "gross exposure limit exceeded",
-        `open buys with this order would be ${open}.4, past the 29 digits the account book holds (it would count ${open}), max allowed: ${MAX} USD`,
-        "order",
-      ]);
-    }
+    // Exactly …50000.4 ≤ the limit: it passes; the book holds the open buys in 29 digits.
+    expect(submit(w.engine, order({ qty: "0.4", price: "1" }))).toEqual([]);
     expect(w.engine.book.pendingQuantity(ACCOUNT, AAPL_USD, "BUY").toString()).toBe(open);
-    // An order the book holds exactly still passes: 1 more.
-    expect(submit(w.engine, order({ qty: "1", price: "1" }))).toEqual([]);
+  });
+
+  // Found by review: a market order by volume sized at a price like 3 leaves a 29-digit open
+  // quantity, and the rule refused almost every later order on its side.
+  it("ordinary orders after a market BUY by volume whose quotient fills 29 digits pass", () => {
+    const w = limited("1000000");
+    quote(w, AAPL_USD, { mark: "3" });
+    expect(submit(w.engine, marketByVolume("BUY", "100"))).toEqual([]);
+    expect(w.engine.book.pendingQuantity(ACCOUNT, AAPL_USD, "BUY").toString()).toBe("33.333333333333333333333333333");
+    expect(submit(w.engine, order({ qty: "100", price: "3" }))).toEqual([]);
+    for (let i = 0; i < 3; i++) expect(submit(w.engine, marketByVolume("BUY", "100"))).toEqual([]);
   });
 
   it("a position whose worst case with the order rounds (the book holds the open quantity exactly) is compared exactly", () => {
