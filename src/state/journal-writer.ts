@@ -44,6 +44,8 @@ export interface JournalWriter {
  * - a REDUCING trading state refuses an order while an open order on its side has no bound
  *   on its units (by volume: a buy, or a sell limited at or below zero or without a price),
  *   which 1 judged on that order's volume / |limit| (account-book.ts, unboundedOpenOrders);
+ *   the account's last open order rolled back clears its pending dust, as its final report
+ *   does, which 1 kept until the next order's final report;
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was
  *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
  *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be

@@ -123,6 +123,33 @@ describe("REDUCING with an open order whose units have no bound", () => {
     expect(w.engine.book.openOrders(ACCOUNT)).toBe(1);
     expect(onlyReject(w.engine.executePreTrade(byQty("SELL", "1")))).toEqual(openUnknown("SELL"));
   });
+
+  // Found by review (session 35): only a final report cleared the counts; when the account's
+  // last open order ended by a rollback, an unbounded order ended earlier stayed counted with
+  // nothing open, its side refused and the account not retirable.
+  it("the account's last open order rolled back: nothing is open, the count is gone, the side free", () => {
+    const w = build();
+    accept(w.engine, byQty("BUY", "30")).commit();
+    w.engine.applyExecutionReport(fill("BUY", "30", "100", true)); // long 30
+    accept(w.engine, byVolume("SELL", "100", "-10")).commit(); // unbounded, at the venue
+    const other = accept(w.engine, byQty("SELL", "5"));
+    w.engine.applyExecutionReport(fill("SELL", "10", "-10", true)); // one order ended: long 20; the count stays
+    expect(w.engine.book.unboundedOpenOrders(ACCOUNT, AAPL_USD, "SELL")).toBe(1);
+    other.rollback(); // the other never went out: nothing is open
+    expect([w.engine.book.openOrders(ACCOUNT), w.engine.book.unboundedOpenOrders(ACCOUNT, AAPL_USD, "SELL")]).toEqual([0, 0]);
+    w.policy.setState({ kind: "account", accountId: ACCOUNT }, "REDUCING", "");
+    expect(w.engine.executePreTradeDryRun(byQty("SELL", "5")).isPass).toBe(true);
+  });
+
+  it("a flat account whose last open order rolled back after an unbounded one ended can be retired", () => {
+    const w = build();
+    accept(w.engine, byVolume("BUY", "1000", "100")).commit();
+    const other = accept(w.engine, byQty("SELL", "5"));
+    w.engine.applyExecutionReport(fill("BUY", "10", "100", false));
+    w.engine.applyExecutionReport(fill("SELL", "10", "100", true)); // flat again; one order ended
+    other.rollback();
+    expect([w.engine.book.openOrders(ACCOUNT), w.engine.book.position(ACCOUNT, AAPL_USD).toString(), w.engine.book.isRetirable(ACCOUNT)]).toEqual([0, "0", true]);
+  });
 });
 
 describe("the unbounded counts in snapshots", () => {

@@ -121,6 +121,20 @@ export interface AccountBookData {
 }
 
 /** The same slot key: assets are compared as strings (the decoder interns them, so mostly by identity). */
+/**
+ * The account has no open order left: nothing can be pending any more. What is left is the
+ * dust of quantities no report can match (an order by volume enters at volume / |price|, a
+ * 28-digit quotient), which would otherwise stay pending for ever. So are the unbounded
+ * counts: a report does not say which order ended, so they stay until then.
+ */
+function nothingOpen(entry: AccountEntry): void {
+  for (const s of entry.list) {
+    if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
+    s.unboundedBuy = 0;
+    s.unboundedSell = 0;
+  }
+}
+
 function sameInstrument(a: Instrument, b: Instrument): boolean {
   return a.underlyingAsset === b.underlyingAsset && a.settlementAsset === b.settlementAsset;
 }
@@ -159,7 +173,9 @@ function markReported(unsettled: readonly OrderFootprint[], clientOrderId: strin
  * - `release` (that reservation rolled back: explicit, disconnect, TTL, fencing): the exact
  *   reverse of its `reserve`, unless a report named the order (by client order id) while
  *   the reservation was open: then nothing, as the order is at the venue and its reports
- *   count it out. A commit changes nothing: the order stays open at the venue.
+ *   count it out; the last open order rolled back clears every pending quantity and
+ *   unbounded count, as its final report would. A commit changes nothing: the order stays
+ *   open at the venue.
  * - `applyReport` with a trade: position ± traded quantity (+ buy, − sell), pending on
  *   the report's side − traded quantity.
  * - `applyReport` with `isFinal`: open orders −1, pending on the side − `leavesQuantity`
@@ -253,11 +269,15 @@ export class AccountBook implements AccountBookView {
     if (entry === undefined) return;
     if (f.clientOrderId !== undefined) removeFootprint(entry.unsettled, f);
     if (entry.openOrders > 0) entry.openOrders -= 1;
-    if (f.instrument === undefined || f.side === undefined) return;
-    const slot = entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
-    if (slot === undefined) return;
-    if (f.unbounded === true) slot.countUnbounded(f.side, -1);
-    if (!f.quantity.isZero()) slot.reducePending(f.side, f.quantity);
+    const slot = f.instrument === undefined || f.side === undefined ? undefined : entry.slots.get(f.instrument.underlyingAsset)?.get(f.instrument.settlementAsset);
+    if (slot !== undefined) {
+      if (f.unbounded === true) slot.countUnbounded(f.side!, -1);
+      if (!f.quantity.isZero()) slot.reducePending(f.side!, f.quantity);
+    }
+    // The last open order rolled back: as when a final report ends it (found by review,
+    // session 35: an unbounded order ended by a report while another was open stayed counted
+    // after that other one rolled back, and REDUCING refused its side with nothing open).
+    if (entry.openOrders === 0) nothingOpen(entry);
   }
 
   /**
@@ -302,17 +322,8 @@ export class AccountBook implements AccountBookView {
       const leaves = fill.leavesQuantity;
       if (final && leaves !== undefined && !leaves.isZero()) slot.reducePending(side, leaves);
     }
-    // The account's last open order ended: nothing can be pending any more. What is left is
-    // the dust of quantities no report can match (an order by volume enters at volume /
-    // |price|, a 28-digit quotient), which would otherwise stay pending for ever. So are the
-    // unbounded counts: a report does not say which order ended, so they stay until then.
-    if (lastOpenEnded) {
-      for (const s of entry.list) {
-        if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
-        s.unboundedBuy = 0;
-        s.unboundedSell = 0;
-      }
-    }
+    // The account's last open order ended.
+    if (lastOpenEnded) nothingOpen(entry);
     return overflowed;
   }
 
