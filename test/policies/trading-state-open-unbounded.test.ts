@@ -148,7 +148,7 @@ describe("REDUCING with an open order whose units have no bound", () => {
     w.engine.applyExecutionReport(fill("BUY", "10", "100", false));
     w.engine.applyExecutionReport(fill("SELL", "10", "100", true)); // flat again; one order ended
     other.rollback();
-    expect([w.engine.book.openOrders(ACCOUNT), w.engine.book.position(ACCOUNT, AAPL_USD).toString(), w.engine.book.isRetirable(ACCOUNT)]).toEqual([0, "0", true]);
+    expect([w.engine.book.openOrders(ACCOUNT), w.engine.book.position(ACCOUNT, AAPL_USD).toString(), w.engine.accountBook.isRetirable(ACCOUNT)]).toEqual([0, "0", true]);
   });
 });
 
