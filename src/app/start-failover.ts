@@ -194,6 +194,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
     const gate = new LeaseOwnershipGate({
       leases,
       shardCount: r.shardCount,
+      shards,
       instanceId,
       severalOwners: severalActiveOwners(o, r.shardCount),
       perInstance: o.crossShard === "per-instance",
@@ -244,7 +245,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         void untilOwnedElsewhere(gate, owners, o.leaseTtlMs).then(async (known) => {
           // A gateway told "no owner yet" retries within half a second (OwnerFollowingChannel): its retry finds the owner named.
           if (known) await new Promise((resolve) => setTimeout(resolve, NAMED_OWNER_GRACE_MS));
-          log.info({ event: "fenced_exit", newOwnerKnown: known, waitedMs: Math.round(realLeaseTimers.now() - from) }, known ? "every shard has a new owner; stopping" : `no new owner within ${o.leaseTtlMs} ms; stopping`);
+          log.info({ event: "fenced_exit", newOwnerKnown: known, waitedMs: Math.round(realLeaseTimers.now() - from) }, known ? "every shard of the group has a new owner; stopping" : `no new owner within ${o.leaseTtlMs} ms; stopping`);
           hooks.onFenced(reason);
         });
       },
@@ -274,7 +275,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
   }
 }
 
-/** Resolves true once every shard has another instance as its holder, or false after `ms`. */
+/** Resolves true once every shard of the gate's ownership group has another instance as its holder, or false after `ms`. */
 function untilOwnedElsewhere(gate: LeaseOwnershipGate, owners: LeaseOwners, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     if (gate.allOwnedElsewhere()) return resolve(true);

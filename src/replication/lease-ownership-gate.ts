@@ -4,7 +4,9 @@
  * The refusal names the shard's owner as the lease bucket says now (`owners`, a watch on
  * the bucket: lease-owners.ts), so a gateway can go there, also right after this instance
  * lost its lease or was fenced; an empty address means nobody holds it yet (a failover is
- * under way), and the message says so: retry shortly.
+ * under way), and the message says so: retry shortly. A refusal that names no account (a
+ * handle command, a broker-wide change) names the owner of this instance's own ownership
+ * group only; for a handle, for information (the handle is nowhere else).
  */
 import type { AccountId } from "../param/index.js";
 import type { AdminCommand } from "../state/commands.js";
@@ -35,6 +37,11 @@ function accountField(command: AdminCommand): string {
 export interface LeaseOwnershipGateOptions {
   readonly leases: ShardLeases;
   readonly shardCount: number;
+  /**
+   * This instance's ownership group (`ownership.shards`, start-failover.ts); absent: every
+   * shard. A refusal that names no account names this group's owner, never another group's.
+   */
+  readonly shards?: readonly number[];
   readonly instanceId: string;
   /** Several instances own shards at once (the `shards` list is not every shard). */
   readonly severalOwners: boolean;
@@ -72,10 +79,17 @@ export class LeaseOwnershipGate implements OwnershipGate {
     return new CommandError("NOT_OWNER", field, `${field}: ${why}: ${where}`, owner?.address ?? "");
   }
 
-  refuseUnowned(field: string): CommandError | undefined {
+  refuseUnowned(field: string, onHandle = false): CommandError | undefined {
     if (this.fencedBecause === undefined && this.active && this.o.leases.heldShards().length > 0) return undefined;
-    const owner = this.anyOtherOwner();
-    const where = owner ? `instance '${owner.owner}' at ${owner.address} does; send it there` : noOwnerYet("a shard");
+    const owner = this.groupOwner();
+    // A handle lives only on the sidecar that issued it: on the group's owner the same id is
+    // another channel's handle, so the owner is named for information, not as the place to go.
+    const where = owner
+      ? onHandle
+        ? `instance '${owner.owner}' at ${owner.address} owns this group now, but a handle lives only on the sidecar that issued it ` +
+          `(there the same id is another channel's handle): do not send it there`
+        : `instance '${owner.owner}' at ${owner.address} does; send it there`
+      : noOwnerYet("a shard");
     const why =
       this.fencedBecause === undefined
         ? `this instance ('${this.o.instanceId}') owns no shard`
@@ -111,17 +125,28 @@ export class LeaseOwnershipGate implements OwnershipGate {
     return owner === undefined || owner.owner === this.o.instanceId ? undefined : owner;
   }
 
-  private anyOtherOwner(): LeaseValue | undefined {
-    for (let s = 0; s < this.o.shardCount; s++) {
+  /** This instance's ownership group's shards (every shard by default). */
+  private groupShards(): readonly number[] {
+    return this.o.shards ?? Array.from({ length: this.o.shardCount }, (_, s) => s);
+  }
+
+  /**
+   * Another instance holding a shard of this instance's group (its new owner, or its active
+   * while this one is a standby), or undefined. Another group's owner is never the answer: it
+   * serves other accounts, with its own journal and its own handles (found by review: a fenced
+   * owner of {0,1} named the owner of {2,3} before anyone had claimed {0,1}).
+   */
+  private groupOwner(): LeaseValue | undefined {
+    for (const s of this.groupShards()) {
       const owner = this.otherOwner(s);
       if (owner) return owner;
     }
     return undefined;
   }
 
-  /** Every shard has another instance as its holder now (a fenced instance waits for that before it exits). */
+  /** Every shard of this instance's group has another instance as its holder now (a fenced instance waits for that before it exits). */
   allOwnedElsewhere(): boolean {
-    for (let s = 0; s < this.o.shardCount; s++) if (!this.otherOwner(s)) return false;
+    for (const s of this.groupShards()) if (!this.otherOwner(s)) return false;
     return true;
   }
 }

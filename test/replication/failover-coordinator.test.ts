@@ -87,7 +87,7 @@ function setup() {
     // Who holds what, as the bucket says (start-failover.ts wires the same watch to the gate and the status).
     const owners = new LeaseOwners({ timers, ttlMs: TTL });
     owners.follow(store);
-    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, instanceId: id, severalOwners: shards.length < SHARDS, perInstance: false, owners });
+    const gate = new LeaseOwnershipGate({ leases, shardCount: SHARDS, shards, instanceId: id, severalOwners: shards.length < SHARDS, perInstance: false, owners });
     coordinator = new FailoverCoordinator({
       state,
       leases,
@@ -289,6 +289,51 @@ describe("failover coordinator", () => {
     expect(a2.owned.at(-1)).toEqual([0, 1]);
     expect(b.gate.refuseAccount(on(0), "f")).toMatchObject({ code: "NOT_OWNER", ownerAddress: "ga2:1" });
     expect(b.coordinator.status().shards.map((s) => [s.owned, s.ownerId])).toEqual([[false, "ga2"], [false, "ga2"], [true, "gb"], [true, "gb"]]);
+  });
+
+  it("two ownership groups: a fenced owner's and a standby's refusals name their own group's owner or nobody, never the other group's; a handle's only for information", async () => {
+    const { instance, timers } = setup();
+    const a = instance("ga", [0, 1]);
+    const b = instance("gb", [2, 3]);
+    a.coordinator.start();
+    b.coordinator.start();
+    await timers.advance(0);
+    const b2 = instance("gb2", [2, 3]);
+    b2.coordinator.start();
+    await timers.advance(0);
+    expect([a.coordinator.roleName, b.coordinator.roleName, b2.coordinator.roleName]).toEqual(["active", "active", "standby"]);
+    // A standby of {2,3} sends a broker-wide change (or a handle command) to {2,3}'s owner, not to A.
+    const blockGroup = { kind: "blockGroup", group: 3 as never, reason: "x" } as const;
+    expect(b2.gate.refuseAdmin(blockGroup)).toMatchObject({ code: "NOT_OWNER", ownerAddress: "gb:1", message: "this instance ('gb2') owns no shard: instance 'gb' at gb:1 does; send it there" });
+    expect(b2.gate.refuseUnowned("commands[0]", true)?.ownerAddress).toBe("gb:1");
+
+    // A is fenced; nobody runs for {0,1}: its refusals name nobody, though B owns {2,3}.
+    a.leaseView.cut = true;
+    await timers.advance(TTL);
+    expect(a.coordinator.roleName).toBe("fenced");
+    const noOne = "no instance owns a shard yet (a failover is under way): retry shortly";
+    const handle = a.gate.refuseUnowned("commands[0]", true)!;
+    expect(handle).toMatchObject({ code: "NOT_OWNER", ownerAddress: "" });
+    expect(handle.message).toMatch(new RegExp(`^commands\\[0\\]: this instance \\('ga'\\) was fenced off and serves nothing \\(.*\\): ${noOne.replace(/[()]/g, "\\$&")}$`));
+    expect(a.gate.refuseUnowned("")).toMatchObject({ ownerAddress: "" });
+    expect(a.gate.refuseAdmin(blockGroup)).toMatchObject({ code: "NOT_OWNER", ownerAddress: "" });
+    // The fenced instance waits for its own group's new owner, not for B's shards.
+    expect(a.gate.allOwnedElsewhere()).toBe(false);
+
+    // A' claims {0,1}: named at once; for a handle only as information.
+    a.leaseView.cut = false;
+    const a2 = instance("ga2", [0, 1]);
+    a2.coordinator.start();
+    await timers.advance(0);
+    expect(a2.coordinator.roleName).toBe("active");
+    expect(a.gate.refuseUnowned("")).toMatchObject({ ownerAddress: "ga2:1" });
+    expect(a.gate.refuseUnowned("commands[0]", true)).toMatchObject({
+      ownerAddress: "ga2:1",
+      message: expect.stringMatching(
+        /: instance 'ga2' at ga2:1 owns this group now, but a handle lives only on the sidecar that issued it \(there the same id is another channel's handle\): do not send it there$/,
+      ),
+    });
+    expect(a.gate.allOwnedElsewhere()).toBe(true);
   });
 });
 

@@ -13,8 +13,13 @@ import { ORDER_FIELD } from "../security/account-scope.js";
 export interface OwnershipGate {
   /** The refusal for a command on `accountId` (at `field`), or undefined when this instance owns its shard. */
   refuseAccount(accountId: AccountId, field: string): CommandError | undefined;
-  /** For commands that name no account (handles of this channel): refused only when this instance owns nothing. */
-  refuseUnowned(field: string): CommandError | undefined;
+  /**
+   * For commands that name no account (handles of this channel): refused only when this
+   * instance owns nothing. `onHandle`: the command names a handle (commit, rollback,
+   * execute/discard request), which lives only on the sidecar that issued it: the refusal
+   * names the owner for information, not as the place to send it.
+   */
+  refuseUnowned(field: string, onHandle?: boolean): CommandError | undefined;
   /** An admin change: per-account ones follow the account's shard; broker-wide ones the cross-shard rule. */
   refuseAdmin(command: AdminCommand): CommandError | undefined;
 }
@@ -60,6 +65,6 @@ export function refuseNotOwned(gate: OwnershipGate, command: ChannelCommand, bas
     case "discardRequest":
     case "commit":
     case "rollback":
-      return gate.refuseUnowned(base);
+      return gate.refuseUnowned(base, true);
   }
 }

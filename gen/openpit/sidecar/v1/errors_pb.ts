@@ -36,6 +36,10 @@ export type CommandError = Message<"openpit.sidecar.v1.CommandError"> & {
   /**
    * NOT_OWNER: the advertised address (host:port) of the shard's current owner; empty when
    * no instance holds the shard at this moment (a failover is in progress: retry shortly).
+   * A command that names no account (a handle's, a broker-wide change) gets the owner of the
+   * refusing instance's own ownership group. On a command naming a handle (execute_request,
+   * discard_request, commit/rollback_reservation) it is information only: a handle lives on
+   * the sidecar that issued it, and the same id at this address is another channel's handle.
    *
    * @generated from field: string owner_address = 4;
    */
