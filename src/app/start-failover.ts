@@ -14,6 +14,7 @@
 import type { OwnershipConfig } from "../server/config/ownership-config.js";
 import { severalActiveOwners } from "../server/config/ownership-config.js";
 import { groupName } from "../replication/journal-subjects.js";
+import { ALL_SHARDS_GROUP } from "../server/services/events-service.js";
 import type { LeaseStore } from "../replication/lease-store.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
@@ -252,7 +253,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       log: (line) => log.info({ event: "replication" }, line),
     });
     coordinator = running;
-    server.attachReplication(gate, running);
+    // Event monitors are told which group's journal numbers the events (Subscribe's headers).
+    server.attachReplication(gate, running, group ?? ALL_SHARDS_GROUP);
     registerReplicationMetrics(server.metrics.registry, running, () => replica.waitingForSnapshot);
     running.start();
     // Commands now meet the gate: NOT_OWNER until this instance takes over.

@@ -201,9 +201,10 @@ export class SidecarServer {
    * Replicated mode (composition root, before serving): every gateway command and admin
    * change passes the ownership gate, and the admin service offers StepDown and status.
    */
-  attachReplication(gate: OwnershipGate, control: ReplicationControl): void {
+  attachReplication(gate: OwnershipGate, control: ReplicationControl, ownershipGroup?: string): void {
     this.ctx.ownership = gate;
     this.ctx.replication = control;
+    if (ownershipGroup !== undefined) this.ctx.ownershipGroup = ownershipGroup;
   }
 
   /** Replicated mode and this instance owns nothing now (a standby, or fenced). */

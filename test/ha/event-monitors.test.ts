@@ -48,7 +48,9 @@ describe.runIf(NATS_READY).sequential("event monitors across a hand-over", () =>
 
     await block(b.clients, 8n);
     await onB.received(9);
-    const resumed = monitorEvents(b.clients, lastOnA);
+    // One ownership group (every shard): the headers say "all", and a resume naming it is served.
+    expect([await onA.ownershipGroup, await onB.ownershipGroup]).toEqual(["all", "all"]);
+    const resumed = monitorEvents(b.clients, lastOnA, await onA.ownershipGroup);
     const missed = onB.events.filter((e) => BigInt((e as { sequence: string }).sequence) > lastOnA);
     await resumed.received(missed.length);
     expect(resumed.events).toEqual(missed);

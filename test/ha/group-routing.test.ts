@@ -3,12 +3,13 @@
  * (crossShard per-instance). What crosses from one group to the other must not: a fenced
  * A, whose group nobody has claimed, must not name B as the owner in its refusals (a handle
  * id of A's is another account's reservation on B, and a broker-wide change sent to B
- * applies to B's group).
+ * applies to B's group), and a monitor of A's events resuming at B with A's number must be
+ * refused, not handed B's events as if they followed A's (each group numbers its own).
  */
 import { create } from "@bufbuild/protobuf";
 import { Kvm } from "@nats-io/kv";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import type { ServiceError } from "@grpc/grpc-js";
+import { status, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";
@@ -16,6 +17,7 @@ import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ReplicationRole } from "../../gen/openpit/sidecar/v1/replication_pb.js";
 import { AccountChannel, callUnary } from "../../src/client/index.js";
 import type { SidecarProcess } from "../durability/sidecar-process.js";
+import { monitorEvents } from "../helpers/event-monitor.js";
 import { order, seed } from "../server/harness.js";
 import { accountsByShard } from "./group-workload.js";
 import { NATS_READY } from "./nats-cluster.js";
@@ -82,6 +84,37 @@ describe.runIf(NATS_READY).sequential("two ownership groups: nothing crosses bet
     // z's reservation on B is untouched.
     const zState = await callUnary<ad.GetAccountStateResponse>(b.clients.admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId: z }));
     expect(zState.openReservations).toHaveLength(1);
+    await Promise.all([a.crash(), b.crash()]);
+  }, 60_000);
+
+  it("a monitor of group {0,1} resuming at group {2,3}'s owner with its number is refused (OTHER_GROUP), not handed {2,3}'s events", async () => {
+    const { a, b } = await twoGroups("groupevents");
+    const byShard = accountsByShard(2);
+    const block = (p: SidecarProcess, accountId: bigint) => callUnary(p.clients.admin, "blockAccount", create(ad.BlockAccountRequestSchema, { accountId, reason: "hold" }));
+    // B numbers more events than A: A's numbers exist on B, for other events.
+    for (const id of [...byShard[2]!, ...byShard[3]!]) await block(b, id);
+    await block(a, byShard[0]![0]!);
+    // The headers name each instance's group (also when kept events are written at once: a resume after 0).
+    const onA = monitorEvents(a.clients, 0n);
+    const onB = monitorEvents(b.clients);
+    expect([await onA.ownershipGroup, await onB.ownershipGroup]).toEqual(["0-1", "2-3"]);
+    await onA.received(3);
+    const last = onA.sequences().at(-1)!;
+    expect(last).toBe(3n);
+
+    // A's monitor resumes at B, naming the group its number came from: refused, nothing sent.
+    const refused = monitorEvents(b.clients, 1n, await onA.ownershipGroup);
+    const ended = await refused.ended;
+    expect([ended.code, ended.metadata.get("openpit-error-kind")]).toEqual([status.FAILED_PRECONDITION, ["OTHER_GROUP"]]);
+    expect(ended.details).toBe(
+      "after_sequence 1 was numbered by ownership group 0-1's journal, and this instance's events are numbered by group 2-3's: each group numbers its own events, so resume at an instance of group 0-1 (its owner or a standby), or subscribe here without after_sequence",
+    );
+    expect(refused.events).toEqual([]);
+    // B's own monitor resumes at B with its group: served as before.
+    const again = monitorEvents(b.clients, 1n, "2-3");
+    await again.received(2);
+    expect(again.sequences().slice(0, 2)).toEqual([2n, 3n]);
+    for (const m of [onA, onB, again]) m.cancel();
     await Promise.all([a.crash(), b.crash()]);
   }, 60_000);
 });

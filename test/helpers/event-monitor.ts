@@ -3,7 +3,7 @@
  * for a count, and how the stream ended (a status, or still open).
  */
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
-import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
+import type { ClientReadableStream, Metadata, ServiceError } from "@grpc/grpc-js";
 import { AccountEventSchema, SubscribeRequestSchema, type AccountEvent, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import type { SidecarClients } from "../../src/client/index.js";
 
@@ -16,6 +16,8 @@ export interface EventMonitor {
   sequences(): bigint[];
   /** Resolves once the sidecar sent the headers: it is subscribed, every later event comes. */
   readonly subscribed: Promise<void>;
+  /** The headers' `openpit-ownership-group` (replicated mode with failover), once they came; undefined without it. */
+  readonly ownershipGroup: Promise<string | undefined>;
   /** Resolves once `n` events arrived. */
   received(n: number): Promise<void>;
   /** Resolves with the status the stream ended with. */
@@ -23,9 +25,12 @@ export interface EventMonitor {
   cancel(): void;
 }
 
-/** Subscribes; `afterSequence`: resume after that number. */
-export function monitorEvents(clients: SidecarClients, afterSequence?: bigint): EventMonitor {
-  const request = create(SubscribeRequestSchema, afterSequence === undefined ? {} : { afterSequence });
+/** Subscribes; `afterSequence`: resume after that number; `ownershipGroup`: the group that number came from. */
+export function monitorEvents(clients: SidecarClients, afterSequence?: bigint, ownershipGroup?: string): EventMonitor {
+  const request = create(SubscribeRequestSchema, {
+    ...(afterSequence === undefined ? {} : { afterSequence }),
+    ...(ownershipGroup === undefined ? {} : { ownershipGroup }),
+  });
   const call = (clients.events.subscribe as (r: unknown) => ClientReadableStream<SubscribeResponse>)(request);
   const events: JsonValue[] = [];
   const messages: AccountEvent[] = [];
@@ -36,13 +41,16 @@ export function monitorEvents(clients: SidecarClients, afterSequence?: bigint): 
     for (const w of waiters.filter((x) => events.length >= x.n)) w.resolve();
   });
   const ended = new Promise<ServiceError>((resolve) => call.on("error", resolve));
-  const subscribed = new Promise<void>((resolve) => call.on("metadata", () => resolve()));
+  const headers = new Promise<Metadata>((resolve) => call.on("metadata", resolve));
+  const subscribed = headers.then(() => {});
+  const group = headers.then((m) => m.get("openpit-ownership-group")[0]?.toString());
   return {
     events,
     messages,
     sequences: () => events.map((e) => BigInt((e as { sequence: string }).sequence)),
     received: (n) => new Promise<void>((resolve) => (events.length >= n ? resolve() : waiters.push({ n, resolve }))),
     subscribed,
+    ownershipGroup: group,
     ended,
     cancel: () => call.cancel(),
   };

@@ -88,6 +88,29 @@ describe("resuming the event stream after a number", () => {
     expect(kept.sequences()).toEqual([4n, 5n, 6n, 7n]);
   });
 
+  it("a resume naming another ownership group is refused FAILED_PRECONDITION (kind OTHER_GROUP); without failover the group is \"all\" and no header names it", async () => {
+    h = await startHarness();
+    await changes(h.admin, ACCOUNT);
+    const other = await monitorEvents(h.clients, 2n, "0-1").ended;
+    expect([other.code, other.details, other.metadata.get("openpit-error-kind")]).toEqual([
+      status.FAILED_PRECONDITION,
+      "after_sequence 2 was numbered by ownership group 0-1's journal, and this instance's events are numbered by group all's: each group numbers its own events, so resume at an instance of group 0-1 (its owner or a standby), or subscribe here without after_sequence",
+      ["OTHER_GROUP"],
+    ]);
+    expect(h.server.state.events.subscriberCount).toBe(0);
+    // Its own group, or none named (an older client): resumed as before; without after_sequence the group is not checked.
+    for (const group of ["all", undefined]) {
+      const resumed = monitorEvents(h.clients, 5n, group);
+      await resumed.received(2);
+      expect(resumed.sequences()).toEqual([6n, 7n]);
+      expect(await resumed.ownershipGroup).toBeUndefined();
+      resumed.cancel();
+    }
+    const live = monitorEvents(h.clients, undefined, "0-1");
+    await live.subscribed;
+    live.cancel();
+  });
+
   async function durableHistory(dataDir: string): Promise<{ first: DurableSidecar; seen: ReturnType<typeof monitorEvents> }> {
     const first = await startDurable(testConfig({ listen: "127.0.0.1:0" }), dataDir, 1_000);
     started.push(first);

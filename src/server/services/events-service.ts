@@ -24,6 +24,28 @@ export function fellBehind(maxQueuedEvents: number): { code: status; details: st
   };
 }
 
+/** The response header naming the ownership group whose journal numbers the events (replicated mode with failover). */
+export const OWNERSHIP_GROUP_HEADER = "openpit-ownership-group";
+/** The default group's name there: one group, every shard (`ownership.shards: "all"`); also a sidecar without failover's. */
+export const ALL_SHARDS_GROUP = "all";
+
+/**
+ * A resume with a number from another ownership group's instance (found by review): each
+ * group's journal numbers its own events, so "the events after N" here are not the ones after
+ * the monitor's N, and it would be handed another group's events as if they followed its own.
+ */
+function otherGroupRefusal(after: bigint, from: string, here: string): Partial<ServiceError> {
+  const metadata = new Metadata();
+  metadata.set("openpit-error-kind", "OTHER_GROUP");
+  return {
+    code: status.FAILED_PRECONDITION,
+    details:
+      `after_sequence ${after} was numbered by ownership group ${from}'s journal, and this instance's events are numbered by group ${here}'s: ` +
+      `each group numbers its own events, so resume at an instance of group ${from} (its owner or a standby), or subscribe here without after_sequence`,
+    metadata,
+  };
+}
+
 /** Why a subscription was refused: a resume this sidecar cannot serve, or a malformed request. */
 function refusedSubscription(e: unknown): Partial<ServiceError> {
   if (e instanceof EventResumeError) {
@@ -35,7 +57,8 @@ function refusedSubscription(e: unknown): Partial<ServiceError> {
 }
 
 /** Monitors: every account/group block change, P&L halt and configuration change. */
-export function eventsService({ state, streams, metrics, log, phase }: ServiceContext, limits: SubscriberLimits): UntypedServiceImplementation {
+export function eventsService(ctx: ServiceContext, limits: SubscriberLimits): UntypedServiceImplementation {
+  const { state, streams, metrics, log, phase } = ctx;
   return {
     subscribe(call: ServerWritableStream<SubscribeRequest, SubscribeResponse>) {
       // Refused while the state is recovered, as reads are (found by review, session 34): the
@@ -67,11 +90,22 @@ export function eventsService({ state, streams, metrics, log, phase }: ServiceCo
         },
       });
       let after: bigint | undefined;
+      let fromGroup: string | undefined;
       try {
-        after = decodedRequest(call.request as SubscribeRequest | MalformedMessage).afterSequence;
+        const request = decodedRequest(call.request as SubscribeRequest | MalformedMessage);
+        after = request.afterSequence;
+        fromGroup = request.ownershipGroup;
       } catch (e) {
         stop("malformed request");
         call.emit("error", refusedSubscription(e));
+        return;
+      }
+      // Attached before serving (start-failover.ts), so read at each call.
+      const group = ctx.ownershipGroup;
+      const here = group ?? ALL_SHARDS_GROUP;
+      if (after !== undefined && fromGroup !== undefined && fromGroup !== here) {
+        stop("resume refused");
+        call.emit("error", otherGroupRefusal(after, fromGroup, here));
         return;
       }
       // Retained events, or on a resume the kept ones after its number, are written at once,
@@ -91,8 +125,20 @@ export function eventsService({ state, streams, metrics, log, phase }: ServiceCo
         // The status follows the events already handed to the transport, once the client reads them.
         call.emit("error", fellBehind(writer.maxQueued));
       }, handedAtOnce);
+      // The headers: with failover they name the group whose journal numbers these events (a
+      // resume elsewhere passes it back). Sent before the first event (retained or kept ones are
+      // written inside subscribe), where the transport would send empty ones of its own.
+      let headersSent = false;
+      const sendHeaders = () => {
+        if (headersSent) return;
+        headersSent = true;
+        const headers = new Metadata();
+        if (group !== undefined) headers.set(OWNERSHIP_GROUP_HEADER, group);
+        call.sendMetadata(headers);
+      };
       const listener = (e: SequencedEvent) => {
         if (done) return;
+        sendHeaders();
         try {
           writer.push(create(SubscribeResponseSchema, { event: encodeEvent(e) }));
         } catch (error) {
@@ -117,8 +163,8 @@ export function eventsService({ state, streams, metrics, log, phase }: ServiceCo
       // The headers tell the monitor that it is subscribed: every event made from now on
       // reaches it. Without this signal a monitor that subscribed and then acted could not
       // know whether its own event would come (it was made before the subscription when the
-      // action's call overtook the subscribe). No-op when retained events already sent them.
-      call.sendMetadata(new Metadata());
+      // action's call overtook the subscribe). Already sent when retained events were written.
+      sendHeaders();
       call.on("cancelled", () => stop("cancelled"));
       call.on("close", () => stop());
       call.on("error", () => stop());

@@ -45,6 +45,11 @@ export interface ServiceContext {
   ownership?: OwnershipGate;
   /** Replicated mode only: step-down and status for the admin service. */
   replication?: ReplicationControl;
+  /**
+   * Replicated mode with failover only: the ownership group whose journal numbers this
+   * instance's events ("0-1", or "all" for the default group), told to event monitors.
+   */
+  ownershipGroup?: string;
 }
 
 /** The server's identity as GetServerStatus reports it (counts come from the state). */
