@@ -252,7 +252,7 @@ describe("admin service", () => {
     expect(toJson(ad.StreamQuotesResponseSchema, call)).toEqual({
       accepted: "2",
       failed: "1",
-      firstError: "UnknownInstrumentId: instrument id 42 is not registered",
+      firstError: "push.instrument_id: UnknownInstrumentId: instrument id 42 is not registered",
     });
     const after = as(await ch.one(execute(msft)), "execute");
     expect(after.lock?.prices.map((p) => p.price)).toEqual(["60"]);
