@@ -345,16 +345,16 @@ export class ChannelState {
    * open-handle bounds when the command would leave a request or reservation open, unless it
    * is a retry answered without the engine (which opens nothing). Only then is the account
    * pinned here: a refused command changes nothing (docs/security.md; a retry's reservation
-   * found past its TTL is rolled back first, as the sweep would have: `retriedReservation`). Returns a retry's
-   * answer — the first decision, or its reject when it is not the command and order first
-   * sent with the id (safe-retries.ts) — or undefined: run the engine. The wire requires the
-   * account. `commitOnAccept`: the command's (false for a start, which leaves a request open);
-   * a command that does not commit on accept opens a handle.
+   * found past its TTL is rolled back first, as the sweep would have: `retriedReservation`).
+   * Returns a retry's answer — the first decision, or its reject when it is not the command
+   * and order first sent with the id (safe-retries.ts) — or undefined: run the engine. The
+   * wire requires the account. `commitOnAccept`: the command's (false for a start, which
+   * leaves a request open); a command that does not commit on accept opens a handle.
    */
   private admit(order: Order, base: string, kind: "start" | "execute" | "dropCopy", commitOnAccept: boolean): ChannelResult | undefined {
     const accountId = order.operation!.accountId!;
     const pinsHere = this.claimable(accountId, base, kind, ORDER_ACCOUNT);
-    // Only a retry builds the handle check's closure (the order path of every other order allocates nothing here).
+    // Only a retry builds the handle check's closure: every other order allocates nothing here.
     const answer = order.retry === true ? retryAnswer(this.host.engine, order, accountId, this.host.nowMs(), base, kind, commitOnAccept, (id) => this.retriedReservation(id, accountId)) : undefined;
     if (answer === undefined && !commitOnAccept) this.assertCapacity(base, kind === "start" ? 2n : 1n);
     if (pinsHere) this.pinHere(accountId);

@@ -40,9 +40,9 @@ function policyOf(engine: Engine): ClientOrderIdPolicy | undefined {
  * The same order as the one first sent with the id, by the same command (`kind`, and
  * `commitOnAccept`: false for a start), gets that order's decision again (marked `retried`);
  * another command or order gets a DUPLICATE_CLIENT_ORDER_ID reject naming what differs (the
- * command, its commit_on_accept, or the first field of the order), as the command's own reject (start, execute; a drop copy's `dropCopyFailed`:
- * nothing applied), and the engine is not run: nothing is reserved (found by review, session
- * 34). A first decision that left a reservation open is answered with it only while it is open
+ * command, its commit_on_accept, or the first field of the order), as the command's own
+ * reject (start, execute; a drop copy's `dropCopyFailed`: nothing applied), and the engine is
+ * not run: nothing is reserved (found by review, session 34). A first decision that left a reservation open is answered with it only while it is open
  * (`reservationNow`, the channel's handles); once committed, as committed (`committed`,
  * reservation 0); past its TTL, rolled back then as the sweep would (the id freed), the retry
  * runs as a new order (undefined), or, a report having named its order, is answered committed.

@@ -120,7 +120,6 @@ export interface AccountBookData {
   readonly lastBookOrder?: number;
 }
 
-/** The same slot key: assets are compared as strings (the decoder interns them, so mostly by identity). */
 /**
  * The account has no open order left: nothing can be pending any more. What is left is the
  * dust of quantities no report can match (an order by volume enters at volume / |price|, a
@@ -135,6 +134,7 @@ function nothingOpen(entry: AccountEntry): void {
   }
 }
 
+/** The same slot key: assets are compared as strings (the decoder interns them, so mostly by identity). */
 function sameInstrument(a: Instrument, b: Instrument): boolean {
   return a.underlyingAsset === b.underlyingAsset && a.settlementAsset === b.settlementAsset;
 }
