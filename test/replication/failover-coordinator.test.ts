@@ -62,6 +62,18 @@ function view(store: MemoryLeaseStore) {
   return v satisfies LeaseStore;
 }
 
+/** Holds the instance's claim of the journal (its takeOver) until the returned function is called. */
+function holdTheClaim(instance: { source: { takeOver: (epoch: bigint) => Promise<void> } }): () => void {
+  const takeOver = instance.source.takeOver;
+  let proceed!: () => void;
+  const held = new Promise<void>((r) => (proceed = r));
+  instance.source.takeOver = async (epoch) => {
+    await held;
+    await takeOver(epoch);
+  };
+  return proceed;
+}
+
 function setup() {
   const timers = new ManualTimers();
   const store = new MemoryLeaseStore(timers, TTL);
@@ -487,13 +499,7 @@ describe("failover coordinator: several standbys", () => {
 describe("failover coordinator: a shutdown during the takeover", () => {
   it("a standby told to leave while its claim of the journal is under way does not serve: it flushes, gives the leases back and ends fenced", async () => {
     const { timers, store, events, a, b } = setup();
-    const takeOver = b.source.takeOver;
-    let proceed!: () => void;
-    const held = new Promise<void>((r) => (proceed = r));
-    b.source.takeOver = async (epoch) => {
-      await held;
-      await takeOver(epoch);
-    };
+    const proceed = holdTheClaim(b);
     b.coordinator.start();
     await timers.advance(0);
     expect(b.coordinator.roleName).toBe("claiming"); // every lease held, reading the journal to its end
@@ -515,13 +521,7 @@ describe("failover coordinator: a shutdown during the takeover", () => {
   // shard released, as StepDown did before it counted only the leases it deleted.
   it("the hand-back names released only the leases it deleted: one moved on to another instance's, or whose delete failed, is logged not released", async () => {
     const { timers, store, b } = setup();
-    const takeOver = b.source.takeOver;
-    let proceed!: () => void;
-    const held = new Promise<void>((r) => (proceed = r));
-    b.source.takeOver = async (epoch) => {
-      await held;
-      await takeOver(epoch);
-    };
+    const proceed = holdTheClaim(b);
     b.coordinator.start();
     await timers.advance(0);
     expect(b.coordinator.roleName).toBe("claiming");

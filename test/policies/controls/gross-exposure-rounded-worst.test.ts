@@ -14,29 +14,14 @@ import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, type EngineEvent } from "../../../src/engine/index.js";
 import type { UsageContext } from "../../../src/engine/pretrade/policy.js";
 import { MarketDataService, QuoteTtl } from "../../../src/marketdata/index.js";
-import { TradeAmount, type Order } from "../../../src/model/index.js";
-import { Price, Volume } from "../../../src/param/index.js";
+import { Price } from "../../../src/param/index.js";
 import { GrossExposureLimitPolicy, SoftLimitPolicy, parseGrossExposureSettingsJson, parseSoftLimitSettingsJson } from "../../../src/policies/index.js";
-import { AAPL_USD, ACCOUNT, MSFT_USD, fill, only, order, quote, submit, world } from "../../helpers/controls.js";
+import { AAPL_USD, ACCOUNT, MSFT_USD, fill, only, order, quote, submit } from "../../helpers/controls.js";
+import { EXCEEDED, limited, marketByVolume } from "./gross-exposure-world.js";
 
 const MAX = "79228162514264337593543950335";
 /** n × 10^-28. */
 const u = (n: number) => `0.${"0".repeat(27)}${n}`;
-
-function limited(max: string) {
-  return world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: max } }), md)]);
-}
-
-const EXCEEDED = (after: string, before: string, max: string) => [
-  "GrossExposureLimitExceeded",
-  "gross exposure limit exceeded",
-  `gross exposure would be ${after} USD (now ${before} USD), max allowed: ${max} USD`,
-  "order",
-];
-
-const marketByVolume = (side: "BUY" | "SELL", volume: string): Order => ({
-  operation: { ...order({ side }).operation, price: undefined, tradeAmount: TradeAmount.volume(Volume.fromString(volume)) },
-});
 
 describe("gross exposure: a worst case rounded to 29 digits", () => {
   it("an order 10^-28 past a limit already reached is refused (exactly 1000.00000000000000000000000001 > 1000)", () => {

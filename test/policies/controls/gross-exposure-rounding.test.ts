@@ -8,24 +8,13 @@
  * and the same quantities written with 16 decimals (worstWith / grossExposurePair).
  */
 import { describe, expect, it } from "vitest";
-import { GrossExposureLimitPolicy, parseGrossExposureSettingsJson } from "../../../src/policies/index.js";
 import { TradeAmount, type Order } from "../../../src/model/index.js";
 import { Volume, instrument } from "../../../src/param/index.js";
-import { AAPL_USD, MSFT_USD, expectNoAccountIds, only, order, quote, submit, world } from "../../helpers/controls.js";
+import { AAPL_USD, MSFT_USD, expectNoAccountIds, only, order, quote, submit } from "../../helpers/controls.js";
+import { EXCEEDED, limited } from "./gross-exposure-world.js";
 
 const SAP_EUR = instrument("SAP", "EUR");
 const EUR_USD = instrument("EUR", "USD");
-
-function limited(max: string) {
-  return world((md) => [new GrossExposureLimitPolicy(parseGrossExposureSettingsJson({ default: { settlementAsset: "USD", maxNotional: max } }), md)]);
-}
-
-const EXCEEDED = (after: string, before: string, max: string) => [
-  "GrossExposureLimitExceeded",
-  "gross exposure limit exceeded",
-  `gross exposure would be ${after} USD (now ${before} USD), max allowed: ${max} USD`,
-  "order",
-];
 
 /** The quantity as given (a small decimal: SmallExposure) or with 16 decimals (past its integers: the decimal path). */
 const PATHS = [
