@@ -270,6 +270,15 @@ export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalVa
 }
 
 /**
+ * Whether `sum` (a ± b in the domain) has a smaller scale than its operands: only then can it
+ * have been rounded, as a sum gives up scale only to fit 29 digits (`fitResult`). A scale
+ * comparison, nothing built: the callers repeat a comparison unrounded when it says yes.
+ */
+export function sumLostScale(a: DecimalValue, b: DecimalValue, sum: DecimalValue): boolean {
+  return sum.scale < (a.scale > b.scale ? a.scale : b.scale);
+}
+
+/**
  * `a × b` as a value of `a`'s type when the product is exact, else undefined (it would be
  * rounded to 29 digits, or it is out of range). For comparisons that must hold to the last
  * digit (a band, a threshold): the caller compares unrounded decimals when this says no.

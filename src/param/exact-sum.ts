@@ -1,6 +1,6 @@
 /** A running exact sum that allocates nothing while its partial sums are safe integers. */
 import type { Decimal } from "decimal.js";
-import { compareSmall, rescaled, smallValue, Unbounded, type DecimalValue, type ValueType } from "./decimal-value.js";
+import { compareSmall, rescaled, smallValue, sumLostScale, Unbounded, type DecimalValue, type ValueType } from "./decimal-value.js";
 
 /**
  * Σ of decimals with exactly the value and scale that chained additions give
@@ -68,7 +68,7 @@ export class ExactSum<T extends DecimalValue> {
   private addValue(before: T, v: T): void {
     const sum = before.add(v);
     if (this.exact !== undefined) this.exact = this.exact.plus(v.decimal);
-    else if (sum.scale < (before.scale > v.scale ? before.scale : v.scale)) this.exact = new Unbounded(before.decimal).plus(v.decimal);
+    else if (sumLostScale(before, v, sum)) this.exact = new Unbounded(before.decimal).plus(v.decimal);
     this.big = sum;
   }
 

@@ -6,7 +6,7 @@ import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
 import type { Side } from "../../param/enums.js";
 import { PositionSize, Quantity } from "../../param/values.js";
-import { Dec, exactProduct, Unbounded, type DecimalValue } from "../../param/decimal-value.js";
+import { Dec, exactProduct, sumLostScale, Unbounded } from "../../param/decimal-value.js";
 import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
@@ -32,23 +32,15 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const up = position.add(PositionSize.from(buys)).abs();
   const down = position.sub(PositionSize.from(sells)).abs();
   const before = up.gte(down) ? up : down;
-  const inexact = dropped(position, buys, up) || dropped(position, sells, down);
+  const inexact = sumLostScale(position, buys, up) || sumLostScale(position, sells, down);
   if (side === "BUY") {
     const pending = buys.add(extra);
     const upAfter = position.add(PositionSize.from(pending)).abs();
-    return [before, upAfter.gte(down) ? upAfter : down, inexact || dropped(buys, extra, pending) || dropped(position, pending, upAfter)];
+    return [before, upAfter.gte(down) ? upAfter : down, inexact || sumLostScale(buys, extra, pending) || sumLostScale(position, pending, upAfter)];
   }
   const pending = sells.add(extra);
   const downAfter = position.sub(PositionSize.from(pending)).abs();
-  return [before, up.gte(downAfter) ? up : downAfter, inexact || dropped(sells, extra, pending) || dropped(position, pending, downAfter)];
-}
-
-/**
- * Whether `result` (a ± b in the domain) has a smaller scale than its operands: then it may
- * have been rounded (`fitResult` gives up scale only to fit 29 digits). Integers only.
- */
-function dropped(a: DecimalValue, b: DecimalValue, result: DecimalValue): boolean {
-  return result.scale < (a.scale > b.scale ? a.scale : b.scale);
+  return [before, up.gte(downAfter) ? up : downAfter, inexact || sumLostScale(sells, extra, pending) || sumLostScale(position, pending, downAfter)];
 }
 
 /**
@@ -119,18 +111,13 @@ export type Exposure = { readonly ok: true; readonly notional: PositionSize; rea
 /**
  * |worst × price| when the decimal domain holds it exactly (and the price is not itself a
  * rounded product), else undefined: then the figure is `worst.mul(price.price).abs()`,
- * rounded to 29 digits, and the exact one `unroundedNotional`. A limit compares the exact
+ * rounded to 29 digits, and the exact one `exactTimes(worst.decimal, price)`. A limit compares the exact
  * total whenever a term or a partial sum of it was rounded (a rounded notional let an
  * exposure one step past the limit through, found by review).
  */
 export function exactNotional(worst: PositionSize, price: FoundLimitPrice): PositionSize | undefined {
   if (price.unrounded !== undefined) return undefined;
   return exactProduct(worst, price.price)?.abs();
-}
-
-/** |worst × price| exact (`Unbounded`), from the unrounded price when it has one. */
-export function unroundedNotional(worst: PositionSize, price: FoundLimitPrice): Decimal {
-  return exactTimes(worst.decimal, price);
 }
 
 /** |exact × price| (`Unbounded`), from the unrounded price when it has one. */
@@ -146,7 +133,7 @@ export function exactTimes(exact: Decimal, price: FoundLimitPrice): Decimal {
  */
 export function addExact(unbounded: Decimal | undefined, total: PositionSize, term: PositionSize, sum: PositionSize, unroundedTerm: Decimal | undefined): Decimal | undefined {
   if (unbounded !== undefined) return unbounded.plus(unroundedTerm ?? term.decimal);
-  if (unroundedTerm === undefined && sum.scale >= (total.scale > term.scale ? total.scale : term.scale)) return undefined;
+  if (unroundedTerm === undefined && !sumLostScale(total, term, sum)) return undefined;
   return new Unbounded(total.decimal).plus(unroundedTerm ?? term.decimal);
 }
 
@@ -279,10 +266,11 @@ function valuePair(
   if (!ref.ok) return ref;
   const now = before.isZero() ? before : before.mul(ref.price).abs();
   if (after.isZero()) return { ok: true, now, next: after, unbounded: undefined };
-  if (exactAfter !== undefined) return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: exactTimes(exactAfter, ref) };
-  const next = exactNotional(after, ref);
-  if (next !== undefined) return { ok: true, now, next, unbounded: undefined };
-  return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: unroundedNotional(after, ref) };
+  if (exactAfter === undefined) {
+    const next = exactNotional(after, ref);
+    if (next !== undefined) return { ok: true, now, next, unbounded: undefined };
+  }
+  return { ok: true, now, next: after.mul(ref.price).abs(), unbounded: exactTimes(exactAfter ?? after.decimal, ref) };
 }
 
 /** `worst` valued (|worst × price|); at `exactWorst` exactly when given (a rounded `worst`, never zero then). */
@@ -298,10 +286,11 @@ function value(
   if (worst.isZero()) return { ok: true, notional: worst, unrounded: undefined };
   const ref = priceInLimitAsset(marketData, instrument, asset, accountId, group);
   if (!ref.ok) return ref;
-  if (exactWorst !== undefined) return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: exactTimes(exactWorst, ref) };
-  const notional = exactNotional(worst, ref);
-  if (notional !== undefined) return { ok: true, notional, unrounded: undefined };
-  return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: unroundedNotional(worst, ref) };
+  if (exactWorst === undefined) {
+    const notional = exactNotional(worst, ref);
+    if (notional !== undefined) return { ok: true, notional, unrounded: undefined };
+  }
+  return { ok: true, notional: worst.mul(ref.price).abs(), unrounded: exactTimes(exactWorst ?? worst.decimal, ref) };
 }
 
 function sameInstrument(a: Instrument, b: Instrument): boolean {

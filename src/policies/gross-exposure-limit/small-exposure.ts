@@ -25,7 +25,7 @@ import type { Decimal } from "decimal.js";
 import type { AccountBookView, BookInstrument } from "../../engine/account-book/account-book-view.js";
 import type { MarketDataSource } from "../../marketdata/market-data-source.js";
 import { priceInLimitAsset, type ExposureFailure, type FoundLimitPrice } from "./limit-price.js";
-import { exactBookWorst, exactNotional, exactTimes, unroundedNotional } from "./exposure.js";
+import { exactBookWorst, exactNotional, exactTimes } from "./exposure.js";
 
 const isSmall = (v: DecimalValue): boolean => v.small === v.small;
 
@@ -210,13 +210,7 @@ function addNotional(sum: ExactSum<PositionSize>, m: number, s: number, price: P
  * `next` when rounded); `exactWorst`: the exact worst case when the book's `worst` is rounded.
  */
 function addToBoth(now: ExactSum<PositionSize>, next: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice, exactWorst: Decimal | undefined): void {
-  if (exactWorst !== undefined) {
-    const rounded = worst.mul(ref.price).abs();
-    now.add(rounded);
-    next.addUnrounded(rounded, exactTimes(exactWorst, ref));
-    return;
-  }
-  const notional = exactNotional(worst, ref);
+  const notional = exactWorst === undefined ? exactNotional(worst, ref) : undefined;
   if (notional !== undefined) {
     now.add(notional);
     next.add(notional);
@@ -224,12 +218,12 @@ function addToBoth(now: ExactSum<PositionSize>, next: ExactSum<PositionSize>, wo
   }
   const rounded = worst.mul(ref.price).abs();
   now.add(rounded);
-  next.addUnrounded(rounded, unroundedNotional(worst, ref));
+  next.addUnrounded(rounded, exactTimes(exactWorst ?? worst.decimal, ref));
 }
 
 /** |worst × price| past the integers, to `sum`, its exact value kept beside when rounded. */
 function addValued(sum: ExactSum<PositionSize>, worst: PositionSize, ref: FoundLimitPrice): void {
   const exact = exactNotional(worst, ref);
   if (exact !== undefined) sum.add(exact);
-  else sum.addUnrounded(worst.mul(ref.price).abs(), unroundedNotional(worst, ref));
+  else sum.addUnrounded(worst.mul(ref.price).abs(), exactTimes(worst.decimal, ref));
 }

@@ -291,10 +291,10 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
   }
 
   /**
-   * How many shares `usage` is at or above (usage ≥ share × max, exact decimals); `exact`,
+   * How many shares `usage` is at or above (usage ≥ share × max, exact decimals); `exactUsage`,
    * when given, is the unrounded usage `usage` was rounded from, and is compared instead.
    */
-  #levelOf(usage: DecimalValue, exact: DecimalValue["decimal"] | undefined, max: DecimalValue, watched: WatchedLimit): number {
+  #levelOf(usage: DecimalValue, exactUsage: DecimalValue["decimal"] | undefined, max: DecimalValue, watched: WatchedLimit): number {
     // Identity first: a limit whose max is the same object as last time needs no comparison.
     if (watched.max !== max && (watched.max === undefined || !watched.max.eq(max))) {
       const exact = this.#settings.shares.map((share) => exactProduct(share, max));
@@ -306,13 +306,13 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     let level = 0;
     const unrounded = watched.unrounded;
     if (unrounded !== undefined) {
-      const u = exact ?? usage.decimal;
+      const u = exactUsage ?? usage.decimal;
       while (level < unrounded.length && u.gte(unrounded[level]!)) level++;
       return level;
     }
     const thresholds = watched.thresholds;
-    if (exact !== undefined) {
-      while (level < thresholds.length && exact.gte(thresholds[level]!.decimal)) level++;
+    if (exactUsage !== undefined) {
+      while (level < thresholds.length && exactUsage.gte(thresholds[level]!.decimal)) level++;
       return level;
     }
     while (level < thresholds.length && usage.gte(thresholds[level]!)) level++;
