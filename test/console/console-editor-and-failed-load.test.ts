@@ -7,7 +7,10 @@
  *   recovering answers its reads 503), the refresh an event brings kept the old error and
  *   never loaded the policy editor, so a save was refused "not loaded yet" until a reload;
  * - that fix cleared every message on a refresh, so a refused save's reason vanished within a
- *   tenth of a second once any event arrived (the CI run on bd24a6f timed out waiting for it).
+ *   tenth of a second once any event arrived (the CI run on bd24a6f timed out waiting for it);
+ * - (session 36) a save that worked, whose reload of the settings failed, showed that failure as
+ *   the save's own error, which no refresh cleared, and the editor kept the settings from before
+ *   the save, so the next save was refused as changed since they were read.
  */
 import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
@@ -90,6 +93,52 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     expect({ hidden: await page.locator("#message").isHidden(), text: await page.locator("#message").textContent() }).toEqual({
       hidden: false,
       text: expect.stringContaining("its settings changed since they were read") as unknown,
+    });
+  });
+
+  it("a failed reload after a save that worked is cleared by the next refresh, which loads the saved settings, and the next save goes through", async () => {
+    const { h, port, page } = c;
+    const policy = "OrderSizeLimitPolicy";
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    await page.locator("#policy").selectOption(policy);
+    await page.waitForFunction('document.getElementById("settings").value.includes("maxQuantity")', undefined, { timeout: 10_000 });
+    const loaded = JSON.parse(await page.locator("#settings").inputValue()) as { broker: Record<string, string> };
+    // The read after the save is refused once, as a sidecar whose failover has just begun refuses it.
+    let saved = false;
+    let refusedReload = false;
+    await page.route("**/console/api/admin/GetPolicySettings", async (route) => {
+      if (!saved || refusedReload) return route.continue();
+      refusedReload = true;
+      await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering its state; retry shortly" }) });
+    });
+    await page.route("**/console/api/admin/ConfigurePolicy", async (route) => {
+      saved = true;
+      await route.continue();
+    });
+    await page.locator("#settings").fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "444" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "recovering" }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#policy-message").textContent()).toBe(`${policy} updated`);
+    // An event: its refresh works, clears the read's error and reads the saved settings.
+    await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
+    await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
+    await page
+      .waitForFunction('document.getElementById("message").hidden && document.getElementById("settings").value.includes("444")', undefined, { timeout: 10_000 })
+      .catch(() => undefined);
+    expect({ hidden: await page.locator("#message").isHidden(), editor: (JSON.parse(await page.locator("#settings").inputValue()) as typeof loaded).broker.maxQuantity }).toEqual({
+      hidden: true,
+      editor: "444",
+    });
+    // The next save is made against what the server holds.
+    await page.locator("#policy-message").evaluate((e) => (e.textContent = ""));
+    await page.locator("#settings").fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "555" } }));
+    await page.locator("#save-policy").click();
+    await Promise.race([page.locator("#message").waitFor({ timeout: 10_000 }), page.locator("#policy-message", { hasText: "updated" }).waitFor({ timeout: 10_000 })]);
+    const after = await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: policy });
+    expect({ message: (await page.locator("#message").isHidden()) ? "" : await page.locator("#message").textContent(), maxQuantity: (JSON.parse(after.settingsJson) as typeof loaded).broker.maxQuantity }).toEqual({
+      message: "",
+      maxQuantity: "555",
     });
   });
 });

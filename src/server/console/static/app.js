@@ -258,12 +258,17 @@ async function savePolicy() {
   if (loadedSettings.name !== name) return showError(new Error(`${name}'s settings are not loaded yet: reload them, then edit and save`));
   try {
     await admin("ConfigurePolicy", { policyName: name, settingsJson: settings, expectedSettingsJson: loadedSettings.json });
-    clearError();
-    $("policy-message").textContent = `${name} updated`;
-    await loadPolicy();
   } catch (e) {
-    showError(e);
+    return showError(e);
   }
+  clearError();
+  $("policy-message").textContent = `${name} updated`;
+  // The editor's settings are read again. Until they are, nothing is loaded: a read that fails
+  // is the page's state, not the save's outcome, so the next refresh that works clears it and
+  // loads them. It was shown as the save's own error, which stayed, and the editor kept the
+  // settings from before the save, so the next save was refused as changed since read.
+  loadedSettings = { name: "", json: "" };
+  await loadPolicy().catch(showLoadError);
 }
 
 // ---- audit -------------------------------------------------------------------------------
