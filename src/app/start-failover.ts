@@ -21,6 +21,7 @@ import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
 import { errorFields } from "../server/log/sidecar-log.js";
 import { logAccountEntries } from "./account-entries-log.js";
+import { logListedInstruments } from "./listed-instruments-log.js";
 import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
@@ -217,6 +218,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
             `journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back`,
           );
           logAccountEntries(log, t);
+          logListedInstruments(log, config.marketData.instruments, server.state.marketData);
         },
       },
       timers: realLeaseTimers,

@@ -20,6 +20,7 @@ import { VERSION } from "../version.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
 import { logAccountEntries } from "./account-entries-log.js";
+import { logListedInstruments } from "./listed-instruments-log.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
@@ -111,6 +112,7 @@ export async function startSidecar(
       const replicated = await startReplicated(server.state, config, failed);
       server.metrics.recovered(replicated.takeover);
       logAccountEntries(log, replicated.takeover);
+      logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
       if (server.phase === "serving") log.info({ event: "serving", mode: "replicated", epoch: replicated.takeover.epoch, replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
       return { server, port, httpPort, recovery: undefined, replicated };
@@ -120,6 +122,7 @@ export async function startSidecar(
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
     logAccountEntries(log, recovery);
+    logListedInstruments(log, config.marketData.instruments, server.state.marketData);
     server.startServing();
     // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;
     // no snapshot of what may be damaged is scheduled, and nothing says "serving".

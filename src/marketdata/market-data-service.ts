@@ -64,6 +64,11 @@ export class MarketDataService implements MarketDataSource {
     return this.registry.resolve(instrument);
   }
 
+  /** The instrument registered under `id`, if any. */
+  instrumentOf(id: InstrumentId): Instrument | undefined {
+    return this.registry.instrumentOf(id);
+  }
+
   // ── Publishing ───────────────────────────────────────────────────────────
 
   /** Replaces the default bucket's whole snapshot: fields absent from `quote` are gone afterwards. */
