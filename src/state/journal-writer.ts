@@ -54,7 +54,9 @@ export interface JournalWriter {
  *   rounded, where 1 took the rounded one (open buys 10 + an order of 1e-28 rounded to 10:
  *   "does not raise", passed past the limit, any number of times);
  * - a two-stage request's main stage reads the account's group at its own instant, where 1
- *   reused the group its start stage had read (pre-trade-request.ts).
+ *   reused the group its start stage had read (pre-trade-request.ts);
+ * - an account whose currency moves between two the account-tier P&L barrier is not in is
+ *   not re-evaluated, where 1 blocked it again (spot-funds/barrier-reevaluation.ts).
  */
 export const REPLAY_RULES = 2;
 

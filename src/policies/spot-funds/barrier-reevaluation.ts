@@ -26,10 +26,17 @@ function sameBound(a: Pnl | undefined, b: Pnl | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.eq(b));
 }
 
+/**
+ * Whether the account's currency matches is compared, not which currency it has: an account
+ * moving from one currency the barrier is not in to another flips nothing (OpenPit's
+ * `account_pnl_membership_change_block`), and compared by currency it re-blocked an account
+ * the operator had unblocked (found by review, session 36).
+ */
 function same(a: EffectivePnlBarrier | undefined, b: EffectivePnlBarrier | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  return a.currency === b.currency && a.currencyMismatch === b.currencyMismatch && sameBound(a.lower, b.lower) && sameBound(a.upper, b.upper);
+  const mismatchSame = (a.currencyMismatch === undefined) === (b.currencyMismatch === undefined);
+  return a.currency === b.currency && mismatchSame && sameBound(a.lower, b.lower) && sameBound(a.upper, b.upper);
 }
 
 /** Every account SpotFunds or the registry knows: P&L lines, holdings, account barriers, group members, currency holders. */

@@ -120,26 +120,29 @@ export function breachedSides(barrier: SpotFundsPnlBarrier, pnl: Pnl): string | 
   return lower ? "lower" : upper ? "upper" : undefined;
 }
 
+/** OpenPit's text (spot_funds/rejects.rs); a barrier with a currency names it, as OpenPit's always has one. */
 export function pnlBreachBlock(sides: string, pnl: Pnl, barrier: SpotFundsPnlBarrier): PolicyBlock {
   return {
     code: "PnlKillSwitchTriggered",
     reason: "pnl kill switch triggered",
     details:
       `${sides} bound breached: realized pnl ${pnl.toString()}, ` +
-      `lower_bound ${debugOption(barrier.lower)}, upper_bound ${debugOption(barrier.upper)}`,
+      `lower_bound ${debugOption(barrier.lower)}, upper_bound ${debugOption(barrier.upper)}` +
+      (barrier.currency === undefined ? "" : `, currency ${barrier.currency}`),
   };
 }
 
 /**
  * An account-tier barrier in another currency than the account's: its bounds cannot be
- * compared (never FX-converted), so it fails closed. OpenPit's text was not read (UNCONFIRMED);
- * this one names both currencies.
+ * compared (never FX-converted), so it fails closed. OpenPit's texts
+ * (`pnl_barrier_currency_mismatch_account_block`, spot_funds/rejects.rs), read in session 36;
+ * the spec had them as not read, and this block had texts of its own until then.
  */
 export function pnlCurrencyMismatchBlock(barrierCurrency: Asset, accountCurrency: Asset): PolicyBlock {
   return {
     code: "PnlKillSwitchTriggered",
-    reason: "account pnl barrier currency mismatch",
-    details: `barrier currency ${barrierCurrency}, account currency ${accountCurrency}`,
+    reason: "pnl barrier currency mismatch",
+    details: `account currency ${accountCurrency}, barrier currency ${barrierCurrency}`,
   };
 }
 

@@ -66,16 +66,16 @@ describe("a barrier in another currency than the account's fails closed", () => 
     expect(engine.accounts().blockOf(ACCOUNT)).toEqual({
       policy: "SpotFundsPolicy",
       code: "PnlKillSwitchTriggered",
-      reason: "account pnl barrier currency mismatch",
-      details: "barrier currency EUR, account currency USD",
+      reason: "pnl barrier currency mismatch",
+      details: "account currency USD, barrier currency EUR",
     });
     engine.accounts().unblock(ACCOUNT);
     expect(engine.executePreTrade(buy("1", "1")).rejects).toEqual([
       {
         policy: "SpotFundsPolicy",
         code: "PnlKillSwitchTriggered",
-        reason: "account pnl barrier currency mismatch",
-        details: "barrier currency EUR, account currency USD",
+        reason: "pnl barrier currency mismatch",
+        details: "account currency USD, barrier currency EUR",
         scope: "account",
       },
     ]);
@@ -116,6 +116,20 @@ describe("re-evaluation when barriers, membership or currency change", () => {
     // A bound that does change value is still a change.
     const tighter = engine.configure().update("SpotFundsPolicy", SpotFundsPolicy, (s) => void (s.pnlBarrier = { lower: pnl("-50.01") }));
     expect(tighter.map((r) => [r.accountId, r.block.details])).toEqual([[ACCOUNT, "lower bound breached: realized pnl -60, lower_bound Some(Pnl(-50.01)), upper_bound None"]]);
+  });
+
+  it("a currency change from one the account barrier is not in to another flips nothing: an operator-unblocked account stays unblocked", () => {
+    const settings = defaultSpotFundsSettings();
+    settings.accountPnlBarriers.set(ACCOUNT, { currency: "EUR", lower: pnl("-10") });
+    const { engine } = spotEngine(new SpotFundsPolicy(settings));
+    engine.accounts().setCurrency(ACCOUNT, "USD"); // the match flips: blocked
+    expect(engine.accounts().blockOf(ACCOUNT)?.reason).toBe("pnl barrier currency mismatch");
+    engine.accounts().unblock(ACCOUNT);
+    engine.accounts().setCurrency(ACCOUNT, "CHF"); // still not EUR: the same barrier, no flip
+    expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
+    engine.accounts().setCurrency(ACCOUNT, "EUR"); // the match flips back: nothing to block (P&L 0)
+    engine.accounts().setCurrency(ACCOUNT, "USD"); // and again: blocked
+    expect(engine.accounts().blockOf(ACCOUNT)?.details).toBe("account currency USD, barrier currency EUR");
   });
 
   it("a missing P&L counts as 0 (an upper bound below 0 blocks an untouched known account)", () => {
