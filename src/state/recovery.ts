@@ -188,6 +188,8 @@ function refuseWithoutValidSnapshot(dataDir: string, skipped: readonly SkippedSn
  * Pruning goes by the snapshot before the newest, so when an older one checks out the records
  * after it are still here, and moving the newest aside lets the next start restore the older
  * one and replay them: said, not done, since the same bug may meet the replayed state again.
+ * Said only when they run unbroken to the journal's end and reach the newest one's sequence
+ * (a cut it covered may have taken records only it holds); otherwise: a backup.
  */
 function wayPastUnrestorable(dataDir: string, file: string, seq: bigint): string {
   const older = listSnapshots(dataDir).find((s) => s.seq < seq && s.invalid === undefined);
@@ -196,7 +198,11 @@ function wayPastUnrestorable(dataDir: string, file: string, seq: bigint): string
   // Read as the next start would, with `file` moved aside: the records after the older
   // snapshot must run unbroken (found by review, session 34: after a cut the newest snapshot
   // covered, the journal no longer continues the older one, and the advice led to a refusal).
-  const cover = listSnapshotFiles(dataDir).find((s) => s.file !== file)?.seq ?? 0n;
+  // And they must reach `seq` at least, as far as `file` proves durable: moved aside, it no
+  // longer says so, and a journal a cut ended before it (or a bad record below it read as a
+  // torn tail) would start without those acknowledged records (found by review).
+  const others = listSnapshotFiles(dataDir).find((s) => s.file !== file)?.seq ?? 0n;
+  const cover = others > seq ? others : seq;
   try {
     readJournal(dataDir, { fromSequence: older.seq + 1n, durableThrough: cover });
   } catch {

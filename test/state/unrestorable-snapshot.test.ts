@@ -105,3 +105,91 @@ it("after a cut the newest snapshot covers, the refusal does not send the operat
     new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
   );
 });
+
+// Found by review: the check above reads the journal with only the older snapshot
+// files' cover, and right after such a cut (no start in between to append after it) the
+// journal ends, cleanly, before the records the unrestorable snapshot covers. Read so, that
+// is no damage, and the refusal said to move the newest aside: the next start then restored
+// the older snapshot, replayed up to the cut and served without the records after it, which
+// were acknowledged (the snapshot's name says they were durable before it was written).
+it("right after a cut the newest snapshot covered, the refusal does not send the operator to an older snapshot whose start would lose the records the cut took", async () => {
+  const dataDir = tempDir();
+  const cfg = durableConfig(dataDir, 1 << 20);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s1 = state.journal.lastSequence;
+  holdAccounts(state, 30, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s2 = state.journal.lastSequence;
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  // A record between the two snapshots is damaged; the documented repair cuts before it and
+  // keeps s2, which covers the damage. Then s2 turns out not to restore.
+  const records: { seq: bigint; file: string; offset: number }[] = [];
+  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
+  const victim = records.find((r) => r.seq === s1 + 10n)!;
+  const segment = path.join(dataDir, victim.file);
+  const bytes = fs.readFileSync(segment);
+  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
+  fs.writeFileSync(segment, bytes);
+  const cut = cutJournal(dataDir, s1 + 9n, new Date("2030-01-01T00:00:00Z"));
+  expect({ kept: cut.keptThrough, moved: cut.movedFiles, s2Stays: fs.existsSync(path.join(dataDir, snapshotFileName(s2))) }).toEqual({
+    kept: s1 + 9n,
+    moved: [],
+    s2Stays: true,
+  });
+  await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
+
+  const e = await startRefusal(startState(cfg, 2_000));
+  expect(e.message).toMatch(
+    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
+  );
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+
+  // Why: moved aside, s2 takes with it the only proof that records up to s2 were durable, and
+  // the start restores s1, replays the ten records the cut kept and serves without the rest.
+  fs.mkdirSync(path.join(dataDir, "damaged-snapshots"));
+  fs.renameSync(path.join(dataDir, snapshotFileName(s2)), path.join(dataDir, "damaged-snapshots", snapshotFileName(s2)));
+  const { state: back, report } = await startState(cfg, 3_000);
+  const held = heldReasons(back, 60);
+  expect({ snapshot: report.snapshotSequence, replayed: report.replayed, heldCount: held.filter((r) => r !== undefined).length }).toEqual({
+    snapshot: s1,
+    replayed: 9,
+    heldCount: 39,
+  });
+  await back.journal.close();
+});
+
+// The same rule without a cut: the newest snapshot's last record is damaged with nothing after
+// it. Read with only the older snapshot's cover it is a torn tail, and the start after moving
+// the newest aside truncated it: an acknowledged record lost, where a backup is the way.
+it("a damaged last record only the unrestorable snapshot covers is not read as a torn tail: the refusal says to restore a backup", async () => {
+  const dataDir = tempDir();
+  const cfg = durableConfig(dataDir, 1 << 20);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  holdAccounts(state, 30, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s2 = state.journal.lastSequence;
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  const records: { seq: bigint; file: string; offset: number }[] = [];
+  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
+  const victim = records.find((r) => r.seq === s2)!;
+  const segment = path.join(dataDir, victim.file);
+  const bytes = fs.readFileSync(segment);
+  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
+  fs.writeFileSync(segment, bytes);
+  await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
+
+  const e = await startRefusal(startState(cfg, 2_000));
+  expect(e.message).toMatch(
+    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
+  );
+});
