@@ -4,7 +4,7 @@
  * say what to do. Exit codes: 0 ok, 1 the call failed, 2 usage error, 3 the change was
  * applied but reading its result failed.
  */
-import { status, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { VERSION } from "../version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command, type CommandContext } from "./command.js";
@@ -89,13 +89,23 @@ function interruptedChange(command: Command, ctx: CommandContext): string {
  */
 const NEVER_CONNECTED = /No connection established|Name resolution failed|Failed to parse|ECONNREFUSED/i;
 
+/**
+ * The sidecar's own UNAVAILABLE for a change it refused before running it (its trailer
+ * `openpit-error-kind`): recovering, or shutting down. Taken as "may be in effect", it told an
+ * operator whose emergency block a stopping sidecar had refused to check, with a command
+ * that failed too, and the account came back unblocked after the restart (found by review,
+ * session 36).
+ */
+const REFUSED_BEFORE_RUNNING = new Set(["RECOVERING", "SHUTTING_DOWN"]);
+
 function failedChange(command: Command, ctx: CommandContext, e: unknown): string {
   if (ctx.changeSent === undefined) return "";
   const se = e as Partial<ServiceError>;
+  const kind = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
   const inDoubt =
     se.code === status.DEADLINE_EXCEEDED ||
     se.code === status.CANCELLED ||
-    (se.code === status.UNAVAILABLE && !NEVER_CONNECTED.test(se.details ?? se.message ?? ""));
+    (se.code === status.UNAVAILABLE && !NEVER_CONNECTED.test(se.details ?? se.message ?? "") && !REFUSED_BEFORE_RUNNING.has(String(kind)));
   if (!inDoubt) return "";
   return `; ${ctx.changeSent} was sent, so the change may be in effect${checkText(command, ctx)}`;
 }

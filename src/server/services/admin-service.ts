@@ -1,6 +1,7 @@
 /** AdminService: the operator's changes go through the door as commands; queries read state. */
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
+  Metadata,
   status,
   type sendUnaryData,
   type ServerReadableStream,
@@ -51,11 +52,25 @@ import { replicationAdmin } from "./replication-admin.js";
 import { followsOnly } from "./ownership-gate.js";
 import { guarded } from "../../state/guarded.js";
 
-/** Changes are refused while the journal is replayed and once shutdown closes the streams (they still run through the drain). */
-function refusal(phase: ServingPhase): { code: status; details: string } | undefined {
-  if (phase === "recovering") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.recovering };
-  if (phase === "stopping" || phase === "failed") return { code: status.UNAVAILABLE, details: PHASE_REFUSALS.stopping };
+/**
+ * Changes are refused while the journal is replayed and once shutdown closes the streams (they
+ * still run through the drain). The trailer `openpit-error-kind` (RECOVERING, SHUTTING_DOWN)
+ * says the change was refused before it ran: an UNAVAILABLE alone may also be a connection
+ * cut after the change was sent, and the CLI told an operator whose emergency block the
+ * stopping sidecar had refused that it "may be in effect" (found by review, session 36).
+ */
+function refusal(phase: ServingPhase): PhaseRefusal | undefined {
+  if (phase === "recovering") return phaseRefusal("RECOVERING", PHASE_REFUSALS.recovering);
+  if (phase === "stopping" || phase === "failed") return phaseRefusal("SHUTTING_DOWN", PHASE_REFUSALS.stopping);
   return undefined;
+}
+
+type PhaseRefusal = { code: status; details: string; metadata: Metadata };
+
+function phaseRefusal(kind: string, details: string): PhaseRefusal {
+  const metadata = new Metadata();
+  metadata.set("openpit-error-kind", kind);
+  return { code: status.UNAVAILABLE, details, metadata };
 }
 
 type Handler<I, O> = (call: ServerUnaryCall<I, O>, callback: sendUnaryData<O>) => void;
