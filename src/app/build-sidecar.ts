@@ -17,6 +17,8 @@ import { SidecarServer, type DrainTimer } from "../server/server.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import { auditRetentionOf } from "../server/config/audit-config.js";
 import { serverIdentity } from "./server-identity.js";
+import { severalActiveOwners } from "../server/config/ownership-config.js";
+import { shardOf } from "../replication/shard-of.js";
 import type { SidecarLogger } from "../server/log/sidecar-log.js";
 
 /** The engine, market data and door a configuration describes, at their configured start state. */
@@ -66,8 +68,9 @@ export function buildState(config: SidecarConfig, timeSource: Clock = systemCloc
 
   const accounts = engine.accounts();
   if (config.accounts.defaultCurrency) accounts.setGroupCurrency(AccountGroupId.DEFAULT, config.accounts.defaultCurrency);
+  const listed = ownAccountEntries(config);
   const byGroup = new Map<AccountGroupId, typeof config.accounts.list>();
-  for (const a of config.accounts.list) {
+  for (const a of listed) {
     if (a.currency) accounts.setCurrency(a.id, a.currency);
     if (a.group !== undefined) byGroup.set(a.group, [...(byGroup.get(a.group) ?? []), a]);
   }
@@ -81,12 +84,27 @@ export function buildState(config: SidecarConfig, timeSource: Clock = systemCloc
     limits: config.limits,
     // Until recovery attaches the real journal; ephemeral mode keeps this one.
     journal: new MemoryJournal(),
-    knownAccounts: config.accounts.strict ? new Set(config.accounts.list.map((a) => a.id)) : undefined,
-    accountEntries: config.accounts.list,
+    knownAccounts: config.accounts.strict ? new Set(listed.map((a) => a.id)) : undefined,
+    accountEntries: listed,
     writer,
     auditRetention: auditRetentionOf(config.audit),
     eventsKeptForResume: config.limits.eventsKeptForResume,
   });
+}
+
+/**
+ * The `accounts.list` entries this instance's state holds: with several ownership groups
+ * (ownership.shards a part of the shards), only those of its own shards. One file serves the
+ * whole deployment, and every entry went into each group's engine, journal and snapshot: an
+ * account only another group serves was admitted, grouped and listed here too, and kept the
+ * file's group after its owner moved it (found by review, session 36). The gate refuses every
+ * command naming such an account before the door, so nothing else put it here.
+ */
+function ownAccountEntries(config: SidecarConfig): SidecarConfig["accounts"]["list"] {
+  const { ownership, replication } = config;
+  if (config.durability.mode !== "replicated" || !ownership || !replication || !severalActiveOwners(ownership, replication.shardCount)) return config.accounts.list;
+  const own = new Set(ownership.shards as readonly number[]);
+  return config.accounts.list.filter((a) => own.has(shardOf(a.id, replication.shardCount)));
 }
 
 /**
