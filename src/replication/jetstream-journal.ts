@@ -131,7 +131,7 @@ export class JetStreamJournal implements Journal {
   private readonly appendTimeoutMs: number;
   private readonly maxMessageBytes: number;
   /** The largest payload one record may have: alone in a message, it still fits the server's max_payload and the stream's max_msg_size. */
-  private readonly maxRecordBytes: number;
+  readonly maxRecordBytes: number;
   private readonly onFatal: (err: JournalFailedError) => void;
   private readonly idPrefix = randomBytes(6).toString("hex");
   private readonly ownsConnection: boolean;

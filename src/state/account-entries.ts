@@ -8,7 +8,8 @@
  */
 import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
 import { knownAccountIds } from "./account-directory.js";
-import { CONFIGURATION_ACTOR, type AccountEntryChange } from "./commands.js";
+import { CONFIGURATION_ACTOR, type AccountEntryChange, type Command } from "./commands.js";
+import { checkRecordWithin, itemBytes, recordBytes, roomWithin } from "./record-budget.js";
 import type { SidecarState } from "./sidecar-state.js";
 
 /** One `accounts.list` entry of the configuration file. */
@@ -37,9 +38,15 @@ export interface AccountEntriesOutcome {
 
 /**
  * Bounds of one `applyAccountEntries` command: an entry's record form is about 100 bytes
- * (plus its currency's length), so a long list added at once stays far below the journal's
- * record bound (the replicated journal's is about 1 MiB, a file journal's 1 GiB) and its
- * audit record stays readable. A command ends at whichever bound comes first.
+ * (plus its currency's length), so a long list added at once stays far below a file
+ * journal's record bound (1 GiB) and its audit record stays readable: at most 1000 entries,
+ * and about 256 KiB by that estimate. And its record, measured with the real codec
+ * (record-budget.ts), within the journal's own bound (Journal.maxRecordBytes): under a
+ * JetStream stream's max_msg_size of 64 KiB (a bound of 64 992 bytes) about 910 entries with a
+ * 20-digit id, a one-digit group and a 3-letter currency (71 bytes each). Before, only the
+ * first two bounded it: a command of more such entries (up to 1000) was over that bound, and
+ * the start (or a standby's takeover) failed, "command too large to journal". A command ends
+ * at whichever bound comes first.
  */
 const ENTRIES_PER_COMMAND = 1000;
 const BYTES_PER_COMMAND = 256 * 1024;
@@ -89,25 +96,35 @@ export function applyAccountEntries(state: SidecarState, entries: readonly Accou
       changes.push({ accountId: entry.id, ...(joins ? { group: entry.group! } : {}), ...(sets ? { currency: entry.currency! } : {}) });
     }
   }
-  for (const chunk of chunks(changes)) state.admin({ kind: "applyAccountEntries", entries: chunk }, CONFIGURATION_ACTOR);
+  for (const chunk of chunks(changes, state)) state.admin({ kind: "applyAccountEntries", entries: chunk }, CONFIGURATION_ACTOR);
   const applied = changes.map((c) => c.accountId);
   return { applied: applied.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), differences };
 }
 
-/** `changes` in commands within both bounds, in order; an entry is never split. */
-function chunks(changes: readonly AccountEntryChange[]): AccountEntryChange[][] {
+/** `changes` in commands within the bounds above, in order; an entry is never split. */
+function chunks(changes: readonly AccountEntryChange[], state: SidecarState): AccountEntryChange[][] {
+  if (changes.length === 0) return [];
+  const bound = state.journal.mode === "ephemeral" ? Number.POSITIVE_INFINITY : state.journal.maxRecordBytes;
+  const command = (entries: readonly AccountEntryChange[]): Command => ({ kind: "admin", command: { kind: "applyAccountEntries", entries }, actor: CONFIGURATION_ACTOR, ts: state.liveTimeMs() });
+  const room = roomWithin(bound);
+  const emptyBytes = recordBytes(command([]));
   const out: AccountEntryChange[][] = [];
   let chunk: AccountEntryChange[] = [];
-  let bytes = 0;
+  let estimate = 0;
+  let bytes = emptyBytes;
   for (const c of changes) {
-    if (chunk.length > 0 && (chunk.length === ENTRIES_PER_COMMAND || bytes + entryBytes(c) > BYTES_PER_COMMAND)) {
+    const size = Number.isFinite(room) ? itemBytes(c) : 0;
+    if (chunk.length > 0 && (chunk.length === ENTRIES_PER_COMMAND || estimate + entryBytes(c) > BYTES_PER_COMMAND || bytes + size > room)) {
       out.push(chunk);
       chunk = [];
-      bytes = 0;
+      estimate = 0;
+      bytes = emptyBytes;
     }
     chunk.push(c);
-    bytes += entryBytes(c);
+    estimate += entryBytes(c);
+    bytes += size;
   }
   if (chunk.length > 0) out.push(chunk);
+  for (const chunk of out) checkRecordWithin(command(chunk), chunk.length, bound, "applyAccountEntries");
   return out;
 }

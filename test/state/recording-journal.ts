@@ -11,6 +11,9 @@ export class RecordingJournal implements Journal {
     return BigInt(this.records.length);
   }
 
+  /** Keeps any record. */
+  readonly maxRecordBytes = Number.POSITIVE_INFINITY;
+
   /** Durable at once: nothing waits. */
   readonly recordsAwaitingDurability = 0;
 

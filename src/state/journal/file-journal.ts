@@ -53,6 +53,8 @@ export interface FileJournalOptions {
 export class FileJournal implements Journal {
   readonly mode: "sync" | "async";
   readonly dataDir: string;
+  /** A frame's length field bounds it (segment-format.ts). */
+  readonly maxRecordBytes = MAX_PAYLOAD_BYTES;
   private readonly segmentBytes: number;
   private readonly prepareAhead: boolean;
   private readonly pipeline: CommitPipeline;
@@ -152,7 +154,7 @@ export class FileJournal implements Journal {
   append(payload: Uint8Array): bigint {
     this.checkOpen();
     const len = payload.length;
-    if (len > MAX_PAYLOAD_BYTES) throw new RecordTooLargeError(len, MAX_PAYLOAD_BYTES);
+    if (len > this.maxRecordBytes) throw new RecordTooLargeError(len, this.maxRecordBytes);
     // Never written, so that a frame whose length reads 0 is bytes never written (segment-scan.ts).
     if (len === 0) throw new RangeError("a journal record must not be empty");
     const seq = this.last + 1n;

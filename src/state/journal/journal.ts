@@ -44,6 +44,14 @@ export interface Journal {
   flush(): Promise<void>;
   readonly lastSequence: bigint;
   /**
+   * The largest payload `append` takes (a larger one is refused with RecordTooLargeError):
+   * the file journal's MAX_PAYLOAD_BYTES, the replicated journal's room in one message (the
+   * server's max_payload or the stream's max_msg_size, less headers: 64 992 bytes under a cap
+   * of 64 KiB), unbounded (Infinity) for the ephemeral journal. Writers of commands they may
+   * split (a start's account entries and strict list) size them by it.
+   */
+  readonly maxRecordBytes: number;
+  /**
    * Records appended and not yet durable (fdatasync or the stream's ack still to come); 0 for
    * the ephemeral journal, where nothing waits. Cheap: the channels and the feed read it after
    * every message to stop reading while the disk or the stream is behind.

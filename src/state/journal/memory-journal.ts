@@ -21,6 +21,9 @@ export class MemoryJournal implements Journal {
     return this.last;
   }
 
+  /** Keeps nothing: any record is taken. */
+  readonly maxRecordBytes = Number.POSITIVE_INFINITY;
+
   /** Nothing waits: afterDurable runs its callback at once. */
   readonly recordsAwaitingDurability = 0;
 
