@@ -10,6 +10,7 @@ import type { RecoveryRollbackEvent } from "./state-snapshot.js";
 import { announce, announceRollbacks, notifyChannel, replayedEvent } from "./door-announcements.js";
 import { runAuditedAdmin } from "./audited-admin.js";
 import { useSettings } from "./door-settings.js";
+import { collectListPart, settingsOfRecord } from "./settings-parts.js";
 import type { DoorInternals } from "./door-internals.js";
 
 /**
@@ -129,7 +130,10 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
       return record;
     }
     case "settings":
-      useSettings(door, c.settings);
+      useSettings(door, settingsOfRecord(door, c));
+      return undefined;
+    case "accountListPart":
+      collectListPart(door, c);
       return undefined;
     case "served":
       door.unannounced.length = 0;

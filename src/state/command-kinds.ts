@@ -17,6 +17,7 @@ const COMMAND: Record<Command["kind"], true> = {
   denial: true,
   operation: true,
   settings: true,
+  accountListPart: true,
   served: true,
   writer: true,
 } satisfies Record<Command["kind"], true>;

@@ -140,6 +140,12 @@ export interface ExecutionSettings {
   readonly quoteTtls?: QuoteTtlSettings;
 }
 
+/** What a `settings` record whose list went in parts names of them: how many parts (0..parts-1), and how many accounts the list holds then. */
+export interface AccountListParts {
+  readonly parts: number;
+  readonly accounts: number;
+}
+
 /** `marketData.defaultTtlMs` and the `ttlMs` of `marketData.instruments`, as a `settings` command puts them in force. */
 export interface QuoteTtlSettings {
   /** The service default (the cascade's last tier), milliseconds; 0 = infinite. */
@@ -181,7 +187,21 @@ export type CommandBody =
    * instance's shards over): only an audit record, so the trail says who did it and when.
    */
   | { readonly kind: "operation"; readonly actor: string; readonly action: string; readonly detail: string }
-  | { readonly kind: "settings"; readonly settings: ExecutionSettings }
+  /**
+   * `listParts` absent: `settings` whole, its `knownAccounts` included (every record before
+   * long lists were journaled in parts, and today's whenever the whole record fits the
+   * journal's bound). Present: `settings.knownAccounts` is left out, and the list in force
+   * becomes the one the `accountListPart` records just before it describe (settings-parts.ts);
+   * `parts` and `accounts` check that they are all there.
+   */
+  | { readonly kind: "settings"; readonly settings: ExecutionSettings; readonly listParts?: AccountListParts }
+  /**
+   * One part of a strict `accounts.list` too long for one `settings` record: accounts the list
+   * gains and loses against the list in force. Part 0 starts a new list (what a crashed
+   * start's parts left is dropped); nothing is in force until the `settings` record that
+   * follows them (settings-parts.ts).
+   */
+  | { readonly kind: "accountListPart"; readonly part: number; readonly added: readonly AccountId[]; readonly removed: readonly AccountId[] }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" }
   /**

@@ -57,6 +57,11 @@ export interface JournalWriter {
  *   reused the group its start stage had read (pre-trade-request.ts);
  * - an account whose currency moves between two the account-tier P&L barrier is not in is
  *   not re-evaluated, where 1 blocked it again (spot-funds/barrier-reevaluation.ts).
+ *
+ * Not a change of rules: a strict accounts.list too long for one record goes in
+ * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
+ * earlier record replays as before, and a build without parts refuses a part as a command it
+ * does not know (command-kinds.ts) before the `settings` record it would misread.
  */
 export const REPLAY_RULES = 2;
 

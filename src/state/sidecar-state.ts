@@ -26,6 +26,7 @@ import { executeCommand, type CloseReason } from "./command-execution.js";
 import { announce, notifyChannel, onEngineEvent } from "./door-announcements.js";
 import { closeRecoveredChannels, followCommand, replayCommand, resumeAfterReplay } from "./door-replay.js";
 import { executionSettingsOf, quoteTtlsOf } from "./door-settings.js";
+import { settingsRecords, type PendingAccountList } from "./settings-parts.js";
 import { listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 import type { DoorInternals } from "./door-internals.js";
 import type { AccountEntry } from "./account-entries.js";
@@ -90,6 +91,8 @@ export class SidecarState implements DoorInternals {
   knownAccounts: ReadonlySet<AccountId> | undefined;
   /** @internal See DoorInternals. */
   listedQuoteTtls: ListedQuoteTtls | undefined;
+  /** @internal See DoorInternals. */
+  pendingAccountList: PendingAccountList | undefined;
   /** @internal See DoorInternals. */
   readonly live = new Map<bigint, ChannelState>();
   /** @internal See DoorInternals. */
@@ -320,9 +323,14 @@ export class SidecarState implements DoorInternals {
     return this.enter({ kind: "operation", actor, action, detail }) as AuditRecord;
   }
 
-  /** The configuration changed how commands run (at a restart): journaled where it took effect. */
+  /**
+   * The configuration changed how commands run (at a restart): journaled where it took effect,
+   * in one `settings` record, or a strict list too long for the journal's record bound in
+   * parts before it (settings-parts.ts).
+   */
   applySettings(settings: ExecutionSettings): void {
-    this.enter({ kind: "settings", settings });
+    const bound = this.currentJournal.mode === "ephemeral" ? Number.POSITIVE_INFINITY : this.currentJournal.maxRecordBytes;
+    for (const body of settingsRecords(this.executionSettings(), settings, bound, this.nextTs())) this.enter(body);
   }
 
   /** This build writes the records from here on (journal-writer.ts): a start's first append after another build's snapshot. */

@@ -1,0 +1,116 @@
+/**
+ * A `settings` record too large for the journal: a strict `accounts.list` in parts.
+ *
+ * A start (or a standby's takeover) journals the configured execution settings when they
+ * differ from the journal's (recovery.ts, resumeServing). The record held a strict list whole:
+ * about 30 bytes an account with 20-digit ids, so under a JetStream stream's max_msg_size of
+ * 64 KiB (a record bound of 64 992 bytes) a list of about 2 150 such accounts, at the default
+ * max_payload about 35 000, made that start fail before it served ("command too large to
+ * journal"), and HA could not run with a long list.
+ *
+ * Now, when the whole record does not fit `Journal.maxRecordBytes`, the change of the list
+ * goes first, in `accountListPart` records (the accounts the list gains and loses against the
+ * list in force, as many records as the bound needs), then a `settings` record without the
+ * list that names the parts (`listParts`: how many, and how many accounts the list holds
+ * then). The list in force changes only at that `settings` record, all at once: the parts
+ * are collected aside (`pendingAccountList`), part 0 dropping whatever an earlier, crashed
+ * start's parts left there. So a crash between the parts (a torn tail after any of them)
+ * leaves the list and the settings as they were before that start, nothing was served on
+ * them (these records come before `served`), and the next start compares the configuration
+ * with that list again and journals the whole change from part 0. A list that fits stays in
+ * one record as before, and a `settings` record with a whole list (every record journaled
+ * before parts existed) replays as it did.
+ *
+ * Design: the difference rather than the new list cut in pieces, because the usual change (an
+ * account or a few added to a long list) then takes one small part; and collected aside rather
+ * than applied part by part, so no state (a standby's that takes over, a replay cut between
+ * parts) ever holds a list that is neither the old nor the new one, and the accounts a start
+ * admits anew are still judged against the list really in force (account-entries.ts).
+ * The parts are not in snapshots: they are written in one synchronous run just before their
+ * `settings` record, and no snapshot is taken in between (snapshot-schedule.ts starts after
+ * `served`; a first start's snapshot follows the settings); a snapshot that nevertheless
+ * lost them would make the `settings` record fail its check (below) rather than put a partial
+ * list in force.
+ */
+import type { AccountId } from "../param/index.js";
+import type { AccountListParts, Command, CommandBody, ExecutionSettings } from "./commands.js";
+import type { DoorInternals } from "./door-internals.js";
+import { checkRecordWithin, recordBytes, runsWithin } from "./record-budget.js";
+
+/** The parts of a list collected so far (part 0 ..), not yet in force. */
+export interface PendingAccountList {
+  readonly parts: number;
+  readonly added: readonly AccountId[];
+  readonly removed: readonly AccountId[];
+}
+
+/**
+ * The records that put `configured` in force over `current` (the state's settings): the
+ * `settings` record whole when it fits `bound`, otherwise the list's parts and a `settings`
+ * record naming them. `ts`: the time the records will get (measured with it).
+ */
+export function settingsRecords(current: ExecutionSettings, configured: ExecutionSettings, bound: number, ts: number): CommandBody[] {
+  const whole: CommandBody = { kind: "settings", settings: configured };
+  if (configured.knownAccounts === undefined || !Number.isFinite(bound) || recordBytes({ ...whole, ts } as Command) <= bound) return [whole];
+
+  const inForce = new Set(current.knownAccounts ?? []);
+  const wanted = new Set(configured.knownAccounts);
+  const added = [...wanted].filter((id) => !inForce.has(id));
+  const removed = [...inForce].filter((id) => !wanted.has(id));
+  // Tagged, so one run may hold removed accounts and then added ones; each id is the same size in either list.
+  const changes = [...removed.map((id) => ({ id, added: false })), ...added.map((id) => ({ id, added: true }))];
+  const part = (i: number, run: readonly { id: AccountId; added: boolean }[]): CommandBody => ({
+    kind: "accountListPart",
+    part: i,
+    added: run.filter((c) => c.added).map((c) => c.id),
+    removed: run.filter((c) => !c.added).map((c) => c.id),
+  });
+  const emptyBytes = recordBytes({ ...part(0, []), ts } as Command);
+  // An empty difference (a list that is the same set in another order) still takes one part.
+  const runs = changes.length === 0 ? [[]] : runsWithin(changes, emptyBytes, bound, Number.POSITIVE_INFINITY, (c) => idBytes(c.id));
+  const parts = runs.map((run, i) => part(i, run));
+  for (const [i, p] of parts.entries()) checkRecordWithin({ ...p, ts } as Command, runs[i]!.length, bound, "accounts.list part");
+  const { knownAccounts: _inParts, ...rest } = configured;
+  const listParts: AccountListParts = { parts: parts.length, accounts: wanted.size };
+  return [...parts, { kind: "settings", settings: { ...rest, knownAccounts: undefined }, listParts }];
+}
+
+/** An `accountListPart` record: collected aside (part 0 starts afresh); the list in force is unchanged. */
+export function collectListPart(door: DoorInternals, c: Extract<Command, { kind: "accountListPart" }>): void {
+  const pending = door.pendingAccountList;
+  if (c.part !== 0 && (pending === undefined || pending.parts !== c.part)) {
+    door.pendingAccountList = undefined;
+    throw new Error(`accounts.list part ${c.part} does not follow part ${pending === undefined ? "none" : pending.parts - 1}`);
+  }
+  door.pendingAccountList = {
+    parts: c.part + 1,
+    added: c.part === 0 ? [...c.added] : [...pending!.added, ...c.added],
+    removed: c.part === 0 ? [...c.removed] : [...pending!.removed, ...c.removed],
+  };
+}
+
+/**
+ * The settings a `settings` record puts in force: its own, or, when its list went in parts,
+ * with the list in force changed by the parts collected (which are then dropped). Throws, and
+ * changes nothing, when they are not the parts it names.
+ */
+export function settingsOfRecord(door: DoorInternals, c: Extract<Command, { kind: "settings" }>): ExecutionSettings {
+  if (c.listParts === undefined) return c.settings;
+  const pending = door.pendingAccountList;
+  door.pendingAccountList = undefined;
+  if (pending === undefined || pending.parts !== c.listParts.parts) {
+    throw new Error(`settings record names ${c.listParts.parts} accounts.list parts, ${pending === undefined ? "none" : pending.parts} precede it`);
+  }
+  const removed = new Set(pending.removed);
+  const list = new Set([...(door.knownAccounts ?? [])].filter((id) => !removed.has(id)));
+  for (const id of pending.added) list.add(id);
+  if (list.size !== c.listParts.accounts) throw new Error(`settings record names a list of ${c.listParts.accounts} accounts, its parts make ${list.size}`);
+  return { ...c.settings, knownAccounts: [...list] };
+}
+
+const encoder = new TextEncoder();
+
+/** An account id's bytes in a part: `{"$n":"…"}` and a comma (plain-data.ts). */
+function idBytes(id: AccountId): number {
+  return encoder.encode(id.toString()).length + 10;
+}
