@@ -35,7 +35,7 @@
 import type { AccountId } from "../param/index.js";
 import type { AccountListParts, Command, CommandBody, ExecutionSettings } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
-import { checkRecordWithin, recordBytes, runsWithin } from "./record-budget.js";
+import { checkRecordWithin, recordBytes, roomWithin, runsWithin } from "./record-budget.js";
 
 /** The parts of a list collected so far (part 0 ..), not yet in force. */
 export interface PendingAccountList {
@@ -51,7 +51,7 @@ export interface PendingAccountList {
  */
 export function settingsRecords(current: ExecutionSettings, configured: ExecutionSettings, bound: number, ts: number): CommandBody[] {
   const whole: CommandBody = { kind: "settings", settings: configured };
-  if (configured.knownAccounts === undefined || !Number.isFinite(bound) || recordBytes({ ...whole, ts } as Command) <= bound) return [whole];
+  if (configured.knownAccounts === undefined || !Number.isFinite(bound) || recordBytes({ ...whole, ts } as Command) <= roomWithin(bound)) return [whole];
 
   const inForce = new Set(current.knownAccounts ?? []);
   const wanted = new Set(configured.knownAccounts);
