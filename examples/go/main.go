@@ -2,7 +2,7 @@
 //
 // Build: examples/go/build.sh OUT_BINARY  (generates the stubs and builds this file)
 // Run:   OUT_BINARY HOST:PORT ACCOUNT_ID
-//        OPENPIT_DEADLINE_MS in the environment bounds the whole run (default 20000)
+//        OPENPIT_DEADLINE_MS in the environment bounds the whole run (default 20000, at most 2000000000)
 //
 // The same orders, fill and numbers as examples/python/sidecar_client.py. Here: a health
 // check, bind the account, seed 10000 USD, order 10@200 accepted and committed, order
@@ -53,7 +53,10 @@ func refusedWhole(e *sidecarv1.CommandError, what string) {
 func str(s string) *string { return &s }
 
 const usage = `usage: sidecar-client HOST:PORT ACCOUNT_ID
-       OPENPIT_DEADLINE_MS=N: the whole run's deadline in milliseconds (default 20000)`
+       OPENPIT_DEADLINE_MS=N: the whole run's deadline in milliseconds, 1..2000000000 (default 20000)`
+
+// The longest OPENPIT_DEADLINE_MS taken (see main).
+const maxDeadlineMs = 2000000000
 
 func usageError() {
 	fmt.Fprintln(os.Stderr, usage)
@@ -72,8 +75,11 @@ func main() {
 	}
 	deadline := 20 * time.Second
 	if ms, ok := os.LookupEnv("OPENPIT_DEADLINE_MS"); ok {
-		n, err := strconv.ParseUint(ms, 10, 32)
-		if err != nil || n == 0 {
+		// At most 2e9 ms (about 23 days): a grpc-js server (the sidecar) reads the grpc-timeout
+		// header into a 32-bit int, so a deadline of 2^31 ms or more turns negative there and
+		// the call ends DEADLINE_EXCEEDED at once (found by review).
+		n, err := strconv.ParseUint(ms, 10, 64)
+		if err != nil || n == 0 || n > maxDeadlineMs {
 			usageError()
 		}
 		deadline = time.Duration(n) * time.Millisecond

@@ -3,7 +3,7 @@
 
 Usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
        (defaults: 127.0.0.1:50051 and account 42; needs protoc, grpc_python_plugin, grpcio)
-       OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000)
+       OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000, at most 2000000000)
 
 Generates the Python stubs from ../../proto into a temporary folder (Debian's protoc), then:
 seeds USD funds on an account channel, sends two orders (one accepted and committed, one
@@ -27,6 +27,8 @@ import tempfile
 # context keeps 28 and rounds the rest, so a sum such as 10 + 0.000…01 would come out wrong.
 decimal.getcontext().prec = 60
 UINT64_MAX = 2**64 - 1
+# The longest OPENPIT_DEADLINE_MS taken (see parse_args).
+MAX_DEADLINE_MS = 2_000_000_000
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
@@ -56,7 +58,7 @@ def check(condition, message):
 
 
 USAGE = ("usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n"
-         "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..4294967295 (default 20000)")
+         "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..2000000000 (default 20000)")
 
 # Client keepalive, as the TypeScript client (src/client/grpc-clients.ts) and the server's
 # defaults: ping every 5 s, give the connection up when a ping is not answered within 5 s.
@@ -80,9 +82,11 @@ def parse_args(argv, env):
     if len(argv) > 2 or (argv and ":" not in argv[0]) or bad_account:
         usage_error()
     deadline_ms = env.get("OPENPIT_DEADLINE_MS", "20000")
-    # Bounded as the Go example's (uint32): grpcio fails a call at once, DEADLINE_EXCEEDED,
-    # under a deadline of about 5e10 ms and more (found by review).
-    if not re.fullmatch(r"[0-9]+", deadline_ms) or not 0 < int(deadline_ms) <= 4294967295:
+    # At most 2e9 ms (about 23 days), as the Go example. A grpc-js server (the sidecar) reads
+    # the grpc-timeout header into a 32-bit int, so a deadline of 2^31 ms or more turns
+    # negative there and the call ends DEADLINE_EXCEEDED at once; grpcio rounds the timeout it
+    # sends up, so that began at about 2147000000 here (found by review).
+    if not re.fullmatch(r"[0-9]+", deadline_ms) or not 0 < int(deadline_ms) <= MAX_DEADLINE_MS:
         usage_error()
     address = argv[0] if argv else "127.0.0.1:50051"
     account = int(argv[1]) if len(argv) == 2 else 42

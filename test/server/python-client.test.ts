@@ -103,6 +103,15 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     }
   });
 
+  // Found by review (session 34): 4294967295 was documented as accepted, but the sidecar's
+  // grpc-js reads grpc-timeout into a 32-bit int, so from 2^31 ms (grpcio rounds up: from about
+  // 2147000000) every call ended DEADLINE_EXCEEDED at once. The cap is 2000000000.
+  it("runs to completion under OPENPIT_DEADLINE_MS=2000000000, the longest it takes", async () => {
+    const r = await outcome(PYTHON, [SCRIPT, h.address, "4250"], { OPENPIT_DEADLINE_MS: "2000000000" });
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toContain("python client: all checks passed");
+  });
+
   describe("against a sidecar that takes one command per message", () => {
     const one = oneCommandPerMessage();
 
@@ -120,7 +129,7 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
 describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
   const USAGE =
     "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n" +
-    "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..4294967295 (default 20000)\n";
+    "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..2000000000 (default 20000)\n";
 
   it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
     expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
@@ -134,9 +143,11 @@ describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's comm
   });
 
   // Past uint32 (found by review, session 33): grpcio failed a call at once, DEADLINE_EXCEEDED,
-  // under a deadline of about 5e10 ms and more; bounded as the Go example's.
-  it("refuses an OPENPIT_DEADLINE_MS that is not a positive number of milliseconds, or past 4294967295", async () => {
-    for (const deadline of ["0", "x", "-1", "1.5", "4294967296", "99999999999"]) {
+  // under a deadline of about 5e10 ms and more. Past 2000000000 (found by review, session 34):
+  // the sidecar's grpc-js cuts a call whose deadline is 2^31 ms or more at once, and grpcio
+  // rounds up, so 2147000000 already failed every call.
+  it("refuses an OPENPIT_DEADLINE_MS that is not a positive number of milliseconds, or past 2000000000", async () => {
+    for (const deadline of ["0", "x", "-1", "1.5", "2000000001", "2147000000", "2147483648", "4294967295", "4294967296", "99999999999"]) {
       expect(await outcome(PYTHON, [SCRIPT, "localhost:1", "42"], { OPENPIT_DEADLINE_MS: deadline })).toMatchObject({ code: 2, stderr: USAGE });
     }
   });
