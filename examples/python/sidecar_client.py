@@ -48,6 +48,12 @@ def generate_stubs(out_dir):
          "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *files],
         check=True,
     )
+    # protoc writes no __init__.py, which makes `openpit` a namespace package, and Python
+    # prefers any regular package or module named `openpit` anywhere on sys.path to one: with
+    # the OpenPit Python SDK installed (`pip install openpit`), `from openpit.sidecar.v1 import`
+    # failed (found by review). Regular packages first on sys.path win.
+    for package in ("openpit", os.path.join("openpit", "sidecar"), os.path.join("openpit", "sidecar", "v1")):
+        open(os.path.join(out_dir, package, "__init__.py"), "a").close()
     sys.path.insert(0, out_dir)
 
 

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
@@ -110,6 +111,27 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     const r = await outcome(PYTHON, [SCRIPT, h.address, "4250"], { OPENPIT_DEADLINE_MS: "2000000000" });
     expect(r).toMatchObject({ code: 0, stderr: "" });
     expect(r.stdout).toContain("python client: all checks passed");
+  });
+
+  // Found by review (session 34): the stubs had no __init__.py, so `openpit` was a namespace
+  // package, and a regular package or module named `openpit` (the OpenPit Python SDK, `pip
+  // install openpit`) won wherever it was on sys.path: the stubs' import failed.
+  it.each([
+    ["a package", (site: string) => {
+      mkdirSync(join(site, "openpit"));
+      writeFileSync(join(site, "openpit", "__init__.py"), '"""stand-in for the OpenPit Python SDK"""\n');
+    }],
+    ["a module", (site: string) => writeFileSync(join(site, "openpit.py"), '"""stand-in for the OpenPit Python SDK"""\n')],
+  ] as const)("runs to completion when %s named openpit is importable (the OpenPit SDK installed)", async (_kind, install) => {
+    const site = mkdtempSync(join(tmpdir(), "openpit-sdk-standin-"));
+    try {
+      install(site);
+      const r = await outcome(PYTHON, [SCRIPT, h.address, "4251"], { PYTHONPATH: site });
+      expect(r).toMatchObject({ code: 0, stderr: "" });
+      expect(r.stdout).toContain("python client: all checks passed");
+    } finally {
+      rmSync(site, { recursive: true, force: true });
+    }
   });
 
   describe("against a sidecar that takes one command per message", () => {
