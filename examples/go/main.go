@@ -18,12 +18,15 @@ import (
 	"math/big"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	sidecarv1 "github.com/openpit/openpit-sidecar/gen/go/openpit/sidecar/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 )
 
 func check(condition bool, message string) {
@@ -34,11 +37,54 @@ func check(condition bool, message string) {
 	fmt.Printf("ok - %s\n", message)
 }
 
-func must(err error, what string) {
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", what, err)
-		os.Exit(1)
+// The gRPC spec's names of the status codes, as the Python and C++ examples print them
+// (grpc-go's codes.Code prints "DeadlineExceeded").
+var codeNames = map[codes.Code]string{
+	codes.OK: "OK", codes.Canceled: "CANCELLED", codes.Unknown: "UNKNOWN",
+	codes.InvalidArgument: "INVALID_ARGUMENT", codes.DeadlineExceeded: "DEADLINE_EXCEEDED",
+	codes.NotFound: "NOT_FOUND", codes.AlreadyExists: "ALREADY_EXISTS",
+	codes.PermissionDenied: "PERMISSION_DENIED", codes.ResourceExhausted: "RESOURCE_EXHAUSTED",
+	codes.FailedPrecondition: "FAILED_PRECONDITION", codes.Aborted: "ABORTED",
+	codes.OutOfRange: "OUT_OF_RANGE", codes.Unimplemented: "UNIMPLEMENTED",
+	codes.Internal: "INTERNAL", codes.Unavailable: "UNAVAILABLE", codes.DataLoss: "DATA_LOSS",
+	codes.Unauthenticated: "UNAUTHENTICATED",
+}
+
+// failed ends the run on a failed call with one line, as the Python and C++ examples do:
+// "not ok - WHAT: CODE: message", e.g. "not ok - receive: DEADLINE_EXCEEDED: context deadline
+// exceeded" when the network went silent.
+func failed(what string, st *status.Status) {
+	name, ok := codeNames[st.Code()]
+	if !ok {
+		name = fmt.Sprintf("CODE_%d", uint32(st.Code()))
 	}
+	fmt.Fprintf(os.Stderr, "not ok - %s: %s: %s\n", what, name, st.Message())
+	os.Exit(1)
+}
+
+// must ends the run when a call failed: its gRPC status, or a context's error as one.
+func must(err error, what string) {
+	if err == nil {
+		return
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		st = status.FromContextError(err)
+	}
+	failed(what, st)
+}
+
+// sent ends the run when a Send on a stream failed. grpc-go's Send returns io.EOF once the
+// stream has ended, without its status: Recv returns that (after any answers still unread).
+func sent(err error, recv func() error, what string) {
+	if err == io.EOF {
+		for err = recv(); err == nil; err = recv() {
+		}
+		if err == io.EOF {
+			failed(what, status.New(codes.OK, "the sidecar ended the stream before this message was sent"))
+		}
+	}
+	must(err, what)
 }
 
 // refusedWhole fails the run on a message the sidecar refused whole (OpenResponse.error,
@@ -93,9 +139,23 @@ func main() {
 	// Client keepalive, as the other clients ping (docs/clients.md): a connection that went
 	// silent is given up in about 15 s, a stream's call failing UNAVAILABLE, not left to wait for
 	// the deadline. grpc-go pings no more often than every 10 s; the server permits that.
-	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithBlock(),
+	// WithReturnConnectionError blocks as WithBlock does, until connected or the deadline, and
+	// then names the last connection error.
+	conn, err := grpc.DialContext(ctx, address, grpc.WithInsecure(), grpc.WithReturnConnectionError(),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}))
-	must(err, "dial")
+	if err != nil {
+		// Not a gRPC status (the context's error, or the last connection error): named as the
+		// Python and C++ examples' first call fails, DEADLINE_EXCEEDED when the deadline passed
+		// while connecting, else UNAVAILABLE.
+		code, message := codes.Unavailable, err.Error()
+		if ctx.Err() != nil {
+			code, message = codes.DeadlineExceeded, "no connection to "+address+" within the deadline"
+			if err != ctx.Err() { // "context deadline exceeded: " and the last connection error
+				message += "; last error: " + strings.TrimPrefix(err.Error(), ctx.Err().Error()+": ")
+			}
+		}
+		failed("dial", status.New(code, message))
+	}
 	defer conn.Close()
 
 	health, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
@@ -118,7 +178,7 @@ func main() {
 	exact := func(text, what string) *big.Rat {
 		r := new(big.Rat)
 		if _, ok := r.SetString(text); !ok {
-			must(fmt.Errorf("%q is not a decimal", text), what)
+			check(false, fmt.Sprintf("%s %q is a decimal", what, text))
 		}
 		return r
 	}
@@ -165,7 +225,7 @@ func main() {
 	stream, err := sidecarv1.NewAccountChannelServiceClient(conn).Open(ctx)
 	must(err, "open channel")
 	for _, r := range requests {
-		must(stream.Send(r), "send")
+		sent(stream.Send(r), func() error { _, err := stream.Recv(); return err }, "send")
 	}
 	must(stream.CloseSend(), "close send")
 	byID := map[uint64]*sidecarv1.OpenResponse{}
@@ -201,7 +261,8 @@ func main() {
 		Pnl: str("0"), Fee: str("0")}
 	feed, err := sidecarv1.NewExecutionReportFeedServiceClient(conn).Publish(ctx)
 	must(err, "open feed")
-	must(feed.Send(&sidecarv1.PublishRequest{CorrelationId: 7, Reports: []*sidecarv1.ExecutionReport{fill}}), "publish")
+	sent(feed.Send(&sidecarv1.PublishRequest{CorrelationId: 7, Reports: []*sidecarv1.ExecutionReport{fill}}),
+		func() error { _, err := feed.Recv(); return err }, "publish")
 	must(feed.CloseSend(), "close feed")
 	published, err := feed.Recv()
 	must(err, "feed answer")

@@ -73,6 +73,15 @@ export async function silentOnChannel(h: Harness, account: bigint): Promise<Sile
   };
 }
 
+/** A loopback host:port nobody listens on (bound, then closed): a sidecar that cannot be reached. */
+export async function unreachableAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return `127.0.0.1:${port}`;
+}
+
 /**
  * A second sidecar, for the describe block this is called in, that takes one command per
  * message: a client's message of more is refused whole (OpenResponse.error).

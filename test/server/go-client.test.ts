@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage, unreachableAddress } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const USAGE =
@@ -83,7 +83,9 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
       const r = await outcome(binary, [proxy.address, "42437"], { OPENPIT_DEADLINE_MS: "3000" }, 20_000);
       expect(proxy.frozen).toBe(true);
       expect(r).toMatchObject({ code: 1, killed: false });
-      expect(r.stderr).toMatch(/^receive: .*DeadlineExceeded/);
+      // One line with the gRPC status, as the Python and C++ examples (found by review, session
+      // 34: it was "receive: rpc error: code = DeadlineExceeded desc = …", no "not ok - ").
+      expect(r.stderr).toBe("not ok - receive: DEADLINE_EXCEEDED: context deadline exceeded\n");
     } finally {
       proxy.close();
     }
@@ -97,11 +99,20 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
       const r = await outcome(binary, [proxy.address, "42439"], { OPENPIT_DEADLINE_MS: "120000" }, 40_000);
       expect(proxy.frozen).toBe(true);
       expect(r).toMatchObject({ code: 1, killed: false });
-      expect(r.stderr).toMatch(/^receive: .*Unavailable/);
+      expect(r.stderr).toMatch(/^not ok - receive: UNAVAILABLE: [^\n]+\n$/);
     } finally {
       proxy.close();
     }
   }, 60_000);
+
+  // Found by review (session 34): a blocking dial that gave up returned the context's error,
+  // printed "dial: context deadline exceeded", with no "not ok - " and no gRPC status.
+  it("prints one 'not ok - dial: DEADLINE_EXCEEDED: …' line naming the last error when the sidecar cannot be reached, exit 1", async () => {
+    const address = await unreachableAddress();
+    const r = await outcome(binary, [address, "42441"], { OPENPIT_DEADLINE_MS: "2000" }, 20_000);
+    expect(r).toMatchObject({ code: 1, killed: false, stdout: "" });
+    expect(r.stderr).toMatch(new RegExp(`^not ok - dial: DEADLINE_EXCEEDED: no connection to ${address} within the deadline; last error: .*connection refused[^\n]*\n$`));
+  });
 
   // Found by review (session 30): a non-numeric account id exited 1 without the usage, and 0
   // ("missing" on the wire) was taken and failed at the sidecar.
