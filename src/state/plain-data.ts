@@ -45,13 +45,17 @@ export function toPlain(value: PlainData): unknown {
   }
   if (value === null) return null;
   if (Array.isArray(value)) return value.map(toPlain);
-  const tag = DECIMAL_TAG.get(value.constructor);
+  // The prototype's constructor, not `value.constructor`: a JSON object with its own key
+  // "constructor" (an operator's settings text) answers that key's value there, and was
+  // refused as an instance of a class, INTERNAL and unaudited (found by review, session 36).
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  const tag = DECIMAL_TAG.get(proto?.constructor as never);
   if (tag !== undefined) return { [tag]: (value as DecimalValue).toString() };
   if (value instanceof Map) return { $map: [...value].map(([k, v]) => [toPlain(k), toPlain(v)]) };
   if (value instanceof PreTradeLock) return { $lock: value.toJSON() };
   if (value instanceof Leverage) return { $lev: value.toString() };
-  if (value.constructor !== Object && Object.getPrototypeOf(value) !== null) {
-    throw new PlainDataError(`cannot encode an instance of ${value.constructor.name}`);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new PlainDataError(`cannot encode an instance of ${proto.constructor?.name}`);
   }
   const out: Record<string, unknown> = {};
   let keys = 0;

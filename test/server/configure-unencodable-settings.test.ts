@@ -38,4 +38,22 @@ describe("ConfigurePolicy with JSON nothing can hold", () => {
       expect(s.sidecar.server.state.journal.lastSequence).toBe(before);
     });
   }
+
+  // Found by review (session 36): valid JSON with a key named "constructor" could not be
+  // journaled (the encoder read the key where it meant the prototype's constructor), so the
+  // call failed INTERNAL, unaudited; it is refused as the same request with another key is.
+  it("a key named 'constructor' is journaled and refused as any other key is (unknown policy: NOT_FOUND, audited)", async () => {
+    const d = tempDir();
+    dir = d;
+    s = await startDurable(testConfig(), d.path, 1_000);
+    const journal = s.sidecar.server.state.journal;
+    const answers = [];
+    for (const key of ["constructorx", "constructor"]) {
+      const before = journal.lastSequence;
+      const answer = await adminFailure(s as never, "configurePolicy", { policyName: "NoSuchPolicy", settingsJson: `{"${key}":1,"x":{"${key}":"y"}}` });
+      answers.push({ answer, journaled: journal.lastSequence - before });
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[1]).toEqual({ answer: [status.NOT_FOUND, "no policy named 'NoSuchPolicy'", "UNKNOWN_NAME"], journaled: 1n });
+  });
 });
