@@ -21,11 +21,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { decodeCommand, encodeCommand } from "../../src/state/command-codec.js";
-import type { Command, CommandBody } from "../../src/state/commands.js";
+import type { Command, CommandBody, ExecutionSettings } from "../../src/state/commands.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import { RecordTooLargeError } from "../../src/state/journal/journal.js";
 import { readJournal } from "../../src/state/journal/journal-reader.js";
 import { encodePlain } from "../../src/state/plain-data.js";
+import { roomWithin } from "../../src/state/record-budget.js";
+import { settingsRecords } from "../../src/state/settings-parts.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
 import { patchFile } from "./journal/journal-test-helpers.js";
@@ -240,5 +242,31 @@ describe("a start admitting 5 000 accounts with 20-digit ids on a journal bounde
     expect(state.replay(record(settings(1, 2)))).toBeUndefined();
     expect(list()).toEqual([b, c]);
     await crash(state);
+  });
+
+  it("parts past the tenth and the hundredth (an index one or two digits longer than part 0's) fit the bound too", () => {
+    // A small bound, so a few thousand ids take over a hundred parts; ids of mixed lengths, so
+    // for some list length a part fills to the last byte. Measured at part 0, such a part from
+    // part 10 or 100 on was over the room and the start failed "the split's measure is wrong"
+    // (found by review, session 36: 340 000 hashed ids under 64 KiB).
+    const bound = 600;
+    const current: ExecutionSettings = { maxOpenHandlesPerChannel: 10, reservationTtlMs: 0, knownAccounts: [], pinning: true };
+    const failures: string[] = [];
+    for (let n = 3_000; n < 3_100; n++) {
+      // Ids of 1 to 20 digits, another mix for each n (a seeded generator).
+      let seed = n;
+      const next = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0);
+      const ids = Array.from({ length: n }, () => AccountId.fromU64(BigInt.asUintN(64, (BigInt(next()) << 32n) | BigInt(next())) >> BigInt(next() % 64) || 1n));
+      const configured: ExecutionSettings = { ...current, knownAccounts: [...new Set(ids)] };
+      try {
+        const records = settingsRecords(current, configured, bound, 1_000);
+        const parts = records.filter((r) => r.kind === "accountListPart");
+        if (parts.length <= 100) failures.push(`${n}: ${parts.length} parts only`);
+        for (const r of records) if (encodeCommand({ ...r, ts: 1_000 } as Command).length > roomWithin(bound)) failures.push(`${n}: a record over the room`);
+      } catch (e) {
+        failures.push(`${n}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 });
