@@ -94,6 +94,15 @@ describe("security.tls.clientCrlFile at start", () => {
     );
   });
 
+  it("a delta CRL (critical deltaCRLIndicator) beside its base CRL refuses the start, naming the extension: taken as complete, it un-revoked the base's certificates", async () => {
+    const base = creds.pki.crl("test-ca", ["monitor"], "start-base.crl", { number: 150 });
+    const delta = creds.pki.crl("test-ca", ["operator"], "start-delta.crl", { number: 151, extensions: "2.5.29.27 = critical,DER:02:01:96\n" });
+    writeFileSync(crlFile, readFileSync(base, "utf8") + readFileSync(delta, "utf8"));
+    await expect(start({ clientCrlFile: crlFile })).rejects.toThrow(
+      /^security\.tls\.clientCrlFile: .*client\.crl \(checked against .*\): CRL 2 has critical extension 2\.5\.29\.27 \(deltaCRLIndicator\), which this reader does not process$/,
+    );
+  });
+
   it("at start nothing is in force: a CRL of any cRLNumber that verifies is taken", async () => {
     writeCrl(["monitor"], "test-ca", { number: 1 });
     const h = await start({ clientCrlFile: crlFile });
@@ -233,6 +242,31 @@ describe("an older CRL put back is refused (rollback, RFC 5280 §5.2.3 cRLNumber
     await h.server.reloadCredentials();
     expect(await journalStatus(h, creds.certificate("monitor"))).toBe("OK");
     expect(log.filter((l) => l.event === "crl_reloaded")).toHaveLength(2);
+  });
+
+  it("a delta CRL, or an ARL, appended beside the CRL in force is refused on reload (critical extension not processed); the CRL in force stays", async () => {
+    const base = writeCrl(["monitor"], "test-ca", { number: 160 });
+    log = [];
+    h = await startSecureHarness(creds.security({ clientCrlFile: crlFile }), {}, capture(log));
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+    const appended = (extra: string): void => {
+      const both = creds.pki.path(`appended-${Math.random().toString(36).slice(2)}.crl`);
+      writeFileSync(both, readFileSync(base, "utf8") + readFileSync(extra, "utf8"));
+      putBack(both);
+    };
+    // A delta of base 160 (cRLNumber 161, revoking nobody new): before, it replaced the base and monitor was admitted.
+    appended(creds.pki.crl("test-ca", [], "reload-delta.crl", { number: 161, extensions: "2.5.29.27 = critical,DER:02:01:a0\n" }));
+    await h.server.reloadCredentials();
+    // The CA's ARL (CA certificates only), numbered in the same sequence.
+    const idp = "issuingDistributionPoint = critical,@idp\n[idp]\nfullname = URI:http://pki.example/test-arl.crl\nonlyCA = TRUE\n";
+    appended(creds.pki.crl("test-ca", [], "reload-arl.crl", { number: 162, extensions: idp }));
+    await h.server.reloadCredentials();
+    expect(refusals()).toEqual([
+      ["warn", `client CRL reload refused, the CRL in force stays (${crlFile}): CRL 2 has critical extension 2.5.29.27 (deltaCRLIndicator), which this reader does not process`],
+      ["warn", `client CRL reload refused, the CRL in force stays (${crlFile}): CRL 2 has critical extension 2.5.29.28 (issuingDistributionPoint), which this reader does not process`],
+    ]);
+    expect(await journalStatus(h, creds.certificate("monitor"))).toBe(`UNAUTHENTICATED ${UNAUTHENTICATED_TEXTS.revoked}`);
+    expect(log.filter((l) => l.event === "crl_reloaded")).toHaveLength(0);
   });
 
   it("a CRL signed by a CA of the bundle whose keyUsage lacks cRLSign is refused on reload; the CRL in force stays", async () => {

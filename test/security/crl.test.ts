@@ -2,14 +2,16 @@
  * The CRL reader (src/server/security/crl.ts) on CRLs made by `openssl ca -gencrl`: the
  * revoked serials of their issuer, an ECDSA and an RSA signature verified against the CA,
  * and what it refuses (another CA's signature, a forged issuer name, an unsupported
- * algorithm, a cut-short or garbled file, a signer whose keyUsage lacks cRLSign, and on a
- * reload an older CRL of an issuer than the one in force: cRLNumber, else thisUpdate).
+ * algorithm, a cut-short or garbled file, a signer whose keyUsage lacks cRLSign, a CRL with a
+ * critical extension it does not process (a delta CRL, an ARL, an indirect CRL's entry), and
+ * on a reload an older CRL of an issuer than the one in force: cRLNumber, else thisUpdate).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createPrivateKey, sign, X509Certificate } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { RevocationList, certificateFields, maySignCrls, normaliseSerial } from "../../src/server/security/crl.js";
+import { children, element } from "../../src/server/security/der.js";
 import { TestPki } from "./pki.js";
 
 describe("reading X.509 CRLs", () => {
@@ -248,6 +250,86 @@ describe("reading X.509 CRLs", () => {
 
     it("a CRL signed by a CA without keyUsage is taken", () => {
       expect(RevocationList.parse(text(pki.crl("no-keyusage-ca", ["nk-a"], "no-keyusage.crl")), text("no-keyusage-ca.pem")).revokes(der("nk-a"))).toBe(true);
+    });
+  });
+  describe("a CRL with a critical extension this reader does not process is refused (RFC 5280 §5.2, §5.3)", () => {
+    /** A delta CRL's deltaCRLIndicator (always critical): the cRLNumber of its base CRL. */
+    const deltaOf = (base: number): string => `2.5.29.27 = critical,DER:02:01:${base.toString(16).padStart(2, "0")}\n`;
+    /** An ARL's issuingDistributionPoint (always critical): CA certificates only. */
+    const arl = "issuingDistributionPoint = critical,@idp\n[idp]\nfullname = URI:http://pki.example/ec-arl.crl\nonlyCA = TRUE\n";
+    const openssl = (...args: string[]): string => execFileSync("openssl", args, { cwd: pki.dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
+
+    it("a delta CRL (critical deltaCRLIndicator, a higher cRLNumber) beside its base: refused at start and on a reload, never taken as the issuer's CRL", () => {
+      const base = text(pki.crl("ec-ca", ["ec-a"], "d60.crl", { number: 60 }));
+      const delta = text(pki.crl("ec-ca", ["ec-b"], "d61-delta.crl", { number: 61, extensions: deltaOf(60) }));
+      expect(openssl("crl", "-in", "d61-delta.crl", "-noout", "-text")).toMatch(/Delta CRL Indicator: critical/);
+      const refusal = new Error("CRL 2 has critical extension 2.5.29.27 (deltaCRLIndicator), which this reader does not process");
+      // At start: before, the delta (cRLNumber 61) replaced the base and ec-a was admitted.
+      expect(() => RevocationList.parse(base + delta, text("ec-ca.pem"))).toThrow(refusal);
+      // On a reload of the file the base is in force from: refused, so the base stays in force.
+      const inForce = RevocationList.parse(base, text("ec-ca.pem"));
+      expect(inForce.revokes(der("ec-a"))).toBe(true);
+      expect(() => RevocationList.parse(base + delta, text("ec-ca.pem"), inForce)).toThrow(refusal);
+      // Alone, first in the file, or whatever it lists: refused all the same.
+      expect(() => RevocationList.parse(delta, text("ec-ca.pem"))).toThrow(new Error("CRL 1 has critical extension 2.5.29.27 (deltaCRLIndicator), which this reader does not process"));
+    });
+
+    it("an ARL (critical issuingDistributionPoint, onlyContainsCACerts) beside the full CRL is refused: it would un-revoke the full CRL's leaves", () => {
+      const full = text(pki.crl("ec-ca", ["ec-a"], "a70.crl", { number: 70 }));
+      const authority = text(pki.crl("ec-ca", [], "a71-arl.crl", { number: 71, extensions: arl }));
+      expect(openssl("crl", "-in", "a71-arl.crl", "-noout", "-text")).toMatch(/Issuing Distribution Point: critical[\s\S]*Only CA Certificates/);
+      const inForce = RevocationList.parse(full, text("ec-ca.pem"));
+      for (const pem of [full + authority, authority + full]) {
+        const n = pem.startsWith(full) ? 2 : 1;
+        const refusal = new Error(`CRL ${n} has critical extension 2.5.29.28 (issuingDistributionPoint), which this reader does not process`);
+        expect(() => RevocationList.parse(pem, text("ec-ca.pem"))).toThrow(refusal);
+        expect(() => RevocationList.parse(pem, text("ec-ca.pem"), inForce)).toThrow(refusal);
+      }
+    });
+
+    it("a critical extension the reader has no name for is named by its OID", () => {
+      const pem = text(pki.crl("ec-ca", [], "x80.crl", { number: 80, extensions: "1.3.6.1.4.1.99999.1 = critical,DER:05:00\n" }));
+      expect(() => RevocationList.parse(pem, text("ec-ca.pem"))).toThrow(new Error("CRL 1 has critical extension 1.3.6.1.4.1.99999.1, which this reader does not process"));
+    });
+
+    it("non-critical CRL and entry extensions are read past: the CRL is used", () => {
+      const pem = text(pki.crl("ec-ca", ["ec-a"], "n90.crl", { number: 90, reason: "keyCompromise", extensions: "authorityKeyIdentifier = keyid:always\n1.3.6.1.4.1.99999.2 = DER:05:00\n" }));
+      expect(openssl("crl", "-in", "n90.crl", "-noout", "-text")).toMatch(/Authority Key Identifier:[\s\S]*Key Compromise/);
+      const list = RevocationList.parse(pem, text("ec-ca.pem"));
+      expect(list.revokes(der("ec-a"))).toBe(true);
+      expect(list.crlNumber(issuerOf("ec-ca"))).toBe(90n);
+    });
+
+    it("an entry with a critical entry extension (an indirect CRL's certificateIssuer) is refused, naming it and the serial", () => {
+      // `openssl ca` writes no critical entry extension: its CRL's one entry gets a critical
+      // certificateIssuer (2.5.29.29) here, and the changed tbsCertList is signed again with the CA's key.
+      const made = pki.crl("ec-ca", ["ec-a"], "i100.crl", { number: 100 });
+      const crlDer = Buffer.from(text(made).replace(/-----[^-]+-----|\s+/g, ""), "base64");
+      const tlv = (tag: number, ...parts: Buffer[]): Buffer => {
+        const body = Buffer.concat(parts);
+        const n = body.length;
+        const length = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+        return Buffer.concat([Buffer.from([tag]), length, body]);
+      };
+      const [tbs, algorithm] = children(element(crlDer, 0).body);
+      const fields = children(tbs!.body);
+      // version, signature, issuer, thisUpdate, nextUpdate, revokedCertificates: the first SEQUENCE after the issuer.
+      const at = fields.findIndex((f, i) => i > 2 && f.tag === 0x30);
+      const [serial, date] = children(children(fields[at]!.body)[0]!.body);
+      const issuerName = fields[2]!.der;
+      const certificateIssuer = tlv(0x30, Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x1d]), Buffer.from([0x01, 0x01, 0xff]), tlv(0x04, tlv(0x30, tlv(0xa4, issuerName))));
+      const entry = tlv(0x30, serial!.der, date!.der, tlv(0x30, certificateIssuer));
+      const newTbs = tlv(0x30, ...fields.map((f, i) => (i === at ? tlv(0x30, entry) : f.der)));
+      const signature = sign("sha256", newTbs, createPrivateKey(readFileSync(pki.path("ec-ca.key"))));
+      const forged = tlv(0x30, newTbs, algorithm!.der, tlv(0x03, Buffer.from([0]), signature));
+      writeFileSync(pki.path("i100-indirect.crl"), `-----BEGIN X509 CRL-----\n${forged.toString("base64").replace(/.{64}/g, "$&\n")}\n-----END X509 CRL-----\n`);
+      // openssl reads it as we mean it: a validly signed CRL whose entry has a critical certificateIssuer.
+      expect(openssl("crl", "-in", "i100-indirect.crl", "-noout", "-text")).toMatch(/Certificate Issuer: critical/);
+      openssl("crl", "-in", "i100-indirect.crl", "-noout", "-CAfile", "ec-ca.pem");
+      const serialHex = certificateFields(der("ec-a")).serial;
+      expect(() => RevocationList.parse(text("i100-indirect.crl"), text("ec-ca.pem"))).toThrow(
+        new Error(`CRL 1 has critical entry extension 2.5.29.29 (certificateIssuer) on serial ${serialHex}, which this reader does not process`),
+      );
     });
   });
 });

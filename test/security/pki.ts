@@ -46,9 +46,13 @@ export class TestPki {
    * certificates of files `revoked`. Returns its path. Options: `digest`, its signature's
    * hash; `number`, its cRLNumber (default: one more than the last CRL of this CA made here,
    * so each CRL is newer than the one before, starting at 1; `null`: no cRLNumber
-   * extension); `thisUpdate` (YYYYMMDDHHMMSSZ; default: now).
+   * extension); `thisUpdate` (YYYYMMDDHHMMSSZ; default: now); `extensions`, CRL extensions
+   * beside the cRLNumber, as the lines of an `openssl ca -crlexts` config section (e.g.
+   * `2.5.29.27 = critical,DER:02:01:01`, a delta CRL's deltaCRLIndicator), any sections they
+   * name following; `reason`, the revocation reason of every entry (`openssl ca -crl_reason`,
+   * a non-critical reasonCode entry extension).
    */
-  crl(ca: string, revoked: readonly string[], out: string, options: { digest?: string; number?: number | null; thisUpdate?: string } = {}): string {
+  crl(ca: string, revoked: readonly string[], out: string, options: { digest?: string; number?: number | null; thisUpdate?: string; extensions?: string; reason?: string } = {}): string {
     const digest = options.digest ?? "sha256";
     const number = options.number === undefined ? (this.crlNumbers.get(ca) ?? 0) + 1 : options.number;
     if (number !== null) this.crlNumbers.set(ca, Math.max(number, this.crlNumbers.get(ca) ?? 0));
@@ -61,11 +65,14 @@ export class TestPki {
     if (number !== null) writeFileSync(join(db, "crlnumber"), `${number.toString(16).padStart(2, "0").replace(/^(?=(?:.{2})*.$)/, "0")}\n`);
     const cnf = join(db, "ca.cnf");
     const crlnumber = number === null ? "" : `crlnumber = ${db}/crlnumber\n`;
-    writeFileSync(cnf, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${db}/index.txt\n${crlnumber}default_md = ${digest}\ndefault_crl_days = 2\n`);
+    const exts = options.extensions === undefined ? "" : `[crl_ext]\n${options.extensions}`;
+    writeFileSync(cnf, `[ca]\ndefault_ca = d\n[d]\ndatabase = ${db}/index.txt\n${crlnumber}default_md = ${digest}\ndefault_crl_days = 2\n${exts}`);
     const signer = ["-config", cnf, "-keyfile", `${ca}.key`, "-cert", `${ca}.pem`];
-    for (const file of revoked) openssl(["ca", ...signer, "-revoke", `${file}.pem`], this.dir);
+    const reason = options.reason === undefined ? [] : ["-crl_reason", options.reason];
+    for (const file of revoked) openssl(["ca", ...signer, "-revoke", `${file}.pem`, ...reason], this.dir);
     const lastUpdate = options.thisUpdate === undefined ? [] : ["-crl_lastupdate", options.thisUpdate];
-    openssl(["ca", ...signer, "-gencrl", ...lastUpdate, "-out", out], this.dir);
+    const crlexts = options.extensions === undefined ? [] : ["-crlexts", "crl_ext"];
+    openssl(["ca", ...signer, "-gencrl", ...lastUpdate, ...crlexts, "-out", out], this.dir);
     return this.path(out);
   }
 

@@ -11,14 +11,43 @@
  * may not put an older CRL in place of the one in force (RevocationList.parse, `inForce`),
  * which would un-revoke what the newer one revoked.
  *
- * Not read: nextUpdate (an outdated CRL stays in force, see docs/security.md), delta and
- * indirect CRLs, entry extensions (a reason such as removeFromCRL is not acted on).
+ * A CRL with a critical extension other than cRLNumber, or an entry with a critical entry
+ * extension, is refused (RFC 5280 §5.2, §5.3: an application that cannot process a critical
+ * extension must not use the CRL): a delta CRL (deltaCRLIndicator), a CRL of partial scope such
+ * as an ARL (issuingDistributionPoint), an indirect CRL's entries (certificateIssuer). Read as
+ * complete CRLs, such a CRL would take the place of its issuer's full CRL (the higher
+ * cRLNumber wins, RevocationList.parse) and un-revoke what only the full CRL lists.
+ *
+ * Not read: nextUpdate (an outdated CRL stays in force, see docs/security.md), non-critical
+ * extensions and entry extensions (a reason such as removeFromCRL is not acted on).
  */
 import { createHash, verify, X509Certificate, type KeyObject } from "node:crypto";
 import { BIT_STRING, children, CONTEXT_0, CONTEXT_3, element, extensions, GENERALIZED_TIME, INTEGER, OID, oid, SEQUENCE, take, time, UTC_TIME, type Element } from "./der.js";
 
 const CRL_NUMBER = "2.5.29.20";
 const KEY_USAGE = "2.5.29.15";
+
+/** Names of CRL and CRL entry extensions (RFC 5280 §5.2, §5.3), for the messages of a refused CRL. */
+const EXTENSION_NAMES: ReadonlyMap<string, string> = new Map([
+  ["2.5.29.18", "issuerAltName"],
+  ["2.5.29.20", "cRLNumber"],
+  ["2.5.29.21", "reasonCode"],
+  ["2.5.29.24", "invalidityDate"],
+  ["2.5.29.27", "deltaCRLIndicator"],
+  ["2.5.29.28", "issuingDistributionPoint"],
+  ["2.5.29.29", "certificateIssuer"],
+  ["2.5.29.35", "authorityKeyIdentifier"],
+  ["2.5.29.46", "freshestCRL"],
+  ["1.3.6.1.5.5.7.1.1", "authorityInfoAccess"],
+]);
+
+const named = (id: string): string => (EXTENSION_NAMES.has(id) ? `${id} (${EXTENSION_NAMES.get(id)})` : id);
+
+/**
+ * A CRL that parses but may not be used: it carries a critical extension this reader does not
+ * process. Its message follows "CRL <n> " (RevocationList.parse), unlike a parse error's.
+ */
+export class UnprocessedCriticalExtension extends Error {}
 
 
 /**
@@ -59,7 +88,10 @@ export interface Crl {
   readonly signature: Buffer;
 }
 
-/** One DER CertificateList. Throws on anything it cannot read. */
+/**
+ * One DER CertificateList. Throws on anything it cannot read, and (UnprocessedCriticalExtension)
+ * on a critical CRL extension other than cRLNumber or any critical entry extension.
+ */
 export function parseCrlDer(der: Buffer): Crl {
   const outer = take(element(der, 0), SEQUENCE, "CertificateList");
   if (outer.der.length !== der.length) throw new Error("trailing bytes after the CertificateList");
@@ -83,14 +115,26 @@ export function parseCrlDer(der: Buffer): Crl {
   const revoked = new Set<string>();
   if (fields[i]?.tag === SEQUENCE) {
     for (const entry of children(fields[i++]!.body)) {
-      const serial = take(children(take(entry, SEQUENCE, "revokedCertificates entry").body)[0], INTEGER, "userCertificate");
-      revoked.add(normaliseSerial(serial.body.toString("hex")));
+      // userCertificate, revocationDate, crlEntryExtensions OPTIONAL (RFC 5280 §5.1).
+      const [serialElement, , entryExtensions] = children(take(entry, SEQUENCE, "revokedCertificates entry").body);
+      const serial = normaliseSerial(take(serialElement, INTEGER, "userCertificate").body.toString("hex"));
+      if (entryExtensions !== undefined) {
+        for (const [id, ext] of extensions(entryExtensions, "crlEntryExtensions")) {
+          if (ext.critical) throw new UnprocessedCriticalExtension(`has critical entry extension ${named(id)} on serial ${serial}, which this reader does not process`);
+        }
+      }
+      revoked.add(serial);
     }
   }
   let number: bigint | undefined;
   if (fields[i]?.tag === CONTEXT_0) {
-    // crlExtensions [0] EXPLICIT Extensions: of them only cRLNumber is read.
-    const value = extensions(children(fields[i++]!.body)[0], "crlExtensions").get(CRL_NUMBER);
+    // crlExtensions [0] EXPLICIT Extensions: of them only cRLNumber is read; any other that is
+    // critical refuses the CRL (RFC 5280 §5.2).
+    const crlExtensions = extensions(children(fields[i++]!.body)[0], "crlExtensions");
+    for (const [id, ext] of crlExtensions) {
+      if (ext.critical && id !== CRL_NUMBER) throw new UnprocessedCriticalExtension(`has critical extension ${named(id)}, which this reader does not process`);
+    }
+    const value = crlExtensions.get(CRL_NUMBER)?.value;
     if (value !== undefined) {
       const integer = take(element(value, 0), INTEGER, "cRLNumber");
       if (integer.der.length !== value.length) throw new Error("trailing bytes after the cRLNumber");
@@ -128,7 +172,7 @@ function keyUsageAllows(der: Buffer, mask: number): boolean {
   const tbs = children(take(children(take(element(der, 0), SEQUENCE, "Certificate").body)[0], SEQUENCE, "tbsCertificate").body);
   const wrapper = tbs.find((e) => e.tag === CONTEXT_3); // extensions [3] EXPLICIT, v3 only
   if (wrapper === undefined) return true;
-  const value = extensions(children(wrapper.body)[0], "extensions").get(KEY_USAGE);
+  const value = extensions(children(wrapper.body)[0], "extensions").get(KEY_USAGE)?.value;
   if (value === undefined) return true;
   const bits = take(element(value, 0), BIT_STRING, "keyUsage").body;
   // bits[0] is the count of unused bits; bit 0 (digitalSignature) is the high bit of bits[1].
@@ -236,6 +280,7 @@ export class RevocationList {
       try {
         crl = parseCrlDer(Buffer.from(body!.replace(/\s+/g, ""), "base64"));
       } catch (e) {
+        if (e instanceof UnprocessedCriticalExtension) throw new Error(`CRL ${n + 1} ${e.message}`);
         throw new Error(`CRL ${n + 1} does not parse: ${(e as Error).message}`);
       }
       const issuers = cas.filter((ca) => ca.subject.equals(crl.issuer));

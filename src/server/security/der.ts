@@ -67,18 +67,28 @@ export function oid(body: Buffer): string {
   return parts.join(".");
 }
 
+/** One extension of an `Extensions` SEQUENCE: its extnValue contents and its critical flag. */
+export interface Extension {
+  readonly value: Buffer;
+  /** RFC 5280 §4.1: DEFAULT FALSE. One that is critical and not processed refuses the whole structure (§4.2, §5.2, §5.3). */
+  readonly critical: boolean;
+}
+
 /**
  * The extensions of an `Extensions` SEQUENCE (RFC 5280 §4.1), by OID: each one's extnValue
- * contents. The same extension twice is refused (§4.2).
+ * contents and whether it is marked critical. The same extension twice is refused (§4.2).
  */
-export function extensions(e: Element | undefined, what: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+export function extensions(e: Element | undefined, what: string): Map<string, Extension> {
+  const out = new Map<string, Extension>();
   for (const ext of children(take(e, SEQUENCE, what).body)) {
     const [id, second, third] = children(take(ext, SEQUENCE, `${what} entry`).body);
     const name = oid(take(id, OID, `${what} extnID`).body);
-    const value = take(second?.tag === BOOLEAN ? third : second, OCTET_STRING, `${what} extnValue`).body;
+    const flagged = second?.tag === BOOLEAN;
+    // DER writes TRUE as FF; anything but a single 00 (FALSE, which DER leaves out) counts as critical.
+    const critical = flagged && !(second.body.length === 1 && second.body[0] === 0);
+    const value = take(flagged ? third : second, OCTET_STRING, `${what} extnValue`).body;
     if (out.has(name)) throw new Error(`${what}: extension ${name} appears twice`);
-    out.set(name, value);
+    out.set(name, { value, critical });
   }
   return out;
 }
