@@ -4,7 +4,8 @@ import { status, type ServiceError } from "@grpc/grpc-js";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { callUnary, type ConnectOptions } from "../../src/client/index.js";
-import { UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
+import type { PeerCertificate } from "node:tls";
+import { certificateNames, UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "./secure-harness.js";
 
 const journalStatus = (h: SecureHarness, options: ConnectOptions) =>
@@ -122,6 +123,36 @@ describe("authentication: other set-ups", () => {
     } finally {
       await h.close();
     }
+  });
+
+  it("principals by an IP subjectAltName: an IPv6 SAN matches the address however certificateIdentity writes it", async () => {
+    // Node's subjectaltname writes these as OpenSSL prints them: "IP Address:FD00:0:0:0:0:0:0:5".
+    const v6 = creds.pki.leaf("test-ca", "host-v6", "client", "host-v6", "IP:fd00::5");
+    const v6b = creds.pki.leaf("test-ca", "host-v6b", "client", "host-v6b", "IP:fd00:0:0:0:0:0:0:6");
+    const v4 = creds.pki.leaf("test-ca", "host-v4", "client", "host-v4", "IP:10.0.0.7");
+    const mapped = creds.pki.leaf("test-ca", "host-mapped", "client", "host-mapped", "IP:::ffff:10.0.0.8");
+    const principals = [
+      { name: "mon-v6", roles: ["monitor"], certificateIdentity: "fd00::5" },
+      { name: "op-v6", roles: ["operator"], certificateIdentity: "FD00:0000:0::6" },
+      { name: "mon-v4", roles: ["monitor"], certificateIdentity: "10.0.0.7" },
+      { name: "mon-v4-only", roles: ["monitor"], certificateIdentity: "10.0.0.8" },
+    ];
+    const h = await startSecureHarness(creds.security({}, { principals, tokensFile: undefined, clientCertificateIdentity: "subjectAltName" }));
+    const as = (pem: { cert: Buffer; key: Buffer }): ConnectOptions => ({ rootCa: creds.ca.cert, clientCert: pem.cert, clientKey: pem.key });
+    try {
+      expect(await codeOf(journalStatus(h, as(v6)))).toEqual({ code: "OK" });
+      expect(await codeOf(journalStatus(h, as(v6b)))).toEqual({ code: "OK" });
+      expect(await codeOf(journalStatus(h, as(v4)))).toEqual({ code: "OK" });
+      // An IPv4-mapped IPv6 SAN is a 16-byte address, not the IPv4 one: it names nobody.
+      expect(await codeOf(journalStatus(h, as(mapped)))).toEqual({ code: status.UNAUTHENTICATED, details: UNAUTHENTICATED_TEXTS.certificate });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("certificateNames: IP SANs in canonical form (IPv6 compressed, lower case); DNS, URI and email as written", () => {
+    const cert = { subjectaltname: "DNS:Host.Example, IP Address:FD00:0:0:0:0:0:0:5, IP Address:10.0.0.7, IP Address:0:0:0:0:0:FFFF:A00:8, URI:spiffe://openpit.test/X, email:A@Example.com" } as PeerCertificate;
+    expect(certificateNames(cert, "subjectAltName")).toEqual(["Host.Example", "fd00::5", "10.0.0.7", "::ffff:10.0.0.8", "spiffe://openpit.test/X", "A@Example.com"]);
   });
 
   it("bearer tokens over plaintext on loopback (no TLS)", async () => {

@@ -88,14 +88,17 @@ export class TestPki {
     return this.pem(name);
   }
 
-  /** A leaf certificate signed by `ca`; `server` makes it valid for 127.0.0.1 and localhost. */
-  leaf(ca: string, name: string, kind: "server" | "client", file = name): Pem {
+  /**
+   * A leaf certificate signed by `ca`; `server` makes it valid for 127.0.0.1 and localhost.
+   * `san`: a client certificate's subjectAltName value instead of its SPIFFE URI (e.g. `IP:fd00::5`).
+   */
+  leaf(ca: string, name: string, kind: "server" | "client", file = name, san = `URI:spiffe://openpit.test/${name}`): Pem {
     openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${file}.key`], this.dir);
     openssl(["req", "-new", "-key", `${file}.key`, "-out", `${file}.csr`, "-subj", `/CN=${name}`], this.dir);
     const ext =
       kind === "server"
         ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-        : `subjectAltName=URI:spiffe://openpit.test/${name}\nextendedKeyUsage=clientAuth\n`;
+        : `subjectAltName=${san}\nextendedKeyUsage=clientAuth\n`;
     writeFileSync(join(this.dir, `${file}.ext`), ext);
     openssl(
       ["x509", "-req", "-in", `${file}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-set_serial", String(this.serial++), "-out", `${file}.pem`, "-days", "2", "-extfile", `${file}.ext`],

@@ -52,6 +52,24 @@ describe("security configuration", () => {
     for (const [security, message] of cases) expect(errorOf(() => parse(security))).toBe(message);
   });
 
+  it("with clientCertificateIdentity subjectAltName an IP certificateIdentity is read in canonical form (IPv6 compressed, lower case); others, and CNs, as written", () => {
+    const san = (...identities: string[]) =>
+      parse({ clientCertificateIdentity: "subjectAltName", principals: identities.map((id, i) => ({ ...MONITOR, name: `m${i}`, certificateIdentity: id })), tokensFile: "t" }).security.principals!.map((p) => p.certificateIdentity);
+    expect(san("FD00:0:0:0:0:0:0:5", "fd00:0000::0:6", "10.0.0.7", "::FFFF:10.0.0.8", "fe80::1%eth0", "DNS.Example", "spiffe://openpit.test/X")).toEqual([
+      "fd00::5",
+      "fd00::6",
+      "10.0.0.7",
+      "::ffff:10.0.0.8",
+      "fe80::1%eth0",
+      "DNS.Example",
+      "spiffe://openpit.test/X",
+    ]);
+    // One address written two ways is one identity.
+    expect(errorOf(() => san("fd00::5", "FD00:0:0:0:0:0:0:5"))).toBe("config.security.principals[1].certificateIdentity: 'fd00::5' names two principals");
+    // A CN is a name, compared as written.
+    expect(parse({ principals: [{ ...MONITOR, certificateIdentity: "FD00:0:0:0:0:0:0:5" }], tokensFile: "t" }).security.principals![0]!.certificateIdentity).toBe("FD00:0:0:0:0:0:0:5");
+  });
+
   it("client certificates are required by default once a client CA is set", () => {
     expect(parse({ tls: { certFile: "c", keyFile: "k", clientCaFile: "ca" }, principals: [MONITOR] }).security.tls).toEqual({
       certFile: "c",

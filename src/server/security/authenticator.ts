@@ -7,6 +7,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
 import type { BearerTokens } from "./bearer-tokens.js";
 import type { RevocationList } from "./crl.js";
+import { canonicalIp } from "./ip-identity.js";
 import { peerPath } from "./peer-chain.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { CertificateIdentity } from "./security-config.js";
@@ -50,7 +51,12 @@ export const LOCAL_AUTHENTICATOR: Authenticator = {
   authenticate: () => ({ principal: LOCAL_PRINCIPAL }),
 };
 
-/** The values a certificate offers for `identity`: its subject CN(s), or its SAN values (DNS, URI, IP, email). */
+/**
+ * The values a certificate offers for `identity`: its subject CN(s), or its SAN values (DNS,
+ * URI, IP, email). An IP SAN comes in canonical form (canonicalIp: "fd00::5", not OpenSSL's
+ * "FD00:0:0:0:0:0:0:5"), as an IP certificateIdentity is read (security-config.ts); the
+ * others as the certificate writes them.
+ */
 export function certificateNames(cert: PeerCertificate, identity: CertificateIdentity): string[] {
   if (identity === "commonName") {
     const cn = cert.subject?.CN as string | string[] | undefined;
@@ -61,7 +67,9 @@ export function certificateNames(cert: PeerCertificate, identity: CertificateIde
     ? []
     : san.split(", ").map((entry) => {
         const colon = entry.indexOf(":");
-        return colon < 0 ? entry : entry.slice(colon + 1);
+        if (colon < 0) return entry;
+        const value = entry.slice(colon + 1);
+        return entry.slice(0, colon) === "IP Address" ? canonicalIp(value) : value;
       });
 }
 

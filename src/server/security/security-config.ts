@@ -16,6 +16,7 @@ import {
   readString,
   type Json,
 } from "../../policies/settings-json.js";
+import { canonicalIp } from "./ip-identity.js";
 import { ROLES, type Role } from "./principal.js";
 import { CONFIGURATION_ACTOR, LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
 import { UNAUTHENTICATED_ACTOR } from "./service-guard.js";
@@ -56,7 +57,11 @@ export const CERTIFICATE_IDENTITIES: readonly CertificateIdentity[] = ["commonNa
 export interface PrincipalConfig {
   name: string;
   roles: Role[];
-  /** What a client certificate must carry (its CN or one SAN value) to be this principal; default `name`. */
+  /**
+   * What a client certificate must carry (its CN or one SAN value) to be this principal; default
+   * `name`. With clientCertificateIdentity "subjectAltName", an IP address is kept in canonical
+   * form (canonicalIp), the form IP SANs are compared in.
+   */
   certificateIdentity: string;
   allAccounts: boolean;
   accounts: AccountId[];
@@ -143,7 +148,10 @@ export function parseSecurity(json: Json, path: string): SecurityConfig {
   const tls = optional(o.tls, `${path}.tls`, parseTls);
   const tokensFile = optional(o.tokensFile, `${path}.tokensFile`, readString);
   if (tokensFile !== undefined && tokensFile.trim() === "") fail(`${path}.tokensFile`, "must not be empty");
-  const principals = optional(o.principals, `${path}.principals`, readArray)?.map((p, i) => parsePrincipal(p, `${path}.principals[${i}]`));
+  const principals = optional(o.principals, `${path}.principals`, readArray)
+    ?.map((p, i) => parsePrincipal(p, `${path}.principals[${i}]`))
+    // An IP SAN is compared as an address: "fd00::5" and "FD00:0:0:0:0:0:0:5" are one identity.
+    .map((p) => (identity === "subjectAltName" ? { ...p, certificateIdentity: canonicalIp(p.certificateIdentity) } : p));
   if (principals !== undefined) {
     if (principals.length === 0) fail(`${path}.principals`, "lists no principal (omit it for the single-user default)");
     const names = new Set<string>();
