@@ -2,6 +2,7 @@
 import { Decimal } from "decimal.js";
 import { ParamError, type ParamKind } from "./param-error.js";
 import { SMALL_CHARS_MAX, smallDecimalChars } from "./small-digits.js";
+import { quoted } from "./quoted.js";
 
 /**
  * Exact decimal arithmetic with OpenPit's (rust_decimal's) domain: a 96-bit integer
@@ -310,17 +311,6 @@ function exactly<T extends DecimalValue>(type: ValueType<T>, exact: Decimal, sca
     throw e;
   }
   return value.decimal.eq(exact) ? value : undefined;
-}
-
-/** The most of a refused text an error quotes (an answer may carry thousands of errors). */
-const QUOTED_CHARS = 64;
-
-/** `text` in quotes for an error: whole up to QUOTED_CHARS, else its start and its length. */
-function quoted(text: string): string {
-  if (text.length <= QUOTED_CHARS) return `'${text}'`;
-  const high = text.charCodeAt(QUOTED_CHARS - 1);
-  const cut = high >= 0xd800 && high <= 0xdbff ? QUOTED_CHARS - 1 : QUOTED_CHARS; // never half a surrogate pair
-  return `'${text.slice(0, cut)}…' (${text.length} characters)`;
 }
 
 /** Parses the plain notation `-?digits[.digits]` and nothing else. */

@@ -9,3 +9,4 @@ export * from "./instrument.js";
 export * from "./duration.js";
 export * from "./exact-sum.js";
 export * from "./small-digits.js";
+export * from "./quoted.js";

@@ -27,6 +27,7 @@ import type { Denial, ServiceContext, ServingPhase } from "./services/service-co
 import { DEFAULT_SECURITY, type SecurityConfig } from "./security/security-config.js";
 import { SecuritySetup } from "./security/security-setup.js";
 import { guardService } from "./security/service-guard.js";
+import { boundedStatuses } from "./services/bounded-status.js";
 import { ListenError } from "./listen-error.js";
 import { HttpListener } from "./http/http-listener.js";
 import { metricsRoute } from "./metrics/metrics-route.js";
@@ -178,7 +179,8 @@ export class SidecarServer {
     // Every service behind the same guard: authentication, then the method's role (fail closed).
     const guard = { authenticator: this.security.authenticator, onDenied: ctx.onDenied, revocableStreams: this.security.revocableStreams };
     const add = (service: DescService, impl: UntypedServiceImplementation, overrides = {}) => {
-      const guarded = guardService(service, impl, guard);
+      // Statuses bounded outside the guard, so its refusals are too; the console calls these same handlers.
+      const guarded = boundedStatuses(service, guardService(service, impl, guard));
       this.server.addService(serviceDefinition(service, overrides), guarded);
       return guarded;
     };

@@ -4,6 +4,7 @@
  */
 import type { InstrumentId } from "../param/ids.js";
 import type { Instrument } from "../param/instrument.js";
+import { quoted } from "../param/quoted.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { ACCOUNT_RETIREMENT_REFUSAL_TEXTS, type AccountRetirementPolicyRefusal, type AccountRetirementResult, type ConfigurablePolicy, type Engine, type PolicyClass } from "../engine/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
@@ -46,14 +47,14 @@ export function ttlOf(ms: number | undefined): QuoteTtl | undefined {
 
 function policyNamed(engine: Engine, name: string) {
   const policy = engine.policy(name);
-  if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
+  if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named ${quoted(name)}`);
   return policy;
 }
 
 /** The settings parser and class of a policy that can be retuned; a typed error otherwise. */
 export function configurableOf(engine: Engine, name: string) {
   const entry = catalogEntryOf(policyNamed(engine, name));
-  if (!entry?.configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' has no runtime settings`);
+  if (!entry?.configurable) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy ${quoted(name)} has no runtime settings`);
   return { ...entry.configurable, entry, policyClass: entry.policyClass as PolicyClass<ConfigurablePolicy<unknown>> };
 }
 
@@ -170,7 +171,7 @@ export function runAdminCommand(
       if (c.conflict !== undefined) throw new CommandError("ABORTED", "expected_settings_json", c.conflict);
       const next = configurable.parseUpdate(c.settings as Json, "settings_json") as Record<string, unknown>;
       const unknown = unknownNamedPolicy(configurable.entry, next, engine.policies);
-      if (unknown) invalid(`settings_json.policies[${unknown.index}]`, `no policy named '${unknown.name}' in this engine (${engine.policies.map((p) => p.name).join(", ")})`);
+      if (unknown) invalid(`settings_json.policies[${unknown.index}]`, `no policy named ${quoted(unknown.name)} in this engine (${engine.policies.map((p) => p.name).join(", ")})`);
       engine.configure().update(c.policy, configurable.policyClass, (draft) => {
         // Replace, not merge: an optional setting the new JSON leaves out (e.g. `broker`) is removed.
         const d = draft as Record<string, unknown>;

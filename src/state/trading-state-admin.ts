@@ -3,6 +3,7 @@
  * TradingStatePolicy. A halt may also fire the kill switch's cancel notices for its scope.
  */
 import type { Engine } from "../engine/index.js";
+import { quoted } from "../param/quoted.js";
 import type { AccountBlock, ControlScope, TradingStateName } from "../model/index.js";
 import { TradingStatePolicy } from "../policies/trading-state/index.js";
 import { CommandError } from "./command-error.js";
@@ -22,8 +23,8 @@ export interface SetTradingState {
 export function tradingStatePolicyOf(engine: Engine, name: string | undefined): TradingStatePolicy {
   if (name !== undefined) {
     const policy = engine.policy(name);
-    if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
-    if (!(policy instanceof TradingStatePolicy)) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy '${name}' is not a TradingStatePolicy`);
+    if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named ${quoted(name)}`);
+    if (!(policy instanceof TradingStatePolicy)) throw new CommandError("FAILED_PRECONDITION", "policy_name", `policy ${quoted(name)} is not a TradingStatePolicy`);
     return policy;
   }
   const found = engine.policies.filter((p): p is TradingStatePolicy => p instanceof TradingStatePolicy);

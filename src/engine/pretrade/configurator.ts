@@ -1,5 +1,6 @@
 /** Retunes policies by name at runtime: edits a copy, published only if the policy accepts it. */
 import type { AccountId } from "../../param/ids.js";
+import { quoted } from "../../param/quoted.js";
 import type { AccountBlock } from "../../model/reject.js";
 import { PolicyConfigureError, SettingsValidationError } from "../errors.js";
 import type { EngineEvent } from "../events.js";
@@ -71,11 +72,11 @@ export class Configurator {
   private run<P extends PreTradePolicy, R>(name: string, type: PolicyClass<P>, action: (policy: P) => R): R {
     if (this.busy) throw new PolicyConfigureError("NestedConfiguration", "configure called from inside a configure closure");
     const policy = this.policies.find((p) => p.name === name);
-    if (!policy) throw new PolicyConfigureError("UnknownPolicy", `no policy named '${name}'`);
+    if (!policy) throw new PolicyConfigureError("UnknownPolicy", `no policy named ${quoted(name)}`);
     if (!(policy instanceof type)) {
       throw new PolicyConfigureError(
         "PolicyTypeMismatch",
-        `policy '${name}' is a ${policy.constructor.name}, expected ${type.name}`,
+        `policy ${quoted(name)} is a ${policy.constructor.name}, expected ${type.name}`,
       );
     }
     this.busy = true;

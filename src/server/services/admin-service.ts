@@ -41,6 +41,7 @@ import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
 import type { AccountId } from "../../param/index.js";
+import { quoted } from "../../param/index.js";
 import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
 import { PHASE_REFUSALS, type AnyServerCall, type ServiceContext, type ServingPhase } from "./service-context.js";
 import { principalOf } from "../security/service-guard.js";
@@ -215,7 +216,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     getPolicySettings: stateQuery(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
       const name = decodeRequiredText(r.policyName, "policy_name");
       const policy = state.engine.policy(name);
-      if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named '${name}'`);
+      if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named ${quoted(name)}`);
       return { settingsJson: JSON.stringify(shownSettingsJson(policy)) };
     }),
     setPnlAccumulator: change("setPnlAccumulator", ad.SetPnlAccumulatorResponseSchema),

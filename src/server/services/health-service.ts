@@ -7,6 +7,7 @@ import {
   type HealthCheckRequest,
   type HealthCheckResponse,
 } from "../../../gen/grpc/health/v1/health_pb.js";
+import { quoted } from "../../param/quoted.js";
 import type { LiveStreams } from "./live-streams.js";
 
 /**
@@ -69,7 +70,7 @@ export function healthService(health: HealthState, streams: LiveStreams): Untype
   return {
     check(call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) {
       const s = health.statusOf(call.request.service);
-      if (s === undefined) callback({ code: status.NOT_FOUND, details: `unknown service '${call.request.service}'` });
+      if (s === undefined) callback({ code: status.NOT_FOUND, details: `unknown service ${quoted(String(call.request.service))}` });
       else callback(null, response(s));
     },
     watch(call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
