@@ -9,6 +9,7 @@ import {
 } from "../../../gen/grpc/health/v1/health_pb.js";
 import { quoted } from "../../param/quoted.js";
 import type { LiveStreams } from "./live-streams.js";
+import { isMalformed, type MalformedMessage } from "../../transport/service-definition.js";
 
 /**
  * grpc.health.v1 for the whole process ("") and each served service. Shutdown flips
@@ -64,22 +65,37 @@ export function shardHealthName(shard: number): string {
   return `openpit.sidecar.v1.Shard/${shard}`;
 }
 
+/**
+ * A request that does not decode (lenient deserializer, transport/service-definition.ts) is
+ * refused as reflection refuses one; it names no service (found by review: it was read as the
+ * service 'undefined', NOT_FOUND for Check and SERVICE_UNKNOWN for Watch).
+ */
+function malformed(request: MalformedMessage): { code: status; details: string } {
+  return { code: status.INVALID_ARGUMENT, details: `malformed request: ${request.error}` };
+}
+
 /** Watch streams are live streams: shutdown ends them after NOT_SERVING went out. */
 export function healthService(health: HealthState, streams: LiveStreams): UntypedServiceImplementation {
   const response = (s: ServingStatus): HealthCheckResponse => create(HealthCheckResponseSchema, { status: s });
   return {
-    check(call: ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) {
+    check(call: ServerUnaryCall<HealthCheckRequest | MalformedMessage, HealthCheckResponse>, callback: sendUnaryData<HealthCheckResponse>) {
+      if (isMalformed(call.request)) return callback(malformed(call.request));
       const s = health.statusOf(call.request.service);
-      if (s === undefined) callback({ code: status.NOT_FOUND, details: `unknown service ${quoted(String(call.request.service))}` });
+      if (s === undefined) callback({ code: status.NOT_FOUND, details: `unknown service ${quoted(call.request.service)}` });
       else callback(null, response(s));
     },
-    watch(call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) {
+    watch(call: ServerWritableStream<HealthCheckRequest | MalformedMessage, HealthCheckResponse>) {
+      if (isMalformed(call.request)) {
+        call.emit("error", malformed(call.request));
+        return;
+      }
+      const request = call.request;
       // Sent when it changes, not at every change of another service's status (the health
       // protocol; found by review, session 35: each shard change re-sent every watcher's
       // unchanged status).
       let sent: ServingStatus | undefined;
       const send = () => {
-        const now = health.statusOf(call.request.service) ?? ServingStatus.SERVICE_UNKNOWN;
+        const now = health.statusOf(request.service) ?? ServingStatus.SERVICE_UNKNOWN;
         if (now === sent) return;
         sent = now;
         call.write(response(now));
