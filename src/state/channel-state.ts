@@ -43,6 +43,8 @@ export interface ChannelHost {
   readonly handleTally: HandleTally;
   /** Accounts pinned to the live channels of `owner`, together. */
   pinnedAccountCount(owner: string): number;
+  /** The id the next channel opened gets: every id below it was issued (state-snapshot.ts keeps it). */
+  readonly nextChannelId: bigint;
   /** The live channels by id (a safe retry's reservation is looked up in the one that issued it). */
   readonly channels: ReadonlyMap<bigint, ChannelState>;
   /** Applies a report and publishes what monitors must hear (halts). */
@@ -85,7 +87,7 @@ export class ChannelState {
     /** The principal this channel acts for: its pins count against that principal's cap. */
     readonly owner: string = LOCAL_PRINCIPAL_NAME,
   ) {
-    this.handles = new HandleTable(channelId, host.handleTally);
+    this.handles = new HandleTable(channelId, host.handleTally, () => host.nextChannelId);
   }
 
   /** Accounts pinned to this channel. */

@@ -37,6 +37,12 @@ export class HandleTable {
   constructor(
     private readonly channelId: bigint,
     private readonly tally: HandleTally = new HandleTally(),
+    /**
+     * The id the door's next channel gets (every id below it was issued): part of the state
+     * (snapshotted, and moved by each journaled open), so a replay and a restart tell a
+     * foreign handle from an unknown one as the live run did. By default, this channel's.
+     */
+    private readonly nextChannelId: () => bigint = () => channelId + 1n,
   ) {}
 
   get size(): number {
@@ -121,7 +127,9 @@ export class HandleTable {
   private missingError(id: bigint, field: string): CommandError {
     const owner = id >> SEQ_BITS;
     const seq = id & SEQ_MASK;
-    if (owner !== this.channelId && owner !== 0n) {
+    // Another channel's only if that channel was opened: an id naming a channel the door never
+    // issued (2^64 - 1: channel 2^32 - 1) is no one's (found by review: it was "another channel's").
+    if (owner !== this.channelId && owner !== 0n && owner < this.nextChannelId()) {
       return new CommandError("FOREIGN_HANDLE", field, `${field}: handle ${id} belongs to another channel`);
     }
     if (owner === this.channelId && seq > 0n && seq < this.nextSeq) {

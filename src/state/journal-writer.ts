@@ -56,7 +56,9 @@ export interface JournalWriter {
  * - a two-stage request's main stage reads the account's group at its own instant, where 1
  *   reused the group its start stage had read (pre-trade-request.ts);
  * - an account whose currency moves between two the account-tier P&L barrier is not in is
- *   not re-evaluated, where 1 blocked it again (spot-funds/barrier-reevaluation.ts).
+ *   not re-evaluated, where 1 blocked it again (spot-funds/barrier-reevaluation.ts);
+ * - a handle id naming a channel the door never opened is UNKNOWN_HANDLE, where 1 answered
+ *   FOREIGN_HANDLE (handle-table.ts; same state, other answer).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

@@ -166,6 +166,29 @@ describe("bad input: a per-command error, and the stream stays up", () => {
     await expectStillUp(ch);
   });
 
+  it("handles naming a channel the sidecar never opened (up to 2^64 - 1) are unknown, not another channel's (found by review)", async () => {
+    h = await startHarness();
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    const U64_MAX = (1n << 64n) - 1n;
+    const next = handleId(2n, 1n); // channel 2: not opened yet
+    const rs = await ch.send(
+      { case: "commitReservation", value: { reservationId: U64_MAX } },
+      { case: "executeRequest", value: { requestId: U64_MAX } },
+      { case: "rollbackReservation", value: { reservationId: next } },
+    );
+    const at = (i: number, command: string, field: string) => `commands[${i}].${command}.${field}`;
+    expectError(rs[0], ErrorCode.UNKNOWN_HANDLE, at(0, "commit_reservation", "reservation_id"), `${at(0, "commit_reservation", "reservation_id")}: no handle ${U64_MAX} on this channel`);
+    expectError(rs[1], ErrorCode.UNKNOWN_HANDLE, at(1, "execute_request", "request_id"), `${at(1, "execute_request", "request_id")}: no handle ${U64_MAX} on this channel`);
+    expectError(rs[2], ErrorCode.UNKNOWN_HANDLE, at(2, "rollback_reservation", "reservation_id"), `${at(2, "rollback_reservation", "reservation_id")}: no handle ${next} on this channel`);
+    // Once channel 2 is open, its ids are another channel's.
+    const other = h.channel();
+    await other.send(seed("USD", "1", OTHER_ACCOUNT));
+    const [foreign] = await ch.send({ case: "rollbackReservation", value: { reservationId: next } });
+    expectError(foreign, ErrorCode.FOREIGN_HANDLE, at(0, "rollback_reservation", "reservation_id"), `${at(0, "rollback_reservation", "reservation_id")}: handle ${next} belongs to another channel`);
+    await expectStillUp(ch);
+  });
+
   it("too many open handles: RESOURCE_EXHAUSTED until one is finalized", async () => {
     h = await startHarness(testConfig({ limits: { maxOpenHandlesPerChannel: 2 } }));
     const ch = h.channel();
