@@ -9,7 +9,7 @@
  * every record boundary (and torn inside each record), and the start after the crash must
  * reach the state an uninterrupted start reaches.
  */
-import { cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,13 +17,13 @@ import { AccountGroupId, AccountId } from "../../src/param/index.js";
 import { ADMIN_COMMAND_DECODERS } from "../../src/server/codec/decode-admin.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { decodeCommand } from "../../src/state/command-codec.js";
-import { CONFIGURATION_ACTOR, type Command } from "../../src/state/commands.js";
+import { CONFIGURATION_ACTOR } from "../../src/state/commands.js";
 import { readJournal } from "../../src/state/journal/journal-reader.js";
 import { encodePlain } from "../../src/state/plain-data.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { openReservations } from "../helpers/recovery-rollbacks.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
-import { patchFile } from "./journal/journal-test-helpers.js";
+import { crash, cutAt, journalRecords } from "./start-records.js";
 import { startState } from "./durable-state.js";
 
 const dirs: string[] = [];
@@ -44,28 +44,7 @@ function config(dataDir: string, accounts: object): SidecarConfig {
     }),
   );
 }
-const crash = async (state: SidecarState) => {
-  await state.journal.flush();
-  await state.journal.close();
-};
-interface Rec {
-  seq: bigint;
-  file: string;
-  offset: number;
-  /** The command's kind; an admin command's own kind after a colon. */
-  kind: string;
-}
-const kindOf = (c: Command) => (c.kind === "admin" ? `admin:${c.command.kind}` : c.kind);
-const records = (dir: string): Rec[] => {
-  const out: Rec[] = [];
-  readJournal(dir, { onRecord: (r, file, offset) => out.push({ seq: r.seq, file, offset, kind: kindOf(decodeCommand(r.payload)) }) });
-  return out;
-};
-/** Zeroes the segment from `offset` to its end: what a crash leaves in a preallocated segment. */
-const cutAt = (dir: string, file: string, offset: number) => {
-  const path = join(dir, file);
-  patchFile(path, offset, Buffer.alloc(statSync(path).size - offset));
-};
+const records = journalRecords;
 
 const TWO = AccountId.fromU64(2);
 interface Look {

@@ -14,23 +14,22 @@
  * cut it): FileJournal.open is wrapped to refuse records over 64 992 bytes and to report that
  * bound. test/ha/long-account-list.test.ts runs the same start on a capped stream.
  */
-import { cpSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { decodeCommand, encodeCommand } from "../../src/state/command-codec.js";
+import { encodeCommand } from "../../src/state/command-codec.js";
 import type { Command, CommandBody, ExecutionSettings } from "../../src/state/commands.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import { RecordTooLargeError } from "../../src/state/journal/journal.js";
-import { readJournal } from "../../src/state/journal/journal-reader.js";
 import { encodePlain } from "../../src/state/plain-data.js";
 import { roomWithin } from "../../src/state/record-budget.js";
 import { settingsRecords } from "../../src/state/settings-parts.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
-import { patchFile } from "./journal/journal-test-helpers.js";
+import { crash, cutAt, journalRecords } from "./start-records.js";
 import { startState } from "./durable-state.js";
 
 /** A JetStream stream's max_msg_size of 64 KiB less the publish's and the record's headers (jetstream-journal.ts). */
@@ -76,29 +75,7 @@ function config(dataDir: string, list: readonly object[]): SidecarConfig {
     }),
   );
 }
-const crash = async (state: SidecarState) => {
-  await state.journal.flush();
-  await state.journal.close();
-};
-
-interface Rec {
-  seq: bigint;
-  file: string;
-  offset: number;
-  bytes: number;
-  kind: string;
-}
-const kindOf = (c: Command) => (c.kind === "admin" ? `admin:${c.command.kind}` : c.kind);
-const records = (dir: string): Rec[] => {
-  const out: Rec[] = [];
-  readJournal(dir, { onRecord: (r, file, offset) => out.push({ seq: r.seq, file, offset, bytes: r.payload.length, kind: kindOf(decodeCommand(r.payload)) }) });
-  return out;
-};
-/** Zeroes the segment from `offset` to its end: what a crash leaves in a preallocated segment. */
-const cutAt = (dir: string, file: string, offset: number) => {
-  const path = join(dir, file);
-  patchFile(path, offset, Buffer.alloc(statSync(path).size - offset));
-};
+const records = journalRecords;
 
 /** The whole state (its snapshot but the sequence) and what the test asks of it. */
 const look = (state: SidecarState) => {

@@ -17,6 +17,37 @@ import { useTempDirs } from "./journal/journal-test-helpers.js";
 
 const tempDir = useTempDirs();
 
+/** A durable state with snapshots s1 (30 accounts held) and s2 (30 more), closed, its lock gone. */
+async function twoSnapshots(dataDir: string) {
+  const cfg = durableConfig(dataDir, 1 << 20);
+  const { state } = await startState(cfg);
+  holdAccounts(state, 0, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s1 = state.journal.lastSequence;
+  holdAccounts(state, 30, 30);
+  await state.journal.flush();
+  await state.snapshots!.take();
+  const s2 = state.journal.lastSequence;
+  await state.journal.close();
+  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  return { cfg, s1, s2 };
+}
+
+/** Flips a byte inside record `seq`'s payload, as bit rot would. */
+function damageRecord(dataDir: string, seq: bigint): void {
+  const records: { seq: bigint; file: string; offset: number }[] = [];
+  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
+  const victim = records.find((r) => r.seq === seq)!;
+  const segment = path.join(dataDir, victim.file);
+  const bytes = fs.readFileSync(segment);
+  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
+  fs.writeFileSync(segment, bytes);
+}
+
+const refusedToBackup = (s2: bigint) =>
+  new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`);
+
 it("the newest snapshot checks out but does not restore: the refusal names the older one to fall back on; moved aside, the older one and the journal give the state back", async () => {
   const dataDir = tempDir();
   const cfg = durableConfig(dataDir, 4096);
@@ -73,26 +104,9 @@ it("the only snapshot does not restore: the refusal says to restore a backup", a
 // reached back to the older snapshot, not that the records after it run unbroken.
 it("after a cut the newest snapshot covers, the refusal does not send the operator to an older snapshot the journal no longer continues", async () => {
   const dataDir = tempDir();
-  const cfg = durableConfig(dataDir, 1 << 20);
-  const { state } = await startState(cfg);
-  holdAccounts(state, 0, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  const s1 = state.journal.lastSequence;
-  holdAccounts(state, 30, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  const s2 = state.journal.lastSequence;
-  await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  const { cfg, s1, s2 } = await twoSnapshots(dataDir);
   // A record between the two snapshots is damaged; the documented repair cuts before it.
-  const records: { seq: bigint; file: string; offset: number }[] = [];
-  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
-  const victim = records.find((r) => r.seq === s1 + 10n)!;
-  const segment = path.join(dataDir, victim.file);
-  const bytes = fs.readFileSync(segment);
-  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
-  fs.writeFileSync(segment, bytes);
+  damageRecord(dataDir, s1 + 10n);
   cutJournal(dataDir, s1 + 9n, new Date("2030-01-01T00:00:00Z"));
   const { state: after } = await startState(cfg, 2_000); // from s2, which covers the cut
   holdAccounts(after, 60, 5);
@@ -101,9 +115,7 @@ it("after a cut the newest snapshot covers, the refusal does not send the operat
   await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
 
   const e = await startRefusal(startState(cfg, 3_000));
-  expect(e.message).toMatch(
-    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
-  );
+  expect(e.message).toMatch(refusedToBackup(s2));
 });
 
 // Found by review: the check above reads the journal with only the older snapshot
@@ -114,27 +126,10 @@ it("after a cut the newest snapshot covers, the refusal does not send the operat
 // were acknowledged (the snapshot's name says they were durable before it was written).
 it("right after a cut the newest snapshot covered, the refusal does not send the operator to an older snapshot whose start would lose the records the cut took", async () => {
   const dataDir = tempDir();
-  const cfg = durableConfig(dataDir, 1 << 20);
-  const { state } = await startState(cfg);
-  holdAccounts(state, 0, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  const s1 = state.journal.lastSequence;
-  holdAccounts(state, 30, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  const s2 = state.journal.lastSequence;
-  await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
+  const { cfg, s1, s2 } = await twoSnapshots(dataDir);
   // A record between the two snapshots is damaged; the documented repair cuts before it and
   // keeps s2, which covers the damage. Then s2 turns out not to restore.
-  const records: { seq: bigint; file: string; offset: number }[] = [];
-  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
-  const victim = records.find((r) => r.seq === s1 + 10n)!;
-  const segment = path.join(dataDir, victim.file);
-  const bytes = fs.readFileSync(segment);
-  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
-  fs.writeFileSync(segment, bytes);
+  damageRecord(dataDir, s1 + 10n);
   const cut = cutJournal(dataDir, s1 + 9n, new Date("2030-01-01T00:00:00Z"));
   expect({ kept: cut.keptThrough, moved: cut.movedFiles, s2Stays: fs.existsSync(path.join(dataDir, snapshotFileName(s2))) }).toEqual({
     kept: s1 + 9n,
@@ -144,9 +139,7 @@ it("right after a cut the newest snapshot covered, the refusal does not send the
   await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
 
   const e = await startRefusal(startState(cfg, 2_000));
-  expect(e.message).toMatch(
-    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
-  );
+  expect(e.message).toMatch(refusedToBackup(s2));
   fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
 
   // Why: moved aside, s2 takes with it the only proof that records up to s2 were durable, and
@@ -168,28 +161,10 @@ it("right after a cut the newest snapshot covered, the refusal does not send the
 // the newest aside truncated it: an acknowledged record lost, where a backup is the way.
 it("a damaged last record only the unrestorable snapshot covers is not read as a torn tail: the refusal says to restore a backup", async () => {
   const dataDir = tempDir();
-  const cfg = durableConfig(dataDir, 1 << 20);
-  const { state } = await startState(cfg);
-  holdAccounts(state, 0, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  holdAccounts(state, 30, 30);
-  await state.journal.flush();
-  await state.snapshots!.take();
-  const s2 = state.journal.lastSequence;
-  await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"), { force: true });
-  const records: { seq: bigint; file: string; offset: number }[] = [];
-  readJournal(dataDir, { onRecord: (r, file, offset) => void records.push({ seq: r.seq, file, offset }) });
-  const victim = records.find((r) => r.seq === s2)!;
-  const segment = path.join(dataDir, victim.file);
-  const bytes = fs.readFileSync(segment);
-  bytes[victim.offset + 20] = bytes[victim.offset + 20]! ^ 0xff;
-  fs.writeFileSync(segment, bytes);
+  const { cfg, s2 } = await twoSnapshots(dataDir);
+  damageRecord(dataDir, s2);
   await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
 
   const e = await startRefusal(startState(cfg, 2_000));
-  expect(e.message).toMatch(
-    new RegExp(`^snapshot ${snapshotFileName(s2)} cannot be restored: .+; no older snapshot with the journal's records after it is here: restore the directory from a backup$`),
-  );
+  expect(e.message).toMatch(refusedToBackup(s2));
 });
