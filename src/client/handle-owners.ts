@@ -28,7 +28,7 @@ export class AmbiguousHandleError extends Error {
         ? `handle ${handle} is open on ${addresses.join(" and ")}: send it to the one that issued it (OwnerFollowingChannel.sendAt)`
         : `handle ${handle} is open on ${addresses.join(" and ")} and was open on ${ended.join(" and ")} too, where it ended: ` +
             `a command on it may mean either, send it to the one that issued it (OwnerFollowingChannel.sendAt; ` +
-            `where it ended, the answer UNKNOWN_HANDLE leaves the id to the others)`,
+            `where it ended, the answer UNKNOWN_HANDLE or FOREIGN_HANDLE leaves the id to the others)`,
     );
   }
 }
@@ -60,9 +60,27 @@ function handleOpenedBy(result: CommandResult): bigint | undefined {
   return undefined;
 }
 
+/**
+ * The command's handle is gone at the address that answered: it ran, or the sidecar's answer
+ * says the channel it went on does not hold it (UNKNOWN_HANDLE, HANDLE_CONSUMED, FOREIGN_HANDLE).
+ *
+ * FOREIGN_HANDLE ("belongs to another channel") counts too (found by review: after a lost
+ * channel, `sendAt` to that sidecar goes on a new channel there, handle ids carry the id of the
+ * channel that issued them, so the sidecar answers FOREIGN_HANDLE; not counted, the copy that
+ * ended with the old channel could never be settled, and the id stayed ambiguous for good).
+ * It can only answer a copy that already ended, never drop an open one: an open copy at an
+ * address is always one the address's current channel issued. Copies are booked only from the
+ * answers of a channel still usable (`sendTo`), a channel is replaced only once it is not
+ * (`channelAt`), and replacing it, or hearing that it broke, ended or was closed, ends all of
+ * its copies first (`forget`). A command on a copy the current channel issued names that
+ * channel's id, which the sidecar never answers FOREIGN_HANDLE (it runs it, or says
+ * UNKNOWN_HANDLE / HANDLE_CONSUMED). So FOREIGN_HANDLE means the id is another channel's at
+ * that sidecar: a channel of this client that is gone (its copy ended, as settled here), or
+ * one this client never had there (no copy at that address: nothing to settle).
+ */
 function handleGone(result: CommandResult): boolean {
   const r = result.result;
-  return r.case !== "error" || r.value.code === ErrorCode.UNKNOWN_HANDLE || r.value.code === ErrorCode.HANDLE_CONSUMED;
+  return r.case !== "error" || r.value.code === ErrorCode.UNKNOWN_HANDLE || r.value.code === ErrorCode.HANDLE_CONSUMED || r.value.code === ErrorCode.FOREIGN_HANDLE;
 }
 
 /**
@@ -97,8 +115,8 @@ interface Copy {
  * hold counts: the open ones, and one that ended on its own while another was open (the
  * gateway may not know yet, and its commands on it may be on their way). A command is routed
  * only if exactly one copy counts. A copy leaves when a command on it answered at its address
- * (ran, or UNKNOWN_HANDLE / HANDLE_CONSUMED: `sendAt` to the sidecar where it ended settles
- * it), and an id leaves when none of its copies is open. An id issued after the others ended
+ * (ran, or UNKNOWN_HANDLE / HANDLE_CONSUMED / FOREIGN_HANDLE: `sendAt` to the sidecar where it
+ * ended settles it), and an id leaves when none of its copies is open. An id issued after the others ended
  * is the issuer's alone: that a handle ended is the gateway's to hear (notices, the channel),
  * as with one sidecar.
  */

@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AmbiguousHandleError, OwnerFollowingChannel } from "../../src/client/index.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { commit, cuttableProxy, openReservations, reservationOf, reserve, twoFundedSidecars } from "./two-sidecars.js";
 
@@ -91,6 +92,33 @@ describe("a handle whose copy ended on A while B holds the same id", () => {
       expect(await openReservations(b)).toEqual([]);
     } finally {
       await ch.close();
+    }
+  });
+
+  // Found by review: sendAt to the sidecar where the copy ended goes on a NEW channel there
+  // (the old one broke), and handle ids carry their channel's id, so the sidecar answers
+  // FOREIGN_HANDLE, not UNKNOWN_HANDLE. That answer did not settle the copy: the id stayed
+  // ambiguous for good, and every send of B's reservation was refused.
+  it("A's channel lost, then sendAt to A (a new channel there, answered FOREIGN_HANDLE) settles A's copy: the id is B's alone", async () => {
+    const proxy = await cuttableProxy(a.address);
+    const { ch, id } = await sameIdOnAandB(proxy.address, "none");
+    try {
+      const linkA = (ch as unknown as { links: Map<string, { channel: { call: NodeJS.EventEmitter } }> }).links.get(proxy.address)!;
+      const clientHeard = new Promise((r) => linkA.channel.call.once("status", r));
+      const closed = a.nextChannelClose();
+      proxy.drop(); // the connection is lost; A can be reached again at the same address
+      await Promise.all([closed, clientHeard]);
+      expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [proxy.address] });
+      // The gateway names A: A rolled that reservation back with the channel.
+      const [onA] = await ch.sendAt(proxy.address, commit(id));
+      expect(onA!.result.case === "error" && ErrorCode[onA!.result.value.code]).toBe("FOREIGN_HANDLE");
+      expect(await openReservations(b)).toEqual([id]);
+      // Settled: the id is B's alone, and the commit of B's reservation goes to B.
+      expect(await outcomeOf(ch.send(commit(id)))).toBe("finalize");
+      expect(await openReservations(b)).toEqual([]);
+    } finally {
+      await ch.close();
+      proxy.cut();
     }
   });
 });

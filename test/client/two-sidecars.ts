@@ -24,10 +24,14 @@ export async function twoFundedSidecars(startA: () => Promise<Harness> = () => s
   return both;
 }
 
-/** A proxy to `target` whose connections `cut()` drops at once (a connection lost). */
-export async function cuttableProxy(target: string): Promise<{ address: string; cut(): void }> {
+/**
+ * A proxy to `target` whose connections `cut()` drops at once (a connection lost; it accepts
+ * no more), or `drop()` drops while it keeps accepting new ones (a connection lost, then a
+ * reconnect to the same address).
+ */
+export async function cuttableProxy(target: string): Promise<{ address: string; cut(): void; drop(): void }> {
   const port = Number(target.slice(target.lastIndexOf(":") + 1));
-  const sockets: net.Socket[] = [];
+  let sockets: net.Socket[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(port, "127.0.0.1");
     client.pipe(upstream);
@@ -42,6 +46,10 @@ export async function cuttableProxy(target: string): Promise<{ address: string; 
     cut() {
       for (const s of sockets) s.destroy();
       server.close();
+    },
+    drop() {
+      for (const s of sockets) s.destroy();
+      sockets = [];
     },
   };
 }
