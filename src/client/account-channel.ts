@@ -18,6 +18,7 @@ import type { ExecutionReport } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { ErrorCode, type CommandError } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { encodeOpenRequest, encodePublishRequest } from "../transport/wire/index.js";
 import type { GenericClient } from "./grpc-clients.js";
+import { readyBoundOf } from "./liveness.js";
 
 export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
 
@@ -52,9 +53,13 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   private halfClosed = false;
   /** Settles when the server has ended the stream, whenever that happens. */
   private readonly ended: Promise<void>;
+  /** The stream has ended (the server ended it, it failed, or it was cancelled). */
+  private over = false;
 
   constructor(
     readonly call: ClientDuplexStream<Req, Res>,
+    /** The client the call was made on: its connection must become ready in time (see `boundConnect`). */
+    client: GenericClient,
     onUncorrelated: (message: Res) => void,
     /** The request's bytes, made before anything is written or awaited (see `request`). */
     private readonly encode: (request: Req) => Buffer,
@@ -64,7 +69,12 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     // Listened for from the start: `end()` after the server already ended the stream
     // (shutdown, fencing) must not wait for events that were emitted before it was called.
     this.ended = new Promise((resolve) => {
-      for (const event of ["end", "error", "status"]) call.once(event, () => resolve());
+      for (const event of ["end", "error", "status"]) {
+        call.once(event, () => {
+          this.over = true;
+          resolve();
+        });
+      }
     });
     call.on("data", (m: Res) => {
       const waiter = this.pending.get(m.correlationId);
@@ -72,13 +82,38 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
       this.pending.delete(m.correlationId);
       waiter.resolve(m);
     });
-    const fail = (e: Error) => {
-      this.failure ??= e;
-      for (const w of this.pending.values()) w.reject(e);
-      this.pending.clear();
-    };
-    call.on("error", fail);
-    call.on("end", () => fail(new Error("stream ended")));
+    call.on("error", (e: Error) => this.fail(e));
+    call.on("end", () => this.fail(new Error("stream ended")));
+    this.boundConnect(client);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.pending.values()) w.reject(e);
+    this.pending.clear();
+  }
+
+  /**
+   * Found by review: on a new connection to a sidecar that never speaks HTTP/2 (a frozen
+   * process: its kernel still completes the TCP handshake), grpc-js waits for the server's
+   * SETTINGS with no timeout, the call waits for a connection, and the keepalive only runs on
+   * a connected transport: every request, and `end()`, waited forever. So the connection must
+   * become ready within the keepalive's time plus its timeout (what the client gives a
+   * connection that went silent, `readyBoundOf`); else every request in flight is rejected
+   * ("no connection to ADDR within N s") and the call cancelled, which settles `end()` too.
+   * Once per stream, when it starts: nothing per message. A stream that already ended (the
+   * connection refused, say) is left as it is.
+   */
+  private boundConnect(client: GenericClient): void {
+    const { address, ms } = readyBoundOf(client);
+    const deadline = Date.now() + ms;
+    client.waitForReady(deadline, (error?: Error) => {
+      if (error === undefined || error === null || this.over) return;
+      // Also called, before the deadline, when the client is closed first.
+      const late = Date.now() >= deadline - 10;
+      this.fail(new Error(late ? `no connection to ${address} within ${ms / 1000} s` : `no connection to ${address}: ${error.message}`));
+      this.call.cancel();
+    });
   }
 
   get inFlight(): number {
@@ -115,7 +150,9 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   /**
    * Half-closes; resolves when the server has ended the stream. Requests already sent are
    * still answered; a later one is refused here alone (writing after the half-close would
-   * fail the stream, and with it the requests in flight, which the server runs).
+   * fail the stream, and with it the requests in flight, which the server runs). On a
+   * connection that does not become ready in time the call is cancelled (`boundConnect`),
+   * so this resolves then at the latest.
    */
   end(): Promise<void> {
     this.failure ??= new Error("the channel was ended");
@@ -143,7 +180,7 @@ export class AccountChannel {
 
   constructor(client: GenericClient, onNotice?: (notice: OpenResponse) => void, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     const call = client.open!() as ClientDuplexStream<OpenRequest, OpenResponse>;
-    this.stream = new CorrelatedStream(call, (m) => {
+    this.stream = new CorrelatedStream(call, client, (m) => {
       if (this.notices.push(m) > NOTICES_KEPT) this.notices.shift();
       // The server closed the channel and ends the stream once we half-close: every
       // request already sent is still answered (SHUTTING_DOWN at worst).
@@ -206,7 +243,7 @@ export class ReportFeed {
   private readonly stream: CorrelatedStream<PublishRequest, PublishResponse>;
 
   constructor(client: GenericClient, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
-    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, () => {}, encodePublishRequest, maxMessageBytes);
+    this.stream = new CorrelatedStream(client.publish!() as ClientDuplexStream<PublishRequest, PublishResponse>, client, () => {}, encodePublishRequest, maxMessageBytes);
   }
 
   /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */

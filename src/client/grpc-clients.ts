@@ -19,6 +19,7 @@ import { ExecutionReportFeedService } from "../../gen/openpit/sidecar/v1/feed_pb
 import { serviceDefinition, type SerializerOverrides } from "../transport/service-definition.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { CHANNEL_CLIENT_WIRE, FEED_CLIENT_WIRE } from "../transport/wire/index.js";
+import { CLIENT_KEEPALIVE, setReadyBound } from "./liveness.js";
 
 /** A grpc-js client for one service, from its protobuf-es descriptor. */
 export type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
@@ -60,17 +61,6 @@ function bearerInterceptor(token: string): Interceptor {
     });
 }
 
-/**
- * Client-side liveness: without pings, a stream over a connection that went silent (a network
- * partition, a frozen host) never fails, and every request in flight on it waits forever.
- * Mirrors the server's defaults (network.keepaliveTimeMs / keepaliveTimeoutMs); grpc-js
- * servers do not police ping rates. `channelOptions` override these.
- */
-const CLIENT_KEEPALIVE: ChannelOptions = {
-  "grpc.keepalive_time_ms": 5_000,
-  "grpc.keepalive_timeout_ms": 5_000,
-};
-
 export function makeClient(service: DescService, address: string, overrides: SerializerOverrides = {}, options: ConnectOptions = {}): GenericClient {
   refuseUnsendableToken(options);
   refuseCleartextToken(address, options);
@@ -84,7 +74,9 @@ export function makeClient(service: DescService, address: string, overrides: Ser
     // http_proxy): the token would leave the host in clear (found by review, session 29).
     ...(options.bearerToken !== undefined && options.rootCa === undefined ? { "grpc.enable_http_proxy": 0 } : {}),
   };
-  return new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
+  const client = new Ctor(address, channelCredentials(options), channelOptions) as unknown as GenericClient;
+  setReadyBound(client, address, channelOptions);
+  return client;
 }
 
 /** Calls a unary method and resolves with the response (rejects with the ServiceError). */
