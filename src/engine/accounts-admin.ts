@@ -11,6 +11,16 @@ function operatorBlock(reason: string): AccountBlock {
   return { policy: "Engine", code: "AccountBlocked", reason, details: reason };
 }
 
+/**
+ * The block in force is already this one: a replace changes nothing and announces nothing, as
+ * a block of a blocked account or an unblock of an unblocked one does (found by review, session
+ * 36: monitors heard a replaced reason that had not changed). A policy's block the operator
+ * takes over differs (policy, code, details), so it is replaced and announced.
+ */
+function sameBlock(a: AccountBlock | undefined, b: AccountBlock): boolean {
+  return a !== undefined && a.policy === b.policy && a.code === b.code && a.reason === b.reason && a.details === b.details && a.userData === b.userData;
+}
+
 /** `engine.accounts()`: groups, currencies and the operator's block controls. */
 export class AccountsAdmin {
   constructor(
@@ -133,6 +143,7 @@ export class AccountsAdmin {
       throw new AccountBlockError("AccountNotBlocked", "account is not blocked");
     }
     const block = operatorBlock(reason);
+    if (sameBlock(this.blocks.accounts.get(accountId), block)) return;
     this.blocks.accounts.set(accountId, block);
     this.emit({ kind: "accountBlockReasonReplaced", accountId, block });
   }
@@ -152,6 +163,7 @@ export class AccountsAdmin {
     assertNotReserved(group);
     if (!this.blocks.groups.has(group)) throw new AccountBlockError("GroupNotBlocked", `group ${group} is not blocked`);
     const block = operatorBlock(reason);
+    if (sameBlock(this.blocks.groups.get(group), block)) return;
     this.blocks.groups.set(group, block);
     this.emit({ kind: "groupBlockReasonReplaced", group, block });
   }

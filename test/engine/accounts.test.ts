@@ -142,10 +142,12 @@ describe("account blocks", () => {
     accounts.block(ACCOUNT, "a");
     accounts.block(ACCOUNT, "ignored");
     accounts.replaceBlockReason(ACCOUNT, "b");
+    accounts.replaceBlockReason(ACCOUNT, "b"); // the reason in force: no change, no event
     accounts.unblock(ACCOUNT);
     accounts.unblock(ACCOUNT);
     accounts.blockGroup(G2, "g");
     accounts.blockGroup(G2, "ignored");
+    accounts.replaceGroupBlockReason(G2, "h");
     accounts.replaceGroupBlockReason(G2, "h");
     accounts.unblockGroup(G2);
     accounts.unblockGroup(G2);
