@@ -129,6 +129,28 @@ describe("a channel a policy closed", () => {
     expect(h.server.state.engine.book.openOrders(ACCOUNT as never)).toBe(2);
   });
 
+  // Found by review (session 36): one answered before the door (it does not decode, here) kept
+  // that answer in the closing command's own slice, and was refused past a slice boundary.
+  it("a command after the closing one that is answered before the door is refused SHUTTING_DOWN too, with or without a slice boundary between them", async () => {
+    const malformed = { command: { case: "executePreTrade" as const, value: { order: order({ accountId: OTHER_ACCOUNT, qty: "abc" }), commitOnAccept: true } } };
+    const rest = [malformed, exec(OTHER_ACCOUNT, true)];
+    const answers: string[][] = [];
+    for (const padding of [0, 28]) {
+      const h = await sidecars.harness(controlsConfig([THROTTLE]));
+      const c = rawStream(h.clients.channel);
+      c.send(1, [{ command: seed("USD", "1000000") }, { command: seed("USD", "1000000", OTHER_ACCOUNT) }]);
+      // 28 + 4: the closing (fourth) order ends the first slice of 32.
+      const pad = Array.from({ length: padding }, () => ({ command: seed("USD", "1", OTHER_ACCOUNT) }));
+      c.send(2, [...pad, ORDER, ORDER, ORDER, ORDER, ...rest]);
+      await expect.poll(() => c.seen.length).toBe(2 + padding + 6);
+      answers.push(c.seen.slice(-2));
+      c.stream.end();
+      await c.ended;
+    }
+    const refused = Array.from({ length: 2 }, () => `2: error 12 ${CLOSED_BY_POLICY_REFUSAL}`);
+    expect(answers).toEqual([refused, refused]);
+  });
+
   it("a client that never half-closes: the stream ends after limits.shutdownGraceMs", async () => {
     const h = await sidecars.harness(controlsConfig([THROTTLE], { limits: { shutdownDrainMs: 0, shutdownGraceMs: 50 } }));
     const c = rawStream(h.clients.channel);

@@ -3,14 +3,14 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import { AccountChannelService, type OpenRequest, type OpenResponse, type CommandResult } from "../../../gen/openpit/sidecar/v1/channel_pb.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { SidecarState } from "../../state/sidecar-state.js";
-import type { ChannelNotice } from "../../state/results.js";
+import type { ChannelNotice, ChannelResult } from "../../state/results.js";
 import { CommandError, type CommandErrorCode } from "../../state/command-error.js";
 import { channelAnswerMessage, decodeChannelCommand, encodeChannelAnswers, encodeCommandError, encodeNotice, results, shuttingDownNotice, type ChannelAnswer } from "../codec/index.js";
 import { isEncodedMessage, type EncodedMessage } from "../../transport/wire/encoded-message.js";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { malformedCorrelationId } from "../../transport/correlation-id.js";
 import { guarded } from "../../state/guarded.js";
-import { CLOSED_BY_POLICY_REFUSAL } from "../../state/channel-closing.js";
+import { CLOSED_BY_POLICY_REFUSAL, channelClosingCause } from "../../state/channel-closing.js";
 import { DRAIN_REFUSED_COMMANDS, PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
 import type { AccountId } from "../../param/index.js";
 import { refuseChannelCommand, type CommandScope } from "../security/account-scope.js";
@@ -166,8 +166,26 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
       ran = valid.map(() => results.fromError(e));
     }
     for (let k = 0; k < ran.length; k++) out[slots ? slots[k]! : k] = ran[k]!;
+    if (slots) refuseAfterClosing(out, valid, ran as ChannelResult[], slots);
   }
   return out;
+}
+
+/**
+ * A command that closed the channel (command-execution.ts stops the door's part of the
+ * message there): every command after it is refused SHUTTING_DOWN, as a later slice's or
+ * message's is, those answered before the door included. Found by review (session 36): a
+ * command after the closing one that failed to decode (or was refused its account) kept
+ * that answer, while the same command past a slice boundary was refused SHUTTING_DOWN, so the
+ * answer hung on where the boundary fell. Only when some command was answered before the
+ * door (`slots`): otherwise the door's answers are all there is.
+ */
+function refuseAfterClosing(out: ChannelAnswer[], valid: readonly ChannelCommand[], ran: readonly ChannelResult[], slots: readonly number[]): void {
+  for (let k = 0; k < ran.length; k++) {
+    if (channelClosingCause(valid[k]!, ran[k]!) === undefined) continue;
+    for (let j = slots[k]! + 1; j < out.length; j++) out[j] = results.error("SHUTTING_DOWN", CLOSED_BY_POLICY_REFUSAL);
+    return;
+  }
 }
 
 /**
