@@ -111,6 +111,10 @@ export async function startSidecar(
       log.info({ event: "recovering", mode: "replicated", stream: config.replication?.stream ?? null }, "recovering from the replicated journal (snapshot + stream tail)");
       const replicated = await startReplicated(server.state, config, failed);
       server.metrics.recovered(replicated.takeover);
+      // As a file journal's start logs it (found by review, session 36: this one never did, so
+      // an alert on its rolled-back reservations saw nothing in replicated mode).
+      const t = replicated.takeover;
+      log.info({ event: "recovered", ...recoveryFields(t), epoch: String(t.epoch) }, `recovered: ${t.replayed} records replayed in ${t.ms.toFixed(0)} ms, ${t.rolledBackReservations} open reservations rolled back`);
       logAccountEntries(log, replicated.takeover);
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
