@@ -1,6 +1,6 @@
 /** An account channel and a report feed as promise-returning clients: correlation ids, pipelining, notices. */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import type { ClientDuplexStream } from "@grpc/grpc-js";
+import { connectivityState, type ClientDuplexStream } from "@grpc/grpc-js";
 import {
   CommandSchema,
   type Command,
@@ -103,17 +103,34 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
    * ("no connection to ADDR within N s") and the call cancelled, which settles `end()` too.
    * Once per stream, when it starts: nothing per message. A stream that already ended (the
    * connection refused, say) is left as it is.
+   *
+   * A timer of its own, unref'd, and a connectivity watch without a deadline, both dropped once
+   * the channel is ready or shut down or the stream is over: `client.waitForReady` held a ref'd
+   * timer for the whole bound that closing the client did not clear (grpc-js re-arms its watch
+   * as the channel shuts down), so a gateway that closed its client to a sidecar that was down
+   * could not exit for 10 s (found by review, session 36). A call still waiting for a
+   * connection keeps the process alive by itself, so the bound needs no ref of its own.
    */
   private boundConnect(client: GenericClient): void {
     const { address, ms } = readyBoundOf(client);
-    const deadline = Date.now() + ms;
-    client.waitForReady(deadline, (error?: Error) => {
-      if (error === undefined || error === null || this.over) return;
-      // Also called, before the deadline, when the client is closed first.
-      const late = Date.now() >= deadline - 10;
-      this.fail(new Error(late ? `no connection to ${address} within ${ms / 1000} s` : `no connection to ${address}: ${error.message}`));
+    const channel = client.getChannel();
+    const timer = setTimeout(() => {
+      if (this.over) return;
+      this.fail(new Error(`no connection to ${address} within ${ms / 1000} s`));
       this.call.cancel();
-    });
+    }, ms);
+    timer.unref();
+    void this.ended.then(() => clearTimeout(timer));
+    const watch = (): void => {
+      const state = channel.getConnectivityState(false);
+      if (this.over || state === connectivityState.READY || state === connectivityState.SHUTDOWN) return clearTimeout(timer);
+      try {
+        channel.watchConnectivityState(state, Infinity, watch);
+      } catch {
+        clearTimeout(timer); // shut down meanwhile: the call fails by itself
+      }
+    };
+    watch();
   }
 
   get inFlight(): number {

@@ -58,7 +58,10 @@ export interface JournalWriter {
  * - an account whose currency moves between two the account-tier P&L barrier is not in is
  *   not re-evaluated, where 1 blocked it again (spot-funds/barrier-reevaluation.ts);
  * - a handle id naming a channel the door never opened is UNKNOWN_HANDLE, where 1 answered
- *   FOREIGN_HANDLE (handle-table.ts; same state, other answer).
+ *   FOREIGN_HANDLE (handle-table.ts; same state, other answer);
+ * - a replace of a block's reason with the block in force announces nothing, where 1
+ *   announced it (accounts-admin.ts; same state, one event fewer, so later events are
+ *   numbered one lower).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
