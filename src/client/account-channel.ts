@@ -104,33 +104,26 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
    * Once per stream, when it starts: nothing per message. A stream that already ended (the
    * connection refused, say) is left as it is.
    *
-   * A timer of its own, unref'd, and a connectivity watch without a deadline, both dropped once
-   * the channel is ready or shut down or the stream is over: `client.waitForReady` held a ref'd
-   * timer for the whole bound that closing the client did not clear (grpc-js re-arms its watch
-   * as the channel shuts down), so a gateway that closed its client to a sidecar that was down
-   * could not exit for 10 s (found by review, session 36). A call still waiting for a
-   * connection keeps the process alive by itself, so the bound needs no ref of its own.
+   * A timer of its own, unref'd and cleared when the stream is over, which at the bound fails
+   * the stream only if its channel is not READY then: a stream that got its connection is on
+   * that transport, and if the transport drops the call fails by itself. `client.waitForReady`
+   * held a ref'd timer for the whole bound that closing the client did not clear, so a gateway
+   * that closed its client to a sidecar that was down could not exit for 10 s; a connectivity
+   * watch per stream (without a deadline) stayed on the channel for as long as a frozen
+   * sidecar kept it connecting, one per stream opened meanwhile (both found by review,
+   * session 36). A call still waiting for a connection keeps the process alive by itself, so
+   * the bound needs no ref of its own.
    */
   private boundConnect(client: GenericClient): void {
     const { address, ms } = readyBoundOf(client);
     const channel = client.getChannel();
     const timer = setTimeout(() => {
-      if (this.over) return;
+      if (this.over || channel.getConnectivityState(false) === connectivityState.READY) return;
       this.fail(new Error(`no connection to ${address} within ${ms / 1000} s`));
       this.call.cancel();
     }, ms);
     timer.unref();
     void this.ended.then(() => clearTimeout(timer));
-    const watch = (): void => {
-      const state = channel.getConnectivityState(false);
-      if (this.over || state === connectivityState.READY || state === connectivityState.SHUTDOWN) return clearTimeout(timer);
-      try {
-        channel.watchConnectivityState(state, Infinity, watch);
-      } catch {
-        clearTimeout(timer); // shut down meanwhile: the call fails by itself
-      }
-    };
-    watch();
   }
 
   get inFlight(): number {

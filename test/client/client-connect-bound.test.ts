@@ -119,6 +119,27 @@ describe("a new connection that never becomes ready", () => {
     }
   });
 
+  // Found by review (session 36): the bound first watched the channel's state once per
+  // stream, without a deadline, and a frozen sidecar keeps the channel connecting: every stream
+  // opened meanwhile left its watcher (about 4 KiB) on the channel, however it ended.
+  it("streams opened one after another, each rejected at the bound, leave nothing on the channel", async () => {
+    const peer = await silentListener();
+    const clients = connect(peer.address, SHORT_KEEPALIVE);
+    const watchers = () => (clients.channel.getChannel() as unknown as { internalChannel: { connectivityStateWatchers: unknown[] } }).internalChannel.connectivityStateWatchers.length;
+    try {
+      const got: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const ch = new AccountChannel(clients.channel);
+        got.push(await outcome(ch.send(bind)));
+        await outcome(ch.end());
+      }
+      expect({ got, watchers: watchers() }).toEqual({ got: Array.from({ length: 3 }, () => `rejected: no connection to ${peer.address} within 1 s`), watchers: 0 });
+    } finally {
+      clients.close();
+      peer.close();
+    }
+  });
+
   it("OwnerFollowingChannel: close() resolves", async () => {
     const peer = await silentListener();
     const ch = new OwnerFollowingChannel(peer.address, { connectOptions: SHORT_KEEPALIVE });
