@@ -38,3 +38,26 @@ describe("null on a required field is refused, never read as absent", () => {
     });
   }
 });
+
+// Found by review (session 36): two places read the raw settings, where null was a value.
+describe("null reads as absent where the field is optional", () => {
+  const band = { underlyingAsset: "AAPL", settlementAsset: "USD", limit: { maxDeviationPct: "3" } };
+
+  it("PriceCollarPolicy with instrument bands only: default and groups null, as if left out", () => {
+    const j = base();
+    j.policies.push({ type: "PriceCollarPolicy", settings: { instruments: [band], default: null, groups: null, accounts: null } });
+    expect(() => build(j)).not.toThrow();
+  });
+
+  it("the ownership cross-shard rule: a RateLimit broker of null is no broker barrier", () => {
+    const j = base();
+    j.durability = repl;
+    j.replication = { servers: ["nats://127.0.0.1:4222"], shardCount: 16 };
+    j.ownership = { advertisedAddress: "127.0.0.1:50061", shards: [0, 1] };
+    j.policies = [{ type: "OrderValidationPolicy" }, { type: "RateLimitPolicy", settings: { broker: null, accountBarriers: [{ accountId: 1, limit: { maxOrders: 5, windowMs: 1000 } }] } }];
+    expect(() => parseSidecarConfig(j)).not.toThrow();
+    // And a broker barrier that is there is still refused.
+    j.policies[1].settings.broker = { maxOrders: 5, windowMs: 1000 };
+    expect(() => parseSidecarConfig(j)).toThrow(/policies\[1\]\.settings\.broker: sums over many accounts/);
+  });
+});

@@ -90,9 +90,11 @@ export function parsePriceCollarSettingsJson(json: unknown, path = "settings"): 
   const extra = ["instruments", "marketSlippagePct"];
   let tiers: AccountTiers<CollarLimit>;
   // Empty tier lists count as absent: GetPolicySettings shows them so (`"groups": []`), and
-  // an operator sends those settings back edited (found by review: they were refused).
-  const none = (list: unknown) => list === undefined || (Array.isArray(list) && list.length === 0);
-  if (instruments.length > 0 && obj.default === undefined && none(obj.groups) && none(obj.accounts)) {
+  // an operator sends those settings back edited (found by review: they were refused). So does
+  // null, as everywhere in the settings (found by review, session 36: `"default": null` beside
+  // instrument bands was refused "at least one default, group or account limit").
+  const none = (list: unknown) => list == null || (Array.isArray(list) && list.length === 0);
+  if (instruments.length > 0 && obj.default == null && none(obj.groups) && none(obj.accounts)) {
     onlyKeys(obj, path, ["default", "groups", "accounts", ...extra]);
     tiers = { groups: [], accounts: [] };
   } else {

@@ -123,7 +123,9 @@ export function crossShardBarrier(policies: readonly PolicyConfig[], path: strin
     const p = policies[i]!;
     const s = (p.settings ?? {}) as Record<string, Json>;
     const at = `${path}.policies[${i}].settings`;
-    const present = (key: string) => s[key] !== undefined && !(Array.isArray(s[key]) && s[key].length === 0);
+    // Null is absent, as the policies' own parsers read it (found by review, session 36:
+    // `"broker": null` was refused as a broker barrier the policy did not have).
+    const present = (key: string) => s[key] != null && !(Array.isArray(s[key]) && s[key].length === 0);
     if (p.type === "RateLimitPolicy") {
       if (present("broker")) return `${at}.broker`;
       if (present("assetBarriers")) return `${at}.assetBarriers`;
