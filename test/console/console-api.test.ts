@@ -164,6 +164,49 @@ describe("console API without a security section", () => {
     ]);
     expect((await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: 12345678901234567168n })).block).toBeUndefined();
   });
+
+  // Found by review (console2): JSON.parse rounded a fractional id to an integer before the
+  // check above saw it, so the call acted on another account. Numbers are checked as written.
+  describe("numbers and keys checked as written, before JSON.parse reads them", () => {
+    const post = (body: string) =>
+      fetch(`http://127.0.0.1:${port}/console/api/admin/BlockAccount`, { method: "POST", headers: { "content-type": "application/json", "x-openpit-console": "1" }, body }).then(
+        async (r) => ({ status: r.status, message: ((await r.json()) as { message: string }).message }),
+      );
+    const blocked = async (accountId: bigint) => (await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId })).block !== undefined;
+
+    it("a fractional id that a double rounds to an integer is refused naming its offset, and no account is blocked", async () => {
+      // JSON.parse reads 4503599627370497.5 as 4503599627370498.
+      expect(await post('{"accountId": 4503599627370497.5, "reason": "compliance hold"}')).toEqual({
+        status: 400,
+        message:
+          "the body is not a openpit.sidecar.v1.BlockAccountRequest in JSON: at offset 14, the number 4503599627370497.5 would be read as 4503599627370498 (a JSON number is a double): write the value meant with at most 15 significant digits, or as a string where a decimal or a 64-bit id is expected",
+      });
+      expect(await blocked(4503599627370498n)).toBe(false);
+      // And 1.0000000000000001 as 1.
+      expect(await post('{"accountId": 1.0000000000000001, "reason": "compliance hold"}')).toMatchObject({ status: 400, message: expect.stringContaining("the number 1.0000000000000001 would be read as 1 ") as unknown });
+      expect(await blocked(1n)).toBe(false);
+      // 1.5, which JSON.parse keeps fractional, was and is refused.
+      expect((await post('{"accountId": 1.5, "reason": "compliance hold"}')).status).toBe(400);
+      expect(await blocked(1n)).toBe(false);
+    });
+
+    it("a key written twice is refused (JSON.parse would keep the last), naming both offsets", async () => {
+      expect(await post('{"accountId": "1", "reason": "x", "accountId": "2"}')).toEqual({
+        status: 400,
+        message:
+          'the body is not a openpit.sidecar.v1.BlockAccountRequest in JSON: at offset 34, the key "accountId" is written again in the same object (first at offset 1): JSON would keep only the last value; write each key once',
+      });
+      expect([await blocked(1n), await blocked(2n)]).toEqual([false, false]);
+    });
+
+    it("ordinary bodies still pass: an id as a string or a number a double keeps (7, 8.0, 9e0), digits inside strings", async () => {
+      expect(await post('{"accountId": "6", "reason": "hold 4503599627370497.5"}')).toEqual({ status: 200, message: undefined });
+      expect(await post('{"accountId": 7, "reason": "hold"}')).toEqual({ status: 200, message: undefined });
+      expect(await post('{"accountId": 8.0, "reason": "hold"}')).toEqual({ status: 200, message: undefined });
+      expect(await post('{"accountId": 9e0, "reason": "hold"}')).toEqual({ status: 200, message: undefined });
+      expect([await blocked(6n), await blocked(7n), await blocked(8n), await blocked(9n)]).toEqual([true, true, true, true]);
+    });
+  });
 });
 
 describe("console event stream resumed with Last-Event-ID", () => {

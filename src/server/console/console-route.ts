@@ -21,6 +21,7 @@ import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
 import type { Denial } from "../services/service-context.js";
 import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../config/json-numbers.js";
 
 export const CONSOLE_PREFIX = "/console";
 /**
@@ -108,13 +109,31 @@ async function readBody(req: IncomingMessage): Promise<string | undefined | type
 /**
  * JSON.parse rounds an integer past 2^53 to another one (12345678901234567891 becomes
  * …168): a uint64 id written as a JSON number would name another account. Refused; ids
- * go as strings (protobuf JSON).
+ * go as strings (protobuf JSON). Past 2^53 even a double that is the number written is
+ * refused: its text (2^63 prints as 9223372036854776000) is another integer.
  */
 function refuseUnsafeIntegers(key: string, value: unknown): unknown {
   if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
     throw new Error(`${key || "the value"}: ${value} is past 2^53 and would lose precision as a JSON number; send 64-bit ids as strings`);
   }
   return value;
+}
+
+/**
+ * The body as JSON, refused (thrown) where JSON.parse would read something other than what
+ * was written: an integer past 2^53 (above), and, checked on the text as written since
+ * JSON.parse has rounded it by the time a reviver sees it, any number a double changes and
+ * any key written twice in one object (json-numbers.ts, as for the config file, the tokens
+ * file and ConfigurePolicy's settings). A fractional id was rounded to an integer that
+ * passed: 4503599627370497.5 blocked account 4503599627370498, and 1.0000000000000001
+ * account 1 (found by review, console2).
+ */
+function parseBody(body: string): unknown {
+  if (body.trim() === "") return {};
+  const parsed: unknown = JSON.parse(body, refuseUnsafeIntegers);
+  const problem = firstJsonTextProblem(body);
+  if (problem) throw new Error(`at offset ${problem.offset}, ${jsonTextProblem(problem, (offset) => `offset ${offset}`)}`);
+  return parsed;
 }
 
 /** POST /console/api/admin/<Method>: the request's protobuf JSON in, the response's out. */
@@ -139,7 +158,7 @@ async function adminCall(services: ConsoleServices, name: string, req: IncomingM
     undecodable = { status: 413, message: `the request body is over ${MAX_BODY_BYTES} bytes` };
   } else {
     try {
-      request = fromJson(method.input, (body.trim() === "" ? {} : JSON.parse(body, refuseUnsafeIntegers)) as JsonValue);
+      request = fromJson(method.input, parseBody(body) as JsonValue);
     } catch (e) {
       undecodable = { status: 400, message: `the body is not a ${method.input.typeName} in JSON: ${(e as Error).message}` };
     }
