@@ -10,7 +10,8 @@
  *   tenth of a second once any event arrived (the CI run on bd24a6f timed out waiting for it);
  * - (session 36) a save that worked, whose reload of the settings failed, showed that failure as
  *   the save's own error, which no refresh cleared, and the editor kept the settings from before
- *   the save, so the next save was refused as changed since they were read.
+ *   the save, so the next save was refused as changed since they were read;
+ * - (console2) a refused save left the previous save's "<policy> updated" beside its refusal.
  */
 import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
@@ -130,8 +131,7 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
       hidden: true,
       editor: "444",
     });
-    // The next save is made against what the server holds.
-    await page.locator("#policy-message").evaluate((e) => (e.textContent = ""));
+    // The next save is made against what the server holds (the page clears the last save's "updated" as it starts).
     await page.locator("#settings").fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "555" } }));
     await page.locator("#save-policy").click();
     await Promise.race([page.locator("#message").waitFor({ timeout: 10_000 }), page.locator("#policy-message", { hasText: "updated" }).waitFor({ timeout: 10_000 })]);
@@ -140,5 +140,39 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
       message: "",
       maxQuantity: "555",
     });
+  });
+  it("a refused save does not leave the previous save's 'updated' beside its refusal (the call refused, the text not JSON)", async () => {
+    const { h, port, page } = c;
+    const policy = "OrderSizeLimitPolicy";
+    const settings = page.locator("#settings");
+    const policyMessage = page.locator("#policy-message");
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#policy").selectOption(policy);
+    await expect.poll(() => settings.inputValue(), { timeout: 10_000 }).toContain("maxQuantity");
+    const loaded = JSON.parse(await settings.inputValue()) as { broker: Record<string, string> };
+    // A first save that works.
+    await settings.fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "500" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#policy-message", { hasText: `${policy} updated` }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => settings.inputValue(), { timeout: 10_000 }).toContain('"500"');
+    const reloaded = JSON.parse(await settings.inputValue()) as typeof loaded;
+    // Text that is not JSON: refused on the page.
+    await settings.fill("{ not json");
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "the settings are not valid JSON" }).waitFor({ timeout: 10_000 });
+    expect(await policyMessage.textContent()).toBe("");
+    // A second save that works, then another operator's change: this page's next save is refused.
+    await settings.fill(JSON.stringify({ ...reloaded, broker: { ...reloaded.broker, maxQuantity: "400" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#policy-message", { hasText: `${policy} updated` }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => settings.inputValue(), { timeout: 10_000 }).toContain('"400"');
+    await h.admin("configurePolicy", { policyName: policy, settingsJson: JSON.stringify({ ...reloaded, broker: { ...reloaded.broker, maxQuantity: "444" } }) });
+    await settings.fill(JSON.stringify({ ...reloaded, broker: { ...reloaded.broker, maxQuantity: "300" } }));
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "its settings changed since they were read" }).waitFor({ timeout: 10_000 });
+    const now = JSON.parse((await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: policy })).settingsJson) as typeof loaded;
+    expect(now.broker.maxQuantity).toBe("444");
+    // What the operator reads beside the editor: not that their refused save applied.
+    expect(await policyMessage.textContent()).toBe("");
   });
 });

@@ -244,6 +244,9 @@ async function loadPolicy() {
 
 async function savePolicy() {
   const name = $("policy").value;
+  // The previous save's "updated" goes: beside this save's refusal (the call refused, the text
+  // not JSON, the settings not loaded) it said the refused save applied (found by review, console2).
+  $("policy-message").textContent = "";
   // Checked here, sent as typed: re-serialised, a key written twice (or a number a double
   // changes) reached the server as JSON.parse read it, and was applied instead of refused
   // (found by review, session 34). The server checks the text itself.
