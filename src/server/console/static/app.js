@@ -342,6 +342,11 @@ async function followEvents() {
         continue;
       }
       state.textContent = "live";
+      // Every (re)connection reads again what the page shows: a change made after the first load
+      // read it and before this stream opened, or while a stream that had shown no event was
+      // down (it reconnects without Last-Event-ID), has no event here, and the page showed the
+      // state from before it for good (found by review, console2).
+      scheduleRefresh();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
