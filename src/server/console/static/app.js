@@ -140,12 +140,12 @@ function holdingsCell(result) {
 
 function actionCell(account, block) {
   const td = el("td", undefined, "action");
-  // UnblockAccount clears the account's own block, a kill switch's included (a group's
-  // block stays until the group is unblocked: the row then still shows it).
+  // UnblockAccount clears the account's own block, a kill switch's included; a group's block
+  // or the global one stays, and unblock() says so.
   if (block) {
     const b = el("button", "Unblock");
     b.dataset.action = "unblock";
-    b.onclick = () => change("UnblockAccount", { accountId: account });
+    b.onclick = () => unblock(account);
     td.append(b);
     return td;
   }
@@ -224,6 +224,44 @@ async function change(method, request) {
     showError(e);
   }
   await refreshAll();
+}
+
+/**
+ * UnblockAccount, then why the account is still blocked, if it is. A row shows the block an
+ * order would hit (the account's own, then its group's, then the global one) and UnblockAccount
+ * clears only the account's own: on a row blocked by its group or the global kill switch the
+ * click answered {} and changed nothing, unexplained (found by review, console2). Neither
+ * ListAccounts nor GetAccountState says whose the block is; once the account's own is cleared,
+ * a block still shown is the global one when it is that one (GetServerStatus), else its group's.
+ */
+async function unblock(account) {
+  try {
+    await admin("UnblockAccount", { accountId: account });
+    clearError();
+    const why = await stillBlocked(account);
+    if (why) showError(new Error(why));
+  } catch (e) {
+    showError(e);
+  }
+  await refreshAll();
+}
+
+/** Why `account` (a decimal id) is blocked after its own block was cleared, or undefined when it is not. */
+async function stillBlocked(account) {
+  const [page, status] = await Promise.all([admin("ListAccounts", { afterAccountId: String(BigInt(account) - 1n), limit: 1 }), admin("GetServerStatus")]);
+  const row = (page.accounts || [])[0];
+  if (!row || row.accountId !== account || !row.block) return undefined;
+  const global = status.globalBlock;
+  const same = (a, b) => a.policy === b.policy && a.code === b.code && a.reason === b.reason && a.details === b.details;
+  if (global && same(row.block, global)) {
+    return `account ${account} is still blocked by the global kill switch ("${global.reason}"), which UnblockAccount does not clear: it blocks every account`;
+  }
+  if (row.groupId) {
+    const g = row.groupId;
+    return `account ${account} is still blocked by its group ${g}'s block ("${row.block.reason}"): unblock the group (openpit unblock --group ${g})`;
+  }
+  // Blocked again since (by another operator or a policy).
+  return `account ${account} is still blocked: ${row.block.reason}`;
 }
 
 // ---- policies ----------------------------------------------------------------------------
