@@ -1,39 +1,8 @@
 /** Found by review: a send on a connection that went silent (network partition) must settle, not hang forever. */
-import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AccountChannel, connect } from "../../src/client/index.js";
 import { seed, startHarness, testConfig, type Harness } from "../server/harness.js";
-
-/** A TCP proxy that can go silent: bytes are accepted (ACKed) but never forwarded, nothing is closed. */
-async function freezableProxy(target: string) {
-  const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
-  const pairs: [net.Socket, net.Socket][] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-    pairs.push([client, upstream]);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    freeze() {
-      for (const [c, u] of pairs) {
-        c.unpipe(u);
-        u.unpipe(c);
-        u.removeAllListeners("end");
-        c.pause();
-        u.pause();
-      }
-    },
-    close() {
-      for (const [c, u] of pairs) (c.destroy(), u.destroy());
-      server.close();
-    },
-  };
-}
+import { freezableProxy } from "./freezable-proxy.js";
 
 describe("client liveness", () => {
   let h: Harness;

@@ -9,10 +9,8 @@
  * every record boundary (and torn inside each record), and the start after the crash must
  * reach the state an uninterrupted start reaches.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { cpSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { AccountGroupId, AccountId } from "../../src/param/index.js";
 import { ADMIN_COMMAND_DECODERS } from "../../src/server/codec/decode-admin.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -24,17 +22,10 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { openReservations } from "../helpers/recovery-rollbacks.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
 import { crash, cutAt, journalRecords } from "./start-records.js";
+import { useTempDirs } from "./journal/journal-test-helpers.js";
 import { startState } from "./durable-state.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "openpit-entries-crash-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = useTempDirs();
 
 function config(dataDir: string, accounts: object): SidecarConfig {
   return parseSidecarConfig(

@@ -14,10 +14,8 @@
  * cut it): FileJournal.open is wrapped to refuse records over 64 992 bytes and to report that
  * bound. test/ha/long-account-list.test.ts runs the same start on a capped stream.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { cpSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { encodeCommand } from "../../src/state/command-codec.js";
@@ -30,6 +28,7 @@ import { settingsRecords } from "../../src/state/settings-parts.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
 import { crash, cutAt, journalRecords } from "./start-records.js";
+import { useTempDirs } from "./journal/journal-test-helpers.js";
 import { startState } from "./durable-state.js";
 
 /** A JetStream stream's max_msg_size of 64 KiB less the publish's and the record's headers (jetstream-journal.ts). */
@@ -50,15 +49,7 @@ beforeAll(() => {
 });
 afterAll(() => vi.restoreAllMocks());
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "openpit-long-list-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = useTempDirs();
 
 /** 20-digit account ids: 10^19 + i. */
 const id = (i: number) => 10_000_000_000_000_000_000n + BigInt(i);
