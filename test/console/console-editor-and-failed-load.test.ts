@@ -15,8 +15,18 @@
  */
 import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
+import type { Page } from "playwright-core";
 import { chromiumReady, useConsolePage } from "./console-page.js";
 
+
+/** Opens the page, waits for its events to be live, and loads `policy` (OrderSizeLimitPolicy's shape) into the editor. */
+async function openEditor(page: Page, port: number, policy: string): Promise<{ broker: Record<string, string> }> {
+  await page.goto(`http://127.0.0.1:${port}/console/`);
+  await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+  await page.locator("#policy").selectOption(policy);
+  await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain("maxQuantity");
+  return JSON.parse(await page.locator("#settings").inputValue()) as { broker: Record<string, string> };
+}
 
 describe.runIf(chromiumReady)("the console page: the editor's text, and a failed first load", () => {
   const c = useConsolePage();
@@ -75,11 +85,7 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
   it("a refused save's reason stays on the page through the refresh the next event brings", async () => {
     const { h, port, page } = c;
     const policy = "OrderSizeLimitPolicy";
-    await page.goto(`http://127.0.0.1:${port}/console/`);
-    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
-    await page.locator("#policy").selectOption(policy);
-    await page.waitForFunction('document.getElementById("settings").value.includes("maxQuantity")', undefined, { timeout: 10_000 });
-    const loaded = JSON.parse(await page.locator("#settings").inputValue()) as { broker: Record<string, string> };
+    const loaded = await openEditor(page, port, policy);
     // Another operator's change since the load: the page's save is refused.
     await h.admin("configurePolicy", { policyName: policy, settingsJson: JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "444" } }) });
     await page.locator("#settings").fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxNotional: "5000" } }));
@@ -100,11 +106,7 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
   it("a failed reload after a save that worked is cleared by the next refresh, which loads the saved settings, and the next save goes through", async () => {
     const { h, port, page } = c;
     const policy = "OrderSizeLimitPolicy";
-    await page.goto(`http://127.0.0.1:${port}/console/`);
-    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
-    await page.locator("#policy").selectOption(policy);
-    await page.waitForFunction('document.getElementById("settings").value.includes("maxQuantity")', undefined, { timeout: 10_000 });
-    const loaded = JSON.parse(await page.locator("#settings").inputValue()) as { broker: Record<string, string> };
+    const loaded = await openEditor(page, port, policy);
     // The read after the save is refused once, as a sidecar whose failover has just begun refuses it.
     let saved = false;
     let refusedReload = false;
@@ -141,15 +143,13 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
       maxQuantity: "555",
     });
   });
+
   it("a refused save does not leave the previous save's 'updated' beside its refusal (the call refused, the text not JSON)", async () => {
     const { h, port, page } = c;
     const policy = "OrderSizeLimitPolicy";
     const settings = page.locator("#settings");
     const policyMessage = page.locator("#policy-message");
-    await page.goto(`http://127.0.0.1:${port}/console/`);
-    await page.locator("#policy").selectOption(policy);
-    await expect.poll(() => settings.inputValue(), { timeout: 10_000 }).toContain("maxQuantity");
-    const loaded = JSON.parse(await settings.inputValue()) as { broker: Record<string, string> };
+    const loaded = await openEditor(page, port, policy);
     // A first save that works.
     await settings.fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "500" } }));
     await page.locator("#save-policy").click();
