@@ -27,7 +27,7 @@ describe.runIf(chromiumReady)("the console page: Unblock on a row whose block is
     // The account's own block shows first; Unblock clears it, and the group's shows.
     await row.locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor({ timeout: 10_000 });
     await unblock.click();
-    const why = `account ${OTHER_ACCOUNT} is still blocked by its group 5's block ("desk closed"): unblock the group (openpit unblock --group 5)`;
+    const why = `account ${OTHER_ACCOUNT} is still blocked ("desk closed"): by its group 5's block (unblock the group: openpit unblock --group 5), or by its own, applied again since`;
     await page.locator("#message", { hasText: why }).waitFor({ timeout: 10_000 });
     await row.locator(".badge.block", { hasText: "blocked: desk closed" }).waitFor({ timeout: 10_000 });
     expect((await h.admin<{ block?: { reason: string } }>("getAccountState", { accountId: OTHER_ACCOUNT })).block?.reason).toBe("desk closed");
@@ -40,6 +40,30 @@ describe.runIf(chromiumReady)("the console page: Unblock on a row whose block is
     // Once the group is unblocked, the row is active.
     await h.admin("unblockGroup", { groupId: 5 });
     await row.locator(".badge.ok").waitFor({ timeout: 10_000 });
+  });
+
+  // Found by review (session 36): the message named the group alone, and sent the operator to
+  // unblock a group that was not blocked.
+  it("an account in a group whose own block is applied again right after Unblock: the message names that possibility beside the group's", async () => {
+    const { h, port, page } = c;
+    await h.channel().send(seed("USD", "2500", OTHER_ACCOUNT));
+    await h.admin("registerGroup", { groupId: 5, accountIds: [OTHER_ACCOUNT] });
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "compliance hold" });
+    // Another operator blocks the account again as soon as this page's UnblockAccount is applied.
+    await page.route("**/console/api/admin/UnblockAccount", async (route) => {
+      const response = await route.fetch();
+      await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "fraud alert" });
+      await route.fulfill({ response });
+    });
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    const row = page.locator(`tr[data-account="${OTHER_ACCOUNT}"]`);
+    await row.locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor({ timeout: 10_000 });
+    await row.locator('button[data-action="unblock"]').click();
+    await page.locator("#message", { hasText: "still blocked" }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#message").textContent()).toBe(
+      `account ${OTHER_ACCOUNT} is still blocked ("fraud alert"): by its group 5's block (unblock the group: openpit unblock --group 5), or by its own, applied again since`,
+    );
   });
 
   it("an account's own block: Unblock clears it and says nothing more", async () => {

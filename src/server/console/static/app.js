@@ -256,9 +256,12 @@ async function stillBlocked(account) {
   if (global && same(row.block, global)) {
     return `account ${account} is still blocked by the global kill switch ("${global.reason}"), which UnblockAccount does not clear: it blocks every account`;
   }
+  // Its group's, or its own applied again since (by another operator or a policy): nothing the
+  // page reads tells the two apart, so the message names both (found by review, session 36:
+  // it named the group alone, and sent the operator to unblock a group that was not blocked).
   if (row.groupId) {
     const g = row.groupId;
-    return `account ${account} is still blocked by its group ${g}'s block ("${row.block.reason}"): unblock the group (openpit unblock --group ${g})`;
+    return `account ${account} is still blocked ("${row.block.reason}"): by its group ${g}'s block (unblock the group: openpit unblock --group ${g}), or by its own, applied again since`;
   }
   // Blocked again since (by another operator or a policy).
   return `account ${account} is still blocked: ${row.block.reason}`;
