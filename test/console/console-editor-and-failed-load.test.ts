@@ -1,4 +1,7 @@
 /**
+ * (Waits are locator waits and polls: the page's CSP forbids eval, so a string predicate of
+ * page.waitForFunction failed whenever it was not true at once; the CI run on 0078dcd failed so.)
+ *
  * Found by review (session 34), the console page after this session's fixes:
  * - the policy editor re-serialised its text (JSON.stringify(JSON.parse(...))), so a key
  *   written twice reached the server as its last value and was applied, where ConfigurePolicy
@@ -43,10 +46,10 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
 
     await page.goto(`http://127.0.0.1:${port}/console/`);
     await page.locator("#policy").selectOption("RateLimitPolicy");
-    await page.waitForFunction('document.getElementById("settings").value.includes("maxOrders")', undefined, { timeout: 10_000 });
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain("maxOrders");
     await page.locator("#settings").fill(text);
     await page.locator("#save-policy").click();
-    await page.waitForFunction('!document.getElementById("message").hidden || document.getElementById("policy-message").textContent !== ""', undefined, { timeout: 10_000 });
+    await Promise.race([page.locator("#message").waitFor({ timeout: 10_000 }), page.locator("#policy-message", { hasText: "updated" }).waitFor({ timeout: 10_000 })]);
     const after = await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: "RateLimitPolicy" });
     expect((JSON.parse(after.settingsJson) as { broker: unknown }).broker).toEqual({ maxOrders: 1000000, windowMs: 1000 });
   });
@@ -69,9 +72,8 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
     await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
     // Waited for, not slept on: the refresh clears the error and loads the editor.
-    await page
-      .waitForFunction('document.getElementById("message").hidden && document.getElementById("settings").value !== ""', undefined, { timeout: 10_000 })
-      .catch(() => undefined);
+    await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).not.toBe("");
     const policy = await page.locator("#policy").inputValue();
     const shown = {
       policy: policy !== "",
@@ -96,7 +98,7 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
     await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
     // The bug hid the message as the refresh ended: given that chance (bounded), it is still shown.
-    await page.waitForFunction('document.getElementById("message").hidden', undefined, { timeout: 1_500 }).catch(() => undefined);
+    await page.locator("#message").waitFor({ state: "hidden", timeout: 1_500 }).catch(() => undefined);
     expect({ hidden: await page.locator("#message").isHidden(), text: await page.locator("#message").textContent() }).toEqual({
       hidden: false,
       text: expect.stringContaining("its settings changed since they were read") as unknown,
@@ -126,9 +128,8 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     // An event: its refresh works, clears the read's error and reads the saved settings.
     await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
     await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
-    await page
-      .waitForFunction('document.getElementById("message").hidden && document.getElementById("settings").value.includes("444")', undefined, { timeout: 10_000 })
-      .catch(() => undefined);
+    await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"444"');
     expect({ hidden: await page.locator("#message").isHidden(), editor: (JSON.parse(await page.locator("#settings").inputValue()) as typeof loaded).broker.maxQuantity }).toEqual({
       hidden: true,
       editor: "444",
