@@ -41,6 +41,15 @@ describe("a handle whose copy ended on A while B holds the same id", () => {
     return { ch, id, notice };
   }
 
+  /** Loses `ch`'s link to A through `proxy` (`how`), and waits until A closed the channel and the client heard its end. */
+  async function loseLinkToA(ch: OwnerFollowingChannel, proxy: { address: string; cut(): void; drop(): void }, how: "cut" | "drop") {
+    const linkA = (ch as unknown as { links: Map<string, { channel: { call: NodeJS.EventEmitter } }> }).links.get(proxy.address)!;
+    const clientHeard = new Promise((r) => linkA.channel.call.once("status", r));
+    const closed = a.nextChannelClose();
+    proxy[how]();
+    await Promise.all([closed, clientHeard]);
+  }
+
   it("TTL expiry on A: the late commit of A's reservation is refused, not sent to B; sendAt settles it", async () => {
     const { ch, id, notice } = await sameIdOnAandB(a.address, "handlesExpired");
     try {
@@ -81,11 +90,7 @@ describe("a handle whose copy ended on A while B holds the same id", () => {
     const proxy = await cuttableProxy(a.address);
     const { ch, id } = await sameIdOnAandB(proxy.address, "none");
     try {
-      const linkA = (ch as unknown as { links: Map<string, { channel: { call: NodeJS.EventEmitter } }> }).links.get(proxy.address)!;
-      const clientHeard = new Promise((r) => linkA.channel.call.once("status", r));
-      const closed = a.nextChannelClose();
-      proxy.cut();
-      await Promise.all([closed, clientHeard]);
+      await loseLinkToA(ch, proxy, "cut");
       expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [proxy.address] });
       expect(await openReservations(b)).toEqual([id]);
       expect((await ch.sendAt(b.address, commit(id)))[0]!.result.case).toBe("finalize");
@@ -103,11 +108,7 @@ describe("a handle whose copy ended on A while B holds the same id", () => {
     const proxy = await cuttableProxy(a.address);
     const { ch, id } = await sameIdOnAandB(proxy.address, "none");
     try {
-      const linkA = (ch as unknown as { links: Map<string, { channel: { call: NodeJS.EventEmitter } }> }).links.get(proxy.address)!;
-      const clientHeard = new Promise((r) => linkA.channel.call.once("status", r));
-      const closed = a.nextChannelClose();
-      proxy.drop(); // the connection is lost; A can be reached again at the same address
-      await Promise.all([closed, clientHeard]);
+      await loseLinkToA(ch, proxy, "drop"); // A can be reached again at the same address
       expect(await outcomeOf(ch.send(commit(id)))).toEqual({ refused: "AmbiguousHandleError", open: [b.address], ended: [proxy.address] });
       // The gateway names A: A rolled that reservation back with the channel.
       const [onA] = await ch.sendAt(proxy.address, commit(id));

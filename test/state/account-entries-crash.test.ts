@@ -21,7 +21,7 @@ import { encodePlain } from "../../src/state/plain-data.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { openReservations } from "../helpers/recovery-rollbacks.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
-import { crash, cutAt, journalRecords } from "./start-records.js";
+import { crash, crashCopies, journalRecords } from "./start-records.js";
 import { useTempDirs } from "./journal/journal-test-helpers.js";
 import { startState } from "./durable-state.js";
 
@@ -83,19 +83,11 @@ async function everyCut(before: SidecarConfig, afterOf: (dir: string) => Sidecar
   await crash(ref);
 
   const got: (Omit<Look, "snapshot"> & { cut: string; sameSnapshot: boolean })[] = [];
-  for (const [i, r] of startRecords.entries()) {
-    for (const [name, offset] of [
-      [`before #${i} ${r.kind}`, r.offset],
-      [`torn #${i} ${r.kind}`, r.offset + 20],
-    ] as const) {
-      const d = tempDir();
-      cpSync(dir, d, { recursive: true });
-      cutAt(d, r.file, offset);
-      const { state } = await startState(afterOf(d), 2_000);
-      const { snapshot, ...rest } = look(state);
-      await crash(state);
-      got.push({ cut: name, ...rest, sameSnapshot: snapshot === want.snapshot });
-    }
+  for (const { cut, dir: d } of crashCopies(dir, startRecords, tempDir)) {
+    const { state } = await startState(afterOf(d), 2_000);
+    const { snapshot, ...rest } = look(state);
+    await crash(state);
+    got.push({ cut, ...rest, sameSnapshot: snapshot === want.snapshot });
   }
   const { snapshot: _x, ...wantRest } = want;
   return { kinds: startRecords.map((r) => r.kind), want: wantRest, got, expected: got.map((g) => ({ cut: g.cut, ...wantRest, sameSnapshot: true })) };

@@ -27,7 +27,7 @@ import { roomWithin } from "../../src/state/record-budget.js";
 import { settingsRecords } from "../../src/state/settings-parts.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { testConfig } from "../server/harness.js";
-import { crash, cutAt, journalRecords } from "./start-records.js";
+import { crash, crashCopies, journalRecords } from "./start-records.js";
 import { useTempDirs } from "./journal/journal-test-helpers.js";
 import { startState } from "./durable-state.js";
 
@@ -171,19 +171,11 @@ describe("a start admitting 5 000 accounts with 20-digit ids on a journal bounde
     expect(want).toMatchObject({ known: 5_000, sameList: true, newInGroup9: 1_500 });
 
     const got: { cut: string; same: boolean; known: number; newInGroup9: number }[] = [];
-    for (const [i, r] of startRecords.entries()) {
-      for (const [name, offset] of [
-        [`before #${i} ${r.kind}`, r.offset],
-        [`torn #${i} ${r.kind}`, r.offset + 20],
-      ] as const) {
-        const d = tempDir();
-        cpSync(dir, d, { recursive: true });
-        cutAt(d, r.file, offset);
-        const { state } = await startState(config(d, LONG), 2_000);
-        const { snapshot, known, newInGroup9 } = look(state);
-        await crash(state);
-        got.push({ cut: name, same: snapshot === want.snapshot, known, newInGroup9 });
-      }
+    for (const { cut, dir: d } of crashCopies(dir, startRecords, tempDir)) {
+      const { state } = await startState(config(d, LONG), 2_000);
+      const { snapshot, known, newInGroup9 } = look(state);
+      await crash(state);
+      got.push({ cut, same: snapshot === want.snapshot, known, newInGroup9 });
     }
     expect(got).toEqual(got.map((g) => ({ cut: g.cut, same: true, known: 5_000, newInGroup9: 1_500 })));
   }, 60_000);

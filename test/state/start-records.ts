@@ -1,5 +1,5 @@
 /** A start's journal records read back, a crash, and a cut: what the start-crash tests share. */
-import { statSync } from "node:fs";
+import { cpSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decodeCommand } from "../../src/state/command-codec.js";
 import type { Command } from "../../src/state/commands.js";
@@ -36,4 +36,25 @@ export function journalRecords(dir: string): StartRecord[] {
 export function cutAt(dir: string, file: string, offset: number): void {
   const path = join(dir, file);
   patchFile(path, offset, Buffer.alloc(statSync(path).size - offset));
+}
+
+/**
+ * A copy of the data directory `dir` for each of `records` cut before it and torn inside it
+ * (20 bytes in): what a crash at any of a start's records leaves. `tempDir` makes each copy's
+ * directory.
+ */
+export function crashCopies(dir: string, records: readonly StartRecord[], tempDir: () => string): { cut: string; dir: string }[] {
+  const out: { cut: string; dir: string }[] = [];
+  for (const [i, r] of records.entries()) {
+    for (const [cut, offset] of [
+      [`before #${i} ${r.kind}`, r.offset],
+      [`torn #${i} ${r.kind}`, r.offset + 20],
+    ] as const) {
+      const d = tempDir();
+      cpSync(dir, d, { recursive: true });
+      cutAt(d, r.file, offset);
+      out.push({ cut, dir: d });
+    }
+  }
+  return out;
 }
