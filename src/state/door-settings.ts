@@ -4,7 +4,7 @@ import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import type { ExecutionSettings, InstrumentTtlSetting, QuoteTtlSettings } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
 import { ttlOf } from "./admin-commands.js";
-import { assetsKey, listedQuoteTtls } from "./listed-quote-ttls.js";
+import { assetsKey, listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 
 /** The settings channel commands run under now. */
 export function executionSettingsOf(door: DoorInternals): ExecutionSettings {
@@ -34,8 +34,9 @@ export function useSettings(door: DoorInternals, s: ExecutionSettings): void {
   door.pinning = s.pinning;
   // Quote TTLs a record does not name were not journaled when it was written: the state keeps its own.
   if (s.quoteTtls !== undefined) {
+    const before = door.listedQuoteTtls;
     door.listedQuoteTtls = listedQuoteTtls(s.quoteTtls);
-    useQuoteTtls(door.marketData, s.quoteTtls);
+    useQuoteTtls(door.marketData, s.quoteTtls, before);
   }
 }
 
@@ -62,8 +63,19 @@ export function quoteTtlsOf(marketData: MarketDataService): QuoteTtlSettings {
   };
 }
 
-function useQuoteTtls(marketData: MarketDataService, q: QuoteTtlSettings): void {
+/**
+ * Puts the file's TTLs in force. An instrument the file listed before and lists no more loses
+ * the `ttlMs` the file gave it (the default applies; found by review, session 37: it kept it
+ * for good, since no AdminService call changes a TTL). One the file never listed keeps its
+ * `RegisterInstrument` TTL.
+ */
+function useQuoteTtls(marketData: MarketDataService, q: QuoteTtlSettings, before: ListedQuoteTtls | undefined): void {
   const cells = new Map<InstrumentId, QuoteTtl | undefined>();
+  const listedNow = new Set(q.instruments.map(assetsKey));
+  for (const i of before?.settings.instruments ?? []) {
+    const id = listedNow.has(assetsKey(i)) ? undefined : marketData.resolve(i);
+    if (id !== undefined) cells.set(id, undefined);
+  }
   for (const i of q.instruments) {
     const id = marketData.resolve(i);
     if (id !== undefined) cells.set(id, ttlOf(i.ttlMs));

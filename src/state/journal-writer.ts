@@ -25,7 +25,7 @@ export interface JournalWriter {
  *
  * 1: the first build that records its writer.
  *
- * 2 (sessions 34 and 35, each found by review), where 1 decided otherwise:
+ * 2 (sessions 34 to 37, each found by review), where 1 decided otherwise:
  * - a registration of an instrument the file lists takes the file's quote TTL, and a
  *   RegisterInstrument naming another ttl_ms for it is refused (listed-quote-ttls.ts);
  * - a channel message stops at the reject that closes its channel, the commands after it
@@ -61,7 +61,10 @@ export interface JournalWriter {
  *   FOREIGN_HANDLE (handle-table.ts; same state, other answer);
  * - a replace of a block's reason with the block in force announces nothing, where 1
  *   announced it (accounts-admin.ts; same state, one event fewer, so later events are
- *   numbered one lower).
+ *   numbered one lower);
+ * - a `settings` record whose quote TTLs no longer list an instrument the state's did clears
+ *   that instrument's registration TTL (the default applies), where 1 kept the file's old
+ *   `ttlMs` (door-settings.ts; same record, other TTL).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

@@ -54,4 +54,28 @@ describe("the file's quote TTLs at a restart on an existing data directory", () 
     third.clock.advance(60_000);
     expect(await rejectCodes(third)).toEqual([]);
   });
+
+  it("an instrument taken out of the file's list loses the ttlMs the file gave it: the default applies", async () => {
+    const dir = sidecars.dataDir();
+    const first = await sidecars.durable(withTtls(0, 5_000), dir, 1_000);
+    await pushQuote(first.admin, 1n, { mark: "100" });
+    first.clock.advance(6_000);
+    expect(await rejectCodes(first)).toEqual(["REFERENCE_DATA_UNAVAILABLE"]);
+    await first.stop();
+    // AAPL stays registered (the state keeps it), but the file no longer sets its TTL.
+    const unlisted = withTtls(0);
+    const config = { ...unlisted, marketData: { ...unlisted.marketData, instruments: unlisted.marketData.instruments.slice(1) } };
+    const second = await sidecars.durable(config, dir, 10_000);
+    expect(second.sidecar.recovery!.settingsChanged).toBe(true);
+    await pushQuote(second.admin, 1n, { mark: "100" });
+    second.clock.advance(60_000);
+    expect(await rejectCodes(second)).toEqual([]);
+    await second.stop();
+    // The journaled settings say so on replay too.
+    const third = await sidecars.durable(config, dir, 80_000);
+    expect(third.sidecar.recovery!.settingsChanged).toBe(false);
+    await pushQuote(third.admin, 1n, { mark: "100" });
+    third.clock.advance(60_000);
+    expect(await rejectCodes(third)).toEqual([]);
+  });
 });
