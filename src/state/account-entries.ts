@@ -9,7 +9,7 @@
 import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
 import { knownAccountIds } from "./account-directory.js";
 import { CONFIGURATION_ACTOR, type AccountEntryChange, type Command } from "./commands.js";
-import { checkRecordWithin, itemBytes, recordBytes, roomWithin } from "./record-budget.js";
+import { checkRecordWithin, recordBudget, recordBytes, runsWithin } from "./record-budget.js";
 import type { SidecarState } from "./sidecar-state.js";
 
 /** One `accounts.list` entry of the configuration file. */
@@ -106,25 +106,8 @@ function chunks(changes: readonly AccountEntryChange[], state: SidecarState): Ac
   if (changes.length === 0) return [];
   const bound = state.journal.mode === "ephemeral" ? Number.POSITIVE_INFINITY : state.journal.maxRecordBytes;
   const command = (entries: readonly AccountEntryChange[]): Command => ({ kind: "admin", command: { kind: "applyAccountEntries", entries }, actor: CONFIGURATION_ACTOR, ts: state.liveTimeMs() });
-  const room = roomWithin(bound);
-  const emptyBytes = recordBytes(command([]));
-  const out: AccountEntryChange[][] = [];
-  let chunk: AccountEntryChange[] = [];
-  let estimate = 0;
-  let bytes = emptyBytes;
-  for (const c of changes) {
-    const size = Number.isFinite(room) ? itemBytes(c) : 0;
-    if (chunk.length > 0 && (chunk.length === ENTRIES_PER_COMMAND || estimate + entryBytes(c) > BYTES_PER_COMMAND || bytes + size > room)) {
-      out.push(chunk);
-      chunk = [];
-      estimate = 0;
-      bytes = emptyBytes;
-    }
-    chunk.push(c);
-    estimate += entryBytes(c);
-    bytes += size;
-  }
-  if (chunk.length > 0) out.push(chunk);
+  const estimate = { emptyBytes: 0, room: BYTES_PER_COMMAND, sizeOf: entryBytes };
+  const out = runsWithin(changes, [estimate, recordBudget(recordBytes(command([])), bound)], ENTRIES_PER_COMMAND);
   for (const chunk of out) checkRecordWithin(command(chunk), chunk.length, bound, "applyAccountEntries");
   return out;
 }

@@ -35,26 +35,38 @@ export function recordBytes(command: Command): number {
   return encodeCommand(command).length;
 }
 
+/** One measure a run must stay within: it starts at `emptyBytes` and each item adds `sizeOf(item)`, up to `room`. */
+export interface RunBudget<T> {
+  readonly emptyBytes: number;
+  readonly room: number;
+  readonly sizeOf: (item: T) => number;
+}
+
+/** The journal's bound as a budget: `emptyBytes` (the command with no items) plus each item's `itemBytes`, within `bound` less the margin. */
+export function recordBudget<T>(emptyBytes: number, bound: number, sizeOf: (item: T) => number = itemBytes): RunBudget<T> {
+  return { emptyBytes, room: roomWithin(bound), sizeOf };
+}
+
 /**
- * `items` in order, cut into runs: each run's record, `emptyBytes` (the command with no
- * items) plus its items' `itemBytes`, stays within `bound` less the margin, and a run holds
- * at most `maxItems`. An item is never split; one that cannot fit even alone makes a run of
- * its own (the journal then refuses it, as it would have refused the whole).
+ * `items` in order, cut into runs: each run stays within every budget and holds at most
+ * `maxItems`. An item is never split; one that cannot fit even alone makes a run of its own
+ * (the journal then refuses it, as it would have refused the whole).
  */
-export function runsWithin<T>(items: readonly T[], emptyBytes: number, bound: number, maxItems = Number.POSITIVE_INFINITY, sizeOf: (item: T) => number = itemBytes): T[][] {
-  const room = roomWithin(bound);
+export function runsWithin<T>(items: readonly T[], budgets: readonly RunBudget<T>[], maxItems = Number.POSITIVE_INFINITY): T[][] {
+  // A budget without a bound (an ephemeral journal's) cuts nothing: its items are not measured.
+  const bounded = budgets.filter((b) => Number.isFinite(b.room));
   const out: T[][] = [];
   let run: T[] = [];
-  let bytes = emptyBytes;
+  const bytes = bounded.map((b) => b.emptyBytes);
   for (const item of items) {
-    const size = sizeOf(item);
-    if (run.length > 0 && (run.length >= maxItems || bytes + size > room)) {
+    const sizes = bounded.map((b) => b.sizeOf(item));
+    if (run.length > 0 && (run.length >= maxItems || bounded.some((b, i) => bytes[i]! + sizes[i]! > b.room))) {
       out.push(run);
       run = [];
-      bytes = emptyBytes;
+      for (let i = 0; i < bounded.length; i++) bytes[i] = bounded[i]!.emptyBytes;
     }
     run.push(item);
-    bytes += size;
+    for (let i = 0; i < bounded.length; i++) bytes[i]! += sizes[i]!;
   }
   if (run.length > 0) out.push(run);
   return out;

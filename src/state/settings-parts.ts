@@ -35,7 +35,7 @@
 import type { AccountId } from "../param/index.js";
 import type { AccountListParts, Command, CommandBody, ExecutionSettings } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
-import { checkRecordWithin, recordBytes, roomWithin, runsWithin } from "./record-budget.js";
+import { checkRecordWithin, recordBudget, recordBytes, roomWithin, runsWithin } from "./record-budget.js";
 
 /** The parts of a list collected so far (part 0 ..), not yet in force. */
 export interface PendingAccountList {
@@ -70,7 +70,7 @@ export function settingsRecords(current: ExecutionSettings, configured: Executio
   // and failed the start (found by review, session 36: 340 000 accounts under 64 KiB).
   const emptyBytes = recordBytes({ ...part(Math.max(changes.length - 1, 0), []), ts } as Command);
   // An empty difference (a list that is the same set in another order) still takes one part.
-  const runs = changes.length === 0 ? [[]] : runsWithin(changes, emptyBytes, bound, Number.POSITIVE_INFINITY, (c) => idBytes(c.id));
+  const runs = changes.length === 0 ? [[]] : runsWithin(changes, [recordBudget(emptyBytes, bound, (c) => idBytes(c.id))]);
   const parts = runs.map((run, i) => part(i, run));
   for (const [i, p] of parts.entries()) checkRecordWithin({ ...p, ts } as Command, runs[i]!.length, bound, "accounts.list part");
   const { knownAccounts: _inParts, ...rest } = configured;
