@@ -1,11 +1,25 @@
 /** How the CLI shows the sidecar's values to people (the --json output shows them as sent). */
-import type { AccountBlock } from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { BlockScope, type AccountBlock } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { NONE } from "./output.js";
 
-/** `blocked (Engine): compliance hold`, or `-`. Operator blocks come from "Engine"; other policies' are kill switches. */
-export function blockText(block: AccountBlock | undefined): string {
+/** Whose a block is (ListAccounts, GetAccountState): the account's own, its group's or the global latch. */
+export interface BlockWhose {
+  readonly blockScope: BlockScope;
+  readonly groupId: number;
+}
+
+/**
+ * `blocked (Engine): compliance hold`, or `-`. Operator blocks come from "Engine"; other
+ * policies' are kill switches. A block that is not the account's own says whose it is
+ * (`group 5 blocked (Engine): desk closed`, `global kill switch (Engine): …`): UnblockAccount
+ * does not clear it.
+ */
+export function blockText(block: AccountBlock | undefined, whose?: BlockWhose): string {
   if (!block) return NONE;
-  return `${block.policy === "Engine" ? "blocked" : "kill switch"} (${block.policy}): ${block.reason}`;
+  const kind = block.policy === "Engine" ? "blocked" : "kill switch";
+  const scoped =
+    whose?.blockScope === BlockScope.GROUP ? `group ${whose.groupId} ${kind}` : whose?.blockScope === BlockScope.GLOBAL ? "global kill switch" : kind;
+  return `${scoped} (${block.policy}): ${block.reason}`;
 }
 
 export function idText(id: bigint | number): string {

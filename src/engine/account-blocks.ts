@@ -1,6 +1,6 @@
 /** Blocked accounts, groups and the global latch, looked up in that order; the first stored cause wins. */
 import type { AccountGroupId, AccountId } from "../param/ids.js";
-import type { AccountBlock } from "../model/reject.js";
+import type { AccountBlock, BlockInForce } from "../model/reject.js";
 
 /** The text every account sees once a kill switch fired on a report with no account. */
 export const GLOBAL_BLOCK: AccountBlock = {
@@ -29,6 +29,15 @@ export class AccountBlocks {
     return (
       this.accounts.get(accountId) ?? (group === undefined ? undefined : this.groups.get(group)) ?? this.global
     );
+  }
+
+  /** What `find` finds, and whose it is (the operator's reads; the order path needs only the block). */
+  findInForce(accountId: AccountId, group: AccountGroupId | undefined): BlockInForce | undefined {
+    const own = this.accounts.get(accountId);
+    if (own !== undefined) return { block: own, scope: "account" };
+    const ofGroup = group === undefined ? undefined : this.groups.get(group);
+    if (ofGroup !== undefined) return { block: ofGroup, scope: "group" };
+    return this.global === undefined ? undefined : { block: this.global, scope: "global" };
   }
 
   /** Returns true if this call stored the block (the account was not blocked before). */

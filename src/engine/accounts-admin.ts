@@ -1,7 +1,7 @@
 /** The operator's account controls: group membership, currencies, and blocking or unblocking with events. */
 import { AccountGroupId, type AccountId } from "../param/ids.js";
 import type { Asset } from "../param/instrument.js";
-import type { AccountBlock } from "../model/reject.js";
+import type { AccountBlock, BlockInForce } from "../model/reject.js";
 import { AccountBlockError } from "./errors.js";
 import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
@@ -85,6 +85,11 @@ export class AccountsAdmin {
   /** The block an order for this account would hit now (account, group, then global). */
   blockOf(accountId: AccountId): AccountBlock | undefined {
     return this.blocks.find(accountId, this.registry.groupOf(accountId));
+  }
+
+  /** The block an order for this account would hit now, and whose it is (account, group or global). */
+  blockInForce(accountId: AccountId): BlockInForce | undefined {
+    return this.blocks.findInForce(accountId, this.registry.groupOf(accountId));
   }
 
   /** The account's own block (not its group's or the global one): what the account controls change. */

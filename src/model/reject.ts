@@ -128,6 +128,15 @@ export interface AccountBlock {
   readonly userData?: unknown;
 }
 
+/** Whose block an account's orders hit: its own, its group's, or the global kill-switch latch. */
+export type BlockScope = "account" | "group" | "global";
+
+/** A block in force on an account, and whose it is. */
+export interface BlockInForce {
+  readonly block: AccountBlock;
+  readonly scope: BlockScope;
+}
+
 export function rejectFromPolicy(policy: string, r: PolicyReject): Reject {
   return {
     policy,

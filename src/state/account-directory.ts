@@ -6,7 +6,7 @@
  * A read of the live state: nothing is journaled.
  */
 import type { AccountGroupId, AccountId, Asset } from "../param/index.js";
-import type { AccountBlock } from "../model/index.js";
+import type { BlockInForce } from "../model/index.js";
 import { accountIdsOf, accountStateOf } from "../policies/catalog.js";
 import type { SidecarState } from "./sidecar-state.js";
 
@@ -24,7 +24,8 @@ export interface AccountListFilter {
 
 export interface AccountSummary {
   readonly accountId: AccountId;
-  readonly block: AccountBlock | undefined;
+  /** The block an order would hit now, and whose it is. */
+  readonly block: BlockInForce | undefined;
   readonly group: AccountGroupId | undefined;
   readonly currency: Asset | undefined;
   readonly pinnedChannelId: bigint | undefined;
@@ -65,7 +66,7 @@ export function summarizeAccount(state: SidecarState, accountId: AccountId): Acc
   for (const channel of state.channels.values()) openReservations += channel.openReservationsOf(accountId).length;
   return {
     accountId,
-    block: admin.blockOf(accountId),
+    block: admin.blockInForce(accountId),
     group: admin.groupOf(accountId),
     currency: admin.currencyOf(accountId),
     pinnedChannelId: state.pins.ownerOf(accountId)?.channelId,

@@ -43,7 +43,7 @@ describe("console API without a security section", () => {
     await ch.send(seed("USD", "10000"));
     expect(await consoleAdmin(port, "BlockAccount", { accountId: String(ACCOUNT), reason: "compliance hold" })).toEqual({ status: 200, json: {} });
     const state = await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: ACCOUNT });
-    expect(toJson(ad.GetAccountStateResponseSchema, state)).toMatchObject({ block: BLOCK });
+    expect(toJson(ad.GetAccountStateResponseSchema, state)).toMatchObject({ block: BLOCK, blockScope: "BLOCK_SCOPE_ACCOUNT" });
     const audit = await h.admin<ad.QueryAuditResponse>("queryAudit", { action: "blockAccount" });
     expect(audit.records.map((r) => toJson(AuditRecordSchema, r))).toMatchObject([
       { actor: "local", action: "blockAccount", outcome: "AUDIT_OUTCOME_APPLIED", accountIds: [String(ACCOUNT)] },
@@ -51,7 +51,7 @@ describe("console API without a security section", () => {
     // The reads the page makes.
     expect(await consoleAdmin(port, "ListAccounts", { blocked: true })).toEqual({
       status: 200,
-      json: { accounts: [{ accountId: String(ACCOUNT), block: BLOCK, currency: "USD", pinnedChannelId: "1", holdingAssets: ["USD"] }], total: "1" },
+      json: { accounts: [{ accountId: String(ACCOUNT), block: BLOCK, blockScope: "BLOCK_SCOPE_ACCOUNT", currency: "USD", pinnedChannelId: "1", holdingAssets: ["USD"] }], total: "1" },
     });
     // A second block is refused as over gRPC, with the same status, text and kind.
     expect(await consoleAdmin(port, "ReplaceAccountBlockReason", { accountId: "5", reason: "x" })).toEqual({

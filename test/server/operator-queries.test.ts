@@ -1,7 +1,9 @@
 /** AdminService.ListAccounts, ListChannels and GetServerStatus against the real server. */
-import { toJson } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as op from "../../gen/openpit/sidecar/v1/operator_pb.js";
+import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
 import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -34,7 +36,12 @@ describe("operator queries", () => {
 
   it("lists the known accounts with their block, group, pin and holdings; filters and pages", async () => {
     await workload();
-    const blocked = { accountId: "77", block: { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" }, currency: "USD" };
+    const blocked = {
+      accountId: "77",
+      block: { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "compliance hold", details: "compliance hold" },
+      blockScope: "BLOCK_SCOPE_ACCOUNT",
+      currency: "USD",
+    };
     const grouped = { accountId: "500", groupId: 5, currency: "USD" };
     const holder = { accountId: String(ACCOUNT), currency: "USD", pinnedChannelId: "1", openReservations: 1, holdingAssets: ["AAPL", "USD"] };
     expect(await list()).toEqual({ accounts: [blocked, grouped, holder], total: "3" });
@@ -46,6 +53,50 @@ describe("operator queries", () => {
     expect(await list({ limit: 1 })).toEqual({ accounts: [blocked], more: true, total: "3" });
     expect(await list({ limit: 1, afterAccountId: 77n })).toEqual({ accounts: [grouped], more: true, total: "3" });
     expect(await list({ limit: 1, afterAccountId: 500n })).toEqual({ accounts: [holder], total: "3" });
+  });
+
+  it("says whose the block shown is: the account's own, its group's, or the global kill switch's", async () => {
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000", OTHER_ACCOUNT));
+    await h.admin("registerGroup", { accountIds: [GROUPED, OTHER_ACCOUNT], groupId: 5 });
+    await h.admin("blockGroup", { groupId: 5, reason: "desk closed" });
+    await h.admin("blockAccount", { accountId: OTHER_ACCOUNT, reason: "compliance hold" });
+    const whose = async () => {
+      type Row = { accountId: string; block?: { reason: string }; blockScope?: string };
+      const rows = ((await list()) as { accounts: Row[] }).accounts;
+      const states = await Promise.all(
+        rows.map(
+          async (r) => toJson(ad.GetAccountStateResponseSchema, await h.admin<ad.GetAccountStateResponse>("getAccountState", { accountId: BigInt(r.accountId) })) as Omit<Row, "accountId">,
+        ),
+      );
+      // GetAccountState says the same as the list.
+      expect(states.map((s) => [s.block?.reason, s.blockScope])).toEqual(rows.map((r) => [r.block?.reason, r.blockScope]));
+      return rows.map((r) => [r.accountId, r.block?.reason, r.blockScope]);
+    };
+    expect(await whose()).toEqual([
+      ["77", "compliance hold", "BLOCK_SCOPE_ACCOUNT"],
+      ["500", "desk closed", "BLOCK_SCOPE_GROUP"],
+    ]);
+    await h.admin("unblockAccount", { accountId: OTHER_ACCOUNT });
+    expect(await whose()).toEqual([
+      ["77", "desk closed", "BLOCK_SCOPE_GROUP"],
+      ["500", "desk closed", "BLOCK_SCOPE_GROUP"],
+    ]);
+    await h.admin("unblockGroup", { groupId: 5 });
+    expect(await whose()).toEqual([
+      ["77", undefined, undefined],
+      ["500", undefined, undefined],
+    ]);
+    // A loss past the broker barrier on a report without an account: the global latch.
+    await ch.send({
+      case: "applyExecutionReport",
+      value: { report: create(pb.ExecutionReportSchema, { instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" }, accountId: 0n, side: pb.Side.BUY, pnl: "-2000", fee: "0" }) },
+    });
+    const global = "account is blocked due to kill-switch";
+    expect(await whose()).toEqual([
+      ["77", global, "BLOCK_SCOPE_GLOBAL"],
+      ["500", global, "BLOCK_SCOPE_GLOBAL"],
+    ]);
   });
 
   it("lists the live channels with principal, peer, pins and open handles", async () => {

@@ -50,7 +50,7 @@ export const ACCOUNTS: Command = {
     if (ctx.json) return ctx.io.out(messageJson(op.ListAccountsResponseSchema, answer));
     const rows = answer.accounts.map((a) => [
       String(a.accountId),
-      blockText(a.block),
+      blockText(a.block, a),
       idText(a.groupId),
       a.currency || NONE,
       idText(a.pinnedChannelId),

@@ -34,7 +34,7 @@ async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): P
   if (ctx.json) {
     ctx.io.out(`${JSON.stringify({ accountId: String(accountId), ...(s.block ? { block: toJson(AccountBlockSchema, s.block) } : {}) }, null, 2)}\n`);
   } else {
-    ctx.io.out(`account ${accountId}: ${s.block ? blockText(s.block) : "not blocked"}${note}\n`);
+    ctx.io.out(`account ${accountId}: ${s.block ? blockText(s.block, s) : "not blocked"}${note}\n`);
   }
 }
 

@@ -25,7 +25,7 @@ export const STATE: Command = {
     io.out(
       fields([
         ["account", String(accountId)],
-        ["block", blockText(s.block)],
+        ["block", blockText(s.block, s)],
         ["group", idText(s.groupId)],
         ["currency", s.currency || NONE],
         ["channel", idText(s.pinnedChannelId)],

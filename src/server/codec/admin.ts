@@ -4,12 +4,13 @@ import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import type * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { Price, type AccountGroupId, type AccountId, type Asset } from "../../param/index.js";
 import type { PreTradePolicy } from "../../engine/index.js";
-import type { AccountBlock } from "../../model/index.js";
+import type { BlockInForce } from "../../model/index.js";
 import { QuoteTtl, type Quote } from "../../marketdata/index.js";
 import { accountStateOf } from "../../policies/catalog.js";
 import { invalid, missing } from "../../state/command-error.js";
 import { decodeOptionalDecimal } from "./scalars.js";
 import { encodeBlock, encodePnlState } from "./encode.js";
+import { encodeBlockScope } from "./enums.js";
 
 export function decodeQuote(q: pb.Quote | undefined, field: string): Quote {
   if (!q) missing(field);
@@ -29,7 +30,7 @@ export function decodeTtlMs(ms: number | undefined, field: string): QuoteTtl | u
 
 export interface AccountStateView {
   readonly accountId: AccountId;
-  readonly block: AccountBlock | undefined;
+  readonly block: BlockInForce | undefined;
   readonly group: AccountGroupId | undefined;
   readonly currency: Asset | undefined;
   readonly policies: readonly PreTradePolicy[];
@@ -64,7 +65,8 @@ export function encodeAccountState(v: AccountStateView): ad.GetAccountStateRespo
     }
   }
   return create(ad.GetAccountStateResponseSchema, {
-    block: v.block && encodeBlock(v.block),
+    block: v.block && encodeBlock(v.block.block),
+    blockScope: encodeBlockScope(v.block?.scope),
     groupId: v.group ?? 0,
     currency: v.currency ?? "",
     holdings,

@@ -1,6 +1,6 @@
 /** Domain enums to and from their proto enums. */
 import * as pb from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { REJECT_CODES, rejectCodeFromNumber, type RejectCode, type RejectScope } from "../../model/index.js";
+import { REJECT_CODES, rejectCodeFromNumber, type BlockScope, type RejectCode, type RejectScope } from "../../model/index.js";
 import type { PnlHaltReason } from "../../model/index.js";
 import type { PositionEffect, PositionMode, PositionSide, Side } from "../../param/index.js";
 import { missing, unknownEnum } from "../../state/command-error.js";
@@ -55,4 +55,15 @@ export function decodeRejectCode(value: pb.RejectCode): RejectCode {
 
 export function encodeScope(scope: RejectScope): pb.RejectScope {
   return scope === "account" ? pb.RejectScope.ACCOUNT : pb.RejectScope.ORDER;
+}
+
+const BLOCK_SCOPES: Record<BlockScope, pb.BlockScope> = {
+  account: pb.BlockScope.ACCOUNT,
+  group: pb.BlockScope.GROUP,
+  global: pb.BlockScope.GLOBAL,
+};
+
+/** Whose a block is; UNSPECIFIED when there is none. */
+export function encodeBlockScope(scope: BlockScope | undefined): pb.BlockScope {
+  return scope === undefined ? pb.BlockScope.UNSPECIFIED : BLOCK_SCOPES[scope];
 }

@@ -7,6 +7,7 @@ import type { AccountListFilter, AccountPage } from "../../state/account-directo
 import type { ChannelState } from "../../state/channel-state.js";
 import type { ServingPhase } from "../services/service-context.js";
 import { encodeBlock } from "./encode.js";
+import { encodeBlockScope } from "./enums.js";
 
 /** `limit` 0 means this many; a larger one is taken as ACCOUNT_LIST_MAX_LIMIT. */
 export const ACCOUNT_LIST_DEFAULT_LIMIT = 100;
@@ -28,7 +29,8 @@ export function encodeAccountPage(page: AccountPage): op.ListAccountsResponse {
     accounts: page.accounts.map((a) =>
       create(op.AccountSummarySchema, {
         accountId: a.accountId,
-        block: a.block && encodeBlock(a.block),
+        block: a.block && encodeBlock(a.block.block),
+        blockScope: encodeBlockScope(a.block?.scope),
         groupId: a.group ?? 0,
         currency: a.currency ?? "",
         pinnedChannelId: a.pinnedChannelId ?? 0n,

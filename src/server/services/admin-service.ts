@@ -312,7 +312,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       const admin = state.engine.accounts();
       const pinned = state.pins.ownerOf(accountId);
       return encodeAccountState({
-        block: admin.blockOf(accountId),
+        block: admin.blockInForce(accountId),
         group: admin.groupOf(accountId),
         currency: admin.currencyOf(accountId),
         policies: state.engine.policies,

@@ -7,6 +7,12 @@
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "openpit-console-token";
 const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+// What a browser sends in a header: a token pasted with a character past ISO-8859-1 (a
+// zero-width space, a typographic quote) made every fetch throw before it was sent, so no 401
+// brought the form back, and a reload read the same token again: the tab was locked (found by
+// review, session 37). Bearer tokens are printable ASCII.
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+const UNSENDABLE_TOKEN = "that token holds a character a browser cannot send (a space or a character pasted with it?): enter the token alone";
 
 function headers() {
   const h = { "content-type": "application/json", "x-openpit-console": "1" };
@@ -114,11 +120,19 @@ async function refreshStatus() {
 
 // ---- accounts ----------------------------------------------------------------------------
 
-function blockBadge(block) {
+/** Whose a row's block is when it is not the account's own (UnblockAccount does not clear it). */
+function blockWhose(row) {
+  if (row.blockScope === "BLOCK_SCOPE_GROUP") return ` (group ${row.groupId}'s block)`;
+  if (row.blockScope === "BLOCK_SCOPE_GLOBAL") return " (global kill switch)";
+  return "";
+}
+
+function blockBadge(row) {
+  const block = row.block;
   if (!block) return el("span", "active", "badge ok");
   // Operator blocks come from "Engine"; anything else is a policy's kill switch or halt.
   const kill = block.policy !== "Engine";
-  const badge = el("span", `${kill ? "kill switch" : "blocked"}: ${block.reason}`, `badge ${kill ? "kill" : "block"}`);
+  const badge = el("span", `${kill ? "kill switch" : "blocked"}: ${block.reason}${blockWhose(row)}`, `badge ${kill ? "kill" : "block"}`);
   badge.title = `${block.policy} ${block.code}: ${block.details}`;
   return badge;
 }
@@ -203,7 +217,7 @@ function renderAccounts(body, accounts, states) {
     tr.dataset.blocked = blocked;
     tr.className = a.block ? "blocked" : "";
     const blockTd = el("td");
-    blockTd.append(blockBadge(a.block));
+    blockTd.append(blockBadge(a));
     const cells = [el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(states[i])];
     if (keepAction) cells.forEach((td, c) => tr.cells[c].replaceWith(td));
     else tr.append(...cells, actionCell(a.accountId, a.block));
@@ -230,41 +244,44 @@ async function change(method, request) {
  * UnblockAccount, then why the account is still blocked, if it is. A row shows the block an
  * order would hit (the account's own, then its group's, then the global one) and UnblockAccount
  * clears only the account's own: on a row blocked by its group or the global kill switch the
- * click answered {} and changed nothing, unexplained (found by review, console2). Neither
- * ListAccounts nor GetAccountState says whose the block is; once the account's own is cleared,
- * a block still shown is the global one when it is that one (GetServerStatus), else its group's.
+ * click answered {} and changed nothing, unexplained (found by review, console2). The row says
+ * whose its block is (`blockScope`), so the page names what would clear it.
  */
 async function unblock(account) {
   try {
     await admin("UnblockAccount", { accountId: account });
     clearError();
+  } catch (e) {
+    showError(e);
+    return refreshAll().catch(showLoadError);
+  }
+  // A read, not the Unblock: its failure is a load's, which the next refresh that works
+  // clears (found by review, session 37: shown as the action's outcome, it stayed beside an
+  // active row, and read as "the Unblock failed").
+  try {
     const why = await stillBlocked(account);
     if (why) showError(new Error(why));
   } catch (e) {
-    showError(e);
+    showLoadError(new Error(`UnblockAccount was applied; reading the account afterwards failed: ${e.message}`));
   }
-  await refreshAll();
+  await refreshAll().catch(showLoadError);
 }
 
 /** Why `account` (a decimal id) is blocked after its own block was cleared, or undefined when it is not. */
 async function stillBlocked(account) {
-  const [page, status] = await Promise.all([admin("ListAccounts", { afterAccountId: String(BigInt(account) - 1n), limit: 1 }), admin("GetServerStatus")]);
+  const page = await admin("ListAccounts", { afterAccountId: String(BigInt(account) - 1n), limit: 1 });
   const row = (page.accounts || [])[0];
   if (!row || row.accountId !== account || !row.block) return undefined;
-  const global = status.globalBlock;
-  const same = (a, b) => a.policy === b.policy && a.code === b.code && a.reason === b.reason && a.details === b.details;
-  if (global && same(row.block, global)) {
-    return `account ${account} is still blocked by the global kill switch ("${global.reason}"), which UnblockAccount does not clear: it blocks every account`;
+  const reason = row.block.reason;
+  if (row.blockScope === "BLOCK_SCOPE_GLOBAL") {
+    return `account ${account} is still blocked by the global kill switch ("${reason}"), which UnblockAccount does not clear: it blocks every account`;
   }
-  // Its group's, or its own applied again since (by another operator or a policy): nothing the
-  // page reads tells the two apart, so the message names both (found by review, session 36:
-  // it named the group alone, and sent the operator to unblock a group that was not blocked).
-  if (row.groupId) {
+  if (row.blockScope === "BLOCK_SCOPE_GROUP") {
     const g = row.groupId;
-    return `account ${account} is still blocked ("${row.block.reason}"): by its group ${g}'s block (unblock the group: openpit unblock --group ${g}), or by its own, applied again since`;
+    return `account ${account} is still blocked by its group ${g}'s block ("${reason}"), which UnblockAccount does not clear: unblock the group (openpit unblock --group ${g})`;
   }
-  // Blocked again since (by another operator or a policy).
-  return `account ${account} is still blocked: ${row.block.reason}`;
+  // Its own, blocked again since (by another operator or a policy).
+  return `account ${account} is still blocked: its own block was applied again since ("${reason}")`;
 }
 
 // ---- policies ----------------------------------------------------------------------------
@@ -426,11 +443,18 @@ async function refreshAll() {
 async function start() {
   $("token-form").onsubmit = (ev) => {
     ev.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $("token").value);
+    const entered = $("token").value.trim();
+    if (!SENDABLE_TOKEN.test(entered)) return showMessage(new Error(UNSENDABLE_TOKEN));
+    sessionStorage.setItem(TOKEN_KEY, entered);
     $("token-form").hidden = true;
     clearError();
     start();
   };
+  if (token() && !SENDABLE_TOKEN.test(token())) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("token-form").hidden = false;
+    return showMessage(new Error(UNSENDABLE_TOKEN));
+  }
   $("blocked-only").onchange = () => refreshAccounts().catch(showLoadError);
   $("policy").onchange = () => {
     $("policy-message").textContent = "";
@@ -456,7 +480,11 @@ async function start() {
   if (!start.following) {
     start.following = true;
     followEvents();
-    setInterval(() => refreshStatus().catch(() => {}), 5000);
+    // Trading (orders, fills, adjustments) announces no event, so the holdings are read again
+    // every 5 s too: only the status bar was, and a page left open showed its load's holdings
+    // for as long as no operator changed anything (found by review, session 37). A failed read
+    // says so (the bar kept "serving" while the sidecar was down).
+    setInterval(scheduleRefresh, 5000);
   }
 }
 

@@ -1,0 +1,55 @@
+/**
+ * Found by review (session 37): trading (an order committed, a fill, a funds adjustment)
+ * announces no event, and the page read the accounts only on load, on an event, on a stream
+ * (re)open and after its own actions, so a page left open showed the holdings of its load for
+ * as long as no operator changed anything; only the status bar was read every 5 s. The
+ * accounts are read on that timer too. The page's clock is Playwright's, advanced by hand.
+ */
+import { describe, expect, it } from "vitest";
+import { ACCOUNT, order, seed } from "../server/harness.js";
+import { as } from "../server/results.js";
+import { chromiumReady, useConsolePage } from "./console-page.js";
+
+describe.runIf(chromiumReady)("the console page: holdings while trading goes on", () => {
+  const c = useConsolePage();
+
+  it("an order committed after the page loaded shows in the row's holdings at the next periodic read", async () => {
+    const { h, port, page } = c;
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    await page.clock.install();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // The stream's opening refresh (100 ms after it) runs; nothing else is pending.
+    await page.clock.runFor(200);
+    const row = page.locator(`tr[data-account="${ACCOUNT}"]`);
+    await expect.poll(() => row.locator(".holding").allTextContents(), { timeout: 10_000 }).toEqual(["USD 10000 / 0 / 0"]);
+    // The gateway trades: 10 AAPL at 100, committed. No event says so.
+    expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "10" }), commitOnAccept: true } }), "execute").accepted).toBe(true);
+    await page.clock.runFor(4_000);
+    await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
+    expect(await row.locator(".holding").allTextContents()).toEqual(["USD 10000 / 0 / 0"]);
+    // The 5 s read.
+    await page.clock.runFor(1_100);
+    await expect.poll(() => row.locator(".holding").allTextContents(), { timeout: 10_000 }).toEqual(["USD 9000 / 1000 / 0", "AAPL 0 / 0 / 10"]);
+  });
+
+  it("a periodic read that fails says so, and the next one that works clears it", async () => {
+    const { port, page } = c;
+    let refuse = false;
+    await page.route("**/console/api/admin/GetServerStatus", async (route) => {
+      if (!refuse) return route.continue();
+      await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering its state; retry shortly" }) });
+    });
+    await page.clock.install();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    await page.clock.runFor(200);
+    refuse = true;
+    await page.clock.runFor(5_100);
+    await page.locator("#message", { hasText: "the sidecar is recovering its state; retry shortly" }).waitFor({ timeout: 10_000 });
+    refuse = false;
+    await page.clock.runFor(5_100);
+    await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 });
+  });
+});
