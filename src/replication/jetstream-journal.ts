@@ -237,6 +237,11 @@ export class JetStreamJournal implements Journal {
     this.turn().callbacks.push(callback);
   }
 
+  /** The stream's ack is the only durability there is: as afterDurable. */
+  afterSynced(callback: () => void): void {
+    this.afterDurable(callback);
+  }
+
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.openTurn === undefined && this.turns.length === 0) return Promise.resolve();

@@ -47,7 +47,7 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
           // `served` says they already were, and a snapshot taken before it carries them.
           const sequenced = door.events.number(event);
           door.unannounced.push(sequenced);
-          if (!door.replaying) door.outbox.push(() => door.events.deliver(sequenced, true));
+          if (!door.replaying) door.eventOutbox.push(() => door.events.deliver(sequenced, true));
           else if (replayedEvent(door, sequenced)) door.relayedUnannounced.add(sequenced.sequence);
         }
       } else {

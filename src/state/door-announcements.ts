@@ -19,7 +19,7 @@ export function announce(door: DoorInternals, event: SidecarEvent, actor = door.
     replayedEvent(door, sequenced);
     return;
   }
-  door.outbox.push(() => door.events.deliver(sequenced));
+  door.eventOutbox.push(() => door.events.deliver(sequenced));
 }
 
 /**

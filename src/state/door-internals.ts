@@ -45,6 +45,7 @@ export interface DoorInternals extends ChannelHost {
   replaying: boolean;
   relaying: boolean;
   readonly outbox: (() => void)[];
+  readonly eventOutbox: (() => void)[];
   readonly unannounced: SequencedEvent[];
   readonly relayedUnannounced: Set<bigint>;
   actingAs: string | undefined;

@@ -35,6 +35,7 @@ export function replayCommand(door: DoorInternals, payload: Uint8Array): unknown
       return e;
     } finally {
       door.outbox.length = 0;
+      door.eventOutbox.length = 0;
     }
   } finally {
     door.replaying = false;

@@ -103,8 +103,15 @@ export class SidecarState implements DoorInternals {
   replaying = false;
   /** @internal Added to the time source after a restart on a clock that is behind the journal. */
   timeOffset = 0;
-  /** @internal What the running command tells channels and monitors, sent once it is done. */
+  /** @internal What the running command tells channels, sent once it is done and durable (as answers are). */
   readonly outbox: (() => void)[] = [];
+  /**
+   * @internal The events the running command numbered, sent to monitors once it is done and
+   * on disk, in async mode too (afterSynced): sent at once there, an event whose record a crash
+   * then lost left monitors holding a number the restarted sidecar gave to another event, and a
+   * monitor resuming after it missed that one (found by review, session 37).
+   */
+  readonly eventOutbox: (() => void)[] = [];
   /**
    * @internal Recovery's rollbacks journaled since the last `served` record, replayed or live alike, so
    * a snapshot taken before `served` is durable carries them (a live and a recovered state
@@ -406,7 +413,10 @@ export class SidecarState implements DoorInternals {
     }
     // Notices and events leave only now, after the command ran to completion.
     if (this.outbox.length > 0) {
-      for (const send of this.outbox.splice(0)) this.currentJournal.afterDurable(() => guarded("delivering a notice or event", send));
+      for (const send of this.outbox.splice(0)) this.currentJournal.afterDurable(() => guarded("delivering a notice", send));
+    }
+    if (this.eventOutbox.length > 0) {
+      for (const send of this.eventOutbox.splice(0)) this.currentJournal.afterSynced(() => guarded("delivering an event", send));
     }
     this.onCommand?.(failed ? failure : result);
     if (failed) throw failure;

@@ -26,6 +26,10 @@ export class RecordingJournal implements Journal {
     callback();
   }
 
+  afterSynced(callback: () => void): void {
+    callback();
+  }
+
   flush(): Promise<void> {
     return Promise.resolve();
   }

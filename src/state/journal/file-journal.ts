@@ -182,6 +182,11 @@ export class FileJournal implements Journal {
     else this.batch().callbacks.push(callback);
   }
 
+  afterSynced(callback: () => void): void {
+    this.checkOpen();
+    this.batch().callbacks.push(callback);
+  }
+
   flush(): Promise<void> {
     if (this.pipeline.failure) return Promise.reject(this.pipeline.failure);
     if (this.openBatch === undefined && this.pipeline.idle) return Promise.resolve();

@@ -40,6 +40,14 @@ export interface Journal {
   append(payload: Uint8Array, command?: Command): bigint;
   /** sync/replicated: `callback` runs once every record appended before this call is durable (after the fdatasync of its batch; the stream's ack), in call order. async/ephemeral: runs synchronously, at once. */
   afterDurable(callback: () => void): void;
+  /**
+   * `callback` runs once every record appended before this call is on disk (or acknowledged by
+   * the stream), in every mode: as afterDurable, except that async waits for the background
+   * fdatasync of the batch too. Events to monitors leave by it: their numbers are a promise
+   * (never handed out twice), which an event sent before a crash lost its record would break.
+   * Ephemeral: at once.
+   */
+  afterSynced(callback: () => void): void;
   /** Resolves when everything appended so far is durable (in every mode; ephemeral resolves at once). */
   flush(): Promise<void>;
   readonly lastSequence: bigint;

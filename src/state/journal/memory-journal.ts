@@ -37,6 +37,10 @@ export class MemoryJournal implements Journal {
     callback();
   }
 
+  afterSynced(callback: () => void): void {
+    this.afterDurable(callback);
+  }
+
   flush(): Promise<void> {
     return Promise.resolve();
   }
