@@ -46,6 +46,9 @@ describe("which test files run in a fork of their own", () => {
       'process.on("uncaughtException", f)',
       'process.once("SIGTERM", f)',
       "globalThis.fetch = f",
+      "ServerDuplexStreamImpl.prototype.emit = function (e) {}",
+      "setLogger(logger)",
+      "quietGrpcBindLog(createLogger())",
     ]) {
       expect(CHANGES_THE_PROCESS.test(text), text).toBe(true);
     }
