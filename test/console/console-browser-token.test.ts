@@ -4,16 +4,27 @@
  * role (a gateway's, pasted by mistake) was refused 403, the form stayed hidden, and every
  * reload read the same token from the tab's session storage: the tab could never be given
  * another one. The form now shows on a 403 too, and the right token then loads the page.
+ *
+ * Found by review (session 37): a token the browser cannot put in a header (a character past
+ * ISO-8859-1, e.g. a zero-width space or a typographic quote pasted with it) made every fetch
+ * throw before any request was sent, so no 401 brought the form back, and a reload read the
+ * same token again: the tab was locked the same way. Such a token is refused at the form now,
+ * and one stored before is dropped at the page's start.
  */
+import { writeFileSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+
+// The page's storage, read and written inside page.evaluate (the suite's types have no DOM).
+declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 
 const CHROMIUM = "/usr/bin/chromium";
 const ready = toolchainReady("web console (Chromium)", missingPaths([CHROMIUM]), "chromium");
 
-describe.runIf(ready)("web console: a token without a console role", () => {
+describe.runIf(ready)("web console: a token the page cannot use", () => {
   const creds = new Credentials();
   let h: SecureHarness;
   let port: number;
@@ -44,6 +55,71 @@ describe.runIf(ready)("web console: a token without a console role", () => {
     await page.locator("#token").fill(creds.tokens.get("monitor")!);
     await page.locator("#token-form button").click();
     await page.locator("#status dd", { hasText: "serving" }).waitFor();
+    await page.close();
+  });
+
+  const UNSENDABLE = "that token holds a character a browser cannot send (a space or a character pasted with it?): enter the token alone";
+
+  it("is refused at the form, which stays for the right token; pasted with spaces around it, it is taken", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#token-form").waitFor({ state: "visible" });
+    // The monitor's token with a zero-width space pasted after it.
+    await page.locator("#token").fill(`${creds.tokens.get("monitor")!}\u200b`);
+    await page.locator("#token-form button").click();
+    await page.locator("#message", { hasText: UNSENDABLE }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#token-form").isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.getItem("openpit-console-token"))).toBeNull();
+    await page.locator("#token").fill(`  ${creds.tokens.get("monitor")!}\n`);
+    await page.locator("#token-form button").click();
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#token-form").isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it("stored before in the tab: dropped at the start, and the form is back", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.evaluate((t) => sessionStorage.setItem("openpit-console-token", t), `${creds.tokens.get("monitor")!}\u200b`);
+    await page.reload();
+    await page.locator("#message", { hasText: UNSENDABLE }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#token-form").isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.getItem("openpit-console-token"))).toBeNull();
+    await page.close();
+  });
+
+  // Found by review (session 37): the reads that went on with the revoked token (the 5 s
+  // refresh, the events' reconnection) were refused 401, and each replaced the form's refusal
+  // with "the bearer token is not valid", under a token that was valid but for the character.
+  it("refused at the form after the tab's token was revoked: the refusal stays while the page's reads go on", async () => {
+    const page = await browser.newPage();
+    await page.clock.install();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.evaluate((t) => sessionStorage.setItem("openpit-console-token", t), creds.tokens.get("monitor")!);
+    await page.reload();
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    // The monitor's token is revoked (rotated); the next periodic read brings the form back.
+    const kept = ["operator", "gateway-a", "feed-a"];
+    writeFileSync(creds.tokensFile, JSON.stringify({ tokens: kept.map((principal) => ({ principal, sha256: sha256Hex(creds.tokens.get(principal)!) })) }));
+    await h.server.reloadCredentials();
+    await page.clock.runFor(5_100);
+    await page.locator("#token-form").waitFor({ state: "visible", timeout: 10_000 });
+    await page.locator("#token").fill(`${creds.tokens.get("operator")!}\u200b`);
+    await page.locator("#token-form button").click();
+    await page.locator("#message", { hasText: UNSENDABLE }).waitFor({ timeout: 10_000 });
+    // Two periodic reads and the events' reconnections, refused with the revoked token.
+    let refused = 0;
+    page.on("response", (r) => {
+      if (r.status() === 401) refused++;
+    });
+    await page.clock.runFor(10_200);
+    await expect.poll(() => refused, { timeout: 10_000 }).toBeGreaterThan(1);
+    await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
+    expect(await page.locator("#message").textContent()).toBe(UNSENDABLE);
+    // The right token then loads the page.
+    await page.locator("#token").fill(creds.tokens.get("operator")!);
+    await page.locator("#token-form button").click();
+    await page.locator("#token-form").waitFor({ state: "hidden", timeout: 10_000 });
     await page.close();
   });
 });

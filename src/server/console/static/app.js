@@ -54,8 +54,16 @@ function showLoadError(e) {
   shownError = "load";
 }
 
+// The form refused the token typed in it (one a browser cannot send): said until the next
+// submit. Reads that go on meanwhile with the refused token stored before are refused 401 or
+// 403, and each replaced it with "the bearer token is not valid", which told the operator
+// their new token was (found by review, session 37).
+let tokenRefusedAtForm = false;
+
 function showMessage(e) {
   const box = $("message");
+  const refusedToken = e instanceof ApiError && (e.httpStatus === 401 || e.httpStatus === 403);
+  if (refusedToken && tokenRefusedAtForm && !$("token-form").hidden) return;
   if (e instanceof ApiError && e.httpStatus === 401) {
     $("token-form").hidden = false;
     box.textContent = `${e.message}. Enter a bearer token of a principal with the monitor or operator role.`;
@@ -444,7 +452,13 @@ async function start() {
   $("token-form").onsubmit = (ev) => {
     ev.preventDefault();
     const entered = $("token").value.trim();
-    if (!SENDABLE_TOKEN.test(entered)) return showMessage(new Error(UNSENDABLE_TOKEN));
+    if (!SENDABLE_TOKEN.test(entered)) {
+      tokenRefusedAtForm = false;
+      showMessage(new Error(UNSENDABLE_TOKEN));
+      tokenRefusedAtForm = true;
+      return;
+    }
+    tokenRefusedAtForm = false;
     sessionStorage.setItem(TOKEN_KEY, entered);
     $("token-form").hidden = true;
     clearError();
