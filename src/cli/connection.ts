@@ -21,9 +21,12 @@ export const CONNECTION_USAGE = `connection (the same settings as the server):
   --token TOKEN | --token-file FILE
                          a bearer token (also OPENPIT_TOKEN)
   --server-name NAME     the name the server's certificate is checked against
-  --timeout SECONDS      how long one call may take (default 10)`;
+  --timeout SECONDS      how long one call may take (default 10, at most 100000000)`;
 
 export const DEFAULT_TARGET = "127.0.0.1:50051";
+
+/** The longest --timeout: over three years, far inside what a gRPC deadline can hold. */
+export const MAX_TIMEOUT_SECONDS = 100_000_000;
 
 function readFile(file: string, what: string): string {
   try {
@@ -90,6 +93,9 @@ export function openConnection(args: ParsedArgs, env: Readonly<Record<string, st
   const timeout = option(args, "timeout");
   const seconds = timeout === undefined ? 10 : Number(timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${timeout}'`);
+  // grpc-js refuses a deadline past ~3.6e11 s from now by throwing out of the call (found by
+  // review, session 37: `--timeout 1e12`, someone's "no timeout", crashed with a stack trace).
+  if (seconds > MAX_TIMEOUT_SECONDS) throw new UsageError(`--timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds, not '${timeout}'`);
   const target = targetOf(args, env);
   const options = connectOptionsOf(args, env);
   // docs/security.md: on plaintext a token is only safe on loopback. Without --ca it would
