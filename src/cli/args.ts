@@ -15,6 +15,13 @@ export interface ParsedArgs {
 }
 
 /**
+ * Options whose values are secrets: no message quotes them (found by review, session 37: a
+ * repeated --token printed both tokens to stderr, into the terminal's scrollback and CI logs).
+ * --token-file, --key and --cert name files, which are no secret.
+ */
+export const SECRET_OPTIONS: ReadonlySet<string> = new Set(["token"]);
+
+/**
  * `valueOptions` and `flags` are names without dashes; anything else starting with `--` is a
  * usage error. A value option given twice is one too, unless it is in `repeatable` (found by
  * review: `block --group 5 --group 6` blocked group 6 alone and exited 0).
@@ -45,10 +52,21 @@ export function parseArgs(
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
       // `block 7 --reason --help` must show the usage, not block with the reason "--help":
       // a value that starts with "--" is only taken in the `--name=value` form.
-      if (eq < 0 && value.startsWith("--")) throw new UsageError(`--${name} needs a value, not the option '${value}' (write --${name}=${value} to mean it)`);
+      const secret = SECRET_OPTIONS.has(name);
+      if (eq < 0 && value.startsWith("--")) {
+        throw new UsageError(
+          secret
+            ? `--${name} needs a value, not an option (write --${name}=VALUE for a value that starts with --)`
+            : `--${name} needs a value, not the option '${value}' (write --${name}=${value} to mean it)`,
+        );
+      }
       const earlier = options.get(name);
       if (earlier !== undefined && !repeatable.has(name)) {
-        throw new UsageError(`--${name} is given more than once ('${earlier[0]}', then '${value}'): it takes one value; run the command once for each`);
+        throw new UsageError(
+          secret
+            ? `--${name} is given more than once (the values are secret, not shown): it takes one value`
+            : `--${name} is given more than once ('${earlier[0]}', then '${value}'): it takes one value; run the command once for each`,
+        );
       }
       options.set(name, [...(earlier ?? []), value]);
     } else if (flags.has(name) && eq < 0) {
