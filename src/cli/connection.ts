@@ -10,6 +10,7 @@ import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, isSendableToken, type ConnectOptions, type SidecarClients } from "../client/index.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
+import { printable } from "./output.js";
 
 export const CONNECTION_OPTIONS = ["target", "config", "ca", "cert", "key", "token", "token-file", "server-name", "timeout"];
 
@@ -106,12 +107,16 @@ export function openConnection(args: ParsedArgs, env: Readonly<Record<string, st
   return { target, clients: connect(target, options), timeoutMs: seconds * 1000 };
 }
 
-/** A failed call as one line that says what to do about it. */
+/**
+ * A failed call as one line that says what to do about it. The sidecar's text in it (the
+ * status details, the error kind) is escaped (printable): it may quote what a client sent.
+ */
 export function explainError(e: unknown, target: string): string {
   const se = e as Partial<ServiceError>;
-  if (typeof se.code !== "number") return e instanceof Error ? e.message : String(e);
-  const details = se.details ?? se.message ?? "";
-  const kind = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
+  if (typeof se.code !== "number") return printable(e instanceof Error ? e.message : String(e));
+  const details = printable(se.details ?? se.message ?? "");
+  const raw = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
+  const kind = raw === undefined ? undefined : printable(String(raw));
   switch (se.code) {
     case status.UNAVAILABLE: {
       // A TLS failure (wrong CA, a name the certificate does not hold, TLS against a

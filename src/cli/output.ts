@@ -17,21 +17,51 @@ function widest(lengths: Iterable<number>): number {
   return width;
 }
 
-/** Columns padded to their widest cell; the last column is not padded. */
+/** C0 controls, DEL and C1 controls: what a terminal acts on rather than shows. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+/** Whitespace or a control character: a value that must be quoted to be read back as one. */
+const NEEDS_QUOTES = /[\s\u0000-\u001f\u007f-\u009f]/;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+function escapeControl(c: string): string {
+  return SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * `text` with its control characters written as JSON writes them (a newline as `\n`, ESC as
+ * `\u001b`; DEL and C1 too, which JSON leaves raw), for people's output. Found by review
+ * (session 37): a block reason is the sidecar's text, typed by whoever blocked: a newline in it
+ * added rows to `accounts` and lines to `state`, and ESC sequences reached the operator's
+ * terminal raw (clearing the screen, rewriting lines above). Every table cell and field value
+ * goes through it (table(), fields()), and so does any other server text a command prints.
+ * Backslashes are left as they are; --json output is JSON and needs none of this.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl);
+}
+
+/** `text` as one token of a `key=value` line: in JSON quotes (controls escaped) when it holds whitespace or a control character. */
+export function quotedIfNeeded(text: string): string {
+  return NEEDS_QUOTES.test(text) ? printable(JSON.stringify(text)) : text;
+}
+
+/** Columns padded to their widest cell (as printed: escaped); the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, widest(rows.map((r) => (r[i] ?? "").length))));
+  const shown = rows.map((r) => r.map(printable));
+  const widths = headers.map((h, i) => Math.max(h.length, widest(shown.map((r) => (r[i] ?? "").length))));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+  return `${[line(headers.map(printable)), ...shown.map(line)].join("\n")}\n`;
 }
 
-/** `label: value` lines with the labels aligned. */
+/** `label: value` lines with the labels aligned, values escaped (printable). */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
-  const width = widest(pairs.map(([k]) => k.length));
-  return pairs.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join("\n") + "\n";
+  const width = widest(pairs.map(([k]) => printable(k).length));
+  return pairs.map(([k, v]) => `${`${printable(k)}:`.padEnd(width + 2)}${printable(v)}`).join("\n") + "\n";
 }
 
 /** A message in protobuf JSON (the wire's JSON names; uint64 as strings), pretty-printed. */

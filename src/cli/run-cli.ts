@@ -9,7 +9,7 @@ import { VERSION } from "../version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command, type CommandContext } from "./command.js";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";
-import type { CliIo } from "./output.js";
+import { printable, type CliIo } from "./output.js";
 import { ACCOUNTS } from "./commands/accounts.js";
 import { AUDIT } from "./commands/audit.js";
 import { BLOCK, UNBLOCK } from "./commands/block.js";
@@ -160,7 +160,8 @@ export async function runCli(
     return typeof code === "number" ? code : 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`openpit ${name}: ${e.message}\nusage: ${command.usage}\n`);
+      // One line, escaped: some quote the sidecar's text (configure's settings values).
+      io.err(`openpit ${name}: ${printable(e.message)}\nusage: ${command.usage}\n`);
       return 2;
     }
     let target = "the sidecar";

@@ -10,6 +10,7 @@ import { AccountBlockSchema } from "../../../gen/openpit/sidecar/v1/types_pb.js"
 import { option, required, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { blockText } from "../format.js";
+import { printable } from "../output.js";
 
 type Target = { readonly kind: "account"; readonly id: bigint } | { readonly kind: "group"; readonly id: number };
 
@@ -34,7 +35,7 @@ async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): P
   if (ctx.json) {
     ctx.io.out(`${JSON.stringify({ accountId: String(accountId), ...(s.block ? { block: toJson(AccountBlockSchema, s.block) } : {}) }, null, 2)}\n`);
   } else {
-    ctx.io.out(`account ${accountId}: ${s.block ? blockText(s.block, s) : "not blocked"}${note}\n`);
+    ctx.io.out(`account ${accountId}: ${s.block ? printable(blockText(s.block, s)) : "not blocked"}${note}\n`);
   }
 }
 
@@ -43,7 +44,7 @@ function showGroup(ctx: CommandContext, group: number, blocked: boolean, reason?
   if (ctx.json) ctx.io.out(`${JSON.stringify({ groupId: group, blocked, ...(reason === undefined ? {} : { reason }) }, null, 2)}\n`);
   else if (!blocked) ctx.io.out(`group ${group}: not blocked${note}\n`);
   else if (reason === undefined) ctx.io.out(`group ${group}: blocked${UNKNOWN_REASON}\n`);
-  else ctx.io.out(`group ${group}: blocked: ${reason}${note}\n`);
+  else ctx.io.out(`group ${group}: blocked: ${printable(reason)}${note}\n`);
 }
 
 /** The newest audit sequence before a change (0: none kept), so its own record can be found after it. */

@@ -8,6 +8,7 @@
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { required, UsageError } from "../args.js";
 import type { Command } from "../command.js";
+import { printable } from "../output.js";
 import { setPath, type Json } from "../settings-path.js";
 
 export const CONFIGURE: Command = {
@@ -45,7 +46,7 @@ export const CONFIGURE: Command = {
       }
     }
     if (ctx.json) return ctx.io.out(`${JSON.stringify({ policy, applied: !dryRun, settings }, null, 2)}\n`);
-    for (const c of changes) ctx.io.out(`${policy} ${c.path}: ${c.before === undefined ? "(unset)" : JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}\n`);
+    for (const c of changes) ctx.io.out(`${printable(`${policy} ${c.path}: ${c.before === undefined ? "(unset)" : JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`)}\n`);
     ctx.io.out(dryRun ? "dry run: nothing changed\n" : "applied\n");
   },
 };

@@ -6,11 +6,16 @@ import { option, unsigned, UsageError } from "../args.js";
 import type { Command } from "../command.js";
 import { explainError } from "../connection.js";
 import { GetServerStatusResponseSchema } from "../../../gen/openpit/sidecar/v1/operator_pb.js";
+import { printable, quotedIfNeeded } from "../output.js";
 
 /** Subscribe's response header naming the ownership group (events-service.ts OWNERSHIP_GROUP_HEADER; not imported: that pulls the server in). */
 const OWNERSHIP_GROUP_HEADER = "openpit-ownership-group";
 
-/** `#7 accountBlocked accountId=42 block.policy=Engine block.code=… block.reason="compliance hold" … by operator`: the event's scalar fields, one level of nesting. */
+/**
+ * `#7 accountBlocked accountId=42 block.policy=Engine block.code=… block.reason="compliance hold" … by operator`: the event's scalar fields, one level of nesting.
+ * A value with whitespace or a control character is quoted, its controls escaped (found by review,
+ * session 37: a reason holding ESC sequences went to the terminal raw, one with a newline split the line).
+ */
 export function eventLine(e: AccountEvent): string {
   const json = toJson(AccountEventSchema, e) as Record<string, unknown>;
   const kind = e.event.case ?? "unknown";
@@ -20,14 +25,14 @@ export function eventLine(e: AccountEvent): string {
     if (value === null || value === undefined) return;
     if (typeof value === "object" && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) if (typeof v !== "object") add(`${key}.${k}`, v);
-    } else parts.push(`${key}=${Array.isArray(value) ? value.join(",") : typeof value === "string" && /\s/.test(value) ? JSON.stringify(value) : String(value)}`);
+    } else parts.push(`${printable(key)}=${quotedIfNeeded(Array.isArray(value) ? value.join(",") : String(value))}`);
   };
   for (const [k, v] of Object.entries(body)) if (k !== "record") add(k, v);
   if (kind === "auditRecorded") {
     const r = body.record as Record<string, unknown>;
-    parts.push(`action=${String(r.action)}`, `outcome=${String(r.outcome ?? "").replace("AUDIT_OUTCOME_", "").toLowerCase()}`);
+    parts.push(`action=${quotedIfNeeded(String(r.action))}`, `outcome=${String(r.outcome ?? "").replace("AUDIT_OUTCOME_", "").toLowerCase()}`);
   }
-  return `#${e.sequence} ${kind}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}${e.actor ? ` by ${e.actor}` : ""}`;
+  return `#${e.sequence} ${kind}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}${e.actor ? ` by ${printable(e.actor)}` : ""}`;
 }
 
 export const EVENTS: Command = {
@@ -84,8 +89,8 @@ export const EVENTS: Command = {
         if (finished) return;
         const named = headers.get(OWNERSHIP_GROUP_HEADER)[0];
         if (named === undefined) return;
-        if (ctx.json) ctx.io.err(`openpit events: ownership group ${String(named)}\n`);
-        else ctx.io.out(`ownership group ${String(named)}\n`);
+        if (ctx.json) ctx.io.err(`openpit events: ownership group ${printable(String(named))}\n`);
+        else ctx.io.out(`ownership group ${printable(String(named))}\n`);
       });
       stream.on("data", (m: SubscribeResponse) => {
         if (!m.event) return;

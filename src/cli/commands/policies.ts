@@ -2,6 +2,7 @@
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { Command, CommandContext } from "../command.js";
+import { printable } from "../output.js";
 import { flatten, type Json } from "../settings-path.js";
 
 export async function policySettings(ctx: CommandContext, name: string): Promise<Json> {
@@ -20,9 +21,10 @@ export const POLICIES: Command = {
     if (ctx.json) return ctx.io.out(`${JSON.stringify({ policies: names.map((name, i) => ({ name, settings: settings[i] })) }, null, 2)}\n`);
     for (const [i, name] of names.entries()) {
       const leaves = flatten(settings[i]!).filter(([path]) => path !== "");
-      ctx.io.out(`${name}\n`);
+      ctx.io.out(`${printable(name)}\n`);
       if (leaves.length === 0) ctx.io.out("  (no runtime settings)\n");
-      for (const [path, value] of leaves) ctx.io.out(`  ${path} = ${JSON.stringify(value)}\n`);
+      // JSON.stringify escapes C0 controls, not DEL and C1: printable does.
+      for (const [path, value] of leaves) ctx.io.out(`  ${printable(path)} = ${printable(JSON.stringify(value))}\n`);
     }
   },
 };
