@@ -70,6 +70,7 @@ export const ISOLATED = [
   "test/state/journal/journal-cut-short-write.test.ts",
   "test/state/journal/rollover-failure-temp.test.ts",
   "test/state/journal/snapshot-short-write.test.ts",
+  "test/state/listed-instruments-bounded.test.ts",
   "test/state/long-account-list-bounded.test.ts",
   "test/state/snapshot-retry-backoff.test.ts",
 ];

@@ -10,7 +10,7 @@ import type { RecoveryRollbackEvent } from "./state-snapshot.js";
 import { announce, announceRollbacks, notifyChannel, replayedEvent } from "./door-announcements.js";
 import { runAuditedAdmin } from "./audited-admin.js";
 import { useSettings } from "./door-settings.js";
-import { collectListPart, settingsOfRecord } from "./settings-parts.js";
+import { collectListPart, collectQuoteTtlPart, settingsOfRecord } from "./settings-parts.js";
 import type { DoorInternals } from "./door-internals.js";
 
 /**
@@ -134,6 +134,9 @@ export function executeCommand(door: DoorInternals, c: Command, bases: readonly 
       return undefined;
     case "accountListPart":
       collectListPart(door, c);
+      return undefined;
+    case "quoteTtlPart":
+      collectQuoteTtlPart(door, c);
       return undefined;
     case "served":
       door.unannounced.length = 0;

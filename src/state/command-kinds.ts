@@ -18,6 +18,7 @@ const COMMAND: Record<Command["kind"], true> = {
   operation: true,
   settings: true,
   accountListPart: true,
+  quoteTtlPart: true,
   served: true,
   writer: true,
 } satisfies Record<Command["kind"], true>;

@@ -146,6 +146,12 @@ export interface AccountListParts {
   readonly accounts: number;
 }
 
+/** What a `settings` record whose listed instruments' TTLs went in parts names of them: how many parts (0..parts-1), and how many instruments they list. */
+export interface QuoteTtlParts {
+  readonly parts: number;
+  readonly instruments: number;
+}
+
 /** `marketData.defaultTtlMs` and the `ttlMs` of `marketData.instruments`, as a `settings` command puts them in force. */
 export interface QuoteTtlSettings {
   /** The service default (the cascade's last tier), milliseconds; 0 = infinite. */
@@ -192,9 +198,11 @@ export type CommandBody =
    * long lists were journaled in parts, and today's whenever the whole record fits the
    * journal's bound). Present: `settings.knownAccounts` is left out, and the list in force
    * becomes the one the `accountListPart` records just before it describe (settings-parts.ts);
-   * `parts` and `accounts` check that they are all there.
+   * `parts` and `accounts` check that they are all there. `ttlParts` likewise: present,
+   * `settings.quoteTtls.instruments` is left empty and the instruments listed are those of
+   * the `quoteTtlPart` records just before it (after the list's parts, if any).
    */
-  | { readonly kind: "settings"; readonly settings: ExecutionSettings; readonly listParts?: AccountListParts }
+  | { readonly kind: "settings"; readonly settings: ExecutionSettings; readonly listParts?: AccountListParts; readonly ttlParts?: QuoteTtlParts }
   /**
    * One part of a strict `accounts.list` too long for one `settings` record: accounts the list
    * gains and loses against the list in force. Part 0 starts a new list (what a crashed
@@ -202,6 +210,13 @@ export type CommandBody =
    * follows them (settings-parts.ts).
    */
   | { readonly kind: "accountListPart"; readonly part: number; readonly added: readonly AccountId[]; readonly removed: readonly AccountId[] }
+  /**
+   * One part of the instruments `marketData.instruments` lists (their `ttlMs`), when the
+   * `settings` record would not fit the journal's bound with them: the entries in order, all
+   * of them across the parts. Part 0 starts afresh; nothing is in force until the `settings`
+   * record that follows (settings-parts.ts).
+   */
+  | { readonly kind: "quoteTtlPart"; readonly part: number; readonly instruments: readonly InstrumentTtlSetting[] }
   /** Recovery is done and the sidecar serves: rollbacks journaled before it were announced. */
   | { readonly kind: "served" }
   /**

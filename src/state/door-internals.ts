@@ -16,7 +16,7 @@ import type { NoticeListener } from "./sidecar-state.js";
 import type { CloseReason } from "./command-execution.js";
 import type { JournalWriter } from "./journal-writer.js";
 import type { ListedQuoteTtls } from "./listed-quote-ttls.js";
-import type { PendingAccountList } from "./settings-parts.js";
+import type { PendingAccountList, PendingQuoteTtls } from "./settings-parts.js";
 
 export interface DoorInternals extends ChannelHost {
   /** Set by the journal's settings (door-settings.ts). */
@@ -25,6 +25,8 @@ export interface DoorInternals extends ChannelHost {
   knownAccounts: ReadonlySet<AccountId> | undefined;
   /** The parts of a strict list journaled so far, not in force until their `settings` record (settings-parts.ts). */
   pendingAccountList: PendingAccountList | undefined;
+  /** The parts of the listed instruments' TTLs journaled so far, likewise (settings-parts.ts). */
+  pendingQuoteTtls: PendingQuoteTtls | undefined;
   /** The file's quote TTLs as the journal last set them (listed-quote-ttls.ts); undefined after a snapshot written before they were kept. */
   listedQuoteTtls: ListedQuoteTtls | undefined;
   readonly marketData: MarketDataService;

@@ -69,7 +69,11 @@ export interface JournalWriter {
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
  * earlier record replays as before, and a build without parts refuses a part as a command it
- * does not know (command-kinds.ts) before the `settings` record it would misread.
+ * does not know (command-kinds.ts) before the `settings` record it would misread. Likewise
+ * the listed instruments' quote TTLs too long for the `settings` record go in `quoteTtlPart`
+ * records before it (settings-parts.ts): a build without them refuses the first part as a
+ * command it does not know, before the `settings` record whose empty instrument list it would
+ * put in force.
  */
 export const REPLAY_RULES = 2;
 

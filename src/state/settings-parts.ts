@@ -31,9 +31,24 @@
  * `served`; a first start's snapshot follows the settings); a snapshot that nevertheless
  * lost them would make the `settings` record fail its check (below) rather than put a partial
  * list in force.
+ *
+ * The instruments `marketData.instruments` lists go the same way (found by review, session 37):
+ * the `settings` record carries the file's quote TTLs, every listed instrument's entry (about
+ * 65 bytes each), and that was never split nor checked, so under a 64 KiB stream cap a file
+ * listing about 960 instruments (15 000 at the default max_payload) failed every start that
+ * had to journal settings (any change of a setting or a TTL), "command too large to journal".
+ * Now, when the `settings` record (without the list, if that went in parts) still does not
+ * fit, the listed instruments' entries go in `quoteTtlPart` records (the whole list in order,
+ * cut by the bound; after the list's parts), and the `settings` record carries the quote TTLs
+ * with no instrument and names the parts (`ttlParts`: how many, and how many instruments).
+ * Collected aside (`pendingQuoteTtls`, part 0 starting afresh) and put in force at that
+ * `settings` record, all at once, as the list is. The entries whole rather than a difference:
+ * the TTLs in force are compared and replaced whole (door-settings.ts), and a list of 15 000
+ * instruments takes 15 parts at most. The final `settings` record is checked against the
+ * bound as the parts are.
  */
 import type { AccountId } from "../param/index.js";
-import type { AccountListParts, Command, CommandBody, ExecutionSettings } from "./commands.js";
+import type { AccountListParts, Command, CommandBody, ExecutionSettings, InstrumentTtlSetting, QuoteTtlParts } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
 import { checkRecordWithin, recordBudget, recordBytes, roomWithin, runsWithin } from "./record-budget.js";
 
@@ -44,17 +59,50 @@ export interface PendingAccountList {
   readonly removed: readonly AccountId[];
 }
 
+/** The listed instruments' TTL entries collected so far (part 0 ..), not yet in force. */
+export interface PendingQuoteTtls {
+  readonly parts: number;
+  readonly instruments: readonly InstrumentTtlSetting[];
+}
+
 /**
  * The records that put `configured` in force over `current` (the state's settings): the
- * `settings` record whole when it fits `bound`, otherwise the list's parts and a `settings`
+ * `settings` record whole when it fits `bound`, otherwise the list's parts, the listed
+ * instruments' parts when the record still does not fit without the list, and a `settings`
  * record naming them. `ts`: the time the records will get (measured with it).
  */
 export function settingsRecords(current: ExecutionSettings, configured: ExecutionSettings, bound: number, ts: number): CommandBody[] {
+  const fits = (c: CommandBody) => recordBytes({ ...c, ts } as Command) <= roomWithin(bound);
   const whole: CommandBody = { kind: "settings", settings: configured };
-  if (configured.knownAccounts === undefined || !Number.isFinite(bound) || recordBytes({ ...whole, ts } as Command) <= roomWithin(bound)) return [whole];
+  if (!Number.isFinite(bound) || fits(whole)) return [whole];
 
+  const parts: CommandBody[] = [];
+  let settings = configured;
+  let listParts: AccountListParts | undefined;
+  if (configured.knownAccounts !== undefined) {
+    const list = accountListParts(current, configured.knownAccounts, bound, ts);
+    parts.push(...list);
+    settings = { ...settings, knownAccounts: undefined };
+    listParts = { parts: list.length, accounts: new Set(configured.knownAccounts).size };
+  }
+  let record: CommandBody = { kind: "settings", settings, ...(listParts && { listParts }) };
+  const quoteTtls = settings.quoteTtls;
+  if (quoteTtls !== undefined && quoteTtls.instruments.length > 0 && !fits(record)) {
+    const ttls = quoteTtlParts(quoteTtls.instruments, bound, ts);
+    parts.push(...ttls);
+    const ttlParts: QuoteTtlParts = { parts: ttls.length, instruments: quoteTtls.instruments.length };
+    record = { kind: "settings", settings: { ...settings, quoteTtls: { ...quoteTtls, instruments: [] } }, ...(listParts && { listParts }), ttlParts };
+  }
+  // The entries the record still carries: a record over the room with two or more of them is a measure gone wrong.
+  const entries = (record.settings.knownAccounts?.length ?? 0) + (record.settings.quoteTtls?.instruments.length ?? 0);
+  checkRecordWithin({ ...record, ts } as Command, entries, bound, "settings record");
+  return [...parts, record];
+}
+
+/** The `accountListPart` records of the change from `current`'s list to `wanted`, each within `bound`. */
+function accountListParts(current: ExecutionSettings, knownAccounts: readonly AccountId[], bound: number, ts: number): CommandBody[] {
   const inForce = new Set(current.knownAccounts ?? []);
-  const wanted = new Set(configured.knownAccounts);
+  const wanted = new Set(knownAccounts);
   const added = [...wanted].filter((id) => !inForce.has(id));
   const removed = [...inForce].filter((id) => !wanted.has(id));
   // Tagged, so one run may hold removed accounts and then added ones; each id is the same size in either list.
@@ -73,9 +121,18 @@ export function settingsRecords(current: ExecutionSettings, configured: Executio
   const runs = changes.length === 0 ? [[]] : runsWithin(changes, [recordBudget(emptyBytes, bound, (c) => idBytes(c.id))]);
   const parts = runs.map((run, i) => part(i, run));
   for (const [i, p] of parts.entries()) checkRecordWithin({ ...p, ts } as Command, runs[i]!.length, bound, "accounts.list part");
-  const { knownAccounts: _inParts, ...rest } = configured;
-  const listParts: AccountListParts = { parts: parts.length, accounts: wanted.size };
-  return [...parts, { kind: "settings", settings: { ...rest, knownAccounts: undefined }, listParts }];
+  return parts;
+}
+
+/** The `quoteTtlPart` records of `instruments` (all of them, in order), each within `bound`. */
+function quoteTtlParts(instruments: readonly InstrumentTtlSetting[], bound: number, ts: number): CommandBody[] {
+  const part = (i: number, run: readonly InstrumentTtlSetting[]): CommandBody => ({ kind: "quoteTtlPart", part: i, instruments: run });
+  // Measured at the last index a part can have, as the list's parts are.
+  const emptyBytes = recordBytes({ ...part(instruments.length - 1, []), ts } as Command);
+  const runs = runsWithin(instruments, [recordBudget(emptyBytes, bound)]);
+  const parts = runs.map((run, i) => part(i, run));
+  for (const [i, p] of parts.entries()) checkRecordWithin({ ...p, ts } as Command, runs[i]!.length, bound, "marketData.instruments part");
+  return parts;
 }
 
 /** An `accountListPart` record: collected aside (part 0 starts afresh); the list in force is unchanged. */
@@ -92,23 +149,51 @@ export function collectListPart(door: DoorInternals, c: Extract<Command, { kind:
   };
 }
 
+/** A `quoteTtlPart` record: collected aside (part 0 starts afresh); the TTLs in force are unchanged. */
+export function collectQuoteTtlPart(door: DoorInternals, c: Extract<Command, { kind: "quoteTtlPart" }>): void {
+  const pending = door.pendingQuoteTtls;
+  if (c.part !== 0 && (pending === undefined || pending.parts !== c.part)) {
+    door.pendingQuoteTtls = undefined;
+    throw new Error(`marketData.instruments part ${c.part} does not follow part ${pending === undefined ? "none" : pending.parts - 1}`);
+  }
+  door.pendingQuoteTtls = { parts: c.part + 1, instruments: c.part === 0 ? [...c.instruments] : [...pending!.instruments, ...c.instruments] };
+}
+
 /**
- * The settings a `settings` record puts in force: its own, or, when its list went in parts,
- * with the list in force changed by the parts collected (which are then dropped). Throws, and
- * changes nothing, when they are not the parts it names.
+ * The settings a `settings` record puts in force: its own, or, when its list or its listed
+ * instruments went in parts, with those the parts collected make (the parts are then dropped).
+ * Throws, and changes nothing, when they are not the parts it names.
  */
 export function settingsOfRecord(door: DoorInternals, c: Extract<Command, { kind: "settings" }>): ExecutionSettings {
-  if (c.listParts === undefined) return c.settings;
-  const pending = door.pendingAccountList;
+  if (c.listParts === undefined && c.ttlParts === undefined) return c.settings;
+  const pendingList = door.pendingAccountList;
+  const pendingTtls = door.pendingQuoteTtls;
   door.pendingAccountList = undefined;
-  if (pending === undefined || pending.parts !== c.listParts.parts) {
-    throw new Error(`settings record names ${c.listParts.parts} accounts.list parts, ${pending === undefined ? "none" : pending.parts} precede it`);
+  door.pendingQuoteTtls = undefined;
+  let settings = c.settings;
+  if (c.listParts !== undefined) settings = { ...settings, knownAccounts: listOfParts(door, c.listParts, pendingList) };
+  if (c.ttlParts !== undefined) {
+    const named = c.ttlParts;
+    if (pendingTtls === undefined || pendingTtls.parts !== named.parts) {
+      throw new Error(`settings record names ${named.parts} marketData.instruments parts, ${pendingTtls === undefined ? "none" : pendingTtls.parts} precede it`);
+    }
+    if (pendingTtls.instruments.length !== named.instruments) throw new Error(`settings record names ${named.instruments} listed instruments, its parts hold ${pendingTtls.instruments.length}`);
+    if (settings.quoteTtls === undefined) throw new Error("settings record names marketData.instruments parts and no quote TTLs");
+    settings = { ...settings, quoteTtls: { ...settings.quoteTtls, instruments: pendingTtls.instruments } };
+  }
+  return settings;
+}
+
+/** The list in force changed by the parts collected, checked against what the `settings` record names. */
+function listOfParts(door: DoorInternals, named: AccountListParts, pending: PendingAccountList | undefined): AccountId[] {
+  if (pending === undefined || pending.parts !== named.parts) {
+    throw new Error(`settings record names ${named.parts} accounts.list parts, ${pending === undefined ? "none" : pending.parts} precede it`);
   }
   const removed = new Set(pending.removed);
   const list = new Set([...(door.knownAccounts ?? [])].filter((id) => !removed.has(id)));
   for (const id of pending.added) list.add(id);
-  if (list.size !== c.listParts.accounts) throw new Error(`settings record names a list of ${c.listParts.accounts} accounts, its parts make ${list.size}`);
-  return { ...c.settings, knownAccounts: [...list] };
+  if (list.size !== named.accounts) throw new Error(`settings record names a list of ${named.accounts} accounts, its parts make ${list.size}`);
+  return [...list];
 }
 
 const encoder = new TextEncoder();

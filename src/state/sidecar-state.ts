@@ -26,7 +26,7 @@ import { executeCommand, type CloseReason } from "./command-execution.js";
 import { announce, notifyChannel, onEngineEvent } from "./door-announcements.js";
 import { closeRecoveredChannels, followCommand, replayCommand, resumeAfterReplay } from "./door-replay.js";
 import { executionSettingsOf, quoteTtlsOf } from "./door-settings.js";
-import { settingsRecords, type PendingAccountList } from "./settings-parts.js";
+import { settingsRecords, type PendingAccountList, type PendingQuoteTtls } from "./settings-parts.js";
 import { listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 import type { DoorInternals } from "./door-internals.js";
 import type { AccountEntry } from "./account-entries.js";
@@ -93,6 +93,8 @@ export class SidecarState implements DoorInternals {
   listedQuoteTtls: ListedQuoteTtls | undefined;
   /** @internal See DoorInternals. */
   pendingAccountList: PendingAccountList | undefined;
+  /** @internal See DoorInternals. */
+  pendingQuoteTtls: PendingQuoteTtls | undefined;
   /** @internal See DoorInternals. */
   readonly live = new Map<bigint, ChannelState>();
   /** @internal See DoorInternals. */
@@ -332,8 +334,8 @@ export class SidecarState implements DoorInternals {
 
   /**
    * The configuration changed how commands run (at a restart): journaled where it took effect,
-   * in one `settings` record, or a strict list too long for the journal's record bound in
-   * parts before it (settings-parts.ts).
+   * in one `settings` record, or a strict list or listed instruments' TTLs too long for the
+   * journal's record bound in parts before it (settings-parts.ts).
    */
   applySettings(settings: ExecutionSettings): void {
     const bound = this.currentJournal.mode === "ephemeral" ? Number.POSITIVE_INFINITY : this.currentJournal.maxRecordBytes;
