@@ -55,6 +55,8 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   private readonly ended: Promise<void>;
   /** The stream has ended (the server ended it, it failed, or it was cancelled). */
   private over = false;
+  /** It failed, or the server ended it, before this client ended it or stopped sending (see `broken`). */
+  private brokeItself = false;
 
   constructor(
     readonly call: ClientDuplexStream<Req, Res>,
@@ -88,6 +90,8 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   }
 
   private fail(e: Error): void {
+    // Failed before this client ended it or stopped sending on it: the stream broke.
+    if (this.failure === undefined) this.brokeItself = true;
     this.failure ??= e;
     for (const w of this.pending.values()) w.reject(e);
     this.pending.clear();
@@ -133,6 +137,15 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
   /** New requests can still be sent (the stream has not failed, ended or been half-closed). */
   get usable(): boolean {
     return this.failure === undefined;
+  }
+
+  /**
+   * The stream broke: it failed (an error, the connection bound) or the server ended it while
+   * this client still sent on it; not when this client ended it or stopped sending (a
+   * shutdown or channel-closing notice).
+   */
+  get broken(): boolean {
+    return this.brokeItself;
   }
 
   request(build: (correlationId: bigint) => Req): Promise<Res> {
@@ -213,6 +226,11 @@ export class AccountChannel {
   /** `send` still works: the channel was not ended, closed by the sidecar, or broken. */
   get usable(): boolean {
     return this.stream.usable;
+  }
+
+  /** The stream broke (an error, the connection bound, or ended by the server unasked); not ended or stopped by this client. */
+  get broken(): boolean {
+    return this.stream.broken;
   }
 
   /** One result per command, in order; rejects with MessageRefusedError if the message was refused whole. */

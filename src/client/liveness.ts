@@ -1,5 +1,5 @@
 /** The client's liveness settings: its keepalive, and how long a new stream waits for its connection. Internal (not exported by index.ts). */
-import type { ChannelOptions, Client } from "@grpc/grpc-js";
+import { connectivityState, type ChannelOptions, type Client } from "@grpc/grpc-js";
 
 /**
  * Client-side liveness: without pings, a stream over a connection that went silent (a network
@@ -41,4 +41,28 @@ export function setReadyBound(client: Client, address: string, channelOptions: C
  */
 export function readyBoundOf(client: Client): { address: string; ms: number } {
   return readyBounds.get(client) ?? { address: client.getChannel().getTarget(), ms: keepaliveMs({}, "grpc.keepalive_time_ms") + keepaliveMs({}, "grpc.keepalive_timeout_ms") };
+}
+
+/**
+ * Whether `client`'s channel has been READY at any moment since this call (the function
+ * returned answers it). The definite sign that nothing written on a stream of that channel
+ * reached a server is that it never was: grpc-js hands a call a transport only through a
+ * picker that the load balancer installs together with the READY state (pick_first's), and
+ * the channel tells its state watchers synchronously in that same step (so before code that
+ * awaits a call's failure runs); a call that fails while no transport was ever ready is
+ * dropped with its buffered messages unwritten. Watched from the channel's creation, one
+ * watcher at a time and without a timer, until READY or the channel's close (SHUTDOWN).
+ * For a channel only this caller watches (a client of its own): another watcher that changed
+ * the state from inside its callback could hide a READY from this one.
+ */
+export function watchEverReady(client: Client): () => boolean {
+  const channel = client.getChannel();
+  let reached = false;
+  const watch = (): void => {
+    const state = channel.getConnectivityState(false);
+    if (state === connectivityState.READY) reached = true;
+    else if (state !== connectivityState.SHUTDOWN) channel.watchConnectivityState(state, Infinity, watch);
+  };
+  watch();
+  return () => reached;
 }

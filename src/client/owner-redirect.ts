@@ -14,12 +14,32 @@
  * So the client keeps one channel per sidecar and sends a command that names a handle
  * (execute_request, discard_request, commit/rollback_reservation) to the sidecar that
  * issued the handle (handle-owners.ts).
+ *
+ * An owner that dies names nobody: with `alternateAddresses` (the deployment's other
+ * sidecars) the channel moves off a dead or broken address by itself, along a rotation (the
+ * address given, then the alternates in order, wrapping). Two cases, and only these:
+ * - The connection to the address never became READY (refused, or the connection bound of
+ *   liveness.ts fired first): nothing of that stream was written to any sidecar
+ *   (`watchEverReady`, liveness.ts), so the send's commands that name no handle go to the
+ *   next address of the rotation not yet found unreachable by this send, each address at
+ *   most once per send; when none is left the send rejects with `UnreachableError` (nothing
+ *   ran). A standby there answers NOT_OWNER naming the owner (followed) or no owner yet (the
+ *   pause and retry), so the channel converges on the new owner; a NOT_OWNER naming an
+ *   address this send found unreachable (the dead owner, until its lease lapses) waits as
+ *   "no owner yet" does, at the sidecar that answered it.
+ * - The stream to the current address broke (an error, or the server ended it unasked) after
+ *   it had been READY: what was in flight on it may or may not have run and is never sent
+ *   again (the send rejects as without alternates, PartialSendError where other commands
+ *   ran). Only the next `send` starts at the next address of the rotation.
+ * A command naming a handle never moves (the handle belongs to the sidecar that issued it).
+ * Every move is told to `onRedirect`, with its reason.
  */
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, type CommandInit } from "./account-channel.js";
 import { HandleOwners, handleNamedBy } from "./handle-owners.js";
 import { connect, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
+import { watchEverReady } from "./liveness.js";
 
 /** The owner a NOT_OWNER result names, or undefined (another result, or no owner known right now). */
 export function notOwnerAddress(result: CommandResult): string | undefined {
@@ -48,6 +68,25 @@ export class PartialSendError extends Error {
   }
 }
 
+/**
+ * No command of a message reached a sidecar: the connection to every address in `addresses`
+ * (in the order tried) failed before it was ever READY, so nothing ran and the same commands
+ * can be sent again. `cause` is the last failure; with one address the message is its message.
+ */
+export class UnreachableError extends Error {
+  override name = "UnreachableError";
+  constructor(
+    readonly addresses: readonly string[],
+    override readonly cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(addresses.length === 1 ? why : `no sidecar could be reached (${addresses.join(", ")}): ${why}`);
+  }
+}
+
+/** Why the channel moved: a NOT_OWNER named the owner, the address could not be reached, or its stream broke. */
+export type MoveReason = "not-owner" | "unreachable" | "broken";
+
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 500;
 
@@ -60,8 +99,17 @@ export interface OwnerFollowingOptions {
    * returned with its NOT_OWNER, so owners that keep moving cannot loop a send forever.
    */
   readonly maxRedirects?: number;
-  /** Told of every move, e.g. to log it. */
-  readonly onRedirect?: (from: string, to: string) => void;
+  /** Told of every move (the current address changing), with its reason, e.g. to log it. */
+  readonly onRedirect?: (from: string, to: string, reason: MoveReason) => void;
+  /**
+   * The deployment's other sidecars (replicated mode): the address given to the constructor,
+   * then these in order, wrapping, is the rotation the channel moves along when an address
+   * cannot be reached (its connection never became READY: the send's commands go on, nothing
+   * of them having been sent) or its stream broke (the next send starts further on; nothing in
+   * flight is sent again). Default none: the channel stays at its address until a NOT_OWNER
+   * moves it.
+   */
+  readonly alternateAddresses?: readonly string[];
   /**
    * How long one `send` keeps retrying commands refused with no owner named (a failover is
    * under way: the lease lapsed and nobody has claimed it yet); default 5 000 ms, about a
@@ -78,12 +126,21 @@ export interface OwnerFollowingOptions {
   readonly maxMessageBytes?: number;
 }
 
+/** One connection and account channel to a sidecar, and whether that connection was ever READY. */
+interface Link {
+  readonly clients: SidecarClients;
+  readonly channel: AccountChannel;
+  readonly everReady: () => boolean;
+}
+
 /** An account channel that follows NOT_OWNER answers to the shard's owner. */
 export class OwnerFollowingChannel {
   /** One connection and channel per sidecar talked to; replaced when it can no longer send. */
-  private readonly links = new Map<string, { clients: SidecarClients; channel: AccountChannel }>();
+  private readonly links = new Map<string, Link>();
   private readonly handles = new HandleOwners();
   private current: string;
+  /** The address given, then the alternates: where the channel goes when an address is dead or broke. */
+  private readonly rotation: readonly string[];
   /** close() was called: nothing is sent any more, not even a retry already under way. */
   private closed = false;
 
@@ -92,7 +149,8 @@ export class OwnerFollowingChannel {
     private readonly options: OwnerFollowingOptions = {},
   ) {
     this.current = address;
-    this.channelAt(address);
+    this.rotation = [...new Set([address, ...(options.alternateAddresses ?? [])])];
+    this.linkAt(address);
   }
 
   /** The sidecar the channel talks to now. */
@@ -109,19 +167,21 @@ export class OwnerFollowingChannel {
     return this.sendTo(address, commands);
   }
 
-  /** The channel to `address`: the open one, or a new one if there is none that can still send. */
-  private channelAt(address: string): AccountChannel {
+  /** The link to `address`: the open one, or a new one if there is none that can still send. */
+  private linkAt(address: string): Link {
     // Found by review: after close() a send (or a retry pausing for an owner) opened a new
     // channel that nothing would end, and ran commands the gateway believed could not run.
     if (this.closed) throw new Error("the channel was closed");
     const link = this.links.get(address);
-    if (link?.channel.usable) return link.channel;
+    if (link?.channel.usable) return link;
     if (link !== undefined) {
       // Ended, closed by the sidecar or broken: its handles went with it.
       link.clients.close();
       this.handles.forget(address);
     }
     const clients = connect(address, this.options.connectOptions);
+    // Watched before the stream opens (its own client: nothing else watches that channel).
+    const everReady = watchEverReady(clients.channel);
     // Set right below; the callbacks only run once the channel exists.
     let channel: AccountChannel | undefined;
     /**
@@ -141,8 +201,9 @@ export class OwnerFollowingChannel {
     };
     channel = new AccountChannel(clients.channel, onNotice, this.options.maxMessageBytes);
     for (const event of ["error", "end"]) channel.call.on(event, dropHandlesIfGone);
-    this.links.set(address, { clients, channel });
-    return channel;
+    const made = { clients, channel, everReady };
+    this.links.set(address, made);
+    return made;
   }
 
   /**
@@ -152,12 +213,18 @@ export class OwnerFollowingChannel {
    * the refusal names an owner or `noOwnerWaitMs` has passed; then the refusal is returned.
    * A command naming a handle goes to the sidecar that issued it; rejects with
    * `AmbiguousHandleError` (nothing sent) if two sidecars have that id open, or had while
-   * one of them ended it (handle-owners.ts).
+   * one of them ended it (handle-owners.ts). With `alternateAddresses`, the send starts at the
+   * next address of the rotation if the current one's stream broke, and the commands naming
+   * no handle that could not reach an address (its connection never became READY) go on to
+   * the next one (see the header); rejects with `UnreachableError` when none was reached.
    */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
+    // The addresses this send found unreachable (in the order found): each is tried once.
+    const dead = new Set<string>();
+    this.leaveBrokenCurrent();
     // Where each command went last: a "no owner yet" retry goes back there (a handle's issuer, say).
     const sentTo = commands.map((c) => this.routeOf(c));
-    const results = await this.sendRouted(commands, sentTo);
+    const results = await this.sendRouted(commands, sentTo, dead);
     const waitMs = this.options.noOwnerWaitMs ?? 5_000;
     const pause = this.options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const maxRedirects = this.options.maxRedirects ?? 3;
@@ -173,18 +240,26 @@ export class OwnerFollowingChannel {
       // A command on a handle is never followed: the handle belongs to the channel that issued
       // it, and the same id on the owner's channel can be another reservation or request.
       // A command moved maxRedirects times already is returned with its NOT_OWNER as it is.
-      const moved = results.flatMap((r, i) => (notOwnerAddress(r) === undefined || handleNamedBy(commands[i]!) !== undefined || redirects[i]! >= maxRedirects ? [] : [i]));
+      // An owner named that this send could not reach (a dead owner whose lease has not lapsed
+      // yet) is not followed either: the command waits as for "no owner yet", where it went.
+      const moved = results.flatMap((r, i) => {
+        const to = notOwnerAddress(r);
+        return to === undefined || dead.has(to) || handleNamedBy(commands[i]!) !== undefined || redirects[i]! >= maxRedirects ? [] : [i];
+      });
       if (moved.length > 0) {
         const to = notOwnerAddress(results[moved[0]!]!)!;
         // One owner per round: the commands bound for another owner wait for the next one.
         again = moved.filter((i) => notOwnerAddress(results[i]!) === to);
-        this.moveTo(to);
+        this.moveTo(to, "not-owner");
         for (const i of again) {
           sentTo[i] = to;
           redirects[i]!++;
         }
       } else {
-        again = results.flatMap((r, i) => (isNoOwnerYet(r) ? [i] : []));
+        again = results.flatMap((r, i) => {
+          const to = notOwnerAddress(r);
+          return isNoOwnerYet(r) || (to !== undefined && dead.has(to) && handleNamedBy(commands[i]!) === undefined) ? [i] : [];
+        });
         if (again.length === 0 || waited + delay > waitMs) break;
         this.options.onNoOwner?.(again.length, delay);
         await pause(delay);
@@ -192,10 +267,12 @@ export class OwnerFollowingChannel {
         delay = Math.min(delay * 2, MAX_PAUSE_MS);
       }
       let answers: (CommandResult | undefined)[];
+      const routes = again.map((i) => sentTo[i]!);
       try {
         answers = await this.sendRouted(
           again.map((i) => commands[i]!),
-          again.map((i) => sentTo[i]!),
+          routes,
+          dead,
         );
       } catch (e) {
         // The earlier rounds' answers stand (those commands ran): hand them over with the failure.
@@ -204,7 +281,11 @@ export class OwnerFollowingChannel {
         again.forEach((i, k) => (partial[i] = got[k]));
         throw new PartialSendError(partial, e instanceof PartialSendError ? e.cause : e);
       }
-      again.forEach((i, k) => (results[i] = answers[k]!));
+      // Moved on from an unreachable address: a later "no owner yet" retry goes where they went.
+      again.forEach((i, k) => {
+        results[i] = answers[k]!;
+        sentTo[i] = routes[k]!;
+      });
     }
     return results;
   }
@@ -215,27 +296,90 @@ export class OwnerFollowingChannel {
     return (handle === undefined ? undefined : this.handles.addressOf(handle)) ?? this.current;
   }
 
-  /** Sends each command to its address (one message per address, in the commands' order) and puts the results back in place. */
-  private async sendRouted(commands: CommandInit[], routes: string[]): Promise<CommandResult[]> {
-    const addresses = [...new Set(routes)];
-    if (addresses.length === 1) return this.sendTo(addresses[0]!, commands);
-    const results: CommandResult[] = new Array(commands.length);
-    const settled = await Promise.allSettled(
-      addresses.map(async (address) => {
-        const at = routes.flatMap((r, i) => (r === address ? [i] : []));
-        const answers = await this.sendTo(address, at.map((i) => commands[i]!));
-        at.forEach((i, k) => (results[i] = answers[k]!));
-      }),
-    );
-    // One sidecar failing must not drop what the others ran.
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (failed) throw new PartialSendError(Array.from(results), failed.reason);
-    return results;
+  /**
+   * The address after `from` in the rotation (its first if `from` is not in it) that is not
+   * in `dead`, nor `from` itself; undefined if there is none (no alternates, or all dead).
+   */
+  private nextInRotation(from: string, dead: ReadonlySet<string>): string | undefined {
+    const n = this.rotation.length;
+    const at = this.rotation.indexOf(from);
+    for (let k = 0; k < n; k++) {
+      const next = this.rotation[(at + 1 + k) % n]!;
+      if (next !== from && !dead.has(next)) return next;
+    }
+    return undefined;
   }
 
+  /** The current address's stream broke (the sidecar died, the connection dropped): start at the next address. */
+  private leaveBrokenCurrent(): void {
+    const link = this.links.get(this.current);
+    if (this.closed || !link?.channel.broken) return;
+    const next = this.nextInRotation(this.current, new Set());
+    if (next !== undefined) this.moveTo(next, link.everReady() ? "broken" : "unreachable");
+  }
+
+  /**
+   * Sends each command to its address (one message per address, in the commands' order) and
+   * puts the results back in place. Commands naming no handle whose address could not be
+   * reached (`UnreachableError` from `sendTo`: nothing of them was sent) go on to the next
+   * address of the rotation this send has not found unreachable, `routes` updated; when none
+   * is left, or for a command naming a handle, the send fails with an `UnreachableError`.
+   */
+  private async sendRouted(commands: CommandInit[], routes: string[], dead: Set<string>): Promise<CommandResult[]> {
+    const results: (CommandResult | undefined)[] = new Array<CommandResult | undefined>(commands.length).fill(undefined);
+    const several = new Set(routes).size > 1;
+    let pending = commands.map((_, i) => i);
+    let failure: unknown;
+    let failed = false;
+    while (pending.length > 0) {
+      const addresses = [...new Set(pending.map((i) => routes[i]!))];
+      const groups = addresses.map((address) => pending.filter((i) => routes[i] === address));
+      const settled = await Promise.allSettled(
+        addresses.map(async (address, g) => {
+          const at = groups[g]!;
+          const answers = await this.sendTo(address, at.map((i) => commands[i]!));
+          at.forEach((i, k) => (results[i] = answers[k]!));
+        }),
+      );
+      pending = [];
+      settled.forEach((s, g) => {
+        if (s.status === "fulfilled") return;
+        // One sidecar failing must not drop what the others ran.
+        const fail = (e: unknown) => {
+          if (!failed) [failed, failure] = [true, e];
+        };
+        if (!(s.reason instanceof UnreachableError)) return fail(s.reason);
+        const address = addresses[g]!;
+        dead.add(address);
+        const movable = groups[g]!.filter((i) => handleNamedBy(commands[i]!) === undefined);
+        const next = movable.length > 0 ? this.nextInRotation(address, dead) : undefined;
+        if (next === undefined || movable.length < groups[g]!.length) fail(new UnreachableError([...dead], s.reason.cause));
+        if (next === undefined || this.closed) return;
+        this.moveTo(next, "unreachable");
+        for (const i of movable) routes[i] = next;
+        pending.push(...movable);
+      });
+      pending.sort((a, b) => a - b);
+    }
+    if (!failed) return results as CommandResult[];
+    if (!several && results.every((r) => r === undefined)) throw failure;
+    throw new PartialSendError(results, failure);
+  }
+
+  /**
+   * Sends to `address` on its link; rejects with `UnreachableError` when the link's stream
+   * broke without its connection ever having been READY (nothing of it reached a sidecar).
+   */
   private async sendTo(address: string, commands: CommandInit[]): Promise<CommandResult[]> {
-    const channel = this.channelAt(address);
-    const results = await channel.send(...commands);
+    const link = this.linkAt(address);
+    const channel = link.channel;
+    let results: CommandResult[];
+    try {
+      results = await channel.send(...commands);
+    } catch (e) {
+      if (channel.broken && !link.everReady()) throw new UnreachableError([address], e);
+      throw e;
+    }
     // A channel that can send no more (the sidecar closed it: ChannelClosing, ShuttingDown)
     // took its handles with it, those of this very answer included: none can be used again,
     // and booked they would make the same id from another sidecar ambiguous (found by review).
@@ -246,11 +390,11 @@ export class OwnerFollowingChannel {
     return results;
   }
 
-  private moveTo(address: string): void {
+  private moveTo(address: string, reason: MoveReason): void {
     if (address === this.current) return;
     const from = this.current;
     this.current = address;
-    this.options.onRedirect?.(from, address);
+    this.options.onRedirect?.(from, address, reason);
   }
 
   /**
