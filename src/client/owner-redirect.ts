@@ -162,6 +162,7 @@ export class OwnerFollowingChannel {
    * Sends the commands to `address` as they are, following nothing: for a command on a
    * handle whose id is open on two sidecars, or was until one of them ended it
    * (`AmbiguousHandleError`). The handles the results open and use are booked as for `send`.
+   * Never moves: a connection to `address` that never became READY rejects with `UnreachableError`.
    */
   sendAt(address: string, ...commands: CommandInit[]): Promise<CommandResult[]> {
     return this.sendTo(address, commands);
