@@ -75,12 +75,16 @@ export class PartialSendError extends Error {
  */
 export class UnreachableError extends Error {
   override name = "UnreachableError";
+  /** The gRPC status of the last failure (`cause`'s, UNAVAILABLE as a rule): code that read `e.code` from the raw error before this one existed still can. */
+  readonly code: number | undefined;
   constructor(
     readonly addresses: readonly string[],
     override readonly cause: unknown,
   ) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(addresses.length === 1 ? why : `no sidecar could be reached (${addresses.join(", ")}): ${why}`);
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === "number" ? code : undefined;
   }
 }
 

@@ -8,6 +8,7 @@
  * listener that never speaks HTTP/2 for a frozen one, and proxies for a connection that is lost.
  */
 import net from "node:net";
+import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerFollowingChannel, PartialSendError, UnreachableError, type MoveReason } from "../../src/client/index.js";
 import { order, type Harness } from "../server/harness.js";
@@ -103,6 +104,8 @@ describe("OwnerFollowingChannel with alternateAddresses", () => {
       expect(e1).toBeInstanceOf(UnreachableError);
       expect((e1 as UnreachableError).addresses).toEqual([d1]);
       expect((e1 as UnreachableError).message).toBe(((e1 as UnreachableError).cause as Error).message);
+      // The raw error's status, for code that read it before UnreachableError existed.
+      expect((e1 as UnreachableError).code).toBe(status.UNAVAILABLE);
     } finally {
       await Promise.all([ch.close(), alone.close()]);
     }
