@@ -17,6 +17,12 @@ export interface EngineSnapshot {
   readonly format: 1;
   /** Each policy's `snapshotState()` (undefined for a stateless one), keyed by name, in engine order. */
   readonly policies: ReadonlyMap<string, unknown>;
+  /**
+   * Each policy's policy group id (0: none), keyed by name: its state holds prices and
+   * reservations under that group, and the journal's locks name it. Absent in snapshots from
+   * before it was kept (not checked then).
+   */
+  readonly policyGroups?: ReadonlyMap<string, number>;
   readonly accountBlocks: ReadonlyMap<AccountId, AccountBlock>;
   readonly groupBlocks: ReadonlyMap<AccountGroupId, AccountBlock>;
   /** The latch set by a kill switch on a report without an account; absent = not set. */
@@ -61,6 +67,7 @@ export function captureEngine(
   const snapshot = {
     format: 1 as const,
     policies: states,
+    policyGroups: new Map(policies.map((p) => [p.name, Number(p.policyGroupId ?? 0)] as const)),
     accountBlocks: new Map(blocks.accounts),
     groupBlocks: new Map(blocks.groups),
     accountGroups: new Map(registry.groupByAccount),
@@ -93,6 +100,23 @@ export function checkSnapshot(snapshot: EngineSnapshot, policies: readonly PreTr
       `snapshot policies [${theirs.join(", ")}] differ from the engine's [${ours.join(", ")}]: ${what}`,
       theirs[at] ?? ours[at],
     );
+  }
+  // Found by review (session 37): a policy group id changed in the file was taken at the next
+  // start, and the journal's reports, whose locks name the old group, replayed otherwise (a
+  // fill acknowledged live found no lock price under the new group: its hold came back).
+  if (snapshot.policyGroups !== undefined) {
+    if (!(snapshot.policyGroups instanceof Map)) throw new SnapshotError("Malformed", "engine snapshot: 'policyGroups' must be a Map");
+    for (const p of policies) {
+      const theirGroup = snapshot.policyGroups.get(p.name);
+      const ourGroup = Number(p.policyGroupId ?? 0);
+      if (theirGroup !== undefined && theirGroup !== ourGroup) {
+        throw new SnapshotError(
+          "PolicyMismatch",
+          `policy ${quoted(p.name)} has policyGroupId ${theirGroup} in the snapshot and ${ourGroup} in the engine: its state and the journal's locks are under group ${theirGroup}`,
+          p.name,
+        );
+      }
+    }
   }
   refuseUnsnapshottable(policies);
   for (const p of policies) {

@@ -20,6 +20,7 @@ import { sameQuoteTtls } from "./door-settings.js";
 import { sameWriter } from "./journal-writer.js";
 import { applyAccountEntries, type AccountEntriesOutcome, type AccountEntryDifference } from "./account-entries.js";
 import type { AccountId } from "../param/index.js";
+import { SnapshotError } from "../engine/index.js";
 
 /**
  * Groups up to this size are synced on the event loop. Measured here (2 cores): closed-loop
@@ -101,6 +102,13 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     try {
       state.restore(decodePlain(snapshot.data) as StateSnapshot);
     } catch (e) {
+      // The configuration builds other policies than the state was written by: no snapshot
+      // here would restore, and moving one aside is no way out.
+      if (e instanceof SnapshotError && e.kind === "PolicyMismatch") {
+        throw new DurableStateError(
+          `snapshot ${snapshot.file} was written by an engine with other policies than the configuration builds: ${e.message}; start with the policies (and policy group ids) the state was written with, or on a new data directory`,
+        );
+      }
       throw new DurableStateError(`snapshot ${snapshot.file} cannot be restored: ${e instanceof Error ? e.message : String(e)}; ${wayPastUnrestorable(dataDir, snapshot.file, snapshot.seq)}`);
     }
   }
