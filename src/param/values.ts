@@ -2,6 +2,7 @@
 import type { Decimal } from "decimal.js";
 import { DecimalValue, makeValue, product, quotientScale } from "./decimal-value.js";
 import { ParamError } from "./param-error.js";
+import { quoted } from "./quoted.js";
 import type { Side } from "./enums.js";
 
 /** Signed price; negative prices exist (spreads, some futures). */
@@ -230,7 +231,7 @@ export class Leverage {
     const value = LeverageDecimal.fromString(text);
     const tenths = value.decimal.times(10);
     if (!tenths.isInteger()) {
-      throw new ParamError("Leverage", "InvalidLeverage", `leverage ${text} is not a multiple of 0.1`);
+      throw new ParamError("Leverage", "InvalidLeverage", `leverage ${quoted(text)} is not a multiple of 0.1`);
     }
     return Leverage.fromTenths(tenths.toNumber());
   }

@@ -45,8 +45,8 @@ describe("openpit events --group", () => {
       code: 1,
       out: "",
       err:
-        "openpit: after_sequence 1 was numbered by ownership group 0-1's journal, and this instance's events are numbered by group 2-3's: each group numbers its own events, " +
-        "so resume at an instance of group 0-1 (its owner or a standby), or subscribe here without after_sequence (FAILED_PRECONDITION, OTHER_GROUP)\n",
+        "openpit: after_sequence 1 was numbered by the journal of ownership group '0-1', and this instance's events by that of group 2-3: each group numbers its own events, " +
+        "so resume at an instance of group '0-1' (its owner or a standby), or subscribe here without after_sequence (FAILED_PRECONDITION, OTHER_GROUP)\n",
     });
     expect(h!.server.state.events.subscriberCount).toBe(0);
   });
@@ -57,7 +57,7 @@ describe("openpit events --group", () => {
     expect([resumed.code, resumed.err, resumed.out.split(" ")[0]]).toEqual([0, "", "#3"]);
     const refused = await run("events", "--after", "2", "--group", "0-1", "--limit", "1");
     expect([refused.code, refused.out]).toEqual([1, ""]);
-    expect(refused.err).toContain("this instance's events are numbered by group all's");
+    expect(refused.err).toContain("this instance's events by that of group all:");
   });
 
   it("--group without --after, or empty, is a usage error: nothing subscribed", async () => {

@@ -107,7 +107,7 @@ describe.runIf(NATS_READY).sequential("two ownership groups: nothing crosses bet
     const ended = await refused.ended;
     expect([ended.code, ended.metadata.get("openpit-error-kind")]).toEqual([status.FAILED_PRECONDITION, ["OTHER_GROUP"]]);
     expect(ended.details).toBe(
-      "after_sequence 1 was numbered by ownership group 0-1's journal, and this instance's events are numbered by group 2-3's: each group numbers its own events, so resume at an instance of group 0-1 (its owner or a standby), or subscribe here without after_sequence",
+      "after_sequence 1 was numbered by the journal of ownership group '0-1', and this instance's events by that of group 2-3: each group numbers its own events, so resume at an instance of group '0-1' (its owner or a standby), or subscribe here without after_sequence",
     );
     expect(refused.events).toEqual([]);
     // B's own monitor resumes at B with its group: served as before.

@@ -7,10 +7,13 @@
  * characters (state/command-error.ts).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
+import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { CommandSchema, OpenRequestSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel } from "../../src/client/index.js";
 import { boundedMessage, MAX_ERROR_MESSAGE_CHARS } from "../../src/state/command-error.js";
+import { quoted } from "../../src/param/quoted.js";
+import { monitorEvents } from "../helpers/event-monitor.js";
 import { order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 
 let h: Harness | undefined;
@@ -50,5 +53,52 @@ describe("errors on an answer are bounded", () => {
     expect(cut.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
     expect(cut.slice(0, -tail)).toBe(pairs.slice(0, cut.length - tail));
     expect(/[\ud800-\udbff]$/.test(cut.slice(0, -tail))).toBe(false);
+  });
+});
+
+// Found by review (session 37): two errors quoted what the client sent whole (only the
+// 512-character cut of the whole message applied), where docs/security.md says at most 64
+// characters and the length.
+describe("refused values the errors quote", () => {
+  const leverage = "0".repeat(300) + "1.05"; // a plain decimal the parser takes (1.05)
+
+  it("an order's leverage that is not a multiple of 0.1", async () => {
+    h = await startHarness();
+    const r = await h.channel().one({ case: "executePreTrade", value: { order: order({ leverage }) } });
+    expect(r.result.case).toBe("error");
+    expect((r.result.value as { message: string }).message).toContain(`leverage ${quoted(leverage)} is not a multiple of 0.1`);
+    expect(quoted(leverage)).toBe(`'${"0".repeat(64)}…' (304 characters)`);
+  });
+
+  it("an adjustment's position leverage", async () => {
+    h = await startHarness();
+    const r = await h.channel().one({
+      case: "applyAccountAdjustment",
+      value: {
+        accountId: 42n,
+        adjustments: [
+          {
+            operation: {
+              case: "position",
+              value: { instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" }, collateralAsset: "USD", averageEntryPrice: "1", mode: 1, leverage },
+            },
+          },
+        ],
+      },
+    });
+    expect(r.result.case).toBe("error");
+    expect((r.result.value as { message: string }).message).toContain(`leverage ${quoted(leverage)} is not a multiple of 0.1`);
+  });
+
+  it("Subscribe's OTHER_GROUP refusal quotes the client's ownership_group", async () => {
+    h = await startHarness();
+    await h.admin("blockAccount", { accountId: 42n, reason: "r" });
+    const group = "g".repeat(300);
+    const refused = await monitorEvents(h.clients, 1n, group).ended;
+    expect(refused.code).toBe(status.FAILED_PRECONDITION);
+    expect(refused.details).toBe(
+      `after_sequence 1 was numbered by the journal of ownership group '${"g".repeat(64)}…' (300 characters), and this instance's events by that of group all: ` +
+        `each group numbers its own events, so resume at an instance of group '${"g".repeat(64)}…' (300 characters) (its owner or a standby), or subscribe here without after_sequence`,
+    );
   });
 });

@@ -94,7 +94,7 @@ describe("resuming the event stream after a number", () => {
     const other = await monitorEvents(h.clients, 2n, "0-1").ended;
     expect([other.code, other.details, other.metadata.get("openpit-error-kind")]).toEqual([
       status.FAILED_PRECONDITION,
-      "after_sequence 2 was numbered by ownership group 0-1's journal, and this instance's events are numbered by group all's: each group numbers its own events, so resume at an instance of group 0-1 (its owner or a standby), or subscribe here without after_sequence",
+      "after_sequence 2 was numbered by the journal of ownership group '0-1', and this instance's events by that of group all: each group numbers its own events, so resume at an instance of group '0-1' (its owner or a standby), or subscribe here without after_sequence",
       ["OTHER_GROUP"],
     ]);
     expect(h.server.state.events.subscriberCount).toBe(0);

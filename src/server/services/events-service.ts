@@ -9,6 +9,7 @@ import type { MalformedMessage } from "../../transport/service-definition.js";
 import { toServiceError } from "./admin-errors.js";
 import { BoundedWriter } from "./bounded-writer.js";
 import { PHASE_REFUSALS, type ServiceContext } from "./service-context.js";
+import { quoted } from "../../param/quoted.js";
 import { principalOf } from "../security/service-guard.js";
 
 export interface SubscriberLimits {
@@ -40,8 +41,8 @@ function otherGroupRefusal(after: bigint, from: string, here: string): Partial<S
   return {
     code: status.FAILED_PRECONDITION,
     details:
-      `after_sequence ${after} was numbered by ownership group ${from}'s journal, and this instance's events are numbered by group ${here}'s: ` +
-      `each group numbers its own events, so resume at an instance of group ${from} (its owner or a standby), or subscribe here without after_sequence`,
+      `after_sequence ${after} was numbered by the journal of ownership group ${quoted(from)}, and this instance's events by that of group ${here}: ` +
+      `each group numbers its own events, so resume at an instance of group ${quoted(from)} (its owner or a standby), or subscribe here without after_sequence`,
     metadata,
   };
 }
