@@ -3,9 +3,11 @@
  * (`ownership.shards` a subset) and a standby (owns nothing). Every instance serves the
  * console and a standby delivers the events it applies (docs/high-availability.md), but the
  * page showed no accounts at all (one row refused NOT_OWNER failed the whole table) and never
- * started its live events (found by review, session 34). The gate is the real
- * LeaseOwnershipGate over a stand-in for the leases (no NATS), attached as
- * start-failover.ts attaches it.
+ * started its live events (found by review, session 34). A standby refuses the reads that
+ * name no account too (ListAccounts, QueryAudit, GetPolicySettings: its state may be behind
+ * the owner's; found by review, session 37): its page says so, naming the owner, with the
+ * status bar and the live events still there. The gate is the real LeaseOwnershipGate over a
+ * stand-in for the leases (no NATS), attached as start-failover.ts attaches it.
  */
 import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
@@ -38,6 +40,8 @@ describe.runIf(chromiumReady)("web console on an instance that does not own ever
 
   const attach = (owned: number | undefined) => c.h.server.attachReplication(gate(owned), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
   const row = (id: bigint) => c.page.locator(`tr[data-account="${id}"]`);
+  /** The gate's refusal of a read that names no account on a standby (it owns no shard). */
+  const OWNED_ELSEWHERE = "this instance ('a') owns no shard: instance 'b' at 127.0.0.1:2 does; send it there";
   const refusedText = (id: bigint) => new RegExp(`account ${id} is on shard \\d, which this instance \\('a'\\) does not own: owned by instance 'b' at 127\\.0\\.0\\.1:2; send it there$`);
 
   it("one of several owners: its own account shows, another's row says who owns it, and the page follows the events", async () => {
@@ -60,19 +64,44 @@ describe.runIf(chromiumReady)("web console on an instance that does not own ever
     await page.locator("#events li", { hasText: `accountBlocked account ${MINE}` }).waitFor({ timeout: 10_000 });
   });
 
-  it("a standby: every row says who owns it, and the page follows the events the standby applies", async () => {
+  it("a standby: the page says the accounts, policies and audit trail are read at the owner, naming it, and follows the status and the events the standby applies", async () => {
     const { h, port, page } = c;
     attach(undefined);
-    await page.goto(`http://127.0.0.1:${port}/console/`);
-    for (const id of [MINE, THEIRS]) {
-      await row(id).locator(".refused").waitFor({ timeout: 10_000 });
-      expect(await row(id).locator(".refused").textContent()).toMatch(refusedText(id));
+    // The doors as the page uses them: the reads naming no account are refused, the status answers.
+    for (const method of ["ListAccounts", "QueryAudit", "GetPolicySettings"]) {
+      const refused = await consoleAdmin(port, method, method === "GetPolicySettings" ? { policyName: "RateLimitPolicy" } : {});
+      expect([method, refused.status, refused.json]).toEqual([method, 409, { code: "FAILED_PRECONDITION", kind: "NOT_OWNER", message: OWNED_ELSEWHERE }]);
     }
+    expect((await consoleAdmin(port, "GetServerStatus", {})).status).toBe(200);
+
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#message", { hasText: OWNED_ELSEWHERE }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#message").textContent()).toBe(
+      `the accounts, the policy settings and the audit trail are read at the owner only (this instance's state follows its journal and may be behind): ${OWNED_ELSEWHERE}`,
+    );
+    expect([await page.locator("#accounts tbody tr").count(), await page.locator("#audit tbody tr").count()]).toEqual([0, 0]);
+    // The status bar is the standby's own, and read.
+    await page.locator("#status dd", { hasText: "serving" }).waitFor({ timeout: 10_000 });
     await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
     // An event as a standby delivers it: applied from the shared journal, the owner's number.
     const sequence = h.server.state.events.lastSequence + 1n;
     h.server.state.events.relay({ sequence, event: { kind: "reservationsRolledBack", accountId: AccountId.fromU64(THEIRS), reservationIds: [5n], reason: "expired" } });
     await page.locator("#events li", { hasText: `#${sequence} reservationsRolledBack account ${THEIRS}` }).waitFor({ timeout: 10_000 });
+    expect(await page.locator("#message").textContent()).toContain(OWNED_ELSEWHERE);
+
+    // It takes a shard over (an owner now): the next refresh lists the accounts and clears the error.
+    attach(shardOf(MINE, SHARDS));
+    await h.admin("blockAccount", { accountId: MINE, reason: "compliance hold" });
+    await row(MINE).locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor({ timeout: 10_000 });
+    await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
+    await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 });
+
+    // It owns nothing again (fenced, say): the rows and records it showed go with the next refresh, the refusal is shown.
+    attach(undefined);
+    h.server.state.events.relay({ sequence: h.server.state.events.lastSequence + 1n, event: { kind: "reservationsRolledBack", accountId: AccountId.fromU64(MINE), reservationIds: [7n], reason: "expired" } });
+    await page.locator("#message", { hasText: OWNED_ELSEWHERE }).waitFor({ timeout: 10_000 });
+    await row(MINE).waitFor({ state: "detached", timeout: 10_000 });
+    expect([await page.locator("#accounts tbody tr").count(), await page.locator("#audit tbody tr").count()]).toEqual([0, 0]);
   });
 
   it("a first refresh that fails for another reason than the token still starts the live events", async () => {

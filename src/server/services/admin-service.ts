@@ -146,7 +146,13 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
    * still lose (a crash before the fdatasync, a stream that never acknowledges). If the
    * journal fails first, the reply is dropped with the answers of those changes. Refused while
    * the journal is replayed (a partial state) and once failed closed. In replicated mode a read
-   * naming an account goes to its owner, as commands do (`accountOf`): NOT_OWNER elsewhere.
+   * naming an account goes to its owner, as commands do (`accountOf`): NOT_OWNER elsewhere. A
+   * read naming none (the account list, the settings, the trading states, the audit trail) is
+   * refused NOT_OWNER, naming the group's owner, on an instance that owns no shard (a standby,
+   * a fenced instance): its state follows the active's journal and may be behind it, for as
+   * long as a partition lasts, and the answer could not say so. Found by review (session 37):
+   * a standby cut off from NATS listed an account with the block its owner had lifted.
+   * The diagnostics (`query`) still answer there.
    */
   function stateQuery<I, D extends DescMessage>(
     schema: D,
@@ -159,7 +165,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       let reply: MessageShape<D>;
       try {
         const request = decodedRequest(call.request);
-        const notOwned = accountOf && ctx.ownership?.refuseAccount(accountOf(request), ACCOUNT_ID);
+        const notOwned = accountOf ? ctx.ownership?.refuseAccount(accountOf(request), ACCOUNT_ID) : ctx.ownership?.refuseUnowned("");
         if (notOwned) throw notOwned;
         reply = create(schema, read(request) as never);
       } catch (e) {

@@ -50,9 +50,17 @@ function showError(e) {
 
 /** Shows a failed read: the page's state, not anything the operator did. */
 function showLoadError(e) {
-  showMessage(e);
+  showMessage(notServedHere(e) ? new Error(`${NOT_SERVED_HERE}: ${e.message}`) : e);
   shownError = "load";
 }
+
+// In replicated mode an instance that owns no shard (a standby, or fenced) refuses the reads
+// that name no account, NOT_OWNER naming the owner: its state follows the owner's journal and
+// may be behind it (found by review, session 37: a standby cut off from the stream listed an
+// account with the block its owner had lifted). The page says so, and keeps the status bar
+// and the live events, which every instance serves.
+const NOT_SERVED_HERE = "the accounts, the policy settings and the audit trail are read at the owner only (this instance's state follows its journal and may be behind)";
+const notServedHere = (e) => e instanceof ApiError && e.kind === "NOT_OWNER";
 
 // The form refused the token typed in it (one a browser cannot send): said until the next
 // submit. Reads that go on meanwhile with the refused token stored before are refused 401 or
@@ -191,7 +199,18 @@ async function refreshAccounts() {
   table.dataset.inFlight = String(Number(table.dataset.inFlight || 0) + 1);
   try {
     const filter = $("blocked-only").checked ? { blocked: true } : {};
-    const page = await admin("ListAccounts", { ...filter, limit: 200 });
+    let page;
+    try {
+      page = await admin("ListAccounts", { ...filter, limit: 200 });
+    } catch (e) {
+      // Not served here (any more: an instance fenced while the page was open): rows shown from
+      // an earlier answer would stand for state this instance no longer vouches for.
+      if (notServedHere(e) && n === newest.accounts) {
+        table.tBodies[0].replaceChildren();
+        $("accounts-more").hidden = true;
+      }
+      throw e;
+    }
     const accounts = page.accounts || [];
     // Each row on its own: on one of several owners (or a standby) ListAccounts lists accounts
     // whose state only their owner serves, and one row refused NOT_OWNER failed the whole
@@ -344,7 +363,13 @@ async function savePolicy() {
 
 async function refreshAudit() {
   const n = ++newest.audit;
-  const answer = await admin("QueryAudit", { newestFirst: true, limit: 50 });
+  let answer;
+  try {
+    answer = await admin("QueryAudit", { newestFirst: true, limit: 50 });
+  } catch (e) {
+    if (notServedHere(e) && n === newest.audit) $("audit").tBodies[0].replaceChildren();
+    throw e;
+  }
   if (n !== newest.audit) return;
   const rows = (answer.records || []).map((r) => {
     const tr = el("tr");
