@@ -81,4 +81,4 @@ export const ISOLATED = [
  * `emit`, wrapped for good) and grpc-js's logger set through our own `quietGrpcBindLog`.
  */
 export const CHANGES_THE_PROCESS =
-  /\bvi\.(mock|doMock|spyOn|useFakeTimers|stubEnv|stubGlobal)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(on|once|prependListener|chdir|setMaxListeners)\(|globalThis\.\w+\s*=[^=]|\.prototype\.\w+\s*=[^=]|\b(setLogger|setLogVerbosity|quietGrpcBindLog)\(/;
+  /\bvi\.(mock|doMock|spyOn|useFakeTimers|stubEnv|stubGlobal)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(on|once|prependListener|chdir|setMaxListeners)\(|globalThis\.\w+\s*=[^=]|\.prototype\.\w+\s*=[^=]|\b(setLogger|setLogVerbosity|quietGrpcBindLog|boundFileJournals)\(/;

@@ -15,13 +15,11 @@
  * bound. test/ha/long-account-list.test.ts runs the same start on a capped stream.
  */
 import { cpSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import { parseSidecarConfig, type SidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { encodeCommand } from "../../src/state/command-codec.js";
 import type { Command, CommandBody, ExecutionSettings } from "../../src/state/commands.js";
-import { FileJournal } from "../../src/state/journal/file-journal.js";
-import { RecordTooLargeError } from "../../src/state/journal/journal.js";
 import { encodePlain } from "../../src/state/plain-data.js";
 import { roomWithin } from "../../src/state/record-budget.js";
 import { settingsRecords } from "../../src/state/settings-parts.js";
@@ -30,24 +28,9 @@ import { testConfig } from "../server/harness.js";
 import { crash, crashCopies, journalRecords } from "./start-records.js";
 import { useTempDirs } from "./journal/journal-test-helpers.js";
 import { startState } from "./durable-state.js";
+import { BOUND, boundFileJournals } from "./bounded-file-journal.js";
 
-/** A JetStream stream's max_msg_size of 64 KiB less the publish's and the record's headers (jetstream-journal.ts). */
-const BOUND = 64_992;
-
-beforeAll(() => {
-  const open = FileJournal.open.bind(FileJournal);
-  vi.spyOn(FileJournal, "open").mockImplementation((options) => {
-    const journal = open(options);
-    const append = journal.append.bind(journal);
-    Object.defineProperty(journal, "maxRecordBytes", { value: BOUND });
-    journal.append = (payload: Uint8Array) => {
-      if (payload.length > BOUND) throw new RecordTooLargeError(payload.length, BOUND);
-      return append(payload);
-    };
-    return journal;
-  });
-});
-afterAll(() => vi.restoreAllMocks());
+boundFileJournals();
 
 const tempDir = useTempDirs();
 
