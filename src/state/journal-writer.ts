@@ -46,6 +46,10 @@ export interface JournalWriter {
  *   which 1 judged on that order's volume / |limit| (account-book.ts, unboundedOpenOrders);
  *   the account's last open order rolled back clears its pending dust, as its final report
  *   does, which 1 kept until the next order's final report;
+ * - a REDUCING trading state decides on the exact worst case (position ± open orders on the
+ *   order's side ± the order) when the decimal domain rounded a sum of it, where 1 took the
+ *   rounded one (short 1e11, an open BUY of 1e-18 and a BUY of 1e11: +1e-18, a flip, read
+ *   as 0 and passed; trading-state/policy.ts, reducesPosition);
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was
  *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
  *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be
