@@ -46,6 +46,10 @@ export interface JournalWriter {
  *   which 1 judged on that order's volume / |limit| (account-book.ts, unboundedOpenOrders);
  *   the account's last open order rolled back clears its pending dust, as its final report
  *   does, which 1 kept until the next order's final report;
+ * - an open order by volume whose volume / price is past the decimal range (a SELL of volume
+ *   1e20 limited at 1e-9) counts among those with no bound on their units, so a REDUCING
+ *   trading state refuses an order on its side, which 1 judged with it counted as nothing open
+ *   (order-footprint.ts, footprintOf);
  * - a REDUCING trading state decides on the exact worst case (position ± open orders on the
  *   order's side ± the order) when the decimal domain rounded a sum of it, where 1 took the
  *   rounded one (short 1e11, an open BUY of 1e-18 and a BUY of 1e11: +1e-18, a flip, read

@@ -46,7 +46,8 @@ export interface AccountBookView {
   pendingQuantity(accountId: AccountId, instrument: Instrument, side: Side): Quantity;
   /**
    * Of the account's open orders on `side` in the instrument, those whose units have no bound
-   * (`OrderFootprint.unbounded`): their pending quantity is no worst case; 0 when none. Counted
+   * or could not be computed (`OrderFootprint.unbounded`): their pending quantity is no worst
+   * case; 0 when none. Counted
    * at reserve, uncounted by that reservation's rollback; a report does not say which order
    * ended, so otherwise only when the account's last open order ends (fail closed).
    */

@@ -15,13 +15,18 @@ export interface OrderFootprint {
   /** Absent when the order carried no instrument or side: then only the open-order count moves. */
   readonly instrument?: Instrument;
   readonly side?: Side;
-  /** Pending quantity added on `side` (zero when it cannot be known: a market order by volume that no policy priced). */
+  /**
+   * Pending quantity added on `side`; zero when it cannot be known (a market order by volume
+   * that no policy priced, or volume / price past the decimal range), and then `unbounded`.
+   */
   readonly quantity: Quantity;
   /**
-   * Set when the units the order may trade have no bound (`unboundedQuantity`): `quantity` is
-   * then only an estimate, and the book counts the order among its side's unbounded open
-   * orders (REDUCING refuses that side while one is open). Absent in records from before it:
-   * such an order was not counted, so its rollback uncounts nothing. Part of the record.
+   * Set when the units the order may trade have no bound (`unboundedQuantity`), or when its
+   * quantity could not be computed (volume / price past the decimal range): `quantity` is
+   * then only an estimate (zero when not computed), and the book counts the order among its
+   * side's unbounded open orders (REDUCING refuses that side while one is open). Absent in
+   * records from before it: such an order was not counted, so its rollback uncounts nothing.
+   * Part of the record.
    */
   readonly unbounded?: true;
   /** The order's client order id: a report naming it while the reservation is open is matched to it. */
@@ -54,8 +59,10 @@ export interface OrderFootprint {
  * (nothing to attribute it to). A volume order counts its quantity at its limit price
  * (volume / |price|); a market order by volume at the price its main stage locked (the
  * market price SpotFunds reserved it at, the first of `lock`'s), else at a policy's sizing
- * price (gross exposure's reference price). Without any its quantity is unknown and it
- * counts as an open order only.
+ * price (gross exposure's reference price). Without any, or when volume / price is past the
+ * decimal range, its quantity is unknown: it counts zero pending and is `unbounded` (found by
+ * review, session 37: an open SELL of volume 1e20 limited at 1e-9, up to 1e29 units, counted
+ * 0 and was not marked, so REDUCING let a SELL through as if nothing were open on its side).
  */
 export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Price): OrderFootprint | undefined {
   const op = order.operation;
@@ -66,6 +73,7 @@ export function footprintOf(order: Order, lock?: PreTradeLock, sizingPrice?: Pri
   const clientOrderId = order.clientOrderId;
   if (instrument === undefined || side === undefined) return { accountId, quantity: Quantity.zero(), clientOrderId, bookOrder: 0 };
   const quantity = quantityOf(order, lock, sizingPrice);
+  if (quantity === undefined) return { accountId, instrument, side, quantity: Quantity.zero(), unbounded: true, clientOrderId, bookOrder: 0 };
   return unboundedQuantity(order) ? { accountId, instrument, side, quantity, unbounded: true, clientOrderId, bookOrder: 0 } : { accountId, instrument, side, quantity, clientOrderId, bookOrder: 0 };
 }
 
@@ -81,17 +89,21 @@ export function unboundedQuantity(order: Order): boolean {
   return op.side === "BUY" || op.price === undefined || !op.price.isPositive();
 }
 
-function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity {
+/**
+ * The order's quantity, or undefined when an order by volume has none that can be computed:
+ * no usable price, or volume / price past the decimal domain (the order is still open, its
+ * size unknown). An order without a trade amount counts zero.
+ */
+function quantityOf(order: Order, lock: PreTradeLock | undefined, sizingPrice: Price | undefined): Quantity | undefined {
   const amount = order.operation?.tradeAmount;
   if (amount === undefined) return Quantity.zero();
   if (amount.kind === "quantity") return amount.value;
   const price = order.operation?.price ?? (lock === undefined ? undefined : firstPrice(lock)) ?? sizingPrice;
-  if (price === undefined || price.isZero()) return Quantity.zero();
+  if (price === undefined || price.isZero()) return undefined;
   try {
     return amount.value.calculateQuantity(price);
   } catch {
-    // Out of the decimal domain: the order is still open, its size unknown.
-    return Quantity.zero();
+    return undefined;
   }
 }
 

@@ -33,7 +33,8 @@ interface Effective {
  * order's side is assumed to fill first (the account book's pending quantity), those on
  * the other side are ignored (they could only make room); while one on the order's side has
  * no bound on its units (`unboundedOpenOrders`: by volume, a buy, or a sell without a positive
- * limit price), that worst case cannot be known and the order is refused. A BUY passes iff position < 0
+ * limit price or whose volume / limit is past the decimal range), that worst case cannot be
+ * known and the order is refused. A BUY passes iff position < 0
  * and position + pending buys + quantity ≤ 0; a SELL iff position > 0 and
  * position − pending sells − quantity ≥ 0, both sums exact (`reducesPosition`). The strictest
  * of the account's, its group's and the global state applies. Checked in both stages (a request may wait between them) and
