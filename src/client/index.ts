@@ -3,3 +3,5 @@ export * from "./grpc-clients.js";
 export * from "./account-channel.js";
 export * from "./owner-redirect.js";
 export { AmbiguousHandleError } from "./handle-owners.js";
+/** A command's answer on a channel (what `AccountChannel.one` and `send` resolve to). */
+export type { CommandResult } from "../../gen/openpit/sidecar/v1/channel_pb.js";

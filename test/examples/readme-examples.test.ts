@@ -46,6 +46,23 @@ describe("the README's examples", SLOW, () => {
     }
   });
 
+  // Found by review (session 37): it read only `execute` answers, so a command the sidecar
+  // refused (the account pinned to another gateway's channel, say) printed nothing and exited 0.
+  it("the TypeScript example says a refused command and exits 1 (account 42 pinned to another channel)", async () => {
+    const other = h.channel();
+    expect((await other.one({ case: "bindAccounts", value: { accountIds: [42n] } })).result.case).toBe("bind");
+    const outcome = await run(process.execPath, ["--import", "tsx", "examples/typescript/first-order.ts", h.address], { timeout: 60_000 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+    await other.end();
+    expect(outcome).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "seed refused: commands[0].apply_account_adjustment.account_id: account is pinned to another channel; bind it with takeover to move it here\n",
+    });
+  });
+
   it("the buf curl example runs to completion: the order is accepted, then rolled back with the stream", async () => {
     const { stdout } = await run("sh", ["examples/first-call.sh", h.address], { timeout: 120_000 });
     const [open, state] = stdout.split(/\n(?=\{)/).map((t) => JSON.parse(t) as Record<string, any>);
