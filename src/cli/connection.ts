@@ -22,12 +22,18 @@ export const CONNECTION_USAGE = `connection (the same settings as the server):
   --token TOKEN | --token-file FILE
                          a bearer token (also OPENPIT_TOKEN)
   --server-name NAME     the name the server's certificate is checked against
-  --timeout SECONDS      how long one call may take (default 10, at most 100000000)`;
+  --timeout SECONDS      how long one call may take (default 10, at most 2147483: 24.8 days)`;
 
 export const DEFAULT_TARGET = "127.0.0.1:50051";
 
-/** The longest --timeout: over three years, far inside what a gRPC deadline can hold. */
-export const MAX_TIMEOUT_SECONDS = 100_000_000;
+/**
+ * The longest --timeout: 2^31 - 1 ms (24.8 days). A gRPC server built on grpc-js reads a
+ * deadline into a 32-bit integer of milliseconds: a longer one wrapped to a negative timer
+ * that fired at once, and 100000000 s (sent as 9 digits, where the header takes 8) read as 0,
+ * so any answer not sent in the same turn was cut off "no answer in time" (found by review,
+ * session 37, of the first bound).
+ */
+export const MAX_TIMEOUT_SECONDS = 2_147_483;
 
 function readFile(file: string, what: string): string {
   try {
@@ -95,7 +101,8 @@ export function openConnection(args: ParsedArgs, env: Readonly<Record<string, st
   const seconds = timeout === undefined ? 10 : Number(timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${timeout}'`);
   // grpc-js refuses a deadline past ~3.6e11 s from now by throwing out of the call (found by
-  // review, session 37: `--timeout 1e12`, someone's "no timeout", crashed with a stack trace).
+  // review, session 37: `--timeout 1e12`, someone's "no timeout", crashed with a stack trace),
+  // and its server cuts one past 24.8 days short (MAX_TIMEOUT_SECONDS).
   if (seconds > MAX_TIMEOUT_SECONDS) throw new UsageError(`--timeout must be at most ${MAX_TIMEOUT_SECONDS} seconds, not '${timeout}'`);
   const target = targetOf(args, env);
   const options = connectOptionsOf(args, env);

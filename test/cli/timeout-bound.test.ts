@@ -2,8 +2,10 @@
  * Found by review (session 37): `--timeout 1e12` (someone's "no timeout") passed the CLI's
  * check (any finite positive number), and grpc-js, whose deadlines end ~3.6e11 s from now,
  * threw "Deadline is too far in the future" out of the call: a stack trace and exit 1, as if
- * the sidecar had failed. --timeout is at most 100000000 seconds (over three years); more is
- * a usage error (exit 2) before anything is sent.
+ * the sidecar had failed. --timeout is at most 2147483 seconds; more is a usage error (exit 2)
+ * before anything is sent. Found by review of that fix: the first bound, 100000000 s, was past
+ * what a grpc-js server keeps (2^31 - 1 ms, 24.8 days: a longer deadline wrapped to a timer
+ * that fired at once), so a long --timeout failed any call not answered in the same turn.
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,14 +45,29 @@ describe("--timeout's upper bound", () => {
       code: 2,
       out: "",
       stackTrace: false,
-      first: "openpit status: --timeout must be at most 100000000 seconds, not '1e12'",
+      first: "openpit status: --timeout must be at most 2147483 seconds, not '1e12'",
     });
   }, 30_000);
 
-  it("100000000 seconds is accepted, one more is not", async () => {
-    const most = await runCaptured(["status", "--timeout", "100000000", "--target", h.address]);
-    expect([most.code, most.err]).toEqual([0, ""]);
-    const over = await runCaptured(["status", "--timeout", "100000001", "--target", h.address]);
-    expect([over.code, over.out, over.err.split("\n")[0]]).toEqual([2, "", "openpit status: --timeout must be at most 100000000 seconds, not '100000001'"]);
+  it("2147483 seconds is accepted, and keeps a call whose answer waits (a sync journal's fdatasync); one more is not", async () => {
+    // The block's answer waits until the test lets it go: answered in a later turn than the call came.
+    const held: (() => void)[] = [];
+    const state = h.server.state;
+    const afterDurable = state.afterDurable.bind(state);
+    state.afterDurable = (cb: () => void) => afterDurable(() => void held.push(cb));
+    try {
+      const blocking = runCaptured(["block", "6", "--reason", "late", "--timeout", "2147483", "--target", h.address]);
+      await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 5)); // past a timer a wrapped deadline would have set
+      state.afterDurable = afterDurable;
+      for (const cb of held.splice(0)) cb();
+      const most = await blocking;
+      expect([most.code, most.err]).toEqual([0, ""]);
+    } finally {
+      state.afterDurable = afterDurable;
+      for (const cb of held.splice(0)) cb();
+    }
+    const over = await runCaptured(["status", "--timeout", "2147484", "--target", h.address]);
+    expect([over.code, over.out, over.err.split("\n")[0]]).toEqual([2, "", "openpit status: --timeout must be at most 2147483 seconds, not '2147484'"]);
   });
 });
