@@ -359,7 +359,11 @@ export class OwnerFollowingChannel {
         const movable = groups[g]!.filter((i) => handleNamedBy(commands[i]!) === undefined);
         const next = movable.length > 0 ? this.nextInRotation(address, dead) : undefined;
         if (next === undefined || movable.length < groups[g]!.length) fail(new UnreachableError([...dead], s.reason.cause));
-        if (next === undefined || this.closed) return;
+        if (next === undefined) return;
+        // Closed meanwhile: nothing more is sent, and what could not be sent fails the send
+        // (found by review, session 37: left unanswered, it crashed send() with a TypeError and
+        // lost the answers of what ran elsewhere).
+        if (this.closed) return fail(new UnreachableError([...dead], s.reason.cause));
         this.moveTo(next, "unreachable");
         for (const i of movable) routes[i] = next;
         pending.push(...movable);

@@ -172,9 +172,51 @@ describe("OwnerFollowingChannel with alternateAddresses", () => {
       proxy.close();
     }
   });
+
+  // Found by review (session 37): closed while a send was split over an address that never
+  // answered and another that did, the send left the unsendable commands without an answer
+  // and crashed with a TypeError, losing the answer of the commit that ran.
+  it("closed during a send split over a silent address and a live one: PartialSendError with what ran", async () => {
+    const silent = await silentListener();
+    const ch = new OwnerFollowingChannel(silent.address, { alternateAddresses: [b.address], connectOptions: SHORT_KEEPALIVE, onRedirect });
+    try {
+      const [opened] = await ch.sendAt(b.address, reserve());
+      const id = reservationOf(opened);
+      // B's next answer waits until the test lets it go.
+      const held: (() => void)[] = [];
+      const state = b.server.state;
+      const afterDurable = state.afterDurable.bind(state);
+      state.afterDurable = (cb: () => void) => afterDurable(() => void held.push(cb));
+      // A new order (to the silent current address) and the commit (to B, which issued it).
+      const sending = ch.send(reserve(), commit(id)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      // The silent address's connection bound fires (the order found unsendable) while B still holds its answer.
+      await expect.poll(() => linkBroken(ch, silent.address), { timeout: 10_000 }).toBe(true);
+      const closing = ch.close();
+      for (const cb of held.splice(0)) cb();
+      state.afterDurable = afterDurable;
+      const failure = await sending;
+      await closing;
+      expect(failure).toBeInstanceOf(PartialSendError);
+      const { results } = failure as PartialSendError;
+      expect(results.map((r) => r?.result.case)).toEqual([undefined, "finalize"]);
+      expect((failure as PartialSendError).cause).toBeInstanceOf(UnreachableError);
+      expect(moves).toEqual([]);
+    } finally {
+      silent.close();
+      await ch.close();
+    }
+  });
 });
 
 /** Polls (a condition, not a time) until `read` gives an empty list. */
 async function untilEmpty(read: () => Promise<unknown[]>): Promise<void> {
   while ((await read()).length > 0) await new Promise((r) => setImmediate(r));
 }
+
+/** Whether the channel's link to `address` has failed (read from the client's private state: no API says it). */
+const linkBroken = (c: OwnerFollowingChannel, address: string): boolean =>
+  (c as unknown as { links: Map<string, { channel: { usable: boolean } }> }).links.get(address)?.channel.usable === false;
