@@ -120,4 +120,25 @@ describe.runIf(chromiumReady)("web console on an instance that does not own ever
     await h.admin("blockAccount", { accountId: MINE, reason: "compliance hold" });
     await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
   });
+
+  // Found by review (session 37): the tables were emptied, and the policy editor kept showing
+  // the limits it loaded while the instance was active, unmarked.
+  it("fenced with the page open: the policy editor is emptied too, and loaded again once the instance owns a shard", async () => {
+    const { h, port, page } = c;
+    attach(shardOf(MINE, SHARDS));
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    await page.locator("#policy").selectOption("OrderSizeLimitPolicy");
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"maxQuantity": "1000"');
+    // Fenced: the next refresh (an event) is refused NOT_OWNER.
+    attach(undefined);
+    h.server.state.events.relay({ sequence: h.server.state.events.lastSequence + 1n, event: { kind: "reservationsRolledBack", accountId: AccountId.fromU64(MINE), reservationIds: [7n], reason: "expired" } });
+    await page.locator("#message", { hasText: OWNED_ELSEWHERE }).waitFor({ timeout: 10_000 });
+    await row(MINE).waitFor({ state: "detached", timeout: 10_000 });
+    expect(await page.locator("#settings").inputValue()).toBe("");
+    // Owning a shard again, the next refresh loads the editor.
+    attach(shardOf(MINE, SHARDS));
+    h.server.state.events.relay({ sequence: h.server.state.events.lastSequence + 1n, event: { kind: "reservationsRolledBack", accountId: AccountId.fromU64(MINE), reservationIds: [8n], reason: "expired" } });
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"maxQuantity": "1000"');
+  });
 });

@@ -11,12 +11,13 @@
  * same token again: the tab was locked the same way. Such a token is refused at the form now,
  * and one stored before is dropped at the page's start.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+import { pauseClock } from "./console-page.js";
 
 // The page's storage, read and written inside page.evaluate (the suite's types have no DOM).
 declare const sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
@@ -93,13 +94,19 @@ describe.runIf(ready)("web console: a token the page cannot use", () => {
   // with "the bearer token is not valid", under a token that was valid but for the character.
   it("refused at the form after the tab's token was revoked: the refusal stays while the page's reads go on", async () => {
     const page = await browser.newPage();
-    await page.clock.install();
+    await pauseClock(page);
     await page.goto(`http://127.0.0.1:${port}/console/`);
     await page.evaluate((t) => sessionStorage.setItem("openpit-console-token", t), creds.tokens.get("monitor")!);
     await page.reload();
     await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
     // The monitor's token is revoked (rotated); the next periodic read brings the form back.
     const kept = ["operator", "gateway-a", "feed-a"];
+    const tokensBefore = readFileSync(creds.tokensFile, "utf8");
+    onTestFinished(async () => {
+      // The harness is the file's: the other tests use the monitor's token.
+      writeFileSync(creds.tokensFile, tokensBefore);
+      await h.server.reloadCredentials();
+    });
     writeFileSync(creds.tokensFile, JSON.stringify({ tokens: kept.map((principal) => ({ principal, sha256: sha256Hex(creds.tokens.get(principal)!) })) }));
     await h.server.reloadCredentials();
     await page.clock.runFor(5_100);
@@ -120,6 +127,41 @@ describe.runIf(ready)("web console: a token the page cannot use", () => {
     await page.locator("#token").fill(creds.tokens.get("operator")!);
     await page.locator("#token-form button").click();
     await page.locator("#token-form").waitFor({ state: "hidden", timeout: 10_000 });
+    await page.close();
+  });
+
+  // Found by review (session 37): entering a token runs the page's start again, which reloaded
+  // the policy editor: an edit a monitor's token was refused to save was replaced by the
+  // server's settings, and Apply with the operator's token then saved those, "updated".
+  it("an edit refused 403 survives entering the operator's token, and Apply then saves it", async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.evaluate((t) => sessionStorage.setItem("openpit-console-token", t), creds.tokens.get("monitor")!);
+    await page.reload();
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    await page.locator("#policy").selectOption("OrderSizeLimitPolicy");
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"maxQuantity": "1000"');
+    const edited = (await page.locator("#settings").inputValue()).replace('"maxQuantity": "1000"', '"maxQuantity": "250"');
+    await page.locator("#settings").fill(edited);
+    await page.locator("#save-policy").click();
+    await page.locator("#message", { hasText: "needs the role" }).waitFor({ timeout: 10_000 });
+    await page.locator("#token-form").waitFor({ state: "visible" });
+    const settingsReads: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/GetPolicySettings")) settingsReads.push(r.url());
+    });
+    await page.locator("#token").fill(creds.tokens.get("operator")!);
+    // The restarted page's reads: the audit trail is read beside the editor, so once it is in,
+    // a reload of the editor would have been sent.
+    const auditRead = page.waitForResponse((r) => r.url().endsWith("/QueryAudit"));
+    await page.locator("#token-form button").click();
+    await auditRead;
+    expect(settingsReads).toEqual([]);
+    expect(await page.locator("#settings").inputValue()).toBe(edited);
+    await page.locator("#save-policy").click();
+    await page.locator("#policy-message", { hasText: "updated" }).waitFor({ timeout: 10_000 });
+    // The editor is read again after a save: the server's settings are the edit.
+    await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"maxQuantity": "250"');
     await page.close();
   });
 });

@@ -54,3 +54,13 @@ export function useConsolePage(config?: () => Record<string, unknown>): ConsoleP
     },
   };
 }
+
+/**
+ * The page's timers on a clock the test moves (Playwright's): installed and paused, so that
+ * nothing fires until `page.clock.runFor` (after `install` alone the fake time still flows).
+ */
+export async function pauseClock(page: Page): Promise<void> {
+  const start = new Date("2026-01-01T00:00:00Z");
+  await page.clock.install({ time: start });
+  await page.clock.pauseAt(new Date(start.getTime() + 1_000));
+}

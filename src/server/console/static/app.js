@@ -208,6 +208,10 @@ async function refreshAccounts() {
       if (notServedHere(e) && n === newest.accounts) {
         table.tBodies[0].replaceChildren();
         $("accounts-more").hidden = true;
+        // The policy settings too (found by review, session 37: a fenced instance kept showing
+        // the limits it loaded while active); the next refresh that works loads them again.
+        loadedSettings = { name: "", json: "" };
+        $("settings").value = "";
       }
       throw e;
     }
@@ -398,18 +402,23 @@ function describeEvent(e) {
 
 let refreshTimer;
 function scheduleRefresh() {
-  clearTimeout(refreshTimer);
+  // One refresh pending covers what asks for one meanwhile; never pushed back: a trailing
+  // debounce read nothing at all while events came less than 100 ms apart (audit records of
+  // refused calls, expiring reservations), the 5 s reads included (found by review, session 37).
+  if (refreshTimer !== undefined) return;
   // A refresh that works clears an earlier load's error, and loads the editor if the first
   // load did not (found by review, session 34: a page opened while the sidecar recovered kept
   // its error and could not save until reloaded).
   refreshTimer = setTimeout(
-    () =>
-      refreshAll()
+    () => {
+      refreshTimer = undefined;
+      return refreshAll()
         .then(() => {
           clearLoadError();
           if (loadedSettings.name !== $("policy").value) return loadPolicy();
         })
-        .catch(showLoadError),
+        .catch(showLoadError);
+    },
     100,
   );
 }
@@ -419,6 +428,12 @@ async function followEvents() {
   const state = $("events-state");
   // The last event shown: a reconnect resumes after it, so a dropped stream misses nothing.
   let lastEventId;
+  // The highest event number shown. A subscription without Last-Event-ID (after NOT_KEPT) is
+  // told the retained events first, which the list showed again as the newest, and resumed
+  // after them, so a drop before any new event got NOT_KEPT again, each time (found by review,
+  // session 37): those are not shown again and do not move the resume point back. AHEAD
+  // means this server numbers otherwise (another group's, say): forgotten then.
+  let shownThrough = -1n;
   for (;;) {
     try {
       const resume = lastEventId === undefined ? {} : { "Last-Event-ID": lastEventId };
@@ -429,6 +444,7 @@ async function followEvents() {
         // The events after it cannot all be had: say so, reload what the page shows, go on live.
         $("events").prepend(el("li", `events after #${lastEventId} were missed: ${error.message}; the page was reloaded`, "missed"));
         lastEventId = undefined;
+        if (error.kind === "AHEAD") shownThrough = -1n;
         scheduleRefresh();
         continue;
       }
@@ -451,11 +467,13 @@ async function followEvents() {
           const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
           if (!data || !block.includes("event: account-event")) continue;
           const event = JSON.parse(data);
+          scheduleRefresh();
+          if (BigInt(event.sequence) <= shownThrough) continue;
+          shownThrough = BigInt(event.sequence);
           lastEventId = event.sequence;
           const li = el("li", describeEvent(event));
           $("events").prepend(li);
           while ($("events").children.length > 200) $("events").lastChild.remove();
-          scheduleRefresh();
         }
       }
       state.textContent = "ended; reconnecting…";
@@ -506,7 +524,10 @@ async function start() {
     const current = select.value;
     select.replaceChildren(...(status.policies || []).map((p) => el("option", p)));
     if (current) select.value = current;
-    await Promise.all([refreshAccounts(), refreshAudit(), loadPolicy()]);
+    // The editor only when nothing is loaded for the chosen policy: start() runs again when a
+    // token is entered, and reloading replaced an edit the previous token was refused to save
+    // (found by review, session 37).
+    await Promise.all([refreshAccounts(), refreshAudit(), loadedSettings.name !== $("policy").value ? loadPolicy() : undefined]);
     clearError();
   } catch (e) {
     showLoadError(e);
