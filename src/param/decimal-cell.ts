@@ -11,7 +11,7 @@
  * value on demand; it is short-lived, which is what the young generation is cheap for.
  */
 import type { Decimal } from "decimal.js";
-import { compareSmall, smallAddend, type DecimalValue, type ValueType } from "./decimal-value.js";
+import { compareSmall, smallAddend, sumLostScale, type DecimalValue, type ValueType } from "./decimal-value.js";
 
 export class DecimalCell<T extends DecimalValue> {
   /** The safe-integer mantissa; NaN when `big` holds the number (as in `DecimalValue`). */
@@ -50,17 +50,21 @@ export class DecimalCell<T extends DecimalValue> {
     this.#scale = v.scale;
   }
 
-  /** `value.add(v)` stored in place: the same digits, scale and errors, without allocating when both are small. */
-  add(v: T): void {
-    this.#sum(v, 1);
+  /**
+   * `value.add(v)` stored in place: the same digits, scale and errors, without allocating when
+   * both are small. True when the sum gave up scale, so may have been rounded to 29 digits
+   * (`sumLostScale`); a sum of small values never is.
+   */
+  add(v: T): boolean {
+    return this.#sum(v, 1);
   }
 
-  /** `value.sub(v)` stored in place. */
-  sub(v: T): void {
-    this.#sum(v, -1);
+  /** `value.sub(v)` stored in place; true when it may have been rounded, as `add`. */
+  sub(v: T): boolean {
+    return this.#sum(v, -1);
   }
 
-  #sum(v: T, sign: 1 | -1): void {
+  #sum(v: T, sign: 1 | -1): boolean {
     if (this.#small === this.#small) {
       const scale = this.#scale > v.scale ? this.#scale : v.scale;
       const m = smallAddend(this.#small, this.#scale, v, sign, scale);
@@ -68,11 +72,13 @@ export class DecimalCell<T extends DecimalValue> {
       if (m === m && !(m < 0 && this.type.nonNegative)) {
         this.#small = m; // never −0: a stored mantissa is never −0, and m + (±0) is not either
         this.#scale = scale;
-        return;
+        return false;
       }
     }
     const before = this.value;
-    this.set(sign === 1 ? before.add(v) : before.sub(v));
+    const sum = sign === 1 ? before.add(v) : before.sub(v);
+    this.set(sum);
+    return sumLostScale(before, v, sum);
   }
 
   /** `value.compare(v)`, without making the value when both are small. */

@@ -54,6 +54,10 @@ export interface JournalWriter {
  *   order's side ± the order) when the decimal domain rounded a sum of it, where 1 took the
  *   rounded one (short 1e11, an open BUY of 1e-18 and a BUY of 1e11: +1e-18, a flip, read
  *   as 0 and passed; trading-state/policy.ts, reducesPosition);
+ * - a REDUCING trading state refuses an order while the account book's open total on its side
+ *   was rounded by the decimal domain since the account last had nothing open, which 1 judged
+ *   on the rounded total (short 80000000001, open BUYs of 8e10 and 1e-18 held as 8e10: a BUY
+ *   of 1, +1e-18, passed; account-book.ts, pendingRounded);
  * - the gross-exposure limit compares the exact exposure when a product or sum of it was
  *   rounded to 29 digits, where 1 compared the rounded total (an exposure of 1e-29 under a
  *   limit of 0, or one just past a 29-digit limit, passed; one exactly on it could be

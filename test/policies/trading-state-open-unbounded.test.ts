@@ -34,7 +34,7 @@ const openUnknown = (side: Side) => ({
   policy: "TradingStatePolicy",
   code: "TradingReducingOnly",
   reason: "order does not reduce the position",
-  details: `${REDUCING_ON_ACCOUNT}: an open ${side} order's quantity cannot be known (volume without a positive limit price, a buy by volume, or a volume past the decimal range at its price), so no ${side} order can be shown not to flip the position until it ends`,
+  details: `${REDUCING_ON_ACCOUNT}: an open ${side} order's quantity cannot be known (volume without a positive limit price, a buy by volume, a volume past the decimal range at its price, or a total of open orders rounded past 29 digits), so no ${side} order can be shown not to flip the position until it ends`,
   scope: "order",
 });
 

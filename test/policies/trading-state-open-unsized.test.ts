@@ -32,7 +32,7 @@ const OPEN_SELL_UNKNOWN = {
   code: "TradingReducingOnly",
   reason: "order does not reduce the position",
   details:
-    "trading state REDUCING is set globally: an open SELL order's quantity cannot be known (volume without a positive limit price, a buy by volume, or a volume past the decimal range at its price), " +
+    "trading state REDUCING is set globally: an open SELL order's quantity cannot be known (volume without a positive limit price, a buy by volume, a volume past the decimal range at its price, or a total of open orders rounded past 29 digits), " +
     "so no SELL order can be shown not to flip the position until it ends",
   scope: "order",
 };

@@ -24,12 +24,16 @@ export interface BookInstrument {
  * An instrument's figures as snapshot data (the derived `worst` is not part of the state). The
  * unbounded counts are written only when not zero, and absent (snapshots from before them,
  * or none open) restore as 0: a build before them did not mark any footprint, so no open
- * reservation's rollback will uncount one.
+ * reservation's rollback will uncount one. Likewise the rounded marks, written only when set:
+ * absent restores as not rounded (a build before them did not mark its rounded totals).
  */
 export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" | "pendingBuy" | "pendingSell"> & {
   /** `unboundedOpenOrders` on each side. */
   readonly unboundedBuy?: number;
   readonly unboundedSell?: number;
+  /** `pendingRounded` on each side. */
+  readonly roundedBuy?: boolean;
+  readonly roundedSell?: boolean;
 };
 
 /**
@@ -52,6 +56,14 @@ export interface AccountBookView {
    * ended, so otherwise only when the account's last open order ends (fail closed).
    */
   unboundedOpenOrders(accountId: AccountId, instrument: Instrument, side: Side): number;
+  /**
+   * Whether the decimal domain rounded a sum or difference of the pending quantity on `side`
+   * (past 29 digits: open BUYs of 8e10 and 1e-18 are held as 8e10, and once the 8e10 fills as
+   * 0) since the account last had nothing open: that figure may then not be the exact total of
+   * the side's open orders. Cleared only when the account's last open order ends or rolls
+   * back (a report does not say which order ended; fail closed).
+   */
+  pendingRounded(accountId: AccountId, instrument: Instrument, side: Side): boolean;
   /** Orders of the account accepted and not yet final (nor rolled back). */
   openOrders(accountId: AccountId): number;
   /** The account's entry for the instrument, or undefined when it never touched it. */

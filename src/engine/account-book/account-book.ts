@@ -29,6 +29,13 @@ class Slot implements BookInstrument {
   #worst: PositionSize | undefined = undefined;
   unboundedBuy = 0;
   unboundedSell = 0;
+  /**
+   * The side's pending quantity was rounded (a sum or difference of it gave up digits to fit
+   * the decimal domain, `DecimalCell.add`) since the account last had nothing open: it may not
+   * be the exact total of that side's open orders (`AccountBookView.pendingRounded`).
+   */
+  roundedBuy = false;
+  roundedSell = false;
 
   constructor(readonly instrument: Instrument) {}
 
@@ -49,7 +56,7 @@ class Slot implements BookInstrument {
   }
 
   isFlat(): boolean {
-    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero() && this.unboundedBuy === 0 && this.unboundedSell === 0;
+    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero() && this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell;
   }
 
   /** One more (`by` 1) or one fewer (-1, clamped at zero) unbounded open order on `side`. */
@@ -70,23 +77,35 @@ class Slot implements BookInstrument {
     this.#worst = undefined;
   }
 
+  /** Pending on `side` plus `quantity`; a rounded sum marks the side (`roundedBuy`/`roundedSell`). */
   addPending(side: Side, quantity: Quantity): void {
-    (side === "BUY" ? this.#pendingBuy : this.#pendingSell).add(quantity);
+    if ((side === "BUY" ? this.#pendingBuy : this.#pendingSell).add(quantity)) this.#markRounded(side);
     this.#worst = undefined;
   }
 
-  /** Pending on `side` less `by`, clamped at zero. */
+  /** Pending on `side` less `by`, clamped at zero; a rounded difference marks the side. */
   reducePending(side: Side, by: Quantity): void {
     const pending = side === "BUY" ? this.#pendingBuy : this.#pendingSell;
     if (pending.compare(by) <= 0) pending.set(ZERO_QUANTITY);
-    else pending.sub(by);
+    else if (pending.sub(by)) this.#markRounded(side);
     this.#worst = undefined;
+  }
+
+  #markRounded(side: Side): void {
+    if (side === "BUY") this.roundedBuy = true;
+    else this.roundedSell = true;
   }
 
   data(): BookInstrumentData {
     const data = { instrument: this.instrument, position: this.position, pendingBuy: this.pendingBuy, pendingSell: this.pendingSell };
-    if (this.unboundedBuy === 0 && this.unboundedSell === 0) return data;
-    return { ...data, ...(this.unboundedBuy === 0 ? {} : { unboundedBuy: this.unboundedBuy }), ...(this.unboundedSell === 0 ? {} : { unboundedSell: this.unboundedSell }) };
+    if (this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell) return data;
+    return {
+      ...data,
+      ...(this.unboundedBuy === 0 ? {} : { unboundedBuy: this.unboundedBuy }),
+      ...(this.unboundedSell === 0 ? {} : { unboundedSell: this.unboundedSell }),
+      ...(this.roundedBuy ? { roundedBuy: true } : {}),
+      ...(this.roundedSell ? { roundedSell: true } : {}),
+    };
   }
 }
 
@@ -124,13 +143,16 @@ export interface AccountBookData {
  * The account has no open order left: nothing can be pending any more. What is left is the
  * dust of quantities no report can match (an order by volume enters at volume / |price|, a
  * 28-digit quotient), which would otherwise stay pending for ever. So are the unbounded
- * counts: a report does not say which order ended, so they stay until then.
+ * counts and the rounded marks: a report does not say which order ended, so they stay until
+ * then (nothing open, the exact total is 0 again).
  */
 function nothingOpen(entry: AccountEntry): void {
   for (const s of entry.list) {
     if (!s.pendingBuy.isZero() || !s.pendingSell.isZero()) s.set(s.position, ZERO_QUANTITY, ZERO_QUANTITY);
     s.unboundedBuy = 0;
     s.unboundedSell = 0;
+    s.roundedBuy = false;
+    s.roundedSell = false;
   }
 }
 
@@ -170,17 +192,21 @@ function markReported(unsettled: readonly OrderFootprint[], clientOrderId: strin
  * - `reserve` (the main stage accepted an order, live or drop copy, before any commit):
  *   open orders +1, pending on the order's side + its quantity, and that side's unbounded
  *   open orders +1 when its units have no bound (`OrderFootprint.unbounded`).
+ * - Any pending sum or difference the decimal domain rounds (past 29 digits: open BUYs of 8e10
+ *   and 1e-18 are held as 8e10) marks its side rounded (`pendingRounded`); only the account's
+ *   last open order ending (or rolling back) clears the mark, as it does the unbounded counts.
  * - `release` (that reservation rolled back: explicit, disconnect, TTL, fencing): the exact
  *   reverse of its `reserve`, unless a report named the order (by client order id) while
  *   the reservation was open: then nothing, as the order is at the venue and its reports
- *   count it out; the last open order rolled back clears every pending quantity and
- *   unbounded count, as its final report would. A commit changes nothing: the order stays
+ *   count it out; the last open order rolled back clears every pending quantity, unbounded
+ *   count and rounded mark, as its final report would. A commit changes nothing: the order stays
  *   open at the venue.
  * - `applyReport` with a trade: position ± traded quantity (+ buy, − sell), pending on
  *   the report's side − traded quantity.
  * - `applyReport` with `isFinal`: open orders −1, pending on the side − `leavesQuantity`
  *   (the cancelled rest, as SpotFunds releases it); the account's last open order ending
- *   clears every pending quantity and unbounded count (no report says which order ended).
+ *   clears every pending quantity, unbounded count and rounded mark (no report says which
+ *   order ended).
  *
  * Dry runs never touch it. It is snapshotted with the engine; an open reservation's book
  * entry is restored from the reservation's record, so a replay reproduces it bit for bit.
@@ -223,6 +249,12 @@ export class AccountBook implements AccountBookView {
     const slot = this.slot(accountId, instrument);
     if (slot === undefined) return 0;
     return side === "BUY" ? slot.unboundedBuy : slot.unboundedSell;
+  }
+
+  pendingRounded(accountId: AccountId, instrument: Instrument, side: Side): boolean {
+    const slot = this.slot(accountId, instrument);
+    if (slot === undefined) return false;
+    return side === "BUY" ? slot.roundedBuy : slot.roundedSell;
   }
 
   openOrders(accountId: AccountId): number {
@@ -400,6 +432,9 @@ export class AccountBook implements AccountBookView {
         // Absent (none open, or a snapshot from before the counts): 0, see BookInstrumentData.
         slot.unboundedBuy = s.unboundedBuy ?? 0;
         slot.unboundedSell = s.unboundedSell ?? 0;
+        // Absent (not rounded, or a snapshot from before the marks): not rounded.
+        slot.roundedBuy = s.roundedBuy === true;
+        slot.roundedSell = s.roundedSell === true;
       }
     }
   }

@@ -42,7 +42,8 @@ export function quantityUnknown(scope: ControlScope): readonly PolicyReject[] {
 /**
  * REDUCING cannot take the worst case of a side with an open order whose units have no bound
  * (by volume: a buy, a sell without a positive limit price, accepted while ACTIVE, or one whose
- * volume / price is past the decimal range): its
+ * volume / price is past the decimal range), or whose open orders' total the book rounded
+ * (`pendingRounded`): its
  * pending quantity is an estimate, so no order on that side can be shown not to flip: fail closed.
  */
 export function openQuantityUnknown(scope: ControlScope, side: Side): readonly PolicyReject[] {
@@ -51,7 +52,7 @@ export function openQuantityUnknown(scope: ControlScope, side: Side): readonly P
       code: "TradingReducingOnly",
       reason: "order does not reduce the position",
       details:
-        `trading state REDUCING is set ${whereSet(scope)}: an open ${side} order's quantity cannot be known (volume without a positive limit price, a buy by volume, or a volume past the decimal range at its price), ` +
+        `trading state REDUCING is set ${whereSet(scope)}: an open ${side} order's quantity cannot be known (volume without a positive limit price, a buy by volume, a volume past the decimal range at its price, or a total of open orders rounded past 29 digits), ` +
         `so no ${side} order can be shown not to flip the position until it ends`,
       scope: "order",
     },
