@@ -14,6 +14,7 @@ import { OwnerFollowingChannel, PartialSendError, UnreachableError, type MoveRea
 import { order, type Harness } from "../server/harness.js";
 import { freezableProxy } from "./freezable-proxy.js";
 import { commit, openReservations, reservationOf, reserve, twoFundedSidecars } from "./two-sidecars.js";
+import { silentListener } from "./silent-listener.js";
 
 /** An address nothing listens on (a port bound, then closed): connections to it are refused. */
 async function closedPort(): Promise<string> {
@@ -22,23 +23,6 @@ async function closedPort(): Promise<string> {
   const address = `127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
   await new Promise<void>((r) => srv.close(() => r()));
   return address;
-}
-
-/** A listener that accepts connections and never writes a byte: a frozen sidecar (its connection never becomes READY). */
-async function silentListener() {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((s) => {
-    s.on("error", () => {});
-    sockets.push(s);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
 }
 
 const SHORT_KEEPALIVE = { channelOptions: { "grpc.keepalive_time_ms": 500, "grpc.keepalive_timeout_ms": 500 } };

@@ -9,12 +9,12 @@
  * The keepalive is shortened here (0.5 s + 0.5 s, through `channelOptions`) so the bound is
  * 1 s; the races below are hang guards, never waits for a time.
  */
-import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AccountChannel, OwnerFollowingChannel, ReportFeed, connect, type CommandInit } from "../../src/client/index.js";
 import { readyBoundOf } from "../../src/client/liveness.js";
 import { startHarness, type Harness } from "../server/harness.js";
 import { freezableProxy } from "./freezable-proxy.js";
+import { silentListener } from "./silent-listener.js";
 
 const SHORT_KEEPALIVE = { channelOptions: { "grpc.keepalive_time_ms": 500, "grpc.keepalive_timeout_ms": 500 } };
 
@@ -27,23 +27,6 @@ const outcome = (p: Promise<unknown>, guardMs = 8_000) =>
     ),
     new Promise<string>((r) => setTimeout(() => r("still pending"), guardMs).unref()),
   ]);
-
-/** A listener that accepts connections and never writes a byte: a frozen sidecar. */
-async function silentListener() {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((s) => {
-    s.on("error", () => {});
-    sockets.push(s);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
 
 const bind = { case: "bindAccounts", value: { accountIds: [42n] } } satisfies CommandInit;
 

@@ -14,7 +14,8 @@ import { chromiumReady, pauseClock, useConsolePage } from "./console-page.js";
 describe.runIf(chromiumReady)("the console page: holdings while trading goes on", () => {
   const c = useConsolePage();
 
-  it("an order committed after the page loaded shows in the row's holdings at the next periodic read", async () => {
+  /** The page open on a paused clock with account 42's holdings shown; then the gateway trades (10 AAPL at 100, committed), which no event says. Returns the account's row. */
+  async function pageThenTrade() {
     const { h, port, page } = c;
     const ch = h.channel();
     await ch.send(seed("USD", "10000"));
@@ -25,8 +26,13 @@ describe.runIf(chromiumReady)("the console page: holdings while trading goes on"
     await page.clock.runFor(200);
     const row = page.locator(`tr[data-account="${ACCOUNT}"]`);
     await expect.poll(() => row.locator(".holding").allTextContents(), { timeout: 10_000 }).toEqual(["USD 10000 / 0 / 0"]);
-    // The gateway trades: 10 AAPL at 100, committed. No event says so.
     expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "10" }), commitOnAccept: true } }), "execute").accepted).toBe(true);
+    return row;
+  }
+
+  it("an order committed after the page loaded shows in the row's holdings at the next periodic read", async () => {
+    const { page } = c;
+    const row = await pageThenTrade();
     await page.clock.runFor(4_000);
     await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
     expect(await row.locator(".holding").allTextContents()).toEqual(["USD 10000 / 0 / 0"]);
@@ -58,16 +64,8 @@ describe.runIf(chromiumReady)("the console page: holdings while trading goes on"
   // each event) and the 5 s read only asked for one, so while events came less than 100 ms
   // apart nothing was read at all.
   it("events every 90 ms for over 5 s: the accounts are read all the same", async () => {
-    const { h, port, page } = c;
-    const ch = h.channel();
-    await ch.send(seed("USD", "10000"));
-    await pauseClock(page);
-    await page.goto(`http://127.0.0.1:${port}/console/`);
-    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
-    await page.clock.runFor(200);
-    const row = page.locator(`tr[data-account="${ACCOUNT}"]`);
-    await expect.poll(() => row.locator(".holding").allTextContents(), { timeout: 10_000 }).toEqual(["USD 10000 / 0 / 0"]);
-    expect(as(await ch.one({ case: "executePreTrade", value: { order: order({ qty: "10" }), commitOnAccept: true } }), "execute").accepted).toBe(true);
+    const { h, page } = c;
+    const row = await pageThenTrade();
     // Each event shown before the page's clock moves on: 60 of them, 90 ms apart.
     for (let id = 1n; id <= 60n; id++) {
       h.server.state.events.publish({ kind: "reservationsRolledBack", accountId: AccountId.fromU64(OTHER_ACCOUNT), reservationIds: [id], reason: "expired" });

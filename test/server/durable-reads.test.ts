@@ -11,10 +11,7 @@ import { create } from "@bufbuild/protobuf";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
-import { ManualClock } from "../../src/engine/index.js";
 import type { AccountId } from "../../src/param/index.js";
-import { buildSidecar } from "../../src/app/build-sidecar.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import type { OwnershipGate } from "../../src/server/services/ownership-gate.js";
@@ -22,8 +19,9 @@ import type { ServingPhase } from "../../src/server/services/service-context.js"
 import { CommandError } from "../../src/state/command-error.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { heldFsync, nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
-import { ACCOUNT, testConfig } from "./harness.js";
+import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { ACCOUNT } from "./harness.js";
+import { stateOnHeldJournal } from "../state/held-journal-state.js";
 
 type Unary = (call: unknown, callback: (error: Partial<ServiceError> | null, reply: unknown) => void) => void;
 
@@ -37,10 +35,7 @@ describe("durable reads (no sockets)", () => {
   let admin: Record<string, Unary>;
 
   beforeEach(() => {
-    state = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
-    fsync = heldFsync();
-    journal = FileJournal.open({ dataDir: tempDir(), mode: "sync", io: fsync.io, segmentBytes: 1 << 20 });
-    state.attachJournal(journal);
+    ({ state, fsync, journal } = stateOnHeldJournal(tempDir(), "sync"));
     phase = "serving";
     gate = undefined;
     admin = adminService({

@@ -10,11 +10,8 @@ import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
-import { ManualClock } from "../../src/engine/index.js";
 import type { AccountId } from "../../src/param/index.js";
 import type { SpotFundsPolicy } from "../../src/policies/index.js";
-import { buildSidecar } from "../../src/app/build-sidecar.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService, COMMANDS_PER_SLICE, type ChannelQueueLimits } from "../../src/server/services/account-channel-service.js";
 import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
 import { adminService } from "../../src/server/services/admin-service.js";
@@ -25,10 +22,11 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { decodeOpenResponse, decodePublishResponse, encodeOpenResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
 import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import type { CommandInit } from "../../src/client/index.js";
-import { heldFsync, nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
-import { ACCOUNT, order, seed, testConfig } from "./harness.js";
+import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { ACCOUNT, order, seed } from "./harness.js";
 import { as, errorOf, feeReport } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { stateOnHeldJournal } from "../state/held-journal-state.js";
 
 /** grpc-js's server duplex stream as the services use it; answers kept as the client reads them. */
 class FakeCall<Out> extends EventEmitter {
@@ -59,10 +57,7 @@ describe("journal back-pressure (no sockets)", () => {
   let journal: FileJournal;
 
   beforeEach(() => {
-    state = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
-    fsync = heldFsync();
-    journal = FileJournal.open({ dataDir: tempDir(), mode: "sync", io: fsync.io, segmentBytes: 1 << 20 });
-    state.attachJournal(journal);
+    ({ state, fsync, journal } = stateOnHeldJournal(tempDir(), "sync"));
   });
   afterEach(async () => {
     await catchUp();

@@ -8,15 +8,12 @@
  * do not.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildSidecar } from "../../src/app/build-sidecar.js";
-import { ManualClock } from "../../src/engine/index.js";
 import { AccountId } from "../../src/param/index.js";
-import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { SequencedEvent } from "../../src/state/event-hub.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { testConfig } from "../server/harness.js";
-import { heldFsync, nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "./journal/journal-test-helpers.js";
+import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "./journal/journal-test-helpers.js";
+import { stateOnHeldJournal } from "./held-journal-state.js";
 
 describe("events to monitors in async durability", () => {
   const tempDir = useTempDirs();
@@ -25,10 +22,7 @@ describe("events to monitors in async durability", () => {
   let journal: FileJournal;
 
   beforeEach(() => {
-    state = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
-    fsync = heldFsync();
-    journal = FileJournal.open({ dataDir: tempDir(), mode: "async", io: fsync.io, segmentBytes: 1 << 20 });
-    state.attachJournal(journal);
+    ({ state, fsync, journal } = stateOnHeldJournal(tempDir(), "async"));
   });
   afterEach(async () => {
     await releaseUntilDurable(journal, fsync);
