@@ -74,6 +74,10 @@ export interface JournalWriter {
  * - a replace of a block's reason with the block in force announces nothing, where 1
  *   announced it (accounts-admin.ts; same state, one event fewer, so later events are
  *   numbered one lower);
+ * - an account or account+asset rate-limit barrier removed and re-added finds the orders its
+ *   log counted before the removal (still in the window, they count against the re-added
+ *   barrier), where 1 started it empty (rate-limit/axes.ts, AccountLogs; a snapshot carries
+ *   the idle logs, one without them restores with none);
  * - a `settings` record whose quote TTLs no longer list an instrument the state's did clears
  *   that instrument's registration TTL (the default applies), where 1 kept the file's old
  *   `ttlMs` (door-settings.ts; same record, other TTL).

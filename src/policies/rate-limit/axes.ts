@@ -30,12 +30,29 @@ export interface Axes {
 }
 
 /**
+ * The account and account+asset sliding logs, kept by the policy per key outside the
+ * settings (OpenPit: "a removed account key leaves its idle log behind … and the log
+ * resumes if the key is re-added"). A retune never drops a log that holds calls, so an
+ * account whose barrier is removed and re-added within its window keeps what it had spent.
+ */
+export interface AccountLogs {
+  readonly accounts: Map<AccountId, SlidingWindowLog>;
+  readonly accountAssets: Map<AccountId, Map<Asset, SlidingWindowLog>>;
+}
+
+export function emptyAccountLogs(): AccountLogs {
+  return { accounts: new Map(), accountAssets: new Map() };
+}
+
+/**
  * Builds the axes for `settings`. A key that also existed in `previous` keeps its live
  * counter (a retune never resets a window, so a flood cannot escape by waiting for a
- * config change); a new key starts empty; a removed key's counter is dropped. Entries are
- * applied in order, so a repeated key ends with its last limit.
+ * config change); a new broker or asset key starts empty and a removed one's counter is
+ * dropped. Account and account+asset keys take their log from `logs`, creating it on first
+ * use, so a removed key's log is found again when the key is re-added. Entries are applied
+ * in order, so a repeated key ends with its last limit.
  */
-export function compileAxes(settings: RateLimitSettings, previous?: Axes): Axes {
+export function compileAxes(settings: RateLimitSettings, logs: AccountLogs, previous?: Axes): Axes {
   const broker = settings.broker && {
     limit: settings.broker,
     counter: previous?.broker?.counter ?? new FixedWindowCounter(),
@@ -49,18 +66,23 @@ export function compileAxes(settings: RateLimitSettings, previous?: Axes): Axes 
 
   const accounts = new Map<AccountId, Slot<SlidingWindowLog>>();
   for (const { accountId, limit } of settings.accountBarriers) {
-    const counter = accounts.get(accountId)?.counter ?? previous?.accounts.get(accountId)?.counter;
-    accounts.set(accountId, { limit, counter: counter ?? new SlidingWindowLog() });
+    let counter = logs.accounts.get(accountId);
+    if (counter === undefined) logs.accounts.set(accountId, (counter = new SlidingWindowLog()));
+    accounts.set(accountId, { limit, counter });
   }
 
   const accountAssets = new Map<AccountId, Map<Asset, Slot<SlidingWindowLog>>>();
   for (const { accountId, settlementAsset, limit } of settings.accountAssetBarriers) {
     let byAsset = accountAssets.get(accountId);
     if (!byAsset) accountAssets.set(accountId, (byAsset = new Map()));
-    const counter = byAsset.get(settlementAsset)?.counter ?? previous?.accountAssets.get(accountId)?.get(settlementAsset)?.counter;
-    byAsset.set(settlementAsset, { limit, counter: counter ?? new SlidingWindowLog() });
+    let logsByAsset = logs.accountAssets.get(accountId);
+    if (logsByAsset === undefined) logs.accountAssets.set(accountId, (logsByAsset = new Map()));
+    let counter = logsByAsset.get(settlementAsset);
+    if (counter === undefined) logsByAsset.set(settlementAsset, (counter = new SlidingWindowLog()));
+    byAsset.set(settlementAsset, { limit, counter });
   }
 
+  pruneIdleLogs(logs, accounts, accountAssets);
   return {
     broker,
     assets,
@@ -69,4 +91,46 @@ export function compileAxes(settings: RateLimitSettings, previous?: Axes): Axes 
     needsSettlement: assets.size > 0 || accountAssets.size > 0,
     needsAccount: accounts.size > 0 || accountAssets.size > 0,
   };
+}
+
+/**
+ * Drops the logs of keys `settings` no longer name that hold no call: they have nothing to
+ * remember, so the maps keep only keys that are configured or were counted. (OpenPit keeps
+ * an idle log whatever it holds; an empty one decides nothing, so dropping it changes no
+ * verdict.) A removed key's log that still holds calls stays, expired entries included,
+ * until its account is retired.
+ */
+function pruneIdleLogs(
+  logs: AccountLogs,
+  accounts: ReadonlyMap<AccountId, unknown>,
+  accountAssets: ReadonlyMap<AccountId, ReadonlyMap<Asset, unknown>>,
+): void {
+  for (const [accountId, log] of logs.accounts) {
+    if (log.size === 0 && !accounts.has(accountId)) logs.accounts.delete(accountId);
+  }
+  for (const [accountId, byAsset] of logs.accountAssets) {
+    const configured = accountAssets.get(accountId);
+    for (const [asset, log] of byAsset) {
+      if (log.size === 0 && configured?.has(asset) !== true) byAsset.delete(asset);
+    }
+    if (byAsset.size === 0) logs.accountAssets.delete(accountId);
+  }
+}
+
+/** The logs of keys the axes do not name (idle), sorted by account then asset: a stable snapshot order. */
+export function idleLogs(logs: AccountLogs, axes: Axes): { accounts: [AccountId, SlidingWindowLog][]; accountAssets: [AccountId, Asset, SlidingWindowLog][] } {
+  const accounts: [AccountId, SlidingWindowLog][] = [];
+  for (const [accountId, log] of logs.accounts) if (!axes.accounts.has(accountId)) accounts.push([accountId, log]);
+  accounts.sort((a, b) => compareIds(a[0], b[0]));
+  const accountAssets: [AccountId, Asset, SlidingWindowLog][] = [];
+  for (const [accountId, byAsset] of logs.accountAssets) {
+    const configured = axes.accountAssets.get(accountId);
+    for (const [asset, log] of byAsset) if (configured?.has(asset) !== true) accountAssets.push([accountId, asset, log]);
+  }
+  accountAssets.sort((a, b) => compareIds(a[0], b[0]) || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return { accounts, accountAssets };
+}
+
+function compareIds(a: AccountId, b: AccountId): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

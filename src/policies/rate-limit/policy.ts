@@ -1,5 +1,6 @@
 /** Rejects orders once too many arrived within a window, per broker, asset, account or account+asset. */
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
+import type { Mutations } from "../../engine/pretrade/mutations.js";
 import type { AccountId, PolicyGroupId } from "../../param/ids.js";
 import { windowInDurationRange } from "../../param/duration.js";
 import type { Asset } from "../../param/instrument.js";
@@ -7,11 +8,11 @@ import type { Order } from "../../model/order.js";
 import type { PolicyReject } from "../../model/reject.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { LimitUsage, PreTradeContext, UsageContext } from "../../engine/pretrade/policy.js";
-import { compileAxes, type Axes, type Slot, type WindowCounter } from "./axes.js";
+import { compileAxes, emptyAccountLogs, type AccountLogs, type Axes, type Slot, type WindowCounter } from "./axes.js";
 import { MISSING_ACCOUNT_ID, MISSING_INSTRUMENT, rateLimitExceeded, type RateLimitBarrier } from "./rejects.js";
 import { copyRateLimitSettings, validateRateLimitSettings, type RateLimitSettings } from "./settings.js";
 import { snapshotFields } from "../snapshot-data.js";
-import { captureRateLimit, restoreRateLimitCounters, type RateLimitSnapshot } from "./snapshot.js";
+import { captureRateLimit, restoreIdleLogs, restoreRateLimitCounters, type RateLimitSnapshot } from "./snapshot.js";
 import { integerLimitUsage, type IntegerUsage, type IntegerUsageSource } from "../integer-usage.js";
 
 /**
@@ -31,12 +32,14 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings>, I
   readonly policyGroupId: PolicyGroupId | undefined;
   #settings: RateLimitSettings;
   #axes: Axes;
+  /** Account and account+asset logs by key, configured or idle: a retune does not drop them (see `AccountLogs`). */
+  #logs: AccountLogs = emptyAccountLogs();
 
   constructor(settings: RateLimitSettings, options?: { policyGroupId?: PolicyGroupId }) {
     const owned = copyRateLimitSettings(settings);
     validateRateLimitSettings(owned);
     this.#settings = owned;
-    this.#axes = compileAxes(owned);
+    this.#axes = compileAxes(owned, this.#logs);
     this.policyGroupId = options?.policyGroupId;
   }
 
@@ -44,28 +47,39 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings>, I
     return copyRateLimitSettings(this.#settings);
   }
 
-  /** Replaces every axis; surviving keys keep their live windows. On error nothing changes. */
+  /**
+   * Replaces every axis; surviving keys keep their live windows, and a removed account or
+   * account+asset key's log stays behind for a re-add. On error nothing changes.
+   */
   publishSettings(next: RateLimitSettings): void {
     const owned = copyRateLimitSettings(next);
     validateRateLimitSettings(owned);
-    this.#axes = compileAxes(owned, this.#axes);
+    this.#axes = compileAxes(owned, this.#logs, this.#axes);
     this.#settings = owned;
   }
 
   /**
    * Account retirement: per-account windows exist only for accounts its settings name, so a
    * named account is `ConfigurationReferencesAccount` (remove the barrier first); any other
-   * account has no state here and is accepted.
+   * account is accepted, and the idle logs its removed barriers left are dropped on commit.
    */
-  retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
+  retireAccount(accountId: AccountId, mutations: Mutations): AccountRetirementRefusal | undefined {
     const s = this.#settings;
     const named = s.accountBarriers.some((b) => b.accountId === accountId) || s.accountAssetBarriers.some((b) => b.accountId === accountId);
-    return named ? "ConfigurationReferencesAccount" : undefined;
+    if (named) return "ConfigurationReferencesAccount";
+    const logs = this.#logs;
+    if (logs.accounts.has(accountId) || logs.accountAssets.has(accountId)) {
+      mutations.push(() => {
+        logs.accounts.delete(accountId);
+        logs.accountAssets.delete(accountId);
+      }, undefined);
+    }
+    return undefined;
   }
 
   /** Live settings and every window counter, exactly (see `RateLimitSnapshot`). */
   snapshotState(): RateLimitSnapshot {
-    return captureRateLimit(copyRateLimitSettings(this.#settings), this.#axes);
+    return captureRateLimit(copyRateLimitSettings(this.#settings), this.#axes, this.#logs);
   }
 
   restoreState(data: unknown): void {
@@ -74,8 +88,11 @@ export class RateLimitPolicy implements ConfigurablePolicy<RateLimitSettings>, I
     const owned = copyRateLimitSettings(snapshot.settings as RateLimitSettings, windowInDurationRange);
     validateRateLimitSettings(owned);
     // Fresh counters for the snapshot's keys, then filled: nothing from construction survives.
-    const axes = compileAxes(owned);
+    const logs = emptyAccountLogs();
+    restoreIdleLogs(snapshot as unknown as RateLimitSnapshot, logs);
+    const axes = compileAxes(owned, logs);
     restoreRateLimitCounters(axes, snapshot as unknown as RateLimitSnapshot);
+    this.#logs = logs;
     this.#axes = axes;
     this.#settings = owned;
   }

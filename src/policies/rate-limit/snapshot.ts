@@ -2,9 +2,9 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import { snapshotArray, snapshotFields, snapshotMap } from "../snapshot-data.js";
-import type { Axes } from "./axes.js";
+import { idleLogs, type AccountLogs, type Axes } from "./axes.js";
 import type { RateLimitSettings } from "./settings.js";
-import type { FixedWindowCounter, SlidingWindowLog } from "./window-counters.js";
+import { SlidingWindowLog, type FixedWindowCounter } from "./window-counters.js";
 
 /** A fixed window; `windowStart` null = no window opened yet (the counter's −∞, which JSON cannot carry). */
 export interface FixedWindowData {
@@ -23,6 +23,13 @@ export interface RateLimitSnapshot {
   readonly assets: ReadonlyMap<Asset, FixedWindowData>;
   readonly accounts: ReadonlyMap<AccountId, readonly number[]>;
   readonly accountAssets: ReadonlyMap<AccountId, ReadonlyMap<Asset, readonly number[]>>;
+  /**
+   * The logs of account / account+asset keys the settings no longer name that still hold
+   * calls (kept for a re-added key), sorted by account then asset; present only when there
+   * is one. A snapshot without them (older builds) restores with no idle log.
+   */
+  readonly idleAccounts?: ReadonlyMap<AccountId, readonly number[]>;
+  readonly idleAccountAssets?: ReadonlyMap<AccountId, ReadonlyMap<Asset, readonly number[]>>;
 }
 
 const POLICY = "RateLimitPolicy";
@@ -43,7 +50,7 @@ function restoreLog(counter: SlidingWindowLog, times: unknown, what: string): vo
   if (times !== undefined) counter.restore(snapshotArray<number>(times, POLICY, what));
 }
 
-export function captureRateLimit(settings: RateLimitSettings, axes: Axes): RateLimitSnapshot {
+export function captureRateLimit(settings: RateLimitSettings, axes: Axes, logs: AccountLogs): RateLimitSnapshot {
   const assets = new Map<Asset, FixedWindowData>();
   for (const [asset, slot] of axes.assets) assets.set(asset, fixedData(slot.counter));
   const accounts = new Map<AccountId, number[]>();
@@ -54,8 +61,45 @@ export function captureRateLimit(settings: RateLimitSettings, axes: Axes): RateL
     for (const [asset, slot] of byAsset) logs.set(asset, slot.counter.entries());
     accountAssets.set(account, logs);
   }
-  const snapshot = { settings, assets, accounts, accountAssets };
-  return axes.broker ? { ...snapshot, broker: fixedData(axes.broker.counter) } : snapshot;
+  let snapshot: RateLimitSnapshot = { settings, assets, accounts, accountAssets };
+  if (axes.broker) snapshot = { ...snapshot, broker: fixedData(axes.broker.counter) };
+  const idle = idleLogs(logs, axes);
+  if (idle.accounts.length > 0) {
+    snapshot = { ...snapshot, idleAccounts: new Map(idle.accounts.map(([account, log]) => [account, log.entries()])) };
+  }
+  if (idle.accountAssets.length > 0) {
+    const idleAccountAssets = new Map<AccountId, Map<Asset, number[]>>();
+    for (const [account, asset, log] of idle.accountAssets) {
+      let byAsset = idleAccountAssets.get(account);
+      if (byAsset === undefined) idleAccountAssets.set(account, (byAsset = new Map()));
+      byAsset.set(asset, log.entries());
+    }
+    snapshot = { ...snapshot, idleAccountAssets };
+  }
+  return snapshot;
+}
+
+/** The idle logs a snapshot carries (none when it has no such field), as fresh logs to compile the axes against. */
+export function restoreIdleLogs(data: RateLimitSnapshot, logs: AccountLogs): void {
+  if (data.idleAccounts !== undefined) {
+    for (const [account, times] of snapshotMap<AccountId, number[]>(data.idleAccounts, POLICY, "idle account counters")) {
+      const log = new SlidingWindowLog();
+      restoreLog(log, times, "an idle account counter");
+      logs.accounts.set(account, log);
+    }
+  }
+  if (data.idleAccountAssets !== undefined) {
+    const pairs = snapshotMap<AccountId, ReadonlyMap<Asset, number[]>>(data.idleAccountAssets, POLICY, "idle account+asset counters");
+    for (const [account, byAsset] of pairs) {
+      const into = new Map<Asset, SlidingWindowLog>();
+      for (const [asset, times] of snapshotMap<Asset, number[]>(byAsset, POLICY, "idle account+asset counters")) {
+        const log = new SlidingWindowLog();
+        restoreLog(log, times, "an idle account+asset counter");
+        into.set(asset, log);
+      }
+      logs.accountAssets.set(account, into);
+    }
+  }
 }
 
 /** Fills the fresh counters of `axes` (compiled from the snapshot's settings) with the snapshot's counts. */
