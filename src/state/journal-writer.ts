@@ -78,6 +78,11 @@ export interface JournalWriter {
  *   log counted before the removal (still in the window, they count against the re-added
  *   barrier), where 1 started it empty (rate-limit/axes.ts, AccountLogs; a snapshot carries
  *   the idle logs, one without them restores with none);
+ * - a rolled-back SpotFunds hold applies the inverse deltas to its slot even when nothing
+ *   else moved it, as OpenPit does, where 1 put the slot's previous value back: the amounts
+ *   take the scale the sums give (seed 1000, a hold of 0.50 rolled back: 1000.00, so later
+ *   outcomes' absolutes read 999.00), and a sum the decimal domain rounds (past 29 digits)
+ *   lands on the rounded value (spot-funds/hold-mutation.ts);
  * - a `settings` record whose quote TTLs no longer list an instrument the state's did clears
  *   that instrument's registration TTL (the default applies), where 1 kept the file's old
  *   `ttlMs` (door-settings.ts; same record, other TTL).

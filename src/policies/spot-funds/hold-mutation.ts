@@ -3,7 +3,7 @@ import type { Mutation } from "../../engine/pretrade/mutations.js";
 import type { AccountControl } from "../../engine/pretrade/policy.js";
 import type { AccountId } from "../../param/ids.js";
 import { ParamError } from "../../param/param-error.js";
-import { sameHoldings, type HoldingsStore } from "./holdings-store.js";
+import type { HoldingsStore } from "./holdings-store.js";
 import type { PlannedStep } from "./reservation-legs.js";
 import { arithmeticOverflowBlock } from "./rejects.js";
 import type { HoldRecord } from "./snapshot.js";
@@ -35,18 +35,15 @@ export class HoldMutation implements Mutation {
 
 /**
  * Undoes the holds in reverse, by inverse deltas so that whatever else moved a slot
- * meanwhile (a fill) is kept. A slot still holding the value the hold wrote (compared by
- * value, so a restored reservation decides alike) is given its previous value back: the
- * same number without arithmetic, and so with the scale it had before the hold.
+ * meanwhile (a fill) is kept, on an untouched slot too, as OpenPit's register_hold_rollback
+ * does: the slot takes the scale decimal arithmetic gives (seed 1000, a hold of 0.50 rolled
+ * back: available 1000.00, held 0.00), and a live and a restored reservation land alike. A
+ * sum that overflows leaves the slot as it is and blocks the account.
  */
 function undoHolds(store: HoldingsStore, control: AccountControl, accountId: AccountId, planned: readonly PlannedStep[]): void {
   for (let i = planned.length - 1; i >= 0; i--) {
-    const { step, before, after } = planned[i]!;
+    const { step } = planned[i]!;
     const now = store.get(accountId, step.asset);
-    if (sameHoldings(now, after)) {
-      store.put(accountId, step.asset, before);
-      continue;
-    }
     try {
       store.put(accountId, step.asset, {
         available: step.held.isZero() ? now.available : now.available.add(step.held),

@@ -85,7 +85,7 @@ describe("restored reservations", () => {
     expect(restored.state).toBe("rolledBack");
   });
 
-  it("on an untouched slot give the previous value back with its scale, as the live one does", () => {
+  it("on an untouched slot apply the inverse deltas, with the scale they give, as the live one does", () => {
     const live = build(spotOnly);
     seed(live.engine, "USD", "1000");
     const open = live.engine.executePreTrade(buy("3", "100.25"));
@@ -95,8 +95,8 @@ describe("restored reservations", () => {
     open.reservation.rollback();
     restored.rollback();
     for (const t of [live, copy]) {
-      // "1000", not "1000.00": the slot is compared by value, so both take the same branch.
-      expect(slot(t.engine.policy(SpotFundsPolicy.NAME) as SpotFundsPolicy, "USD")).toEqual({ available: "1000", held: "0", incoming: "0" });
+      // 699.25 + 300.75 = "1000.00" on both: OpenPit's register_hold_rollback applies the inverse deltas (session 37).
+      expect(slot(t.engine.policy(SpotFundsPolicy.NAME) as SpotFundsPolicy, "USD")).toEqual({ available: "1000.00", held: "0.00", incoming: "0" });
     }
     sameState(copy.engine, live.engine);
   });

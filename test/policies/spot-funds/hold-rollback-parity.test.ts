@@ -1,0 +1,29 @@
+/**
+ * Found by review (session 37): a rolled-back hold gave an untouched slot its previous value
+ * back ("1000"), where OpenPit's register_hold_rollback always applies the inverse deltas
+ * (999.50 + 0.50 = "1000.00"; rollback.rs @71ad2fc).
+ */
+import { describe, expect, it } from "vitest";
+import { SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
+import { buy, entries, seed, slot, spotEngine } from "../../helpers/spot-funds.js";
+
+describe("SpotFunds hold rollback: OpenPit's inverse deltas", () => {
+  it("a rolled-back hold leaves available with the scale decimal arithmetic gives (1000.00), as every later outcome shows", () => {
+    const { engine, policy } = spotEngine(new SpotFundsPolicy());
+    seed(engine, "USD", "1000");
+    const first = engine.executePreTrade(buy("1", "0.50"));
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(slot(policy, "USD")).toEqual({ available: "999.50", held: "0.50", incoming: "0" });
+    first.reservation.rollback();
+    expect(slot(policy, "USD")).toEqual({ available: "1000.00", held: "0.00", incoming: "0" });
+    const next = engine.executePreTrade(buy("1", "1"));
+    expect(next.ok).toBe(true);
+    if (!next.ok) return;
+    expect(entries(next.reservation.accountAdjustments)[0]).toEqual({
+      asset: "USD",
+      balance: { delta: "-1", absolute: "999.00" },
+      held: { delta: "1", absolute: "1.00" },
+    });
+  });
+});
