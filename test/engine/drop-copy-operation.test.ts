@@ -105,6 +105,11 @@ describe("DropCopyOperation: a block raised by its commit or rollback", () => {
     const max = "79228162514264337593543950335";
     expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["abs", max] })]).ok).toBe(true);
     result.operation.rollback();
-    expect(engine.accounts().blockOf(ACCOUNT)?.details).toBe("pre-trade rollback overflow: asset USD");
+    const block = engine.accounts().blockOf(ACCOUNT);
+    expect([block?.reason, block?.details]).toEqual([
+      "rollback overflow: slot left inconsistent",
+      `hold rollback overflow: asset USD, held 1, incoming 0, slot Holdings { available: PositionSize(${max}), held: PositionSize(1), ` +
+        "incoming: PositionSize(0), avg_entry_price: None, realized_pnl: None }",
+    ]);
   });
 });

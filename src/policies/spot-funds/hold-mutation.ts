@@ -5,7 +5,7 @@ import type { AccountId } from "../../param/ids.js";
 import { ParamError } from "../../param/param-error.js";
 import type { HoldingsStore } from "./holdings-store.js";
 import type { PlannedStep } from "./reservation-legs.js";
-import { arithmeticOverflowBlock } from "./rejects.js";
+import { rollbackOverflowBlock } from "./rejects.js";
 import type { HoldRecord } from "./snapshot.js";
 
 /**
@@ -38,7 +38,7 @@ export class HoldMutation implements Mutation {
  * meanwhile (a fill) is kept, on an untouched slot too, as OpenPit's register_hold_rollback
  * does: the slot takes the scale decimal arithmetic gives (seed 1000, a hold of 0.50 rolled
  * back: available 1000.00, held 0.00), and a live and a restored reservation land alike. A
- * sum that overflows leaves the slot as it is and blocks the account.
+ * sum that overflows leaves the slot as it is and blocks the account (`rollbackOverflowBlock`).
  */
 function undoHolds(store: HoldingsStore, control: AccountControl, accountId: AccountId, planned: readonly PlannedStep[]): void {
   for (let i = planned.length - 1; i >= 0; i--) {
@@ -54,7 +54,7 @@ function undoHolds(store: HoldingsStore, control: AccountControl, accountId: Acc
       });
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      control.block(accountId, arithmeticOverflowBlock(`pre-trade rollback overflow: asset ${step.asset}`));
+      control.block(accountId, rollbackOverflowBlock(step.asset, step.held, step.incoming, now));
     }
   }
 }

@@ -12,6 +12,7 @@ import type { DecimalValue } from "../../param/decimal-value.js";
 import type { Pnl, PositionSize } from "../../param/values.js";
 import type { SpotFundsPnlBarrier } from "./settings.js";
 import { blockOf, debugOption, missingFieldBlock } from "../policy-texts.js";
+import type { Holdings } from "./holdings-store.js";
 
 export { debugOption };
 
@@ -34,6 +35,28 @@ export function arithmeticOverflow(details: string, scope: RejectScope = "order"
 
 export function arithmeticOverflowBlock(details: string): PolicyBlock {
   return blockOf(arithmeticOverflow(details));
+}
+
+/**
+ * A hold's rollback whose inverse deltas overflow (the slot is left as it was): OpenPit's
+ * record_rollback_overflow texts, the slot rendered as its `Holdings` Debug form.
+ */
+export function rollbackOverflowBlock(asset: Asset, held: DecimalValue, incoming: DecimalValue, slot: Holdings): PolicyBlock {
+  return {
+    code: "ArithmeticOverflow",
+    reason: "rollback overflow: slot left inconsistent",
+    details: `hold rollback overflow: asset ${asset}, held ${held.toString()}, incoming ${incoming.toString()}, slot ${holdingsDebug(slot)}`,
+  };
+}
+
+/** OpenPit's derived `Debug` of a holdings slot. */
+function holdingsDebug(slot: Holdings): string {
+  const pnl = slot.realizedPnl;
+  const realized = pnl === undefined ? "None" : pnl.kind === "value" ? `Some(Pnl(${debugOption(pnl.value).slice(5, -1)}))` : `Some(Halted(${pnl.reason}))`;
+  return (
+    `Holdings { available: PositionSize(${slot.available.toString()}), held: PositionSize(${slot.held.toString()}), ` +
+    `incoming: PositionSize(${slot.incoming.toString()}), avg_entry_price: ${debugOption(slot.averageEntryPrice)}, realized_pnl: ${realized} }`
+  );
 }
 
 /** Same texts as OrderSizeLimit's notional / quantity derivation failures (spec §2.3). */

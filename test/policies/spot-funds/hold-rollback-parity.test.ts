@@ -1,11 +1,13 @@
 /**
  * Found by review (session 37): a rolled-back hold gave an untouched slot its previous value
  * back ("1000"), where OpenPit's register_hold_rollback always applies the inverse deltas
- * (999.50 + 0.50 = "1000.00"; rollback.rs @71ad2fc).
+ * (999.50 + 0.50 = "1000.00"); and a rollback that overflowed blocked with the generic
+ * "arithmetic overflow" texts instead of OpenPit's record_rollback_overflow ones
+ * (rollback.rs @71ad2fc).
  */
 import { describe, expect, it } from "vitest";
 import { SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
-import { buy, entries, seed, slot, spotEngine } from "../../helpers/spot-funds.js";
+import { ACCOUNT, balanceAdjustment, buy, entries, seed, slot, spotEngine } from "../../helpers/spot-funds.js";
 
 describe("SpotFunds hold rollback: OpenPit's inverse deltas", () => {
   it("a rolled-back hold leaves available with the scale decimal arithmetic gives (1000.00), as every later outcome shows", () => {
@@ -25,5 +27,25 @@ describe("SpotFunds hold rollback: OpenPit's inverse deltas", () => {
       balance: { delta: "-1", absolute: "999.00" },
       held: { delta: "1", absolute: "1.00" },
     });
+  });
+
+  it("a hold rollback that overflows leaves the slot and blocks with OpenPit's texts", () => {
+    const { engine, policy } = spotEngine(new SpotFundsPolicy());
+    seed(engine, "USD", "1000");
+    const r = engine.executePreTrade(buy("10", "100"));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    // A deposit brings available to the top of the decimal range while the order is open.
+    expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["abs", "79228162514264337593543950335"] })]).ok).toBe(true);
+    r.reservation.rollback();
+    expect(slot(policy, "USD")).toEqual({ available: "79228162514264337593543950335", held: "1000", incoming: "0" });
+    const block = engine.accounts().blockOf(ACCOUNT);
+    expect([block?.policy, block?.code, block?.reason, block?.details]).toEqual([
+      "SpotFundsPolicy",
+      "ArithmeticOverflow",
+      "rollback overflow: slot left inconsistent",
+      "hold rollback overflow: asset USD, held 1000, incoming 0, slot Holdings { available: PositionSize(79228162514264337593543950335), " +
+        "held: PositionSize(1000), incoming: PositionSize(0), avg_entry_price: None, realized_pnl: None }",
+    ]);
   });
 });
