@@ -14,7 +14,7 @@ import { applyAccountLine, lineUntouched, worseHalt } from "./account-pnl.js";
 import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
 import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
 import { applyPositionFill, foldFee, NONE, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
-import { arithmeticOverflowBlock, missingFieldBlock } from "./rejects.js";
+import { arithmeticOverflowBlock, fillNotionalOverflowBlock, missingFieldBlock, settlementNotionalOverflowBlock } from "./rejects.js";
 import { LegDelta, lockPriceOf } from "./report-legs.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
 
@@ -100,14 +100,18 @@ class ReportRun {
     const q = PositionSize.from(trade.quantity);
     let notional: PositionSize;
     let reserved: PositionSize;
+    // p·q straight into a position size (no intermediate Price): every fill does this twice.
     try {
-      // p·q straight into a position size (no intermediate Price): every fill does this twice.
       notional = product(PositionSize, trade.price, q);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return void this.blocks.push(fillNotionalOverflowBlock(this.instrument.settlementAsset, trade.price, trade.quantity));
+    }
+    try {
       reserved = product(PositionSize, lockPrice, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      const what = `asset ${this.instrument.settlementAsset}, price ${trade.price.toString()}, quantity ${q.toString()}`;
-      return void this.blocks.push(arithmeticOverflowBlock(`fill notional overflow: ${what}`));
+      return void this.blocks.push(settlementNotionalOverflowBlock(this.instrument.settlementAsset, lockPrice, trade.quantity));
     }
     const currency = this.ctx.accounts.currencyOf(this.accountId);
     const traded = !q.isZero();
@@ -147,8 +151,7 @@ class ReportRun {
       reserved = product(PositionSize, lockPrice, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      const what = `asset ${this.instrument.settlementAsset}, lock price ${lockPrice.toString()}, quantity ${q.toString()}`;
-      return void this.blocks.push(arithmeticOverflowBlock(`release notional overflow: ${what}`));
+      return void this.blocks.push(settlementNotionalOverflowBlock(this.instrument.settlementAsset, lockPrice, leaves));
     }
     // A release hands the held remainder back (`flow` 0: nothing was traded), underlying first.
     if (this.side === "BUY") {

@@ -37,6 +37,16 @@ export function arithmeticOverflowBlock(details: string): PolicyBlock {
   return blockOf(arithmeticOverflow(details));
 }
 
+/** A fill's trade-price notional does not fit: OpenPit's apply_trade_fill text. */
+export function fillNotionalOverflowBlock(asset: Asset, price: DecimalValue, quantity: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`fill notional volume overflow: asset ${asset}, px ${price.toString()}, qty ${quantity.toString()}`);
+}
+
+/** A fill's or a release's amount at the lock price does not fit: OpenPit's settlement_reserved_amount text. */
+export function settlementNotionalOverflowBlock(asset: Asset, lockPrice: DecimalValue, quantity: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`settlement notional overflow: asset ${asset}, lock_px ${lockPrice.toString()}, qty ${quantity.toString()}`);
+}
+
 /**
  * A hold's rollback whose inverse deltas overflow (the slot is left as it was): OpenPit's
  * record_rollback_overflow texts, the slot rendered as its `Holdings` Debug form.

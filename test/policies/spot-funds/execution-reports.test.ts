@@ -221,7 +221,7 @@ describe("SpotFundsPolicy execution reports", () => {
         policy: "SpotFundsPolicy",
         code: "ArithmeticOverflow",
         reason: "arithmetic overflow",
-        details: "fill notional overflow: asset USD, price 79228162514264337593543950335, quantity 2",
+        details: "fill notional volume overflow: asset USD, px 79228162514264337593543950335, qty 2",
       },
     ]);
     expect(slot(policy, "USD")).toEqual({ available: "10000", held: "0", incoming: "0" });
