@@ -19,7 +19,7 @@
 import { describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import type { Page } from "playwright-core";
-import { chromiumReady, useConsolePage } from "./console-page.js";
+import { chromiumReady, pauseClock, useConsolePage } from "./console-page.js";
 
 
 /** Opens the page, waits for its events to be live, and loads `policy` (OrderSizeLimitPolicy's shape) into the editor. */
@@ -108,6 +108,9 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
   it("a failed reload after a save that worked is cleared by the next refresh, which loads the saved settings, and the next save goes through", async () => {
     const { h, port, page } = c;
     const policy = "OrderSizeLimitPolicy";
+    // The page's timers wait for the test: the save's own event must not refresh the page (and
+    // clear the read's error) before the error is seen.
+    await pauseClock(page);
     const loaded = await openEditor(page, port, policy);
     // The read after the save is refused once, as a sidecar whose failover has just begun refuses it.
     let saved = false;
@@ -127,6 +130,8 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     expect(await page.locator("#policy-message").textContent()).toBe(`${policy} updated`);
     // An event: its refresh works, clears the read's error and reads the saved settings.
     await h.admin("blockAccount", { accountId: AccountId.fromU64(1), reason: "compliance hold" });
+    await page.locator("#events li", { hasText: "accountBlocked account 1 " }).waitFor({ timeout: 10_000 });
+    await page.clock.runFor(200);
     await page.locator("#audit tbody tr", { hasText: "blockAccount" }).waitFor({ timeout: 10_000 });
     await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
     await expect.poll(() => page.locator("#settings").inputValue(), { timeout: 10_000 }).toContain('"444"');
