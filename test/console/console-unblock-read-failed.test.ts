@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { OTHER_ACCOUNT, seed } from "../server/harness.js";
-import { chromiumReady, useConsolePage } from "./console-page.js";
+import { chromiumReady, pauseClock, useConsolePage } from "./console-page.js";
 
 describe.runIf(chromiumReady)("the console page: Unblock applied, its follow-up read failed", () => {
   const c = useConsolePage();
@@ -30,6 +30,10 @@ describe.runIf(chromiumReady)("the console page: Unblock applied, its follow-up 
       refused = true;
       await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering its state; retry shortly" }) });
     });
+    // The page's timers wait for the test: the Unblock's own event must not refresh the page
+    // (and take the one refused read) before the Unblock's follow-up read does (a clean-clone
+    // run under load).
+    await pauseClock(page);
     await page.goto(`http://127.0.0.1:${port}/console/`);
     await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
     const row = page.locator(`tr[data-account="${OTHER_ACCOUNT}"]`);
@@ -43,6 +47,8 @@ describe.runIf(chromiumReady)("the console page: Unblock applied, its follow-up 
     expect((await h.admin<{ block?: unknown }>("getAccountState", { accountId: OTHER_ACCOUNT })).block).toBeUndefined();
     // An unrelated event: its refresh works, and clears the read's failure.
     await h.admin("blockAccount", { accountId: 5n, reason: "other" });
+    await page.locator("#events li", { hasText: "accountBlocked account 5 " }).waitFor({ timeout: 10_000 });
+    await page.clock.runFor(200);
     await page.locator('tr[data-account="5"] .badge.block').waitFor({ timeout: 10_000 });
     await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 });
   });
