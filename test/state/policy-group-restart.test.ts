@@ -6,10 +6,8 @@
  * The snapshot now records each policy's group, and a start whose file names another is
  * refused, saying how to get out (not by moving snapshots aside: none would restore).
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { cpSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { AccountId, PolicyGroupId } from "../../src/param/index.js";
@@ -19,16 +17,9 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
 import { balanceAdjustment, buy, fillReport, lockAt } from "../helpers/spot-funds.js";
+import { useTempDirs } from "./journal/journal-test-helpers.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "policy-group-restart-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = useTempDirs();
 
 function config(dataDir: string, spotFundsGroup: number): SidecarConfig {
   const base = testConfig();
