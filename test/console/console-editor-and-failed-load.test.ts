@@ -155,6 +155,9 @@ describe.runIf(chromiumReady)("the console page: the editor's text, and a failed
     const policy = "OrderSizeLimitPolicy";
     const settings = page.locator("#settings");
     const policyMessage = page.locator("#policy-message");
+    // The page's timers wait for the test: a save's own event must not refresh the page between
+    // the test's steps (a clean-clone run saw the invalid-JSON message missed).
+    await pauseClock(page);
     const loaded = await openEditor(page, port, policy);
     // A first save that works.
     await settings.fill(JSON.stringify({ ...loaded, broker: { ...loaded.broker, maxQuantity: "500" } }));
