@@ -87,13 +87,25 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
   // Every start, not only the one that made it: a first start that crashed between the
   // mkdir and that fsync left a directory the next one finds existing.
   fsyncDirSync(path.dirname(path.resolve(dataDir)));
+  let release: () => void;
   try {
-    // Released when the process exits; a lock left by a killed process is taken over.
-    lockDataDir(dataDir);
+    // Released when the journal closes, or the process exits; a lock left by a killed process
+    // is taken over.
+    release = lockDataDir(dataDir);
   } catch (e) {
     if (e instanceof DataDirLockedError) throw new DurableStateError(e.message);
     throw e;
   }
+  try {
+    return await recoverLocked(state, options, dataDir, started, release);
+  } catch (e) {
+    // A refused start leaves the directory to the next attempt, in this process too.
+    release();
+    throw e;
+  }
+}
+
+async function recoverLocked(state: SidecarState, options: RecoveryOptions, dataDir: string, started: number, release: () => void): Promise<RecoveryReport> {
   // The settings this configuration asks for; the journal's history may say otherwise.
   const configured = state.executionSettings();
   const { latest: snapshot, skipped } = readSnapshots(dataDir);
@@ -142,6 +154,7 @@ export async function recoverState(state: SidecarState, options: RecoveryOptions
     // Only a snapshot that checked out counts: pruning must never go by a damaged one.
     ...(snapshot ? { lastSnapshotSequence: snapshot.seq } : {}),
     ...(options.onJournalFailure ? { onFatal: options.onJournalFailure } : {}),
+    onClosed: release,
   });
   const schedule = new SnapshotSchedule(state, journal, { ...options, ...(snapshot ? { restoredSnapshot: snapshot.seq } : {}) });
   const { rolledBack, settingsChanged, accountEntries } = await resumeServing(state, journal, schedule, configured, snapshot !== undefined);

@@ -34,7 +34,6 @@ async function twoSnapshots(): Promise<{ dataDir: string; config: ReturnType<typ
   await state.journal.flush();
   expect(await state.snapshots!.take()).toBe(121n);
   await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"));
   const segments = fs
     .readdirSync(dataDir)
     .filter((f) => f.endsWith(".seg"))
@@ -63,7 +62,6 @@ it("newest snapshot damaged and the newest segment lost: refused by recovery, st
   const before = contents(dataDir);
   const e = await startRefusal(startState(config, 2_000));
   expect(e.message).toBe(message);
-  fs.rmSync(path.join(dataDir, "LOCK"));
   expect(contents(dataDir)).toEqual(before); // nothing appended, nothing renumbered
 
   // The operator tools say the same.
@@ -113,7 +111,6 @@ it("newest snapshot damaged and the newest segment's tail zeroed to the end of t
 
   const message = `journal corrupt: ${newest} offset ${victim.offset}: the journal ends at record ${last}, but ${snapshotFileName(121n)} covers records up to 121, which were durable before it was written: records ${victim.seq}..121 are missing`;
   expect((await startRefusal(startState(config, 2_000))).message).toBe(message);
-  fs.rmSync(path.join(dataDir, "LOCK"));
   expect(cli(["status", dataDir]).err).toBe(`${message}\n`);
 
   const report = cutJournal(dataDir, last, NOW);
@@ -132,6 +129,5 @@ it("a VALID newest snapshot ahead of the journal is no damage: the records the j
   expect(report.snapshotSequence).toBe(121n);
   expect(heldReasons(back, 120)).toEqual(allHeld(120));
   await back.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"));
   expect(cli(["status", dataDir]).code).toBe(0);
 });

@@ -259,9 +259,7 @@ describe("the audit trail of a durable sidecar across restarts", () => {
     dirs.push(dataDir);
     const first = await start(dataDir, 1_000);
     const before = await makeHistory(first.clients, first.sidecar);
-    // The process "dies": no last snapshot, the journal is all there is.
-    first.sidecar.server.state.snapshots?.stop();
-    first.sidecar.server.state.snapshots = undefined;
+    await first.crash();
 
     const second = await start(dataDir, 2_000);
     expect(second.sidecar.recovery).toMatchObject({ snapshotSequence: 0n, replayed: 4 });

@@ -68,10 +68,7 @@ describe("RetireAccount with controls configured for the account", () => {
     ]);
 
     // The process "dies" without a last snapshot: the journal replays the same three answers.
-    await first.sidecar.server.state.journal.flush();
-    first.sidecar.server.state.snapshots?.stop();
-    first.sidecar.server.state.snapshots = undefined;
-    await first.stop();
+    await first.crash();
     const second = await sidecars.durable(CONFIG, dataDir, 5_000);
     expect(throttleLog(second)).toBeUndefined();
     const replayed = await second.admin<ad.QueryAuditResponse>("queryAudit", { action: "retireAccount" });

@@ -80,6 +80,11 @@ export interface DurableSidecar {
   channel(onNotice?: ConstructorParameters<typeof AccountChannel>[1]): AccountChannel;
   feed(): ReportFeed;
   stop(): Promise<void>;
+  /**
+   * The process "dies": no last snapshot, the journal as flushed is all there is. It stops
+   * serving and its journal closes, releasing the data directory as a dead process would.
+   */
+  crash(): Promise<void>;
 }
 
 export function tempDir(): { path: string; remove(): void } {
@@ -94,6 +99,11 @@ export async function startDurable(config: Record<string, unknown>, dataDir: str
   const clients = connect(`127.0.0.1:${sidecar.port}`);
   const kit = clientKit(clients, () => sidecar.server.shutdown());
   let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await kit.close();
+  };
   return {
     sidecar,
     clients,
@@ -101,10 +111,12 @@ export async function startDurable(config: Record<string, unknown>, dataDir: str
     admin: kit.admin,
     channel: kit.channel,
     feed: kit.feed,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await kit.close();
+    stop,
+    async crash() {
+      sidecar.server.state.snapshots?.stop();
+      sidecar.server.state.snapshots = undefined;
+      await sidecar.server.state.journal.flush();
+      await stop();
     },
   };
 }

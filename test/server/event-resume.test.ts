@@ -136,10 +136,8 @@ describe("resuming the event stream after a number", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "openpit-resume-"));
     dirs.push(dataDir);
     const { first, seen } = await durableHistory(dataDir);
-    // The process "dies": no last snapshot, the journal is all there is.
-    first.sidecar.server.state.snapshots?.stop();
-    first.sidecar.server.state.snapshots = undefined;
     seen.cancel();
+    await first.crash();
 
     const second = await startDurable(testConfig({ listen: "127.0.0.1:0" }), dataDir, 2_000);
     started.push(second);

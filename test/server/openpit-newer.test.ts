@@ -226,10 +226,7 @@ describe("position limit after a durable restart", () => {
     await callUnary(first.clients.admin, "setAccountCurrency", create(ad.SetAccountCurrencyRequestSchema, { accountId: OTHER_ACCOUNT, currency: "EUR" }));
     const retired = await callUnary(first.clients.admin, "retireAccount", create(rt.RetireAccountRequestSchema, { accountId: OTHER_ACCOUNT }));
     expect(retired).toMatchObject({ retired: true });
-    await first.sidecar.server.state.journal.flush();
-    // The process "dies": no last snapshot, the journal is all there is.
-    first.sidecar.server.state.snapshots?.stop();
-    first.sidecar.server.state.snapshots = undefined;
+    await first.crash();
 
     const second = await start(dataDir, 2_000);
     const other = await callUnary<ad.GetAccountStateResponse>(second.clients.admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId: OTHER_ACCOUNT }));

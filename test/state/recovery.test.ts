@@ -27,6 +27,7 @@ import { ACCOUNT, holdingsOf, order, seed, testConfig } from "../server/harness.
 import { as, errorOf } from "../server/results.js";
 import { balanceAdjustment, buy } from "../helpers/spot-funds.js";
 import { AccountId } from "../../src/param/index.js";
+import { crash } from "./start-records.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -86,8 +87,9 @@ describe("start-up and recovery", () => {
     expect(open).toMatchObject({ kind: "executeAccepted", committed: false });
     first.admin({ kind: "blockAccount", accountId: AccountId.fromU64(7), reason: "compliance hold" });
     first.admin({ kind: "configurePolicy", policy: "OrderSizeLimitPolicy", settings: { broker: { maxQuantity: "3", maxNotional: "1000" } } });
-    await first.journal.flush();
-    // No shutdown: the process "dies" here with the reservation open and the files as they are.
+    // No shutdown: the process "dies" here with the reservation open and the files as they are
+    // (its journal closed, which releases the directory's lock as the process's death would).
+    await crash(first);
 
     const second = buildState(durableConfig(dataDir), new ManualClock(2_000));
     const announced: unknown[] = [];
@@ -103,7 +105,6 @@ describe("start-up and recovery", () => {
     expect(second.engine.accounts().blockOf(AccountId.fromU64(7))?.reason).toBe("compliance hold");
     const [small] = second.runChannel(second.openChannel().channelId, [{ kind: "execute", order: buy("4", "100", { account: accountId }), commitOnAccept: true }]);
     expect(small).toMatchObject({ kind: "executeRejected" });
-    await first.journal.close();
     await second.journal.close();
   });
 
@@ -168,6 +169,22 @@ describe("the data directory", () => {
     await state.journal.close();
   });
 
+  it("a second state in this process is refused the directory while the first one's journal is open; after it closes, it starts", async () => {
+    const dataDir = tempDir();
+    const first = buildState(durableConfig(dataDir), new ManualClock(0));
+    await recoverState(first, durableConfig(dataDir).durability);
+    const refused = await recoverState(buildState(durableConfig(dataDir), new ManualClock(0)), durableConfig(dataDir).durability).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DurableStateError);
+    expect((refused as Error).message).toBe(`data directory ${dataDir} is already open in this process (${join(dataDir, "LOCK")}); close its journal first`);
+    // The first state goes on unharmed: its journal is the only writer.
+    first.admin({ kind: "blockAccount", accountId: AccountId.fromU64(7), reason: "still writing" });
+    await first.journal.close();
+    const second = buildState(durableConfig(dataDir), new ManualClock(0));
+    await recoverState(second, durableConfig(dataDir).durability);
+    expect(second.engine.accounts().blockOf(AccountId.fromU64(7))?.reason).toBe("still writing");
+    await second.journal.close();
+  });
+
   // Found by review (session 28): recovery fell back past a damaged newer snapshot and took a
   // hole among the records that snapshot covered for a torn tail, silently dropping records
   // that were acknowledged (the snapshot's name proves they were durable).
@@ -178,7 +195,7 @@ describe("the data directory", () => {
     const channel = first.openChannel().channelId;
     const accountId = AccountId.fromU64(ACCOUNT);
     for (let i = 0; i < 40; i++) first.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["delta", "1"] })] }]);
-    await first.journal.flush();
+    await crash(first);
     const last = first.journal.lastSequence;
     // A snapshot of the last record, whose content is then damaged: recovery falls back to the first start's.
     const { file } = await writeSnapshot(dataDir, last, new TextEncoder().encode("{}"));
@@ -261,7 +278,7 @@ describe("recovery announcements over the wire", () => {
     const channel = crashed.openChannel().channelId;
     crashed.runChannel(channel, [{ kind: "adjust", accountId, adjustments: [balanceAdjustment("USD", { balance: ["abs", "1000"] })] }]);
     const [open] = crashed.runChannel(channel, [{ kind: "execute", order: buy("2", "100", { account: accountId }), commitOnAccept: false }]);
-    await crashed.journal.flush();
+    await crash(crashed);
 
     const { startSidecar } = await import("../../src/app/start-sidecar.js");
     const { SubscribeRequestSchema } = await import("../../gen/openpit/sidecar/v1/events_pb.js");
@@ -281,7 +298,6 @@ describe("recovery announcements over the wire", () => {
     } finally {
       await restarted.server.shutdown();
       clients.close();
-      await crashed.journal.close();
     }
   });
 });

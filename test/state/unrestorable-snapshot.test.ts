@@ -61,7 +61,6 @@ it("the newest snapshot checks out but does not restore: the refusal names the o
   await state.snapshots!.take(); // prunes what snapshot s1 covers, not what s2 does
   const s2 = state.journal.lastSequence;
   await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"));
   // Header and CRC right, content not a state.
   await writeSnapshot(dataDir, s2, Buffer.from('{"engine":42}'));
 
@@ -72,7 +71,6 @@ it("the newest snapshot checks out but does not restore: the refusal names the o
         `move ${snapshotFileName(s2)} out of the directory \\(e\\.g\\. into ${path.join(dataDir, "damaged-snapshots").replace(/[.\\/]/g, "\\$&")}\\) and start again, which restores ${snapshotFileName(s1)} and replays the records since$`,
     ),
   );
-  fs.rmSync(path.join(dataDir, "LOCK"));
 
   fs.mkdirSync(path.join(dataDir, "damaged-snapshots"));
   fs.renameSync(path.join(dataDir, snapshotFileName(s2)), path.join(dataDir, "damaged-snapshots", snapshotFileName(s2)));
@@ -91,7 +89,6 @@ it("the only snapshot does not restore: the refusal says to restore a backup", a
   const { state } = await startState(cfg);
   holdAccounts(state, 0, 3);
   await state.journal.close();
-  fs.rmSync(path.join(dataDir, "LOCK"));
   await writeSnapshot(dataDir, 0n, Buffer.from('{"engine":42}'));
 
   const e = await startRefusal(startState(cfg, 2_000));

@@ -58,6 +58,14 @@ function createWith(file: string, content: string): void {
   }
 }
 
+/**
+ * The directories whose LOCK this process holds (real paths). A LOCK naming this process's
+ * own pid is stale when it is not here: a container's sidecar is often pid 1 on every start,
+ * and the last start's lock names the same pid. When it is here, a second state in this
+ * process is opening the directory a first one still writes (found by review: both took it).
+ */
+const heldHere = new Set<string>();
+
 /** `LOCK.<pid>.<ms>.tmp`: createWith's own file, named by its writer and the time it was made. */
 const TEMPORARY = /^LOCK\.(\d+)\.(\d+)\.tmp$/;
 
@@ -87,6 +95,7 @@ function removeLeftoverTemporaries(dataDir: string): void {
  */
 export function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, "LOCK");
+  const key = fs.realpathSync(dataDir);
   const self = owner();
   const [, , myBoot, myNamespace] = self.split(" ");
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -97,6 +106,7 @@ export function lockDataDir(dataDir: string): () => void {
         if (released) return;
         released = true;
         process.off("exit", release);
+        heldHere.delete(key);
         try {
           if (fs.readFileSync(file, "utf8").trim() === self) fs.unlinkSync(file);
         } catch {
@@ -104,6 +114,7 @@ export function lockDataDir(dataDir: string): () => void {
         }
       };
       process.on("exit", release);
+      heldHere.add(key);
       removeLeftoverTemporaries(dataDir);
       return release;
     } catch (e) {
@@ -121,6 +132,9 @@ export function lockDataDir(dataDir: string): () => void {
         throw new DataDirLockedError(
           `data directory ${dataDir} is in use by process ${holder} in another pid namespace on ${host} (${file}): a container sharing the directory? If it is gone, remove the file`,
         );
+      }
+      if (!bootedSince && holder === process.pid && heldHere.has(key)) {
+        throw new DataDirLockedError(`data directory ${dataDir} is already open in this process (${file}); close its journal first`);
       }
       if (!bootedSince && Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
         throw new DataDirLockedError(`data directory ${dataDir} is in use by process ${holder} (${file}); one sidecar per directory`);

@@ -36,6 +36,8 @@ export interface FileJournalOptions {
   readonly end?: JournalEnd;
   /** Called once when a write or fsync fails; the journal refuses appends from then on. */
   readonly onFatal?: (err: JournalFailedError) => void;
+  /** Called once the journal has closed (its descriptors too): recovery releases the directory's LOCK here. */
+  readonly onClosed?: () => void;
   /** Replaces the pipeline's file operations (tests hold or fail fdatasync with it). */
   readonly io?: Partial<JournalIo>;
   /**
@@ -72,6 +74,7 @@ export class FileJournal implements Journal {
   private rolloversInline = 0;
   /** Segments left behind by rollovers whose last parts are still in flight (the pipeline closes them when done). */
   private readonly retiredOpen = new Set<SegmentTarget>();
+  private readonly onClosed: (() => void) | undefined;
 
   /** Opens for append, recovering the end of the journal (and zero-filling a torn tail) first. Synchronous: startup only. */
   static open(options: FileJournalOptions): FileJournal {
@@ -137,6 +140,7 @@ export class FileJournal implements Journal {
     const onFatal = options.onFatal ?? (() => undefined);
     this.pipeline = new CommitPipeline(io, dataDir, dirFd, last, onFatal, options.inlineSyncBytes ?? 0);
     this.preparer = new SegmentPreparer(dataDir);
+    this.onClosed = options.onClosed;
   }
 
   get lastSequence(): bigint {
@@ -232,6 +236,14 @@ export class FileJournal implements Journal {
   }
 
   private async shutdown(): Promise<void> {
+    try {
+      await this.closeFiles();
+    } finally {
+      this.onClosed?.();
+    }
+  }
+
+  private async closeFiles(): Promise<void> {
     let error: unknown;
     try {
       if (this.pipeline.failure) throw this.pipeline.failure;

@@ -91,4 +91,24 @@ describe("the data directory's lock", () => {
     fs.writeFileSync(lockOf(dir), `2147483647 ${os.hostname()} ${boot} ${namespace}\n`); // beyond pid_max: gone
     releases.push(lockDataDir(dir));
   });
+
+  // Found by review (session 37): a lock naming this process's own pid was always taken for
+  // stale (the last start's, a container's sidecar being pid 1 each time), so a second state
+  // in one process took a directory the first one still wrote.
+  it("refuses this process's own lock while it holds it; takes it again once released; a lock naming this pid it does not hold is stale", () => {
+    const dir = tempDir();
+    const release = lockDataDir(dir);
+    expect(() => lockDataDir(dir)).toThrow(new DataDirLockedError(`data directory ${dir} is already open in this process (${lockOf(dir)}); close its journal first`));
+    // Through another path to the same directory too.
+    const link = path.join(tempDir(), "same");
+    fs.symlinkSync(dir, link);
+    expect(() => lockDataDir(link)).toThrow(/is already open in this process/);
+    release();
+    expect(fs.existsSync(lockOf(dir))).toBe(false);
+    releases.push(lockDataDir(dir));
+    releases.splice(0).forEach((r) => r());
+    // The last start's lock, naming this pid: not held by this process, so stale.
+    fs.writeFileSync(lockOf(dir), `${process.pid} ${os.hostname()} ${boot} ${namespace}\n`);
+    releases.push(lockDataDir(dir));
+  });
 });
