@@ -53,7 +53,30 @@ export class InstrumentRegistry {
     return { nextAutoId: this.nextAutoId, entries };
   }
 
-  /** Replaces every registration (same order, same ids) and the auto-id cursor. */
+  /**
+   * Throws a TypeError unless `entries` name each id and each instrument once and
+   * `nextAutoId` is a u64: what `restore` needs, for its owner to check before it writes
+   * anything (found by review: a snapshot naming one id twice left the two maps disagreeing,
+   * A/USD and B/USD both resolving to an id whose instrument was B/USD).
+   */
+  static checkRestorable(nextAutoId: unknown, entries: Iterable<readonly [InstrumentId, Instrument]>): void {
+    if (typeof nextAutoId !== "bigint" || nextAutoId < 0n || nextAutoId >= 1n << 64n) {
+      throw new TypeError(`next auto instrument id ${String(nextAutoId)} is not u64`);
+    }
+    const check = new InstrumentRegistry();
+    for (const [id, instrument] of entries) {
+      const added = check.add(instrument, id);
+      if (!added.ok) {
+        throw new TypeError(
+          added.conflict === "DuplicateId"
+            ? `instrument id ${id} is registered twice`
+            : `instrument ${instrument.underlyingAsset}/${instrument.settlementAsset} is registered twice`,
+        );
+      }
+    }
+  }
+
+  /** Replaces every registration (same order, same ids) and the auto-id cursor; `checkRestorable` first. */
   restore(nextAutoId: bigint, entries: Iterable<readonly [InstrumentId, Instrument]>): void {
     this.idByAssets.clear();
     this.instrumentById.clear();

@@ -295,6 +295,7 @@ export class MarketDataService implements MarketDataSource {
     if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== 1 || !Array.isArray(snapshot.instruments)) {
       throw new TypeError("not a market-data snapshot of format 1");
     }
+    InstrumentRegistry.checkRestorable(snapshot.nextAutoId, snapshot.instruments.map((i) => [i.id, i] as const));
     const slots = new Map<bigint, InstrumentSlot>();
     for (const i of snapshot.instruments) {
       const ttls = newInstrumentTtls(i.ttl === undefined ? undefined : checkedTtl(i.ttl));

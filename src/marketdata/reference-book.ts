@@ -100,6 +100,7 @@ export class ReferenceBook {
     if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== 1 || !Array.isArray(snapshot.instruments)) {
       throw new TypeError("not a reference-book snapshot of format 1");
     }
+    InstrumentRegistry.checkRestorable(snapshot.nextAutoId, snapshot.instruments.map((i) => [i.id, i] as const));
     const schemes = snapshot.instruments.map((i) =>
       i.scheme === undefined ? undefined : Object.freeze({ delivery: checkedLag(i.scheme.delivery, "delivery"), payment: checkedLag(i.scheme.payment, "payment") }),
     );

@@ -537,3 +537,21 @@ describe("TTL cascade", () => {
     expect(() => new MarketDataService({ defaultTtl: QuoteTtl.within(-1), clock: new ManualClock() })).toThrow(TypeError);
   });
 });
+
+// Found by review (session 38): a snapshot naming one id twice was taken, and A/USD and B/USD
+// both resolved to id 0, whose instrument was B/USD.
+describe("restoring a snapshot that names an id or an instrument twice", () => {
+  it("is refused with a TypeError, and the service stays as it was", () => {
+    const md = new MarketDataService({ defaultTtl: QuoteTtl.infinite(), clock: new ManualClock(0) });
+    const id = md.register(AAPL);
+    md.push(id, { mark: Price.fromString("1") });
+    const s = md.snapshotState();
+    const [entry] = s.instruments;
+    expect(() => md.restoreState({ ...s, instruments: [entry!, { ...entry!, underlyingAsset: "MSFT" }] })).toThrow(new TypeError("instrument id 0 is registered twice"));
+    expect(() => md.restoreState({ ...s, instruments: [entry!, { ...entry!, id: InstrumentId.fromU64(5) }] })).toThrow(new TypeError("instrument AAPL/USD is registered twice"));
+    expect(() => md.restoreState({ ...s, nextAutoId: -1n })).toThrow(new TypeError("next auto instrument id -1 is not u64"));
+    expect(md.resolve(MSFT)).toBeUndefined();
+    expect(md.instrumentOf(id)).toEqual(AAPL);
+    expect(md.register(MSFT)).toBe(1n);
+  });
+});

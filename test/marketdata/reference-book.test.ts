@@ -129,3 +129,15 @@ describe("ReferenceBook settlement schemes", () => {
     });
   });
 });
+
+describe("restoring a reference-book snapshot that names an id twice", () => {
+  it("is refused with a TypeError, and the book stays as it was", () => {
+    const book = new ReferenceBook();
+    book.register(AAPL);
+    const s = book.snapshotState();
+    const [entry] = s.instruments;
+    expect(() => book.restoreState({ ...s, instruments: [entry!, { ...entry!, underlyingAsset: "MSFT" }] })).toThrow(new TypeError("instrument id 0 is registered twice"));
+    expect(book.resolve(MSFT)).toBeUndefined();
+    expect(book.resolve(AAPL)).toBe(0n);
+  });
+});
