@@ -2,7 +2,15 @@
 import type { AccountId } from "../param/ids.js";
 import { commitOwned, Mutations } from "./pretrade/mutations.js";
 import { rollbackQuietly } from "./reservation.js";
-import { FINALIZER_FAILED, refused, RETIRED, type AccountRetirementPolicyRefusal, type AccountRetirementResult } from "./account-retirement.js";
+import {
+  ACCOUNT_RETIREMENT_REFUSAL_TEXTS,
+  FINALIZER_FAILED,
+  refused,
+  RETIRED,
+  type AccountRetirementPolicyRefusal,
+  type AccountRetirementRefusal,
+  type AccountRetirementResult,
+} from "./account-retirement.js";
 import { BOOK_OWNER } from "./account-book/index.js";
 import type { EngineInternals } from "./engine-internals.js";
 
@@ -25,13 +33,13 @@ export function retireAccount(engine: EngineInternals, accountId: AccountId, out
     if (policy.retireAccount === undefined) continue;
     ctx.currentPolicy = policy.name;
     mutations.owner = policy.name;
-    let refusal;
+    let refusal: unknown;
     try {
       refusal = policy.retireAccount(accountId, mutations, ctx);
     } catch {
-      refusal = "EvaluationFailed" as const;
+      refusal = "EvaluationFailed";
     }
-    if (refusal) refusals.push({ policy: policy.name, refusal });
+    if (refusal !== undefined && refusal !== null) refusals.push({ policy: policy.name, refusal: knownRefusal(refusal) });
   }
   // The engine's own account book takes part like a policy that keeps state.
   if (!engine.accountBook.isRetirable(accountId)) refusals.push({ policy: BOOK_OWNER, refusal: "NonZeroState" });
@@ -48,4 +56,13 @@ export function retireAccount(engine: EngineInternals, accountId: AccountId, out
   engine.registry.groupByAccount.delete(accountId);
   engine.accounts().unblock(accountId);
   return RETIRED;
+}
+
+/**
+ * A hook's answer as one of the four refusals. Anything else (a misspelt name, `true`, the
+ * Promise of an `async` hook) is an invalid decision: EvaluationFailed (§B.2), never passed
+ * on as a refusal with no text (found by review).
+ */
+function knownRefusal(answer: unknown): AccountRetirementRefusal {
+  return typeof answer === "string" && Object.hasOwn(ACCOUNT_RETIREMENT_REFUSAL_TEXTS, answer) ? (answer as AccountRetirementRefusal) : "EvaluationFailed";
 }

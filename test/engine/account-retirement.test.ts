@@ -111,6 +111,27 @@ describe("Engine.retireAccount: the contract", () => {
     expect(log.calls).toEqual(["A.ask", "B.ask", "C.ask", "D.ask", "C.rollback", "A.rollback"]);
   });
 
+  // Found by review (session 38): any truthy answer was taken as a refusal, and a misspelt
+  // name, `true` or an async hook's Promise reached the audit trail and the wire with no text.
+  it("an answer that is none of the four refusals (a misspelt name, true, an async hook's Promise) is EvaluationFailed; undefined and null accept", () => {
+    const answers: unknown[] = ["NonZero", true, false, 0, Promise.resolve("NonZeroState"), undefined, null, "ConfigurationReferencesAccount"];
+    const hooks: PreTradePolicy[] = answers.map((answer, i) => ({ name: `Custom${i}`, retireAccount: (() => answer) as never }));
+    const { engine } = spotEngine(new SpotFundsPolicy(), hooks);
+    expect(engine.retireAccount(ACCOUNT)).toEqual({
+      ok: false,
+      error: "Refused",
+      message: "account retirement refused by one or more policies",
+      refusals: [
+        { policy: "Custom0", refusal: "EvaluationFailed" },
+        { policy: "Custom1", refusal: "EvaluationFailed" },
+        { policy: "Custom2", refusal: "EvaluationFailed" },
+        { policy: "Custom3", refusal: "EvaluationFailed" },
+        { policy: "Custom4", refusal: "EvaluationFailed" },
+        { policy: "Custom7", refusal: "ConfigurationReferencesAccount" },
+      ],
+    });
+  });
+
   it("a failing commit finalizer: FinalizerFailed, the kill switch is armed, currency and group remain", () => {
     const bad: PreTradePolicy = {
       name: "Bad",
