@@ -8,6 +8,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
+import { checkClientOrderId } from "../../src/server/codec/wire-commands.js";
 import { ACCOUNT, holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
 import { as, errorOf, fill, json } from "./results.js";
 import { controlsConfig, DurableSidecars } from "./controls-helpers.js";
@@ -101,6 +102,21 @@ describe("client order ids through the wire", () => {
     expect(errorOf(long).message).toBe("commands[1].execute_pre_trade.order.client_order_id: must be at most 128 characters");
     expect(errorOf(bare).message).toBe("commands[2].execute_pre_trade.order.retry: a retry must carry client_order_id");
     expect(status.OK).toBe(0);
+  });
+
+  // Found by review (session 38): the bound counted UTF-16 units, so a character beyond the
+  // basic plane counted twice and 100 emoji were refused as longer than 128 characters.
+  it("counts characters, not UTF-16 units: 128 emoji are an id, 129 are refused; on the fast wire path too", async () => {
+    const c = h.channel();
+    await c.send(seed("USD", "10000"));
+    const id = "😀".repeat(128);
+    expect(as(await c.one(execute(id, { commit: true })), "execute").accepted).toBe(true);
+    expect(as(await c.one(execute(id)), "execute").rejects.map((r) => r.code)).toEqual([pb.RejectCode.DUPLICATE_CLIENT_ORDER_ID]);
+    expect(errorOf(await c.one(execute(`${id}😀`))).message).toBe("commands[0].execute_pre_trade.order.client_order_id: must be at most 128 characters");
+    expect(() => checkClientOrderId(id)).not.toThrow();
+    expect(() => checkClientOrderId(`${id}😀`)).toThrow();
+    expect(() => checkClientOrderId(`${"x".repeat(128)}`)).not.toThrow();
+    expect(() => checkClientOrderId(`${"x".repeat(129)}`)).toThrow();
   });
 });
 

@@ -22,7 +22,7 @@ import type { ChannelCommand } from "../../state/commands.js";
 import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";
 import { readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
-import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
+import { longerThan, MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
 import { DecodedCommand } from "./decoded-messages.js";
 import { appended, nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
 
@@ -212,7 +212,7 @@ function readOrder(r: ProtoReader): Order {
 
 /** `decodeClientOrderId`'s rule (absent, or 1..128 characters), recognised: `UNEXPECTED` otherwise. */
 export function checkClientOrderId(text: string | undefined): void {
-  if (text !== undefined && (text.length === 0 || text.length > MAX_CLIENT_ORDER_ID_LENGTH)) throw UNEXPECTED;
+  if (text !== undefined && (text.length === 0 || longerThan(text, MAX_CLIENT_ORDER_ID_LENGTH))) throw UNEXPECTED;
 }
 
 /** An `Instrument` as `decodeInstrument` builds it (both assets present and not blank). */
