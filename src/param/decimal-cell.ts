@@ -56,15 +56,24 @@ export class DecimalCell<T extends DecimalValue> {
    * (`sumLostScale`); a sum of small values never is.
    */
   add(v: T): boolean {
-    return this.#sum(v, 1);
+    return this.#sum(v, 1) !== undefined;
   }
 
   /** `value.sub(v)` stored in place; true when it may have been rounded, as `add`. */
   sub(v: T): boolean {
-    return this.#sum(v, -1);
+    return this.#sum(v, -1) !== undefined;
   }
 
-  #sum(v: T, sign: 1 | -1): boolean {
+  /**
+   * `add`, returning the value before it when the stored sum may have been rounded, else
+   * undefined: for a figure kept to the last digit beside its rounded form (before + v exact).
+   */
+  addWithBefore(v: T): T | undefined {
+    return this.#sum(v, 1);
+  }
+
+  /** Stores the sum; returns the value before it when the sum gave up scale (`sumLostScale`), else undefined. */
+  #sum(v: T, sign: 1 | -1): T | undefined {
     if (this.#small === this.#small) {
       const scale = this.#scale > v.scale ? this.#scale : v.scale;
       const m = smallAddend(this.#small, this.#scale, v, sign, scale);
@@ -72,13 +81,13 @@ export class DecimalCell<T extends DecimalValue> {
       if (m === m && !(m < 0 && this.type.nonNegative)) {
         this.#small = m; // never −0: a stored mantissa is never −0, and m + (±0) is not either
         this.#scale = scale;
-        return false;
+        return undefined;
       }
     }
     const before = this.value;
     const sum = sign === 1 ? before.add(v) : before.sub(v);
     this.set(sum);
-    return sumLostScale(before, v, sum);
+    return sumLostScale(before, v, sum) ? before : undefined;
   }
 
   /** `value.compare(v)`, without making the value when both are small. */

@@ -85,7 +85,14 @@ export interface JournalWriter {
  *   lands on the rounded value (spot-funds/hold-mutation.ts);
  * - a `settings` record whose quote TTLs no longer list an instrument the state's did clears
  *   that instrument's registration TTL (the default applies), where 1 kept the file's old
- *   `ttlMs` (door-settings.ts; same record, other TTL).
+ *   `ttlMs` (door-settings.ts; same record, other TTL);
+ * - the account book keeps a position the decimal domain rounded exactly beside it, and the
+ *   position takes that exact value once it fits again, where 1 kept the rounded one (short
+ *   80000000001, BUY fills of 1e-18 then 80000000001: long 1e-18, where 1 read 0); a REDUCING
+ *   trading state decides on the exact position (a BUY of 80000000001 after the first two
+ *   fills is refused, which 1 passed; account-book.ts, positionUnrounded);
+ * - a retirement hook answering none of the four refusals is EvaluationFailed, where 1
+ *   passed its answer on (retire-account.ts; custom policies only).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

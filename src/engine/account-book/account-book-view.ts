@@ -1,4 +1,5 @@
 /** What policies may read of the account book: positions, open orders and pending quantities. */
+import type { Decimal } from "decimal.js";
 import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Instrument } from "../../param/instrument.js";
@@ -34,6 +35,8 @@ export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" 
   /** `pendingRounded` on each side. */
   readonly roundedBuy?: boolean;
   readonly roundedSell?: boolean;
+  /** `positionUnrounded` in plain notation, written only while the position is rounded. */
+  readonly positionUnrounded?: string;
 };
 
 /**
@@ -64,6 +67,12 @@ export interface AccountBookView {
    * back (a report does not say which order ended; fail closed).
    */
   pendingRounded(accountId: AccountId, instrument: Instrument, side: Side): boolean;
+  /**
+   * The exact position when the book holds it rounded (a fill past 29 digits), else
+   * undefined: `position` is exact then. For a decision that must not read a rounded sign or
+   * size (REDUCING).
+   */
+  positionUnrounded(accountId: AccountId, instrument: Instrument): Decimal | undefined;
   /** Orders of the account accepted and not yet final (nor rolled back). */
   openOrders(accountId: AccountId): number;
   /** The account's entry for the instrument, or undefined when it never touched it. */

@@ -6,7 +6,9 @@
 import type { AccountId } from "../../param/ids.js";
 import type { Side } from "../../param/enums.js";
 import type { Asset, Instrument } from "../../param/instrument.js";
+import type { Decimal } from "decimal.js";
 import { DecimalCell } from "../../param/decimal-cell.js";
+import { exactly, Unbounded } from "../../param/decimal-value.js";
 import { PositionSize, Quantity } from "../../param/values.js";
 import { ParamError } from "../../param/param-error.js";
 
@@ -16,6 +18,18 @@ import type { ExecutionReport } from "../../model/execution-report.js";
 import type { AccountBookView, BookInstrument, BookInstrumentData } from "./account-book-view.js";
 import type { OrderFootprint } from "./order-footprint.js";
 import { worstQuantity } from "./worst-case.js";
+
+/** A position kept exact beside its rounded figure: the value and the scale chained sums give. */
+interface UnroundedPosition {
+  readonly value: Decimal;
+  readonly scale: number;
+}
+
+/** A snapshot's `positionUnrounded` (plain notation, written by `Slot.data`). */
+function unroundedFrom(text: string): UnroundedPosition {
+  const dot = text.indexOf(".");
+  return { value: new Unbounded(text), scale: dot < 0 ? 0 : text.length - dot - 1 };
+}
 
 /**
  * One instrument of one account; mutable inside the book, read-only through the view. The
@@ -36,8 +50,26 @@ class Slot implements BookInstrument {
    */
   roundedBuy = false;
   roundedSell = false;
+  /**
+   * The position's exact value while the domain holds it rounded: a fill past 29 digits gave
+   * up its last digits (short 80000000001 and a BUY fill of 1e-18 is held as -80000000001),
+   * and REDUCING must not decide on that figure (found by review, session 37: a BUY of
+   * 80000000001 then passed, a flip to long 1e-18). Kept through every fill after; as soon
+   * as it fits the domain again the position takes it and this goes. Undefined while the
+   * position is exact, which it always is short of 29 digits.
+   */
+  #unrounded: UnroundedPosition | undefined = undefined;
 
   constructor(readonly instrument: Instrument) {}
+
+  /** The exact position when `position` is rounded, else undefined. */
+  get unrounded(): UnroundedPosition | undefined {
+    return this.#unrounded;
+  }
+
+  set unrounded(u: UnroundedPosition | undefined) {
+    this.#unrounded = u;
+  }
 
   get position(): PositionSize {
     return this.#position.value;
@@ -56,7 +88,7 @@ class Slot implements BookInstrument {
   }
 
   isFlat(): boolean {
-    return this.#position.isZero() && this.#pendingBuy.isZero() && this.#pendingSell.isZero() && this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell;
+    return this.#position.isZero() && this.#unrounded === undefined && this.#pendingBuy.isZero() && this.#pendingSell.isZero() && this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell;
   }
 
   /** One more (`by` 1) or one fewer (-1, clamped at zero) unbounded open order on `side`. */
@@ -72,9 +104,21 @@ class Slot implements BookInstrument {
     this.#worst = undefined;
   }
 
+  /** Position plus `signed` (throws past the range, nothing changed); kept exact beside a rounded sum. */
   addPosition(signed: PositionSize): void {
-    this.#position.add(signed);
+    const kept = this.#unrounded;
+    const before = this.#position.addWithBefore(signed);
     this.#worst = undefined;
+    if (kept === undefined && before === undefined) return;
+    const exact = (kept?.value ?? new Unbounded(before!.decimal)).plus(signed.decimal);
+    const scale = Math.max(kept?.scale ?? before!.scale, signed.scale);
+    const fits = exactly(PositionSize, exact, scale);
+    if (fits !== undefined) {
+      this.#position.set(fits);
+      this.#unrounded = undefined;
+    } else {
+      this.#unrounded = { value: exact, scale };
+    }
   }
 
   /** Pending on `side` plus `quantity`; a rounded sum marks the side (`roundedBuy`/`roundedSell`). */
@@ -98,9 +142,10 @@ class Slot implements BookInstrument {
 
   data(): BookInstrumentData {
     const data = { instrument: this.instrument, position: this.position, pendingBuy: this.pendingBuy, pendingSell: this.pendingSell };
-    if (this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell) return data;
+    if (this.unboundedBuy === 0 && this.unboundedSell === 0 && !this.roundedBuy && !this.roundedSell && this.#unrounded === undefined) return data;
     return {
       ...data,
+      ...(this.#unrounded === undefined ? {} : { positionUnrounded: this.#unrounded.value.toFixed(this.#unrounded.scale) }),
       ...(this.unboundedBuy === 0 ? {} : { unboundedBuy: this.unboundedBuy }),
       ...(this.unboundedSell === 0 ? {} : { unboundedSell: this.unboundedSell }),
       ...(this.roundedBuy ? { roundedBuy: true } : {}),
@@ -249,6 +294,10 @@ export class AccountBook implements AccountBookView {
     const slot = this.slot(accountId, instrument);
     if (slot === undefined) return 0;
     return side === "BUY" ? slot.unboundedBuy : slot.unboundedSell;
+  }
+
+  positionUnrounded(accountId: AccountId, instrument: Instrument): Decimal | undefined {
+    return this.slot(accountId, instrument)?.unrounded?.value;
   }
 
   pendingRounded(accountId: AccountId, instrument: Instrument, side: Side): boolean {
@@ -435,6 +484,8 @@ export class AccountBook implements AccountBookView {
         // Absent (not rounded, or a snapshot from before the marks): not rounded.
         slot.roundedBuy = s.roundedBuy === true;
         slot.roundedSell = s.roundedSell === true;
+        // Absent (exact, or a snapshot from before it): the position is taken as exact.
+        slot.unrounded = s.positionUnrounded === undefined ? undefined : unroundedFrom(s.positionUnrounded);
       }
     }
   }

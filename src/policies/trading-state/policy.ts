@@ -1,5 +1,6 @@
 /** Trading states ACTIVE / REDUCING / HALTED per account, group and globally. */
 import type { AccountGroupId, AccountId, PolicyGroupId } from "../../param/ids.js";
+import type { Decimal } from "decimal.js";
 import { PositionSize, Quantity } from "../../param/values.js";
 import { ExactSum } from "../../param/exact-sum.js";
 import { missingField, type PolicyReject } from "../../model/reject.js";
@@ -197,7 +198,8 @@ export class TradingStatePolicy implements ConfigurablePolicy<TradingStateSettin
     if (ctx.book.pendingRounded(accountId, op.instrument, op.side)) return openQuantityUnknown(scope, op.side);
     const position = ctx.book.position(accountId, op.instrument);
     const pending = ctx.book.pendingQuantity(accountId, op.instrument, op.side);
-    return reducesPosition(position, pending, op.side, quantity) ? undefined : notReducing(scope, op.side, position, pending, quantity);
+    const unrounded = ctx.book.positionUnrounded(accountId, op.instrument);
+    return reducesPosition(position, pending, op.side, quantity, unrounded) ? undefined : notReducing(scope, op.side, unrounded ?? position, pending, quantity);
   }
 }
 
@@ -215,14 +217,18 @@ function stricter(best: TradingStateEntry | undefined, e: TradingStateEntry | un
  * domain rounds (found by review, session 37: short 1e11, an open BUY of 1e-18 and a BUY of
  * 1e11 are +1e-18, a flip, which the domain's sum read as 0, and the order passed), so when a
  * step of it was rounded the unrounded sum decides (`ExactSum`; nothing built while every
- * step is exact).
+ * step is exact). So does the position itself when the book holds it rounded (`unrounded`,
+ * `AccountBookView.positionUnrounded`; found by review, session 37: short 80000000001 and a
+ * BUY fill of 1e-18 read as short 80000000001, and a BUY of 80000000001 passed, a flip).
  */
-export function reducesPosition(position: PositionSize, pending: Quantity, side: "BUY" | "SELL", quantity: Quantity): boolean {
-  if (side === "BUY" ? !position.isNegative() : !position.isPositive()) return false;
+export function reducesPosition(position: PositionSize, pending: Quantity, side: "BUY" | "SELL", quantity: Quantity, unrounded?: Decimal): boolean {
+  const held = unrounded !== undefined ? unrounded.cmp(0) : position.compare(ZERO_POSITION);
+  if (side === "BUY" ? held >= 0 : held <= 0) return false;
   const after = AFTER;
   after.reset();
   try {
-    after.add(position);
+    if (unrounded === undefined) after.add(position);
+    else after.addUnrounded(position, unrounded);
     after.add(PositionSize.fromQuantityAndSide(pending, side));
     after.add(PositionSize.fromQuantityAndSide(quantity, side));
   } catch (e) {

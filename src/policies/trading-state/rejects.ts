@@ -2,7 +2,8 @@
 import type { ControlScope } from "../../model/control-scope.js";
 import { whereSet } from "../policy-texts.js";
 import type { PolicyReject } from "../../model/reject.js";
-import type { PositionSize, Quantity } from "../../param/values.js";
+import type { Decimal } from "decimal.js";
+import { PositionSize, type Quantity } from "../../param/values.js";
 import type { Side } from "../../param/enums.js";
 
 
@@ -14,13 +15,14 @@ export function halted(scope: ControlScope): readonly PolicyReject[] {
  * An order REDUCING refuses: it would grow or flip the position once every open order on
  * its side filled first (worst case). The numbers let the trader see why.
  */
-export function notReducing(scope: ControlScope, side: Side, position: PositionSize, pending: Quantity, quantity: Quantity): readonly PolicyReject[] {
+/** `position`: the book's, or its exact value when the book holds it rounded (plain notation either way). */
+export function notReducing(scope: ControlScope, side: Side, position: PositionSize | Decimal, pending: Quantity, quantity: Quantity): readonly PolicyReject[] {
   return [
     {
       code: "TradingReducingOnly",
       reason: "order does not reduce the position",
       details:
-        `trading state REDUCING is set ${whereSet(scope)}: position ${position.toString()}, ` +
+        `trading state REDUCING is set ${whereSet(scope)}: position ${position instanceof PositionSize ? position.toString() : position.toFixed()}, ` +
         `open ${side} orders ${pending.toString()}, order ${side} ${quantity.toString()} would not shrink it without flipping`,
       scope: "order",
     },
