@@ -302,7 +302,7 @@ export function exactDifference<T extends DecimalValue>(a: T, b: T): T | undefin
 }
 
 /** `exact` as a value of `type` if fitting it loses nothing (no rounding, in range, sign allowed). */
-export function exactly<T extends DecimalValue>(type: ValueType<T>, exact: Decimal, scale: number): T | undefined {
+function exactly<T extends DecimalValue>(type: ValueType<T>, exact: Decimal, scale: number): T | undefined {
   let value: T;
   try {
     value = makeValue(type, exact, scale);

@@ -19,6 +19,12 @@ export interface BookInstrument {
    * the three figures above, computed on first read after one of them changed.
    */
   readonly worst: PositionSize;
+  /**
+   * The exact position while `position` is it rounded (a fill past 29 digits), else
+   * undefined. A check that must hold to the last digit starts from it (gross exposure,
+   * REDUCING); `worst` is built from the rounded figure.
+   */
+  readonly positionUnrounded: Decimal | undefined;
 }
 
 /**
@@ -35,7 +41,7 @@ export type BookInstrumentData = Pick<BookInstrument, "instrument" | "position" 
   /** `pendingRounded` on each side. */
   readonly roundedBuy?: boolean;
   readonly roundedSell?: boolean;
-  /** `positionUnrounded` in plain notation, written only while the position is rounded. */
+  /** `BookInstrument.positionUnrounded` in plain notation, written only while the position is rounded. */
   readonly positionUnrounded?: string;
 };
 

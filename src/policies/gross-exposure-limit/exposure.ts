@@ -32,7 +32,8 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
   const up = position.add(PositionSize.from(buys)).abs();
   const down = position.sub(PositionSize.from(sells)).abs();
   const before = up.gte(down) ? up : down;
-  const inexact = sumLostScale(position, buys, up) || sumLostScale(position, sells, down);
+  // A position the book holds rounded is inexact from the start (its exact value decides).
+  const inexact = entry?.positionUnrounded !== undefined || sumLostScale(position, buys, up) || sumLostScale(position, sells, down);
   if (side === "BUY") {
     const pending = buys.add(extra);
     const upAfter = position.add(PositionSize.from(pending)).abs();
@@ -51,7 +52,7 @@ export function worstWith(entry: BookInstrument | undefined, side: Side, extra: 
  * before + q − room.
  */
 export function exactWorst(entry: BookInstrument | undefined, side: Side): { readonly before: Decimal; readonly room: Decimal } {
-  const position = new Unbounded(entry === undefined ? 0 : entry.position.decimal);
+  const position = new Unbounded(entry === undefined ? 0 : (entry.positionUnrounded ?? entry.position.decimal));
   const buys = entry === undefined ? UNBOUNDED_ZERO : entry.pendingBuy.decimal;
   const sells = entry === undefined ? UNBOUNDED_ZERO : entry.pendingSell.decimal;
   const long = position.plus(buys);
@@ -68,11 +69,14 @@ export function exactWorst(entry: BookInstrument | undefined, side: Side): { rea
  */
 export function exactBookWorst(entry: BookInstrument): Decimal | undefined {
   const worst = entry.worst;
-  if (worst.small === worst.small) return undefined;
-  const { position, pendingBuy, pendingSell } = entry;
-  const s = worst.scale;
-  if (s >= position.scale && s >= pendingBuy.scale && s >= pendingSell.scale) return undefined;
-  const p = new Unbounded(position.decimal);
+  const { position, pendingBuy, pendingSell, positionUnrounded } = entry;
+  if (positionUnrounded === undefined) {
+    if (worst.small === worst.small) return undefined;
+    const s = worst.scale;
+    if (s >= position.scale && s >= pendingBuy.scale && s >= pendingSell.scale) return undefined;
+  }
+  // The position itself may be held rounded (a fill past 29 digits): its exact value then.
+  const p = new Unbounded(positionUnrounded ?? position.decimal);
   const exact = Unbounded.max(p.plus(pendingBuy.decimal).abs(), p.minus(pendingSell.decimal).abs());
   return exact.eq(worst.decimal) ? undefined : exact;
 }
@@ -89,7 +93,7 @@ export function exactWorstAfter(worst: { readonly before: Decimal; readonly room
  */
 export function raisesWorstUnbounded(entry: BookInstrument | undefined, side: Side, extra: Decimal): boolean {
   if (extra.isZero()) return false;
-  const position = entry === undefined ? DEC_ZERO : entry.position.decimal;
+  const position = entry === undefined ? DEC_ZERO : (entry.positionUnrounded ?? entry.position.decimal);
   const buys = entry === undefined ? DEC_ZERO : entry.pendingBuy.decimal;
   const sells = entry === undefined ? DEC_ZERO : entry.pendingSell.decimal;
   const up = position.plus(buys).abs();
