@@ -92,7 +92,10 @@ export interface JournalWriter {
  *   trading state decides on the exact position (a BUY of 80000000001 after the first two
  *   fills is refused, which 1 passed; account-book.ts, positionUnrounded);
  * - a retirement hook answering none of the four refusals is EvaluationFailed, where 1
- *   passed its answer on (retire-account.ts; custom policies only).
+ *   passed its answer on (retire-account.ts; custom policies only);
+ * - a SpotFunds fill whose trade notional overflows and that has no lock price (or two)
+ *   blocks the account with "fill notional volume overflow: …", as OpenPit, where 1 blocked
+ *   it with the lock's text (spot-funds/execution-report.ts, fill).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

@@ -95,18 +95,20 @@ class ReportRun {
 
   /** A trade: both legs at the lock price for what was reserved, at the trade price for what moved. */
   fill(trade: Trade, fee: MonetaryAmount | undefined, lock: PreTradeLock | undefined): void {
-    const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement fill");
-    if (!(lockPrice instanceof DecimalValue)) return void this.blocks.push(lockPrice);
     const q = PositionSize.from(trade.quantity);
     let notional: PositionSize;
     let reserved: PositionSize;
     // p·q straight into a position size (no intermediate Price): every fill does this twice.
+    // The trade notional before the lock, as OpenPit's apply_trade_fill: a fill whose notional
+    // overflows and that has no lock price blocks with the overflow.
     try {
       notional = product(PositionSize, trade.price, q);
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
       return void this.blocks.push(fillNotionalOverflowBlock(this.instrument.settlementAsset, trade.price, trade.quantity));
     }
+    const lockPrice = lockPriceOf(lock, this.state.policyGroupId, "settlement fill");
+    if (!(lockPrice instanceof DecimalValue)) return void this.blocks.push(lockPrice);
     try {
       reserved = product(PositionSize, lockPrice, q);
     } catch (e) {

@@ -21,6 +21,18 @@ describe("SpotFunds execution-report overflow block texts", () => {
     ]);
   });
 
+  // Found by review (parity): the sidecar resolved the lock first and blocked with the
+  // missing-lock text; OpenPit's apply_trade_fill computes the trade notional before
+  // settlement_fill_consume reads the lock.
+  it("a fill whose trade notional overflows and that has no lock: the notional overflow, not the missing lock", () => {
+    const { engine } = spotEngine(new SpotFundsPolicy());
+    seed(engine, "USD", "10");
+    const result = engine.applyExecutionReport(fillReport("BUY", "2", MAX, { lock: null }));
+    expect(result.accountBlocks.map((b) => [b.code, b.reason, b.details])).toEqual([
+      ["ArithmeticOverflow", "arithmetic overflow", `fill notional volume overflow: asset USD, px ${MAX}, qty 2`],
+    ]);
+  });
+
   it("a fill whose amount at the lock price overflows: 'settlement notional overflow: asset USD, lock_px …, qty …'", () => {
     const { engine } = spotEngine(new SpotFundsPolicy());
     seed(engine, "USD", "10");
