@@ -95,7 +95,11 @@ export interface JournalWriter {
  *   passed its answer on (retire-account.ts; custom policies only);
  * - a SpotFunds fill whose trade notional overflows and that has no lock price (or two)
  *   blocks the account with "fill notional volume overflow: …", as OpenPit, where 1 blocked
- *   it with the lock's text (spot-funds/execution-report.ts, fill).
+ *   it with the lock's text (spot-funds/execution-report.ts, fill);
+ * - a SpotFunds report leg whose write overflows blocks with OpenPit's text for what it was
+ *   part of ("fill balance credit overflow: …", "fill leg mutation overflow: …", "fee debit
+ *   overflow: …", "cancel release overflow: …"), where 1 gave "execution report leg
+ *   overflow: …" for all (spot-funds/execution-report.ts, moveLeg; same state, other text).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

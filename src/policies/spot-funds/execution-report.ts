@@ -14,9 +14,25 @@ import { applyAccountLine, lineUntouched, worseHalt } from "./account-pnl.js";
 import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
 import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
 import { applyPositionFill, foldFee, NONE, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
-import { arithmeticOverflowBlock, fillNotionalOverflowBlock, missingFieldBlock, settlementNotionalOverflowBlock } from "./rejects.js";
+import {
+  arithmeticOverflowBlock,
+  cancelReleaseOverflowBlock,
+  feeDebitOverflowBlock,
+  fillBalanceCreditOverflowBlock,
+  fillLegMutationOverflowBlock,
+  fillNotionalOverflowBlock,
+  missingFieldBlock,
+  settlementNotionalOverflowBlock,
+} from "./rejects.js";
 import { LegDelta, lockPriceOf } from "./report-legs.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
+
+/**
+ * What a leg move belongs to, for its overflow text: OpenPit's settle_fill_leg ("fill"),
+ * apply_fee_debit ("fee") and release_leg ("release") each have their own. A string
+ * constant: nothing is built per fill.
+ */
+type LegMove = "fill" | "fee" | "release";
 
 /**
  * One execution report for SpotFunds (spec §2.5). The venue is authoritative: fills are
@@ -127,11 +143,11 @@ class ReportRun {
       const update =
         (k === 0) === buy
           ? buy
-            ? this.moveLeg(this.settlement, atLeastZero(reserved), notional.neg(), ZERO, false)
-            : this.moveLeg(this.settlement, atLeastZero(reserved.neg()), notional, atLeastZero(reserved), false)
+            ? this.moveLeg(this.settlement, atLeastZero(reserved), notional.neg(), ZERO, false, "fill")
+            : this.moveLeg(this.settlement, atLeastZero(reserved.neg()), notional, atLeastZero(reserved), false, "fill")
           : buy
-            ? this.moveLeg(this.underlying, ZERO, q, q, traded)
-            : this.moveLeg(this.underlying, q, q.neg(), ZERO, traded);
+            ? this.moveLeg(this.underlying, ZERO, q, q, traded, "fill")
+            : this.moveLeg(this.underlying, q, q.neg(), ZERO, traded, "fill");
       if (update === false) return;
       if (update !== undefined) contribution = update.account;
     }
@@ -157,11 +173,11 @@ class ReportRun {
     }
     // A release hands the held remainder back (`flow` 0: nothing was traded), underlying first.
     if (this.side === "BUY") {
-      if (this.moveLeg(this.underlying, ZERO, ZERO, q, false) === false) return;
-      this.moveLeg(this.settlement, atLeastZero(reserved), ZERO, ZERO, false);
+      if (this.moveLeg(this.underlying, ZERO, ZERO, q, false, "release") === false) return;
+      this.moveLeg(this.settlement, atLeastZero(reserved), ZERO, ZERO, false, "release");
     } else {
-      if (this.moveLeg(this.underlying, q, ZERO, ZERO, false) === false) return;
-      this.moveLeg(this.settlement, atLeastZero(reserved.neg()), ZERO, atLeastZero(reserved), false);
+      if (this.moveLeg(this.underlying, q, ZERO, ZERO, false, "release") === false) return;
+      this.moveLeg(this.settlement, atLeastZero(reserved.neg()), ZERO, atLeastZero(reserved), false, "release");
     }
   }
 
@@ -185,17 +201,33 @@ class ReportRun {
    * — and, with `position` (the underlying of a trade), its position accounting at the
    * fill price, as a single slot update. Returns the position update, `undefined` when
    * there was none, or `false` when the leg overflowed (a block is recorded and the report
-   * stops there).
+   * stops there). `move` picks OpenPit's overflow text; `fee` is the fee as reported, for
+   * a fee debit's.
    */
-  private moveLeg(leg: LegDelta, consume: PositionSize, flow: PositionSize, incoming: PositionSize, position: boolean): PositionUpdate | undefined | false {
+  private moveLeg(
+    leg: LegDelta,
+    consume: PositionSize,
+    flow: PositionSize,
+    incoming: PositionSize,
+    position: boolean,
+    move: LegMove,
+    fee?: DecimalValue,
+  ): PositionUpdate | undefined | false {
     const before = this.read(leg.asset);
     let credit: PositionSize;
     let after: Holdings;
     let update: PositionUpdate | undefined;
     try {
       // 0 + flow is flow (same digits, scale and type): no new value when nothing is consumed.
+      // Only a fill both consumes and flows, so only a fill's credit can overflow.
       credit = consume === ZERO ? flow : consume.add(flow);
-      if (consume.isZero() && credit.isZero() && incoming.isZero() && !position) return undefined;
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      this.blocks.push(fillBalanceCreditOverflowBlock(leg.asset, consume, flow));
+      return false;
+    }
+    if (consume.isZero() && credit.isZero() && incoming.isZero() && !position) return undefined;
+    try {
       update = position ? applyPositionFill(before, flow, this.fillPrice, this.fillPriceHalt) : undefined;
       after = {
         available: credit.isZero() ? before.available : before.available.add(credit),
@@ -206,8 +238,13 @@ class ReportRun {
       };
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      const what = `asset ${leg.asset}, held ${consume.toString()}, available ${flow.toString()}, incoming ${incoming.toString()}`;
-      this.blocks.push(arithmeticOverflowBlock(`execution report leg overflow: ${what}`));
+      this.blocks.push(
+        move === "fill"
+          ? fillLegMutationOverflowBlock(leg.asset, consume, credit)
+          : move === "fee"
+            ? feeDebitOverflowBlock(leg.asset, fee ?? flow.neg())
+            : cancelReleaseOverflowBlock(leg.asset, consume, incoming),
+      );
       return false;
     }
     this.write(leg.asset, after);
@@ -283,7 +320,7 @@ class ReportRun {
           ? this.underlying
           : (this.feeLeg ??= new LegDelta(fee.currency));
     const amount = PositionSize.from(fee.amount);
-    return this.moveLeg(leg, ZERO, amount.neg(), ZERO, false) !== false;
+    return this.moveLeg(leg, ZERO, amount.neg(), ZERO, false, "fee", fee.amount) !== false;
   }
 
   private feeContribution(fee: MonetaryAmount, currency: Asset | undefined): [Pnl | undefined, PnlHaltReason | undefined] {

@@ -47,6 +47,26 @@ export function settlementNotionalOverflowBlock(asset: Asset, lockPrice: Decimal
   return arithmeticOverflowBlock(`settlement notional overflow: asset ${asset}, lock_px ${lockPrice.toString()}, qty ${quantity.toString()}`);
 }
 
+/** A fill leg whose credit to available (`consume + flow`) does not fit: OpenPit's settle_fill_leg text. */
+export function fillBalanceCreditOverflowBlock(asset: Asset, consume: DecimalValue, flow: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`fill balance credit overflow: asset ${asset}, consume ${consume.toString()}, flow ${flow.toString()}`);
+}
+
+/** A fill leg whose slot write (held, available, incoming) does not fit: OpenPit's settle_fill_leg text. */
+export function fillLegMutationOverflowBlock(asset: Asset, consume: DecimalValue, credit: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`fill leg mutation overflow: asset ${asset}, consume ${consume.toString()}, credit ${credit.toString()}`);
+}
+
+/** A fee whose debit of its currency's slot does not fit: OpenPit's apply_fee_debit text (the fee as reported). */
+export function feeDebitOverflowBlock(currency: Asset, fee: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`fee debit overflow: currency ${currency}, fee ${fee.toString()}`);
+}
+
+/** A release (final report with leaves) whose slot write does not fit: OpenPit's release_leg text. */
+export function cancelReleaseOverflowBlock(asset: Asset, held: DecimalValue, incoming: DecimalValue): PolicyBlock {
+  return arithmeticOverflowBlock(`cancel release overflow: asset ${asset}, held ${held.toString()}, incoming ${incoming.toString()}`);
+}
+
 /**
  * A hold's rollback whose inverse deltas overflow (the slot is left as it was): OpenPit's
  * record_rollback_overflow texts, the slot rendered as its `Holdings` Debug form.

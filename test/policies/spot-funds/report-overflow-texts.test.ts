@@ -7,9 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
-import { cancelReport, fillReport, seed, spotEngine } from "../../helpers/spot-funds.js";
+import { ACCOUNT, balanceAdjustment, cancelReport, fillReport, report, seed, spotEngine } from "../../helpers/spot-funds.js";
 
 const MAX = "79228162514264337593543950335";
+
+function blocksOf(r: { accountBlocks: readonly { code: string; reason: string; details: string }[] }) {
+  return r.accountBlocks.map((b) => [b.code, b.reason, b.details]);
+}
 
 describe("SpotFunds execution-report overflow block texts", () => {
   it("a fill whose trade notional overflows: 'fill notional volume overflow: asset USD, px …, qty …'", () => {
@@ -49,5 +53,56 @@ describe("SpotFunds execution-report overflow block texts", () => {
     expect(result.accountBlocks.map((b) => [b.code, b.reason, b.details])).toEqual([
       ["ArithmeticOverflow", "arithmetic overflow", `settlement notional overflow: asset USD, lock_px ${MAX}, qty 2`],
     ]);
+  });
+
+  // Found by review (parity): one text of the sidecar's own ("execution report leg overflow:
+  // asset …, held …, available …, incoming …") served all four; OpenPit's settle_fill_leg,
+  // apply_fee_debit and release_leg each have theirs (execution.rs @71ad2fc).
+  describe("a leg whose write overflows", () => {
+    it("a fill's credit to available (consume + flow): 'fill balance credit overflow: asset, consume, flow'", () => {
+      const { engine } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { held: ["abs", "1"] })]).ok).toBe(true);
+      // A SELL at a lock of −MAX reserved MAX of USD held; the trade at +MAX flows MAX in.
+      const result = engine.applyExecutionReport(fillReport("SELL", "1", MAX, { lockPrice: `-${MAX}` }));
+      expect(blocksOf(result)).toEqual([
+        ["ArithmeticOverflow", "arithmetic overflow", `fill balance credit overflow: asset USD, consume ${MAX}, flow ${MAX}`],
+      ]);
+    });
+
+    it("a fill's slot write: 'fill leg mutation overflow: asset, consume, credit' (the slot is left as it was)", () => {
+      const { engine, policy } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", MAX] }), balanceAdjustment("USD", { balance: ["abs", "10"] })]).ok).toBe(true);
+      const result = engine.applyExecutionReport(fillReport("BUY", "1.0", "1"));
+      expect(blocksOf(result)).toEqual([["ArithmeticOverflow", "arithmetic overflow", "fill leg mutation overflow: asset AAPL, consume 0, credit 1.0"]]);
+      expect(policy.holdings(ACCOUNT).get("AAPL")?.available.toString()).toBe(MAX);
+    });
+
+    it("a fee debit: 'fee debit overflow: currency, fee' (the fee as reported)", () => {
+      const { engine } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("EUR", { balance: ["abs", `-${MAX}`] })]).ok).toBe(true);
+      const result = engine.applyExecutionReport(report({ side: "BUY", fee: ["1.50", "EUR"], leaves: "0", final: false }));
+      expect(blocksOf(result)).toEqual([["ArithmeticOverflow", "arithmetic overflow", "fee debit overflow: currency EUR, fee 1.50"]]);
+    });
+
+    it("a fill's fee debit: the same fee text", () => {
+      const { engine } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("EUR", { balance: ["abs", `-${MAX}`] }), balanceAdjustment("USD", { balance: ["abs", "10"] })]).ok).toBe(true);
+      const result = engine.applyExecutionReport(fillReport("BUY", "1", "1", { fee: ["2", "EUR"] }));
+      expect(blocksOf(result)).toEqual([["ArithmeticOverflow", "arithmetic overflow", "fee debit overflow: currency EUR, fee 2"]]);
+    });
+
+    it("a release: 'cancel release overflow: asset, held, incoming'", () => {
+      const { engine } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", MAX], held: ["abs", "1"] })]).ok).toBe(true);
+      const result = engine.applyExecutionReport(cancelReport("SELL", "1", "1"));
+      expect(blocksOf(result)).toEqual([["ArithmeticOverflow", "arithmetic overflow", "cancel release overflow: asset AAPL, held 1, incoming 0"]]);
+    });
+
+    it("a buy release's underlying incoming: 'cancel release overflow: asset, held 0, incoming …'", () => {
+      const { engine } = spotEngine(new SpotFundsPolicy());
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { incoming: ["abs", `-${MAX}`] })]).ok).toBe(true);
+      const result = engine.applyExecutionReport(cancelReport("BUY", "2", "1"));
+      expect(blocksOf(result)).toEqual([["ArithmeticOverflow", "arithmetic overflow", "cancel release overflow: asset AAPL, held 0, incoming 2"]]);
+    });
   });
 });
