@@ -99,7 +99,10 @@ export interface JournalWriter {
  * - a SpotFunds report leg whose write overflows blocks with OpenPit's text for what it was
  *   part of ("fill balance credit overflow: …", "fill leg mutation overflow: …", "fee debit
  *   overflow: …", "cancel release overflow: …"), where 1 gave "execution report leg
- *   overflow: …" for all (spot-funds/execution-report.ts, moveLeg; same state, other text).
+ *   overflow: …" for all (spot-funds/execution-report.ts, moveLeg; same state, other text);
+ * - a SpotFunds report's underlying outcome entry whose realized P&L is a halt carries no
+ *   average entry price, as OpenPit's push_leg_outcome, where 1 sent it (report-legs.ts;
+ *   same state, other outcome);
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

@@ -65,10 +65,14 @@ export class LegDelta {
     if (balance) entry.balance = balance;
     if (held) entry.held = held;
     if (incoming) entry.incoming = incoming;
-    if (this.realizedPnl) entry.realizedPnl = this.realizedPnl;
-    if (this.averageEntryPrice) entry.averageEntryPrice = this.averageEntryPrice;
+    const pnl = this.realizedPnl;
+    // Beside a halted P&L no average, as OpenPit's push_leg_outcome (`Some(Err(reason)) =>
+    // (Some(Err(reason)), None)`): the halt is the leg's P&L news.
+    const average = pnl !== undefined && pnl.kind === "halted" ? undefined : this.averageEntryPrice;
+    if (pnl) entry.realizedPnl = pnl;
+    if (average) entry.averageEntryPrice = average;
     // Anything beside the asset (tested directly: `Object.keys` built an array per leg of every fill).
-    return balance || held || incoming || this.realizedPnl || this.averageEntryPrice ? entry : undefined;
+    return balance || held || incoming || pnl || average ? entry : undefined;
   }
 }
 

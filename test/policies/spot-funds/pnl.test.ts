@@ -174,6 +174,37 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     expect(pnlText(u.policy.accountPnl(ACCOUNT))).toBe("halted MissingCostBasis");
   });
 
+  // Found by review (parity): the entry carried the average next to the halt. OpenPit's
+  // push_leg_outcome (execution.rs @71ad2fc): `Some(Err(reason)) => (Some(Err(reason)), None)`.
+  it("an underlying entry whose realized P&L halts carries no average entry price; one with a value does", () => {
+    const t = spotEngine();
+    t.engine.accounts().setCurrency(ACCOUNT, "USD");
+    t.engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100" })]);
+    const noInitial = soldAndFilled(t, "1", "110");
+    const halted = entries(noInitial.accountAdjustments)[0] as Record<string, unknown>;
+    expect(halted).toMatchObject({ asset: "AAPL", realizedPnl: { kind: "halted", reason: "MissingInitialPnl" } });
+    expect(halted).not.toHaveProperty("averageEntryPrice");
+    // The slot keeps its average: only the outcome leaves it out.
+    expect(t.policy.holdings(ACCOUNT).get("AAPL")?.averageEntryPrice?.toString()).toBe("100");
+
+    // An opening fill whose EUR fee has no rate halts the position MissingFx: no average either.
+    const u = spotEngine();
+    u.engine.accounts().setCurrency(ACCOUNT, "USD");
+    seed(u.engine, "USD", "10000");
+    const fx = boughtAndFilled(u, "10", "100", ["1", "EUR"]);
+    const fxEntry = entries(fx.accountAdjustments).find((e) => (e as { asset: string }).asset === "AAPL") as Record<string, unknown>;
+    expect(fxEntry).toMatchObject({ realizedPnl: { kind: "halted", reason: "MissingFx" } });
+    expect(fxEntry).not.toHaveProperty("averageEntryPrice");
+
+    // With a realized value the average is sent.
+    const v = spotEngine();
+    v.engine.accounts().setCurrency(ACCOUNT, "USD");
+    v.engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100", realizedPnl: "0" })]);
+    const value = entries(soldAndFilled(v, "1", "110").accountAdjustments)[0] as Record<string, unknown>;
+    expect(value).toMatchObject({ realizedPnl: { kind: "value", delta: "10", absolute: "10" } });
+    expect(String(value.averageEntryPrice)).toBe("100");
+  });
+
   it("a flat slot whose only content is a P&L of 0 is pruned, as OpenPit's Holdings::is_zero: set the P&L with the position", () => {
     // OpenPit 71ad2fc, holdings.rs `is_zero_requires_no_avg_and_zero_realized_pnl`: a zero
     // realized P&L does not keep a flat slot alive. A P&L forced to 0 before the position is
