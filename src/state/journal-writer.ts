@@ -103,6 +103,10 @@ export interface JournalWriter {
  * - a SpotFunds report's underlying outcome entry whose realized P&L is a halt carries no
  *   average entry price, as OpenPit's push_leg_outcome, where 1 sent it (report-legs.ts;
  *   same state, other outcome);
+ * - a SpotFunds report whose trade has quantity 0 and a non-zero fee, on an account with no
+ *   currency, halts the account P&L line (MissingAccountCurrency) and leaves the position's
+ *   realized P&L as it was, as OpenPit's apply_trade_fill, where 1 halted the position too
+ *   (execution-report.ts, applyFee; a fee-only report still halts both).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

@@ -151,12 +151,12 @@ class ReportRun {
       if (update === false) return;
       if (update !== undefined) contribution = update.account;
     }
-    this.applyFee(fee, currency, contribution, traded);
+    this.applyFee(fee, currency, contribution, traded, traded);
   }
 
   /** A report with a fee and no trade (a commission correction): the same fee accounting. */
   feeOnly(fee: MonetaryAmount): void {
-    this.applyFee(fee, this.ctx.accounts.currencyOf(this.accountId), NONE, false);
+    this.applyFee(fee, this.ctx.accounts.currencyOf(this.accountId), NONE, false, true);
   }
 
   /** Final with leaves > 0: the unfilled remainder goes back to available, its projection is dropped. */
@@ -279,21 +279,33 @@ class ReportRun {
   /**
    * A non-zero fee (positive = cost) debits the fee currency, adds −fee in the account
    * currency to the underlying position's P&L (if tracked) and to the account line; then
-   * the account line moves and meets its barrier.
+   * the account line moves and meets its barrier. Without an account currency the fee halts
+   * the account line, and the position only when `currencyHaltsPosition` (a fee-only report,
+   * or a fill that moved the position): OpenPit's apply_trade_fill halts the position for a
+   * missing currency only `if touches_position_accounting`, and gives the fee no P&L delta
+   * then, so a zero-quantity trade's fee leaves the position's P&L as it is.
    */
-  private applyFee(fee: MonetaryAmount | undefined, currency: Asset | undefined, fill: AccountContribution, touchedPosition: boolean): void {
+  private applyFee(
+    fee: MonetaryAmount | undefined,
+    currency: Asset | undefined,
+    fill: AccountContribution,
+    touchedPosition: boolean,
+    currencyHaltsPosition: boolean,
+  ): void {
     const hasFee = fee !== undefined && !fee.amount.isZero();
     let feePnl: Pnl | undefined;
     let feeHalt: PnlHaltReason | undefined;
     if (hasFee) {
       if (!this.debitFee(fee)) return;
       [feePnl, feeHalt] = this.feeContribution(fee, currency);
-      const slot = this.read(this.instrument.underlyingAsset);
-      const folded = foldFee(slot.realizedPnl, feePnl, feeHalt);
-      if (folded.realizedPnl !== slot.realizedPnl) {
-        const after = { ...slot, realizedPnl: folded.realizedPnl };
-        this.write(this.instrument.underlyingAsset, after);
-        this.underlying.recordPnl(folded.outcome, after);
+      if (currency !== undefined || currencyHaltsPosition) {
+        const slot = this.read(this.instrument.underlyingAsset);
+        const folded = foldFee(slot.realizedPnl, feePnl, feeHalt);
+        if (folded.realizedPnl !== slot.realizedPnl) {
+          const after = { ...slot, realizedPnl: folded.realizedPnl };
+          this.write(this.instrument.underlyingAsset, after);
+          this.underlying.recordPnl(folded.outcome, after);
+        }
       }
     }
     const engaged = fill.kind !== "none" || hasFee;

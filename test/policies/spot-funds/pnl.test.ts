@@ -156,6 +156,35 @@ describe("SpotFundsPolicy average cost and realized P&L", () => {
     expect(entries(realized.accountAdjustments)[0]).toMatchObject({ realizedPnl: { kind: "value", delta: "20", absolute: "20" } });
   });
 
+  // Found by review (parity): the zero-quantity trade's fee halted the position too. OpenPit's
+  // apply_trade_fill (execution.rs @71ad2fc) halts the position for a missing currency only
+  // `if touches_position_accounting`, and its fee P&L delta is None without a currency;
+  // apply_execution_fee (no trade) halts both.
+  it("without an account currency, a zero-quantity trade's fee halts the account line only; a fee-only report halts the position too", () => {
+    const setUp = () => {
+      const t = spotEngine();
+      expect(t.engine.applyAccountAdjustment(ACCOUNT, [
+        balanceAdjustment("AAPL", { balance: ["abs", "10"], averageEntryPrice: "100", realizedPnl: "5" }),
+        balanceAdjustment("USD", { balance: ["abs", "1000"] }),
+      ]).ok).toBe(true);
+      return t;
+    };
+    const t = setUp();
+    const zeroQty = t.engine.applyExecutionReport(report({ side: "BUY", qty: "0", price: "100", fee: ["1.5", "USD"], leaves: "0", final: false }));
+    expect(zeroQty.accountBlocks).toEqual([]);
+    expect(pnlResults(zeroQty)).toEqual([{ kind: "halted", reason: "MissingAccountCurrency" }]);
+    expect(pnlText(t.policy.accountPnl(ACCOUNT))).toBe("halted MissingAccountCurrency");
+    expect(pnlText(t.policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl)).toBe("value 5");
+    expect(t.policy.holdings(ACCOUNT).get("AAPL")?.averageEntryPrice?.toString()).toBe("100");
+    expect(entries(zeroQty.accountAdjustments)).toEqual([{ asset: "USD", balance: { delta: "-1.5", absolute: "998.5" } }]);
+
+    const u = setUp();
+    const feeOnly = u.engine.applyExecutionReport(report({ side: "BUY", fee: ["1.5", "USD"], leaves: "0", final: false }));
+    expect(pnlResults(feeOnly)).toEqual([{ kind: "halted", reason: "MissingAccountCurrency" }]);
+    expect(pnlText(u.policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl)).toBe("halted MissingAccountCurrency");
+    expect(entries(feeOnly.accountAdjustments)).toContainEqual({ asset: "AAPL", realizedPnl: { kind: "halted", reason: "MissingAccountCurrency" } });
+  });
+
   it("a non-flat slot without P&L halts MissingInitialPnl; without an average, MissingCostBasis", () => {
     const t = spotEngine();
     t.engine.accounts().setCurrency(ACCOUNT, "USD");
