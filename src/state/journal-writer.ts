@@ -90,7 +90,11 @@ export interface JournalWriter {
  *   position takes that exact value once it fits again, where 1 kept the rounded one (short
  *   80000000001, BUY fills of 1e-18 then 80000000001: long 1e-18, where 1 read 0); a REDUCING
  *   trading state decides on the exact position (a BUY of 80000000001 after the first two
- *   fills is refused, which 1 passed; account-book.ts, positionUnrounded);
+ *   fills is refused, which 1 passed; account-book.ts, positionUnrounded); the figure is the
+ *   exact value rounded, where 1 rounded the last figure plus each fill (twenty BUY fills of
+ *   0.49 on a 29-digit long: +10, where 1 read +0), a fill whose exact position rounds past
+ *   the range blocks the account, which 1 never noticed, and gross exposure values the exact
+ *   position, where 1 valued the rounded figure;
  * - a retirement hook answering none of the four refusals is EvaluationFailed, where 1
  *   passed its answer on (retire-account.ts; custom policies only);
  * - a SpotFunds fill whose trade notional overflows and that has no lock price (or two)
