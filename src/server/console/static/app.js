@@ -168,6 +168,21 @@ function holdingsCell(result) {
   return td;
 }
 
+// On one of several owners ListAccounts lists accounts whose state only their owner serves,
+// with the block this instance's engine holds for them: a group block made here (declared per
+// instance) showed on another owner's account, which trades there unblocked, with a Block or
+// Unblock that is refused there and a place in "blocked only" (found by review). A row whose
+// state read is refused NOT_OWNER shows no block, no action, and is left out of "blocked only".
+const ownedElsewhere = (result) => result.status === "rejected" && notServedHere(result.reason);
+
+/** The block cell of another owner's account: whose it is (when the refusal names the owner), never a block. */
+function elsewhereBadge(refusal) {
+  const owner = /owned by instance '([^']*)' at ([^;\s]+)/.exec(refusal.message);
+  const badge = el("span", owner ? `owned elsewhere (instance '${owner[1]}' at ${owner[2]})` : "owned elsewhere", "badge elsewhere");
+  badge.title = refusal.message;
+  return badge;
+}
+
 function actionCell(account, block) {
   const td = el("td", undefined, "action");
   // UnblockAccount clears the account's own block, a kill switch's included; a group's block
@@ -224,9 +239,13 @@ async function refreshAccounts() {
     const refusedCaller = states.find((r) => r.status === "rejected" && r.reason instanceof ApiError && (r.reason.httpStatus === 401 || r.reason.httpStatus === 403));
     if (refusedCaller) throw refusedCaller.reason;
     if (n !== newest.accounts) return;
-    renderAccounts(table.tBodies[0], accounts, states);
+    // "Blocked only": another owner's account is listed by the block this engine holds for it,
+    // not the one in force where it trades.
+    const rows = accounts.map((a, i) => ({ account: a, state: states[i] })).filter((r) => !(filter.blocked && ownedElsewhere(r.state)));
+    renderAccounts(table.tBodies[0], rows);
+    const leftOut = accounts.length - rows.length;
     $("accounts-more").hidden = !page.more;
-    $("accounts-more").textContent = `showing ${accounts.length} of ${page.total} accounts`;
+    $("accounts-more").textContent = `showing ${rows.length} of ${page.total} accounts${leftOut > 0 ? ` (${leftOut} owned by another instance left out)` : ""}`;
   } finally {
     table.dataset.inFlight = String(Number(table.dataset.inFlight) - 1);
   }
@@ -237,21 +256,22 @@ async function refreshAccounts() {
  * a block reason being typed (its text and focus) survives the refresh every event brings;
  * rows are only moved when the list itself changed.
  */
-function renderAccounts(body, accounts, states) {
+function renderAccounts(body, listed) {
   const existing = new Map([...body.rows].map((tr) => [tr.dataset.account, tr]));
-  const rows = accounts.map((a, i) => {
-    const blocked = a.block ? "true" : "false";
+  const rows = listed.map(({ account: a, state }) => {
+    const elsewhere = ownedElsewhere(state);
+    const blocked = elsewhere ? "elsewhere" : a.block ? "true" : "false";
     let tr = existing.get(a.accountId);
     const keepAction = tr !== undefined && tr.dataset.blocked === blocked;
     if (!keepAction) tr = el("tr");
     tr.dataset.account = a.accountId;
     tr.dataset.blocked = blocked;
-    tr.className = a.block ? "blocked" : "";
+    tr.className = blocked === "true" ? "blocked" : "";
     const blockTd = el("td");
-    blockTd.append(blockBadge(a));
-    const cells = [el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(states[i])];
+    blockTd.append(elsewhere ? elsewhereBadge(state.reason) : blockBadge(a));
+    const cells = [el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(state)];
     if (keepAction) cells.forEach((td, c) => tr.cells[c].replaceWith(td));
-    else tr.append(...cells, actionCell(a.accountId, a.block));
+    else tr.append(...cells, elsewhere ? el("td", undefined, "action") : actionCell(a.accountId, a.block));
     return tr;
   });
   const kept = new Set(rows);
