@@ -201,7 +201,7 @@ function actionCell(account, block) {
   b.dataset.action = "block";
   b.onclick = () => {
     if (!reason.value.trim()) return showError(new Error("a block needs a reason (the text rejected orders show)"));
-    change("BlockAccount", { accountId: account, reason: reason.value.trim() });
+    blockAccount(account, reason.value.trim());
   };
   td.append(reason, " ", b);
   return td;
@@ -281,14 +281,54 @@ function renderAccounts(body, listed) {
   });
 }
 
-async function change(method, request) {
+/**
+ * BlockAccount, then whether the block in force is the one sent. The first cause wins: on an
+ * account blocked meanwhile (by another operator, or a policy's kill switch) BlockAccount
+ * answers {} and keeps the earlier block, and the page said nothing, so the operator took
+ * their reason for the one in force (found by review; the CLI says "it was blocked already").
+ */
+async function blockAccount(account, reason) {
   try {
-    await admin(method, request);
+    await admin("BlockAccount", { accountId: account, reason });
     clearError();
   } catch (e) {
     showError(e);
+    return refreshAll().catch(showLoadError);
   }
-  await refreshAll();
+  // A read, not the Block: its failure is a load's, as unblock()'s.
+  try {
+    const why = await blockNotApplied(account, reason);
+    if (why) showError(new Error(why));
+  } catch (e) {
+    showLoadError(new Error(`BlockAccount was applied; reading the account afterwards failed: ${e.message}`));
+  }
+  await refreshAll().catch(showLoadError);
+}
+
+/** Why the block in force on `account` (a decimal id) is not the operator block with `reason` just sent, or undefined when it is. */
+async function blockNotApplied(account, reason) {
+  const row = await accountRow(account);
+  if (!row) return undefined;
+  const mine = row.block && row.blockScope === "BLOCK_SCOPE_ACCOUNT" && row.block.policy === "Engine" && row.block.reason === reason;
+  if (mine) return undefined;
+  if (row.block && row.blockScope === "BLOCK_SCOPE_ACCOUNT") {
+    return `account ${account} was blocked already ("${row.block.reason}"): the first cause wins, your reason was not applied (ReplaceAccountBlockReason re-words it)`;
+  }
+  // The account's own block comes first on the row: any other means it was lifted since.
+  if (row.blockScope === "BLOCK_SCOPE_GROUP") {
+    return `account ${account}'s block was lifted since: it is blocked by its group ${row.groupId}'s block ("${row.block.reason}") alone`;
+  }
+  if (row.blockScope === "BLOCK_SCOPE_GLOBAL") {
+    return `account ${account}'s block was lifted since: it is blocked by the global kill switch ("${row.block.reason}") alone`;
+  }
+  return `account ${account}'s block was lifted since: it is not blocked`;
+}
+
+/** `account`'s row (a decimal id) as ListAccounts answers it now, or undefined when it is not listed. */
+async function accountRow(account) {
+  const page = await admin("ListAccounts", { afterAccountId: String(BigInt(account) - 1n), limit: 1 });
+  const row = (page.accounts || [])[0];
+  return row && row.accountId === account ? row : undefined;
 }
 
 /**
@@ -320,9 +360,8 @@ async function unblock(account) {
 
 /** Why `account` (a decimal id) is blocked after its own block was cleared, or undefined when it is not. */
 async function stillBlocked(account) {
-  const page = await admin("ListAccounts", { afterAccountId: String(BigInt(account) - 1n), limit: 1 });
-  const row = (page.accounts || [])[0];
-  if (!row || row.accountId !== account || !row.block) return undefined;
+  const row = await accountRow(account);
+  if (!row || !row.block) return undefined;
   const reason = row.block.reason;
   if (row.blockScope === "BLOCK_SCOPE_GLOBAL") {
     return `account ${account} is still blocked by the global kill switch ("${reason}"), which UnblockAccount does not clear: it blocks every account`;
