@@ -4,7 +4,7 @@
  * without a word. Each option is taken once, as the operator CLI takes its options (exit 2).
  */
 import { expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
+import { checkArguments, ConfigError, loadConfig } from "../../src/server/config/load-config.js";
 
 it("every option given twice is a configuration error naming it", () => {
   const twice: [string, string[]][] = [
@@ -24,4 +24,14 @@ it("every option given twice is a configuration error naming it", () => {
     }
     expect([name, error instanceof ConfigError, (error as Error | undefined)?.message.split("\n")[0]]).toEqual([name, true, `${name} given twice`]);
   }
+});
+
+// Found by review (session 38): `--config --version` took `--version` as the file name in
+// loadConfig and as a switch in main.ts, which printed the version and exited 0.
+it("a value option followed by another option is refused before any switch is answered", () => {
+  for (const name of ["--config", "--listen", "--metrics-listen", "--data-dir"]) {
+    expect(() => checkArguments([name, "--version"])).toThrow(new RegExp(`^${name} needs a value\n`));
+    expect(() => checkArguments([name])).toThrow(new RegExp(`^${name} needs a value\n`));
+  }
+  expect(() => checkArguments(["--config", "examples/sidecar.json", "--version"])).not.toThrow();
 });

@@ -64,6 +64,10 @@ export function checkArguments(argv: readonly string[]): void {
     const name = a.startsWith("--print-default-config=") ? "--print-default-config" : a;
     if (given.has(name)) throw new ConfigError(`${name} given twice\n${USAGE}`);
     given.add(name);
+    // A value option's value is checked here too (found by review: `--config --version`
+    // took `--version` as the file name here and as a switch in main.ts, which printed the
+    // version and exited 0).
+    if (VALUE_OPTIONS.includes(a)) flag(argv, a);
   }
 }
 
