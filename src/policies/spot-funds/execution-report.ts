@@ -15,24 +15,17 @@ import { atLeastZero, ZERO, type Holdings } from "./holdings-store.js";
 import { conversionFactor, SAME_CURRENCY } from "./market-price.js";
 import { applyPositionFill, foldFee, NONE, type AccountContribution, type PositionUpdate } from "./position-pnl.js";
 import {
-  arithmeticOverflowBlock,
   cancelReleaseOverflowBlock,
   feeDebitOverflowBlock,
   fillBalanceCreditOverflowBlock,
   fillLegMutationOverflowBlock,
   fillNotionalOverflowBlock,
+  legDeltaOverflowBlock,
   missingFieldBlock,
   settlementNotionalOverflowBlock,
 } from "./rejects.js";
-import { LegDelta, lockPriceOf } from "./report-legs.js";
+import { LegDelta, lockPriceOf, type LegMove } from "./report-legs.js";
 import type { SpotFundsState } from "./spot-funds-state.js";
-
-/**
- * What a leg move belongs to, for its overflow text: OpenPit's settle_fill_leg ("fill"),
- * apply_fee_debit ("fee") and release_leg ("release") each have their own. A string
- * constant: nothing is built per fill.
- */
-type LegMove = "fill" | "fee" | "release";
 
 /**
  * One execution report for SpotFunds (spec §2.5). The venue is authoritative: fills are
@@ -248,11 +241,12 @@ class ReportRun {
       return false;
     }
     this.write(leg.asset, after);
-    try {
-      leg.record(credit, consume, incoming, after);
-    } catch (e) {
-      if (!(e instanceof ParamError)) throw e;
-      this.blocks.push(arithmeticOverflowBlock(`execution report outcome overflow: asset ${leg.asset}`));
+    // The leg's sums, in OpenPit's order for `move`; one that overflows blocks with its text.
+    // (A fill is the first move of its legs in a report, so only a fee's or a release's sum
+    // can overflow; OpenPit records a fill's P&L before its sums, which would matter there.)
+    const overflowed = leg.record(credit, consume, incoming, after, move);
+    if (overflowed !== undefined) {
+      this.blocks.push(legDeltaOverflowBlock(move, overflowed, leg.asset, consume, incoming, credit, fee ?? flow.neg()));
       return false;
     }
     if (update) {

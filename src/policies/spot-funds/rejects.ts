@@ -13,6 +13,7 @@ import type { Pnl, PositionSize } from "../../param/values.js";
 import type { SpotFundsPnlBarrier } from "./settings.js";
 import { blockOf, debugOption, missingFieldBlock } from "../policy-texts.js";
 import type { Holdings } from "./holdings-store.js";
+import type { LegDeltaField, LegMove } from "./report-legs.js";
 
 export { debugOption };
 
@@ -65,6 +66,29 @@ export function feeDebitOverflowBlock(currency: Asset, fee: DecimalValue): Polic
 /** A release (final report with leaves) whose slot write does not fit: OpenPit's release_leg text. */
 export function cancelReleaseOverflowBlock(asset: Asset, held: DecimalValue, incoming: DecimalValue): PolicyBlock {
   return arithmeticOverflowBlock(`cancel release overflow: asset ${asset}, held ${held.toString()}, incoming ${incoming.toString()}`);
+}
+
+/**
+ * A report leg's summed delta that does not fit (its slot was written): OpenPit's texts for
+ * the fill's (settle_fill_leg), the fee's (apply_fee_debit, the fee as reported) and the
+ * release's (release_leg) sums. Built only when one overflows.
+ */
+export function legDeltaOverflowBlock(
+  move: LegMove,
+  field: LegDeltaField,
+  asset: Asset,
+  consume: DecimalValue,
+  incoming: DecimalValue,
+  credit: DecimalValue,
+  fee: DecimalValue,
+): PolicyBlock {
+  if (move === "fee") return arithmeticOverflowBlock(`fee balance delta overflow: currency ${asset}, fee ${fee.toString()}`);
+  if (move === "release") {
+    const released = field === "incoming" ? incoming : consume;
+    return arithmeticOverflowBlock(`cancel ${field} delta overflow: asset ${asset}, release ${released.toString()}`);
+  }
+  const named = field === "held" ? `consume ${consume.toString()}` : field === "incoming" ? `incoming ${incoming.toString()}` : `credit ${credit.toString()}`;
+  return arithmeticOverflowBlock(`fill ${field} delta overflow: asset ${asset}, ${named}`);
 }
 
 /**

@@ -5,9 +5,20 @@ import type { PolicyBlock } from "../../engine/pretrade/policy.js";
 import type { PolicyGroupId } from "../../param/ids.js";
 import type { Asset } from "../../param/instrument.js";
 import type { PositionSize, Price } from "../../param/values.js";
+import { ParamError } from "../../param/param-error.js";
 import { ZERO, type Holdings } from "./holdings-store.js";
 import { mergePnlOutcomes } from "./position-pnl.js";
 import { lockDuplicateBlock, lockMissingBlock } from "./rejects.js";
+
+/**
+ * What a leg move belongs to, for its overflow texts: OpenPit's settle_fill_leg ("fill"),
+ * apply_fee_debit ("fee") and release_leg ("release") each have their own. A string
+ * constant: nothing is built per fill.
+ */
+export type LegMove = "fill" | "fee" | "release";
+
+/** The summed delta of a leg that left the decimal range (OpenPit's word in its text). */
+export type LegDeltaField = "held" | "incoming" | "balance";
 
 /**
  * The summed change one execution report made to one leg (underlying, settlement or the
@@ -41,13 +52,39 @@ export class LegDelta {
    * `consumed` left held and `dropped` left incoming: subtracted (`x − c` is `x + (−c)`,
    * digit for digit and scale for scale) rather than added negated, which made a value per
    * leg of every fill even when it was zero.
+   *
+   * In OpenPit's order for `move` — held first, then incoming and balance for a fill
+   * (settle_fill_leg), balance and incoming for a release (release_leg); a fee moves the
+   * balance only — each sum written as it is made. Returns the sum that left the decimal
+   * range, `undefined` when none did: the sums before it stay written and `after` is not
+   * (OpenPit's `?` after each, `final_holdings` set last).
    */
-  record(balance: PositionSize, consumed: PositionSize, dropped: PositionSize, after: Holdings): void {
+  record(balance: PositionSize, consumed: PositionSize, dropped: PositionSize, after: Holdings, move: LegMove): LegDeltaField | undefined {
+    let field: LegDeltaField = "held";
+    try {
+      if (!consumed.isZero()) this.held = this.held.sub(consumed);
+      if (move === "release") {
+        field = "balance";
+        this.addBalance(balance);
+        field = "incoming";
+        if (!dropped.isZero()) this.incoming = this.incoming.sub(dropped);
+      } else {
+        field = "incoming";
+        if (!dropped.isZero()) this.incoming = this.incoming.sub(dropped);
+        field = "balance";
+        this.addBalance(balance);
+      }
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      return field;
+    }
+    this.after = after;
+    return undefined;
+  }
+
+  private addBalance(balance: PositionSize): void {
     // 0 + x is x (same digits, scale and type): the first change of a leg is kept as it is.
     if (!balance.isZero()) this.balance = this.balance === ZERO ? balance : this.balance.add(balance);
-    if (!consumed.isZero()) this.held = this.held.sub(consumed);
-    if (!dropped.isZero()) this.incoming = this.incoming.sub(dropped);
-    this.after = after;
   }
 
   recordPnl(outcome: PnlOutcome | undefined, after: Holdings): void {
