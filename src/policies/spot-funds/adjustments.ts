@@ -16,7 +16,7 @@ import {
   adjustmentDeltaOverflow,
   adjustmentNetPositionOverflow,
   adjustmentOverflow,
-  arithmeticOverflowBlock,
+  adjustmentRollbackOverflowBlock,
   balanceAssetMissing,
   type AdjustedField,
 } from "./rejects.js";
@@ -140,7 +140,7 @@ function applyBalance(
       });
     } catch (e) {
       if (!(e instanceof ParamError)) throw e;
-      ctx.accountControl.block(accountId, arithmeticOverflowBlock(`account adjustment rollback overflow: asset ${asset}`));
+      ctx.accountControl.block(accountId, adjustmentRollbackOverflowBlock(asset, available, held, incoming, now));
     }
   });
 

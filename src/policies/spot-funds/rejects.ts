@@ -103,6 +103,26 @@ export function rollbackOverflowBlock(asset: Asset, held: DecimalValue, incoming
   };
 }
 
+/**
+ * An account adjustment's rollback whose inverse deltas overflow (the slot is left as it
+ * was): OpenPit's register_adjustment_rollback text, the forward deltas and the slot as it is.
+ */
+export function adjustmentRollbackOverflowBlock(
+  asset: Asset,
+  available: DecimalValue,
+  held: DecimalValue,
+  incoming: DecimalValue,
+  slot: Holdings,
+): PolicyBlock {
+  return {
+    code: "ArithmeticOverflow",
+    reason: "rollback overflow: slot left inconsistent",
+    details:
+      `adjustment rollback overflow: asset ${asset}, available_delta ${available.toString()}, held_delta ${held.toString()}, ` +
+      `incoming_delta ${incoming.toString()}, slot ${holdingsDebug(slot)}`,
+  };
+}
+
 /** OpenPit's derived `Debug` of a holdings slot. */
 function holdingsDebug(slot: Holdings): string {
   const pnl = slot.realizedPnl;

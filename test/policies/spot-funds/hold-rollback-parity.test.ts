@@ -6,6 +6,7 @@
  * (rollback.rs @71ad2fc).
  */
 import { describe, expect, it } from "vitest";
+import type { Engine, PreTradePolicy } from "../../../src/engine/index.js";
 import { SpotFundsPolicy } from "../../../src/policies/spot-funds/index.js";
 import { ACCOUNT, balanceAdjustment, buy, entries, seed, slot, spotEngine } from "../../helpers/spot-funds.js";
 
@@ -46,6 +47,44 @@ describe("SpotFunds hold rollback: OpenPit's inverse deltas", () => {
       "rollback overflow: slot left inconsistent",
       "hold rollback overflow: asset USD, held 1000, incoming 0, slot Holdings { available: PositionSize(79228162514264337593543950335), " +
         "held: PositionSize(1000), incoming: PositionSize(0), avg_entry_price: None, realized_pnl: None }",
+    ]);
+  });
+});
+
+// Found by review (parity): an account adjustment's rollback that overflowed blocked with a text
+// of the sidecar's own ("arithmetic overflow", "account adjustment rollback overflow: asset USD");
+// OpenPit's register_adjustment_rollback records "rollback overflow: slot left inconsistent" with
+// the forward deltas and the slot (rollback.rs @71ad2fc).
+describe("SpotFunds account-adjustment rollback overflow", () => {
+  it("leaves the slot and blocks with OpenPit's texts", () => {
+    const MAX = "79228162514264337593543950335";
+    let engine: Engine | undefined;
+    let inner = false;
+    // After SpotFunds in the batch: brings USD to the top of the range (an adjustment of its
+    // own, committed), then refuses the outer one, so SpotFunds undoes −5 on MAX.
+    const refuser: PreTradePolicy = {
+      name: "Refuser",
+      applyAccountAdjustment: () => {
+        if (inner) return undefined;
+        inner = true;
+        expect(engine!.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["abs", MAX] })]).ok).toBe(true);
+        return { rejects: [{ code: "Other", reason: "refused", details: "after the deposit", scope: "account" }] };
+      },
+    };
+    const built = spotEngine(new SpotFundsPolicy(), [refuser]);
+    engine = built.engine;
+    inner = true;
+    seed(engine, "USD", "10");
+    inner = false;
+    expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("USD", { balance: ["delta", "-5"] })]).ok).toBe(false);
+    expect(slot(built.policy, "USD")).toEqual({ available: MAX, held: "0", incoming: "0" });
+    const block = engine.accounts().blockOf(ACCOUNT);
+    expect([block?.policy, block?.code, block?.reason, block?.details]).toEqual([
+      "SpotFundsPolicy",
+      "ArithmeticOverflow",
+      "rollback overflow: slot left inconsistent",
+      `adjustment rollback overflow: asset USD, available_delta -5, held_delta 0, incoming_delta 0, slot Holdings { available: PositionSize(${MAX}), ` +
+        "held: PositionSize(0), incoming: PositionSize(0), avg_entry_price: None, realized_pnl: None }",
     ]);
   });
 });
