@@ -110,7 +110,16 @@ export interface JournalWriter {
  * - a SpotFunds report whose trade has quantity 0 and a non-zero fee, on an account with no
  *   currency, halts the account P&L line (MissingAccountCurrency) and leaves the position's
  *   realized P&L as it was, as OpenPit's apply_trade_fill, where 1 halted the position too
- *   (execution-report.ts, applyFee; a fee-only report still halts both).
+ *   (execution-report.ts, applyFee; a fee-only report still halts both);
+ * - a SpotFunds report leg whose summed delta overflows (a fee's on the fill's leg, a release's
+ *   on the fill's) blocks with OpenPit's text ("fee balance delta overflow: …", "cancel
+ *   held/balance/incoming delta overflow: …"), the sums taken in OpenPit's order (held first),
+ *   where 1 gave "execution report outcome overflow: …" and summed balance first (report-legs.ts,
+ *   record; same state but for those sums in the outcome);
+ * - a SpotFunds account adjustment whose rollback overflows blocks with OpenPit's texts
+ *   ("rollback overflow: slot left inconsistent", "adjustment rollback overflow: asset …,
+ *   available_delta …, held_delta …, incoming_delta …, slot …"), where 1 gave "arithmetic
+ *   overflow", "account adjustment rollback overflow: asset …" (adjustments.ts; other text).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
