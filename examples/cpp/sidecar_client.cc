@@ -190,6 +190,10 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  // gRPC core sends at most two pings while the client sends no data (default 2), and a
+  // gateway's channel sits idle between orders: after two pings a partition went unnoticed
+  // until the deadline (found by review). 0: no limit (the sidecar's server sets none).
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 
   // Health of the whole process (service ""): SERVING once recovery is done.

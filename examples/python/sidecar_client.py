@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A gateway in Python talking to openpit-sidecar through stubs generated from proto/.
 
-Usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
+Usage: /usr/bin/python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
        (defaults: 127.0.0.1:50051 and account 42; needs protoc, grpc_python_plugin, grpcio)
        OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000, at most 2000000000)
 
@@ -63,13 +63,17 @@ def check(condition, message):
     print(f"ok - {message}")
 
 
-USAGE = ("usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n"
+USAGE = ("usage: /usr/bin/python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n"
          "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..2000000000 (default 20000)")
 
 # Client keepalive, as the TypeScript client (src/client/grpc-clients.ts) and the server's
 # defaults: ping every 5 s, give the connection up when a ping is not answered within 5 s.
 # Without it a stream over a network that went silent waits until its deadline at best.
-KEEPALIVE = [("grpc.keepalive_time_ms", 5000), ("grpc.keepalive_timeout_ms", 5000)]
+# gRPC core sends at most two pings while the client sends no data
+# (grpc.http2.max_pings_without_data, default 2), and a gateway's channel sits idle between
+# orders: after two pings nothing was checked any more and a partition went unnoticed until
+# the deadline (found by review). 0: no limit (the sidecar's grpc-js server sets none either).
+KEEPALIVE = [("grpc.keepalive_time_ms", 5000), ("grpc.keepalive_timeout_ms", 5000), ("grpc.http2.max_pings_without_data", 0)]
 
 
 def usage_error():
@@ -101,6 +105,15 @@ def parse_args(argv, env):
 
 def main():
     address, account, deadline_s = parse_args(sys.argv[1:], os.environ)
+    # Debian's python3-grpcio serves Debian's /usr/bin/python3 only: another python3 first on
+    # PATH (pyenv, a virtualenv) cannot import it (found by review: a traceback).
+    try:
+        import grpc  # noqa: F401  after the usage: `--help` works without grpcio installed
+        import google.protobuf  # noqa: F401
+    except ImportError as e:
+        print(f"not ok - {e.name} is not importable from {sys.executable}: run this with /usr/bin/python3 "
+              "(Debian's python3-grpcio), or install grpcio and protobuf for this interpreter", file=sys.stderr)
+        sys.exit(2)
     # The stubs live only as long as the run (imported modules stay loaded once read).
     with tempfile.TemporaryDirectory(prefix="openpit-py-") as stubs:
         generate_stubs(stubs)
@@ -108,7 +121,7 @@ def main():
 
 
 def run(address, account, deadline_s):
-    import grpc  # after the usage: `--help` works without grpcio installed
+    import grpc  # checked importable in main()
 
     from openpit.sidecar.v1 import admin_pb2, admin_pb2_grpc, channel_pb2, channel_pb2_grpc
     from openpit.sidecar.v1 import errors_pb2, feed_pb2, feed_pb2_grpc, types_pb2

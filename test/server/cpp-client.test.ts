@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, idleThenSilent, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 
@@ -108,6 +108,20 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
       proxy.close();
     }
   });
+
+  // Found by review (session 38): gRPC core sends two pings while the client sends no data,
+  // then stops; a channel idle longer than that (a gateway's, between orders) met a partition
+  // and waited for its deadline (90 s here). The sidecar takes 13 s to answer, then is gone.
+  it.concurrent("fails through keepalive, not at its deadline, when the network goes silent after the channel sat idle past two pings", async () => {
+    const silent = await idleThenSilent(13_000);
+    try {
+      const r = await outcome(binary, [silent.address, "42"], { OPENPIT_DEADLINE_MS: "90000" }, 60_000);
+      expect(r).toMatchObject({ code: 1, killed: false });
+      expect(r.stderr).toMatch(/^not ok - GetAccountState: gRPC status 14 \(unavailable\): /);
+    } finally {
+      silent.close();
+    }
+  }, 70_000);
 
   describe("against a sidecar that takes one command per message", () => {
     const one = oneCommandPerMessage();

@@ -3,9 +3,11 @@
  * (session 30): the Python and C++ examples waited forever when the network went silent
  * mid-run, and no example read a message's whole refusal (OpenResponse.error).
  */
+import * as grpc from "@grpc/grpc-js";
 import { execFile } from "node:child_process";
 import { createServer, connect as tcpConnect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect } from "vitest";
+import { freezableProxy } from "../client/freezable-proxy.js";
 import { holdingsOf, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 
 /** How a client run ended: its exit code, or `killed` at the time limit. */
@@ -69,6 +71,35 @@ export async function silentOnChannel(h: Harness, account: bigint): Promise<Sile
     close() {
       for (const s of sockets) s.destroy();
       server.close();
+    },
+  };
+}
+
+/**
+ * A gRPC server that answers health SERVING and accepts every AdminService.GetAccountState
+ * call without ever answering it, behind a proxy that goes silent `silentAfterMs` after it
+ * starts: a client's channel sits idle (pings answered) and then meets a partition. Found by
+ * review (session 38): the Python and C++ examples stopped pinging after two pings without
+ * data (gRPC core's grpc.http2.max_pings_without_data), so they waited for the deadline.
+ */
+export async function idleThenSilent(silentAfterMs: number): Promise<{ address: string; close(): void }> {
+  const server = new grpc.Server();
+  const same = (b: Buffer) => b;
+  const unary = (path: string) => ({ path, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same });
+  server.addService({ GetAccountState: unary("/openpit.sidecar.v1.AdminService/GetAccountState") } as grpc.ServiceDefinition, { GetAccountState: () => {} });
+  // HealthCheckResponse{status: SERVING}: the C++ example checks health first.
+  server.addService({ Check: unary("/grpc.health.v1.Health/Check") } as grpc.ServiceDefinition, {
+    Check: (_call: unknown, done: (e: null, v: Buffer) => void) => done(null, Buffer.from([8, 1])),
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const proxy = await freezableProxy(`127.0.0.1:${port}`);
+  const timer = setTimeout(() => proxy.freeze(), silentAfterMs);
+  return {
+    address: proxy.address,
+    close() {
+      clearTimeout(timer);
+      proxy.close();
+      server.forceShutdown();
     },
   };
 }

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
+import { holdLikeFirstOrder, idleThenSilent, outcome, silentOnChannel, oneCommandPerMessage } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
@@ -104,6 +104,20 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
     }
   });
 
+  // Found by review (session 38): gRPC core sends two pings while the client sends no data,
+  // then stops; a channel idle longer than that (a gateway's, between orders) met a partition
+  // and waited for its deadline (90 s here). The sidecar takes 13 s to answer, then is gone.
+  it.concurrent("fails through keepalive, not at its deadline, when the network goes silent after the channel sat idle past two pings", async () => {
+    const silent = await idleThenSilent(13_000);
+    try {
+      const r = await outcome(PYTHON, [SCRIPT, silent.address, "42"], { OPENPIT_DEADLINE_MS: "90000" }, 60_000);
+      expect(r).toMatchObject({ code: 1, killed: false });
+      expect(r.stderr).toMatch(/^not ok - GetAccountState: UNAVAILABLE: /);
+    } finally {
+      silent.close();
+    }
+  }, 70_000);
+
   // Found by review (session 34): 4294967295 was documented as accepted, but the sidecar's
   // grpc-js reads grpc-timeout into a 32-bit int, so from 2^31 ms (grpcio rounds up: from about
   // 2147000000) every call ended DEADLINE_EXCEEDED at once. The cap is 2000000000.
@@ -150,8 +164,20 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
 
 describe.skipIf(missingPaths([PYTHON]) !== undefined)("the Python example's command line", () => {
   const USAGE =
-    "usage: python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n" +
+    "usage: /usr/bin/python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]  (defaults: 127.0.0.1:50051 42)\n" +
     "       OPENPIT_DEADLINE_MS=N: each call's deadline in milliseconds, 1..2000000000 (default 20000)\n";
+
+  // Found by review (session 38): the README ran it with the `python3` first on PATH, which on
+  // a machine with pyenv or a virtualenv cannot import Debian's grpcio: a traceback. It now
+  // says which interpreter to use (here /usr/bin/python3 without its site packages, -S).
+  it("an interpreter that cannot import grpc gets one line naming it and exit 2, before any stub is generated", async () => {
+    const r = await outcome(PYTHON, ["-S", SCRIPT, "127.0.0.1:1", "42"]);
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "not ok - grpc is not importable from /usr/bin/python3: run this with /usr/bin/python3 (Debian's python3-grpcio), or install grpcio and protobuf for this interpreter\n",
+    });
+  });
 
   it("--help prints the usage (no grpcio needed); bad arguments print it on stderr and exit 2", async () => {
     expect((await run(PYTHON, ["examples/python/sidecar_client.py", "--help"])).stdout).toBe(USAGE);
