@@ -83,7 +83,13 @@ export class Engine implements MainStageRunner, EngineInternals {
   readonly accountBook = new AccountBook();
   private readonly admin: AccountsAdmin;
   private readonly configurator: Configurator;
-  private readonly listeners: EngineEventListener[] = [];
+  /**
+   * Replaced, never changed in place, on subscribe and unsubscribe: `emit` walks the list it
+   * read, so a listener that unsubscribes itself (or adds one) mid-announcement neither
+   * makes the next one miss the event (found by review: a splice shifted it past the loop)
+   * nor has a new one hear an event announced before it subscribed.
+   */
+  private listeners: readonly EngineEventListener[] = [];
   private readonly listenerFailed: ListenerErrorHandler;
   private closed = false;
   /** @internal See EngineInternals. */
@@ -152,10 +158,10 @@ export class Engine implements MainStageRunner, EngineInternals {
    * change; a listener's throw never reaches that call (see `emit`).
    */
   onEvent(listener: EngineEventListener): () => void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
     return () => {
       const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      if (i >= 0) this.listeners = this.listeners.filter((_, k) => k !== i);
     };
   }
 

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Engine, ManualClock, type EngineEvent, type PreTradePolicy } from "../../src/engine/index.js";
+import { AccountId } from "../../src/param/index.js";
 import { SpotFundsPolicy } from "../../src/policies/index.js";
 import { buy, seed, slot } from "../helpers/spot-funds.js";
 
@@ -57,5 +58,27 @@ describe("a throwing event listener", () => {
     expect(engine.startPreTrade(buy("10", "100"))).toEqual(REJECTED);
     expect(heard).toEqual(["accountBlocked"]);
     expect(failures).toEqual([{ message: "listener bug", event: "accountBlocked" }]);
+  });
+});
+
+// Found by review (session 38): unsubscribing spliced the list `emit` was walking, so a
+// listener that unsubscribed itself while an event was announced (a "once" listener) made
+// the next one miss it; one subscribed mid-announcement heard the event in progress.
+describe("listeners that subscribe or unsubscribe while an event is announced", () => {
+  it("a listener that unsubscribes itself does not keep the event from the next; one added meanwhile hears only later events", () => {
+    const engine = Engine.builder().clock(new ManualClock(1_000)).policy(new SpotFundsPolicy()).build();
+    const once: string[] = [];
+    const monitor: string[] = [];
+    const late: string[] = [];
+    const off = engine.onEvent((e) => {
+      once.push(e.kind);
+      off();
+      engine.onEvent((later) => late.push(later.kind));
+    });
+    engine.onEvent((e) => monitor.push(e.kind));
+    engine.accounts().block(AccountId.fromU64(7), "compliance hold");
+    expect([once, monitor, late]).toEqual([["accountBlocked"], ["accountBlocked"], []]);
+    engine.accounts().unblock(AccountId.fromU64(7));
+    expect([once, monitor, late]).toEqual([["accountBlocked"], ["accountBlocked", "accountUnblocked"], ["accountUnblocked"]]);
   });
 });
