@@ -74,7 +74,23 @@ export class DecimalCell<T extends DecimalValue> {
 
   /** Stores the sum; returns the value before it when the sum gave up scale (`sumLostScale`), else undefined. */
   #sum(v: T, sign: 1 | -1): T | undefined {
-    if (this.#small === this.#small) {
+    // A zero operand leaves the other as it is, its scale included (rust_decimal; `DecimalValue.sum`).
+    const held = this.#small;
+    if (held === 0) {
+      const m = v.small;
+      const r = m === 0 ? 0 : sign * m;
+      if (r === r && !(r < 0 && this.type.nonNegative)) {
+        this.#small = r;
+        this.#big = undefined;
+        this.#scale = v.scale;
+        return undefined;
+      }
+      // A big `v`, or a negative result of a non-negative type: the value's path (its form, its error).
+      this.set(sign === 1 ? this.value.add(v) : this.value.sub(v));
+      return undefined;
+    }
+    if (v.small === 0) return undefined;
+    if (held === held) {
       const scale = this.#scale > v.scale ? this.#scale : v.scale;
       const m = smallAddend(this.#small, this.#scale, v, sign, scale);
       // A negative result of a non-negative type takes the value's path, which raises its error.

@@ -213,9 +213,10 @@ function formatSmall(m: number, scale: number): string {
   return charsToString(CHARS, smallDecimalChars(CHARS, m, scale));
 }
 
-/** `m` rescaled from `from` to `to` (to ≥ from, both ≤ 15); NaN when it is not exact. */
+/** `m` rescaled from `from` to `to` (to ≥ from, or m is 0; both ≤ 15); NaN when it is not exact. */
 export function rescaled(m: number, from: number, to: number): number {
-  const r = from === to ? m : m * POW10[to - from]!;
+  // A zero may go to a smaller scale: a sum with a zero operand takes the other's (`sum`).
+  const r = from === to || m === 0 ? m : m * POW10[to - from]!;
   return Number.isSafeInteger(r) ? r : NaN;
 }
 
@@ -276,7 +277,19 @@ export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalVa
  * comparison, nothing built: the callers repeat a comparison unrounded when it says yes.
  */
 export function sumLostScale(a: DecimalValue, b: DecimalValue, sum: DecimalValue): boolean {
-  return sum.scale < (a.scale > b.scale ? a.scale : b.scale);
+  // A zero operand gives the other one as it is (rust_decimal), whatever the zero's scale.
+  return a.small !== 0 && b.small !== 0 && sum.scale < (a.scale > b.scale ? a.scale : b.scale);
+}
+
+/**
+ * `0 ± other` as rust_decimal gives it: `other` itself, negated for a difference, at its own
+ * scale (`add_sub_internal` returns the other operand when one is zero). A negative result of
+ * a non-negative type is its Negative error, as any other sum's.
+ */
+export function zeroPlus<T extends DecimalValue>(type: ValueType<T>, other: DecimalValue, sign: 1 | -1): T {
+  const m = other.small;
+  if (m === m) return smallValue(type, m === 0 ? 0 : sign * m, other.scale);
+  return makeValue(type, sign === 1 ? other.decimal : other.decimal.negated(), other.scale);
 }
 
 /**
@@ -460,6 +473,11 @@ export abstract class DecimalValue {
   }
 
   private sum(other: DecimalValue, sign: 1 | -1): this {
+    // rust_decimal leaves the other operand as it is when one is zero, its scale included:
+    // 5 + 0.00 is 5, 0.0 − 1 is −1, 0.00 + 0 is 0 (found by review, session 38: the wider
+    // scale was taken, so a balance that had passed through 0.0 printed 10.0 for 10).
+    if (this.small === 0) return zeroPlus(this.type, other, sign);
+    if (other.small === 0) return this;
     const scale = this.scale > other.scale ? this.scale : other.scale;
     const m = smallAddend(this.small, this.scale, other, sign, scale);
     if (m === m) return smallValue(this.type, m, scale);

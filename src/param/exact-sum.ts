@@ -36,6 +36,13 @@ export class ExactSum<T extends DecimalValue> {
   /** Adds the value with safe-integer mantissa `m` at scale `s` (at most 15). */
   addSmall(m: number, s: number): void {
     if (this.big === undefined) {
+      // A zero operand leaves the other as it is, its scale included (rust_decimal, as `add`).
+      if (this.m === 0) {
+        this.m = m;
+        this.s = s;
+        return;
+      }
+      if (m === 0) return;
       const scale = s > this.s ? s : this.s;
       const r = rescaled(this.m, this.s, scale) + rescaled(m, s, scale);
       if (Number.isSafeInteger(r)) {

@@ -3,17 +3,15 @@
  * adds the report's P&L and fee (both 0 in most reports) to running totals for every
  * execution report, and each sum made a new value equal to the old one.
  *
- * `a ± z` is exactly `a` (same digits, same scale, same class, same text) when both are
- * held as safe-integer mantissas (the usual case), `z` is 0 at a scale no larger than
- * `a`'s, and `a` is not a negative zero (arithmetic normalises that to +0). Otherwise the
- * caller does the arithmetic as before. A test compares this with `add`/`sub` over random
- * values (test/param/unchanged-by-zero.test.ts).
+ * `a ± z` is exactly `a` (the same object) when `z` is 0 and `a` is not: rust_decimal leaves
+ * the other operand as it is when one is zero, whatever the zero's scale (`DecimalValue.sum`).
+ * When `a` is 0 too the sum is `z`'s zero, at its scale: the caller does the arithmetic. A test
+ * compares this with `add`/`sub` over random values (test/param/unchanged-by-zero.test.ts).
  */
 import type { DecimalValue } from "./decimal-value.js";
 
 /** `a` itself when `a + z` and `a − z` are `a` (see above), else undefined. */
 export function unchangedByZero<T extends DecimalValue>(a: T, z: DecimalValue): T | undefined {
-  const m = a.small;
-  // `m === m`: not NaN, i.e. a safe-integer mantissa (NaN marks the decimal.js form).
-  return z.small === 0 && z.scale <= a.scale && m === m && (m !== 0 || 1 / m > 0) ? a : undefined;
+  // `a.small` is NaN for a value held in decimal.js form, never zero then.
+  return z.small === 0 && a.small !== 0 ? a : undefined;
 }

@@ -107,6 +107,11 @@ export interface JournalWriter {
  * - a SpotFunds report's underlying outcome entry whose realized P&L is a halt carries no
  *   average entry price, as OpenPit's push_leg_outcome, where 1 sent it (report-legs.ts;
  *   same state, other outcome);
+ * - a sum or difference with a zero operand is the other operand as it is, its scale included,
+ *   as rust_decimal's (5 + 0.00 is 5, 0.00 + 1 is 1), where 1 took the larger scale (5.00,
+ *   1.00): stored amounts and outcomes change scale, not value (param/decimal-value.ts, sum;
+ *   decimal-cell.ts; exact-sum.ts); SpotFunds' max(x, 0) of a zero is 0 at scale 0, as
+ *   OpenPit's non_negative (holdings-store.ts, atLeastZero);
  * - a SpotFunds report whose trade has quantity 0 and a non-zero fee, on an account with no
  *   currency, halts the account P&L line (MissingAccountCurrency) and leaves the position's
  *   realized P&L as it was, as OpenPit's apply_trade_fill, where 1 halted the position too

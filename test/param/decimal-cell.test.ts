@@ -57,8 +57,9 @@ describe("DecimalCell: a decimal kept in place", () => {
     const zero2 = cell.value;
     expect(zero2.toString()).toBe("0.00");
     expect(zero2).toBeInstanceOf(PositionSize);
+    // A zero operand leaves the other as it is, its scale included (rust_decimal): 0.00 + 2.5 is 2.5.
     cell.add(PositionSize.fromString("2.5"));
-    expect(cell.value.toString()).toBe("2.50");
+    expect(cell.value.toString()).toBe("2.5");
     expect(cell.value).not.toBe(cell.value);
     // Back to zero at the same scale: the zero read before, not a new one.
     cell.sub(PositionSize.fromString("2.50"));

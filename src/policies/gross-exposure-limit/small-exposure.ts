@@ -63,9 +63,9 @@ export class SmallExposure {
     const em = extra.small;
     const es = extra.scale;
     // up = |position + buys|, down = |position − sells| (worstQuantity).
-    const su = ps > bs ? ps : bs;
+    const su = sumScale(pm, ps, bm, bs);
     const up = Math.abs(rescaled(pm, ps, su) + rescaled(bm, bs, su));
-    const sd = ps > ss ? ps : ss;
+    const sd = sumScale(pm, ps, sm, ss);
     const down = Math.abs(rescaled(pm, ps, sd) - rescaled(sm, ss, sd));
     if (!Number.isSafeInteger(up) || !Number.isSafeInteger(down)) return false;
     const c = compareSmall(up, su, down, sd);
@@ -73,10 +73,10 @@ export class SmallExposure {
     if (c >= 0) this.#before(up, su);
     else this.#before(down, sd);
     if (side === "BUY") {
-      const sb = bs > es ? bs : es;
+      const sb = sumScale(bm, bs, em, es);
       const buys = rescaled(bm, bs, sb) + rescaled(em, es, sb);
       if (!Number.isSafeInteger(buys)) return false;
-      const sa = ps > sb ? ps : sb;
+      const sa = sumScale(pm, ps, buys, sb);
       const upAfter = Math.abs(rescaled(pm, ps, sa) + rescaled(buys, sb, sa));
       if (!Number.isSafeInteger(upAfter)) return false;
       const ca = compareSmall(upAfter, sa, down, sd);
@@ -85,10 +85,10 @@ export class SmallExposure {
       else this.#after(down, sd);
       return true;
     }
-    const sl = ss > es ? ss : es;
+    const sl = sumScale(sm, ss, em, es);
     const sells = rescaled(sm, ss, sl) + rescaled(em, es, sl);
     if (!Number.isSafeInteger(sells)) return false;
-    const sa = ps > sl ? ps : sl;
+    const sa = sumScale(pm, ps, sells, sl);
     const downAfter = Math.abs(rescaled(pm, ps, sa) - rescaled(sells, sl, sa));
     if (!Number.isSafeInteger(downAfter)) return false;
     const ca = compareSmall(up, su, downAfter, sa);
@@ -182,6 +182,14 @@ export class SmallExposure {
     this.afterM = m;
     this.afterS = s;
   }
+}
+
+/**
+ * The scale of `a ± b` (mantissas `am`, `bm` at scales `as`, `bs`) as `add` gives it: a zero
+ * operand leaves the other as it is (rust_decimal), else the larger scale.
+ */
+function sumScale(am: number, as: number, bm: number, bs: number): number {
+  return am === 0 ? bs : bm === 0 ? as : as > bs ? as : bs;
 }
 
 /**

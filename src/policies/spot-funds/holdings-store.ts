@@ -23,9 +23,13 @@ export interface Holdings {
 
 export const ZERO = PositionSize.zero();
 
-/** `max(0, x)`: the part of a signed flow that is an outflow to reserve (or release). */
+/**
+ * `max(x, 0)`: the part of a signed flow that is an outflow to reserve (or release). A zero
+ * gives `ZERO` (scale 0), as OpenPit's `non_negative` (Rust's `max` returns its second
+ * argument on a tie): a lock of 0.00 consumes "0", not "0.00" (found by review, session 38).
+ */
 export function atLeastZero(x: PositionSize): PositionSize {
-  return x.isNegative() ? ZERO : x;
+  return x.isPositive() ? x : ZERO;
 }
 
 /** What a missing slot reads as. */

@@ -26,7 +26,9 @@ describe("SpotFunds hold rollback: OpenPit's inverse deltas", () => {
     expect(entries(next.reservation.accountAdjustments)[0]).toEqual({
       asset: "USD",
       balance: { delta: "-1", absolute: "999.00" },
-      held: { delta: "1", absolute: "1.00" },
+      // held 0.00 + 1: rust_decimal gives the other operand when one is zero, so 1, not 1.00
+      // (found by review, session 38).
+      held: { delta: "1", absolute: "1" },
     });
   });
 
