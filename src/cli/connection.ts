@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, isSendableToken, type ConnectOptions, type SidecarClients } from "../client/index.js";
+import { lineAndColumn } from "../server/config/json-numbers.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 import { printable } from "./output.js";
@@ -43,6 +44,17 @@ function readFile(file: string, what: string): string {
   }
 }
 
+/**
+ * Where JSON.parse stopped (` at line L column C`), when its message says: never its message
+ * itself, which quotes the text's first characters (`Unexpected token 's', "s3cr3tOper"... is
+ * not valid JSON`), a raw token when a token file is named by mistake (found by review; the
+ * server's security.tokensFile does the same: bearer-tokens.ts).
+ */
+function syntaxErrorAt(text: string, e: unknown): string {
+  const position = /at position (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
+  return position === undefined ? "" : ` at ${lineAndColumn(text, Number(position))}`;
+}
+
 /** The address to dial; a server listening on every interface is reached on loopback. */
 export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string {
   // As the server reads them (load-config.ts): a variable exported empty is unset.
@@ -54,12 +66,12 @@ export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string |
   // operator passed that names an unreadable file is a mistake to report, not to ignore.
   // OPENPIT_CONFIG (the server's variable) is read only when it decides the target.
   if (configFile !== undefined && (target === undefined || configFlag !== undefined)) {
+    const text = readFile(configFile, "configuration file");
     let config: { listen?: unknown } | null;
     try {
-      config = JSON.parse(readFile(configFile, "configuration file")) as { listen?: unknown } | null;
+      config = JSON.parse(text) as { listen?: unknown } | null;
     } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`configuration file ${configFile} is not JSON: ${(e as Error).message}`);
+      throw new UsageError(`configuration file ${configFile} is not JSON${syntaxErrorAt(text, e)} (expected the sidecar's configuration file)`);
     }
     const listen = config?.listen;
     if (target === undefined && typeof listen === "string") target = listen;
