@@ -6,7 +6,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome } from "../../../gen/openpit/sidecar/v1/audit_pb.js";
-import { AccountBlockSchema } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { option, required, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { blockText } from "../format.js";
@@ -33,7 +32,11 @@ function reasonOf(args: ParsedArgs): string {
 async function showAccount(ctx: CommandContext, accountId: bigint, note = ""): Promise<void> {
   const s = await ctx.admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId });
   if (ctx.json) {
-    ctx.io.out(`${JSON.stringify({ accountId: String(accountId), ...(s.block ? { block: toJson(AccountBlockSchema, s.block) } : {}) }, null, 2)}\n`);
+    // The fields `accounts --json` gives an account's block, as protobuf JSON names them:
+    // whose the block is (`blockScope`, found by review: `unblock 500 --json` left out that
+    // the block still in force was group 5's, which the table says) and the account's group.
+    const { block, blockScope, groupId } = toJson(ad.GetAccountStateResponseSchema, s) as { block?: unknown; blockScope?: unknown; groupId?: unknown };
+    ctx.io.out(`${JSON.stringify({ accountId: String(accountId), block, blockScope, groupId }, null, 2)}\n`);
   } else {
     ctx.io.out(`account ${accountId}: ${s.block ? printable(blockText(s.block, s)) : "not blocked"}${note}\n`);
   }
