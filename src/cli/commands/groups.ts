@@ -2,6 +2,7 @@
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { Command } from "../command.js";
 import { table } from "../output.js";
+import { accountsOwnedElsewhere } from "../owned-elsewhere.js";
 import { allAccounts } from "./accounts.js";
 
 export const GROUPS: Command = {
@@ -12,12 +13,19 @@ export const GROUPS: Command = {
     const accounts = (await allAccounts(ctx, {})).accounts;
     const groups = new Map<number, op.AccountSummary[]>();
     for (const a of accounts) if (a.groupId !== 0) groups.set(a.groupId, [...(groups.get(a.groupId) ?? []), a]);
+    // On one of several owners, another owner's account is not blocked by the block this
+    // engine holds for it (a group block made here: owned-elsewhere.ts); only a blocked member can be counted wrongly.
+    const elsewhere = await accountsOwnedElsewhere(
+      ctx,
+      [...groups.values()].flatMap((members) => members.filter((m) => m.block).map((m) => m.accountId)),
+    );
+    const blocked = (members: readonly op.AccountSummary[]) => members.filter((m) => m.block && !elsewhere.has(m.accountId)).length;
     const sorted = [...groups].sort(([a], [b]) => a - b);
     if (ctx.json) {
-      const list = sorted.map(([groupId, members]) => ({ groupId, accountIds: members.map((m) => String(m.accountId)), blockedAccounts: members.filter((m) => m.block).length }));
+      const list = sorted.map(([groupId, members]) => ({ groupId, accountIds: members.map((m) => String(m.accountId)), blockedAccounts: blocked(members) }));
       return ctx.io.out(`${JSON.stringify({ groups: list }, null, 2)}\n`);
     }
-    const rows = sorted.map(([groupId, members]) => [String(groupId), String(members.filter((m) => m.block).length), members.map((m) => String(m.accountId)).join(" ")]);
+    const rows = sorted.map(([groupId, members]) => [String(groupId), String(blocked(members)), members.map((m) => String(m.accountId)).join(" ")]);
     ctx.io.out(table(["GROUP", "BLOCKED", "ACCOUNTS"], rows));
   },
 };
