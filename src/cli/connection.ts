@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, isSendableToken, type ConnectOptions, type SidecarClients } from "../client/index.js";
-import { lineAndColumn } from "../server/config/json-numbers.js";
+import { jsonParseErrorAt } from "../server/config/json-numbers.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 import { printable } from "./output.js";
@@ -44,17 +44,6 @@ function readFile(file: string, what: string): string {
   }
 }
 
-/**
- * Where JSON.parse stopped (` at line L column C`), when its message says: never its message
- * itself, which quotes the text's first characters (`Unexpected token 's', "s3cr3tOper"... is
- * not valid JSON`), a raw token when a token file is named by mistake (found by review; the
- * server's security.tokensFile does the same: bearer-tokens.ts).
- */
-function syntaxErrorAt(text: string, e: unknown): string {
-  const position = /at position (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
-  return position === undefined ? "" : ` at ${lineAndColumn(text, Number(position))}`;
-}
-
 /** The address to dial; a server listening on every interface is reached on loopback. */
 export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): string {
   // As the server reads them (load-config.ts): a variable exported empty is unset.
@@ -71,7 +60,7 @@ export function targetOf(args: ParsedArgs, env: Readonly<Record<string, string |
     try {
       config = JSON.parse(text) as { listen?: unknown } | null;
     } catch (e) {
-      throw new UsageError(`configuration file ${configFile} is not JSON${syntaxErrorAt(text, e)} (expected the sidecar's configuration file)`);
+      throw new UsageError(`configuration file ${configFile} is not JSON${jsonParseErrorAt(text, e)} (expected the sidecar's configuration file)`);
     }
     const listen = config?.listen;
     if (target === undefined && typeof listen === "string") target = listen;

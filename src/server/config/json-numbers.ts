@@ -117,6 +117,17 @@ export function lineAndColumn(text: string, offset: number): string {
   return `line ${line} column ${offset - start + 1}`;
 }
 
+/**
+ * Where JSON.parse stopped (" at line L column C"), when its error says, else "": never its
+ * message itself, which quotes the text's first characters (`Unexpected token 's',
+ * "s3cr3tOper"... is not valid JSON`), a raw token when a token file is named by mistake
+ * (found by review, session 38).
+ */
+export function jsonParseErrorAt(text: string, e: unknown): string {
+  const position = /at position (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
+  return position === undefined ? "" : ` at ${lineAndColumn(text, Number(position))}`;
+}
+
 /** What to tell the author of such a number. */
 export function inexactNumberProblem(n: InexactNumber): string {
   return `the number ${n.written} would be read as ${n.readsAs} (a JSON number is a double): write the value meant with at most 15 significant digits, or as a string where a decimal or a 64-bit id is expected`;

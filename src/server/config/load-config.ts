@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { checkMetricsListen } from "./metrics-config.js";
-import { firstJsonTextProblem, jsonTextProblem, lineAndColumn } from "./json-numbers.js";
+import { firstJsonTextProblem, jsonParseErrorAt, jsonTextProblem, lineAndColumn } from "./json-numbers.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -93,7 +93,9 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+      // Not V8's message: it quotes the file's first characters (a token file named here by
+      // mistake echoed the token; found by review, session 38).
+      throw new ConfigError(`config file ${file} is not valid JSON${jsonParseErrorAt(text, e)}`);
     }
     // A number a double changes, or a key written twice (the last value silently read; found
     // by review, session 34): refused with its line and column (json-numbers.ts).
