@@ -187,7 +187,9 @@ export class SidecarMetrics {
   private registerJournal(): void {
     const { state } = this.sources;
     const r = this.registry;
-    // status() lists the data directory: read once per scrape (the collectors run in one turn).
+    // Read once per scrape (the collectors run in one turn). A file journal's `segments` lists
+    // the data directory when read, as does the size below: a directory that cannot be listed
+    // leaves out those two series only, and the rest of the scrape answers.
     let cached: JournalStatus | undefined;
     const status = (): JournalStatus | undefined => {
       if (cached === undefined) {
@@ -204,16 +206,21 @@ export class SidecarMetrics {
       });
     fromStatus("openpit_journal_last_sequence", "The last record appended to the journal", "gauge", (s) => Number(s.lastSequence));
     fromStatus("openpit_journal_durable_sequence", "The last record known to be on disk (fdatasync done)", "gauge", (s) => Number(s.durableSequence));
-    fromStatus("openpit_journal_segments", "Journal segment files in the data directory", "gauge", (s) => s.segments);
+    collected(r, "openpit_journal_segments", "Journal segment files in the data directory", "gauge", () => {
+      const s = status();
+      const segments = s && listedOrUndefined(() => s.segments);
+      return segments === undefined ? [] : [{ labels: {}, value: segments }];
+    });
     fromStatus("openpit_journal_pending_batches", "Sealed batches written or waiting to be written", "gauge", (s) => s.pendingBatches);
     fromStatus("openpit_journal_last_snapshot_sequence", "The record the newest snapshot covers (0: none)", "gauge", (s) => Number(s.lastSnapshotSequence ?? 0n));
     fromStatus("openpit_journal_fsyncs_total", "fdatasync calls of the journal", "counter", (s) => s.fsyncCount);
     fromStatus("openpit_journal_failed", "1 once a write or fdatasync failed (the process stops)", "gauge", (s) => (s.failure === undefined ? 0 : 1));
     collected(r, "openpit_journal_size_bytes", "Bytes of the journal's segment files on disk (preallocated)", "gauge", () => {
       const dir = status()?.dataDir;
-      if (dir === undefined) return [];
+      const segments = dir === undefined ? undefined : listedOrUndefined(() => listSegments(dir));
+      if (dir === undefined || segments === undefined) return [];
       let bytes = 0;
-      for (const s of listSegments(dir)) {
+      for (const s of segments) {
         try {
           bytes += statSync(join(dir, s.file)).size;
         } catch {
@@ -230,6 +237,20 @@ export class SidecarMetrics {
     fromRecovery("openpit_recovery_snapshot_sequence", "The record the snapshot the last start loaded covers (0: none)", (rep) => Number(rep.snapshotSequence ?? 0n));
     fromRecovery("openpit_recovery_duration_seconds", "How long the last start's recovery took (snapshot, replay, reopening the journal)", (rep) => rep.ms / 1000);
     fromRecovery("openpit_recovery_rolled_back_reservations", "Reservations the crash left open, rolled back at the last start", (rep) => rep.rolledBackReservations);
+  }
+}
+
+/**
+ * What `list` reads from the data directory, or undefined when it cannot be listed (gone,
+ * replaced by a file, no permission): the series is left out of this scrape rather than
+ * failing the whole exposition (found by review: one unreadable directory made /metrics
+ * answer 500, the process metrics and openpit_journal_failed with it).
+ */
+function listedOrUndefined<T>(list: () => T): T | undefined {
+  try {
+    return list();
+  } catch {
+    return undefined;
   }
 }
 

@@ -211,15 +211,20 @@ export class FileJournal implements Journal {
 
   status(): JournalStatus {
     const p = this.pipeline;
-    // Counted from the directory: pruning deletes old segments behind the journal's back.
-    let segments = listSegments(this.dataDir, readDirNames(this.dataDir)).length;
-    if (this.seg.renameFrom !== undefined) segments++;
+    const dataDir = this.dataDir;
+    // A segment still under its temporary name (the rename is done with the first batch's write).
+    const unnamed = this.seg.renameFrom !== undefined ? 1 : 0;
     return {
       mode: this.mode,
-      dataDir: this.dataDir,
+      dataDir,
       lastSequence: this.last,
       durableSequence: p.durableSeq,
-      segments,
+      // Counted from the directory, when read: pruning deletes old segments behind the
+      // journal's back. A directory that cannot be listed throws here only, so the metrics
+      // leave out just this series (and the size), not every figure of the status.
+      get segments() {
+        return listSegments(dataDir, readDirNames(dataDir)).length + unnamed;
+      },
       lastSnapshotSequence: this.snapshotSeq,
       fsyncCount: p.fsyncCount,
       fsyncLatencyUs: { last: Math.round(p.fsyncLastUs), mean: Math.round(p.fsyncMeanUs), max: Math.round(p.fsyncMaxUs) },

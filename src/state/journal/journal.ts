@@ -15,6 +15,10 @@ export interface JournalStatus {
   readonly dataDir: string | undefined; // undefined for in-memory
   readonly lastSequence: bigint; // last appended
   readonly durableSequence: bigint; // last known on disk (fdatasync completed)
+  /**
+   * The file journal counts them from its directory when this is read (a getter): reading it
+   * throws when the directory cannot be listed (the other figures are the journal's own).
+   */
   readonly segments: number;
   readonly lastSnapshotSequence: bigint | undefined;
   readonly fsyncCount: number;
