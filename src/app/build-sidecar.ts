@@ -82,7 +82,8 @@ export function buildState(config: SidecarConfig, timeSource: Clock = systemCloc
     commandClock,
     timeSource,
     limits: config.limits,
-    // Until recovery attaches the real journal; ephemeral mode keeps this one.
+    // Until recovery attaches the real journal (a replicated state follows the stream with a
+    // FollowingJournal until its takeover: journal-replica.ts); ephemeral mode keeps this one.
     journal: new MemoryJournal(),
     knownAccounts: config.accounts.strict ? new Set(listed.map((a) => a.id)) : undefined,
     accountEntries: listed,

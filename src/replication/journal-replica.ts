@@ -29,6 +29,7 @@ import { checkSnapshottable, DurableStateError, resumeServing, type RecoveryRepo
 import type { SidecarState, StateSnapshot } from "../state/sidecar-state.js";
 import { SnapshotSchedule, type SnapshotSink } from "../state/snapshot-schedule.js";
 import { claimJournal } from "./claim.js";
+import { FollowingJournal } from "./following-journal.js";
 import type { JetStreamJournal } from "./jetstream-journal.js";
 import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
 import type { JournalLink } from "./journal-stream.js";
@@ -110,6 +111,9 @@ export class JournalReplica {
     checkSnapshottable(state);
     // What this configuration asks for; the journal's history may say otherwise.
     this.configured = state.executionSettings();
+    // Until the takeover attaches the claimed journal: the replicated journal as far as it is
+    // applied (GetJournalStatus, the journal series), refusing appends (following-journal.ts).
+    state.attachJournal(new FollowingJournal({ appliedSequence: () => this.appliedSequence, snapshotSequence: () => this.snapshotSequence }));
   }
 
   /** The link's leader wait, for the tail's and the claim's retries (none set: their default). */

@@ -96,3 +96,12 @@ export function logLines(proc: SidecarProcess): LogLine[] {
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as LogLine);
 }
+
+/** The process's /metrics exposition (its address is in the process's stdout); fails on any status but 200. */
+export async function scrapeMetrics(proc: SidecarProcess): Promise<string> {
+  const url = /openpit-sidecar: metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(proc.stdout())?.[1];
+  if (url === undefined) throw new Error(`no metrics line in:\n${proc.stdout()}`);
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
