@@ -11,7 +11,7 @@
  * value on demand; it is short-lived, which is what the young generation is cheap for.
  */
 import type { Decimal } from "decimal.js";
-import { compareSmall, smallAddend, sumLostScale, type DecimalValue, type ValueType } from "./decimal-value.js";
+import { compareSmall, isZeroValue, smallAddend, sumLostScale, type DecimalValue, type ValueType } from "./decimal-value.js";
 
 export class DecimalCell<T extends DecimalValue> {
   /** The safe-integer mantissa; NaN when `big` holds the number (as in `DecimalValue`). */
@@ -76,7 +76,7 @@ export class DecimalCell<T extends DecimalValue> {
   #sum(v: T, sign: 1 | -1): T | undefined {
     // A zero operand leaves the other as it is, its scale included (rust_decimal; `DecimalValue.sum`).
     const held = this.#small;
-    if (held === 0) {
+    if (held === 0 || (held !== held && this.#big!.isZero())) {
       const m = v.small;
       const r = m === 0 ? 0 : sign * m;
       if (r === r && !(r < 0 && this.type.nonNegative)) {
@@ -89,7 +89,7 @@ export class DecimalCell<T extends DecimalValue> {
       this.set(sign === 1 ? this.value.add(v) : this.value.sub(v));
       return undefined;
     }
-    if (v.small === 0) return undefined;
+    if (isZeroValue(v)) return undefined;
     if (held === held) {
       const scale = this.#scale > v.scale ? this.#scale : v.scale;
       const m = smallAddend(this.#small, this.#scale, v, sign, scale);

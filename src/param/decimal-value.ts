@@ -213,6 +213,16 @@ function formatSmall(m: number, scale: number): string {
   return charsToString(CHARS, smallDecimalChars(CHARS, m, scale));
 }
 
+/**
+ * Whether `v` is zero, in either form: a zero written with more than 15 decimals (an 18-decimal
+ * fee) or a product past that scale is held in decimal.js form, its `small` NaN (found by
+ * review, session 38: those zeros missed the zero-operand rule). The common case is one read.
+ */
+export function isZeroValue(v: DecimalValue): boolean {
+  const m = v.small;
+  return m === 0 || (m !== m && v.big!.isZero());
+}
+
 /** `m` rescaled from `from` to `to` (to ≥ from, or m is 0; both ≤ 15); NaN when it is not exact. */
 export function rescaled(m: number, from: number, to: number): number {
   // A zero may go to a smaller scale: a sum with a zero operand takes the other's (`sum`).
@@ -250,6 +260,8 @@ export function compareSmall(a: number, as: number, b: number, bs: number): numb
  * divisor's (`10.00 / 2` is `5.00`), more when the digits need it (`1 / 3`), up to 28.
  */
 export function quotientScale(quotient: Decimal, dividendScale: number, divisorScale: number): number {
+  // rust_decimal's div_impl: a zero dividend gives Decimal::ZERO, scale 0 (0.00 / 2 is 0).
+  if (quotient.isZero()) return 0;
   return Math.max(0, quotient.decimalPlaces(), dividendScale - divisorScale);
 }
 
@@ -263,6 +275,8 @@ export function makeValue<T extends DecimalValue>(type: ValueType<T>, d: Decimal
 
 /** `a × b` as a value of `type` (scale = the sum of the operands' scales). */
 export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalValue, b: DecimalValue): T {
+  // rust_decimal's mul_impl: a zero operand gives Decimal::ZERO, scale 0 (0.00 × 4 is 0).
+  if (isZeroValue(a) || isZeroValue(b)) return smallValue(type, 0, 0);
   const scale = a.scale + b.scale;
   if (a.small === a.small && b.small === b.small && scale <= SMALL_MAX_SCALE) {
     const m = a.small * b.small;
@@ -278,7 +292,7 @@ export function product<T extends DecimalValue>(type: ValueType<T>, a: DecimalVa
  */
 export function sumLostScale(a: DecimalValue, b: DecimalValue, sum: DecimalValue): boolean {
   // A zero operand gives the other one as it is (rust_decimal), whatever the zero's scale.
-  return a.small !== 0 && b.small !== 0 && sum.scale < (a.scale > b.scale ? a.scale : b.scale);
+  return sum.scale < (a.scale > b.scale ? a.scale : b.scale) && !isZeroValue(a) && !isZeroValue(b);
 }
 
 /**
@@ -289,6 +303,7 @@ export function sumLostScale(a: DecimalValue, b: DecimalValue, sum: DecimalValue
 export function zeroPlus<T extends DecimalValue>(type: ValueType<T>, other: DecimalValue, sign: 1 | -1): T {
   const m = other.small;
   if (m === m) return smallValue(type, m === 0 ? 0 : sign * m, other.scale);
+  if (other.big!.isZero()) return new type(NaN, other.big, other.scale);
   return makeValue(type, sign === 1 ? other.decimal : other.decimal.negated(), other.scale);
 }
 
@@ -298,6 +313,7 @@ export function zeroPlus<T extends DecimalValue>(type: ValueType<T>, other: Deci
  * digit (a band, a threshold): the caller compares unrounded decimals when this says no.
  */
 export function exactProduct<T extends DecimalValue>(a: T, b: DecimalValue): T | undefined {
+  if (isZeroValue(a) || isZeroValue(b)) return smallValue(a.constructor as ValueType<T>, 0, 0);
   const scale = a.scale + b.scale;
   if (a.small === a.small && b.small === b.small && scale <= SMALL_MAX_SCALE) {
     const m = a.small * b.small;
@@ -308,6 +324,8 @@ export function exactProduct<T extends DecimalValue>(a: T, b: DecimalValue): T |
 
 /** `a − b` when the difference is exact, else undefined (see `exactProduct`). */
 export function exactDifference<T extends DecimalValue>(a: T, b: T): T | undefined {
+  // A zero operand: the other as it is (`sum`), exact by construction.
+  if (isZeroValue(a) || isZeroValue(b)) return a.sub(b);
   const scale = a.scale > b.scale ? a.scale : b.scale;
   const m = smallAddend(a.small, a.scale, b, -1, scale);
   if (m === m) return smallValue(a.constructor as ValueType<T>, m, scale);
@@ -476,8 +494,8 @@ export abstract class DecimalValue {
     // rust_decimal leaves the other operand as it is when one is zero, its scale included:
     // 5 + 0.00 is 5, 0.0 − 1 is −1, 0.00 + 0 is 0 (found by review, session 38: the wider
     // scale was taken, so a balance that had passed through 0.0 printed 10.0 for 10).
-    if (this.small === 0) return zeroPlus(this.type, other, sign);
-    if (other.small === 0) return this;
+    if (isZeroValue(this)) return zeroPlus(this.type, other, sign);
+    if (isZeroValue(other)) return this;
     const scale = this.scale > other.scale ? this.scale : other.scale;
     const m = smallAddend(this.small, this.scale, other, sign, scale);
     if (m === m) return smallValue(this.type, m, scale);

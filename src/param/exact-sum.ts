@@ -57,7 +57,9 @@ export class ExactSum<T extends DecimalValue> {
 
   add(v: T): void {
     if (v.small === v.small) this.addSmall(v.small, v.scale);
-    else this.addValue(this.big ?? smallValue(this.type, this.m, this.s), v);
+    else if (this.big !== undefined || (this.m !== 0 && !v.big!.isZero())) this.addValue(this.big ?? smallValue(this.type, this.m, this.s), v);
+    // A zero operand leaves the other as it is (`addSmall`'s rule), here a value in decimal.js form.
+    else if (this.m === 0) this.big = v;
   }
 
   /**

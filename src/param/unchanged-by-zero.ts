@@ -8,10 +8,9 @@
  * When `a` is 0 too the sum is `z`'s zero, at its scale: the caller does the arithmetic. A test
  * compares this with `add`/`sub` over random values (test/param/unchanged-by-zero.test.ts).
  */
-import type { DecimalValue } from "./decimal-value.js";
+import { isZeroValue, type DecimalValue } from "./decimal-value.js";
 
 /** `a` itself when `a + z` and `a − z` are `a` (see above), else undefined. */
 export function unchangedByZero<T extends DecimalValue>(a: T, z: DecimalValue): T | undefined {
-  // `a.small` is NaN for a value held in decimal.js form, never zero then.
-  return z.small === 0 && a.small !== 0 ? a : undefined;
+  return isZeroValue(z) && !isZeroValue(a) ? a : undefined;
 }

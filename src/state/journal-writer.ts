@@ -111,7 +111,11 @@ export interface JournalWriter {
  *   as rust_decimal's (5 + 0.00 is 5, 0.00 + 1 is 1), where 1 took the larger scale (5.00,
  *   1.00): stored amounts and outcomes change scale, not value (param/decimal-value.ts, sum;
  *   decimal-cell.ts; exact-sum.ts); SpotFunds' max(x, 0) of a zero is 0 at scale 0, as
- *   OpenPit's non_negative (holdings-store.ts, atLeastZero);
+ *   OpenPit's non_negative (holdings-store.ts, atLeastZero); a zero held in decimal.js form
+ *   (a scale over 15) counts as a zero for that rule too; a product with a zero operand and
+ *   a quotient of a zero dividend are 0 at scale 0, as rust_decimal's mul_impl and div_impl,
+ *   where 1 kept the operands' scales (0.00 × 4 was 0.00; closing at the average put 0.00 on
+ *   the account P&L line);
  * - a SpotFunds report whose trade has quantity 0 and a non-zero fee, on an account with no
  *   currency, halts the account P&L line (MissingAccountCurrency) and leaves the position's
  *   realized P&L as it was, as OpenPit's apply_trade_fill, where 1 halted the position too

@@ -57,7 +57,8 @@ const REAL = {
   },
   sellFill: {
     postTrade: {
-      accountPnls: [{ accountId: "1000000", result: { value: { delta: "0.00", absolute: "0.00" } } }],
+      // (185.25 − 185.25) × 1: a product with a zero operand is 0 at scale 0, as rust_decimal's.
+      accountPnls: [{ accountId: "1000000", result: { value: { delta: "0", absolute: "0" } } }],
       accountAdjustments: [
         { asset: "AAPL", held: { delta: "-1", absolute: "0" }, averageEntryPrice: "185.25" },
         { asset: "USD", balance: { delta: "185.25", absolute: "814.75" }, incoming: { delta: "-185.25", absolute: "0.00" } },
