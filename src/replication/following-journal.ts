@@ -8,7 +8,7 @@
  * called itself EPHEMERAL at record 0, with no journal series). The takeover replaces it with
  * the JetStream journal it claimed (resumeServing attaches that one).
  */
-import type { Journal, JournalStatus } from "../state/journal/journal.js";
+import { filelessStatus, type Journal, type JournalStatus } from "../state/journal/journal.js";
 
 /** Thrown by FollowingJournal.append: an instance that follows the journal writes nothing to it. */
 export class NotTheWriterError extends Error {
@@ -62,21 +62,8 @@ export class FollowingJournal implements Journal {
 
   status(): JournalStatus {
     const applied = this.figures.appliedSequence();
-    return {
-      mode: this.mode,
-      dataDir: undefined,
-      // Applied from the stream, where every record is durable (acknowledged by its replicas).
-      lastSequence: applied,
-      durableSequence: applied,
-      segments: 0,
-      lastSnapshotSequence: this.figures.snapshotSequence(),
-      fsyncCount: 0,
-      fsyncLatencyUs: { last: 0, mean: 0, max: 0 },
-      pendingBatches: 0,
-      nextSegment: "none",
-      rollovers: { prepared: 0, inline: 0 },
-      failure: undefined,
-    };
+    // Applied from the stream, where every record is durable (acknowledged by its replicas).
+    return filelessStatus(this.mode, { lastSequence: applied, durableSequence: applied, lastSnapshotSequence: this.figures.snapshotSequence() });
   }
 
   close(): Promise<void> {

@@ -33,6 +33,22 @@ export interface JournalStatus {
   readonly failure: string | undefined;
 }
 
+/** The status of a journal that writes no file here (in memory, or a standby following the stream). */
+export function filelessStatus(mode: DurabilityMode, figures: Pick<JournalStatus, "lastSequence" | "durableSequence" | "lastSnapshotSequence">): JournalStatus {
+  return {
+    mode,
+    dataDir: undefined,
+    ...figures,
+    segments: 0,
+    fsyncCount: 0,
+    fsyncLatencyUs: { last: 0, mean: 0, max: 0 },
+    pendingBatches: 0,
+    nextSegment: "none",
+    rollovers: { prepared: 0, inline: 0 },
+    failure: undefined,
+  };
+}
+
 /** The append side. One writer, single-threaded (Node event loop). */
 export interface Journal {
   readonly mode: DurabilityMode;

@@ -1,6 +1,6 @@
 // The "ephemeral" journal: keeps nothing and only numbers the records, for deployments that
 // accept losing state on restart (and for tests of the layers above).
-import { JournalClosedError, type Journal, type JournalStatus } from "./journal.js";
+import { filelessStatus, JournalClosedError, type Journal, type JournalStatus } from "./journal.js";
 
 export interface MemoryJournalOptions {
   /** Sequence of the first append (default 1). */
@@ -50,21 +50,8 @@ export class MemoryJournal implements Journal {
   }
 
   status(): JournalStatus {
-    return {
-      mode: this.mode,
-      dataDir: undefined,
-      lastSequence: this.last,
-      // Nothing ever reaches a disk: the whole journal is the loss window.
-      durableSequence: 0n,
-      segments: 0,
-      lastSnapshotSequence: this.snapshotSeq,
-      fsyncCount: 0,
-      fsyncLatencyUs: { last: 0, mean: 0, max: 0 },
-      pendingBatches: 0,
-      nextSegment: "none",
-      rollovers: { prepared: 0, inline: 0 },
-      failure: undefined,
-    };
+    // Nothing ever reaches a disk: the whole journal is the loss window (durable 0).
+    return filelessStatus(this.mode, { lastSequence: this.last, durableSequence: 0n, lastSnapshotSequence: this.snapshotSeq });
   }
 
   close(): Promise<void> {
