@@ -317,7 +317,7 @@ export class AccountBook implements AccountBookView {
   }
 
   positionUnrounded(accountId: AccountId, instrument: Instrument): Decimal | undefined {
-    return this.slot(accountId, instrument)?.unrounded?.value;
+    return this.slot(accountId, instrument)?.positionUnrounded;
   }
 
   pendingRounded(accountId: AccountId, instrument: Instrument, side: Side): boolean {
