@@ -1,4 +1,5 @@
 /** How the CLI shows the sidecar's values to people (the --json output shows them as sent). */
+import type { AccountOwner } from "../../gen/openpit/sidecar/v1/operator_pb.js";
 import { BlockScope, type AccountBlock } from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { NONE } from "./output.js";
 
@@ -20,6 +21,15 @@ export function blockText(block: AccountBlock | undefined, whose?: BlockWhose): 
   const scoped =
     whose?.blockScope === BlockScope.GROUP ? `group ${whose.groupId} ${kind}` : whose?.blockScope === BlockScope.GLOBAL ? "global kill switch" : kind;
   return `${scoped} (${block.policy}): ${block.reason}`;
+}
+
+/**
+ * The BLOCK cell of an account another instance owns (ListAccounts' `owned_elsewhere`, one of
+ * several owners): whose it is, never a block, since the block this instance holds for it is
+ * not the one in force where it trades.
+ */
+export function ownedElsewhereText(owner: AccountOwner): string {
+  return owner.instanceId === "" ? "owned elsewhere (no owner yet: a failover is under way)" : `owned elsewhere (instance '${owner.instanceId}' at ${owner.address})`;
 }
 
 export function idText(id: bigint | number): string {

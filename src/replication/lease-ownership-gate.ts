@@ -9,6 +9,7 @@
  * group only; for a handle, for information (the handle is nowhere else).
  */
 import type { AccountId } from "../param/index.js";
+import type { AccountOwner } from "../state/account-directory.js";
 import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
 import { accountsNamed } from "../state/audit-effects.js";
@@ -69,7 +70,7 @@ export class LeaseOwnershipGate implements OwnershipGate {
 
   refuseAccount(accountId: AccountId, field: string): CommandError | undefined {
     const shard = shardOf(accountId, this.o.shardCount);
-    if (this.fencedBecause === undefined && this.active && this.o.leases.owns(shard)) return undefined;
+    if (this.serves(shard)) return undefined;
     const owner = this.otherOwner(shard);
     const where = owner === undefined ? noOwnerYet("it") : `owned by instance '${owner.owner}' at ${owner.address}; send it there`;
     const why =
@@ -77,6 +78,18 @@ export class LeaseOwnershipGate implements OwnershipGate {
         ? `account ${accountId} is on shard ${shard}, which this instance ('${this.o.instanceId}') does not own`
         : `this instance ('${this.o.instanceId}') was fenced off and serves nothing (${this.fencedBecause}); account ${accountId} is on shard ${shard}`;
     return new CommandError("NOT_OWNER", field, `${field}: ${why}: ${where}`, owner?.address ?? "");
+  }
+
+  ownerElsewhere(accountId: AccountId): AccountOwner | undefined {
+    const shard = shardOf(accountId, this.o.shardCount);
+    if (this.serves(shard)) return undefined;
+    const owner = this.otherOwner(shard);
+    return { instanceId: owner?.owner ?? "", address: owner?.address ?? "" };
+  }
+
+  /** This instance serves the shard's accounts now: not fenced, active, and holding its lease by its own clock. */
+  private serves(shard: number): boolean {
+    return this.fencedBecause === undefined && this.active && this.o.leases.owns(shard);
   }
 
   refuseUnowned(field: string, onHandle = false): CommandError | undefined {

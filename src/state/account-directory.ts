@@ -22,10 +22,28 @@ export interface AccountListFilter {
   readonly limit: number;
 }
 
+/** The instance that owns an account's shard; both empty while none does (a failover is under way). */
+export interface AccountOwner {
+  readonly instanceId: string;
+  readonly address: string;
+}
+
+/**
+ * Replicated mode, on one of several owners: the owner of an account this instance does not
+ * serve, or undefined when it serves it (always, with replication off).
+ */
+export type OwnerElsewhere = (accountId: AccountId) => AccountOwner | undefined;
+
 export interface AccountSummary {
   readonly accountId: AccountId;
-  /** The block an order would hit now, and whose it is. */
+  /**
+   * The block an order would hit now, and whose it is. Undefined for an account another
+   * instance owns: this engine does not follow that owner's journal, so the block it holds
+   * for the account (a group block made here) is not the one in force where it trades.
+   */
   readonly block: BlockInForce | undefined;
+  /** Set when another instance owns the account's shard. */
+  readonly ownedElsewhere?: AccountOwner;
   readonly group: AccountGroupId | undefined;
   readonly currency: Asset | undefined;
   readonly pinnedChannelId: bigint | undefined;
@@ -60,13 +78,14 @@ export function holdingAssetsOf(state: SidecarState, accountId: AccountId): Asse
   return [...assets].sort();
 }
 
-export function summarizeAccount(state: SidecarState, accountId: AccountId): AccountSummary {
+export function summarizeAccount(state: SidecarState, accountId: AccountId, owner?: AccountOwner): AccountSummary {
   const admin = state.engine.accounts();
   let openReservations = 0;
   for (const channel of state.channels.values()) openReservations += channel.openReservationsOf(accountId).length;
   return {
     accountId,
-    block: admin.blockInForce(accountId),
+    block: owner === undefined ? admin.blockInForce(accountId) : undefined,
+    ...(owner === undefined ? {} : { ownedElsewhere: owner }),
     group: admin.groupOf(accountId),
     currency: admin.currencyOf(accountId),
     pinnedChannelId: state.pins.ownerOf(accountId)?.channelId,
@@ -75,11 +94,16 @@ export function summarizeAccount(state: SidecarState, accountId: AccountId): Acc
   };
 }
 
-/** One page of the known accounts that match `filter`, ascending by id. */
-export function listAccounts(state: SidecarState, filter: AccountListFilter): AccountPage {
+/**
+ * One page of the known accounts that match `filter`, ascending by id. An account another
+ * instance owns (`ownerElsewhere`) matches neither `blocked` filter: whether it is blocked is
+ * its owner's to say (found by review: a group block made here listed another owner's
+ * account under "blocked", where it trades unblocked).
+ */
+export function listAccounts(state: SidecarState, filter: AccountListFilter, ownerElsewhere?: OwnerElsewhere): AccountPage {
   const admin = state.engine.accounts();
   const matches = (id: AccountId): boolean => {
-    if (filter.blocked !== undefined && (admin.blockOf(id) !== undefined) !== filter.blocked) return false;
+    if (filter.blocked !== undefined && (ownerElsewhere?.(id) !== undefined || (admin.blockOf(id) !== undefined) !== filter.blocked)) return false;
     if (filter.group !== undefined && (admin.groupOf(id) ?? 0) !== filter.group) return false;
     if (filter.hasHoldings !== undefined && holdingAssetsOf(state, id).length > 0 !== filter.hasHoldings) return false;
     return true;
@@ -87,7 +111,7 @@ export function listAccounts(state: SidecarState, filter: AccountListFilter): Ac
   const matched = knownAccountIds(state).filter(matches);
   const page = matched.filter((id) => id > filter.afterAccountId);
   return {
-    accounts: page.slice(0, filter.limit).map((id) => summarizeAccount(state, id)),
+    accounts: page.slice(0, filter.limit).map((id) => summarizeAccount(state, id, ownerElsewhere?.(id))),
     more: page.length > filter.limit,
     total: matched.length,
   };

@@ -5,10 +5,10 @@
  * journal (docs/high-availability.md), so the block is not the one in force where the account
  * trades: a group block made here applies to this instance's shards only, yet `accounts`
  * showed the other owner's account "group 5 blocked", listed it under --blocked, and `groups`
- * counted it in BLOCKED. As the console does (test/console/console-other-owner-rows.test.ts),
- * a row whose GetAccountState is refused NOT_OWNER now shows whose it is and no block, and is
- * left out of --blocked and of the BLOCKED count. The gate is the real LeaseOwnershipGate over
- * a stand-in for the leases, as in standby-reads.test.ts.
+ * counted it in BLOCKED. ListAccounts now marks such a row `owned_elsewhere` with its owner and
+ * no block, and its `blocked` filter matches it neither way; the CLI shows whose it is (as the
+ * console does: test/console/console-other-owner-rows.test.ts). The gate is the real
+ * LeaseOwnershipGate over a stand-in for the leases, as in standby-reads.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
@@ -55,7 +55,7 @@ describe("openpit accounts and groups on one of several owners", () => {
   const [mine, theirs] = [String(MINE), String(THEIRS)];
   const deskClosed = { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "desk closed", details: "desk closed" };
 
-  it("another owner's account shows whose it is, never this instance's block; --blocked and BLOCKED leave it out", async () => {
+  it("another owner's account shows whose it is, never this instance's block; --blocked, --unblocked and BLOCKED leave it out", async () => {
     h = await startHarness(testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE), group: 5 }, { id: Number(THEIRS), group: 5 }] } }));
     h.server.attachReplication(...severalOwners());
     // Declared per instance: the group block applies to this instance's engine only.
@@ -72,36 +72,40 @@ describe("openpit accounts and groups on one of several owners", () => {
       err: "",
       out: [header, row(mine, "group 5 blocked (Engine): desk closed"), row(theirs, "owned elsewhere (instance 'b' at 127.0.0.1:2)"), "2 of 2 accounts", ""].join("\n"),
     });
+    // Whether the other owner's account is blocked is its owner's to say: neither filter lists it, and the total counts what matched.
     const blocked = await run("accounts", "--blocked");
     expect([blocked.code, blocked.err]).toEqual([0, ""]);
-    expect(blocked.out.split("\n").slice(1)).toEqual([
-      expect.stringMatching(new RegExp(`^${mine} +group 5 blocked \\(Engine\\): desk closed `)),
-      "1 of 2 accounts (1 owned by another instance left out: their block here is not the one in force)",
-      "",
-    ]);
+    expect(blocked.out.split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^${mine} +group 5 blocked \\(Engine\\): desk closed `)), "1 of 1 accounts", ""]);
+    expect((await run("accounts", "--unblocked")).out.split("\n").slice(1)).toEqual(["0 of 0 accounts", ""]);
 
-    // --json: the owner in place of the block.
+    // --json: the owner in place of the block, as ListAccounts answers it.
     const listed = (await json("accounts")).accounts as Record<string, unknown>[];
     expect(listed).toEqual([
       expect.objectContaining({ accountId: mine, block: deskClosed, blockScope: "BLOCK_SCOPE_GROUP", groupId: 5 }),
-      expect.objectContaining({ accountId: theirs, groupId: 5, ownedElsewhere: { refusal: expect.stringContaining("owned by instance 'b' at 127.0.0.1:2"), instanceId: "b", address: "127.0.0.1:2" } }),
+      expect.objectContaining({ accountId: theirs, groupId: 5, ownedElsewhere: { instanceId: "b", address: "127.0.0.1:2" } }),
     ]);
     expect(listed[1]).not.toHaveProperty("block");
     expect(listed[1]).not.toHaveProperty("blockScope");
-    expect(await json("accounts", "--blocked")).toMatchObject({ accounts: [expect.objectContaining({ accountId: mine })], total: "2", ownedElsewhereLeftOut: 1 });
+    expect(await json("accounts", "--blocked")).toEqual({ accounts: [expect.objectContaining({ accountId: mine })], total: "1" });
 
     expect(await run("groups")).toEqual({ code: 0, err: "", out: `GROUP  BLOCKED  ACCOUNTS\n5      1        ${mine} ${theirs}\n` });
     expect(await json("groups")).toEqual({ groups: [{ groupId: 5, accountIds: [mine, theirs], blockedAccounts: 1 }] });
   });
 
-  it("without a replication status to go by (the read fails), every row's state is read", async () => {
+  it("while no instance holds the other shard (a failover under way) the row says so; an active owning every shard marks nothing", async () => {
     h = await startHarness(testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE), group: 5 }, { id: Number(THEIRS), group: 5 }] } }));
-    const [gate] = severalOwners();
-    h.server.attachReplication(gate, { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
+    const unheld = { owns: (s: number) => s === OWNED, heldShards: () => [OWNED], ownerOf: (s: number) => (s === OWNED ? ownerOf(s) : undefined) } as unknown as ShardLeases;
+    const [, control] = severalOwners();
+    h.server.attachReplication(new LeaseOwnershipGate({ leases: unheld, shardCount: SHARDS, instanceId: "a", severalOwners: true, perInstance: true }), control);
+    expect((await run("accounts")).out.split("\n")[2]).toMatch(new RegExp(`^${theirs} +owned elsewhere \\(no owner yet: a failover is under way\\) +5 `));
+    expect(((await json("accounts")).accounts as Record<string, unknown>[])[1]).toEqual(expect.objectContaining({ accountId: theirs, ownedElsewhere: {} }));
+
+    const everyShard = { owns: () => true, heldShards: () => [0, 1, 2, 3], ownerOf } as unknown as ShardLeases;
+    h.server.attachReplication(new LeaseOwnershipGate({ leases: everyShard, shardCount: SHARDS, instanceId: "a", severalOwners: false, perInstance: false }), control);
     expect((await run("block", "--group", "5", "--reason", "desk closed")).code).toBe(0);
-    const blocked = await run("accounts", "--blocked");
-    expect([blocked.code, blocked.err]).toEqual([0, ""]);
-    expect(blocked.out.split("\n").filter((l) => /^\d+  /.test(l)).map((l) => l.split(" ")[0])).toEqual([mine]);
-    expect((await run("groups")).out).toBe(`GROUP  BLOCKED  ACCOUNTS\n5      1        ${mine} ${theirs}\n`);
+    expect((await json("accounts", "--blocked")).accounts).toEqual([
+      expect.objectContaining({ accountId: mine, blockScope: "BLOCK_SCOPE_GROUP" }),
+      expect.objectContaining({ accountId: theirs, blockScope: "BLOCK_SCOPE_GROUP" }),
+    ]);
   });
 });

@@ -47,21 +47,39 @@ describe.runIf(chromiumReady)("web console on an instance that does not own ever
   it("one of several owners: its own account shows, another's row says who owns it, and the page follows the events", async () => {
     const { h, port, page } = c;
     attach(shardOf(MINE, SHARDS));
-    // The doors as the page uses them: both accounts listed, the other's state refused.
-    expect(((await consoleAdmin(port, "ListAccounts", { limit: 200 })).json as { accounts: { accountId: string }[] }).accounts.map((a) => a.accountId)).toEqual([String(MINE), String(THEIRS)]);
+    // The doors as the page uses them: both accounts listed, the other's marked with its owner, its state refused.
+    expect(((await consoleAdmin(port, "ListAccounts", { limit: 200 })).json as { accounts: { accountId: string }[] }).accounts).toEqual([
+      expect.objectContaining({ accountId: String(MINE) }),
+      expect.objectContaining({ accountId: String(THEIRS), ownedElsewhere: { instanceId: "b", address: "127.0.0.1:2" } }),
+    ]);
     expect((await consoleAdmin(port, "GetAccountState", { accountId: String(THEIRS) })).status).toBe(409);
 
+    // An account handed to another instance after the list was read (here: the list's mark
+    // taken out) is refused when its state is read: that row shows the refusal, the rest stand.
+    let handedOverSince = true;
+    await page.route("**/console/api/admin/ListAccounts", async (route) => {
+      if (!handedOverSince) return route.continue();
+      const listed = (await (await route.fetch()).json()) as { accounts: Record<string, unknown>[] };
+      for (const a of listed.accounts) delete a.ownedElsewhere;
+      await route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(listed) });
+    });
     await page.goto(`http://127.0.0.1:${port}/console/`);
     await row(THEIRS).locator(".refused").waitFor({ timeout: 10_000 });
     expect(await row(THEIRS).locator(".refused").textContent()).toMatch(refusedText(THEIRS));
     expect([await row(MINE).locator(".refused").count(), await row(MINE).locator("td").nth(4).textContent()]).toEqual([0, "—"]);
     await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
     expect(await page.locator("#message").isHidden()).toBe(true);
 
-    // A change to its own account reaches the row and the event list.
+    // A change to its own account reaches the row and the event list. The list, read as it
+    // is again, marks the other's row: whose it is, its state not read.
+    handedOverSince = false;
     await h.admin("blockAccount", { accountId: MINE, reason: "compliance hold" });
     await row(MINE).locator(".badge.block", { hasText: "blocked: compliance hold" }).waitFor({ timeout: 10_000 });
     await page.locator("#events li", { hasText: `accountBlocked account ${MINE}` }).waitFor({ timeout: 10_000 });
+    await row(THEIRS).locator(".badge.elsewhere").waitFor({ timeout: 10_000 });
+    expect(await row(THEIRS).locator("td").allTextContents()).toEqual([String(THEIRS), "owned elsewhere (instance 'b' at 127.0.0.1:2)", "—", "—", "served by its owner", ""]);
   });
 
   it("a standby: the page says the accounts, policies and audit trail are read at the owner, naming it, and follows the status and the events the standby applies", async () => {

@@ -5,8 +5,9 @@
  * journal (docs/high-availability.md), so that block is not the one in force where the account
  * trades: a group block made here applies to this instance's shards only, yet the page showed
  * the other owner's account blocked by it, offered Unblock on it, and listed it under "blocked
- * only". A row whose state read is refused NOT_OWNER now shows whose it is, no block and no
- * action, and "blocked only" leaves it out. The gate is the real LeaseOwnershipGate over a
+ * only". ListAccounts now marks such a row `owned_elsewhere` with its owner and no block, and
+ * does not list it as blocked; the page shows whose it is, no block and no action, and does not
+ * read its state (only its owner serves it). The gate is the real LeaseOwnershipGate over a
  * stand-in for the leases, as in console-browser-sharded.test.ts.
  */
 import { describe, expect, it } from "vitest";
@@ -44,13 +45,19 @@ describe.runIf(chromiumReady)("the console page: rows of accounts another owner 
     h.server.attachReplication(gate(), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
     // Declared per instance: the group block applies to this group's engine only.
     expect((await consoleAdmin(port, "BlockGroup", { groupId: 5, reason: "desk closed" })).status).toBe(200);
-    // The doors as the page uses them: this engine lists both blocked, and refuses to read the other owner's account.
-    const listed = (await consoleAdmin(port, "ListAccounts", { blocked: true, limit: 200 })).json as { accounts: { accountId: string }[] };
-    expect(listed.accounts.map((a) => a.accountId)).toEqual([String(MINE), String(THEIRS)]);
+    // The doors as the page uses them: the list marks the other owner's account, with no block, and leaves it out of "blocked".
+    const listed = (await consoleAdmin(port, "ListAccounts", { limit: 200 })).json as { accounts: Record<string, unknown>[] };
+    expect(listed.accounts).toEqual([
+      expect.objectContaining({ accountId: String(MINE), blockScope: "BLOCK_SCOPE_GROUP" }),
+      expect.objectContaining({ accountId: String(THEIRS), ownedElsewhere: { instanceId: "b", address: "127.0.0.1:2" } }),
+    ]);
+    expect(listed.accounts[1]).not.toHaveProperty("block");
+    const blockedOnly = (await consoleAdmin(port, "ListAccounts", { blocked: true, limit: 200 })).json as { accounts: { accountId: string }[] };
+    expect(blockedOnly.accounts.map((a) => a.accountId)).toEqual([String(MINE)]);
     expect((await consoleAdmin(port, "GetAccountState", { accountId: String(THEIRS) })).status).toBe(409);
 
     await page.goto(`http://127.0.0.1:${port}/console/`);
-    await row(THEIRS).locator(".refused").waitFor({ timeout: 10_000 });
+    await row(THEIRS).locator(".refused", { hasText: "served by its owner" }).waitFor({ timeout: 10_000 });
     await row(MINE).locator(".badge.block", { hasText: "blocked: desk closed (group 5's block)" }).waitFor({ timeout: 10_000 });
     expect(await row(MINE).locator('button[data-action="unblock"]').count()).toBe(1);
     // The other owner's row: whose it is, no block, no Block or Unblock.

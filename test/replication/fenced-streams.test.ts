@@ -59,6 +59,9 @@ class FakeGate implements OwnershipGate {
   refuseAdmin(): CommandError | undefined {
     return this.refuseUnowned("");
   }
+  ownerElsewhere(): undefined {
+    return undefined;
+  }
 }
 
 const buy = () => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }), commitOnAccept: true } }) as const;

@@ -97,6 +97,7 @@ describe("durable reads (no sockets)", () => {
         id === (ACCOUNT as AccountId) ? new CommandError("NOT_OWNER", field, `account ${id} is owned by instance b`, "10.0.0.2:50051") : undefined,
       refuseUnowned: () => undefined,
       refuseAdmin: () => undefined,
+      ownerElsewhere: () => undefined,
     };
     const refused = accountState();
     expect(refused.answered).toBe(true);

@@ -46,6 +46,7 @@ describe("feed: report paths handed to the door", () => {
               refuseAccount: (id, field) => (refused.has(id as bigint) ? new CommandError("NOT_OWNER", field, "not owned") : undefined),
               refuseUnowned: () => undefined,
               refuseAdmin: () => undefined,
+              ownerElsewhere: () => undefined,
             };
       // An account a strict account list does not name is refused before the door too.
       const unconfigured = next() < 0.3 ? BigInt(1 + Math.floor(next() * 6)) : undefined;

@@ -3,9 +3,8 @@ import { create, toJson } from "@bufbuild/protobuf";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import { option, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
-import { blockText, idText } from "../format.js";
+import { blockText, idText, ownedElsewhereText } from "../format.js";
 import { NONE, table } from "../output.js";
-import { accountsOwnedElsewhere, elsewhereText } from "../owned-elsewhere.js";
 
 function filterOf(args: ParsedArgs): Partial<op.ListAccountsRequest> {
   const has = (f: string) => args.flags.has(f);
@@ -49,36 +48,19 @@ export const ACCOUNTS: Command = {
     if (ctx.args.flags.has("all") && option(ctx.args, "limit") !== undefined) throw new UsageError("--limit and --all exclude each other");
     const answer = ctx.args.flags.has("all") ? await allAccounts(ctx, request) : await ctx.admin("ListAccounts", op.ListAccountsResponseSchema, request);
     const lastListed = answer.accounts.at(-1)?.accountId;
-    // Another owner's account (one of several owners): whose it is, never the block this
-    // engine holds for it, and not "blocked" (owned-elsewhere.ts).
-    const elsewhere = await accountsOwnedElsewhere(ctx, answer.accounts.map((a) => a.accountId));
-    const listed = request.blocked === true ? answer.accounts.filter((a) => !elsewhere.has(a.accountId)) : answer.accounts;
-    const leftOut = answer.accounts.length - listed.length;
-    if (ctx.json) {
-      const json = toJson(op.ListAccountsResponseSchema, { ...answer, accounts: listed }) as { accounts?: Record<string, unknown>[] };
-      for (const [i, a] of listed.entries()) {
-        const o = elsewhere.get(a.accountId);
-        if (o === undefined) continue;
-        const { block: _block, blockScope: _scope, ...row } = json.accounts![i]!;
-        json.accounts![i] = { ...row, ownedElsewhere: o };
-      }
-      return ctx.io.out(`${JSON.stringify(leftOut > 0 ? { ...json, ownedElsewhereLeftOut: leftOut } : json, null, 2)}\n`);
-    }
-    const rows = listed.map((a) => {
-      const o = elsewhere.get(a.accountId);
-      return [
-        String(a.accountId),
-        o === undefined ? blockText(a.block, a) : elsewhereText(o),
-        idText(a.groupId),
-        a.currency || NONE,
-        idText(a.pinnedChannelId),
-        String(a.openReservations),
-        a.holdingAssets.join(" ") || NONE,
-      ];
-    });
+    if (ctx.json) return ctx.io.out(`${JSON.stringify(toJson(op.ListAccountsResponseSchema, answer), null, 2)}\n`);
+    const rows = answer.accounts.map((a) => [
+      String(a.accountId),
+      // Another owner's account (one of several owners): whose it is, never a block.
+      a.ownedElsewhere ? ownedElsewhereText(a.ownedElsewhere) : blockText(a.block, a),
+      idText(a.groupId),
+      a.currency || NONE,
+      idText(a.pinnedChannelId),
+      String(a.openReservations),
+      a.holdingAssets.join(" ") || NONE,
+    ]);
     ctx.io.out(table(["ACCOUNT", "BLOCK", "GROUP", "CURRENCY", "CHANNEL", "RESERVATIONS", "HOLDINGS"], rows));
     const more = answer.more ? `; more: --after ${lastListed}` : "";
-    const left = leftOut > 0 ? ` (${leftOut} owned by another instance left out: their block here is not the one in force)` : "";
-    ctx.io.out(`${listed.length} of ${answer.total} accounts${left}${more}\n`);
+    ctx.io.out(`${answer.accounts.length} of ${answer.total} accounts${more}\n`);
   },
 };

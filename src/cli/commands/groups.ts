@@ -2,7 +2,6 @@
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { Command } from "../command.js";
 import { table } from "../output.js";
-import { accountsOwnedElsewhere } from "../owned-elsewhere.js";
 import { allAccounts } from "./accounts.js";
 
 export const GROUPS: Command = {
@@ -13,13 +12,9 @@ export const GROUPS: Command = {
     const accounts = (await allAccounts(ctx, {})).accounts;
     const groups = new Map<number, op.AccountSummary[]>();
     for (const a of accounts) if (a.groupId !== 0) groups.set(a.groupId, [...(groups.get(a.groupId) ?? []), a]);
-    // On one of several owners, another owner's account is not blocked by the block this
-    // engine holds for it (a group block made here: owned-elsewhere.ts); only a blocked member can be counted wrongly.
-    const elsewhere = await accountsOwnedElsewhere(
-      ctx,
-      [...groups.values()].flatMap((members) => members.filter((m) => m.block).map((m) => m.accountId)),
-    );
-    const blocked = (members: readonly op.AccountSummary[]) => members.filter((m) => m.block && !elsewhere.has(m.accountId)).length;
+    // On one of several owners another owner's account comes with no block (ListAccounts'
+    // owned_elsewhere): the block this engine holds for it is not the one in force.
+    const blocked = (members: readonly op.AccountSummary[]) => members.filter((m) => m.block).length;
     const sorted = [...groups].sort(([a], [b]) => a - b);
     if (ctx.json) {
       const list = sorted.map(([groupId, members]) => ({ groupId, accountIds: members.map((m) => String(m.accountId)), blockedAccounts: blocked(members) }));

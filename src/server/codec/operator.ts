@@ -36,6 +36,7 @@ export function encodeAccountPage(page: AccountPage): op.ListAccountsResponse {
         pinnedChannelId: a.pinnedChannelId ?? 0n,
         openReservations: a.openReservations,
         holdingAssets: [...a.holdingAssets],
+        ownedElsewhere: a.ownedElsewhere && create(op.AccountOwnerSchema, a.ownedElsewhere),
       }),
     ),
     more: page.more,

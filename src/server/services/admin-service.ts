@@ -339,7 +339,10 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     getTradingStates: stateQuery(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
       encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
     ),
-    listAccounts: stateQuery(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => encodeAccountPage(listAccounts(state, decodeAccountListFilter(r)))),
+    listAccounts: stateQuery(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => {
+      const gate = ctx.ownership;
+      return encodeAccountPage(listAccounts(state, decodeAccountListFilter(r), gate && ((id) => gate.ownerElsewhere(id))));
+    }),
     // A standby's channels are the active's, followed from the journal: none is its own
     // (as in the metrics; found by review: the status and the metrics disagreed).
     listChannels: query(op.ListChannelsResponseSchema, () => ({

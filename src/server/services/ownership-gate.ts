@@ -6,6 +6,7 @@
  * server sees only this interface, and no gate at all when replication is off.
  */
 import type { AccountId } from "../../param/index.js";
+import type { AccountOwner } from "../../state/account-directory.js";
 import type { AdminCommand, ChannelCommand } from "../../state/commands.js";
 import type { CommandError } from "../../state/command-error.js";
 import { ORDER_FIELD } from "../security/account-scope.js";
@@ -22,6 +23,12 @@ export interface OwnershipGate {
   refuseUnowned(field: string, onHandle?: boolean): CommandError | undefined;
   /** An admin change: per-account ones follow the account's shard; broker-wide ones the cross-shard rule. */
   refuseAdmin(command: AdminCommand): CommandError | undefined;
+  /**
+   * The owner of an account this instance does not serve now (the one `refuseAccount` would
+   * name; both fields empty while nobody does), or undefined when it serves it. The account
+   * list marks such accounts, whose state here is not the one in force.
+   */
+  ownerElsewhere(accountId: AccountId): AccountOwner | undefined;
 }
 
 /**

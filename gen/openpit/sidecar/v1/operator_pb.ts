@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openpit/sidecar/v1/operator.proto.
  */
 export const file_openpit_sidecar_v1_operator: GenFile = /*@__PURE__*/
-  fileDesc("CiFvcGVucGl0L3NpZGVjYXIvdjEvb3BlcmF0b3IucHJvdG8SEm9wZW5waXQuc2lkZWNhci52MSKwAQoTTGlzdEFjY291bnRzUmVxdWVzdBIUCgdibG9ja2VkGAEgASgISACIAQESFQoIZ3JvdXBfaWQYAiABKA1IAYgBARIZCgxoYXNfaG9sZGluZ3MYAyABKAhIAogBARIYChBhZnRlcl9hY2NvdW50X2lkGAQgASgEEg0KBWxpbWl0GAUgASgNQgoKCF9ibG9ja2VkQgsKCV9ncm91cF9pZEIPCg1faGFzX2hvbGRpbmdzIvwBCg5BY2NvdW50U3VtbWFyeRISCgphY2NvdW50X2lkGAEgASgEEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jaxIQCghncm91cF9pZBgDIAEoDRIQCghjdXJyZW5jeRgEIAEoCRIZChFwaW5uZWRfY2hhbm5lbF9pZBgFIAEoBBIZChFvcGVuX3Jlc2VydmF0aW9ucxgGIAEoDRIWCg5ob2xkaW5nX2Fzc2V0cxgHIAMoCRIzCgtibG9ja19zY29wZRgIIAEoDjIeLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja1Njb3BlImkKFExpc3RBY2NvdW50c1Jlc3BvbnNlEjQKCGFjY291bnRzGAEgAygLMiIub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRTdW1tYXJ5EgwKBG1vcmUYAiABKAgSDQoFdG90YWwYAyABKAQiFQoTTGlzdENoYW5uZWxzUmVxdWVzdCKTAQoOQ2hhbm5lbFN1bW1hcnkSEgoKY2hhbm5lbF9pZBgBIAEoBBIRCglwcmluY2lwYWwYAiABKAkSDAoEcGVlchgDIAEoCRIaChJwaW5uZWRfYWNjb3VudF9pZHMYBCADKAQSFQoNb3Blbl9yZXF1ZXN0cxgFIAEoDRIZChFvcGVuX3Jlc2VydmF0aW9ucxgGIAEoDSJMChRMaXN0Q2hhbm5lbHNSZXNwb25zZRI0CghjaGFubmVscxgBIAMoCzIiLm9wZW5waXQuc2lkZWNhci52MS5DaGFubmVsU3VtbWFyeSIYChZHZXRTZXJ2ZXJTdGF0dXNSZXF1ZXN0IikKCExpc3RlbmVyEgwKBG5hbWUYASABKAkSDwoHYWRkcmVzcxgCIAEoCSKnAwoXR2V0U2VydmVyU3RhdHVzUmVzcG9uc2USDwoHdmVyc2lvbhgBIAEoCRIRCgl1cHRpbWVfbXMYAiABKAQSFQoNY29uZmlnX2RpZ2VzdBgDIAEoCRIvCgVwaGFzZRgEIAEoDjIgLm9wZW5waXQuc2lkZWNhci52MS5TZXJ2aW5nUGhhc2USFwoPZHVyYWJpbGl0eV9tb2RlGAUgASgJEi8KCWxpc3RlbmVycxgGIAMoCzIcLm9wZW5waXQuc2lkZWNhci52MS5MaXN0ZW5lchIQCghjaGFubmVscxgHIAEoDRIXCg9waW5uZWRfYWNjb3VudHMYCCABKA0SFAoMb3Blbl9oYW5kbGVzGAkgASgNEhgKEGJsb2NrZWRfYWNjb3VudHMYCiABKA0SFgoOYmxvY2tlZF9ncm91cHMYCyABKA0SNgoMZ2xvYmFsX2Jsb2NrGAwgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jaxIQCghwb2xpY2llcxgNIAMoCRIZChFldmVudF9zdWJzY3JpYmVycxgOIAEoDSq4AQoMU2VydmluZ1BoYXNlEh0KGVNFUlZJTkdfUEhBU0VfVU5TUEVDSUZJRUQQABIcChhTRVJWSU5HX1BIQVNFX1JFQ09WRVJJTkcQARIZChVTRVJWSU5HX1BIQVNFX1NFUlZJTkcQAhIaChZTRVJWSU5HX1BIQVNFX0RSQUlOSU5HEAMSGgoWU0VSVklOR19QSEFTRV9TVE9QUElORxAEEhgKFFNFUlZJTkdfUEhBU0VfRkFJTEVEEAVCdgoVaW8ub3BlbnBpdC5zaWRlY2FyLnYxUAFaRmdpdGh1Yi5jb20vb3BlbnBpdC9vcGVucGl0LXNpZGVjYXIvZ2VuL2dvL29wZW5waXQvc2lkZWNhci92MTtzaWRlY2FydjGqAhJPcGVuUGl0LlNpZGVjYXIuVjFiBnByb3RvMw", [file_openpit_sidecar_v1_types]);
+  fileDesc("CiFvcGVucGl0L3NpZGVjYXIvdjEvb3BlcmF0b3IucHJvdG8SEm9wZW5waXQuc2lkZWNhci52MSKwAQoTTGlzdEFjY291bnRzUmVxdWVzdBIUCgdibG9ja2VkGAEgASgISACIAQESFQoIZ3JvdXBfaWQYAiABKA1IAYgBARIZCgxoYXNfaG9sZGluZ3MYAyABKAhIAogBARIYChBhZnRlcl9hY2NvdW50X2lkGAQgASgEEg0KBWxpbWl0GAUgASgNQgoKCF9ibG9ja2VkQgsKCV9ncm91cF9pZEIPCg1faGFzX2hvbGRpbmdzIrcCCg5BY2NvdW50U3VtbWFyeRISCgphY2NvdW50X2lkGAEgASgEEi8KBWJsb2NrGAIgASgLMiAub3BlbnBpdC5zaWRlY2FyLnYxLkFjY291bnRCbG9jaxIQCghncm91cF9pZBgDIAEoDRIQCghjdXJyZW5jeRgEIAEoCRIZChFwaW5uZWRfY2hhbm5lbF9pZBgFIAEoBBIZChFvcGVuX3Jlc2VydmF0aW9ucxgGIAEoDRIWCg5ob2xkaW5nX2Fzc2V0cxgHIAMoCRIzCgtibG9ja19zY29wZRgIIAEoDjIeLm9wZW5waXQuc2lkZWNhci52MS5CbG9ja1Njb3BlEjkKD293bmVkX2Vsc2V3aGVyZRgJIAEoCzIgLm9wZW5waXQuc2lkZWNhci52MS5BY2NvdW50T3duZXIiNAoMQWNjb3VudE93bmVyEhMKC2luc3RhbmNlX2lkGAEgASgJEg8KB2FkZHJlc3MYAiABKAkiaQoUTGlzdEFjY291bnRzUmVzcG9uc2USNAoIYWNjb3VudHMYASADKAsyIi5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudFN1bW1hcnkSDAoEbW9yZRgCIAEoCBINCgV0b3RhbBgDIAEoBCIVChNMaXN0Q2hhbm5lbHNSZXF1ZXN0IpMBCg5DaGFubmVsU3VtbWFyeRISCgpjaGFubmVsX2lkGAEgASgEEhEKCXByaW5jaXBhbBgCIAEoCRIMCgRwZWVyGAMgASgJEhoKEnBpbm5lZF9hY2NvdW50X2lkcxgEIAMoBBIVCg1vcGVuX3JlcXVlc3RzGAUgASgNEhkKEW9wZW5fcmVzZXJ2YXRpb25zGAYgASgNIkwKFExpc3RDaGFubmVsc1Jlc3BvbnNlEjQKCGNoYW5uZWxzGAEgAygLMiIub3BlbnBpdC5zaWRlY2FyLnYxLkNoYW5uZWxTdW1tYXJ5IhgKFkdldFNlcnZlclN0YXR1c1JlcXVlc3QiKQoITGlzdGVuZXISDAoEbmFtZRgBIAEoCRIPCgdhZGRyZXNzGAIgASgJIqcDChdHZXRTZXJ2ZXJTdGF0dXNSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEhEKCXVwdGltZV9tcxgCIAEoBBIVCg1jb25maWdfZGlnZXN0GAMgASgJEi8KBXBoYXNlGAQgASgOMiAub3BlbnBpdC5zaWRlY2FyLnYxLlNlcnZpbmdQaGFzZRIXCg9kdXJhYmlsaXR5X21vZGUYBSABKAkSLwoJbGlzdGVuZXJzGAYgAygLMhwub3BlbnBpdC5zaWRlY2FyLnYxLkxpc3RlbmVyEhAKCGNoYW5uZWxzGAcgASgNEhcKD3Bpbm5lZF9hY2NvdW50cxgIIAEoDRIUCgxvcGVuX2hhbmRsZXMYCSABKA0SGAoQYmxvY2tlZF9hY2NvdW50cxgKIAEoDRIWCg5ibG9ja2VkX2dyb3VwcxgLIAEoDRI2CgxnbG9iYWxfYmxvY2sYDCABKAsyIC5vcGVucGl0LnNpZGVjYXIudjEuQWNjb3VudEJsb2NrEhAKCHBvbGljaWVzGA0gAygJEhkKEWV2ZW50X3N1YnNjcmliZXJzGA4gASgNKrgBCgxTZXJ2aW5nUGhhc2USHQoZU0VSVklOR19QSEFTRV9VTlNQRUNJRklFRBAAEhwKGFNFUlZJTkdfUEhBU0VfUkVDT1ZFUklORxABEhkKFVNFUlZJTkdfUEhBU0VfU0VSVklORxACEhoKFlNFUlZJTkdfUEhBU0VfRFJBSU5JTkcQAxIaChZTRVJWSU5HX1BIQVNFX1NUT1BQSU5HEAQSGAoUU0VSVklOR19QSEFTRV9GQUlMRUQQBUJ2ChVpby5vcGVucGl0LnNpZGVjYXIudjFQAVpGZ2l0aHViLmNvbS9vcGVucGl0L29wZW5waXQtc2lkZWNhci9nZW4vZ28vb3BlbnBpdC9zaWRlY2FyL3YxO3NpZGVjYXJ2MaoCEk9wZW5QaXQuU2lkZWNhci5WMWIGcHJvdG8z", [file_openpit_sidecar_v1_types]);
 
 /**
  * Every filter is optional; accounts must match all that are set. Accounts are listed in
@@ -23,7 +23,8 @@ export const file_openpit_sidecar_v1_operator: GenFile = /*@__PURE__*/
 export type ListAccountsRequest = Message<"openpit.sidecar.v1.ListAccountsRequest"> & {
   /**
    * Set: only accounts an order would find blocked (true) or not blocked (false), counting
-   * their group's block and the global kill-switch latch.
+   * their group's block and the global kill-switch latch. An account another instance owns
+   * (`AccountSummary.owned_elsewhere`) matches neither: its block is its owner's to say.
    *
    * @generated from field: optional bool blocked = 1;
    */
@@ -124,6 +125,17 @@ export type AccountSummary = Message<"openpit.sidecar.v1.AccountSummary"> & {
    * @generated from field: openpit.sidecar.v1.BlockScope block_scope = 8;
    */
   blockScope: BlockScope;
+
+  /**
+   * Set on one of several owners (docs/high-availability.md) when another instance owns the
+   * account's shard. This instance's engine does not follow that owner's journal, so the
+   * block it holds for the account (a group block made here, say) is not the one in force
+   * where the account trades: `block` and `block_scope` are left unset. The other fields are
+   * this instance's view. Unset when this instance owns the shard or replication is off.
+   *
+   * @generated from field: openpit.sidecar.v1.AccountOwner owned_elsewhere = 9;
+   */
+  ownedElsewhere?: AccountOwner | undefined;
 };
 
 /**
@@ -132,6 +144,34 @@ export type AccountSummary = Message<"openpit.sidecar.v1.AccountSummary"> & {
  */
 export const AccountSummarySchema: GenMessage<AccountSummary> = /*@__PURE__*/
   messageDesc(file_openpit_sidecar_v1_operator, 1);
+
+/**
+ * The instance that owns an account's shard, as the lease bucket names it now.
+ *
+ * @generated from message openpit.sidecar.v1.AccountOwner
+ */
+export type AccountOwner = Message<"openpit.sidecar.v1.AccountOwner"> & {
+  /**
+   * Both empty while no instance owns the shard (a failover is under way: ask again shortly).
+   *
+   * @generated from field: string instance_id = 1;
+   */
+  instanceId: string;
+
+  /**
+   * The address gateways and operators dial to reach it.
+   *
+   * @generated from field: string address = 2;
+   */
+  address: string;
+};
+
+/**
+ * Describes the message openpit.sidecar.v1.AccountOwner.
+ * Use `create(AccountOwnerSchema)` to create a new message.
+ */
+export const AccountOwnerSchema: GenMessage<AccountOwner> = /*@__PURE__*/
+  messageDesc(file_openpit_sidecar_v1_operator, 2);
 
 /**
  * @generated from message openpit.sidecar.v1.ListAccountsResponse
@@ -162,7 +202,7 @@ export type ListAccountsResponse = Message<"openpit.sidecar.v1.ListAccountsRespo
  * Use `create(ListAccountsResponseSchema)` to create a new message.
  */
 export const ListAccountsResponseSchema: GenMessage<ListAccountsResponse> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 2);
+  messageDesc(file_openpit_sidecar_v1_operator, 3);
 
 /**
  * @generated from message openpit.sidecar.v1.ListChannelsRequest
@@ -175,7 +215,7 @@ export type ListChannelsRequest = Message<"openpit.sidecar.v1.ListChannelsReques
  * Use `create(ListChannelsRequestSchema)` to create a new message.
  */
 export const ListChannelsRequestSchema: GenMessage<ListChannelsRequest> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 3);
+  messageDesc(file_openpit_sidecar_v1_operator, 4);
 
 /**
  * One live account channel (AccountChannelService.Open stream).
@@ -228,7 +268,7 @@ export type ChannelSummary = Message<"openpit.sidecar.v1.ChannelSummary"> & {
  * Use `create(ChannelSummarySchema)` to create a new message.
  */
 export const ChannelSummarySchema: GenMessage<ChannelSummary> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 4);
+  messageDesc(file_openpit_sidecar_v1_operator, 5);
 
 /**
  * @generated from message openpit.sidecar.v1.ListChannelsResponse
@@ -247,7 +287,7 @@ export type ListChannelsResponse = Message<"openpit.sidecar.v1.ListChannelsRespo
  * Use `create(ListChannelsResponseSchema)` to create a new message.
  */
 export const ListChannelsResponseSchema: GenMessage<ListChannelsResponse> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 5);
+  messageDesc(file_openpit_sidecar_v1_operator, 6);
 
 /**
  * @generated from message openpit.sidecar.v1.GetServerStatusRequest
@@ -260,7 +300,7 @@ export type GetServerStatusRequest = Message<"openpit.sidecar.v1.GetServerStatus
  * Use `create(GetServerStatusRequestSchema)` to create a new message.
  */
 export const GetServerStatusRequestSchema: GenMessage<GetServerStatusRequest> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 6);
+  messageDesc(file_openpit_sidecar_v1_operator, 7);
 
 /**
  * A socket the sidecar listens on.
@@ -288,7 +328,7 @@ export type Listener = Message<"openpit.sidecar.v1.Listener"> & {
  * Use `create(ListenerSchema)` to create a new message.
  */
 export const ListenerSchema: GenMessage<Listener> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 7);
+  messageDesc(file_openpit_sidecar_v1_operator, 8);
 
 /**
  * @generated from message openpit.sidecar.v1.GetServerStatusResponse
@@ -390,7 +430,7 @@ export type GetServerStatusResponse = Message<"openpit.sidecar.v1.GetServerStatu
  * Use `create(GetServerStatusResponseSchema)` to create a new message.
  */
 export const GetServerStatusResponseSchema: GenMessage<GetServerStatusResponse> = /*@__PURE__*/
-  messageDesc(file_openpit_sidecar_v1_operator, 8);
+  messageDesc(file_openpit_sidecar_v1_operator, 9);
 
 /**
  * The serving phase (health is SERVING only in SERVING).

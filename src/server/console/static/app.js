@@ -153,12 +153,15 @@ function blockBadge(row) {
   return badge;
 }
 
-/** The holdings of one `GetAccountState` answer, or why it was refused (`Promise.allSettled`'s result). */
+/**
+ * The holdings of one `GetAccountState` answer (`Promise.allSettled`'s result), or why there
+ * are none to show: refused (an account handed to another instance since the list was read),
+ * or, for another owner's account (`state` undefined), not read: only its owner serves them.
+ */
 function holdingsCell(result) {
   const td = el("td");
-  if (result.status === "rejected") {
-    // Another instance's account (NOT_OWNER "… owned by instance 'b' at …"): said in its row.
-    td.append(el("span", result.reason.message, "refused"));
+  if (result === undefined || result.status === "rejected") {
+    td.append(el("span", result === undefined ? "served by its owner" : result.reason.message, "refused"));
     return td;
   }
   for (const h of result.value.holdings || []) {
@@ -169,18 +172,14 @@ function holdingsCell(result) {
 }
 
 // On one of several owners ListAccounts lists accounts whose state only their owner serves,
-// with the block this instance's engine holds for them: a group block made here (declared per
-// instance) showed on another owner's account, which trades there unblocked, with a Block or
-// Unblock that is refused there and a place in "blocked only" (found by review). A row whose
-// state read is refused NOT_OWNER shows no block, no action, and is left out of "blocked only".
-const ownedElsewhere = (result) => result.status === "rejected" && notServedHere(result.reason);
-
-/** The block cell of another owner's account: whose it is (when the refusal names the owner), never a block. */
-function elsewhereBadge(refusal) {
-  const owner = /owned by instance '([^']*)' at ([^;\s]+)/.exec(refusal.message);
-  const badge = el("span", owner ? `owned elsewhere (instance '${owner[1]}' at ${owner[2]})` : "owned elsewhere", "badge elsewhere");
-  badge.title = refusal.message;
-  return badge;
+// marked `ownedElsewhere` with no block: the block this instance's engine holds for them (a
+// group block made here, declared per instance) is not the one in force where they trade, and
+// a Block or Unblock is refused here. Such a row shows whose it is, no block and no action;
+// "blocked only" does not list it (the server's filter).
+/** The block cell of another owner's account: whose it is, never a block. */
+function elsewhereBadge(owner) {
+  const text = owner.instanceId ? `owned elsewhere (instance '${owner.instanceId}' at ${owner.address})` : "owned elsewhere (no owner yet: a failover is under way)";
+  return el("span", text, "badge elsewhere");
 }
 
 function actionCell(account, block) {
@@ -231,21 +230,20 @@ async function refreshAccounts() {
       throw e;
     }
     const accounts = page.accounts || [];
-    // Each row on its own: on one of several owners (or a standby) ListAccounts lists accounts
-    // whose state only their owner serves, and one row refused NOT_OWNER failed the whole
-    // table, which stayed empty (found by review, session 34). A refused token is the
+    // Each row on its own: an account handed to another instance after the list was read is
+    // refused NOT_OWNER, and one such row failed the whole table, which stayed empty (found by
+    // review, session 34). Another owner's account is not read at all. A refused token is the
     // caller's, not a row's: it fails the table, and the token form comes back.
-    const states = await Promise.allSettled(accounts.map((a) => admin("GetAccountState", { accountId: a.accountId })));
+    const states = await Promise.allSettled(accounts.map((a) => (a.ownedElsewhere ? undefined : admin("GetAccountState", { accountId: a.accountId }))));
     const refusedCaller = states.find((r) => r.status === "rejected" && r.reason instanceof ApiError && (r.reason.httpStatus === 401 || r.reason.httpStatus === 403));
     if (refusedCaller) throw refusedCaller.reason;
     if (n !== newest.accounts) return;
-    // "Blocked only": another owner's account is listed by the block this engine holds for it,
-    // not the one in force where it trades.
-    const rows = accounts.map((a, i) => ({ account: a, state: states[i] })).filter((r) => !(filter.blocked && ownedElsewhere(r.state)));
-    renderAccounts(table.tBodies[0], rows);
-    const leftOut = accounts.length - rows.length;
+    renderAccounts(
+      table.tBodies[0],
+      accounts.map((a, i) => ({ account: a, state: a.ownedElsewhere ? undefined : states[i] })),
+    );
     $("accounts-more").hidden = !page.more;
-    $("accounts-more").textContent = `showing ${rows.length} of ${page.total} accounts${leftOut > 0 ? ` (${leftOut} owned by another instance left out)` : ""}`;
+    $("accounts-more").textContent = `showing ${accounts.length} of ${page.total} accounts`;
   } finally {
     table.dataset.inFlight = String(Number(table.dataset.inFlight) - 1);
   }
@@ -259,7 +257,7 @@ async function refreshAccounts() {
 function renderAccounts(body, listed) {
   const existing = new Map([...body.rows].map((tr) => [tr.dataset.account, tr]));
   const rows = listed.map(({ account: a, state }) => {
-    const elsewhere = ownedElsewhere(state);
+    const elsewhere = a.ownedElsewhere;
     const blocked = elsewhere ? "elsewhere" : a.block ? "true" : "false";
     let tr = existing.get(a.accountId);
     const keepAction = tr !== undefined && tr.dataset.blocked === blocked;
@@ -268,7 +266,7 @@ function renderAccounts(body, listed) {
     tr.dataset.blocked = blocked;
     tr.className = blocked === "true" ? "blocked" : "";
     const blockTd = el("td");
-    blockTd.append(elsewhere ? elsewhereBadge(state.reason) : blockBadge(a));
+    blockTd.append(elsewhere ? elsewhereBadge(elsewhere) : blockBadge(a));
     const cells = [el("td", a.accountId, "num"), blockTd, el("td", a.groupId ? String(a.groupId) : "—"), el("td", a.pinnedChannelId || "—"), holdingsCell(state)];
     if (keepAction) cells.forEach((td, c) => tr.cells[c].replaceWith(td));
     else tr.append(...cells, elsewhere ? el("td", undefined, "action") : actionCell(a.accountId, a.block));
