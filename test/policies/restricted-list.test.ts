@@ -19,6 +19,31 @@ function order(side: Side, inst: Instrument = AAPL_USD, account: AccountId = ACC
 }
 
 describe("RestrictedListPolicy", () => {
+  // Found by review: checked at start only, a request started before a restriction reserved at execute as if nothing had changed.
+  it("a two-stage request is checked again at execute: an instrument restricted meanwhile, or its account moved into a restricted group, stops it", () => {
+    const { engine } = build({ entries: [{ groupId: 3, underlyingAsset: "AAPL", reason: "insider list" }] });
+    const waiting = [engine.startPreTrade(order("BUY")), engine.startPreTrade(order("SELL", SAP_EUR))];
+    engine.accounts().registerGroup([ACCOUNT], AccountGroupId.fromU32(3));
+    engine.configure().update("RestrictedListPolicy", RestrictedListPolicy, (d) => {
+      d.entries.push(...parseRestrictedListSettingsJson({ entries: [{ global: true, underlyingAsset: "SAP", reason: "M&A blackout" }] }).entries);
+    });
+    const [joined, restricted] = waiting.map((started) => (started.ok ? onlyReject(started.request.execute()) : started));
+    expect(joined).toEqual({
+      policy: "RestrictedListPolicy",
+      code: "InstrumentRestricted",
+      reason: "instrument restricted",
+      details: "underlying AAPL is on a restricted list set on the account's group",
+      scope: "order",
+    });
+    expect(restricted).toMatchObject({ code: "InstrumentRestricted", details: "underlying SAP is on a restricted list set globally", scope: "order" });
+    // Lifted: a request started now goes through both stages.
+    engine.configure().update("RestrictedListPolicy", RestrictedListPolicy, (d) => {
+      d.entries = [];
+    });
+    const started = engine.startPreTrade(order("BUY"));
+    expect(started.ok && started.request.execute().ok).toBe(true);
+  });
+
   it("a global underlying entry denies every instrument on it, code InstrumentRestricted, never naming the account", () => {
     const { engine } = build({ entries: [{ global: true, underlyingAsset: "AAPL", reason: "M&A blackout" }] });
     for (const inst of [AAPL_USD, AAPL_EUR]) {

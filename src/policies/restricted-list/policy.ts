@@ -5,7 +5,7 @@ import { missingField, type PolicyReject } from "../../model/reject.js";
 import type { Order } from "../../model/order.js";
 import type { ConfigurablePolicy } from "../../engine/pretrade/configurator.js";
 import type { AccountRetirementRefusal } from "../../engine/account-retirement.js";
-import type { PreTradeContext } from "../../engine/pretrade/policy.js";
+import type { PolicyPreTradeResult, PreTradeContext } from "../../engine/pretrade/policy.js";
 import { snapshotFields } from "../snapshot-data.js";
 import { restricted, sellOnly } from "./rejects.js";
 import { copyRestrictedListSettings, type RestrictedEntry, type RestrictedListSettings } from "./settings.js";
@@ -15,8 +15,11 @@ const MISSING_SIDE: readonly PolicyReject[] = Object.freeze([missingField("side"
 const MISSING_ACCOUNT: readonly PolicyReject[] = Object.freeze([missingField("account ID")]);
 
 /**
- * Start-stage check (SEC 15c3-5 (c)(2)(ii) restricted securities; venues' restricted
- * symbols). An order matching a deny entry (its scope covers the account; same underlying
+ * Checked in both stages (SEC 15c3-5 (c)(2)(ii) restricted securities; venues' restricted
+ * symbols): a two-stage request may wait between them, and an instrument restricted (or an
+ * account moved into a restricted group) meanwhile must stop it at execute, when it reserves
+ * and goes out; checked at start only, it did not (found by review), as TradingStatePolicy's
+ * HALTED once did not. An order matching a deny entry (its scope covers the account; same underlying
  * and, when the entry names one, the same settlement asset) is rejected
  * INSTRUMENT_RESTRICTED; matching only sell-only entries, a BUY is rejected
  * INSTRUMENT_SELL_ONLY and a SELL passes. A full deny wins over sell only. Read-only, so
@@ -69,6 +72,11 @@ export class RestrictedListPolicy implements ConfigurablePolicy<RestrictedListSe
   retireAccount(accountId: AccountId): AccountRetirementRefusal | undefined {
     const named = this.#settings.entries.some((e) => e.scope.kind === "account" && e.scope.accountId === accountId);
     return named ? "ConfigurationReferencesAccount" : undefined;
+  }
+
+  performPreTradeCheck(ctx: PreTradeContext, order: Order): PolicyPreTradeResult | undefined {
+    const rejects = this.checkPreTradeStart(ctx, order);
+    return rejects && { rejects };
   }
 
   checkPreTradeStart(ctx: PreTradeContext, order: Order): readonly PolicyReject[] | undefined {
