@@ -128,7 +128,13 @@ export interface JournalWriter {
  * - a SpotFunds account adjustment whose rollback overflows blocks with OpenPit's texts
  *   ("rollback overflow: slot left inconsistent", "adjustment rollback overflow: asset …,
  *   available_delta …, held_delta …, incoming_delta …, slot …"), where 1 gave "arithmetic
- *   overflow", "account adjustment rollback overflow: asset …" (adjustments.ts; other text).
+ *   overflow", "account adjustment rollback overflow: asset …" (adjustments.ts; other text);
+ * - the restricted list is checked in a two-stage request's main stage too, where 1 checked
+ *   it at start only (a request started before a restriction reserved at execute;
+ *   restricted-list/policy.ts);
+ * - a soft-limit retune forgets the crossing levels of the policies it no longer watches,
+ *   where 1 kept them latched (watched again, the next crossing was never announced;
+ *   soft-limits/policy.ts, forgetUnwatched; a snapshot carries fewer levels).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

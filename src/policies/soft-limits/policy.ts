@@ -127,6 +127,22 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     for (const byLimit of this.#levels.values()) {
       for (const [key, level] of byLimit) if (level > 0) byLimit.set(key, sharesUpTo(owned.shares, before[Math.min(level, before.length) - 1]!));
     }
+    this.#forgetUnwatched();
+  }
+
+  /**
+   * Drops the levels of policies the settings no longer watch. Nothing reads them while
+   * unwatched, so nothing re-arms them: watched again, a level latched before hid the next
+   * crossing, though usage had fallen to 0 and risen past the share again in between (found
+   * by review). A policy watched again starts from a fresh reading, as a new account does.
+   */
+  #forgetUnwatched(): void {
+    const watched = this.#settings.policies;
+    if (watched === undefined) return;
+    for (const [accountId, byLimit] of this.#levels) {
+      for (const key of byLimit.keys()) if (!watched.some((name) => key.startsWith(`${name}/`))) byLimit.delete(key);
+      if (byLimit.size === 0) this.#levels.delete(accountId);
+    }
   }
 
   snapshotState(): SoftLimitSnapshot {
@@ -141,6 +157,7 @@ export class SoftLimitPolicy implements ConfigurablePolicy<SoftLimitSettings> {
     this.#settings = owned;
     this.#watched.clear();
     this.#targets = undefined;
+    this.#forgetUnwatched();
   }
 
   /**

@@ -51,6 +51,26 @@ describe("SoftLimitPolicy", () => {
     expect(w.crossings().slice(2)).toEqual(["MaxOpenOrdersPolicy/openOrders 9/10 @0.9"]);
   });
 
+  // Found by review: nothing reads an unwatched policy, so its latched level was never re-armed, and hid the next crossing once watched again.
+  it("a retune that stops watching a policy forgets its levels: watched again, the next crossing is sent (and the snapshot carries none meanwhile)", () => {
+    const w = build(new ManualClock(1_000), { shares: ["0.7"], policies: ["MaxOpenOrdersPolicy"] });
+    for (let i = 0; i < 7; i++) submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7"]);
+    const watch = (policies: string[]) =>
+      w.engine.configure().update("SoftLimitPolicy", SoftLimitPolicy, (d) => {
+        d.policies = policies;
+      });
+    watch(["RateLimitPolicy"]);
+    expect(w.soft.snapshotState().levels.size).toBe(0);
+    // Unwatched: every order ends (usage 0; cancelled, so the execution throttle counts nothing), then seven are open again.
+    for (let i = 0; i < 7; i++) w.engine.applyExecutionReport(fill("0", { final: true }));
+    expect(w.engine.book.openOrders(ACCOUNT)).toBe(0);
+    for (let i = 0; i < 7; i++) submit(w.engine, order());
+    watch(["MaxOpenOrdersPolicy"]);
+    submit(w.engine, order());
+    expect(w.crossings()).toEqual(["MaxOpenOrdersPolicy/openOrders 7/10 @0.7", "MaxOpenOrdersPolicy/openOrders 8/10 @0.7"]);
+  });
+
   it("reads fills (repeated executions) and sends every share jumped over, lowest first", () => {
     const w = build();
     w.engine.applyExecutionReport(fill("1"));
