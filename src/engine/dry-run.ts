@@ -24,7 +24,10 @@ export function dryRun(engine: EngineInternals, order: Order, withMain: boolean)
   if (!withMain) return dryReport(NO_REJECTS, wouldBlock);
   // Whatever a dry-run hook registers is dropped: neither committed nor rolled back.
   const main = runMain(ctx, order, new Mutations(), engine.hooks.mainDry, true);
-  if (main.rejects) return dryReport(main.rejects, wouldBlock);
+  // Rejected, it still carries the lock prices and outcomes of the policies that passed, as
+  // OpenPit's report does (execute_pre_trade_dry_run returns the main stage's all; found by
+  // review: an empty lock and no adjustments).
+  if (main.rejects) return { ...dryReport(main.rejects, wouldBlock), lock: main.lock(), accountAdjustments: main.outcomes };
   return { isPass: true, rejects: NO_REJECTS, lock: main.lock(), accountAdjustments: main.outcomes, accountBlock: wouldBlock };
 }
 

@@ -79,6 +79,20 @@ describe("dry run", () => {
     expect(dry.accountBlock).toBeUndefined();
   });
 
+  // Found by review: a main-stage reject dropped them (an empty lock, no adjustments).
+  it("a full dry run rejected in the main stage still carries the lock and outcomes of the policies that passed, as OpenPit's report", () => {
+    const { engine } = engineWith([
+      budgetPolicy(10, new CallLog()),
+      { name: "Size", performPreTradeCheck: () => ({ rejects: [reject("OrderQtyExceedsLimit", "order quantity exceeded", "requested 6, max allowed: 5")] }) },
+    ]);
+    const real = engine.executePreTrade(order());
+    const dry = engine.executePreTradeDryRun(order());
+    expect([real.ok, dry.isPass, dry.rejects]).toEqual([false, false, real.rejects]);
+    expect(dry.lock.toJSON()).toEqual([["185"]]);
+    expect(dry.accountAdjustments).toEqual(engineWith([budgetPolicy(10, new CallLog())]).engine.executePreTradeDryRun(order()).accountAdjustments);
+    expect(dry.accountAdjustments).not.toEqual([]);
+  });
+
   it("a start-only dry run never runs the main stage and has an empty lock and outcomes", () => {
     const log = new CallLog();
     const { engine } = engineWith([budgetPolicy(10, log)]);

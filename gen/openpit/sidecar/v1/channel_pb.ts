@@ -613,6 +613,9 @@ export type DryRunResult = Message<"openpit.sidecar.v1.DryRunResult"> & {
   rejects: Reject[];
 
   /**
+   * The lock and outcomes of the main-stage policies that passed, also when another rejected
+   * (as OpenPit's dry-run report); empty for a start-only dry run or a start-stage reject.
+   *
    * @generated from field: openpit.sidecar.v1.PreTradeLock lock = 3;
    */
   lock?: PreTradeLock | undefined;
