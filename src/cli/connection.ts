@@ -99,7 +99,8 @@ export interface Connection {
 
 export function openConnection(args: ParsedArgs, env: Readonly<Record<string, string | undefined>>): Connection {
   const timeout = option(args, "timeout");
-  const seconds = timeout === undefined ? 10 : Number(timeout);
+  // A decimal number (an exponent allowed): Number() also reads "0x10" as 16, "0b11" as 3 and " 5" as 5.
+  const seconds = timeout === undefined ? 10 : /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(timeout) ? Number(timeout) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not '${timeout}'`);
   // grpc-js refuses a deadline past ~3.6e11 s from now by throwing out of the call (found by
   // review, session 37: `--timeout 1e12`, someone's "no timeout", crashed with a stack trace),

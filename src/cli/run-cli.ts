@@ -126,7 +126,13 @@ export async function runCli(
     return 0;
   }
   if (name === undefined || name === "help") {
-    const topic = name === "help" ? COMMANDS.find((c) => c.name === argv[argv.indexOf("help") + 1]) : undefined;
+    const asked = name === "help" ? argv[argv.indexOf("help") + 1] : undefined;
+    const topic = asked === undefined ? undefined : COMMANDS.find((c) => c.name === asked);
+    // `help nosuch` is a usage error, as `nosuch` is: it printed the general usage and exited 0.
+    if (asked !== undefined && topic === undefined) {
+      io.err(`openpit help: unknown command '${printable(asked)}'\n${usage()}`);
+      return 2;
+    }
     (name === undefined && !argv.includes("--help") ? io.err : io.out)(topic ? `usage: ${topic.usage}\n` : usage());
     return name === undefined && !argv.includes("--help") ? 2 : 0;
   }

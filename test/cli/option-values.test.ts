@@ -34,3 +34,20 @@ it("accounts --all with --limit is a usage error; each alone lists what it says"
   const one = await runCaptured(["accounts", "--limit", "1", "--target", h.address]);
   expect({ all: [all.code, listed(all.out)], one: [one.code, listed(one.out)] }).toEqual({ all: [0, 3], one: [0, 1] });
 });
+
+// Found by review (session 38): Number() read `--timeout 0x10` as 16 seconds, and `help nosuch` printed the general usage and exited 0.
+it("--timeout is a decimal number of seconds: hex, binary and padded values are usage errors; an exponent is read", async () => {
+  for (const timeout of ["0x10", "0b11", " 5", "Infinity"]) {
+    const r = await runCaptured(["status", "--timeout", timeout, "--target", h.address]);
+    expect({ timeout, code: r.code, err: r.err.split("\n")[0] }).toEqual({ timeout, code: 2, err: `openpit status: --timeout must be a positive number of seconds, not '${timeout}'` });
+  }
+  for (const timeout of ["5", "0.5", ".5", "5.", "1e1"]) expect([timeout, (await runCaptured(["status", "--timeout", timeout, "--target", h.address])).code]).toEqual([timeout, 0]);
+});
+
+it("help with a command it does not know is a usage error (exit 2), as the command itself is", async () => {
+  const r = await runCaptured(["help", "nosuch"]);
+  expect([r.code, r.out, r.err.split("\n")[0]]).toEqual([2, "", "openpit help: unknown command 'nosuch'"]);
+  expect(r.err).toContain("usage: openpit COMMAND");
+  const known = await runCaptured(["help", "accounts"]);
+  expect([known.code, known.err, known.out.split("\n")[0]]).toEqual([0, "", "usage: openpit accounts [--blocked | --unblocked] [--group N] [--with-holdings | --without-holdings]"]);
+});
