@@ -21,11 +21,14 @@ export interface JournalWriter {
 
 /**
  * Bumped by every change that makes a replay decide a journaled command differently from
- * the build before it (the version alone does not move between releases).
+ * the build before it (the version alone does not move between releases). Main is a build
+ * people run: a change landed after main passed CI with the number takes the next one, never
+ * the same (rules 2 took sessions 35 to 38's changes too, so a journal written by a main of
+ * session 34 to 37 replays under session 38's rules; found by review, session 39).
  *
  * 1: the first build that records its writer.
  *
- * 2 (sessions 34 to 37, each found by review), where 1 decided otherwise:
+ * 2 (sessions 34 to 38, each found by review), where 1 decided otherwise:
  * - a registration of an instrument the file lists takes the file's quote TTL, and a
  *   RegisterInstrument naming another ttl_ms for it is refused (listed-quote-ttls.ts);
  * - a channel message stops at the reject that closes its channel, the commands after it
@@ -128,12 +131,14 @@ export interface JournalWriter {
  * - a SpotFunds account adjustment whose rollback overflows blocks with OpenPit's texts
  *   ("rollback overflow: slot left inconsistent", "adjustment rollback overflow: asset …,
  *   available_delta …, held_delta …, incoming_delta …, slot …"), where 1 gave "arithmetic
- *   overflow", "account adjustment rollback overflow: asset …" (adjustments.ts; other text);
- * - the restricted list is checked in a two-stage request's main stage too, where 1 checked
+ *   overflow", "account adjustment rollback overflow: asset …" (adjustments.ts; other text).
+ *
+ * 3 (session 39, each found by review), where 2 decided otherwise:
+ * - the restricted list is checked in a two-stage request's main stage too, where 2 checked
  *   it at start only (a request started before a restriction reserved at execute;
  *   restricted-list/policy.ts);
  * - a soft-limit retune forgets the crossing levels of the policies it no longer watches,
- *   where 1 kept them latched (watched again, the next crossing was never announced;
+ *   where 2 kept them latched (watched again, the next crossing was never announced;
  *   soft-limits/policy.ts, forgetUnwatched; a snapshot carries fewer levels).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
@@ -145,7 +150,7 @@ export interface JournalWriter {
  * command it does not know, before the `settings` record whose empty instrument list it would
  * put in force.
  */
-export const REPLAY_RULES = 2;
+export const REPLAY_RULES = 3;
 
 /** This build. */
 export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });
