@@ -64,7 +64,7 @@ export function runMain(
   dryRun: boolean,
   onRejects?: (rejects: readonly Reject[]) => void,
 ): MainOutcome {
-  const result = new MainOutcome();
+  const result = new MainOutcome(dryRun);
   const { policies, names, fns } = hooks;
   for (let i = 0; i < policies.length; i++) {
     const policy = policies[i]!;

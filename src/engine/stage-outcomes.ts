@@ -57,6 +57,14 @@ export class MainOutcome {
     return (this.outcomeList ??= []);
   }
 
+  /**
+   * `passedOnly` (a dry run): the lock and outcomes are those of the policies that passed.
+   * A policy may return them beside its rejects for a drop copy's sake (the order exists, its
+   * effects are kept); a dry run's report, like OpenPit's, where a policy either rejects or
+   * answers, leaves them out (found by review).
+   */
+  constructor(private readonly passedOnly = false) {}
+
   /** Returns this policy's rejects (stamped), if it had any. */
   add(policy: PreTradePolicy, out: PolicyPreTradeResult): Reject[] | undefined {
     let stamped: Reject[] | undefined;
@@ -64,6 +72,7 @@ export class MainOutcome {
       stamped = out.rejects.map((r) => rejectFromPolicy(policy.name, r));
       this.rejects ??= [];
       this.rejects.push(...stamped);
+      if (this.passedOnly) return stamped;
     }
     const group = groupOf(policy);
     if (out.lockPrices) {

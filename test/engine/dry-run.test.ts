@@ -93,6 +93,23 @@ describe("dry run", () => {
     expect(dry.accountAdjustments).not.toEqual([]);
   });
 
+  it("a rejecting policy's own lock and outcomes (returned for a drop copy's sake) stay out of the dry run's report; a drop copy keeps them", () => {
+    const rejecting: PreTradePolicy = {
+      name: "Size",
+      performPreTradeCheck: () => ({
+        rejects: [reject("OrderQtyExceedsLimit", "order quantity exceeded", "requested 6, max allowed: 5")],
+        lockPrices: [Price.fromString("999")],
+        accountAdjustments: [{ asset: "EUR" }],
+      }),
+    };
+    const { engine } = engineWith([budgetPolicy(10, new CallLog()), rejecting]);
+    const dry = engine.executePreTradeDryRun(order());
+    expect([dry.isPass, dry.lock.toJSON()]).toEqual([false, [["185"]]]);
+    expect(dry.accountAdjustments.map((o) => o.entry)).not.toContainEqual({ asset: "EUR" });
+    const copied = engine.applyDropCopy(order());
+    expect(copied.ok && copied.operation.lock.toJSON()).toEqual([["185", "999"]]);
+  });
+
   it("a start-only dry run never runs the main stage and has an empty lock and outcomes", () => {
     const log = new CallLog();
     const { engine } = engineWith([budgetPolicy(10, log)]);
