@@ -38,6 +38,21 @@ export function decodeRequiredGroupId(id: number, field: string): AccountGroupId
 }
 
 /**
+ * The most accounts (or groups) one admin change may name. Its audit record carries the
+ * request, a before and after entry per account and the ids, and readers take at most 4 MiB
+ * a message by default: a RegisterGroup of 100 000 accounts made a 9.9 MB record that no
+ * monitor could receive and QueryAudit could not page past (found by review). 10 000 keep it
+ * near 1 MiB; a bigger group is registered in several calls.
+ */
+export const MAX_ACCOUNTS_PER_ADMIN_CHANGE = 10_000;
+
+function boundedList(length: number, field: string, what: string): void {
+  if (length > MAX_ACCOUNTS_PER_ADMIN_CHANGE) {
+    invalid(field, `names ${length} ${what}, at most ${MAX_ACCOUNTS_PER_ADMIN_CHANGE} in one change (its audit record must stay readable): send the rest in another`);
+  }
+}
+
+/**
  * A non-empty list of account ids, each non-zero, each once (the first time it is named):
  * the list names a set of accounts. Found by review: RegisterGroup [A, A] into a blocked
  * group fired A's kill switch twice (two cancel notices, two events), and the audit record
@@ -45,6 +60,7 @@ export function decodeRequiredGroupId(id: number, field: string): AccountGroupId
  */
 export function decodeAccountIds(list: readonly bigint[], field: string): AccountId[] {
   if (list.length === 0) missing(field);
+  boundedList(list.length, field, "accounts");
   const ids = list.map((a, i) => decodeAccountId(a, `${field}[${i}]`));
   const once = [...new Set(ids)];
   return once.length === ids.length ? ids : once;
@@ -62,6 +78,8 @@ export function decodePushQuote(r: ad.PushQuoteRequest, base = ""): AdminCommand
   else if (r.target.case === "instrument") target = { instrument: decodeInstrument(r.target.value, `${base}instrument`) };
   else return missing(`${base}instrument_id|instrument`);
   const quote = decodeQuote(r.quote, `${base}quote`);
+  boundedList(r.accountIds.length, `${base}account_ids`, "accounts");
+  boundedList(r.groupIds.length, `${base}group_ids`, "groups");
   const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `${base}account_ids[${i}]`));
   // Group 0 addresses the default bucket here, as in OpenPit's push_for.
   const groups = r.groupIds.map((g) => decodeGroupId(g));

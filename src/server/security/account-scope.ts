@@ -61,8 +61,8 @@ export function refuseChannelCommand(scope: CommandScope, command: ChannelComman
     case "bind":
     case "release": {
       // A takeover is a bind: it can only move accounts the principal may use. The answer names
-      // the first account refused; the audit record holds every one, so that an attempt on an
-      // account is found under it whatever its place in the list.
+      // the first account refused; the audit record holds every one (the first 1000:
+      // audit-denial.ts), so that an attempt on an account is found under it whatever its place in the list.
       const ids = command.accountIds;
       let first = -1;
       const refused = new Set<AccountId>();

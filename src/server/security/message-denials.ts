@@ -8,8 +8,9 @@
  * `maxQueuedEventsPerSubscriber` waiting): any gateway could cut every monitor off (found by
  * review, session 30). Collected per message (per slice of a long one, which runs in its own
  * turn), a refused message costs one record per kind, like any other command. Nothing is
- * lost: the record names every account the refused commands named (`accountIds`) and says
- * how many commands it stands for; the first refusal's words are its detail.
+ * lost but past a bound: the record names the accounts the refused commands named
+ * (`accountIds`, the first 1000: audit-denial.ts) and says how many commands it stands for;
+ * the first refusal's words are its detail.
  */
 import type { AccountId } from "../../param/index.js";
 import type { Denial } from "../services/service-context.js";

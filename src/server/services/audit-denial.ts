@@ -11,12 +11,23 @@ const ACTION_OF_METHOD: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The most accounts a denial's record lists, the first named. A refused bind of a message's
+ * worth of foreign ids (400 000 in 4 MiB) made a record over 4 MiB: every monitor subscribed
+ * with the default receive limit lost its stream on it, again on each resume, and QueryAudit
+ * could not page past it (found by review). The detail counts the rest.
+ */
+export const MAX_DENIAL_ACCOUNT_IDS = 1000;
+
+/**
  * "/openpit.sidecar.v1.AdminService/BlockAccount" becomes "blockAccount": the same action
  * name the trail gives the change when it is allowed, so one filter finds both. A refused
  * channel command or report keeps its kind ("open orders"); the method path stays in the
  * detail, and the account it named in `accountIds`, so an account filter finds it too.
  */
 export function auditDenialOf(denial: Denial): AuditDenial {
+  const named = denial.accountIds;
+  const listed = named !== undefined && named.length > MAX_DENIAL_ACCOUNT_IDS ? named.slice(0, MAX_DENIAL_ACCOUNT_IDS) : named;
+  const unlisted = named === undefined ? 0 : named.length - listed!.length;
   const space = denial.action.indexOf(" ");
   const path = space < 0 ? denial.action : denial.action.slice(0, space);
   const kind = space < 0 ? "" : denial.action.slice(space);
@@ -26,9 +37,9 @@ export function auditDenialOf(denial: Denial): AuditDenial {
   return {
     actor: denial.actor,
     action,
-    detail: `${denial.detail} (${path})`,
+    detail: `${denial.detail} (${path})${unlisted > 0 ? `; ${unlisted} more accounts named, not listed` : ""}`,
     reason: denial.reason,
-    ...(denial.accountIds === undefined ? {} : { accountIds: denial.accountIds }),
+    ...(listed === undefined ? {} : { accountIds: listed }),
   };
 }
 

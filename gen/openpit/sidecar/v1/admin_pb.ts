@@ -237,7 +237,7 @@ export const ReplaceGroupBlockReasonResponseSchema: GenMessage<ReplaceGroupBlock
  */
 export type RegisterGroupRequest = Message<"openpit.sidecar.v1.RegisterGroupRequest"> & {
   /**
-   * At least one.
+   * At least one, at most 10 000 (the change's audit record must stay readable).
    *
    * @generated from field: repeated uint64 account_ids = 1;
    */
@@ -274,7 +274,7 @@ export const RegisterGroupResponseSchema: GenMessage<RegisterGroupResponse> = /*
  */
 export type UnregisterGroupRequest = Message<"openpit.sidecar.v1.UnregisterGroupRequest"> & {
   /**
-   * At least one.
+   * At least one, at most 10 000.
    *
    * @generated from field: repeated uint64 account_ids = 1;
    */
@@ -638,7 +638,7 @@ export type PushQuoteRequest = Message<"openpit.sidecar.v1.PushQuoteRequest"> & 
   patch: boolean;
 
   /**
-   * Per-account / per-group buckets; both empty = the default bucket.
+   * Per-account / per-group buckets; both empty = the default bucket. At most 10 000 of each.
    *
    * @generated from field: repeated uint64 account_ids = 5;
    */
