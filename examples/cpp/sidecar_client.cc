@@ -8,7 +8,8 @@
 // and seed USD on an account channel, two orders (one accepted and committed, one rejected
 // for insufficient funds, shown with its reject code), a fill through the execution-report
 // feed, then the account state through the admin API. Exits non-zero on any mismatch, on a
-// message the sidecar refuses whole, and on a call that fails or outlives its deadline.
+// message the sidecar refuses whole or a command it could not run, and on a call that fails
+// or outlives its deadline.
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -58,6 +59,21 @@ void check_status(const grpc::Status& status, const std::string& what) {
 void check_not_refused(const v1::CommandError& error, bool refused, const std::string& what) {
   if (refused)
     fail(what + " refused whole: " + v1::ErrorCode_Name(error.code()) + ": " + error.message());
+}
+
+// A command or report the sidecar could not run (CommandResult.error / ReportResult.error, e.g.
+// ACCOUNT_PINNED_ELSEWHERE when another channel holds the account): its result has nothing
+// else to read, so every result goes through here before any is read. Results: a message's
+// repeated CommandResult or ReportResult; what: e.g. "message 2 command", then "1 of 2".
+template <typename Results>
+void check_ran(const Results& results, const std::string& what) {
+  for (int i = 0; i < results.size(); ++i) {
+    if (!results[i].has_error()) continue;
+    const v1::CommandError& e = results[i].error();
+    fail(what + " " + std::to_string(i + 1) + " of " + std::to_string(results.size()) + ": " +
+         v1::ErrorCode_Name(e.code()) + ": " + e.message() +
+         (e.owner_address().empty() ? "" : " (owner " + e.owner_address() + ")"));
+  }
 }
 
 // Each call's deadline (OPENPIT_DEADLINE_MS), set on every ClientContext. Keepalive gives up
@@ -245,8 +261,10 @@ int main(int argc, char** argv) {
       if (res.correlation_id() != 0) by_id[res.correlation_id()] = res;
     }
     check_status(stream->Finish(), "account channel");
-    for (const auto& [id, answer] : by_id)
+    for (const auto& [id, answer] : by_id) {
       check_not_refused(answer.error(), answer.has_error(), "message " + std::to_string(id));
+      check_ran(answer.results(), "message " + std::to_string(id) + " command");
+    }
   }
   check(by_id.count(1) && by_id[1].results_size() == 2, "bind + seed answered with two results");
   const auto& bound = by_id[1].results(0);
@@ -296,8 +314,10 @@ int main(int argc, char** argv) {
     v1::PublishResponse res;
     while (stream->Read(&res)) answers.push_back(res);
     check_status(stream->Finish(), "feed");
-    for (const auto& answer : answers)
+    for (const auto& answer : answers) {
       check_not_refused(answer.error(), answer.has_error(), "feed message 7");
+      check_ran(answer.results(), "feed message 7 report");
+    }
     check(!answers.empty() && answers[0].correlation_id() == 7, "feed echoes the correlation id");
     check(answers[0].results_size() == 1 && answers[0].results(0).has_post_trade(),
           "fill applied from the feed");

@@ -8,7 +8,8 @@
 // check, bind the account, seed 10000 USD, order 10@200 accepted and committed, order
 // 100@200 rejected for insufficient funds (reject code shown), the fill at 199 through the
 // execution-report feed, then the account state read through the admin API. Exits non-zero
-// on any mismatch, on a message the sidecar refuses whole, and when the deadline passes.
+// on any mismatch, on a message the sidecar refuses whole or a command it could not run, and
+// when the deadline passes.
 package main
 
 import (
@@ -94,6 +95,22 @@ func refusedWhole(e *sidecarv1.CommandError, what string) {
 		fmt.Fprintf(os.Stderr, "not ok - %s refused whole: %s: %s\n", what, e.Code, e.Message)
 		os.Exit(1)
 	}
+}
+
+// ran fails the run on a command or report the sidecar could not run (CommandResult.error,
+// ReportResult.error, e.g. ACCOUNT_PINNED_ELSEWHERE when another channel holds the account):
+// its result has nothing else to read, so every result's GetError() goes through here before
+// any is read. what: e.g. "message 2 command 1 of 2".
+func ran(e *sidecarv1.CommandError, what string) {
+	if e == nil {
+		return
+	}
+	owner := ""
+	if e.OwnerAddress != "" {
+		owner = " (owner " + e.OwnerAddress + ")"
+	}
+	fmt.Fprintf(os.Stderr, "not ok - %s: %s: %s%s\n", what, e.Code, e.Message, owner)
+	os.Exit(1)
 }
 
 func str(s string) *string { return &s }
@@ -236,6 +253,9 @@ func main() {
 		}
 		must(err, "receive")
 		refusedWhole(r.Error, fmt.Sprintf("message %d", r.CorrelationId))
+		for i, result := range r.Results {
+			ran(result.GetError(), fmt.Sprintf("message %d command %d of %d", r.CorrelationId, i+1, len(r.Results)))
+		}
 		byID[r.CorrelationId] = r
 	}
 
@@ -267,6 +287,9 @@ func main() {
 	published, err := feed.Recv()
 	must(err, "feed answer")
 	refusedWhole(published.Error, "feed message 7")
+	for i, result := range published.Results {
+		ran(result.GetError(), fmt.Sprintf("feed message 7 report %d of %d", i+1, len(published.Results)))
+	}
 	check(published.CorrelationId == 7, "feed echoes the correlation id")
 	check(len(published.Results) == 1 && published.Results[0].GetPostTrade() != nil, "fill applied from the feed")
 
