@@ -20,6 +20,10 @@ key="$(cd "$root" && { find proto -type f -name '*.proto' | LC_ALL=C sort | xarg
   sha256sum examples/cpp/sidecar_client.cc examples/cpp/build.sh; } | sha256sum | cut -c1-16)"
 out="${TMPDIR:-/tmp}/openpit-cpp-$key"
 bin="$out/sidecar_client"
+# One build per key at a time: test files that run at once (each language's tests build it)
+# wait for the first build and reuse it, instead of compiling twice side by side.
+exec 9>"$out.lock"
+flock 9
 if [ -x "$bin" ]; then
   echo "$bin"
   exit 0
