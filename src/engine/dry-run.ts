@@ -7,6 +7,7 @@ import { Mutations } from "./pretrade/mutations.js";
 import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
 import type { DryRunReport } from "./results.js";
 import { runMain, runStart } from "./hook-runs.js";
+import { bookPendingOverflow, footprintOf } from "./account-book/index.js";
 import type { EngineInternals } from "./engine-internals.js";
 
 /** The hooks run with the context's dry-run flag and their dry-run variants where a policy has them. */
@@ -28,7 +29,14 @@ export function dryRun(engine: EngineInternals, order: Order, withMain: boolean)
   // OpenPit's report does (execute_pre_trade_dry_run returns the main stage's all; found by
   // review: an empty lock and no adjustments).
   if (main.rejects) return { ...dryReport(main.rejects, wouldBlock), lock: main.lock(), accountAdjustments: main.outcomes };
-  return { isPass: true, rejects: NO_REJECTS, lock: main.lock(), accountAdjustments: main.outcomes, accountBlock: wouldBlock };
+  const lock = main.lock();
+  // The book's own refusal (engine.ts, enterBook), which latches nothing: a dry run skipping
+  // it passed an order the real pipeline refuses (found by review).
+  const footprint = footprintOf(order, lock, main.sizingPrice);
+  if (footprint !== undefined && engine.accountBook.refusesReserve(footprint)) {
+    return { isPass: false, rejects: [bookPendingOverflow(footprint)], lock, accountAdjustments: main.outcomes, accountBlock: wouldBlock };
+  }
+  return { isPass: true, rejects: NO_REJECTS, lock, accountAdjustments: main.outcomes, accountBlock: wouldBlock };
 }
 
 /** The report of a dry run that stopped at a stage: its rejects, and the block it would have recorded. */

@@ -110,6 +110,20 @@ describe("dry run", () => {
     expect(copied.ok && copied.operation.lock.toJSON()).toEqual([["185", "999"]]);
   });
 
+  // Found by review: the dry run skipped the account book's refusal (engine.ts, enterBook) and answered pass.
+  it("an order the account book refuses (its side's pending total past the decimal range) is refused by the dry run as by the real pipeline, latching nothing", () => {
+    const { engine } = engineWith([passPolicy()]);
+    expect(engine.executePreTrade(order({ qty: "79228162514264337593543950335", price: "1" })).ok).toBe(true);
+    const next = order({ qty: "1", price: "1" });
+    const dry = engine.executePreTradeDryRun(next);
+    const real = engine.executePreTrade(next);
+    expect([dry.isPass, dry.rejects, dry.accountBlock]).toEqual([false, real.rejects, undefined]);
+    expect(dry.rejects.map((r) => [r.policy, r.code, r.details])).toEqual([["@AccountBook", "ArithmeticOverflow", expect.stringContaining("account book pending overflow")]]);
+    expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
+    // The other side has room: both pass.
+    expect(engine.executePreTradeDryRun(order({ qty: "1", price: "1", side: "SELL" })).isPass).toBe(true);
+  });
+
   it("a start-only dry run never runs the main stage and has an empty lock and outcomes", () => {
     const log = new CallLog();
     const { engine } = engineWith([budgetPolicy(10, log)]);

@@ -341,6 +341,22 @@ export class AccountBook implements AccountBookView {
   // ---- the engine's updates ------------------------------------------------------------
 
   /**
+   * Whether `reserve(f)` would refuse the order (its side's pending quantity past the decimal
+   * range), read only: a dry run answers as the real order would (found by review: it passed
+   * an order the book refuses).
+   */
+  refusesReserve(f: OrderFootprint): boolean {
+    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return false;
+    try {
+      this.pendingQuantity(f.accountId, f.instrument, f.side).add(f.quantity);
+      return false;
+    } catch (e) {
+      if (e instanceof ParamError) return true;
+      throw e;
+    }
+  }
+
+  /**
    * An order was accepted (its reservation opened). Throws `ParamError` (overflow), having
    * changed no figure, when the order would take its side's pending quantity past the decimal
    * range: the engine then refuses the order. The pending add comes first for that reason; it
