@@ -126,7 +126,8 @@ export async function runCli(
     return 0;
   }
   if (name === undefined || name === "help") {
-    const asked = name === "help" ? argv[argv.indexOf("help") + 1] : undefined;
+    // The topic is the next word after `help` that is not an option (`help --help` is the usage).
+    const asked = name === "help" ? commandName(argv.slice(argv.indexOf("help") + 1)) : undefined;
     const topic = asked === undefined ? undefined : COMMANDS.find((c) => c.name === asked);
     // `help nosuch` is a usage error, as `nosuch` is: it printed the general usage and exited 0.
     if (asked !== undefined && topic === undefined) {
