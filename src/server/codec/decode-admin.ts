@@ -13,7 +13,7 @@ import { decodeQuote, decodeTtlMs } from "./admin.js";
 import { boundedReason } from "./reason.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
-import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId } from "./scalars.js";
+import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId, decodePolicyName } from "./scalars.js";
 import { firstJsonTextProblem, jsonTextProblem } from "../config/json-numbers.js";
 
 /** A request grpc-js could not decode as its protobuf type is refused as a whole. */
@@ -22,7 +22,7 @@ export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T
   return r;
 }
 
-/** A text that must say something (block reasons, policy names): empty or blank = missing. */
+/** A text that must say something (block reasons): empty or blank = missing. */
 export function decodeRequiredText(text: string, field: string): string {
   if (text.trim() === "") missing(field);
   return text;
@@ -38,19 +38,16 @@ export function decodeRequiredGroupId(id: number, field: string): AccountGroupId
 }
 
 /**
- * The most accounts (or groups) one admin change may name. Its audit record carries the
- * request, a before and after entry per account and the ids, and readers take at most 4 MiB
- * a message by default: a RegisterGroup of 100 000 accounts made a 9.9 MB record that no
- * monitor could receive and QueryAudit could not page past (found by review). 10 000 keep it
- * near 1 MiB; a bigger group is registered in several calls.
+ * The most accounts one group change may name. Its audit record carries the request, a
+ * before and after entry per account and the ids, and readers take at most 4 MiB a message by
+ * default: a RegisterGroup of 100 000 accounts made a 9.9 MB record that no monitor could
+ * receive and QueryAudit could not page past (found by review). 10 000 keep it near 1 MiB; a
+ * bigger group is registered in several calls.
  */
 export const MAX_ACCOUNTS_PER_ADMIN_CHANGE = 10_000;
 
-function boundedList(length: number, field: string, what: string): void {
-  if (length > MAX_ACCOUNTS_PER_ADMIN_CHANGE) {
-    invalid(field, `names ${length} ${what}, at most ${MAX_ACCOUNTS_PER_ADMIN_CHANGE} in one change (its audit record must stay readable): send the rest in another`);
-  }
-}
+/** The most per-account and per-group buckets one PushQuote (or StreamQuotes tick) names, together. */
+export const MAX_QUOTE_BUCKETS_PER_PUSH = 1000;
 
 /**
  * A non-empty list of account ids, each non-zero, each once (the first time it is named):
@@ -60,7 +57,9 @@ function boundedList(length: number, field: string, what: string): void {
  */
 export function decodeAccountIds(list: readonly bigint[], field: string): AccountId[] {
   if (list.length === 0) missing(field);
-  boundedList(list.length, field, "accounts");
+  if (list.length > MAX_ACCOUNTS_PER_ADMIN_CHANGE) {
+    invalid(field, `names ${list.length} accounts, at most ${MAX_ACCOUNTS_PER_ADMIN_CHANGE} in one change (its audit record must stay readable): send the rest in another`);
+  }
   const ids = list.map((a, i) => decodeAccountId(a, `${field}[${i}]`));
   const once = [...new Set(ids)];
   return once.length === ids.length ? ids : once;
@@ -78,8 +77,15 @@ export function decodePushQuote(r: ad.PushQuoteRequest, base = ""): AdminCommand
   else if (r.target.case === "instrument") target = { instrument: decodeInstrument(r.target.value, `${base}instrument`) };
   else return missing(`${base}instrument_id|instrument`);
   const quote = decodeQuote(r.quote, `${base}quote`);
-  boundedList(r.accountIds.length, `${base}account_ids`, "accounts");
-  boundedList(r.groupIds.length, `${base}group_ids`, "groups");
+  // Each bucket is in the record's before and after with up to three prices: 10 000 of each
+  // kind made a 4.4 MB record (found by review).
+  const buckets = r.accountIds.length + r.groupIds.length;
+  if (buckets > MAX_QUOTE_BUCKETS_PER_PUSH) {
+    invalid(
+      `${base}${r.accountIds.length > 0 ? "account_ids" : "group_ids"}`,
+      `names ${buckets} accounts and groups, at most ${MAX_QUOTE_BUCKETS_PER_PUSH} in one push (its audit record must stay readable): push to a group, or send the rest in another`,
+    );
+  }
   const accountIds = r.accountIds.map((a, i) => decodeAccountId(a, `${base}account_ids[${i}]`));
   // Group 0 addresses the default bucket here, as in OpenPit's push_for.
   const groups = r.groupIds.map((g) => decodeGroupId(g));
@@ -134,14 +140,14 @@ export const ADMIN_COMMAND_DECODERS = {
   }),
   setPnlAccumulator: (r: ad.SetPnlAccumulatorRequest): AdminCommand => ({
     kind: "setPnlAccumulator",
-    policy: decodeRequiredText(r.policyName, "policy_name"),
+    policy: decodePolicyName(r.policyName, "policy_name"),
     accountId: decodeAccountId(r.accountId, "account_id"),
     asset: decodeAsset(r.settlementAsset, "settlement_asset"),
     pnl: decodeDecimal(r.pnl, "pnl", Pnl),
   }),
   setSpotFundsAccountPnl: (r: ad.SetSpotFundsAccountPnlRequest): AdminCommand => ({
     kind: "setSpotFundsAccountPnl",
-    policy: decodeRequiredText(r.policyName, "policy_name"),
+    policy: decodePolicyName(r.policyName, "policy_name"),
     accountId: decodeAccountId(r.accountId, "account_id"),
     state: decodePnlState(r.state, "state") ?? missing("state"),
   }),
@@ -163,7 +169,7 @@ export const ADMIN_COMMAND_DECODERS = {
  * the policy); `expected` only when the request asks for a compare-and-set.
  */
 export function decodeConfigurePolicy(r: ad.ConfigurePolicyRequest): { policy: string; settings: unknown; expected?: unknown } {
-  const policy = decodeRequiredText(r.policyName, "policy_name");
+  const policy = decodePolicyName(r.policyName, "policy_name");
   if (r.settingsJson.trim() === "") missing("settings_json");
   const settings = parseJsonField(r.settingsJson, "settings_json");
   const expected = r.expectedSettingsJson.trim() === "" ? undefined : parseJsonField(r.expectedSettingsJson, "expected_settings_json");

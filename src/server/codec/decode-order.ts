@@ -4,7 +4,7 @@ import { path } from "./field-path.js";
 import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
 import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
-import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
+import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalDecimal, longerThan } from "./scalars.js";
 import { decodePositionSide, decodeSide } from "./enums.js";
 
 export function decodeInstrument(i: pb.Instrument | undefined, field: string): Instrument {
@@ -38,18 +38,6 @@ function decodeLeverage(text: string | undefined, field: string): Leverage | und
 
 /** The longest client order id accepted (FIX ClOrdID values are far shorter in practice). */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 128;
-
-/**
- * More than `max` characters (code points)? A string's length counts UTF-16 units, two for a
- * character beyond the basic plane, so 100 emoji measured 200 and were refused (found by
- * review); counted only when the units exceed the bound, which ASCII ids never do.
- */
-export function longerThan(text: string, max: number): boolean {
-  if (text.length <= max) return false;
-  let characters = 0;
-  for (const _ of text) if (++characters > max) return true;
-  return false;
-}
 
 /** Absent stays absent; present must be 1..128 characters. */
 export function decodeClientOrderId(text: string | undefined, field: string): string | undefined {

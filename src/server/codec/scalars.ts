@@ -36,7 +36,34 @@ export function decodeGroupId(id: number): AccountGroupId {
   return id === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(id);
 }
 
+/**
+ * The longest asset or policy name accepted (symbols, ISINs and currency codes are far
+ * shorter). Each is copied into state and into an audit record's request, before and after:
+ * a 2 MB currency name made a 4.4 MB record that no monitor could receive (found by review).
+ */
+export const MAX_NAME_LENGTH = 128;
+
+/**
+ * More than `max` characters (code points)? A string's length counts UTF-16 units, two for a
+ * character beyond the basic plane, so 100 emoji measured 200 and were refused (found by
+ * review); counted only when the units exceed the bound, which ASCII names never do.
+ */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let characters = 0;
+  for (const _ of text) if (++characters > max) return true;
+  return false;
+}
+
 export function decodeAsset(text: string, field: string): Asset {
   if (text.trim() === "") missing(field);
+  if (longerThan(text, MAX_NAME_LENGTH)) invalid(field, `must be at most ${MAX_NAME_LENGTH} characters`);
+  return text;
+}
+
+/** A policy's name as a request names it: required, at most 128 characters. */
+export function decodePolicyName(text: string, field: string): string {
+  if (text.trim() === "") missing(field);
+  if (longerThan(text, MAX_NAME_LENGTH)) invalid(field, `must be at most ${MAX_NAME_LENGTH} characters`);
   return text;
 }

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import * as ts from "../../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import type { ControlScope, TradingStateName } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
-import { decodeAccountId, decodeGroupId } from "./scalars.js";
+import { decodeAccountId, decodeGroupId, decodePolicyName } from "./scalars.js";
 import { boundedReason } from "./reason.js";
 import type { SetTradingState } from "../../state/trading-state-admin.js";
 import type { TradingStateEntry } from "../../policies/trading-state/index.js";
@@ -71,7 +71,7 @@ export function decodeSetTradingState(r: ts.SetTradingStateRequest): SetTradingS
     scope,
     state,
     reason: boundedReason(r.reason, "reason"),
-    policy: r.policyName === "" ? undefined : r.policyName,
+    policy: r.policyName === "" ? undefined : decodePolicyName(r.policyName, "policy_name"),
     cancelWorkingOrders: r.cancelWorkingOrders,
   };
 }

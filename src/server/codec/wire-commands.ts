@@ -22,7 +22,8 @@ import type { ChannelCommand } from "../../state/commands.js";
 import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js";
 import { readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
-import { longerThan, MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
+import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
+import { longerThan } from "./scalars.js";
 import { DecodedCommand } from "./decoded-messages.js";
 import { appended, nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
 

@@ -8,6 +8,7 @@
  */
 import { SMALL_MAX_DIGITS, type DecimalValue, type ValueType } from "../../param/index.js";
 import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/proto-reader.js";
+import { MAX_NAME_LENGTH } from "./scalars.js";
 
 
 /**
@@ -72,6 +73,8 @@ export function readAsset(r: ProtoReader): string {
   const buf = r.buf;
   const start = r.pos;
   r.pos = end;
+  // ASCII: a byte is a character. Longer than `decodeAsset` takes: it names the field.
+  if (end - start > MAX_NAME_LENGTH) throw UNEXPECTED;
   let hash = 0x811c9dc5;
   let blank = true;
   for (let i = start; i < end; i++) {

@@ -12,7 +12,7 @@ import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
 import { CommandError, invalid } from "../../state/command-error.js";
-import { settingsChangeTooLarge } from "../config/settings-size.js";
+import { policySettingsTooLarge, settingsChangeTooLarge } from "../config/settings-size.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
 import {
@@ -33,8 +33,8 @@ import {
   decodeConfigurePolicy,
   decodedRequest,
   decodePushQuote,
-  decodeRequiredText,
 } from "../codec/decode-admin.js";
+import { decodePolicyName } from "../codec/scalars.js";
 import { shownSettingsJson } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
@@ -216,11 +216,17 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         if (long !== undefined) invalid(`settings_json.${long.path}`, long.problem);
         const tooLarge = settingsChangeTooLarge(next, shownSettingsJson(state.engine.policy(policy)!));
         if (tooLarge !== undefined) invalid("settings_json", tooLarge);
+      } else {
+        // Refused by the door all the same, but journaled and recorded with the settings as
+        // sent, which were not bounded: a 1 MB request of [1e20, …] made a 4.4 MB record
+        // (found by review).
+        const tooLarge = policySettingsTooLarge(settings);
+        if (tooLarge !== undefined) invalid("settings_json", tooLarge);
       }
       return command;
     }),
     getPolicySettings: stateQuery(ad.GetPolicySettingsResponseSchema, (r: ad.GetPolicySettingsRequest) => {
-      const name = decodeRequiredText(r.policyName, "policy_name");
+      const name = decodePolicyName(r.policyName, "policy_name");
       const policy = state.engine.policy(name);
       if (!policy) throw new CommandError("UNKNOWN_NAME", "policy_name", `no policy named ${quoted(name)}`);
       return { settingsJson: JSON.stringify(shownSettingsJson(policy)) };

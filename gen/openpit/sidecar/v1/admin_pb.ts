@@ -638,7 +638,7 @@ export type PushQuoteRequest = Message<"openpit.sidecar.v1.PushQuoteRequest"> & 
   patch: boolean;
 
   /**
-   * Per-account / per-group buckets; both empty = the default bucket. At most 10 000 of each.
+   * Per-account / per-group buckets; both empty = the default bucket. At most 1000 together.
    *
    * @generated from field: repeated uint64 account_ids = 5;
    */
