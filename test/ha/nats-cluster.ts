@@ -59,6 +59,8 @@ export interface NatsCluster {
 export interface NatsClusterOptions {
   /** How long to wait for readiness (default 15 s). */
   readonly readyTimeoutMs?: number;
+  /** nats-server's max_payload, in bytes (default: the server's, 1 MiB). */
+  readonly maxPayload?: number;
 }
 
 async function freePorts(count: number): Promise<number[]> {
@@ -97,11 +99,12 @@ async function pollUntil(what: string, deadline: number, probe: () => Promise<bo
   }
 }
 
-function configText(spec: NodeSpec, storeDir: string, routes: readonly number[]): string {
+function configText(spec: NodeSpec, storeDir: string, routes: readonly number[], maxPayload: number | undefined): string {
   // JSON is valid nats-server config syntax, and quoting every string avoids its lexer's surprises.
   return JSON.stringify(
     {
       server_name: spec.name,
+      ...(maxPayload === undefined ? {} : { max_payload: maxPayload }),
       host: "127.0.0.1",
       port: spec.clientPort,
       http: `127.0.0.1:${spec.httpPort}`,
@@ -135,7 +138,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     const storeDir = join(dir, spec.name, "store");
     mkdirSync(storeDir, { recursive: true });
     const routes = specs.filter((s) => s !== spec).map((s) => s.clusterPort);
-    writeFileSync(spec.configFile, configText(spec, storeDir, routes));
+    writeFileSync(spec.configFile, configText(spec, storeDir, routes, options.maxPayload));
   }
 
   const children: (ChildProcess | undefined)[] = new Array(size).fill(undefined);
