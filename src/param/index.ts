@@ -6,6 +6,7 @@ export * from "./values.js";
 export * from "./enums.js";
 export * from "./ids.js";
 export * from "./instrument.js";
+export * from "./name-length.js";
 export * from "./duration.js";
 export * from "./exact-sum.js";
 export * from "./small-digits.js";

@@ -2,6 +2,7 @@
 import { AccountGroupId, AccountId, InstrumentId } from "../param/ids.js";
 import type { DecimalValue, ValueType } from "../param/decimal-value.js";
 import { asset, type Asset } from "../param/instrument.js";
+import { longerThan, MAX_NAME_LENGTH } from "../param/name-length.js";
 import { SettingsValidationError } from "../engine/errors.js";
 
 /**
@@ -64,6 +65,8 @@ export function readDecimal<T extends DecimalValue>(json: Json, path: string, ty
 }
 
 export function readAsset(json: Json, path: string): Asset {
+  // As on the wire (server/codec/scalars.ts): a name the API refuses could never be used.
+  if (typeof json === "string" && longerThan(json, MAX_NAME_LENGTH)) fail(path, `must be at most ${MAX_NAME_LENGTH} characters`);
   try {
     return asset(readString(json, path));
   } catch (e) {

@@ -139,7 +139,10 @@ export interface JournalWriter {
  *   restricted-list/policy.ts);
  * - a soft-limit retune forgets the crossing levels of the policies it no longer watches,
  *   where 2 kept them latched (watched again, the next crossing was never announced;
- *   soft-limits/policy.ts, forgetUnwatched; a snapshot carries fewer levels).
+ *   soft-limits/policy.ts, forgetUnwatched; a snapshot carries fewer levels);
+ * - an asset name in a policy's settings (a `configurePolicy` or `settings` record) takes at
+ *   most 128 characters, where 2 took any length (policies/settings-json.ts, readAsset; a
+ *   longer one now fails its command, as on the wire).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

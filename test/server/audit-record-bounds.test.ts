@@ -13,10 +13,12 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import * as tsp from "../../gen/openpit/sidecar/v1/trading_state_pb.js";
 import { SubscribeRequestSchema, type SubscribeResponse } from "../../gen/openpit/sidecar/v1/events_pb.js";
 import { AccountChannel, callUnary } from "../../src/client/index.js";
 import { AccountId } from "../../src/param/index.js";
 import { AUDIT_ANSWER_BUDGET_BYTES, encodeAuditAnswer } from "../../src/server/codec/audit.js";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { AuditRecord } from "../../src/state/audit-log.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 import { startHarness, testConfig, type Harness } from "./harness.js";
@@ -175,5 +177,78 @@ describe("names, quote buckets and unparsed settings", () => {
       /^INVALID_ARGUMENT settings_json: settings take \d+ bytes of JSON, more than 1048576 /,
     );
     expect(h.server.state.audit.query({ action: "configurePolicy", newestFirst: true, limit: 10 }).records.length).toBe(before);
+  });
+});
+
+/**
+ * Found by review of the bounds above: a compare-and-set that conflicts is journaled and
+ * recorded with its settings as sent, and 0.9 MB of settings as they apply were 3 MB as sent
+ * (ids written with 200 leading zeros): a 5 MB record. A collateral asset and GetTradingStates'
+ * policy name were not bounded, and a name in the configuration file reached the audit trail
+ * (a restart's account entries) at any length.
+ */
+describe("settings as sent, the collateral asset, GetTradingStates and the configuration file", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(testConfig());
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  const applied = (p: Promise<unknown>) => p.then(() => "applied", refusal);
+
+  it("a ConfigurePolicy's settings are bounded as sent too: 0.9 MB as they apply but 3 MB as sent is refused, compare-and-set or not", async () => {
+    const entries = (pad: number) =>
+      Array.from({ length: 10_000 }, (_, i) => ({ accountId: "0".repeat(pad) + String(i + 1), settlementAsset: "USD", limit: { maxQuantity: "1000", maxNotional: "1000000" } }));
+    const configure = (pad: number, expectedSettingsJson = "") =>
+      applied(
+        callUnary(
+          h.clients.admin,
+          "configurePolicy",
+          create(ad.ConfigurePolicyRequestSchema, {
+            policyName: "OrderSizeLimitPolicy",
+            settingsJson: JSON.stringify({ broker: { maxQuantity: "1000", maxNotional: "1000000" }, accountAssetBarriers: entries(pad) }),
+            expectedSettingsJson,
+          }),
+        ),
+      );
+    expect(await configure(0)).toBe("applied");
+    const recorded = () => h.server.state.audit.query({ action: "configurePolicy", newestFirst: true, limit: 10 }).records.length;
+    const before = recorded();
+    for (const expected of ["", JSON.stringify({ stale: true })]) {
+      expect(await configure(200, expected)).toMatch(/^INVALID_ARGUMENT settings_json: settings take 29\d{5} bytes of JSON, more than 1048576 /);
+    }
+    expect(recorded()).toBe(before);
+  }, 60_000);
+
+  it("a collateral asset and GetTradingStates' policy name take at most 128 characters", async () => {
+    const ch = new AccountChannel(h.clients.channel);
+    const order = {
+      instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" },
+      accountId: 5n,
+      side: 1,
+      tradeAmount: { case: "quantity", value: "1" },
+      price: "1",
+      collateralAsset: "C".repeat(129),
+    } as const;
+    const answered = await ch.one({ case: "executePreTradeDryRun", value: { order } });
+    await ch.end().catch(() => {});
+    expect(answered.result).toMatchObject({ case: "error", value: { message: "commands[0].execute_pre_trade_dry_run.order.collateral_asset: must be at most 128 characters" } });
+    expect(await applied(callUnary(h.clients.admin, "getTradingStates", create(tsp.GetTradingStatesRequestSchema, { policyName: "P".repeat(129) })))).toBe(
+      "INVALID_ARGUMENT policy_name: must be at most 128 characters",
+    );
+  });
+
+  it("a name in the configuration file (an account currency, an instrument's asset) takes at most 128 characters, naming its path", () => {
+    const load = (config: Record<string, unknown>) => {
+      try {
+        parseSidecarConfig(testConfig(config));
+        return "loaded";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(load({ accounts: { defaultCurrency: "USD", list: [{ id: 2, currency: "C".repeat(129) }] } })).toContain("accounts.list[0].currency: must be at most 128 characters");
+    expect(load({ accounts: { defaultCurrency: "USD", list: [{ id: 2, currency: "💶".repeat(128) }] } })).toBe("loaded");
   });
 });

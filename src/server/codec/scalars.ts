@@ -1,6 +1,6 @@
 /** Decimals, ids and assets from their wire strings and integers. */
 import { ParamError, type DecimalValue, type ValueType } from "../../param/index.js";
-import { AccountGroupId, AccountId, type Asset } from "../../param/index.js";
+import { AccountGroupId, AccountId, longerThan, MAX_NAME_LENGTH, type Asset } from "../../param/index.js";
 import { invalid, missing } from "../../state/command-error.js";
 
 /** Decimal strings in, value objects out; a malformed or out-of-range string names its field. */
@@ -34,25 +34,6 @@ export function decodeAccountId(id: bigint, field: string): AccountId {
  */
 export function decodeGroupId(id: number): AccountGroupId {
   return id === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(id);
-}
-
-/**
- * The longest asset or policy name accepted (symbols, ISINs and currency codes are far
- * shorter). Each is copied into state and into an audit record's request, before and after:
- * a 2 MB currency name made a 4.4 MB record that no monitor could receive (found by review).
- */
-export const MAX_NAME_LENGTH = 128;
-
-/**
- * More than `max` characters (code points)? A string's length counts UTF-16 units, two for a
- * character beyond the basic plane, so 100 emoji measured 200 and were refused (found by
- * review); counted only when the units exceed the bound, which ASCII names never do.
- */
-export function longerThan(text: string, max: number): boolean {
-  if (text.length <= max) return false;
-  let characters = 0;
-  for (const _ of text) if (++characters > max) return true;
-  return false;
 }
 
 export function decodeAsset(text: string, field: string): Asset {

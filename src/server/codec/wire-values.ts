@@ -8,7 +8,7 @@
  */
 import { SMALL_MAX_DIGITS, type DecimalValue, type ValueType } from "../../param/index.js";
 import { LEN, UNEXPECTED, VARINT, type ProtoReader } from "../../transport/wire/proto-reader.js";
-import { MAX_NAME_LENGTH } from "./scalars.js";
+import { MAX_NAME_LENGTH } from "../../param/index.js";
 
 
 /**

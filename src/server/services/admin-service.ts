@@ -214,7 +214,11 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         // the parser a replay runs too (found by review, session 34: it took any length).
         const long = longSettingsReason(configurable.entry, settings);
         if (long !== undefined) invalid(`settings_json.${long.path}`, long.problem);
-        const tooLarge = settingsChangeTooLarge(next, shownSettingsJson(state.engine.policy(policy)!));
+        const shown = shownSettingsJson(state.engine.policy(policy)!);
+        // Both as they apply and as sent: a compare-and-set that conflicts is journaled and
+        // recorded with the settings as sent, and 1 MiB applied could be 3 MiB sent (ids
+        // written with leading zeros), a 5 MB record (found by review).
+        const tooLarge = settingsChangeTooLarge(next, shown) ?? settingsChangeTooLarge(settings, shown);
         if (tooLarge !== undefined) invalid("settings_json", tooLarge);
       } else {
         // Refused by the door all the same, but journaled and recorded with the settings as
@@ -343,7 +347,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       "policy_name",
     ),
     getTradingStates: stateQuery(tsp.GetTradingStatesResponseSchema, (r: tsp.GetTradingStatesRequest) =>
-      encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : r.policyName).entries()),
+      encodeTradingStates(tradingStatePolicyOf(state.engine, r.policyName === "" ? undefined : decodePolicyName(r.policyName, "policy_name")).entries()),
     ),
     listAccounts: stateQuery(op.ListAccountsResponseSchema, (r: op.ListAccountsRequest) => {
       const gate = ctx.ownership;
