@@ -7,7 +7,7 @@
 import { systemClock, type Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
-import { recoverState, type RecoveryReport } from "../state/recovery.js";
+import { DurableStateError, recoverState, type RecoveryReport } from "../state/recovery.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
@@ -56,10 +56,27 @@ export const EXIT_WHEN_FENCED: FailoverHooks = {
     setTimeout(() => process.exit(EXIT_CODES.fenced), 200);
   },
   onTailError: (error) => {
-    process.stderr.write(`openpit-sidecar: following the journal failed: ${error.message}\n`);
-    process.exit(EXIT_CODES.journal);
+    const { code, line } = tailFailureExit(error);
+    process.stderr.write(line);
+    process.exit(code);
   },
 };
+
+/**
+ * How a standby that stopped following exits. A record it cannot replay (another build's,
+ * or one its state refuses) is there again after any restart: exit 2, "cannot recover durable
+ * state", as a start from files does (main.ts). 74 asks a supervisor to restart it, and the
+ * standby crash-looped on the same record for ever (found by review). Anything else (the
+ * stream, the connection) may pass: 74.
+ */
+export function tailFailureExit(error: Error): { readonly code: number; readonly line: string } {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof DurableStateError) {
+      return { code: EXIT_CODES.config, line: `openpit-sidecar: following the journal failed: cannot recover durable state: ${error.message}\n` };
+    }
+  }
+  return { code: EXIT_CODES.journal, line: `openpit-sidecar: following the journal failed: ${error.message}\n` };
+}
 
 /**
  * `logger`: where the structured log goes (the process passes its stderr logger; tests a
