@@ -37,8 +37,8 @@ function decodeLeverage(text: string | undefined, field: string): Leverage | und
   }
 }
 
-/** The longest client order id accepted (FIX ClOrdID values are far shorter in practice). */
-export const MAX_CLIENT_ORDER_ID_LENGTH = 128;
+/** The longest client order id accepted: the bound of every name (FIX ClOrdID values are far shorter in practice). */
+export const MAX_CLIENT_ORDER_ID_LENGTH = MAX_NAME_LENGTH;
 
 /** Absent stays absent; present must be 1..128 characters. */
 export function decodeClientOrderId(text: string | undefined, field: string): string | undefined {
