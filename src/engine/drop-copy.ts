@@ -53,15 +53,14 @@ export function applyDropCopy(engine: EngineInternals, order: Order): DropCopyRe
     }
   };
   const ctx = engine.context(accountId, true, false, sink);
-  const startRejects = runStart(ctx, order, engine.hooks.start);
+  // Each policy's account-scope reject is recorded as soon as it returns, in both stages, so
+  // blocks keep the order in which policies raised them (first cause wins): recorded after
+  // the whole start stage, an earlier policy's reject lost to a later one's direct block
+  // (found by review; OpenPit records it per policy). Nothing is recorded on a fatal exit.
+  const startRejects = runStart(ctx, order, engine.hooks.start, recordFirst);
   const startFatal = startRejects?.filter((r) => isEvaluationFailure(r.code));
   if (startFatal && startFatal.length > 0) return { ok: false, rejects: startFatal };
-  // The start stage's block is recorded before the main stage runs: it happened first,
-  // so it must win over any block a main policy raises through the context.
-  recordFirst(startRejects);
   const mutations = new Mutations();
-  // Each main policy's account-scope reject is recorded as soon as it returns, so blocks
-  // keep the order in which policies raised them (first cause wins).
   const main = runMain(ctx, order, mutations, engine.hooks.main, false, recordFirst);
   const fatal = main.rejects?.filter((r) => isEvaluationFailure(r.code));
   if (fatal && fatal.length > 0) return failed(mutations, ctx, fatal);

@@ -13,7 +13,7 @@ import { AccountsAdmin } from "./accounts-admin.js";
 import type { Clock } from "./clock.js";
 import { Configurator } from "./pretrade/configurator.js";
 import { CallContext, type BlockSink } from "./pretrade/contexts.js";
-import { DropCopyRefusedError } from "./errors.js";
+import { DropCopyRefusedError, PolicyCallbackError } from "./errors.js";
 import { captureEngine, checkSnapshot, restoreAccounts, unsnapshottable, type EngineSnapshot } from "./engine-snapshot.js";
 import { cachedGroupOf, checkRequestData, restoreReservation } from "./handle-restore.js";
 import { rethrowLater, type EngineEvent, type EngineEventListener, type ListenerErrorHandler } from "./events.js";
@@ -21,7 +21,7 @@ import { Mutations } from "./pretrade/mutations.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import { ENGINE_GONE, PreTradeRequest, type MainStageRunner, type RequestData } from "./pre-trade-request.js";
 import { firstAccountScope, latchedBlock, NO_REJECTS, stamp } from "./stage-outcomes.js";
-import { PreTradeReservation, rollbackEvery, type ReservationData } from "./reservation.js";
+import { PreTradeReservation, rollbackEvery, rollbackQuietly, type ReservationData } from "./reservation.js";
 import type { AccountAdjustmentBatchResult, DropCopyResult, DryRunReport, ExecuteResult, StartResult } from "./results.js";
 import { finalizerFailureBlock, type FinalizerFailureSink } from "./finalizer-kill-switch.js";
 import type { AccountRetirementPolicyRefusal, AccountRetirementResult } from "./account-retirement.js";
@@ -202,8 +202,12 @@ export class Engine implements MainStageRunner, EngineInternals {
     const mutations = new Mutations(this.hooks.main.length + 1);
     const main = runMain(ctx, order, mutations, this.hooks.main, false);
     if (main.rejects) {
+      // Rolled back before the rejects latch, as OpenPit's execute_pre_trade_request: a failing
+      // rollback's kill switch (§E) is then the account's first cause, and keeps it (found by
+      // review: the policy's block came first and hid the failure).
+      const failure = rollbackQuietly(mutations.handOver(), ctx);
       this.latch(ctx.accountId, main.rejects);
-      rollbackEvery(mutations.handOver(), ctx);
+      if (failure !== undefined) throw new PolicyCallbackError(failure.policy, "rollback", failure.error);
       return { ok: false, rejects: main.rejects };
     }
     const lock = main.lock();

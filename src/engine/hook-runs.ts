@@ -34,8 +34,12 @@ export function hookListsOf(policies: readonly PreTradePolicy[]): HookLists {
   };
 }
 
-/** Every start hook runs, even after a reject; rejects keep policy order. */
-export function runStart(ctx: CallContext, order: Order, hooks: StageHooks<StartHook>): Reject[] | undefined {
+/**
+ * Every start hook runs, even after a reject; rejects keep policy order. `onRejects` hears each
+ * policy's rejects as soon as it returns (a drop copy records their block then, before a later
+ * policy's: first cause wins, as in runMain).
+ */
+export function runStart(ctx: CallContext, order: Order, hooks: StageHooks<StartHook>, onRejects?: (rejects: readonly Reject[]) => void): Reject[] | undefined {
   let rejects: Reject[] | undefined;
   const { policies, names, fns } = hooks;
   for (let i = 0; i < policies.length; i++) {
@@ -49,7 +53,9 @@ export function runStart(ctx: CallContext, order: Order, hooks: StageHooks<Start
     }
     if (out && out.length > 0) {
       rejects ??= [];
+      const from = rejects.length;
       for (const r of out) rejects.push(rejectFromPolicy(name, r));
+      if (onRejects) onRejects(rejects.slice(from));
     }
   }
   return rejects;

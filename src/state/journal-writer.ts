@@ -142,7 +142,12 @@ export interface JournalWriter {
  *   soft-limits/policy.ts, forgetUnwatched; a snapshot carries fewer levels);
  * - an asset name in a policy's settings (a `configurePolicy` or `settings` record) takes at
  *   most 128 characters, where 2 took any length (policies/settings-json.ts, readAsset; a
- *   longer one now fails its command, as on the wire).
+ *   longer one now fails its command, as on the wire);
+ * - a rejected execute rolls back before its rejects latch, so a failing rollback's kill switch
+ *   is the account's first cause, where 2 latched the policy's block first (engine.ts,
+ *   runMainStage); a drop copy records each start policy's account-scope reject as it returns,
+ *   where 2 recorded them after the stage, behind a later policy's direct block (drop-copy.ts;
+ *   same decisions, another block kept).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
