@@ -14,7 +14,7 @@ import { SettingsValidationError } from "./engine/index.js";
 import { DurableStateError } from "./state/recovery.js";
 import { setFailureReporter } from "./state/guarded.js";
 import { createLogger, parseLogLevel } from "./server/log/sidecar-log.js";
-import { VERSION } from "./version.js";
+import { describeWriter, THIS_WRITER } from "./state/journal-writer.js";
 import { printableServer } from "./server/config/replication-config.js";
 
 let server: SidecarServer | undefined;
@@ -31,7 +31,8 @@ function answerAndExit(argv: readonly string[]): boolean {
     return true;
   }
   if (argv.includes("--version")) {
-    process.stdout.write(`openpit-sidecar ${VERSION}\n`);
+    // The replay rules beside the version: two builds of one version may not replay each other's journal.
+    process.stdout.write(`${describeWriter(THIS_WRITER)}\n`);
     return true;
   }
   const text = `${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { VERSION } from "../../src/version.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 import { AccountChannel } from "../../src/client/index.js";
 import { nodeEntry, npmStart, withoutLog } from "../process/sidecar-process.js";
 import { killAllSidecars, startSidecarProcess } from "../durability/sidecar-process.js";
@@ -19,7 +20,7 @@ function temp(): string {
 const SLOW = { timeout: 180_000 };
 
 describe.concurrent("the process's command line", SLOW, () => {
-  it("--help prints the usage and exits 0; --version prints package.json's version", async ({ expect }) => {
+  it("--help prints the usage and exits 0; --version prints package.json's version and the replay rules", async ({ expect }) => {
     const help = nodeEntry("src/main.ts", ["--help"]);
     const version = nodeEntry("src/main.ts", ["--version"]);
     expect(await help.exited).toEqual({ code: 0, signal: null });
@@ -27,7 +28,7 @@ describe.concurrent("the process's command line", SLOW, () => {
     expect(help.stdout()).toContain("--print-default-config[=FILE]");
     expect(help.stdout()).toContain("LOG_LEVEL");
     expect(await version.exited).toEqual({ code: 0, signal: null });
-    expect(version.stdout()).toBe(`openpit-sidecar ${VERSION}\n`);
+    expect(version.stdout()).toBe(`openpit-sidecar ${VERSION} (replay rules ${REPLAY_RULES})\n`);
     expect(VERSION).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
   });
 
