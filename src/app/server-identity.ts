@@ -1,8 +1,9 @@
-/** What GetServerStatus says this sidecar is: the package version, a digest of its configuration, its uptime. */
+/** What GetServerStatus says this sidecar is: the package version and the journal's replay rules, a digest of its configuration, its uptime. */
 import { createHash } from "node:crypto";
 import type { Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { ServerIdentity } from "../server/server.js";
+import { REPLAY_RULES } from "../state/journal-writer.js";
 import { VERSION } from "../version.js";
 
 /** A value as canonical JSON: keys sorted, bigints as digit strings, Maps and Sets as arrays. */
@@ -55,6 +56,7 @@ export function serverIdentity(config: SidecarConfig, settingsOf: (policyType: s
   const startedAt = running();
   return {
     version: VERSION,
+    replayRules: REPLAY_RULES,
     configDigest: () => configDigest(effectiveConfig(config, settingsOf)),
     durabilityMode: config.durability.mode,
     uptimeMs: () => running() - startedAt,

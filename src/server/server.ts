@@ -60,9 +60,11 @@ export interface ServerOptions {
   readonly identity?: ServerIdentity;
 }
 
-/** The server's identity for GetServerStatus: its version and mode, a running uptime and the digest of the configuration in force. */
+/** The server's identity for GetServerStatus: its version and replay rules, its mode, a running uptime and the digest of the configuration in force. */
 export interface ServerIdentity {
   readonly version: string;
+  /** The journal's replay rules of this build (REPLAY_RULES): the version alone does not tell two builds apart. */
+  readonly replayRules: number;
   /** Read at each call: ConfigurePolicy and a restart's journal change the settings in force. */
   configDigest(): string;
   /** The configuration's `durability.mode`. */
@@ -162,6 +164,7 @@ export class SidecarServer {
       channelPeers: this.channelPeers,
       identity: () => ({
         version: options.identity?.version ?? "",
+        replayRules: options.identity?.replayRules ?? 0,
         uptimeMs: options.identity?.uptimeMs() ?? 0,
         configDigest: options.identity?.configDigest() ?? "",
         durabilityMode: options.identity?.durabilityMode ?? state.journal.mode,

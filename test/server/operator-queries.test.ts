@@ -7,6 +7,7 @@ import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
 import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "./harness.js";
 import { as } from "./results.js";
 
@@ -113,14 +114,17 @@ describe("operator queries", () => {
     expect(toJson(op.ListChannelsResponseSchema, await h.admin<op.ListChannelsResponse>("listChannels", {}))).toEqual({});
   });
 
-  it("reports the server's status: version, uptime, configuration digest, phase, listeners, counts", async () => {
+  it("reports the server's status: version, replay rules, uptime, configuration digest, phase, listeners, counts", async () => {
     await workload();
     h.clock.advance(2_500);
     const status = toJson(op.GetServerStatusResponseSchema, await h.admin<op.GetServerStatusResponse>("getServerStatus", {}));
     const digest = configDigest(effectiveConfig(parseSidecarConfig(testConfig()), (type) => shownSettingsJson(h.server.state.engine.policy(type)!)));
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    // The replay rules beside the version: two builds of 0.1.0 may not replay each other's journal.
+    expect(REPLAY_RULES).toBeGreaterThan(0);
     expect(status).toEqual({
       version: "0.1.0",
+      replayRules: REPLAY_RULES,
       uptimeMs: "2500",
       configDigest: digest,
       phase: "SERVING_PHASE_SERVING",

@@ -66,6 +66,7 @@ const PHASES: Record<ServingPhase, op.ServingPhase> = {
 /** What GetServerStatus reports, gathered by the server (identity, listeners) and the state (counts). */
 export interface ServerStatusView {
   readonly version: string;
+  readonly replayRules: number;
   readonly uptimeMs: number;
   readonly configDigest: string;
   readonly phase: ServingPhase;
@@ -97,5 +98,6 @@ export function encodeServerStatus(v: ServerStatusView): op.GetServerStatusRespo
     globalBlock: v.globalBlock && encodeBlock(v.globalBlock),
     policies: [...v.policies],
     eventSubscribers: v.eventSubscribers,
+    replayRules: v.replayRules,
   });
 }

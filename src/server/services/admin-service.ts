@@ -361,7 +361,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         : [...state.channels.values()].sort((a, b) => (a.channelId < b.channelId ? -1 : 1)).map((c) => encodeChannelSummary(c, ctx.channelPeers?.get(c.channelId))),
     })),
     getServerStatus: query(op.GetServerStatusResponseSchema, () => {
-      const identity = ctx.identity?.() ?? { version: "", uptimeMs: 0, configDigest: "", durabilityMode: state.journal.mode, listeners: [] };
+      const identity = ctx.identity?.() ?? { version: "", replayRules: 0, uptimeMs: 0, configDigest: "", durabilityMode: state.journal.mode, listeners: [] };
       const accounts = state.engine.accounts();
       const own = !followsOnly(ctx.ownership);
       return encodeServerStatus({

@@ -55,6 +55,8 @@ export interface ServiceContext {
 /** The server's identity as GetServerStatus reports it (counts come from the state). */
 export interface ServerIdentityView {
   readonly version: string;
+  /** The journal's replay rules of this build; 0 when the server was built without an identity. */
+  readonly replayRules: number;
   readonly uptimeMs: number;
   readonly configDigest: string;
   readonly durabilityMode: string;
