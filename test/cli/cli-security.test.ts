@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCaptured } from "./run-captured.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 
 describe("openpit CLI with security", () => {
@@ -20,11 +21,11 @@ describe("openpit CLI with security", () => {
 
   it("connects over TLS with a token (flag, file or OPENPIT_TOKEN) or a client certificate", async () => {
     const ca = ["--ca", creds.ca.certFile];
-    expect(version((await cli(["status", ...ca, "--token", creds.tokens.get("monitor")!])).out)).toBe("version:           0.1.0");
+    expect(version((await cli(["status", ...ca, "--token", creds.tokens.get("monitor")!])).out)).toBe(`version:           0.1.0 (replay rules ${REPLAY_RULES})`);
     const tokenFile = creds.pki.path("monitor.token");
     writeFileSync(tokenFile, `${creds.tokens.get("monitor")}\n`);
-    expect(version((await cli(["status", ...ca, "--token-file", tokenFile])).out)).toBe("version:           0.1.0");
-    expect(version((await cli(["status", ...ca], { OPENPIT_TOKEN: creds.tokens.get("monitor")! })).out)).toBe("version:           0.1.0");
+    expect(version((await cli(["status", ...ca, "--token-file", tokenFile])).out)).toBe(`version:           0.1.0 (replay rules ${REPLAY_RULES})`);
+    expect(version((await cli(["status", ...ca], { OPENPIT_TOKEN: creds.tokens.get("monitor")! })).out)).toBe(`version:           0.1.0 (replay rules ${REPLAY_RULES})`);
     const operator = creds.clients.get("operator")!;
     const blocked = await cli(["block", "77", "--reason", "compliance hold", ...ca, "--cert", operator.certFile, "--key", operator.keyFile]);
     expect(blocked).toEqual({ code: 0, out: "account 77: blocked (Engine): compliance hold\n", err: "" });

@@ -11,6 +11,7 @@ import { runCaptured } from "./run-captured.js";
 import { configDigest, effectiveConfig } from "../../src/app/server-identity.js";
 import { shownSettingsJson } from "../../src/policies/catalog.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 import { ACCOUNT, OTHER_ACCOUNT, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as } from "../server/results.js";
 
@@ -214,7 +215,7 @@ describe("openpit CLI", () => {
       });
     const status = await bin("status", "--target", h.address);
     expect([status.code, status.err]).toEqual([0, ""]);
-    expect(status.out).toMatch(/^version: +0\.1\.0\n/);
+    expect(status.out).toMatch(new RegExp(`^version: +0\\.1\\.0 \\(replay rules ${REPLAY_RULES}\\)\n`));
     expect(await bin("status", "--target", "127.0.0.1:1")).toEqual({
       code: 1,
       out: "",

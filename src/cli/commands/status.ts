@@ -63,9 +63,18 @@ function phaseText(phase: string, replication: Replication): string {
   return phase;
 }
 
+/**
+ * The version with the journal's replay rules: two builds of one version whose rules differ
+ * cannot replay each other's journal (docs/operating.md, Upgrading). A sidecar built before
+ * GetServerStatus carried them sends none (0).
+ */
+export function versionText(s: op.GetServerStatusResponse): string {
+  return s.replayRules === 0 ? `${s.version} (replay rules not reported)` : `${s.version} (replay rules ${s.replayRules})`;
+}
+
 export const STATUS: Command = {
   name: "status",
-  summary: "version, uptime, configuration digest, phase, replication role, listeners, channels and blocks",
+  summary: "version and replay rules, uptime, configuration digest, phase, replication role, listeners, channels and blocks",
   usage: "openpit status [--json]",
   async run(ctx) {
     const { admin, io, json } = ctx;
@@ -88,7 +97,7 @@ export const STATUS: Command = {
           : [["role", roleText(replication.status)]];
     io.out(
       fields([
-        ["version", s.version],
+        ["version", versionText(s)],
         ["phase", phaseText(phase, replication)],
         ...role,
         ["uptime", durationText(Number(s.uptimeMs))],
