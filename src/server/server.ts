@@ -37,6 +37,7 @@ import { doorLog } from "./log/door-log.js";
 import { logEvent } from "./log/event-log.js";
 import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
 import { VERSION } from "../version.js";
+import { REPLAY_RULES } from "../state/journal-writer.js";
 import { followsOnly, type OwnershipGate } from "./services/ownership-gate.js";
 import type { ReplicationControl } from "./services/replication-admin.js";
 
@@ -144,7 +145,7 @@ export class SidecarServer {
       },
     ));
     const metrics = (this.metrics = new SidecarMetrics(
-      { state, phase: () => this.currentPhase, version: VERSION, latencySampleEvery: options.latencySampleEvery, followsOnly: () => this.standby() },
+      { state, phase: () => this.currentPhase, version: VERSION, replayRules: REPLAY_RULES, latencySampleEvery: options.latencySampleEvery, followsOnly: () => this.standby() },
       doorLog(log),
     ));
     state.observer = metrics.door;

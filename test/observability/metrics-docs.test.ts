@@ -43,7 +43,7 @@ function metrics(): SidecarMetrics {
     events: { subscriberCount: 0 },
     journal: { status: () => ({ mode: "sync", lastSequence: 0n, durableSequence: 0n, segments: 0, pendingBatches: 0, fsyncCount: 0 }) },
   };
-  const m = new SidecarMetrics({ state: state as never, phase: () => "serving", version: "0.0.0" });
+  const m = new SidecarMetrics({ state: state as never, phase: () => "serving", version: "0.0.0", replayRules: 3 });
   registerReplicationMetrics(m.registry, { status: () => ({ role: "standby", shards: [], appliedSequence: 0n }) } as never);
   // Series that exist only once something happened.
   m.eventPublished({ event: { kind: "accountBlocked" } } as never);

@@ -42,6 +42,11 @@ export interface MetricsSources {
   phase(): ServingPhase;
   /** package.json's version (openpit_build_info). */
   readonly version: string;
+  /**
+   * The journal's replay rules of this build (openpit_build_info's `replay_rules`): two builds
+   * of one version whose rules differ cannot replay each other's journal.
+   */
+  readonly replayRules: number;
   /** The latency histograms time one message in this many (metrics.latencySampleEvery). */
   readonly latencySampleEvery?: number;
   /**
@@ -180,7 +185,9 @@ export class SidecarMetrics {
     collected(r, "openpit_serving_phase", "1 for the phase the server is in (recovering, serving, draining, stopping, failed)", "gauge", () =>
       PHASES.map((phase) => ({ labels: { phase }, value: this.sources.phase() === phase ? 1 : 0 })),
     );
-    collected(r, "openpit_build_info", "The sidecar's version (value 1)", "gauge", () => [{ labels: { version: this.sources.version }, value: 1 }]);
+    collected(r, "openpit_build_info", "The sidecar's version and the journal's replay rules (value 1)", "gauge", () => [
+      { labels: { version: this.sources.version, replay_rules: String(this.sources.replayRules) }, value: 1 },
+    ]);
   }
 
   /** Durable modes only (sync, async, replicated): the series are absent in ephemeral mode. */
