@@ -17,6 +17,7 @@ import { ListenError } from "../server/listen-error.js";
 import { configSummary } from "../server/log/config-summary.js";
 import { errorFields, type SidecarLogger } from "../server/log/sidecar-log.js";
 import { VERSION } from "../version.js";
+import { REPLAY_RULES } from "../state/journal-writer.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
 import { logAccountEntries } from "./account-entries-log.js";
@@ -104,7 +105,7 @@ export async function startSidecar(
     // Bound before recovery: an address in use fails the start at once, not after a long replay.
     httpPort = await listenHttp(server, config);
     log.info(
-      { event: "start", version: VERSION, node: process.version, grpcPort: port, httpPort: httpPort ?? null, config: configSummary(config) },
+      { event: "start", version: VERSION, replayRules: REPLAY_RULES, node: process.version, grpcPort: port, httpPort: httpPort ?? null, config: configSummary(config) },
       `openpit-sidecar ${VERSION} listening on ${config.listen.slice(0, config.listen.lastIndexOf(":"))}:${port}` +
         (httpPort === undefined ? "; no HTTP listener" : `; metrics on port ${httpPort}`),
     );

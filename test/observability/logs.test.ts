@@ -3,6 +3,7 @@ import { ACCOUNT, order, seed } from "../server/harness.js";
 import { as } from "../server/results.js";
 import { closeObservedAfterEach, removeDir, startObserved, type LogLine, type Observed } from "./observed-sidecar.js";
 import { runWorkload } from "./workload.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 
 const PEER = /^127\.0\.0\.1:\d+$/;
 
@@ -27,6 +28,7 @@ describe("structured log lines, captured and parsed as JSON", () => {
       name: "openpit-sidecar",
       pid: process.pid,
       version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      replayRules: REPLAY_RULES,
       grpcPort: o.sidecar.port,
       httpPort: o.sidecar.httpPort,
       config: {
