@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
+import { REPLAY_RULES } from "../../src/state/journal-writer.js";
 import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
 import { pauseClock } from "./console-page.js";
@@ -56,6 +57,8 @@ describe.runIf(ready)("web console: a token the page cannot use", () => {
     await page.locator("#token").fill(creds.tokens.get("monitor")!);
     await page.locator("#token-form button").click();
     await page.locator("#status dd", { hasText: "serving" }).waitFor();
+    // The version with the journal's replay rules (GetServerStatus's replay_rules).
+    await page.locator("#status dd", { hasText: `0.1.0 (replay rules ${REPLAY_RULES})` }).waitFor({ timeout: 5_000 });
     await page.close();
   });
 

@@ -125,7 +125,8 @@ async function refreshStatus() {
     dl.append(d);
   };
   item("phase", (s.phase || "").replace("SERVING_PHASE_", "").toLowerCase(), s.phase !== "SERVING_PHASE_SERVING");
-  item("version", s.version || "?");
+  // With the journal's replay rules: two builds of one version may not replay each other's journal.
+  item("version", !s.version ? "?" : s.replayRules ? `${s.version} (replay rules ${s.replayRules})` : s.version);
   item("uptime", duration(s.uptimeMs || 0));
   item("durability", s.durabilityMode || "?");
   item("channels", String(s.channels || 0));
