@@ -155,7 +155,8 @@ async function streamReach(at: ModuleUrl, state: { observer: unknown }): Promise
   const { AccountChannelService } = await import(at("gen/openpit/sidecar/v1/channel_pb.ts"));
 
   // As server.ts: the door's counters observe every command, the channel times its answers.
-  const metrics = new SidecarMetrics({ state, phase: () => "serving", version: "bench" });
+  // replayRules only labels openpit_build_info (0: the roots compared may predate it).
+  const metrics = new SidecarMetrics({ state, phase: () => "serving", version: "bench", replayRules: 0 });
   state.observer = metrics.door;
   const ctx = { state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map(), channelPeers: new Map(), metrics };
   const method = serviceDefinition(AccountChannelService, { open: CHANNEL_DECODING_WIRE }).open!;

@@ -130,7 +130,7 @@ export async function runCli(
     const asked = name === "help" ? commandName(argv.slice(argv.indexOf("help") + 1)) : undefined;
     const topic = asked === undefined ? undefined : COMMANDS.find((c) => c.name === asked);
     // `help nosuch` is a usage error, as `nosuch` is: it printed the general usage and exited 0.
-    if (asked !== undefined && topic === undefined) {
+    if (asked !== undefined && asked !== "help" && topic === undefined) {
       io.err(`openpit help: unknown command '${printable(asked)}'\n${usage()}`);
       return 2;
     }

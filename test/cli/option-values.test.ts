@@ -48,7 +48,7 @@ it("help with a command it does not know is a usage error (exit 2), as the comma
   const r = await runCaptured(["help", "nosuch"]);
   expect([r.code, r.out, r.err.split("\n")[0]]).toEqual([2, "", "openpit help: unknown command 'nosuch'"]);
   expect(r.err).toContain("usage: openpit COMMAND");
-  for (const argv of [["help", "--help"], ["help"], ["--help"]]) {
+  for (const argv of [["help", "--help"], ["help"], ["--help"], ["help", "help"]]) {
     const usage = await runCaptured(argv);
     expect([argv, usage.code, usage.err, usage.out.split("\n")[0]]).toEqual([argv, 0, "", "usage: openpit COMMAND [ARGS] [--json] [connection options]"]);
   }

@@ -36,15 +36,18 @@ export function decodeGroupId(id: number): AccountGroupId {
   return id === 0 ? AccountGroupId.DEFAULT : AccountGroupId.fromU32(id);
 }
 
-export function decodeAsset(text: string, field: string): Asset {
+/** A name (an asset's, a policy's): required, not blank, at most 128 characters. */
+function decodeName(text: string, field: string): string {
   if (text.trim() === "") missing(field);
   if (longerThan(text, MAX_NAME_LENGTH)) invalid(field, `must be at most ${MAX_NAME_LENGTH} characters`);
   return text;
 }
 
-/** A policy's name as a request names it: required, at most 128 characters. */
+export function decodeAsset(text: string, field: string): Asset {
+  return decodeName(text, field);
+}
+
+/** A policy's name as a request names it. */
 export function decodePolicyName(text: string, field: string): string {
-  if (text.trim() === "") missing(field);
-  if (longerThan(text, MAX_NAME_LENGTH)) invalid(field, `must be at most ${MAX_NAME_LENGTH} characters`);
-  return text;
+  return decodeName(text, field);
 }

@@ -13,7 +13,9 @@ export const MAX_POLICY_SETTINGS_JSON_BYTES = 1024 * 1024;
 /**
  * The UTF-8 size of `settings` as the trail writes it (re-serialized, without whitespace).
  * Callers pass the settings as they apply, defaults filled in (what GetPolicySettings returns
- * and a compare-and-set sends again), so that settings read back can always be sent back.
+ * and a compare-and-set sends again), so that settings read back can always be sent back; and
+ * the settings as sent too, which a conflicting compare-and-set or a policy without runtime
+ * settings is recorded with (admin-service.ts).
  */
 export function policySettingsJsonBytes(settings: unknown): number {
   return Buffer.byteLength(JSON.stringify(settings) ?? "", "utf8");

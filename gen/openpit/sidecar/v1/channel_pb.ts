@@ -614,7 +614,8 @@ export type DryRunResult = Message<"openpit.sidecar.v1.DryRunResult"> & {
 
   /**
    * The lock and outcomes of the main-stage policies that passed, also when another rejected
-   * (as OpenPit's dry-run report); empty for a start-only dry run or a start-stage reject.
+   * (as OpenPit's dry-run report); empty for a start-only dry run, a start-stage reject or a
+   * blocked account.
    *
    * @generated from field: openpit.sidecar.v1.PreTradeLock lock = 3;
    */
