@@ -25,6 +25,15 @@ import { startHarness, testConfig, type Harness } from "./harness.js";
 
 const refusal = (e: ServiceError) => `${status[e.code]} ${e.details}`;
 
+/** One plain sidecar for the admin-change tests below (each reads only its own records). */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(testConfig());
+});
+afterAll(async () => {
+  await h.close();
+});
+
 describe("QueryAudit's answer budget", () => {
   it("counts each record's encoded bytes, account ids included: 200 records of 10 000 ids each stop near 1 MiB", () => {
     const accountIds = Array.from({ length: 10_000 }, (_, i) => AccountId.fromU64(1_000_000_000n + BigInt(i)));
@@ -50,22 +59,22 @@ describe("QueryAudit's answer budget", () => {
 
 describe("a refused bind's denial record", () => {
   let creds: Credentials;
-  let h: SecureHarness;
+  let secure: SecureHarness;
   beforeAll(async () => {
     creds = new Credentials();
-    h = await startSecureHarness(creds.security());
+    secure = await startSecureHarness(creds.security());
   });
   afterAll(async () => {
-    await h.close();
+    await secure.close();
     creds.remove();
   });
 
   it("lists the first 1000 accounts named and counts the rest in its detail", async () => {
     const ids = Array.from({ length: 5000 }, (_, i) => (1n << 62n) + BigInt(i));
-    const ch = new AccountChannel(h.connect(creds.certificate("gateway-a")).channel);
+    const ch = new AccountChannel(secure.connect(creds.certificate("gateway-a")).channel);
     expect((await ch.one({ case: "bindAccounts", value: { accountIds: ids } })).result.case).toBe("error");
     await ch.end().catch(() => {});
-    const operator = h.connect(creds.certificate("operator"));
+    const operator = secure.connect(creds.certificate("operator"));
     const [record] = (await callUnary<ad.QueryAuditResponse>(operator.admin, "queryAudit", create(ad.QueryAuditRequestSchema, { actor: "gateway-a", newestFirst: true, limit: 1 }))).records;
     expect(record!.accountIds).toEqual(ids.slice(0, 1000));
     expect(record!.detail).toBe(
@@ -75,13 +84,6 @@ describe("a refused bind's denial record", () => {
 });
 
 describe("an admin change naming many accounts", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(testConfig());
-  });
-  afterAll(async () => {
-    await h.close();
-  });
   const ids = (n: number) => Array.from({ length: n }, (_, i) => 1_000_000_000n + BigInt(i));
 
   it("more than 10 000 accounts in one group change is refused INVALID_ARGUMENT, naming the field", async () => {
@@ -122,13 +124,6 @@ describe("an admin change naming many accounts", () => {
  * characters, and such settings are bounded as every policy's.
  */
 describe("names, quote buckets and unparsed settings", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(testConfig());
-  });
-  afterAll(async () => {
-    await h.close();
-  });
   const applied = (p: Promise<unknown>) => p.then(() => "applied", refusal);
   const long = (n: number, c = "A") => c.repeat(n);
 
@@ -188,13 +183,6 @@ describe("names, quote buckets and unparsed settings", () => {
  * (a restart's account entries) at any length.
  */
 describe("settings as sent, the collateral asset, GetTradingStates and the configuration file", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(testConfig());
-  });
-  afterAll(async () => {
-    await h.close();
-  });
   const applied = (p: Promise<unknown>) => p.then(() => "applied", refusal);
 
   it("a ConfigurePolicy's settings are bounded as sent too: 0.9 MB as they apply but 3 MB as sent is refused, compare-and-set or not", async () => {
