@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startHarness, testConfig, type Harness } from "../server/harness.js";
-import { runCaptured } from "./run-captured.js";
+import { cliAgainst } from "./run-captured.js";
 
 describe("block and unblock ACCOUNT --json", () => {
   let h: Harness | undefined;
@@ -15,12 +15,7 @@ describe("block and unblock ACCOUNT --json", () => {
     await h?.close();
     h = undefined;
   });
-  const run = (...argv: string[]) => runCaptured([...argv, "--target", h!.address]);
-  const json = async (...argv: string[]) => {
-    const answer = await run(...argv, "--json");
-    expect([answer.code, answer.err]).toEqual([0, ""]);
-    return JSON.parse(answer.out) as unknown;
-  };
+  const { run, json } = cliAgainst(() => h!.address);
 
   it("say whose the block in force is, as the table does and as accounts --json names it", async () => {
     h = await startHarness(testConfig({ accounts: { defaultCurrency: "USD", list: [{ id: 500, group: 5 }, { id: 77 }] } }));

@@ -16,7 +16,7 @@ import { shardOf } from "../../src/replication/shard-of.js";
 import type { ShardLeases } from "../../src/replication/shard-leases.js";
 import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
 import { startHarness, testConfig, type Harness } from "../server/harness.js";
-import { runCaptured } from "./run-captured.js";
+import { cliAgainst } from "./run-captured.js";
 
 const SHARDS = 4;
 /** Two configured accounts of group 5, on different shards: this instance (a) owns MINE's, instance b every other. */
@@ -46,12 +46,7 @@ describe("openpit accounts and groups on one of several owners", () => {
     await h?.close();
     h = undefined;
   });
-  const run = (...argv: string[]) => runCaptured([...argv, "--target", h!.address]);
-  const json = async (...argv: string[]) => {
-    const answer = await run(...argv, "--json");
-    expect([answer.code, answer.err]).toEqual([0, ""]);
-    return JSON.parse(answer.out) as Record<string, unknown>;
-  };
+  const { run, json } = cliAgainst(() => h!.address);
   const [mine, theirs] = [String(MINE), String(THEIRS)];
   const deskClosed = { policy: "Engine", code: "REJECT_CODE_ACCOUNT_BLOCKED", reason: "desk closed", details: "desk closed" };
 

@@ -14,3 +14,20 @@ export async function runCaptured(argv: readonly string[], env: Record<string, s
   const code = await runCli([...argv], { out: (t) => (out += t), err: (t) => (err += t) }, env, interrupted);
   return { code, out, err };
 }
+
+/**
+ * `run` (argv against the sidecar at `address()`, read when called: a harness started per
+ * test) and `json` (the same with --json, which must exit 0 with nothing on stderr, parsed).
+ */
+export function cliAgainst(address: () => string): {
+  run: (...argv: string[]) => Promise<CapturedRun>;
+  json: (...argv: string[]) => Promise<Record<string, unknown>>;
+} {
+  const run = (...argv: string[]) => runCaptured([...argv, "--target", address()]);
+  const json = async (...argv: string[]) => {
+    const answer = await run(...argv, "--json");
+    if (answer.code !== 0 || answer.err !== "") throw new Error(`openpit ${argv.join(" ")} --json exited ${answer.code}: ${answer.err}`);
+    return JSON.parse(answer.out) as Record<string, unknown>;
+  };
+  return { run, json };
+}
