@@ -38,7 +38,15 @@ function gate(owned: number | undefined): LeaseOwnershipGate {
 describe.runIf(chromiumReady)("web console on an instance that does not own every account", () => {
   const c = useConsolePage(() => testConfig({ accounts: { defaultCurrency: "USD", strict: true, list: [{ id: Number(MINE) }, { id: Number(THEIRS) }] } }));
 
-  const attach = (owned: number | undefined) => c.h.server.attachReplication(gate(owned), { status: () => ({}) as never, stepDown: () => Promise.reject(new Error("no")) });
+  /** `owned` undefined: a standby, whose replication status says so (the status bar reads it). */
+  const attach = (owned: number | undefined) =>
+    c.h.server.attachReplication(gate(owned), {
+      status: () =>
+        (owned === undefined
+          ? { role: "standby", instanceId: "a", advertisedAddress: "127.0.0.1:1", shardCount: SHARDS, shards: [], appliedSequence: 0n }
+          : {}) as never,
+      stepDown: () => Promise.reject(new Error("no")),
+    });
   const row = (id: bigint) => c.page.locator(`tr[data-account="${id}"]`);
   /** The gate's refusal of a read that names no account on a standby (it owns no shard). */
   const OWNED_ELSEWHERE = "this instance ('a') owns no shard: instance 'b' at 127.0.0.1:2 does; send it there";
@@ -98,8 +106,9 @@ describe.runIf(chromiumReady)("web console on an instance that does not own ever
       `the accounts, the policy settings and the audit trail are read at the owner only (this instance's state follows its journal and may be behind): ${OWNED_ELSEWHERE}`,
     );
     expect([await page.locator("#accounts tbody tr").count(), await page.locator("#audit tbody tr").count()]).toEqual([0, 0]);
-    // The status bar is the standby's own, and read.
-    await page.locator("#status dd", { hasText: "serving" }).waitFor({ timeout: 10_000 });
+    // The status bar is the standby's own, and read: its phase says it takes no command, as
+    // `openpit status` does ("serving" alone read as an instance that serves; found by review).
+    await page.locator("#status dd.alarm", { hasText: "standby, takes no command (server phase: serving)" }).waitFor({ timeout: 10_000 });
     await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
     // An event as a standby delivers it: applied from the shared journal, the owner's number.
     const sequence = h.server.state.events.lastSequence + 1n;

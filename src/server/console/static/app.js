@@ -113,9 +113,23 @@ function duration(ms) {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
+/**
+ * The phase as people read it, as `openpit status` says it. A standby or a fenced instance is
+ * in the server's phase `serving` (its engine follows the journal) yet owns no shard and takes
+ * no command: "serving" alone read as an instance that serves (found by review; the CLI said so
+ * since session 38). `r`: GetReplicationStatus's answer, or undefined when it could not be read.
+ */
+function phaseText(s, r) {
+  const phase = (s.phase || "").replace("SERVING_PHASE_", "").toLowerCase();
+  if (r?.role === "REPLICATION_ROLE_STANDBY") return `standby, takes no command (server phase: ${phase})`;
+  if (r?.role === "REPLICATION_ROLE_FENCED") return `fenced, takes no command (server phase: ${phase})`;
+  return phase;
+}
+
 async function refreshStatus() {
   const n = ++newest.status;
-  const s = await admin("GetServerStatus");
+  // The role is read beside the status; a sidecar that cannot say it still shows its status.
+  const [s, r] = await Promise.all([admin("GetServerStatus"), admin("GetReplicationStatus").catch(() => undefined)]);
   if (n !== newest.status) return s;
   const dl = $("status");
   dl.replaceChildren();
@@ -124,7 +138,8 @@ async function refreshStatus() {
     d.append(el("dt", label), el("dd", value, alarm ? "alarm" : ""));
     dl.append(d);
   };
-  item("phase", (s.phase || "").replace("SERVING_PHASE_", "").toLowerCase(), s.phase !== "SERVING_PHASE_SERVING");
+  const following = r?.role === "REPLICATION_ROLE_STANDBY" || r?.role === "REPLICATION_ROLE_FENCED";
+  item("phase", phaseText(s, r), s.phase !== "SERVING_PHASE_SERVING" || following);
   // With the journal's replay rules: two builds of one version may not replay each other's journal.
   item("version", !s.version ? "?" : s.replayRules ? `${s.version} (replay rules ${s.replayRules})` : s.version);
   item("uptime", duration(s.uptimeMs || 0));
