@@ -8,6 +8,30 @@ import { announce, sendCancelNotices } from "./door-announcements.js";
 import type { DoorInternals } from "./door-internals.js";
 import { accountsDeciding, groupsAndCurrencies, noteDecided } from "./decided-accounts.js";
 
+/**
+ * The most bytes (UTF-8) a record's request, before and after may take together. Readers take
+ * 4 MiB a message by default and QueryAudit always sends at least one record, so one record
+ * past that cut every monitor off and stopped QueryAudit's paging (found by review, session
+ * 39). The wire bounds every input (names, lists, settings, reasons) well below this; this is
+ * the net for a field nobody bounded: past it, the largest parts are replaced by a note saying
+ * how large they were, the same on every replay.
+ */
+export const MAX_AUDIT_RECORD_TEXT_BYTES = 3 * 1024 * 1024;
+
+function boundedRecordParts(request: string, before: string, after: string): { request: string; effect: { before: string; after: string } } {
+  const parts = [request, before, after];
+  const sizes = parts.map((t) => Buffer.byteLength(t, "utf8"));
+  let total = sizes[0]! + sizes[1]! + sizes[2]!;
+  // Largest first, until the rest fits.
+  for (const i of [0, 1, 2].sort((a, b) => sizes[b]! - sizes[a]!)) {
+    if (total <= MAX_AUDIT_RECORD_TEXT_BYTES) break;
+    const note = JSON.stringify({ omitted: `${sizes[i]} bytes of JSON, past the audit record's bound` });
+    total += note.length - sizes[i]!;
+    parts[i] = note;
+  }
+  return { request: parts[0]!, effect: { before: parts[1]!, after: parts[2]! } };
+}
+
 /** Where channel handles of retired accounts are refused (`retireAccount`'s refusal, as the engine's policies are named). */
 export const CHANNEL_REFUSER = "@Channel";
 
@@ -78,12 +102,13 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   // A refused retirement changed nothing: recorded as failed, with every refusal.
   const refused = result === undefined ? undefined : retirementFailure(result);
   const after = effectView(door.engine, door.marketData, command);
+  const { request, effect } = boundedRecordParts(requestJson(command), before, after);
   const record = door.audit.append({
     time: ts,
     actor,
     action: command.kind,
-    request: requestJson(command),
-    effect: { before, after },
+    request,
+    effect,
     outcome: result === undefined || refused !== undefined ? "failed" : "applied",
     reason: result === undefined ? (failure instanceof Error ? failure.message : String(failure)) : (refused ?? ""),
     detail: "",
