@@ -147,7 +147,10 @@ export interface JournalWriter {
  *   is the account's first cause, where 2 latched the policy's block first (engine.ts,
  *   runMainStage); a drop copy records each start policy's account-scope reject as it returns,
  *   where 2 recorded them after the stage, behind a later policy's direct block (drop-copy.ts;
- *   same decisions, another block kept).
+ *   same decisions, another block kept);
+ * - the price collar's and the restricted list's settings tell instruments apart by an
+ *   unambiguous key, where 2 joined the names with "/" and refused BRK/B|USD beside BRK|B/USD
+ *   (or X|* beside every instrument on X) as a repeat (a `configurePolicy` 2 failed applies).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

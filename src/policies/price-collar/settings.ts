@@ -83,7 +83,8 @@ export function parsePriceCollarSettingsJson(json: unknown, path = "settings"): 
   // silently winning would hide a typo in a risk limit (found by review).
   const seen = new Set<string>();
   instruments.forEach((i, n) => {
-    const key = `${i.underlyingAsset}/${i.settlementAsset}`;
+    // Unambiguous: joined with "/", BRK/B|USD and BRK|B/USD were one instrument (found by review).
+    const key = JSON.stringify([i.underlyingAsset, i.settlementAsset]);
     if (seen.has(key)) fail(`${path}.instruments[${n}]`, "repeats an earlier entry's instrument");
     seen.add(key);
   });

@@ -48,7 +48,9 @@ export function parseRestrictedListSettingsJson(json: Json, path = "settings"): 
       reason: optional(e.reason, `${p}.reason`, readString) ?? "",
     };
   });
-  uniqueScopes(entries, `${path}.entries`, (e) => `${e.underlyingAsset}/${e.settlementAsset ?? "*"}`);
+  // Unambiguous: joined with "/" and "*" for every settlement asset, the one instrument X|* was
+  // taken for every instrument on X (found by review).
+  uniqueScopes(entries, `${path}.entries`, (e) => JSON.stringify([e.underlyingAsset, e.settlementAsset ?? null]));
   return { entries };
 }
 

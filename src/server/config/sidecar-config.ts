@@ -220,14 +220,23 @@ function nonNegative(json: Json, path: string): number {
  * twice, an instrument id or pair registered twice): otherwise the build fails later with an
  * engine error naming no field, or the last entry silently wins.
  */
-function distinct<T>(items: T[], path: string, keys: readonly (readonly [string, (item: T) => string | undefined])[]): T[] {
-  for (const [name, keyOf] of keys) {
+/**
+ * `keys`: each a name and the item's key (undefined: not compared), and how the refusal shows
+ * it (the key itself by default). A key must be unambiguous: one joined with "/" took the
+ * instruments BRK/B|USD and BRK|B/USD for one (found by review).
+ */
+function distinct<T>(
+  items: T[],
+  path: string,
+  keys: readonly (readonly [string, (item: T) => string | undefined, ((item: T) => string)?])[],
+): T[] {
+  for (const [name, keyOf, shown] of keys) {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const key = keyOf(item);
       if (key === undefined) return;
       const first = seen.get(key);
-      if (first !== undefined) fail(`${path}[${i}]`, `repeats the ${name} of ${path}[${first}] (${key})`);
+      if (first !== undefined) fail(`${path}[${i}]`, `repeats the ${name} of ${path}[${first}] (${shown ? shown(item) : key})`);
       seen.set(key, i);
     });
   }
@@ -324,7 +333,7 @@ export function parseSidecarConfig(json: Json, path = "config"): SidecarConfig {
         `${path}.marketData.instruments`,
         [
           ["id", (i) => (i.id === undefined ? undefined : String(i.id))],
-          ["instrument", (i) => `${i.underlyingAsset}/${i.settlementAsset}`],
+          ["instrument", (i) => JSON.stringify([i.underlyingAsset, i.settlementAsset]), (i) => `${i.underlyingAsset}/${i.settlementAsset}`],
         ],
       ),
     },
