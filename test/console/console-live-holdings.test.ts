@@ -60,6 +60,44 @@ describe.runIf(chromiumReady)("the console page: holdings while trading goes on"
     await page.locator("#message").waitFor({ state: "hidden", timeout: 10_000 });
   });
 
+  // Found by CI under load (session 39): a refresh slow to answer, started before one that
+  // failed, cleared that one's error when it came in.
+  it("a slow refresh that started before a failed one does not clear the failed one's error", async () => {
+    const { port, page } = c;
+    let mode: "pass" | "hold" | "refuse" = "pass";
+    let release: (() => void) | undefined;
+    let held: Promise<void> | undefined;
+    await page.route("**/console/api/admin/GetServerStatus", async (route) => {
+      if (mode === "refuse") {
+        return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ code: "UNAVAILABLE", message: "the sidecar is recovering its state; retry shortly" }) });
+      }
+      if (mode === "hold") {
+        mode = "refuse";
+        held = new Promise<void>((r) => (release = r));
+        await held;
+      }
+      return route.continue();
+    });
+    await pauseClock(page);
+    await page.goto(`http://127.0.0.1:${port}/console/`);
+    await page.locator("#events-state", { hasText: "live" }).waitFor({ timeout: 10_000 });
+    await page.clock.runFor(200);
+    // The first 5 s read is held; the next one is refused and says so.
+    mode = "hold";
+    await page.clock.runFor(5_100);
+    await expect.poll(() => release !== undefined, { timeout: 10_000 }).toBe(true);
+    await page.clock.runFor(5_100);
+    await page.locator("#message", { hasText: "the sidecar is recovering its state; retry shortly" }).waitFor({ timeout: 10_000 });
+    // The held read answers now, after the failure: the error stays.
+    const answered = page.waitForResponse("**/console/api/admin/GetServerStatus");
+    release!();
+    await answered;
+    await page.locator('#accounts[data-in-flight="0"]').waitFor({ state: "attached" });
+    // The page's promise callbacks after that answer have run by the time one more evaluate returns.
+    await page.evaluate(() => Promise.resolve());
+    expect(await page.locator("#message").isVisible()).toBe(true);
+  });
+
   // Found by review (session 37): the refresh was a trailing debounce (100 ms, pushed back by
   // each event) and the 5 s read only asked for one, so while events came less than 100 ms
   // apart nothing was read at all.

@@ -474,6 +474,12 @@ function describeEvent(e) {
 }
 
 let refreshTimer;
+// Refreshes by the order they started, and the latest that failed: a refresh that started
+// before one that failed cannot vouch for the state after it. One slow to answer cleared the
+// later one's error as it came in (found by CI under load: "the sidecar is recovering" was
+// shown and hidden again at once).
+let refreshRuns = 0;
+let lastFailedRun = 0;
 function scheduleRefresh() {
   // One refresh pending covers what asks for one meanwhile; never pushed back: a trailing
   // debounce read nothing at all while events came less than 100 ms apart (audit records of
@@ -485,12 +491,17 @@ function scheduleRefresh() {
   refreshTimer = setTimeout(
     () => {
       refreshTimer = undefined;
+      const run = ++refreshRuns;
       return refreshAll()
         .then(() => {
+          if (run < lastFailedRun) return;
           clearLoadError();
           if (loadedSettings.name !== $("policy").value) return loadPolicy();
         })
-        .catch(showLoadError);
+        .catch((e) => {
+          lastFailedRun = Math.max(lastFailedRun, run);
+          showLoadError(e);
+        });
     },
     100,
   );
