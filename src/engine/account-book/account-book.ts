@@ -276,6 +276,11 @@ function markReported(unsettled: readonly OrderFootprint[], clientOrderId: strin
  * Dry runs never touch it. It is snapshotted with the engine; an open reservation's book
  * entry is restored from the reservation's record, so a replay reproduces it bit for bit.
  */
+/** The order adds to its side's pending quantity (`reserve`; `refusesReserve` asks the same). */
+function movesPending(f: OrderFootprint): f is OrderFootprint & { readonly instrument: Instrument; readonly side: Side } {
+  return f.instrument !== undefined && f.side !== undefined && !f.quantity.isZero();
+}
+
 export class AccountBook implements AccountBookView {
   private readonly accounts = new Map<AccountId, AccountEntry>();
   /**
@@ -346,7 +351,7 @@ export class AccountBook implements AccountBookView {
    * an order the book refuses).
    */
   refusesReserve(f: OrderFootprint): boolean {
-    if (f.instrument === undefined || f.side === undefined || f.quantity.isZero()) return false;
+    if (!movesPending(f)) return false;
     try {
       this.pendingQuantity(f.accountId, f.instrument, f.side).add(f.quantity);
       return false;
@@ -365,9 +370,7 @@ export class AccountBook implements AccountBookView {
   reserve(f: OrderFootprint): void {
     this.#changed(f);
     const entry = this.accountEntry(f.accountId);
-    if (f.instrument !== undefined && f.side !== undefined && !f.quantity.isZero()) {
-      this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
-    }
+    if (movesPending(f)) this.slotFor(entry, f.instrument).addPending(f.side, f.quantity);
     if (f.unbounded === true && f.instrument !== undefined && f.side !== undefined) this.slotFor(entry, f.instrument).countUnbounded(f.side, 1);
     entry.openOrders += 1;
     if (f.clientOrderId !== undefined) {
