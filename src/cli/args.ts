@@ -96,6 +96,17 @@ export function unsigned(text: string | undefined, what: string, max: bigint = U
   return value;
 }
 
+/**
+ * An account or group an operation addresses: 0 means "none" on the wire, so the sidecar
+ * answers `state 0` with a missing field; naming it is a usage error here (exit 2), as every
+ * other malformed argument is, not a refusal (exit 1).
+ */
+export function addressedId(text: string | undefined, what: string, max: bigint = UINT64_MAX): bigint | undefined {
+  const value = unsigned(text, what, max);
+  if (value === 0n) throw new UsageError(`${what} must not be 0: on the wire 0 names no ${what === "ACCOUNT" ? "account" : "group"}`);
+  return value;
+}
+
 export function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new UsageError(`missing ${what}`);
   return value;

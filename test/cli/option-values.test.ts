@@ -56,3 +56,18 @@ it("help with a command it does not know is a usage error (exit 2), as the comma
   const known = await runCaptured(["help", "accounts"]);
   expect([known.code, known.err, known.out.split("\n")[0]]).toEqual([0, "", "usage: openpit accounts [--blocked | --unblocked] [--group N] [--with-holdings | --without-holdings]"]);
 });
+
+// Session 40: `state 0` sent account 0 (none, on the wire) and exited 1 with the sidecar's "required", as if refused.
+it("account 0 and group 0 are usage errors (exit 2) before anything is sent", async () => {
+  const cases: [string[], string][] = [
+    [["state", "0"], "openpit state: ACCOUNT must not be 0: on the wire 0 names no account"],
+    [["block", "0", "--reason", "r"], "openpit block: ACCOUNT must not be 0: on the wire 0 names no account"],
+    [["unblock", "0"], "openpit unblock: ACCOUNT must not be 0: on the wire 0 names no account"],
+    [["block", "--group", "0", "--reason", "r"], "openpit block: --group must not be 0: on the wire 0 names no group"],
+  ];
+  for (const [argv, err] of cases) {
+    const r = await runCaptured([...argv, "--target", "127.0.0.1:1"]);
+    expect({ argv, code: r.code, err: r.err.split("\n")[0] }).toEqual({ argv, code: 2, err });
+  }
+  expect((await runCaptured(["state", "1", "--target", h.address])).code).toBe(0);
+});

@@ -6,7 +6,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome } from "../../../gen/openpit/sidecar/v1/audit_pb.js";
-import { option, required, unsigned, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
+import { addressedId, option, required, UINT32_MAX, UsageError, type ParsedArgs } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { blockText } from "../format.js";
 import { printable } from "../output.js";
@@ -14,10 +14,10 @@ import { printable } from "../output.js";
 type Target = { readonly kind: "account"; readonly id: bigint } | { readonly kind: "group"; readonly id: number };
 
 function targetOf(args: ParsedArgs): Target {
-  const group = unsigned(option(args, "group"), "--group", UINT32_MAX);
+  const group = addressedId(option(args, "group"), "--group", UINT32_MAX);
   // One target per call: `block 42 43` must not block 42 alone and say nothing of 43.
   if (args.positionals.length > 1) throw new UsageError(`one ACCOUNT per call, not ${args.positionals.join(" ")}`);
-  const account = unsigned(args.positionals[0], "ACCOUNT");
+  const account = addressedId(args.positionals[0], "ACCOUNT");
   if ((group === undefined) === (account === undefined)) throw new UsageError("name either an ACCOUNT or --group GROUP");
   return group === undefined ? { kind: "account", id: account! } : { kind: "group", id: Number(group) };
 }

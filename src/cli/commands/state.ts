@@ -2,7 +2,7 @@
 import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { PnlState } from "../../../gen/openpit/sidecar/v1/types_pb.js";
 import { PnlHaltReason } from "../../../gen/openpit/sidecar/v1/types_pb.js";
-import { required, unsigned } from "../args.js";
+import { addressedId, required } from "../args.js";
 import type { Command } from "../command.js";
 import { blockText, idText } from "../format.js";
 import { enumText, fields, messageJson, NONE, table } from "../output.js";
@@ -19,7 +19,7 @@ export const STATE: Command = {
   summary: "one account: block, group, currency, channel, holdings, P&L, open reservations",
   usage: "openpit state ACCOUNT [--json]",
   async run({ admin, io, json, args }) {
-    const accountId = required(unsigned(args.positionals[0], "ACCOUNT"), "ACCOUNT");
+    const accountId = required(addressedId(args.positionals[0], "ACCOUNT"), "ACCOUNT");
     const s = await admin("GetAccountState", ad.GetAccountStateResponseSchema, { accountId });
     if (json) return io.out(messageJson(ad.GetAccountStateResponseSchema, s));
     io.out(
