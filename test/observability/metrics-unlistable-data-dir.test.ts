@@ -4,13 +4,17 @@
  * status() listed it for its segment count, and prom-client's registry rejects the scrape
  * when one collector throws, so the process metrics, openpit_journal_failed and the door's
  * counters went with it. Only the two series that need the directory are left out now
- * (docs/observability.md); they are back once it can be listed again.
+ * (docs/observability.md); they are back once it can be listed again. GetJournalStatus
+ * answers too, its segment count 0 and `segments_unknown_reason` saying why.
  */
+import { create } from "@bufbuild/protobuf";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
+import { callUnary } from "../../src/client/index.js";
 import { closeObservedAfterEach, sample, startObserved } from "./observed-sidecar.js";
 
-describe("/metrics when the data directory cannot be listed", () => {
+describe("/metrics and GetJournalStatus when the data directory cannot be listed", () => {
   closeObservedAfterEach();
 
   it("answers 200 without the segment count and size, and with every other series", async () => {
@@ -44,6 +48,14 @@ describe("/metrics when the data directory cannot be listed", () => {
         serving: 1,
         fds: true,
       });
+      // Session 40: GetJournalStatus failed as a whole here; it leaves out the count alone and says why.
+      const status = await callUnary<ad.GetJournalStatusResponse>(o.clients.admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema, {}));
+      expect({ segments: status.segments, reason: status.segmentsUnknownReason, durable: status.durableSequence, mode: status.mode }).toEqual({
+        segments: 0,
+        reason: expect.stringMatching(/^ENOTDIR: not a directory, scandir '.*'$/) as unknown as string,
+        durable: BigInt(sample(before, "openpit_journal_durable_sequence")!),
+        mode: ad.DurabilityMode.SYNC,
+      });
     } finally {
       rmSync(o.dataDir, { force: true });
       renameSync(moved, o.dataDir);
@@ -53,5 +65,7 @@ describe("/metrics when the data directory cannot be listed", () => {
     const after = await o.scrape();
     expect(sample(after, "openpit_journal_segments")).toBe(sample(before, "openpit_journal_segments"));
     expect(sample(after, "openpit_journal_size_bytes")).toBe(sample(before, "openpit_journal_size_bytes"));
+    const status = await callUnary<ad.GetJournalStatusResponse>(o.clients.admin, "getJournalStatus", create(ad.GetJournalStatusRequestSchema, {}));
+    expect({ segments: status.segments, reason: status.segmentsUnknownReason }).toEqual({ segments: sample(before, "openpit_journal_segments"), reason: "" });
   });
 });
