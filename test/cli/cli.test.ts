@@ -174,7 +174,11 @@ describe("openpit CLI", () => {
   });
 
   it("errors say what to do", async () => {
-    expect(await cli("block", "0", "--reason", "x")).toEqual({ code: 1, out: "", err: "openpit block: account_id is required (INVALID_ARGUMENT, MISSING_FIELD)\n" });
+    // The sidecar's refusal, with its code and reason (exit 1).
+    expect(await cli("configure", "Nope", "--set", "a=1")).toEqual({ code: 1, out: "", err: "openpit configure: no policy named 'Nope' (NOT_FOUND, UNKNOWN_NAME)\n" });
+    // Account 0 names no account on the wire: a usage error (exit 2), not the sidecar's "required".
+    const none = await cli("block", "0", "--reason", "x");
+    expect([none.code, none.err.split("\n")[0]]).toEqual([2, "openpit block: ACCOUNT must not be 0: on the wire 0 names no account"]);
     // Past what the wire field holds: a usage error (exit 2), not an encoding failure.
     const wide = await cli("block", "--group", "4294967296", "--reason", "x");
     expect([wide.code, wide.err.split("\n")[0]]).toEqual([2, "openpit block: --group must be at most 4294967295, not 4294967296"]);
