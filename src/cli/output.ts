@@ -46,13 +46,38 @@ export function quotedIfNeeded(text: string): string {
   return NEEDS_QUOTES.test(text) ? printable(JSON.stringify(text)) : text;
 }
 
-/** Columns padded to their widest cell (as printed: escaped); the last column is not padded. */
+/** Marks drawn on the character before them, and zero-width spaces and joiners: no column of their own. */
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200f\u2060]/u;
+/**
+ * Characters a terminal draws two columns wide: East Asian wide and fullwidth forms (Hangul
+ * jamo, CJK, kana, Hangul syllables, compatibility ideographs, fullwidth signs, the
+ * supplementary ideographic planes) and emoji shown as pictures.
+ */
+const DOUBLE_WIDTH = /[\u1100-\u115f\u2e80-\u303e\u3041-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}\p{Emoji_Presentation}]/u;
+
+/**
+ * The columns `text` takes on a terminal. Not `length`, which counts UTF-16 units (found by
+ * review: an account's block reason in Japanese or with an emoji shifted every later column
+ * of its row, since such a character is one unit or two but two columns, and a combining
+ * accent one unit but no column).
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const c of text) width += ZERO_WIDTH.test(c) ? 0 : DOUBLE_WIDTH.test(c) ? 2 : 1;
+  return width;
+}
+
+function padded(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}
+
+/** Columns padded to their widest cell (as printed: escaped, in terminal columns); the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const shown = rows.map((r) => r.map(printable));
-  const widths = headers.map((h, i) => Math.max(h.length, widest(shown.map((r) => (r[i] ?? "").length))));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), widest(shown.map((r) => displayWidth(r[i] ?? "")))));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : padded(c, widths[i]!)))
       .join("  ")
       .trimEnd();
   return `${[line(headers.map(printable)), ...shown.map(line)].join("\n")}\n`;
@@ -60,8 +85,8 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 
 /** `label: value` lines with the labels aligned, values escaped (printable). */
 export function fields(pairs: readonly (readonly [string, string])[]): string {
-  const width = widest(pairs.map(([k]) => printable(k).length));
-  return pairs.map(([k, v]) => `${`${printable(k)}:`.padEnd(width + 2)}${printable(v)}`).join("\n") + "\n";
+  const width = widest(pairs.map(([k]) => displayWidth(printable(k))));
+  return pairs.map(([k, v]) => `${padded(`${printable(k)}:`, width + 2)}${printable(v)}`).join("\n") + "\n";
 }
 
 /** A message in protobuf JSON (the wire's JSON names; uint64 as strings), pretty-printed. */

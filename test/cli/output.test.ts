@@ -4,7 +4,7 @@
  * Math.max(...cells), one argument per row (fields() the same per label).
  */
 import { describe, expect, it } from "vitest";
-import { fields, table } from "../../src/cli/output.js";
+import { displayWidth, fields, table } from "../../src/cli/output.js";
 
 describe("the CLI's tables", () => {
   it("prints a table of 150 000 rows, columns padded to the widest cell", () => {
@@ -22,5 +22,19 @@ describe("the CLI's tables", () => {
     expect(lines.length).toBe(150_001);
     expect(lines[0]).toBe("k:              0");
     expect(lines[7]).toBe("a longer label: 7");
+  });
+
+  // Session 40: widths counted UTF-16 units, so a reason in Japanese, an emoji or a combining accent shifted the row's later columns.
+  it("pads by terminal columns: wide characters take two, combining marks none", () => {
+    expect([displayWidth("東京"), displayWidth("😀"), displayWidth("e\u0301te"), displayWidth("ｈａｌｔ"), displayWidth("abc")]).toEqual([4, 2, 3, 8, 3]);
+    expect(table(["A", "B"], [["東京", "x"], ["😀", "y"], ["e\u0301te", "z"], ["abcd", "w"]]).split("\n")).toEqual([
+      "A     B",
+      "東京  x",
+      "😀    y",
+      "e\u0301te   z",
+      "abcd  w",
+      "",
+    ]);
+    expect(fields([["通貨", "USD"], ["account", "1"]]).split("\n")).toEqual(["通貨:    USD", "account: 1", ""]);
   });
 });
