@@ -11,7 +11,7 @@ import type { AccountBlock, Reject } from "../model/reject.js";
 import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
 import type { AccountsAdmin } from "./accounts-admin.js";
-import type { CallContext, BlockSink } from "./pretrade/contexts.js";
+import type { BlockedLookup, BlockSink, CallContext } from "./pretrade/contexts.js";
 import type { EngineEvent } from "./events.js";
 import type { Mutations } from "./pretrade/mutations.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
@@ -26,6 +26,8 @@ export interface EngineInternals {
   readonly accountBook: AccountBook;
   /** Records a policy's block for its account (stamped with the policy's name). */
   readonly recordBlock: BlockSink;
+  /** Whether an account is blocked now (its own, its group's or the global block): PostTradeContext.accountBlocked. */
+  readonly isBlocked: BlockedLookup;
   accounts(): AccountsAdmin;
   gate(accountId: AccountId | undefined): Reject | undefined;
   context(accountId: AccountId | undefined, dropCopy: boolean, dryRun: boolean, sink: BlockSink): CallContext;

@@ -12,7 +12,7 @@ import { AccountRegistry } from "./account-registry.js";
 import { AccountsAdmin } from "./accounts-admin.js";
 import type { Clock } from "./clock.js";
 import { Configurator } from "./pretrade/configurator.js";
-import { CallContext, type BlockSink } from "./pretrade/contexts.js";
+import { CallContext, type BlockedLookup, type BlockSink } from "./pretrade/contexts.js";
 import { DropCopyRefusedError, PolicyCallbackError } from "./errors.js";
 import { captureEngine, checkSnapshot, restoreAccounts, unsnapshottable, type EngineSnapshot } from "./engine-snapshot.js";
 import { cachedGroupOf, checkRequestData, restoreReservation } from "./handle-restore.js";
@@ -94,6 +94,8 @@ export class Engine implements MainStageRunner, EngineInternals {
   private closed = false;
   /** @internal See EngineInternals. */
   readonly recordBlock: BlockSink = (accountId, block, policy) => this.record(accountId, stamp(policy, block));
+  /** @internal See EngineInternals. */
+  readonly isBlocked: BlockedLookup = (accountId, group) => this.blocks.find(accountId, group) !== undefined;
   /** The kill switch for failing commit/rollback callbacks (§E). */
   private readonly finalizerFailed: FinalizerFailureSink = (accountId, policy, step, error) => this.armKillSwitch(accountId, policy, step, error);
 

@@ -22,6 +22,8 @@ import type { CallContext } from "./pretrade/contexts.js";
 export function applyExecutionReport(engine: EngineInternals, report: ExecutionReport): PostTradeResult {
   const accountId = report.operation?.accountId;
   const ctx = engine.context(accountId, false, false, engine.recordBlock);
+  // Blocks are recorded after every hook ran, so each hook sees the account as the report found it.
+  ctx.blockedLookup = engine.isBlocked;
   const accountBlocks: AccountBlock[] = [];
   // Both created with their first entries: an array grown from `[]` reserves 17 slots,
   // and a fill usually moves two assets and one account line.

@@ -152,6 +152,12 @@ export interface JournalWriter {
  *   unambiguous key, where 2 joined the names with "/" and refused BRK/B|USD beside BRK|B/USD
  *   (or X|* beside every instrument on X) as a repeat (a `configurePolicy` 2 failed applies).
  *
+ * 4 (session 40, found by review), where 3 decided otherwise:
+ * - the repeated-execution throttle does not count a fill while the fill's account is blocked
+ *   (its own, its group's or the global block) and forgets what it had counted, where 3 counted
+ *   it (the first fill after an operator's unblock blocked the account again, and a blocked
+ *   account's fills reported the block anew; repeated-execution-throttle/policy.ts).
+ *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
  * earlier record replays as before, and a build without parts refuses a part as a command it
@@ -161,7 +167,7 @@ export interface JournalWriter {
  * command it does not know, before the `settings` record whose empty instrument list it would
  * put in force.
  */
-export const REPLAY_RULES = 3;
+export const REPLAY_RULES = 4;
 
 /** This build. */
 export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });

@@ -2,19 +2,24 @@
 import type { AccountGroupId, AccountId } from "../../param/ids.js";
 import type { AccountBookView } from "../account-book/account-book-view.js";
 import type { FinalizerFailureSink } from "../finalizer-kill-switch.js";
-import type { AccountControl, AccountsView, PolicyBlock, PreTradeContext } from "./policy.js";
+import type { AccountControl, AccountsView, PolicyBlock, PostTradeContext, PreTradeContext } from "./policy.js";
 
 /** Where blocks raised through `ctx.accountControl` go for one call. */
 export type BlockSink = (accountId: AccountId, block: PolicyBlock, policy: string) => void;
+
+/** Whether an account (in a group) is blocked now: the engine's block registry, for post-trade hooks. */
+export type BlockedLookup = (accountId: AccountId, group: AccountGroupId | undefined) => boolean;
 
 /**
  * One object serves as the context of every hook in a call (pre-trade, post-trade,
  * adjustment): a fresh one per call, so the group lookup is cached only within it.
  */
-export class CallContext implements PreTradeContext, AccountControl {
+export class CallContext implements PreTradeContext, PostTradeContext, AccountControl {
   private group: AccountGroupId | undefined | null = null;
   /** Set by the engine before each hook, so a block is stamped with the calling policy. */
   currentPolicy = "";
+  /** Set by the engine for a post-trade call (a report); other calls never ask. */
+  blockedLookup: BlockedLookup | undefined = undefined;
 
   constructor(
     readonly accounts: AccountsView,
@@ -53,6 +58,10 @@ export class CallContext implements PreTradeContext, AccountControl {
 
   set cachedGroup(value: AccountGroupId | undefined | null) {
     this.group = value;
+  }
+
+  accountBlocked(): boolean {
+    return this.accountId !== undefined && this.blockedLookup !== undefined && this.blockedLookup(this.accountId, this.accountGroup());
   }
 
   accountGroup(): AccountGroupId | undefined {

@@ -54,6 +54,12 @@ export interface PreTradeContext extends ContextBase {
 
 export interface PostTradeContext extends ContextBase {
   readonly nowMs: number;
+  /**
+   * Whether the report's account is blocked (its own block, its group's or the global one) as
+   * the report arrives: fills then come from orders sent before the block, which a policy
+   * counting executions must not hold against the account after an operator unblocks it.
+   */
+  accountBlocked(): boolean;
 }
 
 export interface AccountAdjustmentContext extends ContextBase {

@@ -18,8 +18,9 @@ export type RepeatedExecutionSnapshot = WindowPolicySnapshot<RepeatedExecutionSe
 /**
  * Post-trade only. Every report with a non-zero trade counts once for its account (a fill
  * = an execution), in an exact sliding window. count > max: the account is blocked
- * (RepeatedExecutionLimitExceeded, first cause wins) and its count starts afresh, so an
- * operator's unblock is not undone by the fills that caused the block. Orders, dry runs
+ * (RepeatedExecutionLimitExceeded, first cause wins) and its count starts afresh; fills
+ * that arrive while the account is blocked (by anyone) are not counted, so an operator's
+ * unblock is not undone by the fills that caused the block or by those still in flight. Orders, dry runs
  * and drop copies are not looked at (drop copies are orders; their fills arrive as reports).
  */
 export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<RepeatedExecutionSettings>, IntegerUsageSource {
@@ -61,6 +62,13 @@ export class RepeatedExecutionThrottlePolicy implements ConfigurablePolicy<Repea
     const accountId = report.operation?.accountId;
     const trade = report.fill?.lastTrade;
     if (accountId === undefined || trade === undefined || trade.quantity.isZero()) return undefined;
+    // A blocked account's fills come from orders sent before its block (racing the cancels the
+    // kill switch sent): counted, they re-blocked the account at the first fill after an
+    // operator's unblock (found by review). The count starts afresh when it is unblocked.
+    if (ctx.accountBlocked()) {
+      this.#logs.clear(accountId);
+      return undefined;
+    }
     const limit = tierInCall(this.#limits.tiers, accountId, ctx);
     if (limit === undefined) return undefined;
     const n = this.#logs.push(accountId, ctx.nowMs, limit.windowMs);

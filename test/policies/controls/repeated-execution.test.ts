@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { Engine, ManualClock } from "../../../src/engine/index.js";
 import { RepeatedExecutionThrottlePolicy, parseRepeatedExecutionSettingsJson } from "../../../src/policies/index.js";
+import type { AccountGroupId } from "../../../src/param/index.js";
 import { fromPlain, toPlain } from "../../../src/state/plain-data.js";
 import { ACCOUNT, OTHER, fill, only, order, submit } from "../../helpers/controls.js";
 
@@ -31,6 +32,45 @@ describe("RepeatedExecutionThrottlePolicy", () => {
     expect(submit(engine, order())).toEqual([]);
     // Counting started afresh at the block: the fills before it do not count again.
     expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+  });
+
+  // Found by review (session 40): fills still arriving after the block (orders racing the
+  // kill switch's cancels) were counted, so the first fill after the unblock blocked again.
+  it("does not count fills while the account is blocked: the unblock is not undone by fills in flight", () => {
+    const { engine, clock } = throttled();
+    engine.applyExecutionReport(fill("1"));
+    engine.applyExecutionReport(fill("1"));
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([BLOCK]);
+    clock.advance(10);
+    // Blocked: counted neither toward a block nor toward the next window; no block reported again.
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1", { final: true })).accountBlocks).toEqual([]);
+    engine.accounts().unblock(ACCOUNT);
+    expect(submit(engine, order())).toEqual([]);
+    clock.advance(10);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.accounts().blockOf(ACCOUNT)).toBeUndefined();
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([BLOCK]);
+  });
+
+  it("forgets the fills counted before an operator's block of the account or its group, once unblocked", () => {
+    const { engine } = throttled();
+    engine.applyExecutionReport(fill("1"));
+    engine.applyExecutionReport(fill("1"));
+    engine.accounts().block(ACCOUNT, "review");
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    engine.accounts().unblock(ACCOUNT);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    engine.accounts().registerGroup([ACCOUNT], 7 as AccountGroupId);
+    engine.accounts().blockGroup(7 as AccountGroupId, "desk review");
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    engine.accounts().unblockGroup(7 as AccountGroupId);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([]);
+    expect(engine.applyExecutionReport(fill("1")).accountBlocks).toEqual([BLOCK]);
   });
 
   it("ignores reports without a trade and fills that left the window", () => {
