@@ -13,6 +13,7 @@ import { ManualClock } from "../../src/engine/index.js";
 import { recoverState, DurableStateError } from "../../src/state/recovery.js";
 import { encodePlain } from "../../src/state/plain-data.js";
 import { durableConfig, holdAccounts, startState } from "./durable-state.js";
+import { frameLength } from "../../src/state/journal/segment-format.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -76,7 +77,7 @@ describe("review: damage below the snapshot", () => {
     let lastStart = -1;
     while (buf.readUInt32LE(p) !== 0) {
       lastStart = p;
-      p += 16 + buf.readUInt32LE(p);
+      p += 16 + frameLength(buf, p);
     }
     buf[p - 1]! ^= 0xff;
     writeFileSync(join(dataDir, seg), buf);

@@ -28,6 +28,7 @@ import { as, errorOf } from "../server/results.js";
 import { balanceAdjustment, buy } from "../helpers/spot-funds.js";
 import { AccountId } from "../../src/param/index.js";
 import { crash } from "./start-records.js";
+import { frameLength } from "../../src/state/journal/segment-format.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -120,7 +121,7 @@ describe("start-up and recovery", () => {
     const fd = openSync(segment, "r+");
     const head = Buffer.alloc(4096);
     readSync(fd, head, 0, head.length, 0);
-    const firstLength = head.readUInt32LE(16);
+    const firstLength = frameLength(head, 16);
     const second = 16 + 16 + firstLength;
     writeSync(fd, Buffer.from([head[second + 20]! ^ 0xff]), 0, 1, second + 20);
     closeSync(fd);

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { JournalFailedError } from "./journal.js";
 import type { JournalIo } from "./journal-io.js";
+import { markCommitStart, SEGMENT_HEADER_BYTES } from "./segment-format.js";
 
 /** A segment file as the writer sees it. */
 export interface SegmentTarget {
@@ -191,6 +192,8 @@ export class CommitPipeline {
     while (end < parts.length && parts[end]!.target === t) end++;
     let renamed = false;
     let position = first.position;
+    // The write's first frame carries the mark (after the segment header when it opens the file).
+    markCommitStart(first.buffer, first.position === 0 ? SEGMENT_HEADER_BYTES : 0);
     try {
       if (t.renameFrom !== undefined) {
         fs.renameSync(t.renameFrom, path.join(this.dataDir, t.file));

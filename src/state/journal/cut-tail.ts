@@ -6,7 +6,7 @@
 // have been acknowledged.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FRAME_HEADER_BYTES } from "./segment-format.js";
+import { FRAME_HEADER_BYTES, frameLength } from "./segment-format.js";
 import { findValidRecord } from "./segment-scan.js";
 
 /** The manifest's name in a cut directory. */
@@ -38,7 +38,7 @@ export function readCutTail(dir: string): CutTailRecord[] | undefined {
   for (;;) {
     const found = findValidRecord(buf, from, next);
     if (found === undefined) return records;
-    const length = buf.readUInt32LE(found.offset);
+    const length = frameLength(buf, found.offset);
     const start = found.offset + FRAME_HEADER_BYTES;
     records.push({ seq: BigInt(found.seq), file, offset: found.offset, payload: buf.subarray(start, start + length) });
     next = found.seq + 1;

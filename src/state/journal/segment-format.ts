@@ -1,14 +1,44 @@
 // On-disk layout of journal segments and their file names: the 16-byte segment header, the
-// 16-byte record frame (u32 length | u32 crc32 | u64 seq, little endian) and the end marker.
+// 16-byte record frame (u32 length | u32 crc32 | u64 seq, little endian; the length's top bit
+// marks the first frame of a write) and the end marker.
 import { crc32Range } from "./crc32.js";
 
 /** Segment header: magic "OPJS", u32 format version, u64 first sequence (must match the file name). */
 export const SEGMENT_HEADER_BYTES = 16;
 export const SEGMENT_MAGIC = 0x534a504f; // "OPJS" read as a little-endian u32
-export const SEGMENT_VERSION = 1;
+/**
+ * 2: a frame's length field may carry COMMIT_START. Version 1 segments (no marks) are read as
+ * before, and this build goes on appending marked frames to one; a build that knows only
+ * version 1 refuses a version 2 header rather than misreading a marked length.
+ */
+export const SEGMENT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** Record frame header; the payload follows it directly. */
 export const FRAME_HEADER_BYTES = 16;
+
+/**
+ * The top bit of a frame's length field: this frame is the first one a write put into its
+ * segment (one write and the fdatasync after it, which completes before the next write
+ * starts). Lengths are at most 2^30, so the bit is free. Recovery reads it to tell a hole a
+ * crash left in the last write (only that write's frames after it) from zeros that replaced
+ * durable records (frames of a later write after it: segment-scan.ts, isHole). Not covered by
+ * the CRC: a flipped bit can only make a hole look like damage (a refused start), or, with a
+ * second damage, the reverse.
+ */
+export const COMMIT_START = 0x80000000;
+const LENGTH_MASK = 0x7fffffff;
+
+/** The payload length of the frame at `at` (the commit mark masked out). */
+export const frameLength = (buf: Buffer, at: number): number => buf.readUInt32LE(at) & LENGTH_MASK;
+
+/** Whether the frame at `at` is the first one its write put into the segment. */
+export const startsCommit = (buf: Buffer, at: number): boolean => buf.readUInt32LE(at) >= COMMIT_START;
+
+/** Marks the frame at `at` as the first of a write (the commit pipeline, just before writing). */
+export function markCommitStart(buf: Buffer, at: number): void {
+  buf.writeUInt32LE((buf.readUInt32LE(at) | COMMIT_START) >>> 0, at);
+}
 /**
  * Largest payload accepted. Segments are read whole into one Buffer, so a record must fit a
  * Buffer with room to spare; anything larger is almost certainly a bug upstream.
@@ -53,7 +83,7 @@ export function checkSegmentHeader(buf: Buffer, firstSeq: bigint): SegmentHeader
   if (buf.length < SEGMENT_HEADER_BYTES) return isZero(buf, 0, buf.length) ? "blank" : "invalid";
   if (isZero(buf, 0, SEGMENT_HEADER_BYTES)) return "blank";
   const ok =
-    buf.readUInt32LE(0) === SEGMENT_MAGIC && buf.readUInt32LE(4) === SEGMENT_VERSION && buf.readBigUInt64LE(8) === firstSeq;
+    buf.readUInt32LE(0) === SEGMENT_MAGIC && READABLE_VERSIONS.includes(buf.readUInt32LE(4)) && buf.readBigUInt64LE(8) === firstSeq;
   return ok ? "valid" : "invalid";
 }
 

@@ -9,9 +9,11 @@ import {
   endOfNonZero,
   firstNonZero,
   frameCrcOk,
+  frameLength,
   frameSeq,
   isZero,
   snapshotFileName,
+  startsCommit,
 } from "./segment-format.js";
 
 /** Where the data of the last segment stops at something other than a clean end. */
@@ -77,9 +79,9 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
       if (isZero(buf, p, n)) break;
       return done(p, badData(buf, o, p, expect, `record ${expect}: truncated frame header at the end of the file`));
     }
-    const len = buf.readUInt32LE(p);
+    const len = frameLength(buf, p);
     const seq = frameSeq(buf, p);
-    if (len === 0 && seq === 0 && buf.readUInt32LE(p + 4) === 0) {
+    if (buf.readUInt32LE(p) === 0 && seq === 0 && buf.readUInt32LE(p + 4) === 0) {
       // The end marker: 16 zero bytes. Everything after it must be zero too, unless it is a hole (below).
       if (isZero(buf, p, n)) break;
       return done(p, endOfDataOrBad(buf, o, p, expect, `non-zero bytes after the end of data (record ${expect} would start here)`));
@@ -155,7 +157,8 @@ const SECTOR_BYTES = 512;
  * non-zero data somewhere after them. In the newest segment, when the zeros are a hole (see
  * isHole), that is where the durable data ends: a torn tail, whatever follows the hole.
  *
- * Why nothing after a hole can have been acknowledged: records are written in sequence
+ * Why nothing after a hole can have been acknowledged (and why a frame that opens a later
+ * write after it means damage): records are written in sequence
  * order, each batch at the offset where the previous one ended, and an answer goes out only
  * after the fdatasync that covers its whole batch and every batch before it (one write
  * pipeline, one fdatasync after another, the old segment's tail durable before a newer
@@ -176,6 +179,15 @@ function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number,
   // Records up to durableThrough are covered by a snapshot, written only once they were
   // durable: zeros where one of them should be are damage, not a write that never completed.
   if (!o.isLast || expect <= o.durableThrough || dataAt < 0 || !isHole(at, dataAt)) return badData(buf, o, at, expect, reason);
+  // Only the write that left the hole can have frames after it: the next write starts after
+  // its fdatasync, which would have made the hole's bytes durable. A frame that opens a write
+  // after the hole means zeros replaced records that were durable (a sector lost where a
+  // record began): damage (found by review, session 40: one in 512 record boundaries falls on
+  // a sector boundary, where a whole lost sector looked exactly like a hole).
+  const laterWrite = laterWriteAfter(buf, at + 1, expect);
+  if (laterWrite !== undefined) {
+    return badData(buf, o, at, expect, `${reason}: zeros where a record should start, but record ${laterWrite.seq} at offset ${laterWrite.offset} opens a later write than the one they would belong to, so records that were durable were lost there`);
+  }
   const zeroFillUntil = endOfNonZero(buf, at);
   const after = findValidRecord(buf, at + 1, expect);
   const dropped = after === undefined ? "" : `, holding record ${after.seq} at offset ${after.offset}`;
@@ -198,10 +210,23 @@ function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number,
  * acknowledged records: a disk damages whole sectors, and a run shorter than a sector that
  * ends on a boundary leaves the bytes before `at` in its sector intact (the record before
  * checked out). (Found by review: (1) asked for 16 bytes, and a batch that began 4 to 15
- * bytes before a page the crash kept unwritten made recovery refuse the directory.)
+ * bytes before a page the crash kept unwritten made recovery refuse the directory.) A whole
+ * sector lost where a record began on a sector boundary passes both; endOfDataOrBad tells it
+ * apart by the later write's frames after it (laterWriteAfter).
  */
 function isHole(at: number, dataAt: number): boolean {
   return dataAt - at >= LENGTH_FIELD_BYTES && Math.floor(dataAt / SECTOR_BYTES) * SECTOR_BYTES > at;
+}
+
+/** The first valid frame at or after `from` that opens a write (COMMIT_START), following the valid frames from one to the next. */
+function laterWriteAfter(buf: Buffer, from: number, minSeq: number): { offset: number; seq: number } | undefined {
+  for (let q = from; ; ) {
+    const found = findValidRecord(buf, q, minSeq);
+    if (found === undefined) return undefined;
+    if (startsCommit(buf, found.offset)) return found;
+    q = found.offset + FRAME_HEADER_BYTES + frameLength(buf, found.offset);
+    minSeq = found.seq + 1;
+  }
 }
 
 /** A frame header starts with its payload's length, a u32. */
@@ -218,8 +243,8 @@ export function findValidRecord(buf: Buffer, from: number, minSeq: number): { of
   const maxSeq = minSeq + 2 ** 32;
   let q = from;
   while (q + FRAME_HEADER_BYTES <= n) {
-    const len = buf.readUInt32LE(q);
-    if (len === 0 && buf.readUInt32LE(q + 4) === 0 && buf.readUInt32LE(q + 8) === 0 && buf.readUInt32LE(q + 12) === 0) {
+    const len = frameLength(buf, q);
+    if (buf.readUInt32LE(q) === 0 && buf.readUInt32LE(q + 4) === 0 && buf.readUInt32LE(q + 8) === 0 && buf.readUInt32LE(q + 12) === 0) {
       const z = firstNonZero(buf, q + FRAME_HEADER_BYTES);
       if (z < 0) return undefined;
       // A frame whose first non-zero byte is at z may start up to 15 bytes earlier.

@@ -1,0 +1,93 @@
+/**
+ * Found by review (session 40): zeros where a record starts that reach a sector boundary were
+ * read as a hole (a write the crash cut short) whatever followed them. When a record began
+ * exactly on a sector boundary, a whole lost sector matched that pattern: recovery cut every
+ * acknowledged record after it as a torn tail and zero-filled them on reopening. The first
+ * frame of each write now carries a mark (segment format 2): only the write that left a hole
+ * can have frames after it, so a marked frame after the zeros means they replaced durable
+ * records, and the start is refused.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FileJournal, readJournal } from "../../src/state/journal/index.js";
+import { SEGMENT_HEADER_BYTES, startsCommit } from "../../src/state/journal/segment-format.js";
+import { corruption, patchFile, readAll, useTempDirs } from "../state/journal/journal-test-helpers.js";
+
+const tempDir = useTempDirs();
+const FIRST = "journal-00000000000000000001.seg";
+const SECTOR = 512;
+const record = (i: number) => Buffer.from(`{"record":${i},"pad":"${"x".repeat(60)}"}`);
+
+/**
+ * Record 1 ends exactly at offset 512 (16-byte segment header, 16-byte frame header, 480
+ * bytes); records 2..20 follow, each its own write when `eachDurable`, else one write.
+ */
+async function journalWithRecordOnSector(dir: string, eachDurable: boolean): Promise<void> {
+  const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 16, prepareAhead: false });
+  j.append(Buffer.alloc(SECTOR - SEGMENT_HEADER_BYTES - 16, 0x61));
+  await j.flush();
+  for (let i = 2; i <= 20; i++) {
+    j.append(record(i));
+    if (eachDurable) await j.flush();
+  }
+  await j.close();
+}
+
+describe("a lost sector where a record starts, or a hole", () => {
+  it("acknowledged records in later writes after a zeroed sector: refused as corruption, nothing cut", async () => {
+    const dir = tempDir();
+    await journalWithRecordOnSector(dir, true);
+    const back = readAll(dir);
+    expect(back.offsets[1]!.offset).toBe(SECTOR);
+    const file = path.join(dir, FIRST);
+    const original = fs.readFileSync(file);
+    patchFile(file, SECTOR, Buffer.alloc(SECTOR));
+    // The first whole record after the sector opens a later write.
+    const next = back.offsets.findIndex((o) => o.offset >= 2 * SECTOR);
+    const e = corruption(() => readJournal(dir));
+    expect(e).toMatchObject({ file: FIRST, offset: SECTOR, expectedSequence: 2n });
+    expect(e.message).toBe(
+      `journal corrupt: ${FIRST} offset ${SECTOR}: non-zero bytes after the end of data (record 2 would start here): zeros where a record should start, but record ${next + 1} at offset ` +
+        `${back.offsets[next]!.offset} opens a later write than the one they would belong to, so records that were durable were lost there; ` +
+        `records after it exist (record ${next + 1} at offset ${back.offsets[next]!.offset}), refusing to skip`,
+    );
+    // Nothing was zero-filled: the bytes after the sector are as they were.
+    expect(fs.readFileSync(file).subarray(2 * SECTOR).equals(original.subarray(2 * SECTOR))).toBe(true);
+  });
+
+  it("the same zeros followed only by records of the write that left them: a hole, cut as a torn tail", async () => {
+    const dir = tempDir();
+    await journalWithRecordOnSector(dir, false);
+    patchFile(path.join(dir, FIRST), SECTOR, Buffer.alloc(SECTOR));
+    const r = readJournal(dir);
+    expect(r.lastSequence).toBe(1n);
+    expect(r.tornTail).toMatchObject({ file: FIRST, offset: SECTOR, expectedSequence: 2n });
+  });
+
+  it("marks the first frame of every write and no other; a segment of format 1 (no marks) is read as before", async () => {
+    const dir = tempDir();
+    const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 16, prepareAhead: false });
+    const writes = [3, 1, 4];
+    for (const n of writes) {
+      for (let k = 0; k < n; k++) j.append(record(k));
+      await j.flush();
+    }
+    await j.close();
+    const back = readAll(dir);
+    const buf = fs.readFileSync(path.join(dir, FIRST));
+    expect(back.offsets.map((o) => startsCommit(buf, o.offset))).toEqual([true, false, false, true, true, false, false, false]);
+    expect(buf.readUInt32LE(4)).toBe(2);
+
+    // Format 1: the version in the header and no marks.
+    for (const o of back.offsets) buf.writeUInt32LE(buf.readUInt32LE(o.offset) & 0x7fffffff, o.offset);
+    buf.writeUInt32LE(1, 4);
+    fs.writeFileSync(path.join(dir, FIRST), buf);
+    const old = readAll(dir);
+    expect({ seqs: old.seqs, payloads: old.payloads }).toEqual({ seqs: back.seqs, payloads: back.payloads });
+    // An unknown format is refused.
+    buf.writeUInt32LE(3, 4);
+    fs.writeFileSync(path.join(dir, FIRST), buf);
+    expect(corruption(() => readJournal(dir)).message).toMatch(/segment header is not a header for first record 1/);
+  });
+});
