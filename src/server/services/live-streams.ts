@@ -6,7 +6,7 @@ export interface LiveStream {
 
 /**
  * The set of live streams, so graceful shutdown can reach every one of them, in two steps:
- * `drainAll` closes the streams that act (channels, the feed, health watches), and
+ * `drainAll` closes the streams that act (channels, the feed, quote streams, health watches), and
  * `closeListeners`, called once what closing them announced has gone out, closes the
  * streams that only listen to it (event monitors). Closed in one pass, a monitor that
  * happened to come first in the set was gone before the channels' shutdown rollbacks were

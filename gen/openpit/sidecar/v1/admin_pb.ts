@@ -1324,7 +1324,7 @@ export const AdminService: GenService<{
     output: typeof PushQuoteResponseSchema;
   },
   /**
-   * A tick stream: one PushQuoteRequest per message; answered once when the client closes.
+   * A tick stream: one PushQuoteRequest per message; answered once when the client closes, or at shutdown's close.
    *
    * @generated from rpc openpit.sidecar.v1.AdminService.StreamQuotes
    */
