@@ -14,7 +14,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { missingPaths, toolchainReady } from "../server/client-toolchain.js";
 
@@ -61,6 +61,16 @@ export interface NatsClusterOptions {
   readonly readyTimeoutMs?: number;
   /** nats-server's max_payload, in bytes (default: the server's, 1 MiB). */
   readonly maxPayload?: number;
+  /**
+   * TLS on the client port (nats-server's `tls` block): the server's certificate and key, and
+   * with `caFile` and `verify` client certificates required and checked against that CA.
+   * Routes between the nodes stay plaintext on loopback.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile?: string; readonly verify?: boolean };
+  /** nats-server's `authorization` block as written (users, permissions), for the client port. */
+  readonly authorization?: Record<string, unknown>;
+  /** What the helper's own connections (leaderOf, consumersReady) add: TLS, a credential. */
+  readonly clientOptions?: NodeConnectionOptions;
 }
 
 async function freePorts(count: number): Promise<number[]> {
@@ -99,12 +109,15 @@ async function pollUntil(what: string, deadline: number, probe: () => Promise<bo
   }
 }
 
-function configText(spec: NodeSpec, storeDir: string, routes: readonly number[], maxPayload: number | undefined): string {
+function configText(spec: NodeSpec, storeDir: string, routes: readonly number[], options: NatsClusterOptions): string {
+  const { maxPayload, tls, authorization } = options;
   // JSON is valid nats-server config syntax, and quoting every string avoids its lexer's surprises.
   return JSON.stringify(
     {
       server_name: spec.name,
       ...(maxPayload === undefined ? {} : { max_payload: maxPayload }),
+      ...(tls === undefined ? {} : { tls: { cert_file: tls.certFile, key_file: tls.keyFile, ...(tls.caFile === undefined ? {} : { ca_file: tls.caFile }), verify: tls.verify ?? false } }),
+      ...(authorization === undefined ? {} : { authorization }),
       host: "127.0.0.1",
       port: spec.clientPort,
       http: `127.0.0.1:${spec.httpPort}`,
@@ -138,7 +151,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     const storeDir = join(dir, spec.name, "store");
     mkdirSync(storeDir, { recursive: true });
     const routes = specs.filter((s) => s !== spec).map((s) => s.clusterPort);
-    writeFileSync(spec.configFile, configText(spec, storeDir, routes, options.maxPayload));
+    writeFileSync(spec.configFile, configText(spec, storeDir, routes, options));
   }
 
   const children: (ChildProcess | undefined)[] = new Array(size).fill(undefined);
@@ -215,7 +228,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       // Asked of the running nodes, retried briefly: right after a node loss the meta group
       // or the stream may be between leaders, and the API answers nothing until it has one.
       const servers = urls.filter((_, i) => running(i));
-      const nc = await connect({ servers, timeout: 2000, maxReconnectAttempts: 0 });
+      const nc = await connect({ ...options.clientOptions, servers, timeout: 2000, maxReconnectAttempts: 0 });
       try {
         const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false });
         let leader: number | undefined;
@@ -231,7 +244,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     },
     async consumersReady(stream) {
       const servers = urls.filter((_, i) => running(i));
-      const nc = await connect({ servers, timeout: 2000, maxReconnectAttempts: 0 });
+      const nc = await connect({ ...options.clientOptions, servers, timeout: 2000, maxReconnectAttempts: 0 });
       try {
         const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false });
         await pollUntil(`a consumer on stream ${stream}`, Date.now() + 30_000, async () => {
