@@ -12,13 +12,16 @@
  */
 import { hostname } from "node:os";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
-import type { ReplicationConfig } from "../server/config/replication-config.js";
+import { printableServer, type ReplicationConfig } from "../server/config/replication-config.js";
+import { ConfigError } from "../server/config/load-config.js";
+import { errors } from "@nats-io/transport-node";
 import type { SidecarState } from "../state/sidecar-state.js";
 import type { JournalFailedError } from "../state/journal/journal.js";
 import { connectJournal, type JournalLink } from "../replication/journal-stream.js";
 import { JournalReplica, type FollowReport, type JournalReplicaOptions, type TakeoverReport } from "../replication/journal-replica.js";
 import { ObjectSnapshotStore } from "../replication/object-snapshots.js";
 import { groupName, type JournalSubjects } from "../replication/journal-subjects.js";
+import { readNatsAccess } from "./nats-access.js";
 
 export interface ReplicatedStart {
   readonly link: JournalLink;
@@ -52,6 +55,8 @@ export async function openReplica(
   const r = config.replication;
   if (r === undefined) throw new Error('durability.mode "replicated" needs the replication section');
   const instanceId = instanceIdOf(r);
+  // The one NATS connection of this instance: the journal, the snapshots, the leases and the
+  // standby's tail all use it, so all of them use the configured TLS and credential.
   const link = await connectJournal({
     servers: r.servers,
     stream: r.stream,
@@ -59,6 +64,9 @@ export async function openReplica(
     replicas: r.replicas,
     name: `openpit-sidecar ${instanceId}`,
     leaderWaitMs: r.leaderWaitMs,
+    access: readNatsAccess(r),
+  }).catch((e: unknown) => {
+    throw tlsNotOffered(e, r) ?? e;
   });
   try {
     const subjects = journalSubjectsOf(config, r);
@@ -78,6 +86,18 @@ export async function openReplica(
     await link.nc.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The client refuses a server that offers no TLS when TLS is configured (nats-core's
+ * checkOptions): said as the configuration error it is, not as the client's terse
+ * "server does not support 'tls'".
+ */
+function tlsNotOffered(e: unknown, r: ReplicationConfig): ConfigError | undefined {
+  if (r.tls === undefined || !(e instanceof errors.ConnectionError) || !e.message.includes("does not support 'tls'")) return undefined;
+  return new ConfigError(
+    `replication.tls is set, but the NATS server does not offer TLS (${r.servers.map(printableServer).join(", ")}): the sidecar does not connect to NATS in plaintext; enable TLS on the servers' client port, or remove replication.tls`,
+  );
 }
 
 /** A single replicated sidecar: restore, read to the end, claim, serve. */

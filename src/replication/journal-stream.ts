@@ -4,7 +4,7 @@
  * use (file storage, `replicas` copies, every subject under the prefix) or checked when it
  * exists (a stream configured otherwise is refused, never silently changed).
  */
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import {
   DiscardPolicy,
   jetstream,
@@ -29,6 +29,12 @@ export interface JournalStreamSettings {
   readonly name?: string;
   /** How long a start or takeover waits for the cluster to elect leaders (transient-retry.ts; default 20 s). */
   readonly leaderWaitMs?: number;
+  /**
+   * TLS and the credential (app/nats-access.ts, read from the configured files). With `tls`
+   * the connection is TLS verified against its CA, on every server it reaches: one that does
+   * not offer TLS is refused (the client's own check), never used in plaintext.
+   */
+  readonly access?: Pick<NodeConnectionOptions, "tls" | "authenticator">;
 }
 
 export interface JournalLink {
@@ -47,11 +53,15 @@ export async function connectJournal(settings: JournalStreamSettings): Promise<J
   const nc = await connect({
     servers: [...settings.servers],
     name: settings.name ?? "openpit-sidecar",
+    ...(settings.access?.tls ? { tls: settings.access.tls } : {}),
+    ...(settings.access?.authenticator ? { authenticator: settings.access.authenticator } : {}),
     // Keep trying for as long as the process lives; the journal's append timeout decides
     // when an unacknowledged append fails it.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 100,
     reconnectJitter: 50,
+    // With TLS the client's jitter is this one (1 s by default): the same as without.
+    reconnectJitterTLS: 50,
     pingInterval: 2_000,
     maxPingOut: 2,
   });

@@ -65,6 +65,45 @@ describe("replication configuration", () => {
   });
 });
 
+describe("replication: TLS and the NATS credential", () => {
+  const r = (extra: Record<string, unknown>) => parse({ mode: "replicated" }, { servers: ["tls://nats.example:4222"], ...extra }).replication!;
+
+  it("reads tls and each kind of credential as paths (the files are read at start, never kept in the configuration)", () => {
+    expect(r({ tls: { caFile: "/etc/nats/ca.pem" } }).tls).toEqual({ caFile: "/etc/nats/ca.pem" });
+    expect(r({ tls: { caFile: "ca.pem", certFile: "c.pem", keyFile: "c.key" } }).tls).toEqual({ caFile: "ca.pem", certFile: "c.pem", keyFile: "c.key" });
+    expect(r({ credsFile: "/etc/nats/sidecar.creds" })).toMatchObject({ credsFile: "/etc/nats/sidecar.creds" });
+    expect(r({ user: "sidecar", passwordFile: "/etc/nats/pw" })).toMatchObject({ user: "sidecar", passwordFile: "/etc/nats/pw" });
+    expect(r({ tokenFile: "/etc/nats/token" })).toMatchObject({ tokenFile: "/etc/nats/token" });
+    const none = r({});
+    for (const key of ["tls", "credsFile", "user", "passwordFile", "tokenFile"]) expect(none).not.toHaveProperty(key);
+  });
+
+  it.each([
+    [{ tls: true }, "config.replication.tls: must be an object"],
+    [{ tls: {} }, "config.replication.tls.caFile: is required (the CA the NATS servers' certificates are checked against)"],
+    [{ tls: { caFile: " " } }, "config.replication.tls.caFile: must not be empty"],
+    [{ tls: { caFile: "ca.pem", certFile: "c.pem" } }, "config.replication.tls.certFile: needs keyFile (the client certificate's private key)"],
+    [{ tls: { caFile: "ca.pem", keyFile: "c.key" } }, "config.replication.tls.keyFile: needs certFile (the client certificate it is the key of)"],
+    [{ tls: { caFile: "ca.pem", verify: false } }, "config.replication.tls.verify: unknown field (expected one of: caFile, certFile, keyFile)"],
+    [{ user: "sidecar" }, "config.replication.user: needs passwordFile (the password is read from a file, never written in the configuration)"],
+    [{ passwordFile: "pw" }, "config.replication.passwordFile: needs user"],
+    [{ user: "", passwordFile: "pw" }, "config.replication.user: must not be empty"],
+    [{ credsFile: "" }, "config.replication.credsFile: must not be empty"],
+    [{ tokenFile: 7 }, "config.replication.tokenFile: must be a string"],
+    [{ credsFile: "a.creds", tokenFile: "t" }, "config.replication.tokenFile: excludes credsFile: one NATS credential (credsFile, user with passwordFile, or tokenFile)"],
+    [{ user: "u", passwordFile: "pw", tokenFile: "t" }, "config.replication.tokenFile: excludes user: one NATS credential (credsFile, user with passwordFile, or tokenFile)"],
+    [{ credsFile: "a.creds", user: "u", passwordFile: "pw" }, "config.replication.user: excludes credsFile: one NATS credential (credsFile, user with passwordFile, or tokenFile)"],
+    [{ user: "u", password: "hunter2" }, "config.replication.password: a secret is not written in the configuration: put it in a file and name the file in config.replication.passwordFile"],
+    [{ token: "t0ken" }, "config.replication.token: a secret is not written in the configuration: put it in a file and name the file in config.replication.tokenFile"],
+  ])("refuses %j", (extra, message) => {
+    expect(() => r(extra)).toThrow(message);
+  });
+
+  it("an inline secret is not quoted back", () => {
+    expect(() => r({ user: "u", password: "hunter2" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("hunter2") }));
+  });
+});
+
 describe("server addresses as printed", () => {
   it("hide the credentials a NATS URL carries, and nothing else", () => {
     expect(printableServer("nats://alice:s3cret@10.0.0.1:4222")).toBe("nats://***@10.0.0.1:4222");

@@ -27,6 +27,29 @@ export interface ReplicationConfig {
   leaderWaitMs: number;
   /** This instance's name in the journal's epoch markers and its NATS connection; absent = host name and process id. */
   instanceId?: string;
+  /**
+   * TLS to the NATS servers, verified against `caFile` (and this instance's client certificate
+   * when `certFile` and `keyFile` are given). Set, the sidecar never connects in plaintext: a
+   * server that does not offer TLS is refused.
+   */
+  tls?: NatsTlsConfig;
+  /**
+   * At most one NATS credential, each read from a file at start (nats-access.ts), so no secret
+   * is in the configuration (nor in its digest, the start log or GetServerStatus):
+   * `credsFile` (a NATS .creds file: user JWT and nkey seed), `user` + `passwordFile`, or `tokenFile`.
+   */
+  credsFile?: string;
+  user?: string;
+  passwordFile?: string;
+  tokenFile?: string;
+}
+
+export interface NatsTlsConfig {
+  /** The CA (PEM) the NATS servers' certificates are checked against. */
+  caFile: string;
+  /** This instance's client certificate (PEM), for servers that verify clients; with keyFile. */
+  certFile?: string;
+  keyFile?: string;
 }
 
 export const DEFAULT_REPLICATION: Omit<ReplicationConfig, "servers" | "instanceId"> = {
@@ -40,7 +63,24 @@ export const DEFAULT_REPLICATION: Omit<ReplicationConfig, "servers" | "instanceI
   leaderWaitMs: 20_000,
 };
 
-const KEYS = ["servers", "stream", "subjectPrefix", "shardCount", "replicas", "snapshotBucket", "appendTimeoutMs", "leaderWaitMs", "instanceId"];
+const KEYS = [
+  "servers",
+  "stream",
+  "subjectPrefix",
+  "shardCount",
+  "replicas",
+  "snapshotBucket",
+  "appendTimeoutMs",
+  "leaderWaitMs",
+  "instanceId",
+  "tls",
+  "credsFile",
+  "user",
+  "passwordFile",
+  "tokenFile",
+];
+/** Secrets a configuration might try to hold inline: each is named in its own error, with the key that reads it from a file. */
+const INLINE_SECRETS: Readonly<Record<string, string>> = { password: "passwordFile", token: "tokenFile", creds: "credsFile" };
 /** Stream and bucket names: no dots, wildcards or whitespace (NATS names). */
 const NAME = /^[A-Za-z0-9_-]+$/;
 /** A subject prefix: dot-separated tokens without wildcards or whitespace. */
@@ -48,6 +88,9 @@ const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 export function parseReplication(json: Json, path: string): ReplicationConfig {
   const o = readObject(json, path);
+  for (const [key, file] of Object.entries(INLINE_SECRETS)) {
+    if (key in o) fail(`${path}.${key}`, `a secret is not written in the configuration: put it in a file and name the file in ${path}.${file}`);
+  }
   onlyKeys(o, path, KEYS);
   const matching = (re: RegExp, what: string) => (j: Json, p: string) => {
     const s = readString(j, p);
@@ -79,7 +122,51 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     appendTimeoutMs: optional(o.appendTimeoutMs, `${path}.appendTimeoutMs`, (j, p) => readInteger(j, p, 100, 600_000)) ?? DEFAULT_REPLICATION.appendTimeoutMs,
     leaderWaitMs: optional(o.leaderWaitMs, `${path}.leaderWaitMs`, (j, p) => readInteger(j, p, 1, MAX_TIMER_MS)) ?? DEFAULT_REPLICATION.leaderWaitMs,
     ...(instanceId !== undefined ? { instanceId } : {}),
+    ...natsAccessConfig(o, path),
   };
+}
+
+function nonEmpty(j: Json, p: string): string {
+  const s = readString(j, p);
+  if (s.trim() === "") fail(p, "must not be empty");
+  return s;
+}
+
+/** `tls` and the credential keys (files only; nats-access.ts reads them at start). */
+function natsAccessConfig(o: Record<string, Json>, path: string): Pick<ReplicationConfig, "tls" | "credsFile" | "user" | "passwordFile" | "tokenFile"> {
+  const tls = optional(o.tls, `${path}.tls`, (j, p) => {
+    const t = readObject(j, p);
+    onlyKeys(t, p, ["caFile", "certFile", "keyFile"]);
+    if (t.caFile === undefined) fail(`${p}.caFile`, "is required (the CA the NATS servers' certificates are checked against)");
+    const caFile = nonEmpty(t.caFile, `${p}.caFile`);
+    const certFile = optional(t.certFile, `${p}.certFile`, nonEmpty);
+    const keyFile = optional(t.keyFile, `${p}.keyFile`, nonEmpty);
+    if (certFile !== undefined && keyFile === undefined) fail(`${p}.certFile`, "needs keyFile (the client certificate's private key)");
+    if (keyFile !== undefined && certFile === undefined) fail(`${p}.keyFile`, "needs certFile (the client certificate it is the key of)");
+    return { caFile, ...(certFile !== undefined ? { certFile, keyFile } : {}) };
+  });
+  const credsFile = optional(o.credsFile, `${path}.credsFile`, nonEmpty);
+  const user = optional(o.user, `${path}.user`, nonEmpty);
+  const passwordFile = optional(o.passwordFile, `${path}.passwordFile`, nonEmpty);
+  const tokenFile = optional(o.tokenFile, `${path}.tokenFile`, nonEmpty);
+  if (user !== undefined && passwordFile === undefined) fail(`${path}.user`, "needs passwordFile (the password is read from a file, never written in the configuration)");
+  if (passwordFile !== undefined && user === undefined) fail(`${path}.passwordFile`, "needs user");
+  const kinds = [credsFile !== undefined ? "credsFile" : undefined, user !== undefined ? "user" : undefined, tokenFile !== undefined ? "tokenFile" : undefined].filter((k) => k !== undefined);
+  if (kinds.length > 1) fail(`${path}.${kinds[1]}`, `excludes ${kinds[0]}: one NATS credential (credsFile, user with passwordFile, or tokenFile)`);
+  return {
+    ...(tls !== undefined ? { tls } : {}),
+    ...(credsFile !== undefined ? { credsFile } : {}),
+    ...(user !== undefined ? { user, passwordFile } : {}),
+    ...(tokenFile !== undefined ? { tokenFile } : {}),
+  };
+}
+
+/** The kind of NATS credential a configuration names, for logs and summaries (never the secret). */
+export function natsCredentialKind(r: ReplicationConfig): "credsFile" | "user" | "tokenFile" | null {
+  if (r.credsFile !== undefined) return "credsFile";
+  if (r.user !== undefined) return "user";
+  if (r.tokenFile !== undefined) return "tokenFile";
+  return null;
 }
 
 /**

@@ -4,6 +4,7 @@
  * tokens) and without long lists (counts of accounts and instruments, not the lists).
  */
 import type { SidecarConfig } from "../config/sidecar-config.js";
+import { natsCredentialKind } from "../config/replication-config.js";
 
 export function configSummary(c: SidecarConfig) {
   return {
@@ -30,6 +31,11 @@ export function configSummary(c: SidecarConfig) {
       clientCrlFile: c.security.tls?.clientCrlFile !== undefined,
       insecure: c.security.insecure,
     },
+    // Whether NATS is reached over TLS and with which kind of credential: never a path's content.
+    replication:
+      c.replication === undefined
+        ? null
+        : { tls: c.replication.tls !== undefined, clientCertificate: c.replication.tls?.certFile !== undefined, credential: natsCredentialKind(c.replication) },
     limits: c.limits,
     network: c.network,
     audit: c.audit,
