@@ -33,9 +33,22 @@ export class MessageRefusedError extends Error {
   }
 }
 
-/** The results of an answer, or the whole-message refusal it carries as an error. */
-function resultsOf<R>(response: { error?: CommandError; results: R[] }): R[] {
+/** An answer that does not fit what was sent: a result missing or extra (the sidecar broke the protocol). */
+export class AnswerMismatchError extends Error {
+  override name = "AnswerMismatchError";
+}
+
+/**
+ * The results of an answer, one per item sent, or the whole-message refusal it carries as an
+ * error. An answer with another count is refused, not resolved short (found by review: a
+ * missing result read as `undefined` where a CommandResult was typed, and the owner-following
+ * channel failed on it with a TypeError).
+ */
+function resultsOf<R>(response: { error?: CommandError; results: R[] }, sent: number): R[] {
   if (response.error !== undefined) throw new MessageRefusedError(response.error);
+  if (response.results.length !== sent) {
+    throw new AnswerMismatchError(`the answer carries ${response.results.length} results for ${sent} items sent`);
+  }
   return response.results;
 }
 
@@ -80,7 +93,15 @@ class CorrelatedStream<Req, Res extends { correlationId: bigint }> {
     });
     call.on("data", (m: Res) => {
       const waiter = this.pending.get(m.correlationId);
-      if (!waiter) return onUncorrelated(m);
+      if (!waiter) {
+        // Notices carry correlation id 0. Another id that nothing awaits is an answer given
+        // twice or to a request never sent: it was handed over as a notice (found by review).
+        // Answers that cannot be told apart cannot be trusted: the stream is failed, fail closed.
+        if (m.correlationId === 0n) return onUncorrelated(m);
+        this.fail(new AnswerMismatchError(`an answer for correlation id ${m.correlationId}, which no request awaits (answered twice?): the stream is dropped`));
+        this.call.cancel();
+        return;
+      }
       this.pending.delete(m.correlationId);
       waiter.resolve(m);
     });
@@ -235,7 +256,7 @@ export class AccountChannel {
 
   /** One result per command, in order; rejects with MessageRefusedError if the message was refused whole. */
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
-    return resultsOf(await this.sendRaw(commands.map((command) => create(CommandSchema, { command }))));
+    return resultsOf(await this.sendRaw(commands.map((command) => create(CommandSchema, { command }))), commands.length);
   }
 
   async one(command: CommandInit): Promise<CommandResult> {
@@ -277,7 +298,7 @@ export class ReportFeed {
   /** One result per report, in order; rejects with MessageRefusedError if the message was refused whole. */
   async publish(...reports: ExecutionReport[]): Promise<ReportResult[]> {
     const response = await this.stream.request((correlationId) => create(PublishRequestSchema, { correlationId, reports }));
-    const results = resultsOf(response);
+    const results = resultsOf(response, reports.length);
     // Shutdown has closed the feed (it has no notice): send nothing more, so the server can
     // end the stream once everything already sent is answered.
     if (results.some((r) => r.result.case === "error" && r.result.value.code === ErrorCode.SHUTTING_DOWN)) {

@@ -126,6 +126,12 @@ export interface OwnerFollowingOptions {
   readonly pause?: (ms: number) => Promise<void>;
   /** Told of every notice a sidecar sends on its channel (fencing, expired handles, shutdown, cancel working orders). */
   readonly onNotice?: (address: string, notice: OpenResponse) => void;
+  /**
+   * Told when a NOT_OWNER named an owner no channel can be opened to (the connect options
+   * refuse it: a bearer token over plaintext to a host off loopback; a target grpc-js cannot
+   * read): its commands are returned with their NOT_OWNER, and the channel stays where it was.
+   */
+  readonly onUnfollowable?: (address: string, error: Error) => void;
   /** The largest message a channel sends (AccountChannel's; default 4 MiB, the server's limit). */
   readonly maxMessageBytes?: number;
 }
@@ -226,6 +232,8 @@ export class OwnerFollowingChannel {
   async send(...commands: CommandInit[]): Promise<CommandResult[]> {
     // The addresses this send found unreachable (in the order found): each is tried once.
     const dead = new Set<string>();
+    // Owners named that no channel can be opened to (linkRefusal): not followed.
+    const unfollowable = new Set<string>();
     this.leaveBrokenCurrent();
     // Where each command went last: a "no owner yet" retry goes back there (a handle's issuer, say).
     const sentTo = commands.map((c) => this.routeOf(c));
@@ -249,10 +257,20 @@ export class OwnerFollowingChannel {
       // yet) is not followed either: the command waits as for "no owner yet", where it went.
       const moved = results.flatMap((r, i) => {
         const to = notOwnerAddress(r);
-        return to === undefined || dead.has(to) || handleNamedBy(commands[i]!) !== undefined || redirects[i]! >= maxRedirects ? [] : [i];
+        return to === undefined || dead.has(to) || unfollowable.has(to) || handleNamedBy(commands[i]!) !== undefined || redirects[i]! >= maxRedirects ? [] : [i];
       });
       if (moved.length > 0) {
         const to = notOwnerAddress(results[moved[0]!]!)!;
+        // The channel there, opened before moving: one that cannot be opened at all left the
+        // channel at that address for good, every later send failing there, and the NOT_OWNER
+        // answers were lost in a "0 of 1 answered" that said the command might have run
+        // (found by review). Its commands keep their NOT_OWNER; the channel stays.
+        const refusal = this.linkRefusal(to);
+        if (refusal !== undefined) {
+          unfollowable.add(to);
+          this.options.onUnfollowable?.(to, refusal);
+          continue;
+        }
         // One owner per round: the commands bound for another owner wait for the next one.
         again = moved.filter((i) => notOwnerAddress(results[i]!) === to);
         this.moveTo(to, "not-owner");
@@ -293,6 +311,18 @@ export class OwnerFollowingChannel {
       });
     }
     return results;
+  }
+
+  /** Why no channel to `address` can be opened (connect refused it synchronously), or undefined once one is open. */
+  private linkRefusal(address: string): Error | undefined {
+    // A closed channel's refusal is the send's own error: sendRouted throws it.
+    if (this.closed) return undefined;
+    try {
+      this.linkAt(address);
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
   }
 
   /** Where a command goes: the sidecar that issued the handle it names, else the current one. */
