@@ -90,4 +90,33 @@ describe("a lost sector where a record starts, or a hole", () => {
     fs.writeFileSync(path.join(dir, FIRST), buf);
     expect(corruption(() => readJournal(dir)).message).toMatch(/segment header is not a header for first record 1/);
   });
+
+  // Found by review (session 40): appended to after an upgrade, a format-1 segment kept its
+  // header, so the build before read the marked lengths as bytes past the end of the file.
+  it("a format-1 segment reopened for appending says format 2 before its first marked frame", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, FIRST);
+    const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 16, prepareAhead: false });
+    for (let i = 1; i <= 3; i++) j.append(record(i));
+    await j.close();
+    // As the earlier build wrote it: format 1, no marks.
+    const old = fs.readFileSync(file);
+    for (const o of readAll(dir).offsets) old.writeUInt32LE(old.readUInt32LE(o.offset) & 0x7fffffff, o.offset);
+    old.writeUInt32LE(1, 4);
+    fs.writeFileSync(file, old);
+
+    const again = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 16, prepareAhead: false });
+    expect(fs.readFileSync(file).readUInt32LE(4)).toBe(2);
+    for (let i = 4; i <= 6; i++) {
+      again.append(record(i));
+      await again.flush();
+    }
+    await again.close();
+    const back = readAll(dir);
+    const buf = fs.readFileSync(file);
+    expect({ seqs: back.seqs, marks: back.offsets.map((o) => startsCommit(buf, o.offset)) }).toEqual({
+      seqs: [1n, 2n, 3n, 4n, 5n, 6n],
+      marks: [false, false, false, true, true, true],
+    });
+  });
 });

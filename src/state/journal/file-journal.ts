@@ -358,6 +358,11 @@ function reopenEnd(dataDir: string, end: JournalEnd): number {
         if (n <= 0) throw new Error(`${end.file}: read ended at byte ${done} of ${end.offset}`);
         done += n;
       }
+      // A segment of format 1 (an earlier build's) is appended to with marked frames: its
+      // header says format 2 from here on, durable before the first of them, so a build that
+      // knows only format 1 refuses the segment rather than reading a marked length as bytes
+      // past the end of the file and cutting what follows as a torn tail (found by review).
+      if (end.headerPresent && end.offset >= SEGMENT_HEADER_BYTES) encodeSegmentHeader(written, end.firstSequence);
       writeWholeSync(fd, written, 0);
     }
     fs.fdatasyncSync(fd);

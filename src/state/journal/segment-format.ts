@@ -8,8 +8,10 @@ export const SEGMENT_HEADER_BYTES = 16;
 export const SEGMENT_MAGIC = 0x534a504f; // "OPJS" read as a little-endian u32
 /**
  * 2: a frame's length field may carry COMMIT_START. Version 1 segments (no marks) are read as
- * before, and this build goes on appending marked frames to one; a build that knows only
- * version 1 refuses a version 2 header rather than misreading a marked length.
+ * before; this build goes on appending to the newest one after rewriting its header to 2
+ * (file-journal.ts, reopenEnd). A build that knows only version 1 meets a header it does not
+ * know: it refuses the segment only when a snapshot covers it or a valid (unmarked) record
+ * follows, so going back to such a build means restoring a backup (docs/operating.md).
  */
 export const SEGMENT_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, 2];
