@@ -7,6 +7,7 @@
 import { fail, onlyKeys, optional, readArray, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
 import type { PolicyConfig } from "./sidecar-config.js";
 import { splitHostPort } from "./listen-address.js";
+import { readNatsName } from "./replication-config.js";
 
 export interface OwnershipConfig {
   /** host:port gateways should dial to reach this instance (NOT_OWNER answers name it). */
@@ -84,7 +85,9 @@ export function parseOwnership(json: Json, path: string): OwnershipConfig {
     advertisedAddress,
     shards,
     leaseTtlMs,
-    leaseBucket: optional(o.leaseBucket, `${path}.leaseBucket`, nonEmpty) ?? DEFAULT_OWNERSHIP.leaseBucket,
+    // A NATS name, as the stream and the snapshot bucket are (found by review: "openpit.leases"
+    // passed here and failed the start in the KV library, naming no field).
+    leaseBucket: optional(o.leaseBucket, `${path}.leaseBucket`, readNatsName) ?? DEFAULT_OWNERSHIP.leaseBucket,
     crossShard,
     ...(unsafeLeaseValidityMs === undefined ? {} : { unsafeLeaseValidityMs }),
   };

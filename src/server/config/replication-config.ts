@@ -83,6 +83,13 @@ const KEYS = [
 const INLINE_SECRETS: Readonly<Record<string, string>> = { password: "passwordFile", token: "tokenFile", creds: "credsFile" };
 /** Stream and bucket names: no dots, wildcards or whitespace (NATS names). */
 const NAME = /^[A-Za-z0-9_-]+$/;
+
+/** A stream or bucket name (the lease bucket too: ownership-config.ts), refused naming its field when NATS would refuse it. */
+export function readNatsName(j: Json, p: string): string {
+  const s = readString(j, p);
+  if (!NAME.test(s)) fail(p, "must be letters, digits, '-' or '_' (a NATS name)");
+  return s;
+}
 /** A subject prefix: dot-separated tokens without wildcards or whitespace. */
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
@@ -97,7 +104,7 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     if (!re.test(s)) fail(p, `must be ${what}`);
     return s;
   };
-  const name = matching(NAME, "letters, digits, '-' or '_' (a NATS name)");
+  const name = readNatsName;
   const servers = optional(o.servers, `${path}.servers`, (j, p) =>
     readArray(j, p).map((u, i) => {
       const s = readString(u, `${p}[${i}]`);
