@@ -48,6 +48,14 @@ describe("the ownership section and the cross-shard rule", () => {
     expect(parseSidecarConfig(replicated({ advertisedAddress: "sidecar-a.example:50051" })).ownership?.advertisedAddress).toBe("sidecar-a.example:50051");
   });
 
+  // Found by review (session 40): only a blank name was refused; the KV library refused "openpit.leases" at start, naming no field.
+  it("the lease bucket is a NATS name", () => {
+    for (const leaseBucket of ["openpit.leases", "leases bucket", "leases/*", "l>"]) {
+      expect(() => parseSidecarConfig(replicated({ leaseBucket }))).toThrow("config.ownership.leaseBucket: must be letters, digits, '-' or '_' (a NATS name)");
+    }
+    expect(parseSidecarConfig(replicated({ leaseBucket: "desk-1_leases" })).ownership?.leaseBucket).toBe("desk-1_leases");
+  });
+
   it("several active owners: a barrier over many accounts is refused, naming it, unless declared per instance", () => {
     // testConfig's policies carry a broker rate limit, a broker order size limit (per order: exact anywhere) and a broker P&L barrier.
     expect(() => parseSidecarConfig(replicated({ shards: [0, 1] }))).toThrow(
