@@ -33,6 +33,9 @@ function sameChannel(bytes: Uint8Array): boolean {
   return m.ok && m.message.commands.some((c) => c.command instanceof DecodedCommand);
 }
 
+/** The 5 000-message comparisons (deep equality of every decoded value): 2–6 s alone, over 16 s in a loaded full run; the default 20 s was too near. */
+const HEAVY_MS = 90_000;
+
 function sameFeed(bytes: Uint8Array): boolean {
   const slow = feedOutcomes(decodePublishRequest, bytes);
   const fast = feedOutcomes(decodePublishRequestToReports, bytes);
@@ -130,7 +133,7 @@ describe("direct channel decoder (bytes to the door's commands)", () => {
       if (sameChannel(toBinary(ch.OpenRequestSchema, randomOrderRequest(seed)))) direct++;
     });
     expect(direct).toBeGreaterThan(1_500);
-  });
+  }, HEAVY_MS);
 
   it("gives the generated path's outcome, or its per-message error, for 5 000 corrupted order messages", () => {
     let direct = 0;
@@ -252,7 +255,7 @@ describe("direct feed decoder (bytes to the door's reports)", () => {
       if (sameFeed(toBinary(fd.PublishRequestSchema, randomReportRequest(seed)))) direct++;
     });
     expect(direct).toBeGreaterThan(500);
-  });
+  }, HEAVY_MS);
 
   it("takes the feed's correlation id wherever it stands, and gives each empty message a list of its own", () => {
     forSeeds(200, (seed) => {
