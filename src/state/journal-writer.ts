@@ -156,7 +156,10 @@ export interface JournalWriter {
  * - the repeated-execution throttle does not count a fill while the fill's account is blocked
  *   (its own, its group's or the global block) and forgets what it had counted, where 3 counted
  *   it (the first fill after an operator's unblock blocked the account again, and a blocked
- *   account's fills reported the block anew; repeated-execution-throttle/policy.ts).
+ *   account's fills reported the block anew; repeated-execution-throttle/policy.ts);
+ * - the configuration file's quote TTLs are looked up by an unambiguous key of the two assets,
+ *   where 3 joined them with NUL: with a NUL in an asset name, a registration of one instrument
+ *   took (or was refused over) another's listed TTL (listed-quote-ttls.ts).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

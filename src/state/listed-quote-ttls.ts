@@ -23,8 +23,14 @@ export function listedQuoteTtls(settings: QuoteTtlSettings): ListedQuoteTtls {
   return { settings, byAssets: new Map(settings.instruments.map((i) => [assetsKey(i), i.ttlMs] as const)) };
 }
 
+/**
+ * An instrument's assets as one unambiguous key. Joined with NUL, an asset name holding NUL
+ * made A\0B/C and A/B\0C one key (found by review, session 40): the listed TTL of one went to
+ * the other, a registration of the other was refused, and a file listing both was "changed"
+ * at every start. Names are not refused for a NUL, so the key quotes them (as sidecar-config's).
+ */
 export function assetsKey(i: Instrument): string {
-  return `${i.underlyingAsset}\u0000${i.settlementAsset}`;
+  return JSON.stringify([i.underlyingAsset, i.settlementAsset]);
 }
 
 /**
