@@ -159,7 +159,10 @@ export interface JournalWriter {
  *   account's fills reported the block anew; repeated-execution-throttle/policy.ts);
  * - the configuration file's quote TTLs are looked up by an unambiguous key of the two assets,
  *   where 3 joined them with NUL: with a NUL in an asset name, a registration of one instrument
- *   took (or was refused over) another's listed TTL (listed-quote-ttls.ts).
+ *   took (or was refused over) another's listed TTL (listed-quote-ttls.ts);
+ * - SpotFunds names a sell by volume whose notional does not fit by its notional, where 3 named
+ *   it by its quantity's division (the reject's details, kept with a safe retry's first
+ *   decision; reservation-legs.ts).
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every

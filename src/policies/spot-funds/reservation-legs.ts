@@ -58,6 +58,10 @@ export function reservationSteps(
   let underlyingIncoming = ZERO;
   let settlementHeld = ZERO;
   let settlementIncoming = ZERO;
+  // A sell by volume divides (its quantity) and then multiplies (its notional): a failure is
+  // named by the step that failed, as OpenPit's sell branch does (found by review: a notional
+  // past the decimal range was reported as the quantity's division).
+  let notionalStep = false;
   try {
     if (side === "BUY") {
       if (amount.kind === "quantity") {
@@ -70,6 +74,7 @@ export function reservationSteps(
       }
     } else {
       const q = amount.kind === "quantity" ? PositionSize.from(amount.value) : quantityOfVolume(amount, price);
+      notionalStep = true;
       const notional = signedNotional(price, q);
       underlyingHeld = q;
       settlementHeld = atLeastZero(notional.neg());
@@ -77,7 +82,7 @@ export function reservationSteps(
     }
   } catch (e) {
     if (!(e instanceof ParamError)) throw e;
-    return amount.kind === "volume" ? quantityCalculationFailed() : notionalCalculationFailed();
+    return amount.kind === "volume" && !notionalStep ? quantityCalculationFailed() : notionalCalculationFailed();
   }
   const underlying: ReservationStep = { asset: instrument.underlyingAsset, held: underlyingHeld, incoming: underlyingIncoming };
   const settlement: ReservationStep = { asset: instrument.settlementAsset, held: settlementHeld, incoming: settlementIncoming };

@@ -333,6 +333,23 @@ describe("SpotFundsPolicy reservation (main stage)", () => {
     ]);
   });
 
+  // Found by review (session 40): the sell's division fits, its notional does not (v / 2 rounds
+  // half-even to …168, and 2 × that is one past the largest decimal): the notional's text, as
+  // OpenPit's sell branch reports it, not the division's.
+  it("a sell by volume whose quantity fits but whose notional does not names the notional", () => {
+    const policy = new SpotFundsPolicy({ ...defaultSpotFundsSettings(), limitMode: "TrackOnly" });
+    const { engine } = spotEngine(policy);
+    const notional = engine.executePreTrade(spotOrder({ side: "SELL", volume: "79228162514264337593543950335", price: "2" }));
+    expect(notional.rejects).toMatchObject([
+      { code: "OrderValueCalculationFailed", reason: "order value calculation failed", details: "price or quantity could not be used to evaluate order notional" },
+    ]);
+    // The division itself failing is still the quantity's.
+    const quantity = engine.executePreTrade(spotOrder({ side: "SELL", volume: "79228162514264337593543950335", price: "0.5" }));
+    expect(quantity.rejects).toMatchObject([
+      { code: "OrderValueCalculationFailed", reason: "order value calculation failed", details: "price or volume could not be used to evaluate order quantity" },
+    ]);
+  });
+
   it("a cancel after a partial fill releases the remainder (F6 path, checked by slots)", () => {
     const { engine, policy } = spotEngine();
     seed(engine, "USD", "10000");
