@@ -119,9 +119,16 @@ function refuseUnsendableToken(options: ConnectOptions): void {
 }
 
 function refuseCleartextToken(address: string, options: ConnectOptions): void {
+  const refusal = connectRefusal(address, options);
+  if (refusal !== undefined) throw refusal;
+}
+
+/** Why `connect(address, options)` would refuse to connect (a token in cleartext off loopback), or undefined. */
+export function connectRefusal(address: string, options: ConnectOptions): Error | undefined {
   if (options.bearerToken !== undefined && options.rootCa === undefined && !isLoopbackHost(hostOfTarget(address))) {
-    throw new Error(`bearerToken needs rootCa for ${address}: a token is not sent in cleartext off loopback`);
+    return new Error(`bearerToken needs rootCa for ${address}: a token is not sent in cleartext off loopback`);
   }
+  return undefined;
 }
 
 export function connect(address: string, options: ConnectOptions = {}): SidecarClients {

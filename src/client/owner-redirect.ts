@@ -38,7 +38,7 @@ import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, type CommandInit } from "./account-channel.js";
 import { HandleOwners, handleNamedBy } from "./handle-owners.js";
-import { connect, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
+import { connect, connectRefusal, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
 import { watchEverReady } from "./liveness.js";
 
 /** The owner a NOT_OWNER result names, or undefined (another result, or no owner known right now). */
@@ -160,6 +160,12 @@ export class OwnerFollowingChannel {
   ) {
     this.current = address;
     this.rotation = [...new Set([address, ...(options.alternateAddresses ?? [])])];
+    // An alternate the options cannot connect to is refused here, as the address is below:
+    // moved to in a failover, it failed the send there and kept the channel at it (found by review).
+    (options.alternateAddresses ?? []).forEach((alternate, i) => {
+      const refusal = connectRefusal(alternate, options.connectOptions ?? {});
+      if (refusal !== undefined) throw new Error(`alternateAddresses[${i}]: ${refusal.message}`);
+    });
     this.linkAt(address);
   }
 
@@ -410,7 +416,15 @@ export class OwnerFollowingChannel {
    * broke without its connection ever having been READY (nothing of it reached a sidecar).
    */
   private async sendTo(address: string, commands: CommandInit[]): Promise<CommandResult[]> {
-    const link = this.linkAt(address);
+    let link: Link;
+    try {
+      link = this.linkAt(address);
+    } catch (e) {
+      // No channel can be opened there (a target grpc-js cannot read): nothing was sent, so the
+      // rotation goes on to its next address, as for one never READY.
+      if (this.closed) throw e;
+      throw new UnreachableError([address], e);
+    }
     const channel = link.channel;
     let results: CommandResult[];
     try {
