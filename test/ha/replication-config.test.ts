@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { printableServer } from "../../src/server/config/replication-config.js";
+import { parseReplication, printableServer } from "../../src/server/config/replication-config.js";
 import { testConfig } from "../server/harness.js";
 import { DEFAULT_LEADER_WAIT_MS } from "../../src/replication/transient-retry.js";
 
@@ -113,15 +113,23 @@ describe("server addresses as printed", () => {
     expect(printableServer("10.0.0.1:4222")).toBe("10.0.0.1:4222");
   });
 
-  it("the replicated start-up line on stdout names the servers without their credentials", () => {
+  // Session 40 (found by review): the NATS client dropped a URL's user and password (and read a
+  // password starting with digits as the port); such a URL is refused at start, never quoted back.
+  it("a server URL with credentials is a configuration error (exit 2) that does not quote them", () => {
     const dir = mkdtempSync(join(tmpdir(), "openpit-nats-creds-"));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, "sidecar.json");
-    // Nothing listens on port 1: the start fails (exit 70) right after the line is printed.
-    const replication = { servers: ["nats://alice:s3cret-pass@127.0.0.1:1"], leaderWaitMs: 500 };
+    const replication = { servers: ["nats://127.0.0.1:4222", "nats://alice:s3cret-pass@127.0.0.1:1"], leaderWaitMs: 500 };
     writeFileSync(config, JSON.stringify({ ...testConfig(), listen: "127.0.0.1:0", metrics: { listen: "off" }, durability: { mode: "replicated" }, replication }));
     const run = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts", "--config", config], { encoding: "utf8", timeout: 30_000 });
-    expect(run.stdout).toContain("replicated journal on stream OPENPIT_JOURNAL (nats://***@127.0.0.1:1); recovering");
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      "config.replication.servers[1]: credentials in a server URL are not used: name them with config.replication.user + config.replication.passwordFile, config.replication.tokenFile or config.replication.credsFile",
+    );
     expect(run.stdout + run.stderr).not.toContain("s3cret-pass");
+    for (const server of ["tls://t0ken@nats.example:4222", "bob:pw@10.0.0.2:4222", "alice:12345@host"]) {
+      expect(() => parseReplication({ servers: [server] }, "replication")).toThrow("replication.servers[0]: credentials in a server URL are not used");
+    }
+    expect(parseReplication({ servers: ["nats://10.0.0.1:4222", "10.0.0.2:4222", "tls://nats.example:4222/path@x"] }, "replication").servers).toHaveLength(3);
   }, 30_000);
 });

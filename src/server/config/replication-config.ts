@@ -109,6 +109,12 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     readArray(j, p).map((u, i) => {
       const s = readString(u, `${p}[${i}]`);
       if (s.trim() === "") fail(`${p}[${i}]`, "must not be blank");
+      // The NATS client drops a URL's user and password (it reads the host and port alone), and
+      // a password starting with digits became the port (found by review): refused, never
+      // quoted back, as the other inline secrets are.
+      if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(s)) {
+        fail(`${p}[${i}]`, `credentials in a server URL are not used: name them with ${path}.user + ${path}.passwordFile, ${path}.tokenFile or ${path}.credsFile`);
+      }
       return s;
     }),
   );
