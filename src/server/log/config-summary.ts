@@ -32,8 +32,9 @@ export function configSummary(c: SidecarConfig) {
       insecure: c.security.insecure,
     },
     // Whether NATS is reached over TLS and with which kind of credential: never a path's content.
+    // Null unless the journal is replicated: a section kept for later is not used (found by review).
     replication:
-      c.replication === undefined
+      c.durability.mode !== "replicated" || c.replication === undefined
         ? null
         : { tls: c.replication.tls !== undefined, clientCertificate: c.replication.tls?.certFile !== undefined, credential: natsCredentialKind(c.replication) },
     limits: c.limits,

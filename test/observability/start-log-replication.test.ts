@@ -1,0 +1,25 @@
+/**
+ * Found by review (session 40): the start line's `config.replication` said how NATS is reached
+ * (TLS, which credential) whenever the file had a replication section, also in a file or
+ * ephemeral mode that never connects to NATS. docs/observability.md: null outside replicated mode.
+ */
+import { describe, expect, it } from "vitest";
+import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
+import { configSummary } from "../../src/server/log/config-summary.js";
+
+const replication = { servers: ["tls://nats.example:4222"], tls: { caFile: "/etc/nats/ca.pem" }, tokenFile: "/etc/nats/token" };
+const policies = [{ type: "OrderValidationPolicy" }];
+
+describe("the start line's replication summary", () => {
+  it("is null outside replicated mode, a replication section or not", () => {
+    const kept = parseSidecarConfig({ policies, durability: { mode: "sync", dataDir: "/tmp/openpit-unused" }, replication });
+    expect(configSummary(kept).replication).toBeNull();
+    expect(configSummary(parseSidecarConfig({ policies })).replication).toBeNull();
+  });
+
+  it("in replicated mode says TLS, client certificate and credential kind, never a path", () => {
+    const summary = configSummary(parseSidecarConfig({ policies, durability: { mode: "replicated" }, replication }));
+    expect(summary.replication).toEqual({ tls: true, clientCertificate: false, credential: "tokenFile" });
+    expect(JSON.stringify(summary)).not.toContain("/etc/nats");
+  });
+});
