@@ -111,6 +111,8 @@ describe("server addresses as printed", () => {
     expect(printableServer("bob:pw@10.0.0.2:4222")).toBe("***@10.0.0.2:4222");
     expect(printableServer("nats://10.0.0.1:4222")).toBe("nats://10.0.0.1:4222");
     expect(printableServer("10.0.0.1:4222")).toBe("10.0.0.1:4222");
+    expect(printableServer(" nats://alice:12345@10.0.0.1:4222")).toBe("nats://***@10.0.0.1:4222");
+    expect(printableServer("nats://tls://alice:s3cret@h:1")).toBe("nats://tls://***@h:1");
   });
 
   // Session 40 (found by review): the NATS client dropped a URL's user and password (and read a
@@ -127,7 +129,7 @@ describe("server addresses as printed", () => {
       "config.replication.servers[1]: credentials in a server URL are not used: name them with config.replication.user + config.replication.passwordFile, config.replication.tokenFile or config.replication.credsFile",
     );
     expect(run.stdout + run.stderr).not.toContain("s3cret-pass");
-    for (const server of ["tls://t0ken@nats.example:4222", "bob:pw@10.0.0.2:4222", "alice:12345@host"]) {
+    for (const server of ["tls://t0ken@nats.example:4222", "bob:pw@10.0.0.2:4222", "alice:12345@host", " nats://alice:12345@10.0.0.1:4222", "\tnats://a:s@h:1", "nats://tls://alice:s3cret@h:1"]) {
       expect(() => parseReplication({ servers: [server] }, "replication")).toThrow("replication.servers[0]: credentials in a server URL are not used");
     }
     expect(parseReplication({ servers: ["nats://10.0.0.1:4222", "10.0.0.2:4222", "tls://nats.example:4222/path@x"] }, "replication").servers).toHaveLength(3);

@@ -112,7 +112,7 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
       // The NATS client drops a URL's user and password (it reads the host and port alone), and
       // a password starting with digits became the port (found by review): refused, never
       // quoted back, as the other inline secrets are.
-      if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(s)) {
+      if (USERINFO.test(natsHostPart(s))) {
         fail(`${p}[${i}]`, `credentials in a server URL are not used: name them with ${path}.user + ${path}.passwordFile, ${path}.tokenFile or ${path}.credsFile`);
       }
       return s;
@@ -187,6 +187,21 @@ export function natsCredentialKind(r: ReplicationConfig): "credsFile" | "user" |
  * nats://token@host) replaced by `***`, so they never reach stdout or the logs.
  */
 export function printableServer(server: string): string {
-  // Greedy up to the last '@' before the path: a URL's userinfo ends there (a password may hold '@').
-  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`);
+  const host = natsHostPart(server);
+  if (!USERINFO.test(host)) return server;
+  const scheme = /^.*:\/\//.exec(server.trim())?.[0] ?? "";
+  return `${scheme}***@${host.replace(USERINFO, "")}`;
 }
+
+/**
+ * The part of a server URL the NATS client reads as host and port: trimmed, everything up to
+ * the last "://" cut (@nats-io/nats-core servers.js, hostPort). Checked for credentials there,
+ * not in the string as written: " nats://u:p@h" or "nats://tls://u:p@h" passed a check of the
+ * raw string, and the password was printed and the port read from it (found by review).
+ */
+function natsHostPart(server: string): string {
+  return server.trim().replace(/^.*:\/\//, "");
+}
+
+/** A URL's userinfo: up to the last '@' before the path (a password may hold '@'). */
+const USERINFO = /^[^/?#]*@/;
