@@ -37,6 +37,7 @@ import {
 import { decodePolicyName } from "../codec/scalars.js";
 import { shownSettingsJson } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
+import { refuseUnlistedAdmin } from "../../state/unlisted-admin.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
@@ -113,6 +114,11 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       const notOwned = ctx.ownership?.refuseAdmin(command);
       if (notOwned) {
         callback(toServiceError(notOwned), null);
+        return;
+      }
+      const unlisted = refuseUnlistedAdmin(command, (id) => state.isKnownAccount(id));
+      if (unlisted) {
+        callback(toServiceError(unlisted), null);
         return;
       }
       let reply: MessageShape<D>;
