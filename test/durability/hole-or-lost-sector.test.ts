@@ -119,4 +119,26 @@ describe("a lost sector where a record starts, or a hole", () => {
       marks: [false, false, false, true, true, true],
     });
   });
+
+  // Found by review (session 40): a write beginning 1 to 3 bytes before the page a crash kept
+  // unwritten leaves only the top byte of its first frame's length, which carries the mark:
+  // recovery refused that crash, which format 1 (a zero there) cut as a torn tail.
+  it.each([4093, 4094, 4095])("a write that began at %i, its first page lost: a hole at the write's start, cut as a torn tail", async (head) => {
+    const PAGE = 4096;
+    const dir = tempDir();
+    const file = path.join(dir, FIRST);
+    const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 1 << 16, prepareAhead: false });
+    j.append(Buffer.alloc(head - SEGMENT_HEADER_BYTES - 16, 0x61)); // record 1, ending at `head`
+    await j.flush();
+    const before = fs.readFileSync(file);
+    for (let k = 0; k < 60; k++) j.append(record(k)); // one write over two pages, never acknowledged
+    await j.close();
+    const crashed = fs.readFileSync(file);
+    expect(crashed.readUInt32LE(head)).toBeGreaterThanOrEqual(0x80000000);
+    before.copy(crashed, 0, 0, PAGE); // the write's first page as the disk held it; the later one written
+    fs.writeFileSync(file, crashed);
+    const r = readJournal(dir);
+    expect({ last: r.lastSequence, tornAt: r.tornTail?.offset }).toEqual({ last: 1n, tornAt: head });
+    expect(r.tornTail!.reason).toMatch(new RegExp(`: bytes ${head}\\.\\.\\d+ were never written \\(a hole\\)`));
+  });
 });

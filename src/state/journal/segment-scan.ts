@@ -3,6 +3,7 @@
 import type { JournalRecord } from "./journal.js";
 import { JournalCorruptionError } from "./journal-corruption-error.js";
 import {
+  COMMIT_START,
   FRAME_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   checkSegmentHeader,
@@ -176,9 +177,16 @@ const SECTOR_BYTES = 512;
  */
 function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number, reason: string): TornTail {
   const dataAt = firstNonZero(buf, at);
+  // A write's first frame whose length reached the disk only in its top byte (the write began
+  // 1 to 3 bytes before a sector the crash kept unwritten) reads as the mark alone: a length
+  // of 0 with COMMIT_START, where format 1 read 0. The run of unwritten bytes is then judged
+  // past the length field, as format 1 judged it (found by review: the mark made recovery
+  // refuse that crash, which format 1 cut as a torn tail).
+  const markOnly = dataAt >= 0 && at + LENGTH_FIELD_BYTES <= buf.length && buf.readUInt32LE(at) === COMMIT_START;
+  const runEnd = markOnly ? firstNonZero(buf, at + LENGTH_FIELD_BYTES) : dataAt;
   // Records up to durableThrough are covered by a snapshot, written only once they were
   // durable: zeros where one of them should be are damage, not a write that never completed.
-  if (!o.isLast || expect <= o.durableThrough || dataAt < 0 || !isHole(at, dataAt)) return badData(buf, o, at, expect, reason);
+  if (!o.isLast || expect <= o.durableThrough || dataAt < 0 || runEnd < 0 || !isHole(at, runEnd)) return badData(buf, o, at, expect, reason);
   // Only the write that left the hole can have frames after it: the next write starts after
   // its fdatasync, which would have made the hole's bytes durable. A frame that opens a write
   // after the hole means zeros replaced records that were durable (a sector lost where a
