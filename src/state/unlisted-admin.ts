@@ -3,7 +3,7 @@
  * hold is refused (UNKNOWN_NAME), as its orders and reports are. Found by review (session 40):
  * `BlockAccount 99224461` for 99224416 answered OK, was journaled and audited as applied, and
  * listed the typed id as an account, while the account meant kept trading. Changes that only
- * undo (unblock, leave a group, clear a currency, set ACTIVE, retire) stay open: an account
+ * undo (unblock, leave a group, clear a currency, a P&L set to 0, set ACTIVE, retire) stay open: an account
  * dropped from the list at a restart may still carry state its operator must be able to clear.
  * Checked before the journal, so records written before this check replay as they ran.
  */
@@ -16,9 +16,13 @@ function controlledAccounts(command: AdminCommand): readonly (readonly [AccountI
   switch (command.kind) {
     case "blockAccount":
     case "replaceAccountBlockReason":
-    case "setSpotFundsAccountPnl":
-    case "setPnlAccumulator":
       return [[command.accountId, "account_id"]];
+    // A P&L set back to 0 undoes (an account dropped from the list must be retirable, and
+    // retirement refuses a P&L that is not 0: found by review).
+    case "setSpotFundsAccountPnl":
+      return command.state.kind === "value" && command.state.value.isZero() ? [] : [[command.accountId, "account_id"]];
+    case "setPnlAccumulator":
+      return command.pnl.isZero() ? [] : [[command.accountId, "account_id"]];
     case "setAccountCurrency":
       return command.currency === undefined ? [] : [[command.accountId, "account_id"]];
     case "registerGroup":
