@@ -3,8 +3,9 @@
  * hold is refused (UNKNOWN_NAME), as its orders and reports are. Found by review (session 40):
  * `BlockAccount 99224461` for 99224416 answered OK, was journaled and audited as applied, and
  * listed the typed id as an account, while the account meant kept trading. Changes that only
- * undo (unblock, leave a group, clear a currency, a P&L set to 0, set ACTIVE, retire) stay open: an account
- * dropped from the list at a restart may still carry state its operator must be able to clear.
+ * undo (unblock, leave a group, clear a currency, a P&L set to 0, set ACTIVE, retire) stay
+ * open: an account dropped from the list at a restart may still carry state its operator must
+ * be able to clear.
  * Checked before the journal, so records written before this check replay as they ran.
  */
 import type { AccountId } from "../param/ids.js";

@@ -104,7 +104,6 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     if (!re.test(s)) fail(p, `must be ${what}`);
     return s;
   };
-  const name = readNatsName;
   const servers = optional(o.servers, `${path}.servers`, (j, p) =>
     readArray(j, p).map((u, i) => {
       const s = readString(u, `${p}[${i}]`);
@@ -127,11 +126,11 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
   });
   return {
     servers,
-    stream: optional(o.stream, `${path}.stream`, name) ?? DEFAULT_REPLICATION.stream,
+    stream: optional(o.stream, `${path}.stream`, readNatsName) ?? DEFAULT_REPLICATION.stream,
     subjectPrefix: optional(o.subjectPrefix, `${path}.subjectPrefix`, matching(PREFIX, "dot-separated tokens of letters, digits, '-' or '_'")) ?? DEFAULT_REPLICATION.subjectPrefix,
     shardCount: optional(o.shardCount, `${path}.shardCount`, (j, p) => readInteger(j, p, 1, 4096)) ?? DEFAULT_REPLICATION.shardCount,
     replicas: optional(o.replicas, `${path}.replicas`, (j, p) => readInteger(j, p, 1, 5)) ?? DEFAULT_REPLICATION.replicas,
-    snapshotBucket: optional(o.snapshotBucket, `${path}.snapshotBucket`, name) ?? DEFAULT_REPLICATION.snapshotBucket,
+    snapshotBucket: optional(o.snapshotBucket, `${path}.snapshotBucket`, readNatsName) ?? DEFAULT_REPLICATION.snapshotBucket,
     appendTimeoutMs: optional(o.appendTimeoutMs, `${path}.appendTimeoutMs`, (j, p) => readInteger(j, p, 100, 600_000)) ?? DEFAULT_REPLICATION.appendTimeoutMs,
     leaderWaitMs: optional(o.leaderWaitMs, `${path}.leaderWaitMs`, (j, p) => readInteger(j, p, 1, MAX_TIMER_MS)) ?? DEFAULT_REPLICATION.leaderWaitMs,
     ...(instanceId !== undefined ? { instanceId } : {}),
