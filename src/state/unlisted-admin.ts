@@ -8,7 +8,7 @@
  * be able to clear.
  * Checked before the journal, so records written before this check replay as they ran.
  */
-import type { AccountId } from "../param/ids.js";
+import { AccountId } from "../param/ids.js";
 import { unconfiguredAccount, type CommandError } from "./command-error.js";
 import type { AdminCommand } from "./commands.js";
 
@@ -39,6 +39,35 @@ function controlledAccounts(command: AdminCommand): readonly (readonly [AccountI
 export function refuseUnlistedAdmin(command: AdminCommand, isKnown: (accountId: AccountId) => boolean): CommandError | undefined {
   for (const [accountId, field] of controlledAccounts(command)) {
     if (!isKnown(accountId)) return unconfiguredAccount(field);
+  }
+  return undefined;
+}
+
+/** Every `accountId` an object in `json` holds (an account's tier, an account-scoped entry): its path under the settings and the id as digits. */
+function settingsAccounts(json: unknown, path: string, out: (readonly [string, string])[]): (readonly [string, string])[] {
+  if (Array.isArray(json)) {
+    json.forEach((item, i) => settingsAccounts(item, `${path}[${i}]`, out));
+  } else if (json !== null && typeof json === "object") {
+    for (const [key, value] of Object.entries(json)) {
+      if (key === "accountId" && (typeof value === "number" || typeof value === "string") && /^\d+$/.test(String(value))) {
+        out.push([`${path}.accountId`, BigInt(value).toString()] as const);
+      } else settingsAccounts(value, `${path}.${key}`, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * UNKNOWN_NAME for the first account a policy's new settings (`next`, as they will apply)
+ * name that the settings in force (`shown`) do not and `isKnown` refuses (found by review:
+ * ConfigurePolicy took a halt for a mistyped account that SetTradingState refuses). Accounts
+ * the settings already name pass: the configuration file's settings are not checked against
+ * the list, and `openpit configure` sends back what it read.
+ */
+export function refuseUnlistedSettings(next: unknown, shown: unknown, isKnown: (accountId: AccountId) => boolean): CommandError | undefined {
+  const inForce = new Set(settingsAccounts(shown, "", []).map(([, id]) => id));
+  for (const [path, id] of settingsAccounts(next, "", [])) {
+    if (!inForce.has(id) && !isKnown(AccountId.fromU64(BigInt(id)))) return unconfiguredAccount(`settings_json${path}`);
   }
   return undefined;
 }

@@ -42,4 +42,33 @@ describe("accounts.strict: admin changes naming an account the list does not hol
     const listed = await h.admin<op.ListAccountsResponse>("listAccounts", {});
     expect(listed.accounts.map((a) => [a.accountId, a.block?.reason])).toEqual([[OTHER_ACCOUNT, "listed"]]);
   });
+
+  // Found by review (session 40, of 36c7692): ConfigurePolicy took the halt SetTradingState refuses.
+  it("ConfigurePolicy refuses a new account entry for an unlisted account; entries in force and listed accounts pass", async () => {
+    const h = await s.harness(
+      testConfig({
+        accounts: { strict: true, defaultCurrency: "USD", list: [{ id: OTHER_ACCOUNT.toString() }] },
+        policies: [
+          { type: "TradingStatePolicy", settings: { states: [{ accountId: 55, state: "HALTED", reason: "from the file" }] } },
+          { type: "RestrictedListPolicy", settings: { entries: [] } },
+        ],
+      }),
+    );
+    const halt = (ids: readonly bigint[]) => JSON.stringify({ states: ids.map((id) => ({ accountId: id.toString(), state: "HALTED", reason: "halt" })) });
+    expect(await adminFailure(h, "configurePolicy", { policyName: "TradingStatePolicy", settingsJson: halt([55n, ACCOUNT]) })).toEqual([
+      status.NOT_FOUND,
+      "settings_json.states[1].accountId: account is not configured on this sidecar",
+      "UNKNOWN_NAME",
+    ]);
+    const restrict = JSON.stringify({ entries: [{ accountId: ACCOUNT.toString(), underlyingAsset: "AAPL" }] });
+    expect(await adminFailure(h, "configurePolicy", { policyName: "RestrictedListPolicy", settingsJson: restrict })).toEqual([
+      status.NOT_FOUND,
+      "settings_json.entries[0].accountId: account is not configured on this sidecar",
+      "UNKNOWN_NAME",
+    ]);
+    // 55 is in force (the file named it) and OTHER_ACCOUNT is listed.
+    await h.admin("configurePolicy", { policyName: "TradingStatePolicy", settingsJson: halt([55n, OTHER_ACCOUNT]) });
+    const shown = await h.admin<{ settingsJson: string }>("getPolicySettings", { policyName: "TradingStatePolicy" });
+    expect((JSON.parse(shown.settingsJson) as { states: { accountId: string }[] }).states.map((e) => e.accountId)).toEqual(["55", OTHER_ACCOUNT.toString()]);
+  });
 });

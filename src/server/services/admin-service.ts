@@ -37,7 +37,7 @@ import {
 import { decodePolicyName } from "../codec/scalars.js";
 import { shownSettingsJson } from "../../policies/catalog.js";
 import { toServiceError } from "./admin-errors.js";
-import { refuseUnlistedAdmin } from "../../state/unlisted-admin.js";
+import { refuseUnlistedAdmin, refuseUnlistedSettings } from "../../state/unlisted-admin.js";
 import { encodeJournalStatus } from "../codec/journal-status.js";
 import { encodeRetirement } from "../codec/retirement.js";
 import { RetireAccountResponseSchema } from "../../../gen/openpit/sidecar/v1/retirement_pb.js";
@@ -226,6 +226,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         // written with leading zeros), a 5 MB record (found by review).
         const tooLarge = settingsChangeTooLarge(next, shown) ?? settingsChangeTooLarge(settings, shown);
         if (tooLarge !== undefined) invalid("settings_json", tooLarge);
+        const unlisted = refuseUnlistedSettings(next, shown, (id) => state.isKnownAccount(id));
+        if (unlisted !== undefined) throw unlisted;
       } else {
         // Refused by the door all the same, but journaled and recorded with the settings as
         // sent, which were not bounded: a 1 MB request of [1e20, …] made a 4.4 MB record
