@@ -5,7 +5,6 @@
  * control), and runs once the journal has caught up. Before, a stalled disk let every new
  * message run and change the state, with its record and answer held in memory without bound.
  */
-import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
@@ -27,26 +26,8 @@ import { ACCOUNT, order, seed } from "./harness.js";
 import { as, errorOf, feeReport } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { stateOnHeldJournal } from "../state/held-journal-state.js";
+import { FakeServerCall } from "./fake-server-call.js";
 
-/** grpc-js's server duplex stream as the services use it; answers kept as the client reads them. */
-class FakeCall<Out> extends EventEmitter {
-  readonly written: Out[] = [];
-  paused = false;
-  constructor(private readonly decode: (m: never) => Out) {
-    super();
-  }
-  write(m: never): boolean {
-    this.written.push(this.decode(m));
-    return true;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  end(): void {}
-}
 
 const buy = (): CommandInit => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } });
 
@@ -74,7 +55,7 @@ describe("journal back-pressure (no sockets)", () => {
   /** A channel stream on the state, with the given bounds; `send` delivers one command as a message. */
   function openChannel(limits: ChannelQueueLimits) {
     const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
-    const call = new FakeCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
+    const call = new FakeServerCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
     (service.open as (c: unknown) => void)(call);
     const send = (correlationId: bigint, command: CommandInit) =>
       call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
@@ -94,7 +75,7 @@ describe("journal back-pressure (no sockets)", () => {
   /** A StreamQuotes call on the state with LIMITS: `tick` sends a mark for instrument 1, `summary` is its answer once given. */
   function openQuotes() {
     const admin = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, LIMITS);
-    const call = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    const call = new FakeServerCall<never>();
     let summary: ad.StreamQuotesResponse | undefined;
     (admin.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(call, (_e, r) => (summary = r));
     const tick = (mark: string) => call.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark } } }));
@@ -137,7 +118,7 @@ describe("journal back-pressure (no sockets)", () => {
 
   it("a feed stops reading while the journal is behind, and reads again once it caught up", async () => {
     const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
-    const call = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const call = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
     (service.publish as (c: unknown) => void)(call);
     const publish = (correlationId: bigint) => call.emit("data", create(PublishRequestSchema, { correlationId, reports: [feeReport("1")] }));
 
@@ -154,7 +135,7 @@ describe("journal back-pressure (no sockets)", () => {
 
   it("a quote stream stops reading while the journal is behind; one-off admin calls still run", async () => {
     const service = adminService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxRecordsAwaitingDurability: 2 });
-    const call = Object.assign(new FakeCall<never>((m: never) => m), { metadata: { get: () => [] }, getPeer: () => "test" });
+    const call = new FakeServerCall<never>();
     let summary: ad.StreamQuotesResponse | undefined;
     (service.streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(call, (_e, r) => (summary = r));
     const tick = (mark: string) => call.emit("data", create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark } } }));
@@ -181,7 +162,7 @@ describe("journal back-pressure (no sockets)", () => {
 
   it("a feed held by the journal applies nothing more of what it queued: not the next slice, not the messages behind it", async () => {
     const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 64, maxRecordsAwaitingDurability: 1 });
-    const call = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const call = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
     (service.publish as (c: unknown) => void)(call);
     const publish = (correlationId: bigint, reports: number) =>
       call.emit("data", create(PublishRequestSchema, { correlationId, reports: Array.from({ length: reports }, () => feeReport("1")) }));
@@ -223,7 +204,7 @@ describe("journal back-pressure (no sockets)", () => {
     const channels = [openChannel(LIMITS), openChannel(LIMITS)];
     channels.forEach((c, i) => c.send(1n, seed("EUR", String(10 + i), (ACCOUNT as bigint) + 1n + BigInt(i))));
     const feed = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, LIMITS);
-    const feedCall = new FakeCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const feedCall = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
     (feed.publish as (c: unknown) => void)(feedCall);
     feedCall.emit("data", create(PublishRequestSchema, { correlationId: 1n, reports: [feeReport("1")] }));
     const quotes = openQuotes();

@@ -6,7 +6,6 @@
  * publisher attached waited out the grace (found by review). The close now answers it with
  * its summary, after applying the ticks that waited behind the journal under the drain's rules.
  */
-import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import type { ClientWritableStream, ServiceError } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -19,6 +18,7 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { stateOnHeldJournal } from "../state/held-journal-state.js";
 import { releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
 import { startHarness, testConfig } from "./harness.js";
+import { FakeServerCall } from "./fake-server-call.js";
 
 const tick = (mark: string) => create(ad.StreamQuotesRequestSchema, { push: { target: { case: "instrumentId", value: 1n }, quote: { mark } } });
 
@@ -61,26 +61,6 @@ describe("StreamQuotes at a graceful shutdown", () => {
   });
 });
 
-/** grpc-js's server streams as the services use them (no sockets). */
-class FakeCall<Out> extends EventEmitter {
-  readonly written: Out[] = [];
-  paused = false;
-  readonly metadata = { get: () => [] };
-  getPeer(): string {
-    return "test";
-  }
-  write(m: Out): boolean {
-    this.written.push(m);
-    return true;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  end(): void {}
-}
 
 describe("StreamQuotes at shutdown's close, on a journal that is behind (no sockets)", () => {
   const tempDir = useTempDirs();
@@ -104,7 +84,7 @@ describe("StreamQuotes at shutdown's close, on a journal that is behind (no sock
   const ctx = () => ({ state, streams, phase: () => phase, channelWriters: new Map() });
 
   function openQuotes() {
-    const call = new FakeCall<never>();
+    const call = new FakeServerCall<never>();
     let summary: ad.StreamQuotesResponse | undefined;
     let answers = 0;
     (adminService(ctx(), LIMITS).streamQuotes as (c: unknown, cb: (e: unknown, r: ad.StreamQuotesResponse) => void) => void)(call, (_e, r) => {
