@@ -30,6 +30,8 @@ export const SHARED_WORKER = [
   "test/bench/{oracle-checks,oracle-scaled}.test.ts",
   "test/replication/{journal-message,journal-subjects}.test.ts",
   "test/ha/record-sequencer.test.ts",
+  // The import layers, read from the sources.
+  "test/architecture/**/*.test.ts",
 ];
 
 /**

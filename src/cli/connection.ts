@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { connect, isSendableToken, type ConnectOptions, type SidecarClients } from "../client/index.js";
-import { jsonParseErrorAt } from "../server/config/json-numbers.js";
+import { jsonParseErrorAt } from "../json/json-numbers.js";
 import { hostOfTarget, isLoopbackHost } from "../transport/loopback-host.js";
 import { option, UsageError, type ParsedArgs } from "./args.js";
 import { printable } from "./output.js";

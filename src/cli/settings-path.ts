@@ -4,7 +4,7 @@
  * replace, so nobody writes JSON inside a JSON string.
  */
 import { UsageError } from "./args.js";
-import { firstJsonTextProblem, jsonTextProblem } from "../server/config/json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../json/json-numbers.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -17,7 +17,7 @@
  * rebuilt from the journal, since its engine may hold decisions the journal refused).
  */
 import type { SidecarState } from "../state/sidecar-state.js";
-import { StepDownRefusedError, type ReplicationControl, type ReplicationRoleName, type ReplicationStatusView } from "../server/services/replication-admin.js";
+import { StepDownRefusedError, type ReplicationControl, type ReplicationRoleName, type ReplicationStatusView } from "./replication-control.js";
 import type { LeaseOwnershipGate } from "./lease-ownership-gate.js";
 import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { LeaseTimers } from "./lease-timers.js";

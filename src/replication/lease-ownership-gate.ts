@@ -13,7 +13,7 @@ import type { AccountOwner } from "../state/account-directory.js";
 import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
 import { accountsNamed } from "../state/audit-effects.js";
-import type { OwnershipGate } from "../server/services/ownership-gate.js";
+import type { OwnershipGate } from "./ownership-gate.js";
 import type { LeaseValue } from "./lease-store.js";
 import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { ShardLeases } from "./shard-leases.js";

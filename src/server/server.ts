@@ -38,8 +38,9 @@ import { logEvent } from "./log/event-log.js";
 import { errorFields, silentLogger, type SidecarLogger } from "./log/sidecar-log.js";
 import { VERSION } from "../version.js";
 import { REPLAY_RULES } from "../state/journal-writer.js";
-import { followsOnly, type OwnershipGate } from "./services/ownership-gate.js";
-import type { ReplicationControl } from "./services/replication-admin.js";
+import { followsOnly } from "./services/ownership-gate.js";
+import type { OwnershipGate } from "../replication/ownership-gate.js";
+import type { ReplicationControl } from "../replication/replication-control.js";
 
 export interface ServerOptions {
   readonly maxQueuedMessages: number;

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { ShardLeases } from "../../src/replication/shard-leases.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import type { ReplicationControl } from "../../src/replication/replication-control.js";
 import { startHarness, testConfig, type Harness } from "../server/harness.js";
 import { cliAgainst } from "./run-captured.js";
 

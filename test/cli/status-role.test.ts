@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
 import type { ShardLeases } from "../../src/replication/shard-leases.js";
-import type { ReplicationRoleName, ReplicationStatusView } from "../../src/server/services/replication-admin.js";
+import type { ReplicationRoleName, ReplicationStatusView } from "../../src/replication/replication-control.js";
 import { startHarness, type Harness } from "../server/harness.js";
 import { runCaptured } from "./run-captured.js";
 

@@ -20,7 +20,7 @@ import { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
-import type { OwnershipGate } from "../../src/server/services/ownership-gate.js";
+import type { OwnershipGate } from "../../src/replication/ownership-gate.js";
 import { CommandError } from "../../src/state/command-error.js";
 import { setFailureReporter, type FailureReporter } from "../../src/state/guarded.js";
 import { JournalFailedError } from "../../src/state/journal/journal.js";

@@ -13,7 +13,7 @@ import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.j
 import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { shardOf } from "../../src/replication/shard-of.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import type { ReplicationControl } from "../../src/replication/replication-control.js";
 import { ACCOUNT, holdingsOf, order, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { as, errorOf, fill } from "../server/results.js";
 import { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";

@@ -22,7 +22,7 @@ import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { buildState } from "../../src/app/build-sidecar.js";
 import { SidecarServer } from "../../src/server/server.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
-import type { ReplicationControl } from "../../src/server/services/replication-admin.js";
+import type { ReplicationControl } from "../../src/replication/replication-control.js";
 import { monitorEvents } from "../helpers/event-monitor.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "./harness.js";
 

@@ -14,7 +14,7 @@ import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import type { AccountId } from "../../src/param/index.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
-import type { OwnershipGate } from "../../src/server/services/ownership-gate.js";
+import type { OwnershipGate } from "../../src/replication/ownership-gate.js";
 import type { ServingPhase } from "../../src/server/services/service-context.js";
 import { CommandError } from "../../src/state/command-error.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";

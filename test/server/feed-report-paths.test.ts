@@ -11,7 +11,7 @@ import * as fd from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { decodePublishRequestToReports } from "../../src/server/codec/wire-reports.js";
 import { decodePublishRequest } from "../../src/transport/wire/index.js";
 import { publishAnswers } from "../../src/server/services/feed-service.js";
-import type { OwnershipGate } from "../../src/server/services/ownership-gate.js";
+import type { OwnershipGate } from "../../src/replication/ownership-gate.js";
 import { CommandError } from "../../src/state/command-error.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ExecutionReport } from "../../src/model/index.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
-import { firstJsonTextProblem, lineAndColumn } from "../../src/server/config/json-numbers.js";
+import { firstJsonTextProblem, lineAndColumn } from "../../src/json/json-numbers.js";
 import { testConfig } from "./harness.js";
 import { adminFailure } from "./results.js";
 import { startDurable, tempDir, type DurableSidecar } from "./controls-world.js";

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { ConfigError, loadConfig } from "../../src/server/config/load-config.js";
-import { firstJsonTextProblem } from "../../src/server/config/json-numbers.js";
+import { firstJsonTextProblem } from "../../src/json/json-numbers.js";
 import { startHarness, type Harness } from "./harness.js";
 import { adminFailure } from "./results.js";
 

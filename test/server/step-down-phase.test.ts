@@ -10,7 +10,7 @@ import { buildState } from "../../src/app/build-sidecar.js";
 import { connect } from "../../src/client/index.js";
 import { DEFAULT_LIMITS, parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { SidecarServer } from "../../src/server/server.js";
-import { StepDownRefusedError, type ReplicationControl } from "../../src/server/services/replication-admin.js";
+import { StepDownRefusedError, type ReplicationControl } from "../../src/replication/replication-control.js";
 import { adminCaller, startHarness, testConfig } from "./harness.js";
 
 const ALLOW_ALL = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAdmin: () => undefined, ownerElsewhere: () => undefined };

@@ -14,7 +14,7 @@ import { boundedReason } from "./reason.js";
 import { decodePnlState } from "./decode-adjustment.js";
 import { decodeInstrument } from "./decode-order.js";
 import { decodeAccountId, decodeAsset, decodeDecimal, decodeGroupId, decodePolicyName } from "./scalars.js";
-import { firstJsonTextProblem, jsonTextProblem } from "../config/json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../../json/json-numbers.js";
 
 /** A request grpc-js could not decode as its protobuf type is refused as a whole. */
 export function decodedRequest<T>(r: T | MalformedMessage, field = "request"): T {

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from "./default-config.js";
 import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { checkMetricsListen } from "./metrics-config.js";
-import { firstJsonTextProblem, jsonParseErrorAt, jsonTextProblem, lineAndColumn } from "./json-numbers.js";
+import { firstJsonTextProblem, jsonParseErrorAt, jsonTextProblem, lineAndColumn } from "../../json/json-numbers.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -21,7 +21,7 @@ import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
 import type { Denial } from "../services/service-context.js";
 import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
-import { firstJsonTextProblem, jsonTextProblem } from "../config/json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem } from "../../json/json-numbers.js";
 
 export const CONSOLE_PREFIX = "/console";
 /**

@@ -5,7 +5,7 @@
  * exists (src/app/start-failover.ts); names in docs/observability.md.
  */
 import type { Registry } from "prom-client";
-import type { ReplicationControl, ReplicationRoleName } from "../services/replication-admin.js";
+import type { ReplicationControl, ReplicationRoleName } from "../../replication/replication-control.js";
 import { collected } from "./collected-metric.js";
 
 const ROLES: readonly ReplicationRoleName[] = ["standby", "active", "fenced"];

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fail, onlyKeys, readArray, readObject, readString, type Json } from "../../policies/settings-json.js";
-import { firstJsonTextProblem, jsonTextProblem, lineAndColumn } from "../config/json-numbers.js";
+import { firstJsonTextProblem, jsonTextProblem, lineAndColumn } from "../../json/json-numbers.js";
 import { WatchedFile, type WatchedFileEvents } from "./watched-file.js";
 
 interface TokenEntry {

@@ -21,7 +21,7 @@ import { stageTrace } from "../../transport/stage-trace.js";
 import { coalesceWrites } from "../../transport/coalesce-writes.js";
 import { SliceQueue } from "./slice-queue.js";
 import { JournalHold, type JournalQueueLimits } from "./journal-backpressure.js";
-import type { OwnershipGate } from "./ownership-gate.js";
+import type { OwnershipGate } from "../../replication/ownership-gate.js";
 
 const PUBLISH_PATH = methodPath(ExecutionReportFeedService.method.publish);
 

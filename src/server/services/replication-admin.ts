@@ -1,12 +1,13 @@
 /**
  * AdminService.StepDown and GetReplicationStatus. The server knows replication only through
- * this interface (the leases and the journal's tail live in src/replication/); without it
- * StepDown is FAILED_PRECONDITION and the status says OFF.
+ * ReplicationControl (src/replication/replication-control.ts); without it StepDown is
+ * FAILED_PRECONDITION and the status says OFF.
  */
 import { create } from "@bufbuild/protobuf";
 import { MalformedMessage, isMalformed } from "../../transport/service-definition.js";
 import { decodedRequest } from "../codec/decode-admin.js";
 import { toServiceError } from "./admin-errors.js";
+import { StepDownRefusedError, type ReplicationControl, type ReplicationRoleName } from "../../replication/replication-control.js";
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServiceError } from "@grpc/grpc-js";
 import {
   GetReplicationStatusResponseSchema,
@@ -15,30 +16,6 @@ import {
   type GetReplicationStatusResponse,
   type StepDownResponse,
 } from "../../../gen/openpit/sidecar/v1/replication_pb.js";
-
-export type ReplicationRoleName = "active" | "standby" | "fenced";
-
-export interface ShardOwnershipView {
-  readonly shard: number;
-  readonly owned: boolean;
-  readonly epoch: bigint;
-  readonly ownerId: string;
-  readonly ownerAddress: string;
-}
-
-export interface ReplicationStatusView {
-  readonly role: ReplicationRoleName;
-  readonly instanceId: string;
-  readonly advertisedAddress: string;
-  readonly shardCount: number;
-  readonly shards: readonly ShardOwnershipView[];
-  readonly appliedSequence: bigint;
-}
-
-/** A step-down refused before anything changed: this instance is not active (kind `NotActive`). */
-export class StepDownRefusedError extends Error {
-  override name = "StepDownRefusedError";
-}
 
 /**
  * StepDown's FAILED_PRECONDITION with its stable kind in the `openpit-error-kind` trailer, as
@@ -49,16 +26,6 @@ function stepDownFailure(kind: "ReplicationOff" | "NotActive" | "StepDownFailed"
   const metadata = new Metadata();
   metadata.set("openpit-error-kind", kind);
   return { code: status.FAILED_PRECONDITION, details: message, metadata };
-}
-
-/** What the admin service may ask of replication. */
-export interface ReplicationControl {
-  status(): ReplicationStatusView;
-  /**
-   * Planned hand-over of every owned shard; rejects with a message when there is nothing to
-   * hand over. `starting` runs once it is sure to happen, while this instance still takes commands.
-   */
-  stepDown(starting?: (shards: readonly number[]) => void): Promise<{ readonly shards: readonly number[]; readonly tookMs: number }>;
 }
 
 /** The codec's error for bytes that do not decode as the request (INVALID_ARGUMENT, like every admin RPC). */

@@ -7,8 +7,8 @@ import type { ChannelCommand } from "../../state/commands.js";
 import type { LiveStreams } from "./live-streams.js";
 import type { SidecarMetrics } from "../metrics/sidecar-metrics.js";
 import type { SidecarLogger } from "../log/sidecar-log.js";
-import type { OwnershipGate } from "./ownership-gate.js";
-import type { ReplicationControl } from "./replication-admin.js";
+import type { OwnershipGate } from "../../replication/ownership-gate.js";
+import type { ReplicationControl } from "../../replication/replication-control.js";
 
 /**
  * Recovering: the journal is being replayed (UNAVAILABLE). Draining: shutdown's first step,

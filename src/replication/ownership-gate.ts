@@ -1,0 +1,31 @@
+/**
+ * Replicated mode's per-command ownership check, as the server sees it: a command on an
+ * account whose shard this instance does not own is refused NOT_OWNER before it reaches the
+ * door (src/server/services/ownership-gate.ts applies it to each command). Implemented by the
+ * leases (lease-ownership-gate.ts); defined here so that the replication layer imports nothing
+ * of the server's.
+ */
+import type { AccountId } from "../param/index.js";
+import type { AccountOwner } from "../state/account-directory.js";
+import type { AdminCommand } from "../state/commands.js";
+import type { CommandError } from "../state/command-error.js";
+
+export interface OwnershipGate {
+  /** The refusal for a command on `accountId` (at `field`), or undefined when this instance owns its shard. */
+  refuseAccount(accountId: AccountId, field: string): CommandError | undefined;
+  /**
+   * For commands that name no account (handles of this channel): refused only when this
+   * instance owns nothing. `onHandle`: the command names a handle (commit, rollback,
+   * execute/discard request), which lives only on the sidecar that issued it: the refusal
+   * names the owner for information, not as the place to send it.
+   */
+  refuseUnowned(field: string, onHandle?: boolean): CommandError | undefined;
+  /** An admin change: per-account ones follow the account's shard; broker-wide ones the cross-shard rule. */
+  refuseAdmin(command: AdminCommand): CommandError | undefined;
+  /**
+   * The owner of an account this instance does not serve now (the one `refuseAccount` would
+   * name; both fields empty while nobody does), or undefined when it serves it. The account
+   * list marks such accounts, whose state here is not the one in force.
+   */
+  ownerElsewhere(accountId: AccountId): AccountOwner | undefined;
+}
