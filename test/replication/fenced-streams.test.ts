@@ -7,14 +7,10 @@
  * chain of its own, so a throw there became an unhandled rejection, and the process failed
  * closed (exit 70) before its fenced exit (75).
  */
-import { EventEmitter } from "node:events";
-import { create } from "@bufbuild/protobuf";
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterEach, describe, expect, it } from "vitest";
-import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { buildState } from "../../src/app/build-sidecar.js";
-import type { CommandInit } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { JetStreamJournal } from "../../src/replication/jetstream-journal.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -24,28 +20,9 @@ import type { OwnershipGate } from "../../src/replication/ownership-gate.js";
 import { CommandError } from "../../src/state/command-error.js";
 import { setFailureReporter, type FailureReporter } from "../../src/state/guarded.js";
 import { JournalFailedError } from "../../src/state/journal/journal.js";
-import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
-import { decodeOpenResponse, encodeOpenResponse } from "../../src/transport/wire/index.js";
 import { order, seed, testConfig } from "../server/harness.js";
 import { as } from "../server/results.js";
-
-/** grpc-js's server duplex stream as the channel service uses it; what is written is kept decoded. */
-class FakeCall extends EventEmitter {
-  readonly written: OpenResponse[] = [];
-  write(m: OpenResponse | EncodedMessage): boolean {
-    this.written.push(decodeOpenResponse(encodeOpenResponse(m)));
-    return true;
-  }
-  pause(): void {}
-  resume(): void {}
-  end(): void {}
-  send(correlationId: bigint, ...commands: CommandInit[]): void {
-    this.emit("data", create(OpenRequestSchema, { correlationId, commands: commands.map((command) => ({ command })) }));
-  }
-  get correlationIds(): bigint[] {
-    return this.written.map((m) => m.correlationId);
-  }
-}
+import { FakeChannelCall } from "../server/fake-server-call.js";
 
 /** The lease gate once fenced: everything refused NOT_OWNER before the door (lease-ownership-gate.ts). */
 class FakeGate implements OwnershipGate {
@@ -102,7 +79,7 @@ describe("a fenced instance's streams after its replicated journal failed", () =
     });
     state.attachJournal(journal);
     const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map(), ownership: gate }, { maxQueuedMessages: 16 });
-    const call = new FakeCall();
+    const call = new FakeChannelCall();
     (service.open as (c: unknown) => void)(call);
     return { state, journal, call, failures, claim: () => (claimedElsewhere = true) };
   }

@@ -1,7 +1,5 @@
-import { EventEmitter } from "node:events";
-import { create } from "@bufbuild/protobuf";
 import { beforeEach, describe, expect, it } from "vitest";
-import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import type { AccountId } from "../../src/param/index.js";
@@ -11,56 +9,18 @@ import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { accountChannelService, COMMANDS_PER_SLICE } from "../../src/server/services/account-channel-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { MalformedMessage } from "../../src/transport/service-definition.js";
-import { decodeOpenResponse, encodeOpenResponse } from "../../src/transport/wire/index.js";
-import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ServingPhase } from "../../src/server/services/service-context.js";
-import type { CommandInit } from "../../src/client/index.js";
 import { ACCOUNT, order, seed, testConfig } from "./harness.js";
 import { as, errorOf } from "./results.js";
-
-/**
- * Stands in for grpc-js's server duplex stream: `write` returns `writable`, as grpc-js
- * returns false once the client stops reading (HTTP/2 flow control); `pause`/`resume`
- * record whether the service holds reading back. What is written is kept as the client
- * would read it: through the channel's wire codecs (the service writes its hot answers
- * as bytes).
- */
-class FakeCall extends EventEmitter {
-  readonly written: OpenResponse[] = [];
-  writable = true;
-  paused = false;
-  ended = false;
-
-  write(m: OpenResponse | EncodedMessage): boolean {
-    this.written.push(decodeOpenResponse(encodeOpenResponse(m)));
-    return this.writable;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  end(): void {
-    this.ended = true;
-  }
-
-  send(correlationId: bigint, ...commands: CommandInit[]): void {
-    this.emit("data", create(OpenRequestSchema, { correlationId, commands: commands.map((command) => ({ command })) }));
-  }
-
-  get correlationIds(): bigint[] {
-    return this.written.map((m) => m.correlationId);
-  }
-}
+import { FakeChannelCall } from "./fake-server-call.js";
 
 const buy = () => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } }) as const;
 
 describe("account channel queue (no sockets)", () => {
   let sidecar: SidecarState;
   let streams: LiveStreams;
-  let call: FakeCall;
+  let call: FakeChannelCall;
   let phase: ServingPhase;
 
   beforeEach(() => {
@@ -68,7 +28,7 @@ describe("account channel queue (no sockets)", () => {
     streams = new LiveStreams();
     phase = "serving";
     const service = accountChannelService({ state: sidecar, streams, phase: () => phase, channelWriters: new Map() }, { maxQueuedMessages: 2 });
-    call = new FakeCall();
+    call = new FakeChannelCall();
     (service.open as (c: unknown) => void)(call);
     // Funds for exactly two orders of 1 @ 100.
     call.send(1n, seed("USD", "200"));

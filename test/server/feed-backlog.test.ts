@@ -5,53 +5,24 @@
  * been applied; reading also stays stopped while the client does not read its answers. It
  * used to queue whatever the publisher sent (found by review).
  */
-import { EventEmitter } from "node:events";
-import { create } from "@bufbuild/protobuf";
 import { beforeEach, describe, expect, it } from "vitest";
-import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
-import { decodePublishResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
-import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import { testConfig } from "./harness.js";
-import { feeReport } from "./results.js";
-
-/** grpc-js's server duplex stream as the feed uses it; answers kept as the client reads them. */
-class FakeCall extends EventEmitter {
-  readonly written: PublishResponse[] = [];
-  writable = true;
-  paused = false;
-  write(m: PublishResponse | EncodedMessage): boolean {
-    this.written.push(decodePublishResponse(encodePublishResponse(m)));
-    return this.writable;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  end(): void {}
-  publish(correlationId: bigint, reports: number): void {
-    this.emit("data", create(PublishRequestSchema, { correlationId, reports: Array.from({ length: reports }, fee) }));
-  }
-}
-
-/** A fee-only report (SpotFunds debits 1 USD): applied, whatever the account holds. */
-const fee = () => feeReport("1");
+import { FakeFeedCall } from "./fake-server-call.js";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("feed backlog (no sockets)", () => {
-  let call: FakeCall;
+  let call: FakeFeedCall;
 
   beforeEach(() => {
     const state = buildSidecar(parseSidecarConfig(testConfig()), new ManualClock(0)).state;
     const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 2 });
-    call = new FakeCall();
+    call = new FakeFeedCall();
     (service.publish as (c: unknown) => void)(call);
   });
 

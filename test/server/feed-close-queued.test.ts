@@ -4,10 +4,7 @@
  * feed's drainAndClose says so too), not refused SHUTTING_DOWN: execution reports are
  * the venue's facts and must land.
  */
-import { EventEmitter } from "node:events";
-import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { ManualClock } from "../../src/engine/index.js";
 import { buildSidecar } from "../../src/app/build-sidecar.js";
@@ -15,24 +12,8 @@ import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import { feedService, REPORTS_PER_SLICE } from "../../src/server/services/feed-service.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import type { ServingPhase } from "../../src/server/services/service-context.js";
-import { decodePublishResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
-import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import { testConfig } from "./harness.js";
-import { feeReport } from "./results.js";
-
-class FakeCall extends EventEmitter {
-  readonly written: PublishResponse[] = [];
-  write(m: PublishResponse | EncodedMessage): boolean {
-    this.written.push(decodePublishResponse(encodePublishResponse(m)));
-    return true;
-  }
-  pause(): void {}
-  resume(): void {}
-  end(): void {}
-  publish(correlationId: bigint, reports: number): void {
-    this.emit("data", create(PublishRequestSchema, { correlationId, reports: Array.from({ length: reports }, () => feeReport("1")) }));
-  }
-}
+import { FakeFeedCall } from "./fake-server-call.js";
 
 describe("feed: shutdown's close with messages queued behind a sliced one", () => {
   it("applies them under the drain's rules instead of refusing them SHUTTING_DOWN", () => {
@@ -40,7 +21,7 @@ describe("feed: shutdown's close with messages queued behind a sliced one", () =
     let phase: ServingPhase = "serving";
     const streams = new LiveStreams();
     const service = feedService({ state, streams, phase: () => phase, channelWriters: new Map() }, { maxQueuedMessages: 1024 });
-    const call = new FakeCall();
+    const call = new FakeFeedCall();
     (service.publish as (c: unknown) => void)(call);
     call.publish(1n, REPORTS_PER_SLICE * 2); // first slice now, the second in a later turn
     call.publish(2n, 1); // received, queued behind it

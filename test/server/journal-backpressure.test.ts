@@ -7,8 +7,8 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { OpenRequestSchema, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { PublishRequestSchema, type PublishResponse } from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import { OpenRequestSchema } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { PublishRequestSchema } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import type { AccountId } from "../../src/param/index.js";
 import type { SpotFundsPolicy } from "../../src/policies/index.js";
 import { accountChannelService, COMMANDS_PER_SLICE, type ChannelQueueLimits } from "../../src/server/services/account-channel-service.js";
@@ -18,15 +18,13 @@ import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { LiveStreams } from "../../src/server/services/live-streams.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { decodeOpenResponse, decodePublishResponse, encodeOpenResponse, encodePublishResponse } from "../../src/transport/wire/index.js";
-import type { EncodedMessage } from "../../src/transport/wire/encoded-message.js";
 import type { CommandInit } from "../../src/client/index.js";
 import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
 import { ACCOUNT, order, seed } from "./harness.js";
 import { as, errorOf, feeReport } from "./results.js";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import { stateOnHeldJournal } from "../state/held-journal-state.js";
-import { FakeServerCall } from "./fake-server-call.js";
+import { FakeChannelCall, FakeFeedCall, FakeServerCall } from "./fake-server-call.js";
 
 
 const buy = (): CommandInit => ({ case: "executePreTrade", value: { order: order({ qty: "1", price: "100" }) } });
@@ -55,7 +53,7 @@ describe("journal back-pressure (no sockets)", () => {
   /** A channel stream on the state, with the given bounds; `send` delivers one command as a message. */
   function openChannel(limits: ChannelQueueLimits) {
     const service = accountChannelService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, limits);
-    const call = new FakeServerCall<OpenResponse>((m: OpenResponse | EncodedMessage) => decodeOpenResponse(encodeOpenResponse(m)));
+    const call = new FakeChannelCall();
     (service.open as (c: unknown) => void)(call);
     const send = (correlationId: bigint, command: CommandInit) =>
       call.emit("data", create(OpenRequestSchema, { correlationId, commands: [{ command }] }));
@@ -118,7 +116,7 @@ describe("journal back-pressure (no sockets)", () => {
 
   it("a feed stops reading while the journal is behind, and reads again once it caught up", async () => {
     const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 8, maxRecordsAwaitingDurability: 2 });
-    const call = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const call = new FakeFeedCall();
     (service.publish as (c: unknown) => void)(call);
     const publish = (correlationId: bigint) => call.emit("data", create(PublishRequestSchema, { correlationId, reports: [feeReport("1")] }));
 
@@ -162,7 +160,7 @@ describe("journal back-pressure (no sockets)", () => {
 
   it("a feed held by the journal applies nothing more of what it queued: not the next slice, not the messages behind it", async () => {
     const service = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, { maxQueuedMessages: 64, maxRecordsAwaitingDurability: 1 });
-    const call = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const call = new FakeFeedCall();
     (service.publish as (c: unknown) => void)(call);
     const publish = (correlationId: bigint, reports: number) =>
       call.emit("data", create(PublishRequestSchema, { correlationId, reports: Array.from({ length: reports }, () => feeReport("1")) }));
@@ -204,7 +202,7 @@ describe("journal back-pressure (no sockets)", () => {
     const channels = [openChannel(LIMITS), openChannel(LIMITS)];
     channels.forEach((c, i) => c.send(1n, seed("EUR", String(10 + i), (ACCOUNT as bigint) + 1n + BigInt(i))));
     const feed = feedService({ state, streams: new LiveStreams(), phase: () => "serving", channelWriters: new Map() }, LIMITS);
-    const feedCall = new FakeServerCall<PublishResponse>((m: PublishResponse | EncodedMessage) => decodePublishResponse(encodePublishResponse(m)));
+    const feedCall = new FakeFeedCall();
     (feed.publish as (c: unknown) => void)(feedCall);
     feedCall.emit("data", create(PublishRequestSchema, { correlationId: 1n, reports: [feeReport("1")] }));
     const quotes = openQuotes();
