@@ -293,7 +293,15 @@ export class FailoverCoordinator implements ReplicationControl {
     for (const shard of this.o.shards) {
       if (this.stopped || this.role !== "standby") return;
       if (this.leaving) return this.giveBack(claimed);
-      const e = await this.o.leases.claim(shard);
+      let e: number | undefined;
+      try {
+        e = await this.o.leases.claim(shard);
+      } catch (error) {
+        // No answer (a timeout, no servers): what this try claimed goes back as on a refusal,
+        // not kept and renewed until the next try, which a shutdown may never start (found in session 41).
+        await this.giveBack(claimed);
+        throw error;
+      }
       if (e === undefined) {
         // Held by another instance (the owner, whose lease has not lapsed, or a standby whose
         // try got here first): give back what this try claimed, and learn the others' owners

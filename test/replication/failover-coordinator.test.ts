@@ -491,6 +491,29 @@ describe("failover coordinator: several standbys", () => {
     await timers.advance(0);
     expect([a.coordinator.roleName, b.coordinator.roleName].filter((r) => r === "active")).toHaveLength(1);
   });
+
+  // Found in session 41: a claim that failed (a timeout, no servers) ended the try with what it
+  // had claimed still held and renewed until the next try; a shutdown (leave()) in between
+  // meant no next try, and the other standbys waited for the lapse.
+  it("a standby whose claim fails half-way through its try (no answer) gives back the ones it claimed", async () => {
+    const { a, b, timers, store } = setup();
+    b.coordinator.start();
+    const create = b.leaseView.create;
+    b.leaseView.create = async (...args: Parameters<typeof create>) => {
+      if (args[0] === 2) throw new Error("TIMEOUT");
+      return create(...args);
+    };
+    await timers.advance(0);
+    expect(b.coordinator.roleName).toBe("standby");
+    expect(b.leases.heldShards()).toEqual([]);
+    expect((await Promise.all([0, 1, 2, 3].map((s) => store.read(s)))).map((h) => h?.value.owner)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(b.logs.some((l) => l.includes("takeover attempt failed, retrying: TIMEOUT"))).toBe(true);
+    // B shuts down before its next try: nothing of B's is left to lapse, the other instance takes every shard at once.
+    b.coordinator.leave();
+    a.coordinator.start();
+    await timers.advance(0);
+    expect(a.coordinator.roleName).toBe("active");
+  });
 });
 
 // Found by review (session 30): leave() (SIGTERM) was checked only before the journal's
