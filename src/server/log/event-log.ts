@@ -51,7 +51,9 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
     case "accountBlockReasonReplaced": {
       const by = e.kind === "accountBlocked" ? blockedBy(actor, e.block) : who(actor, e.block);
       const name = e.kind === "accountBlocked" ? "account_blocked" : "account_block_reason_replaced";
-      log.warn({ ...base, event: name, accountId: String(e.accountId), by, ...blockFields(e.block) }, `account ${e.accountId} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
+      // A replaced reason names who re-worded the block, not a blocker (found by review: "blocked by" credited the operator with a policy's block).
+      const what = e.kind === "accountBlocked" ? "blocked" : "block reason replaced";
+      log.warn({ ...base, event: name, accountId: String(e.accountId), by, ...blockFields(e.block) }, `account ${e.accountId} ${what} by ${by}: ${e.block.reason}: ${e.block.details}`);
       return;
     }
     case "accountUnblocked":
@@ -61,7 +63,8 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
     case "groupBlockReasonReplaced": {
       const by = e.kind === "groupBlocked" ? blockedBy(actor, e.block) : who(actor, e.block);
       const name = e.kind === "groupBlocked" ? "group_blocked" : "group_block_reason_replaced";
-      log.warn({ ...base, event: name, group: e.group, by, ...blockFields(e.block) }, `account group ${e.group} blocked by ${by}: ${e.block.reason}: ${e.block.details}`);
+      const what = e.kind === "groupBlocked" ? "blocked" : "block reason replaced";
+      log.warn({ ...base, event: name, group: e.group, by, ...blockFields(e.block) }, `account group ${e.group} ${what} by ${by}: ${e.block.reason}: ${e.block.details}`);
       return;
     }
     case "groupUnblocked":
@@ -88,10 +91,19 @@ export function logEvent(log: SidecarLogger, { event: e, actor, sequence }: Sequ
           `account ${e.accountId}: ${e.reservationIds.length} reservations a crash left open were rolled back`,
         );
       } else {
-        // Cancel on disconnect: the channel that held them is gone (its channel_closed line says why).
+        // Cancel on disconnect: the channel that held them is gone (its channel_closed line says
+        // why). Past their TTL or fenced by a takeover, the channel stays open: the sentence says
+        // what happened instead (found by review: it said the channel closed).
+        const n = e.reservationIds.length;
+        const why =
+          e.reason === "expired"
+            ? `rolled back: past limits.reservationTtlMs on channel ${e.channelId}`
+            : e.reason === "fenced"
+              ? `rolled back: another channel took the account over from channel ${e.channelId}`
+              : `rolled back as channel ${e.channelId} closed (${e.reason})`;
         log.info(
-          { ...base, event: "reservations_rolled_back", accountId: String(e.accountId), rolledBack: e.reservationIds.length, reason: e.reason, channelId: String(e.channelId) },
-          `account ${e.accountId}: ${e.reservationIds.length} reservations rolled back as channel ${e.channelId} closed (${e.reason})`,
+          { ...base, event: "reservations_rolled_back", accountId: String(e.accountId), rolledBack: n, reason: e.reason, channelId: String(e.channelId) },
+          `account ${e.accountId}: ${n} reservations ${why}`,
         );
       }
       return;
