@@ -22,6 +22,12 @@ export class HandleTally {
 
 const SEQ_BITS = 32n;
 const SEQ_MASK = (1n << SEQ_BITS) - 1n;
+/**
+ * The last channel id whose handle ids fit in a uint64 (the wire's type): the channel id is
+ * the handle id's high 32 bits. Channel ids are never issued twice (a stale handle must not
+ * name a later channel's reservation), so a deployment opens at most this many channels.
+ */
+export const LAST_CHANNEL_ID = SEQ_MASK;
 /** See `idsNearEnd`. */
 const IDS_NEAR_END = SEQ_MASK - (1n << 25n);
 

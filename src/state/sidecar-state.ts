@@ -16,7 +16,7 @@ import { EventHub, type SequencedEvent } from "./event-hub.js";
 import { JournalFailedError, RecordTooLargeError, type Journal } from "./journal/journal.js";
 import { CommandError } from "./command-error.js";
 import { PinRegistry } from "./pin-registry.js";
-import { HandleTally } from "./handle-table.js";
+import { HandleTally, LAST_CHANNEL_ID } from "./handle-table.js";
 import { guarded } from "./guarded.js";
 import { encodeCommand } from "./command-codec.js";
 import type { ChannelNotice, ChannelResult, ReportResult } from "./results.js";
@@ -256,6 +256,16 @@ export class SidecarState implements DoorInternals {
 
   /** Opens a channel acting for `owner` (a principal's name; "local" without authentication). */
   openChannel(owner: string = LOCAL_PRINCIPAL_NAME): ChannelState {
+    // Refused before the door (nothing recorded): past the last id, the channel's handle ids
+    // would not fit in a uint64 and its first reservation could not be answered (found by
+    // review: the answer's encoding threw and the process exited, at every restart again).
+    if (this.nextChannelId > LAST_CHANNEL_ID) {
+      throw new CommandError(
+        "RESOURCE_EXHAUSTED",
+        "",
+        `this sidecar's state has issued every channel id (1 to ${LAST_CHANNEL_ID}): no channel can be opened; the channels already open keep working (docs/operating.md, "Channel ids")`,
+      );
+    }
     return this.enter({ kind: "openChannel", owner }) as ChannelState;
   }
 

@@ -154,15 +154,16 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
     bases.length = n;
   }
   if (n > 0) {
-    if (session.channelId === undefined) {
-      session.channelId = state.openChannel(session.owner).channelId;
-      session.onOpen?.(session.channelId);
-    }
     let ran: ChannelAnswer[];
     try {
+      if (session.channelId === undefined) {
+        session.channelId = state.openChannel(session.owner).channelId;
+        session.onOpen?.(session.channelId);
+      }
       ran = state.runChannel(session.channelId, valid, bases);
     } catch (e) {
-      // The door refused the message's commands as a whole (one record too large to journal).
+      // The door refused the message's commands as a whole (one record too large to journal;
+      // no channel id left to open the stream's channel with).
       if (!(e instanceof CommandError)) throw e;
       ran = valid.map(() => results.fromError(e));
     }
