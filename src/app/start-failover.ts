@@ -122,7 +122,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
   let coordinator: FailoverCoordinator | undefined;
   // The epoch this instance took over with (for the log lines about losing it).
   let epoch: bigint | undefined;
-  const { link, replica } = await openReplica(server.state, config, {
+  const { link, replica, signer } = await openReplica(server.state, config, {
     onJournalFailure: (e) => {
       log.error({ event: "journal_refused", epoch: epoch === undefined ? null : String(epoch), ...errorFields(e) }, e.message);
       coordinator?.journalFailed(e);
@@ -174,6 +174,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
         fromStreamSequence: followed.fromStreamSequence ?? null,
         waitingForSnapshot: followed.waitingForSnapshot,
+        // The key's id only (8 hex digits of its SHA-256): which key, never the key.
+        signingKeyId: signer?.keyId ?? null,
       },
       followed.waitingForSnapshot
         ? `a standby of shards ${group ?? "all"} on stream ${r.stream}, which has no snapshot yet: waiting for the first writer's (its snapshot 0) before following the journal; trying for the leases`

@@ -22,6 +22,8 @@ import { JournalReplica, type FollowReport, type JournalReplicaOptions, type Tak
 import { ObjectSnapshotStore } from "../replication/object-snapshots.js";
 import { groupName, type JournalSubjects } from "../replication/journal-subjects.js";
 import { readNatsAccess } from "./nats-access.js";
+import { readSigningKey } from "./signing-key.js";
+import type { RecordSigner } from "../replication/record-signing.js";
 
 export interface ReplicatedStart {
   readonly link: JournalLink;
@@ -29,6 +31,8 @@ export interface ReplicatedStart {
   readonly follow: FollowReport;
   /** This start's recovery; its `ms` counts the follow() (the snapshot's restore) and the takeover. */
   readonly takeover: TakeoverReport;
+  /** replication.signing's key id (8 hex digits of its SHA-256), for the log; undefined without signing. */
+  readonly signingKeyId: string | undefined;
 }
 
 /** The instance id a configuration gives, or this host's name and process id. */
@@ -51,10 +55,12 @@ export async function openReplica(
   state: SidecarState,
   config: SidecarConfig,
   extra: Partial<JournalReplicaOptions> = {},
-): Promise<{ link: JournalLink; replica: JournalReplica }> {
+): Promise<{ link: JournalLink; replica: JournalReplica; signer: RecordSigner | undefined }> {
   const r = config.replication;
   if (r === undefined) throw new Error('durability.mode "replicated" needs the replication section');
   const instanceId = instanceIdOf(r);
+  // Before connecting: a key file that cannot be used is a configuration error, found at once.
+  const signer = readSigningKey(r);
   // The one NATS connection of this instance: the journal, the snapshots, the leases and the
   // standby's tail all use it, so all of them use the configured TLS and credential.
   const link = await connectJournal({
@@ -81,7 +87,7 @@ export async function openReplica(
       appendTimeoutMs: r.appendTimeoutMs,
       ...extra,
     });
-    return { link, replica };
+    return { link, replica, signer };
   } catch (e) {
     await link.nc.close().catch(() => undefined);
     throw e;
@@ -106,12 +112,12 @@ export async function startReplicated(
   config: SidecarConfig,
   onJournalFailure: (error: JournalFailedError) => void,
 ): Promise<ReplicatedStart> {
-  const { link, replica } = await openReplica(state, config, { onJournalFailure, ownsConnection: true });
+  const { link, replica, signer } = await openReplica(state, config, { onJournalFailure, ownsConnection: true });
   try {
     const started = performance.now();
     const follow = await replica.follow();
     const takeover = await replica.takeOver();
-    return { link, replica, follow, takeover: { ...takeover, ms: performance.now() - started } };
+    return { link, replica, follow, takeover: { ...takeover, ms: performance.now() - started }, signingKeyId: signer?.keyId };
   } catch (e) {
     await replica.stop().catch(() => undefined);
     await link.nc.close().catch(() => undefined);

@@ -136,7 +136,10 @@ export async function startSidecar(
       logAccountEntries(log, replicated.takeover);
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
-      if (server.phase === "serving") log.info({ event: "serving", mode: "replicated", epoch: String(replicated.takeover.epoch), replayed: replicated.takeover.replayed }, "serving; took the replicated journal over");
+      if (server.phase === "serving") log.info(
+          { event: "serving", mode: "replicated", epoch: String(replicated.takeover.epoch), replayed: replicated.takeover.replayed, signingKeyId: replicated.signingKeyId ?? null },
+          "serving; took the replicated journal over",
+        );
       return { server, port, httpPort, recovery: undefined, replicated };
     }
     log.info({ event: "recovering", mode: config.durability.mode, dataDir: resolve(config.durability.dataDir) }, "recovering the durable state");

@@ -99,6 +99,24 @@ describe("replication: TLS and the NATS credential", () => {
     expect(() => r(extra)).toThrow(message);
   });
 
+  it("signing: the key's file and acceptUnsigned (false unless said)", () => {
+    expect(r({ signing: { keyFile: "/etc/openpit/journal.key" } }).signing).toEqual({ keyFile: "/etc/openpit/journal.key", acceptUnsigned: false });
+    expect(r({ signing: { keyFile: "k", acceptUnsigned: true } }).signing).toEqual({ keyFile: "k", acceptUnsigned: true });
+    expect(r({})).not.toHaveProperty("signing");
+  });
+
+  it.each([
+    [{ signing: true }, "config.replication.signing: must be an object"],
+    [{ signing: {} }, "config.replication.signing.keyFile: is required (the file holding the key the instances share)"],
+    [{ signing: { keyFile: " " } }, "config.replication.signing.keyFile: must not be empty"],
+    [{ signing: { keyFile: "k", acceptUnsigned: "yes" } }, "config.replication.signing.acceptUnsigned: must be true or false"],
+    [{ signing: { keyFile: "k", algorithm: "sha1" } }, "config.replication.signing.algorithm: unknown field (expected one of: keyFile, acceptUnsigned)"],
+    [{ signing: { key: "0123456789abcdef0123456789abcdef" } }, "config.replication.signing.key: a secret is not written in the configuration: put the key in a file and name the file in config.replication.signing.keyFile"],
+  ])("refuses signing %j", (extra, message) => {
+    expect(() => r(extra)).toThrow(message);
+    expect(() => r(extra)).not.toThrow("0123456789abcdef");
+  });
+
   it("an inline secret is not quoted back", () => {
     expect(() => r({ user: "u", password: "hunter2" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("hunter2") }));
   });

@@ -19,7 +19,14 @@ describe("the start line's replication summary", () => {
 
   it("in replicated mode says TLS, client certificate and credential kind, never a path", () => {
     const summary = configSummary(parseSidecarConfig({ policies, durability: { mode: "replicated" }, replication }));
-    expect(summary.replication).toEqual({ tls: true, clientCertificate: false, credential: "tokenFile" });
+    expect(summary.replication).toEqual({ tls: true, clientCertificate: false, credential: "tokenFile", signing: null });
     expect(JSON.stringify(summary)).not.toContain("/etc/nats");
+  });
+
+  it("says whether signing is on (and acceptUnsigned), never the key file's path", () => {
+    const signed = { ...replication, signing: { keyFile: "/etc/openpit/journal.key", acceptUnsigned: true } };
+    const summary = configSummary(parseSidecarConfig({ policies, durability: { mode: "replicated" }, replication: signed }));
+    expect(summary.replication).toMatchObject({ signing: { acceptUnsigned: true } });
+    expect(JSON.stringify(summary)).not.toContain("journal.key");
   });
 });

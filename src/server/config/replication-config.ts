@@ -3,7 +3,7 @@
  * `durability.mode` is "replicated" (docs/high-availability.md, docs/configuration.md).
  */
 import { MAX_TIMER_MS } from "./network-config.js";
-import { fail, onlyKeys, optional, readArray, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
+import { fail, onlyKeys, optional, readArray, readBoolean, readInteger, readObject, readString, type Json } from "../../policies/settings-json.js";
 
 export interface ReplicationConfig {
   /** NATS servers of the JetStream cluster (e.g. nats://10.0.0.1:4222); the client fails over between them. */
@@ -42,6 +42,19 @@ export interface ReplicationConfig {
   user?: string;
   passwordFile?: string;
   tokenFile?: string;
+  /**
+   * Journal messages, lease values and snapshot objects signed and checked with a key the
+   * instances share (record-signing.ts; docs/security.md). Absent: nothing is signed, and a
+   * signed journal message is refused (this instance could not check it).
+   */
+  signing?: SigningConfig;
+}
+
+export interface SigningConfig {
+  /** The file holding the key (at least 32 bytes; a final line break is not part of it); read at start (signing-key.ts). */
+  keyFile: string;
+  /** Unsigned messages, leases and snapshots are taken too: only while a deployment moves to signing (docs/security.md). */
+  acceptUnsigned: boolean;
 }
 
 export interface NatsTlsConfig {
@@ -78,9 +91,12 @@ const KEYS = [
   "user",
   "passwordFile",
   "tokenFile",
+  "signing",
 ];
 /** Secrets a configuration might try to hold inline: each is named in its own error, with the key that reads it from a file. */
 const INLINE_SECRETS: Readonly<Record<string, string>> = { password: "passwordFile", token: "tokenFile", creds: "credsFile" };
+/** The same inside `signing`: its key is named by a file. */
+const INLINE_SIGNING_SECRETS = ["key", "secret"];
 /** Stream and bucket names: no dots, wildcards or whitespace (NATS names). */
 const NAME = /^[A-Za-z0-9_-]+$/;
 
@@ -135,7 +151,24 @@ export function parseReplication(json: Json, path: string): ReplicationConfig {
     leaderWaitMs: optional(o.leaderWaitMs, `${path}.leaderWaitMs`, (j, p) => readInteger(j, p, 1, MAX_TIMER_MS)) ?? DEFAULT_REPLICATION.leaderWaitMs,
     ...(instanceId !== undefined ? { instanceId } : {}),
     ...natsAccessConfig(o, path),
+    ...signingConfig(o, path),
   };
+}
+
+/** `signing`: the key's file (read at start, never here) and whether unsigned things are still taken. */
+function signingConfig(o: Record<string, Json>, path: string): Pick<ReplicationConfig, "signing"> {
+  const signing = optional(o.signing, `${path}.signing`, (j, p) => {
+    const s = readObject(j, p);
+    for (const key of INLINE_SIGNING_SECRETS) {
+      if (key in s) fail(`${p}.${key}`, `a secret is not written in the configuration: put the key in a file and name the file in ${p}.keyFile`);
+    }
+    onlyKeys(s, p, ["keyFile", "acceptUnsigned"]);
+    if (s.keyFile === undefined) fail(`${p}.keyFile`, "is required (the file holding the key the instances share)");
+    const keyFile = nonEmpty(s.keyFile, `${p}.keyFile`);
+    const acceptUnsigned = optional(s.acceptUnsigned, `${p}.acceptUnsigned`, readBoolean) ?? false;
+    return { keyFile, acceptUnsigned };
+  });
+  return signing === undefined ? {} : { signing };
 }
 
 function nonEmpty(j: Json, p: string): string {

@@ -36,7 +36,13 @@ export function configSummary(c: SidecarConfig) {
     replication:
       c.durability.mode !== "replicated" || c.replication === undefined
         ? null
-        : { tls: c.replication.tls !== undefined, clientCertificate: c.replication.tls?.certFile !== undefined, credential: natsCredentialKind(c.replication) },
+        : {
+            tls: c.replication.tls !== undefined,
+            clientCertificate: c.replication.tls?.certFile !== undefined,
+            credential: natsCredentialKind(c.replication),
+            // Whether the journal, leases and snapshots are signed; the key's id is in the standby/serving lines (read from its file at start).
+            signing: c.replication.signing === undefined ? null : { acceptUnsigned: c.replication.signing.acceptUnsigned },
+          },
     limits: c.limits,
     network: c.network,
     audit: c.audit,
