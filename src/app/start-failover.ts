@@ -157,7 +157,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       replicas: r.replicas,
       leaderWaitMs: r.leaderWaitMs,
       // A bucket created now (first start, or deleted to change it) takes its epoch base above every epoch in the journal.
-      epochFloor: () => highestJournalEpoch(link.jsm, r.stream, subjects.prefix, { leaderWaitMs: r.leaderWaitMs }),
+      epochFloor: () => highestJournalEpoch(link.jsm, r.stream, subjects.prefix, { leaderWaitMs: r.leaderWaitMs }, signer),
     });
     // Before following: a reader of an overlapping group would otherwise stop on the other group's markers first, less clearly.
     await checkGroupsDisjoint(store, r.shardCount, shards, group, { leaderWaitMs: r.leaderWaitMs });

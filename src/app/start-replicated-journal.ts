@@ -85,6 +85,7 @@ export async function openReplica(
       snapshotEveryRecords: config.durability.snapshotEveryRecords,
       snapshotEverySeconds: config.durability.snapshotEverySeconds,
       appendTimeoutMs: r.appendTimeoutMs,
+      ...(signer !== undefined ? { signer } : {}),
       ...extra,
     });
     return { link, replica, signer };

@@ -23,6 +23,7 @@ import { JetStreamJournal } from "./jetstream-journal.js";
 import { retryTransient } from "./transient-retry.js";
 import { streamMessageCap } from "./journal-stream.js";
 import type { JournalTail } from "./journal-tail.js";
+import type { RecordSigner } from "./record-signing.js";
 
 export interface ClaimOptions {
   readonly connection: NatsConnection;
@@ -51,6 +52,8 @@ export interface ClaimOptions {
   readonly onFatal?: (err: JournalFailedError) => void;
   readonly lastSnapshotSequence?: bigint;
   readonly ownsConnection?: boolean;
+  /** replication.signing: the markers and the journal's messages are signed. */
+  readonly signer?: RecordSigner;
 }
 
 /** The journal could not be claimed (a stale epoch, or another writer kept appending). */
@@ -103,7 +106,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     const firstSequence = o.tail.appliedSequence + 1n;
     const results = await Promise.allSettled(
       subjects.map((subject, i) =>
-        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId, group), {
+        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId, group, { signer: o.signer, subject }), {
           msgID: `${nonce}.claim.${attempt}.${i}`,
           expect: { lastSubjectSequence: expected[i]! },
         }),
@@ -140,6 +143,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ...(o.onFatal ? { onFatal: o.onFatal } : {}),
       ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
       ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),
+      ...(o.signer !== undefined ? { signer: o.signer } : {}),
       lastMessageOf: async (subject) => {
         const m = await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject });
         return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined };

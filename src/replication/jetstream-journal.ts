@@ -30,7 +30,8 @@ import type { Command } from "../state/commands.js";
 import { JournalClosedError, JournalFailedError, RecordTooLargeError, type Journal, type JournalStatus } from "../state/journal/journal.js";
 import { FRAME_HEADER_BYTES, MAX_SEQUENCE } from "../state/journal/segment-format.js";
 import { runDurableCallbacks } from "../state/journal/commit-pipeline.js";
-import { encodeRecordsMessage, frameRecord, MESSAGE_HEADER_BYTES } from "./journal-message.js";
+import { encodeRecordsMessage, frameRecord, messageOverhead } from "./journal-message.js";
+import type { RecordSigner } from "./record-signing.js";
 import { commandLane, journalSubjects, laneOfShard, type JournalSubjects } from "./journal-subjects.js";
 
 /** Below nats-server's default max_payload (1 MiB); a larger backlog leaves as several messages. */
@@ -76,6 +77,8 @@ export interface JetStreamJournalOptions {
    * own landed message from another writer's. Without it, such a refusal fails the journal.
    */
   readonly lastMessageOf?: (subject: string) => Promise<{ readonly seq: number; readonly msgID: string | undefined } | undefined>;
+  /** replication.signing: every message is signed with its subject (journal-message.ts version 2). */
+  readonly signer?: RecordSigner;
 }
 
 /** What a snapshot taken now covers, and where a reader resumes the stream after it. */
@@ -136,6 +139,9 @@ export class JetStreamJournal implements Journal {
   private readonly idPrefix = randomBytes(6).toString("hex");
   private readonly ownsConnection: boolean;
   private readonly lastMessageOf: JetStreamJournalOptions["lastMessageOf"];
+  private readonly signer: RecordSigner | undefined;
+  /** A message's bytes beyond its records: the header, and the signature when signing. */
+  private readonly overhead: number;
   private last: bigint;
   private durable: bigint;
   private lastStreamSeq: number;
@@ -174,7 +180,9 @@ export class JetStreamJournal implements Journal {
     const cap = o.streamMaxMsgSize !== undefined && o.streamMaxMsgSize > 0 ? Math.min(maxPayload, o.streamMaxMsgSize) : maxPayload;
     const fits = cap - PUBLISH_HEADER_ROOM;
     this.maxMessageBytes = Math.min(o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, fits);
-    this.maxRecordBytes = fits - MESSAGE_HEADER_BYTES - FRAME_HEADER_BYTES;
+    this.signer = o.signer;
+    this.overhead = messageOverhead(o.signer);
+    this.maxRecordBytes = fits - this.overhead - FRAME_HEADER_BYTES;
     this.onFatal = o.onFatal ?? (() => undefined);
     this.last = this.durable = o.nextSequence - 1n;
     this.lastStreamSeq = o.lastStreamSequence;
@@ -312,7 +320,7 @@ export class JetStreamJournal implements Journal {
     let n = 0;
     while (n < lane.queue.length) {
       const f = lane.queue[n]!.frame.length;
-      if (n > 0 && MESSAGE_HEADER_BYTES + bytes + f > this.maxMessageBytes) break;
+      if (n > 0 && this.overhead + bytes + f > this.maxMessageBytes) break;
       bytes += f;
       n++;
     }
@@ -321,6 +329,7 @@ export class JetStreamJournal implements Journal {
       this.epoch,
       taken.map((p) => p.frame),
       bytes,
+      { signer: this.signer, subject: lane.subject },
     );
     const firstSeq = taken[0]!.frame.readBigUInt64LE(8);
     lane.inFlight = true;

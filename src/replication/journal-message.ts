@@ -17,12 +17,24 @@
  * the writer's epoch, increasing from one writer to the next). An epoch marker's body is the
  * first journal sequence the new writer appends (u64) followed by its instance id (UTF-8);
  * a group's marker (kind 3) has the group's name between them (u16 length + UTF-8).
+ *
+ * Version 2 is version 1 signed (replication.signing, record-signing.ts): the same header and
+ * body, then a signature (key id 4 bytes, HMAC-SHA256 32 bytes) over the subject the message
+ * is published on and every byte before the MAC, the version included (so a signed message
+ * cannot pass for an unsigned one, nor move to another shard's subject). Version 1 is unsigned:
+ * a reader with signing configured refuses it unless acceptUnsigned (the upgrade), and a
+ * reader without signing refuses version 2 (it cannot check it: the instances are configured
+ * apart, which an operator must hear of).
  */
 import { FRAME_HEADER_BYTES, encodeFrame, frameCrcOk, frameSeq } from "../state/journal/segment-format.js";
 import type { JournalRecord } from "../state/journal/journal.js";
+import { SIGNATURE_BYTES, type RecordSigner } from "./record-signing.js";
 
 export const MESSAGE_MAGIC = 0x524a504f; // "OPJR" read as a little-endian u32
+/** Unsigned messages (and every message before signing existed). */
 export const MESSAGE_VERSION = 1;
+/** Signed messages: MESSAGE_VERSION's header and body, then a signature (SIGNATURE_BYTES). */
+export const SIGNED_MESSAGE_VERSION = 2;
 export const MESSAGE_HEADER_BYTES = 16;
 const KIND_RECORDS = 1;
 const KIND_EPOCH = 2;
@@ -39,14 +51,28 @@ export type JournalMessage =
       readonly group: string | undefined;
     };
 
-/** A message on a journal subject that does not decode: the stream holds something else. */
+/**
+ * The key a message is signed with (writing) or checked against (reading), and the subject it
+ * is published on or was read from: the subject is signed with it. Absent: signing is off.
+ */
+export interface MessageSigning {
+  readonly signer: RecordSigner | undefined;
+  readonly subject: string;
+}
+
+/** A message on a journal subject that does not decode (or whose signature is refused): the stream holds something else. */
 export class JournalMessageError extends Error {
   override name = "JournalMessageError";
 }
 
-function header(target: Buffer, kind: number, epoch: bigint): void {
+/** The bytes a message takes beyond its body: the header, and the signature when signed. */
+export function messageOverhead(signer: RecordSigner | undefined): number {
+  return MESSAGE_HEADER_BYTES + (signer === undefined ? 0 : SIGNATURE_BYTES);
+}
+
+function header(target: Buffer, kind: number, epoch: bigint, signed: boolean): void {
   target.writeUInt32LE(MESSAGE_MAGIC, 0);
-  target.writeUInt16LE(MESSAGE_VERSION, 4);
+  target.writeUInt16LE(signed ? SIGNED_MESSAGE_VERSION : MESSAGE_VERSION, 4);
   target.writeUInt16LE(kind, 6);
   target.writeBigUInt64LE(epoch, 8);
 }
@@ -58,38 +84,72 @@ export function frameRecord(seq: bigint, payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** A records message of already framed records (frameRecord), `bytes` being their total length. */
-export function encodeRecordsMessage(epoch: bigint, frames: readonly Buffer[], bytes: number): Buffer {
-  const out = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + bytes);
-  header(out, KIND_RECORDS, epoch);
-  let at = MESSAGE_HEADER_BYTES;
-  for (const f of frames) at += f.copy(out, at);
+/** Writes the signature into the last SIGNATURE_BYTES of `out` (the message is complete before them). */
+function seal(out: Buffer, signing: MessageSigning | undefined): Buffer {
+  if (signing?.signer === undefined) return out;
+  const body = out.length - SIGNATURE_BYTES;
+  signing.signer.sign("journal-message", signing.subject, out.subarray(0, body)).copy(out, body);
   return out;
 }
 
+/** A records message of already framed records (frameRecord), `bytes` being their total length; signed when `signing` has a signer. */
+export function encodeRecordsMessage(epoch: bigint, frames: readonly Buffer[], bytes: number, signing?: MessageSigning): Buffer {
+  const out = Buffer.allocUnsafe(messageOverhead(signing?.signer) + bytes);
+  header(out, KIND_RECORDS, epoch, signing?.signer !== undefined);
+  let at = MESSAGE_HEADER_BYTES;
+  for (const f of frames) at += f.copy(out, at);
+  return seal(out, signing);
+}
+
 /** The marker of a writer taking the journal over; `group`: its ownership group (none for every shard: the original kind 2). */
-export function encodeEpochMessage(epoch: bigint, firstSequence: bigint, instanceId: string, group?: string): Buffer {
+export function encodeEpochMessage(epoch: bigint, firstSequence: bigint, instanceId: string, group?: string, signing?: MessageSigning): Buffer {
   const id = Buffer.from(instanceId, "utf8");
   const g = group === undefined ? undefined : Buffer.from(group, "utf8");
   const groupBytes = g === undefined ? 0 : 2 + g.length;
-  const out = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + 8 + groupBytes + id.length);
-  header(out, g === undefined ? KIND_EPOCH : KIND_GROUP_EPOCH, epoch);
+  const out = Buffer.allocUnsafe(messageOverhead(signing?.signer) + 8 + groupBytes + id.length);
+  header(out, g === undefined ? KIND_EPOCH : KIND_GROUP_EPOCH, epoch, signing?.signer !== undefined);
   out.writeBigUInt64LE(firstSequence, MESSAGE_HEADER_BYTES);
   if (g !== undefined) {
     out.writeUInt16LE(g.length, MESSAGE_HEADER_BYTES + 8);
     g.copy(out, MESSAGE_HEADER_BYTES + 10);
   }
   id.copy(out, MESSAGE_HEADER_BYTES + 8 + groupBytes);
-  return out;
+  return seal(out, signing);
 }
 
-/** Decodes one message; records are views into `data` (copy them to keep them past `data`). */
-export function decodeJournalMessage(data: Uint8Array): JournalMessage {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length < MESSAGE_HEADER_BYTES) throw new JournalMessageError(`message of ${buf.length} bytes is shorter than the ${MESSAGE_HEADER_BYTES}-byte header`);
-  if (buf.readUInt32LE(0) !== MESSAGE_MAGIC) throw new JournalMessageError("not a journal message (bad magic)");
+/**
+ * The message's header and body once its signature is checked (a signed message less its
+ * signature); refuses what the reader's signing settings do not let in (see the file's comment).
+ */
+function authenticated(buf: Buffer, signing: MessageSigning | undefined): Buffer {
   const version = buf.readUInt16LE(4);
-  if (version !== MESSAGE_VERSION) throw new JournalMessageError(`unsupported journal message version ${version}`);
+  const signer = signing?.signer;
+  if (version === MESSAGE_VERSION) {
+    if (signer !== undefined && !signer.acceptUnsigned) {
+      throw new JournalMessageError("unsigned message refused: replication.signing is on and acceptUnsigned is not (forged, or written by an instance without the key)");
+    }
+    return buf;
+  }
+  if (version !== SIGNED_MESSAGE_VERSION) throw new JournalMessageError(`unsupported journal message version ${version}`);
+  if (signer === undefined) {
+    throw new JournalMessageError("signed message (version 2), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)");
+  }
+  if (buf.length < MESSAGE_HEADER_BYTES + SIGNATURE_BYTES) throw new JournalMessageError(`signed message of ${buf.length} bytes has no room for its signature`);
+  const body = buf.length - SIGNATURE_BYTES;
+  const verdict = signer.verify("journal-message", signing!.subject, buf.subarray(body), buf.subarray(0, body));
+  if (!verdict.ok) throw new JournalMessageError(`signature refused: ${verdict.reason}`);
+  return buf.subarray(0, body);
+}
+
+/**
+ * Decodes one message; records are views into `data` (copy them to keep them past `data`).
+ * `signing`: the reader's key and the subject the message was read from (none: signing off).
+ */
+export function decodeJournalMessage(data: Uint8Array, signing?: MessageSigning): JournalMessage {
+  const whole = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (whole.length < MESSAGE_HEADER_BYTES) throw new JournalMessageError(`message of ${whole.length} bytes is shorter than the ${MESSAGE_HEADER_BYTES}-byte header`);
+  if (whole.readUInt32LE(0) !== MESSAGE_MAGIC) throw new JournalMessageError("not a journal message (bad magic)");
+  const buf = authenticated(whole, signing);
   const kind = buf.readUInt16LE(6);
   const epoch = buf.readBigUInt64LE(8);
   if (kind === KIND_EPOCH || kind === KIND_GROUP_EPOCH) {

@@ -35,6 +35,7 @@ import { groupName, journalSubjects, type JournalSubjects } from "./journal-subj
 import type { JournalLink } from "./journal-stream.js";
 import { JournalTail, StreamHistoryError, type EpochMarker } from "./journal-tail.js";
 import type { ObjectSnapshotStore, StoredSnapshot } from "./object-snapshots.js";
+import type { RecordSigner } from "./record-signing.js";
 
 export interface JournalReplicaOptions {
   readonly link: JournalLink;
@@ -68,6 +69,8 @@ export interface JournalReplicaOptions {
   readonly onFollowing?: (report: FollowReport & { readonly waitedMs: number }) => void;
   /** Reading the snapshot object failed while waiting for the first snapshot (read again at the next poll). */
   readonly onSnapshotWaitError?: (error: Error) => void;
+  /** replication.signing: messages read are checked, messages written signed (the snapshot store has its own). */
+  readonly signer?: RecordSigner;
 }
 
 export interface FollowReport {
@@ -254,6 +257,7 @@ export class JournalReplica {
       ...this.leaderWait(),
       ...(this.o.onEpoch ? { onEpoch: this.o.onEpoch } : {}),
       ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
+      ...(this.o.signer !== undefined ? { signer: this.o.signer } : {}),
     });
     this.tailReader = tail;
     try {
@@ -299,6 +303,7 @@ export class JournalReplica {
       ...(this.o.onJournalFailure ? { onFatal: this.o.onJournalFailure } : {}),
       ...(this.snapshotSequence !== undefined ? { lastSnapshotSequence: this.snapshotSequence } : {}),
       ...(this.o.ownsConnection !== undefined ? { ownsConnection: this.o.ownsConnection } : {}),
+      ...(this.o.signer !== undefined ? { signer: this.o.signer } : {}),
     });
     this.journalOpened = journal;
     const appliedSequence = journal.lastSequence;

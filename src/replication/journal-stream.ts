@@ -18,6 +18,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { decodeJournalMessage } from "./journal-message.js";
+import type { RecordSigner } from "./record-signing.js";
 import { retryTransient } from "./transient-retry.js";
 
 export interface JournalStreamSettings {
@@ -173,10 +174,18 @@ export function selfDeletingSettings(c: StreamConfig): string[] {
  * last message on each subject under the prefix (every group's). A subject's epochs never go
  * down (each append names the subject's last sequence, and a takeover's marker moves past
  * the old writer's), so its last message carries its highest. Messages that do not decode
- * are skipped (a reader refuses them where it meets them). A new lease bucket's epoch base is
- * put above this (kv-lease-store.ts), so no host's clock decides whether a takeover is stale.
+ * are skipped (a reader refuses them where it meets them), and with `signer` so are those whose
+ * signature it refuses (a forged epoch near 2^64 would otherwise push the base out of range).
+ * A new lease bucket's epoch base is put above this (kv-lease-store.ts), so no host's clock
+ * decides whether a takeover is stale.
  */
-export async function highestJournalEpoch(jsm: JetStreamManager, stream: string, subjectPrefix: string, retry: { readonly leaderWaitMs?: number } = {}): Promise<bigint> {
+export async function highestJournalEpoch(
+  jsm: JetStreamManager,
+  stream: string,
+  subjectPrefix: string,
+  retry: { readonly leaderWaitMs?: number } = {},
+  signer?: RecordSigner,
+): Promise<bigint> {
   const info = await retryTransient(`listing the subjects of stream ${stream}`, () => jsm.streams.info(stream, { subjects_filter: `${subjectPrefix}.>` }), retry);
   let highest = 0n;
   for (const subject of Object.keys(info.state.subjects ?? {})) {
@@ -184,7 +193,7 @@ export async function highestJournalEpoch(jsm: JetStreamManager, stream: string,
     if (last === null) continue;
     let epoch: bigint;
     try {
-      epoch = decodeJournalMessage(last.data).epoch;
+      epoch = decodeJournalMessage(last.data, { signer, subject }).epoch;
     } catch {
       continue;
     }

@@ -17,6 +17,7 @@ import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStr
 import type { JournalRecord } from "../state/journal/journal.js";
 import { decodeJournalMessage } from "./journal-message.js";
 import { RecordSequencer } from "./record-sequencer.js";
+import type { RecordSigner } from "./record-signing.js";
 import { retryTransient } from "./transient-retry.js";
 
 export interface EpochMarker {
@@ -54,6 +55,11 @@ export interface JournalTailOptions {
   readonly onError?: (error: Error) => void;
   /** How long starting and reading the stream's end wait for leaders (default 20 s). */
   readonly leaderWaitMs?: number;
+  /**
+   * replication.signing: every message's signature is checked (journal-message.ts). Absent:
+   * messages are read as they always were.
+   */
+  readonly signer?: RecordSigner;
 }
 
 /** The tail gave up: the reason names the stream position. */
@@ -213,7 +219,7 @@ export class JournalTail {
     }
     if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
-      const decoded = decodeJournalMessage(m.data);
+      const decoded = decodeJournalMessage(m.data, { signer: this.o.signer, subject: m.subject });
       this.lastBySubject.set(m.subject, m.seq);
       if (decoded.kind === "epoch") {
         if (this.o.group && decoded.group !== this.o.group.name) {

@@ -15,6 +15,7 @@ export interface FakeJournalOptions {
   readonly appendTimeoutMs?: number;
   readonly onFatal?: (err: JournalFailedError) => void;
   readonly lastMessageOf?: JetStreamJournalOptions["lastMessageOf"];
+  readonly signer?: JetStreamJournalOptions["signer"];
 }
 
 /** A journal whose `publish` answers each publish; its fatal failures are collected in `failures`. */
@@ -36,6 +37,7 @@ export function journalOn(publish: (subject: string, data: Uint8Array) => Promis
       o.onFatal?.(e);
     },
     ...(o.lastMessageOf ? { lastMessageOf: o.lastMessageOf } : {}),
+    ...(o.signer ? { signer: o.signer } : {}),
   });
   return { journal, failures };
 }

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "@nats-io/transport-node";
 import { decodeJournalMessage } from "../../src/replication/journal-message.js";
+import { RecordSigner } from "../../src/replication/record-signing.js";
 import { feed, journalOn } from "./fake-jetstream-journal.js";
 import { RecordTooLargeError } from "../../src/state/journal/journal.js";
 
@@ -30,6 +31,24 @@ describe("replicated journal: the server's max_payload", () => {
     expect(journal.durableSequence).toBe(11n);
     // One turn: three 1 016-byte frames per message at most (16 + 3 × 1016 = 3064 ≤ 3584), then the big one alone.
     expect(sizes).toEqual([3064, 3064, 3064, 1032, 3584]);
+  });
+
+  it("with signing, leaves room for each message's signature (36 bytes) and signs each with its subject", async () => {
+    const signer = new RecordSigner(Buffer.alloc(32, 7));
+    const sizes: number[] = [];
+    let seq = 0;
+    const { journal, failures } = journalOn(async (subject, data) => {
+      sizes.push(data.length);
+      expect(decodeJournalMessage(data, { signer, subject }).kind).toBe("records");
+      expect(() => decodeJournalMessage(data, { signer, subject: "j.other" })).toThrow("signature refused");
+      return { seq: ++seq };
+    }, { maxPayload: 4096, signer });
+    expect(() => journal.append(new Uint8Array(3517), feed(1n))).toThrow(new RecordTooLargeError(3517, 3516));
+    for (let i = 0; i < 3; i++) journal.append(new Uint8Array(1000), feed(1n));
+    journal.append(new Uint8Array(3516), feed(1n));
+    await journal.flush();
+    expect(failures).toEqual([]);
+    expect(sizes).toEqual([16 + 3 * 1016 + 36, 3584]);
   });
 
   it("fails the journal at once when the client library refuses a publish as invalid, without retrying", async () => {
