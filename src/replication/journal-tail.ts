@@ -56,8 +56,9 @@ export interface JournalTailOptions {
   /** How long starting and reading the stream's end wait for leaders (default 20 s). */
   readonly leaderWaitMs?: number;
   /**
-   * replication.signing: every message's signature is checked (journal-message.ts). Absent:
-   * messages are read as they always were.
+   * replication.signing: every message's signature is checked (journal-message.ts), and a
+   * message whose epoch is below one already read on its subject is refused as a replay (see
+   * refuseReplay). Absent: messages are read as they always were.
    */
   readonly signer?: RecordSigner;
 }
@@ -79,6 +80,8 @@ export class StreamHistoryError extends JournalTailError {
 export class JournalTail {
   private readonly sequencer: RecordSequencer;
   private readonly lastBySubject = new Map<string, number>();
+  /** With signing: the highest epoch read on each subject since the start (replays below it are refused). */
+  private readonly epochBySubject = new Map<string, bigint>();
   private readonly ours: ReadonlySet<string> | undefined;
   private lastStreamSeq: number;
   private messages: ConsumerMessages | undefined;
@@ -220,6 +223,7 @@ export class JournalTail {
     if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
       const decoded = decodeJournalMessage(m.data, { signer: this.o.signer, subject: m.subject });
+      if (this.o.signer !== undefined) this.refuseReplay(m.subject, decoded.epoch);
       this.lastBySubject.set(m.subject, m.seq);
       if (decoded.kind === "epoch") {
         if (this.o.group && decoded.group !== this.o.group.name) {
@@ -237,6 +241,24 @@ export class JournalTail {
       return this.halt(new JournalTailError(`stream ${this.o.stream} sequence ${m.seq} (${m.subject}): ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
     }
     this.advanceTo(m.seq);
+  }
+
+  /**
+   * A subject's epochs never go down: every append names the subject's last stream sequence,
+   * so once a new writer's marker is on a subject, the old writer's appends there are refused
+   * by the stream. A message below an epoch already read on its subject was therefore not
+   * appended by its writer: it is a signed message published again by someone without the key
+   * (an old one, or one the stream had refused, seen on the wire). Refused: the records of a
+   * refused append would otherwise be applied where the new writer reuses their sequences
+   * (the sequencer takes them while the new writer has delivered none). Replays of records
+   * already applied are dropped by the sequencer anyway (a record is delivered once).
+   */
+  private refuseReplay(subject: string, epoch: bigint): void {
+    const seen = this.epochBySubject.get(subject);
+    if (seen !== undefined && epoch < seen) {
+      throw new Error(`a message of epoch ${epoch} after one of epoch ${seen} on the same subject: a replayed message (a subject's epochs never go down), not applied`);
+    }
+    if (seen === undefined || epoch > seen) this.epochBySubject.set(subject, epoch);
   }
 
   private advanceTo(seq: number): void {

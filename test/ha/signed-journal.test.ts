@@ -2,7 +2,8 @@
  * replication.signing on the journal's messages (journal-message.ts version 2), on a real
  * 3-node JetStream cluster: what the active writes is signed with its subject and read back;
  * a message published by someone without the key (unsigned, another key, a changed byte, a
- * signed message moved to another shard's subject) stops the reader, naming the stream sequence and subject,
+ * signed message moved to another shard's subject, a signed message of an old writer replayed
+ * after the new writer's marker) stops the reader, naming the stream sequence and subject,
  * and none of its records is applied. Unsigned messages are read with acceptUnsigned (the
  * upgrade), and an instance without the key refuses signed ones.
  */
@@ -144,6 +145,33 @@ describe.runIf(NATS_READY)("signed journal messages", () => {
     await next.flush();
     expect(await readAll(l, "SJU", upgrading)).toEqual({ records: ["1@1:u1", "2@2:s2"], error: undefined });
     await next.close();
+  });
+
+  it("an old writer's signed message published again after the new writer's marker is refused, not applied in place of the new writer's record", async () => {
+    const { l, subjects, shard } = await open("SJR");
+    const a = await writer(l, "SJR", subjects, "a", signer);
+    a.append(bytes("a1"), feed(1n));
+    await a.flush();
+    // A's message of record 1, published again as it is (same subject, same signature): the
+    // record was applied once and is not applied again (a record is delivered once, by sequence).
+    const subject = shard(1n);
+    const first = (await l.jsm.streams.getMessage("SJR", { last_by_subj: subject }))!;
+    await l.js.publish(subject, first.data);
+    expect(await readAll(l, "SJR", signer)).toEqual({ records: ["1@1:a1"], error: undefined });
+    // A's append of record 2, refused by the stream once B fenced it (or never sent): a
+    // subscriber of the subject saw it on the wire, signed.
+    const frame = frameRecord(2n, bytes("a2, never acknowledged"));
+    const seen = encodeRecordsMessage(a.epoch, [frame], frame.length, { signer, subject });
+    const b = await writer(l, "SJR", subjects, "b", signer);
+    expect(b.epoch).toBe(2n);
+    const replayed = await l.js.publish(subject, seen);
+    const read = await readAll(l, "SJR", signer);
+    // Without the check it was delivered as record 2 (epoch 1): the new writer's record 2 would then be dropped.
+    expect(read.records).toEqual(["1@1:a1"]);
+    expect(read.error).toBe(
+      `stream SJR sequence ${replayed.seq} (${subject}): a message of epoch 1 after one of epoch 2 on the same subject: a replayed message (a subject's epochs never go down), not applied`,
+    );
+    await b.close();
   });
 
   it("the epoch floor of a new lease bucket ignores an epoch forged without the key", async () => {
