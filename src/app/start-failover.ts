@@ -156,6 +156,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
       ttlMs: o.leaseTtlMs,
       replicas: r.replicas,
       leaderWaitMs: r.leaderWaitMs,
+      ...(signer !== undefined ? { signer } : {}),
       // A bucket created now (first start, or deleted to change it) takes its epoch base above every epoch in the journal.
       epochFloor: () => highestJournalEpoch(link.jsm, r.stream, subjects.prefix, { leaderWaitMs: r.leaderWaitMs }, signer),
     });

@@ -24,7 +24,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { decodeLeaseValue, encodeLeaseValue, LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
+import { decodeSignedLeaseValue, encodeSignedLeaseValue, LeaseConflictError, LeaseSignatureError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
+import type { RecordSigner } from "./record-signing.js";
 import { retryTransient } from "./transient-retry.js";
 
 export interface KvLeaseStoreOptions {
@@ -47,6 +48,8 @@ export interface KvLeaseStoreOptions {
    * elected one.
    */
   readonly leaderWaitMs?: number;
+  /** replication.signing: values written are signed with their key, values read checked (lease-store.ts). */
+  readonly signer?: RecordSigner;
 }
 
 /** The pause before a broken watch is opened again. */
@@ -115,6 +118,8 @@ export class KvLeaseStore implements LeaseStore {
     private readonly kv: KV,
     /** Added to the bucket's revisions (see the file's comment). */
     readonly epochBase: number,
+    private readonly bucket: string,
+    private readonly signer: RecordSigner | undefined,
   ) {}
 
   /** Opens the bucket, creating it with the lease TTL on first use; refuses one made with another TTL or replica count. */
@@ -130,16 +135,35 @@ export class KvLeaseStore implements LeaseStore {
       throw new Error(`lease bucket '${o.bucket}' has ${status.replicas} replicas, the configuration says ${o.replicas} (${REMEDY})`);
     }
     const base = DESCRIPTION.exec(status.description);
-    return new KvLeaseStore(kv, base ? Number(base[1]) : 0);
+    return new KvLeaseStore(kv, base ? Number(base[1]) : 0, o.bucket, o.signer);
   }
 
   private key(shard: number): string {
     return `shard.${shard}`;
   }
 
+  /** What a value's signature names: the bucket and the key (a value copied to another shard's key is refused). */
+  private signedName(key: string): string {
+    return `${this.bucket}/${key}`;
+  }
+
+  private encode(shard: number, value: LeaseValue): string {
+    return encodeSignedLeaseValue(value, this.signer, this.signedName(this.key(shard)));
+  }
+
+  /** The value of a write, its signature checked; refused naming the bucket, key and revision. */
+  private decode(key: string, text: string, revision: number): LeaseValue {
+    try {
+      return decodeSignedLeaseValue(text, this.signer, this.signedName(key));
+    } catch (e) {
+      if (!(e instanceof LeaseSignatureError)) throw e;
+      throw new LeaseSignatureError(`lease ${key} in bucket ${this.bucket} (revision ${this.epochBase + revision}): ${e.message}`);
+    }
+  }
+
   async create(shard: number, value: LeaseValue): Promise<number> {
     try {
-      return this.epochBase + (await this.kv.create(this.key(shard), encodeLeaseValue(value)));
+      return this.epochBase + (await this.kv.create(this.key(shard), this.encode(shard, value)));
     } catch (e) {
       if (isConflict(e)) throw new LeaseConflictError(`shard ${shard} is leased by someone else`);
       throw e;
@@ -148,7 +172,7 @@ export class KvLeaseStore implements LeaseStore {
 
   async update(shard: number, value: LeaseValue, revision: number): Promise<number> {
     try {
-      return this.epochBase + (await this.kv.update(this.key(shard), encodeLeaseValue(value), revision - this.epochBase));
+      return this.epochBase + (await this.kv.update(this.key(shard), this.encode(shard, value), revision - this.epochBase));
     } catch (e) {
       if (isConflict(e)) throw new LeaseConflictError(`shard ${shard}'s lease moved past revision ${revision}`);
       throw e;
@@ -158,7 +182,9 @@ export class KvLeaseStore implements LeaseStore {
   async read(shard: number): Promise<LeaseRecord | undefined> {
     const entry = await this.kv.get(this.key(shard));
     if (!entry || entry.operation !== "PUT") return undefined;
-    return { value: decodeLeaseValue(entry.string()), revision: this.epochBase + entry.revision };
+    // A value refused by its signature throws: the callers treat it as unreadable (a holder
+    // does not adopt it as its own renewal; the start's group check fails).
+    return { value: this.decode(entry.key, entry.string(), entry.revision), revision: this.epochBase + entry.revision };
   }
 
   watchReleases(onRelease: (shard: number) => void): () => void {
@@ -172,8 +198,8 @@ export class KvLeaseStore implements LeaseStore {
   }
 
   /**
-   * Every lease key's writes (a delete or purge: undefined); a value that does not decode is
-   * skipped. A watch that breaks (its consumer's heartbeats missed while the process was
+   * Every lease key's writes (a delete or purge: undefined); a value that does not decode, or
+   * whose signature is refused, is skipped. A watch that breaks (its consumer's heartbeats missed while the process was
    * frozen, a reconnect) is opened again, so the callbacks keep coming until unsubscribed.
    */
   private watch(include: KvWatchInclude, onEntry: (shard: number, holder: LeaseValue | undefined) => void): () => void {
@@ -191,7 +217,7 @@ export class KvLeaseStore implements LeaseStore {
             else {
               let holder: LeaseValue;
               try {
-                holder = decodeLeaseValue(e.string());
+                holder = this.decode(e.key, e.string(), e.revision);
               } catch {
                 continue;
               }

@@ -3,7 +3,16 @@
  * every write must name (compare-and-set). The NATS KV implementation is kv-lease-store.ts;
  * tests use an in-memory one. Expiry is the store's business (the KV bucket's TTL): a lease
  * that is not renewed disappears, and then anyone may create it again.
+ *
+ * With replication.signing a value carries a `sig` field: the key id and HMAC-SHA256
+ * (record-signing.ts, hex) over the bucket key it is written under and the value's unsigned
+ * encoding, so a value written by someone without the key (naming another holder or, worse,
+ * another address the gateways would send orders to) is refused, and so is a value copied to
+ * another shard's key. Readers without signing ignore the field (unknown fields always were):
+ * a lease only says who holds a shard, and such a reader takes unsigned values unchecked anyway.
  */
+import type { RecordSigner } from "./record-signing.js";
+
 
 /** Who holds a shard: the instance's id and the address gateways should dial. */
 export interface LeaseValue {
@@ -53,6 +62,35 @@ export interface LeaseStore {
    * watcher ages entries out by the TTL itself. Returns the unsubscribe.
    */
   watchHolders?(onHolder: (shard: number, holder: LeaseValue | undefined) => void): () => void;
+}
+
+/** A lease value refused by its signature (or unsigned, with signing on and acceptUnsigned off). */
+export class LeaseSignatureError extends Error {
+  override name = "LeaseSignatureError";
+}
+
+/** The value as written under `name` (the bucket key): signed when there is a signer. */
+export function encodeSignedLeaseValue(v: LeaseValue, signer: RecordSigner | undefined, name: string): string {
+  const plain = encodeLeaseValue(v);
+  if (signer === undefined) return plain;
+  const sig = signer.sign("lease-value", name, Buffer.from(plain, "utf8")).toString("hex");
+  return JSON.stringify({ ...(JSON.parse(plain) as object), sig });
+}
+
+/** The value read under `name`, its signature checked when there is a signer (LeaseSignatureError when refused). */
+export function decodeSignedLeaseValue(text: string, signer: RecordSigner | undefined, name: string): LeaseValue {
+  const value = decodeLeaseValue(text);
+  if (signer === undefined) return value;
+  const sig = (JSON.parse(text) as { sig?: unknown }).sig;
+  if (sig === undefined) {
+    if (signer.acceptUnsigned) return value;
+    throw new LeaseSignatureError("unsigned value refused: replication.signing is on and acceptUnsigned is not (forged, or written by an instance without the key)");
+  }
+  if (typeof sig !== "string" || !/^[0-9a-f]+$/.test(sig)) throw new LeaseSignatureError("its signature is not hex");
+  // The MAC covers the fields that mean something, in their one encoding: extra fields mean nothing.
+  const verdict = signer.verify("lease-value", name, Buffer.from(sig, "hex"), Buffer.from(encodeLeaseValue(value), "utf8"));
+  if (!verdict.ok) throw new LeaseSignatureError(`signature refused: ${verdict.reason}`);
+  return value;
 }
 
 export function encodeLeaseValue(v: LeaseValue): string {
