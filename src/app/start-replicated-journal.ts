@@ -76,7 +76,7 @@ export async function openReplica(
   });
   try {
     const subjects = journalSubjectsOf(config, r);
-    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects), { leaderWaitMs: r.leaderWaitMs });
+    const snapshots = await ObjectSnapshotStore.open(link.nc, r.snapshotBucket, r.stream, r.replicas, groupName(subjects), { leaderWaitMs: r.leaderWaitMs }, undefined, signer);
     const replica = new JournalReplica(state, {
       link,
       snapshots,

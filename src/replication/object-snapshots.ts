@@ -22,6 +22,12 @@
  *
  * Object bytes: header (40 bytes, little endian: magic "OPRS" u32, version u32, sequence u64,
  * epoch u64, resume stream sequence u64, data length u64) + the plain-data snapshot.
+ * Version 2 (replication.signing, record-signing.ts) adds a signature after the data: key id
+ * and HMAC-SHA256 over the object's name and every byte before it (header and data), so a
+ * snapshot written without the key, or another journal's snapshot copied under this name, is
+ * refused as a damaged one is (DurableStateError: the instance does not start from it). An
+ * old signed snapshot put back is a true snapshot of an earlier point: the reader replays the
+ * stream after it (or finds the stream's history gone and refuses), so it forges nothing.
  */
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { Objm, type ObjectStore } from "@nats-io/obj";
@@ -29,9 +35,12 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { SnapshotPoint } from "./jetstream-journal.js";
 import { retryTransient, type TransientRetryOptions } from "./transient-retry.js";
 import { MIN_STREAM_MAX_MSG_SIZE, selfDeletingSettings } from "./journal-stream.js";
+import { SIGNATURE_BYTES, type RecordSigner } from "./record-signing.js";
 
 const MAGIC = 0x5352504f; // "OPRS"
 const VERSION = 1;
+/** VERSION's header and data, then a signature (SIGNATURE_BYTES). */
+const SIGNED_VERSION = 2;
 const HEADER_BYTES = 40;
 /** The meta entry's metadata key holding `<sequence>/<epoch>` (what a writer compares against). */
 const POINT_KEY = "openpit-point";
@@ -98,6 +107,8 @@ export class ObjectSnapshotStore {
     private readonly readIdleMs: number,
     /** The chunk size of a put when the bucket's stream caps its messages (snapshotChunkBytes); else the library's. */
     private readonly chunkBytes: number | undefined,
+    /** replication.signing: snapshots written are signed, snapshots read checked. */
+    private readonly signer: RecordSigner | undefined,
   ) {}
 
   /**
@@ -112,6 +123,7 @@ export class ObjectSnapshotStore {
     group?: string,
     retry: TransientRetryOptions = {},
     readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS,
+    signer?: RecordSigner,
   ): Promise<ObjectSnapshotStore> {
     const store = await retryTransient(`opening object store ${bucket}`, () => new Objm(nc).create(bucket, { replicas }), retry);
     // One made by an earlier configuration keeps its replica count: refused, as the journal
@@ -135,12 +147,12 @@ export class ObjectSnapshotStore {
     // One whose stream caps its messages (max_msg_size) is written in chunks under the cap,
     // read here, at open: a cap changed later takes effect at the next start.
     const chunkBytes = snapshotChunkBytes(bucket, status.streamInfo.config.max_msg_size);
-    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs, chunkBytes);
+    return new ObjectSnapshotStore(store, snapshotObjectName(stream, group), retry, readIdleMs, chunkBytes, signer);
   }
 
   /** Over an object store already open (tests: a fake); `objectName` as snapshotObjectName gives it. */
-  static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}, readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS): ObjectSnapshotStore {
-    return new ObjectSnapshotStore(store, objectName, retry, readIdleMs, undefined);
+  static over(store: SnapshotObjects, objectName: string, retry: TransientRetryOptions = {}, readIdleMs = DEFAULT_SNAPSHOT_READ_IDLE_MS, signer?: RecordSigner): ObjectSnapshotStore {
+    return new ObjectSnapshotStore(store, objectName, retry, readIdleMs, undefined, signer);
   }
 
   /**
@@ -153,14 +165,19 @@ export class ObjectSnapshotStore {
    * again.
    */
   async write(point: SnapshotPoint, data: Uint8Array): Promise<void> {
-    const out = Buffer.allocUnsafe(HEADER_BYTES + data.length);
+    const signed = this.signer !== undefined;
+    const out = Buffer.allocUnsafe(HEADER_BYTES + data.length + (signed ? SIGNATURE_BYTES : 0));
     out.writeUInt32LE(MAGIC, 0);
-    out.writeUInt32LE(VERSION, 4);
+    out.writeUInt32LE(signed ? SIGNED_VERSION : VERSION, 4);
     out.writeBigUInt64LE(point.sequence, 8);
     out.writeBigUInt64LE(point.epoch, 16);
     out.writeBigUInt64LE(BigInt(point.resumeStreamSequence), 24);
     out.writeBigUInt64LE(BigInt(data.length), 32);
     out.set(data, HEADER_BYTES);
+    if (this.signer !== undefined) {
+      const end = HEADER_BYTES + data.length;
+      this.signer.sign("snapshot", this.objectName, out.subarray(0, end)).copy(out, end);
+    }
     for (let attempt = 1; ; attempt++) {
       const current = await retryTransient(`reading ${this.objectName}'s entry`, () => this.store.info(this.objectName), this.retry);
       if (current !== null && !current.deleted) {
@@ -209,13 +226,32 @@ export class ObjectSnapshotStore {
     const where = `snapshot object ${this.objectName}`;
     if (buf.length < HEADER_BYTES) throw new Error(`${where} is ${buf.length} bytes, shorter than its ${HEADER_BYTES}-byte header`);
     if (buf.readUInt32LE(0) !== MAGIC) throw new Error(`${where}: bad magic`);
-    if (buf.readUInt32LE(4) !== VERSION) throw new Error(`${where}: unsupported version ${buf.readUInt32LE(4)}`);
+    const end = buf.length - this.signatureBytes(buf.readUInt32LE(4), where);
     const length = buf.readBigUInt64LE(32);
-    if (length !== BigInt(buf.length - HEADER_BYTES)) throw new Error(`${where}: header says ${length} data bytes, object holds ${buf.length - HEADER_BYTES}`);
+    if (end < HEADER_BYTES || length !== BigInt(end - HEADER_BYTES)) throw new Error(`${where}: header says ${length} data bytes, object holds ${end - HEADER_BYTES}`);
+    if (end < buf.length) {
+      const verdict = this.signer!.verify("snapshot", this.objectName, buf.subarray(end), buf.subarray(0, end));
+      if (!verdict.ok) throw new Error(`${where}: signature refused: ${verdict.reason}`);
+    }
     return {
       point: { sequence: buf.readBigUInt64LE(8), epoch: buf.readBigUInt64LE(16), resumeStreamSequence: Number(buf.readBigUInt64LE(24)) },
-      data: buf.subarray(HEADER_BYTES),
+      data: buf.subarray(HEADER_BYTES, end),
     };
+  }
+
+  /** The signature's length for an object of `version`; refuses what this store's signing settings do not let in. */
+  private signatureBytes(version: number, where: string): number {
+    if (version === VERSION) {
+      if (this.signer !== undefined && !this.signer.acceptUnsigned) {
+        throw new Error(`${where}: unsigned snapshot refused: replication.signing is on and acceptUnsigned is not (forged, or written by an instance without the key)`);
+      }
+      return 0;
+    }
+    if (version !== SIGNED_VERSION) throw new Error(`${where}: unsupported version ${version}`);
+    if (this.signer === undefined) {
+      throw new Error(`${where}: signed snapshot (version 2), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)`);
+    }
+    return SIGNATURE_BYTES;
   }
 
   /** One get of the object's bytes; throws when no chunk arrives for `readIdleMs`. */
