@@ -175,8 +175,8 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         snapshotSequence: followed.snapshotSequence === undefined ? null : String(followed.snapshotSequence),
         fromStreamSequence: followed.fromStreamSequence ?? null,
         waitingForSnapshot: followed.waitingForSnapshot,
-        // The key's id only (8 hex digits of its SHA-256): which key, never the key.
-        signingKeyId: signer?.keyId ?? null,
+        // The keys' ids only (8 hex digits of their SHA-256): which keys, never a key.
+        signing: signer?.toJSON() ?? null,
       },
       followed.waitingForSnapshot
         ? `a standby of shards ${group ?? "all"} on stream ${r.stream}, which has no snapshot yet: waiting for the first writer's (its snapshot 0) before following the journal; trying for the leases`

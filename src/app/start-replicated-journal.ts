@@ -31,8 +31,8 @@ export interface ReplicatedStart {
   readonly follow: FollowReport;
   /** This start's recovery; its `ms` counts the follow() (the snapshot's restore) and the takeover. */
   readonly takeover: TakeoverReport;
-  /** replication.signing's key id (8 hex digits of its SHA-256), for the log; undefined without signing. */
-  readonly signingKeyId: string | undefined;
+  /** replication.signing's key ids (8 hex digits of their SHA-256) and acceptUnsigned, for the log; undefined without signing. */
+  readonly signing: ReturnType<RecordSigner["toJSON"]> | undefined;
 }
 
 /** The instance id a configuration gives, or this host's name and process id. */
@@ -118,7 +118,7 @@ export async function startReplicated(
     const started = performance.now();
     const follow = await replica.follow();
     const takeover = await replica.takeOver();
-    return { link, replica, follow, takeover: { ...takeover, ms: performance.now() - started }, signingKeyId: signer?.keyId };
+    return { link, replica, follow, takeover: { ...takeover, ms: performance.now() - started }, signing: signer?.toJSON() };
   } catch (e) {
     await replica.stop().catch(() => undefined);
     await link.nc.close().catch(() => undefined);

@@ -137,7 +137,7 @@ export async function startSidecar(
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
       if (server.phase === "serving") log.info(
-          { event: "serving", mode: "replicated", epoch: String(replicated.takeover.epoch), replayed: replicated.takeover.replayed, signingKeyId: replicated.signingKeyId ?? null },
+          { event: "serving", mode: "replicated", epoch: String(replicated.takeover.epoch), replayed: replicated.takeover.replayed, signing: replicated.signing ?? null },
           "serving; took the replicated journal over",
         );
       return { server, port, httpPort, recovery: undefined, replicated };

@@ -102,6 +102,7 @@ describe("replication: TLS and the NATS credential", () => {
   it("signing: the key's file and acceptUnsigned (false unless said)", () => {
     expect(r({ signing: { keyFile: "/etc/openpit/journal.key" } }).signing).toEqual({ keyFile: "/etc/openpit/journal.key", acceptUnsigned: false });
     expect(r({ signing: { keyFile: "k", acceptUnsigned: true } }).signing).toEqual({ keyFile: "k", acceptUnsigned: true });
+    expect(r({ signing: { keyFile: "k2", acceptKeyFiles: ["k1"] } }).signing).toEqual({ keyFile: "k2", acceptUnsigned: false, acceptKeyFiles: ["k1"] });
     expect(r({})).not.toHaveProperty("signing");
   });
 
@@ -110,7 +111,9 @@ describe("replication: TLS and the NATS credential", () => {
     [{ signing: {} }, "config.replication.signing.keyFile: is required (the file holding the key the instances share)"],
     [{ signing: { keyFile: " " } }, "config.replication.signing.keyFile: must not be empty"],
     [{ signing: { keyFile: "k", acceptUnsigned: "yes" } }, "config.replication.signing.acceptUnsigned: must be true or false"],
-    [{ signing: { keyFile: "k", algorithm: "sha1" } }, "config.replication.signing.algorithm: unknown field (expected one of: keyFile, acceptUnsigned)"],
+    [{ signing: { keyFile: "k", algorithm: "sha1" } }, "config.replication.signing.algorithm: unknown field (expected one of: keyFile, acceptUnsigned, acceptKeyFiles)"],
+    [{ signing: { keyFile: "k", acceptKeyFiles: "k1" } }, "config.replication.signing.acceptKeyFiles: must be an array"],
+    [{ signing: { keyFile: "k", acceptKeyFiles: [""] } }, "config.replication.signing.acceptKeyFiles[0]: must not be empty"],
     [{ signing: { key: "0123456789abcdef0123456789abcdef" } }, "config.replication.signing.key: a secret is not written in the configuration: put the key in a file and name the file in config.replication.signing.keyFile"],
   ])("refuses signing %j", (extra, message) => {
     expect(() => r(extra)).toThrow(message);

@@ -44,7 +44,7 @@ it.runIf(NATS_READY)("instances sharing a key take over from each other; what th
     started.push(b);
     await waitRole(b, ReplicationRole.STANDBY, 15_000);
     const keyId = signingKeyId(Buffer.from(KEY));
-    expect(b.log.find((l) => l.event === "standby")).toMatchObject({ signingKeyId: keyId });
+    expect(b.log.find((l) => l.event === "standby")).toMatchObject({ signing: { keyId, acceptedKeyIds: [], acceptUnsigned: false } });
     expect(b.log.find((l) => l.event === "start")).toMatchObject({ config: { replication: { signing: { acceptUnsigned: false } } } });
     for (const i of [a, b]) expect(JSON.stringify(i.log)).not.toContain(KEY);
 

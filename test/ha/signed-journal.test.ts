@@ -174,6 +174,28 @@ describe.runIf(NATS_READY)("signed journal messages", () => {
     await b.close();
   });
 
+  it("a key rotation: instances accepting the next key read the old one's messages and the new one's; one without it refuses", async () => {
+    const { l, subjects } = await open("SJK");
+    const NEXT = Buffer.from("the next key of the deployment, 32 bytes or more", "utf8");
+    const old = await writer(l, "SJK", subjects, "a", signer);
+    old.append(bytes("k1"), feed(1n));
+    await old.flush();
+    // Step 1: every instance accepts the next key (still signing with the current one).
+    const accepting = new RecordSigner(KEY, false, [NEXT]);
+    expect((await readAll(l, "SJK", accepting)).records).toEqual(["1@1:k1"]);
+    // Step 2: every instance signs with the next key, accepting the current one.
+    const rotated = new RecordSigner(NEXT, false, [KEY]);
+    const next = await writer(l, "SJK", subjects, "b", rotated);
+    next.append(bytes("k2"), feed(2n));
+    await next.flush();
+    for (const reader of [accepting, rotated]) expect(await readAll(l, "SJK", reader)).toEqual({ records: ["1@1:k1", "2@2:k2"], error: undefined });
+    // An instance left on the old key alone refuses the first message signed with the next one.
+    const left = await readAll(l, "SJK", signer);
+    expect(left.records).toEqual(["1@1:k1"]);
+    expect(left.error).toContain(`signature refused: it is signed with key ${rotated.keyId}, this instance's key is ${signer.keyId}`);
+    await next.close();
+  });
+
   it("the epoch floor of a new lease bucket ignores an epoch forged without the key", async () => {
     const { l, subjects, shard } = await open("SJE");
     const journal = await writer(l, "SJE", subjects, "a", signer);

@@ -41,6 +41,28 @@ describe("record signatures", () => {
     expect(signer.verify("journal-message", "openpit.journal.3", sig.subarray(1), bytes)).toMatchObject({ ok: false, reason: "its signature is 35 bytes, not 36" });
   });
 
+  it("a rotation: a signer accepts the other keys it is given, by their id, and signs with its own", () => {
+    const k1 = new RecordSigner(key(1));
+    const next = new RecordSigner(key(1), false, [key(2)]);
+    const k2 = new RecordSigner(key(2), false, [key(1)]);
+    expect(k2.acceptedKeyIds).toEqual([k1.keyId]);
+    const old = k1.sign("snapshot", "J.state", bytes);
+    const fresh = k2.sign("snapshot", "J.state", bytes);
+    expect(fresh.subarray(0, 4).toString("hex")).toBe(k2.keyId);
+    for (const reader of [next, k2]) {
+      expect(reader.verify("snapshot", "J.state", old, bytes)).toEqual({ ok: true });
+      expect(reader.verify("snapshot", "J.state", fresh, bytes)).toEqual({ ok: true });
+    }
+    expect(k1.verify("snapshot", "J.state", fresh, bytes)).toMatchObject({ ok: false, reason: expect.stringContaining(`signed with key ${k2.keyId}`) });
+    expect(new RecordSigner(key(3), false, [key(1)]).verify("snapshot", "J.state", fresh, bytes)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`(accepting ${k1.keyId})`),
+    });
+    // An accepted key's MAC is checked with that key: a changed byte is still refused.
+    expect(k2.verify("snapshot", "J.state", old, Buffer.from("another content")).ok).toBe(false);
+    expect(new RecordSigner(key(1), false, [key(1)]).acceptedKeyIds).toEqual([]);
+  });
+
   it("a key under 32 bytes is refused", () => {
     expect(() => new RecordSigner(Buffer.alloc(31, 1))).toThrow(RangeError);
   });

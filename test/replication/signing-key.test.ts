@@ -62,6 +62,16 @@ describe("the signing key file, read at start", () => {
     expect(refusal(dir).message).toBe(`replication.signing.keyFile: cannot read ${dir} (EISDIR)`);
   });
 
+  it("acceptKeyFiles: other keys accepted (a rotation), each read and checked as keyFile is", () => {
+    const next = file("next", "the next key of the deployment, 32 bytes or more\n");
+    const signer = readSigningKey({ ...base, signing: { keyFile: file("current", KEY), acceptUnsigned: false, acceptKeyFiles: [next] } })!;
+    expect(signer.acceptedKeyIds).toEqual([createHash("sha256").update("the next key of the deployment, 32 bytes or more").digest("hex").slice(0, 8)]);
+    const short = file("short-next", "n3xt");
+    expect(() => readSigningKey({ ...base, signing: { keyFile: file("current2", KEY), acceptUnsigned: false, acceptKeyFiles: [next, short] } })).toThrow(
+      new ConfigError(`replication.signing.acceptKeyFiles[1]: ${short} holds 4 bytes, a signing key needs at least 32 (e.g. openssl rand -base64 48 > ${short})`),
+    );
+  });
+
   it("the sidecar's start exits 2 (configuration error) on a key file it cannot use, before connecting", () => {
     const run = (keyFile: string) => {
       const config = join(dir, "sidecar.json");

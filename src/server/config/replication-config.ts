@@ -55,6 +55,8 @@ export interface SigningConfig {
   keyFile: string;
   /** Unsigned messages, leases and snapshots are taken too: only while a deployment moves to signing (docs/security.md). */
   acceptUnsigned: boolean;
+  /** Files of other keys whose signatures are taken too: only while the deployment moves to another key (docs/security.md). */
+  acceptKeyFiles?: string[];
 }
 
 export interface NatsTlsConfig {
@@ -162,11 +164,12 @@ function signingConfig(o: Record<string, Json>, path: string): Pick<ReplicationC
     for (const key of INLINE_SIGNING_SECRETS) {
       if (key in s) fail(`${p}.${key}`, `a secret is not written in the configuration: put the key in a file and name the file in ${p}.keyFile`);
     }
-    onlyKeys(s, p, ["keyFile", "acceptUnsigned"]);
+    onlyKeys(s, p, ["keyFile", "acceptUnsigned", "acceptKeyFiles"]);
     if (s.keyFile === undefined) fail(`${p}.keyFile`, "is required (the file holding the key the instances share)");
     const keyFile = nonEmpty(s.keyFile, `${p}.keyFile`);
     const acceptUnsigned = optional(s.acceptUnsigned, `${p}.acceptUnsigned`, readBoolean) ?? false;
-    return { keyFile, acceptUnsigned };
+    const acceptKeyFiles = optional(s.acceptKeyFiles, `${p}.acceptKeyFiles`, (j, q) => readArray(j, q).map((f, i) => nonEmpty(f, `${q}[${i}]`)));
+    return { keyFile, acceptUnsigned, ...(acceptKeyFiles !== undefined && acceptKeyFiles.length > 0 ? { acceptKeyFiles } : {}) };
   });
   return signing === undefined ? {} : { signing };
 }
