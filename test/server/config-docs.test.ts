@@ -73,6 +73,12 @@ const SECTIONS: { heading: string; table?: number; probe: (p: Record<string, unk
     table: 1,
     probe: (p) => ({ policies: POLICIES, ...REPLICATED, replication: { servers: ["nats://127.0.0.1:4222"], tls: { caFile: "ca.pem", ...p } } }),
   },
+  {
+    heading: "replication",
+    table: 2,
+    probe: (p) => ({ policies: POLICIES, ...REPLICATED, replication: { servers: ["nats://127.0.0.1:4222"], signing: { keyFile: "journal.key", ...p } } }),
+    loaded: () => parseSidecarConfig({ policies: POLICIES, ...REPLICATED, replication: { servers: ["nats://127.0.0.1:4222"], signing: { keyFile: "journal.key" } } }).replication!.signing as never,
+  },
   { heading: "audit", probe: (p) => ({ policies: POLICIES, audit: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).audit as never },
   { heading: "metrics", probe: (p) => ({ policies: POLICIES, metrics: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).metrics as never },
   { heading: "limits", probe: (p) => ({ policies: POLICIES, limits: p }), loaded: () => parseSidecarConfig({ policies: POLICIES }).limits as never },
