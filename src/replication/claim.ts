@@ -146,7 +146,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ...(o.signer !== undefined ? { signer: o.signer } : {}),
       lastMessageOf: async (subject) => {
         const m = await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject });
-        return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined };
+        return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined, data: m.data };
       },
     });
   }

@@ -76,7 +76,7 @@ export interface JetStreamJournalOptions {
    * it has none: read when a retried publish is refused by the fence, to tell this writer's
    * own landed message from another writer's. Without it, such a refusal fails the journal.
    */
-  readonly lastMessageOf?: (subject: string) => Promise<{ readonly seq: number; readonly msgID: string | undefined } | undefined>;
+  readonly lastMessageOf?: (subject: string) => Promise<{ readonly seq: number; readonly msgID: string | undefined; readonly data?: Uint8Array } | undefined>;
   /** replication.signing: every message is signed with its subject (journal-message.ts version 2). */
   readonly signer?: RecordSigner;
 }
@@ -368,7 +368,7 @@ export class JetStreamJournal implements Journal {
             // A retry of a publish that landed unacknowledged: nats-server 2.9 checks the
             // expected sequence before its duplicate window, so the retry is refused although
             // the subject's last message is this very one. Taken as its acknowledgement.
-            const own = retried ? await this.ownLanding(lane.subject, msgID, deadline) : undefined;
+            const own = retried ? await this.ownLanding(lane.subject, msgID, data, deadline) : undefined;
             if (own !== undefined) return this.acknowledged(started, own);
             if (this.failure) return undefined;
             this.fail(`fenced: another writer has appended to ${lane.subject} since this writer's last acknowledged append there (stream sequence ${expected}); this instance no longer owns the journal (${e.message})`, e);
@@ -416,7 +416,7 @@ export class JetStreamJournal implements Journal {
    * past it, or unreadable, the refusal stands and fails the journal closed, as a publish that
    * gets no answer by then does (found by review, session 29: the read had no deadline).
    */
-  private async ownLanding(subject: string, msgID: string, deadline: number): Promise<number | undefined> {
+  private async ownLanding(subject: string, msgID: string, data: Buffer, deadline: number): Promise<number | undefined> {
     if (this.lastMessageOf === undefined) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<undefined>((resolve) => {
@@ -424,7 +424,10 @@ export class JetStreamJournal implements Journal {
     });
     try {
       const last = await Promise.race([this.lastMessageOf(subject), expired]);
-      return last !== undefined && last.msgID === msgID ? last.seq : undefined;
+      // The message id is a header anyone publishing on the subject can copy (it travels in
+      // the clear): a message of another's under this writer's id, taken for its own landing,
+      // would answer records that are not in the stream. So the bytes must be this publish's too.
+      return last !== undefined && last.msgID === msgID && (last.data === undefined || data.equals(last.data)) ? last.seq : undefined;
     } catch {
       return undefined;
     } finally {

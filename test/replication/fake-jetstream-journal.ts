@@ -19,10 +19,10 @@ export interface FakeJournalOptions {
 }
 
 /** A journal whose `publish` answers each publish; its fatal failures are collected in `failures`. */
-export function journalOn(publish: (subject: string, data: Uint8Array) => Promise<{ seq: number }>, o: FakeJournalOptions = {}) {
+export function journalOn(publish: (subject: string, data: Uint8Array, opts?: { msgID?: string }) => Promise<{ seq: number }>, o: FakeJournalOptions = {}) {
   const failures: JournalFailedError[] = [];
   const connection = { info: { max_payload: o.maxPayload ?? 1 << 20 }, isClosed: () => false } as unknown as NatsConnection;
-  const js = { publish: (subject: string, data: Uint8Array) => publish(subject, data) } as unknown as JetStreamClient;
+  const js = { publish: (subject: string, data: Uint8Array, opts?: { msgID?: string }) => publish(subject, data, opts) } as unknown as JetStreamClient;
   const journal = new JetStreamJournal({
     connection,
     js,
