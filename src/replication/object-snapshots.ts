@@ -227,12 +227,14 @@ export class ObjectSnapshotStore {
     if (buf.length < HEADER_BYTES) throw new Error(`${where} is ${buf.length} bytes, shorter than its ${HEADER_BYTES}-byte header`);
     if (buf.readUInt32LE(0) !== MAGIC) throw new Error(`${where}: bad magic`);
     const end = buf.length - this.signatureBytes(buf.readUInt32LE(4), where);
-    const length = buf.readBigUInt64LE(32);
-    if (end < HEADER_BYTES || length !== BigInt(end - HEADER_BYTES)) throw new Error(`${where}: header says ${length} data bytes, object holds ${end - HEADER_BYTES}`);
+    if (end < HEADER_BYTES) throw new Error(`${where} is ${buf.length} bytes, shorter than its header and signature`);
+    // Checked before the header is believed: nothing of an object forged without the key is read.
     if (end < buf.length) {
       const verdict = this.signer!.verify("snapshot", this.objectName, buf.subarray(end), buf.subarray(0, end));
       if (!verdict.ok) throw new Error(`${where}: signature refused: ${verdict.reason}`);
     }
+    const length = buf.readBigUInt64LE(32);
+    if (length !== BigInt(end - HEADER_BYTES)) throw new Error(`${where}: header says ${length} data bytes, object holds ${end - HEADER_BYTES}`);
     return {
       point: { sequence: buf.readBigUInt64LE(8), epoch: buf.readBigUInt64LE(16), resumeStreamSequence: Number(buf.readBigUInt64LE(24)) },
       data: buf.subarray(HEADER_BYTES, end),
