@@ -117,6 +117,14 @@ export function openConnection(args: ParsedArgs, env: Readonly<Record<string, st
 }
 
 /**
+ * grpc-js's deadline details for a call that never left the client: no connection was ready
+ * to take it (a target that accepts TCP but never answers HTTP/2: a stopped or frozen
+ * process, another service's port), or the name never resolved. Nothing was sent (found by
+ * review: a block to a frozen sidecar was reported as "sent, may be in effect").
+ */
+export const NEVER_PICKED = /Waiting for LB pick|waiting for name resolution|waiting for metadata filters/;
+
+/**
  * A failed call as one line that says what to do about it. The sidecar's text in it (the
  * status details, the error kind) is escaped (printable): it may quote what a client sent.
  */
@@ -144,6 +152,9 @@ export function explainError(e: unknown, target: string): string {
       return `the sidecar at ${target} is unavailable: ${details}`;
     }
     case status.DEADLINE_EXCEEDED:
+      if (NEVER_PICKED.test(details)) {
+        return `cannot connect to ${target} in time: it took no call (a stopped or frozen process, or not the sidecar's port; plaintext vs TLS right: --ca?)`;
+      }
       return `no answer from ${target} in time: is it the sidecar (and plaintext vs TLS right: --ca)? raise --timeout if it is busy`;
     case status.UNAUTHENTICATED:
       return `${details}: pass --token TOKEN, --token-file FILE (or OPENPIT_TOKEN), or a client certificate with --ca, --cert and --key`;

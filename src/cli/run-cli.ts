@@ -8,7 +8,7 @@ import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { VERSION } from "../version.js";
 import { parseArgs, UsageError } from "./args.js";
 import { commandContext, type Command, type CommandContext } from "./command.js";
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, targetOf } from "./connection.js";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, explainError, NEVER_PICKED, targetOf } from "./connection.js";
 import { printable, type CliIo } from "./output.js";
 import { ACCOUNTS } from "./commands/accounts.js";
 import { AUDIT } from "./commands/audit.js";
@@ -80,7 +80,8 @@ function interruptedChange(command: Command, ctx: CommandContext): string {
  * out of time (DEADLINE_EXCEEDED is the client giving up, not the sidecar refusing) or was
  * cut (UNAVAILABLE, CANCELLED) may have been applied. "No answer in time" alone read as
  * "nothing happened": after `unblock 42` the operator took the account as still blocked.
- * Not when the connection was never made (NEVER_CONNECTED: nothing was sent).
+ * Not when the connection was never made (NEVER_CONNECTED), nor when the deadline passed
+ * before any connection took the call (NEVER_PICKED): nothing was sent.
  */
 /**
  * grpc-js's words for a call that never reached a server: no connection, a target that did not
@@ -103,7 +104,7 @@ function failedChange(command: Command, ctx: CommandContext, e: unknown): string
   const se = e as Partial<ServiceError>;
   const kind = se.metadata instanceof Metadata ? se.metadata.get("openpit-error-kind")[0] : undefined;
   const inDoubt =
-    se.code === status.DEADLINE_EXCEEDED ||
+    (se.code === status.DEADLINE_EXCEEDED && !NEVER_PICKED.test(se.details ?? se.message ?? "")) ||
     se.code === status.CANCELLED ||
     (se.code === status.UNAVAILABLE && !NEVER_CONNECTED.test(se.details ?? se.message ?? "") && !REFUSED_BEFORE_RUNNING.has(String(kind)));
   if (!inDoubt) return "";
