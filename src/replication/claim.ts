@@ -61,6 +61,12 @@ export class JournalClaimError extends Error {
   override name = "JournalClaimError";
 }
 
+/** Whether the subject's last message is the marker this claim published (`seq`, its id and bytes). */
+async function ownMarker(o: ClaimOptions, subject: string, seq: number, msgID: string, data: Buffer): Promise<boolean> {
+  const last = await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject }), o);
+  return last !== null && last.seq === seq && last.header?.get("Nats-Msg-Id") === msgID && data.equals(last.data);
+}
+
 /** Fences every subject and returns the journal to append to; the tail is stopped. */
 export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
   const subjects = journalSubjects(o.subjects);
@@ -104,18 +110,28 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     }
     markedEpoch = epoch;
     const firstSequence = o.tail.appliedSequence + 1n;
+    const markers = subjects.map((subject) => encodeEpochMessage(epoch, firstSequence, o.instanceId, group, { signer: o.signer, subject }));
+    // Random per attempt: the next attempt's ids cannot be read off this one's markers.
+    const attemptId = randomBytes(6).toString("hex");
     const results = await Promise.allSettled(
-      subjects.map((subject, i) =>
-        o.js.publish(subject, encodeEpochMessage(epoch, firstSequence, o.instanceId, group, { signer: o.signer, subject }), {
-          msgID: `${nonce}.claim.${attempt}.${i}`,
-          expect: { lastSubjectSequence: expected[i]! },
-        }),
-      ),
+      subjects.map(async (subject, i) => {
+        const msgID = `${nonce}.claim.${attempt}.${attemptId}.${i}`;
+        const ack = await o.js.publish(subject, markers[i]!, { msgID, expect: { lastSubjectSequence: expected[i]! } });
+        // A duplicate stored nothing: the stream took the id for a message it holds. Only this
+        // marker on its own subject counts; a copy of the id on another subject would leave
+        // this one unfenced (found by review).
+        if (ack.duplicate && !(await ownMarker(o, subject, ack.seq, msgID, markers[i]!))) {
+          throw new JournalClaimError(`the stream answered the epoch marker on ${subject} as a duplicate of stream sequence ${ack.seq}, which is not this marker: another publisher used its message id`);
+        }
+        return ack;
+      }),
     );
     const failures = results.flatMap((r, i) => (r.status === "rejected" ? [{ subject: subjects[i]!, error: r.reason as unknown }] : []));
     // No ack (a timeout, no responders during an election): that marker may or may not be in;
     // the next attempt reads the stream again either way.
     const unanswered = failures.filter((f) => !(f.error instanceof JetStreamApiError));
+    const forged = failures.find((f) => f.error instanceof JournalClaimError);
+    if (forged) throw forged.error;
     const other = failures.find((f) => f.error instanceof JetStreamApiError && f.error.code !== JetStreamApiCodes.StreamWrongLastSequence);
     if (other) throw new JournalClaimError(`epoch marker on ${other.subject} failed: ${other.error instanceof Error ? other.error.message : String(other.error)}`, { cause: other.error });
     if (failures.length > 0) {

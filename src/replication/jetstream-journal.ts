@@ -360,6 +360,18 @@ export class JetStreamJournal implements Journal {
           timeout: Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, deadline - performance.now())),
           retries: 0,
         });
+        if (ack.duplicate) {
+          // The stream stored nothing: it took this id for a message it already holds. The
+          // duplicate window is stream-wide and ids travel in the clear, so a message of
+          // another's under this id on another subject would answer records that are in no
+          // message of the stream (found by review). Only this publish, landed on its own
+          // subject (a retry after a lost answer), counts.
+          const own = await this.ownLanding(lane.subject, msgID, data, deadline);
+          if (own === ack.seq) return this.acknowledged(started, own);
+          if (this.failure) return undefined;
+          this.fail(`the stream answered an append to ${lane.subject} as a duplicate of stream sequence ${ack.seq}, which is not this append on this subject: nothing was stored; another publisher used this writer's message id`, undefined);
+          return undefined;
+        }
         return this.acknowledged(started, ack.seq);
       } catch (e) {
         if (this.failure) return undefined;
