@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed, startHarness, type Harness } from "./harness.js";
@@ -33,6 +36,14 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
   }, 420_000);
   afterAll(async () => {
     await h?.close();
+  });
+
+  // Found by review: the cache was ${TMPDIR:-/tmp}/openpit-cpp-KEY, KEY the same for everyone.
+  it("caches the binary in a per-user directory, ${TMPDIR:-/tmp}/openpit-cpp-UID, mode 700", () => {
+    const cache = join(process.env.TMPDIR || "/tmp", `openpit-cpp-${process.getuid!()}`);
+    expect(binary.startsWith(`${cache}/`)).toBe(true);
+    const st = statSync(cache);
+    expect({ uid: st.uid, mode: st.mode & 0o777 }).toEqual({ uid: process.getuid!(), mode: 0o700 });
   });
 
   it("checks health, binds, seeds, orders, commits, applies a fill from the feed and reads the account state", async () => {
@@ -162,4 +173,63 @@ describe.skipIf(!ready)("C++ client generated from proto/", () => {
       expect(r.stdout).toBe("");
     });
   }
+});
+
+// Found by review: build.sh cached the binary at ${TMPDIR:-/tmp}/openpit-cpp-KEY, KEY the same
+// for everyone on a revision, and printed any executable it found there: on a shared machine
+// another user could plant the binary that the suite and docs/clients.md then run. The cache is
+// now ${TMPDIR:-/tmp}/openpit-cpp-UID, and build.sh refuses one that is not ours alone, at once
+// (none of these needs the C++ toolchain: the refusal comes before any of it runs).
+describe("examples/cpp/build.sh's cache directory", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "openpit-cpp-cache-test-"));
+  const cache = join(tmp, `openpit-cpp-${process.getuid?.()}`);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  async function refused(setUp: () => void): Promise<void> {
+    rmSync(cache, { recursive: true, force: true });
+    setUp();
+    const before = readdirSync(cache).sort();
+    // A refusal is immediate; a build would take tens of seconds.
+    const r = await outcome("examples/cpp/build.sh", [], { TMPDIR: tmp }, 10_000);
+    expect(r).toMatchObject({ code: 1, killed: false, stdout: "" });
+    expect(r.stderr).toBe(
+      `not ok - examples/cpp/build.sh: ${cache} is not a private directory of uid ${process.getuid!()} (a symlink, not a directory, another user's, or group/world writable); remove it, or set TMPDIR to a directory of your own\n`,
+    );
+    // Nothing was built into it, not even a lock file.
+    expect(readdirSync(cache).sort()).toEqual(before);
+  }
+
+  /** A binary where a cache entry would be, as another user would plant it. */
+  function plant(dir: string): void {
+    mkdirSync(join(dir, "planted"));
+    writeFileSync(join(dir, "planted", "sidecar_client"), "#!/bin/sh\necho planted\n", { mode: 0o755 });
+  }
+
+  it.skipIf(process.getuid?.() !== 0)("refuses a cache directory another user owns (uid 65534 here), without building", async () => {
+    await refused(() => {
+      mkdirSync(cache, { mode: 0o755 });
+      plant(cache);
+      chownSync(join(cache, "planted", "sidecar_client"), 65534, 65534);
+      chownSync(join(cache, "planted"), 65534, 65534);
+      chownSync(cache, 65534, 65534);
+    });
+  });
+
+  it("refuses a cache directory that is group or world writable", async () => {
+    await refused(() => {
+      mkdirSync(cache);
+      chmodSync(cache, 0o777);
+      plant(cache);
+    });
+  });
+
+  it("refuses a symlink in place of the cache directory, even to a private directory of ours", async () => {
+    const target = join(tmp, "elsewhere");
+    rmSync(target, { recursive: true, force: true });
+    await refused(() => {
+      mkdirSync(target, { mode: 0o700 });
+      plant(target);
+      symlinkSync(target, cache);
+    });
+  });
 });
