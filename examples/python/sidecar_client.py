@@ -2,10 +2,10 @@
 """A gateway in Python talking to openpit-sidecar through stubs generated from proto/.
 
 Usage: /usr/bin/python3 examples/python/sidecar_client.py [HOST:PORT] [ACCOUNT_ID]
-       (defaults: 127.0.0.1:50051 and account 42; needs protoc, grpc_python_plugin, grpcio)
+       (defaults: 127.0.0.1:50051 and account 42; needs /usr/bin/protoc, grpc_python_plugin, grpcio)
        OPENPIT_DEADLINE_MS in the environment: each call's deadline (default 20000, at most 2000000000)
 
-Generates the Python stubs from ../../proto into a temporary folder (Debian's protoc), then:
+Generates the Python stubs from ../../proto into a temporary folder (Debian's /usr/bin/protoc), then:
 seeds USD funds on an account channel, sends two orders (one accepted and committed, one
 rejected for insufficient funds), applies a fill through the execution-report feed, and
 asserts the resulting holdings through the admin API. Exits non-zero on any mismatch, on a
@@ -35,20 +35,36 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
 
 
+PROTOC = "/usr/bin/protoc"
+PROTOC_PACKAGES = "Debian's protobuf-compiler and protobuf-compiler-grpc (/usr/bin/grpc_python_plugin)"
+
+
 def generate_stubs(out_dir):
     """Debian's protoc (3.21) and its gRPC Python plugin; grpc_tools' bundled protoc is
-    older than proto3 `optional` fields."""
+    older than proto3 `optional` fields. By its path: another protoc first on PATH (a release
+    zip's in /usr/local/bin, older or newer than Debian's python3-protobuf) failed the run with
+    a traceback (found by review). A failure here is one line on stderr and exit 2, as the
+    other setup failures (usage, grpcio not importable)."""
     # Every file of the contract (admin.proto imports most of the others).
     contract_dir = os.path.join(PROTO_ROOT, "openpit", "sidecar", "v1")
     files = [
         os.path.join("openpit", "sidecar", "v1", name)
         for name in sorted(os.listdir(contract_dir)) if name.endswith(".proto")
     ]
-    subprocess.run(
-        ["protoc", f"-I{PROTO_ROOT}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",
-         "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *files],
-        check=True,
-    )
+    try:
+        subprocess.run(
+            [PROTOC, f"-I{PROTO_ROOT}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}",
+             "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *files],
+            check=True, stderr=subprocess.PIPE, text=True,
+        )
+    except FileNotFoundError:
+        print(f"not ok - generating the stubs: {PROTOC} not found; install {PROTOC_PACKAGES}", file=sys.stderr)
+        sys.exit(2)
+    except subprocess.CalledProcessError as e:
+        said = "; ".join(line.strip() for line in e.stderr.splitlines() if line.strip()) or "no message"
+        print(f"not ok - generating the stubs: {PROTOC} exited {e.returncode}: {said} (it needs {PROTOC_PACKAGES})",
+              file=sys.stderr)
+        sys.exit(2)
     # protoc writes no __init__.py, which makes `openpit` a namespace package, and Python
     # prefers any regular package or module named `openpit` anywhere on sys.path to one: with
     # the OpenPit Python SDK installed (`pip install openpit`), `from openpit.sidecar.v1 import`
