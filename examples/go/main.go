@@ -217,6 +217,12 @@ func main() {
 	before := holdingsOf()
 	aaplBefore := available(before["AAPL"])
 	usdHeldBefore := held(before["USD"])
+	// Printed as the sidecar sent it, as the Python and C++ examples do: big.Rat's RatString
+	// wrote a fractional hold as a fraction, "1/2" beside "0.5" (found by review).
+	usdHeldBeforeText := before["USD"].GetHeld()
+	if usdHeldBeforeText == "" {
+		usdHeldBeforeText = "0"
+	}
 
 	aapl := &sidecarv1.Instrument{UnderlyingAsset: "AAPL", SettlementAsset: "USD"}
 	order := func(qty, price string) *sidecarv1.Order {
@@ -297,7 +303,7 @@ func main() {
 	usd, stock := holdings["USD"], holdings["AAPL"]
 	// 10000 - 10 x 200 held, then filled at 199: the 10 of price improvement comes back.
 	check(usd != nil && usd.Available == "8010" && held(usd).Cmp(usdHeldBefore) == 0,
-		fmt.Sprintf("USD available %s (8010), held %s (%s before the run)", usd.GetAvailable(), usd.GetHeld(), usdHeldBefore.RatString()))
+		fmt.Sprintf("USD available %s (8010), held %s (%s before the run)", usd.GetAvailable(), usd.GetHeld(), usdHeldBeforeText))
 	check(available(stock).Cmp(new(big.Rat).Add(aaplBefore, big.NewRat(10, 1))) == 0, fmt.Sprintf("AAPL available %s (+10)", stock.GetAvailable()))
 	fmt.Println("go client: all checks passed")
 }

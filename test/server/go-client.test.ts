@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed, startHarness, type Harness } from "./harness.js";
+import { holdingsOf, order, seed, startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
 import { holdLikeFirstOrder, outcome, silentOnChannel, oneCommandPerMessage, unreachableAddress } from "./example-client-faults.js";
 
@@ -63,6 +63,21 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     await holdLikeFirstOrder(h, 42459n);
     const { stdout } = await run(binary, [h.address, "42459"], { timeout: 30_000 });
     expect(stdout).toContain("ok - USD available 8010 (8010), held 1850 (1850 before the run)");
+    expect(stdout).toContain("go client: all checks passed");
+  });
+
+  // Found by review: the held amount before the run was printed with big.Rat's RatString, a
+  // fraction ("1/2") beside the decimal the sidecar sent, in the ok line and the not-ok one.
+  it("prints the USD held before the run as the decimal the sidecar sent (0.5), not as a fraction", async () => {
+    const account = 42442n;
+    const c = h.channel();
+    expect((await c.one(seed("USD", "10000", account))).result.case).toBe("adjustment");
+    const decided = await c.one({ case: "executePreTrade", value: { order: order({ accountId: account, qty: "1", price: "0.5" }), commitOnAccept: true } });
+    expect(decided.result.case === "execute" && decided.result.value.committed).toBe(true);
+    await c.end();
+    expect((await holdingsOf(h, account))["USD"]!.held).toBe("0.5");
+    const { stdout } = await run(binary, [h.address, String(account)], { timeout: 30_000 });
+    expect(stdout).toContain("ok - USD available 8010 (8010), held 0.5 (0.5 before the run)");
     expect(stdout).toContain("go client: all checks passed");
   });
 
