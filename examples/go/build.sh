@@ -7,7 +7,9 @@
 # built in GOPATH mode against the Debian packages under /usr/share/gocode
 # (golang-google-grpc-dev 1.33, golang-google-protobuf-dev). GOPATH mode because those
 # packages ship sources, not a module cache; GOPROXY=off so a missing package fails loudly
-# instead of reaching for the network.
+# instead of reaching for the network. protoc and both plugins by their Debian paths, not from
+# PATH: another protoc or protoc-gen-go first on PATH (a release zip's, a `go install`ed one
+# newer than the Debian runtime) generated stubs this build cannot use (found by review).
 set -euo pipefail
 out="$(realpath -m "${1:?usage: build.sh OUT_BINARY}")"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -18,7 +20,9 @@ trap 'chmod -R u+w "$gopath" 2>/dev/null; rm -rf "$gopath"' EXIT
 
 # go_package in the .proto files decides where the stubs land under $gopath/src.
 mkdir -p "$gopath/src/openpit-go-client"
-protoc -I"$proto" --go_out="$gopath/src" --go-grpc_out="$gopath/src" "$proto"/openpit/sidecar/v1/*.proto
+/usr/bin/protoc -I"$proto" --go_out="$gopath/src" --go-grpc_out="$gopath/src" \
+  --plugin=protoc-gen-go=/usr/bin/protoc-gen-go --plugin=protoc-gen-go-grpc=/usr/bin/protoc-gen-go-grpc \
+  "$proto"/openpit/sidecar/v1/*.proto
 cp "$here/main.go" "$gopath/src/openpit-go-client/"
 
 cd "$gopath/src/openpit-go-client"

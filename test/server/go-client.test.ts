@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -149,6 +149,20 @@ describe.skipIf(!ready)("Go client generated from proto/", () => {
     expect(r).toMatchObject({ code: 0, stderr: "" });
     expect(r.stdout).toContain("go client: all checks passed");
   });
+
+  // Found by review: build.sh ran protoc, protoc-gen-go and protoc-gen-go-grpc from PATH, so
+  // another one first there (a release zip's, a `go install`ed plugin) made the build fail.
+  // Stand-ins that refuse everything; a warm build takes a few seconds.
+  it("builds with Debian's protoc and plugins, whatever comes first on PATH", async () => {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    for (const tool of ["protoc", "protoc-gen-go", "protoc-gen-go-grpc"]) {
+      writeFileSync(join(bin, tool), `#!/bin/sh\necho '${tool}: stand-in, not Debian\'s' >&2\nexit 1\n`);
+      chmodSync(join(bin, tool), 0o755);
+    }
+    const r = await outcome("examples/go/build.sh", [join(dir, "client-built-beside-stand-ins")], { PATH: `${bin}:${process.env.PATH}` }, 240_000);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+  }, 250_000);
 
   describe("against a sidecar that takes one command per message", () => {
     const one = oneCommandPerMessage();
