@@ -47,7 +47,9 @@ fi
 # Build in a private dir and rename at the end, so two concurrent runs never see half a build.
 work="$(mktemp -d "$cache/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-protoc -I"$proto" --cpp_out="$work" --grpc_out="$work" \
+# Debian's protoc by its path, as its plugin: another protoc first on PATH (a release zip's)
+# may not match libprotobuf-dev's headers (found by review).
+/usr/bin/protoc -I"$proto" --cpp_out="$work" --grpc_out="$work" \
   --plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin "${files[@]}"
 
 sources=("$here/sidecar_client.cc")
