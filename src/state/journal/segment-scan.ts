@@ -92,9 +92,13 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
     // kept a batch's first page unwritten and the batch began a few bytes before its end.
     if (len === 0) return done(p, endOfDataOrBad(buf, o, p, expect, `record ${expect} has length 0 (bytes never written?)`));
     if (len > n - p - FRAME_HEADER_BYTES) {
-      return done(p, badData(buf, o, p, expect, `record ${expect} has length ${len}, which runs past the end of the file (${n} bytes)`));
+      const reason = `record ${expect} has length ${len}, which runs past the end of the file (${n} bytes)`;
+      return done(p, lengthLostAtSectorEdge(buf, p) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
     }
-    if (!frameCrcOk(buf, p, len)) return done(p, badData(buf, o, p, expect, `record ${expect} fails its CRC check`));
+    if (!frameCrcOk(buf, p, len)) {
+      const reason = `record ${expect} fails its CRC check`;
+      return done(p, lengthLostAtSectorEdge(buf, p) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
+    }
     if (seq !== expect) return done(p, badData(buf, o, p, expect, `record ${expect} holds sequence ${seq}`));
     if (seq >= fromSeq && onRecord !== undefined) {
       const start = p + FRAME_HEADER_BYTES;
@@ -182,7 +186,9 @@ function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number,
   // of 0 with COMMIT_START, where format 1 read 0. The run of unwritten bytes is then judged
   // past the length field, as format 1 judged it (found by review: the mark made recovery
   // refuse that crash, which format 1 cut as a torn tail).
-  const markOnly = dataAt >= 0 && at + LENGTH_FIELD_BYTES <= buf.length && buf.readUInt32LE(at) === COMMIT_START;
+  // The same for a longer first frame, whose length's surviving high bytes are more than the
+  // mark (found by review, session 41: a first frame of 256 bytes or more made that crash refused).
+  const markOnly = dataAt >= 0 && at + LENGTH_FIELD_BYTES <= buf.length && (buf.readUInt32LE(at) === COMMIT_START || lengthLostAtSectorEdge(buf, at));
   const runEnd = markOnly ? firstNonZero(buf, at + LENGTH_FIELD_BYTES) : dataAt;
   // Records up to durableThrough are covered by a snapshot, written only once they were
   // durable: zeros where one of them should be are damage, not a write that never completed.
@@ -224,6 +230,18 @@ function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number,
  */
 function isHole(at: number, dataAt: number): boolean {
   return dataAt - at >= LENGTH_FIELD_BYTES && Math.floor(dataAt / SECTOR_BYTES) * SECTOR_BYTES > at;
+}
+
+/**
+ * A write's first frame (its mark survived, in the length's top byte) whose length lost its
+ * low 1 to 3 bytes to zeros that run from `at` to a sector boundary inside the length field:
+ * the write began just before a sector the crash kept unwritten, and the rest of the frame,
+ * past the boundary, reached the disk. Damage does not leave this: the sector holding `at`
+ * also holds the record before it, which checked out.
+ */
+function lengthLostAtSectorEdge(buf: Buffer, at: number): boolean {
+  const edge = Math.ceil((at + 1) / SECTOR_BYTES) * SECTOR_BYTES;
+  return edge - at < LENGTH_FIELD_BYTES && at + LENGTH_FIELD_BYTES <= buf.length && isZero(buf, at, edge) && startsCommit(buf, at);
 }
 
 /** The first valid frame at or after `from` that opens a write (COMMIT_START), following the valid frames from one to the next. */
