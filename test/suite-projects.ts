@@ -52,6 +52,7 @@ export const ISOLATED = [
   "test/cli/cli.test.ts",
   "test/cli/group-block-reason.test.ts",
   "test/client/token-http-proxy.test.ts",
+  "test/durability/lock-release-race.test.ts",
   "test/durability/recovery-announcement.test.ts",
   "test/engine/system-clock.test.ts",
   "test/replication/journal-tail-stop.test.ts",

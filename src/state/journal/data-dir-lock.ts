@@ -119,7 +119,16 @@ export function lockDataDir(dataDir: string): () => void {
       return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const [pid, host, boot, namespace] = fs.readFileSync(file, "utf8").trim().split(" ");
+      let held: string;
+      try {
+        held = fs.readFileSync(file, "utf8");
+      } catch (r) {
+        // Released between the link and this read (the holder exiting as this start begins):
+        // the directory is free, try again (found by review: the start failed with ENOENT).
+        if ((r as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw r;
+      }
+      const [pid, host, boot, namespace] = held.trim().split(" ");
       const holder = Number.parseInt(pid ?? "", 10);
       // Another machine (or container) cannot be asked whether its process still runs.
       if (host !== undefined && host !== os.hostname()) {
