@@ -6,25 +6,21 @@
  * no test covered reflection under revocation.)
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { status, type ClientDuplexStream, type StatusObject } from "@grpc/grpc-js";
 import { ServerReflection, ServerReflectionRequestSchema, type ServerReflectionRequest, type ServerReflectionResponse } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { makeClient } from "../../src/client/index.js";
-import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
-import { Credentials, startSecureHarness, WHO, type SecureHarness, type Who } from "./secure-harness.js";
+import { Credentials, startSecureHarness, WHO, type SecureHarness } from "./secure-harness.js";
 
 describe("a reflection stream and token revocation", () => {
   let creds: Credentials;
   let h: SecureHarness;
-  const writeTokens = (holders: readonly Who[]): void =>
-    writeFileSync(creds.tokensFile, JSON.stringify({ tokens: holders.map((principal) => ({ principal, sha256: sha256Hex(creds.tokens.get(principal)!) })) }));
   beforeAll(() => {
     creds = new Credentials();
   });
   afterAll(() => creds.remove());
   beforeEach(async () => {
-    writeTokens(WHO);
+    creds.writeTokens(WHO);
     h = await startSecureHarness(creds.security());
   });
   afterEach(() => h.close());
@@ -40,7 +36,7 @@ describe("a reflection stream and token revocation", () => {
     const first = new Promise((resolve) => call.once("data", resolve));
     call.write(create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } }));
     await first;
-    writeTokens(WHO.filter((w) => w !== "monitor"));
+    creds.writeTokens(WHO.filter((w) => w !== "monitor"));
     await h.server.reloadCredentials();
     const s = await Promise.race([ended, new Promise<StatusObject | "open">((r) => setTimeout(() => r("open"), 2000))]);
     client.close();

@@ -57,7 +57,12 @@ export class Credentials {
     this.unknownCa = this.pki.leaf("rogue-ca", "operator", "client", "rogue-operator");
     for (const name of WHO) this.tokens.set(name, randomBytes(24).toString("base64url"));
     this.tokensFile = this.pki.path("tokens.json");
-    writeFileSync(this.tokensFile, JSON.stringify({ tokens: [...this.tokens].map(([principal, token]) => ({ principal, sha256: sha256Hex(token) })) }));
+    this.writeTokens(WHO);
+  }
+
+  /** Writes the tokens file with the tokens of `holders` only (a reload then revokes the others). */
+  writeTokens(holders: readonly Who[]): void {
+    writeFileSync(this.tokensFile, JSON.stringify({ tokens: holders.map((principal) => ({ principal, sha256: sha256Hex(this.tokens.get(principal)!) })) }));
   }
 
   /** The `security` section: TLS with optional client certificates, and tokens. */

@@ -18,7 +18,7 @@ import { AccountChannel, callUnary, type ConnectOptions } from "../../src/client
 import { createLogger } from "../../src/server/log/sidecar-log.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
-import { Credentials, recordChannelCloses, startSecureHarness, WHO, type SecureHarness, type Who } from "./secure-harness.js";
+import { Credentials, recordChannelCloses, startSecureHarness, WHO, type SecureHarness } from "./secure-harness.js";
 
 describe("revoking a bearer token while the sidecar runs", () => {
   let creds: Credentials;
@@ -29,16 +29,13 @@ describe("revoking a bearer token while the sidecar runs", () => {
   /** Every channel close the door saw, with its reason. */
   let closes: { id: bigint; reason: string }[];
 
-  /** Writes the tokens file with the tokens of `holders` only. */
-  const writeTokens = (holders: readonly Who[]): void =>
-    writeFileSync(creds.tokensFile, JSON.stringify({ tokens: holders.map((principal) => ({ principal, sha256: sha256Hex(creds.tokens.get(principal)!) })) }));
 
   beforeAll(() => {
     creds = new Credentials();
   });
   afterAll(() => creds.remove());
   beforeEach(async () => {
-    writeTokens(WHO);
+    creds.writeTokens(WHO);
     log = [];
     onLog = undefined;
     const destination = new Writable({
@@ -85,7 +82,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     const { ch, ended } = await reserving(creds.token("gateway-a"));
     expect(await heldUsd()).not.toMatch(/^0*(\.0*)?$/);
 
-    writeTokens(WHO.filter((w) => w !== "gateway-a"));
+    creds.writeTokens(WHO.filter((w) => w !== "gateway-a"));
     await h.server.reloadCredentials();
 
     const s = await ended;
@@ -109,7 +106,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     const doomed = channel(creds.token("gateway-a"));
     await doomed.ch.send({ case: "bindAccounts", value: { accountIds: [] } });
 
-    writeTokens(WHO.filter((w) => w !== "gateway-a"));
+    creds.writeTokens(WHO.filter((w) => w !== "gateway-a"));
     await h.server.reloadCredentials();
 
     expect((await doomed.ended).code).toBe(status.UNAUTHENTICATED);
@@ -128,7 +125,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     // The server has admitted the subscription once it logs it (no timer to guess that by).
     await new Promise<void>((resolve) => (onLog = (l) => l.event === "connect" && l.stream === "events" && resolve()));
 
-    writeTokens(WHO.filter((w) => w !== "monitor"));
+    creds.writeTokens(WHO.filter((w) => w !== "monitor"));
     await h.server.reloadCredentials();
 
     const s = await ended;
@@ -144,7 +141,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     call.write(create(PublishRequestSchema, { correlationId: 1n }));
     await answered;
 
-    writeTokens(WHO.filter((w) => w !== "feed-a"));
+    creds.writeTokens(WHO.filter((w) => w !== "feed-a"));
     await h.server.reloadCredentials();
 
     const s = await ended;
@@ -172,7 +169,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     call.write(tick);
     await applying;
 
-    writeTokens(WHO.filter((w) => w !== "operator"));
+    creds.writeTokens(WHO.filter((w) => w !== "operator"));
     await h.server.reloadCredentials();
 
     const e = await answered;
@@ -205,7 +202,7 @@ describe("revoking a bearer token while the sidecar runs", () => {
     expect(log.filter((l) => l.event === "tokens_reload_refused")).toHaveLength(2);
 
     // A good file after them is put in force.
-    writeTokens(WHO.filter((w) => w !== "monitor"));
+    creds.writeTokens(WHO.filter((w) => w !== "monitor"));
     await h.server.reloadCredentials();
     expect(await journalStatus(creds.token("monitor"))).toBe(`UNAUTHENTICATED the bearer token is not valid`);
     expect(log.filter((l) => l.event === "tokens_reloaded")).toHaveLength(1);
