@@ -93,11 +93,11 @@ export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
     if (len === 0) return done(p, endOfDataOrBad(buf, o, p, expect, `record ${expect} has length 0 (bytes never written?)`));
     if (len > n - p - FRAME_HEADER_BYTES) {
       const reason = `record ${expect} has length ${len}, which runs past the end of the file (${n} bytes)`;
-      return done(p, lengthLostAtSectorEdge(buf, p) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
+      return done(p, lengthLostAtSectorEdge(buf, p, expect) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
     }
     if (!frameCrcOk(buf, p, len)) {
       const reason = `record ${expect} fails its CRC check`;
-      return done(p, lengthLostAtSectorEdge(buf, p) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
+      return done(p, lengthLostAtSectorEdge(buf, p, expect) ? endOfDataOrBad(buf, o, p, expect, reason) : badData(buf, o, p, expect, reason));
     }
     if (seq !== expect) return done(p, badData(buf, o, p, expect, `record ${expect} holds sequence ${seq}`));
     if (seq >= fromSeq && onRecord !== undefined) {
@@ -188,7 +188,7 @@ function endOfDataOrBad(buf: Buffer, o: ScanOptions, at: number, expect: number,
   // refuse that crash, which format 1 cut as a torn tail).
   // The same for a longer first frame, whose length's surviving high bytes are more than the
   // mark (found by review, session 41: a first frame of 256 bytes or more made that crash refused).
-  const markOnly = dataAt >= 0 && at + LENGTH_FIELD_BYTES <= buf.length && (buf.readUInt32LE(at) === COMMIT_START || lengthLostAtSectorEdge(buf, at));
+  const markOnly = dataAt >= 0 && at + LENGTH_FIELD_BYTES <= buf.length && (buf.readUInt32LE(at) === COMMIT_START || lengthLostAtSectorEdge(buf, at, expect));
   const runEnd = markOnly ? firstNonZero(buf, at + LENGTH_FIELD_BYTES) : dataAt;
   // Records up to durableThrough are covered by a snapshot, written only once they were
   // durable: zeros where one of them should be are damage, not a write that never completed.
@@ -236,12 +236,21 @@ function isHole(at: number, dataAt: number): boolean {
  * A write's first frame (its mark survived, in the length's top byte) whose length lost its
  * low 1 to 3 bytes to zeros that run from `at` to a sector boundary inside the length field:
  * the write began just before a sector the crash kept unwritten, and the rest of the frame,
- * past the boundary, reached the disk. Damage does not leave this: the sector holding `at`
- * also holds the record before it, which checked out.
+ * past the boundary, reached the disk. Zeros there prove nothing alone: an intact length that
+ * is a multiple of 256 (or 65 536) has them too, and then a CRC failure is damage in the
+ * payload (found by review of the first version of this rule: a lost sector inside such a
+ * record cut it and the acknowledged records of its write as a torn tail). So the frame must
+ * check out whole with the length the next record of the write gives (its offset), a length
+ * that agrees with the surviving high bytes: then only the low bytes were missing.
  */
-function lengthLostAtSectorEdge(buf: Buffer, at: number): boolean {
+function lengthLostAtSectorEdge(buf: Buffer, at: number, expect: number): boolean {
   const edge = Math.ceil((at + 1) / SECTOR_BYTES) * SECTOR_BYTES;
-  return edge - at < LENGTH_FIELD_BYTES && at + LENGTH_FIELD_BYTES <= buf.length && isZero(buf, at, edge) && startsCommit(buf, at);
+  const lostBytes = edge - at;
+  if (lostBytes >= LENGTH_FIELD_BYTES || at + FRAME_HEADER_BYTES > buf.length || !isZero(buf, at, edge) || !startsCommit(buf, at)) return false;
+  const next = findValidRecord(buf, at + FRAME_HEADER_BYTES, expect + 1);
+  if (next === undefined || next.seq !== expect + 1) return false;
+  const length = next.offset - at - FRAME_HEADER_BYTES;
+  return length > 0 && (length ^ frameLength(buf, at)) >>> (8 * lostBytes) === 0 && frameCrcOk(buf, at, length);
 }
 
 /** The first valid frame at or after `from` that opens a write (COMMIT_START), following the valid frames from one to the next. */
