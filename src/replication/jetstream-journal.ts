@@ -367,9 +367,14 @@ export class JetStreamJournal implements Journal {
           // message of the stream (found by review). Only this publish, landed on its own
           // subject (a retry after a lost answer), counts.
           const own = await this.ownLanding(lane.subject, msgID, data, deadline);
-          if (own === ack.seq) return this.acknowledged(started, own);
+          if (typeof own === "number" && own === ack.seq) return this.acknowledged(started, own);
           if (this.failure) return undefined;
-          this.fail(`the stream answered an append to ${lane.subject} as a duplicate of stream sequence ${ack.seq}, which is not this append on this subject: nothing was stored; another publisher used this writer's message id`, undefined);
+          if (own === "unread") {
+            // Failing closed is right (it may not be ours), the accusation is not (found by review).
+            this.fail(`the stream answered an append to ${lane.subject} as a duplicate of stream sequence ${ack.seq}, and the subject's last message could not be read within the append's deadline to confirm it is this append`, undefined);
+          } else {
+            this.fail(`the stream answered an append to ${lane.subject} as a duplicate of stream sequence ${ack.seq}, which is not this append on this subject: nothing was stored; another publisher used this writer's message id`, undefined);
+          }
           return undefined;
         }
         return this.acknowledged(started, ack.seq);
@@ -381,7 +386,7 @@ export class JetStreamJournal implements Journal {
             // expected sequence before its duplicate window, so the retry is refused although
             // the subject's last message is this very one. Taken as its acknowledgement.
             const own = retried ? await this.ownLanding(lane.subject, msgID, data, deadline) : undefined;
-            if (own !== undefined) return this.acknowledged(started, own);
+            if (typeof own === "number") return this.acknowledged(started, own);
             if (this.failure) return undefined;
             this.fail(`fenced: another writer has appended to ${lane.subject} since this writer's last acknowledged append there (stream sequence ${expected}); this instance no longer owns the journal (${e.message})`, e);
           } else {
@@ -424,26 +429,34 @@ export class JetStreamJournal implements Journal {
 
   /**
    * The stream sequence of `msgID` when it is the subject's last message (a retried publish
-   * that landed), else undefined. Read within the append's deadline (performance.now() ms):
-   * past it, or unreadable, the refusal stands and fails the journal closed, as a publish that
+   * that landed); "other" when the last message is another (or none); "unread" when no read
+   * answered before the append's deadline (performance.now() ms). A read that fails is tried
+   * again until then: the blip that lost the publish's answer often fails the first read too
+   * (found by review). Past the deadline the caller fails the journal closed, as a publish that
    * gets no answer by then does (found by review, session 29: the read had no deadline).
    */
-  private async ownLanding(subject: string, msgID: string, data: Buffer, deadline: number): Promise<number | undefined> {
-    if (this.lastMessageOf === undefined) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
-    });
-    try {
-      const last = await Promise.race([this.lastMessageOf(subject), expired]);
-      // The message id is a header anyone publishing on the subject can copy (it travels in
-      // the clear): a message of another's under this writer's id, taken for its own landing,
-      // would answer records that are not in the stream. So the bytes must be this publish's too.
-      return last !== undefined && last.msgID === msgID && (last.data === undefined || data.equals(last.data)) ? last.seq : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
+  private async ownLanding(subject: string, msgID: string, data: Buffer, deadline: number): Promise<number | "other" | "unread"> {
+    if (this.lastMessageOf === undefined) return "unread";
+    let delay = 25;
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<"expired">((resolve) => {
+        timer = setTimeout(() => resolve("expired"), Math.max(0, deadline - performance.now()));
+      });
+      try {
+        const last = await Promise.race([this.lastMessageOf(subject), expired]);
+        if (last === "expired") return "unread";
+        // The message id is a header anyone publishing on the subject can copy (it travels in
+        // the clear): a message of another's under this writer's id, taken for its own landing,
+        // would answer records that are not in the stream. So the bytes must be this publish's too.
+        return last !== undefined && last.msgID === msgID && (last.data === undefined || data.equals(last.data)) ? last.seq : "other";
+      } catch {
+        if (this.failure || performance.now() + delay >= deadline) return "unread";
+      } finally {
+        clearTimeout(timer);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 500);
     }
   }
 
