@@ -38,6 +38,18 @@ export function listedInstrumentDifferences(listed: readonly InstrumentConfig[],
   return out;
 }
 
+/**
+ * What to do about a listed instrument the state never registered. A file that names its id
+ * means gateways name it by that id: registering it by instrument (PushQuote, StreamQuotes, or
+ * RegisterInstrument without an id) gives it the next free id instead, and the gateways' ticks
+ * by the file's id fail, or land on whatever later takes that id (found by review).
+ */
+function registerAdvice(d: Pick<ListedInstrumentDifference, "fileId" | "fileIdHolds">): string {
+  if (d.fileId === undefined) return "register it with RegisterInstrument, or let PushQuote / StreamQuotes register it by instrument";
+  if (d.fileIdHolds !== undefined) return `correct the file's id, then register it with RegisterInstrument under that id`;
+  return `register it with RegisterInstrument under instrument_id ${d.fileId} (registered by instrument, through PushQuote, StreamQuotes or RegisterInstrument without an id, it would get the next free id, not ${d.fileId})`;
+}
+
 /** One warning per listed instrument the state holds otherwise (listedInstrumentDifferences). */
 export function logListedInstruments(log: SidecarLogger, listed: readonly InstrumentConfig[], marketData: MarketDataService): void {
   for (const d of listedInstrumentDifferences(listed, marketData)) {
@@ -45,7 +57,7 @@ export function logListedInstruments(log: SidecarLogger, listed: readonly Instru
     const holds = d.fileIdHolds === undefined ? "" : `, and id ${d.fileId} is ${d.fileIdHolds} there`;
     const msg =
       d.stateId === undefined
-        ? `${where} is not registered in the durable state${holds} (the file's instruments seed a fresh state only): register it with RegisterInstrument, or let PushQuote / StreamQuotes register it by instrument`
+        ? `${where} is not registered in the durable state${holds} (the file's instruments seed a fresh state only): ${registerAdvice(d)}`
         : `${where} has id ${d.stateId} in the durable state, the configuration file names ${d.fileId}${holds}; the state's id stays in force (orders and quotes name it by ${d.stateId}: correct the file)`;
     log.warn(
       {

@@ -1,10 +1,11 @@
 /** Blocked accounts, groups and the global latch, looked up in that order; the first stored cause wins. */
 import type { AccountGroupId, AccountId } from "../param/ids.js";
 import type { AccountBlock, BlockInForce } from "../model/reject.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 /** The text every account sees once a kill switch fired on a report with no account. */
 export const GLOBAL_BLOCK: AccountBlock = {
-  policy: "Engine",
+  policy: ENGINE_NAME,
   code: "AccountBlocked",
   reason: "account is blocked due to kill-switch",
   details: "kill-switch was previously triggered for this account",

@@ -6,9 +6,10 @@ import { AccountBlockError } from "./errors.js";
 import type { AccountBlocks } from "./account-blocks.js";
 import type { AccountRegistry } from "./account-registry.js";
 import type { EngineEvent } from "./events.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 function operatorBlock(reason: string): AccountBlock {
-  return { policy: "Engine", code: "AccountBlocked", reason, details: reason };
+  return { policy: ENGINE_NAME, code: "AccountBlocked", reason, details: reason };
 }
 
 /**

@@ -10,10 +10,11 @@ import type { DropCopyResult } from "./results.js";
 import { finalizerFailureDetails, MUTATION_CALLBACK_FAILED } from "./finalizer-kill-switch.js";
 import { runMain, runStart } from "./hook-runs.js";
 import type { EngineInternals } from "./engine-internals.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 /** Before any policy runs: the account routes the drop-copy pipeline and its account control. */
 const DROP_COPY_MISSING_ACCOUNT: Reject = {
-  policy: "Engine",
+  policy: ENGINE_NAME,
   code: "MissingRequiredField",
   reason: "drop-copy requires a readable account ID",
   details: "the account ID routes the drop-copy pipeline and its account control",
@@ -81,7 +82,7 @@ function failed(mutations: Mutations, ctx: CallContext, rejects: Reject[]): Drop
   const failure = rollbackQuietly(mutations.handOver(), ctx);
   if (failure !== undefined) {
     rejects.push({
-      policy: "Engine",
+      policy: ENGINE_NAME,
       code: "SystemUnavailable",
       reason: MUTATION_CALLBACK_FAILED,
       details: finalizerFailureDetails(failure.policy, "rollback", failure.error),

@@ -5,6 +5,7 @@ import { EngineBuildError } from "./errors.js";
 import type { ListenerErrorHandler } from "./events.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { SyncMode } from "./sync-mode.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 /**
  * Policy instances built into an engine. A policy keeps its state in itself and is attached
@@ -65,7 +66,11 @@ export class EngineBuilder {
     const names = new Set<string>();
     const groups = new Set<number>();
     for (const p of this.policies) {
-      if (p.name.startsWith("@")) throw new EngineBuildError("ReservedPolicyName", `policy name '${p.name}' is reserved (names starting with '@' belong to the engine)`);
+      // "Engine" names the engine's own rejects and blocks; a custom policy under it would read
+      // as the engine's and escape the kill switch its failing callbacks arm (found by review).
+      if (p.name.startsWith("@") || p.name === ENGINE_NAME) {
+        throw new EngineBuildError("ReservedPolicyName", `policy name '${p.name}' is reserved (names starting with '@', and '${ENGINE_NAME}', belong to the engine)`);
+      }
       if (names.has(p.name)) throw new EngineBuildError("DuplicatePolicyName", `duplicate policy name '${p.name}'`);
       names.add(p.name);
       if (inAnEngine.has(p)) throw new EngineBuildError("PolicyInAnotherEngine", `policy '${p.name}' is already in an engine: each engine needs its own policy instances`);

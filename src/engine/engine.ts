@@ -35,10 +35,11 @@ import { dryRun } from "./dry-run.js";
 import { applyAccountAdjustment, applyExecutionReport } from "./post-trade.js";
 import { retireAccount } from "./retire-account.js";
 import type { EngineInternals } from "./engine-internals.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 /** Order scope: the reject is about this order; there is no account to block. */
 const MISSING_ACCOUNT: Reject = {
-  policy: "Engine",
+  policy: ENGINE_NAME,
   code: "MissingRequiredField",
   reason: "account could not be verified as account ID is missing",
   details: "unable to check account for blocking",
@@ -369,7 +370,7 @@ export class Engine implements MainStageRunner, EngineInternals {
   private armKillSwitch(accountId: AccountId | undefined, policy: string, step: "commit" | "rollback", error: unknown): void {
     const block = finalizerFailureBlock(policy, step, error);
     const owner = this.policy(policy);
-    const builtIn = policy === "Engine" || policy === BOOK_OWNER || owner?.builtIn === true;
+    const builtIn = policy === ENGINE_NAME || policy === BOOK_OWNER || owner?.builtIn === true;
     if (builtIn && accountId !== undefined) {
       this.record(accountId, block);
       return;

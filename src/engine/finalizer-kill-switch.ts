@@ -6,6 +6,7 @@
  */
 import type { AccountId } from "../param/ids.js";
 import type { AccountBlock } from "../model/reject.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 export type FinalizerStep = "commit" | "rollback";
 
@@ -25,5 +26,5 @@ export function finalizerFailureDetails(policy: string, step: FinalizerStep, err
  * like drop-copy's immediate reject, since the engine can no longer vouch for the state.
  */
 export function finalizerFailureBlock(policy: string, step: FinalizerStep, error: unknown): AccountBlock {
-  return { policy: "Engine", code: "SystemUnavailable", reason: MUTATION_CALLBACK_FAILED, details: finalizerFailureDetails(policy, step, error) };
+  return { policy: ENGINE_NAME, code: "SystemUnavailable", reason: MUTATION_CALLBACK_FAILED, details: finalizerFailureDetails(policy, step, error) };
 }

@@ -1,6 +1,7 @@
 /** The engine's public surface: engine and builder, policy interface, handles, results, errors and events. */
 export * from "./engine.js";
 export * from "./engine-builder.js";
+export { ENGINE_NAME } from "./engine-name.js";
 export * from "./errors.js";
 export * from "./clock.js";
 export * from "./pretrade/mutations.js";

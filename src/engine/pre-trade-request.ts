@@ -4,6 +4,7 @@ import type { Order } from "../model/order.js";
 import { LifecycleError } from "./errors.js";
 import type { CallContext } from "./pretrade/contexts.js";
 import type { ExecuteResult } from "./results.js";
+import { ENGINE_NAME } from "./engine-name.js";
 
 /** The part of the engine a deferred request needs; it may outlive the engine. */
 export interface MainStageRunner {
@@ -17,7 +18,7 @@ export const ENGINE_GONE: ExecuteResult = {
   ok: false,
   rejects: [
     {
-      policy: "Engine",
+      policy: ENGINE_NAME,
       code: "SystemUnavailable",
       reason: "engine is no longer available",
       details: "request handle outlived engine instance",

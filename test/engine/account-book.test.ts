@@ -241,6 +241,14 @@ describe("account book", () => {
     expect(() => Engine.builder().policy(passPolicy("@AccountBook")).build()).toThrow(EngineBuildError);
   });
 
+  // Found by review (session 41): a custom policy named "Engine" read as the engine's own, and
+  // a failing commit callback of it blocked its account only, not every account (spec §E).
+  it("reserves the name 'Engine', which the engine's own rejects and blocks carry", () => {
+    expect(() => Engine.builder().policy(passPolicy("Engine")).build()).toThrow(
+      expect.objectContaining({ kind: "ReservedPolicyName", message: "policy name 'Engine' is reserved (names starting with '@', and 'Engine', belong to the engine)" }),
+    );
+  });
+
   it("keeps pending quantities exact", () => {
     const { engine } = engineWith([passPolicy()]);
     accept(engine, order({ qty: "0.1" }));

@@ -8,6 +8,7 @@ import type { SequencedEvent } from "../../state/event-hub.js";
 import type { AccountBlock, ControlScope } from "../../model/index.js";
 import type { AuditRecord } from "../../state/audit-log.js";
 import type { SidecarLogger } from "./sidecar-log.js";
+import { ENGINE_NAME } from "../../engine/index.js";
 
 /** Who caused a change: the admin command's actor, else the policy that latched the block. */
 function who(actor: string | undefined, block?: AccountBlock): string {
@@ -20,7 +21,7 @@ function who(actor: string | undefined, block?: AccountBlock): string {
  * P&L force-set or a new barrier past the account's P&L).
  */
 function blockedBy(actor: string | undefined, block: AccountBlock): string {
-  return actor !== undefined && block.policy === "Engine" ? actor : `policy ${block.policy}`;
+  return actor !== undefined && block.policy === ENGINE_NAME ? actor : `policy ${block.policy}`;
 }
 
 function scopeText(scope: ControlScope): string {
