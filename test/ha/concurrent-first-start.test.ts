@@ -36,13 +36,19 @@ afterAll(async () => {
 });
 
 const accounts = (group: number) => ({ accounts: { defaultCurrency: "USD", list: [{ id: 2, group }] } });
+/**
+ * Every hand-over here deletes the leases (the stand-in's release, a StepDown): nothing waits for
+ * one to lapse. A long TTL keeps a loaded machine from fencing the active between two steps (a
+ * full run beside other HA work once saw the winner fenced before its StepDown).
+ */
+const TTL = 10_000;
 const applied = async (i: FailoverInstance): Promise<bigint> => (await replicationStatus(i.clients)).appliedSequence;
 const events = (i: FailoverInstance, event: string) => i.log.filter((l) => l.event === event);
 
 describe.runIf(NATS_READY).sequential("a new deployment's instances started together with different files", () => {
   it("the standby follows the winner's snapshot 0, not its own file; so does the instance that takes over from it", async () => {
-    const ca = await failoverConfig(clusterOf(), "first", "a", accounts(7));
-    const cb = await failoverConfig(clusterOf(), "first", "b", accounts(8));
+    const ca = await failoverConfig(clusterOf(), "first", "a", accounts(7), TTL);
+    const cb = await failoverConfig(clusterOf(), "first", "b", accounts(8), TTL);
     const holder = await holdLeases(ca);
     const [a, b] = await Promise.all([startFailoverInstance("a", ca), startFailoverInstance("b", cb)]);
     all.push(a, b);
@@ -90,7 +96,7 @@ describe.runIf(NATS_READY).sequential("a new deployment's instances started toge
     expect(engineGroupOf(loser, 2n)).toBe(journalGroup);
 
     // An instance started later restores the snapshot at once, and holds the same.
-    const c = await startFailoverInstance("c", await failoverConfig(clusterOf(), "first", "c", accounts(9)));
+    const c = await startFailoverInstance("c", await failoverConfig(clusterOf(), "first", "c", accounts(9), TTL));
     all.push(c);
     expect(events(c, "standby")).toMatchObject([{ waitingForSnapshot: false, snapshotSequence: expect.any(String) }]);
     const now = await applied(loser);
@@ -99,7 +105,7 @@ describe.runIf(NATS_READY).sequential("a new deployment's instances started toge
   }, 60_000);
 
   it("a first writer that died before its snapshot 0: the waiting standby takes over from the stream's first record, on its own file", async () => {
-    const cb = await failoverConfig(clusterOf(), "died", "b", accounts(8));
+    const cb = await failoverConfig(clusterOf(), "died", "b", accounts(8), TTL);
     // It claimed the journal (its markers are the stream's records) and wrote no snapshot.
     const holder = await holdLeases(cb, { claim: true });
     const b = await startFailoverInstance("b", cb);
@@ -112,7 +118,7 @@ describe.runIf(NATS_READY).sequential("a new deployment's instances started toge
     expect(events(b, "standby_following")).toEqual([]);
     expect(await gauge(b, "openpit_replication_waiting_for_snapshot")).toBe(0);
     // Its takeover stored snapshot 0: a standby started now restores it (its own file says 9).
-    const c = await startFailoverInstance("c", await failoverConfig(clusterOf(), "died", "c", accounts(9)));
+    const c = await startFailoverInstance("c", await failoverConfig(clusterOf(), "died", "c", accounts(9), TTL));
     all.push(c);
     expect(events(c, "standby")).toMatchObject([{ waitingForSnapshot: false, snapshotSequence: expect.any(String) }]);
     const now = await applied(b);

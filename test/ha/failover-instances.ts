@@ -36,11 +36,22 @@ export interface FailoverInstance {
 }
 
 /** Instance `id` of `deployment` (stream J_<deployment>, lease bucket leases_<deployment>); `extra`: more top-level sections. */
-export async function failoverConfig(cluster: NatsCluster, deployment: string, id: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+/**
+ * `leaseTtlMs`: a test whose hand-overs delete the leases (a StepDown, a holder's release) and
+ * never wait for one to lapse can take a long TTL, so that a loaded machine does not fence its
+ * active between two steps (a renewal late by more than LEASE_TTL_MS).
+ */
+export async function failoverConfig(
+  cluster: NatsCluster,
+  deployment: string,
+  id: string,
+  extra: Record<string, unknown> = {},
+  leaseTtlMs: number = LEASE_TTL_MS,
+): Promise<Record<string, unknown>> {
   const port = await freePort();
   return replicatedSetup(cluster, `J_${deployment}`, { instanceId: id }, { snapshotEveryRecords: 40 }, {
     listen: `127.0.0.1:${port}`,
-    ownership: { advertisedAddress: `127.0.0.1:${port}`, leaseTtlMs: LEASE_TTL_MS, leaseBucket: `leases_${deployment}` },
+    ownership: { advertisedAddress: `127.0.0.1:${port}`, leaseTtlMs, leaseBucket: `leases_${deployment}` },
     limits: { shutdownDrainMs: 0 },
     ...extra,
   }).config;
