@@ -69,8 +69,8 @@ function handleOpenedBy(result: CommandResult): bigint | undefined {
  * channel that issued them, so the sidecar answers FOREIGN_HANDLE; not counted, the copy that
  * ended with the old channel could never be settled, and the id stayed ambiguous for good).
  * It can only answer a copy that already ended, never drop an open one: an open copy at an
- * address is always one the address's current channel issued. Copies are booked only from the
- * answers of a channel still usable (`sendTo`), a channel is replaced only once it is not
+ * address is always one the address's current channel issued. Open copies are booked only from
+ * the answers of a channel still usable (`sendTo`; an unusable one's as ended), a channel is replaced only once it is not
  * (`channelAt`), and replacing it, or hearing that it broke, ended or was closed, ends all of
  * its copies first (`forget`). A command on a copy the current channel issued names that
  * channel's id, which the sidecar never answers FOREIGN_HANDLE (it runs it, or says
@@ -159,6 +159,23 @@ export class HandleOwners {
         else if (!copies.some((c) => c.open && c.address === address)) copies.push({ address, account, open: true });
       }
       if (command?.case === "releaseAccounts" && result.result.case !== "error") this.released(address, command.value.accountIds ?? []);
+    });
+  }
+
+  /**
+   * Books the handles `address`'s answer to `commands` opened on a channel that can send no
+   * more (the sidecar closed it, or its stream broke, before the answer was read): they ended
+   * with that channel, so each is booked as an ended copy, which counts only while another
+   * copy of the id is open (an id no other copy holds is not booked). Found by review: they
+   * were not booked at all, so an id open on another sidecar was that sidecar's alone, and a
+   * late command meant for the copy that ended finished the other sidecar's reservation.
+   * Nothing else is booked, and no open copy is touched: one at `address` is a newer channel's.
+   */
+  recordEnded(address: string, commands: readonly CommandInit[], results: readonly CommandResult[]): void {
+    commands.forEach((command, i) => {
+      const opened = handleOpenedBy(results[i]!);
+      if (opened === undefined) return;
+      this.copies.get(opened)?.push({ address, account: orderAccountOf(command), open: false });
     });
   }
 

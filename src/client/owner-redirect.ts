@@ -433,13 +433,19 @@ export class OwnerFollowingChannel {
       if (channel.broken && !link.everReady()) throw new UnreachableError([address], e);
       throw e;
     }
-    // A channel that can send no more (the sidecar closed it: ChannelClosing, ShuttingDown)
-    // took its handles with it, those of this very answer included: none can be used again,
-    // and booked they would make the same id from another sidecar ambiguous (found by review).
-    // Its answer books nothing, and forgets the address's handles only while it is still that
-    // address's channel: one that replaced it keeps its own (found by review, session 29).
+    // A channel that can send no more (the sidecar closed it: ChannelClosing, ShuttingDown;
+    // its stream broke) took its handles with it, those of this very answer included: none can
+    // be used again, and booked open they would make the same id from another sidecar
+    // ambiguous for good (found by review). It forgets the address's handles only while it is
+    // still that address's channel: one that replaced it keeps its own (found by review,
+    // session 29). The handles this answer opened are booked as ended copies: the gateway holds
+    // them now and may send a late command on one, which must not finish another sidecar's
+    // reservation of the same id (found by review: not booked at all, it was routed there).
     if (channel.usable) this.handles.record(address, commands, results);
-    else if (this.links.get(address)?.channel === channel) this.handles.forget(address);
+    else {
+      if (this.links.get(address)?.channel === channel) this.handles.forget(address);
+      this.handles.recordEnded(address, commands, results);
+    }
     return results;
   }
 
