@@ -36,7 +36,7 @@
  */
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
-import { AccountChannel, type CommandInit } from "./account-channel.js";
+import { AccountChannel, MessageRefusedError, type CommandInit } from "./account-channel.js";
 import { HandleOwners, handleNamedBy } from "./handle-owners.js";
 import { connect, connectRefusal, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
 import { watchEverReady } from "./liveness.js";
@@ -56,7 +56,9 @@ export function isNoOwnerYet(result: CommandResult): boolean {
 /**
  * A send failed part-way (a channel it used broke, or refused a message whole) after other
  * commands of it had run: `results` holds the answers received (undefined where none came;
- * those commands may or may not have run). `cause` is the failure.
+ * those commands may or may not have run). A command refused NOT_OWNER and followed to a
+ * sidecar where nothing of it ran (none could be reached, or it refused the message whole)
+ * keeps that NOT_OWNER: it ran nowhere. `cause` is the failure.
  */
 export class PartialSendError extends Error {
   override name = "PartialSendError";
@@ -72,6 +74,8 @@ export class PartialSendError extends Error {
  * No command of a message reached a sidecar: the connection to every address in `addresses`
  * (in the order tried) failed before it was ever READY, so nothing ran and the same commands
  * can be sent again. `cause` is the last failure; with one address the message is its message.
+ * From `OwnerFollowingChannel.send` also when every command was refused NOT_OWNER (ran
+ * nowhere) and none could be reached where it was followed: nothing of the send ran either.
  */
 export class UnreachableError extends Error {
   override name = "UnreachableError";
@@ -305,9 +309,16 @@ export class OwnerFollowingChannel {
         );
       } catch (e) {
         // The earlier rounds' answers stand (those commands ran): hand them over with the failure.
+        // A round that failed whole with no sidecar reached, or its message refused whole, ran
+        // nothing: its commands keep the NOT_OWNER they were sent on with (they ran nowhere),
+        // not `undefined`, "may or may not have run" (found by review).
+        const notRun = e instanceof UnreachableError || e instanceof MessageRefusedError;
         const partial: (CommandResult | undefined)[] = [...results];
         const got = e instanceof PartialSendError ? e.results : [];
-        again.forEach((i, k) => (partial[i] = got[k]));
+        again.forEach((i, k) => (partial[i] = got[k] ?? (notRun ? results[i] : undefined)));
+        // No command of the send ran anywhere (each was refused NOT_OWNER, and nothing of the
+        // follow ran): the failure itself, as a send to one sidecar rejects (found by review).
+        if (notRun && partial.every((r) => r !== undefined && (notOwnerAddress(r) !== undefined || isNoOwnerYet(r)))) throw e;
         throw new PartialSendError(partial, e instanceof PartialSendError ? e.cause : e);
       }
       // Moved on from an unreachable address: a later "no owner yet" retry goes where they went.

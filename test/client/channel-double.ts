@@ -8,6 +8,7 @@ export type OpenCall = ServerDuplexStream<OpenRequest, OpenResponse>;
 
 export interface Double {
   readonly address: string;
+  readonly server: Server;
   readonly calls: OpenCall[];
   close(): void;
 }
@@ -24,7 +25,7 @@ export async function startDouble(onRequest: (call: OpenCall, req: OpenRequest, 
     },
   });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  return { address: `127.0.0.1:${port}`, calls, close: () => server.forceShutdown() };
+  return { address: `127.0.0.1:${port}`, server, calls, close: () => server.forceShutdown() };
 }
 
 export const executeAccepted = (correlationId: bigint, reservationId: bigint): OpenResponse =>
