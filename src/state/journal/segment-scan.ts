@@ -250,7 +250,12 @@ function lengthLostAtSectorEdge(buf: Buffer, at: number, expect: number): boolea
   const next = findValidRecord(buf, at + FRAME_HEADER_BYTES, expect + 1);
   if (next === undefined || next.seq !== expect + 1) return false;
   const length = next.offset - at - FRAME_HEADER_BYTES;
-  return length > 0 && (length ^ frameLength(buf, at)) >>> (8 * lostBytes) === 0 && frameCrcOk(buf, at, length);
+  if (length <= 0 || (length ^ frameLength(buf, at)) >>> (8 * lostBytes) !== 0) return false;
+  // The true length's low bytes are not zero: the zeros there were never written (damage
+  // would have taken the whole sector, with the record before it), so the write never
+  // completed, whatever else of it is missing (another of its pages lost: found by review).
+  // They are zero: the length may be intact, and only a frame that checks out tells.
+  return (length & ((1 << (8 * lostBytes)) - 1)) !== 0 || frameCrcOk(buf, at, length);
 }
 
 /** The first valid frame at or after `from` that opens a write (COMMIT_START), following the valid frames from one to the next. */
