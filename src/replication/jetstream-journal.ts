@@ -388,6 +388,11 @@ export class JetStreamJournal implements Journal {
             const own = retried ? await this.ownLanding(lane.subject, msgID, data, deadline) : undefined;
             if (typeof own === "number") return this.acknowledged(started, own);
             if (this.failure) return undefined;
+            if (own === "unread") {
+              // Closed, but nothing shows another writer (found by review): say what is known.
+              this.fail(`the stream refused a retried append to ${lane.subject} as a wrong last sequence (expected ${expected}), and the subject's last message could not be read within the append's deadline to confirm it is this append (${e.message})`, e);
+              return undefined;
+            }
             this.fail(`fenced: another writer has appended to ${lane.subject} since this writer's last acknowledged append there (stream sequence ${expected}); this instance no longer owns the journal (${e.message})`, e);
           } else {
             this.fail(`the stream refused an append to ${lane.subject}: ${e.message}`, e);
