@@ -70,9 +70,9 @@ function handleOpenedBy(result: CommandResult): bigint | undefined {
  * ended with the old channel could never be settled, and the id stayed ambiguous for good).
  * It can only answer a copy that already ended, never drop an open one: an open copy at an
  * address is always one the address's current channel issued. Open copies are booked only from
- * the answers of a channel still usable (`sendTo`; an unusable one's as ended), a channel is replaced only once it is not
- * (`channelAt`), and replacing it, or hearing that it broke, ended or was closed, ends all of
- * its copies first (`forget`). A command on a copy the current channel issued names that
+ * the answers of a channel still usable (`sendTo`; an unusable one's are booked as ended), a
+ * channel is replaced only once it is not (`channelAt`), and replacing it, or hearing that it
+ * broke, ended or was closed, ends all of its copies first (`forget`). A command on a copy the current channel issued names that
  * channel's id, which the sidecar never answers FOREIGN_HANDLE (it runs it, or says
  * UNKNOWN_HANDLE / HANDLE_CONSUMED). So FOREIGN_HANDLE means the id is another channel's at
  * that sidecar: a channel of this client that is gone (its copy ended, as settled here), or
