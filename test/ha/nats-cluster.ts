@@ -219,7 +219,11 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
         await exits[node];
       }
       launch(node);
-      await pollUntil(`node ${specs[node]!.name} healthy after restart`, Date.now() + readyTimeoutMs, async () => {
+      // Twice the start's bound: a restarted node recovers its streams and catches up with the
+      // others before it reports healthy, and with several clusters of the suite's HA files
+      // running beside it that took over 15 s twice in session 41's full runs (both nodes of a
+      // leaderless test restarted together, on a loaded 2-core machine).
+      await pollUntil(`node ${specs[node]!.name} healthy after restart`, Date.now() + 2 * readyTimeoutMs, async () => {
         if (!running(node)) throw new Error(`node ${specs[node]!.name} exited (log: ${specs[node]!.logFile})`);
         return healthy(node);
       });
