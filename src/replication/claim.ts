@@ -19,7 +19,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStr
 import type { JournalFailedError } from "../state/journal/journal.js";
 import { encodeEpochMessage } from "./journal-message.js";
 import { groupName, journalSubjects, type JournalSubjects } from "./journal-subjects.js";
-import { JetStreamJournal } from "./jetstream-journal.js";
+import { isThisPublish, JetStreamJournal, type LastMessage } from "./jetstream-journal.js";
 import { retryTransient } from "./transient-retry.js";
 import { streamMessageCap } from "./journal-stream.js";
 import type { JournalTail } from "./journal-tail.js";
@@ -63,8 +63,14 @@ export class JournalClaimError extends Error {
 
 /** Whether the subject's last message is the marker this claim published (`seq`, its id and bytes). */
 async function ownMarker(o: ClaimOptions, subject: string, seq: number, msgID: string, data: Buffer): Promise<boolean> {
-  const last = await retryTransient(`reading the last message on ${subject}`, () => o.jsm.streams.getMessage(o.stream, { last_by_subj: subject }), o);
-  return last !== null && last.seq === seq && last.header?.get("Nats-Msg-Id") === msgID && data.equals(last.data);
+  const last = await retryTransient(`reading the last message on ${subject}`, () => lastMessageOf(o, subject), o);
+  return isThisPublish(last, msgID, data) && last.seq === seq;
+}
+
+/** The subject's last message (sequence, message id, bytes), or undefined when it has none. */
+async function lastMessageOf(o: ClaimOptions, subject: string): Promise<LastMessage | undefined> {
+  const m = await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject });
+  return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined, data: m.data };
 }
 
 /** Fences every subject and returns the journal to append to; the tail is stopped. */
@@ -160,10 +166,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
       ...(o.lastSnapshotSequence !== undefined ? { lastSnapshotSequence: o.lastSnapshotSequence } : {}),
       ...(o.ownsConnection !== undefined ? { ownsConnection: o.ownsConnection } : {}),
       ...(o.signer !== undefined ? { signer: o.signer } : {}),
-      lastMessageOf: async (subject) => {
-        const m = await o.jsm.streams.getMessage(o.stream, { last_by_subj: subject });
-        return m === null ? undefined : { seq: m.seq, msgID: m.header?.get("Nats-Msg-Id") || undefined, data: m.data };
-      },
+      lastMessageOf: (subject) => lastMessageOf(o, subject),
     });
   }
   throw new JournalClaimError(`could not claim the journal in ${attempts} attempts: ${refused}`);

@@ -47,6 +47,23 @@ const PUBLISH_HEADER_ROOM = 512;
 export const DEFAULT_APPEND_TIMEOUT_MS = 15_000;
 const ATTEMPT_TIMEOUT_MS = 2_000;
 
+/** A subject's last message as the stream holds it: its sequence, message id and bytes. */
+export interface LastMessage {
+  readonly seq: number;
+  readonly msgID: string | undefined;
+  readonly data?: Uint8Array;
+}
+
+/**
+ * Whether `last` is this very publish (`msgID`, `data`). The id is a header anyone publishing
+ * on the subject can copy (it travels in the clear): a message of another's under this
+ * writer's id, taken for its own landing, would answer records that are not in the stream. So
+ * the bytes must be this publish's too. Shared by appends (ownLanding) and the claim's markers.
+ */
+export function isThisPublish(last: LastMessage | undefined, msgID: string, data: Uint8Array): last is LastMessage {
+  return last !== undefined && last.msgID === msgID && (last.data === undefined || Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(last.data));
+}
+
 export interface JetStreamJournalOptions {
   readonly connection: NatsConnection;
   readonly js: JetStreamClient;
@@ -76,7 +93,7 @@ export interface JetStreamJournalOptions {
    * it has none: read when a retried publish is refused by the fence, to tell this writer's
    * own landed message from another writer's. Without it, such a refusal fails the journal.
    */
-  readonly lastMessageOf?: (subject: string) => Promise<{ readonly seq: number; readonly msgID: string | undefined; readonly data?: Uint8Array } | undefined>;
+  readonly lastMessageOf?: (subject: string) => Promise<LastMessage | undefined>;
   /** replication.signing: every message is signed with its subject (journal-message.ts version 2). */
   readonly signer?: RecordSigner;
 }
@@ -451,10 +468,7 @@ export class JetStreamJournal implements Journal {
       try {
         const last = await Promise.race([this.lastMessageOf(subject), expired]);
         if (last === "expired") return "unread";
-        // The message id is a header anyone publishing on the subject can copy (it travels in
-        // the clear): a message of another's under this writer's id, taken for its own landing,
-        // would answer records that are not in the stream. So the bytes must be this publish's too.
-        return last !== undefined && last.msgID === msgID && (last.data === undefined || data.equals(last.data)) ? last.seq : "other";
+        return isThisPublish(last, msgID, data) ? last.seq : "other";
       } catch {
         if (this.failure || performance.now() + delay >= deadline) return "unread";
       } finally {
