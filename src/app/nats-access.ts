@@ -20,7 +20,8 @@ export interface NatsAccess {
   readonly authenticator?: Authenticator;
 }
 
-function read(key: string, file: string): Buffer {
+/** A file the `replication` section names, read at start (`key`: its setting, in errors). */
+export function readReplicationFile(key: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
@@ -31,14 +32,14 @@ function read(key: string, file: string): Buffer {
 
 /** A one-line secret (a password, a token): the file's text without its final line break. */
 function readSecret(key: string, file: string): string {
-  const text = read(key, file).toString("utf8").replace(/\r?\n$/, "");
+  const text = readReplicationFile(key, file).toString("utf8").replace(/\r?\n$/, "");
   if (text === "") throw new ConfigError(`replication.${key}: ${file} is empty`);
   if (/[\r\n]/.test(text)) throw new ConfigError(`replication.${key}: ${file} holds more than one line (the file holds the secret alone)`);
   return text;
 }
 
 function readTls(tls: NonNullable<ReplicationConfig["tls"]>): NonNullable<NatsAccess["tls"]> {
-  const ca = read("tls.caFile", tls.caFile).toString("utf8");
+  const ca = readReplicationFile("tls.caFile", tls.caFile).toString("utf8");
   try {
     new X509Certificate(ca);
   } catch {
@@ -47,8 +48,8 @@ function readTls(tls: NonNullable<ReplicationConfig["tls"]>): NonNullable<NatsAc
   if (tls.certFile === undefined || tls.keyFile === undefined) {
     return { ca, rejectUnauthorized: true };
   }
-  const cert = read("tls.certFile", tls.certFile).toString("utf8");
-  const key = read("tls.keyFile", tls.keyFile).toString("utf8");
+  const cert = readReplicationFile("tls.certFile", tls.certFile).toString("utf8");
+  const key = readReplicationFile("tls.keyFile", tls.keyFile).toString("utf8");
   try {
     createSecureContext({ ca, cert, key });
   } catch (e) {
@@ -60,7 +61,7 @@ function readTls(tls: NonNullable<ReplicationConfig["tls"]>): NonNullable<NatsAc
 
 function readAuthenticator(r: ReplicationConfig): Authenticator | undefined {
   if (r.credsFile !== undefined) {
-    const creds = read("credsFile", r.credsFile);
+    const creds = readReplicationFile("credsFile", r.credsFile);
     const authenticator = credsAuthenticator(new Uint8Array(creds));
     try {
       // Parses the JWT and the seed and signs a nonce: a file that is not a .creds file fails here, not at each connect.

@@ -9,19 +9,13 @@
  * editor keeps working when the file is rewritten by another tool). No permission check: the
  * other secret files are not checked either; docs/security.md says to keep the file 0600.
  */
-import { readFileSync } from "node:fs";
+import { readReplicationFile } from "./nats-access.js";
 import { ConfigError } from "../server/config/load-config.js";
 import type { ReplicationConfig } from "../server/config/replication-config.js";
 import { MIN_SIGNING_KEY_BYTES, RecordSigner } from "../replication/record-signing.js";
 
 function readKey(key: string, file: string): Buffer {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`replication.signing.${key}: cannot read ${file}${code !== undefined ? ` (${code})` : ""}`);
-  }
+  const bytes = readReplicationFile(`signing.${key}`, file);
   const end = bytes.length >= 2 && bytes[bytes.length - 2] === 0x0d && bytes[bytes.length - 1] === 0x0a ? bytes.length - 2 : bytes.length >= 1 && bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
   const secret = bytes.subarray(0, end);
   if (secret.length < MIN_SIGNING_KEY_BYTES) {
