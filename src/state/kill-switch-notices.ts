@@ -37,18 +37,20 @@ export function cancelWorkingOrders(
   groupOf: (accountId: AccountId) => AccountGroupId | undefined,
 ): { notices: [ChannelState, ChannelNotice][]; event: SidecarEvent } {
   const notices: [ChannelState, ChannelNotice][] = [];
-  const all: AccountId[] = [];
+  // Each account once, in the order channels were told: in fullSync several channels may
+  // hold one account, and monitors count the accounts the switch reached.
+  const all = new Set<AccountId>();
   const sorted = [...channels].sort((a, b) => (a.channelId < b.channelId ? -1 : a.channelId > b.channelId ? 1 : 0));
   for (const channel of sorted) {
     const accountIds = affected(scope, channel, groupOf);
     if (accountIds.length === 0) continue;
     notices.push([channel, { kind: "cancelWorkingOrders", accountIds, blockedBy, block }]);
-    all.push(...accountIds);
+    for (const a of accountIds) all.add(a);
   }
   const event: SidecarEvent = {
     kind: "cancelWorkingOrdersSent",
     scope,
-    accountIds: all,
+    accountIds: [...all],
     channelIds: notices.map(([c]) => c.channelId),
     blockedBy,
     block,

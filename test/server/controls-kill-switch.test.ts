@@ -95,6 +95,37 @@ describe("kill switch that cancels", () => {
   });
 });
 
+describe("kill switch in fullSync, where channels share accounts", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ ...CONFIG, syncMode: "fullSync" });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it("monitors hear each account once, however many channels held it (found by review: listed once per channel)", async () => {
+    const [n1, n2] = [new NoticeTap(), new NoticeTap()];
+    const c1 = h.channel(n1.onNotice);
+    const c2 = h.channel(n2.onNotice);
+    // Nothing is pinned in fullSync: a channel holds the accounts of its open reservations.
+    const reserve = (accountId: bigint) => ({ case: "executePreTrade", value: { order: order({ qty: "1", accountId }) } }) as const;
+    await c1.send(reserve(ACCOUNT), reserve(OTHER_ACCOUNT));
+    await c2.send(reserve(OTHER_ACCOUNT), reserve(ACCOUNT));
+    await h.admin("registerGroup", { accountIds: [ACCOUNT, OTHER_ACCOUNT], groupId: 7 });
+    const tap = await openEventTap(h.clients, h.server.state.events);
+    const [first, second] = [nextNotice(n1, "cancelWorkingOrders"), nextNotice(n2, "cancelWorkingOrders")];
+    await h.admin("blockGroup", { groupId: 7, reason: "desk 7 closed" });
+    // Each channel is told of the accounts it holds; monitors get the set, in first-told order.
+    expect((await first).accountIds).toEqual([ACCOUNT, OTHER_ACCOUNT]);
+    expect((await second).accountIds).toEqual([OTHER_ACCOUNT, ACCOUNT]);
+    expect(await tap.next("cancelWorkingOrdersSent")).toMatchObject({
+      cancelWorkingOrdersSent: { accountIds: [ACCOUNT.toString(), OTHER_ACCOUNT.toString()], channelIds: ["1", "2"], scope: { groupId: 7 } },
+    });
+    tap.close();
+  });
+});
+
 describe("kill switch after a restart in durable mode", () => {
   const sidecars = new DurableSidecars();
   afterEach(async () => {

@@ -257,6 +257,8 @@ export const CancelWorkingOrdersSchema: GenMessage<CancelWorkingOrders> = /*@__P
  */
 export type CancelWorkingOrdersSent = Message<"openpit.sidecar.v1.CancelWorkingOrdersSent"> & {
   /**
+   * The accounts the channels were told of, each once (several channels may hold one in fullSync).
+   *
    * @generated from field: repeated uint64 account_ids = 1;
    */
   accountIds: bigint[];
