@@ -233,6 +233,11 @@ export class Leverage {
     if (!tenths.isInteger()) {
       throw new ParamError("Leverage", "InvalidLeverage", `leverage ${quoted(text)} is not a multiple of 0.1`);
     }
+    // The range is checked on the exact decimal and the text repeats what was sent: a double
+    // would print 1e+22, or other digits, for a value the client never wrote (found by review).
+    if (tenths.lt(Leverage.MIN_TENTHS) || tenths.gt(Leverage.MAX_TENTHS)) {
+      throw new ParamError("Leverage", "InvalidLeverage", `leverage must be 1.0..3000.0 in steps of 0.1, got ${text}`);
+    }
     return Leverage.fromTenths(tenths.toNumber());
   }
 

@@ -262,4 +262,14 @@ describe("Leverage", () => {
     expectParamError(() => Leverage.fromString("-2"), "Leverage", "Negative");
     expectParamError(() => Leverage.fromString("2x"), "Leverage", "InvalidFormat");
   });
+
+  it("names an out-of-range value as it was written, never as a rounded double (found by review: 1e+22)", () => {
+    expect(paramError(() => Leverage.fromString("10000000000000000000000")).message).toBe(
+      "Leverage: leverage must be 1.0..3000.0 in steps of 0.1, got 10000000000000000000000",
+    );
+    expect(paramError(() => Leverage.fromString("123456789012345678901.5")).message).toBe(
+      "Leverage: leverage must be 1.0..3000.0 in steps of 0.1, got 123456789012345678901.5",
+    );
+    expect(paramError(() => Leverage.fromString("0.90")).message).toBe("Leverage: leverage must be 1.0..3000.0 in steps of 0.1, got 0.90");
+  });
 });
