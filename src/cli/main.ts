@@ -1,5 +1,8 @@
 /** `npx openpit …` (bin/openpit.js): the operator CLI's process entry. */
+import { dropIpServerNameWarning } from "./ip-server-name-warning.js";
 import { runCli } from "./run-cli.js";
+
+dropIpServerNameWarning();
 
 const interrupted = new Promise<void>((resolve) => {
   process.once("SIGINT", () => resolve());

@@ -1,4 +1,5 @@
 /** The CLI's connection settings against a sidecar with a `security` section: TLS, tokens, certificates. */
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCaptured } from "./run-captured.js";
@@ -30,6 +31,20 @@ describe("openpit CLI with security", () => {
     const blocked = await cli(["block", "77", "--reason", "compliance hold", ...ca, "--cert", operator.certFile, "--key", operator.keyFile]);
     expect(blocked).toEqual({ code: 0, out: "account 77: blocked (Engine): compliance hold\n", err: "" });
   });
+
+  it("as the package bin over TLS to an IP address, prints only its answer: no Node notice about the server name (found by review: DEP0123 on every run)", async () => {
+    const run = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const argv = ["status", "--target", h.address, "--ca", creds.ca.certFile, "--token", creds.tokens.get("monitor")!];
+      const child = spawn(process.execPath, ["bin/openpit.js", ...argv], { env: { ...process.env, OPENPIT_TARGET: "", NODE_OPTIONS: "" } });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
+    });
+    expect(h.address).toMatch(/^127\.0\.0\.1:/);
+    expect([run.code, run.err, version(run.out)]).toEqual([0, "", `version:           0.1.0 (replay rules ${REPLAY_RULES})`]);
+  }, 30_000);
 
   it("says what to present when credentials are missing or lack the role", async () => {
     const ca = ["--ca", creds.ca.certFile];
