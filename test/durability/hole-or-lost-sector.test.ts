@@ -88,7 +88,7 @@ describe("a lost sector where a record starts, or a hole", () => {
     // An unknown format is refused.
     buf.writeUInt32LE(3, 4);
     fs.writeFileSync(path.join(dir, FIRST), buf);
-    expect(corruption(() => readJournal(dir)).message).toMatch(/segment header is not a header for first record 1/);
+    expect(corruption(() => readJournal(dir)).message).toMatch(/segment format version 3 is not one this build reads \(1, 2\)/);
   });
 
   // Found by review (session 40): appended to after an upgrade, a format-1 segment kept its

@@ -12,3 +12,15 @@ export class JournalCorruptionError extends Error {
     super(`journal corrupt: ${file} offset ${offset}: ${reason}`);
   }
 }
+
+/**
+ * A segment in a format this build does not read (a newer build's). Not damage: it is never
+ * taken for a torn tail, and `journal cut` refuses it (a cut would set aside good records).
+ */
+export class JournalFormatError extends JournalCorruptionError {
+  override name = "JournalFormatError";
+  constructor(file: string, firstSequence: bigint, reason: string) {
+    super(file, 0, firstSequence, reason);
+    this.message = `journal unreadable by this build: ${file}: ${reason}`;
+  }
+}

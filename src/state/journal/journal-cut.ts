@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
-import { JournalCorruptionError } from "./journal-corruption-error.js";
+import { JournalCorruptionError, JournalFormatError } from "./journal-corruption-error.js";
 import { endOfNonZero } from "./segment-format.js";
 import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { JournalEndsShortError, readJournal } from "./journal-reader.js";
@@ -66,6 +66,9 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   if (damage === undefined) {
     const last = readJournal(dir, { fromSequence: snapshotSeq + 1n, durableThrough: cover }).lastSequence;
     throw new JournalCutRefusedError(`nothing to cut: the journal reads back whole (last record ${last > snapshotSeq ? last : snapshotSeq})`);
+  }
+  if (damage instanceof JournalFormatError) {
+    throw new JournalCutRefusedError(`${damage.message}; that is not damage, so nothing is cut`);
   }
   const lastIntact = damage.expectedSequence - 1n;
   if (keepThrough !== lastIntact) {

@@ -78,15 +78,26 @@ export function encodeSegmentHeader(target: Buffer, firstSeq: bigint, at = 0): v
   target.writeBigUInt64LE(firstSeq, at + 8);
 }
 
-export type SegmentHeaderState = "valid" | "blank" | "invalid";
+export type SegmentHeaderState = "valid" | "blank" | "invalid" | { readonly unknownVersion: number };
 
-/** "blank": all zero (created but never written); "invalid": neither blank nor a header for `firstSeq`. */
+/**
+ * "blank": all zero (created but never written); `unknownVersion`: this journal's header for
+ * `firstSeq` in a format this build does not read (a newer build's); "invalid": none of these.
+ */
 export function checkSegmentHeader(buf: Buffer, firstSeq: bigint): SegmentHeaderState {
   if (buf.length < SEGMENT_HEADER_BYTES) return isZero(buf, 0, buf.length) ? "blank" : "invalid";
   if (isZero(buf, 0, SEGMENT_HEADER_BYTES)) return "blank";
-  const ok =
-    buf.readUInt32LE(0) === SEGMENT_MAGIC && READABLE_VERSIONS.includes(buf.readUInt32LE(4)) && buf.readBigUInt64LE(8) === firstSeq;
-  return ok ? "valid" : "invalid";
+  if (buf.readUInt32LE(0) !== SEGMENT_MAGIC || buf.readBigUInt64LE(8) !== firstSeq) return "invalid";
+  const version = buf.readUInt32LE(4);
+  return READABLE_VERSIONS.includes(version) ? "valid" : { unknownVersion: version };
+}
+
+/** Why a segment of an unknown format is refused, whatever follows its header. */
+export function unknownVersionReason(version: number): string {
+  return (
+    `segment format version ${version} is not one this build reads (${READABLE_VERSIONS.join(", ")}): a newer build wrote it; ` +
+    `start that build, or restore the backup taken before it`
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Walks the records of one segment held in memory: validates every frame, hands records at or
 // past `fromSeq` to a callback (payloads are views, no copies) and classifies how the data ends.
 import type { JournalRecord } from "./journal.js";
-import { JournalCorruptionError } from "./journal-corruption-error.js";
+import { JournalCorruptionError, JournalFormatError } from "./journal-corruption-error.js";
 import {
   COMMIT_START,
   FRAME_HEADER_BYTES,
@@ -15,6 +15,7 @@ import {
   isZero,
   snapshotFileName,
   startsCommit,
+  unknownVersionReason,
 } from "./segment-format.js";
 
 /** Where the data of the last segment stops at something other than a clean end. */
@@ -56,6 +57,11 @@ export interface ScanOptions {
 export function scanSegment(buf: Buffer, o: ScanOptions): SegmentScan {
   const n = buf.length;
   const header = checkSegmentHeader(buf, BigInt(o.firstSeq));
+  if (typeof header === "object") {
+    // Never a torn tail: its frames follow rules this build does not know, and taking them
+    // for damage would zero-fill a newer build's acknowledged records (found by review).
+    throw new JournalFormatError(o.file, BigInt(o.firstSeq), unknownVersionReason(header.unknownVersion));
+  }
   if (header !== "valid") {
     if (header === "blank" && isZero(buf, 0, n)) {
       return { end: 0, headerPresent: false, nextSeq: o.firstSeq, records: 0, delivered: 0, torn: undefined };
