@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
 import { JournalCorruptionError, JournalFormatError } from "./journal-corruption-error.js";
 import { endOfNonZero } from "./segment-format.js";
-import { fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { JournalEndsShortError, readJournal } from "./journal-reader.js";
 import { findValidRecord } from "./segment-scan.js";
 import { durableCover, readLatestSnapshot } from "./snapshot-files.js";
@@ -106,7 +106,7 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   const damagedPath = path.join(dir, damage.file);
   const cutDir = path.join(dir, `cut-${damage.expectedSequence}-${now.toISOString().replace(/[-:]|\.\d+/g, "")}`);
   if (fs.existsSync(cutDir)) throw new JournalCutRefusedError(`${cutDir} exists already`);
-  fs.mkdirSync(cutDir);
+  fs.mkdirSync(cutDir, { mode: PRIVATE_DIR_MODE });
 
   // 1. A durable copy of the damaged segment's tail (trailing zeros left out), and the manifest.
   const buf = endsShort ? Buffer.alloc(0) : fs.readFileSync(damagedPath);
@@ -188,7 +188,7 @@ function recordAfter(dir: string, files: readonly string[], offset: number, from
 
 /** Writes `bytes` whole (a short write is continued, never taken as done) and fsyncs. */
 function writeDurably(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, "wx");
+  const fd = fs.openSync(file, "wx", PRIVATE_FILE_MODE);
   try {
     writeWholeSync(fd, bytes);
     fs.fsyncSync(fd);

@@ -63,10 +63,19 @@ export function fsyncDir(dir: string): Promise<void> {
   });
 }
 
-/** mkdir -p, then fsync the parent of every directory it created so the new entries survive a crash. */
+/**
+ * Modes of what the sidecar creates in its data directory: the journal and snapshots hold every
+ * account's balances, positions, blocks and the audit trail, so only the sidecar's own user may
+ * read them (found by review: under the usual umask 022 they were world-readable). A directory
+ * that already exists keeps its mode (docs/security.md).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** mkdir -p (owner-only), then fsync the parent of every directory it created so the new entries survive a crash. */
 export function ensureDirDurable(dir: string): void {
   const abs = path.resolve(dir);
-  const first = fs.mkdirSync(abs, { recursive: true });
+  const first = fs.mkdirSync(abs, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (first === undefined) return;
   for (let d = abs; ; d = path.dirname(d)) {
     fsyncDirSync(path.dirname(d));
@@ -104,7 +113,7 @@ export function writeWholeSync(fd: number, bytes: Uint8Array, position = 0): voi
 
 /** Creates (or truncates) `file` as `size` zero bytes, `head` written at offset 0; returns the open fd (read/write). */
 export function createZeroedFileSync(file: string, size: number, head?: Uint8Array): number {
-  const fd = fs.openSync(file, "w+");
+  const fd = fs.openSync(file, "w+", PRIVATE_FILE_MODE);
   try {
     writeZerosSync(fd, 0, size);
     if (head !== undefined && head.length > 0) writeWholeSync(fd, head, 0);

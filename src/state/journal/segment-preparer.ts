@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ZEROS } from "./journal-files.js";
+import { PRIVATE_FILE_MODE, ZEROS } from "./journal-files.js";
 
 const open = promisify(fs.open);
 const write = promisify(fs.write);
@@ -67,7 +67,7 @@ export class SegmentPreparer {
     const tmpPath = this.tempPath();
     let fd: number | undefined;
     try {
-      fd = await open(tmpPath, "w+");
+      fd = await open(tmpPath, "w+", PRIVATE_FILE_MODE);
       for (let p = 0; p < size; ) {
         if (this.closed) break;
         const n = await write(fd, ZEROS, 0, Math.min(ZEROS.length, size - p), p);

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
-import { ensureDirDurable, fsyncDir, listSegments, listSnapshotFiles, readDirNames } from "./journal-files.js";
+import { PRIVATE_FILE_MODE, ensureDirDurable, fsyncDir, listSegments, listSnapshotFiles, readDirNames } from "./journal-files.js";
 import { snapshotFileName } from "./segment-format.js";
 
 /** Header: magic "OPSN", u32 version, u64 seq, u64 data length, u32 crc32(data), u32 crc32(header bytes 0..27). */
@@ -81,7 +81,7 @@ export async function writeSnapshot(dataDir: string, seq: bigint, data: Uint8Arr
   const file = snapshotFileName(seq);
   const finalPath = path.join(dataDir, file);
   const tmpPath = `${finalPath}.tmp`;
-  const handle = await fsp.open(tmpPath, "w");
+  const handle = await fsp.open(tmpPath, "w", PRIVATE_FILE_MODE);
   try {
     try {
       await writeWhole(handle, [encodeHeader(seq, data), data]);
