@@ -30,3 +30,20 @@ describe("the start line's replication summary", () => {
     expect(JSON.stringify(summary)).not.toContain("journal.key");
   });
 });
+
+// Found by review (session 42): a replicated sidecar's start line named a data directory and a
+// segment size, which that mode never uses (its state is in the NATS stream).
+describe("the start line's durability summary", () => {
+  it("names only what the mode uses", () => {
+    const durability = (d: Record<string, unknown>) => configSummary(parseSidecarConfig({ policies, durability: d, replication })).durability;
+    expect(durability({ mode: "replicated" })).toEqual({ mode: "replicated", snapshotEveryRecords: 250000, snapshotEverySeconds: 300 });
+    expect(durability({ mode: "ephemeral" })).toEqual({ mode: "ephemeral" });
+    expect(durability({ mode: "sync", dataDir: "/srv/openpit", segmentBytes: 4096 })).toEqual({
+      mode: "sync",
+      dataDir: "/srv/openpit",
+      snapshotEveryRecords: 250000,
+      snapshotEverySeconds: 300,
+      segmentBytes: 4096,
+    });
+  });
+});

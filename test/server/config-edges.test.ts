@@ -5,10 +5,10 @@
  * --data-dir, an instrument id taken twice and a policy listed twice (both exit 70 with no
  * field), settings on OrderValidationPolicy (ignored). Each is a configuration error (exit 2).
  */
-import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, ftruncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/server/config/default-config.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
@@ -62,6 +62,50 @@ describe("an empty --config / OPENPIT_CONFIG", () => {
     expect(loadConfig({ argv: [], env: {} }).listen).toBe("127.0.0.1:50051");
     const file = join(import.meta.dirname, "../../examples/sidecar.json");
     expect(loadConfig({ argv: ["--config", file], env: { OPENPIT_CONFIG: "" } })).toEqual(loadConfig({ argv: ["--config", file], env: {} }));
+  });
+});
+
+// Found by review (session 42): a data directory named on the command line or in the
+// environment, with a file whose mode uses none, started memory-only (or on the NATS stream)
+// with the directory silently unused, where --ephemeral --data-dir is refused.
+describe("a data directory where the file's mode uses none", () => {
+  const dir = mkdtempSync(join(tmpdir(), "openpit-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (durability: Record<string, unknown>) => {
+    const path = join(dir, `${String(durability.mode)}.json`);
+    const replication = { servers: ["nats://127.0.0.1:4222"] };
+    writeFileSync(path, JSON.stringify({ policies: [{ type: "OrderValidationPolicy" }], durability, replication }));
+    return path;
+  };
+
+  it("is refused, naming where it came from and what the mode is", () => {
+    const ephemeral = file({ mode: "ephemeral" });
+    expect(() => loadConfig({ argv: ["--config", ephemeral, "--data-dir", "/srv/openpit"], env: {} })).toThrow(
+      new ConfigError(
+        `--data-dir names a data directory, but the configuration's durability.mode is "ephemeral" (memory only: the directory would never be used): set durability.mode to "sync" or "async", or drop --data-dir`,
+      ),
+    );
+    expect(() => loadConfig({ argv: ["--config", file({ mode: "replicated" })], env: { OPENPIT_DATA_DIR: "/srv/openpit" } })).toThrow(
+      new ConfigError(
+        `OPENPIT_DATA_DIR names a data directory, but the configuration's durability.mode is "replicated" (the state lives in the NATS stream, not in a directory): set durability.mode to "sync" or "async", or drop OPENPIT_DATA_DIR`,
+      ),
+    );
+  });
+
+  it("--ephemeral on the command line still wins over OPENPIT_DATA_DIR, as flags win over the environment", () => {
+    expect(loadConfig({ argv: ["--config", file({ mode: "ephemeral" }), "--ephemeral"], env: { OPENPIT_DATA_DIR: "/srv/openpit" } }).durability.mode).toBe("ephemeral");
+    expect(loadConfig({ argv: ["--config", file({ mode: "sync" }), "--data-dir", "/srv/openpit"], env: {} }).durability).toMatchObject({ mode: "sync", dataDir: "/srv/openpit" });
+  });
+});
+
+// Found by review (session 42): a NUL byte in the data directory passed the configuration and
+// failed the start later, in recovery, with exit 70 and no setting named.
+describe("a data directory with a NUL character", () => {
+  it("is a configuration error naming the setting, in the file, the flag and the environment", () => {
+    const policies = [{ type: "OrderValidationPolicy" }];
+    expect(() => parseSidecarConfig({ policies, durability: { dataDir: "state\u0000dir" } })).toThrow("config.durability.dataDir: must not contain a NUL character");
+    expect(() => loadConfig({ argv: ["--data-dir", "state\u0000dir"], env: {} })).toThrow(new ConfigError("--data-dir: must not contain a NUL character"));
+    expect(() => loadConfig({ argv: [], env: { OPENPIT_DATA_DIR: "state\u0000dir" } })).toThrow(new ConfigError("OPENPIT_DATA_DIR: must not contain a NUL character"));
   });
 });
 

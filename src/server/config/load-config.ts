@@ -1,7 +1,7 @@
 /** The configuration in force: file or embedded default, then environment, then flags. */
 import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG } from "./default-config.js";
-import { parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
+import { dataDirProblem, parseSidecarConfig, type SidecarConfig } from "./sidecar-config.js";
 import { parseListenAddress } from "./listen-address.js";
 import { checkMetricsListen } from "./metrics-config.js";
 import { firstJsonTextProblem, jsonParseErrorAt, jsonTextProblem, lineAndColumn } from "../../json/json-numbers.js";
@@ -128,7 +128,24 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     throw new ConfigError("OPENPIT_DATA_DIR is only spaces: name a directory, or unset it");
   }
   const dataDir = dataDirFlag ?? dataDirEnv;
-  if (dataDir) config = { ...config, durability: { ...config.durability, dataDir } };
+  if (dataDir) {
+    const source = dataDirFlag !== undefined ? "--data-dir" : "OPENPIT_DATA_DIR";
+    const unusable = dataDirProblem(dataDir);
+    if (unusable) throw new ConfigError(`${source}: ${unusable}`);
+    // A data directory asked for where the file's mode uses none: the state would not be where
+    // the operator said (memory only, or the NATS stream), as with --ephemeral --data-dir
+    // (found by review: it started memory-only, the directory silently unused). --ephemeral on
+    // the command line wins over OPENPIT_DATA_DIR from the environment, as flags do.
+    const mode = config.durability.mode;
+    if ((mode === "ephemeral" || mode === "replicated") && !argv.includes("--ephemeral")) {
+      const where = mode === "ephemeral" ? "memory only: the directory would never be used" : "the state lives in the NATS stream, not in a directory";
+      throw new ConfigError(
+        `${source} names a data directory, but the configuration's durability.mode is "${mode}" (${where}): ` +
+          `set durability.mode to "sync" or "async", or drop ${source}`,
+      );
+    }
+    config = { ...config, durability: { ...config.durability, dataDir } };
+  }
   if (argv.includes("--ephemeral")) {
     if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);
     config = { ...config, durability: { ...config.durability, mode: "ephemeral" } };

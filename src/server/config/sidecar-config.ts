@@ -113,6 +113,14 @@ export const MAX_SEGMENT_BYTES = 2 ** 30;
 
 const DURABILITY_MODES = ["sync", "async", "ephemeral", "replicated"] as const;
 
+/**
+ * Why no file system takes `dataDir` as a path, or undefined: a NUL byte made the start fail
+ * later, in recovery, with exit 70 and no setting named (found by review).
+ */
+export function dataDirProblem(dataDir: string): string | undefined {
+  return dataDir.includes("\u0000") ? "must not contain a NUL character" : undefined;
+}
+
 function parseDurability(json: Json, path: string): DurabilityConfig {
   const o = readObject(json, path);
   onlyKeys(o, path, Object.keys(DEFAULT_DURABILITY));
@@ -122,6 +130,8 @@ function parseDurability(json: Json, path: string): DurabilityConfig {
     optional(o[key], `${path}.${key}`, (j, p) => readInteger(j, p, min, max)) ?? DEFAULT_DURABILITY[key];
   const dataDir = optional(o.dataDir, `${path}.dataDir`, readString) ?? DEFAULT_DURABILITY.dataDir;
   if (dataDir.trim() === "") fail(`${path}.dataDir`, "must not be empty");
+  const unusable = dataDirProblem(dataDir);
+  if (unusable) fail(`${path}.dataDir`, unusable);
   return {
     mode,
     dataDir,

@@ -11,10 +11,14 @@ export function configSummary(c: SidecarConfig) {
     listen: c.listen,
     metricsListen: c.metrics.listen,
     syncMode: c.syncMode,
+    // Only what the mode uses: a replicated sidecar's state is in the NATS stream, and a data
+    // directory in its start line told operators otherwise (found by review).
     durability:
       c.durability.mode === "ephemeral"
         ? { mode: c.durability.mode }
-        : {
+        : c.durability.mode === "replicated"
+          ? { mode: c.durability.mode, snapshotEveryRecords: c.durability.snapshotEveryRecords, snapshotEverySeconds: c.durability.snapshotEverySeconds }
+          : {
             mode: c.durability.mode,
             dataDir: c.durability.dataDir,
             snapshotEveryRecords: c.durability.snapshotEveryRecords,
