@@ -19,7 +19,7 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 function startAndTermOnListening(root: string): Promise<string> {
   const config = join(root, "sidecar.json");
-  writeFileSync(config, JSON.stringify(testConfig({ listen: "127.0.0.1:0", metrics: { listen: "off" }, limits: { shutdownDrainMs: 0 } })));
+  writeFileSync(config, JSON.stringify(testConfig({ listen: "127.0.0.1:0", metrics: { listen: "off" }, limits: { shutdownDrainMs: 0 }, durability: { mode: "sync" } })));
   const args = ["--config", config, "--data-dir", join(root, "data")];
   const child = spawn("taskset", ["-c", "0", "nice", "-n", "10", process.execPath, "--import", "tsx", "src/main.ts", ...args], { cwd: REPO, stdio: ["ignore", "pipe", "ignore"] });
   let out = "";
