@@ -66,9 +66,9 @@ describe("an empty --config / OPENPIT_CONFIG", () => {
 });
 
 // Found by review (session 42): a data directory named on the command line or in the
-// environment, with a file whose mode uses none, started memory-only (or on the NATS stream)
-// with the directory silently unused, where --ephemeral --data-dir is refused.
-describe("a data directory where the file's mode uses none", () => {
+// environment, beside a file whose mode is ephemeral, started memory-only with the directory
+// silently unused, where --ephemeral --data-dir is refused.
+describe("a data directory beside an ephemeral file", () => {
   const dir = mkdtempSync(join(tmpdir(), "openpit-config-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (durability: Record<string, unknown>) => {
@@ -78,18 +78,18 @@ describe("a data directory where the file's mode uses none", () => {
     return path;
   };
 
-  it("is refused, naming where it came from and what the mode is", () => {
+  it("is refused, naming where it came from", () => {
     const ephemeral = file({ mode: "ephemeral" });
-    expect(() => loadConfig({ argv: ["--config", ephemeral, "--data-dir", "/srv/openpit"], env: {} })).toThrow(
+    const refusal = (source: string) =>
       new ConfigError(
-        `--data-dir names a data directory, but the configuration's durability.mode is "ephemeral" (memory only: the directory would never be used): set durability.mode to "sync" or "async", or drop --data-dir`,
-      ),
-    );
-    expect(() => loadConfig({ argv: ["--config", file({ mode: "replicated" })], env: { OPENPIT_DATA_DIR: "/srv/openpit" } })).toThrow(
-      new ConfigError(
-        `OPENPIT_DATA_DIR names a data directory, but the configuration's durability.mode is "replicated" (the state lives in the NATS stream, not in a directory): set durability.mode to "sync" or "async", or drop OPENPIT_DATA_DIR`,
-      ),
-    );
+        `${source} names a data directory, but the configuration's durability.mode is "ephemeral" (memory only: nothing would survive a restart): set durability.mode to "sync" or "async", or drop ${source}`,
+      );
+    expect(() => loadConfig({ argv: ["--config", ephemeral, "--data-dir", "/srv/openpit"], env: {} })).toThrow(refusal("--data-dir"));
+    expect(() => loadConfig({ argv: ["--config", ephemeral], env: { OPENPIT_DATA_DIR: "/srv/openpit" } })).toThrow(refusal("OPENPIT_DATA_DIR"));
+  });
+
+  it("is taken, unused, beside a replicated file: that state is durable in the NATS stream", () => {
+    expect(loadConfig({ argv: ["--config", file({ mode: "replicated" }), "--data-dir", "/srv/openpit"], env: {} }).durability.mode).toBe("replicated");
   });
 
   it("--ephemeral on the command line still wins over OPENPIT_DATA_DIR, as flags win over the environment", () => {

@@ -132,15 +132,14 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
     const source = dataDirFlag !== undefined ? "--data-dir" : "OPENPIT_DATA_DIR";
     const unusable = dataDirProblem(dataDir);
     if (unusable) throw new ConfigError(`${source}: ${unusable}`);
-    // A data directory asked for where the file's mode uses none: the state would not be where
-    // the operator said (memory only, or the NATS stream), as with --ephemeral --data-dir
-    // (found by review: it started memory-only, the directory silently unused). --ephemeral on
-    // the command line wins over OPENPIT_DATA_DIR from the environment, as flags do.
-    const mode = config.durability.mode;
-    if ((mode === "ephemeral" || mode === "replicated") && !argv.includes("--ephemeral")) {
-      const where = mode === "ephemeral" ? "memory only: the directory would never be used" : "the state lives in the NATS stream, not in a directory";
+    // A data directory asked for beside a file that keeps the state in memory only: nothing
+    // would survive a restart, as with --ephemeral --data-dir (found by review: it started
+    // memory-only, the directory silently unused). --ephemeral on the command line wins over
+    // OPENPIT_DATA_DIR from the environment, as flags do. Replicated mode keeps its state
+    // durable elsewhere (the NATS stream), so a directory given to every instance is unused there.
+    if (config.durability.mode === "ephemeral" && !argv.includes("--ephemeral")) {
       throw new ConfigError(
-        `${source} names a data directory, but the configuration's durability.mode is "${mode}" (${where}): ` +
+        `${source} names a data directory, but the configuration's durability.mode is "ephemeral" (memory only: nothing would survive a restart): ` +
           `set durability.mode to "sync" or "async", or drop ${source}`,
       );
     }
