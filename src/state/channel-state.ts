@@ -163,6 +163,11 @@ export class ChannelState {
     return [...held];
   }
 
+  /** Adds this channel's open reservations to `counts`, by account: one pass, for a page of accounts. */
+  countReservationsByAccount(counts: Map<AccountId, number>): void {
+    for (const [, h] of this.handles.entries()) if (h.kind === "reservation") counts.set(h.accountId, (counts.get(h.accountId) ?? 0) + 1);
+  }
+
   /** Reservation ids open for an account, for the admin query. */
   openReservationsOf(accountId: AccountId): bigint[] {
     const ids: bigint[] = [];
