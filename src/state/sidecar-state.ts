@@ -5,7 +5,7 @@
  */
 import { THIS_WRITER, type JournalWriter } from "./journal-writer.js";
 import type { AccountId } from "../param/index.js";
-import { ManualClock, type Clock, type Engine } from "../engine/index.js";
+import { ManualClock, PolicyCallbackError, type Clock, type Engine } from "../engine/index.js";
 import type { ExecutionReport, PostTradeResult } from "../model/index.js";
 import type { MarketDataService } from "../marketdata/index.js";
 import { journaledAdminCommand, type AdminResult } from "./admin-commands.js";
@@ -448,14 +448,26 @@ export class SidecarState implements DoorInternals {
   // ---- ChannelHost -----------------------------------------------------------------------
 
   applyExecutionReport(report: ExecutionReport): PostTradeResult {
-    const result = this.engine.applyExecutionReport(report);
-    // Halts are emitted by SpotFunds only on the transition, so each one is news.
+    let result: PostTradeResult;
+    try {
+      result = this.engine.applyExecutionReport(report);
+    } catch (e) {
+      // Another policy's hook threw: the engine still applied the rest, and a halt among them
+      // is announced once or never (found by review: it was lost with the throw).
+      if (e instanceof PolicyCallbackError && e.result !== undefined && "accountPnls" in e.result) this.announceHalts(e.result);
+      throw e;
+    }
+    this.announceHalts(result);
+    return result;
+  }
+
+  /** Halts are emitted by SpotFunds only on the transition, so each one is news. */
+  private announceHalts(result: PostTradeResult): void {
     for (const p of result.accountPnls) {
       if (p.result.kind === "halted") {
         announce(this, { kind: "pnlHalted", accountId: p.accountId, policyGroupId: p.policyGroupId, reason: p.result.reason });
       }
     }
-    return result;
   }
 
   notify(channel: ChannelState, notice: ChannelNotice, rolledBack?: ReadonlyMap<AccountId, readonly bigint[]>): void {
