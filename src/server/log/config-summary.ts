@@ -6,25 +6,23 @@
 import type { SidecarConfig } from "../config/sidecar-config.js";
 import { natsCredentialKind } from "../config/replication-config.js";
 
+/**
+ * Only what the mode uses: a replicated sidecar's state is in the NATS stream, and a data
+ * directory in its start line told operators otherwise (found by review).
+ */
+function durabilitySummary(d: SidecarConfig["durability"]) {
+  if (d.mode === "ephemeral") return { mode: d.mode };
+  const snapshots = { snapshotEveryRecords: d.snapshotEveryRecords, snapshotEverySeconds: d.snapshotEverySeconds };
+  if (d.mode === "replicated") return { mode: d.mode, ...snapshots };
+  return { mode: d.mode, dataDir: d.dataDir, ...snapshots, segmentBytes: d.segmentBytes };
+}
+
 export function configSummary(c: SidecarConfig) {
   return {
     listen: c.listen,
     metricsListen: c.metrics.listen,
     syncMode: c.syncMode,
-    // Only what the mode uses: a replicated sidecar's state is in the NATS stream, and a data
-    // directory in its start line told operators otherwise (found by review).
-    durability:
-      c.durability.mode === "ephemeral"
-        ? { mode: c.durability.mode }
-        : c.durability.mode === "replicated"
-          ? { mode: c.durability.mode, snapshotEveryRecords: c.durability.snapshotEveryRecords, snapshotEverySeconds: c.durability.snapshotEverySeconds }
-          : {
-            mode: c.durability.mode,
-            dataDir: c.durability.dataDir,
-            snapshotEveryRecords: c.durability.snapshotEveryRecords,
-            snapshotEverySeconds: c.durability.snapshotEverySeconds,
-            segmentBytes: c.durability.segmentBytes,
-          },
+    durability: durabilitySummary(c.durability),
     policies: c.policies.map((p) => p.type),
     accounts: { strict: c.accounts.strict, listed: c.accounts.list.length, defaultCurrency: c.accounts.defaultCurrency ?? null },
     instruments: c.marketData.instruments.length,

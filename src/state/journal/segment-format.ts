@@ -80,16 +80,20 @@ export function encodeSegmentHeader(target: Buffer, firstSeq: bigint, at = 0): v
 
 export type SegmentHeaderState = "valid" | "blank" | "invalid" | { readonly unknownVersion: number };
 
+/** Versions a later build may write: small numbers past this one's (a garbled field is damage, not a version). */
+const LAST_PLAUSIBLE_VERSION = 255;
+
 /**
  * "blank": all zero (created but never written); `unknownVersion`: this journal's header for
- * `firstSeq` in a format this build does not read (a newer build's); "invalid": none of these.
+ * `firstSeq` in a later format this build does not read (a newer build's); "invalid": none of these.
  */
 export function checkSegmentHeader(buf: Buffer, firstSeq: bigint): SegmentHeaderState {
   if (buf.length < SEGMENT_HEADER_BYTES) return isZero(buf, 0, buf.length) ? "blank" : "invalid";
   if (isZero(buf, 0, SEGMENT_HEADER_BYTES)) return "blank";
   if (buf.readUInt32LE(0) !== SEGMENT_MAGIC || buf.readBigUInt64LE(8) !== firstSeq) return "invalid";
   const version = buf.readUInt32LE(4);
-  return READABLE_VERSIONS.includes(version) ? "valid" : { unknownVersion: version };
+  if (READABLE_VERSIONS.includes(version)) return "valid";
+  return version > SEGMENT_VERSION && version <= LAST_PLAUSIBLE_VERSION ? { unknownVersion: version } : "invalid";
 }
 
 /** Why a segment of an unknown format is refused, whatever follows its header. */

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileJournal, readJournal } from "../../../src/state/journal/index.js";
-import { JournalFormatError } from "../../../src/state/journal/journal-corruption-error.js";
+import { JournalCorruptionError, JournalFormatError } from "../../../src/state/journal/journal-corruption-error.js";
 import { cutJournal, JournalCutRefusedError } from "../../../src/state/journal/journal-cut.js";
 import { listSegments } from "../../../src/state/journal/journal-files.js";
 import { durableConfig, holdAccounts, startRefusal, startState } from "../durable-state.js";
@@ -78,5 +78,29 @@ describe("a segment of a newer format", () => {
     expect(() => cutJournal(dir, keep, new Date(0))).toThrow(`${reason(middle)}; that is not damage, so nothing is cut`);
     expect(fs.readdirSync(dir).sort()).toEqual(listing);
     expect(fs.readFileSync(path.join(dir, middle)).equals(before)).toBe(true);
+  });
+
+  it("a version field no build writes (0, or past 255) is damage, as before, not a newer build's", async () => {
+    for (const version of [0, 256, 0xdeadbeef]) {
+      const dir = tempDir();
+      const j = FileJournal.open({ dataDir: dir, mode: "sync", segmentBytes: 4096 });
+      for (let i = 0; i < 5; i++) j.append(payloadFor(i));
+      await j.close();
+      const first = path.join(dir, listSegments(dir)[0]!.file);
+      const buf = fs.readFileSync(first);
+      buf.writeUInt32LE(version, 4);
+      fs.writeFileSync(first, buf);
+      const read = (() => {
+        try {
+          return readJournal(dir);
+        } catch (e) {
+          return e;
+        }
+      })();
+      // Damage with intact records behind it: refused as damage, which journal cut can set aside.
+      expect(read).toBeInstanceOf(JournalCorruptionError);
+      expect(read).not.toBeInstanceOf(JournalFormatError);
+      expect((read as Error).message).toContain("segment header is not a header for first record 1; records after it exist");
+    }
   });
 });
