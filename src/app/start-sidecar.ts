@@ -21,6 +21,7 @@ import { REPLAY_RULES } from "../state/journal-writer.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
 import { logAccountEntries } from "./account-entries-log.js";
+import { logDataDirAccess } from "./data-dir-access-log.js";
 import { logListedInstruments } from "./listed-instruments-log.js";
 
 export interface StartedSidecar {
@@ -146,6 +147,7 @@ export async function startSidecar(
     const recovery = await recoverState(server.state, { ...config.durability, onJournalFailure: failed });
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
+    logDataDirAccess(log, resolve(config.durability.dataDir));
     logAccountEntries(log, recovery);
     logListedInstruments(log, config.marketData.instruments, server.state.marketData);
     server.startServing();
