@@ -58,7 +58,7 @@ export function logListedInstruments(log: SidecarLogger, listed: readonly Instru
     const msg =
       d.stateId === undefined
         ? `${where} is not registered in the durable state${holds} (the file's instruments seed a fresh state only): ${registerAdvice(d)}`
-        : `${where} has id ${d.stateId} in the durable state, the configuration file names ${d.fileId}${holds}; the state's id stays in force (orders and quotes name it by ${d.stateId}: correct the file)`;
+        : `${where} has id ${d.stateId} in the durable state, the configuration file names ${d.fileId}${holds}; the state's id stays in force (a quote pushed by instrument id must name it ${d.stateId}: correct the file)`;
     log.warn(
       {
         event: "listed_instrument_differs",

@@ -41,7 +41,7 @@ describe("the start-up log of marketData.instruments on an existing data directo
       { level: "warn", index: 4, instrument: "ADA/USD", fileId: null, stateId: null, fileIdHolds: null },
     ]);
     expect(warnings.map((w) => w.msg)).toEqual([
-      "marketData.instruments[1]: SOL/USD has id 0 in the durable state, the configuration file names 5, and id 5 is ETH/USD there; the state's id stays in force (orders and quotes name it by 0: correct the file)",
+      "marketData.instruments[1]: SOL/USD has id 0 in the durable state, the configuration file names 5, and id 5 is ETH/USD there; the state's id stays in force (a quote pushed by instrument id must name it 0: correct the file)",
       "marketData.instruments[3]: XRP/USD is not registered in the durable state (the file's instruments seed a fresh state only): register it with RegisterInstrument under instrument_id 9 (registered by instrument, through PushQuote, StreamQuotes or RegisterInstrument without an id, it would get the next free id, not 9)",
       "marketData.instruments[4]: ADA/USD is not registered in the durable state (the file's instruments seed a fresh state only): register it with RegisterInstrument, or let PushQuote / StreamQuotes register it by instrument",
     ]);
