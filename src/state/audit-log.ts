@@ -31,6 +31,9 @@ export interface AuditRecord {
   readonly accountIds: readonly AccountId[];
 }
 
+/** The actor of a call refused before anyone was identified (no credentials, a bad token, the console's refusals). */
+export const UNAUTHENTICATED_ACTOR = "(unauthenticated)";
+
 /** A refused call, as the security layer reports it. */
 export interface AuditDenial {
   readonly actor: string;
@@ -42,18 +45,25 @@ export interface AuditDenial {
 
 /**
  * How many records of each class are kept. Classes are bounded separately so that a flood
- * of one (a tick stream, a client hammering a denied RPC) never pushes another out.
+ * of one (a tick stream, a client hammering a denied RPC, anyone who reaches the port) never
+ * pushes another out.
  */
 export interface AuditRetention {
   /** Admin changes other than quote pushes, applied or failed. */
   readonly records: number;
   /** PushQuote / StreamQuotes ticks. */
   readonly quoteRecords: number;
-  /** Denied calls. */
+  /** Denied calls of an identified principal. */
   readonly denials: number;
+  /**
+   * Denied calls of nobody identified (`UNAUTHENTICATED_ACTOR`): anyone who reaches the port can
+   * make them, and at the throttled rate they pushed every principal's denials out of one shared
+   * class in minutes (found by review).
+   */
+  readonly unauthenticatedDenials: number;
 }
 
-export const DEFAULT_AUDIT_RETENTION: AuditRetention = { records: 100_000, quoteRecords: 10_000, denials: 10_000 };
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { records: 100_000, quoteRecords: 10_000, denials: 10_000, unauthenticatedDenials: 10_000 };
 
 export interface AuditFilter {
   readonly actor?: string;
@@ -87,7 +97,7 @@ export interface AuditLogData {
 type RetentionClass = keyof AuditRetention;
 
 function classOf(r: AuditRecord): RetentionClass {
-  if (r.outcome === "denied") return "denials";
+  if (r.outcome === "denied") return r.actor === UNAUTHENTICATED_ACTOR ? "unauthenticatedDenials" : "denials";
   return r.action === "pushQuote" ? "quoteRecords" : "records";
 }
 
@@ -126,7 +136,12 @@ class Fifo<T> {
 }
 
 export class AuditLog {
-  private readonly classes: Record<RetentionClass, Fifo<AuditRecord>> = { records: new Fifo(), quoteRecords: new Fifo(), denials: new Fifo() };
+  private readonly classes: Record<RetentionClass, Fifo<AuditRecord>> = {
+    records: new Fifo(),
+    quoteRecords: new Fifo(),
+    denials: new Fifo(),
+    unauthenticatedDenials: new Fifo(),
+  };
   private nextSequence = 1n;
   private droppedCount = 0n;
 
@@ -166,7 +181,7 @@ export class AuditLog {
   }
 
   get size(): number {
-    return this.classes.records.length + this.classes.quoteRecords.length + this.classes.denials.length;
+    return Object.values(this.classes).reduce((n, fifo) => n + fifo.length, 0);
   }
 
   /** The records matching `filter`, in the order asked, at most `limit` of them. */

@@ -9,8 +9,8 @@ const withAudit = (audit: unknown) => ({ ...JSON.parse(JSON.stringify(DEFAULT_CO
 
 describe("configuration: audit", () => {
   it("defaults to 100000 changes, 10000 quote ticks and 10000 denials", () => {
-    expect(parseSidecarConfig(DEFAULT_CONFIG).audit).toEqual({ retainRecords: 100_000, retainQuoteRecords: 10_000, retainDenials: 10_000 });
-    expect(parseSidecarConfig(withAudit({ retainDenials: 5 })).audit).toEqual({ retainRecords: 100_000, retainQuoteRecords: 10_000, retainDenials: 5 });
+    expect(parseSidecarConfig(DEFAULT_CONFIG).audit).toEqual({ retainRecords: 100_000, retainQuoteRecords: 10_000, retainDenials: 10_000, retainUnauthenticatedDenials: 10_000 });
+    expect(parseSidecarConfig(withAudit({ retainDenials: 5 })).audit).toEqual({ retainRecords: 100_000, retainQuoteRecords: 10_000, retainDenials: 5, retainUnauthenticatedDenials: 10_000 });
   });
 
   it("errors name the field", () => {

@@ -9,7 +9,7 @@ import { ManualClock } from "../../src/engine/index.js";
 import { AccountGroupId, AccountId, InstrumentId, Pnl, Price } from "../../src/param/index.js";
 import { PnlState } from "../../src/model/index.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
-import { AuditLog, type AuditFilter, type AuditRecord } from "../../src/state/audit-log.js";
+import { AuditLog, UNAUTHENTICATED_ACTOR, type AuditFilter, type AuditRecord } from "../../src/state/audit-log.js";
 import { encodeCommand } from "../../src/state/command-codec.js";
 import type { AdminCommand } from "../../src/state/commands.js";
 import type { SequencedEvent } from "../../src/state/event-hub.js";
@@ -192,7 +192,7 @@ describe("retention", () => {
     ({ time: 0, actor: "a", action, request: "{}", effect: undefined, outcome, reason: "", detail: "", accountIds: [] }) as const;
 
   it("each class keeps its newest records up to its bound; a flood of one never pushes another out", () => {
-    const log = new AuditLog({ records: 3, quoteRecords: 2, denials: 1 });
+    const log = new AuditLog({ records: 3, quoteRecords: 2, denials: 1, unauthenticatedDenials: 1 });
     for (let i = 0; i < 5; i++) log.append(record("blockAccount"));
     for (let i = 0; i < 50; i++) log.append(record("pushQuote"));
     for (let i = 0; i < 10; i++) log.append(record("openChannel", "denied"));
@@ -209,11 +209,38 @@ describe("retention", () => {
     expect(log.size).toBe(6);
   });
 
-  it("the configured bound applies in the door (audit.retainRecords)", () => {
+  // Found by review (session 42): refusals of nobody identified shared the denials' class, so
+  // anyone reaching the port pushed every principal's denial out at the throttled rate.
+  it("refusals of nobody identified have a class of their own: a flood of them never pushes a principal's denial out", () => {
+    const log = new AuditLog({ records: 3, quoteRecords: 2, denials: 2, unauthenticatedDenials: 3 });
+    log.append({ ...record("blockAccount", "denied"), actor: "monitor" });
+    for (let i = 0; i < 500; i++) log.append({ ...record("getJournalStatus", "denied"), actor: UNAUTHENTICATED_ACTOR });
+    const kept = log.query({ newestFirst: false, limit: 100 }).records;
+    expect(kept.map((r) => [r.sequence, r.actor, r.action])).toEqual([
+      [1n, "monitor", "blockAccount"],
+      [499n, UNAUTHENTICATED_ACTOR, "getJournalStatus"],
+      [500n, UNAUTHENTICATED_ACTOR, "getJournalStatus"],
+      [501n, UNAUTHENTICATED_ACTOR, "getJournalStatus"],
+    ]);
+    expect(log.dropped).toBe(497n);
+    // A snapshot's records go back into the same classes.
+    const again = new AuditLog({ records: 3, quoteRecords: 2, denials: 2, unauthenticatedDenials: 1 });
+    again.restore(log.toData());
+    expect(again.query({ newestFirst: false, limit: 100 }).records.map((r) => r.sequence)).toEqual([1n, 501n]);
+  });
+
+  it("the configured bound applies in the door (audit.retainRecords, audit.retainUnauthenticatedDenials)", () => {
     const { state } = door({ audit: { retainRecords: 2 } });
     for (let i = 0; i < 4; i++) state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(100 + i), reason: `hold ${i}` });
     expect(all(state).map((r) => r.sequence)).toEqual([3n, 4n]);
     expect(state.audit.dropped).toBe(2n);
+    const strangers = door({ audit: { retainUnauthenticatedDenials: 1 } }).state;
+    strangers.recordDenial({ actor: "mallory", action: "unblockAccount", detail: "", reason: "denied" });
+    for (let i = 0; i < 3; i++) strangers.recordDenial({ actor: UNAUTHENTICATED_ACTOR, action: "getJournalStatus", detail: "", reason: "UNAUTHENTICATED" });
+    expect(all(strangers).map((r) => [r.sequence, r.actor])).toEqual([
+      [1n, "mallory"],
+      [4n, UNAUTHENTICATED_ACTOR],
+    ]);
   });
 });
 

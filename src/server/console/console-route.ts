@@ -17,7 +17,7 @@ import { AccountEventService, AccountEventSchema, SubscribeRequestSchema, type S
 import type { HttpHandler } from "../http/http-listener.js";
 import { methodPath } from "../security/method-access.js";
 import { quoted, refuseConsoleRequest } from "./console-access.js";
-import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
+import { UNAUTHENTICATED_ACTOR } from "../../state/audit-log.js";
 import type { Denial } from "../services/service-context.js";
 import { callUnaryInProcess, openServerStreamInProcess, type HttpCaller } from "./in-process-call.js";
 import { MalformedMessage } from "../../transport/service-definition.js";

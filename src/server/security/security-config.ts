@@ -19,7 +19,7 @@ import {
 import { canonicalIp } from "./ip-identity.js";
 import { ROLES, type Role } from "./principal.js";
 import { CONFIGURATION_ACTOR, LOCAL_PRINCIPAL_NAME } from "../../state/commands.js";
-import { UNAUTHENTICATED_ACTOR } from "./service-guard.js";
+import { UNAUTHENTICATED_ACTOR } from "../../state/audit-log.js";
 
 /**
  * Names the sidecar gives actors itself (the single-user default; a caller nobody

@@ -11,6 +11,7 @@ import type { Authenticator, CallCredentials, RevocableCredential } from "./auth
 import { METHOD_ACCESS, methodPath, type Access } from "./method-access.js";
 import { LOCAL_PRINCIPAL, type Principal } from "./principal.js";
 import type { RevocableStreams } from "./revocable-streams.js";
+import { UNAUTHENTICATED_ACTOR } from "../../state/audit-log.js";
 import { guarded } from "../../state/guarded.js";
 
 const principals = new WeakMap<object, Principal>();
@@ -23,7 +24,6 @@ export function principalOf(call: object): Principal {
   return principals.get(call) ?? LOCAL_PRINCIPAL;
 }
 
-export const UNAUTHENTICATED_ACTOR = "(unauthenticated)";
 
 export interface GuardOptions {
   readonly authenticator: Authenticator;

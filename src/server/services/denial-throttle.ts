@@ -12,7 +12,7 @@
  * stream ended UNAUTHENTICATED) are always recorded: they name who.
  */
 import type { Denial } from "./service-context.js";
-import { UNAUTHENTICATED_ACTOR } from "../security/service-guard.js";
+import { UNAUTHENTICATED_ACTOR } from "../../state/audit-log.js";
 
 export const UNAUTHENTICATED_DENIALS_PER_SECOND = 10;
 export const UNAUTHENTICATED_DENIAL_BURST = 50;
