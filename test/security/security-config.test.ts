@@ -40,6 +40,12 @@ describe("security configuration", () => {
       [{ principals: [{ ...MONITOR, name: "local" }], tokensFile: "t" }, "config.security.principals[0].name: 'local' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
       [{ principals: [MONITOR, { ...MONITOR, name: "(unauthenticated)" }], tokensFile: "t" }, "config.security.principals[1].name: '(unauthenticated)' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
       [{ principals: [{ ...MONITOR, name: "(configuration)" }], tokensFile: "t" }, "config.security.principals[0].name: '(configuration)' is reserved (the audit trail's actor of the changes a start makes to put the configuration file's account entries in force)"],
+      // Found by review (session 42): names that print as a reserved actor (or as each other) passed.
+      [{ principals: [{ ...MONITOR, name: "LOCAL" }], tokensFile: "t" }, "config.security.principals[0].name: 'LOCAL' is reserved (the audit trail's actor when no principal is configured or none was identified)"],
+      [{ principals: [{ ...MONITOR, name: "local " }], tokensFile: "t" }, `config.security.principals[0].name: "local " may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
+      [{ principals: [{ ...MONITOR, name: "local\u200b" }], tokensFile: "t" }, `config.security.principals[0].name: "local\\u200b" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
+      [{ principals: [{ ...MONITOR, name: "(configuration)\u00a0" }], tokensFile: "t" }, `config.security.principals[0].name: "(configuration)\\u00a0" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
+      [{ principals: [{ ...MONITOR, name: "desk\tA" }], tokensFile: "t" }, `config.security.principals[0].name: "desk\\tA" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
       [{ principals: [MONITOR] }, "config.security.principals: no principal could ever authenticate: set tls.clientCaFile (client certificates) or tokensFile (bearer tokens)"],
       [{ principals: [] }, "config.security.principals: lists no principal (omit it for the single-user default)"],
       [{ tokensFile: "t" }, "config.security.principals: is required when tokensFile or tls.clientCaFile is set (whom do the credentials name?)"],
@@ -50,6 +56,12 @@ describe("security configuration", () => {
       [{ principals: [MONITOR], tokensFile: "t", tokensRefreshIntervalMs: 5 }, "config.security.tokensRefreshIntervalMs: must be an integer in 10..86400000"],
     ];
     for (const [security, message] of cases) expect(errorOf(() => parse(security))).toBe(message);
+  });
+
+  it("a name may hold inner ASCII spaces and any visible character (a certificate's common name, say)", () => {
+    const names = ["risk desk A", "Zürich-2", "localhost", "(desk)"];
+    const parsed = parseSidecarConfig(testConfig({ security: { principals: names.map((name) => ({ ...MONITOR, name })), tokensFile: "t" } })).security;
+    expect(parsed.principals?.map((p) => p.name)).toEqual(names);
   });
 
   it("with clientCertificateIdentity subjectAltName an IP certificateIdentity is read in canonical form (IPv6 compressed, lower case); others, and CNs, as written", () => {

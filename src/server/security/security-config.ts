@@ -32,6 +32,14 @@ const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   [CONFIGURATION_ACTOR, "the audit trail's actor of the changes a start makes to put the configuration file's account entries in force"],
 ]);
 
+/** Control, format (zero-width, bidirectional) and separator characters: invisible, or printed as a space. */
+const LOOKALIKE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Z}]/u;
+
+/** `name` quoted, every such character but the ASCII space written as its escape (the refusal must show it). */
+function visibly(name: string): string {
+  return JSON.stringify(name).replace(/[\p{Cf}\p{Z}]/gu, (c) => (c === " " ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
+}
+
 export interface TlsConfig {
   /** PEM server certificate (chain) and its private key. */
   certFile: string;
@@ -117,7 +125,12 @@ function parsePrincipal(json: Json, path: string): PrincipalConfig {
   onlyKeys(o, path, ["name", "roles", "certificateIdentity", "allAccounts", "accounts", "groups"]);
   const name = readString(o.name, `${path}.name`);
   if (name.trim() === "") fail(`${path}.name`, "must not be empty");
-  const reserved = RESERVED_NAMES.get(name);
+  // A name is the audit trail's actor: one that prints like another (a reserved actor with a
+  // space or an invisible character after it, say) must not pass for it (found by review).
+  if (name !== name.trim() || LOOKALIKE_CHARACTERS.test(name.replaceAll(" ", ""))) {
+    fail(`${path}.name`, `${visibly(name)} may hold no control or invisible character, no space but the ASCII one, and no space at either end`);
+  }
+  const reserved = RESERVED_NAMES.get(name.normalize("NFKC").toLowerCase());
   if (reserved !== undefined) fail(`${path}.name`, `'${name}' is reserved (${reserved})`);
   const roles = readArray(o.roles, `${path}.roles`).map((r, i) => {
     const role = readString(r, `${path}.roles[${i}]`) as Role;
