@@ -100,7 +100,8 @@ TXT
 fi
 cat <<TXT
 Cluster:           nats://127.0.0.1:14222,14223,14224 (monitoring http://127.0.0.1:18222/jsz)
-Hand over:         AdminService.StepDown on an active (e.g. grpcurl -plaintext 127.0.0.1:50061 openpit.sidecar.v1.AdminService/StepDown)
+Hand over:         AdminService.StepDown on an active, e.g. (buf curl comes with the project's npm packages)
+                   npx buf curl --protocol grpc --http2-prior-knowledge -d '{}' http://127.0.0.1:50061/openpit.sidecar.v1.AdminService/StepDown
 Who owns what:     AdminService.GetReplicationStatus on any, or the gauges openpit_replication_*
                    at http://127.0.0.1:19461/metrics, :19462/metrics, ... (consoles at /console)
 Ctrl-C stops everything.
