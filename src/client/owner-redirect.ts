@@ -54,6 +54,15 @@ export function isNoOwnerYet(result: CommandResult): boolean {
 }
 
 /**
+ * `close()` was called: nothing more is sent, by this send or a later one. Commands a send
+ * had not sent yet (a retry pausing for an owner, say) ran nowhere: those refused NOT_OWNER
+ * keep it (found by review: they came back `undefined`, "may or may not have run").
+ */
+export class ChannelClosedError extends Error {
+  override name = "ChannelClosedError";
+}
+
+/**
  * A send failed part-way (a channel it used broke, or refused a message whole) after other
  * commands of it had run: `results` holds the answers received (undefined where none came;
  * those commands may or may not have run). A command refused NOT_OWNER and followed to a
@@ -192,7 +201,7 @@ export class OwnerFollowingChannel {
   private linkAt(address: string): Link {
     // Found by review: after close() a send (or a retry pausing for an owner) opened a new
     // channel that nothing would end, and ran commands the gateway believed could not run.
-    if (this.closed) throw new Error("the channel was closed");
+    if (this.closed) throw new ChannelClosedError("the channel was closed");
     const link = this.links.get(address);
     if (link?.channel.usable) return link;
     if (link !== undefined) {
@@ -312,7 +321,7 @@ export class OwnerFollowingChannel {
         // A round that failed whole with no sidecar reached, or its message refused whole, ran
         // nothing: its commands keep the NOT_OWNER they were sent on with (they ran nowhere),
         // not `undefined`, "may or may not have run" (found by review).
-        const notRun = e instanceof UnreachableError || e instanceof MessageRefusedError;
+        const notRun = e instanceof UnreachableError || e instanceof MessageRefusedError || e instanceof ChannelClosedError;
         const partial: (CommandResult | undefined)[] = [...results];
         const got = e instanceof PartialSendError ? e.results : [];
         again.forEach((i, k) => (partial[i] = got[k] ?? (notRun ? results[i] : undefined)));
