@@ -26,6 +26,7 @@ import { KvWatchInclude, Kvm, type KV } from "@nats-io/kv";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { decodeSignedLeaseValue, encodeSignedLeaseValue, LeaseConflictError, LeaseSignatureError, type LeaseRecord, type LeaseStore, type LeaseValue } from "./lease-store.js";
 import type { RecordSigner } from "./record-signing.js";
+import { settledStatus } from "./settled-bucket-status.js";
 import { retryTransient } from "./transient-retry.js";
 
 export interface KvLeaseStoreOptions {
@@ -96,9 +97,10 @@ async function createBucket(nc: NatsConnection, o: KvLeaseStoreOptions, retry: {
       new Kvm(nc).create(o.bucket, { ttl: o.ttlMs, history: 1, replicas: o.replicas, description }).catch(async (e: unknown) => {
         // Another instance created it meanwhile, with its own base: this create is refused (or,
         // on nats-server 2.9, not answered). Theirs is the bucket, and its base everyone's.
-        // Refused as a name in use, it is there: opened, and open()'s status read waits for the
-        // new stream's leader (a read right after its creation times out; one not waited for
-        // failed the start with the create's refusal, which is never retried: found by review).
+        // Refused as a name in use, it is there: opened, and open()'s status read waits for it to
+        // settle (a read right after its creation times out, or answers a losing create's
+        // configuration; one not waited for failed the start with the create's refusal, which is
+        // never retried: found by review).
         if (e instanceof JetStreamApiError && e.code === STREAM_NAME_IN_USE) return new Kvm(nc).open(o.bucket);
         // Not answered: Kvm.open alone does not say whether the bucket is there, its status
         // does (one read, not waited for: the create is tried again).
@@ -126,8 +128,9 @@ export class KvLeaseStore implements LeaseStore {
   static async open(nc: NatsConnection, o: KvLeaseStoreOptions): Promise<KvLeaseStore> {
     const retry = o.leaderWaitMs === undefined ? {} : { leaderWaitMs: o.leaderWaitMs };
     const kv = (await existingBucket(nc, o.bucket, retry)) ?? (await createBucket(nc, o, retry));
-    // A bucket created just now (here or by another instance) has no leader for a moment.
-    const status = await retryTransient(`reading lease bucket ${o.bucket}`, () => kv.status(), retry);
+    // A bucket created just now (here or by another instance) has no leader for a moment, and
+    // may answer a losing create's configuration meanwhile: the epoch base is read once settled.
+    const status = await retryTransient(`reading lease bucket ${o.bucket}`, () => settledStatus(() => kv.status()), retry);
     if (status.ttl !== o.ttlMs) {
       throw new Error(`lease bucket '${o.bucket}' has a TTL of ${status.ttl} ms, the configuration says ${o.ttlMs} ms (${REMEDY})`);
     }
