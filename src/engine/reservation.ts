@@ -123,7 +123,7 @@ export class PreTradeReservation implements Disposable {
 
   private finalize(next: ReservationState): OwnedMutations {
     if (this.#state !== "open") {
-      throw new LifecycleError(this.dropCopy ? "drop-copy operation already consumed" : `pre-trade reservation already ${this.#state}`);
+      throw new LifecycleError(this.dropCopy ? "drop-copy operation already consumed" : `pre-trade reservation already consumed (${ENDED[this.#state]})`);
     }
     this.#state = next;
     const owned = this.mutations;
@@ -132,9 +132,12 @@ export class PreTradeReservation implements Disposable {
   }
 
   private assertOpen(what: string): void {
-    if (this.#state !== "open") throw new LifecycleError(`cannot ${what} a reservation already ${this.#state}`);
+    if (this.#state !== "open") throw new LifecycleError(`cannot ${what} a reservation already ${ENDED[this.#state]}`);
   }
 }
+
+/** How a finalised reservation ended, in words (OpenPit's "already consumed" says which). */
+const ENDED: Readonly<Record<ReservationState, string>> = { open: "open", committed: "committed", rolledBack: "rolled back" };
 
 /** The account book's footprint of the order is marked: a report named it while the reservation was open. */
 function reportedAtVenue({ list, owners }: OwnedMutations): boolean {

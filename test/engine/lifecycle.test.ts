@@ -67,17 +67,20 @@ describe("reservation", () => {
 
   it("P11: a second finalisation of any kind throws LifecycleError and runs nothing", () => {
     const { log, reserve } = setup();
-    const cases: [string, (r: PreTradeReservation) => void, (r: PreTradeReservation) => void][] = [
-      ["commit twice", (r) => r.commit(), (r) => r.commit()],
-      ["commit then rollback", (r) => r.commit(), (r) => r.rollback()],
-      ["rollback then commit", (r) => r.rollback(), (r) => r.commit()],
-      ["rollback twice", (r) => r.rollback(), (r) => r.rollback()],
+    // OpenPit's "already consumed", saying how it ended in words (it said "rolledBack", the state's name).
+    const committed = "pre-trade reservation already consumed (committed)";
+    const rolledBack = "pre-trade reservation already consumed (rolled back)";
+    const cases: [string, (r: PreTradeReservation) => void, (r: PreTradeReservation) => void, string][] = [
+      ["commit twice", (r) => r.commit(), (r) => r.commit(), committed],
+      ["commit then rollback", (r) => r.commit(), (r) => r.rollback(), committed],
+      ["rollback then commit", (r) => r.rollback(), (r) => r.commit(), rolledBack],
+      ["rollback twice", (r) => r.rollback(), (r) => r.rollback(), rolledBack],
     ];
-    for (const [label, first, second] of cases) {
+    for (const [label, first, second, message] of cases) {
       const reservation = reserve();
       first(reservation);
       const before = log.calls.length;
-      expect(() => second(reservation), label).toThrow(LifecycleError);
+      expect(() => second(reservation), label).toThrow(new LifecycleError(message));
       expect(log.calls.length, label).toBe(before);
     }
   });
@@ -94,7 +97,7 @@ describe("reservation", () => {
 
     const rolledBack = reserve();
     rolledBack.rollback();
-    expect(() => rolledBack.lock).toThrow(LifecycleError);
+    expect(() => rolledBack.lock).toThrow(new LifecycleError("cannot read the lock of a reservation already rolled back"));
     expect(() => rolledBack.accountAdjustments).toThrow(LifecycleError);
   });
 
