@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cutJournal } from "../../src/state/journal/journal-cut.js";
 import { listSegments } from "../../src/state/journal/journal-files.js";
+import { snapshotFileName } from "../../src/state/journal/segment-format.js";
 import { durableConfig, holdAccounts, startState } from "../state/durable-state.js";
 import { useTempDirs } from "../state/journal/journal-test-helpers.js";
 
@@ -46,6 +47,17 @@ describe("the data directory's modes", () => {
     expect(Object.keys(seen).filter((n) => n.endsWith(".snap")).length).toBeGreaterThan(0);
     expect(Object.entries(seen).filter(([name, mode]) => mode !== (name === "." ? "700" : "600"))).toEqual([]);
     expect(modeOf(path.dirname(dataDir))).toBe("700"); // made by the same mkdir -p
+  });
+
+  it("a snapshot written over a temporary an older process left (0644) is owner-only too (found by review of 07a4fce)", async () => {
+    const dataDir = tempDir();
+    fs.chmodSync(dataDir, 0o755); // made by an older version, which died writing its first start's snapshot 0
+    fs.writeFileSync(path.join(dataDir, `${snapshotFileName(0n)}.tmp`), "partial", { mode: 0o644 });
+    const { state } = await startState(durableConfig(dataDir));
+    await state.journal.close();
+    const snaps = fs.readdirSync(dataDir).filter((n) => n.endsWith(".snap"));
+    expect(snaps.length).toBeGreaterThan(0);
+    expect(snaps.map((n) => [n, modeOf(path.join(dataDir, n))])).toEqual(snaps.map((n) => [n, "600"]));
   });
 
   it("an existing directory keeps the mode its operator gave it", async () => {

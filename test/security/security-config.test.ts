@@ -46,6 +46,16 @@ describe("security configuration", () => {
       [{ principals: [{ ...MONITOR, name: "local\u200b" }], tokensFile: "t" }, `config.security.principals[0].name: "local\\u200b" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
       [{ principals: [{ ...MONITOR, name: "(configuration)\u00a0" }], tokensFile: "t" }, `config.security.principals[0].name: "(configuration)\\u00a0" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
       [{ principals: [{ ...MONITOR, name: "desk\tA" }], tokensFile: "t" }, `config.security.principals[0].name: "desk\\tA" may hold no control or invisible character, no space but the ASCII one, and no space at either end`],
+      // Found by review of 931a4a2: default-ignorable characters (a combining grapheme joiner, a
+      // variation selector, a Hangul filler) print as nothing, and are not format characters.
+      ...["\u034f", "\ufe0f", "\u3164"].map(
+        (c): [unknown, string] => [
+          { principals: [{ ...MONITOR, name: `local${c}` }], tokensFile: "t" },
+          `config.security.principals[0].name: "local\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}" may hold no control or invisible character, no space but the ASCII one, and no space at either end`,
+        ],
+      ),
+      // One name written precomposed and decomposed prints as one actor.
+      [{ principals: [{ ...MONITOR, name: "jos\u00e9" }, { ...MONITOR, name: "jose\u0301" }], tokensFile: "t" }, `config.security.principals[1].name: "jose\u0301" prints as an earlier principal's name "jos\u00e9"`],
       [{ principals: [MONITOR] }, "config.security.principals: no principal could ever authenticate: set tls.clientCaFile (client certificates) or tokensFile (bearer tokens)"],
       [{ principals: [] }, "config.security.principals: lists no principal (omit it for the single-user default)"],
       [{ tokensFile: "t" }, "config.security.principals: is required when tokensFile or tls.clientCaFile is set (whom do the credentials name?)"],

@@ -32,12 +32,16 @@ const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
   [CONFIGURATION_ACTOR, "the audit trail's actor of the changes a start makes to put the configuration file's account entries in force"],
 ]);
 
-/** Control, format (zero-width, bidirectional) and separator characters: invisible, or printed as a space. */
-const LOOKALIKE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Z}]/u;
+/**
+ * Control, format (zero-width, bidirectional), separator and default-ignorable characters
+ * (combining grapheme joiner, variation selectors, Hangul fillers): invisible, or printed as a
+ * space (review of 931a4a2 found the ignorable ones passing).
+ */
+const LOOKALIKE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
 
 /** `name` quoted, every such character but the ASCII space written as its escape (the refusal must show it). */
 function visibly(name: string): string {
-  return JSON.stringify(name).replace(/[\p{Cf}\p{Z}]/gu, (c) => (c === " " ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
+  return JSON.stringify(name).replace(/[\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}]/gu, (c) => (c === " " ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`));
 }
 
 export interface TlsConfig {
@@ -167,12 +171,15 @@ export function parseSecurity(json: Json, path: string): SecurityConfig {
     .map((p) => (identity === "subjectAltName" ? { ...p, certificateIdentity: canonicalIp(p.certificateIdentity) } : p));
   if (principals !== undefined) {
     if (principals.length === 0) fail(`${path}.principals`, "lists no principal (omit it for the single-user default)");
-    const names = new Set<string>();
+    // Names compared in NFKC form: "josé" written precomposed and decomposed prints as one name.
+    const names = new Map<string, string>();
     const identities = new Set<string>();
     principals.forEach((p, i) => {
-      if (names.has(p.name)) fail(`${path}.principals[${i}].name`, `'${p.name}' is defined twice`);
+      const earlier = names.get(p.name.normalize("NFKC"));
+      if (earlier === p.name) fail(`${path}.principals[${i}].name`, `'${p.name}' is defined twice`);
+      if (earlier !== undefined) fail(`${path}.principals[${i}].name`, `${visibly(p.name)} prints as an earlier principal's name ${visibly(earlier)}`);
       if (identities.has(p.certificateIdentity)) fail(`${path}.principals[${i}].certificateIdentity`, `'${p.certificateIdentity}' names two principals`);
-      names.add(p.name);
+      names.set(p.name.normalize("NFKC"), p.name);
       identities.add(p.certificateIdentity);
     });
     if (tls?.clientCaFile === undefined && tokensFile === undefined) {

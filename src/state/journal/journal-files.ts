@@ -115,6 +115,7 @@ export function writeWholeSync(fd: number, bytes: Uint8Array, position = 0): voi
 export function createZeroedFileSync(file: string, size: number, head?: Uint8Array): number {
   const fd = fs.openSync(file, "w+", PRIVATE_FILE_MODE);
   try {
+    fs.fchmodSync(fd, PRIVATE_FILE_MODE); // an existing file keeps its mode through the open
     writeZerosSync(fd, 0, size);
     if (head !== undefined && head.length > 0) writeWholeSync(fd, head, 0);
     return fd;

@@ -83,6 +83,9 @@ export async function writeSnapshot(dataDir: string, seq: bigint, data: Uint8Arr
   const tmpPath = `${finalPath}.tmp`;
   const handle = await fsp.open(tmpPath, "w", PRIVATE_FILE_MODE);
   try {
+    // The mode applies only to a file the open creates: one left by a process that died
+    // writing it keeps its own, and the rename would make it the snapshot (found by review).
+    await handle.chmod(PRIVATE_FILE_MODE);
     try {
       await writeWhole(handle, [encodeHeader(seq, data), data]);
       await handle.sync();
