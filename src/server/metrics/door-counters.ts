@@ -73,7 +73,7 @@ export class DoorCounters implements DoorObserver {
   readonly sidecarTime = new FixedHistograms(MAX_KINDS);
   readonly journalAppendTime = new FixedHistograms(1);
   readonly fsyncTime = new FixedHistograms(1);
-  /** Channels closed by reason (lost, ended, shutdown, recovery); reservations rolled back and requests abandoned by reason (those, fenced, expired). */
+  /** Channels closed by reason (lost, ended, shutdown, recovery, policy); reservations rolled back and requests abandoned by reason (those, fenced, expired). */
   readonly channelsClosed = new Map<string, number>();
   readonly rolledBack = new Map<string, number>();
   readonly abandoned = new Map<string, number>();

@@ -133,7 +133,7 @@ export class SidecarMetrics {
   private registerDoor(): void {
     const door = this.door;
     const r = this.registry;
-    collected(r, "openpit_commands_total", "Commands the door ran, by kind and outcome (accepted/rejected: pre-trade decisions and dry runs; ok; error: a command error)", "counter", () => {
+    collected(r, "openpit_commands_total", "Commands the door ran, by kind and outcome (accepted/rejected: pre-trade decisions and dry runs, rejected: a drop copy not booked; ok; error: a command error; retried: a safe retry answered with its first decision)", "counter", () => {
       const out: Sample[] = [];
       door.kinds.forEach((kind, k) =>
         OUTCOMES.forEach((outcome, o) => {
@@ -157,8 +157,8 @@ export class SidecarMetrics {
       door.sidecarTime,
       kinds,
     );
-    collected(r, "openpit_channels_closed_total", "Channels ended, by reason (lost, ended, shutdown, recovery)", "counter", () => flat(door.channelsClosed, "reason"));
-    collected(r, "openpit_reservations_rolled_back_total", "Reservations rolled back without the client asking, by reason (lost, ended, shutdown, recovery, fenced, expired)", "counter", () =>
+    collected(r, "openpit_channels_closed_total", "Channels ended, by reason (lost, ended, shutdown, recovery, policy)", "counter", () => flat(door.channelsClosed, "reason"));
+    collected(r, "openpit_reservations_rolled_back_total", "Reservations rolled back without the client asking, by reason (lost, ended, shutdown, recovery, policy, fenced, expired)", "counter", () =>
       flat(door.rolledBack, "reason"),
     );
     collected(r, "openpit_requests_abandoned_total", "Open pre-trade requests dropped without the client asking, by reason", "counter", () => flat(door.abandoned, "reason"));
