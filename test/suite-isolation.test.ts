@@ -45,6 +45,7 @@ describe("which test files run in a fork of their own", () => {
       "delete process.env.no_proxy",
       'process.on("uncaughtException", f)',
       'process.once("SIGTERM", f)',
+      "process.umask(0o022)",
       "globalThis.fetch = f",
       "ServerDuplexStreamImpl.prototype.emit = function (e) {}",
       "setLogger(logger)",

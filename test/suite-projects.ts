@@ -52,6 +52,7 @@ export const ISOLATED = [
   "test/cli/cli.test.ts",
   "test/cli/group-block-reason.test.ts",
   "test/client/token-http-proxy.test.ts",
+  "test/durability/file-modes.test.ts",
   "test/durability/lock-release-race.test.ts",
   "test/durability/recovery-announcement.test.ts",
   "test/engine/system-clock.test.ts",
@@ -64,6 +65,7 @@ export const ISOLATED = [
   "test/server/channel-cancel-mid-slices.test.ts",
   "test/server/fail-closed-in-grace.test.ts",
   "test/server/feed-cancel-mid-slices.test.ts",
+  "test/server/list-accounts-cost.test.ts",
   "test/state/configure-journaled-settings.test.ts",
   "test/state/journal/ack-order.test.ts",
   "test/state/journal/data-dir-creation.test.ts",
@@ -84,4 +86,4 @@ export const ISOLATED = [
  * `emit`, wrapped for good) and grpc-js's logger set through our own `quietGrpcBindLog`.
  */
 export const CHANGES_THE_PROCESS =
-  /\bvi\.(mock|doMock|spyOn|useFakeTimers|stubEnv|stubGlobal)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(on|once|prependListener|chdir|setMaxListeners)\(|globalThis\.\w+\s*=[^=]|\.prototype\.\w+\s*=[^=]|\b(setLogger|setLogVerbosity|quietGrpcBindLog|boundFileJournals)\(/;
+  /\bvi\.(mock|doMock|spyOn|useFakeTimers|stubEnv|stubGlobal)\(|process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.(on|once|prependListener|chdir|setMaxListeners|umask)\(|globalThis\.\w+\s*=[^=]|\.prototype\.\w+\s*=[^=]|\b(setLogger|setLogVerbosity|quietGrpcBindLog|boundFileJournals)\(/;
