@@ -252,6 +252,22 @@ export class SidecarState implements DoorInternals {
     }
   }
 
+  /**
+   * As afterDurableOrFailed, but in async mode too only once the records so far are on disk:
+   * for reads, which must never show what a crash could take back. An audit record read before
+   * its sync could be lost in a crash and its number given to another record after the
+   * restart, which a reader paging by sequence would then skip without a gap (found by review;
+   * events wait the same way).
+   */
+  afterSyncedOrFailed(callback: () => void, failed: (error: JournalFailedError) => void): void {
+    try {
+      this.currentJournal.afterSynced(callback);
+    } catch (e) {
+      if (!(e instanceof JournalFailedError)) throw e;
+      failed(e);
+    }
+  }
+
   // ---- the door ------------------------------------------------------------------------
 
   /** Opens a channel acting for `owner` (a principal's name; "local" without authentication). */

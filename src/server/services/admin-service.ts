@@ -149,7 +149,9 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
    * A read of the state (accounts, settings, trading states, the audit trail). The state may
    * hold changes whose records are not durable yet (their answers still wait); the reply is
    * read now and sent once they are, so a client never learns of a change the journal may
-   * still lose (a crash before the fdatasync, a stream that never acknowledges). If the
+   * still lose (a crash before the fdatasync, a stream that never acknowledges), in async mode
+   * too, where the changes' own answers do not wait (an audit record read before its sync could
+   * be lost and its number reused after a restart: found by review). If the
    * journal fails first, the reply is dropped with the answers of those changes. Refused while
    * the journal is replayed (a partial state) and once failed closed. In replicated mode a read
    * naming an account goes to its owner, as commands do (`accountOf`): NOT_OWNER elsewhere. A
@@ -179,7 +181,7 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       }
       if (state.journal.recordsAwaitingDurability === 0) callback(null, reply);
       else
-        state.afterDurableOrFailed(
+        state.afterSyncedOrFailed(
           () => callback(null, reply),
           (e) => callback({ code: status.UNAVAILABLE, details: `the journal failed (${e.message}): this instance's state may hold changes that were never made durable` }, null),
         );
