@@ -37,6 +37,16 @@ namespace {
   std::exit(1);
 }
 
+// What a rejected order's answer says: every reject's code, policy, reason and details.
+std::string rejects_text(const v1::ExecuteResult& execute) {
+  std::string text;
+  for (const auto& r : execute.rejects()) {
+    if (!text.empty()) text += "; ";
+    text += v1::RejectCode_Name(r.code()) + " [" + r.policy() + "] " + r.reason() + ": " + r.details();
+  }
+  return text.empty() ? "no rejects" : text;
+}
+
 void check(bool condition, const std::string& message) {
   if (!condition) fail(message);
   std::cout << "ok - " << message << std::endl;
@@ -274,7 +284,9 @@ int main(int argc, char** argv) {
 
   check(by_id.count(2) && by_id[2].results_size() == 2, "two orders answered");
   const auto& accepted = by_id[2].results(0).execute();
-  check(accepted.accepted() && accepted.committed(), "order 10@200 accepted and committed");
+  // A failed check says what the sidecar answered (a blocked account, another limit), not only what was expected.
+  check(accepted.accepted() && accepted.committed(),
+        "order 10@200 accepted and committed" + (accepted.accepted() ? std::string() : " (rejected: " + rejects_text(accepted) + ")"));
   const v1::PreTradeLock lock = accepted.lock();
   check(lock.prices_size() == 1 && lock.prices(0).price() == "200",
         "reservation lock carries the price 200");
@@ -283,7 +295,9 @@ int main(int argc, char** argv) {
   const auto& reject = rejected.rejects(0);
   std::cout << "# reject: code " << v1::RejectCode_Name(reject.code()) << " (" << reject.code()
             << "), policy " << reject.policy() << ", reason " << reject.reason() << std::endl;
-  check(reject.code() == v1::REJECT_CODE_INSUFFICIENT_FUNDS, "reject code is InsufficientFunds");
+  check(reject.code() == v1::REJECT_CODE_INSUFFICIENT_FUNDS,
+        "reject code is InsufficientFunds" +
+            (reject.code() == v1::REJECT_CODE_INSUFFICIENT_FUNDS ? std::string() : " (got " + rejects_text(rejected) + ")"));
   check(reject.details() == "asset USD: available 8000, requested 20000",
         "reject details: " + reject.details());
 

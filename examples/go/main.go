@@ -30,6 +30,18 @@ import (
 	"google.golang.org/grpc/status"
 )
 
+// rejectsText is what a rejected order's answer says: every reject's code, policy, reason and details.
+func rejectsText(execute *sidecarv1.ExecuteResult) string {
+	parts := []string{}
+	for _, r := range execute.GetRejects() {
+		parts = append(parts, fmt.Sprintf("%s [%s] %s: %s", r.Code, r.Policy, r.Reason, r.Details))
+	}
+	if len(parts) == 0 {
+		return "no rejects"
+	}
+	return strings.Join(parts, "; ")
+}
+
 func check(condition bool, message string) {
 	if !condition {
 		fmt.Fprintf(os.Stderr, "not ok - %s\n", message)
@@ -271,13 +283,22 @@ func main() {
 	results := byID[3].GetResults()
 	check(len(results) == 2, "two results for the two orders")
 	accepted, rejected := results[0].GetExecute(), results[1].GetExecute()
-	check(accepted.GetAccepted() && accepted.GetCommitted(), "order 10@200 accepted and committed")
+	// A failed check says what the sidecar answered (a blocked account, another limit), not only what was expected.
+	acceptedWhat := "order 10@200 accepted and committed"
+	if !accepted.GetAccepted() {
+		acceptedWhat += " (rejected: " + rejectsText(accepted) + ")"
+	}
+	check(accepted.GetAccepted() && accepted.GetCommitted(), acceptedWhat)
 	lock := accepted.GetLock()
 	check(len(lock.GetPrices()) == 1 && lock.Prices[0].Price == "200", "reservation lock carries the price 200")
 	check(rejected != nil && !rejected.Accepted && len(rejected.Rejects) > 0, "order 100@200 rejected")
 	reject := rejected.Rejects[0]
 	fmt.Printf("reject: code %s (%d), details %q\n", reject.Code, int32(reject.Code), reject.Details)
-	check(reject.Code == sidecarv1.RejectCode_REJECT_CODE_INSUFFICIENT_FUNDS, "reject code is InsufficientFunds")
+	codeWhat := "reject code is InsufficientFunds"
+	if reject.Code != sidecarv1.RejectCode_REJECT_CODE_INSUFFICIENT_FUNDS {
+		codeWhat += " (got " + rejectsText(rejected) + ")"
+	}
+	check(reject.Code == sidecarv1.RejectCode_REJECT_CODE_INSUFFICIENT_FUNDS, codeWhat)
 	check(reject.Details == "asset USD: available 8000, requested 20000", "reject details: "+reject.Details)
 
 	fill := &sidecarv1.ExecutionReport{Instrument: aapl, AccountId: account, Side: sidecarv1.Side_SIDE_BUY,

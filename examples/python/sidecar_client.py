@@ -74,6 +74,11 @@ def generate_stubs(out_dir):
     sys.path.insert(0, out_dir)
 
 
+def rejects_text(types_pb2, execute):
+    """What a rejected order's answer says: every reject's code, policy, reason and details."""
+    return "; ".join(f"{types_pb2.RejectCode.Name(r.code)} [{r.policy}] {r.reason}: {r.details}" for r in execute.rejects) or "no rejects"
+
+
 def check(condition, message):
     """A failed check is one line on stderr and exit 1, as every other failure here."""
     if not condition:
@@ -216,12 +221,15 @@ def run(address, account, deadline_s):
     seeded = by_id[1].results[0]
     check(seeded.WhichOneof("result") == "adjustment" and seeded.adjustment.accepted, "funds seeded on the channel")
     accepted, rejected = by_id[2].results
-    check(accepted.execute.accepted and accepted.execute.committed, "order 10@200 accepted and committed")
+    # A failed check says what the sidecar answered (a blocked account, another limit), not only what was expected.
+    check(accepted.execute.accepted and accepted.execute.committed,
+          "order 10@200 accepted and committed" + ("" if accepted.execute.accepted else f" (rejected: {rejects_text(types_pb2, accepted.execute)})"))
     lock = accepted.execute.lock
     check([p.price for p in lock.prices] == ["200"], "reservation lock carries the price 200")
-    check(not rejected.execute.accepted, "order 100@200 rejected")
+    check(not rejected.execute.accepted and len(rejected.execute.rejects) > 0, "order 100@200 rejected")
     reject = rejected.execute.rejects[0]
-    check(reject.code == types_pb2.REJECT_CODE_INSUFFICIENT_FUNDS, "reject code is InsufficientFunds")
+    check(reject.code == types_pb2.REJECT_CODE_INSUFFICIENT_FUNDS,
+          "reject code is InsufficientFunds" + ("" if reject.code == types_pb2.REJECT_CODE_INSUFFICIENT_FUNDS else f" (got {rejects_text(types_pb2, rejected.execute)})"))
     check(reject.details == "asset USD: available 8000, requested 20000", f"reject details: {reject.details}")
 
     fill = types_pb2.ExecutionReport(

@@ -170,5 +170,29 @@ for (const [k, example] of EXAMPLES.entries()) {
       expect(r.stdout).toContain("ok - order 100@200 rejected");
       expect(r.stdout).not.toContain("fill applied");
     });
+
+    // Found by review (session 42): a failed check on a business answer printed what was
+    // expected, never what came, so an example run on a blocked account did not say why.
+    it("an order rejected where it should pass names the reject that came: code, policy, reason and details", async () => {
+      await h.admin("blockAccount", { accountId: account(3), reason: "desk halted by risk officer" });
+      const r = await runExample(h.address, account(3));
+      failedWithOneLine(
+        r,
+        /^not ok - order 10@200 accepted and committed \(rejected: REJECT_CODE_ACCOUNT_BLOCKED \[Engine\] desk halted by risk officer: desk halted by risk officer\)\n$/,
+      );
+    });
+
+    it("a reject other than the one expected names the one that came", async () => {
+      // Account-scope size limit for this account only: 100@200 (notional 20 000) fails it first.
+      const broker = { maxQuantity: "1000", maxNotional: "1000000" }; // the harness's
+      const barrier = { accountId: String(account(4)), settlementAsset: "USD", limit: { maxQuantity: "1000", maxNotional: "10000" } };
+      await h.admin("configurePolicy", { policyName: "OrderSizeLimitPolicy", settingsJson: JSON.stringify({ broker, accountAssetBarriers: [barrier] }) });
+      try {
+        const r = await runExample(h.address, account(4));
+        failedWithOneLine(r, /^not ok - reject code is InsufficientFunds \(got REJECT_CODE_ORDER_NOTIONAL_EXCEEDS_LIMIT \[OrderSizeLimitPolicy\] .+\)\n$/);
+      } finally {
+        await h.admin("configurePolicy", { policyName: "OrderSizeLimitPolicy", settingsJson: JSON.stringify({ broker }) });
+      }
+    });
   });
 }
