@@ -72,11 +72,16 @@ describe.skipIf(!available)("Python client generated from proto/", () => {
   });
 
   it("leaves no stubs behind in the temp dir (found by review, session 29: one directory per run)", async () => {
-    const stubDirs = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith("openpit-py-")));
-    const before = stubDirs();
-    const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4246"], { timeout: 30_000 });
-    expect(stdout).toContain("python client: all checks passed");
-    expect([...stubDirs()].filter((n) => !before.has(n))).toEqual([]);
+    // A temp dir of this run's own (TMPDIR): the shared one also holds the stubs of examples
+    // other test files run at the same moment.
+    const own = mkdtempSync(join(tmpdir(), "openpit-py-test-"));
+    try {
+      const { stdout } = await run(PYTHON, ["examples/python/sidecar_client.py", h.address, "4246"], { timeout: 30_000, env: { ...process.env, TMPDIR: own } });
+      expect(stdout).toContain("python client: all checks passed");
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   // Found by review (session 30): no call had a deadline and the channel had no keepalive, so
