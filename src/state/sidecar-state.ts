@@ -13,7 +13,7 @@ import { ChannelState, type ChannelLimits } from "./channel-state.js";
 import { AuditLog, type AuditDenial, type AuditRecord, type AuditRetention } from "./audit-log.js";
 import { LOCAL_PRINCIPAL_NAME, type AdminCommand, type ChannelCommand, type Command, type CommandBody, type ExecutionSettings } from "./commands.js";
 import { EventHub, type SequencedEvent } from "./event-hub.js";
-import { JournalFailedError, RecordTooLargeError, type Journal } from "./journal/journal.js";
+import { JournalClosedError, JournalFailedError, RecordTooLargeError, type Journal } from "./journal/journal.js";
 import { CommandError } from "./command-error.js";
 import { PinRegistry } from "./pin-registry.js";
 import { HandleTally, LAST_CHANNEL_ID } from "./handle-table.js";
@@ -259,11 +259,13 @@ export class SidecarState implements DoorInternals {
    * restart, which a reader paging by sequence would then skip without a gap (found by review;
    * events wait the same way).
    */
-  afterSyncedOrFailed(callback: () => void, failed: (error: JournalFailedError) => void): void {
+  afterSyncedOrFailed(callback: () => void, failed: (error: JournalFailedError | JournalClosedError) => void): void {
     try {
       this.currentJournal.afterSynced(callback);
     } catch (e) {
-      if (!(e instanceof JournalFailedError)) throw e;
+      // Closed (the last moments of a shutdown): a read still arriving then is refused, not
+      // thrown out of the service's handler (found by review).
+      if (!(e instanceof JournalFailedError) && !(e instanceof JournalClosedError)) throw e;
       failed(e);
     }
   }

@@ -8,6 +8,7 @@
  * (found by review, session 42), as every state read does.
  */
 import { create } from "@bufbuild/protobuf";
+import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountId } from "../../src/param/index.js";
@@ -48,5 +49,19 @@ describe("QueryAudit in async durability", () => {
     expect(seen).toEqual([]);
     await releaseUntilDurable(journal, fsync);
     expect(seen).toEqual([1n]);
+  });
+
+  it("a read arriving while the journal closes, records in flight, is refused UNAVAILABLE, not thrown out of the handler (found by review)", async () => {
+    const service = adminService({ state, phase: () => "serving" } as unknown as ServiceContext) as unknown as {
+      queryAudit: (call: { request: ad.QueryAuditRequest }, cb: (e: unknown, r: ad.QueryAuditResponse | null) => void) => void;
+    };
+    state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(42n), reason: "review" });
+    await nextTurn();
+    const closing = journal.close();
+    let answer: unknown;
+    expect(() => service.queryAudit({ request: create(ad.QueryAuditRequestSchema, {}) }, (e, r) => (answer = e ?? r))).not.toThrow();
+    await releaseUntilDurable(journal, fsync);
+    await closing;
+    expect(answer).toEqual({ code: status.UNAVAILABLE, details: "the sidecar is stopping: its journal is closed" });
   });
 });

@@ -12,6 +12,7 @@ import * as ad from "../../../gen/openpit/sidecar/v1/admin_pb.js";
 import * as op from "../../../gen/openpit/sidecar/v1/operator_pb.js";
 import type { AdminCommand } from "../../state/commands.js";
 import { CommandError, invalid } from "../../state/command-error.js";
+import { JournalClosedError } from "../../state/journal/journal.js";
 import { policySettingsTooLarge, settingsChangeTooLarge } from "../config/settings-size.js";
 import { configurableOf, type AdminResult } from "../../state/admin-commands.js";
 import { MalformedMessage } from "../../transport/service-definition.js";
@@ -183,7 +184,13 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       else
         state.afterSyncedOrFailed(
           () => callback(null, reply),
-          (e) => callback({ code: status.UNAVAILABLE, details: `the journal failed (${e.message}): this instance's state may hold changes that were never made durable` }, null),
+          (e) =>
+            callback(
+              e instanceof JournalClosedError
+                ? { code: status.UNAVAILABLE, details: "the sidecar is stopping: its journal is closed" }
+                : { code: status.UNAVAILABLE, details: `the journal failed (${e.message}): this instance's state may hold changes that were never made durable` },
+              null,
+            ),
         );
     };
   }
