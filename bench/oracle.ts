@@ -27,6 +27,11 @@
  * - an adjustment: accepted, one balance leg of the asset, the delta booked (a top-up) and
  *   the absolute (exact for a seed, within [confirmed, confirmed + pending] for a top-up).
  * Deltas are authoritative in OpenPit (`absolute` is a snapshot hint), hence the ranges.
+ * The ranges are looser than the work in flight allows (their low sides are an order's or
+ * a fill's own amount, a balance's high side counts fills not yet published), and no final
+ * state is read back: a silent rollback of a committed reservation, a lost top-up, a running
+ * total a cent low beside another hold, or a last fill applied twice would pass (review,
+ * session 42; docs/performance.md says what "oracle clean" proves).
  */
 import type { CommandResult } from "../gen/openpit/sidecar/v1/channel_pb.js";
 import type { AmountView, PnlView, ResultHolder } from "./answer-wire.js";
