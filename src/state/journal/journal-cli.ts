@@ -126,6 +126,16 @@ interface Reading {
   readonly partial: boolean;
 }
 
+/**
+ * The journal's last record as recovery counts it: its segments' last, or the newest valid
+ * snapshot's when that covers more (recovery resumes after it; `cut` prints the same). Found
+ * by review: status named the segments' last alone, and an operator read the records a
+ * snapshot holds as lost.
+ */
+function lastSequenceOf(segmentsLast: bigint, reading: Reading): bigint {
+  return reading.partial || segmentsLast >= reading.coveredThrough ? segmentsLast : reading.coveredThrough;
+}
+
 /** `tailFrom`: the least sequence printed from a cut's tail file (`--from`, else all of it). */
 function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: number, reading: Reading, snapshots: readonly SnapshotListing[], io: CliOutput): number {
   let printed = 0;
@@ -160,7 +170,7 @@ function inspect(dir: string, fromSequence: bigint, tailFrom: bigint, limit: num
     printed,
     segments: result.segments.length,
     snapshots: snapshots.length,
-    lastSequence: String(result.lastSequence),
+    lastSequence: String(lastSequenceOf(result.lastSequence, reading)),
     tornTail: tornJson(result.tornTail) ?? null,
   };
   io.err(`${JSON.stringify(summary)}\n`);
@@ -180,7 +190,7 @@ function status(dir: string, fromSequence: bigint, reading: Reading, snapshots: 
     dataDir: dir,
     segments,
     records: result.segments.reduce((n, s) => n + (s.records ?? 0), 0),
-    lastSequence: String(result.lastSequence),
+    lastSequence: String(lastSequenceOf(result.lastSequence, reading)),
     end: result.end ? { file: result.end.file, offset: result.end.offset } : null,
     tornTail: tornJson(result.tornTail) ?? null,
     snapshots: snapshots.map((s) => ({ file: s.file, seq: String(s.seq), bytes: s.bytes, valid: s.invalid === undefined, ...(s.invalid ? { invalid: s.invalid } : {}) })),
@@ -217,8 +227,9 @@ function invokedDirectly(): boolean {
 
 if (invokedDirectly()) {
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-    // `inspect … | head` closes the pipe early: not an error.
-    if (e.code === "EPIPE") process.exit(0);
+    // `inspect … | head` closes the pipe early: not an error, but a corrupt journal still
+    // exits 1 (found by review: the early exit said 0, and a pipefail script saw it healthy).
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
   process.exitCode = runJournalCli(process.argv.slice(2), {
