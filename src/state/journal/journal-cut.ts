@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { lockDataDir } from "./data-dir-lock.js";
 import { JournalCorruptionError, JournalFormatError } from "./journal-corruption-error.js";
-import { endOfNonZero } from "./segment-format.js";
+import { checkSegmentHeader, endOfNonZero, parseSegmentFileName } from "./segment-format.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, fsyncDirSync, listSegments, listSnapshotFiles, writeWholeSync, writeZerosSync } from "./journal-files.js";
 import { JournalEndsShortError, readJournal } from "./journal-reader.js";
 import { findValidRecord } from "./segment-scan.js";
@@ -27,7 +27,7 @@ export interface JournalCutReport {
   readonly damage: string;
   /** The last record the journal keeps; recovery resumes after it. */
   readonly keptThrough: bigint;
-  /** The damaged segment: its bytes from `offset` on were moved (or the whole file, at offset 0). */
+  /** The damaged segment: its bytes from `offset` on were moved (the whole file at offset 0, as `FILE.from-0`). */
   readonly file: string;
   readonly offset: number;
   readonly movedBytes: number;
@@ -114,29 +114,38 @@ function cut(dir: string, keepThrough: bigint, now: Date): JournalCutReport {
   const tailName = `${damage.file}.from-${damage.offset}`;
   const withTail = !wholeFile && !endsShort;
   if (withTail) writeDurably(path.join(cutDir, tailName), buf.subarray(damage.offset, tailEnd));
-  const moved = wholeFile ? [damage.file, ...laterFiles] : laterFiles;
+  // Damage at a segment's start (its header): the whole file is the tail, moved under the
+  // tail's name, so that `journal inspect` of the cut directory lists the records behind the
+  // damage from it; under its own name it was read as a segment and refused at the same header
+  // (found by review). A whole segment that is intact (after a missing one) moves as itself.
+  const headerDamaged = wholeFile && checkSegmentHeader(buf, parseSegmentFileName(damage.file) ?? 0n) !== "valid";
+  const moved = wholeFile && !headerDamaged ? [damage.file, ...laterFiles] : laterFiles;
   const manifest = {
     damage: damage.message,
     keptThrough: String(lastIntact),
     cutAt: now.toISOString(),
     file: damage.file,
     offset: damage.offset,
-    tail: withTail ? { file: tailName, bytes: tailEnd - damage.offset } : null,
+    tail: withTail || headerDamaged ? { file: tailName, bytes: tailEnd - damage.offset } : null,
     movedFiles: moved,
     // Only while nothing was appended after the cut: a sidecar started since writes its records
     // where the cut zeroed (and in new files), and putting the cut back overwrites them, records
     // it acknowledged (found by review: the undo read as valid at any time).
     undo: endsShort
       ? `only if no sidecar has started on this directory since the cut (it numbered its records from ${lastIntact + 1n} on, which the moved snapshot file says it covers): move every file in this directory but ${CUT_MANIFEST} back`
-      : wholeFile
-        ? `only if no sidecar has started on this directory since the cut (its records since would be lost): move every file in this directory but ${CUT_MANIFEST} back`
-        : `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
+      : headerDamaged
+        ? `only if no sidecar has started on this directory since the cut (its records since would be lost): mv ${tailName} ../${damage.file}; move the other files but ${CUT_MANIFEST} back`
+        : wholeFile
+          ? `only if no sidecar has started on this directory since the cut (its records since would be lost): move every file in this directory but ${CUT_MANIFEST} back`
+          : `only if no sidecar has started on this directory since the cut (its records since would be overwritten): dd if=${tailName} of=../${damage.file} bs=1M seek=${damage.offset} oflag=seek_bytes conv=notrunc,fsync; move the other files back`,
   };
   writeDurably(path.join(cutDir, CUT_MANIFEST), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
   fsyncDirSync(cutDir);
   fsyncDirSync(dir);
 
-  // 2. Files past the cut move out whole: after this the damaged segment is the newest.
+  // 2. Files past the cut move out whole: after this the damaged segment is the newest (or,
+  // moved itself as the tail, the one before it is).
+  if (headerDamaged) fs.renameSync(damagedPath, path.join(cutDir, tailName));
   for (const file of moved) fs.renameSync(path.join(dir, file), path.join(cutDir, file));
   fsyncDirSync(cutDir);
   fsyncDirSync(dir);
