@@ -45,6 +45,10 @@ describe("settings paths", () => {
 
   it("refuses values of the wrong type and paths through scalars", () => {
     expect(() => setPath(settings(), "broker.windowMs=soon")).toThrow("broker.windowMs is a number; 'soon' is not");
+    // Found by review (session 42): Number() read these as 16, 15, 3, 7 and 5, and the change applied.
+    for (const text of ["0x10", "0o17", "0b11", " 7 ", "+5", ".5", "5.", "1_000"]) {
+      expect(() => setPath(settings(), `broker.windowMs=${text}`)).toThrow(`broker.windowMs is a number; '${text}' is not`);
+    }
     expect(() => setPath(settings(), "broker.strict=yes")).toThrow("broker.strict is true or false, not 'yes'");
     expect(() => setPath(settings(), "broker.maxQuantity.x=1")).toThrow('broker.maxQuantity is "1000", not an object or list');
     expect(() => setPath(settings(), "brokerBarriers[5].lowerBound=1")).toThrow("brokerBarriers[5]: the list has 1 items");
