@@ -19,6 +19,13 @@ import type { SidecarState } from "../../src/state/sidecar-state.js";
 import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
 import { stateOnHeldJournal } from "../state/held-journal-state.js";
 
+/** The admin service's QueryAudit handler, called as grpc-js would. */
+function auditService(state: SidecarState) {
+  return adminService({ state, phase: () => "serving" } as unknown as ServiceContext) as unknown as {
+    queryAudit: (call: { request: ad.QueryAuditRequest }, cb: (e: unknown, r: ad.QueryAuditResponse | null) => void) => void;
+  };
+}
+
 describe("QueryAudit in async durability", () => {
   const tempDir = useTempDirs();
   let state: SidecarState;
@@ -34,9 +41,7 @@ describe("QueryAudit in async durability", () => {
   });
 
   it("does not hand out an audit record before its journal record is on disk", async () => {
-    const service = adminService({ state, phase: () => "serving" } as unknown as ServiceContext) as unknown as {
-      queryAudit: (call: { request: ad.QueryAuditRequest }, cb: (e: unknown, r: ad.QueryAuditResponse | null) => void) => void;
-    };
+    const service = auditService(state);
     state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(42n), reason: "review" });
     await nextTurn();
     expect(fsync.count()).toBe(1); // the block's record is written, its fdatasync held
@@ -52,9 +57,7 @@ describe("QueryAudit in async durability", () => {
   });
 
   it("a read arriving while the journal closes, records in flight, is refused UNAVAILABLE, not thrown out of the handler (found by review)", async () => {
-    const service = adminService({ state, phase: () => "serving" } as unknown as ServiceContext) as unknown as {
-      queryAudit: (call: { request: ad.QueryAuditRequest }, cb: (e: unknown, r: ad.QueryAuditResponse | null) => void) => void;
-    };
+    const service = auditService(state);
     state.admin({ kind: "blockAccount", accountId: AccountId.fromU64(42n), reason: "review" });
     await nextTurn();
     const closing = journal.close();
