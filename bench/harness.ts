@@ -166,6 +166,11 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const soakRate = plan.soakFraction * max;
     const soak = { fraction: plan.soakFraction, rate: soakRate, ...(await runSoak(world, sidecar, soakRate, { ...plan.soak, pacer }, progress)) };
     progress.log("memory soak: done");
+    // Every account of the open-loop world read back and compared exactly with the oracle, now
+    // that nothing is in flight: what the answers' bounded absolutes leave open (oracle.ts).
+    progress.update("reconciling the open-loop accounts");
+    await world.reconcile(clients);
+    progress.log(`reconciled ${oracle.summary().accountsReconciled} accounts with the oracle`);
 
     // Fresh sidecars of their own (one per durability mode); the ones above sit idle. Started
     // unpinned, as before: the generator lets go of its CPU first (children inherit it).

@@ -28,10 +28,11 @@
  *   the absolute (exact for a seed, within [confirmed, confirmed + pending] for a top-up).
  * Deltas are authoritative in OpenPit (`absolute` is a snapshot hint), hence the ranges.
  * The ranges are looser than the work in flight allows (their low sides are an order's or
- * a fill's own amount, a balance's high side counts fills not yet published), and no final
- * state is read back: a silent rollback of a committed reservation, a lost top-up, a running
- * total a cent low beside another hold, or a last fill applied twice would pass (review,
- * session 42; docs/performance.md says what "oracle clean" proves).
+ * a fill's own amount, a balance's high side counts fills not yet published): a silent
+ * rollback of a committed reservation, a lost top-up, a running total a cent low beside
+ * another hold, or a last fill applied twice passed them (review, session 42). The final
+ * reconciliation (`checkFinalState`: every account read back once nothing is in flight,
+ * compared exactly) catches those at the end of the run.
  */
 import type { CommandResult } from "../gen/openpit/sidecar/v1/channel_pb.js";
 import type { AmountView, PnlView, ResultHolder } from "./answer-wire.js";
@@ -97,6 +98,8 @@ export interface OracleSummary {
   readonly rejectedByCode: Record<string, number>;
   readonly fillsChecked: number;
   readonly adjustmentsChecked: number;
+  /** Accounts whose whole state was read back once nothing was in flight and compared exactly (`checkFinalState`). */
+  readonly accountsReconciled: number;
   readonly mismatches: number;
   /** The first few mismatches, verbatim, for the report. */
   readonly samples: readonly string[];
@@ -170,6 +173,7 @@ export class Oracle {
   private accepted = 0;
   private fills = 0;
   private adjustments = 0;
+  private reconciled = 0;
   private mismatchCount = 0;
   private readonly rejected = new Map<string, number>();
   private readonly samples: string[] = [];
@@ -426,6 +430,35 @@ export class Oracle {
   }
 
   /** Anything the run could not check (a failed stream, a lost response) is a mismatch too. */
+  /**
+   * The account's holdings as the sidecar reports them once every order was decided and every
+   * fill answered: each asset exactly what the oracle confirmed, nothing held or incoming. The
+   * answers' absolutes are only checked within bounds (the fills in flight); this closes what
+   * they leave open (a silent rollback of a committed reservation, a lost top-up, a running
+   * total off by a cent, a last fill applied twice: found by review, session 42).
+   */
+  checkFinalState(accountId: bigint, holdings: readonly { readonly asset: string; readonly available: string; readonly held: string; readonly incoming: string }[]): boolean {
+    this.reconciled++;
+    const book = this.books.get(Number(accountId)) ?? new Map<string, Balance>();
+    for (const [asset, b] of book) {
+      if (b.pending !== 0 || b.held !== 0) return this.mismatch(`account ${accountId} ${asset}: reconciled with ${b.pending} incoming and ${b.held} held still in flight (the harness did not drain)`);
+    }
+    const seen = new Set<string>();
+    for (const h of holdings) {
+      seen.add(h.asset);
+      const scale = scaleOf(h.asset);
+      const expected = book.get(h.asset)?.confirmed ?? 0;
+      const got = { available: scaled(h.available, scale), held: scaled(h.held, scale), incoming: scaled(h.incoming, scale) };
+      if (got.available !== expected || got.held !== 0 || got.incoming !== 0) {
+        return this.mismatch(`account ${accountId} ${h.asset} at the end: available ${h.available}, held ${h.held}, incoming ${h.incoming}; expected ${expected} (scale ${scale}), 0, 0`);
+      }
+    }
+    for (const [asset, b] of book) {
+      if (b.confirmed !== 0 && !seen.has(asset)) return this.mismatch(`account ${accountId} ${asset} at the end: no holding reported; expected ${b.confirmed} (scale ${scaleOf(asset)})`);
+    }
+    return true;
+  }
+
   mismatch(text: string): false {
     this.mismatchCount++;
     if (this.samples.length < MAX_SAMPLES) this.samples.push(text);
@@ -439,6 +472,7 @@ export class Oracle {
       rejectedByCode: Object.fromEntries(this.rejected),
       fillsChecked: this.fills,
       adjustmentsChecked: this.adjustments,
+      accountsReconciled: this.reconciled,
       mismatches: this.mismatchCount,
       samples: [...this.samples],
     };

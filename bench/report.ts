@@ -267,10 +267,10 @@ function durabilityLines(r: BenchReport): string[] {
   return lines;
 }
 
-/** True when the oracle checked what every full run has: decisions both ways, fills, adjustments. */
+/** True when the oracle checked what every full run has: decisions both ways, fills, adjustments, the accounts' final state. */
 export function oracleChecked(o: OracleSummary): boolean {
   const rejected = Object.values(o.rejectedByCode).reduce((a, b) => a + b, 0);
-  return o.accepted > 0 && rejected > 0 && o.fillsChecked > 0 && o.adjustmentsChecked > 0;
+  return o.accepted > 0 && rejected > 0 && o.fillsChecked > 0 && o.adjustmentsChecked > 0 && o.accountsReconciled > 0;
 }
 
 export function buildReport(r: BenchResults): BenchReport {
@@ -401,7 +401,7 @@ export function formatReport(r: BenchReport): string {
     "",
     ...durabilityLines(r),
     "",
-    `Oracle — ${r.oracle.decisionsChecked} decisions (${r.oracle.accepted} accepted, rejects ${JSON.stringify(r.oracle.rejectedByCode)}), ${r.oracle.fillsChecked} fills, ${r.oracle.adjustmentsChecked} adjustments checked: ${r.oracle.mismatches} mismatches`,
+    `Oracle — ${r.oracle.decisionsChecked} decisions (${r.oracle.accepted} accepted, rejects ${JSON.stringify(r.oracle.rejectedByCode)}), ${r.oracle.fillsChecked} fills, ${r.oracle.adjustmentsChecked} adjustments checked, ${r.oracle.accountsReconciled} accounts' final state reconciled: ${r.oracle.mismatches} mismatches`,
     ...r.oracle.samples.map((s) => `  MISMATCH ${s}`),
     "",
     "Targets",
@@ -409,7 +409,7 @@ export function formatReport(r: BenchReport): string {
     "",
     r.ok
       ? "RESULT: valid run (oracle clean, replay reproduced the state)"
-      : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : !oracleChecked(r.oracle) ? "the oracle checked no accepted or rejected decisions, fills or adjustments" : "the replayed state differs from the written one"}`,
+      : `RESULT: INVALID RUN — ${r.oracle.mismatches > 0 ? "the oracle found mismatches" : !oracleChecked(r.oracle) ? "the oracle checked no accepted or rejected decisions, fills, adjustments or final states" : "the replayed state differs from the written one"}`,
   ];
   return `${lines.join("\n")}\n`;
 }

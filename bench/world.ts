@@ -7,8 +7,10 @@
  * - The open-loop world: ordinary accounts, one channel, the fill feed, the order mix,
  *   through the raw generator (raw-channel.ts), not the generated client.
  */
+import { create } from "@bufbuild/protobuf";
+import { GetAccountStateRequestSchema, type GetAccountStateResponse } from "../gen/openpit/sidecar/v1/admin_pb.js";
 import type { Command } from "../gen/openpit/sidecar/v1/channel_pb.js";
-import { AccountChannel, type SidecarClients } from "../src/client/index.js";
+import { AccountChannel, callUnary, type SidecarClients } from "../src/client/index.js";
 import { DEEP_ACCOUNTS_PER_CHANNEL, DEEP_ACCOUNT_BASE, DEEP_FUNDS_USD, INSTRUMENTS, SETTLEMENT, WORLD_ACCOUNT_BASE } from "./bench-config.js";
 import type { AnswerView } from "./answer-wire.js";
 import { DeferredChecks, checkLater } from "./deferred-checks.js";
@@ -70,6 +72,11 @@ export interface World {
   checkOrder(e: Expectation, answer: AnswerView | Error, fillParts?: number): boolean;
   /** The next order of the mix, with its top-ups, sent and checked: for the windowed (closed-loop) runs. Resolves with the messages sent. */
   decideNext(): Promise<number>;
+  /**
+   * Once nothing is in flight: every account's state read back (GetAccountState on `clients`)
+   * and compared exactly with the oracle's (`Oracle.checkFinalState`). Outside any timed window.
+   */
+  reconcile(clients: SidecarClients): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,6 +138,16 @@ export async function openWorld(address: string, oracle: Oracle, plan: WorldPlan
       const e = planned.expectation;
       checkOrder(e, await channel.order(e).catch((err: Error) => err));
       return topUps + 1;
+    },
+    async reconcile(clients) {
+      checks.run();
+      await fills.drain();
+      checks.run();
+      for (const id of accounts) {
+        const state = await callUnary<GetAccountStateResponse>(clients.admin, "getAccountState", create(GetAccountStateRequestSchema, { accountId: id })).catch((e: Error) => e);
+        if (state instanceof Error) oracle.mismatch(`account ${id}: its state could not be read back: ${state.message}`);
+        else oracle.checkFinalState(id, state.holdings);
+      }
     },
     async close() {
       try {

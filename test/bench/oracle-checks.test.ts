@@ -49,12 +49,13 @@ describe("the bench oracle", () => {
     expect(oracle.summary().mismatches).toBe(1);
   });
 
-  it("a run whose oracle checked no accepts, rejects, fills or adjustments is not a valid run", () => {
-    const full: OracleSummary = { decisionsChecked: 10, accepted: 8, rejectedByCode: { INSUFFICIENT_FUNDS: 2 }, fillsChecked: 5, adjustmentsChecked: 1, mismatches: 0, samples: [] };
+  it("a run whose oracle checked no accepts, rejects, fills, adjustments or final states is not a valid run", () => {
+    const full: OracleSummary = { decisionsChecked: 10, accepted: 8, rejectedByCode: { INSUFFICIENT_FUNDS: 2 }, fillsChecked: 5, adjustmentsChecked: 1, accountsReconciled: 4, mismatches: 0, samples: [] };
     expect(oracleChecked(full)).toBe(true);
     expect(oracleChecked({ ...full, decisionsChecked: 0, accepted: 0, rejectedByCode: {} })).toBe(false);
     expect(oracleChecked({ ...full, rejectedByCode: {} })).toBe(false);
     expect(oracleChecked({ ...full, fillsChecked: 0 })).toBe(false);
     expect(oracleChecked({ ...full, adjustmentsChecked: 0 })).toBe(false);
+    expect(oracleChecked({ ...full, accountsReconciled: 0 })).toBe(false);
   });
 });

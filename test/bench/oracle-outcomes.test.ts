@@ -184,9 +184,12 @@ describe("the bench oracle on the real answers and on wrong ones", () => {
     await Promise.all(lanes);
     await world.fills.drain();
     world.checks.run();
+    // Every account read back once nothing is in flight: exactly what the oracle confirmed.
+    await world.reconcile(h.clients);
     await world.close();
     const s = oracle.summary();
     expect(s.samples).toEqual([]);
+    expect(s.accountsReconciled).toBe(4);
     expect(s.decisionsChecked).toBe(960);
     expect(s.fillsChecked).toBeGreaterThan(2 * s.accepted);
     expect(s.adjustmentsChecked).toBeGreaterThan(4);

@@ -48,6 +48,7 @@ export const cleanOracle: OracleSummary = {
   accepted: 950,
   rejectedByCode: { INSUFFICIENT_FUNDS: 50 },
   fillsChecked: 950,
+  accountsReconciled: 2000,
   adjustmentsChecked: 10,
   mismatches: 0,
   samples: [],
