@@ -9,15 +9,15 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountId } from "../../src/param/index.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import type { ServiceContext } from "../../src/server/services/service-context.js";
 import type { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "../state/journal/journal-test-helpers.js";
-import { stateOnHeldJournal } from "../state/held-journal-state.js";
+import { nextTurn, releaseUntilDurable, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { useStateOnHeldJournal } from "../state/held-journal-state.js";
 
 /** The admin service's QueryAudit handler, called as grpc-js would. */
 function auditService(state: SidecarState) {
@@ -27,17 +27,12 @@ function auditService(state: SidecarState) {
 }
 
 describe("QueryAudit in async durability", () => {
-  const tempDir = useTempDirs();
+  const held = useStateOnHeldJournal("async");
   let state: SidecarState;
   let fsync: HeldFsync;
   let journal: FileJournal;
-
   beforeEach(() => {
-    ({ state, fsync, journal } = stateOnHeldJournal(tempDir(), "async"));
-  });
-  afterEach(async () => {
-    await releaseUntilDurable(journal, fsync);
-    await journal.close();
+    ({ state, fsync, journal } = held());
   });
 
   it("does not hand out an audit record before its journal record is on disk", async () => {

@@ -7,26 +7,21 @@
  * twice. Events now wait for the batch's fdatasync in every mode; answers in async mode still
  * do not.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { AccountId } from "../../src/param/index.js";
 import type { SequencedEvent } from "../../src/state/event-hub.js";
 import { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { nextTurn, releaseUntilDurable, useTempDirs, type HeldFsync } from "./journal/journal-test-helpers.js";
-import { stateOnHeldJournal } from "./held-journal-state.js";
+import { nextTurn, releaseUntilDurable, type HeldFsync } from "./journal/journal-test-helpers.js";
+import { useStateOnHeldJournal } from "./held-journal-state.js";
 
 describe("events to monitors in async durability", () => {
-  const tempDir = useTempDirs();
+  const held = useStateOnHeldJournal("async");
   let state: SidecarState;
   let fsync: HeldFsync;
   let journal: FileJournal;
-
   beforeEach(() => {
-    ({ state, fsync, journal } = stateOnHeldJournal(tempDir(), "async"));
-  });
-  afterEach(async () => {
-    await releaseUntilDurable(journal, fsync);
-    await journal.close();
+    ({ state, fsync, journal } = held());
   });
 
   it("an operator's change is answered at once, and its event leaves only once its record is on disk", async () => {
