@@ -5,6 +5,7 @@ import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { callUnary, type ConnectOptions } from "../../src/client/index.js";
 import type { PeerCertificate } from "node:tls";
+import { X509Certificate } from "node:crypto";
 import { certificateNames, UNAUTHENTICATED_TEXTS } from "../../src/server/security/authenticator.js";
 import { Credentials, startSecureHarness, type SecureHarness } from "./secure-harness.js";
 
@@ -153,6 +154,24 @@ describe("authentication: other set-ups", () => {
   it("certificateNames: IP SANs in canonical form (IPv6 compressed, lower case); DNS, URI and email as written", () => {
     const cert = { subjectaltname: "DNS:Host.Example, IP Address:FD00:0:0:0:0:0:0:5, IP Address:10.0.0.7, IP Address:0:0:0:0:0:FFFF:A00:8, URI:spiffe://openpit.test/X, email:A@Example.com" } as PeerCertificate;
     expect(certificateNames(cert, "subjectAltName")).toEqual(["Host.Example", "fd00::5", "10.0.0.7", "::ffff:10.0.0.8", "spiffe://openpit.test/X", "A@Example.com"]);
+  });
+
+  it("certificateNames: a SAN value Node prints JSON-quoted (it holds , ' \" or \\) is read back as written", () => {
+    const cert = { subjectaltname: 'URI:"spiffe://openpit.test/desk\\u002ca", email:"o\'brien@corp.example", DNS:plain.example, URI:"not json' } as PeerCertificate;
+    expect(certificateNames(cert, "subjectAltName")).toEqual(["spiffe://openpit.test/desk,a", "o'brien@corp.example", "plain.example", ""]);
+  });
+
+  it("subjectAltName identity: an email SAN with an apostrophe (which Node prints quoted) names its principal", async () => {
+    // OpenSSL's configuration reads a bare ' as a quote: escaped, it reaches the certificate.
+    const obrien = creds.pki.leaf("test-ca", "obrien", "client", "obrien", "email:o\\'brien@corp.example");
+    expect(new X509Certificate(obrien.cert).subjectAltName).toBe(`email:"o'brien@corp.example"`);
+    const principals = [{ name: "obrien", roles: ["monitor"], certificateIdentity: "o'brien@corp.example" }];
+    const h = await startSecureHarness(creds.security({}, { principals, tokensFile: undefined, clientCertificateIdentity: "subjectAltName" }));
+    try {
+      expect(await codeOf(journalStatus(h, { rootCa: creds.ca.cert, clientCert: obrien.cert, clientKey: obrien.key }))).toEqual({ code: "OK" });
+    } finally {
+      await h.close();
+    }
   });
 
   it("bearer tokens over plaintext on loopback (no TLS)", async () => {

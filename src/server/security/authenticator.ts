@@ -55,7 +55,10 @@ export const LOCAL_AUTHENTICATOR: Authenticator = {
  * The values a certificate offers for `identity`: its subject CN(s), or its SAN values (DNS,
  * URI, IP, email). An IP SAN comes in canonical form (canonicalIp: "fd00::5", not OpenSSL's
  * "FD00:0:0:0:0:0:0:5"), as an IP certificateIdentity is read (security-config.ts); the
- * others as the certificate writes them.
+ * others as the certificate writes them. Node prints a SAN value holding `,` `'` `"` `\`
+ * (or a control character) as a JSON string (`URI:"spiffe://x/desk\u002ca"`, so that the
+ * entries' `, ` separator stays unambiguous): such a value is read back from JSON, or a
+ * principal named `spiffe://x/desk,a` could never log in (found by review).
  */
 export function certificateNames(cert: PeerCertificate, identity: CertificateIdentity): string[] {
   if (identity === "commonName") {
@@ -68,9 +71,20 @@ export function certificateNames(cert: PeerCertificate, identity: CertificateIde
     : san.split(", ").map((entry) => {
         const colon = entry.indexOf(":");
         if (colon < 0) return entry;
-        const value = entry.slice(colon + 1);
+        const value = sanValue(entry.slice(colon + 1));
         return entry.slice(0, colon) === "IP Address" ? canonicalIp(value) : value;
       });
+}
+
+/** A SAN value as written: unquoted, or Node's JSON-quoted form decoded (unreadable: matches nobody). */
+function sanValue(printed: string): string {
+  if (!printed.startsWith('"')) return printed;
+  try {
+    const value: unknown = JSON.parse(printed);
+    return typeof value === "string" ? value : "";
+  } catch {
+    return "";
+  }
 }
 
 export class PrincipalAuthenticator implements Authenticator {
