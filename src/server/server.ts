@@ -346,6 +346,10 @@ export class SidecarServer {
       this.state.snapshots?.stop();
       if (served) await this.state.snapshots?.take();
       await this.unlessFailed();
+      // One grace for every listener: the HTTP one gets what the gRPC clients left of it. A
+      // fresh grace each let a stuck client of both stretch the stop to drain + 2 × grace, past a
+      // supervisor's kill timeout sized from the docs (found by review).
+      const graceEnds = performance.now() + this.options.shutdownGraceMs;
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           this.server.forceShutdown();
@@ -360,7 +364,7 @@ export class SidecarServer {
       // The process may have failed closed while clients were given time to go.
       await this.unlessFailed();
       await this.state.journal.close();
-      await this.http.close(this.options.shutdownGraceMs);
+      await this.http.close(Math.max(0, graceEnds - performance.now()));
     })();
     return this.stopping;
   }
