@@ -11,8 +11,11 @@ import type { SidecarServer } from "../src/server/server.js";
 import { startAllocationSampling, stopAllocationSampling } from "./alloc-meter.js";
 import { stageTrace } from "../src/transport/stage-trace.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
+import { startStallLog, takeStalls } from "./stall-log.js";
 
 let server: SidecarServer | undefined;
+// bench/tail-probe.ts with OPENPIT_PROBE_WITNESS=1: when the loop stalled, beside witnesses.
+if (process.env.OPENPIT_PROBE_WITNESS === "1") startStallLog();
 
 export interface SidecarStarted {
   readonly port: number;
@@ -35,6 +38,8 @@ serveIpc({
   allocSampleStop: () => stopAllocationSampling(),
   /** The stage trace since the last call (OPENPIT_TRACE_SAMPLE set), or null. */
   trace: () => stageTrace?.dump() ?? null,
+  /** The loop stalls since the last call (OPENPIT_PROBE_WITNESS=1; otherwise none are noted). */
+  stalls: () => takeStalls(),
   stop() {
     // Answer first; then a graceful shutdown (which flushes and closes the journal) and a
     // natural exit (a --cpu-prof profile is written at exit).

@@ -23,6 +23,11 @@
  * process on the first CPU, the sidecar on the last, and then the spinning pacer);
  * `OPENPIT_PROBE_NO_PIN=1` leaves both unpinned with the thread pacer, and
  * `OPENPIT_PROBE_PACER=thread|spin` overrides the pacer.
+ *
+ * `OPENPIT_PROBE_WITNESS=1` (pinned runs only) also prints, per rate, when each process's
+ * event loop stalled for more than 10 ms (bench/stall-log.ts) beside an idle witness
+ * process pinned to each CPU (bench/stall-witness.ts): a sidecar stall that its CPU's
+ * witness shared was the machine's, one it did not share was the sidecar's own.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -36,6 +41,7 @@ import { Oracle } from "./oracle.js";
 import { planFor } from "./options.js";
 import { stderrProgress } from "./progress.js";
 import { openWorld } from "./world.js";
+import { startStallLog, takeStalls, type Stall } from "./stall-log.js";
 import { fileURLToPath } from "node:url";
 
 const STAGES = [
@@ -101,6 +107,33 @@ function analyse(label: string, rows: Row[], dump: TraceDump, wallNs: number): v
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
+/** Of `stalls`, how many (and how many ms) overlapped a stall in `others` by at least half. */
+function shared(stalls: readonly Stall[], others: readonly Stall[]): { n: number; ms: number } {
+  let n = 0;
+  let ms = 0;
+  for (const s of stalls) {
+    const end = s.startNs + s.ms * 1e6;
+    const overlapNs = others.reduce((x, o) => x + Math.max(0, Math.min(end, o.startNs + o.ms * 1e6) - Math.max(s.startNs, o.startNs)), 0);
+    if (overlapNs >= (s.ms * 1e6) / 2) {
+      n += 1;
+      ms += s.ms;
+    }
+  }
+  return { n, ms };
+}
+
+function stallLines(label: string, t0: number, byProcess: ReadonlyArray<readonly [string, readonly Stall[]]>, sidecarCpuWitness: readonly Stall[], otherWitness: readonly Stall[]): string {
+  const list = (xs: readonly Stall[]) => (xs.length === 0 ? "none" : xs.map((s) => `${((s.startNs - t0) / 1e9).toFixed(2)} s: ${s.ms.toFixed(0)}/${s.cpuMs.toFixed(0)}${Object.entries(s.gc).map(([k, v]) => ` ${k} ${v.toFixed(0)}`).join("")}`).join(", "));
+  const lines = [`${label}: event-loop stalls over 10 ms (when, into the run: how long / CPU the process used meanwhile, and the GC pauses in it, ms)`];
+  for (const [name, xs] of byProcess) lines.push(`  ${name.padEnd(26)} ${xs.length} (${xs.reduce((x, s) => x + s.ms, 0).toFixed(0)} ms, CPU ${xs.reduce((x, s) => x + s.cpuMs, 0).toFixed(0)} ms): ${list(xs)}`);
+  const sidecar = byProcess[0]![1];
+  const same = shared(sidecar, sidecarCpuWitness);
+  const other = shared(sidecar, otherWitness);
+  const total = sidecar.reduce((x, s) => x + s.ms, 0);
+  lines.push(`  sidecar stalls its CPU's witness shared: ${same.n} of ${sidecar.length} (${same.ms.toFixed(0)} of ${total.toFixed(0)} ms); the other CPU's witness: ${other.n} (${other.ms.toFixed(0)} ms)`);
+  return `${lines.join("\n")}\n`;
+}
+
 async function main(): Promise<void> {
   // Without OPENPIT_TRACE_SAMPLE the runs are untraced (as in the bench) and only each
   // rate's figures are printed: latency, CPU and bytes allocated per decided order, GC.
@@ -135,6 +168,11 @@ async function main(): Promise<void> {
   // (later flags win); this checkout's ipc.ts passes them already.
   const execArgv = [...(root ? sidecarV8Flags() : []), ...probeSidecarArgs()];
   const sidecar = Handle.fork("sidecar", sidecarScript, { execArgv, cpu: placement?.serverCpu, ...(profileDir ? { cpuProfileDir: profileDir } : {}) });
+  const witnessing = process.env.OPENPIT_PROBE_WITNESS === "1";
+  if (witnessing && (!placement || root)) throw new Error("OPENPIT_PROBE_WITNESS=1 needs pinned processes and this checkout's sidecar");
+  const witnessScript = fileURLToPath(new URL("./stall-witness.ts", import.meta.url));
+  const witnesses = witnessing && placement ? [placement.serverCpu, placement.generatorCpu].map((cpu) => ChildHandle.fork(`witness CPU ${cpu}`, witnessScript, { cpu })) : [];
+  if (witnessing) startStallLog();
   try {
     if (placement) pinProcess(process.pid, String(placement.generatorCpu));
     const { port } = await sidecar.call<{ port: number }>("start", { config: benchSidecarConfig() });
@@ -149,6 +187,8 @@ async function main(): Promise<void> {
     for (const f of fractions.length > 0 ? fractions : [0.25, 0.5, 0.8]) {
       await sidecar.call("trace");
       trace?.dump();
+      for (const w of [sidecar, ...witnesses]) if (witnessing) await w.call("stalls");
+      takeStalls();
       const gen = new Map<string, Row>();
       const wall0 = process.hrtime.bigint();
       const r = await runOpenLoop(world, sidecar, f * cap.decidedPerSec, plan.openLoop, `open loop ${f * 100} %`, progress, 1, (cid, intended, sent, answered) => {
@@ -162,6 +202,17 @@ async function main(): Promise<void> {
           `cpu per order gen ${perOrderUs(r.usage.cpu.generator)} / srv ${perOrderUs(r.usage.cpu.server)} µs (${r.fills} reports); srv ${(r.usage.serverAllocatedBytes / r.orders / 1024).toFixed(2)} KiB per decided order; ` +
           `srv GC ${((gc.count * 1000) / r.usage.wallMs).toFixed(1)}/s, ${((gc.totalMs * 1000) / r.usage.wallMs).toFixed(1)} ms/s, max ${gc.maxMs.toFixed(1)} ms`,
       );
+      if (witnessing && placement) {
+        const [onSidecarCpu, onGeneratorCpu] = await Promise.all(witnesses.map((w) => w.call<Stall[]>("stalls")));
+        process.stdout.write(
+          `\n${stallLines(r.label, Number(wall0), [
+            ["sidecar", await sidecar.call<Stall[]>("stalls")],
+            ["generator", takeStalls()],
+            [`witness CPU ${placement.serverCpu} (sidecar's)`, onSidecarCpu!],
+            [`witness CPU ${placement.generatorCpu}`, onGeneratorCpu!],
+          ], onSidecarCpu!, onGeneratorCpu!)}`,
+        );
+      }
       if (!trace) continue;
       const dump = (await sidecar.call<TraceDump>("trace"))!;
       const mine = trace.dump();
@@ -185,6 +236,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\noracle: ${o.decisionsChecked} decisions (${o.accepted} accepted${rejected ? `; rejected: ${rejected}` : ""}), ${o.fillsChecked} fills, ${o.mismatches} mismatches\n`);
   } finally {
     progress.done();
+    await Promise.all(witnesses.map((w) => w.stop()));
     await sidecar.stop();
   }
 }
