@@ -110,8 +110,11 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     // Markers of an earlier attempt that did land are harmless under a higher epoch.
     const epoch = o.epoch ?? o.tail.maxEpochSeen + 1n;
     // A given epoch (a lease revision: unique to this claim) is reused by a retry, whose own
-    // markers may have landed unacknowledged.
-    if (epoch <= o.tail.epoch || (epoch <= o.tail.maxEpochSeen && epoch !== markedEpoch)) {
+    // markers may have landed unacknowledged: those carry exactly this epoch. An epoch above
+    // it is always another writer's, a newer claim that took the journal while this one
+    // stalled: going on would fence that writer with older markers after its newer ones,
+    // which every reader then refuses (a subject's epochs never go down; found by review).
+    if (epoch <= o.tail.epoch || epoch < o.tail.maxEpochSeen || (epoch === o.tail.maxEpochSeen && epoch !== markedEpoch)) {
       throw new JournalClaimError(`epoch ${epoch} is stale: the stream already holds epoch ${o.tail.maxEpochSeen}`);
     }
     markedEpoch = epoch;
