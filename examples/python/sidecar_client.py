@@ -74,11 +74,16 @@ def generate_stubs(out_dir):
     sys.path.insert(0, out_dir)
 
 
+def code_name(enum, code):
+    """A code's name; a code a newer sidecar sends and these stubs do not know is shown as its
+    number (`Name` raises ValueError on it, which ended the example in a traceback)."""
+    return enum.Name(code) if code in enum.values() else str(code)
+
+
 def rejects_text(types_pb2, execute):
     """What a rejected order's answer says: every reject's code, policy, reason and details."""
-    def name(code):  # a code a newer sidecar sends and these stubs do not know is shown as its number
-        return types_pb2.RejectCode.Name(code) if code in types_pb2.RejectCode.values() else str(code)
-    return "; ".join(f"{name(r.code)} [{r.policy}] {r.reason}: {r.details}" for r in execute.rejects) or "no rejects"
+    return "; ".join(f"{code_name(types_pb2.RejectCode, r.code)} [{r.policy}] {r.reason}: {r.details}"
+                     for r in execute.rejects) or "no rejects"
 
 
 def check(condition, message):
@@ -163,7 +168,7 @@ def run(address, account, deadline_s):
         """A message refused whole (OpenResponse.error / PublishResponse.error, e.g. BATCH_TOO_LARGE):
         none of its commands ran and its results are empty, so there is nothing else to read."""
         if response.HasField("error"):
-            code = errors_pb2.ErrorCode.Name(response.error.code)
+            code = code_name(errors_pb2.ErrorCode, response.error.code)
             sys.exit(f"not ok - {what} refused whole: {code}: {response.error.message}")
         return response
 
@@ -177,7 +182,7 @@ def run(address, account, deadline_s):
                 e = result.error
                 owner = f" (owner {e.owner_address})" if e.owner_address else ""
                 sys.exit(f"not ok - {what} {i} of {len(response.results)}: "
-                         f"{errors_pb2.ErrorCode.Name(e.code)}: {e.message}{owner}")
+                         f"{code_name(errors_pb2.ErrorCode, e.code)}: {e.message}{owner}")
         return response
 
     # Every call carries `timeout=deadline_s`. Keepalive gives up a connection whose pings go

@@ -21,6 +21,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import { REJECT_CODES } from "../../src/model/reject.js";
 import { CommandError } from "../../src/state/command-error.js";
 import { startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
@@ -116,6 +118,22 @@ async function refusingReports<T>(h: Harness, error: CommandError, body: () => P
   }
 }
 
+/**
+ * Runs `body` while the sidecar sends `kind` (a CommandError code name, or a reject code name)
+ * as `number`, a value no generated code knows: what a newer sidecar's compatible addition is
+ * to a gateway built from an older contract (README, "The contract").
+ */
+async function sendingAsNewer<T>(table: Record<string, number>, kind: string, number: number, body: () => Promise<T>): Promise<T> {
+  const before = table[kind];
+  table[kind] = number;
+  try {
+    return await body();
+  } finally {
+    if (before === undefined) delete table[kind];
+    else table[kind] = before;
+  }
+}
+
 /** One `not ok - …` line on stderr, exit 1, no traceback. */
 function failedWithOneLine(r: Outcome, line: RegExp): void {
   expect(r).toMatchObject({ code: 1, killed: false });
@@ -180,6 +198,28 @@ for (const [k, example] of EXAMPLES.entries()) {
         r,
         /^not ok - order 10@200 accepted and committed \(rejected: REJECT_CODE_ACCOUNT_BLOCKED \[Engine\] desk halted by risk officer: desk halted by risk officer\)\n$/,
       );
+    });
+
+    // Found by review (session 43): a code the example's stubs do not know (a newer sidecar's)
+    // printed as an empty name in C++ and ended Python in a ValueError traceback.
+    it("an error code its stubs do not know is named by its number", async () => {
+      const newer = new CommandError("FROM_A_NEWER_SIDECAR" as never, "", "refused for a reason added later");
+      const r = await sendingAsNewer(ErrorCode as unknown as Record<string, number>, "FROM_A_NEWER_SIDECAR", 99, () =>
+        refusingTheSecondOrder(h, newer, () => runExample(h.address, account(5))),
+      );
+      failedWithOneLine(r, new RegExp(`^not ok - message ${example.ordersMessage} command 2 of 2: 99: refused for a reason added later\\n$`));
+    });
+
+    it("a reject code its stubs do not know is named by its number", async () => {
+      const broker = { maxQuantity: "1000", maxNotional: "1000000" }; // the harness's
+      const barrier = { accountId: String(account(6)), settlementAsset: "USD", limit: { maxQuantity: "1000", maxNotional: "10000" } };
+      await h.admin("configurePolicy", { policyName: "OrderSizeLimitPolicy", settingsJson: JSON.stringify({ broker, accountAssetBarriers: [barrier] }) });
+      try {
+        const r = await sendingAsNewer(REJECT_CODES, "OrderNotionalExceedsLimit", 99, () => runExample(h.address, account(6)));
+        failedWithOneLine(r, /^not ok - reject code is InsufficientFunds \(got 99 \[OrderSizeLimitPolicy\] .+\)\n$/);
+      } finally {
+        await h.admin("configurePolicy", { policyName: "OrderSizeLimitPolicy", settingsJson: JSON.stringify({ broker }) });
+      }
     });
 
     it("a reject other than the one expected names the one that came", async () => {
