@@ -12,6 +12,7 @@ import { startAllocationSampling, stopAllocationSampling } from "./alloc-meter.j
 import { stageTrace } from "../src/transport/stage-trace.js";
 import { processStats, serveIpc, type StatsRequest } from "./ipc.js";
 import { startStallLog, takeStalls } from "./stall-log.js";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 
 let server: SidecarServer | undefined;
 // bench/tail-probe.ts with OPENPIT_PROBE_WITNESS=1: when the loop stalled, beside witnesses.
@@ -40,6 +41,13 @@ serveIpc({
   trace: () => stageTrace?.dump() ?? null,
   /** The loop stalls since the last call (OPENPIT_PROBE_WITNESS=1; otherwise none are noted). */
   stalls: () => takeStalls(),
+  /** What the heap holds after a full collection, by V8 space (MiB): what a major GC marks. */
+  /** OPENPIT_PROBE_HEAP_SNAPSHOT=FILE: a heap snapshot written there (tail-probe with OPENPIT_PROBE_WITNESS=1). */
+  heapSnapshot: (payload: { file: string }) => writeHeapSnapshot(payload.file),
+  heapSpaces: () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, +(s.space_used_size / 2 ** 20).toFixed(1)]));
+  },
   stop() {
     // Answer first; then a graceful shutdown (which flushes and closes the journal) and a
     // natural exit (a --cpu-prof profile is written at exit).

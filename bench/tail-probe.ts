@@ -27,7 +27,9 @@
  * `OPENPIT_PROBE_WITNESS=1` (pinned runs only) also prints, per rate, when each process's
  * event loop stalled for more than 10 ms (bench/stall-log.ts) beside an idle witness
  * process pinned to each CPU (bench/stall-witness.ts): a sidecar stall that its CPU's
- * witness shared was the machine's, one it did not share was the sidecar's own.
+ * witness shared was the machine's, one it did not share was the sidecar's own. At the end
+ * it prints the sidecar's heap after a full GC by V8 space (what a major GC marks), and with
+ * `OPENPIT_PROBE_HEAP_SNAPSHOT=FILE` writes the sidecar's heap snapshot there.
  */
 import { stageTrace, type TraceDump, type TurnRecord } from "../src/transport/stage-trace.js";
 import { benchSidecarConfig } from "./bench-config.js";
@@ -229,6 +231,9 @@ async function main(): Promise<void> {
       );
       analyse(r.label, rows, dump, wallNs);
     }
+    if (witnessing) process.stdout.write(`\nsidecar heap after a full GC, by space (MiB): ${JSON.stringify(await sidecar.call("heapSpaces"))}\n`);
+    const snapshot = process.env.OPENPIT_PROBE_HEAP_SNAPSHOT;
+    if (witnessing && snapshot) process.stdout.write(`sidecar heap snapshot: ${await sidecar.call<string>("heapSnapshot", { file: snapshot })}\n`);
     await world.close();
     // Rejected orders cost less than accepted ones: a comparison of two runs holds only if both were clean.
     const o = oracle.summary();
