@@ -64,10 +64,10 @@ export function configurableOf(engine: Engine, name: string) {
  * defaults may differ, must apply what was acknowledged (found by review). Only when they
  * read back to themselves; settings that do not parse go as they came, and fail in the door,
  * recorded, as before. A RegisterGroup is marked `cancelsJoiners` (what this version does
- * with accounts joining a blocked group), so an older record replays as it ran live.
+ * with accounts joining a blocked group: commands.ts), so an older record replays as it ran live.
  */
 export function journaledAdminCommand(engine: Engine, command: AdminCommand): AdminCommand {
-  if (command.kind === "registerGroup") return { ...command, cancelsJoiners: true };
+  if (command.kind === "registerGroup") return { ...command, cancelsJoiners: "once" };
   if (command.kind !== "configurePolicy") return command;
   // A compare-and-set is decided here, against the state the door is about to change (nothing
   // runs in between), and journaled as its outcome: `conflict` or nothing.

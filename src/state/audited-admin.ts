@@ -80,11 +80,16 @@ export function runAuditedAdmin(door: DoorInternals, command: AdminCommand, acto
   const held = groupsAndCurrencies(door.engine, deciding);
   try {
     result = runAdminCommand(door.engine, door.marketData, command, openOnChannel(door, command), door.listedQuoteTtls);
-    for (const accountId of unblocked) {
-      const block = admin.blockOf(accountId);
-      // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
-      if (block !== undefined && admin.ownBlockOf(accountId) === undefined) sendCancelNotices(door, { kind: "account", accountId }, block, "operator");
-    }
+    // An own block a policy recorded on the way (re-evaluated barrier) has told the channels already.
+    const joiners = unblocked.filter((a) => admin.blockOf(a) !== undefined && admin.ownBlockOf(a) === undefined);
+    if (command.kind === "registerGroup" && command.cancelsJoiners === "once") {
+      // One kill switch, the group's: each channel is told once, naming the joiners it holds
+      // (several notices and account-scoped events for one command, found by review).
+      if (joiners.length > 0) {
+        const only = new Set(joiners);
+        sendCancelNotices(door, { kind: "group", group: command.group }, admin.blockOf(joiners[0]!)!, "operator", (a) => only.has(a));
+      }
+    } else for (const accountId of joiners) sendCancelNotices(door, { kind: "account", accountId }, admin.blockOf(accountId)!, "operator");
     if (command.kind === "retireAccount" && result.retirement?.ok === true) door.pins.ownerOf(command.accountId)?.unpinRetired(command.accountId);
     if (command.kind === "setTradingState" && result.tradingStateChanged === true) {
       const { scope, state, reason } = command;

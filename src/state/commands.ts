@@ -64,10 +64,13 @@ export type AdminCommand =
   | { readonly kind: "replaceGroupBlockReason"; readonly group: AccountGroupId; readonly reason: string }
   /**
    * `cancelsJoiners`: accounts this blocks by joining a blocked group are told to cancel their
-   * working orders. Set on every record journaled since that notice exists (journaledAdminCommand);
-   * an older record replays without it, so its events keep the numbers they had live.
+   * working orders. `"once"` (every record journaled since session 43: journaledAdminCommand):
+   * one notice per channel naming the joiners it holds, one event with the group's scope, as a
+   * BlockGroup sends. `true` (records journaled before): a notice and an event per joining
+   * account. Absent (older still): none. A record replays as it ran live, so its events keep the
+   * numbers they had.
    */
-  | { readonly kind: "registerGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId; readonly cancelsJoiners?: true }
+  | { readonly kind: "registerGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId; readonly cancelsJoiners?: true | "once" }
   | { readonly kind: "unregisterGroup"; readonly accountIds: readonly AccountId[]; readonly group: AccountGroupId }
   | { readonly kind: "setAccountCurrency"; readonly accountId: AccountId; readonly currency: Asset | undefined }
   | { readonly kind: "setGroupCurrency"; readonly group: AccountGroupId; readonly currency: Asset | undefined }

@@ -67,10 +67,14 @@ export function onEngineEvent(door: DoorInternals, event: EngineEvent): void {
   if (blocked) sendCancelNotices(door, blocked.scope, blocked.block, door.operatorBlocking ? "operator" : "policy");
 }
 
-/** Runs in a replay too, so that its event is numbered as it was live; `notify` sends nothing then. */
-export function sendCancelNotices(door: DoorInternals, scope: ControlScope, block: AccountBlock, blockedBy: BlockedBy): void {
+/**
+ * Runs in a replay too, so that its event is numbered as it was live; `notify` sends nothing then.
+ * `only`: of a group's accounts, those this block reaches (accounts joining a blocked group).
+ */
+export function sendCancelNotices(door: DoorInternals, scope: ControlScope, block: AccountBlock, blockedBy: BlockedBy, only?: (accountId: AccountId) => boolean): void {
   const admin = door.engine.accounts();
-  const { notices, event } = cancelWorkingOrders(scope, block, blockedBy, door.live.values(), (a) => admin.groupOf(a));
+  const groupOf = only === undefined ? (a: AccountId) => admin.groupOf(a) : (a: AccountId) => (only(a) ? admin.groupOf(a) : undefined);
+  const { notices, event } = cancelWorkingOrders(scope, block, blockedBy, door.live.values(), groupOf);
   for (const [channel, notice] of notices) notifyChannel(door, channel, notice);
   announce(door, event);
 }

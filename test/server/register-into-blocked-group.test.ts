@@ -64,6 +64,36 @@ describe("RegisterGroup into a blocked group", () => {
     tap.close();
   });
 
+  // Found by review (session 43): two joiners held by one channel got two notices and two
+  // account-scoped events, where a BlockGroup sends one of each with the group's scope.
+  it("several joiners: one notice per channel naming them all, one event with the group's scope", async () => {
+    await h.admin("blockGroup", { groupId: 7, reason: "desk 7 closed" });
+    const notices = new NoticeTap();
+    const c = h.channel(notices.onNotice);
+    expect(as(await c.one(execute(ACCOUNT)), "execute").accepted).toBe(true);
+    expect(as(await c.one(execute(OTHER_ACCOUNT)), "execute").accepted).toBe(true);
+    const tap = await openEventTap(h.clients, h.server.state.events);
+    await h.admin("registerGroup", { accountIds: [ACCOUNT, OTHER_ACCOUNT], groupId: 7 });
+    await tap.next("auditRecorded");
+    await c.one(execute(ACCOUNT)); // a round trip: every notice sent before it has arrived
+    const cancels = notices.seen.filter((m) => m.notice?.notice.case === "cancelWorkingOrders");
+    expect(cancels.map((m) => (m.notice!.notice.value as { accountIds: bigint[] }).accountIds)).toEqual([[ACCOUNT, OTHER_ACCOUNT]]);
+    const sent = tap.of("cancelWorkingOrdersSent");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ accountIds: [String(ACCOUNT), String(OTHER_ACCOUNT)], scope: { groupId: 7 } });
+    tap.close();
+  });
+
+  it("a RegisterGroup journaled with a notice per joiner (before session 43) replays so: its events keep their numbers", () => {
+    const state = h.server.state;
+    state.replay(encodeCommand({ kind: "admin", ts: 5_000, actor: "local", command: { kind: "blockGroup", group: 9 as AccountGroupId, reason: "desk 9 closed" } } as Command));
+    const afterBlock = state.events.lastSequence;
+    const joiners = [AccountId.fromU64(ACCOUNT), AccountId.fromU64(OTHER_ACCOUNT)];
+    state.replay(encodeCommand({ kind: "admin", ts: 5_001, actor: "local", command: { kind: "registerGroup", accountIds: joiners, group: 9 as AccountGroupId, cancelsJoiners: true } } as Command));
+    // Two cancel events (one per joiner) and the audit record.
+    expect(state.events.lastSequence - afterBlock).toBe(3n);
+  });
+
   it("a RegisterGroup journaled before that notice existed replays without it: its events keep their numbers", () => {
     const state = h.server.state;
     const before = state.events.lastSequence;
