@@ -41,9 +41,9 @@ serveIpc({
   trace: () => stageTrace?.dump() ?? null,
   /** The loop stalls since the last call (OPENPIT_PROBE_WITNESS=1; otherwise none are noted). */
   stalls: () => takeStalls(),
-  /** What the heap holds after a full collection, by V8 space (MiB): what a major GC marks. */
   /** OPENPIT_PROBE_HEAP_SNAPSHOT=FILE: a heap snapshot written there (tail-probe with OPENPIT_PROBE_WITNESS=1). */
   heapSnapshot: (payload: { file: string }) => writeHeapSnapshot(payload.file),
+  /** What the heap holds after a full collection, by V8 space (MiB): what a major GC marks. */
   heapSpaces: () => {
     (globalThis as { gc?: () => void }).gc?.();
     return Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, +(s.space_used_size / 2 ** 20).toFixed(1)]));
