@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
 import { DurableStateError, recoverState, type RecoveryReport } from "../state/recovery.js";
+import { unlistedAccountIds } from "../state/account-directory.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
@@ -134,7 +135,7 @@ export async function startSidecar(
       // an alert on its rolled-back reservations saw nothing in replicated mode).
       const t = replicated.takeover;
       log.info({ event: "recovered", ...recoveryFields(t), epoch: String(t.epoch) }, `recovered: ${t.replayed} records replayed in ${t.ms.toFixed(0)} ms, ${t.rolledBackReservations} open reservations rolled back`);
-      logAccountEntries(log, replicated.takeover);
+      logAccountEntries(log, replicated.takeover, unlistedAccountIds(server.state));
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
       if (server.phase === "serving") log.info(
@@ -148,7 +149,7 @@ export async function startSidecar(
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
     logDataDirAccess(log, resolve(config.durability.dataDir));
-    logAccountEntries(log, recovery);
+    logAccountEntries(log, recovery, unlistedAccountIds(server.state));
     logListedInstruments(log, config.marketData.instruments, server.state.marketData);
     server.startServing();
     // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;

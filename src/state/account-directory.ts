@@ -76,6 +76,18 @@ export function knownAccountIds(state: SidecarState): AccountId[] {
   return [...knownAccountIdSet(state)].sort(ascending);
 }
 
+/**
+ * Under a strict list, the accounts the state keeps something for (holdings, positions, P&L, a
+ * block, a group, a currency, a pin) that the list does not name, ascending: a start whose file
+ * dropped them from `accounts.list` refuses their commands and reports from now on, which it
+ * should say (found by review, session 43: it said nothing). None without a strict list.
+ */
+export function unlistedAccountIds(state: SidecarState): AccountId[] {
+  const listed = state.knownAccounts;
+  if (listed === undefined) return [];
+  return [...knownAccountIdSet(state)].filter((a) => !listed.has(a)).sort(ascending);
+}
+
 /** Assets the account holds anything of (available, held or incoming), in any policy. */
 export function holdingAssetsOf(state: SidecarState, accountId: AccountId): Asset[] {
   const assets = new Set<Asset>();

@@ -77,5 +77,22 @@ describe("the start-up log of accounts.list entries", () => {
     const [warning] = o.log.of("account_entry_differs");
     expect(warning).toMatchObject({ level: "warn", accountId: "1", field: "currency", file: "USD", state: "CHF" });
     expect(warning!.msg).toMatch(/account 1 has currency CHF .* names USD/);
+    expect(o.log.of("accounts_not_listed")).toEqual([]);
+  });
+
+  // Found by review (session 43): a strict list that dropped an account the state keeps
+  // something for made its orders and reports refused from then on, and the start said nothing.
+  it("warns, naming them, of accounts the state keeps something for that a strict list no longer names", async () => {
+    const dataDir = tempDataDir();
+    const first = await startObserved({ dataDir, config: accounts(true, [{ id: 1 }, { id: 2 }, { id: 3 }]) });
+    await first.admin("setAccountCurrency", { accountId: 2n, currency: "CHF" });
+    await first.admin("blockAccount", { accountId: 3n, reason: "under review" });
+    await first.close();
+    const o = await startObserved({ dataDir, config: accounts(true, [{ id: 1 }]) });
+    const [warning] = o.log.of("accounts_not_listed");
+    expect(warning).toMatchObject({ level: "warn", count: 2, accountIds: ["2", "3"] });
+    expect(warning!.msg).toBe(
+      "accounts.strict: 2 accounts the durable state keeps something for (holdings, positions, P&L, a block, a group, a currency or a pin) are not on accounts.list: 2, 3; their orders and reports, and changes that set a control on them, are refused UNKNOWN_NAME until the list names them again",
+    );
   });
 });
