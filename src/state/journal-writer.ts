@@ -164,6 +164,13 @@ export interface JournalWriter {
  *   it by its quantity's division (the reject's details, kept with a safe retry's first
  *   decision; reservation-legs.ts).
  *
+ * 5 (session 43, found by review), where 4 decided otherwise:
+ * - accounts a RegisterGroup moves into a blocked group get the group's kill switch once (one
+ *   notice per channel, one group-scoped event; journaled `cancelsJoiners: "once"`), where 4
+ *   sent one per account: a build of rules 4 reads "once" as its own marker and numbers every
+ *   later event differently (audited-admin.ts). Rules 4's records (`cancelsJoiners: true`)
+ *   replay here as they ran.
+ *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
  * earlier record replays as before, and a build without parts refuses a part as a command it
@@ -173,7 +180,7 @@ export interface JournalWriter {
  * command it does not know, before the `settings` record whose empty instrument list it would
  * put in force.
  */
-export const REPLAY_RULES = 4;
+export const REPLAY_RULES = 5;
 
 /** This build. */
 export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });

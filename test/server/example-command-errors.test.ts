@@ -119,16 +119,16 @@ async function refusingReports<T>(h: Harness, error: CommandError, body: () => P
 }
 
 /**
- * Runs `body` while the sidecar sends `kind` (a CommandError code name, or a reject code name)
- * as `number`, a value no generated code knows: what a newer sidecar's compatible addition is
- * to a gateway built from an older contract (README, "The contract").
- */
-/**
  * The tests that set a table wait longer than `outcome` lets an example run (30 s, then killed),
  * so the table is put back inside the test even when the example hangs (found by review).
  */
 const RESTORES_WITHIN = 45_000;
 
+/**
+ * Runs `body` while the sidecar sends `kind` (a CommandError code name, or a reject code name)
+ * as `number`, a value no generated code knows: what a newer sidecar's compatible addition is
+ * to a gateway built from an older contract (README, "The contract").
+ */
 async function sendingAsNewer<T>(table: Record<string, number>, kind: string, number: number, body: () => Promise<T>): Promise<T> {
   const before = table[kind];
   table[kind] = number;
