@@ -26,14 +26,19 @@ describe("RegisterGroup into a blocked group", () => {
     await h.close();
   });
 
-  it("blocks the joining account and tells the channel holding it to cancel its working orders", async () => {
+  /** Group 7 blocked; both accounts with a working order on one channel (pinned to it); a monitor listening. */
+  async function blockedGroupBesideWorkingOrders() {
     await h.admin("blockGroup", { groupId: 7, reason: "desk 7 closed" });
     const notices = new NoticeTap();
     const c = h.channel(notices.onNotice);
-    // Both accounts have a working order on this channel (pinned to it).
     expect(as(await c.one(execute(ACCOUNT)), "execute").accepted).toBe(true);
     expect(as(await c.one(execute(OTHER_ACCOUNT)), "execute").accepted).toBe(true);
     const tap = await openEventTap(h.clients, h.server.state.events);
+    return { notices, c, tap };
+  }
+
+  it("blocks the joining account and tells the channel holding it to cancel its working orders", async () => {
+    const { notices, c, tap } = await blockedGroupBesideWorkingOrders();
 
     await h.admin("registerGroup", { accountIds: [ACCOUNT], groupId: 7 });
 
@@ -67,12 +72,7 @@ describe("RegisterGroup into a blocked group", () => {
   // Found by review (session 43): two joiners held by one channel got two notices and two
   // account-scoped events, where a BlockGroup sends one of each with the group's scope.
   it("several joiners: one notice per channel naming them all, one event with the group's scope", async () => {
-    await h.admin("blockGroup", { groupId: 7, reason: "desk 7 closed" });
-    const notices = new NoticeTap();
-    const c = h.channel(notices.onNotice);
-    expect(as(await c.one(execute(ACCOUNT)), "execute").accepted).toBe(true);
-    expect(as(await c.one(execute(OTHER_ACCOUNT)), "execute").accepted).toBe(true);
-    const tap = await openEventTap(h.clients, h.server.state.events);
+    const { notices, c, tap } = await blockedGroupBesideWorkingOrders();
     await h.admin("registerGroup", { accountIds: [ACCOUNT, OTHER_ACCOUNT], groupId: 7 });
     await tap.next("auditRecorded");
     await c.one(execute(ACCOUNT)); // a round trip: every notice sent before it has arrived
