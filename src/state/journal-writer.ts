@@ -168,8 +168,8 @@ export interface JournalWriter {
  * - accounts a RegisterGroup moves into a blocked group get the group's kill switch once (one
  *   notice per channel, one group-scoped event; journaled `cancelsJoiners: "once"`), where 4
  *   sent one per account: a build of rules 4 reads "once" as its own marker and numbers every
- *   later event differently (audited-admin.ts). Rules 4's records (`cancelsJoiners: true`)
- *   replay here as they ran.
+ *   later event differently (audited-admin.ts). A rules-4 record is refused here as every
+ *   other build's is; the door still reads `true` (and no marker) as those builds ran them.
  *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
