@@ -119,7 +119,7 @@ export async function claimJournal(o: ClaimOptions): Promise<JetStreamJournal> {
     }
     markedEpoch = epoch;
     const firstSequence = o.tail.appliedSequence + 1n;
-    const markers = subjects.map((subject) => encodeEpochMessage(epoch, firstSequence, o.instanceId, group, { signer: o.signer, subject }));
+    const markers = subjects.map((subject, i) => encodeEpochMessage(epoch, firstSequence, o.instanceId, group, { signer: o.signer, subject, follows: expected[i]! }));
     // Random per attempt: the next attempt's ids cannot be read off this one's markers.
     const attemptId = randomBytes(6).toString("hex");
     const results = await Promise.allSettled(

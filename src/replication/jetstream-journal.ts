@@ -346,7 +346,8 @@ export class JetStreamJournal implements Journal {
       this.epoch,
       taken.map((p) => p.frame),
       bytes,
-      { signer: this.signer, subject: lane.subject },
+      // Signed to follow the subject's last message, which the publish expects (journal-message.ts).
+      { signer: this.signer, subject: lane.subject, follows: lane.lastSubjectSeq },
     );
     const firstSeq = taken[0]!.frame.readBigUInt64LE(8);
     lane.inFlight = true;

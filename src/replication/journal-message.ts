@@ -25,6 +25,16 @@
  * a reader with signing configured refuses it unless acceptUnsigned (the upgrade), and a
  * reader without signing refuses version 2 (it cannot check it: the instances are configured
  * apart, which an operator must hear of).
+ *
+ * Version 3 is what a signing writer writes now: version 2 with the stream sequence of the
+ * subject's previous message (u64, the `lastSubjectSequence` its publish expects; 0: none)
+ * between the body and the signature, signed with the rest. It binds a message to its place:
+ * a signed message the stream refused (its subject had moved) or never stored, published again
+ * by someone without the key, no longer follows the message it was signed to follow, and a
+ * reader refuses it (journal-tail.ts); version 2 could only be refused when its epoch was below
+ * the subject's (found by review, session 43). Version 2 is still read (an older writer during
+ * an upgrade); a build that knows only versions 1 and 2 refuses version 3, so an upgrade puts
+ * the new build on the standbys first.
  */
 import { FRAME_HEADER_BYTES, encodeFrame, frameCrcOk, frameSeq } from "../state/journal/segment-format.js";
 import type { JournalRecord } from "../state/journal/journal.js";
@@ -33,14 +43,18 @@ import { SIGNATURE_BYTES, type RecordSigner } from "./record-signing.js";
 export const MESSAGE_MAGIC = 0x524a504f; // "OPJR" read as a little-endian u32
 /** Unsigned messages (and every message before signing existed). */
 export const MESSAGE_VERSION = 1;
-/** Signed messages: MESSAGE_VERSION's header and body, then a signature (SIGNATURE_BYTES). */
+/** Signed messages of older writers: MESSAGE_VERSION's header and body, then a signature (SIGNATURE_BYTES). */
 export const SIGNED_MESSAGE_VERSION = 2;
+/** Signed messages bound to their place: version 2 with the subject's previous stream sequence before the signature. */
+export const PLACED_MESSAGE_VERSION = 3;
+/** The previous stream sequence of a version 3 message: u64, before the signature. */
+const FOLLOWS_BYTES = 8;
 export const MESSAGE_HEADER_BYTES = 16;
 const KIND_RECORDS = 1;
 const KIND_EPOCH = 2;
 const KIND_GROUP_EPOCH = 3;
 
-export type JournalMessage =
+export type JournalMessage = (
   | { readonly kind: "records"; readonly epoch: bigint; readonly records: readonly JournalRecord[] }
   | {
       readonly kind: "epoch";
@@ -49,7 +63,11 @@ export type JournalMessage =
       readonly instanceId: string;
       /** The writer's ownership group (groupName); undefined for the default group, every shard. */
       readonly group: string | undefined;
-    };
+    }
+) & {
+  /** Version 3: the stream sequence of the message it was signed to follow on its subject (0: none); undefined before. */
+  readonly follows?: number;
+};
 
 /**
  * The key a message is signed with (writing) or checked against (reading), and the subject it
@@ -58,6 +76,8 @@ export type JournalMessage =
 export interface MessageSigning {
   readonly signer: RecordSigner | undefined;
   readonly subject: string;
+  /** Writing: the stream sequence of the subject's last message, which the publish expects (0: none). */
+  readonly follows?: number;
 }
 
 /** A message on a journal subject that does not decode (or whose signature is refused): the stream holds something else. */
@@ -67,12 +87,12 @@ export class JournalMessageError extends Error {
 
 /** The bytes a message takes beyond its body: the header, and the signature when signed. */
 export function messageOverhead(signer: RecordSigner | undefined): number {
-  return MESSAGE_HEADER_BYTES + (signer === undefined ? 0 : SIGNATURE_BYTES);
+  return MESSAGE_HEADER_BYTES + (signer === undefined ? 0 : FOLLOWS_BYTES + SIGNATURE_BYTES);
 }
 
 function header(target: Buffer, kind: number, epoch: bigint, signed: boolean): void {
   target.writeUInt32LE(MESSAGE_MAGIC, 0);
-  target.writeUInt16LE(signed ? SIGNED_MESSAGE_VERSION : MESSAGE_VERSION, 4);
+  target.writeUInt16LE(signed ? PLACED_MESSAGE_VERSION : MESSAGE_VERSION, 4);
   target.writeUInt16LE(kind, 6);
   target.writeBigUInt64LE(epoch, 8);
 }
@@ -84,10 +104,14 @@ export function frameRecord(seq: bigint, payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** Writes the signature into the last SIGNATURE_BYTES of `out` (the message is complete before them). */
+/**
+ * Writes the previous stream sequence and the signature into the last FOLLOWS_BYTES +
+ * SIGNATURE_BYTES of `out` (the message is complete before them).
+ */
 function seal(out: Buffer, signing: MessageSigning | undefined): Buffer {
   if (signing?.signer === undefined) return out;
   const body = out.length - SIGNATURE_BYTES;
+  out.writeBigUInt64LE(BigInt(signing.follows ?? 0), body - FOLLOWS_BYTES);
   signing.signer.sign("journal-message", signing.subject, out.subarray(0, body)).copy(out, body);
   return out;
 }
@@ -119,26 +143,31 @@ export function encodeEpochMessage(epoch: bigint, firstSequence: bigint, instanc
 
 /**
  * The message's header and body once its signature is checked (a signed message less its
- * signature); refuses what the reader's signing settings do not let in (see the file's comment).
+ * signature and, in version 3, the previous stream sequence it was signed to follow); refuses
+ * what the reader's signing settings do not let in (see the file's comment).
  */
-function authenticated(buf: Buffer, signing: MessageSigning | undefined): Buffer {
+function authenticated(buf: Buffer, signing: MessageSigning | undefined): { readonly buf: Buffer; readonly follows?: number } {
   const version = buf.readUInt16LE(4);
   const signer = signing?.signer;
   if (version === MESSAGE_VERSION) {
     if (signer !== undefined && !signer.acceptUnsigned) {
       throw new JournalMessageError("unsigned message refused: replication.signing is on and acceptUnsigned is not (forged, or written by an instance without the key)");
     }
-    return buf;
+    return { buf };
   }
-  if (version !== SIGNED_MESSAGE_VERSION) throw new JournalMessageError(`unsupported journal message version ${version}`);
+  if (version !== SIGNED_MESSAGE_VERSION && version !== PLACED_MESSAGE_VERSION) throw new JournalMessageError(`unsupported journal message version ${version}`);
   if (signer === undefined) {
-    throw new JournalMessageError("signed message (version 2), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)");
+    throw new JournalMessageError(`signed message (version ${version}), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)`);
   }
-  if (buf.length < MESSAGE_HEADER_BYTES + SIGNATURE_BYTES) throw new JournalMessageError(`signed message of ${buf.length} bytes has no room for its signature`);
+  const trailer = SIGNATURE_BYTES + (version === PLACED_MESSAGE_VERSION ? FOLLOWS_BYTES : 0);
+  if (buf.length < MESSAGE_HEADER_BYTES + trailer) throw new JournalMessageError(`signed message of ${buf.length} bytes has no room for its signature`);
   const body = buf.length - SIGNATURE_BYTES;
   const verdict = signer.verify("journal-message", signing!.subject, buf.subarray(body), buf.subarray(0, body));
   if (!verdict.ok) throw new JournalMessageError(`signature refused: ${verdict.reason}`);
-  return buf.subarray(0, body);
+  if (version === SIGNED_MESSAGE_VERSION) return { buf: buf.subarray(0, body) };
+  const follows = buf.readBigUInt64LE(body - FOLLOWS_BYTES);
+  if (follows > BigInt(Number.MAX_SAFE_INTEGER)) throw new JournalMessageError(`signed to follow stream sequence ${follows}, beyond any stream's`);
+  return { buf: buf.subarray(0, body - FOLLOWS_BYTES), follows: Number(follows) };
 }
 
 /**
@@ -149,7 +178,8 @@ export function decodeJournalMessage(data: Uint8Array, signing?: MessageSigning)
   const whole = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (whole.length < MESSAGE_HEADER_BYTES) throw new JournalMessageError(`message of ${whole.length} bytes is shorter than the ${MESSAGE_HEADER_BYTES}-byte header`);
   if (whole.readUInt32LE(0) !== MESSAGE_MAGIC) throw new JournalMessageError("not a journal message (bad magic)");
-  const buf = authenticated(whole, signing);
+  const { buf, follows } = authenticated(whole, signing);
+  const placed = follows === undefined ? {} : { follows };
   const kind = buf.readUInt16LE(6);
   const epoch = buf.readBigUInt64LE(8);
   if (kind === KIND_EPOCH || kind === KIND_GROUP_EPOCH) {
@@ -162,7 +192,7 @@ export function decodeJournalMessage(data: Uint8Array, signing?: MessageSigning)
       group = buf.toString("utf8", at + 2, at + 2 + length);
       at += 2 + length;
     }
-    return { kind: "epoch", epoch, firstSequence: buf.readBigUInt64LE(MESSAGE_HEADER_BYTES), instanceId: buf.toString("utf8", at), group };
+    return { kind: "epoch", epoch, firstSequence: buf.readBigUInt64LE(MESSAGE_HEADER_BYTES), instanceId: buf.toString("utf8", at), group, ...placed };
   }
   if (kind !== KIND_RECORDS) throw new JournalMessageError(`unknown journal message kind ${kind}`);
   const records: JournalRecord[] = [];
@@ -176,5 +206,5 @@ export function decodeJournalMessage(data: Uint8Array, signing?: MessageSigning)
     records.push({ seq: BigInt(seq), payload: buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + len) });
     at += FRAME_HEADER_BYTES + len;
   }
-  return { kind: "records", epoch, records };
+  return { kind: "records", epoch, records, ...placed };
 }

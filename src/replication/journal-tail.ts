@@ -57,8 +57,9 @@ export interface JournalTailOptions {
   readonly leaderWaitMs?: number;
   /**
    * replication.signing: every message's signature is checked (journal-message.ts), and a
-   * message whose epoch is below one already read on its subject is refused as a replay (see
-   * refuseReplay). Absent: messages are read as they always were.
+   * message whose epoch is below one already read on its subject, or one signed to follow
+   * another message than the subject's last, is refused as a replay (see refuseReplay,
+   * refuseDisplaced). Absent: messages are read as they always were.
    */
   readonly signer?: RecordSigner;
 }
@@ -223,7 +224,10 @@ export class JournalTail {
     if (this.ours !== undefined && !this.ours.has(m.subject)) return this.advanceTo(m.seq);
     try {
       const decoded = decodeJournalMessage(m.data, { signer: this.o.signer, subject: m.subject });
-      if (this.o.signer !== undefined) this.refuseReplay(m.subject, decoded.epoch);
+      if (this.o.signer !== undefined) {
+        this.refuseReplay(m.subject, decoded.epoch);
+        if (decoded.follows !== undefined) this.refuseDisplaced(m.subject, decoded.follows);
+      }
       this.lastBySubject.set(m.subject, m.seq);
       if (decoded.kind === "epoch") {
         if (this.o.group && decoded.group !== this.o.group.name) {
@@ -259,6 +263,24 @@ export class JournalTail {
       throw new Error(`a message of epoch ${epoch} after one of epoch ${seen} on the same subject: a replayed message (a subject's epochs never go down), not applied`);
     }
     if (seen === undefined || epoch > seen) this.epochBySubject.set(subject, epoch);
+  }
+
+  /**
+   * A signed message (version 3) names the stream sequence of the subject's message it was
+   * written to follow, the one its publish expected. Found elsewhere it was not stored by its
+   * writer's publish: it is a signed message published again by someone without the key, e.g.
+   * an append the stream refused (its subject had moved) seen on the wire, whose epoch is the
+   * current writer's, so refuseReplay lets it by (found by review, session 43). The first
+   * message read on a subject follows one before this tail's first stream sequence.
+   */
+  private refuseDisplaced(subject: string, follows: number): void {
+    const last = this.lastBySubject.get(subject);
+    const placed = last !== undefined ? follows === last : follows < this.o.fromStreamSequence;
+    if (!placed) {
+      throw new Error(
+        `a message signed to follow stream sequence ${follows} on its subject, found after ${last ?? `the tail's start (stream sequence ${this.o.fromStreamSequence})`}: a signed message published again (its writer's publish did not store it there), not applied`,
+      );
+    }
   }
 
   private advanceTo(seq: number): void {

@@ -1,7 +1,7 @@
 /**
  * replication.signing end to end (startSidecar, in process, on the 3-node cluster): instances
  * sharing a key follow and take over from each other, everything they write to the cluster
- * signed (journal messages version 2, lease values with a signature, snapshot objects version
+ * signed (journal messages version 3, lease values with a signature, snapshot objects version
  * 2), their log naming the key's id and never the key; a record published on a journal subject
  * without the key stops a standby's tail before it applies it.
  */
@@ -51,7 +51,7 @@ it.runIf(NATS_READY)("instances sharing a key take over from each other; what th
     // What the active wrote is signed: the journal's messages, its leases, its snapshot 0.
     const jsm = await jetstreamManager(nc);
     const first = await jsm.streams.getMessage("J_signed", { seq: 1 });
-    expect(Buffer.from(first!.data).readUInt16LE(4)).toBe(2);
+    expect(Buffer.from(first!.data).readUInt16LE(4)).toBe(3);
     const lease = JSON.parse((await (await new Kvm(nc).open("leases_signed")).get("shard.0"))!.string()) as Record<string, unknown>;
     expect(lease).toMatchObject({ owner: "a", sig: expect.stringMatching(new RegExp(`^${keyId}`)) });
     const snapshot = await (await new Objm(nc).open("J_signed_snapshots")).getBlob("J_signed.state");

@@ -1,9 +1,10 @@
 /**
- * replication.signing on the journal's messages (journal-message.ts version 2), on a real
+ * replication.signing on the journal's messages (journal-message.ts version 3), on a real
  * 3-node JetStream cluster: what the active writes is signed with its subject and read back;
  * a message published by someone without the key (unsigned, another key, a changed byte, a
  * signed message moved to another shard's subject, a signed message of an old writer replayed
- * after the new writer's marker) stops the reader, naming the stream sequence and subject,
+ * after the new writer's marker, a signed message of the current writer published again where
+ * its writer did not store it) stops the reader, naming the stream sequence and subject,
  * and none of its records is applied. Unsigned messages are read with acceptUnsigned (the
  * upgrade), and an instance without the key refuses signed ones.
  */
@@ -13,7 +14,7 @@ import type { AccountId } from "../../src/param/ids.js";
 import { claimJournal } from "../../src/replication/claim.js";
 import { connectJournal, highestJournalEpoch, type JournalLink } from "../../src/replication/journal-stream.js";
 import { JournalTail } from "../../src/replication/journal-tail.js";
-import { encodeRecordsMessage, frameRecord, SIGNED_MESSAGE_VERSION } from "../../src/replication/journal-message.js";
+import { decodeJournalMessage, encodeRecordsMessage, frameRecord, PLACED_MESSAGE_VERSION } from "../../src/replication/journal-message.js";
 import { RecordSigner } from "../../src/replication/record-signing.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import { NATS_READY, startNatsCluster, type NatsCluster } from "./nats-cluster.js";
@@ -73,20 +74,20 @@ describe.runIf(NATS_READY)("signed journal messages", () => {
     return claimJournal({ connection: l.nc, js: l.js, jsm: l.jsm, stream, subjects, tail, instanceId, ...(key ? { signer: key } : {}) });
   }
 
-  it("the active signs every message (version 2) with its subject; a reader with the key reads them, one without refuses them", async () => {
+  it("the active signs every message (version 3) with its subject; a reader with the key reads them, one without refuses them", async () => {
     const { l, subjects, shard } = await open("SJA");
     const journal = await writer(l, "SJA", subjects, "a", signer);
     journal.append(bytes("a1"), feed(1n));
     journal.append(bytes("a2"), feed(2n));
     await journal.flush();
     const last = (await l.jsm.streams.getMessage("SJA", { last_by_subj: shard(1n) }))!;
-    expect(Buffer.from(last.data).readUInt16LE(4)).toBe(SIGNED_MESSAGE_VERSION);
+    expect(Buffer.from(last.data).readUInt16LE(4)).toBe(PLACED_MESSAGE_VERSION);
     expect(await readAll(l, "SJA", signer)).toEqual({ records: ["1@1:a1", "2@1:a2"], error: undefined });
     // The first message is the first marker: an instance without signing cannot check it.
     const unkeyed = await readAll(l, "SJA", undefined);
     expect(unkeyed.records).toEqual([]);
     expect(unkeyed.error).toBe(
-      "stream SJA sequence 1 (sja.0): signed message (version 2), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)",
+      "stream SJA sequence 1 (sja.0): signed message (version 3), but replication.signing is not configured on this instance: it cannot check it (configure the key every instance shares)",
     );
     // Another key: refused as such.
     expect((await readAll(l, "SJA", stranger)).error).toBe(
@@ -147,17 +148,45 @@ describe.runIf(NATS_READY)("signed journal messages", () => {
     await next.close();
   });
 
+  // Found by review (session 43): a signed message published again at the current writer's
+  // epoch passed (its records dropped if applied, applied if its append had been refused).
+  it("the current writer's signed message published again where its writer did not store it is refused, and the append it made the stream refuse is never applied", async () => {
+    const { l, subjects, shard } = await open("SJD");
+    const fatal: string[] = [];
+    const tail = new JournalTail({ js: l.js, jsm: l.jsm, stream: "SJD", fromStreamSequence: 1, nextSequence: 1n, epoch: 0n, signer, onRecord: () => undefined });
+    await tail.start();
+    const a = await claimJournal({ connection: l.nc, js: l.js, jsm: l.jsm, stream: "SJD", subjects, tail, instanceId: "a", signer, onFatal: (e) => fatal.push(e.message) });
+    a.append(bytes("a1"), feed(1n));
+    await a.flush();
+    const subject = shard(1n);
+    const wire: Uint8Array[] = [];
+    const sub = l.nc.subscribe(subject, { callback: (_e, m) => void wire.push(m.data) });
+    await l.nc.flush();
+    // Someone without the key publishes A's message of record 1 again: the subject moves, so
+    // the stream refuses A's next append there, whose signed bytes a subscriber sees.
+    const first = (await l.jsm.streams.getMessage("SJD", { last_by_subj: subject }))!;
+    const again = await l.js.publish(subject, first.data);
+    a.append(bytes("a2, refused by the stream"), feed(1n));
+    await a.flush().catch(() => undefined);
+    expect(fatal.join("\n")).toContain("fenced");
+    await l.nc.flush();
+    sub.unsubscribe();
+    const refused = wire.find((d) => text(d).includes("a2, refused"));
+    expect(refused).toBeDefined();
+    await l.js.publish(subject, refused!);
+    // Readers stop at the first message out of its place; record 2 is never applied.
+    expect(await readAll(l, "SJD", signer)).toEqual({
+      records: ["1@1:a1"],
+      error: `stream SJD sequence ${again.seq} (${subject}): a message signed to follow stream sequence ${decodeJournalMessage(first.data, { signer, subject }).follows} on its subject, found after ${first.seq}: a signed message published again (its writer's publish did not store it there), not applied`,
+    });
+  });
+
   it("an old writer's signed message published again after the new writer's marker is refused, not applied in place of the new writer's record", async () => {
     const { l, subjects, shard } = await open("SJR");
     const a = await writer(l, "SJR", subjects, "a", signer);
     a.append(bytes("a1"), feed(1n));
     await a.flush();
-    // A's message of record 1, published again as it is (same subject, same signature): the
-    // record was applied once and is not applied again (a record is delivered once, by sequence).
     const subject = shard(1n);
-    const first = (await l.jsm.streams.getMessage("SJR", { last_by_subj: subject }))!;
-    await l.js.publish(subject, first.data);
-    expect(await readAll(l, "SJR", signer)).toEqual({ records: ["1@1:a1"], error: undefined });
     // A's append of record 2, refused by the stream once B fenced it (or never sent): a
     // subscriber of the subject saw it on the wire, signed.
     const frame = frameRecord(2n, bytes("a2, never acknowledged"));

@@ -33,7 +33,7 @@ describe("replicated journal: the server's max_payload", () => {
     expect(sizes).toEqual([3064, 3064, 3064, 1032, 3584]);
   });
 
-  it("with signing, leaves room for each message's signature (36 bytes) and signs each with its subject", async () => {
+  it("with signing, leaves room for each message's signature and the sequence it follows (44 bytes) and signs each with its subject", async () => {
     const signer = new RecordSigner(Buffer.alloc(32, 7));
     const sizes: number[] = [];
     let seq = 0;
@@ -43,12 +43,12 @@ describe("replicated journal: the server's max_payload", () => {
       expect(() => decodeJournalMessage(data, { signer, subject: "j.other" })).toThrow("signature refused");
       return { seq: ++seq };
     }, { maxPayload: 4096, signer });
-    expect(() => journal.append(new Uint8Array(3517), feed(1n))).toThrow(new RecordTooLargeError(3517, 3516));
+    expect(() => journal.append(new Uint8Array(3509), feed(1n))).toThrow(new RecordTooLargeError(3509, 3508));
     for (let i = 0; i < 3; i++) journal.append(new Uint8Array(1000), feed(1n));
-    journal.append(new Uint8Array(3516), feed(1n));
+    journal.append(new Uint8Array(3508), feed(1n));
     await journal.flush();
     expect(failures).toEqual([]);
-    expect(sizes).toEqual([16 + 3 * 1016 + 36, 3584]);
+    expect(sizes).toEqual([16 + 3 * 1016 + 44, 3584]);
   });
 
   it("fails the journal at once when the client library refuses a publish as invalid, without retrying", async () => {
