@@ -166,7 +166,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
   function stateQuery<I, D extends DescMessage>(
     schema: D,
     read: (request: I) => Partial<MessageShape<D>>,
-    accountOf?: (request: I) => AccountId,
+    /** The account the read is about, if any: another owner's is refused NOT_OWNER naming it. */
+    accountOf?: (request: I) => AccountId | undefined,
   ): Handler<I | MalformedMessage, MessageShape<D>> {
     return (call, callback) => {
       const phase = ctx.phase();
@@ -174,7 +175,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
       let reply: MessageShape<D>;
       try {
         const request = decodedRequest(call.request);
-        const notOwned = accountOf ? ctx.ownership?.refuseAccount(accountOf(request), ACCOUNT_ID) : ctx.ownership?.refuseUnowned("");
+        const account = accountOf?.(request);
+        const notOwned = account !== undefined ? ctx.ownership?.refuseAccount(account, ACCOUNT_ID) : ctx.ownership?.refuseUnowned("");
         if (notOwned) throw notOwned;
         reply = create(schema, read(request) as never);
       } catch (e) {
@@ -417,7 +419,13 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         eventSubscribers: state.events.subscriberCount,
       });
     }),
-    queryAudit: stateQuery(ad.QueryAuditResponseSchema, (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped)),
+    // Filtered on an account, the trail of its owner answers: another owner's trail holds none
+    // of its changes and would read as "nothing happened to it" (found by review, session 43).
+    queryAudit: stateQuery(
+      ad.QueryAuditResponseSchema,
+      (r: ad.QueryAuditRequest) => encodeAuditAnswer(state.audit.query(decodeAuditFilter(r)), state.audit.dropped),
+      (r: ad.QueryAuditRequest) => (r.accountId === 0n ? undefined : decodeAccountId(r.accountId, ACCOUNT_ID)),
+    ),
     ...replicationAdmin(
       () => ctx.replication,
       (call, shards) => guarded("recording a step-down in the audit trail", () => state.recordOperation(actorOf(call), "stepDown", `hands over shards ${shards.join(",")}`)),

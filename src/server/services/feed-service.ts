@@ -92,13 +92,17 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
           const denied = refuseReport(checked, report, field, groupOf!);
           if (denied) throw denied;
         }
-        // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).
-        if (!isConfigured(state, report)) throw unconfiguredAccount(`${field}.account_id`);
+        // Ownership first, as on the channel and the admin service: each ownership group's strict
+        // list holds its own shards' accounts only, so another owner's account was refused
+        // UNKNOWN_NAME, naming no owner, and a feed sending every fill to one instance could not
+        // tell where to send it (found by review, session 43).
         if (ownership) {
           const id = report.operation?.accountId;
           const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
           if (notOwned) throw notOwned;
         }
+        // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).
+        if (!isConfigured(state, report)) throw unconfiguredAccount(`${field}.account_id`);
         valid[n] = report;
         if (bases !== undefined) bases[n] = field;
         n++;
