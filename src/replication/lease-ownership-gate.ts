@@ -119,17 +119,24 @@ export class LeaseOwnershipGate implements OwnershipGate {
       }
       return undefined;
     }
-    const unowned = this.refuseUnowned("");
-    if (unowned) return unowned;
-    if (this.o.severalOwners && !this.o.perInstance) {
-      return new CommandError(
-        "FAILED_PRECONDITION",
-        "",
-        `${command.kind} changes state shared by accounts on every shard, and several instances own shards: it cannot be applied exactly here ` +
-          `(declare ownership.crossShard = "per-instance" to apply such changes instance by instance)`,
-      );
-    }
-    return undefined;
+    return this.refuseUnowned("") ?? this.refuseBrokerWide("", command.kind);
+  }
+
+  refuseAccountless(field: string): CommandError | undefined {
+    // Found by review (session 43): a report without an account latched the global block of one
+    // ownership group only, while the others' accounts kept trading.
+    return this.refuseUnowned(field) ?? this.refuseBrokerWide(field, "an execution report without an account (it may latch the global block)");
+  }
+
+  /** The cross-shard rule: state shared by every shard's accounts is refused while several instances own shards, unless per-instance. */
+  private refuseBrokerWide(field: string, what: string): CommandError | undefined {
+    if (!this.o.severalOwners || this.o.perInstance) return undefined;
+    return new CommandError(
+      "FAILED_PRECONDITION",
+      field,
+      `${field === "" ? "" : `${field}: `}${what} changes state shared by accounts on every shard, and several instances own shards: it cannot be applied exactly here ` +
+        `(declare ownership.crossShard = "per-instance" to apply such changes instance by instance)`,
+    );
   }
 
   /** The shard's holder when it is another instance (this one, by its own clock, holds nothing it was asked about). */

@@ -20,6 +20,13 @@ export interface OwnershipGate {
    * names the owner for information, not as the place to send it.
    */
   refuseUnowned(field: string, onHandle?: boolean): CommandError | undefined;
+  /**
+   * An execution report that names no account: what it blocks is the global latch, state shared
+   * by every shard's accounts, so it follows the cross-shard rule as a broker-wide admin change
+   * does (refused with several owners unless ownership.crossShard is "per-instance"), besides
+   * `refuseUnowned`'s.
+   */
+  refuseAccountless(field: string): CommandError | undefined;
   /** An admin change: per-account ones follow the account's shard; broker-wide ones the cross-shard rule. */
   refuseAdmin(command: AdminCommand): CommandError | undefined;
   /**

@@ -33,6 +33,9 @@ class FakeGate implements OwnershipGate {
   refuseUnowned(field: string): CommandError | undefined {
     return this.fenced ? new CommandError("NOT_OWNER", field, `${field}: this instance was fenced off and serves nothing`) : undefined;
   }
+  refuseAccountless(field: string): CommandError | undefined {
+    return this.refuseUnowned(field);
+  }
   refuseAdmin(): CommandError | undefined {
     return this.refuseUnowned("");
   }

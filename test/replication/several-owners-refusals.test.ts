@@ -3,12 +3,16 @@
  * shard of ACCOUNT, B every other shard, the gate wired as start-failover.ts wires it). Found by
  * review (session 43): B's feed refused A's account UNKNOWN_NAME under a strict list (each
  * group's list holds its own shards' accounts), naming no owner, where B's channel refused it
- * NOT_OWNER naming A; and QueryAudit filtered on A's account answered from B's trail, which holds
- * none of its changes, instead of naming A.
+ * NOT_OWNER naming A; QueryAudit filtered on A's account answered from B's trail, which holds
+ * none of its changes, instead of naming A; and a report without an account latched the global
+ * block of A's group only (B's accounts kept trading), where a global admin change is refused
+ * under the cross-shard rule.
  */
+import { create } from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
+import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { LeaseOwnershipGate } from "../../src/replication/lease-ownership-gate.js";
 import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
@@ -101,5 +105,19 @@ describe("two active owners: reads and reports on the other's accounts", () => {
       (e: ServiceError) => e.metadata.get("openpit-owner-address")[0],
     );
     expect(onB).toBe(a.h.address);
+  });
+
+  it("a report without an account is refused under the cross-shard rule, on the feed and on a channel: no group latches the global block alone", async () => {
+    const a = await node("a", [SHARD_A], testConfig({ policies: POLICIES }));
+    await node("b", others, testConfig({ policies: POLICIES }));
+    const noAccount = create(pb.ExecutionReportSchema, { instrument: { underlyingAsset: "AAPL", settlementAsset: "USD" }, accountId: 0n, side: pb.Side.BUY, pnl: "-2000", fee: "0" });
+    const rule =
+      "an execution report without an account (it may latch the global block) changes state shared by accounts on every shard, and several instances own shards: " +
+      'it cannot be applied exactly here (declare ownership.crossShard = "per-instance" to apply such changes instance by instance)';
+    const [onFeed] = await a.h.feed().publish(noAccount);
+    expect(onFeed!.result.value).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, field: "reports[0].account_id", message: `reports[0].account_id: ${rule}` });
+    const [onChannel] = await a.h.channel().send({ case: "applyExecutionReport", value: { report: noAccount } });
+    expect(onChannel!.result.value).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, message: `commands[0].apply_execution_report.report.account_id: ${rule}` });
+    expect(a.h.server.state.engine.accounts().globalBlock).toBeUndefined();
   });
 });

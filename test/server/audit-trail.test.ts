@@ -105,7 +105,7 @@ describe("the audit trail over the wire", () => {
         return { shards: [0, 2], tookMs: 3 };
       },
     };
-    const allowAll = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAdmin: () => undefined, ownerElsewhere: () => undefined };
+    const allowAll = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAccountless: () => undefined, refuseAdmin: () => undefined, ownerElsewhere: () => undefined };
     h.server.attachReplication(allowAll, control);
     expect(await h.admin("stepDown", {})).toMatchObject({ shards: [0, 2], tookMs: 3 });
     expect(recordsAtHandOver).toEqual([1n]);

@@ -96,6 +96,7 @@ describe("durable reads (no sockets)", () => {
       refuseAccount: (id: AccountId, field: string) =>
         id === (ACCOUNT as AccountId) ? new CommandError("NOT_OWNER", field, `account ${id} is owned by instance b`, "10.0.0.2:50051") : undefined,
       refuseUnowned: () => undefined,
+      refuseAccountless: () => undefined,
       refuseAdmin: () => undefined,
       ownerElsewhere: () => undefined,
     };

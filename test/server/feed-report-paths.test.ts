@@ -45,6 +45,7 @@ describe("feed: report paths handed to the door", () => {
           : {
               refuseAccount: (id, field) => (refused.has(id as bigint) ? new CommandError("NOT_OWNER", field, "not owned") : undefined),
               refuseUnowned: () => undefined,
+              refuseAccountless: () => undefined,
               refuseAdmin: () => undefined,
               ownerElsewhere: () => undefined,
             };

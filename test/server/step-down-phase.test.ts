@@ -13,7 +13,7 @@ import { SidecarServer } from "../../src/server/server.js";
 import { StepDownRefusedError, type ReplicationControl } from "../../src/replication/replication-control.js";
 import { adminCaller, startHarness, testConfig } from "./harness.js";
 
-const ALLOW_ALL = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAdmin: () => undefined, ownerElsewhere: () => undefined };
+const ALLOW_ALL = { refuseAccount: () => undefined, refuseUnowned: () => undefined, refuseAccountless: () => undefined, refuseAdmin: () => undefined, ownerElsewhere: () => undefined };
 
 /** An active instance's control that notes whether a hand-over ran. */
 function activeControl(address: string): { control: ReplicationControl; handedOver: () => boolean } {

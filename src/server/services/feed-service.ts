@@ -98,7 +98,7 @@ export function publishAnswers(state: SidecarState, m: PublishRequest, scope: Co
         // tell where to send it (found by review, session 43).
         if (ownership) {
           const id = report.operation?.accountId;
-          const notOwned = id === undefined ? ownership.refuseUnowned(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
+          const notOwned = id === undefined ? ownership.refuseAccountless(`${field}.account_id`) : ownership.refuseAccount(id, `${field}.account_id`);
           if (notOwned) throw notOwned;
         }
         // A strict account list refuses the report, as the channel does (channel-state.ts `claimable`).

@@ -43,7 +43,7 @@ export function refuseNotOwned(gate: OwnershipGate, command: ChannelCommand, bas
     case "report": {
       const id = command.report.operation?.accountId;
       const field = `${base}.apply_execution_report.report.account_id`;
-      return id === undefined ? gate.refuseUnowned(field) : gate.refuseAccount(id, field);
+      return id === undefined ? gate.refuseAccountless(field) : gate.refuseAccount(id, field);
     }
     case "adjust":
       return gate.refuseAccount(command.accountId, `${base}.apply_account_adjustment.account_id`);
