@@ -13,7 +13,7 @@ import type { AccountOwner } from "../state/account-directory.js";
 import type { AdminCommand } from "../state/commands.js";
 import { CommandError } from "../state/command-error.js";
 import { accountsNamed } from "../state/audit-effects.js";
-import type { OwnershipGate } from "./ownership-gate.js";
+import { refuseAccounts, type OwnershipGate } from "./ownership-gate.js";
 import type { LeaseValue } from "./lease-store.js";
 import { knownHolder, type LeaseOwners } from "./lease-owners.js";
 import type { ShardLeases } from "./shard-leases.js";
@@ -112,13 +112,7 @@ export class LeaseOwnershipGate implements OwnershipGate {
 
   refuseAdmin(command: AdminCommand): CommandError | undefined {
     const named = namedAccounts(command);
-    if (named.length > 0) {
-      for (const accountId of named) {
-        const refused = this.refuseAccount(accountId, accountField(command));
-        if (refused) return refused;
-      }
-      return undefined;
-    }
+    if (named.length > 0) return refuseAccounts(this, named, () => accountField(command));
     return this.refuseUnowned("") ?? this.refuseBrokerWide("", command.kind);
   }
 

@@ -8,7 +8,7 @@
 import type { AccountId } from "../param/index.js";
 import type { AccountOwner } from "../state/account-directory.js";
 import type { AdminCommand } from "../state/commands.js";
-import type { CommandError } from "../state/command-error.js";
+import { CommandError } from "../state/command-error.js";
 
 export interface OwnershipGate {
   /** The refusal for a command on `accountId` (at `field`), or undefined when this instance owns its shard. */
@@ -35,4 +35,26 @@ export interface OwnershipGate {
    * list marks such accounts, whose state here is not the one in force.
    */
   ownerElsewhere(accountId: AccountId): AccountOwner | undefined;
+}
+
+/**
+ * The refusal for a command naming several accounts, all or nothing: the first account's
+ * NOT_OWNER when every one is that same owner's, FAILED_PRECONDITION naming no owner when they
+ * span owners (this instance among them, or two others), which no single instance can run.
+ * Each owner named the other before, "send it there", so an operator or a client following the
+ * owner went round in a circle (found by review, session 43). `field(i)`: account i's path.
+ */
+export function refuseAccounts(gate: OwnershipGate, accountIds: readonly AccountId[], field: (i: number) => string): CommandError | undefined {
+  let first: CommandError | undefined;
+  let spans = false;
+  for (let i = 0; i < accountIds.length; i++) {
+    const refused = gate.refuseAccount(accountIds[i]!, field(i));
+    if (refused === undefined) spans ||= first !== undefined || i > 0;
+    else if (first === undefined) {
+      first = refused;
+      spans ||= i > 0;
+    } else spans ||= refused.ownerAddress !== first.ownerAddress;
+  }
+  if (first === undefined || !spans) return first;
+  return new CommandError("FAILED_PRECONDITION", field(0), `${field(0)}: the command names accounts of several owners and runs all or nothing on one instance: split it per owner`);
 }

@@ -6,7 +6,9 @@
  * NOT_OWNER naming A; QueryAudit filtered on A's account answered from B's trail, which holds
  * none of its changes, instead of naming A; and a report without an account latched the global
  * block of A's group only (B's accounts kept trading), where a global admin change is refused
- * under the cross-shard rule.
+ * under the cross-shard rule; and a change or a bind naming accounts of both owners was refused
+ * by each naming the other ("send it there"), so the owner-following client went round in a
+ * circle until its redirect limit.
  */
 import { create } from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -18,6 +20,7 @@ import { LeaseOwners } from "../../src/replication/lease-owners.js";
 import { ShardLeases } from "../../src/replication/shard-leases.js";
 import { shardOf } from "../../src/replication/shard-of.js";
 import type { ReplicationControl } from "../../src/replication/replication-control.js";
+import { OwnerFollowingChannel } from "../../src/client/index.js";
 import { ACCOUNT, startHarness, testConfig, type Harness } from "../server/harness.js";
 import { fill } from "../server/results.js";
 import { ManualTimers, MemoryLeaseStore } from "./lease-fakes.js";
@@ -119,5 +122,24 @@ describe("two active owners: reads and reports on the other's accounts", () => {
     const [onChannel] = await a.h.channel().send({ case: "applyExecutionReport", value: { report: noAccount } });
     expect(onChannel!.result.value).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, message: `commands[0].apply_execution_report.report.account_id: ${rule}` });
     expect(a.h.server.state.engine.accounts().globalBlock).toBeUndefined();
+  });
+
+  it("a change or a bind naming accounts of both owners is refused FAILED_PRECONDITION, naming no owner to send it to", async () => {
+    const a = await node("a", [SHARD_A], testConfig({ policies: POLICIES }));
+    const b = await node("b", others, testConfig({ policies: POLICIES }));
+    for (const n of [a, b]) {
+      const e = (await n.h.admin("registerGroup", { accountIds: [ACCOUNT, ACCOUNT_B], groupId: 7 }).catch((x: unknown) => x)) as ServiceError;
+      expect(e.details).toBe("account_ids: the command names accounts of several owners and runs all or nothing on one instance: split it per owner");
+      expect(e.metadata.get("openpit-owner-address")).toEqual([]);
+    }
+    const moves: string[] = [];
+    const ch = new OwnerFollowingChannel(a.h.address, { onRedirect: (from, to) => moves.push(`${from} -> ${to}`) });
+    try {
+      const [bound] = await ch.send({ case: "bindAccounts", value: { accountIds: [ACCOUNT, ACCOUNT_B] } });
+      expect(moves).toEqual([]);
+      expect(bound!.result.value).toMatchObject({ code: ErrorCode.FAILED_PRECONDITION, ownerAddress: "", field: "commands[0].bind_accounts.account_ids[0]" });
+    } finally {
+      await ch.close();
+    }
   });
 });

@@ -162,7 +162,9 @@ describe("the gate's cross-shard rule for admin changes", async () => {
       // Another instance's shard: NOT_OWNER, naming the field, even with per-instance broker-wide changes.
       expect(gate.refuseAdmin({ kind: "retireAccount", accountId: 2n as never })).toMatchObject({ code: "NOT_OWNER", field: "account_id" });
       expect(gate.refuseAdmin(halt(2n))).toMatchObject({ code: "NOT_OWNER", field: "scope.account_id" });
-      expect(gate.refuseAdmin({ kind: "unregisterGroup", accountIds: [1n, 2n] as never, group: 3 as never })).toMatchObject({ code: "NOT_OWNER", field: "account_ids" });
+      expect(gate.refuseAdmin({ kind: "unregisterGroup", accountIds: [2n, 6n] as never, group: 3 as never })).toMatchObject({ code: "NOT_OWNER", field: "account_ids" });
+      // Accounts of this instance's and another's: no single owner can run it (session 43).
+      expect(gate.refuseAdmin({ kind: "unregisterGroup", accountIds: [1n, 2n] as never, group: 3 as never })).toMatchObject({ code: "FAILED_PRECONDITION", field: "account_ids" });
     }
   });
 });

@@ -5,7 +5,7 @@
  * The stream stays up. The gate (its interface in src/replication/ownership-gate.ts) is
  * implemented by the leases; without replication there is no gate at all.
  */
-import type { OwnershipGate } from "../../replication/ownership-gate.js";
+import { refuseAccounts, type OwnershipGate } from "../../replication/ownership-gate.js";
 import type { ChannelCommand } from "../../state/commands.js";
 import type { CommandError } from "../../state/command-error.js";
 import { ORDER_FIELD } from "../security/account-scope.js";
@@ -25,11 +25,7 @@ export function refuseNotOwned(gate: OwnershipGate, command: ChannelCommand, bas
     case "release": {
       const wire = command.kind === "bind" ? "bind_accounts" : "release_accounts";
       const ids = command.accountIds;
-      for (let i = 0; i < ids.length; i++) {
-        const refused = gate.refuseAccount(ids[i]!, `${base}.${wire}.account_ids[${i}]`);
-        if (refused) return refused;
-      }
-      return ids.length === 0 ? gate.refuseUnowned(`${base}.${wire}`) : undefined;
+      return ids.length === 0 ? gate.refuseUnowned(`${base}.${wire}`) : refuseAccounts(gate, ids, (i) => `${base}.${wire}.account_ids[${i}]`);
     }
     case "start":
     case "execute":
