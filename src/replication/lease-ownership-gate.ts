@@ -116,6 +116,11 @@ export class LeaseOwnershipGate implements OwnershipGate {
     return this.refuseUnowned("") ?? this.refuseBrokerWide("", command.kind);
   }
 
+
+  get severalOwners(): boolean {
+    return this.o.severalOwners;
+  }
+
   refuseAccountless(field: string): CommandError | undefined {
     // Found by review (session 43): a report without an account latched the global block of one
     // ownership group only, while the others' accounts kept trading.

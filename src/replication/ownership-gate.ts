@@ -35,6 +35,8 @@ export interface OwnershipGate {
    * list marks such accounts, whose state here is not the one in force.
    */
   ownerElsewhere(accountId: AccountId): AccountOwner | undefined;
+  /** Several instances own shards (ownership.shards lists some): a command may span owners. */
+  readonly severalOwners?: boolean;
 }
 
 /**
@@ -46,15 +48,20 @@ export interface OwnershipGate {
  */
 export function refuseAccounts(gate: OwnershipGate, accountIds: readonly AccountId[], field: (i: number) => string): CommandError | undefined {
   let first: CommandError | undefined;
-  let spans = false;
+  let servedHere = false;
+  const owners = new Set<string>();
   for (let i = 0; i < accountIds.length; i++) {
     const refused = gate.refuseAccount(accountIds[i]!, field(i));
-    if (refused === undefined) spans ||= first !== undefined || i > 0;
-    else if (first === undefined) {
-      first = refused;
-      spans ||= i > 0;
-    } else spans ||= refused.ownerAddress !== first.ownerAddress;
+    if (refused === undefined) {
+      servedHere = true;
+      continue;
+    }
+    // No owner yet (a takeover under way): "retry shortly" holds whatever else it names (found
+    // by review of this change: it was refused for good as spanning owners).
+    if (refused.ownerAddress === "") return refused;
+    first ??= refused;
+    owners.add(refused.ownerAddress);
   }
-  if (first === undefined || !spans) return first;
+  if (first === undefined || gate.severalOwners !== true || (!servedHere && owners.size === 1)) return first;
   return new CommandError("FAILED_PRECONDITION", field(0), `${field(0)}: the command names accounts of several owners and runs all or nothing on one instance: split it per owner`);
 }
