@@ -116,7 +116,6 @@ export class LeaseOwnershipGate implements OwnershipGate {
     return this.refuseUnowned("") ?? this.refuseBrokerWide("", command.kind);
   }
 
-
   get severalOwners(): boolean {
     return this.o.severalOwners;
   }
