@@ -69,6 +69,18 @@ describe("bad input: a per-command error, and the stream stays up", () => {
     await expectStillUp(ch);
   });
 
+  it("an optional decimal sent empty is INVALID_VALUE, not 'required' (found by review, session 44)", async () => {
+    h = await startHarness();
+    const ch = h.channel();
+    const rs = await ch.send(execute(order({ price: "" })), execute(order({ price: undefined })));
+    expectError(rs[0], ErrorCode.INVALID_VALUE, `${ORDER}.price`, `${ORDER}.price: must not be empty when present`);
+    // Absent, the price makes a market order: no field error (SpotFunds needs a price or a mark).
+    expect(rs[1]?.result.case).toBe("execute");
+    const [report] = await h.feed().publish(create(pb.ExecutionReportSchema, { accountId: SPARE, fee: "" }));
+    expect(report?.result.case === "error" ? report.result.value : report).toMatchObject({ code: ErrorCode.INVALID_VALUE, field: "reports[0].fee", message: "reports[0].fee: must not be empty when present" });
+    await expectStillUp(ch);
+  });
+
   it("missing required fields and an unknown enum value", async () => {
     h = await startHarness();
     const ch = h.channel();

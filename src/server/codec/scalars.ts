@@ -19,7 +19,11 @@ export function decodeOptionalDecimal<T extends DecimalValue>(
   field: string,
   type: ValueType<T>,
 ): T | undefined {
-  return text === undefined ? undefined : decodeDecimal(text, field, type);
+  if (text === undefined) return undefined;
+  // Sent, but empty: refused, never read as absent; and not "required", which would tell a
+  // gateway sending a market order that a price is (found by review, session 44).
+  if (text === "") invalid(field, "must not be empty when present");
+  return decodeDecimal(text, field, type);
 }
 
 /** Account id 0 is "absent" on the wire (proto3 cannot tell them apart). */
