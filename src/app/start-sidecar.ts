@@ -154,7 +154,7 @@ export async function startSidecar(
     server.startServing();
     // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;
     // no snapshot of what may be damaged is scheduled, and nothing says "serving".
-    if (server.phase === "failed") server.state.snapshots?.stop();
+    if (server.phase === "failed") server.state.snapshots?.halt();
     else log.info({ event: "serving", mode: config.durability.mode }, "serving");
     return { server, port, httpPort, recovery };
   } catch (e) {

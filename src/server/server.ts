@@ -389,7 +389,8 @@ export class SidecarServer {
     this.health.setServing(false);
     this.currentPhase = "failed";
     if (this.sweeper) clearInterval(this.sweeper);
-    // A snapshot now could capture the damage; the journal holds only what was acknowledged.
-    this.state.snapshots?.stop();
+    // A snapshot now could capture the damage, one already scheduled too; the journal holds
+    // only what was acknowledged.
+    this.state.snapshots?.halt();
   }
 }

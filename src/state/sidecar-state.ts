@@ -77,7 +77,7 @@ export class SidecarState implements DoorInternals {
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
   onNotice: NoticeListener | undefined;
   /** The snapshot schedule of a durable state (recovery sets it; shutdown takes a last one). */
-  snapshots: { take(): Promise<unknown>; stop(): void; fence(): void; readonly lastError: string | undefined } | undefined;
+  snapshots: { take(): Promise<unknown>; stop(): void; fence(): void; halt(): void; readonly lastError: string | undefined } | undefined;
   /** Told of live commands, appends, closes and fences (the server's metrics and logs); none = nothing timed. */
   observer: DoorObserver | undefined;
   /** Called after every command that entered the door, with its result or error (the snapshot schedule listens). */

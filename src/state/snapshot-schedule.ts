@@ -55,6 +55,7 @@ export class SnapshotSchedule {
   private writing: Promise<unknown> | undefined;
   /** Set by fence(): nothing is written any more. */
   private fenced = false;
+  private halted = false;
   /** Set by stop(): no scheduled snapshot starts any more (a shutdown's take() is the last). */
   private stopped = false;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -112,6 +113,17 @@ export class SnapshotSchedule {
     this.stop();
   }
 
+  /**
+   * The state may be damaged (the server failed closed): no snapshot starts or is put any more,
+   * a scheduled one included, so a restart recovers from the journal, which holds only what was
+   * acknowledged (found by review, session 44: a write the last command had scheduled still
+   * put the damaged state, and recovery then trusted it).
+   */
+  halt(): void {
+    this.halted = true;
+    this.stop();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
@@ -144,7 +156,7 @@ export class SnapshotSchedule {
    */
   async take(): Promise<bigint | undefined> {
     while (this.writing) await this.writing;
-    if (this.fenced) return undefined;
+    if (this.fenced || this.halted) return undefined;
     const write = this.write();
     this.writing = write;
     try {
@@ -155,6 +167,7 @@ export class SnapshotSchedule {
   }
 
   private async write(): Promise<bigint | undefined> {
+    if (this.halted) return undefined;
     // Also the time the next scheduled attempt counts from when this one fails.
     this.lastAt = performance.now();
     let sequence: bigint | undefined;
@@ -168,8 +181,9 @@ export class SnapshotSchedule {
       const put = this.sink.begin(sequence);
       const bytes = encodePlain(snapshot);
       await this.journal.flush();
-      // Fenced while the journal was flushed: the new owner's snapshot must not be replaced.
-      if (this.fenced) return undefined;
+      // Fenced while the journal was flushed: the new owner's snapshot must not be replaced;
+      // halted meanwhile: what was captured may hold the damage.
+      if (this.fenced || this.halted) return undefined;
       await put(bytes);
       this.onDisk = sequence;
       this.journal.noteSnapshot(sequence);
