@@ -519,6 +519,17 @@ export abstract class DecimalValue {
     return makeValue(this.type, q, quotientScale(q, this.scale, other.scale));
   }
 
+  /**
+   * Remainder of the truncated quotient, as rust_decimal's `checked_rem` (spec §3.5, §8): the
+   * dividend's sign, the wider scale (7.50 mod 2 is 1.50, −7 mod 3 is −1); a zero divisor is
+   * `DivisionByZero`. Exact: its magnitude is below the divisor's, its digits within both scales.
+   */
+  mod(other: DecimalValue): this {
+    if (other.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
+    // Dec's modulo mode is decimal.js's default, ROUND_DOWN: the truncated quotient's remainder.
+    return makeValue(this.type, this.decimal.mod(other.decimal), this.scale > other.scale ? this.scale : other.scale);
+  }
+
   neg(): this {
     if (this.isSmall) return smallValue(this.type, -this.small, this.scale);
     return makeValue(this.type, this.decimal.negated(), this.scale);
@@ -544,6 +555,10 @@ export abstract class DecimalValue {
   }
 
   eq(other: DecimalValue): boolean {
+    return this.compare(other) === 0;
+  }
+  /** The same number (scale aside: 10.50 equals 10.5), as the JS binding's `equals` (spec §8). */
+  equals(other: DecimalValue): boolean {
     return this.compare(other) === 0;
   }
   lt(other: DecimalValue): boolean {
