@@ -87,12 +87,17 @@ export class ChannelState {
     /** The principal this channel acts for: its pins count against that principal's cap. */
     readonly owner: string = LOCAL_PRINCIPAL_NAME,
   ) {
-    this.handles = new HandleTable(channelId, host.handleTally, () => host.nextChannelId);
+    this.handles = new HandleTable(channelId, host.handleTally, () => host.nextChannelId, (owner) => host.channels.get(owner)?.nextSequence);
   }
 
   /** Accounts pinned to this channel. */
   get pinnedAccounts(): number {
     return this.accounts.size;
+  }
+
+  /** The sequence of the next handle this channel issues (every one below it was issued). */
+  get nextSequence(): bigint {
+    return this.handles.nextSequence;
   }
 
   get openHandles(): number {

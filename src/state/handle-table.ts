@@ -49,6 +49,11 @@ export class HandleTable {
      * foreign handle from an unknown one as the live run did. By default, this channel's.
      */
     private readonly nextChannelId: () => bigint = () => channelId + 1n,
+    /**
+     * The next sequence a live channel issues, undefined for one that closed (its table is gone):
+     * an id of a live channel past what it issued is no one's, not that channel's.
+     */
+    private readonly liveNextSequence: (channelId: bigint) => bigint | undefined = () => undefined,
   ) {}
 
   get size(): number {
@@ -136,7 +141,12 @@ export class HandleTable {
     // Another channel's only if that channel was opened: an id naming a channel the door never
     // issued (2^64 - 1: channel 2^32 - 1) is no one's (found by review: it was "another channel's").
     if (owner !== this.channelId && owner !== 0n && owner < this.nextChannelId()) {
-      return new CommandError("FOREIGN_HANDLE", field, `${field}: handle ${id} belongs to another channel`);
+      // Of a live channel, only a sequence it issued is its (found by review, session 43: seq 0
+      // and ones past its next were "another channel's"); of a closed one, any may have been.
+      const next = this.liveNextSequence(owner);
+      if (next === undefined || (seq > 0n && seq < next)) {
+        return new CommandError("FOREIGN_HANDLE", field, `${field}: handle ${id} belongs to another channel`);
+      }
     }
     if (owner === this.channelId && seq > 0n && seq < this.nextSeq) {
       return new CommandError("HANDLE_CONSUMED", field, `${field}: handle ${id} was already used, expired or fenced`);

@@ -193,11 +193,31 @@ describe("bad input: a per-command error, and the stream stays up", () => {
     expectError(rs[0], ErrorCode.UNKNOWN_HANDLE, at(0, "commit_reservation", "reservation_id"), `${at(0, "commit_reservation", "reservation_id")}: no handle ${U64_MAX} on this channel`);
     expectError(rs[1], ErrorCode.UNKNOWN_HANDLE, at(1, "execute_request", "request_id"), `${at(1, "execute_request", "request_id")}: no handle ${U64_MAX} on this channel`);
     expectError(rs[2], ErrorCode.UNKNOWN_HANDLE, at(2, "rollback_reservation", "reservation_id"), `${at(2, "rollback_reservation", "reservation_id")}: no handle ${next} on this channel`);
-    // Once channel 2 is open, its ids are another channel's.
+    // Once channel 2 has issued it, the id is another channel's.
     const other = h.channel();
-    await other.send(seed("USD", "1", OTHER_ACCOUNT));
+    expect(as(await other.one(execute(order({ accountId: OTHER_ACCOUNT, price: "0" }))), "execute").reservationId).toBe(next);
     const [foreign] = await ch.send({ case: "rollbackReservation", value: { reservationId: next } });
     expectError(foreign, ErrorCode.FOREIGN_HANDLE, at(0, "rollback_reservation", "reservation_id"), `${at(0, "rollback_reservation", "reservation_id")}: handle ${next} belongs to another channel`);
+    await expectStillUp(ch);
+  });
+
+  it("an open channel's id past what it issued, or of sequence 0, is unknown; a closed channel's ids are foreign (found by review, session 43)", async () => {
+    h = await startHarness();
+    const ch = h.channel();
+    await ch.send(seed("USD", "10000"));
+    const other = h.channel();
+    const issued = as(await other.one(execute(order({ accountId: OTHER_ACCOUNT, price: "0" }))), "execute").reservationId;
+    expect(issued).toBe(handleId(2n, 1n));
+    const rollback = (id: bigint) => ({ case: "rollbackReservation", value: { reservationId: id } }) as const;
+    const at = (i: number) => `commands[${i}].rollback_reservation.reservation_id`;
+    const rs = await ch.send(rollback(handleId(2n, 2n)), rollback(handleId(2n, 0n)), rollback(issued));
+    expectError(rs[0], ErrorCode.UNKNOWN_HANDLE, at(0), `${at(0)}: no handle ${handleId(2n, 2n)} on this channel`);
+    expectError(rs[1], ErrorCode.UNKNOWN_HANDLE, at(1), `${at(1)}: no handle ${handleId(2n, 0n)} on this channel`);
+    expectError(rs[2], ErrorCode.FOREIGN_HANDLE, at(2), `${at(2)}: handle ${issued} belongs to another channel`);
+    // Closed, channel 2 keeps no table: how far it got is not known, so any of its ids may have been issued.
+    await other.end();
+    const [closed] = await ch.send(rollback(handleId(2n, 2n)));
+    expectError(closed, ErrorCode.FOREIGN_HANDLE, at(0), `${at(0)}: handle ${handleId(2n, 2n)} belongs to another channel`);
     await expectStillUp(ch);
   });
 
