@@ -53,6 +53,8 @@ export function serveIpc(handlers: IpcHandlers): void {
 export interface ProcessStats {
   readonly rss: number;
   readonly heapUsed: number;
+  /** What V8 holds for its heap (used or not): the part of RSS that follows its collections. */
+  readonly heapTotal: number;
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   readonly gc: GcStats;
@@ -78,7 +80,7 @@ export function processStats(request: StatsRequest): ProcessStats {
   if (request.gc && collect) collect();
   const mem = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { rss: mem.rss, heapUsed: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, allocatedBytes: allocated, loopDelay };
+  return { rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, gc: gcStats, allocatedBytes: allocated, loopDelay };
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");

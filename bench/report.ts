@@ -142,7 +142,7 @@ function targets(r: BenchResults): Target[] {
     met: heapGrowth <= RSS_FLAT_SHARE,
   });
   out.push({
-    name: `RSS flat over the soak (last third vs first third of the samples, ≤ ${RSS_FLAT_SHARE * 100} %)`,
+    name: `RSS outside the V8 heap flat over the soak (last third vs first third of the samples, ≤ ${RSS_FLAT_SHARE * 100} %)`,
     value: Number.isNaN(r.soak.rssTrend) ? `not measured: ${r.soak.samples.length} RSS sample${r.soak.samples.length === 1 ? "" : "s"} (2 needed)` : `${(r.soak.rssTrend * 100).toFixed(1)} %`,
     met: r.soak.rssTrend <= RSS_FLAT_SHARE,
   });
@@ -397,7 +397,7 @@ export function formatReport(r: BenchReport): string {
     "",
     `Memory — ${(r.soak.durationMs / 1000).toFixed(0)} s open loop at ${Math.round(r.soak.fraction * 100)} % (${perSec(r.soak.rate)}/s), sidecar after GC:`,
     `  RSS ${mib(r.soak.start.rss)} → ${mib(r.soak.end.rss)} (${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)}); heap ${mib(r.soak.start.heapUsed)} → ${mib(r.soak.end.heapUsed)} (${r.soak.heapDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.heapDeltaBytes)})`,
-    r.soak.samples.length > 0 ? `  RSS samples (no GC): ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)}`).join(", ")}` : "",
+    r.soak.samples.length > 0 ? `  RSS samples (no GC), V8 heap (heapTotal) in brackets: ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)} (${mib(s.heapTotal)})`).join(", ")}` : "",
     "",
     ...durabilityLines(r),
     "",

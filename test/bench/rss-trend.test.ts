@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rssTrend } from "../../bench/soak.js";
+import { offHeapTrend, rssTrend } from "../../bench/soak.js";
 
 describe("rssTrend (the soak's RSS flatness)", () => {
   it("compares the median of the last third of the samples with the first third's", () => {
@@ -14,5 +14,36 @@ describe("rssTrend (the soak's RSS flatness)", () => {
   it("is NaN (not measured, so not met) without two samples to compare", () => {
     expect(rssTrend([])).toBeNaN();
     expect(rssTrend([123])).toBeNaN();
+  });
+});
+
+describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
+  const MiB = 2 ** 20;
+  // Run BI (session 44): the old generation grew 4× between collections, V8's heap rose with
+  // RSS for 100 s and fell back at the collection; the memory outside it stayed put.
+  const heapSawTooth = [
+    [200, 118],
+    [208, 126],
+    [217, 135],
+    [225, 143],
+    [233, 151],
+    [242, 160],
+    [250, 168],
+    [258, 176],
+    [269, 187],
+    [278, 196],
+    [205, 123],
+    [209, 127],
+  ].map(([rss, heap]) => ({ rss: rss! * MiB, heapTotal: heap! * MiB }));
+
+  it("is flat when only V8's heap moves (its saw-tooth is judged after GC instead)", () => {
+    expect(rssTrend(heapSawTooth.map((s) => s.rss))).toBeGreaterThan(0.1);
+    expect(offHeapTrend(heapSawTooth)).toBe(0);
+  });
+
+  it("grows with memory outside the heap (buffers, native), whatever the heap does", () => {
+    const leaking = heapSawTooth.map((s, i) => ({ rss: s.rss + i * 3 * MiB, heapTotal: s.heapTotal }));
+    // Medians of the first and last four: 82 + 4.5 and 82 + 28.5 MiB.
+    expect(offHeapTrend(leaking)).toBeCloseTo(110.5 / 86.5 - 1, 12);
   });
 });
