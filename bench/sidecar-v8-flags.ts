@@ -11,6 +11,13 @@
  * about as much (what lives through a scavenge is mostly holdings state written since the
  * last one, which grows slowly with the interval): scavenge time per second fell by a
  * third, and the longest pause with it (docs/performance.md, "Session 7").
+ *
+ * And they let the old generation grow to 4× what survived its last collection before the
+ * next one (`--heap-growing-percent=300`: V8's own ceiling for the factor, which it otherwise
+ * lowers to ~1.4 for the sidecar, whose collector is fast beside what it promotes). A major
+ * collection costs the loop 100–300 ms on one CPU however often it comes (Session 43); at
+ * half the capacity it came every 10–20 s, now every ~2 minutes (docs/performance.md,
+ * "Session 44"). V8 still never sets the limit past halfway to the heap's maximum.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
