@@ -138,6 +138,8 @@ export async function startSidecar(
       logAccountEntries(log, replicated.takeover, unlistedAccountIds(server.state));
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
       server.startServing();
+      // Failed closed meanwhile: as below, nothing of a state that may be damaged is snapshotted.
+      if (server.phase === "failed") server.state.snapshots?.halt();
       if (server.phase === "serving") log.info(
           { event: "serving", mode: "replicated", epoch: String(replicated.takeover.epoch), replayed: replicated.takeover.replayed, signing: replicated.signing ?? null },
           "serving; took the replicated journal over",

@@ -386,6 +386,7 @@ export class SidecarServer {
    */
   failClosed(): void {
     this.failed = true;
+    this.state.failedClosed = true;
     this.health.setServing(false);
     this.currentPhase = "failed";
     if (this.sweeper) clearInterval(this.sweeper);

@@ -76,6 +76,12 @@ export class SidecarState implements DoorInternals {
   pinning: boolean;
   /** Channels' unsolicited notices (fenced, expired), delivered once durable. */
   onNotice: NoticeListener | undefined;
+  /**
+   * Set when the server failed closed (an uncaught error: this state may be damaged). No
+   * snapshot is written of it from then on (snapshot-schedule.ts), recovery's first one and
+   * a replicated takeover's included, so the next start recovers from the journal alone.
+   */
+  failedClosed = false;
   /** The snapshot schedule of a durable state (recovery sets it; shutdown takes a last one). */
   snapshots: { take(): Promise<unknown>; stop(): void; fence(): void; halt(): void; readonly lastError: string | undefined } | undefined;
   /** Told of live commands, appends, closes and fences (the server's metrics and logs); none = nothing timed. */

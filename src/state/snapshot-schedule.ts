@@ -91,6 +91,7 @@ export class SnapshotSchedule {
   }
 
   start(): void {
+    if (this.closed) return;
     this.stopped = false;
     // The count is checked after every command (one comparison); the clock once a second.
     this.state.onCommand = () => this.check();
@@ -124,6 +125,14 @@ export class SnapshotSchedule {
     this.stop();
   }
 
+  /**
+   * Halted, or its state failed closed before this schedule was handed to it (during recovery,
+   * whose own first snapshot comes from here: found by review of the halt, session 44).
+   */
+  private get closed(): boolean {
+    return this.halted || this.state.failedClosed;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
@@ -131,7 +140,7 @@ export class SnapshotSchedule {
   }
 
   private check(): void {
-    if (this.writing || this.stopped) return;
+    if (this.writing || this.stopped || this.closed) return;
     // Anything since the last snapshot written (a failed attempt wrote none).
     if (this.journal.lastSequence - this.lastSequence <= 0n) return;
     const byCount = this.everyRecords > 0n && this.journal.lastSequence - this.countFrom >= this.everyRecords;
@@ -156,7 +165,7 @@ export class SnapshotSchedule {
    */
   async take(): Promise<bigint | undefined> {
     while (this.writing) await this.writing;
-    if (this.fenced || this.halted) return undefined;
+    if (this.fenced || this.closed) return undefined;
     const write = this.write();
     this.writing = write;
     try {
@@ -167,7 +176,7 @@ export class SnapshotSchedule {
   }
 
   private async write(): Promise<bigint | undefined> {
-    if (this.halted) return undefined;
+    if (this.closed) return undefined;
     // Also the time the next scheduled attempt counts from when this one fails.
     this.lastAt = performance.now();
     let sequence: bigint | undefined;
@@ -183,7 +192,7 @@ export class SnapshotSchedule {
       await this.journal.flush();
       // Fenced while the journal was flushed: the new owner's snapshot must not be replaced;
       // halted meanwhile: what was captured may hold the damage.
-      if (this.fenced || this.halted) return undefined;
+      if (this.fenced || this.closed) return undefined;
       await put(bytes);
       this.onDisk = sequence;
       this.journal.noteSnapshot(sequence);
