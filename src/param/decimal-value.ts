@@ -520,12 +520,18 @@ export abstract class DecimalValue {
   }
 
   /**
-   * Remainder of the truncated quotient, as rust_decimal's `checked_rem` (spec §3.5, §8): the
-   * dividend's sign, the wider scale (7.50 mod 2 is 1.50, −7 mod 3 is −1); a zero divisor is
-   * `DivisionByZero`. Exact: its magnitude is below the divisor's, its digits within both scales.
+   * Remainder of the truncated quotient, as rust_decimal's `checked_rem` (spec §3.5, §8; its
+   * rem_impl): a zero divisor is `DivisionByZero`; a zero dividend, or one of the divisor's
+   * magnitude, gives 0 at scale 0; one of smaller magnitude is the result as it is (1 mod 2.50
+   * is 1); otherwise the dividend's sign at the wider scale (7.50 mod 2 is 1.50, −7 mod 3 is −1).
+   * Exact: its magnitude is below the divisor's, its digits within both scales.
    */
   mod(other: DecimalValue): this {
     if (other.isZero()) throw new ParamError(this.kind, "DivisionByZero", "division by zero");
+    if (this.isZero()) return smallValue(this.type, 0, 0);
+    const byMagnitude = this.abs().compare(other.abs());
+    if (byMagnitude < 0) return this;
+    if (byMagnitude === 0) return smallValue(this.type, 0, 0);
     // Dec's modulo mode is decimal.js's default, ROUND_DOWN: the truncated quotient's remainder.
     return makeValue(this.type, this.decimal.mod(other.decimal), this.scale > other.scale ? this.scale : other.scale);
   }
