@@ -171,6 +171,11 @@ export interface JournalWriter {
  *   later event differently (audited-admin.ts). A rules-4 record is refused here as every
  *   other build's is; the door still reads `true` (and no marker) as those builds ran them.
  *
+ * 6 (session 44, found by review in session 43), where 5 decided otherwise:
+ * - a handle id of an open channel with a sequence that channel has not issued (0, or past its
+ *   next) is UNKNOWN_HANDLE, where 5 answered FOREIGN_HANDLE (handle-table.ts; same state,
+ *   other answer); a closed channel's ids stay FOREIGN_HANDLE.
+ *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
  * earlier record replays as before, and a build without parts refuses a part as a command it
@@ -180,7 +185,7 @@ export interface JournalWriter {
  * command it does not know, before the `settings` record whose empty instrument list it would
  * put in force.
  */
-export const REPLAY_RULES = 5;
+export const REPLAY_RULES = 6;
 
 /** This build. */
 export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });
