@@ -55,8 +55,13 @@ export async function runSoak(world: World, sidecar: ChildHandle, rate: number, 
     clearInterval(timer);
   }
   const end = await sidecar.call<ProcessStats>("stats", { gc: true });
+  return soakResult(plan.durationMs, start, end, samples, run);
+}
+
+/** What the soak found, from its readings (the trend of the RSS outside V8's heap: the module's comment). */
+export function soakResult(durationMs: number, start: ProcessStats, end: ProcessStats, samples: SoakResult["samples"], run: OpenLoopResult): SoakResult {
   return {
-    durationMs: plan.durationMs,
+    durationMs,
     start,
     end,
     rssDeltaBytes: end.rss - start.rss,
@@ -73,18 +78,21 @@ function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/**
- * The median of the last third of the samples against the first third's, minus 1; NaN
- * without two samples to compare (a soak shorter than its sampling interval), so that the
- * report says "not measured" rather than "flat" (it returned 0: found by review, session 30).
- */
 /** `rssTrend` of the RSS outside V8's heap: its collections' saw-tooth taken out (the module's comment). */
 export function offHeapTrend(samples: readonly { readonly rss: number; readonly heapTotal: number }[]): number {
   return rssTrend(samples.map((s) => s.rss - s.heapTotal));
 }
 
+/**
+ * The median of the last third of the samples against the first third's, minus 1; NaN
+ * without two samples to compare (a soak shorter than its sampling interval), so that the
+ * report says "not measured" rather than "flat" (it returned 0: found by review, session 30),
+ * and NaN on a first third that is not positive, against which no growth reads as one.
+ */
 export function rssTrend(rss: readonly number[]): number {
   if (rss.length < 2) return Number.NaN;
   const third = Math.max(1, Math.floor(rss.length / 3));
-  return median(rss.slice(-third)) / median(rss.slice(0, third)) - 1;
+  const base = median(rss.slice(0, third));
+  if (!(base > 0)) return Number.NaN;
+  return median(rss.slice(-third)) / base - 1;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { offHeapTrend, rssTrend } from "../../bench/soak.js";
+import type { ProcessStats } from "../../bench/ipc.js";
+import type { OpenLoopResult } from "../../bench/open-loop.js";
+import { offHeapTrend, rssTrend, soakResult } from "../../bench/soak.js";
 
 describe("rssTrend (the soak's RSS flatness)", () => {
   it("compares the median of the last third of the samples with the first third's", () => {
@@ -14,6 +16,11 @@ describe("rssTrend (the soak's RSS flatness)", () => {
   it("is NaN (not measured, so not met) without two samples to compare", () => {
     expect(rssTrend([])).toBeNaN();
     expect(rssTrend([123])).toBeNaN();
+  });
+
+  it("is NaN on a first third that is not positive: no growth can be read against it", () => {
+    expect(rssTrend([0, 0, 0, 10, 20, 30])).toBeNaN();
+    expect(rssTrend([-5, -5, 1, 2, 50, 60])).toBeNaN();
   });
 });
 
@@ -39,6 +46,14 @@ describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
   it("is flat when only V8's heap moves (its saw-tooth is judged after GC instead)", () => {
     expect(rssTrend(heapSawTooth.map((s) => s.rss))).toBeGreaterThan(0.1);
     expect(offHeapTrend(heapSawTooth)).toBe(0);
+  });
+
+  it("is what the soak reports as its trend (runSoak's result)", () => {
+    const stats = { rss: 200 * MiB, heapUsed: 36 * MiB, heapTotal: 118 * MiB } as ProcessStats;
+    const samples = heapSawTooth.map((s, i) => ({ atMs: (i + 1) * 10_000, heapUsed: 0, ...s }));
+    expect(soakResult(120_000, stats, stats, samples, {} as OpenLoopResult).rssTrend).toBe(0);
+    const leaking = samples.map((s, i) => ({ ...s, rss: s.rss + i * 3 * MiB }));
+    expect(soakResult(120_000, stats, stats, leaking, {} as OpenLoopResult).rssTrend).toBeCloseTo(110.5 / 86.5 - 1, 12);
   });
 
   it("grows with memory outside the heap (buffers, native), whatever the heap does", () => {
