@@ -13,11 +13,13 @@
  * third, and the longest pause with it (docs/performance.md, "Session 7").
  *
  * And they let the old generation grow to 4× what survived its last collection before the
- * next one (`--heap-growing-percent=300`: V8's own ceiling for the factor, which it otherwise
- * lowers to ~1.4 for the sidecar, whose collector is fast beside what it promotes). A major
+ * next one (`--heap-growing-percent=300`: V8's own ceiling for the factor on a host with
+ * memory, which it otherwise lowers to ~1.4 for the sidecar, whose collector is fast beside
+ * what it promotes). A major
  * collection costs the loop 100–300 ms on one CPU however often it comes (Session 43); at
  * half the capacity it came every 10–20 s, now every ~2 minutes (docs/performance.md,
- * "Session 44"). V8 still never sets the limit past halfway to the heap's maximum.
+ * "Session 44"). V8 still caps the limit at halfway from what survived to the heap's maximum;
+ * the flag also overrides its smaller factors under memory pressure (docs/operating.md).
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
