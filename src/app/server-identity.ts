@@ -36,10 +36,18 @@ export function configDigest(config: SidecarConfig): string {
 /**
  * `config` with each policy's settings as the built engine applies them (what GetPolicySettings
  * shows), so omitted defaults, defaults written out and decimals spelled differently digest
- * alike (found by review, session 30: they did not).
+ * alike (found by review, session 30: they did not). So do the other spellings of one meaning
+ * (found by review, session 44): a policy group 0 and none; an ownership's shards in any order,
+ * and every shard listed and "all".
  */
 export function effectiveConfig(config: SidecarConfig, settingsOf: (policyType: string) => unknown): SidecarConfig {
-  return { ...config, policies: config.policies.map((p) => ({ ...p, settings: settingsOf(p.type) })) };
+  const policies = config.policies.map((p) => ({ ...p, policyGroupId: p.policyGroupId || undefined, settings: settingsOf(p.type) }));
+  const ownership = config.ownership;
+  if (ownership === undefined || ownership.shards === "all") return { ...config, policies };
+  const shards = [...ownership.shards].sort((a, b) => a - b);
+  // Validated distinct and below shardCount (ownership-config.ts): as many as there are is every one.
+  const every = config.replication !== undefined && shards.length === config.replication.shardCount;
+  return { ...config, policies, ownership: { ...ownership, shards: every ? "all" : shards } };
 }
 
 /**
