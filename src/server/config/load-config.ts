@@ -147,6 +147,13 @@ export function loadConfig({ argv, env }: ConfigSources): SidecarConfig {
   }
   if (argv.includes("--ephemeral")) {
     if (flag(argv, "--data-dir") !== undefined) throw new ConfigError(`--ephemeral and --data-dir exclude each other\n${USAGE}`);
+    // Set after the file's checks: a replicated instance started memory-only would serve its
+    // accounts beside the deployment's journal, with no lease (found by review, session 44).
+    if (config.durability.mode === "replicated") {
+      throw new ConfigError(
+        `--ephemeral: the configuration's durability.mode is "replicated"${config.ownership ? " (with ownership)" : ""}: memory only would serve its accounts beside the deployment's replicated journal, with no lease; start it without --ephemeral, or with a configuration of its own`,
+      );
+    }
     config = { ...config, durability: { ...config.durability, mode: "ephemeral" } };
   }
   if (argv.includes("--insecure")) config = { ...config, security: { ...config.security, insecure: true } };
