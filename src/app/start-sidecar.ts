@@ -24,6 +24,7 @@ import { METRICS_OFF } from "../server/config/metrics-config.js";
 import { logAccountEntries } from "./account-entries-log.js";
 import { logDataDirAccess } from "./data-dir-access-log.js";
 import { logListedInstruments } from "./listed-instruments-log.js";
+import { logPolicySettings } from "./policy-settings-log.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
@@ -137,6 +138,7 @@ export async function startSidecar(
       log.info({ event: "recovered", ...recoveryFields(t), epoch: String(t.epoch) }, `recovered: ${t.replayed} records replayed in ${t.ms.toFixed(0)} ms, ${t.rolledBackReservations} open reservations rolled back`);
       logAccountEntries(log, replicated.takeover, unlistedAccountIds(server.state));
       logListedInstruments(log, config.marketData.instruments, server.state.marketData);
+      logPolicySettings(log, config, server.state);
       server.startServing();
       // Failed closed meanwhile: as below, nothing of a state that may be damaged is snapshotted.
       if (server.phase === "failed") server.state.snapshots?.halt();
@@ -153,6 +155,7 @@ export async function startSidecar(
     logDataDirAccess(log, resolve(config.durability.dataDir));
     logAccountEntries(log, recovery, unlistedAccountIds(server.state));
     logListedInstruments(log, config.marketData.instruments, server.state.marketData);
+    logPolicySettings(log, config, server.state);
     server.startServing();
     // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;
     // no snapshot of what may be damaged is scheduled, and nothing says "serving".
