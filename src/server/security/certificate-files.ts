@@ -68,6 +68,38 @@ function caBundleProblem(pem: Buffer): string | undefined {
   return undefined;
 }
 
+/** The certificates of a PEM file that parse, in file order. */
+function certificatesOf(pem: Buffer): X509Certificate[] {
+  const out: X509Certificate[] = [];
+  for (const [, kind, body] of pem.toString("latin1").matchAll(CERTIFICATE_BLOCK)) {
+    if (kind === "TRUSTED ") continue;
+    try {
+      out.push(new X509Certificate(`-----BEGIN CERTIFICATE-----${body}-----END CERTIFICATE-----\n`));
+    } catch {
+      // Not one: createSecureContext has the last word on the file.
+    }
+  }
+  return out;
+}
+
+/**
+ * Why `next`'s server chain looks cut short against the one in force, or undefined: it ends
+ * with a certificate whose issuer the chain in force carries and `next` does not. A chain file
+ * rewritten in place and read between its blocks (the leaf alone) is well-formed PEM and makes
+ * a TLS context, and put in force it cost every new client that trusts only the root the
+ * intermediate until the next read (found by review, session 44). A chain under another CA,
+ * or one leaf replacing another, is taken as before; dropping an intermediate on purpose
+ * takes a restart.
+ */
+export function chainCutProblem(next: Buffer, inForce: Buffer): string | undefined {
+  const chain = certificatesOf(next);
+  const last = chain[chain.length - 1];
+  if (last === undefined || last.issuer === last.subject) return undefined;
+  if (chain.some((c) => c.subject === last.issuer)) return undefined;
+  if (!certificatesOf(inForce).some((c) => c.subject === last.issuer)) return undefined;
+  return `the server certificate chain ends before its issuer ${JSON.stringify(last.issuer.replace(/\n/g, ", "))}, which the chain in force carries (a file read between its certificates?)`;
+}
+
 const same = (a: CertificateSet, b: CertificateSet): boolean => a.cert.equals(b.cert) && a.key.equals(b.key) && (a.ca === undefined ? b.ca === undefined : b.ca !== undefined && a.ca.equals(b.ca));
 
 export class CertificateFiles implements CertificateProvider {
@@ -107,7 +139,7 @@ export class CertificateFiles implements CertificateProvider {
     } catch (e) {
       return this.refuse(`cannot read the certificate files: ${(e as Error).message}`);
     }
-    const problem = tlsContextProblem(next);
+    const problem = tlsContextProblem(next) ?? chainCutProblem(next.cert, this.current.cert);
     if (problem !== undefined) {
       const files = [certFile, keyFile, clientCaFile].filter((f) => f !== undefined).join(" / ");
       return this.refuse(`${files} do not make a TLS context: ${problem}`);
