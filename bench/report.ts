@@ -397,7 +397,7 @@ export function formatReport(r: BenchReport): string {
     "",
     `Memory — ${(r.soak.durationMs / 1000).toFixed(0)} s open loop at ${Math.round(r.soak.fraction * 100)} % (${perSec(r.soak.rate)}/s), sidecar after GC:`,
     `  RSS ${mib(r.soak.start.rss)} → ${mib(r.soak.end.rss)} (${r.soak.rssDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.rssDeltaBytes)}); heap ${mib(r.soak.start.heapUsed)} → ${mib(r.soak.end.heapUsed)} (${r.soak.heapDeltaBytes >= 0 ? "+" : ""}${mib(r.soak.heapDeltaBytes)})`,
-    r.soak.samples.length > 0 ? `  RSS samples (no GC), V8 heap (heapTotal) in brackets: ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)} (${mib(s.heapTotal)})`).join(", ")}` : "",
+    r.soak.samples.length > 0 ? `  RSS samples (no GC), V8 heap in memory in brackets: ${r.soak.samples.map((s) => `${(s.atMs / 1000).toFixed(0)}s ${mib(s.rss)} (${mib(s.heapResident)})`).join(", ")}` : "",
     "",
     ...durabilityLines(r),
     "",

@@ -34,8 +34,8 @@ export interface SoakResult {
   readonly end: ProcessStats;
   readonly rssDeltaBytes: number;
   readonly heapDeltaBytes: number;
-  readonly samples: readonly { readonly atMs: number; readonly rss: number; readonly heapUsed: number; readonly heapTotal: number }[];
-  /** Median RSS outside V8's heap (rss − heapTotal) of the last third of the samples over the first third's, minus 1. */
+  readonly samples: readonly { readonly atMs: number; readonly rss: number; readonly heapUsed: number; readonly heapResident: number }[];
+  /** Median RSS outside V8's heap (rss − heapResident, V8's `total_physical_size`) of the last third of the samples over the first third's, minus 1. */
   readonly rssTrend: number;
   readonly run: OpenLoopResult;
 }
@@ -43,10 +43,10 @@ export interface SoakResult {
 export async function runSoak(world: World, sidecar: ChildHandle, rate: number, plan: SoakPlan, progress: Progress): Promise<SoakResult> {
   const start = await sidecar.call<ProcessStats>("stats", { gc: true });
   const t0 = process.hrtime.bigint();
-  const samples: { atMs: number; rss: number; heapUsed: number; heapTotal: number }[] = [];
+  const samples: { atMs: number; rss: number; heapUsed: number; heapResident: number }[] = [];
   const timer = setInterval(() => {
     const atMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    sidecar.call<ProcessStats>("stats", {}).then((s) => samples.push({ atMs, rss: s.rss, heapUsed: s.heapUsed, heapTotal: s.heapTotal }), () => {});
+    sidecar.call<ProcessStats>("stats", {}).then((s) => samples.push({ atMs, rss: s.rss, heapUsed: s.heapUsed, heapResident: s.heapResident }), () => {});
   }, plan.sampleEveryMs);
   let run: OpenLoopResult;
   try {
@@ -79,8 +79,8 @@ function median(xs: readonly number[]): number {
 }
 
 /** `rssTrend` of the RSS outside V8's heap: its collections' saw-tooth taken out (the module's comment). */
-export function offHeapTrend(samples: readonly { readonly rss: number; readonly heapTotal: number }[]): number {
-  return rssTrend(samples.map((s) => s.rss - s.heapTotal));
+export function offHeapTrend(samples: readonly { readonly rss: number; readonly heapResident: number }[]): number {
+  return rssTrend(samples.map((s) => s.rss - s.heapResident));
 }
 
 /**

@@ -54,7 +54,7 @@ export const cleanOracle: OracleSummary = {
   samples: [],
 };
 
-const stats = (rss: number, heapUsed: number) => ({ rss, heapUsed, heapTotal: 2 * heapUsed, cpuUserUs: 0, cpuSystemUs: 0, gc, allocatedBytes: 0, loopDelay: { p99Ms: 0, maxMs: 0 } });
+const stats = (rss: number, heapUsed: number) => ({ rss, heapUsed, heapResident: 2 * heapUsed, cpuUserUs: 0, cpuSystemUs: 0, gc, allocatedBytes: 0, loopDelay: { p99Ms: 0, maxMs: 0 } });
 const path = (label: string) => ({ label, units: 100, messages: 100, bytes: 100_000, bytesPerUnit: 1000, gcCount: 1 });
 
 export function results(over: { soak?: Record<string, unknown>; high?: Record<string, unknown>; oracle?: OracleSummary } = {}): BenchResults {
@@ -100,7 +100,7 @@ export function results(over: { soak?: Record<string, unknown>; high?: Record<st
       end: stats(100 * 2 ** 20, 20 * 2 ** 20),
       rssDeltaBytes: 0,
       heapDeltaBytes: 0,
-      samples: Array.from({ length: 12 }, (_, i) => ({ atMs: (i + 1) * 10_000, rss: 100 * 2 ** 20, heapUsed: 20 * 2 ** 20, heapTotal: 40 * 2 ** 20 })),
+      samples: Array.from({ length: 12 }, (_, i) => ({ atMs: (i + 1) * 10_000, rss: 100 * 2 ** 20, heapUsed: 20 * 2 ** 20, heapResident: 40 * 2 ** 20 })),
       rssTrend: 0,
       run: soakRun,
       ...over.soak,

@@ -29,14 +29,14 @@ describe("report targets need their data", () => {
     // no sample; runSoak then computes rssTrend([]) = 0 and the target prints "[met   ] … 0.0 %".
     const plan = planFor(parseArgs(["--soak-seconds", "5"]));
     expect(plan.soak.durationMs).toBeLessThan(plan.soak.sampleEveryMs);
-    const samples: { atMs: number; rss: number; heapUsed: number; heapTotal: number }[] = [];
+    const samples: { atMs: number; rss: number; heapUsed: number; heapResident: number }[] = [];
     const r = buildReport(results({ soak: { durationMs: plan.soak.durationMs, samples, rssTrend: rssTrend(samples.map((s) => s.rss)) } }));
     const t = target(r, "RSS outside the V8 heap flat over the soak");
     expect({ met: t.met, value: t.value }).toMatchObject({ met: false });
   });
 
   it("RSS flat over the soak is not met on a single sample (nothing to compare)", () => {
-    const samples = [{ atMs: 10_000, rss: 500 * 2 ** 20, heapUsed: 0, heapTotal: 0 }];
+    const samples = [{ atMs: 10_000, rss: 500 * 2 ** 20, heapUsed: 0, heapResident: 0 }];
     const r = buildReport(results({ soak: { samples, rssTrend: rssTrend(samples.map((s) => s.rss)) } }));
     expect(target(r, "RSS outside the V8 heap flat over the soak").met).toBe(false);
   });

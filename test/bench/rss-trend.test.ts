@@ -41,7 +41,7 @@ describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
     [278, 196],
     [205, 123],
     [209, 127],
-  ].map(([rss, heap]) => ({ rss: rss! * MiB, heapTotal: heap! * MiB }));
+  ].map(([rss, heap]) => ({ rss: rss! * MiB, heapResident: heap! * MiB }));
 
   it("is flat when only V8's heap moves (its saw-tooth is judged after GC instead)", () => {
     expect(rssTrend(heapSawTooth.map((s) => s.rss))).toBeGreaterThan(0.1);
@@ -49,7 +49,7 @@ describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
   });
 
   it("is what the soak reports as its trend (runSoak's result)", () => {
-    const stats = { rss: 200 * MiB, heapUsed: 36 * MiB, heapTotal: 118 * MiB } as ProcessStats;
+    const stats = { rss: 200 * MiB, heapUsed: 36 * MiB, heapResident: 118 * MiB } as ProcessStats;
     const samples = heapSawTooth.map((s, i) => ({ atMs: (i + 1) * 10_000, heapUsed: 0, ...s }));
     expect(soakResult(120_000, stats, stats, samples, {} as OpenLoopResult).rssTrend).toBe(0);
     const leaking = samples.map((s, i) => ({ ...s, rss: s.rss + i * 3 * MiB }));
@@ -57,7 +57,7 @@ describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
   });
 
   it("grows with memory outside the heap (buffers, native), whatever the heap does", () => {
-    const leaking = heapSawTooth.map((s, i) => ({ rss: s.rss + i * 3 * MiB, heapTotal: s.heapTotal }));
+    const leaking = heapSawTooth.map((s, i) => ({ rss: s.rss + i * 3 * MiB, heapResident: s.heapResident }));
     // Medians of the first and last four: 82 + 4.5 and 82 + 28.5 MiB.
     expect(offHeapTrend(leaking)).toBeCloseTo(110.5 / 86.5 - 1, 12);
   });
