@@ -139,11 +139,13 @@ export class CertificateFiles implements CertificateProvider {
     } catch (e) {
       return this.refuse(`cannot read the certificate files: ${(e as Error).message}`);
     }
-    const problem = tlsContextProblem(next) ?? chainCutProblem(next.cert, this.current.cert);
+    const problem = tlsContextProblem(next);
     if (problem !== undefined) {
       const files = [certFile, keyFile, clientCaFile].filter((f) => f !== undefined).join(" / ");
       return this.refuse(`${files} do not make a TLS context: ${problem}`);
     }
+    const cut = chainCutProblem(next.cert, this.current.cert);
+    if (cut !== undefined) return this.refuse(`${certFile}: ${cut}`);
     this.lastProblem = undefined;
     if (same(next, this.current)) return;
     this.current = next;
