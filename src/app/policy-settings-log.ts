@@ -6,7 +6,7 @@
  * session 44). Compared as GetPolicySettings shows them, against what the file's settings
  * would put in force on a fresh state.
  */
-import { shownSettingsJson } from "../policies/catalog.js";
+import { catalogEntryOf, shownSettingsJson } from "../policies/catalog.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarLogger } from "../server/log/sidecar-log.js";
 import type { SidecarState } from "../state/sidecar-state.js";
@@ -32,6 +32,9 @@ export function policySettingsDifferences(config: SidecarConfig, state: SidecarS
     const fresh = seeded.policy(p.type);
     const inForce = state.engine.policy(p.type);
     if (fresh === undefined || inForce === undefined) return;
+    // Settings an operator command moves as trading goes (a halt) are not the file's to compare
+    // with (found by review: every restart during a halt said to undo it with ConfigurePolicy).
+    if (catalogEntryOf(inForce)?.settingsMovedBy !== undefined) return;
     const file = shownSettingsJson(fresh);
     const held = shownSettingsJson(inForce);
     if (JSON.stringify(file) !== JSON.stringify(held)) out.push({ index, policy: p.type, file, state: held });

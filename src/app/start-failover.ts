@@ -23,6 +23,7 @@ import { errorFields } from "../server/log/sidecar-log.js";
 import { logAccountEntries } from "./account-entries-log.js";
 import { unlistedAccountIds } from "../state/account-directory.js";
 import { logListedInstruments } from "./listed-instruments-log.js";
+import { logPolicySettings } from "./policy-settings-log.js";
 import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
@@ -223,6 +224,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
           );
           logAccountEntries(log, t, unlistedAccountIds(server.state));
           logListedInstruments(log, config.marketData.instruments, server.state.marketData);
+          logPolicySettings(log, config, server.state);
         },
       },
       timers: realLeaseTimers,

@@ -52,6 +52,12 @@ export interface PolicyCatalogEntry<P extends PreTradePolicy = PreTradePolicy> {
    * parser, which a replay runs too. Absent = none.
    */
   operatorReasons?(json: Json): Iterable<{ readonly path: string; readonly reason: string }>;
+  /**
+   * The operator command other than ConfigurePolicy that changes these settings as trading goes
+   * (SetTradingState); absent = none. A start does not compare such settings with the file's
+   * (policy-settings-log.ts): a halt set by the command is not a file gone stale.
+   */
+  readonly settingsMovedBy?: string;
   /** Accounts this policy keeps state for (the operator's account list); absent = none. */
   accountIds?(policy: P): Iterable<AccountId>;
   /** What the account-state query shows of this policy; absent = nothing. */

@@ -58,3 +58,35 @@ describe("a restart on a file whose policy settings are not the durable state's"
     });
   });
 });
+
+describe("a restart after SetTradingState, on the same file", () => {
+  it("does not report the halt as the file's settings out of force (found by review of the warning)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "openpit-settings-"));
+    dirs.push(dataDir);
+    const tradingState = parseSidecarConfig({
+      listen: "127.0.0.1:0",
+      metrics: { listen: "off" },
+      policies: [{ type: "OrderValidationPolicy" }, { type: "TradingStatePolicy" }],
+      durability: { mode: "sync", dataDir, snapshotEveryRecords: 0, snapshotEverySeconds: 0, segmentBytes: 65536 },
+      limits: { shutdownDrainMs: 0, shutdownGraceMs: 0 },
+    });
+    const warnings = async (clockMs: number, halt: boolean) => {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk, _e, cb) {
+          for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l));
+          cb();
+        },
+      });
+      const started = await startSidecar(tradingState, new ManualClock(clockMs), () => {}, createLogger("info", sink as never));
+      if (halt) {
+        started.server.state.admin({ kind: "setTradingState", policy: undefined, scope: { kind: "global" }, state: "HALTED", reason: "market closed", cancelWorkingOrders: false } as never);
+        await started.server.state.journal.flush();
+      }
+      await started.server.shutdown();
+      return lines.filter((l) => l.event === "policy_settings_differ");
+    };
+    expect(await warnings(1_000, true)).toEqual([]);
+    expect(await warnings(2_000, false)).toEqual([]);
+  });
+});

@@ -9,4 +9,5 @@ export const TRADING_STATE_ENTRY: PolicyCatalogEntry<TradingStatePolicy> = {
   create: (json, path, ctx) => new TradingStatePolicy(parseTradingStateSettingsJson(json, path), groupOption(ctx)),
   configurable: { parseUpdate: parseTradingStateSettingsJson, toJson: tradingStateSettingsJson },
   operatorReasons: tradingStateReasons,
+  settingsMovedBy: "SetTradingState",
 };
