@@ -74,7 +74,23 @@ describe("a server chain file caught between its blocks", () => {
     expect(inForce).not.toBe(new X509Certificate(renewed.cert).fingerprint256);
   });
 
-  it("is told from a chain that is whole, another CA's, or a leaf in place of a leaf", () => {
+  it("is taken when the next read finds it unchanged (a chain shortened on purpose stays so)", async () => {
+    const current = readFileSync(served);
+    const leafOnly = current.subarray(0, current.indexOf("-----END CERTIFICATE-----") + "-----END CERTIFICATE-----\n".length);
+    writeFileSync(served, leafOnly);
+    await h.server.reloadCredentials();
+    expect(await verifiedBy(port, creds.ca.cert)).toBe(true);
+    await h.server.reloadCredentials();
+    // In force now: the leaf alone, which a client holding only the root cannot verify.
+    expect(await verifiedBy(port, creds.ca.cert)).toBe(false);
+    writeFileSync(served, current);
+    await h.server.reloadCredentials();
+    expect(await verifiedBy(port, creds.ca.cert)).toBe(true);
+  });
+
+  it("is told from a chain that is whole, another CA's, a leaf in place of a leaf, or one without the self-signed root", () => {
+    const withRoot = Buffer.concat([chain, creds.ca.cert]);
+    expect(chainCutProblem(chain, withRoot)).toBeUndefined();
     const leafOnly = chain.subarray(0, chain.indexOf("-----END CERTIFICATE-----") + "-----END CERTIFICATE-----\n".length);
     expect(chainCutProblem(leafOnly, chain)).toMatch(/^the server certificate chain ends before its issuer ".*CN=srv-int.*", which the chain in force carries \(a file read between its certificates\?\)$/);
     expect(chainCutProblem(chain, chain)).toBeUndefined();

@@ -83,20 +83,21 @@ function certificatesOf(pem: Buffer): X509Certificate[] {
 }
 
 /**
- * Why `next`'s server chain looks cut short against the one in force, or undefined: it ends
- * with a certificate whose issuer the chain in force carries and `next` does not. A chain file
- * rewritten in place and read between its blocks (the leaf alone) is well-formed PEM and makes
- * a TLS context, and put in force it cost every new client that trusts only the root the
- * intermediate until the next read (found by review, session 44). A chain under another CA,
- * or one leaf replacing another, is taken as before; dropping an intermediate on purpose
- * takes a restart.
+ * Why `next`'s server chain may have been read cut short, against the one in force, or
+ * undefined: it ends with a certificate whose issuer the chain in force carries (not as a
+ * self-signed root, which clients hold anyway) and `next` does not. A chain file rewritten in
+ * place and read between its blocks (the leaf alone) is well-formed PEM and makes a TLS
+ * context, and put in force it cost every new client that trusts only the root the
+ * intermediate until the next read (found by review, session 44). A suspicion only: a CA may
+ * drop a cross-signed certificate from its chain on purpose, so `CertificateFiles` takes such
+ * a file when the next read finds it unchanged.
  */
 export function chainCutProblem(next: Buffer, inForce: Buffer): string | undefined {
   const chain = certificatesOf(next);
   const last = chain[chain.length - 1];
   if (last === undefined || last.issuer === last.subject) return undefined;
   if (chain.some((c) => c.subject === last.issuer)) return undefined;
-  if (!certificatesOf(inForce).some((c) => c.subject === last.issuer)) return undefined;
+  if (!certificatesOf(inForce).some((c) => c.subject === last.issuer && c.issuer !== c.subject)) return undefined;
   return `the server certificate chain ends before its issuer ${JSON.stringify(last.issuer.replace(/\n/g, ", "))}, which the chain in force carries (a file read between its certificates?)`;
 }
 
@@ -111,6 +112,8 @@ export class CertificateFiles implements CertificateProvider {
   private readonly rereads = new FreshReads(() => this.read());
   /** The last refusal reported, so a bad file left in place is reported once, not every interval. */
   private lastProblem: string | undefined;
+  /** A server chain refused once as maybe cut short (`chainCutProblem`): the same bytes read again are taken. */
+  private suspectedCut: Buffer | undefined;
 
   /**
    * `initial`: the set read (and checked) at start. `onRefused` hears each new problem with a
@@ -144,8 +147,14 @@ export class CertificateFiles implements CertificateProvider {
       const files = [certFile, keyFile, clientCaFile].filter((f) => f !== undefined).join(" / ");
       return this.refuse(`${files} do not make a TLS context: ${problem}`);
     }
+    // A chain that may have been read cut short waits for one more read: a file caught between
+    // its blocks does not stay that way, a chain shortened on purpose does.
     const cut = chainCutProblem(next.cert, this.current.cert);
-    if (cut !== undefined) return this.refuse(`${certFile}: ${cut}`);
+    if (cut !== undefined && this.suspectedCut?.equals(next.cert) !== true) {
+      this.suspectedCut = next.cert;
+      return this.refuse(`${certFile}: ${cut}; taken if the next read finds the file unchanged`);
+    }
+    this.suspectedCut = undefined;
     this.lastProblem = undefined;
     if (same(next, this.current)) return;
     this.current = next;
