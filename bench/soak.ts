@@ -13,6 +13,12 @@
  * grow 4× between collections (`--heap-growing-percent=300`, Session 44): the heap then
  * rises by ~80 MiB over a couple of minutes and falls back at the collection, a saw-tooth
  * as long as the soak that says nothing about a leak; what it retains is judged after GC.
+ * The part of the heap in memory (`total_physical_size`) is what is taken out, not its
+ * committed size (`heapTotal`), which stays up after a collection hands pages back. A caveat
+ * (review, session 44): some memory outside the heap follows the heap's own peak (V8's
+ * marking structures, the allocator's high-water mark), so a soak whose heap first reaches a
+ * new peak inside it may read some growth; the bench runs the soak after minutes of the same
+ * load, when the heap has cycled at least once.
  */
 import type { ChildHandle, ProcessStats } from "./ipc.js";
 import { runOpenLoop, type OpenLoopResult } from "./open-loop.js";

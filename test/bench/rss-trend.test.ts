@@ -26,8 +26,9 @@ describe("rssTrend (the soak's RSS flatness)", () => {
 
 describe("offHeapTrend (the soak's target: RSS outside V8's heap)", () => {
   const MiB = 2 ** 20;
-  // Run BI (session 44): the old generation grew 4× between collections, V8's heap rose with
-  // RSS for 100 s and fell back at the collection; the memory outside it stayed put.
+  // Shaped like run BI's soak (session 44; its RSS samples, the heap's part made up): the old
+  // generation grew 4× between collections, V8's heap in memory rose with RSS for 100 s and fell
+  // back at the collection; the memory outside it stayed put.
   const heapSawTooth = [
     [200, 118],
     [208, 126],
