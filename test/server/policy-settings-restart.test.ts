@@ -26,15 +26,20 @@ const config = (dataDir: string, maxQuantity: string) =>
     limits: { shutdownDrainMs: 0, shutdownGraceMs: 0 },
   });
 
-async function start(dataDir: string, maxQuantity: string, clockMs: number) {
-  const lines: Record<string, unknown>[] = [];
+/** A logger whose JSON lines land in `lines`. */
+function capturedLog(lines: Record<string, unknown>[]) {
   const sink = new Writable({
     write(chunk, _e, cb) {
       for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l));
       cb();
     },
   });
-  const started = await startSidecar(config(dataDir, maxQuantity), new ManualClock(clockMs), () => {}, createLogger("info", sink as never));
+  return createLogger("info", sink as never);
+}
+
+async function start(dataDir: string, maxQuantity: string, clockMs: number) {
+  const lines: Record<string, unknown>[] = [];
+  const started = await startSidecar(config(dataDir, maxQuantity), new ManualClock(clockMs), () => {}, capturedLog(lines));
   await started.server.shutdown();
   return lines.filter((l) => l.event === "policy_settings_differ");
 }
@@ -72,13 +77,7 @@ describe("a restart after SetTradingState, on the same file", () => {
     });
     const warnings = async (clockMs: number, halt: boolean) => {
       const lines: Record<string, unknown>[] = [];
-      const sink = new Writable({
-        write(chunk, _e, cb) {
-          for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l));
-          cb();
-        },
-      });
-      const started = await startSidecar(tradingState, new ManualClock(clockMs), () => {}, createLogger("info", sink as never));
+      const started = await startSidecar(tradingState, new ManualClock(clockMs), () => {}, capturedLog(lines));
       if (halt) {
         started.server.state.admin({ kind: "setTradingState", policy: undefined, scope: { kind: "global" }, state: "HALTED", reason: "market closed", cancelWorkingOrders: false } as never);
         await started.server.state.journal.flush();
