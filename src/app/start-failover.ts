@@ -20,10 +20,7 @@ import type { ReplicationConfig } from "../server/config/replication-config.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
 import { errorFields } from "../server/log/sidecar-log.js";
-import { logAccountEntries } from "./account-entries-log.js";
-import { unlistedAccountIds } from "../state/account-directory.js";
-import { logListedInstruments } from "./listed-instruments-log.js";
-import { logPolicySettings } from "./policy-settings-log.js";
+import { logRestoredAgainstFile } from "./restored-state-log.js";
 import { registerReplicationMetrics } from "../server/metrics/replication-metrics.js";
 import { FailoverCoordinator } from "../replication/failover-coordinator.js";
 import { KvLeaseStore } from "../replication/kv-lease-store.js";
@@ -222,9 +219,7 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
             { event: "journal_claimed", epoch: String(t.epoch), appliedSequence: String(t.appliedSequence), replayed: t.replayed, rolledBackReservations: t.rolledBackReservations, ms: Math.round(t.ms) },
             `journal claimed at epoch ${t.epoch} after record ${t.appliedSequence}: ${t.replayed} records replayed, ${t.rolledBackReservations} open reservations rolled back`,
           );
-          logAccountEntries(log, t, unlistedAccountIds(server.state));
-          logListedInstruments(log, config.marketData.instruments, server.state.marketData);
-          logPolicySettings(log, config, server.state);
+          logRestoredAgainstFile(log, config, server.state, t);
         },
       },
       timers: realLeaseTimers,

@@ -8,7 +8,6 @@ import { systemClock, type Clock } from "../engine/index.js";
 import type { SidecarConfig } from "../server/config/sidecar-config.js";
 import type { SidecarServer } from "../server/server.js";
 import { DurableStateError, recoverState, type RecoveryReport } from "../state/recovery.js";
-import { unlistedAccountIds } from "../state/account-directory.js";
 import { buildSidecar } from "./build-sidecar.js";
 import { startReplicated, type ReplicatedStart } from "./start-replicated-journal.js";
 import { failoverConfigOf, startFailover, type FailoverHooks, type StartedFailover } from "./start-failover.js";
@@ -21,10 +20,8 @@ import { VERSION } from "../version.js";
 import { REPLAY_RULES } from "../state/journal-writer.js";
 import { checkHttpListen } from "../server/http/http-listen-policy.js";
 import { METRICS_OFF } from "../server/config/metrics-config.js";
-import { logAccountEntries } from "./account-entries-log.js";
 import { logDataDirAccess } from "./data-dir-access-log.js";
-import { logListedInstruments } from "./listed-instruments-log.js";
-import { logPolicySettings } from "./policy-settings-log.js";
+import { logRestoredAgainstFile } from "./restored-state-log.js";
 
 export interface StartedSidecar {
   readonly server: SidecarServer;
@@ -136,9 +133,7 @@ export async function startSidecar(
       // an alert on its rolled-back reservations saw nothing in replicated mode).
       const t = replicated.takeover;
       log.info({ event: "recovered", ...recoveryFields(t), epoch: String(t.epoch) }, `recovered: ${t.replayed} records replayed in ${t.ms.toFixed(0)} ms, ${t.rolledBackReservations} open reservations rolled back`);
-      logAccountEntries(log, replicated.takeover, unlistedAccountIds(server.state));
-      logListedInstruments(log, config.marketData.instruments, server.state.marketData);
-      logPolicySettings(log, config, server.state);
+      logRestoredAgainstFile(log, config, server.state, replicated.takeover);
       server.startServing();
       // Failed closed meanwhile: as below, nothing of a state that may be damaged is snapshotted.
       if (server.phase === "failed") server.state.snapshots?.halt();
@@ -153,9 +148,7 @@ export async function startSidecar(
     server.metrics.recovered(recovery);
     log.info({ event: "recovered", ...recoveryFields(recovery) }, `recovered: ${recovery.replayed} records replayed in ${recovery.ms.toFixed(0)} ms, ${recovery.rolledBackReservations} open reservations rolled back`);
     logDataDirAccess(log, resolve(config.durability.dataDir));
-    logAccountEntries(log, recovery, unlistedAccountIds(server.state));
-    logListedInstruments(log, config.marketData.instruments, server.state.marketData);
-    logPolicySettings(log, config, server.state);
+    logRestoredAgainstFile(log, config, server.state, recovery);
     server.startServing();
     // Failed closed meanwhile (startServing leaves only "recovering"): the process is exiting;
     // no snapshot of what may be damaged is scheduled, and nothing says "serving".

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { paramError } from "../helpers/param-error.js";
 import {
   CashFlow,
   Fee,
@@ -17,15 +18,6 @@ import {
 
 const MAX = "79228162514264337593543950335";
 
-function paramError(fn: () => unknown): ParamError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ParamError) return e;
-    throw e;
-  }
-  throw new Error("expected a ParamError");
-}
 
 function expectParamError(fn: () => unknown, kind: ParamKind, code: ParamErrorCode): void {
   const e = paramError(fn);

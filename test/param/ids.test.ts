@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { paramError } from "../helpers/param-error.js";
 import { AccountGroupId, AccountId, fnv1a32, fnv1a64, InstrumentId, ParamError, PolicyGroupId } from "../../src/param/index.js";
 
 /**
@@ -17,15 +18,6 @@ function referenceFnv1a(bits: 32n | 64n, text: string): bigint {
 /** A string whose FNV-1a 32 hash is exactly 0 (found offline by meet-in-the-middle). */
 const HASHES_TO_ZERO = "7oE486";
 
-function paramErrorOf(fn: () => unknown): ParamError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ParamError) return e;
-    throw e;
-  }
-  throw new Error("expected a ParamError");
-}
 
 describe("FNV-1a", () => {
   it("64-bit known vectors", () => {
@@ -69,7 +61,7 @@ describe("AccountId", () => {
 
   it("blank text is AccountIdEmpty", () => {
     for (const blank of ["", "   "]) {
-      const e = paramErrorOf(() => AccountId.fromString(blank));
+      const e = paramError(() => AccountId.fromString(blank));
       expect([e.code, e.numericCode]).toEqual(["AccountIdEmpty", 10]);
     }
   });

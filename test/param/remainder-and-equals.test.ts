@@ -8,7 +8,8 @@
  * dividend's sign and the wider scale. `rustRem` below is that rule on exact integers.
  */
 import { describe, expect, it } from "vitest";
-import { CashFlow, Fee, ParamError, Pnl, Price, Quantity } from "../../src/param/index.js";
+import { paramError } from "../helpers/param-error.js";
+import { CashFlow, Fee, Pnl, Price, Quantity } from "../../src/param/index.js";
 
 function parse(s: string): [bigint, number] {
   const neg = s.startsWith("-");
@@ -37,15 +38,6 @@ function rustRem(a: string, b: string): string {
   return fmt(r, s, A < 0n);
 }
 
-function errorOf(run: () => unknown): ParamError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof ParamError) return e;
-    throw e;
-  }
-  throw new Error("no error");
-}
 
 describe("mod", () => {
   it("keeps the dividend's sign and the wider scale", () => {
@@ -68,7 +60,7 @@ describe("mod", () => {
   });
 
   it("by zero is DivisionByZero, of the receiver's kind", () => {
-    const e = errorOf(() => Quantity.fromString("5").mod(Quantity.fromString("0.00")));
+    const e = paramError(() => Quantity.fromString("5").mod(Quantity.fromString("0.00")));
     expect([e.kind, e.code, e.message]).toEqual(["Quantity", "DivisionByZero", "Quantity: division by zero"]);
   });
 });
