@@ -460,7 +460,11 @@ export abstract class DecimalValue {
     if (!Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
       throw new ParamError(this.kind, "Other", `rounding scale ${scale} is outside 0..${MAX_SCALE}`);
     }
-    // Round once, from the full text: rounding to 28 digits first could round twice.
+    // Round once, from the full text: rounding to 28 digits first could round twice. A text
+    // with no more places than `scale` keeps its own, as `rounded` does.
+    const dot = text.indexOf(".");
+    const textScale = dot < 0 ? 0 : text.length - dot - 1;
+    if (textScale <= scale) return makeValue(this, new Dec(text), textScale);
     return makeValue(this, new Dec(text).toDecimalPlaces(scale, roundingMode(strategy)), scale);
   }
 
@@ -549,6 +553,9 @@ export abstract class DecimalValue {
     if (!Number.isInteger(scale) || scale < 0 || scale > MAX_SCALE) {
       throw new ParamError(this.kind, "Other", `rounding scale ${scale} is outside 0..${MAX_SCALE}`);
     }
+    // rust_decimal's round_dp_with_strategy returns a value with no more places as it is
+    // ("2.51 rounded to 3 decimal places is 2.51"): it never pads (found by review).
+    if (this.scale <= scale) return this;
     return makeValue(this.type, this.decimal.toDecimalPlaces(scale, roundingMode(strategy)), scale);
   }
 

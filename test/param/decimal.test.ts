@@ -218,10 +218,18 @@ describe("rounding", () => {
     }
   });
 
-  it("rounds to the requested scale, padding when the value is shorter", () => {
+  it("rounds to the requested scale, and leaves a value with no more places as it is (rust_decimal's round_dp_with_strategy)", () => {
     expect(Price.fromStringRounded("185.125", 2, "midpointNearestEven").toString()).toBe("185.12");
     expect(Price.fromStringRounded("185.135", 2, "midpointNearestEven").toString()).toBe("185.14");
-    expect(Price.fromString("1.5").rounded(3, "down").toString()).toBe("1.500");
+    // "2.51 rounded to 3 decimal places is 2.51": never padded, trailing zeros kept.
+    expect(Price.fromString("1.5").rounded(3, "down").toString()).toBe("1.5");
+    expect(Price.fromString("1.50").rounded(2, "up").toString()).toBe("1.50");
+    expect(Price.fromStringRounded("1.5", 3, "down").toString()).toBe("1.5");
+    expect(Price.fromStringRounded("7", 2, "up").toString()).toBe("7");
+    expect(Price.fromStringRounded("-1.250", 3, "up").toString()).toBe("-1.250");
+    // Fewer places than the value has: rounded to exactly that many, zeros included.
+    expect(Price.fromStringRounded("2.0049", 2, "down").toString()).toBe("2.00");
+    expect(Price.fromString("0.000").rounded(1, "up").toString()).toBe("0.0");
     // Rounding reads the full text once: more than 28 digits are fine as input here.
     expect(Price.fromStringRounded("0.123456789012345678901234567891", 2, "up").toString()).toBe("0.13");
   });
