@@ -52,7 +52,7 @@ export const LOCAL_AUTHENTICATOR: Authenticator = {
 };
 
 /**
- * The values a certificate offers for `identity`: its subject CN(s), or its SAN values (DNS,
+ * The values a certificate offers for `identity`: its subject CN (none when it has more than one), or its SAN values (DNS,
  * URI, IP, email). An IP SAN comes in canonical form (canonicalIp: "fd00::5", not OpenSSL's
  * "FD00:0:0:0:0:0:0:5"), as an IP certificateIdentity is read (security-config.ts); the
  * others as the certificate writes them. Node prints a SAN value holding `,` `'` `"` `\`
@@ -63,7 +63,10 @@ export const LOCAL_AUTHENTICATOR: Authenticator = {
 export function certificateNames(cert: PeerCertificate, identity: CertificateIdentity): string[] {
   if (identity === "commonName") {
     const cn = cert.subject?.CN as string | string[] | undefined;
-    return cn === undefined ? [] : Array.isArray(cn) ? cn : [cn];
+    // A subject with two CNs (two RDNs, or one multi-valued) names nobody: CAs that vet one
+    // CN of a request often copy the others, so `CN=stranger, CN=operator` must not be the
+    // operator because only its second CN names a principal (found by review).
+    return cn === undefined || Array.isArray(cn) ? [] : [cn];
   }
   const san = cert.subjectaltname ?? "";
   return san === ""
