@@ -4,7 +4,7 @@ import { path } from "./field-path.js";
 import { Leverage, ParamError, Price, Quantity, Volume, type Instrument } from "../../param/index.js";
 import { TradeAmount, type Order, type TradeAmount as DomainTradeAmount } from "../../model/index.js";
 import { invalid, missing } from "../../state/command-error.js";
-import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
+import { decodeAccountId, decodeAsset, decodeDecimal, decodeOptionalAsset, decodeOptionalDecimal } from "./scalars.js";
 import { longerThan, MAX_NAME_LENGTH } from "../../param/index.js";
 import { decodePositionSide, decodeSide } from "./enums.js";
 
@@ -71,8 +71,9 @@ export function decodeOrder(o: pb.Order | undefined, field = "order"): Order {
   // key order): assigned, not spread from conditional literals, which built an empty
   // object and copied it through the runtime's slow path on every order.
   if (positionSide || o.reduceOnly || o.closePosition) order.position = { positionSide, reduceOnly: o.reduceOnly, closePosition: o.closePosition };
-  // Bounded as every asset name (kept in client-order-id fingerprints for the id's retention).
-  if (o.collateralAsset !== undefined && longerThan(o.collateralAsset, MAX_NAME_LENGTH)) invalid(path(field, ".collateral_asset"), `must be at most ${MAX_NAME_LENGTH} characters`);
+  // An asset name as every other (spec §3.6: non-blank; it was taken empty or blank, found by
+  // review), bounded (kept in client-order-id fingerprints for the id's retention).
+  if (o.collateralAsset !== undefined) decodeOptionalAsset(o.collateralAsset, path(field, ".collateral_asset"));
   if (leverage || o.collateralAsset !== undefined || o.autoBorrow) order.margin = { leverage, collateralAsset: o.collateralAsset, autoBorrow: o.autoBorrow };
   if (clientOrderId !== undefined) {
     order.clientOrderId = clientOrderId;

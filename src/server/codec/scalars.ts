@@ -51,6 +51,13 @@ export function decodeAsset(text: string, field: string): Asset {
   return decodeName(text, field);
 }
 
+/** An `optional` asset field that was sent: a name as `decodeAsset` takes, refused as a value (not "required") when empty or blank. */
+export function decodeOptionalAsset(text: string, field: string): Asset {
+  if (text === "") invalid(field, "must not be empty when present");
+  if (text.trim() === "") invalid(field, "must not be blank when present");
+  return decodeName(text, field);
+}
+
 /** A policy's name as a request names it. */
 export function decodePolicyName(text: string, field: string): string {
   return decodeName(text, field);

@@ -23,7 +23,7 @@ import { decodeOpenRequest } from "../../transport/wire/open-request-decoder.js"
 import { readOrderHolder } from "../../transport/wire/order-holder.js";
 import { LEN, ProtoReader, UNEXPECTED, VARINT, WIRE_LEN } from "../../transport/wire/proto-reader.js";
 import { MAX_CLIENT_ORDER_ID_LENGTH } from "./decode-order.js";
-import { longerThan, MAX_NAME_LENGTH } from "../../param/index.js";
+import { longerThan } from "../../param/index.js";
 import { DecodedCommand } from "./decoded-messages.js";
 import { appended, nextListItem, readAsset, readMantissa, readSharedUint64 } from "./wire-values.js";
 
@@ -166,9 +166,8 @@ function readOrder(r: ProtoReader): Order {
         closePosition = r.bool();
         break;
       case LEN(11):
-        collateralAsset = r.string();
-        // Longer than decodeOrder takes: it names the field.
-        if (longerThan(collateralAsset, MAX_NAME_LENGTH)) throw UNEXPECTED;
+        // Blank, non-ASCII or longer than decodeOrder takes: it names the field.
+        collateralAsset = readAsset(r);
         break;
       case VARINT(12):
         autoBorrow = r.bool();
