@@ -11,7 +11,9 @@
  *
  * Emission follows proto3 and protobuf-es: fields in number order, implicit-presence
  * scalars skipped at their zero value, message fields written when set, `optional`
- * fields when not `undefined`.
+ * fields when not `undefined`. Unknown fields are a request's (a newer client's): the
+ * sidecar builds its answers and never sets one. One on the response or a result sends the
+ * whole message to `toBinary`; deeper ones are not looked for and would not be written.
  */
 import { toBinary } from "@bufbuild/protobuf";
 import {

@@ -2,8 +2,9 @@
  * `PublishResponse` to bytes, specialised by hand for the feed's results (post-trade and
  * error), the counterpart of publish-request-decoder.ts and the channel's
  * open-response-encoder.ts (whose field writers it shares). Anything else — unknown
- * fields, an empty result — goes through protobuf-es's `toBinary`. Tests compare both
- * byte for byte on randomized messages.
+ * fields on the response or a result, an empty result — goes through protobuf-es's
+ * `toBinary` (unknown fields deeper are not looked for: the sidecar never sets any, as in
+ * open-response-encoder.ts). Tests compare both byte for byte on randomized messages.
  */
 import { toBinary } from "@bufbuild/protobuf";
 import { PublishResponseSchema, ReportResultSchema, type PublishResponse, type ReportResult } from "../../../gen/openpit/sidecar/v1/feed_pb.js";
