@@ -103,10 +103,12 @@ function applyBalance(
     after.realizedPnl = op.realizedPnl;
     if (op.realizedPnl.kind === "halted") after.averageEntryPrice = undefined;
   }
-  // Only an operation that could move the average re-checks flatness (as OpenPit does).
+  // Only an operation that could move the average re-checks flatness (OpenPit's
+  // avg_may_change). A halt is not one: it clears the average above whatever the net
+  // position, so a halt of a slot whose available + held does not fit is not refused as an
+  // overflow (found by review).
   const averageMayChange =
     op.averageEntryPrice !== undefined ||
-    op.realizedPnl?.kind === "halted" ||
     ((amount.balance !== undefined || amount.held !== undefined) && before.averageEntryPrice !== undefined);
   // Every figure the outcome reports is computed before the slot is written; each that does
   // not fit the decimal range refuses the adjustment, naming it (OpenPit's order and words).

@@ -237,6 +237,15 @@ describe("SpotFundsPolicy account adjustments", () => {
       expect(policy.holdings(ACCOUNT).get("AAPL")?.held.toString()).toBe("0");
     });
 
+    it("a halt force-set alone does not check the net position: OpenPit's avg_may_change leaves it out (the halt clears the average anyway; found by review)", () => {
+      const { engine, policy } = spotEngine();
+      expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", MAX], held: ["abs", MAX] })]).ok).toBe(true);
+      const result = engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { realizedPnl: { halted: "MissingFx" } })]);
+      expect(refusal(result)).toEqual({ ok: true });
+      expect(pnlText(policy.holdings(ACCOUNT).get("AAPL")?.realizedPnl)).toBe("halted MissingFx");
+      expect(policy.holdings(ACCOUNT).get("AAPL")?.averageEntryPrice).toBeUndefined();
+    });
+
     it("a forced realized P&L whose change does not fit: delta overflow, field realized pnl (the delta is authoritative)", () => {
       const { engine, policy } = spotEngine();
       expect(engine.applyAccountAdjustment(ACCOUNT, [balanceAdjustment("AAPL", { balance: ["abs", "1"], realizedPnl: `-${MAX}` })]).ok).toBe(true);
