@@ -19,6 +19,7 @@ import { ErrorCode, type CommandError } from "../../gen/openpit/sidecar/v1/error
 import { encodeOpenRequest, encodePublishRequest } from "../transport/wire/index.js";
 import type { GenericClient } from "./grpc-clients.js";
 import { readyBoundOf } from "./liveness.js";
+import { callGatewayHook } from "./gateway-hook.js";
 
 export type CommandInit = MessageInitShape<typeof CommandSchema>["command"];
 
@@ -232,7 +233,7 @@ export class AccountChannel {
       // The sidecar closed this channel (the hard throttle): what was sent is answered (refused
       // SHUTTING_DOWN after the closing answer) and the stream ends once this client half-closes.
       if (m.notice?.notice.case === "channelClosing") this.stream.stopSending(new Error(`the sidecar closed the channel: ${m.notice.notice.value.reason}`));
-      onNotice?.(m);
+      callGatewayHook("onNotice", onNotice, m);
     }, encodeOpenRequest, maxMessageBytes);
   }
 

@@ -38,6 +38,7 @@ import { ErrorCode } from "../../gen/openpit/sidecar/v1/errors_pb.js";
 import type { CommandResult, OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
 import { AccountChannel, MessageRefusedError, type CommandInit } from "./account-channel.js";
 import { HandleOwners, handleNamedBy } from "./handle-owners.js";
+import { callGatewayHook } from "./gateway-hook.js";
 import { connect, connectRefusal, type ConnectOptions, type SidecarClients } from "./grpc-clients.js";
 import { watchEverReady } from "./liveness.js";
 
@@ -227,7 +228,7 @@ export class OwnerFollowingChannel {
     const onNotice = (notice: OpenResponse) => {
       this.handles.noticed(address, notice);
       dropHandlesIfGone();
-      this.options.onNotice?.(address, notice);
+      callGatewayHook("onNotice", this.options.onNotice, address, notice);
     };
     channel = new AccountChannel(clients.channel, onNotice, this.options.maxMessageBytes);
     for (const event of ["error", "end"]) channel.call.on(event, dropHandlesIfGone);
@@ -287,7 +288,7 @@ export class OwnerFollowingChannel {
         const refusal = this.linkRefusal(to);
         if (refusal !== undefined) {
           unfollowable.add(to);
-          this.options.onUnfollowable?.(to, refusal);
+          callGatewayHook("onUnfollowable", this.options.onUnfollowable, to, refusal);
           continue;
         }
         // One owner per round: the commands bound for another owner wait for the next one.
@@ -303,7 +304,7 @@ export class OwnerFollowingChannel {
           return isNoOwnerYet(r) || (to !== undefined && dead.has(to) && handleNamedBy(commands[i]!) === undefined) ? [i] : [];
         });
         if (again.length === 0 || waited + delay > waitMs) break;
-        this.options.onNoOwner?.(again.length, delay);
+        callGatewayHook("onNoOwner", this.options.onNoOwner, again.length, delay);
         await pause(delay);
         waited += delay;
         delay = Math.min(delay * 2, MAX_PAUSE_MS);
@@ -473,7 +474,7 @@ export class OwnerFollowingChannel {
     if (address === this.current) return;
     const from = this.current;
     this.current = address;
-    this.options.onRedirect?.(from, address, reason);
+    callGatewayHook("onRedirect", this.options.onRedirect, from, address, reason);
   }
 
   /**
