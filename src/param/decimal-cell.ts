@@ -13,6 +13,19 @@
 import type { Decimal } from "decimal.js";
 import { compareSmall, isZeroValue, smallAddend, sumLostScale, type DecimalValue, type ValueType } from "./decimal-value.js";
 
+/**
+ * The zeros `DecimalCell.value` returns, by value type, each array indexed by scale. A cache of
+ * immutable values, the same for every engine in the process: it holds no state (a zero's
+ * lazily built decimal.js form is a cache of its own number).
+ */
+const ZEROS = new WeakMap<ValueType<DecimalValue>, DecimalValue[]>();
+
+function zerosOf<T extends DecimalValue>(type: ValueType<T>): T[] {
+  let zeros = ZEROS.get(type);
+  if (zeros === undefined) ZEROS.set(type, (zeros = []));
+  return zeros as T[];
+}
+
 export class DecimalCell<T extends DecimalValue> {
   /** The safe-integer mantissa; NaN when `big` holds the number (as in `DecimalValue`). */
   #small = 0;
@@ -20,15 +33,17 @@ export class DecimalCell<T extends DecimalValue> {
   #scale = 0;
 
   /**
-   * What `value` returns for a zero, the commonest number in a slot, at the scale it last
-   * had: made once per scale, not per read. A slot's zero keeps the scale of the amounts
-   * that cancelled ("0.00" once a held notional is consumed), so it is a zero at one scale
-   * that most reads find; replaced (rarely) when a zero of another scale is read.
+   * What `value` returns for a zero, the commonest number in a slot, by scale: made once per
+   * value type and scale and shared by every cell of that type (values are immutable), not
+   * per read. A slot's zero keeps the scale of the amounts that cancelled ("0.00" once a
+   * held notional is consumed). Each cell used to hold a zero of its own: with the heap
+   * number V8 boxes its mantissa in, two of every seven objects of the book the old
+   * generation marks (docs/performance.md, Session 45).
    */
-  #zero: T;
+  readonly #zeros: T[];
 
   constructor(private readonly type: ValueType<T>) {
-    this.#zero = new type(0, undefined, 0);
+    this.#zeros = zerosOf(type);
   }
 
   /** The number now, as an immutable value (the same digits and scale as the one stored). */
@@ -36,7 +51,7 @@ export class DecimalCell<T extends DecimalValue> {
     const small = this.#small;
     if (small === 0) {
       const scale = this.#scale;
-      return this.#zero.scale === scale ? this.#zero : (this.#zero = new this.type(0, undefined, scale));
+      return this.#zeros[scale] ?? (this.#zeros[scale] = new this.type(0, undefined, scale));
     }
     return new this.type(small, this.#big, this.#scale);
   }
