@@ -39,6 +39,15 @@ describe("a gateway callback that throws", () => {
     process.off("unhandledRejection", onRejection);
     doubles.splice(0).forEach((d) => d.close());
   });
+  /** A double that sends a notice before each answer, and a client connected to it. */
+  const noticeThenAnswer = async () => {
+    const d = await startDouble((call, req) => {
+      call.write(fenced([7n]));
+      call.write(executeAccepted(req.correlationId, 8n));
+    });
+    doubles.push(d);
+    return connect(d.address);
+  };
   const warned = async (n: number) => {
     // process.emitWarning delivers on the next tick.
     while (warnings.length < n) await new Promise((r) => setImmediate(r));
@@ -46,12 +55,7 @@ describe("a gateway callback that throws", () => {
   };
 
   it("onNotice: the answer after the notice still comes, and the stream goes on", async () => {
-    const d = await startDouble((call, req) => {
-      call.write(fenced([7n]));
-      call.write(executeAccepted(req.correlationId, 8n));
-    });
-    doubles.push(d);
-    const clients = connect(d.address);
+    const clients = await noticeThenAnswer();
     try {
       const ch = new AccountChannel(clients.channel, throwing);
       const first = await ch.send(reserve(1n));
@@ -67,12 +71,7 @@ describe("a gateway callback that throws", () => {
   });
 
   it("onNotice returning a rejected promise: a warning, no unhandled rejection", async () => {
-    const d = await startDouble((call, req) => {
-      call.write(fenced([7n]));
-      call.write(executeAccepted(req.correlationId, 8n));
-    });
-    doubles.push(d);
-    const clients = connect(d.address);
+    const clients = await noticeThenAnswer();
     try {
       const ch = new AccountChannel(clients.channel, async () => throwing());
       expect((await ch.send(reserve(1n)))[0]!.result.case).toBe("execute");
