@@ -66,14 +66,19 @@ void check(bool condition, const std::string& message) {
 
 // A failed call is one clear line, e.g. "not ok - account channel: gRPC status 4 (deadline
 // exceeded): Deadline Exceeded" when the network went silent.
-void check_status(const grpc::Status& status, const std::string& what) {
+// `answered`: the messages a stream had answered before it failed. What they did stands (an
+// order committed on accept stays committed), so the line names them: a gateway keeps those
+// answers and reconciles only the others.
+void check_status(const grpc::Status& status, const std::string& what, const std::vector<uint64_t>& answered = {}) {
   if (status.ok()) return check(true, what + " returned OK");
   const auto code = status.error_code();
+  std::string before;
+  for (const auto id : answered) before += (before.empty() ? " (answered before it failed: message " : ", message ") + std::to_string(id);
   fail(what + ": gRPC status " + std::to_string(code) +
        (code == grpc::StatusCode::DEADLINE_EXCEEDED ? " (deadline exceeded)"
         : code == grpc::StatusCode::UNAVAILABLE     ? " (unavailable)"
                                                     : "") +
-       ": " + status.error_message());
+       ": " + status.error_message() + (before.empty() ? "" : before + ")"));
 }
 
 // A message refused whole (OpenResponse.error / PublishResponse.error, e.g. BATCH_TOO_LARGE):
@@ -282,7 +287,9 @@ int main(int argc, char** argv) {
     while (stream->Read(&res)) {
       if (res.correlation_id() != 0) by_id[res.correlation_id()] = res;
     }
-    check_status(stream->Finish(), "account channel");
+    std::vector<uint64_t> answered;
+    for (const auto& [id, answer] : by_id) answered.push_back(id);
+    check_status(stream->Finish(), "account channel", answered);
     for (const auto& [id, answer] : by_id) {
       check_not_refused(answer.error(), answer.has_error(), "message " + std::to_string(id));
       check_ran(answer.results(), "message " + std::to_string(id) + " command");
@@ -339,7 +346,9 @@ int main(int argc, char** argv) {
     std::vector<v1::PublishResponse> answers;
     v1::PublishResponse res;
     while (stream->Read(&res)) answers.push_back(res);
-    check_status(stream->Finish(), "feed");
+    std::vector<uint64_t> answered;
+    for (const auto& answer : answers) answered.push_back(answer.correlation_id());
+    check_status(stream->Finish(), "feed", answered);
     for (const auto& answer : answers) {
       check_not_refused(answer.error(), answer.has_error(), "feed message 7");
       check_ran(answer.results(), "feed message 7 report");

@@ -75,16 +75,33 @@ func failed(what string, st *status.Status) {
 	os.Exit(1)
 }
 
-// must ends the run when a call failed: its gRPC status, or a context's error as one.
-func must(err error, what string) {
-	if err == nil {
-		return
-	}
+// statusOf is a failed call's gRPC status, or a context's error as one.
+func statusOf(err error) *status.Status {
 	st, ok := status.FromError(err)
 	if !ok {
 		st = status.FromContextError(err)
 	}
-	failed(what, st)
+	return st
+}
+
+// must ends the run when a call failed.
+func must(err error, what string) {
+	if err != nil {
+		failed(what, statusOf(err))
+	}
+}
+
+// answeredBefore names the messages a stream answered before it failed, for the failure line:
+// " (answered before it failed: message 1, message 2)", or "" when none was.
+func answeredBefore(ids []uint64) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = fmt.Sprintf("message %d", id)
+	}
+	return " (answered before it failed: " + strings.Join(names, ", ") + ")"
 }
 
 // sent ends the run when a Send on a stream failed. grpc-go's Send returns io.EOF once the
@@ -264,12 +281,21 @@ func main() {
 	}
 	must(stream.CloseSend(), "close send")
 	byID := map[uint64]*sidecarv1.OpenResponse{}
+	answered := []uint64{}
 	for {
 		r, err := stream.Recv()
 		if err == io.EOF {
 			break
 		}
-		must(err, "receive")
+		// What was answered before a failure stands (an order committed on accept stays
+		// committed): the line names it, and a gateway keeps those answers.
+		if err != nil {
+			st := statusOf(err)
+			failed("receive", status.New(st.Code(), st.Message()+answeredBefore(answered)))
+		}
+		if r.CorrelationId != 0 {
+			answered = append(answered, r.CorrelationId)
+		}
 		refusedWhole(r.Error, fmt.Sprintf("message %d", r.CorrelationId))
 		for i, result := range r.Results {
 			ran(result.GetError(), fmt.Sprintf("message %d command %d of %d", r.CorrelationId, i+1, len(r.Results)))

@@ -164,6 +164,20 @@ def run(address, account, deadline_s):
         except grpc.RpcError as e:
             sys.exit(f"not ok - {what}: {e.code().name}: {e.details()}")
 
+    def answers(what, stream):
+        """Reads a stream's answers one by one. When it fails part-way, what was answered still
+        happened (an order committed on accept stays committed): the failure line names those
+        messages, and a gateway keeps their answers rather than dropping them with the error."""
+        received = []
+        try:
+            for response in stream():
+                received.append(response)
+        except grpc.RpcError as e:
+            ids = [f"message {r.correlation_id}" for r in received if r.correlation_id]
+            before = f" (answered before it failed: {', '.join(ids)})" if ids else ""
+            sys.exit(f"not ok - {what}: {e.code().name}: {e.details()}{before}")
+        return received
+
     def accepted_whole(response, what):
         """A message refused whole (OpenResponse.error / PublishResponse.error, e.g. BATCH_TOO_LARGE):
         none of its commands ran and its results are empty, so there is nothing else to read."""
@@ -221,7 +235,7 @@ def run(address, account, deadline_s):
         ]),
     ]
     channel = channel_pb2_grpc.AccountChannelServiceStub(grpc_channel)
-    responses = call("account channel", lambda: list(channel.Open(iter(requests), timeout=deadline_s)))
+    responses = answers("account channel", lambda: channel.Open(iter(requests), timeout=deadline_s))
     by_id = {r.correlation_id: ran(accepted_whole(r, f"message {r.correlation_id}"), f"message {r.correlation_id} command")
              for r in responses if r.correlation_id}
 
@@ -246,8 +260,8 @@ def run(address, account, deadline_s):
         # switch cannot account for the fill and blocks the account.
         pnl="0", fee="0")
     feed = feed_pb2_grpc.ExecutionReportFeedServiceStub(grpc_channel)
-    feed_responses = call("feed", lambda: list(feed.Publish(
-        iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])]), timeout=deadline_s)))
+    feed_responses = answers("feed", lambda: feed.Publish(
+        iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])]), timeout=deadline_s))
     ran(accepted_whole(feed_responses[0], "feed message 7"), "feed message 7 report")
     check(feed_responses[0].correlation_id == 7, "feed echoes the correlation id")
     check(feed_responses[0].results[0].WhichOneof("result") == "post_trade", "fill applied from the feed")

@@ -4,6 +4,9 @@
  * mid-run, and no example read a message's whole refusal (OpenResponse.error).
  */
 import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import { AccountChannelService, CommandResultSchema, OpenResponseSchema, type OpenRequest, type OpenResponse } from "../../gen/openpit/sidecar/v1/channel_pb.js";
+import { serviceDefinition } from "../../src/transport/service-definition.js";
 import { execFile } from "node:child_process";
 import { createServer, connect as tcpConnect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -102,6 +105,42 @@ export async function idleThenSilent(silentAfterMs: number): Promise<{ address: 
       server.forceShutdown();
     },
   };
+}
+
+/**
+ * A stand-in sidecar whose channel stream fails part-way: health SERVING, an empty account
+ * state, and on `Open`, once the client has sent everything and half-closed, an answer to its
+ * first message only (each command "ran": a bind or an accepted adjustment) and then the status
+ * UNAVAILABLE "the sidecar went away". Found by review (session 45): the examples dropped the
+ * answers they had received when a stream then failed, so a gateway copying them would not
+ * know what had run.
+ */
+export async function failingAfterFirstAnswer(): Promise<{ address: string; close(): void }> {
+  const server = new grpc.Server();
+  const same = (b: Buffer) => b;
+  const unary = (path: string) => ({ path, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same });
+  server.addService({ Check: unary("/grpc.health.v1.Health/Check") } as grpc.ServiceDefinition, {
+    Check: (_call: unknown, done: (e: null, v: Buffer) => void) => done(null, Buffer.from([8, 1])),
+  });
+  server.addService({ GetAccountState: unary("/openpit.sidecar.v1.AdminService/GetAccountState") } as grpc.ServiceDefinition, {
+    GetAccountState: (_call: unknown, done: (e: null, v: Buffer) => void) => done(null, Buffer.alloc(0)),
+  });
+  server.addService(serviceDefinition(AccountChannelService), {
+    open: (call: grpc.ServerDuplexStream<OpenRequest, OpenResponse>) => {
+      const received: OpenRequest[] = [];
+      call.on("data", (r: OpenRequest) => received.push(r));
+      call.on("end", () => {
+        const first = received[0]!;
+        const results = first.commands.map((c) =>
+          create(CommandResultSchema, { result: c.command.case === "bindAccounts" ? { case: "bind", value: {} } : { case: "adjustment", value: { accepted: true } } }),
+        );
+        call.write(create(OpenResponseSchema, { correlationId: first.correlationId, results }));
+        call.emit("error", { code: grpc.status.UNAVAILABLE, details: "the sidecar went away" });
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
 /** A loopback host:port nobody listens on (bound, then closed): a sidecar that cannot be reached. */

@@ -26,7 +26,7 @@ import { REJECT_CODES } from "../../src/model/reject.js";
 import { CommandError } from "../../src/state/command-error.js";
 import { startHarness, type Harness } from "./harness.js";
 import { missingPaths, toolchainReady } from "./client-toolchain.js";
-import { outcome, type Outcome } from "./example-client-faults.js";
+import { failingAfterFirstAnswer, outcome, type Outcome } from "./example-client-faults.js";
 
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
@@ -178,6 +178,18 @@ for (const [k, example] of EXAMPLES.entries()) {
         expect(r.stdout).not.toMatch(/ok - (account bound|funds seeded)/);
       } finally {
         await gateway.end();
+      }
+    });
+
+    it("a channel stream that fails after answering a message: one line naming the status and the message answered before it (found by review, session 45)", async () => {
+      const sidecar = await failingAfterFirstAnswer();
+      try {
+        const r = await runExample(sidecar.address, account(9));
+        const status = example.name === "C++" ? "gRPC status 14 \\(unavailable\\)" : "UNAVAILABLE";
+        const where = example.name === "Go" ? "receive" : "account channel";
+        failedWithOneLine(r, new RegExp(`^not ok - ${where}: ${status}: the sidecar went away \\(answered before it failed: message 1\\)\\n$`));
+      } finally {
+        sidecar.close();
       }
     });
 
