@@ -231,7 +231,7 @@ async function main(): Promise<void> {
       );
       analyse(r.label, rows, dump, wallNs);
     }
-    if (witnessing) process.stdout.write(`\nsidecar heap after a full GC, by space (MiB): ${JSON.stringify(await sidecar.call("heapSpaces"))}\n`);
+    if (witnessing) process.stdout.write(`\nsidecar heap after a full GC, by space (MiB; fullGcMs: a forced full GC, ms): ${JSON.stringify(await sidecar.call("heapSpaces"))}\n`);
     const snapshot = process.env.OPENPIT_PROBE_HEAP_SNAPSHOT;
     if (witnessing && snapshot) process.stdout.write(`sidecar heap snapshot: ${await sidecar.call<string>("heapSnapshot", { file: snapshot })}\n`);
     await world.close();

@@ -18,8 +18,18 @@ export function callGatewayHook<A extends unknown[]>(name: string, hook: ((...ar
   }
 }
 
+/** Never throws itself: what a callback throws may not even print (`Object.create(null)`, a throwing `message` getter). */
 function warnThrew(name: string, e: unknown): void {
-  process.emitWarning(`the gateway's ${name} callback threw (${e instanceof Error ? e.message : String(e)}); the client went on as if it had returned`, {
-    code: "OPENPIT_CALLBACK_THREW",
-  });
+  let what: string;
+  try {
+    what = e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    what = "a value that cannot be printed";
+  }
+  try {
+    process.emitWarning(`the gateway's ${name} callback threw (${what}); the client went on as if it had returned`, { code: "OPENPIT_CALLBACK_THREW" });
+  } catch {
+    // Not known to throw for a plain warning (listeners run on a later tick); kept so that
+    // nothing a callback does can become the client's error.
+  }
 }

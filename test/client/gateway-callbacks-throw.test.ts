@@ -82,6 +82,28 @@ describe("a gateway callback that throws", () => {
     }
   });
 
+  it("onNotice throwing what cannot be printed (found by review: formatting it threw in turn), thrown or rejected", async () => {
+    const unprintable = Object.create(null) as object;
+    const badMessage = new Error("x");
+    Object.defineProperty(badMessage, "message", {
+      get() {
+        throw new Error("no message");
+      },
+    });
+    for (const onNotice of [() => { throw unprintable; }, async () => { throw unprintable; }, () => { throw badMessage; }]) {
+      warnings.length = 0;
+      const clients = await noticeThenAnswer();
+      try {
+        const ch = new AccountChannel(clients.channel, onNotice);
+        expect((await ch.send(reserve(1n)))[0]!.result.case).toBe("execute");
+        expect(await warned(1)).toEqual(["the gateway's onNotice callback threw (a value that cannot be printed); the client went on as if it had returned"]);
+        await ch.end();
+      } finally {
+        clients.close();
+      }
+    }
+  });
+
   it("onRedirect: the send's results are the answers, the accepted order's included", async () => {
     const b = await startDouble((call, req) => call.write(executeAccepted(req.correlationId, 50n)));
     doubles.push(b);

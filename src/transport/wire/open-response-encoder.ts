@@ -12,8 +12,9 @@
  * Emission follows proto3 and protobuf-es: fields in number order, implicit-presence
  * scalars skipped at their zero value, message fields written when set, `optional`
  * fields when not `undefined`. Unknown fields are a request's (a newer client's): the
- * sidecar builds its answers and never sets one. One on the response or a result sends the
- * whole message to `toBinary`; deeper ones are not looked for and would not be written.
+ * sidecar builds its answers and never sets one. One on the response sends it whole to
+ * `toBinary`, one on a result that result (notices always go there); deeper ones in a result
+ * are not looked for and would not be written.
  */
 import { toBinary } from "@bufbuild/protobuf";
 import {
