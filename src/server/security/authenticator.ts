@@ -31,6 +31,8 @@ const NO_PATH = -2;
 export const UNAUTHENTICATED_TEXTS = {
   none: "no credentials: present a client certificate or the metadata 'authorization: Bearer <token>'",
   certificate: "the client certificate names no configured principal",
+  /** Common-name mode: a subject with two CNs names nobody (certificateNames). */
+  severalCommonNames: "the client certificate's subject holds more than one CN, so it names no principal: issue it with one",
   revoked: "the client certificate was revoked: its serial number is in the client CRL",
   /** A CA certificate between the leaf and the trust anchor is listed by its issuer's CRL. */
   revokedIssuer: "the client certificate was revoked: a CA certificate of its chain is in the client CRL",
@@ -128,6 +130,7 @@ export class PrincipalAuthenticator implements Authenticator {
     if (revoked === NO_PATH) return { refused: UNAUTHENTICATED_TEXTS.unchecked };
     if (revoked === 0) return { refused: UNAUTHENTICATED_TEXTS.revoked };
     if (revoked > 0) return { refused: UNAUTHENTICATED_TEXTS.revokedIssuer };
+    if (this.identity === "commonName" && Array.isArray(cert.subject?.CN)) return { refused: UNAUTHENTICATED_TEXTS.severalCommonNames };
     const matched = new Set<Principal>();
     for (const name of certificateNames(cert, this.identity)) {
       const p = this.byIdentity.get(name);
