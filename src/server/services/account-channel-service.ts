@@ -291,6 +291,34 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         slices.resume();
         pump();
       });
+      /**
+       * Answers waiting for the sync of this channel's opening record, or behind one. In async
+       * mode an answer otherwise leaves before its record is on disk; a crash that took back
+       * the record opening the channel took back the move of the channel counter, and the
+       * restart gave the same channel id, so the same handle ids, to the next channel: a
+       * handle the gateway was told of then named that channel's reservations (found by
+       * review). So a channel's answers wait for the sync until its opening is on disk, and
+       * every later one goes at once again (in the other modes durable is synced already).
+       */
+      let awaitingOpenSync = 0;
+      let openSynced = false;
+      /** Runs `then` once what was answered so far may be written to this stream (see above). */
+      const whenWritable = (then: () => void): void => {
+        if (session.channelId === undefined || (openSynced && awaitingOpenSync === 0)) {
+          state.afterDurable(then);
+          return;
+        }
+        awaitingOpenSync++;
+        state.afterSyncedOrFailed(
+          () => {
+            awaitingOpenSync--;
+            openSynced = true;
+            then();
+          },
+          // The journal failed or closed: dropped, as afterDurable drops what waits then.
+          () => awaitingOpenSync--,
+        );
+      };
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
       const write = (message: Answer, m?: Incoming, arrivedAt = 0): void => {
         // Nothing can be written to a stream that has ended (the client went, or the server
@@ -302,7 +330,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         // answered in microseconds, and under overload those refusals pulled the quantiles
         // down exactly while orders waited (found by review).
         const timed = metrics !== undefined && m !== undefined && !isMalformed(m) && isEncodedMessage(message) ? m : undefined;
-        state.afterDurable(() => {
+        whenWritable(() => {
           writeNow(message);
           if (timed !== undefined) metrics!.channelAnswered(timed, arrivedAt);
         });
@@ -317,10 +345,10 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           // the closing one were never answered (found by review, session 30).
           const id = session.channelId!;
           stopStream("policy");
-          state.afterDurable(() => forget(id));
+          whenWritable(() => forget(id));
           // A timer, outside any command: a journal a shutdown closed meanwhile must not throw
           // into the process (the shutdown cuts the stream then).
-          graceTimer = setTimeout(() => guarded("ending a stream whose channel a policy closed", () => state.afterDurable(end)), limits.shutdownGraceMs ?? 5_000);
+          graceTimer = setTimeout(() => guarded("ending a stream whose channel a policy closed", () => whenWritable(end)), limits.shutdownGraceMs ?? 5_000);
           graceTimer.unref?.();
         }
       };
@@ -345,6 +373,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const tell = (notice: ChannelNotice): void => {
         const newest = pendingAnswers.at(-1);
         if (newest !== undefined && (notice.kind === "fenced" || notice.kind === "expired")) newest.push(notice);
+        // Behind answers still waiting for the channel's opening to be synced: after them.
+        else if (awaitingOpenSync > 0) whenWritable(() => writeNow(encodeNotice(notice)));
         else writeNow(encodeNotice(notice));
       };
       const answerWritten = (held: ChannelNotice[]): void => {
@@ -413,7 +443,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           // The held notices go right after the answer: in the same durability callbacks'
           // order (an ended stream has no journal to wait on, and nothing is written to it).
           if (!ended) {
-            state.afterDurable(() => answerWritten(held));
+            whenWritable(() => answerWritten(held));
             queued = true;
           }
         } finally {
@@ -454,7 +484,7 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
           const id = session.channelId;
           // Runs from stream events, outside any command: a throw here must not reach the process.
           guarded(`closing channel ${id}`, () => state.closeChannel(id, reason));
-          state.afterDurable(() => forget(id));
+          whenWritable(() => forget(id));
         }
       };
       /** Nothing more runs on this stream: it leaves shutdown's list, and its end is logged. */
@@ -536,7 +566,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
             write(answer(m), m, arrivedAt);
           }
           finish("ended");
-          state.afterDurable(end);
+          // After every answer, those waiting for the channel's opening to be synced included.
+          whenWritable(end);
         };
         // A reset stream (the client cancelled, the connection died) also ends the read side,
         // and grpc-js reports the cancel only after: one turn later, so a lost channel is
