@@ -115,6 +115,12 @@ export class ChannelState {
     return this.handles.size - this.openReservationCount;
   }
 
+  /** The account of this channel's open request `id` (start_pre_trade not yet executed), if there is one. */
+  requestAccountOf(id: bigint): AccountId | undefined {
+    const h = this.handles.get(id);
+    return h?.kind === "request" ? h.accountId : undefined;
+  }
+
   /** The accounts pinned to this channel, ascending (for the operator's channel list). */
   pinnedAccountIds(): AccountId[] {
     return [...this.accounts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -52,10 +52,21 @@ function orderAccount(order: Order): AccountId | undefined {
 
 /**
  * The refusal for a channel command naming an account `scope` may not use, or undefined.
- * Handle commands (execute/discard request, commit, rollback) name handles of this channel,
- * made by commands that were checked. Callers skip the call for `allAccounts` principals.
+ * Handle commands name handles of this channel, made by commands that were checked; but a
+ * scope can shrink meanwhile (an operator moves the account out of the principal's group), so
+ * `executeRequest`, which takes new risk, is checked again by its request's account
+ * (`requestAccount`: the channel's open request of that id; none when the request is unknown,
+ * or started in the same message, whose start was checked). Discard, commit and rollback only
+ * finish or release risk taken already: not checked. Callers skip the call for `allAccounts`
+ * principals.
  */
-export function refuseChannelCommand(scope: CommandScope, command: ChannelCommand, base: string, groupOf: GroupOf): CommandError | undefined {
+export function refuseChannelCommand(
+  scope: CommandScope,
+  command: ChannelCommand,
+  base: string,
+  groupOf: GroupOf,
+  requestAccount: (requestId: bigint) => AccountId | undefined = () => undefined,
+): CommandError | undefined {
   const p = scope.principal;
   switch (command.kind) {
     case "bind":
@@ -88,7 +99,13 @@ export function refuseChannelCommand(scope: CommandScope, command: ChannelComman
       return refuseReport(scope, command.report, `${base}.apply_execution_report.report`, groupOf);
     case "adjust":
       return mayUseAccount(p, command.accountId, groupOf) ? undefined : refusal(scope, `${base}.apply_account_adjustment.account_id`, command.accountId, "adjustments");
-    case "executeRequest":
+    case "executeRequest": {
+      // Found by review: a request started while the account was in scope still ran its main
+      // stage, reserving funds, after the operator had moved the account out.
+      const id = requestAccount(command.requestId);
+      if (id === undefined || mayUseAccount(p, id, groupOf)) return undefined;
+      return refusal(scope, `${base}.execute_request.request_id`, id, "orders");
+    }
     case "discardRequest":
     case "commit":
     case "rollback":

@@ -130,6 +130,7 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
   const scoped = session.scope !== undefined && !session.scope.principal.allAccounts ? collectingDenials(session.scope) : undefined;
   const scope = scoped?.scope;
   const groupOf = scope && ((id: AccountId) => state.engine.accounts().groupOf(id));
+  const requestAccount = scope && ((id: bigint) => (session.channelId === undefined ? undefined : state.channels.get(session.channelId)?.requestAccountOf(id)));
   // The message's refusals are recorded together once it is read (message-denials.ts),
   // before its other commands run; in a `finally`, so that none is lost if decoding throws.
   try {
@@ -139,7 +140,7 @@ function openAnswers(state: SidecarState, session: StreamChannel, m: OpenRequest
         const command = decodeChannelCommand(m.commands[i]!.command, base, state.limits.maxAdjustmentsPerBatch);
         if (scope) {
           // Refused before the door: it changes nothing (the audit trail records the denial).
-          const denied = refuseChannelCommand(scope, command, base, groupOf!);
+          const denied = refuseChannelCommand(scope, command, base, groupOf!, requestAccount!);
           if (denied) throw denied;
         }
         if (session.ownership) {
