@@ -91,12 +91,18 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
   /**
    * A change: decoded, run through the door, answered once durable. `field` names the
    * request field an engine error is about (the engine does not know field names).
+   * `handsOutId`: the request may have the state assign a number its answer carries (an
+   * instrument's next free id), so that answer waits for the sync in async mode too, as a read
+   * does: answered before its record was on disk, a crash took the assignment back and the
+   * restart gave the id to another instrument, whose prices the first one's publisher then set
+   * (found by review). Other changes are still answered at once in async mode.
    */
   function mutation<I, D extends DescMessage>(
     schema: D,
     toCommand: (request: I) => AdminCommand,
     answer?: (result: AdminResult) => Partial<MessageShape<D>>,
     field?: string | ((request: I) => string),
+    handsOutId?: (request: I) => boolean,
   ): Handler<I | MalformedMessage, MessageShape<D>> {
     return (call, callback) => {
       const refused = refusal(ctx.phase());
@@ -131,7 +137,17 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
         state.afterDurable(() => callback(error, null));
         return;
       }
-      state.afterDurable(() => callback(null, reply));
+      if (handsOutId === undefined || !handsOutId(call.request as I)) {
+        state.afterDurable(() => callback(null, reply));
+        return;
+      }
+      state.afterSyncedOrFailed(
+        () => callback(null, reply),
+        (e) => {
+          // Failed: dropped, as afterDurable drops every answer then (the server fails closed).
+          if (e instanceof JournalClosedError) callback({ code: status.UNAVAILABLE, details: "the sidecar is stopping: its journal is closed" }, null);
+        },
+      );
     };
   }
 
@@ -202,7 +218,8 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     schema: DescMessage,
     answer?: (result: AdminResult) => Record<string, unknown>,
     field?: string | ((request: Parameters<(typeof ADMIN_COMMAND_DECODERS)[K]>[0]) => string),
-  ) => mutation(schema, ADMIN_COMMAND_DECODERS[method] as (r: never) => AdminCommand, answer, field as never);
+    handsOutId?: (request: Parameters<(typeof ADMIN_COMMAND_DECODERS)[K]>[0]) => boolean,
+  ) => mutation(schema, ADMIN_COMMAND_DECODERS[method] as (r: never) => AdminCommand, answer, field as never, handsOutId as never);
 
   return {
     blockAccount: change("blockAccount", ad.BlockAccountResponseSchema),
@@ -258,12 +275,16 @@ export function adminService(ctx: ServiceContext, limits: JournalQueueLimits = {
     setSpotFundsAccountPnl: change("setSpotFundsAccountPnl", ad.SetSpotFundsAccountPnlResponseSchema, (result) => ({
       accountBlocks: (result.accountBlocks ?? []).map(encodeBlock),
     })),
-    registerInstrument: change("registerInstrument", ad.RegisterInstrumentResponseSchema, (result) => ({ instrumentId: result.instrumentId })),
+    // Without an id, the next free one: rare (a listing), so always waited for.
+    registerInstrument: change("registerInstrument", ad.RegisterInstrumentResponseSchema, (result) => ({ instrumentId: result.instrumentId }), undefined, () => true),
     pushQuote: change(
       "pushQuote",
       ad.PushQuoteResponseSchema,
       (result) => ({ instrumentId: result.instrumentId }),
       (r: ad.PushQuoteRequest) => (r.target.case === "instrument" ? "instrument" : "instrument_id"),
+      // By instrument, it may register it on first sight; by id, the answer repeats the caller's
+      // (quote rates: not held).
+      (r: ad.PushQuoteRequest) => r.target.case === "instrument",
     ),
     streamQuotes(call: ServerReadableStream<ad.StreamQuotesRequest | MalformedMessage, ad.StreamQuotesResponse>, callback: sendUnaryData<ad.StreamQuotesResponse>) {
       let accepted = 0n;
