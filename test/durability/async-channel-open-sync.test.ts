@@ -50,6 +50,26 @@ describe("async durability: a channel's first answers", () => {
     expect(call.correlationIds).toEqual([1n, 2n, 3n]);
   });
 
+  it("a stream that always has a message in flight: only the answer before the opening's sync waits (found by review: with a counter, none went at once again)", async () => {
+    const { fsync } = held();
+    const call = openChannel();
+    call.send(1n, seed("USD", "1000000"));
+    await nextTurn();
+    const atOnce: bigint[] = [];
+    const waited: bigint[] = [];
+    for (let k = 2n; k <= 20n; k++) {
+      // The next message arrives while the previous batch's fdatasync is still held.
+      call.send(k, buy());
+      await nextTurn();
+      (call.correlationIds.includes(k) ? atOnce : waited).push(k);
+      if (fsync.count() > 0) await fsync.releaseNext();
+      await nextTurn();
+    }
+    expect(waited).toEqual([2n]);
+    expect(atOnce).toHaveLength(18);
+    expect(call.correlationIds).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i + 1)));
+  });
+
   it("a half-close before the sync ends the stream only after the held answers", async () => {
     const { fsync, journal } = held();
     const call = openChannel();

@@ -2,7 +2,8 @@
  * The per-command half of authorisation: a gateway's or feed's command may only name
  * accounts its principal may use. Checked on the decoded command before it reaches the
  * door, so a refused command changes nothing and is never journaled; the texts name only
- * what the caller sent (never whether the account exists or is pinned elsewhere).
+ * what the caller sent, or for `executeRequest` the account of the caller's own request
+ * (never whether an account exists or is pinned elsewhere).
  */
 import type { AccountGroupId, AccountId } from "../../param/index.js";
 import type { ExecutionReport, Order } from "../../model/index.js";

@@ -293,31 +293,37 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
         pump();
       });
       /**
-       * Answers waiting for the sync of this channel's opening record, or behind one. In async
-       * mode an answer otherwise leaves before its record is on disk; a crash that took back
+       * Async mode: what waits for the sync of the record that opened this stream's channel.
+       * There an answer otherwise leaves before its record is on disk; a crash that took back
        * the record opening the channel took back the move of the channel counter, and the
        * restart gave the same channel id, so the same handle ids, to the next channel: a
        * handle the gateway was told of then named that channel's reservations (found by
-       * review). So a channel's answers wait for the sync until its opening is on disk, and
-       * every later one goes at once again (in the other modes durable is synced already).
+       * review). So until the opening is on disk, the stream's answers (and the notices, the
+       * end and the forget behind them) wait in this queue, in order, behind one sync; from
+       * then on they go at once again. In the other modes durable is synced: nothing waits here.
        */
-      let awaitingOpenSync = 0;
+      let openHeld: (() => void)[] | undefined;
       let openSynced = false;
       /** Runs `then` once what was answered so far may be written to this stream (see above). */
       const whenWritable = (then: () => void): void => {
-        if (session.channelId === undefined || (openSynced && awaitingOpenSync === 0)) {
+        if (openSynced || session.channelId === undefined || state.journal.mode !== "async") {
           state.afterDurable(then);
           return;
         }
-        awaitingOpenSync++;
+        if (openHeld !== undefined) {
+          openHeld.push(then);
+          return;
+        }
+        openHeld = [then];
         state.afterSyncedOrFailed(
           () => {
-            awaitingOpenSync--;
             openSynced = true;
-            then();
+            const held = openHeld!;
+            openHeld = undefined;
+            for (const f of held) f();
           },
           // The journal failed or closed: dropped, as afterDurable drops what waits then.
-          () => awaitingOpenSync--,
+          () => (openHeld = undefined),
         );
       };
       /** Writes `message` once durable; `m` (arrived at `arrivedAt`) is the message it answers, for the latency histogram. */
@@ -374,8 +380,8 @@ export function accountChannelService(ctx: ServiceContext, limits: ChannelQueueL
       const tell = (notice: ChannelNotice): void => {
         const newest = pendingAnswers.at(-1);
         if (newest !== undefined && (notice.kind === "fenced" || notice.kind === "expired")) newest.push(notice);
-        // Behind answers still waiting for the channel's opening to be synced: after them.
-        else if (awaitingOpenSync > 0) whenWritable(() => writeNow(encodeNotice(notice)));
+        // Behind answers still waiting for the channel's opening to be synced (async): after them.
+        else if (openHeld !== undefined) openHeld.push(() => writeNow(encodeNotice(notice)));
         else writeNow(encodeNotice(notice));
       };
       const answerWritten = (held: ChannelNotice[]): void => {
