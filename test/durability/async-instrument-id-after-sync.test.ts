@@ -7,13 +7,12 @@
  * answered at once (test/state/async-events-after-sync.test.ts).
  */
 import { create } from "@bufbuild/protobuf";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { adminService } from "../../src/server/services/admin-service.js";
 import type { ServiceContext } from "../../src/server/services/service-context.js";
-import type { FileJournal } from "../../src/state/journal/file-journal.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
-import { nextTurn, releaseUntilDurable, type HeldFsync } from "../state/journal/journal-test-helpers.js";
+import { nextTurn, releaseUntilDurable } from "../state/journal/journal-test-helpers.js";
 import { useStateOnHeldJournal } from "../state/held-journal-state.js";
 
 type Cb<R> = (e: unknown, r: R | null) => void;
@@ -26,14 +25,9 @@ function admin(state: SidecarState) {
 
 describe("async durability: an answer naming a newly assigned instrument id", () => {
   const held = useStateOnHeldJournal("async");
-  let state: SidecarState;
-  let fsync: HeldFsync;
-  let journal: FileJournal;
-  beforeEach(() => {
-    ({ state, fsync, journal } = held());
-  });
 
   it("RegisterInstrument without an id is answered only once its record is on disk", async () => {
+    const { state, fsync, journal } = held();
     const seen: bigint[] = [];
     admin(state).registerInstrument(
       { request: create(ad.RegisterInstrumentRequestSchema, { instrument: { underlyingAsset: "MSFT", settlementAsset: "USD" } }) },
@@ -47,6 +41,7 @@ describe("async durability: an answer naming a newly assigned instrument id", ()
   });
 
   it("PushQuote by a new instrument (auto-registered) is answered only once its record is on disk", async () => {
+    const { state, fsync, journal } = held();
     const seen: bigint[] = [];
     admin(state).pushQuote(
       { request: create(ad.PushQuoteRequestSchema, { target: { case: "instrument", value: { underlyingAsset: "MSFT", settlementAsset: "USD" } }, quote: { bid: "1", ask: "2" } } as never) },
@@ -60,6 +55,7 @@ describe("async durability: an answer naming a newly assigned instrument id", ()
   });
 
   it("a PushQuote naming an instrument by id is answered at once: its answer repeats the caller's id", async () => {
+    const { state, fsync, journal } = held();
     const service = admin(state);
     service.registerInstrument({ request: create(ad.RegisterInstrumentRequestSchema, { instrument: { underlyingAsset: "MSFT", settlementAsset: "USD" } }) }, () => {});
     await releaseUntilDurable(journal, fsync);
