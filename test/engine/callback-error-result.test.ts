@@ -11,16 +11,9 @@ import { AdjustmentAmount, type AccountAdjustment, type PostTradeResult } from "
 import { PositionSize } from "../../src/param/index.js";
 import { ACCOUNT, buy, commit, entries, fillReport, seed, slot, spotEngine } from "../helpers/spot-funds.js";
 import { engineWith } from "../helpers/engine-core.js";
+import { thrownAs } from "../helpers/thrown.js";
 
-function caught(fn: () => unknown): PolicyCallbackError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PolicyCallbackError) return e;
-    throw e;
-  }
-  throw new Error("no PolicyCallbackError");
-}
+const caught = (fn: () => unknown): PolicyCallbackError => thrownAs(PolicyCallbackError, fn);
 
 const faultyReports: PreTradePolicy = {
   name: "Faulty",

@@ -10,6 +10,7 @@ import {
   type RateLimitSettings,
 } from "../../src/policies/index.js";
 import { ACCOUNT, engineWith, onlyReject, order, OTHER_ACCOUNT, SAP_EUR, submit } from "../helpers/start-policies.js";
+import { thrownAs } from "../helpers/thrown.js";
 
 const NAME = "RateLimitPolicy";
 
@@ -36,15 +37,7 @@ function expectThrowsValidation(fn: () => unknown, prefix: string): void {
   expect((caught as Error).message.startsWith(prefix)).toBe(true);
 }
 
-function configureError(fn: () => unknown): PolicyConfigureError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PolicyConfigureError) return e;
-    throw e;
-  }
-  throw new Error("expected the configuration to be refused");
-}
+const configureError = (fn: () => unknown): PolicyConfigureError => thrownAs(PolicyConfigureError, fn);
 
 describe("RateLimitPolicy: scenarios", () => {
   it("R1: broker max 1 / 500 ms rejects the second order with the exact texts", () => {

@@ -8,6 +8,7 @@ import { JournalCorruptionError } from "../../../src/state/journal/journal-corru
 import type { JournalIo } from "../../../src/state/journal/journal-io.js";
 import { runJournalCli } from "../../../src/state/journal/journal-cli.js";
 import { readJournal, type ReadJournalOptions } from "../../../src/state/journal/journal-reader.js";
+import { thrownAs } from "../../helpers/thrown.js";
 
 /** A fresh directory under os.tmpdir(), removed after the test. */
 export function useTempDirs(): () => string {
@@ -128,15 +129,7 @@ export function flipByte(file: string, offset: number): void {
 }
 
 /** The JournalCorruptionError `fn` throws (anything else is rethrown; none is a failure). */
-export function corruption(fn: () => unknown): JournalCorruptionError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof JournalCorruptionError) return e;
-    throw e;
-  }
-  throw new Error("expected a JournalCorruptionError");
-}
+export const corruption = (fn: () => unknown): JournalCorruptionError => thrownAs(JournalCorruptionError, fn);
 
 /**
  * Reads `dir` from scratch and checks it holds exactly records 1..last, clean to the end,
