@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { allocatedBytes, startAllocationMeter } from "./alloc-meter.js";
+import { childBundle } from "./child-bundle.js";
 import { gcSnapshot, trackGc, type GcStats } from "./gc-stats.js";
 import { loopDelaySnapshot, trackLoopDelay, type LoopDelay } from "./loop-delay.js";
 import { tasksetPath } from "./one-core.js";
@@ -138,13 +139,16 @@ export class ChildHandle {
   static fork(name: string, script: string, options: ForkOptions = {}): ChildHandle {
     const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
-    // tsx compiles the TypeScript child; --expose-gc lets it collect before an RSS reading.
+    // The child runs from its bundle, as `npm start` runs the sidecar (tsx only for a checkout
+    // without the bundler); --expose-gc lets it collect before an RSS reading.
     // `npm start`'s V8 flags (the young generation's size: bench/sidecar-v8-flags.ts).
-    const nodeArgs = [...sidecarV8Flags(), "--import", "tsx", "--expose-gc", ...profile, ...(options.execArgv ?? [])];
+    const bundle = childBundle(resolve(REPO_ROOT, script));
+    const loader = bundle ? [] : ["--import", "tsx"];
+    const nodeArgs = [...sidecarV8Flags(), ...loader, "--expose-gc", ...profile, ...(options.execArgv ?? [])];
     // Pinned: `taskset -c CPU node <flags> <script>` (fork runs execPath with execArgv before the script).
     const taskset = options.cpu === undefined ? undefined : tasksetPath();
     if (options.cpu !== undefined && taskset === undefined) throw new Error(`${name}: cannot pin to CPU ${options.cpu} without taskset`);
-    const child = fork(resolve(REPO_ROOT, script), [], {
+    const child = fork(bundle ?? resolve(REPO_ROOT, script), [], {
       cwd: REPO_ROOT,
       ...(taskset ? { execPath: taskset } : {}),
       execArgv: taskset ? ["-c", String(options.cpu), process.execPath, ...nodeArgs] : nodeArgs,

@@ -31,13 +31,15 @@ const PACKAGE_JSON = resolve(dirname(fileURLToPath(import.meta.url)), "../packag
 const LOADER_OPTION = /^(-r|--(import|require|loader|experimental-loader))(=|$)/;
 
 /**
- * The `--flag[=value]` arguments between `node` and the first loader option or script of a
- * script line: every one is passed to the bench's children, so the start line should hold
+ * The `--flag[=value]` arguments between the line's last `node` and the first loader option
+ * or script after it: every one is passed to the bench's children, so the start line should hold
  * only V8 flags there (an `--inspect=PORT` would make every child bind the same port).
  */
 export function v8FlagsOf(script: string): string[] {
   const words = script.split(/\s+/).filter(Boolean);
-  const node = words.indexOf("node");
+  // The last `node` of the line is the one that runs the script: `npm start` bundles first
+  // (`node scripts/bundle.mjs … && exec node <flags> dist/openpit-sidecar.mjs`).
+  const node = words.lastIndexOf("node");
   if (node < 0) throw new Error(`not a node command: ${script}`);
   const flags: string[] = [];
   for (const w of words.slice(node + 1)) {

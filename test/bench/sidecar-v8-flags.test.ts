@@ -21,6 +21,8 @@ describe("the sidecar's V8 flags", () => {
   it("are read up to the first option that is not V8's", () => {
     expect(v8FlagsOf("exec node --a=1 --b --import tsx src/main.ts --c")).toEqual(["--a=1", "--b"]);
     expect(v8FlagsOf("node src/main.ts --x")).toEqual([]);
+    // npm start bundles, then runs the bundle: the flags are the second node's.
+    expect(v8FlagsOf("node --x=1 scripts/bundle.mjs a b && exec node --a dist/main.mjs --c")).toEqual(["--a"]);
     for (const loader of ["--import=tsx", "-r", "--require=x", "--loader", "--experimental-loader=y"]) {
       expect(v8FlagsOf(`node --a ${loader} main.js`)).toEqual(["--a"]);
     }
