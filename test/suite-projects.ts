@@ -52,6 +52,7 @@ export const ISOLATED = [
   "test/cli/cli.test.ts",
   "test/cli/group-block-reason.test.ts",
   "test/client/gateway-callbacks-throw.test.ts",
+  "test/console/console-refused-body-unread.test.ts",
   "test/client/token-http-proxy.test.ts",
   "test/durability/file-modes.test.ts",
   "test/durability/lock-release-race.test.ts",
