@@ -6,6 +6,7 @@
  * (INVALID_VALUE naming the field), and nothing changes.
  */
 import { status } from "@grpc/grpc-js";
+import { Decimal } from "decimal.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,26 @@ describe("firstJsonTextProblem: numbers", () => {
     // Digits inside strings (decimals, digit-string ids), escapes included, are not numbers.
     expect(firstJsonTextProblem('{"price": "7.0000000000000001", "id": "12345678901234567891", "q": "\\"1.00000000000000001"}')).toBeUndefined();
     expect(firstJsonTextProblem('{"k\\\\": 2.00000000000000001}')).toMatchObject({ written: "2.00000000000000001" });
+  });
+
+  it("agrees with the exact check on numbers of at most 15 digits, which it reads back without it", () => {
+    // A fixed generator (no Math.random): the same numbers every run.
+    let seed = 46;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 20_000; i++) {
+      const digits = String(next()).padStart(10, "0") + String(next()).padStart(10, "0");
+      const length = 1 + (next() % 15);
+      const point = next() % (length + 1);
+      const body = digits.slice(0, length);
+      const written = `${next() % 2 === 0 ? "-" : ""}${point === 0 || point === length ? body : `${body.slice(0, point)}.${body.slice(point)}`}`.replace(/^(-?)0+(?=\d)/, "$1");
+      const read = Number(written);
+      const exact = new Decimal(written).equals(new Decimal(String(read)));
+      expect([written, firstJsonTextProblem(`[${written}]`) === undefined]).toEqual([written, exact]);
+      expect(exact).toBe(true);
+    }
+    // Sixteen digits or more take the exact check: these do not read back.
+    expect(firstJsonTextProblem("[9007199254740993]")).toMatchObject({ kind: "inexactNumber" });
+    expect(firstJsonTextProblem("[0.12345678901234567]")).toMatchObject({ kind: "inexactNumber" });
   });
 
   it("names a line and column", () => {
