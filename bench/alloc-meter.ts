@@ -18,6 +18,7 @@
  * V8's sampling heap profiler with objects collected by minor and major GCs kept, so the
  * profile is of everything allocated, not of what survived.
  */
+import { sourceFrame } from "./bundle-frames.js";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import v8 from "node:v8";
@@ -62,7 +63,7 @@ export function allocatedBytes(): number {
 }
 
 interface SamplingNode {
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber?: number };
   readonly selfSize: number;
   readonly children: readonly SamplingNode[];
 }
@@ -143,7 +144,8 @@ export async function stopAllocationSampling(top = Number(process.env.ALLOC_TOP 
   let sampled = 0;
   const walk = (n: SamplingNode): void => {
     if (n.selfSize > 0) {
-      const f = n.callFrame;
+      // A bundled process's frames, put back in their source files (bundle-frames.ts).
+      const f = sourceFrame({ ...n.callFrame });
       sampled += n.selfSize;
       const area = areaOf(f.url, f.functionName);
       byArea.set(area, (byArea.get(area) ?? 0) + n.selfSize);

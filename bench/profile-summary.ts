@@ -6,10 +6,11 @@
  * split in its report.
  */
 import { readFileSync } from "node:fs";
+import { sourceFrame } from "./bundle-frames.js";
 
 export interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   children?: number[];
 }
 
@@ -20,7 +21,10 @@ export interface CpuProfile {
 }
 
 export function readProfile(file: string): CpuProfile {
-  return JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  // A bundled process's frames, put back in their source files (bundle-frames.ts).
+  for (const node of profile.nodes) sourceFrame(node.callFrame);
+  return profile;
 }
 
 const AREAS: [RegExp, string][] = [
