@@ -15,6 +15,7 @@
  * looks for them (`./static/` next to its module).
  */
 import { build } from "esbuild";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,9 +29,13 @@ const CONSOLE_STATIC = join(REPO_ROOT, "src/server/console/static");
  */
 const REQUIRE_SHIM = 'import { createRequire as __openpitCreateRequire } from "node:module";\nconst require = __openpitCreateRequire(import.meta.url);';
 
-/** Writes `contents` to `path` whole or not at all (a temporary name, then a rename). */
+/**
+ * Writes `contents` to `path` whole or not at all (a temporary name, then a rename). The name is
+ * random, not the pid: two containers sharing one checkout may both be pid 2 (found by review,
+ * session 46: one start's rename took the other's file, and it failed).
+ */
 function writeWhole(path, contents) {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = `${path}.${randomBytes(8).toString("hex")}.tmp`;
   writeFileSync(temporary, contents);
   renameSync(temporary, path);
 }
