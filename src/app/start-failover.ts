@@ -145,6 +145,12 @@ export async function startFailover(server: SidecarServer, config: FailoverConfi
         `the first snapshot is stored (record ${f.snapshotSequence}): restored, following stream ${r.stream} after it as a standby`,
       );
     },
+    onTailRestarted: (from, end) => {
+      log.warn(
+        { event: "tail_restarted", fromStreamSequence: from, streamEnd: end },
+        `the journal's reader had stopped at stream sequence ${from - 1} with the stream at ${end}: reading again from ${from}`,
+      );
+    },
     onSnapshotWaitError: (e) => {
       log.warn({ event: "snapshot_wait_failed", ...errorFields(e) }, `reading the snapshot object while waiting for the first snapshot failed (read again in ${Math.floor(o.leaseTtlMs / 4)} ms): ${e.message}`);
     },

@@ -58,6 +58,8 @@ export interface JournalReplicaOptions {
   readonly onEpoch?: (marker: EpochMarker) => void;
   /** Following stopped on an error (a record that does not decode or replay; the first snapshot that does not restore). */
   readonly onTailError?: (error: Error) => void;
+  /** The journal's reader had stopped moving behind the stream's end and was made again (journal-tail.ts, checkProgress). */
+  readonly onTailRestarted?: (fromStreamSequence: number, streamEnd: number) => void;
   /**
    * A standby: with no snapshot stored yet, follow() does not tail the stream on this
    * instance's own state but reads the snapshot object again every this many ms until the
@@ -257,6 +259,7 @@ export class JournalReplica {
       ...this.leaderWait(),
       ...(this.o.onEpoch ? { onEpoch: this.o.onEpoch } : {}),
       ...(this.o.onTailError ? { onError: this.o.onTailError } : {}),
+      ...(this.o.onTailRestarted ? { onReaderRestarted: this.o.onTailRestarted } : {}),
       ...(this.o.signer !== undefined ? { signer: this.o.signer } : {}),
     });
     this.tailReader = tail;

@@ -62,7 +62,18 @@ export interface JournalTailOptions {
    * refuseDisplaced). Absent: messages are read as they always were.
    */
   readonly signer?: RecordSigner;
+  /**
+   * How often the tail checks that it still moves (default 2 000 ms; 0: never, a test calls
+   * checkProgress itself). Checks without a message read in between, two of them finding the
+   * stream past the last one read, restart the reader there (checkProgress): 4–6 s.
+   */
+  readonly checkProgressEveryMs?: number;
+  /** The reader was restarted at `fromStreamSequence` (it had stopped moving with the stream at `streamEnd`). */
+  readonly onReaderRestarted?: (fromStreamSequence: number, streamEnd: number) => void;
 }
+
+/** The default of JournalTailOptions.checkProgressEveryMs. */
+const CHECK_PROGRESS_EVERY_MS = 2_000;
 
 /** The tail gave up: the reason names the stream position. */
 export class JournalTailError extends Error {
@@ -86,6 +97,14 @@ export class JournalTail {
   private readonly ours: ReadonlySet<string> | undefined;
   private lastStreamSeq: number;
   private messages: ConsumerMessages | undefined;
+  /** Which reader is current: a replaced reader's late messages are dropped. */
+  private reader = 0;
+  private progressTimer: ReturnType<typeof setInterval> | undefined;
+  /** lastStreamSeq at the previous progress check (undefined: no check yet). */
+  private seqAtLastCheck: number | undefined;
+  /** The last stream sequence read when a check last found the stream past it (undefined: not behind). */
+  private behindAt: number | undefined;
+  private checking = false;
   private stopped = false;
   private error: Error | undefined;
   private readonly waiters: { seq: number; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -117,6 +136,17 @@ export class JournalTail {
         `stream ${this.o.stream} ends at sequence ${state.last_seq}, but reading must start at ${from} (after the snapshot): the stream is not the one the snapshot was taken of (recreated, restored from an older backup, or its tail lost)`,
       );
     }
+    await this.read(from);
+    const every = this.o.checkProgressEveryMs ?? CHECK_PROGRESS_EVERY_MS;
+    if (every > 0 && !this.stopped) {
+      this.progressTimer = setInterval(() => void this.checkProgress(), every);
+      this.progressTimer.unref();
+    }
+  }
+
+  /** Starts a reader (an ordered consumer) at stream sequence `from`; it becomes the current one. */
+  private async read(from: number): Promise<void> {
+    const reader = ++this.reader;
     const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
       this.o.js.consumers.get(
         this.o.stream,
@@ -124,8 +154,68 @@ export class JournalTail {
       ),
       this.o,
     );
-    if (this.stopped) return;
-    this.messages = await consumer.consume({ max_messages: 1024, callback: (m) => this.onMessage(m) });
+    if (this.stopped || reader !== this.reader) return;
+    const messages = await consumer.consume({ max_messages: 1024, callback: (m) => {
+        if (reader === this.reader) this.onMessage(m);
+      },
+    });
+    if (this.stopped || reader !== this.reader) {
+      void messages.close().catch(() => {});
+      return;
+    }
+    this.messages = messages;
+  }
+
+  /**
+   * Restarts the reader after the last message read when it stopped moving: no message read
+   * since the previous check while the stream holds messages past it. The ordered consumer is
+   * meant to recover by itself after a hiccup, but a standby whose NATS server froze for 8 s and
+   * came back read nothing more, said nothing and would have failed its takeover (found by
+   * review, session 46: 40 s after the thaw it was still 100 records behind). Resolves true when
+   * it restarted the reader; a stream that cannot be asked is asked again at the next check, and
+   * a reader that cannot be made again (after the leader wait) stops the tail (onError).
+   */
+  async checkProgress(): Promise<boolean> {
+    if (this.stopped || this.error || this.messages === undefined || this.checking) return false;
+    const seen = this.lastStreamSeq;
+    if (seen !== this.seqAtLastCheck) {
+      this.seqAtLastCheck = seen;
+      return false;
+    }
+    this.checking = true;
+    try {
+      let end: number;
+      try {
+        end = (await this.o.jsm.streams.info(this.o.stream)).state.last_seq;
+      } catch {
+        return false;
+      }
+      if (this.stopped || this.error || this.lastStreamSeq !== seen || end <= seen) {
+        this.behindAt = undefined;
+        return false;
+      }
+      // Seen behind once, the next message may be on its way: behind at the same place at the
+      // next check as well, the reader is stuck.
+      if (this.behindAt !== seen) {
+        this.behindAt = seen;
+        return false;
+      }
+      this.behindAt = undefined;
+      // The stuck reader may never answer its close (its link is what broke): not waited for.
+      const stuck = this.messages;
+      this.messages = undefined;
+      void stuck?.close().catch(() => {});
+      this.o.onReaderRestarted?.(seen + 1, end);
+      try {
+        await this.read(seen + 1);
+      } catch (e) {
+        this.halt(new JournalTailError(`stream ${this.o.stream}: the journal reader stopped at stream sequence ${seen} and could not be made again: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+        return false;
+      }
+      return true;
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** The last stream sequence read. */
@@ -204,6 +294,7 @@ export class JournalTail {
    */
   stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.progressTimer);
     for (const w of this.waiters.splice(0)) w.reject(this.stoppedError(w.seq));
     const m = this.messages;
     this.messages = undefined;
