@@ -13,7 +13,7 @@
  * epochs are another journal's). nats-server 2.9 filters a consumer by one subject only, so
  * the skipping is done here; the stream sequence still advances past them (catchUp).
  */
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { JournalRecord } from "../state/journal/journal.js";
 import { decodeJournalMessage } from "./journal-message.js";
 import { RecordSequencer } from "./record-sequencer.js";
@@ -97,6 +97,8 @@ export class JournalTail {
   private readonly ours: ReadonlySet<string> | undefined;
   private lastStreamSeq: number;
   private messages: ConsumerMessages | undefined;
+  /** The consumer `messages` reads (deleted on the server when a progress check replaces it). */
+  private consumer: Consumer | undefined;
   /** Which reader is current: a replaced reader's late messages are dropped. */
   private reader = 0;
   private progressTimer: ReturnType<typeof setInterval> | undefined;
@@ -147,14 +149,18 @@ export class JournalTail {
   /** Starts a reader (an ordered consumer) at stream sequence `from`; it becomes the current one. */
   private async read(from: number): Promise<void> {
     const reader = ++this.reader;
+    // Not retried once stopped: a stopped tail makes no more consumers (found by review).
     const consumer = await retryTransient(`creating the journal reader on stream ${this.o.stream}`, () =>
-      this.o.js.consumers.get(
-        this.o.stream,
-        from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
-      ),
+      this.stopped
+        ? Promise.resolve(undefined)
+        : this.o.js.consumers.get(
+            this.o.stream,
+            from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from },
+          ),
       this.o,
     );
-    if (this.stopped || reader !== this.reader) return;
+    if (consumer === undefined || this.stopped || reader !== this.reader) return;
+    this.consumer = consumer;
     const messages = await consumer.consume({ max_messages: 1024, callback: (m) => {
         if (reader === this.reader) this.onMessage(m);
       },
@@ -202,17 +208,28 @@ export class JournalTail {
       }
       this.behindAt = undefined;
       // The stuck reader may never answer its close (its link is what broke): not waited for.
+      // Closing it only unsubscribes; its consumer is deleted on the server too, or it would
+      // stay there five minutes (its inactivity threshold) for every restart (found by review).
       const stuck = this.messages;
+      const stuckConsumer = this.consumer;
       this.messages = undefined;
+      this.consumer = undefined;
       void stuck?.close().catch(() => {});
+      try {
+        void stuckConsumer?.delete().catch(() => {});
+      } catch {
+        // A consumer never made on the server has nothing to delete.
+      }
       this.o.onReaderRestarted?.(seen + 1, end);
       try {
         await this.read(seen + 1);
       } catch (e) {
+        // Stopped meanwhile (a shutdown, a takeover that finished reading): not an error.
+        if (this.stopped) return false;
         this.halt(new JournalTailError(`stream ${this.o.stream}: the journal reader stopped at stream sequence ${seen} and could not be made again: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
         return false;
       }
-      return true;
+      return !this.stopped;
     } finally {
       this.checking = false;
     }
@@ -389,6 +406,9 @@ export class JournalTail {
   }
 
   private halt(error: Error): void {
+    // A tail stopped on purpose reports nothing after (found by review: a restart's reader
+    // failing after stop() was reported as the tail failing, and the process exited 74).
+    if (this.stopped) return;
     this.error = error;
     // The waiters learn the cause first; stop() would refuse them as merely stopped.
     for (const w of this.waiters.splice(0)) w.reject(error);

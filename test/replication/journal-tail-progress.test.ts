@@ -12,8 +12,11 @@ import { JournalTail } from "../../src/replication/journal-tail.js";
 /** A stream of one record per message (record n at stream sequence n), and the readers made on it. */
 function fakeStream() {
   const messages: Buffer[] = [];
-  const readers: { from: number; deliver: (seq: number) => void; closed: boolean }[] = [];
+  const readers: { from: number; deliver: (seq: number) => void; closed: boolean; deleted: boolean }[] = [];
   let infoFails = false;
+  /** Set: the next consumer made waits for the test to settle it (`hold`). */
+  let held: { called: () => void; failing: Promise<never> } | undefined;
+  let gets = 0;
   const append = (count: number) => {
     for (let i = 0; i < count; i++) {
       const frame = frameRecord(BigInt(messages.length + 1), Buffer.from(`record ${messages.length + 1}`));
@@ -22,22 +25,32 @@ function fakeStream() {
   };
   const js = {
     consumers: {
-      get: async (_stream: string, opts: { opt_start_seq?: number }) => ({
-        consume: async ({ callback }: { callback: ConsumerCallbackFn }) => {
-          const reader = {
-            from: opts.opt_start_seq ?? 1,
-            closed: false,
-            deliver: (seq: number) => callback({ seq, subject: "journal", data: messages[seq - 1]! } as unknown as JsMsg),
-          };
-          readers.push(reader);
-          return {
-            close: async () => {
-              reader.closed = true;
-              return undefined;
-            },
-          };
-        },
-      }),
+      get: async (_stream: string, opts: { opt_start_seq?: number }) => {
+        gets++;
+        if (held) {
+          held.called();
+          await held.failing;
+        }
+        const reader = {
+          from: opts.opt_start_seq ?? 1,
+          closed: false,
+          deleted: false,
+          deliver: (seq: number) => {},
+        };
+        return {
+          consume: async ({ callback }: { callback: ConsumerCallbackFn }) => {
+            reader.deliver = (seq: number) => callback({ seq, subject: "journal", data: messages[seq - 1]! } as unknown as JsMsg);
+            readers.push(reader);
+            return {
+              close: async () => {
+                reader.closed = true;
+                return undefined;
+              },
+            };
+          },
+          delete: async () => (reader.deleted = true),
+        };
+      },
     },
   } as unknown as JetStreamClient;
   const jsm = {
@@ -48,7 +61,16 @@ function fakeStream() {
       },
     },
   } as unknown as JetStreamManager;
-  return { js, jsm, append, readers, failInfo: (fails: boolean) => (infoFails = fails) };
+  /** The next consumer to be made fails when the test says (after `called` resolved). */
+  const hold = () => {
+    let fail!: (e: Error) => void;
+    let called!: () => void;
+    const wasCalled = new Promise<void>((resolve) => (called = resolve));
+    const failing = new Promise<never>((_, reject) => (fail = reject));
+    held = { called, failing };
+    return { wasCalled, fail: (e: Error) => fail(e) };
+  };
+  return { js, jsm, append, readers, hold, gets: () => gets, failInfo: (fails: boolean) => (infoFails = fails) };
 }
 
 function tailOn(stream: ReturnType<typeof fakeStream>) {
@@ -84,9 +106,10 @@ describe("JournalTail's progress check", () => {
     expect([await tail.checkProgress(), await tail.checkProgress()]).toEqual([false, false]);
     expect(await tail.checkProgress()).toBe(true);
     expect(restarts).toEqual([[2, 3]]);
-    expect(stream.readers.map((r) => [r.from, r.closed])).toEqual([
-      [1, true],
-      [2, false],
+    // The stuck one is closed and deleted on the server (else it stays there five minutes).
+    expect(stream.readers.map((r) => [r.from, r.closed, r.deleted])).toEqual([
+      [1, true, true],
+      [2, false, false],
     ]);
     // The old reader wakes up late: nothing of it is read.
     stream.readers[0]!.deliver(2);
@@ -124,5 +147,27 @@ describe("JournalTail's progress check", () => {
     expect(restarts).toEqual([[4, 4]]);
     await tail.stop();
     expect(await tail.checkProgress()).toBe(false);
+  });
+
+  it("stopped while the reader is being made again, makes no more and reports nothing", async () => {
+    const stream = fakeStream();
+    stream.append(1);
+    const { tail, restarts, errors } = tailOn(stream);
+    await tail.start();
+    stream.readers[0]!.deliver(1);
+    stream.append(2);
+    await tail.checkProgress();
+    await tail.checkProgress();
+    // The new reader's consumer is slow to come (an election), and the tail is stopped meanwhile
+    // (a shutdown, or a takeover that finished reading).
+    const held = stream.hold();
+    const restarting = tail.checkProgress();
+    await held.wasCalled;
+    await tail.stop();
+    held.fail(new Error("timeout"));
+    expect(await restarting).toBe(false);
+    expect(restarts).toEqual([[2, 3]]);
+    expect(stream.gets()).toBe(2);
+    expect(errors).toEqual([]);
   });
 });
