@@ -161,7 +161,9 @@ export class JournalTail {
     );
     if (consumer === undefined || this.stopped || reader !== this.reader) return;
     this.consumer = consumer;
-    const messages = await consumer.consume({ max_messages: 1024, callback: (m) => {
+    const messages = await consumer.consume({
+      max_messages: 1024,
+      callback: (m) => {
         if (reader === this.reader) this.onMessage(m);
       },
     });
