@@ -3,12 +3,12 @@
  * (changes through the door, audited as the caller), and the console's own access rules.
  */
 import { toJson } from "@bufbuild/protobuf";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditRecordSchema } from "../../gen/openpit/sidecar/v1/audit_pb.js";
 import { AccountId } from "../../src/param/index.js";
 import { ACCOUNT, seed, startHarness, testConfig, type Harness } from "../server/harness.js";
-import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+import { useSecureHarness } from "../security/secure-harness.js";
 import { consoleAdmin, http } from "./console-http.js";
 
 /** A monitor's refused BlockAccount as the audit trail records it: with the console's peer. */
@@ -271,19 +271,13 @@ describe("console event stream resumed with Last-Event-ID", () => {
 });
 
 describe("console API with a security section", () => {
-  const creds = new Credentials();
-  let h: SecureHarness;
+  const secure = useSecureHarness();
   let port: number;
   beforeEach(async () => {
-    h = await startSecureHarness(creds.security());
-    port = await h.server.http.listen("127.0.0.1:0");
+    port = await secure.h.server.http.listen("127.0.0.1:0");
   });
-  afterEach(async () => {
-    await h.close();
-  });
-  afterAll(() => creds.remove());
 
-  const bearer = (who: string) => ({ authorization: `Bearer ${creds.tokens.get(who)}` });
+  const bearer = (who: string) => ({ authorization: `Bearer ${secure.creds.tokens.get(who)}` });
 
   it("needs a bearer token; a monitor may read, not change; an operator's change is audited as theirs", async () => {
     expect(await consoleAdmin(port, "GetServerStatus")).toEqual({
@@ -302,7 +296,7 @@ describe("console API with a security section", () => {
       ["monitor", "blockAccount", "AUDIT_OUTCOME_DENIED"],
       ["operator", "blockAccount", "AUDIT_OUTCOME_APPLIED"],
     ]);
-    expect(h.denials.map((d) => d.detail)).toEqual([
+    expect(secure.h.denials.map((d) => d.detail)).toEqual([
       expect.stringMatching(/^no credentials: .* \(peer http:127\.0\.0\.1:\d+\)$/),
       // A role refusal names the console's peer too (found by review, session 31).
       expect.stringMatching(MONITOR_REFUSED),
@@ -325,7 +319,7 @@ describe("console API with a security section", () => {
       [413, "INVALID_ARGUMENT"],
     ]);
     expect((JSON.parse(answers[3]!.body) as { message: string }).message).toMatch(/^the body is not a openpit\.sidecar\.v1\.BlockAccountRequest in JSON: /);
-    expect(h.denials.map((d) => d.detail)).toEqual([
+    expect(secure.h.denials.map((d) => d.detail)).toEqual([
       expect.stringMatching(/^no credentials: /),
       expect.stringMatching(MONITOR_REFUSED),
       expect.stringMatching(MONITOR_REFUSED),

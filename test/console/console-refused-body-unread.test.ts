@@ -4,23 +4,16 @@
  * and any process on the host could make the sidecar spend them before it answered 401 (found
  * by review, session 46). A refused caller's body is never parsed.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Credentials, startSecureHarness, type SecureHarness } from "../security/secure-harness.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { useSecureHarness } from "../security/secure-harness.js";
 import { http } from "./console-http.js";
 
 describe("console: a refused caller's body", () => {
-  const creds = new Credentials();
-  let h: SecureHarness;
+  const secure = useSecureHarness(async () => vi.restoreAllMocks());
   let port: number;
   beforeEach(async () => {
-    h = await startSecureHarness(creds.security());
-    port = await h.server.http.listen("127.0.0.1:0");
+    port = await secure.h.server.http.listen("127.0.0.1:0");
   });
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await h.close();
-  });
-  afterAll(() => creds.remove());
 
   it("is not parsed: 401 without a token, 403 for a monitor; an operator's is", async () => {
     const parse = vi.spyOn(JSON, "parse");
@@ -31,10 +24,10 @@ describe("console: a refused caller's body", () => {
       http(port, "/console/api/admin/BlockAccount", { method: "POST", headers: { "content-type": "application/json", "x-openpit-console": "1", ...headers }, body });
 
     expect((await post(bodies[0]!)).status).toBe(401);
-    expect((await post(bodies[1]!, { authorization: `Bearer ${creds.tokens.get("monitor")}` })).status).toBe(403);
+    expect((await post(bodies[1]!, { authorization: `Bearer ${secure.creds.tokens.get("monitor")}` })).status).toBe(403);
     expect(parsedBodies()).toEqual([]);
 
-    expect((await post(bodies[2]!, { authorization: `Bearer ${creds.tokens.get("operator")}` })).status).toBe(200);
+    expect((await post(bodies[2]!, { authorization: `Bearer ${secure.creds.tokens.get("operator")}` })).status).toBe(200);
     expect(parsedBodies()).toEqual([bodies[2]]);
   });
 });

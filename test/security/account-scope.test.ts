@@ -4,7 +4,7 @@
  * command gets PERMISSION_DENIED on its own, changes nothing, and says nothing about
  * anyone else's channels or accounts.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AuditOutcome } from "../../gen/openpit/sidecar/v1/audit_pb.js";
@@ -12,7 +12,7 @@ import * as pb from "../../gen/openpit/sidecar/v1/types_pb.js";
 import { AccountChannel, ReportFeed, callUnary, type CommandInit, type SidecarClients } from "../../src/client/index.js";
 import { ACCOUNT, order, seed } from "../server/harness.js";
 import { fill, json } from "../server/results.js";
-import { Credentials, FOREIGN_ACCOUNT, GROUP_ACCOUNT, startSecureHarness, stateApartFromAudit, type SecureHarness } from "./secure-harness.js";
+import { FOREIGN_ACCOUNT, GROUP_ACCOUNT, stateApartFromAudit, useSecureHarness } from "./secure-harness.js";
 
 const OPEN = "/openpit.sidecar.v1.AccountChannelService/Open";
 const PUBLISH = "/openpit.sidecar.v1.ExecutionReportFeedService/Publish";
@@ -48,8 +48,6 @@ const denied = (field: string, accountId: bigint | undefined, who = "gateway-a",
 });
 
 describe("account scope", () => {
-  let creds: Credentials;
-  let h: SecureHarness;
   let gatewayA: SidecarClients;
   let gatewayB: SidecarClients;
   let operator: SidecarClients;
@@ -62,32 +60,25 @@ describe("account scope", () => {
   };
   const stateOf = (accountId: bigint) => callUnary<ad.GetAccountStateResponse>(operator.admin, "getAccountState", create(ad.GetAccountStateRequestSchema, { accountId }));
 
-  beforeAll(() => {
-    creds = new Credentials();
-  });
-  afterAll(() => creds.remove());
-  beforeEach(async () => {
-    h = await startSecureHarness(creds.security());
+  const secure = useSecureHarness(() => Promise.all(opened.splice(0).map((c) => c.end().catch(() => {}))));
+  beforeEach(() => {
+    const { h, creds } = secure;
     gatewayA = h.connect(creds.certificate("gateway-a"));
     gatewayB = h.connect(creds.certificate("gateway-b"));
     operator = h.connect(creds.certificate("operator"));
     feed = h.connect(creds.certificate("feed-a"));
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((c) => c.end().catch(() => {})));
-    await h.close();
   });
 
   for (const [kind, build, field] of ACCOUNT_COMMANDS) {
     it(`${kind}: a foreign account is PERMISSION_DENIED and changes nothing; its own (by id or group) is run`, async () => {
       const ch = channel(gatewayA);
       await ch.send(seed("USD", "10000"), seed("USD", "10000", GROUP_ACCOUNT));
-      const before = stateApartFromAudit(h.server);
-      h.denials.length = 0;
+      const before = stateApartFromAudit(secure.h.server);
+      secure.h.denials.length = 0;
       const what = kind.startsWith("bind") ? "bind" : kind === "releaseAccounts" ? "release" : kind === "applyExecutionReport" ? "reports" : kind === "applyAccountAdjustment" ? "adjustments" : "orders";
       expect(json(await ch.one(build(FOREIGN_ACCOUNT)))).toEqual(denied(`commands[0].${field}`, FOREIGN_ACCOUNT));
-      expect(stateApartFromAudit(h.server)).toEqual(before);
-      expect(h.denials).toEqual([
+      expect(stateApartFromAudit(secure.h.server)).toEqual(before);
+      expect(secure.h.denials).toEqual([
         {
           actor: "gateway-a",
           action: `${OPEN} ${what}`,
@@ -127,10 +118,10 @@ describe("account scope", () => {
     const ch = channel(gatewayA);
     const other = FOREIGN_ACCOUNT + 1n;
     for (const [kind, wire] of [["bindAccounts", "bind_accounts"], ["releaseAccounts", "release_accounts"]] as const) {
-      h.denials.length = 0;
+      secure.h.denials.length = 0;
       const result = await ch.one({ case: kind, value: { accountIds: [ACCOUNT, FOREIGN_ACCOUNT, other, FOREIGN_ACCOUNT] } } as CommandInit);
       expect(json(result)).toEqual(denied(`commands[0].${wire}.account_ids[1]`, FOREIGN_ACCOUNT));
-      expect(h.denials.map((d) => d.accountIds)).toEqual([[FOREIGN_ACCOUNT, other]]);
+      expect(secure.h.denials.map((d) => d.accountIds)).toEqual([[FOREIGN_ACCOUNT, other]]);
     }
     for (const accountId of [FOREIGN_ACCOUNT, other]) {
       const audit = await callUnary<ad.QueryAuditResponse>(operator.admin, "queryAudit", create(ad.QueryAuditRequestSchema, { accountId, outcome: AuditOutcome.DENIED }));
@@ -201,7 +192,7 @@ describe("account scope", () => {
     const foreign = fill({ qty: "1", price: "100", accountId: FOREIGN_ACCOUNT });
     const anonymous = create(pb.ExecutionReportSchema, { ...fill({ qty: "1", price: "100" }), accountId: 0n });
     const before = await stateOf(FOREIGN_ACCOUNT);
-    h.denials.length = 0;
+    secure.h.denials.length = 0;
     const results = await f.publish(own, foreign, anonymous);
     expect(results.map((r) => r.result.case)).toEqual(["postTrade", "error", "error"]);
     expect(results[1]!.result.value).toMatchObject({ code: 16, field: "reports[1].account_id", message: "reports[1].account_id: principal 'feed-a' may not use account 77" });
@@ -212,7 +203,7 @@ describe("account scope", () => {
     });
     expect(await stateOf(FOREIGN_ACCOUNT)).toEqual(before);
     // One record for the message's refused reports (message-denials.ts), naming every account they named.
-    expect(h.denials).toEqual([
+    expect(secure.h.denials).toEqual([
       {
         actor: "feed-a",
         action: `${PUBLISH} reports`,
@@ -225,9 +216,9 @@ describe("account scope", () => {
   });
 
   it("a message whose every command is refused opens no channel", async () => {
-    const before = stateApartFromAudit(h.server);
+    const before = stateApartFromAudit(secure.h.server);
     const a = channel(gatewayA);
     await a.one({ case: "bindAccounts", value: { accountIds: [FOREIGN_ACCOUNT] } });
-    expect(stateApartFromAudit(h.server)).toEqual(before);
+    expect(stateApartFromAudit(secure.h.server)).toEqual(before);
   });
 });

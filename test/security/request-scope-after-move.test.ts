@@ -5,32 +5,22 @@
  * says a move out of the group takes the account out of scope at once. Discarding it, which
  * takes no risk, still works.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import * as ad from "../../gen/openpit/sidecar/v1/admin_pb.js";
 import { AccountChannel, callUnary, type SidecarClients } from "../../src/client/index.js";
 import { order, seed } from "../server/harness.js";
 import { as, json } from "../server/results.js";
-import { Credentials, GROUP_ACCOUNT, startSecureHarness, type SecureHarness } from "./secure-harness.js";
+import { GROUP_ACCOUNT, useSecureHarness } from "./secure-harness.js";
 
 describe("a request whose account left the principal's scope after its start", () => {
-  let creds: Credentials;
-  let h: SecureHarness;
   let gatewayA: SidecarClients;
   let operator: SidecarClients;
   const opened: AccountChannel[] = [];
-  beforeAll(() => {
-    creds = new Credentials();
-  });
-  afterAll(() => creds.remove());
-  beforeEach(async () => {
-    h = await startSecureHarness(creds.security());
-    gatewayA = h.connect(creds.certificate("gateway-a"));
-    operator = h.connect(creds.certificate("operator"));
-  });
-  afterEach(async () => {
-    await Promise.all(opened.splice(0).map((c) => c.end().catch(() => {})));
-    await h.close();
+  const secure = useSecureHarness(() => Promise.all(opened.splice(0).map((c) => c.end().catch(() => {}))));
+  beforeEach(() => {
+    gatewayA = secure.h.connect(secure.creds.certificate("gateway-a"));
+    operator = secure.h.connect(secure.creds.certificate("operator"));
   });
 
   const startThenMoveOut = async () => {
@@ -52,12 +42,12 @@ describe("a request whose account left the principal's scope after its start", (
         message: `commands[0].execute_request.request_id: principal 'gateway-a' may not use account ${GROUP_ACCOUNT}`,
       },
     });
-    expect(h.server.state.channels.values().next().value?.openReservationCount).toBe(0);
+    expect(secure.h.server.state.channels.values().next().value?.openReservationCount).toBe(0);
   });
 
   it("discardRequest still ends it", async () => {
     const { a, requestId } = await startThenMoveOut();
     expect((await a.one({ case: "discardRequest", value: { requestId } })).result.case).toBe("finalize");
-    expect(h.server.state.channels.values().next().value?.openHandles).toBe(0);
+    expect(secure.h.server.state.channels.values().next().value?.openHandles).toBe(0);
   });
 });

@@ -16,6 +16,7 @@ import type { Denial } from "../../src/server/services/service-context.js";
 import { sha256Hex } from "../../src/server/security/bearer-tokens.js";
 import { callUnary, connect, type ConnectOptions, type SidecarClients } from "../../src/client/index.js";
 import { ACCOUNT, testConfig } from "../server/harness.js";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { TestPki, type Pem } from "./pki.js";
 
 /** The gateway's and the feed's own accounts: ACCOUNT by id, and every account of group 7. */
@@ -140,6 +141,35 @@ export async function startSecureHarness(security: Record<string, unknown>, over
  * records the refusal, and the event numbering and kept events (the record's event takes a
  * number and is kept for monitors that resume).
  */
+/**
+ * For a describe block: credentials made once, and a secure harness started before each test and
+ * closed after it, by the hooks this registers. `beforeClose` runs first at each test's end (the
+ * channels a test opened). Read `creds` and `h` inside hooks and tests, not while collecting.
+ */
+export function useSecureHarness(beforeClose?: () => Promise<unknown>): { readonly creds: Credentials; readonly h: SecureHarness } {
+  let creds: Credentials | undefined;
+  let h: SecureHarness | undefined;
+  beforeAll(() => {
+    creds = new Credentials();
+  });
+  afterAll(() => creds?.remove());
+  beforeEach(async () => {
+    h = await startSecureHarness(creds!.security());
+  });
+  afterEach(async () => {
+    await beforeClose?.();
+    await h?.close();
+  });
+  return {
+    get creds() {
+      return creds!;
+    },
+    get h() {
+      return h!;
+    },
+  };
+}
+
 export function stateApartFromAudit(server: SidecarServer): unknown {
   return { ...server.state.snapshot(), audit: undefined, eventSequence: undefined, keptEvents: undefined };
 }
