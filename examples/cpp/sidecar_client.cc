@@ -341,6 +341,9 @@ int main(int argc, char** argv) {
     // cannot account for the fill and blocks the account (MissingRequiredField).
     fill->set_pnl("0");
     fill->set_fee("0");
+    // The venue's id of this execution (FIX ExecID; here one per run): re-sent after a
+    // broken stream, the report is answered duplicate_execution_id, not applied twice.
+    fill->set_execution_id("example-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
     stream->Write(req);
     stream->WritesDone();
     std::vector<v1::PublishResponse> answers;

@@ -331,7 +331,10 @@ func main() {
 		LastTrade: &sidecarv1.Trade{Price: "199", Quantity: "10"}, LeavesQuantity: str("0"), Lock: lock, IsFinal: true,
 		// A buy opens a position: no realized P&L, no fee. Without them the P&L kill switch
 		// cannot account for the fill and blocks the account (MissingRequiredField).
-		Pnl: str("0"), Fee: str("0")}
+		Pnl: str("0"), Fee: str("0"),
+		// The venue's id of this execution (FIX ExecID; here one per run): re-sent after a
+		// broken stream, the report is answered DuplicateExecutionId, not applied twice.
+		ExecutionId: str(fmt.Sprintf("example-%d", time.Now().UnixNano()))}
 	feed, err := sidecarv1.NewExecutionReportFeedServiceClient(conn).Publish(ctx)
 	must(err, "open feed")
 	sent(feed.Send(&sidecarv1.PublishRequest{CorrelationId: 7, Reports: []*sidecarv1.ExecutionReport{fill}}),

@@ -23,6 +23,7 @@ import subprocess
 from decimal import Decimal
 import sys
 import tempfile
+import time
 
 # The sidecar's decimals have up to 28 places and 29 significant digits; Python's default
 # context keeps 28 and rounds the rest, so a sum such as 10 + 0.000…01 would come out wrong.
@@ -258,7 +259,10 @@ def run(address, account, deadline_s):
         last_trade=types_pb2.Trade(price="199", quantity="10"), leaves_quantity="0", lock=lock, is_final=True,
         # A buy opens a position: no realized P&L, no fee here. Without them the P&L kill
         # switch cannot account for the fill and blocks the account.
-        pnl="0", fee="0")
+        pnl="0", fee="0",
+        # The venue's id of this execution (FIX ExecID; here one per run): re-sent after a
+        # broken stream, the report is answered duplicate_execution_id, not applied twice.
+        execution_id=f"example-{time.time_ns()}")
     feed = feed_pb2_grpc.ExecutionReportFeedServiceStub(grpc_channel)
     feed_responses = answers("feed", lambda: feed.Publish(
         iter([feed_pb2.PublishRequest(correlation_id=7, reports=[fill])]), timeout=deadline_s))

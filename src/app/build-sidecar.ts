@@ -39,7 +39,10 @@ export function buildState(config: SidecarConfig, timeSource: Clock = systemCloc
     }
   });
 
-  const builder = Engine.builder().syncMode(config.syncMode).clock(commandClock);
+  const builder = Engine.builder()
+    .syncMode(config.syncMode)
+    .clock(commandClock)
+    .executionIdBounds({ retainMs: config.limits.executionIdRetentionMs, maxRemembered: config.limits.maxExecutionIds });
   config.policies.forEach((p, i) => {
     const entry = POLICY_CATALOG.get(p.type)!;
     const policyGroupId = p.policyGroupId === undefined ? undefined : PolicyGroupId.fromU16(p.policyGroupId);

@@ -6,6 +6,7 @@ import type { ListenerErrorHandler } from "./events.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { SyncMode } from "./sync-mode.js";
 import { ENGINE_NAME } from "./engine-name.js";
+import type { ExecutionIdBounds } from "./execution-ids.js";
 
 /**
  * Policy instances built into an engine. A policy keeps its state in itself and is attached
@@ -33,6 +34,7 @@ export class EngineBuilder {
    */
   private engineClock: Clock = systemClock();
   private listenerErrors: ListenerErrorHandler | undefined;
+  private idBounds: ExecutionIdBounds | undefined;
   private built = false;
 
   syncMode(mode: SyncMode): this {
@@ -52,6 +54,15 @@ export class EngineBuilder {
    */
   onListenerError(handler: ListenerErrorHandler): this {
     this.listenerErrors = handler;
+    return this;
+  }
+
+  /**
+   * How long and how many applied execution ids are remembered (default
+   * DEFAULT_EXECUTION_ID_BOUNDS); checked by `build()` (`InvalidExecutionIdBounds`).
+   */
+  executionIdBounds(bounds: ExecutionIdBounds): this {
+    this.idBounds = bounds;
     return this;
   }
 
@@ -80,7 +91,7 @@ export class EngineBuilder {
         groups.add(group);
       }
     }
-    const engine = new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock, onListenerError: this.listenerErrors });
+    const engine = new Engine({ policies: [...this.policies], syncMode: this.mode, clock: this.engineClock, onListenerError: this.listenerErrors, executionIdBounds: this.idBounds });
     for (const p of this.policies) inAnEngine.add(p);
     this.built = true;
     return engine;

@@ -17,6 +17,8 @@ import type { Mutations } from "./pretrade/mutations.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { HookLists } from "./hook-runs.js";
 import type { AccountBook } from "./account-book/index.js";
+import type { Clock } from "./clock.js";
+import type { ExecutionIds } from "./execution-ids.js";
 
 export interface EngineInternals {
   readonly policies: readonly PreTradePolicy[];
@@ -24,6 +26,9 @@ export interface EngineInternals {
   readonly registry: AccountRegistry;
   readonly blocks: AccountBlocks;
   readonly accountBook: AccountBook;
+  readonly clock: Clock;
+  /** Execution ids applied, so a report sent again is not applied twice. */
+  readonly executionIds: ExecutionIds;
   /** Records a policy's block for its account (stamped with the policy's name). */
   readonly recordBlock: BlockSink;
   /** Whether an account is blocked now (its own, its group's or the global block): PostTradeContext.accountBlocked. */

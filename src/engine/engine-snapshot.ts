@@ -7,6 +7,7 @@ import type { AccountRegistry } from "./account-registry.js";
 import { SnapshotError } from "./errors.js";
 import type { PreTradePolicy } from "./pretrade/policy.js";
 import type { AccountBook, AccountBookData } from "./account-book/account-book.js";
+import { checkData as checkExecutionIds, type ExecutionIds, type ExecutionIdsData } from "./execution-ids.js";
 
 /**
  * Engine state as plain data (`engine.snapshotState()`), restored with
@@ -33,6 +34,8 @@ export interface EngineSnapshot {
   readonly groupCurrencies: ReadonlyMap<AccountGroupId, Asset>;
   /** Positions, open orders, pending quantities; absent in snapshots from before the book (= empty). */
   readonly accountBook?: AccountBookData;
+  /** Execution ids applied, in the order applied (execution-ids.ts); absent in snapshots from before they were kept (= none). */
+  readonly executionIds?: ExecutionIdsData;
 }
 
 /**
@@ -60,6 +63,7 @@ export function captureEngine(
   blocks: AccountBlocks,
   registry: AccountRegistry,
   book: AccountBook,
+  executionIds: ExecutionIds,
 ): EngineSnapshot {
   refuseUnsnapshottable(policies);
   const states = new Map<string, unknown>();
@@ -74,6 +78,7 @@ export function captureEngine(
     accountCurrencies: new Map(registry.currencyByAccount),
     groupCurrencies: new Map(registry.currencyByGroup),
     accountBook: book.toData(),
+    executionIds: executionIds.toData(),
   };
   return blocks.global === undefined ? snapshot : { ...snapshot, globalBlock: blocks.global };
 }
@@ -118,6 +123,7 @@ export function checkSnapshot(snapshot: EngineSnapshot, policies: readonly PreTr
       }
     }
   }
+  checkExecutionIds(snapshot.executionIds);
   refuseUnsnapshottable(policies);
   for (const p of policies) {
     if (snapshot.policies.get(p.name) !== undefined && !p.restoreState) {

@@ -36,6 +36,7 @@ import { applyAccountAdjustment, applyExecutionReport } from "./post-trade.js";
 import { retireAccount } from "./retire-account.js";
 import type { EngineInternals } from "./engine-internals.js";
 import { ENGINE_NAME } from "./engine-name.js";
+import { ExecutionIds, type ExecutionIdBounds } from "./execution-ids.js";
 
 /** Order scope: the reject is about this order; there is no account to block. */
 const MISSING_ACCOUNT: Reject = {
@@ -63,6 +64,8 @@ export interface EngineOptions {
   readonly clock: Clock;
   /** Told of a throwing event listener; by default the error is rethrown in a microtask (see `Engine.emit`). */
   readonly onListenerError?: ListenerErrorHandler;
+  /** How long and how many execution ids are remembered; default DEFAULT_EXECUTION_ID_BOUNDS. */
+  readonly executionIdBounds?: ExecutionIdBounds;
 }
 
 /**
@@ -82,6 +85,8 @@ export class Engine implements MainStageRunner, EngineInternals {
   readonly blocks = new AccountBlocks();
   /** @internal See EngineInternals. */
   readonly accountBook = new AccountBook();
+  /** @internal See EngineInternals. */
+  readonly executionIds = new ExecutionIds();
   private readonly admin: AccountsAdmin;
   private readonly configurator: Configurator;
   /**
@@ -110,6 +115,7 @@ export class Engine implements MainStageRunner, EngineInternals {
     this.syncMode = options.syncMode;
     this.clock = options.clock;
     this.listenerFailed = options.onListenerError ?? rethrowLater;
+    if (options.executionIdBounds !== undefined) this.executionIds.setBounds(options.executionIdBounds);
     this.hooks = hookListsOf(this.policies);
     const emit = (e: EngineEvent) => this.emit(e);
     this.admin = new AccountsAdmin(this.registry, this.blocks, emit, (before, accounts) => {
@@ -259,6 +265,20 @@ export class Engine implements MainStageRunner, EngineInternals {
     return applyExecutionReport(this, report);
   }
 
+  /** How long and how many applied execution ids are remembered (execution-ids.ts). */
+  executionIdBounds(): ExecutionIdBounds {
+    return this.executionIds.current;
+  }
+
+  /**
+   * Changes them; a lower count forgets the oldest ids now. State like any other: a durable
+   * caller journals the change where it took effect (the sidecar's settings record).
+   * Throws `EngineBuildError` (`InvalidExecutionIdBounds`).
+   */
+  setExecutionIdBounds(bounds: ExecutionIdBounds): void {
+    this.executionIds.setBounds(bounds);
+  }
+
   /** Applies a batch of non-trade adjustments all-or-nothing (see post-trade.ts). */
   applyAccountAdjustment(accountId: AccountId, adjustments: readonly AccountAdjustment[]): AccountAdjustmentBatchResult {
     return applyAccountAdjustment(this, accountId, adjustments);
@@ -292,7 +312,7 @@ export class Engine implements MainStageRunner, EngineInternals {
    * if a stateful policy cannot be snapshotted.
    */
   snapshotState(): EngineSnapshot {
-    return captureEngine(this.policies, this.blocks, this.registry, this.accountBook);
+    return captureEngine(this.policies, this.blocks, this.registry, this.accountBook, this.executionIds);
   }
 
   /**
@@ -307,6 +327,7 @@ export class Engine implements MainStageRunner, EngineInternals {
     checkSnapshot(snapshot, this.policies);
     restoreAccounts(snapshot, this.blocks, this.registry);
     this.accountBook.restore(snapshot.accountBook);
+    this.executionIds.restore(snapshot.executionIds);
     for (const p of this.policies) {
       const data = snapshot.policies.get(p.name);
       // Nothing kept: written by a version in which the policy held no state (the collar,

@@ -22,6 +22,7 @@ export class LifecycleError extends OpenpitError {
  * `ReservedPolicyName`: names starting with '@' belong to the engine (its account book's mutations).
  * `PolicyInAnotherEngine`: a policy instance already built into an engine (each engine needs its own).
  * `AlreadyBuilt`: a builder's second `build()` (its policies are in the first engine).
+ * `InvalidExecutionIdBounds`: a retention under 1 ms or a negative count of execution ids (execution-ids.ts).
  */
 export type EngineBuildErrorKind =
   | "DuplicatePolicyName"
@@ -29,7 +30,8 @@ export type EngineBuildErrorKind =
   | "NoPolicies"
   | "ReservedPolicyName"
   | "PolicyInAnotherEngine"
-  | "AlreadyBuilt";
+  | "AlreadyBuilt"
+  | "InvalidExecutionIdBounds";
 
 export class EngineBuildError extends KindedError<EngineBuildErrorKind> {
   override name = "EngineBuildError";

@@ -16,5 +16,6 @@ export * from "./sync-mode.js";
 export * from "./account-retirement.js";
 export * from "./finalizer-kill-switch.js";
 export { GLOBAL_BLOCK } from "./account-blocks.js";
+export { DEFAULT_EXECUTION_ID_BOUNDS, type ExecutionIdBounds, type ExecutionIdsData } from "./execution-ids.js";
 export type { EngineSnapshot } from "./engine-snapshot.js";
 export { AccountBook, BOOK_OWNER, footprintOf, type AccountBookData, type AccountBookView, type BookInstrument, type OrderFootprint } from "./account-book/index.js";

@@ -18,9 +18,16 @@ import type { CallContext } from "./pretrade/contexts.js";
  * Feeds an execution report to every policy. Not atomic: each policy changes its own
  * state; nothing is undone when another reports a block. The first block is recorded
  * for the report's account, or as the global block when the report has no account.
+ * A report whose execution id was applied for its account already changes nothing and says
+ * so (execution-ids.ts); the id is remembered before any policy runs, so one that throws
+ * part-way is not applied again either (what ran stands).
  */
 export function applyExecutionReport(engine: EngineInternals, report: ExecutionReport): PostTradeResult {
   const accountId = report.operation?.accountId;
+  const executionId = report.executionId;
+  if (executionId !== undefined && engine.executionIds.isRepeat(accountId, executionId, engine.clock.nowMs())) {
+    return { accountBlocks: [], accountPnls: [], accountAdjustments: [], duplicateExecutionId: true };
+  }
   const ctx = engine.context(accountId, false, false, engine.recordBlock);
   // Blocks are recorded after every hook ran, so each hook sees the account as the report found it.
   ctx.blockedLookup = engine.isBlocked;

@@ -49,5 +49,10 @@ export interface ExecutionReport {
   readonly positionImpact?: PositionImpact;
   /** The order's client order id: its final report releases the id (ClientOrderIdPolicy). */
   readonly clientOrderId?: string;
+  /**
+   * The venue's id of this execution (FIX ExecID): a report naming an id already applied for
+   * its account (within the engine's execution id bounds) is not applied again.
+   */
+  readonly executionId?: string;
   readonly userData?: unknown;
 }

@@ -41,6 +41,8 @@ export interface PostTradeResult {
   readonly accountBlocks: readonly AccountBlock[];
   readonly accountPnls: readonly AccountPnlOutcome[];
   readonly accountAdjustments: readonly AccountAdjustmentOutcome[];
+  /** The report's execution id was applied for its account already: nothing was applied again (the lists are empty). */
+  readonly duplicateExecutionId?: true;
 }
 
 export type { PnlState };

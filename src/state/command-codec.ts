@@ -25,8 +25,9 @@ import { knownChannelCommand, knownCommand } from "./command-kinds.js";
  * Order: [account, underlying, settlement, "B"|"S", "q"|"v", amount, price|null], or
  * {"g": plain} for an order with position, margin or caller data.
  * Report: [account, underlying, settlement, side, pnl, fee, tradePrice, tradeQuantity,
- * feeAmount, feeCurrency, leaves, lock, isFinal, positionEffect, positionSide] (null = absent),
- * or {"g": plain} for a report of another shape.
+ * feeAmount, feeCurrency, leaves, lock, isFinal, positionEffect, positionSide, executionId?]
+ * (null = absent; executionId only when the report has one), or {"g": plain} for a report of
+ * another shape.
  */
 
 type Json = unknown;
@@ -175,9 +176,9 @@ function expandOrder(j: Json): Order {
 
 // ---- execution reports ---------------------------------------------------------------------
 
-const REPORT_KEYS = ["operation", "financialImpact", "fill", "positionImpact"];
+const REPORT_KEYS = ["operation", "financialImpact", "fill", "positionImpact", "executionId"];
 
-/** The shape the wire codec produces: all four parts, and nothing else. */
+/** The shape the wire codec produces: all four parts, and nothing else but an execution id. */
 function isWireShaped(r: ExecutionReport): boolean {
   if (r.operation === undefined || r.financialImpact === undefined || r.fill === undefined || r.positionImpact === undefined) return false;
   for (const key in r) if (!REPORT_KEYS.includes(key) && (r as Record<string, unknown>)[key] !== undefined) return false;
@@ -205,15 +206,17 @@ function compactReport(r: ExecutionReport): Json {
     fill.isFinal === undefined ? null : fill.isFinal ? 1 : 0,
     pi.positionEffect ?? null,
     pi.positionSide ?? null,
+    // Last, and only when present: records written before ids end at positionSide.
+    ...(r.executionId === undefined ? [] : [r.executionId]),
   ];
 }
 
 function expandReport(j: Json): ExecutionReport {
   if (!Array.isArray(j)) return fromPlain((j as { g: unknown }).g) as ExecutionReport;
-  const [account, underlying, settlement, side, pnl, fee, tradePrice, tradeQuantity, feeAmount, feeCurrency, leaves, lock, isFinal, effect, positionSide] =
+  const [account, underlying, settlement, side, pnl, fee, tradePrice, tradeQuantity, feeAmount, feeCurrency, leaves, lock, isFinal, effect, positionSide, executionId] =
     j as (string | number | PreTradeLockJson | null)[];
   const s = (v: unknown) => (v === null ? undefined : (v as string));
-  return {
+  const report: ExecutionReport = {
     operation: {
       instrument: underlying === null ? undefined : { underlyingAsset: underlying as string, settlementAsset: settlement as string },
       accountId: account === null ? undefined : AccountId.fromU64(BigInt(account as string)),
@@ -229,4 +232,6 @@ function expandReport(j: Json): ExecutionReport {
     },
     positionImpact: { positionEffect: s(effect) as PositionEffect | undefined, positionSide: s(positionSide) as PositionSide | undefined },
   };
+  // Added only when present, as the wire codec does: a replayed report has the keys the live one had.
+  return executionId === undefined ? report : { ...report, executionId: executionId as string };
 }

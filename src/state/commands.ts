@@ -129,6 +129,10 @@ export interface ExecutionSettings {
   readonly maxPinnedAccountsPerOwner?: number;
   /** 0 = reservations never expire. */
   readonly reservationTtlMs: number;
+  /** How long an applied execution id is remembered (limits.executionIdRetentionMs); absent = the default (records written before ids were kept). */
+  readonly executionIdRetentionMs?: number;
+  /** How many are remembered (limits.maxExecutionIds); absent = the default, as above. */
+  readonly maxExecutionIds?: number;
   /** Only these accounts may be used; undefined = any account. */
   readonly knownAccounts: readonly AccountId[] | undefined;
   /** Accounts are pinned to one channel (every sync mode but fullSync). */

@@ -3,6 +3,7 @@ import type { InstrumentId } from "../param/index.js";
 import { QuoteTtl, type MarketDataService } from "../marketdata/index.js";
 import type { ExecutionSettings, InstrumentTtlSetting, QuoteTtlSettings } from "./commands.js";
 import type { DoorInternals } from "./door-internals.js";
+import { DEFAULT_EXECUTION_ID_BOUNDS } from "../engine/index.js";
 import { ttlOf } from "./admin-commands.js";
 import { assetsKey, listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote-ttls.js";
 
@@ -13,6 +14,8 @@ export function executionSettingsOf(door: DoorInternals): ExecutionSettings {
     maxOpenHandles: door.limits.maxOpenHandles,
     maxPinnedAccountsPerOwner: door.limits.maxPinnedAccountsPerOwner,
     reservationTtlMs: door.limits.reservationTtlMs,
+    executionIdRetentionMs: door.engine.executionIdBounds().retainMs,
+    maxExecutionIds: door.engine.executionIdBounds().maxRemembered,
     knownAccounts: door.knownAccounts && [...door.knownAccounts],
     pinning: door.pinning,
     // The file's, as last journaled (listed-quote-ttls.ts); the market data holds those in force.
@@ -30,6 +33,10 @@ export function useSettings(door: DoorInternals, s: ExecutionSettings): void {
     maxPinnedAccountsPerOwner: s.maxPinnedAccountsPerOwner,
     reservationTtlMs: s.reservationTtlMs,
   };
+  door.engine.setExecutionIdBounds({
+    retainMs: s.executionIdRetentionMs ?? DEFAULT_EXECUTION_ID_BOUNDS.retainMs,
+    maxRemembered: s.maxExecutionIds ?? DEFAULT_EXECUTION_ID_BOUNDS.maxRemembered,
+  });
   door.knownAccounts = s.knownAccounts && new Set(s.knownAccounts);
   door.pinning = s.pinning;
   // Quote TTLs a record does not name were not journaled when it was written: the state keeps its own.

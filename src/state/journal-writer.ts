@@ -176,6 +176,13 @@ export interface JournalWriter {
  *   next) is UNKNOWN_HANDLE, where 5 answered FOREIGN_HANDLE (handle-table.ts; same state,
  *   other answer); a closed channel's ids stay FOREIGN_HANDLE.
  *
+ * 7 (session 47), where 6 decided otherwise:
+ * - an execution report naming an execution id already applied for its account is not applied
+ *   again, and its answer says so (execution-ids.ts); 6 read no id (the field did not exist,
+ *   so a record of 6 never holds one) and would apply a repeat again. The `settings` record
+ *   names the id bounds (executionIdRetentionMs, maxExecutionIds); a record of 6 names none,
+ *   and the defaults apply.
+ *
  * Not a change of rules: a strict accounts.list too long for one record goes in
  * `accountListPart` records before a `settings` record naming them (settings-parts.ts); every
  * earlier record replays as before, and a build without parts refuses a part as a command it
@@ -185,7 +192,7 @@ export interface JournalWriter {
  * command it does not know, before the `settings` record whose empty instrument list it would
  * put in force.
  */
-export const REPLAY_RULES = 6;
+export const REPLAY_RULES = 7;
 
 /** This build. */
 export const THIS_WRITER: JournalWriter = Object.freeze({ version: VERSION, rules: REPLAY_RULES });

@@ -296,6 +296,8 @@ function sameSettings(a: ExecutionSettings, b: ExecutionSettings): boolean {
     a.maxOpenHandles === b.maxOpenHandles &&
     a.maxPinnedAccountsPerOwner === b.maxPinnedAccountsPerOwner &&
     a.reservationTtlMs === b.reservationTtlMs &&
+    a.executionIdRetentionMs === b.executionIdRetentionMs &&
+    a.maxExecutionIds === b.maxExecutionIds &&
     a.pinning === b.pinning &&
     accounts(a) === accounts(b) &&
     sameQuoteTtls(a.quoteTtls, b.quoteTtls)

@@ -75,6 +75,21 @@ describe("journal records", () => {
     });
   }
 
+  it("a report's execution id stays in the compact form, last; a row without one reads back without the key", () => {
+    const report = { ...fillReport("BUY", "1", "100", { account: AccountId.fromU64(42) }), executionId: "E-7" };
+    const wire = { ...wireReport({ leaves: "2" }), executionId: "E|8" };
+    const feed: Command = { kind: "feed", ts: 9, reports: [wire] };
+    const text = new TextDecoder().decode(encodeCommand(feed));
+    expect(text.startsWith('["f",9,[["18446744073709551615",')).toBe(true);
+    expect(text.endsWith(',"CLOSE",null,"E|8"]]]')).toBe(true);
+    expect(same(decodeCommand(encodeCommand(feed)))).toBe(same(feed));
+    const channel: Command = { kind: "channel", ts: 1, channel: 1n, commands: [{ kind: "report", report }] };
+    expect(same(decodeCommand(encodeCommand(channel)))).toBe(same(channel));
+    // A record written before ids: fifteen fields, no executionId key at all (as the wire codec builds it).
+    const old = decodeCommand(new TextEncoder().encode(text.replace(',"E|8"]]]', "]]]"))) as Extract<Command, { kind: "feed" }>;
+    expect("executionId" in old.reports[0]!).toBe(false);
+  });
+
   it("the hot shapes are compact: an execute record is a short positional array", () => {
     const bytes = encodeCommand({ kind: "channel", ts: 1, channel: 1n, commands: [{ kind: "execute", order: buy("10", "185.25", { account: AccountId.fromU64(42) }), commitOnAccept: true }] });
     expect(new TextDecoder().decode(bytes)).toBe('["c",1,"1",[["x",["42","AAPL","USD","B","q","10","185.25"],1]]]');

@@ -29,7 +29,7 @@ describe("the door: replay and snapshots", () => {
       expect(journal.records.length).toBeGreaterThan(300);
       // The workload exercised what it claims to.
       const text = answers.join("\n");
-      for (const needle of ["executeAccepted", "executeRejected", "finalized", "postTrade", "compliance hold", "sweep", "AccountBlocked"]) {
+      for (const needle of ["executeAccepted", "executeRejected", "finalized", "postTrade", "compliance hold", "sweep", "AccountBlocked", "duplicateExecutionId"]) {
         if (!text.includes(needle)) throw new Error(`seed ${seed}: the workload never produced '${needle}'`);
       }
 

@@ -10,6 +10,7 @@ import { buildState } from "../../src/app/build-sidecar.js";
 import { parseSidecarConfig } from "../../src/server/config/sidecar-config.js";
 import type { SidecarState } from "../../src/state/sidecar-state.js";
 import type { ChannelCommand } from "../../src/state/commands.js";
+import type { ExecutionReport } from "../../src/model/index.js";
 import type { Journal } from "../../src/state/journal/journal.js";
 import { seededRandom } from "../../bench/workload.js";
 import { balanceAdjustment, buy, cancelReport, fillReport, sell } from "../helpers/spot-funds.js";
@@ -21,7 +22,8 @@ export const ACCOUNTS = [1n, 2n, 3n, 4n].map((n) => AccountId.fromU64(n));
 export function doorConfig(more: readonly object[] = []) {
   return parseSidecarConfig(
     testConfig({
-      limits: { reservationTtlMs: 5_000 },
+      // Few execution ids, briefly: the workload's repeats meet ids remembered and forgotten both.
+      limits: { reservationTtlMs: 5_000, executionIdRetentionMs: 20_000, maxExecutionIds: 12 },
       policies: [
         { type: "OrderValidationPolicy" },
         { type: "RateLimitPolicy", settings: { broker: { maxOrders: 12, windowMs: 1000 } } },
@@ -62,6 +64,9 @@ interface Live {
 /** Runs `steps` random steps against `state`; returns every answer as text, in order. */
 export function runWorkload(state: SidecarState, clock: ManualClock, seed: number, steps: number): string[] {
   const rnd = seededRandom(seed);
+  // Execution ids draw from their own stream: the rest of the workload is what it was before ids.
+  const ids = seededRandom(seed ^ 0x1d5);
+  const sent: ExecutionReport[] = [];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const out: string[] = [];
@@ -120,6 +125,12 @@ export function runWorkload(state: SidecarState, clock: ManualClock, seed: numbe
           : [fillReport(c.live.side, `${fill}`, `${int(95, 105)}`, { account: c.account, lockPrice: c.live.price, leaves: `${c.left - fill}`, final: c.left - fill === 0, ...(rnd() < 0.3 ? { fee: ["1.25", "USD"] as const } : {}) })];
       c.left -= fill;
       if (c.left === 0 || reports[0]!.fill?.isFinal) committed.splice(committed.indexOf(c), 1);
+      // Most reports carry an id; some messages re-send an earlier one (a gateway after a broken stream).
+      if (ids() < 0.7) {
+        reports[0] = { ...reports[0]!, executionId: `E${sent.length}` };
+        sent.push(reports[0]);
+      }
+      if (sent.length > 0 && ids() < 0.3) reports.push(sent[Math.floor(ids() * sent.length)]!);
       record("feed", state.applyReports(reports));
     } else if (roll < 0.78) {
       const kind = pick(["blockAccount", "unblockAccount"] as const);

@@ -5,7 +5,7 @@ import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
 import { invalid } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
-import { decodeClientOrderId, decodeInstrument } from "./decode-order.js";
+import { decodeClientOrderId, decodeExecutionId, decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
 import { decodedReport } from "./decoded-messages.js";
 
@@ -43,6 +43,7 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
   const positionEffect = decodePositionEffect(r.positionEffect, path(field, ".position_effect"), false);
   const positionSide = decodePositionSide(r.positionSide, path(field, ".position_side"), false);
   const clientOrderId = decodeClientOrderId(r.clientOrderId, path(field, ".client_order_id"));
+  const executionId = decodeExecutionId(r.executionId, path(field, ".execution_id"));
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument: r.instrument ? decodeInstrument(r.instrument, path(field, ".instrument")) : undefined,
@@ -64,5 +65,6 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
   };
   // Added only when present (not spread from a conditional literal: see decodeOrder).
   if (clientOrderId !== undefined) report.clientOrderId = clientOrderId;
+  if (executionId !== undefined) report.executionId = executionId;
   return report;
 }

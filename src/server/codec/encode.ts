@@ -101,5 +101,6 @@ export function encodePostTrade(r: PostTradeResult): pb.PostTradeResult {
     accountBlocks: r.accountBlocks.length === 0 ? [] : r.accountBlocks.map(encodeBlock),
     accountPnls: r.accountPnls.length === 0 ? [] : r.accountPnls.map(encodeAccountPnl),
     accountAdjustments: encodeOutcomes(r.accountAdjustments),
+    duplicateExecutionId: r.duplicateExecutionId === true,
   };
 }

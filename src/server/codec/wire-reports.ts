@@ -110,6 +110,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
   let positionEffect = 0;
   let positionSide = 0;
   let clientOrderId: string | undefined;
+  let executionId: string | undefined;
   while (!r.done) {
     const tag = r.uint32();
     switch (tag) {
@@ -157,6 +158,9 @@ function readReportBody(r: ProtoReader): ExecutionReport {
       case LEN(13):
         clientOrderId = r.string();
         break;
+      case LEN(14):
+        executionId = r.string();
+        break;
       default:
         throw UNEXPECTED;
     }
@@ -167,6 +171,8 @@ function readReportBody(r: ProtoReader): ExecutionReport {
   if ((side !== 0 && decodedSide === undefined) || (positionEffect !== 0 && decodedEffect === undefined)) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
   checkClientOrderId(clientOrderId);
+  // The same rule (decodeExecutionId): a bad one is named by the generated path.
+  checkClientOrderId(executionId);
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument,
@@ -179,6 +185,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
     positionImpact: decodedEffect === undefined && decodedPositionSide === undefined ? NO_POSITION_IMPACT : { positionEffect: decodedEffect, positionSide: decodedPositionSide },
   };
   if (clientOrderId !== undefined) report.clientOrderId = clientOrderId;
+  if (executionId !== undefined) report.executionId = executionId;
   return report;
 }
 

@@ -127,6 +127,7 @@ function writeFeedAnswer(w: ProtoWriter, a: FeedAnswer): void {
   for (let i = 0; i < r.accountBlocks.length; i++) writeBlock(w, 1, r.accountBlocks[i]!);
   for (let i = 0; i < r.accountPnls.length; i++) writeAccountPnl(w, 2, r.accountPnls[i]!);
   writeOutcomes(w, 3, r.accountAdjustments);
+  if (r.duplicateExecutionId === true) w.boolField(4, true);
   w.endMessage(p);
   w.endMessage(result);
 }

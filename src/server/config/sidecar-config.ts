@@ -1,5 +1,5 @@
 /** The configuration document: its shape, defaults and strict validation (parsing only). */
-import { SYNC_MODES, type SyncMode } from "../../engine/index.js";
+import { DEFAULT_EXECUTION_ID_BOUNDS, SYNC_MODES, type SyncMode } from "../../engine/index.js";
 import {
   fail,
   onlyKeys,
@@ -52,6 +52,10 @@ export interface LimitsConfig {
   maxAdjustmentsPerBatch: number;
   /** 0 = reservations live until committed, rolled back or the channel ends. */
   reservationTtlMs: number;
+  /** How long an applied execution id is remembered, so that the report sent again is recognised. */
+  executionIdRetentionMs: number;
+  /** How many execution ids are remembered over all accounts (the oldest forgotten first); 0 = none. */
+  maxExecutionIds: number;
   /**
    * Graceful shutdown first keeps health NOT_SERVING this long, while the streams stay open
    * (new orders and binds refused, everything else runs), so a load balancer can react.
@@ -183,11 +187,16 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   eventsKeptForResume: DEFAULT_EVENTS_KEPT,
   maxAdjustmentsPerBatch: 1024,
   reservationTtlMs: 0,
+  executionIdRetentionMs: DEFAULT_EXECUTION_ID_BOUNDS.retainMs,
+  // About 150 bytes each in memory, and each is in every snapshot: ~150 MB at the most.
+  maxExecutionIds: DEFAULT_EXECUTION_ID_BOUNDS.maxRemembered,
   shutdownDrainMs: 5_000,
   shutdownGraceMs: 5_000,
 };
 
 const MAX_INT = Number.MAX_SAFE_INTEGER;
+/** Each remembered id is in memory and in every snapshot: ten million is already over a gigabyte. */
+const MAX_EXECUTION_IDS = 10_000_000;
 
 function parseLimits(json: Json, path: string): LimitsConfig {
   const o = readObject(json, path);
@@ -206,6 +215,8 @@ function parseLimits(json: Json, path: string): LimitsConfig {
     eventsKeptForResume: int("eventsKeptForResume", 0, 1_000_000),
     maxAdjustmentsPerBatch: int("maxAdjustmentsPerBatch", 1),
     reservationTtlMs: int("reservationTtlMs", 0),
+    executionIdRetentionMs: int("executionIdRetentionMs", 1),
+    maxExecutionIds: int("maxExecutionIds", 0, MAX_EXECUTION_IDS),
     // Both become timers: a longer one would fire at once and cut the clients it was to wait for.
     shutdownDrainMs: int("shutdownDrainMs", 0, MAX_TIMER_MS),
     shutdownGraceMs: int("shutdownGraceMs", 0, MAX_TIMER_MS),

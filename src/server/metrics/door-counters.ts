@@ -12,13 +12,15 @@ import type { Journal } from "../../state/journal/journal.js";
 import { FixedHistograms } from "./fixed-histograms.js";
 
 /** A command's outcome: a pre-trade decision's verdict (and a drop copy's failure), `ok` for everything else, `error` for a CommandError. */
-export const OUTCOMES = ["accepted", "rejected", "ok", "error", "retried"] as const;
+export const OUTCOMES = ["accepted", "rejected", "ok", "error", "retried", "duplicate"] as const;
 const ACCEPTED = 0;
 const REJECTED = 1;
 const OK = 2;
 const ERROR = 3;
 /** A safe retry answered with its first decision: no new decision, so neither accepted nor rejected again. */
 const RETRIED = 4;
+/** A report whose execution id was applied already: nothing applied again (execution-ids.ts). */
+const DUPLICATE = 5;
 
 /** The feed's reports are a kind of their own (a channel's `report` is the channel's). */
 export const FEED_REPORT = "feedReport";
@@ -149,6 +151,9 @@ export class DoorCounters implements DoorObserver {
       case "dryRun":
         outcome = result.report.isPass ? ACCEPTED : REJECTED;
         break;
+      case "postTrade":
+        if (result.result.duplicateExecutionId === true) outcome = DUPLICATE;
+        break;
       case "error":
         outcome = ERROR;
         count(this.errors, kind, result.error.code);
@@ -163,7 +168,7 @@ export class DoorCounters implements DoorObserver {
     if (result.kind === "error") {
       count(this.errors, FEED_REPORT, result.error.code);
       this.commands[k * OUTCOMES.length + ERROR]!++;
-    } else this.commands[k * OUTCOMES.length + OK]!++;
+    } else this.commands[k * OUTCOMES.length + (result.result.duplicateExecutionId === true ? DUPLICATE : OK)]!++;
   }
 
   /** One command of kind index `k` was answered `seconds` after its message arrived. */

@@ -133,7 +133,7 @@ export class SidecarMetrics {
   private registerDoor(): void {
     const door = this.door;
     const r = this.registry;
-    collected(r, "openpit_commands_total", "Commands the door ran, by kind and outcome (accepted/rejected: pre-trade decisions and dry runs, rejected: a drop copy not booked; ok; error: a command error; retried: a safe retry answered with its first decision)", "counter", () => {
+    collected(r, "openpit_commands_total", "Commands the door ran, by kind and outcome (accepted/rejected: pre-trade decisions and dry runs, rejected: a drop copy not booked; ok; error: a command error; retried: a safe retry answered with its first decision; duplicate: a report whose execution id was applied already)", "counter", () => {
       const out: Sample[] = [];
       door.kinds.forEach((kind, k) =>
         OUTCOMES.forEach((outcome, o) => {

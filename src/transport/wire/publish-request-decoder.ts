@@ -89,6 +89,9 @@ function readExecutionReport(r: ProtoReader): ExecutionReport {
       case LEN(13):
         e.clientOrderId = r.string();
         break;
+      case LEN(14):
+        e.executionId = r.string();
+        break;
       default:
         throw UNEXPECTED;
     }

@@ -65,5 +65,6 @@ function writeReport(w: ProtoWriter, e: ExecutionReport): void {
   if (e.positionEffect !== 0) w.int32Field(11, e.positionEffect);
   if (e.positionSide !== 0) w.int32Field(12, e.positionSide);
   if (e.clientOrderId !== undefined) w.stringField(13, e.clientOrderId);
+  if (e.executionId !== undefined) w.stringField(14, e.executionId);
   w.endMessage(mark);
 }

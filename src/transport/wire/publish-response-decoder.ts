@@ -44,12 +44,13 @@ function readReportResult(r: ProtoReader): ReportResult {
 }
 
 function readPostTrade(r: ProtoReader): PostTradeResult {
-  const p: PostTradeResult = { $typeName: "openpit.sidecar.v1.PostTradeResult", accountBlocks: [], accountPnls: [], accountAdjustments: [] };
+  const p: PostTradeResult = { $typeName: "openpit.sidecar.v1.PostTradeResult", accountBlocks: [], accountPnls: [], accountAdjustments: [], duplicateExecutionId: false };
   while (!r.done) {
     const tag = r.uint32();
     if (tag === LEN(1)) p.accountBlocks.push(r.nested(readBlock));
     else if (tag === LEN(2)) p.accountPnls.push(r.nested(readAccountPnl));
     else if (tag === LEN(3)) p.accountAdjustments.push(r.nested(readOutcome));
+    else if (tag === VARINT(4)) p.duplicateExecutionId = r.bool();
     else throw UNEXPECTED;
   }
   return p;

@@ -53,6 +53,7 @@ function writePostTrade(w: ProtoWriter, field: number, p: PostTradeResult): void
   for (const b of p.accountBlocks) writeBlock(w, 1, b);
   for (const a of p.accountPnls) writeAccountPnl(w, 2, a);
   for (const o of p.accountAdjustments) writeOutcome(w, 3, o);
+  if (p.duplicateExecutionId) w.boolField(4, true);
   w.endMessage(mark);
 }
 
