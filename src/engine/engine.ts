@@ -270,6 +270,11 @@ export class Engine implements MainStageRunner, EngineInternals {
     return this.executionIds.current;
   }
 
+  /** Execution ids remembered now, and those forgotten by the count before their time since this process started (for metrics). */
+  executionIdStats(): { readonly remembered: number; readonly forgottenEarly: number } {
+    return this.executionIds.stats();
+  }
+
   /**
    * Changes them; a lower count forgets the oldest ids now. State like any other: a durable
    * caller journals the change where it took effect (the sidecar's settings record).

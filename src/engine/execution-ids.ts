@@ -1,17 +1,23 @@
 /**
  * Execution ids already applied: the venue's id of each fill (FIX ExecID), remembered per
- * account so that a report sent again is recognised and not applied a second time.
+ * account with the report's content (report-fingerprint.ts), so that a report sent again is
+ * recognised and not applied a second time.
  *
  * Why the engine keeps them: a gateway whose feed stream broke cannot tell which of the
  * reports in flight were applied, and the account state cannot tell it either (one fill more
  * or less is a plausible state). Without ids a re-sent fill moves positions, balances and
  * P&L twice; with them the gateway re-sends everything it holds no answer for.
  *
- * Bounded, as everything a client can grow: an id is forgotten once `retainMs` have passed
- * since it was applied, and the oldest are forgotten first once more than `maxRemembered` are
- * kept. Time is the command's (the engine clock), never the wall clock, so a replay forgets
- * exactly what the live run forgot. The clock never steps back, so insertion order is the
- * order of the times they were applied at and the oldest is always first.
+ * Bounded, as everything a client can grow: an id is forgotten `retainMs` after it was applied
+ * (the retention in force then: a later change does not move it), and the oldest are forgotten
+ * first once more than `maxRemembered` are kept. Time is the command's (the engine clock),
+ * never the wall clock, so a replay forgets exactly what the live run forgot.
+ *
+ * Forgetting is spread out: each report forgets at most FORGET_PER_REPORT ids past their
+ * time (a report after a quiet weekend would otherwise forget a whole day's ids while every
+ * order waits), and a lookup reads an id past its time as forgotten whether or not it has
+ * been yet. So what is remembered (and in a snapshot) may include ids past their time, the
+ * same ones in a replay, and the answers are the same either way.
  */
 import type { AccountId } from "../param/ids.js";
 import { EngineBuildError, SnapshotError } from "./errors.js";
@@ -23,112 +29,159 @@ export interface ExecutionIdBounds {
   readonly maxRemembered: number;
 }
 
-/** A trading day, and a million ids (about 150 MB at the most; docs/configuration.md). */
-export const DEFAULT_EXECUTION_ID_BOUNDS: ExecutionIdBounds = Object.freeze({ retainMs: 86_400_000, maxRemembered: 1_000_000 });
+/**
+ * A trading day, and a hundred thousand ids: about 20–30 MB of memory and 5–7 MB of every
+ * snapshot (docs/configuration.md, `limits.maxExecutionIds`).
+ */
+export const DEFAULT_EXECUTION_ID_BOUNDS: ExecutionIdBounds = Object.freeze({ retainMs: 86_400_000, maxRemembered: 100_000 });
+
+/** Ids past their time forgotten by one report at most (more are read as forgotten until then). */
+export const FORGET_PER_REPORT = 32;
 
 /**
- * The remembered ids as plain data, in the order they were applied: the key is the account
- * id in decimal (empty for a report without an account), "|" and the execution id; the value
- * the engine time it was applied at.
+ * The remembered ids as plain data, in the order they were applied: each key is the account
+ * id in decimal (empty for a report without an account), "|", the report's fingerprint, "|"
+ * and the execution id; `forgetAt[i]` the engine time key i is forgotten at. Two arrays, not
+ * a Map: a snapshot of a hundred thousand encodes in a fifth of the time.
  */
-export type ExecutionIdsData = ReadonlyMap<string, number>;
+export interface ExecutionIdsData {
+  readonly keys: readonly string[];
+  readonly forgetAt: readonly number[];
+}
 
 export class ExecutionIds {
-  /** The keys remembered (see ExecutionIdsData). */
-  private readonly remembered = new Set<string>();
+  /** Key (see ExecutionIdsData) → the time it is forgotten at. */
+  private readonly forgetAt = new Map<string, number>();
   /**
-   * The same keys in the order applied, and their times, from `head` on: a queue, so that the
-   * oldest is found at once. Forgetting the first entries of a Map instead walks the holes
-   * its deletions leave at its front, up to a table's worth at every report.
+   * The keys in the order applied, with their forget times, from `head` on: a queue, so that
+   * the oldest is found at once (forgetting the first entries of a Map walks the holes its
+   * deletions leave at its front, up to a table's worth at every report). An entry whose key
+   * was applied again since (after its time) is stale: the Map holds the later time.
    */
   private keys: string[] = [];
   private times: number[] = [];
   private head = 0;
   private bounds: ExecutionIdBounds = DEFAULT_EXECUTION_ID_BOUNDS;
+  /** Ids forgotten by the count before their time (a repeat of one is applied again); this process's, not state. */
+  private early = 0;
 
   get current(): ExecutionIdBounds {
     return this.bounds;
   }
 
-  get size(): number {
-    return this.remembered.size;
+  /** Ids remembered (some may be past their time, not yet forgotten), and ids forgotten early since this process started. */
+  stats(): { readonly remembered: number; readonly forgottenEarly: number } {
+    return { remembered: this.forgetAt.size, forgottenEarly: this.early };
   }
 
-  /** New bounds; a lower `maxRemembered` forgets the oldest now (retention is applied at the next report). */
+  /** New bounds: a retention for the ids applied from now on; a lower count forgets the oldest now. */
   setBounds(bounds: ExecutionIdBounds): void {
     checkBounds(bounds);
     this.bounds = { retainMs: bounds.retainMs, maxRemembered: bounds.maxRemembered };
-    this.forgetOldest(this.remembered.size - bounds.maxRemembered);
+    this.forgetOverCount(-Infinity);
   }
 
   /**
-   * Whether `executionId` was applied for this account less than `retainMs` before `nowMs`
-   * (and is still remembered). If not, it is remembered as applied at `nowMs`: the caller
-   * applies the report.
+   * Whether `executionId` was applied for this account with this content (`fingerprint`) and
+   * is still remembered at `nowMs`. If not, it is remembered from now on: the caller applies
+   * the report.
    */
-  isRepeat(accountId: AccountId | undefined, executionId: string, nowMs: number): boolean {
+  isRepeat(accountId: AccountId | undefined, executionId: string, fingerprint: string, nowMs: number): boolean {
     const { retainMs, maxRemembered } = this.bounds;
     if (maxRemembered === 0) return false;
-    this.forgetAppliedBy(nowMs - retainMs);
-    const key = `${accountId === undefined ? "" : accountId}|${executionId}`;
-    if (this.remembered.has(key)) return true;
-    this.remember(key, nowMs);
-    this.forgetOldest(this.remembered.size - maxRemembered);
+    this.forgetPastTime(nowMs);
+    const key = `${accountId === undefined ? "" : accountId}|${fingerprint}|${executionId}`;
+    const at = this.forgetAt.get(key);
+    if (at !== undefined && at > nowMs) return true;
+    // Past its time and not forgotten yet: its place in the queue goes stale.
+    if (at !== undefined) this.forgetAt.delete(key);
+    this.forgetAt.set(key, nowMs + retainMs);
+    this.keys.push(key);
+    this.times.push(nowMs + retainMs);
+    this.forgetOverCount(nowMs);
     return false;
   }
 
   toData(): ExecutionIdsData {
-    const data = new Map<string, number>();
-    for (let i = this.head; i < this.keys.length; i++) data.set(this.keys[i]!, this.times[i]!);
-    return data;
+    const keys: string[] = [];
+    const forgetAt: number[] = [];
+    for (let i = this.head; i < this.keys.length; i++) {
+      if (!this.isLive(i)) continue;
+      keys.push(this.keys[i]!);
+      forgetAt.push(this.times[i]!);
+    }
+    return { keys, forgetAt };
   }
 
-  /** Replaces what is remembered with a snapshot's (absent: nothing, a snapshot from before ids were kept). */
+  /**
+   * Replaces what is remembered with a snapshot's (absent: nothing, a snapshot from before ids
+   * were kept). Not trimmed to the bounds in force here: the snapshot's own come with the
+   * settings it was taken under, and a replay must forget only what the live run forgot.
+   */
   restore(data: ExecutionIdsData | undefined): void {
     checkData(data);
-    this.remembered.clear();
+    this.forgetAt.clear();
     this.keys = [];
     this.times = [];
     this.head = 0;
     if (data === undefined) return;
-    // Not trimmed to the bounds in force here: the snapshot's own come with the settings it
-    // was taken under, and a replay must forget only what the live run forgot.
-    for (const [key, at] of data) this.remember(key, at);
+    this.keys = [...data.keys];
+    this.times = [...data.forgetAt];
+    for (let i = 0; i < this.keys.length; i++) this.forgetAt.set(this.keys[i]!, this.times[i]!);
   }
 
-  private remember(key: string, at: number): void {
-    this.remembered.add(key);
-    this.keys.push(key);
-    this.times.push(at);
+  /** Whether queue entry `i` is the key's live entry (not stale). */
+  private isLive(i: number): boolean {
+    return this.forgetAt.get(this.keys[i]!) === this.times[i];
   }
 
-  /** Forgets every id applied at or before `cutoff` (they are first: the clock never steps back). */
-  private forgetAppliedBy(cutoff: number): void {
+  /**
+   * Forgets, from the front, ids past their time: FORGET_PER_REPORT at most, stopping at the
+   * first one not due (after a shorter retention a later one may be due first: it waits, read
+   * as forgotten meanwhile). Stale entries are dropped free, so the count forgotten does not
+   * depend on them, and a restored queue (which has none) forgets the same ids.
+   */
+  private forgetPastTime(nowMs: number): void {
     let head = this.head;
-    while (head < this.keys.length && this.times[head]! <= cutoff) this.remembered.delete(this.keys[head++]!);
+    let budget = FORGET_PER_REPORT;
+    while (head < this.keys.length) {
+      if (this.isLive(head)) {
+        if (budget === 0 || this.times[head]! > nowMs) break;
+        this.forgetAt.delete(this.keys[head]!);
+        budget--;
+      }
+      head++;
+    }
     this.moveHead(head);
   }
 
-  private forgetOldest(count: number): void {
-    if (count <= 0) return;
+  /** Forgets the oldest while more than `maxRemembered` are kept; one not yet due at `nowMs` is counted as forgotten early. */
+  private forgetOverCount(nowMs: number): void {
+    if (this.forgetAt.size <= this.bounds.maxRemembered) return;
     let head = this.head;
-    for (; count > 0; count--) this.remembered.delete(this.keys[head++]!);
+    while (this.forgetAt.size > this.bounds.maxRemembered) {
+      if (this.isLive(head)) {
+        if (this.times[head]! > nowMs) this.early++;
+        this.forgetAt.delete(this.keys[head]!);
+      }
+      head++;
+    }
     this.moveHead(head);
   }
 
   /** Drops the forgotten front of the queue once it is half of it (each entry is moved at most once per halving). */
   private moveHead(head: number): void {
     if (head === this.head) return;
-    if (head >= 1024 && head * 2 >= this.keys.length) {
-      this.keys = this.keys.slice(head);
-      this.times = this.times.slice(head);
-      head = 0;
-    } else if (head === this.keys.length) {
+    if (head === this.keys.length) {
       this.keys.length = 0;
       this.times.length = 0;
       head = 0;
+    } else if (head >= 1024 && head * 2 >= this.keys.length) {
+      this.keys = this.keys.slice(head);
+      this.times = this.times.slice(head);
+      head = 0;
     } else {
-      // The forgotten key is not kept alive by the queue.
+      // The forgotten keys are not kept alive by the queue.
       for (let i = this.head; i < head; i++) this.keys[i] = "";
     }
     this.head = head;
@@ -138,14 +191,19 @@ export class ExecutionIds {
 /** Refuses what `toData` cannot have made, before anything changes (engine-snapshot.ts checks first). */
 export function checkData(data: unknown): asserts data is ExecutionIdsData | undefined {
   if (data === undefined) return;
-  if (!(data instanceof Map)) throw new SnapshotError("Malformed", "engine snapshot: 'executionIds' must be a Map");
-  let last = -Infinity;
-  for (const [key, at] of data as Map<unknown, unknown>) {
-    // In the order applied, so never a time before the one before it.
-    if (typeof key !== "string" || !key.includes("|") || typeof at !== "number" || !Number.isFinite(at) || at < last) {
-      throw new SnapshotError("Malformed", `engine snapshot: execution id entry ${JSON.stringify(String(key))} is malformed`);
+  const d = data as { keys?: unknown; forgetAt?: unknown };
+  if (typeof data !== "object" || data === null || !Array.isArray(d.keys) || !Array.isArray(d.forgetAt) || d.keys.length !== d.forgetAt.length) {
+    throw new SnapshotError("Malformed", "engine snapshot: 'executionIds' must hold 'keys' and 'forgetAt' of one length");
+  }
+  const seen = new Set<string>();
+  for (let i = 0; i < d.keys.length; i++) {
+    const key: unknown = d.keys[i];
+    const at: unknown = d.forgetAt[i];
+    // Account, fingerprint and id: two bars at least (the id may hold more); each key once.
+    if (typeof key !== "string" || key.split("|", 3).length < 3 || seen.has(key) || typeof at !== "number" || !Number.isFinite(at)) {
+      throw new SnapshotError("Malformed", `engine snapshot: execution id entry ${i} (${JSON.stringify(String(key))}) is malformed`);
     }
-    last = at;
+    seen.add(key);
   }
 }
 

@@ -13,19 +13,20 @@ import type { AccountAdjustmentBatchResult } from "./results.js";
 import { BOOK_OWNER, bookPositionOverflow } from "./account-book/index.js";
 import type { EngineInternals } from "./engine-internals.js";
 import type { CallContext } from "./pretrade/contexts.js";
+import { reportFingerprint } from "./report-fingerprint.js";
 
 /**
  * Feeds an execution report to every policy. Not atomic: each policy changes its own
  * state; nothing is undone when another reports a block. The first block is recorded
  * for the report's account, or as the global block when the report has no account.
- * A report whose execution id was applied for its account already changes nothing and says
- * so (execution-ids.ts); the id is remembered before any policy runs, so one that throws
- * part-way is not applied again either (what ran stands).
+ * A report whose execution id was applied for its account already, with the same content,
+ * changes nothing and says so (execution-ids.ts); the id is remembered before any policy
+ * runs, so one that throws part-way is not applied again either (what ran stands).
  */
 export function applyExecutionReport(engine: EngineInternals, report: ExecutionReport): PostTradeResult {
   const accountId = report.operation?.accountId;
   const executionId = report.executionId;
-  if (executionId !== undefined && engine.executionIds.isRepeat(accountId, executionId, engine.clock.nowMs())) {
+  if (executionId !== undefined && engine.executionIds.isRepeat(accountId, executionId, reportFingerprint(report), engine.clock.nowMs())) {
     return { accountBlocks: [], accountPnls: [], accountAdjustments: [], duplicateExecutionId: true };
   }
   const ctx = engine.context(accountId, false, false, engine.recordBlock);

@@ -41,6 +41,7 @@ function metrics(): SidecarMetrics {
     pins: new Map(),
     handleTally: { open: 0, reservations: 0 },
     events: { subscriberCount: 0 },
+    engine: { executionIdStats: () => ({ remembered: 0, forgottenEarly: 0 }) },
     journal: { status: () => ({ mode: "sync", lastSequence: 0n, durableSequence: 0n, segments: 0, pendingBatches: 0, fsyncCount: 0 }) },
   };
   const m = new SidecarMetrics({ state: state as never, phase: () => "serving", version: "0.0.0", replayRules: 3 });

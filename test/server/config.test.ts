@@ -103,9 +103,9 @@ describe("configuration", () => {
     }
     // Execution ids: a day and a million by default; a retention of 0 would remember nothing
     // while looking on (0 ids is the way to say that), and each id is memory and snapshot.
-    expect(parsed.limits).toMatchObject({ executionIdRetentionMs: 86_400_000, maxExecutionIds: 1_000_000 });
+    expect(parsed.limits).toMatchObject({ executionIdRetentionMs: 86_400_000, maxExecutionIds: 100_000 });
     expect(configError({ ...base(), limits: { executionIdRetentionMs: 0 } })).toBe(`config.limits.executionIdRetentionMs: must be an integer in 1..${Number.MAX_SAFE_INTEGER}`);
-    expect(configError({ ...base(), limits: { maxExecutionIds: 10_000_001 } })).toBe("config.limits.maxExecutionIds: must be an integer in 0..10000000");
+    expect(configError({ ...base(), limits: { maxExecutionIds: 2_000_001 } })).toBe("config.limits.maxExecutionIds: must be an integer in 0..2000000");
     expect(parseSidecarConfig({ ...base(), limits: { maxExecutionIds: 0 } }).limits.maxExecutionIds).toBe(0);
     // reservationTtlMs is a span added to command timestamps, never a timer: it keeps the wide bound.
     expect(parseSidecarConfig({ ...base(), limits: { reservationTtlMs: 30 * 24 * 3600 * 1000 } }).limits.reservationTtlMs).toBe(2_592_000_000);

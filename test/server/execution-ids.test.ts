@@ -122,11 +122,11 @@ describe("execution ids on the wire", () => {
     expect(answers.map((a) => postTrade(a).duplicateExecutionId)).toEqual([false, false, false, false]);
     const before = await first.admin<{ holdings: unknown[] }>("getAccountState", { accountId: ACCOUNT });
     await first.crash();
-    // With a million kept, a replay under the file's bounds would find X-1's repeat remembered
+    // With a hundred thousand kept, a replay under the file's bounds would find X-1's repeat remembered
     // and skip it: one fill fewer than the live run acknowledged.
     const second = await sidecars.durable(CONFIG, dir, 6_000);
     expect(await second.admin<{ holdings: unknown[] }>("getAccountState", { accountId: ACCOUNT })).toEqual(before);
-    expect(second.sidecar.server.state.engine.executionIdBounds()).toEqual({ retainMs: 86_400_000, maxRemembered: 1_000_000 });
+    expect(second.sidecar.server.state.engine.executionIdBounds()).toEqual({ retainMs: 86_400_000, maxRemembered: 100_000 });
     // Kept then: X-3 and X-1 (the two last); X-2 was forgotten when X-1 came again.
     const [x2, x3] = await second.feed().publish(fill("X-2"), fill("X-3"));
     expect(postTrade(x2).duplicateExecutionId).toBe(false);

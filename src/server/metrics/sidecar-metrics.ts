@@ -182,6 +182,16 @@ export class SidecarMetrics {
     gauge("openpit_open_reservations", "Reservations open on all channels", own(() => state.handleTally.reservations));
     gauge("openpit_open_requests", "Pre-trade requests open on all channels (started, not yet executed or discarded)", own(() => state.handleTally.open - state.handleTally.reservations));
     gauge("openpit_event_subscribers", "Monitors subscribed to account events", () => state.events.subscriberCount);
+    gauge(
+      "openpit_execution_ids_remembered",
+      "Execution ids remembered to recognise a report sent again (some may be past limits.executionIdRetentionMs, not forgotten yet)",
+      own(() => state.engine.executionIdStats().remembered),
+    );
+    // A counter of this process (a replay counts what it forgets too): rising means the count
+    // bound forgets ids inside their retention, and a repeat of those is applied again.
+    collected(r, "openpit_execution_ids_forgotten_early_total", "Execution ids forgotten by limits.maxExecutionIds before their retention ran out (a report sent again after that is applied again)", "counter", () => [
+      { labels: {}, value: state.engine.executionIdStats().forgottenEarly },
+    ]);
     collected(r, "openpit_serving_phase", "1 for the phase the server is in (recovering, serving, draining, stopping, failed)", "gauge", () =>
       PHASES.map((phase) => ({ labels: { phase }, value: this.sources.phase() === phase ? 1 : 0 })),
     );

@@ -518,11 +518,12 @@ export type ExecutionReport = Message<"openpit.sidecar.v1.ExecutionReport"> & {
 
   /**
    * The venue's id of this execution (FIX ExecID, tag 17), 1 to 128 characters, unique per
-   * account. A report naming an id already applied for its account is not applied again: its
-   * answer says duplicate_execution_id and changes nothing. So a gateway that lost the answers
-   * of a broken stream re-sends every report it holds no answer for. An id is remembered for
-   * limits.executionIdRetentionMs (a day) and at most limits.maxExecutionIds of them are kept
-   * (the oldest forgotten first). Absent: the report is applied every time it is sent.
+   * account. A report naming an id already applied for its account, with the same content, is
+   * not applied again: its answer says duplicate_execution_id and changes nothing. So a gateway
+   * that lost the answers of a broken stream re-sends, as they were, every report it holds no
+   * answer for. The same id with other content is another execution, applied. An id is
+   * remembered for limits.executionIdRetentionMs (a day) and at most limits.maxExecutionIds
+   * are kept (the oldest forgotten first). Absent: the report is applied every time it is sent.
    *
    * @generated from field: optional string execution_id = 14;
    */
@@ -556,8 +557,8 @@ export type PostTradeResult = Message<"openpit.sidecar.v1.PostTradeResult"> & {
   accountAdjustments: AccountOutcome[];
 
   /**
-   * The report's execution_id was applied for its account already (by this report sent
-   * before, or another naming the same id): nothing was applied again, the lists are empty.
+   * The report's execution_id was applied for its account already, with the same content
+   * (this report sent before): nothing was applied again, the lists are empty.
    *
    * @generated from field: bool duplicate_execution_id = 4;
    */
