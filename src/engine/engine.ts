@@ -281,7 +281,7 @@ export class Engine implements MainStageRunner, EngineInternals {
    * Throws `EngineBuildError` (`InvalidExecutionIdBounds`).
    */
   setExecutionIdBounds(bounds: ExecutionIdBounds): void {
-    this.executionIds.setBounds(bounds);
+    this.executionIds.setBounds(bounds, this.clock.nowMs());
   }
 
   /** Applies a batch of non-trade adjustments all-or-nothing (see post-trade.ts). */

@@ -64,6 +64,8 @@ export class ExecutionIds {
   private bounds: ExecutionIdBounds = DEFAULT_EXECUTION_ID_BOUNDS;
   /** Ids forgotten by the count before their time (a repeat of one is applied again); this process's, not state. */
   private early = 0;
+  /** Stale places in the queue, or more (those the front passed are not taken off). */
+  private stale = 0;
 
   get current(): ExecutionIdBounds {
     return this.bounds;
@@ -74,11 +76,14 @@ export class ExecutionIds {
     return { remembered: this.forgetAt.size, forgottenEarly: this.early };
   }
 
-  /** New bounds: a retention for the ids applied from now on; a lower count forgets the oldest now. */
-  setBounds(bounds: ExecutionIdBounds): void {
+  /**
+   * New bounds: a retention for the ids applied from now on; a lower count forgets the oldest
+   * now (`nowMs` only decides which of those count as forgotten early; the order is by age).
+   */
+  setBounds(bounds: ExecutionIdBounds, nowMs = -Infinity): void {
     checkBounds(bounds);
     this.bounds = { retainMs: bounds.retainMs, maxRemembered: bounds.maxRemembered };
-    this.forgetOverCount(-Infinity);
+    this.forgetOverCount(nowMs);
   }
 
   /**
@@ -94,12 +99,29 @@ export class ExecutionIds {
     const at = this.forgetAt.get(key);
     if (at !== undefined && at > nowMs) return true;
     // Past its time and not forgotten yet: its place in the queue goes stale.
-    if (at !== undefined) this.forgetAt.delete(key);
+    if (at !== undefined) {
+      this.forgetAt.delete(key);
+      if (++this.stale > this.forgetAt.size + 1024) this.dropStale();
+    }
     this.forgetAt.set(key, nowMs + retainMs);
     this.keys.push(key);
     this.times.push(nowMs + retainMs);
     this.forgetOverCount(nowMs);
     return false;
+  }
+
+  /**
+   * Rebuilds the queue of its live entries. Stale ones are dropped as the front passes them,
+   * but after a shorter retention the front may wait a long time (an id under the old one)
+   * while one id sent again and again adds a stale place each time (found by review: a
+   * hundred thousand places for two ids). Answers do not depend on stale places.
+   */
+  private dropStale(): void {
+    const { keys, forgetAt } = this.toData();
+    this.keys = keys as string[];
+    this.times = forgetAt as number[];
+    this.head = 0;
+    this.stale = 0;
   }
 
   toData(): ExecutionIdsData {
@@ -127,6 +149,7 @@ export class ExecutionIds {
     if (data === undefined) return;
     this.keys = [...data.keys];
     this.times = [...data.forgetAt];
+    this.stale = 0;
     for (let i = 0; i < this.keys.length; i++) this.forgetAt.set(this.keys[i]!, this.times[i]!);
   }
 

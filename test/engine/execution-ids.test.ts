@@ -288,4 +288,30 @@ describe("execution ids", () => {
     const straight = run(undefined);
     for (const at of [101, 102, 103, 104, 110]) expect(run(at)).toEqual(straight.slice(at));
   });
+
+  it("stale queue places stay bounded after a shorter retention (found by review: a hundred thousand places for two ids)", () => {
+    const { engine, clock } = spotEngine();
+    engine.applyExecutionReport(bare("A")); // remembered a day: the queue's front, not due
+    engine.setExecutionIdBounds({ retainMs: 1, maxRemembered: 100_000 });
+    for (let i = 0; i < 100_000; i++) {
+      clock.advance(2);
+      engine.applyExecutionReport(bare("X")); // each past its 1 ms: applied again
+    }
+    expect(engine.executionIdStats().remembered).toBe(2);
+    const queue = (engine as unknown as { executionIds: { keys: string[]; head: number } }).executionIds;
+    expect(queue.keys.length - queue.head).toBeLessThanOrEqual(2 + 1025);
+    expect(remembered(engine)).toEqual([`${ACCOUNT}|A`, `${ACCOUNT}|X`]);
+  });
+
+  it("a lower count counts as forgotten early only the ids inside their retention (found by review)", () => {
+    const { engine, clock } = spotEngine();
+    engine.setExecutionIdBounds({ retainMs: 10, maxRemembered: 1_000 });
+    for (let i = 0; i < 100; i++) engine.applyExecutionReport(bare(`E${i}`));
+    clock.advance(1_000);
+    engine.applyExecutionReport(bare("late")); // forgets 32; 68 past their time linger
+    engine.setExecutionIdBounds({ retainMs: 10, maxRemembered: 1 });
+    expect(engine.executionIdStats()).toEqual({ remembered: 1, forgottenEarly: 0 });
+    engine.applyExecutionReport(bare("later"));
+    expect(engine.executionIdStats()).toEqual({ remembered: 1, forgottenEarly: 1 });
+  });
 });

@@ -10,6 +10,10 @@ import type { ReportResult } from "../../gen/openpit/sidecar/v1/feed_pb.js";
 import { ACCOUNT, holdingsOf, order, seed, testConfig, type Harness } from "./harness.js";
 import { sidecarsPerTest } from "./controls-world.js";
 import { as } from "./results.js";
+import { PublishRequestSchema } from "../../gen/openpit/sidecar/v1/feed_pb.js";
+import { decodePublishRequestToReports } from "../../src/server/codec/wire-reports.js";
+import { decodePublishRequest } from "../../src/transport/wire/index.js";
+import { toBinary } from "@bufbuild/protobuf";
 
 const CONFIG = testConfig();
 
@@ -78,6 +82,13 @@ describe("execution ids on the wire", () => {
     expect(as(bare1, "postTrade").duplicateExecutionId).toBe(false);
     expect(as(bare2, "postTrade").duplicateExecutionId).toBe(false);
     expect((await holdingsOf(h)).AAPL).toEqual({ available: "3", held: "0", incoming: "1" });
+  });
+
+  it("the direct decoder's message carries the id as the generated one does (found by review: it read undefined)", () => {
+    const bytes = toBinary(PublishRequestSchema, create(PublishRequestSchema, { correlationId: 1n, reports: [fill("E-1")] }));
+    const direct = decodePublishRequestToReports(bytes);
+    expect(direct.reports[0]!.executionId).toBe("E-1");
+    expect(decodePublishRequest(bytes).reports[0]!.executionId).toBe("E-1");
   });
 
   it("a malformed execution id is refused naming the field, and the stream goes on", async () => {

@@ -110,6 +110,9 @@ export class DecodedReport {
   get clientOrderId(): WireReport["clientOrderId"] {
     return this.message.clientOrderId;
   }
+  get executionId(): WireReport["executionId"] {
+    return this.message.executionId;
+  }
 
   /** Typed as the generated message it stands for. */
   asMessage(): WireReport {

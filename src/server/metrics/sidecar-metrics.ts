@@ -187,10 +187,11 @@ export class SidecarMetrics {
       "Execution ids remembered to recognise a report sent again (some may be past limits.executionIdRetentionMs, not forgotten yet)",
       own(() => state.engine.executionIdStats().remembered),
     );
-    // A counter of this process (a replay counts what it forgets too): rising means the count
-    // bound forgets ids inside their retention, and a repeat of those is applied again.
+    // Rising means the count bound forgets ids inside their retention, and a repeat of those is
+    // applied again. The engine's count: a start's replay of the journal counts again what it
+    // forgets, and a standby's following would count the active's, so a standby says 0.
     collected(r, "openpit_execution_ids_forgotten_early_total", "Execution ids forgotten by limits.maxExecutionIds before their retention ran out (a report sent again after that is applied again)", "counter", () => [
-      { labels: {}, value: state.engine.executionIdStats().forgottenEarly },
+      { labels: {}, value: own(() => state.engine.executionIdStats().forgottenEarly)() },
     ]);
     collected(r, "openpit_serving_phase", "1 for the phase the server is in (recovering, serving, draining, stopping, failed)", "gauge", () =>
       PHASES.map((phase) => ({ labels: { phase }, value: this.sources.phase() === phase ? 1 : 0 })),
