@@ -146,10 +146,10 @@ export class ExecutionIds {
     this.keys = [];
     this.times = [];
     this.head = 0;
+    this.stale = 0;
     if (data === undefined) return;
     this.keys = [...data.keys];
     this.times = [...data.forgetAt];
-    this.stale = 0;
     for (let i = 0; i < this.keys.length; i++) this.forgetAt.set(this.keys[i]!, this.times[i]!);
   }
 

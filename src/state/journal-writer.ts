@@ -177,9 +177,9 @@ export interface JournalWriter {
  *   other answer); a closed channel's ids stay FOREIGN_HANDLE.
  *
  * 7 (session 47), where 6 decided otherwise:
- * - an execution report naming an execution id already applied for its account is not applied
- *   again, and its answer says so (execution-ids.ts); 6 read no id (the field did not exist,
- *   so a record of 6 never holds one) and would apply a repeat again. The `settings` record
+ * - an execution report naming an execution id already applied for its account, with the same
+ *   content, is not applied again, and its answer says so (execution-ids.ts); 6 read no id
+ *   (the field did not exist, so a record of 6 never holds one) and would apply a repeat again. The `settings` record
  *   names the id bounds (executionIdRetentionMs, maxExecutionIds); a record of 6 names none,
  *   and the defaults apply.
  *
