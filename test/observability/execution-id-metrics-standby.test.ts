@@ -5,19 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { SidecarMetrics } from "../../src/server/metrics/sidecar-metrics.js";
+import { fakeMetricsState } from "./fake-metrics-state.js";
 
 describe("execution id metrics at a standby", () => {
   for (const followsOnly of [true, false]) {
     it(followsOnly ? "say 0 at a standby" : "say the engine's figures at the active", async () => {
-      const state = {
-        channels: new Map(),
-        pins: new Map(),
-        handleTally: { open: 0, reservations: 0 },
-        events: { subscriberCount: 0 },
-        engine: { executionIdStats: () => ({ remembered: 40, forgottenEarly: 7 }) },
-        journal: { status: () => ({ mode: "sync", lastSequence: 0n, durableSequence: 0n, segments: 0, pendingBatches: 0, fsyncCount: 0 }) },
-      };
-      const m = new SidecarMetrics({ state: state as never, phase: () => "serving", version: "0.0.0", replayRules: 7, followsOnly: () => followsOnly });
+      const state = fakeMetricsState({ remembered: 40, forgottenEarly: 7 });
+      const m = new SidecarMetrics({ state, phase: () => "serving", version: "0.0.0", replayRules: 7, followsOnly: () => followsOnly });
       const all = await m.registry.getMetricsAsJSON();
       const value = (name: string) => all.find((x) => x.name === name)!.values[0]!.value;
       expect([value("openpit_execution_ids_remembered"), value("openpit_execution_ids_forgotten_early_total")]).toEqual(followsOnly ? [0, 0] : [40, 7]);

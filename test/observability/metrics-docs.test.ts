@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SidecarMetrics } from "../../src/server/metrics/sidecar-metrics.js";
+import { fakeMetricsState } from "./fake-metrics-state.js";
 import { registerReplicationMetrics } from "../../src/server/metrics/replication-metrics.js";
 
 const DOC = readFileSync(new URL("../../docs/observability.md", import.meta.url), "utf8");
@@ -36,15 +37,7 @@ function documented(): Map<string, Documented> {
 }
 
 function metrics(): SidecarMetrics {
-  const state = {
-    channels: new Map(),
-    pins: new Map(),
-    handleTally: { open: 0, reservations: 0 },
-    events: { subscriberCount: 0 },
-    engine: { executionIdStats: () => ({ remembered: 0, forgottenEarly: 0 }) },
-    journal: { status: () => ({ mode: "sync", lastSequence: 0n, durableSequence: 0n, segments: 0, pendingBatches: 0, fsyncCount: 0 }) },
-  };
-  const m = new SidecarMetrics({ state: state as never, phase: () => "serving", version: "0.0.0", replayRules: 3 });
+  const m = new SidecarMetrics({ state: fakeMetricsState(), phase: () => "serving", version: "0.0.0", replayRules: 3 });
   registerReplicationMetrics(m.registry, { status: () => ({ role: "standby", shards: [], appliedSequence: 0n }) } as never);
   // Series that exist only once something happened.
   m.eventPublished({ event: { kind: "accountBlocked" } } as never);
