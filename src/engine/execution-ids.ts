@@ -143,13 +143,10 @@ export class ExecutionIds {
   restore(data: ExecutionIdsData | undefined): void {
     checkData(data);
     this.forgetAt.clear();
-    this.keys = [];
-    this.times = [];
+    this.keys = data === undefined ? [] : [...data.keys];
+    this.times = data === undefined ? [] : [...data.forgetAt];
     this.head = 0;
     this.stale = 0;
-    if (data === undefined) return;
-    this.keys = [...data.keys];
-    this.times = [...data.forgetAt];
     for (let i = 0; i < this.keys.length; i++) this.forgetAt.set(this.keys[i]!, this.times[i]!);
   }
 

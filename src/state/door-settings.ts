@@ -9,13 +9,14 @@ import { assetsKey, listedQuoteTtls, type ListedQuoteTtls } from "./listed-quote
 
 /** The settings channel commands run under now. */
 export function executionSettingsOf(door: DoorInternals): ExecutionSettings {
+  const ids = door.engine.executionIdBounds();
   return {
     maxOpenHandlesPerChannel: door.limits.maxOpenHandlesPerChannel,
     maxOpenHandles: door.limits.maxOpenHandles,
     maxPinnedAccountsPerOwner: door.limits.maxPinnedAccountsPerOwner,
     reservationTtlMs: door.limits.reservationTtlMs,
-    executionIdRetentionMs: door.engine.executionIdBounds().retainMs,
-    maxExecutionIds: door.engine.executionIdBounds().maxRemembered,
+    executionIdRetentionMs: ids.retainMs,
+    maxExecutionIds: ids.maxRemembered,
     knownAccounts: door.knownAccounts && [...door.knownAccounts],
     pinning: door.pinning,
     // The file's, as last journaled (listed-quote-ttls.ts); the market data holds those in force.

@@ -48,11 +48,6 @@ export function decodeClientOrderId(text: string | undefined, field: string): st
   return text;
 }
 
-/** A report's execution id: absent, or 1..128 characters, as a client order id. */
-export function decodeExecutionId(text: string | undefined, field: string): string | undefined {
-  return decodeClientOrderId(text, field);
-}
-
 /**
  * The wire requires what every deployment needs to route and pin an order: instrument,
  * account, side and trade amount. Price is optional (market order).

@@ -5,7 +5,7 @@ import { AccountId, Fee, Pnl, PolicyGroupId, Price, Quantity } from "../../param
 import { PreTradeLock, type ExecutionReport } from "../../model/index.js";
 import { invalid } from "../../state/command-error.js";
 import { decodeAsset, decodeDecimal, decodeOptionalDecimal } from "./scalars.js";
-import { decodeClientOrderId, decodeExecutionId, decodeInstrument } from "./decode-order.js";
+import { decodeClientOrderId, decodeInstrument } from "./decode-order.js";
 import { decodePositionEffect, decodePositionSide, decodeSide } from "./enums.js";
 import { decodedReport } from "./decoded-messages.js";
 
@@ -43,7 +43,8 @@ export function decodeExecutionReport(r: pb.ExecutionReport | undefined, field =
   const positionEffect = decodePositionEffect(r.positionEffect, path(field, ".position_effect"), false);
   const positionSide = decodePositionSide(r.positionSide, path(field, ".position_side"), false);
   const clientOrderId = decodeClientOrderId(r.clientOrderId, path(field, ".client_order_id"));
-  const executionId = decodeExecutionId(r.executionId, path(field, ".execution_id"));
+  // An execution id takes a client order id's rule (absent, or 1..128 characters), as on the direct path (wire-reports.ts).
+  const executionId = decodeClientOrderId(r.executionId, path(field, ".execution_id"));
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
       instrument: r.instrument ? decodeInstrument(r.instrument, path(field, ".instrument")) : undefined,

@@ -171,7 +171,7 @@ function readReportBody(r: ProtoReader): ExecutionReport {
   if ((side !== 0 && decodedSide === undefined) || (positionEffect !== 0 && decodedEffect === undefined)) throw UNEXPECTED;
   if (positionSide !== 0 && decodedPositionSide === undefined) throw UNEXPECTED;
   checkClientOrderId(clientOrderId);
-  // The same rule (decodeExecutionId): a bad one is named by the generated path.
+  // The client order id's rule (decode-report.ts): a bad one is named by the generated path.
   checkClientOrderId(executionId);
   const report: { -readonly [K in keyof ExecutionReport]: ExecutionReport[K] } = {
     operation: {
